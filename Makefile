@@ -1,0 +1,42 @@
+# Every target sets itself up: a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: site test lint typecheck unit serve bench clean docs
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/servicebook build --source . --output public
+	@echo "Open the site: make serve, then http://127.0.0.1:$(PORT)/ (or any static web server on public/)"
+
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests build.py
+	$(BIN)/ruff format --check src tests build.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+serve: $(STAMP)
+	$(BIN)/servicebook serve --source . --port $(PORT)
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache
+
+docs: $(STAMP)
+	$(BIN)/python -c "import re, pathlib; from servicebook.schema import reference_markdown as r; p = pathlib.Path('README.md'); t = p.read_text(); p.write_text(re.sub(r'(<!-- reference:start -->\n).*?(\n<!-- reference:end -->)', lambda m: m[1] + r().rstrip() + m[2], t, flags=re.S))"

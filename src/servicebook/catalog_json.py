@@ -1,0 +1,104 @@
+"""catalog.json: the published, machine-readable catalog (documented in the README).
+
+Stable field names, derived numbers included (error budgets in seconds, effective support), and
+an OpenSLO-style view of each SLO so other tools need not re-implement our arithmetic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from . import model
+from .slo import effective_support, error_budget
+
+DOCUMENT_VERSION = 1
+
+
+def plain(value: Any) -> Any:
+    """Model values → JSON values: dataclasses to objects (YAML key names), enums to their values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if item is None or item == ():
+                continue
+            out[f.metadata.get("key", f.name)] = plain(item)
+        return out
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _slo(offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
+    budget = error_budget(slo)
+    return {
+        **plain(slo),
+        "error_budget_seconds": budget.seconds,
+        "error_budget": budget.text,
+        "openslo": {
+            "apiVersion": "openslo/v1",
+            "kind": "SLO",
+            "metadata": {"name": f"{offering.id}-{slo.id}", "displayName": slo.name},
+            "spec": {
+                "description": slo.sli,
+                "service": offering.id,
+                "budgetingMethod": slo.budgeting.value.capitalize(),
+                "timeWindow": [
+                    {"duration": slo.window, "isRolling": True}
+                    if slo.window.endswith("d")
+                    else {"duration": "1M" if slo.window == "calendar-month" else "1Q", "isRolling": False}
+                ],
+                "objectives": [{"displayName": slo.name, "target": float(slo.objective / 100)}],
+            },
+        },
+    }
+
+
+def catalog_document(site: model.SiteContent) -> dict[str, Any]:
+    catalog = site.catalog
+    build = site.build
+    return {
+        "servicebook": DOCUMENT_VERSION,
+        "catalog_version": catalog.version,
+        "format": catalog.format,
+        "build": {
+            "commit": build.commit,
+            "dirty": build.dirty,
+            "date": build.date.isoformat() if build.date else None,
+            "generator": build.generator,
+        },
+        "site": plain(catalog.site),
+        "team": plain(catalog.team),
+        "support": plain(catalog.support),
+        "categories": plain(catalog.categories),
+        "offerings": [
+            {
+                **plain(o),
+                "url": f"offerings/{o.id}/",
+                "slos": [_slo(o, s) for s in o.slos],
+                "effective_support": plain(effective_support(catalog.support, o.support)),
+            }
+            for o in catalog.offerings
+        ],
+        "tools": [{**plain(t), "url": f"tools/{t.id}/"} for t in catalog.tools],
+        "pages": [
+            {
+                "slug": p.slug,
+                "title": p.meta.title,
+                "summary": p.meta.summary,
+                "source": p.source,
+                "url": f"policies/{p.slug}/",
+            }
+            for p in site.pages
+        ],
+    }

@@ -1,0 +1,115 @@
+"""The command line: declarations only; each command delegates to the pipeline."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import Problem
+
+SOURCE = click.option(
+    "--source",
+    "-s",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Folder holding catalog.yaml, content/ and layouts/.",
+)
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
+class _Group(click.Group):
+    """Reports a crash as a bug of ours, distinct from any mistake in the user's sources."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; the previous site was left as it was", err=True)
+            raise SystemExit(130) from None
+        except Exception:
+            click.echo(traceback.format_exc(), err=True)
+            click.echo(
+                "internal error: this is a bug in servicebook, not a problem with your catalog. "
+                "Please report it with the text above.",
+                err=True,
+            )
+            raise SystemExit(70) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="servicebook")
+def main() -> None:
+    """servicebook: publish a platform team's service catalog as a static site."""
+
+
+def _show_warnings(warnings: tuple[Problem, ...]) -> None:
+    for warning in warnings:
+        click.echo(warning.format(), err=True)
+
+
+@main.command()
+@SOURCE
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the site.  [default: SOURCE/public]",
+)
+@STRICT
+def build(source: Path, output: Path | None, strict: bool) -> None:
+    """Check everything, then write the site (the previous one stays if anything fails)."""
+    from .build import Options
+    from .build import build as run_build
+
+    out = output if output is not None else source / "public"
+    report = run_build(Options(source=source, output=out, strict=strict))
+    _show_warnings(report.warnings)
+    click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
+
+
+@main.command()
+@SOURCE
+@STRICT
+def check(source: Path, strict: bool) -> None:
+    """Everything `build` checks, without writing anything."""
+    from .build import Options
+    from .build import check as run_check
+
+    _, report = run_check(Options(source=source, output=source / "public", strict=strict))
+    _show_warnings(report.warnings)
+    click.echo("No errors found." if not report.warnings else f"No errors; {len(report.warnings)} warning(s).")
+
+
+@main.command()
+@click.option("--front-matter", is_flag=True, help="Print the schema of policy-page front matter instead.")
+def schema(front_matter: bool) -> None:
+    """Print the catalog's JSON Schema (for editors and CI)."""
+    from .schema import front_matter_schema, json_schema
+
+    data = front_matter_schema() if front_matter else json_schema()
+    click.echo(json.dumps(data, indent=2))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Scaffold a new site in DIRECTORY that builds immediately."""
+    from .scaffold import scaffold
+
+    created = scaffold(directory)
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo(f"\nNext: servicebook build --source {directory}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Problems with a source position, and the few exceptions the CLI knows how to print."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import click
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceLocation:
+    """A 1-based line and column in a file named relative to the site root."""
+
+    path: str
+    line: int = 0  # 0: the file as a whole
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, where it is, and what to do about it."""
+
+    location: SourceLocation
+    message: str
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+    source_line: str | None = None  # the offending line, shown under the message
+
+    def format(self) -> str:
+        """Compiler-style text: `path:line:col: error: message`, the line, a caret, a hint."""
+        out = [f"{self.location}: {self.severity.value}: {self.message}"]
+        if self.source_line is not None and self.location.line > 0:
+            number = str(self.location.line)
+            gutter = " " * len(number)
+            shown = self.source_line.rstrip("\n").expandtabs(1)
+            out.append(f" {number} | {_printable(shown)}")
+            caret_at = max(self.location.column - 1, 0)
+            out.append(f" {gutter} | {' ' * caret_at}^")
+        if self.hint:
+            out.append(f"  hint: {self.hint}")
+        return "\n".join(out)
+
+
+def _printable(text: str) -> str:
+    """Show control and bidi characters as escapes so the terminal shows what the file holds."""
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Stable, reproducible order: by file, line, column, then message."""
+    return sorted(problems, key=lambda p: (p.location, p.message))
+
+
+class ServicebookError(click.ClickException):
+    """Base of every error a user can cause; the CLI prints it without a traceback."""
+
+    exit_code = 1
+
+    def show(self, file: object = None) -> None:  # noqa: ARG002 - click's signature
+        click.echo(self.format_message(), err=True)
+
+
+class BuildFailed(ServicebookError):
+    """The sources have errors (or warnings under --strict); nothing was written."""
+
+    def __init__(self, problems: Iterable[Problem], *, action: str = "build") -> None:
+        self.problems = sort_problems(problems)
+        errors = sum(1 for p in self.problems if p.severity is Severity.ERROR)
+        warnings = len(self.problems) - errors
+        counts = []
+        if errors:
+            counts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        if warnings:
+            counts.append(f"{warnings} warning{'s' if warnings != 1 else ''} (--strict)")
+        summary = f"{action} failed: {', '.join(counts)}; nothing was written."
+        super().__init__(summary)
+
+    def format_message(self) -> str:
+        return "\n".join([*(p.format() for p in self.problems), self.message])
+
+
+class UsageProblem(ServicebookError):
+    """A command was asked for something it cannot do (bad output folder, bad revision…)."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return f"error: {self.message}"

@@ -1,0 +1,253 @@
+"""Gather every source of a site and check all of it: the first half of every build and `check`.
+
+Nothing is written here. The result is either a complete, consistent `SiteContent` or the full
+list of problems (errors and warnings), each with its file, line and column.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import model
+from .errors import Problem, Severity, SourceLocation
+from .history import build_info
+from .markdown import AnchorRef, LinkTargets, check_anchor_refs, render
+from .sources import SourceError, SourceText, parse_yaml, read_text, split_front_matter
+from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record
+
+CATALOG_FILE = "catalog.yaml"
+CONTENT_DIR = "content"
+MAX_CATALOG_BYTES = 32 * 1024 * 1024
+MAX_PAGE_BYTES = 1024 * 1024
+MAX_ASSET_BYTES = 10 * 1024 * 1024
+MAX_CONTENT_FILES = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The outcome of loading: the site (None if any error) and every problem found."""
+
+    site: model.SiteContent | None
+    problems: tuple[Problem, ...]
+    assets: tuple[str, ...] = ()  # files under content/ the pages use, to copy as they are
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+def relative_url(from_dir: str, target: str) -> str:
+    """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`."""
+    rel = posixpath.relpath(target or ".", from_dir or ".")
+    if rel == ".":
+        return "./"
+    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
+        rel += "/"
+    return rel
+
+
+def load(root: Path, env: Mapping[str, str]) -> Loaded:
+    """Read and check catalog.yaml and content/; see the module docstring."""
+    problems: list[Problem] = []
+    build = build_info(root, env)
+    today = build.date.date() if build.date else None
+
+    read = _read_catalog(root, problems)
+    pages_found, assets = _scan_content(root, problems)
+    slugs = sorted(pages_found)
+
+    catalog = None
+    # Without a readable catalog, references to offerings and tools cannot be judged: accept them
+    # rather than bury the catalog's own errors under a false error for every link.
+    offering_ids: Container[str] = _ANYTHING
+    tool_ids: Container[str] = _ANYTHING
+    if read is not None:
+        catalog_source, catalog_checked = read
+        problems += check_catalog(catalog_source, catalog_checked, slugs, today)
+        catalog = catalog_checked.value
+        offering_ids = frozenset(o.id for o in catalog.offerings)
+        tool_ids = frozenset(t.id for t in catalog.tools)
+    pages: list[model.Page] = []
+    anchor_refs: list[AnchorRef] = []
+    used_assets: set[str] = set()
+    page_set = frozenset(slugs)
+    asset_set = frozenset(assets)
+    for slug in slugs:
+        page = _load_page(
+            root,
+            slug,
+            pages_found[slug],
+            page_set,
+            asset_set,
+            offering_ids,
+            tool_ids,
+            catalog is not None,
+            problems,
+            anchor_refs,
+            used_assets,
+        )
+        if page is not None:
+            pages.append(page)
+    anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
+    problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors)
+
+    has_errors = any(p.severity is Severity.ERROR for p in problems)
+    if catalog is None or has_errors:
+        return Loaded(None, tuple(problems))
+    site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build)
+    return Loaded(site, tuple(problems), tuple(sorted(used_assets)))
+
+
+class _Anything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ANYTHING = _Anything()
+
+
+def _read_catalog(root: Path, problems: list[Problem]) -> tuple[SourceText, Checked[model.Catalog]] | None:
+    try:
+        source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+        node = parse_yaml(source)
+    except SourceError as exc:
+        problems += exc.problems
+        return None
+    checked, found = read_record(source, node, model.Catalog, "the catalog")
+    problems += found
+    return None if checked is None else (source, checked)
+
+
+def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
+    """Pages (slug → path relative to the root) and other files under content/, sorted.
+
+    Symbolic links are refused, as are names that cannot become clean, unique URLs.
+    """
+    pages: dict[str, str] = {}
+    assets: list[str] = []
+    top = root / CONTENT_DIR
+    try:
+        info = os.lstat(top)
+    except FileNotFoundError:
+        return pages, assets
+    if stat.S_ISLNK(info.st_mode):
+        problems.append(Problem(SourceLocation(CONTENT_DIR), "content/ must not be a symbolic link"))
+        return pages, assets
+    stack = [""]
+    count = 0
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(top / rel_dir), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                Problem(SourceLocation(posixpath.join(CONTENT_DIR, rel_dir)), f"cannot read folder: {exc.strerror}")
+            )
+            continue
+        for entry in entries:
+            count += 1
+            if count > MAX_CONTENT_FILES:
+                problems.append(
+                    Problem(SourceLocation(CONTENT_DIR), f"more than {MAX_CONTENT_FILES:,} files under content/")
+                )
+                return pages, assets
+            rel = posixpath.join(rel_dir, entry.name)
+            shown = posixpath.join(CONTENT_DIR, rel)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                problems.append(
+                    Problem(
+                        SourceLocation(shown), "symbolic links are not allowed in content/", "commit the file itself"
+                    )
+                )
+                continue
+            if entry.is_dir():
+                if not ID_RE.fullmatch(entry.name):
+                    problems.append(
+                        Problem(
+                            SourceLocation(shown), f"folder name '{entry.name}' cannot be part of a URL", _NAME_HINT
+                        )
+                    )
+                    continue
+                stack.append(rel)
+                continue
+            if not entry.is_file():
+                problems.append(Problem(SourceLocation(shown), "not a regular file"))
+                continue
+            if entry.name.endswith(".md"):
+                slug = rel[:-3]
+                stem = entry.name[:-3]
+                if not ID_RE.fullmatch(stem) or stem in RESERVED_IDS:
+                    problems.append(
+                        Problem(SourceLocation(shown), f"page file name '{entry.name}' cannot become a URL", _NAME_HINT)
+                    )
+                    continue
+                pages[slug] = shown
+            else:
+                assets.append(rel)
+    return dict(sorted(pages.items())), sorted(assets)
+
+
+_NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
+
+
+def _load_page(
+    root: Path,
+    slug: str,
+    path: str,
+    slugs: frozenset[str],
+    assets: frozenset[str],
+    offerings: Container[str],
+    tools: Container[str],
+    check_refs: bool,
+    problems: list[Problem],
+    anchor_refs: list[AnchorRef],
+    used_assets: set[str],
+) -> model.Page | None:
+    try:
+        source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
+        front, body, body_offset = split_front_matter(source)
+        if front is None:
+            problems.append(
+                source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")
+            )
+            return None
+        node = parse_yaml(source, text=front, line_offset=1)
+    except SourceError as exc:
+        problems += exc.problems
+        return None
+    if node is None:
+        problems.append(source.problem(2, 1, "front matter is empty", "it needs at least 'title: …'"))
+        return None
+    checked, found = read_record(source, node, model.PageMeta, "the front matter")
+    problems += found
+    if checked is None:
+        return None
+    if check_refs:
+        problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]
+    page_dir = f"policies/{slug}/"
+    targets = LinkTargets(
+        offerings=offerings,
+        tools=tools,
+        pages=slugs,
+        assets=assets,
+        url=lambda target: relative_url(page_dir, target),
+    )
+    rendered = render(source, body, body_offset, slug, targets)
+    problems += rendered.problems
+    anchor_refs += rendered.anchor_refs
+    used_assets.update(rendered.assets)
+    return model.Page(
+        slug=slug,
+        source=path,
+        meta=checked.value,
+        html=rendered.html,
+        text=rendered.text,
+        headings=tuple(model.Heading(level, text, anchor) for level, text, anchor in rendered.headings),
+    )

@@ -1,0 +1,302 @@
+"""The one Markdown pipeline: safe by construction, with every link resolved or reported.
+
+Raw HTML is never passed through (markdown-it's `js-default` preset escapes it), every link is
+checked against an allow-list here, and nh3 sanitises the output as a second, independent layer.
+Links between pages are written `offering:ID`, `tool:ID`, `page:SLUG` or as a relative `*.md`
+path (with an optional `#anchor`), and become relative URLs so the site works under any prefix.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import unquote
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .errors import Problem, SourceLocation
+from .sources import SourceText
+from .validate import check_url, did_you_mean
+
+SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+EXTERNAL_SCHEMES = ("http", "https", "mailto")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
+ALLOWED_TAGS = {
+    "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "class", "aria-label"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "th": {"class"},
+    "td": {"class"},
+    "ol": {"start"},
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+}
+
+
+@cache
+def markdown_parser() -> MarkdownIt:
+    """CommonMark + tables + strikethrough, raw HTML escaped, nesting capped."""
+    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
+    # Every link reaches `_links` below, which reports a bad one with its position instead of
+    # markdown-it's silent fallback to literal text.
+    md.validateLink = _accept_link  # type: ignore[method-assign]
+    md.add_render_rule("heading_close", _render_heading_close)
+    return md
+
+
+def _accept_link(url: str) -> bool:  # noqa: ARG001 - markdown-it's hook signature
+    return True
+
+
+def _render_heading_close(_self: object, tokens: Sequence[Token], idx: int, _options: object, _env: object) -> str:
+    anchor = tokens[idx].meta.get("anchor")
+    link = f'<a class="anchor" href="#{anchor}" aria-label="Link to this section">#</a>' if anchor else ""
+    return f"{link}</{tokens[idx].tag}>\n"
+
+
+def slugify(text: str) -> str:
+    """Heading text → anchor: ASCII lower case, words joined by '-'. 'Rollback & recovery' → 'rollback-recovery'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:64].rstrip("-") or "section"
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorRef:
+    """A link to `#anchor` on page `slug`, checked once every page's headings are known."""
+
+    slug: str
+    anchor: str
+    location: SourceLocation
+    source_line: str | None
+
+
+@dataclass(slots=True)
+class Rendered:
+    html: str
+    text: str
+    headings: list[tuple[int, str, str]] = field(default_factory=list)  # level, text, anchor
+    anchor_refs: list[AnchorRef] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)  # paths under content/ to copy
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTargets:
+    """What links may point to, and how to turn a target into a URL from the current page."""
+
+    offerings: Container[str]
+    tools: Container[str]
+    pages: Container[str]
+    assets: Container[str]  # files under content/ that may be linked or shown, relative to it
+    url: Callable[[str], str]  # site path such as "offerings/ci/" → URL relative to the page
+
+
+# Ids the page templates use themselves; a heading never takes one of them.
+RESERVED_ANCHORS = frozenset({"main", "content", "search", "top", "applies-to", "site-header", "site-footer", "nav"})
+
+
+def render(source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets) -> Rendered:
+    """Render one page's Markdown body; problems are collected, never raised."""
+    md = markdown_parser()
+    tokens = md.parse(body)
+    out = Rendered(html="", text="")
+    lines = body.split("\n")
+    used_anchors: set[str] = set(RESERVED_ANCHORS)
+    text_parts: list[str] = []
+    page_dir = posixpath.dirname(slug)
+    for i, token in enumerate(tokens):
+        if token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrSet("class", "align-" + style.split(":", 1)[1])
+        elif token.type == "heading_open":
+            inline = tokens[i + 1]
+            title = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+            anchor = base = slugify(title)
+            n = 2
+            while anchor in used_anchors:
+                anchor, n = f"{base}-{n}", n + 1
+            used_anchors.add(anchor)
+            token.attrSet("id", anchor)
+            tokens[i + 2].meta = {"anchor": anchor}
+            out.headings.append((int(token.tag[1]), title, anchor))
+        elif token.type == "inline":
+            for child in token.children or []:
+                if child.type in ("text", "code_inline"):
+                    text_parts.append(child.content)
+                elif child.type in ("link_open", "image"):
+                    _link(child, token, lines, source, line_offset, slug, page_dir, targets, out)
+            text_parts.append(" ")
+        elif token.type in ("fence", "code_block"):
+            text_parts.append(token.content)
+    out.text = " ".join("".join(text_parts).split())
+    own_anchors = {a for _, _, a in out.headings}
+    for ref in [r for r in out.anchor_refs if r.slug == slug]:
+        if ref.anchor not in own_anchors:
+            out.problems.append(_missing_anchor(ref, own_anchors))
+    out.anchor_refs = [r for r in out.anchor_refs if r.slug != slug]
+    html = md.renderer.render(tokens, md.options, {})
+    out.html = sanitize(html)
+    return out
+
+
+def _missing_anchor(ref: AnchorRef, anchors: Container[str] | Sequence[str]) -> Problem:
+    hint = did_you_mean(ref.anchor, list(anchors)) if isinstance(anchors, (set, frozenset, list, tuple)) else None
+    where = "this page" if ref.slug == "" else f"page '{ref.slug}'"
+    return Problem(
+        ref.location, f"broken link: {where} has no heading '#{ref.anchor}'", hint, source_line=ref.source_line
+    )
+
+
+def check_anchor_refs(refs: Sequence[AnchorRef], anchors_by_slug: dict[str, frozenset[str]]) -> list[Problem]:
+    """Links into other pages' headings, once every page's headings are known."""
+    return [
+        _missing_anchor(ref, set(anchors_by_slug.get(ref.slug, ())))
+        for ref in refs
+        if ref.anchor not in anchors_by_slug.get(ref.slug, ())
+    ]
+
+
+def sanitize(html: str) -> str:
+    """Second layer: whatever got past the parser, only these tags, attributes and schemes survive."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def _locate(
+    raw: str, block: Token, lines: list[str], source: SourceText, line_offset: int
+) -> tuple[int, int, str | None]:
+    start, end = block.map or (0, 1)
+    for n in range(start, min(end, len(lines))):
+        col = lines[n].find(raw)
+        if col >= 0:
+            line = n + 1 + line_offset
+            return line, col + 1, source.line(line)
+    line = start + 1 + line_offset
+    return line, 1, source.line(line)
+
+
+def _link(  # noqa: C901
+    token: Token,
+    block: Token,
+    lines: list[str],
+    source: SourceText,
+    line_offset: int,
+    slug: str,
+    page_dir: str,
+    targets: LinkTargets,
+    out: Rendered,
+) -> None:
+    attr = "src" if token.type == "image" else "href"
+    href = str(token.attrs.get(attr, ""))
+    raw = unquote(href)
+
+    def fail(message: str, hint: str | None = None) -> None:
+        line, column, text = _locate(raw or href, block, lines, source, line_offset)
+        out.problems.append(Problem(SourceLocation(source.path, line, column), message, hint, source_line=text))
+        token.attrSet(attr, "#")
+
+    def here() -> SourceLocation:
+        line, column, _ = _locate(raw, block, lines, source, line_offset)
+        return SourceLocation(source.path, line, column)
+
+    if any(ch.isspace() or ord(ch) < 0x20 or ch == "\\" for ch in raw) or ("&" in raw and ";" in raw):
+        fail(f"link address '{raw}' contains spaces, control characters or entities", "write a plain address")
+        return
+    scheme_match = SCHEME_RE.match(raw)
+    scheme = scheme_match[1].lower() if scheme_match else None
+    if token.type == "image":
+        if scheme is not None or raw.startswith(("/", "#")):
+            fail(
+                f"image '{raw}' is not a file next to the page",
+                "images must be files under content/ (the site loads nothing from other servers)",
+            )
+            return
+        path, _, _ = raw.partition("#")
+        asset = posixpath.normpath(posixpath.join(page_dir, path))
+        if (
+            asset.startswith("../")
+            or asset == ".."
+            or asset not in targets.assets
+            or not asset.lower().endswith(IMAGE_SUFFIXES)
+        ):
+            fail(f"image '{raw}' not found under content/", f"expected a {', '.join(IMAGE_SUFFIXES)} file")
+            return
+        out.assets.append(asset)
+        token.attrSet(attr, targets.url(f"policies/{asset}"))
+        return
+    if scheme in EXTERNAL_SCHEMES:
+        why = check_url(href)
+        if why:
+            fail(f"link '{raw}' is not allowed: {why}")
+        return
+    if scheme in ("offering", "tool", "page"):
+        target, _, anchor = raw[len(scheme) + 1 :].partition("#")
+        known = {"offering": targets.offerings, "tool": targets.tools, "page": targets.pages}[scheme]
+        if target not in known:
+            fail(f"broken link: no {scheme} '{target}'", _suggest(target, known))
+            return
+        if scheme == "page":
+            if anchor:
+                out.anchor_refs.append(AnchorRef(target, anchor, here(), source.line(here().line)))
+            token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
+        else:
+            if anchor:
+                fail(f"links to {scheme} pages cannot have an #anchor")
+                return
+            token.attrSet(attr, targets.url(f"{scheme}s/{target}/"))
+        return
+    if scheme is not None:
+        fail(
+            f"link scheme '{scheme}:' is not allowed",
+            "use https://, http://, mailto:, offering:ID, tool:ID, page:SLUG or a relative .md path",
+        )
+        return
+    if raw.startswith("//"):
+        fail("protocol-relative links are not allowed", "write the full https:// address")
+        return
+    if raw.startswith("/"):
+        fail("absolute paths break when the site is published under a prefix", "link to the .md file relatively")
+        return
+    path, _, anchor = raw.partition("#")
+    if not path:
+        if anchor:
+            out.anchor_refs.append(AnchorRef(slug, anchor, here(), source.line(here().line)))
+        return
+    if not path.endswith(".md"):
+        asset = posixpath.normpath(posixpath.join(page_dir, path))
+        if asset in targets.assets:
+            out.assets.append(asset)
+            token.attrSet(attr, targets.url(f"policies/{asset}"))
+            return
+        fail(f"broken link: '{raw}' is not a page", "link to another page's .md file, or use offering:ID / tool:ID")
+        return
+    target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
+    if target not in targets.pages:
+        fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages))
+        return
+    if anchor:
+        out.anchor_refs.append(AnchorRef(target, anchor, here(), source.line(here().line)))
+    token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
+
+
+def _suggest(word: str, known: Container[str]) -> str | None:
+    if isinstance(known, (set, frozenset, dict, list, tuple)):
+        return did_you_mean(word, known)
+    return None

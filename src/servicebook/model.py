@@ -1,0 +1,385 @@
+"""The catalog's domain model: frozen dataclasses that every later stage reads and none mutates.
+
+This module is also the catalog *format*: each field's type says how its YAML value is read and
+its `doc` says what it means. `schema.py` turns these same definitions into the published JSON
+Schema and the README reference, and `validate.py` into the checks, so the three cannot drift.
+It imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+FORMAT_VERSION = 1
+"""The catalog format this version of servicebook writes and reads natively."""
+
+
+class Kind(enum.Enum):
+    """How a scalar written as YAML text is read; used as `Annotated` metadata on fields."""
+
+    LINE = "line"  # one line of plain text
+    TEXT = "text"  # prose, may span lines
+    ID = "id"  # lower-case slug that becomes part of a URL
+    URL = "url"  # https://, http:// or mailto: only
+    EMAIL = "email"
+    PERCENT = "percent"  # 0 < x < 100, kept exact as a Decimal
+    WINDOW = "window"  # "28d", "30d" (rolling) or "calendar-month"
+    DURATION = "duration"  # "15m", "4h", "2d": stored as minutes
+    CLOCK = "clock"  # "09:00"
+    TIMEZONE = "timezone"  # IANA name, e.g. "Europe/Zurich"
+    DAYS = "days"  # "mon-fri", "mon-sun", "mon,wed,fri"
+    VERSION = "version"  # the catalog's own release name, e.g. "2026.11" or "3.2.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """`Annotated` metadata: the value must name an existing entity of `target`."""
+
+    target: str  # "offering", "tool", "page", "category", "tool-or-offering", "severity"
+
+
+def doc(text: str, *, key: str | None = None, example: Any = None) -> dict[str, Any]:
+    """Field metadata: the reference text, the YAML key when it differs, an example value."""
+    meta: dict[str, Any] = {"doc": text}
+    if key is not None:
+        meta["key"] = key
+    if example is not None:
+        meta["example"] = example
+    return meta
+
+
+Line = Annotated[str, Kind.LINE]
+Text = Annotated[str, Kind.TEXT]
+Id = Annotated[str, Kind.ID]
+Url = Annotated[str, Kind.URL]
+
+
+class Lifecycle(enum.Enum):
+    """Where an offering stands; the order is the ladder."""
+
+    BETA = "beta"
+    GA = "ga"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class ToolStatus(enum.Enum):
+    """How far the team stands behind a tool; the order is the ladder, strongest first."""
+
+    SUPPORTED = "supported"
+    BEST_EFFORT = "best-effort"
+    DEPRECATED = "deprecated"
+    UNSUPPORTED = "unsupported"
+
+
+class Audience(enum.Enum):
+    BUSINESS = "business"
+    DEVELOPERS = "developers"
+
+
+class Tier(enum.Enum):
+    """Criticality: tier 1 is what the business cannot run without."""
+
+    TIER_1 = "1"
+    TIER_2 = "2"
+    TIER_3 = "3"
+
+
+class Budgeting(enum.Enum):
+    """OpenSLO's budgetingMethod."""
+
+    OCCURRENCES = "occurrences"
+    TIMESLICES = "timeslices"
+
+
+class ChannelKind(enum.Enum):
+    CHAT = "chat"
+    EMAIL = "email"
+    TICKET = "ticket"
+    PHONE = "phone"
+    PAGER = "pager"
+    WEB = "web"
+
+
+class Coverage(enum.Enum):
+    """When a response target applies."""
+
+    BUSINESS_HOURS = "business-hours"
+    ALWAYS = "24x7"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    title: Line = field(metadata=doc("What the link leads to."))
+    url: Url = field(metadata=doc("https://, http:// or mailto: address."))
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    title: Line = field(metadata=doc("Shown in every page title and the header."))
+    repository: Url | None = field(
+        default=None,
+        metadata=doc(
+            "Web address of the git repository that holds this catalog; enables commit and 'edit this page' links.",
+            example="https://github.com/acme/platform-catalog",
+        ),
+    )
+    branch: Line = field(default="main", metadata=doc("Branch used for 'edit this page' links."))
+    base_url: Url | None = field(
+        default=None,
+        metadata=doc("Where the site is published; needed for sitemap.xml and the Atom feed."),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: Line = field(metadata=doc("A person, role or team alias."))
+    role: Line | None = field(default=None, metadata=doc("What to contact them for."))
+    email: Annotated[str, Kind.EMAIL] | None = field(default=None, metadata=doc("E-mail address."))
+    url: Url | None = field(default=None, metadata=doc("Chat channel or profile address."))
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: Line = field(metadata=doc("Who the team serves, e.g. 'The business', 'Product teams'."))
+    needs: Text = field(metadata=doc("What they need from the team, in their words."))
+
+
+@dataclass(frozen=True, slots=True)
+class TradeOff:
+    favour: Line = field(metadata=doc("What the team deliberately optimises for.", example="Stability"))
+    over: Line = field(metadata=doc("What it gives up in exchange.", example="Flexibility"))
+    why: Text = field(metadata=doc("Why this is the right call for these customers."))
+    beneficiary: Line | None = field(
+        default=None, metadata=doc("Who benefits.", key="for", example="A regulated business")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    name: Line = field(metadata=doc("The team's name."))
+    mission: Text = field(metadata=doc("One or two sentences: why the team exists."))
+    contacts: tuple[Contact, ...] = field(default=(), metadata=doc("How to reach the team."))
+    customers: tuple[Customer, ...] = field(default=(), metadata=doc("Who the team serves."))
+    tradeoffs: tuple[TradeOff, ...] = field(
+        default=(), metadata=doc("The deliberate trade-offs the team makes, most important first.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    days: Annotated[str, Kind.DAYS] = field(metadata=doc("Week days covered.", example="mon-fri"))
+    start: Annotated[str, Kind.CLOCK] = field(metadata=doc("Start time, 24 h clock.", example="08:00"))
+    end: Annotated[str, Kind.CLOCK] = field(metadata=doc("End time, 24 h clock.", example="18:00"))
+    timezone: Annotated[str, Kind.TIMEZONE] = field(
+        metadata=doc("IANA time zone of start and end.", example="Europe/Zurich")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    kind: ChannelKind = field(metadata=doc("What sort of channel this is."))
+    name: Line = field(metadata=doc("Its name as people say it, e.g. '#platform-help'."))
+    url: Url | None = field(default=None, metadata=doc("Where it is."))
+    use_for: Line | None = field(default=None, metadata=doc("What to use this channel for."))
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    id: Id = field(metadata=doc("Short id used in response targets, e.g. sev1."))
+    name: Line = field(metadata=doc("Human name, e.g. 'Critical'."))
+    description: Text = field(metadata=doc("When an issue has this severity."))
+    response: Annotated[int, Kind.DURATION] = field(
+        metadata=doc("Time to first response, e.g. 15m, 4h, 2d.", example="30m")
+    )
+    coverage: Coverage = field(
+        default=Coverage.BUSINESS_HOURS,
+        metadata=doc("Whether the response clock runs during business hours or 24x7."),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OnCall:
+    summary: Text = field(metadata=doc("Who is on call, when, and for what."))
+    how: Text = field(metadata=doc("How to page the on-call engineer."))
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """Team-wide support; an offering may override any part of it."""
+
+    hours: Hours = field(metadata=doc("Business hours."))
+    channels: tuple[Channel, ...] = field(metadata=doc("Where to ask for help, preferred first."))
+    severities: tuple[Severity, ...] = field(metadata=doc("Severities with response targets."))
+    oncall: OnCall | None = field(default=None, metadata=doc("Out-of-hours on-call, if any."))
+    escalation: tuple[Text, ...] = field(default=(), metadata=doc("Escalation steps, in order."))
+
+
+@dataclass(frozen=True, slots=True)
+class SupportOverride:
+    """The parts of support an offering does differently; unset parts come from the team."""
+
+    hours: Hours | None = field(default=None, metadata=doc("Business hours for this offering."))
+    channels: tuple[Channel, ...] | None = field(default=None, metadata=doc("Channels."))
+    severities: tuple[Severity, ...] | None = field(default=None, metadata=doc("Severities."))
+    oncall: OnCall | None = field(default=None, metadata=doc("On-call for this offering."))
+    escalation: tuple[Text, ...] | None = field(default=None, metadata=doc("Escalation steps."))
+
+
+@dataclass(frozen=True, slots=True)
+class SLO:
+    id: Id = field(metadata=doc("Unique within the offering.", example="availability"))
+    name: Line = field(metadata=doc("Short human name.", example="Pipeline availability"))
+    sli: Text = field(
+        metadata=doc(
+            "What is measured: the indicator, good events over valid events.",
+            example="Share of pipeline runs that start within 60 s of being queued",
+        )
+    )
+    objective: Annotated[Decimal, Kind.PERCENT] = field(
+        metadata=doc("Objective in percent (OpenSLO's target × 100).", example="99.9")
+    )
+    window: Annotated[str, Kind.WINDOW] = field(
+        metadata=doc(
+            "Rolling window such as 28d or 30d, or calendar-month (OpenSLO's timeWindow).",
+            example="30d",
+        )
+    )
+    budgeting: Budgeting = field(default=Budgeting.OCCURRENCES, metadata=doc("OpenSLO's budgetingMethod."))
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    how: Text = field(metadata=doc("How to get the offering, in one or two sentences."))
+    url: Url | None = field(default=None, metadata=doc("Form, template or portal address."))
+
+
+@dataclass(frozen=True, slots=True)
+class Offering:
+    id: Id = field(metadata=doc("Unique slug; the page lives at offerings/<id>/.", example="ci"))
+    name: Line = field(metadata=doc("Human name.", example="CI pipelines"))
+    summary: Text = field(metadata=doc("One sentence a developer reads in the index."))
+    owner: Line = field(metadata=doc("The person or sub-team accountable for it."))
+    tier: Tier = field(metadata=doc("Criticality, 1 (highest) to 3."))
+    lifecycle: Lifecycle = field(metadata=doc("Where it stands: beta, ga, deprecated, retired."))
+    audience: tuple[Audience, ...] = field(metadata=doc("Who it is for: business, developers."))
+    request: Request = field(metadata=doc("How to request it."))
+    description: Text | None = field(default=None, metadata=doc("Longer description."))
+    depends_on: tuple[Annotated[str, Ref("offering")], ...] = field(
+        default=(), metadata=doc("Other offerings this one relies on.")
+    )
+    slos: tuple[SLO, ...] = field(default=(), metadata=doc("Service level objectives."))
+    support: SupportOverride | None = field(
+        default=None, metadata=doc("Where support differs from the team-wide support.")
+    )
+    tools: tuple[Annotated[str, Ref("tool")], ...] = field(
+        default=(), metadata=doc("Tool decisions that apply to this offering.")
+    )
+    policies: tuple[Annotated[str, Ref("page")], ...] = field(default=(), metadata=doc("Policy pages that govern it."))
+    links: tuple[Link, ...] = field(default=(), metadata=doc("Documentation, dashboards, repos."))
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: Id = field(metadata=doc("Slug used by tools.", example="testing"))
+    name: Line = field(metadata=doc("Human name.", example="Automated testing"))
+    description: Text | None = field(default=None, metadata=doc("What belongs here."))
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    id: Id = field(metadata=doc("Unique slug; the page lives at tools/<id>/.", example="jest"))
+    name: Line = field(metadata=doc("Human name.", example="Jest"))
+    category: Annotated[str, Ref("category")] = field(metadata=doc("Category id."))
+    status: ToolStatus = field(metadata=doc("supported, best-effort, deprecated or unsupported (strongest first)."))
+    reason: Text = field(metadata=doc("Why the team made this decision."))
+    since: dt.date = field(metadata=doc("When the decision took effect (YYYY-MM-DD)."))
+    alternative: Annotated[str, Ref("tool-or-offering")] | None = field(
+        default=None,
+        metadata=doc(
+            "What to use instead: a supported or best-effort tool, or an offering. "
+            "Required when the status is deprecated or unsupported."
+        ),
+    )
+    review_by: dt.date | None = field(
+        default=None,
+        metadata=doc("When to revisit the decision; a passed date is a warning."),
+    )
+    migration: Annotated[str, Ref("page")] | None = field(
+        default=None, metadata=doc("Policy page with a migration guide.")
+    )
+    url: Url | None = field(default=None, metadata=doc("The tool's own site."))
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    format: int = field(metadata=doc("Catalog format version; this release reads 1.", example=1))
+    version: Annotated[str, Kind.VERSION] = field(
+        metadata=doc("The catalog's own release, e.g. 2026.11 or 3.2.0.", example="2026.11")
+    )
+    site: Site = field(metadata=doc("Site settings."))
+    team: Team = field(metadata=doc("The team behind the catalog."))
+    support: Support = field(metadata=doc("Team-wide support."))
+    categories: tuple[Category, ...] = field(default=(), metadata=doc("Tool categories."))
+    offerings: tuple[Offering, ...] = field(default=(), metadata=doc("What the team provides."))
+    tools: tuple[Tool, ...] = field(
+        default=(), metadata=doc("Tool decisions, including what is explicitly not supported.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """A policy page's front matter."""
+
+    title: Line = field(metadata=doc("Page title."))
+    summary: Text | None = field(default=None, metadata=doc("One sentence for indexes and search."))
+    owner: Line | None = field(default=None, metadata=doc("Who maintains the policy."))
+    order: int = field(default=100, metadata=doc("Sort key in the policies index (lower first)."))
+    offerings: tuple[Annotated[str, Ref("offering")], ...] = field(
+        default=(), metadata=doc("Offerings this policy applies to.")
+    )
+    tools: tuple[Annotated[str, Ref("tool")], ...] = field(
+        default=(), metadata=doc("Tool decisions this policy explains.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A policy page, its Markdown already rendered to safe HTML."""
+
+    slug: str  # path under content/ without .md, e.g. "change-approval" or "security/scanning"
+    source: str  # path relative to the site root, e.g. "content/change-approval.md"
+    meta: PageMeta
+    html: str
+    text: str  # plain text, for search
+    headings: tuple[Heading, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildInfo:
+    """Where a build came from; shown on every page, so it must be reproducible."""
+
+    commit: str | None  # full hash, None outside git
+    dirty: bool  # uncommitted changes in the source
+    date: dt.datetime | None  # SOURCE_DATE_EPOCH or the commit date; never the wall clock
+    generator: str  # "servicebook X.Y.Z"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContent:
+    """Everything the render stage needs: the checked catalog, its pages and the build stamp."""
+
+    catalog: Catalog
+    pages: tuple[Page, ...]
+    build: BuildInfo

@@ -1,0 +1,228 @@
+"""Turn a checked site into output files (path → bytes), in memory, through Jinja2 templates.
+
+Templates come from the site's `layouts/` first and the built-in theme last; a site template may
+extend the original as `theme/<name>`. Autoescaping is always on and undefined names fail the
+build, so a typo in a template cannot silently produce an empty field.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import model
+from .catalog_json import catalog_document
+from .errors import Problem, SourceLocation
+from .load import relative_url
+from .schema import json_schema
+from .slo import format_duration, format_minutes, format_percent
+from .views import SiteView, site_view
+
+THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
+STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+
+
+class RenderError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message)
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One HTML page: where it goes, which template renders it, and what it is given."""
+
+    path: str  # output path, e.g. "offerings/ci/index.html"
+    template: str
+    title: str
+    section: str  # which navigation entry is current
+    context: dict[str, Any]
+
+
+def environment(site_layouts: Path | None) -> jinja2.Environment:
+    builtin = jinja2.FileSystemLoader(THEME_DIR)
+    loaders: list[jinja2.BaseLoader] = []
+    if site_layouts is not None and site_layouts.is_dir():
+        loaders.append(jinja2.FileSystemLoader(site_layouts, followlinks=False))
+    loaders += [jinja2.PrefixLoader({"theme": builtin}), builtin]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["percent"] = format_percent
+    env.filters["duration"] = format_duration
+    env.filters["minutes"] = format_minutes
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    return env
+
+
+def page_specs(view: SiteView) -> Iterator[PageSpec]:
+    """Every HTML page of the site, in a fixed order."""
+    yield PageSpec("index.html", "home.html", view.site.catalog.team.name, "home", {})
+    yield PageSpec("offerings/index.html", "offerings.html", "Offerings", "offerings", {})
+    for o in view.offerings:
+        yield PageSpec(f"{o.path}index.html", "offering.html", o.offering.name, "offerings", {"o": o})
+    yield PageSpec("slos/index.html", "slos.html", "Service level objectives", "slos", {})
+    yield PageSpec("support/index.html", "support.html", "Support", "support", {})
+    yield PageSpec("tools/index.html", "tools.html", "Tools", "tools", {})
+    for t in view.tools:
+        yield PageSpec(f"{t.path}index.html", "tool.html", t.tool.name, "tools", {"t": t})
+    yield PageSpec("unsupported/index.html", "unsupported.html", "What we do not support", "unsupported", {})
+    yield PageSpec("policies/index.html", "policies.html", "Policies", "policies", {})
+    for p in view.pages:
+        yield PageSpec(f"policies/{p.slug}/index.html", "policy.html", p.meta.title, "policies", {"page": p})
+    yield PageSpec("404.html", "404.html", "Page not found", "", {})
+
+
+NAV = (
+    ("home", "Home", ""),
+    ("offerings", "Offerings", "offerings/"),
+    ("slos", "SLOs", "slos/"),
+    ("support", "Support", "support/"),
+    ("tools", "Tools", "tools/"),
+    ("unsupported", "Not supported", "unsupported/"),
+    ("policies", "Policies", "policies/"),
+)
+
+
+def render_site(site: model.SiteContent, site_root: Path) -> dict[str, bytes]:
+    """All output files of `site`; raises RenderError for a broken template."""
+    layouts = site_root / "layouts"
+    env = environment(layouts)
+    view = site_view(site)
+    files: dict[str, bytes] = {}
+    common = _common_context(view)
+    for spec in page_specs(view):
+        files[spec.path] = _render_page(env, spec, common, layouts)
+    for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
+        files[f"assets/{name}"] = (STATIC_DIR / name).read_bytes()
+    files["catalog.json"] = _json(catalog_document(site))
+    files["schema.json"] = _json(json_schema())
+    if site.catalog.site.base_url:
+        files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, files)
+    return files
+
+
+def _common_context(view: SiteView) -> dict[str, Any]:
+    site = view.site
+    build = site.build
+    repo = site.catalog.site.repository
+    commit_url = None
+    if repo and build.commit:
+        commit_url = f"{repo.rstrip('/')}{_forge_prefix(repo)}/commit/{build.commit}"
+    return {
+        "view": view,
+        "catalog": site.catalog,
+        "build": build,
+        "short_commit": build.commit[:12] if build.commit else None,
+        "commit_url": commit_url,
+        "built_on": build.date.strftime("%Y-%m-%d %H:%M UTC") if build.date else None,
+        "nav": NAV,
+        "csp": CSP,
+    }
+
+
+def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any], layouts: Path) -> bytes:
+    here = posixpath.dirname(spec.path)
+    if spec.path == "404.html":
+        # Served for any missing path, at any depth: links must not depend on where it is.
+        base = common["catalog"].site.base_url
+        prefix = "/" if not base else "/" + base.split("://", 1)[1].partition("/")[2].strip("/")
+        prefix = prefix.rstrip("/") + "/"
+        url: Callable[[str], str] = lambda target: prefix + target  # noqa: E731
+    else:
+        url = lambda target: relative_url(here, target)  # noqa: E731
+    try:
+        template = env.get_template(spec.template)
+        html = template.render(
+            **common,
+            **spec.context,
+            url=url,
+            page_title=spec.title,
+            section=spec.section,
+            path=spec.path,
+            edit_url=_edit_url(common["catalog"], spec),
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        source_name = exc.filename or exc.name or spec.template
+        raise RenderError(
+            [_template_problem(source_name, exc.lineno, layouts, exc.message or "syntax error")]
+        ) from None
+    except jinja2.TemplateError as exc:
+        frame_name, line = _template_frame(exc)
+        raise RenderError(
+            [
+                _template_problem(
+                    frame_name or spec.template, line, layouts, f"while rendering {spec.path}: {exc.message or exc}"
+                )
+            ]
+        ) from None
+    return html.encode("utf-8")
+
+
+def _edit_url(catalog: model.Catalog, spec: PageSpec) -> str | None:
+    repo = catalog.site.repository
+    if not repo or not repo.startswith("https://"):
+        return None
+    source = spec.context["page"].source if "page" in spec.context else "catalog.yaml"
+    return f"{repo.rstrip('/')}{_forge_prefix(repo)}/edit/{catalog.site.branch}/{source}"
+
+
+def _forge_prefix(repo: str) -> str:
+    """GitLab puts commit and edit pages under /-/; GitHub, Gitea and Forgejo do not."""
+    host = repo.split("://", 1)[-1].split("/", 1)[0]
+    return "/-" if "gitlab" in host else ""
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """The innermost template file and line in a rendering error's traceback."""
+    tb = exc.__traceback__
+    found: tuple[str | None, int] = (None, 0)
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _template_problem(name: str, line: int | None, layouts: Path, message: str) -> Problem:
+    path = Path(name)
+    shown = f"layouts/{path.relative_to(layouts)}" if path.is_relative_to(layouts) else str(name)
+    if path.is_relative_to(THEME_DIR):
+        shown = f"(built-in theme) {path.relative_to(THEME_DIR)}"
+    return Problem(SourceLocation(shown, line or 0, 1 if line else 0), message, "check the template")
+
+
+def _json(data: object) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _sitemap(base_url: str, files: dict[str, bytes]) -> bytes:
+    base = base_url.rstrip("/") + "/"
+    urls = [
+        base + (p[: -len("index.html")] if p.endswith("index.html") else p)
+        for p in sorted(files)
+        if p.endswith(".html") and p != "404.html"
+    ]
+    body = "".join(f"  <url><loc>{Markup.escape(u)}</loc></url>\n" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
+    ).encode()

@@ -1,0 +1,315 @@
+"""Read source files as text and YAML as a tree of plain strings that remember their positions.
+
+YAML is read from libyaml's event stream rather than through a constructor, so nothing is ever
+typed implicitly (`no`, `1.10`, `22:22`, `0755` and dates stay the text the author wrote), and
+duplicate keys, anchors, aliases, tags, several documents and absurd nesting are refused with a
+position instead of silently changing the meaning of the catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, SourceLocation
+
+MAX_YAML_DEPTH = 32
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+try:  # libyaml is ~10x faster; the pure-Python parser gives the same events
+    _Parser: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Parser = yaml.SafeLoader
+
+
+class SourceError(Exception):
+    """A file cannot be read at all; carries the located problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message if problems else "unreadable source")
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """A decoded source file: LF line ends, no BOM, its display path relative to the site root."""
+
+    path: str
+    text: str
+
+    def line(self, number: int) -> str | None:
+        """The 1-based line `number`, for showing under an error."""
+        lines = self.text.split("\n")
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    def problem(self, line: int, column: int, message: str, hint: str | None = None) -> Problem:
+        return Problem(SourceLocation(self.path, line, column), message, hint, source_line=self.line(line))
+
+
+def read_text(root: Path, relative: str, *, max_bytes: int) -> SourceText:
+    """Read `root/relative` as strict UTF-8 text, refusing what would change meaning silently.
+
+    Refused: symlinks (a PR could publish /proc/self/environ), files over `max_bytes`, invalid
+    UTF-8, NUL and other control bytes, and bidi controls (the "Trojan Source" trick). A BOM is
+    dropped and CRLF becomes LF, so both give the same site.
+    """
+    path = root / relative
+    where = SourceLocation(relative)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise SourceError([Problem(where, "file not found")]) from None
+    except OSError as exc:
+        raise SourceError([Problem(where, f"cannot read file: {exc.strerror}")]) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise SourceError([Problem(where, "symbolic links are not allowed in the source", "commit the file itself")])
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError([Problem(where, "not a regular file")])
+    if info.st_size > max_bytes:
+        raise SourceError(
+            [Problem(where, f"file is {info.st_size:,} bytes; the limit is {max_bytes:,}", "split it up")]
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError([Problem(where, f"cannot read file: {exc.strerror}")]) from None
+    return decode(relative, data)
+
+
+def decode(relative: str, data: bytes) -> SourceText:
+    """Decode UTF-8 bytes into a `SourceText`, or raise `SourceError` pointing at the bad byte."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8")
+        line, column = _position(before, len(before))
+        bad = SourceText(relative, data.decode("utf-8", "replace"))
+        raise SourceError(
+            [bad.problem(line, column, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", "save the file as UTF-8")]
+        ) from None
+    text = text.replace("\r\n", "\n")
+    source = SourceText(relative, text)
+    problems = [
+        source.problem(*_position(text, index), message, hint) for index, message, hint in _forbidden_characters(text)
+    ]
+    if problems:
+        raise SourceError(problems[:20])
+    return source
+
+
+def _forbidden_characters(text: str) -> Iterator[tuple[int, str, str]]:
+    for index, ch in enumerate(text):
+        if ch in BIDI_CONTROLS:
+            yield (
+                index,
+                f"bidirectional control character U+{ord(ch):04X} is not allowed",
+                "it can make text display differently from what it says (Trojan Source); delete it",
+            )
+        elif ch == "\x00":
+            yield index, "NUL byte in text file", "is this a binary file?"
+        elif (ord(ch) < 0x20 and ch not in "\n\t\r") or ch == "\x7f":
+            yield index, f"control character U+{ord(ch):04X} is not allowed", "delete it"
+        elif ch == "\r":
+            yield index, "carriage return without line feed", "use LF or CRLF line ends"
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of character `index` in `text`."""
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+# --- YAML ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    value: str
+    location: SourceLocation
+    plain: bool  # unquoted: only plain scalars can be null
+
+    @property
+    def is_null(self) -> bool:
+        return self.plain and self.value in NULLS
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    items: tuple[tuple[Scalar, Node], ...]
+    location: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    items: tuple[Node, ...]
+    location: SourceLocation
+
+
+Node = Scalar | Mapping | Sequence
+
+
+def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int = 0) -> Node | None:
+    """Parse one YAML document into located nodes; None for an empty document.
+
+    `text` (default: the whole file) is a part of `source` starting below `line_offset` lines,
+    as front matter does; positions are reported in the whole file.
+    Raises `SourceError` with the first structural problem found.
+    """
+    builder = _TreeBuilder(source, line_offset)
+    try:
+        for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = exc.problem or exc.context or "invalid YAML"
+        hint = _yaml_hint(message, source.line(line + line_offset) or "", column)
+        raise SourceError([_problem(source, line + line_offset, column, f"invalid YAML: {message}", hint)]) from None
+    except yaml.YAMLError as exc:  # reader errors carry no mark
+        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+    except _Refused as exc:
+        raise SourceError([exc.problem]) from None
+    return builder.root
+
+
+def _yaml_hint(message: str, line: str, column: int) -> str | None:
+    if "tab" in message or "\t" in line[: column + 1]:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in message:
+        return "a value containing ': ' must be quoted"
+    if "could not find expected ':'" in message or "expected <block end>" in message:
+        return "check the indentation of this line and the one before"
+    return None
+
+
+def _problem(source: SourceText, line: int, column: int, message: str, hint: str | None = None) -> Problem:
+    return Problem(SourceLocation(source.path, line, column), message, hint, source_line=source.line(line))
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _TreeBuilder:
+    """Turns parser events into `Node`s, refusing YAML features that hide meaning."""
+
+    def __init__(self, source: SourceText, line_offset: int) -> None:
+        self.source = source
+        self.offset = line_offset
+        self.stack: list[tuple[str, SourceLocation, list[Node]]] = []
+        self.root: Node | None = None
+        self.documents = 0
+
+    def _loc(self, mark: Any) -> SourceLocation:
+        return SourceLocation(self.source.path, mark.line + 1 + self.offset, mark.column + 1)
+
+    def _refuse(self, mark: Any, message: str, hint: str | None = None) -> _Refused:
+        loc = self._loc(mark)
+        return _Refused(_problem(self.source, loc.line, loc.column, message, hint))
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self._refuse(event.start_mark, "only one YAML document is allowed", "remove the '---' separator")
+            return
+        if isinstance(event, yaml.AliasEvent):
+            raise self._refuse(
+                event.start_mark,
+                f"aliases (*{event.anchor}) are not allowed",
+                "write the value out in full; anchors and merge keys hide what a field really says",
+            )
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if event.anchor is not None:
+                raise self._refuse(
+                    event.start_mark,
+                    f"anchors (&{event.anchor}) are not allowed",
+                    "write each value out in full",
+                )
+            if event.tag is not None and event.tag != "!":
+                tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+                raise self._refuse(
+                    event.start_mark,
+                    f"YAML tags ({tag}) are not allowed",
+                    "remove the tag; every value is read as text and checked against the schema",
+                )
+        if isinstance(event, yaml.ScalarEvent):
+            plain = event.style is None or event.style == ""
+            self._add(Scalar(event.value, self._loc(event.start_mark), plain))
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(self.stack) >= MAX_YAML_DEPTH:
+                raise self._refuse(
+                    event.start_mark,
+                    f"nesting deeper than {MAX_YAML_DEPTH} levels",
+                    "the catalog format never needs this much nesting",
+                )
+            kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+            self.stack.append((kind, self._loc(event.start_mark), []))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            kind, loc, children = self.stack.pop()
+            if kind == "seq":
+                self._add(Sequence(tuple(children), loc))
+            else:
+                self._add(self._mapping(loc, children))
+
+    def _mapping(self, loc: SourceLocation, children: list[Node]) -> Mapping:
+        items: list[tuple[Scalar, Node]] = []
+        seen: dict[str, Scalar] = {}
+        for key, value in zip(children[0::2], children[1::2], strict=True):
+            if not isinstance(key, Scalar):
+                raise _Refused(_problem(self.source, key.location.line, key.location.column, "keys must be plain text"))
+            first = seen.get(key.value)
+            if first is not None:
+                raise _Refused(
+                    _problem(
+                        self.source,
+                        key.location.line,
+                        key.location.column,
+                        f"duplicate key '{key.value}' (first defined at line {first.location.line})",
+                        "remove one of them; YAML would silently keep only the last",
+                    )
+                )
+            seen[key.value] = key
+            items.append((key, value))
+        return Mapping(tuple(items), loc)
+
+    def _add(self, node: Node) -> None:
+        if self.stack:
+            self.stack[-1][2].append(node)
+        else:
+            self.root = node
+
+
+def split_front_matter(source: SourceText) -> tuple[str | None, str, int]:
+    """Split `---` front matter from a Markdown page.
+
+    Returns (front matter text or None, the body, the number of lines before the body); the
+    front matter starts on line 2, so parse it with `line_offset=1`.
+    """
+    text = source.text
+    if not text.startswith("---\n"):
+        return None, text, 0
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        if text.endswith("\n---"):
+            end = len(text) - 4
+        else:
+            raise SourceError(
+                [source.problem(1, 1, "front matter is not closed", "end it with a line of three dashes: ---")]
+            )
+    front = text[4 : end + 1]
+    body_start = end + 5
+    body_line_offset = text.count("\n", 0, min(body_start, len(text)))
+    return front, text[body_start:], body_line_offset

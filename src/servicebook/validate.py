@@ -1,0 +1,507 @@
+"""Check located YAML against the model's own definitions and build the frozen model from it.
+
+Two passes, both collecting every problem rather than stopping at the first:
+`read_record` checks shapes and scalar formats field by field (driven by the dataclasses in
+`model.py`, so the format has one definition), and `check_catalog` checks what spans records:
+unique ids, references, the ladder rules of tool decisions, review dates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import enum
+import re
+import types
+import typing
+import zoneinfo
+from collections.abc import Iterable
+from collections.abc import Mapping as AbcMapping
+from collections.abc import Sequence as AbcSequence
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, TypeVar
+
+from . import model
+from .errors import Problem, Severity, SourceLocation
+from .model import Kind, Ref
+from .sources import Mapping, Node, Scalar, Sequence, SourceText
+
+T = TypeVar("T")
+Path = tuple[str | int, ...]
+
+ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+RESERVED_IDS = frozenset(
+    {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
+VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}")
+WINDOW_RE = re.compile(r"([1-9][0-9]{0,2})d|calendar-month|calendar-quarter")
+DURATION_RE = re.compile(r"([1-9][0-9]{0,3})(m|h|d)")
+CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# A URL is one token: no white space, quotes, angle brackets, backticks or backslashes.
+URL_CHARS_RE = re.compile(r"[^\s\"'<>`\\\x00-\x1f\x7f]+")
+URL_SCHEMES = ("https://", "http://", "mailto:")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_LINE = 200
+MAX_TEXT = 10_000
+DURATION_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+
+
+class _Invalid:
+    """Marks a value that failed to read; its problem has already been reported."""
+
+
+INVALID: Any = _Invalid()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Checked(typing.Generic[T]):
+    """A model object plus where each of its values was written, keyed by its path."""
+
+    value: T
+    locations: AbcMapping[Path, SourceLocation]
+
+    def at(self, *path: str | int) -> SourceLocation:
+        """The location of `path`, or of its closest written ancestor."""
+        while path:
+            found = self.locations.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.locations[()]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def check_url(value: str) -> str | None:
+    """Why `value` is not an allowed link address, or None when it is.
+
+    An allow-list: https, http and mailto only, one token, a host and no credentials, so
+    `javascript:` in any spelling, protocol-relative `//host` and attribute break-outs fail.
+    """
+    if not URL_CHARS_RE.fullmatch(value):
+        return "a link address must be one token without spaces, quotes, angle brackets or backslashes"
+    lowered = value.lower()
+    if lowered.startswith("mailto:"):
+        return None if EMAIL_RE.fullmatch(value[7:]) else "mailto: needs one e-mail address"
+    if not lowered.startswith(("https://", "http://")):
+        return "only https://, http:// and mailto: addresses are allowed"
+    authority = value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        return "credentials in a URL are not allowed"
+    if not authority or authority.startswith(":"):
+        return "the URL has no host"
+    return None
+
+
+class _Reader:
+    """Reads one file's nodes into model objects, collecting problems and locations."""
+
+    def __init__(self, source: SourceText) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.locations: dict[Path, SourceLocation] = {}
+
+    def error(self, loc: SourceLocation, message: str, hint: str | None = None) -> Any:
+        self.problems.append(Problem(loc, message, hint, source_line=self.source.line(loc.line)))
+        return INVALID
+
+    def read(self, node: Node, tp: Any, path: Path, what: str) -> Any:
+        self.locations[path] = node.location
+        base, meta, _ = unwrap(tp)
+        if isinstance(node, Scalar) and node.is_null:
+            return self.error(node.location, f"{what} is empty", "give it a value or remove the key")
+        origin = typing.get_origin(base)
+        if origin is tuple:
+            return self._tuple(node, typing.get_args(base)[0], path, what)
+        if dataclasses.is_dataclass(base):
+            return self._record(node, base, path, what)  # type: ignore[arg-type]
+        if not isinstance(node, Scalar):
+            shape = "a list" if isinstance(node, Sequence) else "a mapping"
+            return self.error(node.location, f"{what} must be a single value, not {shape}")
+        return self._scalar(node, base, meta, what)
+
+    def _tuple(self, node: Node, item: Any, path: Path, what: str) -> Any:
+        if not isinstance(node, Sequence):
+            return self.error(node.location, f"{what} must be a list", "start each item on its own line with '- '")
+        values = [self.read(child, item, (*path, i), f"{what}[{i + 1}]") for i, child in enumerate(node.items)]
+        return INVALID if any(v is INVALID for v in values) else tuple(values)
+
+    def _record(self, node: Node, cls: type, path: Path, what: str) -> Any:
+        name = cls.__name__
+        if not isinstance(node, Mapping):
+            return self.error(node.location, f"{what} must be a mapping of keys to values ({name})")
+        fields = _fields(cls)
+        by_key = {f.key: f for f in fields}
+        values: dict[str, Any] = {}
+        ok = True
+        misspelt: set[str] = set()  # a typo is one problem, not also a missing key
+        for key, child in node.items:
+            spec = by_key.get(key.value)
+            if spec is None:
+                close = difflib.get_close_matches(key.value, list(by_key), n=1, cutoff=0.6)
+                misspelt.update(close)
+                hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(by_key)}"
+                self.error(key.location, f"unknown key '{key.value}' in {_label(name)}", hint)
+                ok = False
+                continue
+            self.locations[(*path, f"@{spec.key}")] = key.location
+            if isinstance(child, Scalar) and child.is_null and not spec.required:
+                continue
+            value = self.read(child, spec.type, (*path, spec.name), f"'{spec.key}'")
+            if value is INVALID:
+                ok = False
+            else:
+                values[spec.name] = value
+        present = {key.value for key, _ in node.items}
+        for spec in fields:
+            if spec.required and spec.key not in present and spec.key not in misspelt:
+                self.error(
+                    node.location,
+                    f"{_label(name)} is missing the required key '{spec.key}'",
+                    spec.doc,
+                )
+                ok = False
+        return cls(**values) if ok else INVALID
+
+    def _scalar(self, node: Scalar, base: Any, meta: Any, what: str) -> Any:
+        value, loc = node.value, node.location
+        if isinstance(base, type) and issubclass(base, enum.Enum):
+            allowed = [m.value for m in base]
+            if value in allowed:
+                return base(value)
+            hint = did_you_mean(value, allowed) or ""
+            return self.error(
+                loc, f"{what} cannot be '{value}'", f"{hint} expected one of: {', '.join(allowed)}".strip()
+            )
+        if base is int and meta is not Kind.DURATION:
+            if re.fullmatch(r"-?[0-9]{1,9}", value):
+                return int(value)
+            return self.error(loc, f"{what} must be a whole number, not '{value}'")
+        if base is dt.date:
+            return self._date(loc, value, what)
+        if base is Decimal:
+            return self._percent(loc, value, what)
+        if isinstance(meta, Ref):
+            return self._text(loc, value, what, Kind.ID) if value else INVALID
+        return self._text(loc, value, what, meta if isinstance(meta, Kind) else Kind.LINE)
+
+    def _date(self, loc: SourceLocation, value: str, what: str) -> Any:
+        if DATE_RE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return self.error(loc, f"{what} is not a real date: '{value}'")
+        return self.error(loc, f"{what} must be a date written YYYY-MM-DD, not '{value}'")
+
+    def _percent(self, loc: SourceLocation, value: str, what: str) -> Any:
+        try:
+            number = Decimal(value.removesuffix("%").strip())
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite() or not (Decimal(0) < number < Decimal(100)):
+            return self.error(
+                loc, f"{what} must be a percentage between 0 and 100 (exclusive), not '{value}'", "e.g. 99.9"
+            )
+        return number
+
+    def _text(self, loc: SourceLocation, value: str, what: str, kind: Kind) -> Any:  # noqa: C901
+        if kind is not Kind.TEXT:
+            if "\n" in value or len(value) > MAX_LINE:
+                return self.error(loc, f"{what} must be one line of at most {MAX_LINE} characters")
+        elif len(value) > MAX_TEXT:
+            return self.error(loc, f"{what} is longer than {MAX_TEXT:,} characters")
+        if not value.strip():
+            return self.error(loc, f"{what} is empty", "give it a value or remove the key")
+        if kind is Kind.ID:
+            if not ID_RE.fullmatch(value):
+                return self.error(
+                    loc,
+                    f"{what} '{value}' is not a valid id",
+                    "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+                )
+            if value in RESERVED_IDS:
+                return self.error(loc, f"{what} '{value}' is a reserved name", "choose another id")
+        elif kind is Kind.URL:
+            why = check_url(value)
+            if why:
+                return self.error(loc, f"{what} '{value}' is not allowed: {why}")
+        elif kind is Kind.EMAIL:
+            if not EMAIL_RE.fullmatch(value):
+                return self.error(loc, f"{what} '{value}' is not an e-mail address")
+        elif kind is Kind.WINDOW:
+            if not WINDOW_RE.fullmatch(value):
+                return self.error(
+                    loc, f"{what} '{value}' is not a window", "use a rolling window like 28d or 30d, or calendar-month"
+                )
+        elif kind is Kind.DURATION:
+            match = DURATION_RE.fullmatch(value)
+            if not match:
+                return self.error(
+                    loc, f"{what} '{value}' is not a duration", "write minutes, hours or days: 15m, 4h, 2d"
+                )
+            return int(match[1]) * DURATION_MINUTES[match[2]]
+        elif kind is Kind.CLOCK:
+            if not CLOCK_RE.fullmatch(value):
+                return self.error(loc, f"{what} '{value}' is not a time of day", 'use 24-hour HH:MM, quoted: "08:00"')
+        elif kind is Kind.TIMEZONE:
+            if not _is_timezone(value):
+                return self.error(
+                    loc, f"{what} '{value}' is not an IANA time zone", "e.g. Europe/Zurich, America/New_York, UTC"
+                )
+        elif kind is Kind.DAYS:
+            if parse_days(value) is None:
+                return self.error(
+                    loc, f"{what} '{value}' is not a set of week days", "e.g. mon-fri, mon-sun or mon,wed,fri"
+                )
+        elif kind is Kind.VERSION and not VERSION_RE.fullmatch(value):
+            return self.error(loc, f"{what} '{value}' is not a version", "e.g. 2026.11 or 3.2.0")
+        return value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str  # attribute name
+    key: str  # YAML key
+    type: Any
+    required: bool
+    doc: str
+    example: Any
+
+
+@cache
+def _fields(cls: type) -> tuple[FieldSpec, ...]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    specs = []
+    for f in dataclasses.fields(cls):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        specs.append(
+            FieldSpec(
+                f.name,
+                f.metadata.get("key", f.name),
+                hints[f.name],
+                required,
+                f.metadata.get("doc", ""),
+                f.metadata.get("example"),
+            )
+        )
+    return tuple(specs)
+
+
+def fields_of(cls: type) -> tuple[FieldSpec, ...]:
+    """The YAML-facing description of a model record (also used to publish the schema)."""
+    return _fields(cls)
+
+
+def unwrap(tp: Any) -> tuple[Any, Any, bool]:
+    """(base type, Kind/Ref metadata, optional?) with Optional and Annotated peeled off."""
+    meta, optional = None, False
+    while True:
+        if typing.get_origin(tp) is typing.Annotated:
+            meta = tp.__metadata__[0]
+            tp = tp.__origin__
+        elif isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+            optional = True
+        else:
+            return tp, meta, optional
+
+
+def _label(cls_name: str) -> str:
+    return {"SLO": "SLO", "PageMeta": "front matter", "SupportOverride": "support"}.get(
+        cls_name, re.sub(r"(?<!^)([A-Z])", r" \1", cls_name).lower()
+    )
+
+
+@cache
+def _is_timezone(name: str) -> bool:
+    if name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def parse_days(value: str) -> tuple[str, ...] | None:
+    """'mon-fri' → ('mon', …, 'fri'); 'mon,wed' → ('mon', 'wed'); None if not week days."""
+    days: list[str] = []
+    for part in value.replace(" ", "").split(","):
+        ends = part.split("-")
+        if len(ends) == 1 and ends[0] in WEEKDAYS:
+            days.append(ends[0])
+        elif len(ends) == 2 and ends[0] in WEEKDAYS and ends[1] in WEEKDAYS:
+            start, stop = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[1])
+            if start > stop:
+                return None
+            days.extend(WEEKDAYS[start : stop + 1])
+        else:
+            return None
+    return tuple(d for d in WEEKDAYS if d in days) if days else None
+
+
+def read_record(
+    source: SourceText, node: Node | None, cls: type[T], what: str
+) -> tuple[Checked[T] | None, list[Problem]]:
+    """Read a whole file's YAML tree as a `cls`; the model object is None if anything failed."""
+    reader = _Reader(source)
+    if node is None:
+        reader.error(
+            SourceLocation(source.path, 1, 1), f"{what} is empty", f"it must be a mapping ({_label(cls.__name__)})"
+        )
+        return None, reader.problems
+    reader.locations[()] = node.location
+    value = reader.read(node, cls, (), what)
+    if value is INVALID:
+        return None, reader.problems
+    return Checked(value, reader.locations), reader.problems
+
+
+# --- Cross-record rules ----------------------------------------------------------------------
+
+
+class _Check:
+    def __init__(self, source: SourceText | None, checked: Checked[Any]) -> None:
+        self.source = source
+        self.checked = checked
+        self.problems: list[Problem] = []
+
+    def report(self, path: Path, message: str, hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
+        loc = self.checked.at(*path)
+        line = self.source.line(loc.line) if self.source else None
+        self.problems.append(Problem(loc, message, hint, severity, line))
+
+    def unique(self, items: AbcSequence[Any], path: Path, what: str) -> None:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.id in seen:
+                first = self.checked.at(*path, seen[item.id], "id")
+                self.report(
+                    (*path, i, "id"),
+                    f"duplicate {what} id '{item.id}' (first used at line {first.line})",
+                    "ids must be unique",
+                )
+            else:
+                seen[item.id] = i
+
+    def ref(self, value: str, known: AbcMapping[str, Any] | AbcSequence[str], path: Path, what: str) -> bool:
+        if value in known:
+            return True
+        hint = did_you_mean(value, known) or (
+            f"known {what}s: {', '.join(sorted(known)[:12])}" if known else f"there are no {what}s"
+        )
+        self.report(path, f"unknown {what} '{value}'", hint)
+        return False
+
+
+def check_catalog(
+    source: SourceText, checked: Checked[model.Catalog], page_slugs: AbcSequence[str], today: dt.date | None
+) -> list[Problem]:
+    """Rules that span records: unique ids, references, tool-decision ladder, review dates."""
+    catalog = checked.value
+    c = _Check(source, checked)
+    if catalog.format != model.FORMAT_VERSION:
+        c.report(
+            ("format",),
+            f"catalog format {catalog.format} is not supported by this servicebook",
+            f"this release reads format {model.FORMAT_VERSION}",
+        )
+    c.unique(catalog.offerings, ("offerings",), "offering")
+    c.unique(catalog.tools, ("tools",), "tool")
+    c.unique(catalog.categories, ("categories",), "category")
+    c.unique(catalog.support.severities, ("support", "severities"), "severity")
+    offerings = {o.id: o for o in catalog.offerings}
+    tools = {t.id: t for t in catalog.tools}
+    categories = {cat.id: cat for cat in catalog.categories}
+    _check_hours(c, catalog.support.hours, ("support", "hours"))
+    for i, offering in enumerate(catalog.offerings):
+        at: Path = ("offerings", i)
+        c.unique(offering.slos, (*at, "slos"), "SLO")
+        for j, dep in enumerate(offering.depends_on):
+            if c.ref(dep, offerings, (*at, "depends_on", j), "offering") and dep == offering.id:
+                c.report((*at, "depends_on", j), f"offering '{dep}' depends on itself")
+        for j, tool in enumerate(offering.tools):
+            c.ref(tool, tools, (*at, "tools", j), "tool")
+        for j, page in enumerate(offering.policies):
+            c.ref(page, page_slugs, (*at, "policies", j), "policy page")
+        if offering.support is not None:
+            if offering.support.severities is not None:
+                c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
+            if offering.support.hours is not None:
+                _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+    for i, decision in enumerate(catalog.tools):
+        at = ("tools", i)
+        c.ref(decision.category, categories, (*at, "category"), "category")
+        if decision.migration is not None:
+            c.ref(decision.migration, page_slugs, (*at, "migration"), "policy page")
+        _check_alternative(c, decision, at, tools, offerings)
+        if decision.review_by is not None:
+            if decision.review_by < decision.since:
+                c.report((*at, "review_by"), f"review_by {decision.review_by} is before since {decision.since}")
+            elif today is not None and decision.review_by < today:
+                c.report(
+                    (*at, "review_by"),
+                    f"the decision on '{decision.name}' was due for review on {decision.review_by}",
+                    "review it, then move review_by forward (or change the decision)",
+                    Severity.WARNING,
+                )
+    return c.problems
+
+
+def _check_hours(c: _Check, hours: model.Hours, at: Path) -> None:
+    if hours.end != "24:00" and hours.start >= hours.end:
+        c.report((*at, "end"), f"business hours end ({hours.end}) before they start ({hours.start})")
+
+
+def _check_alternative(
+    c: _Check,
+    tool: model.Tool,
+    at: Path,
+    tools: AbcMapping[str, model.Tool],
+    offerings: AbcMapping[str, model.Offering],
+) -> None:
+    weak = tool.status in (model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED)
+    if tool.alternative is None:
+        if weak:
+            c.report(
+                (*at, "status"),
+                f"{tool.status.value} tool '{tool.id}' needs an alternative",
+                "add 'alternative:' with a supported tool or an offering, so readers know what to use instead",
+            )
+        return
+    where = (*at, "alternative")
+    if tool.alternative == tool.id:
+        c.report(where, f"tool '{tool.id}' is its own alternative")
+    elif tool.alternative in tools:
+        target = tools[tool.alternative]
+        if target.status not in (model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT):
+            c.report(
+                where,
+                f"the alternative to '{tool.id}' is '{target.id}', which is {target.status.value} itself",
+                "point to a supported or best-effort tool, or to an offering",
+            )
+    elif tool.alternative in offerings:
+        if offerings[tool.alternative].lifecycle is model.Lifecycle.RETIRED:
+            c.report(where, f"the alternative to '{tool.id}' is the retired offering '{tool.alternative}'")
+    else:
+        c.ref(tool.alternative, [*tools, *offerings], where, "tool or offering")
+
+
+def check_page_meta(
+    checked: Checked[model.PageMeta], source: SourceText, offerings: Iterable[str], tools: Iterable[str]
+) -> list[Problem]:
+    """Front-matter references of a policy page."""
+    c = _Check(source, checked)
+    known_offerings, known_tools = sorted(offerings), sorted(tools)
+    for j, ref in enumerate(checked.value.offerings):
+        c.ref(ref, known_offerings, ("offerings", j), "offering")
+    for j, ref in enumerate(checked.value.tools):
+        c.ref(ref, known_tools, ("tools", j), "tool")
+    return c.problems

@@ -1,0 +1,158 @@
+"""The built site: every page type exists, shows what readers come for, and is safe and whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from .htmlcheck import dangers
+
+PAGE_TYPES = [
+    "index.html",
+    "offerings/index.html",
+    "offerings/ci/index.html",
+    "slos/index.html",
+    "support/index.html",
+    "tools/index.html",
+    "tools/hand-rolled-scripts/index.html",
+    "unsupported/index.html",
+    "policies/index.html",
+    "policies/welcome/index.html",
+    "404.html",
+]
+
+
+def build(run: Callable[..., Result], site: Path) -> Path:
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    return site / "public"
+
+
+def test_every_page_type_is_built(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    for page in PAGE_TYPES:
+        html = (public / page).read_text()
+        assert html.startswith("<!doctype html>"), page
+        assert '<meta http-equiv="Content-Security-Policy"' in html.split("<head>", 1)[1].split("\n", 2)[1], page
+
+
+def test_every_page_shows_catalog_version_and_commit_state(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    for page in PAGE_TYPES:
+        html = (public / page).read_text()
+        assert '<strong class="catalog-version">0.1</strong>' in html, page
+        assert "not under version control" in html, page
+
+
+def test_offering_page_shows_slo_with_error_budget_and_support(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    html = (public / "offerings/ci/index.html").read_text()
+    assert "Pipeline availability" in html
+    assert "99.5 %" in html
+    assert "3 h 36 min" in html  # 0.5 % of 30 days
+    assert "Mon–Fri 09:00–17:00 (UTC)" in html
+    assert "#platform-help" in html
+    assert "30 min" in html  # sev1 response
+
+
+def test_unsupported_page_names_reason_and_alternative(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    html = (public / "unsupported/index.html").read_text()
+    row = html.split('id="tool-hand-rolled-scripts"', 1)[1].split("</tr>", 1)[0]
+    assert "We cannot support build logic we did not write." in row
+    assert '<a href="../tools/shared-pipelines/">Shared pipeline templates</a>' in row
+    assert "2026-01-01" in row
+
+
+def test_policy_page_renders_markdown_and_resolves_references(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    html = (public / "policies/welcome/index.html").read_text()
+    assert '<h2 id="what-we-support">What we support' in html
+    assert '<a href="../../offerings/ci/">CI pipelines</a>' in html
+    assert '<a href="../../tools/shared-pipelines/">shared pipeline templates</a>' in html
+
+
+def test_catalog_json_carries_derived_numbers(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    doc = json.loads((public / "catalog.json").read_text())
+    slo = doc["offerings"][0]["slos"][0]
+    assert slo["error_budget_seconds"] == 12960
+    assert slo["openslo"]["spec"]["objectives"][0]["target"] == 0.995
+    assert doc["catalog_version"] == "0.1"
+    assert {t["id"]: t["status"] for t in doc["tools"]} == {
+        "shared-pipelines": "supported",
+        "hand-rolled-scripts": "unsupported",
+    }
+
+
+def test_published_schema_matches_schema_command(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    printed = run("schema")
+    assert json.loads(printed.output) == json.loads((public / "schema.json").read_text())
+
+
+def test_raw_html_in_markdown_is_shown_as_text_not_executed(run, site_copy) -> None:
+    site = site_copy("minimal")
+    page = site / "content/welcome.md"
+    page.write_text(
+        page.read_text()
+        + '\n<script>alert(1)</script>\n\n<img src=x onerror="alert(2)">\n\n[x](https://ok.example "t\\" onmouseover=alert(3)")\n'
+    )
+    public = build(run, site)
+    html = (public / "policies/welcome/index.html").read_text()
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert dangers(html) == []
+    assert "&lt;script&gt;" in html
+
+
+def test_template_syntax_in_content_is_shown_literally(run, site_copy) -> None:
+    site = site_copy("minimal")
+    page = site / "content/welcome.md"
+    page.write_text(page.read_text() + "\nLiteral {{ 7 * 7 }} and {% raw %}.\n")
+    html = (build(run, site) / "policies/welcome/index.html").read_text()
+    assert "Literal {{ 7 * 7 }} and {% raw %}." in html
+
+
+def test_site_layout_overrides_and_extends_builtin_theme(run, site_copy) -> None:
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(
+        '{% extends "theme/policy.html" %}{% block content %}<p class="custom">Custom</p>{{ super() }}{% endblock %}'
+    )
+    html = (build(run, site) / "policies/welcome/index.html").read_text()
+    assert '<p class="custom">Custom</p>' in html
+    assert "What we support" in html
+
+
+def test_template_typo_fails_the_build_with_its_location(run, site_copy) -> None:
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(
+        '{% extends "theme/policy.html" %}\n{% block content %}{{ page.meta.titel }}{% endblock %}\n'
+    )
+    result = run("build", "--source", site)
+    assert result.exit_code == 1
+    assert "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html" in result.stderr
+    assert "titel" in result.stderr
+    assert not (site / "public").exists()
+
+
+def test_broken_link_in_a_layout_fails_the_build(run, site_copy) -> None:
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policies.html").write_text(
+        '{% extends "theme/policies.html" %}{% block content %}<a href="{{ url(\'nowhere/\') }}">x</a>{% endblock %}'
+    )
+    result = run("build", "--source", site)
+    assert result.exit_code == 1
+    assert "policies/index.html: error: broken link to '../nowhere/'" in result.stderr
+
+
+def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
+    html = (build(run, site_copy("minimal")) / "404.html").read_text()
+    assert 'href="/assets/style.css"' in html
+    assert 'href="/offerings/"' in html
