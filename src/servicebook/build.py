@@ -3,13 +3,16 @@ can never disagree about what is valid."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BuildFailed, Problem
+from .errors import BuildFailed, Problem, Severity, SourceLocation
 from .load import Loaded, load
+from .releases import CACHE_DIR, BuiltRelease, build_release, discover
+from .versions import summarize
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +20,7 @@ class Options:
     source: Path
     output: Path
     strict: bool = False
+    versions: bool = True  # publish past releases under v/<version>/
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -40,22 +44,66 @@ def check(options: Options, *, action: str = "check") -> tuple[Loaded, Report]:
 
 def build(options: Options) -> Report:
     # Imported here so that `check` and `schema` stay quick to start.
-    from .render import RenderError, render_site
+    from .render import RenderError, VersionContext, render_site
+    from .versions import MANIFEST, manifest, pages_by_version, versions_json
     from .write import check_files, check_output_dir, recover, write_site
 
     output = check_output_dir(options.output, options.source)  # refuse before any work
     loaded, report = check(options, action="build")  # 1. gather and validate every source (all errors at once)
     assert loaded.site is not None
-    try:  # 2. render every file in memory: nothing touches the disk until all of it succeeded
-        files = render_site(loaded.site, options.source)
+    # 2. past releases, each from its own revision (cached): the root build links to them
+    releases: list[BuiltRelease] = []
+    release_problems: list[Problem] = []
+    if options.versions:
+        releases, release_problems = _releases(options, loaded.site.catalog.site.release_tags)
+    if options.strict and release_problems:
+        raise BuildFailed(release_problems)
+    versioning = VersionContext(releases=tuple(r.release for r in releases), summaries=_summaries(releases))
+    try:  # 3. render every file in memory: nothing touches the disk until all of it succeeded
+        files = render_site(loaded.site, options.source, versioning=versioning)
     except RenderError as exc:
         raise BuildFailed(exc.problems) from None
-    for asset in loaded.assets:  # 3. page images and attachments, as they are
+    for asset in loaded.assets:  # 4. page images and attachments, as they are
         files[f"policies/{asset}"] = (options.source / "content" / asset).read_bytes()
-    problems = check_files(files)  # 4. no escaping or colliding paths, no broken links
+    trees = {r.release.path: r.tree for r in releases}
+    if releases:
+        files["versions.json"] = versions_json(versioning.releases)
+        files["versions/pages.json"] = pages_by_version(
+            {"": list(files), **{r.release.version: r.paths for r in releases}}
+        )
+    files[MANIFEST] = manifest(files)
+    mounted = {r.release.path + p for r in releases for p in r.paths}
+    problems = check_files(files, mounted)  # 5. no escaping or colliding paths, no broken links
     if problems:
         raise BuildFailed(problems)
-    recover(output)  # 5. swap the new site in whole (see write.py)
-    write_site(files, output)
-    pages = sum(1 for p in files if p.endswith(".html"))
-    return Report(warnings=report.warnings, files=len(files), pages=pages)
+    recover(output)  # 6. swap the new site in whole (see write.py)
+    write_site(files, output, trees)
+    pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
+    return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
+
+
+def _releases(options: Options, pattern: str) -> tuple[list[BuiltRelease], list[Problem]]:
+    """Every release reachable from HEAD, built (or taken from the cache); unbuildable ones are
+    reported, not silently dropped."""
+    found = discover(options.source, pattern)
+    if found is None:
+        return [], []
+    built: list[BuiltRelease] = []
+    problems: list[Problem] = [Problem(SourceLocation("git"), note, severity=Severity.WARNING) for note in found.notes]
+    for release in found.releases:
+        result, issues = build_release(options.source, release, options.source / CACHE_DIR, options.strict)
+        problems += issues
+        if result is not None:
+            built.append(result)
+    return built, problems
+
+
+def _summaries(releases: list[BuiltRelease]) -> dict[str, str]:
+    """What changed between consecutive releases, from their published catalog.json."""
+    out: dict[str, str] = {}
+    previous = None
+    for built in releases:
+        document = json.loads((built.tree / "catalog.json").read_bytes())
+        out[built.release.version] = summarize(previous, document)
+        previous = document
+    return out

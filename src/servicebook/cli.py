@@ -100,6 +100,27 @@ def schema(front_matter: bool) -> None:
 
 
 @main.command()
+@SOURCE
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The published site to check.  [default: SOURCE/public]",
+)
+@click.option("--version", "versions", multiple=True, help="Only this version (repeatable).  [default: all]")
+def verify(source: Path, site: Path | None, versions: tuple[str, ...]) -> None:
+    """Rebuild published versions from git and compare them with a published site, byte for byte."""
+    from .releases import verify as run_verify
+
+    checked, differences = run_verify(source, site if site is not None else source / "public", versions)
+    for line in differences:
+        click.echo(f"error: {line}", err=True)
+    if differences:
+        raise SystemExit(1)
+    click.echo(f"Verified {len(checked)} version(s): {', '.join(checked)}; every file matches a rebuild.")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """Scaffold a new site in DIRECTORY that builds immediately."""

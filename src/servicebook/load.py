@@ -18,6 +18,7 @@ from .errors import Problem, Severity, SourceLocation
 from .history import build_info
 from .markdown import AnchorRef, LinkTargets, check_anchor_refs, render
 from .sources import SourceError, SourceText, parse_yaml, read_text, split_front_matter
+from .upgrade import upgrade
 from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record
 
 CATALOG_FILE = "catalog.yaml"
@@ -51,10 +52,14 @@ def relative_url(from_dir: str, target: str) -> str:
     return rel
 
 
-def load(root: Path, env: Mapping[str, str]) -> Loaded:
-    """Read and check catalog.yaml and content/; see the module docstring."""
+def load(root: Path, env: Mapping[str, str], *, build: model.BuildInfo | None = None) -> Loaded:
+    """Read and check catalog.yaml and content/; see the module docstring.
+
+    `build` replaces what git and the environment say about the source (for past releases).
+    """
     problems: list[Problem] = []
-    build = build_info(root, env)
+    if build is None:
+        build = build_info(root, env)
     today = build.date.date() if build.date else None
 
     read = _read_catalog(root, problems)
@@ -118,6 +123,8 @@ def _read_catalog(root: Path, problems: list[Problem]) -> tuple[SourceText, Chec
     except SourceError as exc:
         problems += exc.problems
         return None
+    node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
+    problems += notes
     checked, found = read_record(source, node, model.Catalog, "the catalog")
     problems += found
     return None if checked is None else (source, checked)

@@ -133,6 +133,10 @@ class Site:
         default=None,
         metadata=doc("Where the site is published; needed for sitemap.xml and the Atom feed."),
     )
+    release_tags: Line = field(
+        default="v*",
+        metadata=doc("Git tags that mark releases of the catalog (a glob); see 'Versions' in the README."),
+    )
 
 
 @dataclass(frozen=True, slots=True)

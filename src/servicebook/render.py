@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from .errors import Problem, SourceLocation
 from .load import relative_url
 from .schema import json_schema
 from .slo import format_duration, format_minutes, format_percent
+from .versions import Release
 from .views import SiteView, site_view
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
@@ -32,6 +33,17 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class VersionContext:
+    """Where this build stands among the releases: `current` is set when rendering a release under
+    v/<version>/; `releases` (root build only) lists them for the versions page."""
+
+    current: str | None = None
+    releases: tuple[Release, ...] = ()
+    notes: tuple[str, ...] = ()
+    summaries: Mapping[str, str] = field(default_factory=dict)
 
 
 class RenderError(Exception):
@@ -102,14 +114,20 @@ NAV = (
 )
 
 
-def render_site(site: model.SiteContent, site_root: Path) -> dict[str, bytes]:
+def render_site(
+    site: model.SiteContent, site_root: Path, *, versioning: VersionContext | None = None
+) -> dict[str, bytes]:
     """All output files of `site`; raises RenderError for a broken template."""
     layouts = site_root / "layouts"
     env = environment(layouts)
     view = site_view(site)
     files: dict[str, bytes] = {}
-    common = _common_context(view)
-    for spec in page_specs(view):
+    versioning = versioning or VersionContext()
+    common = {**_common_context(view), "versioning": versioning}
+    specs = list(page_specs(view))
+    if versioning.current is None and versioning.releases:
+        specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
+    for spec in specs:
         files[spec.path] = _render_page(env, spec, common, layouts)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         files[f"assets/{name}"] = (STATIC_DIR / name).read_bytes()

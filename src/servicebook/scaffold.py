@@ -23,6 +23,6 @@ def scaffold(directory: Path) -> list[Path]:
         created.append(dest)
     (directory / "layouts").mkdir(exist_ok=True)
     gitignore = directory / ".gitignore"
-    gitignore.write_text("/public/\n", encoding="utf-8")
+    gitignore.write_text("/public/\n/.servicebook-cache/\n", encoding="utf-8")
     created.append(gitignore)
     return created

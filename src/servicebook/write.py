@@ -15,7 +15,7 @@ import posixpath
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -53,7 +53,7 @@ def check_output_dir(output: Path, source: Path) -> Path:
     return out
 
 
-def check_files(files: Mapping[str, bytes]) -> list[Problem]:
+def check_files(files: Mapping[str, bytes], mounted: Collection[str] = ()) -> list[Problem]:
     """Path safety, then every relative link and #anchor in the HTML must lead somewhere."""
     problems: list[Problem] = []
     folded: dict[str, str] = {}
@@ -65,11 +65,13 @@ def check_files(files: Mapping[str, bytes]) -> list[Problem]:
         if key in folded and folded[key] != path:
             problems.append(Problem(SourceLocation(path), f"output path collides with {folded[key]}"))
         folded[key] = path
-    problems += check_links(files)
+    problems += check_links(files, mounted)
     return problems
 
 
-def check_links(files: Mapping[str, bytes]) -> list[Problem]:
+def check_links(files: Mapping[str, bytes], mounted: Collection[str] = ()) -> list[Problem]:
+    """Every relative link in `files` leads to one of them, or to a `mounted` path (a release
+    tree checked when it was built)."""
     ids: dict[str, set[bytes]] = {}
 
     def anchors(path: str) -> set[bytes]:
@@ -95,6 +97,8 @@ def check_links(files: Mapping[str, bytes]) -> list[Problem]:
                 elif joined + "/index.html" in files:
                     joined = joined + "/index.html"
                 target = joined
+                if target in mounted:
+                    continue
                 if target not in files:
                     problems.append(
                         Problem(
@@ -111,8 +115,12 @@ def check_links(files: Mapping[str, bytes]) -> list[Problem]:
     return problems
 
 
-def write_site(files: Mapping[str, bytes], output: Path) -> None:
-    """Write `files` into a staging folder, then swap it with `output` (see module docstring)."""
+def write_site(files: Mapping[str, bytes], output: Path, trees: Mapping[str, Path] | None = None) -> None:
+    """Write `files` into a staging folder, then swap it with `output` (see module docstring).
+
+    `trees` maps a prefix such as "v/1.2/" to a folder whose files go there too (hard-linked when
+    the file system allows, copied otherwise).
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     try:
@@ -124,12 +132,26 @@ def write_site(files: Mapping[str, bytes], output: Path) -> None:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(parent)
             dest.write_bytes(files[path])
+        for prefix, tree in sorted((trees or {}).items()):
+            _link_tree(tree, staging / prefix)
         (staging / MARKER).write_bytes(MARKER_TEXT)
         _fsync_tree(staging)
         _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _link_tree(tree: Path, dest: Path) -> None:
+    for source in sorted(tree.rglob("*")):
+        if not source.is_file() or source.name.startswith(".complete"):
+            continue
+        target = dest / source.relative_to(tree)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
 
 
 def _fsync_tree(root: Path) -> None:

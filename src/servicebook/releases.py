@@ -1,0 +1,268 @@
+"""Find the catalog's releases in git and build each one from its own revision, once.
+
+A release's output depends only on its commit and on this servicebook (code and theme), so it is
+cached under `.servicebook-cache/releases/<fingerprint>/<commit>/` and reused: publishing twenty
+versions costs twenty builds the first time and none after that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import __version__
+from .errors import Problem, Severity, SourceLocation, UsageProblem
+from .history import git
+from .model import BuildInfo
+from .sources import Mapping as YamlMapping
+from .sources import Scalar as YamlScalar
+from .sources import SourceError, decode, parse_yaml
+from .versions import MANIFEST, Candidate, Release, Tag, manifest, select_releases
+
+SOURCES = ("catalog.yaml", "content", "layouts")
+CACHE_DIR = ".servicebook-cache"
+DEFAULT_PATTERN = "v*"
+COMPLETE = ".complete"
+# A release lives at v/<version>/: its banner links up to the site root and the versions page,
+# which the root build provides.
+OUTSIDE_LINKS = frozenset({"../../index.html", "../../versions/index.html"})
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    releases: tuple[Release, ...]
+    notes: tuple[str, ...]
+    shallow: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltRelease:
+    release: Release
+    tree: Path  # folder holding the release's files (in the cache)
+    paths: frozenset[str] = field(default_factory=frozenset)
+
+
+def discover(root: Path, pattern: str = DEFAULT_PATTERN) -> Discovery | None:
+    """The releases reachable from HEAD, or None when `root` is not in a git repository."""
+    if git(root, "rev-parse", "--verify", "-q", "HEAD") is None:
+        return None
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
+    log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "--", *SOURCES) or ""
+    commits = [(h, int(t)) for h, t in (line.split() for line in log.splitlines() if line.strip())]
+    blobs = _catalog_blobs(root, [h for h, _ in commits], prefix)
+    candidates = [Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(blobs.get(h))) for h, t in commits]
+    refs = git(root, "for-each-ref", "--format=%(refname:short) %(objectname) %(*objectname)", "refs/tags") or ""
+    tags = []
+    for line in refs.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
+    releases, notes = select_releases(candidates, tags, pattern)
+    shallow = (git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+    return Discovery(tuple(releases), tuple(notes), shallow)
+
+
+def _catalog_blobs(root: Path, commits: list[str], prefix: str) -> dict[str, bytes]:
+    """catalog.yaml at each commit, read through one `git cat-file --batch` process."""
+    if not commits:
+        return {}
+    request = "".join(f"{c}:{prefix}catalog.yaml\n" for c in commits).encode()
+    done = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "--batch"], input=request, capture_output=True, check=False
+    )
+    out: dict[str, bytes] = {}
+    data = io.BytesIO(done.stdout)
+    for commit in commits:
+        header = data.readline().decode()
+        parts = header.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            out[commit] = data.read(int(parts[2]))
+            data.read(1)
+    return out
+
+
+@cache
+def _version_from_bytes(digest: str, blob: bytes) -> str | None:  # noqa: ARG001 - digest keys the cache
+    try:
+        node = parse_yaml(decode("catalog.yaml", blob))
+    except SourceError:
+        return None
+    if isinstance(node, YamlMapping):
+        for key, value in node.items:
+            if key.value == "version" and isinstance(value, YamlScalar) and value.value:
+                return value.value
+    return None
+
+
+def _version_of(blob: bytes | None) -> str | None:
+    if blob is None:
+        return None
+    return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
+
+
+def fingerprint() -> str:
+    """Identifies this servicebook's code and theme: a cached release built by another is stale."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def export(root: Path, commit: str, dest: Path) -> None:
+    """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter)."""
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
+    listed = git(root, "ls-tree", "--name-only", commit, "--", *(prefix + s for s in SOURCES)) or ""
+    paths = [p for p in listed.splitlines() if p]
+    dest.mkdir(parents=True, exist_ok=True)
+    if not paths:
+        return
+    done = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", commit, "--", *paths],
+        capture_output=True,
+        check=True,
+    )
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
+        for member in archive.getmembers():
+            if prefix and member.name.startswith(prefix):
+                member.name = member.name[len(prefix) :]
+        archive.extractall(dest, filter="data")
+
+
+def build_release(
+    root: Path, release: Release, cache_root: Path, strict: bool
+) -> tuple[BuiltRelease | None, list[Problem]]:
+    """The release's files, from the cache or built from its revision; problems become warnings."""
+    from .load import load
+    from .render import RenderError, VersionContext, render_site
+    from .write import check_files
+
+    target = cache_root / "releases" / fingerprint() / release.commit
+    if (target / COMPLETE).is_file() and _intact(target):
+        return BuiltRelease(release, target, _paths(target)), []
+    where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
+    severity = Severity.ERROR if strict else Severity.WARNING
+    with tempfile.TemporaryDirectory(prefix="servicebook-release-") as tmp:
+        source = Path(tmp) / "src"
+        export(root, release.commit, source)
+        info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
+        loaded = load(source, {}, build=info)
+        if loaded.site is None:
+            first = loaded.errors[0] if loaded.errors else None
+            detail = f": {first.location}: {first.message}" if first else ""
+            return None, [
+                Problem(
+                    where,
+                    f"release cannot be built ({len(loaded.errors)} errors){detail}",
+                    "fix it in a new release; old releases are not rewritten",
+                    severity,
+                )
+            ]
+        try:
+            files = render_site(loaded.site, source, versioning=VersionContext(current=release.version, releases=()))
+        except RenderError as exc:
+            return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
+        for asset in loaded.assets:
+            files[f"policies/{asset}"] = (source / "content" / asset).read_bytes()
+        problems = check_files(files, OUTSIDE_LINKS)
+        if problems:
+            return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
+    files[MANIFEST] = manifest(files)
+    _store(files, target)
+    return BuiltRelease(release, target, frozenset(files)), []
+
+
+def _store(files: Mapping[str, bytes], target: Path) -> None:
+    """Write the release into the cache atomically (a half-written entry is never used)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    for path in sorted(files):
+        dest = staging / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(files[path])
+    (staging / COMPLETE).write_bytes(b"")
+    if target.exists():
+        shutil.rmtree(target)
+    os.rename(staging, target)
+
+
+def _intact(tree: Path) -> bool:
+    """A cached release still matches its own manifest. Published files are hard links into the
+    cache, so an edit to a published copy must not leak into the next build."""
+    files = read_tree(tree)
+    return manifest(files) == files.get(MANIFEST)
+
+
+def _paths(tree: Path) -> frozenset[str]:
+    return frozenset(
+        str(p.relative_to(tree)).replace(os.sep, "/") for p in tree.rglob("*") if p.is_file() and p.name != COMPLETE
+    )
+
+
+def read_tree(tree: Path) -> dict[str, bytes]:
+    return {path: (tree / path).read_bytes() for path in sorted(_paths(tree))}
+
+
+def verify(root: Path, site: Path, only: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Rebuild published releases from git and compare them with `site`, file by file.
+
+    Returns (what was checked, every difference). The rebuild ignores the cache: verifying must
+    not trust anything the build itself produced.
+    """
+    from .versions import compare, parse_manifest
+
+    index_file = site / "versions.json"
+    try:
+        index = json.loads(index_file.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UsageProblem(f"{index_file} cannot be read ({exc}); is this a site built with releases?") from None
+    entries = {str(e.get("version")): e for e in index if isinstance(e, dict)}
+    unknown = [v for v in only if v not in entries]
+    if unknown:
+        raise UsageProblem(f"not a published version: {', '.join(unknown)}; published: {', '.join(entries)}")
+    checked: list[str] = []
+    differences: list[str] = []
+    for version in only or tuple(entries):
+        entry = entries[version]
+        commit = str(entry.get("commit", ""))
+        stamp = (git(root, "log", "-1", "--format=%ct", commit) or "").strip()
+        if not stamp.isdigit():
+            differences.append(f"{version}: commit {commit[:12]} is not in this repository")
+            continue
+        release = Release(version, commit, dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC), entry.get("tag"))
+        with tempfile.TemporaryDirectory(prefix="servicebook-verify-") as tmp:
+            built, problems = build_release(root, release, Path(tmp), strict=True)
+            if built is None:
+                differences += [f"{version}: {p.message}" for p in problems]
+                continue
+            expected = read_tree(built.tree)
+        published_root = site / release.path
+        published = (
+            {
+                path: hashlib.sha256((published_root / path).read_bytes()).hexdigest()
+                for path in sorted(_paths(published_root))
+            }
+            if published_root.is_dir()
+            else {}
+        )
+        differences += [f"{version}: {d}" for d in compare(expected, published)]
+        listed = (
+            parse_manifest((published_root / MANIFEST).read_text()) if (published_root / MANIFEST).is_file() else {}
+        )
+        rebuilt_listed = parse_manifest(expected.get(MANIFEST, b"").decode())
+        if listed != rebuilt_listed:
+            differences.append(f"{version}: {MANIFEST} does not match a rebuild")
+        checked.append(version)
+    return checked, differences

@@ -1,0 +1,177 @@
+"""Releases from git are published under v/<version>/, indexed, bannered and verifiable."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from servicebook.versions import Candidate, Tag, select_releases
+
+from .conftest import SITES
+from .gitrepo import Repo
+
+pytestmark = pytest.mark.git
+
+
+def catalog_at(version: str, extra_offering: bool = False) -> str:
+    text = (SITES / "minimal/catalog.yaml").read_text().replace('version: "0.1"', f'version: "{version}"')
+    if extra_offering:
+        text = text.replace(
+            "tools:\n  - id: shared",
+            "  - id: artifacts\n    name: Artifact registry\n    summary: Stores build outputs.\n    owner: Platform Team\n"
+            '    tier: "2"\n    lifecycle: ga\n    audience: [developers]\n    request:\n      how: Ask in chat.\n'
+            "tools:\n  - id: shared",
+        )
+    return text
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated)."""
+    r = Repo(tmp_path / "site")
+    shutil.copytree(SITES / "minimal/content", r.path / "content")
+    r.write("catalog.yaml", catalog_at("1.0"))
+    r.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    r.commit("First catalog")
+    r.tag("v1.0")
+    r.write("catalog.yaml", catalog_at("1.1", extra_offering=True))
+    r.commit("Add the artifact registry")
+    r.write("content/welcome.md", (r.path / "content/welcome.md").read_text() + "\nA later edit, still 1.1.\n")
+    r.commit("Clarify the welcome page")
+    r.write("catalog.yaml", catalog_at("2.0", extra_offering=True).replace("objective: 99.5", "objective: 99.9"))
+    r.commit("Raise the CI objective")
+    r.tag("v2.0", annotated=True)
+    return r
+
+
+def test_each_release_is_published_under_its_version(run, repo: Repo) -> None:
+    result = run("build", "--source", repo.path)
+    assert result.exit_code == 0, result.output
+    public = repo.path / "public"
+    assert sorted(p.name for p in (public / "v").iterdir()) == ["1.0", "1.1", "2.0"]
+    assert "artifacts" not in (public / "v/1.0/catalog.json").read_text()
+    assert (public / "v/1.1/offerings/artifacts/index.html").exists()
+    assert "A later edit, still 1.1." in (public / "v/1.1/policies/welcome/index.html").read_text()
+    assert "99.9 %" in (public / "v/2.0/offerings/ci/index.html").read_text()
+
+
+def test_versions_index_is_mike_compatible_newest_first(run, repo: Repo) -> None:
+    run("build", "--source", repo.path)
+    index = json.loads((repo.path / "public/versions.json").read_text())
+    assert [(v["version"], v["title"], v["aliases"], v["tag"]) for v in index] == [
+        ("2.0", "2.0", ["latest"], "v2.0"),
+        ("1.1", "1.1", [], None),
+        ("1.0", "1.0", [], "v1.0"),
+    ]
+    assert [v["path"] for v in index] == ["v/2.0/", "v/1.1/", "v/1.0/"]
+
+
+def test_versions_page_lists_releases_with_what_changed(run, repo: Repo) -> None:
+    run("build", "--source", repo.path)
+    html = (repo.path / "public/versions/index.html").read_text()
+    assert html.index('id="v-2.0"') < html.index('id="v-1.1"') < html.index('id="v-1.0"')
+    assert "1 offering added" in html.split('id="v-1.1"', 1)[1].split("</tr>", 1)[0]
+    assert "First release." in html.split('id="v-1.0"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: Repo) -> None:
+    run("build", "--source", repo.path)
+    public = repo.path / "public"
+    old = (public / "v/1.0/offerings/ci/index.html").read_text()
+    assert "You are reading <strong>version 1.0</strong> of this catalog" in old
+    assert '<a class="to-current" href="../../../../">read the current catalog</a>' in old
+    current = (public / "offerings/ci/index.html").read_text()
+    assert "You are reading" not in current
+    assert 'data-version="" data-path="offerings/ci/index.html"' in current
+
+
+def test_switcher_data_tells_which_versions_have_a_page(run, repo: Repo) -> None:
+    run("build", "--source", repo.path)
+    pages = json.loads((repo.path / "public/versions/pages.json").read_text())
+    assert "offerings/artifacts/index.html" not in pages["1.0"]
+    assert "offerings/artifacts/index.html" in pages["1.1"]
+    assert "offerings/artifacts/index.html" in pages[""]
+    assert "versions/index.html" in pages[""]
+
+
+def test_release_output_depends_only_on_its_commit(run, repo: Repo, tmp_path: Path) -> None:
+    run("build", "--source", repo.path)
+    first = (repo.path / "public/v/1.0/offerings/ci/index.html").read_bytes()
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    repo.commit("Another release")
+    shutil.rmtree(repo.path / ".servicebook-cache")
+    assert run("build", "--source", repo.path).exit_code == 0
+    assert (repo.path / "public/v/1.0/offerings/ci/index.html").read_bytes() == first
+    assert (repo.path / "public/v/3.0").is_dir()
+
+
+def test_verify_accepts_an_untouched_site_and_catches_a_tampered_file(run, repo: Repo) -> None:
+    run("build", "--source", repo.path)
+    ok = run("verify", "--source", repo.path)
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.strip() == "Verified 3 version(s): 2.0, 1.1, 1.0; every file matches a rebuild."
+    page = repo.path / "public/v/1.1/support/index.html"
+    page.write_text(page.read_text().replace("30 min", "4 h"))
+    bad = run("verify", "--source", repo.path, "--version", "1.1")
+    assert bad.exit_code == 1
+    assert bad.stderr == "error: 1.1: differs from a rebuild: support/index.html\n"
+
+
+def test_tampering_with_published_output_does_not_poison_the_cache(run, repo: Repo) -> None:
+    run("build", "--source", repo.path)
+    page = repo.path / "public/v/1.0/index.html"
+    original = page.read_bytes()
+    with page.open("ab") as handle:  # an in-place edit reaches the cache through the hard link
+        handle.write(b"<!-- tampered -->")
+    assert run("build", "--source", repo.path).exit_code == 0
+    assert (repo.path / "public/v/1.0/index.html").read_bytes() == original
+
+
+def test_unreadable_release_is_reported_not_dropped(run, repo: Repo) -> None:
+    repo.write("catalog.yaml", catalog_at("2.1", extra_offering=True).replace("lifecycle: ga", "lifecycle: gaa", 1))
+    repo.commit("A broken release")
+    repo.write("catalog.yaml", catalog_at("2.2", extra_offering=True))
+    repo.commit("Fixed")
+    relaxed = run("build", "--source", repo.path)
+    assert relaxed.exit_code == 0
+    assert "release 2.1 (" in relaxed.stderr
+    assert "warning: release cannot be built (1 errors): catalog.yaml:" in relaxed.stderr
+    assert not (repo.path / "public/v/2.1").exists()
+    strict = run("build", "--strict", "--source", repo.path)
+    assert strict.exit_code == 1
+    assert "error: release cannot be built" in strict.stderr
+
+
+def test_source_outside_git_builds_without_versions(run, site_copy) -> None:
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    assert not (site / "public/v").exists()
+    assert not (site / "public/versions.json").exists()
+
+
+def _candidates(*versions: str | None) -> list[Candidate]:
+    import datetime as dt
+
+    return [Candidate(f"c{i}", dt.datetime(2026, 1, i + 1, tzinfo=dt.UTC), v) for i, v in enumerate(versions)]
+
+
+def test_untagged_release_is_the_last_commit_carrying_the_version() -> None:
+    releases, notes = select_releases(_candidates("1.0", "1.0", "1.1", None, "1.1", "1.2"), [], "v*")
+    assert [(r.version, r.commit) for r in releases] == [("1.0", "c1"), ("1.1", "c4"), ("1.2", "c5")]
+    assert notes == []
+
+
+def test_tag_wins_and_duplicate_tags_are_reported() -> None:
+    releases, notes = select_releases(
+        _candidates("1.0", "1.0", "1.1"),
+        [Tag("v1.0", "c0"), Tag("v1.0.1", "c1"), Tag("other", "c2"), Tag("v9", "elsewhere")],
+        "v*",
+    )
+    assert [(r.version, r.commit, r.tag) for r in releases] == [("1.0", "c1", "v1.0.1"), ("1.1", "c2", None)]
+    assert notes == [
+        "tag v9 is not on the first-parent history of the built branch; skipped",
+        "tags v1.0 and v1.0.1 both carry catalog version 1.0; v1.0.1 is published",
+    ]
