@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,3 +50,55 @@ def site_copy(tmp_path: Path) -> Callable[[str], Path]:
         return dest
 
     return copy
+
+
+class GitSite:
+    """A throwaway git repository holding a site, with scripted, deterministic commits."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.clock = 1_780_000_000  # 2026-05-28, advanced one hour per commit
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.name", "Test Author")
+        self.git("config", "user.email", "author@example.com")
+        self.git("config", "commit.gpgsign", "false")
+
+    def git(self, *args: str) -> str:
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_DATE": f"@{self.clock} +0000",
+            "GIT_COMMITTER_DATE": f"@{self.clock} +0000",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+        done = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True)
+        return done.stdout
+
+    @property
+    def catalog(self) -> Path:
+        return self.root / "catalog.yaml"
+
+    def edit(self, old: str, new: str, path: str = "catalog.yaml") -> None:
+        file = self.root / path
+        text = file.read_text()
+        assert old in text, f"{old!r} not in {path}"
+        file.write_text(text.replace(old, new, 1))
+
+    def commit(self, message: str, author: str | None = None) -> str:
+        self.clock += 3600
+        self.git("add", "-A")
+        args = ["commit", "-q", "-m", message]
+        if author:
+            args += ["--author", author]
+        self.git(*args)
+        return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def git_site(tmp_path: Path) -> GitSite:
+    """The minimal fixture site, committed once as 'Initial catalog'."""
+    root = tmp_path / "repo"
+    shutil.copytree(SITES / "minimal", root)
+    site = GitSite(root)
+    site.commit("Initial catalog")
+    return site

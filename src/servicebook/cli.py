@@ -79,14 +79,79 @@ def build(source: Path, output: Path | None, strict: bool) -> None:
 @main.command()
 @SOURCE
 @STRICT
-def check(source: Path, strict: bool) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (documented, stable) or github (workflow commands that annotate a pull request).",
+)
+def check(source: Path, strict: bool, fmt: str) -> None:
     """Everything `build` checks, without writing anything."""
     from .build import Options
     from .build import check as run_check
+    from .errors import BuildFailed
+    from .history import shallow_warning
 
-    _, report = run_check(Options(source=source, output=source / "public", strict=strict))
-    _show_warnings(report.warnings)
-    click.echo("No errors found." if not report.warnings else f"No errors; {len(report.warnings)} warning(s).")
+    notice = shallow_warning(source)  # about the site's history, so not subject to --strict
+    options = Options(source=source, output=source / "public", strict=strict)
+    if fmt == "text":
+        if notice is not None:
+            click.echo(notice.format(), err=True)
+        _, report = run_check(options)
+        _show_warnings(report.warnings)
+        click.echo("No errors found." if not report.warnings else f"No errors; {len(report.warnings)} warning(s).")
+        return
+    from .report import check_github, check_json
+
+    failed: BuildFailed | None = None
+    try:
+        problems = list(run_check(options)[1].warnings)
+    except BuildFailed as exc:
+        failed, problems = exc, list(exc.problems)
+    if notice is not None:
+        problems.append(notice)
+    prefix = "" if source.is_absolute() or source.as_posix() in (".", "") else source.as_posix()
+    click.echo((check_json if fmt == "json" else check_github)(problems, failed is not None, prefix))
+    if failed is not None:
+        raise SystemExit(failed.exit_code)
+
+
+@main.command()
+@SOURCE
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="markdown for a pull-request comment; json (documented, stable) for tools.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "weakened", "any"]),
+    default="never",
+    show_default=True,
+    help="Exit with status 3 when a change weakens a commitment (weakened) or on any change (any).",
+)
+def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> None:
+    """What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."""
+    from .diff import to_json, to_markdown
+    from .history import diff_revisions
+
+    changes, old, new = diff_revisions(source, base, head)
+    if fmt == "json":
+        click.echo(to_json(changes, old.as_dict(), new.as_dict()), nl=False)
+    else:
+        click.echo(to_markdown(changes, old.label(), new.label()), nl=False)
+    weakened = sum(1 for c in changes if c.effect == "weakened")
+    if (fail_on == "weakened" and weakened) or (fail_on == "any" and changes):
+        what = f"{weakened} change(s) weaken a commitment" if fail_on == "weakened" else f"{len(changes)} change(s)"
+        click.echo(f"diff: {what} (--fail-on {fail_on})", err=True)
+        raise SystemExit(3)
 
 
 @main.command()

@@ -1,0 +1,768 @@
+"""Semantic diff of two states of a catalog and its policy pages: what changed, in the catalog's
+own words, and whether each change weakens a commitment. Pure functions, no git, no I/O.
+
+A state is a `Snapshot`: the checked `model.Catalog` (None when it did not validate or is missing)
+and a `PageInfo` per policy page (title and a digest per section). `diff_snapshots` returns the
+changes in a fixed order; `to_markdown` and `to_json` present them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from . import model
+from .markdown import markdown_parser, slugify
+from .slo import effective_support, error_budget, format_minutes, format_percent
+from .sources import SourceError, decode, parse_yaml, split_front_matter
+from .validate import parse_days, read_record
+
+Effect = Literal["weakened", "strengthened", "neutral"]
+EFFECTS: tuple[Effect, ...] = ("weakened", "strengthened", "neutral")
+DIFF_JSON_VERSION = 1
+
+# How much an offering's lifecycle promises, higher is more.
+_LIFECYCLE_RANK = {
+    model.Lifecycle.GA: 3,
+    model.Lifecycle.BETA: 2,
+    model.Lifecycle.DEPRECATED: 1,
+    model.Lifecycle.RETIRED: 0,
+}
+_LADDER = list(model.ToolStatus)  # strongest first
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One semantic change. `subject` names the entity: "offering:ci", "tool:jenkins", "support",
+    "page:change-approval", "catalog"; `kind` is a stable machine name such as "slo.objective"."""
+
+    kind: str
+    subject: str
+    effect: Effect
+    text: str
+    before: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    anchor: str  # "" for the text before the first heading
+    title: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What the diff needs to know about a policy page."""
+
+    slug: str
+    path: str  # relative to the site root, e.g. content/change-approval.md
+    title: str
+    sections: tuple[Section, ...]
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The catalog and pages at one revision (or in the working tree)."""
+
+    catalog: model.Catalog | None
+    pages: tuple[PageInfo, ...] = ()
+
+
+def page_info(path: str, slug: str, data: bytes) -> PageInfo:
+    """Read a policy page's title and sections through the same decoder, YAML reader and Markdown
+    parser as the build; a page that does not read is still a page (titled by its slug)."""
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        source = decode(path, data)
+        front, body, _ = split_front_matter(source)
+        title = slug
+        if front is not None:
+            checked, _problems = read_record(source, parse_yaml(source, text=front, line_offset=1), model.PageMeta, "")
+            if checked is not None:
+                title = checked.value.title
+    except SourceError:
+        return PageInfo(slug, path, slug, (), digest)
+    return PageInfo(slug, path, title, _sections(body), digest)
+
+
+def _sections(body: str) -> tuple[Section, ...]:
+    lines = body.split("\n")
+    tokens = markdown_parser().parse(body)
+    starts: list[tuple[int, str]] = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            title = "".join(c.content for c in tokens[i + 1].children or [] if c.type in ("text", "code_inline"))
+            starts.append((token.map[0], title))
+    bounds = [(0, ""), *starts]
+    used: set[str] = set()
+    sections = []
+    for n, (start, title) in enumerate(bounds):
+        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(lines)
+        text = "\n".join(lines[start + (1 if n else 0) : end]).strip()
+        if n == 0 and not text:
+            continue
+        anchor = base = slugify(title) if n else ""
+        k = 2
+        while n and anchor in used:
+            anchor, k = f"{base}-{k}", k + 1
+        used.add(anchor)
+        sections.append(Section(anchor, title, hashlib.sha256(text.encode()).hexdigest()))
+    return tuple(sections)
+
+
+# --------------------------------------------------------------------------- the diff
+
+
+def diff_snapshots(old: Snapshot, new: Snapshot, renames: Mapping[str, str] | None = None) -> tuple[Change, ...]:
+    """Every change from `old` to `new`. `renames` maps old page paths to new ones (from git's
+    rename detection); pages with identical content under a new name are paired too."""
+    out: list[Change] = []
+    if old.catalog is not None and new.catalog is not None:
+        out += diff_catalogs(old.catalog, new.catalog)
+    out += diff_pages(old.pages, new.pages, renames or {})
+    return tuple(out)
+
+
+def diff_catalogs(old: model.Catalog, new: model.Catalog) -> list[Change]:
+    out: list[Change] = []
+    if old.version != new.version:
+        out.append(
+            Change(
+                "catalog.version",
+                "catalog",
+                "neutral",
+                f"Catalog version {old.version} → {new.version}",
+                old.version,
+                new.version,
+            )
+        )
+    out += _generic("catalog", "Site settings", old.site, new.site, "site")
+    out += _generic("catalog", "Team", old.team, new.team, "team")
+    out += _keyed("category", "catalog", "Category", old.categories, new.categories)
+    out += _support("support", "Team support", old.support, new.support)
+    out += _offerings(old, new)
+    out += _tools(old.tools, new.tools)
+    return out
+
+
+def _q(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
+def _offering_label(o: model.Offering) -> str:
+    return f"Offering {_q(o.name)}"
+
+
+def _offerings(old_cat: model.Catalog, new_cat: model.Catalog) -> list[Change]:
+    out: list[Change] = []
+    old = {o.id: o for o in old_cat.offerings}
+    new = {o.id: o for o in new_cat.offerings}
+    removed = [old[i] for i in sorted(old.keys() - new.keys())]
+    added = [new[i] for i in sorted(new.keys() - old.keys())]
+    # An id change with nothing else changed is a move, not a removal plus an addition.
+    for gone in list(removed):
+        twin = next((a for a in added if dataclasses.replace(a, id=gone.id) == gone), None)
+        if twin is not None:
+            removed.remove(gone)
+            added.remove(twin)
+            out.append(
+                Change(
+                    "offering.id",
+                    f"offering:{twin.id}",
+                    "neutral",
+                    f"{_offering_label(twin)} moved from id {gone.id} to {twin.id} (its page moves from "
+                    f"offerings/{gone.id}/ to offerings/{twin.id}/)",
+                    gone.id,
+                    twin.id,
+                )
+            )
+    for o in removed:
+        out.append(
+            Change("offering.removed", f"offering:{o.id}", "weakened", f"{_offering_label(o)} ({o.id}) removed", o.name)
+        )
+    for o in added:
+        out.append(
+            Change(
+                "offering.added",
+                f"offering:{o.id}",
+                "neutral",
+                f"{_offering_label(o)} ({o.id}) added: {o.lifecycle.value}, tier {o.tier.value}",
+                None,
+                o.name,
+            )
+        )
+    for oid in sorted(old.keys() & new.keys()):
+        out += _offering(old[oid], new[oid], old_cat.support, new_cat.support)
+    return out
+
+
+def _offering(a: model.Offering, b: model.Offering, team_a: model.Support, team_b: model.Support) -> list[Change]:
+    subject = f"offering:{b.id}"
+    label = _offering_label(b)
+    out: list[Change] = []
+    if a.name != b.name:
+        out.append(
+            Change(
+                "offering.renamed",
+                subject,
+                "neutral",
+                f"Offering {b.id} renamed from {_q(a.name)} to {_q(b.name)}",
+                a.name,
+                b.name,
+            )
+        )
+    if a.lifecycle != b.lifecycle:
+        rank_a, rank_b = _LIFECYCLE_RANK[a.lifecycle], _LIFECYCLE_RANK[b.lifecycle]
+        effect: Effect = "weakened" if rank_b < rank_a else "strengthened"
+        out.append(
+            Change(
+                "offering.lifecycle",
+                subject,
+                effect,
+                f"{label} moved from {a.lifecycle.value} to {b.lifecycle.value}",
+                a.lifecycle.value,
+                b.lifecycle.value,
+            )
+        )
+    if a.tier != b.tier:
+        effect = "weakened" if int(b.tier.value) > int(a.tier.value) else "strengthened"
+        out.append(
+            Change(
+                "offering.tier",
+                subject,
+                effect,
+                f"{label} tier changed from {a.tier.value} to {b.tier.value}",
+                a.tier.value,
+                b.tier.value,
+            )
+        )
+    skip = {"id", "name", "lifecycle", "tier", "slos", "support"}
+    out += _generic(subject, label, a, b, "offering", skip=skip)
+    out += _slos(subject, b.name, a.slos, b.slos)
+    if a.support is not None or b.support is not None:
+        out += _support(
+            subject,
+            f"Support for {_q(b.name)}",
+            effective_support(team_a, a.support),
+            effective_support(team_b, b.support),
+        )
+    return out
+
+
+def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[model.SLO]) -> list[Change]:
+    out: list[Change] = []
+    a = {s.id: s for s in old}
+    b = {s.id: s for s in new}
+    for sid in sorted(a.keys() - b.keys()):
+        s = a[sid]
+        out.append(
+            Change(
+                "slo.removed",
+                subject,
+                "weakened",
+                f"SLO {_q(s.name)} of {_q(offering)} removed "
+                f"(was {format_percent(s.objective)} over {error_budget(s).window_text})",
+                format_percent(s.objective),
+            )
+        )
+    for sid in sorted(b.keys() - a.keys()):
+        s = b[sid]
+        out.append(
+            Change(
+                "slo.added",
+                subject,
+                "strengthened",
+                f"SLO {_q(s.name)} of {_q(offering)} added: "
+                f"{format_percent(s.objective)} over {error_budget(s).window_text} "
+                f"(error budget {error_budget(s).text})",
+                None,
+                format_percent(s.objective),
+            )
+        )
+    for sid in sorted(a.keys() & b.keys()):
+        x, y = a[sid], b[sid]
+        name = f"SLO {_q(y.name)} of {_q(offering)}"
+        bx, by = error_budget(x), error_budget(y)
+        if x.objective != y.objective:
+            lowered = y.objective < x.objective
+            out.append(
+                Change(
+                    "slo.objective",
+                    subject,
+                    "weakened" if lowered else "strengthened",
+                    f"{name} {'lowered' if lowered else 'raised'} from {format_percent(x.objective)} to "
+                    f"{format_percent(y.objective)}: the error budget {'grows' if lowered else 'shrinks'} from "
+                    f"{bx.text} to {by.text} per {by.window_text}",
+                    format_percent(x.objective),
+                    format_percent(y.objective),
+                )
+            )
+        if x.window != y.window:
+            out.append(
+                Change(
+                    "slo.window",
+                    subject,
+                    "neutral",
+                    f"{name} window changed from {bx.window_text} to {by.window_text} "
+                    f"(error budget {bx.text} → {by.text})",
+                    x.window,
+                    y.window,
+                )
+            )
+        if x.sli != y.sli:
+            out.append(
+                Change("slo.sli", subject, "neutral", f"{name} measures something else: SLI changed", x.sli, y.sli)
+            )
+        if x.name != y.name:
+            out.append(
+                Change(
+                    "slo.renamed",
+                    subject,
+                    "neutral",
+                    f"SLO {sid} of {_q(offering)} renamed from {_q(x.name)} to {_q(y.name)}",
+                    x.name,
+                    y.name,
+                )
+            )
+        if x.budgeting != y.budgeting:
+            out.append(
+                Change(
+                    "slo.budgeting",
+                    subject,
+                    "neutral",
+                    f"{name} budgeting changed from {x.budgeting.value} to {y.budgeting.value}",
+                    x.budgeting.value,
+                    y.budgeting.value,
+                )
+            )
+    return out
+
+
+def weekly_minutes(hours: model.Hours) -> int:
+    """Minutes of support per week that `hours` promise."""
+    start_h, start_m = (int(p) for p in hours.start.split(":"))
+    end_h, end_m = (int(p) for p in hours.end.split(":"))
+    per_day = (end_h * 60 + end_m) - (start_h * 60 + start_m)
+    if per_day <= 0:
+        per_day += 24 * 60
+    return len(parse_days(hours.days) or ()) * per_day
+
+
+def _hours_text(hours: model.Hours) -> str:
+    from .views import hours_text
+
+    return hours_text(hours)
+
+
+def _week(minutes: int) -> str:
+    return f"{minutes // 60} h{f' {minutes % 60} min' if minutes % 60 else ''} a week"
+
+
+def _support(subject: str, label: str, a: model.Support, b: model.Support) -> list[Change]:
+    out: list[Change] = []
+    if a.hours != b.hours:
+        wa, wb = weekly_minutes(a.hours), weekly_minutes(b.hours)
+        effect: Effect = "weakened" if wb < wa else "strengthened" if wb > wa else "neutral"
+        out.append(
+            Change(
+                "support.hours",
+                subject,
+                effect,
+                f"{label} hours changed from {_hours_text(a.hours)} to {_hours_text(b.hours)} "
+                f"({_week(wa)} → {_week(wb)})",
+                _hours_text(a.hours),
+                _hours_text(b.hours),
+            )
+        )
+    ca = {(c.kind.value, c.name): c for c in a.channels}
+    cb = {(c.kind.value, c.name): c for c in b.channels}
+    for key in sorted(ca.keys() - cb.keys()):
+        out.append(
+            Change(
+                "support.channel.removed",
+                subject,
+                "weakened",
+                f"{label}: {key[0]} channel {_q(key[1])} removed",
+                key[1],
+            )
+        )
+    for key in sorted(cb.keys() - ca.keys()):
+        out.append(
+            Change(
+                "support.channel.added",
+                subject,
+                "strengthened",
+                f"{label}: {key[0]} channel {_q(key[1])} added",
+                None,
+                key[1],
+            )
+        )
+    for key in sorted(ca.keys() & cb.keys()):
+        if ca[key] != cb[key]:
+            out.append(
+                Change("support.channel.changed", subject, "neutral", f"{label}: {key[0]} channel {_q(key[1])} changed")
+            )
+    out += _severities(subject, label, a.severities, b.severities)
+    if a.oncall != b.oncall:
+        if b.oncall is None:
+            out.append(Change("support.oncall.removed", subject, "weakened", f"{label}: on-call removed"))
+        elif a.oncall is None:
+            out.append(Change("support.oncall.added", subject, "strengthened", f"{label}: on-call added"))
+        else:
+            out.append(Change("support.oncall.changed", subject, "neutral", f"{label}: on-call arrangements changed"))
+    if a.escalation != b.escalation:
+        out.append(Change("support.escalation", subject, "neutral", f"{label}: escalation steps changed"))
+    return out
+
+
+def _severities(subject: str, label: str, old: Sequence[model.Severity], new: Sequence[model.Severity]) -> list[Change]:
+    out: list[Change] = []
+    sa = {s.id: s for s in old}
+    sb = {s.id: s for s in new}
+    for sid in sorted(sa.keys() - sb.keys()):
+        s = sa[sid]
+        out.append(
+            Change(
+                "support.severity.removed",
+                subject,
+                "weakened",
+                f"{label}: severity {sid} ({s.name}) removed (first response was {format_minutes(s.response)})",
+                format_minutes(s.response),
+            )
+        )
+    for sid in sorted(sb.keys() - sa.keys()):
+        s = sb[sid]
+        out.append(
+            Change(
+                "support.severity.added",
+                subject,
+                "strengthened",
+                f"{label}: severity {sid} ({s.name}) added, first response within {format_minutes(s.response)}",
+                None,
+                format_minutes(s.response),
+            )
+        )
+    for sid in sorted(sa.keys() & sb.keys()):
+        x, y = sa[sid], sb[sid]
+        if x.response != y.response:
+            slower = y.response > x.response
+            out.append(
+                Change(
+                    "support.response",
+                    subject,
+                    "weakened" if slower else "strengthened",
+                    f"{label}: first response for {sid} ({y.name}) {'slower' if slower else 'faster'}, "
+                    f"from {format_minutes(x.response)} to {format_minutes(y.response)}",
+                    format_minutes(x.response),
+                    format_minutes(y.response),
+                )
+            )
+        if x.coverage != y.coverage:
+            narrower = y.coverage is model.Coverage.BUSINESS_HOURS
+            out.append(
+                Change(
+                    "support.coverage",
+                    subject,
+                    "weakened" if narrower else "strengthened",
+                    f"{label}: the response clock for {sid} ({y.name}) now runs "
+                    f"{'during business hours only' if narrower else '24×7'} (was {x.coverage.value})",
+                    x.coverage.value,
+                    y.coverage.value,
+                )
+            )
+        if (x.name, x.description) != (y.name, y.description):
+            out.append(Change("support.severity.changed", subject, "neutral", f"{label}: severity {sid} reworded"))
+    return out
+
+
+def _tool_label(t: model.Tool) -> str:
+    return f"Tool {_q(t.name)}"
+
+
+def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]:
+    out: list[Change] = []
+    a = {t.id: t for t in old}
+    b = {t.id: t for t in new}
+    for tid in sorted(a.keys() - b.keys()):
+        t = a[tid]
+        dropped = t.status in (model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT)
+        out.append(
+            Change(
+                "tool.removed",
+                f"tool:{tid}",
+                "weakened" if dropped else "neutral",
+                f"{_tool_label(t)} ({tid}) removed from the catalog (was {t.status.value})",
+                t.status.value,
+            )
+        )
+    for tid in sorted(b.keys() - a.keys()):
+        t = b[tid]
+        out.append(
+            Change(
+                "tool.added",
+                f"tool:{tid}",
+                "neutral",
+                f"{_tool_label(t)} ({tid}) added: {t.status.value}",
+                None,
+                t.status.value,
+            )
+        )
+    for tid in sorted(a.keys() & b.keys()):
+        x, y = a[tid], b[tid]
+        subject, label = f"tool:{tid}", _tool_label(y)
+        if x.status != y.status:
+            down = _LADDER.index(y.status) > _LADDER.index(x.status)
+            out.append(
+                Change(
+                    "tool.status",
+                    subject,
+                    "weakened" if down else "strengthened",
+                    f"{label} moved {'down' if down else 'up'} the ladder from {x.status.value} to {y.status.value}",
+                    x.status.value,
+                    y.status.value,
+                )
+            )
+        if x.alternative != y.alternative:
+            if y.alternative is None:
+                text = f"{label}: alternative {x.alternative} removed"
+            elif x.alternative is None:
+                text = f"{label}: alternative set to {y.alternative}"
+            else:
+                text = f"{label}: alternative changed from {x.alternative} to {y.alternative}"
+            out.append(Change("tool.alternative", subject, "neutral", text, x.alternative, y.alternative))
+        if x.name != y.name:
+            out.append(
+                Change(
+                    "tool.renamed",
+                    subject,
+                    "neutral",
+                    f"Tool {tid} renamed from {_q(x.name)} to {_q(y.name)}",
+                    x.name,
+                    y.name,
+                )
+            )
+        out += _generic(subject, label, x, y, "tool", skip={"id", "name", "status", "alternative"})
+    return out
+
+
+def _keyed(
+    kind: str, subject: str, label: str, old: Sequence[model.Category], new: Sequence[model.Category]
+) -> list[Change]:
+    a = {c.id: c for c in old}
+    b = {c.id: c for c in new}
+    out = [
+        Change(f"{kind}.removed", subject, "neutral", f"{label} {_q(a[k].name)} ({k}) removed")
+        for k in sorted(a.keys() - b.keys())
+    ]
+    out += [
+        Change(f"{kind}.added", subject, "neutral", f"{label} {_q(b[k].name)} ({k}) added")
+        for k in sorted(b.keys() - a.keys())
+    ]
+    out += [
+        Change(f"{kind}.changed", subject, "neutral", f"{label} {_q(b[k].name)} ({k}) changed")
+        for k in sorted(a.keys() & b.keys())
+        if a[k] != b[k]
+    ]
+    return out
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_show(v) for v in value) or "none"
+    if isinstance(value, model.Kind | model.Lifecycle | model.ToolStatus | model.Tier | model.Audience):
+        return str(value.value)
+    if hasattr(value, "value") and not dataclasses.is_dataclass(value):
+        return str(value.value)
+    return "none" if value is None else str(value)
+
+
+def _generic(
+    subject: str, label: str, a: object, b: object, kind: str, *, skip: Iterable[str] = ()
+) -> Iterator[Change]:
+    """Field by field, for the parts of a record that have no special meaning for commitments."""
+    skipped = set(skip)
+    for f in dataclasses.fields(a):  # type: ignore[arg-type]
+        if f.name in skipped:
+            continue
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if x == y:
+            continue
+        key = f.metadata.get("key", f.name)
+        simple = not dataclasses.is_dataclass(x) and not dataclasses.is_dataclass(y)
+        simple = simple and not any(dataclasses.is_dataclass(v) for v in (x if isinstance(x, tuple) else ()))
+        simple = simple and not any(dataclasses.is_dataclass(v) for v in (y if isinstance(y, tuple) else ()))
+        if simple and len(_show(x)) <= 80 and len(_show(y)) <= 80 and "\n" not in _show(x) + _show(y):
+            text = f"{label}: {key} changed from {_show(x)} to {_show(y)}"
+            yield Change(f"{kind}.{key}", subject, "neutral", text, _show(x), _show(y))
+        else:
+            yield Change(f"{kind}.{key}", subject, "neutral", f"{label}: {key} changed")
+
+
+def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mapping[str, str]) -> list[Change]:
+    out: list[Change] = []
+    a = {p.path: p for p in old}
+    b = {p.path: p for p in new}
+    removed = sorted(a.keys() - b.keys())
+    added = sorted(b.keys() - a.keys())
+    pairs: list[tuple[PageInfo, PageInfo]] = []
+    for path in list(removed):
+        target = renames.get(path)
+        if target is None or target not in added:
+            target = next((n for n in added if b[n].digest == a[path].digest), None)
+        if target is not None:
+            removed.remove(path)
+            added.remove(target)
+            pairs.append((a[path], b[target]))
+            out.append(
+                Change(
+                    "page.moved",
+                    f"page:{b[target].slug}",
+                    "neutral",
+                    f"Policy page {_q(b[target].title)} moved from {path} to {target}",
+                    path,
+                    target,
+                )
+            )
+    for path in removed:
+        out.append(
+            Change(
+                "page.removed",
+                f"page:{a[path].slug}",
+                "neutral",
+                f"Policy page {_q(a[path].title)} ({path}) removed",
+                path,
+            )
+        )
+    for path in added:
+        out.append(
+            Change(
+                "page.added",
+                f"page:{b[path].slug}",
+                "neutral",
+                f"Policy page {_q(b[path].title)} ({path}) added",
+                None,
+                path,
+            )
+        )
+    pairs += [(a[p], b[p]) for p in sorted(a.keys() & b.keys())]
+    for x, y in pairs:
+        if x.digest != y.digest:
+            out += _page(x, y)
+    return out
+
+
+def _page(x: PageInfo, y: PageInfo) -> list[Change]:
+    subject, label = f"page:{y.slug}", f"Policy page {_q(y.title)}"
+    out: list[Change] = []
+    if x.title != y.title:
+        out.append(
+            Change(
+                "page.title",
+                subject,
+                "neutral",
+                f"Policy page retitled from {_q(x.title)} to {_q(y.title)}",
+                x.title,
+                y.title,
+            )
+        )
+    sa = {s.anchor: s for s in x.sections}
+    sb = {s.anchor: s for s in y.sections}
+
+    def name(s: Section) -> str:
+        return f"section {_q(s.title)}" if s.anchor else "introduction"
+
+    for s in y.sections:
+        if s.anchor not in sa:
+            out.append(Change("page.section.added", subject, "neutral", f"{label}: {name(s)} added", None, s.title))
+        elif sa[s.anchor].digest != s.digest:
+            out.append(
+                Change("page.section.changed", subject, "neutral", f"{label}: {name(s)} changed", s.title, s.title)
+            )
+    for s in x.sections:
+        if s.anchor not in sb:
+            out.append(Change("page.section.removed", subject, "neutral", f"{label}: {name(s)} removed", s.title))
+    if not out:
+        out.append(Change("page.changed", subject, "neutral", f"{label}: front matter changed"))
+    return out
+
+
+# --------------------------------------------------------------------------- presenting it
+
+
+def counts(changes: Sequence[Change]) -> dict[str, int]:
+    return {"changes": len(changes), **{e: sum(1 for c in changes if c.effect == e) for e in EFFECTS}}
+
+
+def ordered(changes: Sequence[Change]) -> list[Change]:
+    """Weakened first, then strengthened, then the rest, each in diff order."""
+    return sorted(changes, key=lambda c: EFFECTS.index(c.effect))
+
+
+def summary_line(changes: Sequence[Change]) -> str:
+    n = counts(changes)
+    if not changes:
+        return "No changes to the catalog or the policy pages."
+    plural = "s" if n["changes"] != 1 else ""
+    weak = n["weakened"]
+    return (
+        f"{n['changes']} change{plural}: {weak} weaken{'s' if weak == 1 else ''} a commitment, "
+        f"{n['strengthened']} strengthen{'s' if n['strengthened'] == 1 else ''}, {n['neutral']} other"
+    )
+
+
+MARKERS = {"weakened": "⚠️ **Weakens a commitment:**", "strengthened": "⬆️", "neutral": "•"}
+
+
+def markdown_escape(text: str) -> str:
+    """Escape what Markdown (and GitHub) would otherwise interpret in user-written names."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_[]<>|~":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out).replace("\n", " ")
+
+
+def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
+    lines = [f"### servicebook diff: `{base}` → `{head}`", "", f"**{summary_line(changes)}**", ""]
+    weakened = [c for c in changes if c.effect == "weakened"]
+    rest = [c for c in ordered(changes) if c.effect != "weakened"]
+    if weakened:
+        lines += ["#### Weakened commitments", ""]
+        lines += [f"- {MARKERS['weakened']} {markdown_escape(c.text)}" for c in weakened]
+        lines.append("")
+    if rest:
+        lines += ["#### Other changes", ""]
+        lines += [f"- {MARKERS[c.effect]} {markdown_escape(c.text)}" for c in rest]
+        lines.append("")
+    return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def change_dict(c: Change) -> dict[str, object]:
+    return {
+        "kind": c.kind,
+        "subject": c.subject,
+        "effect": c.effect,
+        "weakens": c.effect == "weakened",
+        "text": c.text,
+        "before": c.before,
+        "after": c.after,
+    }
+
+
+def to_json(changes: Sequence[Change], base: Mapping[str, object], head: Mapping[str, object]) -> str:
+    doc = {
+        "servicebook_diff": DIFF_JSON_VERSION,
+        "base": dict(base),
+        "head": dict(head),
+        "summary": counts(changes),
+        "changes": [change_dict(c) for c in ordered(changes)],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,77 @@
+"""How `check` reports problems to machines: a stable JSON document and GitHub Actions workflow
+commands (`::error file=…,line=…::…`), escaped as GitHub's runner expects."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Sequence
+
+from .errors import Problem, Severity
+
+CHECK_JSON_VERSION = 1
+
+
+def problem_dict(problem: Problem, prefix: str = "") -> dict[str, object]:
+    loc = problem.location
+    return {
+        "file": _file(loc.path, prefix),
+        "line": loc.line or None,
+        "column": loc.column or None,
+        "severity": problem.severity.value,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
+def summary(problems: Sequence[Problem], failed: bool) -> dict[str, object]:
+    errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+    return {"ok": not failed, "errors": errors, "warnings": len(problems) - errors}
+
+
+def check_json(problems: Sequence[Problem], failed: bool, prefix: str = "") -> str:
+    """The documented `check --format json` document (see the README)."""
+    doc = {
+        "servicebook_check": CHECK_JSON_VERSION,
+        "problems": [problem_dict(p, prefix) for p in problems],
+        "summary": summary(problems, failed),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: %, CR and LF are escaped (GitHub's runner unescapes them)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as data, plus ':' and ','."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(problem: Problem, prefix: str = "") -> str:
+    """`::error file=…,line=…,col=…,title=…::message` (or ::warning) for one problem."""
+    loc = problem.location
+    props = [f"file={escape_property(_file(loc.path, prefix))}"]
+    if loc.line > 0:
+        props.append(f"line={loc.line}")
+        if loc.column > 0:
+            props.append(f"col={loc.column}")
+    props.append(f"title={escape_property('servicebook ' + problem.severity.value)}")
+    message = problem.message if not problem.hint else f"{problem.message}\nhint: {problem.hint}"
+    return f"::{problem.severity.value} {','.join(props)}::{escape_data(message)}"
+
+
+def check_github(problems: Sequence[Problem], failed: bool, prefix: str = "") -> str:
+    lines = [github_command(p, prefix) for p in problems]
+    counts = summary(problems, failed)
+    verdict = "check failed" if failed else "check passed"
+    lines.append(f"servicebook {verdict}: {counts['errors']} error(s), {counts['warnings']} warning(s)")
+    return "\n".join(lines)
+
+
+def _file(path: str, prefix: str) -> str:
+    """The problem's path from the repository root when the site is in a sub-folder."""
+    if not prefix or path.startswith("("):
+        return path
+    return posixpath.join(prefix, path)

@@ -1,0 +1,89 @@
+"""`check --format json|github`: problems for machines, in a documented, stable shape."""
+
+from __future__ import annotations
+
+import json
+
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.report import escape_data, escape_property, github_command
+
+
+def break_objective(site) -> None:
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 101"))
+
+
+def test_json_lists_every_problem_with_position_and_a_summary(run, site_copy) -> None:
+    site = site_copy("minimal")
+    break_objective(site)
+    result = run("check", "--source", site, "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc == {
+        "servicebook_check": 1,
+        "problems": [
+            {
+                "file": "catalog.yaml",
+                "line": 56,
+                "column": 20,
+                "severity": "error",
+                "message": "'objective' must be a percentage between 0 and 100 (exclusive), not '101'",
+                "hint": "e.g. 99.9",
+            }
+        ],
+        "summary": {"ok": False, "errors": 1, "warnings": 0},
+    }
+
+
+def test_json_of_a_clean_site_is_ok(run, site_copy) -> None:
+    result = run("check", "--source", site_copy("minimal"), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "servicebook_check": 1,
+        "problems": [],
+        "summary": {"ok": True, "errors": 0, "warnings": 0},
+    }
+
+
+def test_github_format_prints_workflow_commands(run, site_copy, tmp_path, monkeypatch) -> None:
+    site = site_copy("minimal")
+    break_objective(site)
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "--source", "minimal", "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "::error file=minimal/catalog.yaml,line=56,col=20,title=servicebook error::'objective' must be a percentage "
+        "between 0 and 100 (exclusive), not '101'%0Ahint: e.g. 99.9",
+        "servicebook check failed: 1 error(s), 0 warning(s)",
+    ]
+
+
+def test_github_escaping_follows_the_runner_rules() -> None:
+    assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert escape_property("a:b,c%d\n") == "a%3Ab%2Cc%25d%0A"
+    problem = Problem(SourceLocation("content/a,b:c.md", 3, 1), "bad: 100%", "fix, then\nretry", Severity.WARNING)
+    assert github_command(problem) == (
+        "::warning file=content/a%2Cb%3Ac.md,line=3,col=1,title=servicebook warning::bad: 100%25%0Ahint: fix, then%0Aretry"
+    )
+
+
+def test_whole_file_problems_have_no_line(run, tmp_path) -> None:
+    result = run("check", "--source", tmp_path, "--format", "github")
+    assert result.stdout.splitlines()[0] == "::error file=catalog.yaml,title=servicebook error::file not found"
+    doc = json.loads(run("check", "--source", tmp_path, "--format", "json").stdout)
+    assert doc["problems"][0]["line"] is None and doc["problems"][0]["column"] is None
+
+
+def test_check_warns_about_a_shallow_clone(git_site, run, tmp_path) -> None:
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("second")
+    clone = tmp_path / "shallow"
+    git_site.git("clone", "-q", "--depth", "1", f"file://{git_site.root}", str(clone))
+    result = run("check", "--source", clone)
+    assert result.exit_code == 0
+    assert "warning: this is a shallow clone, so the site's change history will be truncated" in result.stderr
+    assert "git fetch --unshallow" in result.stderr
+    strict = run("check", "--source", clone, "--strict")
+    assert strict.exit_code == 0  # a fact about the checkout, not about the catalog
+    doc = json.loads(run("check", "--source", clone, "--format", "json").stdout)
+    assert doc["problems"][0]["severity"] == "warning"

@@ -1,0 +1,305 @@
+"""`servicebook diff`: each kind of change to a catalog is named in the catalog's own terms, and
+every change that weakens a commitment is flagged. Driven through scripted git repositories."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+OFFERING = "  - id: ci\n    name: CI pipelines\n"
+SLO_BLOCK = """    slos:
+      - id: availability
+        name: Pipeline availability
+        sli: Share of pipeline runs that start within 60 seconds of being queued.
+        objective: 99.5
+        window: 30d
+"""
+NEW_OFFERING = """  - id: runners
+    name: Build runners
+    summary: Machines that run the pipelines.
+    owner: Platform Team
+    tier: "2"
+    lifecycle: beta
+    audience: [developers]
+    request:
+      how: Ask in the help channel.
+"""
+
+CASES = {
+    "objective lowered": (
+        [("objective: 99.5", "objective: 99.0")],
+        [
+            (
+                "weakened",
+                "slo.objective",
+                "SLO “Pipeline availability” of “CI pipelines” lowered from 99.5 % to 99 %: the error budget grows "
+                "from 3 h 36 min to 7 h 12 min per rolling 30 days",
+            )
+        ],
+    ),
+    "objective raised": (
+        [("objective: 99.5", "objective: 99.9")],
+        [
+            (
+                "strengthened",
+                "slo.objective",
+                "SLO “Pipeline availability” of “CI pipelines” raised from 99.5 % to 99.9 %: the error budget shrinks "
+                "from 3 h 36 min to 43 min 12 s per rolling 30 days",
+            )
+        ],
+    ),
+    "window changed": (
+        [("window: 30d", "window: 28d")],
+        [
+            (
+                "neutral",
+                "slo.window",
+                "SLO “Pipeline availability” of “CI pipelines” window changed from rolling 30 days to rolling 28 days "
+                "(error budget 3 h 36 min → 3 h 21 min 36 s)",
+            )
+        ],
+    ),
+    "sli changed": (
+        [("within 60 seconds", "within 90 seconds")],
+        [("neutral", "slo.sli", "SLO “Pipeline availability” of “CI pipelines” measures something else: SLI changed")],
+    ),
+    "slo removed": (
+        [(SLO_BLOCK, "")],
+        [
+            (
+                "weakened",
+                "slo.removed",
+                "SLO “Pipeline availability” of “CI pipelines” removed (was 99.5 % over rolling 30 days)",
+            )
+        ],
+    ),
+    "offering renamed": (
+        [(OFFERING, "  - id: ci\n    name: Pipelines\n")],
+        [("neutral", "offering.renamed", "Offering ci renamed from “CI pipelines” to “Pipelines”")],
+    ),
+    "offering deprecated": (
+        [("lifecycle: ga", "lifecycle: deprecated")],
+        [("weakened", "offering.lifecycle", "Offering “CI pipelines” moved from ga to deprecated")],
+    ),
+    "offering added": (
+        [("tools:\n  - id: shared", NEW_OFFERING + "tools:\n  - id: shared")],
+        [("neutral", "offering.added", "Offering “Build runners” (runners) added: beta, tier 2")],
+    ),
+    "support hours shortened": (
+        [('end: "17:00"', 'end: "15:00"')],
+        [
+            (
+                "weakened",
+                "support.hours",
+                "Team support hours changed from Mon–Fri 09:00–17:00 (UTC) to Mon–Fri 09:00–15:00 (UTC) "
+                "(40 h a week → 30 h a week)",
+            )
+        ],
+    ),
+    "support days extended": (
+        [("days: mon-fri", "days: mon-sat")],
+        [
+            (
+                "strengthened",
+                "support.hours",
+                "Team support hours changed from Mon–Fri 09:00–17:00 (UTC) to Mon–Sat 09:00–17:00 (UTC) "
+                "(40 h a week → 48 h a week)",
+            )
+        ],
+    ),
+    "response slower": (
+        [("response: 30m", "response: 2h")],
+        [
+            (
+                "weakened",
+                "support.response",
+                "Team support: first response for sev1 (Critical) slower, from 30 min to 2 h",
+            )
+        ],
+    ),
+    "coverage narrowed": (
+        [("      coverage: 24x7\n", "")],
+        [
+            (
+                "weakened",
+                "support.coverage",
+                "Team support: the response clock for sev1 (Critical) now runs during business hours only (was 24x7)",
+            )
+        ],
+    ),
+    "channel removed and added": (
+        [('name: "#platform-help"', 'name: "#help"')],
+        [
+            ("weakened", "support.channel.removed", "Team support: chat channel “#platform-help” removed"),
+            ("strengthened", "support.channel.added", "Team support: chat channel “#help” added"),
+        ],
+    ),
+    "tool moved down the ladder": (
+        [
+            (
+                "status: supported\n",
+                "status: deprecated\n    alternative: ci\n",
+            ),
+            ("alternative: shared-pipelines", "alternative: ci"),
+        ],
+        [
+            (
+                "weakened",
+                "tool.status",
+                "Tool “Shared pipeline templates” moved down the ladder from supported to deprecated",
+            ),
+            (
+                "neutral",
+                "tool.alternative",
+                "Tool “Hand-rolled CI scripts”: alternative changed from shared-pipelines to ci",
+            ),
+            ("neutral", "tool.alternative", "Tool “Shared pipeline templates”: alternative set to ci"),
+        ],
+    ),
+    "tool alternative changed": (
+        [("alternative: shared-pipelines", "alternative: ci")],
+        [
+            (
+                "neutral",
+                "tool.alternative",
+                "Tool “Hand-rolled CI scripts”: alternative changed from shared-pipelines to ci",
+            )
+        ],
+    ),
+    "catalog version": (
+        [('version: "0.1"', 'version: "0.2"')],
+        [("neutral", "catalog.version", "Catalog version 0.1 → 0.2")],
+    ),
+    "offering owner": (
+        [("owner: Platform Team\n    tier", "owner: Build Guild\n    tier")],
+        [("neutral", "offering.owner", "Offering “CI pipelines”: owner changed from Platform Team to Build Guild")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_kind_of_change_is_named_and_classified(git_site, run, case) -> None:
+    edits, expected = CASES[case]
+    for old, new in edits:
+        git_site.edit(old, new)
+    git_site.commit(case)
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    got = [(c["effect"], c["kind"], c["text"]) for c in doc["changes"]]
+    assert got == expected
+
+
+def test_markdown_puts_weakened_changes_first_with_a_marker(git_site, run) -> None:
+    git_site.edit("lifecycle: ga", "lifecycle: beta")
+    git_site.edit("objective: 99.5", "objective: 99.9")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("mixed")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[2] == "**3 changes: 1 weakens a commitment, 1 strengthens, 1 other**"
+    bullets = [line for line in lines if line.startswith("- ")]
+    assert bullets == [
+        "- ⚠️ **Weakens a commitment:** Offering “CI pipelines” moved from ga to beta",
+        "- ⬆️ SLO “Pipeline availability” of “CI pipelines” raised from 99.5 % to 99.9 %: the error budget shrinks "
+        "from 3 h 36 min to 43 min 12 s per rolling 30 days",
+        "- • Catalog version 0.1 → 0.2",
+    ]
+
+
+def test_head_defaults_to_the_working_tree(git_site, run) -> None:
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    result = run("diff", "--source", git_site.root, "HEAD", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert doc["head"] == {"revision": "working tree", "commit": None}
+    assert doc["summary"] == {"changes": 1, "weakened": 1, "strengthened": 0, "neutral": 0}
+
+
+def test_fail_on_weakened_exits_3_only_when_something_weakens(git_site, run) -> None:
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    assert run("diff", "--source", git_site.root, "HEAD", "--fail-on", "weakened").exit_code == 0
+    assert run("diff", "--source", git_site.root, "HEAD", "--fail-on", "any").exit_code == 3
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    result = run("diff", "--source", git_site.root, "HEAD", "--fail-on", "weakened")
+    assert result.exit_code == 3
+    assert result.stderr == "diff: 1 change(s) weaken a commitment (--fail-on weakened)\n"
+
+
+def test_offering_id_change_with_identical_content_is_a_move(git_site, run) -> None:
+    git_site.edit(OFFERING, "  - id: pipelines\n    name: CI pipelines\n")
+    git_site.edit("offerings: [ci]", "offerings: [pipelines]", "content/welcome.md")
+    git_site.edit("(offering:ci)", "(offering:pipelines)", "content/welcome.md")
+    git_site.commit("rename id")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    texts = [c["text"] for c in doc["changes"]]
+    assert texts[0] == (
+        "Offering “CI pipelines” moved from id ci to pipelines (its page moves from offerings/ci/ to offerings/pipelines/)"
+    )
+
+
+def test_policy_page_sections_added_changed_removed_and_moves(git_site, run) -> None:
+    git_site.edit("## What we do not support\n", "## Not supported\n", "content/welcome.md")
+    git_site.edit("during business hours", "during office hours", "content/welcome.md")
+    (git_site.root / "content/escalation.md").write_text("---\ntitle: Escalation\n---\n\n## Who\n\nUs.\n")
+    git_site.commit("pages")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "--format", "json").stdout)
+    assert [c["text"] for c in doc["changes"]] == [
+        "Policy page “Escalation” (content/escalation.md) added",
+        "Policy page “How we work”: section “What we support” changed",
+        "Policy page “How we work”: section “Not supported” added",
+        "Policy page “How we work”: section “What we do not support” removed",
+    ]
+    git_site.git("mv", "content/escalation.md", "content/escalate.md")
+    git_site.commit("move page")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert [c["text"] for c in doc["changes"]] == [
+        "Policy page “Escalation” moved from content/escalation.md to content/escalate.md"
+    ]
+
+
+def test_bad_revision_is_a_clear_error_with_exit_2(git_site, run) -> None:
+    result = run("diff", "--source", git_site.root, "no-such-branch")
+    assert result.exit_code == 2
+    assert result.stderr == "error: unknown revision 'no-such-branch': no commit, branch or tag has that name\n"
+    assert "Traceback" not in result.output
+
+
+def test_option_like_revision_is_refused(git_site, run) -> None:
+    result = run("diff", "--source", git_site.root, "--", "--output=/tmp/x")
+    assert result.exit_code == 2
+    assert result.stderr == "error: '--output=/tmp/x' is not a revision name\n"
+
+
+def test_unrelated_histories_are_refused(git_site, run) -> None:
+    git_site.git("checkout", "-q", "--orphan", "other")
+    git_site.commit("unrelated root")
+    result = run("diff", "--source", git_site.root, "main", "other")
+    assert result.exit_code == 2
+    assert result.stderr == "error: 'main' and 'other' have unrelated histories: they share no commit\n"
+
+
+def test_invalid_catalog_at_a_revision_lists_its_problems_and_exits_1(git_site, run) -> None:
+    git_site.edit("objective: 99.5", "objective: 101")
+    git_site.commit("broken")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("HEAD:catalog.yaml:56:20: error: ")
+    assert result.stderr.endswith(
+        "error: the catalog at HEAD does not validate (1 error); fix it or pick another revision\n"
+    )
+
+
+def test_missing_catalog_at_a_revision_exits_1(git_site, run) -> None:
+    git_site.git("rm", "-q", "catalog.yaml")
+    git_site.commit("remove catalog")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
+    assert result.exit_code == 1
+    assert result.stderr == "error: there is no catalog.yaml at HEAD\n"
+
+
+def test_outside_git_diff_says_so(run, tmp_path) -> None:
+    result = run("diff", "--source", tmp_path, "HEAD")
+    assert result.exit_code == 2
+    assert "is not in a git repository; `diff` compares git revisions" in result.stderr
