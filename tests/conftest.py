@@ -57,7 +57,7 @@ class GitSite:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.clock = 1_780_000_000  # 2026-05-28, advanced one hour per commit
+        self.clock = 1_779_926_400  # 2026-05-28 00:00 UTC, advanced one hour per commit
         self.git("init", "-q", "-b", "main")
         self.git("config", "user.name", "Test Author")
         self.git("config", "user.email", "author@example.com")

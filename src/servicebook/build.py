@@ -21,6 +21,7 @@ class Options:
     output: Path
     strict: bool = False
     versions: bool = True  # publish past releases under v/<version>/
+    history: bool = True  # the changes page, feed, per-entity history and 'last changed'
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -44,6 +45,7 @@ def check(options: Options, *, action: str = "check") -> tuple[Loaded, Report]:
 
 def build(options: Options) -> Report:
     # Imported here so that `check` and `schema` stay quick to start.
+    from .history import load_timeline
     from .render import RenderError, VersionContext, render_site
     from .versions import MANIFEST, manifest, pages_by_version, versions_json
     from .write import check_files, check_output_dir, recover, write_site
@@ -59,8 +61,10 @@ def build(options: Options) -> Report:
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
     versioning = VersionContext(releases=tuple(r.release for r in releases), summaries=_summaries(releases))
+    # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
+    timeline = load_timeline(options.source, loaded.site.build) if options.history else None
     try:  # 3. render every file in memory: nothing touches the disk until all of it succeeded
-        files = render_site(loaded.site, options.source, versioning=versioning)
+        files = render_site(loaded.site, options.source, versioning=versioning, history=timeline)
     except RenderError as exc:
         raise BuildFailed(exc.problems) from None
     for asset in loaded.assets:  # 4. page images and attachments, as they are

@@ -10,6 +10,7 @@ SOURCE_DATE_EPOCH or the commit date, so rebuilding a commit gives the same byte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -474,7 +475,8 @@ def load_timeline(root: Path, build: BuildInfo, *, use_disk_cache: bool = True) 
     if build.dirty:
         snap, state, errors = worktree_snapshot(reader, root)
         changes = _changes(last_valid, last_pages, snap, state, {})
-        entries.append(Entry(None, "", None, "Uncommitted changes", False, state, errors, changes))
+        if changes or state != "ok":  # a dirty layouts/ alone changes nothing the history shows
+            entries.append(Entry(None, "", None, "Uncommitted changes", False, state, errors, changes))
     return Timeline(available=True, shallow=repo.shallow, entries=tuple(reversed(entries)), parsed=reader.parsed)
 
 
@@ -487,8 +489,11 @@ def _changes(
 ) -> tuple[Change, ...]:
     """What changed since the last valid catalog (catalog part) and the previous pages (page part)."""
     out: list[Change] = []
-    if state == "ok" and last_valid is None:
+    if state == "ok" and last_valid is None and snap.catalog is not None:
+        # Everything the first catalog promises is "added" then, so each entity's history starts there.
         out.append(Change("catalog.added", "catalog", "neutral", "Catalog published"))
+        empty = dataclasses.replace(snap.catalog, categories=(), offerings=(), tools=())
+        out += diff_catalogs(empty, snap.catalog)
     elif state == "ok" and last_valid is not None and last_valid.catalog is not None and snap.catalog is not None:
         out += diff_catalogs(last_valid.catalog, snap.catalog)
     elif state == "missing" and last_valid is not None:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from . import model
 from .catalog_json import catalog_document
 from .errors import Problem, SourceLocation
+from .history import Timeline
 from .load import relative_url
 from .schema import json_schema
 from .slo import format_duration, format_minutes, format_percent
@@ -115,7 +116,11 @@ NAV = (
 
 
 def render_site(
-    site: model.SiteContent, site_root: Path, *, versioning: VersionContext | None = None
+    site: model.SiteContent,
+    site_root: Path,
+    *,
+    versioning: VersionContext | None = None,
+    history: Timeline | None = None,
 ) -> dict[str, bytes]:
     """All output files of `site`; raises RenderError for a broken template."""
     layouts = site_root / "layouts"
@@ -125,17 +130,43 @@ def render_site(
     versioning = versioning or VersionContext()
     common = {**_common_context(view), "versioning": versioning}
     specs = list(page_specs(view))
+    history_files = _history(site, history, common, specs)
     if versioning.current is None and versioning.releases:
         specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
     for spec in specs:
         files[spec.path] = _render_page(env, spec, common, layouts)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         files[f"assets/{name}"] = (STATIC_DIR / name).read_bytes()
+    files.update(history_files)
     files["catalog.json"] = _json(catalog_document(site))
     files["schema.json"] = _json(json_schema())
     if site.catalog.site.base_url:
         files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, files)
     return files
+
+
+def _history(
+    site: model.SiteContent, timeline: Timeline | None, common: dict[str, Any], specs: list[PageSpec]
+) -> dict[str, bytes]:
+    """The changes page and feed, and what every page needs for "last changed" (see changes.py).
+    Without a timeline (a past release being rebuilt) there is no history and no link to it."""
+    from .changes import atom_feed, history_view
+
+    common["history"] = None
+    common["last_changed_for"] = lambda _path: None
+    if timeline is None:
+        return {}
+    repo = site.catalog.site.repository
+    prefix = f"{repo.rstrip('/')}{_forge_prefix(repo)}/commit/" if repo else None
+    view = history_view(timeline, lambda sha: prefix + sha if prefix else None)
+    common["history"] = view
+    common["last_changed_for"] = view.last_changed
+    common["nav"] = (*common["nav"], ("changes", "Changes", "changes/"))
+    specs.insert(len(specs) - 1, PageSpec("changes/index.html", "changes.html", "Changes", "changes", {}))
+    if not view.available:
+        return {}
+    feed = atom_feed(view, site.catalog.site.title, site.catalog.site.base_url, site.build.date)
+    return {"changes/feed.xml": feed}
 
 
 def _common_context(view: SiteView) -> dict[str, Any]:

@@ -1,0 +1,216 @@
+"""The site's audit trail: the changes page, the Atom feed, each offering's and tool's history and
+"last changed" on every page, built from scripted git histories with their edge cases."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from servicebook.history import build_info, load_timeline
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+REPO_LINES = (
+    "site:\n  title: Platform services\n",
+    "site:\n  title: Platform services\n  repository: https://github.com/acme/catalog\n"
+    "  base_url: https://platform.example.com/docs/\n",
+)
+
+
+def build(run, root: Path) -> Path:
+    result = run("build", "--source", root)
+    assert result.exit_code == 0, result.output
+    return root / "public"
+
+
+def scripted_history(git_site) -> dict[str, str]:
+    """Initial catalog, then: lower the SLO (by another author), deprecate a tool, raise the SLO."""
+    commits = {}
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    commits["lower"] = git_site.commit(
+        "Relax the pipeline SLO during the migration", author="Ops Lead <ops@example.com>"
+    )
+    git_site.edit("status: supported\n", "status: best-effort\n")
+    commits["tool"] = git_site.commit("Shared templates: best effort only")
+    git_site.edit("objective: 99.0", "objective: 99.9")
+    commits["raise"] = git_site.commit("Migration done: a stricter pipeline SLO")
+    return commits
+
+
+def test_changes_page_lists_each_commit_with_its_semantic_diff(git_site, run) -> None:
+    git_site.edit(*REPO_LINES)
+    git_site.commit("Name the repository")
+    commits = scripted_history(git_site)
+    html = (build(run, git_site.root) / "changes/index.html").read_text()
+    lower = commits["lower"]
+    assert f'<section class="change-entry" id="c-{lower[:12]}"' in html
+    assert '<h2 id="c-' + lower[:12] + '-title">Relax the pipeline SLO during the migration</h2>' in html
+    assert (
+        f'2026-05-28 03:00 UTC · Ops Lead · <a href="https://github.com/acme/catalog/commit/{lower}">'
+        f'<code>{lower[:12]}</code></a> · <strong class="weakens">1 weakens a commitment</strong>'
+    ) in html
+    assert (
+        '<li class="change change-weakened"><strong class="weakens">Weakens a commitment:</strong> SLO “Pipeline '
+        "availability” of “CI pipelines” lowered from 99.5 % to 99 %: the error budget grows from 3 h 36 min to "
+        "7 h 12 min per rolling 30 days</li>"
+    ) in html
+    # newest first
+    assert html.index(commits["raise"][:12]) < html.index(commits["tool"][:12]) < html.index(lower[:12])
+    assert "Catalog published" in html
+
+
+def test_feed_is_valid_atom_with_absolute_links_when_base_url_is_set(git_site, run) -> None:
+    git_site.edit(*REPO_LINES)
+    git_site.commit("Name the repository")
+    commits = scripted_history(git_site)
+    public = build(run, git_site.root)
+    feed = ET.fromstring((public / "changes/feed.xml").read_bytes())
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.findtext(f"{ATOM}id") == "https://platform.example.com/docs/changes/"
+    assert feed.findtext(f"{ATOM}updated") == "2026-05-28T05:00:00Z"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 5
+    first = entries[0]
+    assert first.findtext(f"{ATOM}title") == "Migration done: a stricter pipeline SLO"
+    assert first.findtext(f"{ATOM}id") == f"https://platform.example.com/docs/changes/#c-{commits['raise'][:12]}"
+    assert first.find(f"{ATOM}author/{ATOM}name").text == "Test Author"
+    assert entries[2].findtext(f"{ATOM}title") == "Relax the pipeline SLO during the migration (1 weakens a commitment)"
+    assert "WEAKENS A COMMITMENT: SLO “Pipeline availability”" in entries[2].findtext(f"{ATOM}content")
+    for entry in entries:  # RFC 4287: every entry has id, title, updated and an author
+        for tag in ("id", "title", "updated"):
+            assert entry.findtext(f"{ATOM}{tag}")
+    html = (public / "index.html").read_text()
+    assert '<link rel="alternate" type="application/atom+xml" title="Changes" href="changes/feed.xml">' in html
+
+
+def test_feed_without_base_url_uses_urns_and_relative_links(git_site, run) -> None:
+    scripted_history(git_site)
+    feed = ET.fromstring((build(run, git_site.root) / "changes/feed.xml").read_bytes())
+    assert feed.findtext(f"{ATOM}id").startswith("urn:servicebook:changes:")
+    entry = feed.find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}id").startswith("urn:servicebook:commit:")
+    assert entry.find(f"{ATOM}link").get("href").startswith("./#c-")
+    assert feed.find(f"{ATOM}link[@rel='self']") is None
+
+
+def test_offering_page_shows_its_slo_objectives_over_time(git_site, run) -> None:
+    commits = scripted_history(git_site)
+    html = (build(run, git_site.root) / "offerings/ci/index.html").read_text()
+    section = html.split('<h2 id="history">History</h2>', 1)[1].split("</section>", 1)[0]
+    rows = section.split("<tr>")[2:]
+    assert len(rows) == 3  # raised, lowered, added with the first catalog
+    assert commits["raise"][:12] in rows[0] and "raised from 99 % to 99.9 %" in rows[0]
+    assert commits["lower"][:12] in rows[1] and "lowered from 99.5 % to 99 %" in rows[1]
+    assert "Offering “CI pipelines” (ci) added: ga, tier 1" in rows[2]
+    assert "Last changed: 2026-05-28 04:00 UTC in <code>" + commits["raise"][:12] in html
+
+
+def test_tool_page_shows_its_status_over_time(git_site, run) -> None:
+    commits = scripted_history(git_site)
+    public = build(run, git_site.root)
+    html = (public / "tools/shared-pipelines/index.html").read_text()
+    assert "moved down the ladder from supported to best-effort" in html
+    assert "Last changed: 2026-05-28 03:00 UTC in <code>" + commits["tool"][:12] in html
+    other = (public / "tools/hand-rolled-scripts/index.html").read_text()
+    initial = git_site.git("rev-list", "--max-parents=0", "HEAD").strip()
+    assert f"Last changed: 2026-05-28 01:00 UTC in <code>{initial[:12]}</code>" in other  # untouched since
+    assert "Tool “Hand-rolled CI scripts” (hand-rolled-scripts) added: unsupported" in other
+
+
+def test_last_changed_on_index_pages_and_policy_pages(git_site, run) -> None:
+    commits = scripted_history(git_site)
+    public = build(run, git_site.root)
+    assert f"<code>{commits['raise'][:12]}</code>" in (public / "index.html").read_text().split("Last changed")[1]
+    assert f"<code>{commits['tool'][:12]}</code>" in (public / "tools/index.html").read_text().split("Last changed")[1]
+    initial = git_site.git("rev-list", "--max-parents=0", "HEAD").strip()
+    policy = (public / "policies/welcome/index.html").read_text()
+    assert f"Last changed: 2026-05-28 01:00 UTC in <code>{initial[:12]}</code>" in policy
+
+
+def test_renamed_policy_page_keeps_its_history(git_site, run) -> None:
+    git_site.edit("during business hours", "during office hours", "content/welcome.md")
+    edited = git_site.commit("Reword the welcome page")
+    git_site.git("mv", "content/welcome.md", "content/how-we-work.md")
+    git_site.edit("policies: [welcome]", "policies: [how-we-work]")
+    git_site.commit("Rename the welcome page")
+    timeline = load_timeline(git_site.root, build_info(git_site.root, {}))
+    assert [c.text for c in timeline.entries[0].changes] == [
+        "Offering “CI pipelines”: policies changed from welcome to how-we-work",
+        "Policy page “How we work” moved from content/welcome.md to content/how-we-work.md",
+    ]
+    from servicebook.changes import history_view
+
+    view = history_view(timeline, lambda _sha: None)
+    events = view.history_of("page:how-we-work")
+    assert [e.entry.commit for e in events][1] == edited  # the edit made under the old name
+    assert [c.text for c in events[1].changes] == ["Policy page “How we work”: section “What we support” changed"]
+
+
+def test_merge_commit_carries_what_the_branch_changed(git_site, run) -> None:
+    git_site.git("checkout", "-q", "-b", "feature")
+    git_site.edit("response: 30m", "response: 15m")
+    git_site.commit("Faster sev1 response")
+    git_site.git("checkout", "-q", "main")
+    git_site.edit("owner: Platform Team\n    tier", "owner: Build Guild\n    tier")
+    git_site.commit("New owner")
+    git_site.clock += 3600
+    git_site.git("merge", "-q", "--no-ff", "-m", "Merge branch 'feature'", "feature")
+    timeline = load_timeline(git_site.root, build_info(git_site.root, {}))
+    merge = timeline.entries[0]
+    assert merge.merge and merge.message == "Merge branch 'feature'"
+    assert [c.text for c in merge.changes] == [
+        "Team support: first response for sev1 (Critical) faster, from 30 min to 15 min"
+    ]
+    assert [e.message for e in timeline.entries] == ["Merge branch 'feature'", "New owner", "Initial catalog"]
+
+
+def test_invalid_commit_appears_as_such_and_does_not_break_the_build(git_site, run) -> None:
+    git_site.edit("objective: 99.5", "objective: 101")
+    git_site.commit("Oops")
+    git_site.edit("objective: 101", "objective: 99.9")
+    git_site.commit("Fix the objective")
+    html = (build(run, git_site.root) / "changes/index.html").read_text()
+    assert "The catalog in this commit did not validate (1 error)" in html
+    fix = html.split("Fix the objective", 1)[1].split("</section>", 1)[0]
+    assert "raised from 99.5 % to 99.9 %" in fix  # against the last catalog that validated
+
+
+def test_uncommitted_changes_show_as_working_tree(git_site, run) -> None:
+    git_site.edit("objective: 99.5", "objective: 98")
+    public = build(run, git_site.root)
+    html = (public / "changes/index.html").read_text()
+    assert '<section class="change-entry" id="working-tree"' in html
+    assert "Uncommitted changes in the working tree" in html
+    offering = (public / "offerings/ci/index.html").read_text()
+    assert "Last changed: uncommitted changes (working tree)" in offering
+
+
+def test_shallow_clone_says_the_history_is_truncated(git_site, run, tmp_path) -> None:
+    scripted_history(git_site)
+    clone = tmp_path / "shallow"
+    git_site.git("clone", "-q", "--depth", "2", f"file://{git_site.root}", str(clone))
+    html = (build(run, clone) / "changes/index.html").read_text()
+    assert "This history is truncated: the site was built from a shallow clone." in html
+    assert "<code>git fetch --unshallow</code>" in html
+    assert html.count('class="change-entry"') == 2
+    assert "The history before this commit is not in the clone" in html
+
+
+def test_not_a_git_repository_builds_and_says_there_is_no_history(run, site_copy) -> None:
+    public = build(run, site_copy("minimal"))
+    html = (public / "changes/index.html").read_text()
+    assert "not a git repository, so there is no history to show" in html
+    assert not (public / "changes/feed.xml").exists()
+    assert "Last changed" not in (public / "offerings/ci/index.html").read_text()
+
+
+def test_history_output_is_byte_identical_between_builds_and_a_rebuild_parses_nothing(git_site, run, tmp_path) -> None:
+    scripted_history(git_site)
+    first = build(run, git_site.root)
+    snapshot = {p.relative_to(first): p.read_bytes() for p in sorted(first.rglob("*")) if p.is_file()}
+    assert load_timeline(git_site.root, build_info(git_site.root, {})).parsed == 0  # all from the disk cache
+    fresh = load_timeline(git_site.root, build_info(git_site.root, {}), use_disk_cache=False)
+    assert fresh.parsed == 4  # one per distinct catalog blob
+    second = build(run, git_site.root)
+    again = {p.relative_to(second): p.read_bytes() for p in sorted(second.rglob("*")) if p.is_file()}
+    assert again == snapshot
+    assert (git_site.root / ".servicebook-cache/.gitignore").read_text().endswith("*\n")
