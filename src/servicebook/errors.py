@@ -39,23 +39,57 @@ class Problem:
     source_line: str | None = None  # the offending line, shown under the message
 
     def format(self) -> str:
-        """Compiler-style text: `path:line:col: error: message`, the line, a caret, a hint."""
-        out = [f"{self.location}: {self.severity.value}: {self.message}"]
+        """Compiler-style text: `path:line:col: error: message`, the line, a caret, a hint.
+
+        Whatever the input, the result is one line per part: control characters in the
+        message or the source line are shown as escapes, and a very long line is shown as a
+        window around the column, so hostile input cannot forge or flood the report.
+        """
+        out = [f"{_printable(str(self.location))}: {self.severity.value}: {_clip(_printable(self.message))}"]
         if self.source_line is not None and self.location.line > 0:
             number = str(self.location.line)
             gutter = " " * len(number)
-            shown = self.source_line.rstrip("\n").expandtabs(1)
-            out.append(f" {number} | {_printable(shown)}")
-            caret_at = max(self.location.column - 1, 0)
+            shown, caret_at = _excerpt(self.source_line.rstrip("\n"), max(self.location.column - 1, 0))
+            out.append(f" {number} | {shown}")
             out.append(f" {gutter} | {' ' * caret_at}^")
         if self.hint:
-            out.append(f"  hint: {self.hint}")
+            out.append(f"  hint: {_clip(_printable(self.hint))}")
         return "\n".join(out)
 
 
-def _printable(text: str) -> str:
-    """Show control and bidi characters as escapes so the terminal shows what the file holds."""
-    return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in text)
+MAX_SHOWN = 100  # characters of a source line shown under a message
+MAX_MESSAGE = 400
+
+
+def _escape(ch: str, tab: str) -> str:
+    if ch.isprintable() or ch == " ":
+        return ch
+    return {"\t": tab, "\n": "\\n", "\r": "\\r"}.get(ch, f"\\u{ord(ch):04x}")
+
+
+def _printable(text: str, tab: str = "\\t") -> str:
+    """Show control and bidi characters as escapes so the terminal shows what the file holds.
+
+    In a quoted source line a tab is one space, so the caret stays under its column."""
+    return "".join(_escape(ch, tab) for ch in text)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _excerpt(line: str, column: int) -> tuple[str, int]:
+    """The printable form of `line` and where character `column` (0-based) lands in it.
+
+    A line longer than MAX_SHOWN is cut to a window around the column, marked with '…'.
+    """
+    column = min(column, len(line))
+    start = max(0, min(column - MAX_SHOWN // 2, len(line) - MAX_SHOWN))
+    end = min(len(line), start + MAX_SHOWN)
+    head = "…" if start > 0 else ""
+    shown = head + _printable(line[start:end], " ") + ("…" if end < len(line) else "")
+    caret = len(head) + len(_printable(line[start:column], " "))
+    return shown, caret
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -98,3 +132,7 @@ class UsageProblem(ServicebookError):
 
     def format_message(self) -> str:
         return f"error: {self.message}"
+
+
+class WriteFailed(UsageProblem):
+    """The file system refused the output (read-only, full, no permission); nothing was replaced."""

@@ -60,7 +60,18 @@ def source_date_epoch(env: Mapping[str, str]) -> dt.datetime | None:
         return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
         raise UsageProblem(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01, not {raw!r}")
-    return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC)
+    date = _utc(int(raw))
+    if date is None:
+        raise UsageProblem(f"SOURCE_DATE_EPOCH {raw} is after the year 9999")
+    return date
+
+
+def _utc(seconds: int) -> dt.datetime | None:
+    """`seconds` since the epoch as a UTC time; None when it is past what a date can hold."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
@@ -74,8 +85,8 @@ def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
     if date is None and commit is not None:
         stamp = (git(root, "log", "-1", "--format=%ct", commit) or "").strip()
-        if stamp.isdigit():
-            date = dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)
+        if stamp.isdigit() and len(stamp) <= 12:
+            date = _utc(int(stamp))
     return BuildInfo(commit=commit, dirty=bool(status.strip()), date=date, generator=generator)
 
 

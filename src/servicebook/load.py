@@ -23,6 +23,7 @@ from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_me
 
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
+LAYOUTS_DIR = "layouts"
 MAX_CATALOG_BYTES = 32 * 1024 * 1024
 MAX_PAGE_BYTES = 1024 * 1024
 MAX_ASSET_BYTES = 10 * 1024 * 1024
@@ -64,6 +65,7 @@ def load(root: Path, env: Mapping[str, str], *, build: model.BuildInfo | None = 
 
     read = _read_catalog(root, problems)
     pages_found, assets = _scan_content(root, problems)
+    _check_layouts(root, problems)
     slugs = sorted(pages_found)
 
     catalog = None
@@ -98,6 +100,16 @@ def load(root: Path, env: Mapping[str, str], *, build: model.BuildInfo | None = 
         )
         if page is not None:
             pages.append(page)
+    for asset in sorted(used_assets):
+        size = os.lstat(root / CONTENT_DIR / asset).st_size
+        if size > MAX_ASSET_BYTES:
+            problems.append(
+                Problem(
+                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
+                    f"file is {size:,} bytes; the limit for a published file is {MAX_ASSET_BYTES:,}",
+                    "link to it where it is hosted instead",
+                )
+            )
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
     problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors)
 
@@ -175,7 +187,7 @@ def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], 
                 )
                 continue
             if entry.is_dir():
-                if not ID_RE.fullmatch(entry.name):
+                if not ID_RE.fullmatch(entry.name) or entry.name in RESERVED_IDS:
                     problems.append(
                         Problem(
                             SourceLocation(shown), f"folder name '{entry.name}' cannot be part of a URL", _NAME_HINT
@@ -199,6 +211,34 @@ def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], 
             else:
                 assets.append(rel)
     return dict(sorted(pages.items())), sorted(assets)
+
+
+def _check_layouts(root: Path, problems: list[Problem]) -> None:
+    """Templates are read by Jinja2, which follows symbolic links: refuse them here, so a pull
+    request cannot render /etc/passwd or a CI secret into the site through layouts/."""
+    stack = [LAYOUTS_DIR]
+    while stack:
+        rel = stack.pop()
+        try:
+            info = os.lstat(root / rel)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(Problem(SourceLocation(rel), f"cannot read: {exc.strerror}"))
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            problems.append(
+                Problem(SourceLocation(rel), "symbolic links are not allowed in layouts/", "commit the file itself")
+            )
+        elif stat.S_ISDIR(info.st_mode):
+            try:
+                names = sorted(p.name for p in (root / rel).iterdir())
+            except OSError as exc:
+                problems.append(Problem(SourceLocation(rel), f"cannot read folder: {exc.strerror}"))
+                continue
+            stack.extend(posixpath.join(rel, name) for name in reversed(names))
+        elif not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(SourceLocation(rel), "not a regular file"))
 
 
 _NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"

@@ -22,11 +22,14 @@ from markdown_it.token import Token
 
 from .errors import Problem, SourceLocation
 from .sources import SourceText
-from .validate import check_url, did_you_mean
+from .validate import check_url, did_you_mean, shown
 
 SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 EXTERNAL_SCHEMES = ("http", "https", "mailto")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
+# No .svg: an SVG file is a document that can run script when opened from the site.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+# Files a page may link to; never anything a browser would run (.html, .svg, .js, .xml …).
+ATTACHMENT_SUFFIXES = (*IMAGE_SUFFIXES, ".pdf", ".txt", ".csv")
 ALLOWED_TAGS = {
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
     "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
@@ -131,11 +134,15 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
             tokens[i + 2].meta = {"anchor": anchor}
             out.headings.append((int(token.tag[1]), title, anchor))
         elif token.type == "inline":
+            seen: dict[str, int] = {}  # how many links to the same address came before, to locate this one
             for child in token.children or []:
                 if child.type in ("text", "code_inline"):
                     text_parts.append(child.content)
                 elif child.type in ("link_open", "image"):
-                    _link(child, token, lines, source, line_offset, slug, page_dir, targets, out)
+                    address = str(child.attrs.get("src" if child.type == "image" else "href", ""))
+                    occurrence = seen.get(address, 0)
+                    seen[address] = occurrence + 1
+                    _link(child, occurrence, token, lines, source, line_offset, slug, page_dir, targets, out)
             text_parts.append(" ")
         elif token.type in ("fence", "code_block"):
             text_parts.append(token.content)
@@ -179,21 +186,49 @@ def sanitize(html: str) -> str:
     )
 
 
+_DESTINATION_START_RE = re.compile(r"\]\(\s*|\]:\s*|<")
+
+
+def _destinations(line: str) -> list[tuple[int, str]]:
+    """(0-based column, normalised address) of every place in `line` a link address may start.
+
+    The address is decoded exactly as markdown-it decodes it (entities, escapes, percent
+    encoding), so a link written `&#106;avascript:` is found where it was written.
+    """
+    md = markdown_parser()
+    found = []
+    for match in _DESTINATION_START_RE.finditer(line):
+        start = match.end()
+        if match.group() == "<":
+            close = line.find(">", start)
+            if close > start:
+                found.append((start, md.normalizeLink(line[start:close])))
+            continue
+        result = md.helpers.parseLinkDestination(line, start, len(line))
+        if result.ok:
+            found.append((start, md.normalizeLink(result.str)))
+    return found
+
+
 def _locate(
-    raw: str, block: Token, lines: list[str], source: SourceText, line_offset: int
+    href: str, occurrence: int, block: Token, lines: list[str], source: SourceText, line_offset: int
 ) -> tuple[int, int, str | None]:
+    """Where the `occurrence`-th link to `href` in `block` was written (reference definitions
+    may be anywhere in the page); the block's first line when it cannot be found."""
     start, end = block.map or (0, 1)
-    for n in range(start, min(end, len(lines))):
-        col = lines[n].find(raw)
-        if col >= 0:
-            line = n + 1 + line_offset
-            return line, col + 1, source.line(line)
+    for first, last, wanted in ((start, min(end, len(lines)), occurrence), (0, len(lines), 0)):
+        matches = ((n, col) for n in range(first, last) for col, address in _destinations(lines[n]) if address == href)
+        for k, (n, col) in enumerate(matches):
+            if k == wanted:
+                line = n + 1 + line_offset
+                return line, col + 1, source.line(line)
     line = start + 1 + line_offset
     return line, 1, source.line(line)
 
 
 def _link(  # noqa: C901
     token: Token,
+    occurrence: int,
     block: Token,
     lines: list[str],
     source: SourceText,
@@ -208,23 +243,23 @@ def _link(  # noqa: C901
     raw = unquote(href)
 
     def fail(message: str, hint: str | None = None) -> None:
-        line, column, text = _locate(raw or href, block, lines, source, line_offset)
+        line, column, text = _locate(href, occurrence, block, lines, source, line_offset)
         out.problems.append(Problem(SourceLocation(source.path, line, column), message, hint, source_line=text))
         token.attrSet(attr, "#")
 
     def here() -> SourceLocation:
-        line, column, _ = _locate(raw, block, lines, source, line_offset)
+        line, column, _ = _locate(href, occurrence, block, lines, source, line_offset)
         return SourceLocation(source.path, line, column)
 
     if any(ch.isspace() or ord(ch) < 0x20 or ch == "\\" for ch in raw) or ("&" in raw and ";" in raw):
-        fail(f"link address '{raw}' contains spaces, control characters or entities", "write a plain address")
+        fail(f"link address '{shown(raw)}' contains spaces, control characters or entities", "write a plain address")
         return
     scheme_match = SCHEME_RE.match(raw)
     scheme = scheme_match[1].lower() if scheme_match else None
     if token.type == "image":
         if scheme is not None or raw.startswith(("/", "#")):
             fail(
-                f"image '{raw}' is not a file next to the page",
+                f"image '{shown(raw)}' is not a file next to the page",
                 "images must be files under content/ (the site loads nothing from other servers)",
             )
             return
@@ -236,7 +271,7 @@ def _link(  # noqa: C901
             or asset not in targets.assets
             or not asset.lower().endswith(IMAGE_SUFFIXES)
         ):
-            fail(f"image '{raw}' not found under content/", f"expected a {', '.join(IMAGE_SUFFIXES)} file")
+            fail(f"image '{shown(raw)}' not found under content/", f"expected a {', '.join(IMAGE_SUFFIXES)} file")
             return
         out.assets.append(asset)
         token.attrSet(attr, targets.url(f"policies/{asset}"))
@@ -244,13 +279,13 @@ def _link(  # noqa: C901
     if scheme in EXTERNAL_SCHEMES:
         why = check_url(href)
         if why:
-            fail(f"link '{raw}' is not allowed: {why}")
+            fail(f"link '{shown(raw)}' is not allowed: {why}")
         return
     if scheme in ("offering", "tool", "page"):
         target, _, anchor = raw[len(scheme) + 1 :].partition("#")
         known = {"offering": targets.offerings, "tool": targets.tools, "page": targets.pages}[scheme]
         if target not in known:
-            fail(f"broken link: no {scheme} '{target}'", _suggest(target, known))
+            fail(f"broken link: no {scheme} '{shown(target)}'", _suggest(target, known))
             return
         if scheme == "page":
             if anchor:
@@ -281,11 +316,20 @@ def _link(  # noqa: C901
         return
     if not path.endswith(".md"):
         asset = posixpath.normpath(posixpath.join(page_dir, path))
+        if asset in targets.assets and not asset.lower().endswith(ATTACHMENT_SUFFIXES):
+            fail(
+                f"'{shown(raw)}' cannot be published: only {', '.join(ATTACHMENT_SUFFIXES)} files can be linked",
+                "a browser could run anything else (HTML, SVG, scripts) as part of the site",
+            )
+            return
         if asset in targets.assets:
             out.assets.append(asset)
             token.attrSet(attr, targets.url(f"policies/{asset}"))
             return
-        fail(f"broken link: '{raw}' is not a page", "link to another page's .md file, or use offering:ID / tool:ID")
+        fail(
+            f"broken link: '{shown(raw)}' is not a page",
+            "link to another page's .md file, or use offering:ID / tool:ID",
+        )
         return
     target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
     if target not in targets.pages:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,15 @@ class SourceText:
 
     path: str
     text: str
+    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Split once: a file with thousands of problems must not be split once per problem.
+        object.__setattr__(self, "lines", tuple(self.text.split("\n")))
 
     def line(self, number: int) -> str | None:
         """The 1-based line `number`, for showing under an error."""
-        lines = self.text.split("\n")
-        return lines[number - 1] if 0 < number <= len(lines) else None
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else None
 
     def problem(self, line: int, column: int, message: str, hint: str | None = None) -> Problem:
         return Problem(SourceLocation(self.path, line, column), message, hint, source_line=self.line(line))
@@ -172,14 +176,23 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = exc.problem or exc.context or "invalid YAML"
-        hint = _yaml_hint(message, source.line(line + line_offset) or "", column)
-        raise SourceError([_problem(source, line + line_offset, column, f"invalid YAML: {message}", hint)]) from None
+        problem = exc.problem or exc.context or "invalid YAML"
+        message: str = _TOO_DEEP[0]
+        hint: str | None = _TOO_DEEP[1]
+        if "maximum nesting depth" not in problem:  # libyaml's own cap (1000) is met before ours
+            message = f"invalid YAML: {problem}"
+            hint = _yaml_hint(problem, source.line(line + line_offset) or "", column)
+        raise SourceError([_problem(source, line + line_offset, column, message, hint)]) from None
+    except RecursionError:  # the pure-Python parser, should it ever recurse on absurd input
+        raise SourceError([_problem(source, 1 + line_offset, 1, *_TOO_DEEP)]) from None
     except yaml.YAMLError as exc:  # reader errors carry no mark
         raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.root
+
+
+_TOO_DEEP = (f"nesting deeper than {MAX_YAML_DEPTH} levels", "the catalog format never needs this much nesting")
 
 
 def _yaml_hint(message: str, line: str, column: int) -> str | None:
@@ -250,11 +263,7 @@ class _TreeBuilder:
             self._add(Scalar(event.value, self._loc(event.start_mark), plain))
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(self.stack) >= MAX_YAML_DEPTH:
-                raise self._refuse(
-                    event.start_mark,
-                    f"nesting deeper than {MAX_YAML_DEPTH} levels",
-                    "the catalog format never needs this much nesting",
-                )
+                raise self._refuse(event.start_mark, *_TOO_DEEP)
             kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
             self.stack.append((kind, self._loc(event.start_mark), []))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -270,6 +279,16 @@ class _TreeBuilder:
         for key, value in zip(children[0::2], children[1::2], strict=True):
             if not isinstance(key, Scalar):
                 raise _Refused(_problem(self.source, key.location.line, key.location.column, "keys must be plain text"))
+            if key.plain and key.value == "<<":
+                raise _Refused(
+                    _problem(
+                        self.source,
+                        key.location.line,
+                        key.location.column,
+                        "merge keys (<<) are not allowed",
+                        "write each key out in full; a merge hides what a record really says",
+                    )
+                )
             first = seen.get(key.value)
             if first is not None:
                 raise _Refused(

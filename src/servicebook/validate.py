@@ -79,6 +79,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def shown(value: str, limit: int = 60) -> str:
+    """`value` cut to `limit` characters for quoting in a message (a 10 MB value stays 10 MB)."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def check_url(value: str) -> str | None:
     """Why `value` is not an allowed link address, or None when it is.
 
@@ -148,7 +153,7 @@ class _Reader:
                 close = difflib.get_close_matches(key.value, list(by_key), n=1, cutoff=0.6)
                 misspelt.update(close)
                 hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(by_key)}"
-                self.error(key.location, f"unknown key '{key.value}' in {_label(name)}", hint)
+                self.error(key.location, f"unknown key '{shown(key.value)}' in {_label(name)}", hint)
                 ok = False
                 continue
             self.locations[(*path, f"@{spec.key}")] = key.location
@@ -178,12 +183,12 @@ class _Reader:
                 return base(value)
             hint = did_you_mean(value, allowed) or ""
             return self.error(
-                loc, f"{what} cannot be '{value}'", f"{hint} expected one of: {', '.join(allowed)}".strip()
+                loc, f"{what} cannot be '{shown(value)}'", f"{hint} expected one of: {', '.join(allowed)}".strip()
             )
         if base is int and meta is not Kind.DURATION:
             if re.fullmatch(r"-?[0-9]{1,9}", value):
                 return int(value)
-            return self.error(loc, f"{what} must be a whole number, not '{value}'")
+            return self.error(loc, f"{what} must be a whole number, not '{shown(value)}'")
         if base is dt.date:
             return self._date(loc, value, what)
         if base is Decimal:
@@ -197,8 +202,8 @@ class _Reader:
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                return self.error(loc, f"{what} is not a real date: '{value}'")
-        return self.error(loc, f"{what} must be a date written YYYY-MM-DD, not '{value}'")
+                return self.error(loc, f"{what} is not a real date: '{shown(value)}'")
+        return self.error(loc, f"{what} must be a date written YYYY-MM-DD, not '{shown(value)}'")
 
     def _percent(self, loc: SourceLocation, value: str, what: str) -> Any:
         try:
@@ -207,7 +212,7 @@ class _Reader:
             number = Decimal("NaN")
         if not number.is_finite() or not (Decimal(0) < number < Decimal(100)):
             return self.error(
-                loc, f"{what} must be a percentage between 0 and 100 (exclusive), not '{value}'", "e.g. 99.9"
+                loc, f"{what} must be a percentage between 0 and 100 (exclusive), not '{shown(value)}'", "e.g. 99.9"
             )
         return number
 
@@ -223,45 +228,51 @@ class _Reader:
             if not ID_RE.fullmatch(value):
                 return self.error(
                     loc,
-                    f"{what} '{value}' is not a valid id",
+                    f"{what} '{shown(value)}' is not a valid id",
                     "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit",
                 )
             if value in RESERVED_IDS:
-                return self.error(loc, f"{what} '{value}' is a reserved name", "choose another id")
+                return self.error(loc, f"{what} '{shown(value)}' is a reserved name", "choose another id")
         elif kind is Kind.URL:
             why = check_url(value)
             if why:
-                return self.error(loc, f"{what} '{value}' is not allowed: {why}")
+                return self.error(loc, f"{what} '{shown(value)}' is not allowed: {why}")
         elif kind is Kind.EMAIL:
             if not EMAIL_RE.fullmatch(value):
-                return self.error(loc, f"{what} '{value}' is not an e-mail address")
+                return self.error(loc, f"{what} '{shown(value)}' is not an e-mail address")
         elif kind is Kind.WINDOW:
             if not WINDOW_RE.fullmatch(value):
                 return self.error(
-                    loc, f"{what} '{value}' is not a window", "use a rolling window like 28d or 30d, or calendar-month"
+                    loc,
+                    f"{what} '{shown(value)}' is not a window",
+                    "use a rolling window like 28d or 30d, or calendar-month",
                 )
         elif kind is Kind.DURATION:
             match = DURATION_RE.fullmatch(value)
             if not match:
                 return self.error(
-                    loc, f"{what} '{value}' is not a duration", "write minutes, hours or days: 15m, 4h, 2d"
+                    loc, f"{what} '{shown(value)}' is not a duration", "write minutes, hours or days: 15m, 4h, 2d"
                 )
             return int(match[1]) * DURATION_MINUTES[match[2]]
         elif kind is Kind.CLOCK:
             if not CLOCK_RE.fullmatch(value):
-                return self.error(loc, f"{what} '{value}' is not a time of day", 'use 24-hour HH:MM, quoted: "08:00"')
+                return self.error(
+                    loc, f"{what} '{shown(value)}' is not a time of day", 'use 24-hour HH:MM, quoted: "08:00"'
+                )
         elif kind is Kind.TIMEZONE:
             if not _is_timezone(value):
                 return self.error(
-                    loc, f"{what} '{value}' is not an IANA time zone", "e.g. Europe/Zurich, America/New_York, UTC"
+                    loc,
+                    f"{what} '{shown(value)}' is not an IANA time zone",
+                    "e.g. Europe/Zurich, America/New_York, UTC",
                 )
         elif kind is Kind.DAYS:
             if parse_days(value) is None:
                 return self.error(
-                    loc, f"{what} '{value}' is not a set of week days", "e.g. mon-fri, mon-sun or mon,wed,fri"
+                    loc, f"{what} '{shown(value)}' is not a set of week days", "e.g. mon-fri, mon-sun or mon,wed,fri"
                 )
         elif kind is Kind.VERSION and not VERSION_RE.fullmatch(value):
-            return self.error(loc, f"{what} '{value}' is not a version", "e.g. 2026.11 or 3.2.0")
+            return self.error(loc, f"{what} '{shown(value)}' is not a version", "e.g. 2026.11 or 3.2.0")
         return value
 
 
@@ -397,7 +408,7 @@ class _Check:
         hint = did_you_mean(value, known) or (
             f"known {what}s: {', '.join(sorted(known)[:12])}" if known else f"there are no {what}s"
         )
-        self.report(path, f"unknown {what} '{value}'", hint)
+        self.report(path, f"unknown {what} '{shown(value)}'", hint)
         return False
 
 
