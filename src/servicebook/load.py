@@ -25,7 +25,7 @@ CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"
 MAX_CATALOG_BYTES = 32 * 1024 * 1024
-MAX_PAGE_BYTES = 1024 * 1024
+MAX_PAGE_BYTES = 256 * 1024  # the slowest Markdown we found parses at ~100 KB/s
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_FILES = 50_000
 

@@ -24,6 +24,7 @@ from .errors import Problem, SourceLocation
 from .sources import SourceText
 from .validate import check_url, did_you_mean, shown
 
+LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
 SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 EXTERNAL_SCHEMES = ("http", "https", "mailto")
 # No .svg: an SVG file is a document that can run script when opened from the site.
@@ -145,6 +146,9 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
                     _link(child, occurrence, token, lines, source, line_offset, slug, page_dir, targets, out)
             text_parts.append(" ")
         elif token.type in ("fence", "code_block"):
+            language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
+            if not LANGUAGE_RE.fullmatch(language):  # only a plain language name becomes a class
+                token.info = ""
             text_parts.append(token.content)
     out.text = " ".join("".join(text_parts).split())
     own_anchors = {a for _, _, a in out.headings}
@@ -189,7 +193,7 @@ def sanitize(html: str) -> str:
 _DESTINATION_START_RE = re.compile(r"\]\(\s*|\]:\s*|<")
 
 
-def _destinations(line: str) -> list[tuple[int, str]]:
+def _destinations(line: str, *, definitions_only: bool = False) -> list[tuple[int, str]]:
     """(0-based column, normalised address) of every place in `line` a link address may start.
 
     The address is decoded exactly as markdown-it decodes it (entities, escapes, percent
@@ -199,6 +203,8 @@ def _destinations(line: str) -> list[tuple[int, str]]:
     found = []
     for match in _DESTINATION_START_RE.finditer(line):
         start = match.end()
+        if definitions_only and not (match.group().startswith("]:") and line.lstrip().startswith("[")):
+            continue
         if match.group() == "<":
             close = line.find(">", start)
             if close > start:
@@ -216,8 +222,14 @@ def _locate(
     """Where the `occurrence`-th link to `href` in `block` was written (reference definitions
     may be anywhere in the page); the block's first line when it cannot be found."""
     start, end = block.map or (0, 1)
-    for first, last, wanted in ((start, min(end, len(lines)), occurrence), (0, len(lines), 0)):
-        matches = ((n, col) for n in range(first, last) for col, address in _destinations(lines[n]) if address == href)
+    passes = ((start, min(end, len(lines)), occurrence, False), (0, len(lines), 0, True))
+    for first, last, wanted, definitions in passes:
+        matches = (
+            (n, col)
+            for n in range(first, last)
+            for col, address in _destinations(lines[n], definitions_only=definitions)
+            if address == href
+        )
         for k, (n, col) in enumerate(matches):
             if k == wanted:
                 line = n + 1 + line_offset
@@ -310,6 +322,9 @@ def _link(  # noqa: C901
         fail("absolute paths break when the site is published under a prefix", "link to the .md file relatively")
         return
     path, _, anchor = raw.partition("#")
+    if path and posixpath.normpath(posixpath.join(page_dir, path)).split("/")[0] == "..":
+        fail(f"link '{shown(raw)}' leads outside content/", "pages can link only to pages and files under content/")
+        return
     if not path:
         if anchor:
             out.anchor_refs.append(AnchorRef(slug, anchor, here(), source.line(here().line)))

@@ -217,6 +217,12 @@ class _Reader:
         return number
 
     def _text(self, loc: SourceLocation, value: str, what: str, kind: Kind) -> Any:  # noqa: C901
+        if kind is Kind.ID and not ID_RE.fullmatch(value) and value.strip():
+            return self.error(
+                loc,
+                f"{what} '{shown(value)}' is not a valid id",
+                "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+            )
         if kind is not Kind.TEXT:
             if "\n" in value or len(value) > MAX_LINE:
                 return self.error(loc, f"{what} must be one line of at most {MAX_LINE} characters")
