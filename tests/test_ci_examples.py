@@ -49,6 +49,7 @@ def assert_real_command(args: list[str]) -> None:
         raise click.UsageError(f"no such command: {name}")
     command.make_context(name, rest)
 
+
 def load(path: Path) -> dict:
     data = yaml.safe_load(path.read_text())
     assert isinstance(data, dict), path
