@@ -24,6 +24,7 @@ from .errors import Problem, SourceLocation
 from .history import Timeline
 from .load import relative_url
 from .schema import json_schema
+from .search import INDEX_PATH, KIND_LABELS, a_to_z, search_index
 from .slo import format_duration, format_minutes, format_percent
 from .versions import Release
 from .views import SiteView, site_view
@@ -101,6 +102,8 @@ def page_specs(view: SiteView) -> Iterator[PageSpec]:
     yield PageSpec("policies/index.html", "policies.html", "Policies", "policies", {})
     for p in view.pages:
         yield PageSpec(f"policies/{p.slug}/index.html", "policy.html", p.meta.title, "policies", {"page": p})
+    yield PageSpec("search/index.html", "search.html", "Search", "search", {"a_to_z": a_to_z(view)})
+    yield PageSpec("catalog/index.html", "catalog.html", "The whole catalog", "catalog", {})
     yield PageSpec("404.html", "404.html", "Page not found", "", {})
 
 
@@ -140,6 +143,7 @@ def render_site(
     files.update(history_files)
     files["catalog.json"] = _json(catalog_document(site))
     files["schema.json"] = _json(json_schema())
+    files[INDEX_PATH] = _compact_json(search_index(view))
     if site.catalog.site.base_url:
         files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, files)
     return files
@@ -185,6 +189,7 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "built_on": build.date.strftime("%Y-%m-%d %H:%M UTC") if build.date else None,
         "nav": NAV,
         "csp": CSP,
+        "kind_labels": KIND_LABELS,
     }
 
 
@@ -228,7 +233,7 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
 
 def _edit_url(catalog: model.Catalog, spec: PageSpec) -> str | None:
     repo = catalog.site.repository
-    if not repo or not repo.startswith("https://"):
+    if not repo or not repo.startswith("https://") or spec.section == "search":
         return None
     source = spec.context["page"].source if "page" in spec.context else "catalog.yaml"
     return f"{repo.rstrip('/')}{_forge_prefix(repo)}/edit/{catalog.site.branch}/{source}"
@@ -261,6 +266,11 @@ def _template_problem(name: str, line: int | None, layouts: Path, message: str) 
 
 def _json(data: object) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _compact_json(data: object) -> bytes:
+    """JSON without spaces, for files the browser downloads rather than people read."""
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _sitemap(base_url: str, files: dict[str, bytes]) -> bytes:

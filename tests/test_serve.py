@@ -1,0 +1,85 @@
+"""`servicebook serve`: rebuilds on change, shows errors in page and terminal, never dies."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+from servicebook.serve import error_page, inject, is_source, watched_dirs
+
+from .conftest import FIXED_EPOCH
+from .servehelp import running_serve, wait_for
+
+PAGE = '<!doctype html>\n<html><head>\n<meta http-equiv="Content-Security-Policy" content="x">\n</head>\n<body data-root="./">\n<p>hi</p></body></html>'
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # only ever 127.0.0.1
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_injected_reload_script_is_a_file_and_the_csp_stays_first() -> None:
+    served = inject(PAGE, 7, None)
+    assert served.index("Content-Security-Policy") < served.index("/__servicebook/reload.js")
+    assert '<script src="/__servicebook/reload.js" data-generation="7" defer></script></head>' in served
+    assert "<script>" not in served and "style=" not in served
+
+
+def test_errors_are_shown_escaped_at_the_top_of_the_body() -> None:
+    served = inject(PAGE, 2, "catalog.yaml:3:1: error: <script>")
+    body = served.split('<body data-root="./">', 1)[1]
+    assert body.startswith('<div class="sb-serve-errors" role="alert">')
+    assert "catalog.yaml:3:1: error: &lt;script&gt;" in body
+    assert "catalog.yaml:1:1" in error_page(1, "catalog.yaml:1:1: error: x")
+
+
+def test_only_catalog_content_and_layouts_trigger_a_rebuild(tmp_path: Path) -> None:
+    assert is_source(tmp_path / "catalog.yaml", tmp_path)
+    assert is_source(tmp_path / "content/a/b.md", tmp_path)
+    assert is_source(tmp_path / "layouts/base.html", tmp_path)
+    assert not is_source(tmp_path / "public/index.html", tmp_path)
+    assert not is_source(tmp_path / ".catalog.yaml.swp", tmp_path)
+    assert not is_source(tmp_path.parent / "catalog.yaml", tmp_path)
+
+
+def test_watched_folders_skip_everything_but_the_sources(tmp_path: Path) -> None:
+    for folder in ("content/guides", "layouts", ".venv/lib/python", ".git/objects", "public/x"):
+        (tmp_path / folder).mkdir(parents=True)
+    assert watched_dirs(tmp_path) == (
+        str(tmp_path),
+        str(tmp_path / "content"),
+        str(tmp_path / "content/guides"),
+        str(tmp_path / "layouts"),
+    )
+
+
+def test_serve_rebuilds_shows_errors_and_keeps_the_last_good_build(site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    with running_serve(site, FIXED_EPOCH) as served:
+        version = lambda: json.loads(fetch(served.url + "__servicebook/version")[1])  # noqa: E731
+        assert version() == {"generation": 1, "ok": True}
+        status, html = fetch(served.url + "offerings/ci/")
+        assert status == 200 and "<h1>CI pipelines</h1>" in html
+        assert '<script src="/__servicebook/reload.js" data-generation="1" defer>' in html
+
+        catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
+        wait_for(lambda: version()["generation"] == 2, what="the rebuild")
+        assert version()["ok"] is False
+        status, html = fetch(served.url + "offerings/ci/")
+        assert status == 200 and "<h1>CI pipelines</h1>" in html  # the last good build
+        assert re.search(r'class="sb-serve-errors".*catalog\.yaml:56:20: error: ', html, re.S)
+        wait_for(lambda: "Serving the last good build" in served.output(), what="the terminal")
+        assert "catalog.yaml:56:20: error: 'objective' must be a percentage" in served.output()
+
+        catalog.write_text(catalog.read_text().replace("objective: 199.5", "objective: 99.9"))
+        wait_for(lambda: version() == {"generation": 3, "ok": True}, what="the fixed build")
+        status, html = fetch(served.url + "offerings/ci/")
+        assert "99.9 %" in html and "sb-serve-errors" not in html
+        assert fetch(served.url + "nowhere/")[0] == 404
+        assert served.process.poll() is None
