@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
+import hashlib
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -204,61 +206,141 @@ def read_catalog(
     from .sources import SourceError, decode, parse_yaml
     from .validate import check_catalog, read_record
 
+    collecting = gc.isenabled()
+    gc.disable()  # a large catalog is millions of objects, none cyclic: collections only cost time
     try:
         source = decode(shown, data)
         node = parse_yaml(source)
+        checked, problems = read_record(source, node, model.Catalog, "the catalog")
+        if checked is not None:
+            problems += check_catalog(source, checked, sorted(slugs), None)
     except SourceError as exc:
         return None, list(exc.problems)
-    checked, problems = read_record(source, node, model.Catalog, "the catalog")
-    if checked is not None:
-        problems += check_catalog(source, checked, sorted(slugs), None)
+    finally:
+        if collecting:
+            gc.enable()
     errors = [p for p in problems if p.severity is Severity.ERROR]
     return (None if errors or checked is None else checked.value), errors
 
 
+class BlobStore:
+    """Blob contents through one long-running `git cat-file --batch` (not a process per blob)."""
+
+    def __init__(self, repo: Repo | None) -> None:
+        self.repo = repo
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def get(self, blob: str) -> bytes:
+        if self.repo is None:
+            raise KeyError(blob)
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(self.repo.root), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, **_ENV_EXTRA},
+            )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(blob.encode("ascii") + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise KeyError(blob)
+        data = self._proc.stdout.read(int(header[2]))
+        self._proc.stdout.read(1)
+        return data
+
+    def close(self) -> None:
+        if self._proc is not None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc = None
+
+
+_CatalogKey = tuple[str, tuple[str, ...]]  # (blob id, page slugs the references were checked against)
+
+
 @dataclass
 class Reader:
-    """Parses catalogs and pages by blob id, once each: in memory for this build, on disk across builds."""
+    """Reads catalogs and pages by blob id, each distinct one once.
 
-    repo: Repo | None
+    What a rebuild needs is cached on disk (under .servicebook-cache/history/, keyed by blob ids and
+    servicebook's version): whether a catalog blob validates, each page's outline, and the semantic
+    diff between two catalog blobs. So a rebuild parses no catalog at all; a new commit costs the
+    parse of its own catalog and of the one before it. Parsed catalogs are kept in memory only for
+    the last few blobs, as a large catalog is tens of megabytes once parsed.
+    """
+
+    store: BlobStore
     disk: DiskCache
-    catalogs: dict[str, tuple[model.Catalog | None, int]] = field(default_factory=dict)
+    known: dict[str, bytes] = field(default_factory=dict)  # blobs not in git (the working tree)
+    models: dict[_CatalogKey, model.Catalog | None] = field(default_factory=dict)
+    errors: dict[_CatalogKey, int] = field(default_factory=dict)
     pages: dict[str, PageInfo] = field(default_factory=dict)
-    parsed: int = 0  # how many catalogs were actually parsed (the benchmark reports it)
+    parsed: int = 0  # how many catalogs were parsed in this build (the benchmark reports it)
 
-    def catalog(self, blob: str, data: bytes | None, slugs: Iterable[str]) -> tuple[model.Catalog | None, int]:
-        slug_list = sorted(slugs)
-        key = cache_key("catalog", blob, *slug_list)
-        if key in self.catalogs:
-            return self.catalogs[key]
-        stored = self.disk.get(key)
-        if stored is not None:
-            value: tuple[model.Catalog | None, int] | None
-            try:
-                value = (
-                    None if stored["catalog"] is None else decode(model.Catalog, stored["catalog"]),
-                    int(stored["errors"]),
-                )
-            except (KeyError, TypeError, ValueError):
-                value = None
-            if value is not None:
-                self.catalogs[key] = value
-                return value
-        if data is None:
-            assert self.repo is not None
-            data = read_blobs(self.repo, [blob])[blob]
-        catalog, errors = read_catalog(data, slug_list)
+    def _data(self, blob: str) -> bytes:
+        return self.known[blob] if blob in self.known else self.store.get(blob)
+
+    def _disk(self, blob: str) -> DiskCache:
+        return DiskCache(None, "") if blob.startswith("wt-") else self.disk
+
+    def model(self, key: _CatalogKey) -> model.Catalog | None:
+        if key in self.models:
+            return self.models[key]
+        catalog, problems = read_catalog(self._data(key[0]), key[1])
         self.parsed += 1
-        result = (catalog, len(errors))
-        self.catalogs[key] = result
-        self.disk.put(key, {"catalog": None if catalog is None else encode(catalog), "errors": len(errors)})
-        return result
+        if len(self.models) >= 4:
+            del self.models[next(iter(self.models))]
+        self.models[key] = catalog
+        self.errors[key] = len(problems)
+        self._disk(key[0]).put(cache_key("validity", key[0], *key[1]), {"errors": len(problems)})
+        return catalog
 
-    def page(self, path: str, blob: str, data: bytes | None) -> PageInfo:
+    def validity(self, key: _CatalogKey) -> int:
+        """How many errors the catalog blob has (0: it validates)."""
+        if key not in self.errors:
+            stored = self._disk(key[0]).get(cache_key("validity", key[0], *key[1]))
+            if isinstance(stored, dict) and isinstance(stored.get("errors"), int):
+                self.errors[key] = stored["errors"]
+            else:
+                self.model(key)
+        return self.errors[key]
+
+    def transition(self, old: _CatalogKey | None, new: _CatalogKey) -> tuple[Change, ...]:
+        """The semantic changes from catalog `old` (None: nothing published yet) to `new`."""
+        old_blob, old_slugs = old if old is not None else ("", ())
+        disk = self._disk(new[0] if not old_blob.startswith("wt-") else old_blob)
+        key = cache_key("transition", old_blob, *old_slugs, "|", new[0], *new[1])
+        stored = disk.get(key)
+        if stored is not None:
+            try:
+                changes: tuple[Change, ...] = decode(tuple[Change, ...], stored)
+                return changes
+            except (KeyError, TypeError, ValueError):
+                pass
+        after = self.model(new)
+        assert after is not None
+        if old is None:
+            # Everything the first catalog promises is "added" then, so each entity's history starts there.
+            empty = dataclasses.replace(after, categories=(), offerings=(), tools=())
+            changes = (Change("catalog.added", "catalog", "neutral", "Catalog published"), *diff_catalogs(empty, after))
+        else:
+            before = self.model(old)
+            assert before is not None
+            changes = tuple(diff_catalogs(before, after))
+        disk.put(key, encode(changes))
+        return changes
+
+    def page(self, path: str, blob: str, data: bytes | None = None) -> PageInfo:
         key = cache_key("page", blob, path)
         if key in self.pages:
             return self.pages[key]
-        stored = self.disk.get(key)
+        stored = self._disk(blob).get(key)
         if stored is not None:
             try:
                 info: PageInfo = decode(PageInfo, stored)
@@ -266,42 +348,10 @@ class Reader:
                 return info
             except (KeyError, TypeError, ValueError):
                 pass
-        if data is None:
-            assert self.repo is not None
-            data = read_blobs(self.repo, [blob])[blob]
-        info = page_info(path, page_slug(path), data)
+        info = page_info(path, page_slug(path), data if data is not None else self._data(blob))
         self.pages[key] = info
-        self.disk.put(key, encode(info))
+        self._disk(blob).put(key, encode(info))
         return info
-
-    def prefetch(self, trees: Iterable[Mapping[str, str]]) -> dict[str, bytes]:
-        """Read, in a few git calls, every blob of `trees` (path → blob id) that the disk cache lacks."""
-        assert self.repo is not None
-        wanted: set[str] = set()
-        seen: set[str] = set()
-        for tree in trees:
-            slugs = sorted(page_slug(p) for p in tree if is_page(p))
-            for path, blob in tree.items():
-                key = cache_key("page", blob, path) if is_page(path) else cache_key("catalog", blob, *slugs)
-                if path != CATALOG_FILE and not is_page(path):
-                    continue
-                if key not in seen:
-                    seen.add(key)
-                    if self.disk.get(key) is None:
-                        wanted.add(blob)
-        return read_blobs(self.repo, wanted) if wanted else {}
-
-
-def snapshot_files(
-    reader: Reader, files: Mapping[str, str], data: Mapping[str, bytes]
-) -> tuple[Snapshot, EntryState, int]:
-    """The snapshot for site-relative `files` (path → blob id): (snapshot, state, error count)."""
-    pages = tuple(reader.page(p, b, data.get(b)) for p, b in sorted(files.items()) if is_page(p))
-    blob = files.get(CATALOG_FILE)
-    if blob is None:
-        return Snapshot(None, pages), "missing", 0
-    catalog, errors = reader.catalog(blob, data.get(blob), [p.slug for p in pages])
-    return Snapshot(catalog, pages), ("ok" if catalog is not None else "invalid"), errors
 
 
 def worktree_files(root: Path) -> dict[str, bytes]:
@@ -322,15 +372,7 @@ def worktree_files(root: Path) -> dict[str, bytes]:
 
 
 def _blob_id(data: bytes) -> str:
-    import hashlib
-
     return "wt-" + hashlib.sha256(data).hexdigest()
-
-
-def worktree_snapshot(reader: Reader, root: Path) -> tuple[Snapshot, EntryState, int]:
-    files = worktree_files(root)
-    ids = {path: _blob_id(data) for path, data in files.items()}
-    return snapshot_files(reader, ids, {ids[p]: d for p, d in files.items()})
 
 
 # --------------------------------------------------------------------------- the timeline
@@ -365,7 +407,7 @@ class _Commit:
     commit: str
     parents: tuple[str, ...]
     author: str
-    date: dt.datetime
+    date: dt.datetime | None
     message: str
     raw: tuple[tuple[str, str, str, str | None], ...]  # (status, blob, path, new path for renames)
 
@@ -418,7 +460,7 @@ def _log(repo: Repo) -> list[_Commit]:
                 sha,
                 tuple(parents.split()),
                 author,
-                dt.datetime.fromtimestamp(int(stamp or 0), tz=dt.UTC),
+                _utc(int(stamp)) if stamp.isdigit() and len(stamp) <= 12 else None,
                 message,
                 tuple(raw),
             )
@@ -459,58 +501,68 @@ def load_timeline(root: Path, build: BuildInfo, *, use_disk_cache: bool = True) 
     repo = open_repo(root)
     if repo is None:
         return Timeline(available=False)
-    reader = Reader(repo, DiskCache(root if use_disk_cache else None, "history"))
-    commits = _log(repo)
-    # Replay the history once to know which blobs each commit needs, then fetch the uncached ones.
-    files: dict[str, str] = {}
-    states: list[tuple[dict[str, str], dict[str, str]]] = []
-    for c in commits:
-        renames = _apply(files, c.raw, repo.prefix)
-        states.append((dict(files), renames))
-    data = reader.prefetch(s[0] for s in states)
-    entries: list[Entry] = []
-    last_valid: Snapshot | None = None
-    last_pages: tuple[PageInfo, ...] = ()
-    for n, (c, (tree, renames)) in enumerate(zip(commits, states, strict=True)):
-        snap, state, errors = snapshot_files(reader, tree, data)
-        truncated = n == 0 and repo.shallow and not c.parents
-        changes: tuple[Change, ...] = ()
-        if truncated:
-            state = "truncated"
-        else:
-            changes = _changes(last_valid, last_pages, snap, state, renames)
-        entries.append(Entry(c.commit, c.author, c.date, c.message, len(c.parents) > 1, state, errors, changes))
-        last_pages = snap.pages
-        if snap.catalog is not None:
-            last_valid = snap
-    if build.dirty:
-        snap, state, errors = worktree_snapshot(reader, root)
-        changes = _changes(last_valid, last_pages, snap, state, {})
-        if changes or state != "ok":  # a dirty layouts/ alone changes nothing the history shows
-            entries.append(Entry(None, "", None, "Uncommitted changes", False, state, errors, changes))
+    store = BlobStore(repo)
+    try:
+        reader = Reader(store, DiskCache(root if use_disk_cache else None, "history"))
+        entries, state = _replay(reader, repo, _log(repo))
+        if build.dirty:
+            entries += _worktree_entry(reader, root, state)
+    finally:
+        store.close()
     return Timeline(available=True, shallow=repo.shallow, entries=tuple(reversed(entries)), parsed=reader.parsed)
 
 
-def _changes(
-    last_valid: Snapshot | None,
-    last_pages: tuple[PageInfo, ...],
-    snap: Snapshot,
-    state: str,
-    renames: Mapping[str, str],
-) -> tuple[Change, ...]:
-    """What changed since the last valid catalog (catalog part) and the previous pages (page part)."""
-    out: list[Change] = []
-    if state == "ok" and last_valid is None and snap.catalog is not None:
-        # Everything the first catalog promises is "added" then, so each entity's history starts there.
-        out.append(Change("catalog.added", "catalog", "neutral", "Catalog published"))
-        empty = dataclasses.replace(snap.catalog, categories=(), offerings=(), tools=())
-        out += diff_catalogs(empty, snap.catalog)
-    elif state == "ok" and last_valid is not None and last_valid.catalog is not None and snap.catalog is not None:
-        out += diff_catalogs(last_valid.catalog, snap.catalog)
-    elif state == "missing" and last_valid is not None:
-        out.append(Change("catalog.removed", "catalog", "weakened", "catalog.yaml removed"))
-    out += diff_pages(last_pages, snap.pages, renames)
-    return tuple(out)
+@dataclass
+class _State:
+    """Where the replay stands: the last catalog that validated and the pages as they are."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    last_valid: _CatalogKey | None = None
+    pages: tuple[PageInfo, ...] = ()
+
+
+def _replay(reader: Reader, repo: Repo, commits: list[_Commit]) -> tuple[list[Entry], _State]:
+    state = _State()
+    entries = []
+    for n, c in enumerate(commits):
+        renames = _apply(state.files, c.raw, repo.prefix)
+        truncated = n == 0 and repo.shallow and not c.parents
+        entry = _step(reader, state, state.files, renames, truncated)
+        entries.append(Entry(c.commit, c.author, c.date, c.message, len(c.parents) > 1, entry[0], entry[1], entry[2]))
+    return entries, state
+
+
+def _step(
+    reader: Reader, state: _State, files: Mapping[str, str], renames: Mapping[str, str], truncated: bool
+) -> tuple[EntryState, int, tuple[Change, ...]]:
+    """One commit (or the working tree): its state, error count and changes; advances `state`."""
+    pages = tuple(reader.page(p, b) for p, b in sorted(files.items()) if is_page(p))
+    blob = files.get(CATALOG_FILE)
+    key = None if blob is None else (blob, tuple(sorted(p.slug for p in pages)))
+    errors = 0 if key is None else reader.validity(key)
+    status: EntryState = "missing" if key is None else "ok" if errors == 0 else "invalid"
+    changes: list[Change] = []
+    if not truncated:
+        if status == "ok" and key is not None:
+            changes += reader.transition(state.last_valid, key)
+        elif status == "missing" and state.last_valid is not None:
+            changes.append(Change("catalog.removed", "catalog", "weakened", "catalog.yaml removed"))
+        changes += diff_pages(state.pages, pages, renames)
+    state.pages = pages
+    if errors == 0 and key is not None:
+        state.last_valid = key
+    return ("truncated" if truncated else status), errors, tuple(changes)
+
+
+def _worktree_entry(reader: Reader, root: Path, state: _State) -> list[Entry]:
+    """Uncommitted changes to the catalog or pages, as one more entry (none if they change nothing)."""
+    files = worktree_files(root)
+    ids = {path: _blob_id(data) for path, data in files.items()}
+    reader.known.update({ids[p]: d for p, d in files.items()})
+    status, errors, changes = _step(reader, state, ids, {}, False)
+    if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
+        return []
+    return [Entry(None, "", None, "Uncommitted changes", False, status, errors, changes)]
 
 
 # --------------------------------------------------------------------------- `servicebook diff`
@@ -552,7 +604,7 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     head_commit = resolve(repo, head) if head is not None else None
     if head_commit is not None and not related(repo, base_commit, head_commit):
         raise UsageProblem(f"'{base}' and '{head}' have unrelated histories: they share no commit")
-    reader = Reader(repo, DiskCache(None, "diff"))
+    reader = Reader(BlobStore(None), DiskCache(None, "diff"))
     old = _revision_snapshot(reader, repo, base, base_commit)
     if head is None or head_commit is None:
         files = worktree_files(root)
