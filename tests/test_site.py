@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
 
+from .conftest import SITES, GitSite
 from .htmlcheck import dangers
 
 PAGE_TYPES = [
@@ -156,3 +158,26 @@ def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
     html = (build(run, site_copy("minimal")) / "404.html").read_text()
     assert 'href="/assets/style.css"' in html
     assert 'href="/offerings/"' in html
+
+
+def test_edit_links_point_at_the_source_file_inside_the_repository(tmp_path, run) -> None:
+    (tmp_path / "repo").mkdir()
+    repo = GitSite(tmp_path / "repo")
+    site = repo.root / "docs/catalog"
+    shutil.copytree(SITES / "minimal", site)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "  title: Platform services\n",
+            "  title: Platform services\n  repository: https://github.com/acme/platform\n  branch: trunk\n",
+        )
+    )
+    repo.commit("Catalog in a subfolder")
+    public = build(run, site)
+    edit = "https://github.com/acme/platform/edit/trunk/docs/catalog/"
+    assert (
+        f'<a href="{edit}content/welcome.md">Edit this page</a>' in (public / "policies/welcome/index.html").read_text()
+    )
+    assert f'<a href="{edit}catalog.yaml">Edit this page</a>' in (public / "offerings/ci/index.html").read_text()
+    for generated in ("search/index.html", "404.html"):
+        assert "Edit this page" not in (public / generated).read_text()

@@ -131,7 +131,7 @@ def render_site(
     view = site_view(site)
     files: dict[str, bytes] = {}
     versioning = versioning or VersionContext()
-    common = {**_common_context(view), "versioning": versioning}
+    common = {**_common_context(view), "versioning": versioning, "source_prefix": _source_prefix(site_root)}
     specs = list(page_specs(view))
     history_files = _history(site, history, common, specs)
     if versioning.current is None and versioning.releases:
@@ -212,7 +212,7 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
             page_title=spec.title,
             section=spec.section,
             path=spec.path,
-            edit_url=_edit_url(common["catalog"], spec),
+            edit_url=_edit_url(common["catalog"], spec, common["source_prefix"]),
         )
     except jinja2.TemplateSyntaxError as exc:
         source_name = exc.filename or exc.name or spec.template
@@ -231,12 +231,25 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
     return html.encode("utf-8")
 
 
-def _edit_url(catalog: model.Catalog, spec: PageSpec) -> str | None:
+# Pages made from no source file of their own: an "edit this page" link would mislead.
+NO_EDIT_SECTIONS = frozenset({"", "search", "changes", "versions"})
+
+
+def _edit_url(catalog: model.Catalog, spec: PageSpec, prefix: str = "") -> str | None:
+    """The forge's editor for the file a page comes from: its Markdown file, or catalog.yaml."""
     repo = catalog.site.repository
-    if not repo or not repo.startswith("https://") or spec.section == "search":
+    if not repo or not repo.startswith("https://") or spec.section in NO_EDIT_SECTIONS:
         return None
     source = spec.context["page"].source if "page" in spec.context else "catalog.yaml"
-    return f"{repo.rstrip('/')}{_forge_prefix(repo)}/edit/{catalog.site.branch}/{source}"
+    return f"{repo.rstrip('/')}{_forge_prefix(repo)}/edit/{catalog.site.branch}/{prefix}{source}"
+
+
+def _source_prefix(site_root: Path) -> str:
+    """Where the site lives inside its git repository ("" at the top, "docs/catalog/" below it)."""
+    from .history import open_repo
+
+    repo = open_repo(site_root)
+    return repo.prefix if repo is not None else ""
 
 
 def _forge_prefix(repo: str) -> str:

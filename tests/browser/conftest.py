@@ -21,7 +21,7 @@ import pytest
 
 from servicebook.build import Options, build
 
-from ..conftest import FIXED_EPOCH, REPO
+from ..conftest import FIXED_EPOCH, REPO, GitSite
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -106,12 +106,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def example_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled example site, built once (outside git, at a fixed date)."""
+    """The bundled example site, committed to a throwaway git repository (so the changes page and
+    the versions are built too) and built once at a fixed date."""
     src = tmp_path_factory.mktemp("example")
     shutil.copy(REPO / "catalog.yaml", src)
     shutil.copytree(REPO / "content", src / "content")
     if (REPO / "layouts").is_dir():
         shutil.copytree(REPO / "layouts", src / "layouts")
+    GitSite(src).commit("Example catalog")
     out = src / "public"
     build(Options(source=src, output=out, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
     return out

@@ -26,8 +26,18 @@ PAGE_TYPES = {
     "search": "search/",
     "search-results": "search/?q=jenkins",
     "catalog": "catalog/",
+    "changes": "changes/",
+    "versions": "versions/",
+    "release": "v/{release}/offerings/ci-pipelines/",
     "not-found": NOT_FOUND,
 }
+
+
+@pytest.fixture(scope="module")
+def page_types(example_public):
+    """PAGE_TYPES with the published release's folder filled in."""
+    (release,) = [p.name for p in (example_public / "v").iterdir()]
+    return {name: path.format(release=release) for name, path in PAGE_TYPES.items()}
 
 
 def visible_rows(page, selector: str) -> int:
@@ -146,9 +156,9 @@ def test_without_javascript_everything_is_reachable(context_factory, site_url) -
     assert "use CI/CD pipelines" in entry.inner_text()
 
 
-def test_phone_layout_never_scrolls_sideways(context_factory, site_url) -> None:
+def test_phone_layout_never_scrolls_sideways(context_factory, site_url, page_types) -> None:
     page = context_factory(viewport=PHONE).new_page()
-    for name, path in PAGE_TYPES.items():
+    for name, path in page_types.items():
         page.goto(site_url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{name}: page is {width}px wide"
@@ -163,9 +173,9 @@ def test_dark_mode_follows_the_system(context_factory, site_url) -> None:
     assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(15, 20, 25)"}
 
 
-def test_every_page_shows_the_catalog_version(page, site_url, example_public) -> None:
+def test_every_page_shows_the_catalog_version(page, site_url, example_public, page_types) -> None:
     version = json.loads((example_public / "catalog.json").read_text())["catalog_version"]
-    for path in PAGE_TYPES.values():
+    for path in page_types.values():
         page.goto(site_url + path)
         assert page.locator(".catalog-version").inner_text() == version
 
@@ -185,12 +195,12 @@ def test_keyboard_reaches_the_skip_link_first_and_focus_is_visible(page, site_ur
     assert focused
 
 
-def test_pages_request_nothing_from_other_hosts(context_factory, site_url) -> None:
+def test_pages_request_nothing_from_other_hosts(context_factory, site_url, page_types) -> None:
     context = context_factory()
     seen: list[str] = []
     context.on("request", lambda request: seen.append(request.url))
     page = context.new_page()
-    for path in PAGE_TYPES.values():
+    for path in page_types.values():
         page.goto(site_url + path)
     page.goto(site_url + "search/")
     page.fill("#search-q", "vault")
@@ -211,13 +221,13 @@ def test_print_view_of_the_whole_catalog_drops_navigation(context_factory, site_
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory, site_url, scheme) -> None:
+def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory, site_url, scheme, page_types) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
     page = context_factory(color_scheme=scheme).new_page()
     found = {}
-    for name, path in PAGE_TYPES.items():
+    for name, path in page_types.items():
         page.goto(site_url + path)
         if name == "search-results":
             page.locator("#search-results .result").first.wait_for()
