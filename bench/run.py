@@ -48,7 +48,8 @@ class Run:
 
 def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> Run:
     """Wall time and peak resident memory (largest of the process and its waited-for children)."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    # The sites live inside this repository: stop git from finding it (its tags are not releases).
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "GIT_CEILING_DIRECTORIES": str(OUT)}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = None if timeout is None else start + timeout

@@ -8,11 +8,17 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BuildFailed, Problem, Severity, SourceLocation
-from .load import Loaded, load
+from .history import build_info
+from .load import Loaded, PageStore, load
+from .model import BuildInfo
 from .releases import CACHE_DIR, BuiltRelease, build_release, discover
 from .versions import summarize
+
+if TYPE_CHECKING:
+    from .buildcache import BuildCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +28,7 @@ class Options:
     strict: bool = False
     versions: bool = True  # publish past releases under v/<version>/
     history: bool = True  # the changes page, feed, per-entity history and 'last changed'
+    cache: bool = True  # reuse what earlier builds into the same output computed (buildcache.py)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -34,9 +41,12 @@ class Report:
     pages: int = 0
 
 
-def check(options: Options, *, action: str = "check") -> tuple[Loaded, Report]:
+def check(
+    options: Options, *, action: str = "check", build: BuildInfo | None = None, cache: PageStore | None = None
+) -> tuple[Loaded, Report]:
     """Load and validate everything; raise BuildFailed with every problem, or report warnings."""
-    loaded = load(options.source, options.env)
+    hashes = getattr(cache, "hashes", None)
+    loaded = load(options.source, options.env, build=build, cache=cache, hashes=hashes)
     failing = (options.strict and loaded.problems) or loaded.errors
     if failing or loaded.site is None:
         raise BuildFailed(loaded.problems, action=action)
@@ -45,13 +55,26 @@ def check(options: Options, *, action: str = "check") -> tuple[Loaded, Report]:
 
 def build(options: Options) -> Report:
     # Imported here so that `check` and `schema` stay quick to start.
+    from .write import check_output_dir
+
+    output = check_output_dir(options.output, options.source)  # refuse before any work
+    info = build_info(options.source, options.env)
+    with _cache(options, output, info) as cache:
+        if cache.unchanged() and cache.previous is not None:  # 0. nothing changed since the last build: keep it
+            return Report(cache.previous.warnings, cache.previous.files, cache.previous.pages)
+        report = _build(options, output, info, cache)
+        cache.record(report.warnings, report.files, report.pages)
+        return report
+
+
+def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -> Report:
     from .history import load_timeline
     from .render import RenderError, VersionContext, render_site
     from .versions import MANIFEST, manifest, pages_by_version, versions_json
-    from .write import check_files, check_output_dir, recover, write_site
+    from .write import check_files, recover, write_site
 
-    output = check_output_dir(options.output, options.source)  # refuse before any work
-    loaded, report = check(options, action="build")  # 1. gather and validate every source (all errors at once)
+    # 1. gather and validate every source (all errors at once); unchanged pages come from the cache
+    loaded, report = check(options, action="build", build=info, cache=cache)
     assert loaded.site is not None
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
@@ -81,9 +104,17 @@ def build(options: Options) -> Report:
     if problems:
         raise BuildFailed(problems)
     recover(output)  # 6. swap the new site in whole (see write.py)
+    cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
     write_site(files, output, trees)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
+
+
+def _cache(options: Options, output: Path, info: BuildInfo) -> BuildCache:
+    from .buildcache import BuildCache
+
+    settings = repr((options.strict, options.versions, options.history))
+    return BuildCache.for_output(options.source, output, settings, info, enabled=options.cache)
 
 
 def _releases(options: Options, pattern: str) -> tuple[list[BuiltRelease], list[Problem]]:

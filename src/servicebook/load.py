@@ -6,17 +6,20 @@ list of problems (errors and warnings), each with its file, line and column.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import stat
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from . import model
 from .errors import Problem, Severity, SourceLocation
 from .history import build_info
 from .markdown import AnchorRef, LinkTargets, check_anchor_refs, render
+from .parallel import map_shared, worker_count
 from .sources import SourceError, SourceText, parse_yaml, read_text, split_front_matter
 from .upgrade import upgrade
 from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record
@@ -37,6 +40,8 @@ class Loaded:
     site: model.SiteContent | None
     problems: tuple[Problem, ...]
     assets: tuple[str, ...] = ()  # files under content/ the pages use, to copy as they are
+    # slug → hash of what views of other pages can see of it (source, front matter, headings)
+    page_digests: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -45,7 +50,7 @@ class Loaded:
 
 def relative_url(from_dir: str, target: str) -> str:
     """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`."""
-    rel = posixpath.relpath(target or ".", from_dir or ".")
+    rel = _relpath(target, from_dir)
     if rel == ".":
         return "./"
     if (target == "" or target.endswith("/")) and not rel.endswith("/"):
@@ -53,10 +58,34 @@ def relative_url(from_dir: str, target: str) -> str:
     return rel
 
 
-def load(root: Path, env: Mapping[str, str], *, build: model.BuildInfo | None = None) -> Loaded:
+def _relpath(target: str, start: str) -> str:
+    """posixpath.relpath(target or ".", start or "."), without its trip through the current folder
+    (it runs for every link of every page)."""
+    dest = [p for p in target.split("/") if p and p != "."]
+    here = [p for p in start.split("/") if p and p != "."]
+    if target.startswith("/") or start.startswith("/") or ".." in dest or ".." in here:
+        return posixpath.relpath(target or ".", start or ".")
+    common = 0
+    for a, b in zip(here, dest, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + dest[common:]) or "."
+
+
+def load(
+    root: Path,
+    env: Mapping[str, str],
+    *,
+    build: model.BuildInfo | None = None,
+    cache: PageStore | None = None,
+    hashes: Mapping[str, str] | None = None,
+) -> Loaded:
     """Read and check catalog.yaml and content/; see the module docstring.
 
-    `build` replaces what git and the environment say about the source (for past releases).
+    `build` replaces what git and the environment say about the source (for past releases, and
+    so that a build asks git only once). With `cache` and the `hashes` of the source files (see
+    buildcache.py), pages whose bytes and link targets are unchanged are not rendered again.
     """
     problems: list[Problem] = []
     if build is None:
@@ -79,27 +108,18 @@ def load(root: Path, env: Mapping[str, str], *, build: model.BuildInfo | None = 
         catalog = catalog_checked.value
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
+    universe = _Universe(root, frozenset(slugs), frozenset(assets), offering_ids, tool_ids, catalog is not None)
     pages: list[model.Page] = []
     anchor_refs: list[AnchorRef] = []
     used_assets: set[str] = set()
-    page_set = frozenset(slugs)
-    asset_set = frozenset(assets)
-    for slug in slugs:
-        page = _load_page(
-            root,
-            slug,
-            pages_found[slug],
-            page_set,
-            asset_set,
-            offering_ids,
-            tool_ids,
-            catalog is not None,
-            problems,
-            anchor_refs,
-            used_assets,
-        )
-        if page is not None:
-            pages.append(page)
+    digests: dict[str, str] = {}
+    for slug, result in zip(slugs, _load_pages(universe, pages_found, slugs, env, cache, hashes), strict=True):
+        problems += result.problems
+        anchor_refs += result.anchor_refs
+        used_assets.update(result.assets)
+        if result.page is not None:
+            pages.append(result.page)
+            digests[slug] = result.digest
     for asset in sorted(used_assets):
         size = os.lstat(root / CONTENT_DIR / asset).st_size
         if size > MAX_ASSET_BYTES:
@@ -117,7 +137,7 @@ def load(root: Path, env: Mapping[str, str], *, build: model.BuildInfo | None = 
     if catalog is None or has_errors:
         return Loaded(None, tuple(problems))
     site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build)
-    return Loaded(site, tuple(problems), tuple(sorted(used_assets)))
+    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests)
 
 
 class _Anything:
@@ -242,6 +262,101 @@ def _check_layouts(root: Path, problems: list[Problem]) -> None:
 
 
 _NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
+
+
+class PageStore(Protocol):
+    """Where loaded pages are kept between builds (buildcache.BuildCache)."""
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]: ...
+
+    def put(self, key: str, value: object) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Universe:
+    """What a page's links and front matter may refer to: the same for every page of a build."""
+
+    root: Path
+    slugs: frozenset[str]
+    assets: frozenset[str]
+    offerings: Container[str]
+    tools: Container[str]
+    check_refs: bool
+
+    def digest(self) -> str:
+        def ids(c: Container[str]) -> str:
+            return "\n".join(sorted(c)) if isinstance(c, frozenset) else "*"
+
+        h = hashlib.blake2b(digest_size=20)
+        for part in (ids(self.slugs), ids(self.assets), ids(self.offerings), ids(self.tools), str(self.check_refs)):
+            h.update(part.encode() + b"\0\0")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    """One page as loaded: the page (None when it has errors) and what checking it found."""
+
+    page: model.Page | None
+    problems: tuple[Problem, ...]
+    anchor_refs: tuple[AnchorRef, ...]
+    assets: tuple[str, ...]
+    digest: str  # of what other pages' views see: source, front matter, headings
+
+
+def _load_pages(
+    universe: _Universe,
+    paths: Mapping[str, str],
+    slugs: list[str],
+    env: Mapping[str, str],
+    cache: PageStore | None,
+    hashes: Mapping[str, str] | None,
+) -> list[PageResult]:
+    """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
+    otherwise rendered, over several processes when there are many."""
+    keys: dict[str, str] = {}
+    if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
+        context = universe.digest()
+        for slug in slugs:
+            if paths[slug] in hashes:
+                key = "\0".join((slug, paths[slug], hashes[paths[slug]], context))
+                keys[slug] = hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+    found = cache.get_many(list(keys.values())) if cache is not None else {}
+    results = {slug: found[keys[slug]] for slug in keys if isinstance(found.get(keys[slug]), PageResult)}
+    todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
+    for (slug, _), result in zip(todo, map_shared(_load_one, universe, todo, worker_count(env)), strict=True):
+        results[slug] = result
+        if cache is not None and slug in keys:
+            cache.put(keys[slug], result)
+    return [results[slug] for slug in slugs]
+
+
+def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
+    slug, path = job
+    problems: list[Problem] = []
+    anchor_refs: list[AnchorRef] = []
+    used: set[str] = set()
+    page = _load_page(
+        universe.root,
+        slug,
+        path,
+        universe.slugs,
+        universe.assets,
+        universe.offerings,
+        universe.tools,
+        universe.check_refs,
+        problems,
+        anchor_refs,
+        used,
+    )
+    seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
+    return PageResult(
+        page,
+        tuple(problems),
+        tuple(anchor_refs),
+        tuple(sorted(used)),
+        hashlib.blake2b(seen.encode(), digest_size=20).hexdigest(),
+    )
 
 
 def _load_page(

@@ -9,6 +9,7 @@ position instead of silently changing the meaning of the catalog.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -110,7 +111,12 @@ def decode(relative: str, data: bytes) -> SourceText:
     return source
 
 
+_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
 def _forbidden_characters(text: str) -> Iterator[tuple[int, str, str]]:
+    if _FORBIDDEN_RE.search(text) is None:  # the usual case, without a Python loop over every character
+        return
     for index, ch in enumerate(text):
         if ch in BIDI_CONTROLS:
             yield (

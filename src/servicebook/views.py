@@ -130,6 +130,9 @@ class SiteView:
     support: SupportView
     lifecycle_counts: tuple[tuple[str, str, int], ...]
     status_counts: tuple[tuple[str, str, int], ...]
+    # by id, so that a page template finds one entry without scanning all of them (O(1), not O(n))
+    offering_by_id: Mapping[str, OfferingView] = field(default_factory=dict)
+    tool_by_id: Mapping[str, ToolView] = field(default_factory=dict)
 
 
 def hours_text(hours: model.Hours) -> str:
@@ -252,6 +255,8 @@ def site_view(site: model.SiteContent) -> SiteView:
         support=support_view(catalog.support, None),
         lifecycle_counts=_counts([o.lifecycle for o in catalog.offerings], LIFECYCLE_LABELS),
         status_counts=_counts([t.status for t in catalog.tools], STATUS_LABELS),
+        offering_by_id={v.offering.id: v for v in offering_views},
+        tool_by_id=tool_views,
     )
 
 

@@ -1,0 +1,356 @@
+"""The build cache: what earlier builds of this site computed, so a rebuild redoes only what changed.
+
+One SQLite file per output folder, in the site's `.servicebook-cache/build/`, holds:
+
+- the **manifest** of the last successful build: a fingerprint of every input (source files,
+  settings, commit, servicebook's own code), its warnings and counts, and for every output file
+  the key of the inputs it was rendered from and its SHA-256. When the fingerprint is unchanged
+  and `public/` is still the folder that build swapped in, the build does nothing at all;
+- each **policy page as loaded** (front matter, rendered Markdown, headings, problems), keyed by
+  its bytes and by the set of ids its links may point to, so only changed pages are rendered.
+
+The cache is an optimisation only: the output is byte-identical with or without it. Values are
+JSON and plain text, never pickle, so a cache someone else wrote cannot run code; anything that
+cannot be read, was written by another servicebook, or does not match the `public/` it describes
+is ignored (and rebuilt), never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import __version__, model
+from .cache import CACHE_DIR, decode, encode
+from .errors import Problem, SourceLocation
+from .history import SOURCE_PATHS, git
+from .load import PageResult
+from .markdown import AnchorRef
+from .write import MARKER
+
+FORMAT = 1  # bump when what is stored changes shape
+_DIGEST_SIZE = 20
+
+
+def digest(*parts: bytes | str) -> str:
+    """A short, stable hash of `parts` (each length-prefixed, so ("ab", "c") ≠ ("a", "bc"))."""
+    h = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """servicebook's version and the bytes of its code, templates and assets: a development
+    checkout changes code without changing the version, and must not reuse what another cached."""
+    package = Path(str(resources.files("servicebook")))
+    parts: list[str | bytes] = [f"servicebook {__version__} build cache {FORMAT}"]
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def fingerprint(root: Path, sources: Iterable[str]) -> dict[str, str]:
+    """path relative to `root` → hash, for every file under the given top-level source paths.
+
+    Links are not followed; a link, special file or unreadable entry is hashed by what it is, so
+    that changing it changes the fingerprint (the build itself reports it).
+    """
+    files: dict[str, str] = {}
+    for top in sources:
+        _walk(root, top, files)
+    return files
+
+
+def _walk(root: Path, rel: str, files: dict[str, str]) -> None:
+    path = root / rel
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISDIR(info.st_mode):
+        try:
+            names = sorted(entry.name for entry in os.scandir(path))
+        except OSError as exc:
+            files[rel] = digest("unreadable folder", str(exc.errno))
+            return
+        for name in names:
+            _walk(root, f"{rel}/{name}", files)
+    elif stat.S_ISREG(info.st_mode):
+        try:
+            with open(path, "rb") as f:
+                files[rel] = digest(f.read())
+        except OSError as exc:
+            files[rel] = digest("unreadable file", str(exc.errno))
+    elif stat.S_ISLNK(info.st_mode):
+        files[rel] = digest("symlink", str(path.readlink()))
+    else:
+        files[rel] = digest("special", str(info.st_mode))
+
+
+def marker_identity(path: Path) -> list[int] | None:
+    """(device, inode, modification time) of the output's marker: which `public/` this is."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino, info.st_mtime_ns]
+
+
+def _file_identity(path: Path) -> list[int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def _tree_identity(root: Path) -> dict[str, list[int]]:
+    """Every file under `root`: an edit in place, a deletion or a replacement changes its entry."""
+    found: dict[str, list[int]] = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder, name)
+            identity = _file_identity(path)
+            if identity is not None:
+                found[path.relative_to(root).as_posix()] = identity
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the last successful build into this output produced, recorded after its swap."""
+
+    inputs: str  # fingerprint of every input and setting
+    marker: list[int]  # marker_identity of the output it swapped in
+    outputs: Mapping[str, list[int]]  # output path → (size, mtime, inode) right after the swap
+    warnings: tuple[Problem, ...]
+    files: int
+    pages: int
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "inputs": self.inputs,
+                "marker": self.marker,
+                "outputs": self.outputs,
+                "warnings": [encode(w) for w in self.warnings],
+                "files": self.files,
+                "pages": self.pages,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        return cls(
+            inputs=str(data["inputs"]),
+            marker=[int(n) for n in data["marker"]],
+            outputs={str(k): [int(n) for n in v] for k, v in data["outputs"].items()},
+            warnings=tuple(decode(Problem, w) for w in data["warnings"]),
+            files=int(data["files"]),
+            pages=int(data["pages"]),
+        )
+
+
+def _encode_page(result: PageResult) -> tuple[str, str, str]:
+    page = result.page
+    data = {
+        "page": None
+        if page is None
+        else [page.slug, page.source, encode(page.meta), [[h.level, h.text, h.anchor] for h in page.headings]],
+        "problems": [encode(p) for p in result.problems],
+        "anchor_refs": [[r.slug, r.anchor, encode(r.location), r.source_line] for r in result.anchor_refs],
+        "assets": list(result.assets),
+        "digest": result.digest,
+    }
+    return json.dumps(data, separators=(",", ":")), page.html if page else "", page.text if page else ""
+
+
+def _decode_page(data: str, html: str, text: str) -> PageResult:
+    raw = json.loads(data)
+    page = None
+    if raw["page"] is not None:
+        slug, source, meta, headings = raw["page"]
+        page = model.Page(
+            slug=slug,
+            source=source,
+            meta=decode(model.PageMeta, meta),
+            html=html,
+            text=text,
+            headings=tuple(model.Heading(int(level), str(t), str(a)) for level, t, a in headings),
+        )
+    return PageResult(
+        page=page,
+        problems=tuple(decode(Problem, p) for p in raw["problems"]),
+        anchor_refs=tuple(
+            AnchorRef(str(s), str(a), decode(SourceLocation, loc), line) for s, a, loc, line in raw["anchor_refs"]
+        ),
+        assets=tuple(str(a) for a in raw["assets"]),
+        digest=str(raw["digest"]),
+    )
+
+
+class BuildCache:
+    """The cache of one output folder; every failure to read or write it means 'not cached'."""
+
+    def __init__(self, path: Path | None, inputs: str, hashes: Mapping[str, str] | None, marker: Path) -> None:
+        self.path = path
+        self.inputs = inputs
+        self.hashes = hashes  # source file → hash, for the page keys (see load.py)
+        self.marker = marker
+        self._db: sqlite3.Connection | None = None
+        self._used: set[str] = set()
+        self._pending: dict[str, tuple[str, str, str]] = {}
+        self.previous: Manifest | None = None
+        if path is None:
+            return
+        with contextlib.suppress(OSError, sqlite3.Error):
+            self._db = self._open(path)
+        if self._db is None:  # corrupt or unreadable: start again from nothing
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            with contextlib.suppress(OSError, sqlite3.Error):
+                self._db = self._open(path)
+        self.previous = self.manifest()
+
+    @classmethod
+    def for_output(
+        cls, source: Path, output: Path, settings: str, build: model.BuildInfo, *, enabled: bool = True
+    ) -> BuildCache:
+        """The cache of `output` in `source`/.servicebook-cache/build/, and the fingerprint of this
+        build's inputs: source files, `settings`, the commit and tags, servicebook's code."""
+        if not enabled:
+            return cls(None, "", None, output / MARKER)
+        hashes = fingerprint(source, SOURCE_PATHS)
+        tags = git(source, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
+        inputs = digest(
+            code_digest(), repr(build), settings, str(output), tags, *(f"{p}\0{h}" for p, h in sorted(hashes.items()))
+        )
+        name = f"{output.name}-{digest(str(output))[:12]}.sqlite"
+        return cls(source / CACHE_DIR / "build" / name, inputs, hashes, output / MARKER)
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# servicebook's cache; safe to delete\n*\n", "utf-8")
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
+                "text TEXT NOT NULL)"
+            )
+            row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
+            if row is None or row[0] != code_digest():  # another servicebook wrote it: forget all of it
+                db.execute("BEGIN")
+                db.execute("DELETE FROM state")
+                db.execute("DELETE FROM pages")
+                db.execute("INSERT INTO state VALUES ('format', ?)", (code_digest(),))
+                db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def unchanged(self) -> bool:
+        """Every input is as the last successful build saw it, and `public/` is what it wrote."""
+        previous = self.previous
+        if previous is None or previous.inputs != self.inputs or previous.marker != marker_identity(self.marker):
+            return False
+        root = self.marker.parent
+        return all(_file_identity(root / path) == known for path, known in previous.outputs.items())
+
+    # -- pages (load.PageStore) ---------------------------------------------------------------
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        """The loaded pages stored under `keys` (missing or unreadable ones are left out)."""
+        self._used.update(keys)
+        if self._db is None or not keys:
+            return {}
+        found: dict[str, Any] = {}
+        wanted = set(keys)
+        try:
+            for key, data, html, text in self._db.execute("SELECT key, data, html, text FROM pages"):
+                if key in wanted:
+                    with contextlib.suppress(Exception):  # a damaged entry is a miss
+                        found[key] = _decode_page(data, html, text)
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put(self, key: str, value: object) -> None:
+        self._used.add(key)
+        if isinstance(value, PageResult):
+            self._pending[key] = _encode_page(value)
+
+    # -- the manifest -------------------------------------------------------------------------
+
+    def manifest(self) -> Manifest | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM state WHERE name = 'manifest'").fetchone()
+            return None if row is None else Manifest.from_json(row[0])
+        except Exception:  # anything unreadable is simply no manifest
+            return None
+
+    def forget_manifest(self) -> None:
+        """Before `public/` is replaced: until the new manifest is recorded, trust nothing in it."""
+        if self._db is None:
+            return
+        try:
+            self._db.execute("DELETE FROM state WHERE name = 'manifest'")
+        except sqlite3.Error:
+            self.close()
+
+    def record(self, warnings: tuple[Problem, ...], files: int, pages: int) -> None:
+        """After a successful swap: store new pages and the manifest, forget pages not used."""
+        marker = marker_identity(self.marker)
+        if self._db is None or marker is None:
+            return
+        manifest = Manifest(self.inputs, marker, _tree_identity(self.marker.parent), warnings, files, pages)
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", ((k, *v) for k, v in self._pending.items())
+            )
+            stale = [k for (k,) in self._db.execute("SELECT key FROM pages") if k not in self._used]
+            self._db.executemany("DELETE FROM pages WHERE key = ?", ((k,) for k in stale))
+            self._db.execute("INSERT OR REPLACE INTO state VALUES ('manifest', ?)", (manifest.to_json(),))
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+        self._pending.clear()
+
+    def close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+    def __enter__(self) -> BuildCache:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

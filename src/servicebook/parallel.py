@@ -1,0 +1,64 @@
+"""Spreading a build's heavy loops (Markdown, templates) over processes, with results that do not
+depend on how many there are: every call returns its results in the order of its inputs.
+
+Workers are forked, so they start in milliseconds and inherit the shared state (the loaded site,
+the Jinja environment) instead of receiving it pickled. Where fork is unavailable, or the work is
+too small to be worth a process, the same function runs in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 64  # below this, starting processes costs more than it saves
+MAX_WORKERS = 8
+
+# The shared object of a worker process; set by `_init` in forked workers only, never in the parent.
+_shared: list[Any] = []
+
+
+def worker_count(env: Mapping[str, str]) -> int:
+    """SERVICEBOOK_WORKERS when set (1 turns parallelism off), else the CPUs this process may use."""
+    raw = env.get("SERVICEBOOK_WORKERS", "")
+    if raw.isdigit() and int(raw) > 0:
+        return min(int(raw), MAX_WORKERS)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS))
+
+
+def _init(shared: object) -> None:
+    _shared[:] = [shared]
+
+
+def _run_chunk(fn: Callable[[Any, Any], Any], chunk: Sequence[Any]) -> list[Any]:
+    shared = _shared[0]
+    return [fn(shared, item) for item in chunk]
+
+
+def map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], workers: int) -> list[R]:
+    """[fn(shared, item) for item in items], over `workers` processes when that pays off.
+
+    `fn` must be a module-level function; `shared` reaches forked workers by inheritance.
+    """
+    if workers <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(shared, item) for item in items]
+    size = max(1, -(-len(items) // (workers * 8)))  # small chunks balance uneven pages
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    results: list[R] = []
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(shared,)) as pool:
+        for part in pool.map(partial(_run_chunk, fn), chunks):
+            results.extend(part)
+    return results
