@@ -1,6 +1,7 @@
 """The build cache: what earlier builds of this site computed, so a rebuild redoes only what changed.
 
-One SQLite file per output folder, in the site's `.servicebook-cache/build/`, holds:
+One SQLite file per output folder, `.servicebook-cache/build/<output name>.sqlite` beside it
+(for the default `public/`, in the site's own `.servicebook-cache/`), holds:
 
 - the **manifest** of the last successful build: a fingerprint of every input (source files,
   settings, commit, servicebook's own code), its warnings and counts, and for every output file
@@ -234,7 +235,7 @@ class BuildCache:
     def for_output(
         cls, source: Path, output: Path, settings: str, build: model.BuildInfo, *, enabled: bool = True
     ) -> BuildCache:
-        """The cache of `output` in `source`/.servicebook-cache/build/, and the fingerprint of this
+        """The cache of `output`, in .servicebook-cache/build/ beside it, and the fingerprint of this
         build's inputs: source files, `settings`, the commit and tags, servicebook's code."""
         if not enabled:
             return cls(None, "", None, output / MARKER)
@@ -243,8 +244,7 @@ class BuildCache:
         inputs = digest(
             code_digest(), repr(build), settings, str(output), tags, *(f"{p}\0{h}" for p, h in sorted(hashes.items()))
         )
-        name = f"{output.name}-{digest(str(output))[:12]}.sqlite"
-        return cls(source / CACHE_DIR / "build" / name, inputs, hashes, output / MARKER)
+        return cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", inputs, hashes, output / MARKER)
 
     def _open(self, path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)

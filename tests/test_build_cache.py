@@ -1,0 +1,214 @@
+"""The build cache and parallel rendering never change the output: a cached or incremental build
+equals a clean build byte for byte, whatever changed, however many workers, whatever the cache."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import posixpath
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicebook.load import relative_url
+
+from .conftest import FIXED_EPOCH, REPO
+
+SKIP = {".servicebook-build"}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def generated_site(path: Path, pages: int) -> Path:
+    """A realistic site from the benchmark's generator (bench/generate.py)."""
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_generate", module)
+    spec.loader.exec_module(module)
+    module.generate(path, offerings=6, tools=12, pages=pages, seed=7)
+    return path
+
+
+def clean_build(run, site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The same sources built from nothing: a fresh copy, no public/, no cache."""
+    fresh = tmp_path / "fresh"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+    assert run("build", "--source", fresh).exit_code == 0
+    return tree(fresh / "public")
+
+
+@pytest.fixture
+def built(run, site_copy):
+    site = site_copy("example")
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert (site / ".servicebook-cache" / "build" / "public.sqlite").is_file()
+    return site
+
+
+def test_no_change_rebuild_leaves_public_as_it_is(run, built) -> None:
+    marker = built / "public" / ".servicebook-build"
+    before = tree(built / "public")
+    inode = marker.stat().st_ino
+    result = run("build", "--source", built)
+    assert result.exit_code == 0
+    assert "Built" in result.output
+    assert marker.stat().st_ino == inode  # the very same folder: nothing was swapped in
+    assert tree(built / "public") == before
+
+
+def test_no_change_rebuild_repeats_the_warnings(run, built) -> None:
+    catalog = built / "catalog.yaml"
+    text = catalog.read_text()
+    first_review = text.index("review_by: ") + len("review_by: ")
+    catalog.write_text(text[:first_review] + "2026-09-20" + text[first_review + 10 :])
+    first = run("build", "--source", built)
+    second = run("build", "--source", built)
+    assert first.exit_code == second.exit_code == 0
+    assert "was due for review" in first.stderr
+    assert first.stderr == second.stderr
+
+
+def test_edited_public_file_is_rebuilt_not_kept(run, built) -> None:
+    page = built / "public" / "support" / "index.html"
+    original = page.read_bytes()
+    page.write_bytes(original + b"<!-- edited by hand -->")
+    assert run("build", "--source", built).exit_code == 0
+    assert page.read_bytes() == original
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "page-body",
+        "page-title",
+        "catalog",
+        "layout",
+        "page-deleted",
+        "page-added",
+    ],
+)
+def test_incremental_build_equals_clean_build(run, built, tmp_path, change) -> None:
+    content = built / "content"
+    page = content / "change-approval.md"
+    if change == "page-body":
+        page.write_text(page.read_text() + "\nOne more sentence, added in a later commit.\n")
+    elif change == "page-title":
+        text = page.read_text()
+        page.write_text(text.replace("title: ", "title: Revised ", 1))
+    elif change == "catalog":
+        catalog = built / "catalog.yaml"
+        catalog.write_text(catalog.read_text().replace("objective: 99.9\n", "objective: 99.95\n", 1))
+    elif change == "layout":
+        (built / "layouts").mkdir(exist_ok=True)
+        (built / "layouts" / "policy.html").write_text(
+            '{% extends "theme/policy.html" %}{% block content %}<p>Internal</p>{{ super() }}{% endblock %}\n'
+        )
+    elif change == "page-deleted":
+        victim = content / "on-call-handbook.md"
+        victim.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md).\n")
+        assert run("build", "--source", built).exit_code == 0
+        assert (built / "public" / "policies" / "on-call-handbook" / "index.html").is_file()
+        victim.unlink()
+    elif change == "page-added":
+        (content / "on-call-handbook.md").write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nPage us.\n")
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+    assert run("build", "--source", built).exit_code == 0  # and the no-change build after it
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def test_corrupt_cache_is_ignored_and_rebuilt(run, built, tmp_path) -> None:
+    database = built / ".servicebook-cache" / "build" / "public.sqlite"
+    for extra in database.parent.glob("public.sqlite-*"):
+        extra.unlink()
+    database.write_bytes(b"this is not a database" * 100)
+    page = built / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nAnother sentence.\n")
+    assert run("build", "--source", built).exit_code == 0
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def _poison(database: Path, *, version: str | None) -> None:
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE pages SET html = '<p>POISON</p>'")
+        if version is not None:
+            db.execute("UPDATE state SET value = ? WHERE name = 'format'", (version,))
+
+
+def test_cache_written_by_another_servicebook_is_not_used(run, built) -> None:
+    database = built / ".servicebook-cache" / "build" / "public.sqlite"
+    _poison(database, version="servicebook 0.0.1")
+    (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")  # so the build renders
+    assert run("build", "--source", built).exit_code == 0
+    assert b"POISON" not in b"".join(tree(built / "public").values())
+
+
+def test_cache_entries_are_what_the_build_reuses(run, built) -> None:
+    # The converse of the test above, so that it cannot pass by accident: the same poisoned
+    # entries, under this servicebook's own version, do reach the pages.
+    _poison(built / ".servicebook-cache" / "build" / "public.sqlite", version=None)
+    (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")
+    assert run("build", "--source", built).exit_code == 0
+    assert b"POISON" in (built / "public" / "policies" / "change-approval" / "index.html").read_bytes()
+
+
+def _build_in_process(site: Path, output: Path, workers: str, seed: str) -> None:
+    env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": FIXED_EPOCH,
+        "SERVICEBOOK_WORKERS": workers,
+        "PYTHONHASHSEED": seed,
+        "GIT_CEILING_DIRECTORIES": str(site.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "servicebook.cli", "build", "--source", str(site), "--output", str(output)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_output_does_not_depend_on_workers_hash_seed_or_cache(tmp_path) -> None:
+    site = generated_site(tmp_path / "site", pages=70)  # enough pages to use worker processes
+    _build_in_process(site, tmp_path / "one", workers="1", seed="1")
+    _build_in_process(site, tmp_path / "two", workers="2", seed="2")
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    page = sorted((site / "content").glob("*.md"))[3]
+    page.write_text(page.read_text() + "\nA later revision.\n")
+    _build_in_process(site, tmp_path / "two", workers="2", seed="3")  # incremental, cache warm
+    _build_in_process(site, tmp_path / "three", workers="2", seed="4")  # clean
+    assert tree(tmp_path / "two") == tree(tmp_path / "three")
+    assert tree(tmp_path / "two") != tree(tmp_path / "one")
+
+
+segment = st.sampled_from(["a", "b", "policies", "x", ".", "..", "", "index.html"])
+site_path = st.lists(segment, max_size=5).map("/".join) | st.lists(segment, max_size=4).map(lambda p: "/".join(p) + "/")
+
+
+def _relative_url_by_relpath(here: str, target: str) -> str:
+    rel = posixpath.relpath(target or ".", here or ".")
+    if rel == ".":
+        return "./"
+    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
+        rel += "/"
+    return rel
+
+
+@given(site_path, site_path)
+def test_relative_url_agrees_with_posixpath_relpath(here: str, target: str) -> None:
+    assert relative_url(here, target) == _relative_url_by_relpath(here, target)
