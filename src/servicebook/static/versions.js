@@ -63,11 +63,13 @@
       }).reverse(); // oldest first
       var having = order.filter(function (v) { return (pages[v] || []).indexOf(missing) >= 0; });
       var name = to ? "version " + to : "the current catalog";
-      var text = "The page " + pretty(missing) + " does not exist in " + name + ".";
+      var kinds = { offerings: "This offering", tools: "This tool decision", policies: "This policy" };
+      var subject = kinds[missing.split("/")[0]] || "This page";
+      var text = subject + " (" + pretty(missing) + ") is not in " + name + ".";
       if (having.length) {
         var first = having[0], last = having[having.length - 1];
         if (to && order.indexOf(to) < order.indexOf(first)) text += " It was added in version " + first + ".";
-        else text += " It was last published in version " + last + " and removed after it.";
+        else text += " It was removed after version " + last + ".";
       }
       explain.textContent = text + " ";
       var link = document.createElement("a");
