@@ -69,7 +69,10 @@ def test_github_escaping_follows_the_runner_rules() -> None:
 
 def test_whole_file_problems_have_no_line(run, tmp_path) -> None:
     result = run("check", "--source", tmp_path, "--format", "github")
-    assert result.stdout.splitlines()[0] == "::error file=catalog.yaml,title=servicebook error::file not found"
+    assert result.stdout.splitlines()[0] == (
+        "::error file=catalog.yaml,title=servicebook error::file not found%0Ahint: point --source at the folder "
+        "that holds catalog.yaml, or start a site with `servicebook init DIR`"
+    )
     doc = json.loads(run("check", "--source", tmp_path, "--format", "json").stdout)
     assert doc["problems"][0]["line"] is None and doc["problems"][0]["column"] is None
 

@@ -93,3 +93,81 @@ def test_missing_catalog_is_a_located_error(run, tmp_path: Path) -> None:
     result = run("check", "--source", tmp_path)
     assert result.exit_code == 1
     assert result.stderr.startswith("catalog.yaml: error: file not found")
+
+
+def test_check_catches_template_errors_like_build(run, site_copy) -> None:
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(
+        '{% extends "theme/policy.html" %}\n{% block content %}{{ pgae.title }}{% endblock %}\n'
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    assert (
+        "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: 'pgae' is undefined"
+        in result.stderr
+    )
+    assert not (site / "public").exists()
+
+
+def test_nonexistent_source_is_a_usage_error_naming_it(run, tmp_path) -> None:
+    result = run("check", "--source", tmp_path / "nope")
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_empty_folder_says_how_to_start(run, tmp_path) -> None:
+    result = run("check", "--source", tmp_path)
+    assert result.exit_code == 1
+    assert (
+        "hint: point --source at the folder that holds catalog.yaml, or start a site with `servicebook init DIR`"
+        in result.stderr
+    )
+
+
+def test_channel_name_cut_by_a_yaml_comment_is_warned_about(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace("how: Add the pipeline template to your repository.", "how: Ask in #platform-help.")
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 0
+    assert "warning: '#platform-help.' starts a YAML comment, so it is not part of the value" in result.stderr
+
+
+def test_objective_written_as_a_fraction_is_warned_about(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 0.995"))
+    result = run("check", "--source", site)
+    assert "warning: objective 0.995 % is unusually low" in result.stderr
+    assert "hint: objectives are percentages: write 99.9, not the fraction 0.999" in result.stderr
+
+
+def test_footer_of_a_repository_without_commits(run, site_copy) -> None:
+    import subprocess
+
+    site = site_copy("minimal")
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    assert run("build", "--source", site).exit_code == 0
+    html = (site / "public/index.html").read_text()
+    assert "built from a git repository with no commits yet" in html
+    assert "not under version control" not in html
+
+
+def test_python_build_py_without_dependencies_says_what_to_do(tmp_path) -> None:
+    """The system interpreter may lack our dependencies: that is set-up, not a bug of ours."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            f"import runpy, sys; sys.argv=['build.py', '--help']; runpy.run_path({str(REPO / 'build.py')!r})",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "is not installed. Run `make site`" in done.stderr

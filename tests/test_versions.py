@@ -112,7 +112,9 @@ def test_verify_accepts_an_untouched_site_and_catches_a_tampered_file(run, repo:
     run("build", "--source", repo.path)
     ok = run("verify", "--source", repo.path)
     assert ok.exit_code == 0, ok.output
-    assert ok.output.strip() == "Verified 3 version(s): 2.0, 1.1, 1.0; every file matches a rebuild."
+    assert ok.output.strip() == (
+        "Verified 3 version(s): 2.0, 1.1, 1.0; every file matches a rebuild, and the current catalog matches its manifest."
+    )
     page = repo.path / "public/v/1.1/support/index.html"
     page.write_text(page.read_text().replace("30 min", "4 h"))
     bad = run("verify", "--source", repo.path, "--version", "1.1")
@@ -175,3 +177,25 @@ def test_tag_wins_and_duplicate_tags_are_reported() -> None:
         "tag v9 is not on the first-parent history of the built branch; skipped",
         "tags v1.0 and v1.0.1 both carry catalog version 1.0; v1.0.1 is published",
     ]
+
+
+def test_site_in_a_subfolder_of_the_repository_publishes_its_releases(run, tmp_path: Path) -> None:
+    r = Repo(tmp_path / "monorepo")
+    r.write("README.md", "A monorepo.\n")
+    shutil.copytree(SITES / "minimal", r.path / "docs/catalog")
+    r.commit("Catalog 0.1")
+    r.write("docs/catalog/catalog.yaml", catalog_at("0.2"))
+    r.commit("Catalog 0.2")
+    result = run("build", "--source", r.path / "docs/catalog")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert sorted(p.name for p in (r.path / "docs/catalog/public/v").iterdir()) == ["0.1", "0.2"]
+
+
+def test_verify_catches_a_tampered_file_of_the_current_catalog(run, repo: Repo) -> None:
+    run("build", "--source", repo.path)
+    page = repo.path / "public/offerings/ci/index.html"
+    page.write_text(page.read_text().replace("99.9 %", "99.99 %"))
+    result = run("verify", "--source", repo.path)
+    assert result.exit_code == 1
+    assert result.stderr == "error: root: differs from its manifest: offerings/ci/index.html\n"

@@ -50,6 +50,19 @@ def check(
     failing = (options.strict and loaded.problems) or loaded.errors
     if failing or loaded.site is None:
         raise BuildFailed(loaded.problems, action=action)
+    if action == "check":  # templates and links are checked by rendering, in memory
+        from .render import RenderError, render_site
+        from .write import check_files
+
+        try:
+            files = render_site(loaded.site, options.source)
+        except RenderError as exc:
+            raise BuildFailed(exc.problems, action=action) from None
+        for asset in loaded.assets:
+            files[f"policies/{asset}"] = b""
+        problems = check_files(files)
+        if problems:
+            raise BuildFailed(problems, action=action)
     return loaded, Report(warnings=loaded.problems)
 
 

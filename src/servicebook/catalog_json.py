@@ -52,11 +52,18 @@ def _slo(offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
             "spec": {
                 "description": slo.sli,
                 "service": offering.id,
+                # The catalog says what is measured, not which metric measures it: the indicator
+                # is a reference for the team's own OpenSLO SLI definition to fill in.
+                "indicatorRef": f"{offering.id}-{slo.id}-sli",
                 "budgetingMethod": slo.budgeting.value.capitalize(),
                 "timeWindow": [
                     {"duration": slo.window, "isRolling": True}
                     if slo.window.endswith("d")
-                    else {"duration": "1M" if slo.window == "calendar-month" else "1Q", "isRolling": False}
+                    else {
+                        "duration": "1M" if slo.window == "calendar-month" else "1Q",
+                        "isRolling": False,
+                        "calendar": {"startTime": "2020-01-01 00:00:00", "timeZone": "UTC"},
+                    }
                 ],
                 "objectives": [{"displayName": slo.name, "target": float(slo.objective / 100)}],
             },

@@ -15,7 +15,7 @@ from .errors import Problem
 SOURCE = click.option(
     "--source",
     "-s",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
     show_default=True,
     help="Folder holding catalog.yaml, content/ and layouts/.",
@@ -65,13 +65,14 @@ def _show_warnings(warnings: tuple[Problem, ...]) -> None:
     help="Where to write the site.  [default: SOURCE/public]",
 )
 @STRICT
-def build(source: Path, output: Path | None, strict: bool) -> None:
+@click.option("--no-versions", is_flag=True, help="Build only the current catalog, not past releases.")
+def build(source: Path, output: Path | None, strict: bool, no_versions: bool) -> None:
     """Check everything, then write the site (the previous one stays if anything fails)."""
     from .build import Options
     from .build import build as run_build
 
     out = output if output is not None else source / "public"
-    report = run_build(Options(source=source, output=out, strict=strict))
+    report = run_build(Options(source=source, output=out, strict=strict, versions=not no_versions))
     _show_warnings(report.warnings)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
 
@@ -182,7 +183,10 @@ def verify(source: Path, site: Path | None, versions: tuple[str, ...]) -> None:
         click.echo(f"error: {line}", err=True)
     if differences:
         raise SystemExit(1)
-    click.echo(f"Verified {len(checked)} version(s): {', '.join(checked)}; every file matches a rebuild.")
+    click.echo(
+        f"Verified {len(checked)} version(s): {', '.join(checked)}; every file matches a rebuild, "
+        "and the current catalog matches its manifest."
+    )
 
 
 @main.command()

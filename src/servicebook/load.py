@@ -20,7 +20,7 @@ from .errors import Problem, Severity, SourceLocation
 from .history import build_info
 from .markdown import AnchorRef, LinkTargets, check_anchor_refs, render
 from .parallel import map_shared, worker_count
-from .sources import SourceError, SourceText, parse_yaml, read_text, split_front_matter
+from .sources import SourceError, SourceText, comment_traps, parse_yaml, read_text, split_front_matter
 from .upgrade import upgrade
 from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record
 
@@ -149,6 +149,15 @@ _ANYTHING = _Anything()
 
 
 def _read_catalog(root: Path, problems: list[Problem]) -> tuple[SourceText, Checked[model.Catalog]] | None:
+    if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
+        problems.append(
+            Problem(
+                SourceLocation(CATALOG_FILE),
+                "file not found",
+                "point --source at the folder that holds catalog.yaml, or start a site with `servicebook init DIR`",
+            )
+        )
+        return None
     try:
         source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
         node = parse_yaml(source)
@@ -156,7 +165,7 @@ def _read_catalog(root: Path, problems: list[Problem]) -> tuple[SourceText, Chec
         problems += exc.problems
         return None
     node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
-    problems += notes
+    problems += notes + comment_traps(source)
     checked, found = read_record(source, node, model.Catalog, "the catalog")
     problems += found
     return None if checked is None else (source, checked)
@@ -381,6 +390,7 @@ def _load_page(
             )
             return None
         node = parse_yaml(source, text=front, line_offset=1)
+        problems += comment_traps(source, front, line_offset=1)
     except SourceError as exc:
         problems += exc.problems
         return None

@@ -124,11 +124,12 @@ class Site:
     repository: Url | None = field(
         default=None,
         metadata=doc(
-            "Web address of the git repository that holds this catalog; enables commit and 'edit this page' links.",
+            "Web address of the git repository that holds this catalog; enables commit and 'edit this page' "
+            "links (GitLab-style /-/ paths when the host name contains 'gitlab').",
             example="https://github.com/acme/platform-catalog",
         ),
     )
-    branch: Line = field(default="main", metadata=doc("Branch used for 'edit this page' links."))
+    branch: Line = field(default="main", metadata=doc("Branch used for 'edit this page' links (default: main)."))
     base_url: Url | None = field(
         default=None,
         metadata=doc("Where the site is published; needed for sitemap.xml and the Atom feed."),

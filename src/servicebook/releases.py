@@ -123,21 +123,22 @@ def fingerprint() -> str:
 
 def export(root: Path, commit: str, dest: Path) -> None:
     """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter)."""
-    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
-    listed = git(root, "ls-tree", "--name-only", commit, "--", *(prefix + s for s in SOURCES)) or ""
-    paths = [p for p in listed.splitlines() if p]
+    # The site may live in a sub-folder of the repository: archive that folder's tree, whose
+    # paths are then relative to the site root.
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip().rstrip("/")
+    tree = f"{commit}:{prefix}"
+    listed = git(root, "ls-tree", "--full-tree", "--name-only", tree) or ""
+    paths = [p for p in listed.splitlines() if p in SOURCES]
     dest.mkdir(parents=True, exist_ok=True)
     if not paths:
         return
-    done = subprocess.run(
-        ["git", "-C", str(root), "archive", "--format=tar", commit, "--", *paths],
+    top = (git(root, "rev-parse", "--show-toplevel") or str(root)).strip()
+    done = subprocess.run(  # from the top: pathspecs are relative to the working directory
+        ["git", "-C", top, "archive", "--format=tar", tree, "--", *paths],
         capture_output=True,
         check=True,
     )
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        for member in archive.getmembers():
-            if prefix and member.name.startswith(prefix):
-                member.name = member.name[len(prefix) :]
         archive.extractall(dest, filter="data")
 
 
@@ -265,4 +266,25 @@ def verify(root: Path, site: Path, only: tuple[str, ...] = ()) -> tuple[list[str
         if listed != rebuilt_listed:
             differences.append(f"{version}: {MANIFEST} does not match a rebuild")
         checked.append(version)
+    differences += _verify_root(site)
     return checked, differences
+
+
+def _verify_root(site: Path) -> list[str]:
+    """The current catalog at the site root is built from the working tree, which git cannot
+    reproduce later; its files are checked against the manifest published with them."""
+    from .versions import compare, parse_manifest
+    from .write import MARKER
+
+    listed_file = site / MANIFEST
+    if not listed_file.is_file():
+        return [f"root: {MANIFEST} is missing"]
+    files = {
+        path: (site / path).read_bytes()
+        for path in sorted(_paths(site))
+        if not path.startswith("v/") and path not in (MANIFEST, MARKER)
+    }
+    return [
+        f"root: {d.replace('a rebuild', 'its manifest')}"
+        for d in compare(files, parse_manifest(listed_file.read_text()))
+    ]

@@ -49,7 +49,12 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
             defs[name] = _record_schema(base, defs)  # type: ignore[arg-type]
         return {"$ref": f"#/$defs/{name}"}
     if isinstance(base, type) and issubclass(base, enum.Enum):
-        return {"type": "string", "enum": [m.value for m in base]}
+        values: list[str | int] = [m.value for m in base]
+        # YAML editors read an unquoted `tier: 1` as a number; servicebook reads it as text.
+        numbers = [int(v) for v in values if isinstance(v, str) and v.isdigit()]
+        return {"enum": [*values, *numbers]} if numbers else {"type": "string", "enum": values}
+    if isinstance(meta, Kind):
+        return dict(_KIND_SCHEMAS[meta])
     if base is int:
         return {"type": "integer"}
     if base is dt.date:
@@ -140,7 +145,7 @@ def _type_text(tp: Any) -> str:
         return "date YYYY-MM-DD"
     if base is Decimal:
         return "percent"
-    if base is int:
+    if base is int and not isinstance(meta, Kind):
         return "integer"
     if isinstance(meta, Ref):
         return f"{meta.target} id"

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, SourceLocation
+from .errors import Problem, Severity, SourceLocation
 
 MAX_YAML_DEPTH = 32
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -338,3 +338,43 @@ def split_front_matter(source: SourceText) -> tuple[str | None, str, int]:
     body_start = end + 5
     body_line_offset = text.count("\n", 0, min(body_start, len(text)))
     return front, text[body_start:], body_line_offset
+
+
+# `how: Ask in #platform-help` is YAML for "Ask in" plus a comment: the channel name is silently
+# lost. A '#' glued to a word after a plain value is almost always meant as text.
+_BLOCK_START_RE = re.compile(r"(?:^|:|-)\s*[|>][-+0-9]*\s*(?:#.*)?$")
+_ITEM_RE = re.compile(r"\s*(?:-\s+)?")
+_KEY_RE = re.compile(r"[^\s'\"#{\[][^#]*?:(?:\s+|$)")
+_GLUED_HASH_RE = re.compile(r"\s(#[^\s#]\S*)")
+
+
+def comment_traps(source: SourceText, text: str | None = None, line_offset: int = 0) -> list[Problem]:
+    """Warnings for plain values that YAML cuts at ' #word' (see above)."""
+    problems = []
+    block_indent: int | None = None  # inside a | or > block scalar, '#' is text
+    for number, line in enumerate((source.text if text is None else text).split("\n"), start=1 + line_offset):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent is not None:
+            if not line.strip() or indent > block_indent:
+                continue
+            block_indent = None
+        if _BLOCK_START_RE.search(line):
+            block_indent = indent
+            continue
+        start = _ITEM_RE.match(line).end()  # type: ignore[union-attr]  # matches the empty string
+        key = _KEY_RE.match(line, start)
+        start = key.end() if key else start
+        if start >= len(line) or line[start] in "'\"#|>&*!{[":
+            continue
+        match = _GLUED_HASH_RE.search(line, start)
+        if match:
+            problems.append(
+                Problem(
+                    SourceLocation(source.path, number, match.start(1) + 1),
+                    f"'{match[1]}' starts a YAML comment, so it is not part of the value",
+                    'quote the whole value if it belongs to it, e.g. how: "Ask in #platform-help"',
+                    Severity.WARNING,
+                    line,
+                )
+            )
+    return problems

@@ -193,6 +193,12 @@ class _Reader:
             return self._date(loc, value, what)
         if base is Decimal:
             return self._percent(loc, value, what)
+        if isinstance(meta, Ref) and meta.target == "page" and "/" in value:
+            # pages in sub-folders of content/: every segment is an id
+            for segment in value.split("/"):
+                if self._text(loc, segment, what, Kind.ID) is INVALID:
+                    return INVALID
+            return value
         if isinstance(meta, Ref):
             return self._text(loc, value, what, Kind.ID) if value else INVALID
         return self._text(loc, value, what, meta if isinstance(meta, Kind) else Kind.LINE)
@@ -439,20 +445,7 @@ def check_catalog(
     categories = {cat.id: cat for cat in catalog.categories}
     _check_hours(c, catalog.support.hours, ("support", "hours"))
     for i, offering in enumerate(catalog.offerings):
-        at: Path = ("offerings", i)
-        c.unique(offering.slos, (*at, "slos"), "SLO")
-        for j, dep in enumerate(offering.depends_on):
-            if c.ref(dep, offerings, (*at, "depends_on", j), "offering") and dep == offering.id:
-                c.report((*at, "depends_on", j), f"offering '{dep}' depends on itself")
-        for j, tool in enumerate(offering.tools):
-            c.ref(tool, tools, (*at, "tools", j), "tool")
-        for j, page in enumerate(offering.policies):
-            c.ref(page, page_slugs, (*at, "policies", j), "policy page")
-        if offering.support is not None:
-            if offering.support.severities is not None:
-                c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
-            if offering.support.hours is not None:
-                _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+        _check_offering(c, offering, ("offerings", i), offerings, tools, page_slugs)
     for i, decision in enumerate(catalog.tools):
         at = ("tools", i)
         c.ref(decision.category, categories, (*at, "category"), "category")
@@ -470,6 +463,37 @@ def check_catalog(
                     Severity.WARNING,
                 )
     return c.problems
+
+
+def _check_offering(
+    c: _Check,
+    offering: model.Offering,
+    at: Path,
+    offerings: AbcMapping[str, model.Offering],
+    tools: AbcMapping[str, model.Tool],
+    page_slugs: AbcSequence[str],
+) -> None:
+    c.unique(offering.slos, (*at, "slos"), "SLO")
+    for j, slo in enumerate(offering.slos):
+        if slo.objective < 50:
+            c.report(
+                (*at, "slos", j, "objective"),
+                f"objective {slo.objective} % is unusually low",
+                "objectives are percentages: write 99.9, not the fraction 0.999",
+                Severity.WARNING,
+            )
+    for j, dep in enumerate(offering.depends_on):
+        if c.ref(dep, offerings, (*at, "depends_on", j), "offering") and dep == offering.id:
+            c.report((*at, "depends_on", j), f"offering '{dep}' depends on itself")
+    for j, tool in enumerate(offering.tools):
+        c.ref(tool, tools, (*at, "tools", j), "tool")
+    for j, page in enumerate(offering.policies):
+        c.ref(page, page_slugs, (*at, "policies", j), "policy page")
+    if offering.support is not None:
+        if offering.support.severities is not None:
+            c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
+        if offering.support.hours is not None:
+            _check_hours(c, offering.support.hours, (*at, "support", "hours"))
 
 
 def _check_hours(c: _Check, hours: model.Hours, at: Path) -> None:
@@ -496,12 +520,19 @@ def _check_alternative(
     where = (*at, "alternative")
     if tool.alternative == tool.id:
         c.report(where, f"tool '{tool.id}' is its own alternative")
+    elif tool.alternative in tools and tool.alternative in offerings:
+        c.report(
+            where,
+            f"'{tool.alternative}' is both a tool and an offering, so the alternative is ambiguous",
+            "rename one of them; ids of tools and offerings should not collide",
+        )
     elif tool.alternative in tools:
         target = tools[tool.alternative]
         if target.status not in (model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT):
             c.report(
                 where,
-                f"the alternative to '{tool.id}' is '{target.id}', which is {target.status.value} itself",
+                f"the alternative to '{tool.id}' is '{target.id}', which is {target.status.value}"
+                + (" itself" if tool.status is not model.ToolStatus.SUPPORTED else ""),
                 "point to a supported or best-effort tool, or to an offering",
             )
     elif tool.alternative in offerings:
