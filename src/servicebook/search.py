@@ -141,11 +141,15 @@ def a_to_z(view: SiteView) -> tuple[tuple[str, tuple[IndexEntry, ...]], ...]:
     """Every offering, tool decision and policy page, alphabetically, grouped by first letter."""
     entries: list[IndexEntry] = []
     for o in view.offerings:
-        slos = "; ".join(f"{s.slo.name} {s.objective}" for s in o.slos)
-        note = o.offering.summary + (f" SLOs: {slos}." if slos else "")
         entries.append(
             IndexEntry(
-                o.offering.name, o.path, "offering", note, f"lifecycle-{o.offering.lifecycle.value}", o.lifecycle, None
+                o.offering.name,
+                o.path,
+                "offering",
+                o.offering.summary,
+                f"lifecycle-{o.offering.lifecycle.value}",
+                o.lifecycle,
+                None,
             )
         )
     for t in view.tools:
