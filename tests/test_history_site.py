@@ -179,7 +179,7 @@ def test_uncommitted_changes_show_as_working_tree(git_site, run) -> None:
     public = build(run, git_site.root)
     html = (public / "changes/index.html").read_text()
     assert '<section class="change-entry" id="working-tree"' in html
-    assert "Uncommitted changes in the working tree" in html
+    assert '<h2 id="working-tree-title">Uncommitted changes (working tree)</h2>' in html
     offering = (public / "offerings/ci/index.html").read_text()
     assert "Last changed: uncommitted changes (working tree)" in offering
 

@@ -562,7 +562,7 @@ def _worktree_entry(reader: Reader, root: Path, state: _State) -> list[Entry]:
     status, errors, changes = _step(reader, state, ids, {}, False)
     if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
         return []
-    return [Entry(None, "", None, "Uncommitted changes", False, status, errors, changes)]
+    return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
 
 
 # --------------------------------------------------------------------------- `servicebook diff`
