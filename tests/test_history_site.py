@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -193,6 +194,10 @@ def test_shallow_clone_says_the_history_is_truncated(git_site, run, tmp_path) ->
     assert "<code>git fetch --unshallow</code>" in html
     assert html.count('class="change-entry"') == 2
     assert "The history before this commit is not in the clone" in html
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True, capture_output=True)
+    html = (build(run, clone) / "changes/index.html").read_text()  # HEAD did not move, the history did
+    assert "This history is truncated" not in html
+    assert html.count('class="change-entry"') == 4
 
 
 def test_not_a_git_repository_builds_and_says_there_is_no_history(run, site_copy) -> None:

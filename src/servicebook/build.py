@@ -125,8 +125,11 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
 
 def _cache(options: Options, output: Path, info: BuildInfo) -> BuildCache:
     from .buildcache import BuildCache
+    from .history import open_repo
 
-    settings = repr((options.strict, options.versions, options.history))
+    # `git fetch --unshallow` changes the history a build shows without changing HEAD
+    repo = open_repo(options.source) if options.history else None
+    settings = repr((options.strict, options.versions, options.history, repo is not None and repo.shallow))
     return BuildCache.for_output(options.source, output, settings, info, enabled=options.cache)
 
 
