@@ -44,6 +44,7 @@ class Run:
     seconds: float
     max_rss_mib: float
     ok: bool = True
+    cpu: float = 0.0  # user + system seconds of the command and its waited-for workers
 
 
 def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> Run:
@@ -61,18 +62,23 @@ def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> Run:
             proc.kill()
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = -9
-            return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, ok=False)
+            return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, False, usage.ru_utime + usage.ru_stime)
         time.sleep(0.002)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_maxrss / 1024, True, usage.ru_utime + usage.ru_stime)
 
 
 def median(runs: list[Run]) -> Run:
-    return Run(statistics.median(r.seconds for r in runs), max(r.max_rss_mib for r in runs), all(r.ok for r in runs))
+    return Run(
+        statistics.median(r.seconds for r in runs),
+        max(r.max_rss_mib for r in runs),
+        all(r.ok for r in runs),
+        statistics.median(r.cpu for r in runs),
+    )
 
 
 def ensure_site(name: str) -> Path:
@@ -124,6 +130,8 @@ def servicebook(root: Path) -> list[str]:
 def clean(root: Path) -> None:
     for leftover in ("site/public", "site/.servicebook-cache", "mkdocs-public", "hugo-public"):
         shutil.rmtree(root / leftover, ignore_errors=True)
+    for trash in (root / "site").glob(".servicebook-trash-*"):
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def hugo_binary() -> str:
@@ -166,7 +174,10 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         f"\n== {name}: {params['pages']:,} policy pages, {params['offerings']:,} offerings, {params['tools']:,} tool "
         f"decisions; servicebook writes {html_pages:,} HTML pages =="
     )
-    print(f"{'':32} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'vs servicebook':>15}")
+    print(
+        f"{'':32} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'CPU s':>7} "
+        f"{'vs servicebook':>15}"
+    )
     for label, r, _ in rows:
         secs = f"{r.seconds:8.2f}" if r.ok else f"{'>' + format(r.seconds, '.0f'):>8}"
         ratio = ""
@@ -179,7 +190,7 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         if not r.ok:
             pps = f"{'< ' + format(params['pages'] / r.seconds, ',.0f'):>15}"
         aps = f"{html_pages / r.seconds:12,.0f}" if label.endswith("full build") else f"{'':12}"
-        print(f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {ratio:>15}", flush=True)
+        print(f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {ratio:>15}", flush=True)
     return rows
 
 
@@ -191,9 +202,11 @@ def main() -> None:
     parser.add_argument("--no-competitors", action="store_true", help="measure servicebook only")
     args = parser.parse_args()
     print(f"servicebook benchmark on {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; medians of {args.runs}")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (figures are only comparable on an otherwise idle machine)")
     for name in args.sizes.split(","):
         runs = args.runs if name != "5k" else max(1, min(args.runs, 3))
         bench(name, runs, args.mkdocs_timeout, not args.no_competitors)
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def clean_build(run, site: Path, tmp_path: Path) -> dict[str, bytes]:
     fresh = tmp_path / "fresh"
     if fresh.exists():
         shutil.rmtree(fresh)
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache", ".servicebook-trash-*"))
     assert run("build", "--source", fresh).exit_code == 0
     return tree(fresh / "public")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 from .errors import BuildFailed, Problem, Severity, SourceLocation
 from .history import build_info
 from .load import Loaded, PageStore, load
-from .model import BuildInfo
+from .model import BuildInfo, Page
+from .parallel import worker_count
 from .releases import CACHE_DIR, BuiltRelease, build_release, discover
 from .versions import summarize
 
 if TYPE_CHECKING:
     from .buildcache import BuildCache
+    from .render import PageSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,14 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
     timeline = load_timeline(options.source, loaded.site.build) if options.history else None
     try:  # 3. render every file in memory: nothing touches the disk until all of it succeeded
-        files = render_site(loaded.site, options.source, versioning=versioning, history=timeline)
+        files = render_site(
+            loaded.site,
+            options.source,
+            versioning=versioning,
+            history=timeline,
+            reuse=_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve()))),
+            workers=worker_count(options.env),
+        )
     except RenderError as exc:
         raise BuildFailed(exc.problems) from None
     for asset in loaded.assets:  # 4. page images and attachments, as they are
@@ -113,14 +122,41 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         )
     files[MANIFEST] = manifest(files)
     mounted = {r.release.path + p for r in releases for p in r.paths}
-    problems = check_files(files, mounted)  # 5. no escaping or colliding paths, no broken links
+    problems = check_files(files, mounted, cache.reused)  # 5. no escaping or colliding paths, no broken links
     if problems:
         raise BuildFailed(problems)
     recover(output)  # 6. swap the new site in whole (see write.py)
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
-    write_site(files, output, trees)
+    write_site(files, output, trees, cache.reused)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
+
+
+def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec], bytes | None] | None:
+    """Pages of the last build that can be kept: those whose inputs are unchanged. A policy page
+    depends on its own source and on what every page may show of the others (titles, summaries,
+    headings); every other page on the catalog and those. With site layouts/, which may show
+    anything, every page depends on every source."""
+    if cache.hashes is None or loaded.site is None:
+        return None
+    from .buildcache import code_digest, digest
+
+    hashes = cache.hashes
+    own_layouts = any(path.startswith("layouts/") for path in hashes)
+    site = digest(
+        code_digest(),
+        repr(loaded.site.build),
+        repr(context),
+        *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
+        *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
+    )
+
+    def reuse(spec: PageSpec) -> bytes | None:
+        page = spec.context.get("page")
+        source = hashes.get(page.source, "?") if isinstance(page, Page) else ""
+        return cache.reuse(spec.path, digest(site, spec.path, spec.template, spec.title, spec.section, source))
+
+    return reuse
 
 
 def _cache(options: Options, output: Path, info: BuildInfo) -> BuildCache:

@@ -73,24 +73,23 @@ def fingerprint(root: Path, sources: Iterable[str]) -> dict[str, str]:
     """
     files: dict[str, str] = {}
     for top in sources:
-        _walk(root, top, files)
+        try:
+            info = os.lstat(root / top)
+        except OSError:
+            continue
+        _add(files, top, str(root / top), info)
     return files
 
 
-def _walk(root: Path, rel: str, files: dict[str, str]) -> None:
-    path = root / rel
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return
+def _add(files: dict[str, str], rel: str, path: str, info: os.stat_result) -> None:
     if stat.S_ISDIR(info.st_mode):
         try:
-            names = sorted(entry.name for entry in os.scandir(path))
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            for entry in entries:
+                _add(files, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
         except OSError as exc:
             files[rel] = digest("unreadable folder", str(exc.errno))
-            return
-        for name in names:
-            _walk(root, f"{rel}/{name}", files)
     elif stat.S_ISREG(info.st_mode):
         try:
             with open(path, "rb") as f:
@@ -98,7 +97,7 @@ def _walk(root: Path, rel: str, files: dict[str, str]) -> None:
         except OSError as exc:
             files[rel] = digest("unreadable file", str(exc.errno))
     elif stat.S_ISLNK(info.st_mode):
-        files[rel] = digest("symlink", str(path.readlink()))
+        files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
     else:
         files[rel] = digest("special", str(info.st_mode))
 
@@ -142,6 +141,7 @@ class Manifest:
     warnings: tuple[Problem, ...]
     files: int
     pages: int
+    keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
 
     def to_json(self) -> str:
         return json.dumps(
@@ -152,6 +152,7 @@ class Manifest:
                 "warnings": [encode(w) for w in self.warnings],
                 "files": self.files,
                 "pages": self.pages,
+                "keys": self.keys,
             },
             separators=(",", ":"),
         )
@@ -166,6 +167,7 @@ class Manifest:
             warnings=tuple(decode(Problem, w) for w in data["warnings"]),
             files=int(data["files"]),
             pages=int(data["pages"]),
+            keys={str(k): str(v) for k, v in data["keys"].items()},
         )
 
 
@@ -219,6 +221,8 @@ class BuildCache:
         self._used: set[str] = set()
         self._pending: dict[str, tuple[str, str, str]] = {}
         self.previous: Manifest | None = None
+        self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
+        self.reused: set[str] = set()  # pages kept from the last build
         if path is None:
             return
         with contextlib.suppress(OSError, sqlite3.Error):
@@ -242,7 +246,13 @@ class BuildCache:
         hashes = fingerprint(source, SOURCE_PATHS)
         tags = git(source, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
         inputs = digest(
-            code_digest(), repr(build), settings, str(output), tags, *(f"{p}\0{h}" for p, h in sorted(hashes.items()))
+            code_digest(),
+            repr(build),
+            settings,
+            str(output),
+            str(source.resolve()),
+            tags,
+            *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
         )
         return cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", inputs, hashes, output / MARKER)
 
@@ -279,6 +289,23 @@ class BuildCache:
             return False
         root = self.marker.parent
         return all(_file_identity(root / path) == known for path, known in previous.outputs.items())
+
+    def reuse(self, path: str, key: str) -> bytes | None:
+        """The bytes of output `path` as the last build wrote it, if they came from inputs with the
+        same `key` and nobody changed the file since; remembers `key` for the next build."""
+        self.keys[path] = key
+        previous = self.previous
+        if previous is None or previous.keys.get(path) != key:
+            return None
+        file = self.marker.parent / path
+        if previous.outputs.get(path) != _file_identity(file) or previous.marker != marker_identity(self.marker):
+            return None
+        try:
+            data = file.read_bytes()
+        except OSError:
+            return None
+        self.reused.add(path)
+        return data
 
     # -- pages (load.PageStore) ---------------------------------------------------------------
 
@@ -328,7 +355,8 @@ class BuildCache:
         marker = marker_identity(self.marker)
         if self._db is None or marker is None:
             return
-        manifest = Manifest(self.inputs, marker, _tree_identity(self.marker.parent), warnings, files, pages)
+        outputs = _tree_identity(self.marker.parent)
+        manifest = Manifest(self.inputs, marker, outputs, warnings, files, pages, self.keys)
         try:
             self._db.execute("BEGIN")
             self._db.executemany(

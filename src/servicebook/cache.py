@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import os
@@ -59,7 +60,7 @@ def decode(tp: Any, data: JSON) -> Any:
         return data
     if isinstance(tp, type):
         if dataclasses.is_dataclass(tp):
-            hints = typing.get_type_hints(tp, include_extras=True)
+            hints = _type_hints(tp)
             return tp(**{f.name: decode(hints[f.name], data[f.name]) for f in dataclasses.fields(tp)})
         if issubclass(tp, enum.Enum):
             return tp(data)
@@ -70,6 +71,12 @@ def decode(tp: Any, data: JSON) -> Any:
         if tp in (str, int, bool) and isinstance(data, tp):
             return data
     raise TypeError(f"cannot read {data!r} as {tp!r}")
+
+
+@functools.cache
+def _type_hints(tp: type) -> dict[str, Any]:
+    """A dataclass's resolved field types; resolving them is slow, and they never change."""
+    return typing.get_type_hints(tp, include_extras=True)
 
 
 def cache_key(*parts: str) -> str:

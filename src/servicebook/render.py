@@ -125,8 +125,14 @@ def render_site(
     *,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
+    reuse: Callable[[PageSpec], bytes | None] | None = None,
+    workers: int = 1,
 ) -> dict[str, bytes]:
-    """All output files of `site`; raises RenderError for a broken template."""
+    """All output files of `site`; raises RenderError for a broken template.
+
+    `reuse` may return a page's bytes from an earlier build whose inputs were the same (see
+    build.py); the other pages are rendered over `workers` processes.
+    """
     layouts = site_root / "layouts"
     env = environment(layouts)
     view = site_view(site)
@@ -137,8 +143,7 @@ def render_site(
     history_files = _history(site, history, common, specs)
     if versioning.current is None and versioning.releases:
         specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
-    for spec in specs:
-        files[spec.path] = _render_page(env, spec, common, layouts)
+    files.update(_render_pages(env, specs, common, layouts, reuse, workers))
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         data = (STATIC_DIR / name).read_bytes()
         files[f"assets/{name}"] = minify_css(data.decode("utf-8")).encode("utf-8") if name.endswith(".css") else data
@@ -193,6 +198,46 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "csp": CSP,
         "kind_labels": KIND_LABELS,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Renderer:
+    """What every page render needs; forked workers inherit it rather than unpickle it."""
+
+    env: jinja2.Environment
+    specs: list[PageSpec]
+    common: dict[str, Any]
+    layouts: Path
+
+
+def _render_pages(
+    env: jinja2.Environment,
+    specs: list[PageSpec],
+    common: dict[str, Any],
+    layouts: Path,
+    reuse: Callable[[PageSpec], bytes | None] | None,
+    workers: int,
+) -> dict[str, bytes]:
+    """Every page of `specs` (path → bytes, in `specs` order): reused when `reuse` has it, else rendered."""
+    from .parallel import map_shared
+
+    done: dict[str, bytes | None] = {spec.path: reuse(spec) if reuse else None for spec in specs}
+    todo = [i for i, spec in enumerate(specs) if done[spec.path] is None]
+    results = map_shared(_render_one, _Renderer(env, specs, common, layouts), todo, workers)
+    problems = [p for result in results if isinstance(result, list) for p in result]
+    if problems:
+        raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
+    for i, result in zip(todo, results, strict=True):
+        done[specs[i].path] = result if isinstance(result, bytes) else b""
+    return {path: data for path, data in done.items() if data is not None}
+
+
+def _render_one(renderer: _Renderer, index: int) -> bytes | list[Problem]:
+    """One page, or its problems (a RenderError does not survive the trip back from a worker)."""
+    try:
+        return _render_page(renderer.env, renderer.specs[index], renderer.common, renderer.layouts)
+    except RenderError as exc:
+        return exc.problems
 
 
 def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any], layouts: Path) -> bytes:
