@@ -28,3 +28,11 @@ def test_screenshots_of_the_main_pages(context_factory, site_url, device, viewpo
         target = SCREENSHOTS / f"{name}-{device}.png"
         page.screenshot(path=str(target))
         assert target.stat().st_size > 5_000  # a rendered page, not a blank one
+    # The answer a developer gets by typing into the header on any page.
+    page.goto(site_url + "offerings/ci-pipelines/")
+    page.keyboard.press("/")
+    page.keyboard.type("jenkins")
+    page.locator("#site-search-results .result").first.wait_for()
+    target = SCREENSHOTS / f"header-search-{device}.png"
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 5_000
