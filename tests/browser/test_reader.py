@@ -238,4 +238,12 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
             results = axe.run(page, options=options)
             if results.violations_count:
                 found[f"{name} ({scheme})"] = results.generate_report()
+    page.emulate_media(color_scheme="light")
+    page.goto(site_url)
+    page.fill("#site-search-q", "selenium")
+    page.locator("#site-search-results .result").first.wait_for()
+    assert page.locator("#site-search-status").inner_text().startswith("2 results")
+    results = axe.run(page)
+    if results.violations_count:
+        found["header search results"] = results.generate_report()
     assert found == {}

@@ -169,6 +169,7 @@
   function headerSearch(form) {
     var input = form.querySelector("input[name=q]");
     var popup = form.querySelector(".search-popup");
+    var live = form.querySelector("[role=status]");  // stays in the page, so screen readers announce changes
     var LIMIT = 6;
 
     function close() { popup.hidden = true; }
@@ -176,13 +177,14 @@
 
     function update() {
       var query = input.value;
-      if (!query.trim()) { close(); popup.textContent = ""; return; }
+      if (!query.trim()) { close(); popup.textContent = ""; if (live) live.textContent = ""; return; }
       loadIndex(form.getAttribute("data-search-index")).then(function (doc) {
         if (input.value !== query) return;
         var found = search(doc, query);
         popup.textContent = "";
         var summary = found.length ? found.length + (found.length === 1 ? " result" : " results") : "Nothing found for “" + query.trim() + "”";
-        popup.appendChild(el("p", { "class": "popup-status", role: "status" }, [summary]));
+        popup.appendChild(el("p", { "class": "popup-status" }, [summary]));
+        if (live) live.textContent = summary + (found.length ? ". Press the down arrow to move through them." : ".");
         if (found.length) {
           popup.appendChild(el("ol", { "class": "results" }, found.slice(0, LIMIT).map(function (r) { return renderResult(r, terms(query), true); })));
         }
