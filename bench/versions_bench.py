@@ -1,0 +1,106 @@
+"""Versions benchmark: a history with N releases of a generated catalog, and what publishing them costs.
+
+    python bench/versions_bench.py                       # 20 releases of 500 offerings / 1,000 tools / 200 pages
+    python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000   # the large catalog
+
+Each release commit bumps the catalog's `version:` and makes one realistic edit (an SLO objective, a
+tool's status, a reason), so consecutive releases differ a little, as they do in real life.
+Prints: one build of the current catalog alone (--no-versions), the first build with every release
+(nothing cached), a rebuild with nothing changed, and a rebuild after one more release; and the
+first build as a ratio to (releases + 1) separate builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from generate import generate
+from history_bench import mutate
+
+
+def commit_all(site: Path, message: str, when: int) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": f"{when} +0000",
+        "GIT_COMMITTER_DATE": f"{when} +0000",
+        "GIT_AUTHOR_NAME": "Bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "Bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+    subprocess.run(["git", "-C", str(site), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(site), "commit", "-q", "-m", message], check=True, env=env)
+
+
+def release(site: Path, n: int, rng: random.Random) -> None:
+    catalog = site / "catalog.yaml"
+    text, message = mutate(catalog.read_text(), rng, n)
+    text = re.sub(r"^version: .*$", f'version: "{n}.0"', text, count=1, flags=re.M)
+    catalog.write_text(text)
+    commit_all(site, f"Release {n}.0: {message}", 1_700_000_000 + n * 86_400)
+
+
+def build(site: Path, *extra: str) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "servicebook.cli", "build", "--source", str(site), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1790000000"},
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--offerings", type=int, default=500)
+    parser.add_argument("--tools", type=int, default=1000)
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--releases", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="servicebook-versions-bench-"))
+    site = work / "site"
+    try:
+        generate(site, offerings=args.offerings, tools=args.tools, pages=args.pages, seed=args.seed)
+        (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+        subprocess.run(["git", "init", "-q", "-b", "main", str(site)], check=True)
+        rng = random.Random(args.seed)
+        for n in range(1, args.releases + 1):
+            release(site, n, rng)
+        print(f"catalog: {args.offerings} offerings, {args.tools} tools, {args.pages} pages; {args.releases} releases")
+        single = build(site, "--no-versions", "--output", str(work / "single"))
+        print(f"{'one build of the current catalog (--no-versions)':<58} {single:8.2f} s")
+        cold = build(site)
+        print(f"{'first build with every release (nothing cached)':<58} {cold:8.2f} s")
+        warm = build(site)
+        print(f"{'rebuild, nothing changed':<58} {warm:8.2f} s")
+        release(site, args.releases + 1, rng)
+        more = build(site)
+        print(f"{'rebuild after one more release':<58} {more:8.2f} s")
+        published = sorted(p.name for p in (site / "public/v").iterdir())
+        assert len(published) == args.releases + 1, published
+        print(f"first build / ({args.releases + 1} separate builds): {cold / (single * (args.releases + 1)):.2f}")
+        print(f"rebuild after one more release / one build: {more / single:.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
