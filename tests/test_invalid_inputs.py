@@ -82,9 +82,10 @@ def tree(root: Path) -> dict[str, bytes]:
 def previous_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A good build of the minimal site: the `public/` every failing case must leave alone."""
     work = tmp_path_factory.mktemp("previous")
+    shutil.copytree(SITES / "minimal", work / "site")  # never build inside the repository's own tree
     result = CliRunner().invoke(
         main,
-        ["build", "--source", str(SITES / "minimal"), "--output", str(work / "public")],
+        ["build", "--source", str(work / "site"), "--output", str(work / "public")],
         env={"SOURCE_DATE_EPOCH": FIXED_EPOCH},
         catch_exceptions=False,
     )
