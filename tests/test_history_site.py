@@ -219,3 +219,51 @@ def test_history_output_is_byte_identical_between_builds_and_a_rebuild_parses_no
     again = {p.relative_to(second): p.read_bytes() for p in sorted(second.rglob("*")) if p.is_file()}
     assert again == snapshot
     assert (git_site.root / ".servicebook-cache/.gitignore").read_text().endswith("*\n")
+
+
+def test_a_long_history_is_paged_and_links_find_the_right_page(git_site, run) -> None:
+    for n in range(55):
+        git_site.edit(f'version: "0.1"\n# note {n - 1}\n' if n else 'version: "0.1"\n', f'version: "0.1"\n# note {n}\n')
+        git_site.edit("Pipeline availability", f"Pipeline availability {n}" if n == 0 else "Pipeline availability 0")
+        git_site.commit(f"Edit {n}")
+    public = build(run, git_site.root)
+    first = (public / "changes/index.html").read_text()
+    second = (public / "changes/2/index.html").read_text()
+    assert first.count('class="change-entry"') == 50 and second.count('class="change-entry"') == 6
+    assert '<a href="2/" rel="next">Older changes →</a>' in first
+    assert '<a href="../" rel="prev">← Newer changes</a>' in second
+    assert 'Changes <span class="muted">(page 2 of 2)</span>' in second
+    initial = git_site.git("rev-list", "--max-parents=0", "HEAD").strip()
+    tool = (public / "tools/hand-rolled-scripts/index.html").read_text()
+    assert f'<a href="../../changes/2/#c-{initial[:12]}">what changed</a>' in tool
+    feed = ET.fromstring((public / "changes/feed.xml").read_bytes())
+    links = [e.find(f"{ATOM}link").get("href") for e in feed.findall(f"{ATOM}entry")]
+    assert links[0].startswith("./#c-") and links[-1] == f"2/#c-{initial[:12]}"
+
+
+def test_control_and_bidi_characters_in_commit_messages_do_not_reach_the_site(git_site, run) -> None:
+    git_site.edit("objective: 99.5", "objective: 99.9")
+    git_site.git("add", "-A")
+    git_site.clock += 3600
+    git_site.git("commit", "-q", "-m", "Raise\x01 the \u202eSLO\u202c", "--author", "Eve\x1b[31m <eve@example.com>")
+    public = build(run, git_site.root)
+    feed = ET.fromstring((public / "changes/feed.xml").read_bytes())  # would fail on a control character
+    entry = feed.find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "Raise the SLO"
+    assert entry.findtext(f"{ATOM}author/{ATOM}name") == "Eve[31m"
+    html = (public / "changes/index.html").read_text()
+    assert "\u202e" not in html and "\x1b" not in html
+
+
+def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> None:
+    import servicebook.history as history
+
+    scripted_history(git_site)
+    git_site.edit("objective: 99.9", "objective: 101")
+    git_site.commit("Broken")
+    info = build_info(git_site.root, {})
+    whole = load_timeline(git_site.root, info, use_disk_cache=False)
+    monkeypatch.setattr(history, "BY_RECORDS", 0)
+    by_records = load_timeline(git_site.root, info, use_disk_cache=False)
+    assert by_records.entries == whole.entries
+    assert by_records.entries[0].state == "invalid" and by_records.entries[0].errors == 1

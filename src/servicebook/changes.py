@@ -15,7 +15,8 @@ from .diff import Change, ordered
 from .history import Entry, Timeline, page_slug
 
 ATOM = "http://www.w3.org/2005/Atom"
-FEED_ENTRIES = 100  # the newest commits; the changes page has all of them
+FEED_ENTRIES = 100  # the newest commits; the changes pages have all of them
+PAGE_SIZE = 50  # entries per changes page, so a long history stays quick to load
 UNSHALLOW_HINT = "git fetch --unshallow"
 
 
@@ -25,6 +26,7 @@ class EntryView:
     short: str | None
     url: str | None  # the commit on the forge, when site.repository is set
     anchor: str  # id on the changes page
+    page: str  # the changes page that lists it: "changes/", "changes/2/" …
     author: str
     date: str  # "2026-05-28 14:00 UTC", "" for the working tree
     iso: str  # RFC 3339, "" for the working tree
@@ -78,7 +80,7 @@ def _page_subject(path: str) -> str | None:
         "policies/index.html": "page:",
         "index.html": "",
         "changes/index.html": "",
-    }.get(path)
+    }.get(path, "" if path.startswith("changes/") else None)
 
 
 def _date(when: dt.datetime | None) -> tuple[str, str]:
@@ -88,7 +90,13 @@ def _date(when: dt.datetime | None) -> tuple[str, str]:
     return utc.strftime("%Y-%m-%d %H:%M UTC"), utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _entry_view(entry: Entry, commit_url: Callable[[str], str | None]) -> EntryView:
+def changes_page_path(index: int) -> str:
+    """The changes page listing the entry at `index` (0 = newest)."""
+    number = index // PAGE_SIZE + 1
+    return "changes/" if number == 1 else f"changes/{number}/"
+
+
+def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None]) -> EntryView:
     date, iso = _date(entry.date)
     short = entry.commit[:12] if entry.commit else None
     changes = tuple(ordered(entry.changes))
@@ -97,6 +105,7 @@ def _entry_view(entry: Entry, commit_url: Callable[[str], str | None]) -> EntryV
         short=short,
         url=commit_url(entry.commit) if entry.commit else None,
         anchor=f"c-{short}" if short else "working-tree",
+        page=changes_page_path(index),
         author=entry.author,
         date=date,
         iso=iso,
@@ -119,7 +128,7 @@ def _moves(change: Change) -> tuple[str, str] | None:
 
 
 def history_view(timeline: Timeline, commit_url: Callable[[str], str | None]) -> HistoryView:
-    entries = tuple(_entry_view(e, commit_url) for e in timeline.entries)
+    entries = tuple(_entry_view(e, n, commit_url) for n, e in enumerate(timeline.entries))
     events: dict[str, list[EntityEvent]] = {}
     newest: dict[str, EntryView] = {}
     alias: dict[str, str] = {}  # a name an entity had in older commits → its name today
@@ -176,7 +185,10 @@ def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_d
         _text(item, "updated", entry.iso)
         author = ET.SubElement(item, f"{{{ATOM}}}author")
         _text(author, "name", entry.author or "unknown")
-        _link(item, f"{base}changes/#{entry.anchor}" if base else f"./#{entry.anchor}", "alternate", "text/html")
+        here = entry.page[len("changes/") :] or "./"
+        _link(
+            item, f"{base}{entry.page}#{entry.anchor}" if base else f"{here}#{entry.anchor}", "alternate", "text/html"
+        )
         if entry.url:
             _link(item, entry.url, "related", "text/html")
         summary = ET.SubElement(item, f"{{{ATOM}}}content", {"type": "text"})
@@ -207,3 +219,34 @@ def _text(parent: ET.Element, tag: str, text: str) -> None:
 
 def _link(parent: ET.Element, href: str, rel: str, kind: str) -> None:
     ET.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": kind})
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesPage:
+    """One page of the changes list."""
+
+    number: int  # 1-based
+    count: int  # how many pages there are
+    path: str  # "changes/" or "changes/N/"
+    entries: tuple[EntryView, ...]
+    newer: str | None  # site path of the previous page
+    older: str | None  # site path of the next page
+    pages: tuple[tuple[int, str], ...]  # (number, path) of every page
+
+
+def changes_pages(history: HistoryView) -> tuple[ChangesPage, ...]:
+    """The changes list cut into pages of PAGE_SIZE, newest first (one page when there is no history)."""
+    count = max(1, -(-len(history.entries) // PAGE_SIZE))
+    paths = tuple((n + 1, changes_page_path(n * PAGE_SIZE)) for n in range(count))
+    return tuple(
+        ChangesPage(
+            number=n + 1,
+            count=count,
+            path=paths[n][1],
+            entries=history.entries[n * PAGE_SIZE : (n + 1) * PAGE_SIZE],
+            newer=paths[n - 1][1] if n > 0 else None,
+            older=paths[n + 1][1] if n + 1 < count else None,
+            pages=paths,
+        )
+        for n in range(count)
+    )

@@ -197,7 +197,10 @@ def _offerings(old_cat: model.Catalog, new_cat: model.Catalog) -> list[Change]:
                 o.name,
             )
         )
+    same_team = old_cat.support == new_cat.support
     for oid in sorted(old.keys() & new.keys()):
+        if same_team and old[oid] == new[oid]:  # most offerings, in most commits
+            continue
         out += _offering(old[oid], new[oid], old_cat.support, new_cat.support)
     return out
 
@@ -515,6 +518,8 @@ def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]
         )
     for tid in sorted(a.keys() & b.keys()):
         x, y = a[tid], b[tid]
+        if x == y:
+            continue
         subject, label = f"tool:{tid}", _tool_label(y)
         if x.status != y.status:
             down = _LADDER.index(y.status) > _LADDER.index(x.status)

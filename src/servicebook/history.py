@@ -24,8 +24,9 @@ from typing import Literal
 from . import __version__, model
 from .cache import DiskCache, cache_key, decode, encode
 from .diff import Change, PageInfo, Snapshot, diff_catalogs, diff_pages, diff_snapshots, page_info
-from .errors import Problem, Severity, UsageProblem
+from .errors import Problem, Severity, SourceLocation, UsageProblem
 from .model import BuildInfo
+from .records import RecordCache, read_by_records
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
 CATALOG_FILE = "catalog.yaml"
@@ -123,8 +124,6 @@ def shallow_warning(root: Path) -> Problem | None:
     repo = open_repo(root)
     if repo is None or not repo.shallow:
         return None
-    from .errors import SourceLocation
-
     return Problem(
         SourceLocation(CATALOG_FILE),
         "this is a shallow clone, so the site's change history will be truncated",
@@ -199,19 +198,49 @@ def page_slug(path: str) -> str:
     return path[len(CONTENT_DIR) + 1 : -3]
 
 
+MAX_CATALOG_BYTES = 32 * 1024 * 1024  # as load.py: past it, a catalog is refused, not parsed
+MAX_PAGE_BYTES = 256 * 1024
+BY_RECORDS = 256 * 1024  # from this size on, catalogs are read record by record (see records.py)
+
+
+def clean_text(text: str) -> str:
+    """Text from git (author, message) without what must not reach a page or a feed: control
+    characters (invalid in XML), bidirectional overrides (Trojan Source) and stray surrogates."""
+    from .sources import BIDI_CONTROLS
+
+    return "".join(
+        ch
+        for ch in text
+        if ch not in BIDI_CONTROLS
+        and (ch >= " " or ch == "\t")
+        and not ("\x7f" <= ch <= "\x9f")
+        and not ("\ud800" <= ch <= "\udfff")
+        and ch not in "\ufffe\uffff"
+    )
+
+
 def read_catalog(
     data: bytes, slugs: Iterable[str], shown: str = CATALOG_FILE
 ) -> tuple[model.Catalog | None, list[Problem]]:
     """Read and check catalog bytes through the build's own decoder, YAML reader and validator."""
     from .sources import SourceError, decode, parse_yaml
+    from .upgrade import upgrade
     from .validate import check_catalog, read_record
 
+    if len(data) > MAX_CATALOG_BYTES:
+        from .errors import SourceLocation
+
+        return None, [
+            Problem(SourceLocation(shown), f"file is {len(data):,} bytes; the limit is {MAX_CATALOG_BYTES:,}")
+        ]
     collecting = gc.isenabled()
     gc.disable()  # a large catalog is millions of objects, none cyclic: collections only cost time
     try:
         source = decode(shown, data)
         node = parse_yaml(source)
+        node, notes = upgrade(source, node)  # older formats read as the build reads them
         checked, problems = read_record(source, node, model.Catalog, "the catalog")
+        problems += notes
         if checked is not None:
             problems += check_catalog(source, checked, sorted(slugs), None)
     except SourceError as exc:
@@ -281,6 +310,7 @@ class Reader:
     models: dict[_CatalogKey, model.Catalog | None] = field(default_factory=dict)
     errors: dict[_CatalogKey, int] = field(default_factory=dict)
     pages: dict[str, PageInfo] = field(default_factory=dict)
+    records: RecordCache = field(default_factory=RecordCache)
     parsed: int = 0  # how many catalogs were parsed in this build (the benchmark reports it)
 
     def _data(self, blob: str) -> bytes:
@@ -292,13 +322,20 @@ class Reader:
     def model(self, key: _CatalogKey) -> model.Catalog | None:
         if key in self.models:
             return self.models[key]
-        catalog, problems = read_catalog(self._data(key[0]), key[1])
+        data = self._data(key[0])
+        catalog: model.Catalog | None
+        fast = read_by_records(data, list(key[1]), self.records, CATALOG_FILE) if len(data) >= BY_RECORDS else None
+        if fast is not None and fast[1] == 0:
+            catalog, errors = fast
+        else:
+            catalog, problems = read_catalog(data, key[1])
+            errors = len(problems)
         self.parsed += 1
         if len(self.models) >= 4:
             del self.models[next(iter(self.models))]
         self.models[key] = catalog
-        self.errors[key] = len(problems)
-        self._disk(key[0]).put(cache_key("validity", key[0], *key[1]), {"errors": len(problems)})
+        self.errors[key] = errors
+        self._disk(key[0]).put(cache_key("validity", key[0], *key[1]), {"errors": errors})
         return catalog
 
     def validity(self, key: _CatalogKey) -> int:
@@ -348,7 +385,11 @@ class Reader:
                 return info
             except (KeyError, TypeError, ValueError):
                 pass
-        info = page_info(path, page_slug(path), data if data is not None else self._data(blob))
+        data = data if data is not None else self._data(blob)
+        if len(data) > MAX_PAGE_BYTES:  # the build refuses it; the history only notes that it changed
+            info = PageInfo(page_slug(path), path, page_slug(path), (), hashlib.sha256(data).hexdigest())
+        else:
+            info = page_info(path, page_slug(path), data)
         self.pages[key] = info
         self._disk(blob).put(key, encode(info))
         return info
@@ -459,9 +500,9 @@ def _log(repo: Repo) -> list[_Commit]:
             _Commit(
                 sha,
                 tuple(parents.split()),
-                author,
+                clean_text(author),
                 _utc(int(stamp)) if stamp.isdigit() and len(stamp) <= 12 else None,
-                message,
+                clean_text(message),
                 tuple(raw),
             )
         )

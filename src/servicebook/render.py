@@ -161,7 +161,7 @@ def _history(
 ) -> dict[str, bytes]:
     """The changes page and feed, and what every page needs for "last changed" (see changes.py).
     Without a timeline (a past release being rebuilt) there is no history and no link to it."""
-    from .changes import atom_feed, history_view
+    from .changes import atom_feed, changes_pages, history_view
 
     common["history"] = None
     common["last_changed_for"] = lambda _path: None
@@ -173,7 +173,11 @@ def _history(
     common["history"] = view
     common["last_changed_for"] = view.last_changed
     common["nav"] = (*common["nav"], ("changes", "Changes", "changes/"))
-    specs.insert(len(specs) - 1, PageSpec("changes/index.html", "changes.html", "Changes", "changes", {}))
+    for page in changes_pages(view):
+        title = "Changes" if page.number == 1 else f"Changes, page {page.number} of {page.count}"
+        specs.insert(
+            len(specs) - 1, PageSpec(f"{page.path}index.html", "changes.html", title, "changes", {"listing": page})
+        )
     if not view.available:
         return {}
     feed = atom_feed(view, site.catalog.site.title, site.catalog.site.base_url, site.build.date)

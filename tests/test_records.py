@@ -1,0 +1,106 @@
+"""Reading a large catalog record by record (records.py) never judges a catalog differently from
+reading it whole: it gives the same model, or declines and lets the whole file be read."""
+
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servicebook.history import read_catalog
+from servicebook.records import RecordCache, read_by_records, split_catalog
+
+from .conftest import REPO, SITES
+
+sys.path.insert(0, str(REPO / "bench"))
+EXAMPLE = (REPO / "catalog.yaml").read_text()
+SLUGS = sorted(p.stem for p in (REPO / "content").glob("*.md"))
+
+
+def whole(text: str, slugs=SLUGS):
+    catalog, problems = read_catalog(text.encode(), slugs)
+    return catalog, len(problems)
+
+
+def test_example_catalog_reads_the_same_by_records() -> None:
+    fast = read_by_records(EXAMPLE.encode(), SLUGS, RecordCache(), "catalog.yaml")
+    assert fast is not None
+    assert fast == whole(EXAMPLE)
+
+
+def test_generated_large_catalog_reads_the_same_by_records(tmp_path) -> None:
+    from generate import generate
+
+    generate(tmp_path / "site", offerings=40, tools=80, pages=5)
+    text = (tmp_path / "site/catalog.yaml").read_text()
+    slugs = sorted(p.stem for p in (tmp_path / "site/content").glob("*.md"))
+    fast = read_by_records(text.encode(), slugs, RecordCache(), "catalog.yaml")
+    assert fast is not None and fast[1] == 0
+    assert fast == whole(text, slugs)
+
+
+def test_a_second_version_parses_only_the_record_that_changed() -> None:
+    cache = RecordCache()
+    read_by_records(EXAMPLE.encode(), SLUGS, cache, "catalog.yaml")
+    before = len(cache.parts)
+    changed = EXAMPLE.replace("objective: 99.9\n", "objective: 99.8\n", 1)
+    assert changed != EXAMPLE
+    fast = read_by_records(changed.encode(), SLUGS, cache, "catalog.yaml")
+    assert len(cache.parts) == before + 1
+    assert fast == whole(changed)
+
+
+def test_cross_record_errors_are_counted_like_the_whole_file() -> None:
+    broken = EXAMPLE.replace("alternative: gitlab-ci", "alternative: no-such-tool", 1)
+    assert broken != EXAMPLE
+    fast = read_by_records(broken.encode(), SLUGS, RecordCache(), "catalog.yaml")
+    assert fast is not None and fast[0] is not None
+    assert fast[1] == whole(broken)[1] == 1
+
+
+def test_unusual_layouts_are_left_to_the_whole_file_reader() -> None:
+    minimal = (SITES / "minimal/catalog.yaml").read_text()
+    assert split_catalog(minimal) is not None
+    cases = {
+        "flow list": minimal.replace(
+            "tools:\n  - id: shared-pipelines", "tools: [{id: x}]\nx:\n  - id: shared-pipelines"
+        ),
+        "items at column 0": minimal.replace("\n  - id: shared-pipelines", "\n- id: shared-pipelines"),
+        "key twice": minimal + "tools:\n  - id: more\n",
+        "tab": minimal.replace("    name: Shared pipeline templates", "\tname: Shared pipeline templates"),
+        "bad record": minimal.replace("status: supported", "status: maybe"),
+        "older format": minimal.replace("format: 1", "format: 0"),
+    }
+    for name, text in cases.items():
+        assert text != minimal, name
+        assert read_by_records(text.encode(), ["welcome"], RecordCache(), "catalog.yaml") is None, name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_whenever_records_accept_a_catalog_the_whole_file_gives_the_same(data) -> None:
+    """Mutate lines of a real catalog (delete, duplicate, re-indent, insert a '- ' item start):
+    whatever records.py accepts as valid, the whole-file reader must read identically."""
+    lines = (SITES / "minimal/catalog.yaml").read_text().split("\n")
+    for _ in range(data.draw(st.integers(1, 3))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        op = data.draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "item"]))
+        if op == "delete":
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "indent":
+            lines[i] = "  " + lines[i]
+        elif op == "dedent" and lines[i].startswith("  "):
+            lines[i] = lines[i][2:]
+        elif op == "item":
+            lines.insert(i, "  - id: " + data.draw(st.sampled_from(["x", "ci", "shared-pipelines"])))
+    text = "\n".join(lines)
+    fast = read_by_records(text.encode(), ["welcome"], RecordCache(), "catalog.yaml")
+    if fast is not None:
+        full, errors = whole(text, ["welcome"])
+        if fast[1] == 0:
+            assert full == fast[0] and errors == 0
+        else:
+            assert full is None and errors == fast[1]
