@@ -57,12 +57,12 @@ def check(
         from .write import check_files
 
         try:
-            files = render_site(loaded.site, options.source)
+            files = render_site(loaded.site, options.source, workers=worker_count(options.env))
         except RenderError as exc:
             raise BuildFailed(exc.problems, action=action) from None
         for asset in loaded.assets:
             files[f"policies/{asset}"] = b""
-        problems = check_files(files)
+        problems = check_files(files, workers=worker_count(options.env))
         if problems:
             raise BuildFailed(problems, action=action)
     return loaded, Report(warnings=loaded.problems)
@@ -122,7 +122,8 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         )
     files[MANIFEST] = manifest(files)
     mounted = {r.release.path + p for r in releases for p in r.paths}
-    problems = check_files(files, mounted, cache.reused)  # 5. no escaping or colliding paths, no broken links
+    # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
+    problems = check_files(files, mounted, cache.reused, worker_count(options.env))
     if problems:
         raise BuildFailed(problems)
     recover(output)  # 6. swap the new site in whole (see write.py)

@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -55,7 +56,7 @@ def check_output_dir(output: Path, source: Path) -> Path:
 
 
 def check_files(
-    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = ()
+    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = (), workers: int = 1
 ) -> list[Problem]:
     """Path safety, then every relative link and #anchor in the HTML must lead somewhere."""
     problems: list[Problem] = []
@@ -68,57 +69,69 @@ def check_files(
         if key in folded and folded[key] != path:
             problems.append(Problem(SourceLocation(path), f"output path collides with {folded[key]}"))
         folded[key] = path
-    problems += check_links(files, mounted, trusted)
+    problems += check_links(files, mounted, trusted, workers)
     return problems
 
 
 def check_links(
-    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = ()
+    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = (), workers: int = 1
 ) -> list[Problem]:
     """Every relative link in `files` leads to one of them, or to a `mounted` path (a release
     tree checked when it was built). The links of `trusted` files are not read again: they are
     pages kept from the last build, whose inputs, and so the set of pages and headings they can
-    point to, are unchanged (see build.py); they are still link targets."""
-    ids: dict[str, set[bytes]] = {}
+    point to, are unchanged (see build.py); they are still link targets. Files are checked over
+    `workers` processes; problems come in file order whatever their number."""
+    from .parallel import map_shared
 
-    def anchors(path: str) -> set[bytes]:
-        if path not in ids:
-            ids[path] = set(_ID_RE.findall(files[path]))
-        return ids[path]
+    paths = [p for p in sorted(files) if p.endswith(".html") and p != "404.html" and p not in trusted]
+    found = map_shared(_check_page_links, _LinkCheck(files, mounted, {}), paths, workers)
+    return [problem for problems in found for problem in problems]
 
+
+@dataclass(frozen=True, slots=True)
+class _LinkCheck:
+    files: Mapping[str, bytes]
+    mounted: Collection[str]
+    ids: dict[str, set[bytes]]  # ids found so far on each page (filled as needed, per process)
+
+    def anchors(self, path: str) -> set[bytes]:
+        if path not in self.ids:
+            self.ids[path] = set(_ID_RE.findall(self.files[path]))
+        return self.ids[path]
+
+
+def _check_page_links(check: _LinkCheck, path: str) -> list[Problem]:
+    files = check.files
     problems: list[Problem] = []
-    for path in sorted(files):
-        if not path.endswith(".html") or path == "404.html" or path in trusted:
+    here = posixpath.dirname(path)
+    for raw in sorted(set(_HREF_RE.findall(files[path]))):
+        href = raw.decode("utf-8", "replace").replace("&amp;", "&")
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc:
             continue
-        here = posixpath.dirname(path)
-        for raw in sorted(set(_HREF_RE.findall(files[path]))):
-            href = raw.decode("utf-8", "replace").replace("&amp;", "&")
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc:
+        target = path
+        if parts.path:
+            joined = posixpath.normpath(posixpath.join(here, unquote(parts.path)))
+            if href.split("#", 1)[0].endswith("/"):
+                joined = posixpath.normpath(posixpath.join(joined, "index.html"))
+            elif joined + "/index.html" in files:
+                joined = joined + "/index.html"
+            target = joined
+            if target in check.mounted:
                 continue
-            target = path
-            if parts.path:
-                joined = posixpath.normpath(posixpath.join(here, unquote(parts.path)))
-                if href.split("#", 1)[0].endswith("/"):
-                    joined = posixpath.normpath(posixpath.join(joined, "index.html"))
-                elif joined + "/index.html" in files:
-                    joined = joined + "/index.html"
-                target = joined
-                if target in mounted:
-                    continue
-                if target not in files:
-                    problems.append(
-                        Problem(
-                            SourceLocation(path),
-                            f"broken link to '{href}' (no {target} in the site)",
-                            "check the template that produced it",
-                        )
-                    )
-                    continue
-            if parts.fragment and target.endswith(".html") and parts.fragment.encode() not in anchors(target):
+            if target not in files:
                 problems.append(
-                    Problem(SourceLocation(path), f"broken link to '{href}' (no id '{parts.fragment}' on {target})")
+                    Problem(
+                        SourceLocation(path),
+                        f"broken link to '{href}' (no {target} in the site)",
+                        "check the template that produced it",
+                    )
                 )
+                continue
+        if parts.fragment and target.endswith(".html") and parts.fragment.encode() not in check.anchors(target):
+            problems.append(
+                Problem(SourceLocation(path), f"broken link to '{href}' (no id '{parts.fragment}' on {target})")
+            )
     return problems
 
 
