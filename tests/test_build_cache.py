@@ -212,3 +212,21 @@ def _relative_url_by_relpath(here: str, target: str) -> str:
 @given(site_path, site_path)
 def test_relative_url_agrees_with_posixpath_relpath(here: str, target: str) -> None:
     assert relative_url(here, target) == _relative_url_by_relpath(here, target)
+
+
+def test_spooled_build_equals_in_memory_build(run, site_copy, tmp_path, monkeypatch) -> None:
+    # Large sites render their pages to a spool folder instead of memory: same bytes, before and
+    # after an incremental build.
+    import servicebook.build
+
+    site = site_copy("example")
+    in_memory = clean_build(run, site, tmp_path)
+    monkeypatch.setattr(servicebook.build, "SPOOL_FROM", 0)
+    assert run("build", "--source", site).exit_code == 0
+    assert tree(site / "public") == in_memory
+    page = site / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nA spooled revision.\n")
+    assert run("build", "--source", site).exit_code == 0
+    monkeypatch.setattr(servicebook.build, "SPOOL_FROM", 10**9)
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+    assert not list(site.glob(".public.*"))

@@ -3,9 +3,12 @@ can never disagree about what is valid."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable, Mapping
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +23,7 @@ from .versions import summarize
 
 if TYPE_CHECKING:
     from .buildcache import BuildCache
-    from .render import PageSpec
+    from .render import PageSpec, VersionContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +88,11 @@ def build(options: Options) -> Report:
 def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -> Report:
     from .history import load_timeline
     from .render import RenderError, VersionContext, render_site
-    from .versions import MANIFEST, manifest, pages_by_version, versions_json
-    from .write import check_files, recover, write_site
+    from .write import recover
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the cache
     loaded, report = check(options, action="build", build=info, cache=cache)
+    recover(output)  # a build that was killed half-way: the output we may keep pages from is whole again
     assert loaded.site is not None
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
@@ -101,17 +104,38 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     versioning = VersionContext(releases=tuple(r.release for r in releases), summaries=_summaries(releases))
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
     timeline = load_timeline(options.source, loaded.site.build) if options.history else None
-    try:  # 3. render every file in memory: nothing touches the disk until all of it succeeded
-        files = render_site(
-            loaded.site,
-            options.source,
-            versioning=versioning,
-            history=timeline,
-            reuse=_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve()))),
-            workers=worker_count(options.env),
-        )
-    except RenderError as exc:
-        raise BuildFailed(exc.problems) from None
+    # 3. render every file; nothing touches the output until all of it succeeded (a large site's
+    # pages go to a spool folder beside it, removed whatever happens, see write.SiteFiles)
+    with _spool(output, len(loaded.site.pages)) as spool:
+        try:
+            files = render_site(
+                loaded.site,
+                options.source,
+                versioning=versioning,
+                history=timeline,
+                reuse=_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve()))),
+                workers=worker_count(options.env),
+                spool=spool,
+            )
+        except RenderError as exc:
+            raise BuildFailed(exc.problems) from None
+        return _finish(options, output, cache, loaded, report, releases, release_problems, versioning, files)
+
+
+def _finish(
+    options: Options,
+    output: Path,
+    cache: BuildCache,
+    loaded: Loaded,
+    report: Report,
+    releases: list[BuiltRelease],
+    release_problems: list[Problem],
+    versioning: VersionContext,
+    files: MutableMapping[str, bytes],
+) -> Report:
+    from .versions import MANIFEST, manifest, pages_by_version, versions_json
+    from .write import check_files, write_site
+
     for asset in loaded.assets:  # 4. page images and attachments, as they are
         files[f"policies/{asset}"] = (options.source / "content" / asset).read_bytes()
     trees = {r.release.path: r.tree for r in releases}
@@ -126,14 +150,30 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     problems = check_files(files, mounted, cache.reused, worker_count(options.env))
     if problems:
         raise BuildFailed(problems)
-    recover(output)  # 6. swap the new site in whole (see write.py)
+    # 6. swap the new site in whole (see write.py)
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
     write_site(files, output, trees, cache.reused)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
 
 
-def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec], bytes | None] | None:
+SPOOL_FROM = 1000  # pages; below this, holding every page in memory costs little
+
+
+@contextlib.contextmanager
+def _spool(output: Path, pages: int) -> Iterator[Path | None]:
+    if pages < SPOOL_FROM:
+        yield None
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    spool = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))  # recover() cleans it up
+    try:
+        yield spool
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec], Path | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged. A policy page
     depends on its own source and on what every page may show of the others (titles, summaries,
     headings); every other page on the catalog and those. With site layouts/, which may show
@@ -152,7 +192,7 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
         *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
     )
 
-    def reuse(spec: PageSpec) -> bytes | None:
+    def reuse(spec: PageSpec) -> Path | None:
         page = spec.context.get("page")
         source = hashes.get(page.source, "?") if isinstance(page, Page) else ""
         return cache.reuse(spec.path, digest(site, spec.path, spec.template, spec.title, spec.section, source))

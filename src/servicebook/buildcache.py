@@ -219,7 +219,6 @@ class BuildCache:
         self.marker = marker
         self._db: sqlite3.Connection | None = None
         self._used: set[str] = set()
-        self._pending: dict[str, tuple[str, str, str]] = {}
         self.previous: Manifest | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
@@ -290,9 +289,9 @@ class BuildCache:
         root = self.marker.parent
         return all(_file_identity(root / path) == known for path, known in previous.outputs.items())
 
-    def reuse(self, path: str, key: str) -> bytes | None:
-        """The bytes of output `path` as the last build wrote it, if they came from inputs with the
-        same `key` and nobody changed the file since; remembers `key` for the next build."""
+    def reuse(self, path: str, key: str) -> Path | None:
+        """The file `path` of the current output, if the last build rendered it from inputs with
+        the same `key` and nobody changed it since; remembers `key` for the next build."""
         self.keys[path] = key
         previous = self.previous
         if previous is None or previous.keys.get(path) != key:
@@ -300,12 +299,8 @@ class BuildCache:
         file = self.marker.parent / path
         if previous.outputs.get(path) != _file_identity(file) or previous.marker != marker_identity(self.marker):
             return None
-        try:
-            data = file.read_bytes()
-        except OSError:
-            return None
         self.reused.add(path)
-        return data
+        return file
 
     # -- pages (load.PageStore) ---------------------------------------------------------------
 
@@ -326,9 +321,17 @@ class BuildCache:
         return found
 
     def put(self, key: str, value: object) -> None:
+        """Store a loaded page now (in a transaction committed with the manifest, or on close), so
+        that thousands of rendered pages are not held in memory until the end of the build."""
         self._used.add(key)
-        if isinstance(value, PageResult):
-            self._pending[key] = _encode_page(value)
+        if self._db is None or not isinstance(value, PageResult):
+            return
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (key, *_encode_page(value)))
+        except sqlite3.Error:
+            self.close()
 
     # -- the manifest -------------------------------------------------------------------------
 
@@ -346,6 +349,8 @@ class BuildCache:
         if self._db is None:
             return
         try:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
             self._db.execute("DELETE FROM state WHERE name = 'manifest'")
         except sqlite3.Error:
             self.close()
@@ -358,10 +363,8 @@ class BuildCache:
         outputs = _tree_identity(self.marker.parent)
         manifest = Manifest(self.inputs, marker, outputs, warnings, files, pages, self.keys)
         try:
-            self._db.execute("BEGIN")
-            self._db.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", ((k, *v) for k, v in self._pending.items())
-            )
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
             stale = [k for (k,) in self._db.execute("SELECT key FROM pages") if k not in self._used]
             self._db.executemany("DELETE FROM pages WHERE key = ?", ((k,) for k in stale))
             self._db.execute("INSERT OR REPLACE INTO state VALUES ('manifest', ?)", (manifest.to_json(),))
@@ -369,11 +372,13 @@ class BuildCache:
         except sqlite3.Error:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
-        self._pending.clear()
 
     def close(self) -> None:
+        """Pages stored by a build that then failed are kept: they are right for their inputs."""
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("COMMIT")
                 self._db.close()
             self._db = None
 

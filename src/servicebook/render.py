@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,7 @@ from .search import INDEX_PATH, KIND_LABELS, a_to_z, search_index
 from .slo import format_duration, format_minutes, format_percent
 from .versions import Release
 from .views import SiteView, site_view
+from .write import SiteFiles
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
 STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
@@ -125,25 +126,27 @@ def render_site(
     *,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
-    reuse: Callable[[PageSpec], bytes | None] | None = None,
+    reuse: Callable[[PageSpec], Path | None] | None = None,
     workers: int = 1,
-) -> dict[str, bytes]:
+    spool: Path | None = None,
+) -> MutableMapping[str, bytes]:
     """All output files of `site`; raises RenderError for a broken template.
 
-    `reuse` may return a page's bytes from an earlier build whose inputs were the same (see
-    build.py); the other pages are rendered over `workers` processes.
+    `reuse` may name the file of a page that an earlier build rendered from the same inputs (see
+    build.py); the other pages are rendered over `workers` processes. With a `spool` folder,
+    pages are written there as they are rendered and read back only when needed (write.SiteFiles).
     """
     layouts = site_root / "layouts"
     env = environment(layouts)
     view = site_view(site)
-    files: dict[str, bytes] = {}
+    files: MutableMapping[str, bytes] = SiteFiles() if spool is not None else {}
     versioning = versioning or VersionContext()
     common = {**_common_context(view), "versioning": versioning, "source_prefix": _source_prefix(site_root)}
     specs = list(page_specs(view))
     history_files = _history(site, history, common, specs)
     if versioning.current is None and versioning.releases:
         specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
-    files.update(_render_pages(env, specs, common, layouts, reuse, workers))
+    _render_pages(files, _Renderer(env, specs, common, layouts, spool), reuse, workers)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         data = (STATIC_DIR / name).read_bytes()
         files[f"assets/{name}"] = minify_css(data.decode("utf-8")).encode("utf-8") if name.endswith(".css") else data
@@ -212,36 +215,51 @@ class _Renderer:
     specs: list[PageSpec]
     common: dict[str, Any]
     layouts: Path
+    spool: Path | None  # where rendered pages go (as <index>.html), or None to return their bytes
 
 
 def _render_pages(
-    env: jinja2.Environment,
-    specs: list[PageSpec],
-    common: dict[str, Any],
-    layouts: Path,
-    reuse: Callable[[PageSpec], bytes | None] | None,
+    files: MutableMapping[str, bytes],
+    renderer: _Renderer,
+    reuse: Callable[[PageSpec], Path | None] | None,
     workers: int,
-) -> dict[str, bytes]:
-    """Every page of `specs` (path → bytes, in `specs` order): reused when `reuse` has it, else rendered."""
+) -> None:
+    """Every page of the renderer's specs into `files`, in order: the file `reuse` names when it
+    has one, else rendered (into the spool folder, when there is one)."""
     from .parallel import map_shared
 
-    done: dict[str, bytes | None] = {spec.path: reuse(spec) if reuse else None for spec in specs}
-    todo = [i for i, spec in enumerate(specs) if done[spec.path] is None]
-    results = map_shared(_render_one, _Renderer(env, specs, common, layouts), todo, workers)
-    problems = [p for result in results if isinstance(result, list) for p in result]
+    specs = renderer.specs
+    kept = {spec.path: reuse(spec) if reuse else None for spec in specs}
+    todo = [i for i, spec in enumerate(specs) if kept[spec.path] is None]
+    results = dict(zip(todo, map_shared(_render_one, renderer, todo, workers), strict=True))
+    problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
         raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
-    for i, result in zip(todo, results, strict=True):
-        done[specs[i].path] = result if isinstance(result, bytes) else b""
-    return {path: data for path, data in done.items() if data is not None}
+    for i, spec in enumerate(specs):
+        result = results.get(i)
+        old = kept[spec.path]
+        if isinstance(files, SiteFiles) and (old is not None or renderer.spool is not None):
+            files.put_file(spec.path, old or _spooled(renderer, i), movable=old is None)
+        else:
+            files[spec.path] = result if isinstance(result, bytes) else old.read_bytes() if old else b""
 
 
-def _render_one(renderer: _Renderer, index: int) -> bytes | list[Problem]:
-    """One page, or its problems (a RenderError does not survive the trip back from a worker)."""
+def _spooled(renderer: _Renderer, index: int) -> Path:
+    assert renderer.spool is not None
+    return renderer.spool / f"{index}.html"
+
+
+def _render_one(renderer: _Renderer, index: int) -> bytes | list[Problem] | None:
+    """One page (None: written to the spool folder), or its problems (a RenderError does not
+    survive the trip back from a worker)."""
     try:
-        return _render_page(renderer.env, renderer.specs[index], renderer.common, renderer.layouts)
+        data = _render_page(renderer.env, renderer.specs[index], renderer.common, renderer.layouts)
     except RenderError as exc:
         return exc.problems
+    if renderer.spool is None:
+        return data
+    _spooled(renderer, index).write_bytes(data)
+    return None
 
 
 def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any], layouts: Path) -> bytes:
@@ -353,7 +371,7 @@ def _compact_json(data: object) -> bytes:
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def _sitemap(base_url: str, files: dict[str, bytes]) -> bytes:
+def _sitemap(base_url: str, files: Mapping[str, bytes]) -> bytes:
     base = base_url.rstrip("/") + "/"
     urls = [
         base + (p[: -len("index.html")] if p.endswith("index.html") else p)

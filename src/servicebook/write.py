@@ -15,7 +15,7 @@ import posixpath
 import re
 import shutil
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -29,6 +29,46 @@ _ID_RE = re.compile(rb'\sid="([^"]*)"')
 TRASH_PREFIX = ".servicebook-trash-"  # replaced sites being deleted (see _discard)
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
+
+
+class SiteFiles(MutableMapping[str, bytes]):
+    """Output files by path, in insertion order: bytes in memory, or files on disk that are read
+    only when asked for. A large site's pages are rendered straight to a spool folder beside the
+    output (moved into the staging folder later), and pages kept from the last build stay in
+    `public/` (hard-linked later), so thousands of pages need not all be held in memory."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes | Path] = {}
+        self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
+
+    def __getitem__(self, path: str) -> bytes:
+        value = self._data[path]
+        return value if isinstance(value, bytes) else value.read_bytes()
+
+    def __setitem__(self, path: str, value: bytes) -> None:
+        self._data[path] = value
+        self.spooled.discard(path)
+
+    def __delitem__(self, path: str) -> None:
+        del self._data[path]
+        self.spooled.discard(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def put_file(self, path: str, file: Path, *, movable: bool) -> None:
+        self._data[path] = file
+        if movable:
+            self.spooled.add(path)
+        else:
+            self.spooled.discard(path)
+
+    def file(self, path: str) -> Path | None:
+        value = self._data.get(path)
+        return value if isinstance(value, Path) else None
 
 
 def check_output_dir(output: Path, source: Path) -> Path:
@@ -162,8 +202,13 @@ def write_site(
             if parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(parent)
-            if path not in unchanged or not _link(output / path, dest):
-                dest.write_bytes(files[path])
+            if path in unchanged and _link(output / path, dest):
+                continue
+            spooled = files.file(path) if isinstance(files, SiteFiles) and path in files.spooled else None
+            if spooled is not None:
+                os.rename(spooled, dest)
+                continue
+            dest.write_bytes(files[path])
         for prefix, tree in sorted((trees or {}).items()):
             _link_tree(tree, staging / prefix)
         (staging / MARKER).write_bytes(MARKER_TEXT)
