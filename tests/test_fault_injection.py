@@ -1,0 +1,202 @@
+"""A build killed at any point of the write stage leaves `public/` as the old site or the new one,
+whole, and the next build recovers.
+
+Each run forks a child that builds with the file-system operations of the write stage counted;
+at the Nth one the child dies on the spot (`os._exit`, as a SIGKILL or a power cut would leave
+it: no cleanup, no `finally`). The parent then looks at what is on disk. Both swaps are
+covered: the atomic `renameat2(RENAME_EXCHANGE)` and the two-rename fallback used where it is
+missing, whose one gap (no `public/` between the renames) `write.recover` closes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from servicebook import write
+from servicebook.build import Options, build
+
+from .conftest import FIXED_EPOCH, SITES
+
+KILLED = 137
+OPS = ("mkdir", "rename", "replace", "link", "unlink", "rmdir", "fsync")
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _options(site: Path) -> Options:
+    return Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH})
+
+
+Files = tuple[dict[str, bytes], dict[str, Path]]
+
+
+def _rendered(site: Path) -> Files:
+    """What `build` hands to the write stage for `site` (it also builds it, as usual)."""
+    captured: list[Files] = []
+    real = write.write_site
+
+    def capture(files: dict[str, bytes], output: Path, trees: dict[str, Path] | None = None) -> None:
+        captured.append((dict(files), dict(trees or {})))
+        real(files, output, trees)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(write, "write_site", capture)
+        build(_options(site))
+    return captured[0]
+
+
+def _write_stage(site: Path, rendered: Files) -> None:
+    """The write stage exactly as `build` runs it: recover, then write and swap."""
+    write.recover(site / "public")
+    write.write_site(rendered[0], site / "public", rendered[1])
+
+
+@contextmanager
+def _counted(on_op: Callable[[str], None], *, exchange: bool) -> Iterator[None]:
+    """Call `on_op(name)` before every file-system operation."""
+    patch = pytest.MonkeyPatch()
+
+    def counted(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def op(*args: Any, **kwargs: Any) -> Any:
+            on_op(name)
+            return real(*args, **kwargs)
+
+        return op
+
+    for name in OPS:
+        patch.setattr(os, name, counted(name, getattr(os, name)))
+    patch.setattr(Path, "write_bytes", counted("write_bytes", Path.write_bytes))
+    patch.setattr(shutil, "copyfile", counted("copyfile", shutil.copyfile))
+    real_exchange = write._rename_exchange if exchange else (lambda a, b: False)
+    patch.setattr(write, "_rename_exchange", counted("exchange", real_exchange))
+    try:
+        yield
+    finally:
+        patch.undo()
+
+
+def _count_ops(site: Path, rendered: Files, *, exchange: bool) -> list[str]:
+    ops: list[str] = []
+    with _counted(ops.append, exchange=exchange):
+        _write_stage(site, rendered)
+    return ops
+
+
+def _killed_at(site: Path, rendered: Files, n: int, *, exchange: bool) -> None:
+    """Run the write stage in a forked child that dies just before its `n`th file-system operation."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns to pytest
+        seen = [0]
+
+        def maybe_die(_name: str) -> None:
+            seen[0] += 1
+            if seen[0] == n:
+                os._exit(KILLED)
+
+        try:
+            with _counted(maybe_die, exchange=exchange):
+                _write_stage(site, rendered)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == KILLED, f"the child was not killed at operation {n}"
+
+
+@pytest.fixture
+def old_and_new(tmp_path: Path) -> tuple[Path, dict[str, bytes], Files]:
+    """A site whose public/ holds the old build while its sources already give a different one."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    build(_options(site))
+    old = tree(site / "public")
+    shutil.copytree(site / "public", tmp_path / "pristine-old")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
+    (site / "content/welcome.md").rename(site / "content/how-we-work.md")
+    catalog.write_text(catalog.read_text().replace("policies: [welcome]", "policies: [how-we-work]"))
+    rendered = _rendered(site)
+    assert tree(site / "public") != old
+    return site, old, rendered
+
+
+def _reset(site: Path) -> None:
+    shutil.rmtree(site / "public", ignore_errors=True)
+    for leftover in site.glob(".public.*"):
+        shutil.rmtree(leftover)
+    shutil.copytree(site.parent / "pristine-old", site / "public")
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_killed_build_leaves_old_or_new_site_whole_and_next_build_recovers(old_and_new, exchange: bool) -> None:
+    site, old, rendered = old_and_new
+    public = site / "public"
+    _reset(site)
+    ops = _count_ops(site, rendered, exchange=exchange)
+    new = tree(public)
+    assert new != old
+    assert "exchange" in ops
+    assert ops.count("rename") == (0 if exchange else 2)
+    outcomes = set()
+    for n in range(1, len(ops) + 1):  # every operation of the write stage
+        _reset(site)
+        _killed_at(site, rendered, n, exchange=exchange)
+        if public.exists():
+            state = tree(public)
+            assert state in (old, new), f"killed before operation {n} ({ops[n - 1]}): public/ is neither site"
+            outcomes.add("old" if state == old else "new")
+        else:
+            # Only the fallback has a moment without public/: between its two renames.
+            assert not exchange, f"killed before operation {n} ({ops[n - 1]}): public/ vanished"
+            write.recover(public)
+            assert tree(public) == old
+            outcomes.add("gap")
+        _write_stage(site, rendered)  # the next build recovers and leaves nothing behind
+        assert tree(public) == new
+        assert not list(site.glob(".public.*")), f"staging left after a kill before operation {n}"
+    assert {"old", "new"} <= outcomes
+    assert ("gap" in outcomes) == (not exchange)
+    _reset(site)
+    _killed_at(site, rendered, len(ops) // 2, exchange=exchange)
+    build(_options(site))  # and so does the real `build`
+    assert tree(public) == new
+    assert not list(site.glob(".public.*"))
+
+
+def test_recover_restores_the_old_site_not_an_empty_placeholder(tmp_path: Path) -> None:
+    """Killed between the fallback's renames, with an empty `.old-*` placeholder lying around
+    from an earlier kill: the whole old site is restored, never the placeholder."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    build(_options(site))
+    old = tree(site / "public")
+    (site / ".public.old-zzzzzzzz").mkdir()  # sorts last; an empty leftover
+    (site / "public").rename(site / ".public.old-aaaaaaaa")
+    write.recover(site / "public")
+    assert tree(site / "public") == old
+    assert not list(site.glob(".public.*"))
+
+
+def test_first_build_killed_leaves_no_site_or_the_whole_new_one(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    rendered = _rendered(site)
+    new = tree(site / "public")
+    shutil.rmtree(site / "public")
+    ops = _count_ops(site, rendered, exchange=True)
+    assert tree(site / "public") == new
+    for n in range(1, len(ops) + 1):
+        shutil.rmtree(site / "public", ignore_errors=True)
+        _killed_at(site, rendered, n, exchange=True)
+        assert not (site / "public").exists() or tree(site / "public") == new
+        _write_stage(site, rendered)
+        assert tree(site / "public") == new
+        assert not list(site.glob(".public.*"))
