@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from urllib.parse import unquote
 
 import nh3
@@ -109,13 +110,30 @@ class LinkTargets:
 RESERVED_ANCHORS = frozenset({"main", "content", "search", "top", "applies-to", "site-header", "site-footer", "nav"})
 
 
+# The built-in templates a policy page is made of: a heading must not take an id they use.
+PAGE_TEMPLATES = ("base.html", "policy.html", "version_bar.html", "macros.html")
+
+
+@cache
+def theme_anchors() -> frozenset[str]:
+    """Every literal id in the templates of a policy page, so that a heading named like one
+    ("site-search-results") gets `-2` rather than clobbering the element the page relies on."""
+    layouts = resources.files("servicebook") / "layouts"
+    found: set[str] = set()
+    for name in PAGE_TEMPLATES:
+        template = layouts / name
+        if template.is_file():
+            found.update(re.findall(r'\bid="([a-z0-9-]+)"', template.read_text(encoding="utf-8")))
+    return frozenset(found)
+
+
 def render(source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets) -> Rendered:
     """Render one page's Markdown body; problems are collected, never raised."""
     md = markdown_parser()
     tokens = md.parse(body)
     out = Rendered(html="", text="")
     lines = body.split("\n")
-    used_anchors: set[str] = set(RESERVED_ANCHORS)
+    used_anchors: set[str] = set(RESERVED_ANCHORS | theme_anchors())
     text_parts: list[str] = []
     page_dir = posixpath.dirname(slug)
     for i, token in enumerate(tokens):
