@@ -182,6 +182,9 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        parsed = (source.text if text is None else text).split("\n")
+        if line > len(parsed):  # libyaml may point just past the end of the text
+            line, column = len(parsed), len(parsed[-1]) + 1
         problem = exc.problem or exc.context or "invalid YAML"
         message: str = _TOO_DEEP[0]
         hint: str | None = _TOO_DEEP[1]
