@@ -267,3 +267,20 @@ def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> No
     by_records = load_timeline(git_site.root, info, use_disk_cache=False)
     assert by_records.entries == whole.entries
     assert by_records.entries[0].state == "invalid" and by_records.entries[0].errors == 1
+
+
+def test_the_example_site_shows_this_repositorys_own_history(run, tmp_path) -> None:
+    from .conftest import REPO
+
+    newest = subprocess.run(
+        ["git", "-C", str(REPO), "log", "-1", "--format=%H%x1f%s", "--", "catalog.yaml", "content"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    sha, subject = newest.split("\x1f")
+    result = run("build", "--source", REPO, "--output", tmp_path / "public", "--no-versions")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "public/changes/index.html").read_text()
+    assert f'<h2 id="c-{sha[:12]}-title">' in html
+    assert subject.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;") in html

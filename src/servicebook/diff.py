@@ -9,6 +9,7 @@ changes in a fixed order; `to_markdown` and `to_json` present them.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -580,9 +581,7 @@ def _keyed(
 def _show(value: object) -> str:
     if isinstance(value, tuple):
         return ", ".join(_show(v) for v in value) or "none"
-    if isinstance(value, model.Kind | model.Lifecycle | model.ToolStatus | model.Tier | model.Audience):
-        return str(value.value)
-    if hasattr(value, "value") and not dataclasses.is_dataclass(value):
+    if isinstance(value, enum.Enum):
         return str(value.value)
     return "none" if value is None else str(value)
 
@@ -736,7 +735,12 @@ def markdown_escape(text: str) -> str:
 
 
 def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
-    lines = [f"### servicebook diff: `{base}` → `{head}`", "", f"**{summary_line(changes)}**", ""]
+    lines = [
+        f"### servicebook diff: {markdown_escape(base)} → {markdown_escape(head)}",
+        "",
+        f"**{summary_line(changes)}**",
+        "",
+    ]
     weakened = [c for c in changes if c.effect == "weakened"]
     rest = [c for c in ordered(changes) if c.effect != "weakened"]
     if weakened:
