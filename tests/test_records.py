@@ -85,7 +85,7 @@ def test_whenever_records_accept_a_catalog_the_whole_file_gives_the_same(data) -
     lines = (SITES / "minimal/catalog.yaml").read_text().split("\n")
     for _ in range(data.draw(st.integers(1, 3))):
         i = data.draw(st.integers(0, len(lines) - 1))
-        op = data.draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "item"]))
+        op = data.draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "item", "comment", "tab", "quote"]))
         if op == "delete":
             del lines[i]
         elif op == "duplicate":
@@ -94,6 +94,12 @@ def test_whenever_records_accept_a_catalog_the_whole_file_gives_the_same(data) -
             lines[i] = "  " + lines[i]
         elif op == "dedent" and lines[i].startswith("  "):
             lines[i] = lines[i][2:]
+        elif op == "comment":
+            lines.insert(i, data.draw(st.sampled_from(["# note", "  # note", "      # note", ""])))
+        elif op == "tab":
+            lines[i] = "\t" + lines[i]
+        elif op == "quote":
+            lines[i] = lines[i] + ' "'
         elif op == "item":
             lines.insert(i, "  - id: " + data.draw(st.sampled_from(["x", "ci", "shared-pipelines"])))
     text = "\n".join(lines)

@@ -13,7 +13,6 @@ avoids parsing the same offering a thousand times.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,68 +22,68 @@ from .errors import Severity, SourceLocation
 from .sources import Sequence, SourceError, SourceText, decode, parse_yaml
 from .validate import Checked, check_catalog, read_record
 
-_SECTION = re.compile(r"(offerings|tools):[ ]*(#.*)?")
 _RECORDS = {"offerings": model.Offering, "tools": model.Tool}
 
 
 @dataclass
 class RecordCache:
-    """Parsed parts by the SHA-256 of their text; None for a part that did not read cleanly."""
+    """Parsed parts by their kind and text; None for a part that did not read cleanly."""
 
-    parts: dict[str, object] = field(default_factory=dict)
+    parts: dict[tuple[str, str], object] = field(default_factory=dict)
 
 
-def split_catalog(text: str) -> tuple[str, dict[str, list[str]]] | None:
-    """(skeleton text, {"offerings": [item text…], "tools": […]}), or None when the layout is not plain."""
-    lines = text.split("\n")
+def split_catalog(text: str) -> tuple[str, dict[str, tuple[int, list[str]]]] | None:
+    """(skeleton text, {"offerings": (indent, [item text…]), "tools": …}), or None when the layout
+    is not plain. Item texts are as written (still indented): a part's cache key is its raw text.
+
+    Regular expressions anchored on newlines over the whole text (not a loop over lines): a
+    catalog of thousands of records is split in milliseconds.
+    """
     skeleton: list[str] = []
-    sections: dict[str, list[str]] = {}
-    i = 0
-    while i < len(lines):
-        match = _SECTION.fullmatch(lines[i])
-        if match is None:
-            skeleton.append(lines[i])
-            i += 1
-            continue
-        key = match[1]
+    sections: dict[str, tuple[int, list[str]]] = {}
+    pos = 0
+    for match in _SECTION_LINE.finditer(text):
+        key = match[2]
         if key in sections:
             return None
-        j = i + 1
-        while j < len(lines) and (lines[j] == "" or lines[j][0] in " #"):
-            j += 1
-        items = _items(lines[i + 1 : j])
+        line_start = match.start(2)
+        following = _TOP_LEVEL.search(text, match.end())
+        body_end = following.start() + 1 if following else len(text)
+        items = _items(text[match.end() : body_end])
         if items is None:
             return None
         sections[key] = items
-        skeleton.append(f"{key}: []")
-        i = j
-    return "\n".join(skeleton), sections
+        skeleton.append(text[pos:line_start] + f"{key}: []\n")
+        pos = body_end
+    skeleton.append(text[pos:])
+    return "".join(skeleton), sections
 
 
-def _items(body: list[str]) -> list[str] | None:
-    content = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
-    if not content:
+_SECTION_LINE = re.compile(r"(\A|\n)(offerings|tools):[ ]*(?:#[^\n]*)?(?=\n|\Z)")
+_TOP_LEVEL = re.compile(r"\n[^ #\n]")  # a line starting at column 0: the next top-level key
+_FIRST = re.compile(r"\n( *)([^ #\n][^\n]*)")  # the first line with content
+_TAB = re.compile(r"\n *\t")
+
+
+def _items(body: str) -> tuple[int, list[str]] | None:
+    """`body` starts with the newline that ends the section's key line."""
+    first = _FIRST.search(body)
+    if first is None:
         return None
-    first = content[0]
-    k = len(first) - len(first.lstrip(" "))
-    if not (first[k:].startswith("- ") or first[k:] == "-") or k == 0:
+    k, head = len(first[1]), first[2].rstrip()
+    if k == 0 or not (head == "-" or head.startswith("- ")) or _TAB.search(body):
         return None
-    items: list[list[str]] = []
-    for line in body:
-        indent = len(line) - len(line.lstrip(" "))
-        rest = line[indent:]
-        if rest.startswith("\t"):
-            return None
-        if not rest or rest.startswith("#"):
-            if items:
-                items[-1].append(rest if indent < k else line[k:])
-        elif indent == k and (rest.startswith("- ") or rest == "-"):
-            items.append([line[k:]])
-        elif indent >= k + 2 and items:
-            items[-1].append(line[k:])
-        else:
-            return None
-    return ["\n".join(item) + "\n" for item in items]
+    # Every line with content is an item start at column k, or indented past it (k + 2 or more):
+    # the lines with content indented k + 1 or less must be exactly the item starts.
+    shallow = len(re.findall(rf"\n {{0,{k + 1}}}[^ #\n]", body))
+    starts = [m.start() + 1 for m in re.finditer(rf"\n {{{k}}}-(?= |\n|\Z)", body)]
+    if shallow != len(starts):
+        return None
+    return k, [body[a:b] for a, b in zip(starts, [*starts[1:], len(body)], strict=True)]
+
+
+def _dedent(text: str, k: int) -> str:
+    return re.sub(rf"(?m)^ {{1,{k}}}", "", text)
 
 
 def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: str) -> tuple[model.Catalog, int] | None:
@@ -102,9 +101,9 @@ def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: st
         return None
     offerings: list[model.Offering] = []
     tools: list[model.Tool] = []
-    for key, items in sections.items():
+    for key, (indent, items) in sections.items():
         for item in items:
-            parsed = _part(cache, shown, item, _RECORDS[key], item=True)
+            parsed = _part(cache, shown, item, _RECORDS[key], indent=indent)
             if isinstance(parsed, model.Offering):
                 offerings.append(parsed)
             elif isinstance(parsed, model.Tool):
@@ -117,13 +116,15 @@ def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: st
     return catalog, sum(1 for p in problems if p.severity is Severity.ERROR)
 
 
-def _part(cache: RecordCache, shown: str, text: str, cls: type, *, item: bool = False) -> object:
-    key = hashlib.sha256(f"{cls.__name__}\0{text}".encode()).hexdigest()
+def _part(cache: RecordCache, shown: str, text: str, cls: type, *, indent: int | None = None) -> object:
+    """The record `text` reads as (parsed on first sight only), or None. `indent`: a list item's."""
+    key = (cls.__name__, text)
     if key in cache.parts:
         return cache.parts[key]
+    item = indent is not None
     value: object = None
     try:
-        source = decode(shown, text.encode("utf-8"))
+        source = decode(shown, (_dedent(text, indent) if indent is not None else text).encode("utf-8"))
         node = parse_yaml(source)
         if item:  # "- id: …": a list of exactly one record
             node = node.items[0] if isinstance(node, Sequence) and len(node.items) == 1 else None
