@@ -122,13 +122,18 @@ def _file_identity(path: Path) -> list[int] | None:
 def _tree_identity(root: Path) -> dict[str, list[int]]:
     """Every file under `root`: an edit in place, a deletion or a replacement changes its entry."""
     found: dict[str, list[int]] = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = Path(folder, name)
-            identity = _file_identity(path)
-            if identity is not None:
-                found[path.relative_to(root).as_posix()] = identity
+    _scan_tree(str(root), "", found)
     return found
+
+
+def _scan_tree(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _scan_tree(entry.path, f"{prefix}{entry.name}/", found)
+            else:
+                info = entry.stat(follow_symlinks=False)
+                found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +190,19 @@ def _encode_page(result: PageResult) -> tuple[str, str, str]:
     return json.dumps(data, separators=(",", ":")), page.html if page else "", page.text if page else ""
 
 
+def _page_meta(data: dict[str, Any]) -> model.PageMeta:
+    """Front matter as stored: plain values and lists of ids, read directly (the generic
+    `decode` resolves every field's type, which a rebuild would pay for on every page)."""
+    try:
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        meta = model.PageMeta(**fields)
+    except TypeError:
+        meta = None
+    if meta is None or encode(meta) != data:  # a field of another shape: read it the careful way
+        meta = decode(model.PageMeta, data)
+    return meta
+
+
 def _decode_page(data: str, html: str, text: str) -> PageResult:
     raw = json.loads(data)
     page = None
@@ -193,7 +211,7 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
         page = model.Page(
             slug=slug,
             source=source,
-            meta=decode(model.PageMeta, meta),
+            meta=_page_meta(meta),
             html=html,
             text=text,
             headings=tuple(model.Heading(int(level), str(t), str(a)) for level, t, a in headings),
@@ -202,7 +220,8 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
         page=page,
         problems=tuple(decode(Problem, p) for p in raw["problems"]),
         anchor_refs=tuple(
-            AnchorRef(str(s), str(a), decode(SourceLocation, loc), line) for s, a, loc, line in raw["anchor_refs"]
+            AnchorRef(str(s), str(a), SourceLocation(str(loc["path"]), int(loc["line"]), int(loc["column"])), line)
+            for s, a, loc, line in raw["anchor_refs"]
         ),
         assets=tuple(str(a) for a in raw["assets"]),
         digest=str(raw["digest"]),
@@ -222,6 +241,7 @@ class BuildCache:
         self.previous: Manifest | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
+        self._same_output: bool | None = None  # is the output the one the last build swapped in?
         if path is None:
             return
         with contextlib.suppress(OSError, sqlite3.Error):
@@ -296,8 +316,10 @@ class BuildCache:
         previous = self.previous
         if previous is None or previous.keys.get(path) != key:
             return None
+        if self._same_output is None:
+            self._same_output = previous.marker == marker_identity(self.marker)
         file = self.marker.parent / path
-        if previous.outputs.get(path) != _file_identity(file) or previous.marker != marker_identity(self.marker):
+        if not self._same_output or previous.outputs.get(path) != _file_identity(file):
             return None
         self.reused.add(path)
         return file
