@@ -284,7 +284,7 @@ def page(good: bool) -> st.SearchStrategy[str]:
     )
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=50)
 @given(st.booleans().flatmap(page))
 def test_generated_page_builds_soundly_or_fails_located(body: str) -> None:
     _build(pages={"other.md": body})
