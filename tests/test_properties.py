@@ -293,7 +293,7 @@ def test_generated_page_builds_soundly_or_fails_located(body: str) -> None:
 # --- the error report and the URL rule, on their own ------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(text, st.one_of(st.none(), text), st.one_of(st.none(), st.text(max_size=300)), st.integers(0, 400))
 def test_problem_report_is_one_printable_line_per_part(
     message: str, hint: str | None, source_line: str | None, column: int
@@ -305,7 +305,8 @@ def test_problem_report_is_one_printable_line_per_part(
     assert PROBLEM_RE.fullmatch(lines[0])
     if source_line is not None:
         assert SOURCE_RE.fullmatch(lines[1]) and CARET_RE.fullmatch(lines[2])
-        assert len(lines[1]) <= 130
+        assert len(lines[1]) <= 110  # " 3 | " + a window of at most 100 characters and two '…'
+        assert lines[2].index("^") <= len(lines[1])
 
 
 @settings(max_examples=500, deadline=None)

@@ -64,7 +64,10 @@ MAX_MESSAGE = 400
 def _escape(ch: str, tab: str) -> str:
     if ch.isprintable() or ch == " ":
         return ch
-    return {"\t": tab, "\n": "\\n", "\r": "\\r"}.get(ch, f"\\u{ord(ch):04x}")
+    named = {"\t": tab, "\n": "\\n", "\r": "\\r"}.get(ch)
+    if named is not None:
+        return named
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
 def _printable(text: str, tab: str = "\\t") -> str:
@@ -81,15 +84,27 @@ def _clip(text: str) -> str:
 def _excerpt(line: str, column: int) -> tuple[str, int]:
     """The printable form of `line` and where character `column` (0-based) lands in it.
 
-    A line longer than MAX_SHOWN is cut to a window around the column, marked with '…'.
+    At most MAX_SHOWN characters are shown (escapes included), a window around the column
+    marked with '…' where the line goes on.
     """
     column = min(column, len(line))
-    start = max(0, min(column - MAX_SHOWN // 2, len(line) - MAX_SHOWN))
-    end = min(len(line), start + MAX_SHOWN)
-    head = "…" if start > 0 else ""
-    shown = head + _printable(line[start:end], " ") + ("…" if end < len(line) else "")
-    caret = len(head) + len(_printable(line[start:column], " "))
-    return shown, caret
+    offset = max(0, column - MAX_SHOWN)  # every character shows as one or more: look no further
+    pieces = [_escape(ch, " ") for ch in line[offset : column + MAX_SHOWN]]
+    at = column - offset
+    start, budget = at, MAX_SHOWN // 2
+    while start > 0 and len(pieces[start - 1]) <= budget:
+        start -= 1
+        budget -= len(pieces[start])
+    end, budget = at, MAX_SHOWN - sum(len(p) for p in pieces[start:at])
+    while end < len(pieces) and len(pieces[end]) <= budget:
+        budget -= len(pieces[end])
+        end += 1
+    while start > 0 and len(pieces[start - 1]) <= budget:  # room left over at the end: show more before
+        start -= 1
+        budget -= len(pieces[start])
+    head = "…" if offset + start > 0 else ""
+    tail = "…" if offset + end < len(line) else ""
+    return head + "".join(pieces[start:end]) + tail, len(head) + sum(len(p) for p in pieces[start:at])
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
