@@ -175,6 +175,8 @@ def build_release(
             files = render_site(loaded.site, source, versioning=VersionContext(current=release.version, releases=()))
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
+        # Hosts serve the root's 404.html for every missing path; a release's own would never be.
+        files.pop("404.html", None)
         for asset in loaded.assets:
             files[f"policies/{asset}"] = (source / "content" / asset).read_bytes()
         problems = check_files(files, OUTSIDE_LINKS)

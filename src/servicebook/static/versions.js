@@ -19,7 +19,7 @@
     select.className = "version-select";
     var latest = document.createElement("option");
     latest.value = "";
-    latest.textContent = "current";
+    latest.textContent = "current catalog";
     select.appendChild(latest);
     versions.forEach(function (v) {
       var o = document.createElement("option");
