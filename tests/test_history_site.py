@@ -284,3 +284,41 @@ def test_the_example_site_shows_this_repositorys_own_history(run, tmp_path) -> N
     html = (tmp_path / "public/changes/index.html").read_text()
     assert f'<h2 id="c-{sha[:12]}-title">' in html
     assert subject.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;") in html
+
+
+def test_a_site_in_a_subfolder_of_the_repository_has_its_history_and_diff(tmp_path, run) -> None:
+    import shutil
+
+    from .conftest import SITES, GitSite
+
+    (tmp_path / "mono").mkdir()
+    repo = GitSite(tmp_path / "mono")
+    shutil.copytree(SITES / "minimal", repo.root / "docs" / "catalog")
+    (repo.root / "README.md").write_text("a monorepo\n")
+    repo.commit("Add the catalog")
+    repo.edit("objective: 99.5", "objective: 99.0", "docs/catalog/catalog.yaml")
+    repo.commit("Relax the SLO")
+    (repo.root / "README.md").write_text("a monorepo, edited\n")
+    repo.commit("Unrelated change")
+    site = repo.root / "docs" / "catalog"
+    timeline = load_timeline(site, build_info(site, {}))
+    assert [e.message for e in timeline.entries] == ["Relax the SLO", "Add the catalog"]
+    result = run("diff", "--source", site, "HEAD~2", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"kind": "slo.objective"' in result.stdout
+
+
+def test_an_offering_given_a_new_id_keeps_its_history(git_site) -> None:
+    from servicebook.changes import history_view
+
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    lowered = git_site.commit("Relax the SLO")
+    git_site.edit("  - id: ci\n    name: CI pipelines\n", "  - id: pipelines\n    name: CI pipelines\n")
+    git_site.edit("offerings: [ci]", "offerings: [pipelines]", "content/welcome.md")
+    git_site.edit("(offering:ci)", "(offering:pipelines)", "content/welcome.md")
+    git_site.commit("Rename the offering's id")
+    view = history_view(load_timeline(git_site.root, build_info(git_site.root, {})), lambda _sha: None)
+    events = view.history_of("offering:pipelines")
+    assert [e.entry.message for e in events] == ["Rename the offering's id", "Relax the SLO", "Initial catalog"]
+    assert events[1].entry.commit == lowered
+    assert view.history_of("offering:ci") == ()

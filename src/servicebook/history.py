@@ -174,7 +174,15 @@ def read_blobs(repo: Repo, ids: Iterable[str]) -> dict[str, bytes]:
 def tree_at(repo: Repo, commit: str) -> dict[str, str]:
     """Site-relative path → blob id of catalog.yaml and content/**.md at `commit`."""
     out = git(
-        repo.root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", repo.path(CATALOG_FILE), repo.path(CONTENT_DIR)
+        repo.root,
+        "ls-tree",
+        "-r",
+        "-z",
+        "--full-tree",
+        commit,
+        "--",
+        f":(top){repo.path(CATALOG_FILE)}",
+        f":(top){repo.path(CONTENT_DIR)}",
     )
     files: dict[str, str] = {}
     for item in (out or "").split("\0"):
@@ -470,8 +478,8 @@ def _log(repo: Repo) -> list[_Commit]:
             "--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f%s",
             "HEAD",
             "--",
-            repo.path(CATALOG_FILE),
-            repo.path(CONTENT_DIR),
+            f":(top){repo.path(CATALOG_FILE)}",  # pathspecs are relative to the folder git runs in
+            f":(top){repo.path(CONTENT_DIR)}",
         ],
     )
     if done is None or done.returncode != 0:
@@ -682,7 +690,9 @@ def _snapshot_from_bytes(reader: Reader, files: Mapping[str, bytes], name: str) 
 
 def _renames(repo: Repo, span: list[str]) -> dict[str, str]:
     """Site-relative page renames between the revisions (or a revision and the working tree)."""
-    out = git(repo.root, "diff", "-M", "--name-status", "-z", "--no-color", *span, "--", repo.path(CONTENT_DIR))
+    out = git(
+        repo.root, "diff", "-M", "--name-status", "-z", "--no-color", *span, "--", f":(top){repo.path(CONTENT_DIR)}"
+    )
     tokens = (out or "").split("\0")
     renames: dict[str, str] = {}
     i = 0
