@@ -15,6 +15,7 @@ generated with random links, images, raw HTML, headings and code. For every inpu
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import shutil
@@ -40,8 +41,10 @@ CATALOG = (MINIMAL / "catalog.yaml").read_text()
 PAGE = (MINIMAL / "content/welcome.md").read_text()
 # Each example is a whole build (~50 ms): modest counts, and no shrinking, which would take
 # minutes; a failure prints the generated input as it was.
+# SERVICEBOOK_EXAMPLES=1000 make unit explores further (CI runs the default).
+EXAMPLES = int(os.environ.get("SERVICEBOOK_EXAMPLES", "60"))
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
@@ -284,7 +287,7 @@ def page(good: bool) -> st.SearchStrategy[str]:
     )
 
 
-@settings(SETTINGS, max_examples=50)
+@settings(SETTINGS, max_examples=max(1, EXAMPLES * 5 // 6))
 @given(st.booleans().flatmap(page))
 def test_generated_page_builds_soundly_or_fails_located(body: str) -> None:
     _build(pages={"other.md": body})
