@@ -355,6 +355,32 @@ class BuildCache:
         except sqlite3.Error:
             self.close()
 
+    def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
+        """The catalog read from bytes with this hash, and the problems reading it found."""
+        self._used.add(key)
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT data FROM pages WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            raw = json.loads(row[0])
+            return decode(model.Catalog, raw["catalog"]), tuple(decode(Problem, p) for p in raw["problems"])
+        except Exception:  # a damaged entry is a miss
+            return None
+
+    def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None:
+        self._used.add(key)
+        if self._db is None:
+            return
+        data = json.dumps({"catalog": encode(catalog), "problems": [encode(p) for p in problems]})
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, '', '')", (key, data))
+        except sqlite3.Error:
+            self.close()
+
     # -- the manifest -------------------------------------------------------------------------
 
     def manifest(self) -> Manifest | None:

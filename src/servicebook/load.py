@@ -10,7 +10,7 @@ import hashlib
 import os
 import posixpath
 import stat
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -92,7 +92,7 @@ def load(
         build = build_info(root, env)
     today = build.date.date() if build.date else None
 
-    read = _read_catalog(root, problems)
+    read = _read_catalog(root, problems, cache, hashes)
     pages_found, assets = _scan_content(root, problems)
     _check_layouts(root, problems)
     slugs = sorted(pages_found)
@@ -148,7 +148,9 @@ class _Anything:
 _ANYTHING = _Anything()
 
 
-def _read_catalog(root: Path, problems: list[Problem]) -> tuple[SourceText, Checked[model.Catalog]] | None:
+def _read_catalog(
+    root: Path, problems: list[Problem], cache: PageStore | None = None, hashes: Mapping[str, str] | None = None
+) -> tuple[SourceText, Checked[model.Catalog]] | None:
     if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
         problems.append(
             Problem(
@@ -158,17 +160,62 @@ def _read_catalog(root: Path, problems: list[Problem]) -> tuple[SourceText, Chec
             )
         )
         return None
+    key = f"catalog:{hashes[CATALOG_FILE]}" if cache is not None and hashes and CATALOG_FILE in hashes else None
+    cached = cache.get_catalog(key) if cache is not None and key is not None else None
+    if cached is not None:  # the same bytes, read before by this servicebook: skip the YAML
+        try:
+            source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+        except SourceError:
+            cached = None
+        else:
+            catalog, found_before = cached
+            problems += found_before
+            return source, Checked(catalog, _Locations(root))
+    read = _parse_catalog(root)
+    if isinstance(read, list):
+        problems += read
+        return None
+    source, checked, found = read
+    problems += found
+    if checked is not None and cache is not None and key is not None:
+        cache.put_catalog(key, checked.value, tuple(found))
+    return None if checked is None else (source, checked)
+
+
+def _parse_catalog(root: Path) -> list[Problem] | tuple[SourceText, Checked[model.Catalog] | None, list[Problem]]:
     try:
         source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
         node = parse_yaml(source)
     except SourceError as exc:
-        problems += exc.problems
-        return None
+        return list(exc.problems)
     node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
-    problems += notes + comment_traps(source)
     checked, found = read_record(source, node, model.Catalog, "the catalog")
-    problems += found
-    return None if checked is None else (source, checked)
+    return source, checked, [*notes, *comment_traps(source), *found]
+
+
+class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):
+    """Where each value of a cached catalog was written: found by reading the YAML again, only
+    when a problem has to be located (a valid catalog from the cache is never parsed)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._found: Mapping[tuple[str | int, ...], SourceLocation] | None = None
+
+    def _locations(self) -> Mapping[tuple[str | int, ...], SourceLocation]:
+        if self._found is None:
+            read = _parse_catalog(self._root)
+            checked = None if isinstance(read, list) else read[1]
+            self._found = checked.locations if checked is not None else {(): SourceLocation(CATALOG_FILE)}
+        return self._found
+
+    def __getitem__(self, path: tuple[str | int, ...]) -> SourceLocation:
+        return self._locations()[path]
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter(self._locations())
+
+    def __len__(self) -> int:
+        return len(self._locations())
 
 
 def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
@@ -279,6 +326,10 @@ class PageStore(Protocol):
     def get_many(self, keys: list[str]) -> dict[str, Any]: ...
 
     def put(self, key: str, value: object) -> None: ...
+
+    def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None: ...
+
+    def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

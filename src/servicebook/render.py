@@ -7,6 +7,7 @@ build, so a typo in a template cannot silently produce an empty field.
 
 from __future__ import annotations
 
+import io
 import json
 import posixpath
 import re
@@ -347,7 +348,12 @@ def _template_problem(name: str, line: int | None, layouts: Path, message: str) 
 
 
 def _json(data: object) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    # json.dump streams into the buffer; json.dumps with an indent first collects every one of
+    # the many small pieces in a list (tens of MB for a large catalog). Same text either way.
+    buffer = io.StringIO()
+    json.dump(data, buffer, indent=2, ensure_ascii=False, sort_keys=False)
+    buffer.write("\n")
+    return buffer.getvalue().encode("utf-8")
 
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
