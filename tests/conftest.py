@@ -84,6 +84,14 @@ class GitSite:
         assert old in text, f"{old!r} not in {path}"
         file.write_text(text.replace(old, new, 1))
 
+    def write(self, relative: str, text: str) -> None:
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    def tag(self, name: str, annotated: bool = False) -> None:
+        self.git("tag", *(["-a", name, "-m", f"release {name}"] if annotated else [name]))
+
     def commit(self, message: str, author: str | None = None) -> str:
         self.clock += 3600
         self.git("add", "-A")

@@ -10,8 +10,7 @@ import pytest
 
 from servicebook.versions import Candidate, Tag, select_releases
 
-from .conftest import SITES
-from .gitrepo import Repo
+from .conftest import SITES, GitSite
 
 pytestmark = pytest.mark.git
 
@@ -28,18 +27,23 @@ def catalog_at(version: str, extra_offering: bool = False) -> str:
     return text
 
 
+def _repo(root: Path) -> GitSite:
+    root.mkdir(parents=True, exist_ok=True)
+    return GitSite(root)
+
+
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+def repo(tmp_path: Path) -> GitSite:
     """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated)."""
-    r = Repo(tmp_path / "site")
-    shutil.copytree(SITES / "minimal/content", r.path / "content")
+    r = _repo(tmp_path / "site")
+    shutil.copytree(SITES / "minimal/content", r.root / "content")
     r.write("catalog.yaml", catalog_at("1.0"))
     r.write(".gitignore", "/public/\n/.servicebook-cache/\n")
     r.commit("First catalog")
     r.tag("v1.0")
     r.write("catalog.yaml", catalog_at("1.1", extra_offering=True))
     r.commit("Add the artifact registry")
-    r.write("content/welcome.md", (r.path / "content/welcome.md").read_text() + "\nA later edit, still 1.1.\n")
+    r.write("content/welcome.md", (r.root / "content/welcome.md").read_text() + "\nA later edit, still 1.1.\n")
     r.commit("Clarify the welcome page")
     r.write("catalog.yaml", catalog_at("2.0", extra_offering=True).replace("objective: 99.5", "objective: 99.9"))
     r.commit("Raise the CI objective")
@@ -47,10 +51,10 @@ def repo(tmp_path: Path) -> Repo:
     return r
 
 
-def test_each_release_is_published_under_its_version(run, repo: Repo) -> None:
-    result = run("build", "--source", repo.path)
+def test_each_release_is_published_under_its_version(run, repo: GitSite) -> None:
+    result = run("build", "--source", repo.root)
     assert result.exit_code == 0, result.output
-    public = repo.path / "public"
+    public = repo.root / "public"
     assert sorted(p.name for p in (public / "v").iterdir()) == ["1.0", "1.1", "2.0"]
     assert "artifacts" not in (public / "v/1.0/catalog.json").read_text()
     assert (public / "v/1.1/offerings/artifacts/index.html").exists()
@@ -58,9 +62,9 @@ def test_each_release_is_published_under_its_version(run, repo: Repo) -> None:
     assert "99.9 %" in (public / "v/2.0/offerings/ci/index.html").read_text()
 
 
-def test_versions_index_is_mike_compatible_newest_first(run, repo: Repo) -> None:
-    run("build", "--source", repo.path)
-    index = json.loads((repo.path / "public/versions.json").read_text())
+def test_versions_index_is_mike_compatible_newest_first(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    index = json.loads((repo.root / "public/versions.json").read_text())
     assert [(v["version"], v["title"], v["aliases"], v["tag"]) for v in index] == [
         ("2.0", "2.0", ["latest"], "v2.0"),
         ("1.1", "1.1", [], None),
@@ -69,17 +73,17 @@ def test_versions_index_is_mike_compatible_newest_first(run, repo: Repo) -> None
     assert [v["path"] for v in index] == ["v/2.0/", "v/1.1/", "v/1.0/"]
 
 
-def test_versions_page_lists_releases_with_what_changed(run, repo: Repo) -> None:
-    run("build", "--source", repo.path)
-    html = (repo.path / "public/versions/index.html").read_text()
+def test_versions_page_lists_releases_with_what_changed(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    html = (repo.root / "public/versions/index.html").read_text()
     assert html.index('id="v-2.0"') < html.index('id="v-1.1"') < html.index('id="v-1.0"')
     assert "1 offering added" in html.split('id="v-1.1"', 1)[1].split("</tr>", 1)[0]
     assert "First release." in html.split('id="v-1.0"', 1)[1].split("</tr>", 1)[0]
 
 
-def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: Repo) -> None:
-    run("build", "--source", repo.path)
-    public = repo.path / "public"
+def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    public = repo.root / "public"
     old = (public / "v/1.0/offerings/ci/index.html").read_text()
     assert "You are reading <strong>version 1.0</strong> of this catalog" in old
     assert '<a class="to-current" href="../../../../">read the current catalog</a>' in old
@@ -88,61 +92,61 @@ def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: 
     assert 'data-version="" data-path="offerings/ci/index.html"' in current
 
 
-def test_switcher_data_tells_which_versions_have_a_page(run, repo: Repo) -> None:
-    run("build", "--source", repo.path)
-    pages = json.loads((repo.path / "public/versions/pages.json").read_text())
+def test_switcher_data_tells_which_versions_have_a_page(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    pages = json.loads((repo.root / "public/versions/pages.json").read_text())
     assert "offerings/artifacts/index.html" not in pages["1.0"]
     assert "offerings/artifacts/index.html" in pages["1.1"]
     assert "offerings/artifacts/index.html" in pages[""]
     assert "versions/index.html" in pages[""]
 
 
-def test_release_output_depends_only_on_its_commit(run, repo: Repo, tmp_path: Path) -> None:
-    run("build", "--source", repo.path)
-    first = (repo.path / "public/v/1.0/offerings/ci/index.html").read_bytes()
+def test_release_output_depends_only_on_its_commit(run, repo: GitSite, tmp_path: Path) -> None:
+    run("build", "--source", repo.root)
+    first = (repo.root / "public/v/1.0/offerings/ci/index.html").read_bytes()
     repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
     repo.commit("Another release")
-    shutil.rmtree(repo.path / ".servicebook-cache")
-    assert run("build", "--source", repo.path).exit_code == 0
-    assert (repo.path / "public/v/1.0/offerings/ci/index.html").read_bytes() == first
-    assert (repo.path / "public/v/3.0").is_dir()
+    shutil.rmtree(repo.root / ".servicebook-cache")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert (repo.root / "public/v/1.0/offerings/ci/index.html").read_bytes() == first
+    assert (repo.root / "public/v/3.0").is_dir()
 
 
-def test_verify_accepts_an_untouched_site_and_catches_a_tampered_file(run, repo: Repo) -> None:
-    run("build", "--source", repo.path)
-    ok = run("verify", "--source", repo.path)
+def test_verify_accepts_an_untouched_site_and_catches_a_tampered_file(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    ok = run("verify", "--source", repo.root)
     assert ok.exit_code == 0, ok.output
     assert ok.output.strip() == (
         "Verified 3 version(s): 2.0, 1.1, 1.0; every file matches a rebuild, and the current catalog matches its manifest."
     )
-    page = repo.path / "public/v/1.1/support/index.html"
+    page = repo.root / "public/v/1.1/support/index.html"
     page.write_text(page.read_text().replace("30 min", "4 h"))
-    bad = run("verify", "--source", repo.path, "--version", "1.1")
+    bad = run("verify", "--source", repo.root, "--version", "1.1")
     assert bad.exit_code == 1
     assert bad.stderr == "error: 1.1: differs from a rebuild: support/index.html\n"
 
 
-def test_tampering_with_published_output_does_not_poison_the_cache(run, repo: Repo) -> None:
-    run("build", "--source", repo.path)
-    page = repo.path / "public/v/1.0/index.html"
+def test_tampering_with_published_output_does_not_poison_the_cache(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    page = repo.root / "public/v/1.0/index.html"
     original = page.read_bytes()
     with page.open("ab") as handle:  # an in-place edit reaches the cache through the hard link
         handle.write(b"<!-- tampered -->")
-    assert run("build", "--source", repo.path).exit_code == 0
-    assert (repo.path / "public/v/1.0/index.html").read_bytes() == original
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert (repo.root / "public/v/1.0/index.html").read_bytes() == original
 
 
-def test_unreadable_release_is_reported_not_dropped(run, repo: Repo) -> None:
+def test_unreadable_release_is_reported_not_dropped(run, repo: GitSite) -> None:
     repo.write("catalog.yaml", catalog_at("2.1", extra_offering=True).replace("lifecycle: ga", "lifecycle: gaa", 1))
     repo.commit("A broken release")
     repo.write("catalog.yaml", catalog_at("2.2", extra_offering=True))
     repo.commit("Fixed")
-    relaxed = run("build", "--source", repo.path)
+    relaxed = run("build", "--source", repo.root)
     assert relaxed.exit_code == 0
     assert "release 2.1 (" in relaxed.stderr
     assert "warning: release cannot be built (1 errors): catalog.yaml:" in relaxed.stderr
-    assert not (repo.path / "public/v/2.1").exists()
-    strict = run("build", "--strict", "--source", repo.path)
+    assert not (repo.root / "public/v/2.1").exists()
+    strict = run("build", "--strict", "--source", repo.root)
     assert strict.exit_code == 1
     assert "error: release cannot be built" in strict.stderr
 
@@ -180,22 +184,22 @@ def test_tag_wins_and_duplicate_tags_are_reported() -> None:
 
 
 def test_site_in_a_subfolder_of_the_repository_publishes_its_releases(run, tmp_path: Path) -> None:
-    r = Repo(tmp_path / "monorepo")
+    r = _repo(tmp_path / "monorepo")
     r.write("README.md", "A monorepo.\n")
-    shutil.copytree(SITES / "minimal", r.path / "docs/catalog")
+    shutil.copytree(SITES / "minimal", r.root / "docs/catalog")
     r.commit("Catalog 0.1")
     r.write("docs/catalog/catalog.yaml", catalog_at("0.2"))
     r.commit("Catalog 0.2")
-    result = run("build", "--source", r.path / "docs/catalog")
+    result = run("build", "--source", r.root / "docs/catalog")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    assert sorted(p.name for p in (r.path / "docs/catalog/public/v").iterdir()) == ["0.1", "0.2"]
+    assert sorted(p.name for p in (r.root / "docs/catalog/public/v").iterdir()) == ["0.1", "0.2"]
 
 
-def test_verify_catches_a_tampered_file_of_the_current_catalog(run, repo: Repo) -> None:
-    run("build", "--source", repo.path)
-    page = repo.path / "public/offerings/ci/index.html"
+def test_verify_catches_a_tampered_file_of_the_current_catalog(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    page = repo.root / "public/offerings/ci/index.html"
     page.write_text(page.read_text().replace("99.9 %", "99.99 %"))
-    result = run("verify", "--source", repo.path)
+    result = run("verify", "--source", repo.root)
     assert result.exit_code == 1
     assert result.stderr == "error: root: differs from its manifest: offerings/ci/index.html\n"

@@ -1,0 +1,71 @@
+"""The version switcher in a real browser: same page when it exists, an explanation when it does not."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from servicebook.build import Options, build
+
+from ..conftest import FIXED_EPOCH, SITES, GitSite
+from ..test_versions import catalog_at
+from .conftest import static_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def two_releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Release 1.0 without the artifact registry, release 1.1 with it; served from 127.0.0.1."""
+    root = tmp_path_factory.mktemp("switcher")
+    shutil.copytree(SITES / "minimal/content", root / "content")
+    site = GitSite(root)
+    site.write("catalog.yaml", catalog_at("1.0"))
+    site.commit("First catalog")
+    site.write("catalog.yaml", catalog_at("1.1", extra_offering=True))
+    site.commit("Add the artifact registry")
+    build(Options(source=root, output=root / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
+    with static_server(root / "public") as url:
+        yield url
+
+
+def test_switching_keeps_the_reader_on_the_same_page(page, two_releases: str) -> None:
+    page.goto(two_releases + "v/1.0/offerings/ci/")
+    assert "You are reading version 1.0" in page.locator(".version-banner").inner_text()
+    page.select_option(".version-select", "1.1")
+    page.wait_for_url(two_releases + "v/1.1/offerings/ci/")
+    page.select_option(".version-select", "")
+    page.wait_for_url(two_releases + "offerings/ci/")
+    assert page.locator(".version-banner").count() == 0
+
+
+def test_switching_to_a_version_without_the_page_explains_instead_of_a_404(page, two_releases: str) -> None:
+    page.goto(two_releases + "v/1.1/offerings/artifacts/")
+    page.select_option(".version-select", "1.0")
+    page.wait_for_url(lambda url: "/versions/?missing=" in url)
+    explanation = page.locator("#missing-explanation")
+    explanation.wait_for(state="visible")
+    assert explanation.inner_text() == (
+        "This offering (offerings/artifacts/) is not in version 1.0. It was added in version 1.1. "
+        "Go to the home page of version 1.0."
+    )
+    assert explanation.get_by_role("link").get_attribute("href") == "../v/1.0/"
+
+
+def test_archived_banner_points_to_the_same_page_in_the_current_catalog(page, two_releases: str) -> None:
+    page.goto(two_releases + "v/1.0/offerings/ci/")
+    link = page.locator(".to-current")
+    page.wait_for_function("document.querySelector('.to-current').getAttribute('href').endsWith('offerings/ci/')")
+    link.click()
+    page.wait_for_url(two_releases + "offerings/ci/")
+
+
+def test_without_javascript_the_switcher_is_a_link_to_all_versions(context_factory, two_releases: str) -> None:
+    tab = context_factory(java_script_enabled=False).new_page()
+    tab.goto(two_releases + "v/1.0/offerings/ci/")
+    assert tab.locator(".version-select").count() == 0
+    tab.get_by_role("link", name="All versions").click()
+    tab.wait_for_url(two_releases + "versions/")
+    assert tab.locator("table.versions tbody tr").count() == 2
