@@ -135,6 +135,7 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
     lines = body.split("\n")
     used_anchors: set[str] = set(RESERVED_ANCHORS | theme_anchors())
     text_parts: list[str] = []
+    index: dict[tuple[int, int], Written] = {}  # where each block's link addresses are written
     page_dir = posixpath.dirname(slug)
     for i, token in enumerate(tokens):
         if token.type in ("th_open", "td_open"):
@@ -161,7 +162,7 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
                     address = str(child.attrs.get("src" if child.type == "image" else "href", ""))
                     occurrence = seen.get(address, 0)
                     seen[address] = occurrence + 1
-                    _link(child, occurrence, token, lines, source, line_offset, slug, page_dir, targets, out)
+                    _link(child, occurrence, index, token, lines, source, line_offset, slug, page_dir, targets, out)
             text_parts.append(" ")
         elif token.type in ("fence", "code_block"):
             language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
@@ -234,24 +235,39 @@ def _destinations(line: str, *, definitions_only: bool = False) -> list[tuple[in
     return found
 
 
+Written = dict[str, list[tuple[int, int]]]  # address → (0-based line, column) where it is written
+
+
 def _locate(
-    href: str, occurrence: int, block: Token, lines: list[str], source: SourceText, line_offset: int
+    href: str,
+    occurrence: int,
+    block: Token,
+    lines: list[str],
+    source: SourceText,
+    line_offset: int,
+    index: dict[tuple[int, int], Written],
 ) -> tuple[int, int, str | None]:
     """Where the `occurrence`-th link to `href` in `block` was written (reference definitions
-    may be anywhere in the page); the block's first line when it cannot be found."""
+    may be anywhere in the page); the block's first line when it cannot be found.
+
+    `index` keeps each block's addresses once found, so a page of thousands of bad links is
+    read once, not once per link.
+    """
     start, end = block.map or (0, 1)
-    passes = ((start, min(end, len(lines)), occurrence, False), (0, len(lines), 0, True))
-    for first, last, wanted, definitions in passes:
-        matches = (
-            (n, col)
-            for n in range(first, last)
-            for col, address in _destinations(lines[n], definitions_only=definitions)
-            if address == href
-        )
-        for k, (n, col) in enumerate(matches):
-            if k == wanted:
-                line = n + 1 + line_offset
-                return line, col + 1, source.line(line)
+    passes = ((start, min(end, len(lines)), occurrence), (-1, len(lines), 0))  # -1: definitions
+    for first, last, wanted in passes:
+        written = index.get((first, last))
+        if written is None:
+            written = index[(first, last)] = {}
+            definitions = first < 0
+            for n in range(max(first, 0), last):
+                for col, address in _destinations(lines[n], definitions_only=definitions):
+                    written.setdefault(address, []).append((n, col))
+        places = written.get(href, [])
+        if wanted < len(places):
+            n, col = places[wanted]
+            line = n + 1 + line_offset
+            return line, col + 1, source.line(line)
     line = start + 1 + line_offset
     return line, 1, source.line(line)
 
@@ -259,6 +275,7 @@ def _locate(
 def _link(  # noqa: C901
     token: Token,
     occurrence: int,
+    index: dict[tuple[int, int], Written],
     block: Token,
     lines: list[str],
     source: SourceText,
@@ -273,12 +290,12 @@ def _link(  # noqa: C901
     raw = unquote(href)
 
     def fail(message: str, hint: str | None = None) -> None:
-        line, column, text = _locate(href, occurrence, block, lines, source, line_offset)
+        line, column, text = _locate(href, occurrence, block, lines, source, line_offset, index)
         out.problems.append(Problem(SourceLocation(source.path, line, column), message, hint, source_line=text))
         token.attrSet(attr, "#")
 
     def here() -> SourceLocation:
-        line, column, _ = _locate(href, occurrence, block, lines, source, line_offset)
+        line, column, _ = _locate(href, occurrence, block, lines, source, line_offset, index)
         return SourceLocation(source.path, line, column)
 
     if any(ch.isspace() or ord(ch) < 0x20 or ch == "\\" for ch in raw) or ("&" in raw and ";" in raw):
