@@ -22,6 +22,7 @@ from collections.abc import Sequence as AbcSequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from . import model
 from .errors import Problem, Severity, SourceLocation
@@ -101,6 +102,13 @@ def check_url(value: str) -> str | None:
     if "@" in authority:
         return "credentials in a URL are not allowed"
     if not authority or authority.startswith(":"):
+        return "the URL has no host"
+    try:  # what browsers and our own link check will parse: it must parse (`https://[` does not)
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number below 65536
+    except ValueError:
+        return "the host or port is malformed"
+    if not parts.hostname:
         return "the URL has no host"
     return None
 
