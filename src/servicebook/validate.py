@@ -451,14 +451,15 @@ def check_catalog(
     offerings = {o.id: o for o in catalog.offerings}
     tools = {t.id: t for t in catalog.tools}
     categories = {cat.id: cat for cat in catalog.categories}
+    pages = dict.fromkeys(page_slugs)  # looked up once per reference: not a scan of every page
     _check_hours(c, catalog.support.hours, ("support", "hours"))
     for i, offering in enumerate(catalog.offerings):
-        _check_offering(c, offering, ("offerings", i), offerings, tools, page_slugs)
+        _check_offering(c, offering, ("offerings", i), offerings, tools, pages)
     for i, decision in enumerate(catalog.tools):
         at = ("tools", i)
         c.ref(decision.category, categories, (*at, "category"), "category")
         if decision.migration is not None:
-            c.ref(decision.migration, page_slugs, (*at, "migration"), "policy page")
+            c.ref(decision.migration, pages, (*at, "migration"), "policy page")
         _check_alternative(c, decision, at, tools, offerings)
         if decision.review_by is not None:
             if decision.review_by < decision.since:
@@ -479,7 +480,7 @@ def _check_offering(
     at: Path,
     offerings: AbcMapping[str, model.Offering],
     tools: AbcMapping[str, model.Tool],
-    page_slugs: AbcSequence[str],
+    page_slugs: AbcMapping[str, None],
 ) -> None:
     c.unique(offering.slos, (*at, "slos"), "SLO")
     for j, slo in enumerate(offering.slos):
