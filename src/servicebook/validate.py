@@ -208,7 +208,7 @@ class _Reader:
                     return INVALID
             return value
         if isinstance(meta, Ref):
-            return self._text(loc, value, what, Kind.ID) if value else INVALID
+            return self._text(loc, value, what, Kind.ID)
         return self._text(loc, value, what, meta if isinstance(meta, Kind) else Kind.LINE)
 
     def _date(self, loc: SourceLocation, value: str, what: str) -> Any:
