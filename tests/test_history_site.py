@@ -56,7 +56,8 @@ def test_changes_page_lists_each_commit_with_its_semantic_diff(git_site, run) ->
     ) in html
     # newest first
     assert html.index(commits["raise"][:12]) < html.index(commits["tool"][:12]) < html.index(lower[:12])
-    assert "Catalog published" in html
+    assert "Catalog published: 1 offering, 2 tool decisions, 1 category" in html
+    assert "(hand-rolled-scripts) added" not in html  # named in the tool's own history instead
 
 
 def test_feed_is_valid_atom_with_absolute_links_when_base_url_is_set(git_site, run) -> None:

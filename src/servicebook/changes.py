@@ -99,7 +99,7 @@ def changes_page_path(index: int) -> str:
 def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None]) -> EntryView:
     date, iso = _date(entry.date)
     short = entry.commit[:12] if entry.commit else None
-    changes = tuple(ordered(entry.changes))
+    changes = tuple(ordered(_published(entry.changes)))
     return EntryView(
         commit=entry.commit,
         short=short,
@@ -118,6 +118,24 @@ def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None
     )
 
 
+_FIRST_SEEN = {
+    "offering.added": ("offering", "offerings"),
+    "tool.added": ("tool decision", "tool decisions"),
+    "category.added": ("category", "categories"),
+}
+
+
+def _published(changes: tuple[Change, ...]) -> tuple[Change, ...]:
+    """The first catalog adds every entity; the changes list says how many, each entity's own
+    history names it (a catalog of thousands would otherwise make one enormous entry)."""
+    if not any(c.kind == "catalog.added" for c in changes):
+        return changes
+    counts = [(sum(1 for c in changes if c.kind == kind), names) for kind, names in _FIRST_SEEN.items()]
+    text = "Catalog published: " + ", ".join(f"{n} {names[n != 1]}" for n, names in counts)
+    summary = Change("catalog.added", "catalog", "neutral", text)
+    return (summary, *(c for c in changes if c.kind not in _FIRST_SEEN and c.kind != "catalog.added"))
+
+
 def _moves(change: Change) -> tuple[str, str] | None:
     """(old subject, new subject) when a change gives an entity a new name on the site."""
     if change.kind == "offering.id" and change.before and change.after:
@@ -132,13 +150,13 @@ def history_view(timeline: Timeline, commit_url: Callable[[str], str | None]) ->
     events: dict[str, list[EntityEvent]] = {}
     newest: dict[str, EntryView] = {}
     alias: dict[str, str] = {}  # a name an entity had in older commits → its name today
-    for view in entries:  # newest first, so renames seen here apply to everything older
+    for entry, view in zip(timeline.entries, entries, strict=True):  # newest first: renames apply to older
         newest.setdefault("", view)
         by_subject: dict[str, list[Change]] = {}
-        for change in view.changes:
+        for change in ordered(entry.changes):
             subject = alias.get(change.subject, change.subject)
             by_subject.setdefault(subject, []).append(change)
-        for change in view.changes:
+        for change in entry.changes:
             move = _moves(change)
             if move is not None:
                 alias[move[0]] = alias.get(move[1], move[1])
