@@ -426,10 +426,14 @@ class _Check:
         if value in known:
             return True
         hint = did_you_mean(value, known) or (
-            f"known {what}s: {', '.join(sorted(known)[:12])}" if known else f"there are no {what}s"
+            f"known {_plural(what)}: {', '.join(sorted(known)[:12])}" if known else f"there are no {_plural(what)}"
         )
         self.report(path, f"unknown {what} '{shown(value)}'", hint)
         return False
+
+
+def _plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
 def check_catalog(
