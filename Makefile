@@ -39,6 +39,8 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/history_bench.py
+	$(BIN)/python bench/versions_bench.py
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache

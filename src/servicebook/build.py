@@ -53,6 +53,9 @@ def check(
     hashes = getattr(cache, "hashes", None)
     loaded = load(options.source, options.env, build=build, cache=cache, hashes=hashes)
     failing = (options.strict and loaded.problems) or loaded.errors
+    if loaded.site is None and not loaded.errors:
+        # A refusal with nothing to show the user would read "build failed: ;" - that is our bug.
+        raise RuntimeError("the sources were refused without an error to report")
     if failing or loaded.site is None:
         raise BuildFailed(loaded.problems, action=action)
     if action == "check":  # templates and links are checked by rendering, in memory
