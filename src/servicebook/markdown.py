@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .errors import Problem, SourceLocation
+from .model import TEXT_CHARS
 from .sources import SourceText
 from .validate import check_url, did_you_mean, shown
 
@@ -169,7 +170,7 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
             if not LANGUAGE_RE.fullmatch(language):  # only a plain language name becomes a class
                 token.info = ""
             text_parts.append(token.content)
-    out.text = " ".join("".join(text_parts).split())
+    out.text = _beginning(text_parts, TEXT_CHARS)
     own_anchors = {a for _, _, a in out.headings}
     for ref in [r for r in out.anchor_refs if r.slug == slug]:
         if ref.anchor not in own_anchors:
@@ -178,6 +179,17 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
     return out
+
+
+def _beginning(parts: list[str], limit: int) -> str:
+    """The first `limit` characters of the text in `parts`, white space collapsed."""
+    kept, size = [], 0
+    for part in parts:
+        kept.append(part)
+        size += sum(len(word) + 1 for word in part.split())
+        if size > limit:
+            break
+    return " ".join("".join(kept).split())[:limit]
 
 
 def _missing_anchor(ref: AnchorRef, anchors: Container[str] | Sequence[str]) -> Problem:

@@ -359,6 +359,11 @@ class Heading:
     anchor: str
 
 
+# How much of a page's plain text the model keeps: enough for a search excerpt, not the whole
+# page (that would hold every page twice in memory on large sites).
+TEXT_CHARS = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """A policy page, its Markdown already rendered to safe HTML."""
@@ -367,7 +372,7 @@ class Page:
     source: str  # path relative to the site root, e.g. "content/change-approval.md"
     meta: PageMeta
     html: str
-    text: str  # plain text, for search
+    text: str  # the beginning of its plain text (TEXT_CHARS at most), for search excerpts
     headings: tuple[Heading, ...]
 
 

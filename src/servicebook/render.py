@@ -11,7 +11,7 @@ import io
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,7 +30,7 @@ from .search import INDEX_PATH, KIND_LABELS, a_to_z, search_index
 from .slo import format_duration, format_minutes, format_percent
 from .versions import Release
 from .views import SiteView, site_view
-from .write import SiteFiles
+from .write import PageLinks, SiteFiles, scan_page
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
 STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
@@ -130,7 +130,7 @@ def render_site(
     reuse: Callable[[PageSpec], Path | None] | None = None,
     workers: int = 1,
     spool: Path | None = None,
-) -> MutableMapping[str, bytes]:
+) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
     `reuse` may name the file of a page that an earlier build rendered from the same inputs (see
@@ -140,7 +140,7 @@ def render_site(
     layouts = site_root / "layouts"
     env = environment(layouts)
     view = site_view(site)
-    files: MutableMapping[str, bytes] = SiteFiles() if spool is not None else {}
+    files = SiteFiles()
     versioning = versioning or VersionContext()
     common = {**_common_context(view), "versioning": versioning, "source_prefix": _source_prefix(site_root)}
     specs = list(page_specs(view))
@@ -220,13 +220,14 @@ class _Renderer:
 
 
 def _render_pages(
-    files: MutableMapping[str, bytes],
+    files: SiteFiles,
     renderer: _Renderer,
     reuse: Callable[[PageSpec], Path | None] | None,
     workers: int,
 ) -> None:
     """Every page of the renderer's specs into `files`, in order: the file `reuse` names when it
-    has one, else rendered (into the spool folder, when there is one)."""
+    has one, else rendered (into the spool folder, when there is one). A rendered page's links
+    are read by the process that rendered it (write.scan_page), for the link check."""
     from .parallel import map_shared
 
     specs = renderer.specs
@@ -239,10 +240,12 @@ def _render_pages(
     for i, spec in enumerate(specs):
         result = results.get(i)
         old = kept[spec.path]
-        if isinstance(files, SiteFiles) and (old is not None or renderer.spool is not None):
+        if old is not None or renderer.spool is not None:
             files.put_file(spec.path, old or _spooled(renderer, i), movable=old is None)
-        else:
-            files[spec.path] = result if isinstance(result, bytes) else old.read_bytes() if old else b""
+        elif isinstance(result, tuple) and result[0] is not None:
+            files[spec.path] = result[0]
+        if isinstance(result, tuple):
+            files.scans[spec.path] = result[1]
 
 
 def _spooled(renderer: _Renderer, index: int) -> Path:
@@ -250,17 +253,19 @@ def _spooled(renderer: _Renderer, index: int) -> Path:
     return renderer.spool / f"{index}.html"
 
 
-def _render_one(renderer: _Renderer, index: int) -> bytes | list[Problem] | None:
-    """One page (None: written to the spool folder), or its problems (a RenderError does not
-    survive the trip back from a worker)."""
+def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLinks] | list[Problem]:
+    """One page (None: written to the spool folder) and its links, or its problems (a
+    RenderError does not survive the trip back from a worker)."""
+    spec = renderer.specs[index]
     try:
-        data = _render_page(renderer.env, renderer.specs[index], renderer.common, renderer.layouts)
+        data = _render_page(renderer.env, spec, renderer.common, renderer.layouts)
     except RenderError as exc:
         return exc.problems
+    links = scan_page(spec.path, data)
     if renderer.spool is None:
-        return data
+        return data, links
     _spooled(renderer, index).write_bytes(data)
-    return None
+    return None, links
 
 
 def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any], layouts: Path) -> bytes:

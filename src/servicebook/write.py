@@ -40,6 +40,7 @@ class SiteFiles(MutableMapping[str, bytes]):
     def __init__(self) -> None:
         self._data: dict[str, bytes | Path] = {}
         self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
+        self.scans: dict[str, PageLinks] = {}  # links and ids of pages, read when they were rendered
 
     def __getitem__(self, path: str) -> bytes:
         value = self._data[path]
@@ -48,10 +49,15 @@ class SiteFiles(MutableMapping[str, bytes]):
     def __setitem__(self, path: str, value: bytes) -> None:
         self._data[path] = value
         self.spooled.discard(path)
+        self.scans.pop(path, None)
 
     def __delitem__(self, path: str) -> None:
         del self._data[path]
         self.spooled.discard(path)
+        self.scans.pop(path, None)
+
+    def __contains__(self, path: object) -> bool:  # without reading the file, as Mapping's would
+        return path in self._data
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -61,6 +67,7 @@ class SiteFiles(MutableMapping[str, bytes]):
 
     def put_file(self, path: str, file: Path, *, movable: bool) -> None:
         self._data[path] = file
+        self.scans.pop(path, None)
         if movable:
             self.spooled.add(path)
         else:
@@ -119,44 +126,75 @@ def check_links(
     """Every relative link in `files` leads to one of them, or to a `mounted` path (a release
     tree checked when it was built). The links of `trusted` files are not read again: they are
     pages kept from the last build, whose inputs, and so the set of pages and headings they can
-    point to, are unchanged (see build.py); they are still link targets. Files are checked over
-    `workers` processes; problems come in file order whatever their number."""
+    point to, are unchanged (see build.py); they are still link targets. Pages whose links were
+    read when they were rendered (`SiteFiles.scans`) are not read again either; the others are
+    read over `workers` processes. Problems come in file order whatever their number."""
     from .parallel import map_shared
 
+    scans: Mapping[str, PageLinks] = files.scans if isinstance(files, SiteFiles) else {}
     paths = [p for p in sorted(files) if p.endswith(".html") and p != "404.html" and p not in trusted]
-    found = map_shared(_check_page_links, _LinkCheck(files, mounted, {}), paths, workers)
-    return [problem for problems in found for problem in problems]
+    unread = [p for p in paths if p not in scans]
+    read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))
+    check = _LinkCheck(files, mounted, {path: scan.ids for path, scan in scans.items()})
+    return [problem for path in paths for problem in _check_page_links(check, path, scans.get(path) or read[path])]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What the link check needs of one HTML page, read once: where its relative links lead
+    (href as written, the path it resolves to or "" for the page itself, whether it names a
+    folder, the #fragment) and the ids of its elements."""
+
+    links: tuple[tuple[str, str, bool, str], ...]
+    ids: frozenset[bytes]
+
+
+def scan_page(path: str, data: bytes) -> PageLinks:
+    """The links and ids of the page at `path`; pure, so renderers can call it on pages they made."""
+    here = posixpath.dirname(path)
+    links = []
+    for raw in sorted(set(_HREF_RE.findall(data))):
+        href = raw.decode("utf-8", "replace").replace("&amp;", "&")
+        if ":" in href or href.startswith("//"):  # may have a scheme or a host: let urlsplit decide
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue
+            path, fragment = parts.path, parts.fragment
+        else:  # a relative reference, as urlsplit would split it
+            before, _, fragment = href.partition("#")
+            path = before.partition("?")[0]
+        joined = posixpath.normpath(posixpath.join(here, unquote(path) if "%" in path else path)) if path else ""
+        links.append((href, joined, href.split("#", 1)[0].endswith("/"), fragment))
+    return PageLinks(tuple(links), frozenset(_ID_RE.findall(data)))
+
+
+def _scan_file(files: Mapping[str, bytes], path: str) -> PageLinks:
+    return scan_page(path, files[path])
 
 
 @dataclass(frozen=True, slots=True)
 class _LinkCheck:
     files: Mapping[str, bytes]
     mounted: Collection[str]
-    ids: dict[str, set[bytes]]  # ids found so far on each page (filled as needed, per process)
+    ids: dict[str, frozenset[bytes]]  # ids of each page: known from scans, else read when needed
 
-    def anchors(self, path: str) -> set[bytes]:
+    def anchors(self, path: str) -> frozenset[bytes]:
         if path not in self.ids:
-            self.ids[path] = set(_ID_RE.findall(self.files[path]))
+            self.ids[path] = frozenset(_ID_RE.findall(self.files[path]))
         return self.ids[path]
 
 
-def _check_page_links(check: _LinkCheck, path: str) -> list[Problem]:
+def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks) -> list[Problem]:
     files = check.files
     problems: list[Problem] = []
-    here = posixpath.dirname(path)
-    for raw in sorted(set(_HREF_RE.findall(files[path]))):
-        href = raw.decode("utf-8", "replace").replace("&amp;", "&")
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc:
-            continue
+    for href, joined, folder, fragment in scan.links:
         target = path
-        if parts.path:
-            joined = posixpath.normpath(posixpath.join(here, unquote(parts.path)))
-            if href.split("#", 1)[0].endswith("/"):
-                joined = posixpath.normpath(posixpath.join(joined, "index.html"))
-            elif joined + "/index.html" in files:
-                joined = joined + "/index.html"
+        if joined:
             target = joined
+            if folder:
+                target = posixpath.normpath(posixpath.join(joined, "index.html"))
+            elif joined + "/index.html" in files:
+                target = joined + "/index.html"
             if target in check.mounted:
                 continue
             if target not in files:
@@ -168,10 +206,8 @@ def _check_page_links(check: _LinkCheck, path: str) -> list[Problem]:
                     )
                 )
                 continue
-        if parts.fragment and target.endswith(".html") and parts.fragment.encode() not in check.anchors(target):
-            problems.append(
-                Problem(SourceLocation(path), f"broken link to '{href}' (no id '{parts.fragment}' on {target})")
-            )
+        if fragment and target.endswith(".html") and fragment.encode() not in check.anchors(target):
+            problems.append(Problem(SourceLocation(path), f"broken link to '{href}' (no id '{fragment}' on {target})"))
     return problems
 
 
