@@ -284,6 +284,9 @@ def _locate(
     return line, 1, source.line(line)
 
 
+_UNWRITABLE_RE = re.compile(r"[\s\x00-\x1f\\]")  # white space (as str.isspace), controls, backslash
+
+
 def _link(  # noqa: C901
     token: Token,
     occurrence: int,
@@ -310,7 +313,7 @@ def _link(  # noqa: C901
         line, column, _ = _locate(href, occurrence, block, lines, source, line_offset, index)
         return SourceLocation(source.path, line, column)
 
-    if any(ch.isspace() or ord(ch) < 0x20 or ch == "\\" for ch in raw) or ("&" in raw and ";" in raw):
+    if _UNWRITABLE_RE.search(raw) or ("&" in raw and ";" in raw):
         fail(f"link address '{shown(raw)}' contains spaces, control characters or entities", "write a plain address")
         return
     scheme_match = SCHEME_RE.match(raw)
@@ -348,7 +351,8 @@ def _link(  # noqa: C901
             return
         if scheme == "page":
             if anchor:
-                out.anchor_refs.append(AnchorRef(target, anchor, here(), source.line(here().line)))
+                at = here()
+                out.anchor_refs.append(AnchorRef(target, anchor, at, source.line(at.line)))
             token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
         else:
             if anchor:
@@ -374,7 +378,8 @@ def _link(  # noqa: C901
         return
     if not path:
         if anchor:
-            out.anchor_refs.append(AnchorRef(slug, anchor, here(), source.line(here().line)))
+            at = here()
+            out.anchor_refs.append(AnchorRef(slug, anchor, at, source.line(at.line)))
         return
     if not path.endswith(".md"):
         asset = posixpath.normpath(posixpath.join(page_dir, path))

@@ -16,7 +16,7 @@ import re
 import types
 import typing
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence as AbcSequence
 from decimal import Decimal, InvalidOperation
@@ -556,13 +556,14 @@ def _check_alternative(
 
 
 def check_page_meta(
-    checked: Checked[model.PageMeta], source: SourceText, offerings: Iterable[str], tools: Iterable[str]
+    checked: Checked[model.PageMeta], source: SourceText, offerings: Collection[str], tools: Collection[str]
 ) -> list[Problem]:
-    """Front-matter references of a policy page."""
+    """Front-matter references of a policy page (the known ids are sorted only to explain a miss)."""
     c = _Check(source, checked)
-    known_offerings, known_tools = sorted(offerings), sorted(tools)
     for j, ref in enumerate(checked.value.offerings):
-        c.ref(ref, known_offerings, ("offerings", j), "offering")
+        if ref not in offerings:
+            c.ref(ref, sorted(offerings), ("offerings", j), "offering")
     for j, ref in enumerate(checked.value.tools):
-        c.ref(ref, known_tools, ("tools", j), "tool")
+        if ref not in tools:
+            c.ref(ref, sorted(tools), ("tools", j), "tool")
     return c.problems
