@@ -147,7 +147,9 @@ def render_site(
     history_files = _history(site, history, common, specs)
     if versioning.current is None and versioning.releases:
         specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
-    _render_pages(files, _Renderer(env, specs, common, layouts, spool), reuse, workers)
+    _render_pages(
+        files, _Renderer(env, specs, common, layouts, spool, frozenset(s.path for s in specs)), reuse, workers
+    )
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         data = (STATIC_DIR / name).read_bytes()
         files[f"assets/{name}"] = minify_css(data.decode("utf-8")).encode("utf-8") if name.endswith(".css") else data
@@ -217,6 +219,7 @@ class _Renderer:
     common: dict[str, Any]
     layouts: Path
     spool: Path | None  # where rendered pages go (as <index>.html), or None to return their bytes
+    known: frozenset[str] = frozenset()  # the paths of every page: links to them need no later check
 
 
 def _render_pages(
@@ -261,7 +264,7 @@ def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLink
         data = _render_page(renderer.env, spec, renderer.common, renderer.layouts)
     except RenderError as exc:
         return exc.problems
-    links = scan_page(spec.path, data)
+    links = scan_page(spec.path, data, renderer.known)
     if renderer.spool is None:
         return data, links
     _spooled(renderer, index).write_bytes(data)

@@ -15,7 +15,7 @@ import posixpath
 import re
 import shutil
 import tempfile
-from collections.abc import Collection, Iterator, Mapping, MutableMapping
+from collections.abc import Collection, Container, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -141,17 +141,24 @@ def check_links(
 
 @dataclass(frozen=True, slots=True)
 class PageLinks:
-    """What the link check needs of one HTML page, read once: where its relative links lead
-    (href as written, the path it resolves to or "" for the page itself, whether it names a
-    folder, the #fragment) and the ids of its elements."""
+    """What the link check still needs of one HTML page once it has been read: the relative
+    links that could not be settled from the page alone (href as written, the path it resolves
+    to or "" for the page itself, whether it names a folder, the #fragment), and the ids of its
+    elements, as one string (b"\0id\0id\0…"), which holds thousands of pages in little memory."""
 
     links: tuple[tuple[str, str, bool, str], ...]
-    ids: frozenset[bytes]
+    ids: bytes
+
+    def has_id(self, fragment: str) -> bool:
+        return b"\0" + fragment.encode() + b"\0" in self.ids
 
 
-def scan_page(path: str, data: bytes) -> PageLinks:
-    """The links and ids of the page at `path`; pure, so renderers can call it on pages they made."""
+def scan_page(path: str, data: bytes, known: Container[str] = ()) -> PageLinks:
+    """The links and ids of the page at `path`. Links to a path in `known` (files sure to be in
+    the site) without a #fragment, and links to an id of the page itself, are settled here; pure,
+    so the processes that render pages can call it on what they made."""
     here = posixpath.dirname(path)
+    ids = b"\0" + b"\0".join(sorted(set(_ID_RE.findall(data)))) + b"\0"
     links = []
     for raw in sorted(set(_HREF_RE.findall(data))):
         href = raw.decode("utf-8", "replace").replace("&amp;", "&")
@@ -159,29 +166,42 @@ def scan_page(path: str, data: bytes) -> PageLinks:
             parts = urlsplit(href)
             if parts.scheme or parts.netloc:
                 continue
-            path, fragment = parts.path, parts.fragment
+            path_part, fragment = parts.path, parts.fragment
         else:  # a relative reference, as urlsplit would split it
             before, _, fragment = href.partition("#")
-            path = before.partition("?")[0]
-        joined = posixpath.normpath(posixpath.join(here, unquote(path) if "%" in path else path)) if path else ""
-        links.append((href, joined, href.split("#", 1)[0].endswith("/"), fragment))
-    return PageLinks(tuple(links), frozenset(_ID_RE.findall(data)))
+            path_part = before.partition("?")[0]
+        if path_part:
+            joined = posixpath.normpath(posixpath.join(here, unquote(path_part) if "%" in path_part else path_part))
+            folder = href.split("#", 1)[0].endswith("/")
+            if not fragment and _resolve(joined, folder, known) in known:
+                continue
+            links.append((href, joined, folder, fragment))
+        elif fragment and b"\0" + fragment.encode() + b"\0" not in ids:
+            links.append((href, "", False, fragment))
+    return PageLinks(tuple(links), ids)
+
+
+def _resolve(joined: str, folder: bool, files: Container[str]) -> str:
+    """The file a link's path leads to: a folder's index.html, or the path itself."""
+    if folder:
+        return posixpath.normpath(posixpath.join(joined, "index.html"))
+    return joined + "/index.html" if joined + "/index.html" in files else joined
 
 
 def _scan_file(files: Mapping[str, bytes], path: str) -> PageLinks:
-    return scan_page(path, files[path])
+    return scan_page(path, files[path], files)
 
 
 @dataclass(frozen=True, slots=True)
 class _LinkCheck:
     files: Mapping[str, bytes]
     mounted: Collection[str]
-    ids: dict[str, frozenset[bytes]]  # ids of each page: known from scans, else read when needed
+    ids: dict[str, bytes]  # ids of each page (see PageLinks.ids): known from scans, else read when needed
 
-    def anchors(self, path: str) -> frozenset[bytes]:
+    def has_id(self, path: str, fragment: str) -> bool:
         if path not in self.ids:
-            self.ids[path] = frozenset(_ID_RE.findall(self.files[path]))
-        return self.ids[path]
+            self.ids[path] = b"\0" + b"\0".join(set(_ID_RE.findall(self.files[path]))) + b"\0"
+        return b"\0" + fragment.encode() + b"\0" in self.ids[path]
 
 
 def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks) -> list[Problem]:
@@ -190,11 +210,7 @@ def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks) -> list[Pro
     for href, joined, folder, fragment in scan.links:
         target = path
         if joined:
-            target = joined
-            if folder:
-                target = posixpath.normpath(posixpath.join(joined, "index.html"))
-            elif joined + "/index.html" in files:
-                target = joined + "/index.html"
+            target = _resolve(joined, folder, files)
             if target in check.mounted:
                 continue
             if target not in files:
@@ -206,7 +222,7 @@ def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks) -> list[Pro
                     )
                 )
                 continue
-        if fragment and target.endswith(".html") and fragment.encode() not in check.anchors(target):
+        if fragment and target.endswith(".html") and not check.has_id(target, fragment):
             problems.append(Problem(SourceLocation(path), f"broken link to '{href}' (no id '{fragment}' on {target})"))
     return problems
 
