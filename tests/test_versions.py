@@ -203,3 +203,114 @@ def test_verify_catches_a_tampered_file_of_the_current_catalog(run, repo: GitSit
     result = run("verify", "--source", repo.root)
     assert result.exit_code == 1
     assert result.stderr == "error: root: differs from its manifest: offerings/ci/index.html\n"
+
+
+# -- the content-addressed store shared by the releases (store.py) ----------------------------------
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".servicebook-build"
+    }
+
+
+def _forget_all_but_the_store(root: Path) -> None:
+    """Delete the output, the release cache and the build cache; keep store.sqlite."""
+    shutil.rmtree(root / "public")
+    shutil.rmtree(root / ".servicebook-cache/releases")
+    shutil.rmtree(root / ".servicebook-cache/build")
+    assert (root / ".servicebook-cache/store.sqlite").is_file()
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of pages whose Markdown is rendered (in this process: one worker)."""
+    from servicebook import load
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    seen: list[str] = []
+    real = load._load_one
+
+    def counting(universe: object, job: tuple[str, str]) -> object:
+        seen.append(job[0])
+        return real(universe, job)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load, "_load_one", counting)
+    return seen
+
+
+def test_releases_built_from_a_warm_store_are_identical_to_a_cold_build(run, repo: GitSite, loads: list[str]) -> None:
+    assert run("build", "--source", repo.root).exit_code == 0
+    cold = _tree(repo.root / "public")
+    assert loads  # the cold build rendered the pages' Markdown
+    _forget_all_but_the_store(repo.root)
+    loads.clear()
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    assert loads == []  # every page of the root and of the three releases came from the store
+    warm = _tree(repo.root / "public")
+    assert sorted(warm) == sorted(cold)
+    assert [p for p in cold if warm[p] != cold[p]] == []
+    assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_cold_build_is_identical_to_one_from_a_warm_store(run, repo: GitSite) -> None:
+    assert run("build", "--source", repo.root).exit_code == 0
+    _forget_all_but_the_store(repo.root)
+    assert run("build", "--source", repo.root).exit_code == 0
+    warm = _tree(repo.root / "public")
+    shutil.rmtree(repo.root / ".servicebook-cache")
+    shutil.rmtree(repo.root / "public")
+    assert run("build", "--source", repo.root).exit_code == 0
+    cold = _tree(repo.root / "public")
+    assert sorted(cold) == sorted(warm)
+    assert [p for p in cold if warm[p] != cold[p]] == []
+
+
+def test_one_new_release_loads_only_what_changed(run, repo: GitSite, loads: list[str]) -> None:
+    assert run("build", "--source", repo.root).exit_code == 0
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + "\nNew in 3.0.\n")
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    repo.commit("Release 3.0")
+    loads.clear()
+    assert run("build", "--source", repo.root).exit_code == 0
+    # the root loads the edited page; the 3.0 release (the same commit) takes it from the store
+    assert loads == ["welcome"]
+    assert "New in 3.0." in (repo.root / "public/v/3.0/policies/welcome/index.html").read_text()
+
+
+@pytest.mark.parametrize("damage", ["garbage file", "truncated file", "altered entry", "undecodable entry"])
+def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: str) -> None:
+    import sqlite3
+
+    from servicebook.buildcache import digest
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    cold = _tree(repo.root / "public")
+    store = repo.root / ".servicebook-cache/store.sqlite"
+    if damage == "garbage file":
+        store.write_bytes(b"not a database\n" * 100)
+    elif damage == "truncated file":
+        with sqlite3.connect(store) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.write_bytes(store.read_bytes()[: store.stat().st_size // 2])
+    else:
+        with sqlite3.connect(store) as db:
+            for key, data, html in db.execute("SELECT key, data, html FROM entries").fetchall():
+                if damage == "altered entry":  # the checksum no longer matches
+                    db.execute("UPDATE entries SET html = ? WHERE key = ?", (html + "<p>injected</p>", key))
+                else:  # a matching checksum over data that is not what the reader expects
+                    bad = '{"page": [1, 2]}' if data else ""
+                    db.execute(
+                        "UPDATE entries SET data = ?, checksum = ? WHERE key = ?",
+                        (bad, digest(bad, html, ""), key),
+                    )
+                    db.execute("UPDATE entries SET text = '' WHERE key = ?", (key,))
+    _forget_all_but_the_store(repo.root)
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    warm = _tree(repo.root / "public")
+    assert sorted(warm) == sorted(cold)
+    assert [p for p in cold if warm[p] != cold[p]] == []

@@ -24,6 +24,7 @@ from .versions import summarize
 if TYPE_CHECKING:
     from .buildcache import BuildCache
     from .render import PageSpec, VersionContext
+    from .store import SharedStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,25 +84,36 @@ def build(options: Options) -> Report:
     with _cache(options, output, info) as cache:
         if cache.unchanged() and cache.previous is not None:  # 0. nothing changed since the last build: keep it
             return Report(cache.previous.warnings, cache.previous.files, cache.previous.pages)
-        report = _build(options, output, info, cache)
+        with _store(options) as store:
+            report = _build(options, output, info, cache, store)
+            store.prune()
         cache.record(report.warnings, report.files, report.pages)
         return report
 
 
-def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -> Report:
+def _store(options: Options) -> SharedStore:
+    """The content-addressed store the current catalog and every release share (store.py)."""
+    from .store import SharedStore
+
+    return SharedStore.for_site(options.source, enabled=options.cache)
+
+
+def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:
     from .history import load_timeline
     from .render import RenderError, VersionContext, render_site
+    from .store import Layered
     from .write import recover
 
-    # 1. gather and validate every source (all errors at once); unchanged pages come from the cache
-    loaded, report = check(options, action="build", build=info, cache=cache)
+    # 1. gather and validate every source (all errors at once); unchanged pages come from the
+    # cache of this output, or from the store shared with the releases
+    loaded, report = check(options, action="build", build=info, cache=Layered(cache, store, cache.hashes))
     recover(output)  # a build that was killed half-way: the output we may keep pages from is whole again
     assert loaded.site is not None
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
     release_problems: list[Problem] = []
     if options.versions:
-        releases, release_problems = _releases(options, loaded.site.catalog.site.release_tags)
+        releases, release_problems = _releases(options, loaded.site.catalog.site.release_tags, store)
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
     versioning = VersionContext(releases=tuple(r.release for r in releases), summaries=_summaries(releases))
@@ -213,7 +225,9 @@ def _cache(options: Options, output: Path, info: BuildInfo) -> BuildCache:
     return BuildCache.for_output(options.source, output, settings, info, enabled=options.cache)
 
 
-def _releases(options: Options, pattern: str) -> tuple[list[BuiltRelease], list[Problem]]:
+def _releases(
+    options: Options, pattern: str, store: SharedStore | None = None
+) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release reachable from HEAD, built (or taken from the cache); unbuildable ones are
     reported, not silently dropped."""
     found = discover(options.source, pattern)
@@ -222,7 +236,11 @@ def _releases(options: Options, pattern: str) -> tuple[list[BuiltRelease], list[
     built: list[BuiltRelease] = []
     problems: list[Problem] = [Problem(SourceLocation("git"), note, severity=Severity.WARNING) for note in found.notes]
     for release in found.releases:
-        result, issues = build_release(options.source, release, options.source / CACHE_DIR, options.strict)
+        result, issues = build_release(
+            options.source, release, options.source / CACHE_DIR, options.strict, store=store, env=options.env
+        )
+        if store is not None:
+            store.commit()
         problems += issues
         if result is not None:
             built.append(result)

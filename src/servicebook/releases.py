@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import Problem, Severity, SourceLocation, UsageProblem
@@ -31,6 +32,9 @@ from .sources import Scalar as YamlScalar
 from .sources import SourceError, decode, parse_yaml
 from .validate import VERSION_RE
 from .versions import MANIFEST, Candidate, Release, Tag, manifest, select_releases
+
+if TYPE_CHECKING:
+    from .store import SharedStore
 
 SOURCES = ("catalog.yaml", "content", "layouts")
 CACHE_DIR = ".servicebook-cache"
@@ -158,10 +162,22 @@ def export(root: Path, commit: str, dest: Path) -> None:
 
 
 def build_release(
-    root: Path, release: Release, cache_root: Path, strict: bool
+    root: Path,
+    release: Release,
+    cache_root: Path,
+    strict: bool,
+    *,
+    store: SharedStore | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
-    """The release's files, from the cache or built from its revision; problems become warnings."""
+    """The release's files, from the cache or built from its revision; problems become warnings.
+
+    With a `store` (see store.py), pages and catalogs that an earlier build of the same bytes
+    loaded are taken from it; the output is the same, byte for byte, with or without it.
+    """
+    from .buildcache import fingerprint as hash_sources
     from .load import load
+    from .parallel import worker_count
     from .render import RenderError, VersionContext, render_site
     from .write import check_files
 
@@ -174,7 +190,8 @@ def build_release(
         source = Path(tmp) / "src"
         export(root, release.commit, source)
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
-        loaded = load(source, {}, build=info)
+        hashes = hash_sources(source, SOURCES) if store is not None else None
+        loaded = load(source, env or {}, build=info, cache=store, hashes=hashes)
         if loaded.site is None:
             first = loaded.errors[0] if loaded.errors else None
             detail = f": {first.location}: {first.message}" if first else ""
@@ -187,14 +204,19 @@ def build_release(
                 )
             ]
         try:
-            files = render_site(loaded.site, source, versioning=VersionContext(current=release.version, releases=()))
+            files = render_site(
+                loaded.site,
+                source,
+                versioning=VersionContext(current=release.version, releases=()),
+                workers=worker_count(env or {}),
+            )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
         # Hosts serve the root's 404.html for every missing path; a release's own would never be.
         files.pop("404.html", None)
         for asset in loaded.assets:
             files[f"policies/{asset}"] = (source / "content" / asset).read_bytes()
-        problems = check_files(files, OUTSIDE_LINKS)
+        problems = check_files(files, OUTSIDE_LINKS, workers=worker_count(env or {}))
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     files[MANIFEST] = manifest(files)
