@@ -361,7 +361,7 @@ class Heading:
 
 # How much of a page's plain text the model keeps: enough for a search excerpt, not the whole
 # page (that would hold every page twice in memory on large sites).
-TEXT_CHARS = 1000
+TEXT_CHARS = 320
 
 
 @dataclass(frozen=True, slots=True)

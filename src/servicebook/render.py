@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -147,16 +148,27 @@ def render_site(
     history_files = _history(site, history, common, specs)
     if versioning.current is None and versioning.releases:
         specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
-    _render_pages(
-        files, _Renderer(env, specs, common, layouts, spool, frozenset(s.path for s in specs)), reuse, workers
+    # The site's JSON documents are made by the workers too, so that the parent, which holds
+    # every page, never also holds the many small objects they are built from.
+    data = (
+        ("catalog.json", partial(_catalog_json, site)),
+        ("schema.json", _schema_json),
+        (INDEX_PATH, partial(_search_json, view)),
     )
+    renderer = _Renderer(env, specs, common, layouts, spool, frozenset(s.path for s in specs), data)
+    made = _render_pages(files, renderer, reuse, workers)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
-        data = (STATIC_DIR / name).read_bytes()
-        files[f"assets/{name}"] = minify_css(data.decode("utf-8")).encode("utf-8") if name.endswith(".css") else data
+        content = (STATIC_DIR / name).read_bytes()
+        files[f"assets/{name}"] = (
+            minify_css(content.decode("utf-8")).encode("utf-8") if name.endswith(".css") else content
+        )
     files.update(history_files)
-    files["catalog.json"] = _json(catalog_document(site))
-    files["schema.json"] = _json(json_schema())
-    files[INDEX_PATH] = _compact_json(search_index(view))
+    for n, (path, _) in enumerate(data):
+        result = made[len(specs) + n]
+        if isinstance(result, bytes):
+            files[path] = result
+        else:
+            files.put_file(path, _spooled(renderer, len(specs) + n), movable=True)
     if site.catalog.site.base_url:
         files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, files)
     return files
@@ -220,6 +232,7 @@ class _Renderer:
     layouts: Path
     spool: Path | None  # where rendered pages go (as <index>.html), or None to return their bytes
     known: frozenset[str] = frozenset()  # the paths of every page: links to them need no later check
+    data: tuple[tuple[str, Callable[[], bytes]], ...] = ()  # other files to make: path, maker
 
 
 def _render_pages(
@@ -227,15 +240,17 @@ def _render_pages(
     renderer: _Renderer,
     reuse: Callable[[PageSpec], Path | None] | None,
     workers: int,
-) -> None:
+) -> dict[int, bytes | None]:
     """Every page of the renderer's specs into `files`, in order: the file `reuse` names when it
     has one, else rendered (into the spool folder, when there is one). A rendered page's links
-    are read by the process that rendered it (write.scan_page), for the link check."""
+    are read by the process that rendered it (write.scan_page), for the link check. Returns what
+    the renderer's `data` makers made, by job number (None: in the spool folder)."""
     from .parallel import map_shared
 
     specs = renderer.specs
     kept = {spec.path: reuse(spec) if reuse else None for spec in specs}
     todo = [i for i, spec in enumerate(specs) if kept[spec.path] is None]
+    todo += range(len(specs), len(specs) + len(renderer.data))
     results = dict(zip(todo, map_shared(_render_one, renderer, todo, workers), strict=True))
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
@@ -247,8 +262,9 @@ def _render_pages(
             files.put_file(spec.path, old or _spooled(renderer, i), movable=old is None)
         elif isinstance(result, tuple) and result[0] is not None:
             files[spec.path] = result[0]
-        if isinstance(result, tuple):
+        if isinstance(result, tuple) and result[1] is not None:
             files.scans[spec.path] = result[1]
+    return {i: r[0] for i, r in results.items() if i >= len(specs) and isinstance(r, tuple)}
 
 
 def _spooled(renderer: _Renderer, index: int) -> Path:
@@ -256,19 +272,35 @@ def _spooled(renderer: _Renderer, index: int) -> Path:
     return renderer.spool / f"{index}.html"
 
 
-def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLinks] | list[Problem]:
+def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLinks | None] | list[Problem]:
     """One page (None: written to the spool folder) and its links, or its problems (a
-    RenderError does not survive the trip back from a worker)."""
-    spec = renderer.specs[index]
-    try:
-        data = _render_page(renderer.env, spec, renderer.common, renderer.layouts)
-    except RenderError as exc:
-        return exc.problems
-    links = scan_page(spec.path, data, renderer.known)
+    RenderError does not survive the trip back from a worker); or one of the `data` files."""
+    if index >= len(renderer.specs):
+        data = renderer.data[index - len(renderer.specs)][1]()
+        links = None
+    else:
+        spec = renderer.specs[index]
+        try:
+            data = _render_page(renderer.env, spec, renderer.common, renderer.layouts)
+        except RenderError as exc:
+            return exc.problems
+        links = scan_page(spec.path, data, renderer.known)
     if renderer.spool is None:
         return data, links
     _spooled(renderer, index).write_bytes(data)
     return None, links
+
+
+def _catalog_json(site: model.SiteContent) -> bytes:
+    return _json(catalog_document(site))
+
+
+def _schema_json() -> bytes:
+    return _json(json_schema())
+
+
+def _search_json(view: SiteView) -> bytes:
+    return _compact_json(search_index(view))
 
 
 def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any], layouts: Path) -> bytes:
