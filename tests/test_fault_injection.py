@@ -44,7 +44,8 @@ def _rendered(site: Path) -> Files:
     captured: list[Files] = []
     real = write.write_site
 
-    def capture(files: Any, output: Path, *rest: Any) -> None:
+    def capture(files: Any, output: Path, *rest: Any, staging: Path | None = None) -> None:
+        assert staging is None  # a small site is written from memory, so the stage can be replayed
         captured.append((dict(files), *rest))
         real(files, output, *rest)
 

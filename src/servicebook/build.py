@@ -120,7 +120,8 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
     timeline = load_timeline(options.source, loaded.site.build) if options.history else None
     # 3. render every file; nothing touches the output until all of it succeeded (a large site's
-    # pages go to a spool folder beside it, removed whatever happens, see write.SiteFiles)
+    # pages are rendered straight into a staging folder beside it, which becomes the new site or
+    # is removed whatever happens; see write.SiteFiles and write.write_site)
     with _spool(output, len(loaded.site.pages)) as spool:
         try:
             files = render_site(
@@ -134,7 +135,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
             )
         except RenderError as exc:
             raise BuildFailed(exc.problems) from None
-        return _finish(options, output, cache, loaded, report, releases, release_problems, versioning, files)
+        return _finish(options, output, cache, loaded, report, releases, release_problems, versioning, files, spool)
 
 
 def _finish(
@@ -147,6 +148,7 @@ def _finish(
     release_problems: list[Problem],
     versioning: VersionContext,
     files: MutableMapping[str, bytes],
+    spool: Path | None,
 ) -> Report:
     from .versions import MANIFEST, manifest, pages_by_version, versions_json
     from .write import check_files, write_site
@@ -167,7 +169,7 @@ def _finish(
         raise BuildFailed(problems)
     # 6. swap the new site in whole (see write.py)
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
-    write_site(files, output, trees, cache.reused)
+    write_site(files, output, trees, cache.reused, staging=spool)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
 
@@ -177,6 +179,8 @@ SPOOL_FROM = 1000  # pages; below this, holding every page in memory costs littl
 
 @contextlib.contextmanager
 def _spool(output: Path, pages: int) -> Iterator[Path | None]:
+    """A staging folder for a large site's pages, named like write_site's own (recover() cleans up
+    after a killed build); gone afterwards, swapped in as the new site or removed."""
     if pages < SPOOL_FROM:
         yield None
         return

@@ -31,7 +31,7 @@ from .search import INDEX_PATH, KIND_LABELS, a_to_z, search_index
 from .slo import format_duration, format_minutes, format_percent
 from .versions import Release
 from .views import SiteView, site_view
-from .write import PageLinks, SiteFiles, scan_page
+from .write import PageLinks, SiteFiles, safe_path, scan_page
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
 STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
@@ -230,7 +230,7 @@ class _Renderer:
     specs: list[PageSpec]
     common: dict[str, Any]
     layouts: Path
-    spool: Path | None  # where rendered pages go (as <index>.html), or None to return their bytes
+    spool: Path | None  # where rendered pages go (at their place in the site), or None to return their bytes
     known: frozenset[str] = frozenset()  # the paths of every page: links to them need no later check
     data: tuple[tuple[str, Callable[[], bytes]], ...] = ()  # other files to make: path, maker
 
@@ -268,8 +268,13 @@ def _render_pages(
 
 
 def _spooled(renderer: _Renderer, index: int) -> Path:
+    """Where a page or data file goes in the spool folder: its own place in the site, so that the
+    folder becomes the new site as it is (write.write_site). A path that would leave the folder
+    gets a numbered name instead; the path check refuses it before anything is published."""
     assert renderer.spool is not None
-    return renderer.spool / f"{index}.html"
+    specs = renderer.specs
+    path = specs[index].path if index < len(specs) else renderer.data[index - len(specs)][0]
+    return renderer.spool / (path if safe_path(path) else f".unsafe-{index}")
 
 
 def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLinks | None] | list[Problem]:
@@ -287,7 +292,9 @@ def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLink
         links = scan_page(spec.path, data, renderer.known)
     if renderer.spool is None:
         return data, links
-    _spooled(renderer, index).write_bytes(data)
+    target = _spooled(renderer, index)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
     return None, links
 
 

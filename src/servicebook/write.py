@@ -102,6 +102,12 @@ def check_output_dir(output: Path, source: Path) -> Path:
     return out
 
 
+def safe_path(path: str) -> bool:
+    """Whether `path` stays inside the output folder: relative, normalised, no '..', no backslash."""
+    pure = PurePosixPath(path)
+    return not pure.is_absolute() and ".." not in pure.parts and path == posixpath.normpath(path) and "\\" not in path
+
+
 def check_files(
     files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = (), workers: int = 1
 ) -> list[Problem]:
@@ -109,8 +115,7 @@ def check_files(
     problems: list[Problem] = []
     folded: dict[str, str] = {}
     for path in files:
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or path != posixpath.normpath(path) or "\\" in path:
+        if not safe_path(path):
             problems.append(Problem(SourceLocation(path), "output path escapes the output folder"))
         key = path.casefold()
         if key in folded and folded[key] != path:
@@ -232,8 +237,12 @@ def write_site(
     output: Path,
     trees: Mapping[str, Path] | None = None,
     unchanged: Collection[str] = (),
+    staging: Path | None = None,
 ) -> None:
     """Write `files` into a staging folder, then swap it with `output` (see module docstring).
+
+    `staging` is a folder beside `output` that already holds some of the files at their place
+    (build.py renders a large site's pages straight into it); by default a new one is made.
 
     `trees` maps a prefix such as "v/1.2/" to a folder whose files go there too (hard-linked when
     the file system allows, copied otherwise). Files in `unchanged` are byte for byte the same as
@@ -242,21 +251,23 @@ def write_site(
     A file system error (read-only, full, no permission) is reported as such, without a
     traceback; the staging folder is removed and `output` is left as it was.
     """
-    staging: Path | None = None
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+        if staging is None:
+            staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
         staging.chmod(_folder_mode())  # mkdtemp makes it private; the site must be readable
         made: set[str] = set()
         for path in sorted(files):
             dest = staging / path
+            spooled = files.file(path) if isinstance(files, SiteFiles) and path in files.spooled else None
+            if spooled == dest:  # made in place
+                continue
             parent = str(dest.parent)
             if parent not in made:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 made.add(parent)
             if path in unchanged and _link(output / path, dest):
                 continue
-            spooled = files.file(path) if isinstance(files, SiteFiles) and path in files.spooled else None
             if spooled is not None:
                 os.rename(spooled, dest)
                 continue
