@@ -235,3 +235,23 @@ def test_spooled_build_equals_in_memory_build(run, site_copy, tmp_path, monkeypa
     monkeypatch.setattr(servicebook.build, "SPOOL_FROM", 10**9)
     assert tree(site / "public") == clean_build(run, site, tmp_path)
     assert not list(site.glob(".public.*"))
+
+
+def test_failed_spooled_build_leaves_the_site_and_no_staging_folder(run, site_copy, monkeypatch) -> None:
+    # A large site's pages are rendered straight into the staging folder: when the link check
+    # then fails, that folder goes, and public/ is exactly the last good build.
+    import servicebook.build
+
+    monkeypatch.setattr(servicebook.build, "SPOOL_FROM", 0)
+    site = site_copy("example")
+    assert run("build", "--source", site).exit_code == 0
+    before = tree(site / "public")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policies.html").write_text(
+        '{% extends "theme/policies.html" %}{% block content %}<a href="{{ url(\'nowhere/\') }}">x</a>{% endblock %}'
+    )
+    result = run("build", "--source", site)
+    assert result.exit_code == 1
+    assert "policies/index.html: error: broken link to '../nowhere/'" in result.stderr
+    assert tree(site / "public") == before
+    assert not list(site.glob(".public.*"))
