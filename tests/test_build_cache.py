@@ -97,6 +97,7 @@ def test_edited_public_file_is_rebuilt_not_kept(run, built) -> None:
     "change",
     [
         "page-body",
+        "page-opening",
         "page-title",
         "catalog",
         "layout",
@@ -109,6 +110,11 @@ def test_incremental_build_equals_clean_build(run, built, tmp_path, change) -> N
     page = content / "change-approval.md"
     if change == "page-body":
         page.write_text(page.read_text() + "\nOne more sentence, added in a later commit.\n")
+    elif change == "page-opening":  # only the search index's excerpt of a page changes
+        handbook = content / "on-call-handbook.md"
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\nPage the on-call engineer.\n")
+        assert run("build", "--source", built).exit_code == 0
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\nCall the duty manager first.\n")
     elif change == "page-title":
         text = page.read_text()
         page.write_text(text.replace("title: ", "title: Revised ", 1))

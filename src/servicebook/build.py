@@ -23,7 +23,7 @@ from .versions import summarize
 
 if TYPE_CHECKING:
     from .buildcache import BuildCache
-    from .render import PageSpec, VersionContext
+    from .render import DataSpec, PageSpec, VersionContext
     from .store import SharedStore
 
 
@@ -192,7 +192,7 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
         shutil.rmtree(spool, ignore_errors=True)
 
 
-def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec], Path | None] | None:
+def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec | DataSpec], Path | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged. A policy page
     depends on its own source and on what every page may show of the others (titles, summaries,
     headings); every other page on the catalog and those. With site layouts/, which may show
@@ -200,6 +200,7 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
     if cache.hashes is None or loaded.site is None:
         return None
     from .buildcache import code_digest, digest
+    from .render import DataSpec
 
     hashes = cache.hashes
     own_layouts = any(path.startswith("layouts/") for path in hashes)
@@ -211,7 +212,9 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
         *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
     )
 
-    def reuse(spec: PageSpec) -> Path | None:
+    def reuse(spec: PageSpec | DataSpec) -> Path | None:
+        if isinstance(spec, DataSpec):
+            return cache.reuse(spec.path, digest(site, spec.path, "data", spec.inputs))
         page = spec.context.get("page")
         source = hashes.get(page.source, "?") if isinstance(page, Page) else ""
         return cache.reuse(spec.path, digest(site, spec.path, spec.template, spec.title, spec.section, source))

@@ -7,6 +7,7 @@ build, so a typo in a template cannot silently produce an empty field.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import posixpath
@@ -69,6 +70,16 @@ class PageSpec:
     context: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class DataSpec:
+    """A file made by code rather than a template (catalog.json, the search index): where it goes,
+    what makes it, and a digest of what it depends on beyond what every page does (build.py)."""
+
+    path: str
+    make: Callable[[], bytes]
+    inputs: str = ""
+
+
 def environment(site_layouts: Path | None) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(THEME_DIR)
     loaders: list[jinja2.BaseLoader] = []
@@ -128,7 +139,7 @@ def render_site(
     *,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
-    reuse: Callable[[PageSpec], Path | None] | None = None,
+    reuse: Callable[[PageSpec | DataSpec], Path | None] | None = None,
     workers: int = 1,
     spool: Path | None = None,
 ) -> SiteFiles:
@@ -150,25 +161,20 @@ def render_site(
         specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
+    texts = hashlib.blake2b("\0".join(p.text for p in site.pages).encode(), digest_size=20).hexdigest()
     data = (
-        ("catalog.json", partial(_catalog_json, site)),
-        ("schema.json", _schema_json),
-        (INDEX_PATH, partial(_search_json, view)),
+        DataSpec("catalog.json", partial(_catalog_json, site)),
+        DataSpec("schema.json", _schema_json),
+        DataSpec(INDEX_PATH, partial(_search_json, view), inputs=texts),  # excerpts of page text
     )
     renderer = _Renderer(env, specs, common, layouts, spool, frozenset(s.path for s in specs), data)
-    made = _render_pages(files, renderer, reuse, workers)
+    _render_pages(files, renderer, reuse, workers)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
         files[f"assets/{name}"] = (
             minify_css(content.decode("utf-8")).encode("utf-8") if name.endswith(".css") else content
         )
     files.update(history_files)
-    for n, (path, _) in enumerate(data):
-        result = made[len(specs) + n]
-        if isinstance(result, bytes):
-            files[path] = result
-        else:
-            files.put_file(path, _spooled(renderer, len(specs) + n), movable=True)
     if site.catalog.site.base_url:
         files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, files)
     return files
@@ -232,39 +238,37 @@ class _Renderer:
     layouts: Path
     spool: Path | None  # where rendered pages go (at their place in the site), or None to return their bytes
     known: frozenset[str] = frozenset()  # the paths of every page: links to them need no later check
-    data: tuple[tuple[str, Callable[[], bytes]], ...] = ()  # other files to make: path, maker
+    data: tuple[DataSpec, ...] = ()  # the files made by code
 
 
 def _render_pages(
     files: SiteFiles,
     renderer: _Renderer,
-    reuse: Callable[[PageSpec], Path | None] | None,
+    reuse: Callable[[PageSpec | DataSpec], Path | None] | None,
     workers: int,
-) -> dict[int, bytes | None]:
-    """Every page of the renderer's specs into `files`, in order: the file `reuse` names when it
-    has one, else rendered (into the spool folder, when there is one). A rendered page's links
-    are read by the process that rendered it (write.scan_page), for the link check. Returns what
-    the renderer's `data` makers made, by job number (None: in the spool folder)."""
+) -> None:
+    """Every page of the renderer's specs, then every data file, into `files`, in order: the file
+    `reuse` names when it has one, else made (into the spool folder, when there is one). A
+    rendered page's links are read by the process that rendered it (write.scan_page), for the
+    link check."""
     from .parallel import map_shared
 
-    specs = renderer.specs
-    kept = {spec.path: reuse(spec) if reuse else None for spec in specs}
-    todo = [i for i, spec in enumerate(specs) if kept[spec.path] is None]
-    todo += range(len(specs), len(specs) + len(renderer.data))
+    jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
+    kept = [reuse(job) if reuse else None for job in jobs]
+    todo = [i for i, old in enumerate(kept) if old is None]
     results = dict(zip(todo, map_shared(_render_one, renderer, todo, workers), strict=True))
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
         raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
-    for i, spec in enumerate(specs):
+    for i, job in enumerate(jobs):
         result = results.get(i)
-        old = kept[spec.path]
+        old = kept[i]
         if old is not None or renderer.spool is not None:
-            files.put_file(spec.path, old or _spooled(renderer, i), movable=old is None)
+            files.put_file(job.path, old or _spooled(renderer, i), movable=old is None)
         elif isinstance(result, tuple) and result[0] is not None:
-            files[spec.path] = result[0]
+            files[job.path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
-            files.scans[spec.path] = result[1]
-    return {i: r[0] for i, r in results.items() if i >= len(specs) and isinstance(r, tuple)}
+            files.scans[job.path] = result[1]
 
 
 def _spooled(renderer: _Renderer, index: int) -> Path:
@@ -273,7 +277,7 @@ def _spooled(renderer: _Renderer, index: int) -> Path:
     gets a numbered name instead; the path check refuses it before anything is published."""
     assert renderer.spool is not None
     specs = renderer.specs
-    path = specs[index].path if index < len(specs) else renderer.data[index - len(specs)][0]
+    path = specs[index].path if index < len(specs) else renderer.data[index - len(specs)].path
     return renderer.spool / (path if safe_path(path) else f".unsafe-{index}")
 
 
@@ -281,7 +285,7 @@ def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLink
     """One page (None: written to the spool folder) and its links, or its problems (a
     RenderError does not survive the trip back from a worker); or one of the `data` files."""
     if index >= len(renderer.specs):
-        data = renderer.data[index - len(renderer.specs)][1]()
+        data = renderer.data[index - len(renderer.specs)].make()
         links = None
     else:
         spec = renderer.specs[index]
