@@ -314,3 +314,80 @@ def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: st
     warm = _tree(repo.root / "public")
     assert sorted(warm) == sorted(cold)
     assert [p for p in cold if warm[p] != cold[p]] == []
+
+
+# -- pages rendered once for every release that shares their inputs (stamps.py) -----------------------
+
+
+@pytest.fixture
+def stamped_repo(repo: GitSite) -> GitSite:
+    """The three releases, then 2.1, which names the repository (commit links on every page),
+    and 2.2, which edits one offering only."""
+    text = catalog_at("2.1", extra_offering=True).replace("objective: 99.5", "objective: 99.9")
+    text = text.replace(
+        "  title: Platform services\n", "  title: Platform services\n  repository: https://github.com/acme/catalog\n"
+    )
+    repo.write("catalog.yaml", text)
+    repo.commit("Name the repository")
+    signed = text.replace("Stores build outputs.", "Stores and signs build outputs.")
+    repo.write("catalog.yaml", signed.replace('version: "2.1"', 'version: "2.2"'))
+    repo.commit("Sign artifacts in 2.2")
+    return repo
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The output paths of pages rendered through a template (in this process: one worker)."""
+    from servicebook import render
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    seen: list[str] = []
+    real = render._render_page
+
+    def counting(env: object, spec: render.PageSpec, common: object, layouts: Path) -> bytes:
+        seen.append(spec.path)
+        return real(env, spec, common, layouts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "_render_page", counting)
+    return seen
+
+
+def test_release_pages_with_the_same_inputs_are_rendered_once(run, stamped_repo: GitSite, renders: list[str]) -> None:
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    public = root / "public"
+    releases = sorted(p.name for p in (public / "v").iterdir())
+    assert releases == ["1.0", "1.1", "2.0", "2.1", "2.2"]
+    # Rendered for the current catalog, then once for each set of releases that show the same:
+    # 1.0; 1.1 (an offering added: every page may name it); 2.0 (the CI objective raised; a
+    # tool page shows the same as in 1.1); 2.1 and 2.2 (the repository named: commit links).
+    assert renders.count("offerings/ci/index.html") == 1 + 4
+    assert renders.count("tools/shared-pipelines/index.html") == 1 + 3
+    # each shows its own version, commit, date and commit link
+    index = {v["version"]: v for v in json.loads((public / "versions.json").read_text())}
+    for version in ("2.1", "2.2"):
+        page = (public / f"v/{version}/offerings/ci/index.html").read_text()
+        commit = index[version]["commit"]
+        assert f'<a href="https://github.com/acme/catalog/commit/{commit}"><code>{commit[:12]}</code></a>' in page
+        assert f"You are reading <strong>version {version}</strong>" in page
+        assert f'<strong class="catalog-version">{version}</strong>' in page
+        assert f"as published on {index[version]['date']}" in page
+    # what changed is rendered again: the artifacts offering in 2.2
+    assert "Stores and signs build outputs." in (public / "v/2.2/offerings/artifacts/index.html").read_text()
+    assert "Stores and signs" not in (public / "v/2.1/offerings/artifacts/index.html").read_text()
+    # and every file of every release is what an ordinary render of it gives
+    verified = run("verify", "--source", root)
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_page_that_reaches_beyond_its_stamped_context_is_rendered_the_ordinary_way(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook import stamps
+
+    # the home page lists every offering: from the stamped context (names only) it cannot render
+    monkeypatch.setattr(stamps, "TEMPLATES", frozenset({*stamps.TEMPLATES, "home.html", "tools.html"}))
+    assert run("build", "--source", repo.root).exit_code == 0
+    shown = run("verify", "--source", repo.root)
+    assert shown.exit_code == 0, shown.output
+    assert "You are reading <strong>version 1.0</strong>" in (repo.root / "public/v/1.0/index.html").read_text()

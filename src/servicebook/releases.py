@@ -209,6 +209,7 @@ def build_release(
                 source,
                 versioning=VersionContext(current=release.version, releases=()),
                 workers=worker_count(env or {}),
+                stamped=store,
             )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]

@@ -30,6 +30,7 @@ from .load import relative_url
 from .schema import json_schema
 from .search import INDEX_PATH, KIND_LABELS, a_to_z, search_index
 from .slo import format_duration, format_minutes, format_percent
+from .stamps import RenderedStore, render_stamped
 from .versions import Release
 from .views import SiteView, site_view
 from .write import PageLinks, SiteFiles, safe_path, scan_page
@@ -142,12 +143,15 @@ def render_site(
     reuse: Callable[[PageSpec | DataSpec], Path | None] | None = None,
     workers: int = 1,
     spool: Path | None = None,
+    stamped: RenderedStore | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
     `reuse` may name the file of a page that an earlier build rendered from the same inputs (see
     build.py); the other pages are rendered over `workers` processes. With a `spool` folder,
     pages are written there as they are rendered and read back only when needed (write.SiteFiles).
+    With a `stamped` store (a past release's build), pages that other releases rendered from the
+    same inputs are taken from it with this release's stamp filled in (see stamps.py).
     """
     layouts = site_root / "layouts"
     env = environment(layouts)
@@ -167,7 +171,10 @@ def render_site(
         DataSpec("schema.json", _schema_json),
         DataSpec(INDEX_PATH, partial(_search_json, view), inputs=texts),  # excerpts of page text
     )
-    renderer = _Renderer(env, specs, common, layouts, spool, frozenset(s.path for s in specs), data)
+    known = frozenset(s.path for s in specs)
+    if stamped is not None and spool is None:
+        specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers)
+    renderer = _Renderer(env, specs, common, layouts, spool, known, data)
     _render_pages(files, renderer, reuse, workers)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
@@ -222,6 +229,7 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "short_commit": build.commit[:12] if build.commit else None,
         "commit_url": commit_url,
         "built_on": build.date.strftime("%Y-%m-%d %H:%M UTC") if build.date else None,
+        "published_on": build.date.strftime("%Y-%m-%d") if build.date else None,
         "nav": NAV,
         "csp": CSP,
         "kind_labels": KIND_LABELS,

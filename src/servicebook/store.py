@@ -196,16 +196,17 @@ class SharedStore:
 
     # -- rendered pages ---------------------------------------------------------------------------
 
-    def get_rendered(self, keys: list[str]) -> dict[str, str]:
-        """Rendered pages (with their stamp placeholders) stored under `keys`."""
+    def get_rendered(self, keys: list[str]) -> dict[str, tuple[str, str]]:
+        """Rendered pages (with their stamp placeholders) and what was stored with them (their
+        links, see stamps.py), under `keys`."""
         stored = {self._key("rendered", k): k for k in keys}
-        found = {stored[key]: html for key, (_, html, _) in self._get(list(stored)).items()}
+        found = {stored[key]: (html, data) for key, (data, html, _) in self._get(list(stored)).items()}
         self.hits += len(found)
         self.misses += len(keys) - len(found)
         return found
 
-    def put_rendered(self, key: str, html: str) -> None:
-        self._put(self._key("rendered", key), "", html)
+    def put_rendered(self, key: str, html: str, data: str) -> None:
+        self._put(self._key("rendered", key), data, html)
 
 
 class Layered:
