@@ -7,6 +7,7 @@ build, so a typo in a template cannot silently produce an empty field.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -82,6 +83,17 @@ class DataSpec:
 
 
 def environment(site_layouts: Path | None) -> jinja2.Environment:
+    if site_layouts is None or not site_layouts.is_dir():
+        return _theme_environment()  # compiled once a process: a build with releases renders many sites
+    return _environment(site_layouts)
+
+
+@functools.cache
+def _theme_environment() -> jinja2.Environment:
+    return _environment(None)
+
+
+def _environment(site_layouts: Path | None) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(THEME_DIR)
     loaders: list[jinja2.BaseLoader] = []
     if site_layouts is not None and site_layouts.is_dir():
