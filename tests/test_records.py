@@ -110,3 +110,82 @@ def test_whenever_records_accept_a_catalog_the_whole_file_gives_the_same(data) -
             assert full == fast[0] and errors == 0
         else:
             assert full is None and errors == fast[1]
+
+
+# -- read_clean: the build's own use, for releases (releases.py) ------------------------------------
+
+
+def _whole_read(folder, text: str):
+    """What `load` finds reading catalog.yaml whole: (catalog or None, problems)."""
+    from servicebook.load import _parse_catalog
+
+    folder.mkdir(exist_ok=True)
+    (folder / "catalog.yaml").write_text(text)
+    read = _parse_catalog(folder)
+    if isinstance(read, list):
+        return None, read
+    _, checked, problems = read
+    return (checked.value if checked is not None else None), problems
+
+
+def _clean(text: str):
+    from servicebook.records import read_clean
+    from servicebook.sources import comment_traps, decode
+
+    source = decode("catalog.yaml", text.encode())
+    catalog = read_clean(source.text, RecordCache(), "catalog.yaml")
+    return catalog, comment_traps(source)
+
+
+def test_a_clean_catalog_reads_by_records_as_load_reads_it_whole(tmp_path) -> None:
+    from generate import generate
+
+    generate(tmp_path / "site", offerings=40, tools=80, pages=5)
+    beta = "use_for: Everything about preview environments during the beta"
+    trap = EXAMPLE.replace(beta, beta + " #preview-help", 1)  # YAML cuts the value there: a warning
+    assert trap != EXAMPLE
+    fraction = EXAMPLE.replace("objective: 99.9\n", "objective: 0.999\n", 1)  # warned by load's own check
+    for n, text in enumerate([EXAMPLE, (tmp_path / "site/catalog.yaml").read_text(), trap, fraction]):
+        catalog, traps = _clean(text)
+        assert catalog is not None
+        assert (catalog, traps) == _whole_read(tmp_path / str(n), text)
+    assert _clean(trap)[1]  # the comment trap is reported, as by the whole read
+
+
+def test_a_catalog_with_any_problem_is_left_to_the_whole_read() -> None:
+    minimal = (SITES / "minimal/catalog.yaml").read_text()
+    assert "objective: 99.5" in minimal
+    for text in (
+        minimal.replace("    name: Shared pipeline templates", "    name: Shared pipeline templates\n    name: Again"),
+        minimal.replace("status: supported", "status: maybe"),
+        minimal.replace("format: 1", "format: 0"),
+    ):
+        assert text != minimal
+        assert _clean(text)[0] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_whenever_a_clean_read_accepts_a_catalog_load_reads_the_same(tmp_path_factory, data) -> None:
+    lines = (SITES / "minimal/catalog.yaml").read_text().split("\n")
+    for _ in range(data.draw(st.integers(1, 3))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        op = data.draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "item", "comment", "hash"]))
+        if op == "delete":
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "indent":
+            lines[i] = "  " + lines[i]
+        elif op == "dedent" and lines[i].startswith("  "):
+            lines[i] = lines[i][2:]
+        elif op == "comment":
+            lines.insert(i, data.draw(st.sampled_from(["# note", "  # note", "      # note", ""])))
+        elif op == "hash":
+            lines[i] = lines[i] + " #channel"
+        elif op == "item":
+            lines.insert(i, "  - id: " + data.draw(st.sampled_from(["x", "ci", "shared-pipelines"])))
+    text = "\n".join(lines)
+    catalog, traps = _clean(text)
+    if catalog is not None:
+        assert (catalog, traps) == _whole_read(tmp_path_factory.mktemp("whole"), text)

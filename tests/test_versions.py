@@ -391,3 +391,32 @@ def test_a_page_that_reaches_beyond_its_stamped_context_is_rendered_the_ordinary
     shown = run("verify", "--source", repo.root)
     assert shown.exit_code == 0, shown.output
     assert "You are reading <strong>version 1.0</strong>" in (repo.root / "public/v/1.0/index.html").read_text()
+
+
+def test_release_catalogs_are_read_record_by_record(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from servicebook import load
+
+    seen: list[Path] = []
+    real = load._parse_catalog
+
+    def counting(root: Path) -> object:
+        seen.append(root)
+        return real(root)
+
+    monkeypatch.setattr(load, "_parse_catalog", counting)
+    assert run("build", "--source", repo.root).exit_code == 0
+    # the current catalog is read whole; 2.0 is the same catalog (from the store); 1.0 and 1.1
+    # are read record by record, each record once
+    assert seen == [repo.root]
+    built = _tree(repo.root / "public")
+    # and the releases are what reading every catalog whole gives
+    from servicebook import releases
+
+    monkeypatch.setattr(load, "_parse_catalog", real)
+    monkeypatch.setattr(releases, "_read_catalog_by_records", lambda *_: None)
+    shutil.rmtree(repo.root / ".servicebook-cache")
+    shutil.rmtree(repo.root / "public")
+    assert run("build", "--source", repo.root, "--output", tmp_path / "plain").exit_code == 0
+    assert _tree(tmp_path / "plain") == built

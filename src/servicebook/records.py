@@ -116,9 +116,42 @@ def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: st
     return catalog, sum(1 for p in problems if p.severity is Severity.ERROR)
 
 
-def _part(cache: RecordCache, shown: str, text: str, cls: type, *, indent: int | None = None) -> object:
-    """The record `text` reads as (parsed on first sight only), or None. `indent`: a list item's."""
-    key = (cls.__name__, text)
+def read_clean(text: str, cache: RecordCache, shown: str) -> model.Catalog | None:
+    """The catalog `text` (decoded, as `sources.decode` gives it) reads as when every part of it
+    reads with no problem at all, warnings included; else None (read the whole file). Then
+    reading the whole file finds the same catalog and no problem but its comment traps (the
+    build's own check of this, for releases that share most of their records)."""
+    split = split_catalog(text)
+    if split is None:
+        return None
+    skeleton_text, sections = split
+    skeleton = _part(cache, shown, skeleton_text, model.Catalog, clean=True)
+    if not isinstance(skeleton, model.Catalog) or skeleton.format != model.FORMAT_VERSION:
+        return None
+    offerings: list[model.Offering] = []
+    tools: list[model.Tool] = []
+    for key, (indent, items) in sections.items():
+        for item in items:
+            parsed = _part(cache, shown, item, _RECORDS[key], indent=indent, clean=True)
+            if isinstance(parsed, model.Offering) and key == "offerings":
+                offerings.append(parsed)
+            elif isinstance(parsed, model.Tool) and key == "tools":
+                tools.append(parsed)
+            else:
+                return None
+    return dataclasses.replace(
+        skeleton,
+        offerings=tuple(offerings) if "offerings" in sections else skeleton.offerings,
+        tools=tuple(tools) if "tools" in sections else skeleton.tools,
+    )
+
+
+def _part(
+    cache: RecordCache, shown: str, text: str, cls: type, *, indent: int | None = None, clean: bool = False
+) -> object:
+    """The record `text` reads as (parsed on first sight only), or None. `indent`: a list item's.
+    `clean`: None also when reading it finds any problem, a warning included."""
+    key = (cls.__name__ + ("/clean" if clean else ""), text)
     if key in cache.parts:
         return cache.parts[key]
     item = indent is not None
@@ -131,7 +164,7 @@ def _part(cache: RecordCache, shown: str, text: str, cls: type, *, indent: int |
         if node is not None:
             checked: Checked[Any] | None
             checked, problems = read_record(source, node, cls, "a record")
-            if checked is not None and not any(p.severity is Severity.ERROR for p in problems):
+            if checked is not None and not any(p.severity is Severity.ERROR or clean for p in problems):
                 value = checked.value
     except SourceError:
         value = None

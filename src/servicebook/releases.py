@@ -191,6 +191,8 @@ def build_release(
         export(root, release.commit, source)
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
         hashes = hash_sources(source, SOURCES) if store is not None else None
+        if store is not None and hashes is not None:
+            _read_catalog_by_records(source, hashes, store)
         loaded = load(source, env or {}, build=info, cache=store, hashes=hashes)
         if loaded.site is None:
             first = loaded.errors[0] if loaded.errors else None
@@ -223,6 +225,32 @@ def build_release(
     files[MANIFEST] = manifest(files)
     _store(files, target)
     return BuiltRelease(release, target, frozenset(files)), []
+
+
+def _read_catalog_by_records(source: Path, hashes: Mapping[str, str], store: SharedStore) -> None:
+    """Releases change a few records of a catalog at a time: read the release's catalog record by
+    record (each distinct record once, records.py) and store it where `load` looks for a catalog
+    it has read before. Only a catalog whose every part reads with no problem at all is stored
+    this way, with the warnings a whole read gives it (its comment traps); any other is left to
+    `load`, which reads the whole file."""
+    from .load import CATALOG_FILE, MAX_CATALOG_BYTES
+    from .records import read_clean
+    from .sources import comment_traps
+
+    key = f"catalog:{hashes.get(CATALOG_FILE)}"  # load._read_catalog's key
+    path = source / CATALOG_FILE
+    if CATALOG_FILE not in hashes or store.has_catalog(key) or path.is_symlink() or not path.is_file():
+        return
+    data = path.read_bytes()
+    if len(data) > MAX_CATALOG_BYTES:
+        return
+    try:
+        text = decode(CATALOG_FILE, data)
+    except SourceError:
+        return
+    catalog = read_clean(text.text, store.records, CATALOG_FILE)
+    if catalog is not None:
+        store.put_catalog(key, catalog, tuple(comment_traps(text)))
 
 
 def _store(files: Mapping[str, bytes], target: Path) -> None:

@@ -99,7 +99,7 @@ class Stamping:
     """The context stamped pages are rendered with, the key of what it holds, and the stamp."""
 
     common: dict[str, Any]
-    chrome: str  # a description of everything in `common` (a part of every page's key)
+    chrome: str  # a digest of everything in `common` (a part of every page's key)
     values: Mapping[str, str]  # placeholder → the text that replaces it
 
     def fill(self, html: str) -> str | None:
@@ -148,7 +148,9 @@ def stamping(common: Mapping[str, Any]) -> Stamping | None:
         "published_on": _token(6) if common.get("published_on") else None,
     }
     shown = {k: v for k, v in stamped.items() if not callable(v)}  # `last_changed_for`: None here
-    chrome = repr(sorted((k, repr(v)) for k, v in shown.items()))
+    from .buildcache import digest
+
+    chrome = digest(repr(sorted((k, repr(v)) for k, v in shown.items())))
     return Stamping(stamped, chrome, stamp)
 
 

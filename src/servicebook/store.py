@@ -32,6 +32,7 @@ from .buildcache import _decode_page, _encode_page, code_digest, digest
 from .cache import CACHE_DIR, decode, encode
 from .errors import Problem
 from .load import PageResult, PageStore
+from .records import RecordCache
 
 STORE_FILE = "store.sqlite"
 KEEP_BUILDS = 2  # entries used by none of the last KEEP_BUILDS builds are dropped
@@ -46,6 +47,8 @@ class SharedStore:
         self._generation = 0
         self.hits = 0  # entries found, for tests and the benchmark
         self.misses = 0
+        # the records of the catalogs read so far, kept in memory only (see releases.py)
+        self.records = RecordCache()
         if path is None:
             return
         with contextlib.suppress(OSError, sqlite3.Error):
@@ -189,6 +192,16 @@ class SharedStore:
             return found
         self.misses += 1
         return None
+
+    def has_catalog(self, key: str) -> bool:
+        """Whether a catalog is stored under `key` (without reading it; it may still be damaged)."""
+        if self._db is None:
+            return False
+        try:
+            query = "SELECT 1 FROM entries WHERE key = ?"
+            return self._db.execute(query, (self._key("catalog", key),)).fetchone() is not None
+        except sqlite3.Error:
+            return False
 
     def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None:
         data = json.dumps({"catalog": encode(catalog), "problems": [encode(p) for p in problems]})
