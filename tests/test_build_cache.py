@@ -261,3 +261,39 @@ def test_failed_spooled_build_leaves_the_site_and_no_staging_folder(run, site_co
     assert "policies/index.html: error: broken link to '../nowhere/'" in result.stderr
     assert tree(site / "public") == before
     assert not list(site.glob(".public.*"))
+
+
+def test_stored_front_matter_reads_back_as_it_was_written() -> None:
+    # The fast reader of stored front matter knows each field's stored shape; a field added to
+    # the model without it would silently take the slow path, or worse, a wrong one.
+    import dataclasses
+
+    from servicebook import model
+    from servicebook.buildcache import _PAGE_META_TYPES, _page_meta
+    from servicebook.cache import encode
+
+    assert set(_PAGE_META_TYPES) == {f.name for f in dataclasses.fields(model.PageMeta)}
+    metas = [
+        model.PageMeta(title="Backups"),
+        model.PageMeta(title="T", summary="S", owner="O", order=3, offerings=("ci",), tools=("k6", "jmeter")),
+    ]
+    for meta in metas:
+        assert _page_meta(encode(meta)) == meta
+    # a stored value of another shape is read the careful way, and refused when it is wrong
+    assert _page_meta({**encode(metas[0]), "tools": ("k6",)}) == model.PageMeta(title="Backups", tools=("k6",))
+    with pytest.raises((TypeError, ValueError, KeyError)):
+        _page_meta({"title": "Backups"})
+
+
+def test_manifest_takes_kept_pages_hashes_only_from_the_manifest_the_last_build_wrote(run, built, tmp_path) -> None:
+    # An incremental build takes the hashes of the pages it keeps from the last manifest rather
+    # than reading every page again; a manifest edited since is not believed.
+    manifest = built / "public" / "manifest.sha256"
+    lines = manifest.read_text().splitlines()
+    forged = [("0" * 64 + line[64:]) if line.endswith("support/index.html") else line for line in lines]
+    manifest.write_text("\n".join(forged) + "\n")
+    page = built / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    assert run("build", "--source", built).exit_code == 0
+    assert "0" * 64 not in manifest.read_text()
+    assert tree(built / "public") == clean_build(run, built, tmp_path)

@@ -161,7 +161,7 @@ def _finish(
         files["versions/pages.json"] = pages_by_version(
             {"": list(files), **{r.release.version: r.paths for r in releases}}
         )
-    files[MANIFEST] = manifest(files)
+    files[MANIFEST] = manifest(files, cache.kept_hashes(MANIFEST))
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     problems = check_files(files, mounted, cache.reused, worker_count(options.env))

@@ -111,7 +111,7 @@ def marker_identity(path: Path) -> list[int] | None:
     return [info.st_dev, info.st_ino, info.st_mtime_ns]
 
 
-def _file_identity(path: Path) -> list[int] | None:
+def _file_identity(path: Path | str) -> list[int] | None:
     try:
         info = os.lstat(path)
     except OSError:
@@ -193,14 +193,25 @@ def _encode_page(result: PageResult) -> tuple[str, str, str]:
 def _page_meta(data: dict[str, Any]) -> model.PageMeta:
     """Front matter as stored: plain values and lists of ids, read directly (the generic
     `decode` resolves every field's type, which a rebuild would pay for on every page)."""
-    try:
+    if data.keys() == _PAGE_META_TYPES.keys() and all(
+        isinstance(v, _PAGE_META_TYPES[k]) and (not isinstance(v, list) or all(isinstance(i, str) for i in v))
+        for k, v in data.items()
+    ):
         fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        meta = model.PageMeta(**fields)
-    except TypeError:
-        meta = None
-    if meta is None or encode(meta) != data:  # a field of another shape: read it the careful way
-        meta = decode(model.PageMeta, data)
+        return model.PageMeta(**fields)
+    meta: model.PageMeta = decode(model.PageMeta, data)  # a field of another shape: read it the careful way
     return meta
+
+
+# What `encode` makes of each PageMeta field (a test keeps this in step with the model).
+_PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "summary": (str, type(None)),
+    "owner": (str, type(None)),
+    "order": int,
+    "offerings": list,
+    "tools": list,
+}
 
 
 def _decode_page(data: str, html: str, text: str) -> PageResult:
@@ -242,6 +253,7 @@ class BuildCache:
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
         self._same_output: bool | None = None  # is the output the one the last build swapped in?
+        self._root = str(marker.parent)  # the output folder
         if path is None:
             return
         with contextlib.suppress(OSError, sqlite3.Error):
@@ -318,11 +330,25 @@ class BuildCache:
             return None
         if self._same_output is None:
             self._same_output = previous.marker == marker_identity(self.marker)
-        file = self.marker.parent / path
+        file = f"{self._root}/{path}"  # plain strings: this runs for every page of the site
         if not self._same_output or previous.outputs.get(path) != _file_identity(file):
             return None
         self.reused.add(path)
-        return file
+        return Path(file)
+
+    def kept_hashes(self, manifest_name: str) -> dict[str, str]:
+        """The SHA-256 of each page kept from the last build, from that build's manifest in the
+        output, provided that file is still the one it wrote."""
+        previous = self.previous
+        file = f"{self._root}/{manifest_name}"
+        if previous is None or not self.reused or previous.outputs.get(manifest_name) != _file_identity(file):
+            return {}
+        try:
+            with open(file, encoding="utf-8") as lines:
+                pairs = (line.rstrip("\n").split("  ", 1) for line in lines)
+                return {path: sha for sha, path in pairs if path in self.reused and len(sha) == 64}
+        except (OSError, UnicodeDecodeError, ValueError):
+            return {}
 
     # -- pages (load.PageStore) ---------------------------------------------------------------
 

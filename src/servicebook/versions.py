@@ -121,9 +121,15 @@ def pages_by_version(files_by_version: Mapping[str, Iterable[str]]) -> bytes:
     return (json.dumps(data, separators=(",", ":")) + "\n").encode()
 
 
-def manifest(files: Mapping[str, bytes]) -> bytes:
-    """`sha256sum`-compatible list of every file (the manifest itself excluded), sorted by path."""
-    lines = [f"{hashlib.sha256(files[path]).hexdigest()}  {path}\n" for path in sorted(files) if path != MANIFEST]
+def manifest(files: Mapping[str, bytes], known: Mapping[str, str] | None = None) -> bytes:
+    """`sha256sum`-compatible list of every file (the manifest itself excluded), sorted by path.
+    `known` gives the hashes of files already hashed (kept unchanged from the last build)."""
+    known = known or {}
+    lines = [
+        f"{known.get(path) or hashlib.sha256(files[path]).hexdigest()}  {path}\n"
+        for path in sorted(files)
+        if path != MANIFEST
+    ]
     return "".join(lines).encode()
 
 
