@@ -297,3 +297,26 @@ def test_manifest_takes_kept_pages_hashes_only_from_the_manifest_the_last_build_
     assert run("build", "--source", built).exit_code == 0
     assert "0" * 64 not in manifest.read_text()
     assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def test_successive_builds_start_from_the_site_before_last_without_touching_it(run, built, tmp_path) -> None:
+    # Each build keeps the site it replaced (the spare) and the next one starts from it, changing
+    # only what differs. Files there are shared (hard links) with the live site: they must never
+    # be written into, so the site a build replaces is still exactly what it was.
+    spare = built / ".servicebook-cache" / "build" / "public.spare"
+    content = built / "content"
+    page = content / "change-approval.md"
+    changes = [  # (change, whether the support page stays the same file)
+        (lambda: page.write_text(page.read_text() + "\nA.\n"), True),
+        (lambda: (content / "on-call-handbook.md").write_text("---\ntitle: Handbook\n---\n\nPage us.\n"), False),
+        (lambda: page.write_text(page.read_text() + "\nB.\n"), True),
+        ((content / "on-call-handbook.md").unlink, False),
+    ]
+    for change, kept in changes:
+        before = tree(built / "public")
+        change()
+        assert run("build", "--source", built).exit_code == 0
+        assert tree(spare) == before  # the replaced site, unharmed
+        assert tree(built / "public") == clean_build(run, built, tmp_path)
+        shared = (built / "public" / "support" / "index.html").stat().st_ino
+        assert ((spare / "support" / "index.html").stat().st_ino == shared) == kept  # unchanged: one file

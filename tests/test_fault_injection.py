@@ -44,10 +44,10 @@ def _rendered(site: Path) -> Files:
     captured: list[Files] = []
     real = write.write_site
 
-    def capture(files: Any, output: Path, *rest: Any, staging: Path | None = None) -> None:
+    def capture(files: Any, output: Path, *rest: Any, staging: Path | None = None, spare: Path | None = None) -> None:
         assert staging is None  # a small site is written from memory, so the stage can be replayed
-        captured.append((dict(files), *rest))
-        real(files, output, *rest)
+        captured.append((dict(files), *rest, None, spare))
+        real(files, output, *rest, spare=spare)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(write, "write_site", capture)
@@ -129,11 +129,17 @@ def old_and_new(tmp_path: Path) -> tuple[Path, dict[str, bytes], Files]:
     return site, old, rendered
 
 
-def _reset(site: Path) -> None:
+def _reset(site: Path, *, spare: bool = False) -> None:
+    """public/ holds the old site again; with `spare`, the build cache keeps an earlier site for
+    the write stage to start from (a copy: every file in it is replaced, the worst case)."""
     shutil.rmtree(site / "public", ignore_errors=True)
     for leftover in site.glob(".public.*"):
         shutil.rmtree(leftover)
     shutil.copytree(site.parent / "pristine-old", site / "public")
+    kept = site / ".servicebook-cache" / "build" / "public.spare"
+    shutil.rmtree(kept, ignore_errors=True)
+    if spare:
+        shutil.copytree(site.parent / "pristine-old", kept)
 
 
 def _kill_points(ops: list[str]) -> list[int]:
@@ -143,19 +149,23 @@ def _kill_points(ops: list[str]) -> list[int]:
     return sorted({*range(1, swap + 1, max(1, swap // 12)), *range(swap + 1, len(ops) + 1)})
 
 
+@pytest.mark.parametrize("spare", [False, True], ids=["new-staging", "from-spare"])
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
-def test_killed_build_leaves_old_or_new_site_whole_and_next_build_recovers(old_and_new, exchange: bool) -> None:
+def test_killed_build_leaves_old_or_new_site_whole_and_next_build_recovers(
+    old_and_new, exchange: bool, spare: bool
+) -> None:
     site, old, rendered = old_and_new
     public = site / "public"
-    _reset(site)
+    _reset(site, spare=spare)
     ops = _count_ops(site, rendered, exchange=exchange)
     new = tree(public)
     assert new != old
     assert "exchange" in ops
     assert exchange or ops.count("rename") >= 2
+    assert (ops.count("unlink") > len(new) // 2) == spare  # from the spare, its every file was replaced
     outcomes = set()
     for n in _kill_points(ops):
-        _reset(site)
+        _reset(site, spare=spare)
         _killed_at(site, rendered, n, exchange=exchange)
         if public.exists():
             state = tree(public)
@@ -172,7 +182,7 @@ def test_killed_build_leaves_old_or_new_site_whole_and_next_build_recovers(old_a
         assert not list(site.glob(".public.*")), f"staging left after a kill before operation {n}"
     assert {"old", "new"} <= outcomes
     assert ("gap" in outcomes) == (not exchange)
-    _reset(site)
+    _reset(site, spare=spare)
     _killed_at(site, rendered, len(ops) // 2, exchange=exchange)
     build(_options(site))  # and so does the real `build`
     assert tree(public) == new

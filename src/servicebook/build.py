@@ -169,7 +169,7 @@ def _finish(
         raise BuildFailed(problems)
     # 6. swap the new site in whole (see write.py)
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
-    write_site(files, output, trees, cache.reused, staging=spool)
+    write_site(files, output, trees, cache.reused, staging=spool, spare=cache.spare)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
 

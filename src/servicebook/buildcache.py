@@ -336,6 +336,12 @@ class BuildCache:
         self.reused.add(path)
         return Path(file)
 
+    @property
+    def spare(self) -> Path | None:
+        """Where the site this build replaces is kept, for the next build to start from
+        (write.write_site); none without a cache."""
+        return None if self.path is None else self.path.with_suffix(".spare")
+
     def kept_hashes(self, manifest_name: str) -> dict[str, str]:
         """The SHA-256 of each page kept from the last build, from that build's manifest in the
         output, provided that file is still the one it wrote."""

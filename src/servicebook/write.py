@@ -8,12 +8,14 @@ A folder that servicebook did not create is never replaced.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
 import posixpath
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Collection, Container, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -238,6 +240,7 @@ def write_site(
     trees: Mapping[str, Path] | None = None,
     unchanged: Collection[str] = (),
     staging: Path | None = None,
+    spare: Path | None = None,
 ) -> None:
     """Write `files` into a staging folder, then swap it with `output` (see module docstring).
 
@@ -248,46 +251,154 @@ def write_site(
     the file system allows, copied otherwise). Files in `unchanged` are byte for byte the same as
     in the current `output` and are hard-linked from it rather than written again.
 
+    `spare` is where the replaced site is kept for the next build (in the build cache, on the
+    output's file system). When the new site keeps most files of the current one, the spare
+    becomes the staging folder and only what differs is changed in it (`_reconcile`), instead
+    of making every folder and link again: a one-page change to a site of thousands of pages
+    then touches a handful of files. Nothing in the spare reaches the output unchecked: each
+    file is kept only if it is the very file (same inode) the new site links to.
+
     A file system error (read-only, full, no permission) is reported as such, without a
     traceback; the staging folder is removed and `output` is left as it was.
     """
+    target: Path | None = None
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        if staging is None:
-            staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-        staging.chmod(_folder_mode())  # mkdtemp makes it private; the site must be readable
-        made: set[str] = set()
-        for path in sorted(files):
-            dest = staging / path
-            spooled = files.file(path) if isinstance(files, SiteFiles) and path in files.spooled else None
-            if spooled == dest:  # made in place
-                continue
-            parent = str(dest.parent)
-            if parent not in made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                made.add(parent)
-            if path in unchanged and _link(output / path, dest):
-                continue
-            if spooled is not None:
-                os.rename(spooled, dest)
-                continue
-            dest.write_bytes(files[path])
-        for prefix, tree in sorted((trees or {}).items()):
-            _link_tree(tree, staging / prefix)
-        (staging / MARKER).write_bytes(MARKER_TEXT)
-        _fsync_tree(staging)
-        _swap(staging, output)
+        spooled = files.spooled if isinstance(files, SiteFiles) else set()
+        base = _usable_spare(spare, output)
+        if base is not None and (staging is None or len(unchanged) >= len(spooled)):
+            target = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+            os.rename(base, target)  # replaces the empty folder mkdtemp made; recover() removes it if killed
+            _reconcile(target, files, output, trees or {}, unchanged)
+        else:
+            target = staging or Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+            _fill(target, files, output, trees or {}, unchanged)
+        target.chmod(_folder_mode())  # mkdtemp makes it private; the site must be readable
+        marker = target / MARKER
+        if marker.exists() or marker.is_symlink():  # a spare's: never write into a file that may be shared
+            marker.unlink()
+        marker.write_bytes(MARKER_TEXT)
+        _fsync_tree(target)
+        _swap(target, output, spare)
     except OSError as exc:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        if target is not None:
+            shutil.rmtree(target, ignore_errors=True)
         where = exc.filename or output
         raise WriteFailed(
             f"cannot write the site to {output}: {exc.strerror or exc} ({where}); the previous site was left as it was"
         ) from None
     except BaseException:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        if target is not None:
+            shutil.rmtree(target, ignore_errors=True)
         raise
+
+
+def _fill(
+    staging: Path, files: Mapping[str, bytes], output: Path, trees: Mapping[str, Path], unchanged: Collection[str]
+) -> None:
+    """Write every file into a new staging folder (which may already hold some at their place)."""
+    made: set[str] = set()
+    for path in sorted(files):
+        dest = staging / path
+        spooled = files.file(path) if isinstance(files, SiteFiles) and path in files.spooled else None
+        if spooled == dest:  # made in place
+            continue
+        parent = str(dest.parent)
+        if parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        if path in unchanged and _link(output / path, dest):
+            continue
+        if spooled is not None:
+            os.rename(spooled, dest)
+            continue
+        dest.write_bytes(files[path])
+    for prefix, tree in sorted(trees.items()):
+        _link_tree(tree, staging / prefix)
+
+
+def _usable_spare(spare: Path | None, output: Path) -> Path | None:
+    """The kept earlier site, if there is one that can be renamed into a staging folder."""
+    if spare is None:
+        return None
+    try:
+        info = os.lstat(spare)
+        return spare if stat.S_ISDIR(info.st_mode) and info.st_dev == output.parent.stat().st_dev else None
+    except OSError:
+        return None
+
+
+def _tree_files(trees: Mapping[str, Path]) -> dict[str, str]:
+    """Output path → file, for every file of the release trees."""
+    found: dict[str, str] = {}
+    for prefix, tree in sorted(trees.items()):
+        for folder, subfolders, names in os.walk(tree):
+            subfolders.sort()
+            relative = os.path.relpath(folder, tree)
+            at = prefix if relative == "." else f"{prefix}{relative}/"
+            for name in names:
+                if not name.startswith(".complete"):
+                    found[at + name] = os.path.join(folder, name)  # noqa: PTH118 - strings, by the thousand
+    return found
+
+
+def _reconcile(
+    base: Path, files: Mapping[str, bytes], output: Path, trees: Mapping[str, Path], unchanged: Collection[str]
+) -> None:
+    """Turn `base`, an earlier site, into the new one: keep each file that already is the very
+    file the new site hard-links to (an unchanged page, a release tree's file), delete every
+    other entry (whatever it is: files are never written into, so a file shared with the live
+    site is never changed), then add what is missing."""
+    links = {path: f"{output}/{path}" for path in files if path in unchanged}
+    links.update(_tree_files(trees))
+    wanted = set(files) | set(links)
+    folders = {posixpath.dirname(p) for p in wanted}
+    for folder in list(folders):
+        parent = folder
+        while parent:
+            parent = posixpath.dirname(parent)
+            folders.add(parent)
+    present: set[str] = set()
+    _prune(str(base), "", links, folders, present)
+    made = set(folders) & {posixpath.dirname(p) for p in present}
+    for path in sorted(wanted - present):
+        dest = base / path
+        parent = posixpath.dirname(path)
+        if parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
+        source = links.get(path)
+        if source is not None and _link(Path(source), dest):
+            continue
+        spooled = files.file(path) if isinstance(files, SiteFiles) and path in files.spooled else None
+        if spooled is not None:
+            os.rename(spooled, dest)
+        elif path in files:
+            dest.write_bytes(files[path])
+        elif source is not None:
+            shutil.copyfile(source, dest)
+
+
+def _prune(folder: str, prefix: str, links: Mapping[str, str], folders: Collection[str], present: set[str]) -> None:
+    """Delete what the new site does not keep from `folder` (see `_reconcile`); note what it keeps."""
+    with os.scandir(folder) as listing:
+        entries = list(listing)
+    for entry in entries:
+        path = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            _prune(entry.path, path + "/", links, folders, present)
+            if path not in folders:
+                os.rmdir(entry.path)  # noqa: PTH106 - plain strings, by the thousand
+            continue
+        source = links.get(path)
+        if source is not None and not entry.is_symlink():
+            try:
+                if entry.inode() == os.stat(source).st_ino:  # noqa: PTH116 - as above
+                    present.add(path)
+                    continue
+            except OSError:
+                pass
+        os.unlink(entry.path)  # noqa: PTH108 - as above
 
 
 def _link(source: Path, dest: Path) -> bool:
@@ -330,18 +441,30 @@ def _fsync_tree(root: Path) -> None:
         os.close(fd)
 
 
-def _swap(staging: Path, output: Path) -> None:
+def _swap(staging: Path, output: Path, spare: Path | None = None) -> None:
     if not output.exists():
         os.rename(staging, output)
         return
     if _rename_exchange(staging, output):
-        _discard(staging, output)  # now holds the old site
+        _keep(staging, output, spare)  # now holds the old site
         return
     old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
     old.rmdir()
     os.rename(output, old)
     os.rename(staging, output)
-    shutil.rmtree(old, ignore_errors=True)
+    _keep(old, output, spare)
+
+
+def _keep(old: Path, output: Path, spare: Path | None) -> None:
+    """The replaced site becomes the spare for the next build (see write_site), or is discarded."""
+    if spare is not None:
+        if spare.exists() or spare.is_symlink():
+            _discard(spare, output)
+        with contextlib.suppress(OSError):
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(old, spare)
+            return
+    _discard(old, output)
 
 
 def _discard(tree: Path, output: Path) -> None:
