@@ -420,3 +420,28 @@ def test_release_catalogs_are_read_record_by_record(
     shutil.rmtree(repo.root / "public")
     assert run("build", "--source", repo.root, "--output", tmp_path / "plain").exit_code == 0
     assert _tree(tmp_path / "plain") == built
+
+
+def test_a_same_size_edit_of_a_published_file_does_not_poison_the_cache(run, repo: GitSite) -> None:
+    run("build", "--source", repo.root)
+    page = repo.root / "public/v/1.0/index.html"
+    original = page.read_bytes()
+    with page.open("r+b") as handle:  # same size, same inode: only the modification time moves
+        handle.write(b"<!-- x -->")
+    assert page.read_bytes() != original
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert (repo.root / "public/v/1.0/index.html").read_bytes() == original
+
+
+def test_untouched_cached_releases_are_not_read_again(run, repo: GitSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    from servicebook import releases
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    read: list[Path] = []
+    real = releases.read_tree
+    monkeypatch.setattr(releases, "read_tree", lambda tree: read.append(tree) or real(tree))
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    repo.commit("Release 3.0")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert read == []  # 1.0, 1.1 and 2.0 are as they were stored: their files are not hashed again
+    assert (repo.root / "public/v/3.0/index.html").is_file()

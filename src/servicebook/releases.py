@@ -7,6 +7,7 @@ versions costs twenty builds the first time and none after that.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -182,8 +183,10 @@ def build_release(
     from .write import check_files
 
     target = cache_root / "releases" / fingerprint() / release.commit
-    if (target / COMPLETE).is_file() and _intact(target):
-        return BuiltRelease(release, target, _paths(target)), []
+    if (target / COMPLETE).is_file():
+        kept = _intact(target)
+        if kept is not None:
+            return BuiltRelease(release, target, frozenset(kept)), []
     where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
     severity = Severity.ERROR if strict else Severity.WARNING
     with tempfile.TemporaryDirectory(prefix="servicebook-release-") as tmp:
@@ -261,17 +264,50 @@ def _store(files: Mapping[str, bytes], target: Path) -> None:
         dest = staging / path
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(files[path])
-    (staging / COMPLETE).write_bytes(b"")
+    (staging / COMPLETE).write_text(json.dumps(_identities(staging)), "utf-8")  # renaming keeps them
     if target.exists():
         shutil.rmtree(target)
     os.rename(staging, target)
 
 
-def _intact(tree: Path) -> bool:
-    """A cached release still matches its own manifest. Published files are hard links into the
-    cache, so an edit to a published copy must not leak into the next build."""
+def _intact(tree: Path) -> dict[str, list[int]] | None:
+    """The files of a cached release (path → size, modification time, inode) when it still
+    matches its own manifest, else None. Published files are hard links into the cache, so an
+    edit to a published copy must not leak into the next build. The files are read and hashed
+    again only when one of them is not as it was when the release was stored or last checked
+    (the identities `_store` records in the COMPLETE marker): an edit in place changes the
+    modification time, a replacement the inode."""
+    now = _identities(tree)
+    try:
+        if json.loads((tree / COMPLETE).read_text("utf-8")) == now:
+            return now
+    except (OSError, ValueError):
+        pass
     files = read_tree(tree)
-    return manifest(files) == files.get(MANIFEST)
+    if manifest(files) != files.get(MANIFEST):
+        return None
+    with contextlib.suppress(OSError):  # checked whole: remember how its files are now
+        temp = tree / f"{COMPLETE}.{os.getpid()}.tmp"
+        temp.write_text(json.dumps(now), "utf-8")
+        temp.replace(tree / COMPLETE)
+    return now
+
+
+def _identities(tree: Path) -> dict[str, list[int]]:
+    """path → (size, modification time, inode) of every file of a release tree but its marker."""
+    found: dict[str, list[int]] = {}
+
+    def scan(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    scan(entry.path, f"{prefix}{entry.name}/")
+                elif not (prefix == "" and entry.name.startswith(COMPLETE)):
+                    info = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+
+    scan(str(tree), "")
+    return dict(sorted(found.items()))
 
 
 def _paths(tree: Path) -> frozenset[str]:
