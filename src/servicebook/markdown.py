@@ -55,6 +55,9 @@ def markdown_parser() -> MarkdownIt:
     # Every link reaches `_links` below, which reports a bad one with its position instead of
     # markdown-it's silent fallback to literal text.
     md.validateLink = _accept_link  # type: ignore[method-assign]
+    # Rules that can never apply with these options (raw HTML off, no linkify, no typographer):
+    # each would still be tried, and return at once, at every block and inline position.
+    md.disable(["html_block", "html_inline", "linkify", "replacements", "smartquotes"])
     md.add_render_rule("heading_close", _render_heading_close)
     return md
 
