@@ -323,3 +323,29 @@ def test_an_offering_given_a_new_id_keeps_its_history(git_site) -> None:
     assert [e.entry.message for e in events] == ["Rename the offering's id", "Relax the SLO", "Initial catalog"]
     assert events[1].entry.commit == lowered
     assert view.history_of("offering:ci") == ()
+
+
+def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(git_site, monkeypatch) -> None:
+    # A page's outline comes from the build's own reading of it, whether committed (git's blob id)
+    # or edited in the working tree; only versions the build did not read are parsed again.
+    import servicebook.diff
+    from servicebook.build import Options, check
+
+    git_site.write("content/handbook.md", "---\ntitle: Handbook\n---\n\n## Paging\n\nPage us.\n")
+    git_site.commit("Add the handbook")
+    git_site.edit("Page us.", "Page us, then call.", "content/handbook.md")  # uncommitted
+    parsed: list[str] = []
+    real = servicebook.diff.page_info
+    monkeypatch.setattr(servicebook.diff, "page_info", lambda path, *rest: parsed.append(path) or real(path, *rest))
+    import servicebook.history
+
+    monkeypatch.setattr(servicebook.history, "page_info", servicebook.diff.page_info)
+    env = {"SERVICEBOOK_WORKERS": "1"}
+    loaded, _ = check(Options(git_site.root, git_site.root / "public", env=env), action="build")
+    assert loaded.site is not None
+    seeded = load_timeline(git_site.root, loaded.site.build, use_disk_cache=False, outlines=loaded.outlines)
+    assert parsed == ["content/handbook.md"]  # only its committed version: the build read the edited one
+    parsed.clear()
+    fresh = load_timeline(git_site.root, loaded.site.build, use_disk_cache=False)
+    assert sorted(parsed) == ["content/handbook.md"] * 2 + ["content/welcome.md"] * 2  # committed, working tree
+    assert seeded == fresh  # the same history either way

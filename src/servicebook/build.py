@@ -118,7 +118,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
         raise BuildFailed(release_problems)
     versioning = VersionContext(releases=tuple(r.release for r in releases), summaries=_summaries(releases))
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
-    timeline = load_timeline(options.source, loaded.site.build) if options.history else None
+    timeline = load_timeline(options.source, loaded.site.build, outlines=loaded.outlines) if options.history else None
     # 3. render every file; nothing touches the output until all of it succeeded (a large site's
     # pages are rendered straight into a staging folder beside it, which becomes the new site or
     # is removed whatever happens; see write.SiteFiles and write.write_site)

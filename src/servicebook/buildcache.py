@@ -186,6 +186,7 @@ def _encode_page(result: PageResult) -> tuple[str, str, str]:
         "anchor_refs": [[r.slug, r.anchor, encode(r.location), r.source_line] for r in result.anchor_refs],
         "assets": list(result.assets),
         "digest": result.digest,
+        "outline": [[list(s) for s in result.sections], result.sha256, result.blob],
     }
     return json.dumps(data, separators=(",", ":")), page.html if page else "", page.text if page else ""
 
@@ -216,6 +217,7 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
 
 def _decode_page(data: str, html: str, text: str) -> PageResult:
     raw = json.loads(data)
+    sections, sha256, blob = raw["outline"]
     page = None
     if raw["page"] is not None:
         slug, source, meta, headings = raw["page"]
@@ -236,6 +238,9 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
         ),
         assets=tuple(str(a) for a in raw["assets"]),
         digest=str(raw["digest"]),
+        sections=tuple((str(a), str(t), str(d)) for a, t, d in sections),
+        sha256=str(sha256),
+        blob=str(blob),
     )
 
 

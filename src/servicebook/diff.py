@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import model
-from .markdown import markdown_parser, slugify
+from .markdown import markdown_parser, outline
 from .slo import effective_support, error_budget, format_minutes, format_percent
 from .sources import SourceError, decode, parse_yaml, split_front_matter
 from .validate import parse_days, read_record
@@ -93,28 +93,7 @@ def page_info(path: str, slug: str, data: bytes) -> PageInfo:
 
 
 def _sections(body: str) -> tuple[Section, ...]:
-    lines = body.split("\n")
-    tokens = markdown_parser().parse(body)
-    starts: list[tuple[int, str]] = []
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.map:
-            title = "".join(c.content for c in tokens[i + 1].children or [] if c.type in ("text", "code_inline"))
-            starts.append((token.map[0], title))
-    bounds = [(0, ""), *starts]
-    used: set[str] = set()
-    sections = []
-    for n, (start, title) in enumerate(bounds):
-        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(lines)
-        text = "\n".join(lines[start + (1 if n else 0) : end]).strip()
-        if n == 0 and not text:
-            continue
-        anchor = base = slugify(title) if n else ""
-        k = 2
-        while n and anchor in used:
-            anchor, k = f"{base}-{k}", k + 1
-        used.add(anchor)
-        sections.append(Section(anchor, title, hashlib.sha256(text.encode()).hexdigest()))
-    return tuple(sections)
+    return tuple(Section(*s) for s in outline(body, markdown_parser().parse(body)))
 
 
 # --------------------------------------------------------------------------- the diff

@@ -19,14 +19,17 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import __version__, model
 from .cache import DiskCache, cache_key, decode, encode
-from .diff import Change, PageInfo, Snapshot, diff_catalogs, diff_pages, diff_snapshots, page_info
+from .diff import Change, PageInfo, Section, Snapshot, diff_catalogs, diff_pages, diff_snapshots, page_info
 from .errors import Problem, Severity, SourceLocation, UsageProblem
 from .model import BuildInfo
 from .records import RecordCache, read_by_records
+
+if TYPE_CHECKING:
+    from .load import PageOutline
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
 CATALOG_FILE = "catalog.yaml"
@@ -543,16 +546,23 @@ def _apply(files: dict[str, str], raw: Iterable[tuple[str, str, str, str | None]
     return renames
 
 
-def load_timeline(root: Path, build: BuildInfo, *, use_disk_cache: bool = True) -> Timeline:
+def load_timeline(
+    root: Path, build: BuildInfo, *, use_disk_cache: bool = True, outlines: Iterable[PageOutline] = ()
+) -> Timeline:
     """Every change to the catalog and pages on the first-parent history of HEAD, newest first,
     with the working tree's uncommitted changes on top. Never fails the build: a commit whose
-    catalog does not validate is an entry saying so."""
+    catalog does not validate is an entry saying so. `outlines` are the pages the build has just
+    read, which need not be parsed again here (whether committed or in the working tree)."""
     repo = open_repo(root)
     if repo is None:
         return Timeline(available=False)
     store = BlobStore(repo)
     try:
         reader = Reader(store, DiskCache(root if use_disk_cache else None, "history"))
+        for o in outlines:
+            info = PageInfo(page_slug(o.path), o.path, o.title, tuple(Section(*s) for s in o.sections), o.sha256)
+            for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
+                reader.pages[cache_key("page", blob, o.path)] = info
         entries, state = _replay(reader, repo, _log(repo))
         if build.dirty:
             entries += _worktree_entry(reader, root, state)

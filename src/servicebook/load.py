@@ -6,6 +6,7 @@ list of problems (errors and warnings), each with its file, line and column.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
@@ -34,6 +35,17 @@ MAX_CONTENT_FILES = 50_000
 
 
 @dataclass(frozen=True, slots=True)
+class PageOutline:
+    """A loaded page as the history sees it (diff.PageInfo), so that it need not parse it again."""
+
+    path: str
+    title: str
+    sections: tuple[tuple[str, str, str], ...]  # see markdown.outline
+    sha256: str  # of the file's bytes
+    blob: str  # git's id for those bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Loaded:
     """The outcome of loading: the site (None if any error) and every problem found."""
 
@@ -42,6 +54,7 @@ class Loaded:
     assets: tuple[str, ...] = ()  # files under content/ the pages use, to copy as they are
     # slug → hash of what views of other pages can see of it (source, front matter, headings)
     page_digests: Mapping[str, str] = field(default_factory=dict)
+    outlines: tuple[PageOutline, ...] = ()  # every loaded page, as the history sees it
 
     @property
     def errors(self) -> list[Problem]:
@@ -113,6 +126,7 @@ def load(
     anchor_refs: list[AnchorRef] = []
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
+    outlines: list[PageOutline] = []
     for slug, result in zip(slugs, _load_pages(universe, pages_found, slugs, env, cache, hashes), strict=True):
         problems += result.problems
         anchor_refs += result.anchor_refs
@@ -120,6 +134,9 @@ def load(
         if result.page is not None:
             pages.append(result.page)
             digests[slug] = result.digest
+            if result.sha256:
+                page = result.page
+                outlines.append(PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob))
     for asset in sorted(used_assets):
         size = os.lstat(root / CONTENT_DIR / asset).st_size
         if size > MAX_ASSET_BYTES:
@@ -137,7 +154,7 @@ def load(
     if catalog is None or has_errors:
         return Loaded(None, tuple(problems))
     site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build)
-    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests)
+    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(outlines))
 
 
 class _Anything:
@@ -362,6 +379,11 @@ class PageResult:
     anchor_refs: tuple[AnchorRef, ...]
     assets: tuple[str, ...]
     digest: str  # of what other pages' views see: source, front matter, headings
+    # the page's outline for the history (see markdown.outline) and the ids of its bytes, so that
+    # the history need not parse the page again: SHA-256, and git's blob id
+    sections: tuple[tuple[str, str, str], ...] = ()
+    sha256: str = ""
+    blob: str = ""
 
 
 def _load_pages(
@@ -396,6 +418,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     problems: list[Problem] = []
     anchor_refs: list[AnchorRef] = []
     used: set[str] = set()
+    outline: list[tuple[str, str, str]] = []
     page = _load_page(
         universe.root,
         slug,
@@ -408,14 +431,26 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         problems,
         anchor_refs,
         used,
+        outline,
     )
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
+    sections: tuple[tuple[str, str, str], ...] = ()
+    sha256 = blob = ""
+    if page is not None:
+        sections = tuple(outline)
+        with contextlib.suppress(OSError):
+            data = (universe.root / path).read_bytes()
+            sha256 = hashlib.sha256(data).hexdigest()
+            blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
     return PageResult(
         page,
         tuple(problems),
         tuple(anchor_refs),
         tuple(sorted(used)),
         hashlib.blake2b(seen.encode(), digest_size=20).hexdigest(),
+        sections,
+        sha256,
+        blob,
     )
 
 
@@ -431,6 +466,7 @@ def _load_page(
     problems: list[Problem],
     anchor_refs: list[AnchorRef],
     used_assets: set[str],
+    outline: list[tuple[str, str, str]],
 ) -> model.Page | None:
     try:
         source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
@@ -466,6 +502,7 @@ def _load_page(
     problems += rendered.problems
     anchor_refs += rendered.anchor_refs
     used_assets.update(rendered.assets)
+    outline += rendered.sections
     return model.Page(
         slug=slug,
         source=path,

@@ -8,6 +8,7 @@ path (with an optional `#anchor`), and become relative URLs so the site works un
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import unicodedata
@@ -94,6 +95,7 @@ class Rendered:
     html: str
     text: str
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # level, text, anchor
+    sections: tuple[tuple[str, str, str], ...] = ()  # as the history compares pages (see `outline`)
     anchor_refs: list[AnchorRef] = field(default_factory=list)
     assets: list[str] = field(default_factory=list)  # paths under content/ to copy
     problems: list[Problem] = field(default_factory=list)
@@ -135,7 +137,7 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
     """Render one page's Markdown body; problems are collected, never raised."""
     md = markdown_parser()
     tokens = md.parse(body)
-    out = Rendered(html="", text="")
+    out = Rendered(html="", text="", sections=outline(body, tokens))
     lines = body.split("\n")
     used_anchors: set[str] = set(RESERVED_ANCHORS | theme_anchors())
     text_parts: list[str] = []
@@ -182,6 +184,34 @@ def render(source: SourceText, body: str, line_offset: int, slug: str, targets: 
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
     return out
+
+
+def outline(body: str, tokens: Sequence[Token]) -> tuple[tuple[str, str, str], ...]:
+    """A page's sections as the history and `servicebook diff` compare them: (anchor, title,
+    SHA-256 of the section's text), the text before the first heading first (anchor "") when
+    there is any. Anchors are numbered as on a bare page (the theme's own ids are not counted),
+    so an outline does not change with the theme."""
+    lines = body.split("\n")
+    starts: list[tuple[int, str]] = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            title = "".join(c.content for c in tokens[i + 1].children or [] if c.type in ("text", "code_inline"))
+            starts.append((token.map[0], title))
+    bounds = [(0, ""), *starts]
+    used: set[str] = set()
+    sections = []
+    for n, (start, title) in enumerate(bounds):
+        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(lines)
+        text = "\n".join(lines[start + (1 if n else 0) : end]).strip()
+        if n == 0 and not text:
+            continue
+        anchor = base = slugify(title) if n else ""
+        k = 2
+        while n and anchor in used:
+            anchor, k = f"{base}-{k}", k + 1
+        used.add(anchor)
+        sections.append((anchor, title, hashlib.sha256(text.encode()).hexdigest()))
+    return tuple(sections)
 
 
 def _beginning(parts: list[str], limit: int) -> str:
