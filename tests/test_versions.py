@@ -188,12 +188,23 @@ def test_site_in_a_subfolder_of_the_repository_publishes_its_releases(run, tmp_p
     r.write("README.md", "A monorepo.\n")
     shutil.copytree(SITES / "minimal", r.root / "docs/catalog")
     r.commit("Catalog 0.1")
-    r.write("docs/catalog/catalog.yaml", catalog_at("0.2"))
-    r.commit("Catalog 0.2")
+    repository = "  title: Platform services\n  repository: https://gitlab.example.com/acme/mono\n"
+    r.write("docs/catalog/catalog.yaml", catalog_at("0.2").replace("  title: Platform services\n", repository))
+    commit = r.commit("Catalog 0.2")
     result = run("build", "--source", r.root / "docs/catalog")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    assert sorted(p.name for p in (r.root / "docs/catalog/public/v").iterdir()) == ["0.1", "0.2"]
+    public = r.root / "docs/catalog/public"
+    assert sorted(p.name for p in (public / "v").iterdir()) == ["0.1", "0.2"]
+    # an archived page links to its source at the release's commit, inside the sub-folder
+    source = f"https://gitlab.example.com/acme/mono/-/blob/{commit}/docs/catalog/content/welcome.md"
+    archived = (public / "v/0.2/policies/welcome/index.html").read_text()
+    assert f'<a href="{source}">Source at this commit</a>' in archived
+    assert "Edit this page" not in archived
+    current = (public / "policies/welcome/index.html").read_text()
+    edit = "https://gitlab.example.com/acme/mono/-/edit/main/docs/catalog/content/welcome.md"
+    assert f'<a href="{edit}">Edit this page</a>' in current
+    assert "Source at this commit" not in current
 
 
 def test_verify_catches_a_tampered_file_of_the_current_catalog(run, repo: GitSite) -> None:
@@ -372,6 +383,8 @@ def test_release_pages_with_the_same_inputs_are_rendered_once(run, stamped_repo:
         assert f"You are reading <strong>version {version}</strong>" in page
         assert f'<strong class="catalog-version">{version}</strong>' in page
         assert f"as published on {index[version]['date']}" in page
+        source = f"https://github.com/acme/catalog/blob/{commit}/catalog.yaml"
+        assert f'<a href="{source}">Source at this commit</a>' in page
     # what changed is rendered again: the artifacts offering in 2.2
     assert "Stores and signs build outputs." in (public / "v/2.2/offerings/artifacts/index.html").read_text()
     assert "Stores and signs" not in (public / "v/2.1/offerings/artifacts/index.html").read_text()
@@ -445,3 +458,30 @@ def test_untouched_cached_releases_are_not_read_again(run, repo: GitSite, monkey
     assert run("build", "--source", repo.root).exit_code == 0
     assert read == []  # 1.0, 1.1 and 2.0 are as they were stored: their files are not hashed again
     assert (repo.root / "public/v/3.0/index.html").is_file()
+
+
+def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.store import SharedStore
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    welcome = repo.root / "content/welcome.md"
+    for n in range(3):  # a preview rebuilding on every save: no release is built
+        welcome.write_text(welcome.read_text() + f"\nDraft {n}.\n")
+        assert run("build", "--source", repo.root).exit_code == 0
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True).replace("objective: 99.5", "objective: 99.9"))
+    repo.commit("Release 3.0: the same catalog as 2.0, and the drafts")
+    asked: list[tuple[int, int]] = []
+    real = SharedStore.get_rendered
+
+    def recording(self: SharedStore, keys: list[str]) -> dict[str, tuple[str, str]]:
+        found = real(self, keys)
+        asked.append((len(keys), len(found)))
+        return found
+
+    monkeypatch.setattr(SharedStore, "get_rendered", recording)
+    assert run("build", "--source", repo.root).exit_code == 0
+    # 3.0 shows what 2.0 showed but the edited page and the CI offering, which lists it: the
+    # other pages were still in the store
+    assert asked == [(5, 3)]

@@ -84,18 +84,19 @@ def build(options: Options) -> Report:
     with _cache(options, output, info) as cache:
         if cache.unchanged() and cache.previous is not None:  # 0. nothing changed since the last build: keep it
             return Report(cache.previous.warnings, cache.previous.files, cache.previous.pages)
-        with _store(options) as store:
+        with _store(options, info) as store:
             report = _build(options, output, info, cache, store)
             store.prune()
         cache.record(report.warnings, report.files, report.pages)
         return report
 
 
-def _store(options: Options) -> SharedStore:
-    """The content-addressed store the current catalog and every release share (store.py)."""
+def _store(options: Options, info: BuildInfo) -> SharedStore:
+    """The content-addressed store the current catalog and every release share (store.py); a
+    build that can have no releases (outside git, --no-versions) has no use for it."""
     from .store import SharedStore
 
-    return SharedStore.for_site(options.source, enabled=options.cache)
+    return SharedStore.for_site(options.source, enabled=options.cache and options.versions and info.commit is not None)
 
 
 def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:

@@ -194,6 +194,8 @@ def build_release(
         export(root, release.commit, source)
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
         hashes = hash_sources(source, SOURCES) if store is not None else None
+        if store is not None:
+            store.built += 1
         if store is not None and hashes is not None:
             _read_catalog_by_records(source, hashes, store)
         loaded = load(source, env or {}, build=info, cache=store, hashes=hashes)
@@ -215,6 +217,7 @@ def build_release(
                 versioning=VersionContext(current=release.version, releases=()),
                 workers=worker_count(env or {}),
                 stamped=store,
+                source_prefix=(git(root, "rev-parse", "--show-prefix") or "").strip(),
             )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]

@@ -156,6 +156,7 @@ def render_site(
     workers: int = 1,
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
+    source_prefix: str | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -164,13 +165,15 @@ def render_site(
     pages are written there as they are rendered and read back only when needed (write.SiteFiles).
     With a `stamped` store (a past release's build), pages that other releases rendered from the
     same inputs are taken from it with this release's stamp filled in (see stamps.py).
+    `source_prefix` is where the site lives in its repository, when `site_root` is not a checkout.
     """
     layouts = site_root / "layouts"
     env = environment(layouts)
     view = site_view(site)
     files = SiteFiles()
     versioning = versioning or VersionContext()
-    common = {**_common_context(view), "versioning": versioning, "source_prefix": _source_prefix(site_root)}
+    prefix = _source_prefix(site_root) if source_prefix is None else source_prefix
+    common = {**_common_context(view), "versioning": versioning, "source_prefix": prefix}
     specs = list(page_specs(view))
     history_files = _history(site, history, common, specs)
     if versioning.current is None and versioning.releases:
@@ -353,7 +356,7 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
             page_title=spec.title,
             section=spec.section,
             path=spec.path,
-            edit_url=_edit_url(common["catalog"], spec, common["source_prefix"]),
+            **_source_links(common, spec),
         )
     except jinja2.TemplateSyntaxError as exc:
         source_name = exc.filename or exc.name or spec.template
@@ -376,13 +379,26 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
 NO_EDIT_SECTIONS = frozenset({"", "search", "changes", "versions"})
 
 
-def _edit_url(catalog: model.Catalog, spec: PageSpec, prefix: str = "") -> str | None:
-    """The forge's editor for the file a page comes from: its Markdown file, or catalog.yaml."""
+def _edit_url(catalog: model.Catalog, spec: PageSpec, prefix: str = "", commit: str | None = None) -> str | None:
+    """The forge's editor for the file a page comes from: its Markdown file, or catalog.yaml;
+    with a `commit`, the file as it was at that commit instead."""
     repo = catalog.site.repository
     if not repo or not repo.startswith("https://") or spec.section in NO_EDIT_SECTIONS:
         return None
     source = spec.context["page"].source if "page" in spec.context else "catalog.yaml"
+    if commit is not None:
+        return f"{repo.rstrip('/')}{_forge_prefix(repo)}/blob/{commit}/{prefix}{source}"
     return f"{repo.rstrip('/')}{_forge_prefix(repo)}/edit/{catalog.site.branch}/{prefix}{source}"
+
+
+def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, str | None]:
+    """`edit_url` for the current catalog; a page of a past release is not edited, it links to
+    its source as it was at the release's commit (`source_url`)."""
+    if common["versioning"].current is None:
+        return {"edit_url": _edit_url(common["catalog"], spec, common["source_prefix"]), "source_url": None}
+    commit = common["build"].commit
+    source = _edit_url(common["catalog"], spec, common["source_prefix"], commit) if commit else None
+    return {"edit_url": None, "source_url": source}
 
 
 def _source_prefix(site_root: Path) -> str:

@@ -15,7 +15,8 @@ current catalog and by the build of every past release:
 Entries are JSON and text, never pickle, so a store someone else wrote cannot run code. Every
 entry carries a checksum of its value; an entry that does not match it, cannot be decoded, or was
 written by another servicebook (its code digest is part of every key and of the file's header)
-is a miss, never an error. Entries that neither of the last two builds used are dropped.
+is a miss, never an error. Entries that neither of the last two builds that built a release used are
+dropped.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from .load import PageResult, PageStore
 from .records import RecordCache
 
 STORE_FILE = "store.sqlite"
-KEEP_BUILDS = 2  # entries used by none of the last KEEP_BUILDS builds are dropped
 
 
 class SharedStore:
@@ -47,6 +47,7 @@ class SharedStore:
         self._generation = 0
         self.hits = 0  # entries found, for tests and the benchmark
         self.misses = 0
+        self.built = 0  # releases built from their sources (not taken from the release cache)
         # the records of the catalogs read so far, kept in memory only (see releases.py)
         self.records = RecordCache()
         if path is None:
@@ -146,9 +147,25 @@ class SharedStore:
                 self.close()
 
     def prune(self) -> None:
-        """After a successful build: drop what none of the last KEEP_BUILDS builds used."""
-        self._write("DELETE FROM entries WHERE used <= ?", [(self._generation - KEEP_BUILDS,)])
+        """After a successful build that built a release: drop what neither it nor the build
+        that last built one used. Builds of the current catalog alone (a preview rebuilding on
+        every save) drop nothing, so the next release still finds what the last one stored."""
+        if self._db is None or not self.built:
+            self.commit()
+            return
+        try:
+            row = self._db.execute("SELECT value FROM state WHERE name = 'pruned'").fetchone()
+            previous = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
+        except sqlite3.Error:
+            previous = 0
+        self._write("DELETE FROM entries WHERE used < ?", [(previous,)])
+        self._write("INSERT OR REPLACE INTO state VALUES ('pruned', ?)", [(str(self._generation),)])
         self.commit()
+
+    def touch(self, kind: str, keys: list[str]) -> None:
+        """Mark entries as used by this build without reading them (what the build cache of the
+        current catalog already had), so that pruning keeps them for the next release."""
+        self._write("UPDATE entries SET used = ? WHERE key = ?", [(self._generation, self._key(kind, k)) for k in keys])
 
     def close(self) -> None:
         if self._db is not None:
@@ -226,13 +243,14 @@ class Layered:
     """A `PageStore` that asks `first` (the build cache of one output) and then `then` (the
     store shared with the releases), and keeps what it is given in both."""
 
-    def __init__(self, first: PageStore, then: PageStore, hashes: Mapping[str, str] | None) -> None:
+    def __init__(self, first: PageStore, then: SharedStore, hashes: Mapping[str, str] | None) -> None:
         self.first = first
         self.then = then
         self.hashes = hashes  # read by build.check, as on the build cache
 
     def get_many(self, keys: list[str]) -> dict[str, Any]:
         found = self.first.get_many(keys)
+        self.then.touch("page", list(found))
         missing = [k for k in keys if k not in found]
         if missing:
             more = self.then.get_many(missing)
@@ -247,7 +265,9 @@ class Layered:
 
     def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
         found = self.first.get_catalog(key)
-        if found is None:
+        if found is not None:
+            self.then.touch("catalog", [key])
+        else:
             found = self.then.get_catalog(key)
             if found is not None:
                 self.first.put_catalog(key, *found)
