@@ -45,15 +45,18 @@ class SharedStore:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._generation = 0
-        self.hits = 0  # entries found, for tests and the benchmark
-        self.misses = 0
         self.built = 0  # releases built from their sources (not taken from the release cache)
         # the records of the catalogs read so far, kept in memory only (see releases.py)
         self.records = RecordCache()
         if path is None:
             return
-        with contextlib.suppress(OSError, sqlite3.Error):
+        try:
             self._db = self._open(path)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):  # another build holds it: do without
+                return
+        except (OSError, sqlite3.Error):
+            pass
         if self._db is None:  # corrupt or unreadable: start again from nothing
             for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 with contextlib.suppress(OSError):
@@ -190,8 +193,6 @@ class SharedStore:
         for key, (data, html, text) in self._get(list(stored)).items():
             with contextlib.suppress(Exception):  # a damaged entry is a miss
                 found[stored[key]] = _decode_page(data, html, text)
-        self.hits += len(found)
-        self.misses += len(keys) - len(found)
         return found
 
     def put(self, key: str, value: object) -> None:
@@ -205,9 +206,7 @@ class SharedStore:
                 found = decode(model.Catalog, raw["catalog"]), tuple(decode(Problem, p) for p in raw["problems"])
             except Exception:  # a damaged entry is a miss
                 break
-            self.hits += 1
             return found
-        self.misses += 1
         return None
 
     def has_catalog(self, key: str) -> bool:
@@ -231,8 +230,6 @@ class SharedStore:
         links, see stamps.py), under `keys`."""
         stored = {self._key("rendered", k): k for k in keys}
         found = {stored[key]: (html, data) for key, (data, html, _) in self._get(list(stored)).items()}
-        self.hits += len(found)
-        self.misses += len(keys) - len(found)
         return found
 
     def put_rendered(self, key: str, html: str, data: str) -> None:
