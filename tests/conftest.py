@@ -110,3 +110,14 @@ def git_site(tmp_path: Path) -> GitSite:
     site = GitSite(root)
     site.commit("Initial catalog")
     return site
+
+
+BROKEN_LAYOUT_LINK = "policies/index.html: error: broken link to '../nowhere/'"
+
+
+def add_broken_layout_link(site: Path) -> None:
+    """A site layout whose policies index links to a page that does not exist (BROKEN_LAYOUT_LINK)."""
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policies.html").write_text(
+        '{% extends "theme/policies.html" %}{% block content %}<a href="{{ url(\'nowhere/\') }}">x</a>{% endblock %}'
+    )

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from servicebook.load import relative_url
 
-from .conftest import FIXED_EPOCH, REPO
+from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
 
 SKIP = {".servicebook-build"}
 
@@ -252,13 +252,10 @@ def test_failed_spooled_build_leaves_the_site_and_no_staging_folder(run, site_co
     site = site_copy("example")
     assert run("build", "--source", site).exit_code == 0
     before = tree(site / "public")
-    (site / "layouts").mkdir(exist_ok=True)
-    (site / "layouts/policies.html").write_text(
-        '{% extends "theme/policies.html" %}{% block content %}<a href="{{ url(\'nowhere/\') }}">x</a>{% endblock %}'
-    )
+    add_broken_layout_link(site)
     result = run("build", "--source", site)
     assert result.exit_code == 1
-    assert "policies/index.html: error: broken link to '../nowhere/'" in result.stderr
+    assert BROKEN_LAYOUT_LINK in result.stderr
     assert tree(site / "public") == before
     assert not list(site.glob(".public.*"))
 

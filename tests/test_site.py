@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from .conftest import SITES, GitSite
+from .conftest import BROKEN_LAYOUT_LINK, SITES, GitSite, add_broken_layout_link
 from .htmlcheck import dangers
 
 PAGE_TYPES = [
@@ -145,13 +145,10 @@ def test_template_typo_fails_the_build_with_its_location(run, site_copy) -> None
 
 def test_broken_link_in_a_layout_fails_the_build(run, site_copy) -> None:
     site = site_copy("minimal")
-    (site / "layouts").mkdir(exist_ok=True)
-    (site / "layouts/policies.html").write_text(
-        '{% extends "theme/policies.html" %}{% block content %}<a href="{{ url(\'nowhere/\') }}">x</a>{% endblock %}'
-    )
+    add_broken_layout_link(site)
     result = run("build", "--source", site)
     assert result.exit_code == 1
-    assert "policies/index.html: error: broken link to '../nowhere/'" in result.stderr
+    assert BROKEN_LAYOUT_LINK in result.stderr
 
 
 def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
