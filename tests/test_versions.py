@@ -485,3 +485,19 @@ def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
     # 3.0 shows what 2.0 showed but the edited page and the CI offering, which lists it: the
     # other pages were still in the store
     assert asked == [(5, 3)]
+
+
+def test_sources_that_use_the_stamps_placeholder_character_are_rendered_the_ordinary_way(run, repo: GitSite) -> None:
+    # U+E000 is a private-use character: stamps.py writes its placeholders with it
+    odd = "Odd text: \ue0003\ue000 and \ue0001\ue000.\n"
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + "\n" + odd)
+    repo.write(
+        "catalog.yaml", catalog_at("3.0", extra_offering=True).replace("Artifact registry", "Artifacts \ue0002\ue000")
+    )
+    repo.commit("Release 3.0 with private-use characters")
+    assert run("build", "--source", repo.root).exit_code == 0
+    page = (repo.root / "public/v/3.0/policies/welcome/index.html").read_text()
+    assert odd.strip() in page
+    assert "Artifacts \ue0002\ue000" in (repo.root / "public/v/3.0/offerings/artifacts/index.html").read_text()
+    verified = run("verify", "--source", repo.root)
+    assert verified.exit_code == 0, verified.output

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = frozenset({"offering.html", "tool.html", "policy.html"})
 _MARK = "\ue000"  # a private-use character: no template, filter or escaping produces or changes it
+_ESCAPED = repr(_MARK)[1:-1]  # as repr() writes it
 _TOKEN_RE = re.compile(f"{_MARK}[0-9]{_MARK}")
 _PLAIN_RE = re.compile(r"[0-9A-Za-z.+_: -]*")  # what escaping leaves as it is, in any context
 
@@ -150,14 +151,23 @@ def stamping(common: Mapping[str, Any]) -> Stamping | None:
     shown = {k: v for k, v in stamped.items() if not callable(v)}  # `last_changed_for`: None here
     from .buildcache import digest
 
-    chrome = digest(repr(sorted((k, repr(v)) for k, v in shown.items())))
-    return Stamping(stamped, chrome, stamp)
+    sources = (catalog.team.name, build.generator, str(common.get("source_prefix")), *names.offering_by_id)
+    sources += (*(o.offering.name for o in names.offering_by_id.values()), *names.tool_by_id)
+    sources += (*(t.tool.name for t in names.tool_by_id.values()), repr(catalog.site), repr(versioning.notes))
+    if any(_MARK in text or _ESCAPED in text for text in sources):  # the placeholders' character is used
+        return None
+    return Stamping(stamped, digest(repr(sorted((k, repr(v)) for k, v in shown.items()))), stamp)
 
 
-def page_key(stamping: Stamping, spec: PageSpec) -> str:
+def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
+    """A digest of everything the page is rendered from; None when its own sources use the
+    placeholders' character (then filling the stamp in could change them)."""
     from .buildcache import digest
 
-    return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, repr(spec.context))
+    shown = repr(spec.context)  # repr() writes the placeholders' character as an escape
+    if _MARK in spec.title or _ESCAPED in shown or _MARK in shown:
+        return None
+    return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, shown)
 
 
 def render_stamped(
@@ -178,8 +188,8 @@ def render_stamped(
     stamp = stamping(common)
     if stamp is None or _has_files(layouts):
         return specs
-    chosen = [s for s in specs if s.template in TEMPLATES]
-    keys = {s.path: page_key(stamp, s) for s in chosen}
+    keys = {s.path: key for s in specs if s.template in TEMPLATES and (key := page_key(stamp, s)) is not None}
+    chosen = [s for s in specs if s.path in keys]
     found = store.get_rendered(list(keys.values()))
     done: set[str] = set()
     todo: list[PageSpec] = []
