@@ -341,7 +341,8 @@ def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(g
 
     monkeypatch.setattr(servicebook.history, "page_info", servicebook.diff.page_info)
     env = {"SERVICEBOOK_WORKERS": "1"}
-    loaded, _ = check(Options(git_site.root, git_site.root / "public", env=env), action="build")
+    info = build_info(git_site.root, env)
+    loaded, _ = check(Options(git_site.root, git_site.root / "public", env=env), action="build", build=info)
     assert loaded.site is not None
     seeded = load_timeline(git_site.root, loaded.site.build, use_disk_cache=False, outlines=loaded.outlines)
     assert parsed == ["content/handbook.md"]  # only its committed version: the build read the edited one

@@ -52,7 +52,8 @@ def check(
 ) -> tuple[Loaded, Report]:
     """Load and validate everything; raise BuildFailed with every problem, or report warnings."""
     hashes = getattr(cache, "hashes", None)
-    loaded = load(options.source, options.env, build=build, cache=cache, hashes=hashes)
+    outlines = action == "build" and options.history and build is not None and build.commit is not None
+    loaded = load(options.source, options.env, build=build, cache=cache, hashes=hashes, outlines=outlines)
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
         # A refusal with nothing to show the user would read "build failed: ;" - that is our bug.

@@ -93,12 +93,14 @@ def load(
     build: model.BuildInfo | None = None,
     cache: PageStore | None = None,
     hashes: Mapping[str, str] | None = None,
+    outlines: bool = False,
 ) -> Loaded:
     """Read and check catalog.yaml and content/; see the module docstring.
 
     `build` replaces what git and the environment say about the source (for past releases, and
     so that a build asks git only once). With `cache` and the `hashes` of the source files (see
     buildcache.py), pages whose bytes and link targets are unchanged are not rendered again.
+    With `outlines`, the result also gives each page as the history sees it (Loaded.outlines).
     """
     problems: list[Problem] = []
     if build is None:
@@ -121,12 +123,14 @@ def load(
         catalog = catalog_checked.value
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
-    universe = _Universe(root, frozenset(slugs), frozenset(assets), offering_ids, tool_ids, catalog is not None)
+    universe = _Universe(
+        root, frozenset(slugs), frozenset(assets), offering_ids, tool_ids, catalog is not None, outlines
+    )
     pages: list[model.Page] = []
     anchor_refs: list[AnchorRef] = []
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
-    outlines: list[PageOutline] = []
+    found_outlines: list[PageOutline] = []
     for slug, result in zip(slugs, _load_pages(universe, pages_found, slugs, env, cache, hashes), strict=True):
         problems += result.problems
         anchor_refs += result.anchor_refs
@@ -136,7 +140,9 @@ def load(
             digests[slug] = result.digest
             if result.sha256:
                 page = result.page
-                outlines.append(PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob))
+                found_outlines.append(
+                    PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob)
+                )
     for asset in sorted(used_assets):
         size = os.lstat(root / CONTENT_DIR / asset).st_size
         if size > MAX_ASSET_BYTES:
@@ -154,7 +160,7 @@ def load(
     if catalog is None or has_errors:
         return Loaded(None, tuple(problems))
     site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build)
-    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(outlines))
+    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines))
 
 
 class _Anything:
@@ -359,6 +365,7 @@ class _Universe:
     offerings: Container[str]
     tools: Container[str]
     check_refs: bool
+    outlines: bool = False  # give each page's outline for the history (see PageResult)
 
     def digest(self) -> str:
         def ids(c: Container[str]) -> str:
@@ -436,7 +443,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
     sections: tuple[tuple[str, str, str], ...] = ()
     sha256 = blob = ""
-    if page is not None:
+    if page is not None and universe.outlines:  # what a large site would hold for nothing otherwise
         sections = tuple(outline)
         with contextlib.suppress(OSError):
             data = (universe.root / path).read_bytes()
