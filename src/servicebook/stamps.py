@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import model
+from .buildcache import digest
 
 if TYPE_CHECKING:
     import jinja2
@@ -149,8 +150,6 @@ def stamping(common: Mapping[str, Any]) -> Stamping | None:
         "published_on": _token(6) if common.get("published_on") else None,
     }
     shown = {k: v for k, v in stamped.items() if not callable(v)}  # `last_changed_for`: None here
-    from .buildcache import digest
-
     sources = (catalog.team.name, build.generator, str(common.get("source_prefix")), *names.offering_by_id)
     sources += (*(o.offering.name for o in names.offering_by_id.values()), *names.tool_by_id)
     sources += (*(t.tool.name for t in names.tool_by_id.values()), repr(catalog.site), repr(versioning.notes))
@@ -162,8 +161,6 @@ def stamping(common: Mapping[str, Any]) -> Stamping | None:
 def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
     """A digest of everything the page is rendered from; None when its own sources use the
     placeholders' character (then filling the stamp in could change them)."""
-    from .buildcache import digest
-
     shown = repr(spec.context)  # repr() writes the placeholders' character as an escape
     if _MARK in spec.title or _ESCAPED in shown or _MARK in shown:
         return None
