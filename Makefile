@@ -41,6 +41,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/history_bench.py
 	$(BIN)/python bench/versions_bench.py
+	$(BIN)/python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache
