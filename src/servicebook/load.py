@@ -425,7 +425,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     problems: list[Problem] = []
     anchor_refs: list[AnchorRef] = []
     used: set[str] = set()
-    outline: list[tuple[str, str, str]] = []
+    outline: list[tuple[str, str, str]] | None = [] if universe.outlines else None
     page = _load_page(
         universe.root,
         slug,
@@ -443,7 +443,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
     sections: tuple[tuple[str, str, str], ...] = ()
     sha256 = blob = ""
-    if page is not None and universe.outlines:  # what a large site would hold for nothing otherwise
+    if page is not None and outline is not None:  # what a large site would hold for nothing otherwise
         sections = tuple(outline)
         with contextlib.suppress(OSError):
             data = (universe.root / path).read_bytes()
@@ -473,7 +473,7 @@ def _load_page(
     problems: list[Problem],
     anchor_refs: list[AnchorRef],
     used_assets: set[str],
-    outline: list[tuple[str, str, str]],
+    outline: list[tuple[str, str, str]] | None,
 ) -> model.Page | None:
     try:
         source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
@@ -505,11 +505,12 @@ def _load_page(
         assets=assets,
         url=lambda target: relative_url(page_dir, target),
     )
-    rendered = render(source, body, body_offset, slug, targets)
+    rendered = render(source, body, body_offset, slug, targets, sections=outline is not None)
     problems += rendered.problems
     anchor_refs += rendered.anchor_refs
     used_assets.update(rendered.assets)
-    outline += rendered.sections
+    if outline is not None:
+        outline += rendered.sections
     return model.Page(
         slug=slug,
         source=path,

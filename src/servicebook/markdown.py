@@ -133,11 +133,14 @@ def theme_anchors() -> frozenset[str]:
     return frozenset(found)
 
 
-def render(source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets) -> Rendered:
-    """Render one page's Markdown body; problems are collected, never raised."""
+def render(
+    source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets, *, sections: bool = False
+) -> Rendered:
+    """Render one page's Markdown body; problems are collected, never raised. With `sections`,
+    also the page's outline for the history (see `outline`)."""
     md = markdown_parser()
     tokens = md.parse(body)
-    out = Rendered(html="", text="", sections=outline(body, tokens))
+    out = Rendered(html="", text="", sections=outline(body, tokens) if sections else ())
     lines = body.split("\n")
     used_anchors: set[str] = set(RESERVED_ANCHORS | theme_anchors())
     text_parts: list[str] = []
