@@ -82,27 +82,7 @@ def test_unusual_layouts_are_left_to_the_whole_file_reader() -> None:
 def test_whenever_records_accept_a_catalog_the_whole_file_gives_the_same(data) -> None:
     """Mutate lines of a real catalog (delete, duplicate, re-indent, insert a '- ' item start):
     whatever records.py accepts as valid, the whole-file reader must read identically."""
-    lines = (SITES / "minimal/catalog.yaml").read_text().split("\n")
-    for _ in range(data.draw(st.integers(1, 3))):
-        i = data.draw(st.integers(0, len(lines) - 1))
-        op = data.draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "item", "comment", "tab", "quote"]))
-        if op == "delete":
-            del lines[i]
-        elif op == "duplicate":
-            lines.insert(i, lines[i])
-        elif op == "indent":
-            lines[i] = "  " + lines[i]
-        elif op == "dedent" and lines[i].startswith("  "):
-            lines[i] = lines[i][2:]
-        elif op == "comment":
-            lines.insert(i, data.draw(st.sampled_from(["# note", "  # note", "      # note", ""])))
-        elif op == "tab":
-            lines[i] = "\t" + lines[i]
-        elif op == "quote":
-            lines[i] = lines[i] + ' "'
-        elif op == "item":
-            lines.insert(i, "  - id: " + data.draw(st.sampled_from(["x", "ci", "shared-pipelines"])))
-    text = "\n".join(lines)
+    text = _mutated_catalog(data, ["tab", "quote"])
     fast = read_by_records(text.encode(), ["welcome"], RecordCache(), "catalog.yaml")
     if fast is not None:
         full, errors = whole(text, ["welcome"])
@@ -167,10 +147,20 @@ def test_a_catalog_with_any_problem_is_left_to_the_whole_read() -> None:
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_whenever_a_clean_read_accepts_a_catalog_load_reads_the_same(tmp_path_factory, data) -> None:
+    text = _mutated_catalog(data, ["hash"])
+    catalog, traps = _clean(text)
+    if catalog is not None:
+        assert (catalog, traps) == _whole_read(tmp_path_factory.mktemp("whole"), text)
+
+
+def _mutated_catalog(data, extra: list[str]) -> str:
+    """The minimal catalog with one to three lines mutated: deleted, duplicated, re-indented,
+    a comment or a '- ' item start inserted, or one of the `extra` mutations (a tab, an
+    unclosed quote, a ` #channel` comment)."""
     lines = (SITES / "minimal/catalog.yaml").read_text().split("\n")
     for _ in range(data.draw(st.integers(1, 3))):
         i = data.draw(st.integers(0, len(lines) - 1))
-        op = data.draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "item", "comment", "hash"]))
+        op = data.draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "item", "comment", *extra]))
         if op == "delete":
             del lines[i]
         elif op == "duplicate":
@@ -181,11 +171,12 @@ def test_whenever_a_clean_read_accepts_a_catalog_load_reads_the_same(tmp_path_fa
             lines[i] = lines[i][2:]
         elif op == "comment":
             lines.insert(i, data.draw(st.sampled_from(["# note", "  # note", "      # note", ""])))
+        elif op == "tab":
+            lines[i] = "\t" + lines[i]
+        elif op == "quote":
+            lines[i] = lines[i] + ' "'
         elif op == "hash":
             lines[i] = lines[i] + " #channel"
         elif op == "item":
             lines.insert(i, "  - id: " + data.draw(st.sampled_from(["x", "ci", "shared-pipelines"])))
-    text = "\n".join(lines)
-    catalog, traps = _clean(text)
-    if catalog is not None:
-        assert (catalog, traps) == _whole_read(tmp_path_factory.mktemp("whole"), text)
+    return "\n".join(lines)

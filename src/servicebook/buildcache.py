@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from . import __version__, model
 from .cache import CACHE_DIR, decode, encode
@@ -244,7 +244,49 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
     )
 
 
-class BuildCache:
+class Database:
+    """An SQLite file a build reads and writes; failing to is never an error, only 'not cached'.
+    Closing commits what was written: entries stored by a build that then failed are kept, as
+    they are right for their inputs."""
+
+    _db: sqlite3.Connection | None = None
+
+    def close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("COMMIT")
+                self._db.close()
+            self._db = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    @staticmethod
+    def _connect(path: Path, table: str) -> sqlite3.Connection:
+        """Open (or create) the file in WAL mode with its `state` table and `table` (SQL); the
+        cache folder it is in gets a .gitignore."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = next((p for p in (path.parent, *path.parents) if p.name == CACHE_DIR), path.parent)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# servicebook's cache; safe to delete\n*\n", "utf-8")
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute(table)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class BuildCache(Database):
     """The cache of one output folder; every failure to read or write it means 'not cached'."""
 
     def __init__(self, path: Path | None, inputs: str, hashes: Mapping[str, str] | None, marker: Path) -> None:
@@ -293,19 +335,12 @@ class BuildCache:
         return cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", inputs, hashes, output / MARKER)
 
     def _open(self, path: Path) -> sqlite3.Connection:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# servicebook's cache; safe to delete\n*\n", "utf-8")
-        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        db = self._connect(
+            path,
+            "CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
+            "text TEXT NOT NULL)",
+        )
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
-                "text TEXT NOT NULL)"
-            )
             row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
             if row is None or row[0] != code_digest():  # another servicebook wrote it: forget all of it
                 db.execute("BEGIN")
@@ -457,18 +492,3 @@ class BuildCache:
         except sqlite3.Error:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
-
-    def close(self) -> None:
-        """Pages stored by a build that then failed are kept: they are right for their inputs."""
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                if self._db.in_transaction:
-                    self._db.execute("COMMIT")
-                self._db.close()
-            self._db = None
-
-    def __enter__(self) -> BuildCache:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()

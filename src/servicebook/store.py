@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import model
-from .buildcache import _decode_page, _encode_page, code_digest, digest
+from .buildcache import Database, _decode_page, _encode_page, code_digest, digest
 from .cache import CACHE_DIR, decode, encode
 from .errors import Problem
 from .load import PageResult, PageStore
@@ -38,7 +38,7 @@ from .records import RecordCache
 STORE_FILE = "store.sqlite"
 
 
-class SharedStore:
+class SharedStore(Database):
     """The store of one site; every failure to read or write it means 'not stored'."""
 
     def __init__(self, path: Path | None) -> None:
@@ -69,19 +69,12 @@ class SharedStore:
         return cls(source / CACHE_DIR / STORE_FILE if enabled else None)
 
     def _open(self, path: Path) -> sqlite3.Connection:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# servicebook's cache; safe to delete\n*\n", "utf-8")
-        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        db = self._connect(
+            path,
+            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
+            "text TEXT NOT NULL, checksum TEXT NOT NULL, used INTEGER NOT NULL)",
+        )
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
-                "text TEXT NOT NULL, checksum TEXT NOT NULL, used INTEGER NOT NULL)"
-            )
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
             if row is None or row[0] != code_digest():  # another servicebook wrote it: forget all of it
@@ -169,20 +162,6 @@ class SharedStore:
         """Mark entries as used by this build without reading them (what the build cache of the
         current catalog already had), so that pruning keeps them for the next release."""
         self._write("UPDATE entries SET used = ? WHERE key = ?", [(self._generation, self._key(kind, k)) for k in keys])
-
-    def close(self) -> None:
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                if self._db.in_transaction:
-                    self._db.execute("COMMIT")
-                self._db.close()
-            self._db = None
-
-    def __enter__(self) -> SharedStore:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
     # -- pages and catalogs (load.PageStore) ------------------------------------------------------
 
