@@ -61,3 +61,47 @@ def test_links_into_a_mounted_release_are_not_followed() -> None:
     pages = {"index.html": b'<a href="v/1.0/offerings/">old</a>'}
     assert check_links(_files(pages, scanned=True), mounted={"v/1.0/offerings/index.html"}) == []
     assert len(check_links(_files(pages, scanned=True))) == 1
+
+
+def test_a_spare_file_is_kept_only_if_it_is_the_same_file_on_the_same_file_system(tmp_path, monkeypatch) -> None:
+    # Starting from the spare (the site the last build replaced), a file is kept only when it is
+    # the very file the new site links to: same inode *and* same device, since inode numbers
+    # repeat across file systems and release trees may live on another one.
+    import os
+
+    from servicebook import write
+
+    base = tmp_path / "spare"
+    (base / "v" / "1.0").mkdir(parents=True)
+    tree = tmp_path / "release"
+    tree.mkdir()
+    (tree / "index.html").write_bytes(b"release page")
+    os.link(tree / "index.html", base / "v" / "1.0" / "index.html")  # the same file: kept
+    (base / "stale.html").write_bytes(b"gone from the new site")  # not in it: deleted
+    files = SiteFiles()
+    files["index.html"] = b"home"
+    unlinked: list[str] = []
+    real_unlink = os.unlink
+    monkeypatch.setattr(
+        write.os, "unlink", lambda path: unlinked.append(os.path.relpath(path, base)) or real_unlink(path)
+    )
+    write._reconcile(base, files, tmp_path / "public", {"v/1.0/": tree}, unchanged=())
+    assert sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()) == [
+        "index.html",
+        "v/1.0/index.html",
+    ]
+    assert unlinked == ["stale.html"]  # the release page, the same file, was kept
+
+    real_stat = os.stat
+
+    def elsewhere(path, *args, **kwargs):  # the release tree now seems to be on another device
+        info = real_stat(path, *args, **kwargs)
+        if str(path).startswith(str(tree)):
+            return os.stat_result((*info[:2], info.st_dev + 1, *info[3:]))
+        return info
+
+    monkeypatch.setattr(write.os, "stat", elsewhere)
+    unlinked.clear()
+    write._reconcile(base, files, tmp_path / "public", {"v/1.0/": tree}, unchanged=())
+    assert sorted(unlinked) == ["index.html", "v/1.0/index.html"]  # home rewritten; the release page not trusted
+    assert (base / "v" / "1.0" / "index.html").read_bytes() == b"release page"

@@ -359,7 +359,7 @@ def _reconcile(
             parent = posixpath.dirname(parent)
             folders.add(parent)
     present: set[str] = set()
-    _prune(str(base), "", links, folders, present)
+    _prune(str(base), "", links, folders, present, base.stat().st_dev)
     made = set(folders) & {posixpath.dirname(p) for p in present}
     for path in sorted(wanted - present):
         dest = base / path
@@ -379,21 +379,26 @@ def _reconcile(
             shutil.copyfile(source, dest)
 
 
-def _prune(folder: str, prefix: str, links: Mapping[str, str], folders: Collection[str], present: set[str]) -> None:
-    """Delete what the new site does not keep from `folder` (see `_reconcile`); note what it keeps."""
+def _prune(
+    folder: str, prefix: str, links: Mapping[str, str], folders: Collection[str], present: set[str], device: int
+) -> None:
+    """Delete what the new site does not keep from `folder`, on file system `device` (see
+    `_reconcile`); note what it keeps. The same file is the same inode on the same device: inode
+    numbers repeat across file systems (the release cache may be on another one)."""
     with os.scandir(folder) as listing:
         entries = list(listing)
     for entry in entries:
         path = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
-            _prune(entry.path, path + "/", links, folders, present)
+            _prune(entry.path, path + "/", links, folders, present, device)
             if path not in folders:
                 os.rmdir(entry.path)  # noqa: PTH106 - plain strings, by the thousand
             continue
         source = links.get(path)
         if source is not None and not entry.is_symlink():
             try:
-                if entry.inode() == os.stat(source).st_ino:  # noqa: PTH116 - as above
+                info = os.stat(source)  # noqa: PTH116 - as above
+                if entry.inode() == info.st_ino and info.st_dev == device:
                     present.add(path)
                     continue
             except OSError:
