@@ -317,3 +317,23 @@ def test_successive_builds_start_from_the_site_before_last_without_touching_it(r
         assert tree(built / "public") == clean_build(run, built, tmp_path)
         shared = (built / "public" / "support" / "index.html").stat().st_ino
         assert ((spare / "support" / "index.html").stat().st_ino == shared) == kept  # unchanged: one file
+
+
+def test_a_spare_that_cannot_be_cleared_is_done_without(run, built, tmp_path, monkeypatch) -> None:
+    # The spare is only an optimisation: if it cannot be cleared (files someone else made there),
+    # the build starts from nothing instead, and succeeds.
+    from servicebook import write
+
+    page = built / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nA.\n")
+    assert run("build", "--source", built).exit_code == 0  # now there is a spare
+
+    def refuse(*_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(write, "_prune", refuse)
+    page.write_text(page.read_text() + "\nB.\n")
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+    assert not list(built.glob(".public.*"))

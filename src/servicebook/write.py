@@ -269,8 +269,12 @@ def write_site(
         if base is not None and (staging is None or len(unchanged) >= len(spooled)):
             target = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             os.rename(base, target)  # replaces the empty folder mkdtemp made; recover() removes it if killed
-            _reconcile(target, files, output, trees or {}, unchanged)
-        else:
+            try:
+                _reconcile(target, files, output, trees or {}, unchanged)
+            except _SpareUnusable:  # only an optimisation: start from nothing instead
+                shutil.rmtree(target, ignore_errors=True)
+                target = None
+        if target is None:
             target = staging or Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             _fill(target, files, output, trees or {}, unchanged)
         target.chmod(_folder_mode())  # mkdtemp makes it private; the site must be readable
@@ -359,7 +363,10 @@ def _reconcile(
             parent = posixpath.dirname(parent)
             folders.add(parent)
     present: set[str] = set()
-    _prune(str(base), "", links, folders, present, base.stat().st_dev)
+    try:
+        _prune(str(base), "", links, folders, present, base.stat().st_dev)
+    except OSError as exc:  # e.g. files someone else made there: nothing of the new site is in it yet
+        raise _SpareUnusable from exc
     made = set(folders) & {posixpath.dirname(p) for p in present}
     for path in sorted(wanted - present):
         dest = base / path
@@ -377,6 +384,10 @@ def _reconcile(
             dest.write_bytes(files[path])
         elif source is not None:
             shutil.copyfile(source, dest)
+
+
+class _SpareUnusable(Exception):
+    """The spare could not be cleared; the build goes on without it."""
 
 
 def _prune(
