@@ -8,8 +8,10 @@ too small to be worth a process, the same function runs in this process.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -39,6 +41,10 @@ def worker_count(env: Mapping[str, str]) -> int:
 
 
 def _init(shared: object) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent alone answers it (and
+    # stops the workers), so a worker never dies half-way through a result the parent awaits.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while forking
     _shared[:] = [shared]
 
 
@@ -58,7 +64,30 @@ def map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], workers: 
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     results: list[R] = []
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(shared,)) as pool:
-        for part in pool.map(partial(_run_chunk, fn), chunks):
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(shared,))
+    try:
+        # Workers are forked when the work is handed out: with SIGINT blocked until then, none can
+        # be interrupted before it has set itself to ignore it (see _init).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            parts = pool.map(partial(_run_chunk, fn), chunks)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for part in parts:
             results.extend(part)
+    except BaseException:
+        _stop(pool)  # interrupted, or a worker died: do not wait for the others
+        raise
+    pool.shutdown(wait=True)
     return results
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool at once: kill its workers, then let it clean up without waiting for work.
+    (Shutting down normally would wait for every queued chunk; exiting with live workers hangs
+    in multiprocessing's exit handler, which joins them.)"""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=True, cancel_futures=True)

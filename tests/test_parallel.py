@@ -1,0 +1,60 @@
+"""The worker pools: results in input order whatever the number of workers, and Ctrl-C stops a
+build at once (no hang waiting for workers, no crash report)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+from servicebook.parallel import map_shared
+
+
+def _square(offset: int, item: int) -> int:
+    return item * item + offset
+
+
+def test_results_come_in_input_order_whatever_the_workers() -> None:
+    items = list(range(200))
+    expected = [i * i + 1 for i in items]
+    assert map_shared(_square, 1, items, workers=1) == expected
+    assert map_shared(_square, 1, items, workers=3) == expected
+
+
+def test_an_interrupt_stops_the_workers_and_reaches_the_caller() -> None:
+    # A worker interrupts its parent, as Ctrl-C would; the parent must raise KeyboardInterrupt at
+    # once, kill its workers and exit (multiprocessing's exit handler used to wait for them forever).
+    script = textwrap.dedent(
+        """
+        import os, signal, sys, time
+        from servicebook.parallel import map_shared
+
+        def work(_shared, item):
+            if item == 0:
+                os.kill(os.getppid(), signal.SIGINT)
+            time.sleep(0.05)
+            return item
+
+        try:
+            map_shared(work, None, list(range(400)), workers=2)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(130)
+        print("finished", flush=True)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "interrupted", done.stderr
+    assert done.returncode == 130
+    assert "Traceback" not in done.stderr
+
+
+def test_workers_ignore_ctrl_c_themselves() -> None:
+    # Ctrl-C reaches the whole process group; only the parent may act on it.
+    assert map_shared(_handler_of_sigint, None, list(range(100)), workers=2) == ["ignored"] * 100
+
+
+def _handler_of_sigint(_shared: None, _item: int) -> str:
+    handler = signal.getsignal(signal.SIGINT)
+    return "ignored" if handler is signal.SIG_IGN else repr(handler)
