@@ -171,3 +171,36 @@ def test_python_build_py_without_dependencies_says_what_to_do(tmp_path) -> None:
     )
     assert done.returncode == 1
     assert "is not installed. Run `make site`" in done.stderr
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypatch) -> None:
+    import servicebook.buildcache
+    import servicebook.render
+
+    def interrupt(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    before = _tree(site / "public")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
+    with monkeypatch.context() as patch:  # while rendering: nothing was written
+        patch.setattr(servicebook.render, "render_site", interrupt)
+        result = run("build", "--source", site)
+    assert (result.exit_code, result.stderr) == (130, "interrupted; the previous site was left as it was\n")
+    assert _tree(site / "public") == before
+    with monkeypatch.context() as patch:  # after the swap, while recording it
+        patch.setattr(servicebook.buildcache.BuildCache, "record", interrupt)
+        result = run("build", "--source", site)
+    assert result.exit_code == 130
+    assert result.stderr == "interrupted after the new site was in place; the next build finishes recording it\n"
+    assert b"Delivery Team" in (site / "public" / "index.html").read_bytes()
+    with monkeypatch.context() as patch:  # a command that writes nothing says only that
+        patch.setattr(servicebook.render, "render_site", interrupt)
+        result = run("check", "--source", site)
+    assert (result.exit_code, result.stderr) == (130, "interrupted\n")

@@ -86,10 +86,28 @@ def build(options: Options) -> Report:
         if cache.unchanged() and cache.previous is not None:  # 0. nothing changed since the last build: keep it
             return Report(cache.previous.warnings, cache.previous.files, cache.previous.pages)
         with _store(options, info) as store:
-            report = _build(options, output, info, cache, store)
-            store.prune()
-        cache.record(report.warnings, report.files, report.pages)
+            try:
+                report = _build(options, output, info, cache, store)
+            except KeyboardInterrupt:
+                raise Interrupted(replaced=False) from None
+            try:
+                store.prune()
+            except KeyboardInterrupt:
+                raise Interrupted(replaced=True) from None
+        try:
+            cache.record(report.warnings, report.files, report.pages)
+        except KeyboardInterrupt:
+            raise Interrupted(replaced=True) from None
         return report
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a build, saying which whole site the output holds: the previous one, or
+    (interrupted while tidying up after the swap) the new one."""
+
+    def __init__(self, *, replaced: bool) -> None:
+        super().__init__()
+        self.replaced = replaced
 
 
 def _store(options: Options, info: BuildInfo) -> SharedStore:

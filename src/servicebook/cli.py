@@ -31,8 +31,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except KeyboardInterrupt:
-            click.echo("interrupted; the previous site was left as it was", err=True)
+        except KeyboardInterrupt as exc:
+            click.echo(_interrupted(exc), err=True)
             raise SystemExit(130) from None
         except Exception:
             click.echo(traceback.format_exc(), err=True)
@@ -42,6 +42,15 @@ class _Group(click.Group):
                 err=True,
             )
             raise SystemExit(70) from None
+
+
+def _interrupted(exc: KeyboardInterrupt) -> str:
+    replaced = getattr(exc, "replaced", None)  # set by build (build.Interrupted); absent elsewhere
+    if replaced is None:
+        return "interrupted"
+    if replaced:
+        return "interrupted after the new site was in place; the next build finishes recording it"
+    return "interrupted; the previous site was left as it was"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
