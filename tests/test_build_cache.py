@@ -337,3 +337,18 @@ def test_a_spare_that_cannot_be_cleared_is_done_without(run, built, tmp_path, mo
     assert result.exit_code == 0, result.output
     assert tree(built / "public") == clean_build(run, built, tmp_path)
     assert not list(built.glob(".public.*"))
+
+
+def test_files_added_to_the_output_by_hand_are_removed_by_the_next_build(run, built, tmp_path) -> None:
+    (built / "public" / "extra.txt").write_text("not ours")
+    (built / "public" / "newdir").mkdir()
+    (built / "public" / "newdir" / "a.html").write_text("<p>not ours</p>")
+    assert run("build", "--source", built).exit_code == 0  # no source changed
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def test_an_output_inside_a_built_site_is_refused(run, built) -> None:
+    result = run("build", "--source", built, "--output", built / "public" / "nested")
+    assert result.exit_code == 2
+    assert "it is inside" in result.output and "a site servicebook built" in result.output
+    assert not (built / "public" / "nested").exists()

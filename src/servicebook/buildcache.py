@@ -358,8 +358,7 @@ class BuildCache(Database):
         previous = self.previous
         if previous is None or previous.inputs != self.inputs or previous.marker != marker_identity(self.marker):
             return False
-        root = self.marker.parent
-        return all(_file_identity(root / path) == known for path, known in previous.outputs.items())
+        return _tree_identity(self.marker.parent) == previous.outputs  # no file edited, removed or added
 
     def reuse(self, path: str, key: str) -> Path | None:
         """The file `path` of the current output, if the last build rendered it from inputs with

@@ -94,6 +94,12 @@ def check_output_dir(output: Path, source: Path) -> Path:
             raise UsageProblem(f"refusing to build into {out}: it is inside the source's {inputs}/")
     if output.is_symlink():
         raise UsageProblem(f"refusing to replace {output}: it is a symbolic link")
+    for parent in out.parents:
+        if (parent / MARKER).is_file():
+            raise UsageProblem(
+                f"refusing to build into {out}: it is inside {parent}, a site servicebook built, "
+                "which would then publish it; choose an output folder outside it"
+            )
     if out.exists():
         if not out.is_dir():
             raise UsageProblem(f"refusing to replace {out}: it is not a folder")
