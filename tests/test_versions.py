@@ -77,8 +77,10 @@ def test_versions_page_lists_releases_with_what_changed(run, repo: GitSite) -> N
     run("build", "--source", repo.root)
     html = (repo.root / "public/versions/index.html").read_text()
     assert html.index('id="v-2.0"') < html.index('id="v-1.1"') < html.index('id="v-1.0"')
-    assert "1 offering added" in html.split('id="v-1.1"', 1)[1].split("</tr>", 1)[0]
+    # 1.1 (its last commit) added an offering and changed the welcome page's text, nothing else of it
+    assert "1 offering added; 1 policy page changed." in html.split('id="v-1.1"', 1)[1].split("</tr>", 1)[0]
     assert "First release." in html.split('id="v-1.0"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>1 offering changed.</td>" in html.split('id="v-2.0"', 1)[1].split("</tr>", 1)[0]
 
 
 def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: GitSite) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +106,7 @@ def catalog_document(site: model.SiteContent) -> dict[str, Any]:
                 "summary": p.meta.summary,
                 "source": p.source,
                 "url": f"policies/{p.slug}/",
+                "content_sha256": hashlib.sha256(p.html.encode()).hexdigest(),
             }
             for p in site.pages
         ],
