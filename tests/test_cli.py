@@ -204,3 +204,26 @@ def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypat
         patch.setattr(servicebook.render, "render_site", interrupt)
         result = run("check", "--source", site)
     assert (result.exit_code, result.stderr) == (130, "interrupted\n")
+
+
+def test_schema_prints_exactly_the_published_schema_json(run, site_copy) -> None:
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    printed = run("schema").stdout.encode()
+    assert printed == (site / "public" / "schema.json").read_bytes()
+
+
+def test_a_spare_that_is_a_symbolic_link_is_removed_not_followed(run, site_copy, tmp_path) -> None:
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    spare = site / ".servicebook-cache" / "build" / "public.spare"
+    spare.symlink_to(outside)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
+    assert run("build", "--source", site).exit_code == 0
+    assert (outside / "keep.txt").read_text() == "keep"
+    assert spare.is_dir() and not spare.is_symlink()  # the replaced site, kept for the next build
+    assert not [p for p in site.iterdir() if p.name.startswith((".servicebook-trash", ".public."))]

@@ -205,8 +205,10 @@ def test_markdown_puts_weakened_changes_first_with_a_marker(git_site, run) -> No
         "- ⚠️ **Weakens a commitment:** Offering “CI pipelines” moved from ga to beta",
         "- ⬆️ SLO “Pipeline availability” of “CI pipelines” raised from 99.5 % to 99.9 %: the error budget shrinks "
         "from 3 h 36 min to 43 min 12 s per rolling 30 days",
-        "- • Catalog version 0.1 → 0.2",
+        "- Catalog version 0.1 → 0.2",
     ]
+    assert lines.index("#### Weakened commitments") < lines.index("#### Strengthened commitments")
+    assert lines.index("#### Strengthened commitments") < lines.index("#### Other changes")
 
 
 def test_head_defaults_to_the_working_tree(git_site, run) -> None:

@@ -171,7 +171,7 @@ def schema(front_matter: bool) -> None:
     from .schema import front_matter_schema, json_schema
 
     data = front_matter_schema() if front_matter else json_schema()
-    click.echo(json.dumps(data, indent=2))
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))  # the bytes the build publishes as schema.json
 
 
 @main.command()

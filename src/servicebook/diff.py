@@ -699,7 +699,11 @@ def summary_line(changes: Sequence[Change]) -> str:
     )
 
 
-MARKERS = {"weakened": "⚠️ **Weakens a commitment:**", "strengthened": "⬆️", "neutral": "•"}
+MARKERS = {"weakened": "⚠️ **Weakens a commitment:**", "strengthened": "⬆️"}
+
+
+def _marker(change: Change) -> tuple[str, ...]:
+    return (MARKERS[change.effect],) if change.effect in MARKERS else ()
 
 
 def markdown_escape(text: str) -> str:
@@ -720,16 +724,16 @@ def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
         f"**{summary_line(changes)}**",
         "",
     ]
-    weakened = [c for c in changes if c.effect == "weakened"]
-    rest = [c for c in ordered(changes) if c.effect != "weakened"]
-    if weakened:
-        lines += ["#### Weakened commitments", ""]
-        lines += [f"- {MARKERS['weakened']} {markdown_escape(c.text)}" for c in weakened]
-        lines.append("")
-    if rest:
-        lines += ["#### Other changes", ""]
-        lines += [f"- {MARKERS[c.effect]} {markdown_escape(c.text)}" for c in rest]
-        lines.append("")
+    sections = (
+        ("#### Weakened commitments", [c for c in changes if c.effect == "weakened"]),
+        ("#### Strengthened commitments", [c for c in ordered(changes) if c.effect == "strengthened"]),
+        ("#### Other changes", [c for c in ordered(changes) if c.effect == "neutral"]),
+    )
+    for heading, listed in sections:
+        if listed:
+            lines += [heading, ""]
+            lines += [" ".join(("-", *_marker(c), markdown_escape(c.text))) for c in listed]
+            lines.append("")
     return "\n".join(lines).replace("\n\n\n", "\n\n")
 
 

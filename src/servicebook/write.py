@@ -480,7 +480,10 @@ def _swap(staging: Path, output: Path, spare: Path | None = None) -> None:
 def _keep(old: Path, output: Path, spare: Path | None) -> None:
     """The replaced site becomes the spare for the next build (see write_site), or is discarded."""
     if spare is not None:
-        if spare.exists() or spare.is_symlink():
+        if spare.is_symlink() or (spare.exists() and not spare.is_dir()):  # not ours: just remove it
+            with contextlib.suppress(OSError):
+                spare.unlink()
+        if spare.exists():
             _discard(spare, output)
         with contextlib.suppress(OSError):
             spare.parent.mkdir(parents=True, exist_ok=True)
