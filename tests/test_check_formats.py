@@ -90,3 +90,16 @@ def test_check_warns_about_a_shallow_clone(git_site, run, tmp_path) -> None:
     assert strict.exit_code == 0  # a fact about the checkout, not about the catalog
     doc = json.loads(run("check", "--source", clone, "--format", "json").stdout)
     assert doc["problems"][0]["severity"] == "warning"
+
+
+def test_strict_annotates_the_warnings_that_fail_it_as_errors(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
+    lenient = run("check", "--source", site, "--format", "github")
+    assert lenient.exit_code == 0
+    assert lenient.stdout.startswith("::warning file=catalog.yaml,")
+    strict = run("check", "--source", site, "--format", "github", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stdout.startswith("::error file=catalog.yaml,")
+    assert strict.stdout.splitlines()[-1] == "servicebook check failed: 1 error(s), 0 warning(s)"

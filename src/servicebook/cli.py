@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import traceback
@@ -101,7 +102,7 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     """Everything `build` checks, without writing anything."""
     from .build import Options
     from .build import check as run_check
-    from .errors import BuildFailed
+    from .errors import BuildFailed, Severity
     from .history import shallow_warning
 
     notice = shallow_warning(source)  # about the site's history, so not subject to --strict
@@ -120,6 +121,8 @@ def check(source: Path, strict: bool, fmt: str) -> None:
         problems = list(run_check(options)[1].warnings)
     except BuildFailed as exc:
         failed, problems = exc, list(exc.problems)
+    if strict:  # --strict makes warnings errors: annotate them as what failed the check
+        problems = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
     if notice is not None:
         problems.append(notice)
     prefix = "" if source.is_absolute() or source.as_posix() in (".", "") else source.as_posix()
