@@ -383,7 +383,7 @@ def _link(  # noqa: C901
         target, _, anchor = raw[len(scheme) + 1 :].partition("#")
         known = {"offering": targets.offerings, "tool": targets.tools, "page": targets.pages}[scheme]
         if target not in known:
-            fail(f"broken link: no {scheme} '{shown(target)}'", _suggest(target, known))
+            fail(f"broken link: no {scheme} '{shown(target)}'", _suggest(target, known, f"{scheme}s"))
             return
         if scheme == "page":
             if anchor:
@@ -436,14 +436,16 @@ def _link(  # noqa: C901
         return
     target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
     if target not in targets.pages:
-        fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages))
+        fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages, "pages"))
         return
     if anchor:
         out.anchor_refs.append(AnchorRef(target, anchor, here(), source.line(here().line)))
     token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
 
 
-def _suggest(word: str, known: Container[str]) -> str | None:
-    if isinstance(known, (set, frozenset, dict, list, tuple)):
-        return did_you_mean(word, known)
-    return None
+def _suggest(word: str, known: Container[str], what: str) -> str | None:
+    """'did you mean …', else the first known names (as front-matter references do)."""
+    if not isinstance(known, (set, frozenset, dict, list, tuple)):
+        return None
+    names = sorted(known)
+    return did_you_mean(word, names) or (f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}")
