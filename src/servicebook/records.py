@@ -92,25 +92,9 @@ def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: st
         text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
     except UnicodeDecodeError:
         return None
-    split = split_catalog(text)
-    if split is None:
+    catalog = _assemble(text, cache, shown, clean=False)
+    if catalog is None:
         return None
-    skeleton_text, sections = split
-    skeleton = _part(cache, shown, skeleton_text, model.Catalog)
-    if not isinstance(skeleton, model.Catalog) or skeleton.format != model.FORMAT_VERSION:
-        return None
-    offerings: list[model.Offering] = []
-    tools: list[model.Tool] = []
-    for key, (indent, items) in sections.items():
-        for item in items:
-            parsed = _part(cache, shown, item, _RECORDS[key], indent=indent)
-            if isinstance(parsed, model.Offering):
-                offerings.append(parsed)
-            elif isinstance(parsed, model.Tool):
-                tools.append(parsed)
-            else:
-                return None
-    catalog = dataclasses.replace(skeleton, offerings=tuple(offerings), tools=tuple(tools))
     whole = Checked(catalog, {(): SourceLocation(shown)})
     problems = check_catalog(SourceText(shown, ""), whole, slugs, None)
     return catalog, sum(1 for p in problems if p.severity is Severity.ERROR)
@@ -121,18 +105,24 @@ def read_clean(text: str, cache: RecordCache, shown: str) -> model.Catalog | Non
     reads with no problem at all, warnings included; else None (read the whole file). Then
     reading the whole file finds the same catalog and no problem but its comment traps (the
     build's own check of this, for releases that share most of their records)."""
+    return _assemble(text, cache, shown, clean=True)
+
+
+def _assemble(text: str, cache: RecordCache, shown: str, *, clean: bool) -> model.Catalog | None:
+    """The catalog from its skeleton and each offering and tool record read on its own (each
+    distinct one once, see `_part`), or None where any part does not read as its kind."""
     split = split_catalog(text)
     if split is None:
         return None
     skeleton_text, sections = split
-    skeleton = _part(cache, shown, skeleton_text, model.Catalog, clean=True)
+    skeleton = _part(cache, shown, skeleton_text, model.Catalog, clean=clean)
     if not isinstance(skeleton, model.Catalog) or skeleton.format != model.FORMAT_VERSION:
         return None
     offerings: list[model.Offering] = []
     tools: list[model.Tool] = []
     for key, (indent, items) in sections.items():
         for item in items:
-            parsed = _part(cache, shown, item, _RECORDS[key], indent=indent, clean=True)
+            parsed = _part(cache, shown, item, _RECORDS[key], indent=indent, clean=clean)
             if isinstance(parsed, model.Offering) and key == "offerings":
                 offerings.append(parsed)
             elif isinstance(parsed, model.Tool) and key == "tools":
