@@ -25,6 +25,86 @@ def test_init_never_overwrites(run, tmp_path) -> None:
     assert (tmp_path / "catalog.yaml").read_text() == "mine"
 
 
+def test_init_accepts_a_fresh_repository_with_a_readme_license_and_gitignore(run, tmp_path, monkeypatch) -> None:
+    # what people do: git init, a README and a LICENSE from the hosting service, then `init .`
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "README.md").write_text("# Our catalog\n")
+    (tmp_path / "LICENSE").write_text("MIT\n")
+    (tmp_path / ".gitignore").write_text("*.pyc")  # no final newline
+    monkeypatch.chdir(tmp_path)
+    result = run("init", ".")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "README.md").read_text() == "# Our catalog\n"
+    assert (tmp_path / "LICENSE").read_text() == "MIT\n"
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
+    assert "added /public/ and /.servicebook-cache/ to .gitignore" in result.output
+    assert result.output.rstrip().endswith("Next: servicebook build")
+    assert run("init", ".").exit_code == 2  # a second init finds its own files, and changes nothing
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
+
+
+def test_init_adds_to_a_gitignore_only_what_it_lacks(run, tmp_path) -> None:
+    (tmp_path / ".gitignore").write_text("public/\n.venv/\n")
+    result = run("init", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ".gitignore").read_text() == "public/\n.venv/\n/public/\n/.servicebook-cache/\n"
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    result = run("init", tmp_path / "again")
+    assert result.exit_code == 0, result.output
+    assert "to " + str(tmp_path / "again" / ".gitignore") not in result.output
+    assert (tmp_path / "again" / ".gitignore").read_text() == "/public/\n/.servicebook-cache/\n"
+
+
+def test_init_refuses_naming_every_file_it_would_overwrite_and_writes_nothing(run, tmp_path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "welcome.md").write_text("mine")
+    (tmp_path / "layouts").write_text("a file where init makes a folder")
+    result = run("init", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {tmp_path} already has content/welcome.md, layouts; init never overwrites a file: "
+        "move them away or choose another folder\n"
+    )
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["content", "layouts", "welcome.md"]
+    assert (tmp_path / "content" / "welcome.md").read_text() == "mine"
+
+
+def test_init_explains_layouts_and_its_readme_is_not_published(run, tmp_path) -> None:
+    site = tmp_path / "site"
+    result = run("init", site)
+    assert result.exit_code == 0, result.output
+    builtin = Path(__file__).parents[1] / "src" / "servicebook" / "layouts"
+    assert f"Templates in {site / 'layouts'}/ override the built-in ones in {builtin}/" in result.output
+    readme = (site / "layouts" / "README.md").read_text()
+    assert "base.html" in readme and (builtin / "base.html").is_file()
+    assert "src/servicebook/layouts/" in readme
+    built = run("build", "--strict", "--source", site)
+    assert built.exit_code == 0, built.output
+    assert built.stderr == ""
+    published = [p for p in (site / "public").rglob("*") if p.is_file()]
+    assert published and not [p for p in published if "README" in p.name]
+    assert not [p for p in published if b"your own templates" in p.read_bytes()]
+
+
+def test_init_readme_in_layouts_does_not_count_as_a_site_template(run, tmp_path) -> None:
+    # A site with templates of its own re-renders every page on any change; the README init
+    # writes is not a template, so a one-page edit keeps the other pages (the same files).
+    site = tmp_path / "site"
+    assert run("init", site).exit_code == 0
+    assert run("build", "--source", site).exit_code == 0
+    kept = site / "public" / "offerings" / "ci" / "index.html"
+    before = kept.stat().st_ino
+    welcome = site / "content" / "welcome.md"
+    welcome.write_text(welcome.read_text() + "\nOne more paragraph.\n")
+    assert run("build", "--source", site).exit_code == 0
+    assert kept.stat().st_ino == before
+    (site / "layouts" / "note.txt").write_text("a file a template could include")
+    welcome.write_text(welcome.read_text() + "\nAnd another.\n")
+    assert run("build", "--source", site).exit_code == 0
+    assert kept.stat().st_ino != before
+
+
 def test_check_writes_nothing(run, site_copy) -> None:
     site = site_copy("minimal")
     result = run("check", "--source", site)

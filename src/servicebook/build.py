@@ -19,6 +19,7 @@ from .load import Loaded, PageStore, load
 from .model import BuildInfo, Page
 from .parallel import worker_count
 from .releases import CACHE_DIR, BuiltRelease, build_release, discover
+from .scaffold import LAYOUTS_README
 from .versions import summarize
 
 if TYPE_CHECKING:
@@ -216,14 +217,15 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
     """Pages of the last build that can be kept: those whose inputs are unchanged. A policy page
     depends on its own source and on what every page may show of the others (titles, summaries,
     headings); every other page on the catalog and those. With site layouts/, which may show
-    anything, every page depends on every source."""
+    anything, every page depends on every source (the README.md init puts there is not a template:
+    a template that included it would itself be a file in layouts/)."""
     if cache.hashes is None or loaded.site is None:
         return None
     from .buildcache import code_digest, digest
     from .render import DataSpec
 
     hashes = cache.hashes
-    own_layouts = any(path.startswith("layouts/") for path in hashes)
+    own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
     site = digest(
         code_digest(),
         repr(loaded.site.build),

@@ -232,12 +232,18 @@ def serve(source: Path, port: int) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """Scaffold a new site in DIRECTORY that builds immediately."""
-    from .scaffold import scaffold
+    from .scaffold import builtin_layouts, scaffold
 
-    created = scaffold(directory)
-    for path in created:
+    done = scaffold(directory)
+    for path in done.created:
         click.echo(f"created {path}")
-    click.echo(f"\nNext: servicebook build --source {directory}")
+    if done.ignores_added:
+        click.echo(f"added {' and '.join(done.ignores_added)} to {directory / '.gitignore'}")
+    layouts = directory / "layouts"
+    click.echo(f"\nTemplates in {layouts}/ override the built-in ones in {builtin_layouts()}/")
+    click.echo(f"(see {layouts}/README.md).")
+    source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
+    click.echo(f"Next: servicebook build{source}")
 
 
 if __name__ == "__main__":  # pragma: no cover

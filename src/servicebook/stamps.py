@@ -252,8 +252,9 @@ def _read_links(data: str) -> PageLinks | None:
 
 
 def _has_files(folder: Path) -> bool:
-    """A site's own layouts/ may show anything on any page: nothing is stamped then."""
+    """A site's own layouts/ may show anything on any page: nothing is stamped then. The README.md
+    `servicebook init` puts there is not a template (see build._reuse)."""
     try:
-        return any(p.is_file() for p in folder.rglob("*"))
+        return any(p.is_file() and p != folder / "README.md" for p in folder.rglob("*"))
     except OSError:
         return True
