@@ -28,9 +28,11 @@ import yaml
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
+from markdown_it.common import normalize_url
 
 from servicebook.cli import main
 from servicebook.errors import Problem, SourceLocation
+from servicebook.markdown import normalize_link
 from servicebook.validate import check_url
 
 from .conftest import FIXED_EPOCH, SITES
@@ -321,3 +323,17 @@ def test_an_accepted_url_is_an_http_or_mailto_url_without_credentials(url: str) 
         assert not re.search(r"[\s\"'<>`\\\x00-\x1f]", url)
         assert "@" not in parts.netloc
         assert parts.scheme == "mailto" or parts.hostname
+
+
+URL_CHARS = "aZ09._~:/?#=&+,;!*'()-@$%[] \\<>\"é"
+url_text = st.text(alphabet=URL_CHARS, max_size=16)
+url_start = st.sampled_from(
+    ["", "https://", "http:", "HTTP://Ex.COM", "//", "mailto:", "offering:", "page:", "../", "a.md#", "javascript:"]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.builds(lambda a, b: a + b, url_start, url_text))
+def test_the_fast_link_normaliser_agrees_with_markdown_it(url: str) -> None:
+    """normalize_link skips markdown-it's URL parse for plain addresses: only where that changes nothing."""
+    assert normalize_link(url) == normalize_url.normalizeLink(url)

@@ -7,6 +7,7 @@ build, so a typo in a template cannot silently produce an empty field.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -282,6 +283,10 @@ def _render_pages(
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
     kept = [reuse(job) if reuse else None for job in jobs]
     todo = [i for i, old in enumerate(kept) if old is None]
+    if workers > 1:  # compiled once here rather than once in every worker
+        for name in sorted({renderer.specs[i].template for i in todo if i < len(renderer.specs)}):
+            with contextlib.suppress(jinja2.TemplateError):  # reported, located, by the page's render
+                renderer.env.get_template(name)
     results = dict(zip(todo, map_shared(_render_one, renderer, todo, workers), strict=True))
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
