@@ -180,17 +180,7 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
         for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        parsed = (source.text if text is None else text).split("\n")
-        if line > len(parsed):  # libyaml may point just past the end of the text
-            line, column = len(parsed), len(parsed[-1]) + 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        message: str = _TOO_DEEP[0]
-        hint: str | None = _TOO_DEEP[1]
-        if "maximum nesting depth" not in problem:  # libyaml's own cap (1000) is met before ours
-            message = f"invalid YAML: {problem}"
-            hint = _yaml_hint(problem, source.line(line + line_offset) or "", column)
+        line, column, message, hint = _syntax_error(exc, (source.text if text is None else text).split("\n"))
         raise SourceError([_problem(source, line + line_offset, column, message, hint)]) from None
     except RecursionError:  # the pure-Python parser, should it ever recurse on absurd input
         raise SourceError([_problem(source, 1 + line_offset, 1, *_TOO_DEEP)]) from None
@@ -204,12 +194,187 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
 _TOO_DEEP = (f"nesting deeper than {MAX_YAML_DEPTH} levels", "the catalog format never needs this much nesting")
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str, str | None]:
+    """(line, column, message, hint) of a YAML syntax error, placed where the author has to act.
+
+    The parser notices a mistake where it gives up, which is often a line or more after it: an
+    unclosed '[' or quote is reported at the next key or at the end of the file. Its context
+    mark says where the unfinished construct opened; that is the place to show.
+    """
+    problem = exc.problem or exc.context or "invalid YAML"
+    line, column = _clamp(exc.problem_mark or exc.context_mark, lines)
+    if "maximum nesting depth" in problem:  # libyaml's own cap (1000) is met before ours
+        return line, column, *_TOO_DEEP
+    opened = _unclosed(exc, lines)
+    if opened is not None:
+        return opened
+    after = _text_after_closing(lines, line, column)
+    if after is not None:
+        return after
+    return line, column, f"invalid YAML: {problem}", _yaml_hint(problem, lines[line - 1], column)
+
+
+def _clamp(mark: Any, lines: list[str]) -> tuple[int, int]:
+    """1-based (line, column) of a parser mark, inside the text (libyaml may point just past it)."""
+    if mark is None:
+        return 1, 1
+    line, column = mark.line + 1, mark.column + 1
+    if line > len(lines):
+        return len(lines), len(lines[-1]) + 1
+    return line, column
+
+
+_FLOW = {"while parsing a flow sequence": ("[", "]", "list"), "while parsing a flow mapping": ("{", "}", "mapping")}
+
+
+def _unclosed(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str, str | None] | None:
+    """An unclosed '[', '{' or quote, at its opening, when the parser gave up past its line."""
+    start, end = exc.context_mark, exc.problem_mark
+    if start is None or end is None or start.line >= len(lines):
+        return None
+    line, column = start.line + 1, start.column + 1
+    opener = lines[start.line][start.column : start.column + 1]
+    value = _quoted_example(lines[start.line], start.column)
+    if exc.context in _FLOW:
+        char, closer, kind = _FLOW[exc.context]
+        if opener != char or not _beyond_line(start, end, lines) or _closes(lines, start, end, char, closer):
+            return None
+        hint = f"close the {kind} with '{closer}'" + (
+            f", or quote the value if it is text: {value}" if value else ", or quote the value if it is text"
+        )
+        return line, column, f"invalid YAML: this '{char}' is never closed", hint
+    if exc.context == "while scanning a quoted scalar" and opener in ("'", '"'):
+        if "end of stream" not in (exc.problem or "") and "document" not in (exc.problem or ""):
+            return None
+        return line, column, f"invalid YAML: this {_quote_name(opener)} is never closed", _quote_hint(opener)
+    return None
+
+
+def _beyond_line(start: Any, end: Any, lines: list[str]) -> bool:
+    """The parser gave up on a later line than `start`'s, or at the very end of the text."""
+    at_end = end.line >= len(lines) or (end.line == len(lines) - 1 and end.column >= len(lines[-1]))
+    return bool(end.line > start.line or at_end)
+
+
+def _closes(lines: list[str], start: Any, end: Any, char: str, closer: str) -> bool:
+    """Whether the bracket at `start` is closed by the end of the line holding `end` (an error
+    inside a closed, multi-line collection is reported where the parser found it)."""
+    depth = 0
+    for number in range(start.line, min(end.line, len(lines) - 1) + 1):
+        text = lines[number]
+        first = start.column if number == start.line else 0
+        for ch in text[first:]:  # to the end of the line the parser gave up on: `[a,\n 'b' c]` is closed
+            depth += (ch == char) - (ch == closer)
+            if depth == 0:
+                return True
+    return False
+
+
+def _text_after_closing(lines: list[str], line: int, column: int) -> tuple[int, int, str, str | None] | None:
+    """Text after a value's closing quote or bracket (`title: 'it's mine'`, `name: [beta] runners`):
+    the value ended there, so the parser expected the next key. A quote that opened on an earlier
+    line is shown there: that is where it was meant to be closed."""
+    text = lines[line - 1]
+    before = text[: column - 1].rstrip()
+    if not before or before[-1] not in "'\"]}":
+        return None
+    closer = before[-1]
+    if closer in "]}":
+        opener = "[" if closer == "]" else "{"
+        at = _value_start(text, opener)
+        if at is None or at >= len(before) - 1:
+            return None
+        value = _quoted_example(text, at)
+        return (
+            line,
+            column,
+            f"invalid YAML: text after the closing '{closer}'",
+            f"a value that starts with '{opener}' is a {'list' if opener == '[' else 'mapping'}; "
+            + (f"quote the value if it is text: {value}" if value else "quote the value if it is text"),
+        )
+    opened = _opening_quote(lines, line - 1, len(before) - 1, closer)
+    if opened is None:
+        return None
+    open_line, open_column = opened
+    if open_line == line - 1:
+        return line, column, "invalid YAML: text after the closing quote", _quote_hint(closer, closed=True)
+    return (
+        open_line + 1,
+        open_column + 1,
+        f"invalid YAML: this {_quote_name(closer)} is not closed on its line (it runs on to line {line})",
+        _quote_hint(closer),
+    )
+
+
+def _value_start(text: str, opener: str) -> int | None:
+    """Column (0-based) where a value starting with `opener` begins on a `key: value` or `- value` line."""
+    match = re.match(r"\s*(?:-\s+)*(?:[^\s'\"#\[{][^#]*?:\s+)?", text)
+    at = match.end() if match else 0
+    return at if text[at : at + 1] == opener else None
+
+
+def _opening_quote(lines: list[str], line: int, column: int, quote: str) -> tuple[int, int] | None:
+    """The quote that the one at (line, column) closes: the previous one not escaped (\\" in
+    double quotes, '' in single quotes), possibly on an earlier line."""
+    for number in range(line, -1, -1):
+        text = lines[number]
+        i = (column if number == line else len(text)) - 1
+        while i >= 0:
+            if text[i] == quote:
+                if quote == '"' and _escaped(text, i):
+                    pass
+                elif quote == "'" and i > 0 and text[i - 1] == "'":
+                    i -= 1  # '' is a quote inside the value
+                else:
+                    return number, i
+            i -= 1
+    return None
+
+
+def _escaped(text: str, index: int) -> bool:
+    backslashes = len(text[:index]) - len(text[:index].rstrip("\\"))
+    return backslashes % 2 == 1
+
+
+def _quote_name(quote: str) -> str:
+    return "'\"'" if quote == '"' else '"\'"'
+
+
+def _quote_hint(quote: str, *, closed: bool = False) -> str:
+    inside = '\\"' if quote == '"' else "''"
+    if not closed:
+        return f"end the value with a closing {quote}; a {quote} inside it is written {inside}"
+    other = "'" if quote == '"' else '"'
+    return (
+        f"the value ended at the closing {quote}: quote all of it, writing a {quote} inside as {inside} "
+        f"(or quote it with {other})"
+    )
+
+
+def _quoted_example(text: str, column: int) -> str | None:
+    """`key: "the value as written"`, for a hint, when that is short and simple."""
+    value = text[column:].rstrip()
+    if not value or len(value) > 60 or '"' in value or "\\" in value or " #" in value:
+        return None
+    return f'{text[:column].strip()} "{value}"'.strip()
+
+
 def _yaml_hint(message: str, line: str, column: int) -> str | None:
     if "tab" in message or "\t" in line[: column + 1]:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in message:
         return "a value containing ': ' must be quoted"
-    if "could not find expected ':'" in message or "expected <block end>" in message:
+    if "cannot start any token" in message and line[column - 1 : column] in ("@", "`", "%"):
+        return f"a value cannot start with '{line[column - 1]}'; quote the value if it is text"
+    if "unknown escape" in message:
+        return "in double quotes a backslash starts an escape: write \\\\ for one, or quote the value with ' instead"
+    if "expected ',' or" in message or "expected ','" in message:
+        return "separate the items with ', ', or quote the value if it is text"
+    if (
+        "could not find expected ':'" in message
+        or "expected <block end>" in message
+        or "did not find expected key" in message
+    ):
         return "check the indentation of this line and the one before"
     return None
 
