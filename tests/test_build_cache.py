@@ -352,3 +352,16 @@ def test_an_output_inside_a_built_site_is_refused(run, built) -> None:
     assert result.exit_code == 2
     assert "it is inside" in result.output and "a site servicebook built" in result.output
     assert not (built / "public" / "nested").exists()
+
+
+def test_a_kept_page_linking_to_a_heading_that_went_away_is_reported_with_its_line(run, built) -> None:
+    """backups-and-restore.md comes from the cache; the heading it links to is renamed."""
+    target = built / "content" / "change-approval.md"
+    target.write_text(target.read_text().replace("\n## Rollback\n", "\n## Rolling back\n"))
+    result = run("build", "--source", built)
+    assert result.exit_code == 1
+    assert (
+        "content/backups-and-restore.md:94:63: error: broken link: page 'change-approval' has no heading '#rollback'\n"
+        " 94 | - Keep schema migrations reversible; see the [rollback rules](change-approval.md#rollback).\n"
+    ) in result.stderr
+    assert "did you mean 'rolling-back'?" in result.stderr

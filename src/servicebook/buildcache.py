@@ -183,7 +183,7 @@ def _encode_page(result: PageResult) -> tuple[str, str, str]:
         if page is None
         else [page.slug, page.source, encode(page.meta), [[h.level, h.text, h.anchor] for h in page.headings]],
         "problems": [encode(p) for p in result.problems],
-        "anchor_refs": [[r.slug, r.anchor, encode(r.location), r.source_line] for r in result.anchor_refs],
+        "anchor_refs": [[r.slug, r.anchor, encode(r.location)] for r in result.anchor_refs],
         "assets": list(result.assets),
         "digest": result.digest,
         "outline": [[list(s) for s in result.sections], result.sha256, result.blob],
@@ -233,8 +233,8 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
         page=page,
         problems=tuple(decode(Problem, p) for p in raw["problems"]),
         anchor_refs=tuple(
-            AnchorRef(str(s), str(a), SourceLocation(str(loc["path"]), int(loc["line"]), int(loc["column"])), line)
-            for s, a, loc, line in raw["anchor_refs"]
+            AnchorRef(str(s), str(a), SourceLocation(str(loc["path"]), int(loc["line"]), int(loc["column"])))
+            for s, a, loc in raw["anchor_refs"]
         ),
         assets=tuple(str(a) for a in raw["assets"]),
         digest=str(raw["digest"]),

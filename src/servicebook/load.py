@@ -13,6 +13,7 @@ import posixpath
 import stat
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -154,7 +155,7 @@ def load(
                 )
             )
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
-    problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors)
+    problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_line_of, root))
 
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     if catalog is None or has_errors:
@@ -391,6 +392,14 @@ class PageResult:
     sections: tuple[tuple[str, str, str], ...] = ()
     sha256: str = ""
     blob: str = ""
+
+
+def _line_of(root: Path, location: SourceLocation) -> str | None:
+    """The source line at `location`, shown under a problem found once the page was read."""
+    try:
+        return read_text(root, location.path, max_bytes=MAX_PAGE_BYTES).line(location.line)
+    except SourceError:
+        return None
 
 
 def _load_pages(

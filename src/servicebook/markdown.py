@@ -105,8 +105,7 @@ class AnchorRef:
 
     slug: str
     anchor: str
-    location: SourceLocation
-    source_line: str | None
+    location: SourceLocation  # the page's line is read again only if the anchor is missing
 
 
 @dataclass(slots=True)
@@ -201,7 +200,7 @@ def render(
     own_anchors = {a for _, _, a in out.headings}
     for ref in [r for r in out.anchor_refs if r.slug == slug]:
         if ref.anchor not in own_anchors:
-            out.problems.append(_missing_anchor(ref, own_anchors))
+            out.problems.append(_missing_anchor(ref, own_anchors, source.line(ref.location.line)))
     out.anchor_refs = [r for r in out.anchor_refs if r.slug != slug]
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
@@ -247,18 +246,21 @@ def _beginning(parts: list[str], limit: int) -> str:
     return " ".join("".join(kept).split())[:limit]
 
 
-def _missing_anchor(ref: AnchorRef, anchors: Container[str] | Sequence[str]) -> Problem:
+def _missing_anchor(ref: AnchorRef, anchors: Container[str] | Sequence[str], source_line: str | None) -> Problem:
     hint = did_you_mean(ref.anchor, list(anchors)) if isinstance(anchors, (set, frozenset, list, tuple)) else None
     where = "this page" if ref.slug == "" else f"page '{ref.slug}'"
-    return Problem(
-        ref.location, f"broken link: {where} has no heading '#{ref.anchor}'", hint, source_line=ref.source_line
-    )
+    return Problem(ref.location, f"broken link: {where} has no heading '#{ref.anchor}'", hint, source_line=source_line)
 
 
-def check_anchor_refs(refs: Sequence[AnchorRef], anchors_by_slug: dict[str, frozenset[str]]) -> list[Problem]:
-    """Links into other pages' headings, once every page's headings are known."""
+def check_anchor_refs(
+    refs: Sequence[AnchorRef],
+    anchors_by_slug: dict[str, frozenset[str]],
+    line_of: Callable[[SourceLocation], str | None],
+) -> list[Problem]:
+    """Links into other pages' headings, once every page's headings are known; `line_of` gives
+    the source line shown under a broken one."""
     return [
-        _missing_anchor(ref, set(anchors_by_slug.get(ref.slug, ())))
+        _missing_anchor(ref, set(anchors_by_slug.get(ref.slug, ())), line_of(ref.location))
         for ref in refs
         if ref.anchor not in anchors_by_slug.get(ref.slug, ())
     ]
@@ -407,7 +409,7 @@ def _link(  # noqa: C901
         if scheme == "page":
             if anchor:
                 at = here()
-                out.anchor_refs.append(AnchorRef(target, anchor, at, source.line(at.line)))
+                out.anchor_refs.append(AnchorRef(target, anchor, at))
             token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
         else:
             if anchor:
@@ -434,7 +436,7 @@ def _link(  # noqa: C901
     if not path:
         if anchor:
             at = here()
-            out.anchor_refs.append(AnchorRef(slug, anchor, at, source.line(at.line)))
+            out.anchor_refs.append(AnchorRef(slug, anchor, at))
         return
     if not path.endswith(".md"):
         asset = posixpath.normpath(posixpath.join(page_dir, path))
@@ -458,7 +460,7 @@ def _link(  # noqa: C901
         fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages, "pages"))
         return
     if anchor:
-        out.anchor_refs.append(AnchorRef(target, anchor, here(), source.line(here().line)))
+        out.anchor_refs.append(AnchorRef(target, anchor, here()))
     token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
 
 
