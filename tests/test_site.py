@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -178,3 +179,16 @@ def test_edit_links_point_at_the_source_file_inside_the_repository(tmp_path, run
     assert f'<a href="{edit}catalog.yaml">Edit this page</a>' in (public / "offerings/ci/index.html").read_text()
     for generated in ("search/index.html", "404.html"):
         assert "Edit this page" not in (public / generated).read_text()
+
+
+def test_catalog_json_page_hash_is_that_of_the_published_text(run, site_copy) -> None:
+    site = site_copy("minimal")
+    public = build(run, site)
+    page = (public / "policies" / "welcome" / "index.html").read_text()
+    (entry,) = json.loads((public / "catalog.json").read_text())["pages"]
+    text = page[page.index('<div class="prose">\n') + 20 : page.index("\n</div>\n", page.index('class="prose"'))]
+    assert entry["content_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    source = site / "content" / "welcome.md"
+    source.write_text(source.read_text().replace("business hours", "office hours"))
+    again = json.loads((build(run, site) / "catalog.json").read_text())["pages"][0]
+    assert again["content_sha256"] != entry["content_sha256"]

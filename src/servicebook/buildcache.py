@@ -181,7 +181,13 @@ def _encode_page(result: PageResult) -> tuple[str, str, str]:
     data = {
         "page": None
         if page is None
-        else [page.slug, page.source, encode(page.meta), [[h.level, h.text, h.anchor] for h in page.headings]],
+        else [
+            page.slug,
+            page.source,
+            encode(page.meta),
+            [[h.level, h.text, h.anchor] for h in page.headings],
+            page.html_sha256,
+        ],
         "problems": [encode(p) for p in result.problems],
         "anchor_refs": [[r.slug, r.anchor, encode(r.location)] for r in result.anchor_refs],
         "assets": list(result.assets),
@@ -220,7 +226,7 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
     sections, sha256, blob = raw["outline"]
     page = None
     if raw["page"] is not None:
-        slug, source, meta, headings = raw["page"]
+        slug, source, meta, headings, html_sha256 = raw["page"]
         page = model.Page(
             slug=slug,
             source=source,
@@ -228,6 +234,7 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
             html=html,
             text=text,
             headings=tuple(model.Heading(int(level), str(t), str(a)) for level, t, a in headings),
+            html_sha256=str(html_sha256),
         )
     return PageResult(
         page=page,

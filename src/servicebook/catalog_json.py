@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -106,7 +105,7 @@ def catalog_document(site: model.SiteContent) -> dict[str, Any]:
                 "summary": p.meta.summary,
                 "source": p.source,
                 "url": f"policies/{p.slug}/",
-                "content_sha256": hashlib.sha256(p.html.encode()).hexdigest(),
+                "content_sha256": p.html_sha256,
             }
             for p in site.pages
         ],

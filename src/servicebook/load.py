@@ -527,4 +527,5 @@ def _load_page(
         html=rendered.html,
         text=rendered.text,
         headings=tuple(model.Heading(level, text, anchor) for level, text, anchor in rendered.headings),
+        html_sha256=hashlib.sha256(rendered.html.encode()).hexdigest(),
     )

@@ -374,6 +374,7 @@ class Page:
     html: str
     text: str  # the beginning of its plain text (TEXT_CHARS at most), for search excerpts
     headings: tuple[Heading, ...]
+    html_sha256: str  # of `html` in UTF-8: taken once, where it is rendered (catalog.json publishes it)
 
 
 @dataclass(frozen=True, slots=True)

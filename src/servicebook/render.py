@@ -182,9 +182,7 @@ def render_site(
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
     texts = hashlib.blake2b("\0".join(p.text for p in site.pages).encode(), digest_size=20).hexdigest()
-    bodies = hashlib.blake2b(digest_size=20)
-    for p in site.pages:
-        bodies.update(p.html.encode() + b"\0")
+    bodies = hashlib.blake2b("\0".join(p.html_sha256 for p in site.pages).encode(), digest_size=20)
     data = (
         DataSpec("catalog.json", partial(_catalog_json, site), inputs=bodies.hexdigest()),  # content_sha256
         DataSpec("schema.json", _schema_json),
