@@ -7,7 +7,10 @@ offerings, 5,000 tool decisions and 2,000 pages) it measures, as medians of a fe
   memory (the largest resident set of the build process or any of its workers, from wait4);
 - a rebuild with nothing changed, and a rebuild after one page's body changed;
 - MkDocs (default theme) and Hugo (minimal layouts, see `hugo_site`) building the same content/
-  folder, each as a ratio to servicebook's full build.
+  folder, each as a ratio to servicebook's full build;
+- the reference pipeline (`reference.py`): the same pages through markdown-it-py and one Jinja2
+  template over two processes and nothing else, i.e. how fast a build that only renders Markdown
+  can be on this machine.
 
 Sites are generated under bench/out/ (gitignored) and kept between runs when unchanged.
 """
@@ -45,6 +48,7 @@ class Run:
     max_rss_mib: float
     ok: bool = True
     cpu: float = 0.0  # user + system seconds of the command and its waited-for workers
+    system: float = 0.0  # of which in the kernel (creating files and folders, mostly)
 
 
 def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> Run:
@@ -62,14 +66,15 @@ def run(cmd: list[str], cwd: Path, timeout: float | None = None) -> Run:
             proc.kill()
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = -9
-            return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, False, usage.ru_utime + usage.ru_stime)
+            cpu = usage.ru_utime + usage.ru_stime
+            return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, False, cpu, usage.ru_stime)
         time.sleep(0.002)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, True, usage.ru_utime + usage.ru_stime)
+    return Run(seconds, usage.ru_maxrss / 1024, True, usage.ru_utime + usage.ru_stime, usage.ru_stime)
 
 
 def median(runs: list[Run]) -> Run:
@@ -78,6 +83,7 @@ def median(runs: list[Run]) -> Run:
         max(r.max_rss_mib for r in runs),
         all(r.ok for r in runs),
         statistics.median(r.cpu for r in runs),
+        statistics.median(r.system for r in runs),
     )
 
 
@@ -128,7 +134,7 @@ def servicebook(root: Path) -> list[str]:
 
 
 def clean(root: Path) -> None:
-    for leftover in ("site/public", "site/.servicebook-cache", "mkdocs-public", "hugo-public"):
+    for leftover in ("site/public", "site/.servicebook-cache", "mkdocs-public", "hugo-public", "reference-public"):
         shutil.rmtree(root / leftover, ignore_errors=True)
     for trash in (root / "site").glob(".servicebook-trash-*"):
         shutil.rmtree(trash, ignore_errors=True)
@@ -173,13 +179,24 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         rows.append(("MkDocs 1.6 (default theme)", median(mk), ""))
         hg = [run([hugo_binary(), "--quiet", "-s", str(root / "hugo-site")], root) for _ in range(runs)]
         rows.append(("Hugo (minimal layouts)", median(hg), ""))
+    reference = [
+        sys.executable,
+        str(HERE / "reference.py"),
+        str(root / "site" / "content"),
+        str(root / "reference-public"),
+    ]
+    refs = []
+    for _ in range(runs):
+        shutil.rmtree(root / "reference-public", ignore_errors=True)
+        refs.append(run(reference, root))
+    rows.append(("Markdown + template only (ref.)", median(refs), ""))
     base = rows[0][1].seconds
     print(
         f"\n== {name}: {params['pages']:,} policy pages, {params['offerings']:,} offerings, {params['tools']:,} tool "
         f"decisions; servicebook writes {html_pages:,} HTML pages =="
     )
     print(
-        f"{'':32} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'CPU s':>7} "
+        f"{'':32} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'CPU s':>7} {'sys s':>6} "
         f"{'vs servicebook':>15}"
     )
     for label, r, _ in rows:
@@ -194,7 +211,9 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         if not r.ok:
             pps = f"{'< ' + format(params['pages'] / r.seconds, ',.0f'):>15}"
         aps = f"{html_pages / r.seconds:12,.0f}" if label.endswith("full build") else f"{'':12}"
-        print(f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {ratio:>15}", flush=True)
+        print(
+            f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {r.system:6.2f} {ratio:>15}", flush=True
+        )
     return rows
 
 
