@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from .conftest import BROKEN_LAYOUT_LINK, SITES, GitSite, add_broken_layout_link
@@ -179,6 +180,33 @@ def test_edit_links_point_at_the_source_file_inside_the_repository(tmp_path, run
     assert f'<a href="{edit}catalog.yaml">Edit this page</a>' in (public / "offerings/ci/index.html").read_text()
     for generated in ("search/index.html", "404.html"):
         assert "Edit this page" not in (public / generated).read_text()
+
+
+@pytest.mark.parametrize(
+    ("repository", "forge", "commit", "edit"),
+    [
+        ("https://github.com/acme/platform", None, "/commit/{sha}", "/edit/main/content/welcome.md"),
+        ("https://gitlab.example.com/acme/platform", None, "/-/commit/{sha}", "/-/edit/main/content/welcome.md"),
+        ("https://codeberg.org/acme/platform", None, "/commit/{sha}", "/_edit/main/content/welcome.md"),
+        ("https://git.acme.example/acme/platform", "gitea", "/commit/{sha}", "/_edit/main/content/welcome.md"),
+        ("https://bitbucket.org/acme/platform", None, "/commits/{sha}", "/src/main/content/welcome.md?mode=edit"),
+        ("https://code.acme.example/acme/platform", "gitlab", "/-/commit/{sha}", "/-/edit/main/content/welcome.md"),
+    ],
+)
+def test_commit_and_edit_links_are_spelled_as_the_forge_spells_them(
+    tmp_path, run, repository: str, forge: str | None, commit: str, edit: str
+) -> None:
+    repo = GitSite(tmp_path)
+    shutil.copytree(SITES / "minimal", tmp_path, dirs_exist_ok=True)
+    catalog = tmp_path / "catalog.yaml"
+    line = f"  repository: {repository}\n" + (f"  forge: {forge}\n" if forge else "")
+    catalog.write_text(
+        catalog.read_text().replace("  title: Platform services\n", "  title: Platform services\n" + line)
+    )
+    sha = repo.commit("Catalog")
+    page = (build(run, tmp_path) / "policies/welcome/index.html").read_text()
+    assert f'<a href="{repository}{commit.format(sha=sha)}"><code>{sha[:12]}</code></a>' in page
+    assert f'<a href="{repository}{edit}">Edit this page</a>' in page
 
 
 def test_catalog_json_page_hash_is_that_of_the_published_text(run, site_copy) -> None:

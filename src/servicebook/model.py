@@ -96,6 +96,15 @@ class Budgeting(enum.Enum):
     TIMESLICES = "timeslices"
 
 
+class Forge(enum.Enum):
+    """Where the catalog's repository is hosted, for links to commits and files."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    GITEA = "gitea"  # and Forgejo (Codeberg)
+    BITBUCKET = "bitbucket"
+
+
 class ChannelKind(enum.Enum):
     CHAT = "chat"
     EMAIL = "email"
@@ -125,8 +134,16 @@ class Site:
         default=None,
         metadata=doc(
             "Web address of the git repository that holds this catalog; enables commit and 'edit this page' "
-            "links (GitLab-style /-/ paths when the host name contains 'gitlab').",
+            "links (spelled as `forge` says).",
             example="https://github.com/acme/platform-catalog",
+        ),
+    )
+    forge: Forge | None = field(
+        default=None,
+        metadata=doc(
+            "Which forge hosts `repository`, for the spelling of its commit, file and edit links; guessed from "
+            "the host name when absent (gitlab, bitbucket; gitea for gitea/forgejo/codeberg hosts; else github).",
+            example="gitlab",
         ),
     )
     branch: Line = field(default="main", metadata=doc("Branch used for 'edit this page' links (default: main)."))

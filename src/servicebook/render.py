@@ -27,6 +27,7 @@ from markupsafe import Markup
 from . import model
 from .catalog_json import catalog_document
 from .errors import Problem, SourceLocation
+from .forge import commit_url, edit_url, file_at_commit_url
 from .history import Timeline
 from .load import relative_url
 from .schema import json_schema
@@ -215,9 +216,8 @@ def _history(
     common["last_changed_for"] = lambda _path: None
     if timeline is None:
         return {}
-    repo = site.catalog.site.repository
-    prefix = f"{repo.rstrip('/')}{_forge_prefix(repo)}/commit/" if repo else None
-    view = history_view(timeline, lambda sha: prefix + sha if prefix else None)
+    repo, forge = site.catalog.site.repository, site.catalog.site.forge
+    view = history_view(timeline, lambda sha: commit_url(repo, forge, sha) if repo else None)
     common["history"] = view
     common["last_changed_for"] = view.last_changed
     common["nav"] = (*common["nav"], ("changes", "Changes", "changes/"))
@@ -236,15 +236,16 @@ def _common_context(view: SiteView) -> dict[str, Any]:
     site = view.site
     build = site.build
     repo = site.catalog.site.repository
-    commit_url = None
+    commit_link = None
     if repo and build.commit:
-        commit_url = f"{repo.rstrip('/')}{_forge_prefix(repo)}/commit/{build.commit}"
+        commit_link = commit_url(repo, site.catalog.site.forge, build.commit)
     return {
         "view": view,
         "catalog": site.catalog,
         "build": build,
         "short_commit": build.commit[:12] if build.commit else None,
-        "commit_url": commit_url,
+        "commit_url": commit_link,
+        "commit_url_for": lambda sha: commit_url(repo, site.catalog.site.forge, sha) if repo else None,
         "built_on": build.date.strftime("%Y-%m-%d %H:%M UTC") if build.date else None,
         "published_on": build.date.strftime("%Y-%m-%d") if build.date else None,
         "nav": NAV,
@@ -393,8 +394,8 @@ def _edit_url(catalog: model.Catalog, spec: PageSpec, prefix: str = "", commit: 
         return None
     source = spec.context["page"].source if "page" in spec.context else "catalog.yaml"
     if commit is not None:
-        return f"{repo.rstrip('/')}{_forge_prefix(repo)}/blob/{commit}/{prefix}{source}"
-    return f"{repo.rstrip('/')}{_forge_prefix(repo)}/edit/{catalog.site.branch}/{prefix}{source}"
+        return file_at_commit_url(repo, catalog.site.forge, commit, prefix + source)
+    return edit_url(repo, catalog.site.forge, catalog.site.branch, prefix + source)
 
 
 def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, str | None]:
@@ -413,12 +414,6 @@ def _source_prefix(site_root: Path) -> str:
 
     repo = open_repo(site_root)
     return repo.prefix if repo is not None else ""
-
-
-def _forge_prefix(repo: str) -> str:
-    """GitLab puts commit and edit pages under /-/; GitHub, Gitea and Forgejo do not."""
-    host = repo.split("://", 1)[-1].split("/", 1)[0]
-    return "/-" if "gitlab" in host else ""
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:
