@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.report import escape_data, escape_property, github_command
+from servicebook.report import escape_data, escape_property, github_command, shown_from
 
 
 def break_objective(site) -> None:
@@ -103,3 +104,49 @@ def test_strict_annotates_the_warnings_that_fail_it_as_errors(run, site_copy) ->
     assert strict.exit_code == 1
     assert strict.stdout.startswith("::error file=catalog.yaml,")
     assert strict.stdout.splitlines()[-1] == "servicebook check failed: 1 error(s), 0 warning(s)"
+
+
+def test_text_names_files_as_paths_to_open_from_the_current_folder(run, site_copy, tmp_path, monkeypatch) -> None:
+    site = site_copy("minimal")  # tmp_path/minimal
+    break_objective(site)
+    where = "catalog.yaml:56:20: error: 'objective' must be a percentage"
+    monkeypatch.chdir(tmp_path)  # the repository root, the site in a sub-folder
+    assert run("check", "--source", "minimal").stderr.startswith(f"minimal/{where}")
+    assert run("check", "--source", site).stderr.startswith(f"minimal/{where}")  # absolute, but under here
+    assert run("build", "--source", "minimal").stderr.startswith(f"minimal/{where}")
+    monkeypatch.chdir(site)
+    assert run("check").stderr.startswith(where)
+    monkeypatch.chdir(site / "content")
+    assert run("check", "--source", "..").stderr.startswith(f"../{where}")  # not under here: as given
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert run("build", "--source", site).stderr.startswith(f"{site}/{where}")
+    # the machine formats stay relative to the repository root (the current folder)
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(run("check", "--source", "minimal", "--format", "json").stdout)["problems"][0]["file"] == (
+        "minimal/catalog.yaml"
+    )
+
+
+def test_text_shows_warnings_and_page_problems_the_same_way(run, site_copy, tmp_path, monkeypatch) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
+    page = site / "content" / "welcome.md"
+    page.write_text(page.read_text().replace("(offering:ci)", "(offering:cii)"))
+    monkeypatch.chdir(tmp_path)
+    lines = run("check", "--source", "minimal").stderr.splitlines()
+    located = [line.split(": ")[0] for line in lines if ": error: " in line or ": warning: " in line]
+    assert [p.rsplit(":", 2)[0] for p in located] == ["minimal/catalog.yaml", "minimal/content/welcome.md"]
+
+
+def test_paths_that_are_not_source_files_are_shown_as_they_are(tmp_path) -> None:
+    show = shown_from(Path("site"), tmp_path)
+    assert show("catalog.yaml") == "site/catalog.yaml"
+    assert show("content/a/b.md") == "site/content/a/b.md"
+    assert show("layouts/base.html") == "site/layouts/base.html"
+    for other in ("git", "(built-in theme) base.html", "offerings/ci/index.html", "release 1.0 (0123456789ab)"):
+        assert show(other) == other
+    assert shown_from(Path("/srv/site"), tmp_path)("catalog.yaml") == "/srv/site/catalog.yaml"
+    assert shown_from(tmp_path / "site", tmp_path)("catalog.yaml") == "site/catalog.yaml"

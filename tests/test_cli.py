@@ -169,7 +169,8 @@ def test_build_py_and_console_script_are_the_same_cli() -> None:
     assert "build" in direct.stdout and "check" in direct.stdout
 
 
-def test_missing_catalog_is_a_located_error(run, tmp_path: Path) -> None:
+def test_missing_catalog_is_a_located_error(run, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     result = run("check", "--source", tmp_path)
     assert result.exit_code == 1
     assert result.stderr.startswith("catalog.yaml: error: file not found")

@@ -38,8 +38,9 @@ def test_old_format_builds_the_same_catalog_as_the_current_one(run, tmp_path: Pa
     assert upgraded == expected
 
 
-def test_format_0_is_announced_as_a_warning_pointing_at_the_catalog(run, tmp_path: Path) -> None:
-    result = run("check", "--source", _site(tmp_path, 0))
+def test_format_0_is_announced_as_a_warning_pointing_at_the_catalog(run, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(_site(tmp_path, 0))
+    result = run("check")
     assert result.exit_code == 0
     assert result.stderr.startswith(
         "catalog.yaml:3:1: warning: the catalog has no 'format' key: read as format 0 (the draft format) and upgraded"

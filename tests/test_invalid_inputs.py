@@ -125,6 +125,7 @@ def test_hostile_case(name: str, tmp_path: Path, previous_site: Path, monkeypatc
     public = site / "public"
     shutil.copytree(previous_site, public)
     before = tree(public)
+    monkeypatch.chdir(site)  # where an author runs servicebook: problems name files as from there
     if (case / "expected.txt").exists():
         _expect_check_failure(case, site, env, public, before)
     elif (case / "expected-build.txt").exists():

@@ -15,6 +15,7 @@ generated with random links, images, raw HTML, headings and code. For every inpu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
@@ -85,9 +86,10 @@ def _build(catalog: str | None = None, pages: dict[str, str] | None = None) -> N
             (site / "catalog.yaml").write_text(catalog, encoding="utf-8", newline="")
         for name, body in (pages or {}).items():
             (site / "content" / name).write_text(body, encoding="utf-8", newline="")
-        result = CliRunner().invoke(
-            main, ["build", "--source", str(site)], env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, catch_exceptions=False
-        )
+        with contextlib.chdir(site):  # problems name files as from the current folder
+            result = CliRunner().invoke(
+                main, ["build", "--source", str(site)], env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, catch_exceptions=False
+            )
         _judge(site, result)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sys
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -60,9 +62,23 @@ def main() -> None:
     """servicebook: publish a platform team's service catalog as a static site."""
 
 
-def _show_warnings(warnings: tuple[Problem, ...]) -> None:
+def _show_warnings(warnings: tuple[Problem, ...], show: Callable[[str], str]) -> None:
     for warning in warnings:
-        click.echo(warning.format(), err=True)
+        click.echo(warning.shown_as(show).format(), err=True)
+
+
+@contextlib.contextmanager
+def _paths_for_people(source: Path) -> Iterator[Callable[[str], str]]:
+    """Text output names files as paths the user can open from where they are (report.shown_from),
+    the problems of a failed build or check included."""
+    from .errors import BuildFailed
+    from .report import shown_from
+
+    show = shown_from(source, Path.cwd())
+    try:
+        yield show
+    except BuildFailed as exc:
+        raise exc.shown_as(show) from None
 
 
 @main.command()
@@ -82,8 +98,9 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool) ->
     from .build import build as run_build
 
     out = output if output is not None else source / "public"
-    report = run_build(Options(source=source, output=out, strict=strict, versions=not no_versions))
-    _show_warnings(report.warnings)
+    with _paths_for_people(source) as show:
+        report = run_build(Options(source=source, output=out, strict=strict, versions=not no_versions))
+    _show_warnings(report.warnings, show)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
 
 
@@ -108,10 +125,11 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     notice = shallow_warning(source)  # about the site's history, so not subject to --strict
     options = Options(source=source, output=source / "public", strict=strict)
     if fmt == "text":
-        if notice is not None:
-            click.echo(notice.format(), err=True)
-        _, report = run_check(options)
-        _show_warnings(report.warnings)
+        with _paths_for_people(source) as show:
+            if notice is not None:
+                click.echo(notice.shown_as(show).format(), err=True)
+            _, report = run_check(options)
+        _show_warnings(report.warnings, show)
         click.echo("No errors found." if not report.warnings else f"No errors; {len(report.warnings)} warning(s).")
         return
     from .report import check_github, check_json

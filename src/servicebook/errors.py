@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import click
@@ -55,6 +56,10 @@ class Problem:
         if self.hint:
             out.append(f"  hint: {_clip(_printable(self.hint))}")
         return "\n".join(out)
+
+    def shown_as(self, show: Callable[[str], str]) -> Problem:
+        """The same problem with its path as `show` gives it (see report.shown_from)."""
+        return dataclasses.replace(self, location=dataclasses.replace(self.location, path=show(self.location.path)))
 
 
 MAX_SHOWN = 100  # characters of a source line shown under a message
@@ -126,6 +131,7 @@ class BuildFailed(ServicebookError):
 
     def __init__(self, problems: Iterable[Problem], *, action: str = "build") -> None:
         self.problems = sort_problems(problems)
+        self.action = action
         errors = sum(1 for p in self.problems if p.severity is Severity.ERROR)
         warnings = len(self.problems) - errors
         counts = []
@@ -138,6 +144,12 @@ class BuildFailed(ServicebookError):
 
     def format_message(self) -> str:
         return "\n".join([*(p.format() for p in self.problems), self.message])
+
+    def shown_as(self, show: Callable[[str], str]) -> BuildFailed:
+        """The same failure, its problems in the same order, with paths as `show` gives them."""
+        failed = BuildFailed(self.problems, action=self.action)
+        failed.problems = [p.shown_as(show) for p in self.problems]
+        return failed
 
 
 class UsageProblem(ServicebookError):

@@ -1,13 +1,18 @@
 """How `check` reports problems to machines: a stable JSON document and GitHub Actions workflow
-commands (`::error file=…,line=…::…`), escaped as GitHub's runner expects."""
+commands (`::error file=…,line=…::…`), escaped as GitHub's runner expects; and which path the
+text format shows people."""
 
 from __future__ import annotations
 
 import json
+import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .errors import Problem, Severity
+
+SOURCE_ROOTS = ("catalog.yaml", "content", "layouts")  # what a problem's path may name in the site
 
 CHECK_JSON_VERSION = 1
 
@@ -75,3 +80,21 @@ def _file(path: str, prefix: str) -> str:
     if not prefix or path.startswith("("):
         return path
     return posixpath.join(prefix, path)
+
+
+def shown_from(source: Path, cwd: Path) -> Callable[[str], str]:
+    """How the text format shows a problem's path (relative to the site) to someone in `cwd`: as
+    a path they can open from there, relative to `cwd` when the file is under it, otherwise the
+    --source they gave joined with the path. What is not a source file (`git`, a page of the
+    output, a built-in template) is shown as it is."""
+
+    def show(path: str) -> str:
+        if path.split("/", 1)[0] not in SOURCE_ROOTS:
+            return path
+        given = source / path
+        try:
+            return Path(os.path.normpath(cwd / given)).relative_to(cwd).as_posix()
+        except ValueError:
+            return given.as_posix()
+
+    return show
