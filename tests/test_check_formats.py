@@ -55,7 +55,7 @@ def test_github_format_prints_workflow_commands(run, site_copy, tmp_path, monkey
     assert result.stdout.splitlines() == [
         "::error file=minimal/catalog.yaml,line=56,col=20,title=servicebook error::'objective' must be a percentage "
         "between 0 and 100 (exclusive), not '101'%0Ahint: e.g. 99.9",
-        "servicebook check failed: 1 error(s), 0 warning(s)",
+        "servicebook check failed: 1 error, 0 warnings",
     ]
 
 
@@ -103,7 +103,7 @@ def test_strict_annotates_the_warnings_that_fail_it_as_errors(run, site_copy) ->
     strict = run("check", "--source", site, "--format", "github", "--strict")
     assert strict.exit_code == 1
     assert strict.stdout.startswith("::error file=catalog.yaml,")
-    assert strict.stdout.splitlines()[-1] == "servicebook check failed: 1 error(s), 0 warning(s)"
+    assert strict.stdout.splitlines()[-1] == "servicebook check failed: 1 error, 0 warnings"
 
 
 def test_text_names_files_as_paths_to_open_from_the_current_folder(run, site_copy, tmp_path, monkeypatch) -> None:

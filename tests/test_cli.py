@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
+
 from .conftest import REPO
 
 
@@ -127,6 +129,17 @@ def test_strict_turns_overdue_review_into_failure(run, site_copy) -> None:
     strict = run("check", "--strict", "--source", site)
     assert strict.exit_code == 1
     assert "check failed: 1 warning (--strict); nothing was written." in strict.stderr
+    assert "No errors; 1 warning." in relaxed.stdout
+
+
+def test_failure_summary_blames_strict_only_when_warnings_alone_failed() -> None:
+    error = Problem(SourceLocation("catalog.yaml", 3, 1), "broken")
+    warning = Problem(SourceLocation("catalog.yaml", 4, 1), "odd", severity=Severity.WARNING)
+    assert (
+        BuildFailed([error, warning], action="check").message
+        == "check failed: 1 error, 1 warning; nothing was written."
+    )
+    assert BuildFailed([warning, warning]).message == "build failed: 2 warnings (--strict); nothing was written."
 
 
 def test_review_date_comes_from_source_date_epoch_not_the_clock(site_copy) -> None:
@@ -215,6 +228,10 @@ def test_channel_name_cut_by_a_yaml_comment_is_warned_about(run, site_copy) -> N
     result = run("check", "--source", site)
     assert result.exit_code == 0
     assert "warning: '#platform-help.' starts a YAML comment, so it is not part of the value" in result.stderr
+    assert 'hint: quote the whole value if it belongs to it: how: "Ask in #platform-help."' in result.stderr
+    catalog.write_text(catalog.read_text().replace("how: Ask in", "- use_for: Ask in"))
+    listed = run("check", "--source", site)
+    assert 'hint: quote the whole value if it belongs to it: use_for: "Ask in #platform-help."' in listed.stderr
 
 
 def test_objective_written_as_a_fraction_is_warned_about(run, site_copy) -> None:

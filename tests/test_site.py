@@ -220,3 +220,16 @@ def test_catalog_json_page_hash_is_that_of_the_published_text(run, site_copy) ->
     source.write_text(source.read_text().replace("business hours", "office hours"))
     again = json.loads((build(run, site) / "catalog.json").read_text())["pages"][0]
     assert again["content_sha256"] != entry["content_sha256"]
+
+
+def test_home_page_counts_agree_with_their_nouns(run, site_copy) -> None:
+    home = (build(run, site_copy("minimal")) / "index.html").read_text()
+    assert '<span class="num big">1</span> offering</a>' in home
+    assert '<span class="num big">1</span> supported tool</a>' in home
+    assert '<span class="num big">1</span> policy</a>' in home
+
+
+def test_support_page_lists_the_team_contacts(run, site_copy) -> None:
+    support = (build(run, site_copy("minimal")) / "support" / "index.html").read_text()
+    assert '<h2 id="contacts">Contacts</h2>' in support
+    assert '<li>Platform help, Questions and requests — <a href="mailto:platform@example.com">' in support

@@ -130,7 +130,8 @@ def check(source: Path, strict: bool, fmt: str) -> None:
                 click.echo(notice.shown_as(show).format(), err=True)
             _, report = run_check(options)
         _show_warnings(report.warnings, show)
-        click.echo("No errors found." if not report.warnings else f"No errors; {len(report.warnings)} warning(s).")
+        n = len(report.warnings)
+        click.echo("No errors found." if not n else f"No errors; {n} warning{'s' if n != 1 else ''}.")
         return
     from .report import check_github, check_json
 

@@ -138,7 +138,8 @@ class BuildFailed(ServicebookError):
         if errors:
             counts.append(f"{errors} error{'s' if errors != 1 else ''}")
         if warnings:
-            counts.append(f"{warnings} warning{'s' if warnings != 1 else ''} (--strict)")
+            # warnings fail a build only under --strict; beside errors they are just counted
+            counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}" + ("" if errors else " (--strict)"))
         summary = f"{action} failed: {', '.join(counts)}; nothing was written."
         super().__init__(summary)
 

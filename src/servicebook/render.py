@@ -114,7 +114,13 @@ def _environment(site_layouts: Path | None) -> jinja2.Environment:
     env.filters["duration"] = format_duration
     env.filters["minutes"] = format_minutes
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["plural"] = plural
     return env
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """The noun for `count` things: 1 offering, 2 offerings, 0 policies."""
+    return singular if count == 1 else many or singular + "s"
 
 
 def page_specs(view: SiteView) -> Iterator[PageSpec]:

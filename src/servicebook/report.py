@@ -71,7 +71,9 @@ def check_github(problems: Sequence[Problem], failed: bool, prefix: str = "") ->
     lines = [github_command(p, prefix) for p in problems]
     counts = summary(problems, failed)
     verdict = "check failed" if failed else "check passed"
-    lines.append(f"servicebook {verdict}: {counts['errors']} error(s), {counts['warnings']} warning(s)")
+    errors, warnings = counts["errors"], counts["warnings"]
+    errors_s, warnings_s = "s" if errors != 1 else "", "s" if warnings != 1 else ""
+    lines.append(f"servicebook {verdict}: {errors} error{errors_s}, {warnings} warning{warnings_s}")
     return "\n".join(lines)
 
 

@@ -536,11 +536,14 @@ def comment_traps(source: SourceText, text: str | None = None, line_offset: int 
             continue
         match = _GLUED_HASH_RE.search(line, start)
         if match:
+            quoted = line[start : len(line.rstrip())].strip().replace('"', '\\"')
+            name = key.group().strip().rstrip(":").strip() if key else ""
+            example = f'{name}: "{quoted}"' if name else f'"{quoted}"'
             problems.append(
                 Problem(
                     SourceLocation(source.path, number, match.start(1) + 1),
                     f"'{match[1]}' starts a YAML comment, so it is not part of the value",
-                    'quote the whole value if it belongs to it, e.g. how: "Ask in #platform-help"',
+                    f"quote the whole value if it belongs to it: {example}",
                     Severity.WARNING,
                     line,
                 )

@@ -178,7 +178,7 @@ class _Reader:
                 self.error(
                     node.location,
                     f"{_label(name)} is missing the required key '{spec.key}'",
-                    spec.doc,
+                    f"add '{spec.key}: …' ({spec.doc.rstrip('.')})" if spec.doc else f"add '{spec.key}: …'",
                 )
                 ok = False
         return cls(**values) if ok else INVALID
@@ -288,8 +288,12 @@ class _Reader:
                 )
         elif kind is Kind.DAYS:
             if parse_days(value) is None:
+                lower = value.lower()
+                hint = f"did you mean '{shown(lower)}'? " if parse_days(lower) else ""
                 return self.error(
-                    loc, f"{what} '{shown(value)}' is not a set of week days", "e.g. mon-fri, mon-sun or mon,wed,fri"
+                    loc,
+                    f"{what} '{shown(value)}' is not a set of week days",
+                    hint + "week days are written in lower case, e.g. mon-fri, mon-sun or mon,wed,fri",
                 )
         elif kind is Kind.VERSION and not VERSION_RE.fullmatch(value):
             return self.error(loc, f"{what} '{shown(value)}' is not a version", "e.g. 2026.11 or 3.2.0")
@@ -549,8 +553,13 @@ def _check_alternative(
                 "point to a supported or best-effort tool, or to an offering",
             )
     elif tool.alternative in offerings:
-        if offerings[tool.alternative].lifecycle is model.Lifecycle.RETIRED:
-            c.report(where, f"the alternative to '{tool.id}' is the retired offering '{tool.alternative}'")
+        lifecycle = offerings[tool.alternative].lifecycle
+        if lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED):
+            c.report(
+                where,
+                f"the alternative to '{tool.id}' is the {lifecycle.value} offering '{tool.alternative}'",
+                "point to an offering that is not going away, or to a supported or best-effort tool",
+            )
     else:
         c.ref(tool.alternative, [*tools, *offerings], where, "tool or offering")
 
