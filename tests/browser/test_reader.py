@@ -91,6 +91,7 @@ def test_search_says_so_when_nothing_matches(page, site_url) -> None:
     page.goto(site_url + "search/?q=kubernetez-nonsense")
     page.locator("#search-status", has_text="Nothing found").wait_for()
     assert page.locator("#a-z").is_visible()
+    assert "Not in the catalog? Ask in #platform-help" in page.locator("#search-status").inner_text()
 
 
 def test_offering_filters_narrow_the_table_and_are_linkable(page, site_url) -> None:

@@ -148,7 +148,8 @@
         results.hidden = false;
         aToZ.hidden = true;
         status.textContent = found.length === 0
-          ? "Nothing found for “" + query.trim() + "”. Try a shorter word, or browse the A to Z list."
+          ? "Nothing found for “" + query.trim() + "”. Try a shorter word, or browse the A to Z list." +
+            (form.getAttribute("data-not-found") ? " " + form.getAttribute("data-not-found") : "")
           : found.length + (found.length === 1 ? " result" : " results") + " for “" + query.trim() + "”" +
             (found.length > LIMIT ? ", the first " + LIMIT + " shown." : ".");
         if (!found.length) aToZ.hidden = false;
