@@ -165,6 +165,30 @@ def test_merge_commit_carries_what_the_branch_changed(git_site, run) -> None:
     assert [e.message for e in timeline.entries] == ["Merge branch 'feature'", "New owner", "Initial catalog"]
 
 
+def test_a_merge_names_who_wrote_the_changes_it_brought_in(git_site, run) -> None:
+    """An auditor asks who lowered an objective: the author of the branch's commit, not the
+    person who merged it."""
+    git_site.git("checkout", "-q", "-b", "weaken")
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.commit("Relax the pipeline objective", author="Carol Weakener <carol@example.com>")
+    git_site.write("README.md", "not a catalog file\n")
+    git_site.commit("Readme", author="Rita Readme <rita@example.com>")  # touches neither catalog nor pages
+    git_site.git("checkout", "-q", "main")
+    git_site.clock += 3600
+    git_site.git("merge", "-q", "--no-ff", "-m", "Merge branch 'weaken'", "weaken")
+    public = build(run, git_site.root)
+    changes = (public / "changes/index.html").read_text()
+    assert "· Test Author · <code>" in changes
+    assert '<span class="badge">merge</span> of changes by Carol Weakener · <strong class="weakens">' in changes
+    offering = (public / "offerings/ci/index.html").read_text()
+    assert '<td>Carol Weakener <span class="muted small">(merged by Test Author)</span></td>' in offering
+    feed = (public / "changes/feed.xml").read_text()
+    assert "<contributor>\n      <name>Carol Weakener</name>\n    </contributor>" in feed
+    assert "Rita Readme" not in changes + offering + feed
+    again = build(run, git_site.root)  # the second time from the cache, which says the same
+    assert (again / "changes/index.html").read_text() == changes
+
+
 def test_invalid_commit_appears_as_such_and_does_not_break_the_build(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     git_site.commit("Oops")

@@ -36,6 +36,7 @@ class EntryView:
     errors: int
     changes: tuple[Change, ...]  # weakened first
     weakened: int
+    contributors: tuple[str, ...] = ()  # a merge's: who wrote what it brought in
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None
         errors=entry.errors,
         changes=changes,
         weakened=sum(1 for c in changes if c.effect == "weakened"),
+        contributors=entry.contributors,
     )
 
 
@@ -203,6 +205,8 @@ def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_d
         _text(item, "updated", entry.iso)
         author = ET.SubElement(item, f"{{{ATOM}}}author")
         _text(author, "name", entry.author or "unknown")
+        for name in entry.contributors:
+            _text(ET.SubElement(item, f"{{{ATOM}}}contributor"), "name", name)
         here = entry.page[len("changes/") :] or "./"
         _link(
             item, f"{base}{entry.page}#{entry.anchor}" if base else f"{here}#{entry.anchor}", "alternate", "text/html"

@@ -442,6 +442,9 @@ class Entry:
     state: EntryState  # ok; invalid (catalog did not validate); missing; truncated (shallow boundary)
     errors: int
     changes: tuple[Change, ...]
+    # a merge's: who wrote the commits it brought in that touch the catalog or the pages (the
+    # merge's own author is often only whoever pressed the button)
+    contributors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +524,35 @@ def _log(repo: Repo) -> list[_Commit]:
     return commits
 
 
+def _merged_authors(repo: Repo, disk: DiskCache, merge: str) -> tuple[str, ...]:
+    """Authors of the commits `merge` brought in (reachable from its other parents, not from its
+    first) that touch the catalog or the pages, oldest first. A merge never changes, so the
+    answer is kept on disk by commit id."""
+    key = f"merge-authors-{merge}"
+    kept = disk.get(key)
+    if isinstance(kept, list) and all(isinstance(a, str) for a in kept):
+        return tuple(kept)
+    done = _run(
+        repo.root,
+        [
+            "log",
+            "--no-merges",
+            "--reverse",
+            "--format=%an",
+            f"{merge}^1..{merge}",
+            "--",
+            f":(top){repo.path(CATALOG_FILE)}",
+            f":(top){repo.path(CONTENT_DIR)}",
+        ],
+    )
+    if done is None or done.returncode != 0:
+        return ()
+    authors = tuple(dict.fromkeys(clean_text(a) for a in done.stdout.decode("utf-8", "replace").splitlines() if a))
+    if not repo.shallow:  # a shallow clone may hold only some of them
+        disk.put(key, list(authors))
+    return authors
+
+
 def _apply(files: dict[str, str], raw: Iterable[tuple[str, str, str, str | None]], prefix: str) -> dict[str, str]:
     """The site's files after a commit's raw diff; returns {old path: new path} for renames."""
     renames: dict[str, str] = {}
@@ -564,6 +596,12 @@ def load_timeline(
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
                 reader.pages[cache_key("page", blob, o.path)] = info
         entries, state = _replay(reader, repo, _log(repo))
+        entries = [
+            dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
+            if e.merge and e.commit
+            else e
+            for e in entries
+        ]
         if build.dirty:
             entries += _worktree_entry(reader, root, state)
     finally:
