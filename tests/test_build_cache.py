@@ -365,3 +365,24 @@ def test_a_kept_page_linking_to_a_heading_that_went_away_is_reported_with_its_li
         " 94 | - Keep schema migrations reversible; see the [rollback rules](change-approval.md#rollback).\n"
     ) in result.stderr
     assert "did you mean 'rolling-back'?" in result.stderr
+
+
+def test_a_build_cache_outside_the_site_folder_is_named_once(run, site_copy, tmp_path) -> None:
+    # --output elsewhere puts the cache beside it (it must share the output's file system, since
+    # rebuilds hard-link from it): the build says where, so nobody is surprised to find it there
+    site = site_copy("minimal")
+    output = tmp_path / "elsewhere" / "site"
+    for _ in range(2):  # the first build and a rebuild with nothing changed
+        result = run("build", "--source", site, "--output", output)
+        assert result.exit_code == 0, result.output
+        cache = tmp_path / "elsewhere" / ".servicebook-cache"
+        assert (
+            result.stdout.splitlines()[-1]
+            == f"Build cache: {cache}/ (beside the output, for fast rebuilds; safe to delete)"
+        )
+        assert result.output.count("Build cache:") == 1
+        assert (cache / "build" / "site.sqlite").is_file()
+    for inside in (site / "public", site / "out" / "public"):
+        result = run("build", "--source", site, "--output", inside)
+        assert result.exit_code == 0, result.output
+        assert "Build cache" not in result.output

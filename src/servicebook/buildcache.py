@@ -293,6 +293,18 @@ class Database:
         self.close()
 
 
+def folder_outside_source(source: Path, output: Path) -> Path | None:
+    """The build cache's folder when it is not inside the site's folder (`--output /tmp/site` puts it
+    in /tmp/.servicebook-cache/), so the build can say where it is; None when it is.
+
+    It stays beside the output: rebuilds hard-link pages from it into the new site, which needs the
+    two on one file system."""
+    folder = output.parent / CACHE_DIR
+    if folder.resolve().is_relative_to(source.resolve()):
+        return None
+    return folder
+
+
 class BuildCache(Database):
     """The cache of one output folder; every failure to read or write it means 'not cached'."""
 

@@ -102,6 +102,11 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool) ->
         report = run_build(Options(source=source, output=out, strict=strict, versions=not no_versions))
     _show_warnings(report.warnings, show)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
+    from .buildcache import folder_outside_source
+
+    cache = folder_outside_source(source, out)
+    if cache is not None:
+        click.echo(f"Build cache: {cache}/ (beside the output, for fast rebuilds; safe to delete)")
 
 
 @main.command()
