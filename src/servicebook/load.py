@@ -24,7 +24,7 @@ from .markdown import AnchorRef, LinkTargets, check_anchor_refs, render
 from .parallel import map_shared, worker_count
 from .sources import SourceError, SourceText, comment_traps, parse_yaml, read_text, split_front_matter
 from .upgrade import upgrade
-from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record
+from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record, salvage_record
 
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
@@ -124,8 +124,21 @@ def load(
         catalog = catalog_checked.value
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
+    elif (salvaged := _salvage_catalog(root)) is not None:
+        # The catalog has errors in some of its records: the rest still answers for references
+        # and the other rules, so that one run reports every problem, not one round at a time.
+        catalog_source, rest, exist = salvaged
+        problems += check_catalog(catalog_source, rest, slugs, today, exist)
+        offering_ids = frozenset(o.id for o in rest.value.offerings) | exist.get("offerings", frozenset())
+        tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())
     universe = _Universe(
-        root, frozenset(slugs), frozenset(assets), offering_ids, tool_ids, catalog is not None, outlines
+        root,
+        frozenset(slugs),
+        frozenset(assets),
+        offering_ids,
+        tool_ids,
+        offering_ids is not _ANYTHING,
+        outlines,
     )
     pages: list[model.Page] = []
     anchor_refs: list[AnchorRef] = []
@@ -215,6 +228,19 @@ def _parse_catalog(root: Path) -> list[Problem] | tuple[SourceText, Checked[mode
     node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
     checked, found = read_record(source, node, model.Catalog, "the catalog")
     return source, checked, [*notes, *comment_traps(source), *found]
+
+
+def _salvage_catalog(root: Path) -> tuple[SourceText, Checked[model.Catalog], dict[str, frozenset[str]]] | None:
+    """The catalog without its invalid offerings, tools … (see validate.salvage_record), when
+    reading it failed only in such records."""
+    try:
+        source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+        node = parse_yaml(source)
+    except SourceError:
+        return None
+    node, _ = upgrade(source, node)
+    salvaged = salvage_record(source, node, model.Catalog, "the catalog")
+    return None if salvaged is None else (source, *salvaged)
 
 
 class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):

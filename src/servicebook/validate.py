@@ -116,10 +116,15 @@ def check_url(value: str) -> str | None:
 class _Reader:
     """Reads one file's nodes into model objects, collecting problems and locations."""
 
-    def __init__(self, source: SourceText) -> None:
+    def __init__(self, source: SourceText, salvage: bool = False) -> None:
         self.source = source
         self.problems: list[Problem] = []
         self.locations: dict[Path, SourceLocation] = {}
+        # With `salvage`, an invalid record in a list of records with ids is left out rather than
+        # invalidating the whole file (see `salvage_record`): its id, and where items went.
+        self.salvage = salvage
+        self.dropped: dict[str, set[str]] = {}  # "offerings", "tools", "offerings.slos" … → ids
+        self.kept: dict[Path, list[int]] = {}  # list path → the original index of each kept item
 
     def error(self, loc: SourceLocation, message: str, hint: str | None = None) -> Any:
         self.problems.append(Problem(loc, message, hint, source_line=self.source.line(loc.line)))
@@ -144,7 +149,18 @@ class _Reader:
         if not isinstance(node, Sequence):
             return self.error(node.location, f"{what} must be a list", "start each item on its own line with '- '")
         values = [self.read(child, item, (*path, i), f"{what}[{i + 1}]") for i, child in enumerate(node.items)]
-        return INVALID if any(v is INVALID for v in values) else tuple(values)
+        if not any(v is INVALID for v in values):
+            return tuple(values)
+        if not self.salvage or not isinstance(item, type) or not dataclasses.is_dataclass(item):
+            return INVALID
+        if "id" not in {f.name for f in _fields(item)}:
+            return INVALID
+        ids = [_raw_id(child) for child in node.items]
+        section = ".".join(p for p in path if isinstance(p, str))
+        dropped = self.dropped.setdefault(section, set())
+        dropped.update(i for v, i in zip(values, ids, strict=True) if v is INVALID and i is not None)
+        self.kept[path] = [n for n, v in enumerate(values) if v is not INVALID]
+        return tuple(v for v in values if v is not INVALID)
 
     def _record(self, node: Node, cls: type, path: Path, what: str) -> Any:
         name = cls.__name__
@@ -399,14 +415,73 @@ def read_record(
     return Checked(value, reader.locations), reader.problems
 
 
+def salvage_record(
+    source: SourceText, node: Node | None, cls: type[T], what: str
+) -> tuple[Checked[T], dict[str, frozenset[str]]] | None:
+    """What is left of a file that failed `read_record` once each invalid record of a list of
+    records with ids (an offering, a tool …) is left out, and the ids left out by list ("offerings",
+    "tools", "offerings.slos" …); None when the
+    failure is elsewhere. For the cross-record rules to report their problems in the same run as
+    the type errors (references to a left-out id are then not reported: the record exists).
+    Locations are those of the kept items."""
+    if node is None:
+        return None
+    reader = _Reader(source, salvage=True)
+    reader.locations[()] = node.location
+    value = reader.read(node, cls, (), what)
+    if value is INVALID:
+        return None
+    locations: dict[Path, SourceLocation] = {}
+    for path, loc in reader.locations.items():
+        moved = _kept_path(path, reader.kept)
+        if moved is not None:
+            locations[moved] = loc
+    return Checked(value, locations), {section: frozenset(ids) for section, ids in reader.dropped.items()}
+
+
+def _kept_path(path: Path, kept: AbcMapping[Path, list[int]]) -> Path | None:
+    """`path` with each index into a list that lost items renumbered; None for a left-out item."""
+    out: list[str | int] = []
+    for n, part in enumerate(path):
+        order = kept.get(path[:n])
+        if order is not None and isinstance(part, int):
+            if part not in order:
+                return None
+            out.append(order.index(part))
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def _raw_id(node: Node) -> str | None:
+    """The `id` written in a mapping node, if it is a plain value."""
+    if isinstance(node, Mapping):
+        for key, child in node.items:
+            if key.value == "id" and isinstance(child, Scalar) and not child.is_null:
+                return str(child.value)
+    return None
+
+
 # --- Cross-record rules ----------------------------------------------------------------------
 
 
+# The lists of the catalog whose ids each kind of reference names.
+_SECTIONS = {
+    "offering": ("offerings",),
+    "tool": ("tools",),
+    "tool or offering": ("tools", "offerings"),
+    "category": ("categories",),
+}
+
+
 class _Check:
-    def __init__(self, source: SourceText | None, checked: Checked[Any]) -> None:
+    def __init__(
+        self, source: SourceText | None, checked: Checked[Any], exist: AbcMapping[str, Collection[str]] | None = None
+    ) -> None:
         self.source = source
         self.checked = checked
         self.problems: list[Problem] = []
+        self.exist = exist or {}  # ids of records left out for their own errors, by list (salvage_record)
 
     def report(self, path: Path, message: str, hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
         loc = self.checked.at(*path)
@@ -427,10 +502,12 @@ class _Check:
                 seen[item.id] = i
 
     def ref(self, value: str, known: AbcMapping[str, Any] | AbcSequence[str], path: Path, what: str) -> bool:
-        if value in known:
+        left_out = [i for section in _SECTIONS.get(what, ()) for i in self.exist.get(section, ())]
+        if value in known or value in left_out:
             return True
-        hint = did_you_mean(value, known) or (
-            f"known {_plural(what)}: {', '.join(sorted(known)[:12])}" if known else f"there are no {_plural(what)}"
+        names = sorted({*known, *left_out})
+        hint = did_you_mean(value, names) or (
+            f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
         )
         self.report(path, f"unknown {what} '{shown(value)}'", hint)
         return False
@@ -441,11 +518,16 @@ def _plural(noun: str) -> str:
 
 
 def check_catalog(
-    source: SourceText, checked: Checked[model.Catalog], page_slugs: AbcSequence[str], today: dt.date | None
+    source: SourceText,
+    checked: Checked[model.Catalog],
+    page_slugs: AbcSequence[str],
+    today: dt.date | None,
+    exist: AbcMapping[str, Collection[str]] | None = None,
 ) -> list[Problem]:
-    """Rules that span records: unique ids, references, tool-decision ladder, review dates."""
+    """Rules that span records: unique ids, references, tool-decision ladder, review dates.
+    `exist`: ids of records left out of a salvaged catalog (see salvage_record)."""
     catalog = checked.value
-    c = _Check(source, checked)
+    c = _Check(source, checked, exist)
     if catalog.format != model.FORMAT_VERSION:
         c.report(
             ("format",),
