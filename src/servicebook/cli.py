@@ -209,19 +209,38 @@ def schema(front_matter: bool) -> None:
     default=None,
     help="The published site to check.  [default: SOURCE/public]",
 )
-@click.option("--version", "versions", multiple=True, help="Only this version (repeatable).  [default: all]")
-def verify(source: Path, site: Path | None, versions: tuple[str, ...]) -> None:
-    """Rebuild published versions from git and compare them with a published site, byte for byte."""
-    from .releases import verify as run_verify
+@click.option("--version", "versions", multiple=True, help="Only this release (repeatable).  [default: all]")
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="For a site built from uncommitted changes: check its current catalog only against its own manifest.",
+)
+def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dirty: bool) -> None:
+    """Rebuild the published site from git and compare it with a published copy, byte for byte."""
+    from .verify import verify as run_verify
 
-    checked, differences = run_verify(source, site if site is not None else source / "public", versions)
-    for line in differences:
+    where = site if site is not None else source / "public"
+    result = run_verify(source, where, versions, allow_dirty=allow_dirty)
+    for line in result.differences:
         click.echo(f"error: {line}", err=True)
-    if differences:
+    for line in result.advice:
+        click.echo(f"  hint: {line}", err=True)
+    if result.differences:
         raise SystemExit(1)
+    releases = f"{len(result.checked)} release(s)" + (f" ({', '.join(result.checked)})" if result.checked else "")
+    commit = result.commit[:12]
+    if result.root == "not checked":  # --version
+        click.echo(f"Verified {releases} against a rebuild from commit {commit}: every file matches a rebuild.")
+        return
+    if result.root == "manifest":
+        click.echo(
+            f"Verified {releases} against a rebuild from commit {commit}: every file matches a rebuild. The current "
+            "catalog was built from uncommitted changes: it was only checked against its own manifest (--allow-dirty)."
+        )
+        return
     click.echo(
-        f"Verified {len(checked)} version(s): {', '.join(checked)}; every file matches a rebuild, "
-        "and the current catalog matches its manifest."
+        f"Verified the current catalog and {releases} against a rebuild of commit {commit}: "
+        "every file matches a rebuild."
     )
 
 

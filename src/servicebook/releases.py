@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import Problem, Severity, SourceLocation, UsageProblem
+from .errors import Problem, Severity, SourceLocation
 from .history import git
 from .model import BuildInfo
 from .sources import Mapping as YamlMapping
@@ -323,77 +323,3 @@ def _paths(tree: Path) -> frozenset[str]:
 
 def read_tree(tree: Path) -> dict[str, bytes]:
     return {path: (tree / path).read_bytes() for path in sorted(_paths(tree))}
-
-
-def verify(root: Path, site: Path, only: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
-    """Rebuild published releases from git and compare them with `site`, file by file.
-
-    Returns (what was checked, every difference). The rebuild ignores the cache: verifying must
-    not trust anything the build itself produced.
-    """
-    from .versions import compare, parse_manifest
-
-    index_file = site / "versions.json"
-    try:
-        index = json.loads(index_file.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise UsageProblem(f"{index_file} cannot be read ({exc}); is this a site built with releases?") from None
-    entries = {str(e.get("version")): e for e in index if isinstance(e, dict)}
-    unknown = [v for v in only if v not in entries]
-    if unknown:
-        raise UsageProblem(f"not a published version: {', '.join(unknown)}; published: {', '.join(entries)}")
-    checked: list[str] = []
-    differences: list[str] = []
-    for version in only or tuple(entries):
-        entry = entries[version]
-        commit = str(entry.get("commit", ""))
-        stamp = (git(root, "log", "-1", "--format=%ct", commit) or "").strip()
-        if not stamp.isdigit():
-            differences.append(f"{version}: commit {commit[:12]} is not in this repository")
-            continue
-        release = Release(version, commit, dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC), entry.get("tag"))
-        with tempfile.TemporaryDirectory(prefix="servicebook-verify-") as tmp:
-            built, problems = build_release(root, release, Path(tmp), strict=True)
-            if built is None:
-                differences += [f"{version}: {p.message}" for p in problems]
-                continue
-            expected = read_tree(built.tree)
-        published_root = site / release.path
-        published = (
-            {
-                path: hashlib.sha256((published_root / path).read_bytes()).hexdigest()
-                for path in sorted(_paths(published_root))
-            }
-            if published_root.is_dir()
-            else {}
-        )
-        differences += [f"{version}: {d}" for d in compare(expected, published)]
-        listed = (
-            parse_manifest((published_root / MANIFEST).read_text()) if (published_root / MANIFEST).is_file() else {}
-        )
-        rebuilt_listed = parse_manifest(expected.get(MANIFEST, b"").decode())
-        if listed != rebuilt_listed:
-            differences.append(f"{version}: {MANIFEST} does not match a rebuild")
-        checked.append(version)
-    differences += _verify_root(site)
-    return checked, differences
-
-
-def _verify_root(site: Path) -> list[str]:
-    """The current catalog at the site root is built from the working tree, which git cannot
-    reproduce later; its files are checked against the manifest published with them."""
-    from .versions import compare, parse_manifest
-    from .write import MARKER
-
-    listed_file = site / MANIFEST
-    if not listed_file.is_file():
-        return [f"root: {MANIFEST} is missing"]
-    files = {
-        path: (site / path).read_bytes()
-        for path in sorted(_paths(site))
-        if not path.startswith("v/") and path not in (MANIFEST, MARKER)
-    }
-    return [
-        f"root: {d.replace('a rebuild', 'its manifest')}"
-        for d in compare(files, parse_manifest(listed_file.read_text()))
-    ]

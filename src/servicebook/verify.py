@@ -1,0 +1,350 @@
+"""`servicebook verify`: rebuild a published site from git and compare it with the copy, byte for byte.
+
+The published copy is trusted for one thing only, the commit it says its current catalog was
+built from (which is what is being checked). Which releases exist and which commit each one comes
+from are worked out from the repository, exactly as `build` does (tags and history, release.py),
+and the whole site is rebuilt from that commit in a temporary clone that shares the repository's
+objects, with no cache: a `versions.json` or a manifest rewritten to match edited files cannot
+make a difference pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from . import __version__
+from .errors import UsageProblem
+from .history import git, open_repo
+from .versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest
+
+RootCheck = Literal["rebuilt", "manifest", "not checked"]
+SHOWN_PER_FOLDER = 10  # file differences listed per release (or for the root) before "and N more"
+FETCH_ALL = "`git fetch --unshallow --tags` (in CI: fetch-depth: 0)"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What the published site says about its own build (catalog.json's `build`)."""
+
+    commit: str | None
+    dirty: bool
+    date: dt.datetime | None
+    generator: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    commit: str  # the commit the site was rebuilt from
+    checked: tuple[str, ...]  # the releases compared
+    root: RootCheck
+    differences: tuple[str, ...]
+    advice: tuple[str, ...]  # what to do about the differences (empty when there are none)
+
+
+def verify(
+    root: Path,
+    site: Path,
+    only: tuple[str, ...] = (),
+    *,
+    allow_dirty: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> Verification:
+    """Rebuild the site `site` claims to be from the repository holding `root` and compare."""
+    claim = read_claim(site)
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageProblem(f"{root} is not in a git repository: verify rebuilds the site from its history")
+    if repo.shallow:
+        raise UsageProblem(
+            f"{root} is a shallow clone: past releases and the history cannot be rebuilt from it; "
+            f"fetch everything first: {FETCH_ALL}"
+        )
+    if claim.commit is None:
+        raise UsageProblem(
+            f"{site} was built from a folder outside git (its catalog.json names no commit): "
+            "there is nothing to rebuild it from"
+        )
+    found = git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{claim.commit}^{{commit}}")
+    if found is None:
+        raise UsageProblem(
+            f"{site} says it was built from commit {claim.commit[:12]}, which this repository does not have: "
+            "fetch it (`git fetch origin`, or the branch it was built from) or verify in the clone it was built from"
+        )
+    commit = found.strip()
+    environment = {**(env if env is not None else os.environ)}
+    if claim.date is not None:  # the root's build date: SOURCE_DATE_EPOCH or the commit's date
+        environment["SOURCE_DATE_EPOCH"] = str(int(claim.date.timestamp()))
+    published = _index(site / VERSIONS_JSON)
+    with _checkout(root, commit) as (source, scratch):
+        if only:
+            return _verify_releases(source, scratch, site, commit, only, published, environment, claim)
+        return _verify_site(source, scratch, site, commit, published, environment, claim, allow_dirty)
+
+
+def read_claim(site: Path) -> Claim:
+    document = site / "catalog.json"
+    try:
+        data = json.loads(document.read_bytes())
+        build = data["build"]
+        commit, dirty, date, generator = build["commit"], build["dirty"], build["date"], build["generator"]
+        when = dt.datetime.fromisoformat(date) if isinstance(date, str) else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageProblem(f"{document} cannot be read ({exc}); is {site} a site servicebook built?") from None
+    if commit is not None and not (isinstance(commit, str) and len(commit) in (40, 64) and commit.isalnum()):
+        raise UsageProblem(f"{document}: build.commit is not a commit id: {str(commit)[:80]!r}")
+    return Claim(commit, bool(dirty), when, generator if isinstance(generator, str) else None)
+
+
+def _index(path: Path) -> dict[str, Mapping[str, object]]:
+    """version → entry of a published versions.json; empty when the site has none (no releases)."""
+    if not path.exists():
+        return {}
+    try:
+        entries = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(entries, list):
+        return {}
+    return {str(e.get("version")): e for e in entries if isinstance(e, dict)}
+
+
+@contextlib.contextmanager
+def _checkout(root: Path, commit: str) -> Iterator[tuple[Path, Path]]:
+    """The site source at `commit` in a temporary clone (sharing the repository's objects, with all
+    its tags), and a scratch folder beside it."""
+    top = (git(root, "rev-parse", "--show-toplevel") or "").strip()
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
+    with tempfile.TemporaryDirectory(prefix="servicebook-verify-") as tmp:
+        clone = Path(tmp) / "repo"
+        for args in (
+            ["clone", "-q", "--shared", "--no-checkout", top, str(clone)],
+            ["-C", str(clone), "fetch", "-q", "origin", "+refs/tags/*:refs/tags/*"],
+            ["-C", str(clone), "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", commit],
+        ):
+            done = subprocess.run(["git", *args], capture_output=True, check=False)
+            if done.returncode != 0:
+                detail = done.stderr.decode("utf-8", "replace").strip()
+                raise UsageProblem(f"cannot check out commit {commit[:12]} to rebuild it: git {args[-3]}: {detail}")
+        scratch = Path(tmp) / "scratch"
+        scratch.mkdir()
+        yield clone / prefix, scratch
+
+
+def _verify_site(
+    source: Path,
+    scratch: Path,
+    site: Path,
+    commit: str,
+    published: Mapping[str, Mapping[str, object]],
+    env: Mapping[str, str],
+    claim: Claim,
+    allow_dirty: bool,
+) -> Verification:
+    from .build import Options, build
+    from .errors import BuildFailed
+
+    rebuilt = scratch / "site"
+    try:
+        build(Options(source=source, output=rebuilt, cache=False, env=env))
+    except BuildFailed as exc:
+        first = exc.problems[0].format() if exc.problems else exc.message
+        raise UsageProblem(f"commit {commit[:12]} cannot be rebuilt by this servicebook: {first}") from None
+    expected = _index(rebuilt / VERSIONS_JSON)
+    differences, bad = _compare_releases(published, expected, site)
+    ours, theirs = _hashes(rebuilt), _hashes(site)
+    releases = {f"v/{v}/" for v in {*published, *expected}}
+    unverified: list[str] = []
+    if claim.dirty:  # the root cannot be rebuilt: only releases and their index are compared
+        root_check: RootCheck = "manifest" if allow_dirty else "not checked"
+        keep = {p for p in {*ours, *theirs} if _folder(p, releases) != "" or p == VERSIONS_JSON}
+        ours = {p: h for p, h in ours.items() if p in keep}
+        theirs = {p: h for p, h in theirs.items() if p in keep}
+        if allow_dirty:
+            differences += _against_own_manifest(site, releases)
+        else:
+            unverified.append(
+                f"the current catalog at the root of {site} was built from uncommitted changes on top of commit "
+                f"{commit[:12]}, so git cannot rebuild it and it is not verified: publish a build of a clean "
+                "checkout (commit the changes first), or pass --allow-dirty to check its files only against "
+                f"the site's own {MANIFEST} (which whoever can edit the site can rewrite)"
+            )
+    else:
+        root_check = "rebuilt"
+    differences += _file_differences(ours, theirs, releases, bad)
+    checked = tuple(v for v in expected if v in published and v not in bad)
+    advice = _advice(differences, commit, claim)
+    return Verification(commit, checked, root_check, (*unverified, *differences), advice)
+
+
+def _verify_releases(
+    source: Path,
+    scratch: Path,
+    site: Path,
+    commit: str,
+    only: tuple[str, ...],
+    published: Mapping[str, Mapping[str, object]],
+    env: Mapping[str, str],
+    claim: Claim,
+) -> Verification:
+    """`--version`: only the named releases, each rebuilt on its own (the root is not checked)."""
+    from .load import load
+    from .releases import COMPLETE, DEFAULT_PATTERN, build_release, discover
+    from .versions import versions_index
+
+    loaded = load(source, env)
+    pattern = loaded.site.catalog.site.release_tags if loaded.site is not None else DEFAULT_PATTERN
+    found = discover(source, pattern)
+    releases = {r.version: r for r in (found.releases if found is not None else ())}
+    unknown = [v for v in only if v not in releases and v not in published]
+    if unknown:
+        raise UsageProblem(
+            f"no release {', '.join(unknown)} in the site or in the history of commit {commit[:12]}; "
+            f"releases there: {', '.join(reversed(releases)) or 'none'}"
+        )
+    expected = {str(e["version"]): e for e in versions_index([releases[v] for v in only if v in releases])}
+    differences, bad = _compare_releases({v: published[v] for v in only if v in published}, expected, site)
+    ours: dict[str, str] = {}
+    for version in only:
+        if version not in releases:
+            continue
+        built, problems = build_release(source, releases[version], scratch / version, strict=True, env=env)
+        if built is None:
+            differences += [f"release {version} cannot be rebuilt: {p.message}" for p in problems]
+            bad.add(version)
+            continue
+        ours.update({f"v/{version}/{p}": h for p, h in _hashes(built.tree, COMPLETE).items()})
+    folders = {f"v/{v}/" for v in only}
+    theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
+    differences += _file_differences(ours, theirs, folders, bad)
+    checked = tuple(v for v in only if v not in bad and v in published)
+    return Verification(commit, checked, "not checked", tuple(differences), _advice(differences, commit, claim))
+
+
+def _compare_releases(
+    published: Mapping[str, Mapping[str, object]], expected: Mapping[str, Mapping[str, object]], site: Path
+) -> tuple[list[str], set[str]]:
+    """Every release whose published commit is not the repository's, or that is missing or extra;
+    and those versions (their files are not listed one by one)."""
+    out: list[str] = []
+    bad: set[str] = set()
+    for version in [*expected, *(v for v in published if v not in expected)]:
+        ours, theirs = expected.get(version), published.get(version)
+        if ours is not None and theirs is None:
+            where = f" (v/{version}/ is there, but versions.json does not list it)"
+            there = (site / "v" / version).is_dir()
+            out.append(f"release {version} ({_described(ours)}) is not published{where if there else ''}")
+        elif ours is None and theirs is not None:
+            out.append(
+                f"v/{version}/ is published as release {version} ({_described(theirs)}), but this repository has "
+                "no such release on the history the site was built from"
+            )
+        elif ours is not None and theirs is not None and ours.get("commit") != theirs.get("commit"):
+            out.append(
+                f"v/{version}/ is published from {_described(theirs)}, but release {version} in this repository "
+                f"is {_described(ours)}"
+            )
+        else:
+            continue
+        bad.add(version)
+    return out, bad
+
+
+def _described(entry: Mapping[str, object]) -> str:
+    commit, tag = str(entry.get("commit") or "?"), entry.get("tag")
+    return f"commit {commit[:12]} " + (f"(tag {tag})" if tag else "(no tag)")
+
+
+def _folder(path: str, folders: set[str]) -> str:
+    """The release folder (`v/<version>/`) holding `path`, or "" for the root."""
+    for folder in folders:
+        if path.startswith(folder):
+            return folder
+    return ""
+
+
+def _file_differences(
+    ours: Mapping[str, str], theirs: Mapping[str, str], folders: set[str], bad: set[str]
+) -> list[str]:
+    """Each file that differs, is missing or is extra, at most SHOWN_PER_FOLDER per folder; a
+    release already reported as the wrong commit gets a count instead."""
+    grouped: dict[str, list[str]] = {}
+    for path in sorted({*ours, *theirs}):
+        if path not in theirs:
+            line = f"{path}: missing from the published site"
+        elif path not in ours:
+            line = f"{path}: not produced by a rebuild"
+        elif ours[path] != theirs[path]:
+            line = f"{path}: differs from a rebuild"
+        else:
+            continue
+        grouped.setdefault(_folder(path, folders), []).append(line)
+    out: list[str] = []
+    for folder, lines in grouped.items():
+        if folder and folder.removeprefix("v/").rstrip("/") in bad:
+            out.append(f"{folder}: {len(lines)} file(s) differ from a rebuild of the repository's release")
+            continue
+        out += lines[:SHOWN_PER_FOLDER]
+        if len(lines) > SHOWN_PER_FOLDER:
+            out.append(f"{folder or 'the root'}: and {len(lines) - SHOWN_PER_FOLDER} more file(s)")
+    return out
+
+
+def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
+    """The root of a site built from uncommitted changes, against the manifest published with it
+    (--allow-dirty): catches an edit that did not also rewrite the manifest, nothing more."""
+    from .write import MARKER
+
+    listed_file = site / MANIFEST
+    if not listed_file.is_file():
+        return [f"{MANIFEST}: missing from the published site"]
+    files = {
+        path: (site / path).read_bytes()
+        for path in _hashes(site)
+        if not _folder(path, releases) and not path.startswith("v/") and path not in (MANIFEST, MARKER)
+    }
+    listed = parse_manifest(listed_file.read_text("utf-8", "replace"))
+    return [
+        f"{path}: {problem.replace('a rebuild', 'the manifest published with it')}"
+        for problem, _, path in (d.partition(": ") for d in compare(files, listed))
+    ]
+
+
+def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
+    """path → SHA-256 of every file under `tree` but the marker file at its top (by default the
+    one `build` leaves in an output folder)."""
+    from .write import MARKER
+
+    out: dict[str, str] = {}
+    for path in sorted(tree.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            relative = path.relative_to(tree).as_posix()
+            if relative != (marker or MARKER):
+                out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def _advice(differences: list[str], commit: str, claim: Claim) -> tuple[str, ...]:
+    if not differences:
+        return ()
+    out = [
+        "where they differ, the published copy is not what this repository says was published: rebuild the "
+        f"site from commit {commit[:12]} with `servicebook build` in a full clone that has the release tags "
+        "(`git fetch --unshallow --tags` gets them), publish that, and find out how the published copy came to differ"
+    ]
+    mine = f"servicebook {__version__}"
+    if claim.generator is not None and claim.generator != mine:
+        out.append(
+            f"the site says it was built by {claim.generator} and this is {mine}: files can differ for that "
+            "reason alone; verify with the servicebook that built it"
+        )
+    return tuple(out)

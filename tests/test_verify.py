@@ -1,0 +1,218 @@
+"""`servicebook verify` rebuilds a published site from the repository and trusts nothing the copy
+says about itself but the commit it names: not its versions.json, not its manifests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from servicebook.cli import main
+
+from .conftest import FIXED_EPOCH, SITES, GitSite
+from .test_versions import catalog_at
+
+pytestmark = pytest.mark.git
+ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}
+
+
+def cli(*args: str | Path, cwd: Path | None = None) -> Result:
+    here = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        return CliRunner().invoke(main, [str(a) for a in args], env=ENV, catch_exceptions=False)
+    finally:
+        os.chdir(here)
+
+
+def clone(source: Path, dest: Path, *options: str) -> Path:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "clone", "-q", *options, f"file://{source}", str(dest)], check=True, env=env)
+    return dest
+
+
+def rewrite_manifest(site: Path) -> None:
+    """What someone who edits a published site also does: make its manifest match again."""
+    manifest = site / "manifest.sha256"
+    lines = []
+    for line in manifest.read_text().splitlines():
+        path = line.split("  ", 1)[1]
+        lines.append(f"{hashlib.sha256((site / path).read_bytes()).hexdigest()}  {path}\n")
+    manifest.write_text("".join(lines))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GitSite, Path, Path]]:
+    """0.3 (tag v0.3), 0.4 (tag v0.4), a later commit still carrying 0.4 (untagged), 0.5 (HEAD);
+    the site built from a full clone, and one built from a `--no-tags` clone (where v/0.4 comes
+    from the later commit)."""
+    base = tmp_path_factory.mktemp("verify")
+    (base / "repo").mkdir()
+    repo = GitSite(base / "repo")
+    shutil.copytree(SITES / "minimal/content", repo.root / "content")
+    repo.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    repo.write("catalog.yaml", catalog_at("0.3"))
+    repo.commit("0.3")
+    repo.tag("v0.3")
+    repo.write("catalog.yaml", catalog_at("0.4"))
+    repo.commit("0.4")
+    repo.tag("v0.4")
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + "\nLater, still 0.4.\n")
+    repo.commit("Still 0.4")
+    repo.write("catalog.yaml", catalog_at("0.5"))
+    repo.commit("0.5")
+    assert cli("build", "--source", repo.root).exit_code == 0
+    untagged = clone(repo.root, base / "no-tags", "--no-tags")
+    assert cli("build", "--source", untagged).exit_code == 0
+    yield repo, repo.root / "public", untagged / "public"
+
+
+@pytest.fixture
+def site(published: tuple[GitSite, Path, Path], tmp_path: Path) -> Path:
+    """A copy of the correct site, to tamper with."""
+    copy = tmp_path / "published"
+    shutil.copytree(published[1], copy)
+    return copy
+
+
+def test_an_untouched_site_matches_a_rebuild_of_its_commit(published: tuple[GitSite, Path, Path]) -> None:
+    repo, good, _ = published
+    head = repo.git("rev-parse", "HEAD").strip()
+    result = cli("verify", "--source", repo.root, "--site", good)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Verified the current catalog and 3 release(s) (0.5, 0.4, 0.3) against a rebuild of commit {head[:12]}: "
+        "every file matches a rebuild.\n"
+    )
+
+
+def test_a_release_swapped_in_with_its_index_and_manifest_is_caught(
+    published: tuple[GitSite, Path, Path], site: Path
+) -> None:
+    repo, _, untagged = published
+    shutil.rmtree(site / "v/0.4")
+    shutil.copytree(untagged / "v/0.4", site / "v/0.4")
+    shutil.copy(untagged / "versions.json", site / "versions.json")
+    rewrite_manifest(site)
+    swapped = json.loads((site / "versions.json").read_text())[1]["commit"]
+    tagged = repo.git("rev-parse", "v0.4").strip()
+    result = cli("verify", "--source", repo.root, "--site", site)
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert errors[0] == (
+        f"error: v/0.4/ is published from commit {swapped[:12]} (no tag), "
+        f"but release 0.4 in this repository is commit {tagged[:12]} (tag v0.4)"
+    )
+    assert "error: versions.json: differs from a rebuild" in errors
+    assert "error: manifest.sha256: differs from a rebuild" in errors
+    assert any(
+        e.startswith("error: v/0.4/: ") and e.endswith("file(s) differ from a rebuild of the repository's release")
+        for e in errors
+    )
+    assert "hint: where they differ, the published copy is not what this repository says was published" in result.stderr
+    # --version checks the one release the same way
+    only = cli("verify", "--source", repo.root, "--site", site, "--version", "0.4")
+    assert only.exit_code == 1
+    assert only.stderr.splitlines()[0] == errors[0]
+
+
+def test_an_edit_of_the_current_catalog_is_caught_even_with_its_manifest_rewritten(
+    published: tuple[GitSite, Path, Path], site: Path
+) -> None:
+    page = site / "offerings/ci/index.html"
+    page.write_text(page.read_text().replace("99.5 %", "99.95 %"))
+    rewrite_manifest(site)
+    result = cli("verify", "--source", published[0].root, "--site", site)
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        "error: manifest.sha256: differs from a rebuild",
+        "error: offerings/ci/index.html: differs from a rebuild",
+    ]
+
+
+def test_missing_and_extra_releases_are_reported(published: tuple[GitSite, Path, Path], site: Path) -> None:
+    repo = published[0]
+    index = json.loads((site / "versions.json").read_text())
+    fake = {**index[0], "version": "0.9", "title": "0.9", "path": "v/0.9/"}
+    (site / "versions.json").write_text(json.dumps([fake, *index[:2]], indent=2) + "\n")  # 0.3 dropped, 0.9 added
+    shutil.rmtree(site / "v/0.3")
+    shutil.copytree(site / "v/0.5", site / "v/0.9")
+    result = cli("verify", "--source", repo.root, "--site", site)
+    assert result.exit_code == 1
+    v03 = repo.git("rev-parse", "v0.3").strip()
+    assert f"error: release 0.3 (commit {v03[:12]} (tag v0.3)) is not published\n" in result.stderr
+    assert (
+        f"error: v/0.9/ is published as release 0.9 (commit {fake['commit'][:12]} (no tag)), but this repository "
+        "has no such release on the history the site was built from\n"
+    ) in result.stderr
+
+
+def test_a_site_built_from_uncommitted_changes_is_not_passed_as_verified(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    repo = GitSite(tmp_path / "repo")
+    shutil.copytree(SITES / "minimal", repo.root, dirs_exist_ok=True)
+    repo.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    repo.commit("0.1")
+    repo.edit("objective: 99.5", "objective: 99.7")  # never committed
+    assert cli("build", "--source", repo.root).exit_code == 0
+    head = repo.git("rev-parse", "HEAD").strip()[:12]
+    refused = cli("verify", "--source", repo.root)
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"error: the current catalog at the root of {repo.root / 'public'} was built from uncommitted changes on top "
+        f"of commit {head}, so git cannot rebuild it and it is not verified: publish a build of a clean checkout "
+        "(commit the changes first), or pass --allow-dirty to check its files only against the site's own "
+        "manifest.sha256 (which whoever can edit the site can rewrite)\n"
+    )
+    allowed = cli("verify", "--source", repo.root, "--allow-dirty")
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stdout == (
+        f"Verified 1 release(s) (0.1) against a rebuild from commit {head}: every file matches a rebuild. "
+        "The current catalog was built from uncommitted changes: it was only checked against its own manifest "
+        "(--allow-dirty).\n"
+    )
+    page = repo.root / "public/offerings/ci/index.html"
+    page.write_text(page.read_text().replace("99.7 %", "99.9 %"))
+    tampered = cli("verify", "--source", repo.root, "--allow-dirty")
+    assert tampered.exit_code == 1
+    assert "error: offerings/ci/index.html: differs from the manifest published with it\n" in tampered.stderr
+
+
+def test_verify_refuses_a_shallow_clone_and_a_commit_it_does_not_have(
+    published: tuple[GitSite, Path, Path], site: Path, tmp_path: Path
+) -> None:
+    repo = published[0]
+    shallow = clone(repo.root, tmp_path / "shallow", "--depth", "1")
+    result = cli("verify", "--source", shallow, "--site", site)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {shallow} is a shallow clone: past releases and the history cannot be rebuilt from it; fetch "
+        "everything first: `git fetch --unshallow --tags` (in CI: fetch-depth: 0)\n"
+    )
+    document = json.loads((site / "catalog.json").read_text())
+    document["build"]["commit"] = "0" * 40
+    (site / "catalog.json").write_text(json.dumps(document))
+    unknown = cli("verify", "--source", repo.root, "--site", site)
+    assert unknown.exit_code == 2
+    assert "says it was built from commit 000000000000, which this repository does not have" in unknown.stderr
+
+
+def test_verify_rebuilds_from_the_commit_the_site_names_not_from_the_checkout(
+    published: tuple[GitSite, Path, Path], tmp_path: Path
+) -> None:
+    repo, good, _ = published
+    later = clone(repo.root, tmp_path / "later")
+    (later / "catalog.yaml").write_text(catalog_at("0.6"))
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qam", "0.6"],):
+        subprocess.run(["git", "-C", str(later), *args], check=True, env=env)
+    result = cli("verify", "--source", later, "--site", good)
+    assert result.exit_code == 0, result.output
