@@ -162,6 +162,9 @@ def catalog_yaml(
         "      name: High",
         "      description: A team is blocked from releasing.",
         "      response: 4h",
+        "  oncall:",
+        "    summary: One platform engineer is on call outside business hours, for sev1 only.",
+        '    how: Page "platform-oncall" in the paging tool.',
         "categories:",
     ]
     for cid, name in CATEGORIES:

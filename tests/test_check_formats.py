@@ -25,7 +25,7 @@ def test_json_lists_every_problem_with_position_and_a_summary(run, site_copy) ->
         "problems": [
             {
                 "file": "catalog.yaml",
-                "line": 56,
+                "line": 59,
                 "column": 20,
                 "severity": "error",
                 "message": "'objective' must be a percentage between 0 and 100 (exclusive), not '101'",
@@ -53,7 +53,7 @@ def test_github_format_prints_workflow_commands(run, site_copy, tmp_path, monkey
     result = run("check", "--source", "minimal", "--format", "github")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "::error file=minimal/catalog.yaml,line=56,col=20,title=servicebook error::'objective' must be a percentage "
+        "::error file=minimal/catalog.yaml,line=59,col=20,title=servicebook error::'objective' must be a percentage "
         "between 0 and 100 (exclusive), not '101'%0Ahint: e.g. 99.9",
         "servicebook check failed: 1 error, 0 warnings",
     ]
@@ -109,7 +109,7 @@ def test_strict_annotates_the_warnings_that_fail_it_as_errors(run, site_copy) ->
 def test_text_names_files_as_paths_to_open_from_the_current_folder(run, site_copy, tmp_path, monkeypatch) -> None:
     site = site_copy("minimal")  # tmp_path/minimal
     break_objective(site)
-    where = "catalog.yaml:56:20: error: 'objective' must be a percentage"
+    where = "catalog.yaml:59:20: error: 'objective' must be a percentage"
     monkeypatch.chdir(tmp_path)  # the repository root, the site in a sub-folder
     assert run("check", "--source", "minimal").stderr.startswith(f"minimal/{where}")
     assert run("check", "--source", site).stderr.startswith(f"minimal/{where}")  # absolute, but under here

@@ -325,3 +325,20 @@ def test_a_spare_that_is_a_symbolic_link_is_removed_not_followed(run, site_copy,
     assert (outside / "keep.txt").read_text() == "keep"
     assert spare.is_dir() and not spare.is_symlink()  # the replaced site, kept for the next build
     assert not [p for p in site.iterdir() if p.name.startswith((".servicebook-trash", ".public."))]
+
+
+def test_a_response_promised_around_the_clock_needs_someone_on_call(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    with_oncall = catalog.read_text()
+    oncall = with_oncall[with_oncall.index("  oncall:\n") : with_oncall.index("categories:\n")]
+    catalog.write_text(with_oncall.replace(oncall, ""))
+    result = run("check", "--source", site)
+    assert result.exit_code == 0
+    assert (
+        "warning: sev1 (Critical) is answered around the clock, but nobody is on call outside business hours"
+        in result.stderr
+    )
+    staffed = with_oncall.replace(oncall, "").replace("days: mon-fri", "days: mon-sun").replace('"09:00"', '"00:00"')
+    catalog.write_text(staffed.replace('end: "17:00"', 'end: "24:00"'))
+    assert "around the clock" not in run("check", "--source", site).stderr

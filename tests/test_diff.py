@@ -287,7 +287,7 @@ def test_invalid_catalog_at_a_revision_lists_its_problems_and_exits_1(git_site, 
     git_site.commit("broken")
     result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
     assert result.exit_code == 1
-    assert result.stderr.startswith("HEAD:catalog.yaml:56:20: error: ")
+    assert result.stderr.startswith("HEAD:catalog.yaml:59:20: error: ")
     assert result.stderr.endswith(
         "error: the catalog at HEAD does not validate (1 error); fix it or pick another revision\n"
     )

@@ -73,9 +73,9 @@ def test_serve_rebuilds_shows_errors_and_keeps_the_last_good_build(site_copy) ->
         assert version()["ok"] is False
         status, html = fetch(served.url + "offerings/ci/")
         assert status == 200 and "<h1>CI pipelines</h1>" in html  # the last good build
-        assert re.search(r'class="sb-serve-errors".*catalog\.yaml:56:20: error: ', html, re.S)
+        assert re.search(r'class="sb-serve-errors".*catalog\.yaml:59:20: error: ', html, re.S)
         wait_for(lambda: "Serving the last good build" in served.output(), what="the terminal")
-        assert "catalog.yaml:56:20: error: 'objective' must be a percentage" in served.output()
+        assert "catalog.yaml:59:20: error: 'objective' must be a percentage" in served.output()
 
         catalog.write_text(catalog.read_text().replace("objective: 199.5", "objective: 99.9"))
         wait_for(lambda: version() == {"generation": 3, "ok": True}, what="the fixed build")

@@ -543,6 +543,15 @@ def check_catalog(
     categories = {cat.id: cat for cat in catalog.categories}
     pages = dict.fromkeys(page_slugs)  # looked up once per reference: not a scan of every page
     _check_hours(c, catalog.support.hours, ("support", "hours"))
+    team = catalog.support
+    _check_round_the_clock(c, team.severities, team.oncall, team.hours, ("support", "severities"))
+    for i, offering in enumerate(catalog.offerings):
+        own = offering.support
+        if own is not None and own.severities is not None:  # its own promises (the team's are checked above)
+            oncall = own.oncall or team.oncall
+            _check_round_the_clock(
+                c, own.severities, oncall, own.hours or team.hours, ("offerings", i, "support", "severities")
+            )
     for i, offering in enumerate(catalog.offerings):
         _check_offering(c, offering, ("offerings", i), offerings, tools, pages)
     for i, decision in enumerate(catalog.tools):
@@ -593,6 +602,25 @@ def _check_offering(
             c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
         if offering.support.hours is not None:
             _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+
+
+def _check_round_the_clock(
+    c: _Check, severities: AbcSequence[model.Severity], oncall: model.OnCall | None, hours: model.Hours, at: Path
+) -> None:
+    """A response promised 24x7 needs someone to answer outside business hours: an on-call, or
+    business hours that are already every hour of the week."""
+    staffed = parse_days(hours.days) == WEEKDAYS and hours.start == "00:00" and hours.end == "24:00"
+    if oncall is not None or staffed:
+        return
+    for j, severity in enumerate(severities):
+        if severity.coverage is model.Coverage.ALWAYS:
+            c.report(
+                (*at, j, "coverage"),
+                f"{severity.id} ({severity.name}) is answered around the clock, but nobody is on call "
+                "outside business hours",
+                "add 'oncall:' (who answers, and how to page them) to the support, or make it 'business-hours'",
+                Severity.WARNING,
+            )
 
 
 def _check_hours(c: _Check, hours: model.Hours, at: Path) -> None:
