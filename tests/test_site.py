@@ -233,3 +233,20 @@ def test_support_page_lists_the_team_contacts(run, site_copy) -> None:
     support = (build(run, site_copy("minimal")) / "support" / "index.html").read_text()
     assert '<h2 id="contacts">Contacts</h2>' in support
     assert '<li>Platform help, Questions and requests — <a href="mailto:platform@example.com">' in support
+
+
+def test_site_links_lead_to_the_generated_pages(run, site_copy) -> None:
+    site = site_copy("minimal")
+    page = site / "content" / "welcome.md"
+    page.write_text(
+        page.read_text() + "\nSee [support](site:support#contacts), [what we do not support](site:unsupported)"
+        " and [home](site:).\n"
+    )
+    html = (build(run, site) / "policies" / "welcome" / "index.html").read_text()
+    assert '<a href="../../support/#contacts">support</a>' in html
+    assert '<a href="../../unsupported/">what we do not support</a>' in html
+    assert '<a href="../../">home</a>' in html
+    page.write_text(page.read_text().replace("site:support#contacts", "site:support#nowhere"))
+    failed = run("build", "--source", site)
+    assert failed.exit_code == 1
+    assert "#nowhere" in failed.stderr

@@ -130,6 +130,13 @@ class LinkTargets:
     url: Callable[[str], str]  # site path such as "offerings/ci/" → URL relative to the page
 
 
+# The pages the site makes of the catalog, for `site:` links ("" is the home page; "changes"
+# exists when the source is a git repository: the site's link check says when it does not).
+SITE_PAGES = frozenset(
+    {"", "offerings", "slos", "support", "tools", "unsupported", "policies", "search", "catalog", "changes"}
+)
+
+
 # Ids the page templates use themselves; a heading never takes one of them.
 RESERVED_ANCHORS = frozenset({"main", "content", "search", "top", "applies-to", "site-header", "site-footer", "nav"})
 
@@ -417,10 +424,18 @@ def _link(  # noqa: C901
                 return
             token.attrSet(attr, targets.url(f"{scheme}s/{target}/"))
         return
+    if scheme == "site":
+        target, _, anchor = raw[len("site:") :].partition("#")
+        if target not in SITE_PAGES:
+            fail(f"broken link: the site has no page '{shown(target)}'", _suggest(target, SITE_PAGES, "site pages"))
+            return
+        # an #anchor on a generated page is checked with every other link of the built site
+        token.attrSet(attr, targets.url(f"{target}/" if target else "") + (f"#{anchor}" if anchor else ""))
+        return
     if scheme is not None:
         fail(
             f"link scheme '{scheme}:' is not allowed",
-            "use https://, http://, mailto:, offering:ID, tool:ID, page:SLUG or a relative .md path",
+            "use https://, http://, mailto:, offering:ID, tool:ID, page:SLUG, site:PAGE or a relative .md path",
         )
         return
     if raw.startswith("//"):
