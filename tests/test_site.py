@@ -250,3 +250,27 @@ def test_site_links_lead_to_the_generated_pages(run, site_copy) -> None:
     failed = run("build", "--source", site)
     assert failed.exit_code == 1
     assert "#nowhere" in failed.stderr
+
+
+def test_an_old_id_keeps_its_page_and_sends_readers_to_the_new_one(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text().replace(
+        "    policies: [welcome]\n", "    policies: [welcome]\n    renamed_from: [pipelines]\n"
+    )
+    text = text.replace(
+        "  title: Platform services\n", "  title: Platform services\n  base_url: https://platform.example.org/\n"
+    )
+    catalog.write_text(
+        text.replace(
+            "    alternative: shared-pipelines\n", "    alternative: shared-pipelines\n    renamed_from: [scripts]\n"
+        )
+    )
+    public = build(run, site)
+    moved = (public / "offerings" / "pipelines" / "index.html").read_text()
+    assert '<meta http-equiv="refresh" content="0; url=../ci/">' in moved
+    assert 'This offering was called <code>pipelines</code>; it is now <a href="../ci/">CI pipelines</a>.' in moved
+    tool = (public / "tools" / "scripts" / "index.html").read_text()
+    assert '<a href="../hand-rolled-scripts/">Hand-rolled CI scripts</a>' in tool
+    sitemap = (public / "sitemap.xml").read_text()
+    assert "offerings/ci/" in sitemap and "offerings/pipelines/" not in sitemap and "tools/scripts/" not in sitemap

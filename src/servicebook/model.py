@@ -303,6 +303,10 @@ class Offering:
     )
     policies: tuple[Annotated[str, Ref("page")], ...] = field(default=(), metadata=doc("Policy pages that govern it."))
     links: tuple[Link, ...] = field(default=(), metadata=doc("Documentation, dashboards, repos."))
+    renamed_from: tuple[Id, ...] = field(
+        default=(),
+        metadata=doc("Ids it had before; their old pages send readers here.", example=["artifacts"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +339,10 @@ class Tool:
         default=None, metadata=doc("Policy page with a migration guide.")
     )
     url: Url | None = field(default=None, metadata=doc("The tool's own site."))
+    renamed_from: tuple[Id, ...] = field(
+        default=(),
+        metadata=doc("Ids it had before; their old pages send readers here.", example=["jenkins-ci"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)

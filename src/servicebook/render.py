@@ -14,7 +14,7 @@ import io
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import resources
@@ -123,17 +123,28 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return singular if count == 1 else many or singular + "s"
 
 
+MOVED_TEMPLATE = "moved.html"  # the page an offering or tool had under an earlier id
+
+
 def page_specs(view: SiteView) -> Iterator[PageSpec]:
     """Every HTML page of the site, in a fixed order."""
     yield PageSpec("index.html", "home.html", view.site.catalog.team.name, "home", {})
     yield PageSpec("offerings/index.html", "offerings.html", "Offerings", "offerings", {})
     for o in view.offerings:
         yield PageSpec(f"{o.path}index.html", "offering.html", o.offering.name, "offerings", {"o": o})
+    for o in view.offerings:
+        for old in o.offering.renamed_from:  # the page it had: old links and bookmarks lead on
+            context = {"target": o.path, "kind": "offering", "old": old}
+            yield PageSpec(f"offerings/{old}/index.html", MOVED_TEMPLATE, o.offering.name, "offerings", context)
     yield PageSpec("slos/index.html", "slos.html", "Service level objectives", "slos", {})
     yield PageSpec("support/index.html", "support.html", "Support", "support", {})
     yield PageSpec("tools/index.html", "tools.html", "Tools", "tools", {})
     for t in view.tools:
         yield PageSpec(f"{t.path}index.html", "tool.html", t.tool.name, "tools", {"t": t})
+    for t in view.tools:
+        for old in t.tool.renamed_from:
+            context = {"target": t.path, "kind": "tool decision", "old": old}
+            yield PageSpec(f"tools/{old}/index.html", MOVED_TEMPLATE, t.tool.name, "tools", context)
     yield PageSpec("unsupported/index.html", "unsupported.html", "What we do not support", "unsupported", {})
     yield PageSpec("policies/index.html", "policies.html", "Policies", "policies", {})
     for p in view.pages:
@@ -207,7 +218,8 @@ def render_site(
         )
     files.update(history_files)
     if site.catalog.site.base_url:
-        files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, files)
+        moved = {spec.path for spec in specs if spec.template == MOVED_TEMPLATE}
+        files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, [p for p in files if p not in moved])
     return files
 
 
@@ -471,7 +483,7 @@ def _compact_json(data: object) -> bytes:
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def _sitemap(base_url: str, files: Mapping[str, bytes]) -> bytes:
+def _sitemap(base_url: str, files: Iterable[str]) -> bytes:
     base = base_url.rstrip("/") + "/"
     urls = [
         base + (p[: -len("index.html")] if p.endswith("index.html") else p)

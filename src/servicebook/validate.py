@@ -537,6 +537,8 @@ def check_catalog(
     c.unique(catalog.offerings, ("offerings",), "offering")
     c.unique(catalog.tools, ("tools",), "tool")
     c.unique(catalog.categories, ("categories",), "category")
+    _check_renames(c, catalog.offerings, ("offerings",), "offering")
+    _check_renames(c, catalog.tools, ("tools",), "tool")
     c.unique(catalog.support.severities, ("support", "severities"), "severity")
     offerings = {o.id: o for o in catalog.offerings}
     tools = {t.id: t for t in catalog.tools}
@@ -602,6 +604,24 @@ def _check_offering(
             c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
         if offering.support.hours is not None:
             _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+
+
+def _check_renames(c: _Check, items: AbcSequence[model.Offering | model.Tool], at: Path, what: str) -> None:
+    """An old id names one page to send readers on from: never a current id, never two records."""
+    current = {item.id for item in items}
+    claimed: dict[str, str] = {}
+    for i, item in enumerate(items):
+        for j, old in enumerate(item.renamed_from):
+            where = (*at, i, "renamed_from", j)
+            if old == item.id:
+                c.report(where, f"'{old}' is the {what}'s own id", "list only the ids it had before")
+            elif old in current:
+                c.report(where, f"'{old}' is the id of a current {what}, so it cannot be an old id of '{item.id}'")
+            elif old in claimed and claimed[old] != item.id:
+                c.report(
+                    where, f"'{old}' is an old id of both '{claimed[old]}' and '{item.id}'", "keep it on one of them"
+                )
+            claimed.setdefault(old, item.id)
 
 
 def _check_round_the_clock(
