@@ -98,6 +98,17 @@ def search_index(view: SiteView) -> dict[str, Any]:
             record["x"] = p.meta.owner
         records.append(record)
     channels = ", ".join(c.name for c in view.support.support.channels)
+    for sev in view.support.severities:
+        severity = sev.severity
+        records.append(
+            {
+                "k": "page",
+                "t": f"{severity.id}: {severity.name}",
+                "u": f"support/#severity-{severity.id}",
+                "s": f"{severity.description} First response: {sev.response} ({sev.coverage}).",
+                "x": "severity response incident",
+            }
+        )
     records += [
         {
             "k": "page",

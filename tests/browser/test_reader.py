@@ -248,3 +248,23 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
     if results.violations_count:
         found["header search results"] = results.generate_report()
     assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "first_result", "searched"),
+    [
+        ("jenkns", "Jenkins", "jenkins"),  # a typo: the nearest word of the catalog
+        ("how do i get the artifact registry", "Artifact registry", "artifact registry"),  # a question
+        ("sev1", "sev1: Critical", None),  # severities are in the index
+    ],
+)
+def test_search_forgives_typos_and_questions(page, site_url, query, first_result, searched) -> None:
+    page.goto(site_url + "search/?q=" + query.replace(" ", "+"))
+    first = page.locator("#search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == first_result
+    status = page.locator("#search-status").inner_text()
+    if searched is None:
+        assert "exactly" not in status
+    else:
+        assert f"for “{searched}” (nothing matched “{query}” exactly)" in status

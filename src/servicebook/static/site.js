@@ -55,27 +55,89 @@
     return false;
   }
 
-  function search(doc, query) {
-    var q = norm(query).trim();
-    var terms = q.split(/\s+/).filter(Boolean);
-    if (!terms.length) return [];
+  function rank(doc, terms, q, needed) {
     var hits = [];
     doc.records.forEach(function (r) {
-      var score = 0;
+      var score = 0, matched = 0;
       for (var i = 0; i < terms.length; i++) {
         var term = terms[i];
-        if (r._h.indexOf(term) === -1) return;
+        if (r._h.indexOf(term) === -1) continue;
+        matched += 1;
         if (startsWord(r._t, term)) score += 10;
         else if (r._t.indexOf(term) !== -1) score += 5;
         else if (startsWord(r._h, term)) score += 2;
         else score += 1;
       }
+      if (matched < needed) return;
       if (r._t === q) score += 50;
       else if (r._t.indexOf(q) === 0) score += 20;
-      hits.push({ r: r, score: score * 10 + (KIND_WEIGHT[r.k] || 0) });
+      hits.push({ r: r, score: matched * 1000 + score * 10 + (KIND_WEIGHT[r.k] || 0) });
     });
     hits.sort(function (a, b) { return b.score - a.score || (a.r.t < b.r.t ? -1 : a.r.t > b.r.t ? 1 : 0); });
     return hits.map(function (h) { return h.r; });
+  }
+
+  // Words a question is made of that say nothing about what is looked for.
+  var STOP = ("a an and are can do does for from get how i in is it me my of on or our should the to use " +
+              "using we what when where which who why with you your").split(" ");
+
+  function vocabulary(doc) {
+    if (!doc._words) {
+      var words = {};
+      doc.records.forEach(function (r) { r._h.split(/[^a-z0-9]+/).forEach(function (w) { if (w.length > 2) words[w] = true; }); });
+      doc._words = Object.keys(words);
+    }
+    return doc._words;
+  }
+
+  function distance(a, b, limit) {  // Levenshtein, given up past `limit`
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) prev.push(j);
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1)));
+        best = Math.min(best, cur[j]);
+      }
+      if (best > limit) return limit + 1;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+
+  function corrected(doc, term) {  // the nearest word of the index to a word found nowhere in it
+    if (term.length < 4) return null;
+    var limit = term.length < 8 ? 1 : 2, found = null, best = limit + 1;
+    vocabulary(doc).forEach(function (w) {
+      var d = distance(term, w, limit);
+      if (d < best || (d === best && found !== null && w < found)) { best = d; found = w; }
+    });
+    return best <= limit ? found : null;
+  }
+
+  // Every word must match; failing that, the question's meaningful words, with misspelt ones
+  // replaced by the nearest word of the index, and the records matching most of them first.
+  // The result says what was searched for instead (`instead`).
+  function search(doc, query) {
+    var q = norm(query).trim();
+    var terms = q.split(/\s+/).filter(Boolean);
+    if (!terms.length) return [];
+    var exact = rank(doc, terms, q, terms.length);
+    if (exact.length) return exact;
+    var words = terms.filter(function (t) { return STOP.indexOf(t) === -1; });
+    if (!words.length) return [];
+    var changed = false;
+    var fixed = words.map(function (t) {
+      if (doc.records.some(function (r) { return r._h.indexOf(t) !== -1; })) return t;
+      var near = corrected(doc, t);
+      if (near) changed = true;
+      return near || t;
+    });
+    var found = rank(doc, fixed, fixed.join(" "), fixed.length > 2 ? 2 : 1);
+    found.instead = changed || fixed.length < terms.length ? fixed.join(" ") : null;
+    return found;
   }
 
   /* ---------- one result ---------- */
@@ -142,7 +204,7 @@
       loadIndex(form.getAttribute("data-search-index")).then(function (doc) {
         if (input.value !== query) return;  // a newer keystroke is on its way
         var found = search(doc, query);
-        var list = el("ol", { "class": "results" }, found.slice(0, LIMIT).map(function (r) { return renderResult(r, terms(query), false); }));
+        var list = el("ol", { "class": "results" }, found.slice(0, LIMIT).map(function (r) { return renderResult(r, terms(found.instead || query), false); }));
         results.textContent = "";
         results.appendChild(list);
         results.hidden = false;
@@ -150,7 +212,8 @@
         status.textContent = found.length === 0
           ? "Nothing found for “" + query.trim() + "”. Try a shorter word, or browse the A to Z list." +
             (form.getAttribute("data-not-found") ? " " + form.getAttribute("data-not-found") : "")
-          : found.length + (found.length === 1 ? " result" : " results") + " for “" + query.trim() + "”" +
+          : found.length + (found.length === 1 ? " result" : " results") + " for “" + (found.instead || query.trim()) + "”" +
+            (found.instead ? " (nothing matched “" + query.trim() + "” exactly)" : "") +
             (found.length > LIMIT ? ", the first " + LIMIT + " shown." : ".");
         if (!found.length) aToZ.hidden = false;
       }, function () {
@@ -183,11 +246,13 @@
         if (input.value !== query) return;
         var found = search(doc, query);
         popup.textContent = "";
-        var summary = found.length ? found.length + (found.length === 1 ? " result" : " results") : "Nothing found for “" + query.trim() + "”";
+        var summary = found.length
+          ? found.length + (found.length === 1 ? " result" : " results") + (found.instead ? " for “" + found.instead + "”" : "")
+          : "Nothing found for “" + query.trim() + "”";
         popup.appendChild(el("p", { "class": "popup-status" }, [summary]));
         if (live) live.textContent = summary + (found.length ? ". Press the down arrow to move through them." : ".");
         if (found.length) {
-          popup.appendChild(el("ol", { "class": "results" }, found.slice(0, LIMIT).map(function (r) { return renderResult(r, terms(query), true); })));
+          popup.appendChild(el("ol", { "class": "results" }, found.slice(0, LIMIT).map(function (r) { return renderResult(r, terms(found.instead || query), true); })));
         }
         var all = el("a", { href: form.getAttribute("action") + "?q=" + encodeURIComponent(query.trim()), "class": "popup-all" },
           [found.length > LIMIT ? "All " + found.length + " results" : "Open the search page"]);
