@@ -274,3 +274,24 @@ def test_an_old_id_keeps_its_page_and_sends_readers_to_the_new_one(run, site_cop
     assert '<a href="../hand-rolled-scripts/">Hand-rolled CI scripts</a>' in tool
     sitemap = (public / "sitemap.xml").read_text()
     assert "offerings/ci/" in sitemap and "offerings/pipelines/" not in sitemap and "tools/scripts/" not in sitemap
+
+
+def test_a_deprecated_offering_says_where_to_go_and_when_it_ends(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    second = text[text.index("  - id: ci\n    name: CI pipelines") : text.index("tools:\n  - id: shared")]
+    old = second.replace("id: ci\n", "id: old-ci\n", 1).replace("lifecycle: ga", "lifecycle: deprecated")
+    old = old.replace(
+        "    policies: [welcome]\n", "    policies: [welcome]\n    replaced_by: ci\n    sunset: 2027-03-31\n"
+    )
+    catalog.write_text(text.replace(second, second + old))
+    page = (build(run, site) / "offerings" / "old-ci" / "index.html").read_text()
+    assert (
+        '<p class="notice">This offering is deprecated and will be retired on 2027-03-31.'
+        ' Move to <a href="../ci/">CI pipelines</a>.</p>'
+    ) in page
+    catalog.write_text(catalog.read_text().replace("sunset: 2027-03-31", "sunset: 2025-12-31"))
+    late = run("check", "--source", site)
+    assert late.exit_code == 0
+    assert "warning: 'CI pipelines' was to be retired on 2025-12-31" in late.stderr

@@ -303,6 +303,16 @@ class Offering:
     )
     policies: tuple[Annotated[str, Ref("page")], ...] = field(default=(), metadata=doc("Policy pages that govern it."))
     links: tuple[Link, ...] = field(default=(), metadata=doc("Documentation, dashboards, repos."))
+    replaced_by: Annotated[str, Ref("offering")] | None = field(
+        default=None,
+        metadata=doc("For a deprecated or retired offering: the offering to move to.", example="artifact-registry"),
+    )
+    sunset: dt.date | None = field(
+        default=None,
+        metadata=doc(
+            "For a deprecated offering: the date it will be retired (YYYY-MM-DD); a passed date is a warning."
+        ),
+    )
     renamed_from: tuple[Id, ...] = field(
         default=(),
         metadata=doc("Ids it had before; their old pages send readers here.", example=["artifacts"]),

@@ -44,7 +44,7 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
         "t": t.tool.name,
         "u": t.path,
         "s": excerpt(t.tool.reason),
-        "x": f"{t.tool.id} {t.category.name}",
+        "x": " ".join([t.tool.id, t.category.name, *t.tool.renamed_from]),
         "st": t.tool.status.value,
         "sl": t.status,
     }
@@ -61,17 +61,18 @@ def search_index(view: SiteView) -> dict[str, Any]:
     records: list[dict[str, Any]] = []
     for o in view.offerings:
         off = o.offering
-        records.append(
-            {
-                "k": "offering",
-                "t": off.name,
-                "u": o.path,
-                "s": off.summary,
-                "x": " ".join([off.id, off.owner, f"tier {off.tier.value}", *o.audience]),
-                "st": off.lifecycle.value,
-                "sl": o.lifecycle,
-            }
-        )
+        offering: dict[str, Any] = {
+            "k": "offering",
+            "t": off.name,
+            "u": o.path,
+            "s": off.summary,
+            "x": " ".join([off.id, off.owner, f"tier {off.tier.value}", *o.audience, *off.renamed_from]),
+            "st": off.lifecycle.value,
+            "sl": o.lifecycle,
+        }
+        if o.replaced_by is not None:
+            offering["a"] = {"t": o.replaced_by.name, "u": o.replaced_by.path}
+        records.append(offering)
     for o in view.offerings:
         for s in o.slos:
             records.append(

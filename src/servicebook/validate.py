@@ -556,6 +556,20 @@ def check_catalog(
             )
     for i, offering in enumerate(catalog.offerings):
         _check_offering(c, offering, ("offerings", i), offerings, tools, pages)
+    for i, offering in enumerate(catalog.offerings):
+        sunset = offering.sunset
+        if (
+            sunset is not None
+            and today is not None
+            and sunset < today
+            and offering.lifecycle is model.Lifecycle.DEPRECATED
+        ):
+            c.report(
+                ("offerings", i, "sunset"),
+                f"'{offering.name}' was to be retired on {sunset}",
+                "retire it (lifecycle: retired), or move sunset forward and tell its users",
+                Severity.WARNING,
+            )
     for i, decision in enumerate(catalog.tools):
         at = ("tools", i)
         c.ref(decision.category, categories, (*at, "category"), "category")
@@ -595,6 +609,7 @@ def _check_offering(
     for j, dep in enumerate(offering.depends_on):
         if c.ref(dep, offerings, (*at, "depends_on", j), "offering") and dep == offering.id:
             c.report((*at, "depends_on", j), f"offering '{dep}' depends on itself")
+    _check_sunset(c, offering, at, offerings)
     for j, tool in enumerate(offering.tools):
         c.ref(tool, tools, (*at, "tools", j), "tool")
     for j, page in enumerate(offering.policies):
@@ -604,6 +619,34 @@ def _check_offering(
             c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
         if offering.support.hours is not None:
             _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+
+
+def _check_sunset(c: _Check, offering: model.Offering, at: Path, offerings: AbcMapping[str, model.Offering]) -> None:
+    """replaced_by and sunset say where readers go next: only for an offering on its way out."""
+    leaving = offering.lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED)
+    if offering.replaced_by is not None:
+        if not leaving:
+            c.report(
+                (*at, "replaced_by"),
+                f"'{offering.id}' is {offering.lifecycle.value}, so nothing replaces it yet",
+                "set lifecycle: deprecated, or remove replaced_by",
+            )
+        elif offering.replaced_by == offering.id:
+            c.report((*at, "replaced_by"), f"offering '{offering.id}' is replaced by itself")
+        elif c.ref(offering.replaced_by, offerings, (*at, "replaced_by"), "offering"):
+            successor = offerings[offering.replaced_by]
+            if successor.lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED):
+                c.report(
+                    (*at, "replaced_by"),
+                    f"'{offering.id}' is replaced by '{successor.id}', which is {successor.lifecycle.value} too",
+                    "point to the offering readers should move to now",
+                )
+    if offering.sunset is not None and offering.lifecycle is not model.Lifecycle.DEPRECATED:
+        c.report(
+            (*at, "sunset"),
+            f"'{offering.id}' is {offering.lifecycle.value}: a sunset date belongs to a deprecated offering",
+            "set lifecycle: deprecated, or remove sunset",
+        )
 
 
 def _check_renames(c: _Check, items: AbcSequence[model.Offering | model.Tool], at: Path, what: str) -> None:

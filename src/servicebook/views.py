@@ -109,6 +109,7 @@ class OfferingView:
     depends_on: tuple[OfferingLink, ...] = field(default=())
     used_by: tuple[OfferingLink, ...] = field(default=())
     policies: tuple[model.Page, ...] = field(default=())
+    replaced_by: OfferingLink | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,7 @@ def site_view(site: model.SiteContent) -> SiteView:
             depends_on=tuple(_link(offerings[d]) for d in o.depends_on),
             used_by=tuple(_link(u) for u in sorted(used_by.get(o.id, []), key=_name_key)),
             policies=tuple(pages[p] for p in o.policies),
+            replaced_by=_link(offerings[o.replaced_by]) if o.replaced_by in offerings else None,
         )
         for o in sorted(catalog.offerings, key=lambda o: (list(model.Lifecycle).index(o.lifecycle), _name_key(o)))
     )

@@ -268,3 +268,12 @@ def test_search_forgives_typos_and_questions(page, site_url, query, first_result
         assert "exactly" not in status
     else:
         assert f"for “{searched}” (nothing matched “{query}” exactly)" in status
+
+
+def test_searching_a_deprecated_offering_answers_where_to_move(page, site_url) -> None:
+    page.goto(site_url + "search/?q=legacy+jenkins")
+    result = page.locator("#search-results .result-offering").first
+    result.wait_for()
+    assert result.locator(".result-answer").inner_text() == "Legacy Jenkins is deprecated. Move to: CI/CD pipelines"
+    result.locator(".result-answer a").click()
+    assert page.locator("h1").inner_text() == "CI/CD pipelines"

@@ -162,6 +162,11 @@
       if (r.m) { answer.appendChild(document.createTextNode(" · ")); answer.appendChild(link(r.m.u, "Migration guide")); }
       item.appendChild(answer);
     }
+    if (r.k === "offering" && r.a && (r.st === "deprecated" || r.st === "retired")) {
+      var move = el("p", { "class": "result-answer" }, [r.t + " is " + r.st + ". Move to: "]);
+      move.appendChild(link(r.a.u, r.a.t));
+      item.appendChild(move);
+    }
     if (r.s && !compact) item.appendChild(el("p", { "class": "muted small result-text" }, [r.s]));
     else if (r.s && r.k !== "tool") item.appendChild(el("p", { "class": "muted small result-text clamp" }, [r.s]));
     if (r.h && !compact) {
