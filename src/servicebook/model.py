@@ -149,7 +149,9 @@ class Site:
     branch: Line = field(default="main", metadata=doc("Branch used for 'edit this page' links (default: main)."))
     base_url: Url | None = field(
         default=None,
-        metadata=doc("Where the site is published; needed for sitemap.xml and the Atom feed."),
+        metadata=doc(
+            "Where the site is published; needed for sitemap.xml and the Atom feed, and for 404.html under a path."
+        ),
     )
     release_tags: Line = field(
         default="v*",
