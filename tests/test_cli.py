@@ -160,6 +160,87 @@ def test_review_date_comes_from_source_date_epoch_not_the_clock(site_copy) -> No
     assert in_2026.stderr == ""
 
 
+def _with_review_date(site: Path, date: str = "2030-01-01") -> None:
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "    since: 2026-01-01\n  - id: hand", f"    since: 2026-01-01\n    review_by: {date}\n  - id: hand"
+        )
+    )
+
+
+UNDATED = (
+    "catalog.yaml:67:5: warning: review_by dates were not checked: the build has no date (no commit, and "
+    "SOURCE_DATE_EPOCH is unset)\n"
+    " 67 |     review_by: 2030-01-01\n"
+    "    |     ^\n"
+    "  hint: commit the site, or set SOURCE_DATE_EPOCH to the date to judge them by, e.g. "
+    "SOURCE_DATE_EPOCH=$(date +%s)\n"
+)
+
+
+def test_without_a_build_date_review_dates_are_said_to_be_unchecked_without_failing_strict(
+    site_copy, monkeypatch
+) -> None:
+    # "Today" never comes from the wall clock; outside git with SOURCE_DATE_EPOCH unset there is no
+    # date at all, and a clean check must not read as "every decision was reviewed in time". It is
+    # a fact about where the build runs, not a mistake in the catalog: --strict does not fail on it.
+    from click.testing import CliRunner
+
+    from servicebook.cli import main
+
+    site = site_copy("minimal")
+    _with_review_date(site)
+    monkeypatch.chdir(site)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    undated = {"SOURCE_DATE_EPOCH": None, "GIT_CEILING_DIRECTORIES": str(site.parent)}
+    for args in (["check"], ["check", "--strict"], ["build", "--strict"]):
+        result = CliRunner().invoke(main, args, env=undated)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == UNDATED
+    doc = json.loads(CliRunner().invoke(main, ["check", "--strict", "--format", "json"], env=undated).stdout)
+    assert doc["summary"] == {"ok": True, "errors": 0, "warnings": 1}
+    assert (doc["problems"][0]["line"], doc["problems"][0]["severity"]) == (67, "warning")
+    dated = CliRunner().invoke(main, ["check", "--strict"], env={"SOURCE_DATE_EPOCH": "1790000000"})
+    assert (dated.exit_code, dated.stderr) == (0, "")
+
+
+def test_the_first_commit_gives_review_dates_their_date(site_copy, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from servicebook.cli import main
+
+    from .conftest import GitSite
+
+    site = site_copy("minimal")
+    _with_review_date(site, "2026-03-01")
+    monkeypatch.chdir(site)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    repo = GitSite(site)  # git init: no commit yet, so still no date
+    undated = CliRunner().invoke(main, ["check"], env={"SOURCE_DATE_EPOCH": None})
+    assert undated.stderr == UNDATED.replace("2030-01-01", "2026-03-01")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "First catalog")  # dated 2026-05-28
+    dated = CliRunner().invoke(main, ["check"], env={"SOURCE_DATE_EPOCH": None})
+    assert "review_by dates were not checked" not in dated.stderr
+    assert "was due for review on 2026-03-01" in dated.stderr
+
+
+def test_a_catalog_without_review_dates_gets_no_note(site_copy, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from servicebook.cli import main
+
+    site = site_copy("minimal")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    result = CliRunner().invoke(
+        main,
+        ["check", "--source", str(site)],
+        env={"SOURCE_DATE_EPOCH": None, "GIT_CEILING_DIRECTORIES": str(site.parent)},
+    )
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
 def test_schema_is_json_schema_with_documented_fields(run) -> None:
     schema = json.loads(run("schema").output)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"

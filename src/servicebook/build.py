@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .errors import BuildFailed, Problem, Severity, SourceLocation
 from .history import build_info
-from .load import Loaded, PageStore, load
+from .load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from .model import BuildInfo, Page
 from .parallel import worker_count
 from .releases import CACHE_DIR, BuiltRelease, build_release, discover
@@ -75,6 +76,38 @@ def check(
         if problems:
             raise BuildFailed(problems, action=action)
     return loaded, Report(warnings=loaded.problems)
+
+
+_REVIEW_BY_RE = re.compile(r"^([ ]*(?:-[ ]+)?)review_by[ ]*:", re.MULTILINE)
+
+
+def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
+    """A warning that the catalog's review_by dates are not checked, when the build has no date
+    to judge them by: "today" is SOURCE_DATE_EPOCH or the commit's date, never the wall clock (so
+    a build of a commit always judges the same), and a site outside git, or before its first
+    commit, has neither. Said so nobody takes a clean build for reviewed decisions; a fact about
+    where the build runs rather than about the catalog, so --strict does not fail on it."""
+    from .history import git, source_date_epoch
+    from .sources import SourceError, read_text
+
+    if source_date_epoch(env) is not None or git(source, "rev-parse", "--verify", "-q", "HEAD"):
+        return None  # judged by that date, or by the commit's (see history.build_info)
+
+    try:
+        catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+    except SourceError:  # the build reports that
+        return None
+    first = _REVIEW_BY_RE.search(catalog.text)
+    if first is None:  # no dates to check
+        return None
+    line = catalog.text.count("\n", 0, first.start()) + 1
+    return Problem(
+        SourceLocation(CATALOG_FILE, line, len(first[1]) + 1),
+        "review_by dates were not checked: the build has no date (no commit, and SOURCE_DATE_EPOCH is unset)",
+        "commit the site, or set SOURCE_DATE_EPOCH to the date to judge them by, e.g. SOURCE_DATE_EPOCH=$(date +%s)",
+        Severity.WARNING,
+        catalog.line(line),
+    )
 
 
 def build(options: Options) -> Report:

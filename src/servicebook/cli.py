@@ -94,11 +94,15 @@ def _paths_for_people(source: Path) -> Iterator[Callable[[str], str]]:
 @click.option("--no-versions", is_flag=True, help="Build only the current catalog, not past releases.")
 def build(source: Path, output: Path | None, strict: bool, no_versions: bool) -> None:
     """Check everything, then write the site (the previous one stays if anything fails)."""
-    from .build import Options
+    import os
+
+    from .build import Options, undated_review_note
     from .build import build as run_build
 
     out = output if output is not None else source / "public"
     with _paths_for_people(source) as show:
+        note = undated_review_note(source, os.environ)  # about where the build runs: not subject to --strict
+        _show_warnings((note,) if note is not None else (), show)
         report = run_build(Options(source=source, output=out, strict=strict, versions=not no_versions))
     _show_warnings(report.warnings, show)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
@@ -122,17 +126,19 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool) ->
 )
 def check(source: Path, strict: bool, fmt: str) -> None:
     """Everything `build` checks, without writing anything."""
-    from .build import Options
+    import os
+
+    from .build import Options, undated_review_note
     from .build import check as run_check
     from .errors import BuildFailed, Severity
     from .history import shallow_warning
 
-    notice = shallow_warning(source)  # about the site's history, so not subject to --strict
+    # about the site's history and the build's date, not the catalog: not subject to --strict
+    notices = [n for n in (shallow_warning(source), undated_review_note(source, os.environ)) if n is not None]
     options = Options(source=source, output=source / "public", strict=strict)
     if fmt == "text":
         with _paths_for_people(source) as show:
-            if notice is not None:
-                click.echo(notice.shown_as(show).format(), err=True)
+            _show_warnings(tuple(notices), show)
             _, report = run_check(options)
         _show_warnings(report.warnings, show)
         n = len(report.warnings)
@@ -147,8 +153,7 @@ def check(source: Path, strict: bool, fmt: str) -> None:
         failed, problems = exc, list(exc.problems)
     if strict:  # --strict makes warnings errors: annotate them as what failed the check
         problems = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
-    if notice is not None:
-        problems.append(notice)
+    problems += notices
     prefix = "" if source.is_absolute() or source.as_posix() in (".", "") else source.as_posix()
     click.echo((check_json if fmt == "json" else check_github)(problems, failed is not None, prefix))
     if failed is not None:
