@@ -19,11 +19,13 @@ is ignored (and rebuilt), never trusted.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -65,41 +67,69 @@ def code_digest() -> str:
     return digest(*parts)
 
 
-def fingerprint(root: Path, sources: Iterable[str]) -> dict[str, str]:
-    """path relative to `root` → hash, for every file under the given top-level source paths.
+# A file changed less than this before it was hashed may change again within the same timestamp
+# tick unseen (git's "racy" files): its hash is not reused by the next build.
+RACY_NS = 2_000_000_000
 
-    Links are not followed; a link, special file or unreadable entry is hashed by what it is, so
-    that changing it changes the fingerprint (the build itself reports it).
+
+def fingerprint(
+    root: Path, sources: Iterable[str], known: Mapping[str, list[Any]] | None = None
+) -> tuple[dict[str, str], dict[str, list[Any]]]:
+    """path relative to `root` → hash, for every file under the given top-level source paths, and
+    what to give the next build as `known`: each file's (size, mtime, inode, hash).
+
+    A regular file whose size, modification time and inode are those in `known` keeps its hash
+    there without being read (as git's index does). Links are not followed; a link, special file or
+    unreadable entry is hashed by what it is, so that changing it changes the fingerprint (the
+    build itself reports it).
     """
     files: dict[str, str] = {}
+    seen: dict[str, list[Any]] = {}
+    scan = _Scan(files, seen, known or {}, time.time_ns() - RACY_NS)
     for top in sources:
         try:
             info = os.lstat(root / top)
         except OSError:
             continue
-        _add(files, top, str(root / top), info)
-    return files
+        scan.add(top, str(root / top), info)
+    return files, seen
 
 
-def _add(files: dict[str, str], rel: str, path: str, info: os.stat_result) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        try:
-            with os.scandir(path) as it:
-                entries = sorted(it, key=lambda e: e.name)
-            for entry in entries:
-                _add(files, f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
-        except OSError as exc:
-            files[rel] = digest("unreadable folder", str(exc.errno))
-    elif stat.S_ISREG(info.st_mode):
-        try:
-            with open(path, "rb") as f:
-                files[rel] = digest(f.read())
-        except OSError as exc:
-            files[rel] = digest("unreadable file", str(exc.errno))
-    elif stat.S_ISLNK(info.st_mode):
-        files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
-    else:
-        files[rel] = digest("special", str(info.st_mode))
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    files: dict[str, str]
+    seen: dict[str, list[Any]]
+    known: Mapping[str, list[Any]]
+    settled_before: int  # files changed after this (ns) are hashed again next time
+
+    def add(self, rel: str, path: str, info: os.stat_result) -> None:
+        files = self.files
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                with os.scandir(path) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+                for entry in entries:
+                    self.add(f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
+            except OSError as exc:
+                files[rel] = digest("unreadable folder", str(exc.errno))
+        elif stat.S_ISREG(info.st_mode):
+            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
+            before = self.known.get(rel)
+            if before is not None and before[:3] == identity and before[3]:
+                files[rel] = before[3]
+            else:
+                try:
+                    with open(path, "rb") as f:
+                        files[rel] = digest(f.read())
+                except OSError as exc:
+                    files[rel] = digest("unreadable file", str(exc.errno))
+                    return
+            settled = info.st_mtime_ns < self.settled_before
+            self.seen[rel] = [*identity, files[rel] if settled else ""]
+        elif stat.S_ISLNK(info.st_mode):
+            files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
+        else:
+            files[rel] = digest("special", str(info.st_mode))
 
 
 def marker_identity(path: Path) -> list[int] | None:
@@ -147,6 +177,7 @@ class Manifest:
     files: int
     pages: int
     keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
+    sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `fingerprint`
 
     def to_json(self) -> str:
         return json.dumps(
@@ -158,6 +189,7 @@ class Manifest:
                 "files": self.files,
                 "pages": self.pages,
                 "keys": self.keys,
+                "sources": self.sources,
             },
             separators=(",", ":"),
         )
@@ -173,6 +205,7 @@ class Manifest:
             files=int(data["files"]),
             pages=int(data["pages"]),
             keys={str(k): str(v) for k, v in data["keys"].items()},
+            sources={str(k): [int(v[0]), int(v[1]), int(v[2]), str(v[3])] for k, v in data.get("sources", {}).items()},
         )
 
 
@@ -312,6 +345,7 @@ class BuildCache(Database):
         self.path = path
         self.inputs = inputs
         self.hashes = hashes  # source file → hash, for the page keys (see load.py)
+        self.sources: Mapping[str, list[Any]] = {}  # for the next build's fingerprint
         self.marker = marker
         self._db: sqlite3.Connection | None = None
         self._used: set[str] = set()
@@ -340,9 +374,12 @@ class BuildCache(Database):
         build's inputs: source files, `settings`, the commit and tags, servicebook's code."""
         if not enabled:
             return cls(None, "", None, output / MARKER)
-        hashes = fingerprint(source, SOURCE_PATHS)
+        built = cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", "", None, output / MARKER)
+        known = built.previous.sources if built.previous is not None else None
+        hashes, built.sources = fingerprint(source, SOURCE_PATHS, known)
         tags = git(source, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
-        inputs = digest(
+        built.hashes = hashes
+        built.inputs = digest(
             code_digest(),
             repr(build),
             settings,
@@ -351,7 +388,7 @@ class BuildCache(Database):
             tags,
             *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
         )
-        return cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", inputs, hashes, output / MARKER)
+        return built
 
     def _open(self, path: Path) -> sqlite3.Connection:
         db = self._connect(
@@ -499,7 +536,7 @@ class BuildCache(Database):
         if self._db is None or marker is None:
             return
         outputs = _tree_identity(self.marker.parent)
-        manifest = Manifest(self.inputs, marker, outputs, warnings, files, pages, self.keys)
+        manifest = Manifest(self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources)
         try:
             if not self._db.in_transaction:
                 self._db.execute("BEGIN")

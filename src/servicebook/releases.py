@@ -198,7 +198,7 @@ def build_release(
         hashes = None
         if store is not None:
             store.built += 1
-            hashes = hash_sources(source, SOURCES)
+            hashes, _ = hash_sources(source, SOURCES)
             _read_catalog_by_records(source, hashes, store)
         loaded = load(source, env or {}, build=info, cache=store, hashes=hashes)
         if loaded.site is None:
