@@ -133,7 +133,9 @@ def context_factory(browser: Any) -> Iterator[Any]:
     def make(**options: Any) -> Any:
         options.setdefault("viewport", DESKTOP)
         context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
+        # generous: a 2-core CI machine under a parallel test run can take seconds to settle a page;
+        # a timeout only bounds how long a real failure takes to report
+        context.set_default_timeout(30_000)
         made.append(context)
         return context
 
