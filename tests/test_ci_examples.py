@@ -88,9 +88,15 @@ def test_review_workflow_checks_comments_and_fails_on_weakened_commitments() -> 
     runs = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "run" in s]
     commands = [c for run in runs for c in servicebook_commands(run)]
     assert ["check", "--format", "github"] in commands
-    assert ["diff", "BASE", "HEAD", "--format", "markdown"] in commands
-    assert ["diff", "BASE", "HEAD", "--format", "json", "--fail-on", "weakened"] in commands
+    # BASE...HEAD: what the pull request changes, from the merge base, not from the base's tip
+    assert ["diff", "BASE...HEAD", "--format", "markdown"] in commands
+    assert ["diff", "BASE...HEAD", "--format", "json", "--fail-on", "weakened"] in commands
     assert any("gh pr comment" in run for run in runs)
+    comment = next(s for s in workflow["jobs"]["diff"]["steps"] if "gh pr comment" in s.get("run", ""))
+    assert comment["continue-on-error"] is True  # a fork's read-only token must not skip the verdict
+    header = (EXAMPLES / "github" / "catalog-review.yml").read_text().split("\nname:")[0]
+    named = set(re.findall(r"the `(\w+)` job", header))
+    assert named and named <= workflow["jobs"].keys()  # the header names jobs that exist
     for job in workflow["jobs"].values():
         checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
         assert checkout["with"]["fetch-depth"] == 0  # diff and history need the whole history
@@ -112,8 +118,7 @@ def test_gitlab_jobs_check_diff_and_publish_pages() -> None:
     assert commands[0] == ["check"]
     assert [
         "diff",
-        "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
-        "HEAD",
+        "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
         "--format",
         "json",
         "--fail-on",

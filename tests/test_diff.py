@@ -305,3 +305,70 @@ def test_outside_git_diff_says_so(run, tmp_path) -> None:
     result = run("diff", "--source", tmp_path, "HEAD")
     assert result.exit_code == 2
     assert "is not in a git repository; `diff` compares git revisions" in result.stderr
+
+
+def _stale_branch(git_site) -> None:
+    """Branch `stale` renames a tool; meanwhile main raises the SLO (the PR never lowered it)."""
+    git_site.git("branch", "stale")
+    git_site.edit("objective: 99.5", "objective: 99.9")
+    git_site.commit("raise the SLO on main")
+    git_site.git("checkout", "-q", "stale")
+    git_site.edit("name: Shared pipeline templates", "name: Pipeline templates")
+    git_site.commit("rename a tool on the branch")
+
+
+def test_three_dots_compare_the_merge_base_so_a_stale_branch_is_not_blamed_for_main(git_site, run) -> None:
+    _stale_branch(git_site)
+    fork = git_site.git("merge-base", "main", "stale").strip()
+    tips = run("diff", "--source", git_site.root, "main", "stale", "--fail-on", "weakened")
+    assert tips.exit_code == 3  # two tips: main's raise reads as the branch lowering the SLO
+    assert "lowered from 99.9 % to 99.5 %" in tips.stdout
+    result = run("diff", "--source", git_site.root, "main...stale", "--fail-on", "weakened", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [c["text"] for c in doc["changes"]] == [
+        "Tool shared-pipelines renamed from “Shared pipeline templates” to “Pipeline templates”"
+    ]
+    assert doc["base"] == {"revision": "main", "commit": fork, "merge_base_of": ["main", "stale"]}
+    assert doc["head"] == {"revision": "stale", "commit": git_site.git("rev-parse", "stale").strip()}
+    markdown = run("diff", "--source", git_site.root, "main...HEAD").stdout
+    head = git_site.git("rev-parse", "HEAD").strip()
+    assert markdown.splitlines()[0] == (
+        f"### servicebook diff: merge base of main and HEAD ({fork[:12]}) → HEAD ({head[:12]})"
+    )
+    assert run("diff", "--source", git_site.root, "main...").stdout == markdown  # an empty side is HEAD
+
+
+def test_two_dots_compare_the_tips_as_git_diff_does(git_site, run) -> None:
+    _stale_branch(git_site)
+    two = run("diff", "--source", git_site.root, "main..stale", "--format", "json")
+    spelled = run("diff", "--source", git_site.root, "main", "stale", "--format", "json")
+    assert two.exit_code == spelled.exit_code == 0
+    assert two.stdout == spelled.stdout
+    assert json.loads(two.stdout)["summary"]["weakened"] == 1
+
+
+def test_a_range_and_a_head_together_are_refused(git_site, run) -> None:
+    result = run("diff", "--source", git_site.root, "main...HEAD", "HEAD")
+    assert result.exit_code == 2
+    assert result.stderr == "error: give either a range 'main...HEAD' or BASE and HEAD, not both\n"
+
+
+def test_a_range_with_an_unknown_side_names_it(git_site, run) -> None:
+    result = run("diff", "--source", git_site.root, "origin/main...HEAD")
+    assert result.exit_code == 2
+    assert result.stderr == "error: unknown revision 'origin/main': no commit, branch or tag has that name\n"
+
+
+def test_an_invalid_catalog_at_the_merge_base_is_named_by_its_commit(git_site, run) -> None:
+    git_site.edit("objective: 99.5", "objective: 101")
+    fork = git_site.commit("broken")
+    git_site.git("checkout", "-q", "-b", "topic")
+    git_site.edit("objective: 101", "objective: 99.5")
+    git_site.commit("fixed")
+    result = run("diff", "--source", git_site.root, "main...topic")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{fork[:12]}:catalog.yaml:56:20: error: ")
+    assert result.stderr.endswith(
+        f"error: the catalog at {fork[:12]} does not validate (1 error); fix it or pick another revision\n"
+    )

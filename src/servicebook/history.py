@@ -680,16 +680,43 @@ class RevisionInvalid(UsageProblem):
 
 @dataclass(frozen=True, slots=True)
 class Side:
-    """One end of a diff: what the user named and the commit it is (None: the working tree)."""
+    """One end of a diff: what the user named and the commit it is (None: the working tree).
+    `merge_base_of` is set on the base of `A...B`: the commit is then the merge base of A and B."""
 
     name: str
     commit: str | None
+    merge_base_of: tuple[str, str] | None = None
 
     def label(self) -> str:
-        return self.name if self.commit is None else f"{self.name} ({self.commit[:12]})"
+        if self.commit is None:
+            return self.name
+        if self.merge_base_of is not None:
+            return f"merge base of {self.merge_base_of[0]} and {self.merge_base_of[1]} ({self.commit[:12]})"
+        return f"{self.name} ({self.commit[:12]})"
 
     def as_dict(self) -> dict[str, object]:
+        if self.merge_base_of is not None:
+            return {"revision": self.name, "commit": self.commit, "merge_base_of": list(self.merge_base_of)}
         return {"revision": self.name, "commit": self.commit}
+
+
+def merge_base(repo: Repo, a: str, b: str) -> str | None:
+    """The best common ancestor of commits `a` and `b` (as `git diff A...B` picks it), or None."""
+    out = git(repo.root, "merge-base", a, b)
+    return out.split()[0] if out and out.split() else None
+
+
+def _range(base: str, head: str | None) -> tuple[str, str | None, bool]:
+    """(base, head, whether base means the merge base of the two) from `BASE [HEAD]`, where BASE
+    may be git's `A...B` (the merge base of A and B, compared with B: what a pull request
+    changes) or `A..B` (A compared with B, as `diff A B`); an empty side is HEAD, as in git."""
+    for dots, symmetric in (("...", True), ("..", False)):
+        if dots in base:
+            if head is not None:
+                raise UsageProblem(f"give either a range '{base}' or BASE and HEAD, not both")
+            left, right = base.split(dots, 1)
+            return left or "HEAD", right or "HEAD", symmetric
+    return base, head, False
 
 
 def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Change, ...], Side, Side]:
@@ -697,12 +724,24 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     repo = open_repo(root)
     if repo is None:
         raise UsageProblem(f"{root} is not in a git repository; `diff` compares git revisions")
+    base, head, symmetric = _range(base, head)
     base_commit = resolve(repo, base)
     head_commit = resolve(repo, head) if head is not None else None
     if head_commit is not None and not related(repo, base_commit, head_commit):
-        raise UsageProblem(f"'{base}' and '{head}' have unrelated histories: they share no commit")
+        hint = " (or this shallow clone lacks the commits that join them: `git fetch --unshallow`)"
+        raise UsageProblem(
+            f"'{base}' and '{head}' have unrelated histories: they share no commit{hint if repo.shallow else ''}"
+        )
+    if symmetric and head is not None and head_commit is not None:
+        found = merge_base(repo, base_commit, head_commit)
+        assert found is not None  # related() said they share a commit
+        base_side = Side(base, found, (base, head))
+        base_commit = found
+    else:
+        base_side = Side(base, base_commit)
     reader = Reader(BlobStore(None), DiskCache(None, "diff"))
-    old = _revision_snapshot(reader, repo, base, base_commit)
+    # Problems at a merge base are named by its commit, which `git show` can open.
+    old = _revision_snapshot(reader, repo, base_commit[:12] if base_side.merge_base_of else base, base_commit)
     if head is None or head_commit is None:
         files = worktree_files(root)
         new = _snapshot_from_bytes(reader, files, "working tree")
@@ -712,7 +751,7 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
         span = [base_commit, head_commit]
     renames = _renames(repo, span)
     changes = diff_snapshots(old, new, renames)
-    return changes, Side(base, base_commit), Side(head or "working tree", head_commit)
+    return changes, base_side, Side(head or "working tree", head_commit)
 
 
 def _revision_snapshot(reader: Reader, repo: Repo, name: str, commit: str) -> Snapshot:
