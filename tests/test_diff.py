@@ -372,3 +372,30 @@ def test_an_invalid_catalog_at_the_merge_base_is_named_by_its_commit(git_site, r
     assert result.stderr.endswith(
         f"error: the catalog at {fork[:12]} does not validate (1 error); fix it or pick another revision\n"
     )
+
+
+def test_the_pull_request_that_adds_the_catalog_lists_everything_as_added(tmp_path, run) -> None:
+    from .conftest import SITES, GitSite
+
+    (tmp_path / "repo").mkdir()
+    site = GitSite(tmp_path / "repo")
+    site.write("README.md", "The platform team's catalog, soon.\n")
+    site.commit("Empty repository")
+    for path in (SITES / "minimal").rglob("*"):
+        if path.is_file():
+            site.write(path.relative_to(SITES / "minimal").as_posix(), path.read_text())
+    site.commit("Add the catalog")
+    result = run("diff", "--source", site.root, "HEAD~1", "HEAD", "--format", "json", "--fail-on", "weakened")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [(c["kind"], c["text"]) for c in doc["changes"]] == [
+        ("catalog.added", "Catalog added, at version 0.1: there was no catalog.yaml before"),
+        ("category.added", "Category “Continuous integration” (ci) added"),
+        ("offering.added", "Offering “CI pipelines” (ci) added: ga, tier 1"),
+        ("tool.added", "Tool “Hand-rolled CI scripts” (hand-rolled-scripts) added: unsupported"),
+        ("tool.added", "Tool “Shared pipeline templates” (shared-pipelines) added: supported"),
+        ("page.added", "Policy page “How we work” (content/welcome.md) added"),
+    ]
+    assert doc["summary"] == {"changes": 6, "weakened": 0, "strengthened": 0, "neutral": 6}
+    markdown = run("diff", "--source", site.root, "HEAD~1", "HEAD").stdout
+    assert "**6 changes: 0 weaken a commitment, 0 strengthen, 6 other**" in markdown

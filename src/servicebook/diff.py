@@ -69,10 +69,12 @@ class PageInfo:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The catalog and pages at one revision (or in the working tree)."""
+    """The catalog and pages at one revision (or in the working tree). `catalog` is None when it
+    did not validate, or when there was none (`absent`: before the pull request that adds it)."""
 
     catalog: model.Catalog | None
     pages: tuple[PageInfo, ...] = ()
+    absent: bool = False
 
 
 def page_info(path: str, slug: str, data: bytes) -> PageInfo:
@@ -105,8 +107,17 @@ def diff_snapshots(old: Snapshot, new: Snapshot, renames: Mapping[str, str] | No
     out: list[Change] = []
     if old.catalog is not None and new.catalog is not None:
         out += diff_catalogs(old.catalog, new.catalog)
+    elif old.absent and new.catalog is not None:
+        text = f"Catalog added, at version {new.catalog.version}: there was no catalog.yaml before"
+        out += [Change("catalog.added", "catalog", "neutral", text, None, new.catalog.version)]
+        out += added_catalog(new.catalog)
     out += diff_pages(old.pages, new.pages, renames or {})
     return tuple(out)
+
+
+def added_catalog(new: model.Catalog) -> list[Change]:
+    """What a catalog brings where there was none: every category, offering and tool, added."""
+    return diff_catalogs(dataclasses.replace(new, categories=(), offerings=(), tools=()), new)
 
 
 def diff_catalogs(old: model.Catalog, new: model.Catalog) -> list[Change]:

@@ -10,7 +10,6 @@ SOURCE_DATE_EPOCH or the commit date, so rebuilding a commit gives the same byte
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -23,7 +22,17 @@ from typing import TYPE_CHECKING, Literal
 
 from . import __version__, model
 from .cache import DiskCache, cache_key, decode, encode
-from .diff import Change, PageInfo, Section, Snapshot, diff_catalogs, diff_pages, diff_snapshots, page_info
+from .diff import (
+    Change,
+    PageInfo,
+    Section,
+    Snapshot,
+    added_catalog,
+    diff_catalogs,
+    diff_pages,
+    diff_snapshots,
+    page_info,
+)
 from .errors import Problem, Severity, SourceLocation, UsageProblem
 from .model import BuildInfo
 from .records import RecordCache, read_by_records
@@ -375,8 +384,7 @@ class Reader:
         assert after is not None
         if old is None:
             # Everything the first catalog promises is "added" then, so each entity's history starts there.
-            empty = dataclasses.replace(after, categories=(), offerings=(), tools=())
-            changes = (Change("catalog.added", "catalog", "neutral", "Catalog published"), *diff_catalogs(empty, after))
+            changes = (Change("catalog.added", "catalog", "neutral", "Catalog published"), *added_catalog(after))
         else:
             before = self.model(old)
             assert before is not None
@@ -741,7 +749,9 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
         base_side = Side(base, base_commit)
     reader = Reader(BlobStore(None), DiskCache(None, "diff"))
     # Problems at a merge base are named by its commit, which `git show` can open.
-    old = _revision_snapshot(reader, repo, base_commit[:12] if base_side.merge_base_of else base, base_commit)
+    old = _revision_snapshot(
+        reader, repo, base_commit[:12] if base_side.merge_base_of else base, base_commit, base=True
+    )
     if head is None or head_commit is None:
         files = worktree_files(root)
         new = _snapshot_from_bytes(reader, files, "working tree")
@@ -754,16 +764,19 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     return changes, base_side, Side(head or "working tree", head_commit)
 
 
-def _revision_snapshot(reader: Reader, repo: Repo, name: str, commit: str) -> Snapshot:
+def _revision_snapshot(reader: Reader, repo: Repo, name: str, commit: str, *, base: bool = False) -> Snapshot:
     tree = tree_at(repo, commit)
     data = read_blobs(repo, tree.values())
-    return _snapshot_from_bytes(reader, {p: data[b] for p, b in tree.items() if b in data}, name)
+    return _snapshot_from_bytes(reader, {p: data[b] for p, b in tree.items() if b in data}, name, base=base)
 
 
-def _snapshot_from_bytes(reader: Reader, files: Mapping[str, bytes], name: str) -> Snapshot:
+def _snapshot_from_bytes(reader: Reader, files: Mapping[str, bytes], name: str, *, base: bool = False) -> Snapshot:
+    """The snapshot of `files`; a base without a catalog is the state before one was added."""
     pages = tuple(reader.page(p, _blob_id(d), d) for p, d in sorted(files.items()) if is_page(p))
     where = "in the working tree" if name == "working tree" else f"at {name}"
     if CATALOG_FILE not in files:
+        if base:
+            return Snapshot(None, pages, absent=True)
         raise RevisionInvalid(f"there is no {CATALOG_FILE} {where}")
     shown = CATALOG_FILE if name == "working tree" else f"{name}:{CATALOG_FILE}"
     catalog, errors = read_catalog(files[CATALOG_FILE], [p.slug for p in pages], shown)
