@@ -399,3 +399,56 @@ def test_the_pull_request_that_adds_the_catalog_lists_everything_as_added(tmp_pa
     assert doc["summary"] == {"changes": 6, "weakened": 0, "strengthened": 0, "neutral": 6}
     markdown = run("diff", "--source", site.root, "HEAD~1", "HEAD").stdout
     assert "**6 changes: 0 weaken a commitment, 0 strengthen, 6 other**" in markdown
+
+
+BANNER = '{% extends "theme/offering.html" %}{% block content %}<p>Frozen until May</p>{{ super() }}{% endblock %}'
+
+
+def test_templates_and_files_under_content_are_reported_in_their_own_section(git_site, run) -> None:
+    git_site.write("layouts/README.md", "How to override a template.\n")
+    git_site.write("content/img/flow.png", "png v1")
+    git_site.commit("files that are not templates, and an image")
+    git_site.write("layouts/offering.html", BANNER)
+    git_site.write("layouts/README.md", "Explained better.\n")  # not a template: not reported
+    git_site.write("content/img/flow.png", "png v2")
+    git_site.write("content/.notes.txt", "hidden: the build skips it\n")
+    git_site.commit("banner")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert [(c["kind"], c["subject"], c["text"]) for c in doc["changes"]] == [
+        ("file.changed", "file:content/img/flow.png", "File content/img/flow.png changed"),
+        ("template.added", "template:layouts/offering.html", "Template layouts/offering.html added"),
+    ]
+    markdown = run("diff", "--source", git_site.root, "HEAD~1", "HEAD").stdout
+    assert markdown.split("\n", 2)[2] == (
+        "**2 changes: 0 weaken a commitment, 0 strengthen, 2 other**\n"
+        "\n"
+        "#### Templates and other files\n"
+        "\n"
+        "Templates decide what every page shows, beyond the catalog: review them like code.\n"
+        "\n"
+        "- File content/img/flow.png changed\n"
+        "- Template layouts/offering.html added\n"
+    )
+    git_site.git("rm", "-q", "layouts/offering.html")
+    git_site.commit("no banner")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert [c["text"] for c in doc["changes"]] == ["Template layouts/offering.html removed"]
+
+
+def test_template_changes_in_the_working_tree_are_seen_untracked_or_not(git_site, run) -> None:
+    git_site.write("layouts/base.html", "{% extends 'theme/base.html' %}")
+    git_site.commit("a base template")
+    assert json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)["changes"] == []
+    git_site.write("layouts/base.html", "{% extends 'theme/base.html' %}{# v2 #}")
+    git_site.write("layouts/offering.html", BANNER)  # untracked
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    result = run("diff", "--source", git_site.root, "HEAD")
+    bullets = [line for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert bullets[1:] == ["- Template layouts/base.html changed", "- Template layouts/offering.html added"]
+    assert result.stdout.index("#### Weakened commitments") < result.stdout.index("#### Templates and other files")
+
+
+def test_nothing_changed_says_so(git_site, run) -> None:
+    result = run("diff", "--source", git_site.root, "HEAD")
+    assert result.stdout.splitlines()[2] == "**No changes to the catalog, the policy pages or the templates.**"

@@ -75,6 +75,9 @@ class Snapshot:
     catalog: model.Catalog | None
     pages: tuple[PageInfo, ...] = ()
     absent: bool = False
+    # Site-relative path → content id of the other files that make the site: templates under
+    # layouts/ and files under content/ that pages show or link to (images, PDF …).
+    files: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def page_info(path: str, slug: str, data: bytes) -> PageInfo:
@@ -112,6 +115,7 @@ def diff_snapshots(old: Snapshot, new: Snapshot, renames: Mapping[str, str] | No
         out += [Change("catalog.added", "catalog", "neutral", text, None, new.catalog.version)]
         out += added_catalog(new.catalog)
     out += diff_pages(old.pages, new.pages, renames or {})
+    out += diff_files(old.files, new.files)
     return tuple(out)
 
 
@@ -651,6 +655,27 @@ def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mappin
     return out
 
 
+FILE_KINDS = ("template", "file")  # kinds of changes to templates and other files, not to the catalog
+
+
+def is_file_change(change: Change) -> bool:
+    return change.kind.split(".", 1)[0] in FILE_KINDS
+
+
+def diff_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
+    """Templates (layouts/) and other files (under content/) added, changed or removed: they
+    change what the published pages show, though not in terms the catalog can name."""
+    out: list[Change] = []
+    for path in sorted(old.keys() | new.keys()):
+        if old.get(path) == new.get(path):
+            continue
+        what = "added" if path not in old else "removed" if path not in new else "changed"
+        kind = "template" if path.startswith("layouts/") else "file"
+        noun = "Template" if kind == "template" else "File"
+        out.append(Change(f"{kind}.{what}", f"{kind}:{path}", "neutral", f"{noun} {path} {what}"))
+    return out
+
+
 def _page(x: PageInfo, y: PageInfo) -> list[Change]:
     subject, label = f"page:{y.slug}", f"Policy page {_q(y.title)}"
     out: list[Change] = []
@@ -701,7 +726,7 @@ def ordered(changes: Sequence[Change]) -> list[Change]:
 def summary_line(changes: Sequence[Change]) -> str:
     n = counts(changes)
     if not changes:
-        return "No changes to the catalog or the policy pages."
+        return "No changes to the catalog, the policy pages or the templates."
     plural = "s" if n["changes"] != 1 else ""
     weak = n["weakened"]
     return (
@@ -735,14 +760,18 @@ def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
         f"**{summary_line(changes)}**",
         "",
     ]
+    files = [c for c in changes if is_file_change(c)]
     sections = (
         ("#### Weakened commitments", [c for c in changes if c.effect == "weakened"]),
         ("#### Strengthened commitments", [c for c in ordered(changes) if c.effect == "strengthened"]),
-        ("#### Other changes", [c for c in ordered(changes) if c.effect == "neutral"]),
+        ("#### Other changes", [c for c in ordered(changes) if c.effect == "neutral" and not is_file_change(c)]),
+        ("#### Templates and other files", files),
     )
     for heading, listed in sections:
         if listed:
             lines += [heading, ""]
+            if listed is files and any(c.kind.startswith("template.") for c in files):
+                lines += ["Templates decide what every page shows, beyond the catalog: review them like code.", ""]
             lines += [" ".join(("-", *_marker(c), markdown_escape(c.text))) for c in listed]
             lines.append("")
     return "\n".join(lines).replace("\n\n\n", "\n\n")

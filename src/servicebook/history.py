@@ -10,6 +10,7 @@ SOURCE_DATE_EPOCH or the commit date, so rebuilding a commit gives the same byte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
+LAYOUTS_DIR = "layouts"
+LAYOUTS_README = "layouts/README.md"  # as scaffold.LAYOUTS_README: explains layouts/, not a template
 EntryState = Literal["ok", "invalid", "missing", "truncated"]
 _ENV_EXTRA = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 
@@ -183,19 +186,11 @@ def read_blobs(repo: Repo, ids: Iterable[str]) -> dict[str, bytes]:
     return out
 
 
-def tree_at(repo: Repo, commit: str) -> dict[str, str]:
-    """Site-relative path → blob id of catalog.yaml and content/**.md at `commit`."""
-    out = git(
-        repo.root,
-        "ls-tree",
-        "-r",
-        "-z",
-        "--full-tree",
-        commit,
-        "--",
-        f":(top){repo.path(CATALOG_FILE)}",
-        f":(top){repo.path(CONTENT_DIR)}",
-    )
+def tree_at(repo: Repo, commit: str, *, layouts: bool = False) -> dict[str, str]:
+    """Site-relative path → blob id of catalog.yaml and every file under content/ (and under
+    layouts/ when asked) at `commit`."""
+    tops = (CATALOG_FILE, CONTENT_DIR, *((LAYOUTS_DIR,) if layouts else ()))
+    out = git(repo.root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *(f":(top){repo.path(t)}" for t in tops))
     files: dict[str, str] = {}
     for item in (out or "").split("\0"):
         if "\t" not in item:
@@ -429,6 +424,37 @@ def worktree_files(root: Path) -> dict[str, bytes]:
                 if name.endswith(".md") and not name.startswith(".") and full.is_file() and not full.is_symlink():
                     out[full.relative_to(root).as_posix()] = full.read_bytes()
     return out
+
+
+def is_other_file(path: str) -> bool:
+    """Whether `path` is a template or a file under content/ other than a policy page, which the
+    diff reports by name (hidden files, which the build skips, and layouts/README.md are not)."""
+    if any(part.startswith(".") for part in path.split("/")) or path == LAYOUTS_README:
+        return False
+    return path.startswith(LAYOUTS_DIR + "/") or (path.startswith(CONTENT_DIR + "/") and not is_page(path))
+
+
+def worktree_other_files(root: Path) -> dict[str, str]:
+    """Site-relative path → git's blob id of the templates and other files in the working tree,
+    so that they compare with a revision's (symbolic links skipped: the build refuses them)."""
+    paths: list[str] = []
+    for top in (LAYOUTS_DIR, CONTENT_DIR):
+        if not (root / top).is_dir() or (root / top).is_symlink():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root / top):
+            dirnames[:] = sorted(d for d in dirnames if not (Path(dirpath) / d).is_symlink())
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                rel = full.relative_to(root).as_posix()
+                if is_other_file(rel) and full.is_file() and not full.is_symlink():
+                    paths.append(rel)
+    if not paths:
+        return {}
+    done = _run(root, ["hash-object", "--stdin-paths"], "".join(p + "\n" for p in paths).encode())
+    if done is None or done.returncode != 0:
+        raise UsageProblem("git hash-object failed on the templates or files under content/")
+    ids = done.stdout.decode("ascii").split()
+    return dict(zip(paths, ids, strict=True))
 
 
 def _blob_id(data: bytes) -> str:
@@ -755,6 +781,7 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     if head is None or head_commit is None:
         files = worktree_files(root)
         new = _snapshot_from_bytes(reader, files, "working tree")
+        new = dataclasses.replace(new, files=worktree_other_files(root))
         span = [base_commit]
     else:
         new = _revision_snapshot(reader, repo, head, head_commit)
@@ -765,9 +792,11 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
 
 
 def _revision_snapshot(reader: Reader, repo: Repo, name: str, commit: str, *, base: bool = False) -> Snapshot:
-    tree = tree_at(repo, commit)
-    data = read_blobs(repo, tree.values())
-    return _snapshot_from_bytes(reader, {p: data[b] for p, b in tree.items() if b in data}, name, base=base)
+    tree = tree_at(repo, commit, layouts=True)
+    read = {p: b for p, b in tree.items() if p == CATALOG_FILE or is_page(p)}
+    data = read_blobs(repo, read.values())
+    snapshot = _snapshot_from_bytes(reader, {p: data[b] for p, b in read.items() if b in data}, name, base=base)
+    return dataclasses.replace(snapshot, files={p: b for p, b in tree.items() if is_other_file(p)})
 
 
 def _snapshot_from_bytes(reader: Reader, files: Mapping[str, bytes], name: str, *, base: bool = False) -> Snapshot:
