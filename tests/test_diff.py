@@ -368,7 +368,7 @@ def test_an_invalid_catalog_at_the_merge_base_is_named_by_its_commit(git_site, r
     git_site.commit("fixed")
     result = run("diff", "--source", git_site.root, "main...topic")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"{fork[:12]}:catalog.yaml:56:20: error: ")
+    assert result.stderr.startswith(f"{fork[:12]}:catalog.yaml:59:20: error: ")
     assert result.stderr.endswith(
         f"error: the catalog at {fork[:12]} does not validate (1 error); fix it or pick another revision\n"
     )
