@@ -505,3 +505,33 @@ def test_sources_that_use_the_stamps_placeholder_character_are_rendered_the_ordi
     assert "Artifacts \ue0002\ue000" in (repo.root / "public/v/3.0/offerings/artifacts/index.html").read_text()
     verified = run("verify", "--source", repo.root)
     assert verified.exit_code == 0, verified.output
+
+
+def test_a_shallow_clone_says_its_older_releases_are_not_published_and_fails_strict(
+    run, repo: GitSite, tmp_path: Path
+) -> None:
+    clone = tmp_path / "shallow"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone))
+    warning = (
+        f"{clone / 'catalog.yaml'}: warning: this is a shallow clone: releases older than the history it holds "
+        "cannot be built from it and are not published, and the site's change history is truncated\n"
+        "  hint: fetch the whole history and the release tags before building: `git fetch --unshallow --tags`; in "
+        'CI, check out with `fetch-depth: 0` (GitHub Actions) or `GIT_DEPTH: "0"` (GitLab CI)\n'
+    )
+    relaxed = run("build", "--source", clone)
+    assert relaxed.exit_code == 0
+    assert relaxed.stderr == warning
+    assert sorted(p.name for p in (clone / "public/v").iterdir()) == ["2.0"]  # 1.0 and 1.1 are not in the clone
+    shutil.rmtree(clone / "public")
+    strict = run("build", "--source", clone, "--strict")
+    assert strict.exit_code == 1
+    assert strict.stderr == warning + "build failed: 1 warning (--strict); nothing was written.\n"
+    assert not (clone / "public").exists()
+    only = run("build", "--source", clone, "--no-versions")
+    assert "warning: this is a shallow clone: the site's change history is truncated\n" in only.stderr
+    # with the whole history and the tags, every release is back and nothing is said
+    repo.git("-C", str(clone), "fetch", "-q", "--unshallow", "--tags")
+    full = run("build", "--source", clone, "--strict")
+    assert full.exit_code == 0, full.output
+    assert full.stderr == ""
+    assert sorted(p.name for p in (clone / "public/v").iterdir()) == ["1.0", "1.1", "2.0"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import BuildFailed, Problem, Severity, SourceLocation
-from .history import build_info
+from .history import build_info, shallow_warning
 from .load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from .model import BuildInfo, Page
 from .parallel import worker_count
@@ -166,8 +166,14 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
     release_problems: list[Problem] = []
+    # a shallow clone holds part of the history: releases before it are not published and the
+    # changes page is truncated; never silently, and not at all under --strict
+    shallow = shallow_warning(options.source, building=True, releases=options.versions)
+    if shallow is not None and (options.versions or options.history):
+        release_problems.append(shallow)
     if options.versions:
-        releases, release_problems = _releases(options, loaded.site.catalog.site.release_tags, store)
+        releases, found = _releases(options, loaded.site.catalog.site.release_tags, store)
+        release_problems += found
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
     versioning = VersionContext(releases=tuple(r.release for r in releases), summaries=_summaries(releases))

@@ -133,8 +133,12 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     from .errors import BuildFailed, Severity
     from .history import shallow_warning
 
-    # about the site's history and the build's date, not the catalog: not subject to --strict
-    notices = [n for n in (shallow_warning(source), undated_review_note(source, os.environ)) if n is not None]
+    # check reads only the working tree, which a shallow clone (the default in CI) holds whole:
+    # what it checks is complete there, so the shallow notice is not subject to --strict (build's
+    # is); the other is about the build's date, not the catalog
+    notices = [
+        n for n in (shallow_warning(source, building=False), undated_review_note(source, os.environ)) if n is not None
+    ]
     options = Options(source=source, output=source / "public", strict=strict)
     if fmt == "text":
         with _paths_for_people(source) as show:

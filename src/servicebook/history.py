@@ -134,15 +134,30 @@ def open_repo(root: Path) -> Repo | None:
     return Repo(root=root, prefix=lines[0].strip(), shallow=lines[1].strip() == "true")
 
 
-def shallow_warning(root: Path) -> Problem | None:
-    """A warning when `root` is in a shallow clone: the site's history would be truncated."""
+UNSHALLOW = "`git fetch --unshallow --tags`"
+UNSHALLOW_CI = 'in CI, check out with `fetch-depth: 0` (GitHub Actions) or `GIT_DEPTH: "0"` (GitLab CI)'
+
+
+def shallow_warning(root: Path, *, building: bool, releases: bool = True) -> Problem | None:
+    """A warning when `root` is in a shallow clone, which holds only part of the history: a build
+    there cannot publish the releases before it, and its changes page is truncated. `check` reads
+    only the working tree, which a shallow clone holds whole, so for it this is only a notice."""
     repo = open_repo(root)
     if repo is None or not repo.shallow:
         return None
+    lost = "releases older than the history it holds cannot be built from it and are not published" if releases else ""
+    history = "the site's change history is truncated"
+    if building:
+        message = f"this is a shallow clone: {lost + ', and ' if lost else ''}{history}"
+    else:
+        message = (
+            "this is a shallow clone: `check` is complete here, but a build from it would publish a truncated "
+            "change history and none of the releases before the fetched part of the history"
+        )
     return Problem(
         SourceLocation(CATALOG_FILE),
-        "this is a shallow clone, so the site's change history will be truncated",
-        "run `git fetch --unshallow` (or check out with fetch-depth: 0) before building",
+        message,
+        f"fetch the whole history and the release tags before building: {UNSHALLOW}; {UNSHALLOW_CI}",
         Severity.WARNING,
     )
 
