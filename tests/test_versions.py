@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.versions import Candidate, Tag, select_releases
+from servicebook.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
 
 from .conftest import SITES, GitSite
 
@@ -169,22 +169,67 @@ def _candidates(*versions: str | None) -> list[Candidate]:
 
 
 def test_untagged_release_is_the_last_commit_carrying_the_version() -> None:
-    releases, notes = select_releases(_candidates("1.0", "1.0", "1.1", None, "1.1", "1.2"), [], "v*")
-    assert [(r.version, r.commit) for r in releases] == [("1.0", "c1"), ("1.1", "c4"), ("1.2", "c5")]
+    choices, notes = select_releases(_candidates("1.0", "1.0", "1.1", None, "1.1", "1.2"), [], "v*")
+    assert [(c.release.version, c.release.commit) for c in choices] == [("1.0", "c1"), ("1.1", "c4"), ("1.2", "c5")]
     assert notes == []
 
 
-def test_tag_wins_and_duplicate_tags_are_reported() -> None:
-    releases, notes = select_releases(
-        _candidates("1.0", "1.0", "1.1"),
-        [Tag("v1.0", "c0"), Tag("v1.0.1", "c1"), Tag("other", "c2"), Tag("v9", "elsewhere")],
+def test_the_earliest_tag_wins_then_later_tags_then_the_untagged_commit() -> None:
+    choices, notes = select_releases(
+        _candidates("1.0", "1.0", "1.0", "1.1"),
+        [Tag("v1.0.1", "c1"), Tag("v1.0", "c0"), Tag("other", "c3"), Tag("v9", "elsewhere")],
         "v*",
     )
-    assert [(r.version, r.commit, r.tag) for r in releases] == [("1.0", "c1", "v1.0.1"), ("1.1", "c2", None)]
-    assert notes == [
-        "tag v9 is not on the first-parent history of the built branch; skipped",
-        "tags v1.0 and v1.0.1 both carry catalog version 1.0; v1.0.1 is published",
+    assert [[(o.commit, o.tag) for o in c.options] for c in choices] == [
+        [("c0", "v1.0"), ("c1", "v1.0.1"), ("c2", None)],
+        [("c3", None)],
     ]
+    assert notes == [Note("tag v9 is not on the first-parent history of the built branch; skipped")]
+    # published from the earliest tag: the later one is reported, the untagged commit is not
+    later = outcome_notes(choices[0], choices[0].options[0], {})
+    assert later == [
+        Note(
+            "tags v1.0 and v1.0.1 both carry catalog version 1.0; v1.0, the earlier, stays published as v/1.0/ "
+            "and v1.0.1 is ignored",
+            "a published release is never changed: bump `version` in catalog.yaml for a new release",
+        )
+    ]
+    # the earliest tag's commit does not build: the next option publishes and the tag is reported
+    skipped = outcome_notes(choices[0], choices[0].options[1], {"c0": "cannot be built (1 errors): x"})
+    assert [n.message for n in skipped] == [
+        "tag v1.0 (commit c0) was skipped: release 1.0 there cannot be built (1 errors): x; "
+        "1.0 is published from commit c1 (tag v1.0.1)",
+        "tag v1.0.1 is on commit c1, whose catalog carries version 1.0: the tag's name does not say the version it "
+        "releases (published as v/1.0/)",
+    ]
+
+
+def test_a_tag_named_after_its_version_is_preferred_and_others_on_its_commit_are_reported() -> None:
+    choices, _ = select_releases(_candidates("0.4"), [Tag("v0.3", "c0"), Tag("v0.4", "c0")], "v*")
+    assert [o.tag for o in choices[0].options] == ["v0.4", "v0.3"]
+    assert [n.message for n in outcome_notes(choices[0], choices[0].release, {})] == [
+        "tag v0.3 is on commit c0, whose catalog carries version 0.4: the tag's name does not say the version it "
+        "releases (published as v/0.4/)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tag", "version", "pattern", "named"),
+    [
+        ("v0.4", "0.4", "v*", True),
+        ("v0.4.0", "0.4", "v*", True),
+        ("v1", "1.0.0", "v*", True),
+        ("release-2.1", "2.1", "release-*", True),
+        ("2.1", "2.1", "*", True),
+        ("v2.1", "2.1", "*", True),
+        ("v9.9", "0.4", "v*", False),
+        ("v0.4.1", "0.4", "v*", False),
+        ("v0.5-rc", "0.5", "v*", False),
+        ("release-2.1", "2.1", "v*", False),
+    ],
+)
+def test_whether_a_tag_names_its_version(tag: str, version: str, pattern: str, named: bool) -> None:
+    assert names_version(tag, version, pattern) is named
 
 
 def test_site_in_a_subfolder_of_the_repository_publishes_its_releases(run, tmp_path: Path) -> None:
@@ -535,3 +580,69 @@ def test_a_shallow_clone_says_its_older_releases_are_not_published_and_fails_str
     assert full.exit_code == 0, full.output
     assert full.stderr == ""
     assert sorted(p.name for p in (clone / "public/v").iterdir()) == ["1.0", "1.1", "2.0"]
+
+
+def test_a_later_tag_of_a_published_version_does_not_change_it(run, repo: GitSite) -> None:
+    first = repo.git("rev-parse", "HEAD~2").strip()  # "Add the artifact registry": 1.1
+    repo.git("tag", "v1.1", first)
+    assert run("build", "--source", repo.root).exit_code == 0
+    published = _tree(repo.root / "public/v/1.1")
+    later = repo.git("rev-parse", "HEAD~1").strip()  # "Clarify the welcome page": still 1.1
+    repo.git("tag", "v1.1.1", later)
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0
+    assert _tree(repo.root / "public/v/1.1") == published
+    assert "A later edit, still 1.1." not in (repo.root / "public/v/1.1/policies/welcome/index.html").read_text()
+    entry = next(e for e in json.loads((repo.root / "public/versions.json").read_text()) if e["version"] == "1.1")
+    assert (entry["commit"], entry["tag"]) == (first, "v1.1")
+    assert result.stderr == (
+        "git: warning: tags v1.1 and v1.1.1 both carry catalog version 1.1; v1.1, the earlier, stays published as "
+        "v/1.1/ and v1.1.1 is ignored\n"
+        "  hint: a published release is never changed: bump `version` in catalog.yaml for a new release\n"
+    )
+    assert run("build", "--source", repo.root, "--strict").exit_code == 1
+
+
+def test_a_tag_named_unlike_the_version_it_carries_is_reported(run, repo: GitSite) -> None:
+    v10 = repo.git("rev-parse", "v1.0").strip()
+    repo.git("tag", "v9.9", v10)
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (repo.root / "public/v").iterdir()) == ["1.0", "1.1", "2.0"]
+    assert result.stderr == (
+        f"git: warning: tag v9.9 is on commit {v10[:12]}, whose catalog carries version 1.0: the tag's name does not "
+        "say the version it releases (published as v/1.0/)\n"
+        "  hint: the catalog's `version:` names a release: delete or rename the tag (`git tag -d v9.9`, and on the "
+        "remote), or narrow `site.release_tags` (now 'v*') so that it does not match\n"
+    )
+    assert run("build", "--source", repo.root, "--strict").exit_code == 1
+
+
+def test_a_release_tag_on_a_commit_that_does_not_build_does_not_unpublish_its_version(run, repo: GitSite) -> None:
+    broken = catalog_at("3.0", extra_offering=True).replace("lifecycle: ga", "lifecycle: gaa", 1)
+    repo.write("catalog.yaml", broken)
+    candidate = repo.commit("3.0, first try")
+    repo.tag("v3.0-rc")
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    head = repo.commit("3.0, fixed")
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    index = json.loads((repo.root / "public/versions.json").read_text())
+    assert (index[0]["version"], index[0]["commit"], index[0]["tag"]) == ("3.0", head, None)
+    assert (repo.root / "public/v/3.0/index.html").is_file()
+    warning = result.stderr.splitlines()
+    assert warning[0].startswith(
+        f"git: warning: tag v3.0-rc (commit {candidate[:12]}) was skipped: release 3.0 there cannot be built "
+        "(1 errors): catalog.yaml:"
+    )
+    assert warning[0].endswith(f"; 3.0 is published from commit {head[:12]}")
+    assert warning[1] == (
+        "  hint: a release tag must be on a commit whose catalog builds: move the tag to one "
+        "(`git tag -f v3.0-rc <commit>`) or delete it"
+    )
+    assert len(warning) == 2
+    strict = run("build", "--source", repo.root, "--strict")
+    assert strict.exit_code == 1
+    assert "was skipped: release 3.0 there cannot be built" in strict.stderr
+    verified = run("verify", "--source", repo.root)
+    assert verified.exit_code == 0, verified.output

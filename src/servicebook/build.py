@@ -19,7 +19,7 @@ from .history import build_info, shallow_warning
 from .load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from .model import BuildInfo, Page
 from .parallel import worker_count
-from .releases import CACHE_DIR, BuiltRelease, build_release, discover
+from .releases import CACHE_DIR, BuiltRelease, build_releases, discover
 from .scaffold import LAYOUTS_README
 from .versions import summarize
 
@@ -301,18 +301,9 @@ def _releases(
     found = discover(options.source, pattern)
     if found is None:
         return [], []
-    built: list[BuiltRelease] = []
-    problems: list[Problem] = [Problem(SourceLocation("git"), note, severity=Severity.WARNING) for note in found.notes]
-    for release in found.releases:
-        result, issues = build_release(
-            options.source, release, options.source / CACHE_DIR, options.strict, store=store, env=options.env
-        )
-        if store is not None:
-            store.commit()
-        problems += issues
-        if result is not None:
-            built.append(result)
-    return built, problems
+    return build_releases(
+        options.source, found, options.source / CACHE_DIR, options.strict, store=store, env=options.env
+    )
 
 
 def _summaries(releases: list[BuiltRelease]) -> dict[str, str]:

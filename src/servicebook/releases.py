@@ -34,7 +34,7 @@ from .sources import Mapping as YamlMapping
 from .sources import Scalar as YamlScalar
 from .sources import SourceError, decode, parse_yaml
 from .validate import VERSION_RE
-from .versions import MANIFEST, Candidate, Release, Tag, manifest, select_releases
+from .versions import MANIFEST, Candidate, Choice, Note, Release, Tag, manifest, outcome_notes, select_releases
 
 if TYPE_CHECKING:
     from .store import SharedStore
@@ -50,9 +50,10 @@ OUTSIDE_LINKS = frozenset({"../../index.html", "../../versions/index.html"})
 
 @dataclass(frozen=True, slots=True)
 class Discovery:
-    releases: tuple[Release, ...]
-    notes: tuple[str, ...]
+    choices: tuple[Choice, ...]  # what may publish each version, best first (versions.select_releases)
+    notes: tuple[Note, ...]
     shallow: bool
+    positions: Mapping[str, int] = field(default_factory=dict)  # commit → place on the history, oldest 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,47 @@ def discover(root: Path, pattern: str = DEFAULT_PATTERN) -> Discovery | None:
         parts = line.split()
         if len(parts) >= 2:
             tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
-    releases, notes = select_releases(candidates, tags, pattern)
+    choices, notes = select_releases(candidates, tags, pattern)
     shallow = (git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
-    return Discovery(tuple(releases), tuple(notes), shallow)
+    return Discovery(tuple(choices), tuple(notes), shallow, {c.commit: i for i, c in enumerate(candidates)})
+
+
+def build_releases(
+    root: Path,
+    found: Discovery,
+    cache_root: Path,
+    strict: bool,
+    *,
+    store: SharedStore | None = None,
+    env: Mapping[str, str] | None = None,
+    only: frozenset[str] | None = None,
+) -> tuple[list[BuiltRelease], list[Problem]]:
+    """Every release (or those in `only`), oldest first, each from the first of its options that
+    builds; what could not be built, or was passed over, is reported, never silently dropped."""
+    problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
+    built: list[BuiltRelease] = []
+    for choice in found.choices:
+        if only is not None and choice.version not in only:
+            continue
+        failed: dict[str, list[Problem]] = {}
+        published: BuiltRelease | None = None
+        for option in choice.options:
+            result, issues = build_release(root, option, cache_root, strict, store=store, env=env)
+            if store is not None:
+                store.commit()
+            if result is not None:
+                published = result
+                break
+            failed[option.commit] = issues
+        why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
+        notes = outcome_notes(choice, published.release if published else None, why)
+        problems += [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in notes]
+        if published is not None:
+            built.append(published)
+        else:  # no option builds: each one's own report
+            problems += [p for issues in failed.values() for p in issues]
+    built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
+    return built, problems
 
 
 def _catalog_blobs(root: Path, commits: list[str], prefix: str) -> dict[str, bytes]:

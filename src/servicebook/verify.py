@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import __version__
-from .errors import UsageProblem
+from .errors import Severity, UsageProblem
 from .history import git, open_repo
 from .versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest
 
@@ -198,31 +198,33 @@ def _verify_releases(
 ) -> Verification:
     """`--version`: only the named releases, each rebuilt on its own (the root is not checked)."""
     from .load import load
-    from .releases import COMPLETE, DEFAULT_PATTERN, build_release, discover
+    from .releases import COMPLETE, DEFAULT_PATTERN, build_releases, discover
     from .versions import versions_index
 
     loaded = load(source, env)
     pattern = loaded.site.catalog.site.release_tags if loaded.site is not None else DEFAULT_PATTERN
     found = discover(source, pattern)
-    releases = {r.version: r for r in (found.releases if found is not None else ())}
-    unknown = [v for v in only if v not in releases and v not in published]
+    versions = {c.version for c in (found.choices if found is not None else ())}
+    unknown = [v for v in only if v not in versions and v not in published]
     if unknown:
         raise UsageProblem(
             f"no release {', '.join(unknown)} in the site or in the history of commit {commit[:12]}; "
-            f"releases there: {', '.join(reversed(releases)) or 'none'}"
+            f"releases there: {', '.join(sorted(versions, reverse=True)) or 'none'}"
         )
-    expected = {str(e["version"]): e for e in versions_index([releases[v] for v in only if v in releases])}
+    built, problems = (
+        build_releases(source, found, scratch, strict=True, env=env, only=frozenset(only))
+        if found is not None
+        else ([], [])
+    )
+    expected = {str(e["version"]): e for e in versions_index([b.release for b in built])}
     differences, bad = _compare_releases({v: published[v] for v in only if v in published}, expected, site)
+    rebuilt = {b.release.version for b in built}
+    differences += [f"{p.location}: {p.message}" for p in problems if p.severity is Severity.ERROR]
     ours: dict[str, str] = {}
-    for version in only:
-        if version not in releases:
-            continue
-        built, problems = build_release(source, releases[version], scratch / version, strict=True, env=env)
-        if built is None:
-            differences += [f"release {version} cannot be rebuilt: {p.message}" for p in problems]
-            bad.add(version)
-            continue
-        ours.update({f"v/{version}/{p}": h for p, h in _hashes(built.tree, COMPLETE).items()})
+    for release in built:
+        version = release.release.version
+        ours.update({f"v/{version}/{p}": h for p, h in _hashes(release.tree, COMPLETE).items()})
+    bad |= {v for v in only if v not in rebuilt}
     folders = {f"v/{v}/" for v in only}
     theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
     differences += _file_differences(ours, theirs, folders, bad)

@@ -6,7 +6,10 @@ The rule for what is a release (documented in the README):
 - without a tag, a catalog version is released by the last commit, on the first-parent history,
   that still carries it (the commit just before the version changed, or the newest one);
 - a tag wins over the untagged rule for the same version; when two tags carry the same catalog
-  version, the newer tag wins and the older is reported.
+  version, the earlier one on the history wins (a published release never changes) and the later
+  is reported;
+- a tag whose commit does not build is skipped (and reported) for the next option: a later tag,
+  then the untagged rule's commit.
 
 Nothing here touches git or the disk; `releases.py` does, and hands these functions plain values.
 """
@@ -17,6 +20,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,41 +58,141 @@ class Release:
         return f"v/{self.version}/"
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something about the tags or the history that a build reports (a warning; fails --strict)."""
+
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The commits that may publish one catalog version, best first: its release tags, the earliest
+    on the history first, then the last commit that carries it (the untagged rule). The first that
+    builds is published; a published release is never replaced by a later tag."""
+
+    version: str
+    options: tuple[Release, ...]
+    misnamed: frozenset[str] = frozenset()  # tags whose name does not say `version` (names_version)
+    pattern: str = "v*"  # the release-tag pattern they matched
+
+    @property
+    def release(self) -> Release:
+        return self.options[0]
+
+
 def select_releases(
     candidates: Sequence[Candidate], tags: Iterable[Tag], pattern: str
-) -> tuple[list[Release], list[str]]:
-    """Releases (oldest first) and notes about tags that were passed over."""
+) -> tuple[list[Choice], list[Note]]:
+    """What may publish each version (oldest version first), and notes about tags passed over or
+    named unlike the version they carry."""
     by_commit = {c.commit: c for c in candidates}
     order = {c.commit: i for i, c in enumerate(candidates)}
-    notes: list[str] = []
-    chosen: dict[str, Release] = {}
+    notes: list[Note] = []
+    untagged: dict[str, Release] = {}
     for i, c in enumerate(candidates):
         if c.version is None:
             continue
         following = candidates[i + 1] if i + 1 < len(candidates) else None
         if following is None or following.version != c.version:
-            chosen[c.version] = Release(c.version, c.commit, c.date, None)
-    tagged: dict[str, Release] = {}
-    for tag in sorted(tags, key=lambda t: (order.get(t.commit, -1), t.name)):
+            untagged[c.version] = Release(c.version, c.commit, c.date, None)
+    tagged: dict[str, list[Release]] = {}
+    tags = list(tags)
+    misnamed = frozenset(
+        t.name
+        for t in tags
+        if t.commit in by_commit and not names_version(t.name, by_commit[t.commit].version or "", pattern)
+    )
+    # oldest first; of two tags on one commit, the one named after its version first
+    for tag in sorted(tags, key=lambda t: (order.get(t.commit, -1), t.name in misnamed, t.name)):
         if not fnmatch.fnmatchcase(tag.name, pattern):
             continue
         found = by_commit.get(tag.commit)
         if found is None:
-            notes.append(f"tag {tag.name} is not on the first-parent history of the built branch; skipped")
+            notes.append(Note(f"tag {tag.name} is not on the first-parent history of the built branch; skipped"))
             continue
         if found.version is None:
-            notes.append(f"tag {tag.name}: the catalog at {tag.commit[:12]} cannot be read; skipped")
+            notes.append(Note(f"tag {tag.name}: the catalog at {tag.commit[:12]} cannot be read; skipped"))
             continue
-        previous = tagged.get(found.version)
-        if previous is not None:
-            notes.append(
-                f"tags {previous.tag} and {tag.name} both carry catalog version {found.version}; "
-                f"{tag.name} is published"
+        tagged.setdefault(found.version, []).append(Release(found.version, found.commit, found.date, tag.name))
+    choices = []
+    for version in untagged.keys() | tagged.keys():
+        options = list(tagged.get(version, []))
+        last = untagged.get(version)
+        if last is not None and all(o.commit != last.commit for o in options):
+            options.append(last)
+        choices.append(Choice(version, tuple(options), misnamed & {o.tag for o in options}, pattern))
+    choices.sort(key=lambda c: (order[c.release.commit], c.version))
+    return choices, notes
+
+
+def names_version(tag: str, version: str, pattern: str) -> bool:
+    """Whether a tag's name says the version it releases: the part after the pattern's fixed
+    prefix (and a `v`) is the version, trailing `.0`s aside (`v1.2` and `v1.2.0` name 1.2)."""
+    prefix = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    name = tag.removeprefix(prefix)
+    return any(_same_version(n, version) for n in (name, name.removeprefix("v"), name.removeprefix("V")))
+
+
+def _same_version(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    left, right = a.split("."), b.split(".")
+    if not all(part.isdigit() for part in (*left, *right)):
+        return False
+    width = max(len(left), len(right))
+    return [int(p) for p in left] + [0] * (width - len(left)) == [int(p) for p in right] + [0] * (width - len(right))
+
+
+def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str, str]) -> list[Note]:
+    """What to say about the options of `choice` that were not published: tags skipped because
+    their commit does not build (`failed`: commit → why), and later tags of a version an earlier
+    tag already publishes."""
+    notes: list[Note] = []
+    seen_published = False
+    for option in choice.options:
+        if published is not None and option.commit == published.commit:
+            seen_published = True
+            if option.tag in choice.misnamed:
+                notes.append(
+                    Note(
+                        f"tag {option.tag} is on commit {option.commit[:12]}, whose catalog carries version "
+                        f"{choice.version}: the tag's name does not say the version it releases (published as "
+                        f"v/{choice.version}/)",
+                        "the catalog's `version:` names a release: delete or rename the tag (`git tag -d "
+                        f"{option.tag}`, and on the remote), or narrow `site.release_tags` (now "
+                        f"{choice.pattern!r}) so that it does not match",
+                    )
+                )
+            continue
+        if option.tag is None:
+            continue
+        if option.commit in failed:
+            instead = (
+                f"{choice.version} is published from commit {published.commit[:12]}"
+                + (f" (tag {published.tag})" if published.tag else "")
+                if published is not None
+                else f"no commit that carries {choice.version} builds"
             )
-        tagged[found.version] = Release(found.version, found.commit, found.date, tag.name)
-    chosen.update(tagged)
-    releases = sorted(chosen.values(), key=lambda r: (order[r.commit], r.version))
-    return releases, notes
+            notes.append(
+                Note(
+                    f"tag {option.tag} (commit {option.commit[:12]}) was skipped: release {choice.version} there "
+                    f"{failed[option.commit] or 'cannot be built'}; {instead}",
+                    "a release tag must be on a commit whose catalog builds: move the tag to one "
+                    f"(`git tag -f {option.tag} <commit>`) or delete it",
+                )
+            )
+        elif seen_published and published is not None:
+            first = published.tag or f"commit {published.commit[:12]}"
+            notes.append(
+                Note(
+                    f"tags {first} and {option.tag} both carry catalog version {choice.version}; {first}, the "
+                    f"earlier, stays published as v/{choice.version}/ and {option.tag} is ignored",
+                    "a published release is never changed: bump `version` in catalog.yaml for a new release",
+                )
+            )
+    return notes
 
 
 def versions_index(releases: Sequence[Release]) -> list[dict[str, object]]:
