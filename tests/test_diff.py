@@ -60,6 +60,22 @@ CASES = {
             )
         ],
     ),
+    "objective and window changed": (
+        [("objective: 99.5\n        window: 30d", "objective: 99.0\n        window: calendar-month")],
+        [
+            (
+                "weakened",
+                "slo.objective",
+                "SLO “Pipeline availability” of “CI pipelines” lowered from 99.5 % to 99 %: the error budget goes "
+                "from 3 h 36 min per rolling 30 days to 7 h 12 min per calendar month",
+            ),
+            (
+                "neutral",
+                "slo.window",
+                "SLO “Pipeline availability” of “CI pipelines” window changed from rolling 30 days to calendar month",
+            ),
+        ],
+    ),
     "sli changed": (
         [("within 60 seconds", "within 90 seconds")],
         [("neutral", "slo.sli", "SLO “Pipeline availability” of “CI pipelines” measures something else: SLI changed")],
@@ -452,3 +468,75 @@ def test_template_changes_in_the_working_tree_are_seen_untracked_or_not(git_site
 def test_nothing_changed_says_so(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "HEAD")
     assert result.stdout.splitlines()[2] == "**No changes to the catalog, the policy pages or the templates.**"
+
+
+def _offering_with(oid: str, name: str, support: str) -> str:
+    return (
+        f'  - id: {oid}\n    name: {name}\n    summary: {name}.\n    owner: Platform Team\n    tier: "2"\n'
+        f"    lifecycle: ga\n    audience: [developers]\n    request:\n      how: Ask.\n{support}"
+    )
+
+
+OVERRIDES = (
+    # keeps the team's hours, has its own channel
+    _offering_with(
+        "runners", "Build runners", "    support:\n      channels:\n        - kind: chat\n          name: '#runners'\n"
+    )
+    # keeps the team's hours, has its own on-call
+    + _offering_with(
+        "registry",
+        "Artifact registry",
+        "    support:\n      oncall:\n        summary: Registry on call.\n        how: Page.\n",
+    )
+    # its own hours: a change of the team's does not reach it
+    + _offering_with(
+        "secrets",
+        "Secrets",
+        "    support:\n      hours:\n        days: mon-sun\n        start: '00:00'\n        end: '23:59'\n"
+        "        timezone: UTC\n",
+    )
+)
+
+
+def test_a_team_wide_support_change_is_listed_once_not_for_every_offering_with_an_override(git_site, run) -> None:
+    git_site.edit("tools:\n  - id: shared", OVERRIDES + "tools:\n  - id: shared")
+    git_site.commit("offerings with support overrides")
+    git_site.edit('end: "17:00"', 'end: "16:00"')
+    git_site.edit("response: 30m", "response: 1h")
+    git_site.commit("shorter team hours, slower sev1")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json", "--fail-on", "weakened")
+    assert result.exit_code == 3
+    doc = json.loads(result.stdout)
+    assert [(c["subject"], c["text"]) for c in doc["changes"]] == [
+        (
+            "support",
+            "Team support hours changed from Mon–Fri 09:00–17:00 (UTC) to Mon–Fri 09:00–16:00 (UTC) "
+            "(40 h a week → 35 h a week)",
+        ),
+        ("support", "Team support: first response for sev1 (Critical) slower, from 30 min to 1 h"),
+    ]
+    assert doc["summary"] == {"changes": 2, "weakened": 2, "strengthened": 0, "neutral": 0}
+    assert result.stderr == "diff: 2 change(s) weaken a commitment (--fail-on weakened)\n"
+
+
+def test_an_offering_that_keeps_what_the_team_gives_up_is_listed_for_its_own_change(git_site, run) -> None:
+    git_site.edit("tools:\n  - id: shared", OVERRIDES + "tools:\n  - id: shared")
+    git_site.commit("offerings with support overrides")
+    git_site.edit('end: "17:00"', 'end: "16:00"')
+    # Build runners now set their own hours, to keep 17:00, and take the team's channels instead of
+    # their own: what changes for their users is listed, the hours (unchanged for them) are not.
+    git_site.edit(
+        "      channels:\n        - kind: chat\n          name: '#runners'\n",
+        "      hours:\n        days: mon-fri\n        start: '09:00'\n        end: '17:00'\n        timezone: UTC\n",
+    )
+    git_site.commit("team hours shorter, runners keep theirs")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert [(c["effect"], c["text"]) for c in doc["changes"]] == [
+        (
+            "weakened",
+            "Team support hours changed from Mon–Fri 09:00–17:00 (UTC) to Mon–Fri 09:00–16:00 (UTC) "
+            "(40 h a week → 35 h a week)",
+        ),
+        ("weakened", "Support for “Build runners”: chat channel “#runners” removed"),
+        ("strengthened", "Support for “Build runners”: chat channel “#platform-help” added"),  # the team's, now
+    ]

@@ -140,8 +140,9 @@ def diff_catalogs(old: model.Catalog, new: model.Catalog) -> list[Change]:
     out += _generic("catalog", "Site settings", old.site, new.site, "site")
     out += _generic("catalog", "Team", old.team, new.team, "team")
     out += _keyed("category", "catalog", "Category", old.categories, new.categories)
-    out += _support("support", "Team support", old.support, new.support)
-    out += _offerings(old, new)
+    team = _support("support", TEAM_SUPPORT, old.support, new.support)
+    out += team
+    out += _offerings(old, new, team)
     out += _tools(old.tools, new.tools)
     return out
 
@@ -154,7 +155,7 @@ def _offering_label(o: model.Offering) -> str:
     return f"Offering {_q(o.name)}"
 
 
-def _offerings(old_cat: model.Catalog, new_cat: model.Catalog) -> list[Change]:
+def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Change]) -> list[Change]:
     out: list[Change] = []
     old = {o.id: o for o in old_cat.offerings}
     new = {o.id: o for o in new_cat.offerings}
@@ -196,11 +197,13 @@ def _offerings(old_cat: model.Catalog, new_cat: model.Catalog) -> list[Change]:
     for oid in sorted(old.keys() & new.keys()):
         if same_team and old[oid] == new[oid]:  # most offerings, in most commits
             continue
-        out += _offering(old[oid], new[oid], old_cat.support, new_cat.support)
+        out += _offering(old[oid], new[oid], old_cat.support, new_cat.support, team)
     return out
 
 
-def _offering(a: model.Offering, b: model.Offering, team_a: model.Support, team_b: model.Support) -> list[Change]:
+def _offering(
+    a: model.Offering, b: model.Offering, team_a: model.Support, team_b: model.Support, team: Sequence[Change]
+) -> list[Change]:
     subject = f"offering:{b.id}"
     label = _offering_label(b)
     out: list[Change] = []
@@ -244,13 +247,22 @@ def _offering(a: model.Offering, b: model.Offering, team_a: model.Support, team_
     out += _generic(subject, label, a, b, "offering", skip=skip)
     out += _slos(subject, b.name, a.slos, b.slos)
     if a.support is not None or b.support is not None:
-        out += _support(
-            subject,
-            f"Support for {_q(b.name)}",
-            effective_support(team_a, a.support),
-            effective_support(team_b, b.support),
-        )
+        # What the offering's users get, less what they get because the team-wide support changed
+        # (listed once, as the team's): an offering whose override leaves hours to the team is not
+        # listed again for a change of the team's hours, one that sets its own hours is unaffected.
+        own = f"Support for {_q(b.name)}"
+        inherited = {_support_key(c, TEAM_SUPPORT) for c in team}
+        changes = _support(subject, own, effective_support(team_a, a.support), effective_support(team_b, b.support))
+        out += [c for c in changes if _support_key(c, own) not in inherited]
     return out
+
+
+TEAM_SUPPORT = "Team support"
+
+
+def _support_key(change: Change, label: str) -> tuple[str, str, str | None, str | None]:
+    """A support change without whose support it is (every such text starts with its label)."""
+    return change.kind, change.text.removeprefix(label), change.before, change.after
 
 
 def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[model.SLO]) -> list[Change]:
@@ -289,26 +301,30 @@ def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[m
         bx, by = error_budget(x), error_budget(y)
         if x.objective != y.objective:
             lowered = y.objective < x.objective
+            if x.window == y.window:
+                budget = f"{'grows' if lowered else 'shrinks'} from {bx.text} to {by.text} per {by.window_text}"
+            else:  # budgets over two windows: each is named
+                budget = f"goes from {bx.text} per {bx.window_text} to {by.text} per {by.window_text}"
             out.append(
                 Change(
                     "slo.objective",
                     subject,
                     "weakened" if lowered else "strengthened",
                     f"{name} {'lowered' if lowered else 'raised'} from {format_percent(x.objective)} to "
-                    f"{format_percent(y.objective)}: the error budget {'grows' if lowered else 'shrinks'} from "
-                    f"{bx.text} to {by.text} per {by.window_text}",
+                    f"{format_percent(y.objective)}: the error budget {budget}",
                     format_percent(x.objective),
                     format_percent(y.objective),
                 )
             )
         if x.window != y.window:
+            # With a new objective too, the budgets are in the objective's line, each with its window.
+            same = f" (error budget {bx.text} → {by.text})" if x.objective == y.objective else ""
             out.append(
                 Change(
                     "slo.window",
                     subject,
                     "neutral",
-                    f"{name} window changed from {bx.window_text} to {by.window_text} "
-                    f"(error budget {bx.text} → {by.text})",
+                    f"{name} window changed from {bx.window_text} to {by.window_text}{same}",
                     x.window,
                     y.window,
                 )
