@@ -646,3 +646,17 @@ def test_a_release_tag_on_a_commit_that_does_not_build_does_not_unpublish_its_ve
     assert "was skipped: release 3.0 there cannot be built" in strict.stderr
     verified = run("verify", "--source", repo.root)
     assert verified.exit_code == 0, verified.output
+
+
+def test_the_readme_init_writes_in_layouts_does_not_stop_stamping(tmp_path: Path) -> None:
+    # stamping needs the built-in theme alone; the README.md of `servicebook init` is not a template
+    from servicebook.stamps import _has_files
+
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    assert not _has_files(layouts)
+    (layouts / "README.md").write_text("How to override a template")
+    assert not _has_files(layouts)
+    (layouts / "partials").mkdir()
+    (layouts / "partials" / "README.md").write_text("a template could include this one")
+    assert _has_files(layouts)
