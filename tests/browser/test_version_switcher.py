@@ -35,6 +35,13 @@ def two_releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_switching_keeps_the_reader_on_the_same_page(page, two_releases: str) -> None:
     page.goto(two_releases + "v/1.0/offerings/ci/")
     assert "You are reading version 1.0" in page.locator(".version-banner").inner_text()
+    # each release is offered with the date it was published
+    page.locator(".version-select").wait_for()
+    assert page.locator(".version-select option").all_inner_texts() == [
+        "current catalog",
+        "1.1, published 2026-05-28 (latest release)",
+        "1.0, published 2026-05-28",
+    ]
     page.select_option(".version-select", "1.1")
     page.wait_for_url(two_releases + "v/1.1/offerings/ci/")
     page.select_option(".version-select", "")

@@ -24,7 +24,9 @@
     versions.forEach(function (v) {
       var o = document.createElement("option");
       o.value = v.version;
-      o.textContent = v.title + (v.aliases.indexOf("latest") >= 0 ? " (latest release)" : "");
+      // the date answers "what was promised then" without opening the versions page
+      o.textContent = v.title + (v.date ? ", published " + v.date : "") +
+        (v.aliases.indexOf("latest") >= 0 ? " (latest release)" : "");
       select.appendChild(o);
     });
     select.value = current;
