@@ -25,8 +25,8 @@
       var o = document.createElement("option");
       o.value = v.version;
       // the date answers "what was promised then" without opening the versions page
-      o.textContent = v.title + (v.date ? ", published " + v.date : "") +
-        (v.aliases.indexOf("latest") >= 0 ? " (latest release)" : "");
+      var notes = (v.date ? [v.date] : []).concat(v.aliases.indexOf("latest") >= 0 ? ["latest release"] : []);
+      o.textContent = v.title + (notes.length ? " (" + notes.join(", ") + ")" : "");
       select.appendChild(o);
     });
     select.value = current;
