@@ -83,3 +83,24 @@ def test_serve_rebuilds_shows_errors_and_keeps_the_last_good_build(site_copy) ->
         assert "99.9 %" in html and "sb-serve-errors" not in html
         assert fetch(served.url + "nowhere/")[0] == 404
         assert served.process.poll() is None
+
+
+def test_serve_names_files_as_check_and_build_do(site_copy, tmp_path, monkeypatch) -> None:
+    from servicebook.serve import Preview
+
+    site = site_copy("minimal")  # tmp_path/minimal
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
+    monkeypatch.chdir(tmp_path)
+    said: list[str] = []
+    preview = Preview(Path("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append)
+    try:
+        assert preview.rebuild()
+        assert said[0].startswith("minimal/catalog.yaml:") and ": warning: '#platform' starts a YAML comment" in said[0]
+        catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
+        assert not preview.rebuild()
+        errors = preview.state()[1]
+        assert errors is not None and "\nminimal/catalog.yaml:" in "\n" + errors
+        assert "minimal/catalog.yaml:" in said[-2]
+    finally:
+        preview.close()

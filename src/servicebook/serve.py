@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .errors import ServicebookError, UsageProblem
+from .errors import BuildFailed, ServicebookError, UsageProblem
+from .report import shown_from
 
 HOST = "127.0.0.1"
 PREFIX = "/__servicebook/"
@@ -77,6 +78,7 @@ class Preview:
         self._generation = 0
         self._errors: str | None = None
         self._built = False
+        self.show = shown_from(self.source, Path.cwd())  # files named as `check` and `build` name them
 
     def state(self) -> tuple[int, str | None, bool]:
         """(generation, error text of the last attempt or None, whether any build succeeded)."""
@@ -87,16 +89,17 @@ class Preview:
         """Build once; on any failure keep the previous build and remember why. Never raises."""
         from .build import Options, build
 
+        show = self.show
         try:
             report = build(Options(source=self.source, output=self.output, env=self.env))
         except ServicebookError as exc:
-            errors: str | None = exc.format_message()
+            errors: str | None = (exc.shown_as(show) if isinstance(exc, BuildFailed) else exc).format_message()
         except Exception:  # a bug of ours must not take the preview down either
             errors = traceback.format_exc() + "internal error: this is a bug in servicebook, not in your catalog."
         else:
             errors = None
             for warning in report.warnings:
-                self.err(warning.format())
+                self.err(warning.shown_as(show).format())
         with self._lock:
             self._generation += 1
             self._errors = errors
