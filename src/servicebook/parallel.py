@@ -13,8 +13,9 @@ import gc
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -91,9 +92,23 @@ def map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], workers: 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """End a pool at once: kill its workers, then let it clean up without waiting for work.
     (Shutting down normally would wait for every queued chunk; exiting with live workers hangs
-    in multiprocessing's exit handler, which joins them.)"""
-    for process in list(getattr(pool, "_processes", {}).values()):
-        with contextlib.suppress(OSError, ValueError):
-            process.kill()
-    with contextlib.suppress(Exception):
-        pool.shutdown(wait=True, cancel_futures=True)
+    in multiprocessing's exit handler, which joins them.)
+
+    The pool's manager thread then marks every unfinished chunk as failed, including those
+    `map` already cancelled, which Python 3.11 reports as an InvalidStateError traceback from
+    that thread (3.12 checks first): that one is expected here and not shown."""
+    shown = threading.excepthook
+
+    def quiet(args: threading.ExceptHookArgs) -> None:
+        if not isinstance(args.exc_value, InvalidStateError):
+            shown(args)
+
+    threading.excepthook = quiet
+    try:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        with contextlib.suppress(Exception):
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        threading.excepthook = shown
