@@ -216,3 +216,14 @@ def test_verify_rebuilds_from_the_commit_the_site_names_not_from_the_checkout(
         subprocess.run(["git", "-C", str(later), *args], check=True, env=env)
     result = cli("verify", "--source", later, "--site", good)
     assert result.exit_code == 0, result.output
+
+
+def test_a_site_built_by_another_servicebook_is_pointed_out(published: tuple[GitSite, Path, Path], site: Path) -> None:
+    document = json.loads((site / "catalog.json").read_text())
+    document["build"]["generator"] = "servicebook 0.0.1"
+    (site / "catalog.json").write_text(json.dumps(document))
+    result = cli("verify", "--source", published[0].root, "--site", site)
+    assert result.exit_code == 1
+    assert "error: catalog.json: differs from a rebuild\n" in result.stderr
+    assert "hint: the site says it was built by servicebook 0.0.1 and this is servicebook " in result.stderr
+    assert "verify with the servicebook that built it" in result.stderr

@@ -148,7 +148,7 @@ def test_unreadable_release_is_reported_not_dropped(run, repo: GitSite) -> None:
     relaxed = run("build", "--source", repo.root)
     assert relaxed.exit_code == 0
     assert "release 2.1 (" in relaxed.stderr
-    assert "warning: release cannot be built (1 errors): catalog.yaml:" in relaxed.stderr
+    assert "warning: release cannot be built (1 error): catalog.yaml:" in relaxed.stderr
     assert not (repo.root / "public/v/2.1").exists()
     strict = run("build", "--strict", "--source", repo.root)
     assert strict.exit_code == 1
@@ -195,9 +195,9 @@ def test_the_earliest_tag_wins_then_later_tags_then_the_untagged_commit() -> Non
         )
     ]
     # the earliest tag's commit does not build: the next option publishes and the tag is reported
-    skipped = outcome_notes(choices[0], choices[0].options[1], {"c0": "cannot be built (1 errors): x"})
+    skipped = outcome_notes(choices[0], choices[0].options[1], {"c0": "cannot be built (1 error): x"})
     assert [n.message for n in skipped] == [
-        "tag v1.0 (commit c0) was skipped: release 1.0 there cannot be built (1 errors): x; "
+        "tag v1.0 (commit c0) was skipped: release 1.0 there cannot be built (1 error): x; "
         "1.0 is published from commit c1 (tag v1.0.1)",
         "tag v1.0.1 is on commit c1, whose catalog carries version 1.0: the tag's name does not say the version it "
         "releases (published as v/1.0/)",
@@ -633,7 +633,7 @@ def test_a_release_tag_on_a_commit_that_does_not_build_does_not_unpublish_its_ve
     warning = result.stderr.splitlines()
     assert warning[0].startswith(
         f"git: warning: tag v3.0-rc (commit {candidate[:12]}) was skipped: release 3.0 there cannot be built "
-        "(1 errors): catalog.yaml:"
+        "(1 error): catalog.yaml:"
     )
     assert warning[0].endswith(f"; 3.0 is published from commit {head[:12]}")
     assert warning[1] == (

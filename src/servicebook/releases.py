@@ -246,7 +246,8 @@ def build_release(
             return None, [
                 Problem(
                     where,
-                    f"release cannot be built ({len(loaded.errors)} errors){detail}",
+                    f"release cannot be built ({len(loaded.errors)} error{'s' if len(loaded.errors) != 1 else ''})"
+                    f"{detail}",
                     "fix it in a new release; old releases are not rewritten",
                     severity,
                 )
