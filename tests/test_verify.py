@@ -118,6 +118,9 @@ def test_a_release_swapped_in_with_its_index_and_manifest_is_caught(
         for e in errors
     )
     assert "hint: where they differ, the published copy is not what this repository says was published" in result.stderr
+    assert "hint: a release tag added, moved or deleted after the site was built also makes its release differ" in (
+        result.stderr
+    )
     # --version checks the one release the same way
     only = cli("verify", "--source", repo.root, "--site", site, "--version", "0.4")
     assert only.exit_code == 1

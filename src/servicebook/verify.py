@@ -182,7 +182,7 @@ def _verify_site(
         root_check = "rebuilt"
     differences += _file_differences(ours, theirs, releases, bad)
     checked = tuple(v for v in expected if v in published and v not in bad)
-    advice = _advice(differences, commit, claim)
+    advice = _advice(differences, commit, claim, bool(bad))
     return Verification(commit, checked, root_check, (*unverified, *differences), advice)
 
 
@@ -229,7 +229,9 @@ def _verify_releases(
     theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
     differences += _file_differences(ours, theirs, folders, bad)
     checked = tuple(v for v in only if v not in bad and v in published)
-    return Verification(commit, checked, "not checked", tuple(differences), _advice(differences, commit, claim))
+    return Verification(
+        commit, checked, "not checked", tuple(differences), _advice(differences, commit, claim, bool(bad))
+    )
 
 
 def _compare_releases(
@@ -335,7 +337,7 @@ def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
     return out
 
 
-def _advice(differences: list[str], commit: str, claim: Claim) -> tuple[str, ...]:
+def _advice(differences: list[str], commit: str, claim: Claim, releases_differ: bool) -> tuple[str, ...]:
     if not differences:
         return ()
     out = [
@@ -343,6 +345,11 @@ def _advice(differences: list[str], commit: str, claim: Claim) -> tuple[str, ...
         f"site from commit {commit[:12]} with `servicebook build` in a full clone that has the release tags "
         "(`git fetch --unshallow --tags` gets them), publish that, and find out how the published copy came to differ"
     ]
+    if releases_differ:
+        out.append(
+            "a release tag added, moved or deleted after the site was built also makes its release differ; "
+            "if that is all that happened, rebuilding and publishing the site is all there is to do"
+        )
     mine = f"servicebook {__version__}"
     if claim.generator is not None and claim.generator != mine:
         out.append(
