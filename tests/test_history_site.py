@@ -216,7 +216,7 @@ def test_shallow_clone_says_the_history_is_truncated(git_site, run, tmp_path) ->
     git_site.git("clone", "-q", "--depth", "2", f"file://{git_site.root}", str(clone))
     html = (build(run, clone) / "changes/index.html").read_text()
     assert "This history is truncated: the site was built from a shallow clone." in html
-    assert "<code>git fetch --unshallow</code>" in html
+    assert "<code>git fetch --unshallow --tags</code>" in html
     assert html.count('class="change-entry"') == 2
     assert "The history before this commit is not in the clone" in html
     subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True, capture_output=True)
