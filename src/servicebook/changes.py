@@ -17,7 +17,6 @@ from .history import Entry, Timeline, page_slug
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 100  # the newest commits; the changes pages have all of them
 PAGE_SIZE = 50  # entries per changes page, so a long history stays quick to load
-UNSHALLOW_HINT = "git fetch --unshallow --tags"
 
 
 @dataclass(frozen=True, slots=True)
