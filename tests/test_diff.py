@@ -540,3 +540,66 @@ def test_an_offering_that_keeps_what_the_team_gives_up_is_listed_for_its_own_cha
         ("weakened", "Support for “Build runners”: chat channel “#runners” removed"),
         ("strengthened", "Support for “Build runners”: chat channel “#platform-help” added"),  # the team's, now
     ]
+
+
+def test_json_of_an_invalid_working_tree_says_why_and_keeps_the_exit_code(git_site, run, tmp_path) -> None:
+    git_site.edit("objective: 99.5", "objective: 101")
+    result = run("diff", "--source", git_site.root, "HEAD", "--format", "json", "--fail-on", "weakened")
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "error: the catalog in the working tree does not validate (1 error); fix it or pick another revision\n"
+    )
+    doc = json.loads(result.stdout)
+    assert doc == {
+        "servicebook_diff": 1,
+        "base": {"revision": "HEAD"},
+        "head": {"revision": "working tree"},
+        "error": {
+            "message": "the catalog in the working tree does not validate (1 error); fix it or pick another revision",
+            "exit_code": 1,
+            "problems": [
+                {
+                    "revision": None,
+                    "file": "catalog.yaml",
+                    "line": 59,
+                    "column": 20,
+                    "severity": "error",
+                    "message": "'objective' must be a percentage between 0 and 100 (exclusive), not '101'",
+                    "hint": "e.g. 99.9",
+                }
+            ],
+        },
+        "summary": None,
+        "changes": [],
+    }
+
+
+def test_json_of_a_failed_diff_names_the_revision_and_the_file_as_check_json_does(git_site, run, monkeypatch) -> None:
+    git_site.edit("objective: 99.5", "objective: 101")
+    git_site.commit("broken")
+    monkeypatch.chdir(git_site.root.parent)
+    result = run("diff", "--source", "repo", "HEAD~1", "HEAD", "--format", "json")
+    assert result.exit_code == 1
+    (problem,) = json.loads(result.stdout)["error"]["problems"]
+    assert (problem["revision"], problem["file"], problem["line"]) == ("HEAD", "repo/catalog.yaml", 59)
+    unknown = run("diff", "--source", "repo", "nope", "--format", "json")
+    assert unknown.exit_code == 2
+    assert json.loads(unknown.stdout)["error"] == {
+        "message": "unknown revision 'nope': no commit, branch or tag has that name",
+        "exit_code": 2,
+        "problems": [],
+    }
+
+
+def test_json_of_a_diff_that_worked_has_no_error(git_site, run) -> None:
+    assert json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)["error"] is None
+
+
+def test_json_of_a_failed_range_names_its_sides_as_given(git_site, run) -> None:
+    git_site.edit("objective: 99.5", "objective: 101")
+    git_site.commit("broken")
+    result = run("diff", "--source", git_site.root, "main~1...main", "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert (doc["base"], doc["head"]) == ({"revision": "main~1...main"}, {"revision": "main"})
+    assert doc["error"]["problems"][0]["revision"] == "main"

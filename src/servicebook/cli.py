@@ -185,10 +185,22 @@ def check(source: Path, strict: bool, fmt: str) -> None:
 )
 def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> None:
     """What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."""
-    from .diff import to_json, to_markdown
-    from .history import diff_revisions
+    from .diff import to_json, to_json_failure, to_markdown
+    from .errors import UsageProblem
+    from .history import RevisionInvalid, diff_revisions, head_named
 
-    changes, old, new = diff_revisions(source, base, head)
+    try:
+        changes, old, new = diff_revisions(source, base, head)
+    except UsageProblem as exc:
+        if fmt == "json":  # a document saying why, for the CI step that saves it; stderr says it too
+            prefix = "" if source.is_absolute() or source.as_posix() in (".", "") else source.as_posix()
+            invalid = exc if isinstance(exc, RevisionInvalid) else RevisionInvalid(exc.message)
+            problems, revision = invalid.problems, invalid.revision
+            click.echo(
+                to_json_failure(exc.message, exc.exit_code, problems, revision, base, head_named(base, head), prefix),
+                nl=False,
+            )
+        raise
     if fmt == "json":
         click.echo(to_json(changes, old.as_dict(), new.as_dict()), nl=False)
     else:

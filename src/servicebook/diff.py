@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import model
+from .errors import Problem
 from .markdown import markdown_parser, outline
+from .report import problem_dict
 from .slo import effective_support, error_budget, format_minutes, format_percent
 from .sources import SourceError, decode, parse_yaml, split_front_matter
 from .validate import parse_days, read_record
@@ -810,7 +812,37 @@ def to_json(changes: Sequence[Change], base: Mapping[str, object], head: Mapping
         "servicebook_diff": DIFF_JSON_VERSION,
         "base": dict(base),
         "head": dict(head),
+        "error": None,
         "summary": counts(changes),
         "changes": [change_dict(c) for c in ordered(changes)],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_json_failure(
+    message: str,
+    exit_code: int,
+    problems: Sequence[Problem],
+    revision: str | None,
+    base: str,
+    head: str,
+    prefix: str = "",
+) -> str:
+    """The JSON document of a diff that could not be made (a catalog that is missing or does not
+    validate, an unknown revision …): the same keys, with `error` saying why and no changes, so a
+    CI step that saves it keeps a readable file. `revision` is whose catalog the problems are in
+    (None: the working tree's); their paths are given without it, as `check --format json` does."""
+    listed = []
+    for p in problems:
+        located = p.location.path.removeprefix(f"{revision}:") if revision is not None else p.location.path
+        moved = dataclasses.replace(p, location=dataclasses.replace(p.location, path=located))
+        listed.append({"revision": revision, **problem_dict(moved, prefix)})
+    doc = {
+        "servicebook_diff": DIFF_JSON_VERSION,
+        "base": {"revision": base},
+        "head": {"revision": head},
+        "error": {"message": message, "exit_code": exit_code, "problems": listed},
+        "summary": None,
+        "changes": [],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -719,9 +719,10 @@ class RevisionInvalid(UsageProblem):
 
     exit_code = 1
 
-    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+    def __init__(self, message: str, problems: Iterable[Problem] = (), revision: str | None = None) -> None:
         super().__init__(message)
         self.problems = list(problems)
+        self.revision = revision  # whose catalog; None: the working tree's (problems name REVISION:path)
 
     def format_message(self) -> str:
         return "\n".join([*(p.format() for p in self.problems), f"error: {self.message}"])
@@ -766,6 +767,15 @@ def _range(base: str, head: str | None) -> tuple[str, str | None, bool]:
             left, right = base.split(dots, 1)
             return left or "HEAD", right or "HEAD", symmetric
     return base, head, False
+
+
+def head_named(base: str, head: str | None) -> str:
+    """What HEAD of `diff BASE [HEAD]` names, for a report of a diff that failed: HEAD, the right
+    side of a range, or the working tree."""
+    try:
+        return _range(base, head)[1] or "working tree"
+    except UsageProblem:
+        return head or "working tree"
 
 
 def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Change, ...], Side, Side]:
@@ -818,16 +828,17 @@ def _snapshot_from_bytes(reader: Reader, files: Mapping[str, bytes], name: str, 
     """The snapshot of `files`; a base without a catalog is the state before one was added."""
     pages = tuple(reader.page(p, _blob_id(d), d) for p, d in sorted(files.items()) if is_page(p))
     where = "in the working tree" if name == "working tree" else f"at {name}"
+    revision = None if name == "working tree" else name
     if CATALOG_FILE not in files:
         if base:
             return Snapshot(None, pages, absent=True)
-        raise RevisionInvalid(f"there is no {CATALOG_FILE} {where}")
+        raise RevisionInvalid(f"there is no {CATALOG_FILE} {where}", (), revision)
     shown = CATALOG_FILE if name == "working tree" else f"{name}:{CATALOG_FILE}"
     catalog, errors = read_catalog(files[CATALOG_FILE], [p.slug for p in pages], shown)
     if catalog is None:
         count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
         raise RevisionInvalid(
-            f"the catalog {where} does not validate ({count}); fix it or pick another revision", errors
+            f"the catalog {where} does not validate ({count}); fix it or pick another revision", errors, revision
         )
     return Snapshot(catalog, pages)
 
