@@ -3,7 +3,9 @@ every change that weakens a commitment is flagged. Driven through scripted git r
 
 from __future__ import annotations
 
+import html as htmllib
 import json
+import re
 
 import pytest
 
@@ -603,3 +605,24 @@ def test_json_of_a_failed_range_names_its_sides_as_given(git_site, run) -> None:
     doc = json.loads(result.stdout)
     assert (doc["base"], doc["head"]) == ({"revision": "main~1...main"}, {"revision": "main"})
     assert doc["error"]["problems"][0]["revision"] == "main"
+
+
+def test_mentions_and_issue_references_in_names_do_not_notify_anyone_when_posted(git_site, run) -> None:
+    from markdown_it import MarkdownIt
+
+    name = "CI for @acme/security-team, see #123 & &#64;ops (mail ci@example.com)"
+    git_site.edit(OFFERING, f'  - id: ci\n    name: "{name}"\n')
+    git_site.commit("rename")
+    markdown = run("diff", "--source", git_site.root, "HEAD~1", "HEAD").stdout
+    (bullet,) = [line for line in markdown.splitlines() if line.startswith("- ")]
+    assert bullet == (
+        "- Offering ci renamed from “CI pipelines” to “CI for @&#8203;acme/security-team, see #&#8203;123 "
+        "&amp; &amp;#&#8203;64;ops (mail ci@example.com)”"
+    )
+    # What a reader sees: the same words; what a forge scans for mentions: none left.
+    html = MarkdownIt("commonmark").render(bullet)
+    seen = htmllib.unescape(re.sub(r"<[^>]+>", "", html)).strip()
+    assert seen.replace("\u200b", "") == f"Offering ci renamed from “CI pipelines” to “{name}”"
+    assert not re.search(r"(?<![0-9A-Za-z])@[0-9A-Za-z]|#[0-9]", seen)
+    json_text = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert json_text["changes"][0]["after"] == name  # only the Markdown is neutralised

@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -760,15 +761,27 @@ def _marker(change: Change) -> tuple[str, ...]:
     return (MARKERS[change.effect],) if change.effect in MARKERS else ()
 
 
+# A zero-width space after the sign, as an entity: GitHub and GitLab see "@\u200bacme", which is
+# no mention, and "#\u200b123", which is no issue reference; readers see "@acme" and "#123".
+_MENTION = re.compile(r"(?<![0-9A-Za-z])@(?=[0-9A-Za-z])")
+_ISSUE = re.compile(r"#(?=[0-9])")
+_ZWSP = "&#8203;"
+
+
 def markdown_escape(text: str) -> str:
-    """Escape what Markdown (and GitHub) would otherwise interpret in user-written names."""
+    """Escape what Markdown (and GitHub) would otherwise interpret in user-written names, and
+    neutralise @mentions and #123 references, which would notify people when the diff is posted
+    on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays text."""
     out = []
     for ch in text:
         if ch in "\\`*_[]<>|~":
             out.append("\\" + ch)
+        elif ch == "&":
+            out.append("&amp;")
         else:
             out.append(ch)
-    return "".join(out).replace("\n", " ")
+    escaped = "".join(out).replace("\n", " ")
+    return _MENTION.sub("@" + _ZWSP, _ISSUE.sub("#" + _ZWSP, escaped))  # issues first: _ZWSP has a "#8"
 
 
 def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
