@@ -402,3 +402,13 @@ def test_a_source_changed_just_before_a_build_is_read_again_even_if_it_looks_unt
     os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same time as before
     assert run("build", "--source", built).exit_code == 0
     assert "team gamma" in published.read_text()
+
+
+def test_history_cache_keys_change_with_servicebook_code(monkeypatch) -> None:
+    """A development checkout changes the diff's wording without changing the version: cached
+    history entries written by other code must not be reused."""
+    from servicebook import cache
+
+    first = cache.cache_key("catalog", "blob")
+    monkeypatch.setattr(cache, "source_digest", lambda: "other code")
+    assert cache.cache_key("catalog", "blob") != first

@@ -29,12 +29,11 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Self
 
-from . import __version__, model
-from .cache import CACHE_DIR, decode, encode
+from . import model
+from .cache import CACHE_DIR, decode, encode, source_digest
 from .errors import Problem, SourceLocation
 from .history import SOURCE_PATHS, git
 from .load import PageResult
@@ -57,14 +56,8 @@ def digest(*parts: bytes | str) -> str:
 
 @cache
 def code_digest() -> str:
-    """servicebook's version and the bytes of its code, templates and assets: a development
-    checkout changes code without changing the version, and must not reuse what another cached."""
-    package = Path(str(resources.files("servicebook")))
-    parts: list[str | bytes] = [f"servicebook {__version__} build cache {FORMAT}"]
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            parts += [path.relative_to(package).as_posix(), path.read_bytes()]
-    return digest(*parts)
+    """What a cache written by another servicebook (version or code) must not be reused by."""
+    return digest(f"build cache {FORMAT}", source_digest())
 
 
 # A file changed less than this before it was hashed may change again within the same timestamp

@@ -79,10 +79,24 @@ def _type_hints(tp: type) -> dict[str, Any]:
     return typing.get_type_hints(tp, include_extras=True)
 
 
+@functools.cache
+def source_digest() -> str:
+    """servicebook's version and the bytes of its code, templates and assets: a development
+    checkout changes code without changing the version, and must not reuse what another cached."""
+    from importlib import resources
+
+    package = Path(str(resources.files("servicebook")))
+    h = hashlib.sha256(f"servicebook {__version__}".encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            data = path.read_bytes()
+            h.update(b"\0%s\0%d\0" % (path.relative_to(package).as_posix().encode(), len(data)) + data)
+    return h.hexdigest()
+
+
 def cache_key(*parts: str) -> str:
-    """A file-name-safe key for `parts` and this servicebook's version."""
-    digest = hashlib.sha256("\0".join((__version__, *parts)).encode()).hexdigest()
-    return digest
+    """A file-name-safe key for `parts` and this servicebook's code (see `source_digest`)."""
+    return hashlib.sha256("\0".join((source_digest(), *parts)).encode()).hexdigest()
 
 
 class DiskCache:
