@@ -259,6 +259,32 @@ def test_offering_id_change_with_identical_content_is_a_move(git_site, run) -> N
     )
 
 
+def test_a_declared_rename_shows_what_else_changed_with_it(git_site, run) -> None:
+    """Renaming an offering (or a tool) and lowering its objective in one commit: the objective's
+    change is named, not hidden behind 'removed' and 'added'."""
+    git_site.edit(OFFERING, "  - id: pipelines\n    name: CI pipelines\n")
+    git_site.edit("    policies: [welcome]\n", "    policies: [welcome]\n    renamed_from: [ci]\n")
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.edit("  - id: hand-rolled-scripts\n", "  - id: own-scripts\n    renamed_from: [hand-rolled-scripts]\n")
+    git_site.edit("status: unsupported", "status: deprecated")
+    git_site.edit("tools: [shared-pipelines, hand-rolled-scripts]", "tools: [shared-pipelines, own-scripts]")
+    git_site.edit("offerings: [ci]", "offerings: [pipelines]", "content/welcome.md")
+    git_site.edit("(offering:ci)", "(offering:pipelines)", "content/welcome.md")
+    git_site.commit("rename and relax")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    kinds = {c["kind"] for c in doc["changes"]}
+    assert "offering.removed" not in kinds and "offering.added" not in kinds
+    assert "tool.removed" not in kinds and "tool.added" not in kinds
+    texts = [c["text"] for c in doc["changes"]]
+    assert (
+        "Offering “CI pipelines” moved from id ci to pipelines (its page moves from offerings/ci/ to "
+        "offerings/pipelines/, and the old address sends readers on)"
+    ) in texts
+    assert any(c["kind"] == "slo.objective" and c["effect"] == "weakened" for c in doc["changes"]), texts
+    assert any(c["kind"] == "tool.id" for c in doc["changes"]), texts
+    assert any(c["kind"] == "tool.status" and c["subject"] == "tool:own-scripts" for c in doc["changes"]), texts
+
+
 def test_policy_page_sections_added_changed_removed_and_moves(git_site, run) -> None:
     git_site.edit("## What we do not support\n", "## Not supported\n", "content/welcome.md")
     git_site.edit("during business hours", "during office hours", "content/welcome.md")

@@ -164,23 +164,31 @@ def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Ch
     new = {o.id: o for o in new_cat.offerings}
     removed = [old[i] for i in sorted(old.keys() - new.keys())]
     added = [new[i] for i in sorted(new.keys() - old.keys())]
-    # An id change with nothing else changed is a move, not a removal plus an addition.
+    # An id change with nothing else changed is a move, not a removal plus an addition; so is one
+    # the new offering declares (`renamed_from`), whatever else changed with it, which is then
+    # compared as for any offering.
     for gone in list(removed):
         twin = next((a for a in added if dataclasses.replace(a, id=gone.id) == gone), None)
-        if twin is not None:
+        declared = None if twin is not None else next((a for a in added if gone.id in a.renamed_from), None)
+        moved = twin or declared
+        if moved is not None:
             removed.remove(gone)
-            added.remove(twin)
+            added.remove(moved)
             out.append(
                 Change(
                     "offering.id",
-                    f"offering:{twin.id}",
+                    f"offering:{moved.id}",
                     "neutral",
-                    f"{_offering_label(twin)} moved from id {gone.id} to {twin.id} (its page moves from "
-                    f"offerings/{gone.id}/ to offerings/{twin.id}/)",
+                    f"{_offering_label(moved)} moved from id {gone.id} to {moved.id} (its page moves from "
+                    f"offerings/{gone.id}/ to offerings/{moved.id}/"
+                    + (", and the old address sends readers on)" if gone.id in moved.renamed_from else ")"),
                     gone.id,
-                    twin.id,
+                    moved.id,
                 )
             )
+        if declared is not None:
+            before = dataclasses.replace(gone, id=declared.id, renamed_from=declared.renamed_from)
+            out += _offering(before, declared, old_cat.support, new_cat.support, team)
     for o in removed:
         out.append(
             Change("offering.removed", f"offering:{o.id}", "weakened", f"{_offering_label(o)} ({o.id}) removed", o.name)
@@ -506,6 +514,23 @@ def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]
     out: list[Change] = []
     a = {t.id: t for t in old}
     b = {t.id: t for t in new}
+    # A tool that declares its old id (`renamed_from`) is that decision moved, compared as such.
+    for tid in sorted(a.keys() - b.keys()):
+        heir = next((b[n] for n in sorted(b.keys() - a.keys()) if tid in b[n].renamed_from), None)
+        if heir is not None:
+            out.append(
+                Change(
+                    "tool.id",
+                    f"tool:{heir.id}",
+                    "neutral",
+                    f"{_tool_label(heir)} moved from id {tid} to {heir.id} (its page moves from tools/{tid}/ to "
+                    f"tools/{heir.id}/, and the old address sends readers on)",
+                    tid,
+                    heir.id,
+                )
+            )
+            moved = dataclasses.replace(a.pop(tid), id=heir.id, renamed_from=heir.renamed_from)
+            a[heir.id] = moved
     for tid in sorted(a.keys() - b.keys()):
         t = a[tid]
         dropped = t.status in (model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT)
