@@ -230,3 +230,17 @@ def test_a_site_built_by_another_servicebook_is_pointed_out(published: tuple[Git
     assert "error: catalog.json: differs from a rebuild\n" in result.stderr
     assert "hint: the site says it was built by servicebook 0.0.1 and this is servicebook " in result.stderr
     assert "verify with the servicebook that built it" in result.stderr
+
+
+def test_files_a_host_reads_are_not_differences_but_others_are(
+    published: tuple[GitSite, Path, Path], site: Path
+) -> None:
+    repo = published[0]
+    (site / "CNAME").write_text("catalog.acme.example\n")
+    (site / ".nojekyll").write_text("")
+    assert cli("verify", "--source", repo.root, "--site", site).exit_code == 0
+    (site / "offerings" / "extra.html").write_text("<p>not ours</p>\n")
+    result = cli("verify", "--source", repo.root, "--site", site)
+    assert result.exit_code == 1
+    assert "offerings/extra.html: not produced by a rebuild" in result.output
+    assert "CNAME" not in result.output

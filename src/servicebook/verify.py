@@ -276,6 +276,11 @@ def _folder(path: str, folders: set[str]) -> str:
     return ""
 
 
+# Files a static host reads at the top of the published folder, added by the publishing job
+# rather than by servicebook: their presence is not a difference in what the site says.
+HOSTING_FILES = frozenset({"CNAME", ".nojekyll", "_headers", "_redirects"})
+
+
 def _file_differences(
     ours: Mapping[str, str], theirs: Mapping[str, str], folders: set[str], bad: set[str]
 ) -> list[str]:
@@ -285,6 +290,8 @@ def _file_differences(
     for path in sorted({*ours, *theirs}):
         if path not in theirs:
             line = f"{path}: missing from the published site"
+        elif path not in ours and path in HOSTING_FILES:
+            continue
         elif path not in ours:
             line = f"{path}: not produced by a rebuild"
         elif ours[path] != theirs[path]:
