@@ -156,3 +156,14 @@ def test_paths_that_are_not_source_files_are_shown_as_they_are(tmp_path) -> None
         assert show(other) == other
     assert shown_from(Path("/srv/site"), tmp_path)("catalog.yaml") == "/srv/site/catalog.yaml"
     assert shown_from(tmp_path / "site", tmp_path)("catalog.yaml") == "site/catalog.yaml"
+
+
+def test_ci_formats_prefix_only_source_files_with_the_sites_folder() -> None:
+    from servicebook.errors import Problem, Severity, SourceLocation
+    from servicebook.report import github_command, problem_dict
+
+    in_catalog = Problem(SourceLocation("catalog.yaml", 3, 1), "broken")
+    from_git = Problem(SourceLocation("git"), "shallow", severity=Severity.WARNING)
+    assert problem_dict(in_catalog, "docs/catalog")["file"] == "docs/catalog/catalog.yaml"
+    assert problem_dict(from_git, "docs/catalog")["file"] == "git"
+    assert github_command(from_git, "docs/catalog").startswith("::warning file=git")

@@ -78,8 +78,9 @@ def check_github(problems: Sequence[Problem], failed: bool, prefix: str = "") ->
 
 
 def _file(path: str, prefix: str) -> str:
-    """The problem's path from the repository root when the site is in a sub-folder."""
-    if not prefix or path.startswith("("):
+    """The problem's path from the repository root when the site is in a sub-folder; what is not a
+    source file (`git`, a page of the output, a release, a built-in template) as it is."""
+    if not prefix or path.split("/", 1)[0] not in SOURCE_ROOTS:
         return path
     return posixpath.join(prefix, path)
 
