@@ -335,6 +335,14 @@ def test_invalid_catalog_at_a_revision_lists_its_problems_and_exits_1(git_site, 
     assert result.stderr.endswith(
         "error: the catalog at HEAD does not validate (1 error); fix it or pick another revision\n"
     )
+    # the pull-request comment says so, rather than nothing (which would read as "no changes")
+    assert result.stdout.splitlines()[2:] == [
+        "**The catalogs could not be compared:** the catalog at HEAD does not validate (1 error); fix it or pick "
+        "another revision",
+        "",
+        "- `HEAD:catalog.yaml:59:20`: 'objective' must be a percentage between 0 and 100 (exclusive), not '101' "
+        "(e.g. 99.9)",
+    ]
 
 
 def test_missing_catalog_at_a_revision_exits_1(git_site, run) -> None:

@@ -185,7 +185,7 @@ def check(source: Path, strict: bool, fmt: str) -> None:
 )
 def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> None:
     """What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."""
-    from .diff import to_json, to_json_failure, to_markdown
+    from .diff import to_json, to_json_failure, to_markdown, to_markdown_failure
     from .errors import UsageProblem
     from .history import RevisionInvalid, diff_revisions, head_named
 
@@ -200,6 +200,9 @@ def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> N
                 to_json_failure(exc.message, exc.exit_code, problems, revision, base, head_named(base, head), prefix),
                 nl=False,
             )
+        elif fmt == "markdown":  # the pull-request comment says why rather than nothing
+            problems = exc.problems if isinstance(exc, RevisionInvalid) else []
+            click.echo(to_markdown_failure(exc.message, problems, base, head_named(base, head)), nl=False)
         raise
     if fmt == "json":
         click.echo(to_json(changes, old.as_dict(), new.as_dict()), nl=False)

@@ -833,6 +833,27 @@ def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
     return "\n".join(lines).replace("\n\n\n", "\n\n")
 
 
+def to_markdown_failure(message: str, problems: Sequence[Problem], base: str, head: str) -> str:
+    """The Markdown of a diff that could not be made, for the pull-request comment: why, and each
+    problem with where it is (a comment saying nothing would read as "no changes")."""
+    lines = [
+        f"### servicebook diff: {markdown_escape(base)} → {markdown_escape(head)}",
+        "",
+        f"**The catalogs could not be compared:** {markdown_escape(message)}",
+        "",
+    ]
+    for p in problems[:MAX_FAILURE_PROBLEMS]:
+        where = p.location.path + (f":{p.location.line}:{p.location.column}" if p.location.line else "")
+        hint = f" ({markdown_escape(p.hint)})" if p.hint else ""
+        lines.append(f"- `{where.replace('`', '')}`: {markdown_escape(p.message)}{hint}")
+    if len(problems) > MAX_FAILURE_PROBLEMS:
+        lines.append(f"- and {len(problems) - MAX_FAILURE_PROBLEMS} more: run `servicebook check` to see them all")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+MAX_FAILURE_PROBLEMS = 20  # a comment, not a report: `check` lists them all
+
+
 def change_dict(c: Change) -> dict[str, object]:
     return {
         "kind": c.kind,
