@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .cache import source_digest
 from .errors import Problem, Severity, SourceLocation
 from .history import git
 from .model import BuildInfo
@@ -174,12 +175,7 @@ def _version_of(blob: bytes | None) -> str | None:
 
 def fingerprint() -> str:
     """Identifies this servicebook's code and theme: a cached release built by another is stale."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return source_digest()[:16]
 
 
 def export(root: Path, commit: str, dest: Path) -> None:

@@ -234,8 +234,7 @@ def _history(
     common["last_changed_for"] = lambda _path: None
     if timeline is None:
         return {}
-    repo, forge = site.catalog.site.repository, site.catalog.site.forge
-    view = history_view(timeline, lambda sha: commit_url(repo, forge, sha) if repo else None)
+    view = history_view(timeline, common["commit_url_for"])
     common["history"] = view
     common["last_changed_for"] = view.last_changed
     common["nav"] = (*common["nav"], ("changes", "Changes", "changes/"))
