@@ -244,3 +244,58 @@ def test_files_a_host_reads_are_not_differences_but_others_are(
     assert result.exit_code == 1
     assert "offerings/extra.html: not produced by a rebuild" in result.output
     assert "CNAME" not in result.output
+
+
+def test_a_site_built_without_releases_is_verified_with_no_versions(
+    published: tuple[GitSite, Path, Path], tmp_path: Path
+) -> None:
+    repo = published[0]
+    head = repo.git("rev-parse", "HEAD").strip()[:12]
+    site = tmp_path / "no-versions"
+    assert cli("build", "--source", repo.root, "--output", site, "--no-versions").exit_code == 0
+    assert not (site / "v").exists() and not (site / "versions.json").exists()
+    result = cli("verify", "--source", repo.root, "--site", site, "--no-versions")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Verified the current catalog, without releases (--no-versions), against a rebuild of commit {head}: "
+        "every file matches a rebuild.\n"
+    )
+    # without the option, every release is missing and the first hint says what to run instead
+    plain = cli("verify", "--source", repo.root, "--site", site)
+    assert plain.exit_code == 1
+    v03 = repo.git("rev-parse", "v0.3").strip()[:12]
+    assert f"error: release 0.3 (commit {v03} (tag v0.3)) is not published\n" in plain.stderr
+    hints = [line for line in plain.stderr.splitlines() if line.startswith("  hint: ")]
+    assert hints[0] == (
+        "  hint: the published site has no releases (no versions.json, no v/) and this repository has 3 releases "
+        "(0.5, 0.4, 0.3): if the site was built with `servicebook build --no-versions`, check it with "
+        "`servicebook verify --no-versions`"
+    )
+    # an edit is still caught under --no-versions
+    page = site / "offerings/ci/index.html"
+    page.write_text(page.read_text().replace("99.5 %", "99.95 %"))
+    edited = cli("verify", "--source", repo.root, "--site", site, "--no-versions")
+    assert edited.exit_code == 1
+    assert [line for line in edited.stderr.splitlines() if line.startswith("error:")] == [
+        "error: offerings/ci/index.html: differs from a rebuild"
+    ]
+    assert "`servicebook verify --no-versions`" not in edited.stderr
+
+
+def test_no_versions_reports_published_releases_and_refuses_version(
+    published: tuple[GitSite, Path, Path], site: Path
+) -> None:
+    repo = published[0]
+    v04 = repo.git("rev-parse", "v0.4").strip()[:12]
+    result = cli("verify", "--source", repo.root, "--site", site, "--no-versions")
+    assert result.exit_code == 1
+    assert (
+        f"error: v/0.4/ is published as release 0.4 (commit {v04} (tag v0.4)), but --no-versions checks a site "
+        "built without releases: verify it without --no-versions\n"
+    ) in result.stderr
+    assert "`servicebook verify --no-versions`" not in result.stderr  # the site has releases: no such hint
+    both = cli("verify", "--source", repo.root, "--site", site, "--no-versions", "--version", "0.4")
+    assert both.exit_code == 2
+    assert both.stderr == (
+        "error: --version checks releases and --no-versions checks a site without any: give one of them\n"
+    )

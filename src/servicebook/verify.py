@@ -57,9 +57,14 @@ def verify(
     only: tuple[str, ...] = (),
     *,
     allow_dirty: bool = False,
+    versions: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> Verification:
-    """Rebuild the site `site` claims to be from the repository holding `root` and compare."""
+    """Rebuild the site `site` claims to be from the repository holding `root` and compare.
+    `versions=False` (`--no-versions`): the site was built with `build --no-versions`, so the
+    rebuild publishes no past releases either."""
+    if only and not versions:
+        raise UsageProblem("--version checks releases and --no-versions checks a site without any: give one of them")
     claim = read_claim(site)
     repo = open_repo(root)
     if repo is None:
@@ -88,7 +93,7 @@ def verify(
     with _checkout(root, commit) as (source, scratch):
         if only:
             return _verify_releases(source, scratch, site, commit, only, published, environment, claim)
-        return _verify_site(source, scratch, site, commit, published, environment, claim, allow_dirty)
+        return _verify_site(source, scratch, site, commit, published, environment, claim, allow_dirty, versions)
 
 
 def read_claim(site: Path) -> Claim:
@@ -149,18 +154,19 @@ def _verify_site(
     env: Mapping[str, str],
     claim: Claim,
     allow_dirty: bool,
+    versions: bool = True,
 ) -> Verification:
     from .build import Options, build
     from .errors import BuildFailed
 
     rebuilt = scratch / "site"
     try:
-        build(Options(source=source, output=rebuilt, cache=False, env=env))
+        build(Options(source=source, output=rebuilt, versions=versions, cache=False, env=env))
     except BuildFailed as exc:
         first = exc.problems[0].format() if exc.problems else exc.message
         raise UsageProblem(f"commit {commit[:12]} cannot be rebuilt by this servicebook: {first}") from None
     expected = _index(rebuilt / VERSIONS_JSON)
-    differences, bad = _compare_releases(published, expected, site)
+    differences, bad = _compare_releases(published, expected, site, versions)
     ours, theirs = _hashes(rebuilt), _hashes(site)
     releases = {f"v/{v}/" for v in {*published, *expected}}
     unverified: list[str] = []
@@ -182,8 +188,21 @@ def _verify_site(
         root_check = "rebuilt"
     differences += _file_differences(ours, theirs, releases, bad)
     checked = tuple(v for v in expected if v in published and v not in bad)
-    advice = _advice(differences, commit, claim, bool(bad))
+    advice = _advice(differences, commit, claim, bool(bad), versions)
+    if differences and expected and not published and not (site / "v").exists():
+        advice = (_no_versions_hint(expected), *advice)  # the likeliest explanation first
     return Verification(commit, checked, root_check, (*unverified, *differences), advice)
+
+
+def _no_versions_hint(expected: Mapping[str, Mapping[str, object]]) -> str:
+    """For a site with no releases at all, where the repository has some: most likely built with
+    `build --no-versions`, whose pages (the version switcher, versions.json, v/) all differ from a
+    rebuild with releases."""
+    count = f"{len(expected)} release{'s' if len(expected) != 1 else ''} ({', '.join(expected)})"
+    return (
+        f"the published site has no releases (no {VERSIONS_JSON}, no v/) and this repository has {count}: if the "
+        "site was built with `servicebook build --no-versions`, check it with `servicebook verify --no-versions`"
+    )
 
 
 def _verify_releases(
@@ -235,10 +254,14 @@ def _verify_releases(
 
 
 def _compare_releases(
-    published: Mapping[str, Mapping[str, object]], expected: Mapping[str, Mapping[str, object]], site: Path
+    published: Mapping[str, Mapping[str, object]],
+    expected: Mapping[str, Mapping[str, object]],
+    site: Path,
+    versions: bool = True,
 ) -> tuple[list[str], set[str]]:
     """Every release whose published commit is not the repository's, or that is missing or extra;
-    and those versions (their files are not listed one by one)."""
+    and those versions (their files are not listed one by one). `versions=False`: every published
+    release is extra, since the site is said to have been built without releases."""
     out: list[str] = []
     bad: set[str] = set()
     for version in [*expected, *(v for v in published if v not in expected)]:
@@ -247,6 +270,11 @@ def _compare_releases(
             where = f" (v/{version}/ is there, but versions.json does not list it)"
             there = (site / "v" / version).is_dir()
             out.append(f"release {version} ({_described(ours)}) is not published{where if there else ''}")
+        elif ours is None and theirs is not None and not versions:
+            out.append(
+                f"v/{version}/ is published as release {version} ({_described(theirs)}), but --no-versions checks "
+                "a site built without releases: verify it without --no-versions"
+            )
         elif ours is None and theirs is not None:
             out.append(
                 f"v/{version}/ is published as release {version} ({_described(theirs)}), but this repository has "
@@ -344,12 +372,15 @@ def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
     return out
 
 
-def _advice(differences: list[str], commit: str, claim: Claim, releases_differ: bool) -> tuple[str, ...]:
+def _advice(
+    differences: list[str], commit: str, claim: Claim, releases_differ: bool, versions: bool = True
+) -> tuple[str, ...]:
     if not differences:
         return ()
+    command = "servicebook build" if versions else "servicebook build --no-versions"
     out = [
         "where they differ, the published copy is not what this repository says was published: rebuild the "
-        f"site from commit {commit[:12]} with `servicebook build` in a full clone that has the release tags "
+        f"site from commit {commit[:12]} with `{command}` in a full clone that has the release tags "
         "(`git fetch --unshallow --tags` gets them), publish that, and find out how the published copy came to differ"
     ]
     if releases_differ:
