@@ -18,7 +18,7 @@ from .errors import BuildFailed, Problem, Severity, SourceLocation
 from .history import build_info, shallow_warning
 from .load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from .model import BuildInfo, Page
-from .parallel import worker_count
+from .parallel import batch_collections, worker_count
 from .releases import CACHE_DIR, BuiltRelease, build_releases, discover
 from .scaffold import LAYOUTS_README
 from .versions import summarize
@@ -114,6 +114,7 @@ def build(options: Options) -> Report:
     # Imported here so that `check` and `schema` stay quick to start.
     from .write import check_output_dir
 
+    batch_collections()
     output = check_output_dir(options.output, options.source)  # refuse before any work
     info = build_info(options.source, options.env)
     with _cache(options, output, info) as cache:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 from urllib.parse import unquote
 
 import nh3
@@ -99,13 +100,26 @@ def slugify(text: str) -> str:
     return slug[:64].rstrip("-") or "section"
 
 
-@dataclass(frozen=True, slots=True)
-class AnchorRef:
-    """A link to `#anchor` on page `slug`, checked once every page's headings are known."""
+class AnchorRef(NamedTuple):
+    """A link to `#anchor` on page `slug`, checked once every page's headings are known.
+
+    A plain tuple, its place kept as numbers: a rebuild reads every page's links back from the
+    build cache, and making a location object for each (tens of thousands) cost more than
+    decoding them. The page's line is read again only if the anchor is missing."""
 
     slug: str
     anchor: str
-    location: SourceLocation  # the page's line is read again only if the anchor is missing
+    path: str
+    line: int
+    column: int
+
+    @classmethod
+    def at(cls, slug: str, anchor: str, location: SourceLocation) -> AnchorRef:
+        return cls(slug, anchor, location.path, location.line, location.column)
+
+    @property
+    def location(self) -> SourceLocation:
+        return SourceLocation(self.path, self.line, self.column)
 
 
 @dataclass(slots=True)
@@ -416,7 +430,7 @@ def _link(  # noqa: C901
         if scheme == "page":
             if anchor:
                 at = here()
-                out.anchor_refs.append(AnchorRef(target, anchor, at))
+                out.anchor_refs.append(AnchorRef.at(target, anchor, at))
             token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
         else:
             if anchor:
@@ -451,7 +465,7 @@ def _link(  # noqa: C901
     if not path:
         if anchor:
             at = here()
-            out.anchor_refs.append(AnchorRef(slug, anchor, at))
+            out.anchor_refs.append(AnchorRef.at(slug, anchor, at))
         return
     if not path.endswith(".md"):
         asset = posixpath.normpath(posixpath.join(page_dir, path))
@@ -475,7 +489,7 @@ def _link(  # noqa: C901
         fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages, "pages"))
         return
     if anchor:
-        out.anchor_refs.append(AnchorRef(target, anchor, here()))
+        out.anchor_refs.append(AnchorRef.at(target, anchor, here()))
     token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
 
 
