@@ -6,7 +6,9 @@ sanitizer, no catalog, no index pages, search or catalog.json, no staging folder
 
 It shows how fast servicebook could be if Markdown were all it did: `make bench` prints it beside
 servicebook's full build. Same parser options as servicebook (CommonMark, tables, strikethrough,
-raw HTML escaped), same page URLs (`policies/SLUG/index.html`).
+raw HTML escaped), same page URLs (`policies/SLUG/index.html`). Front matter is read with
+libyaml (PyYAML's C loader, as servicebook does): the issue's reference spends 93 % of its time in
+Markdown, which PyYAML's pure-Python loader (~17 % here) would not leave room for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import jinja2
 import yaml
 from markdown_it import MarkdownIt
 
+FRONT = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MD = MarkdownIt("js-default", {"html": False})
 PAGE = jinja2.Environment(autoescape=True).from_string(
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>'
@@ -29,7 +32,7 @@ PAGE = jinja2.Environment(autoescape=True).from_string(
 def build_page(job: tuple[Path, Path]) -> None:
     source, output = job
     _, front, body = source.read_text(encoding="utf-8").split("---\n", 2)
-    title = str(yaml.safe_load(front).get("title", source.stem))
+    title = str(yaml.load(front, Loader=FRONT).get("title", source.stem))
     target = output / "policies" / source.stem
     target.mkdir(parents=True)
     (target / "index.html").write_text(PAGE.render(title=title, body=MD.render(body)), encoding="utf-8")
