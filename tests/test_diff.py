@@ -345,12 +345,83 @@ def test_invalid_catalog_at_a_revision_lists_its_problems_and_exits_1(git_site, 
     ]
 
 
-def test_missing_catalog_at_a_revision_exits_1(git_site, run) -> None:
+REMOVED = [
+    (
+        "catalog.removed",
+        "weakened",
+        "Catalog removed, at version 0.1: there is no catalog.yaml any more, and with it go the team's published "
+        "support hours and response targets",
+    ),
+    ("offering.removed", "weakened", "Offering “CI pipelines” (ci) removed"),
+    (
+        "tool.removed",
+        "weakened",
+        "Tool “Shared pipeline templates” (shared-pipelines) removed from the catalog (was supported)",
+    ),
+    ("category.removed", "neutral", "Category “Continuous integration” (ci) removed"),
+    (
+        "tool.removed",
+        "neutral",
+        "Tool “Hand-rolled CI scripts” (hand-rolled-scripts) removed from the catalog (was unsupported)",
+    ),
+]
+
+
+def test_the_pull_request_that_removes_the_catalog_lists_everything_as_removed(git_site, run) -> None:
     git_site.git("rm", "-q", "catalog.yaml")
     git_site.commit("remove catalog")
-    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json", "--fail-on", "weakened")
+    assert result.exit_code == 3
+    assert result.stderr == "diff: 3 change(s) weaken a commitment (--fail-on weakened)\n"
+    doc = json.loads(result.stdout)
+    assert doc["error"] is None
+    assert [(c["kind"], c["effect"], c["text"]) for c in doc["changes"]] == REMOVED
+    assert doc["changes"][0]["before"] == "0.1" and doc["changes"][0]["after"] is None
+    assert doc["summary"] == {"changes": 5, "weakened": 3, "strengthened": 0, "neutral": 2}
+    markdown = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
+    assert markdown.exit_code == 0
+    lines = markdown.stdout.splitlines()
+    assert lines[2] == "**5 changes: 3 weaken a commitment, 0 strengthen, 2 other**"
+    assert lines[4:9] == [
+        "#### Weakened commitments",
+        "",
+        "- ⚠️ **Weakens a commitment:** Catalog removed, at version 0.1: there is no catalog.yaml any more, and "
+        "with it go the team's published support hours and response targets",
+        "- ⚠️ **Weakens a commitment:** Offering “CI pipelines” (ci) removed",
+        "- ⚠️ **Weakens a commitment:** Tool “Shared pipeline templates” (shared-pipelines) removed from the "
+        "catalog (was supported)",
+    ]
+
+
+def test_a_catalog_deleted_in_the_working_tree_is_a_change_too(git_site, run) -> None:
+    (git_site.root / "catalog.yaml").unlink()
+    result = run("diff", "--source", git_site.root, "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [(c["kind"], c["effect"], c["text"]) for c in doc["changes"]] == REMOVED
+    assert doc["head"] == {"revision": "working tree", "commit": None}
+
+
+def test_a_catalog_replaced_by_a_symbolic_link_is_not_taken_for_removed(git_site, run) -> None:
+    (git_site.root / "catalog.yaml").rename(git_site.root / "real.yaml")
+    (git_site.root / "catalog.yaml").symlink_to("real.yaml")
+    result = run("diff", "--source", git_site.root, "HEAD")
     assert result.exit_code == 1
-    assert result.stderr == "error: there is no catalog.yaml at HEAD\n"
+    assert result.stderr == "error: there is no catalog.yaml in the working tree\n"
+
+
+def test_no_catalog_on_either_side_exits_1(tmp_path, run) -> None:
+    from .conftest import GitSite
+
+    (tmp_path / "repo").mkdir()
+    site = GitSite(tmp_path / "repo")
+    site.write("README.md", "Nothing here yet.\n")
+    site.commit("Empty repository")
+    site.write("README.md", "Still nothing.\n")
+    site.commit("Edit")
+    result = run("diff", "--source", site.root, "HEAD~1", "HEAD")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: there is no catalog.yaml at HEAD, nor at HEAD~1: there is no catalog to compare\n")
 
 
 def test_outside_git_diff_says_so(run, tmp_path) -> None:

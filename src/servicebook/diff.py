@@ -73,7 +73,8 @@ class PageInfo:
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The catalog and pages at one revision (or in the working tree). `catalog` is None when it
-    did not validate, or when there was none (`absent`: before the pull request that adds it)."""
+    did not validate, or when there was none (`absent`: before the pull request that adds it, or
+    after the one that removes it)."""
 
     catalog: model.Catalog | None
     pages: tuple[PageInfo, ...] = ()
@@ -117,6 +118,15 @@ def diff_snapshots(old: Snapshot, new: Snapshot, renames: Mapping[str, str] | No
         text = f"Catalog added, at version {new.catalog.version}: there was no catalog.yaml before"
         out += [Change("catalog.added", "catalog", "neutral", text, None, new.catalog.version)]
         out += added_catalog(new.catalog)
+    elif old.catalog is not None and new.absent:
+        # Weakens: with the catalog go the team's support hours and response targets, which no
+        # removal of an offering or tool below accounts for.
+        text = (
+            f"Catalog removed, at version {old.catalog.version}: there is no catalog.yaml any more, and with it "
+            "go the team's published support hours and response targets"
+        )
+        out += [Change("catalog.removed", "catalog", "weakened", text, old.catalog.version, None)]
+        out += removed_catalog(old.catalog)
     out += diff_pages(old.pages, new.pages, renames or {})
     out += diff_files(old.files, new.files)
     return tuple(out)
@@ -125,6 +135,12 @@ def diff_snapshots(old: Snapshot, new: Snapshot, renames: Mapping[str, str] | No
 def added_catalog(new: model.Catalog) -> list[Change]:
     """What a catalog brings where there was none: every category, offering and tool, added."""
     return diff_catalogs(dataclasses.replace(new, categories=(), offerings=(), tools=()), new)
+
+
+def removed_catalog(old: model.Catalog) -> list[Change]:
+    """What goes with a catalog that is deleted: every category, offering and tool, removed (each
+    judged as any removal is: an offering weakens, a tool that was supported or best-effort too)."""
+    return diff_catalogs(old, dataclasses.replace(old, categories=(), offerings=(), tools=()))
 
 
 def diff_catalogs(old: model.Catalog, new: model.Catalog) -> list[Change]:

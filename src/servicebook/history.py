@@ -800,39 +800,50 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
         base_side = Side(base, base_commit)
     reader = Reader(BlobStore(None), DiskCache(None, "diff"))
     # Problems at a merge base are named by its commit, which `git show` can open.
-    old = _revision_snapshot(
-        reader, repo, base_commit[:12] if base_side.merge_base_of else base, base_commit, base=True
-    )
+    base_name = base_commit[:12] if base_side.merge_base_of else base
+    old = _revision_snapshot(reader, repo, base_name, base_commit, absent_ok=True)
+    # A catalog deleted at HEAD is a change (the pull request that removes it), as one added is;
+    # with none on either side there is nothing to compare (a wrong --source, most likely).
+    neither = base_name if old.absent else None
     if head is None or head_commit is None:
         files = worktree_files(root)
-        new = _snapshot_from_bytes(reader, files, "working tree")
+        gone = not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink()  # a link is refused
+        new = _snapshot_from_bytes(reader, files, "working tree", absent_ok=gone and not old.absent, neither=neither)
         new = dataclasses.replace(new, files=worktree_other_files(root))
         span = [base_commit]
     else:
-        new = _revision_snapshot(reader, repo, head, head_commit)
+        new = _revision_snapshot(reader, repo, head, head_commit, absent_ok=not old.absent, neither=neither)
         span = [base_commit, head_commit]
     renames = _renames(repo, span)
     changes = diff_snapshots(old, new, renames)
     return changes, base_side, Side(head or "working tree", head_commit)
 
 
-def _revision_snapshot(reader: Reader, repo: Repo, name: str, commit: str, *, base: bool = False) -> Snapshot:
+def _revision_snapshot(
+    reader: Reader, repo: Repo, name: str, commit: str, *, absent_ok: bool = False, neither: str | None = None
+) -> Snapshot:
     tree = tree_at(repo, commit, layouts=True)
     read = {p: b for p, b in tree.items() if p == CATALOG_FILE or is_page(p)}
     data = read_blobs(repo, read.values())
-    snapshot = _snapshot_from_bytes(reader, {p: data[b] for p, b in read.items() if b in data}, name, base=base)
+    found = {p: data[b] for p, b in read.items() if b in data}
+    snapshot = _snapshot_from_bytes(reader, found, name, absent_ok=absent_ok, neither=neither)
     return dataclasses.replace(snapshot, files={p: b for p, b in tree.items() if is_other_file(p)})
 
 
-def _snapshot_from_bytes(reader: Reader, files: Mapping[str, bytes], name: str, *, base: bool = False) -> Snapshot:
-    """The snapshot of `files`; a base without a catalog is the state before one was added."""
+def _snapshot_from_bytes(
+    reader: Reader, files: Mapping[str, bytes], name: str, *, absent_ok: bool = False, neither: str | None = None
+) -> Snapshot:
+    """The snapshot of `files`. With `absent_ok` a missing catalog is a state rather than an
+    error: at the base, the state before the catalog was added; at the head (whose base has one),
+    the state after it was removed. `neither`: the base, when it has no catalog either."""
     pages = tuple(reader.page(p, _blob_id(d), d) for p, d in sorted(files.items()) if is_page(p))
     where = "in the working tree" if name == "working tree" else f"at {name}"
     revision = None if name == "working tree" else name
     if CATALOG_FILE not in files:
-        if base:
+        if absent_ok:
             return Snapshot(None, pages, absent=True)
-        raise RevisionInvalid(f"there is no {CATALOG_FILE} {where}", (), revision)
+        also = f", nor at {neither}: there is no catalog to compare" if neither is not None else ""
+        raise RevisionInvalid(f"there is no {CATALOG_FILE} {where}{also}", (), revision)
     shown = CATALOG_FILE if name == "working tree" else f"{name}:{CATALOG_FILE}"
     catalog, errors = read_catalog(files[CATALOG_FILE], [p.slug for p in pages], shown)
     if catalog is None:
