@@ -412,3 +412,39 @@ def test_history_cache_keys_change_with_servicebook_code(monkeypatch) -> None:
     first = cache.cache_key("catalog", "blob")
     monkeypatch.setattr(cache, "source_digest", lambda: "other code")
     assert cache.cache_key("catalog", "blob") != first
+
+
+def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, site_copy, tmp_path, monkeypatch) -> None:
+    # `serve` builds in one process, edit after edit: the pages it loaded before come from memory,
+    # only the edited page is read from the cache or rendered, and the site is still the one a
+    # clean build makes. The caches on disk keep every page (a later CLI build decodes them).
+    from servicebook.build import Options, build
+    from servicebook.buildcache import BuildCache
+    from servicebook.store import PageMemory
+
+    site = site_copy("example")
+    env = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env=env, memory=memory)
+    build(options)
+    pages = sorted((site / "content").rglob("*.md"))
+    assert len(memory.pages) == len(pages) > 5
+
+    asked: list[list[str]] = []
+    real = BuildCache.get_many
+    monkeypatch.setattr(BuildCache, "get_many", lambda self, keys: asked.append(keys) or real(self, keys))
+    page = site / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nOne more sentence, written in the preview.\n")
+    build(options)
+    assert [len(keys) for keys in asked] == [1]  # the edited page only, not found: rendered
+    assert len(memory.pages) == len(pages)
+    html = (site / "public" / "policies" / "change-approval" / "index.html").read_text()
+    assert "One more sentence, written in the preview." in html
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+    db = sqlite3.connect(site / ".servicebook-cache" / "build" / "public.sqlite")
+    try:
+        stored = db.execute("SELECT count(*) FROM pages WHERE data LIKE '[%'").fetchone()[0]
+    finally:
+        db.close()
+    assert stored == len(pages)  # the pages served from memory were not forgotten on disk

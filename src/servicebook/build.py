@@ -26,7 +26,7 @@ from .versions import summarize
 if TYPE_CHECKING:
     from .buildcache import BuildCache
     from .render import DataSpec, PageSpec, VersionContext
-    from .store import SharedStore
+    from .store import PageMemory, SharedStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,8 @@ class Options:
     history: bool = True  # the changes page, feed, per-entity history and 'last changed'
     cache: bool = True  # reuse what earlier builds into the same output computed (buildcache.py)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # pages loaded by this process's earlier builds (serve): not decoded from the cache again
+    memory: PageMemory | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +158,18 @@ def _store(options: Options, info: BuildInfo) -> SharedStore:
 def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:
     from .history import load_timeline
     from .render import RenderError, VersionContext, render_site
-    from .store import Layered
+    from .store import Layered, Remembering
     from .write import recover
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
     # cache of this output, or from the store shared with the releases
-    loaded, report = check(options, action="build", build=info, cache=Layered(cache, store, cache.hashes))
+    layered = Layered(cache, store, cache.hashes)
+    pages: PageStore = layered if options.memory is None else options.memory.over(layered)
+    try:
+        loaded, report = check(options, action="build", build=info, cache=pages)
+    finally:
+        if isinstance(pages, Remembering):
+            pages.commit()  # each page it holds is right for its key, whether or not the build goes on
     recover(output)  # a build that was killed half-way: the output we may keep pages from is whole again
     assert loaded.site is not None
     # 2. past releases, each from its own revision (cached): the root build links to them

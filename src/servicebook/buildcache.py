@@ -345,6 +345,9 @@ def folder_outside_source(source: Path, output: Path) -> Path | None:
     return folder
 
 
+_FEW = 100  # pages: below this, get_many looks each one up rather than reading the whole table
+
+
 class BuildCache(Database):
     """The cache of one output folder; every failure to read or write it means 'not cached'."""
 
@@ -468,13 +471,24 @@ class BuildCache(Database):
         found: dict[str, Any] = {}
         wanted = set(keys)
         try:
-            for key, data, html, text in self._db.execute("SELECT key, data, html, text FROM pages"):
+            if len(wanted) <= _FEW:  # a few pages (a rebuild in `serve`): look each one up
+                query = "SELECT key, data, html, text FROM pages WHERE key = ?"
+                rows: Iterable[tuple[str, str, str, str]] = [
+                    row for key in sorted(wanted) for row in self._db.execute(query, (key,))
+                ]
+            else:  # most of the site: one pass over the table is quicker than a look-up per page
+                rows = self._db.execute("SELECT key, data, html, text FROM pages")
+            for key, data, html, text in rows:
                 if key in wanted:
                     with contextlib.suppress(Exception):  # a damaged entry is a miss
                         found[key] = _decode_page(data, html, text)
         except sqlite3.Error:
             return {}
         return found
+
+    def keep(self, keys: list[str]) -> None:
+        """Count these pages as used by this build without reading them: not forgotten by `record`."""
+        self._used.update(keys)
 
     def put(self, key: str, value: object) -> None:
         """Store a loaded page now (in a transaction committed with the manifest, or on close), so

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import BuildFailed, ServicebookError, UsageProblem
 from .report import shown_from
+from .store import PageMemory
 
 HOST = "127.0.0.1"
 PREFIX = "/__servicebook/"
@@ -79,6 +80,7 @@ class Preview:
         self._errors: str | None = None
         self._built = False
         self.show = shown_from(self.source, Path.cwd())  # files named as `check` and `build` name them
+        self.memory = PageMemory()  # each rebuild decodes only the pages it did not load before
 
     def state(self) -> tuple[int, str | None, bool]:
         """(generation, error text of the last attempt or None, whether any build succeeded)."""
@@ -91,7 +93,7 @@ class Preview:
 
         show = self.show
         try:
-            report = build(Options(source=self.source, output=self.output, env=self.env))
+            report = build(Options(source=self.source, output=self.output, env=self.env, memory=self.memory))
         except ServicebookError as exc:
             errors: str | None = (exc.shown_as(show) if isinstance(exc, BuildFailed) else exc).format_message()
         except Exception:  # a bug of ours must not take the preview down either

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from . import model
-from .buildcache import Database, _decode_page, _encode_page, code_digest, digest
+from .buildcache import BuildCache, Database, _decode_page, _encode_page, code_digest, digest
 from .cache import CACHE_DIR, decode, encode
 from .errors import Problem
-from .load import PageResult, PageStore
+from .load import PageResult
 from .records import RecordCache
 
 STORE_FILE = "store.sqlite"
@@ -219,10 +219,15 @@ class Layered:
     """A `PageStore` that asks `first` (the build cache of one output) and then `then` (the
     store shared with the releases), and keeps what it is given in both."""
 
-    def __init__(self, first: PageStore, then: SharedStore, hashes: Mapping[str, str] | None) -> None:
+    def __init__(self, first: BuildCache, then: SharedStore, hashes: Mapping[str, str] | None) -> None:
         self.first = first
         self.then = then
         self.hashes = hashes  # read by build.check, as on the build cache
+
+    def keep(self, keys: list[str]) -> None:
+        """Keep these entries as used by this build, without reading them (see PageMemory)."""
+        self.first.keep(keys)
+        self.then.touch("page", keys)
 
     def get_many(self, keys: list[str]) -> dict[str, Any]:
         found = self.first.get_many(keys)
@@ -252,3 +257,51 @@ class Layered:
     def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None:
         self.first.put_catalog(key, catalog, problems)
         self.then.put_catalog(key, catalog, problems)
+
+
+class PageMemory:
+    """Policy pages as loaded by the earlier builds of one long-running process (`serve`), by
+    their store key: a rebuild after an edit takes the unchanged pages from memory instead of
+    decoding every one of them from the build cache again. It holds the pages of the last build
+    only; the caches on disk still record each page as used, so they keep it too."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, PageResult] = {}
+
+    def over(self, then: Layered) -> Remembering:
+        return Remembering(self, then)
+
+
+class Remembering:
+    """A `PageStore` that answers from a PageMemory first and then from `then`; what this build
+    loads becomes the memory's content when the build has loaded every page (`commit`)."""
+
+    def __init__(self, memory: PageMemory, then: Layered) -> None:
+        self.memory = memory
+        self.then = then
+        self.hashes = then.hashes  # read by build.check, as on the build cache
+        self.loaded: dict[str, PageResult] = {}
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        known = self.memory.pages
+        found: dict[str, Any] = {key: known[key] for key in keys if key in known}
+        self.then.keep(list(found))
+        missing = [key for key in keys if key not in found]
+        if missing:
+            found.update(self.then.get_many(missing))
+        self.loaded.update((k, v) for k, v in found.items() if isinstance(v, PageResult))
+        return found
+
+    def put(self, key: str, value: object) -> None:
+        self.then.put(key, value)
+        if isinstance(value, PageResult):
+            self.loaded[key] = value
+
+    def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
+        return self.then.get_catalog(key)
+
+    def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None:
+        self.then.put_catalog(key, catalog, problems)
+
+    def commit(self) -> None:
+        self.memory.pages = self.loaded
