@@ -165,11 +165,13 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
     finally:
         page.write_text(original)
     html_pages = sum(1 for _ in (root / "site" / "public").rglob("*.html"))
+    served = serve_rebuilds(root, runs)
     rows = [
         ("servicebook full build", median(full), ""),
         ("servicebook no-change rebuild", median(same), ""),
         ("servicebook one-page change", median(one), ""),
         ("servicebook next one-page change", median(again), ""),
+        ("servicebook serve: edit, rebuilt", served, ""),
     ]
     if competitors:
         mkdocs = [str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-f", str(root / "mkdocs.yml")]
@@ -215,6 +217,24 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
             f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {r.system:6.2f} {ratio:>15}", flush=True
         )
     return rows
+
+
+def serve_rebuilds(root: Path, runs: int) -> Run:
+    """The median rebuild of `servicebook serve` after a one-page edit (serve_rebuild.py); the peak
+    memory is that of the serve process over its whole life, first build included."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "GIT_CEILING_DIRECTORIES": str(OUT)}
+    cmd = [sys.executable, str(HERE / "serve_rebuild.py"), str(root / "site"), str(max(3, runs))]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    *rebuilds, peak = [json.loads(line) for line in proc.stdout.splitlines()]
+    return Run(
+        statistics.median(r[0] for r in rebuilds),
+        peak["peak_mib"],
+        True,
+        statistics.median(r[1] for r in rebuilds),
+        statistics.median(r[2] for r in rebuilds),
+    )
 
 
 def compile_servicebook() -> None:
