@@ -8,6 +8,8 @@ from pathlib import Path
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.report import escape_data, escape_property, github_command, shown_from
 
+from .conftest import BROKEN_LAYOUT_LINK, add_broken_layout_link
+
 
 def break_objective(site) -> None:
     catalog = site / "catalog.yaml"
@@ -167,3 +169,39 @@ def test_ci_formats_prefix_only_source_files_with_the_sites_folder() -> None:
     assert problem_dict(in_catalog, "docs/catalog")["file"] == "docs/catalog/catalog.yaml"
     assert problem_dict(from_git, "docs/catalog")["file"] == "git"
     assert github_command(from_git, "docs/catalog").startswith("::warning file=git")
+
+
+def add_comment_trap(site) -> None:
+    """A warning found while loading: a value cut short by ' #word'."""
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
+
+
+def test_warnings_are_reported_with_the_link_errors_rendering_finds(run, site_copy) -> None:
+    site = site_copy("minimal")
+    add_comment_trap(site)
+    add_broken_layout_link(site)
+    doc = json.loads(run("check", "--source", site, "--format", "json").stdout)
+    assert doc["summary"] == {"ok": False, "errors": 1, "warnings": 1}
+    assert [p["severity"] for p in doc["problems"]] == ["warning", "error"]
+    for command in ("check", "build"):
+        result = run(command, "--source", site)
+        assert result.exit_code == 1
+        assert "catalog.yaml:7:" in result.stderr and ": warning: " in result.stderr
+        assert BROKEN_LAYOUT_LINK in result.stderr
+        assert result.stderr.splitlines()[-1] == f"{command} failed: 1 error, 1 warning; nothing was written."
+
+
+def test_warnings_are_reported_with_a_template_error(run, site_copy) -> None:
+    site = site_copy("minimal")
+    add_comment_trap(site)
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policies.html").write_text(
+        '{% extends "theme/policies.html" %}{% block content %}{{ nope }}{% endblock %}'
+    )
+    for command in ("check", "build"):
+        result = run(command, "--source", site)
+        assert result.exit_code == 1
+        assert ": warning: " in result.stderr
+        assert "'nope' is undefined" in result.stderr
+        assert result.stderr.splitlines()[-1] == f"{command} failed: 1 error, 1 warning; nothing was written."

@@ -68,15 +68,16 @@ def check(
         from .render import RenderError, render_site
         from .write import check_files
 
+        # the warnings found so far are reported with what rendering finds, not dropped for it
         try:
             files = render_site(loaded.site, options.source, workers=worker_count(options.env))
         except RenderError as exc:
-            raise BuildFailed(exc.problems, action=action) from None
+            raise BuildFailed((*loaded.problems, *exc.problems), action=action) from None
         for asset in loaded.assets:
             files[f"policies/{asset}"] = b""
         problems = check_files(files, workers=worker_count(options.env))
         if problems:
-            raise BuildFailed(problems, action=action)
+            raise BuildFailed((*loaded.problems, *problems), action=action)
     return loaded, Report(warnings=loaded.problems)
 
 
@@ -203,7 +204,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
                 spool=spool,
             )
         except RenderError as exc:
-            raise BuildFailed(exc.problems) from None
+            raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
         return _finish(options, output, cache, loaded, report, releases, release_problems, versioning, files, spool)
 
 
@@ -235,7 +236,7 @@ def _finish(
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     problems = check_files(files, mounted, cache.reused, worker_count(options.env))
     if problems:
-        raise BuildFailed(problems)
+        raise BuildFailed((*report.warnings, *release_problems, *problems))
     # 6. swap the new site in whole (see write.py)
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
     write_site(files, output, trees, cache.reused, staging=spool, spare=cache.spare)
