@@ -75,7 +75,9 @@ def check(
             raise BuildFailed((*loaded.problems, *exc.problems), action=action) from None
         for asset in loaded.assets:
             files[f"policies/{asset}"] = b""
-        problems = check_files(files, workers=worker_count(options.env))
+        # the history's pages are made by every build, git or not (check reads no history)
+        files.setdefault("changes/index.html", b"")
+        problems = _located(check_files(files, workers=worker_count(options.env)), loaded, options.source, files)
         if problems:
             raise BuildFailed((*loaded.problems, *problems), action=action)
     return loaded, Report(warnings=loaded.problems)
@@ -234,7 +236,9 @@ def _finish(
     files[MANIFEST] = manifest(files, cache.kept_hashes(MANIFEST))
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
-    problems = check_files(files, mounted, cache.reused, worker_count(options.env))
+    problems = _located(
+        check_files(files, mounted, cache.reused, worker_count(options.env)), loaded, options.source, files
+    )
     if problems:
         raise BuildFailed((*report.warnings, *release_problems, *problems))
     # 6. swap the new site in whole (see write.py)
@@ -242,6 +246,15 @@ def _finish(
     write_site(files, output, trees, cache.reused, staging=spool, spare=cache.spare)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
+
+
+def _located(problems: list[Problem], loaded: Loaded, source: Path, files: Mapping[str, bytes]) -> list[Problem]:
+    """Broken links that policy pages' `site:` links made, at their place in the Markdown."""
+    if not problems or loaded.site is None:
+        return problems
+    from .sitelinks import locate_site_links
+
+    return locate_site_links(problems, loaded.site.pages, lambda path: (source / path).read_text("utf-8-sig"), files)
 
 
 SPOOL_FROM = 1000  # pages; below this, holding every page in memory costs little

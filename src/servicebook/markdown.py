@@ -144,8 +144,9 @@ class LinkTargets:
     url: Callable[[str], str]  # site path such as "offerings/ci/" → URL relative to the page
 
 
-# The pages the site makes of the catalog, for `site:` links ("" is the home page; "changes"
-# exists when the source is a git repository: the site's link check says when it does not).
+# The pages the site makes of the catalog, for `site:` links ("" is the home page; "changes" is
+# made by every build, saying so when the source has no git history). An #anchor on one is
+# checked on the built site and reported at the link (sitelinks.py).
 SITE_PAGES = frozenset(
     {"", "offerings", "slos", "support", "tools", "unsupported", "policies", "search", "catalog", "changes"}
 )

@@ -1,0 +1,82 @@
+"""Where a broken link that the built site's link check found was written, when a policy page's
+`site:` link made it: the Markdown can name only the pages the site makes (`site:support`), not
+what is on them (`site:support#hours`) or whether a page exists in this build (`site:changes`
+outside git), so those are settled on the built site and reported back at the link's place in
+the page's Markdown, as every other link problem is."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from .errors import Problem, SourceLocation
+from .markdown import RESERVED_ANCHORS, theme_anchors
+from .model import Page
+from .validate import did_you_mean
+
+# write.check_links's wording, which names the address as the page has it
+_BROKEN_RE = re.compile(r"^broken link to '(?P<href>.*)' \((?:no id '(?P<id>.*)' on |no )")
+_ID_RE = re.compile(rb'\sid="([^"]*)"')
+_PAGE_RE = re.compile(r"^policies/(?P<slug>.+)/index\.html$")
+SHOWN_IDS = 12
+
+
+def locate_site_links(
+    problems: Iterable[Problem],
+    pages: Sequence[Page],
+    read_source: Callable[[str], str],
+    files: Mapping[str, bytes],
+) -> list[Problem]:
+    """`problems` with each broken link that a `site:` link of a policy page made reported at
+    that link in the page's Markdown (every place it is written), with what the target offers;
+    any other problem as it is. `read_source` gives a page's source text by its path."""
+    by_output = {f"policies/{page.slug}/index.html": page for page in pages}
+    out: list[Problem] = []
+    for problem in problems:
+        page = by_output.get(problem.location.path) if problem.location.line == 0 else None
+        match = _BROKEN_RE.match(problem.message) if page is not None else None
+        located = _locate(page, match, read_source, files) if page is not None and match is not None else []
+        out += located or [problem]
+    return out
+
+
+def _locate(
+    page: Page, match: re.Match[str], read_source: Callable[[str], str], files: Mapping[str, bytes]
+) -> list[Problem]:
+    href = match["href"]
+    path, _, fragment = href.partition("#")
+    here = posixpath.dirname(f"policies/{page.slug}/index.html")
+    target = posixpath.normpath(posixpath.join(here, path)) if path else ""
+    name = "" if target in (".", "") else target  # the site page, as `site:` names it
+    if name.startswith("../") or name == "..":
+        return []
+    spelled = f"site:{name}" + (f"#{fragment}" if fragment else "")
+    try:
+        text = read_source(page.source)
+    except (OSError, UnicodeDecodeError):
+        return []
+    written = re.compile(re.escape(spelled) + r"(?=[\s)\"'>]|$)")
+    if match["id"] is not None:
+        message = f"broken link: the {name or 'home'} page has no '#{fragment}'"
+        hint = _anchors_hint(fragment, files.get(f"{name}/index.html" if name else "index.html"))
+    else:
+        message, hint = f"broken link: this build has no {name or 'home'} page", None
+    lines = text.split("\n")
+    return [
+        Problem(SourceLocation(page.source, number, found.start() + 1), message, hint, source_line=line)
+        for number, line in enumerate(lines, 1)
+        for found in written.finditer(line)
+    ]
+
+
+def _anchors_hint(fragment: str, html: bytes | None) -> str | None:
+    if html is None:
+        return None
+    chrome = RESERVED_ANCHORS | theme_anchors()
+    ids = sorted({i.decode("utf-8", "replace") for i in _ID_RE.findall(html)} - chrome)
+    if not ids:
+        return None
+    return did_you_mean(fragment, ids) or "its anchors: " + ", ".join(ids[:SHOWN_IDS]) + (
+        ", …" if len(ids) > SHOWN_IDS else ""
+    )

@@ -1,0 +1,69 @@
+"""`site:` links in policy pages: what only the built site can settle (an #anchor on a page the
+site makes) is reported at the link in the Markdown, the same way by check and build."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _link(site: Path, markdown: str) -> None:
+    page = site / "content" / "welcome.md"
+    page.write_text(page.read_text() + f"\n{markdown}\n")
+
+
+def _line_of(site: Path, text: str) -> int:
+    lines = (site / "content" / "welcome.md").read_text().split("\n")
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_a_missing_anchor_on_a_site_page_is_reported_at_the_link(run, site_copy, monkeypatch) -> None:
+    site = site_copy("minimal")
+    monkeypatch.chdir(site)
+    _link(site, "Ask us: [support hours](site:support#hours), or [see](site:support#contacts).")
+    line = _line_of(site, "site:support#hours")
+    expected = [
+        f"content/welcome.md:{line}:25: error: broken link: the support page has no '#hours'",
+        f" {line} | Ask us: [support hours](site:support#hours), or [see](site:support#contacts).",
+        "    |                         ^",
+    ]
+    for command in ("check", "build"):
+        result = run(command, "--source", site)
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert lines[:3] == expected
+        assert lines[3].startswith("  hint: its anchors: contacts, ")
+        assert lines[-1] == f"{command} failed: 1 error; nothing was written."
+    doc = json.loads(run("check", "--source", site, "--format", "json").stdout)
+    assert [(p["file"], p["line"], p["column"]) for p in doc["problems"]] == [("content/welcome.md", line, 25)]
+
+
+def test_a_near_miss_anchor_gets_a_did_you_mean(run, site_copy) -> None:
+    site = site_copy("minimal")
+    _link(site, "[who](site:support#contact)")
+    result = run("check", "--source", site)
+    assert "broken link: the support page has no '#contact'" in result.stderr
+    assert "  hint: did you mean 'contacts'?" in result.stderr
+
+
+def test_every_place_a_broken_site_link_is_written_is_reported(run, site_copy, monkeypatch) -> None:
+    site = site_copy("minimal")
+    monkeypatch.chdir(site)
+    _link(site, "[a](site:#nowhere) and <site:#nowhere>\n\n[b]: site:#nowhere")
+    result = run("check", "--source", site)
+    located = [line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: " in line]
+    first = _line_of(site, "[a](site:#nowhere)")
+    assert located == [
+        f"content/welcome.md:{first}:5",
+        f"content/welcome.md:{first}:25",
+        f"content/welcome.md:{first + 2}:6",
+    ]
+
+
+def test_a_link_to_the_changes_page_passes_check_as_it_passes_build(run, site_copy) -> None:
+    # every build makes changes/ (outside git it says there is no history): check must not refuse it
+    site = site_copy("minimal")
+    _link(site, "What changed: [changes](site:changes).")
+    assert run("check", "--source", site).exit_code == 0
+    assert run("build", "--source", site).exit_code == 0
+    assert (site / "public" / "changes" / "index.html").is_file()
