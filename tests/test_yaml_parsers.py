@@ -84,6 +84,91 @@ def test_syntax_errors_point_at_what_to_fix(
     assert problem.hint
 
 
+# Indentation and a missing space, the commonest slips in a hand-edited catalog: said in those
+# words, on the line to fix, with the column to move it to (both parsers word these differently).
+INDENTATION = {
+    "key indented under a value": (
+        "slos:\n  - id: x\n    sli: good over valid\n      objective: 99\n",
+        (4, 7),
+        "'objective:' is indented more than 'sli:' on line 3, so YAML reads it as part of that value",
+        "indent 'objective:' to column 5, like 'sli:'",
+    ),
+    "top-level key indented": (
+        "format: 1\n  version: 2\n",
+        (2, 3),
+        "'version:' is indented more than 'format:' on line 1, so YAML reads it as part of that value",
+        "indent 'version:' to column 1, like 'format:'",
+    ),
+    "key dedented out of its list item": (
+        "slos:\n  - id: x\n    sli: s\n  objective: 99\n",
+        (4, 3),
+        "'objective:' is neither in the list item on line 2 nor a new item",
+        "indent it to column 5 to belong to that item, or start a new item with '- '",
+    ),
+    "list item indented deeper than the first": (
+        "tools:\n  - id: a\n    name: b\n   - id: c\n",
+        (4, 4),
+        "this list item is not aligned with the list's first item on line 2",
+        "start it at column 3, like the '-' on line 2",
+    ),
+    "list item indented less than the first": (
+        "tools:\n  - id: a\n    name: b\n - id: c\n",
+        (4, 2),
+        "this line is indented unlike the lines above it",
+        "align it with column 3 (line 2)",
+    ),
+    "top-level key indented by one": (
+        "format: 1\nsite:\n  title: x\n team:\n  name: y\n",
+        (4, 2),
+        "this line is indented unlike the lines above it",
+        "align it with column 1 (line 2) or column 3 (line 3)",
+    ),
+    "no space after a key's colon": (
+        "o:\n  tier: 1\n  lifecycle:ga\n  audience: [x]\n",
+        (3, 13),
+        "no space after 'lifecycle:', so this line is text, not a key",
+        "write 'lifecycle: ga'",
+    ),
+    "no space after a key's colon, before a key": (
+        "o:\n  # the stage\n  lifecycle:ga\n\n  tier: 1\n",
+        (3, 13),
+        "no space after 'lifecycle:', so this line is text, not a key",
+        "write 'lifecycle: ga'",
+    ),
+    "no space after a list dash": (
+        "a:\n  -id: x\n  - id: y\n",
+        (2, 4),
+        "no space after the '-', so this line is a key, not a list item",
+        "write '- id: x'",
+    ),
+}
+
+
+@pytest.mark.parametrize("parser", PARSERS.values(), ids=PARSERS.keys())
+@pytest.mark.parametrize("case", INDENTATION.values(), ids=INDENTATION.keys())
+def test_indentation_slips_are_named_on_the_line_to_fix(
+    case: tuple[str, tuple[int, int], str, str], parser: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text, where, message, hint = case
+    monkeypatch.setattr(sources, "_Parser", parser)
+    with pytest.raises(SourceError) as raised:
+        parse_yaml(SourceText("catalog.yaml", text))
+    (problem,) = raised.value.problems
+    assert (problem.location.line, problem.location.column) == where
+    assert (problem.message, problem.hint) == (f"invalid YAML: {message}", hint)
+
+
+@pytest.mark.parametrize("parser", PARSERS.values(), ids=PARSERS.keys())
+def test_a_colon_inside_a_value_still_says_to_quote_it(parser: type, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "_Parser", parser)
+    for text in ("site:\n  title: Platform: services\n", "a:\n  description: long text\n    and note: more\n"):
+        with pytest.raises(SourceError) as raised:
+            parse_yaml(SourceText("catalog.yaml", text))
+        (problem,) = raised.value.problems
+        assert problem.message.startswith("invalid YAML: mapping values are not allowed")
+        assert problem.hint == "a value containing ': ' must be quoted"
+
+
 def test_an_error_inside_a_closed_multi_line_list_stays_where_the_parser_found_it() -> None:
     with pytest.raises(SourceError) as raised:
         parse_yaml(SourceText("catalog.yaml", "a: [x,\n  'y' z]\n"))

@@ -211,6 +211,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int
     after = _text_after_closing(lines, line, column)
     if after is not None:
         return after
+    indented = _indentation(exc, lines)
+    if indented is not None:
+        return indented
     return line, column, f"invalid YAML: {problem}", _yaml_hint(problem, lines[line - 1], column)
 
 
@@ -381,6 +384,160 @@ def _yaml_hint(message: str, line: str, column: int) -> str | None:
 
 def _problem(source: SourceText, line: int, column: int, message: str, hint: str | None = None) -> Problem:
     return Problem(SourceLocation(source.path, line, column), message, hint, source_line=source.line(line))
+
+
+# --- Indentation, the commonest mistake in a hand-edited catalog -------------------------------
+
+_KEY_LINE_RE = re.compile(r"^(?P<indent> *)(?P<dash>(?:- +)?)(?P<key>[A-Za-z_][\w-]*):(?: +(?P<value>.*)|)$")
+_GLUED_RE = re.compile(r"^(?P<indent> *)(?P<dash>(?:- +)?)(?P<key>[A-Za-z_][\w-]*):(?P<value>[^\s/].*)$")
+_GLUED_DASH_RE = re.compile(r"^(?P<indent> *)-(?P<rest>[A-Za-z_].*)$")
+
+
+def _indentation(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str, str | None] | None:
+    """A key or list item indented unlike the lines around it, or a `key:value` or `-item`
+    missing its space, said in those words and shown on the line to fix: the parser reports
+    them as "mapping values are not allowed", "did not find expected '-' indicator" and the
+    like, often on the next line."""
+    problem, start, end = exc.problem or "", exc.context_mark, exc.problem_mark
+    if end is None or end.line >= len(lines) or "\t" in lines[end.line][: end.column + 1]:
+        return None
+    at = end.line
+    before = _previous_content(lines, at)
+    if "could not find expected ':'" in problem and start is not None and start.line < len(lines):
+        return _glued_key(lines, start.line)
+    if "mapping values are not allowed" in problem:
+        if before is not None and _GLUED_RE.match(lines[before]) and _KEY_LINE_RE.match(lines[at]):
+            return _glued_key(lines, before)
+        return _over_indented(lines, at, end.column)
+    # libyaml: "did not find expected '-' indicator" / "… key"; PyYAML: "expected <block end>, …"
+    if exc.context == "while parsing a block collection" and start is not None:
+        return _outside_item(lines, at, start.line, start.column)
+    if exc.context == "while parsing a block mapping" and before is not None:
+        glued = _GLUED_DASH_RE.match(lines[before])
+        if glued is not None and _indent(lines[before]) == _indent(lines[at]):
+            rest = glued["rest"]
+            return (
+                before + 1,
+                len(glued["indent"]) + 2,
+                "invalid YAML: no space after the '-', so this line is a key, not a list item",
+                f"write '- {_clipped(rest)}'",
+            )
+        return _unaligned(lines, at)
+    return None
+
+
+def _glued_key(lines: list[str], number: int) -> tuple[int, int, str, str | None] | None:
+    match = _GLUED_RE.match(lines[number])
+    if match is None:
+        return None
+    key, colon = match["key"], match.end("key")
+    return (
+        number + 1,
+        colon + 2,
+        f"invalid YAML: no space after '{key}:', so this line is text, not a key",
+        f"write '{key}: {_clipped(match['value'])}'",
+    )
+
+
+def _over_indented(lines: list[str], number: int, colon: int) -> tuple[int, int, str, str | None] | None:
+    """A key indented deeper than the `key: value` above it, which YAML reads as more of that value."""
+    match = _KEY_LINE_RE.match(lines[number])
+    if match is None or match.end("key") != colon or match["dash"]:
+        return None
+    column = len(match["indent"])
+    for above in _content_above(lines, number):
+        owner = _KEY_LINE_RE.match(lines[above])
+        if owner is None:
+            continue  # more of a value that runs over several lines
+        owner_column = len(owner["indent"]) + len(owner["dash"])
+        if owner_column >= column:
+            return None
+        if not owner["value"]:
+            return None  # `key:` opens a block: deeper lines belong to it
+        return (
+            number + 1,
+            column + 1,
+            f"invalid YAML: '{match['key']}:' is indented more than '{owner['key']}:' on line {above + 1}, "
+            "so YAML reads it as part of that value",
+            f"indent '{match['key']}:' to column {owner_column + 1}, like '{owner['key']}:'",
+        )
+    return None
+
+
+def _outside_item(lines: list[str], number: int, first: int, dash: int) -> tuple[int, int, str, str | None] | None:
+    """A line inside a list that is neither an item (a '-' in the list's column) nor part of one."""
+    text = lines[number]
+    column = _indent(text)
+    if text.strip().startswith("-"):
+        return (
+            number + 1,
+            column + 1,
+            f"invalid YAML: this list item is not aligned with the list's first item on line {first + 1}",
+            f"start it at column {dash + 1}, like the '-' on line {first + 1}",
+        )
+    match = _KEY_LINE_RE.match(text)
+    item = next((n for n in _content_above(lines, number) if _indent(lines[n]) == dash), None)
+    if match is None or item is None or not lines[item].strip().startswith("- "):
+        return None
+    keys = dash + len(re.match(r"- +", lines[item][dash:])[0])  # type: ignore[index]
+    return (
+        number + 1,
+        column + 1,
+        f"invalid YAML: '{match['key']}:' is neither in the list item on line {item + 1} nor a new item",
+        f"indent it to column {keys + 1} to belong to that item, or start a new item with '- '",
+    )
+
+
+def _unaligned(lines: list[str], number: int) -> tuple[int, int, str, str | None] | None:
+    """A line whose indentation matches none of the blocks it could close or continue."""
+    text = lines[number]
+    column, dash = _indent(text), text.strip().startswith("-")
+    levels: dict[int, int] = {}  # column → line, for the line above and each block that encloses it
+    limit = None
+    for above in _content_above(lines, number):
+        line = lines[above]
+        own = _indent(line)
+        if limit is not None and own >= limit:
+            continue
+        limit = own
+        is_item = line.strip().startswith("- ")
+        if is_item == dash:
+            levels.setdefault(own, above)
+        item = _KEY_LINE_RE.match(line)
+        if item is not None and item["dash"] and not dash:
+            levels.setdefault(own + len(item["dash"]), above)
+    if not levels or column in levels:
+        return None
+    lower = max((c for c in levels if c < column), default=None)
+    higher = min((c for c in levels if c > column), default=None)
+    choices = [f"column {c + 1} (line {levels[c] + 1})" for c in (lower, higher) if c is not None]
+    return (
+        number + 1,
+        column + 1,
+        "invalid YAML: this line is indented unlike the lines above it",
+        f"align it with {' or '.join(choices)}",
+    )
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _content_above(lines: list[str], number: int) -> Iterator[int]:
+    """Lines above `number` that hold YAML (not blank, not only a comment), nearest first."""
+    for above in range(number - 1, -1, -1):
+        stripped = lines[above].strip()
+        if stripped and not stripped.startswith("#"):
+            yield above
+
+
+def _previous_content(lines: list[str], number: int) -> int | None:
+    return next(_content_above(lines, number), None)
+
+
+def _clipped(value: str, limit: int = 40) -> str:
+    value = value.rstrip()
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 class _Refused(Exception):
