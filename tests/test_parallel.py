@@ -22,6 +22,25 @@ def test_results_come_in_input_order_whatever_the_workers() -> None:
     assert map_shared(_square, 1, items, workers=3) == expected
 
 
+def _pid(_shared: None, _item: int) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_the_parent_does_other_work_while_workers_run_and_only_then() -> None:
+    # A build compiles its templates while workers render Markdown: `meanwhile` runs in the
+    # parent, once, after the work was handed out; with no workers there is nothing to wait for.
+    import os
+
+    calls: list[int] = []
+    pids = map_shared(_pid, None, list(range(200)), workers=2, meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()] and os.getpid() not in pids
+    calls.clear()
+    assert map_shared(_square, 0, [1, 2], workers=2, meanwhile=lambda: calls.append(1)) == [1, 4]
+    assert calls == []
+
+
 def test_an_interrupt_stops_the_workers_and_reaches_the_caller() -> None:
     # A worker interrupts its parent, as Ctrl-C would; the parent must raise KeyboardInterrupt at
     # once, kill its workers and exit (multiprocessing's exit handler used to wait for them forever).

@@ -52,12 +52,20 @@ class Report:
 
 
 def check(
-    options: Options, *, action: str = "check", build: BuildInfo | None = None, cache: PageStore | None = None
+    options: Options,
+    *,
+    action: str = "check",
+    build: BuildInfo | None = None,
+    cache: PageStore | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[Loaded, Report]:
-    """Load and validate everything; raise BuildFailed with every problem, or report warnings."""
+    """Load and validate everything; raise BuildFailed with every problem, or report warnings.
+    `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
     hashes = getattr(cache, "hashes", None)
     outlines = action == "build" and options.history and build is not None and build.commit is not None
-    loaded = load(options.source, options.env, build=build, cache=cache, hashes=hashes, outlines=outlines)
+    loaded = load(
+        options.source, options.env, build=build, cache=cache, hashes=hashes, outlines=outlines, meanwhile=meanwhile
+    )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
         # A refusal with nothing to show the user would read "build failed: ;" - that is our bug.
@@ -160,7 +168,7 @@ def _store(options: Options, info: BuildInfo) -> SharedStore:
 
 def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:
     from .history import load_timeline
-    from .render import RenderError, VersionContext, render_site
+    from .render import RenderError, VersionContext, compile_theme, render_site
     from .store import Layered, Remembering
     from .write import recover
 
@@ -169,7 +177,8 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
     layered = Layered(cache, store, cache.hashes)
     pages: PageStore = layered if options.memory is None else options.memory.over(layered)
     try:
-        loaded, report = check(options, action="build", build=info, cache=pages)
+        # while workers render the pages' Markdown, this process compiles the theme's templates
+        loaded, report = check(options, action="build", build=info, cache=pages, meanwhile=compile_theme)
     finally:
         if isinstance(pages, Remembering):
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on

@@ -11,7 +11,7 @@ import hashlib
 import os
 import posixpath
 import stat
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -95,6 +95,7 @@ def load(
     cache: PageStore | None = None,
     hashes: Mapping[str, str] | None = None,
     outlines: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml and content/; see the module docstring.
 
@@ -102,6 +103,7 @@ def load(
     so that a build asks git only once). With `cache` and the `hashes` of the source files (see
     buildcache.py), pages whose bytes and link targets are unchanged are not rendered again.
     With `outlines`, the result also gives each page as the history sees it (Loaded.outlines).
+    `meanwhile` is called while worker processes render pages, if they do (see map_shared).
     """
     problems: list[Problem] = []
     if build is None:
@@ -145,7 +147,8 @@ def load(
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
     found_outlines: list[PageOutline] = []
-    for slug, result in zip(slugs, _load_pages(universe, pages_found, slugs, env, cache, hashes), strict=True):
+    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile)
+    for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
         anchor_refs += result.anchor_refs
         used_assets.update(result.assets)
@@ -435,6 +438,7 @@ def _load_pages(
     env: Mapping[str, str],
     cache: PageStore | None,
     hashes: Mapping[str, str] | None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[PageResult]:
     """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
     otherwise rendered, over several processes when there are many."""
@@ -448,7 +452,8 @@ def _load_pages(
     found = cache.get_many(list(keys.values())) if cache is not None else {}
     results = {slug: found[keys[slug]] for slug in keys if isinstance(found.get(keys[slug]), PageResult)}
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
-    for (slug, _), result in zip(todo, map_shared(_load_one, universe, todo, worker_count(env)), strict=True):
+    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile)
+    for (slug, _), result in zip(todo, loaded, strict=True):
         results[slug] = result
         if cache is not None and slug in keys:
             cache.put(keys[slug], result)

@@ -63,10 +63,13 @@ def _run_chunk(fn: Callable[[Any, Any], Any], chunk: Sequence[Any]) -> list[Any]
     return [fn(shared, item) for item in chunk]
 
 
-def map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], workers: int) -> list[R]:
+def map_shared(
+    fn: Callable[[S, T], R], shared: S, items: Sequence[T], workers: int, meanwhile: Callable[[], object] | None = None
+) -> list[R]:
     """[fn(shared, item) for item in items], over `workers` processes when that pays off.
 
-    `fn` must be a module-level function; `shared` reaches forked workers by inheritance.
+    `fn` must be a module-level function; `shared` reaches forked workers by inheritance. When the
+    work goes to workers, this process calls `meanwhile` while it waits for them.
     """
     if workers <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(shared, item) for item in items]
@@ -85,6 +88,8 @@ def map_shared(fn: Callable[[S, T], R], shared: S, items: Sequence[T], workers: 
                 parts = pool.map(partial(_run_chunk, fn), chunks)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            if meanwhile is not None:
+                meanwhile()
             for part in parts:
                 results.extend(part)
         except BaseException:

@@ -84,6 +84,16 @@ class DataSpec:
     inputs: str = ""
 
 
+def compile_theme() -> None:
+    """Compile every template of the built-in theme now (a build does it while its workers render
+    Markdown, and forked render workers inherit them rather than each compiling them again). A
+    template that does not compile is reported, located, by the render of a page that uses it."""
+    env = _theme_environment()
+    for name in sorted(p.name for p in THEME_DIR.glob("*.html")):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
+
+
 def environment(site_layouts: Path | None) -> jinja2.Environment:
     if site_layouts is None or not site_layouts.is_dir():
         return _theme_environment()  # compiled once a process: a build with releases renders many sites
@@ -298,7 +308,8 @@ def _render_pages(
 
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
     kept = [reuse(job) if reuse else None for job in jobs]
-    todo = [i for i, old in enumerate(kept) if old is None]
+    # the data files first: each is one large job, which would leave the other workers idle at the end
+    todo = sorted((i for i, old in enumerate(kept) if old is None), key=lambda i: i < len(renderer.specs))
     if workers > 1:  # compiled once here rather than once in every worker
         for name in sorted({renderer.specs[i].template for i in todo if i < len(renderer.specs)}):
             with contextlib.suppress(jinja2.TemplateError):  # reported, located, by the page's render
