@@ -104,3 +104,65 @@ def test_serve_names_files_as_check_and_build_do(site_copy, tmp_path, monkeypatc
         assert "minimal/catalog.yaml:" in said[-2]
     finally:
         preview.close()
+
+
+def test_serve_shows_each_warning_once_per_session(site_copy, tmp_path, monkeypatch) -> None:
+    from servicebook.serve import Preview
+
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
+    monkeypatch.chdir(tmp_path)
+    said: list[str] = []
+    preview = Preview(Path("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append)
+    trap = ": warning: '#platform' starts a YAML comment"
+    try:
+        assert preview.rebuild()
+        assert sum(trap in line for line in said) == 1
+        assert said[-1] == "Rebuilt: 15 pages."
+        # an edit above it moves the warning down a line: the same warning, not shown again
+        said.clear()
+        catalog.write_text("# edited\n" + catalog.read_text())
+        assert preview.rebuild()
+        assert said == ["Rebuilt: 15 pages (1 warning shown before still applies)."]
+        # a new warning is shown, the old one is not
+        said.clear()
+        catalog.write_text(catalog.read_text().replace("name: CI pipelines", "name: CI pipelines #ci", 1))
+        assert preview.rebuild()
+        assert len(said) == 2
+        assert said[0].startswith("minimal/catalog.yaml:") and ": warning: '#ci' starts a YAML comment" in said[0]
+        assert said[1] == "Rebuilt: 15 pages (1 warning shown before still applies)."
+        # a failed build in between does not make the preview forget what it showed
+        said.clear()
+        catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
+        assert not preview.rebuild()
+        catalog.write_text(catalog.read_text().replace("objective: 199.5", "objective: 99.5"))
+        said.clear()
+        assert preview.rebuild()
+        assert said == ["Rebuilt: 15 pages (2 warnings shown before still apply)."]
+    finally:
+        preview.close()
+
+
+def test_serve_shows_a_shallow_clone_warning_once(git_site, tmp_path) -> None:
+    import os
+    import subprocess
+
+    from servicebook.serve import Preview
+
+    git_site.edit("objective: 99.5", "objective: 99.6")
+    git_site.commit("second")
+    clone = tmp_path / "shallow"
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{git_site.root}", str(clone)], check=True, env=env)
+    said: list[str] = []
+    preview = Preview(clone, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append)
+    try:
+        for n in range(3):
+            (clone / "catalog.yaml").write_text((clone / "catalog.yaml").read_text() + f"# save {n}\n")
+            assert preview.rebuild()
+        shallow = [line for line in said if ": warning: this is a shallow clone: " in line]
+        assert len(shallow) == 1
+        assert said[-2:] == ["Rebuilt: 29 pages (1 warning shown before still applies)."] * 2
+    finally:
+        preview.close()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .errors import BuildFailed, ServicebookError, UsageProblem
+from .errors import BuildFailed, Problem, ServicebookError, UsageProblem
 from .report import shown_from
 from .store import PageMemory
 
@@ -81,6 +81,7 @@ class Preview:
         self._built = False
         self.show = shown_from(self.source, Path.cwd())  # files named as `check` and `build` name them
         self.memory = PageMemory()  # each rebuild decodes only the pages it did not load before
+        self._warned: set[tuple[object, ...]] = set()  # warning_keys() of every warning shown so far
 
     def state(self) -> tuple[int, str | None, bool]:
         """(generation, error text of the last attempt or None, whether any build succeeded)."""
@@ -92,6 +93,7 @@ class Preview:
         from .build import Options, build
 
         show = self.show
+        repeated = 0  # warnings of this build already shown earlier in the session
         try:
             report = build(Options(source=self.source, output=self.output, env=self.env, memory=self.memory))
         except ServicebookError as exc:
@@ -100,15 +102,19 @@ class Preview:
             errors = traceback.format_exc() + "internal error: this is a bug in servicebook, not in your catalog."
         else:
             errors = None
-            for warning in report.warnings:
-                self.err(warning.shown_as(show).format())
+            keys = warning_keys(report.warnings)
+            for warning, key in zip(report.warnings, keys, strict=True):
+                if key not in self._warned:
+                    self.err(warning.shown_as(show).format())
+            repeated = sum(1 for key in keys if key in self._warned)
+            self._warned.update(keys)
         with self._lock:
             self._generation += 1
             self._errors = errors
             self._built = self._built or errors is None
             built = self._built
         if errors is None:
-            self.out(f"Rebuilt: {report.pages} pages.")
+            self.out(f"Rebuilt: {report.pages} pages{_still_applies(repeated)}.")
         else:
             self.err(errors)
             self.err("Serving the last good build until this is fixed." if built else "Nothing to serve yet.")
@@ -116,6 +122,30 @@ class Preview:
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def warning_keys(warnings: tuple[Problem, ...]) -> list[tuple[object, ...]]:
+    """What makes each warning distinct for the preview, which shows each once per session (a
+    shallow clone's warning would otherwise come back on every save): the warning without its line
+    and column, so that one moved by an edit above it is not shown again, numbered among its
+    identical twins of the same build, so that two of them are both shown."""
+    seen: dict[tuple[object, ...], int] = {}
+    out: list[tuple[object, ...]] = []
+    for w in warnings:
+        key = (w.severity, w.location.path, w.message, w.hint, w.source_line)
+        seen[key] = seen.get(key, 0) + 1
+        out.append((*key, seen[key]))
+    return out
+
+
+def _still_applies(repeated: int) -> str:
+    if not repeated:
+        return ""
+    return (
+        " (1 warning shown before still applies)"
+        if repeated == 1
+        else f" ({repeated} warnings shown before still apply)"
+    )
 
 
 def inject(page: str, generation: int, errors: str | None) -> str:
