@@ -163,3 +163,31 @@ def _expect_harmless(case: Path, site: Path, env: dict[str, str]) -> None:
         if line.strip():
             path, _, text = line.partition(": ")
             assert text in (public / path).read_text(), f"{path} should contain {text!r}"
+
+
+def test_a_catalog_with_invalid_records_is_parsed_once_for_every_problem(tmp_path, monkeypatch) -> None:
+    """The salvage pass (records left out, the rest checked for references) starts from the tree
+    the failed read composed: a catalog of megabytes is not parsed a second time."""
+    from servicebook import load as load_module
+
+    case = Path(__file__).parent / "invalid" / "catalog-every-problem-in-one-run"
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    shutil.copy(case / "catalog.yaml", site / "catalog.yaml")
+    parsed: list[str] = []
+    real = load_module.parse_yaml
+
+    def counting(source: Any, **options: Any) -> Any:
+        if options.get("text") is None:  # a whole file, not a page's front matter
+            parsed.append(source.path)
+        return real(source, **options)
+
+    monkeypatch.setattr(load_module, "parse_yaml", counting)
+    loaded = load_module.load(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH})
+    assert parsed == ["catalog.yaml"]
+    assert [(str(p.location), p.message) for p in loaded.problems] == [
+        ("catalog.yaml:51:16", "'lifecycle' cannot be 'gaa'"),
+        ("catalog.yaml:80:12", "'since' is not a real date: '2026-13-01'"),
+        ("catalog.yaml:73:13", "unknown tool 'shared-pipeline'"),
+        ("catalog.yaml:84:13", "unsupported tool 'hand-rolled-scripts' needs an alternative"),
+    ]

@@ -22,7 +22,7 @@ from .errors import Problem, Severity, SourceLocation
 from .history import build_info
 from .markdown import AnchorRef, LinkTargets, check_anchor_refs, render
 from .parallel import map_shared, worker_count
-from .sources import SourceError, SourceText, comment_traps, parse_yaml, read_text, split_front_matter
+from .sources import Node, SourceError, SourceText, comment_traps, parse_yaml, read_text, split_front_matter
 from .upgrade import upgrade
 from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record, salvage_record
 
@@ -120,16 +120,17 @@ def load(
     # rather than bury the catalog's own errors under a false error for every link.
     offering_ids: Container[str] = _ANYTHING
     tool_ids: Container[str] = _ANYTHING
-    if read is not None:
-        catalog_source, catalog_checked = read
+    if read is not None and read.checked is not None:
+        catalog_source, catalog_checked = read.source, read.checked
         problems += check_catalog(catalog_source, catalog_checked, slugs, today)
         catalog = catalog_checked.value
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
-    elif (salvaged := _salvage_catalog(root)) is not None:
+    elif read is not None and (salvaged := _salvage_catalog(read)) is not None:
         # The catalog has errors in some of its records: the rest still answers for references
         # and the other rules, so that one run reports every problem, not one round at a time.
-        catalog_source, rest, exist = salvaged
+        catalog_source = read.source
+        rest, exist = salvaged
         problems += check_catalog(catalog_source, rest, slugs, today, exist)
         offering_ids = frozenset(o.id for o in rest.value.offerings) | exist.get("offerings", frozenset())
         tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())
@@ -188,9 +189,27 @@ class _Anything:
 _ANYTHING = _Anything()
 
 
+@dataclass(frozen=True, slots=True)
+class _CatalogRead:
+    """catalog.yaml as read: its text, the model (None when it did not validate) and the YAML
+    tree in the current format (None when the model came from the cache), which salvaging the
+    records of a catalog that did not validate starts from."""
+
+    source: SourceText
+    checked: Checked[model.Catalog] | None
+    node: Node | None
+
+
+def _salvage_catalog(read: _CatalogRead) -> tuple[Checked[model.Catalog], dict[str, frozenset[str]]] | None:
+    """The catalog without its invalid offerings, tools … (see validate.salvage_record), when
+    reading it failed only in such records; from the tree the failed read composed (a catalog of
+    megabytes is not parsed a second time)."""
+    return salvage_record(read.source, read.node, model.Catalog, "the catalog")
+
+
 def _read_catalog(
     root: Path, problems: list[Problem], cache: PageStore | None = None, hashes: Mapping[str, str] | None = None
-) -> tuple[SourceText, Checked[model.Catalog]] | None:
+) -> _CatalogRead | None:
     if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
         problems.append(
             Problem(
@@ -210,19 +229,23 @@ def _read_catalog(
         else:
             catalog, found_before = cached
             problems += found_before
-            return source, Checked(catalog, _Locations(root))
+            return _CatalogRead(source, Checked(catalog, _Locations(root)), None)
     read = _parse_catalog(root)
     if isinstance(read, list):
         problems += read
         return None
-    source, checked, found = read
+    source, node, checked, found = read
     problems += found
     if checked is not None and cache is not None and key is not None:
         cache.put_catalog(key, checked.value, tuple(found))
-    return None if checked is None else (source, checked)
+    return _CatalogRead(source, checked, node)
 
 
-def _parse_catalog(root: Path) -> list[Problem] | tuple[SourceText, Checked[model.Catalog] | None, list[Problem]]:
+def _parse_catalog(
+    root: Path,
+) -> list[Problem] | tuple[SourceText, Node | None, Checked[model.Catalog] | None, list[Problem]]:
+    """catalog.yaml's text, its YAML tree in the current format, the model read from it (None
+    when it does not validate) and the problems found; or the problems that stopped the reading."""
     try:
         source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
         node = parse_yaml(source)
@@ -230,20 +253,7 @@ def _parse_catalog(root: Path) -> list[Problem] | tuple[SourceText, Checked[mode
         return list(exc.problems)
     node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
     checked, found = read_record(source, node, model.Catalog, "the catalog")
-    return source, checked, [*notes, *comment_traps(source), *found]
-
-
-def _salvage_catalog(root: Path) -> tuple[SourceText, Checked[model.Catalog], dict[str, frozenset[str]]] | None:
-    """The catalog without its invalid offerings, tools … (see validate.salvage_record), when
-    reading it failed only in such records."""
-    try:
-        source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
-        node = parse_yaml(source)
-    except SourceError:
-        return None
-    node, _ = upgrade(source, node)
-    salvaged = salvage_record(source, node, model.Catalog, "the catalog")
-    return None if salvaged is None else (source, *salvaged)
+    return source, node, checked, [*notes, *comment_traps(source), *found]
 
 
 class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):
@@ -257,7 +267,7 @@ class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):
     def _locations(self) -> Mapping[tuple[str | int, ...], SourceLocation]:
         if self._found is None:
             read = _parse_catalog(self._root)
-            checked = None if isinstance(read, list) else read[1]
+            checked = None if isinstance(read, list) else read[2]
             self._found = checked.locations if checked is not None else {(): SourceLocation(CATALOG_FILE)}
         return self._found
 
