@@ -55,12 +55,28 @@
     return false;
   }
 
-  function rank(doc, terms, q, needed) {
+  function hasWord(hay, term) {
+    var at = hay.indexOf(term);
+    while (at !== -1) {
+      if ((at === 0 || /[^a-z0-9]/.test(hay.charAt(at - 1))) &&
+          (at + term.length === hay.length || /[^a-z0-9]/.test(hay.charAt(at + term.length)))) return true;
+      at = hay.indexOf(term, at + 1);
+    }
+    return false;
+  }
+
+  // `optional` words (a question's "how", "get" …) are not needed to match, but a record whose
+  // title has them as words comes first: "how do i get help" finds "Support: how to get help".
+  function rank(doc, terms, q, needed, optional) {
     var hits = [];
     doc.records.forEach(function (r) {
-      var score = 0, matched = 0;
+      var score = 0, matched = 0, asked = 0;
       for (var i = 0; i < terms.length; i++) {
         var term = terms[i];
+        if (optional && optional.indexOf(term) !== -1) {
+          if (hasWord(r._t, term)) asked += 1;
+          continue;
+        }
         if (r._h.indexOf(term) === -1) continue;
         matched += 1;
         if (startsWord(r._t, term)) score += 10;
@@ -71,7 +87,7 @@
       if (matched < needed) return;
       if (r._t === q) score += 50;
       else if (r._t.indexOf(q) === 0) score += 20;
-      hits.push({ r: r, score: matched * 1000 + score * 10 + (KIND_WEIGHT[r.k] || 0) });
+      hits.push({ r: r, score: (matched + asked) * 1000 + score * 10 + (KIND_WEIGHT[r.k] || 0) });
     });
     hits.sort(function (a, b) { return b.score - a.score || (a.r.t < b.r.t ? -1 : a.r.t > b.r.t ? 1 : 0); });
     return hits.map(function (h) { return h.r; });
@@ -124,9 +140,12 @@
     var q = norm(query).trim();
     var terms = q.split(/\s+/).filter(Boolean);
     if (!terms.length) return [];
-    var exact = rank(doc, terms, q, terms.length);
-    if (exact.length) return exact;
     var words = terms.filter(function (t) { return STOP.indexOf(t) === -1; });
+    var exact = rank(doc, terms, q, terms.length);
+    // a question's small words matched by chance ("do", "i" inside other words) must not hide
+    // the records that answer it: they are needed only when the question has no other words
+    if (exact.length && words.length && words.length < terms.length) return rank(doc, terms, q, words.length, STOP);
+    if (exact.length) return exact;
     if (!words.length) return [];
     var changed = false;
     var fixed = words.map(function (t) {
