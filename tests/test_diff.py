@@ -480,7 +480,31 @@ def test_a_range_and_a_head_together_are_refused(git_site, run) -> None:
 def test_a_range_with_an_unknown_side_names_it(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "origin/main...HEAD")
     assert result.exit_code == 2
-    assert result.stderr == "error: unknown revision 'origin/main': no commit, branch or tag has that name\n"
+    assert result.stderr == (
+        "error: unknown revision 'origin/main': no commit, branch or tag has that name; did you mean 'main'? "
+        "(there is no remote 'origin' here)\n"
+    )
+
+
+def test_a_misspelt_revision_gets_a_did_you_mean(git_site, run) -> None:
+    result = run("diff", "--source", git_site.root, "mian")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "error: unknown revision 'mian': no commit, branch or tag has that name; did you mean 'main'?\n"
+    )
+
+
+def test_a_remote_branch_that_was_not_fetched_says_how_to_fetch_it(git_site, run, tmp_path) -> None:
+    # a CI checkout of a pull request: the remote is known, its base branch was never fetched
+    clone = tmp_path / "checkout"
+    git_site.git("clone", "-q", "--single-branch", "--branch", "main", str(git_site.root), str(clone))
+    result = run("diff", "--source", clone, "origin/release...HEAD")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: unknown revision 'origin/release': no commit, branch or tag has that name; the remote 'origin' "
+        "is known but its branch 'release' was not fetched: `git fetch origin release`\n"
+    )
 
 
 def test_an_invalid_catalog_at_the_merge_base_is_named_by_its_commit(git_site, run) -> None:

@@ -168,9 +168,32 @@ def resolve(repo: Repo, revision: str) -> str:
         raise UsageProblem(f"'{revision}' is not a revision name")
     out = git(repo.root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
     if out is None or not out.strip():
-        hint = " (this is a shallow clone: run `git fetch --unshallow`)" if repo.shallow else ""
+        hint = (
+            " (this is a shallow clone: run `git fetch --unshallow`)"
+            if repo.shallow
+            else _near_revision(repo, revision)
+        )
         raise UsageProblem(f"unknown revision '{revision}': no commit, branch or tag has that name{hint}")
     return out.strip()
+
+
+def _near_revision(repo: Repo, revision: str) -> str:
+    """What a revision that names nothing was probably meant to be: a remote's branch that was
+    not fetched (a CI checkout fetches only what it builds), or a branch or tag spelled alike."""
+    import difflib
+
+    name = revision.split("~", 1)[0].split("^", 1)[0]
+    remote, slash, branch = name.partition("/")
+    if slash and branch and remote in (git(repo.root, "remote") or "").split():
+        return (
+            f"; the remote '{remote}' is known but its branch '{branch}' was not fetched: `git fetch {remote} {branch}`"
+        )
+    refs = git(repo.root, "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags", "refs/remotes")
+    known = (refs or "").split()
+    if slash and branch in known:  # `origin/main` where there is no remote, only the branch
+        return f"; did you mean '{branch}'? (there is no remote '{remote}' here)"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def related(repo: Repo, a: str, b: str) -> bool:
