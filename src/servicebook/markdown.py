@@ -268,8 +268,20 @@ def _beginning(parts: list[str], limit: int) -> str:
     return " ".join("".join(kept).split())[:limit]
 
 
+SHOWN_HEADINGS = 12  # in a hint, when no heading is spelled like a broken link's #anchor
+
+
 def _missing_anchor(ref: AnchorRef, anchors: Container[str] | Sequence[str], source_line: str | None) -> Problem:
-    hint = did_you_mean(ref.anchor, list(anchors)) if isinstance(anchors, (set, frozenset, list, tuple)) else None
+    hint = None
+    if isinstance(anchors, (set, frozenset, list, tuple)):
+        names = sorted(anchors)
+        hint = did_you_mean(ref.anchor, names) or (
+            "its headings: "
+            + ", ".join(f"#{a}" for a in names[:SHOWN_HEADINGS])
+            + (", …" if len(names) > SHOWN_HEADINGS else "")
+            if names
+            else "it has no headings"
+        )
     where = "this page" if ref.slug == "" else f"page '{ref.slug}'"
     return Problem(ref.location, f"broken link: {where} has no heading '#{ref.anchor}'", hint, source_line=source_line)
 
