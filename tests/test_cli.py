@@ -296,6 +296,20 @@ def test_nonexistent_source_is_a_usage_error_naming_it(run, tmp_path) -> None:
     assert "does not exist" in result.stderr
 
 
+def test_run_inside_a_sites_content_folder_says_where_the_site_is(run, site_copy, monkeypatch) -> None:
+    site = site_copy("minimal")
+    (site / "content" / "security").mkdir()
+    monkeypatch.chdir(site / "content" / "security")
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "catalog.yaml: error: file not found",
+        "  hint: the site is the folder above, ../..: run servicebook there, or give --source ../..",
+    ]
+    monkeypatch.chdir(site)
+    assert "give --source ." in run("check", "--source", "content").stderr
+
+
 def test_empty_folder_says_how_to_start(run, tmp_path) -> None:
     result = run("check", "--source", tmp_path)
     assert result.exit_code == 1

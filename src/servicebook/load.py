@@ -207,17 +207,31 @@ def _salvage_catalog(read: _CatalogRead) -> tuple[Checked[model.Catalog], dict[s
     return salvage_record(read.source, read.node, model.Catalog, "the catalog")
 
 
+SITE_ABOVE_LEVELS = 3  # content/security/ is two levels below the site
+
+
+def _site_above(root: Path) -> str | None:
+    """The nearest folder above `root` (a few levels up) that holds catalog.yaml, spelled as
+    `root` was (`..` for `.`, `.` for `content`): run from inside a site's content/, servicebook
+    says where the site is."""
+    here = root.resolve()
+    for up in range(1, SITE_ABOVE_LEVELS + 1):
+        if len(here.parents) < up:
+            return None
+        if (here.parents[up - 1] / CATALOG_FILE).is_file():
+            return os.path.normpath(root.joinpath(*[os.pardir] * up))
+    return None
+
+
 def _read_catalog(
     root: Path, problems: list[Problem], cache: PageStore | None = None, hashes: Mapping[str, str] | None = None
 ) -> _CatalogRead | None:
     if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
-        problems.append(
-            Problem(
-                SourceLocation(CATALOG_FILE),
-                "file not found",
-                "point --source at the folder that holds catalog.yaml, or start a site with `servicebook init DIR`",
-            )
-        )
+        above = _site_above(root)
+        hint = "point --source at the folder that holds catalog.yaml, or start a site with `servicebook init DIR`"
+        if above is not None:
+            hint = f"the site is the folder above, {above}: run servicebook there, or give --source {above}"
+        problems.append(Problem(SourceLocation(CATALOG_FILE), "file not found", hint))
         return None
     key = f"catalog:{hashes[CATALOG_FILE]}" if cache is not None and hashes and CATALOG_FILE in hashes else None
     cached = cache.get_catalog(key) if cache is not None and key is not None else None
