@@ -305,6 +305,29 @@ def serve(source: Path, port: int) -> None:
 
 
 @main.command()
+@SOURCE
+@click.option("--at", "at", required=True, metavar="YYYY-MM-DD", help="The day (up to its end, UTC).")
+@click.option("--offering", default=None, metavar="ID", help="Only this offering.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (documented, stable) for tools.",
+)
+def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
+    """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
+    from .history import catalog_at
+    from .promised import offerings_shown, parse_day, to_json, to_text
+
+    day = parse_day(at)
+    found = catalog_at(source, day)
+    offerings = offerings_shown(found, day, offering)
+    click.echo((to_json if fmt == "json" else to_text)(found, day, offerings), nl=False)
+
+
+@main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """Scaffold a new site in DIRECTORY that builds immediately."""

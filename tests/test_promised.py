@@ -1,0 +1,225 @@
+"""`servicebook promised --at DAY`: what the catalog promised on a day, read from git, naming the
+commit it comes from; for auditors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import SITES, GitSite
+
+pytestmark = pytest.mark.git
+
+OVERRIDE = """    policies: [welcome]
+    support:
+      hours:
+        days: mon-sun
+        start: "07:00"
+        end: "22:00"
+        timezone: Europe/Zurich
+"""
+
+
+def at(site: GitSite, when: str) -> None:
+    """The next commit's date: `when` (UTC; GitSite.commit adds its hour first)."""
+    site.clock = int(dt.datetime.fromisoformat(when).replace(tzinfo=dt.UTC).timestamp()) - 3600
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> tuple[GitSite, dict[str, str]]:
+    """A README (Feb); the catalog (1 Mar, Ada); a page edit (10 Mar); the SLO lowered and the
+    offering's own hours (1 Apr 10:00, Grace); a catalog that does not validate (1 May); the
+    catalog removed (1 Jun)."""
+    (tmp_path / "repo").mkdir()
+    site = GitSite(tmp_path / "repo")
+    commits: dict[str, str] = {}
+    at(site, "2026-02-01T12:00")
+    site.write("README.md", "Our catalog, soon.\n")
+    commits["readme"] = site.commit("Start")
+    at(site, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    commits["first"] = site.commit("Publish the catalog", author="Ada Lovelace <ada@example.com>")
+    at(site, "2026-03-10T08:00")
+    site.edit("How we work", "How we work here", "content/welcome.md")
+    commits["page"] = site.commit("Reword the welcome page")
+    at(site, "2026-04-01T10:00")
+    site.edit("objective: 99.5", "objective: 99")
+    site.edit("    policies: [welcome]\n", OVERRIDE)
+    commits["lowered"] = site.commit("Lower the CI SLO; longer hours for CI", author="Grace Hopper <grace@example.com>")
+    at(site, "2026-05-01T09:00")
+    site.edit("objective: 99", "objective: 101")
+    commits["broken"] = site.commit("Raise the SLO too far")
+    at(site, "2026-06-01T09:00")
+    site.git("rm", "-q", "catalog.yaml")
+    commits["removed"] = site.commit("Retire the catalog")
+    return site, commits
+
+
+def test_the_catalog_of_the_last_commit_on_or_before_the_day_is_shown(history, run) -> None:
+    site, commits = history
+    result = run("promised", "--source", site.root, "--at", "2026-03-31")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Promised on 2026-03-31 (up to the end of the day, UTC): catalog version 0.1\n"
+        f"from commit {commits['first'][:12]} of 2026-03-01 11:00 UTC by Ada Lovelace: Publish the catalog\n"
+        "\n"
+        "Team support\n"
+        "  hours: mon-fri 09:00-17:00 UTC\n"
+        "  sev1 (Critical): first response within 30 min, 24x7\n"
+        "  sev2 (Normal): first response within 1 d, business-hours\n"
+        "  on-call: One platform engineer is on call outside business hours, for sev1 only.\n"
+        "\n"
+        "Offering CI pipelines (ci): ga, tier 1\n"
+        "  SLO Pipeline availability (availability): 99.5 % over rolling 30 days, error budget 3 h 36 min\n"
+        "  support: the team's\n"
+        "\n"
+        "Unsupported tools\n"
+        "  Hand-rolled CI scripts (hand-rolled-scripts), since 2026-01-01; use shared-pipelines instead: We cannot "
+        "support build logic we did not write.\n"
+    )
+
+
+def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, run) -> None:
+    site, commits = history
+    result = run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "ci", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "servicebook_promised": 1,
+        "at": "2026-04-01",
+        "commit": {
+            "id": commits["lowered"],
+            "date": "2026-04-01T10:00:00+00:00",
+            "author": "Grace Hopper",
+            "message": "Lower the CI SLO; longer hours for CI",
+        },
+        "passed_over": [],
+        "catalog_version": "0.1",
+        "support": {
+            "hours": {"days": "mon-fri", "start": "09:00", "end": "17:00", "timezone": "UTC"},
+            "response_targets": [
+                {"severity": "sev1", "name": "Critical", "response_minutes": 30, "coverage": "24x7"},
+                {"severity": "sev2", "name": "Normal", "response_minutes": 1440, "coverage": "business-hours"},
+            ],
+            "oncall": "One platform engineer is on call outside business hours, for sev1 only.",
+        },
+        "offerings": [
+            {
+                "id": "ci",
+                "name": "CI pipelines",
+                "lifecycle": "ga",
+                "tier": "1",
+                "slos": [
+                    {
+                        "id": "availability",
+                        "name": "Pipeline availability",
+                        "objective": "99",
+                        "window": "30d",
+                        "error_budget_seconds": 25920,
+                        "error_budget": "7 h 12 min",
+                        "window_text": "rolling 30 days",
+                    }
+                ],
+                "support": {
+                    "hours": {"days": "mon-sun", "start": "07:00", "end": "22:00", "timezone": "Europe/Zurich"},
+                    "response_targets": [
+                        {"severity": "sev1", "name": "Critical", "response_minutes": 30, "coverage": "24x7"},
+                        {"severity": "sev2", "name": "Normal", "response_minutes": 1440, "coverage": "business-hours"},
+                    ],
+                    "oncall": "One platform engineer is on call outside business hours, for sev1 only.",
+                },
+            }
+        ],
+        "unsupported_tools": [
+            {
+                "id": "hand-rolled-scripts",
+                "name": "Hand-rolled CI scripts",
+                "since": "2026-01-01",
+                "alternative": "shared-pipelines",
+                "reason": "We cannot support build logic we did not write.",
+            }
+        ],
+    }
+    text = run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "ci").stdout
+    assert "  SLO Pipeline availability (availability): 99 % over rolling 30 days, error budget 7 h 12 min\n" in text
+    assert "  support, its own:\n    hours: mon-sun 07:00-22:00 Europe/Zurich\n" in text
+
+
+def test_a_catalog_that_did_not_validate_is_passed_over_and_named(history, run) -> None:
+    site, commits = history
+    result = run("promised", "--source", site.root, "--at", "2026-05-15")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:3] == [
+        f"from commit {commits['lowered'][:12]} of 2026-04-01 10:00 UTC by Grace Hopper: Lower the CI SLO; longer "
+        "hours for CI",
+        f"(note: commit {commits['broken'][:12]} of 2026-05-01 09:00 UTC changed the catalog too, but it did not "
+        "validate (1 error), so it was never published)",
+    ]
+    doc = json.loads(run("promised", "--source", site.root, "--at", "2026-05-15", "--format", "json").stdout)
+    assert doc["passed_over"] == [{"commit": commits["broken"], "date": "2026-05-01T09:00:00+00:00", "errors": 1}]
+
+
+def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
+    site, commits = history
+    cases = {
+        ("--at", "2026-02-28"): (
+            f"error: no commit changed catalog.yaml on or before 2026-02-28: the first that did is "
+            f"{commits['first'][:12]} of 2026-03-01 11:00 UTC (Publish the catalog)\n"
+        ),
+        ("--at", "2026-06-01"): (
+            f"error: there was no catalog.yaml on 2026-06-01: commit {commits['removed'][:12]} of 2026-06-01 09:00 UTC "
+            "(Retire the catalog) removed it\n"
+        ),
+        ("--at", "31.03.2026"): "error: --at '31.03.2026': not a date; write the day as YYYY-MM-DD, e.g. 2026-03-31\n",
+        ("--at", "20260331"): "error: --at '20260331': not a date; write the day as YYYY-MM-DD, e.g. 2026-03-31\n",
+        ("--at", "2026-02-30"): "error: --at '2026-02-30': not a real date\n",
+        ("--at", "2026-03-31", "--offering", "cii"): (
+            f"error: --offering 'cii': no such offering in the catalog on 2026-03-31 (commit {commits['first'][:12]} "
+            "of 2026-03-01 11:00 UTC); did you mean 'ci'?\n"
+        ),
+        ("--at", "2026-03-31", "--offering", "zzz"): (
+            f"error: --offering 'zzz': no such offering in the catalog on 2026-03-31 (commit {commits['first'][:12]} "
+            "of 2026-03-01 11:00 UTC); offerings then: ci\n"
+        ),
+    }
+    for args, expected in cases.items():
+        result = run("promised", "--source", site.root, *args)
+        assert (result.exit_code, result.stderr) == (2, expected), args
+        assert result.stdout == ""
+    elsewhere = run("promised", "--source", site.root / "content", "--at", "2026-03-31")  # not the site's folder
+    assert (elsewhere.exit_code, elsewhere.stderr) == (
+        2,
+        "error: no commit on the history of HEAD changed content/catalog.yaml\n",
+    )
+    (tmp_path / "loose").mkdir()
+    nowhere = run("promised", "--source", tmp_path / "loose", "--at", "2026-03-31")
+    assert nowhere.exit_code == 2
+    assert nowhere.stderr == (
+        f"error: {tmp_path / 'loose'} is not in a git repository: `promised` reads the catalog's history\n"
+    )
+
+
+def test_a_shallow_clone_that_starts_after_the_day_says_to_fetch_everything(history, run, tmp_path) -> None:
+    import os
+    import subprocess
+
+    site, _ = history
+    clone = tmp_path / "shallow"
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{site.root}", str(clone)], check=True, env=env)
+    boundary = subprocess.run(
+        ["git", "-C", str(clone), "rev-parse", "HEAD~1"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    # the clone's first commit is May's: it did not write the catalog it holds, so it cannot be named
+    result = run("promised", "--source", clone, "--at", "2026-05-15")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: this shallow clone's history starts at commit {boundary[:12]} of 2026-05-01 09:00 UTC, so it cannot "
+        "tell what catalog.yaml said on 2026-05-15; fetch the whole history first: `git fetch --unshallow --tags`\n"
+    )
+    before = run("promised", "--source", clone, "--at", "2026-01-01")
+    assert before.exit_code == 2 and before.stderr.startswith("error: this shallow clone's history starts at commit ")
