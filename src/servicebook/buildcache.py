@@ -206,11 +206,11 @@ def _encode_page(result: PageResult) -> tuple[str, str, str]:
     """A loaded page as stored: flat JSON lists rather than objects (a rebuild decodes every page
     of the site, and small objects cost JSON most of its time: 5x slower for 5,000 pages)."""
     page = result.page
-    refs: list[Any] = []  # runs of links from one source file: [path, slug, anchor, line, column, …]
+    refs: list[Any] = []  # runs of links from one source file: [path, slug, anchor, line, size, href, occurrence, …]
     for ref in result.anchor_refs:
         if not refs or refs[-1][0] != ref.path:
             refs.append([ref.path])
-        refs[-1] += [ref.slug, ref.anchor, ref.line, ref.column]
+        refs[-1] += [ref.slug, ref.anchor, ref.line, ref.size, ref.href, ref.occurrence]
     data = [
         None
         if page is None
@@ -277,9 +277,17 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
         page=page,
         problems=tuple(decode(Problem, p) for p in problems),
         anchor_refs=tuple(
-            AnchorRef(str(run[i]), str(run[i + 1]), str(run[0]), int(run[i + 2]), int(run[i + 3]))
+            AnchorRef(
+                str(run[i]),
+                str(run[i + 1]),
+                str(run[0]),
+                int(run[i + 2]),
+                int(run[i + 3]),
+                str(run[i + 4]),
+                int(run[i + 5]),
+            )
             for run in refs
-            for i in range(1, len(run), 4)
+            for i in range(1, len(run), 6)
         ),
         assets=tuple(str(a) for a in assets),
         digest=str(digest_),

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from . import model
 from .errors import Problem, Severity, SourceLocation
 from .history import build_info
-from .markdown import AnchorRef, LinkTargets, check_anchor_refs, render
+from .markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from .parallel import map_shared, worker_count
 from .sources import Node, SourceError, SourceText, comment_traps, parse_yaml, read_text, split_front_matter
 from .upgrade import upgrade
@@ -172,7 +172,7 @@ def load(
                 )
             )
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
-    problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_line_of, root))
+    problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_locate_ref, root))
 
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     if catalog is None or has_errors:
@@ -447,12 +447,16 @@ class PageResult:
     blob: str = ""
 
 
-def _line_of(root: Path, location: SourceLocation) -> str | None:
-    """The source line at `location`, shown under a problem found once the page was read."""
+def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
+    """Where a broken link to another page's heading was written, and that line: found once
+    every page was read (and only for broken ones), by reading its page again."""
     try:
-        return read_text(root, location.path, max_bytes=MAX_PAGE_BYTES).line(location.line)
+        source = read_text(root, ref.path, max_bytes=MAX_PAGE_BYTES)
+        _, body, line_offset = split_front_matter(source)
     except SourceError:
-        return None
+        return ref.block_location, None
+    at = locate_ref(ref, body.split("\n"), source, line_offset)
+    return at, source.line(at.line)
 
 
 def _load_pages(

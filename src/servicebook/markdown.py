@@ -103,23 +103,23 @@ def slugify(text: str) -> str:
 class AnchorRef(NamedTuple):
     """A link to `#anchor` on page `slug`, checked once every page's headings are known.
 
-    A plain tuple, its place kept as numbers: a rebuild reads every page's links back from the
-    build cache, and making a location object for each (tens of thousands) cost more than
-    decoding them. The page's line is read again only if the anchor is missing."""
+    Where it was written is found only if the anchor is missing (`locate_ref`): until then it is
+    known as the `href` written `occurrence` times before it in the block of `size` lines that
+    starts at `line` (finding the column means reading the block's link addresses again, a tenth
+    of a page's Markdown time). A plain tuple: a rebuild reads every page's links back from the
+    build cache, and making objects for tens of thousands of them cost more than decoding them."""
 
     slug: str
     anchor: str
     path: str
-    line: int
-    column: int
-
-    @classmethod
-    def at(cls, slug: str, anchor: str, location: SourceLocation) -> AnchorRef:
-        return cls(slug, anchor, location.path, location.line, location.column)
+    line: int  # 1-based, in the file: the block's first line
+    size: int  # lines in the block
+    href: str
+    occurrence: int
 
     @property
-    def location(self) -> SourceLocation:
-        return SourceLocation(self.path, self.line, self.column)
+    def block_location(self) -> SourceLocation:
+        return SourceLocation(self.path, self.line)
 
 
 @dataclass(slots=True)
@@ -222,7 +222,8 @@ def render(
     own_anchors = {a for _, _, a in out.headings}
     for ref in [r for r in out.anchor_refs if r.slug == slug]:
         if ref.anchor not in own_anchors:
-            out.problems.append(_missing_anchor(ref, own_anchors, source.line(ref.location.line)))
+            at = locate_ref(ref, lines, source, line_offset, index)
+            out.problems.append(_missing_anchor(ref, own_anchors, at, source.line(at.line)))
     out.anchor_refs = [r for r in out.anchor_refs if r.slug != slug]
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
@@ -271,7 +272,9 @@ def _beginning(parts: list[str], limit: int) -> str:
 SHOWN_HEADINGS = 12  # in a hint, when no heading is spelled like a broken link's #anchor
 
 
-def _missing_anchor(ref: AnchorRef, anchors: Container[str] | Sequence[str], source_line: str | None) -> Problem:
+def _missing_anchor(
+    ref: AnchorRef, anchors: Container[str] | Sequence[str], at: SourceLocation, source_line: str | None
+) -> Problem:
     hint = None
     if isinstance(anchors, (set, frozenset, list, tuple)):
         names = sorted(anchors)
@@ -283,21 +286,35 @@ def _missing_anchor(ref: AnchorRef, anchors: Container[str] | Sequence[str], sou
             else "it has no headings"
         )
     where = "this page" if ref.slug == "" else f"page '{ref.slug}'"
-    return Problem(ref.location, f"broken link: {where} has no heading '#{ref.anchor}'", hint, source_line=source_line)
+    return Problem(at, f"broken link: {where} has no heading '#{ref.anchor}'", hint, source_line=source_line)
 
 
 def check_anchor_refs(
     refs: Sequence[AnchorRef],
     anchors_by_slug: dict[str, frozenset[str]],
-    line_of: Callable[[SourceLocation], str | None],
+    locate: Callable[[AnchorRef], tuple[SourceLocation, str | None]],
 ) -> list[Problem]:
-    """Links into other pages' headings, once every page's headings are known; `line_of` gives
-    the source line shown under a broken one."""
+    """Links into other pages' headings, once every page's headings are known; `locate` gives
+    where a broken one was written and that source line (see `locate_ref`)."""
     return [
-        _missing_anchor(ref, set(anchors_by_slug.get(ref.slug, ())), line_of(ref.location))
+        _missing_anchor(ref, set(anchors_by_slug.get(ref.slug, ())), *locate(ref))
         for ref in refs
         if ref.anchor not in anchors_by_slug.get(ref.slug, ())
     ]
+
+
+def locate_ref(
+    ref: AnchorRef,
+    lines: list[str],
+    source: SourceText,
+    line_offset: int,
+    index: dict[tuple[int, int], Written] | None = None,
+) -> SourceLocation:
+    """Where `ref` was written in its page, whose body is `lines`, starting after `line_offset`
+    lines of front matter."""
+    start = ref.line - 1 - line_offset
+    line, column, _ = _locate(ref.href, ref.occurrence, (start, start + ref.size), lines, source, line_offset, index)
+    return SourceLocation(ref.path, line, column)
 
 
 def sanitize(html: str) -> str:
@@ -344,19 +361,21 @@ Written = dict[str, list[tuple[int, int]]]  # address → (0-based line, column)
 def _locate(
     href: str,
     occurrence: int,
-    block: Token,
+    span: tuple[int, int],
     lines: list[str],
     source: SourceText,
     line_offset: int,
-    index: dict[tuple[int, int], Written],
+    index: dict[tuple[int, int], Written] | None = None,
 ) -> tuple[int, int, str | None]:
-    """Where the `occurrence`-th link to `href` in `block` was written (reference definitions
-    may be anywhere in the page); the block's first line when it cannot be found.
+    """Where the `occurrence`-th link to `href` in the block of body lines `span` was written
+    (reference definitions may be anywhere in the page); the block's first line when it cannot
+    be found.
 
     `index` keeps each block's addresses once found, so a page of thousands of bad links is
     read once, not once per link.
     """
-    start, end = block.map or (0, 1)
+    start, end = span
+    index = {} if index is None else index
     passes = ((start, min(end, len(lines)), occurrence), (-1, len(lines), 0))  # -1: definitions
     for first, last, wanted in passes:
         written = index.get((first, last))
@@ -395,14 +414,15 @@ def _link(  # noqa: C901
     href = str(token.attrs.get(attr, ""))
     raw = unquote(href)
 
+    span = (block.map[0], block.map[1]) if block.map else (0, 1)
+
     def fail(message: str, hint: str | None = None) -> None:
-        line, column, text = _locate(href, occurrence, block, lines, source, line_offset, index)
+        line, column, text = _locate(href, occurrence, span, lines, source, line_offset, index)
         out.problems.append(Problem(SourceLocation(source.path, line, column), message, hint, source_line=text))
         token.attrSet(attr, "#")
 
-    def here() -> SourceLocation:
-        line, column, _ = _locate(href, occurrence, block, lines, source, line_offset, index)
-        return SourceLocation(source.path, line, column)
+    def ref(target: str, anchor: str) -> AnchorRef:  # located only if the anchor turns out missing
+        return AnchorRef(target, anchor, source.path, span[0] + 1 + line_offset, span[1] - span[0], href, occurrence)
 
     if _UNWRITABLE_RE.search(raw) or ("&" in raw and ";" in raw):
         fail(f"link address '{shown(raw)}' contains spaces, control characters or entities", "write a plain address")
@@ -442,8 +462,7 @@ def _link(  # noqa: C901
             return
         if scheme == "page":
             if anchor:
-                at = here()
-                out.anchor_refs.append(AnchorRef.at(target, anchor, at))
+                out.anchor_refs.append(ref(target, anchor))
             token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
         else:
             if anchor:
@@ -477,8 +496,7 @@ def _link(  # noqa: C901
         return
     if not path:
         if anchor:
-            at = here()
-            out.anchor_refs.append(AnchorRef.at(slug, anchor, at))
+            out.anchor_refs.append(ref(slug, anchor))
         return
     if not path.endswith(".md"):
         asset = posixpath.normpath(posixpath.join(page_dir, path))
@@ -502,7 +520,7 @@ def _link(  # noqa: C901
         fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages, "pages"))
         return
     if anchor:
-        out.anchor_refs.append(AnchorRef.at(target, anchor, here()))
+        out.anchor_refs.append(ref(target, anchor))
     token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
 
 
