@@ -11,7 +11,7 @@ import hashlib
 import os
 import posixpath
 import stat
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,7 +24,18 @@ from .markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, ren
 from .parallel import map_shared, worker_count
 from .sources import Node, SourceError, SourceText, comment_traps, parse_yaml, read_text, split_front_matter
 from .upgrade import upgrade
-from .validate import ID_RE, RESERVED_IDS, Checked, check_catalog, check_page_meta, read_record, salvage_record
+from .validate import (
+    ID_RE,
+    PAGE_REFS,
+    RESERVED_IDS,
+    Checked,
+    check_catalog,
+    check_left_out_references,
+    check_page_meta,
+    check_raw_references,
+    read_record,
+    salvage_record,
+)
 
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
@@ -132,6 +143,7 @@ def load(
         catalog_source = read.source
         rest, exist = salvaged
         problems += check_catalog(catalog_source, rest, slugs, today, exist)
+        problems += check_left_out_references(catalog_source, read.node, rest, slugs, exist)
         offering_ids = frozenset(o.id for o in rest.value.offerings) | exist.get("offerings", frozenset())
         tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())
     universe = _Universe(
@@ -561,10 +573,6 @@ def _load_page(
         return None
     checked, found = read_record(source, node, model.PageMeta, "the front matter")
     problems += found
-    if checked is None:
-        return None
-    if check_refs:
-        problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]
     page_dir = f"policies/{slug}/"
     targets = LinkTargets(
         offerings=offerings,
@@ -573,6 +581,17 @@ def _load_page(
         assets=assets,
         url=lambda target: relative_url(page_dir, target),
     )
+    if checked is None:
+        # the rest of the page's problems in the same run: references in the front matter as
+        # written, and the body's links and headings
+        if check_refs and isinstance(offerings, Collection) and isinstance(tools, Collection):
+            problems += check_raw_references(source, node, PAGE_REFS, {"offering": offerings, "tool": tools})
+        body_only = render(source, body, body_offset, slug, targets)
+        problems += body_only.problems
+        anchor_refs += body_only.anchor_refs
+        return None
+    if check_refs:
+        problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]
     rendered = render(source, body, body_offset, slug, targets, sections=outline is not None)
     problems += rendered.problems
     anchor_refs += rendered.anchor_refs

@@ -513,6 +513,83 @@ class _Check:
         return False
 
 
+# The references each kind of record makes, by key, checked from the YAML as written for a
+# record that is left out of a salvaged catalog (or a page whose front matter did not validate).
+OFFERING_REFS = (
+    ("depends_on", "offering"),
+    ("tools", "tool"),
+    ("policies", "policy page"),
+    ("replaced_by", "offering"),
+)
+TOOL_REFS = (("category", "category"), ("alternative", "tool or offering"), ("migration", "policy page"))
+PAGE_REFS = (("offerings", "offering"), ("tools", "tool"))
+
+
+def check_raw_references(
+    source: SourceText, node: Node, refs: Iterable[tuple[str, str]], known: AbcMapping[str, Collection[str]]
+) -> list[Problem]:
+    """Unknown ids among the references of a record that did not validate, read from its YAML as
+    written (a value or a list of values; any other shape is already reported as a type error), so
+    that a typo in them is reported in the same run as the record's own errors, not after them.
+    `known`: the ids each kind of reference may name."""
+    if not isinstance(node, Mapping):
+        return []
+    problems = []
+    values = {key.value: child for key, child in node.items}
+    for key, what in refs:
+        child = values.get(key)
+        items = [child] if isinstance(child, Scalar) else list(child.items) if isinstance(child, Sequence) else []
+        for item in items:
+            if not isinstance(item, Scalar) or not ID_RE.fullmatch(item.value) or item.value in known[what]:
+                continue  # not an id at all is a type error, reported already
+            loc = item.location
+            message, hint = _unknown(item.value, known[what], what)
+            problems.append(Problem(loc, message, hint, source_line=source.line(loc.line)))
+    return problems
+
+
+def check_left_out_references(
+    source: SourceText,
+    node: Node | None,
+    rest: Checked[model.Catalog],
+    page_slugs: Collection[str],
+    exist: AbcMapping[str, Collection[str]],
+) -> list[Problem]:
+    """The references of the offerings and tools left out of a salvaged catalog for their own
+    errors (`exist`: their ids, see salvage_record), which check_catalog does not see."""
+    if not isinstance(node, Mapping):
+        return []
+    catalog = rest.value
+    offerings = {o.id for o in catalog.offerings} | set(exist.get("offerings", ()))
+    tools = {t.id for t in catalog.tools} | set(exist.get("tools", ()))
+    known: dict[str, Collection[str]] = {
+        "offering": offerings,
+        "tool": tools,
+        "tool or offering": tools | offerings,
+        "category": {c.id for c in catalog.categories} | set(exist.get("categories", ())),
+        "policy page": set(page_slugs),
+    }
+    kept = {"offerings": {o.id for o in catalog.offerings}, "tools": {t.id for t in catalog.tools}}
+    problems: list[Problem] = []
+    for key, child in node.items:
+        refs = {"offerings": OFFERING_REFS, "tools": TOOL_REFS}.get(key.value)
+        if refs is None or not isinstance(child, Sequence):
+            continue
+        for item in child.items:
+            ident = _raw_id(item)
+            if ident is not None and ident in exist.get(key.value, ()) and ident not in kept[key.value]:
+                problems += check_raw_references(source, item, refs, known)
+    return problems
+
+
+def _unknown(value: str, known: Collection[str], what: str) -> tuple[str, str]:
+    names = sorted(known)
+    hint = did_you_mean(value, names) or (
+        f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
+    )
+    return f"unknown {what} '{shown(value)}'", hint
+
+
 def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
