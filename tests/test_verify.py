@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from servicebook.cli import main
+from servicebook.verify import first_difference
 
 from .conftest import FIXED_EPOCH, SITES, GitSite
 from .test_versions import catalog_at
@@ -139,6 +141,12 @@ def test_an_edit_of_the_current_catalog_is_caught_even_with_its_manifest_rewritt
         "error: manifest.sha256: differs from a rebuild",
         "error: offerings/ci/index.html: differs from a rebuild",
     ]
+    # what was changed is shown, from the line where the copy departs from the rebuild
+    lines = result.stderr.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("error: offerings/ci/index.html"))
+    assert re.fullmatch(r"  first at line \d+:", lines[at + 1])
+    assert lines[at + 2].startswith("    published: ") and "99.95 %" in lines[at + 2]
+    assert lines[at + 3].startswith("    rebuild:   ") and "99.5 %" in lines[at + 3]
 
 
 def test_missing_and_extra_releases_are_reported(published: tuple[GitSite, Path, Path], site: Path) -> None:
@@ -299,3 +307,16 @@ def test_no_versions_reports_published_releases_and_refuses_version(
     assert both.stderr == (
         "error: --version checks releases and --no-versions checks a site without any: give one of them\n"
     )
+
+
+def test_the_first_difference_is_shown_as_a_window_with_controls_escaped() -> None:
+    assert first_difference(b"a\n<td>99.5 %</td>\nz", b"a\n<td>99.95 %</td>\nz") == (
+        "\n  first at line 2:\n    published: <td>99.95 %</td>\n    rebuild:   <td>99.5 %</td>"
+    )
+    assert first_difference(b"a\nb", b"a") == (
+        "\n  first at line 2:\n    published: (the file ends before this line)\n    rebuild:   b"
+    )
+    assert "published: b\\u001b[31m" in first_difference(b"a\n", b"a\nb\x1b[31m\n")
+    long = first_difference(("x" * 300 + "A" + "y" * 300).encode(), ("x" * 300 + "B" + "y" * 300).encode())
+    published = long.splitlines()[2].removeprefix("    published: ")
+    assert published == "…" + "x" * 50 + "B" + "y" * 49 + "…"

@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -186,7 +186,7 @@ def _verify_site(
             )
     else:
         root_check = "rebuilt"
-    differences += _file_differences(ours, theirs, releases, bad)
+    differences += _file_differences(ours, theirs, releases, bad, lambda path: (rebuilt / path, site / path))
     checked = tuple(v for v in expected if v in published and v not in bad)
     advice = _advice(differences, commit, claim, bool(bad), versions)
     if differences and expected and not published and not (site / "v").exists():
@@ -246,7 +246,13 @@ def _verify_releases(
     bad |= {v for v in only if v not in rebuilt}
     folders = {f"v/{v}/" for v in only}
     theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
-    differences += _file_differences(ours, theirs, folders, bad)
+    trees = {f"v/{b.release.version}/": b.tree for b in built}
+
+    def files(path: str) -> tuple[Path, Path]:
+        folder = _folder(path, folders)
+        return trees.get(folder, scratch / "none") / path.removeprefix(folder), site / path
+
+    differences += _file_differences(ours, theirs, folders, bad, files)
     checked = tuple(v for v in only if v not in bad and v in published)
     return Verification(
         commit, checked, "not checked", tuple(differences), _advice(differences, commit, claim, bool(bad))
@@ -310,10 +316,15 @@ HOSTING_FILES = frozenset({"CNAME", ".nojekyll", "_headers", "_redirects"})
 
 
 def _file_differences(
-    ours: Mapping[str, str], theirs: Mapping[str, str], folders: set[str], bad: set[str]
+    ours: Mapping[str, str],
+    theirs: Mapping[str, str],
+    folders: set[str],
+    bad: set[str],
+    files: Callable[[str], tuple[Path, Path]] | None = None,
 ) -> list[str]:
     """Each file that differs, is missing or is extra, at most SHOWN_PER_FOLDER per folder; a
-    release already reported as the wrong commit gets a count instead."""
+    release already reported as the wrong commit gets a count instead. `files` gives the rebuilt
+    and the published file of a path, to show where a text file differs."""
     grouped: dict[str, list[str]] = {}
     for path in sorted({*ours, *theirs}):
         if path not in theirs:
@@ -324,6 +335,10 @@ def _file_differences(
             line = f"{path}: not produced by a rebuild"
         elif ours[path] != theirs[path]:
             line = f"{path}: differs from a rebuild"
+            if files is not None and path.endswith(TEXT_SUFFIXES):
+                rebuilt, published = files(path)
+                with contextlib.suppress(OSError):
+                    line += first_difference(rebuilt.read_bytes(), published.read_bytes())
         else:
             continue
         grouped.setdefault(_folder(path, folders), []).append(line)
@@ -336,6 +351,40 @@ def _file_differences(
         if len(lines) > SHOWN_PER_FOLDER:
             out.append(f"{folder or 'the root'}: and {len(lines) - SHOWN_PER_FOLDER} more file(s)")
     return out
+
+
+TEXT_SUFFIXES = (".html", ".json", ".xml", ".txt", ".css", ".js", ".sha256")
+SHOWN_CHARS = 100  # of each side of a differing line
+
+
+def first_difference(rebuilt: bytes, published: bytes) -> str:
+    """Where a published text file first departs from the rebuild: its line number and that
+    line on each side, cut to a window around the first differing character, so an auditor sees
+    what was changed (an objective, a date) without rebuilding the site to compare by hand."""
+    ours = rebuilt.decode("utf-8", "replace").split("\n")
+    theirs = published.decode("utf-8", "replace").split("\n")
+    pairs = zip(ours, theirs, strict=False)
+    number = next((n for n, (a, b) in enumerate(pairs) if a != b), min(len(ours), len(theirs)))
+    mine = ours[number] if number < len(ours) else ""
+    other = theirs[number] if number < len(theirs) else ""
+    column = next((i for i, (a, b) in enumerate(zip(mine, other, strict=False)) if a != b), min(len(mine), len(other)))
+    start = max(0, column - SHOWN_CHARS // 2)
+    return (
+        f"\n  first at line {number + 1}:\n    published: {_window(theirs, number, start)}"
+        f"\n    rebuild:   {_window(ours, number, start)}"
+    )
+
+
+def _window(lines: list[str], number: int, start: int) -> str:
+    """Line `number` of `lines` from `start`, SHOWN_CHARS of it, with control characters escaped
+    (a published file is not trusted: it must not drive the terminal)."""
+    if number >= len(lines):
+        return "(the file ends before this line)"
+    line = lines[number]
+    if not line:
+        return "(an empty line)"
+    text = ("…" if start else "") + line[start : start + SHOWN_CHARS] + ("…" if start + SHOWN_CHARS < len(line) else "")
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
