@@ -223,3 +223,20 @@ def test_a_shallow_clone_that_starts_after_the_day_says_to_fetch_everything(hist
     )
     before = run("promised", "--source", clone, "--at", "2026-01-01")
     assert before.exit_code == 2 and before.stderr.startswith("error: this shallow clone's history starts at commit ")
+
+
+def test_a_site_in_a_folder_of_its_repository_reads_its_own_catalog(tmp_path, run) -> None:
+    (tmp_path / "repo").mkdir()
+    repo = GitSite(tmp_path / "repo")
+    at(repo, "2026-03-01T11:00")
+    shutil.copytree(SITES / "minimal", repo.root / "site")
+    repo.write("catalog.yaml", "not the site's catalog\n")  # another catalog.yaml, at the top
+    first = repo.commit("Publish the catalog in site/")
+    at(repo, "2026-03-02T11:00")
+    repo.write("catalog.yaml", "still not the site's\n")
+    repo.commit("Change only the top-level file")
+    result = run("promised", "--source", repo.root / "site", "--at", "2026-03-31")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == (
+        f"from commit {first[:12]} of 2026-03-01 11:00 UTC by Test Author: Publish the catalog in site/"
+    )

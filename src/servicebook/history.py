@@ -904,7 +904,12 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     neither = base_name if old.absent else None
     if head is None or head_commit is None:
         files = worktree_files(root)
-        gone = not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink()  # a link is refused
+        if (root / CATALOG_FILE).is_symlink():  # refused by the build: neither a catalog nor a removal
+            link = Problem(
+                SourceLocation(CATALOG_FILE), "symbolic links are not allowed in the source", "commit the file itself"
+            )
+            raise RevisionInvalid("the catalog in the working tree cannot be read (1 error)", (link,), None)
+        gone = not (root / CATALOG_FILE).exists()
         new = _snapshot_from_bytes(reader, files, "working tree", absent_ok=gone and not old.absent, neither=neither)
         new = dataclasses.replace(new, files=worktree_other_files(root))
         span = [base_commit]
