@@ -20,11 +20,11 @@ def _line_of(site: Path, text: str) -> int:
 def test_a_missing_anchor_on_a_site_page_is_reported_at_the_link(run, site_copy, monkeypatch) -> None:
     site = site_copy("minimal")
     monkeypatch.chdir(site)
-    _link(site, "Ask us: [support hours](site:support#hours), or [see](site:support#contacts).")
-    line = _line_of(site, "site:support#hours")
+    _link(site, "Ask us: [support times](site:support#times), or [see](site:support#contacts).")
+    line = _line_of(site, "site:support#times")
     expected = [
-        f"content/welcome.md:{line}:25: error: broken link: the support page has no '#hours'",
-        f" {line} | Ask us: [support hours](site:support#hours), or [see](site:support#contacts).",
+        f"content/welcome.md:{line}:25: error: broken link: the support page has no '#times'",
+        f" {line} | Ask us: [support times](site:support#times), or [see](site:support#contacts).",
         "    |                         ^",
     ]
     for command in ("check", "build"):
@@ -32,7 +32,7 @@ def test_a_missing_anchor_on_a_site_page_is_reported_at_the_link(run, site_copy,
         assert result.exit_code == 1
         lines = result.stderr.splitlines()
         assert lines[:3] == expected
-        assert lines[3].startswith("  hint: its anchors: contacts, ")
+        assert lines[3].startswith("  hint: its anchors: channels, contacts, hours, on-call, response-targets, ")
         assert lines[-1] == f"{command} failed: 1 error; nothing was written."
     doc = json.loads(run("check", "--source", site, "--format", "json").stdout)
     assert [(p["file"], p["line"], p["column"]) for p in doc["problems"]] == [("content/welcome.md", line, 25)]
@@ -67,3 +67,22 @@ def test_a_link_to_the_changes_page_passes_check_as_it_passes_build(run, site_co
     assert run("check", "--source", site).exit_code == 0
     assert run("build", "--source", site).exit_code == 0
     assert (site / "public" / "changes" / "index.html").is_file()
+
+
+def test_the_parts_of_the_support_page_can_be_linked(run, site_copy) -> None:
+    site = site_copy("minimal")
+    parts = ("hours", "on-call", "channels", "response-targets", "contacts")
+    _link(site, " ".join(f"[{part}](site:support#{part})" for part in parts))
+    assert run("build", "--source", site).exit_code == 0
+    support = (site / "public" / "support" / "index.html").read_text()
+    assert all(f'id="{part}"' in support for part in parts)
+    # only there: the offering pages and the one-page catalog repeat these parts, without ids
+    for page in ("catalog/index.html", "offerings/ci/index.html"):
+        assert 'id="hours"' not in (site / "public" / page).read_text()
+
+
+def test_a_policy_heading_named_like_a_support_part_keeps_its_own_anchor(run, site_copy) -> None:
+    site = site_copy("minimal")
+    _link(site, "## Escalation\n\n[here](#escalation)")
+    assert run("build", "--source", site).exit_code == 0
+    assert 'id="escalation"' in (site / "public" / "policies" / "welcome" / "index.html").read_text()
