@@ -660,3 +660,30 @@ def test_the_readme_init_writes_in_layouts_does_not_stop_stamping(tmp_path: Path
     (layouts / "partials").mkdir()
     (layouts / "partials" / "README.md").write_text("a template could include this one")
     assert _has_files(layouts)
+
+
+def test_the_current_catalog_changed_since_its_tagged_release_says_so(run, repo: GitSite) -> None:
+    # 2.0 is tagged; an edit after it, without a new version, is not release 2.0
+    assert run("build", "--source", repo.root).exit_code == 0
+    public = repo.root / "public"
+    assert 'class="unreleased"' not in (public / "index.html").read_text()  # HEAD is the release
+    repo.write("README.md", "Not a source.\n")
+    repo.commit("A commit that changes no source")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert 'class="unreleased"' not in (public / "index.html").read_text()
+    repo.edit("objective: 99.9", "objective: 99.5")
+    repo.commit("Lower the CI objective, still 2.0")
+    assert run("build", "--source", repo.root).exit_code == 0
+    footer = (public / "index.html").read_text()
+    assert (
+        '<span class="unreleased">, with changes not released yet (<a href="v/2.0/">as released</a>)</span>' in footer
+    )
+    assert "but has changes made since" in (public / "versions/index.html").read_text()
+    assert 'class="unreleased"' not in (public / "v/2.0/index.html").read_text()  # the release itself
+    assert "99.9 %" in (public / "v/2.0/offerings/ci/index.html").read_text()
+
+
+def test_uncommitted_changes_are_not_the_release_either(run, repo: GitSite) -> None:
+    repo.edit("objective: 99.9", "objective: 99.5")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert 'class="unreleased"' in (repo.root / "public/offerings/ci/index.html").read_text()

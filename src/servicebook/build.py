@@ -197,7 +197,11 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
         release_problems += found
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
-    versioning = VersionContext(releases=tuple(r.release for r in releases), summaries=_summaries(releases))
+    versioning = VersionContext(
+        releases=tuple(r.release for r in releases),
+        summaries=_summaries(releases),
+        unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
+    )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
     timeline = load_timeline(options.source, loaded.site.build, outlines=loaded.outlines) if options.history else None
     # 3. render every file; nothing touches the output until all of it succeeded (a large site's
@@ -336,6 +340,15 @@ def _releases(
     return build_releases(
         options.source, found, options.source / CACHE_DIR, options.strict, store=store, env=options.env
     )
+
+
+def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: BuildInfo) -> str | None:
+    """`version` when the current catalog says it but differs from its published release: a tag
+    made it, and the sources changed after it without a new version."""
+    from .history import changed_since
+
+    release = next((r.release for r in releases if r.release.version == version), None)
+    return version if release is not None and changed_since(source, release.commit, info) else None
 
 
 def _summaries(releases: list[BuiltRelease]) -> dict[str, str]:

@@ -108,6 +108,17 @@ def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
     return BuildInfo(commit=commit, dirty=bool(status.strip()), date=date, generator=generator)
 
 
+def changed_since(root: Path, commit: str, build: BuildInfo) -> bool:
+    """Whether the sources being built differ from those at `commit` (a release's): committed
+    since, or uncommitted in the working tree."""
+    if build.dirty:
+        return True
+    if build.commit is None or build.commit == commit:
+        return False
+    done = _run(root, ["diff", "--quiet", commit, build.commit, "--", *SOURCE_PATHS])
+    return done is not None and done.returncode == 1
+
+
 # --------------------------------------------------------------------------- repositories
 
 

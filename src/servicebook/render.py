@@ -55,6 +55,9 @@ class VersionContext:
     releases: tuple[Release, ...] = ()
     notes: tuple[str, ...] = ()
     summaries: Mapping[str, str] = field(default_factory=dict)
+    # root build only: the current catalog's version, when its release was published from sources
+    # that have changed since (its pages then say so, not to be cited as that release)
+    unreleased: str | None = None
 
 
 class RenderError(Exception):
