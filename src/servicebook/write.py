@@ -105,7 +105,8 @@ def check_output_dir(output: Path, source: Path) -> Path:
             raise UsageProblem(f"refusing to replace {out}: it is not a folder")
         if any(out.iterdir()) and not (out / MARKER).is_file():
             raise UsageProblem(
-                f"refusing to replace {out}: it is not empty and was not made by servicebook",
+                f"refusing to replace {out}: it is not empty and was not made by servicebook "
+                "(a build replaces the whole folder); move what is in it away, or give --output another folder",
             )
     return out
 
