@@ -320,3 +320,11 @@ def test_the_first_difference_is_shown_as_a_window_with_controls_escaped() -> No
     long = first_difference(("x" * 300 + "A" + "y" * 300).encode(), ("x" * 300 + "B" + "y" * 300).encode())
     published = long.splitlines()[2].removeprefix("    published: ")
     assert published == "…" + "x" * 50 + "B" + "y" * 49 + "…"
+
+
+def test_a_site_folder_that_does_not_exist_is_named_as_such(published: tuple[GitSite, Path, Path], tmp_path) -> None:
+    result = cli("verify", "--source", published[0].root, "--site", tmp_path / "nope")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: there is no folder {tmp_path / 'nope'}: give --site the folder a build wrote (public by default)\n"
+    )

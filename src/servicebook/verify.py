@@ -98,6 +98,8 @@ def verify(
 
 def read_claim(site: Path) -> Claim:
     document = site / "catalog.json"
+    if not site.is_dir():
+        raise UsageProblem(f"there is no folder {site}: give --site the folder a build wrote (public by default)")
     try:
         data = json.loads(document.read_bytes())
         build = data["build"]
