@@ -512,7 +512,7 @@ def _link(  # noqa: C901
             return
         fail(
             f"broken link: '{shown(raw)}' is not a page",
-            "link to another page's .md file, or use offering:ID / tool:ID",
+            _meant_url(raw) or "link to another page's .md file, or use offering:ID / tool:ID",
         )
         return
     target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
@@ -522,6 +522,19 @@ def _link(  # noqa: C901
     if anchor:
         out.anchor_refs.append(ref(target, anchor))
     token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
+
+
+_ALMOST_URL_RE = re.compile(r"^(?:(https?)(?::/|//|:)(?!/)|(www\.))(?P<rest>.+)$", re.IGNORECASE)
+
+
+def _meant_url(raw: str) -> str | None:
+    """'did you mean' for an outside address missing part of its scheme (`https//x`, `www.x`),
+    which would otherwise read as a link to a page."""
+    match = _ALMOST_URL_RE.match(raw)
+    if match is None:
+        return None
+    scheme = (match[1] or "https").lower()
+    return f"did you mean '{scheme}://{match[2] or ''}{match['rest']}'?"
 
 
 def _suggest(word: str, known: Container[str], what: str) -> str | None:
