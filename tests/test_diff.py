@@ -255,7 +255,8 @@ def test_offering_id_change_with_identical_content_is_a_move(git_site, run) -> N
     doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
     texts = [c["text"] for c in doc["changes"]]
     assert texts[0] == (
-        "Offering “CI pipelines” moved from id ci to pipelines (its page moves from offerings/ci/ to offerings/pipelines/)"
+        "Offering “CI pipelines” moved from id ci to pipelines (its page moves from offerings/ci/ to offerings/pipelines/, "
+        "and the old address is gone; declaring renamed_from: [ci] keeps it)"
     )
 
 

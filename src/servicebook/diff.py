@@ -197,7 +197,11 @@ def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Ch
                     "neutral",
                     f"{_offering_label(moved)} moved from id {gone.id} to {moved.id} (its page moves from "
                     f"offerings/{gone.id}/ to offerings/{moved.id}/"
-                    + (", and the old address sends readers on)" if gone.id in moved.renamed_from else ")"),
+                    + (
+                        ", and the old address sends readers on)"
+                        if gone.id in moved.renamed_from
+                        else f", and the old address is gone; declaring renamed_from: [{gone.id}] keeps it)"
+                    ),
                     gone.id,
                     moved.id,
                 )
