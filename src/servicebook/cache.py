@@ -43,34 +43,81 @@ def encode(value: object) -> JSON:
 
 def decode(tp: Any, data: JSON) -> Any:
     """The inverse of `encode` for a value of type `tp`; raises ValueError/TypeError/KeyError on a mismatch."""
+    return _decoder(tp)(data)
+
+
+Decoder = typing.Callable[[JSON], Any]
+
+
+@functools.cache
+def _decoder(tp: Any) -> Decoder:
+    """A function that decodes values of type `tp`, made once per type: working out what a type
+    hint means took most of the time of reading a large cached catalog back."""
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
-        return decode(typing.get_args(tp)[0], data)
+        return _decoder(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
-        if data is None:
-            return None
-        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return decode(inner, data)
+        inners = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(inners) != 1:
+            return _optional(_unreadable(tp))
+        return _optional(_decoder(inners[0]))
     if origin is tuple:
         (inner, _) = typing.get_args(tp)
-        return tuple(decode(inner, v) for v in data)
+        item = _decoder(inner)
+        return lambda data: tuple([item(v) for v in data])
     if origin is typing.Literal:
-        if data not in typing.get_args(tp):
-            raise ValueError(data)
-        return data
+        allowed = typing.get_args(tp)
+
+        def literal(data: JSON) -> Any:
+            if data not in allowed:
+                raise ValueError(data)
+            return data
+
+        return literal
     if isinstance(tp, type):
         if dataclasses.is_dataclass(tp):
-            hints = _type_hints(tp)
-            return tp(**{f.name: decode(hints[f.name], data[f.name]) for f in dataclasses.fields(tp)})
+            return _dataclass(tp)
         if issubclass(tp, enum.Enum):
-            return tp(data)
+            return tp
         if tp is Decimal:
-            return Decimal(data)
+            return Decimal
         if tp is dt.date:
-            return dt.date.fromisoformat(data)
-        if tp in (str, int, bool) and isinstance(data, tp):
+            return dt.date.fromisoformat
+        if tp in (str, int, bool):
+            return _plain(tp)
+    return _unreadable(tp)
+
+
+def _optional(inner: Decoder) -> Decoder:
+    return lambda data: None if data is None else inner(data)
+
+
+def _plain(tp: type) -> Decoder:
+    def plain(data: JSON) -> Any:
+        if isinstance(data, tp):
             return data
-    raise TypeError(f"cannot read {data!r} as {tp!r}")
+        raise TypeError(f"cannot read {data!r} as {tp!r}")
+
+    return plain
+
+
+def _unreadable(tp: Any) -> Decoder:
+    def unreadable(data: JSON) -> Any:
+        raise TypeError(f"cannot read {data!r} as {tp!r}")
+
+    return unreadable
+
+
+def _dataclass(tp: type) -> Decoder:
+    fields: list[tuple[str, Decoder]] = []  # made on first use: a type may refer to itself
+
+    def dataclass(data: JSON) -> Any:
+        if not fields:
+            hints = _type_hints(tp)
+            fields.extend((f.name, _decoder(hints[f.name])) for f in dataclasses.fields(tp))
+        return tp(**{name: read(data[name]) for name, read in fields})
+
+    return dataclass
 
 
 @functools.cache
