@@ -92,6 +92,20 @@ def test_catalog_json_carries_derived_numbers(run, site_copy) -> None:
     }
 
 
+def test_catalog_json_has_a_line_for_each_offering_tool_and_page(run, site_copy) -> None:
+    # Two versions of catalog.json compare line by line: a changed offering is one changed line.
+    public = build(run, site_copy("example"))
+    text = (public / "catalog.json").read_text()
+    doc = json.loads(text)
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}" and lines[1] == '  "servicebook": 1,'
+    for key in ("offerings", "tools", "pages"):
+        start = lines.index(f'  "{key}": [')
+        items = lines[start + 1 : start + 1 + len(doc[key])]
+        assert [json.loads(line.rstrip(",")) for line in items] == doc[key]
+        assert lines[start + 1 + len(doc[key])] in ("  ],", "  ]")
+
+
 def test_published_schema_matches_schema_command(run, site_copy) -> None:
     public = build(run, site_copy("minimal"))
     printed = run("schema")

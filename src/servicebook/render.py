@@ -364,7 +364,7 @@ def _render_one(renderer: _Renderer, index: int) -> tuple[bytes | None, PageLink
 
 
 def _catalog_json(site: model.SiteContent) -> bytes:
-    return _json(catalog_document(site))
+    return _record_json(catalog_document(site))
 
 
 def _schema_json() -> bytes:
@@ -489,6 +489,25 @@ def minify_css(css: str) -> str:
     """
     out = _CSS_SPACE.sub(" ", _CSS_COMMENT.sub("", css))
     return _CSS_PUNCTUATION.sub(r"\1", out).replace(";}", "}").strip() + "\n"
+
+
+def _record_json(data: dict[str, Any]) -> bytes:
+    """`data` as JSON with one line per top-level key, and one per item of a top-level list: each
+    offering, tool and page on a line of its own, so that two versions compare line by line.
+    Written by the json module's C encoder (an indented document goes through its Python one:
+    0.2 s for a catalog of 2,000 offerings and 5,000 tools, on every rebuild)."""
+
+    def value(item: object) -> str:
+        return json.dumps(item, ensure_ascii=False)
+
+    lines = []
+    for key, item in data.items():
+        if isinstance(item, list) and item:
+            body = ",\n    ".join(value(i) for i in item)
+            lines.append(f"  {value(key)}: [\n    {body}\n  ]")
+        else:
+            lines.append(f"  {value(key)}: {value(item)}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 
 def _compact_json(data: object) -> bytes:
