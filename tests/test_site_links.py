@@ -86,3 +86,23 @@ def test_a_policy_heading_named_like_a_support_part_keeps_its_own_anchor(run, si
     _link(site, "## Escalation\n\n[here](#escalation)")
     assert run("build", "--source", site).exit_code == 0
     assert 'id="escalation"' in (site / "public" / "policies" / "welcome" / "index.html").read_text()
+
+
+def test_a_link_can_name_a_part_of_an_offering_or_tool_page(run, site_copy, monkeypatch) -> None:
+    # an SLO (#slo-<id>), a section, the history: checked on the built page, by check as by build
+    site = site_copy("minimal")
+    monkeypatch.chdir(site)
+    _link(site, "[SLO](offering:ci#slo-availability), [why](tool:hand-rolled-scripts#why), [h](offering:ci#history)")
+    assert run("check").exit_code == 0
+    assert run("build").exit_code == 0
+    page = (site / "public" / "policies" / "welcome" / "index.html").read_text()
+    assert 'href="../../offerings/ci/#slo-availability"' in page
+    _link(site, "[gone](offering:ci#slo-latency)")
+    line = _line_of(site, "offering:ci#slo-latency")
+    for command in ("check", "build"):
+        lines = run(command).stderr.splitlines()
+        assert (
+            lines[0]
+            == f"content/welcome.md:{line}:8: error: broken link: offering 'ci' has no '#slo-latency' on its page"
+        )
+        assert lines[3].startswith("  hint: ")

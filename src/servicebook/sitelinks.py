@@ -1,8 +1,8 @@
 """Where a broken link that the built site's link check found was written, when a policy page's
-`site:` link made it: the Markdown can name only the pages the site makes (`site:support`), not
-what is on them (`site:support#hours`) or whether a page exists in this build (`site:changes`
-outside git), so those are settled on the built site and reported back at the link's place in
-the page's Markdown, as every other link problem is."""
+`site:`, `offering:` or `tool:` link made it: the Markdown can name the pages the site makes
+(`site:support`, `offering:ci`), not what is on them (`site:support#hours`, `offering:ci#slo-x`),
+so that is settled on the built site and reported back at the link's place in the page's
+Markdown, as every other link problem is."""
 
 from __future__ import annotations
 
@@ -41,6 +41,16 @@ def locate_site_links(
     return out
 
 
+# Ids of the parts the history adds to every offering and tool page of a build; `check` reads no
+# history, so a link to one is not a broken link there.
+HISTORY_IDS = frozenset({"history"})
+
+
+def without_history_links(problems: Iterable[Problem]) -> list[Problem]:
+    """`problems` less the links to a part of a page that only the history makes (see HISTORY_IDS)."""
+    return [p for p in problems if not ((m := _BROKEN_RE.match(p.message)) and m["id"] in HISTORY_IDS)]
+
+
 def _locate(
     page: Page, match: re.Match[str], read_source: Callable[[str], str], files: Mapping[str, bytes]
 ) -> list[Problem]:
@@ -51,14 +61,19 @@ def _locate(
     name = "" if target in (".", "") else target  # the site page, as `site:` names it
     if name.startswith("../") or name == "..":
         return []
-    spelled = f"site:{name}" + (f"#{fragment}" if fragment else "")
+    kind, _, ident = name.partition("/")
+    entity = {"offerings": "offering", "tools": "tool"}.get(kind) if ident and "/" not in ident else None
+    if entity is not None:  # offering:ID#anchor, tool:ID#anchor
+        spelled, page_name = f"{entity}:{ident}#{fragment}", f"{entity} '{ident}'"
+    else:
+        spelled, page_name = f"site:{name}" + (f"#{fragment}" if fragment else ""), f"the {name or 'home'} page"
     try:
         text = read_source(page.source)
     except (OSError, UnicodeDecodeError):
         return []
     written = re.compile(re.escape(spelled) + r"(?=[\s)\"'>]|$)")
     if match["id"] is not None:
-        message = f"broken link: the {name or 'home'} page has no '#{fragment}'"
+        message = f"broken link: {page_name} has no '#{fragment}'" + (" on its page" if entity else "")
         hint = _anchors_hint(fragment, files.get(f"{name}/index.html" if name else "index.html"))
     else:
         message, hint = f"broken link: this build has no {name or 'home'} page", None
