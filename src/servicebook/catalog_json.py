@@ -20,13 +20,21 @@ DOCUMENT_VERSION = 1
 
 def plain(value: Any) -> Any:
     """Model values → JSON values: dataclasses to objects (YAML key names), enums to their values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    cls = value.__class__
+    if cls in _AS_THEY_ARE:  # most values: checked first, as this runs for every value of the catalog
+        return value
+    if cls is tuple:
+        return [plain(v) for v in value]
+    keys = _KEYS.get(cls)
+    if keys is None and hasattr(cls, "__dataclass_fields__"):
+        keys = _KEYS[cls] = tuple((f.name, f.metadata.get("key", f.name)) for f in dataclasses.fields(value))
+    if keys is not None:
         out = {}
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
+        for name, key in keys:
+            item = getattr(value, name)
             if item is None or item == ():
                 continue
-            out[f.metadata.get("key", f.name)] = plain(item)
+            out[key] = plain(item)
         return out
     if isinstance(value, tuple):
         return [plain(v) for v in value]
@@ -37,6 +45,10 @@ def plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+_KEYS: dict[type, tuple[tuple[str, str], ...]] = {}  # (attribute, key in the document) of a model class
 
 
 def _slo(offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
