@@ -20,6 +20,16 @@ def test_init_scaffolds_a_site_that_builds(run, tmp_path) -> None:
     assert (target / "public/index.html").exists()
 
 
+def test_init_outside_git_says_to_keep_the_site_in_git(run, tmp_path) -> None:
+    result = run("init", tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-2:] == [
+        f"Next: servicebook build --source {tmp_path / 'site'}",
+        "Keep it in git (git init, then commit): the site's change history, its releases and the review_by "
+        "checks come from git.",
+    ]
+
+
 def test_init_never_overwrites(run, tmp_path) -> None:
     (tmp_path / "catalog.yaml").write_text("mine")
     result = run("init", tmp_path)

@@ -343,6 +343,13 @@ def init(directory: Path) -> None:
     click.echo(f"(see {layouts}/README.md).")
     source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
     click.echo(f"Next: servicebook build{source}")
+    from .history import git
+
+    if git(directory, "rev-parse", "--show-toplevel") is None:
+        click.echo(
+            "Keep it in git (git init, then commit): the site's change history, its releases and the "
+            "review_by checks come from git."
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover
