@@ -260,6 +260,26 @@ def test_offering_id_change_with_identical_content_is_a_move(git_site, run) -> N
     )
 
 
+def test_tool_id_change_with_identical_content_is_a_move_not_a_removal(git_site, run) -> None:
+    git_site.edit("  - id: shared-pipelines\n", "  - id: shared-templates\n")
+    git_site.edit("tools: [shared-pipelines, hand-rolled-scripts]", "tools: [shared-templates, hand-rolled-scripts]")
+    git_site.edit("alternative: shared-pipelines", "alternative: shared-templates")
+    git_site.edit("(tool:shared-pipelines)", "(tool:shared-templates)", "content/welcome.md")
+    git_site.commit("rename a tool id")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json", "--fail-on", "weakened")
+    assert result.exit_code == 0, result.output  # nothing was weakened: the decision only moved
+    doc = json.loads(result.stdout)
+    kinds = [c["kind"] for c in doc["changes"]]
+    assert "tool.removed" not in kinds and "tool.added" not in kinds
+    (move,) = [c for c in doc["changes"] if c["kind"] == "tool.id"]
+    assert move["text"] == (
+        "Tool “Shared pipeline templates” moved from id shared-pipelines to shared-templates (its page moves from "
+        "tools/shared-pipelines/ to tools/shared-templates/, and the old address is gone; declaring "
+        "renamed_from: [shared-pipelines] keeps it)"
+    )
+    assert doc["summary"]["weakened"] == 0
+
+
 def test_a_declared_rename_shows_what_else_changed_with_it(git_site, run) -> None:
     """Renaming an offering (or a tool) and lowering its objective in one commit: the objective's
     change is named, not hidden behind 'removed' and 'added'."""

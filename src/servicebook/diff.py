@@ -551,6 +551,23 @@ def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]
             )
             moved = dataclasses.replace(a.pop(tid), id=heir.id, renamed_from=heir.renamed_from)
             a[heir.id] = moved
+    # An id change with nothing else changed is a move too, as for offerings: not a supported
+    # decision removed (which weakens a commitment) plus one added.
+    for tid in sorted(a.keys() - b.keys()):
+        twin = next((b[n] for n in sorted(b.keys() - a.keys()) if dataclasses.replace(b[n], id=tid) == a[tid]), None)
+        if twin is not None:
+            out.append(
+                Change(
+                    "tool.id",
+                    f"tool:{twin.id}",
+                    "neutral",
+                    f"{_tool_label(twin)} moved from id {tid} to {twin.id} (its page moves from tools/{tid}/ to "
+                    f"tools/{twin.id}/, and the old address is gone; declaring renamed_from: [{tid}] keeps it)",
+                    tid,
+                    twin.id,
+                )
+            )
+            a[twin.id] = dataclasses.replace(a.pop(tid), id=twin.id)
     for tid in sorted(a.keys() - b.keys()):
         t = a[tid]
         dropped = t.status in (model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT)
