@@ -18,7 +18,6 @@ from .validate import did_you_mean
 # write.check_links's wording, which names the address as the page has it
 _BROKEN_RE = re.compile(r"^broken link to '(?P<href>.*)' \((?:no id '(?P<id>.*)' on |no )")
 _ID_RE = re.compile(rb'\sid="([^"]*)"')
-_PAGE_RE = re.compile(r"^policies/(?P<slug>.+)/index\.html$")
 SHOWN_IDS = 12
 
 
@@ -28,9 +27,10 @@ def locate_site_links(
     read_source: Callable[[str], str],
     files: Mapping[str, bytes],
 ) -> list[Problem]:
-    """`problems` with each broken link that a `site:` link of a policy page made reported at
-    that link in the page's Markdown (every place it is written), with what the target offers;
-    any other problem as it is. `read_source` gives a page's source text by its path."""
+    """`problems` with each broken link that a `site:`, `offering:` or `tool:` link of a policy
+    page made reported at that link in the page's Markdown (every place it is written), with the
+    anchors the target has; any other problem as it is. `read_source` gives a page's source text
+    by its path."""
     by_output = {f"policies/{page.slug}/index.html": page for page in pages}
     out: list[Problem] = []
     for problem in problems:
