@@ -675,9 +675,7 @@ def test_the_current_catalog_changed_since_its_tagged_release_says_so(run, repo:
     repo.commit("Lower the CI objective, still 2.0")
     assert run("build", "--source", repo.root).exit_code == 0
     footer = (public / "index.html").read_text()
-    assert (
-        '<span class="unreleased">, with changes not released yet (<a href="v/2.0/">as released</a>)</span>' in footer
-    )
+    assert '<span class="unreleased">(with changes made after <a href="v/2.0/">its release</a>)</span>' in footer
     assert "but has changes made since" in (public / "versions/index.html").read_text()
     assert 'class="unreleased"' not in (public / "v/2.0/index.html").read_text()  # the release itself
     assert "99.9 %" in (public / "v/2.0/offerings/ci/index.html").read_text()
