@@ -4,7 +4,12 @@ site makes) is reported at the link in the Markdown, the same way by check and b
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
+
+from .conftest import SITES, GitSite
 
 
 def _link(site: Path, markdown: str) -> None:
@@ -89,10 +94,10 @@ def test_a_policy_heading_named_like_a_support_part_keeps_its_own_anchor(run, si
 
 
 def test_a_link_can_name_a_part_of_an_offering_or_tool_page(run, site_copy, monkeypatch) -> None:
-    # an SLO (#slo-<id>), a section, the history: checked on the built page, by check as by build
+    # an SLO (#slo-<id>), a section: checked on the built page, by check as by build
     site = site_copy("minimal")
     monkeypatch.chdir(site)
-    _link(site, "[SLO](offering:ci#slo-availability), [why](tool:hand-rolled-scripts#why), [h](offering:ci#history)")
+    _link(site, "[SLO](offering:ci#slo-availability), [why](tool:hand-rolled-scripts#why)")
     assert run("check").exit_code == 0
     assert run("build").exit_code == 0
     page = (site / "public" / "policies" / "welcome" / "index.html").read_text()
@@ -106,3 +111,37 @@ def test_a_link_can_name_a_part_of_an_offering_or_tool_page(run, site_copy, monk
             == f"content/welcome.md:{line}:8: error: broken link: offering 'ci' has no '#slo-latency' on its page"
         )
         assert lines[3].startswith("  hint: ")
+
+
+def test_a_link_to_the_history_of_an_offering_is_refused_as_releases_lack_it(run, site_copy, monkeypatch) -> None:
+    site = site_copy("minimal")
+    monkeypatch.chdir(site)
+    _link(site, "[how it changed](offering:ci#history)")
+    line = _line_of(site, "offering:ci#history")
+    assert run("check").stderr.splitlines()[0::3][:2] == [
+        f"content/welcome.md:{line}:18: error: links to the history of offering pages are not allowed: only the "
+        "current catalog's pages have it, not the releases under v/<version>/ that keep this page",
+        "  hint: link to the page itself: offering:ci",
+    ]
+
+
+@pytest.mark.git
+def test_a_release_whose_pages_link_to_the_changes_page_is_published_linking_to_the_roots(run, tmp_path) -> None:
+    # releases keep no history of their own: such a link made every release unbuildable
+    shutil.copytree(SITES / "minimal", tmp_path / "repo")
+    repo = GitSite(tmp_path / "repo")
+    repo.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    repo.edit(
+        "during business hours.", "during business hours; see [what changed](site:changes).", "content/welcome.md"
+    )
+    repo.commit("0.1")
+    repo.tag("v0.1")
+    repo.edit('version: "0.1"', 'version: "0.2"')
+    repo.commit("0.2")
+    result = run("build", "--source", repo.root, "--strict")
+    assert result.exit_code == 0, result.output
+    public = repo.root / "public"
+    assert sorted(p.name for p in (public / "v").iterdir()) == ["0.1", "0.2"]
+    assert 'href="../../../../changes/"' in (public / "v/0.1/policies/welcome/index.html").read_text()
+    assert 'href="../../changes/"' in (public / "policies/welcome/index.html").read_text()
+    assert run("verify", "--source", repo.root, "--site", public).exit_code == 0

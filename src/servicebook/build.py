@@ -85,10 +85,7 @@ def check(
             files[f"policies/{asset}"] = b""
         # the history's pages are made by every build, git or not (check reads no history)
         files.setdefault("changes/index.html", b"")
-        from .sitelinks import without_history_links
-
-        found = without_history_links(check_files(files, workers=worker_count(options.env)))
-        problems = _located(found, loaded, options.source, files)
+        problems = _located(check_files(files, workers=worker_count(options.env)), loaded, options.source, files)
         if problems:
             raise BuildFailed((*loaded.problems, *problems), action=action)
     return loaded, Report(warnings=loaded.problems)

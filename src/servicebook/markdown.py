@@ -152,6 +152,11 @@ SITE_PAGES = frozenset(
 )
 
 
+# Parts of offering and tool pages that only the current catalog's pages have (the history):
+# releases under v/<version>/ lack them, so a link to one would break there.
+ROOT_ONLY_ANCHORS = frozenset({"history"})
+
+
 # Ids the page templates use themselves; a heading never takes one of them.
 RESERVED_ANCHORS = frozenset({"main", "content", "search", "top", "applies-to", "site-header", "site-footer", "nav"})
 
@@ -465,6 +470,13 @@ def _link(  # noqa: C901
                 out.anchor_refs.append(ref(target, anchor))
             token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
         else:  # an #anchor there (an SLO: #slo-<id>) is checked on the built page (sitelinks.py)
+            if anchor in ROOT_ONLY_ANCHORS:
+                fail(
+                    f"links to the {anchor} of {scheme} pages are not allowed: only the current catalog's pages "
+                    "have it, not the releases under v/<version>/ that keep this page",
+                    f"link to the page itself: {scheme}:{target}",
+                )
+                return
             token.attrSet(attr, targets.url(f"{scheme}s/{target}/") + (f"#{anchor}" if anchor else ""))
         return
     if scheme == "site":

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,7 +46,10 @@ DEFAULT_PATTERN = "v*"
 COMPLETE = ".complete"
 # A release lives at v/<version>/: its banner links up to the site root and the versions page,
 # which the root build provides.
-OUTSIDE_LINKS = frozenset({"../../index.html", "../../versions/index.html"})
+# So does the changes page, the only history there is: a policy page's `site:changes` link leads
+# there from a release (see _root_pages).
+OUTSIDE_LINKS = frozenset({"../../index.html", "../../versions/index.html", "../../changes/index.html"})
+ROOT_ONLY_PAGES = ("changes/",)  # what a release does not have of its own: the root's serves it
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,12 +266,26 @@ def build_release(
         files.pop("404.html", None)
         for asset in loaded.assets:
             files[f"policies/{asset}"] = (source / "content" / asset).read_bytes()
+        _root_pages(files)
         problems = check_files(files, OUTSIDE_LINKS, workers=worker_count(env or {}))
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     files[MANIFEST] = manifest(files)
     _store(files, target)
     return BuiltRelease(release, target, frozenset(files)), []
+
+
+def _root_pages(files: MutableMapping[str, bytes]) -> None:
+    """Point the policy pages' links to a page only the site root has (`site:changes`: releases
+    keep no history of their own) at the root's: a release is served from v/<version>/, two
+    folders down. Those links otherwise led nowhere, and made the release unbuildable."""
+    for path in [p for p in files if p.startswith("policies/") and p.endswith(".html")]:
+        up = "../" * path.count("/")  # from the page's folder to the release's root
+        data = before = files[path]
+        for page in ROOT_ONLY_PAGES:
+            data = data.replace(f'href="{up}{page}'.encode(), f'href="{up}../../{page}'.encode())
+        if data != before:
+            files[path] = data
 
 
 def _read_catalog_by_records(source: Path, hashes: Mapping[str, str], store: SharedStore) -> None:

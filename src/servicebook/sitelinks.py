@@ -41,16 +41,6 @@ def locate_site_links(
     return out
 
 
-# Ids of the parts the history adds to every offering and tool page of a build; `check` reads no
-# history, so a link to one is not a broken link there.
-HISTORY_IDS = frozenset({"history"})
-
-
-def without_history_links(problems: Iterable[Problem]) -> list[Problem]:
-    """`problems` less the links to a part of a page that only the history makes (see HISTORY_IDS)."""
-    return [p for p in problems if not ((m := _BROKEN_RE.match(p.message)) and m["id"] in HISTORY_IDS)]
-
-
 def _locate(
     page: Page, match: re.Match[str], read_source: Callable[[str], str], files: Mapping[str, bytes]
 ) -> list[Problem]:
