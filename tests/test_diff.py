@@ -511,6 +511,14 @@ def test_a_range_with_an_unknown_side_names_it(git_site, run) -> None:
     )
 
 
+def test_a_revision_further_back_than_the_history_says_how_far_it_goes(git_site, run) -> None:
+    result = run("diff", "--source", git_site.root, "HEAD~3")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: unknown revision 'HEAD~3': no commit, branch or tag has that name; HEAD has 0 commits before it\n"
+    )
+
+
 def test_a_misspelt_revision_gets_a_did_you_mean(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "mian")
     assert result.exit_code == 2

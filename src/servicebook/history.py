@@ -15,6 +15,7 @@ import datetime as dt
 import gc
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -194,6 +195,12 @@ def _near_revision(repo: Repo, revision: str) -> str:
     import difflib
 
     name = revision.split("~", 1)[0].split("^", 1)[0]
+    back = re.fullmatch(r"[^~^]+(?:~[0-9]*)+", revision)  # `HEAD~5`, `main~2~3`: back along first parents
+    if back and git(repo.root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"):
+        count = (git(repo.root, "rev-list", "--count", "--first-parent", "--end-of-options", name) or "").strip()
+        if count.isdigit():  # `HEAD~5` in a history of three commits
+            before = int(count) - 1
+            return f"; {name} has {before} commit{'s' if before != 1 else ''} before it"
     remote, slash, branch = name.partition("/")
     if slash and branch and remote in (git(repo.root, "remote") or "").split():
         return (
