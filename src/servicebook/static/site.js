@@ -97,6 +97,9 @@
   var STOP = ("a an and are can do does for from get how i in is it me my of on or our should the to use " +
               "using we what when where which who why with you your").split(" ");
 
+  // Words people search for that the catalog says otherwise (tried only when found nowhere).
+  var SYNONYMS = { sla: "slo", slas: "slo", uptime: "availability", oncall: "on-call", "on-duty": "on-call" };
+
   function vocabulary(doc) {
     if (!doc._words) {
       var words = {};
@@ -150,6 +153,7 @@
     var changed = false;
     var fixed = words.map(function (t) {
       if (doc.records.some(function (r) { return r._h.indexOf(t) !== -1; })) return t;
+      if (SYNONYMS.hasOwnProperty(t)) { changed = true; return SYNONYMS[t]; }
       var near = corrected(doc, t);
       if (near) changed = true;
       return near || t;
