@@ -591,6 +591,8 @@ def _unknown(value: str, known: Collection[str], what: str) -> tuple[str, str]:
 
 
 def _plural(noun: str) -> str:
+    if " or " in noun:  # "tool or offering" → "tools or offerings"
+        return " or ".join(_plural(part) for part in noun.split(" or "))
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
