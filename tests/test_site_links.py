@@ -52,9 +52,13 @@ def test_a_near_miss_anchor_gets_a_did_you_mean(run, site_copy) -> None:
 
 
 def test_every_place_a_broken_site_link_is_written_is_reported(run, site_copy, monkeypatch) -> None:
+    # and only there: the same text as an example, in code, is not a link
     site = site_copy("minimal")
     monkeypatch.chdir(site)
-    _link(site, "[a](site:#nowhere) and <site:#nowhere>\n\n[b]: site:#nowhere")
+    _link(
+        site,
+        "[a](site:#nowhere) and <site:#nowhere> not `site:#nowhere`\n\n[b]: site:#nowhere\n\n```\nsite:#nowhere\n```",
+    )
     result = run("check", "--source", site)
     located = [line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: " in line]
     first = _line_of(site, "[a](site:#nowhere)")

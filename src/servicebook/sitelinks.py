@@ -67,12 +67,28 @@ def _locate(
         hint = _anchors_hint(fragment, files.get(f"{name}/index.html" if name else "index.html"))
     else:
         message, hint = f"broken link: this build has no {name or 'home'} page", None
-    lines = text.split("\n")
     return [
-        Problem(SourceLocation(page.source, number, found.start() + 1), message, hint, source_line=line)
-        for number, line in enumerate(lines, 1)
-        for found in written.finditer(line)
+        Problem(SourceLocation(page.source, number, column + 1), message, hint, source_line=line)
+        for number, line, column in _outside_code(text, written)
     ]
+
+
+_FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def _outside_code(text: str, pattern: re.Pattern[str]) -> list[tuple[int, str, int]]:
+    """(line number, line, column) of each match of `pattern` in `text` that is not in code (a
+    fenced block or a `span`), where it would be an example rather than a link."""
+    found, fence = [], None
+    for number, line in enumerate(text.split("\n"), 1):
+        opened = _FENCE_RE.match(line)
+        if opened is not None and (fence is None or opened[1] == fence):
+            fence = opened[1] if fence is None else None
+            continue
+        if fence is not None:
+            continue
+        found += [(number, line, m.start()) for m in pattern.finditer(line) if line.count("`", 0, m.start()) % 2 == 0]
+    return found
 
 
 def _anchors_hint(fragment: str, html: bytes | None) -> str | None:
