@@ -433,9 +433,11 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     asked: list[list[str]] = []
     real = BuildCache.get_many
     monkeypatch.setattr(BuildCache, "get_many", lambda self, keys: asked.append(keys) or real(self, keys))
+    monkeypatch.setattr(BuildCache, "get_catalog", lambda self, key: pytest.fail("the catalog was read again"))
     page = site / "content" / "change-approval.md"
     page.write_text(page.read_text() + "\nOne more sentence, written in the preview.\n")
     build(options)
+    monkeypatch.undo()
     assert [len(keys) for keys in asked] == [1]  # the edited page only, not found: rendered
     assert len(memory.pages) == len(pages)
     html = (site / "public" / "policies" / "change-approval" / "index.html").read_text()
@@ -445,6 +447,7 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     db = sqlite3.connect(site / ".servicebook-cache" / "build" / "public.sqlite")
     try:
         stored = db.execute("SELECT count(*) FROM pages WHERE data LIKE '[%'").fetchone()[0]
+        catalogs = db.execute("SELECT count(*) FROM pages WHERE data LIKE '{\"catalog\"%'").fetchone()[0]
     finally:
         db.close()
-    assert stored == len(pages)  # the pages served from memory were not forgotten on disk
+    assert stored == len(pages) and catalogs == 1  # what came from memory was not forgotten on disk

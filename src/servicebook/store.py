@@ -244,6 +244,11 @@ class Layered:
         self.first.put(key, value)
         self.then.put(key, value)
 
+    def keep_catalog(self, key: str) -> None:
+        """Keep this catalog entry as used by this build, without reading it (see PageMemory)."""
+        self.first.keep([key])
+        self.then.touch("catalog", [key])
+
     def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
         found = self.first.get_catalog(key)
         if found is not None:
@@ -261,12 +266,13 @@ class Layered:
 
 class PageMemory:
     """Policy pages as loaded by the earlier builds of one long-running process (`serve`), by
-    their store key: a rebuild after an edit takes the unchanged pages from memory instead of
-    decoding every one of them from the build cache again. It holds the pages of the last build
-    only; the caches on disk still record each page as used, so they keep it too."""
+    their store key, and the catalog last read: a rebuild after an edit takes what did not change
+    from memory instead of decoding it from the build cache again. It holds the pages of the last
+    build only; the caches on disk still record each entry as used, so they keep it too."""
 
     def __init__(self) -> None:
         self.pages: dict[str, PageResult] = {}
+        self.catalog: tuple[str, tuple[model.Catalog, tuple[Problem, ...]]] | None = None  # key, as read
 
     def over(self, then: Layered) -> Remembering:
         return Remembering(self, then)
@@ -298,10 +304,18 @@ class Remembering:
             self.loaded[key] = value
 
     def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
-        return self.then.get_catalog(key)
+        known = self.memory.catalog
+        if known is not None and known[0] == key:
+            self.then.keep_catalog(key)
+            return known[1]
+        found = self.then.get_catalog(key)
+        if found is not None:
+            self.memory.catalog = (key, found)
+        return found
 
     def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None:
         self.then.put_catalog(key, catalog, problems)
+        self.memory.catalog = (key, (catalog, problems))
 
     def commit(self) -> None:
         self.memory.pages = self.loaded
