@@ -117,6 +117,12 @@ INDENTATION = {
         "this line is indented unlike the lines above it",
         "align it with column 3 (line 2)",
     ),
+    "list item left of its key": (
+        "team:\n  tradeoffs:\n- favour: Stability\n    over: Flexibility\n",
+        (3, 1),
+        "this list item is indented less than 'tradeoffs:' on line 2, the key it belongs under",
+        "indent it to column 5, under 'tradeoffs:'",
+    ),
     "top-level key indented by one": (
         "format: 1\nsite:\n  title: x\n team:\n  name: y\n",
         (4, 2),
@@ -134,6 +140,25 @@ INDENTATION = {
         (3, 13),
         "no space after 'lifecycle:', so this line is text, not a key",
         "write 'lifecycle: ga'",
+    ),
+    "list item indented under a value": (
+        "tools:\n  - id: a\n    since: 2026-01-01\n     - id: b\n",
+        (4, 6),
+        "this list item is indented more than 'since:' on line 3, so YAML reads it as part of that value",
+        "start it at column 3, like the '-' on line 2",
+    ),
+    "first key indented": (
+        "# the catalog\n  format: 1\nversion: 2\n",
+        (2, 1),
+        "the first key is indented, so the keys after it do not line up with it",
+        "start the top-level keys at column 1",
+    ),
+    "a line of a long value moved left": (
+        "team:\n  mission: >-\n    We run\nthe platform.\n  name: x\n",
+        (4, 1),
+        "this line is neither 'key: value' nor indented under the value it continues",
+        "if it continues the value of 'mission:' (line 2), indent it past column 3; if it is a key, write it as "
+        "'key: value'",
     ),
     "no space after a list dash": (
         "a:\n  -id: x\n  - id: y\n",

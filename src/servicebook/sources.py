@@ -404,7 +404,9 @@ def _indentation(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int,
     at = end.line
     before = _previous_content(lines, at)
     if "could not find expected ':'" in problem and start is not None and start.line < len(lines):
-        return _glued_key(lines, start.line)
+        return _glued_key(lines, start.line) or _stray_text(lines, start.line)
+    if "<document start>" in problem:
+        return _first_key_indented(lines)
     if "mapping values are not allowed" in problem:
         if before is not None and _GLUED_RE.match(lines[before]) and _KEY_LINE_RE.match(lines[at]):
             return _glued_key(lines, before)
@@ -442,7 +444,7 @@ def _glued_key(lines: list[str], number: int) -> tuple[int, int, str, str | None
 def _over_indented(lines: list[str], number: int, colon: int) -> tuple[int, int, str, str | None] | None:
     """A key indented deeper than the `key: value` above it, which YAML reads as more of that value."""
     match = _KEY_LINE_RE.match(lines[number])
-    if match is None or match.end("key") != colon or match["dash"]:
+    if match is None or match.end("key") != colon:
         return None
     column = len(match["indent"])
     for above in _content_above(lines, number):
@@ -454,6 +456,24 @@ def _over_indented(lines: list[str], number: int, colon: int) -> tuple[int, int,
             return None
         if not owner["value"]:
             return None  # `key:` opens a block: deeper lines belong to it
+        if match["dash"]:  # a list item: put it in line with the list's other items
+            item = next(
+                (
+                    n
+                    for n in _content_above(lines, number)
+                    if _indent(lines[n]) < column and lines[n].lstrip().startswith("- ")
+                ),
+                None,
+            )
+            if item is None:
+                return None
+            return (
+                number + 1,
+                column + 1,
+                f"invalid YAML: this list item is indented more than '{owner['key']}:' on line {above + 1}, "
+                "so YAML reads it as part of that value",
+                f"start it at column {_indent(lines[item]) + 1}, like the '-' on line {item + 1}",
+            )
         return (
             number + 1,
             column + 1,
@@ -492,6 +512,17 @@ def _unaligned(lines: list[str], number: int) -> tuple[int, int, str, str | None
     """A line whose indentation matches none of the blocks it could close or continue."""
     text = lines[number]
     column, dash = _indent(text), text.strip().startswith("-")
+    above = _previous_content(lines, number)
+    opener = _KEY_LINE_RE.match(lines[above]) if above is not None else None
+    if above is not None and dash and opener is not None and not opener["value"] and len(opener["indent"]) > column:
+        key_column = len(opener["indent"]) + len(opener["dash"])
+        return (
+            number + 1,
+            column + 1,
+            f"invalid YAML: this list item is indented less than '{opener['key']}:' on line {above + 1}, "
+            "the key it belongs under",
+            f"indent it to column {key_column + 3}, under '{opener['key']}:'",
+        )
     levels: dict[int, int] = {}  # column → line, for the line above and each block that encloses it
     limit = None
     for above in _content_above(lines, number):
@@ -516,6 +547,37 @@ def _unaligned(lines: list[str], number: int) -> tuple[int, int, str, str | None
         column + 1,
         "invalid YAML: this line is indented unlike the lines above it",
         f"align it with {' or '.join(choices)}",
+    )
+
+
+def _stray_text(lines: list[str], number: int) -> tuple[int, int, str, str | None] | None:
+    """A line of text that is neither `key: value` nor indented under a key whose value it
+    continues (the line of a long value moved left)."""
+    owner = next((n for n in _content_above(lines, number) if _KEY_LINE_RE.match(lines[n])), None)
+    if owner is None or _KEY_LINE_RE.match(lines[number]):
+        return None
+    key = _KEY_LINE_RE.match(lines[owner])
+    assert key is not None
+    column = len(key["indent"]) + len(key["dash"])
+    return (
+        number + 1,
+        _indent(lines[number]) + 1,
+        "invalid YAML: this line is neither 'key: value' nor indented under the value it continues",
+        f"if it continues the value of '{key['key']}:' (line {owner + 1}), indent it past column {column + 1}; "
+        "if it is a key, write it as 'key: value'",
+    )
+
+
+def _first_key_indented(lines: list[str]) -> tuple[int, int, str, str | None] | None:
+    """The file's first key indented: the keys after it, at the left margin, do not line up."""
+    first = next((n for n in range(len(lines)) if lines[n].strip() and not lines[n].strip().startswith("#")), None)
+    if first is None or _indent(lines[first]) == 0:
+        return None
+    return (
+        first + 1,
+        1,
+        "invalid YAML: the first key is indented, so the keys after it do not line up with it",
+        "start the top-level keys at column 1",
     )
 
 
