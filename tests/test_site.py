@@ -106,6 +106,21 @@ def test_catalog_json_has_a_line_for_each_offering_tool_and_page(run, site_copy)
         assert lines[start + 1 + len(doc[key])] in ("  ],", "  ]")
 
 
+def test_catalog_json_is_the_catalog_document_whether_or_not_its_sections_were_kept(site_copy) -> None:
+    # A long-running process (serve) keeps the lines of the catalog's sections while the catalog
+    # object is the same: the file is the whole document either way, in the document's key order.
+    from servicebook.build import Options, check
+    from servicebook.catalog_json import catalog_document
+    from servicebook.render import _catalog_json
+
+    loaded, _ = check(Options(source=site_copy("example"), output=Path("unused"), env={"SOURCE_DATE_EPOCH": "0"}))
+    assert loaded.site is not None
+    first, again = _catalog_json(loaded.site), _catalog_json(loaded.site)
+    assert first == again
+    document = json.loads(first)
+    assert document == catalog_document(loaded.site) and list(document) == list(catalog_document(loaded.site))
+
+
 def test_published_schema_matches_schema_command(run, site_copy) -> None:
     public = build(run, site_copy("minimal"))
     printed = run("schema")

@@ -84,18 +84,43 @@ def _slo(offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
 
 
 def catalog_document(site: model.SiteContent) -> dict[str, Any]:
-    catalog = site.catalog
+    return {**document_head(site), **catalog_sections(site.catalog), "pages": document_pages(site)}
+
+
+def document_head(site: model.SiteContent) -> dict[str, Any]:
+    """The document's first keys: its version, the catalog's version and format, the build."""
     build = site.build
     return {
         "servicebook": DOCUMENT_VERSION,
-        "catalog_version": catalog.version,
-        "format": catalog.format,
+        "catalog_version": site.catalog.version,
+        "format": site.catalog.format,
         "build": {
             "commit": build.commit,
             "dirty": build.dirty,
             "date": build.date.isoformat() if build.date else None,
             "generator": build.generator,
         },
+    }
+
+
+def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:
+    """The policy pages, the document's last key."""
+    return [
+        {
+            "slug": p.slug,
+            "title": p.meta.title,
+            "summary": p.meta.summary,
+            "source": p.source,
+            "url": f"policies/{p.slug}/",
+            "content_sha256": p.html_sha256,
+        }
+        for p in site.pages
+    ]
+
+
+def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:
+    """The parts of the document that depend on the catalog alone, in document order."""
+    return {
         "site": plain(catalog.site),
         "team": plain(catalog.team),
         "support": plain(catalog.support),
@@ -110,15 +135,4 @@ def catalog_document(site: model.SiteContent) -> dict[str, Any]:
             for o in catalog.offerings
         ],
         "tools": [{**plain(t), "url": f"tools/{t.id}/"} for t in catalog.tools],
-        "pages": [
-            {
-                "slug": p.slug,
-                "title": p.meta.title,
-                "summary": p.meta.summary,
-                "source": p.source,
-                "url": f"policies/{p.slug}/",
-                "content_sha256": p.html_sha256,
-            }
-            for p in site.pages
-        ],
     }
