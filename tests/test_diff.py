@@ -788,3 +788,9 @@ def test_mentions_and_issue_references_in_names_do_not_notify_anyone_when_posted
     assert not re.search(r"(?<![0-9A-Za-z])@[0-9A-Za-z]|#[0-9]", seen)
     json_text = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
     assert json_text["changes"][0]["after"] == name  # only the Markdown is neutralised
+
+
+def test_a_changed_channel_names_what_changed_in_it(git_site, run) -> None:
+    git_site.edit("use_for: Questions and non-urgent requests", "use_for: Questions only")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)
+    assert [c["text"] for c in doc["changes"]] == ["Team support: chat channel “#platform-help” changed (use_for)"]

@@ -450,8 +450,16 @@ def _support(subject: str, label: str, a: model.Support, b: model.Support) -> li
         )
     for key in sorted(ca.keys() & cb.keys()):
         if ca[key] != cb[key]:
+            what = ", ".join(
+                f.name for f in dataclasses.fields(cb[key]) if getattr(ca[key], f.name) != getattr(cb[key], f.name)
+            )
             out.append(
-                Change("support.channel.changed", subject, "neutral", f"{label}: {key[0]} channel {_q(key[1])} changed")
+                Change(
+                    "support.channel.changed",
+                    subject,
+                    "neutral",
+                    f"{label}: {key[0]} channel {_q(key[1])} changed ({what})",
+                )
             )
     out += _severities(subject, label, a.severities, b.severities)
     if a.oncall != b.oncall:
