@@ -1,7 +1,8 @@
 """Generate a large, synthetic but realistic servicebook site for the benchmark.
 
 The site is valid for the current catalog format: every reference resolves, every deprecated or
-unsupported tool names a supported alternative, and policy pages (~800 words each, with headings,
+unsupported tool names a supported alternative, every deprecated offering its successor and sunset
+date, and policy pages (~800 words each, with headings,
 lists, tables, code and cross-links `offering:ID`, `tool:ID` and `other-page.md#anchor`) link only
 to headings that exist. The same arguments always give the same bytes (seeded, no wall clock).
 
@@ -185,6 +186,11 @@ def catalog_yaml(
             f"    owner: {rng.choice(OWNERS)} ({rng.choice(PEOPLE)})",
             f'    tier: "{1 + i % 3}"',
             f"    lifecycle: {lifecycle}",
+            *(
+                [f"    replaced_by: {offering_ids[i - 4]}", "    sunset: 2031-06-30"]
+                if lifecycle == "deprecated"
+                else []
+            ),
             "    audience: [developers]",
             "    request:",
             f"      how: {yq(f'Open a ticket in the PLAT queue naming your team and the {kind} you need.')}",

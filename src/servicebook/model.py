@@ -312,7 +312,8 @@ class Offering:
     sunset: dt.date | None = field(
         default=None,
         metadata=doc(
-            "For a deprecated offering: the date it will be retired (YYYY-MM-DD); a passed date is a warning."
+            "For a deprecated offering: the date it will be retired (YYYY-MM-DD); a passed date is a warning, "
+            "and so is a deprecated offering with neither sunset nor replaced_by."
         ),
     )
     renamed_from: tuple[Id, ...] = field(

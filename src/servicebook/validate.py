@@ -720,6 +720,14 @@ def _check_sunset(c: _Check, offering: model.Offering, at: Path, offerings: AbcM
                     f"'{offering.id}' is replaced by '{successor.id}', which is {successor.lifecycle.value} too",
                     "point to the offering readers should move to now",
                 )
+    if offering.lifecycle is model.Lifecycle.DEPRECATED and offering.replaced_by is None and offering.sunset is None:
+        c.report(
+            (*at, "lifecycle"),
+            f"'{offering.id}' is deprecated but says neither what replaces it nor when it ends",
+            "add replaced_by: (the offering to move to) or sunset: YYYY-MM-DD, or both: its page and the search "
+            "tell its users where to go and by when",
+            Severity.WARNING,
+        )
     if offering.sunset is not None and offering.lifecycle is not model.Lifecycle.DEPRECATED:
         c.report(
             (*at, "sunset"),
