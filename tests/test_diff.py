@@ -326,6 +326,44 @@ def test_policy_page_sections_added_changed_removed_and_moves(git_site, run) -> 
     ]
 
 
+def test_policy_page_front_matter_changes_are_named(git_site, run) -> None:
+    # A reviewer sees what a page's front matter now says, not only that it changed: which
+    # offerings and tools it applies to, its owner and summary, its place in the list.
+    page = "content/welcome.md"
+    git_site.edit("offerings: [ci]\n", "owner: Platform Team (Ada)\nofferings: [ci]\ntools: [shared-pipelines]\n", page)
+    git_site.commit("front matter")
+    git_site.edit("offerings: [ci]\n", "offerings: []\n", page)
+    git_site.edit("summary: What to expect from the platform team, and what not to.", "summary: Our promises.", page)
+    git_site.edit("order: 10\n", "order: 5\n", page)
+    git_site.edit("owner: Platform Team (Ada)\n", "", page)
+    git_site.commit("more front matter")
+    first = json.loads(run("diff", "--source", git_site.root, "HEAD~2", "HEAD~1", "--format", "json").stdout)
+    assert [c["text"] for c in first["changes"]] == [
+        "Policy page “How we work”: owner changed from “nobody” to “Platform Team (Ada)”",
+        "Policy page “How we work”: now applies to tool “shared-pipelines”",
+    ]
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "--format", "json").stdout)
+    assert [(c["kind"], c["text"]) for c in doc["changes"]] == [
+        ("page.summary", "Policy page “How we work”: summary changed"),
+        ("page.owner", "Policy page “How we work”: owner changed from “Platform Team (Ada)” to “nobody”"),
+        ("page.offerings", "Policy page “How we work”: no longer applies to offering “ci”"),
+        ("page.order", "Policy page “How we work”: its place in the list of policies changed (order 10 → 5)"),
+    ]
+
+
+def test_the_history_reads_a_page_front_matter_as_the_build_does(site_copy) -> None:
+    # The history compares pages the build loaded (the working tree) with pages it reads from
+    # git itself: the two must agree, or every build would report front matter changes.
+    from servicebook.build import Options, check
+    from servicebook.diff import page_info
+
+    site = site_copy("example")
+    loaded, _ = check(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": "0"}))
+    assert loaded.site is not None and len(loaded.site.pages) > 5
+    for page in loaded.site.pages:
+        assert page_info(page.source, page.slug, (site / page.source).read_bytes()).meta == page.meta
+
+
 def test_bad_revision_is_a_clear_error_with_exit_2(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "no-such-branch")
     assert result.exit_code == 2

@@ -68,6 +68,7 @@ class PageInfo:
     title: str
     sections: tuple[Section, ...]
     digest: str
+    meta: model.PageMeta | None = None  # its front matter, when it reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +92,14 @@ def page_info(path: str, slug: str, data: bytes) -> PageInfo:
     try:
         source = decode(path, data)
         front, body, _ = split_front_matter(source)
-        title = slug
+        title, meta = slug, None
         if front is not None:
             checked, _problems = read_record(source, parse_yaml(source, text=front, line_offset=1), model.PageMeta, "")
             if checked is not None:
-                title = checked.value.title
+                title, meta = checked.value.title, checked.value
     except SourceError:
         return PageInfo(slug, path, slug, (), digest)
-    return PageInfo(slug, path, title, _sections(body), digest)
+    return PageInfo(slug, path, title, _sections(body), digest, meta)
 
 
 def _sections(body: str) -> tuple[Section, ...]:
@@ -795,8 +796,37 @@ def _page(x: PageInfo, y: PageInfo) -> list[Change]:
     for s in x.sections:
         if s.anchor not in sb:
             out.append(Change("page.section.removed", subject, "neutral", f"{label}: {name(s)} removed", s.title))
+    if x.meta is not None and y.meta is not None:
+        out += _page_meta(subject, label, x.meta, y.meta)
     if not out:
         out.append(Change("page.changed", subject, "neutral", f"{label}: front matter changed"))
+    return out
+
+
+def _noun(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
+
+
+def _page_meta(subject: str, label: str, x: model.PageMeta, y: model.PageMeta) -> list[Change]:
+    """What a page's front matter says differently (its title is reported with the page)."""
+    out: list[Change] = []
+    if x.summary != y.summary:
+        out.append(Change("page.summary", subject, "neutral", f"{label}: summary changed", x.summary, y.summary))
+    if x.owner != y.owner:
+        text = f"{label}: owner changed from {_q(x.owner or 'nobody')} to {_q(y.owner or 'nobody')}"
+        out.append(Change("page.owner", subject, "neutral", text, x.owner, y.owner))
+    for noun, before, after in (("offering", x.offerings, y.offerings), ("tool", x.tools, y.tools)):
+        added = [i for i in after if i not in before]
+        removed = [i for i in before if i not in after]
+        if added:
+            text = f"{label}: now applies to {_noun(len(added), noun)} {', '.join(_q(i) for i in added)}"
+            out.append(Change(f"page.{noun}s", subject, "neutral", text, None, ", ".join(added)))
+        if removed:
+            text = f"{label}: no longer applies to {_noun(len(removed), noun)} {', '.join(_q(i) for i in removed)}"
+            out.append(Change(f"page.{noun}s", subject, "neutral", text, ", ".join(removed), None))
+    if x.order != y.order:
+        text = f"{label}: its place in the list of policies changed (order {x.order} → {y.order})"
+        out.append(Change("page.order", subject, "neutral", text, str(x.order), str(y.order)))
     return out
 
 

@@ -682,7 +682,8 @@ def load_timeline(
     try:
         reader = Reader(store, DiskCache(root if use_disk_cache else None, "history"))
         for o in outlines:
-            info = PageInfo(page_slug(o.path), o.path, o.title, tuple(Section(*s) for s in o.sections), o.sha256)
+            sections = tuple(Section(*s) for s in o.sections)
+            info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
                 reader.pages[cache_key("page", blob, o.path)] = info
         entries, state = _replay(reader, repo, _log(repo))

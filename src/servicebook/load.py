@@ -55,6 +55,7 @@ class PageOutline:
     sections: tuple[tuple[str, str, str], ...]  # see markdown.outline
     sha256: str  # of the file's bytes
     blob: str  # git's id for those bytes
+    meta: model.PageMeta | None = None  # its front matter
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +172,7 @@ def load(
             if result.sha256:
                 page = result.page
                 found_outlines.append(
-                    PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob)
+                    PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob, page.meta)
                 )
     for asset in sorted(used_assets):
         size = os.lstat(root / CONTENT_DIR / asset).st_size
