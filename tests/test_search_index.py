@@ -42,6 +42,19 @@ def test_slo_record_links_to_its_row_and_states_the_budget(run, site_copy) -> No
     assert record["s"].startswith("99.5 % over rolling 30 days, error budget 3 h 36 min.")
 
 
+def test_on_call_and_escalation_are_found_by_name_and_lead_to_their_part_of_the_support_page(run, site_copy) -> None:
+    site = site_copy("example")
+    _, doc = index_of(run, site)
+    support = (site / "public/support/index.html").read_text()
+    for title, anchor in (
+        ("On call: help out of hours", "on-call"),
+        ("Escalation: when help is not enough", "escalation"),
+    ):
+        record = next(r for r in doc["records"] if r["t"] == title)
+        assert record["u"] == f"support/#{anchor}" and f'id="{anchor}"' in support
+        assert record["s"]  # what the catalog says about it
+
+
 def test_policy_record_lists_headings_with_their_anchors(run, site_copy) -> None:
     site = site_copy("minimal")
     _, doc = index_of(run, site)

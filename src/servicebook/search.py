@@ -110,6 +110,27 @@ def search_index(view: SiteView) -> dict[str, Any]:
                 "x": "severity response incident",
             }
         )
+    support = view.support.support
+    if support.oncall is not None:  # the parts of the support page people ask for by name
+        records.append(
+            {
+                "k": "page",
+                "t": "On call: help out of hours",
+                "u": "support/#on-call",
+                "s": excerpt(f"{support.oncall.summary} {support.oncall.how}"),
+                "x": "on-call oncall pager paging incident outage night weekend",
+            }
+        )
+    if support.escalation:
+        records.append(
+            {
+                "k": "page",
+                "t": "Escalation: when help is not enough",
+                "u": "support/#escalation",
+                "s": excerpt(" ".join(support.escalation)),
+                "x": "escalate escalation manager complaint",
+            }
+        )
     records += [
         {
             "k": "page",

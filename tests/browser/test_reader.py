@@ -258,6 +258,7 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
         ("how do i get help", "Support: how to get help", None),  # a question whose small words match elsewhere
         ("ci sla", "CI/CD pipelines: GitLab availability", "ci slo"),  # the catalog's word for it
         ("sev1", "sev1: Critical", None),  # severities are in the index
+        ("who is on call", "On call: help out of hours", "call"),  # a part of the support page, by name
     ],
 )
 def test_search_forgives_typos_and_questions(page, site_url, query, first_result, searched) -> None:
