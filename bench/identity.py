@@ -19,7 +19,6 @@ current code's record as JSON instead.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -122,10 +121,9 @@ def example_repository(work: Path) -> Path:
     return site
 
 
-def bench_sites(work: Path, sizes: list[str]) -> dict[str, str]:
+def bench_sites(sizes: list[str]) -> dict[str, str]:
     sys.path.insert(0, str(HERE))
     from generate import generate  # the bench's own generator, so sites are those of `make bench`
-
     from run import SIZES as BENCH_SIZES
 
     made = {}
@@ -148,7 +146,7 @@ def collect(src: Path, work: Path, sites: dict[str, str]) -> dict[str, dict[str,
     }
     env = {**os.environ, "PYTHONPATH": str(src), "SOURCE_DATE_EPOCH": EPOCH}
     done = subprocess.run(
-        [sys.executable, "-c", COLLECT, json.dumps(job)], env=env, capture_output=True, text=True, cwd=work
+        [sys.executable, "-c", COLLECT, json.dumps(job)], check=False, env=env, capture_output=True, text=True, cwd=work
     )
     if done.returncode != 0:
         sys.exit(f"collecting with {src} failed:\n{done.stderr[-4000:]}")
@@ -171,7 +169,9 @@ def differences(old: dict[str, dict[str, object]], new: dict[str, dict[str, obje
         assert isinstance(fa, dict) and isinstance(fb, dict)
         for path in sorted(set(fa) | set(fb)):
             if fa.get(path) != fb.get(path):
-                found.append(f"{key}: {path} {'missing' if path not in fb else 'added' if path not in fa else 'differs'}")
+                found.append(
+                    f"{key}: {path} {'missing' if path not in fb else 'added' if path not in fa else 'differs'}"
+                )
     return found
 
 
@@ -184,7 +184,7 @@ def main() -> int:
     sizes = [] if args.sizes == "none" else args.sizes.split(",")
     with tempfile.TemporaryDirectory(prefix="identity-") as tmp:
         work = Path(tmp)
-        sites = {"example": str(example_repository(work)), **bench_sites(work, sizes)}
+        sites = {"example": str(example_repository(work)), **bench_sites(sizes)}
         new = collect(REPO / "src", work / "new", sites)
         if args.record:
             args.record.write_text(json.dumps(new, indent=1, sort_keys=True))

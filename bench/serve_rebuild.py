@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from servicebook.serve import Preview
+from servicebook.site.serve import Preview
 
 
 def cpu() -> tuple[float, float]:

@@ -40,7 +40,7 @@ def test_every_example_page_with_its_css_and_js_is_under_budget(run, site_copy) 
 
 
 def test_css_minifier_keeps_what_css_needs() -> None:
-    from servicebook.render import minify_css
+    from servicebook.site.render import minify_css
 
     css = '/* c */\n.a ,\n.b > .c {\n  width: calc(100% - 2rem);\n  content: " (" attr(href) ")";\n}\na :hover { x: y; }\n'
     assert minify_css(css) == '.a,.b>.c{width: calc(100% - 2rem);content: " (" attr(href) ")"}a :hover{x: y}\n'

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicebook.load import relative_url
+from servicebook.site.load import relative_url
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
 
@@ -228,17 +228,17 @@ def test_relative_url_agrees_with_posixpath_relpath(here: str, target: str) -> N
 def test_spooled_build_equals_in_memory_build(run, site_copy, tmp_path, monkeypatch) -> None:
     # Large sites render their pages to a spool folder instead of memory: same bytes, before and
     # after an incremental build.
-    import servicebook.build
+    import servicebook.site.build
 
     site = site_copy("example")
     in_memory = clean_build(run, site, tmp_path)
-    monkeypatch.setattr(servicebook.build, "SPOOL_FROM", 0)
+    monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 0)
     assert run("build", "--source", site).exit_code == 0
     assert tree(site / "public") == in_memory
     page = site / "content" / "change-approval.md"
     page.write_text(page.read_text() + "\nA spooled revision.\n")
     assert run("build", "--source", site).exit_code == 0
-    monkeypatch.setattr(servicebook.build, "SPOOL_FROM", 10**9)
+    monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 10**9)
     assert tree(site / "public") == clean_build(run, site, tmp_path)
     assert not list(site.glob(".public.*"))
 
@@ -246,9 +246,9 @@ def test_spooled_build_equals_in_memory_build(run, site_copy, tmp_path, monkeypa
 def test_failed_spooled_build_leaves_the_site_and_no_staging_folder(run, site_copy, monkeypatch) -> None:
     # A large site's pages are rendered straight into the staging folder: when the link check
     # then fails, that folder goes, and public/ is exactly the last good build.
-    import servicebook.build
+    import servicebook.site.build
 
-    monkeypatch.setattr(servicebook.build, "SPOOL_FROM", 0)
+    monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 0)
     site = site_copy("example")
     assert run("build", "--source", site).exit_code == 0
     before = tree(site / "public")
@@ -265,9 +265,9 @@ def test_stored_front_matter_reads_back_as_it_was_written() -> None:
     # the model without it would silently take the slow path, or worse, a wrong one.
     import dataclasses
 
-    from servicebook import model
-    from servicebook.buildcache import _PAGE_META_TYPES, _page_meta
-    from servicebook.cache import encode
+    from servicebook.cache.disk import encode
+    from servicebook.catalog import model
+    from servicebook.site.buildcache import _PAGE_META_TYPES, _page_meta
 
     assert set(_PAGE_META_TYPES) == {f.name for f in dataclasses.fields(model.PageMeta)}
     metas = [
@@ -322,7 +322,7 @@ def test_successive_builds_start_from_the_site_before_last_without_touching_it(r
 def test_a_spare_that_cannot_be_cleared_is_done_without(run, built, tmp_path, monkeypatch) -> None:
     # The spare is only an optimisation: if it cannot be cleared (files someone else made there),
     # the build starts from nothing instead, and succeeds.
-    from servicebook import write
+    from servicebook.site import write
 
     page = built / "content" / "change-approval.md"
     page.write_text(page.read_text() + "\nA.\n")
@@ -407,7 +407,7 @@ def test_a_source_changed_just_before_a_build_is_read_again_even_if_it_looks_unt
 def test_history_cache_keys_change_with_servicebook_code(monkeypatch) -> None:
     """A development checkout changes the diff's wording without changing the version: cached
     history entries written by other code must not be reused."""
-    from servicebook import cache
+    from servicebook.cache import disk as cache
 
     first = cache.cache_key("catalog", "blob")
     monkeypatch.setattr(cache, "source_digest", lambda: "other code")
@@ -418,9 +418,9 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     # `serve` builds in one process, edit after edit: the pages it loaded before come from memory,
     # only the edited page is read from the cache or rendered, and the site is still the one a
     # clean build makes. The caches on disk keep every page (a later CLI build decodes them).
-    from servicebook.build import Options, build
-    from servicebook.buildcache import BuildCache
-    from servicebook.store import PageMemory
+    from servicebook.site.build import Options, build
+    from servicebook.site.buildcache import BuildCache
+    from servicebook.site.store import PageMemory
 
     site = site_copy("example")
     env = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}

@@ -354,8 +354,8 @@ def test_policy_page_front_matter_changes_are_named(git_site, run) -> None:
 def test_the_history_reads_a_page_front_matter_as_the_build_does(site_copy) -> None:
     # The history compares pages the build loaded (the working tree) with pages it reads from
     # git itself: the two must agree, or every build would report front matter changes.
-    from servicebook.build import Options, check
-    from servicebook.diff import page_info
+    from servicebook.git.diff import page_info
+    from servicebook.site.build import Options, check
 
     site = site_copy("example")
     loaded, _ = check(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": "0"}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from servicebook.schema import reference_markdown
+from servicebook.catalog.schema import reference_markdown
 
 from .conftest import REPO
 

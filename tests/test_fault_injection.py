@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from servicebook import write
-from servicebook.build import Options, build
+from servicebook.site import write
+from servicebook.site.build import Options, build
 
 from .conftest import FIXED_EPOCH, SITES
 

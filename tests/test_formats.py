@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.model import FORMAT_VERSION
+from servicebook.catalog.model import FORMAT_VERSION
 
 from .conftest import SITES
 

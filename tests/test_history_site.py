@@ -7,7 +7,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from servicebook.history import build_info, load_timeline
+from servicebook.git.history import build_info, load_timeline
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 REPO_LINES = (
@@ -139,7 +139,7 @@ def test_renamed_policy_page_keeps_its_history(git_site, run) -> None:
         "Offering “CI pipelines”: policies changed from welcome to how-we-work",
         "Policy page “How we work” moved from content/welcome.md to content/how-we-work.md",
     ]
-    from servicebook.changes import history_view
+    from servicebook.site.changes import history_view
 
     view = history_view(timeline, lambda _sha: None)
     events = view.history_of("page:how-we-work")
@@ -281,7 +281,7 @@ def test_control_and_bidi_characters_in_commit_messages_do_not_reach_the_site(gi
 
 
 def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> None:
-    import servicebook.history as history
+    import servicebook.git.history as history
 
     scripted_history(git_site)
     git_site.edit("objective: 99.9", "objective: 101")
@@ -334,7 +334,7 @@ def test_a_site_in_a_subfolder_of_the_repository_has_its_history_and_diff(tmp_pa
 
 
 def test_an_offering_given_a_new_id_keeps_its_history(git_site) -> None:
-    from servicebook.changes import history_view
+    from servicebook.site.changes import history_view
 
     git_site.edit("objective: 99.5", "objective: 99.0")
     lowered = git_site.commit("Relax the SLO")
@@ -352,18 +352,18 @@ def test_an_offering_given_a_new_id_keeps_its_history(git_site) -> None:
 def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(git_site, monkeypatch) -> None:
     # A page's outline comes from the build's own reading of it, whether committed (git's blob id)
     # or edited in the working tree; only versions the build did not read are parsed again.
-    import servicebook.diff
-    from servicebook.build import Options, check
+    import servicebook.git.diff
+    from servicebook.site.build import Options, check
 
     git_site.write("content/handbook.md", "---\ntitle: Handbook\n---\n\n## Paging\n\nPage us.\n")
     git_site.commit("Add the handbook")
     git_site.edit("Page us.", "Page us, then call.", "content/handbook.md")  # uncommitted
     parsed: list[str] = []
-    real = servicebook.diff.page_info
-    monkeypatch.setattr(servicebook.diff, "page_info", lambda path, *rest: parsed.append(path) or real(path, *rest))
-    import servicebook.history
+    real = servicebook.git.diff.page_info
+    monkeypatch.setattr(servicebook.git.diff, "page_info", lambda path, *rest: parsed.append(path) or real(path, *rest))
+    import servicebook.git.history
 
-    monkeypatch.setattr(servicebook.history, "page_info", servicebook.diff.page_info)
+    monkeypatch.setattr(servicebook.git.history, "page_info", servicebook.git.diff.page_info)
     env = {"SERVICEBOOK_WORKERS": "1"}
     info = build_info(git_site.root, env)
     loaded, _ = check(Options(git_site.root, git_site.root / "public", env=env), action="build", build=info)

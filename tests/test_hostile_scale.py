@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from servicebook import markdown
 from servicebook.cli import main
+from servicebook.content import markdown
 
 from .conftest import FIXED_EPOCH, SITES
 

@@ -168,7 +168,7 @@ def _expect_harmless(case: Path, site: Path, env: dict[str, str]) -> None:
 def test_a_catalog_with_invalid_records_is_parsed_once_for_every_problem(tmp_path, monkeypatch) -> None:
     """The salvage pass (records left out, the rest checked for references) starts from the tree
     the failed read composed: a catalog of megabytes is not parsed a second time."""
-    from servicebook import load as load_module
+    from servicebook.site import load as load_module
 
     case = Path(__file__).parent / "invalid" / "catalog-every-problem-in-one-run"
     site = tmp_path / "site"

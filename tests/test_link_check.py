@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from servicebook.write import SiteFiles, check_links, scan_page
+from servicebook.site.write import SiteFiles, check_links, scan_page
 
 PAGES = {
     "index.html": b'<a href="offerings/">all</a> <a href="offerings/ci/#slo-latency">latency</a> <p id="top">',
@@ -69,7 +69,7 @@ def test_a_spare_file_is_kept_only_if_it_is_the_same_file_on_the_same_file_syste
     # repeat across file systems and release trees may live on another one.
     import os
 
-    from servicebook import write
+    from servicebook.site import write
 
     base = tmp_path / "spare"
     (base / "v" / "1.0").mkdir(parents=True)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from servicebook.parallel import map_shared
+from servicebook.site.parallel import map_shared
 
 
 def _square(offset: int, item: int) -> int:
@@ -47,7 +47,7 @@ def test_an_interrupt_stops_the_workers_and_reaches_the_caller() -> None:
     script = textwrap.dedent(
         """
         import os, signal, sys, time
-        from servicebook.parallel import map_shared
+        from servicebook.site.parallel import map_shared
 
         def work(_shared, item):
             if item == 0:

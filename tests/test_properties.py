@@ -31,10 +31,10 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from markdown_it.common import normalize_url
 
+from servicebook.catalog.validate import check_url
 from servicebook.cli import main
+from servicebook.content.markdown import normalize_link
 from servicebook.errors import Problem, SourceLocation
-from servicebook.markdown import normalize_link
-from servicebook.validate import check_url
 
 from .conftest import FIXED_EPOCH, SITES
 from .htmlcheck import dangers, tags

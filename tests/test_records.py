@@ -8,8 +8,8 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servicebook.history import read_catalog
-from servicebook.records import RecordCache, read_by_records, split_catalog
+from servicebook.catalog.records import RecordCache, read_by_records, split_catalog
+from servicebook.git.history import read_catalog
 
 from .conftest import REPO, SITES
 
@@ -97,7 +97,7 @@ def test_whenever_records_accept_a_catalog_the_whole_file_gives_the_same(data) -
 
 def _whole_read(folder, text: str):
     """What `load` finds reading catalog.yaml whole: (catalog or None, problems)."""
-    from servicebook.load import _parse_catalog
+    from servicebook.site.load import _parse_catalog
 
     folder.mkdir(exist_ok=True)
     (folder / "catalog.yaml").write_text(text)
@@ -109,8 +109,8 @@ def _whole_read(folder, text: str):
 
 
 def _clean(text: str):
-    from servicebook.records import read_clean
-    from servicebook.sources import comment_traps, decode
+    from servicebook.catalog.records import read_clean
+    from servicebook.source.yaml import comment_traps, decode
 
     source = decode("catalog.yaml", text.encode())
     catalog = read_clean(source.text, RecordCache(), "catalog.yaml")

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from servicebook.schema import json_schema
+from servicebook.catalog.schema import json_schema
 
 from .conftest import REPO, SITES
 

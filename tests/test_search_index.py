@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from servicebook.search import excerpt
+from servicebook.site.search import excerpt
 
 
 def index_of(run, site):

@@ -7,7 +7,7 @@ import re
 import urllib.request
 from pathlib import Path
 
-from servicebook.serve import error_page, inject, is_source, watched_dirs
+from servicebook.site.serve import error_page, inject, is_source, watched_dirs
 
 from .conftest import FIXED_EPOCH
 from .servehelp import running_serve, wait_for
@@ -86,7 +86,7 @@ def test_serve_rebuilds_shows_errors_and_keeps_the_last_good_build(site_copy) ->
 
 
 def test_serve_names_files_as_check_and_build_do(site_copy, tmp_path, monkeypatch) -> None:
-    from servicebook.serve import Preview
+    from servicebook.site.serve import Preview
 
     site = site_copy("minimal")  # tmp_path/minimal
     catalog = site / "catalog.yaml"
@@ -107,7 +107,7 @@ def test_serve_names_files_as_check_and_build_do(site_copy, tmp_path, monkeypatc
 
 
 def test_serve_shows_each_warning_once_per_session(site_copy, tmp_path, monkeypatch) -> None:
-    from servicebook.serve import Preview
+    from servicebook.site.serve import Preview
 
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
@@ -148,7 +148,7 @@ def test_serve_shows_a_shallow_clone_warning_once(git_site, tmp_path) -> None:
     import os
     import subprocess
 
-    from servicebook.serve import Preview
+    from servicebook.site.serve import Preview
 
     git_site.edit("objective: 99.5", "objective: 99.6")
     git_site.commit("second")

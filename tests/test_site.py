@@ -109,9 +109,9 @@ def test_catalog_json_has_a_line_for_each_offering_tool_and_page(run, site_copy)
 def test_catalog_json_is_the_catalog_document_whether_or_not_its_sections_were_kept(site_copy) -> None:
     # A long-running process (serve) keeps the lines of the catalog's sections while the catalog
     # object is the same: the file is the whole document either way, in the document's key order.
-    from servicebook.build import Options, check
-    from servicebook.catalog_json import catalog_document
-    from servicebook.render import _catalog_json
+    from servicebook.site.build import Options, check
+    from servicebook.site.catalog_json import catalog_document
+    from servicebook.site.render import _catalog_json
 
     loaded, _ = check(Options(source=site_copy("example"), output=Path("unused"), env={"SOURCE_DATE_EPOCH": "0"}))
     assert loaded.site is not None

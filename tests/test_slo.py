@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicebook import model
-from servicebook.slo import budget_seconds, error_budget, format_duration, format_minutes
+from servicebook.catalog import model
+from servicebook.catalog.slo import budget_seconds, error_budget, format_duration, format_minutes
 
 
 @pytest.mark.parametrize(

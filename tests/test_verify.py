@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from servicebook.cli import main
-from servicebook.verify import first_difference
+from servicebook.site.verify import first_difference
 
 from .conftest import FIXED_EPOCH, SITES, GitSite
 from .test_versions import catalog_at

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
+from servicebook.git.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
 
 from .conftest import SITES, GitSite
 
@@ -287,7 +287,7 @@ def _forget_all_but_the_store(root: Path) -> None:
 @pytest.fixture
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The slugs of pages whose Markdown is rendered (in this process: one worker)."""
-    from servicebook import load
+    from servicebook.site import load
 
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
     seen: list[str] = []
@@ -345,7 +345,7 @@ def test_one_new_release_loads_only_what_changed(run, repo: GitSite, loads: list
 def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: str) -> None:
     import sqlite3
 
-    from servicebook.buildcache import digest
+    from servicebook.site.buildcache import digest
 
     assert run("build", "--source", repo.root).exit_code == 0
     cold = _tree(repo.root / "public")
@@ -398,7 +398,7 @@ def stamped_repo(repo: GitSite) -> GitSite:
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The output paths of pages rendered through a template (in this process: one worker)."""
-    from servicebook import render
+    from servicebook.site import render
 
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
     seen: list[str] = []
@@ -445,7 +445,7 @@ def test_release_pages_with_the_same_inputs_are_rendered_once(run, stamped_repo:
 def test_a_page_that_reaches_beyond_its_stamped_context_is_rendered_the_ordinary_way(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from servicebook import stamps
+    from servicebook.site import stamps
 
     # the home page lists every offering: from the stamped context (names only) it cannot render
     monkeypatch.setattr(stamps, "TEMPLATES", frozenset({*stamps.TEMPLATES, "home.html", "tools.html"}))
@@ -458,7 +458,7 @@ def test_a_page_that_reaches_beyond_its_stamped_context_is_rendered_the_ordinary
 def test_release_catalogs_are_read_record_by_record(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from servicebook import load
+    from servicebook.site import load
 
     seen: list[Path] = []
     real = load._parse_catalog
@@ -474,7 +474,7 @@ def test_release_catalogs_are_read_record_by_record(
     assert seen == [repo.root]
     built = _tree(repo.root / "public")
     # and the releases are what reading every catalog whole gives
-    from servicebook import releases
+    from servicebook.site import releases
 
     monkeypatch.setattr(load, "_parse_catalog", real)
     monkeypatch.setattr(releases, "_read_catalog_by_records", lambda *_: None)
@@ -496,7 +496,7 @@ def test_a_same_size_edit_of_a_published_file_does_not_poison_the_cache(run, rep
 
 
 def test_untouched_cached_releases_are_not_read_again(run, repo: GitSite, monkeypatch: pytest.MonkeyPatch) -> None:
-    from servicebook import releases
+    from servicebook.site import releases
 
     assert run("build", "--source", repo.root).exit_code == 0
     read: list[Path] = []
@@ -512,7 +512,7 @@ def test_untouched_cached_releases_are_not_read_again(run, repo: GitSite, monkey
 def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from servicebook.store import SharedStore
+    from servicebook.site.store import SharedStore
 
     assert run("build", "--source", repo.root).exit_code == 0
     welcome = repo.root / "content/welcome.md"
@@ -650,7 +650,7 @@ def test_a_release_tag_on_a_commit_that_does_not_build_does_not_unpublish_its_ve
 
 def test_the_readme_init_writes_in_layouts_does_not_stop_stamping(tmp_path: Path) -> None:
     # stamping needs the built-in theme alone; the README.md of `servicebook init` is not a template
-    from servicebook.stamps import _has_files
+    from servicebook.site.stamps import _has_files
 
     layouts = tmp_path / "layouts"
     layouts.mkdir()

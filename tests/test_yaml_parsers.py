@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from servicebook import sources
-from servicebook.sources import SourceError, SourceText, parse_yaml
+from servicebook.source import yaml as sources
+from servicebook.source.yaml import SourceError, SourceText, parse_yaml
 
 DEEP = {
     "block": "root:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(3000)) + "  " * 3001 + "leaf\n",

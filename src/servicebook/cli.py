@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import Problem
+from servicebook import __version__
+from servicebook.errors import Problem
 
 SOURCE = click.option(
     "--source",
@@ -71,8 +71,8 @@ def _show_warnings(warnings: tuple[Problem, ...], show: Callable[[str], str]) ->
 def _paths_for_people(source: Path) -> Iterator[Callable[[str], str]]:
     """Text output names files as paths the user can open from where they are (report.shown_from),
     the problems of a failed build or check included."""
-    from .errors import BuildFailed
-    from .report import shown_from
+    from servicebook.errors import BuildFailed
+    from servicebook.report import shown_from
 
     show = shown_from(source, Path.cwd())
     try:
@@ -96,8 +96,8 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool) ->
     """Check everything, then write the site (the previous one stays if anything fails)."""
     import os
 
-    from .build import Options, undated_review_note
-    from .build import build as run_build
+    from servicebook.site.build import Options, undated_review_note
+    from servicebook.site.build import build as run_build
 
     out = output if output is not None else source / "public"
     with _paths_for_people(source) as show:
@@ -106,7 +106,7 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool) ->
         report = run_build(Options(source=source, output=out, strict=strict, versions=not no_versions))
     _show_warnings(report.warnings, show)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
-    from .buildcache import folder_outside_source
+    from servicebook.site.buildcache import folder_outside_source
 
     cache = folder_outside_source(source, out)
     if cache is not None:
@@ -128,10 +128,10 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     """Everything `build` checks, without writing anything."""
     import os
 
-    from .build import Options, undated_review_note
-    from .build import check as run_check
-    from .errors import BuildFailed, Severity
-    from .history import shallow_warning
+    from servicebook.errors import BuildFailed, Severity
+    from servicebook.git.history import shallow_warning
+    from servicebook.site.build import Options, undated_review_note
+    from servicebook.site.build import check as run_check
 
     # check reads only the working tree, which a shallow clone (the default in CI) holds whole:
     # what it checks is complete there, so the shallow notice is not subject to --strict (build's
@@ -148,7 +148,7 @@ def check(source: Path, strict: bool, fmt: str) -> None:
         n = len(report.warnings)
         click.echo("No errors found." if not n else f"No errors; {n} warning{'s' if n != 1 else ''}.")
         return
-    from .report import check_github, check_json
+    from servicebook.report import check_github, check_json
 
     failed: BuildFailed | None = None
     try:
@@ -185,9 +185,9 @@ def check(source: Path, strict: bool, fmt: str) -> None:
 )
 def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> None:
     """What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."""
-    from .diff import to_json, to_json_failure, to_markdown, to_markdown_failure
-    from .errors import UsageProblem
-    from .history import RevisionInvalid, diff_revisions, head_named
+    from servicebook.errors import UsageProblem
+    from servicebook.git.diff import to_json, to_json_failure, to_markdown, to_markdown_failure
+    from servicebook.git.history import RevisionInvalid, diff_revisions, head_named
 
     try:
         changes, old, new = diff_revisions(source, base, head)
@@ -219,7 +219,7 @@ def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> N
 @click.option("--front-matter", is_flag=True, help="Print the schema of policy-page front matter instead.")
 def schema(front_matter: bool) -> None:
     """Print the catalog's JSON Schema (for editors and CI)."""
-    from .schema import front_matter_schema, json_schema
+    from servicebook.catalog.schema import front_matter_schema, json_schema
 
     data = front_matter_schema() if front_matter else json_schema()
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))  # the bytes the build publishes as schema.json
@@ -244,7 +244,7 @@ def schema(front_matter: bool) -> None:
 )
 def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dirty: bool, no_versions: bool) -> None:
     """Rebuild the published site from git and compare it with a published copy, byte for byte."""
-    from .verify import verify as run_verify
+    from servicebook.site.verify import verify as run_verify
 
     where = site if site is not None else source / "public"
     result = run_verify(source, where, versions, allow_dirty=allow_dirty, versions=not no_versions)
@@ -292,7 +292,7 @@ def serve(source: Path, port: int) -> None:
     import os
     import signal
 
-    from .serve import serve as run_serve
+    from servicebook.site.serve import serve as run_serve
 
     def stop(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
@@ -318,8 +318,8 @@ def serve(source: Path, port: int) -> None:
 )
 def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
-    from .history import catalog_at
-    from .promised import offerings_shown, parse_day, to_json, to_text
+    from servicebook.git.history import catalog_at
+    from servicebook.git.promised import offerings_shown, parse_day, to_json, to_text
 
     day = parse_day(at)
     found = catalog_at(source, day)
@@ -331,7 +331,7 @@ def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """Scaffold a new site in DIRECTORY that builds immediately."""
-    from .scaffold import builtin_layouts, scaffold
+    from servicebook.site.scaffold import builtin_layouts, scaffold
 
     done = scaffold(directory)
     for path in done.created:
@@ -343,7 +343,7 @@ def init(directory: Path) -> None:
     click.echo(f"(see {layouts}/README.md).")
     source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
     click.echo(f"Next: servicebook build{source}")
-    from .history import git
+    from servicebook.git.history import git
 
     if git(directory, "rev-parse", "--show-toplevel") is None:
         click.echo(

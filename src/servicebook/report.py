@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import Problem, Severity
+from servicebook.errors import Problem, Severity
 
 SOURCE_ROOTS = ("catalog.yaml", "content", "layouts")  # what a problem's path may name in the site
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from servicebook.build import Options, build
+from servicebook.site.build import Options, build
 
 from ..conftest import FIXED_EPOCH, REPO, GitSite
 

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from servicebook.load import load
-from servicebook.search import search_index
-from servicebook.views import site_view
+from servicebook.site.load import load
+from servicebook.site.search import search_index
+from servicebook.site.views import site_view
 
 from ..conftest import FIXED_EPOCH
 from .conftest import REPORT, static_server

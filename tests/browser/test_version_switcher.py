@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from servicebook.build import Options, build
+from servicebook.site.build import Options, build
 
 from ..conftest import FIXED_EPOCH, SITES, GitSite
 from ..test_versions import catalog_at

@@ -1,0 +1,1 @@
+"""The catalog: its model, format (schema), validation, upgrades and SLO arithmetic."""

@@ -1,0 +1,98 @@
+"""Numbers derived from the catalog: error budgets and the durations people read. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from servicebook.catalog import model
+
+_ROLLING = re.compile(r"([0-9]+)d")
+# Calendar windows vary in length; the nominal length is what the budget is quoted for.
+_CALENDAR = {"calendar-month": (30, 28, 31, "month"), "calendar-quarter": (91, 90, 92, "quarter")}
+DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBudget:
+    seconds: int  # for the nominal window
+    text: str  # "43 min 12 s"
+    window_text: str  # "rolling 30 days" / "calendar month"
+    range_text: str | None  # for calendar windows: shortest and longest period
+
+
+def window_days(window: str) -> tuple[int, int, int]:
+    """(nominal, shortest, longest) length in days of an SLO window."""
+    match = _ROLLING.fullmatch(window)
+    if match:
+        days = int(match[1])
+        return days, days, days
+    nominal, shortest, longest, _ = _CALENDAR[window]
+    return nominal, shortest, longest
+
+
+def describe_window(window: str) -> str:
+    match = _ROLLING.fullmatch(window)
+    if match:
+        return f"rolling {match[1]} days" if match[1] != "1" else "rolling day"
+    return f"calendar {_CALENDAR[window][3]}"
+
+
+def budget_seconds(objective: Decimal, days: int) -> int:
+    """Allowed unavailability, in whole seconds: (1 − objective) × window. 99.9 % of 30 d → 2592."""
+    exact = (Decimal(100) - objective) / Decimal(100) * Decimal(days * DAY)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def format_duration(seconds: int) -> str:
+    """Human duration with at most three units: 2592 → '43 min 12 s', 90061 → '1 d 1 h 1 min'."""
+    if seconds <= 0:
+        return "0 s"
+    parts = []
+    for unit, size in (("d", DAY), ("h", 3600), ("min", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts[:3])
+
+
+def format_minutes(minutes: int) -> str:
+    """A response target in minutes as people say it: 15 → '15 min', 240 → '4 h', 2880 → '2 d'."""
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)} d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return format_duration(minutes * 60)
+
+
+def error_budget(slo: model.SLO) -> ErrorBudget:
+    nominal, shortest, longest = window_days(slo.window)
+    seconds = budget_seconds(slo.objective, nominal)
+    range_text = None
+    if shortest != longest:
+        range_text = (
+            f"{format_duration(budget_seconds(slo.objective, shortest))} to "
+            f"{format_duration(budget_seconds(slo.objective, longest))} depending on the "
+            f"{_CALENDAR[slo.window][3]}'s length"
+        )
+    return ErrorBudget(seconds, format_duration(seconds), describe_window(slo.window), range_text)
+
+
+def format_percent(value: Decimal) -> str:
+    """99.90 → '99.9 %'; keeps what the author wrote, without trailing zeros."""
+    text = format(value.normalize(), "f")
+    return f"{text} %"
+
+
+def effective_support(team: model.Support, override: model.SupportOverride | None) -> model.Support:
+    """Team-wide support with an offering's overrides applied part by part."""
+    if override is None:
+        return team
+    return model.Support(
+        hours=override.hours or team.hours,
+        channels=override.channels if override.channels is not None else team.channels,
+        severities=override.severities if override.severities is not None else team.severities,
+        oncall=override.oncall if override.oncall is not None else team.oncall,
+        escalation=override.escalation if override.escalation is not None else team.escalation,
+    )

@@ -1,0 +1,838 @@
+"""Check located YAML against the model's own definitions and build the frozen model from it.
+
+Two passes, both collecting every problem rather than stopping at the first:
+`read_record` checks shapes and scalar formats field by field (driven by the dataclasses in
+`model.py`, so the format has one definition), and `check_catalog` checks what spans records:
+unique ids, references, the ladder rules of tool decisions, review dates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import enum
+import re
+import types
+import typing
+import zoneinfo
+from collections.abc import Collection, Iterable
+from collections.abc import Mapping as AbcMapping
+from collections.abc import Sequence as AbcSequence
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from servicebook.catalog import model
+from servicebook.catalog.model import Kind, Ref
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
+
+T = TypeVar("T")
+Path = tuple[str | int, ...]
+
+ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+RESERVED_IDS = frozenset(
+    {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
+VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}")
+WINDOW_RE = re.compile(r"([1-9][0-9]{0,2})d|calendar-month|calendar-quarter")
+DURATION_RE = re.compile(r"([1-9][0-9]{0,3})(m|h|d)")
+CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# A URL is one token: no white space, quotes, angle brackets, backticks or backslashes.
+URL_CHARS_RE = re.compile(r"[^\s\"'<>`\\\x00-\x1f\x7f]+")
+URL_SCHEMES = ("https://", "http://", "mailto:")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_LINE = 200
+MAX_TEXT = 10_000
+DURATION_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+
+
+class _Invalid:
+    """Marks a value that failed to read; its problem has already been reported."""
+
+
+INVALID: Any = _Invalid()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Checked(typing.Generic[T]):
+    """A model object plus where each of its values was written, keyed by its path."""
+
+    value: T
+    locations: AbcMapping[Path, SourceLocation]
+
+    def at(self, *path: str | int) -> SourceLocation:
+        """The location of `path`, or of its closest written ancestor."""
+        while path:
+            found = self.locations.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.locations[()]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """`value` cut to `limit` characters for quoting in a message (a 10 MB value stays 10 MB)."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def check_url(value: str) -> str | None:
+    """Why `value` is not an allowed link address, or None when it is.
+
+    An allow-list: https, http and mailto only, one token, a host and no credentials, so
+    `javascript:` in any spelling, protocol-relative `//host` and attribute break-outs fail.
+    """
+    if not URL_CHARS_RE.fullmatch(value):
+        return "a link address must be one token without spaces, quotes, angle brackets or backslashes"
+    lowered = value.lower()
+    if lowered.startswith("mailto:"):
+        return None if EMAIL_RE.fullmatch(value[7:]) else "mailto: needs one e-mail address"
+    if not lowered.startswith(("https://", "http://")):
+        return "only https://, http:// and mailto: addresses are allowed"
+    authority = value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        return "credentials in a URL are not allowed"
+    if not authority or authority.startswith(":"):
+        return "the URL has no host"
+    try:  # what browsers and our own link check will parse: it must parse (`https://[` does not)
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number below 65536
+    except ValueError:
+        return "the host or port is malformed"
+    if not parts.hostname:
+        return "the URL has no host"
+    return None
+
+
+class _Reader:
+    """Reads one file's nodes into model objects, collecting problems and locations."""
+
+    def __init__(self, source: SourceText, salvage: bool = False) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.locations: dict[Path, SourceLocation] = {}
+        # With `salvage`, an invalid record in a list of records with ids is left out rather than
+        # invalidating the whole file (see `salvage_record`): its id, and where items went.
+        self.salvage = salvage
+        self.dropped: dict[str, set[str]] = {}  # "offerings", "tools", "offerings.slos" … → ids
+        self.kept: dict[Path, list[int]] = {}  # list path → the original index of each kept item
+
+    def error(self, loc: SourceLocation, message: str, hint: str | None = None) -> Any:
+        self.problems.append(Problem(loc, message, hint, source_line=self.source.line(loc.line)))
+        return INVALID
+
+    def read(self, node: Node, tp: Any, path: Path, what: str) -> Any:
+        self.locations[path] = node.location
+        base, meta, _ = unwrap(tp)
+        if isinstance(node, Scalar) and node.is_null:
+            return self.error(node.location, f"{what} is empty", "give it a value or remove the key")
+        origin = typing.get_origin(base)
+        if origin is tuple:
+            return self._tuple(node, typing.get_args(base)[0], path, what)
+        if dataclasses.is_dataclass(base):
+            return self._record(node, base, path, what)  # type: ignore[arg-type]
+        if not isinstance(node, Scalar):
+            shape = "a list" if isinstance(node, Sequence) else "a mapping"
+            return self.error(node.location, f"{what} must be a single value, not {shape}")
+        return self._scalar(node, base, meta, what)
+
+    def _tuple(self, node: Node, item: Any, path: Path, what: str) -> Any:
+        if not isinstance(node, Sequence):
+            return self.error(node.location, f"{what} must be a list", "start each item on its own line with '- '")
+        values = [self.read(child, item, (*path, i), f"{what}[{i + 1}]") for i, child in enumerate(node.items)]
+        if not any(v is INVALID for v in values):
+            return tuple(values)
+        if not self.salvage or not isinstance(item, type) or not dataclasses.is_dataclass(item):
+            return INVALID
+        if "id" not in {f.name for f in _fields(item)}:
+            return INVALID
+        ids = [_raw_id(child) for child in node.items]
+        section = ".".join(p for p in path if isinstance(p, str))
+        dropped = self.dropped.setdefault(section, set())
+        dropped.update(i for v, i in zip(values, ids, strict=True) if v is INVALID and i is not None)
+        self.kept[path] = [n for n, v in enumerate(values) if v is not INVALID]
+        return tuple(v for v in values if v is not INVALID)
+
+    def _record(self, node: Node, cls: type, path: Path, what: str) -> Any:
+        name = cls.__name__
+        if not isinstance(node, Mapping):
+            return self.error(node.location, f"{what} must be a mapping of keys to values ({name})")
+        fields = _fields(cls)
+        by_key = {f.key: f for f in fields}
+        values: dict[str, Any] = {}
+        ok = True
+        misspelt: set[str] = set()  # a typo is one problem, not also a missing key
+        for key, child in node.items:
+            spec = by_key.get(key.value)
+            if spec is None:
+                close = difflib.get_close_matches(key.value, list(by_key), n=1, cutoff=0.6)
+                misspelt.update(close)
+                hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(by_key)}"
+                self.error(key.location, f"unknown key '{shown(key.value)}' in {_label(name)}", hint)
+                ok = False
+                continue
+            self.locations[(*path, f"@{spec.key}")] = key.location
+            if isinstance(child, Scalar) and child.is_null and not spec.required:
+                continue
+            value = self.read(child, spec.type, (*path, spec.name), f"'{spec.key}'")
+            if value is INVALID:
+                ok = False
+            else:
+                values[spec.name] = value
+        present = {key.value for key, _ in node.items}
+        for spec in fields:
+            if spec.required and spec.key not in present and spec.key not in misspelt:
+                self.error(
+                    node.location,
+                    f"{_label(name)} is missing the required key '{spec.key}'",
+                    f"add '{spec.key}: …' ({spec.doc.rstrip('.')})" if spec.doc else f"add '{spec.key}: …'",
+                )
+                ok = False
+        return cls(**values) if ok else INVALID
+
+    def _scalar(self, node: Scalar, base: Any, meta: Any, what: str) -> Any:
+        value, loc = node.value, node.location
+        if isinstance(base, type) and issubclass(base, enum.Enum):
+            allowed = [m.value for m in base]
+            if value in allowed:
+                return base(value)
+            hint = did_you_mean(value, allowed) or ""
+            return self.error(
+                loc, f"{what} cannot be '{shown(value)}'", f"{hint} expected one of: {', '.join(allowed)}".strip()
+            )
+        if base is int and meta is not Kind.DURATION:
+            if re.fullmatch(r"-?[0-9]{1,9}", value):
+                return int(value)
+            return self.error(loc, f"{what} must be a whole number, not '{shown(value)}'")
+        if base is dt.date:
+            return self._date(loc, value, what)
+        if base is Decimal:
+            return self._percent(loc, value, what)
+        if isinstance(meta, Ref) and meta.target == "page" and "/" in value:
+            # pages in sub-folders of content/: every segment is an id
+            for segment in value.split("/"):
+                if self._text(loc, segment, what, Kind.ID) is INVALID:
+                    return INVALID
+            return value
+        if isinstance(meta, Ref):
+            return self._text(loc, value, what, Kind.ID)
+        return self._text(loc, value, what, meta if isinstance(meta, Kind) else Kind.LINE)
+
+    def _date(self, loc: SourceLocation, value: str, what: str) -> Any:
+        if DATE_RE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return self.error(loc, f"{what} is not a real date: '{shown(value)}'")
+        return self.error(loc, f"{what} must be a date written YYYY-MM-DD, not '{shown(value)}'")
+
+    def _percent(self, loc: SourceLocation, value: str, what: str) -> Any:
+        try:
+            number = Decimal(value.removesuffix("%").strip())
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite() or not (Decimal(0) < number < Decimal(100)):
+            return self.error(
+                loc, f"{what} must be a percentage between 0 and 100 (exclusive), not '{shown(value)}'", "e.g. 99.9"
+            )
+        return number
+
+    def _text(self, loc: SourceLocation, value: str, what: str, kind: Kind) -> Any:  # noqa: C901
+        if kind is Kind.ID and not ID_RE.fullmatch(value) and value.strip():
+            return self.error(
+                loc,
+                f"{what} '{shown(value)}' is not a valid id",
+                "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+            )
+        if kind is not Kind.TEXT:
+            if "\n" in value or len(value) > MAX_LINE:
+                return self.error(loc, f"{what} must be one line of at most {MAX_LINE} characters")
+        elif len(value) > MAX_TEXT:
+            return self.error(loc, f"{what} is longer than {MAX_TEXT:,} characters")
+        if not value.strip():
+            return self.error(loc, f"{what} is empty", "give it a value or remove the key")
+        if kind is Kind.ID:
+            if not ID_RE.fullmatch(value):
+                return self.error(
+                    loc,
+                    f"{what} '{shown(value)}' is not a valid id",
+                    "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+                )
+            if value in RESERVED_IDS:
+                return self.error(loc, f"{what} '{shown(value)}' is a reserved name", "choose another id")
+        elif kind is Kind.URL:
+            why = check_url(value)
+            if why:
+                return self.error(loc, f"{what} '{shown(value)}' is not allowed: {why}")
+        elif kind is Kind.EMAIL:
+            if not EMAIL_RE.fullmatch(value):
+                return self.error(loc, f"{what} '{shown(value)}' is not an e-mail address")
+        elif kind is Kind.WINDOW:
+            if not WINDOW_RE.fullmatch(value):
+                return self.error(
+                    loc,
+                    f"{what} '{shown(value)}' is not a window",
+                    "use a rolling window like 28d or 30d, or calendar-month",
+                )
+        elif kind is Kind.DURATION:
+            match = DURATION_RE.fullmatch(value)
+            if not match:
+                return self.error(
+                    loc, f"{what} '{shown(value)}' is not a duration", "write minutes, hours or days: 15m, 4h, 2d"
+                )
+            return int(match[1]) * DURATION_MINUTES[match[2]]
+        elif kind is Kind.CLOCK:
+            if not CLOCK_RE.fullmatch(value):
+                return self.error(
+                    loc, f"{what} '{shown(value)}' is not a time of day", 'use 24-hour HH:MM, quoted: "08:00"'
+                )
+        elif kind is Kind.TIMEZONE:
+            if not _is_timezone(value):
+                return self.error(
+                    loc,
+                    f"{what} '{shown(value)}' is not an IANA time zone",
+                    "e.g. Europe/Zurich, America/New_York, UTC",
+                )
+        elif kind is Kind.DAYS:
+            if parse_days(value) is None:
+                lower = value.lower()
+                hint = f"did you mean '{shown(lower)}'? " if parse_days(lower) else ""
+                return self.error(
+                    loc,
+                    f"{what} '{shown(value)}' is not a set of week days",
+                    hint + "week days are written in lower case, e.g. mon-fri, mon-sun or mon,wed,fri",
+                )
+        elif kind is Kind.VERSION and not VERSION_RE.fullmatch(value):
+            return self.error(loc, f"{what} '{shown(value)}' is not a version", "e.g. 2026.11 or 3.2.0")
+        return value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str  # attribute name
+    key: str  # YAML key
+    type: Any
+    required: bool
+    doc: str
+    example: Any
+
+
+@cache
+def _fields(cls: type) -> tuple[FieldSpec, ...]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    specs = []
+    for f in dataclasses.fields(cls):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        specs.append(
+            FieldSpec(
+                f.name,
+                f.metadata.get("key", f.name),
+                hints[f.name],
+                required,
+                f.metadata.get("doc", ""),
+                f.metadata.get("example"),
+            )
+        )
+    return tuple(specs)
+
+
+def fields_of(cls: type) -> tuple[FieldSpec, ...]:
+    """The YAML-facing description of a model record (also used to publish the schema)."""
+    return _fields(cls)
+
+
+def unwrap(tp: Any) -> tuple[Any, Any, bool]:
+    """(base type, Kind/Ref metadata, optional?) with Optional and Annotated peeled off."""
+    meta, optional = None, False
+    while True:
+        if typing.get_origin(tp) is typing.Annotated:
+            meta = tp.__metadata__[0]
+            tp = tp.__origin__
+        elif isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+            optional = True
+        else:
+            return tp, meta, optional
+
+
+def _label(cls_name: str) -> str:
+    return {"SLO": "SLO", "PageMeta": "front matter", "SupportOverride": "support"}.get(
+        cls_name, re.sub(r"(?<!^)([A-Z])", r" \1", cls_name).lower()
+    )
+
+
+@cache
+def _is_timezone(name: str) -> bool:
+    if name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def parse_days(value: str) -> tuple[str, ...] | None:
+    """'mon-fri' → ('mon', …, 'fri'); 'mon,wed' → ('mon', 'wed'); None if not week days."""
+    days: list[str] = []
+    for part in value.replace(" ", "").split(","):
+        ends = part.split("-")
+        if len(ends) == 1 and ends[0] in WEEKDAYS:
+            days.append(ends[0])
+        elif len(ends) == 2 and ends[0] in WEEKDAYS and ends[1] in WEEKDAYS:
+            start, stop = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[1])
+            if start > stop:
+                return None
+            days.extend(WEEKDAYS[start : stop + 1])
+        else:
+            return None
+    return tuple(d for d in WEEKDAYS if d in days) if days else None
+
+
+def read_record(
+    source: SourceText, node: Node | None, cls: type[T], what: str
+) -> tuple[Checked[T] | None, list[Problem]]:
+    """Read a whole file's YAML tree as a `cls`; the model object is None if anything failed."""
+    reader = _Reader(source)
+    if node is None:
+        reader.error(
+            SourceLocation(source.path, 1, 1), f"{what} is empty", f"it must be a mapping ({_label(cls.__name__)})"
+        )
+        return None, reader.problems
+    reader.locations[()] = node.location
+    value = reader.read(node, cls, (), what)
+    if value is INVALID:
+        return None, reader.problems
+    return Checked(value, reader.locations), reader.problems
+
+
+def salvage_record(
+    source: SourceText, node: Node | None, cls: type[T], what: str
+) -> tuple[Checked[T], dict[str, frozenset[str]]] | None:
+    """What is left of a file that failed `read_record` once each invalid record of a list of
+    records with ids (an offering, a tool …) is left out, and the ids left out by list ("offerings",
+    "tools", "offerings.slos" …); None when the
+    failure is elsewhere. For the cross-record rules to report their problems in the same run as
+    the type errors (references to a left-out id are then not reported: the record exists).
+    Locations are those of the kept items."""
+    if node is None:
+        return None
+    reader = _Reader(source, salvage=True)
+    reader.locations[()] = node.location
+    value = reader.read(node, cls, (), what)
+    if value is INVALID:
+        return None
+    locations: dict[Path, SourceLocation] = {}
+    for path, loc in reader.locations.items():
+        moved = _kept_path(path, reader.kept)
+        if moved is not None:
+            locations[moved] = loc
+    return Checked(value, locations), {section: frozenset(ids) for section, ids in reader.dropped.items()}
+
+
+def _kept_path(path: Path, kept: AbcMapping[Path, list[int]]) -> Path | None:
+    """`path` with each index into a list that lost items renumbered; None for a left-out item."""
+    out: list[str | int] = []
+    for n, part in enumerate(path):
+        order = kept.get(path[:n])
+        if order is not None and isinstance(part, int):
+            if part not in order:
+                return None
+            out.append(order.index(part))
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def _raw_id(node: Node) -> str | None:
+    """The `id` written in a mapping node, if it is a plain value."""
+    if isinstance(node, Mapping):
+        for key, child in node.items:
+            if key.value == "id" and isinstance(child, Scalar) and not child.is_null:
+                return str(child.value)
+    return None
+
+
+# --- Cross-record rules ----------------------------------------------------------------------
+
+
+# The lists of the catalog whose ids each kind of reference names.
+_SECTIONS = {
+    "offering": ("offerings",),
+    "tool": ("tools",),
+    "tool or offering": ("tools", "offerings"),
+    "category": ("categories",),
+}
+
+
+class _Check:
+    def __init__(
+        self, source: SourceText | None, checked: Checked[Any], exist: AbcMapping[str, Collection[str]] | None = None
+    ) -> None:
+        self.source = source
+        self.checked = checked
+        self.problems: list[Problem] = []
+        self.exist = exist or {}  # ids of records left out for their own errors, by list (salvage_record)
+
+    def report(self, path: Path, message: str, hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
+        loc = self.checked.at(*path)
+        line = self.source.line(loc.line) if self.source else None
+        self.problems.append(Problem(loc, message, hint, severity, line))
+
+    def unique(self, items: AbcSequence[Any], path: Path, what: str) -> None:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.id in seen:
+                first = self.checked.at(*path, seen[item.id], "id")
+                self.report(
+                    (*path, i, "id"),
+                    f"duplicate {what} id '{item.id}' (first used at line {first.line})",
+                    "ids must be unique",
+                )
+            else:
+                seen[item.id] = i
+
+    def ref(self, value: str, known: AbcMapping[str, Any] | AbcSequence[str], path: Path, what: str) -> bool:
+        left_out = [i for section in _SECTIONS.get(what, ()) for i in self.exist.get(section, ())]
+        if value in known or value in left_out:
+            return True
+        names = sorted({*known, *left_out})
+        hint = did_you_mean(value, names) or (
+            f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
+        )
+        self.report(path, f"unknown {what} '{shown(value)}'", hint)
+        return False
+
+
+# The references each kind of record makes, by key, checked from the YAML as written for a
+# record that is left out of a salvaged catalog (or a page whose front matter did not validate).
+OFFERING_REFS = (
+    ("depends_on", "offering"),
+    ("tools", "tool"),
+    ("policies", "policy page"),
+    ("replaced_by", "offering"),
+)
+TOOL_REFS = (("category", "category"), ("alternative", "tool or offering"), ("migration", "policy page"))
+PAGE_REFS = (("offerings", "offering"), ("tools", "tool"))
+
+
+def check_raw_references(
+    source: SourceText, node: Node, refs: Iterable[tuple[str, str]], known: AbcMapping[str, Collection[str]]
+) -> list[Problem]:
+    """Unknown ids among the references of a record that did not validate, read from its YAML as
+    written (a value or a list of values; any other shape is already reported as a type error), so
+    that a typo in them is reported in the same run as the record's own errors, not after them.
+    `known`: the ids each kind of reference may name."""
+    if not isinstance(node, Mapping):
+        return []
+    problems = []
+    values = {key.value: child for key, child in node.items}
+    for key, what in refs:
+        child = values.get(key)
+        items = [child] if isinstance(child, Scalar) else list(child.items) if isinstance(child, Sequence) else []
+        for item in items:
+            if not isinstance(item, Scalar) or not ID_RE.fullmatch(item.value) or item.value in known[what]:
+                continue  # not an id at all is a type error, reported already
+            loc = item.location
+            message, hint = _unknown(item.value, known[what], what)
+            problems.append(Problem(loc, message, hint, source_line=source.line(loc.line)))
+    return problems
+
+
+def check_left_out_references(
+    source: SourceText,
+    node: Node | None,
+    rest: Checked[model.Catalog],
+    page_slugs: Collection[str],
+    exist: AbcMapping[str, Collection[str]],
+) -> list[Problem]:
+    """The references of the offerings and tools left out of a salvaged catalog for their own
+    errors (`exist`: their ids, see salvage_record), which check_catalog does not see."""
+    if not isinstance(node, Mapping):
+        return []
+    catalog = rest.value
+    offerings = {o.id for o in catalog.offerings} | set(exist.get("offerings", ()))
+    tools = {t.id for t in catalog.tools} | set(exist.get("tools", ()))
+    known: dict[str, Collection[str]] = {
+        "offering": offerings,
+        "tool": tools,
+        "tool or offering": tools | offerings,
+        "category": {c.id for c in catalog.categories} | set(exist.get("categories", ())),
+        "policy page": set(page_slugs),
+    }
+    kept = {"offerings": {o.id for o in catalog.offerings}, "tools": {t.id for t in catalog.tools}}
+    problems: list[Problem] = []
+    for key, child in node.items:
+        refs = {"offerings": OFFERING_REFS, "tools": TOOL_REFS}.get(key.value)
+        if refs is None or not isinstance(child, Sequence):
+            continue
+        for item in child.items:
+            ident = _raw_id(item)
+            if ident is not None and ident in exist.get(key.value, ()) and ident not in kept[key.value]:
+                problems += check_raw_references(source, item, refs, known)
+    return problems
+
+
+def _unknown(value: str, known: Collection[str], what: str) -> tuple[str, str]:
+    names = sorted(known)
+    hint = did_you_mean(value, names) or (
+        f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
+    )
+    return f"unknown {what} '{shown(value)}'", hint
+
+
+def _plural(noun: str) -> str:
+    if " or " in noun:  # "tool or offering" → "tools or offerings"
+        return " or ".join(_plural(part) for part in noun.split(" or "))
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
+def check_catalog(
+    source: SourceText,
+    checked: Checked[model.Catalog],
+    page_slugs: AbcSequence[str],
+    today: dt.date | None,
+    exist: AbcMapping[str, Collection[str]] | None = None,
+) -> list[Problem]:
+    """Rules that span records: unique ids, references, tool-decision ladder, review dates.
+    `exist`: ids of records left out of a salvaged catalog (see salvage_record)."""
+    catalog = checked.value
+    c = _Check(source, checked, exist)
+    if catalog.format != model.FORMAT_VERSION:
+        c.report(
+            ("format",),
+            f"catalog format {catalog.format} is not supported by this servicebook",
+            f"this release reads format {model.FORMAT_VERSION}",
+        )
+    c.unique(catalog.offerings, ("offerings",), "offering")
+    c.unique(catalog.tools, ("tools",), "tool")
+    c.unique(catalog.categories, ("categories",), "category")
+    _check_renames(c, catalog.offerings, ("offerings",), "offering")
+    _check_renames(c, catalog.tools, ("tools",), "tool")
+    c.unique(catalog.support.severities, ("support", "severities"), "severity")
+    offerings = {o.id: o for o in catalog.offerings}
+    tools = {t.id: t for t in catalog.tools}
+    categories = {cat.id: cat for cat in catalog.categories}
+    pages = dict.fromkeys(page_slugs)  # looked up once per reference: not a scan of every page
+    _check_hours(c, catalog.support.hours, ("support", "hours"))
+    team = catalog.support
+    _check_round_the_clock(c, team.severities, team.oncall, team.hours, ("support", "severities"))
+    for i, offering in enumerate(catalog.offerings):
+        own = offering.support
+        if own is not None and own.severities is not None:  # its own promises (the team's are checked above)
+            oncall = own.oncall or team.oncall
+            _check_round_the_clock(
+                c, own.severities, oncall, own.hours or team.hours, ("offerings", i, "support", "severities")
+            )
+    for i, offering in enumerate(catalog.offerings):
+        _check_offering(c, offering, ("offerings", i), offerings, tools, pages)
+    for i, offering in enumerate(catalog.offerings):
+        sunset = offering.sunset
+        if (
+            sunset is not None
+            and today is not None
+            and sunset < today
+            and offering.lifecycle is model.Lifecycle.DEPRECATED
+        ):
+            c.report(
+                ("offerings", i, "sunset"),
+                f"'{offering.name}' was to be retired on {sunset}",
+                "retire it (lifecycle: retired), or move sunset forward and tell its users",
+                Severity.WARNING,
+            )
+    for i, decision in enumerate(catalog.tools):
+        at = ("tools", i)
+        c.ref(decision.category, categories, (*at, "category"), "category")
+        if decision.migration is not None:
+            c.ref(decision.migration, pages, (*at, "migration"), "policy page")
+        _check_alternative(c, decision, at, tools, offerings)
+        if decision.review_by is not None:
+            if decision.review_by < decision.since:
+                c.report((*at, "review_by"), f"review_by {decision.review_by} is before since {decision.since}")
+            elif today is not None and decision.review_by < today:
+                c.report(
+                    (*at, "review_by"),
+                    f"the decision on '{decision.name}' was due for review on {decision.review_by}",
+                    "review it, then move review_by forward (or change the decision)",
+                    Severity.WARNING,
+                )
+    return c.problems
+
+
+def _check_offering(
+    c: _Check,
+    offering: model.Offering,
+    at: Path,
+    offerings: AbcMapping[str, model.Offering],
+    tools: AbcMapping[str, model.Tool],
+    page_slugs: AbcMapping[str, None],
+) -> None:
+    c.unique(offering.slos, (*at, "slos"), "SLO")
+    for j, slo in enumerate(offering.slos):
+        if slo.objective < 50:
+            c.report(
+                (*at, "slos", j, "objective"),
+                f"objective {slo.objective} % is unusually low",
+                "objectives are percentages: write 99.9, not the fraction 0.999",
+                Severity.WARNING,
+            )
+    for j, dep in enumerate(offering.depends_on):
+        if c.ref(dep, offerings, (*at, "depends_on", j), "offering") and dep == offering.id:
+            c.report((*at, "depends_on", j), f"offering '{dep}' depends on itself")
+    _check_sunset(c, offering, at, offerings)
+    for j, tool in enumerate(offering.tools):
+        c.ref(tool, tools, (*at, "tools", j), "tool")
+    for j, page in enumerate(offering.policies):
+        c.ref(page, page_slugs, (*at, "policies", j), "policy page")
+    if offering.support is not None:
+        if offering.support.severities is not None:
+            c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
+        if offering.support.hours is not None:
+            _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+
+
+def _check_sunset(c: _Check, offering: model.Offering, at: Path, offerings: AbcMapping[str, model.Offering]) -> None:
+    """replaced_by and sunset say where readers go next: only for an offering on its way out."""
+    leaving = offering.lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED)
+    if offering.replaced_by is not None:
+        if not leaving:
+            c.report(
+                (*at, "replaced_by"),
+                f"'{offering.id}' is {offering.lifecycle.value}, so nothing replaces it yet",
+                "set lifecycle: deprecated, or remove replaced_by",
+            )
+        elif offering.replaced_by == offering.id:
+            c.report((*at, "replaced_by"), f"offering '{offering.id}' is replaced by itself")
+        elif c.ref(offering.replaced_by, offerings, (*at, "replaced_by"), "offering"):
+            successor = offerings[offering.replaced_by]
+            if successor.lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED):
+                c.report(
+                    (*at, "replaced_by"),
+                    f"'{offering.id}' is replaced by '{successor.id}', which is {successor.lifecycle.value} too",
+                    "point to the offering readers should move to now",
+                )
+    if offering.lifecycle is model.Lifecycle.DEPRECATED and offering.replaced_by is None and offering.sunset is None:
+        c.report(
+            (*at, "lifecycle"),
+            f"'{offering.id}' is deprecated but says neither what replaces it nor when it ends",
+            "add replaced_by: (the offering to move to) or sunset: YYYY-MM-DD, or both: its page and the search "
+            "tell its users where to go and by when",
+            Severity.WARNING,
+        )
+    if offering.sunset is not None and offering.lifecycle is not model.Lifecycle.DEPRECATED:
+        c.report(
+            (*at, "sunset"),
+            f"'{offering.id}' is {offering.lifecycle.value}: a sunset date belongs to a deprecated offering",
+            "set lifecycle: deprecated, or remove sunset",
+        )
+
+
+def _check_renames(c: _Check, items: AbcSequence[model.Offering | model.Tool], at: Path, what: str) -> None:
+    """An old id names one page to send readers on from: never a current id, never two records."""
+    current = {item.id for item in items}
+    claimed: dict[str, str] = {}
+    for i, item in enumerate(items):
+        for j, old in enumerate(item.renamed_from):
+            where = (*at, i, "renamed_from", j)
+            if old == item.id:
+                c.report(where, f"'{old}' is the {what}'s own id", "list only the ids it had before")
+            elif old in current:
+                c.report(where, f"'{old}' is the id of a current {what}, so it cannot be an old id of '{item.id}'")
+            elif old in claimed and claimed[old] != item.id:
+                c.report(
+                    where, f"'{old}' is an old id of both '{claimed[old]}' and '{item.id}'", "keep it on one of them"
+                )
+            claimed.setdefault(old, item.id)
+
+
+def _check_round_the_clock(
+    c: _Check, severities: AbcSequence[model.Severity], oncall: model.OnCall | None, hours: model.Hours, at: Path
+) -> None:
+    """A response promised 24x7 needs someone to answer outside business hours: an on-call, or
+    business hours that are already every hour of the week."""
+    staffed = parse_days(hours.days) == WEEKDAYS and hours.start == "00:00" and hours.end == "24:00"
+    if oncall is not None or staffed:
+        return
+    for j, severity in enumerate(severities):
+        if severity.coverage is model.Coverage.ALWAYS:
+            c.report(
+                (*at, j, "coverage"),
+                f"{severity.id} ({severity.name}) is answered around the clock, but nobody is on call "
+                "outside business hours",
+                "add 'oncall:' (who answers, and how to page them) to the support, or make it 'business-hours'",
+                Severity.WARNING,
+            )
+
+
+def _check_hours(c: _Check, hours: model.Hours, at: Path) -> None:
+    if hours.end != "24:00" and hours.start >= hours.end:
+        c.report((*at, "end"), f"business hours end ({hours.end}) before they start ({hours.start})")
+
+
+def _check_alternative(
+    c: _Check,
+    tool: model.Tool,
+    at: Path,
+    tools: AbcMapping[str, model.Tool],
+    offerings: AbcMapping[str, model.Offering],
+) -> None:
+    weak = tool.status in (model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED)
+    if tool.alternative is None:
+        if weak:
+            c.report(
+                (*at, "status"),
+                f"{tool.status.value} tool '{tool.id}' needs an alternative",
+                "add 'alternative:' with a supported tool or an offering, so readers know what to use instead",
+            )
+        return
+    where = (*at, "alternative")
+    if tool.alternative == tool.id:
+        c.report(where, f"tool '{tool.id}' is its own alternative")
+    elif tool.alternative in tools and tool.alternative in offerings:
+        c.report(
+            where,
+            f"'{tool.alternative}' is both a tool and an offering, so the alternative is ambiguous",
+            "rename one of them; ids of tools and offerings should not collide",
+        )
+    elif tool.alternative in tools:
+        target = tools[tool.alternative]
+        if target.status not in (model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT):
+            c.report(
+                where,
+                f"the alternative to '{tool.id}' is '{target.id}', which is {target.status.value}"
+                + (" itself" if tool.status is not model.ToolStatus.SUPPORTED else ""),
+                "point to a supported or best-effort tool, or to an offering",
+            )
+    elif tool.alternative in offerings:
+        lifecycle = offerings[tool.alternative].lifecycle
+        if lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED):
+            c.report(
+                where,
+                f"the alternative to '{tool.id}' is the {lifecycle.value} offering '{tool.alternative}'",
+                "point to an offering that is not going away, or to a supported or best-effort tool",
+            )
+    else:
+        c.ref(tool.alternative, [*tools, *offerings], where, "tool or offering")
+
+
+def check_page_meta(
+    checked: Checked[model.PageMeta], source: SourceText, offerings: Collection[str], tools: Collection[str]
+) -> list[Problem]:
+    """Front-matter references of a policy page (the known ids are sorted only to explain a miss)."""
+    c = _Check(source, checked)
+    for j, ref in enumerate(checked.value.offerings):
+        if ref not in offerings:
+            c.ref(ref, sorted(offerings), ("offerings", j), "offering")
+    for j, ref in enumerate(checked.value.tools):
+        if ref not in tools:
+            c.ref(ref, sorted(tools), ("tools", j), "tool")
+    return c.problems

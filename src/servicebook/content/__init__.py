@@ -1,0 +1,1 @@
+"""Policy pages: the one Markdown pipeline and the rules for links between pages."""

@@ -1,0 +1,554 @@
+"""The one Markdown pipeline: safe by construction, with every link resolved or reported.
+
+Raw HTML is never passed through (markdown-it's `js-default` preset escapes it), every link is
+checked against an allow-list here, and nh3 sanitises the output as a second, independent layer.
+Links between pages are written `offering:ID`, `tool:ID`, `page:SLUG` or as a relative `*.md`
+path (with an optional `#anchor`), and become relative URLs so the site works under any prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
+from urllib.parse import unquote
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common import normalize_url
+from markdown_it.token import Token
+
+from servicebook.catalog.model import TEXT_CHARS
+from servicebook.catalog.validate import check_url, did_you_mean, shown
+from servicebook.errors import Problem, SourceLocation
+from servicebook.source.yaml import SourceText
+
+LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
+SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+EXTERNAL_SCHEMES = ("http", "https", "mailto")
+# No .svg: an SVG file is a document that can run script when opened from the site.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+# Files a page may link to; never anything a browser would run (.html, .svg, .js, .xml …).
+ATTACHMENT_SUFFIXES = (*IMAGE_SUFFIXES, ".pdf", ".txt", ".csv")
+ALLOWED_TAGS = {
+    "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "class", "aria-label"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "th": {"class"},
+    "td": {"class"},
+    "ol": {"start"},
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+}
+
+
+@cache
+def markdown_parser() -> MarkdownIt:
+    """CommonMark + tables + strikethrough, raw HTML escaped, nesting capped."""
+    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
+    # Every link reaches `_links` below, which reports a bad one with its position instead of
+    # markdown-it's silent fallback to literal text.
+    md.validateLink = _accept_link  # type: ignore[method-assign]
+    md.normalizeLink = normalize_link  # type: ignore[method-assign]
+    # Rules that can never apply with these options (raw HTML off, no linkify, no typographer):
+    # each would still be tried, and return at once, at every block and inline position.
+    md.disable(["html_block", "html_inline", "linkify", "replacements", "smartquotes"])
+    md.add_render_rule("heading_close", _render_heading_close)
+    return md
+
+
+def _accept_link(url: str) -> bool:  # noqa: ARG001 - markdown-it's hook signature
+    return True
+
+
+# Addresses markdown-it's normalizeLink returns unchanged: an optional scheme (with a plain host
+# name after `//`), then only characters it never encodes, and no `@` or `:` outside the query and
+# fragment (where its URL parser would find a user or a port). Property-tested against it.
+_PLAIN_LINK_RE = re.compile(
+    r"(?:(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[A-Za-z0-9.-]+(?=[/?#]|$)|[A-Za-z][A-Za-z0-9+.-]*:(?!//))?"
+    r"[A-Za-z0-9._~/!$&'()*+,;=-]*"
+    r"(?:\?[A-Za-z0-9._~/!$&'()*+,;=:@?-]*)?"
+    r"(?:#[A-Za-z0-9._~/!$&'()*+,;=:@?-]*)?"
+)
+
+
+def normalize_link(url: str) -> str:
+    """markdown-it's normalizeLink, without its URL parse for the plain addresses pages are made
+    of (`offering:ci`, `other.md#section`, `https://host/path`): a tenth of parsing a page."""
+    return url if _PLAIN_LINK_RE.fullmatch(url) else normalize_url.normalizeLink(url)
+
+
+def _render_heading_close(_self: object, tokens: Sequence[Token], idx: int, _options: object, _env: object) -> str:
+    anchor = tokens[idx].meta.get("anchor")
+    link = f'<a class="anchor" href="#{anchor}" aria-label="Link to this section">#</a>' if anchor else ""
+    return f"{link}</{tokens[idx].tag}>\n"
+
+
+def slugify(text: str) -> str:
+    """Heading text → anchor: ASCII lower case, words joined by '-'. 'Rollback & recovery' → 'rollback-recovery'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:64].rstrip("-") or "section"
+
+
+class AnchorRef(NamedTuple):
+    """A link to `#anchor` on page `slug`, checked once every page's headings are known.
+
+    Where it was written is found only if the anchor is missing (`locate_ref`): until then it is
+    known as the `href` written `occurrence` times before it in the block of `size` lines that
+    starts at `line` (finding the column means reading the block's link addresses again, a tenth
+    of a page's Markdown time). A plain tuple: a rebuild reads every page's links back from the
+    build cache, and making objects for tens of thousands of them cost more than decoding them."""
+
+    slug: str
+    anchor: str
+    path: str
+    line: int  # 1-based, in the file: the block's first line
+    size: int  # lines in the block
+    href: str
+    occurrence: int
+
+    @property
+    def block_location(self) -> SourceLocation:
+        return SourceLocation(self.path, self.line)
+
+
+@dataclass(slots=True)
+class Rendered:
+    html: str
+    text: str
+    headings: list[tuple[int, str, str]] = field(default_factory=list)  # level, text, anchor
+    sections: tuple[tuple[str, str, str], ...] = ()  # as the history compares pages (see `outline`)
+    anchor_refs: list[AnchorRef] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)  # paths under content/ to copy
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTargets:
+    """What links may point to, and how to turn a target into a URL from the current page."""
+
+    offerings: Container[str]
+    tools: Container[str]
+    pages: Container[str]
+    assets: Container[str]  # files under content/ that may be linked or shown, relative to it
+    url: Callable[[str], str]  # site path such as "offerings/ci/" → URL relative to the page
+
+
+# The pages the site makes of the catalog, for `site:` links ("" is the home page; "changes" is
+# made by every build, saying so when the source has no git history). An #anchor on one is
+# checked on the built site and reported at the link (sitelinks.py).
+SITE_PAGES = frozenset(
+    {"", "offerings", "slos", "support", "tools", "unsupported", "policies", "search", "catalog", "changes"}
+)
+
+
+# Parts of offering and tool pages that only the current catalog's pages have (the history):
+# releases under v/<version>/ lack them, so a link to one would break there.
+ROOT_ONLY_ANCHORS = frozenset({"history"})
+
+
+# Ids the page templates use themselves; a heading never takes one of them.
+RESERVED_ANCHORS = frozenset({"main", "content", "search", "top", "applies-to", "site-header", "site-footer", "nav"})
+
+
+# The built-in templates a policy page is made of: a heading must not take an id they use.
+PAGE_TEMPLATES = ("base.html", "policy.html", "version_bar.html", "macros.html")
+
+
+@cache
+def theme_anchors() -> frozenset[str]:
+    """Every literal id in the templates of a policy page, so that a heading named like one
+    ("site-search-results") gets `-2` rather than clobbering the element the page relies on."""
+    layouts = resources.files("servicebook") / "layouts"
+    found: set[str] = set()
+    for name in PAGE_TEMPLATES:
+        template = layouts / name
+        if template.is_file():
+            found.update(re.findall(r'\bid="([a-z0-9-]+)"', template.read_text(encoding="utf-8")))
+    return frozenset(found)
+
+
+def render(
+    source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets, *, sections: bool = False
+) -> Rendered:
+    """Render one page's Markdown body; problems are collected, never raised. With `sections`,
+    also the page's outline for the history (see `outline`)."""
+    md = markdown_parser()
+    tokens = md.parse(body)
+    out = Rendered(html="", text="", sections=outline(body, tokens) if sections else ())
+    lines = body.split("\n")
+    used_anchors: set[str] = set(RESERVED_ANCHORS | theme_anchors())
+    text_parts: list[str] = []
+    index: dict[tuple[int, int], Written] = {}  # where each block's link addresses are written
+    page_dir = posixpath.dirname(slug)
+    for i, token in enumerate(tokens):
+        if token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrSet("class", "align-" + style.split(":", 1)[1])
+        elif token.type == "heading_open":
+            inline = tokens[i + 1]
+            title = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+            anchor = base = slugify(title)
+            n = 2
+            while anchor in used_anchors:
+                anchor, n = f"{base}-{n}", n + 1
+            used_anchors.add(anchor)
+            token.attrSet("id", anchor)
+            tokens[i + 2].meta = {"anchor": anchor}
+            out.headings.append((int(token.tag[1]), title, anchor))
+        elif token.type == "inline":
+            seen: dict[str, int] = {}  # how many links to the same address came before, to locate this one
+            for child in token.children or []:
+                if child.type in ("text", "code_inline"):
+                    text_parts.append(child.content)
+                elif child.type in ("link_open", "image"):
+                    address = str(child.attrs.get("src" if child.type == "image" else "href", ""))
+                    occurrence = seen.get(address, 0)
+                    seen[address] = occurrence + 1
+                    _link(child, occurrence, index, token, lines, source, line_offset, slug, page_dir, targets, out)
+            text_parts.append(" ")
+        elif token.type in ("fence", "code_block"):
+            language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
+            if not LANGUAGE_RE.fullmatch(language):  # only a plain language name becomes a class
+                token.info = ""
+            text_parts.append(token.content)
+    out.text = _beginning(text_parts, TEXT_CHARS)
+    own_anchors = {a for _, _, a in out.headings}
+    for ref in [r for r in out.anchor_refs if r.slug == slug]:
+        if ref.anchor not in own_anchors:
+            at = locate_ref(ref, lines, source, line_offset, index)
+            out.problems.append(_missing_anchor(ref, own_anchors, at, source.line(at.line)))
+    out.anchor_refs = [r for r in out.anchor_refs if r.slug != slug]
+    html = md.renderer.render(tokens, md.options, {})
+    out.html = sanitize(html)
+    return out
+
+
+def outline(body: str, tokens: Sequence[Token]) -> tuple[tuple[str, str, str], ...]:
+    """A page's sections as the history and `servicebook diff` compare them: (anchor, title,
+    SHA-256 of the section's text), the text before the first heading first (anchor "") when
+    there is any. Anchors are numbered as on a bare page (the theme's own ids are not counted),
+    so an outline does not change with the theme."""
+    lines = body.split("\n")
+    starts: list[tuple[int, str]] = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            title = "".join(c.content for c in tokens[i + 1].children or [] if c.type in ("text", "code_inline"))
+            starts.append((token.map[0], title))
+    bounds = [(0, ""), *starts]
+    used: set[str] = set()
+    sections = []
+    for n, (start, title) in enumerate(bounds):
+        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(lines)
+        text = "\n".join(lines[start + (1 if n else 0) : end]).strip()
+        if n == 0 and not text:
+            continue
+        anchor = base = slugify(title) if n else ""
+        k = 2
+        while n and anchor in used:
+            anchor, k = f"{base}-{k}", k + 1
+        used.add(anchor)
+        sections.append((anchor, title, hashlib.sha256(text.encode()).hexdigest()))
+    return tuple(sections)
+
+
+def _beginning(parts: list[str], limit: int) -> str:
+    """The first `limit` characters of the text in `parts`, white space collapsed."""
+    kept, size = [], 0
+    for part in parts:
+        kept.append(part)
+        size += sum(len(word) + 1 for word in part.split())
+        if size > limit:
+            break
+    return " ".join("".join(kept).split())[:limit]
+
+
+SHOWN_HEADINGS = 12  # in a hint, when no heading is spelled like a broken link's #anchor
+
+
+def _missing_anchor(
+    ref: AnchorRef, anchors: Container[str] | Sequence[str], at: SourceLocation, source_line: str | None
+) -> Problem:
+    hint = None
+    if isinstance(anchors, (set, frozenset, list, tuple)):
+        names = sorted(anchors)
+        hint = did_you_mean(ref.anchor, names) or (
+            "its headings: "
+            + ", ".join(f"#{a}" for a in names[:SHOWN_HEADINGS])
+            + (", …" if len(names) > SHOWN_HEADINGS else "")
+            if names
+            else "it has no headings"
+        )
+    where = "this page" if ref.slug == "" else f"page '{ref.slug}'"
+    return Problem(at, f"broken link: {where} has no heading '#{ref.anchor}'", hint, source_line=source_line)
+
+
+def check_anchor_refs(
+    refs: Sequence[AnchorRef],
+    anchors_by_slug: dict[str, frozenset[str]],
+    locate: Callable[[AnchorRef], tuple[SourceLocation, str | None]],
+) -> list[Problem]:
+    """Links into other pages' headings, once every page's headings are known; `locate` gives
+    where a broken one was written and that source line (see `locate_ref`)."""
+    return [
+        _missing_anchor(ref, set(anchors_by_slug.get(ref.slug, ())), *locate(ref))
+        for ref in refs
+        if ref.anchor not in anchors_by_slug.get(ref.slug, ())
+    ]
+
+
+def locate_ref(
+    ref: AnchorRef,
+    lines: list[str],
+    source: SourceText,
+    line_offset: int,
+    index: dict[tuple[int, int], Written] | None = None,
+) -> SourceLocation:
+    """Where `ref` was written in its page, whose body is `lines`, starting after `line_offset`
+    lines of front matter."""
+    start = ref.line - 1 - line_offset
+    line, column, _ = _locate(ref.href, ref.occurrence, (start, start + ref.size), lines, source, line_offset, index)
+    return SourceLocation(ref.path, line, column)
+
+
+def sanitize(html: str) -> str:
+    """Second layer: whatever got past the parser, only these tags, attributes and schemes survive."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+_DESTINATION_START_RE = re.compile(r"\]\(\s*|\]:\s*|<")
+
+
+def _destinations(line: str, *, definitions_only: bool = False) -> list[tuple[int, str]]:
+    """(0-based column, normalised address) of every place in `line` a link address may start.
+
+    The address is decoded exactly as markdown-it decodes it (entities, escapes, percent
+    encoding), so a link written `&#106;avascript:` is found where it was written.
+    """
+    md = markdown_parser()
+    found = []
+    for match in _DESTINATION_START_RE.finditer(line):
+        start = match.end()
+        if definitions_only and not (match.group().startswith("]:") and line.lstrip().startswith("[")):
+            continue
+        if match.group() == "<":
+            close = line.find(">", start)
+            if close > start:
+                found.append((start, md.normalizeLink(line[start:close])))
+            continue
+        result = md.helpers.parseLinkDestination(line, start, len(line))
+        if result.ok:
+            found.append((start, md.normalizeLink(result.str)))
+    return found
+
+
+Written = dict[str, list[tuple[int, int]]]  # address → (0-based line, column) where it is written
+
+
+def _locate(
+    href: str,
+    occurrence: int,
+    span: tuple[int, int],
+    lines: list[str],
+    source: SourceText,
+    line_offset: int,
+    index: dict[tuple[int, int], Written] | None = None,
+) -> tuple[int, int, str | None]:
+    """Where the `occurrence`-th link to `href` in the block of body lines `span` was written
+    (reference definitions may be anywhere in the page); the block's first line when it cannot
+    be found.
+
+    `index` keeps each block's addresses once found, so a page of thousands of bad links is
+    read once, not once per link.
+    """
+    start, end = span
+    index = {} if index is None else index
+    passes = ((start, min(end, len(lines)), occurrence), (-1, len(lines), 0))  # -1: definitions
+    for first, last, wanted in passes:
+        written = index.get((first, last))
+        if written is None:
+            written = index[(first, last)] = {}
+            definitions = first < 0
+            for n in range(max(first, 0), last):
+                for col, address in _destinations(lines[n], definitions_only=definitions):
+                    written.setdefault(address, []).append((n, col))
+        places = written.get(href, [])
+        if wanted < len(places):
+            n, col = places[wanted]
+            line = n + 1 + line_offset
+            return line, col + 1, source.line(line)
+    line = start + 1 + line_offset
+    return line, 1, source.line(line)
+
+
+_UNWRITABLE_RE = re.compile(r"[\s\x00-\x1f\\]")  # white space (as str.isspace), controls, backslash
+
+
+def _link(  # noqa: C901
+    token: Token,
+    occurrence: int,
+    index: dict[tuple[int, int], Written],
+    block: Token,
+    lines: list[str],
+    source: SourceText,
+    line_offset: int,
+    slug: str,
+    page_dir: str,
+    targets: LinkTargets,
+    out: Rendered,
+) -> None:
+    attr = "src" if token.type == "image" else "href"
+    href = str(token.attrs.get(attr, ""))
+    raw = unquote(href)
+
+    span = (block.map[0], block.map[1]) if block.map else (0, 1)
+
+    def fail(message: str, hint: str | None = None) -> None:
+        line, column, text = _locate(href, occurrence, span, lines, source, line_offset, index)
+        out.problems.append(Problem(SourceLocation(source.path, line, column), message, hint, source_line=text))
+        token.attrSet(attr, "#")
+
+    def ref(target: str, anchor: str) -> AnchorRef:  # located only if the anchor turns out missing
+        return AnchorRef(target, anchor, source.path, span[0] + 1 + line_offset, span[1] - span[0], href, occurrence)
+
+    if _UNWRITABLE_RE.search(raw) or ("&" in raw and ";" in raw):
+        fail(f"link address '{shown(raw)}' contains spaces, control characters or entities", "write a plain address")
+        return
+    scheme_match = SCHEME_RE.match(raw)
+    scheme = scheme_match[1].lower() if scheme_match else None
+    if token.type == "image":
+        if scheme is not None or raw.startswith(("/", "#")):
+            fail(
+                f"image '{shown(raw)}' is not a file next to the page",
+                "images must be files under content/ (the site loads nothing from other servers)",
+            )
+            return
+        path, _, _ = raw.partition("#")
+        asset = posixpath.normpath(posixpath.join(page_dir, path))
+        if (
+            asset.startswith("../")
+            or asset == ".."
+            or asset not in targets.assets
+            or not asset.lower().endswith(IMAGE_SUFFIXES)
+        ):
+            fail(f"image '{shown(raw)}' not found under content/", f"expected a {', '.join(IMAGE_SUFFIXES)} file")
+            return
+        out.assets.append(asset)
+        token.attrSet(attr, targets.url(f"policies/{asset}"))
+        return
+    if scheme in EXTERNAL_SCHEMES:
+        why = check_url(href)
+        if why:
+            fail(f"link '{shown(raw)}' is not allowed: {why}")
+        return
+    if scheme in ("offering", "tool", "page"):
+        target, _, anchor = raw[len(scheme) + 1 :].partition("#")
+        known = {"offering": targets.offerings, "tool": targets.tools, "page": targets.pages}[scheme]
+        if target not in known:
+            fail(f"broken link: no {scheme} '{shown(target)}'", _suggest(target, known, f"{scheme}s"))
+            return
+        if scheme == "page":
+            if anchor:
+                out.anchor_refs.append(ref(target, anchor))
+            token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
+        else:  # an #anchor there (an SLO: #slo-<id>) is checked on the built page (sitelinks.py)
+            if anchor in ROOT_ONLY_ANCHORS:
+                fail(
+                    f"links to the {anchor} of {scheme} pages are not allowed: only the current catalog's pages "
+                    "have it, not the releases under v/<version>/ that keep this page",
+                    f"link to the page itself: {scheme}:{target}",
+                )
+                return
+            token.attrSet(attr, targets.url(f"{scheme}s/{target}/") + (f"#{anchor}" if anchor else ""))
+        return
+    if scheme == "site":
+        target, _, anchor = raw[len("site:") :].partition("#")
+        if target not in SITE_PAGES:
+            fail(f"broken link: the site has no page '{shown(target)}'", _suggest(target, SITE_PAGES, "site pages"))
+            return
+        # an #anchor on a generated page is checked with every other link of the built site
+        token.attrSet(attr, targets.url(f"{target}/" if target else "") + (f"#{anchor}" if anchor else ""))
+        return
+    if scheme is not None:
+        fail(
+            f"link scheme '{scheme}:' is not allowed",
+            "use https://, http://, mailto:, offering:ID, tool:ID, page:SLUG, site:PAGE or a relative .md path",
+        )
+        return
+    if raw.startswith("//"):
+        fail("protocol-relative links are not allowed", "write the full https:// address")
+        return
+    if raw.startswith("/"):
+        fail("absolute paths break when the site is published under a prefix", "link to the .md file relatively")
+        return
+    path, _, anchor = raw.partition("#")
+    if path and posixpath.normpath(posixpath.join(page_dir, path)).split("/")[0] == "..":
+        fail(f"link '{shown(raw)}' leads outside content/", "pages can link only to pages and files under content/")
+        return
+    if not path:
+        if anchor:
+            out.anchor_refs.append(ref(slug, anchor))
+        return
+    if not path.endswith(".md"):
+        asset = posixpath.normpath(posixpath.join(page_dir, path))
+        if asset in targets.assets and not asset.lower().endswith(ATTACHMENT_SUFFIXES):
+            fail(
+                f"'{shown(raw)}' cannot be published: only {', '.join(ATTACHMENT_SUFFIXES)} files can be linked",
+                "a browser could run anything else (HTML, SVG, scripts) as part of the site",
+            )
+            return
+        if asset in targets.assets:
+            out.assets.append(asset)
+            token.attrSet(attr, targets.url(f"policies/{asset}"))
+            return
+        fail(
+            f"broken link: '{shown(raw)}' is not a page",
+            _meant_url(raw) or "link to another page's .md file, or use offering:ID / tool:ID",
+        )
+        return
+    target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
+    if target not in targets.pages:
+        fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages, "pages"))
+        return
+    if anchor:
+        out.anchor_refs.append(ref(target, anchor))
+    token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
+
+
+_ALMOST_URL_RE = re.compile(r"^(?:(https?)(?::/|//|:)(?!/)|(www\.))(?P<rest>.+)$", re.IGNORECASE)
+
+
+def _meant_url(raw: str) -> str | None:
+    """'did you mean' for an outside address missing part of its scheme (`https//x`, `www.x`),
+    which would otherwise read as a link to a page."""
+    match = _ALMOST_URL_RE.match(raw)
+    if match is None:
+        return None
+    scheme = (match[1] or "https").lower()
+    return f"did you mean '{scheme}://{match[2] or ''}{match['rest']}'?"
+
+
+def _suggest(word: str, known: Container[str], what: str) -> str | None:
+    """'did you mean …', else the first known names (as front-matter references do)."""
+    if not isinstance(known, (set, frozenset, dict, list, tuple)):
+        return None
+    names = sorted(known)
+    return did_you_mean(word, names) or (f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}")

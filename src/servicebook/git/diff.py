@@ -1,0 +1,982 @@
+"""Semantic diff of two states of a catalog and its policy pages: what changed, in the catalog's
+own words, and whether each change weakens a commitment. Pure functions, no git, no I/O.
+
+A state is a `Snapshot`: the checked `model.Catalog` (None when it did not validate or is missing)
+and a `PageInfo` per policy page (title and a digest per section). `diff_snapshots` returns the
+changes in a fixed order; `to_markdown` and `to_json` present them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from servicebook.catalog import model
+from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent
+from servicebook.catalog.validate import parse_days, read_record
+from servicebook.content.markdown import markdown_parser, outline
+from servicebook.errors import Problem
+from servicebook.report import problem_dict
+from servicebook.source.yaml import SourceError, decode, parse_yaml, split_front_matter
+
+Effect = Literal["weakened", "strengthened", "neutral"]
+EFFECTS: tuple[Effect, ...] = ("weakened", "strengthened", "neutral")
+DIFF_JSON_VERSION = 1
+
+# How much an offering's lifecycle promises, higher is more.
+_LIFECYCLE_RANK = {
+    model.Lifecycle.GA: 3,
+    model.Lifecycle.BETA: 2,
+    model.Lifecycle.DEPRECATED: 1,
+    model.Lifecycle.RETIRED: 0,
+}
+_LADDER = list(model.ToolStatus)  # strongest first
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One semantic change. `subject` names the entity: "offering:ci", "tool:jenkins", "support",
+    "page:change-approval", "catalog"; `kind` is a stable machine name such as "slo.objective"."""
+
+    kind: str
+    subject: str
+    effect: Effect
+    text: str
+    before: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    anchor: str  # "" for the text before the first heading
+    title: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What the diff needs to know about a policy page."""
+
+    slug: str
+    path: str  # relative to the site root, e.g. content/change-approval.md
+    title: str
+    sections: tuple[Section, ...]
+    digest: str
+    meta: model.PageMeta | None = None  # its front matter, when it reads
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The catalog and pages at one revision (or in the working tree). `catalog` is None when it
+    did not validate, or when there was none (`absent`: before the pull request that adds it, or
+    after the one that removes it)."""
+
+    catalog: model.Catalog | None
+    pages: tuple[PageInfo, ...] = ()
+    absent: bool = False
+    # Site-relative path → content id of the other files that make the site: templates under
+    # layouts/ and files under content/ that pages show or link to (images, PDF …).
+    files: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def page_info(path: str, slug: str, data: bytes) -> PageInfo:
+    """Read a policy page's title and sections through the same decoder, YAML reader and Markdown
+    parser as the build; a page that does not read is still a page (titled by its slug)."""
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        source = decode(path, data)
+        front, body, _ = split_front_matter(source)
+        title, meta = slug, None
+        if front is not None:
+            checked, _problems = read_record(source, parse_yaml(source, text=front, line_offset=1), model.PageMeta, "")
+            if checked is not None:
+                title, meta = checked.value.title, checked.value
+    except SourceError:
+        return PageInfo(slug, path, slug, (), digest)
+    return PageInfo(slug, path, title, _sections(body), digest, meta)
+
+
+def _sections(body: str) -> tuple[Section, ...]:
+    return tuple(Section(*s) for s in outline(body, markdown_parser().parse(body)))
+
+
+# --------------------------------------------------------------------------- the diff
+
+
+def diff_snapshots(old: Snapshot, new: Snapshot, renames: Mapping[str, str] | None = None) -> tuple[Change, ...]:
+    """Every change from `old` to `new`. `renames` maps old page paths to new ones (from git's
+    rename detection); pages with identical content under a new name are paired too."""
+    out: list[Change] = []
+    if old.catalog is not None and new.catalog is not None:
+        out += diff_catalogs(old.catalog, new.catalog)
+    elif old.absent and new.catalog is not None:
+        text = f"Catalog added, at version {new.catalog.version}: there was no catalog.yaml before"
+        out += [Change("catalog.added", "catalog", "neutral", text, None, new.catalog.version)]
+        out += added_catalog(new.catalog)
+    elif old.catalog is not None and new.absent:
+        # Weakens: with the catalog go the team's support hours and response targets, which no
+        # removal of an offering or tool below accounts for.
+        text = (
+            f"Catalog removed, at version {old.catalog.version}: there is no catalog.yaml any more, and with it "
+            "go the team's published support hours and response targets"
+        )
+        out += [Change("catalog.removed", "catalog", "weakened", text, old.catalog.version, None)]
+        out += removed_catalog(old.catalog)
+    out += diff_pages(old.pages, new.pages, renames or {})
+    out += diff_files(old.files, new.files)
+    return tuple(out)
+
+
+def added_catalog(new: model.Catalog) -> list[Change]:
+    """What a catalog brings where there was none: every category, offering and tool, added."""
+    return diff_catalogs(dataclasses.replace(new, categories=(), offerings=(), tools=()), new)
+
+
+def removed_catalog(old: model.Catalog) -> list[Change]:
+    """What goes with a catalog that is deleted: every category, offering and tool, removed (each
+    judged as any removal is: an offering weakens, a tool that was supported or best-effort too)."""
+    return diff_catalogs(old, dataclasses.replace(old, categories=(), offerings=(), tools=()))
+
+
+def diff_catalogs(old: model.Catalog, new: model.Catalog) -> list[Change]:
+    out: list[Change] = []
+    if old.version != new.version:
+        out.append(
+            Change(
+                "catalog.version",
+                "catalog",
+                "neutral",
+                f"Catalog version {old.version} → {new.version}",
+                old.version,
+                new.version,
+            )
+        )
+    out += _generic("catalog", "Site settings", old.site, new.site, "site")
+    out += _generic("catalog", "Team", old.team, new.team, "team")
+    out += _keyed("category", "catalog", "Category", old.categories, new.categories)
+    team = _support("support", TEAM_SUPPORT, old.support, new.support)
+    out += team
+    out += _offerings(old, new, team)
+    out += _tools(old.tools, new.tools)
+    return out
+
+
+def _q(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
+def _offering_label(o: model.Offering) -> str:
+    return f"Offering {_q(o.name)}"
+
+
+def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Change]) -> list[Change]:
+    out: list[Change] = []
+    old = {o.id: o for o in old_cat.offerings}
+    new = {o.id: o for o in new_cat.offerings}
+    removed = [old[i] for i in sorted(old.keys() - new.keys())]
+    added = [new[i] for i in sorted(new.keys() - old.keys())]
+    # An id change with nothing else changed is a move, not a removal plus an addition; so is one
+    # the new offering declares (`renamed_from`), whatever else changed with it, which is then
+    # compared as for any offering.
+    for gone in list(removed):
+        twin = next((a for a in added if dataclasses.replace(a, id=gone.id) == gone), None)
+        declared = None if twin is not None else next((a for a in added if gone.id in a.renamed_from), None)
+        moved = twin or declared
+        if moved is not None:
+            removed.remove(gone)
+            added.remove(moved)
+            out.append(
+                Change(
+                    "offering.id",
+                    f"offering:{moved.id}",
+                    "neutral",
+                    f"{_offering_label(moved)} moved from id {gone.id} to {moved.id} (its page moves from "
+                    f"offerings/{gone.id}/ to offerings/{moved.id}/"
+                    + (
+                        ", and the old address sends readers on)"
+                        if gone.id in moved.renamed_from
+                        else f", and the old address is gone; declaring renamed_from: [{gone.id}] keeps it)"
+                    ),
+                    gone.id,
+                    moved.id,
+                )
+            )
+        if declared is not None:
+            before = dataclasses.replace(gone, id=declared.id, renamed_from=declared.renamed_from)
+            out += _offering(before, declared, old_cat.support, new_cat.support, team)
+    for o in removed:
+        out.append(
+            Change("offering.removed", f"offering:{o.id}", "weakened", f"{_offering_label(o)} ({o.id}) removed", o.name)
+        )
+    for o in added:
+        out.append(
+            Change(
+                "offering.added",
+                f"offering:{o.id}",
+                "neutral",
+                f"{_offering_label(o)} ({o.id}) added: {o.lifecycle.value}, tier {o.tier.value}",
+                None,
+                o.name,
+            )
+        )
+    same_team = old_cat.support == new_cat.support
+    for oid in sorted(old.keys() & new.keys()):
+        if same_team and old[oid] == new[oid]:  # most offerings, in most commits
+            continue
+        out += _offering(old[oid], new[oid], old_cat.support, new_cat.support, team)
+    return out
+
+
+def _offering(
+    a: model.Offering, b: model.Offering, team_a: model.Support, team_b: model.Support, team: Sequence[Change]
+) -> list[Change]:
+    subject = f"offering:{b.id}"
+    label = _offering_label(b)
+    out: list[Change] = []
+    if a.name != b.name:
+        out.append(
+            Change(
+                "offering.renamed",
+                subject,
+                "neutral",
+                f"Offering {b.id} renamed from {_q(a.name)} to {_q(b.name)}",
+                a.name,
+                b.name,
+            )
+        )
+    if a.lifecycle != b.lifecycle:
+        rank_a, rank_b = _LIFECYCLE_RANK[a.lifecycle], _LIFECYCLE_RANK[b.lifecycle]
+        effect: Effect = "weakened" if rank_b < rank_a else "strengthened"
+        out.append(
+            Change(
+                "offering.lifecycle",
+                subject,
+                effect,
+                f"{label} moved from {a.lifecycle.value} to {b.lifecycle.value}",
+                a.lifecycle.value,
+                b.lifecycle.value,
+            )
+        )
+    if a.tier != b.tier:
+        effect = "weakened" if int(b.tier.value) > int(a.tier.value) else "strengthened"
+        out.append(
+            Change(
+                "offering.tier",
+                subject,
+                effect,
+                f"{label} tier changed from {a.tier.value} to {b.tier.value}",
+                a.tier.value,
+                b.tier.value,
+            )
+        )
+    skip = {"id", "name", "lifecycle", "tier", "slos", "support"}
+    out += _generic(subject, label, a, b, "offering", skip=skip)
+    out += _slos(subject, b.name, a.slos, b.slos)
+    if a.support is not None or b.support is not None:
+        # What the offering's users get, less what they get because the team-wide support changed
+        # (listed once, as the team's): an offering whose override leaves hours to the team is not
+        # listed again for a change of the team's hours, one that sets its own hours is unaffected.
+        own = f"Support for {_q(b.name)}"
+        inherited = {_support_key(c, TEAM_SUPPORT) for c in team}
+        changes = _support(subject, own, effective_support(team_a, a.support), effective_support(team_b, b.support))
+        out += [c for c in changes if _support_key(c, own) not in inherited]
+    return out
+
+
+TEAM_SUPPORT = "Team support"
+
+
+def _support_key(change: Change, label: str) -> tuple[str, str, str | None, str | None]:
+    """A support change without whose support it is (every such text starts with its label)."""
+    return change.kind, change.text.removeprefix(label), change.before, change.after
+
+
+def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[model.SLO]) -> list[Change]:
+    out: list[Change] = []
+    a = {s.id: s for s in old}
+    b = {s.id: s for s in new}
+    for sid in sorted(a.keys() - b.keys()):
+        s = a[sid]
+        out.append(
+            Change(
+                "slo.removed",
+                subject,
+                "weakened",
+                f"SLO {_q(s.name)} of {_q(offering)} removed "
+                f"(was {format_percent(s.objective)} over {error_budget(s).window_text})",
+                format_percent(s.objective),
+            )
+        )
+    for sid in sorted(b.keys() - a.keys()):
+        s = b[sid]
+        out.append(
+            Change(
+                "slo.added",
+                subject,
+                "strengthened",
+                f"SLO {_q(s.name)} of {_q(offering)} added: "
+                f"{format_percent(s.objective)} over {error_budget(s).window_text} "
+                f"(error budget {error_budget(s).text})",
+                None,
+                format_percent(s.objective),
+            )
+        )
+    for sid in sorted(a.keys() & b.keys()):
+        x, y = a[sid], b[sid]
+        name = f"SLO {_q(y.name)} of {_q(offering)}"
+        bx, by = error_budget(x), error_budget(y)
+        if x.objective != y.objective:
+            lowered = y.objective < x.objective
+            if x.window == y.window:
+                budget = f"{'grows' if lowered else 'shrinks'} from {bx.text} to {by.text} per {by.window_text}"
+            else:  # budgets over two windows: each is named
+                budget = f"goes from {bx.text} per {bx.window_text} to {by.text} per {by.window_text}"
+            out.append(
+                Change(
+                    "slo.objective",
+                    subject,
+                    "weakened" if lowered else "strengthened",
+                    f"{name} {'lowered' if lowered else 'raised'} from {format_percent(x.objective)} to "
+                    f"{format_percent(y.objective)}: the error budget {budget}",
+                    format_percent(x.objective),
+                    format_percent(y.objective),
+                )
+            )
+        if x.window != y.window:
+            # With a new objective too, the budgets are in the objective's line, each with its window.
+            same = f" (error budget {bx.text} → {by.text})" if x.objective == y.objective else ""
+            out.append(
+                Change(
+                    "slo.window",
+                    subject,
+                    "neutral",
+                    f"{name} window changed from {bx.window_text} to {by.window_text}{same}",
+                    x.window,
+                    y.window,
+                )
+            )
+        if x.sli != y.sli:
+            out.append(
+                Change("slo.sli", subject, "neutral", f"{name} measures something else: SLI changed", x.sli, y.sli)
+            )
+        if x.name != y.name:
+            out.append(
+                Change(
+                    "slo.renamed",
+                    subject,
+                    "neutral",
+                    f"SLO {sid} of {_q(offering)} renamed from {_q(x.name)} to {_q(y.name)}",
+                    x.name,
+                    y.name,
+                )
+            )
+        if x.budgeting != y.budgeting:
+            out.append(
+                Change(
+                    "slo.budgeting",
+                    subject,
+                    "neutral",
+                    f"{name} budgeting changed from {x.budgeting.value} to {y.budgeting.value}",
+                    x.budgeting.value,
+                    y.budgeting.value,
+                )
+            )
+    return out
+
+
+def weekly_minutes(hours: model.Hours) -> int:
+    """Minutes of support per week that `hours` promise."""
+    start_h, start_m = (int(p) for p in hours.start.split(":"))
+    end_h, end_m = (int(p) for p in hours.end.split(":"))
+    per_day = (end_h * 60 + end_m) - (start_h * 60 + start_m)
+    if per_day <= 0:
+        per_day += 24 * 60
+    return len(parse_days(hours.days) or ()) * per_day
+
+
+def _hours_text(hours: model.Hours) -> str:
+    from servicebook.site.views import hours_text
+
+    return hours_text(hours)
+
+
+def _week(minutes: int) -> str:
+    return f"{minutes // 60} h{f' {minutes % 60} min' if minutes % 60 else ''} a week"
+
+
+def _support(subject: str, label: str, a: model.Support, b: model.Support) -> list[Change]:
+    out: list[Change] = []
+    if a.hours != b.hours:
+        wa, wb = weekly_minutes(a.hours), weekly_minutes(b.hours)
+        effect: Effect = "weakened" if wb < wa else "strengthened" if wb > wa else "neutral"
+        out.append(
+            Change(
+                "support.hours",
+                subject,
+                effect,
+                f"{label} hours changed from {_hours_text(a.hours)} to {_hours_text(b.hours)} "
+                f"({_week(wa)} → {_week(wb)})",
+                _hours_text(a.hours),
+                _hours_text(b.hours),
+            )
+        )
+    ca = {(c.kind.value, c.name): c for c in a.channels}
+    cb = {(c.kind.value, c.name): c for c in b.channels}
+    for key in sorted(ca.keys() - cb.keys()):
+        out.append(
+            Change(
+                "support.channel.removed",
+                subject,
+                "weakened",
+                f"{label}: {key[0]} channel {_q(key[1])} removed",
+                key[1],
+            )
+        )
+    for key in sorted(cb.keys() - ca.keys()):
+        out.append(
+            Change(
+                "support.channel.added",
+                subject,
+                "strengthened",
+                f"{label}: {key[0]} channel {_q(key[1])} added",
+                None,
+                key[1],
+            )
+        )
+    for key in sorted(ca.keys() & cb.keys()):
+        if ca[key] != cb[key]:
+            what = ", ".join(
+                f.name for f in dataclasses.fields(cb[key]) if getattr(ca[key], f.name) != getattr(cb[key], f.name)
+            )
+            out.append(
+                Change(
+                    "support.channel.changed",
+                    subject,
+                    "neutral",
+                    f"{label}: {key[0]} channel {_q(key[1])} changed ({what})",
+                )
+            )
+    out += _severities(subject, label, a.severities, b.severities)
+    if a.oncall != b.oncall:
+        if b.oncall is None:
+            out.append(Change("support.oncall.removed", subject, "weakened", f"{label}: on-call removed"))
+        elif a.oncall is None:
+            out.append(Change("support.oncall.added", subject, "strengthened", f"{label}: on-call added"))
+        else:
+            out.append(Change("support.oncall.changed", subject, "neutral", f"{label}: on-call arrangements changed"))
+    if a.escalation != b.escalation:
+        out.append(Change("support.escalation", subject, "neutral", f"{label}: escalation steps changed"))
+    return out
+
+
+def _severities(subject: str, label: str, old: Sequence[model.Severity], new: Sequence[model.Severity]) -> list[Change]:
+    out: list[Change] = []
+    sa = {s.id: s for s in old}
+    sb = {s.id: s for s in new}
+    for sid in sorted(sa.keys() - sb.keys()):
+        s = sa[sid]
+        out.append(
+            Change(
+                "support.severity.removed",
+                subject,
+                "weakened",
+                f"{label}: severity {sid} ({s.name}) removed (first response was {format_minutes(s.response)})",
+                format_minutes(s.response),
+            )
+        )
+    for sid in sorted(sb.keys() - sa.keys()):
+        s = sb[sid]
+        out.append(
+            Change(
+                "support.severity.added",
+                subject,
+                "strengthened",
+                f"{label}: severity {sid} ({s.name}) added, first response within {format_minutes(s.response)}",
+                None,
+                format_minutes(s.response),
+            )
+        )
+    for sid in sorted(sa.keys() & sb.keys()):
+        x, y = sa[sid], sb[sid]
+        if x.response != y.response:
+            slower = y.response > x.response
+            out.append(
+                Change(
+                    "support.response",
+                    subject,
+                    "weakened" if slower else "strengthened",
+                    f"{label}: first response for {sid} ({y.name}) {'slower' if slower else 'faster'}, "
+                    f"from {format_minutes(x.response)} to {format_minutes(y.response)}",
+                    format_minutes(x.response),
+                    format_minutes(y.response),
+                )
+            )
+        if x.coverage != y.coverage:
+            narrower = y.coverage is model.Coverage.BUSINESS_HOURS
+            out.append(
+                Change(
+                    "support.coverage",
+                    subject,
+                    "weakened" if narrower else "strengthened",
+                    f"{label}: the response clock for {sid} ({y.name}) now runs "
+                    f"{'during business hours only' if narrower else '24×7'} (was {x.coverage.value})",
+                    x.coverage.value,
+                    y.coverage.value,
+                )
+            )
+        if (x.name, x.description) != (y.name, y.description):
+            out.append(Change("support.severity.changed", subject, "neutral", f"{label}: severity {sid} reworded"))
+    return out
+
+
+def _tool_label(t: model.Tool) -> str:
+    return f"Tool {_q(t.name)}"
+
+
+def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]:
+    out: list[Change] = []
+    a = {t.id: t for t in old}
+    b = {t.id: t for t in new}
+    # A tool that declares its old id (`renamed_from`) is that decision moved, compared as such.
+    for tid in sorted(a.keys() - b.keys()):
+        heir = next((b[n] for n in sorted(b.keys() - a.keys()) if tid in b[n].renamed_from), None)
+        if heir is not None:
+            out.append(
+                Change(
+                    "tool.id",
+                    f"tool:{heir.id}",
+                    "neutral",
+                    f"{_tool_label(heir)} moved from id {tid} to {heir.id} (its page moves from tools/{tid}/ to "
+                    f"tools/{heir.id}/, and the old address sends readers on)",
+                    tid,
+                    heir.id,
+                )
+            )
+            moved = dataclasses.replace(a.pop(tid), id=heir.id, renamed_from=heir.renamed_from)
+            a[heir.id] = moved
+    # An id change with nothing else changed is a move too, as for offerings: not a supported
+    # decision removed (which weakens a commitment) plus one added.
+    for tid in sorted(a.keys() - b.keys()):
+        twin = next((b[n] for n in sorted(b.keys() - a.keys()) if dataclasses.replace(b[n], id=tid) == a[tid]), None)
+        if twin is not None:
+            out.append(
+                Change(
+                    "tool.id",
+                    f"tool:{twin.id}",
+                    "neutral",
+                    f"{_tool_label(twin)} moved from id {tid} to {twin.id} (its page moves from tools/{tid}/ to "
+                    f"tools/{twin.id}/, and the old address is gone; declaring renamed_from: [{tid}] keeps it)",
+                    tid,
+                    twin.id,
+                )
+            )
+            a[twin.id] = dataclasses.replace(a.pop(tid), id=twin.id)
+    for tid in sorted(a.keys() - b.keys()):
+        t = a[tid]
+        dropped = t.status in (model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT)
+        out.append(
+            Change(
+                "tool.removed",
+                f"tool:{tid}",
+                "weakened" if dropped else "neutral",
+                f"{_tool_label(t)} ({tid}) removed from the catalog (was {t.status.value})",
+                t.status.value,
+            )
+        )
+    for tid in sorted(b.keys() - a.keys()):
+        t = b[tid]
+        out.append(
+            Change(
+                "tool.added",
+                f"tool:{tid}",
+                "neutral",
+                f"{_tool_label(t)} ({tid}) added: {t.status.value}",
+                None,
+                t.status.value,
+            )
+        )
+    for tid in sorted(a.keys() & b.keys()):
+        x, y = a[tid], b[tid]
+        if x == y:
+            continue
+        subject, label = f"tool:{tid}", _tool_label(y)
+        if x.status != y.status:
+            down = _LADDER.index(y.status) > _LADDER.index(x.status)
+            out.append(
+                Change(
+                    "tool.status",
+                    subject,
+                    "weakened" if down else "strengthened",
+                    f"{label} moved {'down' if down else 'up'} the ladder from {x.status.value} to {y.status.value}",
+                    x.status.value,
+                    y.status.value,
+                )
+            )
+        if x.alternative != y.alternative:
+            if y.alternative is None:
+                text = f"{label}: alternative {x.alternative} removed"
+            elif x.alternative is None:
+                text = f"{label}: alternative set to {y.alternative}"
+            else:
+                text = f"{label}: alternative changed from {x.alternative} to {y.alternative}"
+            out.append(Change("tool.alternative", subject, "neutral", text, x.alternative, y.alternative))
+        if x.name != y.name:
+            out.append(
+                Change(
+                    "tool.renamed",
+                    subject,
+                    "neutral",
+                    f"Tool {tid} renamed from {_q(x.name)} to {_q(y.name)}",
+                    x.name,
+                    y.name,
+                )
+            )
+        out += _generic(subject, label, x, y, "tool", skip={"id", "name", "status", "alternative"})
+    return out
+
+
+def _keyed(
+    kind: str, subject: str, label: str, old: Sequence[model.Category], new: Sequence[model.Category]
+) -> list[Change]:
+    a = {c.id: c for c in old}
+    b = {c.id: c for c in new}
+    out = [
+        Change(f"{kind}.removed", subject, "neutral", f"{label} {_q(a[k].name)} ({k}) removed")
+        for k in sorted(a.keys() - b.keys())
+    ]
+    out += [
+        Change(f"{kind}.added", subject, "neutral", f"{label} {_q(b[k].name)} ({k}) added")
+        for k in sorted(b.keys() - a.keys())
+    ]
+    out += [
+        Change(f"{kind}.changed", subject, "neutral", f"{label} {_q(b[k].name)} ({k}) changed")
+        for k in sorted(a.keys() & b.keys())
+        if a[k] != b[k]
+    ]
+    return out
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_show(v) for v in value) or "none"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return "none" if value is None else str(value)
+
+
+def _generic(
+    subject: str, label: str, a: object, b: object, kind: str, *, skip: Iterable[str] = ()
+) -> Iterator[Change]:
+    """Field by field, for the parts of a record that have no special meaning for commitments."""
+    skipped = set(skip)
+    for f in dataclasses.fields(a):  # type: ignore[arg-type]
+        if f.name in skipped:
+            continue
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if x == y:
+            continue
+        key = f.metadata.get("key", f.name)
+        simple = not dataclasses.is_dataclass(x) and not dataclasses.is_dataclass(y)
+        simple = simple and not any(dataclasses.is_dataclass(v) for v in (x if isinstance(x, tuple) else ()))
+        simple = simple and not any(dataclasses.is_dataclass(v) for v in (y if isinstance(y, tuple) else ()))
+        if simple and len(_show(x)) <= 80 and len(_show(y)) <= 80 and "\n" not in _show(x) + _show(y):
+            text = f"{label}: {key} changed from {_show(x)} to {_show(y)}"
+            yield Change(f"{kind}.{key}", subject, "neutral", text, _show(x), _show(y))
+        else:
+            yield Change(f"{kind}.{key}", subject, "neutral", f"{label}: {key} changed")
+
+
+def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mapping[str, str]) -> list[Change]:
+    out: list[Change] = []
+    a = {p.path: p for p in old}
+    b = {p.path: p for p in new}
+    removed = sorted(a.keys() - b.keys())
+    added = sorted(b.keys() - a.keys())
+    pairs: list[tuple[PageInfo, PageInfo]] = []
+    for path in list(removed):
+        target = renames.get(path)
+        if target is None or target not in added:
+            target = next((n for n in added if b[n].digest == a[path].digest), None)
+        if target is not None:
+            removed.remove(path)
+            added.remove(target)
+            pairs.append((a[path], b[target]))
+            out.append(
+                Change(
+                    "page.moved",
+                    f"page:{b[target].slug}",
+                    "neutral",
+                    f"Policy page {_q(b[target].title)} moved from {path} to {target}",
+                    path,
+                    target,
+                )
+            )
+    for path in removed:
+        out.append(
+            Change(
+                "page.removed",
+                f"page:{a[path].slug}",
+                "neutral",
+                f"Policy page {_q(a[path].title)} ({path}) removed",
+                path,
+            )
+        )
+    for path in added:
+        out.append(
+            Change(
+                "page.added",
+                f"page:{b[path].slug}",
+                "neutral",
+                f"Policy page {_q(b[path].title)} ({path}) added",
+                None,
+                path,
+            )
+        )
+    pairs += [(a[p], b[p]) for p in sorted(a.keys() & b.keys())]
+    for x, y in pairs:
+        if x.digest != y.digest:
+            out += _page(x, y)
+    return out
+
+
+FILE_KINDS = ("template", "file")  # kinds of changes to templates and other files, not to the catalog
+
+
+def is_file_change(change: Change) -> bool:
+    return change.kind.split(".", 1)[0] in FILE_KINDS
+
+
+def diff_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
+    """Templates (layouts/) and other files (under content/) added, changed or removed: they
+    change what the published pages show, though not in terms the catalog can name."""
+    out: list[Change] = []
+    for path in sorted(old.keys() | new.keys()):
+        if old.get(path) == new.get(path):
+            continue
+        what = "added" if path not in old else "removed" if path not in new else "changed"
+        kind = "template" if path.startswith("layouts/") else "file"
+        noun = "Template" if kind == "template" else "File"
+        out.append(Change(f"{kind}.{what}", f"{kind}:{path}", "neutral", f"{noun} {path} {what}"))
+    return out
+
+
+def _page(x: PageInfo, y: PageInfo) -> list[Change]:
+    subject, label = f"page:{y.slug}", f"Policy page {_q(y.title)}"
+    out: list[Change] = []
+    if x.title != y.title:
+        out.append(
+            Change(
+                "page.title",
+                subject,
+                "neutral",
+                f"Policy page retitled from {_q(x.title)} to {_q(y.title)}",
+                x.title,
+                y.title,
+            )
+        )
+    sa = {s.anchor: s for s in x.sections}
+    sb = {s.anchor: s for s in y.sections}
+
+    def name(s: Section) -> str:
+        return f"section {_q(s.title)}" if s.anchor else "introduction"
+
+    for s in y.sections:
+        if s.anchor not in sa:
+            out.append(Change("page.section.added", subject, "neutral", f"{label}: {name(s)} added", None, s.title))
+        elif sa[s.anchor].digest != s.digest:
+            out.append(
+                Change("page.section.changed", subject, "neutral", f"{label}: {name(s)} changed", s.title, s.title)
+            )
+    for s in x.sections:
+        if s.anchor not in sb:
+            out.append(Change("page.section.removed", subject, "neutral", f"{label}: {name(s)} removed", s.title))
+    if x.meta is not None and y.meta is not None:
+        out += _page_meta(subject, label, x.meta, y.meta)
+    if not out:
+        out.append(Change("page.changed", subject, "neutral", f"{label}: front matter changed"))
+    return out
+
+
+def _noun(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
+
+
+def _page_meta(subject: str, label: str, x: model.PageMeta, y: model.PageMeta) -> list[Change]:
+    """What a page's front matter says differently (its title is reported with the page)."""
+    out: list[Change] = []
+    if x.summary != y.summary:
+        out.append(Change("page.summary", subject, "neutral", f"{label}: summary changed", x.summary, y.summary))
+    if x.owner != y.owner:
+        text = f"{label}: owner changed from {_q(x.owner or 'nobody')} to {_q(y.owner or 'nobody')}"
+        out.append(Change("page.owner", subject, "neutral", text, x.owner, y.owner))
+    for noun, before, after in (("offering", x.offerings, y.offerings), ("tool", x.tools, y.tools)):
+        added = [i for i in after if i not in before]
+        removed = [i for i in before if i not in after]
+        if added:
+            text = f"{label}: now applies to {_noun(len(added), noun)} {', '.join(_q(i) for i in added)}"
+            out.append(Change(f"page.{noun}s", subject, "neutral", text, None, ", ".join(added)))
+        if removed:
+            text = f"{label}: no longer applies to {_noun(len(removed), noun)} {', '.join(_q(i) for i in removed)}"
+            out.append(Change(f"page.{noun}s", subject, "neutral", text, ", ".join(removed), None))
+    if x.order != y.order:
+        text = f"{label}: its place in the list of policies changed (order {x.order} → {y.order})"
+        out.append(Change("page.order", subject, "neutral", text, str(x.order), str(y.order)))
+    return out
+
+
+# --------------------------------------------------------------------------- presenting it
+
+
+def counts(changes: Sequence[Change]) -> dict[str, int]:
+    return {"changes": len(changes), **{e: sum(1 for c in changes if c.effect == e) for e in EFFECTS}}
+
+
+def ordered(changes: Sequence[Change]) -> list[Change]:
+    """Weakened first, then strengthened, then the rest, each in diff order."""
+    return sorted(changes, key=lambda c: EFFECTS.index(c.effect))
+
+
+def summary_line(changes: Sequence[Change]) -> str:
+    n = counts(changes)
+    if not changes:
+        return "No changes to the catalog, the policy pages or the templates."
+    plural = "s" if n["changes"] != 1 else ""
+    weak = n["weakened"]
+    return (
+        f"{n['changes']} change{plural}: {weak} weaken{'s' if weak == 1 else ''} a commitment, "
+        f"{n['strengthened']} strengthen{'s' if n['strengthened'] == 1 else ''}, {n['neutral']} other"
+    )
+
+
+MARKERS = {"weakened": "⚠️ **Weakens a commitment:**", "strengthened": "⬆️"}
+
+
+def _marker(change: Change) -> tuple[str, ...]:
+    return (MARKERS[change.effect],) if change.effect in MARKERS else ()
+
+
+# A zero-width space after the sign, as an entity: GitHub and GitLab see "@\u200bacme", which is
+# no mention, and "#\u200b123", which is no issue reference; readers see "@acme" and "#123".
+_MENTION = re.compile(r"(?<![0-9A-Za-z])@(?=[0-9A-Za-z])")
+_ISSUE = re.compile(r"#(?=[0-9])")
+_ZWSP = "&#8203;"
+
+
+def markdown_escape(text: str) -> str:
+    """Escape what Markdown (and GitHub) would otherwise interpret in user-written names, and
+    neutralise @mentions and #123 references, which would notify people when the diff is posted
+    on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays text."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_[]<>|~":
+            out.append("\\" + ch)
+        elif ch == "&":
+            out.append("&amp;")
+        else:
+            out.append(ch)
+    escaped = "".join(out).replace("\n", " ")
+    return _MENTION.sub("@" + _ZWSP, _ISSUE.sub("#" + _ZWSP, escaped))  # issues first: _ZWSP has a "#8"
+
+
+def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
+    lines = [
+        f"### servicebook diff: {markdown_escape(base)} → {markdown_escape(head)}",
+        "",
+        f"**{summary_line(changes)}**",
+        "",
+    ]
+    files = [c for c in changes if is_file_change(c)]
+    sections = (
+        ("#### Weakened commitments", [c for c in changes if c.effect == "weakened"]),
+        ("#### Strengthened commitments", [c for c in ordered(changes) if c.effect == "strengthened"]),
+        ("#### Other changes", [c for c in ordered(changes) if c.effect == "neutral" and not is_file_change(c)]),
+        ("#### Templates and other files", files),
+    )
+    for heading, listed in sections:
+        if listed:
+            lines += [heading, ""]
+            if listed is files and any(c.kind.startswith("template.") for c in files):
+                lines += ["Templates decide what every page shows, beyond the catalog: review them like code.", ""]
+            lines += [" ".join(("-", *_marker(c), markdown_escape(c.text))) for c in listed]
+            lines.append("")
+    return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def to_markdown_failure(message: str, problems: Sequence[Problem], base: str, head: str) -> str:
+    """The Markdown of a diff that could not be made, for the pull-request comment: why, and each
+    problem with where it is (a comment saying nothing would read as "no changes")."""
+    lines = [
+        f"### servicebook diff: {markdown_escape(base)} → {markdown_escape(head)}",
+        "",
+        f"**The catalogs could not be compared:** {markdown_escape(message)}",
+        "",
+    ]
+    for p in problems[:MAX_FAILURE_PROBLEMS]:
+        where = p.location.path + (f":{p.location.line}:{p.location.column}" if p.location.line else "")
+        hint = f" ({markdown_escape(p.hint)})" if p.hint else ""
+        lines.append(f"- `{where.replace('`', '')}`: {markdown_escape(p.message)}{hint}")
+    if len(problems) > MAX_FAILURE_PROBLEMS:
+        lines.append(f"- and {len(problems) - MAX_FAILURE_PROBLEMS} more: run `servicebook check` to see them all")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+MAX_FAILURE_PROBLEMS = 20  # a comment, not a report: `check` lists them all
+
+
+def change_dict(c: Change) -> dict[str, object]:
+    return {
+        "kind": c.kind,
+        "subject": c.subject,
+        "effect": c.effect,
+        "weakens": c.effect == "weakened",
+        "text": c.text,
+        "before": c.before,
+        "after": c.after,
+    }
+
+
+def to_json(changes: Sequence[Change], base: Mapping[str, object], head: Mapping[str, object]) -> str:
+    doc = {
+        "servicebook_diff": DIFF_JSON_VERSION,
+        "base": dict(base),
+        "head": dict(head),
+        "error": None,
+        "summary": counts(changes),
+        "changes": [change_dict(c) for c in ordered(changes)],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_json_failure(
+    message: str,
+    exit_code: int,
+    problems: Sequence[Problem],
+    revision: str | None,
+    base: str,
+    head: str,
+    prefix: str = "",
+) -> str:
+    """The JSON document of a diff that could not be made (a catalog that is missing or does not
+    validate, an unknown revision …): the same keys, with `error` saying why and no changes, so a
+    CI step that saves it keeps a readable file. `revision` is whose catalog the problems are in
+    (None: the working tree's); their paths are given without it, as `check --format json` does."""
+    listed = []
+    for p in problems:
+        located = p.location.path.removeprefix(f"{revision}:") if revision is not None else p.location.path
+        moved = dataclasses.replace(p, location=dataclasses.replace(p.location, path=located))
+        listed.append({"revision": revision, **problem_dict(moved, prefix)})
+    doc = {
+        "servicebook_diff": DIFF_JSON_VERSION,
+        "base": {"revision": base},
+        "head": {"revision": head},
+        "error": {"message": message, "exit_code": exit_code, "problems": listed},
+        "summary": None,
+        "changes": [],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

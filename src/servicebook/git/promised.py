@@ -1,0 +1,176 @@
+"""`servicebook promised`: what the catalog promised on a given day (SLOs with their error budgets,
+support hours and response targets, unsupported tools), for auditors. Pure functions over the
+catalog that `history.catalog_at` finds; no git, no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+
+from servicebook.catalog import model
+from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent
+from servicebook.catalog.validate import did_you_mean
+from servicebook.errors import UsageProblem
+from servicebook.git.history import CatalogAt, utc_minute
+
+PROMISED_JSON_VERSION = 1
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(text: str) -> dt.date:
+    """`--at`'s value: a calendar day written YYYY-MM-DD (nothing else: `20260331` and
+    `2026-W13-2`, which Python also reads, are not what an auditor means to type)."""
+    if not _DAY.fullmatch(text):
+        raise UsageProblem(f"--at {text!r}: not a date; write the day as YYYY-MM-DD, e.g. 2026-03-31")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageProblem(f"--at {text!r}: not a real date") from None
+
+
+def offerings_shown(found: CatalogAt, day: dt.date, offering: str | None) -> tuple[model.Offering, ...]:
+    """Every offering of the catalog, or the one asked for (an unknown id is an error naming the
+    commit whose catalog was searched, with a "did you mean")."""
+    offerings = found.catalog.offerings
+    if offering is None:
+        return offerings
+    chosen = tuple(o for o in offerings if o.id == offering)
+    if not chosen:
+        ids = [o.id for o in offerings]
+        hint = did_you_mean(offering, ids) or (f"offerings then: {', '.join(ids)}" if ids else "it had no offerings")
+        raise UsageProblem(
+            f"--offering {offering!r}: no such offering in the catalog on {day.isoformat()} (commit "
+            f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"
+        )
+    return chosen
+
+
+def unsupported_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:
+    return tuple(t for t in catalog.tools if t.status is model.ToolStatus.UNSUPPORTED)
+
+
+def _passed_over(found: CatalogAt) -> list[str]:
+    return [
+        f"commit {commit[:12]} of {utc_minute(date)} changed the catalog too, but it did not validate "
+        f"({errors} error{'s' if errors != 1 else ''}), so it was never published"
+        for commit, date, errors in found.invalid
+    ]
+
+
+# --------------------------------------------------------------------------- text
+
+
+def to_text(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering]) -> str:
+    catalog = found.catalog
+    lines = [
+        f"Promised on {day.isoformat()} (up to the end of the day, UTC): catalog version {catalog.version}",
+        f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {found.author}: {found.message}",
+    ]
+    lines += [f"(note: {note})" for note in _passed_over(found)]
+    lines += ["", "Team support", *_support_lines(catalog.support)]
+    for o in offerings:
+        lines += ["", f"Offering {o.name} ({o.id}): {o.lifecycle.value}, tier {o.tier.value}"]
+        if not o.slos:
+            lines.append("  no SLOs")
+        for s in o.slos:
+            budget = error_budget(s)
+            range_text = f" ({budget.range_text})" if budget.range_text else ""
+            lines.append(
+                f"  SLO {s.name} ({s.id}): {format_percent(s.objective)} over {budget.window_text}, "
+                f"error budget {budget.text}{range_text}"
+            )
+        if o.support is None:
+            lines.append("  support: the team's")
+        else:
+            lines += [
+                "  support, its own:",
+                *("  " + line for line in _support_lines(effective_support(catalog.support, o.support))),
+            ]
+    tools = unsupported_tools(catalog)
+    lines += ["", "Unsupported tools" if tools else "Unsupported tools: none"]
+    for t in tools:
+        instead = f"; use {t.alternative} instead" if t.alternative else ""
+        lines.append(f"  {t.name} ({t.id}), since {t.since.isoformat()}{instead}: {' '.join(t.reason.split())}")
+    return "\n".join(lines) + "\n"
+
+
+def _support_lines(support: model.Support) -> list[str]:
+    h = support.hours
+    lines = [f"  hours: {h.days} {h.start}-{h.end} {h.timezone}"]
+    for s in support.severities:
+        lines.append(f"  {s.id} ({s.name}): first response within {format_minutes(s.response)}, {s.coverage.value}")
+    lines.append(f"  on-call: {' '.join(support.oncall.summary.split())}" if support.oncall else "  on-call: none")
+    return lines
+
+
+# --------------------------------------------------------------------------- json
+
+
+def to_json(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering]) -> str:
+    catalog = found.catalog
+    doc = {
+        "servicebook_promised": PROMISED_JSON_VERSION,
+        "at": day.isoformat(),
+        "commit": {
+            "id": found.commit,
+            "date": found.date.isoformat() if found.date else None,
+            "author": found.author,
+            "message": found.message,
+        },
+        "passed_over": [
+            {"commit": commit, "date": date.isoformat() if date else None, "errors": errors}
+            for commit, date, errors in found.invalid
+        ],
+        "catalog_version": catalog.version,
+        "support": _support_dict(catalog.support),
+        "offerings": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "lifecycle": o.lifecycle.value,
+                "tier": o.tier.value,
+                "slos": [_slo_dict(s) for s in o.slos],
+                "support": None if o.support is None else _support_dict(effective_support(catalog.support, o.support)),
+            }
+            for o in offerings
+        ],
+        "unsupported_tools": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "since": t.since.isoformat(),
+                "alternative": t.alternative,
+                "reason": t.reason,
+            }
+            for t in unsupported_tools(catalog)
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _slo_dict(s: model.SLO) -> dict[str, object]:
+    budget = error_budget(s)
+    return {
+        "id": s.id,
+        "name": s.name,
+        "objective": format(s.objective.normalize(), "f"),
+        "window": s.window,
+        "error_budget_seconds": budget.seconds,
+        "error_budget": budget.text,
+        "window_text": budget.window_text,
+    }
+
+
+def _support_dict(support: model.Support) -> dict[str, object]:
+    h = support.hours
+    return {
+        "hours": {"days": h.days, "start": h.start, "end": h.end, "timezone": h.timezone},
+        "response_targets": [
+            {"severity": s.id, "name": s.name, "response_minutes": s.response, "coverage": s.coverage.value}
+            for s in support.severities
+        ],
+        "oncall": None if support.oncall is None else support.oncall.summary,
+    }

@@ -1,0 +1,1 @@
+"""The build: load, views, render, write, and the commands built on it (serve, verify)."""

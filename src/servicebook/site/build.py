@@ -1,0 +1,362 @@
+"""The build, stage by stage. `check` is the same pipeline without the write stage, so the two
+can never disagree about what is valid."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from servicebook.catalog.model import BuildInfo, Page
+from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
+from servicebook.git.history import build_info, shallow_warning
+from servicebook.git.versions import summarize
+from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
+from servicebook.site.parallel import batch_collections, worker_count
+from servicebook.site.releases import CACHE_DIR, BuiltRelease, build_releases, discover
+from servicebook.site.scaffold import LAYOUTS_README
+
+if TYPE_CHECKING:
+    from servicebook.site.buildcache import BuildCache
+    from servicebook.site.render import DataSpec, PageSpec, VersionContext
+    from servicebook.site.store import PageMemory, SharedStore
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    source: Path
+    output: Path
+    strict: bool = False
+    versions: bool = True  # publish past releases under v/<version>/
+    history: bool = True  # the changes page, feed, per-entity history and 'last changed'
+    cache: bool = True  # reuse what earlier builds into the same output computed (buildcache.py)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # pages loaded by this process's earlier builds (serve): not decoded from the cache again
+    memory: PageMemory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a successful build or check tells the user."""
+
+    warnings: tuple[Problem, ...]
+    files: int = 0
+    pages: int = 0
+
+
+def check(
+    options: Options,
+    *,
+    action: str = "check",
+    build: BuildInfo | None = None,
+    cache: PageStore | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> tuple[Loaded, Report]:
+    """Load and validate everything; raise BuildFailed with every problem, or report warnings.
+    `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
+    hashes = getattr(cache, "hashes", None)
+    outlines = action == "build" and options.history and build is not None and build.commit is not None
+    loaded = load(
+        options.source, options.env, build=build, cache=cache, hashes=hashes, outlines=outlines, meanwhile=meanwhile
+    )
+    failing = (options.strict and loaded.problems) or loaded.errors
+    if loaded.site is None and not loaded.errors:
+        # A refusal with nothing to show the user would read "build failed: ;" - that is our bug.
+        raise RuntimeError("the sources were refused without an error to report")
+    if failing or loaded.site is None:
+        raise BuildFailed(loaded.problems, action=action)
+    if action == "check":  # templates and links are checked by rendering, in memory
+        from servicebook.site.render import RenderError, render_site
+        from servicebook.site.write import check_files
+
+        # the warnings found so far are reported with what rendering finds, not dropped for it
+        try:
+            files = render_site(loaded.site, options.source, workers=worker_count(options.env))
+        except RenderError as exc:
+            raise BuildFailed((*loaded.problems, *exc.problems), action=action) from None
+        for asset in loaded.assets:
+            files[f"policies/{asset}"] = b""
+        # the history's pages are made by every build, git or not (check reads no history)
+        files.setdefault("changes/index.html", b"")
+        problems = _located(check_files(files, workers=worker_count(options.env)), loaded, options.source, files)
+        if problems:
+            raise BuildFailed((*loaded.problems, *problems), action=action)
+    return loaded, Report(warnings=loaded.problems)
+
+
+_REVIEW_BY_RE = re.compile(r"^([ ]*(?:-[ ]+)?)review_by[ ]*:", re.MULTILINE)
+
+
+def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
+    """A warning that the catalog's review_by dates are not checked, when the build has no date
+    to judge them by: "today" is SOURCE_DATE_EPOCH or the commit's date, never the wall clock (so
+    a build of a commit always judges the same), and a site outside git, or before its first
+    commit, has neither. Said so nobody takes a clean build for reviewed decisions; a fact about
+    where the build runs rather than about the catalog, so --strict does not fail on it."""
+    from servicebook.git.history import git, source_date_epoch
+    from servicebook.source.yaml import SourceError, read_text
+
+    if source_date_epoch(env) is not None or git(source, "rev-parse", "--verify", "-q", "HEAD"):
+        return None  # judged by that date, or by the commit's (see history.build_info)
+
+    try:
+        catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+    except SourceError:  # the build reports that
+        return None
+    first = _REVIEW_BY_RE.search(catalog.text)
+    if first is None:  # no dates to check
+        return None
+    line = catalog.text.count("\n", 0, first.start()) + 1
+    return Problem(
+        SourceLocation(CATALOG_FILE, line, len(first[1]) + 1),
+        "review_by dates were not checked: the build has no date (no commit, and SOURCE_DATE_EPOCH is unset)",
+        "commit the site, or set SOURCE_DATE_EPOCH to the date to judge them by, e.g. SOURCE_DATE_EPOCH=$(date +%s)",
+        Severity.WARNING,
+        catalog.line(line),
+    )
+
+
+def build(options: Options) -> Report:
+    # Imported here so that `check` and `schema` stay quick to start.
+    from servicebook.site.write import check_output_dir
+
+    batch_collections()
+    output = check_output_dir(options.output, options.source)  # refuse before any work
+    info = build_info(options.source, options.env)
+    with _cache(options, output, info) as cache:
+        if cache.unchanged() and cache.previous is not None:  # 0. nothing changed since the last build: keep it
+            return Report(cache.previous.warnings, cache.previous.files, cache.previous.pages)
+        with _store(options, info) as store:
+            try:
+                report = _build(options, output, info, cache, store)
+            except KeyboardInterrupt:
+                raise Interrupted(replaced=False) from None
+            try:
+                store.prune()
+            except KeyboardInterrupt:
+                raise Interrupted(replaced=True) from None
+        try:
+            cache.record(report.warnings, report.files, report.pages)
+        except KeyboardInterrupt:
+            raise Interrupted(replaced=True) from None
+        return report
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a build, saying which whole site the output holds: the previous one, or
+    (interrupted while tidying up after the swap) the new one."""
+
+    def __init__(self, *, replaced: bool) -> None:
+        super().__init__()
+        self.replaced = replaced
+
+
+def _store(options: Options, info: BuildInfo) -> SharedStore:
+    """The content-addressed store the current catalog and every release share (store.py); a
+    build that can have no releases (outside git, --no-versions) has no use for it."""
+    from servicebook.site.store import SharedStore
+
+    return SharedStore.for_site(options.source, enabled=options.cache and options.versions and info.commit is not None)
+
+
+def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:
+    from servicebook.git.history import load_timeline
+    from servicebook.site.render import RenderError, VersionContext, compile_theme, render_site
+    from servicebook.site.store import Layered, Remembering
+    from servicebook.site.write import recover
+
+    # 1. gather and validate every source (all errors at once); unchanged pages come from the
+    # cache of this output, or from the store shared with the releases
+    layered = Layered(cache, store, cache.hashes)
+    pages: PageStore = layered if options.memory is None else options.memory.over(layered)
+    try:
+        # while workers render the pages' Markdown, this process compiles the theme's templates
+        loaded, report = check(options, action="build", build=info, cache=pages, meanwhile=compile_theme)
+    finally:
+        if isinstance(pages, Remembering):
+            pages.commit()  # each page it holds is right for its key, whether or not the build goes on
+    recover(output)  # a build that was killed half-way: the output we may keep pages from is whole again
+    assert loaded.site is not None
+    # 2. past releases, each from its own revision (cached): the root build links to them
+    releases: list[BuiltRelease] = []
+    release_problems: list[Problem] = []
+    # a shallow clone holds part of the history: releases before it are not published and the
+    # changes page is truncated; never silently, and not at all under --strict
+    shallow = shallow_warning(options.source, building=True, releases=options.versions)
+    if shallow is not None and (options.versions or options.history):
+        release_problems.append(shallow)
+    if options.versions:
+        releases, found = _releases(options, loaded.site.catalog.site.release_tags, store)
+        release_problems += found
+    if options.strict and release_problems:
+        raise BuildFailed(release_problems)
+    versioning = VersionContext(
+        releases=tuple(r.release for r in releases),
+        summaries=_summaries(releases),
+        unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
+    )
+    # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
+    timeline = load_timeline(options.source, loaded.site.build, outlines=loaded.outlines) if options.history else None
+    # 3. render every file; nothing touches the output until all of it succeeded (a large site's
+    # pages are rendered straight into a staging folder beside it, which becomes the new site or
+    # is removed whatever happens; see write.SiteFiles and write.write_site)
+    with _spool(output, len(loaded.site.pages)) as spool:
+        try:
+            files = render_site(
+                loaded.site,
+                options.source,
+                versioning=versioning,
+                history=timeline,
+                reuse=_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve()))),
+                workers=worker_count(options.env),
+                spool=spool,
+            )
+        except RenderError as exc:
+            raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
+        return _finish(options, output, cache, loaded, report, releases, release_problems, versioning, files, spool)
+
+
+def _finish(
+    options: Options,
+    output: Path,
+    cache: BuildCache,
+    loaded: Loaded,
+    report: Report,
+    releases: list[BuiltRelease],
+    release_problems: list[Problem],
+    versioning: VersionContext,
+    files: MutableMapping[str, bytes],
+    spool: Path | None,
+) -> Report:
+    from servicebook.git.versions import MANIFEST, manifest, pages_by_version, versions_json
+    from servicebook.site.write import check_files, write_site
+
+    for asset in loaded.assets:  # 4. page images and attachments, as they are
+        files[f"policies/{asset}"] = (options.source / "content" / asset).read_bytes()
+    trees = {r.release.path: r.tree for r in releases}
+    if releases:
+        files["versions.json"] = versions_json(versioning.releases)
+        files["versions/pages.json"] = pages_by_version(
+            {"": list(files), **{r.release.version: r.paths for r in releases}}
+        )
+    files[MANIFEST] = manifest(files, cache.kept_hashes(MANIFEST))
+    mounted = {r.release.path + p for r in releases for p in r.paths}
+    # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
+    problems = _located(
+        check_files(files, mounted, cache.reused, worker_count(options.env)), loaded, options.source, files
+    )
+    if problems:
+        raise BuildFailed((*report.warnings, *release_problems, *problems))
+    # 6. swap the new site in whole (see write.py)
+    cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
+    write_site(files, output, trees, cache.reused, staging=spool, spare=cache.spare)
+    pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
+    return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
+
+
+def _located(problems: list[Problem], loaded: Loaded, source: Path, files: Mapping[str, bytes]) -> list[Problem]:
+    """Broken links that policy pages' `site:` links made, at their place in the Markdown."""
+    if not problems or loaded.site is None:
+        return problems
+    from servicebook.content.sitelinks import locate_site_links
+
+    return locate_site_links(problems, loaded.site.pages, lambda path: (source / path).read_text("utf-8-sig"), files)
+
+
+SPOOL_FROM = 1000  # pages; below this, holding every page in memory costs little
+
+
+@contextlib.contextmanager
+def _spool(output: Path, pages: int) -> Iterator[Path | None]:
+    """A staging folder for a large site's pages, named like write_site's own (recover() cleans up
+    after a killed build); gone afterwards, swapped in as the new site or removed."""
+    if pages < SPOOL_FROM:
+        yield None
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    spool = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))  # recover() cleans it up
+    try:
+        yield spool
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec | DataSpec], Path | None] | None:
+    """Pages of the last build that can be kept: those whose inputs are unchanged. A policy page
+    depends on its own source and on what every page may show of the others (titles, summaries,
+    headings); every other page on the catalog and those. With site layouts/, which may show
+    anything, every page depends on every source (the README.md init puts there is not a template:
+    a template that included it would itself be a file in layouts/)."""
+    if cache.hashes is None or loaded.site is None:
+        return None
+    from servicebook.site.buildcache import code_digest, digest
+    from servicebook.site.render import DataSpec
+
+    hashes = cache.hashes
+    own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
+    site = digest(
+        code_digest(),
+        repr(loaded.site.build),
+        repr(context),
+        *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
+        *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
+    )
+
+    def reuse(spec: PageSpec | DataSpec) -> Path | None:
+        if isinstance(spec, DataSpec):
+            return cache.reuse(spec.path, digest(site, spec.path, "data", spec.inputs))
+        page = spec.context.get("page")
+        source = hashes.get(page.source, "?") if isinstance(page, Page) else ""
+        return cache.reuse(spec.path, digest(site, spec.path, spec.template, spec.title, spec.section, source))
+
+    return reuse
+
+
+def _cache(options: Options, output: Path, info: BuildInfo) -> BuildCache:
+    from servicebook.git.history import open_repo
+    from servicebook.site.buildcache import BuildCache
+
+    # `git fetch --unshallow` changes the history a build shows without changing HEAD
+    repo = open_repo(options.source) if options.history else None
+    settings = repr((options.strict, options.versions, options.history, repo is not None and repo.shallow))
+    return BuildCache.for_output(options.source, output, settings, info, enabled=options.cache)
+
+
+def _releases(
+    options: Options, pattern: str, store: SharedStore | None = None
+) -> tuple[list[BuiltRelease], list[Problem]]:
+    """Every release reachable from HEAD, built (or taken from the cache); unbuildable ones are
+    reported, not silently dropped."""
+    found = discover(options.source, pattern)
+    if found is None:
+        return [], []
+    return build_releases(
+        options.source, found, options.source / CACHE_DIR, options.strict, store=store, env=options.env
+    )
+
+
+def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: BuildInfo) -> str | None:
+    """`version` when the current catalog says it but differs from its published release: a tag
+    made it, and the sources changed after it without a new version."""
+    from servicebook.git.history import changed_since
+
+    release = next((r.release for r in releases if r.release.version == version), None)
+    return version if release is not None and changed_since(source, release.commit, info) else None
+
+
+def _summaries(releases: list[BuiltRelease]) -> dict[str, str]:
+    """What changed between consecutive releases, from their published catalog.json."""
+    out: dict[str, str] = {}
+    previous = None
+    for built in releases:
+        document = json.loads((built.tree / "catalog.json").read_bytes())
+        out[built.release.version] = summarize(previous, document)
+        previous = document
+    return out

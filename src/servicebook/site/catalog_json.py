@@ -1,0 +1,138 @@
+"""catalog.json: the published, machine-readable catalog (documented in the README).
+
+Stable field names, derived numbers included (error budgets in seconds, effective support), and
+an OpenSLO-style view of each SLO so other tools need not re-implement our arithmetic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from servicebook.catalog import model
+from servicebook.catalog.slo import effective_support, error_budget
+
+DOCUMENT_VERSION = 1
+
+
+def plain(value: Any) -> Any:
+    """Model values → JSON values: dataclasses to objects (YAML key names), enums to their values."""
+    cls = value.__class__
+    if cls in _AS_THEY_ARE:  # most values: checked first, as this runs for every value of the catalog
+        return value
+    if cls is tuple:
+        return [plain(v) for v in value]
+    keys = _KEYS.get(cls)
+    if keys is None and hasattr(cls, "__dataclass_fields__"):
+        keys = _KEYS[cls] = tuple((f.name, f.metadata.get("key", f.name)) for f in dataclasses.fields(value))
+    if keys is not None:
+        out = {}
+        for name, key in keys:
+            item = getattr(value, name)
+            if item is None or item == ():
+                continue
+            out[key] = plain(item)
+        return out
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+_KEYS: dict[type, tuple[tuple[str, str], ...]] = {}  # (attribute, key in the document) of a model class
+
+
+def _slo(offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
+    budget = error_budget(slo)
+    return {
+        **plain(slo),
+        "error_budget_seconds": budget.seconds,
+        "error_budget": budget.text,
+        "openslo": {
+            "apiVersion": "openslo/v1",
+            "kind": "SLO",
+            "metadata": {"name": f"{offering.id}-{slo.id}", "displayName": slo.name},
+            "spec": {
+                "description": slo.sli,
+                "service": offering.id,
+                # The catalog says what is measured, not which metric measures it: the indicator
+                # is a reference for the team's own OpenSLO SLI definition to fill in.
+                "indicatorRef": f"{offering.id}-{slo.id}-sli",
+                "budgetingMethod": slo.budgeting.value.capitalize(),
+                "timeWindow": [
+                    {"duration": slo.window, "isRolling": True}
+                    if slo.window.endswith("d")
+                    else {
+                        "duration": "1M" if slo.window == "calendar-month" else "1Q",
+                        "isRolling": False,
+                        "calendar": {"startTime": "2020-01-01 00:00:00", "timeZone": "UTC"},
+                    }
+                ],
+                "objectives": [{"displayName": slo.name, "target": float(slo.objective / 100)}],
+            },
+        },
+    }
+
+
+def catalog_document(site: model.SiteContent) -> dict[str, Any]:
+    return {**document_head(site), **catalog_sections(site.catalog), "pages": document_pages(site)}
+
+
+def document_head(site: model.SiteContent) -> dict[str, Any]:
+    """The document's first keys: its version, the catalog's version and format, the build."""
+    build = site.build
+    return {
+        "servicebook": DOCUMENT_VERSION,
+        "catalog_version": site.catalog.version,
+        "format": site.catalog.format,
+        "build": {
+            "commit": build.commit,
+            "dirty": build.dirty,
+            "date": build.date.isoformat() if build.date else None,
+            "generator": build.generator,
+        },
+    }
+
+
+def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:
+    """The policy pages, the document's last key."""
+    return [
+        {
+            "slug": p.slug,
+            "title": p.meta.title,
+            "summary": p.meta.summary,
+            "source": p.source,
+            "url": f"policies/{p.slug}/",
+            "content_sha256": p.html_sha256,
+        }
+        for p in site.pages
+    ]
+
+
+def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:
+    """The parts of the document that depend on the catalog alone, in document order."""
+    return {
+        "site": plain(catalog.site),
+        "team": plain(catalog.team),
+        "support": plain(catalog.support),
+        "categories": plain(catalog.categories),
+        "offerings": [
+            {
+                **plain(o),
+                "url": f"offerings/{o.id}/",
+                "slos": [_slo(o, s) for s in o.slos],
+                "effective_support": plain(effective_support(catalog.support, o.support)),
+            }
+            for o in catalog.offerings
+        ],
+        "tools": [{**plain(t), "url": f"tools/{t.id}/"} for t in catalog.tools],
+    }

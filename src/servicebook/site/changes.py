@@ -1,0 +1,273 @@
+"""View models of the site's history, from a `history.Timeline`: the changes page, the Atom feed,
+each entity's history and every page's "last changed". Pure functions; everything is ordered so
+that two builds of one commit give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from servicebook.git.diff import Change, ordered
+from servicebook.git.history import Entry, Timeline, page_slug
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_ENTRIES = 100  # the newest commits; the changes pages have all of them
+PAGE_SIZE = 50  # entries per changes page, so a long history stays quick to load
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    commit: str | None  # None: the working tree
+    short: str | None
+    url: str | None  # the commit on the forge, when site.repository is set
+    anchor: str  # id on the changes page
+    page: str  # the changes page that lists it: "changes/", "changes/2/" …
+    author: str
+    date: str  # "2026-05-28 14:00 UTC", "" for the working tree
+    iso: str  # RFC 3339, "" for the working tree
+    message: str
+    merge: bool
+    state: str  # ok, invalid, missing, truncated
+    errors: int
+    changes: tuple[Change, ...]  # weakened first
+    weakened: int
+    contributors: tuple[str, ...] = ()  # a merge's: who wrote what it brought in
+
+
+@dataclass(frozen=True, slots=True)
+class EntityEvent:
+    """One commit's changes to one offering, tool or page."""
+
+    entry: EntryView
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryView:
+    available: bool
+    shallow: bool
+    entries: tuple[EntryView, ...]  # newest first; the working tree first when it has changes
+    events: Mapping[str, tuple[EntityEvent, ...]] = field(default_factory=dict)  # subject → newest first
+    newest: Mapping[str, EntryView] = field(default_factory=dict)  # subject or "kind:" prefix → last change
+
+    def history_of(self, subject: str) -> tuple[EntityEvent, ...]:
+        return self.events.get(subject, ())
+
+    def last_changed(self, path: str) -> EntryView | None:
+        """The newest entry that changed what the page at output `path` shows."""
+        key = _page_subject(path)
+        return None if key is None else self.newest.get(key)
+
+
+def _page_subject(path: str) -> str | None:
+    parts = path.split("/")
+    if len(parts) == 3 and parts[2] == "index.html":
+        kind = {"offerings": "offering", "tools": "tool"}.get(parts[0])
+        if kind:
+            return f"{kind}:{parts[1]}"
+    if path.startswith("policies/") and path.endswith("/index.html") and path != "policies/index.html":
+        return "page:" + path[len("policies/") : -len("/index.html")]
+    return {
+        "support/index.html": "support",
+        "offerings/index.html": "offering:",
+        "slos/index.html": "offering:",
+        "tools/index.html": "tool:",
+        "unsupported/index.html": "tool:",
+        "policies/index.html": "page:",
+        "index.html": "",
+        "changes/index.html": "",
+    }.get(path, "" if path.startswith("changes/") else None)
+
+
+def _date(when: dt.datetime | None) -> tuple[str, str]:
+    if when is None:
+        return "", ""
+    utc = when.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%d %H:%M UTC"), utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def changes_page_path(index: int) -> str:
+    """The changes page listing the entry at `index` (0 = newest)."""
+    number = index // PAGE_SIZE + 1
+    return "changes/" if number == 1 else f"changes/{number}/"
+
+
+def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None]) -> EntryView:
+    date, iso = _date(entry.date)
+    short = entry.commit[:12] if entry.commit else None
+    changes = tuple(ordered(_published(entry.changes)))
+    return EntryView(
+        commit=entry.commit,
+        short=short,
+        url=commit_url(entry.commit) if entry.commit else None,
+        anchor=f"c-{short}" if short else "working-tree",
+        page=changes_page_path(index),
+        author=entry.author,
+        date=date,
+        iso=iso,
+        message=entry.message,
+        merge=entry.merge,
+        state=entry.state,
+        errors=entry.errors,
+        changes=changes,
+        weakened=sum(1 for c in changes if c.effect == "weakened"),
+        contributors=entry.contributors,
+    )
+
+
+_FIRST_SEEN = {
+    "offering.added": ("offering", "offerings"),
+    "tool.added": ("tool decision", "tool decisions"),
+    "category.added": ("category", "categories"),
+}
+
+
+def _published(changes: tuple[Change, ...]) -> tuple[Change, ...]:
+    """The first catalog adds every entity; the changes list says how many, each entity's own
+    history names it (a catalog of thousands would otherwise make one enormous entry)."""
+    if not any(c.kind == "catalog.added" for c in changes):
+        return changes
+    counts = [(sum(1 for c in changes if c.kind == kind), names) for kind, names in _FIRST_SEEN.items()]
+    text = "Catalog published: " + ", ".join(f"{n} {names[n != 1]}" for n, names in counts)
+    summary = Change("catalog.added", "catalog", "neutral", text)
+    return (summary, *(c for c in changes if c.kind not in _FIRST_SEEN and c.kind != "catalog.added"))
+
+
+def _moves(change: Change) -> tuple[str, str] | None:
+    """(old subject, new subject) when a change gives an entity a new name on the site."""
+    if change.kind == "offering.id" and change.before and change.after:
+        return f"offering:{change.before}", f"offering:{change.after}"
+    if change.kind == "page.moved" and change.before and change.after:
+        return f"page:{page_slug(change.before)}", f"page:{page_slug(change.after)}"
+    return None
+
+
+def history_view(timeline: Timeline, commit_url: Callable[[str], str | None]) -> HistoryView:
+    entries = tuple(_entry_view(e, n, commit_url) for n, e in enumerate(timeline.entries))
+    events: dict[str, list[EntityEvent]] = {}
+    newest: dict[str, EntryView] = {}
+    alias: dict[str, str] = {}  # a name an entity had in older commits → its name today
+    for entry, view in zip(timeline.entries, entries, strict=True):  # newest first: renames apply to older
+        newest.setdefault("", view)
+        by_subject: dict[str, list[Change]] = {}
+        for change in ordered(entry.changes):
+            subject = alias.get(change.subject, change.subject)
+            by_subject.setdefault(subject, []).append(change)
+        for change in entry.changes:
+            move = _moves(change)
+            if move is not None:
+                alias[move[0]] = alias.get(move[1], move[1])
+        for subject in sorted(by_subject):
+            events.setdefault(subject, []).append(EntityEvent(view, tuple(by_subject[subject])))
+            newest.setdefault(subject, view)
+            kind = subject.split(":", 1)[0] + ":" if ":" in subject else None
+            if kind:
+                newest.setdefault(kind, view)
+    return HistoryView(
+        available=timeline.available,
+        shallow=timeline.shallow,
+        entries=entries,
+        events={k: tuple(v) for k, v in sorted(events.items())},
+        newest=dict(sorted(newest.items())),
+    )
+
+
+# --------------------------------------------------------------------------- Atom
+
+
+def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_date: dt.datetime | None) -> bytes:
+    """An Atom feed (RFC 4287) of the newest commits. With `site.base_url` every link and id is
+    absolute; without it, ids are URNs and links are relative to the feed, which RFC 4287 allows
+    (they resolve against the feed's own address)."""
+    ET.register_namespace("", ATOM)
+    base = base_url.rstrip("/") + "/" if base_url else None
+    committed = [e for e in history.entries if e.commit is not None][:FEED_ENTRIES]
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    token = hashlib.sha256(title.encode()).hexdigest()[:16]
+    _text(feed, "id", f"{base}changes/" if base else f"urn:servicebook:changes:{token}")
+    _text(feed, "title", f"Changes to {title}")
+    updated = committed[0].iso if committed else _date(fallback_date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))[1]
+    _text(feed, "updated", updated)
+    _link(feed, f"{base}changes/" if base else "./", "alternate", "text/html")
+    if base:
+        _link(feed, f"{base}changes/feed.xml", "self", "application/atom+xml")
+    _text(feed, "generator", "servicebook")
+    for entry in committed:
+        item = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(item, "id", f"{base}changes/#{entry.anchor}" if base else f"urn:servicebook:commit:{entry.commit}")
+        weak = f" ({entry.weakened} weaken{'s' if entry.weakened == 1 else ''} a commitment)" if entry.weakened else ""
+        _text(item, "title", f"{entry.message}{weak}")
+        _text(item, "updated", entry.iso)
+        author = ET.SubElement(item, f"{{{ATOM}}}author")
+        _text(author, "name", entry.author or "unknown")
+        for name in entry.contributors:
+            _text(ET.SubElement(item, f"{{{ATOM}}}contributor"), "name", name)
+        here = entry.page[len("changes/") :] or "./"
+        _link(
+            item, f"{base}{entry.page}#{entry.anchor}" if base else f"{here}#{entry.anchor}", "alternate", "text/html"
+        )
+        if entry.url:
+            _link(item, entry.url, "related", "text/html")
+        summary = ET.SubElement(item, f"{{{ATOM}}}content", {"type": "text"})
+        summary.text = _entry_text(entry)
+    ET.indent(feed)
+    body = bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=False))
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body + b"\n"
+
+
+def _entry_text(entry: EntryView) -> str:
+    lines = []
+    if entry.state == "invalid":
+        lines.append(f"The catalog in this commit did not validate ({entry.errors} errors).")
+    elif entry.state == "missing":
+        lines.append("There is no catalog.yaml in this commit.")
+    elif entry.state == "truncated":
+        lines.append("The history before this commit is not in the clone the site was built from.")
+    marks = {"weakened": "WEAKENS A COMMITMENT: ", "strengthened": "", "neutral": ""}
+    lines += [f"- {marks[c.effect]}{c.text}" for c in entry.changes]
+    if not lines:
+        lines.append("No change in meaning (wording, comments or formatting).")
+    return "\n".join(lines)
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = text
+
+
+def _link(parent: ET.Element, href: str, rel: str, kind: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": kind})
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesPage:
+    """One page of the changes list."""
+
+    number: int  # 1-based
+    count: int  # how many pages there are
+    path: str  # "changes/" or "changes/N/"
+    entries: tuple[EntryView, ...]
+    newer: str | None  # site path of the previous page
+    older: str | None  # site path of the next page
+    pages: tuple[tuple[int, str], ...]  # (number, path) of every page
+
+
+def changes_pages(history: HistoryView) -> tuple[ChangesPage, ...]:
+    """The changes list cut into pages of PAGE_SIZE, newest first (one page when there is no history)."""
+    count = max(1, -(-len(history.entries) // PAGE_SIZE))
+    paths = tuple((n + 1, changes_page_path(n * PAGE_SIZE)) for n in range(count))
+    return tuple(
+        ChangesPage(
+            number=n + 1,
+            count=count,
+            path=paths[n][1],
+            entries=history.entries[n * PAGE_SIZE : (n + 1) * PAGE_SIZE],
+            newer=paths[n - 1][1] if n > 0 else None,
+            older=paths[n + 1][1] if n + 1 < count else None,
+            pages=paths,
+        )
+        for n in range(count)
+    )

@@ -1,0 +1,618 @@
+"""Gather every source of a site and check all of it: the first half of every build and `check`.
+
+Nothing is written here. The result is either a complete, consistent `SiteContent` or the full
+list of problems (errors and warnings), each with its file, line and column.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import posixpath
+import stat
+from collections.abc import Callable, Collection, Container, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+from servicebook.catalog import model
+from servicebook.catalog.upgrade import upgrade
+from servicebook.catalog.validate import (
+    ID_RE,
+    PAGE_REFS,
+    RESERVED_IDS,
+    Checked,
+    check_catalog,
+    check_left_out_references,
+    check_page_meta,
+    check_raw_references,
+    read_record,
+    salvage_record,
+)
+from servicebook.content.markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.git.history import build_info
+from servicebook.site.parallel import map_shared, worker_count
+from servicebook.source.yaml import (
+    Node,
+    SourceError,
+    SourceText,
+    comment_traps,
+    parse_yaml,
+    read_text,
+    split_front_matter,
+)
+
+CATALOG_FILE = "catalog.yaml"
+CONTENT_DIR = "content"
+LAYOUTS_DIR = "layouts"
+MAX_CATALOG_BYTES = 32 * 1024 * 1024
+MAX_PAGE_BYTES = 256 * 1024  # the slowest Markdown we found parses at ~100 KB/s
+MAX_ASSET_BYTES = 10 * 1024 * 1024
+MAX_CONTENT_FILES = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutline:
+    """A loaded page as the history sees it (diff.PageInfo), so that it need not parse it again."""
+
+    path: str
+    title: str
+    sections: tuple[tuple[str, str, str], ...]  # see markdown.outline
+    sha256: str  # of the file's bytes
+    blob: str  # git's id for those bytes
+    meta: model.PageMeta | None = None  # its front matter
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The outcome of loading: the site (None if any error) and every problem found."""
+
+    site: model.SiteContent | None
+    problems: tuple[Problem, ...]
+    assets: tuple[str, ...] = ()  # files under content/ the pages use, to copy as they are
+    # slug → hash of what views of other pages can see of it (source, front matter, headings)
+    page_digests: Mapping[str, str] = field(default_factory=dict)
+    outlines: tuple[PageOutline, ...] = ()  # every loaded page, as the history sees it
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+def relative_url(from_dir: str, target: str) -> str:
+    """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`."""
+    rel = _relpath(target, from_dir)
+    if rel == ".":
+        return "./"
+    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
+        rel += "/"
+    return rel
+
+
+def _relpath(target: str, start: str) -> str:
+    """posixpath.relpath(target or ".", start or "."), without its trip through the current folder
+    (it runs for every link of every page)."""
+    dest = [p for p in target.split("/") if p and p != "."]
+    here = [p for p in start.split("/") if p and p != "."]
+    if target.startswith("/") or start.startswith("/") or ".." in dest or ".." in here:
+        return posixpath.relpath(target or ".", start or ".")
+    common = 0
+    for a, b in zip(here, dest, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + dest[common:]) or "."
+
+
+def load(
+    root: Path,
+    env: Mapping[str, str],
+    *,
+    build: model.BuildInfo | None = None,
+    cache: PageStore | None = None,
+    hashes: Mapping[str, str] | None = None,
+    outlines: bool = False,
+    meanwhile: Callable[[], object] | None = None,
+) -> Loaded:
+    """Read and check catalog.yaml and content/; see the module docstring.
+
+    `build` replaces what git and the environment say about the source (for past releases, and
+    so that a build asks git only once). With `cache` and the `hashes` of the source files (see
+    buildcache.py), pages whose bytes and link targets are unchanged are not rendered again.
+    With `outlines`, the result also gives each page as the history sees it (Loaded.outlines).
+    `meanwhile` is called while worker processes render pages, if they do (see map_shared).
+    """
+    problems: list[Problem] = []
+    if build is None:
+        build = build_info(root, env)
+    today = build.date.date() if build.date else None
+
+    read = _read_catalog(root, problems, cache, hashes)
+    pages_found, assets = _scan_content(root, problems)
+    _check_layouts(root, problems)
+    slugs = sorted(pages_found)
+
+    catalog = None
+    # Without a readable catalog, references to offerings and tools cannot be judged: accept them
+    # rather than bury the catalog's own errors under a false error for every link.
+    offering_ids: Container[str] = _ANYTHING
+    tool_ids: Container[str] = _ANYTHING
+    if read is not None and read.checked is not None:
+        catalog_source, catalog_checked = read.source, read.checked
+        problems += check_catalog(catalog_source, catalog_checked, slugs, today)
+        catalog = catalog_checked.value
+        offering_ids = frozenset(o.id for o in catalog.offerings)
+        tool_ids = frozenset(t.id for t in catalog.tools)
+    elif read is not None and (salvaged := _salvage_catalog(read)) is not None:
+        # The catalog has errors in some of its records: the rest still answers for references
+        # and the other rules, so that one run reports every problem, not one round at a time.
+        catalog_source = read.source
+        rest, exist = salvaged
+        problems += check_catalog(catalog_source, rest, slugs, today, exist)
+        problems += check_left_out_references(catalog_source, read.node, rest, slugs, exist)
+        offering_ids = frozenset(o.id for o in rest.value.offerings) | exist.get("offerings", frozenset())
+        tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())
+    universe = _Universe(
+        root,
+        frozenset(slugs),
+        frozenset(assets),
+        offering_ids,
+        tool_ids,
+        offering_ids is not _ANYTHING,
+        outlines,
+    )
+    pages: list[model.Page] = []
+    anchor_refs: list[AnchorRef] = []
+    used_assets: set[str] = set()
+    digests: dict[str, str] = {}
+    found_outlines: list[PageOutline] = []
+    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile)
+    for slug, result in zip(slugs, results, strict=True):
+        problems += result.problems
+        anchor_refs += result.anchor_refs
+        used_assets.update(result.assets)
+        if result.page is not None:
+            pages.append(result.page)
+            digests[slug] = result.digest
+            if result.sha256:
+                page = result.page
+                found_outlines.append(
+                    PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob, page.meta)
+                )
+    for asset in sorted(used_assets):
+        size = os.lstat(root / CONTENT_DIR / asset).st_size
+        if size > MAX_ASSET_BYTES:
+            problems.append(
+                Problem(
+                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
+                    f"file is {size:,} bytes; the limit for a published file is {MAX_ASSET_BYTES:,}",
+                    "link to it where it is hosted instead",
+                )
+            )
+    anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
+    problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_locate_ref, root))
+
+    has_errors = any(p.severity is Severity.ERROR for p in problems)
+    if catalog is None or has_errors:
+        return Loaded(None, tuple(problems))
+    site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build)
+    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines))
+
+
+class _Anything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ANYTHING = _Anything()
+
+
+@dataclass(frozen=True, slots=True)
+class _CatalogRead:
+    """catalog.yaml as read: its text, the model (None when it did not validate) and the YAML
+    tree in the current format (None when the model came from the cache), which salvaging the
+    records of a catalog that did not validate starts from."""
+
+    source: SourceText
+    checked: Checked[model.Catalog] | None
+    node: Node | None
+
+
+def _salvage_catalog(read: _CatalogRead) -> tuple[Checked[model.Catalog], dict[str, frozenset[str]]] | None:
+    """The catalog without its invalid offerings, tools … (see validate.salvage_record), when
+    reading it failed only in such records; from the tree the failed read composed (a catalog of
+    megabytes is not parsed a second time)."""
+    return salvage_record(read.source, read.node, model.Catalog, "the catalog")
+
+
+SITE_ABOVE_LEVELS = 3  # content/security/ is two levels below the site
+
+
+def _site_above(root: Path) -> str | None:
+    """The nearest folder above `root` (a few levels up) that holds catalog.yaml, spelled as
+    `root` was (`..` for `.`, `.` for `content`): run from inside a site's content/, servicebook
+    says where the site is."""
+    here = root.resolve()
+    for up in range(1, SITE_ABOVE_LEVELS + 1):
+        if len(here.parents) < up:
+            return None
+        if (here.parents[up - 1] / CATALOG_FILE).is_file():
+            return os.path.normpath(root.joinpath(*[os.pardir] * up))
+    return None
+
+
+def _read_catalog(
+    root: Path, problems: list[Problem], cache: PageStore | None = None, hashes: Mapping[str, str] | None = None
+) -> _CatalogRead | None:
+    if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
+        above = _site_above(root)
+        hint = "point --source at the folder that holds catalog.yaml, or start a site with `servicebook init DIR`"
+        if above is not None:
+            hint = f"the site is the folder above, {above}: run servicebook there, or give --source {above}"
+        problems.append(Problem(SourceLocation(CATALOG_FILE), "file not found", hint))
+        return None
+    key = f"catalog:{hashes[CATALOG_FILE]}" if cache is not None and hashes and CATALOG_FILE in hashes else None
+    cached = cache.get_catalog(key) if cache is not None and key is not None else None
+    if cached is not None:  # the same bytes, read before by this servicebook: skip the YAML
+        try:
+            source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+        except SourceError:
+            cached = None
+        else:
+            catalog, found_before = cached
+            problems += found_before
+            return _CatalogRead(source, Checked(catalog, _Locations(root)), None)
+    read = _parse_catalog(root)
+    if isinstance(read, list):
+        problems += read
+        return None
+    source, node, checked, found = read
+    problems += found
+    if checked is not None and cache is not None and key is not None:
+        cache.put_catalog(key, checked.value, tuple(found))
+    return _CatalogRead(source, checked, node)
+
+
+def _parse_catalog(
+    root: Path,
+) -> list[Problem] | tuple[SourceText, Node | None, Checked[model.Catalog] | None, list[Problem]]:
+    """catalog.yaml's text, its YAML tree in the current format, the model read from it (None
+    when it does not validate) and the problems found; or the problems that stopped the reading."""
+    try:
+        source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+        node = parse_yaml(source)
+    except SourceError as exc:
+        return list(exc.problems)
+    node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
+    checked, found = read_record(source, node, model.Catalog, "the catalog")
+    return source, node, checked, [*notes, *comment_traps(source), *found]
+
+
+class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):
+    """Where each value of a cached catalog was written: found by reading the YAML again, only
+    when a problem has to be located (a valid catalog from the cache is never parsed)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._found: Mapping[tuple[str | int, ...], SourceLocation] | None = None
+
+    def _locations(self) -> Mapping[tuple[str | int, ...], SourceLocation]:
+        if self._found is None:
+            read = _parse_catalog(self._root)
+            checked = None if isinstance(read, list) else read[2]
+            self._found = checked.locations if checked is not None else {(): SourceLocation(CATALOG_FILE)}
+        return self._found
+
+    def __getitem__(self, path: tuple[str | int, ...]) -> SourceLocation:
+        return self._locations()[path]
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter(self._locations())
+
+    def __len__(self) -> int:
+        return len(self._locations())
+
+
+def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
+    """Pages (slug → path relative to the root) and other files under content/, sorted.
+
+    Symbolic links are refused, as are names that cannot become clean, unique URLs.
+    """
+    pages: dict[str, str] = {}
+    assets: list[str] = []
+    top = root / CONTENT_DIR
+    try:
+        info = os.lstat(top)
+    except FileNotFoundError:
+        return pages, assets
+    if stat.S_ISLNK(info.st_mode):
+        problems.append(Problem(SourceLocation(CONTENT_DIR), "content/ must not be a symbolic link"))
+        return pages, assets
+    stack = [""]
+    count = 0
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(top / rel_dir), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                Problem(SourceLocation(posixpath.join(CONTENT_DIR, rel_dir)), f"cannot read folder: {exc.strerror}")
+            )
+            continue
+        for entry in entries:
+            count += 1
+            if count > MAX_CONTENT_FILES:
+                problems.append(
+                    Problem(SourceLocation(CONTENT_DIR), f"more than {MAX_CONTENT_FILES:,} files under content/")
+                )
+                return pages, assets
+            rel = posixpath.join(rel_dir, entry.name)
+            shown = posixpath.join(CONTENT_DIR, rel)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                problems.append(
+                    Problem(
+                        SourceLocation(shown), "symbolic links are not allowed in content/", "commit the file itself"
+                    )
+                )
+                continue
+            if entry.is_dir():
+                if not ID_RE.fullmatch(entry.name) or entry.name in RESERVED_IDS:
+                    problems.append(
+                        Problem(
+                            SourceLocation(shown), f"folder name '{entry.name}' cannot be part of a URL", _NAME_HINT
+                        )
+                    )
+                    continue
+                stack.append(rel)
+                continue
+            if not entry.is_file():
+                problems.append(Problem(SourceLocation(shown), "not a regular file"))
+                continue
+            if entry.name.endswith(".md"):
+                slug = rel[:-3]
+                stem = entry.name[:-3]
+                if not ID_RE.fullmatch(stem) or stem in RESERVED_IDS:
+                    problems.append(
+                        Problem(SourceLocation(shown), f"page file name '{entry.name}' cannot become a URL", _NAME_HINT)
+                    )
+                    continue
+                pages[slug] = shown
+            else:
+                assets.append(rel)
+    return dict(sorted(pages.items())), sorted(assets)
+
+
+def _check_layouts(root: Path, problems: list[Problem]) -> None:
+    """Templates are read by Jinja2, which follows symbolic links: refuse them here, so a pull
+    request cannot render /etc/passwd or a CI secret into the site through layouts/."""
+    stack = [LAYOUTS_DIR]
+    while stack:
+        rel = stack.pop()
+        try:
+            info = os.lstat(root / rel)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(Problem(SourceLocation(rel), f"cannot read: {exc.strerror}"))
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            problems.append(
+                Problem(SourceLocation(rel), "symbolic links are not allowed in layouts/", "commit the file itself")
+            )
+        elif stat.S_ISDIR(info.st_mode):
+            try:
+                names = sorted(p.name for p in (root / rel).iterdir())
+            except OSError as exc:
+                problems.append(Problem(SourceLocation(rel), f"cannot read folder: {exc.strerror}"))
+                continue
+            stack.extend(posixpath.join(rel, name) for name in reversed(names))
+        elif not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(SourceLocation(rel), "not a regular file"))
+
+
+_NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
+
+
+class PageStore(Protocol):
+    """Where loaded pages are kept between builds (buildcache.BuildCache)."""
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]: ...
+
+    def put(self, key: str, value: object) -> None: ...
+
+    def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None: ...
+
+    def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Universe:
+    """What a page's links and front matter may refer to: the same for every page of a build."""
+
+    root: Path
+    slugs: frozenset[str]
+    assets: frozenset[str]
+    offerings: Container[str]
+    tools: Container[str]
+    check_refs: bool
+    outlines: bool = False  # give each page's outline for the history (see PageResult)
+
+    def digest(self) -> str:
+        def ids(c: Container[str]) -> str:
+            return "\n".join(sorted(c)) if isinstance(c, frozenset) else "*"
+
+        h = hashlib.blake2b(digest_size=20)
+        for part in (ids(self.slugs), ids(self.assets), ids(self.offerings), ids(self.tools), str(self.check_refs)):
+            h.update(part.encode() + b"\0\0")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    """One page as loaded: the page (None when it has errors) and what checking it found."""
+
+    page: model.Page | None
+    problems: tuple[Problem, ...]
+    anchor_refs: tuple[AnchorRef, ...]
+    assets: tuple[str, ...]
+    digest: str  # of what other pages' views see: source, front matter, headings
+    # the page's outline for the history (see markdown.outline) and the ids of its bytes, so that
+    # the history need not parse the page again: SHA-256, and git's blob id
+    sections: tuple[tuple[str, str, str], ...] = ()
+    sha256: str = ""
+    blob: str = ""
+
+
+def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
+    """Where a broken link to another page's heading was written, and that line: found once
+    every page was read (and only for broken ones), by reading its page again."""
+    try:
+        source = read_text(root, ref.path, max_bytes=MAX_PAGE_BYTES)
+        _, body, line_offset = split_front_matter(source)
+    except SourceError:
+        return ref.block_location, None
+    at = locate_ref(ref, body.split("\n"), source, line_offset)
+    return at, source.line(at.line)
+
+
+def _load_pages(
+    universe: _Universe,
+    paths: Mapping[str, str],
+    slugs: list[str],
+    env: Mapping[str, str],
+    cache: PageStore | None,
+    hashes: Mapping[str, str] | None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[PageResult]:
+    """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
+    otherwise rendered, over several processes when there are many."""
+    keys: dict[str, str] = {}
+    if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
+        context = universe.digest()
+        for slug in slugs:
+            if paths[slug] in hashes:
+                key = "\0".join((slug, paths[slug], hashes[paths[slug]], context))
+                keys[slug] = hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+    found = cache.get_many(list(keys.values())) if cache is not None else {}
+    results = {slug: found[keys[slug]] for slug in keys if isinstance(found.get(keys[slug]), PageResult)}
+    todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
+    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile)
+    for (slug, _), result in zip(todo, loaded, strict=True):
+        results[slug] = result
+        if cache is not None and slug in keys:
+            cache.put(keys[slug], result)
+    return [results[slug] for slug in slugs]
+
+
+def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
+    slug, path = job
+    problems: list[Problem] = []
+    anchor_refs: list[AnchorRef] = []
+    used: set[str] = set()
+    outline: list[tuple[str, str, str]] | None = [] if universe.outlines else None
+    page = _load_page(
+        universe.root,
+        slug,
+        path,
+        universe.slugs,
+        universe.assets,
+        universe.offerings,
+        universe.tools,
+        universe.check_refs,
+        problems,
+        anchor_refs,
+        used,
+        outline,
+    )
+    seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
+    sections: tuple[tuple[str, str, str], ...] = ()
+    sha256 = blob = ""
+    if page is not None and outline is not None:  # what a large site would hold for nothing otherwise
+        sections = tuple(outline)
+        with contextlib.suppress(OSError):
+            data = (universe.root / path).read_bytes()
+            sha256 = hashlib.sha256(data).hexdigest()
+            blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    return PageResult(
+        page,
+        tuple(problems),
+        tuple(anchor_refs),
+        tuple(sorted(used)),
+        hashlib.blake2b(seen.encode(), digest_size=20).hexdigest(),
+        sections,
+        sha256,
+        blob,
+    )
+
+
+def _load_page(
+    root: Path,
+    slug: str,
+    path: str,
+    slugs: frozenset[str],
+    assets: frozenset[str],
+    offerings: Container[str],
+    tools: Container[str],
+    check_refs: bool,
+    problems: list[Problem],
+    anchor_refs: list[AnchorRef],
+    used_assets: set[str],
+    outline: list[tuple[str, str, str]] | None,
+) -> model.Page | None:
+    try:
+        source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
+        front, body, body_offset = split_front_matter(source)
+        if front is None:
+            problems.append(
+                source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")
+            )
+            return None
+        node = parse_yaml(source, text=front, line_offset=1)
+        problems += comment_traps(source, front, line_offset=1)
+    except SourceError as exc:
+        problems += exc.problems
+        return None
+    if node is None:
+        problems.append(source.problem(2, 1, "front matter is empty", "it needs at least 'title: …'"))
+        return None
+    checked, found = read_record(source, node, model.PageMeta, "the front matter")
+    problems += found
+    page_dir = f"policies/{slug}/"
+    targets = LinkTargets(
+        offerings=offerings,
+        tools=tools,
+        pages=slugs,
+        assets=assets,
+        url=lambda target: relative_url(page_dir, target),
+    )
+    if checked is None:
+        # the rest of the page's problems in the same run: references in the front matter as
+        # written, and the body's links and headings
+        if check_refs and isinstance(offerings, Collection) and isinstance(tools, Collection):
+            problems += check_raw_references(source, node, PAGE_REFS, {"offering": offerings, "tool": tools})
+        body_only = render(source, body, body_offset, slug, targets)
+        problems += body_only.problems
+        anchor_refs += body_only.anchor_refs
+        return None
+    if check_refs:
+        problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]
+    rendered = render(source, body, body_offset, slug, targets, sections=outline is not None)
+    problems += rendered.problems
+    anchor_refs += rendered.anchor_refs
+    used_assets.update(rendered.assets)
+    if outline is not None:
+        outline += rendered.sections
+    return model.Page(
+        slug=slug,
+        source=path,
+        meta=checked.value,
+        html=rendered.html,
+        text=rendered.text,
+        headings=tuple(model.Heading(level, text, anchor) for level, text, anchor in rendered.headings),
+        html_sha256=hashlib.sha256(rendered.html.encode()).hexdigest(),
+    )

@@ -1,0 +1,388 @@
+"""Find the catalog's releases in git and build each one from its own revision, once.
+
+A release's output depends only on its commit and on this servicebook (code and theme), so it is
+cached under `.servicebook-cache/releases/<fingerprint>/<commit>/` and reused: a release is built
+once. Building it shares with the other releases and the current catalog what they have in common
+(store.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs), so the
+first build of twenty releases costs far less than twenty builds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from servicebook import __version__
+from servicebook.cache.disk import source_digest
+from servicebook.catalog.model import BuildInfo
+from servicebook.catalog.validate import VERSION_RE
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.git.history import git
+from servicebook.git.versions import (
+    MANIFEST,
+    Candidate,
+    Choice,
+    Note,
+    Release,
+    Tag,
+    manifest,
+    outcome_notes,
+    select_releases,
+)
+from servicebook.source.yaml import Mapping as YamlMapping
+from servicebook.source.yaml import Scalar as YamlScalar
+from servicebook.source.yaml import SourceError, decode, parse_yaml
+
+if TYPE_CHECKING:
+    from servicebook.site.store import SharedStore
+
+SOURCES = ("catalog.yaml", "content", "layouts")
+CACHE_DIR = ".servicebook-cache"
+DEFAULT_PATTERN = "v*"
+COMPLETE = ".complete"
+# A release lives at v/<version>/: its banner links up to the site root and the versions page,
+# which the root build provides.
+# So does the changes page, the only history there is: a policy page's `site:changes` link leads
+# there from a release (see _root_pages).
+OUTSIDE_LINKS = frozenset({"../../index.html", "../../versions/index.html", "../../changes/index.html"})
+ROOT_ONLY_PAGES = ("changes/",)  # what a release does not have of its own: the root's serves it
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    choices: tuple[Choice, ...]  # what may publish each version, best first (versions.select_releases)
+    notes: tuple[Note, ...]
+    shallow: bool
+    positions: Mapping[str, int] = field(default_factory=dict)  # commit → place on the history, oldest 0
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltRelease:
+    release: Release
+    tree: Path  # folder holding the release's files (in the cache)
+    paths: frozenset[str] = field(default_factory=frozenset)
+
+
+def discover(root: Path, pattern: str = DEFAULT_PATTERN) -> Discovery | None:
+    """The releases reachable from HEAD, or None when `root` is not in a git repository."""
+    if git(root, "rev-parse", "--verify", "-q", "HEAD") is None:
+        return None
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
+    log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "--", *SOURCES) or ""
+    commits = [(h, int(t)) for h, t in (line.split() for line in log.splitlines() if line.strip())]
+    blobs = _catalog_blobs(root, [h for h, _ in commits], prefix)
+    candidates = [Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(blobs.get(h))) for h, t in commits]
+    refs = git(root, "for-each-ref", "--format=%(refname:short) %(objectname) %(*objectname)", "refs/tags") or ""
+    tags = []
+    for line in refs.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
+    choices, notes = select_releases(candidates, tags, pattern)
+    shallow = (git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+    return Discovery(tuple(choices), tuple(notes), shallow, {c.commit: i for i, c in enumerate(candidates)})
+
+
+def build_releases(
+    root: Path,
+    found: Discovery,
+    cache_root: Path,
+    strict: bool,
+    *,
+    store: SharedStore | None = None,
+    env: Mapping[str, str] | None = None,
+    only: frozenset[str] | None = None,
+) -> tuple[list[BuiltRelease], list[Problem]]:
+    """Every release (or those in `only`), oldest first, each from the first of its options that
+    builds; what could not be built, or was passed over, is reported, never silently dropped."""
+    problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
+    built: list[BuiltRelease] = []
+    for choice in found.choices:
+        if only is not None and choice.version not in only:
+            continue
+        failed: dict[str, list[Problem]] = {}
+        published: BuiltRelease | None = None
+        for option in choice.options:
+            result, issues = build_release(root, option, cache_root, strict, store=store, env=env)
+            if store is not None:
+                store.commit()
+            if result is not None:
+                published = result
+                break
+            failed[option.commit] = issues
+        why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
+        notes = outcome_notes(choice, published.release if published else None, why)
+        problems += [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in notes]
+        if published is not None:
+            built.append(published)
+        else:  # no option builds: each one's own report
+            problems += [p for issues in failed.values() for p in issues]
+    built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
+    return built, problems
+
+
+def _catalog_blobs(root: Path, commits: list[str], prefix: str) -> dict[str, bytes]:
+    """catalog.yaml at each commit, read through one `git cat-file --batch` process."""
+    if not commits:
+        return {}
+    request = "".join(f"{c}:{prefix}catalog.yaml\n" for c in commits).encode()
+    done = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "--batch"], input=request, capture_output=True, check=False
+    )
+    out: dict[str, bytes] = {}
+    data = io.BytesIO(done.stdout)
+    for commit in commits:
+        header = data.readline().decode()
+        parts = header.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            out[commit] = data.read(int(parts[2]))
+            data.read(1)
+    return out
+
+
+# The top-level `version:` line, plain or quoted: enough to tell releases apart without parsing
+# every historical catalog (a 1,000-commit history of a 4.5 MB catalog would take minutes).
+_VERSION_LINE_RE = re.compile(
+    r"""^version:[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s"'#&*!|>{\[][^\n]*?))[ \t]*(?:[ \t]#.*)?$""",
+    re.MULTILINE,
+)
+
+
+@cache
+def _version_from_bytes(digest: str, blob: bytes) -> str | None:  # noqa: ARG001 - digest keys the cache
+    text = blob.decode("utf-8", "replace")
+    found = _VERSION_LINE_RE.findall(text)
+    if len(found) == 1:
+        value = next(v for v in found[0] if v)
+        return value if VERSION_RE.fullmatch(value) else None
+    try:  # anything unusual (no such line, several, flow style): the real parser decides
+        node = parse_yaml(decode("catalog.yaml", blob))
+    except SourceError:
+        return None
+    if isinstance(node, YamlMapping):
+        for key, value in node.items:
+            if key.value == "version" and isinstance(value, YamlScalar) and value.value:
+                return value.value
+    return None
+
+
+def _version_of(blob: bytes | None) -> str | None:
+    if blob is None:
+        return None
+    return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
+
+
+def fingerprint() -> str:
+    """Identifies this servicebook's code and theme: a cached release built by another is stale."""
+    return source_digest()[:16]
+
+
+def export(root: Path, commit: str, dest: Path) -> None:
+    """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter)."""
+    # The site may live in a sub-folder of the repository: archive that folder's tree, whose
+    # paths are then relative to the site root.
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip().rstrip("/")
+    tree = f"{commit}:{prefix}"
+    listed = git(root, "ls-tree", "--full-tree", "--name-only", tree) or ""
+    paths = [p for p in listed.splitlines() if p in SOURCES]
+    dest.mkdir(parents=True, exist_ok=True)
+    if not paths:
+        return
+    top = (git(root, "rev-parse", "--show-toplevel") or str(root)).strip()
+    done = subprocess.run(  # from the top: pathspecs are relative to the working directory
+        ["git", "-C", top, "archive", "--format=tar", tree, "--", *paths],
+        capture_output=True,
+        check=True,
+    )
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
+        archive.extractall(dest, filter="data")
+
+
+def build_release(
+    root: Path,
+    release: Release,
+    cache_root: Path,
+    strict: bool,
+    *,
+    store: SharedStore | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[BuiltRelease | None, list[Problem]]:
+    """The release's files, from the cache or built from its revision; problems become warnings.
+
+    With a `store` (see store.py), pages and catalogs that an earlier build of the same bytes
+    loaded are taken from it; the output is the same, byte for byte, with or without it.
+    """
+    from servicebook.site.buildcache import fingerprint as hash_sources
+    from servicebook.site.load import load
+    from servicebook.site.parallel import worker_count
+    from servicebook.site.render import RenderError, VersionContext, render_site
+    from servicebook.site.write import check_files
+
+    target = cache_root / "releases" / fingerprint() / release.commit
+    if (target / COMPLETE).is_file():
+        kept = _intact(target)
+        if kept is not None:
+            return BuiltRelease(release, target, frozenset(kept)), []
+    where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
+    severity = Severity.ERROR if strict else Severity.WARNING
+    with tempfile.TemporaryDirectory(prefix="servicebook-release-") as tmp:
+        source = Path(tmp) / "src"
+        export(root, release.commit, source)
+        info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
+        hashes = None
+        if store is not None:
+            store.built += 1
+            hashes, _ = hash_sources(source, SOURCES)
+            _read_catalog_by_records(source, hashes, store)
+        loaded = load(source, env or {}, build=info, cache=store, hashes=hashes)
+        if loaded.site is None:
+            first = loaded.errors[0] if loaded.errors else None
+            detail = f": {first.location}: {first.message}" if first else ""
+            return None, [
+                Problem(
+                    where,
+                    f"release cannot be built ({len(loaded.errors)} error{'s' if len(loaded.errors) != 1 else ''})"
+                    f"{detail}",
+                    "fix it in a new release; old releases are not rewritten",
+                    severity,
+                )
+            ]
+        try:
+            files = render_site(
+                loaded.site,
+                source,
+                versioning=VersionContext(current=release.version, releases=()),
+                workers=worker_count(env or {}),
+                stamped=store,
+                source_prefix=(git(root, "rev-parse", "--show-prefix") or "").strip(),
+            )
+        except RenderError as exc:
+            return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
+        # Hosts serve the root's 404.html for every missing path; a release's own would never be.
+        files.pop("404.html", None)
+        for asset in loaded.assets:
+            files[f"policies/{asset}"] = (source / "content" / asset).read_bytes()
+        _root_pages(files)
+        problems = check_files(files, OUTSIDE_LINKS, workers=worker_count(env or {}))
+        if problems:
+            return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
+    files[MANIFEST] = manifest(files)
+    _store(files, target)
+    return BuiltRelease(release, target, frozenset(files)), []
+
+
+def _root_pages(files: MutableMapping[str, bytes]) -> None:
+    """Point the policy pages' links to a page only the site root has (`site:changes`: releases
+    keep no history of their own) at the root's: a release is served from v/<version>/, two
+    folders down. Those links otherwise led nowhere, and made the release unbuildable."""
+    for path in [p for p in files if p.startswith("policies/") and p.endswith(".html")]:
+        up = "../" * path.count("/")  # from the page's folder to the release's root
+        data = before = files[path]
+        for page in ROOT_ONLY_PAGES:
+            data = data.replace(f'href="{up}{page}'.encode(), f'href="{up}../../{page}'.encode())
+        if data != before:
+            files[path] = data
+
+
+def _read_catalog_by_records(source: Path, hashes: Mapping[str, str], store: SharedStore) -> None:
+    """Releases change a few records of a catalog at a time: read the release's catalog record by
+    record (each distinct record once, records.py) and store it where `load` looks for a catalog
+    it has read before. Only a catalog whose every part reads with no problem at all is stored
+    this way, with the warnings a whole read gives it (its comment traps); any other is left to
+    `load`, which reads the whole file."""
+    from servicebook.catalog.records import read_clean
+    from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES
+    from servicebook.source.yaml import comment_traps
+
+    key = f"catalog:{hashes.get(CATALOG_FILE)}"  # load._read_catalog's key
+    path = source / CATALOG_FILE
+    if CATALOG_FILE not in hashes or store.has_catalog(key) or path.is_symlink() or not path.is_file():
+        return
+    data = path.read_bytes()
+    if len(data) > MAX_CATALOG_BYTES:
+        return
+    try:
+        text = decode(CATALOG_FILE, data)
+    except SourceError:
+        return
+    catalog = read_clean(text.text, store.records, CATALOG_FILE)
+    if catalog is not None:
+        store.put_catalog(key, catalog, tuple(comment_traps(text)))
+
+
+def _store(files: Mapping[str, bytes], target: Path) -> None:
+    """Write the release into the cache atomically (a half-written entry is never used)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    for path in sorted(files):
+        dest = staging / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(files[path])
+    (staging / COMPLETE).write_text(json.dumps(_identities(staging)), "utf-8")  # renaming keeps them
+    if target.exists():
+        shutil.rmtree(target)
+    os.rename(staging, target)
+
+
+def _intact(tree: Path) -> dict[str, list[int]] | None:
+    """The files of a cached release (path → size, modification time, inode) when it still
+    matches its own manifest, else None. Published files are hard links into the cache, so an
+    edit to a published copy must not leak into the next build. The files are read and hashed
+    again only when one of them is not as it was when the release was stored or last checked
+    (the identities `_store` records in the COMPLETE marker): an edit in place changes the
+    modification time, a replacement the inode."""
+    now = _identities(tree)
+    try:
+        if json.loads((tree / COMPLETE).read_text("utf-8")) == now:
+            return now
+    except (OSError, ValueError):
+        pass
+    files = read_tree(tree)
+    if manifest(files) != files.get(MANIFEST):
+        return None
+    with contextlib.suppress(OSError):  # checked whole: remember how its files are now
+        temp = tree / f"{COMPLETE}.{os.getpid()}.tmp"
+        temp.write_text(json.dumps(now), "utf-8")
+        temp.replace(tree / COMPLETE)
+    return now
+
+
+def _identities(tree: Path) -> dict[str, list[int]]:
+    """path → (size, modification time, inode) of every file of a release tree but its marker."""
+    found: dict[str, list[int]] = {}
+
+    def scan(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    scan(entry.path, f"{prefix}{entry.name}/")
+                elif not (prefix == "" and entry.name.startswith(COMPLETE)):
+                    info = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+
+    scan(str(tree), "")
+    return dict(sorted(found.items()))
+
+
+def _paths(tree: Path) -> frozenset[str]:
+    return frozenset(
+        str(p.relative_to(tree)).replace(os.sep, "/") for p in tree.rglob("*") if p.is_file() and p.name != COMPLETE
+    )
+
+
+def read_tree(tree: Path) -> dict[str, bytes]:
+    return {path: (tree / path).read_bytes() for path in sorted(_paths(tree))}

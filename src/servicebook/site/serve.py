@@ -1,0 +1,317 @@
+"""The preview server: build into a temporary folder, serve it on 127.0.0.1, rebuild whenever
+catalog.yaml, content/ or layouts/ change, and make open pages reload themselves.
+
+A failed rebuild never stops the server: the errors (file:line:col) go to the terminal and to the
+top of every page, and the last good build stays on show until the sources are fixed. The reload
+script and its style sheet are files served by the preview itself, so the site's
+Content-Security-Policy (`script-src 'self'`) holds unchanged; nothing is injected into `public/`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import tempfile
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem
+from servicebook.report import shown_from
+from servicebook.site.store import PageMemory
+
+HOST = "127.0.0.1"
+PREFIX = "/__servicebook/"
+WATCHED_DIRS = ("content", "layouts")
+WATCHED_FILES = ("catalog.yaml",)
+POLL_MS = 400
+
+RELOAD_JS = f"""/* servicebook serve: reload when the preview has rebuilt. Not part of the published site. */
+(function () {{
+  "use strict";
+  var me = document.currentScript;
+  var seen = me ? me.getAttribute("data-generation") : null;
+  function poll() {{
+    fetch("{PREFIX}version", {{ cache: "no-store" }})
+      .then(function (r) {{ return r.json(); }})
+      .then(function (v) {{
+        if (seen !== null && String(v.generation) !== seen) {{ window.location.reload(); return; }}
+        window.setTimeout(poll, {POLL_MS});
+      }}, function () {{ window.setTimeout(poll, {POLL_MS * 5}); }});
+  }}
+  poll();
+}})();
+"""
+
+SERVE_CSS = """/* servicebook serve: how build errors are shown on top of the last good build. */
+.sb-serve-errors { margin: 0; padding: .8rem 1rem; background: #4a1618; color: #fff; border-bottom: 4px solid #ff9492;
+  font: 14px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.sb-serve-errors p { margin: 0 0 .4rem; font-weight: 700; }
+.sb-serve-errors pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+"""
+
+
+class Preview:
+    """The state of one preview: where the current build is, whether the last attempt failed,
+    and a generation number that open pages compare against to know when to reload."""
+
+    def __init__(
+        self,
+        source: Path,
+        env: Mapping[str, str],
+        out: Callable[[str], None],
+        err: Callable[[str], None],
+    ) -> None:
+        self.source = source.resolve()
+        self.env = dict(env)
+        self.out = out
+        self.err = err
+        self.workdir = Path(tempfile.mkdtemp(prefix="servicebook-serve-"))
+        self.output = self.workdir / "site"
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._errors: str | None = None
+        self._built = False
+        self.show = shown_from(self.source, Path.cwd())  # files named as `check` and `build` name them
+        self.memory = PageMemory()  # each rebuild decodes only the pages it did not load before
+        self._warned: set[tuple[object, ...]] = set()  # warning_keys() of every warning shown so far
+
+    def state(self) -> tuple[int, str | None, bool]:
+        """(generation, error text of the last attempt or None, whether any build succeeded)."""
+        with self._lock:
+            return self._generation, self._errors, self._built
+
+    def rebuild(self) -> bool:
+        """Build once; on any failure keep the previous build and remember why. Never raises."""
+        from servicebook.site.build import Options, build
+
+        show = self.show
+        repeated = 0  # warnings of this build already shown earlier in the session
+        try:
+            report = build(Options(source=self.source, output=self.output, env=self.env, memory=self.memory))
+        except ServicebookError as exc:
+            errors: str | None = (exc.shown_as(show) if isinstance(exc, BuildFailed) else exc).format_message()
+        except Exception:  # a bug of ours must not take the preview down either
+            errors = traceback.format_exc() + "internal error: this is a bug in servicebook, not in your catalog."
+        else:
+            errors = None
+            keys = warning_keys(report.warnings)
+            for warning, key in zip(report.warnings, keys, strict=True):
+                if key not in self._warned:
+                    self.err(warning.shown_as(show).format())
+            repeated = sum(1 for key in keys if key in self._warned)
+            self._warned.update(keys)
+        with self._lock:
+            self._generation += 1
+            self._errors = errors
+            self._built = self._built or errors is None
+            built = self._built
+        if errors is None:
+            self.out(f"Rebuilt: {report.pages} pages{_still_applies(repeated)}.")
+        else:
+            self.err(errors)
+            self.err("Serving the last good build until this is fixed." if built else "Nothing to serve yet.")
+        return errors is None
+
+    def close(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def warning_keys(warnings: tuple[Problem, ...]) -> list[tuple[object, ...]]:
+    """What makes each warning distinct for the preview, which shows each once per session (a
+    shallow clone's warning would otherwise come back on every save): the warning without its line
+    and column, so that one moved by an edit above it is not shown again, numbered among its
+    identical twins of the same build, so that two of them are both shown."""
+    seen: dict[tuple[object, ...], int] = {}
+    out: list[tuple[object, ...]] = []
+    for w in warnings:
+        key = (w.severity, w.location.path, w.message, w.hint, w.source_line)
+        seen[key] = seen.get(key, 0) + 1
+        out.append((*key, seen[key]))
+    return out
+
+
+def _still_applies(repeated: int) -> str:
+    if not repeated:
+        return ""
+    return (
+        " (1 warning shown before still applies)"
+        if repeated == 1
+        else f" ({repeated} warnings shown before still apply)"
+    )
+
+
+def inject(page: str, generation: int, errors: str | None) -> str:
+    """The page as the preview serves it: with the reload script, and the errors on top if any."""
+    head = (
+        f'<link rel="stylesheet" href="{PREFIX}serve.css">'
+        f'<script src="{PREFIX}reload.js" data-generation="{generation}" defer></script>'
+    )
+    page = page.replace("</head>", head + "</head>", 1) if "</head>" in page else head + page
+    if errors is not None:
+        box = (
+            '<div class="sb-serve-errors" role="alert"><p>servicebook serve: the sources have errors; '
+            "this is the last good build.</p><pre>" + html.escape(errors) + "</pre></div>"
+        )
+        start = page.find("<body")
+        end = page.find(">", start) + 1 if start != -1 else 0
+        page = page[:end] + box + page[end:]
+    return page
+
+
+def error_page(generation: int, errors: str | None) -> str:
+    """What every address shows while no build has succeeded yet."""
+    return inject(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>servicebook serve: errors</title></head>"
+        "<body></body></html>",
+        generation,
+        errors or "building…",
+    )
+
+
+class PreviewHandler(SimpleHTTPRequestHandler):
+    """Serves the current build, with the reload script added to every page."""
+
+    preview: Preview  # set by handler_class
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, directory=str(self.preview.output), **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal is for build results."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        if path.startswith(PREFIX):
+            self._internal(path[len(PREFIX) :])
+            return
+        generation, errors, built = self.preview.state()
+        if not built:
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html", error_page(generation, errors).encode())
+            return
+        target = Path(self.translate_path(self.path))
+        if target.is_dir():
+            if not path.endswith("/"):
+                super().do_GET()  # redirects to the address with a slash
+                return
+            target = target / "index.html"
+        status = HTTPStatus.OK
+        if not target.is_file():
+            target, status = self.preview.output / "404.html", HTTPStatus.NOT_FOUND
+            if not target.is_file():
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return
+        if target.suffix != ".html":
+            super().do_GET()
+            return
+        page = inject(target.read_text(encoding="utf-8"), generation, errors)
+        self._send(status, "text/html", page.encode("utf-8"))
+
+    def _internal(self, name: str) -> None:
+        generation, errors, _ = self.preview.state()
+        if name == "version":
+            body = json.dumps({"generation": generation, "ok": errors is None})
+            self._send(HTTPStatus.OK, "application/json", body.encode())
+        elif name == "reload.js":
+            self._send(HTTPStatus.OK, "text/javascript", RELOAD_JS.encode())
+        elif name == "serve.css":
+            self._send(HTTPStatus.OK, "text/css", SERVE_CSS.encode())
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _send(self, status: HTTPStatus, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def handler_class(preview: Preview) -> type[PreviewHandler]:
+    return type("Handler", (PreviewHandler,), {"preview": preview})
+
+
+def watched_dirs(source: Path) -> tuple[str, ...]:
+    """The site folder itself (for catalog.yaml) and every folder under content/ and layouts/.
+
+    Each is watched on its own, without recursion, so that a site kept at the root of a big
+    repository (with .git/ and a virtualenv) costs a handful of watches, not thousands.
+    """
+    found = [str(source)]
+    for name in WATCHED_DIRS:
+        top = source / name
+        if not top.is_dir() or top.is_symlink():
+            continue
+        for folder, subdirs, _ in os.walk(top):
+            subdirs[:] = sorted(d for d in subdirs if not (Path(folder) / d).is_symlink())
+            found.append(folder)
+    return tuple(found)
+
+
+def is_source(path: Path, source: Path) -> bool:
+    """Whether a change to `path` can change the site."""
+    try:
+        parts = path.relative_to(source).parts
+    except ValueError:
+        return False
+    return bool(parts) and (parts[0] in WATCHED_FILES or parts[0] in WATCHED_DIRS)
+
+
+def watch_sources(preview: Preview, stop: threading.Event) -> None:
+    """Rebuild on every change until `stop` is set; the set of folders is renewed when it changes."""
+    from watchfiles import watch
+
+    while not stop.is_set():
+        dirs = watched_dirs(preview.source)
+        try:
+            for changes in watch(*dirs, recursive=False, stop_event=stop, debounce=150, step=50, raise_interrupt=False):
+                if any(is_source(Path(p), preview.source) for _, p in changes):
+                    preview.rebuild()
+                if watched_dirs(preview.source) != dirs:
+                    break
+        except Exception as exc:  # a folder vanished between listing and watching: list again
+            preview.err(f"watching the sources: {exc}; retrying")
+            stop.wait(0.5)
+
+
+def serve(
+    source: Path,
+    port: int,
+    env: Mapping[str, str],
+    out: Callable[[str], None],
+    err: Callable[[str], None],
+) -> None:
+    """Build, serve and watch until interrupted (KeyboardInterrupt); cleans up after itself."""
+    preview = Preview(source, env, out, err)
+    try:
+        try:
+            server = ThreadingHTTPServer((HOST, port), handler_class(preview))
+        except OSError as exc:
+            raise UsageProblem(f"cannot serve on {HOST}:{port}: {exc.strerror or exc}") from None
+        server.daemon_threads = True
+        stop = threading.Event()
+        try:
+            preview.rebuild()
+            watcher = threading.Thread(target=watch_sources, args=(preview, stop), name="watch", daemon=True)
+            watcher.start()
+            url = f"http://{HOST}:{server.server_port}/"
+            out(f"Serving {preview.source} at {url}")
+            out("Rebuilding on changes to catalog.yaml, content/ and layouts/. Press Ctrl+C to stop.")
+            server.serve_forever()
+        finally:
+            stop.set()
+            server.server_close()
+    finally:
+        preview.close()

@@ -1,0 +1,260 @@
+"""Pages that several releases render from the same inputs are rendered once: the release's
+stamp (its version, commit and date, which every page shows) goes in last.
+
+Used for the pages of a past release (offering, tool and policy pages, most of a site) when the
+site has no layouts of its own. Such a page is rendered with placeholders for the stamp and from
+a context that holds only what the key below covers: its own view (the offering, tool or policy
+page, with everything they show of others), the site's settings, the team's name and the names of
+all offerings and tools, the navigation. Anything else a template reaches for is undefined, so a
+theme change that makes these pages show more fails here and the page is rendered the ordinary
+way, never cached under a key that misses what it shows. The stored text (see store.py) is keyed
+by a digest of all of it; the stamp's values are plain text (a version, a hex commit, dates) that
+HTML escaping leaves as they are, so filling them in gives exactly the bytes an ordinary render
+gives. `servicebook verify` renders releases the ordinary way and compares, byte for byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from servicebook.catalog import model
+from servicebook.site.buildcache import digest
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from servicebook.site.render import PageSpec
+    from servicebook.site.write import PageLinks, SiteFiles
+
+TEMPLATES = frozenset({"offering.html", "tool.html", "policy.html"})
+_MARK = "\ue000"  # a private-use character: no template, filter or escaping produces or changes it
+_ESCAPED = repr(_MARK)[1:-1]  # as repr() writes it
+_TOKEN_RE = re.compile(f"{_MARK}[0-9]{_MARK}")
+_PLAIN_RE = re.compile(r"[0-9A-Za-z.+_: -]*")  # what escaping leaves as it is, in any context
+
+
+def _token(n: int) -> str:
+    return f"{_MARK}{n}{_MARK}"
+
+
+class RenderedStore(Protocol):
+    def get_rendered(self, keys: list[str]) -> dict[str, tuple[str, str]]: ...
+
+    def put_rendered(self, key: str, html: str, data: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _OfferingName:
+    offering: _Name
+
+
+@dataclass(frozen=True, slots=True)
+class _ToolName:
+    tool: _Name
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """All a stamped page may see of the site view: the names of the offerings and tools."""
+
+    offering_by_id: Mapping[str, _OfferingName]
+    tool_by_id: Mapping[str, _ToolName]
+
+
+@dataclass(frozen=True, slots=True)
+class _Team:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Build:
+    """The build as a stamped page sees it: no date (the stamp's `built_on` and `published_on`
+    carry it as text), the commit as a placeholder."""
+
+    commit: str | None
+    dirty: bool
+    generator: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Catalog:
+    """All a stamped page may see of the catalog: the site settings, the team's name, the version."""
+
+    site: model.Site
+    team: _Team
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stamping:
+    """The context stamped pages are rendered with, the key of what it holds, and the stamp."""
+
+    common: dict[str, Any]
+    chrome: str  # a digest of everything in `common` (a part of every page's key)
+    values: Mapping[str, str]  # placeholder → the text that replaces it
+
+    def fill(self, html: str) -> str | None:
+        """The page with the stamp filled in; None when a placeholder was changed on the way."""
+        out = _TOKEN_RE.sub(lambda m: self.values.get(m[0], m[0]), html)
+        return None if _MARK in out else out
+
+
+def stamping(common: Mapping[str, Any]) -> Stamping | None:
+    """The stamped context of a release build (`common` from render.py), or None when its pages
+    cannot be stamped (the stamp is not plain text, or the build shows history)."""
+    from servicebook.site.render import VersionContext
+
+    catalog: model.Catalog = common["catalog"]
+    build: model.BuildInfo = common["build"]
+    versioning: VersionContext = common["versioning"]
+    if versioning.current is None or versioning.releases or versioning.summaries or common.get("history") is not None:
+        return None
+    commit = build.commit or ""
+    commit_url = common.get("commit_url")
+    stamp = {
+        _token(1): catalog.version,
+        _token(2): versioning.current,
+        _token(3): commit,
+        _token(4): common.get("short_commit") or "",
+        _token(5): common.get("built_on") or "",
+        _token(6): common.get("published_on") or "",
+    }
+    if not all(_PLAIN_RE.fullmatch(v) for v in stamp.values()):
+        return None
+    if commit_url is not None and not (commit and commit_url.endswith(commit)):
+        return None
+    names = _Names(
+        {o.id: _OfferingName(_Name(o.name)) for o in catalog.offerings},
+        {t.id: _ToolName(_Name(t.name)) for t in catalog.tools},
+    )
+    stamped = {
+        **common,
+        "view": names,
+        "catalog": _Catalog(catalog.site, _Team(catalog.team.name), _token(1)),
+        "versioning": dataclasses.replace(versioning, current=_token(2)),
+        "build": _Build(_token(3) if commit else None, build.dirty, build.generator),
+        "short_commit": _token(4) if common.get("short_commit") else None,
+        "commit_url": None if commit_url is None else commit_url[: -len(commit)] + _token(3),
+        "built_on": _token(5) if common.get("built_on") else None,
+        "published_on": _token(6) if common.get("published_on") else None,
+    }
+    shown = {k: v for k, v in stamped.items() if not callable(v)}  # `last_changed_for`: None here
+    sources = (catalog.team.name, build.generator, str(common.get("source_prefix")), *names.offering_by_id)
+    sources += (*(o.offering.name for o in names.offering_by_id.values()), *names.tool_by_id)
+    sources += (*(t.tool.name for t in names.tool_by_id.values()), repr(catalog.site), repr(versioning.notes))
+    if any(_MARK in text or _ESCAPED in text for text in sources):  # the placeholders' character is used
+        return None
+    return Stamping(stamped, digest(repr(sorted((k, repr(v)) for k, v in shown.items()))), stamp)
+
+
+def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
+    """A digest of everything the page is rendered from; None when its own sources use the
+    placeholders' character (then filling the stamp in could change them)."""
+    shown = repr(spec.context)  # repr() writes the placeholders' character as an escape
+    if _MARK in spec.title or _ESCAPED in shown or _MARK in shown:
+        return None
+    return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, shown)
+
+
+def render_stamped(
+    files: SiteFiles,
+    store: RenderedStore,
+    env: jinja2.Environment,
+    specs: list[PageSpec],
+    common: dict[str, Any],
+    layouts: Path,
+    known: frozenset[str],
+    workers: int,
+) -> list[PageSpec]:
+    """Put the stamped pages of `specs` into `files`, from `store` or rendered once and stored;
+    returns the specs left for the ordinary render."""
+    from servicebook.site.parallel import map_shared
+    from servicebook.site.render import _render_one, _Renderer
+
+    stamp = stamping(common)
+    if stamp is None or _has_files(layouts):
+        return specs
+    keys = {s.path: key for s in specs if s.template in TEMPLATES and (key := page_key(stamp, s)) is not None}
+    chosen = [s for s in specs if s.path in keys]
+    found = store.get_rendered(list(keys.values()))
+    done: set[str] = set()
+    todo: list[PageSpec] = []
+    for spec in chosen:
+        html, data = found.get(keys[spec.path], ("", ""))
+        filled = stamp.fill(html) if html else None
+        links = _read_links(data)
+        if filled is None or links is None:
+            todo.append(spec)
+            continue
+        files[spec.path] = filled.encode("utf-8")
+        files.scans[spec.path] = _settle(links, known)
+        done.add(spec.path)
+    # Rendered with no page known, their links are all left for the check, and so are the same
+    # in every release: they are stored with the page and settled against this release's pages.
+    renderer = _Renderer(env, todo, stamp.common, layouts, None, frozenset())
+    for spec, result in zip(todo, map_shared(_render_one, renderer, range(len(todo)), workers), strict=True):
+        if not isinstance(result, tuple) or result[0] is None or result[1] is None:
+            continue  # it reaches for more than the stamped context: rendered the ordinary way
+        html = result[0].decode("utf-8")
+        filled = stamp.fill(html)
+        if filled is None or _stamp_in(result[1]):
+            continue
+        store.put_rendered(keys[spec.path], html, _write_links(result[1]))
+        files[spec.path] = filled.encode("utf-8")
+        files.scans[spec.path] = _settle(result[1], known)
+        done.add(spec.path)
+    return [s for s in specs if s.path not in done]
+
+
+def _stamp_in(links: PageLinks) -> bool:
+    """Whether a placeholder is part of a link or an id: then the page's links depend on the
+    stamp and are read again from each release's page."""
+    mark = _MARK.encode()
+    return mark in links.ids or any(_MARK in part for link in links.links for part in link if isinstance(part, str))
+
+
+def _settle(links: PageLinks, known: frozenset[str]) -> PageLinks:
+    """The links left for the check once those to pages of this release are settled (as
+    write.scan_page settles them when it is given the release's pages)."""
+    from servicebook.site.write import PageLinks, _resolve
+
+    kept = tuple(
+        link for link in links.links if link[3] or not link[1] or _resolve(link[1], link[2], known) not in known
+    )
+    return PageLinks(kept, links.ids)
+
+
+def _write_links(links: PageLinks) -> str:
+    return json.dumps([links.links, links.ids.decode("utf-8", "surrogateescape")], separators=(",", ":"))
+
+
+def _read_links(data: str) -> PageLinks | None:
+    """Links as stored; None when they cannot be read (a miss)."""
+    from servicebook.site.write import PageLinks
+
+    try:
+        raw_links, raw_ids = json.loads(data)
+        links = tuple((str(h), str(j), bool(f), str(g)) for h, j, f, g in raw_links)
+        return PageLinks(links, str(raw_ids).encode("utf-8", "surrogateescape"))
+    except (ValueError, TypeError):
+        return None
+
+
+def _has_files(folder: Path) -> bool:
+    """A site's own layouts/ may show anything on any page: nothing is stamped then. The README.md
+    `servicebook init` puts there is not a template (see build._reuse)."""
+    try:
+        return any(p.is_file() and p != folder / "README.md" for p in folder.rglob("*"))
+    except OSError:
+        return True

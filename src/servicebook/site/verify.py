@@ -1,0 +1,448 @@
+"""`servicebook verify`: rebuild a published site from git and compare it with the copy, byte for byte.
+
+The published copy is trusted for one thing only, the commit it says its current catalog was
+built from (which is what is being checked). Which releases exist and which commit each one comes
+from are worked out from the repository, exactly as `build` does (tags and history, release.py),
+and the whole site is rebuilt from that commit in a temporary clone that shares the repository's
+objects, with no cache: a `versions.json` or a manifest rewritten to match edited files cannot
+make a difference pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from servicebook import __version__
+from servicebook.errors import Severity, UsageProblem
+from servicebook.git.history import git, open_repo
+from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest
+
+RootCheck = Literal["rebuilt", "manifest", "not checked"]
+SHOWN_PER_FOLDER = 10  # file differences listed per release (or for the root) before "and N more"
+FETCH_ALL = "`git fetch --unshallow --tags` (in CI: fetch-depth: 0)"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What the published site says about its own build (catalog.json's `build`)."""
+
+    commit: str | None
+    dirty: bool
+    date: dt.datetime | None
+    generator: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    commit: str  # the commit the site was rebuilt from
+    checked: tuple[str, ...]  # the releases compared
+    root: RootCheck
+    differences: tuple[str, ...]
+    advice: tuple[str, ...]  # what to do about the differences (empty when there are none)
+
+
+def verify(
+    root: Path,
+    site: Path,
+    only: tuple[str, ...] = (),
+    *,
+    allow_dirty: bool = False,
+    versions: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> Verification:
+    """Rebuild the site `site` claims to be from the repository holding `root` and compare.
+    `versions=False` (`--no-versions`): the site was built with `build --no-versions`, so the
+    rebuild publishes no past releases either."""
+    if only and not versions:
+        raise UsageProblem("--version checks releases and --no-versions checks a site without any: give one of them")
+    claim = read_claim(site)
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageProblem(f"{root} is not in a git repository: verify rebuilds the site from its history")
+    if repo.shallow:
+        raise UsageProblem(
+            f"{root} is a shallow clone: past releases and the history cannot be rebuilt from it; "
+            f"fetch everything first: {FETCH_ALL}"
+        )
+    if claim.commit is None:
+        raise UsageProblem(
+            f"{site} was built from a folder outside git (its catalog.json names no commit): "
+            "there is nothing to rebuild it from"
+        )
+    found = git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{claim.commit}^{{commit}}")
+    if found is None:
+        raise UsageProblem(
+            f"{site} says it was built from commit {claim.commit[:12]}, which this repository does not have: "
+            "fetch it (`git fetch origin`, or the branch it was built from) or verify in the clone it was built from"
+        )
+    commit = found.strip()
+    environment = {**(env if env is not None else os.environ)}
+    if claim.date is not None:  # the root's build date: SOURCE_DATE_EPOCH or the commit's date
+        environment["SOURCE_DATE_EPOCH"] = str(int(claim.date.timestamp()))
+    published = _index(site / VERSIONS_JSON)
+    with _checkout(root, commit) as (source, scratch):
+        if only:
+            return _verify_releases(source, scratch, site, commit, only, published, environment, claim)
+        return _verify_site(source, scratch, site, commit, published, environment, claim, allow_dirty, versions)
+
+
+def read_claim(site: Path) -> Claim:
+    document = site / "catalog.json"
+    if not site.is_dir():
+        raise UsageProblem(f"there is no folder {site}: give --site the folder a build wrote (public by default)")
+    try:
+        data = json.loads(document.read_bytes())
+        build = data["build"]
+        commit, dirty, date, generator = build["commit"], build["dirty"], build["date"], build["generator"]
+        when = dt.datetime.fromisoformat(date) if isinstance(date, str) else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageProblem(f"{document} cannot be read ({exc}); is {site} a site servicebook built?") from None
+    if commit is not None and not (isinstance(commit, str) and len(commit) in (40, 64) and commit.isalnum()):
+        raise UsageProblem(f"{document}: build.commit is not a commit id: {str(commit)[:80]!r}")
+    return Claim(commit, bool(dirty), when, generator if isinstance(generator, str) else None)
+
+
+def _index(path: Path) -> dict[str, Mapping[str, object]]:
+    """version → entry of a published versions.json; empty when the site has none (no releases)."""
+    if not path.exists():
+        return {}
+    try:
+        entries = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(entries, list):
+        return {}
+    return {str(e.get("version")): e for e in entries if isinstance(e, dict)}
+
+
+@contextlib.contextmanager
+def _checkout(root: Path, commit: str) -> Iterator[tuple[Path, Path]]:
+    """The site source at `commit` in a temporary clone (sharing the repository's objects, with all
+    its tags), and a scratch folder beside it."""
+    top = (git(root, "rev-parse", "--show-toplevel") or "").strip()
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
+    with tempfile.TemporaryDirectory(prefix="servicebook-verify-") as tmp:
+        clone = Path(tmp) / "repo"
+        for args in (
+            ["clone", "-q", "--shared", "--no-checkout", top, str(clone)],
+            ["-C", str(clone), "fetch", "-q", "origin", "+refs/tags/*:refs/tags/*"],
+            ["-C", str(clone), "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", commit],
+        ):
+            done = subprocess.run(["git", *args], capture_output=True, check=False)
+            if done.returncode != 0:
+                detail = done.stderr.decode("utf-8", "replace").strip()
+                raise UsageProblem(f"cannot check out commit {commit[:12]} to rebuild it: git {args[-3]}: {detail}")
+        scratch = Path(tmp) / "scratch"
+        scratch.mkdir()
+        yield clone / prefix, scratch
+
+
+def _verify_site(
+    source: Path,
+    scratch: Path,
+    site: Path,
+    commit: str,
+    published: Mapping[str, Mapping[str, object]],
+    env: Mapping[str, str],
+    claim: Claim,
+    allow_dirty: bool,
+    versions: bool = True,
+) -> Verification:
+    from servicebook.errors import BuildFailed
+    from servicebook.site.build import Options, build
+
+    rebuilt = scratch / "site"
+    try:
+        build(Options(source=source, output=rebuilt, versions=versions, cache=False, env=env))
+    except BuildFailed as exc:
+        first = exc.problems[0].format() if exc.problems else exc.message
+        raise UsageProblem(f"commit {commit[:12]} cannot be rebuilt by this servicebook: {first}") from None
+    expected = _index(rebuilt / VERSIONS_JSON)
+    differences, bad = _compare_releases(published, expected, site, versions)
+    ours, theirs = _hashes(rebuilt), _hashes(site)
+    releases = {f"v/{v}/" for v in {*published, *expected}}
+    unverified: list[str] = []
+    if claim.dirty:  # the root cannot be rebuilt: only releases and their index are compared
+        root_check: RootCheck = "manifest" if allow_dirty else "not checked"
+        keep = {p for p in {*ours, *theirs} if _folder(p, releases) != "" or p == VERSIONS_JSON}
+        ours = {p: h for p, h in ours.items() if p in keep}
+        theirs = {p: h for p, h in theirs.items() if p in keep}
+        if allow_dirty:
+            differences += _against_own_manifest(site, releases)
+        else:
+            unverified.append(
+                f"the current catalog at the root of {site} was built from uncommitted changes on top of commit "
+                f"{commit[:12]}, so git cannot rebuild it and it is not verified: publish a build of a clean "
+                "checkout (commit the changes first), or pass --allow-dirty to check its files only against "
+                f"the site's own {MANIFEST} (which whoever can edit the site can rewrite)"
+            )
+    else:
+        root_check = "rebuilt"
+    differences += _file_differences(ours, theirs, releases, bad, lambda path: (rebuilt / path, site / path))
+    checked = tuple(v for v in expected if v in published and v not in bad)
+    advice = _advice(differences, commit, claim, bool(bad), versions)
+    if differences and expected and not published and not (site / "v").exists():
+        advice = (_no_versions_hint(expected), *advice)  # the likeliest explanation first
+    return Verification(commit, checked, root_check, (*unverified, *differences), advice)
+
+
+def _no_versions_hint(expected: Mapping[str, Mapping[str, object]]) -> str:
+    """For a site with no releases at all, where the repository has some: most likely built with
+    `build --no-versions`, whose pages (the version switcher, versions.json, v/) all differ from a
+    rebuild with releases."""
+    count = f"{len(expected)} release{'s' if len(expected) != 1 else ''} ({', '.join(expected)})"
+    return (
+        f"the published site has no releases (no {VERSIONS_JSON}, no v/) and this repository has {count}: if the "
+        "site was built with `servicebook build --no-versions`, check it with `servicebook verify --no-versions`"
+    )
+
+
+def _verify_releases(
+    source: Path,
+    scratch: Path,
+    site: Path,
+    commit: str,
+    only: tuple[str, ...],
+    published: Mapping[str, Mapping[str, object]],
+    env: Mapping[str, str],
+    claim: Claim,
+) -> Verification:
+    """`--version`: only the named releases, each rebuilt on its own (the root is not checked)."""
+    from servicebook.git.versions import versions_index
+    from servicebook.site.load import load
+    from servicebook.site.releases import COMPLETE, DEFAULT_PATTERN, build_releases, discover
+
+    loaded = load(source, env)
+    pattern = loaded.site.catalog.site.release_tags if loaded.site is not None else DEFAULT_PATTERN
+    found = discover(source, pattern)
+    versions = {c.version for c in (found.choices if found is not None else ())}
+    unknown = [v for v in only if v not in versions and v not in published]
+    if unknown:
+        raise UsageProblem(
+            f"no release {', '.join(unknown)} in the site or in the history of commit {commit[:12]}; "
+            f"releases there: {', '.join(sorted(versions, reverse=True)) or 'none'}"
+        )
+    built, problems = (
+        build_releases(source, found, scratch, strict=True, env=env, only=frozenset(only))
+        if found is not None
+        else ([], [])
+    )
+    expected = {str(e["version"]): e for e in versions_index([b.release for b in built])}
+    differences, bad = _compare_releases({v: published[v] for v in only if v in published}, expected, site)
+    rebuilt = {b.release.version for b in built}
+    differences += [f"{p.location}: {p.message}" for p in problems if p.severity is Severity.ERROR]
+    ours: dict[str, str] = {}
+    for release in built:
+        version = release.release.version
+        ours.update({f"v/{version}/{p}": h for p, h in _hashes(release.tree, COMPLETE).items()})
+    bad |= {v for v in only if v not in rebuilt}
+    folders = {f"v/{v}/" for v in only}
+    theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
+    trees = {f"v/{b.release.version}/": b.tree for b in built}
+
+    def files(path: str) -> tuple[Path, Path]:
+        folder = _folder(path, folders)
+        return trees.get(folder, scratch / "none") / path.removeprefix(folder), site / path
+
+    differences += _file_differences(ours, theirs, folders, bad, files)
+    checked = tuple(v for v in only if v not in bad and v in published)
+    return Verification(
+        commit, checked, "not checked", tuple(differences), _advice(differences, commit, claim, bool(bad))
+    )
+
+
+def _compare_releases(
+    published: Mapping[str, Mapping[str, object]],
+    expected: Mapping[str, Mapping[str, object]],
+    site: Path,
+    versions: bool = True,
+) -> tuple[list[str], set[str]]:
+    """Every release whose published commit is not the repository's, or that is missing or extra;
+    and those versions (their files are not listed one by one). `versions=False`: every published
+    release is extra, since the site is said to have been built without releases."""
+    out: list[str] = []
+    bad: set[str] = set()
+    for version in [*expected, *(v for v in published if v not in expected)]:
+        ours, theirs = expected.get(version), published.get(version)
+        if ours is not None and theirs is None:
+            where = f" (v/{version}/ is there, but versions.json does not list it)"
+            there = (site / "v" / version).is_dir()
+            out.append(f"release {version} ({_described(ours)}) is not published{where if there else ''}")
+        elif ours is None and theirs is not None and not versions:
+            out.append(
+                f"v/{version}/ is published as release {version} ({_described(theirs)}), but --no-versions checks "
+                "a site built without releases: verify it without --no-versions"
+            )
+        elif ours is None and theirs is not None:
+            out.append(
+                f"v/{version}/ is published as release {version} ({_described(theirs)}), but this repository has "
+                "no such release on the history the site was built from"
+            )
+        elif ours is not None and theirs is not None and ours.get("commit") != theirs.get("commit"):
+            out.append(
+                f"v/{version}/ is published from {_described(theirs)}, but release {version} in this repository "
+                f"is {_described(ours)}"
+            )
+        else:
+            continue
+        bad.add(version)
+    return out, bad
+
+
+def _described(entry: Mapping[str, object]) -> str:
+    commit, tag = str(entry.get("commit") or "?"), entry.get("tag")
+    return f"commit {commit[:12]} " + (f"(tag {tag})" if tag else "(no tag)")
+
+
+def _folder(path: str, folders: set[str]) -> str:
+    """The release folder (`v/<version>/`) holding `path`, or "" for the root."""
+    for folder in folders:
+        if path.startswith(folder):
+            return folder
+    return ""
+
+
+# Files a static host reads at the top of the published folder, added by the publishing job
+# rather than by servicebook: their presence is not a difference in what the site says.
+HOSTING_FILES = frozenset({"CNAME", ".nojekyll", "_headers", "_redirects"})
+
+
+def _file_differences(
+    ours: Mapping[str, str],
+    theirs: Mapping[str, str],
+    folders: set[str],
+    bad: set[str],
+    files: Callable[[str], tuple[Path, Path]] | None = None,
+) -> list[str]:
+    """Each file that differs, is missing or is extra, at most SHOWN_PER_FOLDER per folder; a
+    release already reported as the wrong commit gets a count instead. `files` gives the rebuilt
+    and the published file of a path, to show where a text file differs."""
+    grouped: dict[str, list[str]] = {}
+    for path in sorted({*ours, *theirs}):
+        if path not in theirs:
+            line = f"{path}: missing from the published site"
+        elif path not in ours and path in HOSTING_FILES:
+            continue
+        elif path not in ours:
+            line = f"{path}: not produced by a rebuild"
+        elif ours[path] != theirs[path]:
+            line = f"{path}: differs from a rebuild"
+            if files is not None and path.endswith(TEXT_SUFFIXES):
+                rebuilt, published = files(path)
+                with contextlib.suppress(OSError):
+                    line += first_difference(rebuilt.read_bytes(), published.read_bytes())
+        else:
+            continue
+        grouped.setdefault(_folder(path, folders), []).append(line)
+    out: list[str] = []
+    for folder, lines in grouped.items():
+        if folder and folder.removeprefix("v/").rstrip("/") in bad:
+            out.append(f"{folder}: {len(lines)} file(s) differ from a rebuild of the repository's release")
+            continue
+        out += lines[:SHOWN_PER_FOLDER]
+        if len(lines) > SHOWN_PER_FOLDER:
+            out.append(f"{folder or 'the root'}: and {len(lines) - SHOWN_PER_FOLDER} more file(s)")
+    return out
+
+
+TEXT_SUFFIXES = (".html", ".json", ".xml", ".txt", ".css", ".js", ".sha256")
+SHOWN_CHARS = 100  # of each side of a differing line
+
+
+def first_difference(rebuilt: bytes, published: bytes) -> str:
+    """Where a published text file first departs from the rebuild: its line number and that
+    line on each side, cut to a window around the first differing character, so an auditor sees
+    what was changed (an objective, a date) without rebuilding the site to compare by hand."""
+    ours = rebuilt.decode("utf-8", "replace").split("\n")
+    theirs = published.decode("utf-8", "replace").split("\n")
+    pairs = zip(ours, theirs, strict=False)
+    number = next((n for n, (a, b) in enumerate(pairs) if a != b), min(len(ours), len(theirs)))
+    mine = ours[number] if number < len(ours) else ""
+    other = theirs[number] if number < len(theirs) else ""
+    column = next((i for i, (a, b) in enumerate(zip(mine, other, strict=False)) if a != b), min(len(mine), len(other)))
+    start = max(0, column - SHOWN_CHARS // 2)
+    return (
+        f"\n  first at line {number + 1}:\n    published: {_window(theirs, number, start)}"
+        f"\n    rebuild:   {_window(ours, number, start)}"
+    )
+
+
+def _window(lines: list[str], number: int, start: int) -> str:
+    """Line `number` of `lines` from `start`, SHOWN_CHARS of it, with control characters escaped
+    (a published file is not trusted: it must not drive the terminal)."""
+    if number >= len(lines):
+        return "(the file ends before this line)"
+    line = lines[number]
+    if not line:
+        return "(an empty line)"
+    text = ("…" if start else "") + line[start : start + SHOWN_CHARS] + ("…" if start + SHOWN_CHARS < len(line) else "")
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in text)
+
+
+def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
+    """The root of a site built from uncommitted changes, against the manifest published with it
+    (--allow-dirty): catches an edit that did not also rewrite the manifest, nothing more."""
+    from servicebook.site.write import MARKER
+
+    listed_file = site / MANIFEST
+    if not listed_file.is_file():
+        return [f"{MANIFEST}: missing from the published site"]
+    files = {
+        path: (site / path).read_bytes()
+        for path in _hashes(site)
+        if not _folder(path, releases) and not path.startswith("v/") and path not in (MANIFEST, MARKER)
+    }
+    listed = parse_manifest(listed_file.read_text("utf-8", "replace"))
+    return [
+        f"{path}: {problem.replace('a rebuild', 'the manifest published with it')}"
+        for problem, _, path in (d.partition(": ") for d in compare(files, listed))
+    ]
+
+
+def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
+    """path → SHA-256 of every file under `tree` but the marker file at its top (by default the
+    one `build` leaves in an output folder)."""
+    from servicebook.site.write import MARKER
+
+    out: dict[str, str] = {}
+    for path in sorted(tree.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            relative = path.relative_to(tree).as_posix()
+            if relative != (marker or MARKER):
+                out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def _advice(
+    differences: list[str], commit: str, claim: Claim, releases_differ: bool, versions: bool = True
+) -> tuple[str, ...]:
+    if not differences:
+        return ()
+    command = "servicebook build" if versions else "servicebook build --no-versions"
+    out = [
+        "where they differ, the published copy is not what this repository says was published: rebuild the "
+        f"site from commit {commit[:12]} with `{command}` in a full clone that has the release tags "
+        "(`git fetch --unshallow --tags` gets them), publish that, and find out how the published copy came to differ"
+    ]
+    if releases_differ:
+        out.append(
+            "a release tag added, moved or deleted after the site was built also makes its release differ; "
+            "if that is all that happened, rebuilding and publishing the site is all there is to do"
+        )
+    mine = f"servicebook {__version__}"
+    if claim.generator is not None and claim.generator != mine:
+        out.append(
+            f"the site says it was built by {claim.generator} and this is {mine}: files can differ for that "
+            "reason alone; verify with the servicebook that built it"
+        )
+    return tuple(out)

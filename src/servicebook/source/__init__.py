@@ -1,0 +1,1 @@
+"""Reading sources: files and YAML as text that remembers positions."""
