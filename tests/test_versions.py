@@ -398,7 +398,7 @@ def stamped_repo(repo: GitSite) -> GitSite:
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The output paths of pages rendered through a template (in this process: one worker)."""
-    from servicebook.site import render
+    from servicebook.site import templates as render
 
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
     seen: list[str] = []

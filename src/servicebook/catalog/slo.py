@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from servicebook.catalog import model
+from servicebook.catalog.validate import parse_days
+
+DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 _ROLLING = re.compile(r"([0-9]+)d")
 # Calendar windows vary in length; the nominal length is what the budget is quoted for.
@@ -96,3 +99,13 @@ def effective_support(team: model.Support, override: model.SupportOverride | Non
         oncall=override.oncall if override.oncall is not None else team.oncall,
         escalation=override.escalation if override.escalation is not None else team.escalation,
     )
+
+
+def hours_text(hours: model.Hours) -> str:
+    days = parse_days(hours.days) or ()
+    ordered = list(DAY_NAMES)
+    if days and list(days) == ordered[ordered.index(days[0]) : ordered.index(days[0]) + len(days)] and len(days) > 2:
+        span = f"{DAY_NAMES[days[0]]}–{DAY_NAMES[days[-1]]}"
+    else:
+        span = ", ".join(DAY_NAMES[d] for d in days)
+    return f"{span} {hours.start}–{hours.end} ({hours.timezone})"

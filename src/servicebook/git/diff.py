@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from servicebook.catalog import model
-from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent
+from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent, hours_text
 from servicebook.catalog.validate import parse_days, read_record
 from servicebook.content.markdown import markdown_parser, outline
 from servicebook.errors import Problem
@@ -400,12 +400,6 @@ def weekly_minutes(hours: model.Hours) -> int:
     return len(parse_days(hours.days) or ()) * per_day
 
 
-def _hours_text(hours: model.Hours) -> str:
-    from servicebook.site.views import hours_text
-
-    return hours_text(hours)
-
-
 def _week(minutes: int) -> str:
     return f"{minutes // 60} h{f' {minutes % 60} min' if minutes % 60 else ''} a week"
 
@@ -420,10 +414,10 @@ def _support(subject: str, label: str, a: model.Support, b: model.Support) -> li
                 "support.hours",
                 subject,
                 effect,
-                f"{label} hours changed from {_hours_text(a.hours)} to {_hours_text(b.hours)} "
+                f"{label} hours changed from {hours_text(a.hours)} to {hours_text(b.hours)} "
                 f"({_week(wa)} → {_week(wb)})",
-                _hours_text(a.hours),
-                _hours_text(b.hours),
+                hours_text(a.hours),
+                hours_text(b.hours),
             )
         )
     ca = {(c.kind.value, c.name): c for c in a.channels}

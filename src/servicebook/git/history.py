@@ -20,7 +20,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from servicebook import __version__
 from servicebook.cache.disk import DiskCache, cache_key, decode, encode
@@ -40,9 +40,6 @@ from servicebook.git.diff import (
     page_info,
 )
 
-if TYPE_CHECKING:
-    from servicebook.site.load import PageOutline
-
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
@@ -50,6 +47,18 @@ LAYOUTS_DIR = "layouts"
 LAYOUTS_README = "layouts/README.md"  # as scaffold.LAYOUTS_README: explains layouts/, not a template
 EntryState = Literal["ok", "invalid", "missing", "truncated"]
 _ENV_EXTRA = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutline:
+    """A loaded page as the history sees it (diff.PageInfo), so that it need not parse it again."""
+
+    path: str
+    title: str
+    sections: tuple[tuple[str, str, str], ...]  # see markdown.outline
+    sha256: str  # of the file's bytes
+    blob: str  # git's id for those bytes
+    meta: model.PageMeta | None = None  # its front matter
 
 
 def git(root: Path, *args: str) -> str | None:

@@ -25,8 +25,8 @@ from servicebook.site.scaffold import LAYOUTS_README
 
 if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
-    from servicebook.site.render import DataSpec, PageSpec, VersionContext
     from servicebook.site.store import PageMemory, SharedStore
+    from servicebook.site.templates import DataSpec, PageSpec, VersionContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,8 @@ def check(
     if failing or loaded.site is None:
         raise BuildFailed(loaded.problems, action=action)
     if action == "check":  # templates and links are checked by rendering, in memory
-        from servicebook.site.render import RenderError, render_site
+        from servicebook.site.render import render_site
+        from servicebook.site.templates import RenderError
         from servicebook.site.write import check_files
 
         # the warnings found so far are reported with what rendering finds, not dropped for it
@@ -168,8 +169,9 @@ def _store(options: Options, info: BuildInfo) -> SharedStore:
 
 def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:
     from servicebook.git.history import load_timeline
-    from servicebook.site.render import RenderError, VersionContext, compile_theme, render_site
+    from servicebook.site.render import render_site
     from servicebook.site.store import Layered, Remembering
+    from servicebook.site.templates import RenderError, VersionContext, compile_theme
     from servicebook.site.write import recover
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
@@ -297,7 +299,7 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
     if cache.hashes is None or loaded.site is None:
         return None
     from servicebook.site.buildcache import code_digest, digest
-    from servicebook.site.render import DataSpec
+    from servicebook.site.templates import DataSpec
 
     hashes = cache.hashes
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)

@@ -33,7 +33,7 @@ from servicebook.catalog.validate import (
 )
 from servicebook.content.markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.history import build_info
+from servicebook.git.history import PageOutline, build_info
 from servicebook.site.parallel import map_shared, worker_count
 from servicebook.source.yaml import (
     Node,
@@ -52,18 +52,6 @@ MAX_CATALOG_BYTES = 32 * 1024 * 1024
 MAX_PAGE_BYTES = 256 * 1024  # the slowest Markdown we found parses at ~100 KB/s
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_FILES = 50_000
-
-
-@dataclass(frozen=True, slots=True)
-class PageOutline:
-    """A loaded page as the history sees it (diff.PageInfo), so that it need not parse it again."""
-
-    path: str
-    title: str
-    sections: tuple[tuple[str, str, str], ...]  # see markdown.outline
-    sha256: str  # of the file's bytes
-    blob: str  # git's id for those bytes
-    meta: model.PageMeta | None = None  # its front matter
 
 
 @dataclass(frozen=True, slots=True)

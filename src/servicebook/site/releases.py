@@ -229,7 +229,8 @@ def build_release(
     from servicebook.site.buildcache import fingerprint as hash_sources
     from servicebook.site.load import load
     from servicebook.site.parallel import worker_count
-    from servicebook.site.render import RenderError, VersionContext, render_site
+    from servicebook.site.render import render_site
+    from servicebook.site.templates import RenderError, VersionContext
     from servicebook.site.write import check_files
 
     target = cache_root / "releases" / fingerprint() / release.commit

@@ -25,12 +25,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from servicebook.catalog import model
 from servicebook.site.buildcache import digest
+from servicebook.site.parallel import map_shared
+from servicebook.site.templates import Renderer, VersionContext, render_one
+from servicebook.site.write import PageLinks, resolve
 
 if TYPE_CHECKING:
     import jinja2
 
-    from servicebook.site.render import PageSpec
-    from servicebook.site.write import PageLinks, SiteFiles
+    from servicebook.site.templates import PageSpec
+    from servicebook.site.write import SiteFiles
 
 TEMPLATES = frozenset({"offering.html", "tool.html", "policy.html"})
 _MARK = "\ue000"  # a private-use character: no template, filter or escaping produces or changes it
@@ -113,8 +116,6 @@ class Stamping:
 def stamping(common: Mapping[str, Any]) -> Stamping | None:
     """The stamped context of a release build (`common` from render.py), or None when its pages
     cannot be stamped (the stamp is not plain text, or the build shows history)."""
-    from servicebook.site.render import VersionContext
-
     catalog: model.Catalog = common["catalog"]
     build: model.BuildInfo = common["build"]
     versioning: VersionContext = common["versioning"]
@@ -179,9 +180,6 @@ def render_stamped(
 ) -> list[PageSpec]:
     """Put the stamped pages of `specs` into `files`, from `store` or rendered once and stored;
     returns the specs left for the ordinary render."""
-    from servicebook.site.parallel import map_shared
-    from servicebook.site.render import _render_one, _Renderer
-
     stamp = stamping(common)
     if stamp is None or _has_files(layouts):
         return specs
@@ -202,8 +200,8 @@ def render_stamped(
         done.add(spec.path)
     # Rendered with no page known, their links are all left for the check, and so are the same
     # in every release: they are stored with the page and settled against this release's pages.
-    renderer = _Renderer(env, todo, stamp.common, layouts, None, frozenset())
-    for spec, result in zip(todo, map_shared(_render_one, renderer, range(len(todo)), workers), strict=True):
+    renderer = Renderer(env, todo, stamp.common, layouts, None, frozenset())
+    for spec, result in zip(todo, map_shared(render_one, renderer, range(len(todo)), workers), strict=True):
         if not isinstance(result, tuple) or result[0] is None or result[1] is None:
             continue  # it reaches for more than the stamped context: rendered the ordinary way
         html = result[0].decode("utf-8")
@@ -227,10 +225,8 @@ def _stamp_in(links: PageLinks) -> bool:
 def _settle(links: PageLinks, known: frozenset[str]) -> PageLinks:
     """The links left for the check once those to pages of this release are settled (as
     write.scan_page settles them when it is given the release's pages)."""
-    from servicebook.site.write import PageLinks, _resolve
-
     kept = tuple(
-        link for link in links.links if link[3] or not link[1] or _resolve(link[1], link[2], known) not in known
+        link for link in links.links if link[3] or not link[1] or resolve(link[1], link[2], known) not in known
     )
     return PageLinks(kept, links.ids)
 
@@ -241,8 +237,6 @@ def _write_links(links: PageLinks) -> str:
 
 def _read_links(data: str) -> PageLinks | None:
     """Links as stored; None when they cannot be read (a miss)."""
-    from servicebook.site.write import PageLinks
-
     try:
         raw_links, raw_ids = json.loads(data)
         links = tuple((str(h), str(j), bool(f), str(g)) for h, j, f, g in raw_links)

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook.catalog import model
-from servicebook.catalog.slo import ErrorBudget, effective_support, error_budget, format_minutes, format_percent
+from servicebook.catalog.slo import (
+    ErrorBudget,
+    effective_support,
+    error_budget,
+    format_minutes,
+    format_percent,
+    hours_text,
+)
 
 LIFECYCLE_LABELS = {
     model.Lifecycle.BETA: "Beta",
@@ -41,7 +48,6 @@ CHANNEL_LABELS = {
     model.ChannelKind.PAGER: "Pager",
     model.ChannelKind.WEB: "Web",
 }
-DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,18 +140,6 @@ class SiteView:
     # by id, so that a page template finds one entry without scanning all of them (O(1), not O(n))
     offering_by_id: Mapping[str, OfferingView] = field(default_factory=dict)
     tool_by_id: Mapping[str, ToolView] = field(default_factory=dict)
-
-
-def hours_text(hours: model.Hours) -> str:
-    from servicebook.catalog.validate import parse_days
-
-    days = parse_days(hours.days) or ()
-    ordered = list(DAY_NAMES)
-    if days and list(days) == ordered[ordered.index(days[0]) : ordered.index(days[0]) + len(days)] and len(days) > 2:
-        span = f"{DAY_NAMES[days[0]]}–{DAY_NAMES[days[-1]]}"
-    else:
-        span = ", ".join(DAY_NAMES[d] for d in days)
-    return f"{span} {hours.start}–{hours.end} ({hours.timezone})"
 
 
 def support_view(team: model.Support, override: model.SupportOverride | None) -> SupportView:

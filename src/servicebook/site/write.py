@@ -187,7 +187,7 @@ def scan_page(path: str, data: bytes, known: Container[str] = ()) -> PageLinks:
         if path_part:
             joined = posixpath.normpath(posixpath.join(here, unquote(path_part) if "%" in path_part else path_part))
             folder = href.split("#", 1)[0].endswith("/")
-            if not fragment and _resolve(joined, folder, known) in known:
+            if not fragment and resolve(joined, folder, known) in known:
                 continue
             links.append((href, joined, folder, fragment))
         elif fragment and b"\0" + fragment.encode() + b"\0" not in ids:
@@ -195,7 +195,7 @@ def scan_page(path: str, data: bytes, known: Container[str] = ()) -> PageLinks:
     return PageLinks(tuple(links), ids)
 
 
-def _resolve(joined: str, folder: bool, files: Container[str]) -> str:
+def resolve(joined: str, folder: bool, files: Container[str]) -> str:
     """The file a link's path leads to: a folder's index.html, or the path itself."""
     if folder:
         return posixpath.normpath(posixpath.join(joined, "index.html"))
@@ -224,7 +224,7 @@ def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks) -> list[Pro
     for href, joined, folder, fragment in scan.links:
         target = path
         if joined:
-            target = _resolve(joined, folder, files)
+            target = resolve(joined, folder, files)
             if target in check.mounted:
                 continue
             if target not in files:

@@ -1,0 +1,247 @@
+"""Rendering one page through Jinja2: the theme's environment (the site's `layouts/` first, the
+built-in theme last; a site template may extend the original as `theme/<name>`), what a page is
+given, and the located problem when a template fails.
+
+Autoescaping is always on and undefined names fail the build, so a typo in a template cannot
+silently produce an empty field.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import posixpath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from servicebook.catalog import model
+from servicebook.catalog.slo import format_duration, format_minutes, format_percent
+from servicebook.errors import Problem, SourceLocation
+from servicebook.git.versions import Release
+from servicebook.site.forge import edit_url, file_at_commit_url
+from servicebook.site.load import relative_url
+from servicebook.site.write import PageLinks, safe_path, scan_page
+
+THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
+
+
+@dataclass(frozen=True, slots=True)
+class VersionContext:
+    """Where this build stands among the releases: `current` is set when rendering a release under
+    v/<version>/; `releases` (root build only) lists them for the versions page."""
+
+    current: str | None = None
+    releases: tuple[Release, ...] = ()
+    notes: tuple[str, ...] = ()
+    summaries: Mapping[str, str] = field(default_factory=dict)
+    # root build only: the current catalog's version, when its release was published from sources
+    # that have changed since (its pages then say so, not to be cited as that release)
+    unreleased: str | None = None
+
+
+class RenderError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message)
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One HTML page: where it goes, which template renders it, and what it is given."""
+
+    path: str  # output path, e.g. "offerings/ci/index.html"
+    template: str
+    title: str
+    section: str  # which navigation entry is current
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DataSpec:
+    """A file made by code rather than a template (catalog.json, the search index): where it goes,
+    what makes it, and a digest of what it depends on beyond what every page does (build.py)."""
+
+    path: str
+    make: Callable[[], bytes]
+    inputs: str = ""
+
+
+def compile_theme() -> None:
+    """Compile every template of the built-in theme now (a build does it while its workers render
+    Markdown, and forked render workers inherit them rather than each compiling them again). A
+    template that does not compile is reported, located, by the render of a page that uses it."""
+    env = _theme_environment()
+    for name in sorted(p.name for p in THEME_DIR.glob("*.html")):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
+
+
+def environment(site_layouts: Path | None) -> jinja2.Environment:
+    if site_layouts is None or not site_layouts.is_dir():
+        return _theme_environment()  # compiled once a process: a build with releases renders many sites
+    return _environment(site_layouts)
+
+
+@functools.cache
+def _theme_environment() -> jinja2.Environment:
+    return _environment(None)
+
+
+def _environment(site_layouts: Path | None) -> jinja2.Environment:
+    builtin = jinja2.FileSystemLoader(THEME_DIR)
+    loaders: list[jinja2.BaseLoader] = []
+    if site_layouts is not None and site_layouts.is_dir():
+        loaders.append(jinja2.FileSystemLoader(site_layouts, followlinks=False))
+    loaders += [jinja2.PrefixLoader({"theme": builtin}), builtin]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["percent"] = format_percent
+    env.filters["duration"] = format_duration
+    env.filters["minutes"] = format_minutes
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["plural"] = plural
+    return env
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """The noun for `count` things: 1 offering, 2 offerings, 0 policies."""
+    return singular if count == 1 else many or singular + "s"
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """What every page render needs; forked workers inherit it rather than unpickle it."""
+
+    env: jinja2.Environment
+    specs: list[PageSpec]
+    common: dict[str, Any]
+    layouts: Path
+    spool: Path | None  # where rendered pages go (at their place in the site), or None to return their bytes
+    known: frozenset[str] = frozenset()  # the paths of every page: links to them need no later check
+    data: tuple[DataSpec, ...] = ()  # the files made by code
+
+
+def spooled(renderer: Renderer, index: int) -> Path:
+    """Where a page or data file goes in the spool folder: its own place in the site, so that the
+    folder becomes the new site as it is (write.write_site). A path that would leave the folder
+    gets a numbered name instead; the path check refuses it before anything is published."""
+    assert renderer.spool is not None
+    specs = renderer.specs
+    path = specs[index].path if index < len(specs) else renderer.data[index - len(specs)].path
+    return renderer.spool / (path if safe_path(path) else f".unsafe-{index}")
+
+
+def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks | None] | list[Problem]:
+    """One page (None: written to the spool folder) and its links, or its problems (a
+    RenderError does not survive the trip back from a worker); or one of the `data` files."""
+    if index >= len(renderer.specs):
+        data = renderer.data[index - len(renderer.specs)].make()
+        links = None
+    else:
+        spec = renderer.specs[index]
+        try:
+            data = _render_page(renderer.env, spec, renderer.common, renderer.layouts)
+        except RenderError as exc:
+            return exc.problems
+        links = scan_page(spec.path, data, renderer.known)
+    if renderer.spool is None:
+        return data, links
+    target = spooled(renderer, index)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return None, links
+
+
+def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any], layouts: Path) -> bytes:
+    here = posixpath.dirname(spec.path)
+    if spec.path == "404.html":
+        # Served for any missing path, at any depth: links must not depend on where it is.
+        base = common["catalog"].site.base_url
+        prefix = "/" if not base else "/" + base.split("://", 1)[1].partition("/")[2].strip("/")
+        prefix = prefix.rstrip("/") + "/"
+        url: Callable[[str], str] = lambda target: prefix + target  # noqa: E731
+    else:
+        url = lambda target: relative_url(here, target)  # noqa: E731
+    try:
+        template = env.get_template(spec.template)
+        html = template.render(
+            **common,
+            **spec.context,
+            url=url,
+            page_title=spec.title,
+            section=spec.section,
+            path=spec.path,
+            **_source_links(common, spec),
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        source_name = exc.filename or exc.name or spec.template
+        raise RenderError(
+            [_template_problem(source_name, exc.lineno, layouts, exc.message or "syntax error")]
+        ) from None
+    except jinja2.TemplateError as exc:
+        frame_name, line = _template_frame(exc)
+        raise RenderError(
+            [
+                _template_problem(
+                    frame_name or spec.template, line, layouts, f"while rendering {spec.path}: {exc.message or exc}"
+                )
+            ]
+        ) from None
+    return html.encode("utf-8")
+
+
+# Pages made from no source file of their own: an "edit this page" link would mislead.
+NO_EDIT_SECTIONS = frozenset({"", "search", "changes", "versions"})
+
+
+def _edit_url(catalog: model.Catalog, spec: PageSpec, prefix: str = "", commit: str | None = None) -> str | None:
+    """The forge's editor for the file a page comes from: its Markdown file, or catalog.yaml;
+    with a `commit`, the file as it was at that commit instead."""
+    repo = catalog.site.repository
+    if not repo or not repo.startswith("https://") or spec.section in NO_EDIT_SECTIONS:
+        return None
+    source = spec.context["page"].source if "page" in spec.context else "catalog.yaml"
+    if commit is not None:
+        return file_at_commit_url(repo, catalog.site.forge, commit, prefix + source)
+    return edit_url(repo, catalog.site.forge, catalog.site.branch, prefix + source)
+
+
+def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, str | None]:
+    """`edit_url` for the current catalog; a page of a past release is not edited, it links to
+    its source as it was at the release's commit (`source_url`)."""
+    if common["versioning"].current is None:
+        return {"edit_url": _edit_url(common["catalog"], spec, common["source_prefix"]), "source_url": None}
+    commit = common["build"].commit
+    source = _edit_url(common["catalog"], spec, common["source_prefix"], commit) if commit else None
+    return {"edit_url": None, "source_url": source}
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """The innermost template file and line in a rendering error's traceback."""
+    tb = exc.__traceback__
+    found: tuple[str | None, int] = (None, 0)
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _template_problem(name: str, line: int | None, layouts: Path, message: str) -> Problem:
+    path = Path(name)
+    shown = f"layouts/{path.relative_to(layouts)}" if path.is_relative_to(layouts) else str(name)
+    if path.is_relative_to(THEME_DIR):
+        shown = f"(built-in theme) {path.relative_to(THEME_DIR)}"
+    return Problem(SourceLocation(shown, line or 0, 1 if line else 0), message, "check the template")
