@@ -386,8 +386,8 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypatch) -> None:
+    import servicebook.site.build
     import servicebook.site.buildcache
-    import servicebook.site.render
 
     def interrupt(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
@@ -398,7 +398,7 @@ def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypat
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
     with monkeypatch.context() as patch:  # while rendering: nothing was written
-        patch.setattr(servicebook.site.render, "render_site", interrupt)
+        patch.setattr(servicebook.site.build, "render_site", interrupt)
         result = run("build", "--source", site)
     assert (result.exit_code, result.stderr) == (130, "interrupted; the previous site was left as it was\n")
     assert _tree(site / "public") == before
@@ -409,7 +409,7 @@ def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypat
     assert result.stderr == "interrupted after the new site was in place; the next build finishes recording it\n"
     assert b"Delivery Team" in (site / "public" / "index.html").read_bytes()
     with monkeypatch.context() as patch:  # a command that writes nothing says only that
-        patch.setattr(servicebook.site.render, "render_site", interrupt)
+        patch.setattr(servicebook.site.build, "render_site", interrupt)
         result = run("check", "--source", site)
     assert (result.exit_code, result.stderr) == (130, "interrupted\n")
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from servicebook.site import build as build_stage
 from servicebook.site import write
 from servicebook.site.build import Options, build
 
@@ -50,7 +51,7 @@ def _rendered(site: Path) -> Files:
         real(files, output, *rest, spare=spare)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(write, "write_site", capture)
+        patch.setattr(build_stage, "write_site", capture)  # where the build calls it
         build(_options(site))
     return captured[0]
 

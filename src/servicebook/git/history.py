@@ -27,6 +27,8 @@ from servicebook.cache.disk import DiskCache, cache_key, decode, encode
 from servicebook.catalog import model
 from servicebook.catalog.model import BuildInfo
 from servicebook.catalog.records import RecordCache, read_by_records
+from servicebook.catalog.upgrade import upgrade
+from servicebook.catalog.validate import check_catalog, read_record
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.diff import (
     Change,
@@ -39,6 +41,8 @@ from servicebook.git.diff import (
     diff_snapshots,
     page_info,
 )
+from servicebook.source.yaml import BIDI_CONTROLS, SourceError, parse_yaml
+from servicebook.source.yaml import decode as decode_text
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
 CATALOG_FILE = "catalog.yaml"
@@ -287,7 +291,6 @@ BY_RECORDS = 256 * 1024  # from this size on, catalogs are read record by record
 def clean_text(text: str) -> str:
     """Text from git (author, message) without what must not reach a page or a feed: control
     characters (invalid in XML), bidirectional overrides (Trojan Source) and stray surrogates."""
-    from servicebook.source.yaml import BIDI_CONTROLS
 
     return "".join(
         ch
@@ -304,20 +307,15 @@ def read_catalog(
     data: bytes, slugs: Iterable[str], shown: str = CATALOG_FILE
 ) -> tuple[model.Catalog | None, list[Problem]]:
     """Read and check catalog bytes through the build's own decoder, YAML reader and validator."""
-    from servicebook.catalog.upgrade import upgrade
-    from servicebook.catalog.validate import check_catalog, read_record
-    from servicebook.source.yaml import SourceError, decode, parse_yaml
 
     if len(data) > MAX_CATALOG_BYTES:
-        from servicebook.errors import SourceLocation
-
         return None, [
             Problem(SourceLocation(shown), f"file is {len(data):,} bytes; the limit is {MAX_CATALOG_BYTES:,}")
         ]
     collecting = gc.isenabled()
     gc.disable()  # a large catalog is millions of objects, none cyclic: collections only cost time
     try:
-        source = decode(shown, data)
+        source = decode_text(shown, data)
         node = parse_yaml(source)
         node, notes = upgrade(source, node)  # older formats read as the build reads them
         checked, problems = read_record(source, node, model.Catalog, "the catalog")

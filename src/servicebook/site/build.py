@@ -15,13 +15,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook.catalog.model import BuildInfo, Page
+from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
-from servicebook.git.history import build_info, shallow_warning
-from servicebook.git.versions import summarize
+from servicebook.git.history import (
+    build_info,
+    changed_since,
+    git,
+    load_timeline,
+    open_repo,
+    shallow_warning,
+    source_date_epoch,
+)
+from servicebook.git.versions import MANIFEST, manifest, pages_by_version, summarize, versions_json
+from servicebook.site.buildcache import BuildCache, code_digest, digest
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.releases import CACHE_DIR, BuiltRelease, build_releases, discover
+from servicebook.site.render import render_site
 from servicebook.site.scaffold import LAYOUTS_README
+from servicebook.site.store import Layered, Remembering, SharedStore
+from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
+from servicebook.site.write import check_files, check_output_dir, recover, write_site
+from servicebook.source.yaml import SourceError, read_text
 
 if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
@@ -73,10 +88,6 @@ def check(
     if failing or loaded.site is None:
         raise BuildFailed(loaded.problems, action=action)
     if action == "check":  # templates and links are checked by rendering, in memory
-        from servicebook.site.render import render_site
-        from servicebook.site.templates import RenderError
-        from servicebook.site.write import check_files
-
         # the warnings found so far are reported with what rendering finds, not dropped for it
         try:
             files = render_site(loaded.site, options.source, workers=worker_count(options.env))
@@ -101,8 +112,6 @@ def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
     a build of a commit always judges the same), and a site outside git, or before its first
     commit, has neither. Said so nobody takes a clean build for reviewed decisions; a fact about
     where the build runs rather than about the catalog, so --strict does not fail on it."""
-    from servicebook.git.history import git, source_date_epoch
-    from servicebook.source.yaml import SourceError, read_text
 
     if source_date_epoch(env) is not None or git(source, "rev-parse", "--verify", "-q", "HEAD"):
         return None  # judged by that date, or by the commit's (see history.build_info)
@@ -126,7 +135,6 @@ def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
 
 def build(options: Options) -> Report:
     # Imported here so that `check` and `schema` stay quick to start.
-    from servicebook.site.write import check_output_dir
 
     batch_collections()
     output = check_output_dir(options.output, options.source)  # refuse before any work
@@ -162,17 +170,11 @@ class Interrupted(KeyboardInterrupt):
 def _store(options: Options, info: BuildInfo) -> SharedStore:
     """The content-addressed store the current catalog and every release share (store.py); a
     build that can have no releases (outside git, --no-versions) has no use for it."""
-    from servicebook.site.store import SharedStore
 
     return SharedStore.for_site(options.source, enabled=options.cache and options.versions and info.commit is not None)
 
 
 def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:
-    from servicebook.git.history import load_timeline
-    from servicebook.site.render import render_site
-    from servicebook.site.store import Layered, Remembering
-    from servicebook.site.templates import RenderError, VersionContext, compile_theme
-    from servicebook.site.write import recover
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
     # cache of this output, or from the store shared with the releases
@@ -237,8 +239,6 @@ def _finish(
     files: MutableMapping[str, bytes],
     spool: Path | None,
 ) -> Report:
-    from servicebook.git.versions import MANIFEST, manifest, pages_by_version, versions_json
-    from servicebook.site.write import check_files, write_site
 
     for asset in loaded.assets:  # 4. page images and attachments, as they are
         files[f"policies/{asset}"] = (options.source / "content" / asset).read_bytes()
@@ -267,7 +267,6 @@ def _located(problems: list[Problem], loaded: Loaded, source: Path, files: Mappi
     """Broken links that policy pages' `site:` links made, at their place in the Markdown."""
     if not problems or loaded.site is None:
         return problems
-    from servicebook.content.sitelinks import locate_site_links
 
     return locate_site_links(problems, loaded.site.pages, lambda path: (source / path).read_text("utf-8-sig"), files)
 
@@ -298,8 +297,6 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
     a template that included it would itself be a file in layouts/)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    from servicebook.site.buildcache import code_digest, digest
-    from servicebook.site.templates import DataSpec
 
     hashes = cache.hashes
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
@@ -322,8 +319,6 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
 
 
 def _cache(options: Options, output: Path, info: BuildInfo) -> BuildCache:
-    from servicebook.git.history import open_repo
-    from servicebook.site.buildcache import BuildCache
 
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     repo = open_repo(options.source) if options.history else None
@@ -347,7 +342,6 @@ def _releases(
 def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: BuildInfo) -> str | None:
     """`version` when the current catalog says it but differs from its published release: a tag
     made it, and the sources changed after it without a new version."""
-    from servicebook.git.history import changed_since
 
     release = next((r.release for r in releases if r.release.version == version), None)
     return version if release is not None and changed_since(source, release.commit, info) else None

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from servicebook import __version__
 from servicebook.cache.disk import source_digest
 from servicebook.catalog.model import BuildInfo
+from servicebook.catalog.records import read_clean
 from servicebook.catalog.validate import VERSION_RE
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.history import git
@@ -43,9 +44,15 @@ from servicebook.git.versions import (
     outcome_notes,
     select_releases,
 )
+from servicebook.site.buildcache import fingerprint as hash_sources
+from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, load
+from servicebook.site.parallel import worker_count
+from servicebook.site.render import render_site
+from servicebook.site.templates import RenderError, VersionContext
+from servicebook.site.write import check_files
 from servicebook.source.yaml import Mapping as YamlMapping
 from servicebook.source.yaml import Scalar as YamlScalar
-from servicebook.source.yaml import SourceError, decode, parse_yaml
+from servicebook.source.yaml import SourceError, comment_traps, decode, parse_yaml
 
 if TYPE_CHECKING:
     from servicebook.site.store import SharedStore
@@ -226,12 +233,6 @@ def build_release(
     With a `store` (see store.py), pages and catalogs that an earlier build of the same bytes
     loaded are taken from it; the output is the same, byte for byte, with or without it.
     """
-    from servicebook.site.buildcache import fingerprint as hash_sources
-    from servicebook.site.load import load
-    from servicebook.site.parallel import worker_count
-    from servicebook.site.render import render_site
-    from servicebook.site.templates import RenderError, VersionContext
-    from servicebook.site.write import check_files
 
     target = cache_root / "releases" / fingerprint() / release.commit
     if (target / COMPLETE).is_file():
@@ -305,9 +306,6 @@ def _read_catalog_by_records(source: Path, hashes: Mapping[str, str], store: Sha
     it has read before. Only a catalog whose every part reads with no problem at all is stored
     this way, with the warnings a whole read gives it (its comment traps); any other is left to
     `load`, which reads the whole file."""
-    from servicebook.catalog.records import read_clean
-    from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES
-    from servicebook.source.yaml import comment_traps
 
     key = f"catalog:{hashes.get(CATALOG_FILE)}"  # load._read_catalog's key
     path = source / CATALOG_FILE

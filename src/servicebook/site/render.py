@@ -20,9 +20,11 @@ from markupsafe import Markup
 
 from servicebook.catalog import model
 from servicebook.catalog.schema import json_schema
-from servicebook.git.history import Timeline
+from servicebook.git.history import Timeline, open_repo
 from servicebook.site.catalog_json import catalog_sections, document_head, document_pages
+from servicebook.site.changes import atom_feed, changes_pages, history_view
 from servicebook.site.forge import commit_url
+from servicebook.site.parallel import map_shared
 from servicebook.site.search import INDEX_PATH, KIND_LABELS, a_to_z, search_index
 from servicebook.site.stamps import RenderedStore, render_stamped
 from servicebook.site.templates import (
@@ -150,7 +152,6 @@ def _history(
 ) -> dict[str, bytes]:
     """The changes page and feed, and what every page needs for "last changed" (see changes.py).
     Without a timeline (a past release being rebuilt) there is no history and no link to it."""
-    from servicebook.site.changes import atom_feed, changes_pages, history_view
 
     common["history"] = None
     common["last_changed_for"] = lambda _path: None
@@ -203,7 +204,6 @@ def _render_pages(
     `reuse` names when it has one, else made (into the spool folder, when there is one). A
     rendered page's links are read by the process that rendered it (write.scan_page), for the
     link check."""
-    from servicebook.site.parallel import map_shared
 
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
     kept = [reuse(job) if reuse else None for job in jobs]
@@ -253,7 +253,6 @@ def _search_json(view: SiteView) -> bytes:
 
 def _source_prefix(site_root: Path) -> str:
     """Where the site lives inside its git repository ("" at the top, "docs/catalog/" below it)."""
-    from servicebook.git.history import open_repo
 
     repo = open_repo(site_root)
     return repo.prefix if repo is not None else ""

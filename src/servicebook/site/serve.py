@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem
 from servicebook.report import shown_from
+from servicebook.site.build import Options, build
 from servicebook.site.store import PageMemory
 
 HOST = "127.0.0.1"
@@ -90,7 +91,6 @@ class Preview:
 
     def rebuild(self) -> bool:
         """Build once; on any failure keep the previous build and remember why. Never raises."""
-        from servicebook.site.build import Options, build
 
         show = self.show
         repeated = 0  # warnings of this build already shown earlier in the session

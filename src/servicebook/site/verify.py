@@ -23,9 +23,13 @@ from pathlib import Path
 from typing import Literal
 
 from servicebook import __version__
-from servicebook.errors import Severity, UsageProblem
+from servicebook.errors import BuildFailed, Severity, UsageProblem
 from servicebook.git.history import git, open_repo
-from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest
+from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest, versions_index
+from servicebook.site.build import Options, build
+from servicebook.site.load import load
+from servicebook.site.releases import COMPLETE, DEFAULT_PATTERN, build_releases, discover
+from servicebook.site.write import MARKER
 
 RootCheck = Literal["rebuilt", "manifest", "not checked"]
 SHOWN_PER_FOLDER = 10  # file differences listed per release (or for the root) before "and N more"
@@ -158,8 +162,6 @@ def _verify_site(
     allow_dirty: bool,
     versions: bool = True,
 ) -> Verification:
-    from servicebook.errors import BuildFailed
-    from servicebook.site.build import Options, build
 
     rebuilt = scratch / "site"
     try:
@@ -218,9 +220,6 @@ def _verify_releases(
     claim: Claim,
 ) -> Verification:
     """`--version`: only the named releases, each rebuilt on its own (the root is not checked)."""
-    from servicebook.git.versions import versions_index
-    from servicebook.site.load import load
-    from servicebook.site.releases import COMPLETE, DEFAULT_PATTERN, build_releases, discover
 
     loaded = load(source, env)
     pattern = loaded.site.catalog.site.release_tags if loaded.site is not None else DEFAULT_PATTERN
@@ -392,7 +391,6 @@ def _window(lines: list[str], number: int, start: int) -> str:
 def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
     """The root of a site built from uncommitted changes, against the manifest published with it
     (--allow-dirty): catches an edit that did not also rewrite the manifest, nothing more."""
-    from servicebook.site.write import MARKER
 
     listed_file = site / MANIFEST
     if not listed_file.is_file():
@@ -412,7 +410,6 @@ def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
 def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
     """path → SHA-256 of every file under `tree` but the marker file at its top (by default the
     one `build` leaves in an output folder)."""
-    from servicebook.site.write import MARKER
 
     out: dict[str, str] = {}
     for path in sorted(tree.rglob("*")):
