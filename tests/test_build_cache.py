@@ -265,7 +265,7 @@ def test_stored_front_matter_reads_back_as_it_was_written() -> None:
     # the model without it would silently take the slow path, or worse, a wrong one.
     import dataclasses
 
-    from servicebook.cache.disk import encode
+    from servicebook.cache.codec import encode
     from servicebook.catalog import model
     from servicebook.site.buildcache import _PAGE_META_TYPES, _page_meta
 
@@ -407,11 +407,11 @@ def test_a_source_changed_just_before_a_build_is_read_again_even_if_it_looks_unt
 def test_history_cache_keys_change_with_servicebook_code(monkeypatch) -> None:
     """A development checkout changes the diff's wording without changing the version: cached
     history entries written by other code must not be reused."""
-    from servicebook.cache import disk as cache
+    from servicebook.cache import digest
 
-    first = cache.cache_key("catalog", "blob")
-    monkeypatch.setattr(cache, "source_digest", lambda: "other code")
-    assert cache.cache_key("catalog", "blob") != first
+    first = digest.cache_key("catalog", "blob")
+    monkeypatch.setattr(digest, "code_digest", lambda: "other code")
+    assert digest.cache_key("catalog", "blob") != first
 
 
 def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, site_copy, tmp_path, monkeypatch) -> None:

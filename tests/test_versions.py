@@ -345,7 +345,7 @@ def test_one_new_release_loads_only_what_changed(run, repo: GitSite, loads: list
 def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: str) -> None:
     import sqlite3
 
-    from servicebook.site.buildcache import digest
+    from servicebook.cache.digest import digest
 
     assert run("build", "--source", repo.root).exit_code == 0
     cold = _tree(repo.root / "public")

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Literal
 
 from servicebook import __version__
-from servicebook.cache.disk import DiskCache, cache_key, decode, encode
+from servicebook.cache.codec import decode, encode
+from servicebook.cache.digest import cache_key
+from servicebook.cache.disk import DiskCache
 from servicebook.catalog import model
 from servicebook.catalog.model import BuildInfo
 from servicebook.catalog.records import RecordCache, read_by_records

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from servicebook.cache.digest import digest
+from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.model import BuildInfo, Page
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
@@ -27,10 +29,10 @@ from servicebook.git.history import (
     source_date_epoch,
 )
 from servicebook.git.versions import MANIFEST, manifest, pages_by_version, summarize, versions_json
-from servicebook.site.buildcache import BuildCache, code_digest, digest
+from servicebook.site.buildcache import BuildCache, code_digest
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from servicebook.site.parallel import batch_collections, worker_count
-from servicebook.site.releases import CACHE_DIR, BuiltRelease, build_releases, discover
+from servicebook.site.releases import BuiltRelease, build_releases, discover
 from servicebook.site.render import render_site
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.store import Layered, Remembering, SharedStore

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import sqlite3
@@ -30,9 +29,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
-from servicebook.cache.disk import CACHE_DIR, decode, encode, source_digest
+from servicebook.cache.codec import decode, encode
+from servicebook.cache.database import Database
+from servicebook.cache.digest import code_digest as servicebook_digest
+from servicebook.cache.digest import digest
+from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog import model
 from servicebook.content.markdown import AnchorRef
 from servicebook.errors import Problem
@@ -41,23 +44,12 @@ from servicebook.site.load import PageResult
 from servicebook.site.write import MARKER
 
 FORMAT = 2  # bump when what is stored changes shape
-_DIGEST_SIZE = 20
-
-
-def digest(*parts: bytes | str) -> str:
-    """A short, stable hash of `parts` (each length-prefixed, so ("ab", "c") ≠ ("a", "bc"))."""
-    h = hashlib.blake2b(digest_size=_DIGEST_SIZE)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
 
 
 @cache
 def code_digest() -> str:
     """What a cache written by another servicebook (version or code) must not be reused by."""
-    return digest(f"build cache {FORMAT}", source_digest())
+    return digest(f"build cache {FORMAT}", servicebook_digest())
 
 
 # A file changed less than this before it was hashed may change again within the same timestamp
@@ -65,7 +57,7 @@ def code_digest() -> str:
 RACY_NS = 2_000_000_000
 
 
-def fingerprint(
+def scan_sources(
     root: Path, sources: Iterable[str], known: Mapping[str, list[Any]] | None = None
 ) -> tuple[dict[str, str], dict[str, list[Any]]]:
     """path relative to `root` → hash, for every file under the given top-level source paths, and
@@ -170,7 +162,7 @@ class Manifest:
     files: int
     pages: int
     keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
-    sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `fingerprint`
+    sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `scan_sources`
 
     def to_json(self) -> str:
         return json.dumps(
@@ -202,7 +194,7 @@ class Manifest:
         )
 
 
-def _encode_page(result: PageResult) -> tuple[str, str, str]:
+def encode_page(result: PageResult) -> tuple[str, str, str]:
     """A loaded page as stored: flat JSON lists rather than objects (a rebuild decodes every page
     of the site, and small objects cost JSON most of its time: 5x slower for 5,000 pages)."""
     page = result.page
@@ -256,7 +248,7 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def _decode_page(data: str, html: str, text: str) -> PageResult:
+def decode_page(data: str, html: str, text: str) -> PageResult:
     stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
     page = None
     if stored is not None:
@@ -297,48 +289,6 @@ def _decode_page(data: str, html: str, text: str) -> PageResult:
         sha256=str(sha256),
         blob=str(blob),
     )
-
-
-class Database:
-    """An SQLite file a build reads and writes; failing to is never an error, only 'not cached'.
-    Closing commits what was written: entries stored by a build that then failed are kept, as
-    they are right for their inputs."""
-
-    _db: sqlite3.Connection | None = None
-
-    def close(self) -> None:
-        if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                if self._db.in_transaction:
-                    self._db.execute("COMMIT")
-                self._db.close()
-            self._db = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    @staticmethod
-    def _connect(path: Path, table: str) -> sqlite3.Connection:
-        """Open (or create) the file in WAL mode with its `state` table and `table` (SQL); the
-        cache folder it is in gets a .gitignore."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        folder = next((p for p in (path.parent, *path.parents) if p.name == CACHE_DIR), path.parent)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# servicebook's cache; safe to delete\n*\n", "utf-8")
-        db = sqlite3.connect(path, timeout=10, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute(table)
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
 
 def folder_outside_source(source: Path, output: Path) -> Path | None:
@@ -394,7 +344,7 @@ class BuildCache(Database):
             return cls(None, "", None, output / MARKER)
         built = cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", "", None, output / MARKER)
         known = built.previous.sources if built.previous is not None else None
-        hashes, built.sources = fingerprint(source, SOURCE_PATHS, known)
+        hashes, built.sources = scan_sources(source, SOURCE_PATHS, known)
         tags = git(source, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
         built.hashes = hashes
         built.inputs = digest(
@@ -489,7 +439,7 @@ class BuildCache(Database):
             for key, data, html, text in rows:
                 if key in wanted:
                     with contextlib.suppress(Exception):  # a damaged entry is a miss
-                        found[key] = _decode_page(data, html, text)
+                        found[key] = decode_page(data, html, text)
         except sqlite3.Error:
             return {}
         return found
@@ -507,7 +457,7 @@ class BuildCache(Database):
         try:
             if not self._db.in_transaction:
                 self._db.execute("BEGIN")
-            self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (key, *_encode_page(value)))
+            self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (key, *encode_page(value)))
         except sqlite3.Error:
             self.close()
 

@@ -1,7 +1,7 @@
 """Find the catalog's releases in git and build each one from its own revision, once.
 
 A release's output depends only on its commit and on this servicebook (code and theme), so it is
-cached under `.servicebook-cache/releases/<fingerprint>/<commit>/` and reused: a release is built
+cached under `.servicebook-cache/releases/<code>/<commit>/` and reused: a release is built
 once. Building it shares with the other releases and the current catalog what they have in common
 (store.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs), so the
 first build of twenty releases costs far less than twenty builds.
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook import __version__
-from servicebook.cache.disk import source_digest
+from servicebook.cache.digest import code_digest
 from servicebook.catalog.model import BuildInfo
 from servicebook.catalog.records import read_clean
 from servicebook.catalog.validate import VERSION_RE
@@ -44,7 +44,7 @@ from servicebook.git.versions import (
     outcome_notes,
     select_releases,
 )
-from servicebook.site.buildcache import fingerprint as hash_sources
+from servicebook.site.buildcache import scan_sources
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, load
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from servicebook.site.store import SharedStore
 
 SOURCES = ("catalog.yaml", "content", "layouts")
-CACHE_DIR = ".servicebook-cache"
 DEFAULT_PATTERN = "v*"
 COMPLETE = ".complete"
 # A release lives at v/<version>/: its banner links up to the site root and the versions page,
@@ -193,9 +192,9 @@ def _version_of(blob: bytes | None) -> str | None:
     return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
 
 
-def fingerprint() -> str:
+def code_folder() -> str:
     """Identifies this servicebook's code and theme: a cached release built by another is stale."""
-    return source_digest()[:16]
+    return code_digest()[:16]
 
 
 def export(root: Path, commit: str, dest: Path) -> None:
@@ -234,7 +233,7 @@ def build_release(
     loaded are taken from it; the output is the same, byte for byte, with or without it.
     """
 
-    target = cache_root / "releases" / fingerprint() / release.commit
+    target = cache_root / "releases" / code_folder() / release.commit
     if (target / COMPLETE).is_file():
         kept = _intact(target)
         if kept is not None:
@@ -248,7 +247,7 @@ def build_release(
         hashes = None
         if store is not None:
             store.built += 1
-            hashes, _ = hash_sources(source, SOURCES)
+            hashes, _ = scan_sources(source, SOURCES)
             _read_catalog_by_records(source, hashes, store)
         loaded = load(source, env or {}, build=info, cache=store, hashes=hashes)
         if loaded.site is None:

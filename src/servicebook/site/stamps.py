@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from servicebook.cache.digest import digest
 from servicebook.catalog import model
-from servicebook.site.buildcache import digest
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
 from servicebook.site.write import PageLinks, resolve

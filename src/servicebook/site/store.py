@@ -28,11 +28,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from servicebook.cache.disk import CACHE_DIR, decode, encode
+from servicebook.cache.codec import decode, encode
+from servicebook.cache.database import Database
+from servicebook.cache.digest import digest
+from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
 from servicebook.errors import Problem
-from servicebook.site.buildcache import BuildCache, Database, _decode_page, _encode_page, code_digest, digest
+from servicebook.site.buildcache import BuildCache, code_digest, decode_page, encode_page
 from servicebook.site.load import PageResult
 
 STORE_FILE = "store.sqlite"
@@ -171,12 +174,12 @@ class SharedStore(Database):
         found: dict[str, Any] = {}
         for key, (data, html, text) in self._get(list(stored)).items():
             with contextlib.suppress(Exception):  # a damaged entry is a miss
-                found[stored[key]] = _decode_page(data, html, text)
+                found[stored[key]] = decode_page(data, html, text)
         return found
 
     def put(self, key: str, value: object) -> None:
         if isinstance(value, PageResult):
-            self._put(self._key("page", key), *_encode_page(value))
+            self._put(self._key("page", key), *encode_page(value))
 
     def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
         for data, _, _ in self._get([self._key("catalog", key)]).values():
