@@ -1,0 +1,87 @@
+"""Old code against new, side by side: `python bench/compare.py --against REV [--sizes 1k,5k,large]`.
+
+For each bench size (the sites of `make bench`), the code of REV (a temporary git worktree) and
+the working tree's code each run, alternating old, new, old, new…:
+
+- a full build from nothing (no output, no cache);
+- a rebuild with nothing changed;
+- a rebuild after one policy page's body changed.
+
+It prints the median CPU seconds (user + system, the build and its workers) and wall seconds of
+each, and the ratio new/old. CPU time is what to compare on a shared machine: it does not count
+time spent waiting for a core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from run import OUT, Run, ensure_site, run  # noqa: E402
+
+ENTRY = "import sys; sys.path.insert(0, sys.argv.pop(1)); from servicebook.cli import main; main()"
+
+
+def command(src: Path, site: Path, output: Path) -> list[str]:
+    return [sys.executable, "-c", ENTRY, str(src), "build", "--source", str(site), "--output", str(output)]
+
+
+def measure(src: Path, root: Path, label: str) -> dict[str, Run]:
+    """The three builds of one site with one version of the code, in a copy of its own."""
+    work = OUT / f"compare-{label}-{root.name}"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(root / "site", work / "site", ignore=shutil.ignore_patterns(".servicebook-cache", "public"))
+    output = work / "public"
+    full = run(command(src, work / "site", output), work)
+    same = run(command(src, work / "site", output), work)
+    page = sorted((work / "site" / "content").rglob("*.md"))[len(list((work / "site" / "content").rglob("*.md"))) // 2]
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    edit = run(command(src, work / "site", output), work)
+    shutil.rmtree(work, ignore_errors=True)
+    return {"full build": full, "no change": same, "one page changed": edit}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--against", required=True, help="git revision whose code is the 'old'")
+    parser.add_argument("--sizes", default="1k,5k,large")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each version, alternating")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
+        old_tree = Path(tmp) / "old"
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old_tree), args.against], cwd=REPO, check=True)
+        try:
+            for size in args.sizes.split(","):
+                root = ensure_site(size)
+                runs: dict[str, dict[str, list[Run]]] = {"old": {}, "new": {}}
+                for _ in range(args.runs):
+                    for label, src in (("old", old_tree / "src"), ("new", REPO / "src")):
+                        for step, result in measure(src, root, label).items():
+                            runs[label].setdefault(step, []).append(result)
+                print(f"\n{size}: median of {args.runs}, CPU s (wall s), old {args.against} vs new (working tree)")
+                for step in runs["old"]:
+                    old_cpu = statistics.median(r.cpu for r in runs["old"][step])
+                    new_cpu = statistics.median(r.cpu for r in runs["new"][step])
+                    old_wall = statistics.median(r.seconds for r in runs["old"][step])
+                    new_wall = statistics.median(r.seconds for r in runs["new"][step])
+                    print(
+                        f"  {step:18} old {old_cpu:6.2f} ({old_wall:5.2f})  new {new_cpu:6.2f} ({new_wall:5.2f})"
+                        f"  new/old {new_cpu / old_cpu:4.2f}",
+                        flush=True,
+                    )
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old_tree)], cwd=REPO, check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
