@@ -346,8 +346,9 @@ def init(directory: Path, example: bool) -> None:
         click.echo(f"added {' and '.join(done.ignores_added)} to {directory / '.gitignore'}")
     # The docs are pages of servicebook's repository (docs/), not files of the installed package.
     click.echo(
-        "\nThe catalog's fields: docs/writing-a-catalog.md in servicebook's documentation; "
-        f"templates in {directory / 'layouts'}/ override the built-in theme: docs/customising.md."
+        "\nThe catalog's fields: docs/writing-a-catalog.md in servicebook's documentation (the docs/ folder "
+        f"of its repository and sdist); templates in {directory / 'layouts'}/ override the built-in theme: "
+        "docs/customising.md."
     )
     source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
     click.echo(f"Next: servicebook build{source}")
