@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
-.PHONY: site test lint typecheck unit serve bench clean docs
+.PHONY: site test lint typecheck unit serve bench clean docs dist example
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,dist]'
 	touch $(STAMP)
 
 site: $(STAMP)
@@ -35,7 +35,7 @@ serve: $(STAMP)
 	$(BIN)/servicebook serve --source . --port $(PORT)
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev,dist,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
@@ -45,7 +45,21 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000
 
 clean:
-	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) public dist build .pytest_cache .mypy_cache .ruff_cache
 
+# The field reference in docs/writing-a-catalog.md is generated from the model (a test keeps it in step).
 docs: $(STAMP)
-	$(BIN)/python -c "import re, pathlib; from servicebook.schema import reference_markdown as r; p = pathlib.Path('README.md'); t = p.read_text(); p.write_text(re.sub(r'(<!-- reference:start -->\n).*?(\n<!-- reference:end -->)', lambda m: m[1] + r().rstrip() + m[2], t, flags=re.S))"
+	$(BIN)/python -c "import re, pathlib; from servicebook.catalog.schema import reference_markdown as r; p = pathlib.Path('docs/writing-a-catalog.md'); t = p.read_text(); p.write_text(re.sub(r'(<!-- reference:start -->\n).*?(\n<!-- reference:end -->)', lambda m: m[1] + r().rstrip() + m[2], t, flags=re.S))"
+
+# `servicebook init --example` ships the repository's example; a test keeps the copy in step.
+example:
+	rm -rf src/servicebook/scaffold/example
+	mkdir -p src/servicebook/scaffold/example
+	cp catalog.yaml src/servicebook/scaffold/example/
+	cp -R content src/servicebook/scaffold/example/
+
+# The release artifacts: a wheel and an sdist in dist/, their metadata checked.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -P -m build --outdir dist .  # -P: the root's build.py must not shadow the build package
+	$(BIN)/twine check --strict dist/*

@@ -1,9 +1,13 @@
-"""The CI examples users copy (examples/ci/) and the pre-commit hook manifest are valid for their
-platform (checked against the GitHub Actions and GitLab CI schemas that check-jsonschema ships),
-and every servicebook command they run exists with the options they pass."""
+"""What other repositories use to run servicebook in CI, the GitHub Action (action.yml), the GitLab
+CI/CD component (templates/), the pre-commit hook manifest, and the examples users copy
+(examples/ci/), are valid for their platform (checked against the GitHub Actions and GitLab CI
+schemas that check-jsonschema ships), the examples use the action and the component with inputs
+they declare, and every servicebook command they run exists with the options they pass.
+tests/test_action.py runs the action's steps."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -22,6 +26,8 @@ EXAMPLES = REPO / "examples" / "ci"
 GITHUB = sorted((EXAMPLES / "github").glob("*.yml"))
 GITLAB = EXAMPLES / "gitlab" / ".gitlab-ci.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
+ACTION = REPO / "action.yml"
+COMPONENTS = sorted((REPO / "templates").glob("*.yml"))
 
 
 def servicebook_commands(script: str) -> list[list[str]]:
@@ -71,7 +77,7 @@ def test_github_workflows_match_the_github_actions_schema() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_gitlab_ci_matches_the_gitlab_schema() -> None:
+def test_gitlab_example_matches_the_gitlab_schema() -> None:
     done = schema_check("vendor.gitlab-ci", GITLAB)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -82,50 +88,116 @@ def test_the_schema_check_rejects_a_broken_workflow(tmp_path) -> None:
     assert schema_check("vendor.github-workflows", broken).returncode != 0
 
 
+def test_the_action_matches_the_github_actions_schema() -> None:
+    done = schema_check("vendor.github-actions", ACTION)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_action_has_the_inputs_and_outputs_it_documents() -> None:
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) >= {"source", "output", "strict", "diff-base", "fail-on-weakened"}
+    assert set(action["outputs"]) >= {"site", "diff-summary"}
+    for name, spec in action["inputs"].items():
+        assert spec["description"] and "default" in spec, name
+    install = next(s for s in action["runs"]["steps"] if s.get("name") == "Install servicebook")
+    assert install["env"]["SERVICEBOOK_FROM"] == "${{ github.action_path }}"  # itself, at the ref used
+    assert 'pip install --quiet --disable-pip-version-check "$SERVICEBOOK_FROM"' in install["run"]
+
+
+def component_documents(path: Path, tmp_path: Path) -> list[Path]:
+    """A component file is two YAML documents, the `spec:` header and the jobs: each as JSON."""
+    header, jobs = yaml.safe_load_all(path.read_text())
+    assert set(header) == {"spec"}, path
+    out = []
+    for i, document in enumerate((header, jobs)):
+        out.append(tmp_path / f"{path.stem}-{i}.json")
+        out[-1].write_text(json.dumps(document))
+    return out
+
+
+def test_the_gitlab_component_is_in_the_documented_layout_and_matches_the_schema(tmp_path) -> None:
+    # GitLab's component layout: templates/<name>.yml or templates/<name>/template.yml
+    assert [p.name for p in COMPONENTS] == ["servicebook.yml"]
+    assert not [p for p in (REPO / "templates").iterdir() if p.is_dir() and not (p / "template.yml").is_file()]
+    done = schema_check("vendor.gitlab-ci", *component_documents(COMPONENTS[0], tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages() -> None:
+    text = COMPONENTS[0].read_text()
+    header, jobs = yaml.safe_load_all(text)
+    declared = set(header["spec"]["inputs"])
+    used = set(re.findall(r"\$\[\[ inputs\.([\w-]+) \]\]", text))
+    assert used == declared
+    assert "default" not in header["spec"]["inputs"]["package"]  # which servicebook: the user pins it
+    review = "\n".join(jobs["servicebook-review"]["script"])
+    commands = servicebook_commands(review)
+    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict"] in commands
+    assert [
+        "diff", "--source", "SERVICEBOOK_SOURCE", "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
+        "--format", "json", "--fail-on", "fail_on",
+    ] in commands  # fmt: skip
+    assert servicebook_commands("\n".join(jobs["pages"]["script"])) == [
+        ["build", "--source", "SERVICEBOOK_SOURCE", "--output", "public", "strict"]
+    ]
+    assert jobs["pages"]["artifacts"]["paths"] == ["public"]
+    assert jobs["pages"]["cache"]["paths"] == [".servicebook-cache/"]
+    assert jobs[".servicebook"]["variables"]["GIT_DEPTH"] == "0"
+
+
+def uses_of_the_action(workflow: dict) -> list[dict]:
+    return [s for job in workflow["jobs"].values() for s in job["steps"] if "/servicebook@" in s.get("uses", "")]
+
+
+def test_the_github_examples_use_the_action_with_inputs_it_declares() -> None:
+    inputs = set(load(ACTION)["inputs"])
+    for path in GITHUB:
+        workflow = load(path)
+        (step,) = uses_of_the_action(workflow)
+        assert set(step.get("with", {})) <= inputs, path
+        for job in workflow["jobs"].values():
+            checkout = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+            assert not checkout or checkout[0]["with"]["fetch-depth"] == 0  # diff and history need it
+
+
 def test_review_workflow_checks_comments_and_fails_on_weakened_commitments() -> None:
-    workflow = load(EXAMPLES / "github" / "catalog-review.yml")
+    path = EXAMPLES / "github" / "catalog-review.yml"
+    workflow = load(path)
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as true
-    runs = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "run" in s]
-    commands = [c for run in runs for c in servicebook_commands(run)]
-    assert ["check", "--format", "github"] in commands
-    # BASE...HEAD: what the pull request changes, from the merge base, not from the base's tip
-    assert ["diff", "BASE...HEAD", "--format", "markdown"] in commands
-    assert ["diff", "BASE...HEAD", "--format", "json", "--fail-on", "weakened"] in commands
-    assert any("gh pr comment" in run for run in runs)
-    comment = next(s for s in workflow["jobs"]["diff"]["steps"] if "gh pr comment" in s.get("run", ""))
+    (step,) = uses_of_the_action(workflow)
+    assert step["with"] == {"build": "false", "diff-base": "origin/${{ github.base_ref }}", "fail-on-weakened": "true"}
+    steps = workflow["jobs"]["review"]["steps"]
+    comment = next(s for s in steps if "gh pr comment" in s.get("run", ""))
     assert comment["continue-on-error"] is True  # a fork's read-only token must not skip the verdict
-    header = (EXAMPLES / "github" / "catalog-review.yml").read_text().split("\nname:")[0]
+    assert "!cancelled()" in comment["if"]  # posted also when the action failed on a weakened commitment
+    assert comment["env"]["DIFF"] == "${{ runner.temp }}/servicebook-diff.md"
+    assert "servicebook-diff.md" in (REPO / "action.yml").read_text()  # where the action writes it
+    header = path.read_text().split("\nname:")[0]
     named = set(re.findall(r"the `(\w+)` job", header))
     assert named and named <= workflow["jobs"].keys()  # the header names jobs that exist
-    for job in workflow["jobs"].values():
-        checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
-        assert checkout["with"]["fetch-depth"] == 0  # diff and history need the whole history
 
 
-def test_pages_workflow_builds_and_deploys() -> None:
+def test_pages_workflow_builds_with_the_cache_and_deploys() -> None:
     workflow = load(EXAMPLES / "github" / "publish-pages.yml")
     build_steps = workflow["jobs"]["build"]["steps"]
-    commands = [c for s in build_steps if "run" in s for c in servicebook_commands(s["run"])]
-    assert commands == [["build", "--output", "public"]]
-    assert any(s.get("uses", "").startswith("actions/upload-pages-artifact@") for s in build_steps)
+    (step,) = uses_of_the_action(workflow)
+    assert step["with"] == {"output": "public"}
+    cache = next(s for s in build_steps if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".servicebook-cache"  # beside the output, public/
+    assert build_steps.index(cache) < build_steps.index(step)
+    upload = next(s for s in build_steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "${{ steps.servicebook.outputs.site }}"
     assert workflow["jobs"]["deploy"]["needs"] == "build"
 
 
-def test_gitlab_jobs_check_diff_and_publish_pages() -> None:
+def test_gitlab_example_includes_the_component_with_inputs_it_declares() -> None:
     pipeline = load(GITLAB)
-    check_script = "\n".join(pipeline["check"]["script"])
-    commands = servicebook_commands(check_script)
-    assert commands[0] == ["check"]
-    assert [
-        "diff",
-        "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
-        "--format",
-        "json",
-        "--fail-on",
-        "weakened",
-    ] in commands
-    assert servicebook_commands("\n".join(pipeline["pages"]["script"])) == [["build", "--output", "public"]]
-    assert pipeline["pages"]["artifacts"]["paths"] == ["public"]
+    (include,) = pipeline["include"]
+    assert include["component"].endswith("/servicebook@v0.1.0")
+    header = next(yaml.safe_load_all(COMPONENTS[0].read_text()))
+    assert set(include["inputs"]) <= set(header["spec"]["inputs"])
+    assert "package" in include["inputs"]  # the one input without a default
 
 
 def test_pre_commit_hooks_manifest_runs_real_commands() -> None:
@@ -142,14 +214,37 @@ def test_pre_commit_hooks_manifest_runs_real_commands() -> None:
         assert_real_command(command)
 
 
-@pytest.mark.parametrize("path", [*GITHUB, GITLAB], ids=lambda p: p.name)
-def test_every_servicebook_command_in_the_examples_parses(path) -> None:
+def commands_of_scripts(path: Path) -> list[list[str]]:
+    """The servicebook commands in the action's or the component's scripts, with the options the
+    scripts add (`args=(…)`, `args+=(--strict)`, `$strict`, `$fail_on`) in each of their choices,
+    and folder variables replaced by a folder that exists."""
     text = path.read_text()
-    scripts = re.findall(r"(?:run|-)\s*:?\s*(servicebook [^\n]*)", text)
-    assert scripts, path
-    for script in scripts:
-        for command in servicebook_commands(script):
-            assert_real_command(command)
+    found = []
+    arrays = [shlex.split(a) for a in re.findall(r"\bargs=\(([^)]*)\)", text)]
+    lines = re.findall(r"^\s*(?:- )?(servicebook [^\n]*)", text, flags=re.M)
+    for command in servicebook_commands("\n".join(lines)):
+        if command == ["--version"]:
+            continue
+        if command[0].startswith("args["):  # servicebook "${args[@]}"
+            found += [*arrays, *[[*a, "--strict"] for a in arrays]]
+            continue
+        choices = {"strict": ([], ["--strict"]), "fail_on": (["never"], ["weakened"])}
+        variants: list[list[str]] = [[]]
+        for word in command:
+            variants = [[*v, *choice] for v in variants for choice in choices.get(word, ([word],))]
+        found += variants
+    return [[w.replace("$", "") for w in c] for c in found]
+
+
+@pytest.mark.parametrize("path", [ACTION, *COMPONENTS], ids=lambda p: p.name)
+def test_every_servicebook_command_in_the_action_and_component_parses(path, tmp_path, monkeypatch) -> None:
+    commands = commands_of_scripts(path)
+    assert {c[0] for c in commands} >= {"check", "diff", "build"}, path
+    for folder in ("SOURCE", "SERVICEBOOK_SOURCE"):
+        (tmp_path / folder).mkdir()
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        assert_real_command(command)
 
 
 def test_a_misspelt_option_would_be_caught() -> None:

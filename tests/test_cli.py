@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,38 @@ def test_init_outside_git_says_to_keep_the_site_in_git(run, tmp_path) -> None:
         "Keep it in git (git init, then commit): the site's change history, its releases and the review_by "
         "checks come from git.",
     ]
+
+
+def test_init_example_writes_the_full_example_catalog_which_builds(run, tmp_path) -> None:
+    site = tmp_path / "bank"
+    result = run("init", "--example", site)
+    assert result.exit_code == 0, result.output
+    assert (site / "catalog.yaml").read_bytes() == (REPO / "catalog.yaml").read_bytes()
+    pages = sorted(p.relative_to(site / "content") for p in (site / "content").rglob("*") if p.is_file())
+    assert pages == sorted(p.relative_to(REPO / "content") for p in (REPO / "content").rglob("*") if p.is_file())
+    assert (site / "layouts" / "README.md").is_file()
+    built = run("build", "--source", site)
+    assert built.exit_code == 0, built.output
+    assert (site / "public" / "tools" / "jenkins" / "index.html").is_file()
+
+
+def test_init_example_refuses_a_folder_holding_one_of_its_pages(run, tmp_path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "change-approval.md").write_text("mine")
+    result = run("init", "--example", tmp_path)
+    assert result.exit_code == 2
+    assert "already has content/change-approval.md;" in result.stderr
+    assert not (tmp_path / "catalog.yaml").exists()
+
+
+def test_check_in_a_folder_without_a_catalog_says_how_to_start(run, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for command in ("check", "build"):
+        result = run(command)
+        assert result.exit_code == 1
+        assert "catalog.yaml: error: file not found" in result.stderr
+        assert "servicebook init" in result.stderr
+        assert "Traceback" not in result.output
 
 
 def test_init_never_overwrites(run, tmp_path) -> None:
@@ -86,11 +119,15 @@ def test_init_explains_layouts_and_its_readme_is_not_published(run, tmp_path) ->
     site = tmp_path / "site"
     result = run("init", site)
     assert result.exit_code == 0, result.output
-    builtin = Path(__file__).parents[1] / "src" / "servicebook" / "layouts"
-    assert f"Templates in {site / 'layouts'}/ override the built-in ones in {builtin}/" in result.output
+    # init names the docs pages to read, never a path inside the installed package
+    assert f"templates in {site / 'layouts'}/ override the built-in theme: docs/customising.md" in result.output
+    assert "docs/writing-a-catalog.md" in result.output
+    assert "src/servicebook" not in result.output and "site-packages" not in result.output
     readme = (site / "layouts" / "README.md").read_text()
-    assert "base.html" in readme and (builtin / "base.html").is_file()
-    assert "src/servicebook/layouts/" in readme
+    assert "base.html" in readme and "docs/customising.md" in readme
+    assert "src/servicebook" not in readme
+    for page in re.findall(r"docs/[\w-]+\.md", result.output + readme + (site / "catalog.yaml").read_text()):
+        assert (REPO / page).is_file(), page  # every page init points to exists
     built = run("build", "--strict", "--source", site)
     assert built.exit_code == 0, built.output
     assert built.stderr == ""

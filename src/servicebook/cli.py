@@ -334,18 +334,27 @@ def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Write the full example catalog instead of the starter: a bank's platform team "
+    "(17 offerings, 45 tool decisions, 9 policy pages).",
+)
+def init(directory: Path, example: bool) -> None:
     """Scaffold a new site in DIRECTORY that builds immediately."""
-    from servicebook.site.scaffold import builtin_layouts, scaffold
+    from servicebook.site.scaffold import scaffold
 
-    done = scaffold(directory)
+    done = scaffold(directory, example=example)
     for path in done.created:
         click.echo(f"created {path}")
     if done.ignores_added:
         click.echo(f"added {' and '.join(done.ignores_added)} to {directory / '.gitignore'}")
-    layouts = directory / "layouts"
-    click.echo(f"\nTemplates in {layouts}/ override the built-in ones in {builtin_layouts()}/")
-    click.echo(f"(see {layouts}/README.md).")
+    # The docs are pages of servicebook's repository (docs/), not files of the installed package.
+    click.echo(
+        "\nThe catalog's fields: docs/writing-a-catalog.md in servicebook's documentation (the docs/ folder "
+        f"of its repository and sdist); templates in {directory / 'layouts'}/ override the built-in theme: "
+        "docs/customising.md."
+    )
     source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
     click.echo(f"Next: servicebook build{source}")
     from servicebook.git.history import git

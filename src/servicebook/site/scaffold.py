@@ -1,14 +1,19 @@
-"""`servicebook init`: a small, valid site to start from."""
+"""`servicebook init`: a small, valid site to start from, or the full example catalog."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from servicebook.errors import UsageProblem
 
-_FILES = ("catalog.yaml", "content/welcome.md", "layouts/README.md")
+_STARTER = ("catalog.yaml", "content/welcome.md", "layouts/README.md")
+# `init --example`: the repository's own example (its catalog.yaml and content/), shipped in the
+# package under scaffold/example/ (tests/test_dist.py checks the copy is the repository's), with
+# the starter's layouts/README.md.
+EXAMPLE = "example"
 _IGNORED = ("/public/", "/.servicebook-cache/")  # the output and the build cache: never committed
 LAYOUTS_README = "layouts/README.md"  # explains layouts/; not a template (see build.py, stamps.py)
 
@@ -19,8 +24,9 @@ class Scaffolded:
     ignores_added: tuple[str, ...]  # lines added to a .gitignore that was already there
 
 
-def scaffold(directory: Path) -> Scaffolded:
-    """Write the starter site into `directory` (created when absent).
+def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
+    """Write the starter site (or, with `example`, the full example catalog) into `directory`
+    (created when absent).
 
     The folder may already hold anything init would not write over (a README, a LICENSE, a
     .gitignore, an empty git repository…); a file init would create refuses the whole init,
@@ -28,7 +34,8 @@ def scaffold(directory: Path) -> Scaffolded:
     """
     if directory.exists() and not directory.is_dir():
         raise UsageProblem(f"{directory} exists and is not a folder; choose a folder")
-    clashes = conflicts(directory)
+    files = _files(example)
+    clashes = conflicts(directory, tuple(files))
     if clashes:
         them = "it" if len(clashes) == 1 else "them"
         where = "this folder" if directory.as_posix() in (".", "") else str(directory)
@@ -37,12 +44,11 @@ def scaffold(directory: Path) -> Scaffolded:
             f"move {them} away or choose another folder"
         )
     created = []
-    template = resources.files("servicebook") / "scaffold"
-    for name in _FILES:
+    for name, source in files.items():
         dest = directory / name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with dest.open("x", encoding="utf-8") as f:  # "x": a file that appeared meanwhile is not overwritten
-            f.write((template / name).read_text(encoding="utf-8"))
+        with dest.open("xb") as f:  # "x": a file that appeared meanwhile is not overwritten
+            f.write(source.read_bytes())  # bytes: an image under content/ is copied as it is
         created.append(dest)
     gitignore = directory / ".gitignore"
     if gitignore.exists():
@@ -51,10 +57,29 @@ def scaffold(directory: Path) -> Scaffolded:
     return Scaffolded((*created, gitignore), ())
 
 
-def conflicts(directory: Path) -> list[str]:
+def _files(example: bool) -> dict[str, Traversable]:
+    """The files init writes, by their path in the new site, and where each comes from."""
+    scaffold = resources.files("servicebook") / "scaffold"
+    if not example:
+        return {name: scaffold.joinpath(*name.split("/")) for name in _STARTER}
+    shipped = scaffold / EXAMPLE
+    files = {"catalog.yaml": shipped / "catalog.yaml"}
+    pending = [("content", shipped / "content")]
+    while pending:  # Traversable has no rglob
+        prefix, folder = pending.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir():
+                pending.append((f"{prefix}/{entry.name}", entry))
+            else:
+                files[f"{prefix}/{entry.name}"] = entry
+    files[LAYOUTS_README] = scaffold.joinpath(*LAYOUTS_README.split("/"))
+    return dict(sorted(files.items()))
+
+
+def conflicts(directory: Path, names: tuple[str, ...] = _STARTER) -> list[str]:
     """What in `directory` init would have to write over (files, or non-folders where it makes one)."""
     found = []
-    for name in _FILES:
+    for name in names:
         parts = Path(name).parts
         for depth in range(1, len(parts)):  # content/ and layouts/ must be folders if present
             parent = directory.joinpath(*parts[:depth])
@@ -79,8 +104,3 @@ def _add_ignores(gitignore: Path) -> tuple[str, ...]:
     with gitignore.open("a", encoding="utf-8") as f:
         f.write(("" if not text or text.endswith("\n") else "\n") + "".join(f"{line}\n" for line in missing))
     return tuple(missing)
-
-
-def builtin_layouts() -> Path:
-    """Where the built-in templates are on this machine (for init to tell the user)."""
-    return Path(str(resources.files("servicebook") / "layouts"))

@@ -1,0 +1,210 @@
+"""The GitHub Action (action.yml) does what its inputs say: its shell steps, taken from action.yml
+as they are, run with bash as the runner runs them (`bash --noprofile --norc -eo pipefail`), with
+the inputs in their env as the runner evaluates them, against scratch git repositories.
+
+The install step is real too: it pip-installs servicebook from a copy of this checkout (as
+`github.action_path` is the action's own checkout) into a fresh virtualenv, asking the package
+index for what pip has not cached."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import REPO, SITES, GitSite
+
+pytestmark = [pytest.mark.dist, pytest.mark.git]
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text())
+STEPS = {s["name"]: s for s in ACTION["runs"]["steps"] if "run" in s}
+EXPRESSION = re.compile(r"^\$\{\{ (inputs\.[\w-]+|github\.action_path) \}\}$")
+
+
+def step_env(step: dict, inputs: dict[str, str], action_path: Path) -> dict[str, str]:
+    """The step's env as the runner evaluates it: each value is one of ${{ inputs.NAME }} (the
+    input given, else its default) or ${{ github.action_path }}."""
+    env = {}
+    for name, value in step.get("env", {}).items():
+        match = EXPRESSION.match(value)
+        assert match, f"{name}: {value!r} is not an expression this test evaluates"
+        what = match[1]
+        if what == "github.action_path":
+            env[name] = str(action_path)
+        else:
+            key = what.removeprefix("inputs.")
+            env[name] = inputs.get(key, ACTION["inputs"][key]["default"])
+    return env
+
+
+class Runner:
+    """Runs the action's steps in `workspace` the way the runner does, recording the outputs."""
+
+    def __init__(self, venv: Path, action_path: Path, workspace: Path, temp: Path) -> None:
+        self.venv, self.action_path, self.workspace, self.temp = venv, action_path, workspace, temp
+        self.logs: list[str] = []
+
+    def run(self, name: str, **inputs: str) -> subprocess.CompletedProcess[str]:
+        step = STEPS[name]
+        output = self.temp / f"output-{len(self.logs)}"
+        output.write_text("")
+        env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+        env.update(
+            PATH=f"{self.venv / 'bin'}{os.pathsep}{env['PATH']}",
+            GITHUB_OUTPUT=str(output),
+            GITHUB_STEP_SUMMARY=str(self.temp / "summary.md"),
+            RUNNER_TEMP=str(self.temp),
+            **step_env(step, inputs, self.action_path),
+        )
+        script = self.temp / "step.sh"
+        script.write_text(step["run"])
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.logs.append(done.stdout + done.stderr)
+        done.outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())  # type: ignore[attr-defined]
+        return done
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A fresh virtualenv in which the action's install step has run, and the action's checkout."""
+    root = tmp_path_factory.mktemp("action")
+    action_path = root / "servicebook"
+    ignore = shutil.ignore_patterns(".venv", "public", ".git", "dist", "build", "*.egg-info", "__pycache__", ".*_cache")
+    shutil.copytree(REPO, action_path, ignore=ignore)
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    runner = Runner(venv, action_path, root, root)
+    done = runner.run("Install servicebook")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stdout.strip().startswith("servicebook, version ")
+    return venv, action_path
+
+
+@pytest.fixture
+def runner(installed, tmp_path) -> Runner:
+    venv, action_path = installed
+    (tmp_path / "temp").mkdir()
+    return Runner(venv, action_path, tmp_path / "repo", tmp_path / "temp")
+
+
+@pytest.fixture
+def pull_request(runner: Runner) -> GitSite:
+    """A catalog in a sub-folder `catalog/` on main, and a branch that lowers an objective."""
+    shutil.copytree(SITES / "minimal", runner.workspace / "catalog")
+    repo = GitSite(runner.workspace)
+    repo.commit("Initial catalog")
+    repo.git("checkout", "-q", "-b", "lower-slo")
+    repo.edit("objective: 99.5", "objective: 99", "catalog/catalog.yaml")
+    repo.commit("Lower the pipelines' objective")
+    return repo
+
+
+def test_the_scripts_take_inputs_only_through_env() -> None:
+    for step in STEPS.values():
+        assert "${{" not in step["run"], step["name"]  # an input spliced into a script could inject shell
+        assert step["shell"] == "bash"
+
+
+def test_check_diff_and_build_write_the_outputs_the_action_declares(runner, pull_request) -> None:
+    check = runner.run("Check the catalog and policy pages", source="catalog")
+    assert check.returncode == 0, check.stdout + check.stderr
+    diff = runner.run("Describe the change in the catalog's terms", source="catalog", **{"diff-base": "main"})
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    assert diff.outputs["summary"] == "1 change(s): 1 weaken a commitment, 0 strengthen one, 0 neutral"
+    markdown = Path(diff.outputs["markdown"]).read_text()
+    assert "lowered from 99.5 % to 99 %" in markdown
+    assert markdown in (runner.temp / "summary.md").read_text()  # the job's summary page shows it
+    build = runner.run("Build the site", source="catalog")
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert build.outputs == {"site": "catalog/public"}
+    assert (runner.workspace / "catalog/public/offerings/ci/index.html").is_file()
+    declared = {k: v["value"] for k, v in ACTION["outputs"].items()}
+    assert declared == {
+        "site": "${{ steps.build.outputs.site }}",
+        "diff-summary": "${{ steps.diff.outputs.summary }}",
+        "diff-file": "${{ steps.diff.outputs.markdown }}",
+    }
+    assert (
+        STEPS["Build the site"]["id"] == "build" and STEPS["Describe the change in the catalog's terms"]["id"] == "diff"
+    )
+
+
+def test_fail_on_weakened_fails_after_writing_the_diff(runner, pull_request) -> None:
+    diff = runner.run(
+        "Describe the change in the catalog's terms",
+        source="catalog",
+        **{"diff-base": "main", "fail-on-weakened": "true"},
+    )
+    assert diff.returncode == 3
+    assert "diff: 1 change(s) weaken a commitment (--fail-on weakened)" in diff.stderr
+    assert diff.outputs["summary"].startswith("1 change(s): 1 weaken")
+    pull_request.git("checkout", "-q", "main")
+    same = runner.run(
+        "Describe the change in the catalog's terms",
+        source="catalog",
+        **{"diff-base": "main", "fail-on-weakened": "true"},
+    )
+    assert same.returncode == 0, same.stderr
+    assert same.outputs["summary"].startswith("0 change(s)")
+
+
+def test_strict_and_no_build_inputs(runner, pull_request) -> None:
+    pull_request.edit("    since: 2026-01-01\n  - id: hand", "    since: 2026-01-01\n    review_by: 2026-01-02\n  - id: hand",
+                      "catalog/catalog.yaml")  # fmt: skip
+    pull_request.commit("Review date passed")
+    relaxed = runner.run("Check the catalog and policy pages", source="catalog")
+    assert relaxed.returncode == 0
+    assert "::warning file=catalog/catalog.yaml," in relaxed.stdout
+    strict = runner.run("Check the catalog and policy pages", source="catalog", strict="true")
+    assert strict.returncode == 1
+    assert "::error file=catalog/catalog.yaml," in strict.stdout
+    skipped = runner.run("Build the site", source="catalog", build="false")
+    assert (skipped.returncode, skipped.outputs) == (0, {})
+    assert not (runner.workspace / "catalog" / "public").exists()
+    elsewhere = runner.run("Build the site", source="catalog", output="site")
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert elsewhere.outputs == {"site": "site"} and (runner.workspace / "site" / "index.html").is_file()
+
+
+def test_a_missing_source_folder_fails_with_a_located_error_not_a_traceback(runner, pull_request) -> None:
+    done = runner.run("Check the catalog and policy pages", source="catalogue")
+    assert done.returncode == 1
+    assert done.stdout.startswith("::error title=servicebook::the source folder 'catalogue' does not exist in ")
+    assert "'source' input" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_an_invalid_catalog_is_annotated_on_its_line(runner, pull_request) -> None:
+    pull_request.edit("objective: 99", "objective: 101", "catalog/catalog.yaml")
+    done = runner.run("Check the catalog and policy pages", source="catalog")
+    assert done.returncode == 1
+    line = next(i for i, text in enumerate((runner.workspace / "catalog/catalog.yaml").read_text().splitlines(), 1)
+                if "objective: 101" in text)  # fmt: skip
+    assert f"::error file=catalog/catalog.yaml,line={line},col=20," in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_fail_on_weakened_without_a_base_is_refused(runner, pull_request) -> None:
+    done = runner.run("Describe the change in the catalog's terms", source="catalog", **{"fail-on-weakened": "true"})
+    assert done.returncode == 1
+    assert "::error title=servicebook::fail-on-weakened needs diff-base" in done.stdout
+
+
+def test_an_unknown_base_fails_with_servicebooks_message(runner, pull_request) -> None:
+    done = runner.run("Describe the change in the catalog's terms", source="catalog", **{"diff-base": "origin/main"})
+    assert done.returncode == 2
+    assert "error:" in done.stderr and "origin/main" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

@@ -1,0 +1,169 @@
+"""The release artifact: the wheel `make dist` builds holds the whole package (code, templates,
+assets, scaffold and example), installs into a fresh virtualenv outside the checkout, and its
+`servicebook` runs init, check, build, schema and verify there, reading nothing from `src/`.
+
+The build and install are real (python -m build, pip install -c requirements.lock); they ask the
+package index for setuptools and the dependencies, which pip serves from its cache after the
+first run. They are marked `dist`, and run once per module."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import servicebook
+
+from .conftest import REPO, GitSite
+
+PACKAGE = REPO / "src" / "servicebook"
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a user's shell: nothing pointing at this checkout or its virtualenv."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
+    return {**env, **extra}
+
+
+def _run(args: list[str | Path], cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=_clean_env(**extra), capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """`python -m build` as `make dist` runs it: the sdist, then the wheel built from the sdist."""
+    out = tmp_path_factory.mktemp("dist")
+    done = _run([sys.executable, "-P", "-m", "build", "--outdir", out, REPO], cwd=out)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (wheel,) = out.glob("*.whl")
+    (sdist,) = out.glob("*.tar.gz")
+    return {"wheel": wheel, "sdist": sdist}
+
+
+@pytest.fixture(scope="module")
+def installed(artifacts: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv, outside the checkout, with the wheel and its locked dependencies."""
+    venv = tmp_path_factory.mktemp("venv")
+    done = _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=venv)
+    assert done.returncode == 0, done.stderr
+    python = venv / "bin" / "python"
+    # this interpreter's pip installs into the new one (--python), which saves installing pip there
+    done = _run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "-c", REPO / "requirements.lock",
+         artifacts["wheel"]],
+        cwd=venv,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return venv
+
+
+def test_the_wheel_holds_every_file_of_the_package(artifacts) -> None:
+    names = set(zipfile.ZipFile(artifacts["wheel"]).namelist())
+    package = {
+        "servicebook/" + p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert package - names == set()
+    for data in (
+        "servicebook/py.typed",
+        "servicebook/layouts/base.html",
+        "servicebook/static/site.js",
+        "servicebook/scaffold/catalog.yaml",
+        "servicebook/scaffold/content/welcome.md",
+        "servicebook/scaffold/layouts/README.md",
+        "servicebook/scaffold/example/catalog.yaml",
+        "servicebook/scaffold/example/content/change-approval.md",
+        "servicebook/__main__.py",
+    ):
+        assert data in names
+    assert not [n for n in names if n.startswith(("tests/", "src/", "docs/"))]
+
+
+def test_the_wheel_says_its_version_and_refuses_python_before_3_11(artifacts, tmp_path) -> None:
+    assert artifacts["wheel"].name == f"servicebook-{servicebook.__version__}-py3-none-any.whl"
+    metadata = zipfile.ZipFile(artifacts["wheel"]).read(f"servicebook-{servicebook.__version__}.dist-info/METADATA")
+    assert b"\nRequires-Python: >=3.11\n" in metadata
+    # what a user on Python 3.10 sees: pip refuses at install time, naming the requirement
+    done = _run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--python-version", "3.10",
+         "--only-binary=:all:", "--target", tmp_path / "t", artifacts["wheel"]],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "requires a different Python: 3.10.0 not in '>=3.11'" in done.stderr
+
+
+def test_the_sdist_carries_the_tests_docs_and_example(artifacts) -> None:
+    with tarfile.open(artifacts["sdist"]) as sdist:
+        names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
+    for needed in ("pyproject.toml", "Makefile", "requirements.lock", "catalog.yaml", "content/change-approval.md",
+                   "tests/conftest.py", "tests/test_dist.py", "docs/getting-started.md", "action.yml"):  # fmt: skip
+        assert needed in names, needed
+
+
+def test_the_shipped_example_is_the_repository_example() -> None:
+    """`init --example` writes src/servicebook/scaffold/example/, a copy of the root catalog.yaml
+    and content/ (the site `make site` builds): `make example` refreshes it."""
+    shipped = PACKAGE / "scaffold" / "example"
+    assert (shipped / "catalog.yaml").read_bytes() == (REPO / "catalog.yaml").read_bytes(), "run: make example"
+    ours = {p.relative_to(REPO / "content"): p.read_bytes() for p in (REPO / "content").rglob("*") if p.is_file()}
+    copy = {p.relative_to(shipped / "content"): p.read_bytes() for p in (shipped / "content").rglob("*") if p.is_file()}
+    assert copy == ours, "run: make example"
+
+
+@pytest.mark.dist
+@pytest.mark.git
+def test_the_installed_wheel_runs_every_command_outside_the_checkout(installed, tmp_path) -> None:
+    servicebook_bin = installed / "bin" / "servicebook"
+    python = installed / "bin" / "python"
+    where = _run([python, "-c", "import servicebook, sys; print(servicebook.__file__)"], cwd=tmp_path)
+    assert Path(where.stdout.strip()).is_relative_to(installed), where.stdout + where.stderr
+
+    version = _run([servicebook_bin, "--version"], cwd=tmp_path)
+    assert version.stdout == f"servicebook, version {servicebook.__version__}\n"
+    as_module = _run([python, "-m", "servicebook", "--version"], cwd=tmp_path)
+    assert as_module.stdout == version.stdout
+
+    # outside a site, the first command a user tries says how to start
+    nothing = _run([servicebook_bin, "check"], cwd=tmp_path)
+    assert nothing.returncode == 1
+    assert "servicebook init" in nothing.stderr and "Traceback" not in nothing.stderr
+
+    site = tmp_path / "catalog"
+    init = _run([servicebook_bin, "init", site], cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    assert "docs/customising.md" in init.stdout and "site-packages" not in init.stdout
+    repo = GitSite(site)
+    repo.commit("Start the catalog")
+
+    check = _run([servicebook_bin, "check", "--strict"], cwd=site)
+    assert (check.returncode, check.stdout) == (0, "No errors found.\n"), check.stderr
+
+    build = _run([servicebook_bin, "build"], cwd=site)
+    assert build.returncode == 0, build.stderr
+    assert (site / "public" / "offerings" / "ci" / "index.html").is_file()
+    assert (site / "public" / "assets" / "site.js").read_bytes() == (PACKAGE / "static" / "site.js").read_bytes()
+
+    schema = _run([servicebook_bin, "schema"], cwd=site)
+    assert schema.returncode == 0 and json.loads(schema.stdout)["title"]
+    assert json.loads(schema.stdout) == json.loads((site / "public" / "schema.json").read_text())
+
+    verify = _run([servicebook_bin, "verify"], cwd=site)
+    assert verify.returncode == 0, verify.stderr
+    assert "every file matches a rebuild" in verify.stdout
+
+    example = tmp_path / "bank"
+    assert _run([servicebook_bin, "init", "--example", example], cwd=tmp_path).returncode == 0
+    built = _run([servicebook_bin, "build", "--source", example], cwd=tmp_path, SOURCE_DATE_EPOCH="1790000000")
+    assert built.returncode == 0, built.stderr
+    assert (example / "public" / "tools" / "jenkins" / "index.html").is_file()
