@@ -63,12 +63,13 @@ class PageSpec:
 
 @dataclass(frozen=True, slots=True)
 class DataSpec:
-    """A file made by code rather than a template (catalog.json, the search index): where it goes,
-    what makes it, and a digest of what it depends on beyond what every page does (build.py)."""
+    """A file made by code rather than a template, as a job for the render workers (outputs.DATA
+    declares them): where it goes, what makes it, and a digest of what it depends on beyond what
+    every page does (build._reuse)."""
 
     path: str
     make: Callable[[], bytes]
-    inputs: str = ""
+    inputs: str
 
 
 def compile_theme() -> None:
