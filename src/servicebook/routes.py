@@ -64,7 +64,7 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
     FixedPage("slos", "slos/", "slos.html", "Service level objectives", "slos", nav="SLOs", shows="offering:"),
     FixedPage(
         "support", "support/", "support.html", "Support", "support", nav="Support", shows="support",
-        search=Searchable(
+        search=Searchable(  # its text, the hours and channels, is the catalog's (site/search.py)
             "Support: how to get help", "", "help contact severity response on-call oncall incident escalation"
         ),
     ),
@@ -89,7 +89,7 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
             "print audit pdf",
         ),
     ),
-    # a `site:changes` link is allowed everywhere: a release's leads to the root's (see root_only)
+    # `site:changes` may be linked from any page: a release's link leads to the root's (releases._root_pages)
     FixedPage("changes", "changes/", "changes.html", "Changes", "changes", nav="Changes", made="with history",
               shows=""),
     FixedPage("404", NOT_FOUND, "404.html", "Page not found", "", linkable=False),
@@ -164,9 +164,12 @@ def changes(number: int = 1) -> str:
     return page("changes") if number == 1 else f"{page('changes')}{number}/"
 
 
+RELEASES = "v/"  # the folder every release is published under
+
+
 def release(version: str) -> str:
     """Where release `version` is published: a whole site of its own."""
-    return f"v/{version}/"
+    return f"{RELEASES}{version}/"
 
 
 def output_path(url: str) -> str:
