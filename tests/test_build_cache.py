@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicebook.site.load import relative_url
+from servicebook.routes import relative_url
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
 

@@ -111,7 +111,7 @@ def test_catalog_json_is_the_catalog_document_whether_or_not_its_sections_were_k
     # object is the same: the file is the whole document either way, in the document's key order.
     from servicebook.site.build import Options, check
     from servicebook.site.catalog_json import catalog_document
-    from servicebook.site.render import _catalog_json
+    from servicebook.site.outputs import catalog_json as _catalog_json
 
     loaded, _ = check(Options(source=site_copy("example"), output=Path("unused"), env={"SOURCE_DATE_EPOCH": "0"}))
     assert loaded.site is not None

@@ -24,6 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common import normalize_url
 from markdown_it.token import Token
 
+from servicebook import routes
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, shown
 from servicebook.errors import Problem, SourceLocation
@@ -142,14 +143,6 @@ class LinkTargets:
     pages: Container[str]
     assets: Container[str]  # files under content/ that may be linked or shown, relative to it
     url: Callable[[str], str]  # site path such as "offerings/ci/" → URL relative to the page
-
-
-# The pages the site makes of the catalog, for `site:` links ("" is the home page; "changes" is
-# made by every build, saying so when the source has no git history). An #anchor on one is
-# checked on the built site and reported at the link (sitelinks.py).
-SITE_PAGES = frozenset(
-    {"", "offerings", "slos", "support", "tools", "unsupported", "policies", "search", "catalog", "changes"}
-)
 
 
 # Parts of offering and tool pages that only the current catalog's pages have (the history):
@@ -452,7 +445,7 @@ def _link(  # noqa: C901
             fail(f"image '{shown(raw)}' not found under content/", f"expected a {', '.join(IMAGE_SUFFIXES)} file")
             return
         out.assets.append(asset)
-        token.attrSet(attr, targets.url(f"policies/{asset}"))
+        token.attrSet(attr, targets.url(routes.content_file(asset)))
         return
     if scheme in EXTERNAL_SCHEMES:
         why = check_url(href)
@@ -468,7 +461,7 @@ def _link(  # noqa: C901
         if scheme == "page":
             if anchor:
                 out.anchor_refs.append(ref(target, anchor))
-            token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
+            token.attrSet(attr, targets.url(routes.policy(target)) + (f"#{anchor}" if anchor else ""))
         else:  # an #anchor there (an SLO: #slo-<id>) is checked on the built page (sitelinks.py)
             if anchor in ROOT_ONLY_ANCHORS:
                 fail(
@@ -477,15 +470,21 @@ def _link(  # noqa: C901
                     f"link to the page itself: {scheme}:{target}",
                 )
                 return
-            token.attrSet(attr, targets.url(f"{scheme}s/{target}/") + (f"#{anchor}" if anchor else ""))
+            token.attrSet(
+                attr,
+                targets.url((routes.offering if scheme == "offering" else routes.tool)(target))
+                + (f"#{anchor}" if anchor else ""),
+            )
         return
     if scheme == "site":
+        # the fixed pages of routes.py ("" is the home page); an #anchor on one is checked on the
+        # built site and reported at the link (sitelinks.py)
         target, _, anchor = raw[len("site:") :].partition("#")
-        if target not in SITE_PAGES:
-            fail(f"broken link: the site has no page '{shown(target)}'", _suggest(target, SITE_PAGES, "site pages"))
+        names = routes.site_names()
+        if target not in names:
+            fail(f"broken link: the site has no page '{shown(target)}'", _suggest(target, names, "site pages"))
             return
-        # an #anchor on a generated page is checked with every other link of the built site
-        token.attrSet(attr, targets.url(f"{target}/" if target else "") + (f"#{anchor}" if anchor else ""))
+        token.attrSet(attr, targets.url(routes.page(target)) + (f"#{anchor}" if anchor else ""))
         return
     if scheme is not None:
         fail(
@@ -517,7 +516,7 @@ def _link(  # noqa: C901
             return
         if asset in targets.assets:
             out.assets.append(asset)
-            token.attrSet(attr, targets.url(f"policies/{asset}"))
+            token.attrSet(attr, targets.url(routes.content_file(asset)))
             return
         fail(
             f"broken link: '{shown(raw)}' is not a page",
@@ -530,7 +529,7 @@ def _link(  # noqa: C901
         return
     if anchor:
         out.anchor_refs.append(ref(target, anchor))
-    token.attrSet(attr, targets.url(f"policies/{target}/") + (f"#{anchor}" if anchor else ""))
+    token.attrSet(attr, targets.url(routes.policy(target)) + (f"#{anchor}" if anchor else ""))
 
 
 _ALMOST_URL_RE = re.compile(r"^(?:(https?)(?::/|//|:)(?!/)|(www\.))(?P<rest>.+)$", re.IGNORECASE)

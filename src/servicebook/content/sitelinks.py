@@ -10,6 +10,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from servicebook import routes
 from servicebook.catalog.model import Page
 from servicebook.catalog.validate import did_you_mean
 from servicebook.content.markdown import RESERVED_ANCHORS, theme_anchors
@@ -31,7 +32,7 @@ def locate_site_links(
     page made reported at that link in the page's Markdown (every place it is written), with the
     anchors the target has; any other problem as it is. `read_source` gives a page's source text
     by its path."""
-    by_output = {f"policies/{page.slug}/index.html": page for page in pages}
+    by_output = {routes.output_path(routes.policy(page.slug)): page for page in pages}
     out: list[Problem] = []
     for problem in problems:
         page = by_output.get(problem.location.path) if problem.location.line == 0 else None
@@ -46,13 +47,14 @@ def _locate(
 ) -> list[Problem]:
     href = match["href"]
     path, _, fragment = href.partition("#")
-    here = posixpath.dirname(f"policies/{page.slug}/index.html")
+    here = posixpath.dirname(routes.output_path(routes.policy(page.slug)))
     target = posixpath.normpath(posixpath.join(here, path)) if path else ""
     name = "" if target in (".", "") else target  # the site page, as `site:` names it
     if name.startswith("../") or name == "..":
         return []
-    kind, _, ident = name.partition("/")
-    entity = {"offerings": "offering", "tools": "tool"}.get(kind) if ident and "/" not in ident else None
+    page_url = f"{name}/" if name else ""
+    found = routes.entity_at(routes.output_path(page_url))
+    entity, ident = found if found is not None and found[0] != "policy" else (None, "")
     if entity is not None:  # offering:ID#anchor, tool:ID#anchor
         spelled, page_name = f"{entity}:{ident}#{fragment}", f"{entity} '{ident}'"
     else:
@@ -64,7 +66,7 @@ def _locate(
     written = re.compile(re.escape(spelled) + r"(?=[\s)\"'>]|$)")
     if match["id"] is not None:
         message = f"broken link: {page_name} has no '#{fragment}'" + (" on its page" if entity else "")
-        hint = _anchors_hint(fragment, files.get(f"{name}/index.html" if name else "index.html"))
+        hint = _anchors_hint(fragment, files.get(routes.output_path(page_url)))
     else:
         message, hint = f"broken link: this build has no {name or 'home'} page", None
     return [

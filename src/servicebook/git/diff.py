@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent, hours_text
 from servicebook.catalog.validate import parse_days, read_record
@@ -197,7 +198,7 @@ def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Ch
                     f"offering:{moved.id}",
                     "neutral",
                     f"{_offering_label(moved)} moved from id {gone.id} to {moved.id} (its page moves from "
-                    f"offerings/{gone.id}/ to offerings/{moved.id}/"
+                    f"{routes.offering(gone.id)} to {routes.offering(moved.id)}"
                     + (
                         ", and the old address sends readers on)"
                         if gone.id in moved.renamed_from
@@ -546,8 +547,8 @@ def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]
                     "tool.id",
                     f"tool:{heir.id}",
                     "neutral",
-                    f"{_tool_label(heir)} moved from id {tid} to {heir.id} (its page moves from tools/{tid}/ to "
-                    f"tools/{heir.id}/, and the old address sends readers on)",
+                    f"{_tool_label(heir)} moved from id {tid} to {heir.id} (its page moves from {routes.tool(tid)} to "
+                    f"{routes.tool(heir.id)}, and the old address sends readers on)",
                     tid,
                     heir.id,
                 )
@@ -564,8 +565,8 @@ def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]
                     "tool.id",
                     f"tool:{twin.id}",
                     "neutral",
-                    f"{_tool_label(twin)} moved from id {tid} to {twin.id} (its page moves from tools/{tid}/ to "
-                    f"tools/{twin.id}/, and the old address is gone; declaring renamed_from: [{tid}] keeps it)",
+                    f"{_tool_label(twin)} moved from id {tid} to {twin.id} (its page moves from {routes.tool(tid)} to "
+                    f"{routes.tool(twin.id)}, and the old address is gone; declaring renamed_from: [{tid}] keeps it)",
                     tid,
                     twin.id,
                 )

@@ -25,9 +25,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from servicebook import routes
+
 LATEST_ALIAS = "latest"
-VERSIONS_JSON = "versions.json"
-MANIFEST = "manifest.sha256"
+VERSIONS_JSON = routes.VERSIONS_JSON
+MANIFEST = routes.MANIFEST
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ class Release:
     @property
     def path(self) -> str:
         """Where the release is published, relative to the site root."""
-        return f"v/{self.version}/"
+        return routes.release(self.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +161,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                     Note(
                         f"tag {option.tag} is on commit {option.commit[:12]}, whose catalog carries version "
                         f"{choice.version}: the tag's name does not say the version it releases (published as "
-                        f"v/{choice.version}/)",
+                        f"{routes.release(choice.version)})",
                         "the catalog's `version:` names a release: delete or rename the tag (`git tag -d "
                         f"{option.tag}`, and on the remote), or narrow `site.release_tags` (now "
                         f"{choice.pattern!r}) so that it does not match",
@@ -188,7 +190,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
             notes.append(
                 Note(
                     f"tags {first} and {option.tag} both carry catalog version {choice.version}; {first}, the "
-                    f"earlier, stays published as v/{choice.version}/ and {option.tag} is ignored",
+                    f"earlier, stays published as {routes.release(choice.version)} and {option.tag} is ignored",
                     "a published release is never changed: bump `version` in catalog.yaml for a new release",
                 )
             )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.model import BuildInfo, Page
@@ -28,9 +29,10 @@ from servicebook.git.history import (
     shallow_warning,
     source_date_epoch,
 )
-from servicebook.git.versions import MANIFEST, manifest, pages_by_version, summarize, versions_json
+from servicebook.git.versions import summarize
 from servicebook.site.buildcache import BuildCache, code_digest
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
+from servicebook.site.outputs import add_published_outputs
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.releases import BuiltRelease, build_releases, discover
 from servicebook.site.render import render_site
@@ -96,9 +98,9 @@ def check(
         except RenderError as exc:
             raise BuildFailed((*loaded.problems, *exc.problems), action=action) from None
         for asset in loaded.assets:
-            files[f"policies/{asset}"] = b""
+            files[routes.content_file(asset)] = b""
         # the history's pages are made by every build, git or not (check reads no history)
-        files.setdefault("changes/index.html", b"")
+        files.setdefault(routes.output_path(routes.changes()), b"")
         problems = _located(check_files(files, workers=worker_count(options.env)), loaded, options.source, files)
         if problems:
             raise BuildFailed((*loaded.problems, *problems), action=action)
@@ -226,7 +228,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
-        return _finish(options, output, cache, loaded, report, releases, release_problems, versioning, files, spool)
+        return _finish(options, output, cache, loaded, report, releases, release_problems, files, spool)
 
 
 def _finish(
@@ -237,20 +239,15 @@ def _finish(
     report: Report,
     releases: list[BuiltRelease],
     release_problems: list[Problem],
-    versioning: VersionContext,
     files: MutableMapping[str, bytes],
     spool: Path | None,
 ) -> Report:
 
     for asset in loaded.assets:  # 4. page images and attachments, as they are
-        files[f"policies/{asset}"] = (options.source / "content" / asset).read_bytes()
+        files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
     trees = {r.release.path: r.tree for r in releases}
-    if releases:
-        files["versions.json"] = versions_json(versioning.releases)
-        files["versions/pages.json"] = pages_by_version(
-            {"": list(files), **{r.release.version: r.paths for r in releases}}
-        )
-    files[MANIFEST] = manifest(files, cache.kept_hashes(MANIFEST))
+    # the versions index and the manifest (outputs.py)
+    add_published_outputs(files, [(r.release, r.paths) for r in releases], cache.kept_hashes(routes.MANIFEST))
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     problems = _located(

@@ -12,6 +12,7 @@ import enum
 from decimal import Decimal
 from typing import Any
 
+from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget
 
@@ -111,7 +112,7 @@ def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:
             "title": p.meta.title,
             "summary": p.meta.summary,
             "source": p.source,
-            "url": f"policies/{p.slug}/",
+            "url": routes.policy(p.slug),
             "content_sha256": p.html_sha256,
         }
         for p in site.pages
@@ -128,11 +129,11 @@ def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:
         "offerings": [
             {
                 **plain(o),
-                "url": f"offerings/{o.id}/",
+                "url": routes.offering(o.id),
                 "slos": [_slo(o, s) for s in o.slos],
                 "effective_support": plain(effective_support(catalog.support, o.support)),
             }
             for o in catalog.offerings
         ],
-        "tools": [{**plain(t), "url": f"tools/{t.id}/"} for t in catalog.tools],
+        "tools": [{**plain(t), "url": routes.tool(t.id)} for t in catalog.tools],
     }

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import posixpath
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from servicebook import routes
 from servicebook.git.diff import Change, ordered
 from servicebook.git.history import Entry, Timeline, page_slug
 
@@ -64,23 +66,21 @@ class HistoryView:
 
 
 def _page_subject(path: str) -> str | None:
-    parts = path.split("/")
-    if len(parts) == 3 and parts[2] == "index.html":
-        kind = {"offerings": "offering", "tools": "tool"}.get(parts[0])
-        if kind:
-            return f"{kind}:{parts[1]}"
-    if path.startswith("policies/") and path.endswith("/index.html") and path != "policies/index.html":
-        return "page:" + path[len("policies/") : -len("/index.html")]
-    return {
-        "support/index.html": "support",
-        "offerings/index.html": "offering:",
-        "slos/index.html": "offering:",
-        "tools/index.html": "tool:",
-        "unsupported/index.html": "tool:",
-        "policies/index.html": "page:",
-        "index.html": "",
-        "changes/index.html": "",
-    }.get(path, "" if path.startswith("changes/") else None)
+    """The history subject whose newest change the page at output `path` shows ("offering:ci";
+    "offering:" is any offering, "" anything at all), None for a page that shows none."""
+    found = routes.entity_at(path)
+    if found is not None:
+        kind, ident = found
+        return f"{SUBJECTS[kind]}:{ident}"
+    fixed = routes.fixed_at(path)
+    return None if fixed is None else fixed.shows
+
+
+SUBJECTS: dict[routes.Entity, str] = {
+    "offering": "offering",
+    "tool": "tool",
+    "policy": "page",
+}  # as history.py names them
 
 
 def _date(when: dt.datetime | None) -> tuple[str, str]:
@@ -92,8 +92,7 @@ def _date(when: dt.datetime | None) -> tuple[str, str]:
 
 def changes_page_path(index: int) -> str:
     """The changes page listing the entry at `index` (0 = newest)."""
-    number = index // PAGE_SIZE + 1
-    return "changes/" if number == 1 else f"changes/{number}/"
+    return routes.changes(index // PAGE_SIZE + 1)
 
 
 def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None]) -> EntryView:
@@ -188,17 +187,19 @@ def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_d
     committed = [e for e in history.entries if e.commit is not None][:FEED_ENTRIES]
     feed = ET.Element(f"{{{ATOM}}}feed")
     token = hashlib.sha256(title.encode()).hexdigest()[:16]
-    _text(feed, "id", f"{base}changes/" if base else f"urn:servicebook:changes:{token}")
+    _text(feed, "id", f"{base}{routes.changes()}" if base else f"urn:servicebook:changes:{token}")
     _text(feed, "title", f"Changes to {title}")
     updated = committed[0].iso if committed else _date(fallback_date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))[1]
     _text(feed, "updated", updated)
-    _link(feed, f"{base}changes/" if base else "./", "alternate", "text/html")
+    _link(feed, f"{base}{routes.changes()}" if base else _from_feed(routes.changes()), "alternate", "text/html")
     if base:
-        _link(feed, f"{base}changes/feed.xml", "self", "application/atom+xml")
+        _link(feed, f"{base}{routes.FEED}", "self", "application/atom+xml")
     _text(feed, "generator", "servicebook")
     for entry in committed:
         item = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(item, "id", f"{base}changes/#{entry.anchor}" if base else f"urn:servicebook:commit:{entry.commit}")
+        _text(
+            item, "id", f"{base}{routes.changes()}#{entry.anchor}" if base else f"urn:servicebook:commit:{entry.commit}"
+        )
         weak = f" ({entry.weakened} weaken{'s' if entry.weakened == 1 else ''} a commitment)" if entry.weakened else ""
         _text(item, "title", f"{entry.message}{weak}")
         _text(item, "updated", entry.iso)
@@ -206,9 +207,11 @@ def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_d
         _text(author, "name", entry.author or "unknown")
         for name in entry.contributors:
             _text(ET.SubElement(item, f"{{{ATOM}}}contributor"), "name", name)
-        here = entry.page[len("changes/") :] or "./"
         _link(
-            item, f"{base}{entry.page}#{entry.anchor}" if base else f"{here}#{entry.anchor}", "alternate", "text/html"
+            item,
+            f"{base}{entry.page}#{entry.anchor}" if base else f"{_from_feed(entry.page)}#{entry.anchor}",
+            "alternate",
+            "text/html",
         )
         if entry.url:
             _link(item, entry.url, "related", "text/html")
@@ -232,6 +235,11 @@ def _entry_text(entry: EntryView) -> str:
     if not lines:
         lines.append("No change in meaning (wording, comments or formatting).")
     return "\n".join(lines)
+
+
+def _from_feed(target: str) -> str:
+    """The URL of site path `target` from the feed, for a feed read without the site's address."""
+    return routes.relative_url(posixpath.dirname(routes.FEED), target)
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:

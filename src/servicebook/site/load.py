@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
+from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.upgrade import upgrade
 from servicebook.catalog.validate import (
@@ -68,31 +69,6 @@ class Loaded:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
-
-
-def relative_url(from_dir: str, target: str) -> str:
-    """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`."""
-    rel = _relpath(target, from_dir)
-    if rel == ".":
-        return "./"
-    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
-        rel += "/"
-    return rel
-
-
-def _relpath(target: str, start: str) -> str:
-    """posixpath.relpath(target or ".", start or "."), without its trip through the current folder
-    (it runs for every link of every page)."""
-    dest = [p for p in target.split("/") if p and p != "."]
-    here = [p for p in start.split("/") if p and p != "."]
-    if target.startswith("/") or start.startswith("/") or ".." in dest or ".." in here:
-        return posixpath.relpath(target or ".", start or ".")
-    common = 0
-    for a, b in zip(here, dest, strict=False):
-        if a != b:
-            break
-        common += 1
-    return "/".join([".."] * (len(here) - common) + dest[common:]) or "."
 
 
 def load(
@@ -570,13 +546,13 @@ def _load_page(
         return None
     checked, found = read_record(source, node, model.PageMeta, "the front matter")
     problems += found
-    page_dir = f"policies/{slug}/"
+    page_dir = routes.policy(slug)
     targets = LinkTargets(
         offerings=offerings,
         tools=tools,
         pages=slugs,
         assets=assets,
-        url=lambda target: relative_url(page_dir, target),
+        url=lambda target: routes.relative_url(page_dir, target),
     )
     if checked is None:
         # the rest of the page's problems in the same run: references in the front matter as

@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from servicebook import __version__
+from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
 from servicebook.catalog.model import BuildInfo
 from servicebook.catalog.records import read_clean
@@ -46,6 +46,7 @@ from servicebook.git.versions import (
 )
 from servicebook.site.buildcache import scan_sources
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, load
+from servicebook.site.outputs import add_published_outputs
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.templates import RenderError, VersionContext
@@ -60,12 +61,11 @@ if TYPE_CHECKING:
 SOURCES = ("catalog.yaml", "content", "layouts")
 DEFAULT_PATTERN = "v*"
 COMPLETE = ".complete"
-# A release lives at v/<version>/: its banner links up to the site root and the versions page,
-# which the root build provides.
-# So does the changes page, the only history there is: a policy page's `site:changes` link leads
-# there from a release (see _root_pages).
-OUTSIDE_LINKS = frozenset({"../../index.html", "../../versions/index.html", "../../changes/index.html"})
-ROOT_ONLY_PAGES = ("changes/",)  # what a release does not have of its own: the root's serves it
+# A release lives at v/<version>/: its banner links up to the site root, and to the pages only the
+# root build makes (routes.root_only: the versions page, and the changes list, the only history
+# there is, where a policy page's `site:changes` link leads from a release: see _root_pages).
+UP = "../" * routes.release("x").count("/")  # from a release's root up to the site's
+OUTSIDE_LINKS = frozenset(UP + routes.output_path(url) for url in ("", *(p.url for p in routes.root_only())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,12 +276,12 @@ def build_release(
         # Hosts serve the root's 404.html for every missing path; a release's own would never be.
         files.pop("404.html", None)
         for asset in loaded.assets:
-            files[f"policies/{asset}"] = (source / "content" / asset).read_bytes()
+            files[routes.content_file(asset)] = (source / "content" / asset).read_bytes()
         _root_pages(files)
         problems = check_files(files, OUTSIDE_LINKS, workers=worker_count(env or {}))
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
-    files[MANIFEST] = manifest(files)
+    add_published_outputs(files)
     _store(files, target)
     return BuiltRelease(release, target, frozenset(files)), []
 
@@ -290,11 +290,12 @@ def _root_pages(files: MutableMapping[str, bytes]) -> None:
     """Point the policy pages' links to a page only the site root has (`site:changes`: releases
     keep no history of their own) at the root's: a release is served from v/<version>/, two
     folders down. Those links otherwise led nowhere, and made the release unbuildable."""
-    for path in [p for p in files if p.startswith("policies/") and p.endswith(".html")]:
+    linked = [p.url for p in routes.root_only() if p.linkable]  # what `site:` links may name of them
+    for path in [p for p in files if p.startswith(routes.page("policies")) and p.endswith(".html")]:
         up = "../" * path.count("/")  # from the page's folder to the release's root
         data = before = files[path]
-        for page in ROOT_ONLY_PAGES:
-            data = data.replace(f'href="{up}{page}'.encode(), f'href="{up}../../{page}'.encode())
+        for page in linked:
+            data = data.replace(f'href="{up}{page}'.encode(), f'href="{up}{UP}{page}'.encode())
         if data != before:
             files[path] = data
 

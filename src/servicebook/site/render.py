@@ -1,31 +1,27 @@
-"""Turn a checked site into its output files (path → bytes): which pages there are, what every page
-is given, and the files made by code (catalog.json, the search index, the sitemap). Pages are
-rendered by templates.py, in worker processes; large sites spool them to a folder."""
+"""Turn a checked site into its output files (path → bytes): which pages there are (the fixed pages
+of routes.py and one per offering, tool and policy page), what every page is given, and the files
+made by code (declared in outputs.py). Pages are rendered by templates.py, in worker processes;
+large sites spool them to a folder."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator
-from functools import partial
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
+from servicebook import routes
 from servicebook.catalog import model
-from servicebook.catalog.schema import json_schema
 from servicebook.git.history import Timeline, open_repo
-from servicebook.site.catalog_json import catalog_sections, document_head, document_pages
-from servicebook.site.changes import atom_feed, changes_pages, history_view
+from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
+from servicebook.site.outputs import add_site_outputs, data_specs
 from servicebook.site.parallel import map_shared
-from servicebook.site.search import INDEX_PATH, KIND_LABELS, a_to_z, search_index
+from servicebook.site.search import KIND_LABELS, a_to_z
 from servicebook.site.stamps import RenderedStore, render_stamped
 from servicebook.site.templates import (
     DataSpec,
@@ -50,43 +46,48 @@ CSP = (
 MOVED_TEMPLATE = "moved.html"  # the page an offering or tool had under an earlier id
 
 
-def page_specs(view: SiteView) -> Iterator[PageSpec]:
-    """Every HTML page of the site, in a fixed order."""
-    yield PageSpec("index.html", "home.html", view.site.catalog.team.name, "home", {})
-    yield PageSpec("offerings/index.html", "offerings.html", "Offerings", "offerings", {})
-    for o in view.offerings:
-        yield PageSpec(f"{o.path}index.html", "offering.html", o.offering.name, "offerings", {"o": o})
-    for o in view.offerings:
-        for old in o.offering.renamed_from:  # the page it had: old links and bookmarks lead on
-            context = {"target": o.path, "kind": "offering", "old": old}
-            yield PageSpec(f"offerings/{old}/index.html", MOVED_TEMPLATE, o.offering.name, "offerings", context)
-    yield PageSpec("slos/index.html", "slos.html", "Service level objectives", "slos", {})
-    yield PageSpec("support/index.html", "support.html", "Support", "support", {})
-    yield PageSpec("tools/index.html", "tools.html", "Tools", "tools", {})
-    for t in view.tools:
-        yield PageSpec(f"{t.path}index.html", "tool.html", t.tool.name, "tools", {"t": t})
-    for t in view.tools:
-        for old in t.tool.renamed_from:
-            context = {"target": t.path, "kind": "tool decision", "old": old}
-            yield PageSpec(f"tools/{old}/index.html", MOVED_TEMPLATE, t.tool.name, "tools", context)
-    yield PageSpec("unsupported/index.html", "unsupported.html", "What we do not support", "unsupported", {})
-    yield PageSpec("policies/index.html", "policies.html", "Policies", "policies", {})
-    for p in view.pages:
-        yield PageSpec(f"policies/{p.slug}/index.html", "policy.html", p.meta.title, "policies", {"page": p})
-    yield PageSpec("search/index.html", "search.html", "Search", "search", {"a_to_z": a_to_z(view)})
-    yield PageSpec("catalog/index.html", "catalog.html", "The whole catalog", "catalog", {})
-    yield PageSpec("404.html", "404.html", "Page not found", "", {})
+def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: bool = False) -> Iterator[PageSpec]:
+    """Every HTML page of the site, in a fixed order: the fixed pages of routes.py that this
+    build has (the changes list with a `history`, the versions page with `versions`), each
+    listing followed by the pages it lists."""
+    contexts = {"search": lambda: {"a_to_z": a_to_z(view)}}
+    for page in routes.fixed_pages(history=history is not None, releases=versions):
+        if page.name == "changes" and history is not None:
+            for listing in changes_pages(history):
+                title = page.title if listing.number == 1 else f"{page.title}, page {listing.number} of {listing.count}"
+                yield PageSpec(
+                    routes.output_path(listing.path), page.template, title, page.section, {"listing": listing}
+                )
+        else:
+            title = page.title or view.site.catalog.team.name
+            context = contexts[page.name]() if page.name in contexts else {}
+            yield PageSpec(routes.output_path(page.url), page.template, title, page.section, context)
+        if page.lists is not None:
+            yield from _listed(view, page.lists, page.section)
 
 
-NAV = (
-    ("home", "Home", ""),
-    ("offerings", "Offerings", "offerings/"),
-    ("slos", "SLOs", "slos/"),
-    ("support", "Support", "support/"),
-    ("tools", "Tools", "tools/"),
-    ("unsupported", "Not supported", "unsupported/"),
-    ("policies", "Policies", "policies/"),
-)
+def _listed(view: SiteView, kind: routes.Entity, section: str) -> Iterator[PageSpec]:
+    """The page of each offering, tool or policy page; an offering's or a tool's earlier ids
+    keep a page that sends readers on (old links and bookmarks lead on)."""
+    if kind == "offering":
+        for o in view.offerings:
+            yield PageSpec(routes.output_path(o.path), "offering.html", o.offering.name, section, {"o": o})
+        for o in view.offerings:
+            for old in o.offering.renamed_from:
+                context = {"target": o.path, "kind": "offering", "old": old}
+                yield PageSpec(
+                    routes.output_path(routes.offering(old)), MOVED_TEMPLATE, o.offering.name, section, context
+                )
+    elif kind == "tool":
+        for t in view.tools:
+            yield PageSpec(routes.output_path(t.path), "tool.html", t.tool.name, section, {"t": t})
+        for t in view.tools:
+            for old in t.tool.renamed_from:
+                context = {"target": t.path, "kind": "tool decision", "old": old}
+                yield PageSpec(routes.output_path(routes.tool(old)), MOVED_TEMPLATE, t.tool.name, section, context)
+    else:
+        for p in view.pages:
+            yield PageSpec(routes.output_path(routes.policy(p.slug)), "policy.html", p.meta.title, section, {"page": p})
 
 
 def render_site(
@@ -117,19 +118,11 @@ def render_site(
     versioning = versioning or VersionContext()
     prefix = _source_prefix(site_root) if source_prefix is None else source_prefix
     common = {**_common_context(view), "versioning": versioning, "source_prefix": prefix}
-    specs = list(page_specs(view))
-    history_files = _history(site, history, common, specs)
-    if versioning.current is None and versioning.releases:
-        specs.append(PageSpec("versions/index.html", "versions.html", "Versions", "versions", {}))
+    changes = _history(history, common)
+    specs = list(page_specs(view, changes, versions=versioning.current is None and bool(versioning.releases)))
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
-    texts = hashlib.blake2b("\0".join(p.text for p in site.pages).encode(), digest_size=20).hexdigest()
-    bodies = hashlib.blake2b("\0".join(p.html_sha256 for p in site.pages).encode(), digest_size=20)
-    data = (
-        DataSpec("catalog.json", partial(_catalog_json, site), inputs=bodies.hexdigest()),  # content_sha256
-        DataSpec("schema.json", _schema_json),
-        DataSpec(INDEX_PATH, partial(_search_json, view), inputs=texts),  # excerpts of page text
-    )
+    data = data_specs(site, view)
     known = frozenset(s.path for s in specs)
     if stamped is not None and spool is None:
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers)
@@ -137,39 +130,28 @@ def render_site(
     _render_pages(files, renderer, reuse, workers)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
-        files[f"assets/{name}"] = (
+        files[routes.asset(name)] = (
             minify_css(content.decode("utf-8")).encode("utf-8") if name.endswith(".css") else content
         )
-    files.update(history_files)
-    if site.catalog.site.base_url:
-        moved = {spec.path for spec in specs if spec.template == MOVED_TEMPLATE}
-        files["sitemap.xml"] = _sitemap(site.catalog.site.base_url, [p for p in files if p not in moved])
+    moved = frozenset(spec.path for spec in specs if spec.template == MOVED_TEMPLATE)
+    add_site_outputs(files, site, changes, moved)
     return files
 
 
-def _history(
-    site: model.SiteContent, timeline: Timeline | None, common: dict[str, Any], specs: list[PageSpec]
-) -> dict[str, bytes]:
-    """The changes page and feed, and what every page needs for "last changed" (see changes.py).
-    Without a timeline (a past release being rebuilt) there is no history and no link to it."""
+def _history(timeline: Timeline | None, common: dict[str, Any]) -> HistoryView | None:
+    """The history's view (see changes.py), and what every page needs of it: the navigation's
+    entry for the changes list, "last changed". Without a timeline (a past release being rebuilt)
+    there is no history and no link to it."""
 
+    common["nav"] = routes.nav(history=timeline is not None)
     common["history"] = None
     common["last_changed_for"] = lambda _path: None
     if timeline is None:
-        return {}
+        return None
     view = history_view(timeline, common["commit_url_for"])
     common["history"] = view
     common["last_changed_for"] = view.last_changed
-    common["nav"] = (*common["nav"], ("changes", "Changes", "changes/"))
-    for page in changes_pages(view):
-        title = "Changes" if page.number == 1 else f"Changes, page {page.number} of {page.count}"
-        specs.insert(
-            len(specs) - 1, PageSpec(f"{page.path}index.html", "changes.html", title, "changes", {"listing": page})
-        )
-    if not view.available:
-        return {}
-    feed = atom_feed(view, site.catalog.site.title, site.catalog.site.base_url, site.build.date)
-    return {"changes/feed.xml": feed}
+    return view
 
 
 def _common_context(view: SiteView) -> dict[str, Any]:
@@ -188,7 +170,6 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "commit_url_for": lambda sha: commit_url(repo, site.catalog.site.forge, sha) if repo else None,
         "built_on": build.date.strftime("%Y-%m-%d %H:%M UTC") if build.date else None,
         "published_on": build.date.strftime("%Y-%m-%d") if build.date else None,
-        "nav": NAV,
         "csp": CSP,
         "kind_labels": KIND_LABELS,
     }
@@ -228,43 +209,11 @@ def _render_pages(
             files.scans[job.path] = result[1]
 
 
-def _catalog_json(site: model.SiteContent) -> bytes:
-    """catalog.json; the lines of its catalog sections are kept for the next build of this process
-    while the catalog is the very same object (`serve` keeps it between rebuilds: for a catalog of
-    2,000 offerings and 5,000 tools, 0.15 s of every rebuild after a page edit)."""
-    kept = _catalog_lines[0] if _catalog_lines else None
-    if kept is None or kept[0] is not site.catalog:
-        kept = (site.catalog, _record_lines(catalog_sections(site.catalog)))
-        _catalog_lines[:] = [kept]
-    lines = [*_record_lines(document_head(site)), *kept[1], *_record_lines({"pages": document_pages(site)})]
-    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
-
-
-_catalog_lines: list[tuple[model.Catalog, list[str]]] = []  # the last catalog and its lines (see above)
-
-
-def _schema_json() -> bytes:
-    return _json(json_schema())
-
-
-def _search_json(view: SiteView) -> bytes:
-    return _compact_json(search_index(view))
-
-
 def _source_prefix(site_root: Path) -> str:
     """Where the site lives inside its git repository ("" at the top, "docs/catalog/" below it)."""
 
     repo = open_repo(site_root)
     return repo.prefix if repo is not None else ""
-
-
-def _json(data: object) -> bytes:
-    # json.dump streams into the buffer; json.dumps with an indent first collects every one of
-    # the many small pieces in a list (tens of MB for a large catalog). Same text either way.
-    buffer = io.StringIO()
-    json.dump(data, buffer, indent=2, ensure_ascii=False, sort_keys=False)
-    buffer.write("\n")
-    return buffer.getvalue().encode("utf-8")
 
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -281,41 +230,3 @@ def minify_css(css: str) -> str:
     """
     out = _CSS_SPACE.sub(" ", _CSS_COMMENT.sub("", css))
     return _CSS_PUNCTUATION.sub(r"\1", out).replace(";}", "}").strip() + "\n"
-
-
-def _record_lines(data: dict[str, Any]) -> list[str]:
-    """`data`'s keys as lines of a JSON object: one per top-level key, and one per item of a
-    top-level list (each offering, tool and page on a line of its own, so that two versions
-    compare line by line). Written by the json module's C encoder: an indented document goes
-    through its Python one (0.2 s for a catalog of 2,000 offerings and 5,000 tools)."""
-
-    def value(item: object) -> str:
-        return json.dumps(item, ensure_ascii=False)
-
-    lines = []
-    for key, item in data.items():
-        if isinstance(item, list) and item:
-            body = ",\n    ".join(value(i) for i in item)
-            lines.append(f"  {value(key)}: [\n    {body}\n  ]")
-        else:
-            lines.append(f"  {value(key)}: {value(item)}")
-    return lines
-
-
-def _compact_json(data: object) -> bytes:
-    """JSON without spaces, for files the browser downloads rather than people read."""
-    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-
-
-def _sitemap(base_url: str, files: Iterable[str]) -> bytes:
-    base = base_url.rstrip("/") + "/"
-    urls = [
-        base + (p[: -len("index.html")] if p.endswith("index.html") else p)
-        for p in sorted(files)
-        if p.endswith(".html") and p != "404.html"
-    ]
-    body = "".join(f"  <url><loc>{Markup.escape(u)}</loc></url>\n" for u in urls)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
-    ).encode()

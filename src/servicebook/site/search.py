@@ -1,6 +1,6 @@
 """The client-side search index: what the browser's search looks through, built from the view models.
 
-One compact JSON document (`search/index.json`) holds a record per offering, SLO, tool decision,
+One compact JSON document (`routes.SEARCH_INDEX`) holds a record per offering, SLO, tool decision,
 policy page and fixed page. Records carry only what a result shows (title, where it goes, a line of
 text, a status and what to use instead), so the index stays small for large catalogs and the
 search script needs nothing else. URLs are site paths ("offerings/ci/"); the script makes them
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from servicebook import routes
 from servicebook.site.views import SiteView, ToolRef, ToolView
 
-INDEX_PATH = "search/index.json"
 INDEX_VERSION = 1
 EXCERPT_CHARS = 240
 MAX_HEADINGS = 24
@@ -51,7 +51,7 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
     if t.alternative is not None:
         record["a"] = {"t": t.alternative.name, "u": t.alternative.url}
     if t.migration is not None:
-        record["m"] = {"t": t.migration.meta.title, "u": f"policies/{t.migration.slug}/"}
+        record["m"] = {"t": t.migration.meta.title, "u": routes.policy(t.migration.slug)}
     return record
 
 
@@ -89,7 +89,7 @@ def search_index(view: SiteView) -> dict[str, Any]:
         record: dict[str, Any] = {
             "k": "policy",
             "t": p.meta.title,
-            "u": f"policies/{p.slug}/",
+            "u": routes.policy(p.slug),
             "s": excerpt(p.meta.summary or p.text),
         }
         headings = [[h.text, h.anchor] for h in p.headings if h.level in (2, 3)][:MAX_HEADINGS]
@@ -105,7 +105,7 @@ def search_index(view: SiteView) -> dict[str, Any]:
             {
                 "k": "page",
                 "t": f"{severity.id}: {severity.name}",
-                "u": f"support/#severity-{severity.id}",
+                "u": f"{routes.page('support')}#severity-{severity.id}",
                 "s": f"{severity.description} First response: {sev.response} ({sev.coverage}).",
                 "x": "severity response incident",
             }
@@ -116,7 +116,7 @@ def search_index(view: SiteView) -> dict[str, Any]:
             {
                 "k": "page",
                 "t": "On call: help out of hours",
-                "u": "support/#on-call",
+                "u": f"{routes.page('support')}#on-call",
                 "s": excerpt(f"{support.oncall.summary} {support.oncall.how}"),
                 "x": "on-call oncall pager paging incident outage night weekend",
             }
@@ -126,33 +126,23 @@ def search_index(view: SiteView) -> dict[str, Any]:
             {
                 "k": "page",
                 "t": "Escalation: when help is not enough",
-                "u": "support/#escalation",
+                "u": f"{routes.page('support')}#escalation",
                 "s": excerpt(" ".join(support.escalation)),
                 "x": "escalate escalation manager complaint",
             }
         )
+    # the fixed pages that have a record (routes.py), those every build has: a release has no others
+    texts = {"support": f"{view.support.hours}. {channels}."}  # made of the catalog rather than fixed
     records += [
         {
             "k": "page",
-            "t": "Support: how to get help",
-            "u": "support/",
-            "s": f"{view.support.hours}. {channels}.",
-            "x": "help contact severity response on-call oncall incident escalation",
-        },
-        {
-            "k": "page",
-            "t": "What we do not support",
-            "u": "unsupported/",
-            "s": "Tools we do not support or are moving away from, why, and what to use instead.",
-            "x": "unsupported deprecated alternative",
-        },
-        {
-            "k": "page",
-            "t": "The whole catalog on one page",
-            "u": "catalog/",
-            "s": "Everything in this catalog on one printable page, for audits and reviews.",
-            "x": "print audit pdf",
-        },
+            "t": page.search.title,
+            "u": page.url,
+            "s": texts.get(page.name, page.search.text),
+            "x": page.search.words,
+        }
+        for page in routes.fixed_pages(history=False, releases=False)
+        if page.search is not None
     ]
     return {"servicebook_search": INDEX_VERSION, "catalog_version": catalog.version, "records": records}
 
@@ -192,7 +182,7 @@ def a_to_z(view: SiteView) -> tuple[tuple[str, tuple[IndexEntry, ...]], ...]:
             )
         )
     for p in view.pages:
-        entries.append(IndexEntry(p.meta.title, f"policies/{p.slug}/", "policy", p.meta.summary or "", "", "", None))
+        entries.append(IndexEntry(p.meta.title, routes.policy(p.slug), "policy", p.meta.summary or "", "", "", None))
     entries.sort(key=lambda e: (e.title.casefold(), e.kind, e.url))
     groups: dict[str, list[IndexEntry]] = {}
     for e in entries:

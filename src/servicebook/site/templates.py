@@ -19,12 +19,12 @@ from typing import Any
 
 import jinja2
 
+from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration, format_minutes, format_percent
 from servicebook.errors import Problem, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
-from servicebook.site.load import relative_url
 from servicebook.site.write import PageLinks, safe_path, scan_page
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
@@ -63,12 +63,13 @@ class PageSpec:
 
 @dataclass(frozen=True, slots=True)
 class DataSpec:
-    """A file made by code rather than a template (catalog.json, the search index): where it goes,
-    what makes it, and a digest of what it depends on beyond what every page does (build.py)."""
+    """A file made by code rather than a template, as a job for the render workers (outputs.DATA
+    declares them): where it goes, what makes it, and a digest of what it depends on beyond what
+    every page does (build._reuse)."""
 
     path: str
     make: Callable[[], bytes]
-    inputs: str = ""
+    inputs: str
 
 
 def compile_theme() -> None:
@@ -173,7 +174,7 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
         prefix = prefix.rstrip("/") + "/"
         url: Callable[[str], str] = lambda target: prefix + target  # noqa: E731
     else:
-        url = lambda target: relative_url(here, target)  # noqa: E731
+        url = lambda target: routes.relative_url(here, target)  # noqa: E731
     try:
         template = env.get_template(spec.template)
         html = template.render(

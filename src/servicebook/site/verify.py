@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from servicebook import __version__
+from servicebook import __version__, routes
 from servicebook.errors import BuildFailed, Severity, UsageProblem
 from servicebook.git.history import git, open_repo
 from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest, versions_index
@@ -172,7 +172,7 @@ def _verify_site(
     expected = _index(rebuilt / VERSIONS_JSON)
     differences, bad = _compare_releases(published, expected, site, versions)
     ours, theirs = _hashes(rebuilt), _hashes(site)
-    releases = {f"v/{v}/" for v in {*published, *expected}}
+    releases = {routes.release(v) for v in {*published, *expected}}
     unverified: list[str] = []
     if claim.dirty:  # the root cannot be rebuilt: only releases and their index are compared
         root_check: RootCheck = "manifest" if allow_dirty else "not checked"
@@ -243,11 +243,11 @@ def _verify_releases(
     ours: dict[str, str] = {}
     for release in built:
         version = release.release.version
-        ours.update({f"v/{version}/{p}": h for p, h in _hashes(release.tree, COMPLETE).items()})
+        ours.update({routes.release(version) + p: h for p, h in _hashes(release.tree, COMPLETE).items()})
     bad |= {v for v in only if v not in rebuilt}
-    folders = {f"v/{v}/" for v in only}
+    folders = {routes.release(v) for v in only}
     theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
-    trees = {f"v/{b.release.version}/": b.tree for b in built}
+    trees = {routes.release(b.release.version): b.tree for b in built}
 
     def files(path: str) -> tuple[Path, Path]:
         folder = _folder(path, folders)
@@ -273,23 +273,24 @@ def _compare_releases(
     bad: set[str] = set()
     for version in [*expected, *(v for v in published if v not in expected)]:
         ours, theirs = expected.get(version), published.get(version)
+        folder = routes.release(version)
         if ours is not None and theirs is None:
-            where = f" (v/{version}/ is there, but versions.json does not list it)"
-            there = (site / "v" / version).is_dir()
+            where = f" ({folder} is there, but versions.json does not list it)"
+            there = (site / folder).is_dir()
             out.append(f"release {version} ({_described(ours)}) is not published{where if there else ''}")
         elif ours is None and theirs is not None and not versions:
             out.append(
-                f"v/{version}/ is published as release {version} ({_described(theirs)}), but --no-versions checks "
+                f"{folder} is published as release {version} ({_described(theirs)}), but --no-versions checks "
                 "a site built without releases: verify it without --no-versions"
             )
         elif ours is None and theirs is not None:
             out.append(
-                f"v/{version}/ is published as release {version} ({_described(theirs)}), but this repository has "
+                f"{folder} is published as release {version} ({_described(theirs)}), but this repository has "
                 "no such release on the history the site was built from"
             )
         elif ours is not None and theirs is not None and ours.get("commit") != theirs.get("commit"):
             out.append(
-                f"v/{version}/ is published from {_described(theirs)}, but release {version} in this repository "
+                f"{folder} is published from {_described(theirs)}, but release {version} in this repository "
                 f"is {_described(ours)}"
             )
         else:
@@ -345,7 +346,7 @@ def _file_differences(
         grouped.setdefault(_folder(path, folders), []).append(line)
     out: list[str] = []
     for folder, lines in grouped.items():
-        if folder and folder.removeprefix("v/").rstrip("/") in bad:
+        if folder and folder.removeprefix(routes.RELEASES).rstrip("/") in bad:
             out.append(f"{folder}: {len(lines)} file(s) differ from a rebuild of the repository's release")
             continue
         out += lines[:SHOWN_PER_FOLDER]
@@ -398,7 +399,7 @@ def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
     files = {
         path: (site / path).read_bytes()
         for path in _hashes(site)
-        if not _folder(path, releases) and not path.startswith("v/") and path not in (MANIFEST, MARKER)
+        if not _folder(path, releases) and not path.startswith(routes.RELEASES) and path not in (MANIFEST, MARKER)
     }
     listed = parse_manifest(listed_file.read_text("utf-8", "replace"))
     return [

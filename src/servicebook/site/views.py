@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import (
     ErrorBudget,
@@ -159,7 +160,7 @@ def support_view(team: model.Support, override: model.SupportOverride | None) ->
 
 
 def _link(o: model.Offering) -> OfferingLink:
-    return OfferingLink(o.id, o.name, f"offerings/{o.id}/", LIFECYCLE_LABELS[o.lifecycle])
+    return OfferingLink(o.id, o.name, routes.offering(o.id), LIFECYCLE_LABELS[o.lifecycle])
 
 
 def site_view(site: model.SiteContent) -> SiteView:
@@ -185,14 +186,14 @@ def site_view(site: model.SiteContent) -> SiteView:
             return None
         if t.alternative in tools:
             alt = tools[t.alternative]
-            return ToolRef(alt.id, alt.name, f"tools/{alt.id}/", "tool", STATUS_LABELS[alt.status])
+            return ToolRef(alt.id, alt.name, routes.tool(alt.id), "tool", STATUS_LABELS[alt.status])
         off = offerings[t.alternative]
-        return ToolRef(off.id, off.name, f"offerings/{off.id}/", "offering", LIFECYCLE_LABELS[off.lifecycle])
+        return ToolRef(off.id, off.name, routes.offering(off.id), "offering", LIFECYCLE_LABELS[off.lifecycle])
 
     tool_views = {
         t.id: ToolView(
             tool=t,
-            path=f"tools/{t.id}/",
+            path=routes.tool(t.id),
             status=STATUS_LABELS[t.status],
             status_class=t.status.value,
             meaning=STATUS_MEANING[t.status],
@@ -208,7 +209,7 @@ def site_view(site: model.SiteContent) -> SiteView:
     offering_views = tuple(
         OfferingView(
             offering=o,
-            path=f"offerings/{o.id}/",
+            path=routes.offering(o.id),
             lifecycle=LIFECYCLE_LABELS[o.lifecycle],
             audience=tuple(AUDIENCE_LABELS[a] for a in o.audience),
             slos=tuple(SLOView(s, format_percent(s.objective), error_budget(s)) for s in o.slos),

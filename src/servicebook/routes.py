@@ -1,0 +1,223 @@
+"""The one owner of the site's URLs: where every page and file of a built site goes, and how one
+page links to another. Every other module asks here rather than spelling a path.
+
+Site paths are what links name: "" (the home page), "offerings/ci/", "search/index.json". Output
+paths are files: a site path ending in "/" is the folder's `index.html`. Links between pages are
+relative (`relative_url`), so a site works under any prefix. Pure functions and immutable data;
+imports nothing of ours, so every room may ask.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Literal
+
+# What a build makes besides pages (see site/outputs.py for who makes each).
+CATALOG_JSON = "catalog.json"
+SCHEMA_JSON = "schema.json"
+SEARCH_INDEX = "search/index.json"
+SITEMAP = "sitemap.xml"
+FEED = "changes/feed.xml"
+VERSIONS_JSON = "versions.json"
+PAGES_BY_VERSION = "versions/pages.json"  # for the version switcher: each version's pages
+MANIFEST = "manifest.sha256"
+NOT_FOUND = "404.html"  # served by hosts for every missing path, at any depth
+
+Entity = Literal["offering", "tool", "policy"]
+Made = Literal["always", "with history", "with releases"]
+
+
+@dataclass(frozen=True, slots=True)
+class Searchable:
+    """A fixed page's record in the search index (its text may be filled in from the catalog:
+    see site/search.py)."""
+
+    title: str
+    text: str
+    words: str  # what else finds it
+
+
+@dataclass(frozen=True, slots=True)
+class FixedPage:
+    """A page every build of a catalog has (or every build with history, or with releases), one
+    line of `FIXED_PAGES`."""
+
+    name: str  # as a `site:` link in Markdown names it; "" is the home page
+    url: str  # its site path
+    template: str
+    title: str  # "" for the home page, which is titled with the team's name
+    section: str  # the navigation entry that is current on it
+    nav: str | None = None  # its label in the site's navigation, if it has one
+    linkable: bool = True  # whether Markdown may link to it with `site:NAME`
+    made: Made = "always"  # releases under v/<version>/ have only the "always" pages
+    lists: Entity | None = None  # the pages that follow it in the site's order: one per entity
+    shows: str | None = None  # the history subject whose last change it shows ("offering:" is any offering)
+    search: Searchable | None = None  # its record in the search index
+
+
+# Every fixed page, in the site's order (which is the order of rendering and of the navigation).
+FIXED_PAGES: tuple[FixedPage, ...] = (
+    FixedPage("", "", "home.html", "", "home", nav="Home", shows=""),
+    FixedPage("offerings", "offerings/", "offerings.html", "Offerings", "offerings", nav="Offerings",
+              lists="offering", shows="offering:"),
+    FixedPage("slos", "slos/", "slos.html", "Service level objectives", "slos", nav="SLOs", shows="offering:"),
+    FixedPage(
+        "support", "support/", "support.html", "Support", "support", nav="Support", shows="support",
+        search=Searchable(  # its text, the hours and channels, is the catalog's (site/search.py)
+            "Support: how to get help", "", "help contact severity response on-call oncall incident escalation"
+        ),
+    ),
+    FixedPage("tools", "tools/", "tools.html", "Tools", "tools", nav="Tools", lists="tool", shows="tool:"),
+    FixedPage(
+        "unsupported", "unsupported/", "unsupported.html", "What we do not support", "unsupported",
+        nav="Not supported", shows="tool:",
+        search=Searchable(
+            "What we do not support",
+            "Tools we do not support or are moving away from, why, and what to use instead.",
+            "unsupported deprecated alternative",
+        ),
+    ),
+    FixedPage("policies", "policies/", "policies.html", "Policies", "policies", nav="Policies", lists="policy",
+              shows="page:"),
+    FixedPage("search", "search/", "search.html", "Search", "search"),
+    FixedPage(
+        "catalog", "catalog/", "catalog.html", "The whole catalog", "catalog",
+        search=Searchable(
+            "The whole catalog on one page",
+            "Everything in this catalog on one printable page, for audits and reviews.",
+            "print audit pdf",
+        ),
+    ),
+    # `site:changes` may be linked from any page: a release's link leads to the root's (releases._root_pages)
+    FixedPage("changes", "changes/", "changes.html", "Changes", "changes", nav="Changes", made="with history",
+              shows=""),
+    FixedPage("404", NOT_FOUND, "404.html", "Page not found", "", linkable=False),
+    FixedPage("versions", "versions/", "versions.html", "Versions", "versions", linkable=False,
+              made="with releases"),
+)  # fmt: skip
+
+
+def fixed_pages(*, history: bool = True, releases: bool = True) -> tuple[FixedPage, ...]:
+    """The fixed pages a build makes: with the history's, with the versions page."""
+    made = {"always", *(["with history"] if history else []), *(["with releases"] if releases else [])}
+    return tuple(p for p in FIXED_PAGES if p.made in made)
+
+
+def fixed_page(name: str) -> FixedPage:
+    """The fixed page `site:NAME` names; KeyError for none."""
+    for page in FIXED_PAGES:
+        if page.name == name:
+            return page
+    raise KeyError(name)
+
+
+def page(name: str) -> str:
+    """Site path of the fixed page called `name` ("support" → "support/")."""
+    return fixed_page(name).url
+
+
+def site_names() -> frozenset[str]:
+    """What `site:` links in Markdown may name."""
+    return frozenset(p.name for p in FIXED_PAGES if p.linkable)
+
+
+def root_only() -> tuple[FixedPage, ...]:
+    """The pages a release under v/<version>/ has none of: the site root's serve it."""
+    return tuple(p for p in FIXED_PAGES if p.made != "always")
+
+
+def nav(*, history: bool = True, releases: bool = True) -> tuple[tuple[str, str, str], ...]:
+    """The site's navigation: (section, label, site path) of each entry, in order."""
+    return tuple((p.section, p.nav, p.url) for p in fixed_pages(history=history, releases=releases) if p.nav)
+
+
+def offering(ident: str) -> str:
+    return f"offerings/{ident}/"
+
+
+def tool(ident: str) -> str:
+    return f"tools/{ident}/"
+
+
+def policy(slug: str) -> str:
+    """A policy page (content/<slug>.md); `slug` may name a sub-folder."""
+    return f"policies/{slug}/"
+
+
+def entity(kind: Entity, ident: str) -> str:
+    return {"offering": offering, "tool": tool, "policy": policy}[kind](ident)
+
+
+def content_file(path: str) -> str:
+    """An image or attachment of the policy pages (content/<path>): published beside them."""
+    return f"policies/{path}"
+
+
+def asset(name: str) -> str:
+    """A file of the theme (a style sheet, a script, the icon)."""
+    return f"assets/{name}"
+
+
+def changes(number: int = 1) -> str:
+    """Page `number` of the changes list."""
+    return page("changes") if number == 1 else f"{page('changes')}{number}/"
+
+
+RELEASES = "v/"  # the folder every release is published under
+
+
+def release(version: str) -> str:
+    """Where release `version` is published: a whole site of its own."""
+    return f"{RELEASES}{version}/"
+
+
+def output_path(url: str) -> str:
+    """The file a site path is served from ("offerings/" → "offerings/index.html")."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def entity_at(path: str) -> tuple[Entity, str] | None:
+    """("offering", id), ("tool", id) or ("policy", slug) for the output path of such a page
+    (an offering's or a tool's page under an earlier id included), None for any other."""
+    parts = path.split("/")
+    kinds: dict[str, Entity] = {"offerings": "offering", "tools": "tool"}
+    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in kinds:
+        return kinds[parts[0]], parts[1]
+    top = page("policies")
+    if path.startswith(top) and path.endswith("/index.html") and path != output_path(top):
+        return "policy", path[len(top) : -len("/index.html")]
+    return None
+
+
+def fixed_at(path: str) -> FixedPage | None:
+    """The fixed page at output `path` (any page of the changes list is the changes page)."""
+    for fixed in FIXED_PAGES:
+        if output_path(fixed.url) == path:
+            return fixed
+    return fixed_page("changes") if path.startswith(page("changes")) else None
+
+
+def relative_url(from_dir: str, target: str) -> str:
+    """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`."""
+    rel = _relpath(target, from_dir)
+    if rel == ".":
+        return "./"
+    if (target == "" or target.endswith("/")) and not rel.endswith("/"):
+        rel += "/"
+    return rel
+
+
+def _relpath(target: str, start: str) -> str:
+    """posixpath.relpath(target or ".", start or "."), without its trip through the current folder
+    (it runs for every link of every page)."""
+    dest = [p for p in target.split("/") if p and p != "."]
+    here = [p for p in start.split("/") if p and p != "."]
+    if target.startswith("/") or start.startswith("/") or ".." in dest or ".." in here:
+        return posixpath.relpath(target or ".", start or ".")
+    common = 0
+    for a, b in zip(here, dest, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + dest[common:]) or "."

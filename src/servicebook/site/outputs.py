@@ -1,0 +1,243 @@
+"""The registry of the files a build makes by code rather than from a page template: each is
+declared once, with where it goes (a routes.py path), what makes it and what it is made from.
+Adding one is adding a line to the stage it belongs to. (The pages are declared in routes.py, the
+fixed ones, and in render.page_specs, one per offering, tool and policy page.)
+
+The stages, in the order of the build:
+- `DATA`, made from the catalog by the render workers beside the pages. Only these are ever kept
+  from an earlier build (build._reuse), and only while the `inputs` each one declares, a digest of
+  what it depends on beyond what every page does, are unchanged: `inputs` has no default, so an
+  output cannot leave them out and be served stale.
+- `SITE`, made from the rendered site (its files, its history) by every build.
+- `PUBLISHED`, made from every file of the site (releases and page attachments included) by every
+  build, the root's and each release's; the manifest, of everything before it, last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from markupsafe import Markup
+
+from servicebook import routes
+from servicebook.catalog import model
+from servicebook.catalog.schema import json_schema
+from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
+from servicebook.site.catalog_json import catalog_sections, document_head, document_pages
+from servicebook.site.changes import HistoryView, atom_feed
+from servicebook.site.search import search_index
+from servicebook.site.templates import DataSpec
+from servicebook.site.views import SiteView
+
+
+@dataclass(frozen=True, slots=True)
+class FromCatalog:
+    """What the `DATA` outputs are made from."""
+
+    site: model.SiteContent
+    view: SiteView
+
+
+@dataclass(frozen=True, slots=True)
+class FromSite:
+    """What the `SITE` outputs are made from."""
+
+    site: model.SiteContent
+    history: HistoryView | None  # None: a build without history (a release, --no-history)
+    files: Mapping[str, bytes]  # every page, data file and theme asset, and the outputs before it
+    moved: frozenset[str]  # pages that only send readers on to an offering's or a tool's new id
+
+
+@dataclass(frozen=True, slots=True)
+class FromPublished:
+    """What the `PUBLISHED` outputs are made from."""
+
+    files: Mapping[str, bytes]  # every file of the site, and the outputs before it
+    releases: tuple[tuple[Release, frozenset[str]], ...] = ()  # root build: each release and its files
+    known: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of files kept from the last build
+
+
+@dataclass(frozen=True, slots=True)
+class DataOutput:
+    path: str
+    make: Callable[[FromCatalog], bytes]
+    inputs: Callable[[FromCatalog], str]  # what it depends on beyond what every page does, as a digest
+
+
+@dataclass(frozen=True, slots=True)
+class SiteOutput:
+    path: str
+    make: Callable[[FromSite], bytes | None]  # None: this build has no such file
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedOutput:
+    path: str
+    make: Callable[[FromPublished], bytes | None]  # None: this build has no such file
+
+
+def _catalog_json(made: FromCatalog) -> bytes:
+    return catalog_json(made.site)
+
+
+def _schema_json(_made: FromCatalog) -> bytes:
+    return _json(json_schema())
+
+
+def _search_json(made: FromCatalog) -> bytes:
+    return _compact_json(search_index(made.view))
+
+
+def _only_the_code(_made: FromCatalog) -> str:
+    return ""  # what every file depends on (the code, the theme), nothing more
+
+
+def _page_bodies(made: FromCatalog) -> str:  # catalog.json has each page's content_sha256
+    return hashlib.blake2b("\0".join(p.html_sha256 for p in made.site.pages).encode(), digest_size=20).hexdigest()
+
+
+def _page_texts(made: FromCatalog) -> str:  # the search index has excerpts of each page's text
+    return hashlib.blake2b("\0".join(p.text for p in made.site.pages).encode(), digest_size=20).hexdigest()
+
+
+def _feed(made: FromSite) -> bytes | None:
+    if made.history is None or not made.history.available:
+        return None
+    site = made.site
+    return atom_feed(made.history, site.catalog.site.title, site.catalog.site.base_url, site.build.date)
+
+
+def _sitemap(made: FromSite) -> bytes | None:
+    base_url = made.site.catalog.site.base_url
+    if not base_url:
+        return None
+    return sitemap(base_url, [p for p in made.files if p not in made.moved])
+
+
+def _versions_json(made: FromPublished) -> bytes | None:
+    return versions_json([release for release, _ in made.releases]) if made.releases else None
+
+
+def _pages_by_version(made: FromPublished) -> bytes | None:
+    if not made.releases:
+        return None
+    return pages_by_version({"": list(made.files), **{release.version: paths for release, paths in made.releases}})
+
+
+def _manifest(made: FromPublished) -> bytes:
+    return manifest(made.files, made.known)
+
+
+# The registry, stage by stage, each in the order its files are made.
+DATA: tuple[DataOutput, ...] = (
+    DataOutput(routes.CATALOG_JSON, _catalog_json, inputs=_page_bodies),
+    DataOutput(routes.SCHEMA_JSON, _schema_json, inputs=_only_the_code),
+    DataOutput(routes.SEARCH_INDEX, _search_json, inputs=_page_texts),
+)
+SITE: tuple[SiteOutput, ...] = (
+    SiteOutput(routes.FEED, _feed),
+    SiteOutput(routes.SITEMAP, _sitemap),
+)
+PUBLISHED: tuple[PublishedOutput, ...] = (
+    PublishedOutput(routes.VERSIONS_JSON, _versions_json),
+    PublishedOutput(routes.PAGES_BY_VERSION, _pages_by_version),
+    PublishedOutput(routes.MANIFEST, _manifest),  # last: it lists every other file
+)
+
+
+def data_specs(site: model.SiteContent, view: SiteView) -> tuple[DataSpec, ...]:
+    """The `DATA` outputs as jobs for the render workers, each with its declared inputs."""
+    made = FromCatalog(site, view)
+    return tuple(DataSpec(o.path, partial(o.make, made), o.inputs(made)) for o in DATA)
+
+
+def add_site_outputs(
+    files: MutableMapping[str, bytes], site: model.SiteContent, history: HistoryView | None, moved: frozenset[str]
+) -> None:
+    """The `SITE` outputs this build has, into `files` (each sees those before it)."""
+    for output in SITE:
+        data = output.make(FromSite(site, history, files, moved))
+        if data is not None:
+            files[output.path] = data
+
+
+def add_published_outputs(
+    files: MutableMapping[str, bytes],
+    releases: Iterable[tuple[Release, frozenset[str]]] = (),
+    known: Mapping[str, str] | None = None,
+) -> None:
+    """The `PUBLISHED` outputs this build has, into `files` (each sees those before it)."""
+    made = FromPublished(files, tuple(releases), known or {})
+    for output in PUBLISHED:
+        data = output.make(made)
+        if data is not None:
+            files[output.path] = data
+
+
+def catalog_json(site: model.SiteContent) -> bytes:
+    """catalog.json; the lines of its catalog sections are kept for the next build of this process
+    while the catalog is the very same object (`serve` keeps it between rebuilds: for a catalog of
+    2,000 offerings and 5,000 tools, 0.15 s of every rebuild after a page edit)."""
+    kept = _catalog_lines[0] if _catalog_lines else None
+    if kept is None or kept[0] is not site.catalog:
+        kept = (site.catalog, _record_lines(catalog_sections(site.catalog)))
+        _catalog_lines[:] = [kept]
+    lines = [*_record_lines(document_head(site)), *kept[1], *_record_lines({"pages": document_pages(site)})]
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
+
+
+_catalog_lines: list[tuple[model.Catalog, list[str]]] = []  # the last catalog and its lines (see above)
+
+
+def _json(data: object) -> bytes:
+    # json.dump streams into the buffer; json.dumps with an indent first collects every one of
+    # the many small pieces in a list (tens of MB for a large catalog). Same text either way.
+    buffer = io.StringIO()
+    json.dump(data, buffer, indent=2, ensure_ascii=False, sort_keys=False)
+    buffer.write("\n")
+    return buffer.getvalue().encode("utf-8")
+
+
+def _record_lines(data: dict[str, Any]) -> list[str]:
+    """`data`'s keys as lines of a JSON object: one per top-level key, and one per item of a
+    top-level list (each offering, tool and page on a line of its own, so that two versions
+    compare line by line). Written by the json module's C encoder: an indented document goes
+    through its Python one (0.2 s for a catalog of 2,000 offerings and 5,000 tools)."""
+
+    def value(item: object) -> str:
+        return json.dumps(item, ensure_ascii=False)
+
+    lines = []
+    for key, item in data.items():
+        if isinstance(item, list) and item:
+            body = ",\n    ".join(value(i) for i in item)
+            lines.append(f"  {value(key)}: [\n    {body}\n  ]")
+        else:
+            lines.append(f"  {value(key)}: {value(item)}")
+    return lines
+
+
+def _compact_json(data: object) -> bytes:
+    """JSON without spaces, for files the browser downloads rather than people read."""
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def sitemap(base_url: str, files: Iterable[str]) -> bytes:
+    """Every page among `files` but the not-found page, at its address under `base_url`."""
+    base = base_url.rstrip("/") + "/"
+    urls = [
+        base + (p[: -len("index.html")] if p.endswith("index.html") else p)
+        for p in sorted(files)
+        if p.endswith(".html") and p != routes.NOT_FOUND
+    ]
+    body = "".join(f"  <url><loc>{Markup.escape(u)}</loc></url>\n" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
+    ).encode()
