@@ -7,7 +7,9 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from servicebook.git.history import build_info, load_timeline
+from servicebook.git import snapshots
+from servicebook.git.history import load_timeline
+from servicebook.git.repo import build_info
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 REPO_LINES = (
@@ -281,14 +283,12 @@ def test_control_and_bidi_characters_in_commit_messages_do_not_reach_the_site(gi
 
 
 def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> None:
-    import servicebook.git.history as history
-
     scripted_history(git_site)
     git_site.edit("objective: 99.9", "objective: 101")
     git_site.commit("Broken")
     info = build_info(git_site.root, {})
     whole = load_timeline(git_site.root, info, use_disk_cache=False)
-    monkeypatch.setattr(history, "BY_RECORDS", 0)
+    monkeypatch.setattr(snapshots, "BY_RECORDS", 0)
     by_records = load_timeline(git_site.root, info, use_disk_cache=False)
     assert by_records.entries == whole.entries
     assert by_records.entries[0].state == "invalid" and by_records.entries[0].errors == 1
@@ -361,9 +361,7 @@ def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(g
     parsed: list[str] = []
     real = servicebook.git.diff.page_info
     monkeypatch.setattr(servicebook.git.diff, "page_info", lambda path, *rest: parsed.append(path) or real(path, *rest))
-    import servicebook.git.history
-
-    monkeypatch.setattr(servicebook.git.history, "page_info", servicebook.git.diff.page_info)
+    monkeypatch.setattr(snapshots, "page_info", servicebook.git.diff.page_info)
     env = {"SERVICEBOOK_WORKERS": "1"}
     info = build_info(git_site.root, env)
     loaded, _ = check(Options(git_site.root, git_site.root / "public", env=env), action="build", build=info)

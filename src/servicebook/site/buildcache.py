@@ -36,7 +36,7 @@ from servicebook.cache.disk import CACHE_DIR, decode, encode, source_digest
 from servicebook.catalog import model
 from servicebook.content.markdown import AnchorRef
 from servicebook.errors import Problem
-from servicebook.git.history import SOURCE_PATHS, git
+from servicebook.git.repo import SOURCE_PATHS, tag_refs
 from servicebook.site.load import PageResult
 from servicebook.site.write import MARKER
 
@@ -395,7 +395,7 @@ class BuildCache(Database):
         built = cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", "", None, output / MARKER)
         known = built.previous.sources if built.previous is not None else None
         hashes, built.sources = fingerprint(source, SOURCE_PATHS, known)
-        tags = git(source, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
+        tags = tag_refs(source)
         built.hashes = hashes
         built.inputs = digest(
             code_digest(),

@@ -20,7 +20,8 @@ from markupsafe import Markup
 
 from servicebook.catalog import model
 from servicebook.catalog.schema import json_schema
-from servicebook.git.history import Timeline, open_repo
+from servicebook.git.history import Timeline
+from servicebook.git.repo import open_repo
 from servicebook.site.catalog_json import catalog_sections, document_head, document_pages
 from servicebook.site.changes import atom_feed, changes_pages, history_view
 from servicebook.site.forge import commit_url
