@@ -11,7 +11,7 @@ from servicebook.catalog import model
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.log import Commit, apply_raw, read_log
-from servicebook.git.repo import CATALOG_FILE, UNSHALLOW, open_repo
+from servicebook.git.repo import CATALOG_FILE, UNSHALLOW, not_in_git, open_repo
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
 
@@ -36,7 +36,7 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
     cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # commits before it
     repo = open_repo(root)
     if repo is None:
-        raise UsageProblem(f"{root} is not in a git repository: `promised` reads the catalog's history")
+        raise UsageProblem(f"{not_in_git(root)}: `promised` reads the catalog's history")
     files: dict[str, str] = {}
     changed: list[tuple[Commit, str | None, tuple[str, ...]]] = []  # each commit touching the catalog
     catalog_path = repo.path(CATALOG_FILE)

@@ -17,7 +17,7 @@ from pathlib import Path
 from servicebook import __version__
 from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
-from servicebook.git.runner import git, run
+from servicebook.git.runner import MISSING, git, installed, run
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
 CATALOG_FILE = "catalog.yaml"
@@ -45,6 +45,11 @@ def utc(seconds: int) -> dt.datetime | None:
         return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
         return None
+
+
+def not_in_git(root: Path) -> str:
+    """Why `root` has no repository, for a command that needs one: no git, or no repository there."""
+    return f"{root} is not in a git repository" if installed() else MISSING
 
 
 def top_level(root: Path) -> str | None:

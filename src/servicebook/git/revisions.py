@@ -12,7 +12,17 @@ from servicebook.cache.disk import DiskCache
 from servicebook.errors import Problem, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots
-from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, merge_base, open_repo, related, resolve, tree_at
+from servicebook.git.repo import (
+    CATALOG_FILE,
+    CONTENT_DIR,
+    Repo,
+    merge_base,
+    not_in_git,
+    open_repo,
+    related,
+    resolve,
+    tree_at,
+)
 from servicebook.git.runner import git
 from servicebook.git.snapshots import (
     Reader,
@@ -87,7 +97,7 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     """The semantic changes from revision `base` to `head` (None: the working tree) of the site in `root`."""
     repo = open_repo(root)
     if repo is None:
-        raise UsageProblem(f"{root} is not in a git repository; `diff` compares git revisions")
+        raise UsageProblem(f"{not_in_git(root)}; `diff` compares git revisions")
     base, head, symmetric = _range(base, head)
     base_commit = resolve(repo, base)
     head_commit = resolve(repo, head) if head is not None else None

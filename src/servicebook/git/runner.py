@@ -25,9 +25,16 @@ ENV_EXTRA: Mapping[str, str] = {
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_PAGER": "cat",
 }
-# What the user's configuration must not change in the output we parse: quoted paths and
-# signatures in `git log`.
-CONFIG: tuple[str, ...] = ("-c", "core.quotepath=off", "-c", "log.showSignature=false")
+# What the user's configuration must not change in the output we parse: quoted paths,
+# signatures in `git log`, and the encoding of names and messages (tests/test_git_door.py).
+CONFIG: tuple[str, ...] = (
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "i18n.logOutputEncoding=UTF-8",
+)
 TIME_LIMIT = 600.0  # seconds for one git command; none of ours takes more than a few on a large history
 MISSING = "git is not installed (no `git` command on PATH)"
 
@@ -71,8 +78,7 @@ def run(root: Path, args: Iterable[str], stdin: bytes | None = None, *, time_lim
             command(root, args), capture_output=True, check=False, input=stdin, env=environment(), timeout=time_limit
         )
     except subprocess.TimeoutExpired:
-        name = args[0] if args else ""
-        raise UsageProblem(f"`git {name}` in {root} did not finish within {time_limit:.0f} seconds") from None
+        raise UsageProblem(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds") from None
     except OSError:  # no git on PATH, or not one that can be run
         return None
     return Done(done.returncode, done.stdout, done.stderr)

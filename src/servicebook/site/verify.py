@@ -25,7 +25,7 @@ from servicebook import __version__
 from servicebook.errors import BuildFailed, Severity, UsageProblem
 from servicebook.git.clone import clone_at
 from servicebook.git.releases import DEFAULT_PATTERN, discover
-from servicebook.git.repo import find_commit, open_repo
+from servicebook.git.repo import find_commit, not_in_git, open_repo
 from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest, versions_index
 from servicebook.site.build import Options, build
 from servicebook.site.load import load
@@ -73,7 +73,7 @@ def verify(
     claim = read_claim(site)
     repo = open_repo(root)
     if repo is None:
-        raise UsageProblem(f"{root} is not in a git repository: verify rebuilds the site from its history")
+        raise UsageProblem(f"{not_in_git(root)}: verify rebuilds the site from its history")
     if repo.shallow:
         raise UsageProblem(
             f"{root} is a shallow clone: past releases and the history cannot be rebuilt from it; "
