@@ -108,7 +108,7 @@ def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
     where the build runs rather than about the catalog, so --strict does not fail on it."""
 
     if source_date_epoch(env) is not None or head(source) is not None:
-        return None  # judged by that date, or by the commit's (see history.build_info)
+        return None  # judged by that date, or by the commit's (see repo.build_info)
 
     try:
         catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
