@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import generate
 
-from servicebook.git.history import build_info, load_timeline
+from servicebook.git.history import load_timeline
+from servicebook.git.repo import build_info
 
 OBJECTIVES = ("99", "99.5", "99.9", "99.95")
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicebook.catalog.records import RecordCache, read_by_records, split_catalog
-from servicebook.git.history import read_catalog
+from servicebook.git.snapshots import read_catalog
 
 from .conftest import REPO, SITES
 

@@ -134,7 +134,7 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     import os
 
     from servicebook.errors import BuildFailed, Severity
-    from servicebook.git.history import shallow_warning
+    from servicebook.git.repo import shallow_warning
     from servicebook.site.build import Options, undated_review_note
     from servicebook.site.build import check as run_check
 
@@ -192,7 +192,7 @@ def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> N
     """What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."""
     from servicebook.errors import UsageProblem
     from servicebook.git.diff import to_json, to_json_failure, to_markdown, to_markdown_failure
-    from servicebook.git.history import RevisionInvalid, diff_revisions, head_named
+    from servicebook.git.revisions import RevisionInvalid, diff_revisions, head_named
 
     try:
         changes, old, new = diff_revisions(source, base, head)
@@ -323,7 +323,7 @@ def serve(source: Path, port: int) -> None:
 )
 def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
-    from servicebook.git.history import catalog_at
+    from servicebook.git.in_effect import catalog_at
     from servicebook.git.promised import offerings_shown, parse_day, to_json, to_text
 
     day = parse_day(at)
@@ -357,9 +357,9 @@ def init(directory: Path, example: bool) -> None:
     )
     source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
     click.echo(f"Next: servicebook build{source}")
-    from servicebook.git.history import git
+    from servicebook.git.repo import top_level
 
-    if git(directory, "rev-parse", "--show-toplevel") is None:
+    if top_level(directory) is None:
         click.echo(
             "Keep it in git (git init, then commit): the site's change history, its releases and the "
             "review_by checks come from git."

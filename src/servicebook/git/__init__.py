@@ -1,1 +1,2 @@
-"""What git says: history, releases, and the back ends of `diff` and `promised`."""
+"""The one door to git: what git says (history, releases, the back ends of `diff` and `promised`),
+through runner.py, the only module that starts it."""

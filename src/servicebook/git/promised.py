@@ -1,6 +1,6 @@
 """`servicebook promised`: what the catalog promised on a given day (SLOs with their error budgets,
 support hours and response targets, unsupported tools), for auditors. Pure functions over the
-catalog that `history.catalog_at` finds; no git, no I/O.
+catalog that `in_effect.catalog_at` finds; no git, no I/O.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent
 from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import UsageProblem
-from servicebook.git.history import CatalogAt, utc_minute
+from servicebook.git.in_effect import CatalogAt, utc_minute
 
 PROMISED_JSON_VERSION = 1
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

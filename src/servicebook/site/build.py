@@ -20,21 +20,15 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.model import BuildInfo, Page
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
-from servicebook.git.history import (
-    build_info,
-    changed_since,
-    git,
-    load_timeline,
-    open_repo,
-    shallow_warning,
-    source_date_epoch,
-)
+from servicebook.git.history import load_timeline
+from servicebook.git.releases import discover
+from servicebook.git.repo import build_info, changed_since, head, open_repo, shallow_warning, source_date_epoch
 from servicebook.git.versions import summarize
 from servicebook.site.buildcache import BuildCache, code_digest
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
 from servicebook.site.parallel import batch_collections, worker_count
-from servicebook.site.releases import BuiltRelease, build_releases, discover
+from servicebook.site.releases import BuiltRelease, build_releases
 from servicebook.site.render import render_site
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.store import Layered, Remembering, SharedStore
@@ -117,8 +111,8 @@ def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
     commit, has neither. Said so nobody takes a clean build for reviewed decisions; a fact about
     where the build runs rather than about the catalog, so --strict does not fail on it."""
 
-    if source_date_epoch(env) is not None or git(source, "rev-parse", "--verify", "-q", "HEAD"):
-        return None  # judged by that date, or by the commit's (see history.build_info)
+    if source_date_epoch(env) is not None or head(source) is not None:
+        return None  # judged by that date, or by the commit's (see repo.build_info)
 
     try:
         catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)

@@ -39,7 +39,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog import model
 from servicebook.content.markdown import AnchorRef
 from servicebook.errors import Problem
-from servicebook.git.history import SOURCE_PATHS, git
+from servicebook.git.repo import SOURCE_PATHS, tag_refs
 from servicebook.site.load import PageResult
 from servicebook.site.write import MARKER
 
@@ -345,7 +345,7 @@ class BuildCache(Database):
         built = cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", "", None, output / MARKER)
         known = built.previous.sources if built.previous is not None else None
         hashes, built.sources = scan_sources(source, SOURCE_PATHS, known)
-        tags = git(source, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
+        tags = tag_refs(source)
         built.hashes = hashes
         built.inputs = digest(
             code_digest(),

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from servicebook import routes
 from servicebook.git.diff import Change, ordered
-from servicebook.git.history import Entry, Timeline, page_slug
+from servicebook.git.history import Entry, Timeline
+from servicebook.git.snapshots import page_slug
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 100  # the newest commits; the changes pages have all of them

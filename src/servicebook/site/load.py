@@ -34,7 +34,8 @@ from servicebook.catalog.validate import (
 )
 from servicebook.content.markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.history import PageOutline, build_info
+from servicebook.git.repo import build_info
+from servicebook.git.snapshots import PageOutline
 from servicebook.site.parallel import map_shared, worker_count
 from servicebook.source.yaml import (
     Node,

@@ -1,4 +1,4 @@
-"""Find the catalog's releases in git and build each one from its own revision, once.
+"""Build each of the catalog's releases (git/releases.py finds them) from its own revision, once.
 
 A release's output depends only on its commit and on this servicebook (code and theme), so it is
 cached under `.servicebook-cache/releases/<code>/<commit>/` and reused: a release is built
@@ -10,19 +10,12 @@ first build of twenty releases costs far less than twenty builds.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import hashlib
-import io
 import json
 import os
-import re
 import shutil
-import subprocess
-import tarfile
 import tempfile
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,20 +23,10 @@ from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
 from servicebook.catalog.model import BuildInfo
 from servicebook.catalog.records import read_clean
-from servicebook.catalog.validate import VERSION_RE
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.history import git
-from servicebook.git.versions import (
-    MANIFEST,
-    Candidate,
-    Choice,
-    Note,
-    Release,
-    Tag,
-    manifest,
-    outcome_notes,
-    select_releases,
-)
+from servicebook.git.releases import Discovery, export
+from servicebook.git.repo import SOURCE_PATHS, source_prefix
+from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.buildcache import scan_sources
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, load
 from servicebook.site.outputs import add_published_outputs
@@ -51,15 +34,11 @@ from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.templates import RenderError, VersionContext
 from servicebook.site.write import check_files
-from servicebook.source.yaml import Mapping as YamlMapping
-from servicebook.source.yaml import Scalar as YamlScalar
-from servicebook.source.yaml import SourceError, comment_traps, decode, parse_yaml
+from servicebook.source.yaml import SourceError, comment_traps, decode
 
 if TYPE_CHECKING:
     from servicebook.site.store import SharedStore
 
-SOURCES = ("catalog.yaml", "content", "layouts")
-DEFAULT_PATTERN = "v*"
 COMPLETE = ".complete"
 # A release lives at v/<version>/: its banner links up to the site root, and to the pages only the
 # root build makes (routes.root_only: the versions page, and the changes list, the only history
@@ -69,38 +48,10 @@ OUTSIDE_LINKS = frozenset(UP + routes.output_path(url) for url in ("", *(p.url f
 
 
 @dataclass(frozen=True, slots=True)
-class Discovery:
-    choices: tuple[Choice, ...]  # what may publish each version, best first (versions.select_releases)
-    notes: tuple[Note, ...]
-    shallow: bool
-    positions: Mapping[str, int] = field(default_factory=dict)  # commit → place on the history, oldest 0
-
-
-@dataclass(frozen=True, slots=True)
 class BuiltRelease:
     release: Release
     tree: Path  # folder holding the release's files (in the cache)
     paths: frozenset[str] = field(default_factory=frozenset)
-
-
-def discover(root: Path, pattern: str = DEFAULT_PATTERN) -> Discovery | None:
-    """The releases reachable from HEAD, or None when `root` is not in a git repository."""
-    if git(root, "rev-parse", "--verify", "-q", "HEAD") is None:
-        return None
-    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
-    log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "--", *SOURCES) or ""
-    commits = [(h, int(t)) for h, t in (line.split() for line in log.splitlines() if line.strip())]
-    blobs = _catalog_blobs(root, [h for h, _ in commits], prefix)
-    candidates = [Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(blobs.get(h))) for h, t in commits]
-    refs = git(root, "for-each-ref", "--format=%(refname:short) %(objectname) %(*objectname)", "refs/tags") or ""
-    tags = []
-    for line in refs.splitlines():
-        parts = line.split()
-        if len(parts) >= 2:
-            tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
-    choices, notes = select_releases(candidates, tags, pattern)
-    shallow = (git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
-    return Discovery(tuple(choices), tuple(notes), shallow, {c.commit: i for i, c in enumerate(candidates)})
 
 
 def build_releases(
@@ -141,81 +92,9 @@ def build_releases(
     return built, problems
 
 
-def _catalog_blobs(root: Path, commits: list[str], prefix: str) -> dict[str, bytes]:
-    """catalog.yaml at each commit, read through one `git cat-file --batch` process."""
-    if not commits:
-        return {}
-    request = "".join(f"{c}:{prefix}catalog.yaml\n" for c in commits).encode()
-    done = subprocess.run(
-        ["git", "-C", str(root), "cat-file", "--batch"], input=request, capture_output=True, check=False
-    )
-    out: dict[str, bytes] = {}
-    data = io.BytesIO(done.stdout)
-    for commit in commits:
-        header = data.readline().decode()
-        parts = header.split()
-        if len(parts) == 3 and parts[1] == "blob":
-            out[commit] = data.read(int(parts[2]))
-            data.read(1)
-    return out
-
-
-# The top-level `version:` line, plain or quoted: enough to tell releases apart without parsing
-# every historical catalog (a 1,000-commit history of a 4.5 MB catalog would take minutes).
-_VERSION_LINE_RE = re.compile(
-    r"""^version:[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s"'#&*!|>{\[][^\n]*?))[ \t]*(?:[ \t]#.*)?$""",
-    re.MULTILINE,
-)
-
-
-@cache
-def _version_from_bytes(digest: str, blob: bytes) -> str | None:  # noqa: ARG001 - digest keys the cache
-    text = blob.decode("utf-8", "replace")
-    found = _VERSION_LINE_RE.findall(text)
-    if len(found) == 1:
-        value = next(v for v in found[0] if v)
-        return value if VERSION_RE.fullmatch(value) else None
-    try:  # anything unusual (no such line, several, flow style): the real parser decides
-        node = parse_yaml(decode("catalog.yaml", blob))
-    except SourceError:
-        return None
-    if isinstance(node, YamlMapping):
-        for key, value in node.items:
-            if key.value == "version" and isinstance(value, YamlScalar) and value.value:
-                return value.value
-    return None
-
-
-def _version_of(blob: bytes | None) -> str | None:
-    if blob is None:
-        return None
-    return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
-
-
 def code_folder() -> str:
     """Identifies this servicebook's code and theme: a cached release built by another is stale."""
     return code_digest()[:16]
-
-
-def export(root: Path, commit: str, dest: Path) -> None:
-    """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter)."""
-    # The site may live in a sub-folder of the repository: archive that folder's tree, whose
-    # paths are then relative to the site root.
-    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip().rstrip("/")
-    tree = f"{commit}:{prefix}"
-    listed = git(root, "ls-tree", "--full-tree", "--name-only", tree) or ""
-    paths = [p for p in listed.splitlines() if p in SOURCES]
-    dest.mkdir(parents=True, exist_ok=True)
-    if not paths:
-        return
-    top = (git(root, "rev-parse", "--show-toplevel") or str(root)).strip()
-    done = subprocess.run(  # from the top: pathspecs are relative to the working directory
-        ["git", "-C", top, "archive", "--format=tar", tree, "--", *paths],
-        capture_output=True,
-        check=True,
-    )
-    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        archive.extractall(dest, filter="data")
 
 
 def build_release(
@@ -247,7 +126,7 @@ def build_release(
         hashes = None
         if store is not None:
             store.built += 1
-            hashes, _ = scan_sources(source, SOURCES)
+            hashes, _ = scan_sources(source, SOURCE_PATHS)
             _read_catalog_by_records(source, hashes, store)
         loaded = load(source, env or {}, build=info, cache=store, hashes=hashes)
         if loaded.site is None:
@@ -269,7 +148,7 @@ def build_release(
                 versioning=VersionContext(current=release.version, releases=()),
                 workers=worker_count(env or {}),
                 stamped=store,
-                source_prefix=(git(root, "rev-parse", "--show-prefix") or "").strip(),
+                source_prefix=source_prefix(root),
             )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]

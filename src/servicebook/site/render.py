@@ -16,7 +16,8 @@ import jinja2
 
 from servicebook import routes
 from servicebook.catalog import model
-from servicebook.git.history import Timeline, open_repo
+from servicebook.git.history import Timeline
+from servicebook.git.repo import open_repo
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.outputs import add_site_outputs, data_specs

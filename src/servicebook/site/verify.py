@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,11 +23,13 @@ from typing import Literal
 
 from servicebook import __version__, routes
 from servicebook.errors import BuildFailed, Severity, UsageProblem
-from servicebook.git.history import git, open_repo
+from servicebook.git.clone import clone_at
+from servicebook.git.releases import DEFAULT_PATTERN, discover
+from servicebook.git.repo import find_commit, not_in_git, open_repo
 from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest, versions_index
 from servicebook.site.build import Options, build
 from servicebook.site.load import load
-from servicebook.site.releases import COMPLETE, DEFAULT_PATTERN, build_releases, discover
+from servicebook.site.releases import COMPLETE, build_releases
 from servicebook.site.write import MARKER
 
 RootCheck = Literal["rebuilt", "manifest", "not checked"]
@@ -72,7 +73,7 @@ def verify(
     claim = read_claim(site)
     repo = open_repo(root)
     if repo is None:
-        raise UsageProblem(f"{root} is not in a git repository: verify rebuilds the site from its history")
+        raise UsageProblem(f"{not_in_git(root)}: verify rebuilds the site from its history")
     if repo.shallow:
         raise UsageProblem(
             f"{root} is a shallow clone: past releases and the history cannot be rebuilt from it; "
@@ -83,13 +84,13 @@ def verify(
             f"{site} was built from a folder outside git (its catalog.json names no commit): "
             "there is nothing to rebuild it from"
         )
-    found = git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{claim.commit}^{{commit}}")
+    found = find_commit(root, claim.commit)
     if found is None:
         raise UsageProblem(
             f"{site} says it was built from commit {claim.commit[:12]}, which this repository does not have: "
             "fetch it (`git fetch origin`, or the branch it was built from) or verify in the clone it was built from"
         )
-    commit = found.strip()
+    commit = found
     environment = {**(env if env is not None else os.environ)}
     if claim.date is not None:  # the root's build date: SOURCE_DATE_EPOCH or the commit's date
         environment["SOURCE_DATE_EPOCH"] = str(int(claim.date.timestamp()))
@@ -133,22 +134,11 @@ def _index(path: Path) -> dict[str, Mapping[str, object]]:
 def _checkout(root: Path, commit: str) -> Iterator[tuple[Path, Path]]:
     """The site source at `commit` in a temporary clone (sharing the repository's objects, with all
     its tags), and a scratch folder beside it."""
-    top = (git(root, "rev-parse", "--show-toplevel") or "").strip()
-    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
     with tempfile.TemporaryDirectory(prefix="servicebook-verify-") as tmp:
-        clone = Path(tmp) / "repo"
-        for args in (
-            ["clone", "-q", "--shared", "--no-checkout", top, str(clone)],
-            ["-C", str(clone), "fetch", "-q", "origin", "+refs/tags/*:refs/tags/*"],
-            ["-C", str(clone), "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", commit],
-        ):
-            done = subprocess.run(["git", *args], capture_output=True, check=False)
-            if done.returncode != 0:
-                detail = done.stderr.decode("utf-8", "replace").strip()
-                raise UsageProblem(f"cannot check out commit {commit[:12]} to rebuild it: git {args[-3]}: {detail}")
+        source = clone_at(root, commit, Path(tmp) / "repo")
         scratch = Path(tmp) / "scratch"
         scratch.mkdir()
-        yield clone / prefix, scratch
+        yield source, scratch
 
 
 def _verify_site(

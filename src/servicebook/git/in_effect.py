@@ -1,0 +1,86 @@
+"""The `promised` back end: which catalog was in effect at the end of a day, from the same
+first-parent history the changes page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook.catalog import model
+from servicebook.errors import UsageProblem
+from servicebook.git.blobs import read_blobs
+from servicebook.git.log import Commit, apply_raw, read_log
+from servicebook.git.repo import CATALOG_FILE, UNSHALLOW, not_in_git, open_repo
+from servicebook.git.snapshots import is_page, page_slug, read_catalog
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogAt:
+    """The catalog in effect at a moment: the one of the last commit on the first-parent history of
+    HEAD that changed catalog.yaml at or before it, and validated (a catalog that did not validate
+    could not be built, so the one before it stayed published: `invalid` lists those passed over,
+    newest first, as (commit, date, errors))."""
+
+    commit: str
+    author: str
+    date: dt.datetime | None
+    message: str
+    catalog: model.Catalog
+    invalid: tuple[tuple[str, dt.datetime | None, int], ...] = ()
+
+
+def catalog_at(root: Path, day: dt.date) -> CatalogAt:
+    """What catalog.yaml said at the end of `day` (UTC), from the history `load_timeline` reads
+    (one git log, the same first-parent history as the changes page)."""
+    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # commits before it
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageProblem(f"{not_in_git(root)}: `promised` reads the catalog's history")
+    files: dict[str, str] = {}
+    changed: list[tuple[Commit, str | None, tuple[str, ...]]] = []  # each commit touching the catalog
+    catalog_path = repo.path(CATALOG_FILE)
+    for c in read_log(repo):
+        apply_raw(files, c.raw, repo.prefix)
+        if any(catalog_path in (path, new) for _, _, path, new in c.raw):
+            slugs = tuple(sorted(page_slug(p) for p in files if is_page(p)))
+            changed.append((c, files.get(CATALOG_FILE), slugs))
+    if not changed:
+        raise UsageProblem(f"no commit on the history of HEAD changed {catalog_path}")
+    before = [entry for entry in changed if entry[0].date is not None and entry[0].date < cutoff]
+    first = changed[0][0]
+    boundary = repo.shallow and not first.parents  # the clone's history starts there, not the catalog's
+    if boundary and (not before or before[-1][0] is first):
+        raise UsageProblem(
+            f"this shallow clone's history starts at commit {first.commit[:12]} of {utc_minute(first.date)}, so it "
+            f"cannot tell what {CATALOG_FILE} said on {day.isoformat()}; fetch the whole history first: {UNSHALLOW}"
+        )
+    if not before:
+        raise UsageProblem(
+            f"no commit changed {CATALOG_FILE} on or before {day.isoformat()}: the first that did is "
+            f"{first.commit[:12]} of {utc_minute(first.date)} ({first.message})"
+        )
+    invalid: list[tuple[str, dt.datetime | None, int]] = []
+    for c, blob, slugs in reversed(before):
+        if blob is None:
+            if not invalid:  # the catalog was deleted by then: nothing was promised
+                raise UsageProblem(
+                    f"there was no {CATALOG_FILE} on {day.isoformat()}: commit {c.commit[:12]} of {utc_minute(c.date)} "
+                    f"({c.message}) removed it"
+                )
+            break
+        data = read_blobs(repo.root, [blob]).get(blob, b"")
+        catalog, errors = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
+        if catalog is not None:
+            return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid))
+        invalid.append((c.commit, c.date, len(errors)))
+    newest = invalid[0]
+    raise UsageProblem(
+        f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect on {day.isoformat()}, does not "
+        "validate, nor does any before it: nothing valid was published by then"
+    )
+
+
+def utc_minute(moment: dt.datetime | None) -> str:
+    """A commit's date as `promised` shows it: UTC, to the minute."""
+    return "an unknown date" if moment is None else moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

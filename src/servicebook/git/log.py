@@ -1,0 +1,121 @@
+"""The first-parent history of the site's catalog and pages, read with one
+`git log --first-parent --raw` call, and the site's files as each commit leaves them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, utc
+from servicebook.git.runner import run
+from servicebook.source.yaml import BIDI_CONTROLS
+
+
+def clean_text(text: str) -> str:
+    """Text from git (author, message) without what must not reach a page or a feed: control
+    characters (invalid in XML), bidirectional overrides (Trojan Source) and stray surrogates."""
+
+    return "".join(
+        ch
+        for ch in text
+        if ch not in BIDI_CONTROLS
+        and (ch >= " " or ch == "\t")
+        and not ("\x7f" <= ch <= "\x9f")
+        and not ("\ud800" <= ch <= "\udfff")
+        and ch not in "\ufffe\uffff"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A commit on the first-parent history, with its raw diff of the catalog and the pages."""
+
+    commit: str
+    parents: tuple[str, ...]
+    author: str
+    date: dt.datetime | None
+    message: str
+    raw: tuple[tuple[str, str, str, str | None], ...]  # (status, blob, path, new path for renames)
+
+
+def read_log(repo: Repo) -> list[Commit]:
+    """Every first-parent commit touching the catalog or the pages, oldest first, in one git call."""
+    done = run(
+        repo.root,
+        [
+            "log",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            "-M",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-color",
+            "--encoding=UTF-8",
+            "--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f%s",
+            "HEAD",
+            "--",
+            f":(top){repo.path(CATALOG_FILE)}",  # pathspecs are relative to the folder git runs in
+            f":(top){repo.path(CONTENT_DIR)}",
+        ],
+    )
+    if done is None or done.returncode != 0:
+        return []
+    commits = []
+    for record in done.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
+        header, _, rest = record.partition("\0")
+        sha, parents, author, stamp, message = (header.split("\x1f") + [""] * 5)[:5]
+        tokens = rest.lstrip("\n").split("\0")
+        raw: list[tuple[str, str, str, str | None]] = []
+        i = 0
+        while i < len(tokens):
+            meta = tokens[i]
+            if not meta.startswith(":"):
+                i += 1
+                continue
+            parts = meta.split()
+            status, new_blob = parts[4][0], parts[3]
+            if status in "RC":
+                raw.append((status, new_blob, tokens[i + 1], tokens[i + 2]))
+                i += 3
+            else:
+                raw.append((status, new_blob, tokens[i + 1], None))
+                i += 2
+        commits.append(
+            Commit(
+                sha,
+                tuple(parents.split()),
+                clean_text(author),
+                utc(int(stamp)) if stamp.isdigit() and len(stamp) <= 12 else None,
+                clean_text(message),
+                tuple(raw),
+            )
+        )
+    commits.reverse()
+    return commits
+
+
+def apply_raw(files: dict[str, str], raw: Iterable[tuple[str, str, str, str | None]], prefix: str) -> dict[str, str]:
+    """The site's files after a commit's raw diff; returns {old path: new path} for renames."""
+    renames: dict[str, str] = {}
+
+    def rel(path: str) -> str | None:
+        return path[len(prefix) :] if path.startswith(prefix) else None
+
+    for status, blob, path, new_path in raw:
+        old = rel(path)
+        if status == "D":
+            if old is not None:
+                files.pop(old, None)
+        elif status in "RC":
+            new = rel(new_path or "")
+            if status == "R" and old is not None:
+                files.pop(old, None)
+            if new is not None:
+                files[new] = blob
+                if status == "R" and old is not None:
+                    renames[old] = new
+        elif old is not None:
+            files[old] = blob
+    return renames

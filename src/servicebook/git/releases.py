@@ -1,0 +1,110 @@
+"""What git knows of the catalog's releases: the commits that changed the sources with the version
+each one's catalog names, the tags that may publish them, and a commit's sources exported to a
+folder for the release build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import tarfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from servicebook.catalog.validate import VERSION_RE
+from servicebook.errors import UsageProblem
+from servicebook.git.blobs import read_blobs
+from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, head, source_prefix, top_level
+from servicebook.git.runner import MISSING, git, run
+from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
+from servicebook.source.yaml import Mapping as YamlMapping
+from servicebook.source.yaml import Scalar as YamlScalar
+from servicebook.source.yaml import SourceError, decode, parse_yaml
+
+DEFAULT_PATTERN = "v*"
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    choices: tuple[Choice, ...]  # what may publish each version, best first (versions.select_releases)
+    notes: tuple[Note, ...]
+    shallow: bool
+    positions: Mapping[str, int] = field(default_factory=dict)  # commit → place on the history, oldest 0
+
+
+def discover(root: Path, pattern: str = DEFAULT_PATTERN) -> Discovery | None:
+    """The releases reachable from HEAD, or None when `root` is not in a git repository."""
+    if head(root) is None:
+        return None
+    prefix = source_prefix(root)
+    log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "--", *SOURCE_PATHS) or ""
+    commits = [(h, int(t)) for h, t in (line.split() for line in log.splitlines() if line.strip())]
+    catalogs = read_blobs(root, (f"{h}:{prefix}{CATALOG_FILE}" for h, _ in commits))
+    candidates = [
+        Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(catalogs.get(f"{h}:{prefix}{CATALOG_FILE}")))
+        for h, t in commits
+    ]
+    refs = git(root, "for-each-ref", "--format=%(refname:short) %(objectname) %(*objectname)", "refs/tags") or ""
+    tags = []
+    for line in refs.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
+    choices, notes = select_releases(candidates, tags, pattern)
+    shallow = (git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+    return Discovery(tuple(choices), tuple(notes), shallow, {c.commit: i for i, c in enumerate(candidates)})
+
+
+# The top-level `version:` line, plain or quoted: enough to tell releases apart without parsing
+# every historical catalog (a 1,000-commit history of a 4.5 MB catalog would take minutes).
+_VERSION_LINE_RE = re.compile(
+    r"""^version:[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s"'#&*!|>{\[][^\n]*?))[ \t]*(?:[ \t]#.*)?$""",
+    re.MULTILINE,
+)
+
+
+@cache
+def _version_from_bytes(digest: str, blob: bytes) -> str | None:  # noqa: ARG001 - digest keys the cache
+    text = blob.decode("utf-8", "replace")
+    found = _VERSION_LINE_RE.findall(text)
+    if len(found) == 1:
+        value = next(v for v in found[0] if v)
+        return value if VERSION_RE.fullmatch(value) else None
+    try:  # anything unusual (no such line, several, flow style): the real parser decides
+        node = parse_yaml(decode("catalog.yaml", blob))
+    except SourceError:
+        return None
+    if isinstance(node, YamlMapping):
+        for key, value in node.items:
+            if key.value == "version" and isinstance(value, YamlScalar) and value.value:
+                return value.value
+    return None
+
+
+def _version_of(blob: bytes | None) -> str | None:
+    if blob is None:
+        return None
+    return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
+
+
+def export(root: Path, commit: str, dest: Path) -> None:
+    """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter)."""
+    # The site may live in a sub-folder of the repository: archive that folder's tree, whose
+    # paths are then relative to the site root.
+    tree = f"{commit}:{source_prefix(root).rstrip('/')}"
+    listed = git(root, "ls-tree", "--full-tree", "--name-only", tree) or ""
+    paths = [p for p in listed.splitlines() if p in SOURCE_PATHS]
+    dest.mkdir(parents=True, exist_ok=True)
+    if not paths:
+        return
+    top = Path(top_level(root) or root)  # from the top: pathspecs are relative to the working directory
+    done = run(top, ["archive", "--format=tar", tree, "--", *paths])
+    if done is None or not done.ok:
+        raise UsageProblem(
+            f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"
+        )
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
+        archive.extractall(dest, filter="data")

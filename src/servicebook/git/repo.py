@@ -1,0 +1,222 @@
+"""The site's repository as git sees it: where the source sits in it, the commit a build comes
+from, which commit a name resolves to, and the files of a commit's tree.
+
+Nothing here reads the wall clock: a build's date is SOURCE_DATE_EPOCH or the commit date, so
+rebuilding a commit gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook import __version__
+from servicebook.catalog.model import BuildInfo
+from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
+from servicebook.git.runner import MISSING, git, installed, run
+
+SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
+CATALOG_FILE = "catalog.yaml"
+CONTENT_DIR = "content"
+LAYOUTS_DIR = "layouts"
+LAYOUTS_README = "layouts/README.md"  # as scaffold.LAYOUTS_README: explains layouts/, not a template
+
+
+def source_date_epoch(env: Mapping[str, str]) -> dt.datetime | None:
+    """SOURCE_DATE_EPOCH as a UTC time; a malformed value is an error, as reproducible-builds.org asks."""
+    raw = env.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise UsageProblem(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01, not {raw!r}")
+    date = utc(int(raw))
+    if date is None:
+        raise UsageProblem(f"SOURCE_DATE_EPOCH {raw} is after the year 9999")
+    return date
+
+
+def utc(seconds: int) -> dt.datetime | None:
+    """`seconds` since the epoch as a UTC time; None when it is past what a date can hold."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def not_in_git(root: Path) -> str:
+    """Why `root` has no repository, for a command that needs one: no git, or no repository there."""
+    return f"{root} is not in a git repository" if installed() else MISSING
+
+
+def top_level(root: Path) -> str | None:
+    """The top folder of the work tree holding `root`; None outside git (or without git)."""
+    out = git(root, "rev-parse", "--show-toplevel")
+    return None if out is None else out.strip()
+
+
+def source_prefix(root: Path) -> str:
+    """The path of `root` from the top of its work tree ("" or "site/"); "" outside git."""
+    return (git(root, "rev-parse", "--show-prefix") or "").strip()
+
+
+def head(root: Path) -> str | None:
+    """The commit HEAD is at; None outside git or before the first commit."""
+    return (git(root, "rev-parse", "--verify", "-q", "HEAD") or "").strip() or None
+
+
+def find_commit(root: Path, revision: str) -> str | None:
+    """The full id of the commit `revision` names, or None when it names none."""
+    out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+    return (out or "").strip() or None
+
+
+def tag_refs(root: Path) -> str:
+    """Every tag with the object it points at, one a line, as git lists them ("" outside git)."""
+    return git(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
+
+
+def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
+    """The commit `root` is at, whether its sources have uncommitted changes, and the build date."""
+    generator = f"servicebook {__version__}"
+    date = source_date_epoch(env)
+    if top_level(root) is None:
+        return BuildInfo(commit=None, dirty=False, date=date, generator=generator)
+    commit = head(root)
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
+    if date is None and commit is not None:
+        stamp = (git(root, "log", "-1", "--format=%ct", commit) or "").strip()
+        if stamp.isdigit() and len(stamp) <= 12:
+            date = utc(int(stamp))
+    return BuildInfo(commit=commit, dirty=bool(status.strip()), date=date, generator=generator)
+
+
+def changed_since(root: Path, commit: str, build: BuildInfo) -> bool:
+    """Whether the sources being built differ from those at `commit` (a release's): committed
+    since, or uncommitted in the working tree."""
+    if build.dirty:
+        return True
+    if build.commit is None or build.commit == commit:
+        return False
+    done = run(root, ["diff", "--quiet", commit, build.commit, "--", *SOURCE_PATHS])
+    return done is not None and done.returncode == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """A site source inside a git work tree; `prefix` is the source's path from the top ("" or "site/")."""
+
+    root: Path
+    prefix: str
+    shallow: bool
+
+    def path(self, relative: str) -> str:
+        return self.prefix + relative
+
+
+def open_repo(root: Path) -> Repo | None:
+    """The repository holding `root`, or None when it is not in one (or git is missing)."""
+    out = git(root, "rev-parse", "--show-prefix", "--is-shallow-repository")
+    if out is None:
+        return None
+    lines = out.split("\n")
+    if len(lines) < 2:
+        return None
+    return Repo(root=root, prefix=lines[0].strip(), shallow=lines[1].strip() == "true")
+
+
+UNSHALLOW = "`git fetch --unshallow --tags`"
+UNSHALLOW_CI = 'in CI, check out with `fetch-depth: 0` (GitHub Actions) or `GIT_DEPTH: "0"` (GitLab CI)'
+
+
+def shallow_warning(root: Path, *, building: bool, releases: bool = True) -> Problem | None:
+    """A warning when `root` is in a shallow clone, which holds only part of the history: a build
+    there cannot publish the releases before it, and its changes page is truncated. `check` reads
+    only the working tree, which a shallow clone holds whole, so for it this is only a notice."""
+    repo = open_repo(root)
+    if repo is None or not repo.shallow:
+        return None
+    lost = "releases older than the history it holds cannot be built from it and are not published" if releases else ""
+    history = "the site's change history is truncated"
+    if building:
+        message = f"this is a shallow clone: {lost + ', and ' if lost else ''}{history}"
+    else:
+        message = (
+            "this is a shallow clone: `check` is complete here, but a build from it would publish a truncated "
+            "change history and none of the releases before the fetched part of the history"
+        )
+    return Problem(
+        SourceLocation(CATALOG_FILE),
+        message,
+        f"fetch the whole history and the release tags before building: {UNSHALLOW}; {UNSHALLOW_CI}",
+        Severity.WARNING,
+    )
+
+
+def resolve(repo: Repo, revision: str) -> str:
+    """The full commit id `revision` names; a clear UsageProblem (exit 2) when it names none."""
+    if not revision or revision.startswith("-") or "\0" in revision:
+        raise UsageProblem(f"'{revision}' is not a revision name")
+    found = find_commit(repo.root, revision)
+    if found is None:
+        hint = (
+            " (this is a shallow clone: run `git fetch --unshallow`)"
+            if repo.shallow
+            else _near_revision(repo, revision)
+        )
+        raise UsageProblem(f"unknown revision '{revision}': no commit, branch or tag has that name{hint}")
+    return found
+
+
+def _near_revision(repo: Repo, revision: str) -> str:
+    """What a revision that names nothing was probably meant to be: a remote's branch that was
+    not fetched (a CI checkout fetches only what it builds), or a branch or tag spelled alike."""
+    name = revision.split("~", 1)[0].split("^", 1)[0]
+    back = re.fullmatch(r"[^~^]+(?:~[0-9]*)+", revision)  # `HEAD~5`, `main~2~3`: back along first parents
+    if back and find_commit(repo.root, name):
+        count = (git(repo.root, "rev-list", "--count", "--first-parent", "--end-of-options", name) or "").strip()
+        if count.isdigit():  # `HEAD~5` in a history of three commits
+            before = int(count) - 1
+            return f"; {name} has {before} commit{'s' if before != 1 else ''} before it"
+    remote, slash, branch = name.partition("/")
+    if slash and branch and remote in (git(repo.root, "remote") or "").split():
+        return (
+            f"; the remote '{remote}' is known but its branch '{branch}' was not fetched: `git fetch {remote} {branch}`"
+        )
+    refs = git(repo.root, "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags", "refs/remotes")
+    known = (refs or "").split()
+    if slash and branch in known:  # `origin/main` where there is no remote, only the branch
+        return f"; did you mean '{branch}'? (there is no remote '{remote}' here)"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def related(repo: Repo, a: str, b: str) -> bool:
+    """Whether commits `a` and `b` share any history."""
+    done = run(repo.root, ["merge-base", a, b])
+    return done is not None and done.returncode == 0
+
+
+def tree_at(repo: Repo, commit: str, *, layouts: bool = False) -> dict[str, str]:
+    """Site-relative path → blob id of catalog.yaml and every file under content/ (and under
+    layouts/ when asked) at `commit`."""
+    tops = (CATALOG_FILE, CONTENT_DIR, *((LAYOUTS_DIR,) if layouts else ()))
+    out = git(repo.root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *(f":(top){repo.path(t)}" for t in tops))
+    files: dict[str, str] = {}
+    for item in (out or "").split("\0"):
+        if "\t" not in item:
+            continue
+        meta, path = item.split("\t", 1)
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob" and path.startswith(repo.prefix):
+            files[path[len(repo.prefix) :]] = parts[2]
+    return files
+
+
+def merge_base(repo: Repo, a: str, b: str) -> str | None:
+    """The best common ancestor of commits `a` and `b` (as `git diff A...B` picks it), or None."""
+    out = git(repo.root, "merge-base", a, b)
+    return out.split()[0] if out and out.split() else None

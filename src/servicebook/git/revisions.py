@@ -1,0 +1,194 @@
+"""The `diff` back end: the semantic changes between two revisions of the site, or between a
+revision and the working tree."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook.cache.disk import DiskCache
+from servicebook.errors import Problem, SourceLocation, UsageProblem
+from servicebook.git.blobs import Blobs, read_blobs
+from servicebook.git.diff import Change, Snapshot, diff_snapshots
+from servicebook.git.repo import (
+    CATALOG_FILE,
+    CONTENT_DIR,
+    Repo,
+    merge_base,
+    not_in_git,
+    open_repo,
+    related,
+    resolve,
+    tree_at,
+)
+from servicebook.git.runner import git
+from servicebook.git.snapshots import (
+    Reader,
+    is_other_file,
+    is_page,
+    read_catalog,
+    worktree_blob_id,
+    worktree_files,
+    worktree_other_files,
+)
+
+
+class RevisionInvalid(UsageProblem):
+    """The catalog at a revision is missing or does not validate (exit 1, like `check`)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: Iterable[Problem] = (), revision: str | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+        self.revision = revision  # whose catalog; None: the working tree's (problems name REVISION:path)
+
+    def format_message(self) -> str:
+        return "\n".join([*(p.format() for p in self.problems), f"error: {self.message}"])
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One end of a diff: what the user named and the commit it is (None: the working tree).
+    `merge_base_of` is set on the base of `A...B`: the commit is then the merge base of A and B."""
+
+    name: str
+    commit: str | None
+    merge_base_of: tuple[str, str] | None = None
+
+    def label(self) -> str:
+        if self.commit is None:
+            return self.name
+        if self.merge_base_of is not None:
+            return f"merge base of {self.merge_base_of[0]} and {self.merge_base_of[1]} ({self.commit[:12]})"
+        return f"{self.name} ({self.commit[:12]})"
+
+    def as_dict(self) -> dict[str, object]:
+        if self.merge_base_of is not None:
+            return {"revision": self.name, "commit": self.commit, "merge_base_of": list(self.merge_base_of)}
+        return {"revision": self.name, "commit": self.commit}
+
+
+def _range(base: str, head: str | None) -> tuple[str, str | None, bool]:
+    """(base, head, whether base means the merge base of the two) from `BASE [HEAD]`, where BASE
+    may be git's `A...B` (the merge base of A and B, compared with B: what a pull request
+    changes) or `A..B` (A compared with B, as `diff A B`); an empty side is HEAD, as in git."""
+    for dots, symmetric in (("...", True), ("..", False)):
+        if dots in base:
+            if head is not None:
+                raise UsageProblem(f"give either a range '{base}' or BASE and HEAD, not both")
+            left, right = base.split(dots, 1)
+            return left or "HEAD", right or "HEAD", symmetric
+    return base, head, False
+
+
+def head_named(base: str, head: str | None) -> str:
+    """What HEAD of `diff BASE [HEAD]` names, for a report of a diff that failed: HEAD, the right
+    side of a range, or the working tree."""
+    try:
+        return _range(base, head)[1] or "working tree"
+    except UsageProblem:
+        return head or "working tree"
+
+
+def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Change, ...], Side, Side]:
+    """The semantic changes from revision `base` to `head` (None: the working tree) of the site in `root`."""
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageProblem(f"{not_in_git(root)}; `diff` compares git revisions")
+    base, head, symmetric = _range(base, head)
+    base_commit = resolve(repo, base)
+    head_commit = resolve(repo, head) if head is not None else None
+    if head_commit is not None and not related(repo, base_commit, head_commit):
+        hint = " (or this shallow clone lacks the commits that join them: `git fetch --unshallow`)"
+        raise UsageProblem(
+            f"'{base}' and '{head}' have unrelated histories: they share no commit{hint if repo.shallow else ''}"
+        )
+    if symmetric and head is not None and head_commit is not None:
+        found = merge_base(repo, base_commit, head_commit)
+        assert found is not None  # related() said they share a commit
+        base_side = Side(base, found, (base, head))
+        base_commit = found
+    else:
+        base_side = Side(base, base_commit)
+    reader = Reader(Blobs(None), DiskCache(None, "diff"))
+    # Problems at a merge base are named by its commit, which `git show` can open.
+    base_name = base_commit[:12] if base_side.merge_base_of else base
+    old = _revision_snapshot(reader, repo, base_name, base_commit, absent_ok=True)
+    # A catalog deleted at HEAD is a change (the pull request that removes it), as one added is;
+    # with none on either side there is nothing to compare (a wrong --source, most likely).
+    neither = base_name if old.absent else None
+    if head is None or head_commit is None:
+        files = worktree_files(root)
+        if (root / CATALOG_FILE).is_symlink():  # refused by the build: neither a catalog nor a removal
+            link = Problem(
+                SourceLocation(CATALOG_FILE), "symbolic links are not allowed in the source", "commit the file itself"
+            )
+            raise RevisionInvalid("the catalog in the working tree cannot be read (1 error)", (link,), None)
+        gone = not (root / CATALOG_FILE).exists()
+        new = _snapshot_from_bytes(reader, files, "working tree", absent_ok=gone and not old.absent, neither=neither)
+        new = dataclasses.replace(new, files=worktree_other_files(root))
+        span = [base_commit]
+    else:
+        new = _revision_snapshot(reader, repo, head, head_commit, absent_ok=not old.absent, neither=neither)
+        span = [base_commit, head_commit]
+    renames = _renames(repo, span)
+    changes = diff_snapshots(old, new, renames)
+    return changes, base_side, Side(head or "working tree", head_commit)
+
+
+def _revision_snapshot(
+    reader: Reader, repo: Repo, name: str, commit: str, *, absent_ok: bool = False, neither: str | None = None
+) -> Snapshot:
+    tree = tree_at(repo, commit, layouts=True)
+    read = {p: b for p, b in tree.items() if p == CATALOG_FILE or is_page(p)}
+    data = read_blobs(repo.root, read.values())
+    found = {p: data[b] for p, b in read.items() if b in data}
+    snapshot = _snapshot_from_bytes(reader, found, name, absent_ok=absent_ok, neither=neither)
+    return dataclasses.replace(snapshot, files={p: b for p, b in tree.items() if is_other_file(p)})
+
+
+def _snapshot_from_bytes(
+    reader: Reader, files: Mapping[str, bytes], name: str, *, absent_ok: bool = False, neither: str | None = None
+) -> Snapshot:
+    """The snapshot of `files`. With `absent_ok` a missing catalog is a state rather than an
+    error: at the base, the state before the catalog was added; at the head (whose base has one),
+    the state after it was removed. `neither`: the base, when it has no catalog either."""
+    pages = tuple(reader.page(p, worktree_blob_id(d), d) for p, d in sorted(files.items()) if is_page(p))
+    where = "in the working tree" if name == "working tree" else f"at {name}"
+    revision = None if name == "working tree" else name
+    if CATALOG_FILE not in files:
+        if absent_ok:
+            return Snapshot(None, pages, absent=True)
+        also = f", nor at {neither}: there is no catalog to compare" if neither is not None else ""
+        raise RevisionInvalid(f"there is no {CATALOG_FILE} {where}{also}", (), revision)
+    shown = CATALOG_FILE if name == "working tree" else f"{name}:{CATALOG_FILE}"
+    catalog, errors = read_catalog(files[CATALOG_FILE], [p.slug for p in pages], shown)
+    if catalog is None:
+        count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+        raise RevisionInvalid(
+            f"the catalog {where} does not validate ({count}); fix it or pick another revision", errors, revision
+        )
+    return Snapshot(catalog, pages)
+
+
+def _renames(repo: Repo, span: list[str]) -> dict[str, str]:
+    """Site-relative page renames between the revisions (or a revision and the working tree)."""
+    out = git(
+        repo.root, "diff", "-M", "--name-status", "-z", "--no-color", *span, "--", f":(top){repo.path(CONTENT_DIR)}"
+    )
+    tokens = (out or "").split("\0")
+    renames: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        status = tokens[i]
+        if status.startswith("R") and i + 2 < len(tokens):
+            old, new = tokens[i + 1], tokens[i + 2]
+            if old.startswith(repo.prefix) and new.startswith(repo.prefix):
+                renames[old[len(repo.prefix) :]] = new[len(repo.prefix) :]
+            i += 3
+        else:
+            i += 2 if status else 1
+    return renames

@@ -1,0 +1,126 @@
+"""Starts git, the only process servicebook runs: with an environment and configuration that never
+prompt, never take optional locks and keep its output the same parseable text in every locale.
+
+Every other module reaches git through `run`, `git` or `Pipe`; import-linter and
+tests/test_git_door.py keep it so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook.errors import UsageProblem
+
+# What the user's environment must not change: messages in another language, a prompt for a
+# password (which would hang a build in CI), a pager, or an index refresh that takes a lock
+# while someone else commits.
+ENV_EXTRA: Mapping[str, str] = {
+    "LC_ALL": "C",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_PAGER": "cat",
+}
+# What the user's configuration must not change in the output we parse: quoted paths,
+# signatures in `git log`, and the encoding of names and messages (tests/test_git_door.py).
+CONFIG: tuple[str, ...] = (
+    "-c",
+    "core.quotepath=off",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "i18n.logOutputEncoding=UTF-8",
+)
+TIME_LIMIT = 600.0  # seconds for one git command; none of ours takes more than a few on a large history
+MISSING = "git is not installed (no `git` command on PATH)"
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What a git command that ran said and how it ended."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def error(self) -> str:
+        """git's own message, for a report."""
+        return self.stderr.decode("utf-8", "replace").strip()
+
+
+def command(root: Path, args: Iterable[str]) -> list[str]:
+    """The command line that runs git subcommand `args` in `root`."""
+    return ["git", "-C", str(root), *CONFIG, *args]
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, **ENV_EXTRA}
+
+
+def installed() -> bool:
+    """Whether there is a git to run (for a clear message where git is required)."""
+    return shutil.which("git") is not None
+
+
+def run(root: Path, args: Iterable[str], stdin: bytes | None = None, *, time_limit: float = TIME_LIMIT) -> Done | None:
+    """Run git subcommand `args` in `root` (no shell); None when git cannot be started."""
+    args = list(args)
+    try:
+        done = subprocess.run(
+            command(root, args), capture_output=True, check=False, input=stdin, env=environment(), timeout=time_limit
+        )
+    except subprocess.TimeoutExpired:
+        raise UsageProblem(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds") from None
+    except OSError:  # no git on PATH, or not one that can be run
+        return None
+    return Done(done.returncode, done.stdout, done.stderr)
+
+
+def git(root: Path, *args: str) -> str | None:
+    """Run git in `root`; its stdout, or None when git fails or `root` is not in a repository."""
+    done = run(root, args)
+    if done is None or not done.ok:
+        return None
+    return done.stdout.decode("utf-8", "replace")
+
+
+class Pipe:
+    """A long-running git command that answers one request after another (`git cat-file --batch`):
+    requests go to its stdin, answers are read from its stdout; its stderr is discarded."""
+
+    def __init__(self, root: Path, args: Iterable[str]) -> None:
+        self._proc = subprocess.Popen(
+            command(root, args),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=environment(),
+        )
+
+    def ask(self, line: bytes) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(line + b"\n")
+        self._proc.stdin.flush()
+
+    def readline(self) -> bytes:
+        assert self._proc.stdout is not None
+        return self._proc.stdout.readline()
+
+    def read(self, size: int) -> bytes:
+        assert self._proc.stdout is not None
+        return self._proc.stdout.read(size)
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()

@@ -1,0 +1,242 @@
+"""The catalog and policy pages as they are in a commit or in the working tree, read through the
+build's own decoder, YAML reader and validator: each distinct blob is parsed once per build (in
+memory) and its outcome kept once per servicebook version (on disk, in `.servicebook-cache/`)."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from servicebook.cache.codec import decode, encode
+from servicebook.cache.digest import cache_key
+from servicebook.cache.disk import DiskCache
+from servicebook.catalog import model
+from servicebook.catalog.records import RecordCache, read_by_records
+from servicebook.catalog.upgrade import upgrade
+from servicebook.catalog.validate import check_catalog, read_record
+from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
+from servicebook.git.blobs import Blobs
+from servicebook.git.diff import Change, PageInfo, added_catalog, diff_catalogs, page_info
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, LAYOUTS_DIR, LAYOUTS_README
+from servicebook.git.runner import run
+from servicebook.source.yaml import SourceError, parse_yaml
+from servicebook.source.yaml import decode as decode_text
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutline:
+    """A loaded page as the history sees it (diff.PageInfo), so that it need not parse it again."""
+
+    path: str
+    title: str
+    sections: tuple[tuple[str, str, str], ...]  # see markdown.outline
+    sha256: str  # of the file's bytes
+    blob: str  # git's id for those bytes
+    meta: model.PageMeta | None = None  # its front matter
+
+
+def is_page(path: str) -> bool:
+    return path.startswith(CONTENT_DIR + "/") and path.endswith(".md")
+
+
+def page_slug(path: str) -> str:
+    return path[len(CONTENT_DIR) + 1 : -3]
+
+
+MAX_CATALOG_BYTES = 32 * 1024 * 1024  # as load.py: past it, a catalog is refused, not parsed
+MAX_PAGE_BYTES = 256 * 1024
+BY_RECORDS = 256 * 1024  # from this size on, catalogs are read record by record (see records.py)
+
+
+def read_catalog(
+    data: bytes, slugs: Iterable[str], shown: str = CATALOG_FILE
+) -> tuple[model.Catalog | None, list[Problem]]:
+    """Read and check catalog bytes through the build's own decoder, YAML reader and validator."""
+
+    if len(data) > MAX_CATALOG_BYTES:
+        return None, [
+            Problem(SourceLocation(shown), f"file is {len(data):,} bytes; the limit is {MAX_CATALOG_BYTES:,}")
+        ]
+    collecting = gc.isenabled()
+    gc.disable()  # a large catalog is millions of objects, none cyclic: collections only cost time
+    try:
+        source = decode_text(shown, data)
+        node = parse_yaml(source)
+        node, notes = upgrade(source, node)  # older formats read as the build reads them
+        checked, problems = read_record(source, node, model.Catalog, "the catalog")
+        problems += notes
+        if checked is not None:
+            problems += check_catalog(source, checked, sorted(slugs), None)
+    except SourceError as exc:
+        return None, list(exc.problems)
+    finally:
+        if collecting:
+            gc.enable()
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    return (None if errors or checked is None else checked.value), errors
+
+
+CatalogKey = tuple[str, tuple[str, ...]]  # (blob id, page slugs the references were checked against)
+
+
+@dataclass
+class Reader:
+    """Reads catalogs and pages by blob id, each distinct one once.
+
+    What a rebuild needs is cached on disk (under .servicebook-cache/history/, keyed by blob ids and
+    servicebook's version): whether a catalog blob validates, each page's outline, and the semantic
+    diff between two catalog blobs. So a rebuild parses no catalog at all; a new commit costs the
+    parse of its own catalog and of the one before it. Parsed catalogs are kept in memory only for
+    the last few blobs, as a large catalog is tens of megabytes once parsed.
+    """
+
+    store: Blobs
+    disk: DiskCache
+    known: dict[str, bytes] = field(default_factory=dict)  # blobs not in git (the working tree)
+    models: dict[CatalogKey, model.Catalog | None] = field(default_factory=dict)
+    errors: dict[CatalogKey, int] = field(default_factory=dict)
+    pages: dict[str, PageInfo] = field(default_factory=dict)
+    records: RecordCache = field(default_factory=RecordCache)
+    parsed: int = 0  # how many catalogs were parsed in this build (the benchmark reports it)
+
+    def _data(self, blob: str) -> bytes:
+        if blob in self.known:
+            return self.known[blob]
+        data = self.store.get(blob)
+        if data is None:
+            raise KeyError(blob)
+        return data
+
+    def _disk(self, blob: str) -> DiskCache:
+        return DiskCache(None, "") if blob.startswith("wt-") else self.disk
+
+    def model(self, key: CatalogKey) -> model.Catalog | None:
+        if key in self.models:
+            return self.models[key]
+        data = self._data(key[0])
+        catalog: model.Catalog | None
+        fast = read_by_records(data, list(key[1]), self.records, CATALOG_FILE) if len(data) >= BY_RECORDS else None
+        if fast is not None and fast[1] == 0:
+            catalog, errors = fast
+        else:
+            catalog, problems = read_catalog(data, key[1])
+            errors = len(problems)
+        self.parsed += 1
+        if len(self.models) >= 4:
+            del self.models[next(iter(self.models))]
+        self.models[key] = catalog
+        self.errors[key] = errors
+        self._disk(key[0]).put(cache_key("validity", key[0], *key[1]), {"errors": errors})
+        return catalog
+
+    def validity(self, key: CatalogKey) -> int:
+        """How many errors the catalog blob has (0: it validates)."""
+        if key not in self.errors:
+            stored = self._disk(key[0]).get(cache_key("validity", key[0], *key[1]))
+            if isinstance(stored, dict) and isinstance(stored.get("errors"), int):
+                self.errors[key] = stored["errors"]
+            else:
+                self.model(key)
+        return self.errors[key]
+
+    def transition(self, old: CatalogKey | None, new: CatalogKey) -> tuple[Change, ...]:
+        """The semantic changes from catalog `old` (None: nothing published yet) to `new`."""
+        old_blob, old_slugs = old if old is not None else ("", ())
+        disk = self._disk(new[0] if not old_blob.startswith("wt-") else old_blob)
+        key = cache_key("transition", old_blob, *old_slugs, "|", new[0], *new[1])
+        stored = disk.get(key)
+        if stored is not None:
+            try:
+                changes: tuple[Change, ...] = decode(tuple[Change, ...], stored)
+                return changes
+            except (KeyError, TypeError, ValueError):
+                pass
+        after = self.model(new)
+        assert after is not None
+        if old is None:
+            # Everything the first catalog promises is "added" then, so each entity's history starts there.
+            changes = (Change("catalog.added", "catalog", "neutral", "Catalog published"), *added_catalog(after))
+        else:
+            before = self.model(old)
+            assert before is not None
+            changes = tuple(diff_catalogs(before, after))
+        disk.put(key, encode(changes))
+        return changes
+
+    def page(self, path: str, blob: str, data: bytes | None = None) -> PageInfo:
+        key = cache_key("page", blob, path)
+        if key in self.pages:
+            return self.pages[key]
+        stored = self._disk(blob).get(key)
+        if stored is not None:
+            try:
+                info: PageInfo = decode(PageInfo, stored)
+                self.pages[key] = info
+                return info
+            except (KeyError, TypeError, ValueError):
+                pass
+        data = data if data is not None else self._data(blob)
+        if len(data) > MAX_PAGE_BYTES:  # the build refuses it; the history only notes that it changed
+            info = PageInfo(page_slug(path), path, page_slug(path), (), hashlib.sha256(data).hexdigest())
+        else:
+            info = page_info(path, page_slug(path), data)
+        self.pages[key] = info
+        self._disk(blob).put(key, encode(info))
+        return info
+
+
+def worktree_files(root: Path) -> dict[str, bytes]:
+    """catalog.yaml and content/**.md as they are on disk (symbolic links skipped: the build refuses them)."""
+    out: dict[str, bytes] = {}
+    catalog = root / CATALOG_FILE
+    if catalog.is_file() and not catalog.is_symlink():
+        out[CATALOG_FILE] = catalog.read_bytes()
+    content = root / CONTENT_DIR
+    if content.is_dir() and not content.is_symlink():
+        for dirpath, dirnames, filenames in os.walk(content):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (Path(dirpath) / d).is_symlink())
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                if name.endswith(".md") and not name.startswith(".") and full.is_file() and not full.is_symlink():
+                    out[full.relative_to(root).as_posix()] = full.read_bytes()
+    return out
+
+
+def is_other_file(path: str) -> bool:
+    """Whether `path` is a template or a file under content/ other than a policy page, which the
+    diff reports by name (hidden files, which the build skips, and layouts/README.md are not)."""
+    if any(part.startswith(".") for part in path.split("/")) or path == LAYOUTS_README:
+        return False
+    return path.startswith(LAYOUTS_DIR + "/") or (path.startswith(CONTENT_DIR + "/") and not is_page(path))
+
+
+def worktree_other_files(root: Path) -> dict[str, str]:
+    """Site-relative path → git's blob id of the templates and other files in the working tree,
+    so that they compare with a revision's (symbolic links skipped: the build refuses them)."""
+    paths: list[str] = []
+    for top in (LAYOUTS_DIR, CONTENT_DIR):
+        if not (root / top).is_dir() or (root / top).is_symlink():
+            continue
+        for dirpath, dirnames, filenames in os.walk(root / top):
+            dirnames[:] = sorted(d for d in dirnames if not (Path(dirpath) / d).is_symlink())
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                rel = full.relative_to(root).as_posix()
+                if is_other_file(rel) and full.is_file() and not full.is_symlink():
+                    paths.append(rel)
+    if not paths:
+        return {}
+    done = run(root, ["hash-object", "--stdin-paths"], "".join(p + "\n" for p in paths).encode())
+    if done is None or done.returncode != 0:
+        raise UsageProblem("git hash-object failed on the templates or files under content/")
+    ids = done.stdout.decode("ascii").split()
+    return dict(zip(paths, ids, strict=True))
+
+
+def worktree_blob_id(data: bytes) -> str:
+    """The id the history gives bytes of the working tree ("wt-" and their SHA-256), apart from git's."""
+    return "wt-" + hashlib.sha256(data).hexdigest()

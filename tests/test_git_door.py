@@ -1,0 +1,188 @@
+"""git has one door: only git/runner.py starts a process, with an environment and configuration
+that the user's own cannot turn into prompts, pagers, translated messages or other output."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from servicebook.errors import UsageProblem
+from servicebook.git import runner
+from servicebook.git.blobs import Blobs, read_blobs
+from servicebook.git.history import load_timeline
+from servicebook.git.releases import discover
+from servicebook.git.repo import build_info, open_repo
+from servicebook.git.revisions import diff_revisions
+
+TESTS = Path(__file__).parent
+SRC = TESTS.parent / "src" / "servicebook"
+DOOR = SRC / "git" / "runner.py"
+# What starts a program besides subprocess (a fork, as multiprocessing and write.py do, runs servicebook itself).
+STARTERS = {("os", n) for n in ("system", "popen", "posix_spawn", "posix_spawnp")} | {
+    ("os", n) for n in ("execv", "execve", "execvp", "execvpe", "execl", "execle", "execlp", "execlpe")
+}
+GIT_INDICATORS = ("git_site", "GitSite(", '["git",', "build_info(", "load_timeline(", "discover(")
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if p != DOOR)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(SRC)))
+def test_no_module_but_the_runner_starts_a_process(path: Path) -> None:
+    tree = ast.parse(path.read_text("utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] in ("subprocess", "pty")]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("subprocess", "pty"):
+            found.append(node.module or "")
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("os", "asyncio")
+            and ((node.value.id, node.attr) in STARTERS or node.attr.startswith(("spawn", "create_subprocess")))
+        ):
+            found.append(f"{node.value.id}.{node.attr}")
+    assert not found, f"{path.relative_to(SRC)} starts a process itself ({', '.join(found)}): go through git/runner.py"
+
+
+def test_the_import_contract_lists_every_git_module_but_the_runner() -> None:
+    config = tomllib.loads((TESTS.parent / "pyproject.toml").read_text("utf-8"))
+    contracts = {c["name"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    outside = contracts["Only git/ starts processes (git itself)"]
+    inside = contracts["Inside git/, only runner.py starts git"]
+    assert outside["forbidden_modules"] == inside["forbidden_modules"] == ["subprocess"]
+    rooms = {f"servicebook.{p.stem if p.is_file() else p.name}" for p in SRC.iterdir() if not p.name.startswith("_")}
+    rooms -= {"servicebook.git", "servicebook.py", "servicebook.layouts", "servicebook.static", "servicebook.scaffold"}
+    assert rooms <= set(outside["source_modules"])
+    modules = {f"servicebook.git.{p.stem}" for p in (SRC / "git").glob("*.py") if p.stem not in ("__init__", "runner")}
+    assert set(inside["source_modules"]) == modules
+
+
+def test_every_test_that_runs_git_carries_the_git_marker() -> None:
+    # A test runs git when it (or a fixture it takes) builds a repository or reads one.
+    def uses_git(node: ast.AST, text: str) -> bool:
+        return any(i in (ast.get_source_segment(text, node) or "") for i in GIT_INDICATORS)
+
+    def marked(node: ast.FunctionDef) -> bool:
+        return any("mark.git" in ast.unparse(d) for d in node.decorator_list)
+
+    unmarked = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        text = path.read_text("utf-8")
+        tree = ast.parse(text)
+        if any("pytestmark" in ast.unparse(n) and "mark.git" in ast.unparse(n) for n in tree.body):
+            continue
+        functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+        git_fixtures = {"git_site"} | {
+            f.name for f in functions if not f.name.startswith("test_") and uses_git(f, text)
+        }
+        for f in functions:
+            takes = {a.arg for a in f.args.args} & git_fixtures
+            if f.name.startswith("test_") and (takes or uses_git(f, text)) and not marked(f):
+                unmarked.append(f"{path.relative_to(TESTS)}::{f.name}")
+    assert not unmarked, "these tests run git but lack @pytest.mark.git:\n" + "\n".join(unmarked)
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+@pytest.mark.git
+def test_git_sees_the_safe_environment_whatever_the_callers_is(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "1")
+    monkeypatch.setenv("GIT_OPTIONAL_LOCKS", "1")
+    monkeypatch.setenv("GIT_PAGER", "less")
+    out = runner.git(tmp_path, "-c", "alias.show-env=!env", "show-env")
+    assert out is not None
+    seen = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    assert {k: seen.get(k) for k in runner.ENV_EXTRA} == dict(runner.ENV_EXTRA)
+
+
+@pytest.mark.git
+def test_a_failing_command_is_a_result_and_a_missing_git_is_none(tmp_path, monkeypatch) -> None:
+    done = runner.run(tmp_path, ["rev-parse", "--show-toplevel"])  # not a repository
+    assert done is not None and not done.ok and "not a git repository" in done.error()
+    assert runner.git(tmp_path, "rev-parse", "--show-toplevel") is None
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git on it
+    assert not runner.installed()
+    assert runner.run(tmp_path, ["version"]) is None
+    assert open_repo(tmp_path) is None
+    with pytest.raises(UsageProblem, match="git is not installed"):
+        diff_revisions(tmp_path, "HEAD", None)
+
+
+@pytest.mark.git
+def test_a_git_command_that_does_not_finish_in_time_is_a_clear_error(tmp_path) -> None:
+    # exec: the shell becomes the sleep, so killing git leaves nothing holding the output pipe open
+    with pytest.raises(
+        UsageProblem, match=r"`git -c alias.wait=!exec sleep 3 wait` in .* did not finish within 0.01 seconds"
+    ):
+        runner.run(tmp_path, ["-c", "alias.wait=!exec sleep 3", "wait"], time_limit=0.01)
+
+
+@pytest.mark.git
+def test_the_blob_reader_reads_ids_and_paths_and_skips_what_names_no_blob(git_site) -> None:
+    head = git_site.git("rev-parse", "HEAD").strip()
+    catalog = git_site.catalog.read_bytes()
+    blob = git_site.git("rev-parse", f"{head}:catalog.yaml").strip()
+    names = [blob, f"{head}:catalog.yaml", f"{head}:content", f"{head}:no such file", "0" * 40, blob]
+    assert read_blobs(git_site.root, names) == {blob: catalog, f"{head}:catalog.yaml": catalog}
+    with Blobs(git_site.root) as blobs:
+        assert [blobs.get(n) for n in names] == [catalog, catalog, None, None, None, catalog]
+    assert Blobs(None).get(blob) is None
+
+
+HOSTILE_CONFIG = {
+    "core.quotepath": "true",
+    "core.pager": "sed s/a/X/",
+    "color.ui": "always",
+    "log.showSignature": "true",
+    "log.decorate": "full",
+    "log.abbrevCommit": "true",
+    "format.pretty": "oneline",
+    "core.abbrev": "7",
+    "diff.renames": "false",
+    "i18n.logOutputEncoding": "ISO-8859-1",
+    "status.showUntrackedFiles": "no",
+    "tag.sort": "-refname",
+}
+
+
+@pytest.mark.git
+def test_the_users_configuration_and_locale_do_not_change_what_is_read(git_site, monkeypatch) -> None:
+    git_site.write("content/über-uns.md", "---\ntitle: Über uns\n---\n\nWer wir sind.\n")
+    git_site.commit("Seite über uns", author="Zoë Ångström <zoe@example.com>")
+    git_site.git("checkout", "-q", "-b", "feature")
+    git_site.edit("objective: 99.5", "objective: 99")
+    git_site.commit("Lower the SLO", author="Jürgen Groß <j@example.com>")
+    git_site.git("checkout", "-q", "main")
+    git_site.git("merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    git_site.tag("v1")
+    git_site.edit("Wer wir sind.", "Wer wir sind und was wir tun.", "content/über-uns.md")  # uncommitted
+
+    def everything() -> tuple[object, ...]:
+        info = build_info(git_site.root, {})
+        return info, load_timeline(git_site.root, info, use_disk_cache=False), discover(git_site.root)
+
+    plain = everything()
+    for key, value in HOSTILE_CONFIG.items():
+        git_site.git("config", key, value)
+    for name, value in {"LANG": "de_DE.UTF-8", "LC_ALL": "de_DE.UTF-8", "LANGUAGE": "de", "PAGER": "false"}.items():
+        monkeypatch.setenv(name, value)
+    assert everything() == plain
+    timeline = plain[1]
+    assert any(e.contributors == ("Jürgen Groß",) for e in timeline.entries)  # type: ignore[attr-defined]
+    assert any(e.author == "Zoë Ångström" for e in timeline.entries)  # type: ignore[attr-defined]
+
+
+def test_the_safe_environment_keeps_the_callers_variables(monkeypatch) -> None:
+    monkeypatch.setenv("SERVICEBOOK_PROBE", "kept")
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    env = runner.environment()
+    assert env["SERVICEBOOK_PROBE"] == "kept" and env["LC_ALL"] == "C"
+    assert runner.command(Path("/x"), ["log"])[:3] == ["git", "-C", "/x"]
