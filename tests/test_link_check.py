@@ -57,6 +57,47 @@ def test_a_rendered_page_keeps_only_links_it_cannot_settle_itself() -> None:
     assert scan.has_id("top") and not scan.has_id("to")
 
 
+# Links as a browser reads them, not only as servicebook's own templates write them (double
+# quotes): a site's layouts/ may quote differently, and the check must see what the reader gets.
+WRITTEN_ANY_WAY = [
+    pytest.param(b"<a href='gone/'>x</a>", "gone/", id="single-quoted"),
+    pytest.param(b"<a href=gone/>x</a>", "gone/", id="unquoted"),
+    pytest.param(b'<A HREF = "gone/">x</A>', "gone/", id="upper-case-and-spaces"),
+    pytest.param(b"<img src='gone.png' alt=''>", "gone.png", id="img-src"),
+    pytest.param(b"<script src=gone.js></script>", "gone.js", id="script-src"),
+    pytest.param(b"<link rel=stylesheet href='gone.css'>", "gone.css", id="link-href"),
+    pytest.param(b'<a href="gone&#47;">x</a>', "gone/", id="character-reference"),
+    pytest.param(b'<a href="gone/?a=1&amp;b=2">x</a>', "gone/?a=1&b=2", id="entity"),
+]
+
+
+@pytest.mark.parametrize(("html", "href"), WRITTEN_ANY_WAY)
+def test_a_broken_link_is_found_however_its_attribute_is_written(html: bytes, href: str) -> None:
+    problems = check_links(_files({"index.html": html}, scanned=False))
+    assert [p.message.split(" (")[0] for p in problems] == [f"broken link to '{href}'"]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        pytest.param(b"<h2 id='top'>x</h2><a href=#top>up</a>", id="single-quoted-id"),
+        pytest.param(b"<h2 id=top>x</h2><a href='#top'>up</a>", id="unquoted-id"),
+        pytest.param(b"<a name=top></a><a href='#top'>up</a>", id="a-name"),
+        pytest.param(b'<h2 id="q&amp;a">x</h2><a href="#q&amp;a">up</a>', id="entity-in-id"),
+        pytest.param(b'<!-- <a href="gone/">old</a> --><p>x</p>', id="commented-out"),
+        pytest.param(b"<script src=s.js></script><p data-src='gone/'>x</p>", id="other-attribute"),
+    ],
+)
+def test_what_a_browser_does_not_follow_is_not_a_broken_link(html: bytes) -> None:
+    assert check_links(_files({"index.html": html, "s.js": b""}, scanned=False)) == []
+
+
+def test_a_form_field_name_is_not_an_anchor() -> None:
+    # only an <a name> is a fragment target (HTML's "indicated part of the document")
+    problems = check_links(_files({"index.html": b"<input name=top><a href='#top'>up</a>"}, scanned=False))
+    assert [p.message for p in problems] == ["broken link to '#top' (no id 'top' on index.html)"]
+
+
 def test_links_into_a_mounted_release_are_not_followed() -> None:
     pages = {"index.html": b'<a href="v/1.0/offerings/">old</a>'}
     assert check_links(_files(pages, scanned=True), mounted={"v/1.0/offerings/index.html"}) == []

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from servicebook.catalog.model import Page
 from servicebook.catalog.validate import did_you_mean
+from servicebook.content.htmlrefs import read_refs
 from servicebook.content.markdown import RESERVED_ANCHORS, theme_anchors
 from servicebook.errors import Problem, SourceLocation
 
 # write.check_links's wording, which names the address as the page has it
 _BROKEN_RE = re.compile(r"^broken link to '(?P<href>.*)' \((?:no id '(?P<id>.*)' on |no )")
-_ID_RE = re.compile(rb'\sid="([^"]*)"')
 SHOWN_IDS = 12
 
 
@@ -95,7 +95,7 @@ def _anchors_hint(fragment: str, html: bytes | None) -> str | None:
     if html is None:
         return None
     chrome = RESERVED_ANCHORS | theme_anchors()
-    ids = sorted({i.decode("utf-8", "replace") for i in _ID_RE.findall(html)} - chrome)
+    ids = sorted(read_refs(html).ids - chrome)
     if not ids:
         return None
     return did_you_mean(fragment, ids) or "its anchors: " + ", ".join(ids[:SHOWN_IDS]) + (
