@@ -102,6 +102,18 @@ class GitSite:
         return self.git("rev-parse", "HEAD").strip()
 
 
+@pytest.fixture(autouse=True)
+def _a_git_repository_needs_the_git_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that makes a git repository carries the git marker, so that `-m "not git"` is the
+    suite that runs where git is missing: GitSite fails any other test at once."""
+    if request.node.get_closest_marker("git") is None:
+
+        def refuse(self: GitSite, root: Path) -> None:
+            pytest.fail(f"{request.node.nodeid} makes a git repository: mark it @pytest.mark.git")
+
+        monkeypatch.setattr(GitSite, "__init__", refuse)
+
+
 @pytest.fixture
 def git_site(tmp_path: Path) -> GitSite:
     """The minimal fixture site, committed once as 'Initial catalog'."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import posixpath
 
+import pytest
+
 from .conftest import GitSite
 from .htmlcheck import tags
 
@@ -26,6 +28,8 @@ def page_weight(public, page: str) -> int:
     return weight
 
 
+@pytest.mark.git
+@pytest.mark.slow
 def test_every_example_page_with_its_css_and_js_is_under_budget(run, site_copy) -> None:
     site = site_copy("example")
     GitSite(site).commit("Example catalog")  # in git, so history and versions are on every page too

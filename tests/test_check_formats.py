@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.report import escape_data, escape_property, github_command, shown_from
 
@@ -80,6 +82,7 @@ def test_whole_file_problems_have_no_line(run, tmp_path) -> None:
     assert doc["problems"][0]["line"] is None and doc["problems"][0]["column"] is None
 
 
+@pytest.mark.git
 def test_check_warns_about_a_shallow_clone(git_site, run, tmp_path) -> None:
     git_site.edit('version: "0.1"', 'version: "0.2"')
     git_site.commit("second")

@@ -39,6 +39,7 @@ def test_init_never_overwrites(run, tmp_path) -> None:
     assert (tmp_path / "catalog.yaml").read_text() == "mine"
 
 
+@pytest.mark.git
 def test_init_accepts_a_fresh_repository_with_a_readme_license_and_gitignore(run, tmp_path, monkeypatch) -> None:
     # what people do: git init, a README and a LICENSE from the hosting service, then `init .`
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
@@ -248,6 +249,7 @@ def test_without_a_build_date_review_dates_are_said_to_be_unchecked_without_fail
     assert (dated.exit_code, dated.stderr) == (0, "")
 
 
+@pytest.mark.git
 def test_the_first_commit_gives_review_dates_their_date(site_copy, monkeypatch) -> None:
     from click.testing import CliRunner
 
@@ -381,6 +383,7 @@ def test_objective_written_as_a_fraction_is_warned_about(run, site_copy) -> None
     assert "hint: objectives are percentages: write 99.9, not the fraction 0.999" in result.stderr
 
 
+@pytest.mark.git
 def test_footer_of_a_repository_without_commits(run, site_copy) -> None:
     import subprocess
 

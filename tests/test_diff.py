@@ -196,6 +196,7 @@ CASES = {
 }
 
 
+@pytest.mark.git
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_kind_of_change_is_named_and_classified(git_site, run, case) -> None:
     edits, expected = CASES[case]
@@ -209,6 +210,7 @@ def test_each_kind_of_change_is_named_and_classified(git_site, run, case) -> Non
     assert got == expected
 
 
+@pytest.mark.git
 def test_markdown_puts_weakened_changes_first_with_a_marker(git_site, run) -> None:
     git_site.edit("lifecycle: ga", "lifecycle: beta")
     git_site.edit("objective: 99.5", "objective: 99.9")
@@ -229,6 +231,7 @@ def test_markdown_puts_weakened_changes_first_with_a_marker(git_site, run) -> No
     assert lines.index("#### Strengthened commitments") < lines.index("#### Other changes")
 
 
+@pytest.mark.git
 def test_head_defaults_to_the_working_tree(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 99.0")
     result = run("diff", "--source", git_site.root, "HEAD", "--format", "json")
@@ -237,6 +240,7 @@ def test_head_defaults_to_the_working_tree(git_site, run) -> None:
     assert doc["summary"] == {"changes": 1, "weakened": 1, "strengthened": 0, "neutral": 0}
 
 
+@pytest.mark.git
 def test_fail_on_weakened_exits_3_only_when_something_weakens(git_site, run) -> None:
     git_site.edit('version: "0.1"', 'version: "0.2"')
     assert run("diff", "--source", git_site.root, "HEAD", "--fail-on", "weakened").exit_code == 0
@@ -247,6 +251,7 @@ def test_fail_on_weakened_exits_3_only_when_something_weakens(git_site, run) -> 
     assert result.stderr == "diff: 1 change(s) weaken a commitment (--fail-on weakened)\n"
 
 
+@pytest.mark.git
 def test_offering_id_change_with_identical_content_is_a_move(git_site, run) -> None:
     git_site.edit(OFFERING, "  - id: pipelines\n    name: CI pipelines\n")
     git_site.edit("offerings: [ci]", "offerings: [pipelines]", "content/welcome.md")
@@ -260,6 +265,7 @@ def test_offering_id_change_with_identical_content_is_a_move(git_site, run) -> N
     )
 
 
+@pytest.mark.git
 def test_tool_id_change_with_identical_content_is_a_move_not_a_removal(git_site, run) -> None:
     git_site.edit("  - id: shared-pipelines\n", "  - id: shared-templates\n")
     git_site.edit("tools: [shared-pipelines, hand-rolled-scripts]", "tools: [shared-templates, hand-rolled-scripts]")
@@ -280,6 +286,7 @@ def test_tool_id_change_with_identical_content_is_a_move_not_a_removal(git_site,
     assert doc["summary"]["weakened"] == 0
 
 
+@pytest.mark.git
 def test_a_declared_rename_shows_what_else_changed_with_it(git_site, run) -> None:
     """Renaming an offering (or a tool) and lowering its objective in one commit: the objective's
     change is named, not hidden behind 'removed' and 'added'."""
@@ -306,6 +313,7 @@ def test_a_declared_rename_shows_what_else_changed_with_it(git_site, run) -> Non
     assert any(c["kind"] == "tool.status" and c["subject"] == "tool:own-scripts" for c in doc["changes"]), texts
 
 
+@pytest.mark.git
 def test_policy_page_sections_added_changed_removed_and_moves(git_site, run) -> None:
     git_site.edit("## What we do not support\n", "## Not supported\n", "content/welcome.md")
     git_site.edit("during business hours", "during office hours", "content/welcome.md")
@@ -326,6 +334,7 @@ def test_policy_page_sections_added_changed_removed_and_moves(git_site, run) -> 
     ]
 
 
+@pytest.mark.git
 def test_policy_page_front_matter_changes_are_named(git_site, run) -> None:
     # A reviewer sees what a page's front matter now says, not only that it changed: which
     # offerings and tools it applies to, its owner and summary, its place in the list.
@@ -364,6 +373,7 @@ def test_the_history_reads_a_page_front_matter_as_the_build_does(site_copy) -> N
         assert page_info(page.source, page.slug, (site / page.source).read_bytes()).meta == page.meta
 
 
+@pytest.mark.git
 def test_bad_revision_is_a_clear_error_with_exit_2(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "no-such-branch")
     assert result.exit_code == 2
@@ -371,12 +381,14 @@ def test_bad_revision_is_a_clear_error_with_exit_2(git_site, run) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.git
 def test_option_like_revision_is_refused(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "--", "--output=/tmp/x")
     assert result.exit_code == 2
     assert result.stderr == "error: '--output=/tmp/x' is not a revision name\n"
 
 
+@pytest.mark.git
 def test_unrelated_histories_are_refused(git_site, run) -> None:
     git_site.git("checkout", "-q", "--orphan", "other")
     git_site.commit("unrelated root")
@@ -385,6 +397,7 @@ def test_unrelated_histories_are_refused(git_site, run) -> None:
     assert result.stderr == "error: 'main' and 'other' have unrelated histories: they share no commit\n"
 
 
+@pytest.mark.git
 def test_invalid_catalog_at_a_revision_lists_its_problems_and_exits_1(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     git_site.commit("broken")
@@ -426,6 +439,7 @@ REMOVED = [
 ]
 
 
+@pytest.mark.git
 def test_the_pull_request_that_removes_the_catalog_lists_everything_as_removed(git_site, run) -> None:
     git_site.git("rm", "-q", "catalog.yaml")
     git_site.commit("remove catalog")
@@ -452,6 +466,7 @@ def test_the_pull_request_that_removes_the_catalog_lists_everything_as_removed(g
     ]
 
 
+@pytest.mark.git
 def test_a_catalog_deleted_in_the_working_tree_is_a_change_too(git_site, run) -> None:
     (git_site.root / "catalog.yaml").unlink()
     result = run("diff", "--source", git_site.root, "HEAD", "--format", "json")
@@ -461,6 +476,7 @@ def test_a_catalog_deleted_in_the_working_tree_is_a_change_too(git_site, run) ->
     assert doc["head"] == {"revision": "working tree", "commit": None}
 
 
+@pytest.mark.git
 def test_a_catalog_replaced_by_a_symbolic_link_is_not_taken_for_removed(git_site, run) -> None:
     (git_site.root / "catalog.yaml").rename(git_site.root / "real.yaml")
     (git_site.root / "catalog.yaml").symlink_to("real.yaml")
@@ -473,6 +489,7 @@ def test_a_catalog_replaced_by_a_symbolic_link_is_not_taken_for_removed(git_site
     )
 
 
+@pytest.mark.git
 def test_no_catalog_on_either_side_exits_1(tmp_path, run) -> None:
     from .conftest import GitSite
 
@@ -503,6 +520,7 @@ def _stale_branch(git_site) -> None:
     git_site.commit("rename a tool on the branch")
 
 
+@pytest.mark.git
 def test_three_dots_compare_the_merge_base_so_a_stale_branch_is_not_blamed_for_main(git_site, run) -> None:
     _stale_branch(git_site)
     fork = git_site.git("merge-base", "main", "stale").strip()
@@ -525,6 +543,7 @@ def test_three_dots_compare_the_merge_base_so_a_stale_branch_is_not_blamed_for_m
     assert run("diff", "--source", git_site.root, "main...").stdout == markdown  # an empty side is HEAD
 
 
+@pytest.mark.git
 def test_two_dots_compare_the_tips_as_git_diff_does(git_site, run) -> None:
     _stale_branch(git_site)
     two = run("diff", "--source", git_site.root, "main..stale", "--format", "json")
@@ -534,12 +553,14 @@ def test_two_dots_compare_the_tips_as_git_diff_does(git_site, run) -> None:
     assert json.loads(two.stdout)["summary"]["weakened"] == 1
 
 
+@pytest.mark.git
 def test_a_range_and_a_head_together_are_refused(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "main...HEAD", "HEAD")
     assert result.exit_code == 2
     assert result.stderr == "error: give either a range 'main...HEAD' or BASE and HEAD, not both\n"
 
 
+@pytest.mark.git
 def test_a_range_with_an_unknown_side_names_it(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "origin/main...HEAD")
     assert result.exit_code == 2
@@ -549,6 +570,7 @@ def test_a_range_with_an_unknown_side_names_it(git_site, run) -> None:
     )
 
 
+@pytest.mark.git
 def test_a_revision_further_back_than_the_history_says_how_far_it_goes(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "HEAD~3")
     assert result.exit_code == 2
@@ -557,6 +579,7 @@ def test_a_revision_further_back_than_the_history_says_how_far_it_goes(git_site,
     )
 
 
+@pytest.mark.git
 def test_a_misspelt_revision_gets_a_did_you_mean(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "mian")
     assert result.exit_code == 2
@@ -566,6 +589,7 @@ def test_a_misspelt_revision_gets_a_did_you_mean(git_site, run) -> None:
     )
 
 
+@pytest.mark.git
 def test_a_remote_branch_that_was_not_fetched_says_how_to_fetch_it(git_site, run, tmp_path) -> None:
     # a CI checkout of a pull request: the remote is known, its base branch was never fetched
     clone = tmp_path / "checkout"
@@ -578,6 +602,7 @@ def test_a_remote_branch_that_was_not_fetched_says_how_to_fetch_it(git_site, run
     )
 
 
+@pytest.mark.git
 def test_an_invalid_catalog_at_the_merge_base_is_named_by_its_commit(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     fork = git_site.commit("broken")
@@ -592,6 +617,7 @@ def test_an_invalid_catalog_at_the_merge_base_is_named_by_its_commit(git_site, r
     )
 
 
+@pytest.mark.git
 def test_the_pull_request_that_adds_the_catalog_lists_everything_as_added(tmp_path, run) -> None:
     from .conftest import SITES, GitSite
 
@@ -622,6 +648,7 @@ def test_the_pull_request_that_adds_the_catalog_lists_everything_as_added(tmp_pa
 BANNER = '{% extends "theme/offering.html" %}{% block content %}<p>Frozen until May</p>{{ super() }}{% endblock %}'
 
 
+@pytest.mark.git
 def test_templates_and_files_under_content_are_reported_in_their_own_section(git_site, run) -> None:
     git_site.write("layouts/README.md", "How to override a template.\n")
     git_site.write("content/img/flow.png", "png v1")
@@ -654,6 +681,7 @@ def test_templates_and_files_under_content_are_reported_in_their_own_section(git
     assert [c["text"] for c in doc["changes"]] == ["Template layouts/offering.html removed"]
 
 
+@pytest.mark.git
 def test_template_changes_in_the_working_tree_are_seen_untracked_or_not(git_site, run) -> None:
     git_site.write("layouts/base.html", "{% extends 'theme/base.html' %}")
     git_site.commit("a base template")
@@ -667,6 +695,7 @@ def test_template_changes_in_the_working_tree_are_seen_untracked_or_not(git_site
     assert result.stdout.index("#### Weakened commitments") < result.stdout.index("#### Templates and other files")
 
 
+@pytest.mark.git
 def test_nothing_changed_says_so(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "HEAD")
     assert result.stdout.splitlines()[2] == "**No changes to the catalog, the policy pages or the templates.**"
@@ -700,6 +729,7 @@ OVERRIDES = (
 )
 
 
+@pytest.mark.git
 def test_a_team_wide_support_change_is_listed_once_not_for_every_offering_with_an_override(git_site, run) -> None:
     git_site.edit("tools:\n  - id: shared", OVERRIDES + "tools:\n  - id: shared")
     git_site.commit("offerings with support overrides")
@@ -721,6 +751,7 @@ def test_a_team_wide_support_change_is_listed_once_not_for_every_offering_with_a
     assert result.stderr == "diff: 2 change(s) weaken a commitment (--fail-on weakened)\n"
 
 
+@pytest.mark.git
 def test_an_offering_that_keeps_what_the_team_gives_up_is_listed_for_its_own_change(git_site, run) -> None:
     git_site.edit("tools:\n  - id: shared", OVERRIDES + "tools:\n  - id: shared")
     git_site.commit("offerings with support overrides")
@@ -744,6 +775,7 @@ def test_an_offering_that_keeps_what_the_team_gives_up_is_listed_for_its_own_cha
     ]
 
 
+@pytest.mark.git
 def test_json_of_an_invalid_working_tree_says_why_and_keeps_the_exit_code(git_site, run, tmp_path) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     result = run("diff", "--source", git_site.root, "HEAD", "--format", "json", "--fail-on", "weakened")
@@ -776,6 +808,7 @@ def test_json_of_an_invalid_working_tree_says_why_and_keeps_the_exit_code(git_si
     }
 
 
+@pytest.mark.git
 def test_json_of_a_failed_diff_names_the_revision_and_the_file_as_check_json_does(git_site, run, monkeypatch) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     git_site.commit("broken")
@@ -793,10 +826,12 @@ def test_json_of_a_failed_diff_names_the_revision_and_the_file_as_check_json_doe
     }
 
 
+@pytest.mark.git
 def test_json_of_a_diff_that_worked_has_no_error(git_site, run) -> None:
     assert json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)["error"] is None
 
 
+@pytest.mark.git
 def test_json_of_a_failed_range_names_its_sides_as_given(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     git_site.commit("broken")
@@ -807,6 +842,7 @@ def test_json_of_a_failed_range_names_its_sides_as_given(git_site, run) -> None:
     assert doc["error"]["problems"][0]["revision"] == "main"
 
 
+@pytest.mark.git
 def test_mentions_and_issue_references_in_names_do_not_notify_anyone_when_posted(git_site, run) -> None:
     from markdown_it import MarkdownIt
 
@@ -828,6 +864,7 @@ def test_mentions_and_issue_references_in_names_do_not_notify_anyone_when_posted
     assert json_text["changes"][0]["after"] == name  # only the Markdown is neutralised
 
 
+@pytest.mark.git
 def test_a_changed_channel_names_what_changed_in_it(git_site, run) -> None:
     git_site.edit("use_for: Questions and non-urgent requests", "use_for: Questions only")
     doc = json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)

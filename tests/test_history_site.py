@@ -7,6 +7,8 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from servicebook.git.history import build_info, load_timeline
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,6 +39,7 @@ def scripted_history(git_site) -> dict[str, str]:
     return commits
 
 
+@pytest.mark.git
 def test_changes_page_lists_each_commit_with_its_semantic_diff(git_site, run) -> None:
     git_site.edit(*REPO_LINES)
     git_site.commit("Name the repository")
@@ -60,6 +63,7 @@ def test_changes_page_lists_each_commit_with_its_semantic_diff(git_site, run) ->
     assert "(hand-rolled-scripts) added" not in html  # named in the tool's own history instead
 
 
+@pytest.mark.git
 def test_feed_is_valid_atom_with_absolute_links_when_base_url_is_set(git_site, run) -> None:
     git_site.edit(*REPO_LINES)
     git_site.commit("Name the repository")
@@ -84,6 +88,7 @@ def test_feed_is_valid_atom_with_absolute_links_when_base_url_is_set(git_site, r
     assert '<link rel="alternate" type="application/atom+xml" title="Changes" href="changes/feed.xml">' in html
 
 
+@pytest.mark.git
 def test_feed_without_base_url_uses_urns_and_relative_links(git_site, run) -> None:
     scripted_history(git_site)
     feed = ET.fromstring((build(run, git_site.root) / "changes/feed.xml").read_bytes())
@@ -94,6 +99,7 @@ def test_feed_without_base_url_uses_urns_and_relative_links(git_site, run) -> No
     assert feed.find(f"{ATOM}link[@rel='self']") is None
 
 
+@pytest.mark.git
 def test_offering_page_shows_its_slo_objectives_over_time(git_site, run) -> None:
     commits = scripted_history(git_site)
     html = (build(run, git_site.root) / "offerings/ci/index.html").read_text()
@@ -106,6 +112,7 @@ def test_offering_page_shows_its_slo_objectives_over_time(git_site, run) -> None
     assert "Last changed: 2026-05-28 04:00 UTC in <code>" + commits["raise"][:12] in html
 
 
+@pytest.mark.git
 def test_tool_page_shows_its_status_over_time(git_site, run) -> None:
     commits = scripted_history(git_site)
     public = build(run, git_site.root)
@@ -118,6 +125,7 @@ def test_tool_page_shows_its_status_over_time(git_site, run) -> None:
     assert "Tool “Hand-rolled CI scripts” (hand-rolled-scripts) added: unsupported" in other
 
 
+@pytest.mark.git
 def test_last_changed_on_index_pages_and_policy_pages(git_site, run) -> None:
     commits = scripted_history(git_site)
     public = build(run, git_site.root)
@@ -128,6 +136,7 @@ def test_last_changed_on_index_pages_and_policy_pages(git_site, run) -> None:
     assert f"Last changed: 2026-05-28 01:00 UTC in <code>{initial[:12]}</code>" in policy
 
 
+@pytest.mark.git
 def test_renamed_policy_page_keeps_its_history(git_site, run) -> None:
     git_site.edit("during business hours", "during office hours", "content/welcome.md")
     edited = git_site.commit("Reword the welcome page")
@@ -147,6 +156,7 @@ def test_renamed_policy_page_keeps_its_history(git_site, run) -> None:
     assert [c.text for c in events[1].changes] == ["Policy page “How we work”: section “What we support” changed"]
 
 
+@pytest.mark.git
 def test_merge_commit_carries_what_the_branch_changed(git_site, run) -> None:
     git_site.git("checkout", "-q", "-b", "feature")
     git_site.edit("response: 30m", "response: 15m")
@@ -165,6 +175,7 @@ def test_merge_commit_carries_what_the_branch_changed(git_site, run) -> None:
     assert [e.message for e in timeline.entries] == ["Merge branch 'feature'", "New owner", "Initial catalog"]
 
 
+@pytest.mark.git
 def test_a_merge_names_who_wrote_the_changes_it_brought_in(git_site, run) -> None:
     """An auditor asks who lowered an objective: the author of the branch's commit, not the
     person who merged it."""
@@ -189,6 +200,7 @@ def test_a_merge_names_who_wrote_the_changes_it_brought_in(git_site, run) -> Non
     assert (again / "changes/index.html").read_text() == changes
 
 
+@pytest.mark.git
 def test_invalid_commit_appears_as_such_and_does_not_break_the_build(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 101")
     git_site.commit("Oops")
@@ -200,6 +212,7 @@ def test_invalid_commit_appears_as_such_and_does_not_break_the_build(git_site, r
     assert "raised from 99.5 % to 99.9 %" in fix  # against the last catalog that validated
 
 
+@pytest.mark.git
 def test_uncommitted_changes_show_as_working_tree(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 98")
     public = build(run, git_site.root)
@@ -210,6 +223,7 @@ def test_uncommitted_changes_show_as_working_tree(git_site, run) -> None:
     assert "Last changed: uncommitted changes (working tree)" in offering
 
 
+@pytest.mark.git
 def test_shallow_clone_says_the_history_is_truncated(git_site, run, tmp_path) -> None:
     scripted_history(git_site)
     clone = tmp_path / "shallow"
@@ -233,6 +247,7 @@ def test_not_a_git_repository_builds_and_says_there_is_no_history(run, site_copy
     assert "Last changed" not in (public / "offerings/ci/index.html").read_text()
 
 
+@pytest.mark.git
 def test_history_output_is_byte_identical_between_builds_and_a_rebuild_parses_nothing(git_site, run, tmp_path) -> None:
     scripted_history(git_site)
     first = build(run, git_site.root)
@@ -246,6 +261,7 @@ def test_history_output_is_byte_identical_between_builds_and_a_rebuild_parses_no
     assert (git_site.root / ".servicebook-cache/.gitignore").read_text().endswith("*\n")
 
 
+@pytest.mark.git
 def test_a_long_history_is_paged_and_links_find_the_right_page(git_site, run) -> None:
     for n in range(55):
         git_site.edit(f'version: "0.1"\n# note {n - 1}\n' if n else 'version: "0.1"\n', f'version: "0.1"\n# note {n}\n')
@@ -266,6 +282,7 @@ def test_a_long_history_is_paged_and_links_find_the_right_page(git_site, run) ->
     assert links[0].startswith("./#c-") and links[-1] == f"2/#c-{initial[:12]}"
 
 
+@pytest.mark.git
 def test_control_and_bidi_characters_in_commit_messages_do_not_reach_the_site(git_site, run) -> None:
     git_site.edit("objective: 99.5", "objective: 99.9")
     git_site.git("add", "-A")
@@ -280,6 +297,7 @@ def test_control_and_bidi_characters_in_commit_messages_do_not_reach_the_site(gi
     assert "\u202e" not in html and "\x1b" not in html
 
 
+@pytest.mark.git
 def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> None:
     import servicebook.git.history as history
 
@@ -294,6 +312,7 @@ def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> No
     assert by_records.entries[0].state == "invalid" and by_records.entries[0].errors == 1
 
 
+@pytest.mark.git
 def test_the_example_site_shows_this_repositorys_own_history(run, tmp_path) -> None:
     from .conftest import REPO
 
@@ -311,6 +330,7 @@ def test_the_example_site_shows_this_repositorys_own_history(run, tmp_path) -> N
     assert subject.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;") in html
 
 
+@pytest.mark.git
 def test_a_site_in_a_subfolder_of_the_repository_has_its_history_and_diff(tmp_path, run) -> None:
     import shutil
 
@@ -333,6 +353,7 @@ def test_a_site_in_a_subfolder_of_the_repository_has_its_history_and_diff(tmp_pa
     assert '"kind": "slo.objective"' in result.stdout
 
 
+@pytest.mark.git
 def test_an_offering_given_a_new_id_keeps_its_history(git_site) -> None:
     from servicebook.site.changes import history_view
 
@@ -349,6 +370,7 @@ def test_an_offering_given_a_new_id_keeps_its_history(git_site) -> None:
     assert view.history_of("offering:ci") == ()
 
 
+@pytest.mark.git
 def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(git_site, monkeypatch) -> None:
     # A page's outline comes from the build's own reading of it, whether committed (git's blob id)
     # or edited in the working tree; only versions the build did not read are parsed again.

@@ -7,6 +7,8 @@ import re
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from servicebook.site.serve import error_page, inject, is_source, watched_dirs
 
 from .conftest import FIXED_EPOCH
@@ -144,6 +146,7 @@ def test_serve_shows_each_warning_once_per_session(site_copy, tmp_path, monkeypa
         preview.close()
 
 
+@pytest.mark.git
 def test_serve_shows_a_shallow_clone_warning_once(git_site, tmp_path) -> None:
     import os
     import subprocess

@@ -188,6 +188,7 @@ def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
     assert 'href="/offerings/"' in html
 
 
+@pytest.mark.git
 def test_edit_links_point_at_the_source_file_inside_the_repository(tmp_path, run) -> None:
     (tmp_path / "repo").mkdir()
     repo = GitSite(tmp_path / "repo")
@@ -211,6 +212,7 @@ def test_edit_links_point_at_the_source_file_inside_the_repository(tmp_path, run
         assert "Edit this page" not in (public / generated).read_text()
 
 
+@pytest.mark.git
 @pytest.mark.parametrize(
     ("repository", "forge", "commit", "edit"),
     [
