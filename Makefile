@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
-.PHONY: site test lint typecheck unit serve bench clean docs dist example
+.PHONY: site test quick lint typecheck unit serve bench clean docs dist example
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ site: $(STAMP)
 	@echo "Open the site: make serve, then http://127.0.0.1:$(PORT)/ (or any static web server on public/)"
 
 test: $(STAMP) lint typecheck unit
+
+# The inner loop (under 90 s on two cores): everything but the browser, the W3C validator and the
+# tests marked slow, with property tests at a tenth of their examples, over every core (xdist).
+# `make test` before pushing.
+quick: $(STAMP) lint typecheck
+	$(BIN)/pytest -q -m "not browser and not slow" --hypothesis-profile=quick -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests build.py bench

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from servicebook.cli import main
 
@@ -17,6 +18,16 @@ TESTS = Path(__file__).parent
 SITES = TESTS / "sites"
 REPO = TESTS.parent
 FIXED_EPOCH = "1790000000"  # 2026-09-21, so review dates are judged the same on every run
+
+# Property tests run at full size (`make test`, CI) or, in `make quick`, at a tenth of it
+# (`--hypothesis-profile=quick`): every explicit example count goes through examples().
+FULL_EXAMPLES = settings.default.max_examples  # hypothesis's own default profile: 100
+settings.register_profile("quick", max_examples=FULL_EXAMPLES // 10)
+
+
+def examples(full: int) -> int:
+    """`full` examples under the default profile, proportionally fewer under the quick one."""
+    return max(1, full * settings.default.max_examples // FULL_EXAMPLES)
 
 
 @pytest.fixture
@@ -100,6 +111,18 @@ class GitSite:
             args += ["--author", author]
         self.git(*args)
         return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(autouse=True)
+def _a_git_repository_needs_the_git_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that makes a git repository carries the git marker, so that `-m "not git"` is the
+    suite that runs where git is missing: GitSite fails any other test at once."""
+    if request.node.get_closest_marker("git") is None:
+
+        def refuse(self: GitSite, root: Path) -> None:
+            pytest.fail(f"{request.node.nodeid} makes a git repository: mark it @pytest.mark.git")
+
+        monkeypatch.setattr(GitSite, "__init__", refuse)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ def page_weight(public, page: str) -> int:
 
 
 @pytest.mark.git
+@pytest.mark.slow
 def test_every_example_page_with_its_css_and_js_is_under_budget(run, site_copy) -> None:
     site = site_copy("example")
     GitSite(site).commit("Example catalog")  # in git, so history and versions are on every page too

@@ -105,6 +105,7 @@ def test_edited_public_file_is_rebuilt_not_kept(run, built) -> None:
         "page-added",
     ],
 )
+@pytest.mark.slow
 def test_incremental_build_equals_clean_build(run, built, tmp_path, change) -> None:
     content = built / "content"
     page = content / "change-approval.md"
@@ -194,6 +195,7 @@ def _build_in_process(site: Path, output: Path, workers: str, seed: str) -> None
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_output_does_not_depend_on_workers_hash_seed_or_cache(tmp_path) -> None:
     site = generated_site(tmp_path / "site", pages=70)  # enough pages to use worker processes
     _build_in_process(site, tmp_path / "one", workers="1", seed="1")
@@ -225,6 +227,7 @@ def test_relative_url_agrees_with_posixpath_relpath(here: str, target: str) -> N
     assert relative_url(here, target) == _relative_url_by_relpath(here, target)
 
 
+@pytest.mark.slow
 def test_spooled_build_equals_in_memory_build(run, site_copy, tmp_path, monkeypatch) -> None:
     # Large sites render their pages to a spool folder instead of memory: same bytes, before and
     # after an incremental build.
@@ -243,6 +246,7 @@ def test_spooled_build_equals_in_memory_build(run, site_copy, tmp_path, monkeypa
     assert not list(site.glob(".public.*"))
 
 
+@pytest.mark.slow
 def test_failed_spooled_build_leaves_the_site_and_no_staging_folder(run, site_copy, monkeypatch) -> None:
     # A large site's pages are rendered straight into the staging folder: when the link check
     # then fails, that folder goes, and public/ is exactly the last good build.
@@ -296,6 +300,7 @@ def test_manifest_takes_kept_pages_hashes_only_from_the_manifest_the_last_build_
     assert tree(built / "public") == clean_build(run, built, tmp_path)
 
 
+@pytest.mark.slow
 def test_successive_builds_start_from_the_site_before_last_without_touching_it(run, built, tmp_path) -> None:
     # Each build keeps the site it replaced (the spare) and the next one starts from it, changing
     # only what differs. Files there are shared (hard links) with the live site: they must never

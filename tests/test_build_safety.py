@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import FIXED_EPOCH, REPO
 
 
@@ -82,6 +84,7 @@ def _build_in_subprocess(site: Path, out: Path, **env: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical_whatever_the_environment(site_copy, tmp_path) -> None:
     first = site_copy("example")
     second = tmp_path / "elsewhere" / "deeper" / "copy"

@@ -165,6 +165,32 @@ def test_check_writes_nothing(run, site_copy) -> None:
     assert not (site / "public").exists()
 
 
+@pytest.mark.parametrize(
+    ("layout", "verdict"),
+    [
+        # the changes page's own template is rendered by check as by build, not stood in for
+        ('{% extends "theme/changes.html" %}{% block content %}<a href="{{ url(\'gone/\') }}">x</a>{% endblock %}', 1),
+        # a file the build makes from the others (the manifest) is a file of the site for check too
+        (
+            '{% extends "theme/home.html" %}{% block content %}<a href="{{ url(\'manifest.sha256\') }}">x</a>{% endblock %}',
+            0,
+        ),
+    ],
+    ids=["changes-page-link-broken", "manifest-link-fine"],
+)
+def test_check_and_build_agree_on_every_file_the_build_makes(run, site_copy, layout: str, verdict: int) -> None:
+    site = site_copy("minimal")
+    name = "changes.html" if "changes" in layout else "home.html"
+    (site / "layouts").mkdir()
+    (site / "layouts" / name).write_text(layout)
+    checked = run("check", "--source", site)
+    built = run("build", "--source", site)
+    assert (checked.exit_code, built.exit_code) == (verdict, verdict), checked.output + built.output
+    assert checked.stderr.rsplit("\n", 2)[0] == built.stderr.rsplit("\n", 2)[0]  # the same problems
+    if verdict:
+        assert "changes/index.html: error: broken link to '../gone/'" in checked.stderr
+
+
 def test_strict_turns_overdue_review_into_failure(run, site_copy) -> None:
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"

@@ -152,6 +152,7 @@ def _kill_points(ops: list[str]) -> list[int]:
 
 @pytest.mark.parametrize("spare", [False, True], ids=["new-staging", "from-spare"])
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+@pytest.mark.slow
 def test_killed_build_leaves_old_or_new_site_whole_and_next_build_recovers(
     old_and_new, exchange: bool, spare: bool
 ) -> None:

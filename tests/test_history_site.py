@@ -375,7 +375,7 @@ def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(g
     # A page's outline comes from the build's own reading of it, whether committed (git's blob id)
     # or edited in the working tree; only versions the build did not read are parsed again.
     import servicebook.git.diff
-    from servicebook.site.build import Options, check
+    from servicebook.site.build import Options, gather
 
     git_site.write("content/handbook.md", "---\ntitle: Handbook\n---\n\n## Paging\n\nPage us.\n")
     git_site.commit("Add the handbook")
@@ -386,7 +386,7 @@ def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(g
     monkeypatch.setattr(snapshots, "page_info", servicebook.git.diff.page_info)
     env = {"SERVICEBOOK_WORKERS": "1"}
     info = build_info(git_site.root, env)
-    loaded, _ = check(Options(git_site.root, git_site.root / "public", env=env), action="build", build=info)
+    loaded, _ = gather(Options(git_site.root, git_site.root / "public", env=env), action="build", build=info)
     assert loaded.site is not None
     seeded = load_timeline(git_site.root, loaded.site.build, use_disk_cache=False, outlines=loaded.outlines)
     assert parsed == ["content/handbook.md"]  # only its committed version: the build read the edited one

@@ -16,6 +16,7 @@ from .conftest import GitSite
 
 
 @pytest.mark.git
+@pytest.mark.slow
 def test_nu_validator_accepts_every_page(run, site_copy) -> None:
     java = shutil.which("java")
     require_tool(java, "Java (apt-get install default-jre-headless)")

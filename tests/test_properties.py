@@ -36,7 +36,7 @@ from servicebook.cli import main
 from servicebook.content.markdown import normalize_link
 from servicebook.errors import Problem, SourceLocation
 
-from .conftest import FIXED_EPOCH, SITES
+from .conftest import FIXED_EPOCH, SITES, examples
 from .htmlcheck import dangers, tags
 
 MINIMAL = SITES / "minimal"
@@ -44,8 +44,8 @@ CATALOG = (MINIMAL / "catalog.yaml").read_text()
 PAGE = (MINIMAL / "content/welcome.md").read_text()
 # Each example is a whole build (~50 ms): modest counts, and no shrinking, which would take
 # minutes; a failure prints the generated input as it was.
-# SERVICEBOOK_EXAMPLES=1000 make unit explores further (CI runs the default).
-EXAMPLES = int(os.environ.get("SERVICEBOOK_EXAMPLES", "60"))
+# SERVICEBOOK_EXAMPLES=1000 make unit explores further (CI runs the default; make quick a tenth).
+EXAMPLES = int(os.environ.get("SERVICEBOOK_EXAMPLES", examples(60)))
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -300,7 +300,7 @@ def test_generated_page_builds_soundly_or_fails_located(body: str) -> None:
 # --- the error report and the URL rule, on their own ------------------------------------------
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(text, st.one_of(st.none(), text), st.one_of(st.none(), st.text(max_size=300)), st.integers(0, 400))
 def test_problem_report_is_one_printable_line_per_part(
     message: str, hint: str | None, source_line: str | None, column: int
@@ -316,7 +316,7 @@ def test_problem_report_is_one_printable_line_per_part(
         assert lines[2].index("^") <= len(lines[1])
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.one_of(st.builds(lambda a, b: a + b, st.sampled_from([*HOSTILE, "https://", "mailto:"]), text), text))
 def test_an_accepted_url_is_an_http_or_mailto_url_without_credentials(url: str) -> None:
     if check_url(url) is None:
@@ -334,7 +334,7 @@ url_start = st.sampled_from(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(st.builds(lambda a, b: a + b, url_start, url_text))
 def test_the_fast_link_normaliser_agrees_with_markdown_it(url: str) -> None:
     """normalize_link skips markdown-it's URL parse for plain addresses: only where that changes nothing."""

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from servicebook.catalog.records import RecordCache, read_by_records, split_catalog
 from servicebook.git.snapshots import read_catalog
 
-from .conftest import REPO, SITES
+from .conftest import REPO, SITES, examples
 
 sys.path.insert(0, str(REPO / "bench"))
 EXAMPLE = (REPO / "catalog.yaml").read_text()
@@ -77,7 +77,7 @@ def test_unusual_layouts_are_left_to_the_whole_file_reader() -> None:
         assert read_by_records(text.encode(), ["welcome"], RecordCache(), "catalog.yaml") is None, name
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_whenever_records_accept_a_catalog_the_whole_file_gives_the_same(data) -> None:
     """Mutate lines of a real catalog (delete, duplicate, re-indent, insert a '- ' item start):
@@ -144,7 +144,7 @@ def test_a_catalog_with_any_problem_is_left_to_the_whole_read() -> None:
         assert _clean(text)[0] is None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(data=st.data())
 def test_whenever_a_clean_read_accepts_a_catalog_load_reads_the_same(tmp_path_factory, data) -> None:
     text = _mutated_catalog(data, ["hash"])

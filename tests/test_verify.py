@@ -240,6 +240,7 @@ def test_a_site_built_by_another_servicebook_is_pointed_out(published: tuple[Git
     assert "verify with the servicebook that built it" in result.stderr
 
 
+@pytest.mark.slow
 def test_files_a_host_reads_are_not_differences_but_others_are(
     published: tuple[GitSite, Path, Path], site: Path
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import NOT_FOUND, PHONE
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.git]  # the example site is built in a git repository
 
 PAGE_TYPES = {
     "home": "",

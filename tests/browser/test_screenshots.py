@@ -7,7 +7,7 @@ import pytest
 
 from .conftest import DESKTOP, PHONE, SCREENSHOTS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.git]  # the example site is built in a git repository
 
 SHOTS = {
     "home": "",

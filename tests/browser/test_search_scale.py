@@ -16,7 +16,7 @@ from ..conftest import FIXED_EPOCH
 from .conftest import REPORT, static_server
 from .large_catalog import write_large_catalog
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.git]  # the example site is built in a git repository
 
 MEASURE = """async (query) => {
   const t0 = performance.now();

@@ -14,7 +14,7 @@ from ..conftest import FIXED_EPOCH, SITES, GitSite
 from ..test_versions import catalog_at
 from .conftest import static_server
 
-pytestmark = [pytest.mark.browser, pytest.mark.git]
+pytestmark = [pytest.mark.browser, pytest.mark.git]  # its releases are tags in a git repository
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.model import BuildInfo, Page
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
-from servicebook.git.history import load_timeline
+from servicebook.git.history import Timeline, load_timeline
 from servicebook.git.releases import discover
 from servicebook.git.repo import build_info, changed_since, head, open_repo, shallow_warning, source_date_epoch
 from servicebook.git.versions import summarize
@@ -64,7 +64,24 @@ class Report:
     pages: int = 0
 
 
-def check(
+def check(options: Options) -> tuple[Loaded, Report]:
+    """`build` without its write stage: every source loaded and validated, every file rendered in
+    memory, the same path and link checks; nothing is written. It reads only the working tree: no
+    past releases (nothing links into v/ without them) and no history (the history's pages are
+    rendered as a build outside git renders them: the changes page without entries)."""
+    loaded, report = gather(options, action="check")
+    assert loaded.site is not None
+    workers = worker_count(options.env)
+    try:
+        files = render_site(loaded.site, options.source, history=Timeline(available=False), workers=workers)
+    except RenderError as exc:  # the warnings found so far are reported with it, not dropped for it
+        raise BuildFailed((*report.warnings, *exc.problems), action="check") from None
+    _complete(options, loaded, files, [], {})
+    _verify(options, loaded, files, set(), (), report.warnings, action="check")
+    return loaded, report
+
+
+def gather(
     options: Options,
     *,
     action: str = "check",
@@ -72,8 +89,8 @@ def check(
     cache: PageStore | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> tuple[Loaded, Report]:
-    """Load and validate everything; raise BuildFailed with every problem, or report warnings.
-    `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
+    """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
+    warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
     hashes = getattr(cache, "hashes", None)
     outlines = action == "build" and options.history and build is not None and build.commit is not None
     loaded = load(
@@ -85,19 +102,6 @@ def check(
         raise RuntimeError("the sources were refused without an error to report")
     if failing or loaded.site is None:
         raise BuildFailed(loaded.problems, action=action)
-    if action == "check":  # templates and links are checked by rendering, in memory
-        # the warnings found so far are reported with what rendering finds, not dropped for it
-        try:
-            files = render_site(loaded.site, options.source, workers=worker_count(options.env))
-        except RenderError as exc:
-            raise BuildFailed((*loaded.problems, *exc.problems), action=action) from None
-        for asset in loaded.assets:
-            files[routes.content_file(asset)] = b""
-        # the history's pages are made by every build, git or not (check reads no history)
-        files.setdefault(routes.output_path(routes.changes()), b"")
-        problems = _located(check_files(files, workers=worker_count(options.env)), loaded, options.source, files)
-        if problems:
-            raise BuildFailed((*loaded.problems, *problems), action=action)
     return loaded, Report(warnings=loaded.problems)
 
 
@@ -180,7 +184,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
     pages: PageStore = layered if options.memory is None else options.memory.over(layered)
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
-        loaded, report = check(options, action="build", build=info, cache=pages, meanwhile=compile_theme)
+        loaded, report = gather(options, action="build", build=info, cache=pages, meanwhile=compile_theme)
     finally:
         if isinstance(pages, Remembering):
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on
@@ -237,23 +241,50 @@ def _finish(
     spool: Path | None,
 ) -> Report:
 
-    for asset in loaded.assets:  # 4. page images and attachments, as they are
-        files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
+    # 4. page images and attachments, as they are; the files made from the others
+    _complete(options, loaded, files, releases, cache.kept_hashes(routes.MANIFEST))
     trees = {r.release.path: r.tree for r in releases}
-    # the versions index and the manifest (outputs.py)
-    add_published_outputs(files, [(r.release, r.paths) for r in releases], cache.kept_hashes(routes.MANIFEST))
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
-    problems = _located(
-        check_files(files, mounted, cache.reused, worker_count(options.env)), loaded, options.source, files
-    )
-    if problems:
-        raise BuildFailed((*report.warnings, *release_problems, *problems))
+    _verify(options, loaded, files, mounted, cache.reused, (*report.warnings, *release_problems), action="build")
     # 6. swap the new site in whole (see write.py)
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
     write_site(files, output, trees, cache.reused, staging=spool, spare=cache.spare)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
+
+
+def _complete(
+    options: Options,
+    loaded: Loaded,
+    files: MutableMapping[str, bytes],
+    releases: list[BuiltRelease],
+    kept_hashes: Mapping[str, str],
+) -> None:
+    """Stage 4, for build and check alike: the page assets, then the files made from all others
+    (outputs.py: the version list with releases, and the manifest, last)."""
+    for asset in loaded.assets:
+        files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
+    add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes)
+
+
+def _verify(
+    options: Options,
+    loaded: Loaded,
+    files: Mapping[str, bytes],
+    mounted: Collection[str],
+    trusted: Collection[str],
+    warnings: tuple[Problem, ...],
+    *,
+    action: str,
+) -> None:
+    """Stage 5, for build and check alike: no escaping or colliding paths, no broken links (those
+    made by a page's `site:` links reported at their place in its Markdown); BuildFailed with the
+    `warnings` found so far and every problem."""
+    problems = check_files(files, mounted, trusted, worker_count(options.env))
+    problems = _located(problems, loaded, options.source, files)
+    if problems:
+        raise BuildFailed((*warnings, *problems), action=action)
 
 
 def _located(problems: list[Problem], loaded: Loaded, source: Path, files: Mapping[str, bytes]) -> list[Problem]:
