@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
@@ -520,3 +521,37 @@ def test_a_response_promised_around_the_clock_needs_someone_on_call(run, site_co
     staffed = with_oncall.replace(oncall, "").replace("days: mon-fri", "days: mon-sun").replace('"09:00"', '"00:00"')
     catalog.write_text(staffed.replace('end: "17:00"', 'end: "24:00"'))
     assert "around the clock" not in run("check", "--source", site).stderr
+
+
+def test_every_command_module_is_registered_and_its_help_line_is_its_docstring() -> None:
+    import pkgutil
+
+    import servicebook.commands
+    from servicebook.cli import main
+    from servicebook.commands.lazy import LazyGroup
+
+    registered: set[str] = set()
+
+    def walk(group: LazyGroup) -> None:
+        ctx = click.Context(group)
+        for name, (module, line) in group.table.items():
+            registered.add(module)
+            command = group.get_command(ctx, name)
+            assert command is not None and command.name == name
+            assert (command.help or "").split("\n\n")[0].strip() == line
+            if isinstance(command, LazyGroup):
+                walk(command)
+
+    walk(main)
+    modules = {m.name for m in pkgutil.iter_modules(servicebook.commands.__path__)} - {"options", "lazy"}
+    assert modules == registered
+
+
+def test_help_and_version_import_no_command_and_no_pipeline() -> None:
+    code = (
+        "import sys\nfrom servicebook.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('servicebook.commands.', 'servicebook.site', 'jinja2')) and m != 'servicebook.commands.lazy'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -1,0 +1,60 @@
+"""`servicebook check`."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import click
+
+from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
+from servicebook.errors import BuildFailed, Severity
+from servicebook.git.repo import shallow_warning
+from servicebook.report import check_github, check_json
+from servicebook.site.build import Options, undated_review_note
+from servicebook.site.build import check as run_check
+
+
+@click.command()
+@SOURCE
+@STRICT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (documented, stable) or github (workflow commands that annotate a pull request).",
+)
+def check(source: Path, strict: bool, fmt: str) -> None:
+    """Everything `build` checks, without writing anything."""
+    # check reads only the working tree, which a shallow clone (the default in CI) holds whole:
+    # what it checks is complete there, so the shallow notice is not subject to --strict (build's
+    # is); the other is about the build's date, not the catalog
+    notices = [
+        n for n in (shallow_warning(source, building=False), undated_review_note(source, os.environ)) if n is not None
+    ]
+    options = Options(source=source, output=source / "public", strict=strict)
+    if fmt == "text":
+        with paths_for_people(source) as show:
+            show_warnings(tuple(notices), show)
+            _, report = run_check(options)
+        show_warnings(report.warnings, show)
+        n = len(report.warnings)
+        click.echo("No errors found." if not n else f"No errors; {n} warning{'s' if n != 1 else ''}.")
+        return
+    failed: BuildFailed | None = None
+    try:
+        problems = list(run_check(options)[1].warnings)
+    except BuildFailed as exc:
+        failed, problems = exc, list(exc.problems)
+    if strict:  # --strict makes warnings errors: annotate them as what failed the check
+        problems = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
+    problems += notices
+    click.echo((check_json if fmt == "json" else check_github)(problems, failed is not None, path_prefix(source)))
+    if failed is not None:
+        raise SystemExit(failed.exit_code)
+
+
+command = check

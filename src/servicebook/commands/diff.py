@@ -1,0 +1,63 @@
+"""`servicebook diff`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from servicebook.commands.options import SOURCE, path_prefix
+from servicebook.errors import UsageProblem
+from servicebook.git.diff import to_json, to_json_failure, to_markdown, to_markdown_failure
+from servicebook.git.revisions import RevisionInvalid, diff_revisions, head_named
+
+
+@click.command()
+@SOURCE
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="markdown for a pull-request comment; json (documented, stable) for tools.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "weakened", "any"]),
+    default="never",
+    show_default=True,
+    help="Exit with status 3 when a change weakens a commitment (weakened) or on any change (any).",
+)
+def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> None:
+    """What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."""
+    try:
+        changes, old, new = diff_revisions(source, base, head)
+    except UsageProblem as exc:
+        if fmt == "json":  # a document saying why, for the CI step that saves it; stderr says it too
+            invalid = exc if isinstance(exc, RevisionInvalid) else RevisionInvalid(exc.message)
+            problems, revision = invalid.problems, invalid.revision
+            click.echo(
+                to_json_failure(
+                    exc.message, exc.exit_code, problems, revision, base, head_named(base, head), path_prefix(source)
+                ),
+                nl=False,
+            )
+        elif fmt == "markdown":  # the pull-request comment says why rather than nothing
+            problems = exc.problems if isinstance(exc, RevisionInvalid) else []
+            click.echo(to_markdown_failure(exc.message, problems, base, head_named(base, head)), nl=False)
+        raise
+    if fmt == "json":
+        click.echo(to_json(changes, old.as_dict(), new.as_dict()), nl=False)
+    else:
+        click.echo(to_markdown(changes, old.label(), new.label()), nl=False)
+    weakened = sum(1 for c in changes if c.effect == "weakened")
+    if (fail_on == "weakened" and weakened) or (fail_on == "any" and changes):
+        what = f"{weakened} change(s) weaken a commitment" if fail_on == "weakened" else f"{len(changes)} change(s)"
+        click.echo(f"diff: {what} (--fail-on {fail_on})", err=True)
+        raise SystemExit(3)
+
+
+command = diff

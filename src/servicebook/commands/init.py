@@ -1,0 +1,43 @@
+"""`servicebook init`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from servicebook.git.repo import top_level
+from servicebook.site.scaffold import scaffold
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Write the full example catalog instead of the starter: a bank's platform team "
+    "(17 offerings, 45 tool decisions, 9 policy pages).",
+)
+def init(directory: Path, example: bool) -> None:
+    """Scaffold a new site in DIRECTORY that builds immediately."""
+    done = scaffold(directory, example=example)
+    for path in done.created:
+        click.echo(f"created {path}")
+    if done.ignores_added:
+        click.echo(f"added {' and '.join(done.ignores_added)} to {directory / '.gitignore'}")
+    # The docs are pages of servicebook's repository (docs/), not files of the installed package.
+    click.echo(
+        "\nThe catalog's fields: docs/writing-a-catalog.md in servicebook's documentation (the docs/ folder "
+        f"of its repository and sdist); templates in {directory / 'layouts'}/ override the built-in theme: "
+        "docs/customising.md."
+    )
+    source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
+    click.echo(f"Next: servicebook build{source}")
+    if top_level(directory) is None:
+        click.echo(
+            "Keep it in git (git init, then commit): the site's change history, its releases and the "
+            "review_by checks come from git."
+        )
+
+
+command = init

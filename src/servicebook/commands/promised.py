@@ -1,0 +1,34 @@
+"""`servicebook promised`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from servicebook.commands.options import SOURCE
+from servicebook.git.in_effect import catalog_at
+from servicebook.git.promised import offerings_shown, parse_day, to_json, to_text
+
+
+@click.command()
+@SOURCE
+@click.option("--at", "at", required=True, metavar="YYYY-MM-DD", help="The day (up to its end, UTC).")
+@click.option("--offering", default=None, metavar="ID", help="Only this offering.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (documented, stable) for tools.",
+)
+def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
+    """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
+    day = parse_day(at)
+    found = catalog_at(source, day)
+    offerings = offerings_shown(found, day, offering)
+    click.echo((to_json if fmt == "json" else to_text)(found, day, offerings), nl=False)
+
+
+command = promised

@@ -1,0 +1,63 @@
+"""`servicebook verify`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from servicebook.commands.options import SOURCE
+from servicebook.site.verify import verify as run_verify
+
+
+@click.command()
+@SOURCE
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The published site to check.  [default: SOURCE/public]",
+)
+@click.option("--version", "versions", multiple=True, help="Only this release (repeatable).  [default: all]")
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="For a site built from uncommitted changes: check its current catalog only against its own manifest.",
+)
+@click.option(
+    "--no-versions", is_flag=True, help="For a site built with `build --no-versions`: rebuild it without past releases."
+)
+def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dirty: bool, no_versions: bool) -> None:
+    """Rebuild the published site from git and compare it with a published copy, byte for byte."""
+    where = site if site is not None else source / "public"
+    result = run_verify(source, where, versions, allow_dirty=allow_dirty, versions=not no_versions)
+    for line in result.differences:
+        click.echo(f"error: {line}", err=True)
+    for line in result.advice:
+        click.echo(f"  hint: {line}", err=True)
+    if result.differences:
+        raise SystemExit(1)
+    releases = f"{len(result.checked)} release(s)" + (f" ({', '.join(result.checked)})" if result.checked else "")
+    commit = result.commit[:12]
+    if result.root == "not checked":  # --version
+        click.echo(f"Verified {releases} against a rebuild from commit {commit}: every file matches a rebuild.")
+        return
+    if result.root == "manifest":
+        click.echo(
+            f"Verified {releases} against a rebuild from commit {commit}: every file matches a rebuild. The current "
+            "catalog was built from uncommitted changes: it was only checked against its own manifest (--allow-dirty)."
+        )
+        return
+    if no_versions:
+        click.echo(
+            f"Verified the current catalog, without releases (--no-versions), against a rebuild of commit {commit}: "
+            "every file matches a rebuild."
+        )
+        return
+    click.echo(
+        f"Verified the current catalog and {releases} against a rebuild of commit {commit}: "
+        "every file matches a rebuild."
+    )
+
+
+command = verify
