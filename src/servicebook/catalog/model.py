@@ -255,6 +255,32 @@ class SupportOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class Measurement:
+    """How the monitoring counts an SLO's events: Prometheus queries in the shapes Sloth and Pyrra
+    use, so a team can paste what it already has. Exactly one shape: errors and total, good and
+    total, error_ratio, or bool_gauge. A query is either a selector of a counter (Pyrra's
+    `metric`: `http_requests_total{job="api",code=~"5.."}`) or a full PromQL expression in which
+    `{{.window}}` stands for the range to evaluate over (Sloth's queries)."""
+
+    errors: Text | None = field(
+        default=None, metadata=doc("Bad events (Sloth's errorQuery, Pyrra's ratio.errors.metric); with total.")
+    )
+    good: Text | None = field(
+        default=None,
+        metadata=doc("Good events (Pyrra's latency.success.metric, OpenSLO's ratioMetric.good); with total."),
+    )
+    total: Text | None = field(
+        default=None, metadata=doc("All valid events (Sloth's totalQuery, Pyrra's total.metric).")
+    )
+    error_ratio: Text | None = field(
+        default=None, metadata=doc("The share of bad events over {{.window}} (Sloth's raw.errorRatioQuery).")
+    )
+    bool_gauge: Text | None = field(
+        default=None, metadata=doc("A gauge that is 1 while the service is good and 0 while it is not (Pyrra).")
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class SLO:
     id: Id = field(metadata=doc("Unique within the offering.", example="availability"))
     name: Line = field(metadata=doc("Short human name.", example="Pipeline availability"))
@@ -274,6 +300,9 @@ class SLO:
         )
     )
     budgeting: Budgeting = field(default=Budgeting.OCCURRENCES, metadata=doc("OpenSLO's budgetingMethod."))
+    measurement: Measurement | None = field(
+        default=None, metadata=doc("How Prometheus measures it (optional); `servicebook measure` reads it.")
+    )
 
 
 @dataclass(frozen=True, slots=True)

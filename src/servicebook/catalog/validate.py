@@ -685,6 +685,8 @@ def _check_offering(
                 "objectives are percentages: write 99.9, not the fraction 0.999",
                 Severity.WARNING,
             )
+        if slo.measurement is not None:
+            _check_measurement(c, slo.measurement, (*at, "slos", j, "measurement"))
     for j, dep in enumerate(offering.depends_on):
         if c.ref(dep, offerings, (*at, "depends_on", j), "offering") and dep == offering.id:
             c.report((*at, "depends_on", j), f"offering '{dep}' depends on itself")
@@ -698,6 +700,32 @@ def _check_offering(
             c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
         if offering.support.hours is not None:
             _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+
+
+_SHAPES = (("errors", "total"), ("good", "total"), ("error_ratio",), ("bool_gauge",))
+
+
+def _check_measurement(c: _Check, m: model.Measurement, at: Path) -> None:
+    given = tuple(name for name in ("errors", "good", "total", "error_ratio", "bool_gauge") if getattr(m, name))
+    if given in _SHAPES:
+        return
+    shapes = "; ".join(" and ".join(shape) for shape in _SHAPES)
+    if not given:
+        c.report(at, "a measurement without a query", f"give one of these shapes: {shapes}")
+    elif given in (("errors",), ("good",)):
+        c.report(
+            (*at, given[0]),
+            f"'{given[0]}' needs 'total' beside it: events are counted as a share of all valid events",
+            "add 'total:' with the query for all valid events",
+        )
+    elif given == ("total",):
+        c.report((*at, "total"), "'total' needs 'errors' or 'good' beside it", "add the query for bad or good events")
+    else:
+        c.report(
+            (*at, given[-1]),
+            f"a measurement gives more than one shape ({', '.join(given)})",
+            f"keep exactly one of: {shapes}",
+        )
 
 
 def _check_sunset(c: _Check, offering: model.Offering, at: Path, offerings: AbcMapping[str, model.Offering]) -> None:
