@@ -25,6 +25,17 @@ FULL_EXAMPLES = settings.default.max_examples  # hypothesis's own default profil
 settings.register_profile("quick", max_examples=FULL_EXAMPLES // 10)
 
 
+def require_component(found: object, what: str, install: str) -> None:
+    """A real component a test needs (Prometheus, npm packages, a browser): a missing one skips
+    the test on a developer's machine and fails it in CI (.ci/run sets SERVICEBOOK_REQUIRE_COMPONENTS,
+    as it installs them), so CI never passes by skipping."""
+    if found:
+        return
+    if os.environ.get("SERVICEBOOK_REQUIRE_COMPONENTS"):
+        pytest.fail(f"{what} is required (SERVICEBOOK_REQUIRE_COMPONENTS is set) but was not found; {install}")
+    pytest.skip(f"{what} not found ({install}); set SERVICEBOOK_REQUIRE_COMPONENTS=1 to make this a failure")
+
+
 def examples(full: int) -> int:
     """`full` examples under the default profile, proportionally fewer under the quick one."""
     return max(1, full * settings.default.max_examples // FULL_EXAMPLES)
