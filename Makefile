@@ -51,7 +51,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000
 
 clean:
-	rm -rf $(VENV) public dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DIST_VENV) public dist build .pytest_cache .mypy_cache .ruff_cache
 
 # The field reference in docs/writing-a-catalog.md is generated from the model (a test keeps it in step).
 docs: $(STAMP)
@@ -64,8 +64,15 @@ example:
 	cp catalog.yaml src/servicebook/scaffold/example/
 	cp -R content src/servicebook/scaffold/example/
 
-# The release artifacts: a wheel and an sdist in dist/, their metadata checked.
-dist: $(STAMP)
+# The release artifacts: a wheel and an sdist in dist/, their metadata checked. Its own small
+# environment (build and twine only), so making a wheel does not install the development stack.
+DIST_VENV := .venv-dist
+$(DIST_VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/pip install --quiet -c requirements.lock build twine
+	touch $@
+
+dist: $(DIST_VENV)/.installed
 	rm -rf dist
-	$(BIN)/python -P -m build --outdir dist .  # -P: the root's build.py must not shadow the build package
-	$(BIN)/twine check --strict dist/*
+	$(DIST_VENV)/bin/python -P -m build --outdir dist .  # -P: the root's build.py must not shadow the build package
+	$(DIST_VENV)/bin/twine check --strict dist/*

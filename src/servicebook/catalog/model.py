@@ -327,7 +327,11 @@ class Offering:
     )
     slos: tuple[SLO, ...] = field(default=(), metadata=doc("Service level objectives."))
     support: SupportOverride | None = field(
-        default=None, metadata=doc("Where support differs from the team-wide support.")
+        default=None,
+        metadata=doc(
+            "Where support differs from the team-wide support. Each field given replaces the team's "
+            "whole value: channels: [x] lists only x, so repeat the team's channels you keep."
+        ),
     )
     tools: tuple[Annotated[str, Ref("tool")], ...] = field(
         default=(), metadata=doc("Tool decisions that apply to this offering.")
