@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
+from servicebook.site.links import PageLinks, resolve
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
-from servicebook.site.write import PageLinks, resolve
 
 if TYPE_CHECKING:
     import jinja2
@@ -224,7 +224,7 @@ def _stamp_in(links: PageLinks) -> bool:
 
 def _settle(links: PageLinks, known: frozenset[str]) -> PageLinks:
     """The links left for the check once those to pages of this release are settled (as
-    write.scan_page settles them when it is given the release's pages)."""
+    links.scan_page settles them when it is given the release's pages)."""
     kept = tuple(
         link for link in links.links if link[3] or not link[1] or resolve(link[1], link[2], known) not in known
     )
