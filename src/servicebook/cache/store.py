@@ -95,18 +95,23 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
-                "text TEXT NOT NULL, checksum TEXT NOT NULL, used INTEGER NOT NULL)"
-            )
-            db.execute("CREATE TABLE IF NOT EXISTS manifests (output TEXT PRIMARY KEY, manifest TEXT NOT NULL)")
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
             if row is None or row[0] != _format():  # another servicebook wrote it: forget all of it
+                for table in ("entries", "used", "manifests"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM state")
-                db.execute("DELETE FROM entries")
-                db.execute("DELETE FROM manifests")
                 db.execute("INSERT INTO state VALUES ('format', ?)", (_format(),))
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
+                "text TEXT NOT NULL, checksum TEXT NOT NULL)"
+            )
+            # when each entry was last used, apart from the entries: marking a large entry used
+            # would otherwise write all of it again
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS manifests (output TEXT PRIMARY KEY, manifest TEXT NOT NULL)")
             self.generation = _number(db, "generation") + 1
             db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
             db.execute("COMMIT")
@@ -144,7 +149,7 @@ class Store:
                         found[stored[key]] = Entry(data, html, text)
                         continue
                     self.damaged.append(f"{kind} {stored[key]}")
-            self._write("UPDATE entries SET used = ? WHERE key = ?", [(self.generation, _key(kind, k)) for k in found])
+            self._mark([name for name, key in stored.items() if key in found])
         except sqlite3.Error:
             self._failed()
             return {}
@@ -164,17 +169,22 @@ class Store:
     def put(self, kind: str, key: str, entry: Entry) -> None:
         """Store `entry` (in a transaction committed by `commit`, `record` or `close`)."""
         checksum = digest(entry.data, entry.html, entry.text)
-        self._write(
-            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)",
-            [(_key(kind, key), entry.data, entry.html, entry.text, checksum, self.generation)],
-        )
+        name = _key(kind, key)
+        row = (name, entry.data, entry.html, entry.text, checksum)
+        self._write("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", [row])
+        self._mark([name])
 
     def touch(self, kind: str, keys: list[str]) -> None:
         """Count entries as used by this build without reading them (pruning keeps them)."""
-        self._write("UPDATE entries SET used = ? WHERE key = ?", [(self.generation, _key(kind, k)) for k in keys])
+        self._mark([_key(kind, k) for k in keys])
+
+    def _mark(self, names: list[str]) -> None:
+        self._write("INSERT OR REPLACE INTO used VALUES (?, ?)", [(name, self.generation) for name in names])
 
     def forget(self, kind: str, key: str) -> None:
-        self._write("DELETE FROM entries WHERE key = ?", [(_key(kind, key),)])
+        name = _key(kind, key)
+        self._write("DELETE FROM entries WHERE key = ?", [(name,)])
+        self._write("DELETE FROM used WHERE key = ?", [(name,)])
 
     # -- manifests ----------------------------------------------------------------------------
 
@@ -206,7 +216,8 @@ class Store:
         if built_release:
             releases = [*releases, self.generation][-2:]
         oldest = min([self.generation - 1, *releases[:1]])
-        self._write("DELETE FROM entries WHERE used < ?", [(oldest,)])
+        self._write("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used WHERE generation >= ?)", [(oldest,)])
+        self._write("DELETE FROM used WHERE generation < ?", [(oldest,)])
         self._write("INSERT OR REPLACE INTO state VALUES ('releases', ?)", [(" ".join(map(str, releases)),)])
         stale = [(o,) for o in self._outputs() if o != output and not Path(o).is_dir()]
         self._write("DELETE FROM manifests WHERE output = ?", stale)  # outputs since removed (serve's)
