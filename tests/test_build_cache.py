@@ -493,7 +493,10 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
     assert b"Pay the bearer" not in b"".join(tree(built / "public").values())
     assert tree(built / "public") == clean_build(run, built, tmp_path)
     warning = [line for line in result.stderr.splitlines() if "altered" in line]
-    assert len(warning) == 1 and warning[0].startswith(f"{database}: warning: 1 cache entry had been altered")
+    # the entry's own checksum says only that it is a page; a page whose checksum was forged too
+    # reads back far enough to name itself
+    name = "a page" if checksum == "left as it was" else f"page {json.loads(data)[0][0]}"
+    assert warning == [f"{database}: warning: 1 cache entry had been altered ({name}): not used, made again"]
     again = run("build", "--source", built)  # the page was stored again, as rendered
     assert again.exit_code == 0 and "altered" not in again.stderr
 

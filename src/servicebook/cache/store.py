@@ -58,7 +58,7 @@ class Store:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.generation = 0
-        self.damaged: list[str] = []  # keys whose stored value did not match its checksum
+        self.damaged: list[tuple[str, str]] = []  # (kind, key) of entries that did not match their checksum
         self._db: sqlite3.Connection | None = None
         self._off = False  # a read or write failed: the rest of the build does without the store
         if path is None:
@@ -148,7 +148,7 @@ class Store:
                     if all(isinstance(t, str) for t in texts) and checksum == digest(*texts):
                         found[stored[key]] = Entry(data, html, text)
                         continue
-                    self.damaged.append(f"{kind} {stored[key]}")
+                    self.damaged.append((kind, stored[key]))
             self._mark([name for name, key in stored.items() if key in found])
         except sqlite3.Error:
             self._failed()
@@ -357,7 +357,7 @@ def _size(path: Path) -> int:
 
 
 def _in_use(path: Path) -> bool:
-    """Whether another process holds the store open (then its files are not ours to delete)."""
+    """Whether another process is writing the store (then its files are not ours to delete)."""
     try:
         db = sqlite3.connect(path, timeout=0, isolation_level=None)
     except sqlite3.Error:

@@ -130,6 +130,9 @@ def decode_page(data: str, html: str, text: str) -> PageResult:
     )
 
 
+_KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
+
+
 class DamagedEntry(ValueError):
     """A stored page whose HTML is not the HTML its `html_sha256` was taken of."""
 
@@ -145,7 +148,7 @@ class BuildCache:
         self.hashes = hashes  # source file → hash, for the page keys (see load.py)
         self.records = RecordCache()  # the records of the catalogs read so far, in memory (releases.py)
         self.built = 0  # releases built from their sources (not taken from the release cache)
-        self.damaged: list[str] = []  # entries found altered: rendered again, and a warning
+        self.damaged: list[str] = []  # entries found altered (as the warning names them): made again
         # -- the output this build replaces (see `for_output`)
         self.output: Path | None = None
         self.inputs = ""
@@ -172,8 +175,11 @@ class BuildCache:
         for key, entry in self.store.get("page", keys).items():
             try:
                 found[key] = decode_page(entry.data, entry.html, entry.text)
+            except DamagedEntry as exc:
+                self.damaged.append(f"page {exc}")
+                self.store.forget("page", key)
             except Exception:
-                self.damaged.append(f"page {key.split(chr(0), 1)[0]}")
+                self.damaged.append("a page")
                 self.store.forget("page", key)
         return found
 
@@ -195,7 +201,7 @@ class BuildCache:
                 raw = json.loads(entry.data)
                 return decode(model.Catalog, raw["catalog"]), tuple(decode(Problem, p) for p in raw["problems"])
             except Exception:
-                self.damaged.append("catalog")
+                self.damaged.append("the catalog")
         return None
 
     def keep_catalog(self, key: str) -> None:
@@ -223,11 +229,12 @@ class BuildCache:
         self.store.commit()
 
     def warnings(self) -> tuple[Problem, ...]:
-        """What the build says of entries found altered: each is rendered again."""
-        damaged = [*self.store.damaged, *self.damaged]
+        """What the build says of entries found altered: each was made again, not used."""
+        damaged = [*(_KINDS.get(kind, kind) for kind, _ in self.store.damaged), *self.damaged]
         if not damaged or self.store.path is None:
             return ()
-        shown = ", ".join(sorted(set(damaged))[:3]) + (", …" if len(set(damaged)) > 3 else "")
+        names = sorted(set(damaged))
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
         return (
             Problem(
                 SourceLocation(str(self.store.path)),
