@@ -3,9 +3,9 @@
 A release's output depends only on its commit and on this servicebook (code and theme), so it is
 cached under `.servicebook-cache/releases/<code>/<commit>/` and reused: a release is built
 once. Building it shares with the other releases and the current catalog what they have in common
-(buildcache.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs, all in
-the one store, cache/store.py), so the
-first build of twenty releases costs far less than twenty builds.
+(buildcache.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs; all
+in the one store, cache/store.py), so the first build of twenty releases costs far less than
+twenty builds.
 """
 
 from __future__ import annotations

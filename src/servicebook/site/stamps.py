@@ -7,7 +7,7 @@ a context that holds only what the key below covers: its own view (the offering,
 page, with everything they show of others), the site's settings, the team's name and the names of
 all offerings and tools, the navigation. Anything else a template reaches for is undefined, so a
 theme change that makes these pages show more fails here and the page is rendered the ordinary
-way, never cached under a key that misses what it shows. The stored text (see store.py) is keyed
+way, never cached under a key that misses what it shows. The stored text (see buildcache.py) is keyed
 by a digest of all of it; the stamp's values are plain text (a version, a hex commit, dates) that
 HTML escaping leaves as they are, so filling them in gives exactly the bytes an ordinary render
 gives. `servicebook verify` renders releases the ordinary way and compares, byte for byte.
