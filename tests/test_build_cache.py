@@ -3,7 +3,9 @@ equals a clean build byte for byte, whatever changed, however many workers, what
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import os
 import posixpath
 import shutil
@@ -16,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servicebook.cache.digest import digest
 from servicebook.routes import relative_url
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
@@ -53,7 +56,7 @@ def built(run, site_copy):
     site = site_copy("example")
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
-    assert (site / ".servicebook-cache" / "build" / "public.sqlite").is_file()
+    assert (site / ".servicebook-cache" / "store.sqlite").is_file()
     return site
 
 
@@ -143,8 +146,8 @@ def test_incremental_build_equals_clean_build(run, built, tmp_path, change) -> N
 
 
 def test_corrupt_cache_is_ignored_and_rebuilt(run, built, tmp_path) -> None:
-    database = built / ".servicebook-cache" / "build" / "public.sqlite"
-    for extra in database.parent.glob("public.sqlite-*"):
+    database = built / ".servicebook-cache" / "store.sqlite"
+    for extra in database.parent.glob("store.sqlite-*"):
         extra.unlink()
     database.write_bytes(b"this is not a database" * 100)
     page = built / "content" / "change-approval.md"
@@ -154,14 +157,25 @@ def test_corrupt_cache_is_ignored_and_rebuilt(run, built, tmp_path) -> None:
 
 
 def _poison(database: Path, *, version: str | None) -> None:
+    """Every loaded page in the store made to say POISON, checksums and all, as a forger would."""
     with sqlite3.connect(database) as db:
-        db.execute("UPDATE pages SET html = '<p>POISON</p>'")
+        for key, data, text in db.execute("SELECT key, data, text FROM entries").fetchall():
+            stored = json.loads(data)
+            if not isinstance(stored, list) or stored[0] is None:
+                continue  # a catalog, or a page that did not load
+            html = "<p>POISON</p>"
+            stored[0][4] = hashlib.sha256(html.encode()).hexdigest()
+            forged = json.dumps(stored, separators=(",", ":"))
+            db.execute(
+                "UPDATE entries SET data = ?, html = ?, checksum = ? WHERE key = ?",
+                (forged, html, digest(forged, html, text), key),
+            )
         if version is not None:
             db.execute("UPDATE state SET value = ? WHERE name = 'format'", (version,))
 
 
 def test_cache_written_by_another_servicebook_is_not_used(run, built) -> None:
-    database = built / ".servicebook-cache" / "build" / "public.sqlite"
+    database = built / ".servicebook-cache" / "store.sqlite"
     _poison(database, version="servicebook 0.0.1")
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")  # so the build renders
     assert run("build", "--source", built).exit_code == 0
@@ -171,7 +185,7 @@ def test_cache_written_by_another_servicebook_is_not_used(run, built) -> None:
 def test_cache_entries_are_what_the_build_reuses(run, built) -> None:
     # The converse of the test above, so that it cannot pass by accident: the same poisoned
     # entries, under this servicebook's own version, do reach the pages.
-    _poison(built / ".servicebook-cache" / "build" / "public.sqlite", version=None)
+    _poison(built / ".servicebook-cache" / "store.sqlite", version=None)
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")
     assert run("build", "--source", built).exit_code == 0
     assert b"POISON" in (built / "public" / "policies" / "change-approval" / "index.html").read_bytes()
@@ -386,7 +400,7 @@ def test_a_build_cache_outside_the_site_folder_is_named_once(run, site_copy, tmp
             == f"Build cache: {cache}/ (beside the output, for fast rebuilds; safe to delete)"
         )
         assert result.output.count("Build cache:") == 1
-        assert (cache / "build" / "site.sqlite").is_file()
+        assert (cache / "build").is_dir()  # where the replaced site is kept for the next build
     for inside in (site / "public", site / "out" / "public"):
         result = run("build", "--source", site, "--output", inside)
         assert result.exit_code == 0, result.output
@@ -449,10 +463,65 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     assert "One more sentence, written in the preview." in html
     assert tree(site / "public") == clean_build(run, site, tmp_path)
 
-    db = sqlite3.connect(site / ".servicebook-cache" / "build" / "public.sqlite")
+    db = sqlite3.connect(site / ".servicebook-cache" / "store.sqlite")
     try:
-        stored = db.execute("SELECT count(*) FROM pages WHERE data LIKE '[%'").fetchone()[0]
-        catalogs = db.execute("SELECT count(*) FROM pages WHERE data LIKE '{\"catalog\"%'").fetchone()[0]
+        stored = db.execute("SELECT count(*) FROM entries WHERE data LIKE '[%'").fetchone()[0]
+        catalogs = db.execute("SELECT count(*) FROM entries WHERE data LIKE '{\"catalog\"%'").fetchone()[0]
     finally:
         db.close()
-    assert stored == len(pages) and catalogs == 1  # what came from memory was not forgotten on disk
+    # what came from memory was not forgotten on disk; the edited page's earlier text, which the
+    # build before used, is kept until the build after next (cache/store.py, "prune")
+    assert stored == len(pages) + 1 and catalogs == 1
+
+
+@pytest.mark.parametrize("checksum", ["left as it was", "forged too"])
+def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the_store(
+    run, built, tmp_path, checksum: str
+) -> None:
+    # Other valid HTML in a stored page: its checksum, or (when that was forged as well) the
+    # page's own html_sha256 no longer matches, so the page is rendered again, not published.
+    database = built / ".servicebook-cache" / "store.sqlite"
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT key, data, html, text FROM entries WHERE html LIKE '%<h2%'").fetchall()
+        key, data, html, text = rows[0]
+        altered = html.replace("<h2", "<h2 data-altered", 1) + "<p>Pay the bearer.</p>"
+        new_checksum = digest(data, altered, text) if checksum == "forged too" else "0" * 40
+        db.execute("UPDATE entries SET html = ?, checksum = ? WHERE key = ?", (altered, new_checksum, key))
+    (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")  # so the build reads the pages
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    assert b"Pay the bearer" not in b"".join(tree(built / "public").values())
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+    warning = [line for line in result.stderr.splitlines() if "altered" in line]
+    # the entry's own checksum says only that it is a page; a page whose checksum was forged too
+    # reads back far enough to name itself
+    name = "a page" if checksum == "left as it was" else f"page {json.loads(data)[0][0]}"
+    assert warning == [f"{database}: warning: 1 cache entry had been altered ({name}): not used, made again"]
+    again = run("build", "--source", built)  # the page was stored again, as rendered
+    assert again.exit_code == 0 and "altered" not in again.stderr
+
+
+def test_a_no_change_rebuild_decides_before_importing_the_renderers(built) -> None:
+    # Stage 0 (site/fresh.py) answers "nothing to do" without the rest of the pipeline: importing
+    # Jinja2, markdown-it, lxml and the renderers was most of a no-change rebuild's time.
+    code = (
+        "import sys\nfrom servicebook.cli import main\n"
+        f"try:\n    main(['build', '--source', {str(built)!r}])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('jinja2', 'markupsafe', 'markdown_it', 'lxml', 'xml.etree', 'servicebook.site.build',"
+        " 'servicebook.site.render', 'servicebook.site.load', 'servicebook.content')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
+    )
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.splitlines() == [
+        f"Built {_pages(built)} pages ({_files(built)} files) into {built / 'public'}",
+        "[]",
+    ]
+
+
+def _files(site: Path) -> int:
+    return sum(1 for p in (site / "public").rglob("*") if p.is_file() and p.name != ".servicebook-build")
+
+
+def _pages(site: Path) -> int:
+    return sum(1 for p in (site / "public").rglob("*.html"))

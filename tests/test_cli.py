@@ -483,6 +483,19 @@ def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypat
     assert (result.exit_code, result.stderr) == (130, "interrupted\n")
 
 
+def test_ctrl_c_during_a_first_build_does_not_speak_of_a_previous_site(run, site_copy, monkeypatch) -> None:
+    import servicebook.site.build
+
+    def interrupt(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    site = site_copy("minimal")
+    monkeypatch.setattr(servicebook.site.build, "render_site", interrupt)
+    result = run("build", "--source", site)
+    assert (result.exit_code, result.stderr) == (130, "interrupted; nothing was published\n")
+    assert not (site / "public").exists()
+
+
 def test_schema_prints_exactly_the_published_schema_json(run, site_copy) -> None:
     site = site_copy("minimal")
     assert run("build", "--source", site).exit_code == 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from servicebook.site.write import SiteFiles, check_links, scan_page
+from servicebook.site.links import check_links, scan_page
+from servicebook.site.write import SiteFiles
 
 PAGES = {
     "index.html": b'<a href="offerings/">all</a> <a href="offerings/ci/#slo-latency">latency</a> <p id="top">',

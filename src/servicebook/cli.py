@@ -60,6 +60,8 @@ def _interrupted(exc: KeyboardInterrupt) -> str:
         return "interrupted"
     if replaced:
         return "interrupted after the new site was in place; the next build finishes recording it"
+    if not getattr(exc, "previous", True):
+        return "interrupted; nothing was published"
     return "interrupted; the previous site was left as it was"
 
 

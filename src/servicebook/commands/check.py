@@ -12,8 +12,9 @@ from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_
 from servicebook.errors import BuildFailed, Severity
 from servicebook.git.repo import shallow_warning
 from servicebook.report import check_github, check_json
-from servicebook.site.build import Options, undated_review_note
+from servicebook.site.build import Options
 from servicebook.site.build import check as run_check
+from servicebook.site.fresh import undated_review_note
 
 
 @click.command()

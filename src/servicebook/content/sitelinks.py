@@ -17,7 +17,7 @@ from servicebook.content.htmlrefs import read_refs
 from servicebook.content.markdown import RESERVED_ANCHORS, theme_anchors
 from servicebook.errors import Problem, SourceLocation
 
-# write.check_links's wording, which names the address as the page has it
+# links.check_links's wording, which names the address as the page has it
 _BROKEN_RE = re.compile(r"^broken link to '(?P<href>.*)' \((?:no id '(?P<id>.*)' on |no )")
 SHOWN_IDS = 12
 

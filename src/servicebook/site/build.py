@@ -5,63 +5,40 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook import routes
 from servicebook.cache.digest import digest
-from servicebook.cache.folder import CACHE_DIR
+from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.catalog.model import BuildInfo, Page
 from servicebook.content.sitelinks import locate_site_links
-from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
+from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.git.history import Timeline, load_timeline
 from servicebook.git.releases import discover
-from servicebook.git.repo import build_info, changed_since, head, open_repo, shallow_warning, source_date_epoch
+from servicebook.git.repo import changed_since, shallow_warning
 from servicebook.git.versions import summarize
-from servicebook.site.buildcache import BuildCache, code_digest
-from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
+from servicebook.site.buildcache import BuildCache
+from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
+from servicebook.site.links import check_files
+from servicebook.site.load import Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.releases import BuiltRelease, build_releases
 from servicebook.site.render import render_site
 from servicebook.site.scaffold import LAYOUTS_README
-from servicebook.site.store import Layered, Remembering, SharedStore
+from servicebook.site.store import Remembering
 from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
-from servicebook.site.write import check_files, check_output_dir, recover, write_site
-from servicebook.source.yaml import SourceError, read_text
+from servicebook.site.write import MARKER, recover, write_failed, write_site
 
 if TYPE_CHECKING:
-    from servicebook.site.buildcache import BuildCache
-    from servicebook.site.store import PageMemory, SharedStore
-    from servicebook.site.templates import DataSpec, PageSpec, VersionContext
+    from servicebook.site.templates import PageSpec
 
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    source: Path
-    output: Path
-    strict: bool = False
-    versions: bool = True  # publish past releases under v/<version>/
-    history: bool = True  # the changes page, feed, per-entity history and 'last changed'
-    cache: bool = True  # reuse what earlier builds into the same output computed (buildcache.py)
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    # pages loaded by this process's earlier builds (serve): not decoded from the cache again
-    memory: PageMemory | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """What a successful build or check tells the user."""
-
-    warnings: tuple[Problem, ...]
-    files: int = 0
-    pages: int = 0
+# Options and Report are defined with stage 0 (fresh.py), which a no-change rebuild imports alone.
+__all__ = ["Interrupted", "Options", "Report", "build", "check", "gather"]
 
 
 def check(options: Options) -> tuple[Loaded, Report]:
@@ -105,83 +82,46 @@ def gather(
     return loaded, Report(warnings=loaded.problems)
 
 
-_REVIEW_BY_RE = re.compile(r"^([ ]*(?:-[ ]+)?)review_by[ ]*:", re.MULTILINE)
-
-
-def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
-    """A warning that the catalog's review_by dates are not checked, when the build has no date
-    to judge them by: "today" is SOURCE_DATE_EPOCH or the commit's date, never the wall clock (so
-    a build of a commit always judges the same), and a site outside git, or before its first
-    commit, has neither. Said so nobody takes a clean build for reviewed decisions; a fact about
-    where the build runs rather than about the catalog, so --strict does not fail on it."""
-
-    if source_date_epoch(env) is not None or head(source) is not None:
-        return None  # judged by that date, or by the commit's (see repo.build_info)
-
-    try:
-        catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
-    except SourceError:  # the build reports that
-        return None
-    first = _REVIEW_BY_RE.search(catalog.text)
-    if first is None:  # no dates to check
-        return None
-    line = catalog.text.count("\n", 0, first.start()) + 1
-    return Problem(
-        SourceLocation(CATALOG_FILE, line, len(first[1]) + 1),
-        "review_by dates were not checked: the build has no date (no commit, and SOURCE_DATE_EPOCH is unset)",
-        "commit the site, or set SOURCE_DATE_EPOCH to the date to judge them by, e.g. SOURCE_DATE_EPOCH=$(date +%s)",
-        Severity.WARNING,
-        catalog.line(line),
-    )
-
-
-def build(options: Options) -> Report:
-    # Imported here so that `check` and `schema` stay quick to start.
-
+def build(options: Options, surveyed: Survey | None = None) -> Report:
+    """Build the site into `options.output`: nothing at all when it is still what the last build
+    made from the same inputs (stage 0, fresh.py; the build command asks that before importing
+    this module, and passes its `Survey` on)."""
     batch_collections()
-    output = check_output_dir(options.output, options.source)  # refuse before any work
-    info = build_info(options.source, options.env)
-    with _cache(options, output, info) as cache:
-        if cache.unchanged() and cache.previous is not None:  # 0. nothing changed since the last build: keep it
-            return Report(cache.previous.warnings, cache.previous.files, cache.previous.pages)
-        with _store(options, info) as store:
-            try:
-                report = _build(options, output, info, cache, store)
-            except KeyboardInterrupt:
-                raise Interrupted(replaced=False) from None
-            try:
-                store.prune()
-            except KeyboardInterrupt:
-                raise Interrupted(replaced=True) from None
+    with surveyed or survey(options) as found:
+        unchanged = found.unchanged()
+        if unchanged is not None:  # 0. nothing changed since the last build: keep it
+            return unchanged
+        cache = BuildCache.for_output(found)
+        had_site = (found.output / MARKER).is_file()
+        try:
+            report = _build(options, found.output, found.info, cache)
+        except KeyboardInterrupt:
+            raise Interrupted(replaced=False, previous=had_site) from None
+        except (OSError, WriteFailed):
+            cache.store.give_back_space()  # a build that failed writing (a full disk) holds no space
+            raise
         try:
             cache.record(report.warnings, report.files, report.pages)
         except KeyboardInterrupt:
-            raise Interrupted(replaced=True) from None
-        return report
+            raise Interrupted(replaced=True, previous=had_site) from None
+        return Report((*report.warnings, *cache.warnings()), report.files, report.pages)
 
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a build, saying which whole site the output holds: the previous one, or
     (interrupted while tidying up after the swap) the new one."""
 
-    def __init__(self, *, replaced: bool) -> None:
+    def __init__(self, *, replaced: bool, previous: bool = True) -> None:
         super().__init__()
         self.replaced = replaced
+        self.previous = previous  # whether there was a previous site in the output
 
 
-def _store(options: Options, info: BuildInfo) -> SharedStore:
-    """The content-addressed store the current catalog and every release share (store.py); a
-    build that can have no releases (outside git, --no-versions) has no use for it."""
-
-    return SharedStore.for_site(options.source, enabled=options.cache and options.versions and info.commit is not None)
-
-
-def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, store: SharedStore) -> Report:
+def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -> Report:
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
-    # cache of this output, or from the store shared with the releases
-    layered = Layered(cache, store, cache.hashes)
-    pages: PageStore = layered if options.memory is None else options.memory.over(layered)
+    # store every build of the site shares (or, in `serve`, from memory)
+    pages: PageStore = cache if options.memory is None else options.memory.over(cache)
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
         loaded, report = gather(options, action="build", build=info, cache=pages, meanwhile=compile_theme)
@@ -199,7 +139,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
     if shallow is not None and (options.versions or options.history):
         release_problems.append(shallow)
     if options.versions:
-        releases, found = _releases(options, loaded.site.catalog.site.release_tags, store)
+        releases, found = _releases(options, loaded.site.catalog.site.release_tags, cache)
         release_problems += found
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
@@ -226,6 +166,8 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
+        except OSError as exc:  # the spool folder's file system refused a page (full, read-only)
+            raise write_failed(exc, output) from None
         return _finish(options, output, cache, loaded, report, releases, release_problems, files, spool)
 
 
@@ -249,7 +191,11 @@ def _finish(
     _verify(options, loaded, files, mounted, cache.reused, (*report.warnings, *release_problems), action="build")
     # 6. swap the new site in whole (see write.py)
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
-    write_site(files, output, trees, cache.reused, staging=spool, spare=cache.spare)
+    spare = cache.spare  # beside the output: where the site it replaces is kept for the next build
+    if spare is not None:
+        with contextlib.suppress(OSError):
+            prepare(spare.parent)
+    write_site(files, output, trees, cache.reused, staging=spool, spare=spare)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
 
@@ -342,24 +288,14 @@ def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[Page
     return reuse
 
 
-def _cache(options: Options, output: Path, info: BuildInfo) -> BuildCache:
-
-    # `git fetch --unshallow` changes the history a build shows without changing HEAD
-    repo = open_repo(options.source) if options.history else None
-    settings = repr((options.strict, options.versions, options.history, repo is not None and repo.shallow))
-    return BuildCache.for_output(options.source, output, settings, info, enabled=options.cache)
-
-
-def _releases(
-    options: Options, pattern: str, store: SharedStore | None = None
-) -> tuple[list[BuiltRelease], list[Problem]]:
+def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release reachable from HEAD, built (or taken from the cache); unbuildable ones are
     reported, not silently dropped."""
     found = discover(options.source, pattern)
     if found is None:
         return [], []
     return build_releases(
-        options.source, found, options.source / CACHE_DIR, options.strict, store=store, env=options.env
+        options.source, found, options.source / CACHE_DIR, options.strict, store=cache, env=options.env
     )
 
 

@@ -1,197 +1,32 @@
-"""The build cache: what earlier builds of this site computed, so a rebuild redoes only what changed.
+"""What a build may reuse, and from where: the loaded pages, the catalogs as read and the pages of
+past releases rendered with placeholders, all kept in the one store (cache/store.py) that every
+build of the site shares, and, for the output a build replaces, which of its pages can be kept.
 
-One SQLite file per output folder, `.servicebook-cache/build/<output name>.sqlite` beside it
-(for the default `public/`, in the site's own `.servicebook-cache/`), holds:
-
-- the **manifest** of the last successful build: a fingerprint of every input (source files,
-  settings, commit, servicebook's own code), its warnings and counts, and for every output file
-  the key of the inputs it was rendered from and its SHA-256. When the fingerprint is unchanged
-  and `public/` is still the folder that build swapped in, the build does nothing at all;
-- each **policy page as loaded** (front matter, rendered Markdown, headings, problems), keyed by
-  its bytes and by the set of ids its links may point to, so only changed pages are rendered.
-
-The cache is an optimisation only: the output is byte-identical with or without it. Values are
-JSON and plain text, never pickle, so a cache someone else wrote cannot run code; anything that
-cannot be read, was written by another servicebook, or does not match the `public/` it describes
-is ignored (and rebuilt), never trusted.
+The store is an optimisation only: the output is byte-identical with or without it. An entry that
+was altered on disk (its checksum, or a page's `html_sha256`, does not match) is a miss: the page
+is rendered again, and the build warns, naming the store's file. Which pages of the current
+output may be kept is decided by the key of the inputs each was rendered from, recorded in the
+last build's manifest (fresh.py), and only while the output is the very folder that build wrote.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
+import hashlib
 import json
-import os
-import sqlite3
-import stat
-import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from servicebook.cache.codec import decode, encode
-from servicebook.cache.database import Database
-from servicebook.cache.digest import code_digest as servicebook_digest
-from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR
+from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
+from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef
-from servicebook.errors import Problem
-from servicebook.git.repo import SOURCE_PATHS, tag_refs
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.site.fresh import Manifest, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import PageResult
 from servicebook.site.write import MARKER
-
-FORMAT = 2  # bump when what is stored changes shape
-
-
-@cache
-def code_digest() -> str:
-    """What a cache written by another servicebook (version or code) must not be reused by."""
-    return digest(f"build cache {FORMAT}", servicebook_digest())
-
-
-# A file changed less than this before it was hashed may change again within the same timestamp
-# tick unseen (git's "racy" files): its hash is not reused by the next build.
-RACY_NS = 2_000_000_000
-
-
-def scan_sources(
-    root: Path, sources: Iterable[str], known: Mapping[str, list[Any]] | None = None
-) -> tuple[dict[str, str], dict[str, list[Any]]]:
-    """path relative to `root` → hash, for every file under the given top-level source paths, and
-    what to give the next build as `known`: each file's (size, mtime, inode, hash).
-
-    A regular file whose size, modification time and inode are those in `known` keeps its hash
-    there without being read (as git's index does). Links are not followed; a link, special file or
-    unreadable entry is hashed by what it is, so that changing it changes the fingerprint (the
-    build itself reports it).
-    """
-    files: dict[str, str] = {}
-    seen: dict[str, list[Any]] = {}
-    scan = _Scan(files, seen, known or {}, time.time_ns() - RACY_NS)
-    for top in sources:
-        try:
-            info = os.lstat(root / top)
-        except OSError:
-            continue
-        scan.add(top, str(root / top), info)
-    return files, seen
-
-
-@dataclass(frozen=True, slots=True)
-class _Scan:
-    files: dict[str, str]
-    seen: dict[str, list[Any]]
-    known: Mapping[str, list[Any]]
-    settled_before: int  # files changed after this (ns) are hashed again next time
-
-    def add(self, rel: str, path: str, info: os.stat_result) -> None:
-        files = self.files
-        if stat.S_ISDIR(info.st_mode):
-            try:
-                with os.scandir(path) as it:
-                    entries = sorted(it, key=lambda e: e.name)
-                for entry in entries:
-                    self.add(f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
-            except OSError as exc:
-                files[rel] = digest("unreadable folder", str(exc.errno))
-        elif stat.S_ISREG(info.st_mode):
-            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
-            before = self.known.get(rel)
-            if before is not None and before[:3] == identity and before[3]:
-                files[rel] = before[3]
-            else:
-                try:
-                    with open(path, "rb") as f:
-                        files[rel] = digest(f.read())
-                except OSError as exc:
-                    files[rel] = digest("unreadable file", str(exc.errno))
-                    return
-            settled = info.st_mtime_ns < self.settled_before
-            self.seen[rel] = [*identity, files[rel] if settled else ""]
-        elif stat.S_ISLNK(info.st_mode):
-            files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
-        else:
-            files[rel] = digest("special", str(info.st_mode))
-
-
-def marker_identity(path: Path) -> list[int] | None:
-    """(device, inode, modification time) of the output's marker: which `public/` this is."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    return [info.st_dev, info.st_ino, info.st_mtime_ns]
-
-
-def _file_identity(path: Path | str) -> list[int] | None:
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    return [info.st_size, info.st_mtime_ns, info.st_ino]
-
-
-def _tree_identity(root: Path) -> dict[str, list[int]]:
-    """Every file under `root`: an edit in place, a deletion or a replacement changes its entry."""
-    found: dict[str, list[int]] = {}
-    _scan_tree(str(root), "", found)
-    return found
-
-
-def _scan_tree(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                _scan_tree(entry.path, f"{prefix}{entry.name}/", found)
-            else:
-                info = entry.stat(follow_symlinks=False)
-                found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """What the last successful build into this output produced, recorded after its swap."""
-
-    inputs: str  # fingerprint of every input and setting
-    marker: list[int]  # marker_identity of the output it swapped in
-    outputs: Mapping[str, list[int]]  # output path → (size, mtime, inode) right after the swap
-    warnings: tuple[Problem, ...]
-    files: int
-    pages: int
-    keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
-    sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `scan_sources`
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "inputs": self.inputs,
-                "marker": self.marker,
-                "outputs": self.outputs,
-                "warnings": [encode(w) for w in self.warnings],
-                "files": self.files,
-                "pages": self.pages,
-                "keys": self.keys,
-                "sources": self.sources,
-            },
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        data = json.loads(text)
-        return cls(
-            inputs=str(data["inputs"]),
-            marker=[int(n) for n in data["marker"]],
-            outputs={str(k): [int(n) for n in v] for k, v in data["outputs"].items()},
-            warnings=tuple(decode(Problem, w) for w in data["warnings"]),
-            files=int(data["files"]),
-            pages=int(data["pages"]),
-            keys={str(k): str(v) for k, v in data["keys"].items()},
-            sources={str(k): [int(v[0]), int(v[1]), int(v[2]), str(v[3])] for k, v in data.get("sources", {}).items()},
-        )
 
 
 def encode_page(result: PageResult) -> tuple[str, str, str]:
@@ -249,10 +84,14 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
 
 
 def decode_page(data: str, html: str, text: str) -> PageResult:
+    """A loaded page as stored; raises (DamagedEntry, or whatever a malformed entry gives) when it
+    cannot be, or when its HTML is not the HTML it was stored with."""
     stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
     page = None
     if stored is not None:
         slug, source, meta, headings, html_sha256 = stored
+        if hashlib.sha256(html.encode()).hexdigest() != html_sha256:
+            raise DamagedEntry(slug)
         page = model.Page(
             slug=slug,
             source=source,
@@ -291,110 +130,134 @@ def decode_page(data: str, html: str, text: str) -> PageResult:
     )
 
 
-def folder_outside_source(source: Path, output: Path) -> Path | None:
-    """The build cache's folder when it is not inside the site's folder (`--output /tmp/site` puts it
-    in /tmp/.servicebook-cache/), so the build can say where it is; None when it is.
-
-    It stays beside the output: rebuilds hard-link pages from it into the new site, which needs the
-    two on one file system."""
-    folder = output.parent / CACHE_DIR
-    if folder.resolve().is_relative_to(source.resolve()):
-        return None
-    return folder
+_KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
 
 
-_FEW = 100  # pages: below this, get_many looks each one up rather than reading the whole table
+class DamagedEntry(ValueError):
+    """A stored page whose HTML is not the HTML its `html_sha256` was taken of."""
 
 
-class BuildCache(Database):
-    """The cache of one output folder; every failure to read or write it means 'not cached'."""
+class BuildCache:
+    """One build's view of the store: a `load.PageStore` (pages and catalogs as loaded), a
+    `stamps.RenderedStore` (release pages with placeholders), and, when the build replaces an
+    output, which of that output's pages it may keep. Every failure to read or write means 'not
+    cached'."""
 
-    def __init__(self, path: Path | None, inputs: str, hashes: Mapping[str, str] | None, marker: Path) -> None:
-        self.path = path
-        self.inputs = inputs
+    def __init__(self, store: Store, hashes: Mapping[str, str] | None = None) -> None:
+        self.store = store
         self.hashes = hashes  # source file → hash, for the page keys (see load.py)
-        self.sources: Mapping[str, list[Any]] = {}  # for the next build's fingerprint
-        self.marker = marker
-        self._db: sqlite3.Connection | None = None
-        self._used: set[str] = set()
+        self.records = RecordCache()  # the records of the catalogs read so far, in memory (releases.py)
+        self.built = 0  # releases built from their sources (not taken from the release cache)
+        self.damaged: list[str] = []  # entries found altered (as the warning names them): made again
+        # -- the output this build replaces (see `for_output`)
+        self.output: Path | None = None
+        self.inputs = ""
+        self.sources: Mapping[str, list[Any]] = {}
         self.previous: Manifest | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
         self._same_output: bool | None = None  # is the output the one the last build swapped in?
-        self._root = str(marker.parent)  # the output folder
-        if path is None:
-            return
-        with contextlib.suppress(OSError, sqlite3.Error):
-            self._db = self._open(path)
-        if self._db is None:  # corrupt or unreadable: start again from nothing
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
-            with contextlib.suppress(OSError, sqlite3.Error):
-                self._db = self._open(path)
-        self.previous = self.manifest()
 
     @classmethod
-    def for_output(
-        cls, source: Path, output: Path, settings: str, build: model.BuildInfo, *, enabled: bool = True
-    ) -> BuildCache:
-        """The cache of `output`, in .servicebook-cache/build/ beside it, and the fingerprint of this
-        build's inputs: source files, `settings`, the commit and tags, servicebook's code."""
-        if not enabled:
-            return cls(None, "", None, output / MARKER)
-        built = cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", "", None, output / MARKER)
-        known = built.previous.sources if built.previous is not None else None
-        hashes, built.sources = scan_sources(source, SOURCE_PATHS, known)
-        tags = tag_refs(source)
-        built.hashes = hashes
-        built.inputs = digest(
-            code_digest(),
-            repr(build),
-            settings,
-            str(output),
-            str(source.resolve()),
-            tags,
-            *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
-        )
-        return built
+    def for_output(cls, survey: Survey) -> BuildCache:
+        cache = cls(survey.store, survey.hashes)
+        cache.output = survey.output
+        cache.inputs = survey.inputs
+        cache.sources = survey.sources
+        cache.previous = survey.previous
+        return cache
 
-    def _open(self, path: Path) -> sqlite3.Connection:
-        db = self._connect(
-            path,
-            "CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
-            "text TEXT NOT NULL)",
-        )
-        try:
-            row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
-            if row is None or row[0] != code_digest():  # another servicebook wrote it: forget all of it
-                db.execute("BEGIN")
-                db.execute("DELETE FROM state")
-                db.execute("DELETE FROM pages")
-                db.execute("INSERT INTO state VALUES ('format', ?)", (code_digest(),))
-                db.execute("COMMIT")
-        except BaseException:
-            db.close()
-            raise
-        return db
+    # -- pages and catalogs (load.PageStore) ----------------------------------------------------
 
-    def unchanged(self) -> bool:
-        """Every input is as the last successful build saw it, and `public/` is what it wrote."""
-        previous = self.previous
-        if previous is None or previous.inputs != self.inputs or previous.marker != marker_identity(self.marker):
-            return False
-        return _tree_identity(self.marker.parent) == previous.outputs  # no file edited, removed or added
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        """The loaded pages stored under `keys` (missing, damaged or unreadable ones are left out)."""
+        found: dict[str, Any] = {}
+        for key, entry in self.store.get("page", keys).items():
+            try:
+                found[key] = decode_page(entry.data, entry.html, entry.text)
+            except DamagedEntry as exc:
+                self.damaged.append(f"page {exc}")
+                self.store.forget("page", key)
+            except Exception:
+                self.damaged.append("a page")
+                self.store.forget("page", key)
+        return found
+
+    def keep(self, keys: list[str]) -> None:
+        """Count these pages as used by this build without reading them (see store.PageMemory)."""
+        self.store.touch("page", keys)
+
+    def put(self, key: str, value: object) -> None:
+        """Store a loaded page now (committed with the manifest, or on close), so that thousands
+        of rendered pages are not held in memory until the end of the build."""
+        if isinstance(value, PageResult):
+            data, html, text = encode_page(value)
+            self.store.put("page", key, Entry(data, html, text))
+
+    def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
+        """The catalog read from bytes with this hash, and the problems reading it found."""
+        for entry in self.store.get("catalog", [key]).values():
+            try:
+                raw = json.loads(entry.data)
+                return decode(model.Catalog, raw["catalog"]), tuple(decode(Problem, p) for p in raw["problems"])
+            except Exception:
+                self.damaged.append("the catalog")
+        return None
+
+    def keep_catalog(self, key: str) -> None:
+        self.store.touch("catalog", [key])
+
+    def has_catalog(self, key: str) -> bool:
+        """Whether a catalog is stored under `key` (without reading it; it may still be damaged)."""
+        return self.store.has("catalog", key)
+
+    def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None:
+        data = json.dumps({"catalog": encode(catalog), "problems": [encode(p) for p in problems]})
+        self.store.put("catalog", key, Entry(data))
+
+    # -- pages of releases rendered with placeholders (stamps.RenderedStore) ----------------------
+
+    def get_rendered(self, keys: list[str]) -> dict[str, tuple[str, str]]:
+        """Rendered pages (with their stamp placeholders) and what was stored with them (their
+        links, see stamps.py), under `keys`."""
+        return {key: (entry.html, entry.data) for key, entry in self.store.get("rendered", keys).items()}
+
+    def put_rendered(self, key: str, html: str, data: str) -> None:
+        self.store.put("rendered", key, Entry(data, html))
+
+    def commit(self) -> None:
+        self.store.commit()
+
+    def warnings(self) -> tuple[Problem, ...]:
+        """What the build says of entries found altered: each was made again, not used."""
+        damaged = [*(_KINDS.get(kind, kind) for kind, _ in self.store.damaged), *self.damaged]
+        if not damaged or self.store.path is None:
+            return ()
+        names = sorted(set(damaged))
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        return (
+            Problem(
+                SourceLocation(str(self.store.path)),
+                f"{len(damaged)} cache entr{'y' if len(damaged) == 1 else 'ies'} had been altered ({shown}): "
+                "not used, made again",
+                "the cache is only an optimisation and safe to delete; if this happens again, check the disk",
+                Severity.WARNING,
+            ),
+        )
+
+    # -- the output this build replaces -------------------------------------------------------
 
     def reuse(self, path: str, key: str) -> Path | None:
         """The file `path` of the current output, if the last build rendered it from inputs with
         the same `key` and nobody changed it since; remembers `key` for the next build."""
         self.keys[path] = key
         previous = self.previous
-        if previous is None or previous.keys.get(path) != key:
+        if previous is None or self.output is None or previous.keys.get(path) != key:
             return None
         if self._same_output is None:
-            self._same_output = previous.marker == marker_identity(self.marker)
-        file = f"{self._root}/{path}"  # plain strings: this runs for every page of the site
-        if not self._same_output or previous.outputs.get(path) != _file_identity(file):
+            self._same_output = previous.marker == marker_identity(self.output / MARKER)
+        file = f"{self.output}/{path}"  # plain strings: this runs for every page of the site
+        if not self._same_output or previous.outputs.get(path) != file_identity(file):
             return None
         self.reused.add(path)
         return Path(file)
@@ -402,15 +265,20 @@ class BuildCache(Database):
     @property
     def spare(self) -> Path | None:
         """Where the site this build replaces is kept, for the next build to start from
-        (write.write_site); none without a cache."""
-        return None if self.path is None else self.path.with_suffix(".spare")
+        (write.write_site), beside the output (hard links need one file system); none without
+        a store."""
+        if self.output is None or not self.store.usable:
+            return None
+        return self.output.parent / CACHE_DIR / "build" / f"{self.output.name}.spare"
 
     def kept_hashes(self, manifest_name: str) -> dict[str, str]:
         """The SHA-256 of each page kept from the last build, from that build's manifest in the
         output, provided that file is still the one it wrote."""
         previous = self.previous
-        file = f"{self._root}/{manifest_name}"
-        if previous is None or not self.reused or previous.outputs.get(manifest_name) != _file_identity(file):
+        if previous is None or self.output is None or not self.reused:
+            return {}
+        file = f"{self.output}/{manifest_name}"
+        if previous.outputs.get(manifest_name) != file_identity(file):
             return {}
         try:
             with open(file, encoding="utf-8") as lines:
@@ -419,110 +287,18 @@ class BuildCache(Database):
         except (OSError, UnicodeDecodeError, ValueError):
             return {}
 
-    # -- pages (load.PageStore) ---------------------------------------------------------------
-
-    def get_many(self, keys: list[str]) -> dict[str, Any]:
-        """The loaded pages stored under `keys` (missing or unreadable ones are left out)."""
-        self._used.update(keys)
-        if self._db is None or not keys:
-            return {}
-        found: dict[str, Any] = {}
-        wanted = set(keys)
-        try:
-            if len(wanted) <= _FEW:  # a few pages (a rebuild in `serve`): look each one up
-                query = "SELECT key, data, html, text FROM pages WHERE key = ?"
-                rows: Iterable[tuple[str, str, str, str]] = [
-                    row for key in sorted(wanted) for row in self._db.execute(query, (key,))
-                ]
-            else:  # most of the site: one pass over the table is quicker than a look-up per page
-                rows = self._db.execute("SELECT key, data, html, text FROM pages")
-            for key, data, html, text in rows:
-                if key in wanted:
-                    with contextlib.suppress(Exception):  # a damaged entry is a miss
-                        found[key] = decode_page(data, html, text)
-        except sqlite3.Error:
-            return {}
-        return found
-
-    def keep(self, keys: list[str]) -> None:
-        """Count these pages as used by this build without reading them: not forgotten by `record`."""
-        self._used.update(keys)
-
-    def put(self, key: str, value: object) -> None:
-        """Store a loaded page now (in a transaction committed with the manifest, or on close), so
-        that thousands of rendered pages are not held in memory until the end of the build."""
-        self._used.add(key)
-        if self._db is None or not isinstance(value, PageResult):
-            return
-        try:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN")
-            self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)", (key, *encode_page(value)))
-        except sqlite3.Error:
-            self.close()
-
-    def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
-        """The catalog read from bytes with this hash, and the problems reading it found."""
-        self._used.add(key)
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute("SELECT data FROM pages WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                return None
-            raw = json.loads(row[0])
-            return decode(model.Catalog, raw["catalog"]), tuple(decode(Problem, p) for p in raw["problems"])
-        except Exception:  # a damaged entry is a miss
-            return None
-
-    def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None:
-        self._used.add(key)
-        if self._db is None:
-            return
-        data = json.dumps({"catalog": encode(catalog), "problems": [encode(p) for p in problems]})
-        try:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN")
-            self._db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, '', '')", (key, data))
-        except sqlite3.Error:
-            self.close()
-
-    # -- the manifest -------------------------------------------------------------------------
-
-    def manifest(self) -> Manifest | None:
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute("SELECT value FROM state WHERE name = 'manifest'").fetchone()
-            return None if row is None else Manifest.from_json(row[0])
-        except Exception:  # anything unreadable is simply no manifest
-            return None
-
     def forget_manifest(self) -> None:
-        """Before `public/` is replaced: until the new manifest is recorded, trust nothing in it."""
-        if self._db is None:
-            return
-        try:
-            if self._db.in_transaction:
-                self._db.execute("COMMIT")
-            self._db.execute("DELETE FROM state WHERE name = 'manifest'")
-        except sqlite3.Error:
-            self.close()
+        """Before the output is replaced: until the new manifest is recorded, trust nothing in it."""
+        if self.output is not None:
+            self.store.forget_manifest(str(self.output))
 
     def record(self, warnings: tuple[Problem, ...], files: int, pages: int) -> None:
-        """After a successful swap: store new pages and the manifest, forget pages not used."""
-        marker = marker_identity(self.marker)
-        if self._db is None or marker is None:
+        """After a successful swap: the manifest of what is now in the output, and pruning."""
+        if self.output is None:
             return
-        outputs = _tree_identity(self.marker.parent)
+        marker = marker_identity(self.output / MARKER)
+        if marker is None:
+            return
+        outputs = tree_identity(self.output)
         manifest = Manifest(self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources)
-        try:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN")
-            stale = [k for (k,) in self._db.execute("SELECT key FROM pages") if k not in self._used]
-            self._db.executemany("DELETE FROM pages WHERE key = ?", ((k,) for k in stale))
-            self._db.execute("INSERT OR REPLACE INTO state VALUES ('manifest', ?)", (manifest.to_json(),))
-            self._db.execute("COMMIT")
-        except sqlite3.Error:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
+        self.store.record(str(self.output), manifest.to_json(), built_release=self.built > 0)

@@ -3,8 +3,9 @@
 A release's output depends only on its commit and on this servicebook (code and theme), so it is
 cached under `.servicebook-cache/releases/<code>/<commit>/` and reused: a release is built
 once. Building it shares with the other releases and the current catalog what they have in common
-(store.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs), so the
-first build of twenty releases costs far less than twenty builds.
+(buildcache.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs; all
+in the one store, cache/store.py), so the first build of twenty releases costs far less than
+twenty builds.
 """
 
 from __future__ import annotations
@@ -27,17 +28,17 @@ from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.releases import Discovery, export
 from servicebook.git.repo import SOURCE_PATHS, source_prefix
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
-from servicebook.site.buildcache import scan_sources
+from servicebook.site.fresh import scan_sources
+from servicebook.site.links import check_files
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, load
 from servicebook.site.outputs import add_published_outputs
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.templates import RenderError, VersionContext
-from servicebook.site.write import check_files
 from servicebook.source.yaml import SourceError, comment_traps, decode
 
 if TYPE_CHECKING:
-    from servicebook.site.store import SharedStore
+    from servicebook.site.buildcache import BuildCache
 
 COMPLETE = ".complete"
 # A release lives at v/<version>/: its banner links up to the site root, and to the pages only the
@@ -60,7 +61,7 @@ def build_releases(
     cache_root: Path,
     strict: bool,
     *,
-    store: SharedStore | None = None,
+    store: BuildCache | None = None,
     env: Mapping[str, str] | None = None,
     only: frozenset[str] | None = None,
 ) -> tuple[list[BuiltRelease], list[Problem]]:
@@ -103,12 +104,12 @@ def build_release(
     cache_root: Path,
     strict: bool,
     *,
-    store: SharedStore | None = None,
+    store: BuildCache | None = None,
     env: Mapping[str, str] | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
-    With a `store` (see store.py), pages and catalogs that an earlier build of the same bytes
+    With a `store` (see buildcache.py), pages and catalogs that an earlier build of the same bytes
     loaded are taken from it; the output is the same, byte for byte, with or without it.
     """
 
@@ -179,7 +180,7 @@ def _root_pages(files: MutableMapping[str, bytes]) -> None:
             files[path] = data
 
 
-def _read_catalog_by_records(source: Path, hashes: Mapping[str, str], store: SharedStore) -> None:
+def _read_catalog_by_records(source: Path, hashes: Mapping[str, str], store: BuildCache) -> None:
     """Releases change a few records of a catalog at a time: read the release's catalog record by
     record (each distinct record once, records.py) and store it where `load` looks for a catalog
     it has read before. Only a catalog whose every part reads with no problem at all is stored
@@ -206,14 +207,18 @@ def _store(files: Mapping[str, bytes], target: Path) -> None:
     """Write the release into the cache atomically (a half-written entry is never used)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    for path in sorted(files):
-        dest = staging / path
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(files[path])
-    (staging / COMPLETE).write_text(json.dumps(_identities(staging)), "utf-8")  # renaming keeps them
-    if target.exists():
-        shutil.rmtree(target)
-    os.rename(staging, target)
+    try:
+        for path in sorted(files):
+            dest = staging / path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(files[path])
+        (staging / COMPLETE).write_text(json.dumps(_identities(staging)), "utf-8")  # renaming keeps them
+        if target.exists():
+            shutil.rmtree(target)
+        os.rename(staging, target)
+    except BaseException:  # a full disk: the half-written release holds no space
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _intact(tree: Path) -> dict[str, list[int]] | None:

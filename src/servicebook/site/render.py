@@ -184,7 +184,7 @@ def _render_pages(
 ) -> None:
     """Every page of the renderer's specs, then every data file, into `files`, in order: the file
     `reuse` names when it has one, else made (into the spool folder, when there is one). A
-    rendered page's links are read by the process that rendered it (write.scan_page), for the
+    rendered page's links are read by the process that rendered it (links.scan_page), for the
     link check."""
 
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]

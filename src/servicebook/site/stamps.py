@@ -7,7 +7,7 @@ a context that holds only what the key below covers: its own view (the offering,
 page, with everything they show of others), the site's settings, the team's name and the names of
 all offerings and tools, the navigation. Anything else a template reaches for is undefined, so a
 theme change that makes these pages show more fails here and the page is rendered the ordinary
-way, never cached under a key that misses what it shows. The stored text (see store.py) is keyed
+way, never cached under a key that misses what it shows. The stored text (see buildcache.py) is keyed
 by a digest of all of it; the stamp's values are plain text (a version, a hex commit, dates) that
 HTML escaping leaves as they are, so filling them in gives exactly the bytes an ordinary render
 gives. `servicebook verify` renders releases the ordinary way and compares, byte for byte.
@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
+from servicebook.site.links import PageLinks, resolve
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
-from servicebook.site.write import PageLinks, resolve
 
 if TYPE_CHECKING:
     import jinja2
@@ -224,7 +224,7 @@ def _stamp_in(links: PageLinks) -> bool:
 
 def _settle(links: PageLinks, known: frozenset[str]) -> PageLinks:
     """The links left for the check once those to pages of this release are settled (as
-    write.scan_page settles them when it is given the release's pages)."""
+    links.scan_page settles them when it is given the release's pages)."""
     kept = tuple(
         link for link in links.links if link[3] or not link[1] or resolve(link[1], link[2], known) not in known
     )

@@ -1,0 +1,378 @@
+"""The one cache store: an SQLite file, `.servicebook-cache/store.sqlite` in the site's folder,
+shared by every build of the site (into any output, of the current catalog and of every release,
+and `serve`'s previews), with one policy for opening, resetting, locking and failing.
+
+It holds two kinds of rows, both plain text (JSON and HTML, never pickle, so a store someone
+else wrote cannot run code):
+
+- **entries**, content-addressed: a kind ("page", "catalog", "rendered", …) and a key that is a
+  digest of everything the value depends on. Each carries a checksum of its value; one that does
+  not match is reported as damaged and is a miss;
+- **manifests**, one per output folder: what the last successful build into it produced (the
+  build decides what that is: site/fresh.py).
+
+The policy, in one place:
+
+- *open*: WAL mode; the file's format is this servicebook's code digest, and a file written by
+  another servicebook is emptied; a file that is not a database is deleted and made again;
+- *lock*: a build waits a few seconds for another one's write and then goes on without the
+  store (entries are only an optimisation; the output is the same without them);
+- *fail*: any error reading or writing is 'not cached', never a failed build. After a failure
+  the store gives back the disk space it took (`give_back_space`): a write cut short by a full
+  disk leaves no write-ahead log holding that space for the next build;
+- *prune*: after a successful build, entries that neither this build, the one before it, nor
+  the last two builds that built a past release used are dropped (so a release built next
+  still finds what the last one stored, and an editing session does not grow it without end).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from servicebook.cache.digest import code_digest, digest
+from servicebook.cache.folder import CACHE_DIR, prepare
+
+STORE_FILE = "store.sqlite"
+SCHEMA = 1  # bump when the tables change shape
+BUSY_SECONDS = 5  # how long a build waits for another build's write before going on without
+WAL_LIMIT = 4 * 1024 * 1024  # bytes of write-ahead log kept on disk after a checkpoint
+_CHUNK = 500  # keys per SELECT … IN (…)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    data: str
+    html: str = ""
+    text: str = ""
+
+
+class Store:
+    """The store of one site. Every failure to read or write it means 'not stored'; `damaged`
+    lists the entries that were found altered (their checksum does not match)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.generation = 0
+        self.damaged: list[tuple[str, str]] = []  # (kind, key) of entries that did not match their checksum
+        self._db: sqlite3.Connection | None = None
+        self._off = False  # a read or write failed: the rest of the build does without the store
+        if path is None:
+            return
+        try:
+            self._db = self._open(path)
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):  # another build is writing it: do without
+                return
+            if not _full(exc):
+                self._reset(path)
+        except (OSError, sqlite3.Error):
+            self._reset(path)
+        if self._db is None:
+            self.give_back_space()
+
+    @classmethod
+    def for_site(cls, source: Path, *, enabled: bool = True) -> Store:
+        return cls(source / CACHE_DIR / STORE_FILE if enabled else None)
+
+    @property
+    def usable(self) -> bool:
+        return self._live is not None
+
+    @property
+    def _live(self) -> sqlite3.Connection | None:
+        return None if self._off else self._db
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        prepare(path.parent)
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+            db.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
+            if row is None or row[0] != _format():  # another servicebook wrote it: forget all of it
+                for table in ("entries", "used", "manifests"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute("DELETE FROM state")
+                db.execute("INSERT INTO state VALUES ('format', ?)", (_format(),))
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
+                "text TEXT NOT NULL, checksum TEXT NOT NULL)"
+            )
+            # when each entry was last used, apart from the entries: marking a large entry used
+            # would otherwise write all of it again
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS manifests (output TEXT PRIMARY KEY, manifest TEXT NOT NULL)")
+            self.generation = _number(db, "generation") + 1
+            db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _reset(self, path: Path) -> None:
+        """A file that cannot be used as it is (not a database, damaged): start again from nothing."""
+        _remove(path)
+        with contextlib.suppress(OSError, sqlite3.Error):
+            self._db = self._open(path)
+
+    # -- entries ------------------------------------------------------------------------------
+
+    def get(self, kind: str, keys: list[str]) -> dict[str, Entry]:
+        """The entries of `kind` stored under `keys` whose checksum matches; marks them used."""
+        db = self._live
+        if db is None or not keys:
+            return {}
+        stored = {_key(kind, k): k for k in keys}
+        found: dict[str, Entry] = {}
+        try:
+            names = list(stored)
+            for start in range(0, len(names), _CHUNK):
+                chunk = names[start : start + _CHUNK]
+                rows = db.execute(
+                    f"SELECT key, data, html, text, checksum FROM entries WHERE key IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                    chunk,
+                ).fetchall()
+                for key, data, html, text, checksum in rows:
+                    texts = (data, html, text)
+                    if all(isinstance(t, str) for t in texts) and checksum == digest(*texts):
+                        found[stored[key]] = Entry(data, html, text)
+                        continue
+                    self.damaged.append((kind, stored[key]))
+            self._mark([name for name, key in stored.items() if key in found])
+        except sqlite3.Error:
+            self._failed()
+            return {}
+        return found
+
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored under `key` (without reading it; it may still be damaged)."""
+        db = self._live
+        if db is None:
+            return False
+        try:
+            return db.execute("SELECT 1 FROM entries WHERE key = ?", (_key(kind, key),)).fetchone() is not None
+        except sqlite3.Error:
+            self._failed()
+            return False
+
+    def put(self, kind: str, key: str, entry: Entry) -> None:
+        """Store `entry` (in a transaction committed by `commit`, `record` or `close`)."""
+        checksum = digest(entry.data, entry.html, entry.text)
+        name = _key(kind, key)
+        row = (name, entry.data, entry.html, entry.text, checksum)
+        self._write("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", [row])
+        self._mark([name])
+
+    def touch(self, kind: str, keys: list[str]) -> None:
+        """Count entries as used by this build without reading them (pruning keeps them)."""
+        self._mark([_key(kind, k) for k in keys])
+
+    def _mark(self, names: list[str]) -> None:
+        self._write("INSERT OR REPLACE INTO used VALUES (?, ?)", [(name, self.generation) for name in names])
+
+    def forget(self, kind: str, key: str) -> None:
+        name = _key(kind, key)
+        self._write("DELETE FROM entries WHERE key = ?", [(name,)])
+        self._write("DELETE FROM used WHERE key = ?", [(name,)])
+
+    # -- manifests ----------------------------------------------------------------------------
+
+    def manifest(self, output: str) -> str | None:
+        db = self._live
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT manifest FROM manifests WHERE output = ?", (output,)).fetchone()
+        except sqlite3.Error:
+            self._failed()
+            return None
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def forget_manifest(self, output: str) -> None:
+        """Before the output is replaced: until the new manifest is recorded, it describes nothing."""
+        self._write("DELETE FROM manifests WHERE output = ?", [(output,)])
+        self.commit()
+
+    def record(self, output: str, manifest: str, *, built_release: bool) -> None:
+        """After a successful build into `output`: its manifest, and the pruning (see the module)."""
+        if self._live is None:
+            return
+        self._write("INSERT OR REPLACE INTO manifests VALUES (?, ?)", [(output, manifest)])
+        try:
+            releases = [int(g) for g in self._state("releases").split()]
+        except (ValueError, sqlite3.Error):
+            releases = []
+        if built_release:
+            releases = [*releases, self.generation][-2:]
+        oldest = min([self.generation - 1, *releases[:1]])
+        self._write("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used WHERE generation >= ?)", [(oldest,)])
+        self._write("DELETE FROM used WHERE generation < ?", [(oldest,)])
+        self._write("INSERT OR REPLACE INTO state VALUES ('releases', ?)", [(" ".join(map(str, releases)),)])
+        stale = [(o,) for o in self._outputs() if o != output and not Path(o).is_dir()]
+        self._write("DELETE FROM manifests WHERE output = ?", stale)  # outputs since removed (serve's)
+        self.commit()
+
+    def _outputs(self) -> list[str]:
+        db = self._live
+        if db is None:
+            return []
+        try:
+            return [str(o) for (o,) in db.execute("SELECT output FROM manifests")]
+        except sqlite3.Error:
+            return []
+
+    def _state(self, name: str) -> str:
+        db = self._live
+        if db is None:
+            return ""
+        row = db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+        return "" if row is None else str(row[0])
+
+    # -- transactions and failure -------------------------------------------------------------
+
+    def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+        db = self._live
+        if db is None or not rows:
+            return
+        try:
+            if not db.in_transaction:
+                db.execute("BEGIN")
+            db.executemany(sql, rows)
+        except sqlite3.Error:
+            self._failed()
+
+    def commit(self) -> None:
+        """Make what was stored so far durable (after each release, so a killed build keeps it)."""
+        db = self._live
+        if db is None:
+            return
+        try:
+            if db.in_transaction:
+                db.execute("COMMIT")
+        except sqlite3.Error:
+            self._failed()
+
+    def _failed(self) -> None:
+        """A read or write failed (a full disk, a lock held too long, a damaged file): what is not
+        committed is undone and the rest of this build does without the store; the space its
+        writes took is given back when it is closed (after the build removed its own files)."""
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+        self._off = True
+
+    def give_back_space(self) -> None:
+        """Undo what is not committed and shrink the write-ahead log to nothing, so a build that
+        failed (a full disk) leaves no space held for the next one; when the log cannot be
+        written into the database (no room for it either), the store is deleted: it is only a
+        cache. The store is closed afterwards."""
+        db, self._db = self._db, None
+        path = self.path
+        if path is None:
+            return
+        if db is not None:
+            try:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.Error:
+                busy = 1
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+            if not busy and _size(_wal(path)) == 0:
+                return
+        elif not _wal(path).exists():
+            return
+        if not _in_use(path):
+            _remove(path)
+
+    def close(self) -> None:
+        """Commit what was written (entries stored by a build that then failed are right for their
+        keys, so they are kept) and close; after a failure, give the space back."""
+        if self._db is None:
+            return
+        if self._off:
+            self.give_back_space()
+            return
+        try:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._failed()
+            self.give_back_space()
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+        self._db = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _format() -> str:
+    return digest(f"store {SCHEMA}", code_digest())
+
+
+def _key(kind: str, key: str) -> str:
+    return digest(kind, key)
+
+
+def _number(db: sqlite3.Connection, name: str) -> int:
+    row = db.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+    return int(row[0]) if row is not None and str(row[0]).isdigit() else 0
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _full(exc: sqlite3.Error) -> bool:
+    return "full" in str(exc)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _in_use(path: Path) -> bool:
+    """Whether another process is writing the store (then its files are not ours to delete)."""
+    try:
+        db = sqlite3.connect(path, timeout=0, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        db.execute("BEGIN EXCLUSIVE")
+        db.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        return _busy(exc)
+    finally:
+        db.close()
+    return False
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, _wal(path), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            leftover.unlink()

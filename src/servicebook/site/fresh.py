@@ -1,0 +1,330 @@
+"""Stage 0 of the build: is the output still what the last build made from these very inputs?
+
+This module answers it without the rest of the pipeline: it imports no renderer, no template
+engine, no Markdown, so a rebuild with nothing to do pays for reading the source folder's
+identities, a few git questions and one row of the store (cache/store.py), and nothing else
+(bench/README.md, "No-change rebuild", has the figure).
+
+The last successful build into an output recorded a **manifest** in the store: a fingerprint of
+every input (source files, settings, commit and tags, servicebook's own code), the identity of
+every file it put in the output, its warnings and counts, and for every page the key of the
+inputs it was rendered from (build.py decides which pages it may keep by those keys).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import stat
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from servicebook.cache.codec import decode, encode
+from servicebook.cache.digest import code_digest as servicebook_digest
+from servicebook.cache.digest import digest
+from servicebook.cache.folder import CACHE_DIR
+from servicebook.cache.store import Store
+from servicebook.catalog.model import BuildInfo
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, build_info, head, open_repo, source_date_epoch, tag_refs
+from servicebook.site.write import MARKER, check_output_dir
+from servicebook.source.yaml import SourceError, read_text
+
+if TYPE_CHECKING:
+    from servicebook.site.store import PageMemory
+
+FORMAT = 3  # bump when what a manifest or a page key holds changes shape
+MAX_CATALOG_BYTES = 32 * 1024 * 1024  # as load.py: past it, a catalog is refused, not parsed
+
+
+@cache
+def code_digest() -> str:
+    """What a build recorded by another servicebook (version or code) must not be reused by."""
+    return digest(f"build {FORMAT}", servicebook_digest())
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    source: Path
+    output: Path
+    strict: bool = False
+    versions: bool = True  # publish past releases under v/<version>/
+    history: bool = True  # the changes page, feed, per-entity history and 'last changed'
+    cache: bool = True  # reuse what earlier builds computed (the store, cache/store.py)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # pages loaded by this process's earlier builds (serve): not decoded from the store again
+    memory: PageMemory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a successful build or check tells the user."""
+
+    warnings: tuple[Problem, ...]
+    files: int = 0
+    pages: int = 0
+
+
+# -- what the inputs are -----------------------------------------------------------------------
+
+# A file changed less than this before it was hashed may change again within the same timestamp
+# tick unseen (git's "racy" files): its hash is not reused by the next build.
+RACY_NS = 2_000_000_000
+
+
+def scan_sources(
+    root: Path, sources: Iterable[str], known: Mapping[str, list[Any]] | None = None
+) -> tuple[dict[str, str], dict[str, list[Any]]]:
+    """path relative to `root` → hash, for every file under the given top-level source paths, and
+    what to give the next build as `known`: each file's (size, mtime, inode, hash).
+
+    A regular file whose size, modification time and inode are those in `known` keeps its hash
+    there without being read (as git's index does). Links are not followed; a link, special file or
+    unreadable entry is hashed by what it is, so that changing it changes the fingerprint (the
+    build itself reports it).
+    """
+    files: dict[str, str] = {}
+    seen: dict[str, list[Any]] = {}
+    scan = _Scan(files, seen, known or {}, time.time_ns() - RACY_NS)
+    for top in sources:
+        try:
+            info = os.lstat(root / top)
+        except OSError:
+            continue
+        scan.add(top, str(root / top), info)
+    return files, seen
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    files: dict[str, str]
+    seen: dict[str, list[Any]]
+    known: Mapping[str, list[Any]]
+    settled_before: int  # files changed after this (ns) are hashed again next time
+
+    def add(self, rel: str, path: str, info: os.stat_result) -> None:
+        files = self.files
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                with os.scandir(path) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+                for entry in entries:
+                    self.add(f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
+            except OSError as exc:
+                files[rel] = digest("unreadable folder", str(exc.errno))
+        elif stat.S_ISREG(info.st_mode):
+            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
+            before = self.known.get(rel)
+            if before is not None and before[:3] == identity and before[3]:
+                files[rel] = before[3]
+            else:
+                try:
+                    with open(path, "rb") as f:
+                        files[rel] = digest(f.read())
+                except OSError as exc:
+                    files[rel] = digest("unreadable file", str(exc.errno))
+                    return
+            settled = info.st_mtime_ns < self.settled_before
+            self.seen[rel] = [*identity, files[rel] if settled else ""]
+        elif stat.S_ISLNK(info.st_mode):
+            files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
+        else:
+            files[rel] = digest("special", str(info.st_mode))
+
+
+# -- what the output is ------------------------------------------------------------------------
+
+
+def marker_identity(path: Path) -> list[int] | None:
+    """(device, inode, modification time) of the output's marker: which `public/` this is."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino, info.st_mtime_ns]
+
+
+def file_identity(path: Path | str) -> list[int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def tree_identity(root: Path) -> dict[str, list[int]]:
+    """Every file under `root`: an edit in place, a deletion or a replacement changes its entry."""
+    found: dict[str, list[int]] = {}
+    _scan_tree(str(root), "", found)
+    return found
+
+
+def _scan_tree(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _scan_tree(entry.path, f"{prefix}{entry.name}/", found)
+            else:
+                info = entry.stat(follow_symlinks=False)
+                found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the last successful build into this output produced, recorded after its swap."""
+
+    inputs: str  # fingerprint of every input and setting
+    marker: list[int]  # marker_identity of the output it swapped in
+    outputs: Mapping[str, list[int]]  # output path → (size, mtime, inode) right after the swap
+    warnings: tuple[Problem, ...]
+    files: int
+    pages: int
+    keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
+    sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `scan_sources`
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "inputs": self.inputs,
+                "marker": self.marker,
+                "outputs": self.outputs,
+                "warnings": [encode(w) for w in self.warnings],
+                "files": self.files,
+                "pages": self.pages,
+                "keys": self.keys,
+                "sources": self.sources,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        return cls(
+            inputs=str(data["inputs"]),
+            marker=[int(n) for n in data["marker"]],
+            outputs={str(k): [int(n) for n in v] for k, v in data["outputs"].items()},
+            warnings=tuple(decode(Problem, w) for w in data["warnings"]),
+            files=int(data["files"]),
+            pages=int(data["pages"]),
+            keys={str(k): str(v) for k, v in data["keys"].items()},
+            sources={str(k): [int(v[0]), int(v[1]), int(v[2]), str(v[3])] for k, v in data.get("sources", {}).items()},
+        )
+
+
+# -- the survey --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Survey:
+    """What a build finds before doing anything: its output (checked), the build's identity, the
+    store, what the last build into this output recorded, and the fingerprint of the inputs now.
+    The build goes on from here (build.build); the store stays open until the survey is closed."""
+
+    options: Options
+    output: Path
+    info: BuildInfo
+    store: Store
+    previous: Manifest | None
+    inputs: str  # fingerprint of every input and setting
+    hashes: dict[str, str] | None  # source file → hash, for the page keys (see load.py)
+    sources: dict[str, list[Any]]  # for the next build's fingerprint
+
+    def unchanged(self) -> Report | None:
+        """The last build's report when every input is as it saw it and the output is what it
+        wrote (no file edited, removed or added); None when there is work to do."""
+        previous = self.previous
+        marker = self.output / MARKER
+        if previous is None or previous.inputs != self.inputs or previous.marker != marker_identity(marker):
+            return None
+        if tree_identity(self.output) != previous.outputs:
+            return None
+        return Report(previous.warnings, previous.files, previous.pages)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def survey(options: Options) -> Survey:
+    """Look before building (see Survey); refuses an output folder that is not ours to replace."""
+    output = check_output_dir(options.output, options.source)  # refuse before any work
+    info = build_info(options.source, options.env)
+    store = Store.for_site(options.source, enabled=options.cache)
+    if not options.cache:
+        return Survey(options, output, info, store, None, "", None, {})
+    previous = None
+    recorded = store.manifest(str(output))
+    if recorded is not None:
+        try:
+            previous = Manifest.from_json(recorded)
+        except Exception:  # anything unreadable is simply no manifest
+            previous = None
+    hashes, sources = scan_sources(options.source, SOURCE_PATHS, previous.sources if previous else None)
+    # `git fetch --unshallow` changes the history a build shows without changing HEAD
+    repo = open_repo(options.source) if options.history else None
+    settings = repr((options.strict, options.versions, options.history, repo is not None and repo.shallow))
+    inputs = digest(
+        code_digest(),
+        repr(info),
+        settings,
+        str(output),
+        str(options.source.resolve()),
+        tag_refs(options.source),
+        *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
+    )
+    return Survey(options, output, info, store, previous, inputs, hashes, sources)
+
+
+def folder_outside_source(source: Path, output: Path) -> Path | None:
+    """The folder beside the output that rebuilds keep the replaced site in (the spare, see
+    write.write_site) when it is not inside the site's folder (`--output /tmp/site` puts it in
+    /tmp/.servicebook-cache/), so the build can say where it is; None when it is.
+
+    It stays beside the output: rebuilds hard-link pages from it into the new site, which needs the
+    two on one file system."""
+    folder = output.parent / CACHE_DIR
+    if folder.resolve().is_relative_to(source.resolve()):
+        return None
+    return folder
+
+
+_REVIEW_BY_RE = re.compile(r"^([ ]*(?:-[ ]+)?)review_by[ ]*:", re.MULTILINE)
+
+
+def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
+    """A warning that the catalog's review_by dates are not checked, when the build has no date
+    to judge them by: "today" is SOURCE_DATE_EPOCH or the commit's date, never the wall clock (so
+    a build of a commit always judges the same), and a site outside git, or before its first
+    commit, has neither. Said so nobody takes a clean build for reviewed decisions; a fact about
+    where the build runs rather than about the catalog, so --strict does not fail on it."""
+
+    if source_date_epoch(env) is not None or head(source) is not None:
+        return None  # judged by that date, or by the commit's (see repo.build_info)
+
+    try:
+        catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+    except SourceError:  # the build reports that
+        return None
+    first = _REVIEW_BY_RE.search(catalog.text)
+    if first is None:  # no dates to check
+        return None
+    line = catalog.text.count("\n", 0, first.start()) + 1
+    return Problem(
+        SourceLocation(CATALOG_FILE, line, len(first[1]) + 1),
+        "review_by dates were not checked: the build has no date (no commit, and SOURCE_DATE_EPOCH is unset)",
+        "commit the site, or set SOURCE_DATE_EPOCH to the date to judge them by, e.g. SOURCE_DATE_EPOCH=$(date +%s)",
+        Severity.WARNING,
+        catalog.line(line),
+    )

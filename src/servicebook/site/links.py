@@ -1,0 +1,150 @@
+"""The link check of a built site: every output path stays inside the output and collides with no
+other, and every relative link and #anchor in the HTML leads to a file and an id of the site.
+Pure functions over the rendered files, run before anything is written (write.py)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Container, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from servicebook.content.htmlrefs import read_refs
+from servicebook.errors import Problem, SourceLocation
+from servicebook.site.parallel import map_shared
+from servicebook.site.write import SiteFiles
+
+
+def safe_path(path: str) -> bool:
+    """Whether `path` stays inside the output folder: relative, normalised, no '..', no backslash."""
+    pure = PurePosixPath(path)
+    return not pure.is_absolute() and ".." not in pure.parts and path == posixpath.normpath(path) and "\\" not in path
+
+
+def check_files(
+    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = (), workers: int = 1
+) -> list[Problem]:
+    """Path safety, then every relative link and #anchor in the HTML must lead somewhere."""
+    problems: list[Problem] = []
+    folded: dict[str, str] = {}
+    for path in files:
+        if not safe_path(path):
+            problems.append(Problem(SourceLocation(path), "output path escapes the output folder"))
+        key = path.casefold()
+        if key in folded and folded[key] != path:
+            problems.append(Problem(SourceLocation(path), f"output path collides with {folded[key]}"))
+        folded[key] = path
+    problems += check_links(files, mounted, trusted, workers)
+    return problems
+
+
+def check_links(
+    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = (), workers: int = 1
+) -> list[Problem]:
+    """Every relative link in `files` leads to one of them, or to a `mounted` path (a release
+    tree checked when it was built). The links of `trusted` files are not read again: they are
+    pages kept from the last build, whose inputs, and so the set of pages and headings they can
+    point to, are unchanged (see build.py); they are still link targets. Pages whose links were
+    read when they were rendered (`SiteFiles.scans`) are not read again either; the others are
+    read over `workers` processes. Problems come in file order whatever their number."""
+
+    scans: Mapping[str, PageLinks] = files.scans if isinstance(files, SiteFiles) else {}
+    paths = [p for p in sorted(files) if p.endswith(".html") and p != "404.html" and p not in trusted]
+    unread = [p for p in paths if p not in scans]
+    read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))
+    check = _LinkCheck(files, mounted, {path: scan.ids for path, scan in scans.items()})
+    return [problem for path in paths for problem in _check_page_links(check, path, scans.get(path) or read[path])]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What the link check still needs of one HTML page once it has been read: the relative
+    links that could not be settled from the page alone (href as written, the path it resolves
+    to or "" for the page itself, whether it names a folder, the #fragment), and the ids of its
+    elements, as one string (b"\0id\0id\0…"), which holds thousands of pages in little memory."""
+
+    links: tuple[tuple[str, str, bool, str], ...]
+    ids: bytes
+
+    def has_id(self, fragment: str) -> bool:
+        return b"\0" + fragment.encode() + b"\0" in self.ids
+
+
+def scan_page(path: str, data: bytes, known: Container[str] = ()) -> PageLinks:
+    """The links and ids of the page at `path`. Links to a path in `known` (files sure to be in
+    the site) without a #fragment, and links to an id of the page itself, are settled here; pure,
+    so the processes that render pages can call it on what they made."""
+    here = posixpath.dirname(path)
+    refs = read_refs(data)
+    ids = _joined_ids(refs.ids)
+    links = []
+    for href in sorted(refs.urls):
+        if ":" in href or href.startswith("//"):  # may have a scheme or a host: let urlsplit decide
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue
+            path_part, fragment = parts.path, parts.fragment
+        else:  # a relative reference, as urlsplit would split it
+            before, _, fragment = href.partition("#")
+            path_part = before.partition("?")[0]
+        if path_part:
+            joined = posixpath.normpath(posixpath.join(here, unquote(path_part) if "%" in path_part else path_part))
+            folder = href.split("#", 1)[0].endswith("/")
+            if not fragment and resolve(joined, folder, known) in known:
+                continue
+            links.append((href, joined, folder, fragment))
+        elif fragment and b"\0" + fragment.encode() + b"\0" not in ids:
+            links.append((href, "", False, fragment))
+    return PageLinks(tuple(links), ids)
+
+
+def _joined_ids(ids: Collection[str]) -> bytes:
+    """`ids` as PageLinks keeps them."""
+    return b"\0" + b"\0".join(sorted(i.encode() for i in ids)) + b"\0"
+
+
+def resolve(joined: str, folder: bool, files: Container[str]) -> str:
+    """The file a link's path leads to: a folder's index.html, or the path itself."""
+    if folder:
+        return posixpath.normpath(posixpath.join(joined, "index.html"))
+    return joined + "/index.html" if joined + "/index.html" in files else joined
+
+
+def _scan_file(files: Mapping[str, bytes], path: str) -> PageLinks:
+    return scan_page(path, files[path], files)
+
+
+@dataclass(frozen=True, slots=True)
+class _LinkCheck:
+    files: Mapping[str, bytes]
+    mounted: Collection[str]
+    ids: dict[str, bytes]  # ids of each page (see PageLinks.ids): known from scans, else read when needed
+
+    def has_id(self, path: str, fragment: str) -> bool:
+        if path not in self.ids:
+            self.ids[path] = _joined_ids(read_refs(self.files[path]).ids)
+        return b"\0" + fragment.encode() + b"\0" in self.ids[path]
+
+
+def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks) -> list[Problem]:
+    files = check.files
+    problems: list[Problem] = []
+    for href, joined, folder, fragment in scan.links:
+        target = path
+        if joined:
+            target = resolve(joined, folder, files)
+            if target in check.mounted:
+                continue
+            if target not in files:
+                problems.append(
+                    Problem(
+                        SourceLocation(path),
+                        f"broken link to '{href}' (no {target} in the site)",
+                        "check the template that produced it",
+                    )
+                )
+                continue
+        if fragment and target.endswith(".html") and not check.has_id(target, fragment):
+            problems.append(Problem(SourceLocation(path), f"broken link to '{href}' (no id '{fragment}' on {target})"))
+    return problems
