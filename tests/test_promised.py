@@ -9,6 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicebook.git.in_effect import end_of_day
 
 from .conftest import SITES, GitSite
 
@@ -240,3 +244,40 @@ def test_a_site_in_a_folder_of_its_repository_reads_its_own_catalog(tmp_path, ru
     assert result.stdout.splitlines()[1] == (
         f"from commit {first[:12]} of 2026-03-01 11:00 UTC by Test Author: Publish the catalog in site/"
     )
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["0001-01-01", "1969-12-31", "1970-01-01", "2000-02-29", "2038-01-19", "2038-01-20", "9999-12-30", "9999-12-31"],
+)
+def test_every_day_that_parses_gets_an_answer_or_a_reason_never_a_crash(history, run, day) -> None:
+    """The extremes of what `date.fromisoformat` reads: before the first commit, the Unix epoch,
+    the 32-bit time limit and the last day a date can name (which has no next midnight)."""
+    site, commits = history
+    result = run("promised", "--source", site.root, "--at", day)
+    if day < "2026":
+        assert (result.exit_code, result.stdout) == (2, ""), result.output
+        assert result.stderr.startswith(f"error: no commit changed catalog.yaml on or before {day}: the first")
+    else:  # after the catalog was removed (2026-06-01)
+        assert (result.exit_code, result.stdout) == (2, ""), result.output
+        assert result.stderr.startswith(f"error: there was no catalog.yaml on {day}: commit {commits['removed'][:12]}")
+
+
+def test_the_last_day_a_date_can_name_reads_the_newest_catalog(history, run) -> None:
+    site, _ = history
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    restored = site.commit("Publish the catalog again")
+    result = run("promised", "--source", site.root, "--at", "9999-12-31")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Promised on 9999-12-31 (up to the end of the day, UTC)")
+    assert f"from commit {restored[:12]} " in result.stdout
+
+
+@given(st.dates())
+def test_the_end_of_any_day_is_its_next_midnight_or_none_for_the_last(day) -> None:
+    end = end_of_day(day)
+    if day == dt.date.max:
+        assert end is None
+    else:
+        assert end is not None and end.tzinfo is dt.UTC
+        assert end.date() - day == dt.timedelta(days=1) and end.time() == dt.time()

@@ -33,7 +33,7 @@ class CatalogAt:
 def catalog_at(root: Path, day: dt.date) -> CatalogAt:
     """What catalog.yaml said at the end of `day` (UTC), from the history `load_timeline` reads
     (one git log, the same first-parent history as the changes page)."""
-    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # commits before it
+    cutoff = end_of_day(day)
     repo = open_repo(root)
     if repo is None:
         raise UsageProblem(f"{not_in_git(root)}: `promised` reads the catalog's history")
@@ -47,7 +47,7 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
             changed.append((c, files.get(CATALOG_FILE), slugs))
     if not changed:
         raise UsageProblem(f"no commit on the history of HEAD changed {catalog_path}")
-    before = [entry for entry in changed if entry[0].date is not None and entry[0].date < cutoff]
+    before = [entry for entry in changed if entry[0].date is not None and (cutoff is None or entry[0].date < cutoff)]
     first = changed[0][0]
     boundary = repo.shallow and not first.parents  # the clone's history starts there, not the catalog's
     if boundary and (not before or before[-1][0] is first):
@@ -79,6 +79,14 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
         f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect on {day.isoformat()}, does not "
         "validate, nor does any before it: nothing valid was published by then"
     )
+
+
+def end_of_day(day: dt.date) -> dt.datetime | None:
+    """The first moment after `day` (UTC): commits before it were in effect at the end of the day.
+    None for the last day a date can name (9999-12-31), which has no next midnight: every commit is."""
+    if day == dt.date.max:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 def utc_minute(moment: dt.datetime | None) -> str:
