@@ -14,8 +14,8 @@ import json
 import os
 import shutil
 import socket
-import tempfile
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -208,7 +208,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     request_queue_size = BACKLOG
     daemon_threads = True
-    dropped: Callable[[str], None] = staticmethod(lambda line: None)
+    dropped: Callable[[str], None] = staticmethod(lambda _line: None)
     hosts: frozenset[str] = LOCAL_NAMES
 
     def handle_error(self, request: Any, client_address: Any) -> None:
