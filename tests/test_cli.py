@@ -13,7 +13,7 @@ import pytest
 
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
 
-from .conftest import REPO
+from .conftest import REPO, SITES
 
 
 def test_init_scaffolds_a_site_that_builds(run, tmp_path) -> None:
@@ -412,13 +412,31 @@ def test_channel_name_cut_by_a_yaml_comment_is_warned_about(run, site_copy) -> N
     assert 'hint: quote the whole value if it belongs to it: use_for: "Ask in #platform-help."' in listed.stderr
 
 
-def test_objective_written_as_a_fraction_is_warned_about(run, site_copy) -> None:
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("0.999", "99.9"), ("0.995", "99.5"), ("0.5", "50"), ("0.99999", "99.999"), ("0.01", "1"), ('"0.9 %"', "90")],
+)
+def test_objective_below_one_percent_is_an_error_that_says_the_percentage_meant(run, site_copy, written, meant) -> None:
+    """No service promises less than 1 %: such an objective is a fraction typed for a percentage."""
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
-    catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 0.995"))
+    catalog.write_text(catalog.read_text().replace("objective: 99.5", f"objective: {written}"))
     result = run("check", "--source", site)
-    assert "warning: objective 0.995 % is unusually low" in result.stderr
-    assert "hint: objectives are percentages: write 99.9, not the fraction 0.999" in result.stderr
+    assert result.exit_code == 1
+    assert "is below 1 %: objectives are percentages" in result.stderr
+    assert f"hint: did you mean {meant}? (write 99.9 for 99.9 %, not the fraction 0.999)" in result.stderr
+
+
+def test_objective_of_one_percent_or_more_but_low_is_only_a_warning(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    for written in ("1", "9.99", "49.9"):
+        catalog.write_text(
+            (SITES / "minimal/catalog.yaml").read_text().replace("objective: 99.5", f"objective: {written}")
+        )
+        result = run("check", "--source", site)
+        assert result.exit_code == 0, result.output
+        assert f"warning: objective {written} % is unusually low" in result.stderr
 
 
 @pytest.mark.git
