@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import functools
 import enum
+import functools
 import re
 import types
 import typing
@@ -249,7 +249,8 @@ class _Reader:
             return self.error(
                 loc,
                 f"{what} {shown(value)} is below 1 %: objectives are percentages",
-                f"did you mean {format((number * 100).normalize(), 'f')}? (write 99.9 for 99.9 %, not the fraction 0.999)",
+                f"did you mean {format((number * 100).normalize(), 'f')}? "
+                "(write 99.9 for 99.9 %, not the fraction 0.999)",
             )
         return number
 
