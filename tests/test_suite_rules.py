@@ -83,3 +83,19 @@ def test_in_ci_property_tests_are_derandomized_and_a_failure_says_how_to_replay_
     assert replay and replay == [line for line in second.stdout.splitlines() if "@reproduce_failure(" in line]
     local = _pytest(tmp_path, ci=False)
     assert "hypothesis profile: default (random seed" in local.stdout
+
+
+def test_no_test_reads_this_repositorys_own_git_history() -> None:
+    """Git tests make their own repositories (conftest.GitSite): this checkout may be an sdist
+    (no .git) or a shallow clone, and its history changes with every commit."""
+    import re
+
+    reads_repo = re.compile(r"""["']-C["'],\s*str\(REPO\)|cwd=REPO\b|["']--source["'],\s*REPO\b|source=REPO\b""")
+    offenders = [
+        f"{path.name}:{n}"
+        for path in sorted((REPO / "tests").rglob("*.py"))
+        if path != Path(__file__)
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if reads_repo.search(line)
+    ]
+    assert offenders == []
