@@ -19,7 +19,7 @@ from ..conftest import FIXED_EPOCH, REPO
 from .conftest import static_server
 
 sys.path.insert(0, str(REPO / "bench"))
-from large_catalog import write_large_catalog  # noqa: E402
+from large_catalog import write_large_catalog
 
 pytestmark = [pytest.mark.browser, pytest.mark.git]  # the example site is built in a git repository
 
