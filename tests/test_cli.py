@@ -573,3 +573,34 @@ def test_help_and_version_import_no_command_and_no_pipeline() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_markdown_files_not_named_md_are_warned_about_with_the_rename(run, site_copy) -> None:
+    """`x.MD`, `x.markdown` and the other endings editors use were silently left out of the site."""
+    site = site_copy("minimal")
+    (site / "content/guides").mkdir()
+    for name in ("Release Notes.MD", "ops.markdown", "guides/On_Call.mdown", "welcome.Md", "notes.mkd"):
+        (site / "content" / name).write_text("# Notes\n")
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "is not a page" in line or "hint:" in line]
+    prefix = f"{site}/content"
+    assert warnings == [
+        f"{prefix}/Release Notes.MD: warning: 'Release Notes.MD' is not a page: only names ending in .md (lower "
+        "case) become pages",
+        "  hint: rename it to release-notes.md",
+        f"{prefix}/notes.mkd: warning: 'notes.mkd' is not a page: only names ending in .md (lower case) become pages",
+        "  hint: rename it to notes.md",
+        f"{prefix}/ops.markdown: warning: 'ops.markdown' is not a page: only names ending in .md (lower case) "
+        "become pages",
+        "  hint: rename it to ops.md",
+        f"{prefix}/welcome.Md: warning: 'welcome.Md' is not a page: only names ending in .md (lower case) become pages",
+        "  hint: welcome.md exists beside it: merge the two, or remove this one",
+        f"{prefix}/guides/On_Call.mdown: warning: 'On_Call.mdown' is not a page: only names ending in .md (lower "
+        "case) become pages",
+        "  hint: rename it to on-call.md",
+    ]
+    strict = run("check", "--source", site, "--strict")
+    assert strict.exit_code == 1
+    (site / "content/readme.txt").write_text("plain text\n")  # not Markdown: nothing to say
+    assert "readme.txt" not in run("check", "--source", site).stderr

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import posixpath
+import re
 import stat
 from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -348,8 +349,31 @@ def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], 
                     continue
                 pages[slug] = shown
             else:
+                if _looks_like_markdown(entry.name):
+                    problems.append(_not_a_page(rel_dir, entry.name, entries))
                 assets.append(rel)
     return dict(sorted(pages.items())), sorted(assets)
+
+
+# Endings other tools read as Markdown: a page saved with one of them is not a page here, and
+# without a word it would simply be missing from the site.
+MARKDOWN_ENDINGS = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext")
+
+
+def _looks_like_markdown(name: str) -> bool:
+    return name.lower().endswith(MARKDOWN_ENDINGS) and not name.endswith(".md")
+
+
+def _not_a_page(rel_dir: str, name: str, entries: list[os.DirEntry[str]]) -> Problem:
+    """A warning (an error under --strict) for `name`, a Markdown file that is not a page, naming
+    the rename that would make it one."""
+    stem = name[: name.rfind(".")]
+    wanted = "-".join(part for part in re.split(r"[^a-z0-9]+", stem.lower()) if part)[:63].strip("-") or "page"
+    shown = posixpath.join(CONTENT_DIR, rel_dir, name)
+    taken = any(e.name == wanted + ".md" for e in entries)
+    hint = f"{wanted}.md exists beside it: merge the two, or remove this one" if taken else f"rename it to {wanted}.md"
+    message = f"'{name}' is not a page: only names ending in .md (lower case) become pages"
+    return Problem(SourceLocation(shown), message, hint, Severity.WARNING)
 
 
 def _check_layouts(root: Path, problems: list[Problem]) -> None:
