@@ -6,6 +6,7 @@ import difflib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,6 +74,9 @@ def golden(expected_file: Path, actual: str, rewritten: list[tuple[Path, str, st
         if before != actual:
             expected_file.write_text(actual)
             rewritten.append((expected_file, before, actual))
+            if rewritten is _REWRITTEN:
+                with _regen_log().open("a") as log:
+                    log.write(rewritten_diff([(expected_file, before, actual)]))
     assert actual == expected_file.read_text()
 
 
@@ -89,11 +93,26 @@ def rewritten_diff(rewritten: list[tuple[Path, str, str]]) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in parts)
 
 
+def _regen_log() -> Path:
+    """Where rewrites are recorded for the end-of-run diff: one file per run, named after the
+    controlling process (the parent of pytest-xdist's workers, each rewriting files of its own)."""
+    controller = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+    return Path(tempfile.gettempdir()) / f"servicebook-regen-{controller}.diff"
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _REWRITTEN:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers have no terminal: the controller prints
         return
-    terminalreporter.section(f"{REGEN}: {len(_REWRITTEN)} golden file(s) rewritten; review before committing")
-    terminalreporter.write(rewritten_diff(_REWRITTEN))
+    log = _regen_log()
+    if not os.environ.get(REGEN) or not log.exists():
+        return
+    text = log.read_text()
+    log.unlink()
+    if not text:
+        return
+    files = text.count("\n+++ b/") + text.startswith("+++ b/")
+    terminalreporter.section(f"{REGEN}: {files} golden file(s) rewritten; review before committing")
+    terminalreporter.write(text)
 
 
 def require_component(found: object, what: str, install: str) -> None:

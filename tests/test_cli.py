@@ -162,7 +162,9 @@ def test_check_writes_nothing(run, site_copy) -> None:
     site = site_copy("minimal")
     result = run("check", "--source", site)
     assert result.exit_code == 0
-    assert result.output.strip() == "No errors found."
+    assert result.output.strip() == (
+        "Ready to build: 1 offering, 1 SLO, 2 tool decisions, 1 policy page; no errors, no warnings."
+    )
     assert not (site / "public").exists()
 
 
@@ -205,8 +207,9 @@ def test_strict_turns_overdue_review_into_failure(run, site_copy) -> None:
     assert "warning: the decision on 'Shared pipeline templates' was due for review on 2026-06-01" in relaxed.stderr
     strict = run("check", "--strict", "--source", site)
     assert strict.exit_code == 1
-    assert "check failed: 1 warning (--strict); nothing was written." in strict.stderr
-    assert "No errors; 1 warning." in relaxed.stdout
+    assert strict.stderr.endswith("\ncheck failed: 1 warning (--strict).\n")
+    assert "nothing was written" not in strict.output  # check never writes: it has nothing to reassure about
+    assert relaxed.stdout.endswith("; no errors, 1 warning (above).\n")
 
 
 def test_failure_summary_blames_strict_only_when_warnings_alone_failed() -> None:
@@ -214,7 +217,7 @@ def test_failure_summary_blames_strict_only_when_warnings_alone_failed() -> None
     warning = Problem(SourceLocation("catalog.yaml", 4, 1), "odd", severity=Severity.WARNING)
     assert (
         BuildFailed([error, warning], action="check").message
-        == "check failed: 1 error, 1 warning; nothing was written."
+        == "check failed: 1 error, 1 warning."
     )
     assert BuildFailed([warning, warning]).message == "build failed: 2 warnings (--strict); nothing was written."
 

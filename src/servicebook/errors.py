@@ -127,7 +127,7 @@ class ServicebookError(click.ClickException):
 
 
 class BuildFailed(ServicebookError):
-    """The sources have errors (or warnings under --strict); nothing was written."""
+    """The sources have errors (or warnings under --strict); a build wrote nothing."""
 
     def __init__(self, problems: Iterable[Problem], *, action: str = "build") -> None:
         self.problems = sort_problems(problems)
@@ -140,7 +140,8 @@ class BuildFailed(ServicebookError):
         if warnings:
             # warnings fail a build only under --strict; beside errors they are just counted
             counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}" + ("" if errors else " (--strict)"))
-        summary = f"{action} failed: {', '.join(counts)}; nothing was written."
+        # check never writes, so only a refused build says what it left alone
+        summary = f"{action} failed: {', '.join(counts)}" + ("." if action == "check" else "; nothing was written.")
         super().__init__(summary)
 
     def format_message(self) -> str:
