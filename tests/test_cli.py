@@ -215,10 +215,7 @@ def test_strict_turns_overdue_review_into_failure(run, site_copy) -> None:
 def test_failure_summary_blames_strict_only_when_warnings_alone_failed() -> None:
     error = Problem(SourceLocation("catalog.yaml", 3, 1), "broken")
     warning = Problem(SourceLocation("catalog.yaml", 4, 1), "odd", severity=Severity.WARNING)
-    assert (
-        BuildFailed([error, warning], action="check").message
-        == "check failed: 1 error, 1 warning."
-    )
+    assert BuildFailed([error, warning], action="check").message == "check failed: 1 error, 1 warning."
     assert BuildFailed([warning, warning]).message == "build failed: 2 warnings (--strict); nothing was written."
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
 from servicebook.catalog.model import SiteContent
+from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
 from servicebook.errors import BuildFailed, Severity
 from servicebook.git.repo import shallow_warning
 from servicebook.report import check_github, check_json
