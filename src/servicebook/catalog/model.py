@@ -155,7 +155,7 @@ class Site:
     )
     release_tags: Line = field(
         default="v*",
-        metadata=doc("Git tags that mark releases of the catalog (a glob); see 'Versions' in the README."),
+        metadata=doc("Git tags that mark releases of the catalog (a glob); see docs/versions-and-releases.md."),
     )
 
 
