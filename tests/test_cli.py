@@ -604,3 +604,28 @@ def test_markdown_files_not_named_md_are_warned_about_with_the_rename(run, site_
     assert strict.exit_code == 1
     (site / "content/readme.txt").write_text("plain text\n")  # not Markdown: nothing to say
     assert "readme.txt" not in run("check", "--source", site).stderr
+
+
+def test_a_link_whose_address_has_a_space_is_a_located_warning_not_silent_text(run, site_copy) -> None:
+    """CommonMark reads no link in `[guide](my guide.md)`: the page showed the brackets as text."""
+    site = site_copy("minimal")
+    page = site / "content/welcome.md"
+    page.write_text(
+        "---\ntitle: How we work\n---\n\n# Hi\n\nSee [the guide](my guide.md) and ![pic](a b.png).\n"
+        'A [proper](welcome.md) link, [spaced]( welcome.md ) and [titled](welcome.md "Title") are links.\n'
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    shown = f"{site}/content/welcome.md"
+    assert result.stderr.splitlines() == [
+        f"{shown}:7:17: warning: '[the guide](my guide.md)' is shown as text, not as a link: an address cannot "
+        "contain spaces",
+        " 7 | See [the guide](my guide.md) and ![pic](a b.png).",
+        "   |                 ^",
+        "  hint: name the target without spaces, e.g. (my-guide.md)",
+        f"{shown}:7:41: warning: '![pic](a b.png)' is shown as text, not as an image: an address cannot contain spaces",
+        " 7 | See [the guide](my guide.md) and ![pic](a b.png).",
+        "   |                                         ^",
+        "  hint: name the target without spaces, e.g. (a-b.png)",
+    ]
+    assert run("check", "--source", site, "--strict").exit_code == 1

@@ -27,7 +27,7 @@ from markdown_it.token import Token
 from servicebook import routes
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, shown
-from servicebook.errors import Problem, SourceLocation
+from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.yaml import SourceText
 
 LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
@@ -205,6 +205,8 @@ def render(
             for child in token.children or []:
                 if child.type in ("text", "code_inline"):
                     text_parts.append(child.content)
+                    if child.type == "text" and "](" in child.content:
+                        _links_left_as_text(child.content, token, lines, source, line_offset, out)
                 elif child.type in ("link_open", "image"):
                     address = str(child.attrs.get("src" if child.type == "image" else "href", ""))
                     occurrence = seen.get(address, 0)
@@ -226,6 +228,38 @@ def render(
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
     return out
+
+
+# `[text](address with spaces)`: CommonMark reads no link there, and the page shows the brackets.
+_TEXT_LINK_RE = re.compile(r"!?\[[^\[\]\n]*\]\(([^()\n]*\s[^()\n]*)\)")
+
+
+def _links_left_as_text(
+    text: str, block: Token, lines: list[str], source: SourceText, line_offset: int, out: Rendered
+) -> None:
+    """Warn, at the address, of each link that Markdown left as text because its address has a
+    space (a file named with spaces, most often): the page would show `[text](my guide.md)`."""
+    start, end = (block.map[0], block.map[1]) if block.map else (0, 1)
+    for match in _TEXT_LINK_RE.finditer(text):
+        address = match[1].strip()
+        if not address or address.startswith("<"):  # `<a b.md>` is a link, refused as such
+            continue
+        line, column = start + 1 + line_offset, 1
+        for n in range(start, min(end, len(lines))):
+            found = lines[n].find(f"({match[1]})")
+            if found != -1:
+                line, column = n + 1 + line_offset, found + 2
+                break
+        out.problems.append(
+            Problem(
+                SourceLocation(source.path, line, column),
+                f"'{shown(match[0])}' is shown as text, not as {'an image' if match[0][0] == '!' else 'a link'}: "
+                "an address cannot contain spaces",
+                f"name the target without spaces, e.g. ({'-'.join(address.split())})",
+                Severity.WARNING,
+                source_line=source.line(line),
+            )
+        )
 
 
 def outline(body: str, tokens: Sequence[Token]) -> tuple[tuple[str, str, str], ...]:
