@@ -140,6 +140,9 @@ def build(options: Options) -> Report:
 
     batch_collections()
     output = check_output_dir(options.output, options.source)  # refuse before any work
+    # a build killed half-way (between the fallback swap's renames): the old site is put back and
+    # staging folders removed first, so that this build, even if it fails, leaves a whole output
+    recover(output)
     info = build_info(options.source, options.env)
     with _cache(options, output, info) as cache:
         if cache.unchanged() and cache.previous is not None:  # 0. nothing changed since the last build: keep it
@@ -188,7 +191,6 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
     finally:
         if isinstance(pages, Remembering):
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on
-    recover(output)  # a build that was killed half-way: the output we may keep pages from is whole again
     assert loaded.site is not None
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
