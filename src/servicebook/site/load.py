@@ -52,7 +52,7 @@ CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"
 MAX_CATALOG_BYTES = 32 * 1024 * 1024
-MAX_PAGE_BYTES = 256 * 1024  # the slowest Markdown we found parses at ~100 KB/s
+MAX_PAGE_BYTES = 256 * 1024  # with content.markdown.MAX_LINK_BRACKETS, bounds a page's Markdown time
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_FILES = 50_000
 
