@@ -59,7 +59,9 @@ PAGES = {
 def check_cpu(site: Path) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "SERVICEBOOK_WORKERS": "1", "SOURCE_DATE_EPOCH": "1790000000"}
-    subprocess.run([sys.executable, "-m", "servicebook", "check", "--source", str(site)], env=env, capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "servicebook", "check", "--source", str(site)], env=env, capture_output=True, check=False
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
