@@ -629,3 +629,20 @@ def test_a_link_whose_address_has_a_space_is_a_located_warning_not_silent_text(r
         "  hint: name the target without spaces, e.g. (a-b.png)",
     ]
     assert run("check", "--source", site, "--strict").exit_code == 1
+
+
+def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_each(run, site_copy) -> None:
+    """An offering copied and its id left as another's: the references to the id it replaced
+    failed first in the report (they come earlier in the file); the cause now leads."""
+    site = site_copy("example")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    assert text.count("  - id: build-runners\n") == 1
+    catalog.write_text(text.replace("  - id: build-runners\n", "  - id: ci-pipelines\n"))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors[0].endswith("error: duplicate offering id 'ci-pipelines' (first used at line 194)")
+    assert re.search(r"error: unknown offering 'build-runners', and \d+ more references? to it$", errors[1])
+    assert not any("'build-runners'" in line for line in errors[2:])
+    assert "hint: a duplicate offering id above may have replaced it" in result.stderr
