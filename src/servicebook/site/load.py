@@ -553,24 +553,6 @@ def _load_page(
     used_assets: set[str],
     outline: list[tuple[str, str, str]] | None,
 ) -> model.Page | None:
-    try:
-        source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
-        front, body, body_offset = split_front_matter(source)
-        if front is None:
-            problems.append(
-                source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")
-            )
-            return None
-        node = parse_yaml(source, text=front, line_offset=1)
-        problems += comment_traps(source, front, line_offset=1)
-    except SourceError as exc:
-        problems += exc.problems
-        return None
-    if node is None:
-        problems.append(source.problem(2, 1, "front matter is empty", "it needs at least 'title: …'"))
-        return None
-    checked, found = read_record(source, node, model.PageMeta, "the front matter")
-    problems += found
     page_dir = routes.policy(slug)
     targets = LinkTargets(
         offerings=offerings,
@@ -579,14 +561,45 @@ def _load_page(
         assets=assets,
         url=lambda target: routes.relative_url(page_dir, target),
     )
+
+    def body_only(body: str, body_offset: int) -> None:
+        """A page that cannot be published (its front matter is missing or wrong) still has its
+        body's links and headings checked, so that one run reports every problem of the page."""
+        rendered = render(source, body, body_offset, slug, targets)
+        problems.extend(rendered.problems)
+        anchor_refs.extend(rendered.anchor_refs)
+
+    try:
+        source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
+    except SourceError as exc:
+        problems += exc.problems
+        return None
+    front, body, body_offset = split_front_matter(source)
+    if front is None:
+        problems.append(
+            source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")
+        )
+        body_only(source.text, 0)
+        return None
+    try:
+        node = parse_yaml(source, text=front, line_offset=1)
+        problems += comment_traps(source, front, line_offset=1)
+    except SourceError as exc:
+        problems += exc.problems
+        body_only(body, body_offset)
+        return None
+    if node is None:
+        problems.append(source.problem(2, 1, "front matter is empty", "it needs at least 'title: …'"))
+        body_only(body, body_offset)
+        return None
+    checked, found = read_record(source, node, model.PageMeta, "the front matter")
+    problems += found
     if checked is None:
         # the rest of the page's problems in the same run: references in the front matter as
         # written, and the body's links and headings
         if check_refs and isinstance(offerings, Collection) and isinstance(tools, Collection):
             problems += check_raw_references(source, node, PAGE_REFS, {"offering": offerings, "tool": tools})
-        body_only = render(source, body, body_offset, slug, targets)
-        problems += body_only.problems
-        anchor_refs += body_only.anchor_refs
+        body_only(body, body_offset)
         return None
     if check_refs:
         problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]
