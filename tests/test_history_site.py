@@ -404,3 +404,28 @@ def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(g
     fresh = load_timeline(git_site.root, loaded.site.build, use_disk_cache=False)
     assert sorted(parsed) == ["content/handbook.md"] * 2 + ["content/welcome.md"] * 2  # committed, working tree
     assert seeded == fresh  # the same history either way
+
+
+@pytest.mark.git
+def test_the_changes_page_and_history_sections_mark_where_each_release_was_cut(git_site, run) -> None:
+    """An auditor reading the changes needs to see which commit each release is: the entry of a
+    release commit links to v/<version>/, on the changes page and in every History section."""
+    git_site.tag("v0.1")
+    first = git_site.git("rev-parse", "HEAD").strip()
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    unreleased = git_site.commit("Relax the pipeline SLO")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    released = git_site.commit("Release 0.2")
+    git_site.tag("v0.2")
+    git_site.edit("objective: 99.0", "objective: 99.9")
+    git_site.commit("Raise it again, not yet released")
+    public = build(run, git_site.root)
+    html = (public / "changes/index.html").read_text()
+    sections = {m.split('"', 1)[0]: m for m in html.split('<section class="change-entry" id="c-')[1:]}
+    assert '· <a class="badge release" href="../v/0.2/">Release 0.2</a>' in sections[released[:12]]
+    assert '<a class="badge release" href="../v/0.1/">Release 0.1</a>' in sections[first[:12]]
+    assert "badge release" not in sections[unreleased[:12]]
+    assert html.count('class="badge release"') == 2
+    offering = (public / "offerings/ci/index.html").read_text()
+    assert '<a class="badge release" href="../../v/0.1/">Release 0.1</a>' in offering  # the commit that added it
+    assert (public / "v/0.2/index.html").is_file()
