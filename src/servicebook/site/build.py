@@ -20,10 +20,10 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.model import BuildInfo, Page
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
-from servicebook.git.history import Timeline, load_timeline
+from servicebook.git.history import Timeline, load_timeline, release_changes
 from servicebook.git.releases import discover
 from servicebook.git.repo import build_info, changed_since, head, open_repo, shallow_warning, source_date_epoch
-from servicebook.git.versions import summarize
+from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache, code_digest
 from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
@@ -207,7 +207,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, s
         raise BuildFailed(release_problems)
     versioning = VersionContext(
         releases=tuple(r.release for r in releases),
-        summaries=_summaries(releases),
+        summaries=_summaries(options.source, releases),
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
@@ -373,12 +373,14 @@ def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: 
     return version if release is not None and changed_since(source, release.commit, info) else None
 
 
-def _summaries(releases: list[BuiltRelease]) -> dict[str, str]:
-    """What changed between consecutive releases, from their published catalog.json."""
+def _summaries(source: Path, releases: list[BuiltRelease]) -> dict[str, str]:
+    """What changed between consecutive releases: the semantic diff of their catalogs (cached with
+    the history's), and their published catalog.json for the policy pages."""
     out: dict[str, str] = {}
     previous = None
-    for built in releases:
+    changes = release_changes(source, [built.release.commit for built in releases])
+    for built, changed in zip(releases, changes, strict=True):
         document = json.loads((built.tree / "catalog.json").read_bytes())
-        out[built.release.version] = summarize(previous, document)
+        out[built.release.version] = release_summary(changed, previous, document)
         previous = document
     return out
