@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +25,94 @@ FIXED_EPOCH = "1790000000"  # 2026-09-21, so review dates are judged the same on
 # (`--hypothesis-profile=quick`): every explicit example count goes through examples().
 FULL_EXAMPLES = settings.default.max_examples  # hypothesis's own default profile: 100
 settings.register_profile("quick", max_examples=FULL_EXAMPLES // 10)
+# CI runs the same examples every time (derandomized: the seed comes from each test's own code),
+# so a red build is never luck and a green one is never luck either; a failure prints the blob
+# that replays it (@reproduce_failure) and the profile to rerun it with (pytest_runtest_makereport).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")  # `--hypothesis-profile=...` on the command line still wins
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    profile = settings._current_profile
+    mode = "derandomized" if settings.default.derandomize else "random seed (printed on failure)"
+    return f"hypothesis profile: {profile} ({mode}, {settings.default.max_examples} examples)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failed property test says how to replay its run: the profile (and whether it is
+    derandomized) beside Hypothesis's own seed or reproduce_failure line."""
+    report = yield
+    if report.failed and call.when == "call" and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        profile = settings._current_profile
+        how = (
+            "derandomized: every run tries the same examples, so rerunning with this profile replays the failure"
+            if settings.default.derandomize
+            else "random: Hypothesis printed the seed above (`--hypothesis-seed=N` replays it)"
+        )
+        report.sections.append(
+            ("hypothesis", f"profile {profile}, {how}:\n  pytest '{item.nodeid}' --hypothesis-profile={profile}")
+        )
+    return report
+
+
+# Golden files (expected output kept in the repository) are rewritten only on request, never in CI,
+# and every rewrite is shown as a diff at the end of the run, for review before committing.
+REGEN = "SERVICEBOOK_REGEN"
+_REWRITTEN: list[tuple[Path, str, str]] = []
+
+
+def golden(expected_file: Path, actual: str, rewritten: list[tuple[Path, str, str]] = _REWRITTEN) -> None:
+    """Assert that `actual` is the content of `expected_file`; with SERVICEBOOK_REGEN set (refused
+    when CI is set: a file rewritten by the run that checks it passes by construction), rewrite
+    the file instead and record the change for the diff printed at the end of the run."""
+    if os.environ.get(REGEN):
+        if os.environ.get("CI"):
+            pytest.fail(f"{REGEN} is refused when CI is set: CI must compare with the committed files")
+        before = expected_file.read_text() if expected_file.exists() else ""
+        if before != actual:
+            expected_file.write_text(actual)
+            rewritten.append((expected_file, before, actual))
+            if rewritten is _REWRITTEN:
+                with _regen_log().open("a") as log:
+                    log.write(rewritten_diff([(expected_file, before, actual)]))
+    assert actual == expected_file.read_text()
+
+
+def rewritten_diff(rewritten: list[tuple[Path, str, str]]) -> str:
+    """A unified diff of every golden file a SERVICEBOOK_REGEN run rewrote."""
+    parts = []
+    for path, before, after in rewritten:
+        shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+        parts.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"
+            )
+        )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in parts)
+
+
+def _regen_log() -> Path:
+    """Where rewrites are recorded for the end-of-run diff: one file per run, named after the
+    controlling process (the parent of pytest-xdist's workers, each rewriting files of its own)."""
+    controller = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+    return Path(tempfile.gettempdir()) / f"servicebook-regen-{controller}.diff"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers have no terminal: the controller prints
+        return
+    log = _regen_log()
+    if not os.environ.get(REGEN) or not log.exists():
+        return
+    text = log.read_text()
+    log.unlink()
+    if not text:
+        return
+    files = text.count("\n+++ b/") + text.startswith("+++ b/")
+    terminalreporter.section(f"{REGEN}: {files} golden file(s) rewritten; review before committing")
+    terminalreporter.write(text)
 
 
 def require_component(found: object, what: str, install: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
 
-from .conftest import REPO
+from .conftest import REPO, SITES
 
 
 def test_init_scaffolds_a_site_that_builds(run, tmp_path) -> None:
@@ -162,7 +162,9 @@ def test_check_writes_nothing(run, site_copy) -> None:
     site = site_copy("minimal")
     result = run("check", "--source", site)
     assert result.exit_code == 0
-    assert result.output.strip() == "No errors found."
+    assert result.output.strip() == (
+        "Ready to build: 1 offering, 1 SLO, 2 tool decisions, 1 policy page; no errors, no warnings."
+    )
     assert not (site / "public").exists()
 
 
@@ -205,17 +207,15 @@ def test_strict_turns_overdue_review_into_failure(run, site_copy) -> None:
     assert "warning: the decision on 'Shared pipeline templates' was due for review on 2026-06-01" in relaxed.stderr
     strict = run("check", "--strict", "--source", site)
     assert strict.exit_code == 1
-    assert "check failed: 1 warning (--strict); nothing was written." in strict.stderr
-    assert "No errors; 1 warning." in relaxed.stdout
+    assert strict.stderr.endswith("\ncheck failed: 1 warning (--strict).\n")
+    assert "nothing was written" not in strict.output  # check never writes: it has nothing to reassure about
+    assert relaxed.stdout.endswith("; no errors, 1 warning (above).\n")
 
 
 def test_failure_summary_blames_strict_only_when_warnings_alone_failed() -> None:
     error = Problem(SourceLocation("catalog.yaml", 3, 1), "broken")
     warning = Problem(SourceLocation("catalog.yaml", 4, 1), "odd", severity=Severity.WARNING)
-    assert (
-        BuildFailed([error, warning], action="check").message
-        == "check failed: 1 error, 1 warning; nothing was written."
-    )
+    assert BuildFailed([error, warning], action="check").message == "check failed: 1 error, 1 warning."
     assert BuildFailed([warning, warning]).message == "build failed: 2 warnings (--strict); nothing was written."
 
 
@@ -412,13 +412,31 @@ def test_channel_name_cut_by_a_yaml_comment_is_warned_about(run, site_copy) -> N
     assert 'hint: quote the whole value if it belongs to it: use_for: "Ask in #platform-help."' in listed.stderr
 
 
-def test_objective_written_as_a_fraction_is_warned_about(run, site_copy) -> None:
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("0.999", "99.9"), ("0.995", "99.5"), ("0.5", "50"), ("0.99999", "99.999"), ("0.01", "1"), ('"0.9 %"', "90")],
+)
+def test_objective_below_one_percent_is_an_error_that_says_the_percentage_meant(run, site_copy, written, meant) -> None:
+    """No service promises less than 1 %: such an objective is a fraction typed for a percentage."""
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
-    catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 0.995"))
+    catalog.write_text(catalog.read_text().replace("objective: 99.5", f"objective: {written}"))
     result = run("check", "--source", site)
-    assert "warning: objective 0.995 % is unusually low" in result.stderr
-    assert "hint: objectives are percentages: write 99.9, not the fraction 0.999" in result.stderr
+    assert result.exit_code == 1
+    assert "is below 1 %: objectives are percentages" in result.stderr
+    assert f"hint: did you mean {meant}? (write 99.9 for 99.9 %, not the fraction 0.999)" in result.stderr
+
+
+def test_objective_of_one_percent_or_more_but_low_is_only_a_warning(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    for written in ("1", "9.99", "49.9"):
+        catalog.write_text(
+            (SITES / "minimal/catalog.yaml").read_text().replace("objective: 99.5", f"objective: {written}")
+        )
+        result = run("check", "--source", site)
+        assert result.exit_code == 0, result.output
+        assert f"warning: objective {written} % is unusually low" in result.stderr
 
 
 @pytest.mark.git
@@ -568,3 +586,76 @@ def test_help_and_version_import_no_command_and_no_pipeline() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_markdown_files_not_named_md_are_warned_about_with_the_rename(run, site_copy) -> None:
+    """`x.MD`, `x.markdown` and the other endings editors use were silently left out of the site."""
+    site = site_copy("minimal")
+    (site / "content/guides").mkdir()
+    for name in ("Release Notes.MD", "ops.markdown", "guides/On_Call.mdown", "welcome.Md", "notes.mkd"):
+        (site / "content" / name).write_text("# Notes\n")
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "is not a page" in line or "hint:" in line]
+    prefix = f"{site}/content"
+    assert warnings == [
+        f"{prefix}/Release Notes.MD: warning: 'Release Notes.MD' is not a page: only names ending in .md (lower "
+        "case) become pages",
+        "  hint: rename it to release-notes.md",
+        f"{prefix}/notes.mkd: warning: 'notes.mkd' is not a page: only names ending in .md (lower case) become pages",
+        "  hint: rename it to notes.md",
+        f"{prefix}/ops.markdown: warning: 'ops.markdown' is not a page: only names ending in .md (lower case) "
+        "become pages",
+        "  hint: rename it to ops.md",
+        f"{prefix}/welcome.Md: warning: 'welcome.Md' is not a page: only names ending in .md (lower case) become pages",
+        "  hint: welcome.md exists beside it: merge the two, or remove this one",
+        f"{prefix}/guides/On_Call.mdown: warning: 'On_Call.mdown' is not a page: only names ending in .md (lower "
+        "case) become pages",
+        "  hint: rename it to on-call.md",
+    ]
+    strict = run("check", "--source", site, "--strict")
+    assert strict.exit_code == 1
+    (site / "content/readme.txt").write_text("plain text\n")  # not Markdown: nothing to say
+    assert "readme.txt" not in run("check", "--source", site).stderr
+
+
+def test_a_link_whose_address_has_a_space_is_a_located_warning_not_silent_text(run, site_copy) -> None:
+    """CommonMark reads no link in `[guide](my guide.md)`: the page showed the brackets as text."""
+    site = site_copy("minimal")
+    page = site / "content/welcome.md"
+    page.write_text(
+        "---\ntitle: How we work\n---\n\n# Hi\n\nSee [the guide](my guide.md) and ![pic](a b.png).\n"
+        'A [proper](welcome.md) link, [spaced]( welcome.md ) and [titled](welcome.md "Title") are links.\n'
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    shown = f"{site}/content/welcome.md"
+    assert result.stderr.splitlines() == [
+        f"{shown}:7:17: warning: '[the guide](my guide.md)' is shown as text, not as a link: an address cannot "
+        "contain spaces",
+        " 7 | See [the guide](my guide.md) and ![pic](a b.png).",
+        "   |                 ^",
+        "  hint: name the target without spaces, e.g. (my-guide.md)",
+        f"{shown}:7:41: warning: '![pic](a b.png)' is shown as text, not as an image: an address cannot contain spaces",
+        " 7 | See [the guide](my guide.md) and ![pic](a b.png).",
+        "   |                                         ^",
+        "  hint: name the target without spaces, e.g. (a-b.png)",
+    ]
+    assert run("check", "--source", site, "--strict").exit_code == 1
+
+
+def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_each(run, site_copy) -> None:
+    """An offering copied and its id left as another's: the references to the id it replaced
+    failed first in the report (they come earlier in the file); the cause now leads."""
+    site = site_copy("example")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    assert text.count("  - id: build-runners\n") == 1
+    catalog.write_text(text.replace("  - id: build-runners\n", "  - id: ci-pipelines\n"))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors[0].endswith("error: duplicate offering id 'ci-pipelines' (first used at line 194)")
+    assert re.search(r"error: unknown offering 'build-runners', and \d+ more references? to it$", errors[1])
+    assert not any("'build-runners'" in line for line in errors[2:])
+    assert "hint: a duplicate offering id above may have replaced it" in result.stderr

@@ -377,8 +377,57 @@ def test_the_history_reads_a_page_front_matter_as_the_build_does(site_copy) -> N
 def test_bad_revision_is_a_clear_error_with_exit_2(git_site, run) -> None:
     result = run("diff", "--source", git_site.root, "no-such-branch")
     assert result.exit_code == 2
-    assert result.stderr == "error: unknown revision 'no-such-branch': no commit, branch or tag has that name\n"
+    assert result.stderr == (
+        "error: unknown revision 'no-such-branch': no commit, branch or tag has that name; branches here: main\n"
+    )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.git
+def test_every_revision_form_git_accepts_names_the_commit_git_resolves(git_site, run) -> None:
+    """The revision is git's to read (gitrevisions(7)), not a grammar of ours: each form names
+    the very commit `git rev-parse` says it does."""
+    git_site.tag("v1")
+    git_site.edit("objective: 99.5", "objective: 99")
+    second = git_site.commit("Lower the SLO to 99")
+    git_site.tag("v2", annotated=True)
+    git_site.write("content/extra.md", "---\ntitle: Extra\n---\nMore.\n")
+    git_site.commit("Add a page")
+    forms = [
+        "HEAD", "@", "HEAD~1", "HEAD^", "HEAD~1^0", "main", "main~2", "refs/heads/main", "v1", "v2",
+        "v2^{}", "v2^{commit}", "tags/v1", second, second[:7], second[:12], ":/Lower the", ":/^Add",
+        "@{1}", "main@{2}", "HEAD@{0}", "HEAD^{/Lower}", "v2~1",
+    ]  # fmt: skip
+    for form in forms:
+        expected = git_site.git("rev-parse", "--verify", "--end-of-options", form).strip()
+        expected = git_site.git("rev-parse", f"{expected}^{{commit}}").strip()
+        result = run("diff", "--source", git_site.root, form, "HEAD", "--format", "json")
+        assert result.exit_code == 0, (form, result.output)
+        assert json.loads(result.stdout)["base"]["commit"] == expected, form
+
+
+@pytest.mark.git
+def test_a_revision_that_names_something_other_than_a_commit_says_what_it_names(git_site, run) -> None:
+    tree = git_site.git("rev-parse", "HEAD^{tree}").strip()
+    blob = git_site.git("rev-parse", "HEAD:catalog.yaml").strip()
+    for form, kind, found in (("HEAD^{tree}", "tree", tree), ("HEAD:catalog.yaml", "blob", blob)):
+        result = run("diff", "--source", git_site.root, form)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"error: '{form}' names a {kind} ({found[:12]}), not a commit; name a commit, branch or tag\n"
+        )
+
+
+@pytest.mark.git
+def test_an_unknown_revision_lists_the_branches_there_are(git_site, run) -> None:
+    for n in range(12):
+        git_site.git("branch", f"topic-{n:02}")
+    result = run("diff", "--source", git_site.root, ":/no commit says this")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: unknown revision ':/no commit says this': no commit, branch or tag has that name; branches here: "
+        "main, topic-00, topic-01, topic-02, topic-03, topic-04, topic-05, topic-06, topic-07, topic-08 and 3 more\n"
+    )
 
 
 @pytest.mark.git
@@ -821,7 +870,7 @@ def test_json_of_a_failed_diff_names_the_revision_and_the_file_as_check_json_doe
     unknown = run("diff", "--source", "repo", "nope", "--format", "json")
     assert unknown.exit_code == 2
     assert json.loads(unknown.stdout)["error"] == {
-        "message": "unknown revision 'nope': no commit, branch or tag has that name",
+        "message": "unknown revision 'nope': no commit, branch or tag has that name; branches here: main",
         "exit_code": 2,
         "problems": [],
     }

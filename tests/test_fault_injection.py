@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -220,3 +223,85 @@ def test_first_build_killed_leaves_no_site_or_the_whole_new_one(tmp_path: Path) 
         _write_stage(site, rendered)
         assert tree(site / "public") == new
         assert not list(site.glob(".public.*"))
+
+
+# A real build in a process of its own, with the atomic exchange unavailable (as on file systems
+# without renameat2) and stopped (SIGSTOP) just before the write stage's Nth rename, for the test to
+# SIGKILL it there. Prints how many renames the write stage made when it is not stopped.
+FALLBACK_BUILD = """
+import os, signal, sys
+from servicebook.site import write
+write._rename_exchange = lambda a, b: False
+stop_at, renames, real = int(sys.argv[1]), [0], os.rename
+def rename(*args, **kwargs):
+    if sys._getframe(1).f_globals.get("__name__") == "servicebook.site.write":
+        renames[0] += 1
+        if renames[0] == stop_at:
+            os.kill(os.getpid(), signal.SIGSTOP)
+    return real(*args, **kwargs)
+os.rename = rename
+from servicebook.cli import main
+try:
+    main(["build", "--source", sys.argv[2]], standalone_mode=False)
+finally:
+    print("renames", renames[0])
+"""
+
+
+def _fallback_build(site: Path, stop_at: int = 0) -> subprocess.Popen[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    return subprocess.Popen(
+        [sys.executable, "-c", FALLBACK_BUILD, str(stop_at), str(site)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_a_build_sigkilled_at_each_rename_of_the_fallback_swap_is_undone_by_the_next_even_a_failing_one(
+    old_and_new,
+) -> None:
+    """Without renameat2 the swap is two renames, with no public/ between them. A real build,
+    SIGKILLed before each rename of its write stage, leaves the old site or the new one; and the
+    next build puts the old one back and removes every .public.old-*/.new-* folder, whether it
+    succeeds or fails (a broken catalog: it must not leave the site missing either)."""
+    site, old, _ = old_and_new
+    public = site / "public"
+    catalog = site / "catalog.yaml"
+    good = catalog.read_text()
+    _reset(site)
+    counted = _fallback_build(site)
+    out, err = counted.communicate(timeout=300)
+    assert counted.returncode == 0, err
+    new = tree(public)
+    renames = int(out.split("renames ")[-1])
+    assert renames >= 2 and new != old
+    outcomes = set()
+    for n in range(1, renames + 1):
+        _reset(site)
+        shutil.rmtree(site / ".servicebook-cache", ignore_errors=True)
+        child = _fallback_build(site, stop_at=n)
+        _, status = os.waitpid(child.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), f"the build did not reach rename {n}: {child.communicate()}"
+        os.kill(child.pid, signal.SIGKILL)
+        child.communicate(timeout=60)
+        outcomes.add("gap" if not public.exists() else "old" if tree(public) == old else "new")
+        assert not public.exists() or tree(public) in (old, new), f"killed before rename {n}: neither site"
+        was = tree(public) if public.exists() else old  # killed in the gap: the old site is still whole
+        catalog.write_text(good.replace("lifecycle: ga", "lifecycle: gaa"))
+        failed = _fallback_build(site)
+        failed.communicate(timeout=300)
+        assert failed.returncode == 1
+        assert public.exists(), f"killed before rename {n}: a failing build left no public/"
+        assert tree(public) == was
+        assert not list(site.glob(".public.*")), (
+            f"killed before rename {n}: a failing build left {list(site.glob('.public.*'))}"
+        )
+        catalog.write_text(good)
+        again = _fallback_build(site)
+        assert again.communicate(timeout=300) and again.returncode == 0
+        assert tree(public) == new
+        assert not list(site.glob(".public.*"))
+    assert "gap" in outcomes and "old" in outcomes

@@ -313,21 +313,31 @@ def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> No
 
 
 @pytest.mark.git
-def test_the_example_site_shows_this_repositorys_own_history(run, tmp_path) -> None:
-    from .conftest import REPO
+def test_the_example_site_shows_its_own_history(run, tmp_path) -> None:
+    """The bundled example, committed into a repository of its own (never this repository's
+    history: the suite must pass from an sdist or a shallow clone), lists each of its commits
+    with its subject escaped."""
+    import shutil
 
-    newest = subprocess.run(
-        ["git", "-C", str(REPO), "log", "-1", "--format=%H%x1f%s", "--", "catalog.yaml", "content"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    sha, subject = newest.split("\x1f")
-    result = run("build", "--source", REPO, "--output", tmp_path / "public", "--no-versions")
+    from .conftest import REPO, GitSite
+
+    (tmp_path / "example").mkdir()
+    site = GitSite(tmp_path / "example")
+    shutil.copy(REPO / "catalog.yaml", site.root)
+    shutil.copytree(REPO / "content", site.root / "content")
+    first = site.commit("Publish the example catalog")
+    text = site.catalog.read_text()
+    assert "objective: 99.9\n" in text
+    site.edit("objective: 99.9\n", "objective: 99.5\n")
+    subject = """Lower the "runners" SLO & say why in <the> team's words"""
+    second = site.commit(subject)
+    result = run("build", "--source", site.root, "--output", tmp_path / "public", "--no-versions")
     assert result.exit_code == 0, result.output
     html = (tmp_path / "public/changes/index.html").read_text()
-    assert f'<h2 id="c-{sha[:12]}-title">' in html
-    assert subject.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;") in html
+    for sha in (first, second):
+        assert f'<h2 id="c-{sha[:12]}-title">' in html
+    assert "Lower the &#34;runners&#34; SLO &amp; say why in &lt;the&gt; team&#39;s words" in html
+    assert subject not in html
 
 
 @pytest.mark.git
@@ -394,3 +404,28 @@ def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(g
     fresh = load_timeline(git_site.root, loaded.site.build, use_disk_cache=False)
     assert sorted(parsed) == ["content/handbook.md"] * 2 + ["content/welcome.md"] * 2  # committed, working tree
     assert seeded == fresh  # the same history either way
+
+
+@pytest.mark.git
+def test_the_changes_page_and_history_sections_mark_where_each_release_was_cut(git_site, run) -> None:
+    """An auditor reading the changes needs to see which commit each release is: the entry of a
+    release commit links to v/<version>/, on the changes page and in every History section."""
+    git_site.tag("v0.1")
+    first = git_site.git("rev-parse", "HEAD").strip()
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    unreleased = git_site.commit("Relax the pipeline SLO")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    released = git_site.commit("Release 0.2")
+    git_site.tag("v0.2")
+    git_site.edit("objective: 99.0", "objective: 99.9")
+    git_site.commit("Raise it again, not yet released")
+    public = build(run, git_site.root)
+    html = (public / "changes/index.html").read_text()
+    sections = {m.split('"', 1)[0]: m for m in html.split('<section class="change-entry" id="c-')[1:]}
+    assert '· <a class="badge release" href="../v/0.2/">Release 0.2</a>' in sections[released[:12]]
+    assert '<a class="badge release" href="../v/0.1/">Release 0.1</a>' in sections[first[:12]]
+    assert "badge release" not in sections[unreleased[:12]]
+    assert html.count('class="badge release"') == 2
+    offering = (public / "offerings/ci/index.html").read_text()
+    assert '<a class="badge release" href="../../v/0.1/">Release 0.1</a>' in offering  # the commit that added it
+    assert (public / "v/0.2/index.html").is_file()

@@ -18,13 +18,13 @@ exactly one expectation:
 make_case.py may define `make(site)` (called after the files are copied), `output(site)`
 (the --output to build into), `ENV` (extra environment) and `patch(monkeypatch)` (applied
 around the build, e.g. a full disk). SERVICEBOOK_REGEN=1 rewrites expected*.txt from what the
-tool prints; read every regenerated message before committing it.
+tool prints (refused when CI is set) and prints a diff of every rewrite at the end of the run;
+read every regenerated message before committing it.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 from pathlib import Path
 from types import ModuleType
@@ -35,7 +35,7 @@ from click.testing import CliRunner, Result
 
 from servicebook.cli import main
 
-from .conftest import FIXED_EPOCH, SITES
+from .conftest import FIXED_EPOCH, SITES, golden
 from .htmlcheck import dangers
 
 CASES = Path(__file__).parent / "invalid"
@@ -98,9 +98,7 @@ def _invoke(args: list[str], env: dict[str, str]) -> Result:
 
 
 def _compare(expected_file: Path, actual: str) -> None:
-    if os.environ.get("SERVICEBOOK_REGEN"):
-        expected_file.write_text(actual)
-    assert actual == expected_file.read_text()
+    golden(expected_file, actual)
 
 
 def test_corpus_is_large_and_every_case_says_what_it_is() -> None:

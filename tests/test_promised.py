@@ -9,6 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicebook.git.in_effect import end_of_day
 
 from .conftest import SITES, GitSite
 
@@ -22,6 +26,8 @@ OVERRIDE = """    policies: [welcome]
         end: "22:00"
         timezone: Europe/Zurich
 """
+
+CHANNEL = {"kind": "chat", "name": "#platform-help", "url": None, "use_for": "Questions and non-urgent requests"}
 
 
 def at(site: GitSite, when: str) -> None:
@@ -67,9 +73,12 @@ def test_the_catalog_of_the_last_commit_on_or_before_the_day_is_shown(history, r
     assert result.stdout == (
         "Promised on 2026-03-31 (up to the end of the day, UTC): catalog version 0.1\n"
         f"from commit {commits['first'][:12]} of 2026-03-01 11:00 UTC by Ada Lovelace: Publish the catalog\n"
+        f"Released: this catalog is the one of release 0.1 (commit {commits['page'][:12]} of 2026-03-10 08:00 UTC), "
+        "published at v/0.1/.\n"
         "\n"
         "Team support\n"
         "  hours: mon-fri 09:00-17:00 UTC\n"
+        "  channel: chat #platform-help (Questions and non-urgent requests)\n"
         "  sev1 (Critical): first response within 30 min, 24x7\n"
         "  sev2 (Normal): first response within 1 d, business-hours\n"
         "  on-call: One platform engineer is on call outside business hours, for sev1 only.\n"
@@ -99,8 +108,19 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
         },
         "passed_over": [],
         "catalog_version": "0.1",
+        "release": {
+            "released": True,
+            "in_force": {
+                "version": "0.1",
+                "tag": None,
+                "commit": commits["lowered"],
+                "date": "2026-04-01T10:00:00+00:00",
+                "path": "v/0.1/",
+            },
+        },
         "support": {
             "hours": {"days": "mon-fri", "start": "09:00", "end": "17:00", "timezone": "UTC"},
+            "channels": [CHANNEL],
             "response_targets": [
                 {"severity": "sev1", "name": "Critical", "response_minutes": 30, "coverage": "24x7"},
                 {"severity": "sev2", "name": "Normal", "response_minutes": 1440, "coverage": "business-hours"},
@@ -126,6 +146,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
                 ],
                 "support": {
                     "hours": {"days": "mon-sun", "start": "07:00", "end": "22:00", "timezone": "Europe/Zurich"},
+                    "channels": [CHANNEL],
                     "response_targets": [
                         {"severity": "sev1", "name": "Critical", "response_minutes": 30, "coverage": "24x7"},
                         {"severity": "sev2", "name": "Normal", "response_minutes": 1440, "coverage": "business-hours"},
@@ -146,7 +167,10 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
     }
     text = run("promised", "--source", site.root, "--at", "2026-04-01", "--offering", "ci").stdout
     assert "  SLO Pipeline availability (availability): 99 % over rolling 30 days, error budget 7 h 12 min\n" in text
-    assert "  support, its own:\n    hours: mon-sun 07:00-22:00 Europe/Zurich\n" in text
+    assert (
+        "  support, its own:\n    hours: mon-sun 07:00-22:00 Europe/Zurich\n"
+        "    channel: chat #platform-help (Questions and non-urgent requests)\n"
+    ) in text
 
 
 def test_a_catalog_that_did_not_validate_is_passed_over_and_named(history, run) -> None:
@@ -240,3 +264,88 @@ def test_a_site_in_a_folder_of_its_repository_reads_its_own_catalog(tmp_path, ru
     assert result.stdout.splitlines()[1] == (
         f"from commit {first[:12]} of 2026-03-01 11:00 UTC by Test Author: Publish the catalog in site/"
     )
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["0001-01-01", "1969-12-31", "1970-01-01", "2000-02-29", "2038-01-19", "2038-01-20", "9999-12-30", "9999-12-31"],
+)
+def test_every_day_that_parses_gets_an_answer_or_a_reason_never_a_crash(history, run, day) -> None:
+    """The extremes of what `date.fromisoformat` reads: before the first commit, the Unix epoch,
+    the 32-bit time limit and the last day a date can name (which has no next midnight)."""
+    site, commits = history
+    result = run("promised", "--source", site.root, "--at", day)
+    if day < "2026":
+        assert (result.exit_code, result.stdout) == (2, ""), result.output
+        assert result.stderr.startswith(f"error: no commit changed catalog.yaml on or before {day}: the first")
+    else:  # after the catalog was removed (2026-06-01)
+        assert (result.exit_code, result.stdout) == (2, ""), result.output
+        assert result.stderr.startswith(f"error: there was no catalog.yaml on {day}: commit {commits['removed'][:12]}")
+
+
+def test_the_last_day_a_date_can_name_reads_the_newest_catalog(history, run) -> None:
+    site, _ = history
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    restored = site.commit("Publish the catalog again")
+    result = run("promised", "--source", site.root, "--at", "9999-12-31")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Promised on 9999-12-31 (up to the end of the day, UTC)")
+    assert f"from commit {restored[:12]} " in result.stdout
+
+
+@given(st.dates())
+def test_the_end_of_any_day_is_its_next_midnight_or_none_for_the_last(day) -> None:
+    end = end_of_day(day)
+    if day == dt.date.max:
+        assert end is None
+    else:
+        assert end is not None and end.tzinfo is dt.UTC
+        assert end.date() - day == dt.timedelta(days=1) and end.time() == dt.time()
+
+
+def test_a_change_after_a_tagged_release_is_not_taken_for_that_release(tmp_path, run) -> None:
+    """The auditors' trial: the catalog in force carried `version: 0.1` but was a change made after
+    the v0.1 release and never released; promised named it "catalog version 0.1" all the same."""
+    (tmp_path / "repo").mkdir()
+    site = GitSite(tmp_path / "repo")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    at(site, "2026-03-01T11:00")
+    released = site.commit("Publish the catalog")
+    site.tag("v0.1")
+    at(site, "2026-03-05T11:00")
+    site.edit("objective: 99.5", "objective: 99")
+    site.commit("Lower the SLO, still 0.1")
+    at(site, "2026-03-20T11:00")
+    site.edit('version: "0.1"', 'version: "0.2"')
+    second = site.commit("Release 0.2")
+    site.tag("v0.2")
+
+    def standing(day: str) -> str:
+        result = run("promised", "--source", site.root, "--at", day)
+        assert result.exit_code == 0, result.output
+        return result.stdout.splitlines()[2]
+
+    assert standing("2026-03-02") == (
+        f"Released: this catalog is the one of release 0.1 (tag v0.1, commit {released[:12]} of 2026-03-01 "
+        "11:00 UTC), published at v/0.1/."
+    )
+    assert standing("2026-03-10") == (
+        f"Not a release: the release in force was 0.1 (tag v0.1, commit {released[:12]} of 2026-03-01 11:00 UTC), "
+        "published at v/0.1/; this commit is a later change that had not been released."
+    )
+    assert standing("2026-03-21") == (
+        f"Released: this catalog is the one of release 0.2 (tag v0.2, commit {second[:12]} of 2026-03-20 11:00 UTC), "
+        "published at v/0.2/."
+    )
+    doc = json.loads(run("promised", "--source", site.root, "--at", "2026-03-10", "--format", "json").stdout)
+    assert doc["release"] == {
+        "released": False,
+        "in_force": {
+            "version": "0.1",
+            "tag": "v0.1",
+            "commit": released,
+            "date": "2026-03-01T11:00:00+00:00",
+            "path": "v/0.1/",
+        },
+    }

@@ -68,7 +68,7 @@ PROBLEM_RE = re.compile(r"(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+):(?P<col>\d+))?
 SOURCE_RE = re.compile(r" (?P<line>\d+) \| .*")
 CARET_RE = re.compile(r" +\| *\^")
 HINT_RE = re.compile(r"  hint: \S.*")
-SUMMARY_RE = re.compile(r"(?:check|build) failed: .+; nothing was written\.")
+SUMMARY_RE = re.compile(r"check failed: .+[^.]\.|build failed: .+; nothing was written\.")
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 INERT_TEXT = ["<script>alert(1)</script>", "{{ 7*7 }}", "<img src=x onerror=alert(1)>", 'x" onmouseover="y', "&#106;"]

@@ -124,7 +124,7 @@ def test_a_clean_catalog_reads_by_records_as_load_reads_it_whole(tmp_path) -> No
     beta = "use_for: Everything about preview environments during the beta"
     trap = EXAMPLE.replace(beta, beta + " #preview-help", 1)  # YAML cuts the value there: a warning
     assert trap != EXAMPLE
-    fraction = EXAMPLE.replace("objective: 99.9\n", "objective: 0.999\n", 1)  # warned by load's own check
+    fraction = EXAMPLE.replace("objective: 99.9\n", "objective: 9.99\n", 1)  # warned by load's own check
     for n, text in enumerate([EXAMPLE, (tmp_path / "site/catalog.yaml").read_text(), trap, fraction]):
         catalog, traps = _clean(text)
         assert catalog is not None

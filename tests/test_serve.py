@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -169,3 +172,137 @@ def test_serve_shows_a_shallow_clone_warning_once(git_site, tmp_path) -> None:
         assert said[-2:] == ["Rebuilt: 29 pages (1 warning shown before still applies)."] * 2
     finally:
         preview.close()
+
+
+@pytest.fixture
+def preview_server(site_copy):
+    """A preview of the minimal site built once, served from a thread on a real socket of
+    127.0.0.1; yields (server, what it said) and is started by `start`."""
+    from servicebook.site.serve import Preview, make_server
+
+    said: list[str] = []
+    preview = Preview(site_copy("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append)
+    assert preview.rebuild()
+    server = make_server(preview, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    try:
+        yield server, said, thread.start
+    finally:
+        if thread.is_alive():
+            server.shutdown()
+        server.server_close()
+        preview.close()
+
+
+def raw_request(port: int, request: bytes) -> bytes:
+    """Send `request` as is on a new connection and read the whole reply."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def status_of(reply: bytes) -> int:
+    return int(reply.split(b" ", 2)[1])
+
+
+def test_path_segments_of_any_length_get_a_page_or_a_404_never_an_empty_reply(preview_server) -> None:
+    server, said, start = preview_server
+    start()
+    port = server.server_port
+    for length in (1, 200, 254, 255, 256, 1000, 4095, 4096, 5000, 30000):
+        for path in (f"/{'a' * length}", f"/offerings/{'b' * length}/", f"/{'c' * length}.css", f"/x/{'d' * length}"):
+            reply = raw_request(port, f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            assert status_of(reply) == 404, (length, path[:20], reply[:100])
+            assert b"Connection: close" in reply or reply.endswith(b"</html>\n") or b"<html" in reply
+    for path in ("/%00", "/a%00b/", "/%2e%2e/%2e%2e/etc/passwd", "/" + "%41" * 300):
+        assert status_of(raw_request(port, f"GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())) == 404, path
+    head = raw_request(port, f"HEAD /{'e' * 300} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())
+    assert status_of(head) == 404
+    # a request line longer than http.server reads (64 KiB) is 414, still an answer
+    assert status_of(raw_request(port, f"GET /{'f' * 70000} HTTP/1.0\r\n\r\n".encode())) == 414
+    assert not any("Traceback" in line or "OSError" in line for line in said)
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("127.0.0.1", 200),
+        ("127.0.0.1:8000", 200),
+        ("localhost", 200),
+        ("LOCALHOST:1234", 200),
+        ("localhost.", 200),
+        ("[::1]", 200),
+        ("[::1]:8000", 200),
+        ("evil.example", 421),
+        ("evil.example:8000", 421),
+        ("localhost.evil.example", 421),
+        ("127.0.0.1.nip.io", 421),
+        ("0.0.0.0", 421),
+        ("", 421),
+        (None, 421),
+    ],
+)
+def test_only_requests_for_localhost_or_the_bound_address_are_answered(preview_server, host, status) -> None:
+    """A page on another site can make the browser send requests here with its own name in Host
+    (DNS rebinding): those get 421 Misdirected Request, so it cannot read the preview."""
+    server, _, start = preview_server
+    start()
+    header = "" if host is None else f"Host: {host}\r\n"
+    for method in ("GET", "HEAD"):
+        reply = raw_request(
+            server.server_port, f"{method} /offerings/ci/ HTTP/1.1\r\n{header}Connection: close\r\n\r\n".encode()
+        )
+        assert status_of(reply) == status, (method, host)
+        if status == 421:
+            assert b"CI pipelines" not in reply
+
+
+def test_the_name_given_to_bind_is_answered_too(site_copy) -> None:
+    from servicebook.site.serve import allowed_hosts, host_name
+
+    assert allowed_hosts("preview.internal") >= {"localhost", "127.0.0.1", "[::1]", "preview.internal"}
+    assert "[fe80::1]" in allowed_hosts("fe80::1")
+    assert host_name("Preview.Internal:8000") == "preview.internal"
+    assert host_name("[fe80::1]:80") == "[fe80::1]"
+    assert host_name("[broken") is None
+
+
+def test_a_full_listen_queue_does_not_turn_clients_away(preview_server) -> None:
+    """200 browsers connecting while the server has not yet accepted anyone (socketserver's
+    default queue of 5 would drop the rest until they retry, seconds later) are all queued, then
+    all answered."""
+    server, said, start = preview_server
+    waiting = []
+    try:
+        for _ in range(200):
+            conn = socket.create_connection(("127.0.0.1", server.server_port), timeout=20)
+            conn.sendall(b"GET /offerings/ci/ HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            waiting.append(conn)
+        start()
+        for conn in waiting:
+            reply = b""
+            while chunk := conn.recv(65536):
+                reply += chunk
+            assert status_of(reply) == 200
+    finally:
+        for conn in waiting:
+            conn.close()
+    assert not any("Traceback" in line for line in said)
+
+
+def test_a_connection_dropped_mid_request_is_one_quiet_line(preview_server, capfd) -> None:
+    server, said, start = preview_server
+    start()
+    for _ in range(3):
+        conn = socket.create_connection(("127.0.0.1", server.server_port), timeout=20)
+        conn.sendall(b"GET /offerings/ci/ HTTP/1.1\r\nHost: local")  # the headers never end
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()  # a reset, as a browser that gives up on a page
+    wait_for(lambda: len(said) >= 4, what="the dropped connections to be reported")
+    assert said[1:] == ["serve: a browser closed its connection before the reply was sent (ConnectionResetError)"] * 3
+    assert status_of(raw_request(server.server_port, b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")) == 200
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.out + captured.err

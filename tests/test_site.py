@@ -62,6 +62,19 @@ def test_offering_page_shows_slo_with_error_budget_and_support(run, site_copy) -
     assert "30 min" in html  # sev1 response
 
 
+def test_every_offering_page_says_how_to_get_it_once(run, site_copy) -> None:
+    """A new user's trial: the page printed `request.how` twice ("Get it" and "How to get it")."""
+    from markupsafe import escape  # as Jinja2 escapes
+
+    public = build(run, site_copy("example"))
+    offerings = json.loads((public / "catalog.json").read_text())["offerings"]
+    assert offerings
+    for offering in offerings:
+        page = (public / f"offerings/{offering['id']}/index.html").read_text()
+        how = str(escape(offering["request"]["how"]))
+        assert page.count(how) == 1, (offering["id"], how)
+
+
 def test_unsupported_page_names_reason_and_alternative(run, site_copy) -> None:
     public = build(run, site_copy("minimal"))
     html = (public / "unsupported/index.html").read_text()

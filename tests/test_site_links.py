@@ -38,7 +38,9 @@ def test_a_missing_anchor_on_a_site_page_is_reported_at_the_link(run, site_copy,
         lines = result.stderr.splitlines()
         assert lines[:3] == expected
         assert lines[3].startswith("  hint: its anchors: channels, contacts, hours, on-call, response-targets, ")
-        assert lines[-1] == f"{command} failed: 1 error; nothing was written."
+        assert lines[-1] == (
+            "check failed: 1 error." if command == "check" else "build failed: 1 error; nothing was written."
+        )
     doc = json.loads(run("check", "--source", site, "--format", "json").stdout)
     assert [(p["file"], p["line"], p["column"]) for p in doc["problems"]] == [("content/welcome.md", line, 25)]
 

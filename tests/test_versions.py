@@ -78,9 +78,27 @@ def test_versions_page_lists_releases_with_what_changed(run, repo: GitSite) -> N
     html = (repo.root / "public/versions/index.html").read_text()
     assert html.index('id="v-2.0"') < html.index('id="v-1.1"') < html.index('id="v-1.0"')
     # 1.1 (its last commit) added an offering and changed the welcome page's text, nothing else of it
-    assert "1 offering added; 1 policy page changed." in html.split('id="v-1.1"', 1)[1].split("</tr>", 1)[0]
-    assert "First release." in html.split('id="v-1.0"', 1)[1].split("</tr>", 1)[0]
-    assert "<td>1 offering changed.</td>" in html.split('id="v-2.0"', 1)[1].split("</tr>", 1)[0]
+    row = {v: html.split(f'id="v-{v}"', 1)[1].split("</tr>", 1)[0] for v in ("1.0", "1.1", "2.0")}
+    assert "<td>Offering “Artifact registry” (artifacts) added: ga, tier 2; 1 policy page changed.</td>" in row["1.1"]
+    assert "First release." in row["1.0"]
+    assert "<td>SLO “Pipeline availability” of “CI pipelines” raised from 99.5 % to 99.9 %" in row["2.0"]
+
+
+def test_a_release_summary_names_weakened_commitments_first_in_the_diffs_words(run, repo: GitSite) -> None:
+    """versions/ said "1 offering changed"; an auditor needs what changed, weakened first."""
+    text = catalog_at("3.0", extra_offering=True).replace("objective: 99.5", "objective: 99")
+    repo.write("catalog.yaml", text.replace("name: Artifact registry", "name: Artifact store"))
+    repo.commit("Lower the CI objective; rename the registry")
+    repo.tag("v3.0")
+    run("build", "--source", repo.root)
+    html = (repo.root / "public/versions/index.html").read_text()
+    row = html.split('id="v-3.0"', 1)[1].split("</tr>", 1)[0]
+    summary = row.split("<td>")[-1].split("</td>")[0]
+    assert summary.startswith(
+        "Weakens a commitment: SLO “Pipeline availability” of “CI pipelines” lowered from 99.9 % to 99 %"
+    )
+    assert "Artifact store" in summary and summary.index("Artifact store") > summary.index("Weakens")
+    assert "Catalog version" not in summary
 
 
 def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: GitSite) -> None:

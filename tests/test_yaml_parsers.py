@@ -210,3 +210,26 @@ def test_front_matter_errors_are_placed_in_the_page() -> None:
     assert (problem.location.line, problem.location.column) == (3, 7)
     assert problem.source_line == "list: [a"
     assert problem.hint == "close the list with ']', or quote the value if it is text: list: \"[a\""
+
+
+def test_every_iana_name_is_found_again_from_a_careless_spelling() -> None:
+    """`timezone: Berlin`, `europe/berlin` or `America/New York` each suggest the real name."""
+    import zoneinfo
+
+    from servicebook.catalog.validate import timezones_like
+
+    names = sorted(zoneinfo.available_timezones())
+    cities: dict[str, list[str]] = {}
+    for name in names:
+        if "/" in name:
+            cities.setdefault(name.rsplit("/", 1)[1].lower(), []).append(name)
+    for name in names:
+        assert timezones_like(name.lower()) == (name,), name
+        assert name in timezones_like(name.replace("_", " ").upper()), name
+        city = name.rsplit("/", 1)[-1]
+        if "/" in name and len(cities[city.lower()]) == 1 and city not in names:  # `Jamaica` is a name too
+            assert timezones_like(city) == (name,), name
+            assert timezones_like(city.replace("_", " ")) == (name,), name
+    assert timezones_like("Europe/Berln") == ("Europe/Berlin",)
+    assert timezones_like("Berln") == ("Europe/Berlin",)
+    assert timezones_like("Mars/Olympus") == ()

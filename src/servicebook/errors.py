@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -117,6 +118,40 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location, p.message))
 
 
+# A duplicate id hides one of the two records (an id overwritten by a copy-and-paste, most often),
+# so the references to the id it replaced fail too: those consequences come after their cause.
+_DUPLICATE_RE = re.compile(r"duplicate (offering|tool) id '")
+_UNKNOWN_RE = re.compile(r"unknown (offering|tool) '(.*)'\Z", re.S)
+
+
+def causes_first(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in `sort_problems` order, except that where an offering or tool id is duplicated,
+    the duplicates come first and the unknown references of that kind follow, one problem per
+    unknown id (at its first reference: "… and 4 more references to it")."""
+    ordered = sort_problems(problems)
+    kinds = {m[1] for p in ordered if (m := _DUPLICATE_RE.match(p.message))}
+    if not kinds:
+        return ordered
+    causes = [p for p in ordered if _DUPLICATE_RE.match(p.message)]
+    refs: dict[tuple[str, str], list[Problem]] = {}
+    rest: list[Problem] = []
+    for p in ordered:
+        if _DUPLICATE_RE.match(p.message):
+            continue
+        m = _UNKNOWN_RE.match(p.message)
+        if m and m[1] in kinds and p.severity is Severity.ERROR:
+            refs.setdefault((m[1], m[2]), []).append(p)
+        else:
+            rest.append(p)
+    consequences = []
+    for (kind, _), found in refs.items():
+        first, more = found[0], len(found) - 1
+        also = f", and {more} more reference{'s' if more != 1 else ''} to it" if more else ""
+        hint = f"a duplicate {kind} id above may have replaced it" + (f"; {first.hint}" if first.hint else "")
+        consequences.append(dataclasses.replace(first, message=first.message + also, hint=hint))
+    return [*causes, *consequences, *rest]
+
+
 class ServicebookError(click.ClickException):
     """Base of every error a user can cause; the CLI prints it without a traceback."""
 
@@ -127,10 +162,10 @@ class ServicebookError(click.ClickException):
 
 
 class BuildFailed(ServicebookError):
-    """The sources have errors (or warnings under --strict); nothing was written."""
+    """The sources have errors (or warnings under --strict); a build wrote nothing."""
 
     def __init__(self, problems: Iterable[Problem], *, action: str = "build") -> None:
-        self.problems = sort_problems(problems)
+        self.problems = causes_first(problems)
         self.action = action
         errors = sum(1 for p in self.problems if p.severity is Severity.ERROR)
         warnings = len(self.problems) - errors
@@ -140,7 +175,8 @@ class BuildFailed(ServicebookError):
         if warnings:
             # warnings fail a build only under --strict; beside errors they are just counted
             counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}" + ("" if errors else " (--strict)"))
-        summary = f"{action} failed: {', '.join(counts)}; nothing was written."
+        # check never writes, so only a refused build says what it left alone
+        summary = f"{action} failed: {', '.join(counts)}" + ("." if action == "check" else "; nothing was written.")
         super().__init__(summary)
 
     def format_message(self) -> str:

@@ -26,7 +26,7 @@ class Kind(enum.Enum):
     ID = "id"  # lower-case slug that becomes part of a URL
     URL = "url"  # https://, http:// or mailto: only
     EMAIL = "email"
-    PERCENT = "percent"  # 0 < x < 100, kept exact as a Decimal
+    PERCENT = "percent"  # 1 <= x < 100 (below 1 is a fraction typed for a percent), kept exact as a Decimal
     WINDOW = "window"  # "28d", "30d" (rolling) or "calendar-month"
     DURATION = "duration"  # "15m", "4h", "2d": stored as minutes
     CLOCK = "clock"  # "09:00"
@@ -155,7 +155,7 @@ class Site:
     )
     release_tags: Line = field(
         default="v*",
-        metadata=doc("Git tags that mark releases of the catalog (a glob); see 'Versions' in the README."),
+        metadata=doc("Git tags that mark releases of the catalog (a glob); see docs/versions-and-releases.md."),
     )
 
 

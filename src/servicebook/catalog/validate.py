@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import enum
+import functools
 import re
 import types
 import typing
@@ -244,6 +245,13 @@ class _Reader:
             return self.error(
                 loc, f"{what} must be a percentage between 0 and 100 (exclusive), not '{shown(value)}'", "e.g. 99.9"
             )
+        if number < 1:  # no service promises less than 1 %: a fraction typed where a percent is meant
+            return self.error(
+                loc,
+                f"{what} {shown(value)} is below 1 %: objectives are percentages",
+                f"did you mean {format((number * 100).normalize(), 'f')}? "
+                "(write 99.9 for 99.9 %, not the fraction 0.999)",
+            )
         return number
 
     def _text(self, loc: SourceLocation, value: str, what: str, kind: Kind) -> Any:  # noqa: C901
@@ -297,10 +305,13 @@ class _Reader:
                 )
         elif kind is Kind.TIMEZONE:
             if not _is_timezone(value):
+                near = timezones_like(value)
                 return self.error(
                     loc,
                     f"{what} '{shown(value)}' is not an IANA time zone",
-                    "e.g. Europe/Zurich, America/New_York, UTC",
+                    f"did you mean {' or '.join(repr(n) for n in near)}?"
+                    if near
+                    else "write a name from the IANA time zone database, e.g. Europe/Zurich, America/New_York, UTC",
                 )
         elif kind is Kind.DAYS:
             if parse_days(value) is None:
@@ -371,6 +382,34 @@ def _label(cls_name: str) -> str:
 
 
 @cache
+@functools.cache
+def _timezone_names() -> tuple[str, ...]:
+    """Every IANA time zone name this Python knows (the tzdata package ships them all)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezones_like(value: str, most: int = 3) -> tuple[str, ...]:
+    """The IANA names `value` was probably meant to be: the same name in other case or with spaces
+    for underscores (`europe/berlin`, `America/New York`), the zones whose city it names
+    (`Berlin` → Europe/Berlin), else names spelt alike (`Europe/Berln`)."""
+    names = _timezone_names()
+    key = value.strip().replace(" ", "_").lower()
+    if not key:
+        return ()
+    exact = [n for n in names if n.lower() == key]
+    if exact:
+        return tuple(exact[:most])
+    city = [n for n in names if "/" in n and n.rsplit("/", 1)[1].lower() == key.rsplit("/", 1)[-1]]
+    if city:
+        return tuple(city[:most])
+    lowered = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.75)
+    if close:
+        return (lowered[close[0]],)
+    cities = {n.rsplit("/", 1)[1].lower(): n for n in names if "/" in n}  # a misspelt city alone: `Berln`
+    return tuple(cities[c] for c in difflib.get_close_matches(key, list(cities), n=1, cutoff=0.75))
+
+
 def _is_timezone(name: str) -> bool:
     if name.startswith(("/", ".")) or ".." in name:
         return False

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from servicebook.catalog.model import SiteContent
 from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
 from servicebook.errors import BuildFailed, Severity
 from servicebook.git.repo import shallow_warning
@@ -40,10 +41,10 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     if fmt == "text":
         with paths_for_people(source) as show:
             show_warnings(tuple(notices), show)
-            _, report = run_check(options)
+            loaded, report = run_check(options)
         show_warnings(report.warnings, show)
-        n = len(report.warnings)
-        click.echo("No errors found." if not n else f"No errors; {n} warning{'s' if n != 1 else ''}.")
+        assert loaded.site is not None  # run_check raises otherwise
+        click.echo(ready_line(loaded.site, len(report.warnings)))
         return
     failed: BuildFailed | None = None
     try:
@@ -56,6 +57,26 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     click.echo((check_json if fmt == "json" else check_github)(problems, failed is not None, path_prefix(source)))
     if failed is not None:
         raise SystemExit(failed.exit_code)
+
+
+def ready_line(site: SiteContent, warnings: int) -> str:
+    """check's verdict on sources that build: what they hold, and the warnings shown above."""
+    catalog = site.catalog
+    held = ", ".join(
+        _count(n, one, many)
+        for n, one, many in (
+            (len(catalog.offerings), "offering", "offerings"),
+            (sum(len(o.slos) for o in catalog.offerings), "SLO", "SLOs"),
+            (len(catalog.tools), "tool decision", "tool decisions"),
+            (len(site.pages), "policy page", "policy pages"),
+        )
+    )
+    said = "no warnings" if not warnings else f"{_count(warnings, 'warning', 'warnings')} (above)"
+    return f"Ready to build: {held}; no errors, {said}."
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 command = check

@@ -20,9 +20,16 @@ from servicebook.site.serve import serve as run_serve
     type=click.IntRange(0, 65535),
     default=8000,
     show_default=True,
-    help="Port on 127.0.0.1 (0: any free port).",
+    help="Port (0: any free port).",
 )
-def serve(source: Path, port: int) -> None:
+@click.option(
+    "--bind",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address or name to listen on; the preview answers only requests for it and for localhost.",
+)
+def serve(source: Path, port: int, bind: str) -> None:
     """Preview the site on 127.0.0.1, rebuilding and reloading on every change."""
 
     def stop(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
@@ -30,7 +37,7 @@ def serve(source: Path, port: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        run_serve(source, port, os.environ, out=click.echo, err=lambda text: click.echo(text, err=True))
+        run_serve(source, port, os.environ, out=click.echo, err=lambda text: click.echo(text, err=True), bind=bind)
     except KeyboardInterrupt:
         click.echo("Stopped.")
 

@@ -27,7 +27,7 @@ from markdown_it.token import Token
 from servicebook import routes
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, shown
-from servicebook.errors import Problem, SourceLocation
+from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.yaml import SourceText
 
 LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
@@ -171,12 +171,15 @@ def theme_anchors() -> frozenset[str]:
     return frozenset(found)
 
 
-def render(
+def render(  # noqa: C901 - one branch per token type, in document order
     source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets, *, sections: bool = False
 ) -> Rendered:
     """Render one page's Markdown body; problems are collected, never raised. With `sections`,
     also the page's outline for the history (see `outline`)."""
     md = markdown_parser()
+    too_many = _too_many_brackets(md, body, source, line_offset)
+    if too_many is not None:
+        return Rendered(html="", text="", problems=[too_many])
     tokens = md.parse(body)
     out = Rendered(html="", text="", sections=outline(body, tokens) if sections else ())
     lines = body.split("\n")
@@ -205,6 +208,8 @@ def render(
             for child in token.children or []:
                 if child.type in ("text", "code_inline"):
                     text_parts.append(child.content)
+                    if child.type == "text" and "](" in child.content:
+                        _links_left_as_text(child.content, token, lines, source, line_offset, out)
                 elif child.type in ("link_open", "image"):
                     address = str(child.attrs.get("src" if child.type == "image" else "href", ""))
                     occurrence = seen.get(address, 0)
@@ -226,6 +231,84 @@ def render(
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
     return out
+
+
+# `[text](address with spaces)`: CommonMark reads no link there, and the page shows the brackets.
+_TEXT_LINK_RE = re.compile(r"!?\[[^\[\]\n]*\]\(([^()\n]*\s[^()\n]*)\)")
+
+
+def _links_left_as_text(
+    text: str, block: Token, lines: list[str], source: SourceText, line_offset: int, out: Rendered
+) -> None:
+    """Warn, at the address, of each link that Markdown left as text because its address has a
+    space (a file named with spaces, most often): the page would show `[text](my guide.md)`."""
+    start, end = (block.map[0], block.map[1]) if block.map else (0, 1)
+    for match in _TEXT_LINK_RE.finditer(text):
+        address = match[1].strip()
+        if not address or address.startswith("<"):  # `<a b.md>` is a link, refused as such
+            continue
+        line, column = start + 1 + line_offset, 1
+        for n in range(start, min(end, len(lines))):
+            found = lines[n].find(f"({match[1]})")
+            if found != -1:
+                line, column = n + 1 + line_offset, found + 2
+                break
+        out.problems.append(
+            Problem(
+                SourceLocation(source.path, line, column),
+                f"'{shown(match[0])}' is shown as text, not as {'an image' if match[0][0] == '!' else 'a link'}: "
+                "an address cannot contain spaces",
+                f"name the target without spaces, e.g. ({'-'.join(address.split())})",
+                Severity.WARNING,
+                source_line=source.line(line),
+            )
+        )
+
+
+# Where markdown-it-py's time goes on hostile pages: each '[' outside code starts a link-label scan
+# (parse_link_label with skipToken), about 30-40 µs of CPU each, where any other character costs
+# at most ~6 µs. Bounding the brackets bounds a page's Markdown time (bench/README.md, "Markdown").
+MAX_LINK_BRACKETS = 10_000
+
+
+def _too_many_brackets(md: MarkdownIt, body: str, source: SourceText, line_offset: int) -> Problem | None:
+    """An error at the block where the page's text (code aside) passes MAX_LINK_BRACKETS '[', so
+    that a page of bracket runs is refused in linear time instead of rendered for tens of seconds."""
+    if body.count("[") <= MAX_LINK_BRACKETS:
+        return None
+    blocks: list[Token] = []
+    md.block.parse(body, md, {}, blocks)  # block structure only: fast, and tells code from text
+    seen = 0
+    for block in blocks:
+        if block.type != "inline":
+            continue
+        before = seen
+        seen += block.content.count("[")
+        if seen > MAX_LINK_BRACKETS:
+            first, last = block.map if block.map else (0, 1)
+            line, column = first + 1 + line_offset, 0
+            for n, text in enumerate(body.split("\n")[first:last], first):  # the bracket past the limit
+                here = text.count("[")
+                if before + here > MAX_LINK_BRACKETS:
+                    line, column = n + 1 + line_offset, _nth(text, "[", MAX_LINK_BRACKETS - before) + 1
+                    break
+                before += here
+            return Problem(
+                SourceLocation(source.path, line, column),
+                f"the page has more than {MAX_LINK_BRACKETS:,} '[' outside code (each may start a link): "
+                "it would take too long to render",
+                "split the page, or put bracket-heavy text in a code block (``` fences)",
+                source_line=source.line(line),
+            )
+    return None
+
+
+def _nth(text: str, char: str, n: int) -> int:
+    """The index of the `n`th `char` (0-based count) in `text`."""
+    at = -1
+    for _ in range(n + 1):
+        at = text.index(char, at + 1)
+    return at
 
 
 def outline(body: str, tokens: Sequence[Token]) -> tuple[tuple[str, str, str], ...]:

@@ -16,7 +16,7 @@ from servicebook.catalog.model import BuildInfo
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, Section, diff_pages
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
-from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, open_repo
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, open_repo, tree_at
 from servicebook.git.runner import run
 from servicebook.git.snapshots import (
     CatalogKey,
@@ -170,3 +170,30 @@ def _worktree_entry(reader: Reader, root: Path, state: _State) -> list[Entry]:
     if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
         return []
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
+
+
+def release_changes(root: Path, commits: Iterable[str]) -> list[tuple[Change, ...] | None]:
+    """The semantic changes of each release's catalog from the release before it, for commits
+    oldest first: () for the first, None where a catalog is missing or does not validate. Cached
+    as the history's transitions are (by blob ids), so a rebuild parses nothing."""
+    repo = open_repo(root)
+    if repo is None:
+        return [None for _ in commits]
+    store = Blobs(repo.root)
+    out: list[tuple[Change, ...] | None] = []
+    try:
+        reader = Reader(store, DiskCache(root, "history"))
+        previous: CatalogKey | None = None
+        for n, commit in enumerate(commits):
+            tree = tree_at(repo, commit)
+            blob = tree.get(CATALOG_FILE)
+            key = None if blob is None else (blob, tuple(sorted(page_slug(p) for p in tree if is_page(p))))
+            if key is None or reader.validity(key):
+                out.append(None)
+                previous = None
+                continue
+            out.append(() if n == 0 else None if previous is None else reader.transition(previous, key))
+            previous = key
+    finally:
+        store.close()
+    return out

@@ -11,8 +11,20 @@ from servicebook.catalog import model
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.log import Commit, apply_raw, read_log
+from servicebook.git.releases import discover
 from servicebook.git.repo import CATALOG_FILE, UNSHALLOW, not_in_git, open_repo
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
+from servicebook.git.versions import Release
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The release in force at a moment, as a build then would have published it under
+    v/<version>/ (release tags matching the catalog's pattern, else a version's last commit), and
+    whether the catalog in force is that release's or a later change."""
+
+    in_force: Release | None  # None: no release had been made by then
+    released: bool  # the catalog in force is the one of `in_force` (no later change to it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +40,13 @@ class CatalogAt:
     message: str
     catalog: model.Catalog
     invalid: tuple[tuple[str, dt.datetime | None, int], ...] = ()
+    standing: Standing | None = None  # None: the releases could not be read
 
 
 def catalog_at(root: Path, day: dt.date) -> CatalogAt:
     """What catalog.yaml said at the end of `day` (UTC), from the history `load_timeline` reads
     (one git log, the same first-parent history as the changes page)."""
-    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # commits before it
+    cutoff = end_of_day(day)
     repo = open_repo(root)
     if repo is None:
         raise UsageProblem(f"{not_in_git(root)}: `promised` reads the catalog's history")
@@ -47,7 +60,7 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
             changed.append((c, files.get(CATALOG_FILE), slugs))
     if not changed:
         raise UsageProblem(f"no commit on the history of HEAD changed {catalog_path}")
-    before = [entry for entry in changed if entry[0].date is not None and entry[0].date < cutoff]
+    before = [entry for entry in changed if entry[0].date is not None and (cutoff is None or entry[0].date < cutoff)]
     first = changed[0][0]
     boundary = repo.shallow and not first.parents  # the clone's history starts there, not the catalog's
     if boundary and (not before or before[-1][0] is first):
@@ -72,13 +85,34 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
         data = read_blobs(repo.root, [blob]).get(blob, b"")
         catalog, errors = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
         if catalog is not None:
-            return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid))
+            standing = release_standing(root, c.commit, cutoff, catalog.site.release_tags)
+            return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing)
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
     raise UsageProblem(
         f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect on {day.isoformat()}, does not "
         "validate, nor does any before it: nothing valid was published by then"
     )
+
+
+def release_standing(root: Path, commit: str, cutoff: dt.datetime | None, pattern: str) -> Standing | None:
+    """The release in force before `cutoff` (None: every release), and whether the catalog of
+    `commit`, the one in force, is that release's."""
+    found = discover(root, pattern, until=cutoff)
+    if found is None:
+        return None
+    place = found.positions
+    in_force = max((c.release for c in found.choices), key=lambda r: place.get(r.commit, -1), default=None)
+    released = in_force is not None and place.get(in_force.commit, -1) >= place.get(commit, 0)
+    return Standing(in_force, released)
+
+
+def end_of_day(day: dt.date) -> dt.datetime | None:
+    """The first moment after `day` (UTC): commits before it were in effect at the end of the day.
+    None for the last day a date can name (9999-12-31), which has no next midnight: every commit is."""
+    if day == dt.date.max:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 def utc_minute(moment: dt.datetime | None) -> str:

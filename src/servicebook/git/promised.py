@@ -70,6 +70,8 @@ def to_text(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering])
         f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {found.author}: {found.message}",
     ]
     lines += [f"(note: {note})" for note in _passed_over(found)]
+    if found.standing is not None:
+        lines.append(standing_text(found))
     lines += ["", "Team support", *_support_lines(catalog.support)]
     for o in offerings:
         lines += ["", f"Offering {o.name} ({o.id}): {o.lifecycle.value}, tier {o.tier.value}"]
@@ -97,9 +99,43 @@ def to_text(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering])
     return "\n".join(lines) + "\n"
 
 
+def standing_text(found: CatalogAt) -> str:
+    """Whether the catalog in force was released, in words: an auditor must not take "catalog
+    version 2026.12" for the release of 2026.12 when it is a later change that was not released."""
+    standing = found.standing
+    assert standing is not None
+    r = standing.in_force
+    if r is None:
+        return "Not a release: no release of the catalog had been made by then."
+    made = f"{'tag ' + r.tag + ', ' if r.tag else ''}commit {r.commit[:12]} of {utc_minute(r.date)}"
+    if standing.released:
+        return f"Released: this catalog is the one of release {r.version} ({made}), published at {r.path}."
+    return (
+        f"Not a release: the release in force was {r.version} ({made}), published at {r.path}; "
+        f"this commit is a later change that had not been released."
+    )
+
+
+def _standing_dict(found: CatalogAt) -> dict[str, object] | None:
+    standing = found.standing
+    if standing is None:
+        return None
+    r = standing.in_force
+    return {
+        "released": standing.released,
+        "in_force": None
+        if r is None
+        else {"version": r.version, "tag": r.tag, "commit": r.commit, "date": r.date.isoformat(), "path": r.path},
+    }
+
+
 def _support_lines(support: model.Support) -> list[str]:
     h = support.hours
     lines = [f"  hours: {h.days} {h.start}-{h.end} {h.timezone}"]
+    for c in support.channels:
+        use = f" ({' '.join(c.use_for.split())})" if c.use_for else ""
+        where = f" <{c.url}>" if c.url else ""
+        lines.append(f"  channel: {c.kind.value} {c.name}{where}{use}")
     for s in support.severities:
         lines.append(f"  {s.id} ({s.name}): first response within {format_minutes(s.response)}, {s.coverage.value}")
     lines.append(f"  on-call: {' '.join(support.oncall.summary.split())}" if support.oncall else "  on-call: none")
@@ -125,6 +161,7 @@ def to_json(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering])
             for commit, date, errors in found.invalid
         ],
         "catalog_version": catalog.version,
+        "release": _standing_dict(found),
         "support": _support_dict(catalog.support),
         "offerings": [
             {
@@ -168,6 +205,9 @@ def _support_dict(support: model.Support) -> dict[str, object]:
     h = support.hours
     return {
         "hours": {"days": h.days, "start": h.start, "end": h.end, "timezone": h.timezone},
+        "channels": [
+            {"kind": c.kind.value, "name": c.name, "url": c.url, "use_for": c.use_for} for c in support.channels
+        ],
         "response_targets": [
             {"severity": s.id, "name": s.name, "response_minutes": s.response, "coverage": s.coverage.value}
             for s in support.severities

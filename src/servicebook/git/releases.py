@@ -35,8 +35,9 @@ class Discovery:
     positions: Mapping[str, int] = field(default_factory=dict)  # commit → place on the history, oldest 0
 
 
-def discover(root: Path, pattern: str = DEFAULT_PATTERN) -> Discovery | None:
-    """The releases reachable from HEAD, or None when `root` is not in a git repository."""
+def discover(root: Path, pattern: str = DEFAULT_PATTERN, until: dt.datetime | None = None) -> Discovery | None:
+    """The releases reachable from HEAD, or None when `root` is not in a git repository; with
+    `until`, as a build would have found them from the history before that moment."""
     if head(root) is None:
         return None
     prefix = source_prefix(root)
@@ -47,6 +48,8 @@ def discover(root: Path, pattern: str = DEFAULT_PATTERN) -> Discovery | None:
         Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(catalogs.get(f"{h}:{prefix}{CATALOG_FILE}")))
         for h, t in commits
     ]
+    if until is not None:
+        candidates = [c for c in candidates if c.date < until]
     refs = git(root, "for-each-ref", "--format=%(refname:short) %(objectname) %(*objectname)", "refs/tags") or ""
     tags = []
     for line in refs.splitlines():

@@ -69,9 +69,26 @@ def head(root: Path) -> str | None:
 
 
 def find_commit(root: Path, revision: str) -> str | None:
-    """The full id of the commit `revision` names, or None when it names none."""
-    out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+    """The full id of the commit `revision` names, or None when it names none. git reads the name
+    (every form it accepts: `:/text`, `@{1}`, `HEAD~2`, tags, abbreviated ids); the object it names
+    is then peeled to a commit by id, since a suffix such as `^{commit}` would become part of a
+    `:/text` search."""
+    named = named_object(root, revision)
+    if named is None:
+        return None
+    out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{named}^{{commit}}")
     return (out or "").strip() or None
+
+
+def named_object(root: Path, revision: str) -> str | None:
+    """The id of the object (commit, tag, tree or blob) git says `revision` names, or None."""
+    out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", revision)
+    return (out or "").strip() or None
+
+
+def object_type(root: Path, object_id: str) -> str:
+    """`commit`, `tag`, `tree` or `blob`."""
+    return (git(root, "cat-file", "-t", object_id) or "").strip()
 
 
 def tag_refs(root: Path) -> str:
@@ -162,6 +179,12 @@ def resolve(repo: Repo, revision: str) -> str:
         raise UsageProblem(f"'{revision}' is not a revision name")
     found = find_commit(repo.root, revision)
     if found is None:
+        named = named_object(repo.root, revision)
+        if named is not None:
+            kind = object_type(repo.root, named) or "object"
+            raise UsageProblem(
+                f"'{revision}' names a {kind} ({named[:12]}), not a commit; name a commit, branch or tag"
+            )
         hint = (
             " (this is a shallow clone: run `git fetch --unshallow`)"
             if repo.shallow
@@ -169,6 +192,9 @@ def resolve(repo: Repo, revision: str) -> str:
         )
         raise UsageProblem(f"unknown revision '{revision}': no commit, branch or tag has that name{hint}")
     return found
+
+
+KNOWN_SHOWN = 10  # branches a hint names before "and N more"
 
 
 def _near_revision(repo: Repo, revision: str) -> str:
@@ -191,7 +217,15 @@ def _near_revision(repo: Repo, revision: str) -> str:
     if slash and branch in known:  # `origin/main` where there is no remote, only the branch
         return f"; did you mean '{branch}'? (there is no remote '{remote}' here)"
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    branches = (git(repo.root, "for-each-ref", "--format=%(refname:short)", "refs/heads") or "").split()
+    if not branches:
+        return ""
+    shown = ", ".join(branches[:KNOWN_SHOWN]) + (
+        f" and {len(branches) - KNOWN_SHOWN} more" if len(branches) > KNOWN_SHOWN else ""
+    )
+    return f"; branches here: {shown}"
 
 
 def related(repo: Repo, a: str, b: str) -> bool:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicebook import routes
+from servicebook.git.diff import Change, ordered
 
 LATEST_ALIAS = "latest"
 VERSIONS_JSON = routes.VERSIONS_JSON
@@ -266,8 +267,41 @@ def summarize(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:
     """One line on what changed between two releases' catalog.json documents."""
     if old is None:
         return "First release."
+    parts = _counted(old, new, ("offerings", "tools", "pages"))
+    if old.get("team") != new.get("team") or old.get("support") != new.get("support"):
+        parts.append("team or support details changed")
+    return "; ".join(parts).capitalize() + "." if parts else "No change to offerings, tools or policies."
+
+
+SHOWN_CHANGES = 5  # changes a release's summary names before "and N more"
+
+
+def release_summary(changes: Sequence[Change] | None, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:
+    """What changed in a release since the one before, in the words of the semantic diff
+    (weakened commitments first: "Weakens a commitment: SLO … lowered from 99.95 % to 99.9 %"),
+    then the policy pages counted; the counts alone (`summarize`) when the catalogs could not be
+    compared (`changes` None)."""
+    if old is None:
+        return "First release."
+    if changes is None:
+        return summarize(old, new)
+    said = [c for c in ordered(changes) if c.kind != "catalog.version"]
+    texts = [("Weakens a commitment: " if c.effect == "weakened" else "") + c.text.rstrip(".") for c in said]
+    parts = texts[:SHOWN_CHANGES]
+    if len(texts) > SHOWN_CHANGES:
+        more = len(texts) - SHOWN_CHANGES
+        parts.append(f"and {more} more change{'s' if more != 1 else ''} to the catalog")
+    parts += _counted(old, new, ("pages",))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if parts else "No change to offerings, tools or policies."
+
+
+def _counted(old: Mapping[str, Any], new: Mapping[str, Any], keys: Sequence[str]) -> list[str]:
+    """'2 offerings added', '1 policy page changed' … between two catalog.json documents."""
+    nouns = {"offerings": "offering", "tools": "tool decision", "pages": "policy page"}
     parts: list[str] = []
-    for key, noun in (("offerings", "offering"), ("tools", "tool decision"), ("pages", "policy page")):
+    for key in keys:
+        noun = nouns[key]
         ident = "slug" if key == "pages" else "id"
         before = {item[ident]: item for item in old.get(key, [])}
         after = {item[ident]: item for item in new.get(key, [])}
@@ -277,6 +311,4 @@ def summarize(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:
         for count, verb in ((added, "added"), (removed, "removed"), (changed, "changed")):
             if count:
                 parts.append(f"{count} {noun}{'s' if count != 1 else ''} {verb}")
-    if old.get("team") != new.get("team") or old.get("support") != new.get("support"):
-        parts.append("team or support details changed")
-    return "; ".join(parts).capitalize() + "." if parts else "No change to offerings, tools or policies."
+    return parts

@@ -17,10 +17,10 @@ from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.catalog.model import BuildInfo, Page
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
-from servicebook.git.history import Timeline, load_timeline
+from servicebook.git.history import Timeline, load_timeline, release_changes
 from servicebook.git.releases import discover
 from servicebook.git.repo import changed_since, shallow_warning
-from servicebook.git.versions import summarize
+from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
 from servicebook.site.links import check_files
@@ -32,7 +32,7 @@ from servicebook.site.render import render_site
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.store import Remembering
 from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
-from servicebook.site.write import MARKER, recover, write_failed, write_site
+from servicebook.site.write import MARKER, write_failed, write_site
 
 if TYPE_CHECKING:
     from servicebook.site.templates import PageSpec
@@ -128,7 +128,6 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     finally:
         if isinstance(pages, Remembering):
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on
-    recover(output)  # a build that was killed half-way: the output we may keep pages from is whole again
     assert loaded.site is not None
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
@@ -145,7 +144,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         raise BuildFailed(release_problems)
     versioning = VersionContext(
         releases=tuple(r.release for r in releases),
-        summaries=_summaries(releases),
+        summaries=_summaries(options.source, releases),
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
@@ -307,12 +306,14 @@ def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: 
     return version if release is not None and changed_since(source, release.commit, info) else None
 
 
-def _summaries(releases: list[BuiltRelease]) -> dict[str, str]:
-    """What changed between consecutive releases, from their published catalog.json."""
+def _summaries(source: Path, releases: list[BuiltRelease]) -> dict[str, str]:
+    """What changed between consecutive releases: the semantic diff of their catalogs (cached with
+    the history's), and their published catalog.json for the policy pages."""
     out: dict[str, str] = {}
     previous = None
-    for built in releases:
+    changes = release_changes(source, [built.release.commit for built in releases])
+    for built, changed in zip(releases, changes, strict=True):
         document = json.loads((built.tree / "catalog.json").read_bytes())
-        out[built.release.version] = summarize(previous, document)
+        out[built.release.version] = release_summary(changed, previous, document)
         previous = document
     return out

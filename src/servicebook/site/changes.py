@@ -9,13 +9,14 @@ import datetime as dt
 import hashlib
 import posixpath
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from servicebook import routes
 from servicebook.git.diff import Change, ordered
 from servicebook.git.history import Entry, Timeline
 from servicebook.git.snapshots import page_slug
+from servicebook.git.versions import Release
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 100  # the newest commits; the changes pages have all of them
@@ -39,6 +40,7 @@ class EntryView:
     changes: tuple[Change, ...]  # weakened first
     weakened: int
     contributors: tuple[str, ...] = ()  # a merge's: who wrote what it brought in
+    releases: tuple[tuple[str, str], ...] = ()  # (version, path under v/) of each release cut at this commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,9 @@ def changes_page_path(index: int) -> str:
     return routes.changes(index // PAGE_SIZE + 1)
 
 
-def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None]) -> EntryView:
+def _entry_view(
+    entry: Entry, index: int, commit_url: Callable[[str], str | None], releases: Mapping[str, list[tuple[str, str]]]
+) -> EntryView:
     date, iso = _date(entry.date)
     short = entry.commit[:12] if entry.commit else None
     changes = tuple(ordered(_published(entry.changes)))
@@ -116,6 +120,7 @@ def _entry_view(entry: Entry, index: int, commit_url: Callable[[str], str | None
         changes=changes,
         weakened=sum(1 for c in changes if c.effect == "weakened"),
         contributors=entry.contributors,
+        releases=tuple(releases.get(entry.commit, ())) if entry.commit else (),
     )
 
 
@@ -146,8 +151,15 @@ def _moves(change: Change) -> tuple[str, str] | None:
     return None
 
 
-def history_view(timeline: Timeline, commit_url: Callable[[str], str | None]) -> HistoryView:
-    entries = tuple(_entry_view(e, n, commit_url) for n, e in enumerate(timeline.entries))
+def history_view(
+    timeline: Timeline, commit_url: Callable[[str], str | None], releases: Iterable[Release] = ()
+) -> HistoryView:
+    """The history's view models; each entry marks the releases published from its commit
+    (linking to v/<version>/), so a reader sees where each release was cut."""
+    cut: dict[str, list[tuple[str, str]]] = {}
+    for release in releases:
+        cut.setdefault(release.commit, []).append((release.version, release.path))
+    entries = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(timeline.entries))
     events: dict[str, list[EntityEvent]] = {}
     newest: dict[str, EntryView] = {}
     alias: dict[str, str] = {}  # a name an entity had in older commits → its name today

@@ -33,7 +33,7 @@ from servicebook.cache.store import Store
 from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, build_info, head, open_repo, source_date_epoch, tag_refs
-from servicebook.site.write import MARKER, check_output_dir
+from servicebook.site.write import MARKER, check_output_dir, recover
 from servicebook.source.yaml import SourceError, read_text
 
 if TYPE_CHECKING:
@@ -260,6 +260,9 @@ class Survey:
 def survey(options: Options) -> Survey:
     """Look before building (see Survey); refuses an output folder that is not ours to replace."""
     output = check_output_dir(options.output, options.source)  # refuse before any work
+    # a build killed half-way (between the fallback swap's renames): the old site is put back and
+    # staging folders removed first, so that this build, even if it fails, leaves a whole output
+    recover(output)
     info = build_info(options.source, options.env)
     store = Store.for_site(options.source, enabled=options.cache)
     if not options.cache:

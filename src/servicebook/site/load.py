@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import posixpath
+import re
 import stat
 from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"
 MAX_CATALOG_BYTES = 32 * 1024 * 1024
-MAX_PAGE_BYTES = 256 * 1024  # the slowest Markdown we found parses at ~100 KB/s
+MAX_PAGE_BYTES = 256 * 1024  # with content.markdown.MAX_LINK_BRACKETS, bounds a page's Markdown time
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_FILES = 50_000
 
@@ -348,8 +349,31 @@ def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], 
                     continue
                 pages[slug] = shown
             else:
+                if _looks_like_markdown(entry.name):
+                    problems.append(_not_a_page(rel_dir, entry.name, entries))
                 assets.append(rel)
     return dict(sorted(pages.items())), sorted(assets)
+
+
+# Endings other tools read as Markdown: a page saved with one of them is not a page here, and
+# without a word it would simply be missing from the site.
+MARKDOWN_ENDINGS = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext")
+
+
+def _looks_like_markdown(name: str) -> bool:
+    return name.lower().endswith(MARKDOWN_ENDINGS) and not name.endswith(".md")
+
+
+def _not_a_page(rel_dir: str, name: str, entries: list[os.DirEntry[str]]) -> Problem:
+    """A warning (an error under --strict) for `name`, a Markdown file that is not a page, naming
+    the rename that would make it one."""
+    stem = name[: name.rfind(".")]
+    wanted = "-".join(part for part in re.split(r"[^a-z0-9]+", stem.lower()) if part)[:63].strip("-") or "page"
+    shown = posixpath.join(CONTENT_DIR, rel_dir, name)
+    taken = any(e.name == wanted + ".md" for e in entries)
+    hint = f"{wanted}.md exists beside it: merge the two, or remove this one" if taken else f"rename it to {wanted}.md"
+    message = f"'{name}' is not a page: only names ending in .md (lower case) become pages"
+    return Problem(SourceLocation(shown), message, hint, Severity.WARNING)
 
 
 def _check_layouts(root: Path, problems: list[Problem]) -> None:
@@ -529,24 +553,6 @@ def _load_page(
     used_assets: set[str],
     outline: list[tuple[str, str, str]] | None,
 ) -> model.Page | None:
-    try:
-        source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
-        front, body, body_offset = split_front_matter(source)
-        if front is None:
-            problems.append(
-                source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")
-            )
-            return None
-        node = parse_yaml(source, text=front, line_offset=1)
-        problems += comment_traps(source, front, line_offset=1)
-    except SourceError as exc:
-        problems += exc.problems
-        return None
-    if node is None:
-        problems.append(source.problem(2, 1, "front matter is empty", "it needs at least 'title: …'"))
-        return None
-    checked, found = read_record(source, node, model.PageMeta, "the front matter")
-    problems += found
     page_dir = routes.policy(slug)
     targets = LinkTargets(
         offerings=offerings,
@@ -555,14 +561,45 @@ def _load_page(
         assets=assets,
         url=lambda target: routes.relative_url(page_dir, target),
     )
+
+    def body_only(body: str, body_offset: int) -> None:
+        """A page that cannot be published (its front matter is missing or wrong) still has its
+        body's links and headings checked, so that one run reports every problem of the page."""
+        rendered = render(source, body, body_offset, slug, targets)
+        problems.extend(rendered.problems)
+        anchor_refs.extend(rendered.anchor_refs)
+
+    try:
+        source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
+    except SourceError as exc:
+        problems += exc.problems
+        return None
+    front, body, body_offset = split_front_matter(source)
+    if front is None:
+        problems.append(
+            source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")
+        )
+        body_only(source.text, 0)
+        return None
+    try:
+        node = parse_yaml(source, text=front, line_offset=1)
+        problems += comment_traps(source, front, line_offset=1)
+    except SourceError as exc:
+        problems += exc.problems
+        body_only(body, body_offset)
+        return None
+    if node is None:
+        problems.append(source.problem(2, 1, "front matter is empty", "it needs at least 'title: …'"))
+        body_only(body, body_offset)
+        return None
+    checked, found = read_record(source, node, model.PageMeta, "the front matter")
+    problems += found
     if checked is None:
         # the rest of the page's problems in the same run: references in the front matter as
         # written, and the body's links and headings
         if check_refs and isinstance(offerings, Collection) and isinstance(tools, Collection):
             problems += check_raw_references(source, node, PAGE_REFS, {"offering": offerings, "tool": tools})
-        body_only = render(source, body, body_offset, slug, targets)
-        problems += body_only.problems
-        anchor_refs += body_only.anchor_refs
+        body_only(body, body_offset)
         return None
     if check_refs:
         problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.git.history import Timeline
 from servicebook.git.repo import open_repo
+from servicebook.git.versions import Release
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.outputs import add_site_outputs, data_specs
@@ -119,7 +120,7 @@ def render_site(
     versioning = versioning or VersionContext()
     prefix = _source_prefix(site_root) if source_prefix is None else source_prefix
     common = {**_common_context(view), "versioning": versioning, "source_prefix": prefix}
-    changes = _history(history, common)
+    changes = _history(history, common, versioning.releases)
     specs = list(page_specs(view, changes, versions=versioning.current is None and bool(versioning.releases)))
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
@@ -139,7 +140,7 @@ def render_site(
     return files
 
 
-def _history(timeline: Timeline | None, common: dict[str, Any]) -> HistoryView | None:
+def _history(timeline: Timeline | None, common: dict[str, Any], releases: Iterable[Release] = ()) -> HistoryView | None:
     """The history's view (see changes.py), and what every page needs of it: the navigation's
     entry for the changes list, "last changed". Without a timeline (a past release being rebuilt)
     there is no history and no link to it."""
@@ -149,7 +150,7 @@ def _history(timeline: Timeline | None, common: dict[str, Any]) -> HistoryView |
     common["last_changed_for"] = lambda _path: None
     if timeline is None:
         return None
-    view = history_view(timeline, common["commit_url_for"])
+    view = history_view(timeline, common["commit_url_for"], releases)
     common["history"] = view
     common["last_changed_for"] = view.last_changed
     return view

@@ -13,6 +13,8 @@ import html
 import json
 import os
 import shutil
+import socket
+import sys
 import tempfile
 import threading
 import traceback
@@ -29,6 +31,11 @@ from servicebook.site.build import Options, build
 from servicebook.site.store import PageMemory
 
 HOST = "127.0.0.1"
+# The names a page of the preview may be asked for by (the Host header), besides the address it is
+# bound to: anything else is a page of some other site that resolved its own name to this machine
+# (DNS rebinding) and must not read the preview.
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+BACKLOG = 1024  # connections the kernel queues before the server accepts them (socketserver: 5; capped by somaxconn)
 PREFIX = "/__servicebook/"
 WATCHED_DIRS = ("content", "layouts")
 WATCHED_FILES = ("catalog.yaml",)
@@ -176,10 +183,51 @@ def error_page(generation: int, errors: str | None) -> str:
     )
 
 
+def host_name(header: str | None) -> str | None:
+    """The name a Host header asks for, lower case, without its port or a final dot; None when
+    there is none."""
+    if not header:
+        return None
+    name = header.strip().lower()
+    if name.startswith("["):  # an IPv6 address: [::1]:8000
+        end = name.find("]")
+        return name[: end + 1] if end != -1 else None
+    name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    return name.rstrip(".") or None
+
+
+def allowed_hosts(bind: str) -> frozenset[str]:
+    """The Host names the preview answers: the local names and the address or name it is bound to."""
+    own = bind.lower().rstrip(".")
+    return LOCAL_NAMES | {f"[{own}]" if ":" in own and not own.startswith("[") else own}
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """One thread per connection, a deep listen queue, and a dropped connection (a reload that
+    closed the page mid-reply) reported as one quiet line instead of a traceback."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+    dropped: Callable[[str], None] = staticmethod(lambda _line: None)
+    hosts: frozenset[str] = LOCAL_NAMES
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            self.dropped(f"serve: a browser closed its connection before the reply was sent ({type(exc).__name__})")
+            return
+        super().handle_error(request, client_address)
+
+
+class PreviewServer6(PreviewServer):
+    address_family = socket.AF_INET6
+
+
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serves the current build, with the reload script added to every page."""
 
     preview: Preview  # set by handler_class
+    server: PreviewServer
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=str(self.preview.output), **kwargs)
@@ -191,7 +239,42 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
+    def _foreign_host(self) -> bool:
+        """Answers 421 to a request for another name than the preview's (see LOCAL_NAMES)."""
+        if host_name(self.headers.get("Host")) in self.server.hosts:
+            return False
+        self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "the preview answers only to localhost and its own address")
+        return True
+
+    def do_HEAD(self) -> None:
+        if self._foreign_host():
+            return
+        try:
+            super().do_HEAD()
+        except (OSError, ValueError):  # a name the file system cannot hold (too long, a NUL)
+            self.send_error(HTTPStatus.NOT_FOUND)
+
     def do_GET(self) -> None:
+        if self._foreign_host():
+            return
+        try:
+            self._get()
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, ConnectionError):
+                raise
+            # A path the file system cannot look up (a segment over its name limit, a NUL byte)
+            # names no file of the site.
+            self._send(HTTPStatus.NOT_FOUND, "text/html", self._not_found_page())
+
+    def _not_found_page(self) -> bytes:
+        generation, errors, _ = self.preview.state()
+        page = self.preview.output / "404.html"
+        try:
+            return inject(page.read_text(encoding="utf-8"), generation, errors).encode("utf-8")
+        except OSError:
+            return b"<!doctype html><title>404</title><p>Not found."
+
+    def _get(self) -> None:
         path = unquote(urlsplit(self.path).path)
         if path.startswith(PREFIX):
             self._internal(path[len(PREFIX) :])
@@ -243,6 +326,19 @@ def handler_class(preview: Preview) -> type[PreviewHandler]:
     return type("Handler", (PreviewHandler,), {"preview": preview})
 
 
+def make_server(preview: Preview, bind: str, port: int) -> PreviewServer:
+    """The preview's HTTP server on `bind`:`port` (0: any free port), not yet serving."""
+    kind = PreviewServer6 if ":" in bind else PreviewServer
+    try:
+        server = kind((bind.strip("[]"), port), handler_class(preview))
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageProblem(f"cannot serve on {bind}:{port}: {reason}") from None
+    server.hosts = allowed_hosts(bind)
+    server.dropped = preview.err
+    return server
+
+
 def watched_dirs(source: Path) -> tuple[str, ...]:
     """The site folder itself (for catalog.yaml) and every folder under content/ and layouts/.
 
@@ -292,21 +388,19 @@ def serve(
     env: Mapping[str, str],
     out: Callable[[str], None],
     err: Callable[[str], None],
+    bind: str = HOST,
 ) -> None:
     """Build, serve and watch until interrupted (KeyboardInterrupt); cleans up after itself."""
     preview = Preview(source, env, out, err)
     try:
-        try:
-            server = ThreadingHTTPServer((HOST, port), handler_class(preview))
-        except OSError as exc:
-            raise UsageProblem(f"cannot serve on {HOST}:{port}: {exc.strerror or exc}") from None
-        server.daemon_threads = True
+        server = make_server(preview, bind, port)
         stop = threading.Event()
         try:
             preview.rebuild()
             watcher = threading.Thread(target=watch_sources, args=(preview, stop), name="watch", daemon=True)
             watcher.start()
-            url = f"http://{HOST}:{server.server_port}/"
+            shown = f"[{bind.strip('[]')}]" if ":" in bind else bind
+            url = f"http://{shown}:{server.server_port}/"
             out(f"Serving {preview.source} at {url}")
             out("Rebuilding on changes to catalog.yaml, content/ and layouts/. Press Ctrl+C to stop.")
             server.serve_forever()
