@@ -8,12 +8,17 @@ from pathlib import Path
 
 import click
 
+from servicebook.catalog.validate import WINDOW_RE
 from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
-from servicebook.errors import BuildFailed, Severity
+from servicebook.errors import BuildFailed, Problem, Severity, UsageProblem
 from servicebook.git.repo import shallow_warning
+from servicebook.git.snapshots import MAX_CATALOG_BYTES
+from servicebook.interop import drift, importing, sloth
+from servicebook.interop.foreign import yaml_files
 from servicebook.report import check_github, check_json
 from servicebook.site.build import Options, undated_review_note
 from servicebook.site.build import check as run_check
+from servicebook.site.load import Loaded
 
 
 @click.command()
@@ -27,8 +32,24 @@ from servicebook.site.build import check as run_check
     show_default=True,
     help="text for people; json (documented, stable) or github (workflow commands that annotate a pull request).",
 )
-def check(source: Path, strict: bool, fmt: str) -> None:
+@click.option(
+    "--against",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Also compare the SLOs with the Sloth, Pyrra and OpenSLO v1 files in DIR (docs/slo-formats.md).",
+)
+@click.option(
+    "--sloth-period",
+    default=sloth.DEFAULT_PERIOD,
+    show_default=True,
+    metavar="WINDOW",
+    help="The window Sloth specs are generated for (sloth generate --default-slo-period).",
+)
+def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_period: str) -> None:
     """Everything `build` checks, without writing anything."""
+    if not WINDOW_RE.fullmatch(sloth_period) or sloth_period.startswith("calendar"):
+        raise UsageProblem(f"--sloth-period '{sloth_period}' is not a rolling window such as 28d or 30d")
     # check reads only the working tree, which a shallow clone (the default in CI) holds whole:
     # what it checks is complete there, so the shallow notice is not subject to --strict (build's
     # is); the other is about the build's date, not the catalog
@@ -39,14 +60,20 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     if fmt == "text":
         with paths_for_people(source) as show:
             show_warnings(tuple(notices), show)
-            _, report = run_check(options)
-        show_warnings(report.warnings, show)
-        n = len(report.warnings)
+            loaded, report = run_check(options)
+            warnings = report.warnings
+            if against is not None:
+                warnings = (*warnings, *_compared(loaded, source, against, sloth_period, strict))
+        show_warnings(warnings, show)
+        n = len(warnings)
         click.echo("No errors found." if not n else f"No errors; {n} warning{'s' if n != 1 else ''}.")
         return
     failed: BuildFailed | None = None
     try:
-        problems = list(run_check(options)[1].warnings)
+        loaded, report = run_check(options)
+        problems = list(report.warnings)
+        if against is not None:
+            problems += _compared(loaded, source, against, sloth_period, strict)
     except BuildFailed as exc:
         failed, problems = exc, list(exc.problems)
     if strict:  # --strict makes warnings errors: annotate them as what failed the check
@@ -55,6 +82,27 @@ def check(source: Path, strict: bool, fmt: str) -> None:
     click.echo((check_json if fmt == "json" else check_github)(problems, failed is not None, path_prefix(source)))
     if failed is not None:
         raise SystemExit(failed.exit_code)
+
+
+def _compared(loaded: Loaded, source: Path, against: Path, sloth_period: str, strict: bool) -> tuple[Problem, ...]:
+    """The drift check's warnings (after the catalog's own check passed); raises BuildFailed when
+    it finds errors, or warnings under --strict, with the catalog's warnings beside them."""
+    assert loaded.site is not None
+    reading = importing.read([(_shown(path), path) for path in yaml_files(against)], sloth_period=sloth_period)
+    places = drift.catalog_places(source, MAX_CATALOG_BYTES)
+    found = [*reading.errors, *reading.unread, *drift.compare(loaded.site.catalog, reading, places, _shown(against))]
+    failing = [p for p in found if p.severity is Severity.ERROR or strict]
+    if failing:
+        raise BuildFailed([*loaded.problems, *found], action="check")
+    return tuple(found)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user can open it from where they are."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 command = check

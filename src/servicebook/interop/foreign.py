@@ -87,6 +87,7 @@ class Reading:
     services: dict[str, dict[str, str]] = field(default_factory=dict)  # OpenSLO Service name → fields
     notes: list[Problem] = field(default_factory=list)  # warnings: dropped, guessed, skipped
     errors: list[Problem] = field(default_factory=list)
+    unread: list[Problem] = field(default_factory=list)  # warnings: versions of known formats not read
     skipped: int = 0  # documents of other kinds
 
     def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
@@ -296,7 +297,7 @@ def _read_document(
         hint = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
         problem = _problem(source, root.location, f"{what} is not read", hint)
         if expect is None:
-            reading.notes.append(
+            reading.unread.append(
                 Problem(problem.location, problem.message, hint, Severity.WARNING, problem.source_line)
             )
         else:
