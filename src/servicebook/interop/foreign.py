@@ -304,10 +304,12 @@ def _read_document(
             reading.errors.append(problem)
         return
     if fmt == "" or fmt not in readers:
-        if expect is not None:
-            named = f"{what} is not {expect}" + (f" (it is {fmt})" if fmt else "")
-            advice = f"use `servicebook import {fmt}`" if fmt else None
-            reading.errors.append(_problem(source, root.location, named, advice))
+        if expect is not None and fmt:  # another SLO format: the wrong command, said plainly
+            reading.errors.append(
+                _problem(source, root.location, f"{what} is not {expect}", f"use `servicebook import {fmt}`")
+            )
+        elif expect is not None:  # a manifest beside the SLOs (a Deployment …): named, then passed over
+            reading.note(source, root.location, f"skipped {what}: not {expect}")
         else:
             reading.skipped += 1
         return

@@ -7,7 +7,6 @@ that had to be assumed (an id made from a name, Sloth's default window) as guess
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -117,13 +116,22 @@ def scalar(text: str, indent: int) -> str:
     if (
         len(lines) > 1
         and text == text.rstrip()
-        and not text.startswith(" ")
+        and not text.startswith((" ", "\n"))
         and all(line == line.rstrip() for line in lines)
         and all(ch.isprintable() for line in lines for ch in line)
     ):
         pad = " " * (indent + 2)
         return "|-\n" + "\n".join(pad + line if line else "" for line in lines)
-    return json.dumps(text, ensure_ascii=False)
+    return '"' + "".join(_escape(ch) for ch in text) + '"'
+
+
+def _escape(ch: str) -> str:
+    if ch in '"\\':
+        return "\\" + ch
+    if ch.isprintable() or ch == " ":
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _number(value: Decimal) -> str:
