@@ -14,7 +14,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 
 @click.group(cls=LazyGroup, table=EXPORTS)
 def export() -> None:
-    """The catalog in a format other tools read."""
+    """The catalog in a format other tools read (OpenSLO)."""
 
 
 command = export

@@ -22,8 +22,10 @@ from servicebook.site.build import Options, gather
     "--output", "-o", default="-", show_default=True, metavar="FILE|-", help="Where to write the stream; - is stdout."
 )
 def export_openslo(source: Path, offerings: tuple[str, ...], output: str) -> None:
-    """Write the catalog as one OpenSLO v1 stream: a Service per offering, an SLI per measured SLO
-    and an SLO per objective (an unmeasured SLO names the SLI the monitoring must define)."""
+    """The catalog's SLOs as OpenSLO v1: a Service, SLI and SLO per objective.
+
+    One stream: a Service per offering, an SLI per measured SLO and an SLO per objective (an
+    unmeasured SLO names the SLI the monitoring must define)."""
     with paths_for_people(source):
         loaded, _ = gather(Options(source=source, output=source / "public"), action="export")
     assert loaded.site is not None

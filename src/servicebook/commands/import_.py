@@ -16,7 +16,9 @@ IMPORTS: dict[str, tuple[str, str]] = {
 
 @click.group(cls=LazyGroup, table=IMPORTS, name="import")
 def import_() -> None:
-    """Other tools' files as a catalog fragment to start from (printed; no file is written)."""
+    """Other tools' SLO files (OpenSLO, Sloth, Pyrra) as a catalog fragment to start from.
+
+    The fragment is printed, with what was dropped or guessed on stderr; no file is written."""
 
 
 command = import_

@@ -9,12 +9,15 @@ from pathlib import Path
 import click
 
 from servicebook.catalog.validate import ID_RE
+from servicebook.commands.import_ import IMPORTS
 from servicebook.errors import BuildFailed, ServicebookError, UsageProblem, sort_problems
 from servicebook.interop import importing
 
 
-def import_command(fmt: str, what: str) -> click.Command:
-    @click.command(name=fmt, help=f"Print {what} as a catalog fragment (what is dropped or guessed: on stderr).")
+def import_command(fmt: str) -> click.Command:
+    @click.command(
+        name=fmt, help=IMPORTS[fmt][1] + "\n\nThe fragment goes to stdout; what was dropped or guessed, to stderr."
+    )
     @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs.")
     def run(files: tuple[Path, ...], offering: str | None) -> None:

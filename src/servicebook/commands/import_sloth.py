@@ -4,4 +4,4 @@ from __future__ import annotations
 
 from servicebook.commands.import_formats import import_command
 
-command = import_command("sloth", "Sloth specs")
+command = import_command("sloth")
