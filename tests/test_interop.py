@@ -4,6 +4,7 @@ back every catalog field OpenSLO holds."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -308,3 +309,22 @@ def test_a_broken_file_in_the_folder_fails_the_check_where_it_is_broken(run, tmp
     result = run("check", "--source", site, "--against", _monitoring(tmp_path, {"ci.yaml": broken}))
     assert result.exit_code == 1
     assert "ci.yaml:11:3: error: duplicate key 'window' (first defined at line 10)" in result.stderr
+
+
+@pytest.mark.git
+def test_a_release_from_before_time_slices_said_their_slices_still_builds(git_site, run, tmp_path) -> None:
+    git_site.edit("        window: 30d\n", "        window: 30d\n        budgeting: timeslices\n")
+    git_site.commit("Time slices, as catalogs wrote them before timeslice_target existed")
+    git_site.tag("v0.1")
+    assert run("check", "--source", git_site.root).exit_code == 1  # the current catalog must say them
+    git_site.edit("        budgeting: timeslices\n", "        budgeting: timeslices\n        timeslice_target: 99\n")
+    git_site.edit("        timeslice_target: 99\n", "        timeslice_target: 99\n        timeslice_window: 5m\n")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("Say what a slice is")
+    public = tmp_path / "public"
+    result = run("build", "--source", git_site.root, "--output", public)
+    assert result.exit_code == 0, result.output
+    old = json.loads((public / "v/0.1/catalog.json").read_text())["offerings"][0]["slos"][0]
+    assert "openslo" not in old  # its OpenSLO form would not be valid
+    new = json.loads((public / "catalog.json").read_text())["offerings"][0]["slos"][0]
+    assert new["openslo"]["spec"]["objectives"][0]["timeSliceWindow"] == "5m"
