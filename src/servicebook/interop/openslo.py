@@ -250,6 +250,13 @@ def dump(docs: Sequence[Mapping[str, Any]]) -> str:
     """A multi-document YAML stream, each document after `---`; the same documents, the same text."""
     if not docs:
         return ""
-    return yaml.safe_dump_all(
-        [dict(d) for d in docs], explicit_start=True, sort_keys=False, allow_unicode=True, width=100
+    # PyYAML's own emitter, never libyaml's: the two fold long quoted values differently, and the
+    # stream must be the same bytes wherever it is made (bench/README.md, "OpenSLO export").
+    return yaml.dump_all(
+        [dict(d) for d in docs],
+        Dumper=yaml.SafeDumper,
+        explicit_start=True,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
