@@ -260,6 +260,9 @@ def test_drift_is_reported_at_the_promise_naming_the_measurement(run, tmp_path) 
 def test_an_export_of_the_catalog_measures_exactly_what_it_promises(run, tmp_path) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
+    catalog = site / "catalog.yaml"
+    measured = '        window: 30d\n        measurement:\n          bool_gauge: up{job="ci"}\n'
+    catalog.write_text(catalog.read_text().replace("        window: 30d\n", measured, 1))
     monitoring = tmp_path / "monitoring"
     monitoring.mkdir()
     assert run("export", "openslo", "--source", site, "-o", monitoring / "slos.yaml").exit_code == 0
@@ -267,6 +270,18 @@ def test_an_export_of_the_catalog_measures_exactly_what_it_promises(run, tmp_pat
     result = run("check", "--source", site, "--against", monitoring, "--strict")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "No errors found."
+
+
+def test_an_slo_without_its_sli_measures_nothing(run, tmp_path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    assert run("export", "openslo", "--source", site, "-o", monitoring / "slos.yaml").exit_code == 0
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0
+    assert "OpenSLO SLO 'ci-availability' names the SLI 'ci-availability-sli'" in result.stderr
+    assert "which no file there defines" in result.stderr
 
 
 def test_an_unmeasured_promise_is_a_warning_and_fails_strict(run, tmp_path) -> None:
@@ -328,3 +343,16 @@ def test_a_release_from_before_time_slices_said_their_slices_still_builds(git_si
     assert "openslo" not in old  # its OpenSLO form would not be valid
     new = json.loads((public / "catalog.json").read_text())["offerings"][0]["slos"][0]
     assert new["openslo"]["spec"]["objectives"][0]["timeSliceWindow"] == "5m"
+
+
+def test_hidden_folders_and_symbolic_links_in_the_folder_are_not_read(run, tmp_path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PYRRA_CI)
+    monitoring = _monitoring(tmp_path, {".git/slo.yaml": PYRRA_CI, "real/readme.md": "not YAML"})
+    (monitoring / "linked.yaml").symlink_to(outside)
+    (monitoring / "linked-folder").symlink_to(tmp_path / "monitoring" / ".git")
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output  # the drifting SLO is only where nothing is read
+    assert "nothing in" in result.stderr

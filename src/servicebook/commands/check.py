@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import click
 
 from servicebook.catalog.validate import WINDOW_RE
 from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
-from servicebook.errors import BuildFailed, Problem, Severity, UsageProblem
+from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.repo import shallow_warning
 from servicebook.git.snapshots import MAX_CATALOG_BYTES
 from servicebook.interop import drift, importing, sloth
@@ -84,13 +85,26 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
         raise SystemExit(failed.exit_code)
 
 
+MAX_FILES = 10_000
+
+
 def _compared(loaded: Loaded, source: Path, against: Path, sloth_period: str, strict: bool) -> tuple[Problem, ...]:
     """The drift check's warnings (after the catalog's own check passed); raises BuildFailed when
     it finds errors, or warnings under --strict, with the catalog's warnings beside them."""
     assert loaded.site is not None
-    reading = importing.read([(_shown(path), path) for path in yaml_files(against)], sloth_period=sloth_period)
+    files = list(itertools.islice(yaml_files(against), MAX_FILES + 1))
+    reading = importing.read([(_shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
     places = drift.catalog_places(source, MAX_CATALOG_BYTES)
     found = [*reading.errors, *reading.unread, *drift.compare(loaded.site.catalog, reading, places, _shown(against))]
+    if len(files) > MAX_FILES:
+        found.append(
+            Problem(
+                SourceLocation(_shown(against)),
+                f"more than {MAX_FILES:,} YAML files: only the first {MAX_FILES:,} were read",
+                "point --against at the folder that holds the SLOs",
+                Severity.WARNING,
+            )
+        )
     failing = [p for p in found if p.severity is Severity.ERROR or strict]
     if failing:
         raise BuildFailed([*loaded.problems, *found], action="check")

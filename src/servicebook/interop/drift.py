@@ -90,15 +90,31 @@ def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: st
         by_name.setdefault(f"{key[0]}-{key[1]}", key)
     problems: list[Problem] = []
     measured: set[Key] = set()
+    incomplete: dict[Key, ForeignSLO] = {}
     for foreign in reading.slos:
         match = _match(foreign, promised, by_name, problems)
         if match is None:
             continue
-        measured.add(match)
+        if foreign.missing_sli is None:
+            measured.add(match)
+        else:
+            incomplete.setdefault(match, foreign)
         offering, slo = promised[match]
         problems += _differences(catalog, offering, slo, foreign, places)
+    for key, foreign in incomplete.items():
+        if key not in measured and foreign.missing_sli is not None:
+            problems.append(
+                places.problem(
+                    key,
+                    "id",
+                    f"nothing in {folder} measures {key[0]}/{key[1]}: OpenSLO SLO '{foreign.name}' names the SLI "
+                    f"'{foreign.missing_sli.value}' ({foreign.missing_sli.location}), which no file there defines",
+                    "define the SLI (its metric) beside the SLO, or add measurement: to the catalog and export again",
+                    Severity.WARNING,
+                )
+            )
     for key in promised:
-        if key not in measured:
+        if key not in measured and key not in incomplete:
             problems.append(
                 places.problem(
                     key,

@@ -10,6 +10,7 @@ dropped, what had to be assumed as guessed, each at its place in the file.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class ForeignSLO:
     timezone: str | None = None
     measurement: model.Measurement | None = None
     annotations: dict[str, str] = field(default_factory=dict)  # servicebook.dev/… keys, prefix dropped
+    missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines
 
     @property
     def key(self) -> str:
@@ -316,18 +318,12 @@ def _read_document(
     readers[fmt](root, source, reading)
 
 
-def yaml_files(folder: Path, limit: int = 10_000) -> Iterator[Path]:
+def yaml_files(folder: Path) -> Iterator[Path]:
     """The .yaml and .yml files under `folder`, in a stable order; hidden folders and symbolic
     links are not followed."""
-    found = 0
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.suffix in (".yaml", ".yml") and not path.is_symlink() and path.is_file():
-            if any(p.is_symlink() for p in rel.parents if str(p) != "." and (folder / p).is_symlink()):
-                continue
-            found += 1
-            if found > limit:
-                return
-            yield path
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(top) / d).is_symlink())
+        for name in sorted(files):
+            path = Path(top) / name
+            if path.suffix in (".yaml", ".yml") and not name.startswith(".") and not path.is_symlink():
+                yield path

@@ -325,6 +325,7 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
         if indicator is None and p.ref is not None:
             indicator = state.slis.get(p.ref.value)
             if indicator is None:
+                p.slo.missing_sli = p.ref
                 if p.slo.annotations.get("measured") == "false":
                     continue  # servicebook's export of an SLO the catalog does not say how to measure
                 reading.note(
