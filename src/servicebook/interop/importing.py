@@ -141,9 +141,8 @@ def _number(value: Decimal) -> str:
 def _offering_lines(item: _Offering, reading: Reading) -> list[str]:
     service = reading.services.get(item.id, {})
     out = [f"  - id: {item.id}"]
-    name = service.get("display") or service.get("name") or item.id
-    out.append(f"    name: {scalar(name, 4)}")
-    summary = service.get("summary") or service.get("description")
+    out.append(f"    name: {scalar(service.get('display', item.id), 4)}")
+    summary = service.get("summary")
     if summary:
         out.append(f"    summary: {scalar(summary, 4)}")
     for key in ("owner", "tier", "lifecycle"):
@@ -151,9 +150,7 @@ def _offering_lines(item: _Offering, reading: Reading) -> list[str]:
             out.append(f"    {key}: {scalar(service[key], 4)}")
     if "audience" in service:
         out.append(f"    audience: [{', '.join(service['audience'].split(','))}]")
-    missing = [k for k in ("summary", "owner", "tier", "lifecycle", "audience") if k not in service and k != "summary"]
-    if not summary:
-        missing.insert(0, "summary")
+    missing = [k for k in ("summary", "owner", "tier", "lifecycle", "audience") if k not in service]
     missing.append("request")
     first = item.slos[0][1]
     reading.notes.append(

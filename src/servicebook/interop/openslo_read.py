@@ -84,7 +84,7 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     kind = root.text("kind", required=True)
     assert kind is not None
     if kind.value == "Service":
-        _service(root, source, reading)
+        _service(root, reading)
     elif kind.value == "SLI":
         meta, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
@@ -106,23 +106,21 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     root.dropped(reading, "not part of an OpenSLO object")
 
 
-def _service(root: Fields, source: SourceText, reading: Reading) -> None:
+def _service(root: Fields, reading: Reading) -> None:
+    """An offering's name, summary and what servicebook's export keeps in annotations."""
     meta, name = _metadata(root, reading)
-    fields = {"name": name.value, **_annotations(meta)}
+    annotations = _annotations(meta)
     display = meta.text("displayName")
-    if display is not None and "name" not in _annotations(meta):
-        fields["display"] = display.value
-    elif "name" in _annotations(meta):
-        fields["display"] = _annotations(meta)["name"]
     spec = root.fields("spec")
+    description = spec.text("description") if spec is not None else None
     if spec is not None:
-        description = spec.text("description")
-        if description is not None:
-            fields["description"] = fields.get("summary", description.value)
         spec.dropped(reading, "not part of the catalog")
-    fields.setdefault("description", fields.get("summary", ""))
+    fields = {k: v for k, v in annotations.items() if k in ("owner", "tier", "lifecycle", "audience")}
+    fields["display"] = annotations.get("name") or (display.value if display else name.value)
+    summary = annotations.get("summary") or (description.value if description else None)
+    if summary:
+        fields["summary"] = summary
     reading.services[name.value] = fields
-    _ = source
 
 
 def _metric(f: Fields | None) -> _Source | None:
