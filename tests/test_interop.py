@@ -356,3 +356,34 @@ def test_hidden_folders_and_symbolic_links_in_the_folder_are_not_read(run, tmp_p
     result = run("check", "--source", site, "--against", monitoring)
     assert result.exit_code == 0, result.output  # the drifting SLO is only where nothing is read
     assert "nothing in" in result.stderr
+
+
+HOSTILE_VALUES = ["", "[", "{a: 1}", "- x", "&a x", "*a", "!!python/object:os.system x", "null", "1e999", "-1", "NaN"]
+FORMAT_OF = {"sloth": "sloth", "pyrra": "pyrra", "openslo": "openslo"}
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.sampled_from(sorted(p.name for p in FIXTURES.glob("*.y*ml"))),
+    st.integers(min_value=0, max_value=60),
+    st.sampled_from(HOSTILE_VALUES),
+    st.booleans(),
+)
+def test_mangled_files_give_problems_never_an_exception(tmp_path_factory, name, line, value, replace_value) -> None:
+    lines = (FIXTURES / name).read_text().split("\n")
+    n = line % len(lines)
+    if replace_value and ":" in lines[n]:
+        key = lines[n].split(":", 1)[0]
+        lines[n] = f"{key}: {value}"
+    else:
+        lines[n] = value
+    path = tmp_path_factory.mktemp("mangled") / name
+    path.write_text("\n".join(lines))
+    fmt = FORMAT_OF[name.split("-", 1)[0]]
+    reading = importing.read([(name, path)], expect=fmt)
+    for problem in [*reading.errors, *reading.notes]:
+        assert problem.location.path == name
+        assert problem.format()  # printable, one line per part
+    if not reading.errors and reading.slos:
+        text = importing.fragment(reading)
+        assert parse_yaml(SourceText("fragment", text)) is not None
