@@ -387,3 +387,16 @@ def test_mangled_files_give_problems_never_an_exception(tmp_path_factory, name, 
     if not reading.errors and reading.slos:
         text = importing.fragment(reading)
         assert parse_yaml(SourceText("fragment", text)) is not None
+
+
+def test_drift_in_the_machine_formats(run, tmp_path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = _monitoring(tmp_path, {"ci.yaml": PYRRA_CI})
+    result = run("check", "--source", site, "--against", monitoring, "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    found = [(p["file"], p["line"], p["severity"]) for p in doc["problems"]]
+    assert found == [("catalog.yaml", 59, "error"), ("catalog.yaml", 60, "error")], doc
+    github = run("check", "--source", site, "--against", monitoring, "--format", "github")
+    assert "::error file=" in github.stdout and "line=59" in github.stdout
