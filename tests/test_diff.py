@@ -919,3 +919,27 @@ def test_a_changed_channel_names_what_changed_in_it(git_site, run) -> None:
     git_site.edit("use_for: Questions and non-urgent requests", "use_for: Questions only")
     doc = json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)
     assert [c["text"] for c in doc["changes"]] == ["Team support: chat channel “#platform-help” changed (use_for)"]
+
+
+@pytest.mark.git
+def test_a_time_slice_that_needs_fewer_good_events_weakens_the_promise(git_site, run) -> None:
+    slices = "        window: 30d\n        budgeting: timeslices\n        timeslice_target: 100\n        timeslice_window: 1m\n"
+    git_site.edit("        window: 30d\n", slices)
+    git_site.commit("Time slices")
+    git_site.edit("timeslice_target: 100", "timeslice_target: 95")
+    git_site.edit("timeslice_window: 1m", "timeslice_window: 5m")
+    git_site.commit("Looser slices")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    got = [(c["effect"], c["kind"], c["text"]) for c in json.loads(result.stdout)["changes"]]
+    assert got == [
+        (
+            "weakened",
+            "slo.timeslice_target",
+            "SLO “Pipeline availability” of “CI pipelines” time-slice target lowered from 100 % to 95 %",
+        ),
+        (
+            "neutral",
+            "slo.timeslice_window",
+            "SLO “Pipeline availability” of “CI pipelines” time slice changed from 1m to 5m",
+        ),
+    ]

@@ -21,7 +21,9 @@ from servicebook.commands.lazy import LazyGroup
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "Check everything, then write the site (the previous one stays if anything fails)."),
     "check": ("check", "Everything `build` checks, without writing anything."),
+    "export": ("export", "The catalog in a format other tools read (OpenSLO)."),
     "diff": ("diff", "What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."),
+    "import": ("import_", "Other tools' SLO files (OpenSLO, Sloth, Pyrra) as a catalog fragment to start from."),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
     "promised": (
         "promised",

@@ -27,6 +27,7 @@ class Kind(enum.Enum):
     URL = "url"  # https://, http:// or mailto: only
     EMAIL = "email"
     PERCENT = "percent"  # 1 <= x < 100 (below 1 is a fraction typed for a percent), kept exact as a Decimal
+    SLICE_PERCENT = "slice-percent"  # 0 < x <= 100, kept exact as a Decimal
     WINDOW = "window"  # "28d", "30d" (rolling) or "calendar-month"
     DURATION = "duration"  # "15m", "4h", "2d": stored as minutes
     CLOCK = "clock"  # "09:00"
@@ -300,6 +301,30 @@ class SLO:
         )
     )
     budgeting: Budgeting = field(default=Budgeting.OCCURRENCES, metadata=doc("OpenSLO's budgetingMethod."))
+    timeslice_target: Annotated[Decimal, Kind.SLICE_PERCENT] | None = field(
+        default=None,
+        metadata=doc(
+            "With budgeting: timeslices (required then, refused otherwise): the share of good events, in "
+            "percent up to 100, that makes a time slice good (OpenSLO's timeSliceTarget × 100).",
+            example="95",
+        ),
+    )
+    timeslice_window: Annotated[int, Kind.DURATION] | None = field(
+        default=None,
+        metadata=doc(
+            "With budgeting: timeslices (required then, refused otherwise): the length of a time slice, "
+            "e.g. 1m or 5m (OpenSLO's timeSliceWindow).",
+            example="1m",
+        ),
+    )
+    timezone: Annotated[str, Kind.TIMEZONE] | None = field(
+        default=None,
+        metadata=doc(
+            "For a calendar window only: the IANA time zone its months or quarters start in (OpenSLO's "
+            "calendar timeZone); default: the time zone of the offering's support hours.",
+            example="Europe/Zurich",
+        ),
+    )
     measurement: Measurement | None = field(
         default=None, metadata=doc("How Prometheus measures it (optional); `servicebook measure` reads it.")
     )

@@ -96,7 +96,7 @@ def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: st
     if catalog is None:
         return None
     whole = Checked(catalog, {(): SourceLocation(shown)})
-    problems = check_catalog(SourceText(shown, ""), whole, slugs, None)
+    problems = check_catalog(SourceText(shown, ""), whole, slugs, None, release=True)
     return catalog, sum(1 for p in problems if p.severity is Severity.ERROR)
 
 

@@ -29,6 +29,7 @@ _KIND_SCHEMAS: dict[Kind, dict[str, Any]] = {
     Kind.URL: {"type": "string", "pattern": "^(https?://|mailto:)[^\\s\"'<>`\\\\]+$"},
     Kind.EMAIL: {"type": "string", "format": "email"},
     Kind.PERCENT: {"type": ["number", "string"], "minimum": 1, "exclusiveMaximum": 100},
+    Kind.SLICE_PERCENT: {"type": ["number", "string"], "exclusiveMinimum": 0, "maximum": 100},
     Kind.WINDOW: {"type": "string", "pattern": f"^(?:{WINDOW_RE.pattern})$"},
     Kind.DURATION: {"type": "string", "pattern": f"^{DURATION_RE.pattern}$"},
     Kind.CLOCK: {"type": "string", "pattern": f"^(?:{CLOCK_RE.pattern})$"},

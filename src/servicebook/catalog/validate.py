@@ -217,7 +217,7 @@ class _Reader:
         if base is dt.date:
             return self._date(loc, value, what)
         if base is Decimal:
-            return self._percent(loc, value, what)
+            return self._percent(loc, value, what, up_to_100=meta is Kind.SLICE_PERCENT)
         if isinstance(meta, Ref) and meta.target == "page" and "/" in value:
             # pages in sub-folders of content/: every segment is an id
             for segment in value.split("/"):
@@ -236,11 +236,17 @@ class _Reader:
                 return self.error(loc, f"{what} is not a real date: '{shown(value)}'")
         return self.error(loc, f"{what} must be a date written YYYY-MM-DD, not '{shown(value)}'")
 
-    def _percent(self, loc: SourceLocation, value: str, what: str) -> Any:
+    def _percent(self, loc: SourceLocation, value: str, what: str, up_to_100: bool = False) -> Any:
         try:
             number = Decimal(value.removesuffix("%").strip())
         except InvalidOperation:
             number = Decimal("NaN")
+        if up_to_100:
+            if not number.is_finite() or not (Decimal(0) < number <= Decimal(100)):
+                return self.error(
+                    loc, f"{what} must be a percentage above 0 and at most 100, not '{shown(value)}'", "e.g. 95"
+                )
+            return number
         if not number.is_finite() or not (Decimal(0) < number < Decimal(100)):
             return self.error(
                 loc, f"{what} must be a percentage between 0 and 100 (exclusive), not '{shown(value)}'", "e.g. 99.9"
@@ -641,9 +647,13 @@ def check_catalog(
     page_slugs: AbcSequence[str],
     today: dt.date | None,
     exist: AbcMapping[str, Collection[str]] | None = None,
+    *,
+    release: bool = False,
 ) -> list[Problem]:
     """Rules that span records: unique ids, references, tool-decision ladder, review dates.
-    `exist`: ids of records left out of a salvaged catalog (see salvage_record)."""
+    `exist`: ids of records left out of a salvaged catalog (see salvage_record). With `release`
+    (the catalog of a past release), a rule added after format 1 was published that old catalogs
+    could not have met (time-slice fields) is a warning, so that past releases keep building."""
     catalog = checked.value
     c = _Check(source, checked, exist)
     if catalog.format != model.FORMAT_VERSION:
@@ -673,7 +683,7 @@ def check_catalog(
                 c, own.severities, oncall, own.hours or team.hours, ("offerings", i, "support", "severities")
             )
     for i, offering in enumerate(catalog.offerings):
-        _check_offering(c, offering, ("offerings", i), offerings, tools, pages)
+        _check_offering(c, offering, ("offerings", i), offerings, tools, pages, release)
     for i, offering in enumerate(catalog.offerings):
         sunset = offering.sunset
         if (
@@ -714,6 +724,7 @@ def _check_offering(
     offerings: AbcMapping[str, model.Offering],
     tools: AbcMapping[str, model.Tool],
     page_slugs: AbcMapping[str, None],
+    release: bool,
 ) -> None:
     c.unique(offering.slos, (*at, "slos"), "SLO")
     for j, slo in enumerate(offering.slos):
@@ -726,6 +737,7 @@ def _check_offering(
             )
         if slo.measurement is not None:
             _check_measurement(c, slo.measurement, (*at, "slos", j, "measurement"))
+        _check_openslo_fields(c, slo, (*at, "slos", j), release)
     for j, dep in enumerate(offering.depends_on):
         if c.ref(dep, offerings, (*at, "depends_on", j), "offering") and dep == offering.id:
             c.report((*at, "depends_on", j), f"offering '{dep}' depends on itself")
@@ -739,6 +751,58 @@ def _check_offering(
             c.unique(offering.support.severities, (*at, "support", "severities"), "severity")
         if offering.support.hours is not None:
             _check_hours(c, offering.support.hours, (*at, "support", "hours"))
+
+
+def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) -> None:
+    """Time slices need their target and length (OpenSLO's timeSliceTarget and timeSliceWindow);
+    other budgeting has none; a time zone belongs to a calendar window."""
+    slicing = slo.budgeting is model.Budgeting.TIMESLICES
+    if slicing:
+        missing = [key for key in ("timeslice_target", "timeslice_window") if getattr(slo, key) is None]
+        if missing:
+            # A release from before these fields existed keeps building (see check_catalog).
+            c.report(
+                (*at, "budgeting"),
+                f"budgeting: timeslices needs {' and '.join(repr(k) for k in missing)}",
+                "add the share of good events that makes a slice good (timeslice_target: 95) and the length of "
+                "a slice (timeslice_window: 1m), or use budgeting: occurrences",
+                Severity.WARNING if release else Severity.ERROR,
+            )
+        elif slo.timeslice_window is not None and slo.timeslice_window >= window_minutes(slo.window):
+            c.report(
+                (*at, "timeslice_window"),
+                f"a time slice ({minutes_text(slo.timeslice_window)}) is not shorter than the window ({slo.window})",
+                "a slice is a small part of the window, e.g. 1m or 5m",
+            )
+    else:
+        for key in ("timeslice_target", "timeslice_window"):
+            if getattr(slo, key) is not None:
+                c.report(
+                    (*at, key),
+                    f"'{key}' applies to budgeting: timeslices only, and this SLO counts occurrences",
+                    f"add 'budgeting: timeslices', or remove {key}",
+                )
+    if slo.timezone is not None and not slo.window.startswith("calendar-"):
+        c.report(
+            (*at, "timezone"),
+            f"a time zone applies to calendar windows only, and {slo.window} is a rolling window",
+            "remove timezone, or use window: calendar-month or calendar-quarter",
+        )
+
+
+def minutes_text(minutes: int) -> str:
+    """Minutes as a duration is written in the catalog, in its largest whole unit: 60 → '1h'."""
+    for unit, size in (("d", 24 * 60), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
+
+
+def window_minutes(window: str) -> int:
+    """The shortest length of an SLO window, in minutes (a calendar month: 28 days)."""
+    if window.endswith("d"):
+        return int(window[:-1]) * 24 * 60
+    return {"calendar-month": 28, "calendar-quarter": 90}[window] * 24 * 60
 
 
 _SHAPES = (("errors", "total"), ("good", "total"), ("error_ratio",), ("bool_gauge",))

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from pathlib import Path
 
 import click
 
 from servicebook.catalog.model import SiteContent
+from servicebook.catalog.validate import WINDOW_RE
 from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
-from servicebook.errors import BuildFailed, Severity
+from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.repo import shallow_warning
+from servicebook.git.snapshots import MAX_CATALOG_BYTES
+from servicebook.interop import drift, importing, sloth
+from servicebook.interop.foreign import yaml_files
 from servicebook.report import check_github, check_json
 from servicebook.site.build import Options
 from servicebook.site.build import check as run_check
 from servicebook.site.fresh import undated_review_note
+from servicebook.site.load import Loaded
 
 
 @click.command()
@@ -29,8 +35,24 @@ from servicebook.site.fresh import undated_review_note
     show_default=True,
     help="text for people; json (documented, stable) or github (workflow commands that annotate a pull request).",
 )
-def check(source: Path, strict: bool, fmt: str) -> None:
+@click.option(
+    "--against",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Also compare the SLOs with the Sloth, Pyrra and OpenSLO v1 files in DIR (docs/slo-formats.md).",
+)
+@click.option(
+    "--sloth-period",
+    default=sloth.DEFAULT_PERIOD,
+    show_default=True,
+    metavar="WINDOW",
+    help="The window Sloth specs are generated for (sloth generate --default-slo-period).",
+)
+def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_period: str) -> None:
     """Everything `build` checks, without writing anything."""
+    if not WINDOW_RE.fullmatch(sloth_period) or sloth_period.startswith("calendar"):
+        raise UsageProblem(f"--sloth-period '{sloth_period}' is not a rolling window such as 28d or 30d")
     # check reads only the working tree, which a shallow clone (the default in CI) holds whole:
     # what it checks is complete there, so the shallow notice is not subject to --strict (build's
     # is); the other is about the build's date, not the catalog
@@ -42,13 +64,19 @@ def check(source: Path, strict: bool, fmt: str) -> None:
         with paths_for_people(source) as show:
             show_warnings(tuple(notices), show)
             loaded, report = run_check(options)
-        show_warnings(report.warnings, show)
+            warnings = report.warnings
+            if against is not None:
+                warnings = (*warnings, *_compared(loaded, source, against, sloth_period, strict))
+        show_warnings(warnings, show)
         assert loaded.site is not None  # run_check raises otherwise
-        click.echo(ready_line(loaded.site, len(report.warnings)))
+        click.echo(ready_line(loaded.site, len(warnings)))
         return
     failed: BuildFailed | None = None
     try:
-        problems = list(run_check(options)[1].warnings)
+        loaded, report = run_check(options)
+        problems = list(report.warnings)
+        if against is not None:
+            problems += _compared(loaded, source, against, sloth_period, strict)
     except BuildFailed as exc:
         failed, problems = exc, list(exc.problems)
     if strict:  # --strict makes warnings errors: annotate them as what failed the check
@@ -77,6 +105,40 @@ def ready_line(site: SiteContent, warnings: int) -> str:
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
+
+
+MAX_FILES = 10_000
+
+
+def _compared(loaded: Loaded, source: Path, against: Path, sloth_period: str, strict: bool) -> tuple[Problem, ...]:
+    """The drift check's warnings (after the catalog's own check passed); raises BuildFailed when
+    it finds errors, or warnings under --strict, with the catalog's warnings beside them."""
+    assert loaded.site is not None
+    files = list(itertools.islice(yaml_files(against), MAX_FILES + 1))
+    reading = importing.read([(_shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
+    places = drift.catalog_places(source, MAX_CATALOG_BYTES)
+    found = [*reading.errors, *reading.unread, *drift.compare(loaded.site.catalog, reading, places, _shown(against))]
+    if len(files) > MAX_FILES:
+        found.append(
+            Problem(
+                SourceLocation(_shown(against)),
+                f"more than {MAX_FILES:,} YAML files: only the first {MAX_FILES:,} were read",
+                "point --against at the folder that holds the SLOs",
+                Severity.WARNING,
+            )
+        )
+    failing = [p for p in found if p.severity is Severity.ERROR or strict]
+    if failing:
+        raise BuildFailed([*loaded.problems, *found], action="check")
+    return tuple(found)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user can open it from where they are."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 command = check

@@ -20,7 +20,7 @@ from typing import Literal
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent, hours_text
-from servicebook.catalog.validate import parse_days, read_record
+from servicebook.catalog.validate import minutes_text, parse_days, read_record
 from servicebook.content.markdown import markdown_parser, outline
 from servicebook.errors import Problem
 from servicebook.report import problem_dict
@@ -388,6 +388,52 @@ def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[m
                     y.budgeting.value,
                 )
             )
+        out += _slices(subject, name, x, y)
+    return out
+
+
+def _slices(subject: str, name: str, x: model.SLO, y: model.SLO) -> list[Change]:
+    """What a time slice is, and where a calendar window starts: a slice that needs fewer good
+    events to count as good is a weaker promise."""
+    out: list[Change] = []
+    a, b = x.timeslice_target, y.timeslice_target
+    if a is not None and b is not None and a != b:
+        effect: Effect = "weakened" if b < a else "strengthened"
+        verb = "lowered" if b < a else "raised"
+        out.append(
+            Change(
+                "slo.timeslice_target",
+                subject,
+                effect,
+                f"{name} time-slice target {verb} from {format_percent(a)} to {format_percent(b)}",
+                format_percent(a),
+                format_percent(b),
+            )
+        )
+    if x.timeslice_window is not None and y.timeslice_window is not None and x.timeslice_window != y.timeslice_window:
+        before, after = minutes_text(x.timeslice_window), minutes_text(y.timeslice_window)
+        out.append(
+            Change(
+                "slo.timeslice_window",
+                subject,
+                "neutral",
+                f"{name} time slice changed from {before} to {after}",
+                before,
+                after,
+            )
+        )
+    if x.timezone != y.timezone and x.window == y.window:
+        before, after = x.timezone or "the support time zone", y.timezone or "the support time zone"
+        out.append(
+            Change(
+                "slo.timezone",
+                subject,
+                "neutral",
+                f"{name} calendar window now starts in {after} (was {before})",
+                x.timezone or "",
+                y.timezone or "",
+            )
+        )
     return out
 
 

@@ -70,7 +70,7 @@ def read_catalog(
         checked, problems = read_record(source, node, model.Catalog, "the catalog")
         problems += notes
         if checked is not None:
-            problems += check_catalog(source, checked, sorted(slugs), None)
+            problems += check_catalog(source, checked, sorted(slugs), None, release=True)  # a past catalog
     except SourceError as exc:
         return None, list(exc.problems)
     finally:

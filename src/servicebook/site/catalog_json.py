@@ -15,6 +15,7 @@ from typing import Any
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget
+from servicebook.interop import openslo
 
 DOCUMENT_VERSION = 1
 
@@ -52,36 +53,17 @@ _AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
 _KEYS: dict[type, tuple[tuple[str, str], ...]] = {}  # (attribute, key in the document) of a model class
 
 
-def _slo(offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
+def _slo(catalog: model.Catalog, names: openslo.Names, offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
     budget = error_budget(slo)
-    return {
-        **plain(slo),
-        "error_budget_seconds": budget.seconds,
-        "error_budget": budget.text,
-        "openslo": {
-            "apiVersion": "openslo/v1",
-            "kind": "SLO",
-            "metadata": {"name": f"{offering.id}-{slo.id}", "displayName": slo.name},
-            "spec": {
-                "description": slo.sli,
-                "service": offering.id,
-                # The catalog says what is measured, not which metric measures it: the indicator
-                # is a reference for the team's own OpenSLO SLI definition to fill in.
-                "indicatorRef": f"{offering.id}-{slo.id}-sli",
-                "budgetingMethod": slo.budgeting.value.capitalize(),
-                "timeWindow": [
-                    {"duration": slo.window, "isRolling": True}
-                    if slo.window.endswith("d")
-                    else {
-                        "duration": "1M" if slo.window == "calendar-month" else "1Q",
-                        "isRolling": False,
-                        "calendar": {"startTime": "2020-01-01 00:00:00", "timeZone": "UTC"},
-                    }
-                ],
-                "objectives": [{"displayName": slo.name, "target": float(slo.objective / 100)}],
-            },
-        },
-    }
+    out = {**plain(slo), "error_budget_seconds": budget.seconds, "error_budget": budget.text}
+    # The same documents `servicebook export openslo` writes (valid OpenSLO v1); a time-slice SLO
+    # of a release from before the catalog said its slices has none.
+    if openslo.exportable(slo):
+        sli = openslo.sli_document(names, offering, slo)
+        if sli is not None:
+            out["openslo_sli"] = sli
+        out["openslo"] = openslo.slo_document(catalog, names, offering, slo)
+    return out
 
 
 def catalog_document(site: model.SiteContent) -> dict[str, Any]:
@@ -121,6 +103,7 @@ def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:
 
 def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:
     """The parts of the document that depend on the catalog alone, in document order."""
+    names = openslo.object_names(catalog)
     return {
         "site": plain(catalog.site),
         "team": plain(catalog.team),
@@ -130,7 +113,7 @@ def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:
             {
                 **plain(o),
                 "url": routes.offering(o.id),
-                "slos": [_slo(o, s) for s in o.slos],
+                "slos": [_slo(catalog, names, o, s) for s in o.slos],
                 "effective_support": plain(effective_support(catalog.support, o.support)),
             }
             for o in catalog.offerings

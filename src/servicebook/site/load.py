@@ -82,6 +82,7 @@ def load(
     hashes: Mapping[str, str] | None = None,
     outlines: bool = False,
     meanwhile: Callable[[], object] | None = None,
+    release: bool = False,
 ) -> Loaded:
     """Read and check catalog.yaml and content/; see the module docstring.
 
@@ -90,6 +91,7 @@ def load(
     buildcache.py), pages whose bytes and link targets are unchanged are not rendered again.
     With `outlines`, the result also gives each page as the history sees it (Loaded.outlines).
     `meanwhile` is called while worker processes render pages, if they do (see map_shared).
+    `release`: the source is a past release (see validate.check_catalog).
     """
     problems: list[Problem] = []
     if build is None:
@@ -108,7 +110,7 @@ def load(
     tool_ids: Container[str] = _ANYTHING
     if read is not None and read.checked is not None:
         catalog_source, catalog_checked = read.source, read.checked
-        problems += check_catalog(catalog_source, catalog_checked, slugs, today)
+        problems += check_catalog(catalog_source, catalog_checked, slugs, today, release=release)
         catalog = catalog_checked.value
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
@@ -117,7 +119,7 @@ def load(
         # and the other rules, so that one run reports every problem, not one round at a time.
         catalog_source = read.source
         rest, exist = salvaged
-        problems += check_catalog(catalog_source, rest, slugs, today, exist)
+        problems += check_catalog(catalog_source, rest, slugs, today, exist, release=release)
         problems += check_left_out_references(catalog_source, read.node, rest, slugs, exist)
         offering_ids = frozenset(o.id for o in rest.value.offerings) | exist.get("offerings", frozenset())
         tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())

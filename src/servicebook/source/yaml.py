@@ -191,6 +191,34 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     return builder.root
 
 
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One document of a YAML stream: its tree (None when empty) and where it starts."""
+
+    node: Node | None
+    location: SourceLocation
+
+
+def parse_yaml_documents(source: SourceText, *, max_documents: int = 10_000) -> list[Document]:
+    """Parse a stream of `---`-separated documents (as Kubernetes and OpenSLO files are written)
+    into located nodes, with the same refusals as `parse_yaml` (anchors, aliases, tags, duplicate
+    keys, absurd nesting). Raises `SourceError` with the first structural problem found."""
+    builder = _TreeBuilder(source, 0, several=max_documents)
+    try:
+        for event in yaml.parse(source.text, Loader=_Parser):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        line, column, message, hint = syntax_error(exc, source.text.split("\n"))
+        raise SourceError([_problem(source, line, column, message, hint)]) from None
+    except RecursionError:
+        raise SourceError([_problem(source, 1, 1, *TOO_DEEP)]) from None
+    except yaml.YAMLError as exc:
+        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+    except _Refused as exc:
+        raise SourceError([exc.problem]) from None
+    return builder.documents_read
+
+
 def _problem(source: SourceText, line: int, column: int, message: str, hint: str | None = None) -> Problem:
     return Problem(SourceLocation(source.path, line, column), message, hint, source_line=source.line(line))
 
@@ -207,12 +235,15 @@ class _Refused(Exception):
 class _TreeBuilder:
     """Turns parser events into `Node`s, refusing YAML features that hide meaning."""
 
-    def __init__(self, source: SourceText, line_offset: int) -> None:
+    def __init__(self, source: SourceText, line_offset: int, several: int = 1) -> None:
         self.source = source
         self.offset = line_offset
         self.stack: list[tuple[str, SourceLocation, list[Node]]] = []
         self.root: Node | None = None
         self.documents = 0
+        self.several = several  # how many documents a stream may hold
+        self.documents_read: list[Document] = []
+        self.start: SourceLocation | None = None
 
     def _loc(self, mark: Any) -> SourceLocation:
         return SourceLocation(self.source.path, mark.line + 1 + self.offset, mark.column + 1)
@@ -224,8 +255,18 @@ class _TreeBuilder:
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
-            if self.documents > 1:
+            if self.documents > self.several == 1:
                 raise self._refuse(event.start_mark, "only one YAML document is allowed", "remove the '---' separator")
+            if self.documents > self.several:
+                raise self._refuse(
+                    event.start_mark, f"more than {self.several:,} YAML documents in one file", "split it up"
+                )
+            self.start = self._loc(event.start_mark)
+            return
+        if isinstance(event, yaml.DocumentEndEvent) and self.several > 1:
+            root = None if isinstance(self.root, Scalar) and self.root.is_null else self.root
+            self.documents_read.append(Document(root, self.start or self._loc(event.start_mark)))
+            self.root = None
             return
         if isinstance(event, yaml.AliasEvent):
             raise self._refuse(

@@ -1,0 +1,68 @@
+"""`servicebook export openslo`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from servicebook.catalog.validate import did_you_mean
+from servicebook.commands.options import SOURCE, paths_for_people
+from servicebook.errors import UsageProblem, WriteFailed
+from servicebook.interop import openslo
+from servicebook.site.build import Options, gather
+
+
+@click.command(name="openslo")
+@SOURCE
+@click.option("--offering", "offerings", multiple=True, metavar="ID", help="Only this offering (repeatable).")
+@click.option(
+    "--output", "-o", default="-", show_default=True, metavar="FILE|-", help="Where to write the stream; - is stdout."
+)
+def export_openslo(source: Path, offerings: tuple[str, ...], output: str) -> None:
+    """The catalog's SLOs as OpenSLO v1: a Service, SLI and SLO per objective.
+
+    One stream: a Service per offering, an SLI per measured SLO and an SLO per objective (an
+    unmeasured SLO names the SLI the monitoring must define)."""
+    with paths_for_people(source):
+        loaded, _ = gather(Options(source=source, output=source / "public"), action="export")
+    assert loaded.site is not None
+    catalog = loaded.site.catalog
+    by_id = {o.id: o for o in catalog.offerings}
+    for ident in offerings:
+        if ident not in by_id:
+            hint = did_you_mean(ident, by_id) or f"known offerings: {', '.join(sorted(by_id)[:12])}"
+            raise UsageProblem(f"there is no offering '{ident}' ({hint})")
+    chosen = [o for o in catalog.offerings if not offerings or o.id in offerings]
+    text = openslo.dump(openslo.documents(catalog, chosen))
+    unmeasured = [f"{o.id}/{s.id}" for o in chosen for s in o.slos if s.measurement is None]
+    if unmeasured:
+        click.echo(
+            f"{len(unmeasured)} SLO{'s' if len(unmeasured) != 1 else ''} without a measurement: "
+            "each names (indicatorRef) an SLI the stream does not define (OpenSLO's SLI needs a metric); "
+            "define it in your monitoring, or add measurement: to the catalog: " + ", ".join(unmeasured),
+            err=True,
+        )
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    _write(Path(output), text)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace `path` whole or not at all (a temporary file beside it, renamed over it)."""
+    if path.is_dir():
+        raise UsageProblem(f"--output {path} is a folder; give a file name")
+    folder = path.parent if str(path.parent) else Path()
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        Path(temporary).replace(path)
+    except OSError as exc:
+        raise WriteFailed(f"cannot write {path}: {exc.strerror}") from None
+
+
+command = export_openslo

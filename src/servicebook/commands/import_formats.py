@@ -1,0 +1,38 @@
+"""What `servicebook import openslo|sloth|pyrra` share: read the files, print the fragment on
+stdout and what was dropped or guessed on stderr; refuse (exit 1, nothing on stdout) when a file
+cannot be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from servicebook.catalog.validate import ID_RE
+from servicebook.commands.import_ import IMPORTS
+from servicebook.errors import BuildFailed, ServicebookError, UsageProblem, sort_problems
+from servicebook.interop import importing
+
+
+def import_command(fmt: str) -> click.Command:
+    @click.command(
+        name=fmt, help=IMPORTS[fmt][1] + "\n\nThe fragment goes to stdout; what was dropped or guessed, to stderr."
+    )
+    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs.")
+    def run(files: tuple[Path, ...], offering: str | None) -> None:
+        reading = importing.read([(str(f), f) for f in files], expect=fmt)
+        if reading.errors:
+            raise BuildFailed(reading.errors, action="import")
+        if offering is not None and not ID_RE.fullmatch(offering):
+            raise UsageProblem(f"--offering '{offering}' is not a catalog id (lower-case letters, digits and '-')")
+        if not reading.slos:
+            for note in sort_problems(reading.notes):
+                click.echo(note.format(), err=True)
+            raise ServicebookError(f"no SLO in {', '.join(str(f) for f in files)}")
+        text = importing.fragment(reading, offering=offering)
+        for note in sort_problems(reading.notes):
+            click.echo(note.format(), err=True)
+        click.echo(text, nl=False)
+
+    return run

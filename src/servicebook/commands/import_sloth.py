@@ -1,0 +1,7 @@
+"""`servicebook import sloth`."""
+
+from __future__ import annotations
+
+from servicebook.commands.import_formats import import_command
+
+command = import_command("sloth")

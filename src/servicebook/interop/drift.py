@@ -1,0 +1,217 @@
+"""`check --against DIR`: what the monitoring measures, compared with what the catalog promises.
+
+Every Sloth, Pyrra and OpenSLO v1 SLO in DIR is matched to a catalog SLO, first by what it says
+explicitly (the annotation `servicebook.dev/slo: offering/slo` on an OpenSLO object or a Pyrra
+resource, the Prometheus label `servicebook_slo` on a Sloth SLO), then by name: its service and
+name are the offering's and the SLO's ids, or its name is `offering-slo` or the name
+`servicebook export openslo` gives it. A matched SLO whose objective, window or budgeting differs
+from the catalog's is an error, reported at the catalog's line with the other file's place in
+the message; a promised SLO that nothing matches is a warning (an error under --strict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook.catalog import model
+from servicebook.catalog.validate import did_you_mean, minutes_text
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.interop import openslo
+from servicebook.interop.foreign import ForeignSLO, Reading
+from servicebook.source.yaml import Mapping as YamlMapping
+from servicebook.source.yaml import Scalar, Sequence, SourceError, SourceText, parse_yaml, read_text
+
+CATALOG = "catalog.yaml"
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Where each SLO of catalog.yaml and its fields are written, and the file's lines."""
+
+    source: SourceText
+    slos: Mapping[Key, Mapping[str, SourceLocation]]  # (offering, slo) → field (or "id") → place
+
+    def problem(self, key: Key, field: str, message: str, hint: str | None, severity: Severity) -> Problem:
+        fields = self.slos.get(key, {})
+        loc = fields.get(field) or fields.get("id") or SourceLocation(self.source.path)
+        return Problem(loc, message, hint, severity, self.source.line(loc.line))
+
+
+def catalog_places(root: Path, max_bytes: int) -> Places:
+    """The places of every SLO in `root`/catalog.yaml (read again: the model keeps no positions)."""
+    try:
+        source = read_text(root, CATALOG, max_bytes=max_bytes)
+        node = parse_yaml(source)
+    except SourceError:
+        return Places(SourceText(CATALOG, ""), {})
+    found: dict[Key, dict[str, SourceLocation]] = {}
+    for offering in _items(node, "offerings"):
+        o = _scalar(offering, "id")
+        for slo in _items(offering, "slos"):
+            s = _scalar(slo, "id")
+            if o is not None and s is not None and isinstance(slo, YamlMapping):
+                found[(o, s)] = {k.value: v.location for k, v in slo.items}
+    return Places(source, found)
+
+
+def _items(node: object, key: str) -> list[object]:
+    if isinstance(node, YamlMapping):
+        for k, v in node.items:
+            if k.value == key and isinstance(v, Sequence):
+                return list(v.items)
+    return []
+
+
+def _scalar(node: object, key: str) -> str | None:
+    if isinstance(node, YamlMapping):
+        for k, v in node.items:
+            if k.value == key and isinstance(v, Scalar):
+                return v.value
+    return None
+
+
+def _window_text(window: str, timezone: str | None = None) -> str:
+    return f"{window} ({timezone})" if timezone else window
+
+
+def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: str) -> list[Problem]:
+    """Every difference between the catalog's SLOs and those `reading` holds, and every promised
+    SLO nothing measures."""
+    promised: dict[Key, tuple[model.Offering, model.SLO]] = {
+        (o.id, s.id): (o, s) for o in catalog.offerings for s in o.slos
+    }
+    names = openslo.object_names(catalog).slos
+    by_name: dict[str, Key] = {}
+    for key, name in names.items():
+        by_name.setdefault(name, key)
+        by_name.setdefault(f"{key[0]}-{key[1]}", key)
+    problems: list[Problem] = []
+    measured: set[Key] = set()
+    incomplete: dict[Key, ForeignSLO] = {}
+    for foreign in reading.slos:
+        match = _match(foreign, promised, by_name, problems)
+        if match is None:
+            continue
+        if foreign.missing_sli is None:
+            measured.add(match)
+        else:
+            incomplete.setdefault(match, foreign)
+        offering, slo = promised[match]
+        problems += _differences(catalog, offering, slo, foreign, places)
+    for key, foreign in incomplete.items():
+        if key not in measured and foreign.missing_sli is not None:
+            problems.append(
+                places.problem(
+                    key,
+                    "id",
+                    f"nothing in {folder} measures {key[0]}/{key[1]}: OpenSLO SLO '{foreign.name}' names the SLI "
+                    f"'{foreign.missing_sli.value}' ({foreign.missing_sli.location}), which no file there defines",
+                    "define the SLI (its metric) beside the SLO, or add measurement: to the catalog and export again",
+                    Severity.WARNING,
+                )
+            )
+    for key in promised:
+        if key not in measured and key not in incomplete:
+            problems.append(
+                places.problem(
+                    key,
+                    "id",
+                    f"nothing in {folder} measures {key[0]}/{key[1]}: no Sloth, Pyrra or OpenSLO SLO names it",
+                    f"name it there: annotation servicebook.dev/slo: {key[0]}/{key[1]} (OpenSLO, Pyrra) or label "
+                    f"servicebook_slo (Sloth), or service {key[0]} and name {key[1]}",
+                    Severity.WARNING,
+                )
+            )
+    return problems
+
+
+def _match(
+    foreign: ForeignSLO, promised: Mapping[Key, object], by_name: Mapping[str, Key], problems: list[Problem]
+) -> Key | None:
+    if foreign.explicit is not None:
+        parts = tuple(foreign.explicit.value.split("/"))
+        if len(parts) == 2 and parts in promised:
+            return (parts[0], parts[1])
+        known = [f"{o}/{s}" for o, s in promised]
+        hint = did_you_mean(foreign.explicit.value, known) or "write it as offering/slo with the catalog's ids"
+        problems.append(
+            Problem(
+                foreign.explicit.location,
+                f"{foreign.format} SLO '{foreign.name}' names {foreign.explicit.value}, "
+                "which the catalog does not have",
+                hint,
+                Severity.WARNING,
+            )
+        )
+        return None
+    if foreign.service is not None and not foreign.service_guessed and (foreign.service, foreign.name) in promised:
+        return (foreign.service, foreign.name)
+    return by_name.get(foreign.name)
+
+
+def _differences(
+    catalog: model.Catalog, offering: model.Offering, slo: model.SLO, foreign: ForeignSLO, places: Places
+) -> list[Problem]:
+    key = (offering.id, slo.id)
+    there = f"{foreign.format} SLO '{foreign.name}'"
+    out: list[Problem] = []
+
+    def differ(field: str, what: str, promised: str, measured: str, at: SourceLocation | None, note: str = "") -> None:
+        where = f" ({at})" if at else ""
+        out.append(
+            places.problem(
+                key,
+                field,
+                f"{key[0]}/{key[1]}: the catalog's {what} is {promised}, but {there}{where} has {measured}{note}",
+                "make them agree: change the monitoring, or the promise (and tell its readers)",
+                Severity.ERROR,
+            )
+        )
+
+    if foreign.objective is not None and foreign.objective != slo.objective:
+        differ(
+            "objective",
+            "objective",
+            f"{format(slo.objective.normalize(), 'f')} %",
+            f"{format(foreign.objective.normalize(), 'f')} %",
+            foreign.objective_at,
+        )
+    if foreign.window is not None:
+        zone = openslo.calendar_timezone(catalog, offering, slo) if slo.window.startswith("calendar-") else None
+        theirs_zone = foreign.timezone if foreign.window.startswith("calendar-") else None
+        if foreign.window != slo.window or (theirs_zone is not None and theirs_zone != zone):
+            note = " (Sloth's default period: give --sloth-period if sloth generate runs with another)"
+            differ(
+                "window",
+                "window",
+                _window_text(slo.window, zone if theirs_zone else None),
+                _window_text(foreign.window, theirs_zone),
+                foreign.window_at,
+                note if foreign.window_assumed else "",
+            )
+    theirs = foreign.budgeting.value if foreign.budgeting else foreign.annotations.get("budgeting", "another method")
+    if foreign.budgeting is not slo.budgeting:
+        differ("budgeting", "budgeting", slo.budgeting.value, theirs, foreign.budgeting_at)
+    elif slo.budgeting is model.Budgeting.TIMESLICES:
+        if foreign.timeslice_target is not None and foreign.timeslice_target != slo.timeslice_target:
+            promised = format(slo.timeslice_target.normalize(), "f") if slo.timeslice_target else "none"
+            differ(
+                "timeslice_target",
+                "time-slice target",
+                f"{promised} %",
+                f"{format(foreign.timeslice_target.normalize(), 'f')} %",
+                foreign.budgeting_at,
+            )
+        if foreign.timeslice_window is not None and foreign.timeslice_window != slo.timeslice_window:
+            promised = minutes_text(slo.timeslice_window) if slo.timeslice_window else "none"
+            differ(
+                "timeslice_window",
+                "time slice",
+                promised,
+                minutes_text(foreign.timeslice_window),
+                foreign.budgeting_at,
+            )
+    return out

@@ -1,0 +1,329 @@
+"""What the readers of other tools' SLO files share: the SLO as read (`ForeignSLO`), strict access
+to located YAML (`Fields`), and the dispatch of each document of a file to the reader of its kind.
+
+Files are read as strictly as the catalog (source/yaml.py: no anchors, aliases, tags or duplicate
+keys; size limits; valid UTF-8). A document is recognised by its `apiVersion` and `kind` (Sloth's
+plain spec by `version`); a version of a known format that is not read (OpenSLO v1alpha, v2alpha)
+is named, never guessed at. What a format says that the catalog has no place for is reported as
+dropped, what had to be assumed as guessed, each at its place in the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from servicebook.catalog import model
+from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.source.yaml import (
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    SourceError,
+    SourceText,
+    parse_yaml_documents,
+    read_text,
+)
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+FORMATS = ("openslo", "sloth", "pyrra")
+
+
+class Refused(Exception):
+    """A document that cannot be read; carries its located problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A value read from a file, and where it was written."""
+
+    value: str
+    location: SourceLocation
+
+
+@dataclass(slots=True)
+class ForeignSLO:
+    """One objective as another tool states it, in the catalog's terms where they exist."""
+
+    format: str  # "OpenSLO", "Sloth", "Pyrra"
+    location: SourceLocation  # of the SLO (its name)
+    name: str  # the tool's own name for it
+    explicit: Located | None = None  # `offering/slo` from a servicebook.dev/slo annotation (servicebook_slo label)
+    service: str | None = None  # the tool's service (OpenSLO spec.service, Sloth service)
+    service_guessed: bool = False  # Pyrra has none: its namespace stands in
+    display_name: str | None = None
+    description: str | None = None
+    objective: Decimal | None = None
+    objective_at: SourceLocation | None = None
+    window: str | None = None  # in the catalog's spelling: 28d, calendar-month …
+    window_at: SourceLocation | None = None
+    window_assumed: bool = False  # not in the file (Sloth: its default period)
+    budgeting: model.Budgeting | None = None
+    budgeting_at: SourceLocation | None = None
+    timeslice_target: Decimal | None = None
+    timeslice_window: int | None = None  # minutes
+    timezone: str | None = None
+    measurement: model.Measurement | None = None
+    annotations: dict[str, str] = field(default_factory=dict)  # servicebook.dev/… keys, prefix dropped
+    missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines
+
+    @property
+    def key(self) -> str:
+        return self.explicit.value if self.explicit else f"{self.service or ''}/{self.name}"
+
+
+@dataclass(slots=True)
+class Reading:
+    """What a set of files gave: their SLOs and services, and what was dropped, guessed or wrong."""
+
+    slos: list[ForeignSLO] = field(default_factory=list)
+    services: dict[str, dict[str, str]] = field(default_factory=dict)  # OpenSLO Service name → fields
+    notes: list[Problem] = field(default_factory=list)  # warnings: dropped, guessed, skipped
+    errors: list[Problem] = field(default_factory=list)
+    unread: list[Problem] = field(default_factory=list)  # warnings: versions of known formats not read
+    skipped: int = 0  # documents of other kinds
+
+    def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
+        self.notes.append(Problem(loc, message, hint, Severity.WARNING, source.line(loc.line)))
+
+
+class Fields:
+    """A mapping node read key by key; the keys not asked for are what the reader dropped."""
+
+    def __init__(self, node: Node, source: SourceText, what: str) -> None:
+        if not isinstance(node, Mapping):
+            raise Refused(_problem(source, node.location, f"{what} must be a mapping"))
+        self.node = node
+        self.source = source
+        self.what = what
+        self.items = {key.value: (key, value) for key, value in node.items}
+        self.used: set[str] = set()
+
+    @property
+    def location(self) -> SourceLocation:
+        return self.node.location
+
+    def has(self, key: str) -> bool:
+        return key in self.items and not _null(self.items[key][1])
+
+    def at(self, key: str) -> SourceLocation:
+        """Where `key` is written (the mapping's own place when it is not)."""
+        return self.items[key][0].location if key in self.items else self.node.location
+
+    def node_of(self, key: str) -> Node | None:
+        self.used.add(key)
+        found = self.items.get(key)
+        return None if found is None or _null(found[1]) else found[1]
+
+    def text(self, key: str, *, required: bool = False) -> Located | None:
+        node = self.node_of(key)
+        if node is None:
+            if required:
+                raise Refused(_problem(self.source, self.node.location, f"{self.what} has no '{key}'"))
+            return None
+        if not isinstance(node, Scalar):
+            raise Refused(_problem(self.source, node.location, f"'{key}' in {self.what} must be a single value"))
+        return Located(node.value, node.location)
+
+    def fields(self, key: str, *, required: bool = False) -> Fields | None:
+        node = self.node_of(key)
+        if node is None:
+            if required:
+                raise Refused(_problem(self.source, self.node.location, f"{self.what} has no '{key}'"))
+            return None
+        return Fields(node, self.source, f"'{key}'")
+
+    def items_of(self, key: str) -> list[Node]:
+        node = self.node_of(key)
+        if node is None:
+            return []
+        if not isinstance(node, Sequence):
+            raise Refused(_problem(self.source, node.location, f"'{key}' in {self.what} must be a list"))
+        return list(node.items)
+
+    def strings(self, key: str) -> dict[str, str]:
+        """A map of plain values (labels, annotations); other shapes are refused."""
+        node = self.node_of(key)
+        if node is None:
+            return {}
+        if not isinstance(node, Mapping):
+            raise Refused(_problem(self.source, node.location, f"'{key}' in {self.what} must be a mapping"))
+        out = {}
+        for k, v in node.items:
+            if not isinstance(v, Scalar):
+                raise Refused(_problem(self.source, v.location, f"'{k.value}' in '{key}' must be a single value"))
+            out[k.value] = v.value
+        return out
+
+    def located_in(self, key: str, inner: str) -> Located | None:
+        """The value of `inner` in the mapping under `key` (a label, an annotation), with its place."""
+        found = self.items.get(key)
+        if found is None or not isinstance(found[1], Mapping):
+            return None
+        for k, v in found[1].items:
+            if k.value == inner and isinstance(v, Scalar):
+                return Located(v.value, v.location)
+        return None
+
+    def dropped(self, reading: Reading, why: str) -> None:
+        """Report each key of this mapping the reader did not use."""
+        for name, (key, _) in self.items.items():
+            if name not in self.used:
+                reading.note(self.source, key.location, f"dropped '{name}' ({why})")
+
+
+def _null(node: Node) -> bool:
+    return isinstance(node, Scalar) and node.is_null
+
+
+def _problem(source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> Problem:
+    return Problem(loc, message, hint, source_line=source.line(loc.line))
+
+
+def refuse(source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> Refused:
+    return Refused(_problem(source, loc, message, hint))
+
+
+# --- Values in the catalog's terms ------------------------------------------------------------------
+
+_PROM_DURATION = re.compile(r"(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+_PROM_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1)
+
+
+def prometheus_seconds(text: str) -> int | None:
+    """A Prometheus duration (`28d`, `2w`, `1w2d`, `12h`) in seconds; None if it is not one."""
+    match = _PROM_DURATION.fullmatch(text)
+    if not text or match is None:
+        return None
+    return sum(int(n) * size for n, size in zip(match.groups(), _PROM_UNITS, strict=True) if n)
+
+
+def rolling_window(seconds: int) -> str | None:
+    """A rolling window of whole days, 1 to 999, as the catalog writes it; None otherwise."""
+    days, rest = divmod(seconds, 86400)
+    return f"{days}d" if not rest and 1 <= days <= 999 else None
+
+
+def percent(source: SourceText, value: Located, what: str, *, scale: int = 1, up_to_100: bool = False) -> Decimal:
+    """A number as the catalog's percent (`scale` 100 for a fraction such as 0.999), exact."""
+    try:
+        number = Decimal(value.value.strip()) * scale
+    except InvalidOperation:
+        raise refuse(source, value.location, f"{what} '{value.value}' is not a number") from None
+    top = Decimal(100)
+    if not number.is_finite() or number <= 0 or number > top or (number == top and not up_to_100):
+        limit = "at most 100 %" if up_to_100 else "below 100 % (100 % leaves no error budget)"
+        raise refuse(source, value.location, f"{what} {value.value} is not a percentage above 0 and {limit}")
+    return number.normalize()
+
+
+def label_id(text: str) -> str | None:
+    """`text` as a catalog id (lower case, digits, '-'; 1–63), or None when nothing is left."""
+    ident = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
+    return ident or None
+
+
+# --- Files and documents ----------------------------------------------------------------------
+
+DocumentReader = Callable[[Fields, SourceText, Reading], None]
+
+
+def recognise(root: Fields) -> tuple[str, str]:
+    """(format, what) for a document: format is one of FORMATS, "" for a kind of no SLO format,
+    or "refused" (a version of a format that is not read); `what` names it for people."""
+    api = root.items.get("apiVersion")
+    kind = root.items.get("kind")
+    api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
+    kind_v = kind[1].value if kind and isinstance(kind[1], Scalar) else ""
+    version = root.items.get("version")
+    version_v = version[1].value if version and isinstance(version[1], Scalar) else ""
+    if not api_v and version_v:
+        if version_v == "prometheus/v1":
+            return "sloth", "Sloth prometheus/v1 spec"
+        if version_v.startswith("prometheus/"):
+            return "refused", f"Sloth spec version {version_v}"
+        return "", f"a document with version '{version_v}'"
+    what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
+    if api_v == "openslo/v1":
+        return "openslo", f"OpenSLO {kind_v}"
+    if api_v.startswith("openslo/"):
+        return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()
+    if api_v == "sloth.slok.dev/v1":
+        return ("sloth", "Sloth PrometheusServiceLevel") if kind_v == "PrometheusServiceLevel" else ("refused", what)
+    if api_v.startswith("sloth.slok.dev/"):
+        return "refused", what
+    if api_v == "pyrra.dev/v1alpha1":
+        return ("pyrra", "Pyrra ServiceLevelObjective") if kind_v == "ServiceLevelObjective" else ("refused", what)
+    if api_v.startswith("pyrra.dev/"):
+        return "refused", what
+    return "", what
+
+
+def read_files(
+    paths: list[tuple[str, Path]], readers: dict[str, DocumentReader], reading: Reading, *, expect: str | None = None
+) -> None:
+    """Read every document of every file into `reading`: `paths` are (name shown, path).
+    With `expect`, a document of another format is an error that names it; without, documents
+    of no SLO format are counted as skipped."""
+    for shown, path in paths:
+        try:
+            source = read_text(Path(), str(path), max_bytes=MAX_FILE_BYTES)
+            source = SourceText(shown, source.text)
+            documents = parse_yaml_documents(source)
+        except SourceError as exc:
+            reading.errors += exc.problems
+            continue
+        for document in documents:
+            if document.node is None:
+                continue
+            try:
+                _read_document(Fields(document.node, source, "the document"), source, readers, reading, expect)
+            except Refused as exc:
+                reading.errors.append(exc.problem)
+
+
+def _read_document(
+    root: Fields, source: SourceText, readers: dict[str, DocumentReader], reading: Reading, expect: str | None
+) -> None:
+    fmt, what = recognise(root)
+    if fmt == "refused":
+        hint = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
+        problem = _problem(source, root.location, f"{what} is not read", hint)
+        if expect is None:
+            reading.unread.append(
+                Problem(problem.location, problem.message, hint, Severity.WARNING, problem.source_line)
+            )
+        else:
+            reading.errors.append(problem)
+        return
+    if fmt == "" or fmt not in readers:
+        if expect is not None and fmt:  # another SLO format: the wrong command, said plainly
+            reading.errors.append(
+                _problem(source, root.location, f"{what} is not {expect}", f"use `servicebook import {fmt}`")
+            )
+        elif expect is not None:  # a manifest beside the SLOs (a Deployment …): named, then passed over
+            reading.note(source, root.location, f"skipped {what}: not {expect}")
+        else:
+            reading.skipped += 1
+        return
+    readers[fmt](root, source, reading)
+
+
+def yaml_files(folder: Path) -> Iterator[Path]:
+    """The .yaml and .yml files under `folder`, in a stable order; hidden folders and symbolic
+    links are not followed."""
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(top) / d).is_symlink())
+        for name in sorted(files):
+            path = Path(top) / name
+            if path.suffix in (".yaml", ".yml") and not name.startswith(".") and not path.is_symlink():
+                yield path

@@ -1,0 +1,210 @@
+"""`servicebook import`: other tools' SLO files as a catalog fragment to start from.
+
+The fragment is YAML text for the `offerings:` of catalog.yaml; nothing is written to a file.
+Everything the files say that the catalog has no place for is reported as dropped, everything
+that had to be assumed (an id made from a name, Sloth's default window) as guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+from servicebook.catalog import model
+from servicebook.catalog.validate import ID_RE, minutes_text
+from servicebook.errors import Problem, Severity
+from servicebook.interop import openslo_read, pyrra, sloth
+from servicebook.interop.foreign import DocumentReader, ForeignSLO, Reading, label_id, read_files
+
+FORMAT_NAMES = {"openslo": "OpenSLO v1", "sloth": "a Sloth spec", "pyrra": "a Pyrra ServiceLevelObjective"}
+
+
+def read(
+    paths: list[tuple[str, Path]], *, expect: str | None = None, sloth_period: str = sloth.DEFAULT_PERIOD
+) -> Reading:
+    """Read `paths` ((name shown, path)); with `expect` ("openslo", "sloth", "pyrra") every
+    document must be of that format, else every document of a known format is read."""
+    reading = Reading()
+    state = openslo_read.OpenSLOState()
+    readers: dict[str, DocumentReader] = {
+        "openslo": partial(openslo_read.read, state=state),
+        "sloth": partial(sloth.read, period=sloth_period),
+        "pyrra": pyrra.read,
+    }
+    if expect is not None:
+        readers = {expect: readers[expect]}
+    read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None)
+    openslo_read.finish(reading, state)
+    return reading
+
+
+@dataclass(slots=True)
+class _Offering:
+    id: str
+    fields: dict[str, str] = field(default_factory=dict)
+    slos: list[tuple[str, ForeignSLO]] = field(default_factory=list)
+
+
+def fragment(reading: Reading, *, offering: str | None = None) -> str:
+    """The catalog fragment for what `reading` holds; its notes gain what was guessed or left out."""
+    offerings: dict[str, _Offering] = {}
+    taken: set[tuple[str, str]] = set()
+    for slo in reading.slos:
+        where, ident = _ids(slo, reading, offering)
+        target = offerings.setdefault(where, _Offering(where))
+        if (where, ident) in taken:
+            n = 2
+            while (where, f"{ident[:60]}-{n}") in taken:
+                n += 1
+            new = f"{ident[:60]}-{n}"
+            _guess(reading, slo, f"guessed the id '{new}': '{where}/{ident}' is taken by another SLO read")
+            ident = new
+        taken.add((where, ident))
+        target.slos.append((ident, slo))
+    lines = [
+        "# A starting point made by `servicebook import`: check every value; the report on stderr",
+        "# says what was dropped or guessed. Paste it under `offerings:` in catalog.yaml.",
+        "offerings:",
+    ]
+    for item in offerings.values():
+        lines += _offering_lines(item, reading)
+    return "\n".join(lines) + "\n"
+
+
+def _guess(reading: Reading, slo: ForeignSLO, message: str, hint: str | None = None) -> None:
+    reading.notes.append(Problem(slo.location, message, hint, Severity.WARNING))
+
+
+def _ids(slo: ForeignSLO, reading: Reading, offering: str | None) -> tuple[str, str]:
+    if slo.explicit is not None:
+        parts = slo.explicit.value.split("/")
+        if len(parts) == 2 and all(ID_RE.fullmatch(p) for p in parts):
+            return parts[0], parts[1]
+        _guess(reading, slo, f"'{slo.explicit.value}' does not name an SLO as offering/slo; ids are guessed")
+    where = offering or (label_id(slo.service) if slo.service else None)
+    if where is None:
+        where = "imported"
+    if offering is None and (where != slo.service or slo.service_guessed):
+        _guess(reading, slo, f"guessed the offering id '{where}'", "give --offering ID to choose it")
+    ident = label_id(slo.name) or "slo"
+    if ident != slo.name:
+        _guess(reading, slo, f"guessed the SLO id '{ident}' from '{slo.name}'")
+    return where, ident
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9][^\n]*")
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
+
+
+def scalar(text: str, indent: int) -> str:
+    """A YAML scalar that reads back as exactly `text`: plain when nothing in it means anything to
+    YAML, a literal block for a query over lines, otherwise double-quoted (JSON's escapes are YAML's)."""
+    if (
+        _PLAIN.fullmatch(text)
+        and text == text.strip()
+        and text.lower() not in _YAML_WORDS
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith(":")
+        and text.isprintable()
+    ):
+        return text
+    lines = text.split("\n")
+    if (
+        len(lines) > 1
+        and text == text.rstrip()
+        and not text.startswith((" ", "\n"))
+        and all(line == line.rstrip() for line in lines)
+        and all(ch.isprintable() for line in lines for ch in line)
+    ):
+        pad = " " * (indent + 2)
+        return "|-\n" + "\n".join(pad + line if line else "" for line in lines)
+    return '"' + "".join(_escape(ch) for ch in text) + '"'
+
+
+def _escape(ch: str) -> str:
+    if ch in '"\\':
+        return "\\" + ch
+    if ch.isprintable() or ch == " ":
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _offering_lines(item: _Offering, reading: Reading) -> list[str]:
+    service = reading.services.get(item.id, {})
+    out = [f"  - id: {item.id}"]
+    out.append(f"    name: {scalar(service.get('display', item.id), 4)}")
+    summary = service.get("summary")
+    if summary:
+        out.append(f"    summary: {scalar(summary, 4)}")
+    for key in ("owner", "tier", "lifecycle"):
+        if key in service:
+            out.append(f"    {key}: {scalar(service[key], 4)}")
+    if "audience" in service:
+        out.append(f"    audience: [{', '.join(service['audience'].split(','))}]")
+    missing = [k for k in ("summary", "owner", "tier", "lifecycle", "audience") if k not in service]
+    missing.append("request")
+    first = item.slos[0][1]
+    reading.notes.append(
+        Problem(
+            first.location,
+            f"offering '{item.id}' needs {', '.join(missing)} (not in the files read)",
+            None,
+            Severity.WARNING,
+        )
+    )
+    out.append("    slos:")
+    for ident, slo in item.slos:
+        out += _slo_lines(ident, slo, reading)
+    return out
+
+
+def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
+    out = [f"      - id: {ident}", f"        name: {scalar(slo.display_name or slo.name, 8)}"]
+    if slo.description:
+        out.append(f"        sli: {scalar(slo.description, 8)}")
+    else:
+        _guess(reading, slo, "no description to say what is measured: add 'sli:' in the catalog's words")
+    if slo.objective is not None:
+        out.append(f"        objective: {_number(slo.objective)}")
+    if slo.window is not None:
+        out.append(f"        window: {slo.window}")
+        if slo.window_assumed:
+            _guess(
+                reading,
+                slo,
+                f"guessed the window {slo.window}: a Sloth spec has none (sloth generate --default-slo-period)",
+            )
+    else:
+        _guess(reading, slo, "no time window: add 'window:' (28d, 30d, calendar-month …)")
+    if slo.budgeting is model.Budgeting.TIMESLICES:
+        out.append("        budgeting: timeslices")
+        if slo.timeslice_target is not None:
+            out.append(f"        timeslice_target: {_number(slo.timeslice_target)}")
+        if slo.timeslice_window is not None:
+            out.append(f"        timeslice_window: {minutes_text(slo.timeslice_window)}")
+    elif slo.budgeting is None:
+        _guess(
+            reading,
+            slo,
+            f"budgetingMethod {slo.annotations.get('budgeting', '?')} has no catalog equivalent: "
+            "written as occurrences",
+        )
+    if slo.timezone is not None and slo.window and slo.window.startswith("calendar-"):
+        out.append(f"        timezone: {slo.timezone}")
+    m = slo.measurement
+    if m is not None:
+        out.append("        measurement:")
+        for key in ("errors", "good", "total", "error_ratio", "bool_gauge"):
+            value = getattr(m, key)
+            if value is not None:
+                out.append(f"          {key}: {scalar(value, 10)}")
+    return out

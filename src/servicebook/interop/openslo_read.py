@@ -1,0 +1,388 @@
+"""OpenSLO v1 files, read: `Service`, `SLI`, `SLO` and `DataSource` objects (alert objects are
+reported as dropped). An SLO's indicator is inline or an `indicatorRef` to an SLI of any file read;
+its metric becomes the catalog's measurement when its source is Prometheus. An SLO with several
+objectives becomes one catalog SLO per objective; a composite SLO is not read.
+
+What servicebook's own export keeps under `servicebook.dev/` annotations (the exact objective,
+names and prose longer than OpenSLO allows, the measurement's shape) is read back from them.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from servicebook.catalog import model
+from servicebook.errors import SourceLocation
+from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, label_id, percent, refuse, rolling_window
+from servicebook.interop.openslo import PREFIX
+from servicebook.source.yaml import Scalar, SourceText
+
+_SHORTHAND = re.compile(r"([1-9][0-9]*)([mhdwMQY])")
+_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_CALENDAR = {"1M": "calendar-month", "1Q": "calendar-quarter"}
+
+
+@dataclass(slots=True)
+class _Source:
+    type: str | None
+    ref: str | None
+    query: str | None
+    location: SourceLocation
+
+
+@dataclass(slots=True)
+class _Indicator:
+    shape: str  # "good", "bad", "raw-failure", "raw-success", "threshold", ""
+    sources: dict[str, _Source]  # good/bad/total/raw/threshold → its metric source
+    description: str | None
+    annotations: dict[str, str]
+    location: SourceLocation
+    source: SourceText
+
+
+@dataclass(slots=True)
+class _Pending:
+    slo: ForeignSLO
+    indicator: _Indicator | None
+    ref: Located | None
+    source: SourceText
+    threshold: tuple[str | None, str | None]  # the objective's op and value
+
+
+@dataclass(slots=True)
+class OpenSLOState:
+    """What a reading of OpenSLO files gathers before SLOs and SLIs can be joined."""
+
+    slis: dict[str, _Indicator] = field(default_factory=dict)
+    data_sources: dict[str, str] = field(default_factory=dict)  # name → type
+    pending: list[_Pending] = field(default_factory=list)
+
+
+def _annotations(meta: Fields) -> dict[str, str]:
+    return {k.removeprefix(PREFIX): v for k, v in meta.strings("annotations").items() if k.startswith(PREFIX)}
+
+
+def _metadata(root: Fields, reading: Reading) -> tuple[Fields, Located]:
+    meta = root.fields("metadata", required=True)
+    assert meta is not None
+    name = meta.text("name", required=True)
+    assert name is not None
+    meta.text("displayName")
+    meta.strings("annotations")
+    if meta.has("labels"):
+        meta.node_of("labels")
+        reading.note(meta.source, meta.at("labels"), "dropped 'labels' (the catalog has no labels)")
+    meta.dropped(reading, "not OpenSLO metadata")
+    return meta, name
+
+
+def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
+    root.text("apiVersion")
+    kind = root.text("kind", required=True)
+    assert kind is not None
+    if kind.value == "Service":
+        _service(root, reading)
+    elif kind.value == "SLI":
+        meta, name = _metadata(root, reading)
+        spec = root.fields("spec", required=True)
+        assert spec is not None
+        state.slis[name.value] = _indicator(spec, source, reading, _annotations(meta))
+    elif kind.value == "SLO":
+        _slo(root, source, reading, state)
+    elif kind.value == "DataSource":
+        _, name = _metadata(root, reading)
+        spec = root.fields("spec", required=True)
+        assert spec is not None
+        kind_of = spec.text("type", required=True)
+        assert kind_of is not None
+        state.data_sources[name.value] = kind_of.value
+        spec.used.update(spec.items)
+    else:
+        reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
+        return
+    root.dropped(reading, "not part of an OpenSLO object")
+
+
+def _service(root: Fields, reading: Reading) -> None:
+    """An offering's name, summary and what servicebook's export keeps in annotations."""
+    meta, name = _metadata(root, reading)
+    annotations = _annotations(meta)
+    display = meta.text("displayName")
+    spec = root.fields("spec")
+    description = spec.text("description") if spec is not None else None
+    if spec is not None:
+        spec.dropped(reading, "not part of the catalog")
+    fields = {k: v for k, v in annotations.items() if k in ("owner", "tier", "lifecycle", "audience")}
+    fields["display"] = annotations.get("name") or (display.value if display else name.value)
+    summary = annotations.get("summary") or (description.value if description else None)
+    if summary:
+        fields["summary"] = summary
+    reading.services[name.value] = fields
+
+
+def _metric(f: Fields | None) -> _Source | None:
+    if f is None:
+        return None
+    ms = f.fields("metricSource", required=True)
+    assert ms is not None
+    kind, ref = ms.text("type"), ms.text("metricSourceRef")
+    spec = ms.fields("spec")
+    query = None
+    if spec is not None:
+        q = spec.node_of("query")
+        query = q.value if isinstance(q, Scalar) and not q.is_null else None
+        spec.used.update(spec.items)
+    return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location)
+
+
+def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: dict[str, str]) -> _Indicator:
+    description = spec.text("description")
+    ratio, threshold = spec.fields("ratioMetric"), spec.fields("thresholdMetric")
+    sources: dict[str, _Source] = {}
+    shape = ""
+    if (ratio is None) == (threshold is None):
+        raise refuse(source, spec.location, "an SLI gives exactly one of ratioMetric and thresholdMetric")
+    if threshold is not None:
+        shape = "threshold"
+        found = _metric(threshold)
+        if found:
+            sources["threshold"] = found
+    elif ratio is not None:
+        ratio.text("counter")
+        for key in ("good", "bad", "total", "raw"):
+            found = _metric(ratio.fields(key))
+            if found is not None:
+                sources[key] = found
+        raw_type = ratio.text("rawType")
+        if "raw" in sources and "total" not in sources:
+            if raw_type is None or raw_type.value not in ("success", "failure"):
+                raise refuse(source, ratio.location, "raw needs rawType: success or failure")
+            shape = f"raw-{raw_type.value}"
+        elif "total" in sources and ("good" in sources) != ("bad" in sources):
+            shape = "good" if "good" in sources else "bad"
+        else:
+            raise refuse(source, ratio.location, "a ratioMetric gives good or bad with total, or raw")
+        ratio.dropped(reading, "not part of a ratio metric")
+    spec.dropped(reading, "not part of an SLI")
+    return _Indicator(shape, sources, description.value if description else None, annotations, spec.location, source)
+
+
+def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
+    meta, name = _metadata(root, reading)
+    annotations = _annotations(meta)
+    display = meta.text("displayName")
+    spec = root.fields("spec", required=True)
+    assert spec is not None
+    service = spec.text("service", required=True)
+    assert service is not None
+    description = spec.text("description")
+    ref = spec.text("indicatorRef")
+    inline = spec.fields("indicator")
+    indicator = None
+    if inline is not None:
+        inline_meta = inline.fields("metadata")
+        inline_annotations = _annotations(inline_meta) if inline_meta is not None else {}
+        if inline_meta is not None:
+            inline_meta.used.update(inline_meta.items)
+        inner = inline.fields("spec", required=True)
+        assert inner is not None
+        indicator = _indicator(inner, source, reading, inline_annotations)
+        inline.dropped(reading, "not part of an inline SLI")
+    elif ref is None:
+        raise refuse(source, spec.location, "an SLO needs indicator or indicatorRef")
+    budgeting = spec.text("budgetingMethod", required=True)
+    assert budgeting is not None
+    method = {"Occurrences": model.Budgeting.OCCURRENCES, "Timeslices": model.Budgeting.TIMESLICES}.get(budgeting.value)
+    if method is None and budgeting.value != "RatioTimeslices":
+        raise refuse(
+            source,
+            budgeting.location,
+            f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
+        )
+    window, timezone = _time_window(spec, source)
+    if spec.has("alertPolicies"):
+        spec.node_of("alertPolicies")
+        reading.note(source, spec.at("alertPolicies"), "dropped 'alertPolicies' (alerting is not part of the catalog)")
+    objectives = spec.items_of("objectives")
+    if not objectives:
+        raise refuse(source, spec.location, "an SLO needs objectives")
+    for i, node in enumerate(objectives):
+        objective = Fields(node, source, "an objective")
+        if objective.has("indicator") or objective.has("indicatorRef"):
+            raise refuse(source, objective.location, "a composite SLO (an indicator per objective) is not read")
+        slo_name = name.value
+        if len(objectives) > 1:
+            label = objective.text("displayName")
+            slo_name = f"{name.value}-{label_id(label.value) if label and label_id(label.value) else i + 1}"
+            reading.note(
+                source,
+                objective.location,
+                f"guessed the id '{slo_name}' for objective {i + 1} (the catalog has one per SLO)",
+            )
+        slo = ForeignSLO("OpenSLO", name.location, slo_name, service=service.value, annotations=dict(annotations))
+        if "slo" in annotations and len(objectives) == 1:
+            slo.explicit = meta.located_in("annotations", PREFIX + "slo")
+        slo.display_name = annotations.get("name") or (display.value if display else None)
+        slo.description = annotations.get("sli") or (description.value if description else None)
+        slo.budgeting, slo.budgeting_at = method, budgeting.location
+        if method is None:
+            slo.annotations["budgeting"] = budgeting.value
+        slo.window, slo.window_at, slo.timezone = window[0], window[1], timezone
+        _objective(objective, source, slo, method)
+        op, value = objective.text("op"), objective.text("value")
+        state.pending.append(
+            _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
+        )
+        objective.dropped(reading, "not part of an objective")
+        reading.slos.append(slo)
+    spec.dropped(reading, "not part of the catalog")
+
+
+def _time_window(spec: Fields, source: SourceText) -> tuple[tuple[str | None, SourceLocation | None], str | None]:
+    windows = spec.items_of("timeWindow")
+    if not windows:
+        return (None, None), None
+    if len(windows) != 1:
+        raise refuse(source, spec.at("timeWindow"), "timeWindow has exactly one item")
+    w = Fields(windows[0], source, "a time window")
+    duration = w.text("duration", required=True)
+    assert duration is not None
+    rolling = w.text("isRolling")
+    calendar = w.fields("calendar")
+    is_rolling = rolling is not None and rolling.value == "true"
+    match = _SHORTHAND.fullmatch(duration.value)
+    if match is None:
+        raise refuse(source, duration.location, f"'{duration.value}' is not a duration shorthand", "e.g. 28d, 4w, 1M")
+    if is_rolling:
+        unit = match[2]
+        window = rolling_window(int(match[1]) * _SECONDS[unit]) if unit in _SECONDS else None
+        if window is None:
+            raise refuse(
+                source,
+                duration.location,
+                f"a rolling window of {duration.value} is not a whole number of days (1 to 999)",
+            )
+        return (window, duration.location), None
+    if calendar is None:
+        raise refuse(source, w.location, "a window that is not rolling needs a calendar")
+    calendar.text("startTime")
+    zone = calendar.text("timeZone")
+    if duration.value not in _CALENDAR:
+        hint = "units are case-sensitive: m is minutes, M months" if duration.value.endswith("m") else None
+        raise refuse(
+            source, duration.location, f"a calendar window of {duration.value}: the catalog has 1M and 1Q", hint
+        )
+    timezone = None
+    if zone is not None:
+        try:
+            zoneinfo.ZoneInfo(zone.value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise refuse(source, zone.location, f"'{zone.value}' is not an IANA time zone") from None
+        timezone = zone.value
+    return (_CALENDAR[duration.value], duration.location), timezone
+
+
+def _objective(o: Fields, source: SourceText, slo: ForeignSLO, method: model.Budgeting | None) -> None:
+    o.text("displayName")
+    target, percent_of = o.text("target"), o.text("targetPercent")
+    if (target is None) == (percent_of is None):
+        raise refuse(source, o.location, "an objective gives exactly one of target and targetPercent")
+    given = target or percent_of
+    assert given is not None
+    slo.objective = percent(source, given, "target", scale=100 if target is not None else 1)
+    slo.objective_at = given.location
+    exact = slo.annotations.get("objective")
+    if exact is not None:
+        try:
+            if abs(Decimal(exact) - slo.objective) < Decimal("1e-9"):
+                slo.objective = Decimal(exact)
+        except ArithmeticError:
+            pass
+    slice_target, slice_window = o.text("timeSliceTarget"), o.text("timeSliceWindow")
+    if slice_target is not None:
+        slo.timeslice_target = percent(source, slice_target, "timeSliceTarget", scale=100, up_to_100=True)
+    if slice_window is not None:
+        match = _SHORTHAND.fullmatch(slice_window.value)
+        if slice_window.value.isdigit():
+            slo.timeslice_window = int(slice_window.value)  # minutes, says the specification
+        elif match is not None and match[2] in _SECONDS:
+            slo.timeslice_window = int(match[1]) * _SECONDS[match[2]] // 60
+        else:
+            raise refuse(source, slice_window.location, f"timeSliceWindow '{slice_window.value}' is not a duration")
+    if method is model.Budgeting.TIMESLICES and (slo.timeslice_target is None or slo.timeslice_window is None):
+        raise refuse(source, o.location, "budgetingMethod Timeslices needs timeSliceTarget and timeSliceWindow")
+
+
+def finish(reading: Reading, state: OpenSLOState) -> None:
+    """Join each SLO to its SLI (by indicatorRef across every file read) and read its measurement."""
+    for p in state.pending:
+        indicator = p.indicator
+        if indicator is None and p.ref is not None:
+            indicator = state.slis.get(p.ref.value)
+            if indicator is None:
+                p.slo.missing_sli = p.ref
+                if p.slo.annotations.get("measured") == "false":
+                    continue  # servicebook's export of an SLO the catalog does not say how to measure
+                reading.note(
+                    p.source, p.ref.location, f"the SLI '{p.ref.value}' is not in the files read: no measurement"
+                )
+                continue
+        if indicator is None:
+            continue
+        if p.slo.description is None:
+            p.slo.description = indicator.annotations.get("sli") or indicator.description
+        p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
+
+
+def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Reading) -> str | None:
+    src = indicator.sources[key]
+    kind = src.type or (state.data_sources.get(src.ref) if src.ref else None)
+    if kind is None or kind.lower() != "prometheus":
+        what = f"'{kind}'" if kind else "an unknown source"
+        reading.note(
+            indicator.source,
+            src.location,
+            f"dropped the measurement: its metric is from {what}, and the catalog's measurement speaks Prometheus",
+        )
+        return None
+    if src.query is None:
+        reading.note(indicator.source, src.location, "dropped the measurement: its metric source has no spec.query")
+        return None
+    return src.query
+
+
+def _measurement(
+    indicator: _Indicator, state: OpenSLOState, reading: Reading, threshold: tuple[str | None, str | None]
+) -> model.Measurement | None:
+    queries = {}
+    for key in indicator.sources:
+        query = _query(indicator, key, state, reading)
+        if query is None:
+            return None
+        queries[key] = query
+    shape = indicator.shape
+    if shape == "good":
+        return model.Measurement(good=queries["good"], total=queries["total"])
+    if shape == "bad":
+        return model.Measurement(errors=queries["bad"], total=queries["total"])
+    if shape == "raw-failure":
+        return model.Measurement(error_ratio=queries["raw"])
+    if shape == "raw-success":
+        reading.note(
+            indicator.source, indicator.location, "guessed error_ratio as 1 - (the success ratio); check the query"
+        )
+        return model.Measurement(error_ratio=f"1 - ({queries['raw']})")
+    # a threshold: good while the value is at least 1 is a gauge of 1 (good) and 0 (bad)
+    if indicator.annotations.get("measurement") == "bool_gauge" or threshold == ("gte", "1"):
+        return model.Measurement(bool_gauge=queries["threshold"])
+    op, value = threshold
+    reading.note(
+        indicator.source,
+        indicator.location,
+        f"dropped the measurement: a threshold ({op} {value}) has no catalog shape",
+        "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
+    )
+    return None

@@ -1,0 +1,104 @@
+"""Pyrra's `ServiceLevelObjective` resources (`pyrra.dev/v1alpha1`), read.
+
+A Pyrra objective has a target (percent, as text), a window (a Prometheus duration) and one
+indicator: `ratio` (errors over total), `latency` (successes over total), `latencyNative`
+(a native histogram and a latency) or `bool_gauge`, each a selector of a metric. It has no
+service: the catalog SLO it measures is named by the annotation `servicebook.dev/slo`, or
+guessed from its namespace and name.
+"""
+
+from __future__ import annotations
+
+from servicebook.catalog import model
+from servicebook.interop.foreign import (
+    Fields,
+    ForeignSLO,
+    Reading,
+    percent,
+    prometheus_seconds,
+    refuse,
+    rolling_window,
+)
+from servicebook.source.yaml import SourceText
+
+ANNOTATION = "servicebook.dev/slo"
+
+
+def read(root: Fields, source: SourceText, reading: Reading) -> None:
+    root.text("apiVersion")
+    root.text("kind")
+    meta = root.fields("metadata", required=True)
+    assert meta is not None
+    name = meta.text("name", required=True)
+    assert name is not None
+    namespace = meta.text("namespace")
+    annotations = meta.strings("annotations")
+    meta.strings("labels")
+    meta.used.update(meta.items)
+    slo = ForeignSLO("Pyrra", name.location, name.value, service=namespace.value if namespace else None)
+    slo.service_guessed = True
+    if ANNOTATION in annotations:
+        slo.explicit = meta.located_in("annotations", ANNOTATION)
+    spec = root.fields("spec", required=True)
+    assert spec is not None
+    target = spec.text("target", required=True)
+    assert target is not None
+    slo.objective, slo.objective_at = percent(source, target, "target"), target.location
+    window = spec.text("window", required=True)
+    assert window is not None
+    seconds = prometheus_seconds(window.value)
+    if seconds is None:
+        raise refuse(source, window.location, f"window '{window.value}' is not a Prometheus duration", "e.g. 28d, 4w")
+    slo.window, slo.window_at = rolling_window(seconds), window.location
+    if slo.window is None:
+        raise refuse(source, window.location, f"a window of {window.value} is not a whole number of days (1 to 999)")
+    slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
+    description = spec.text("description")
+    slo.description = description.value if description and description.value.strip() else None
+    slo.measurement = _indicator(spec, source, reading)
+    if spec.has("alerting"):
+        spec.node_of("alerting")
+        reading.note(source, spec.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
+    spec.dropped(reading, "not part of the catalog")
+    root.dropped(reading, "not part of the catalog")
+    reading.slos.append(slo)
+
+
+def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Measurement | None:
+    indicator = spec.fields("indicator", required=True)
+    assert indicator is not None
+    given = [k for k in ("ratio", "latency", "latencyNative", "bool_gauge") if indicator.has(k)]
+    if len(given) != 1:
+        raise refuse(
+            source, indicator.location, "an indicator gives exactly one of ratio, latency, latencyNative, bool_gauge"
+        )
+    shape = indicator.fields(given[0])
+    assert shape is not None
+    if shape.has("grouping"):
+        shape.node_of("grouping")
+        reading.note(source, shape.at("grouping"), "dropped 'grouping' (the catalog's SLO is one objective)")
+    measurement: model.Measurement | None
+    if given[0] == "ratio":
+        measurement = model.Measurement(errors=_query(shape, "errors"), total=_query(shape, "total"))
+    elif given[0] == "latency":
+        measurement = model.Measurement(good=_query(shape, "success"), total=_query(shape, "total"))
+    elif given[0] == "bool_gauge":
+        metric = shape.text("metric", required=True)
+        assert metric is not None
+        measurement = model.Measurement(bool_gauge=metric.value)
+    else:
+        reading.note(
+            source, shape.location, "dropped 'latencyNative' (a native histogram's latency has no catalog shape)"
+        )
+        shape.used.update(shape.items)
+        measurement = None
+    shape.dropped(reading, "not part of the indicator")
+    return measurement
+
+
+def _query(shape: Fields, key: str) -> str:
+    inner = shape.fields(key, required=True)
+    assert inner is not None
+    metric = inner.text("metric", required=True)
+    assert metric is not None
+    return metric.value

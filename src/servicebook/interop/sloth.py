@@ -1,0 +1,94 @@
+"""Sloth's SLO specs, read: the plain spec (`version: prometheus/v1`) and the Kubernetes resource
+(`sloth.slok.dev/v1` `PrometheusServiceLevel`).
+
+The two spell the same fields differently (`error_query`, `page_alert` in the plain spec since
+Sloth moved it to snake case; `errorQuery`, `pageAlert` in the resource and in early plain specs):
+both spellings are read in both. A Sloth spec has no window (`sloth generate` takes it from
+`--default-slo-period`, 30 days unless set) and counts events: the window is assumed, the
+budgeting is occurrences.
+"""
+
+from __future__ import annotations
+
+from servicebook.catalog import model
+from servicebook.interop.foreign import Fields, ForeignSLO, Reading, percent, refuse
+from servicebook.source.yaml import SourceText
+
+DEFAULT_PERIOD = "30d"
+LABEL = "servicebook_slo"  # a Prometheus label name cannot hold '/' or '.': the SLO's own label
+
+
+def _either(f: Fields, *keys: str) -> str | None:
+    for key in keys:
+        found = f.text(key)
+        if found is not None:
+            return found.value
+    return None
+
+
+def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DEFAULT_PERIOD) -> None:
+    spec: Fields | None = root
+    if root.has("version"):  # the plain spec
+        root.text("version")
+    else:
+        root.text("apiVersion")
+        root.text("kind")
+        meta = root.fields("metadata")
+        if meta is not None:
+            meta.used.update(meta.items)  # name, namespace, labels: Kubernetes' own
+        spec = root.fields("spec", required=True)
+        root.dropped(reading, "not part of a Sloth spec's SLOs")
+    assert spec is not None
+    service = spec.text("service", required=True)
+    assert service is not None
+    labels = spec.strings("labels")
+    if labels:
+        reading.note(source, spec.at("labels"), "dropped 'labels' (Prometheus labels of the generated rules)")
+    for item in spec.items_of("slos"):
+        reading.slos.append(_slo(Fields(item, source, "an SLO"), source, reading, service.value, period))
+    spec.dropped(reading, "not part of the catalog")
+
+
+def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: str) -> ForeignSLO:
+    name = f.text("name", required=True)
+    assert name is not None
+    slo = ForeignSLO("Sloth", name.location, name.value, service=service)
+    objective = f.text("objective", required=True)
+    assert objective is not None
+    slo.objective = percent(source, objective, "objective")
+    slo.objective_at = objective.location
+    description = f.text("description")
+    slo.description = description.value if description else None
+    labels = f.strings("labels")
+    if LABEL in labels:
+        slo.explicit = f.located_in("labels", LABEL)
+    slo.window, slo.window_at, slo.window_assumed = period, name.location, True
+    slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
+    sli = f.fields("sli", required=True)
+    assert sli is not None
+    events, raw, plugin = sli.fields("events"), sli.fields("raw"), sli.fields("plugin")
+    if sum(x is not None for x in (events, raw, plugin)) != 1:
+        raise refuse(source, sli.location, "an SLI gives exactly one of events, raw and plugin")
+    if events is not None:
+        errors = _either(events, "error_query", "errorQuery")
+        total = _either(events, "total_query", "totalQuery")
+        if errors is None or total is None:
+            raise refuse(source, events.location, "events needs an error query and a total query")
+        slo.measurement = model.Measurement(errors=errors, total=total)
+        events.dropped(reading, "not a Sloth events field")
+    elif raw is not None:
+        ratio = _either(raw, "error_ratio_query", "errorRatioQuery")
+        if ratio is None:
+            raise refuse(source, raw.location, "raw needs an error ratio query")
+        slo.measurement = model.Measurement(error_ratio=ratio)
+        raw.dropped(reading, "not a Sloth raw field")
+    elif plugin is not None:
+        reading.note(
+            source, plugin.location, "dropped the SLI plugin (its queries are made by the plugin, not written here)"
+        )
+        plugin.used.update(plugin.items)
+    if f.has("alerting"):
+        f.node_of("alerting")
+        reading.note(source, f.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
+    f.dropped(reading, "not part of the catalog")
+    return slo
