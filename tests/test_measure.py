@@ -49,6 +49,15 @@ WEB_OK = Counter("web_requests_total", {"job": "web", "code": "200"}, T0, END, l
 PROBE = Gauge("probe_success", {"job": "probe"}, T0, END, lambda t: 0 if PROBE_DOWN[0] <= t < PROBE_DOWN[1] else 1)
 SERIES = (API_OK, API_ERR, BATCH_OK, BATCH_FAILED, WEB_OK, PROBE)
 
+EMPTY_SNAPSHOT = {
+    "servicebook_measurements": 1,
+    "end": AT,
+    "server": "http://prometheus:9090",
+    "catalog": {"commit": None, "dirty": False},
+    "generator": "servicebook",
+    "slos": [],
+    "not_defined": [],
+}
 SLOS = """\
     slos:
       - id: availability
@@ -251,11 +260,12 @@ def test_a_server_that_is_down_gives_a_snapshot_that_says_so(site: GitSite, run)
 
 def test_a_snapshot_is_never_written_over(site: GitSite, run) -> None:
     (site.root / "measurements").mkdir()
-    (site.root / "measurements" / "2026-01-09T00-00-00Z.json").write_text("{}")
+    taken = json.dumps(EMPTY_SNAPSHOT)
+    (site.root / "measurements" / "2026-01-09T00-00-00Z.json").write_text(taken)
     result = run("measure", "--source", site.root, "--prometheus", "http://127.0.0.1:9", "--at", AT)
     assert result.exit_code == 2
     assert "a snapshot measured up to 2026-01-09T00:00:00Z was taken before" in result.output
-    assert (site.root / "measurements" / "2026-01-09T00-00-00Z.json").read_text() == "{}"
+    assert (site.root / "measurements" / "2026-01-09T00-00-00Z.json").read_text() == taken
 
 
 @pytest.mark.parametrize(
@@ -273,3 +283,55 @@ def test_usage_problems_exit_2_before_asking(site: GitSite, run, args: list[str]
     assert result.exit_code == 2
     assert message in result.output
     assert not (site.root / "measurements").exists()
+
+
+def test_the_site_shows_what_was_measured(server: str, site: GitSite, run, env, tmp_path: Path) -> None:
+    for day in ("2026-01-05", "2026-01-07"):
+        run("measure", "--source", site.root, "--prometheus", server, "--at", day)
+    site.commit("Measurements")
+    env["SOURCE_DATE_EPOCH"] = str(END + 3600)  # built an hour after the last snapshot
+    out = tmp_path / "public"
+    assert run("build", "--source", site.root, "--output", out).exit_code == 0
+    page = (out / "offerings/ci/index.html").read_text()
+    assert "measured up to 2026-01-07 00:00 UTC" in page
+    assert "stale: measured 2 d 1 h before this build (figures older than 2 d are stale)" in page
+
+    # a new snapshot is a build input: the pages that show it are built again
+    run("measure", "--source", site.root, "--prometheus", server, "--at", AT)
+    assert run("build", "--source", site.root, "--output", out).exit_code == 0
+    page = (out / "offerings/ci/index.html").read_text()
+    row = page[page.index('<tr id="slo-availability">') :]
+    row = row[: row.index("</tr>")]
+    assert "<strong class=\"num\">99.960 %</strong>" in row
+    assert "60 % of the error budget left" in row
+    assert "measured up to 2026-01-09 00:00 UTC" in row
+    assert "stale" not in row
+    chart = row[row.index("<svg") : row.index("</svg>")]
+    assert 'role="img"' in chart and "<script" not in chart
+    assert "Attainment in 3 snapshots from 2026-01-05 to 2026-01-09: lowest 99.930 %, latest 99.960 %" in chart
+    assert chart.count("<circle") == 3
+    nothing = page[page.index('<tr id="slo-nothing">') :]
+    assert "not measured: the total selector matched no series in the window" in nothing[: nothing.index("</tr>")]
+
+    # the SLOs page: least budget left first, then those with no figures, in catalog order
+    slos = (out / "slos/index.html").read_text()
+    order = [line.split('"')[1] for line in slos.splitlines() if line.strip().startswith('<tr id="slo-')]
+    latest = _by_slo(_snapshot(site.root))
+    left = sorted(
+        (entry["budget_remaining"], f"slo-ci-{slo}") for slo, entry in latest.items() if "budget_remaining" in entry
+    )
+    assert order == [name for _, name in left] + ["slo-ci-nothing", "slo-ci-unmeasured"]
+
+    # catalog.json: the latest figures and the history of each SLO measured
+    document = json.loads((out / "catalog.json").read_text())
+    measured = {m["slo"]: m for m in document["measurements"]}
+    assert set(measured) == set(latest)
+    availability = measured["availability"]
+    assert availability["latest"]["attainment"] == latest["availability"]["attainment"]
+    assert availability["latest"]["stale"] is False
+    assert [h["end"] for h in availability["history"]] == [
+        "2026-01-05T00:00:00Z",
+        "2026-01-07T00:00:00Z",
+        "2026-01-09T00:00:00Z",
+    ]
+    assert measured["nothing"]["latest"]["reason"].startswith("the total selector matched no series")

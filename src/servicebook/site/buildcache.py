@@ -39,7 +39,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog import model
 from servicebook.content.markdown import AnchorRef
 from servicebook.errors import Problem
-from servicebook.git.repo import SOURCE_PATHS, tag_refs
+from servicebook.git.repo import BUILD_INPUTS, tag_refs
 from servicebook.site.load import PageResult
 from servicebook.site.write import MARKER
 
@@ -344,7 +344,7 @@ class BuildCache(Database):
             return cls(None, "", None, output / MARKER)
         built = cls(output.parent / CACHE_DIR / "build" / f"{output.name}.sqlite", "", None, output / MARKER)
         known = built.previous.sources if built.previous is not None else None
-        hashes, built.sources = scan_sources(source, SOURCE_PATHS, known)
+        hashes, built.sources = scan_sources(source, BUILD_INPUTS, known)
         tags = tag_refs(source)
         built.hashes = hashes
         built.inputs = digest(

@@ -30,7 +30,7 @@ from servicebook.site.store import PageMemory
 
 HOST = "127.0.0.1"
 PREFIX = "/__servicebook/"
-WATCHED_DIRS = ("content", "layouts")
+WATCHED_DIRS = ("content", "layouts", "measurements")
 WATCHED_FILES = ("catalog.yaml",)
 POLL_MS = 400
 
@@ -244,7 +244,7 @@ def handler_class(preview: Preview) -> type[PreviewHandler]:
 
 
 def watched_dirs(source: Path) -> tuple[str, ...]:
-    """The site folder itself (for catalog.yaml) and every folder under content/ and layouts/.
+    """The site folder itself (for catalog.yaml) and every folder under content/, layouts/ and measurements/.
 
     Each is watched on its own, without recursion, so that a site kept at the root of a big
     repository (with .git/ and a virtualenv) costs a handful of watches, not thousands.
