@@ -23,7 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "Everything `build` checks, without writing anything."),
     "diff": ("diff", "What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
-    "measure": ("measure", "Ask Prometheus what each SLO attained; write a snapshot under measurements/."),
+    "measure": (
+        "measure",
+        "Ask Prometheus what each SLO attained over its window; write a snapshot under measurements/.",
+    ),
     "promised": (
         "promised",
         "What the catalog promised on a day: SLOs, support targets and unsupported tools, from git.",
