@@ -302,7 +302,7 @@ def test_the_site_shows_what_was_measured(server: str, site: GitSite, run, env, 
     page = (out / "offerings/ci/index.html").read_text()
     row = page[page.index('<tr id="slo-availability">') :]
     row = row[: row.index("</tr>")]
-    assert "<strong class=\"num\">99.960 %</strong>" in row
+    assert '<strong class="num">99.960 %</strong>' in row
     assert "60 % of the error budget left" in row
     assert "measured up to 2026-01-09 00:00 UTC" in row
     assert "stale" not in row
@@ -335,3 +335,30 @@ def test_the_site_shows_what_was_measured(server: str, site: GitSite, run, env, 
         "2026-01-09T00:00:00Z",
     ]
     assert measured["nothing"]["latest"]["reason"].startswith("the total selector matched no series")
+
+
+def test_promised_says_what_was_measured_for_a_window_that_holds_the_day(server: str, site: GitSite, run) -> None:
+    site.clock = T0 - 7200  # the catalog in effect from before the data starts
+    site.git("commit", "--amend", "-q", "--no-edit", "--reset-author")
+    for day in ("2026-01-05", AT):
+        run("measure", "--source", site.root, "--prometheus", server, "--at", day)
+    site.commit("Measurements")
+    text = run("promised", "--source", site.root, "--at", "2026-03-01").output
+    assert "    measured " not in text  # no window of any snapshot holds that day
+    text = run("promised", "--source", site.root, "--at", "2026-01-08").output
+    lines = text.splitlines()
+    i = lines.index("  SLO API availability (availability): 99.9 % over rolling 7 days, error budget 10 min 5 s")
+    assert lines[i + 1] == (
+        "    measured 2026-01-02 00:00 to 2026-01-09 00:00 UTC: 99.960 % (objective then 99.9 %), "
+        "60 % of the error budget left (measurements/2026-01-09T00-00-00Z.json)"
+    )
+    nothing = lines.index(
+        "  SLO A metric nobody exports (nothing): 99 % over rolling 7 days, error budget 1 h 40 min 48 s"
+    )
+    assert lines[nothing + 1].startswith(
+        "    measured 2026-01-02 00:00 to 2026-01-09 00:00 UTC: could not be measured: "
+    )
+    document = json.loads(run("promised", "--source", site.root, "--at", "2026-01-04", "--format", "json").output)
+    slos = {s["id"]: s for s in document["offerings"][0]["slos"]}
+    assert slos["availability"]["measured"]["snapshot"] == "measurements/2026-01-05T00-00-00Z.json"
+    assert slos["unmeasured"]["measured"] is None

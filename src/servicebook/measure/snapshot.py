@@ -388,3 +388,20 @@ def latest(snapshots: Sequence[model.Snapshot]) -> Iterator[tuple[model.Snapshot
         for result in snapshot.results:
             last[(result.offering, result.slo)] = (snapshot, result)
     yield from last.values()
+
+
+def covering(
+    snapshots: Sequence[model.Snapshot], offering: str, slo: str, day_start: dt.datetime, day_end: dt.datetime
+) -> tuple[model.Snapshot, model.MeasuredSLO] | None:
+    """The measurement of an SLO whose window holds the day [day_start, day_end): of those, the
+    one whose window ends nearest the day's end (the window that ends with the day, when a run
+    measured up to it), the later on a tie."""
+    best: tuple[float, model.Snapshot, model.MeasuredSLO] | None = None
+    for snapshot in snapshots:
+        for r in snapshot.results:
+            if r.offering != offering or r.slo != slo or r.start >= day_end or r.end < day_start:
+                continue
+            distance = abs((r.end - day_end).total_seconds())
+            if best is None or distance <= best[0]:
+                best = (distance, snapshot, r)
+    return None if best is None else (best[1], best[2])
