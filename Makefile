@@ -63,6 +63,7 @@ example:
 	mkdir -p src/servicebook/scaffold/example
 	cp catalog.yaml src/servicebook/scaffold/example/
 	cp -R content src/servicebook/scaffold/example/
+	cp -R measurements src/servicebook/scaffold/example/
 
 # The release artifacts: a wheel and an sdist in dist/, their metadata checked.
 dist: $(STAMP)

@@ -1,6 +1,7 @@
 """A real Prometheus for the tests: series generated here, backfilled into a fresh TSDB with
 `promtool tsdb create-blocks-from openmetrics`, served by /usr/bin/prometheus on 127.0.0.1 at a
-free port. Each generated series also knows, independently of Prometheus, what it counts over a
+free port (also used by bench/measure_bench.py and scripts/make_example_measurements.py, so it
+needs no pytest). Each generated series also knows, independently of Prometheus, what it counts over a
 window, so the tests can check `measure`'s figures against numbers computed here."""
 
 from __future__ import annotations
@@ -10,26 +11,23 @@ import shutil
 import socket
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import require_component
-
-STEP = 60  # seconds between samples, as a scrape interval
+STEP = 60  # seconds between samples, as a scrape interval (the default of `step`)
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 INSTALL = "install Debian's prometheus package (apt-get install prometheus), as .ci/run does"
 
 
-def require_prometheus() -> None:
-    present = Path(PROMETHEUS).is_file() and Path(PROMTOOL).is_file()
-    require_component(present, "Prometheus (prometheus and promtool)", INSTALL)
+def installed() -> bool:
+    return Path(PROMETHEUS).is_file() and Path(PROMTOOL).is_file()
 
 
 @dataclass
 class Counter:
-    """A counter scraped every STEP seconds from `start` to `end` (inclusive): `rate(t)` events
+    """A counter scraped every `step` seconds from `start` to `end` (inclusive): `rate(t)` events
     happen in the step ending at t; `resets` are times the process restarted (the counter starts
     again from 0 and counts that step's events); `gaps` are (from, to) with no scrape strictly
     inside."""
@@ -38,16 +36,17 @@ class Counter:
     labels: dict[str, str]
     start: int
     end: int
-    rate: object  # Callable[[int], int]
+    rate: Callable[[int], int]
     resets: tuple[int, ...] = ()
     gaps: tuple[tuple[int, int], ...] = ()
+    step: int = STEP
     samples: list[tuple[int, float]] = field(default_factory=list)
     events: dict[int, int] = field(default_factory=dict)  # t → events in the step ending at t
 
     def __post_init__(self) -> None:
         value = 0
-        for t in range(self.start, self.end + 1, STEP):
-            happened = self.rate(t) if t > self.start else 0  # type: ignore[operator]
+        for t in range(self.start, self.end + 1, self.step):
+            happened = self.rate(t) if t > self.start else 0
             self.events[t] = happened
             value = happened if t in self.resets else value + happened
             if not any(a < t < b for a, b in self.gaps):
@@ -64,11 +63,12 @@ class Gauge:
     labels: dict[str, str]
     start: int
     end: int
-    value: object  # Callable[[int], int]: 0 or 1
+    value: Callable[[int], int]  # 0 or 1
+    step: int = STEP
     samples: list[tuple[int, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.samples = [(t, self.value(t)) for t in range(self.start, self.end + 1, STEP)]  # type: ignore[operator]
+        self.samples = [(t, self.value(t)) for t in range(self.start, self.end + 1, self.step)]
 
     def shares(self, start: int, end: int) -> tuple[int, int]:
         """(good samples, samples) in [start, end]: the range a range selector reads."""
@@ -93,7 +93,6 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def prometheus(folder: Path, series: Iterable[Counter | Gauge]) -> Iterator[str]:
     """Backfill `series` into a TSDB under `folder` and serve it; yields the server's address."""
-    require_prometheus()
     data = folder / "series.om"
     data.write_text(openmetrics(series))
     storage = folder / "tsdb"

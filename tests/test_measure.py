@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from servicebook.measure.snapshot import read_all
-from tests.conftest import SITES, GitSite
-from tests.promhelp import STEP, Counter, Gauge, prometheus
+from tests.conftest import SITES, GitSite, require_component
+from tests.promhelp import INSTALL, STEP, Counter, Gauge, installed, prometheus
 
 pytestmark = pytest.mark.git
 
@@ -134,6 +134,7 @@ SLOS = """\
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
     with prometheus(tmp_path_factory.mktemp("prometheus"), SERIES) as url:
         yield url
 
