@@ -27,8 +27,8 @@ quick: $(STAMP) lint typecheck
 	$(BIN)/pytest -q -m "not browser and not slow" --hypothesis-profile=quick -n auto
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests build.py bench
-	$(BIN)/ruff format --check src tests build.py bench
+	$(BIN)/ruff check src tests build.py bench scripts
+	$(BIN)/ruff format --check src tests build.py bench scripts
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

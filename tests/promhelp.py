@@ -65,10 +65,12 @@ class Gauge:
     end: int
     value: Callable[[int], int]  # 0 or 1
     step: int = STEP
+    gaps: tuple[tuple[int, int], ...] = ()  # (from, to) with no scrape strictly inside
     samples: list[tuple[int, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.samples = [(t, self.value(t)) for t in range(self.start, self.end + 1, self.step)]
+        times = range(self.start, self.end + 1, self.step)
+        self.samples = [(t, self.value(t)) for t in times if not any(a < t < b for a, b in self.gaps)]
 
     def shares(self, start: int, end: int) -> tuple[int, int]:
         """(good samples, samples) in [start, end]: the range a range selector reads."""

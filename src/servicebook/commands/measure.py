@@ -20,7 +20,7 @@ from servicebook.catalog.slo import describe_window, format_percent
 from servicebook.catalog.validate import did_you_mean
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.errors import UsageProblem
-from servicebook.git.repo import build_info
+from servicebook.git.repo import catalog_state
 from servicebook.measure.budget import attainment_text, budget_left_text
 from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url
 from servicebook.measure.run import chosen
@@ -106,7 +106,7 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
         raise UsageProblem(
             "no SLO says how Prometheus measures it: give an SLO a `measurement` (see docs/measuring.md)"
         )
-    info = build_info(source, env)
+    commit, dirty = catalog_state(source)
     click.echo(
         f"measuring {defined} SLO{'s' if defined != 1 else ''} up to {utc_text(end)} with {url}"
         + (f" ({len(slos) - defined} without a measurement left out)" if len(slos) > defined else "")
@@ -116,8 +116,8 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
         Prometheus(url, timeout),
         end,
         offering=offering,
-        commit=info.commit,
-        dirty=info.dirty,
+        commit=commit,
+        dirty=dirty,
         generator=f"servicebook {__version__}",
         progress=lambda r: click.echo(result_line(r)),
     )

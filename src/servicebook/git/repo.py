@@ -84,6 +84,15 @@ def tag_refs(root: Path) -> str:
     return git(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
 
 
+def catalog_state(root: Path) -> tuple[str | None, bool]:
+    """The commit `root` is at and whether its catalog, pages or layouts differ from it (what
+    `measure` records as the promise it measured against; its own snapshots do not count)."""
+    if top_level(root) is None:
+        return None, False
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
+    return head(root), bool(status.strip())
+
+
 def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
     """The commit `root` is at, whether its sources have uncommitted changes, and the build date."""
     generator = f"servicebook {__version__}"
