@@ -48,7 +48,7 @@ def series() -> list[Counter | Gauge]:
     crunch = ("2026-11-17T09:00", 180)
     node_loss = ("2026-11-24T02:00", 2)
     nexus_outage = ("2026-11-12T14:00", 15)
-    api_down = ("2026-11-26T07:40", 10)
+    api_down = ("2026-11-14T07:40", 10)
     scrape_gap = (at("2026-11-08T03:00"), at("2026-11-08T05:00"))
 
     def slow_jobs(t: int) -> int:
