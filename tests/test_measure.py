@@ -363,3 +363,17 @@ def test_promised_says_what_was_measured_for_a_window_that_holds_the_day(server:
     slos = {s["id"]: s for s in document["offerings"][0]["slos"]}
     assert slos["availability"]["measured"]["snapshot"] == "measurements/2026-01-05T00-00-00Z.json"
     assert slos["unmeasured"]["measured"] is None
+
+
+def test_a_query_prometheus_refuses_is_not_measured_with_its_message(server: str, site: GitSite, run) -> None:
+    site.edit(
+        """          errors: nothing_total{code="500"}
+          total: nothing_total""",
+        """          errors: sum(rate(nothing_total{code="500"}[{{.window}}]))
+          total: sum(rate(nothing_total[{{.window}}])""",
+    )
+    site.commit("A query with a missing parenthesis")
+    assert run("measure", "--source", site.root, "--prometheus", server, "--at", AT).exit_code == 3
+    reason = _by_slo(_snapshot(site.root))["nothing"]["reason"]
+    assert reason.startswith("query failed: Prometheus refused the query (bad_data): ")
+    assert "unclosed left parenthesis" in reason

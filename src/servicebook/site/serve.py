@@ -1,5 +1,5 @@
 """The preview server: build into a temporary folder, serve it on 127.0.0.1, rebuild whenever
-catalog.yaml, content/ or layouts/ change, and make open pages reload themselves.
+catalog.yaml, content/, layouts/ or measurements/ change, and make open pages reload themselves.
 
 A failed rebuild never stops the server: the errors (file:line:col) go to the terminal and to the
 top of every page, and the last good build stays on show until the sources are fixed. The reload
@@ -308,7 +308,7 @@ def serve(
             watcher.start()
             url = f"http://{HOST}:{server.server_port}/"
             out(f"Serving {preview.source} at {url}")
-            out("Rebuilding on changes to catalog.yaml, content/ and layouts/. Press Ctrl+C to stop.")
+            out("Rebuilding on changes to catalog.yaml, content/, layouts/ and measurements/. Press Ctrl+C to stop.")
             server.serve_forever()
         finally:
             stop.set()
