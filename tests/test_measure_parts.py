@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import json
 import re
 import socket
 import threading
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import QueryForm, metric_name, query_form, with_window
@@ -26,7 +29,9 @@ from servicebook.measure.budget import (
     window_start,
 )
 from servicebook.measure.prometheus import Prometheus, QueryFailed, Unreachable, check_url
-from servicebook.measure.snapshot import covering, file_name
+from servicebook.measure.snapshot import covering, file_name, parse
+from servicebook.source.yaml import SourceText
+from tests.conftest import examples
 
 UTC = dt.UTC
 
@@ -186,3 +191,82 @@ def test_promised_takes_the_window_that_ends_nearest_the_day() -> None:
     found = covering(snapshots, "ci", "a", day, day + dt.timedelta(days=1))
     assert found is not None and found[0].end == dt.datetime(2026, 3, 5, tzinfo=UTC)
     assert covering(snapshots, "ci", "a", day + dt.timedelta(days=30), day + dt.timedelta(days=31)) is None
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+_VALID = {
+    "servicebook_measurements": 1,
+    "end": "2026-01-09T00:00:00Z",
+    "server": "http://p:9090",
+    "catalog": {"commit": None, "dirty": False},
+    "generator": "servicebook",
+    "slos": [
+        {
+            "offering": "ci",
+            "slo": "a",
+            "objective": "99.9",
+            "window": "7d",
+            "start": "2026-01-02T00:00:00Z",
+            "end": "2026-01-09T00:00:00Z",
+            "shape": "errors/total",
+            "queries": {},
+            "good": 999.0,
+            "total": 1000.0,
+            "counted_as": "events",
+            "attainment": 0.999,
+            "budget_consumed": 1.0,
+            "budget_remaining": 0.0,
+            "notes": [],
+        }
+    ],
+    "not_defined": [],
+}
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    path=st.sampled_from([(), ("catalog",), ("slos",), ("slos", 0)]),
+    key=st.text(max_size=12),
+    which=st.integers(0, 30),
+    value=_JSON,
+)
+def test_a_snapshot_edited_anyhow_is_read_or_refused_with_located_problems(path, key, which, value) -> None:
+    """Any value in place of any field (or a new field): read, or refused with every problem in
+    the file, never a crash."""
+    data = json.loads(json.dumps(_VALID))
+    target = data
+    for step in path:
+        target = target[step]
+    if isinstance(target, list):
+        target.append(value)
+    elif key:
+        target[key] = value
+    else:
+        keys = list(target)
+        target[keys[which % len(keys)]] = value
+    source = SourceText("measurements/2026-01-09T00-00-00Z.json", json.dumps(data, indent=2))
+    found = parse(source)
+    if isinstance(found, list):
+        assert found and all(p.location.path == source.path and p.location.line >= 1 for p in found)
+    else:
+        assert found.end == dt.datetime(2026, 1, 9, tzinfo=UTC)
+
+
+def test_the_valid_snapshot_of_the_property_test_is_read() -> None:
+    found = parse(SourceText("measurements/2026-01-09T00-00-00Z.json", json.dumps(_VALID)))
+    assert isinstance(found, model.Snapshot) and found.results[0].budget_remaining == 0.0
+
+
+@pytest.mark.parametrize("objective", ["NaN", "sNaN", "Infinity", "-0", "1e2", "100", "0", " 99.9", 99.9])
+def test_an_objective_that_is_no_percentage_is_refused_at_its_place(objective: object) -> None:
+    data = json.loads(json.dumps(_VALID))
+    data["slos"][0]["objective"] = objective
+    found = parse(SourceText("measurements/2026-01-09T00-00-00Z.json", json.dumps(data, indent=2)))
+    assert isinstance(found, list)
+    assert [(p.location.line, p.message) for p in found] == [
+        (14, "'objective' must be a percentage written as text, e.g. \"99.9\"")
+    ]

@@ -25,7 +25,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ FOLDER = "measurements"
 MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024
 MAX_SNAPSHOTS = 10_000
 _NAME_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2})-([0-9]{2})-([0-9]{2})Z\.json")
+_DECIMAL_RE = re.compile(r"[0-9]{1,3}(\.[0-9]{1,20})?")
 _TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
@@ -275,12 +276,10 @@ class _Reader:
         window = self.text(entry, (*at, "window"))
         start = self.time(entry, (*at, "start"))
         end = self.time(entry, (*at, "end"))
-        objective = None
         raw = entry.get("objective")
-        try:
-            objective = Decimal(raw) if isinstance(raw, str) else None
-        except InvalidOperation:
-            objective = None
+        # plain decimals only: Decimal() also reads "NaN", "sNaN" and "Infinity", which no
+        # objective is (and NaN cannot even be compared)
+        objective = Decimal(raw) if isinstance(raw, str) and _DECIMAL_RE.fullmatch(raw) else None
         if objective is None or not 0 < objective < 100:
             self.fail((*at, "objective"), "'objective' must be a percentage written as text, e.g. \"99.9\"")
         if start is not None and end is not None and start >= end:
