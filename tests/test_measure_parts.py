@@ -270,3 +270,11 @@ def test_an_objective_that_is_no_percentage_is_refused_at_its_place(objective: o
     assert [(p.location.line, p.message) for p in found] == [
         (14, "'objective' must be a percentage written as text, e.g. \"99.9\"")
     ]
+
+
+@pytest.mark.parametrize("field", ["good", "attainment", "budget_consumed", "budget_remaining"])
+def test_a_number_too_large_for_a_float_is_refused_at_its_place(field: str) -> None:
+    data = json.loads(json.dumps(_VALID))
+    data["slos"][0][field] = 10**400
+    found = parse(SourceText("measurements/2026-01-09T00-00-00Z.json", json.dumps(data, indent=2)))
+    assert isinstance(found, list) and len(found) == 1 and found[0].message.startswith(f"'{field}' must be")

@@ -292,16 +292,14 @@ class _Reader:
         else:
             attainment = self.share(entry, (*at, "attainment"), upper=1.0)
             consumed = self.share(entry, (*at, "budget_consumed"), upper=None)
-            remaining = entry.get("budget_remaining")
+            remaining = _finite(entry.get("budget_remaining"))
             if consumed is not None and not (
-                isinstance(remaining, int | float) and math.isclose(remaining, 1 - consumed, abs_tol=1e-9)
+                remaining is not None and math.isclose(remaining, 1 - consumed, abs_tol=1e-9)
             ):
                 self.fail((*at, "budget_remaining"), "'budget_remaining' must be 1 − budget_consumed")
-            good, total = entry.get("good"), entry.get("total")
+            good, total = _finite(entry.get("good")), _finite(entry.get("total"))
             for key, value in (("good", good), ("total", total)):
-                if value is not None and not (
-                    isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-                ):
+                if entry.get(key) is not None and (value is None or value < 0):
                     self.fail((*at, key), f"'{key}' must be a count (a number, 0 or more) or null")
             notes = entry.get("notes", [])
             if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
@@ -311,8 +309,8 @@ class _Reader:
             fields = {
                 "attainment": attainment,
                 "budget_consumed": consumed,
-                "good": float(good) if isinstance(good, int | float) else None,
-                "total": float(total) if isinstance(total, int | float) else None,
+                "good": good,
+                "total": total,
                 "counted_as": counted if isinstance(counted, str) else None,
                 "notes": tuple(notes),
             }
@@ -339,17 +337,24 @@ class _Reader:
         return None
 
     def share(self, data: dict[str, Any], at: Path_, upper: float | None) -> float | None:
-        value = data.get(str(at[-1]))
-        if (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and value >= 0
-            and (upper is None or value <= upper)
-        ):
-            return float(value)
+        value = _finite(data.get(str(at[-1])))
+        if value is not None and value >= 0 and (upper is None or value <= upper):
+            return value
         bound = f"from 0 to {upper:g}" if upper is not None else "0 or more"
         self.fail(at if at[-1] in data else at[:-1], f"'{at[-1]}' must be a number {bound}")
         return None
+
+
+def _finite(value: object) -> float | None:
+    """A JSON number as a float; None for anything else (text, true, an integer too large for a
+    float, which json reads exactly)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _at(source: SourceText, at: Path_, message: str, hint: str | None = None) -> Problem:
