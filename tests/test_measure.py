@@ -337,6 +337,14 @@ def test_the_site_shows_what_was_measured(server: str, site: GitSite, run, env, 
     ]
     assert measured["nothing"]["latest"]["reason"].startswith("the total selector matched no series")
 
+    # the same commit and snapshots make the same bytes, built afresh as after the cached rebuild
+    site.commit("One more snapshot")
+    assert run("build", "--source", site.root, "--output", out).exit_code == 0
+    again = tmp_path / "again"
+    assert run("build", "--source", site.root, "--output", again).exit_code == 0
+    files = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert files == {p.relative_to(again): p.read_bytes() for p in sorted(again.rglob("*")) if p.is_file()}
+
 
 def test_promised_says_what_was_measured_for_a_window_that_holds_the_day(server: str, site: GitSite, run) -> None:
     site.clock = T0 - 7200  # the catalog in effect from before the data starts
