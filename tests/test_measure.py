@@ -314,6 +314,17 @@ def test_the_site_shows_what_was_measured(server: str, site: GitSite, run, env, 
     nothing = page[page.index('<tr id="slo-nothing">') :]
     assert "not measured: the total selector matched no series in the window" in nothing[: nothing.index("</tr>")]
 
+    # a figure measured against an objective since changed says which one it was measured against
+    site.edit(
+        "        objective: 99.9\n        window: 7d\n        measurement:\n          errors: http",
+        "        objective: 99.95\n        window: 7d\n        measurement:\n          errors: http",
+    )
+    assert run("build", "--source", site.root, "--output", tmp_path / "changed").exit_code == 0
+    changed = (tmp_path / "changed/offerings/ci/index.html").read_text()
+    row = changed[changed.index('<tr id="slo-availability">') :]
+    assert "against the objective then, 99.9 %" in row[: row.index("</tr>")]
+    site.git("checkout", "catalog.yaml")
+
     # the SLOs page: least budget left first, then those with no figures, in catalog order
     slos = (out / "slos/index.html").read_text()
     order = [line.split('"')[1] for line in slos.splitlines() if line.strip().startswith('<tr id="slo-')]
