@@ -27,8 +27,8 @@ quick: $(STAMP) lint typecheck
 	$(BIN)/pytest -q -m "not browser and not slow" --hypothesis-profile=quick -n auto
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests build.py bench
-	$(BIN)/ruff format --check src tests build.py bench
+	$(BIN)/ruff check src tests build.py bench scripts
+	$(BIN)/ruff format --check src tests build.py bench scripts
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -49,6 +49,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/history_bench.py
 	$(BIN)/python bench/versions_bench.py
 	$(BIN)/python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000
+	$(BIN)/python bench/measure_bench.py
 
 clean:
 	rm -rf $(VENV) $(DIST_VENV) public dist build .pytest_cache .mypy_cache .ruff_cache
@@ -63,6 +64,7 @@ example:
 	mkdir -p src/servicebook/scaffold/example
 	cp catalog.yaml src/servicebook/scaffold/example/
 	cp -R content src/servicebook/scaffold/example/
+	cp -R measurements src/servicebook/scaffold/example/
 
 # The release artifacts: a wheel and an sdist in dist/, their metadata checked. Its own small
 # environment (build and twine only), so making a wheel does not install the development stack.

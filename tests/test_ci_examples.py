@@ -72,7 +72,7 @@ def schema_check(schema: str, *paths: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_github_workflows_match_the_github_actions_schema() -> None:
-    assert len(GITHUB) == 2
+    assert len(GITHUB) == 3
     done = schema_check("vendor.github-workflows", *GITHUB)
     assert done.returncode == 0, done.stdout + done.stderr
 

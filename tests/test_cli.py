@@ -42,6 +42,8 @@ def test_init_example_writes_the_full_example_catalog_which_builds(run, tmp_path
     pages = sorted(p.relative_to(site / "content") for p in (site / "content").rglob("*") if p.is_file())
     assert pages == sorted(p.relative_to(REPO / "content") for p in (REPO / "content").rglob("*") if p.is_file())
     assert (site / "layouts" / "README.md").is_file()
+    snapshots = sorted(p.name for p in (REPO / "measurements").iterdir())
+    assert snapshots and sorted(p.name for p in (site / "measurements").iterdir()) == snapshots
     built = run("build", "--source", site)
     assert built.exit_code == 0, built.output
     assert (site / "public" / "tools" / "jenkins" / "index.html").is_file()

@@ -112,13 +112,15 @@ def test_the_sdist_carries_the_tests_docs_and_example(artifacts) -> None:
 
 
 def test_the_shipped_example_is_the_repository_example() -> None:
-    """`init --example` writes src/servicebook/scaffold/example/, a copy of the root catalog.yaml
-    and content/ (the site `make site` builds): `make example` refreshes it."""
+    """`init --example` writes src/servicebook/scaffold/example/, a copy of the root catalog.yaml,
+    content/ and measurements/ (the site `make site` builds): `make example` refreshes it."""
     shipped = PACKAGE / "scaffold" / "example"
     assert (shipped / "catalog.yaml").read_bytes() == (REPO / "catalog.yaml").read_bytes(), "run: make example"
     ours = {p.relative_to(REPO / "content"): p.read_bytes() for p in (REPO / "content").rglob("*") if p.is_file()}
     copy = {p.relative_to(shipped / "content"): p.read_bytes() for p in (shipped / "content").rglob("*") if p.is_file()}
     assert copy == ours, "run: make example"
+    ours = {p.name: p.read_bytes() for p in (REPO / "measurements").iterdir()}
+    assert {p.name: p.read_bytes() for p in (shipped / "measurements").iterdir()} == ours, "run: make example"
 
 
 @pytest.mark.dist

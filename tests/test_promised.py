@@ -142,6 +142,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
                         "error_budget_seconds": 25920,
                         "error_budget": "7 h 12 min",
                         "window_text": "rolling 30 days",
+                        "measured": None,  # no snapshot under measurements/ covers the day
                     }
                 ],
                 "support": {

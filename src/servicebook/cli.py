@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."),
     "import": ("import_", "Other tools' SLO files (OpenSLO, Sloth, Pyrra) as a catalog fragment to start from."),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
+    "measure": (
+        "measure",
+        "Ask Prometheus what each SLO attained over its window; write a snapshot under measurements/.",
+    ),
     "promised": (
         "promised",
         "What the catalog promised on a day: SLOs, support targets and unsupported tools, from git.",

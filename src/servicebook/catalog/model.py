@@ -158,6 +158,14 @@ class Site:
         default="v*",
         metadata=doc("Git tags that mark releases of the catalog (a glob); see docs/versions-and-releases.md."),
     )
+    measurements_stale_after: Annotated[int, Kind.DURATION] = field(
+        default=2 * 24 * 60,
+        metadata=doc(
+            "How old the latest snapshot under measurements/ may be, at the build's date, before the site says "
+            "its figures are stale (default 2d: a daily `servicebook measure` and a day's grace).",
+            example="7d",
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,3 +498,40 @@ class SiteContent:
     catalog: Catalog
     pages: tuple[Page, ...]
     build: BuildInfo
+    snapshots: tuple[Snapshot, ...] = ()  # measurements/, oldest first (none for a past release)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredSLO:
+    """What one run of `servicebook measure` found for one SLO: the counts and the share of its
+    error budget left over [start, end], or why it could not be measured (`reason`)."""
+
+    offering: str
+    slo: str
+    objective: Decimal  # as the catalog said when it was measured
+    window: str
+    start: dt.datetime
+    end: dt.datetime
+    reason: str | None  # None: measured
+    attainment: float | None = None  # share of good events (or of good time), 0 to 1
+    budget_consumed: float | None = None  # share of the error budget spent; above 1: overspent
+    good: float | None = None
+    total: float | None = None
+    counted_as: str | None = None  # "events", "samples", "query values"; None for an error ratio
+    notes: tuple[str, ...] = ()  # counter resets, gaps: what the figures were measured around
+
+    @property
+    def budget_remaining(self) -> float | None:
+        return None if self.budget_consumed is None else 1 - self.budget_consumed
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One file under measurements/: one run of `servicebook measure`."""
+
+    path: str  # relative to the site root
+    end: dt.datetime  # the time measured up to (UTC)
+    server: str
+    commit: str | None  # the catalog commit measured against
+    dirty: bool
+    results: tuple[MeasuredSLO, ...]

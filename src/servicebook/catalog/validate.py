@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from servicebook.catalog import model
 from servicebook.catalog.model import Kind, Ref
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 
@@ -811,6 +812,7 @@ _SHAPES = (("errors", "total"), ("good", "total"), ("error_ratio",), ("bool_gaug
 def _check_measurement(c: _Check, m: model.Measurement, at: Path) -> None:
     given = tuple(name for name in ("errors", "good", "total", "error_ratio", "bool_gauge") if getattr(m, name))
     if given in _SHAPES:
+        _check_query_forms(c, m, given, at)
         return
     shapes = "; ".join(" and ".join(shape) for shape in _SHAPES)
     if not given:
@@ -828,6 +830,31 @@ def _check_measurement(c: _Check, m: model.Measurement, at: Path) -> None:
             (*at, given[-1]),
             f"a measurement gives more than one shape ({', '.join(given)})",
             f"keep exactly one of: {shapes}",
+        )
+
+
+def _check_query_forms(c: _Check, m: model.Measurement, given: tuple[str, ...], at: Path) -> None:
+    """Each query is a selector or PromQL with {{.window}} (catalog/queries.py), and the two
+    counts of a ratio are written the same way: a count of events and a per-second rate do not
+    divide into a share."""
+    forms = {}
+    for name in given:
+        form = query_form(getattr(m, name))
+        if form is None:
+            c.report(
+                (*at, name),
+                f"'{name}' is neither a metric selector nor PromQL with {WINDOW_PLACEHOLDER}",
+                'write a selector such as http_requests_total{code=~"5.."}, or PromQL whose range is '
+                f"{WINDOW_PLACEHOLDER}, e.g. sum(rate(http_requests_total[{WINDOW_PLACEHOLDER}]))",
+            )
+        else:
+            forms[name] = form
+    if len(given) == 2 and len(forms) == 2 and forms[given[0]] is not forms[given[1]]:
+        c.report(
+            (*at, given[0]),
+            f"'{given[0]}' and 'total' are written differently (one a selector, the other PromQL with "
+            f"{WINDOW_PLACEHOLDER}), so their values do not divide into a share",
+            "write both as selectors, or both as PromQL over {{.window}}",
         )
 
 

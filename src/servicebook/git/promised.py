@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent
@@ -17,6 +17,10 @@ from servicebook.errors import UsageProblem
 from servicebook.git.in_effect import CatalogAt, utc_minute
 
 PROMISED_JSON_VERSION = 1
+
+# What was measured of an SLO for the day asked about (commands/promised.py reads the snapshots
+# under measurements/): (offering id, SLO id) → a line for people and an object for tools, or None.
+Measured = Callable[[str, str], "tuple[str, dict[str, object]] | None"]
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -63,7 +67,9 @@ def _passed_over(found: CatalogAt) -> list[str]:
 # --------------------------------------------------------------------------- text
 
 
-def to_text(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering]) -> str:
+def to_text(
+    found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering], measured: Measured | None = None
+) -> str:
     catalog = found.catalog
     lines = [
         f"Promised on {day.isoformat()} (up to the end of the day, UTC): catalog version {catalog.version}",
@@ -84,6 +90,9 @@ def to_text(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering])
                 f"  SLO {s.name} ({s.id}): {format_percent(s.objective)} over {budget.window_text}, "
                 f"error budget {budget.text}{range_text}"
             )
+            shown = measured(o.id, s.id) if measured is not None else None
+            if shown is not None:
+                lines.append(f"    {shown[0]}")
         if o.support is None:
             lines.append("  support: the team's")
         else:
@@ -145,7 +154,9 @@ def _support_lines(support: model.Support) -> list[str]:
 # --------------------------------------------------------------------------- json
 
 
-def to_json(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering]) -> str:
+def to_json(
+    found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering], measured: Measured | None = None
+) -> str:
     catalog = found.catalog
     doc = {
         "servicebook_promised": PROMISED_JSON_VERSION,
@@ -169,7 +180,7 @@ def to_json(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering])
                 "name": o.name,
                 "lifecycle": o.lifecycle.value,
                 "tier": o.tier.value,
-                "slos": [_slo_dict(s) for s in o.slos],
+                "slos": [_slo_dict(s, o.id, measured) for s in o.slos],
                 "support": None if o.support is None else _support_dict(effective_support(catalog.support, o.support)),
             }
             for o in offerings
@@ -188,8 +199,9 @@ def to_json(found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering])
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _slo_dict(s: model.SLO) -> dict[str, object]:
+def _slo_dict(s: model.SLO, offering: str, measured: Measured | None) -> dict[str, object]:
     budget = error_budget(s)
+    shown = measured(offering, s.id) if measured is not None else None
     return {
         "id": s.id,
         "name": s.name,
@@ -198,6 +210,7 @@ def _slo_dict(s: model.SLO) -> dict[str, object]:
         "error_budget_seconds": budget.seconds,
         "error_budget": budget.text,
         "window_text": budget.window_text,
+        "measured": shown[1] if shown is not None else None,
     }
 
 

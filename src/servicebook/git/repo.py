@@ -20,6 +20,11 @@ from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.runner import MISSING, git, installed, run
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
+# What a build of the current catalog also reads: the snapshots of `servicebook measure`. Not a
+# source of releases (a release shows what was promised; measurements come later) nor a change
+# that makes a release's version "unreleased".
+MEASUREMENTS_DIR = "measurements"
+BUILD_INPUTS = (*SOURCE_PATHS, MEASUREMENTS_DIR)
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"
@@ -96,6 +101,15 @@ def tag_refs(root: Path) -> str:
     return git(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
 
 
+def catalog_state(root: Path) -> tuple[str | None, bool]:
+    """The commit `root` is at and whether its catalog, pages or layouts differ from it (what
+    `measure` records as the promise it measured against; its own snapshots do not count)."""
+    if top_level(root) is None:
+        return None, False
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
+    return head(root), bool(status.strip())
+
+
 def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
     """The commit `root` is at, whether its sources have uncommitted changes, and the build date."""
     generator = f"servicebook {__version__}"
@@ -103,7 +117,7 @@ def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
     if top_level(root) is None:
         return BuildInfo(commit=None, dirty=False, date=date, generator=generator)
     commit = head(root)
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *BUILD_INPUTS) or ""
     if date is None and commit is not None:
         stamp = (git(root, "log", "-1", "--format=%ct", commit) or "").strip()
         if stamp.isdigit() and len(stamp) <= 12:

@@ -16,6 +16,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.interop import openslo
+from servicebook.site.measured import measured_views
 
 DOCUMENT_VERSION = 1
 
@@ -67,7 +68,55 @@ def _slo(catalog: model.Catalog, names: openslo.Names, offering: model.Offering,
 
 
 def catalog_document(site: model.SiteContent) -> dict[str, Any]:
-    return {**document_head(site), **catalog_sections(site.catalog), "pages": document_pages(site)}
+    return {
+        **document_head(site),
+        **catalog_sections(site.catalog),
+        "measurements": document_measurements(site),
+        "pages": document_pages(site),
+    }
+
+
+def document_measurements(site: model.SiteContent) -> list[dict[str, Any]]:
+    """What the snapshots under measurements/ say of each SLO of the catalog: the latest result
+    (figures, or why there are none) and the history of its figures, oldest first."""
+    views = measured_views(site.snapshots, site.build.date, site.catalog.site.measurements_stale_after)
+    out = []
+    for o in site.catalog.offerings:
+        for s in o.slos:
+            m = views.get((o.id, s.id))
+            if m is None:
+                continue
+            r = m.result
+            latest: dict[str, Any] = {
+                "snapshot": m.snapshot,
+                "start": _utc(r.start),
+                "end": _utc(r.end),
+                "objective": float(r.objective),
+                "window": r.window,
+                "stale": m.stale is not None,
+            }
+            if r.reason is not None:
+                latest["reason"] = r.reason
+            else:
+                latest |= {
+                    "attainment": r.attainment,
+                    "budget_consumed": r.budget_consumed,
+                    "budget_remaining": r.budget_remaining,
+                    "good": r.good,
+                    "total": r.total,
+                    "counted_as": r.counted_as,
+                    "notes": list(r.notes),
+                }
+            history = [
+                {"end": _utc(p.end), "attainment": p.attainment, "budget_remaining": p.budget_remaining}
+                for p in m.history
+            ]
+            out.append({"offering": o.id, "slo": s.id, "latest": latest, "history": history})
+    return out
+
+
+def _utc(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def document_head(site: model.SiteContent) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Store
 from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, build_info, head, open_repo, source_date_epoch, tag_refs
+from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, build_info, head, open_repo, source_date_epoch, tag_refs
 from servicebook.site.write import MARKER, check_output_dir, recover
 from servicebook.source.yaml import SourceError, read_text
 
@@ -274,7 +274,7 @@ def survey(options: Options) -> Survey:
             previous = Manifest.from_json(recorded)
         except Exception:  # anything unreadable is simply no manifest
             previous = None
-    hashes, sources = scan_sources(options.source, SOURCE_PATHS, previous.sources if previous else None)
+    hashes, sources = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     repo = open_repo(options.source) if options.history else None
     settings = repr((options.strict, options.versions, options.history, repo is not None and repo.shallow))

@@ -37,6 +37,7 @@ from servicebook.content.markdown import AnchorRef, LinkTargets, check_anchor_re
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import build_info
 from servicebook.git.snapshots import PageOutline
+from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.site.parallel import map_shared, worker_count
 from servicebook.source.yaml import (
     Node,
@@ -84,7 +85,8 @@ def load(
     meanwhile: Callable[[], object] | None = None,
     release: bool = False,
 ) -> Loaded:
-    """Read and check catalog.yaml and content/; see the module docstring.
+    """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
+    module docstring.
 
     `build` replaces what git and the environment say about the source (for past releases, and
     so that a build asks git only once). With `cache` and the `hashes` of the source files (see
@@ -163,10 +165,12 @@ def load(
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
     problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_locate_ref, root))
 
+    snapshots, found = read_snapshots(root)  # measurements/: what `servicebook measure` recorded
+    problems += found
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     if catalog is None or has_errors:
         return Loaded(None, tuple(problems))
-    site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build)
+    site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build, snapshots=snapshots)
     return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines))
 
 

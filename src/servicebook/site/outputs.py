@@ -29,7 +29,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.schema import json_schema
 from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
-from servicebook.site.catalog_json import catalog_sections, document_head, document_pages
+from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_pages
 from servicebook.site.changes import HistoryView, atom_feed
 from servicebook.site.search import search_index
 from servicebook.site.templates import DataSpec
@@ -98,8 +98,11 @@ def _only_the_code(_made: FromCatalog) -> str:
     return ""  # what every file depends on (the code, the theme), nothing more
 
 
-def _page_bodies(made: FromCatalog) -> str:  # catalog.json has each page's content_sha256
-    return hashlib.blake2b("\0".join(p.html_sha256 for p in made.site.pages).encode(), digest_size=20).hexdigest()
+def _page_bodies_and_snapshots(made: FromCatalog) -> str:
+    """catalog.json has each page's content_sha256 and what the snapshots measured (their files
+    are build inputs too, but the data file says here what it is made from)."""
+    parts = [*(p.html_sha256 for p in made.site.pages), repr(made.site.snapshots)]
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
 
 
 def _page_texts(made: FromCatalog) -> str:  # the search index has excerpts of each page's text
@@ -136,7 +139,7 @@ def _manifest(made: FromPublished) -> bytes:
 
 # The registry, stage by stage, each in the order its files are made.
 DATA: tuple[DataOutput, ...] = (
-    DataOutput(routes.CATALOG_JSON, _catalog_json, inputs=_page_bodies),
+    DataOutput(routes.CATALOG_JSON, _catalog_json, inputs=_page_bodies_and_snapshots),
     DataOutput(routes.SCHEMA_JSON, _schema_json, inputs=_only_the_code),
     DataOutput(routes.SEARCH_INDEX, _search_json, inputs=_page_texts),
 )
@@ -188,7 +191,11 @@ def catalog_json(site: model.SiteContent) -> bytes:
     if kept is None or kept[0] is not site.catalog:
         kept = (site.catalog, _record_lines(catalog_sections(site.catalog)))
         _catalog_lines[:] = [kept]
-    lines = [*_record_lines(document_head(site)), *kept[1], *_record_lines({"pages": document_pages(site)})]
+    lines = [
+        *_record_lines(document_head(site)),
+        *kept[1],
+        *_record_lines({"measurements": document_measurements(site), "pages": document_pages(site)}),
+    ]
     return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from servicebook.errors import UsageProblem
 
 _STARTER = ("catalog.yaml", "content/welcome.md", "layouts/README.md")
-# `init --example`: the repository's own example (its catalog.yaml and content/), shipped in the
+# `init --example`: the repository's own example (its catalog.yaml, content/ and measurements/), shipped in the
 # package under scaffold/example/ (tests/test_dist.py checks the copy is the repository's), with
 # the starter's layouts/README.md.
 EXAMPLE = "example"
@@ -65,6 +65,8 @@ def _files(example: bool) -> dict[str, Traversable]:
     shipped = scaffold / EXAMPLE
     files = {"catalog.yaml": shipped / "catalog.yaml"}
     pending = [("content", shipped / "content")]
+    if (shipped / "measurements").is_dir():  # what `servicebook measure` recorded of the example
+        pending.append(("measurements", shipped / "measurements"))
     while pending:  # Traversable has no rglob
         prefix, folder = pending.pop()
         for entry in folder.iterdir():

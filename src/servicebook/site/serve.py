@@ -1,5 +1,5 @@
 """The preview server: build into a temporary folder, serve it on 127.0.0.1, rebuild whenever
-catalog.yaml, content/ or layouts/ change, and make open pages reload themselves.
+catalog.yaml, content/, layouts/ or measurements/ change, and make open pages reload themselves.
 
 A failed rebuild never stops the server: the errors (file:line:col) go to the terminal and to the
 top of every page, and the last good build stays on show until the sources are fixed. The reload
@@ -37,7 +37,7 @@ HOST = "127.0.0.1"
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
 BACKLOG = 1024  # connections the kernel queues before the server accepts them (socketserver: 5; capped by somaxconn)
 PREFIX = "/__servicebook/"
-WATCHED_DIRS = ("content", "layouts")
+WATCHED_DIRS = ("content", "layouts", "measurements")
 WATCHED_FILES = ("catalog.yaml",)
 POLL_MS = 400
 
@@ -340,7 +340,7 @@ def make_server(preview: Preview, bind: str, port: int) -> PreviewServer:
 
 
 def watched_dirs(source: Path) -> tuple[str, ...]:
-    """The site folder itself (for catalog.yaml) and every folder under content/ and layouts/.
+    """The site folder itself (for catalog.yaml) and every folder under content/, layouts/ and measurements/.
 
     Each is watched on its own, without recursion, so that a site kept at the root of a big
     repository (with .git/ and a virtualenv) costs a handful of watches, not thousands.
@@ -402,7 +402,7 @@ def serve(
             shown = f"[{bind.strip('[]')}]" if ":" in bind else bind
             url = f"http://{shown}:{server.server_port}/"
             out(f"Serving {preview.source} at {url}")
-            out("Rebuilding on changes to catalog.yaml, content/ and layouts/. Press Ctrl+C to stop.")
+            out("Rebuilding on changes to catalog.yaml, content/, layouts/ and measurements/. Press Ctrl+C to stop.")
             server.serve_forever()
         finally:
             stop.set()

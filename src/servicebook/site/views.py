@@ -21,6 +21,7 @@ from servicebook.catalog.slo import (
     format_percent,
     hours_text,
 )
+from servicebook.site.measured import MeasuredView, measured_views
 
 LIFECYCLE_LABELS = {
     model.Lifecycle.BETA: "Beta",
@@ -56,6 +57,7 @@ class SLOView:
     slo: model.SLO
     objective: str  # "99.9 %"
     budget: ErrorBudget
+    measured: MeasuredView | None = None  # the latest snapshot's figures, if one has the SLO
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,9 @@ class SiteView:
     # by id, so that a page template finds one entry without scanning all of them (O(1), not O(n))
     offering_by_id: Mapping[str, OfferingView] = field(default_factory=dict)
     tool_by_id: Mapping[str, ToolView] = field(default_factory=dict)
+    # the SLOs page: every SLO of an offering not retired, least error budget left first (as
+    # the latest snapshot measured it), then those without figures, in catalog order
+    slos_by_budget: tuple[tuple[OfferingView, SLOView], ...] = ()
 
 
 def support_view(team: model.Support, override: model.SupportOverride | None) -> SupportView:
@@ -165,6 +170,7 @@ def _link(o: model.Offering) -> OfferingLink:
 
 def site_view(site: model.SiteContent) -> SiteView:
     catalog = site.catalog
+    measured = measured_views(site.snapshots, site.build.date, catalog.site.measurements_stale_after)
     offerings = {o.id: o for o in catalog.offerings}
     tools = {t.id: t for t in catalog.tools}
     categories = {c.id: c for c in catalog.categories}
@@ -212,7 +218,9 @@ def site_view(site: model.SiteContent) -> SiteView:
             path=routes.offering(o.id),
             lifecycle=LIFECYCLE_LABELS[o.lifecycle],
             audience=tuple(AUDIENCE_LABELS[a] for a in o.audience),
-            slos=tuple(SLOView(s, format_percent(s.objective), error_budget(s)) for s in o.slos),
+            slos=tuple(
+                SLOView(s, format_percent(s.objective), error_budget(s), measured.get((o.id, s.id))) for s in o.slos
+            ),
             support=support_view(catalog.support, o.support),
             tools=tuple(sorted((tool_views[t] for t in o.tools), key=_tool_order)),
             depends_on=tuple(_link(offerings[d]) for d in o.depends_on),
@@ -254,7 +262,18 @@ def site_view(site: model.SiteContent) -> SiteView:
         status_counts=_counts([t.status for t in catalog.tools], STATUS_LABELS),
         offering_by_id={v.offering.id: v for v in offering_views},
         tool_by_id=tool_views,
+        slos_by_budget=_by_budget_left(offering_views),
     )
+
+
+def _by_budget_left(offerings: Sequence[OfferingView]) -> tuple[tuple[OfferingView, SLOView], ...]:
+    rows = [(o, s) for o in offerings if o.offering.lifecycle is not model.Lifecycle.RETIRED for s in o.slos]
+
+    def left(row: tuple[OfferingView, SLOView]) -> tuple[int, float]:
+        remaining = row[1].measured.budget_remaining if row[1].measured is not None else None
+        return (0, remaining) if remaining is not None else (1, 0.0)
+
+    return tuple(sorted(rows, key=left))  # stable: ties and SLOs without figures keep catalog order
 
 
 def _name_key(o: model.Offering) -> tuple[str, str]:

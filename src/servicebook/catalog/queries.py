@@ -1,0 +1,59 @@
+"""The two ways a measurement query may be written, told apart: a counter selector in Pyrra's
+style (`http_requests_total{job="api",code=~"5.."}`) or PromQL in Sloth's style, where
+`{{.window}}` stands for the range to evaluate over. Pure functions; `measure/` builds the
+queries it sends from these, `validate.py` reports a query that is neither."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+WINDOW_PLACEHOLDER = "{{.window}}"
+# Sloth writes the placeholder with or without spaces inside the braces.
+_PLACEHOLDER_RE = re.compile(r"\{\{\s*\.window\s*\}\}")
+
+_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+_LABEL = r"[a-zA-Z_][a-zA-Z0-9_]*"
+_STRING = r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'" + r"|`[^`]*`"
+_MATCHER = rf"\s*{_LABEL}\s*(?:=~|!~|!=|=)\s*(?:{_STRING})\s*"
+_SELECTOR_RE = re.compile(rf"\s*(?P<name>{_NAME})?\s*(?:\{{(?:{_MATCHER}(?:,{_MATCHER})*,?)?\s*\}})?\s*")
+_NAME_MATCHER_RE = re.compile(r"""__name__\s*=\s*(?:"([^"\\]*)"|'([^'\\]*)')""")
+
+
+class QueryForm(enum.Enum):
+    SELECTOR = "selector"  # a counter or gauge selector; servicebook wraps it for the window
+    TEMPLATE = "template"  # full PromQL with {{.window}}, evaluated as written
+
+
+def query_form(query: str) -> QueryForm | None:
+    """Which of the two forms `query` is written in; None when it is neither (PromQL without
+    `{{.window}}` cannot be evaluated over the SLO's window, so it is not guessed at)."""
+    if _PLACEHOLDER_RE.search(query):
+        return QueryForm.TEMPLATE
+    match = _SELECTOR_RE.fullmatch(query)
+    if match is None or not query.strip():
+        return None
+    if match["name"] is None and _NAME_MATCHER_RE.search(query) is None:
+        return None  # `{job="x"}` alone selects every metric of the job: not a counter
+    return QueryForm.SELECTOR
+
+
+def with_window(query: str, window: str) -> str:
+    """A template query with its `{{.window}}` replaced by a PromQL duration (`30d`, `3600s`)."""
+    return _PLACEHOLDER_RE.sub(window, query)
+
+
+def metric_name(selector: str) -> str | None:
+    """The metric a selector names (`http_requests_total`), if it names one."""
+    match = _SELECTOR_RE.fullmatch(selector)
+    if match is None:
+        return None
+    if match["name"]:
+        return match["name"]
+    named = _NAME_MATCHER_RE.search(selector)
+    return (named[1] or named[2]) if named else None
+
+
+def selector_text(selector: str) -> str:
+    """The selector as it goes into a query: surrounding white space dropped."""
+    return selector.strip()

@@ -1,0 +1,132 @@
+"""`servicebook measure`: what Prometheus measured for each SLO, written as a snapshot under
+measurements/. Exit codes: 0 every SLO with a measurement was measured; 1 the catalog has
+errors (nothing asked, nothing written); 2 a usage problem (a bad --prometheus or --at, an
+unknown --offering, no SLO with a measurement, a snapshot for that time exists, the folder
+cannot be written); 3 the snapshot was written, but some SLOs could not be measured (it says
+why for each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import click
+
+from servicebook import __version__
+from servicebook.catalog import model
+from servicebook.catalog.slo import describe_window, format_percent
+from servicebook.catalog.validate import did_you_mean
+from servicebook.commands.options import SOURCE, paths_for_people
+from servicebook.errors import UsageProblem
+from servicebook.git.repo import catalog_state
+from servicebook.measure.budget import attainment_text, budget_left_text
+from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url
+from servicebook.measure.run import chosen
+from servicebook.measure.run import measure as measure_run
+from servicebook.measure.snapshot import utc_text, write
+from servicebook.site.build import Options, gather
+
+NOT_ALL_MEASURED = 3
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def parse_at(text: str, now: dt.datetime) -> dt.datetime:
+    """--at: a UTC day (its start, 00:00) or a time with its offset (`2026-03-31T12:00:00Z`);
+    not after `now`, which nothing has measured yet."""
+    if _DAY.fullmatch(text):
+        text += "T00:00:00Z"
+    elif not _TIME.fullmatch(text):
+        raise UsageProblem(
+            f"--at {text!r}: write a day (2026-03-31, its start in UTC) or a time with its offset "
+            "(2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
+        )
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+    except ValueError:
+        raise UsageProblem(f"--at {text!r}: not a real date or time") from None
+    if when > now + dt.timedelta(minutes=1):
+        raise UsageProblem(f"--at {text!r} is in the future: nothing has been measured up to it yet")
+    return when
+
+
+def result_line(r: model.MeasuredSLO) -> str:
+    name = f"{r.offering}/{r.slo}"
+    if r.reason is not None:
+        return f"  {name}: not measured: {r.reason}"
+    assert r.attainment is not None and r.budget_consumed is not None
+    line = (
+        f"  {name}: {attainment_text(r.attainment)} over the {describe_window(r.window)} (objective "
+        f"{format_percent(r.objective)}), {budget_left_text(r.budget_consumed)}"
+    )
+    return "\n".join([line, *(f"    note: {n}" for n in r.notes)])
+
+
+@click.command()
+@SOURCE
+@click.option(
+    "--prometheus", "url", required=True, metavar="URL", help="The Prometheus server, e.g. http://prometheus:9090."
+)
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="TIME",
+    help="Measure up to this time (default: now), e.g. 2026-03-31T00:00:00Z.",
+)
+@click.option("--offering", default=None, metavar="ID", help="Only this offering's SLOs.")
+@click.option(
+    "--timeout",
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait for one query.",
+)
+def measure(source: Path, url: str, at: str | None, offering: str | None, timeout: float) -> None:
+    """Ask Prometheus what each SLO attained over its window; write a snapshot under measurements/."""
+    problem = check_url(url)
+    if problem is not None:
+        raise UsageProblem(f"--prometheus {url!r}: {problem}")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    end = now if at is None else parse_at(at, now)
+    env = dict(os.environ)
+    with paths_for_people(source):
+        loaded, _ = gather(Options(source, source / "public", env=env), action="measure")
+    assert loaded.site is not None
+    catalog = loaded.site.catalog
+    if offering is not None and offering not in {o.id for o in catalog.offerings}:
+        ids = [o.id for o in catalog.offerings]
+        hint = did_you_mean(offering, ids) or "offerings: " + ", ".join(ids)
+        raise UsageProblem(f"--offering {offering!r}: no such offering; {hint}")
+    slos = chosen(catalog, offering)
+    defined = sum(1 for _, s in slos if s.measurement is not None)
+    if not defined:
+        raise UsageProblem(
+            "no SLO says how Prometheus measures it: give an SLO a `measurement` (see docs/measuring.md)"
+        )
+    commit, dirty = catalog_state(source)
+    click.echo(
+        f"measuring {defined} SLO{'s' if defined != 1 else ''} up to {utc_text(end)} with {url}"
+        + (f" ({len(slos) - defined} without a measurement left out)" if len(slos) > defined else "")
+    )
+    run = measure_run(
+        catalog,
+        Prometheus(url, timeout),
+        end,
+        offering=offering,
+        commit=commit,
+        dirty=dirty,
+        generator=f"servicebook {__version__}",
+        progress=lambda r: click.echo(result_line(r)),
+    )
+    path = write(source, run.document, end)
+    failed = len(run.failed)
+    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    click.echo(f"wrote {shown}: {defined - failed} measured, {failed} not measured")
+    if failed:
+        raise click.exceptions.Exit(NOT_ALL_MEASURED)
+
+
+command = measure

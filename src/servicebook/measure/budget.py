@@ -1,0 +1,89 @@
+"""The arithmetic of a measurement: the window an SLO is measured over, and attainment and error
+budget from what Prometheus counted. Pure functions; the counts come from query.py.
+
+- Counts (errors or good, with total): attainment = good / total; the error ratio is
+  bad / total; the budget consumed is the error ratio over the allowed one, 1 − objective.
+- An error ratio: attainment = 1 − ratio, consumed = ratio / (1 − objective).
+- A bool gauge: attainment = the share of its samples that were 1 (sum_over_time over
+  count_over_time: the share of the time it was good, at the scrape interval's resolution).
+The budget remaining is 1 − consumed; below 0 the budget is overspent by that much.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from servicebook.catalog.slo import window_days
+
+_CALENDAR_MONTHS = {"calendar-month": 1, "calendar-quarter": 3}
+
+
+def window_start(window: str, end: dt.datetime) -> dt.datetime:
+    """Where the SLO's window ending at `end` begins. Rolling: `end` less its days. Calendar: the
+    start of the month (quarter) that holds the instant just before `end`, in UTC; so at
+    midnight on the 1st the month that just ended is measured, whole."""
+    if window in _CALENDAR_MONTHS:
+        months = _CALENDAR_MONTHS[window]
+        before = end - dt.timedelta(microseconds=1)
+        first_month = (before.month - 1) // months * months + 1
+        return dt.datetime(before.year, first_month, 1, tzinfo=dt.UTC)
+    days, _, _ = window_days(window)
+    return end - dt.timedelta(days=days)
+
+
+def promql_duration(seconds: int) -> str:
+    """A PromQL duration as people write it: 2592000 → "30d", 3600 → "1h", 90 → "90s"."""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True, slots=True)
+class Attainment:
+    attainment: float  # 0 to 1
+    consumed: float  # share of the error budget spent; above 1: overspent
+
+
+class NotMeasurable(Exception):
+    """The numbers Prometheus returned cannot be read as a measurement (said why)."""
+
+
+def from_counts(good: float, total: float, objective: Decimal) -> Attainment:
+    """Attainment and budget from counts of good and all events (or samples)."""
+    for name, value in (("good", good), ("total", total)):
+        if not math.isfinite(value) or value < 0:
+            raise NotMeasurable(f"the {name} count is {value!r}: not a count of events")
+    if total == 0:
+        raise NotMeasurable("no valid events in the window (the total is 0), so there is no share to give")
+    if good > total:
+        raise NotMeasurable(
+            f"more good events ({good:g}) than events in all ({total:g}): the queries do not count the same events"
+        )
+    return from_ratio((total - good) / total, objective)
+
+
+def from_ratio(error_ratio: float, objective: Decimal) -> Attainment:
+    """Attainment and budget from the share of bad events (or of bad time)."""
+    if not math.isfinite(error_ratio) or not 0 <= error_ratio <= 1:
+        raise NotMeasurable(f"the error ratio is {error_ratio!r}: a share must be between 0 and 1")
+    allowed = float((Decimal(100) - objective) / Decimal(100))
+    return Attainment(1 - error_ratio, error_ratio / allowed)
+
+
+def attainment_text(share: float) -> str:
+    """0.999534 → "99.953 %": rounded down, so a figure never reads as meeting an objective it missed."""
+    thousandths = math.floor(share * 100_000 + 1e-6)
+    return f"{thousandths // 1000}.{thousandths % 1000:03d} %"
+
+
+def budget_left_text(consumed: float) -> str:
+    """The error budget left, in whole percent rounded down: "53 % of the error budget left",
+    "error budget overspent by 12 %" (never "0 % left" for a budget spent to the last event)."""
+    left = 1 - consumed
+    if left < 0:
+        return f"error budget overspent by {math.ceil(-left * 100 - 1e-9)} %"
+    return f"{math.floor(left * 100 + 1e-9)} % of the error budget left"

@@ -1,0 +1,176 @@
+"""A small client of the Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`), on the
+standard library: instant and range queries at given times, with a time limit, and every fault
+turned into a sentence (never a traceback, never a number made up for a missing one)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from servicebook import __version__
+
+DEFAULT_TIMEOUT = 30.0  # seconds for one query, connection included
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+
+class QueryFailed(Exception):
+    """One query could not be answered; the message says why, in words."""
+
+
+class Unreachable(QueryFailed):
+    """The server could not be reached at all: every other query would fail the same way."""
+
+
+def check_url(url: str) -> str | None:
+    """Why `url` cannot be a Prometheus server's address, or None when it can."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "give the server's address with http:// or https://, e.g. http://prometheus:9090"
+    if not parts.hostname:
+        return "the address has no host name"
+    if parts.query or parts.fragment:
+        return "give the server's address without ?query or #fragment"
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number in range
+    except ValueError:
+        return "the port is not a number from 1 to 65535"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    labels: Mapping[str, str]
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    labels: Mapping[str, str]
+    points: tuple[tuple[float, float], ...]  # (unix time, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Prometheus:
+    url: str  # the server's base address, e.g. http://127.0.0.1:9090 (a path prefix is kept)
+    timeout: float = DEFAULT_TIMEOUT
+
+    def query(self, promql: str, at: float) -> tuple[Sample, ...]:
+        """An instant query evaluated at `at` (unix seconds): its vector (a scalar as one sample)."""
+        data = self._get("query", {"query": promql, "time": _time(at)})
+        kind, result = data.get("resultType"), data.get("result")
+        if kind == "scalar" and isinstance(result, list):
+            return (Sample({}, _number(result)),)
+        if kind != "vector" or not isinstance(result, list):
+            raise QueryFailed(f"expected a vector, the server answered a {kind!r}")
+        return tuple(Sample(_labels(item), _number(_field(item, "value"))) for item in result)
+
+    def query_range(self, promql: str, start: float, end: float, step: int) -> tuple[Series, ...]:
+        """A range query from `start` to `end` every `step` seconds: each series' points."""
+        data = self._get("query_range", {"query": promql, "start": _time(start), "end": _time(end), "step": str(step)})
+        result = data.get("result")
+        if data.get("resultType") != "matrix" or not isinstance(result, list):
+            raise QueryFailed(f"expected a matrix, the server answered a {data.get('resultType')!r}")
+        series = []
+        for item in result:
+            values = _field(item, "values")
+            if not isinstance(values, list):
+                raise QueryFailed("a series without values in the answer")
+            series.append(Series(_labels(item), tuple((_time_of(v), _number(v)) for v in values)))
+        return tuple(series)
+
+    def _get(self, endpoint: str, params: dict[str, str]) -> dict[str, Any]:
+        params = {**params, "timeout": f"{max(1, int(self.timeout))}s"}
+        address = f"{self.url.rstrip('/')}/api/v1/{endpoint}?{urllib.parse.urlencode(params)}"
+        request = urllib.request.Request(  # noqa: S310 - check_url allowed only http and https
+            address, headers={"Accept": "application/json", "User-Agent": f"servicebook/{__version__}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+                body = answer.read(MAX_ANSWER_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            body = exc.read(MAX_ANSWER_BYTES + 1)
+            raise QueryFailed(_api_error(body) or f"the server answered HTTP {exc.code} {exc.reason}") from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, TimeoutError | socket.timeout):
+                raise QueryFailed(f"no answer within {self.timeout:g} s") from None
+            raise Unreachable(f"cannot reach {self.url}: {_reason(reason)}") from None
+        except TimeoutError:
+            raise QueryFailed(f"no answer within {self.timeout:g} s") from None
+        except (OSError, ValueError) as exc:  # a reset connection, a malformed address
+            raise Unreachable(f"cannot reach {self.url}: {_reason(exc)}") from None
+        if len(body) > MAX_ANSWER_BYTES:
+            raise QueryFailed(f"the answer is larger than {MAX_ANSWER_BYTES:,} bytes")
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise QueryFailed(f"{self.url} did not answer as the Prometheus API does (not JSON)") from None
+        if not isinstance(document, dict) or document.get("status") != "success":
+            raise QueryFailed(_api_error(body) or "the server did not answer as the Prometheus API does")
+        data = document.get("data")
+        if not isinstance(data, dict):
+            raise QueryFailed("the server's answer has no data")
+        return data
+
+
+def _time(at: float) -> str:
+    return f"{at:.3f}".rstrip("0").rstrip(".")
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror.lower() if reason.strerror[:1].isupper() else reason.strerror
+    return str(reason) or type(reason).__name__
+
+
+def _api_error(body: bytes) -> str | None:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(document, dict) and isinstance(document.get("error"), str):
+        kind = document.get("errorType")
+        return f"Prometheus refused the query ({kind}): {document['error']}" if kind else document["error"]
+    return None
+
+
+def _field(item: object, key: str) -> object:
+    if not isinstance(item, dict) or key not in item:
+        raise QueryFailed(f"an item of the answer has no {key!r}")
+    return item[key]
+
+
+def _field_at(pair: object, index: int) -> object:
+    if not isinstance(pair, list) or len(pair) != 2:
+        raise QueryFailed("a value in the answer is not a [time, value] pair")
+    return pair[index]
+
+
+def _time_of(pair: object) -> float:
+    stamp = _field_at(pair, 0)
+    if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+        raise QueryFailed(f"a time in the answer is not a number: {stamp!r}")
+    return float(stamp)
+
+
+def _labels(item: object) -> dict[str, str]:
+    labels = _field(item, "metric")
+    if not isinstance(labels, dict):
+        raise QueryFailed("an item of the answer has labels that are not a mapping")
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def _number(pair: object) -> float:
+    """A value of the answer: Prometheus writes numbers as strings ("1.5", "NaN", "+Inf")."""
+    text = _field_at(pair, 1)
+    try:
+        value = float(str(text))
+    except ValueError:
+        raise QueryFailed(f"a value in the answer is not a number: {text!r}") from None
+    return value  # NaN and ±Inf included: the caller says why such a value is no measurement

@@ -1,0 +1,252 @@
+"""Measuring one SLO: the queries its `measurement` becomes, what Prometheus answers, and the
+figures read from the answers, or why there are none. Each shape, over the window [start, end]
+(W, a PromQL duration):
+
+- errors or good, with total, written as selectors: counts of events,
+  `sum(increase(SEL[W]))` each; `sum(resets(SEL[W]))` says whether a counter restarted (the
+  increase counts across a restart as one from 0). An errors (good) selector that matches no
+  series counts 0 only when its metric has series in the window (nothing went wrong yet);
+  otherwise it is not measured.
+- errors or good, with total, written as PromQL with {{.window}}: each evaluated as written with
+  W for {{.window}} (Sloth's `sum(rate(…[{{.window}}]))`): values in the query's own unit, whose
+  ratio is the share of bad (good) events. No series is not measured (`or vector(0)` in the
+  query counts none as 0).
+- error_ratio: PromQL with {{.window}}, the share of bad events over W; a selector is a series
+  that already holds the ratio over the SLO's window (a recording rule), read at `end`.
+- bool_gauge: a selector of a 0/1 gauge: good = `sum(sum_over_time(SEL[W]))` samples, total =
+  `sum(count_over_time(SEL[W]))` samples; PromQL with {{.window}} gives the share of good time
+  itself (`avg_over_time(…[{{.window}}])`).
+
+The data behind the total (or the ratio, or the gauge) is also read as a range query in steps;
+steps without data are reported as gaps: the figures are from the data there is, and say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from servicebook.catalog import model
+from servicebook.catalog.queries import QueryForm, metric_name, query_form, selector_text, with_window
+from servicebook.catalog.slo import format_duration
+from servicebook.measure.budget import Attainment, NotMeasurable, from_counts, from_ratio, promql_duration
+from servicebook.measure.prometheus import Prometheus, QueryFailed, Sample
+
+MAX_POINTS = 10_000  # points of one range query (Prometheus refuses more than 11,000)
+MIN_STEP = 300  # seconds: Prometheus' default look-back; finer steps would see scrape gaps as outages
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one SLO is measured with: its shape, and the queries as they are sent."""
+
+    shape: str  # "errors/total", "good/total", "error_ratio", "bool_gauge"
+    queries: dict[str, str] = field(default_factory=dict)  # name → PromQL
+
+
+def gap_step(seconds: int) -> int:
+    """The step of the range query that looks for gaps: at least 5 min, at most 10,000 points."""
+    step = max(MIN_STEP, math.ceil(seconds / MAX_POINTS))
+    return math.ceil(step / 60) * 60
+
+
+class _Refused(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    result: model.MeasuredSLO
+    queries: dict[str, str]
+    shape: str
+
+
+def measure_slo(
+    prometheus: Prometheus,
+    offering: model.Offering,
+    slo: model.SLO,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Measured:
+    """Measure `slo` over [start, end]; the result says why when it could not be measured (a
+    QueryFailed from an unreachable server is raised, for the caller to stop asking)."""
+    assert slo.measurement is not None
+    seconds = int((end - start).total_seconds())
+    window = promql_duration(seconds)
+    at = end.timestamp()
+    sent: dict[str, str] = {}
+    notes: list[str] = []
+
+    def ask(name: str, promql: str) -> tuple[Sample, ...]:
+        sent[name] = promql
+        return prometheus.query(promql, at)
+
+    base = model.MeasuredSLO(offering.id, slo.id, slo.objective, slo.window, start, end, reason=None)
+    m = slo.measurement
+    shape = shape_of(m)
+    try:
+        if shape == "error_ratio":
+            assert m.error_ratio is not None
+            got, counted = _ratio(ask, m.error_ratio, window), None
+            figures = from_ratio(got, slo.objective)
+            good = total = None
+            gap_query = m.error_ratio
+        elif shape == "bool_gauge":
+            assert m.bool_gauge is not None
+            figures, good, total, counted = _gauge(ask, m.bool_gauge, window, slo)
+            gap_query = m.bool_gauge
+        else:
+            part = m.errors if m.errors is not None else m.good
+            assert part is not None and m.total is not None
+            name = "errors" if m.errors is not None else "good"
+            total, counted = _count(ask, "total", m.total, window, notes, required=True)
+            value, _ = _count(ask, name, part, window, notes, required=False)
+            good = total - value if name == "errors" else value
+            if name == "errors" and value > total:
+                raise NotMeasurable(
+                    f"more errors ({value:g}) than events in all ({total:g}): the queries do not count the same events"
+                )
+            figures = from_counts(good, total, slo.objective)
+            gap_query = m.total
+        notes += _gaps(prometheus, sent, gap_query, start, end)
+    except (NotMeasurable, _Refused) as exc:
+        return Measured(replace(base, reason=str(exc)), sent, shape)
+    except QueryFailed as exc:
+        if type(exc) is not QueryFailed:
+            raise
+        return Measured(replace(base, reason=f"query failed: {exc}"), sent, shape)
+    result = replace(
+        base,
+        attainment=figures.attainment,
+        budget_consumed=figures.consumed,
+        good=good,
+        total=total,
+        counted_as=counted,
+        notes=tuple(notes),
+    )
+    return Measured(result, sent, shape)
+
+
+def shape_of(m: model.Measurement) -> str:
+    if m.error_ratio is not None:
+        return "error_ratio"
+    if m.bool_gauge is not None:
+        return "bool_gauge"
+    return "errors/total" if m.errors is not None else "good/total"
+
+
+Ask = Callable[[str, str], tuple[Sample, ...]]
+
+
+def _one(name: str, samples: tuple[Sample, ...]) -> float | None:
+    """The query's single value; None for no series."""
+    if not samples:
+        return None
+    if len(samples) > 1:
+        raise _Refused(f"the {name} query returned {len(samples)} series, not one value: wrap it in sum(…)")
+    value = samples[0].value
+    if math.isnan(value):
+        raise _Refused(f"the {name} query returned NaN (a division by zero: no events in the window?)")
+    return value
+
+
+def _form(name: str, query: str) -> QueryForm:
+    form = query_form(query)
+    if form is None:  # validate.py refuses it in the catalog; a catalog read otherwise gets here
+        raise _Refused(f"the {name} query is neither a metric selector nor PromQL with {{{{.window}}}}")
+    return form
+
+
+def _count(ask: Ask, name: str, query: str, window: str, notes: list[str], *, required: bool) -> tuple[float, str]:
+    form = _form(name, query)
+    if form is QueryForm.TEMPLATE:
+        value = _one(name, ask(name, with_window(query, window)))
+        if value is None:
+            hint = "" if required else "; if that means none happened, end the query with `or vector(0)`"
+            raise _Refused(f"the {name} query returned no series for the window{hint}")
+        return value, "query values"
+    selector = selector_text(query)
+    value = _one(name, ask(name, f"sum(increase({selector}[{window}]))"))
+    if value is None:
+        metric = metric_name(selector)
+        present = (
+            _one(f"{name} metric", ask(f"{name} metric", f'count(count_over_time({{__name__="{metric}"}}[{window}]))'))
+            if metric and not required
+            else None
+        )
+        if not present:
+            what = f"no series of {metric} at all" if metric and not required else "no series"
+            raise _Refused(f"the {name} selector matched {what} in the window: nothing to count")
+        notes.append(f"{name}: the selector matched no series in the window while {metric} has some: counted as 0")
+        value = 0.0
+    resets = _one(f"{name} resets", ask(f"{name} resets", f"sum(resets({selector}[{window}]))"))
+    if resets:
+        restarts = int(resets)
+        notes.append(
+            f"{name}: {restarts} counter reset{'s' if restarts != 1 else ''} in the window; "
+            "increase() counts each as a restart from 0"
+        )
+    return value, "events"
+
+
+def _ratio(ask: Ask, query: str, window: str) -> float:
+    form = _form("error_ratio", query)
+    promql = with_window(query, window) if form is QueryForm.TEMPLATE else selector_text(query)
+    value = _one("error_ratio", ask("error_ratio", promql))
+    if value is None:
+        raise _Refused("the error_ratio query returned no series for the window")
+    return value
+
+
+def _gauge(ask: Ask, query: str, window: str, slo: model.SLO) -> tuple[Attainment, float | None, float | None, str]:
+    form = _form("bool_gauge", query)
+    if form is QueryForm.TEMPLATE:
+        share = _one("bool_gauge", ask("bool_gauge", with_window(query, window)))
+        if share is None:
+            raise _Refused("the bool_gauge query returned no series for the window")
+        return from_ratio(1 - share, slo.objective), None, None, "share of time"
+    selector = selector_text(query)
+    good = _one("good samples", ask("good", f"sum(sum_over_time({selector}[{window}]))"))
+    total = _one("samples", ask("total", f"sum(count_over_time({selector}[{window}]))"))
+    if good is None or total is None:
+        raise _Refused("the bool_gauge selector matched no series in the window: nothing to count")
+    return from_counts(good, total, slo.objective), good, total, "samples"
+
+
+def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """Steps of the window with no data behind `query`, as notes ("no data from … to …")."""
+    seconds = int((end - start).total_seconds())
+    step = gap_step(seconds)
+    if seconds < 2 * step:
+        return []
+    duration = promql_duration(step)
+    if query_form(query) is QueryForm.TEMPLATE:
+        promql = with_window(query, duration)
+    else:
+        promql = f"sum(count_over_time({selector_text(query)}[{duration}]))"
+    sent["coverage"] = promql
+    first = start.timestamp() + step  # each point looks back one step: the first covers [start, start + step]
+    series = prometheus.query_range(promql, first, end.timestamp(), step)
+    seen = {round(t) for s in series for t, v in s.points if not math.isnan(v)}
+    expected = range(round(first), round(end.timestamp()) + 1, step)
+    notes = []
+    run_start: int | None = None
+    for t in [*expected, None]:
+        missing = t is not None and t not in seen
+        if missing and run_start is None:
+            run_start = t
+        elif not missing and run_start is not None:
+            last = t - step if t is not None else expected[-1]
+            gap_from, gap_to = run_start - step, last
+            notes.append(
+                f"no data from {_utc(gap_from)} to {_utc(gap_to)} ({format_duration(gap_to - gap_from)}, "
+                f"to within {format_duration(step)}); the figures are from the data there is"
+            )
+            run_start = None
+    return notes
+
+
+def _utc(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,100 @@
+"""One run of `servicebook measure`: every SLO of the catalog that says how it is measured,
+each over its own window ending at one time, asked of one Prometheus server (a few SLOs at a
+time), gathered into one snapshot. An unreachable server is asked no further: the SLOs not yet
+measured say so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from servicebook.catalog import model
+from servicebook.measure.budget import window_start
+from servicebook.measure.prometheus import Prometheus, QueryFailed, Unreachable
+from servicebook.measure.query import Measured, measure_slo, shape_of
+from servicebook.measure.snapshot import document
+
+CONCURRENT_QUERIES = 8  # SLOs measured at once: enough to hide the round trips, light on the server
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    snapshot: model.Snapshot
+    document: dict[str, Any]
+
+    @property
+    def failed(self) -> tuple[model.MeasuredSLO, ...]:
+        return tuple(r for r in self.snapshot.results if r.reason is not None)
+
+
+def chosen(catalog: model.Catalog, offering: str | None) -> list[tuple[model.Offering, model.SLO]]:
+    return [(o, s) for o in catalog.offerings if offering is None or o.id == offering for s in o.slos]
+
+
+def measure(
+    catalog: model.Catalog,
+    prometheus: Prometheus,
+    end: dt.datetime,
+    *,
+    offering: str | None = None,
+    commit: str | None = None,
+    dirty: bool = False,
+    generator: str = "servicebook",
+    progress: Callable[[model.MeasuredSLO], None] | None = None,
+) -> Run:
+    """Measure every SLO with a measurement (of `offering`, or of all) up to `end`."""
+    slos = chosen(catalog, offering)
+    defined = [(o, s) for o, s in slos if s.measurement is not None]
+    down: list[str] = []  # the first Unreachable's message, shared by the threads of this run
+    lock = threading.Lock()
+
+    def one(pair: tuple[model.Offering, model.SLO]) -> Measured:
+        o, s = pair
+        start = window_start(s.window, end)
+        if down:
+            return _unmeasured(o, s, start, end, down[0])
+        try:
+            return measure_slo(prometheus, o, s, start, end)
+        except Unreachable as exc:
+            with lock:
+                if not down:
+                    down.append(str(exc))
+            return _unmeasured(o, s, start, end, down[0])
+        except QueryFailed as exc:  # measure_slo returns the others
+            return _unmeasured(o, s, start, end, f"query failed: {exc}")
+
+    results: list[Measured] = []
+    for measured in _in_order(one, defined):
+        results.append(measured)
+        if progress is not None:
+            progress(measured.result)
+    snapshot = model.Snapshot(
+        path="",
+        end=end,
+        server=prometheus.url,
+        commit=commit,
+        dirty=dirty,
+        results=tuple(m.result for m in results),
+    )
+    plans = {(m.result.offering, m.result.slo): (m.shape, m.queries) for m in results}
+    not_defined = [f"{o.id}/{s.id}" for o, s in slos if s.measurement is None]
+    return Run(snapshot, document(snapshot, generator, plans, not_defined))
+
+
+def _in_order(one: Callable[[tuple[model.Offering, model.SLO]], Measured], todo: list[Any]) -> Iterator[Measured]:
+    if len(todo) <= 1:
+        yield from map(one, todo)
+        return
+    with ThreadPoolExecutor(max_workers=CONCURRENT_QUERIES, thread_name_prefix="measure") as pool:
+        yield from pool.map(one, todo)
+
+
+def _unmeasured(o: model.Offering, s: model.SLO, start: dt.datetime, end: dt.datetime, reason: str) -> Measured:
+    assert s.measurement is not None
+    return Measured(
+        model.MeasuredSLO(o.id, s.id, s.objective, s.window, start, end, reason=reason), {}, shape_of(s.measurement)
+    )
