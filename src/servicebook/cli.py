@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "Check everything, then write the site (the previous one stays if anything fails)."),
     "check": ("check", "Everything `build` checks, without writing anything."),
     "diff": ("diff", "What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."),
+    "export": ("export", "Write the catalog in a format another tool reads (Backstage, tech radars)."),
+    "import": ("import_", "Print a catalog fragment made from another tool's data (Backstage, tech radars)."),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
     "promised": (
         "promised",

@@ -191,6 +191,26 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     return builder.root
 
 
+def parse_yaml_documents(source: SourceText) -> list[tuple[SourceLocation, Node | None]]:
+    """Parse a stream of YAML documents (`---` between them), each as strictly as `parse_yaml`
+    reads one: where it starts and its nodes (None for an empty document).
+    Raises `SourceError` with the first structural problem found."""
+    builder = _TreeBuilder(source, 0, many=True)
+    try:
+        for event in yaml.parse(source.text, Loader=_Parser):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        line, column, message, hint = syntax_error(exc, source.text.split("\n"))
+        raise SourceError([_problem(source, line, column, message, hint)]) from None
+    except RecursionError:  # pragma: no cover - the pure-Python parser only
+        raise SourceError([_problem(source, 1, 1, *TOO_DEEP)]) from None
+    except yaml.YAMLError as exc:
+        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+    except _Refused as exc:
+        raise SourceError([exc.problem]) from None
+    return builder.roots
+
+
 def _problem(source: SourceText, line: int, column: int, message: str, hint: str | None = None) -> Problem:
     return Problem(SourceLocation(source.path, line, column), message, hint, source_line=source.line(line))
 
@@ -207,12 +227,14 @@ class _Refused(Exception):
 class _TreeBuilder:
     """Turns parser events into `Node`s, refusing YAML features that hide meaning."""
 
-    def __init__(self, source: SourceText, line_offset: int) -> None:
+    def __init__(self, source: SourceText, line_offset: int, *, many: bool = False) -> None:
         self.source = source
         self.offset = line_offset
         self.stack: list[tuple[str, SourceLocation, list[Node]]] = []
         self.root: Node | None = None
         self.documents = 0
+        self.many = many  # a stream of documents: each one's root goes to `roots`
+        self.roots: list[tuple[SourceLocation, Node | None]] = []
 
     def _loc(self, mark: Any) -> SourceLocation:
         return SourceLocation(self.source.path, mark.line + 1 + self.offset, mark.column + 1)
@@ -224,8 +246,14 @@ class _TreeBuilder:
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
+            if self.many:
+                self.root = None
+                return
             if self.documents > 1:
                 raise self._refuse(event.start_mark, "only one YAML document is allowed", "remove the '---' separator")
+            return
+        if isinstance(event, yaml.DocumentEndEvent) and self.many:
+            self.roots.append((self._loc(event.start_mark) if self.root is None else self.root.location, self.root))
             return
         if isinstance(event, yaml.AliasEvent):
             raise self._refuse(

@@ -1,0 +1,1 @@
+"""Formats spoken by other tools: exports from the model, imports to catalog fragments."""
