@@ -14,7 +14,7 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS
 from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
-from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText, parse_yaml_documents
+from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
 
 API_VERSION = "backstage.io/v1alpha1"
 API_VERSIONS = ("backstage.io/v1alpha1", "backstage.io/v1beta1")  # what the catalog-model schemas accept
@@ -224,7 +224,12 @@ class _Entity:
 
 def _documents(source: SourceText, report: Report) -> list[_Entity]:
     found: list[_Entity] = []
-    for start, node in parse_yaml_documents(source):
+    try:
+        documents = parse_yaml_documents(source)
+    except SourceError as exc:
+        report.problems += exc.problems
+        return found
+    for start, node in documents:
         if node is None or (isinstance(node, Scalar) and node.is_null):
             continue  # an empty document (a trailing ---)
         where = f"{start.path}:{start.line}"

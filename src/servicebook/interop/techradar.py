@@ -15,7 +15,7 @@ from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_yaml, items, location, text
 from servicebook.source.yaml import Mapping as YamlMapping
-from servicebook.source.yaml import Node, SourceText, parse_yaml
+from servicebook.source.yaml import Node, SourceError, SourceText, parse_yaml
 from servicebook.source.yaml import Sequence as YamlSequence
 
 # Colours of the rings (the Backstage plugin and Zalando's radar need one each): the usual four
@@ -262,7 +262,11 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     (quadrants, rings, entries with a timeline) or Zalando's (date, entries with indexes). JSON
     is read as YAML, as strictly as the catalog is (duplicate keys are refused)."""
     report = Report()
-    node = parse_yaml(source)  # SourceError: the caller reports it
+    try:
+        node = parse_yaml(source)
+    except SourceError as exc:
+        report.problems += exc.problems
+        return "", report
     if not isinstance(node, YamlMapping):
         report.error(source, location(node, _start(source)), "a radar must be a JSON object with 'entries'")
         return "", report
@@ -365,7 +369,7 @@ def _tool(
     if quadrant is None or ring is None:
         report.skipped.append(f"{label}: its {'quadrant' if quadrant is None else 'ring'} is not one of the radar's")
         return None
-    category = portals.slug(quadrant[0])
+    category = portals.slug(quadrant[1] or quadrant[0])
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
     status = STATUS_OF_RING.get(portals.slug(ring[0]))
     if status is None:
