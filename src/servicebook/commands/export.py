@@ -15,7 +15,9 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 @click.group(cls=LazyGroup, table=FORMATS)
 def export() -> None:
-    """Write the catalog in a format another tool reads (to standard output unless told otherwise)."""
+    """Write the catalog in a format another tool reads (Backstage, tech radars).
+
+    To standard output, unless a command is told to write files."""
 
 
 command = export

@@ -7,14 +7,13 @@ from pathlib import Path
 import click
 
 from servicebook.catalog.portals import unmapped_owners
-from servicebook.commands.options import SOURCE, paths_for_people
-from servicebook.commands.writing import write_new_files
+from servicebook.commands.options import SOURCE, paths_for_people, write_new_files
 from servicebook.errors import UsageProblem
 from servicebook.interop import backstage
 from servicebook.site.portals import load_for_export
 
 
-@click.command()
+@click.command(name="backstage")
 @SOURCE
 @click.option(
     "--split",
@@ -25,8 +24,10 @@ from servicebook.site.portals import load_for_export
     help="Write one file per entity into DIR, with catalog-info.yaml a Location that lists them.",
 )
 def export_backstage(source: Path, split_dir: Path | None) -> None:
-    """Backstage entities: a Group for the team, a System for the catalog, and a Component (or a
-    Resource) per offering, with SLOs, tier and support under servicebook.dev/ annotations."""
+    """Backstage entities: a Group, a System and an entity per offering.
+
+    A Group for the team, a System for the catalog, and a Component (or a Resource) per
+    offering, with SLOs, tier and support under servicebook.dev/ annotations."""
     with paths_for_people(source):
         site, _ = load_for_export(source, history=False)
     catalog = site.catalog

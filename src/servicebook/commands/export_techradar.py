@@ -8,14 +8,13 @@ import click
 
 from servicebook import routes
 from servicebook.catalog import model
-from servicebook.commands.options import SOURCE, paths_for_people
-from servicebook.commands.writing import write_new_files
+from servicebook.commands.options import SOURCE, paths_for_people, write_new_files
 from servicebook.errors import UsageProblem
 from servicebook.interop import techradar
 from servicebook.site.portals import load_for_export, radar_events, radar_files
 
 
-@click.command()
+@click.command(name="techradar")
 @SOURCE
 @click.option(
     "--format",
@@ -34,8 +33,10 @@ from servicebook.site.portals import load_for_export, radar_events, radar_files
 )
 @click.option("--no-history", is_flag=True, help="Do not read git history (each timeline has its current ring).")
 def export_techradar(source: Path, fmt: str, output: Path | None, no_history: bool) -> None:
-    """The tool decisions as radar entries: status → ring, category → quadrant, reason, alternative
-    and review date in the description; the Backstage format's timeline comes from git history."""
+    """The tool decisions as tech-radar data (Backstage, Zalando or AOE).
+
+    Status → ring, category → quadrant, reason, alternative and review date in the description;
+    the Backstage format's timeline comes from git history."""
     radar_format = model.RadarFormat(fmt)
     if radar_format is model.RadarFormat.AOE and output is None:
         raise UsageProblem("the aoe format is a folder of Markdown files: give --output DIR")

@@ -15,10 +15,10 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 @click.group(cls=LazyGroup, table=FORMATS, name="import")
 def import_() -> None:
-    """Print a catalog fragment made from another tool's data, and what it dropped or guessed.
+    """Print a catalog fragment made from another tool's data (Backstage, tech radars).
 
-    Nothing is written over: the fragment goes to standard output (or a new file with --output),
-    the report to standard error."""
+    The fragment goes to standard output (or a new file with --output; nothing is written over),
+    the report of what was skipped, dropped or guessed to standard error."""
 
 
 command = import_

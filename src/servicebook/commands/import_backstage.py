@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.importing import finish, read_all
+from servicebook.commands.options import finish, read_all
 from servicebook.interop.backstage import import_entities
 
 
-@click.command()
+@click.command(name="backstage")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--output",
@@ -19,8 +19,10 @@ from servicebook.interop.backstage import import_entities
     help="Write the fragment to this new file (never over an existing one) instead of standard output.",
 )
 def import_backstage(files: tuple[Path, ...], output: Path | None) -> None:
-    """Backstage entity files (catalog-info.yaml, one or many documents each) as a catalog fragment:
-    Components and Resources become offerings, the first Group the team. What has no place in
+    """Backstage entity files as a catalog fragment (offerings, team, owners).
+
+    Files are catalog-info.yaml, one or many documents each: Components and Resources become
+    offerings, the first Group the team. What has no place in
     the catalog is skipped by name; what the fragment had to guess is listed."""
     sources = read_all(files)
     fragment, report = import_entities(sources)

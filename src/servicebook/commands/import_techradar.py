@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.importing import finish, read_all
+from servicebook.commands.options import finish, read_all
 from servicebook.interop.techradar import import_radar
 
 
-@click.command()
+@click.command(name="techradar")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--output",
@@ -21,8 +21,9 @@ from servicebook.interop.techradar import import_radar
     help="Write the fragment to this new file (never over an existing one) instead of standard output.",
 )
 def import_techradar(file: Path, output: Path | None) -> None:
-    """A radar's JSON (the Backstage plugin's, or Zalando's config.json) as categories and tools:
-    quadrant → category, ring → status (adopt: supported, trial and assess: best-effort, hold:
+    """A tech radar's JSON (Backstage or Zalando) as categories and tools.
+
+    Quadrant → category, ring → status (adopt: supported, trial and assess: best-effort, hold:
     unsupported). A radar has no alternatives: weak decisions are listed for you to complete."""
     (source,) = read_all((file,))
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
