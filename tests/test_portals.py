@@ -512,3 +512,32 @@ def test_the_site_publishes_the_exports_the_catalog_asks_for_as_export_makes_the
     published = public / routes.TECHRADAR_ZALANDO
     published.write_text(published.read_text().replace("Hand-rolled", "Hand-made"))  # edited after the fact
     assert run("verify", "--source", git_site.root, "--site", public).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{\n  "entries": [],\n  "entries": []\n}\n', "3:3: error: duplicate key 'entries' (first defined at line 2)"),
+        ('{\n  "entries": [\n    {"title": "a",}\n  ]\n}\n', "3:19: error: expected a key in double quotes"),
+        ('{"entries": []} trailing', "1:17: error: text after the end of the JSON document"),
+        ("[" * 5000, "1:"),
+        ('{"entries": 3}', "1:13: error: the radar has no list of 'entries'"),
+        ('"just a string"', "1:1: error: a radar must be a JSON object with 'entries'"),
+    ],
+)
+def test_bad_radar_json_is_a_located_error_never_a_traceback(run, tmp_path: Path, text: str, expected: str) -> None:
+    file = tmp_path / "radar.json"
+    file.write_text(text)
+    result = run("import", "techradar", file)
+    assert result.exit_code == 1
+    assert f"{file}:{expected}" in result.output and "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_a_radar_indented_with_tabs_reads_as_json(run, tmp_path: Path) -> None:
+    file = tmp_path / "radar.json"
+    entry = {"quadrant": 0, "ring": 0, "label": "Go", "link": "https:\\/\\/go.dev\\/", "active": True, "moved": 0}
+    file.write_text(json.dumps({"date": "2024.01", "entries": [entry]}, indent="\t").replace("\\\\/", "\\/"))
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["tools"][0]["url"] == "https://go.dev/"

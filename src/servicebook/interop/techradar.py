@@ -14,6 +14,7 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_yaml, items, location, text
+from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping as YamlMapping
 from servicebook.source.yaml import Node, SourceError, SourceText, parse_yaml
 from servicebook.source.yaml import Sequence as YamlSequence
@@ -260,10 +261,10 @@ STATUS_OF_RING = {
 def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     """A catalog fragment (categories and tools) from a radar's JSON: the Backstage plugin's
     (quadrants, rings, entries with a timeline) or Zalando's (date, entries with indexes). JSON
-    is read as YAML, as strictly as the catalog is (duplicate keys are refused)."""
+    is read as strictly as the catalog is (a duplicate key is an error with its position)."""
     report = Report()
     try:
-        node = parse_yaml(source)
+        node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
     except SourceError as exc:
         report.problems += exc.problems
         return "", report
