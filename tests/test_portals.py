@@ -401,7 +401,7 @@ def test_the_radar_without_a_quadrant_mapping_refuses_more_than_four_categories(
     catalog.write_text(text[: text.index("  techradar:\n")] + "  techradar:\n    formats: [zalando]\n")
     check = run("check", "--source", root)
     assert check.exit_code == 1
-    assert re.search(r"catalog\.yaml:\d+:5: error: a radar has 4 quadrants, but the tools are in 9:", check.output)
+    assert re.search(r"catalog\.yaml:\d+:3: error: a radar has 4 quadrants, but the tools are in 9:", check.output)
     catalog.write_text(text[: text.index("\nportals:\n")] + "\n")
     result = run("export", "techradar", "--format", "backstage", "--source", root, "--no-history")
     assert result.exit_code == 2 and "a radar has 4 quadrants, but the tools are in 9 categories" in result.output
@@ -541,3 +541,22 @@ def test_a_radar_indented_with_tabs_reads_as_json(run, tmp_path: Path) -> None:
     result = run("import", "techradar", file)
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["tools"][0]["url"] == "https://go.dev/"
+
+
+def test_import_then_export_passes_backstages_own_validation(run, site_copy, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(PLAIN)
+    fragment = yaml.safe_load(run("import", "backstage", file).stdout)
+    root = site_copy("minimal")
+    catalog = yaml.safe_load((root / "catalog.yaml").read_text())
+    shutil.rmtree(root / "content")
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["offerings"] = fragment["offerings"]
+    catalog["portals"] = fragment["portals"]
+    (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    entities = _export(run, root)
+    assert [e["metadata"]["name"] for e in entities[2:]] == ["payments-api", "payments-db"]
+    for entity in entities:
+        assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
+        assert _descriptor_rule_breaches(entity) == []
+    assert entities[3]["kind"] == "Resource" and entities[2]["spec"]["dependsOn"] == ["resource:default/payments-db"]

@@ -683,7 +683,7 @@ def _check_portals(
     if backstage is not None:
         if catalog.site.base_url is None:
             c.report(
-                at,
+                ("portals", "@backstage"),
                 "the Backstage export links each entity to its page on the published site, but site.base_url is "
                 "not set",
                 "add 'base_url:' (where the site is published) under 'site:'",
@@ -729,7 +729,7 @@ def _check_portals(
         used = portals.quadrant_order(catalog, radar)
         if len(used) > portals.RADAR_QUADRANTS:
             c.report(
-                at,
+                (*at, "@quadrants") if radar.quadrants else ("portals", "@techradar"),
                 f"a radar has {portals.RADAR_QUADRANTS} quadrants, but the tools are in {len(used)}: {', '.join(used)}",
                 "map the categories onto four quadrants under 'quadrants:' (- category: … / quadrant: …)",
             )
