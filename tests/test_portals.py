@@ -23,6 +23,7 @@ import yaml
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.validate import read_record
+from servicebook.interop import fragment
 from servicebook.source.yaml import SourceText, parse_yaml
 from tests.conftest import REPO, GitSite, require_component
 
@@ -560,3 +561,17 @@ def test_import_then_export_passes_backstages_own_validation(run, site_copy, tmp
         assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
         assert _descriptor_rule_breaches(entity) == []
     assert entities[3]["kind"] == "Resource" and entities[2]["spec"]["dependsOn"] == ["resource:default/payments-db"]
+
+
+def test_libyamls_emitter_and_pyyamls_write_the_same_bytes(run, site_copy) -> None:
+    """The export is written by libyaml's emitter where PyYAML has it: a machine without it (and
+    `verify` there) must get the same bytes."""
+
+    class Pure(yaml.SafeDumper):
+        pass
+
+    Pure.add_representer(str, fragment._str)
+    root = site_copy("example")
+    documents = _export(run, root)
+    assert fragment.dump_stream(documents, Pure) == fragment.dump_stream(documents)
+    assert fragment.dump_stream(documents, Pure) == run("export", "backstage", "--source", root).stdout

@@ -69,12 +69,23 @@ def _hours(hours: model.Hours) -> str:
     return f"{hours.days} {hours.start}-{hours.end} {hours.timezone}"
 
 
-def _component(catalog: model.Catalog, offering: model.Offering, base_url: str) -> dict[str, Any]:
-    ns = portals.namespace(catalog)
-    settings = catalog.portals.backstage if catalog.portals else None
-    resources = set(settings.resources) if settings else set()
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every offering's entity looks up, worked out once per export."""
+
+    catalog: model.Catalog
+    base_url: str
+    namespace: str
+    system: str
+    resources: frozenset[str]
+    tools: dict[str, model.Tool]
+    owners: dict[str, str]
+
+
+def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
+    catalog, base_url, ns = context.catalog, context.base_url, context.namespace
+    resources, tools = context.resources, context.tools
     kind = "Resource" if offering.id in resources else "Component"
-    tools = {t.id: t for t in catalog.tools}
     weak = [tools[t] for t in offering.tools if t in tools and tools[t].status in WEAK]
     annotations: dict[str, str] = {
         f"{PREFIX}owner": offering.owner,
@@ -121,12 +132,11 @@ def _component(catalog: model.Catalog, offering: model.Offering, base_url: str) 
     tags = [f"tier-{offering.tier.value}", offering.lifecycle.value, *(a.value for a in offering.audience)]
     if offering.slos:
         tags.append("slo")
-    owners = portals.owner_refs(catalog)
     spec: dict[str, Any] = {"type": "service" if kind == "Component" else RESOURCE_TYPE}
     if kind == "Component":
         spec["lifecycle"] = LIFECYCLE[offering.lifecycle]
-    spec["owner"] = owners[offering.owner]
-    spec["system"] = _ref("system", ns, portals.system_name(catalog))
+    spec["owner"] = context.owners[offering.owner]
+    spec["system"] = _ref("system", ns, context.system)
     if offering.depends_on:
         spec["dependsOn"] = [
             _ref("resource" if dep in resources else "component", ns, dep) for dep in offering.depends_on
@@ -181,7 +191,17 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
             "spec": {"owner": _ref("group", ns, group)},
         },
     ]
-    out += [_component(catalog, offering, base_url) for offering in catalog.offerings]
+    settings = catalog.portals.backstage if catalog.portals else None
+    context = _Context(
+        catalog,
+        base_url,
+        ns,
+        portals.system_name(catalog),
+        frozenset(settings.resources if settings else ()),
+        {t.id: t for t in catalog.tools},
+        portals.owner_refs(catalog),
+    )
+    out += [_component(context, offering) for offering in catalog.offerings]
     return out
 
 

@@ -77,9 +77,13 @@ def _id(name: str) -> str:
     return portals.slug(name)
 
 
-def _description(catalog: model.Catalog, tool: model.Tool, base_url: str | None) -> str:
+def _names(catalog: model.Catalog) -> dict[str, str]:
+    """The name of every tool and offering by id (what an alternative names)."""
+    return {t.id: t.name for t in catalog.tools} | {o.id: o.name for o in catalog.offerings}
+
+
+def _description(names: Mapping[str, str], tool: model.Tool, base_url: str | None) -> str:
     """The reason, the alternative and the review date: what a reader needs of a decision."""
-    names = {t.id: t.name for t in catalog.tools} | {o.id: o.name for o in catalog.offerings}
     parts = [f"{tool.status.value.capitalize()} since {tool.since.isoformat()}. {tool.reason.strip()}"]
     if tool.alternative:
         parts.append(f"Use instead: {names.get(tool.alternative, tool.alternative)}.")
@@ -90,14 +94,14 @@ def _description(catalog: model.Catalog, tool: model.Tool, base_url: str | None)
     return "\n\n".join(parts)
 
 
-def _links(catalog: model.Catalog, tool: model.Tool, base_url: str | None) -> list[dict[str, str]]:
+def _links(tool_ids: frozenset[str], tool: model.Tool, base_url: str | None) -> list[dict[str, str]]:
     links = []
     if base_url:
         links.append(
             {"title": "Decision in the service catalog", "url": routes.absolute_url(base_url, routes.tool(tool.id))}
         )
         if tool.alternative:
-            page = routes.tool(tool.alternative) if tool.alternative in {t.id for t in catalog.tools} else None
+            page = routes.tool(tool.alternative) if tool.alternative in tool_ids else None
             links.append(
                 {
                     "title": "Alternative",
@@ -139,11 +143,11 @@ def _timeline(tool: model.Tool, history: Sequence[RadarEvent], drawn: Radar) -> 
 def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[RadarEvent]], base_url: str | None) -> bytes:
     """The Backstage tech-radar plugin's data (tech-radar-common's TechRadarLoaderResponse)."""
     drawn = radar(catalog)
+    names, tool_ids = _names(catalog), frozenset(t.id for t in catalog.tools)
     data = {
         "quadrants": [{"id": _id(q), "name": q} for q in drawn.quadrants],
         "rings": [
-            {"id": _id(r), "name": r, "color": _colour(r), "description": _ring_text(r, drawn)}
-            for n, r in enumerate(drawn.rings)
+            {"id": _id(r), "name": r, "color": _colour(r), "description": _ring_text(r, drawn)} for r in drawn.rings
         ],
         "entries": [
             {
@@ -159,8 +163,8 @@ def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[Radar
                     else {}
                 ),
                 "timeline": _timeline(tool, history.get(tool.id, ()), drawn),
-                "description": _description(catalog, tool, base_url),
-                "links": _links(catalog, tool, base_url),
+                "description": _description(names, tool, base_url),
+                "links": _links(tool_ids, tool, base_url),
             }
             for tool in catalog.tools
         ],
@@ -209,6 +213,7 @@ def aoe_radar(
     (`radar/<date>/<id>.md`): each change of ring in the history is a release of its own, so the
     radar's own history shows it."""
     drawn = radar(catalog)
+    names = _names(catalog)
     files: dict[str, bytes] = {
         "config.json": _json(
             {
@@ -239,7 +244,7 @@ def aoe_radar(
                 "quadrant": _id(drawn.quadrant_of[tool.category]),
                 "tags": [tool.category],
             }
-            body = _description(catalog, tool, base_url) if last else snapshot["description"]
+            body = _description(names, tool, base_url) if last else snapshot["description"]
             files[f"radar/{snapshot['date']}/{tool.id}.md"] = f"---\n{dump_yaml(front)}---\n\n{body}\n".encode()
     return dict(sorted(files.items()))
 
