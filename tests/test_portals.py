@@ -575,3 +575,39 @@ def test_libyamls_emitter_and_pyyamls_write_the_same_bytes(run, site_copy) -> No
     documents = _export(run, root)
     assert fragment.dump_stream(documents, Pure) == fragment.dump_stream(documents)
     assert fragment.dump_stream(documents, Pure) == run("export", "backstage", "--source", root).stdout
+
+
+AOE_FRONT_MATTER = {"title", "ring", "quadrant", "tags", "featured", "info"}  # AOE's README and item files
+
+
+def test_the_aoe_radar_is_items_with_aoes_front_matter_and_a_config_of_its_rings_and_quadrants(
+    run, site_copy, tmp_path: Path
+) -> None:
+    out = tmp_path / "aoe"
+    result = run(
+        "export", "techradar", "--format", "aoe", "--no-history", "--source", site_copy("example"), "--output", out
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert len(config["quadrants"]) == 4
+    assert all(set(q) == {"id", "title", "description", "color"} for q in config["quadrants"])
+    assert all(set(r) == {"id", "title", "description", "color", "radius", "strokeWidth"} for r in config["rings"])
+    quadrants, rings = {q["id"] for q in config["quadrants"]}, {r["id"] for r in config["rings"]}
+    items = sorted((out / "radar").glob("*/*.md"))
+    assert len(items) == 45  # one per tool decision: without history, each at its own date
+    for item in items:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.parent.name)
+        head, body = item.read_text().split("---\n", 2)[1:]
+        front = yaml.safe_load(head)
+        assert set(front) <= AOE_FRONT_MATTER and front["ring"] in rings and front["quadrant"] in quadrants
+        assert body.strip()
+    jenkins = (out / "radar" / "2025-01-15" / "jenkins.md").read_text()
+    assert "Use instead: CI/CD pipelines." in jenkins and "To be reviewed by 2027-04-30." in jenkins
+
+
+def test_every_backstage_radar_entry_names_a_ring_and_quadrant_of_the_radar(run, site_copy) -> None:
+    data = _radar(run, site_copy("example"), "backstage", "--no-history")
+    rings, quadrants = {r["id"] for r in data["rings"]}, {q["id"] for q in data["quadrants"]}
+    for entry in data["entries"]:
+        assert entry["quadrant"] in quadrants
+        assert {snapshot["ringId"] for snapshot in entry["timeline"]} <= rings
