@@ -611,3 +611,39 @@ def test_every_backstage_radar_entry_names_a_ring_and_quadrant_of_the_radar(run,
     for entry in data["entries"]:
         assert entry["quadrant"] in quadrants
         assert {snapshot["ringId"] for snapshot in entry["timeline"]} <= rings
+
+
+def test_a_zalando_radar_imported_then_exported_passes_the_backstage_plugins_parser(
+    run, site_copy, tmp_path: Path
+) -> None:
+    file = tmp_path / "config.json"
+    entries = [
+        {"quadrant": q, "ring": r, "label": f"Tool {q}{r}", "active": True, "moved": 0}
+        for q in range(4)
+        for r in range(3)
+    ]
+    file.write_text(json.dumps({"date": "2024.01", "entries": entries}))
+    fragment = yaml.safe_load(run("import", "techradar", file).stdout)
+    root = site_copy("minimal")
+    catalog = yaml.safe_load((root / "catalog.yaml").read_text())
+    shutil.rmtree(root / "content")
+    del catalog["offerings"][0]["tools"], catalog["offerings"][0]["policies"]
+    catalog["categories"], catalog["tools"] = fragment["categories"], fragment["tools"]
+    (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    data = _radar(run, root, "backstage", "--no-history")
+    assert len(data["entries"]) == 12 and len(data["quadrants"]) == 4
+    radar = tmp_path / "radar.json"
+    radar.write_text(json.dumps(data))
+    done = _node("radar.js", str(radar))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_annotation_of_absurdly_nested_json_is_dropped_not_a_crash(run, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    nested = "[" * 200_000 + "]" * 200_000
+    file.write_text(
+        PLAIN.replace("    github.com/project-slug: acme/payments\n", f"    servicebook.dev/slos: '{nested}'\n")
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert "dropped: Component 'Payments_API'" in result.stderr and "servicebook.dev/slos is not JSON" in result.stderr

@@ -297,51 +297,82 @@ def _ours(annotations: dict[str, str], key: str) -> str | None:
     return annotations.get(PREFIX + key)
 
 
-def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[str, Any] | None:  # noqa: C901 - field by field
-    node, where = entity.node, entity.where
-    meta = child(node, "metadata")
-    spec = child(node, "spec")
-    annotations = {k: v for k, v in ((k, text(n)) for k, n in items(child(meta, "annotations"))) if v is not None}
-    ident = _offering_id(entity.name, report, where)
-    label = f"{entity.kind} '{entity.name}' ({where})"
+def _guess(value: str | None, fallback: str, report: Report, note: str) -> str:
+    """`value`, or `fallback` with `note` in the report."""
+    if value is not None:
+        return value
+    report.guessed.append(note)
+    return fallback
+
+
+def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[str, Any]:
+    """The offering an entity describes: exactly what servicebook exported, when it carries the
+    servicebook.dev/ annotations; guesses, each in the report, for anything else."""
+    meta, spec, label = (
+        child(entity.node, "metadata"),
+        child(entity.node, "spec"),
+        f"{entity.kind} '{entity.name}' ({entity.where})",
+    )
+    notes = {k: v for k, v in ((k, text(n)) for k, n in items(child(meta, "annotations"))) if v is not None}
+    ours = {k.removeprefix(PREFIX): v for k, v in notes.items() if k.startswith(PREFIX)}
     owner_ref = text(child(spec, "owner"))
-    owner = _ours(annotations, "owner")
-    if owner is None:
-        owner = owner_ref or "unknown"
-        report.guessed.append(f"{label}: owner '{owner}' from spec.owner")
+    owner = _guess(ours.get("owner"), owner_ref or "unknown", report, f"{label}: owner from spec.owner")
     if owner_ref:
         owners.setdefault(owner, owner_ref)
+    name = text(child(meta, "title")) or entity.name
     out: dict[str, Any] = {
-        "id": ident,
-        "name": text(child(meta, "title")) or entity.name,
-        "summary": text(child(meta, "description")) or "",
+        "id": _offering_id(entity.name, report, entity.where),
+        "name": name,
+        "summary": _guess(text(child(meta, "description")), name, report, f"{label}: summary from its title"),
         "owner": owner,
-    }
-    if not out["summary"]:
-        out["summary"] = out["name"]
-        report.guessed.append(f"{label}: summary from its title (it has no description)")
-    tier = _ours(annotations, "tier")
-    if tier not in ("1", "2", "3"):
-        tier = "3"
-        report.guessed.append(f"{label}: tier 3 (Backstage has no tier)")
-    out["tier"] = tier
-    lifecycle = _ours(annotations, "lifecycle")
-    if lifecycle not in {lc.value for lc in model.Lifecycle}:
-        written = text(child(spec, "lifecycle"))
-        mapped = LIFECYCLE_BACK.get(written or "")
-        lifecycle = (mapped or (model.Lifecycle.DEPRECATED if written == "deprecated" else model.Lifecycle.GA)).value
-        report.guessed.append(f"{label}: lifecycle {lifecycle} from spec.lifecycle '{written or '(none)'}'")
-    out["lifecycle"] = lifecycle
-    audience = [a for a in (_ours(annotations, "audience") or "").split(",") if a in ("business", "developers")]
-    if not audience:
-        audience = ["developers"]
+        "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report,
+                       f"{label}: tier 3 (Backstage has no tier)"),
+        "lifecycle": _lifecycle(ours.get("lifecycle"), text(child(spec, "lifecycle")), report, label),
+        "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
+    }  # fmt: skip
+    if not out["audience"]:
+        out["audience"] = ["developers"]
         report.guessed.append(f"{label}: audience developers")
-    out["audience"] = audience
-    how = _ours(annotations, "request")
+    request_url, links = _links(child(meta, "links"))
+    how = _guess(ours.get("request"), f"Ask {owner}.", report, f"{label}: request.how 'Ask {owner}.'")
+    out["request"] = {"how": how, **({"url": request_url} if request_url else {})}
+    if ours.get("description"):
+        out["description"] = ours["description"]
+    depends = _depends_on(texts(child(spec, "dependsOn")), report, label)
+    if depends:
+        out["depends_on"] = depends
+    if ours.get("slos"):
+        out["slos"] = _read_slos(ours["slos"], report, label)
+    for key, field in (("tools", "tools"), ("policies", "policies"), ("renamed-from", "renamed_from")):
+        if ours.get(key):
+            out[field] = [v for v in ours[key].split(",") if v]
+    if links:
+        out["links"] = links
+    for key, field in (("replaced-by", "replaced_by"), ("sunset", "sunset")):
+        if ours.get(key):
+            out[field] = ours[key]
+    if ours.get("support-hours"):
+        report.dropped.append(f"{label}: support hours '{ours['support-hours']}' (set them under support)")
+    report.dropped += [f"{label}: annotation {key}" for key in sorted(notes) if not key.startswith(PREFIX)]
+    return out
+
+
+def _lifecycle(ours: str | None, written: str | None, report: Report, label: str) -> str:
+    if ours in {lc.value for lc in model.Lifecycle}:
+        return ours
+    mapped = LIFECYCLE_BACK.get(written or "") or (
+        model.Lifecycle.DEPRECATED if written == "deprecated" else model.Lifecycle.GA
+    )
+    report.guessed.append(f"{label}: lifecycle {mapped.value} from spec.lifecycle '{written or '(none)'}'")
+    return mapped.value
+
+
+def _links(written: Node | None) -> tuple[str | None, list[dict[str, str]]]:
+    """The request form servicebook exported, and the links an offering had of its own (the
+    links servicebook adds to its pages are not)."""
     request_url = None
     links: list[dict[str, str]] = []
-    written_links = child(meta, "links")
-    for link in written_links.items if isinstance(written_links, Sequence) else ():
+    for link in written.items if isinstance(written, Sequence) else ():
         url, title, kind = text(child(link, "url")), text(child(link, "title")), text(child(link, "type"))
         if url is None:
             continue
@@ -349,55 +380,25 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
             request_url = url
         elif kind not in ("servicebook-page", "servicebook-policy"):
             links.append({"title": title or url, "url": url})
-    if how is None:
-        how = f"Ask {owner}."
-        report.guessed.append(f"{label}: request.how '{how}'")
-    out["request"] = {"how": how, **({"url": request_url} if request_url else {})}
-    if _ours(annotations, "description"):
-        out["description"] = _ours(annotations, "description")
-    depends = [portals.parse_entity_ref(r) for r in texts(child(spec, "dependsOn"))]
-    if depends:
-        out["depends_on"] = [
-            d.name
-            for d in depends
-            if isinstance(d, portals.EntityRef) and (d.kind or "").lower() in ("component", "resource")
-        ]
-        other = [
-            r
-            for r, d in zip(texts(child(spec, "dependsOn")), depends, strict=True)
-            if r and (isinstance(d, str) or (d.kind or "").lower() not in ("component", "resource"))
-        ]
-        if other:
-            report.dropped.append(f"{label}: dependsOn {', '.join(other)} (not a Component or Resource)")
-        if not out["depends_on"]:
-            del out["depends_on"]
-    slos = _ours(annotations, "slos")
-    if slos:
-        out["slos"] = _read_slos(slos, report, label)
-    for key, field in (("tools", "tools"), ("policies", "policies"), ("renamed-from", "renamed_from")):
-        value = _ours(annotations, key)
-        if value:
-            out[field] = [v for v in value.split(",") if v]
-    if links:
-        out["links"] = links
-    for key, field in (("replaced-by", "replaced_by"), ("sunset", "sunset")):
-        value = _ours(annotations, key)
-        if value:
-            out[field] = value
-    if _ours(annotations, "support-hours"):
-        report.dropped.append(
-            f"{label}: support hours '{_ours(annotations, 'support-hours')}' (set them under support)"
-        )
-    for key in sorted(annotations):
-        if not key.startswith(PREFIX):
-            report.dropped.append(f"{label}: annotation {key}")
-    return out
+    return request_url, links
+
+
+def _depends_on(refs: list[str], report: Report, label: str) -> list[str]:
+    """The Components and Resources an entity depends on (an API or anything else is dropped)."""
+    kept = []
+    for ref in refs:
+        parsed = portals.parse_entity_ref(ref)
+        if isinstance(parsed, portals.EntityRef) and (parsed.kind or "").lower() in ("component", "resource"):
+            kept.append(parsed.name)
+        else:
+            report.dropped.append(f"{label}: dependsOn {ref} (not a Component or Resource)")
+    return kept
 
 
 def _read_slos(value: str, report: Report, label: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the json module goes
         report.dropped.append(f"{label}: {PREFIX}slos is not JSON")
         return []
     out = []
@@ -412,64 +413,60 @@ def _read_slos(value: str, report: Report, label: str) -> list[dict[str, Any]]:
     return out
 
 
-def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:  # noqa: C901 - kind by kind
+def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     """A catalog fragment (YAML) from Backstage entities, and the report of what it left out or
     guessed. Nothing is written: the fragment is for a person to review and paste."""
     report = Report()
-    entities_found: list[_Entity] = []
+    found: list[_Entity] = []
     for source in sources:
-        entities_found += _documents(source, report)
+        found += _documents(source, report)
     fragment: dict[str, Any] = {}
     owners: dict[str, str] = {}
-    offerings: list[dict[str, Any]] = []
+    offerings: dict[str, dict[str, Any]] = {}  # by id
+    where: dict[str, str] = {}
     resources: list[str] = []
-    seen: dict[str, str] = {}
-    for entity in entities_found:
+    for entity in found:
+        label = f"{entity.kind} '{entity.name}' ({entity.where})"
         if entity.kind in OFFERING_KINDS:
             offering = _offering(entity, report, owners)
-            if offering is None:
-                continue
-            if offering["id"] in seen:
+            if offering["id"] in offerings:
                 report.skipped.append(
-                    f"{entity.kind} '{entity.name}' ({entity.where}): a second entity with the id '{offering['id']}' "
-                    f"(first at {seen[offering['id']]})"
+                    f"{label}: a second entity with the id '{offering['id']}' (first at {where[offering['id']]})"
                 )
                 continue
-            seen[offering["id"]] = entity.where
-            offerings.append(offering)
+            offerings[offering["id"]], where[offering["id"]] = offering, entity.where
             if entity.kind == "Resource":
                 resources.append(offering["id"])
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
-            meta = child(entity.node, "metadata")
-            name = text(child(child(child(entity.node, "spec"), "profile"), "displayName")) or text(
-                child(meta, "title")
-            )
-            fragment["team"] = {"name": name or entity.name, "mission": text(child(meta, "description")) or ""}
-            if not fragment["team"]["mission"]:
-                fragment["team"]["mission"] = f"What {fragment['team']['name']} is for."
-                report.guessed.append(f"Group '{entity.name}' ({entity.where}): team mission (it has no description)")
-        elif entity.kind == "System":
-            report.skipped.append(f"System '{entity.name}' ({entity.where}): the catalog is the system")
-        elif entity.kind in KNOWN_KINDS:
-            report.skipped.append(f"{entity.kind} '{entity.name}' ({entity.where}): servicebook has no place for it")
+            fragment["team"] = _team(entity, report, label)
         else:
-            report.skipped.append(f"{entity.kind} '{entity.name}' ({entity.where}): an unknown kind")
-    if offerings:
-        fragment["offerings"] = offerings
-    known = {o["id"] for o in offerings}
-    for offering in offerings:
-        missing = [d for d in offering.get("depends_on", []) if d not in known]
+            why = {"System": "the catalog is the system"}.get(entity.kind) or (
+                "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
+            )
+            report.skipped.append(f"{label}: {why}")
+    for offering in offerings.values():
+        missing = [d for d in offering.get("depends_on", []) if d not in offerings]
         if missing:
             report.dropped.append(f"offering '{offering['id']}': depends_on {', '.join(missing)} (not in the import)")
-            offering["depends_on"] = [d for d in offering["depends_on"] if d in known]
+            offering["depends_on"] = [d for d in offering["depends_on"] if d in offerings]
             if not offering["depends_on"]:
                 del offering["depends_on"]
-    if owners or resources:
-        backstage: dict[str, Any] = {}
-        if owners:
-            backstage["owners"] = [{"owner": k, "ref": v} for k, v in owners.items()]
-        if resources:
-            backstage["resources"] = resources
+    if offerings:
+        fragment["offerings"] = list(offerings.values())
+    backstage: dict[str, Any] = {}
+    if owners:
+        backstage["owners"] = [{"owner": k, "ref": v} for k, v in owners.items()]
+    if resources:
+        backstage["resources"] = resources
+    if backstage:
         fragment["portals"] = {"backstage": backstage}
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _team(entity: _Entity, report: Report, label: str) -> dict[str, str]:
+    meta = child(entity.node, "metadata")
+    profile = child(child(entity.node, "spec"), "profile")
+    name = text(child(profile, "displayName")) or text(child(meta, "title")) or entity.name
+    mission = _guess(text(child(meta, "description")), f"What {name} is for.", report, f"{label}: team mission")
+    return {"name": name, "mission": mission}
