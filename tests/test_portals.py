@@ -23,6 +23,7 @@ import yaml
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.validate import read_record
+from servicebook.git.diff import diff_catalogs
 from servicebook.interop import fragment
 from servicebook.source.yaml import SourceText, parse_yaml
 from tests.conftest import REPO, GitSite, require_component
@@ -647,3 +648,18 @@ def test_an_annotation_of_absurdly_nested_json_is_dropped_not_a_crash(run, tmp_p
     result = run("import", "backstage", file)
     assert result.exit_code == 0, result.output
     assert "dropped: Component 'Payments_API'" in result.stderr and "servicebook.dev/slos is not JSON" in result.stderr
+
+
+def test_diff_names_a_change_to_the_portal_settings(run, site_copy) -> None:
+    root = site_copy("example")
+    source = SourceText("catalog.yaml", (root / "catalog.yaml").read_text())
+    old, _ = read_record(source, parse_yaml(source), model.Catalog, "catalog")
+    assert old is not None
+    changed = source.text.replace("    formats: [backstage, zalando, aoe]\n", "    formats: [backstage]\n")
+    new, _ = read_record(
+        SourceText("catalog.yaml", changed), parse_yaml(SourceText("catalog.yaml", changed)), model.Catalog, "catalog"
+    )
+    assert new is not None
+    assert [(c.kind, c.text) for c in diff_catalogs(old.value, new.value)] == [
+        ("portals.techradar", "Portal exports: techradar changed")
+    ]
