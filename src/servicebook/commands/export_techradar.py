@@ -56,7 +56,7 @@ def export_techradar(source: Path, fmt: str, output: Path | None, no_history: bo
         click.echo(data.decode("utf-8"), nl=False)
         return
     written = write_new_files(output, named)
-    click.echo(f"Wrote {len(written)} files to {output}.", err=True)
+    click.echo(f"Wrote {len(written)} file{'s' if len(written) != 1 else ''} to {output}.", err=True)
 
 
 command = export_techradar
