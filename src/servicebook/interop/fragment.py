@@ -88,7 +88,7 @@ def location(node: Node | None, fallback: SourceLocation) -> SourceLocation:
     return node.location if node is not None else fallback
 
 
-try:  # libyaml's emitter is ~6x faster than PyYAML's and writes the same bytes (tests/test_portals.py)
+try:  # libyaml's emitter is faster (bench/README.md, "Portal exports") and writes the same bytes (a test)
     _Base: type = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Base = yaml.SafeDumper
