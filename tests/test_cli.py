@@ -658,7 +658,8 @@ def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_
     result = run("check", "--source", site)
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
-    assert errors[0].endswith("error: duplicate offering id 'ci-pipelines' (first used at line 194)")
+    first = text.splitlines().index("  - id: ci-pipelines") + 1
+    assert errors[0].endswith(f"error: duplicate offering id 'ci-pipelines' (first used at line {first})")
     assert re.search(r"error: unknown offering 'build-runners', and \d+ more references? to it$", errors[1])
     assert not any("'build-runners'" in line for line in errors[2:])
     assert "hint: a duplicate offering id above may have replaced it" in result.stderr

@@ -142,11 +142,15 @@ def test_no_module_but_routes_spells_a_site_path() -> None:
 
 
 def test_every_output_of_the_registry_has_a_path_of_its_own() -> None:
-    paths = [o.path for o in (*outputs.DATA, *outputs.SITE, *outputs.PUBLISHED)]
+    paths = [o.path for o in (*outputs.DATA, *outputs.SITE_FILES, *outputs.SITE, *outputs.PUBLISHED)]
     assert len(paths) == len(set(paths))
     assert paths[-1] == routes.MANIFEST  # it lists every file made before it
     pages = {routes.output_path(p.url) for p in routes.FIXED_PAGES}
     assert not pages & set(paths)
+    folders = [o.path for o in outputs.SITE_FILES]  # the files each makes are under it, and only there
+    assert all(f.endswith("/") for f in folders)
+    assert not [p for p in paths if p not in folders and p.startswith(tuple(folders))]
+    assert not [p for p in pages if p.startswith(tuple(folders))]
 
 
 @pytest.mark.git

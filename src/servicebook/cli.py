@@ -21,9 +21,12 @@ from servicebook.commands.lazy import LazyGroup
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "Check everything, then write the site (the previous one stays if anything fails)."),
     "check": ("check", "Everything `build` checks, without writing anything."),
-    "export": ("export", "The catalog in a format other tools read (OpenSLO)."),
+    "export": ("export", "Write the catalog in a format another tool reads (OpenSLO, Backstage, tech radars)."),
     "diff": ("diff", "What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."),
-    "import": ("import_", "Other tools' SLO files (OpenSLO, Sloth, Pyrra) as a catalog fragment to start from."),
+    "import": (
+        "import_",
+        "Print a catalog fragment made from another tool's files (OpenSLO, Sloth, Pyrra, Backstage, tech radars).",
+    ),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
     "measure": (
         "measure",

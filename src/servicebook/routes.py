@@ -23,6 +23,12 @@ VERSIONS_JSON = "versions.json"
 PAGES_BY_VERSION = "versions/pages.json"  # for the version switcher: each version's pages
 MANIFEST = "manifest.sha256"
 NOT_FOUND = "404.html"  # served by hosts for every missing path, at any depth
+# Exports for developer portals and tech radars, published when the catalog's `portals:` asks.
+PORTALS = "portals/"
+BACKSTAGE_ENTITIES = "portals/backstage/catalog-info.yaml"
+TECHRADAR_BACKSTAGE = "portals/techradar/backstage.json"
+TECHRADAR_ZALANDO = "portals/techradar/zalando.json"
+TECHRADAR_AOE = "portals/techradar/aoe/"  # a folder: config.json and radar/<date>/<tool>.md
 
 Entity = Literal["offering", "tool", "policy"]
 Made = Literal["always", "with history", "with releases"]
@@ -170,6 +176,11 @@ RELEASES = "v/"  # the folder every release is published under
 def release(version: str) -> str:
     """Where release `version` is published: a whole site of its own."""
     return f"{RELEASES}{version}/"
+
+
+def absolute_url(base_url: str, site_path: str) -> str:
+    """Site path `site_path` on the site published at `base_url` (for files read elsewhere)."""
+    return base_url.rstrip("/") + "/" + site_path
 
 
 def output_path(url: str) -> str:

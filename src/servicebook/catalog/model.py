@@ -424,6 +424,86 @@ class Tool:
     )
 
 
+class RadarFormat(enum.Enum):
+    """Tech-radar data formats servicebook writes (docs/portals.md)."""
+
+    BACKSTAGE = "backstage"  # the Backstage tech-radar plugin's JSON
+    ZALANDO = "zalando"  # Zalando's tech-radar config.json
+    AOE = "aoe"  # AOE's technology radar: Markdown files by release date
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRef:
+    owner: Line = field(metadata=doc("An offering's `owner`, exactly as written there.", example="Tobias Brunner"))
+    ref: Line = field(
+        metadata=doc(
+            "The Backstage entity that owns it: [kind:][namespace/]name.", example="group:default/delivery-tooling"
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BackstagePortal:
+    """Publishes the catalog as Backstage entities (portals/backstage/catalog-info.yaml)."""
+
+    owners: tuple[OwnerRef, ...] = field(
+        default=(), metadata=doc("The Backstage owner of each distinct offering owner; every one must be listed.")
+    )
+    resources: tuple[Annotated[str, Ref("offering")], ...] = field(
+        default=(),
+        metadata=doc("Offerings exported as a Resource (infrastructure); the others are Components of type service."),
+    )
+    namespace: Id = field(default="default", metadata=doc("The entities' Backstage namespace."))
+    group: Id | None = field(
+        default=None, metadata=doc("The name of the team's Group entity (default: the team's name as an id).")
+    )
+    system: Id | None = field(
+        default=None, metadata=doc("The name of the catalog's System entity (default: the team's name as an id).")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RingFor:
+    status: ToolStatus = field(metadata=doc("A tool status."))
+    ring: Line = field(metadata=doc("The radar ring it is drawn in.", example="Adopt"))
+
+
+@dataclass(frozen=True, slots=True)
+class QuadrantFor:
+    category: Annotated[str, Ref("category")] = field(metadata=doc("A tool category id."))
+    quadrant: Line = field(metadata=doc("The radar quadrant its tools are drawn in.", example="Tools"))
+
+
+@dataclass(frozen=True, slots=True)
+class RadarPortal:
+    """Publishes the tool decisions as tech-radar data (portals/techradar/)."""
+
+    formats: tuple[RadarFormat, ...] = field(
+        default=(), metadata=doc("Which radar formats the site publishes: backstage, zalando, aoe.")
+    )
+    rings: tuple[RingFor, ...] = field(
+        default=(),
+        metadata=doc(
+            "Rings for your radar; statuses left out keep the default (supported: Adopt, best-effort: Trial, "
+            "deprecated and unsupported: Hold)."
+        ),
+    )
+    quadrants: tuple[QuadrantFor, ...] = field(
+        default=(),
+        metadata=doc(
+            "Quadrants for the categories (a radar has four); without it each category is a quadrant of its own."
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Portals:
+    backstage: BackstagePortal | None = field(
+        default=None, metadata=doc("Backstage entities: published with the site when present.")
+    )
+    techradar: RadarPortal | None = field(default=None, metadata=doc("Tech-radar data in the listed formats."))
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     format: int = field(metadata=doc("Catalog format version; this release reads 1.", example=1))
@@ -437,6 +517,10 @@ class Catalog:
     offerings: tuple[Offering, ...] = field(default=(), metadata=doc("What the team provides."))
     tools: tuple[Tool, ...] = field(
         default=(), metadata=doc("Tool decisions, including what is explicitly not supported.")
+    )
+    portals: Portals | None = field(
+        default=None,
+        metadata=doc("Exports for developer portals and tech radars (docs/portals.md)."),
     )
 
 

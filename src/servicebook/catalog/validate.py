@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from servicebook.catalog import model
+from servicebook.catalog import model, portals
 from servicebook.catalog.model import Kind, Ref
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
@@ -715,7 +715,89 @@ def check_catalog(
                     "review it, then move review_by forward (or change the decision)",
                     Severity.WARNING,
                 )
+    if catalog.portals is not None:
+        _check_portals(c, catalog, catalog.portals, offerings, categories)
     return c.problems
+
+
+def _check_portals(
+    c: _Check,
+    catalog: model.Catalog,
+    settings: model.Portals,
+    offerings: AbcMapping[str, model.Offering],
+    categories: AbcMapping[str, model.Category],
+) -> None:
+    """The Backstage and radar exports can be made: every owner mapped, four quadrants at most."""
+    at: Path = ("portals", "backstage")
+    backstage = settings.backstage
+    if backstage is not None:
+        if catalog.site.base_url is None:
+            c.report(
+                ("portals", "@backstage"),
+                "the Backstage export links each entity to its page on the published site, but site.base_url is "
+                "not set",
+                "add 'base_url:' (where the site is published) under 'site:'",
+            )
+        seen: dict[str, int] = {}
+        for j, mapping in enumerate(backstage.owners):
+            parsed = portals.parse_entity_ref(mapping.ref)
+            if isinstance(parsed, str):
+                c.report(
+                    (*at, "owners", j, "ref"),
+                    f"'{shown(mapping.ref)}' is not a Backstage entity reference: {parsed}",
+                    "write [kind:][namespace/]name, e.g. group:default/delivery-tooling",
+                )
+            if mapping.owner in seen:
+                c.report(
+                    (*at, "owners", j, "owner"),
+                    f"owner '{shown(mapping.owner)}' is mapped twice "
+                    f"(first at line {c.checked.at(*at, 'owners', seen[mapping.owner], 'owner').line})",
+                )
+            seen.setdefault(mapping.owner, j)
+        mapped = portals.owner_refs(catalog)
+        first: dict[str, int] = {}
+        for i, offering in enumerate(catalog.offerings):
+            if offering.owner not in mapped and offering.owner not in first:
+                first[offering.owner] = i
+                owned = [o.id for o in catalog.offerings if o.owner == offering.owner]
+                c.report(
+                    ("offerings", i, "owner"),
+                    f"owner '{shown(offering.owner)}' has no Backstage entity reference (owns {', '.join(owned)})",
+                    f"add it under portals.backstage.owners: - owner: {offering.owner} / ref: "
+                    f"group:{backstage.namespace}/{portals.slug(offering.owner)}",
+                )
+        for j, resource in enumerate(backstage.resources):
+            c.ref(resource, offerings, (*at, "resources", j), "offering")
+    radar = settings.techradar
+    if radar is not None:
+        at = ("portals", "techradar")
+        for j, quadrant in enumerate(radar.quadrants):
+            c.ref(quadrant.category, categories, (*at, "quadrants", j, "category"), "category")
+        _check_unique_keys(c, [m.category for m in radar.quadrants], (*at, "quadrants"), "category")
+        _check_unique_keys(c, [m.status.value for m in radar.rings], (*at, "rings"), "status")
+        _check_unique_keys(c, [f.value for f in radar.formats], (*at, "formats"), None)
+        used = portals.quadrant_order(catalog, radar)
+        if len(used) > portals.RADAR_QUADRANTS:
+            c.report(
+                (*at, "@quadrants") if radar.quadrants else ("portals", "@techradar"),
+                f"a radar has {portals.RADAR_QUADRANTS} quadrants, but the tools are in {len(used)}: {', '.join(used)}",
+                "map the categories onto four quadrants under 'quadrants:' (- category: … / quadrant: …)",
+            )
+        rings = portals.ring_order(radar)
+        if model.RadarFormat.ZALANDO in radar.formats and len(rings) > portals.RADAR_QUADRANTS:
+            c.report(
+                (*at, "rings"),
+                f"Zalando's radar draws four rings, but the statuses map to {len(rings)}: {', '.join(rings)}",
+                "map two statuses to one ring",
+            )
+
+
+def _check_unique_keys(c: _Check, keys: AbcSequence[str], at: Path, key: str | None) -> None:
+    seen: set[str] = set()
+    for j, value in enumerate(keys):
+        if value in seen:
+            c.report((*at, j, key) if key else (*at, j), f"'{shown(value)}' is listed twice")
+        seen.add(value)
 
 
 def _check_offering(

@@ -1,4 +1,4 @@
-"""`servicebook export FORMAT`: the catalog in a format other tools read; one module per format."""
+"""`servicebook export FORMAT`: the catalog in formats other tools read, one module per format."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from servicebook.commands.lazy import LazyGroup
 
 # format -> (module under servicebook.commands, one-line help)
 EXPORTS: dict[str, tuple[str, str]] = {
+    "backstage": ("export_backstage", "Backstage entities: a Group, a System and an entity per offering."),
     "openslo": ("export_openslo", "The catalog's SLOs as OpenSLO v1: a Service, SLI and SLO per objective."),
+    "techradar": ("export_techradar", "The tool decisions as tech-radar data (Backstage, Zalando or AOE)."),
 }
 
 
 @click.group(cls=LazyGroup, table=EXPORTS)
 def export() -> None:
-    """The catalog in a format other tools read (OpenSLO)."""
+    """Write the catalog in a format another tool reads (OpenSLO, Backstage, tech radars).
+
+    To standard output, unless a command is told to write files."""
 
 
 command = export

@@ -1,15 +1,19 @@
-"""What several commands share: the --source and --strict options, and how problems are shown."""
+"""What several commands share: the --source and --strict options, how problems are shown, and
+how export and import commands read their input and write files (never over an existing one)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import click
 
-from servicebook.errors import BuildFailed, Problem
+from servicebook.errors import BuildFailed, Problem, UsageProblem
+from servicebook.interop.fragment import Report, read_file
 from servicebook.report import shown_from
+from servicebook.source.yaml import SourceError, SourceText
 
 SOURCE = click.option(
     "--source",
@@ -41,3 +45,47 @@ def paths_for_people(source: Path) -> Iterator[Callable[[str], str]]:
 def path_prefix(source: Path) -> str:
     """The prefix machine-readable output puts before file names: the source as the user gave it."""
     return "" if source.is_absolute() or source.as_posix() in (".", "") else source.as_posix()
+
+
+def write_new_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write `files` (relative paths) under `folder`; refuses, writing nothing, if any exists."""
+    targets = {folder / name: data for name, data in files.items()}
+    existing = sorted(str(p) for p in targets if p.exists() or p.is_symlink())
+    if existing:
+        shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
+        raise UsageProblem(f"{shown} already exist{'s' if len(existing) == 1 else ''}; nothing was written")
+    try:
+        for path, data in targets.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: a file that appeared since the check above is not written over either
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+    except OSError as exc:
+        raise UsageProblem(f"cannot write {exc.filename}: {exc.strerror}") from None
+    return list(targets)
+
+
+def read_all(paths: Iterable[Path]) -> list[SourceText]:
+    """Every file as strict text, or BuildFailed naming every one that cannot be read."""
+    sources: list[SourceText] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            sources.append(read_file(path, str(path)))
+        except SourceError as exc:
+            problems += exc.problems
+    if problems:
+        raise BuildFailed(problems, action="import")
+    return sources
+
+
+def finish(fragment: str, report: Report, output: Path | None) -> None:
+    if report.problems:
+        raise BuildFailed(report.problems, action="import")
+    click.echo(report.text(), nl=False, err=True)
+    if output is None:
+        click.echo(fragment, nl=False)
+        return
+    write_new_files(output.parent, {output.name: fragment.encode("utf-8")})
+    click.echo(f"Wrote {output}.", err=True)

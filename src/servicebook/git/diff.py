@@ -160,6 +160,8 @@ def diff_catalogs(old: model.Catalog, new: model.Catalog) -> list[Change]:
         )
     out += _generic("catalog", "Site settings", old.site, new.site, "site")
     out += _generic("catalog", "Team", old.team, new.team, "team")
+    none = model.Portals()
+    out += _generic("catalog", "Portal exports", old.portals or none, new.portals or none, "portals")
     out += _keyed("category", "catalog", "Category", old.categories, new.categories)
     team = _support("support", TEAM_SUPPORT, old.support, new.support)
     out += team

@@ -1,1 +1,2 @@
-"""Formats spoken by other tools: OpenSLO, Sloth, Pyrra; export, import and the drift check."""
+"""Formats spoken by other tools: exports from the model, imports to catalog fragments, and the
+SLO drift check."""

@@ -8,7 +8,8 @@ The stages, in the order of the build:
   from an earlier build (build._reuse), and only while the `inputs` each one declares, a digest of
   what it depends on beyond what every page does, are unchanged: `inputs` has no default, so an
   output cannot leave them out and be served stale.
-- `SITE`, made from the rendered site (its files, its history) by every build.
+- `SITE`, made from the rendered site (its files, its history) by every build; `SITE_FILES`
+  make several files each (the portal exports, whose files depend on the catalog's settings).
 - `PUBLISHED`, made from every file of the site (releases and page attachments included) by every
   build, the root's and each release's; the manifest, of everything before it, last.
 """
@@ -31,6 +32,7 @@ from servicebook.catalog.schema import json_schema
 from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
 from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_pages
 from servicebook.site.changes import HistoryView, atom_feed
+from servicebook.site.portals import published as portal_files
 from servicebook.site.search import search_index
 from servicebook.site.templates import DataSpec
 from servicebook.site.views import SiteView
@@ -74,6 +76,12 @@ class DataOutput:
 class SiteOutput:
     path: str
     make: Callable[[FromSite], bytes | None]  # None: this build has no such file
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFiles:
+    path: str  # the folder (routes.py) that every file it makes is under
+    make: Callable[[FromSite], Mapping[str, bytes]]  # output path → bytes; empty: none in this build
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +151,10 @@ DATA: tuple[DataOutput, ...] = (
     DataOutput(routes.SCHEMA_JSON, _schema_json, inputs=_only_the_code),
     DataOutput(routes.SEARCH_INDEX, _search_json, inputs=_page_texts),
 )
+SITE_FILES: tuple[SiteFiles, ...] = (
+    # Backstage entities and tech-radar data, when the catalog's `portals:` asks for them
+    SiteFiles(routes.PORTALS, lambda made: portal_files(made.site, made.history)),
+)
 SITE: tuple[SiteOutput, ...] = (
     SiteOutput(routes.FEED, _feed),
     SiteOutput(routes.SITEMAP, _sitemap),
@@ -164,6 +176,11 @@ def add_site_outputs(
     files: MutableMapping[str, bytes], site: model.SiteContent, history: HistoryView | None, moved: frozenset[str]
 ) -> None:
     """The `SITE` outputs this build has, into `files` (each sees those before it)."""
+    for folder in SITE_FILES:
+        for path, made in folder.make(FromSite(site, history, files, moved)).items():
+            if not path.startswith(folder.path):
+                raise ValueError(f"{path} is outside {folder.path}")  # a bug of ours, not of the catalog
+            files[path] = made
     for output in SITE:
         data = output.make(FromSite(site, history, files, moved))
         if data is not None:

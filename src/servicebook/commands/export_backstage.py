@@ -1,0 +1,51 @@
+"""`servicebook export backstage`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from servicebook.catalog.portals import unmapped_owners
+from servicebook.commands.options import SOURCE, paths_for_people, write_new_files
+from servicebook.errors import UsageProblem
+from servicebook.interop import backstage
+from servicebook.site.portals import load_for_export
+
+
+@click.command(name="backstage")
+@SOURCE
+@click.option(
+    "--split",
+    "split_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Write one file per entity into DIR, with catalog-info.yaml a Location that lists them.",
+)
+def export_backstage(source: Path, split_dir: Path | None) -> None:
+    """Backstage entities: a Group, a System and an entity per offering.
+
+    A Group for the team, a System for the catalog, and a Component (or a Resource) per
+    offering, with SLOs, tier and support under servicebook.dev/ annotations."""
+    with paths_for_people(source):
+        site, _ = load_for_export(source, history=False)
+    catalog = site.catalog
+    missing = unmapped_owners(catalog)
+    if missing:
+        listed = "; ".join(f"'{owner}' (owns {', '.join(ids)})" for owner, ids in missing)
+        raise UsageProblem(
+            f"{len(missing)} offering owner{'s have' if len(missing) != 1 else ' has'} no Backstage entity "
+            f"reference: {listed}; map each under portals.backstage.owners (- owner: … / ref: group:default/…)"
+        )
+    if not catalog.site.base_url:
+        raise UsageProblem("the entities link to the published site: set site.base_url in catalog.yaml")
+    entities = backstage.entities(catalog, catalog.site.base_url)
+    if split_dir is None:
+        click.echo(backstage.stream(entities).decode("utf-8"), nl=False)
+        return
+    written = write_new_files(split_dir, backstage.split(entities))
+    click.echo(f"Wrote {len(written)} files to {split_dir} (register {split_dir / 'catalog-info.yaml'}).", err=True)
+
+
+command = export_backstage

@@ -1,0 +1,32 @@
+"""`servicebook import backstage`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from servicebook.commands.options import finish, read_all
+from servicebook.interop.backstage import import_entities
+
+
+@click.command(name="backstage")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the fragment to this new file (never over an existing one) instead of standard output.",
+)
+def import_backstage(files: tuple[Path, ...], output: Path | None) -> None:
+    """Backstage entity files as a catalog fragment (offerings, team, owners).
+
+    Files are catalog-info.yaml, one or many documents each: Components and Resources become
+    offerings, the first Group the team. What has no place in
+    the catalog is skipped by name; what the fragment had to guess is listed."""
+    sources = read_all(files)
+    fragment, report = import_entities(sources)
+    finish(fragment, report, output)
+
+
+command = import_backstage

@@ -1,0 +1,35 @@
+"""`servicebook import techradar`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+
+from servicebook.commands.options import finish, read_all
+from servicebook.interop.techradar import import_radar
+
+
+@click.command(name="techradar")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the fragment to this new file (never over an existing one) instead of standard output.",
+)
+def import_techradar(file: Path, output: Path | None) -> None:
+    """A tech radar's JSON (Backstage or Zalando) as categories and tools.
+
+    Quadrant → category, ring → status (adopt: supported, trial and assess: best-effort, hold:
+    unsupported). A radar has no alternatives: weak decisions are listed for you to complete."""
+    (source,) = read_all((file,))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch.isdigit() else dt.datetime.now(dt.UTC).date()
+    fragment, report = import_radar(source, today)
+    finish(fragment, report, output)
+
+
+command = import_techradar

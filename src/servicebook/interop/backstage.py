@@ -1,0 +1,499 @@
+"""Backstage catalog entities: the catalog as a Group, a System and one Component or Resource
+per offering, and a stream of entities back to a catalog fragment (docs/portals.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence as Seq
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from servicebook import routes
+from servicebook.catalog import model, portals
+from servicebook.catalog.slo import effective_support, error_budget
+from servicebook.catalog.validate import ID_RE, RESERVED_IDS
+from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
+from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
+
+API_VERSION = "backstage.io/v1alpha1"
+API_VERSIONS = ("backstage.io/v1alpha1", "backstage.io/v1beta1")  # what the catalog-model schemas accept
+PREFIX = "servicebook.dev/"
+RESOURCE_TYPE = "platform-offering"
+
+LIFECYCLE = {  # Backstage's well-known lifecycles: experimental, production, deprecated
+    model.Lifecycle.BETA: "experimental",
+    model.Lifecycle.GA: "production",
+    model.Lifecycle.DEPRECATED: "deprecated",
+    # Backstage has no "retired": the entity stays (links to it keep working), marked deprecated,
+    # and servicebook.dev/lifecycle says "retired".
+    model.Lifecycle.RETIRED: "deprecated",
+}
+LIFECYCLE_BACK = {"experimental": model.Lifecycle.BETA, "production": model.Lifecycle.GA, "deprecated": None}
+WEAK = (model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED)
+
+
+def _ref(kind: str, namespace: str, name: str) -> str:
+    return f"{kind}:{namespace}/{name}"
+
+
+def _decimal(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _slos(offering: model.Offering) -> str:
+    slos = []
+    for slo in offering.slos:
+        budget = error_budget(slo)
+        entry: dict[str, Any] = {
+            "id": slo.id,
+            "name": slo.name,
+            "sli": slo.sli,
+            "objective": _decimal(slo.objective),
+            "window": slo.window,
+            "budgeting": slo.budgeting.value,
+            "error_budget": budget.text,
+            "error_budget_seconds": budget.seconds,
+        }
+        if slo.timeslice_target is not None:
+            entry["timeslice_target"] = _decimal(slo.timeslice_target)
+        if slo.timeslice_window is not None:
+            entry["timeslice_window"] = _duration(slo.timeslice_window)
+        if slo.timezone is not None:
+            entry["timezone"] = slo.timezone
+        if slo.measurement is not None:
+            entry["measurement"] = {
+                k: getattr(slo.measurement, k)
+                for k in ("errors", "good", "total", "error_ratio", "bool_gauge")
+                if getattr(slo.measurement, k) is not None
+            }
+        slos.append(entry)
+    return json.dumps(slos, ensure_ascii=False, separators=(",", ":"))
+
+
+def _duration(minutes: int) -> str:
+    """Minutes as the catalog writes a duration: 2d, 4h or 15m."""
+    for unit, size in (("d", 1440), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
+
+
+def _hours(hours: model.Hours) -> str:
+    return f"{hours.days} {hours.start}-{hours.end} {hours.timezone}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every offering's entity looks up, worked out once per export."""
+
+    catalog: model.Catalog
+    base_url: str
+    namespace: str
+    system: str
+    resources: frozenset[str]
+    tools: dict[str, model.Tool]
+    owners: dict[str, str]
+
+
+def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
+    catalog, base_url, ns = context.catalog, context.base_url, context.namespace
+    resources, tools = context.resources, context.tools
+    kind = "Resource" if offering.id in resources else "Component"
+    weak = [tools[t] for t in offering.tools if t in tools and tools[t].status in WEAK]
+    annotations: dict[str, str] = {
+        f"{PREFIX}owner": offering.owner,
+        f"{PREFIX}tier": offering.tier.value,
+        f"{PREFIX}lifecycle": offering.lifecycle.value,
+        f"{PREFIX}audience": ",".join(a.value for a in offering.audience),
+        f"{PREFIX}request": offering.request.how,
+        f"{PREFIX}support-hours": _hours(effective_support(catalog.support, offering.support).hours),
+    }
+    if offering.description:
+        annotations[f"{PREFIX}description"] = offering.description
+    if offering.slos:
+        annotations[f"{PREFIX}slos"] = _slos(offering)
+    if offering.tools:
+        annotations[f"{PREFIX}tools"] = ",".join(offering.tools)
+    if weak:
+        annotations[f"{PREFIX}unsupported-tools"] = json.dumps(
+            [{"id": t.id, "name": t.name, "status": t.status.value, "alternative": t.alternative} for t in weak],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+    if offering.policies:
+        annotations[f"{PREFIX}policies"] = ",".join(offering.policies)
+    if offering.replaced_by:
+        annotations[f"{PREFIX}replaced-by"] = offering.replaced_by
+    if offering.sunset:
+        annotations[f"{PREFIX}sunset"] = offering.sunset.isoformat()
+    if offering.renamed_from:
+        annotations[f"{PREFIX}renamed-from"] = ",".join(offering.renamed_from)
+    links: list[dict[str, str]] = [
+        {
+            "url": routes.absolute_url(base_url, routes.offering(offering.id)),
+            "title": "Service catalog",
+            "type": "servicebook-page",
+        }
+    ]
+    if offering.request.url:
+        links.append({"url": offering.request.url, "title": "Request it", "type": "servicebook-request"})
+    links += [
+        {"url": routes.absolute_url(base_url, routes.policy(p)), "title": f"Policy: {p}", "type": "servicebook-policy"}
+        for p in offering.policies
+    ]
+    links += [{"url": link.url, "title": link.title} for link in offering.links]
+    tags = [f"tier-{offering.tier.value}", offering.lifecycle.value, *(a.value for a in offering.audience)]
+    if offering.slos:
+        tags.append("slo")
+    spec: dict[str, Any] = {"type": "service" if kind == "Component" else RESOURCE_TYPE}
+    if kind == "Component":
+        spec["lifecycle"] = LIFECYCLE[offering.lifecycle]
+    spec["owner"] = context.owners[offering.owner]
+    spec["system"] = _ref("system", ns, context.system)
+    if offering.depends_on:
+        spec["dependsOn"] = [
+            _ref("resource" if dep in resources else "component", ns, dep) for dep in offering.depends_on
+        ]
+    return {
+        "apiVersion": API_VERSION,
+        "kind": kind,
+        "metadata": {
+            "name": offering.id,
+            "namespace": ns,
+            "title": offering.name,
+            "description": offering.summary,
+            "annotations": annotations,
+            "tags": list(dict.fromkeys(tags)),
+            "links": links,
+        },
+        "spec": spec,
+    }
+
+
+def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
+    """The catalog as Backstage entities: the team's Group, the catalog's System, then one entity
+    per offering in catalog order. Every offering owner must be in portals.backstage.owners
+    (validation reports each one that is not; `unmapped_owners` says which)."""
+    ns = portals.namespace(catalog)
+    group = portals.group_name(catalog)
+    team = catalog.team
+    profile: dict[str, str] = {"displayName": team.name}
+    email = next((c.email for c in team.contacts if c.email), None)
+    if email:
+        profile["email"] = email
+    out: list[dict[str, Any]] = [
+        {
+            "apiVersion": API_VERSION,
+            "kind": "Group",
+            "metadata": {"name": group, "namespace": ns, "title": team.name, "description": team.mission},
+            "spec": {"type": "team", "profile": profile, "children": []},
+        },
+        {
+            "apiVersion": API_VERSION,
+            "kind": "System",
+            "metadata": {
+                "name": portals.system_name(catalog),
+                "namespace": ns,
+                "title": catalog.site.title,
+                "description": f"What {team.name} provides: the service catalog, version {catalog.version}.",
+                "annotations": {f"{PREFIX}catalog-version": catalog.version},
+                "links": [
+                    {"url": routes.absolute_url(base_url, ""), "title": "Service catalog", "type": "servicebook-page"}
+                ],
+            },
+            "spec": {"owner": _ref("group", ns, group)},
+        },
+    ]
+    settings = catalog.portals.backstage if catalog.portals else None
+    context = _Context(
+        catalog,
+        base_url,
+        ns,
+        portals.system_name(catalog),
+        frozenset(settings.resources if settings else ()),
+        {t.id: t for t in catalog.tools},
+        portals.owner_refs(catalog),
+    )
+    out += [_component(context, offering) for offering in catalog.offerings]
+    return out
+
+
+def stream(documents: Seq[dict[str, Any]]) -> bytes:
+    """One multi-document YAML file, as Backstage reads a catalog-info.yaml."""
+    return dump_stream(list(documents)).encode("utf-8")
+
+
+def split(documents: Seq[dict[str, Any]]) -> dict[str, bytes]:
+    """One file per entity (`component-ci.yaml` …) and `catalog-info.yaml`, a Location that lists them."""
+    files: dict[str, bytes] = {}
+    for entity in documents:
+        name = f"{entity['kind'].lower()}-{entity['metadata']['name']}.yaml"
+        files[name] = dump_stream([entity]).encode("utf-8")
+    first = documents[0]["metadata"] if documents else {"name": "servicebook", "namespace": "default"}
+    location = {
+        "apiVersion": API_VERSION,
+        "kind": "Location",
+        "metadata": {"name": f"{first['name']}-servicebook", "namespace": first["namespace"]},
+        "spec": {"type": "url", "targets": [f"./{name}" for name in files]},
+    }
+    return {"catalog-info.yaml": dump_stream([location]).encode("utf-8"), **files}
+
+
+# --- Import ------------------------------------------------------------------------------------
+
+TEAM_KINDS = ("Group",)
+OFFERING_KINDS = ("Component", "Resource")
+KNOWN_KINDS = ("API", "Domain", "Location", "System", "Template", "User", "Group", "Component", "Resource")
+
+
+@dataclass
+class _Entity:
+    kind: str
+    name: str
+    node: Node
+    source: SourceText
+    where: str  # "file:line"
+
+
+def _documents(source: SourceText, report: Report) -> list[_Entity]:
+    found: list[_Entity] = []
+    try:
+        documents = parse_yaml_documents(source)
+    except SourceError as exc:
+        report.problems += exc.problems
+        return found
+    for document in documents:
+        node = document.node
+        start = node.location if node is not None else document.location  # where the entity begins
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            continue  # an empty document (a trailing ---)
+        where = f"{start.path}:{start.line}"
+        if not isinstance(node, Mapping):
+            report.error(source, start, "a Backstage entity must be a mapping (apiVersion, kind, metadata, spec)")
+            continue
+        api = text(child(node, "apiVersion"))
+        kind = text(child(node, "kind"))
+        if api not in API_VERSIONS:
+            report.error(
+                source,
+                location(child(node, "apiVersion"), start),
+                f"apiVersion '{api}' is not one servicebook reads" if api else "the entity has no apiVersion",
+                f"servicebook reads {', '.join(API_VERSIONS)}",
+            )
+            continue
+        if kind is None:
+            report.error(source, start, "the entity has no kind")
+            continue
+        name = text(child(child(node, "metadata"), "name"))
+        if name is None:
+            report.error(source, location(child(node, "metadata"), start), f"the {kind} has no metadata.name")
+            continue
+        if not portals.is_backstage_name(name):
+            report.skipped.append(
+                f"{kind} '{name}' ({where}): not a valid Backstage name (1-63 letters and digits separated by "
+                "'-', '_' or '.'); Backstage would refuse it too"
+            )
+            continue
+        found.append(_Entity(kind, name, node, source, where))
+    return found
+
+
+def _offering_id(name: str, report: Report, where: str) -> str:
+    if ID_RE.fullmatch(name) and name not in RESERVED_IDS:
+        return name
+    guess = portals.slug(name)
+    if guess in RESERVED_IDS:
+        guess += "-offering"
+    report.guessed.append(f"{where}: id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs)")
+    return guess
+
+
+def _ours(annotations: dict[str, str], key: str) -> str | None:
+    return annotations.get(PREFIX + key)
+
+
+def _guess(value: str | None, fallback: str, report: Report, note: str) -> str:
+    """`value`, or `fallback` with `note` in the report."""
+    if value is not None:
+        return value
+    report.guessed.append(note)
+    return fallback
+
+
+def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[str, Any]:
+    """The offering an entity describes: exactly what servicebook exported, when it carries the
+    servicebook.dev/ annotations; guesses, each in the report, for anything else."""
+    meta, spec, label = (
+        child(entity.node, "metadata"),
+        child(entity.node, "spec"),
+        f"{entity.kind} '{entity.name}' ({entity.where})",
+    )
+    notes = {k: v for k, v in ((k, text(n)) for k, n in items(child(meta, "annotations"))) if v is not None}
+    ours = {k.removeprefix(PREFIX): v for k, v in notes.items() if k.startswith(PREFIX)}
+    owner_ref = text(child(spec, "owner"))
+    owner = _guess(ours.get("owner"), owner_ref or "unknown", report, f"{label}: owner from spec.owner")
+    if owner_ref:
+        owners.setdefault(owner, owner_ref)
+    name = text(child(meta, "title")) or entity.name
+    out: dict[str, Any] = {
+        "id": _offering_id(entity.name, report, entity.where),
+        "name": name,
+        "summary": _guess(text(child(meta, "description")), name, report, f"{label}: summary from its title"),
+        "owner": owner,
+        "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report,
+                       f"{label}: tier 3 (Backstage has no tier)"),
+        "lifecycle": _lifecycle(ours.get("lifecycle"), text(child(spec, "lifecycle")), report, label),
+        "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
+    }  # fmt: skip
+    if not out["audience"]:
+        out["audience"] = ["developers"]
+        report.guessed.append(f"{label}: audience developers")
+    request_url, links = _links(child(meta, "links"))
+    how = _guess(ours.get("request"), f"Ask {owner}.", report, f"{label}: request.how 'Ask {owner}.'")
+    out["request"] = {"how": how, **({"url": request_url} if request_url else {})}
+    if ours.get("description"):
+        out["description"] = ours["description"]
+    depends = _depends_on(texts(child(spec, "dependsOn")), report, label)
+    if depends:
+        out["depends_on"] = depends
+    if ours.get("slos"):
+        out["slos"] = _read_slos(ours["slos"], report, label)
+    for key, field in (("tools", "tools"), ("policies", "policies"), ("renamed-from", "renamed_from")):
+        if ours.get(key):
+            out[field] = [v for v in ours[key].split(",") if v]
+    if links:
+        out["links"] = links
+    for key, field in (("replaced-by", "replaced_by"), ("sunset", "sunset")):
+        if ours.get(key):
+            out[field] = ours[key]
+    if ours.get("support-hours"):
+        report.dropped.append(f"{label}: support hours '{ours['support-hours']}' (set them under support)")
+    report.dropped += [f"{label}: annotation {key}" for key in sorted(notes) if not key.startswith(PREFIX)]
+    return out
+
+
+def _lifecycle(ours: str | None, written: str | None, report: Report, label: str) -> str:
+    if ours in {lc.value for lc in model.Lifecycle}:
+        return ours
+    mapped = LIFECYCLE_BACK.get(written or "") or (
+        model.Lifecycle.DEPRECATED if written == "deprecated" else model.Lifecycle.GA
+    )
+    report.guessed.append(f"{label}: lifecycle {mapped.value} from spec.lifecycle '{written or '(none)'}'")
+    return mapped.value
+
+
+def _links(written: Node | None) -> tuple[str | None, list[dict[str, str]]]:
+    """The request form servicebook exported, and the links an offering had of its own (the
+    links servicebook adds to its pages are not)."""
+    request_url = None
+    links: list[dict[str, str]] = []
+    for link in written.items if isinstance(written, Sequence) else ():
+        url, title, kind = text(child(link, "url")), text(child(link, "title")), text(child(link, "type"))
+        if url is None:
+            continue
+        if kind == "servicebook-request":
+            request_url = url
+        elif kind not in ("servicebook-page", "servicebook-policy"):
+            links.append({"title": title or url, "url": url})
+    return request_url, links
+
+
+def _depends_on(refs: list[str], report: Report, label: str) -> list[str]:
+    """The Components and Resources an entity depends on (an API or anything else is dropped)."""
+    kept = []
+    for ref in refs:
+        parsed = portals.parse_entity_ref(ref)
+        if isinstance(parsed, portals.EntityRef) and (parsed.kind or "").lower() in ("component", "resource"):
+            kept.append(parsed.name)
+        else:
+            report.dropped.append(f"{label}: dependsOn {ref} (not a Component or Resource)")
+    return kept
+
+
+def _read_slos(value: str, report: Report, label: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(value)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the json module goes
+        report.dropped.append(f"{label}: {PREFIX}slos is not JSON")
+        return []
+    out = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict):
+            continue
+        keys = (
+            "id",
+            "name",
+            "sli",
+            "objective",
+            "window",
+            "budgeting",
+            "timeslice_target",
+            "timeslice_window",
+            "timezone",
+        )
+        slo = {k: str(item[k]) for k in keys if k in item}
+        measurement = item.get("measurement")
+        if isinstance(measurement, dict) and measurement:
+            slo["measurement"] = {str(k): str(v) for k, v in measurement.items()}  # type: ignore[assignment]
+        out.append(slo)
+    return out
+
+
+def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
+    """A catalog fragment (YAML) from Backstage entities, and the report of what it left out or
+    guessed. Nothing is written: the fragment is for a person to review and paste."""
+    report = Report()
+    found: list[_Entity] = []
+    for source in sources:
+        found += _documents(source, report)
+    fragment: dict[str, Any] = {}
+    owners: dict[str, str] = {}
+    offerings: dict[str, dict[str, Any]] = {}  # by id
+    where: dict[str, str] = {}
+    resources: list[str] = []
+    for entity in found:
+        label = f"{entity.kind} '{entity.name}' ({entity.where})"
+        if entity.kind in OFFERING_KINDS:
+            offering = _offering(entity, report, owners)
+            if offering["id"] in offerings:
+                report.skipped.append(
+                    f"{label}: a second entity with the id '{offering['id']}' (first at {where[offering['id']]})"
+                )
+                continue
+            offerings[offering["id"]], where[offering["id"]] = offering, entity.where
+            if entity.kind == "Resource":
+                resources.append(offering["id"])
+        elif entity.kind in TEAM_KINDS and "team" not in fragment:
+            fragment["team"] = _team(entity, report, label)
+        else:
+            why = {"System": "the catalog is the system"}.get(entity.kind) or (
+                "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
+            )
+            report.skipped.append(f"{label}: {why}")
+    for offering in offerings.values():
+        missing = [d for d in offering.get("depends_on", []) if d not in offerings]
+        if missing:
+            report.dropped.append(f"offering '{offering['id']}': depends_on {', '.join(missing)} (not in the import)")
+            offering["depends_on"] = [d for d in offering["depends_on"] if d in offerings]
+            if not offering["depends_on"]:
+                del offering["depends_on"]
+    if offerings:
+        fragment["offerings"] = list(offerings.values())
+    backstage: dict[str, Any] = {}
+    if owners:
+        backstage["owners"] = [{"owner": k, "ref": v} for k, v in owners.items()]
+    if resources:
+        backstage["resources"] = resources
+    if backstage:
+        fragment["portals"] = {"backstage": backstage}
+    header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
+    return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _team(entity: _Entity, report: Report, label: str) -> dict[str, str]:
+    meta = child(entity.node, "metadata")
+    profile = child(child(entity.node, "spec"), "profile")
+    name = text(child(profile, "displayName")) or text(child(meta, "title")) or entity.name
+    mission = _guess(text(child(meta, "description")), f"What {name} is for.", report, f"{label}: team mission")
+    return {"name": name, "mission": mission}

@@ -1,0 +1,119 @@
+"""What every import shares: reading a file strictly, the report of what was dropped or guessed,
+and the catalog fragment written as YAML that servicebook itself reads back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from servicebook.errors import Problem, SourceLocation
+from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, decode
+
+MAX_IMPORT_BYTES = 8 * 1024 * 1024  # a portal's whole catalog is a few MB; more is not an export
+
+
+@dataclass
+class Report:
+    """Everything an import could not carry over as it was, by where it was written."""
+
+    problems: list[Problem] = field(default_factory=list)  # errors: nothing is printed
+    dropped: list[str] = field(default_factory=list)
+    guessed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def error(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(loc, message, hint, source_line=source.line(loc.line)))
+
+    def text(self) -> str:
+        out = []
+        for title, items in (("skipped", self.skipped), ("dropped", self.dropped), ("guessed", self.guessed)):
+            out += [f"{title}: {item}" for item in items]
+        return "\n".join(out) + ("\n" if out else "")
+
+
+def read_file(path: Path, shown: str) -> SourceText:
+    """The file at `path` as strict UTF-8 text (`shown` names it in messages), size-limited."""
+    where = SourceLocation(shown)
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise SourceError(
+                [Problem(where, f"file is {size:,} bytes; the limit for an import is {MAX_IMPORT_BYTES:,}", "split it")]
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    except FileNotFoundError:
+        raise SourceError([Problem(where, "file not found")]) from None
+    except IsADirectoryError:
+        raise SourceError([Problem(where, "is a folder, not a file")]) from None
+    except OSError as exc:
+        raise SourceError([Problem(where, f"cannot read file: {exc.strerror}")]) from None
+    if len(data) > MAX_IMPORT_BYTES:  # grew while it was read, or a device
+        raise SourceError([Problem(where, f"file is over the limit for an import ({MAX_IMPORT_BYTES:,} bytes)")])
+    return decode(shown, data)
+
+
+def child(node: Node | None, key: str) -> Node | None:
+    if isinstance(node, Mapping):
+        for k, value in node.items:
+            if k.value == key:
+                return value
+    return None
+
+
+def text(node: Node | None) -> str | None:
+    """A plain value, or None for anything else (a missing key, a null, a list, a mapping)."""
+    if isinstance(node, Scalar) and not node.is_null:
+        return node.value
+    return None
+
+
+def texts(node: Node | None) -> list[str]:
+    if isinstance(node, Sequence):
+        return [v for v in (text(item) for item in node.items) if v is not None]
+    return []
+
+
+def items(node: Node | None) -> Iterator[tuple[str, Node]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items:
+            yield key.value, value
+
+
+def location(node: Node | None, fallback: SourceLocation) -> SourceLocation:
+    return node.location if node is not None else fallback
+
+
+try:  # libyaml's emitter is faster (bench/README.md, "Portal exports") and writes the same bytes (a test)
+    _Base: type = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Base = yaml.SafeDumper
+
+
+class _Dumper(_Base):  # type: ignore[misc]
+    """Block style, keys in the order given; a text of several lines as a literal block."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_yaml(data: Any, dumper: type = _Dumper) -> str:
+    """YAML that reads back as the same strings (`08:00`, `1`, `no` come out quoted)."""
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+
+
+def dump_stream(documents: list[Any], dumper: type = _Dumper) -> str:
+    """Documents each after a `---`, as dump_yaml writes one."""
+    return yaml.dump_all(
+        documents, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100,
+        explicit_start=True,
+    )  # fmt: skip

@@ -1,0 +1,461 @@
+"""Tech-radar data: the tool decisions as entries of the Backstage tech-radar plugin, of Zalando's
+config.json and of AOE's Markdown radar, and a radar back to a catalog fragment (docs/portals.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from servicebook import routes
+from servicebook.catalog import model, portals
+from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
+from servicebook.errors import SourceLocation
+from servicebook.interop.fragment import Report, child, dump_yaml, items, location, text
+from servicebook.source.jsontree import parse_json
+from servicebook.source.yaml import Mapping as YamlMapping
+from servicebook.source.yaml import Node, SourceError, SourceText, parse_yaml
+from servicebook.source.yaml import Sequence as YamlSequence
+
+# Colours of the rings (the Backstage plugin and Zalando's radar need one each): the usual four
+# by name, any other grey.
+RING_COLOURS = {"adopt": "#5ba300", "trial": "#009eb0", "assess": "#c7ba00", "hold": "#e09b96"}
+OTHER_COLOUR = "#9a9a9a"
+
+
+def _colour(ring: str) -> str:
+    return RING_COLOURS.get(portals.slug(ring), OTHER_COLOUR)
+
+
+@dataclass(frozen=True, slots=True)
+class RadarEvent:
+    """A tool's decision as it stood from a day on: from the catalog's git history."""
+
+    date: dt.date
+    status: model.ToolStatus
+    reason: str  # why: the decision's reason then, or the commit's message
+
+
+@dataclass(frozen=True, slots=True)
+class Radar:
+    """What every format draws: quadrants and rings (names, in order) and each tool's place."""
+
+    quadrants: tuple[str, ...]
+    rings: tuple[str, ...]
+    quadrant_of: Mapping[str, str]  # category id → quadrant
+    ring_of: Mapping[model.ToolStatus, str]
+
+
+def radar(catalog: model.Catalog) -> Radar:
+    settings = catalog.portals.techradar if catalog.portals else None
+    return Radar(
+        tuple(portals.quadrant_order(catalog, settings)),
+        tuple(portals.ring_order(settings)),
+        portals.quadrants(catalog, settings),
+        portals.rings(settings),
+    )
+
+
+def refusals(catalog: model.Catalog, fmt: model.RadarFormat) -> list[str]:
+    """Why `fmt` cannot draw the catalog's tools as its settings say (validation reports the same
+    with a position when the catalog has portals.techradar)."""
+    drawn = radar(catalog)
+    out = []
+    if len(drawn.quadrants) > portals.RADAR_QUADRANTS:
+        out.append(
+            f"a radar has {portals.RADAR_QUADRANTS} quadrants, but the tools are in {len(drawn.quadrants)} "
+            f"categories: {', '.join(drawn.quadrant_of)}; map them onto four under portals.techradar.quadrants"
+        )
+    if fmt is model.RadarFormat.ZALANDO and len(drawn.rings) > portals.RADAR_QUADRANTS:
+        out.append(f"Zalando's radar draws four rings, not {len(drawn.rings)}: map two statuses to one ring")
+    return out
+
+
+def _id(name: str) -> str:
+    return portals.slug(name)
+
+
+def _names(catalog: model.Catalog) -> dict[str, str]:
+    """The name of every tool and offering by id (what an alternative names)."""
+    return {t.id: t.name for t in catalog.tools} | {o.id: o.name for o in catalog.offerings}
+
+
+def _description(names: Mapping[str, str], tool: model.Tool, base_url: str | None) -> str:
+    """The reason, the alternative and the review date: what a reader needs of a decision."""
+    parts = [f"{tool.status.value.capitalize()} since {tool.since.isoformat()}. {tool.reason.strip()}"]
+    if tool.alternative:
+        parts.append(f"Use instead: {names.get(tool.alternative, tool.alternative)}.")
+    if tool.review_by:
+        parts.append(f"To be reviewed by {tool.review_by.isoformat()}.")
+    if base_url:
+        parts.append(f"Details: {routes.absolute_url(base_url, routes.tool(tool.id))}")
+    return "\n\n".join(parts)
+
+
+def _links(tool_ids: frozenset[str], tool: model.Tool, base_url: str | None) -> list[dict[str, str]]:
+    links = []
+    if base_url:
+        links.append(
+            {"title": "Decision in the service catalog", "url": routes.absolute_url(base_url, routes.tool(tool.id))}
+        )
+        if tool.alternative:
+            page = routes.tool(tool.alternative) if tool.alternative in tool_ids else None
+            links.append(
+                {
+                    "title": "Alternative",
+                    "url": routes.absolute_url(base_url, page or routes.offering(tool.alternative)),
+                }
+            )
+        if tool.migration:
+            links.append(
+                {"title": "Migration guide", "url": routes.absolute_url(base_url, routes.policy(tool.migration))}
+            )
+    if tool.url:
+        links.append({"title": f"{tool.name} website", "url": tool.url})
+    return links
+
+
+def _timeline(tool: model.Tool, history: Sequence[RadarEvent], drawn: Radar) -> list[dict[str, Any]]:
+    """Newest first, as the plugin reads it (its first snapshot is where the entry is drawn); each
+    change of ring with its date and reason, `moved` 1 for a ring further in, -1 further out."""
+    events = list(history)
+    if len(events) == 1 and events[0].status is tool.status:
+        events = []  # recorded once: the decision's own date and reason say more than the commit's
+    if not events or events[-1].status is not tool.status:
+        events.append(RadarEvent(tool.since, tool.status, tool.reason))
+    out: list[dict[str, Any]] = []
+    previous: int | None = None
+    for event in events:
+        ring = drawn.ring_of[event.status]
+        index = drawn.rings.index(ring)
+        if out and out[-1]["ringId"] == _id(ring):
+            continue  # a status change within one ring is not a move on the radar
+        moved = 0 if previous is None else (1 if index < previous else -1)
+        out.append(
+            {"date": event.date.isoformat(), "ringId": _id(ring), "moved": moved, "description": event.reason.strip()}
+        )
+        previous = index
+    return list(reversed(out))
+
+
+def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[RadarEvent]], base_url: str | None) -> bytes:
+    """The Backstage tech-radar plugin's data (tech-radar-common's TechRadarLoaderResponse)."""
+    drawn = radar(catalog)
+    names, tool_ids = _names(catalog), frozenset(t.id for t in catalog.tools)
+    data = {
+        "quadrants": [{"id": _id(q), "name": q} for q in drawn.quadrants],
+        "rings": [
+            {"id": _id(r), "name": r, "color": _colour(r), "description": _ring_text(r, drawn)} for r in drawn.rings
+        ],
+        "entries": [
+            {
+                "key": tool.id,
+                "id": tool.id,
+                "quadrant": _id(drawn.quadrant_of[tool.category]),
+                "title": tool.name,
+                **(
+                    {"url": routes.absolute_url(base_url, routes.tool(tool.id))}
+                    if base_url
+                    else {"url": tool.url}
+                    if tool.url
+                    else {}
+                ),
+                "timeline": _timeline(tool, history.get(tool.id, ()), drawn),
+                "description": _description(names, tool, base_url),
+                "links": _links(tool_ids, tool, base_url),
+            }
+            for tool in catalog.tools
+        ],
+    }
+    return _json(data)
+
+
+def _ring_text(ring: str, drawn: Radar) -> str:
+    statuses = [s.value for s, r in drawn.ring_of.items() if r == ring]
+    return f"Tool decisions: {', '.join(statuses)}" if statuses else "No status maps here"
+
+
+def zalando_radar(catalog: model.Catalog, base_url: str | None) -> bytes:
+    """Zalando's config.json: `date` and `entries` (quadrant and ring as indexes), with the
+    quadrants and rings that `radar_visualization` takes beside them, in the same order."""
+    drawn = radar(catalog)
+    data = {
+        "date": catalog.version,
+        "quadrants": [{"name": q} for q in drawn.quadrants],
+        "rings": [{"name": r.upper(), "color": _colour(r)} for n, r in enumerate(drawn.rings)],
+        "entries": [
+            {
+                "quadrant": drawn.quadrants.index(drawn.quadrant_of[tool.category]),
+                "ring": drawn.rings.index(drawn.ring_of[tool.status]),
+                "label": tool.name,
+                **(
+                    {"link": routes.absolute_url(base_url, routes.tool(tool.id))}
+                    if base_url
+                    else {"link": tool.url}
+                    if tool.url
+                    else {}
+                ),
+                "active": True,
+                "moved": 0,
+            }
+            for tool in catalog.tools
+        ],
+    }
+    return _json(data)
+
+
+def aoe_radar(
+    catalog: model.Catalog, history: Mapping[str, Sequence[RadarEvent]], base_url: str | None
+) -> dict[str, bytes]:
+    """AOE's radar: `config.json` (quadrants and rings) and one Markdown file per tool and release
+    (`radar/<date>/<id>.md`): each change of ring in the history is a release of its own, so the
+    radar's own history shows it."""
+    drawn = radar(catalog)
+    names = _names(catalog)
+    files: dict[str, bytes] = {
+        "config.json": _json(
+            {
+                "quadrants": [
+                    {"id": _id(q), "title": q, "description": "", "color": OTHER_COLOUR} for q in drawn.quadrants
+                ],
+                "rings": [
+                    {
+                        "id": _id(r),
+                        "title": r,
+                        "description": _ring_text(r, drawn),
+                        "color": _colour(r),
+                        "radius": round((n + 1) / len(drawn.rings), 2),
+                        "strokeWidth": 1,
+                    }
+                    for n, r in enumerate(drawn.rings)
+                ],
+            }
+        )
+    }
+    for tool in catalog.tools:
+        snapshots = list(reversed(_timeline(tool, history.get(tool.id, ()), drawn)))
+        for n, snapshot in enumerate(snapshots):
+            last = n == len(snapshots) - 1
+            front = {
+                "title": tool.name,
+                "ring": snapshot["ringId"],
+                "quadrant": _id(drawn.quadrant_of[tool.category]),
+                "tags": [tool.category],
+            }
+            body = _description(names, tool, base_url) if last else snapshot["description"]
+            files[f"radar/{snapshot['date']}/{tool.id}.md"] = f"---\n{dump_yaml(front)}---\n\n{body}\n".encode()
+    return dict(sorted(files.items()))
+
+
+def _json(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- Import ------------------------------------------------------------------------------------
+
+STATUS_OF_RING = {
+    "adopt": model.ToolStatus.SUPPORTED,
+    "trial": model.ToolStatus.BEST_EFFORT,
+    "assess": model.ToolStatus.BEST_EFFORT,
+    "hold": model.ToolStatus.UNSUPPORTED,
+}
+
+
+def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
+    """A catalog fragment (categories and tools) from a radar's JSON: the Backstage plugin's
+    (quadrants, rings, entries with a timeline) or Zalando's (date, entries with indexes). JSON
+    is read as strictly as the catalog is (a duplicate key is an error with its position)."""
+    report = Report()
+    try:
+        node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
+    except SourceError as exc:
+        report.problems += exc.problems
+        return "", report
+    if not isinstance(node, YamlMapping):
+        report.error(source, location(node, _start(source)), "a radar must be a JSON object with 'entries'")
+        return "", report
+    entries = child(node, "entries")
+    if not isinstance(entries, YamlSequence):
+        report.error(source, location(entries, node.location), "the radar has no list of 'entries'")
+        return "", report
+    quadrants_node = child(node, "quadrants")
+    rings_node = child(node, "rings")
+    quadrants = _named(quadrants_node, "id" if _has(quadrants_node, "id") else None)
+    rings = _named(rings_node, "id" if _has(rings_node, "id") else None)
+    if not quadrants:  # Zalando's config.json: the names are in the page that draws it
+        quadrants = [(str(i), f"Quadrant {i + 1}") for i in range(portals.RADAR_QUADRANTS)]
+        report.guessed.append(
+            "quadrant names 'Quadrant 1' to 'Quadrant 4' (the radar names none); rename the categories"
+        )
+    if not rings:
+        rings = list(_ZALANDO_RINGS)
+    if len(quadrants) > portals.RADAR_QUADRANTS:
+        report.error(
+            source,
+            location(quadrants_node, node.location),
+            f"the radar has {len(quadrants)} quadrants; a radar has {portals.RADAR_QUADRANTS}",
+            "fix the radar first: its entries cannot be placed as its own tool would place them",
+        )
+        return "", report
+    categories: dict[str, dict[str, str]] = {}
+    tools: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, entry in enumerate(entries.items):
+        tool = _tool(entry, n, quadrants, rings, categories, report, today)
+        if tool is None:
+            continue
+        if tool["id"] in seen:
+            report.skipped.append(f"entry {n + 1} ({_where(entry)}): a second entry with the id '{tool['id']}'")
+            continue
+        seen.add(tool["id"])
+        tools.append(tool)
+    fragment: dict[str, Any] = {}
+    if categories:
+        fragment["categories"] = list(categories.values())
+    if tools:
+        fragment["tools"] = tools
+        _alternatives(tools, report)
+    header = "# A catalog fragment from a tech radar (servicebook import techradar): review, then merge.\n"
+    return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _start(source: SourceText) -> SourceLocation:
+    return SourceLocation(source.path, 1, 1)
+
+
+def _where(node: Node) -> str:
+    return f"line {node.location.line}"
+
+
+def _has(node: Node | None, key: str) -> bool:
+    return isinstance(node, YamlSequence) and any(child(item, key) is not None for item in node.items)
+
+
+def _named(node: Node | None, key: str | None) -> list[tuple[str, str]]:
+    """(id, name) of each quadrant or ring, in order; Zalando's have only a name."""
+    out = []
+    if isinstance(node, YamlSequence):
+        for item in node.items:
+            name = text(child(item, "name")) or text(child(item, "title")) or ""
+            ident = (text(child(item, key)) if key else None) or name
+            out.append((ident, name or ident))
+    return out
+
+
+def _tool(
+    entry: Node,
+    n: int,
+    quadrants: list[tuple[str, str]],
+    rings: list[tuple[str, str]],
+    categories: dict[str, dict[str, str]],
+    report: Report,
+    today: dt.date,
+) -> dict[str, Any] | None:
+    label = f"entry {n + 1} ({_where(entry)})"
+    if not isinstance(entry, YamlMapping):
+        report.skipped.append(f"{label}: not an object")
+        return None
+    title = text(child(entry, "title")) or text(child(entry, "label"))
+    if not title:
+        report.skipped.append(f"{label}: no title or label")
+        return None
+    label = f"entry '{title}' ({_where(entry)})"
+    written_id = text(child(entry, "id")) or text(child(entry, "key"))
+    ident = written_id if written_id and ID_RE.fullmatch(written_id) and written_id not in RESERVED_IDS else None
+    if ident is None:
+        ident = portals.slug(title)
+        report.guessed.append(f"{label}: id '{ident}' from its title")
+    quadrant = _place(child(entry, "quadrant"), quadrants)
+    ring_node = child(entry, "ring")
+    timeline = child(entry, "timeline")
+    newest = timeline.items[0] if isinstance(timeline, YamlSequence) and timeline.items else None
+    ring = _place(ring_node if ring_node is not None else child(newest, "ringId"), rings)
+    if quadrant is None or ring is None:
+        report.skipped.append(f"{label}: its {'quadrant' if quadrant is None else 'ring'} is not one of the radar's")
+        return None
+    category = portals.slug(quadrant[1] or quadrant[0])
+    categories.setdefault(category, {"id": category, "name": quadrant[1]})
+    status = STATUS_OF_RING.get(portals.slug(ring[0]))
+    if status is None:
+        status = model.ToolStatus.BEST_EFFORT
+        report.guessed.append(f"{label}: status best-effort from the ring '{ring[1]}' (map custom rings by hand)")
+    elif portals.slug(ring[0]) == "assess":
+        report.guessed.append(f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
+    since = text(child(newest, "date")) if newest is not None else None
+    if since is None or not _is_date(since[:10]):
+        since_text = today.isoformat()
+        report.guessed.append(f"{label}: since {since_text} (the radar gives no date)")
+    else:
+        since_text = since[:10]
+    reason = text(child(entry, "description")) or text(child(newest, "description"))
+    if not reason:
+        reason = f"On the radar's {ring[1]} ring."
+        report.guessed.append(f"{label}: reason '{reason}'")
+    tool: dict[str, Any] = {
+        "id": ident,
+        "name": title,
+        "category": category,
+        "status": status.value,
+        "reason": reason.strip(),
+        "since": since_text,
+    }
+    url = text(child(entry, "url")) or text(child(entry, "link"))
+    if url and check_url(url) is None and "/tools/" not in url:
+        tool["url"] = url
+    elif url:
+        report.dropped.append(f"{label}: url {url}")
+    if isinstance(timeline, YamlSequence) and len(timeline.items) > 1:
+        report.dropped.append(f"{label}: {len(timeline.items) - 1} earlier timeline entries (git keeps history)")
+    for key, _value in items(entry):
+        if key not in (
+            "key",
+            "id",
+            "title",
+            "label",
+            "quadrant",
+            "ring",
+            "timeline",
+            "description",
+            "url",
+            "link",
+            "links",
+            "active",
+            "moved",
+        ):
+            report.dropped.append(f"{label}: '{key}'")
+    return tool
+
+
+def _place(node: Node | None, named: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The quadrant or ring an entry names: by id (Backstage) or index (Zalando)."""
+    value = text(node)
+    if value is None:
+        return None
+    for ident, name in named:
+        if value == ident:
+            return ident, name
+    if value.isdigit() and int(value) < len(named):
+        return named[int(value)]
+    return None
+
+
+_ZALANDO_RINGS = [("adopt", "Adopt"), ("trial", "Trial"), ("assess", "Assess"), ("hold", "Hold")]  # its default
+
+
+def _is_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _alternatives(tools: list[dict[str, Any]], report: Report) -> None:
+    """A radar has no alternatives: a weak decision needs one, so the fragment asks for it."""
+    for tool in tools:
+        if tool["status"] in ("deprecated", "unsupported"):
+            report.guessed.append(
+                f"tool '{tool['id']}': no alternative (the radar has none); add 'alternative:' before using it"
+            )

@@ -1,0 +1,665 @@
+"""Backstage entities and tech-radar data: what `export` writes is accepted by the real validators
+(the JSON Schemas of @backstage/catalog-model, the tech-radar plugin's own parser, installed from
+npm by `make npm`) and by the rules the Backstage docs state beside them; `import` turns them
+back into a catalog fragment, strictly; the site publishes them when the catalog asks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import referencing
+import referencing.jsonschema
+import yaml
+
+from servicebook import routes
+from servicebook.catalog import model
+from servicebook.catalog.validate import read_record
+from servicebook.git.diff import diff_catalogs
+from servicebook.interop import fragment
+from servicebook.source.yaml import SourceText, parse_yaml
+from tests.conftest import REPO, GitSite, require_component
+
+NPM = REPO / "tests" / "npm"
+INSTALL = "run `make npm` (needs node and npm: apt-get install nodejs npm)"
+
+
+def _node(*args: str) -> subprocess.CompletedProcess[str]:
+    node = shutil.which("node")
+    require_component(node and (NPM / "node_modules" / ".installed").exists(), "node with tests/npm installed", INSTALL)
+    return subprocess.run([node, *args], cwd=NPM, capture_output=True, text=True, check=False)  # type: ignore[list-item]
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    done = _node("schemas.js")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _validator(kind: str) -> jsonschema.Draft7Validator:
+    schemas = _schemas()
+    registry: referencing.Registry[Any] = referencing.Registry().with_resources(
+        (sid, referencing.Resource.from_contents(s, default_specification=referencing.jsonschema.DRAFT7))
+        for sid, s in schemas.items()
+    )
+    return jsonschema.Draft7Validator(schemas[f"{kind}V1alpha1"], registry=registry)
+
+
+# The rules of "Descriptor Format of Catalog Entities" (backstage.io/docs/features/software-catalog/
+# descriptor-format) that the schemas leave out, as the docs state them.
+NAME = re.compile(r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*")  # 1-63 characters
+NAMESPACE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a DNS label, at most 63
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")  # an annotation key's prefix, at most 253
+TAG = re.compile(r"[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*")  # at most 63
+REF = re.compile(r"(?:(?P<kind>[A-Za-z][A-Za-z0-9]*):)?(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[^:/]+)")
+
+
+def _descriptor_rule_breaches(entity: dict[str, Any]) -> list[str]:
+    out = []
+    meta = entity["metadata"]
+    if not (len(meta["name"]) <= 63 and NAME.fullmatch(meta["name"])):
+        out.append(f"name {meta['name']!r}")
+    ns = meta.get("namespace", "default")
+    if not (len(ns) <= 63 and NAMESPACE.fullmatch(ns)):
+        out.append(f"namespace {ns!r}")
+    for key, value in meta.get("annotations", {}).items():
+        prefix, _, name = key.rpartition("/")
+        if prefix and not (len(prefix) <= 253 and DNS_SUBDOMAIN.fullmatch(prefix)):
+            out.append(f"annotation prefix {key!r}")
+        if not (len(name) <= 63 and NAME.fullmatch(name)):
+            out.append(f"annotation name {key!r}")
+        if not isinstance(value, str):
+            out.append(f"annotation value of {key!r} is not a string")
+    for tag in meta.get("tags", []):
+        if not (len(tag) <= 63 and TAG.fullmatch(tag)):
+            out.append(f"tag {tag!r}")
+    for link in meta.get("links", []):
+        if not link["url"].startswith("https://"):
+            out.append(f"link {link['url']!r}")
+    return out
+
+
+def _export(run: Callable[..., Any], source: Path) -> list[dict[str, Any]]:
+    result = run("export", "backstage", "--source", source)
+    assert result.exit_code == 0, result.output
+    return [d for d in yaml.safe_load_all(result.stdout) if d is not None]
+
+
+PORTALS = """
+portals:
+  backstage:
+    owners:
+      - owner: Platform Team
+        ref: group:default/platform-team
+  techradar:
+    formats: [backstage, zalando, aoe]
+"""
+
+
+def _with_portals(root: Path, extra: str = PORTALS, base_url: bool = True) -> None:
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text()
+    if base_url:
+        text = text.replace(
+            "  title: Platform services\n", "  title: Platform services\n  base_url: https://platform.example/\n"
+        )
+    catalog.write_text(text + extra)
+
+
+# --- Backstage: the export ----------------------------------------------------------------------
+
+
+def test_every_exported_entity_is_valid_by_the_catalog_model_schemas_and_the_descriptor_rules(run, site_copy) -> None:
+    entities = _export(run, site_copy("example"))
+    kinds = [e["kind"] for e in entities]
+    assert kinds[:2] == ["Group", "System"] and set(kinds[2:]) == {"Component", "Resource"}
+    for entity in entities:
+        errors = [e.message for e in _validator(entity["kind"]).iter_errors(entity)]
+        assert errors == [], (entity["metadata"]["name"], errors)
+        assert _descriptor_rule_breaches(entity) == [], entity["metadata"]["name"]
+    # every reference between them names an entity of the stream (owners are the teams' own groups)
+    names = {f"{e['kind'].lower()}:{e['metadata']['namespace']}/{e['metadata']['name']}" for e in entities}
+    for entity in entities:
+        for ref in [entity["spec"].get("system"), *entity["spec"].get("dependsOn", [])]:
+            if ref is not None:
+                assert ref in names, ref
+
+
+def test_an_offering_carries_what_backstage_has_no_field_for_under_servicebook_annotations(run, site_copy) -> None:
+    entities = {e["metadata"]["name"]: e for e in _export(run, site_copy("example"))}
+    ci = entities["ci-pipelines"]
+    assert ci["kind"] == "Component" and ci["spec"]["type"] == "service"
+    assert ci["spec"]["lifecycle"] == "production"  # ga
+    assert ci["spec"]["owner"] == "group:default/delivery-tooling"  # mapped from the owner's free text
+    notes = ci["metadata"]["annotations"]
+    assert notes["servicebook.dev/tier"] == "1" and "tier-1" in ci["metadata"]["tags"]
+    assert notes["servicebook.dev/support-hours"] == "mon-fri 08:00-18:00 Europe/Zurich"
+    slos = json.loads(notes["servicebook.dev/slos"])
+    assert slos[0]["objective"] == "99.9" and slos[0]["window"] == "30d"
+    assert slos[0]["error_budget"] == "43 min 12 s" and slos[0]["error_budget_seconds"] == 2592
+    unsupported = json.loads(notes["servicebook.dev/unsupported-tools"])
+    assert {"id": "jenkins", "name": "Jenkins", "status": "unsupported", "alternative": "ci-pipelines"} in unsupported
+    assert ci["metadata"]["links"][0] == {
+        "url": "https://platform.acme-bank.example/offerings/ci-pipelines/",
+        "title": "Service catalog",
+        "type": "servicebook-page",
+    }
+    assert entities["artifact-registry"]["kind"] == "Resource"  # listed under portals.backstage.resources
+    assert "component:default/artifact-registry" not in json.dumps(entities)  # referred to as a resource
+    legacy = entities["legacy-jenkins"]
+    assert legacy["spec"]["lifecycle"] == "deprecated"
+
+
+@pytest.mark.parametrize(
+    ("lifecycle", "backstage", "annotation"),
+    [("beta", "experimental", "beta"), ("ga", "production", "ga"), ("deprecated", "deprecated", "deprecated"),
+     ("retired", "deprecated", "retired")],
+)  # fmt: skip
+def test_lifecycles_map_to_backstage_and_retired_stays_deprecated_with_its_own_annotation(
+    run, site_copy, lifecycle: str, backstage: str, annotation: str
+) -> None:
+    root = site_copy("minimal")
+    _with_portals(root)
+    catalog = root / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "    lifecycle: ga\n",
+            f"    lifecycle: {lifecycle}\n    sunset: 2027-01-01\n"
+            if lifecycle == "deprecated"
+            else f"    lifecycle: {lifecycle}\n",
+        )
+    )
+    (ci,) = [e for e in _export(run, root) if e["kind"] == "Component"]
+    assert ci["spec"]["lifecycle"] == backstage
+    assert ci["metadata"]["annotations"]["servicebook.dev/lifecycle"] == annotation
+
+
+def test_an_owner_left_unmapped_is_a_located_error_naming_it(run, site_copy) -> None:
+    root = site_copy("minimal")
+    _with_portals(
+        root,
+        PORTALS.replace(
+            "      - owner: Platform Team\n        ref: group:default/platform-team\n",
+            "      - owner: Someone Else\n        ref: group:default/else\n",
+        ),
+    )
+    result = run("check", "--source", root)
+    assert result.exit_code == 1
+    assert (
+        "catalog.yaml:50:12: error: owner 'Platform Team' has no Backstage entity reference (owns ci)" in result.output
+    )
+    assert "group:default/platform-team" in result.output  # the hint says what to add
+
+
+def test_export_without_owner_mapping_names_every_owner_to_map(run, site_copy) -> None:
+    root = site_copy("minimal")
+    _with_portals(root, "")
+    result = run("export", "backstage", "--source", root)
+    assert result.exit_code == 2
+    assert "1 offering owner has no Backstage entity reference: 'Platform Team' (owns ci)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_owner_reference_that_backstage_would_refuse_is_an_error(run, site_copy) -> None:
+    root = site_copy("minimal")
+    _with_portals(root, PORTALS.replace("group:default/platform-team", "group:Default/platform team"))
+    result = run("check", "--source", root)
+    assert result.exit_code == 1
+    assert "is not a Backstage entity reference: 'Default' is not a Backstage namespace" in result.output
+
+
+def test_the_export_is_the_same_bytes_every_time_and_split_lists_every_entity_in_a_location(
+    run, site_copy, tmp_path: Path
+) -> None:
+    root = site_copy("example")
+    first = run("export", "backstage", "--source", root).stdout
+    assert run("export", "backstage", "--source", root).stdout == first
+    out = tmp_path / "split"
+    assert run("export", "backstage", "--source", root, "--split", out).exit_code == 0
+    location = yaml.safe_load((out / "catalog-info.yaml").read_text())
+    assert location["kind"] == "Location" and _validator("Location").is_valid(location)
+    targets = location["spec"]["targets"]
+    assert sorted(Path(t).name for t in targets) == sorted(
+        p.name for p in out.iterdir() if p.name != "catalog-info.yaml"
+    )
+    joined = [yaml.safe_load((out / t).read_text()) for t in targets]
+    assert joined == list(yaml.safe_load_all(first))
+    again = run("export", "backstage", "--source", root, "--split", out)
+    assert again.exit_code == 2 and "already exist" in again.output  # never written over
+
+
+# --- Backstage: the import ----------------------------------------------------------------------
+
+
+def _offerings_of(fragment: str) -> list[model.Offering]:
+    source = SourceText("fragment.yaml", fragment)
+    node = parse_yaml(source)
+    offerings = next(value for key, value in node.items if key.value == "offerings")  # type: ignore[union-attr]
+    out = []
+    for item in offerings.items:  # type: ignore[union-attr]
+        checked, problems = read_record(source, item, model.Offering, "offering")
+        assert problems == [] and checked is not None
+        out.append(checked.value)
+    return out
+
+
+def test_export_then_import_gives_back_every_offering_field_backstage_holds(run, site_copy, tmp_path: Path) -> None:
+    root = site_copy("example")
+    exported = tmp_path / "catalog-info.yaml"
+    exported.write_text(run("export", "backstage", "--source", root).stdout)
+    result = run("import", "backstage", exported)
+    assert result.exit_code == 0, result.output
+    back = _offerings_of(result.stdout)
+    source = SourceText("catalog.yaml", (root / "catalog.yaml").read_text())
+    checked, _ = read_record(source, parse_yaml(source), model.Catalog, "catalog")
+    assert checked is not None
+    # support overrides travel only as the hours' text: the report lists them as dropped
+    expected = [o.__class__(**{**_fields(o), "support": None}) for o in checked.value.offerings]
+    assert back == expected
+    assert "dropped: Component 'ci-pipelines'" in result.stderr
+    assert run("import", "backstage", exported).stdout == result.stdout  # deterministic
+    assert "resources: [artifact-registry" not in result.stdout and "- artifact-registry" in result.stdout
+
+
+def _fields(o: model.Offering) -> dict[str, Any]:
+    return {f: getattr(o, f) for f in o.__slots__}  # type: ignore[attr-defined]
+
+
+PLAIN = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: Payments_API
+  description: Takes payments.
+  annotations:
+    github.com/project-slug: acme/payments
+spec:
+  type: service
+  lifecycle: experimental
+  owner: group:default/payments
+  dependsOn: [resource:default/payments-db, api:default/other]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata:
+  name: payments-db
+spec:
+  type: database
+  owner: group:default/payments
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: payments
+spec: {type: openapi, lifecycle: production, owner: payments, definition: "x"}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Widget
+metadata:
+  name: gadget
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: "not a name!"
+spec: {type: service, lifecycle: production, owner: x}
+"""
+
+
+def test_a_plain_backstage_catalog_imports_with_every_guess_and_skip_named(run, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(PLAIN)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    (payments, db) = _offerings_of(result.stdout)
+    assert payments.id == "payments-api" and payments.lifecycle is model.Lifecycle.BETA
+    assert payments.depends_on == ("payments-db",) and db.id == "payments-db"
+    report = result.stderr
+    assert f"guessed: {file}:1: id 'payments-api' from the Backstage name 'Payments_API'" in report
+    assert f"skipped: API 'payments' ({file}:22)" in report
+    assert f"skipped: Widget 'gadget' ({file}:28): an unknown kind" in report
+    assert f"skipped: Component 'not a name!' ({file}:33): not a valid Backstage name" in report
+    assert "dropped: Component 'Payments_API'" in report and "annotation github.com/project-slug" in report
+    assert "ref: group:default/payments" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("apiVersion: backstage.io/v1alpha1\nkind: Component\nkind: Resource\n", "3:1: error: duplicate key 'kind'"),
+        ("apiVersion: backstage.io/v1alpha1\nkind: &k Component\n", "2:7: error: anchors (&k) are not allowed"),
+        ("apiVersion: !!str backstage.io/v1alpha1\n", "1:13: error: YAML tags (!!str) are not allowed"),
+        ("apiVersion: backstage.io/v2\nkind: Component\nmetadata: {name: a}\n",
+         "1:13: error: apiVersion 'backstage.io/v2' is not one servicebook reads"),
+        ("- not\n- an entity\n", "1:1: error: a Backstage entity must be a mapping"),
+        ("apiVersion: [\n", "error:"),
+    ],
+)  # fmt: skip
+def test_bad_backstage_input_is_a_located_error_never_a_traceback(
+    run, tmp_path: Path, text: str, expected: str
+) -> None:
+    file = tmp_path / "in.yaml"
+    file.write_text(text)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 1
+    assert expected in result.output and "Traceback" not in result.output
+    assert result.stdout == ""  # no fragment when the input is refused
+
+
+def test_an_oversized_import_is_refused_before_it_is_read(run, tmp_path: Path) -> None:
+    file = tmp_path / "huge.yaml"
+    with file.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 1
+    assert "file is 52,428,800 bytes; the limit for an import is 8,388,608" in result.output
+
+
+def test_import_never_writes_over_a_file(run, tmp_path: Path) -> None:
+    file = tmp_path / "in.yaml"
+    file.write_text(PLAIN)
+    target = tmp_path / "fragment.yaml"
+    target.write_text("mine\n")
+    result = run("import", "backstage", file, "--output", target)
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert target.read_text() == "mine\n"
+
+
+# --- Tech radars --------------------------------------------------------------------------------
+
+
+def _radar(run: Callable[..., Any], root: Path, fmt: str, *extra: str) -> Any:
+    result = run("export", "techradar", "--format", fmt, "--source", root, *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_backstage_radar_is_accepted_by_the_plugins_own_parser(run, site_copy, tmp_path: Path) -> None:
+    data = _radar(run, site_copy("example"), "backstage", "--no-history")
+    file = tmp_path / "radar.json"
+    file.write_text(json.dumps(data))
+    done = _node("radar.js", str(file))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [q["name"] for q in data["quadrants"]] == ["Delivery", "Testing", "Platform", "Languages and runtimes"]
+    jenkins = next(e for e in data["entries"] if e["id"] == "jenkins")
+    assert jenkins["timeline"][0]["ringId"] == "hold"
+    assert "Use instead: CI/CD pipelines." in jenkins["description"]  # the alternative is not lost
+    assert "To be reviewed by 2027-04-30." in jenkins["description"]
+
+
+def test_the_radar_without_a_quadrant_mapping_refuses_more_than_four_categories(run, site_copy) -> None:
+    root = site_copy("example")
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text()
+    catalog.write_text(text[: text.index("  techradar:\n")] + "  techradar:\n    formats: [zalando]\n")
+    check = run("check", "--source", root)
+    assert check.exit_code == 1
+    assert re.search(r"catalog\.yaml:\d+:3: error: a radar has 4 quadrants, but the tools are in 9:", check.output)
+    catalog.write_text(text[: text.index("\nportals:\n")] + "\n")
+    result = run("export", "techradar", "--format", "backstage", "--source", root, "--no-history")
+    assert result.exit_code == 2 and "a radar has 4 quadrants, but the tools are in 9 categories" in result.output
+
+
+ZALANDO_KEYS = {"quadrant", "ring", "label", "link", "active", "moved"}  # Zalando's config.json entries
+
+
+def test_the_zalando_radar_has_only_the_documented_entry_fields_and_custom_rings(run, site_copy) -> None:
+    root = site_copy("minimal")
+    _with_portals(root, PORTALS + "    rings:\n      - status: unsupported\n        ring: Avoid\n")
+    data = _radar(run, root, "zalando", "--no-history")
+    assert [r["name"] for r in data["rings"]] == ["ADOPT", "TRIAL", "HOLD", "AVOID"]
+    for entry in data["entries"]:
+        assert set(entry) <= ZALANDO_KEYS and {"quadrant", "ring", "label"} <= set(entry)
+        assert entry["quadrant"] in range(4) and entry["ring"] in range(4) and entry["moved"] in (-1, 0, 1, 2)
+    assert [(e["label"], e["ring"]) for e in data["entries"]] == [
+        ("Shared pipeline templates", 0),
+        ("Hand-rolled CI scripts", 3),
+    ]
+
+
+@pytest.mark.git
+def test_the_timeline_has_each_status_change_with_its_date_and_reason(run, git_site: GitSite) -> None:
+    _with_portals(git_site.root)
+    git_site.commit("Publish the portal exports")
+    git_site.edit(
+        "    status: supported\n    reason: One template we maintain is safer than many we cannot see.\n",
+        "    status: deprecated\n    reason: Replaced by hand-rolled scripts.\n    alternative: hand-rolled-scripts\n",
+    )
+    git_site.edit(
+        "    status: unsupported\n    reason: We cannot support", "    status: supported\n    reason: We can support"
+    )
+    git_site.edit("    alternative: shared-pipelines\n", "")
+    git_site.commit("Swap the pipeline decision")
+    data = _radar(run, git_site.root, "backstage")
+    shared = next(e for e in data["entries"] if e["id"] == "shared-pipelines")
+    assert shared["timeline"] == [
+        {"date": "2026-05-28", "ringId": "hold", "moved": -1, "description": "Replaced by hand-rolled scripts."},
+        {"date": "2026-05-28", "ringId": "adopt", "moved": 0, "description": "Initial catalog"},
+    ]
+    aoe = git_site.root.parent / "aoe"
+    assert run("export", "techradar", "--format", "aoe", "--source", git_site.root, "--output", aoe).exit_code == 0
+    front = (aoe / "radar" / "2026-05-28" / "shared-pipelines.md").read_text()
+    assert front.startswith("---\ntitle: Shared pipeline templates\nring: hold\nquadrant: continuous-integration\n")
+
+
+def test_radar_round_trip_keeps_names_categories_and_rings(run, site_copy, tmp_path: Path) -> None:
+    root = site_copy("minimal")
+    _with_portals(root)
+    file = tmp_path / "radar.json"
+    file.write_text(run("export", "techradar", "--format", "backstage", "--source", root, "--no-history").stdout)
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert [(t["id"], t["name"], t["status"], t["since"]) for t in fragment["tools"]] == [
+        ("shared-pipelines", "Shared pipeline templates", "supported", "2026-01-01"),
+        ("hand-rolled-scripts", "Hand-rolled CI scripts", "unsupported", "2026-01-01"),
+    ]
+    assert fragment["categories"] == [{"id": "continuous-integration", "name": "Continuous integration"}]
+    assert "tool 'hand-rolled-scripts': no alternative" in result.stderr
+
+
+def test_a_radar_with_five_quadrants_is_a_located_error(run, tmp_path: Path) -> None:
+    file = tmp_path / "radar.json"
+    quadrants = ",\n".join(f'    {{"id": "q{i}", "name": "Q{i}"}}' for i in range(5))
+    file.write_text(f'{{\n  "quadrants": [\n{quadrants}\n  ],\n  "rings": [],\n  "entries": []\n}}\n')
+    result = run("import", "techradar", file)
+    assert result.exit_code == 1
+    assert f"{file}:2:16: error: the radar has 5 quadrants; a radar has 4" in result.output
+
+
+def test_a_zalando_radar_imports_with_its_indexes(run, tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text(
+        '{"date": "2023.10", "entries": [{"quadrant": 3, "ring": 2, "label": "AWS Athena", "active": true, "moved": 0},'
+        ' {"quadrant": 7, "ring": 0, "label": "Nowhere"}]}'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["id"], tool["category"], tool["status"]) == ("aws-athena", "quadrant-4", "best-effort")
+    assert "skipped: entry 'Nowhere' (line 1): its quadrant is not one of the radar's" in result.stderr
+
+
+# --- Published with the site --------------------------------------------------------------------
+
+
+@pytest.mark.git
+def test_the_site_publishes_the_exports_the_catalog_asks_for_as_export_makes_them(
+    run, git_site: GitSite, tmp_path: Path
+) -> None:
+    _with_portals(git_site.root)
+    git_site.commit("Publish the portal exports")
+    public = tmp_path / "public"
+    assert run("build", "--source", git_site.root, "--output", public).exit_code == 0
+    listed = (public / routes.MANIFEST).read_text()
+    for path in (routes.BACKSTAGE_ENTITIES, routes.TECHRADAR_BACKSTAGE, routes.TECHRADAR_ZALANDO,
+                 routes.TECHRADAR_AOE + "config.json"):  # fmt: skip
+        assert f"  {path}\n" in listed, path
+    assert (public / routes.BACKSTAGE_ENTITIES).read_text() == run(
+        "export", "backstage", "--source", git_site.root
+    ).stdout
+    radar = run("export", "techradar", "--format", "backstage", "--source", git_site.root).stdout
+    assert (public / routes.TECHRADAR_BACKSTAGE).read_text() == radar
+    verified = run("verify", "--source", git_site.root, "--site", public)
+    assert verified.exit_code == 0, verified.output
+    published = public / routes.TECHRADAR_ZALANDO
+    published.write_text(published.read_text().replace("Hand-rolled", "Hand-made"))  # edited after the fact
+    assert run("verify", "--source", git_site.root, "--site", public).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{\n  "entries": [],\n  "entries": []\n}\n', "3:3: error: duplicate key 'entries' (first defined at line 2)"),
+        ('{\n  "entries": [\n    {"title": "a",}\n  ]\n}\n', "3:19: error: expected a key in double quotes"),
+        ('{"entries": []} trailing', "1:17: error: text after the end of the JSON document"),
+        ("[" * 5000, "1:"),
+        ('{"entries": 3}', "1:13: error: the radar has no list of 'entries'"),
+        ('"just a string"', "1:1: error: a radar must be a JSON object with 'entries'"),
+    ],
+)
+def test_bad_radar_json_is_a_located_error_never_a_traceback(run, tmp_path: Path, text: str, expected: str) -> None:
+    file = tmp_path / "radar.json"
+    file.write_text(text)
+    result = run("import", "techradar", file)
+    assert result.exit_code == 1
+    assert f"{file}:{expected}" in result.output and "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_a_radar_indented_with_tabs_reads_as_json(run, tmp_path: Path) -> None:
+    file = tmp_path / "radar.json"
+    entry = {"quadrant": 0, "ring": 0, "label": "Go", "link": "https:\\/\\/go.dev\\/", "active": True, "moved": 0}
+    file.write_text(json.dumps({"date": "2024.01", "entries": [entry]}, indent="\t").replace("\\\\/", "\\/"))
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["tools"][0]["url"] == "https://go.dev/"
+
+
+def test_import_then_export_passes_backstages_own_validation(run, site_copy, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(PLAIN)
+    fragment = yaml.safe_load(run("import", "backstage", file).stdout)
+    root = site_copy("minimal")
+    catalog = yaml.safe_load((root / "catalog.yaml").read_text())
+    shutil.rmtree(root / "content")
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["offerings"] = fragment["offerings"]
+    catalog["portals"] = fragment["portals"]
+    (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    entities = _export(run, root)
+    assert [e["metadata"]["name"] for e in entities[2:]] == ["payments-api", "payments-db"]
+    for entity in entities:
+        assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
+        assert _descriptor_rule_breaches(entity) == []
+    assert entities[3]["kind"] == "Resource" and entities[2]["spec"]["dependsOn"] == ["resource:default/payments-db"]
+
+
+def test_libyamls_emitter_and_pyyamls_write_the_same_bytes(run, site_copy) -> None:
+    """The export is written by libyaml's emitter where PyYAML has it: a machine without it (and
+    `verify` there) must get the same bytes."""
+
+    class Pure(yaml.SafeDumper):
+        pass
+
+    Pure.add_representer(str, fragment._str)
+    root = site_copy("example")
+    documents = _export(run, root)
+    assert fragment.dump_stream(documents, Pure) == fragment.dump_stream(documents)
+    assert fragment.dump_stream(documents, Pure) == run("export", "backstage", "--source", root).stdout
+
+
+AOE_FRONT_MATTER = {"title", "ring", "quadrant", "tags", "featured", "info"}  # AOE's README and item files
+
+
+def test_the_aoe_radar_is_items_with_aoes_front_matter_and_a_config_of_its_rings_and_quadrants(
+    run, site_copy, tmp_path: Path
+) -> None:
+    out = tmp_path / "aoe"
+    result = run(
+        "export", "techradar", "--format", "aoe", "--no-history", "--source", site_copy("example"), "--output", out
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert len(config["quadrants"]) == 4
+    assert all(set(q) == {"id", "title", "description", "color"} for q in config["quadrants"])
+    assert all(set(r) == {"id", "title", "description", "color", "radius", "strokeWidth"} for r in config["rings"])
+    quadrants, rings = {q["id"] for q in config["quadrants"]}, {r["id"] for r in config["rings"]}
+    items = sorted((out / "radar").glob("*/*.md"))
+    assert len(items) == 45  # one per tool decision: without history, each at its own date
+    for item in items:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.parent.name)
+        head, body = item.read_text().split("---\n", 2)[1:]
+        front = yaml.safe_load(head)
+        assert set(front) <= AOE_FRONT_MATTER and front["ring"] in rings and front["quadrant"] in quadrants
+        assert body.strip()
+    jenkins = (out / "radar" / "2025-01-15" / "jenkins.md").read_text()
+    assert "Use instead: CI/CD pipelines." in jenkins and "To be reviewed by 2027-04-30." in jenkins
+
+
+def test_every_backstage_radar_entry_names_a_ring_and_quadrant_of_the_radar(run, site_copy) -> None:
+    data = _radar(run, site_copy("example"), "backstage", "--no-history")
+    rings, quadrants = {r["id"] for r in data["rings"]}, {q["id"] for q in data["quadrants"]}
+    for entry in data["entries"]:
+        assert entry["quadrant"] in quadrants
+        assert {snapshot["ringId"] for snapshot in entry["timeline"]} <= rings
+
+
+def test_a_zalando_radar_imported_then_exported_passes_the_backstage_plugins_parser(
+    run, site_copy, tmp_path: Path
+) -> None:
+    file = tmp_path / "config.json"
+    entries = [
+        {"quadrant": q, "ring": r, "label": f"Tool {q}{r}", "active": True, "moved": 0}
+        for q in range(4)
+        for r in range(3)
+    ]
+    file.write_text(json.dumps({"date": "2024.01", "entries": entries}))
+    fragment = yaml.safe_load(run("import", "techradar", file).stdout)
+    root = site_copy("minimal")
+    catalog = yaml.safe_load((root / "catalog.yaml").read_text())
+    shutil.rmtree(root / "content")
+    del catalog["offerings"][0]["tools"], catalog["offerings"][0]["policies"]
+    catalog["categories"], catalog["tools"] = fragment["categories"], fragment["tools"]
+    (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    data = _radar(run, root, "backstage", "--no-history")
+    assert len(data["entries"]) == 12 and len(data["quadrants"]) == 4
+    radar = tmp_path / "radar.json"
+    radar.write_text(json.dumps(data))
+    done = _node("radar.js", str(radar))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_annotation_of_absurdly_nested_json_is_dropped_not_a_crash(run, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    nested = "[" * 200_000 + "]" * 200_000
+    file.write_text(
+        PLAIN.replace("    github.com/project-slug: acme/payments\n", f"    servicebook.dev/slos: '{nested}'\n")
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert "dropped: Component 'Payments_API'" in result.stderr and "servicebook.dev/slos is not JSON" in result.stderr
+
+
+def test_diff_names_a_change_to_the_portal_settings(run, site_copy) -> None:
+    root = site_copy("example")
+    source = SourceText("catalog.yaml", (root / "catalog.yaml").read_text())
+    old, _ = read_record(source, parse_yaml(source), model.Catalog, "catalog")
+    assert old is not None
+    changed = source.text.replace("    formats: [backstage, zalando, aoe]\n", "    formats: [backstage]\n")
+    new, _ = read_record(
+        SourceText("catalog.yaml", changed), parse_yaml(SourceText("catalog.yaml", changed)), model.Catalog, "catalog"
+    )
+    assert new is not None
+    assert [(c.kind, c.text) for c in diff_catalogs(old.value, new.value)] == [
+        ("portals.techradar", "Portal exports: techradar changed")
+    ]
