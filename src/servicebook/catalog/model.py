@@ -392,6 +392,41 @@ class Tool:
 
 
 @dataclass(frozen=True, slots=True)
+class Member:
+    """Another team's catalog that this organisation site gathers, at the commit `servicebook.lock`
+    records (see docs/federating.md)."""
+
+    id: Id = field(
+        metadata=doc(
+            "The team's short id; its offerings and tools are named <id>/<their id> on this site.",
+            example="db-team",
+        )
+    )
+    repository: Line = field(
+        metadata=doc(
+            "Where its catalog's git repository is: an https://, ssh:// or file:// address, user@host:path, "
+            "or a folder relative to this catalog.yaml.",
+            example="https://git.example.com/db-team/catalog.git",
+        )
+    )
+    ref: Line = field(
+        default="main",
+        metadata=doc("The branch or tag `servicebook federate update` follows (default: main).", example="main"),
+    )
+    path: Line = field(
+        default=".",
+        metadata=doc(
+            "The folder of its catalog.yaml inside the repository, relative and within it (default: the top).",
+            example="catalog",
+        ),
+    )
+    site: Url | None = field(
+        default=None,
+        metadata=doc("Where the team publishes its own site, for links from this one.", example="https://db.example.com/"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     format: int = field(metadata=doc("Catalog format version; this release reads 1.", example=1))
     version: Annotated[str, Kind.VERSION] = field(
@@ -404,6 +439,13 @@ class Catalog:
     offerings: tuple[Offering, ...] = field(default=(), metadata=doc("What the team provides."))
     tools: tuple[Tool, ...] = field(
         default=(), metadata=doc("Tool decisions, including what is explicitly not supported.")
+    )
+    members: tuple[Member, ...] = field(
+        default=(),
+        metadata=doc(
+            "Other teams' catalogs gathered into this one site, each at the commit servicebook.lock records "
+            "(an organisation site; see docs/federating.md)."
+        ),
     )
 
 
@@ -459,9 +501,43 @@ class BuildInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberTeam:
+    """A member of an organisation site as built: who it is and the commit it was read at."""
+
+    id: str
+    name: str
+    mission: str
+    repository: str
+    ref: str
+    commit: str
+    site: str | None  # the team's own published site
+    offerings: tuple[str, ...]  # ids on the organisation site ("db-team/postgres")
+    tools: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Where members of an organisation disagree: a tool one supports and another does not, or
+    one offering id that several claim."""
+
+    kind: str  # "tool" or "offering"
+    subject: str  # the tool's or offering's id as the teams spell it
+    message: str  # what readers are told
+
+
+@dataclass(frozen=True, slots=True)
+class Federation:
+    """An organisation site's members, as read at their locked commits, and their disagreements."""
+
+    teams: tuple[MemberTeam, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SiteContent:
     """Everything the render stage needs: the checked catalog, its pages and the build stamp."""
 
     catalog: Catalog
     pages: tuple[Page, ...]
     build: BuildInfo
+    federation: Federation | None = None  # an organisation site's members (their records are in `catalog`)

@@ -19,7 +19,7 @@ from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.runner import MISSING, git, installed, run
 
-SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
+SOURCE_PATHS = ("catalog.yaml", "content", "layouts", "servicebook.lock")  # the lock: an organisation site's members
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"

@@ -34,6 +34,7 @@ from servicebook.catalog.validate import (
 )
 from servicebook.content.markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.federation.assemble import assemble
 from servicebook.git.repo import build_info
 from servicebook.git.snapshots import PageOutline
 from servicebook.site.parallel import map_shared, worker_count
@@ -81,6 +82,7 @@ def load(
     hashes: Mapping[str, str] | None = None,
     outlines: bool = False,
     meanwhile: Callable[[], object] | None = None,
+    federate: bool = True,
 ) -> Loaded:
     """Read and check catalog.yaml and content/; see the module docstring.
 
@@ -89,6 +91,8 @@ def load(
     buildcache.py), pages whose bytes and link targets are unchanged are not rendered again.
     With `outlines`, the result also gives each page as the history sees it (Loaded.outlines).
     `meanwhile` is called while worker processes render pages, if they do (see map_shared).
+    An organisation site's members are read at their locked commits and merged into its catalog
+    (federation/); `federate=False` reads a member itself, whose own members are not gathered.
     """
     problems: list[Problem] = []
     if build is None:
@@ -101,6 +105,7 @@ def load(
     slugs = sorted(pages_found)
 
     catalog = None
+    federation: model.Federation | None = None
     # Without a readable catalog, references to offerings and tools cannot be judged: accept them
     # rather than bury the catalog's own errors under a false error for every link.
     offering_ids: Container[str] = _ANYTHING
@@ -109,6 +114,10 @@ def load(
         catalog_source, catalog_checked = read.source, read.checked
         problems += check_catalog(catalog_source, catalog_checked, slugs, today)
         catalog = catalog_checked.value
+        if federate and catalog.members:
+            loader = partial(_load_member, env)
+            catalog, federation, found = assemble(root, catalog_source, catalog_checked, build.generator, loader)
+            problems += found
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
     elif read is not None and (salvaged := _salvage_catalog(read)) is not None:
@@ -163,8 +172,13 @@ def load(
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     if catalog is None or has_errors:
         return Loaded(None, tuple(problems))
-    site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build)
+    site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build, federation=federation)
     return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines))
+
+
+def _load_member(env: Mapping[str, str], root: Path, build: model.BuildInfo) -> Loaded:
+    """A member of an organisation site, read from its folder in the cache with its own rules."""
+    return load(root, env, build=build, federate=False)
 
 
 class _Anything:
