@@ -25,7 +25,7 @@ MANIFEST = "manifest.sha256"
 NOT_FOUND = "404.html"  # served by hosts for every missing path, at any depth
 
 Entity = Literal["offering", "tool", "policy"]
-Made = Literal["always", "with history", "with releases"]
+Made = Literal["always", "with history", "with releases", "with members"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,8 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
     ),
     FixedPage("policies", "policies/", "policies.html", "Policies", "policies", nav="Policies", lists="policy",
               shows="page:"),
+    # an organisation site's members, where they disagree, the tools matrix across teams
+    FixedPage("teams", "teams/", "teams.html", "Teams", "teams", nav="Teams", made="with members"),
     FixedPage("search", "search/", "search.html", "Search", "search"),
     FixedPage(
         "catalog", "catalog/", "catalog.html", "The whole catalog", "catalog",
@@ -98,9 +100,11 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
 )  # fmt: skip
 
 
-def fixed_pages(*, history: bool = True, releases: bool = True) -> tuple[FixedPage, ...]:
-    """The fixed pages a build makes: with the history's, with the versions page."""
+def fixed_pages(*, history: bool = True, releases: bool = True, members: bool = False) -> tuple[FixedPage, ...]:
+    """The fixed pages a build makes: with the history's, with the versions page, with the
+    Teams page of an organisation site."""
     made = {"always", *(["with history"] if history else []), *(["with releases"] if releases else [])}
+    made |= {"with members"} if members else set()
     return tuple(p for p in FIXED_PAGES if p.made in made)
 
 
@@ -127,9 +131,10 @@ def root_only() -> tuple[FixedPage, ...]:
     return tuple(p for p in FIXED_PAGES if p.made != "always")
 
 
-def nav(*, history: bool = True, releases: bool = True) -> tuple[tuple[str, str, str], ...]:
+def nav(*, history: bool = True, releases: bool = True, members: bool = False) -> tuple[tuple[str, str, str], ...]:
     """The site's navigation: (section, label, site path) of each entry, in order."""
-    return tuple((p.section, p.nav, p.url) for p in fixed_pages(history=history, releases=releases) if p.nav)
+    pages = fixed_pages(history=history, releases=releases, members=members)
+    return tuple((p.section, p.nav, p.url) for p in pages if p.nav)
 
 
 def offering(ident: str) -> str:
@@ -143,6 +148,11 @@ def tool(ident: str) -> str:
 def policy(slug: str) -> str:
     """A policy page (content/<slug>.md); `slug` may name a sub-folder."""
     return f"policies/{slug}/"
+
+
+def team(ident: str) -> str:
+    """A member team's page on an organisation site."""
+    return f"teams/{ident}/"
 
 
 def entity(kind: Entity, ident: str) -> str:

@@ -422,7 +422,9 @@ class Member:
     )
     site: Url | None = field(
         default=None,
-        metadata=doc("Where the team publishes its own site, for links from this one.", example="https://db.example.com/"),
+        metadata=doc(
+            "Where the team publishes its own site, for links from this one.", example="https://db.example.com/"
+        ),
     )
 
 

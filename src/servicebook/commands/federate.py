@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
 import click
 
 from servicebook import __version__
+from servicebook.catalog.model import BuildInfo, Member
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.errors import BuildFailed, Severity, UsageProblem
-from servicebook.federation.lock import LOCK_FILE, read_lock
+from servicebook.federation.lock import LOCK_FILE, Lock, read_lock
 from servicebook.federation.members import read_organisation
 from servicebook.federation.update import Outcome, fetch_locked, update
-from servicebook.site.load import load
+from servicebook.site.load import Loaded, load
 
 REFUSED_EXIT = 3  # some member was refused and stays at its last good commit (see docs/federating.md)
 
@@ -25,8 +26,9 @@ def federate() -> None:
     """Keep an organisation site's members pinned in servicebook.lock."""
 
 
-def _organisation(source: Path, action: str, names: Sequence[str]):  # type: ignore[no-untyped-def]
-    src, checked, problems = read_organisation(source)
+def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock]:
+    """The members named (all when none is) and the lock, or the problems that stop the command."""
+    _, checked, problems = read_organisation(source)
     if checked is None or any(p.severity is Severity.ERROR for p in problems):
         raise BuildFailed(problems, action=action)
     lock, lock_problems = read_lock(source)
@@ -43,17 +45,19 @@ def _organisation(source: Path, action: str, names: Sequence[str]):  # type: ign
     return chosen, lock
 
 
-def _report(outcomes: list[Outcome], show: object) -> None:
+def _report(outcomes: list[Outcome], show: Callable[[str], str]) -> None:
     for outcome in outcomes:
         for problem in outcome.problems:
-            click.echo(problem.shown_as(show).format(), err=True)  # type: ignore[arg-type]
+            click.echo(problem.shown_as(show).format(), err=True)
         mark = {"moved": "updated", "current": "ok", "refused": "refused"}[outcome.state]
         click.echo(f"{mark}: {outcome.message}", err=outcome.state == "refused")
 
 
 @federate.command("update")
 @SOURCE
-@click.option("--accept-rewrite", is_flag=True, help="Follow a member whose history was rewritten under its locked commit.")
+@click.option(
+    "--accept-rewrite", is_flag=True, help="Follow a member whose history was rewritten under its locked commit."
+)
 @click.argument("members", nargs=-1)
 def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...]) -> None:
     """Fetch MEMBERS (default: all), check each at the head of the ref it follows with its own
@@ -81,8 +85,8 @@ def fetch_command(source: Path) -> None:
         raise SystemExit(REFUSED_EXIT)
 
 
-def _load_member(env: dict[str, str], root: Path, build: object):  # type: ignore[no-untyped-def]
-    return load(root, env, build=build, federate=False)  # type: ignore[arg-type]
+def _load_member(env: dict[str, str], root: Path, build: BuildInfo) -> Loaded:
+    return load(root, env, build=build, federate=False)
 
 
 command = federate

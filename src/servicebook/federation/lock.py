@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.yaml import Mapping as YamlMapping
-from servicebook.source.yaml import Scalar, SourceError, SourceText, parse_yaml, read_text
+from servicebook.source.yaml import Node, Scalar, SourceError, SourceText, parse_yaml, read_text
 
 LOCK_FILE = "servicebook.lock"
 LOCK_FORMAT = 1
@@ -45,7 +45,7 @@ class Entry:
     ref: str
     path: str
     commit: str
-    location: SourceLocation = SourceLocation(LOCK_FILE)
+    location: SourceLocation = field(default_factory=lambda: SourceLocation(LOCK_FILE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,27 +114,34 @@ def _read(source: SourceText, node: object) -> tuple[Lock, list[Problem]]:
         bad(members[1].location, "members must be a mapping of member id to its locked commit")
         return Lock({}), problems
     for key, body in members[1].items:
-        if not isinstance(body, YamlMapping):
-            bad(body.location, f"member '{key.value}': expected repository, ref, path and commit")
-            continue
-        fields: dict[str, str] = {}
-        for k, v in body.items:
-            if k.value not in _FIELDS:
-                bad(k.location, f"member '{key.value}': unknown key '{k.value}'", "expected: " + ", ".join(_FIELDS))
-            elif not isinstance(v, Scalar) or v.is_null:
-                bad(v.location, f"member '{key.value}': {k.value} must be text")
-            else:
-                fields[k.value] = v.value
-        missing = [f for f in _FIELDS if f not in fields]
-        if missing:
-            bad(key.location, f"member '{key.value}': missing {', '.join(missing)}")
-            continue
-        if not COMMIT_RE.fullmatch(fields["commit"]):
-            at = next(v.location for k, v in body.items if k.value == "commit")
-            bad(at, f"member '{key.value}': commit '{fields['commit'][:80]}' is not a full commit hash")
-            continue
-        entries[key.value] = Entry(fields["repository"], fields["ref"], fields["path"], fields["commit"], key.location)
+        entry = _entry(key, body, bad)
+        if entry is not None:
+            entries[key.value] = entry
     return Lock(entries), problems
+
+
+def _entry(key: Scalar, body: Node, bad: Callable[..., None]) -> Entry | None:
+    """One member's entry, or None (with its problems reported to `bad`)."""
+    if not isinstance(body, YamlMapping):
+        bad(body.location, f"member '{key.value}': expected repository, ref, path and commit")
+        return None
+    fields: dict[str, str] = {}
+    for k, v in body.items:
+        if k.value not in _FIELDS:
+            bad(k.location, f"member '{key.value}': unknown key '{k.value}'", "expected: " + ", ".join(_FIELDS))
+        elif not isinstance(v, Scalar) or v.is_null:
+            bad(v.location, f"member '{key.value}': {k.value} must be text")
+        else:
+            fields[k.value] = v.value
+    missing = [f for f in _FIELDS if f not in fields]
+    if missing:
+        bad(key.location, f"member '{key.value}': missing {', '.join(missing)}")
+        return None
+    if not COMMIT_RE.fullmatch(fields["commit"]):
+        at = next(v.location for k, v in body.items if k.value == "commit")
+        bad(at, f"member '{key.value}': commit '{fields['commit'][:80]}' is not a full commit hash")
+        return None
+    return Entry(fields["repository"], fields["ref"], fields["path"], fields["commit"], key.location)
 
 
 def lock_text(lock: Lock) -> str:
@@ -157,7 +164,7 @@ def write_lock(root: Path, lock: Lock) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(lock_text(lock))
-        os.replace(tmp, root / LOCK_FILE)
+        Path(tmp).replace(root / LOCK_FILE)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

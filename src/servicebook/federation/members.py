@@ -3,12 +3,12 @@ kept in the cache, and each member's site read at its locked commit with the mem
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -61,14 +61,23 @@ def check_members(source: SourceText, checked: Checked[model.Catalog]) -> list[P
         seen.setdefault(member.id, i)
         why = repository_problem(member.repository)
         if why:
-            bad((i, "repository"), f"member '{member.id}': {why}", "give an https://, ssh:// or file:// address, "
-                "user@host:path, or a folder relative to catalog.yaml")
+            bad(
+                (i, "repository"),
+                f"member '{member.id}': {why}",
+                "give an https://, ssh:// or file:// address, user@host:path, or a folder relative to catalog.yaml",
+            )
         if not _REF_RE.fullmatch(member.ref) or ".." in member.ref or member.ref.endswith((".lock", "/", ".")):
-            bad((i, "ref"), f"member '{member.id}': '{shown(member.ref)}' is not a branch or tag name",
-                "name a branch or tag as git spells it, e.g. main or v1.2")
+            bad(
+                (i, "ref"),
+                f"member '{member.id}': '{shown(member.ref)}' is not a branch or tag name",
+                "name a branch or tag as git spells it, e.g. main or v1.2",
+            )
         if path_escapes(member.path):
-            bad((i, "path"), f"member '{member.id}': path '{shown(member.path)}' leads outside its repository",
-                "give the folder of its catalog.yaml relative to the top of its repository, without '..'")
+            bad(
+                (i, "path"),
+                f"member '{member.id}': path '{shown(member.path)}' leads outside its repository",
+                "give the folder of its catalog.yaml relative to the top of its repository, without '..'",
+            )
     return problems
 
 
@@ -153,52 +162,77 @@ def read_members(
     """Every member at its locked commit: what a build reads, from the cache only (no network)."""
     problems: list[Problem] = []
     found: list[MemberSite] = []
+
+    def report(at: SourceLocation, message: str, hint: str) -> None:
+        problems.append(Problem(at, message, hint, source_line=source.line(at.line)))
+
     for i, member in enumerate(checked.value.members):
         at = checked.at("members", i, "id")
-
-        def bad(message: str, hint: str, at: SourceLocation = at) -> None:
-            problems.append(Problem(at, message, hint, source_line=source.line(at.line)))
+        bad = partial(report, at)
 
         entry = lock.entries.get(member.id)
         if entry is None:
-            bad(f"member '{member.id}' has no commit in {LOCK_FILE}",
-                f"run `servicebook federate update {member.id}` to fetch it and lock its {member.ref}")
+            bad(
+                f"member '{member.id}' has no commit in {LOCK_FILE}",
+                f"run `servicebook federate update {member.id}` to fetch it and lock its {member.ref}",
+            )
             continue
         if (entry.repository, entry.ref, entry.path) != (member.repository, member.ref, member.path):
-            bad(f"member '{member.id}' changed in catalog.yaml since it was locked "
+            bad(
+                f"member '{member.id}' changed in catalog.yaml since it was locked "
                 f"({LOCK_FILE} follows {entry.ref} of {entry.repository}, folder {entry.path})",
-                f"run `servicebook federate update {member.id}` to lock what catalog.yaml now says")
+                f"run `servicebook federate update {member.id}` to lock what catalog.yaml now says",
+            )
             continue
         site, found_problems, failure = read_member(root, member, entry.commit, entry.path, generator, loader)
         if failure == "missing":
-            bad(f"member '{member.id}': locked commit {entry.commit[:12]} is not in the cache "
+            bad(
+                f"member '{member.id}': locked commit {entry.commit[:12]} is not in the cache "
                 f"({CACHE_DIR}/{MEMBERS_DIR}/{member.id}.git)",
-                "run `servicebook federate fetch` to fetch the locked commits (a build never reaches the network)")
+                "run `servicebook federate fetch` to fetch the locked commits (a build never reaches the network)",
+            )
             continue
         if failure is not None:
             reason, _, detail = failure.partition(": ")
             if reason == "path":
-                bad(f"member '{member.id}': no folder '{shown(member.path)}' at commit {entry.commit[:12]}",
-                    "fix the member's path in catalog.yaml, then run `servicebook federate update`")
+                bad(
+                    f"member '{member.id}': no folder '{shown(member.path)}' at commit {entry.commit[:12]}",
+                    "fix the member's path in catalog.yaml, then run `servicebook federate update`",
+                )
             else:
-                bad(f"member '{member.id}': cannot read commit {entry.commit[:12]}: {detail}",
-                    "delete .servicebook-cache/members/ and run `servicebook federate fetch`")
+                bad(
+                    f"member '{member.id}': cannot read commit {entry.commit[:12]}: {detail}",
+                    "delete .servicebook-cache/members/ and run `servicebook federate fetch`",
+                )
             continue
         problems += found_problems
         if site is None:
-            bad(f"member '{member.id}' is not valid at its locked commit {entry.commit[:12]} (see above)",
-                f"the lock should only hold valid commits: run `servicebook federate update {member.id}`")
+            bad(
+                f"member '{member.id}' is not valid at its locked commit {entry.commit[:12]} (see above)",
+                f"the lock should only hold valid commits: run `servicebook federate update {member.id}`",
+            )
             continue
         if site.catalog.members:
-            problems.append(Problem(
-                at, f"member '{member.id}' has members of its own; they are not gathered into this site",
-                "list them here as members instead", Severity.WARNING, source.line(at.line)))
+            problems.append(
+                Problem(
+                    at,
+                    f"member '{member.id}' has members of its own; they are not gathered into this site",
+                    "list them here as members instead",
+                    Severity.WARNING,
+                    source.line(at.line),
+                )
+            )
         found.append(MemberSite(member, entry, site))
     for ident, entry in sorted(lock.entries.items()):
         if ident not in {m.id for m in checked.value.members}:
-            problems.append(Problem(
-                entry.location, f"'{ident}' is locked but not a member in catalog.yaml",
-                "run `servicebook federate update` to drop it from the lock", Severity.WARNING))
+            problems.append(
+                Problem(
+                    entry.location,
+                    f"'{ident}' is locked but not a member in catalog.yaml",
+                    "run `servicebook federate update` to drop it from the lock",
+                    Severity.WARNING,
+                )
+            )
     return found, problems
 
 

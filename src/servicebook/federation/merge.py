@@ -111,7 +111,9 @@ def conflicts(owners: Sequence[tuple[str, model.Catalog]]) -> tuple[model.Confli
                 for team, t in against
             )
             found.append(
-                model.Conflict("tool", ident, f"{name}: {_and(backing)} support{'s' if len(backing) == 1 else ''} it; {said}")
+                model.Conflict(
+                    "tool", ident, f"{name}: {_and(backing)} support{'s' if len(backing) == 1 else ''} it; {said}"
+                )
             )
     for ident in sorted(by_offering):
         teams = by_offering[ident]

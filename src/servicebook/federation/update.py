@@ -73,16 +73,21 @@ def _update_one(
         return _refused(ident, before, None, message), None
     except OSError as exc:
         return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None
-    same_source = old is not None and (old.repository, old.ref, old.path) == (member.repository, member.ref, member.path)
+    same_source = old is not None and (old.repository, old.ref, old.path) == (
+        member.repository,
+        member.ref,
+        member.path,
+    )
     if same_source and old is not None and old.commit == head:
         return Outcome(ident, "current", before, head, f"{ident}: already at {head[:12]} ({member.ref})"), None
-    if same_source and old is not None and not accept_rewrite:
-        if not has_commit(store, old.commit) or not is_ancestor(store, old.commit, head):
-            message = (
-                f"{ident}: the history of {member.ref} was rewritten: locked commit {old.commit[:12]} is not "
-                f"an ancestor of the new head {head[:12]}; staying at {old.commit[:12]}"
-            )
-            return _refused(ident, before, head, message), None
+    if (same_source and old is not None and not accept_rewrite) and (
+        not has_commit(store, old.commit) or not is_ancestor(store, old.commit, head)
+    ):
+        message = (
+            f"{ident}: the history of {member.ref} was rewritten: locked commit {old.commit[:12]} is not "
+            f"an ancestor of the new head {head[:12]}; staying at {old.commit[:12]}"
+        )
+        return _refused(ident, before, head, message), None
     site, problems, failure = read_member(root, member, head, member.path, generator, loader)
     if failure is not None:
         reason, _, detail = failure.partition(": ")
@@ -98,9 +103,7 @@ def _update_one(
     return Outcome(ident, "moved", before, head, f"{ident}: {moved} ({member.ref})"), entry
 
 
-def _refused(
-    ident: str, old: str | None, new: str | None, message: str, problems: tuple[Problem, ...] = ()
-) -> Outcome:
+def _refused(ident: str, old: str | None, new: str | None, message: str, problems: tuple[Problem, ...] = ()) -> Outcome:
     return Outcome(ident, "refused", old, new, message, problems)
 
 
@@ -113,19 +116,25 @@ def fetch_locked(root: Path, members: Sequence[model.Member], lock: Lock) -> lis
         entry = lock.entries.get(member.id)
         if entry is None:
             outcomes.append(
-                _refused(member.id, None, None, f"{member.id}: not locked; run `servicebook federate update {member.id}`")
+                _refused(
+                    member.id, None, None, f"{member.id}: not locked; run `servicebook federate update {member.id}`"
+                )
             )
             continue
         store = store_of(root, member.id)
         if has_commit(store, entry.commit):
-            outcomes.append(Outcome(member.id, "current", entry.commit, entry.commit, f"{member.id}: {entry.commit[:12]} is here"))
+            outcomes.append(
+                Outcome(member.id, "current", entry.commit, entry.commit, f"{member.id}: {entry.commit[:12]} is here")
+            )
             continue
         try:
             prepare(store.parent)
             head = fetch(store, fetch_address(root, entry.repository), entry.ref).commit
         except MemberGitError as exc:
             what = f"no branch or tag '{entry.ref}'" if exc.reason == "ref" else exc.message
-            outcomes.append(_refused(member.id, entry.commit, None, f"{member.id}: cannot fetch {entry.repository}: {what}"))
+            outcomes.append(
+                _refused(member.id, entry.commit, None, f"{member.id}: cannot fetch {entry.repository}: {what}")
+            )
             continue
         if not has_commit(store, entry.commit):
             message = (
@@ -135,5 +144,7 @@ def fetch_locked(root: Path, members: Sequence[model.Member], lock: Lock) -> lis
             )
             outcomes.append(_refused(member.id, entry.commit, head, message))
             continue
-        outcomes.append(Outcome(member.id, "current", entry.commit, entry.commit, f"{member.id}: fetched {entry.commit[:12]}"))
+        outcomes.append(
+            Outcome(member.id, "current", entry.commit, entry.commit, f"{member.id}: fetched {entry.commit[:12]}")
+        )
     return outcomes

@@ -9,7 +9,6 @@ configuration says.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import tarfile
 import tempfile
@@ -72,7 +71,9 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_T
         message = done.error()
         reason = "ref" if "couldn't find remote ref" in message or "invalid refspec" in message else "unreachable"
         raise MemberGitError(reason, message or f"git fetch exited with {done.returncode}")
-    head = _must(run(store, ["rev-parse", "--verify", "--end-of-options", f"{FOLLOWED}^{{commit}}"]), "ref", "rev-parse")
+    head = _must(
+        run(store, ["rev-parse", "--verify", "--end-of-options", f"{FOLLOWED}^{{commit}}"]), "ref", "rev-parse"
+    )
     return Fetched(head.stdout.decode("ascii", "replace").strip())
 
 
@@ -117,7 +118,7 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
         with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
             # the "data" filter refuses links out of the folder, devices and absolute names
             tar.extractall(staging, filter="data")
-        os.replace(staging, dest)
+        staging.replace(dest)
     except (OSError, tarfile.TarError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if dest.is_dir():  # another build made it meanwhile
