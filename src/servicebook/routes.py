@@ -128,7 +128,7 @@ def site_names() -> frozenset[str]:
 
 def root_only() -> tuple[FixedPage, ...]:
     """The pages a release under v/<version>/ has none of: the site root's serve it."""
-    return tuple(p for p in FIXED_PAGES if p.made != "always")
+    return tuple(p for p in FIXED_PAGES if p.made in ("with history", "with releases"))
 
 
 def nav(*, history: bool = True, releases: bool = True, members: bool = False) -> tuple[tuple[str, str, str], ...]:

@@ -23,7 +23,7 @@ REFUSED_EXIT = 3  # some member was refused and stays at its last good commit (s
 
 @click.group()
 def federate() -> None:
-    """Keep an organisation site's members pinned in servicebook.lock."""
+    """Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them."""
 
 
 def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock]:

@@ -61,6 +61,17 @@ def read_lock(root: Path) -> tuple[Lock, list[Problem]]:
         if not (root / LOCK_FILE).exists() and not (root / LOCK_FILE).is_symlink():
             return Lock({}), []
         return Lock({}), list(exc.problems)
+    conflict = next((n for n, line in enumerate(source.lines, 1) if line.startswith(("<<<<<<< ", ">>>>>>> "))), None)
+    if conflict is not None:
+        return Lock({}), [
+            source.problem(
+                conflict,
+                1,
+                "servicebook.lock holds the markers of an unresolved merge",
+                "take either side (`git checkout --ours servicebook.lock`), then run `servicebook federate update` "
+                "to lock every member at a checked head",
+            )
+        ]
     try:
         node = parse_yaml(source)
     except SourceError as exc:

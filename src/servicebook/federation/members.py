@@ -174,7 +174,7 @@ def read_members(
         if entry is None:
             bad(
                 f"member '{member.id}' has no commit in {LOCK_FILE}",
-                f"run `servicebook federate update {member.id}` to fetch it and lock its {member.ref}",
+                f"run `servicebook federate update {member.id}` to fetch it and lock the head of its {member.ref}",
             )
             continue
         if (entry.repository, entry.ref, entry.path) != (member.repository, member.ref, member.path):
