@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
-.PHONY: site test quick lint typecheck unit serve bench clean docs dist example
+.PHONY: site org-site test quick lint typecheck unit serve bench clean docs dist example
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml requirements.lock
 site: $(STAMP)
 	$(BIN)/servicebook build --source . --output public
 	@echo "Open the site: make serve, then http://127.0.0.1:$(PORT)/ (or any static web server on public/)"
+
+# The example organisation site: the platform catalog above with two member teams (docs/federating.md).
+org-site: $(STAMP)
+	SERVICEBOOK=$(CURDIR)/$(BIN)/servicebook sh examples/org/build-org-site.sh build/org
+	@echo "The organisation site is in build/org/public/"
 
 test: $(STAMP) lint typecheck unit
 

@@ -3,8 +3,10 @@ file://), pinned in servicebook.lock by `federate update`, and built from the lo
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -294,3 +296,24 @@ def test_policy_pages_link_to_another_teams_offering(run: Callable[..., Result],
     broken = run("check", "--source", org)
     assert broken.exit_code == 1
     assert "broken link: no offering 'db-team/mysql'" in broken.output
+
+
+def test_the_example_organisation_builds(tmp_path: Path) -> None:
+    """`make org-site`: the platform catalog with the two member teams of examples/org/."""
+    script = Path(__file__).parent.parent / "examples/org/build-org-site.sh"
+    servicebook = Path(sys.executable).parent / "servicebook"
+    done = subprocess.run(
+        ["sh", str(script), str(tmp_path / "org-site")],
+        env={**os.environ, "SERVICEBOOK": str(servicebook)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    public = tmp_path / "org-site/public"
+    guide = (public / "policies/organisation/index.html").read_text()
+    assert 'href="../../offerings/db-team/postgres/#slo-availability"' in guide
+    teams = (public / "teams/index.html").read_text()
+    assert "Terraform CLI: Database Services supports it; Platform Engineering lists it as deprecated" in teams
+    assert "teams disagree: offering id 'dns-certificates'" in done.stderr
+    assert (public / "offerings/network-team/load-balancers/index.html").is_file()

@@ -22,7 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "Check everything, then write the site (the previous one stays if anything fails)."),
     "check": ("check", "Everything `build` checks, without writing anything."),
     "diff": ("diff", "What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."),
-    "federate": ("federate", "Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them."),
+    "federate": (
+        "federate",
+        "Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them.",
+    ),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
     "promised": (
         "promised",

@@ -525,6 +525,7 @@ class Conflict:
     kind: str  # "tool" or "offering"
     subject: str  # the tool's or offering's id as the teams spell it
     message: str  # what readers are told
+    members: tuple[str, ...] = ()  # the ids of the members involved ("" is the organisation's own catalog)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,8 +33,11 @@ def assemble(
     found, member_problems = read_members(root, source, checked, lock, generator, loader)
     problems += member_problems
     merged, federation = merge(catalog, [(m.member, m.entry.commit, m.site.catalog) for m in found])
-    at = checked.at("members")
+    index = {m.id: i for i, m in enumerate(catalog.members)}
     for conflict in federation.conflicts:
+        # at the entry of the first member involved (the organisation's own catalog has none)
+        first = next((index[m] for m in conflict.members if m in index), None)
+        at = checked.at("members", first, "id") if first is not None else checked.at("members")
         problems.append(
             Problem(
                 at,

@@ -72,7 +72,7 @@ def merge(
         tools=tuple(tools),
         categories=tuple(categories.values()),
     )
-    owners = [(org_team or org.team.name, org)] + [(c.team.name, c) for _, _, c in members]
+    owners = [("", org_team or org.team.name, org)] + [(m.id, c.team.name, c) for m, _, c in members]
     return merged, model.Federation(tuple(teams), conflicts(owners))
 
 
@@ -89,36 +89,36 @@ def _carried(team: model.Support, own: model.SupportOverride | None) -> model.Su
     )
 
 
-def conflicts(owners: Sequence[tuple[str, model.Catalog]]) -> tuple[model.Conflict, ...]:
-    """Where the teams (name, catalog) disagree: a tool one supports and another has deprecated
-    or does not support; an offering id several teams use. In a fixed order."""
-    by_tool: dict[str, list[tuple[str, model.Tool]]] = {}
-    by_offering: dict[str, list[str]] = {}
-    for team, catalog in owners:
+def conflicts(owners: Sequence[tuple[str, str, model.Catalog]]) -> tuple[model.Conflict, ...]:
+    """Where the teams (member id, name, catalog) disagree: a tool one supports and another has
+    deprecated or does not support; an offering id several teams use. In a fixed order."""
+    by_tool: dict[str, list[tuple[str, str, model.Tool]]] = {}
+    by_offering: dict[str, list[tuple[str, str]]] = {}
+    for member, team, catalog in owners:
         for t in catalog.tools:
-            by_tool.setdefault(t.id, []).append((team, t))
+            by_tool.setdefault(t.id, []).append((member, team, t))
         for o in catalog.offerings:
-            by_offering.setdefault(o.id, []).append(team)
+            by_offering.setdefault(o.id, []).append((member, team))
     found: list[model.Conflict] = []
     for ident in sorted(by_tool):
         held = by_tool[ident]
-        backing = [team for team, t in held if t.status in STRONG]
-        against = [(team, t) for team, t in held if t.status in AGAINST]
+        backing = [team for _, team, t in held if t.status in STRONG]
+        against = [(team, t) for _, team, t in held if t.status in AGAINST]
         if backing and against:
-            name = held[0][1].name
             said = "; ".join(
                 f"{team} lists it as {t.status.value}" + (f" (use {t.alternative} instead)" if t.alternative else "")
                 for team, t in against
             )
+            verb = "supports" if len(backing) == 1 else "support"
+            involved = tuple(member for member, _, t in held if t.status in STRONG | AGAINST)
             found.append(
-                model.Conflict(
-                    "tool", ident, f"{name}: {_and(backing)} support{'s' if len(backing) == 1 else ''} it; {said}"
-                )
+                model.Conflict("tool", ident, f"{held[0][2].name}: {_and(backing)} {verb} it; {said}", involved)
             )
     for ident in sorted(by_offering):
-        teams = by_offering[ident]
-        if len(teams) > 1:
-            found.append(model.Conflict("offering", ident, f"offering id '{ident}' is claimed by {_and(teams)}"))
+        claims = by_offering[ident]
+        if len(claims) > 1:
+            message = f"offering id '{ident}' is claimed by {_and([team for _, team in claims])}"
+            found.append(model.Conflict("offering", ident, message, tuple(member for member, _ in claims)))
     return tuple(found)
 
 
