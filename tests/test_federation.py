@@ -317,3 +317,20 @@ def test_the_example_organisation_builds(tmp_path: Path) -> None:
     assert "Terraform CLI: Database Services supports it; Platform Engineering lists it as deprecated" in teams
     assert "teams disagree: offering id 'dns-certificates'" in done.stderr
     assert (public / "offerings/network-team/load-balancers/index.html").is_file()
+
+
+def test_diff_of_a_lock_change_shows_what_each_moved_member_changed(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org, "--fail-on", "weakened")
+    assert result.exit_code == 3
+    assert "Member db-team moved from" in result.output
+    weakened = result.output.split("#### Weakened commitments")[1].split("####")[0]
+    assert "db-team: " in weakened and "99.95" in weakened and "99.9" in weakened
+    as_json = run("diff", "HEAD", "--source", org, "--format", "json")
+    assert '"subject": "offering:db-team/postgres"' in as_json.output

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.yaml import Mapping as YamlMapping
-from servicebook.source.yaml import Node, Scalar, SourceError, SourceText, parse_yaml, read_text
+from servicebook.source.yaml import Node, Scalar, SourceError, SourceText, decode, parse_yaml, read_text
 
 LOCK_FILE = "servicebook.lock"
 LOCK_FORMAT = 1
@@ -61,6 +61,19 @@ def read_lock(root: Path) -> tuple[Lock, list[Problem]]:
         if not (root / LOCK_FILE).exists() and not (root / LOCK_FILE).is_symlink():
             return Lock({}), []
         return Lock({}), list(exc.problems)
+    return parse_lock(source)
+
+
+def lock_from_bytes(data: bytes, shown: str = LOCK_FILE) -> tuple[Lock, list[Problem]]:
+    """A lock file's bytes as read at a revision (`shown`: how its problems name it)."""
+    try:
+        source = decode(shown, data)
+    except SourceError as exc:
+        return Lock({}), list(exc.problems)
+    return parse_lock(source)
+
+
+def parse_lock(source: SourceText) -> tuple[Lock, list[Problem]]:
     conflict = next((n for n, line in enumerate(source.lines, 1) if line.startswith(("<<<<<<< ", ">>>>>>> "))), None)
     if conflict is not None:
         return Lock({}), [
@@ -92,7 +105,7 @@ def _read(source: SourceText, node: object) -> tuple[Lock, list[Problem]]:
     def bad(at: SourceLocation, message: str, hint: str = _REDO) -> None:
         problems.append(Problem(at, message, hint, source_line=source.line(at.line)))
 
-    top = SourceLocation(LOCK_FILE, 1, 1)
+    top = SourceLocation(source.path, 1, 1)
     if node is None:
         return Lock({}), []
     if not isinstance(node, YamlMapping):

@@ -125,3 +125,10 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
             return dest
         raise MemberGitError("path", f"cannot unpack the member's files: {exc}") from None
     return dest
+
+
+def read_file(repository: Path, commit: str, path: str) -> bytes | None:
+    """The bytes of file `path` at `commit` (a path starting with ./ is relative to `repository`,
+    a folder of a work tree); None when there is no such file."""
+    done = run(repository, ["cat-file", "blob", "--end-of-options", f"{commit}:{path}"])
+    return done.stdout if done is not None and done.ok else None
