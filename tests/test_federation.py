@@ -334,3 +334,23 @@ def test_diff_of_a_lock_change_shows_what_each_moved_member_changed(
     assert "db-team: " in weakened and "99.95" in weakened and "99.9" in weakened
     as_json = run("diff", "HEAD", "--source", org, "--format", "json")
     assert '"subject": "offering:db-team/postgres"' in as_json.output
+
+
+def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[..., Result], org: Path) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    catalog = org / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "    tools: [shared-pipelines", "    depends_on: [db-team/postgres]\n    tools: [shared-pipelines", 1
+        )
+    )
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    ci = (org / "public/offerings/ci/index.html").read_text()
+    assert 'href="../db-team/postgres/"' in ci
+    postgres = (org / "public/offerings/db-team/postgres/index.html").read_text()
+    assert "Used by" in postgres and 'href="../../ci/"' in postgres
+    catalog.write_text(catalog.read_text().replace("db-team/postgres]", "db-team/mysql]"))
+    broken = run("check", "--source", org)
+    assert broken.exit_code == 1
+    assert "unknown offering 'db-team/mysql'" in broken.output

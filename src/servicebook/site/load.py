@@ -112,12 +112,18 @@ def load(
     tool_ids: Container[str] = _ANYTHING
     if read is not None and read.checked is not None:
         catalog_source, catalog_checked = read.source, read.checked
-        problems += check_catalog(catalog_source, catalog_checked, slugs, today)
         catalog = catalog_checked.value
+        members: dict[str, frozenset[str]] | None = None
         if federate and catalog.members:
             loader = partial(_load_member, env)
             catalog, federation, found = assemble(root, catalog_source, catalog_checked, build.generator, loader)
             problems += found
+            if federation is not None:  # its references may name the members' records: db-team/postgres
+                members = {
+                    "offerings": frozenset(i for t in federation.teams for i in t.offerings),
+                    "tools": frozenset(i for t in federation.teams for i in t.tools),
+                }
+        problems += check_catalog(catalog_source, catalog_checked, slugs, today, members)
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
     elif read is not None and (salvaged := _salvage_catalog(read)) is not None:
