@@ -354,3 +354,39 @@ def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[...
     broken = run("check", "--source", org)
     assert broken.exit_code == 1
     assert "unknown offering 'db-team/mysql'" in broken.output
+
+
+def test_verify_rebuilds_an_organisation_site_from_the_locked_commits(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    assert run("build", "--source", org).exit_code == 0
+    db.publish("Lower the availability objective", objective="99.9")  # the member moves on; the lock does not
+    result = run("verify", "--source", org)
+    assert result.exit_code == 0, result.output
+    published = org / "public/offerings/db-team/postgres/index.html"
+    published.write_text(published.read_text().replace("99.95", "99.99"))
+    tampered = run("verify", "--source", org)
+    assert tampered.exit_code == 1
+    assert "offerings/db-team/postgres/index.html" in tampered.output
+
+
+def test_promised_on_an_organisation_site_reads_each_member_at_the_commit_locked_that_day(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")  # 2026-05-28
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.clock += 86_400
+    repo.commit("Move db-team")  # 2026-05-29: only the lock changed
+    before = run("promised", "--at", "2026-05-28", "--source", org, "--offering", "db-team/postgres")
+    assert before.exit_code == 0, before.output
+    assert "99.95 %" in before.output
+    after = run("promised", "--at", "2026-05-29", "--source", org, "--offering", "db-team/postgres")
+    assert after.exit_code == 0, after.output
+    assert "99.9 %" in after.output and "99.95 %" not in after.output

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from servicebook.commands.options import SOURCE
+from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
 from servicebook.git.promised import offerings_shown, parse_day, to_json, to_text
 
@@ -26,7 +27,7 @@ from servicebook.git.promised import offerings_shown, parse_day, to_json, to_tex
 def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
     day = parse_day(at)
-    found = catalog_at(source, day)
+    found = organisation_at(source, catalog_at(source, day), day)  # with its members, on an organisation site
     offerings = offerings_shown(found, day, offering)
     click.echo((to_json if fmt == "json" else to_text)(found, day, offerings), nl=False)
 

@@ -250,3 +250,17 @@ def read_organisation(root: Path) -> tuple[SourceText | None, Checked[model.Cata
     if checked is not None:
         problems += check_members(source, checked)
     return source, checked, problems
+
+
+def share_members(root: Path, clone: Path) -> None:
+    """Give a clone of the organisation site's repository (what `verify` rebuilds from) the member
+    repositories `root` has fetched, so that it is rebuilt from the locked commits without the
+    network. They are linked, not copied: the rebuild only reads them."""
+    stores = root / CACHE_DIR / MEMBERS_DIR
+    if not stores.is_dir():
+        return
+    target = clone / CACHE_DIR / MEMBERS_DIR
+    for store in sorted(stores.glob("*.git")):
+        if store.is_dir() and not store.is_symlink() and not (target / store.name).exists():
+            prepare(target)
+            (target / store.name).symlink_to(store.resolve(), target_is_directory=True)

@@ -132,3 +132,11 @@ def read_file(repository: Path, commit: str, path: str) -> bytes | None:
     a folder of a work tree); None when there is no such file."""
     done = run(repository, ["cat-file", "blob", "--end-of-options", f"{commit}:{path}"])
     return done.stdout if done is not None and done.ok else None
+
+
+def commit_before(repository: Path, moment: int) -> str | None:
+    """The last commit on the first-parent history of HEAD made before `moment` (seconds since the
+    epoch, committer dates), or None."""
+    done = run(repository, ["rev-list", "-1", "--first-parent", f"--before={moment}", "HEAD"])
+    text = done.stdout.decode("ascii", "replace").strip() if done is not None and done.ok else ""
+    return text or None
