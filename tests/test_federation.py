@@ -296,6 +296,11 @@ def test_policy_pages_link_to_another_teams_offering(run: Callable[..., Result],
     broken = run("check", "--source", org)
     assert broken.exit_code == 1
     assert "broken link: no offering 'db-team/mysql'" in broken.output
+    page.write_text(page.read_text().replace("offering:db-team/mysql", "offering:db-team/postgres#uptime"))
+    no_anchor = run("build", "--source", org, "--no-versions")
+    assert no_anchor.exit_code == 1
+    assert "content/welcome.md:" in no_anchor.output
+    assert "offering 'db-team/postgres' has no '#uptime' on its page" in no_anchor.output
 
 
 def test_the_example_organisation_builds(tmp_path: Path) -> None:

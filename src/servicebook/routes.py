@@ -192,8 +192,9 @@ def entity_at(path: str) -> tuple[Entity, str] | None:
     (an offering's or a tool's page under an earlier id included), None for any other."""
     parts = path.split("/")
     kinds: dict[str, Entity] = {"offerings": "offering", "tools": "tool"}
-    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in kinds:
-        return kinds[parts[0]], parts[1]
+    # (a member's on an organisation site is one level deeper: offerings/db-team/postgres/)
+    if len(parts) in (3, 4) and parts[-1] == "index.html" and parts[0] in kinds:
+        return kinds[parts[0]], "/".join(parts[1:-1])
     top = page("policies")
     if path.startswith(top) and path.endswith("/index.html") and path != output_path(top):
         return "policy", path[len(top) : -len("/index.html")]
