@@ -3,6 +3,7 @@ file://), pinned in servicebook.lock by `federate update`, and built from the lo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -171,6 +172,10 @@ def test_build_publishes_member_offerings_labelled_with_their_team(
     assert "We keep postgres running" in team and db.work.git("rev-parse", "HEAD").strip()[:12] in team
     index = (org / "public/search/index.json").read_text()
     assert "offerings/db-team/postgres/" in index
+    document = json.loads((org / "public/catalog.json").read_text())
+    (member,) = document["members"]
+    assert member["id"] == "db-team" and member["commit"] == db.work.git("rev-parse", "HEAD").strip()
+    assert "db-team/postgres" in [o["id"] for o in document["offerings"]]
 
 
 def test_a_member_commit_that_is_invalid_is_named_and_the_member_stays_at_its_last_good_commit(

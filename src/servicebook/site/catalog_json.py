@@ -89,9 +89,10 @@ def catalog_document(site: model.SiteContent) -> dict[str, Any]:
 
 
 def document_head(site: model.SiteContent) -> dict[str, Any]:
-    """The document's first keys: its version, the catalog's version and format, the build."""
+    """The document's first keys: its version, the catalog's version and format, the build (and an
+    organisation site's members)."""
     build = site.build
-    return {
+    head: dict[str, Any] = {
         "servicebook": DOCUMENT_VERSION,
         "catalog_version": site.catalog.version,
         "format": site.catalog.format,
@@ -102,6 +103,20 @@ def document_head(site: model.SiteContent) -> dict[str, Any]:
             "generator": build.generator,
         },
     }
+    if site.federation is not None:  # an organisation site: each member and the commit it was read at
+        head["members"] = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "repository": t.repository,
+                "ref": t.ref,
+                "commit": t.commit,
+                "site": t.site,
+                "url": routes.team(t.id),
+            }
+            for t in site.federation.teams
+        ]
+    return head
 
 
 def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:
