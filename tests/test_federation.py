@@ -400,3 +400,23 @@ def test_promised_on_an_organisation_site_reads_each_member_at_the_commit_locked
     after = run("promised", "--at", "2026-05-29", "--source", org, "--offering", "db-team/postgres")
     assert after.exit_code == 0, after.output
     assert "99.9 %" in after.output and "99.95 %" not in after.output
+
+
+def test_a_release_of_an_organisation_site_shows_its_members_at_the_commits_locked_then(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    repo.tag("v0.1")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.edit('version: "0.1"', 'version: "0.2"')
+    repo.commit("Move db-team")
+    result = run("build", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "99.95 %" in (org / "public/v/0.1/offerings/db-team/postgres/index.html").read_text()
+    current = (org / "public/offerings/db-team/postgres/index.html").read_text()
+    assert "99.9 %" in current and "99.95 %" not in current
+    assert (org / "public/v/0.1/teams/index.html").is_file()

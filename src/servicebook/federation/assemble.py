@@ -16,10 +16,17 @@ from servicebook.source.yaml import SourceText
 
 
 def assemble(
-    root: Path, source: SourceText, checked: Checked[model.Catalog], generator: str, loader: Loader
+    root: Path,
+    source: SourceText,
+    checked: Checked[model.Catalog],
+    generator: str,
+    loader: Loader,
+    cache: Path | None = None,
 ) -> tuple[model.Catalog, model.Federation | None, list[Problem]]:
     """The organisation's catalog with its members' records, the members as built, and every
-    problem found; the catalog as it was (and no federation) when it has no members."""
+    problem found; the catalog as it was (and no federation) when it has no members. The members
+    are read from the .servicebook-cache/ of `cache` (default: `root`; a past release, exported
+    to a scratch folder, reads the site's)."""
     catalog = checked.value
     if not catalog.members:
         return catalog, None, []
@@ -30,7 +37,7 @@ def assemble(
     problems += lock_problems
     if lock_problems:
         return catalog, None, problems
-    found, member_problems = read_members(root, source, checked, lock, generator, loader)
+    found, member_problems = read_members(cache or root, source, checked, lock, generator, loader)
     problems += member_problems
     merged, federation = merge(catalog, [(m.member, m.entry.commit, m.site.catalog) for m in found])
     index = {m.id: i for i, m in enumerate(catalog.members)}

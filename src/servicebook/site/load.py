@@ -83,6 +83,7 @@ def load(
     outlines: bool = False,
     meanwhile: Callable[[], object] | None = None,
     federate: bool = True,
+    members_cache: Path | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml and content/; see the module docstring.
 
@@ -92,7 +93,8 @@ def load(
     With `outlines`, the result also gives each page as the history sees it (Loaded.outlines).
     `meanwhile` is called while worker processes render pages, if they do (see map_shared).
     An organisation site's members are read at their locked commits and merged into its catalog
-    (federation/); `federate=False` reads a member itself, whose own members are not gathered.
+    (federation/), from the cache of `members_cache` (default: `root`); `federate=False` reads a
+    member itself, whose own members are not gathered.
     """
     problems: list[Problem] = []
     if build is None:
@@ -116,7 +118,9 @@ def load(
         members: dict[str, frozenset[str]] | None = None
         if federate and catalog.members:
             loader = partial(_load_member, env)
-            catalog, federation, found = assemble(root, catalog_source, catalog_checked, build.generator, loader)
+            catalog, federation, found = assemble(
+                root, catalog_source, catalog_checked, build.generator, loader, members_cache
+            )
             problems += found
             if federation is not None:  # its references may name the members' records: db-team/postgres
                 members = {
