@@ -420,3 +420,22 @@ def test_a_release_of_an_organisation_site_shows_its_members_at_the_commits_lock
     current = (org / "public/offerings/db-team/postgres/index.html").read_text()
     assert "99.9 %" in current and "99.95 %" not in current
     assert (org / "public/v/0.1/teams/index.html").is_file()
+
+
+def test_a_member_catalog_in_a_sub_folder_and_a_folder_that_is_not_there(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    db.work.git("mv", "catalog.yaml", "catalog-only.yaml")
+    db.work.write("site/catalog.yaml", MEMBER.format(**db.values))
+    db.work.commit("Move the catalog into site/")
+    db.work.git("push", "-q", str(db.bare), "main")
+    root = organisation(
+        tmp_path,
+        f"  - id: db-team\n    repository: {db.url}\n    path: site\n"
+        f"  - id: elsewhere\n    repository: {db.url}\n    path: docs/catalog\n",
+    )
+    result = run("federate", "update", "--source", root)
+    assert result.exit_code == 3
+    assert "updated: db-team: locked at" in result.output
+    assert "refused: elsewhere: cannot read commit" in result.output and "no folder 'docs/catalog'" in result.output
+    assert set(locked(root)) == {"db-team"}

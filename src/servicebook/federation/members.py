@@ -19,6 +19,7 @@ from servicebook.catalog.validate import Checked, read_record, shown
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock
 from servicebook.git.members import MemberGitError, commit_date, export, has_commit
+from servicebook.git.runner import MISSING, installed
 from servicebook.source.yaml import SourceError, SourceText, parse_yaml, read_text
 
 MEMBERS_DIR = "members"
@@ -134,6 +135,8 @@ def read_member(
     its problems shown under members/<id>@<commit>/, and why it could not be read at all (None
     when it could)."""
     store = store_of(root, member.id)
+    if not installed():
+        return None, [], f"git: {MISSING}"
     if not has_commit(store, commit):
         return None, [], "missing"
     try:
