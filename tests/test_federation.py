@@ -439,3 +439,18 @@ def test_a_member_catalog_in_a_sub_folder_and_a_folder_that_is_not_there(
     assert "updated: db-team: locked at" in result.output
     assert "refused: elsewhere: cannot read commit" in result.output and "no folder 'docs/catalog'" in result.output
     assert set(locked(root)) == {"db-team"}
+
+
+def test_a_member_commit_with_a_link_out_of_its_folder_is_refused_unread(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    good = locked(org)["db-team"]
+    (db.work.root / "content").mkdir()
+    (db.work.root / "content" / "secrets.md").symlink_to("/etc/passwd")
+    bad = db.work.commit("A link to a file outside the repository")
+    db.work.git("push", "-q", str(db.bare), "main")
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert f"refused: db-team: cannot read commit {bad[:12]}: cannot unpack the member's files" in result.output
+    assert locked(org) == {"db-team": good}

@@ -202,6 +202,11 @@ def read_members(
                     f"member '{member.id}': no folder '{shown(member.path)}' at commit {entry.commit[:12]}",
                     "fix the member's path in catalog.yaml, then run `servicebook federate update`",
                 )
+            elif reason == "tree":
+                bad(
+                    f"member '{member.id}': cannot read commit {entry.commit[:12]}: {detail}",
+                    "the member's repository holds what servicebook will not unpack; ask its team to fix it",
+                )
             else:
                 bad(
                     f"member '{member.id}': cannot read commit {entry.commit[:12]}: {detail}",

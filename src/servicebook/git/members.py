@@ -25,7 +25,7 @@ MAX_TREE_BYTES = 256 * 1024 * 1024  # a member's catalog folder as an archive
 
 class MemberGitError(Exception):
     """git could not do what a member needs; `reason` is one of "unreachable", "ref", "commit",
-    "path", and the message is git's own, for the report."""
+    "path" (no such folder), "tree" (its files cannot be unpacked safely), and the message says why."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -111,7 +111,7 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
         reason = "path" if has_commit(store, commit) else "commit"
         raise MemberGitError(reason, done.error())
     if len(done.stdout) > MAX_TREE_BYTES:
-        raise MemberGitError("path", f"the folder is larger than {MAX_TREE_BYTES:,} bytes")
+        raise MemberGitError("tree", f"the folder is larger than {MAX_TREE_BYTES:,} bytes")
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
     try:
@@ -123,7 +123,7 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         if dest.is_dir():  # another build made it meanwhile
             return dest
-        raise MemberGitError("path", f"cannot unpack the member's files: {exc}") from None
+        raise MemberGitError("tree", f"cannot unpack the member's files: {exc}") from None
     return dest
 
 
