@@ -454,3 +454,23 @@ def test_a_member_commit_with_a_link_out_of_its_folder_is_refused_unread(
     assert result.exit_code == 3
     assert f"refused: db-team: cannot read commit {bad[:12]}: cannot unpack the member's files" in result.output
     assert locked(org) == {"db-team": good}
+
+
+def test_a_member_checked_once_at_a_commit_is_remembered_and_a_damaged_memo_is_a_miss(
+    run: Callable[..., Result], org: Path, tmp_path: Path
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    commit = locked(org)["db-team"]
+    memo = org / f".servicebook-cache/members/db-team/{commit}.json"
+    assert memo.is_file()  # written when `update` checked the head
+    shutil.rmtree(org / f".servicebook-cache/members/db-team/{commit}")  # the exported files: not needed now
+    first = run("build", "--source", org, "--no-versions", "--output", tmp_path / "first")
+    assert first.exit_code == 0, first.output
+    assert not (org / f".servicebook-cache/members/db-team/{commit}").exists()
+    memo.write_text('{"code": "another servicebook", "catalog": {}}')
+    second = run("build", "--source", org, "--no-versions", "--output", tmp_path / "second")
+    assert second.exit_code == 0, second.output
+    page = "offerings/db-team/postgres/index.html"
+    assert (tmp_path / "first" / page).read_bytes() == (tmp_path / "second" / page).read_bytes()
+    assert (org / f".servicebook-cache/members/db-team/{commit}").is_dir()  # read again, and remembered again
+    assert '"code": "another servicebook"' not in memo.read_text()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
+from servicebook.cache.codec import decode, encode
+from servicebook.cache.digest import code_digest
 from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.catalog import model
 from servicebook.catalog.upgrade import upgrade
@@ -139,6 +143,12 @@ def read_member(
         return None, [], f"git: {MISSING}"
     if not has_commit(store, commit):
         return None, [], "missing"
+    memo = _tree_of(root, member.id, commit, path).with_suffix(".json")
+    recalled = _recall(memo)
+    if recalled is not None:  # checked before, by this servicebook: the same commit gives the same
+        catalog, problems = recalled
+        info = model.BuildInfo(commit=commit, dirty=False, date=None, generator=generator)
+        return model.SiteContent(catalog, (), info), problems, None
     try:
         prepare(store.parent)
         tree = export(store, commit, path, _tree_of(root, member.id, commit, path))
@@ -151,7 +161,33 @@ def read_member(
     info = model.BuildInfo(commit=commit, dirty=False, date=date, generator=generator)
     loaded = loader(tree, info)
     show = shown_path(member.id, commit)
-    return loaded.site, [p.shown_as(show) for p in loaded.problems], None
+    problems = [p.shown_as(show) for p in loaded.problems]
+    if loaded.site is not None:
+        _remember(memo, loaded.site.catalog, problems)
+    return loaded.site, problems, None
+
+
+def _recall(memo: Path) -> tuple[model.Catalog, list[Problem]] | None:
+    """A member's catalog and warnings at a commit as this servicebook found them before; None
+    for a miss (no file, another servicebook's, or anything that does not read back)."""
+    try:
+        data = json.loads(memo.read_text("utf-8"))
+        if not isinstance(data, dict) or data.get("code") != code_digest():
+            return None
+        return decode(model.Catalog, data["catalog"]), [decode(Problem, p) for p in data["problems"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _remember(memo: Path, catalog: model.Catalog, problems: list[Problem]) -> None:
+    """Keep what checking a valid member found (plain JSON, never pickle; a failed write is a miss)."""
+    data = {"code": code_digest(), "catalog": encode(catalog), "problems": [encode(p) for p in problems]}
+    tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(data, sort_keys=True), "utf-8")
+        tmp.replace(memo)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def read_members(
