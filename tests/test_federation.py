@@ -474,3 +474,17 @@ def test_a_member_checked_once_at_a_commit_is_remembered_and_a_damaged_memo_is_a
     assert (tmp_path / "first" / page).read_bytes() == (tmp_path / "second" / page).read_bytes()
     assert (org / f".servicebook-cache/members/db-team/{commit}").is_dir()  # read again, and remembered again
     assert '"code": "another servicebook"' not in memo.read_text()
+
+
+def test_update_drops_the_entry_of_a_team_that_is_no_longer_a_member(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    catalog = org / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("  - id: db-team\n", "  - id: databases\n"))
+    stale = run("check", "--source", org)
+    assert "'db-team' is locked but not a member in catalog.yaml" in stale.output
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "servicebook.lock: 1 member moved; dropped db-team (no longer a member)" in result.output
+    assert set(locked(org)) == {"databases"}

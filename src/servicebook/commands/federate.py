@@ -26,8 +26,9 @@ def federate() -> None:
     """Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them."""
 
 
-def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock]:
-    """The members named (all when none is) and the lock, or the problems that stop the command."""
+def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock, set[str]]:
+    """The members named (all when none is), the lock and the ids of every member, or the
+    problems that stop the command."""
     _, checked, problems = read_organisation(source)
     if checked is None or any(p.severity is Severity.ERROR for p in problems):
         raise BuildFailed(problems, action=action)
@@ -42,7 +43,7 @@ def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list
     if unknown:
         raise UsageProblem(f"no member '{unknown[0]}' in catalog.yaml; members: {', '.join(sorted(known))}")
     chosen = [m for m in members if not names or m.id in names]
-    return chosen, lock
+    return chosen, lock, known
 
 
 def _report(outcomes: list[Outcome], show: Callable[[str], str]) -> None:
@@ -63,14 +64,18 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
     """Fetch MEMBERS (default: all), check each at the head of the ref it follows with its own
     rules, and move its entry in servicebook.lock only if it is valid there."""
     with paths_for_people(source) as show:
-        chosen, lock = _organisation(source, "federate update", members)
+        chosen, lock, known = _organisation(source, "federate update", members)
         loader = partial(_load_member, dict(os.environ))
-        _, outcomes = update(source, chosen, lock, f"servicebook {__version__}", loader, accept_rewrite=accept_rewrite)
+        generator = f"servicebook {__version__}"
+        _, outcomes = update(source, chosen, lock, generator, loader, accept_rewrite=accept_rewrite, in_catalog=known)
         _report(outcomes, show)
     if any(o.state == "refused" for o in outcomes):
         raise SystemExit(REFUSED_EXIT)
     moved = sum(o.state == "moved" for o in outcomes)
-    click.echo(f"{LOCK_FILE}: {moved} member{'s' if moved != 1 else ''} moved" if moved else f"{LOCK_FILE} unchanged")
+    dropped = sorted(set(lock.entries) - known)
+    said = [f"{moved} member{'s' if moved != 1 else ''} moved"] if moved else []
+    said += [f"dropped {', '.join(dropped)} (no longer a member)"] if dropped else []
+    click.echo(f"{LOCK_FILE}: {'; '.join(said)}" if said else f"{LOCK_FILE} unchanged")
 
 
 @federate.command("fetch")
@@ -78,7 +83,7 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
 def fetch_command(source: Path) -> None:
     """Fetch the commits servicebook.lock names (a fresh clone, CI), without moving any."""
     with paths_for_people(source) as show:
-        chosen, lock = _organisation(source, "federate fetch", ())
+        chosen, lock, _ = _organisation(source, "federate fetch", ())
         outcomes = fetch_locked(source, chosen, lock)
         _report(outcomes, show)
     if any(o.state == "refused" for o in outcomes):

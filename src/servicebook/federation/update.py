@@ -8,7 +8,7 @@ catalog never takes down the organisation's site.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +40,12 @@ def update(
     loader: Loader,
     *,
     accept_rewrite: bool = False,
+    in_catalog: Collection[str] | None = None,
 ) -> tuple[Lock, list[Outcome]]:
     """Fetch `members` and move each one's entry in `lock` where its head is valid; the new lock
-    (written beside catalog.yaml when anything moved) and each member's outcome."""
-    entries = dict(lock.entries)
+    (written beside catalog.yaml when anything changed) and each member's outcome. Entries of ids
+    not `in_catalog` (all the catalog's member ids) are dropped."""
+    entries = {k: v for k, v in lock.entries.items() if in_catalog is None or k in in_catalog}
     outcomes: list[Outcome] = []
     for member in members:
         outcome, entry = _update_one(root, member, entries.get(member.id), generator, loader, accept_rewrite)
