@@ -170,8 +170,13 @@ def test_build_publishes_member_offerings_labelled_with_their_team(
     assert "99.95" in (org / "public/slos/index.html").read_text()
     team = (org / "public/teams/db-team/index.html").read_text()
     assert "We keep postgres running" in team and db.work.git("rev-parse", "HEAD").strip()[:12] in team
-    index = (org / "public/search/index.json").read_text()
-    assert "offerings/db-team/postgres/" in index
+    records = json.loads((org / "public/search/index.json").read_text())["records"]
+    found = {r["t"]: r["u"] for r in records}
+    assert found["Postgres (Database Team)"] == "offerings/db-team/postgres/"
+    assert found["Postgres: Availability (Database Team)"] == "offerings/db-team/postgres/#slo-availability"
+    assert found["Shared pipeline templates (Database Team)"] == "tools/db-team/shared-pipelines/"
+    assert found["Shared pipeline templates"] == "tools/shared-pipelines/"  # the organisation's own
+    assert found["Team: Database Team"] == "teams/db-team/"
     document = json.loads((org / "public/catalog.json").read_text())
     (member,) = document["members"]
     assert member["id"] == "db-team" and member["commit"] == db.work.git("rev-parse", "HEAD").strip()
