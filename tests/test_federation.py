@@ -284,7 +284,7 @@ def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
     assert result.exit_code == 0, result.output
     expected = (
         "teams disagree: Shared pipeline templates: Platform Team and Network Team support it; "
-        "Database Team lists it as unsupported (use postgres instead)"
+        "Database Team lists it as unsupported (use db-team/postgres instead)"
     )
     assert expected in result.output
     assert "teams disagree: offering id 'postgres' is claimed by Database Team and Network Team" in result.output

@@ -103,11 +103,16 @@ def conflicts(owners: Sequence[tuple[str, str, model.Catalog]]) -> tuple[model.C
     for ident in sorted(by_tool):
         held = by_tool[ident]
         backing = [team for _, team, t in held if t.status in STRONG]
-        against = [(team, t) for _, team, t in held if t.status in AGAINST]
+        against = [(member, team, t) for member, team, t in held if t.status in AGAINST]
         if backing and against:
             said = "; ".join(
-                f"{team} lists it as {t.status.value}" + (f" (use {t.alternative} instead)" if t.alternative else "")
-                for team, t in against
+                f"{team} lists it as {t.status.value}"
+                + (
+                    f" (use {scoped(member, t.alternative) if member else t.alternative} instead)"
+                    if t.alternative
+                    else ""
+                )
+                for member, team, t in against
             )
             verb = "supports" if len(backing) == 1 else "support"
             involved = tuple(member for member, _, t in held if t.status in STRONG | AGAINST)
