@@ -37,7 +37,10 @@ def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list
         raise BuildFailed(lock_problems, action=action)
     members = checked.value.members
     if not members:
-        raise UsageProblem(f"{source / 'catalog.yaml'} has no members: (see docs/federating.md)")
+        raise UsageProblem(
+            f"{source / 'catalog.yaml'} names no members: an organisation site lists them under `members:` "
+            "(docs/federating.md)"
+        )
     known = {m.id for m in members}
     unknown = [n for n in names if n not in known]
     if unknown:
