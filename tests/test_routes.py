@@ -89,7 +89,9 @@ def test_the_navigation_and_the_release_only_pages_come_from_the_table() -> None
         ("policies/guides/rollback/index.html", ("policy", "guides/rollback")),
         ("policies/index.html", None),
         ("changes/2/index.html", None),
-        ("offerings/ci/extra/index.html", None),
+        # a member's offering on an organisation site (docs/federating.md): <member>/<id>
+        ("offerings/db-team/postgres/index.html", ("offering", "db-team/postgres")),
+        ("offerings/ci/extra/deeper/index.html", None),
     ],
 )
 def test_an_output_path_names_its_entity(path: str, found: tuple[str, str] | None) -> None:

@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "import_",
         "Print a catalog fragment made from another tool's files (OpenSLO, Sloth, Pyrra, Backstage, tech radars).",
     ),
+    "federate": (
+        "federate",
+        "Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them.",
+    ),
     "init": ("init", "Scaffold a new site in DIRECTORY that builds immediately."),
     "measure": (
         "measure",

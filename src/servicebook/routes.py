@@ -31,7 +31,7 @@ TECHRADAR_ZALANDO = "portals/techradar/zalando.json"
 TECHRADAR_AOE = "portals/techradar/aoe/"  # a folder: config.json and radar/<date>/<tool>.md
 
 Entity = Literal["offering", "tool", "policy"]
-Made = Literal["always", "with history", "with releases"]
+Made = Literal["always", "with history", "with releases", "with members"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,8 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
     ),
     FixedPage("policies", "policies/", "policies.html", "Policies", "policies", nav="Policies", lists="policy",
               shows="page:"),
+    # an organisation site's members, where they disagree, the tools matrix across teams
+    FixedPage("teams", "teams/", "teams.html", "Teams", "teams", nav="Teams", made="with members"),
     FixedPage("search", "search/", "search.html", "Search", "search"),
     FixedPage(
         "catalog", "catalog/", "catalog.html", "The whole catalog", "catalog",
@@ -104,9 +106,11 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
 )  # fmt: skip
 
 
-def fixed_pages(*, history: bool = True, releases: bool = True) -> tuple[FixedPage, ...]:
-    """The fixed pages a build makes: with the history's, with the versions page."""
+def fixed_pages(*, history: bool = True, releases: bool = True, members: bool = False) -> tuple[FixedPage, ...]:
+    """The fixed pages a build makes: with the history's, with the versions page, with the
+    Teams page of an organisation site."""
     made = {"always", *(["with history"] if history else []), *(["with releases"] if releases else [])}
+    made |= {"with members"} if members else set()
     return tuple(p for p in FIXED_PAGES if p.made in made)
 
 
@@ -130,12 +134,13 @@ def site_names() -> frozenset[str]:
 
 def root_only() -> tuple[FixedPage, ...]:
     """The pages a release under v/<version>/ has none of: the site root's serve it."""
-    return tuple(p for p in FIXED_PAGES if p.made != "always")
+    return tuple(p for p in FIXED_PAGES if p.made in ("with history", "with releases"))
 
 
-def nav(*, history: bool = True, releases: bool = True) -> tuple[tuple[str, str, str], ...]:
+def nav(*, history: bool = True, releases: bool = True, members: bool = False) -> tuple[tuple[str, str, str], ...]:
     """The site's navigation: (section, label, site path) of each entry, in order."""
-    return tuple((p.section, p.nav, p.url) for p in fixed_pages(history=history, releases=releases) if p.nav)
+    pages = fixed_pages(history=history, releases=releases, members=members)
+    return tuple((p.section, p.nav, p.url) for p in pages if p.nav)
 
 
 def offering(ident: str) -> str:
@@ -149,6 +154,11 @@ def tool(ident: str) -> str:
 def policy(slug: str) -> str:
     """A policy page (content/<slug>.md); `slug` may name a sub-folder."""
     return f"policies/{slug}/"
+
+
+def team(ident: str) -> str:
+    """A member team's page on an organisation site."""
+    return f"teams/{ident}/"
 
 
 def entity(kind: Entity, ident: str) -> str:
@@ -193,8 +203,9 @@ def entity_at(path: str) -> tuple[Entity, str] | None:
     (an offering's or a tool's page under an earlier id included), None for any other."""
     parts = path.split("/")
     kinds: dict[str, Entity] = {"offerings": "offering", "tools": "tool"}
-    if len(parts) == 3 and parts[2] == "index.html" and parts[0] in kinds:
-        return kinds[parts[0]], parts[1]
+    # (a member's on an organisation site is one level deeper: offerings/db-team/postgres/)
+    if len(parts) in (3, 4) and parts[-1] == "index.html" and parts[0] in kinds:
+        return kinds[parts[0]], "/".join(parts[1:-1])
     top = page("policies")
     if path.startswith(top) and path.endswith("/index.html") and path != output_path(top):
         return "policy", path[len(top) : -len("/index.html")]

@@ -505,6 +505,43 @@ class Portals:
 
 
 @dataclass(frozen=True, slots=True)
+class Member:
+    """Another team's catalog that this organisation site gathers, at the commit `servicebook.lock`
+    records (see docs/federating.md)."""
+
+    id: Id = field(
+        metadata=doc(
+            "The team's short id; its offerings and tools are named <id>/<their id> on this site.",
+            example="db-team",
+        )
+    )
+    repository: Line = field(
+        metadata=doc(
+            "Where its catalog's git repository is: an https://, ssh:// or file:// address, user@host:path, "
+            "or a folder relative to this catalog.yaml.",
+            example="https://git.example.com/db-team/catalog.git",
+        )
+    )
+    ref: Line = field(
+        default="main",
+        metadata=doc("The branch or tag `servicebook federate update` follows (default: main).", example="main"),
+    )
+    path: Line = field(
+        default=".",
+        metadata=doc(
+            "The folder of its catalog.yaml inside the repository, relative and within it (default: the top).",
+            example="catalog",
+        ),
+    )
+    site: Url | None = field(
+        default=None,
+        metadata=doc(
+            "Where the team publishes its own site, for links from this one.", example="https://db.example.com/"
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     format: int = field(metadata=doc("Catalog format version; this release reads 1.", example=1))
     version: Annotated[str, Kind.VERSION] = field(
@@ -521,6 +558,13 @@ class Catalog:
     portals: Portals | None = field(
         default=None,
         metadata=doc("Exports for developer portals and tech radars (docs/portals.md)."),
+    )
+    members: tuple[Member, ...] = field(
+        default=(),
+        metadata=doc(
+            "Other teams' catalogs gathered into this one site, each at the commit servicebook.lock records "
+            "(an organisation site; see docs/federating.md)."
+        ),
     )
 
 
@@ -576,6 +620,40 @@ class BuildInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberTeam:
+    """A member of an organisation site as built: who it is and the commit it was read at."""
+
+    id: str
+    name: str
+    mission: str
+    repository: str
+    ref: str
+    commit: str
+    site: str | None  # the team's own published site
+    offerings: tuple[str, ...]  # ids on the organisation site ("db-team/postgres")
+    tools: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Where members of an organisation disagree: a tool one supports and another does not, or
+    one offering id that several claim."""
+
+    kind: str  # "tool" or "offering"
+    subject: str  # the tool's or offering's id as the teams spell it
+    message: str  # what readers are told
+    members: tuple[str, ...] = ()  # the ids of the members involved ("" is the organisation's own catalog)
+
+
+@dataclass(frozen=True, slots=True)
+class Federation:
+    """An organisation site's members, as read at their locked commits, and their disagreements."""
+
+    teams: tuple[MemberTeam, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SiteContent:
     """Everything the render stage needs: the checked catalog, its pages and the build stamp."""
 
@@ -583,6 +661,7 @@ class SiteContent:
     pages: tuple[Page, ...]
     build: BuildInfo
     snapshots: tuple[Snapshot, ...] = ()  # measurements/, oldest first (none for a past release)
+    federation: Federation | None = None  # an organisation site's members (their records are in `catalog`)
 
 
 @dataclass(frozen=True, slots=True)

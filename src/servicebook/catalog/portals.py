@@ -3,6 +3,7 @@ and owner references, with their defaults. Pure functions that validation and in
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -116,3 +117,18 @@ def quadrants(catalog: model.Catalog, settings: model.RadarPortal | None) -> dic
 
 def quadrant_order(catalog: model.Catalog, settings: model.RadarPortal | None) -> list[str]:
     return list(dict.fromkeys(quadrants(catalog, settings).values()))
+
+
+def own_records(catalog: model.Catalog) -> model.Catalog:
+    """The catalog without an organisation site's member records (ids `<member>/<id>`), and
+    without references to them: the portal exports describe what this catalog's team provides;
+    each member publishes its own (and `db-team/postgres` is not a Backstage entity name)."""
+    if not catalog.members:
+        return catalog
+    offerings = tuple(
+        dataclasses.replace(o, depends_on=tuple(d for d in o.depends_on if "/" not in d))
+        for o in catalog.offerings
+        if "/" not in o.id
+    )
+    tools = tuple(t for t in catalog.tools if "/" not in t.id)
+    return dataclasses.replace(catalog, offerings=offerings, tools=tools)

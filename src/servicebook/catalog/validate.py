@@ -60,6 +60,12 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 
+def _member_ref(meta: Ref, value: str) -> bool:
+    """Whether `value` may name a member's offering or tool (`<member>/<id>`): whether it exists
+    is judged with the organisation site's members (federation/)."""
+    return meta.target in ("offering", "tool", "tool-or-offering") and value.count("/") == 1
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Checked(typing.Generic[T]):
     """A model object plus where each of its values was written, keyed by its path."""
@@ -219,8 +225,9 @@ class _Reader:
             return self._date(loc, value, what)
         if base is Decimal:
             return self._percent(loc, value, what, up_to_100=meta is Kind.SLICE_PERCENT)
-        if isinstance(meta, Ref) and meta.target == "page" and "/" in value:
-            # pages in sub-folders of content/: every segment is an id
+        if isinstance(meta, Ref) and "/" in value and (meta.target == "page" or _member_ref(meta, value)):
+            # pages in sub-folders of content/, or a member's record on an organisation site
+            # (db-team/postgres): every segment is an id
             for segment in value.split("/"):
                 if self._text(loc, segment, what, Kind.ID) is INVALID:
                     return INVALID

@@ -8,6 +8,7 @@ import click
 
 from servicebook.commands.options import SOURCE, path_prefix
 from servicebook.errors import UsageProblem
+from servicebook.federation.review import lock_at, lock_changes
 from servicebook.git.diff import to_json, to_json_failure, to_markdown, to_markdown_failure
 from servicebook.git.revisions import RevisionInvalid, diff_revisions, head_named
 
@@ -49,6 +50,11 @@ def diff(source: Path, base: str, head: str | None, fmt: str, fail_on: str) -> N
             problems = exc.problems if isinstance(exc, RevisionInvalid) else []
             click.echo(to_markdown_failure(exc.message, problems, base, head_named(base, head)), nl=False)
         raise
+    # an organisation site: what each member that moved in servicebook.lock changed (federation/review.py)
+    changes = (
+        *changes,
+        *lock_changes(source, lock_at(source, old.commit), lock_at(source, new.commit), base, new.name),
+    )
     if fmt == "json":
         click.echo(to_json(changes, old.as_dict(), new.as_dict()), nl=False)
     else:

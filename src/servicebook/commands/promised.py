@@ -10,6 +10,7 @@ import click
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_percent
 from servicebook.commands.options import SOURCE
+from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
 from servicebook.git.promised import Measured, offerings_shown, parse_day, to_json, to_text
 from servicebook.measure.budget import attainment_text, budget_left_text
@@ -31,7 +32,7 @@ from servicebook.measure.snapshot import covering, read_all
 def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
     day = parse_day(at)
-    found = catalog_at(source, day)
+    found = organisation_at(source, catalog_at(source, day), day)  # with its members, on an organisation site
     offerings = offerings_shown(found, day, offering)
     measured = _measured(source, day)
     click.echo((to_json if fmt == "json" else to_text)(found, day, offerings, measured), nl=False)

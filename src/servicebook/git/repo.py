@@ -19,7 +19,7 @@ from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.runner import MISSING, git, installed, run
 
-SOURCE_PATHS = ("catalog.yaml", "content", "layouts")
+SOURCE_PATHS = ("catalog.yaml", "content", "layouts", "servicebook.lock")  # the lock: an organisation site's members
 # What a build of the current catalog also reads: the snapshots of `servicebook measure`. Not a
 # source of releases (a release shows what was promised; measurements come later) nor a change
 # that makes a release's version "unreleased".

@@ -120,9 +120,10 @@ def _utc(when: dt.datetime) -> str:
 
 
 def document_head(site: model.SiteContent) -> dict[str, Any]:
-    """The document's first keys: its version, the catalog's version and format, the build."""
+    """The document's first keys: its version, the catalog's version and format, the build (and an
+    organisation site's members)."""
     build = site.build
-    return {
+    head: dict[str, Any] = {
         "servicebook": DOCUMENT_VERSION,
         "catalog_version": site.catalog.version,
         "format": site.catalog.format,
@@ -133,6 +134,20 @@ def document_head(site: model.SiteContent) -> dict[str, Any]:
             "generator": build.generator,
         },
     }
+    if site.federation is not None:  # an organisation site: each member and the commit it was read at
+        head["members"] = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "repository": t.repository,
+                "ref": t.ref,
+                "commit": t.commit,
+                "site": t.site,
+                "url": routes.team(t.id),
+            }
+            for t in site.federation.teams
+        ]
+    return head
 
 
 def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:

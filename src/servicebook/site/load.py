@@ -35,6 +35,7 @@ from servicebook.catalog.validate import (
 )
 from servicebook.content.markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.federation.assemble import assemble
 from servicebook.git.repo import build_info
 from servicebook.git.snapshots import PageOutline
 from servicebook.measure.snapshot import read_all as read_snapshots
@@ -84,6 +85,8 @@ def load(
     outlines: bool = False,
     meanwhile: Callable[[], object] | None = None,
     release: bool = False,
+    federate: bool = True,
+    members_cache: Path | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
     module docstring.
@@ -94,6 +97,9 @@ def load(
     With `outlines`, the result also gives each page as the history sees it (Loaded.outlines).
     `meanwhile` is called while worker processes render pages, if they do (see map_shared).
     `release`: the source is a past release (see validate.check_catalog).
+    An organisation site's members are read at their locked commits and merged into its catalog
+    (federation/), from the cache of `members_cache` (default: `root`); `federate=False` reads a
+    member itself, whose own members are not gathered.
     """
     problems: list[Problem] = []
     if build is None:
@@ -106,14 +112,27 @@ def load(
     slugs = sorted(pages_found)
 
     catalog = None
+    federation: model.Federation | None = None
     # Without a readable catalog, references to offerings and tools cannot be judged: accept them
     # rather than bury the catalog's own errors under a false error for every link.
     offering_ids: Container[str] = _ANYTHING
     tool_ids: Container[str] = _ANYTHING
     if read is not None and read.checked is not None:
         catalog_source, catalog_checked = read.source, read.checked
-        problems += check_catalog(catalog_source, catalog_checked, slugs, today, release=release)
         catalog = catalog_checked.value
+        members: dict[str, frozenset[str]] | None = None
+        if federate and catalog.members:
+            loader = partial(_load_member, env)
+            catalog, federation, found = assemble(
+                root, catalog_source, catalog_checked, build.generator, loader, members_cache
+            )
+            problems += found
+            if federation is not None:  # its references may name the members' records: db-team/postgres
+                members = {
+                    "offerings": frozenset(i for t in federation.teams for i in t.offerings),
+                    "tools": frozenset(i for t in federation.teams for i in t.tools),
+                }
+        problems += check_catalog(catalog_source, catalog_checked, slugs, today, members, release=release)
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
     elif read is not None and (salvaged := _salvage_catalog(read)) is not None:
@@ -170,8 +189,15 @@ def load(
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     if catalog is None or has_errors:
         return Loaded(None, tuple(problems))
-    site = model.SiteContent(catalog=catalog, pages=tuple(pages), build=build, snapshots=snapshots)
+    site = model.SiteContent(
+        catalog=catalog, pages=tuple(pages), build=build, snapshots=snapshots, federation=federation
+    )
     return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines))
+
+
+def _load_member(env: Mapping[str, str], root: Path, build: model.BuildInfo) -> Loaded:
+    """A member of an organisation site, read from its folder in the cache with its own rules."""
+    return load(root, env, build=build, federate=False)
 
 
 class _Anything:

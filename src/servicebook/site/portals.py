@@ -3,6 +3,7 @@ makes of a source folder: the same bytes either way, from the catalog and its gi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from servicebook import routes
 from servicebook.catalog import model
+from servicebook.catalog.portals import own_records
 from servicebook.errors import BuildFailed
 from servicebook.git.history import load_timeline
 from servicebook.interop import backstage, techradar
@@ -49,7 +51,7 @@ def radar_events(history: HistoryView | None) -> dict[str, list[RadarEvent]]:
 
 def published(site: model.SiteContent, history: HistoryView | None) -> dict[str, bytes]:
     """The portal files the catalog asks the site to publish, by output path."""
-    catalog = site.catalog
+    catalog = own_records(site.catalog)
     settings = catalog.portals
     files: dict[str, bytes] = {}
     if settings is None:
@@ -83,7 +85,7 @@ def load_for_export(source: Path, *, history: bool) -> tuple[model.SiteContent, 
     loaded = load(source, os.environ, outlines=history)
     if loaded.site is None:
         raise BuildFailed(loaded.problems, action="export")
-    site = loaded.site
+    site = dataclasses.replace(loaded.site, catalog=own_records(loaded.site.catalog))
     if not history:
         return site, None
     timeline = load_timeline(source, site.build, outlines=loaded.outlines)

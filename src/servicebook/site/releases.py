@@ -129,7 +129,7 @@ def build_release(
             store.built += 1
             hashes, _ = scan_sources(source, SOURCE_PATHS)
             _read_catalog_by_records(source, hashes, store)
-        loaded = load(source, env or {}, build=info, cache=store, hashes=hashes, release=True)
+        loaded = load(source, env or {}, build=info, cache=store, hashes=hashes, release=True, members_cache=root)
         if loaded.site is None:
             first = loaded.errors[0] if loaded.errors else None
             detail = f": {first.location}: {first.message}" if first else ""

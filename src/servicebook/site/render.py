@@ -25,6 +25,7 @@ from servicebook.site.outputs import add_site_outputs, data_specs
 from servicebook.site.parallel import map_shared
 from servicebook.site.search import KIND_LABELS, a_to_z
 from servicebook.site.stamps import RenderedStore, render_stamped
+from servicebook.site.teams import team_specs, teams_view
 from servicebook.site.templates import (
     DataSpec,
     PageSpec,
@@ -53,7 +54,8 @@ def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: 
     build has (the changes list with a `history`, the versions page with `versions`), each
     listing followed by the pages it lists."""
     contexts = {"search": lambda: {"a_to_z": a_to_z(view)}}
-    for page in routes.fixed_pages(history=history is not None, releases=versions):
+    members = view.site.federation is not None
+    for page in routes.fixed_pages(history=history is not None, releases=versions, members=members):
         if page.name == "changes" and history is not None:
             for listing in changes_pages(history):
                 title = page.title if listing.number == 1 else f"{page.title}, page {listing.number} of {listing.count}"
@@ -66,6 +68,8 @@ def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: 
             yield PageSpec(routes.output_path(page.url), page.template, title, page.section, context)
         if page.lists is not None:
             yield from _listed(view, page.lists, page.section)
+        if page.name == "teams":
+            yield from team_specs(view.site, page.section)
 
 
 def _listed(view: SiteView, kind: routes.Entity, section: str) -> Iterator[PageSpec]:
@@ -145,7 +149,7 @@ def _history(timeline: Timeline | None, common: dict[str, Any], releases: Iterab
     entry for the changes list, "last changed". Without a timeline (a past release being rebuilt)
     there is no history and no link to it."""
 
-    common["nav"] = routes.nav(history=timeline is not None)
+    common["nav"] = routes.nav(history=timeline is not None, members=common["teams"] is not None)
     common["history"] = None
     common["last_changed_for"] = lambda _path: None
     if timeline is None:
@@ -174,6 +178,7 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "published_on": build.date.strftime("%Y-%m-%d") if build.date else None,
         "csp": CSP,
         "kind_labels": KIND_LABELS,
+        "teams": teams_view(site),  # an organisation site's members (site/teams.py), else None
     }
 
 

@@ -144,7 +144,27 @@ def search_index(view: SiteView) -> dict[str, Any]:
         for page in routes.fixed_pages(history=False, releases=False)
         if page.search is not None
     ]
+    _label_teams(view, records)
     return {"servicebook_search": INDEX_VERSION, "catalog_version": catalog.version, "records": records}
+
+
+def _label_teams(view: SiteView, records: list[dict[str, Any]]) -> None:
+    """On an organisation site: each member's offerings, SLOs and tools say their team (two teams'
+    "Kafka" are told apart), and each team's page has a record."""
+    federation = view.site.federation
+    if federation is None:
+        return
+    names = {t.id: t.name for t in federation.teams}
+    for record in records:
+        parts = record["u"].split("/")
+        if len(parts) == 4 and parts[0] in ("offerings", "tools") and parts[1] in names:
+            team = names[parts[1]]
+            record["t"] = f"{record['t']} ({team})"
+            record["x"] = f"{record.get('x', '')} {team}".strip()
+    records += [
+        {"k": "page", "t": f"Team: {t.name}", "u": routes.team(t.id), "s": excerpt(t.mission), "x": f"team {t.id}"}
+        for t in federation.teams
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from typing import Literal
 
 from servicebook import __version__, routes
 from servicebook.errors import BuildFailed, Severity, UsageProblem
+from servicebook.federation.members import share_members
 from servicebook.git.clone import clone_at
 from servicebook.git.releases import DEFAULT_PATTERN, discover
 from servicebook.git.repo import find_commit, not_in_git, open_repo
@@ -136,6 +137,7 @@ def _checkout(root: Path, commit: str) -> Iterator[tuple[Path, Path]]:
     its tags), and a scratch folder beside it."""
     with tempfile.TemporaryDirectory(prefix="servicebook-verify-") as tmp:
         source = clone_at(root, commit, Path(tmp) / "repo")
+        share_members(root, source)  # an organisation site: its members at their locked commits
         scratch = Path(tmp) / "scratch"
         scratch.mkdir()
         yield source, scratch

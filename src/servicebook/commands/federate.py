@@ -1,0 +1,100 @@
+"""`servicebook federate update` and `servicebook federate fetch`: the lock file of an organisation site."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+import click
+
+from servicebook import __version__
+from servicebook.catalog.model import BuildInfo, Member
+from servicebook.commands.options import SOURCE, paths_for_people
+from servicebook.errors import BuildFailed, Severity, UsageProblem
+from servicebook.federation.lock import LOCK_FILE, Lock, read_lock
+from servicebook.federation.members import read_organisation
+from servicebook.federation.update import Outcome, fetch_locked, update
+from servicebook.site.load import Loaded, load
+
+REFUSED_EXIT = 3  # some member was refused and stays at its last good commit (see docs/federating.md)
+
+
+@click.group()
+def federate() -> None:
+    """Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them."""
+
+
+def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock, set[str]]:
+    """The members named (all when none is), the lock and the ids of every member, or the
+    problems that stop the command."""
+    _, checked, problems = read_organisation(source)
+    if checked is None or any(p.severity is Severity.ERROR for p in problems):
+        raise BuildFailed(problems, action=action)
+    lock, lock_problems = read_lock(source)
+    if lock_problems:
+        raise BuildFailed(lock_problems, action=action)
+    members = checked.value.members
+    if not members:
+        raise UsageProblem(
+            f"{source / 'catalog.yaml'} names no members: an organisation site lists them under `members:` "
+            "(docs/federating.md)"
+        )
+    known = {m.id for m in members}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageProblem(f"no member '{unknown[0]}' in catalog.yaml; members: {', '.join(sorted(known))}")
+    chosen = [m for m in members if not names or m.id in names]
+    return chosen, lock, known
+
+
+def _report(outcomes: list[Outcome], show: Callable[[str], str]) -> None:
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            click.echo(problem.shown_as(show).format(), err=True)
+        mark = {"moved": "updated", "current": "ok", "refused": "refused"}[outcome.state]
+        click.echo(f"{mark}: {outcome.message}", err=outcome.state == "refused")
+
+
+@federate.command("update")
+@SOURCE
+@click.option(
+    "--accept-rewrite", is_flag=True, help="Follow a member whose history was rewritten under its locked commit."
+)
+@click.argument("members", nargs=-1)
+def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...]) -> None:
+    """Fetch MEMBERS (default: all), check each at the head of the ref it follows with its own
+    rules, and move its entry in servicebook.lock only if it is valid there."""
+    with paths_for_people(source) as show:
+        chosen, lock, known = _organisation(source, "federate update", members)
+        loader = partial(_load_member, dict(os.environ))
+        generator = f"servicebook {__version__}"
+        _, outcomes = update(source, chosen, lock, generator, loader, accept_rewrite=accept_rewrite, in_catalog=known)
+        _report(outcomes, show)
+    if any(o.state == "refused" for o in outcomes):
+        raise SystemExit(REFUSED_EXIT)
+    moved = sum(o.state == "moved" for o in outcomes)
+    dropped = sorted(set(lock.entries) - known)
+    said = [f"{moved} member{'s' if moved != 1 else ''} moved"] if moved else []
+    said += [f"dropped {', '.join(dropped)} (no longer a member)"] if dropped else []
+    click.echo(f"{LOCK_FILE}: {'; '.join(said)}" if said else f"{LOCK_FILE} unchanged")
+
+
+@federate.command("fetch")
+@SOURCE
+def fetch_command(source: Path) -> None:
+    """Fetch the commits servicebook.lock names (a fresh clone, CI), without moving any."""
+    with paths_for_people(source) as show:
+        chosen, lock, _ = _organisation(source, "federate fetch", ())
+        outcomes = fetch_locked(source, chosen, lock)
+        _report(outcomes, show)
+    if any(o.state == "refused" for o in outcomes):
+        raise SystemExit(REFUSED_EXIT)
+
+
+def _load_member(env: dict[str, str], root: Path, build: BuildInfo) -> Loaded:
+    return load(root, env, build=build, federate=False)
+
+
+command = federate

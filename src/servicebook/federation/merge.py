@@ -1,0 +1,131 @@
+"""One catalog for an organisation site: the organisation's own records, then each member's under
+`<member>/<id>` (so `offering:db-team/postgres` names the database team's Postgres, and its page
+is offerings/db-team/postgres/), with each member's team-wide support carried onto its offerings;
+and the places where teams disagree. Pure functions of the model."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from servicebook.catalog import model
+
+STRONG = frozenset({model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT})
+AGAINST = frozenset({model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED})
+
+
+def scoped(member: str, ident: str) -> str:
+    """An id of member `member`'s catalog as the organisation site names it."""
+    return f"{member}/{ident}"
+
+
+def merge(
+    org: model.Catalog, members: Sequence[tuple[model.Member, str, model.Catalog]], org_team: str = ""
+) -> tuple[model.Catalog, model.Federation]:
+    """The organisation's catalog with every member's (member, locked commit, catalog) in it."""
+    offerings = list(org.offerings)
+    tools = list(org.tools)
+    categories = {c.id: c for c in org.categories}
+    teams: list[model.MemberTeam] = []
+    for member, commit, catalog in members:
+        for o in catalog.offerings:
+            offerings.append(
+                dataclasses.replace(
+                    o,
+                    id=scoped(member.id, o.id),
+                    depends_on=tuple(scoped(member.id, d) for d in o.depends_on),
+                    tools=tuple(scoped(member.id, t) for t in o.tools),
+                    policies=(),  # a member's policy pages live on its own site
+                    replaced_by=scoped(member.id, o.replaced_by) if o.replaced_by else None,
+                    renamed_from=tuple(scoped(member.id, r) for r in o.renamed_from),
+                    support=_carried(catalog.support, o.support),
+                )
+            )
+        for t in catalog.tools:
+            tools.append(
+                dataclasses.replace(
+                    t,
+                    id=scoped(member.id, t.id),
+                    alternative=scoped(member.id, t.alternative) if t.alternative else None,
+                    migration=None,
+                    renamed_from=tuple(scoped(member.id, r) for r in t.renamed_from),
+                )
+            )
+        for c in catalog.categories:
+            categories.setdefault(c.id, c)
+        teams.append(
+            model.MemberTeam(
+                id=member.id,
+                name=catalog.team.name,
+                mission=catalog.team.mission,
+                repository=member.repository,
+                ref=member.ref,
+                commit=commit,
+                site=member.site,
+                offerings=tuple(scoped(member.id, o.id) for o in catalog.offerings),
+                tools=tuple(scoped(member.id, t.id) for t in catalog.tools),
+            )
+        )
+    merged = dataclasses.replace(
+        org,
+        offerings=tuple(offerings),
+        tools=tuple(tools),
+        categories=tuple(categories.values()),
+    )
+    owners = [("", org_team or org.team.name, org)] + [(m.id, c.team.name, c) for m, _, c in members]
+    return merged, model.Federation(tuple(teams), conflicts(owners))
+
+
+def _carried(team: model.Support, own: model.SupportOverride | None) -> model.SupportOverride:
+    """A member offering's support on the organisation site, where the team-wide support is the
+    organisation's: everything the member's team offers, with the offering's own overrides."""
+    own = own or model.SupportOverride()
+    return model.SupportOverride(
+        hours=own.hours or team.hours,
+        channels=own.channels if own.channels is not None else team.channels,
+        severities=own.severities if own.severities is not None else team.severities,
+        oncall=own.oncall or team.oncall,
+        escalation=own.escalation if own.escalation is not None else team.escalation,
+    )
+
+
+def conflicts(owners: Sequence[tuple[str, str, model.Catalog]]) -> tuple[model.Conflict, ...]:
+    """Where the teams (member id, name, catalog) disagree: a tool one supports and another has
+    deprecated or does not support; an offering id several teams use. In a fixed order."""
+    by_tool: dict[str, list[tuple[str, str, model.Tool]]] = {}
+    by_offering: dict[str, list[tuple[str, str]]] = {}
+    for member, team, catalog in owners:
+        for t in catalog.tools:
+            by_tool.setdefault(t.id, []).append((member, team, t))
+        for o in catalog.offerings:
+            by_offering.setdefault(o.id, []).append((member, team))
+    found: list[model.Conflict] = []
+    for ident in sorted(by_tool):
+        held = by_tool[ident]
+        backing = [team for _, team, t in held if t.status in STRONG]
+        against = [(member, team, t) for member, team, t in held if t.status in AGAINST]
+        if backing and against:
+            said = "; ".join(
+                f"{team} lists it as {t.status.value}"
+                + (
+                    f" (use {scoped(member, t.alternative) if member else t.alternative} instead)"
+                    if t.alternative
+                    else ""
+                )
+                for member, team, t in against
+            )
+            verb = "supports" if len(backing) == 1 else "support"
+            involved = tuple(member for member, _, t in held if t.status in STRONG | AGAINST)
+            found.append(
+                model.Conflict("tool", ident, f"{held[0][2].name}: {_and(backing)} {verb} it; {said}", involved)
+            )
+    for ident in sorted(by_offering):
+        claims = by_offering[ident]
+        if len(claims) > 1:
+            message = f"offering id '{ident}' is claimed by {_and([team for _, team in claims])}"
+            found.append(model.Conflict("offering", ident, message, tuple(member for member, _ in claims)))
+    return tuple(found)
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,152 @@
+"""`servicebook federate update` and `fetch`: move each member's lock entry to the head of the ref it
+follows, only when the member's catalog is valid there by its own rules; fetch what the lock names.
+
+A member that cannot be fetched, or whose new head is invalid, or whose history was rewritten
+under its locked commit, is reported by name and stays at its last good commit: one team's broken
+catalog never takes down the organisation's site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook.cache.folder import prepare
+from servicebook.catalog import model
+from servicebook.errors import Problem, Severity
+from servicebook.federation.lock import Entry, Lock, write_lock
+from servicebook.federation.members import Loader, fetch_address, read_member, store_of
+from servicebook.git.members import MemberGitError, fetch, has_commit, is_ancestor
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one member: "moved", "current", or "refused" (it stays where it was)."""
+
+    member: str
+    state: str
+    old: str | None  # the locked commit before
+    new: str | None  # the head that was fetched
+    message: str  # one line for people
+    problems: tuple[Problem, ...] = ()  # the member's own, when its head is invalid
+
+
+def update(
+    root: Path,
+    members: Sequence[model.Member],
+    lock: Lock,
+    generator: str,
+    loader: Loader,
+    *,
+    accept_rewrite: bool = False,
+    in_catalog: Collection[str] | None = None,
+) -> tuple[Lock, list[Outcome]]:
+    """Fetch `members` and move each one's entry in `lock` where its head is valid; the new lock
+    (written beside catalog.yaml when anything changed) and each member's outcome. Entries of ids
+    not `in_catalog` (all the catalog's member ids) are dropped."""
+    entries = {k: v for k, v in lock.entries.items() if in_catalog is None or k in in_catalog}
+    outcomes: list[Outcome] = []
+    for member in members:
+        outcome, entry = _update_one(root, member, entries.get(member.id), generator, loader, accept_rewrite)
+        outcomes.append(outcome)
+        if entry is not None:
+            entries[member.id] = entry
+    new = Lock(entries)
+    if any(o.state == "moved" for o in outcomes) or set(entries) != set(lock.entries):
+        write_lock(root, new)
+    return new, outcomes
+
+
+def _update_one(
+    root: Path, member: model.Member, old: Entry | None, generator: str, loader: Loader, accept_rewrite: bool
+) -> tuple[Outcome, Entry | None]:
+    ident = member.id
+    before = old.commit if old is not None else None
+    store = store_of(root, ident)
+    try:
+        prepare(store.parent)
+        head = fetch(store, fetch_address(root, member.repository), member.ref).commit
+    except MemberGitError as exc:
+        if exc.reason == "ref":
+            message = f"{ident}: no branch or tag '{member.ref}' in {member.repository}"
+        else:
+            message = f"{ident}: cannot fetch {member.repository}: {exc.message}"
+        return _refused(ident, before, None, message), None
+    except OSError as exc:
+        return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None
+    same_source = old is not None and (old.repository, old.ref, old.path) == (
+        member.repository,
+        member.ref,
+        member.path,
+    )
+    if same_source and old is not None and old.commit == head:
+        return Outcome(ident, "current", before, head, f"{ident}: already at {head[:12]} ({member.ref})"), None
+    if (same_source and old is not None and not accept_rewrite) and (
+        not has_commit(store, old.commit) or not is_ancestor(store, old.commit, head)
+    ):
+        message = (
+            f"{ident}: the history of {member.ref} was rewritten: locked commit {old.commit[:12]} is not "
+            f"an ancestor of the new head {head[:12]}; staying at {old.commit[:12]}"
+        )
+        return _refused(ident, before, head, message), None
+    site, problems, failure = read_member(root, member, head, member.path, generator, loader)
+    if failure is not None:
+        reason, _, detail = failure.partition(": ")
+        where = f"no folder '{member.path}'" if reason == "path" else detail
+        return _refused(ident, before, head, f"{ident}: cannot read commit {head[:12]}: {where}"), None
+    if site is None:
+        errors = tuple(p for p in problems if p.severity is Severity.ERROR)
+        stay = f"staying at {before[:12]}" if before else "not locked"
+        message = f"{ident}: commit {head[:12]} of {member.ref} is not a valid catalog ({len(errors)} errors); {stay}"
+        return _refused(ident, before, head, message, errors), None
+    entry = Entry(member.repository, member.ref, member.path, head)
+    moved = f"{before[:12]} → {head[:12]}" if before else f"locked at {head[:12]}"
+    return Outcome(ident, "moved", before, head, f"{ident}: {moved} ({member.ref})"), entry
+
+
+def _refused(ident: str, old: str | None, new: str | None, message: str, problems: tuple[Problem, ...] = ()) -> Outcome:
+    return Outcome(ident, "refused", old, new, message, problems)
+
+
+def fetch_locked(root: Path, members: Sequence[model.Member], lock: Lock) -> list[Outcome]:
+    """Fetch every locked member whose locked commit is not in the cache (a fresh clone, CI), so
+    that a build can read it; the lock does not move. A locked commit that the followed ref no
+    longer reaches is reported (its history was rewritten)."""
+    outcomes: list[Outcome] = []
+    for member in members:
+        entry = lock.entries.get(member.id)
+        if entry is None:
+            outcomes.append(
+                _refused(
+                    member.id, None, None, f"{member.id}: not locked; run `servicebook federate update {member.id}`"
+                )
+            )
+            continue
+        store = store_of(root, member.id)
+        if has_commit(store, entry.commit):
+            outcomes.append(
+                Outcome(member.id, "current", entry.commit, entry.commit, f"{member.id}: {entry.commit[:12]} is here")
+            )
+            continue
+        try:
+            prepare(store.parent)
+            head = fetch(store, fetch_address(root, entry.repository), entry.ref).commit
+        except MemberGitError as exc:
+            what = f"no branch or tag '{entry.ref}'" if exc.reason == "ref" else exc.message
+            outcomes.append(
+                _refused(member.id, entry.commit, None, f"{member.id}: cannot fetch {entry.repository}: {what}")
+            )
+            continue
+        if not has_commit(store, entry.commit):
+            message = (
+                f"{member.id}: locked commit {entry.commit[:12]} is no longer in {entry.repository} "
+                f"({entry.ref} is now {head[:12]}: its history was rewritten); run "
+                f"`servicebook federate update --accept-rewrite {member.id}` once you have checked the new history"
+            )
+            outcomes.append(_refused(member.id, entry.commit, head, message))
+            continue
+        outcomes.append(
+            Outcome(member.id, "current", entry.commit, entry.commit, f"{member.id}: fetched {entry.commit[:12]}")
+        )
+    return outcomes

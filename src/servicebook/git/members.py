@@ -1,0 +1,142 @@
+"""The member repositories of an organisation site: each fetched with the git CLI into a bare
+repository of its own under `.servicebook-cache/`, and its catalog's folder read out at one commit.
+
+Git runs here as everywhere (runner.py: no prompts, a time limit), and never with a transport
+that runs a command of the repository address's choosing (`ext::`), whatever the user's
+configuration says.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook.git.runner import MISSING, Done, run
+
+FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails the update, not hangs it
+FOLLOWED = "refs/servicebook/followed"  # where the store keeps the head of the followed ref
+SAFE_TRANSPORTS = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
+MAX_TREE_BYTES = 256 * 1024 * 1024  # a member's catalog folder as an archive
+
+
+class MemberGitError(Exception):
+    """git could not do what a member needs; `reason` is one of "unreachable", "ref", "commit",
+    "path" (no such folder), "tree" (its files cannot be unpacked safely), and the message says why."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """The head of the followed ref after a fetch."""
+
+    commit: str
+
+
+def _store_ready(store: Path) -> None:
+    if (store / "HEAD").is_file():
+        return
+    store.mkdir(parents=True, exist_ok=True)
+    _must(run(store, ["init", "-q", "--bare"]), "unreachable", "cannot make the member's cache repository")
+
+
+def _must(done: Done | None, reason: str, what: str) -> Done:
+    if done is None:
+        raise MemberGitError(reason, MISSING)
+    if not done.ok:
+        raise MemberGitError(reason, f"{what}: {done.error() or f'git exited with {done.returncode}'}")
+    return done
+
+
+def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_TIME_LIMIT) -> Fetched:
+    """Fetch `ref` (a branch or a tag) of `repository` into the bare repository `store` (made when
+    missing); the commit it points at. Objects fetched before stay, so commits locked earlier can
+    still be read after the branch moved on (or was rewritten)."""
+    _store_ready(store)
+    done = run(
+        store,
+        [*SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, f"+{ref}:{FOLLOWED}"],
+        time_limit=time_limit,
+    )
+    if done is None:
+        raise MemberGitError("unreachable", MISSING)
+    if not done.ok:
+        message = done.error()
+        reason = "ref" if "couldn't find remote ref" in message or "invalid refspec" in message else "unreachable"
+        raise MemberGitError(reason, message or f"git fetch exited with {done.returncode}")
+    head = _must(
+        run(store, ["rev-parse", "--verify", "--end-of-options", f"{FOLLOWED}^{{commit}}"]), "ref", "rev-parse"
+    )
+    return Fetched(head.stdout.decode("ascii", "replace").strip())
+
+
+def has_commit(store: Path, commit: str) -> bool:
+    """Whether the member's cache repository holds commit `commit`."""
+    if not (store / "HEAD").is_file():
+        return False
+    done = run(store, ["cat-file", "-e", "--end-of-options", f"{commit}^{{commit}}"])
+    return done is not None and done.ok
+
+
+def is_ancestor(store: Path, older: str, newer: str) -> bool:
+    """Whether `newer` descends from `older` (a fast-forward): false after a rewritten history."""
+    done = run(store, ["merge-base", "--is-ancestor", "--end-of-options", older, newer])
+    return done is not None and done.returncode == 0
+
+
+def commit_date(store: Path, commit: str) -> int | None:
+    """The commit's date, seconds since the epoch (what the member's own build judges dates by)."""
+    done = run(store, ["log", "-1", "--format=%ct", "--end-of-options", commit])
+    text = done.stdout.decode("ascii", "replace").strip() if done is not None and done.ok else ""
+    return int(text) if text.isdigit() and len(text) <= 12 else None
+
+
+def export(store: Path, commit: str, path: str, dest: Path) -> Path:
+    """The folder `path` of `commit` as plain files in `dest` (made once per commit, atomically:
+    a folder that exists is whole). Raises MemberGitError("path") when there is no such folder."""
+    if dest.is_dir():
+        return dest
+    spec = commit if path in ("", ".") else f"{commit}:{path}"
+    done = run(store, ["archive", "--format=tar", "--end-of-options", spec])
+    if done is None:
+        raise MemberGitError("commit", MISSING)
+    if not done.ok:
+        reason = "path" if has_commit(store, commit) else "commit"
+        raise MemberGitError(reason, done.error())
+    if len(done.stdout) > MAX_TREE_BYTES:
+        raise MemberGitError("tree", f"the folder is larger than {MAX_TREE_BYTES:,} bytes")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
+    try:
+        with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
+            # the "data" filter refuses links out of the folder, devices and absolute names
+            tar.extractall(staging, filter="data")
+        staging.replace(dest)
+    except (OSError, tarfile.TarError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if dest.is_dir():  # another build made it meanwhile
+            return dest
+        raise MemberGitError("tree", f"cannot unpack the member's files: {exc}") from None
+    return dest
+
+
+def read_file(repository: Path, commit: str, path: str) -> bytes | None:
+    """The bytes of file `path` at `commit` (a path starting with ./ is relative to `repository`,
+    a folder of a work tree); None when there is no such file."""
+    done = run(repository, ["cat-file", "blob", "--end-of-options", f"{commit}:{path}"])
+    return done.stdout if done is not None and done.ok else None
+
+
+def commit_before(repository: Path, moment: int) -> str | None:
+    """The last commit on the first-parent history of HEAD made before `moment` (seconds since the
+    epoch, committer dates), or None."""
+    done = run(repository, ["rev-list", "-1", "--first-parent", f"--before={moment}", "HEAD"])
+    text = done.stdout.decode("ascii", "replace").strip() if done is not None and done.ok else ""
+    return text or None

@@ -1,0 +1,63 @@
+"""The pages only an organisation site has (docs/federating.md), in the browser: the example
+organisation of examples/org/ (`make org-site`), scanned by axe in both colour schemes, and its
+search telling two teams' records apart."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..conftest import REPO
+from .conftest import static_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.git]  # the members are git repositories
+
+PAGES = {
+    "teams": "teams/",
+    "team": "teams/db-team/",
+    "member offering": "offerings/db-team/postgres/",
+    "member tool": "tools/db-team/terraform/",
+    "offerings with teams": "offerings/",
+}
+
+
+@pytest.fixture(scope="module")
+def org_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("org")
+    env = {**os.environ, "SERVICEBOOK": str(Path(sys.executable).parent / "servicebook")}
+    script = REPO / "examples/org/build-org-site.sh"
+    done = subprocess.run(["sh", str(script), str(work)], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    with static_server(work / "public") as url:
+        yield url
+
+
+def test_axe_finds_no_violations_on_the_organisation_pages(context_factory: Any, org_url: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe  # as test_reader.py: only where Chromium runs
+
+    axe = Axe()
+    colour_rules = {"runOnly": ["color-contrast", "link-in-text-block"], "resultTypes": ["violations"]}
+    page = context_factory(color_scheme="light").new_page()
+    found = {}
+    for name, path in PAGES.items():
+        page.emulate_media(color_scheme="light")
+        page.goto(org_url + path)
+        for scheme, options in (("light", {"resultTypes": ["violations"]}), ("dark", colour_rules)):
+            page.emulate_media(color_scheme=scheme)
+            results = axe.run(page, options=options)
+            if results.violations_count:
+                found[f"{name} ({scheme})"] = results.generate_report()
+    assert found == {}
+
+
+def test_search_names_the_team_of_each_result(page: Any, org_url: str) -> None:
+    page.goto(org_url)
+    page.fill("#site-search-q", "postgresql")
+    page.locator("#site-search-results .result").first.wait_for()
+    assert "Managed PostgreSQL (Database Services)" in page.locator("#site-search-results").inner_text()

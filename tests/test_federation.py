@@ -1,0 +1,500 @@
+"""An organisation site: members in their own repositories (local bare repositories reached over
+file://), pinned in servicebook.lock by `federate update`, and built from the lock only."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import Result
+
+from servicebook.federation.lock import read_lock
+
+from .conftest import SITES, GitSite
+
+pytestmark = pytest.mark.git
+
+MEMBER = """\
+format: 1
+version: "1.0"
+site:
+  title: {team} services
+team:
+  name: {team}
+  mission: We keep {what} running for every product team.
+support:
+  hours: {{days: mon-fri, start: "08:00", end: "16:00", timezone: Europe/Zurich}}
+  channels:
+    - kind: chat
+      name: "#{slug}-help"
+  severities:
+    - id: sev1
+      name: Critical
+      description: Down.
+      response: 15m
+      coverage: 24x7
+categories:
+  - id: ci
+    name: Continuous integration
+offerings:
+  - id: {offering}
+    name: {offering_name}
+    summary: Managed {offering_name} for product teams.
+    owner: {team}
+    tier: "1"
+    lifecycle: ga
+    audience: [developers]
+    request:
+      how: Open a ticket.
+    slos:
+      - id: availability
+        name: Availability
+        sli: Share of successful connection attempts.
+        objective: {objective}
+        window: 30d
+tools:
+  - id: shared-pipelines
+    name: Shared pipeline templates
+    category: ci
+    status: {pipelines}
+    reason: Our own reasons.
+    since: 2026-01-01
+    alternative: {offering}
+"""
+
+
+class Member:
+    """A member team: a work repository it commits in, and the bare repository it publishes to."""
+
+    def __init__(self, tmp: Path, slug: str, team: str, offering: str = "postgres", pipelines: str = "unsupported"):
+        self.work = GitSite(_fresh(tmp / f"{slug}-work"))
+        self.bare = tmp / f"{slug}.git"
+        self.values = {
+            "team": team,
+            "slug": slug,
+            "what": offering,
+            "offering": offering,
+            "offering_name": offering.capitalize(),
+            "objective": "99.95",
+            "pipelines": pipelines,
+        }
+        self.publish("Initial catalog")
+        self.work.git("clone", "-q", "--bare", str(self.work.root), str(self.bare))
+
+    @property
+    def url(self) -> str:
+        return self.bare.as_uri()
+
+    def publish(self, message: str, **changes: str) -> str:
+        self.values.update(changes)
+        self.work.write("catalog.yaml", MEMBER.format(**self.values))
+        commit = self.work.commit(message)
+        if self.bare.exists():
+            self.work.git("push", "-q", "--force", str(self.bare), "main")
+        return commit
+
+    def publish_text(self, message: str, text: str) -> str:
+        self.work.write("catalog.yaml", text)
+        commit = self.work.commit(message)
+        self.work.git("push", "-q", "--force", str(self.bare), "main")
+        return commit
+
+    def rewrite(self, message: str, **changes: str) -> str:
+        """Replace the last commit (amend, force-push) and drop what pointed at the old one."""
+        self.values.update(changes)
+        self.work.write("catalog.yaml", MEMBER.format(**self.values))
+        self.work.clock += 3600
+        self.work.git("add", "-A")
+        self.work.git("commit", "-q", "--amend", "-m", message)
+        self.work.git("push", "-q", "--force", str(self.bare), "main")
+        for repo in (self.work.root, self.bare):
+            subprocess.run(["git", "-C", str(repo), "reflog", "expire", "--expire=now", "--all"], check=True)
+            subprocess.run(["git", "-C", str(repo), "gc", "-q", "--prune=now"], check=True)
+        return self.work.git("rev-parse", "HEAD").strip()
+
+
+def _fresh(path: Path) -> Path:
+    path.mkdir(parents=True)
+    return path
+
+
+def organisation(tmp: Path, members: str) -> Path:
+    """The minimal site as the organisation's own catalog, with `members` added."""
+    root = tmp / "org"
+    shutil.copytree(SITES / "minimal", root)
+    with (root / "catalog.yaml").open("a") as f:
+        f.write("members:\n" + members)
+    return root
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Member:
+    return Member(tmp_path, "db", "Database Team")
+
+
+@pytest.fixture
+def org(tmp_path: Path, db: Member) -> Path:
+    return organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n    site: https://db.example.com/\n")
+
+
+def locked(root: Path) -> dict[str, str]:
+    lock, problems = read_lock(root)
+    assert not problems
+    return {ident: entry.commit for ident, entry in lock.entries.items()}
+
+
+def test_update_locks_each_member_at_the_head_of_its_branch(run: Callable[..., Result], org: Path, db: Member) -> None:
+    head = db.work.git("rev-parse", "HEAD").strip()
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert f"updated: db-team: locked at {head[:12]} (main)" in result.output
+    assert locked(org) == {"db-team": head}
+    again = run("federate", "update", "--source", org)
+    assert again.exit_code == 0 and "servicebook.lock unchanged" in again.output
+
+
+def test_build_publishes_member_offerings_labelled_with_their_team(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    page = (org / "public/offerings/db-team/postgres/index.html").read_text()
+    assert "Postgres" in page and "Database Team" in page and "https://db.example.com/" in page
+    assert "99.95" in (org / "public/slos/index.html").read_text()
+    team = (org / "public/teams/db-team/index.html").read_text()
+    assert "We keep postgres running" in team and db.work.git("rev-parse", "HEAD").strip()[:12] in team
+    records = json.loads((org / "public/search/index.json").read_text())["records"]
+    found = {r["t"]: r["u"] for r in records}
+    assert found["Postgres (Database Team)"] == "offerings/db-team/postgres/"
+    assert found["Postgres: Availability (Database Team)"] == "offerings/db-team/postgres/#slo-availability"
+    assert found["Shared pipeline templates (Database Team)"] == "tools/db-team/shared-pipelines/"
+    assert found["Shared pipeline templates"] == "tools/shared-pipelines/"  # the organisation's own
+    assert found["Team: Database Team"] == "teams/db-team/"
+    document = json.loads((org / "public/catalog.json").read_text())
+    (member,) = document["members"]
+    assert member["id"] == "db-team" and member["commit"] == db.work.git("rev-parse", "HEAD").strip()
+    assert "db-team/postgres" in [o["id"] for o in document["offerings"]]
+
+
+def test_a_member_commit_that_is_invalid_is_named_and_the_member_stays_at_its_last_good_commit(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    good = locked(org)["db-team"]
+    bad = db.publish("Broken objective", objective="120")
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert f"refused: db-team: commit {bad[:12]} of main is not a valid catalog (1 errors); staying at {good[:12]}" in (
+        result.output
+    )
+    assert f"members/db-team@{bad[:12]}/catalog.yaml:" in result.output
+    assert locked(org) == {"db-team": good}
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+
+
+def test_a_member_in_a_newer_catalog_format_is_refused(run: Callable[..., Result], org: Path, db: Member) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    text = MEMBER.format(**db.values).replace("format: 1", "format: 2")
+    newer = db.publish_text("Format 2", text)
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert f"commit {newer[:12]} of main is not a valid catalog" in result.output
+    assert "format 2" in result.output
+
+
+def test_an_unreachable_member_and_a_missing_ref_are_named(run: Callable[..., Result], tmp_path: Path) -> None:
+    root = organisation(
+        tmp_path,
+        f"  - id: gone\n    repository: {(tmp_path / 'nowhere.git').as_uri()}\n"
+        "  - id: nobranch\n    repository: ../nobranch\n    ref: release\n",
+    )
+    Member(tmp_path, "nobranch-src", "Other Team")
+    shutil.copytree(tmp_path / "nobranch-src.git", tmp_path / "nobranch")
+    result = run("federate", "update", "--source", root)
+    assert result.exit_code == 3
+    assert f"refused: gone: cannot fetch {(tmp_path / 'nowhere.git').as_uri()}:" in result.output
+    assert "refused: nobranch: no branch or tag 'release' in ../nobranch" in result.output
+    assert not (root / "servicebook.lock").exists()
+    build = run("build", "--source", root, "--no-versions")
+    assert build.exit_code == 1
+    assert "member 'gone' has no commit in servicebook.lock" in build.output
+    assert "run `servicebook federate update gone`" in build.output
+
+
+def test_rewritten_history_keeps_the_locked_commit_until_accepted(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    first = locked(org)["db-team"]
+    rewritten = db.rewrite("Initial catalog, rewritten", objective="99.9")
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert f"locked commit {first[:12]} is not an ancestor of the new head {rewritten[:12]}" in result.output
+    assert locked(org) == {"db-team": first}
+    # a fresh clone of the organisation's repository has no cache: the locked commit is gone
+    shutil.rmtree(org / ".servicebook-cache")
+    fetched = run("federate", "fetch", "--source", org)
+    assert fetched.exit_code == 3
+    assert f"locked commit {first[:12]} is no longer in {db.url}" in fetched.output
+    assert "--accept-rewrite db-team" in fetched.output
+    accepted = run("federate", "update", "--accept-rewrite", "--source", org)
+    assert accepted.exit_code == 0, accepted.output
+    assert locked(org) == {"db-team": rewritten}
+
+
+def test_build_reads_only_the_cache_and_says_how_to_fill_it(run: Callable[..., Result], org: Path, db: Member) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    shutil.rmtree(org / ".servicebook-cache")
+    refused = run("build", "--source", org, "--no-versions")
+    assert refused.exit_code == 1
+    assert "member 'db-team': locked commit" in refused.output and "`servicebook federate fetch`" in refused.output
+    assert run("federate", "fetch", "--source", org).exit_code == 0
+    shutil.rmtree(db.bare)  # no network from here on: the build reads the cache only
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_lock_that_no_longer_matches_the_member_entry_is_an_error(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    catalog = org / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("    site: https://db", "    ref: stable\n    site: https://db"))
+    result = run("check", "--source", org)
+    assert result.exit_code == 1
+    assert "member 'db-team' changed in catalog.yaml since it was locked" in result.output
+
+
+def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    other = Member(tmp_path, "net", "Network Team", offering="postgres", pipelines="supported")
+    root = organisation(
+        tmp_path, f"  - id: db-team\n    repository: {db.url}\n  - id: net-team\n    repository: {other.url}\n"
+    )
+    assert run("federate", "update", "--source", root).exit_code == 0
+    result = run("build", "--source", root, "--no-versions")
+    assert result.exit_code == 0, result.output
+    expected = (
+        "teams disagree: Shared pipeline templates: Platform Team and Network Team support it; "
+        "Database Team lists it as unsupported (use db-team/postgres instead)"
+    )
+    assert expected in result.output
+    assert "teams disagree: offering id 'postgres' is claimed by Database Team and Network Team" in result.output
+    teams = (root / "public/teams/index.html").read_text()
+    assert "Database Team lists it as unsupported" in teams
+    assert "claimed by Database Team and Network Team" in teams
+    assert run("build", "--source", root, "--no-versions", "--strict").exit_code == 1
+
+
+def test_policy_pages_link_to_another_teams_offering(run: Callable[..., Result], org: Path) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    page = org / "content/welcome.md"
+    page.write_text(page.read_text() + "\nOur pipelines keep their state in [Postgres](offering:db-team/postgres).\n")
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    html = (org / "public/policies/welcome/index.html").read_text()
+    assert 'href="../../offerings/db-team/postgres/"' in html
+    page.write_text(page.read_text().replace("offering:db-team/postgres", "offering:db-team/mysql"))
+    broken = run("check", "--source", org)
+    assert broken.exit_code == 1
+    assert "broken link: no offering 'db-team/mysql'" in broken.output
+    page.write_text(page.read_text().replace("offering:db-team/mysql", "offering:db-team/postgres#uptime"))
+    no_anchor = run("build", "--source", org, "--no-versions")
+    assert no_anchor.exit_code == 1
+    assert "content/welcome.md:" in no_anchor.output
+    assert "offering 'db-team/postgres' has no '#uptime' on its page" in no_anchor.output
+
+
+def test_the_example_organisation_builds(tmp_path: Path) -> None:
+    """`make org-site`: the platform catalog with the two member teams of examples/org/."""
+    script = Path(__file__).parent.parent / "examples/org/build-org-site.sh"
+    servicebook = Path(sys.executable).parent / "servicebook"
+    done = subprocess.run(
+        ["sh", str(script), str(tmp_path / "org-site")],
+        env={**os.environ, "SERVICEBOOK": str(servicebook)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    public = tmp_path / "org-site/public"
+    guide = (public / "policies/organisation/index.html").read_text()
+    assert 'href="../../offerings/db-team/postgres/#slo-availability"' in guide
+    teams = (public / "teams/index.html").read_text()
+    assert "Terraform CLI: Database Services supports it; Platform Engineering lists it as deprecated" in teams
+    assert "teams disagree: offering id 'dns-certificates'" in done.stderr
+    assert (public / "offerings/network-team/load-balancers/index.html").is_file()
+    # the portal exports describe the organisation's own offerings: members publish theirs
+    entities = list(yaml.safe_load_all((public / "portals/backstage/catalog-info.yaml").read_text()))
+    names = {e["metadata"]["name"] for e in entities}
+    assert "ci-pipelines" in names and not [n for n in names if "/" in n or n.startswith(("db-team", "network-team"))]
+
+
+def test_diff_of_a_lock_change_shows_what_each_moved_member_changed(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org, "--fail-on", "weakened")
+    assert result.exit_code == 3
+    assert "Member db-team moved from" in result.output
+    weakened = result.output.split("#### Weakened commitments")[1].split("####")[0]
+    assert "db-team: " in weakened and "99.95" in weakened and "99.9" in weakened
+    as_json = run("diff", "HEAD", "--source", org, "--format", "json")
+    assert '"subject": "offering:db-team/postgres"' in as_json.output
+
+
+def test_the_organisation_catalog_refers_to_a_members_offering(run: Callable[..., Result], org: Path) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    catalog = org / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "    tools: [shared-pipelines", "    depends_on: [db-team/postgres]\n    tools: [shared-pipelines", 1
+        )
+    )
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    ci = (org / "public/offerings/ci/index.html").read_text()
+    assert 'href="../db-team/postgres/"' in ci
+    postgres = (org / "public/offerings/db-team/postgres/index.html").read_text()
+    assert "Used by" in postgres and 'href="../../ci/"' in postgres
+    catalog.write_text(catalog.read_text().replace("db-team/postgres]", "db-team/mysql]"))
+    broken = run("check", "--source", org)
+    assert broken.exit_code == 1
+    assert "unknown offering 'db-team/mysql'" in broken.output
+
+
+def test_verify_rebuilds_an_organisation_site_from_the_locked_commits(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    assert run("build", "--source", org).exit_code == 0
+    db.publish("Lower the availability objective", objective="99.9")  # the member moves on; the lock does not
+    result = run("verify", "--source", org)
+    assert result.exit_code == 0, result.output
+    published = org / "public/offerings/db-team/postgres/index.html"
+    published.write_text(published.read_text().replace("99.95", "99.99"))
+    tampered = run("verify", "--source", org)
+    assert tampered.exit_code == 1
+    assert "offerings/db-team/postgres/index.html" in tampered.output
+
+
+def test_promised_on_an_organisation_site_reads_each_member_at_the_commit_locked_that_day(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")  # 2026-05-28
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.clock += 86_400
+    repo.commit("Move db-team")  # 2026-05-29: only the lock changed
+    before = run("promised", "--at", "2026-05-28", "--source", org, "--offering", "db-team/postgres")
+    assert before.exit_code == 0, before.output
+    assert "99.95 %" in before.output
+    after = run("promised", "--at", "2026-05-29", "--source", org, "--offering", "db-team/postgres")
+    assert after.exit_code == 0, after.output
+    assert "99.9 %" in after.output and "99.95 %" not in after.output
+
+
+def test_a_release_of_an_organisation_site_shows_its_members_at_the_commits_locked_then(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    repo.tag("v0.1")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.edit('version: "0.1"', 'version: "0.2"')
+    repo.commit("Move db-team")
+    result = run("build", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "99.95 %" in (org / "public/v/0.1/offerings/db-team/postgres/index.html").read_text()
+    current = (org / "public/offerings/db-team/postgres/index.html").read_text()
+    assert "99.9 %" in current and "99.95 %" not in current
+    assert (org / "public/v/0.1/teams/index.html").is_file()
+
+
+def test_a_member_catalog_in_a_sub_folder_and_a_folder_that_is_not_there(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    db.work.git("mv", "catalog.yaml", "catalog-only.yaml")
+    db.work.write("site/catalog.yaml", MEMBER.format(**db.values))
+    db.work.commit("Move the catalog into site/")
+    db.work.git("push", "-q", str(db.bare), "main")
+    root = organisation(
+        tmp_path,
+        f"  - id: db-team\n    repository: {db.url}\n    path: site\n"
+        f"  - id: elsewhere\n    repository: {db.url}\n    path: docs/catalog\n",
+    )
+    result = run("federate", "update", "--source", root)
+    assert result.exit_code == 3
+    assert "updated: db-team: locked at" in result.output
+    assert "refused: elsewhere: cannot read commit" in result.output and "no folder 'docs/catalog'" in result.output
+    assert set(locked(root)) == {"db-team"}
+
+
+def test_a_member_commit_with_a_link_out_of_its_folder_is_refused_unread(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    good = locked(org)["db-team"]
+    (db.work.root / "content").mkdir()
+    (db.work.root / "content" / "secrets.md").symlink_to("/etc/passwd")
+    bad = db.work.commit("A link to a file outside the repository")
+    db.work.git("push", "-q", str(db.bare), "main")
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert f"refused: db-team: cannot read commit {bad[:12]}: cannot unpack the member's files" in result.output
+    assert locked(org) == {"db-team": good}
+
+
+def test_a_member_checked_once_at_a_commit_is_remembered_and_a_damaged_memo_is_a_miss(
+    run: Callable[..., Result], org: Path, tmp_path: Path
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    commit = locked(org)["db-team"]
+    memo = org / f".servicebook-cache/members/db-team/{commit}.json"
+    assert memo.is_file()  # written when `update` checked the head
+    shutil.rmtree(org / f".servicebook-cache/members/db-team/{commit}")  # the exported files: not needed now
+    first = run("build", "--source", org, "--no-versions", "--output", tmp_path / "first")
+    assert first.exit_code == 0, first.output
+    assert not (org / f".servicebook-cache/members/db-team/{commit}").exists()
+    memo.write_text('{"code": "another servicebook", "catalog": {}}')
+    second = run("build", "--source", org, "--no-versions", "--output", tmp_path / "second")
+    assert second.exit_code == 0, second.output
+    page = "offerings/db-team/postgres/index.html"
+    assert (tmp_path / "first" / page).read_bytes() == (tmp_path / "second" / page).read_bytes()
+    assert (org / f".servicebook-cache/members/db-team/{commit}").is_dir()  # read again, and remembered again
+    assert '"code": "another servicebook"' not in memo.read_text()
+
+
+def test_update_drops_the_entry_of_a_team_that_is_no_longer_a_member(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    catalog = org / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("  - id: db-team\n", "  - id: databases\n"))
+    stale = run("check", "--source", org)
+    assert "'db-team' is locked but not a member in catalog.yaml" in stale.output
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 0, result.output
+    assert "servicebook.lock: 1 member moved; dropped db-team (no longer a member)" in result.output
+    assert set(locked(org)) == {"databases"}
