@@ -16,13 +16,21 @@ from typing import Literal
 # What a build makes besides pages (see site/outputs.py for who makes each).
 CATALOG_JSON = "catalog.json"
 SCHEMA_JSON = "schema.json"
-SEARCH_INDEX = "search/index.json"
+SEARCH_INDEX = "search/index.json"  # the search index's manifest; its fragments are search_fragment()
 SITEMAP = "sitemap.xml"
 FEED = "changes/feed.xml"
 VERSIONS_JSON = "versions.json"
 PAGES_BY_VERSION = "versions/pages.json"  # for the version switcher: each version's pages
 MANIFEST = "manifest.sha256"
 NOT_FOUND = "404.html"  # served by hosts for every missing path, at any depth
+
+Fragment = Literal["r", "w", "t"]  # records, words (the inverted index), a page's text
+
+
+def search_fragment(kind: Fragment, number: int) -> str:
+    """One fragment of the search index, beside its manifest (site/search.py says what is in each)."""
+    return f"search/{kind}/{number}.json"
+
 
 Entity = Literal["offering", "tool", "policy"]
 Made = Literal["always", "with history", "with releases"]
