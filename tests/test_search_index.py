@@ -3,12 +3,14 @@ carrying the answer for unsupported tools."""
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from pathlib import Path
 
 from servicebook import routes
 from servicebook.site.load import load
-from servicebook.site.search import bucket, excerpt, page_sections, search_records, words
+from servicebook.site.search import STOP, excerpt, page_sections, search_records, words
 from servicebook.site.views import site_view
 
 from .conftest import FIXED_EPOCH, REPO
@@ -33,7 +35,8 @@ def index_of(run, site):
 def found(public: Path, word: str) -> dict[int, tuple[int, int]]:
     """Where the index says `word` occurs: record id -> (where, section), as the script decodes it."""
     manifest = json.loads((public / routes.SEARCH_INDEX).read_bytes())
-    postings = json.loads((public / routes.search_fragment("w", bucket(word, manifest["buckets"]))).read_bytes())
+    n = bisect.bisect_right([w.encode("utf-16-be") for w in manifest["words"]], word.encode("utf-16-be")) - 1
+    postings = json.loads((public / routes.search_fragment("w", n)).read_bytes())
     flat, out, rid = postings.get(word, []), {}, 0
     for i in range(0, len(flat), 3):
         rid += flat[i]
@@ -135,9 +138,24 @@ def test_words_are_lower_case_without_accents_split_at_anything_but_letters_and_
     ]  # fmt: skip
 
 
-def test_a_word_goes_to_the_bucket_of_its_first_two_letters() -> None:
-    assert bucket("kubectl", 64) == bucket("kubernetes", 64) == bucket("ku", 64)
-    assert {bucket(w, 64) for w in ("alpha", "beta", "gamma", "delta", "omega")} != {0}
+def test_words_fragments_hold_ordered_ranges_that_the_manifest_names_by_their_first_word(run, site_copy) -> None:
+    site = site_copy("example")
+    _, doc = index_of(run, site)
+    first = doc["words"]
+    assert first == sorted(first, key=lambda w: w.encode("utf-16-be")) and len(first) > 1
+    for n, start in enumerate(first):
+        held = list(json.loads((site / "public" / routes.search_fragment("w", n)).read_bytes()))
+        assert held[0] == start
+        assert held == sorted(held, key=lambda w: w.encode("utf-16-be"))
+        if n + 1 < len(first):
+            assert held[-1].encode("utf-16-be") < first[n + 1].encode("utf-16-be")
+
+
+def test_the_script_knows_the_same_small_words_as_the_index() -> None:
+    script = (REPO / "src/servicebook/static/site.js").read_text()
+    listed = re.search(r"var STOP = \(([^)]*)\)\.split", script, re.S)
+    assert listed is not None
+    assert set(" ".join(re.findall(r'"([^"]*)"', listed.group(1))).split()) == STOP
 
 
 def test_page_sections_split_at_headings_without_their_self_links() -> None:

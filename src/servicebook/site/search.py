@@ -3,11 +3,11 @@ models, in fragments so that a query fetches only what it needs (Pagefind's desi
 bench/search_bench.py).
 
 - `routes.SEARCH_INDEX`, the manifest: how many records, fragments of each kind.
-- `search_fragment("w", n)`: the inverted index, one bucket of words each. A word goes to the
-  bucket of its first two characters (`bucket`, which the script computes the same way), so a
-  word typed so far finds every word it begins in one fetch. Each word lists the records it
-  occurs in: (record id minus the one before, where it occurs (`FIELDS`), the section of the
-  page it first occurs in), flattened.
+- `search_fragment("w", n)`: the inverted index, the words in order (of UTF-16 code units, as
+  the script compares them) cut into `word_fragments` ranges of about the same size; the
+  manifest lists each range's first word, so a word typed so far finds the fragments of every
+  word it begins. Each word lists the records it occurs in: (record id minus the one before,
+  where it occurs (`FIELDS`), the section of the page it first occurs in), flattened.
 - `search_fragment("r", n)`: records `n * CHUNK` onwards, what a result shows (title, where it
   goes, a line of text, a status and what to use instead; an offering's description or a tool's
   whole reason as `d`).
@@ -65,20 +65,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFD", text.lower())))
 
 
-def bucket(word: str, buckets: int) -> int:
-    """The words fragment `word` is in: FNV-1a of its first two characters (code points)."""
-    h = 2166136261
-    for ch in word[:2]:
-        h = ((h ^ ord(ch)) * 16777619) & 0xFFFFFFFF
-    return h % buckets
-
-
-def bucket_count(records: int) -> int:
-    """How many words fragments an index of `records` records has: about 32 records' worth each."""
+def word_fragments(records: int) -> int:
+    """How many words fragments an index of `records` records has: one per 16 records or so."""
     n = 4
-    while n < 1024 and n * 32 < records:
+    while n < 1024 and n * 16 < records:
         n *= 2
     return n
+
+
+def _order(word: str) -> bytes:  # JavaScript compares strings by UTF-16 code units
+    return word.encode("utf-16-be")
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -276,15 +272,17 @@ def search_files(view: SiteView) -> dict[str, bytes]:
         for n, (heading, _anchor, text) in enumerate(texts.get(rid, ())):
             add(rid, "keys", heading, n)
             add(rid, "body", text, n, skip=STOP)
-    buckets = bucket_count(len(records))
-    words_in: list[dict[str, list[int]]] = [{} for _ in range(buckets)]
-    for w in sorted(postings):
-        flat: list[int] = []
-        last = 0
-        for rid, (fields, section) in postings[w].items():  # ids in increasing order
-            flat += [rid - last, fields, section]
-            last = rid
-        words_in[bucket(w, buckets)][w] = flat
+    encoded = [(w, _compact(_flat(postings[w]))[:-1]) for w in sorted(postings, key=_order)]
+    fragments = word_fragments(len(records))
+    target = sum(len(w) + len(p) + 4 for w, p in encoded) / fragments
+    ranges: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for w, p in encoded:
+        if size >= target and len(ranges) < fragments:
+            ranges.append([])
+            size = 0
+        ranges[-1].append((w, p))
+        size += len(w) + len(p) + 4
     files = {
         routes.SEARCH_INDEX: _compact(
             {
@@ -292,7 +290,7 @@ def search_files(view: SiteView) -> dict[str, bytes]:
                 "catalog_version": view.site.catalog.version,
                 "records": len(records),
                 "chunk": CHUNK,
-                "buckets": buckets,
+                "words": [r[0][0] for r in ranges if r],
                 "kinds": _kinds(records),
             }
         )
@@ -300,8 +298,10 @@ def search_files(view: SiteView) -> dict[str, bytes]:
     for n in range(0, len(records), CHUNK):
         chunk = records[n : n + CHUNK]
         files[routes.search_fragment("r", n // CHUNK)] = _compact({"records": chunk})
-    for n, found in enumerate(words_in):
-        files[routes.search_fragment("w", n)] = _compact(found)
+    for n in range(fragments):  # the ones past the last range (few words, large postings) are empty
+        pairs = ranges[n] if n < len(ranges) else []
+        body = ",".join(json.dumps(w, ensure_ascii=False) + ":" + p.decode() for w, p in pairs)
+        files[routes.search_fragment("w", n)] = ("{" + body + "}\n").encode("utf-8")
     for rid, sections in texts.items():
         files[routes.search_fragment("t", rid)] = _compact({"sections": sections})
     return files
@@ -313,9 +313,19 @@ def search_paths(view: SiteView) -> tuple[str, ...]:
     return (
         routes.SEARCH_INDEX,
         *(routes.search_fragment("r", n) for n in range((len(records) + CHUNK - 1) // CHUNK)),
-        *(routes.search_fragment("w", n) for n in range(bucket_count(len(records)))),
+        *(routes.search_fragment("w", n) for n in range(word_fragments(len(records)))),
         *(routes.search_fragment("t", rid) for rid in _policy_ids(records)),
     )
+
+
+def _flat(postings: dict[int, list[int]]) -> list[int]:
+    """(id minus the one before, where, section) for each record a word occurs in, flattened."""
+    flat: list[int] = []
+    last = 0
+    for rid, (fields, section) in postings.items():  # ids in increasing order
+        flat += [rid - last, fields, section]
+        last = rid
+    return flat
 
 
 def _kinds(records: list[dict[str, Any]]) -> list[list[object]]:

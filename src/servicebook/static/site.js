@@ -29,11 +29,17 @@
   var WORD = /[\p{L}\p{N}]+/gu, LETTER = /[\p{L}\p{N}]/u;
   function words(text) { return norm(text).match(WORD) || []; }
 
-  // The words fragment of a word: FNV-1a of its first two characters, as site/search.py computes it.
-  function bucketOf(word, buckets) {
-    var h = 2166136261;
-    Array.from(word).slice(0, 2).forEach(function (c) { h = Math.imul(h ^ c.codePointAt(0), 16777619) >>> 0; });
-    return h % buckets;
+  // The words fragments that may hold words beginning with `term` (one letter: only the word
+  // itself): the one whose range it falls in, and those after it whose first word begins with it.
+  function fragmentsFor(first, term) {
+    var lo = 0, hi = first.length - 1;
+    while (lo < hi) {  // the last range whose first word is not after the term
+      var mid = (lo + hi + 1) >> 1;
+      if (first[mid] <= term) lo = mid; else hi = mid - 1;
+    }
+    var found = [lo];
+    for (var n = lo + 1; term.length > 1 && n < first.length && first[n].lastIndexOf(term, 0) === 0; n++) found.push(n);
+    return found;
   }
 
   function fetchJSON(url) {
@@ -58,7 +64,11 @@
         if (m.servicebook_search !== 2) throw new Error("search index: unknown version");
         return {
           m: m,
-          words: function (word) { return get("w/" + bucketOf(word, m.buckets) + ".json"); },
+          words: function (term) {  // the words of every fragment that may hold words beginning with `term`, merged
+            if (!m.words.length) return Promise.resolve({});
+            return Promise.all(fragmentsFor(m.words, term).map(function (n) { return get("w/" + n + ".json"); }))
+              .then(function (parts) { return parts.length === 1 ? parts[0] : Object.assign.apply(null, [{}].concat(parts)); });
+          },
           record: function (id) {
             return get("r/" + Math.floor(id / m.chunk) + ".json").then(function (c) { return c.records[id % m.chunk]; });
           },

@@ -1,0 +1,192 @@
+"""`make bench`: the reader's search on the large bench site (2,000 offerings, 5,000 tool
+decisions, 2,000 policy pages), servicebook's index beside Pagefind's on the same pages.
+
+    python bench/search_bench.py [--site FOLDER] [--runs 3]
+
+It builds the site with servicebook (generated under bench/out/search-large/ when missing),
+indexes the same built pages with Pagefind (`pagefind[extended]`, the `bench` extra; only the
+`<main>` of each page, which is what servicebook's index covers), and drives both in headless
+Chromium (Debian's, through Playwright, as the browser tests do), each query in a fresh browser
+context (nothing cached):
+
+- bytes fetched by the search for a first query (index files only: the page and its script are
+  the same for both and not counted; Pagefind's own script and WebAssembly are counted, since
+  servicebook's search script is part of every page anyway);
+- time from the keystroke to the first result painted (the next animation frame after it is in
+  the page), on a normal CPU and with the CPU slowed 4x (Chrome's CPU throttling);
+- the largest HTML pages of the site (the issue's target: none over 1 MB).
+
+Figures are medians over `--runs` runs of each query; bench/README.md records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+EPOCH = "1790000000"
+CHROMIUM = os.environ.get("SERVICEBOOK_CHROMIUM", "/usr/bin/chromium")
+# a tool by name, a word in policy pages' text, two words, a word typed half-way
+QUERIES = ["gateway", "rollback", "error budget", "kuber"]
+
+# servicebook: the search page, a query typed into its box.
+OURS = """async (query) => {
+  const input = document.querySelector('#search-q');
+  const t0 = performance.now();
+  input.value = query;
+  input.dispatchEvent(new Event('input'));
+  while (!document.querySelector('#search-results .result')) {
+    if (performance.now() - t0 > 30000) throw new Error('no result for ' + query + ': ' + document.querySelector('#search-status').textContent);
+    await new Promise(r => setTimeout(r, 1));
+  }
+  await new Promise(r => requestAnimationFrame(() => r()));
+  return {ms: performance.now() - t0, title: document.querySelector('#search-results .result a').textContent};
+}"""
+
+# Pagefind: its JavaScript API (what its UI calls), the first result's fragment loaded and shown.
+PAGEFIND_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pagefind</title></head>
+<body><input id="q"><ol id="results"></ol></body></html>
+"""
+THEIRS = """async (query) => {
+  const t0 = performance.now();
+  const pagefind = await import('/pagefind/pagefind.js');
+  const search = await pagefind.search(query);
+  const first = await search.results[0].data();
+  const li = document.createElement('li');
+  li.textContent = first.meta.title + ' ' + first.excerpt.replace(/<[^>]+>/g, '');
+  document.querySelector('#results').appendChild(li);
+  await new Promise(r => requestAnimationFrame(() => r()));
+  return {ms: performance.now() - t0, title: first.meta.title, count: search.results.length};
+}"""
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def build(site: Path) -> float:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "GIT_CEILING_DIRECTORIES": str(site.parent)}
+    start = time.perf_counter()
+    servicebook = Path(sys.executable).parent / "servicebook"
+    subprocess.run([str(servicebook), "build", "--source", str(site)], check=True, env=env, capture_output=True)
+    return time.perf_counter() - start
+
+
+def pagefind(public: Path) -> float:
+    shutil.rmtree(public / "pagefind", ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(public), "--root-selector", "main", "--silent"],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def measure(browser: Any, url: str, script: str, query: str, fetched: str, throttle: float) -> dict[str, Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_load_state("load")
+    sizes: list[int] = []
+    page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]) if fetched in r.url else None)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    result = page.evaluate(script, query)
+    page.wait_for_timeout(200)  # the fetches the result led to (a page's text for its lines) finish
+    context.close()
+    return {**result, "bytes": sum(sizes), "files": len(sizes)}
+
+
+def largest_pages(public: Path, n: int = 5) -> list[tuple[int, str]]:
+    sizes = [(p.stat().st_size, p.relative_to(public).as_posix()) for p in public.rglob("*.html")]
+    return sorted(sizes, reverse=True)[:n]
+
+
+def index_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--site", type=Path, default=HERE / "out" / "search-large")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    site: Path = args.site
+    if not (site / "catalog.yaml").is_file():
+        generate(site, offerings=2000, tools=5000, pages=2000)
+    built = build(site)
+    public = site / "public"
+    ours_total = index_bytes(public / "search") - sum(p.stat().st_size for p in (public / "search").glob("*.html"))
+    indexed = pagefind(public)
+    (public / "pagefind-bench.html").write_text(PAGEFIND_PAGE)
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with serve(public) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        for query in QUERIES:
+            for throttle in (1, 4):
+                ours = [measure(browser, base + "search/", OURS, query, "/search/", throttle) for _ in range(args.runs)]
+                theirs = [
+                    measure(browser, base + "pagefind-bench.html", THEIRS, query, "/pagefind/", throttle)
+                    for _ in range(args.runs)
+                ]
+                rows.append((query, throttle, ours, theirs))
+                print(f"measured {query!r} at {throttle}x", file=sys.stderr)
+        browser.close()
+
+    def med(runs: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    print(f"== search on the large bench site ({site}) ==")
+    print(f"servicebook build {built:.1f} s; search index {ours_total / 1e6:.1f} MB in all")
+    print(
+        f"Pagefind indexing of the same pages {indexed:.1f} s; its bundle {index_bytes(public / 'pagefind') / 1e6:.1f} MB"
+    )
+    print(
+        f"{'query':<14}{'CPU':>5}{'ours KB':>10}{'files':>7}{'ours ms':>9}{'Pagefind KB':>13}{'files':>7}{'PF ms':>8}"
+    )
+    for query, throttle, ours, theirs in rows:
+        print(
+            f"{query:<14}{str(throttle) + 'x':>5}{med(ours, 'bytes') / 1024:>10.0f}{med(ours, 'files'):>7.0f}"
+            f"{med(ours, 'ms'):>9.0f}{med(theirs, 'bytes') / 1024:>13.0f}{med(theirs, 'files'):>7.0f}{med(theirs, 'ms'):>8.0f}"
+        )
+    print("largest pages: " + ", ".join(f"{path} {size / 1e6:.2f} MB" for size, path in largest_pages(public)))
+    shutil.rmtree(public / "pagefind", ignore_errors=True)
+    (public / "pagefind-bench.html").unlink()
+
+
+if __name__ == "__main__":
+    main()
