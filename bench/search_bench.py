@@ -44,7 +44,7 @@ from generate import generate  # noqa: E402
 EPOCH = "1790000000"
 CHROMIUM = os.environ.get("SERVICEBOOK_CHROMIUM", "/usr/bin/chromium")
 # a tool by name, a word in policy pages' text, two words, a word typed half-way
-QUERIES = ["gateway", "rollback", "error budget", "kuber"]
+QUERIES = ["gateway", "rollback", "error budget", "terraf"]
 
 # servicebook: the search page, a query typed into its box.
 OURS = """async (query) => {

@@ -152,9 +152,19 @@ def test_without_javascript_everything_is_reachable(context_factory, site_url) -
     page.fill("#site-search-q", "jenkins")
     page.press("#site-search-q", "Enter")
     page.wait_for_url("**/search/?q=jenkins")
+    # it says the query was not looked up, rather than showing an empty box
+    assert "Search needs JavaScript" in page.locator("main").inner_text()
+    assert page.locator("#a-z").is_visible()
     entry = page.locator(".az-list li", has=page.get_by_role("link", name="Jenkins", exact=True))
     assert "Unsupported" in entry.inner_text()
     assert "use CI/CD pipelines" in entry.inner_text()
+
+
+def test_every_page_with_the_search_box_loads_the_script_that_makes_it_work(example_public) -> None:
+    pages = [p for p in sorted(example_public.rglob("*.html")) if 'class="search-input"' in p.read_text()]
+    assert len(pages) > 20
+    without = [p.relative_to(example_public).as_posix() for p in pages if "assets/site.js" not in p.read_text()]
+    assert without == []
 
 
 def test_phone_layout_never_scrolls_sideways(context_factory, site_url, page_types) -> None:

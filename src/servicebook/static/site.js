@@ -478,7 +478,6 @@
     var countSelector = box.getAttribute("data-count");
     var noun = box.getAttribute("data-noun") || "items";
     var emptySelector = box.getAttribute("data-hide-empty");
-    var params = new URLSearchParams(window.location.search);
 
     function apply(push) {
       var active = selects.filter(function (s) { return s.value; });
@@ -511,15 +510,25 @@
       }
     }
 
+    // The address says what is chosen: on load, and again whenever the page is shown (after Back,
+    // from the back/forward cache or after the browser has put back the form's last values).
+    function fromAddress() {
+      var params = new URLSearchParams(window.location.search);
+      selects.forEach(function (s) {
+        var wanted = params.get(s.getAttribute("data-key")) || "";
+        s.value = Array.prototype.some.call(s.options, function (o) { return o.value === wanted; }) ? wanted : "";
+      });
+      apply(false);
+    }
     selects.forEach(function (s) {
-      var wanted = params.get(s.getAttribute("data-key"));
-      if (wanted && Array.prototype.some.call(s.options, function (o) { return o.value === wanted; })) s.value = wanted;
+      s.setAttribute("autocomplete", "off");
       s.addEventListener("change", function () { apply(true); });
     });
+    window.addEventListener("pageshow", fromAddress);
     var reset = box.querySelector(".filter-reset");
     if (reset) reset.addEventListener("click", function () { selects.forEach(function (s) { s.value = ""; }); apply(true); });
     box.hidden = false;
-    apply(false);
+    fromAddress();
   }
 
   /* ---------- "/" focuses search ---------- */
