@@ -21,6 +21,7 @@ from servicebook.catalog.slo import (
     format_percent,
     hours_text,
 )
+from servicebook.catalog.validate import parse_days
 
 LIFECYCLE_LABELS = {
     model.Lifecycle.BETA: "Beta",
@@ -71,6 +72,7 @@ class SupportView:
     hours: str  # "Mon–Fri 08:00–18:00 (Europe/Zurich)"
     severities: tuple[SeverityView, ...]
     overridden: tuple[str, ...]  # which parts differ from the team's
+    days: tuple[str, ...] = ()  # the business hours' week days ("mon" … "sun"), for "open now?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,8 @@ def support_view(team: model.Support, override: model.SupportOverride | None) ->
         SeverityView(s, format_minutes(s.response), "24×7" if s.coverage is model.Coverage.ALWAYS else "business hours")
         for s in support.severities
     )
-    return SupportView(support, hours_text(support.hours), severities, overridden)
+    days = parse_days(support.hours.days) or ()
+    return SupportView(support, hours_text(support.hours), severities, overridden, days)
 
 
 def _link(o: model.Offering) -> OfferingLink:

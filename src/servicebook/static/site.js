@@ -531,6 +531,40 @@
     fromAddress();
   }
 
+  /* ---------- help that fits the hour: which way to get help is open now ---------- */
+
+  // "It's 03:12 in Zurich: the help desk is closed. For a sev1, page on-call." from the business
+  // hours (their days, times and time zone) and now, in the reader's own clock.
+  function helpNow(box) {
+    var zone = box.getAttribute("data-timezone"), now = new Date(), parts = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+        .formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
+    } catch (e) { return; }  // a time zone this browser does not know: the text names both ways
+    var time = parts.hour + ":" + parts.minute;
+    var days = (box.getAttribute("data-days") || "").split(" ");
+    var open = days.indexOf(String(parts.weekday).slice(0, 3).toLowerCase()) !== -1 &&
+      time >= box.getAttribute("data-start") && time < box.getAttribute("data-end");
+    var city = zone.split("/").pop().replace(/_/g, " ");
+    var local = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(now);
+    var line = box.querySelector(".help-now");
+    line.textContent = "It's " + time + " in " + city + (local !== time ? " (" + local + " where you are)" : "") + ": ";
+    if (open) {
+      line.appendChild(el("strong", {}, [box.getAttribute("data-channel") + " is open now."]));
+    } else {
+      line.appendChild(el("strong", {}, ["the help desk is closed."]));
+      var oncall = box.getAttribute("data-oncall");
+      if (oncall) {
+        line.appendChild(document.createTextNode(" For a sev1 incident, "));
+        line.appendChild(el("a", { href: oncall }, ["page on-call"]));
+        line.appendChild(document.createTextNode("."));
+      } else {
+        line.appendChild(document.createTextNode(" Ask in " + box.getAttribute("data-channel") + "; we answer when we open."));
+      }
+    }
+    line.hidden = false;
+  }
+
   /* ---------- "/" focuses search ---------- */
 
   document.addEventListener("keydown", function (event) {
@@ -549,4 +583,6 @@
   var header = document.querySelector("form.site-search");
   if (header) headerSearch(header);
   document.querySelectorAll(".filters[data-count]").forEach(filters);
+  var help = document.getElementById("help-now");
+  if (help) helpNow(help);
 })();
