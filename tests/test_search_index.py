@@ -152,7 +152,7 @@ def test_words_fragments_hold_ordered_ranges_that_the_manifest_names_by_their_fi
 
 
 def test_the_script_knows_the_same_small_words_as_the_index() -> None:
-    script = (REPO / "src/servicebook/static/site.js").read_text()
+    script = (REPO / "src/servicebook/static/search.js").read_text()
     listed = re.search(r"var STOP = \(([^)]*)\)\.split", script, re.S)
     assert listed is not None
     assert set(" ".join(re.findall(r'"([^"]*)"', listed.group(1))).split()) == STOP

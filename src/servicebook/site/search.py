@@ -41,7 +41,7 @@ LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not in
 # Where in a record a word occurs, as bits (the script ranks a title above a page's body).
 FIELDS = {"title": 1, "keys": 2, "summary": 4, "body": 8}
 
-# Words a question is made of that say nothing about what is looked for (static/site.js has the same list).
+# Words a question is made of that say nothing about what is looked for (static/search.js has the same list).
 STOP = frozenset(
     "a an and are can do does for from get how i in is it me my of on or our should the to use "  # noqa: SIM905
     "using we what when where which who why with you your".split()
@@ -179,7 +179,7 @@ def search_records(view: SiteView) -> list[dict[str, Any]]:
                     "k": "slo",
                     "t": f"{o.offering.name}: {s.slo.name}",
                     "u": f"{o.path}#slo-{s.slo.id}",
-                    "s": f"{s.objective} over {s.budget.window_text}, error budget {s.budget.text}. {s.slo.sli}",
+                    "s": f"{s.objective} over {s.budget.window_text}, error budget {s.budget.rounded}. {s.slo.sli}",
                     "x": "slo objective error budget",
                 }
             )
