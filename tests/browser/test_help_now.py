@@ -26,7 +26,9 @@ def test_at_night_the_home_page_says_the_help_desk_is_closed_and_links_on_call(c
     page.wait_for_url("**/support/#on-call")
 
 
-def test_in_business_hours_it_names_the_open_channel_and_the_time_where_the_reader_is(context_factory, site_url) -> None:
+def test_in_business_hours_it_names_the_open_channel_and_the_time_where_the_reader_is(
+    context_factory, site_url
+) -> None:
     _, line = help_line(context_factory, site_url, "2026-12-03T09:30:00+00:00", "America/New_York")
     assert line.inner_text() == "It's 10:30 in Zurich (04:30 where you are): #platform-help is open now."
 
@@ -47,5 +49,7 @@ def test_without_javascript_the_home_page_names_the_day_and_the_night_route(cont
 def test_on_call_is_one_click_from_every_page(example_public) -> None:
     pages = sorted(example_public.rglob("*.html"))
     assert len(pages) > 50
-    missing = [p.relative_to(example_public).as_posix() for p in pages if "#on-call\">Production down" not in p.read_text()]
+    missing = [
+        p.relative_to(example_public).as_posix() for p in pages if '#on-call">Production down' not in p.read_text()
+    ]
     assert missing == []
