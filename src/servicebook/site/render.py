@@ -175,6 +175,7 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "published_on": build.date.strftime("%Y-%m-%d") if build.date else None,
         "csp": CSP,
         "kind_labels": KIND_LABELS,
+        "has_oncall": site.catalog.support.oncall is not None,  # every page's footer links it
     }
 
 
