@@ -35,7 +35,9 @@ def test_screenshots_of_the_main_pages(context_factory, site_url, device, viewpo
     page.keyboard.press("/")
     page.keyboard.type("jenkins")
     page.locator("#site-search-results .result").first.wait_for()
-    assert "We do not support Jenkins. Use instead: CI/CD pipelines" in page.locator("#site-search-results").inner_text()
+    assert (
+        "We do not support Jenkins. Use instead: CI/CD pipelines" in page.locator("#site-search-results").inner_text()
+    )
     target = SCREENSHOTS / f"header-search-{device}.png"
     page.screenshot(path=str(target))
     assert target.stat().st_size > 5_000
