@@ -67,6 +67,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000
 	$(BIN)/python bench/measure_bench.py
 	$(BIN)/python bench/federation_bench.py
+	$(BIN)/python bench/search_bench.py
 
 clean:
 	rm -rf $(VENV) $(DIST_VENV) public dist build .pytest_cache .mypy_cache .ruff_cache tests/npm/node_modules

@@ -5,7 +5,6 @@ verify, the sitemap and the manifest list the same files."""
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from servicebook.site import outputs
 from servicebook.site.verify import _hashes
 
 from .conftest import REPO, GitSite
+from .test_search_index import read_index
 
 SRC = REPO / "src" / "servicebook"
 
@@ -54,7 +54,7 @@ def test_a_page_added_to_the_routes_table_reaches_every_consumer(
     assert (public / "glossary/index.html").is_file()  # rendered
     assert 'href="../../glossary/"' in (public / "policies/welcome/index.html").read_text()  # Markdown's site: link
     assert '<a href="glossary/">Glossary</a>' in (public / "index.html").read_text()  # the navigation
-    records = json.loads((public / routes.SEARCH_INDEX).read_text())["records"]
+    records = read_index(public)["records"]
     assert {"k": "page", "t": "Glossary: the words we use", "u": "glossary/", "s": "What the catalog's words mean.",
             "x": "terms words"} in records  # fmt: skip
     assert "<loc>https://platform.example/glossary/</loc>" in (public / routes.SITEMAP).read_text()

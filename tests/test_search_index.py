@@ -1,16 +1,47 @@
-"""The search index: compact, complete, and carrying the answer for unsupported tools."""
+"""The search index: compact, complete, in fragments a query fetches as it needs them, and
+carrying the answer for unsupported tools."""
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
+from pathlib import Path
 
-from servicebook.site.search import excerpt
+from servicebook import routes
+from servicebook.site.load import load
+from servicebook.site.search import STOP, excerpt, page_sections, search_records, words
+from servicebook.site.views import site_view
+
+from .conftest import FIXED_EPOCH, REPO
+
+
+def read_index(public: Path) -> dict:
+    """The manifest, with every record read back from its fragment (as the script reads them)."""
+    manifest = json.loads((public / routes.SEARCH_INDEX).read_bytes())
+    chunks = (manifest["records"] + manifest["chunk"] - 1) // manifest["chunk"]
+    records = [
+        r for n in range(chunks) for r in json.loads((public / routes.search_fragment("r", n)).read_bytes())["records"]
+    ]
+    return {**manifest, "records": records}
 
 
 def index_of(run, site):
     assert run("build", "--source", site).exit_code == 0
-    raw = (site / "public/search/index.json").read_bytes()
-    return raw, json.loads(raw)
+    raw = b"".join(p.read_bytes() for p in sorted((site / "public/search").rglob("*.json")))
+    return raw, read_index(site / "public")
+
+
+def found(public: Path, word: str) -> dict[int, tuple[int, int]]:
+    """Where the index says `word` occurs: record id -> (where, section), as the script decodes it."""
+    manifest = json.loads((public / routes.SEARCH_INDEX).read_bytes())
+    n = bisect.bisect_right([w.encode("utf-16-be") for w in manifest["words"]], word.encode("utf-16-be")) - 1
+    postings = json.loads((public / routes.search_fragment("w", n)).read_bytes())
+    flat, out, rid = postings.get(word, []), {}, 0
+    for i in range(0, len(flat), 3):
+        rid += flat[i]
+        out[rid] = (flat[i + 1], flat[i + 2])
+    return out
 
 
 def test_index_holds_offerings_slos_tools_and_policies(run, site_copy) -> None:
@@ -65,3 +96,71 @@ def test_policy_record_lists_headings_with_their_anchors(run, site_copy) -> None
 def test_excerpt_cuts_at_a_word_and_collapses_space() -> None:
     assert excerpt("a  b\nc", 10) == "a b c"
     assert excerpt("alpha beta gamma delta", 12) == "alpha beta…"
+
+
+def test_a_word_only_in_a_policy_page_body_finds_the_page_and_the_section_it_is_in(run, site_copy) -> None:
+    site = site_copy("example")
+    _, doc = index_of(run, site)
+    public = site / "public"
+    hits = found(public, "kubectl")
+    assert [doc["records"][rid]["t"] for rid in hits] == ["Change approval"]
+    [(rid, (where, section))] = hits.items()
+    assert where == 8  # the page's text, not its title, summary or headings
+    text = json.loads((public / routes.search_fragment("t", rid)).read_bytes())["sections"]
+    heading, anchor, body = text[section]
+    assert heading == "Rollback" and "kubectl" in body
+    assert f'id="{anchor}"' in (public / "policies/change-approval/index.html").read_text()
+
+
+def test_tool_reasons_and_offering_descriptions_are_searched_whole(run, site_copy) -> None:
+    site = site_copy("example")
+    _, doc = index_of(run, site)
+    for rid, (where, _section) in found(site / "public", "plugins").items():
+        record = doc["records"][rid]
+        if record["t"] == "Jenkins":
+            assert where & 8 and "plugins" in record["d"]  # past the excerpt shown as its summary
+            break
+    else:
+        raise AssertionError("Jenkins's reason mentions plugins")
+
+
+def test_the_on_call_record_keeps_the_way_to_reach_on_call() -> None:
+    loaded = load(REPO, {"SOURCE_DATE_EPOCH": FIXED_EPOCH})
+    assert loaded.site is not None
+    record = next(r for r in search_records(site_view(loaded.site)) if r["t"] == "On call: help out of hours")
+    assert record["s"].rstrip(".").endswith("nobody watches it at night")
+    assert "+41 44 000 10 10" in record["s"]
+
+
+def test_words_are_lower_case_without_accents_split_at_anything_but_letters_and_digits() -> None:
+    assert words("Zürich on-call: CI/CD, sev1 withCredentials() 東京") == [
+        "zurich", "on", "call", "ci", "cd", "sev1", "withcredentials", "東京"
+    ]  # fmt: skip
+
+
+def test_words_fragments_hold_ordered_ranges_that_the_manifest_names_by_their_first_word(run, site_copy) -> None:
+    site = site_copy("example")
+    _, doc = index_of(run, site)
+    first = doc["words"]
+    assert first == sorted(first, key=lambda w: w.encode("utf-16-be")) and len(first) > 1
+    for n, start in enumerate(first):
+        held = list(json.loads((site / "public" / routes.search_fragment("w", n)).read_bytes()))
+        assert held[0] == start
+        assert held == sorted(held, key=lambda w: w.encode("utf-16-be"))
+        if n + 1 < len(first):
+            assert held[-1].encode("utf-16-be") < first[n + 1].encode("utf-16-be")
+
+
+def test_the_script_knows_the_same_small_words_as_the_index() -> None:
+    script = (REPO / "src/servicebook/static/search.js").read_text()
+    listed = re.search(r"var STOP = \(([^)]*)\)\.split", script, re.S)
+    assert listed is not None
+    assert set(" ".join(re.findall(r'"([^"]*)"', listed.group(1))).split()) == STOP
+
+
+def test_page_sections_split_at_headings_without_their_self_links() -> None:
+    html = (
+        '<p>Intro <em>text</em>.</p><h2 id="one">One<a class="anchor" href="#one">#</a></h2><p>First.</p>'
+        '<h3 id="two">Two &amp; more</h3><ul><li>a</li><li>b</li></ul>'
+    )
+    assert page_sections(html) == [("", "", "Intro text."), ("One", "one", "First."), ("Two & more", "two", "a b")]

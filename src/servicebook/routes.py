@@ -16,7 +16,7 @@ from typing import Literal
 # What a build makes besides pages (see site/outputs.py for who makes each).
 CATALOG_JSON = "catalog.json"
 SCHEMA_JSON = "schema.json"
-SEARCH_INDEX = "search/index.json"
+SEARCH_INDEX = "search/index.json"  # the search index's manifest; its fragments are search_fragment()
 SITEMAP = "sitemap.xml"
 FEED = "changes/feed.xml"
 VERSIONS_JSON = "versions.json"
@@ -29,6 +29,14 @@ BACKSTAGE_ENTITIES = "portals/backstage/catalog-info.yaml"
 TECHRADAR_BACKSTAGE = "portals/techradar/backstage.json"
 TECHRADAR_ZALANDO = "portals/techradar/zalando.json"
 TECHRADAR_AOE = "portals/techradar/aoe/"  # a folder: config.json and radar/<date>/<tool>.md
+
+Fragment = Literal["r", "w", "t"]  # records, words (the inverted index), a page's text
+
+
+def search_fragment(kind: Fragment, number: int) -> str:
+    """One fragment of the search index, beside its manifest (site/search.py says what is in each)."""
+    return f"search/{kind}/{number}.json"
+
 
 Entity = Literal["offering", "tool", "policy"]
 Made = Literal["always", "with history", "with releases", "with members"]

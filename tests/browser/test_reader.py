@@ -88,7 +88,7 @@ def test_search_page_keeps_the_query_in_the_address_and_hides_the_a_to_z(page, s
 
 
 def test_search_says_so_when_nothing_matches(page, site_url) -> None:
-    page.goto(site_url + "search/?q=kubernetez-nonsense")
+    page.goto(site_url + "search/?q=plorbix+quuxle")
     page.locator("#search-status", has_text="Nothing found").wait_for()
     assert page.locator("#a-z").is_visible()
     assert "Not in the catalog? Ask in #platform-help" in page.locator("#search-status").inner_text()
@@ -152,9 +152,24 @@ def test_without_javascript_everything_is_reachable(context_factory, site_url) -
     page.fill("#site-search-q", "jenkins")
     page.press("#site-search-q", "Enter")
     page.wait_for_url("**/search/?q=jenkins")
+    # it says the query was not looked up, rather than showing an empty box
+    assert "Search needs JavaScript" in page.locator("main").inner_text()
+    assert page.locator("#a-z").is_visible()
     entry = page.locator(".az-list li", has=page.get_by_role("link", name="Jenkins", exact=True))
     assert "Unsupported" in entry.inner_text()
     assert "use CI/CD pipelines" in entry.inner_text()
+
+
+def test_every_page_with_the_search_box_loads_what_makes_it_work(example_public) -> None:
+    """The script where the page promises "/" and the popup; elsewhere (the whole catalog, the
+    longest page) the box is a plain form to the search page, which has the script."""
+    pages = {p.relative_to(example_public).as_posix(): p.read_text() for p in sorted(example_public.rglob("*.html"))}
+    boxes = {path: html for path, html in pages.items() if 'class="search-input"' in html}
+    assert len(boxes) > 20
+    assert [path for path, html in boxes.items() if "site-search-hint" in html and "assets/site.js" not in html] == []
+    plain = [path for path, html in boxes.items() if "assets/site.js" not in html]
+    assert plain == ["catalog/index.html"] or sorted(p.split("/")[-2] for p in plain) == ["catalog"] * len(plain)
+    assert 'action="../search/"' in pages["catalog/index.html"]
 
 
 def test_phone_layout_never_scrolls_sideways(context_factory, site_url, page_types) -> None:
@@ -243,7 +258,7 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
     page.goto(site_url)
     page.fill("#site-search-q", "selenium")
     page.locator("#site-search-results .result").first.wait_for()
-    assert page.locator("#site-search-status").inner_text().startswith("2 results")
+    assert " results" in page.locator("#site-search-status").inner_text()
     results = axe.run(page)
     if results.violations_count:
         found["header search results"] = results.generate_report()
@@ -254,11 +269,12 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
     ("query", "first_result", "searched"),
     [
         ("jenkns", "Jenkins", "jenkins"),  # a typo: the nearest word of the catalog
-        ("how do i get the artifact registry", "Artifact registry", "artifact registry"),  # a question
+        ("how do i get the artifact registry", "Artifact registry", None),  # a question: its small words are optional
         ("how do i get help", "Support: how to get help", None),  # a question whose small words match elsewhere
         ("ci sla", "CI/CD pipelines: GitLab availability", "ci slo"),  # the catalog's word for it
         ("sev1", "sev1: Critical", None),  # severities are in the index
-        ("who is on call", "On call: help out of hours", "call"),  # a part of the support page, by name
+        ("who is on call", "On call: help out of hours", None),  # a part of the support page, by name
+        ("kubectl", "Change approval", None),  # a word only in a policy page's text
     ],
 )
 def test_search_forgives_typos_and_questions(page, site_url, query, first_result, searched) -> None:

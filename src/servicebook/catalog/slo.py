@@ -23,6 +23,8 @@ class ErrorBudget:
     text: str  # "43 min 12 s"
     window_text: str  # "rolling 30 days" / "calendar month"
     range_text: str | None  # for calendar windows: shortest and longest period
+    rounded: str = ""  # what a reader can use: "6 h 43 min" (pages show it, with `text` on hover)
+    range_rounded: str | None = None  # `range_text`, rounded the same way
 
 
 def window_days(window: str) -> tuple[int, int, int]:
@@ -60,6 +62,13 @@ def format_duration(seconds: int) -> str:
     return " ".join(parts[:3])
 
 
+def round_duration(seconds: int) -> str:
+    """A duration to the precision a reader can use: to the hour from a day, to the minute from ten
+    minutes, to ten seconds from a minute. 24192 → '6 h 43 min', 1296 → '22 min', 259 → '4 min 20 s'."""
+    unit = 3600 if seconds >= DAY else 60 if seconds >= 600 else 10 if seconds >= 60 else 1
+    return format_duration((seconds + unit // 2) // unit * unit)
+
+
 def format_minutes(minutes: int) -> str:
     """A response target in minutes as people say it: 15 → '15 min', 240 → '4 h', 2880 → '2 d'."""
     if minutes % (24 * 60) == 0:
@@ -72,14 +81,20 @@ def format_minutes(minutes: int) -> str:
 def error_budget(slo: model.SLO) -> ErrorBudget:
     nominal, shortest, longest = window_days(slo.window)
     seconds = budget_seconds(slo.objective, nominal)
-    range_text = None
+    range_text = range_rounded = None
     if shortest != longest:
-        range_text = (
-            f"{format_duration(budget_seconds(slo.objective, shortest))} to "
-            f"{format_duration(budget_seconds(slo.objective, longest))} depending on the "
-            f"{_CALENDAR[slo.window][3]}'s length"
-        )
-    return ErrorBudget(seconds, format_duration(seconds), describe_window(slo.window), range_text)
+        low, high = budget_seconds(slo.objective, shortest), budget_seconds(slo.objective, longest)
+        period = _CALENDAR[slo.window][3]
+        range_text = f"{format_duration(low)} to {format_duration(high)} depending on the {period}'s length"
+        range_rounded = f"{round_duration(low)} to {round_duration(high)} depending on the {period}'s length"
+    return ErrorBudget(
+        seconds,
+        format_duration(seconds),
+        describe_window(slo.window),
+        range_text,
+        round_duration(seconds),
+        range_rounded,
+    )
 
 
 def format_percent(value: Decimal) -> str:

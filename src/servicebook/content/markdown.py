@@ -46,7 +46,7 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "title"},
     "code": {"class"},
     "th": {"class"},
-    "td": {"class"},
+    "td": {"class", "data-label"},
     "ol": {"start"},
     **{f"h{n}": {"id"} for n in range(1, 7)},
 }
@@ -171,6 +171,26 @@ def theme_anchors() -> frozenset[str]:
     return frozenset(found)
 
 
+def _label_cells(tokens: list[Token]) -> None:
+    """Each table cell's data-label: its column's header text (a phone shows a row as a card of
+    labelled cells)."""
+    labels: list[str] = []
+    column = 0
+    for i, token in enumerate(tokens):
+        if token.type == "table_open":
+            labels = []
+        elif token.type == "tr_open":
+            column = 0
+        elif token.type == "th_open":
+            cell = tokens[i + 1].children or []
+            labels.append(" ".join("".join(c.content for c in cell if c.type in ("text", "code_inline")).split()))
+            column += 1
+        elif token.type == "td_open":
+            if column < len(labels) and labels[column]:
+                token.attrSet("data-label", labels[column])
+            column += 1
+
+
 def render(  # noqa: C901 - one branch per token type, in document order
     source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets, *, sections: bool = False
 ) -> Rendered:
@@ -187,6 +207,7 @@ def render(  # noqa: C901 - one branch per token type, in document order
     text_parts: list[str] = []
     index: dict[tuple[int, int], Written] = {}  # where each block's link addresses are written
     page_dir = posixpath.dirname(slug)
+    _label_cells(tokens)
     for i, token in enumerate(tokens):
         if token.type in ("th_open", "td_open"):
             style = token.attrs.pop("style", None)

@@ -33,7 +33,7 @@ from servicebook.git.versions import Release, manifest, pages_by_version, versio
 from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_pages
 from servicebook.site.changes import HistoryView, atom_feed
 from servicebook.site.portals import published as portal_files
-from servicebook.site.search import search_index
+from servicebook.site.search import search_files, search_paths
 from servicebook.site.templates import DataSpec
 from servicebook.site.views import SiteView
 
@@ -98,12 +98,31 @@ def _schema_json(_made: FromCatalog) -> bytes:
     return _json(json_schema())
 
 
-def _search_json(made: FromCatalog) -> bytes:
-    return _compact_json(search_index(made.view))
+def _search_file(path: str, made: FromCatalog) -> bytes:
+    """One file of the search index. The index is made whole once per process (a render worker
+    makes many of its files) and kept while the view is the very same object."""
+    kept = _search_kept[0] if _search_kept else None
+    if kept is None or kept[0] is not made.view:
+        kept = (made.view, search_files(made.view))
+        _search_kept[:] = [kept]
+    return kept[1][path]
+
+
+_search_kept: list[tuple[SiteView, dict[str, bytes]]] = []  # the last view and its search files (see above)
+
+
+def search_outputs(made: FromCatalog) -> tuple[DataOutput, ...]:
+    """The search index's files (site/search.py): a manifest and fragments, as many as the
+    catalog needs, named from its records without making them."""
+    return tuple(DataOutput(path, partial(_search_file, path), inputs=_page_bodies) for path in search_paths(made.view))
 
 
 def _only_the_code(_made: FromCatalog) -> str:
     return ""  # what every file depends on (the code, the theme), nothing more
+
+
+def _page_bodies(made: FromCatalog) -> str:  # the search index holds the policy pages' text
+    return hashlib.blake2b("\0".join(p.html_sha256 for p in made.site.pages).encode(), digest_size=20).hexdigest()
 
 
 def _page_bodies_and_snapshots(made: FromCatalog) -> str:
@@ -111,10 +130,6 @@ def _page_bodies_and_snapshots(made: FromCatalog) -> str:
     are build inputs too, but the data file says here what it is made from)."""
     parts = [*(p.html_sha256 for p in made.site.pages), repr(made.site.snapshots)]
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
-
-
-def _page_texts(made: FromCatalog) -> str:  # the search index has excerpts of each page's text
-    return hashlib.blake2b("\0".join(p.text for p in made.site.pages).encode(), digest_size=20).hexdigest()
 
 
 def _feed(made: FromSite) -> bytes | None:
@@ -149,8 +164,7 @@ def _manifest(made: FromPublished) -> bytes:
 DATA: tuple[DataOutput, ...] = (
     DataOutput(routes.CATALOG_JSON, _catalog_json, inputs=_page_bodies_and_snapshots),
     DataOutput(routes.SCHEMA_JSON, _schema_json, inputs=_only_the_code),
-    DataOutput(routes.SEARCH_INDEX, _search_json, inputs=_page_texts),
-)
+)  # and the search index, search_outputs()
 SITE_FILES: tuple[SiteFiles, ...] = (
     # Backstage entities and tech-radar data, when the catalog's `portals:` asks for them
     SiteFiles(routes.PORTALS, lambda made: portal_files(made.site, made.history)),
@@ -169,7 +183,7 @@ PUBLISHED: tuple[PublishedOutput, ...] = (
 def data_specs(site: model.SiteContent, view: SiteView) -> tuple[DataSpec, ...]:
     """The `DATA` outputs as jobs for the render workers, each with its declared inputs."""
     made = FromCatalog(site, view)
-    return tuple(DataSpec(o.path, partial(o.make, made), o.inputs(made)) for o in DATA)
+    return tuple(DataSpec(o.path, partial(o.make, made), o.inputs(made)) for o in (*DATA, *search_outputs(made)))
 
 
 def add_site_outputs(

@@ -136,9 +136,11 @@ def render_site(
     _render_pages(files, renderer, reuse, workers)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
-        files[routes.asset(name)] = (
-            minify_css(content.decode("utf-8")).encode("utf-8") if name.endswith(".css") else content
-        )
+        if name.endswith(".css"):
+            content = minify_css(content.decode("utf-8")).encode("utf-8")
+        elif name.endswith(".js"):
+            content = minify_js(content.decode("utf-8")).encode("utf-8")
+        files[routes.asset(name)] = content
     moved = frozenset(spec.path for spec in specs if spec.template == MOVED_TEMPLATE)
     add_site_outputs(files, site, changes, moved)
     return files
@@ -179,6 +181,7 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "csp": CSP,
         "kind_labels": KIND_LABELS,
         "teams": teams_view(site),  # an organisation site's members (site/teams.py), else None
+        "has_oncall": site.catalog.support.oncall is not None,  # every page's footer links it
     }
 
 
@@ -226,6 +229,21 @@ def _source_prefix(site_root: Path) -> str:
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _CSS_SPACE = re.compile(r"\s+")
 _CSS_PUNCTUATION = re.compile(r" ?([{};,>]) ?")
+
+
+_JS_BLOCK_COMMENT = re.compile(r"^/\*.*?\*/$", re.S | re.M)
+
+
+def minify_js(js: str) -> str:
+    """The theme's scripts without indentation, blank lines and comments that take whole lines.
+
+    Deliberately simple: it relies on the theme's own habits (no template strings or strings
+    that span lines, comments either on lines of their own or after the code), so it never
+    touches a string or a regular expression.
+    """
+    lines = (line.strip() for line in js.split("\n"))
+    kept = "\n".join(line for line in lines if line and not line.startswith("//"))
+    return _JS_BLOCK_COMMENT.sub("", kept).replace("\n\n", "\n").strip() + "\n"
 
 
 def minify_css(css: str) -> str:

@@ -1,23 +1,51 @@
-"""The client-side search index: what the browser's search looks through, built from the view models.
+"""The client-side search index: what the browser's search looks through, built from the view
+models, in fragments so that a query fetches only what it needs (Pagefind's design, measured in
+bench/search_bench.py).
 
-One compact JSON document (`routes.SEARCH_INDEX`) holds a record per offering, SLO, tool decision,
-policy page and fixed page. Records carry only what a result shows (title, where it goes, a line of
-text, a status and what to use instead), so the index stays small for large catalogs and the
-search script needs nothing else. URLs are site paths ("offerings/ci/"); the script makes them
-relative to the page it runs on.
+- `routes.SEARCH_INDEX`, the manifest: how many records, fragments of each kind.
+- `search_fragment("w", n)`: the inverted index, the words in order (of UTF-16 code units, as
+  the script compares them) cut into `word_fragments` ranges of about the same size; the
+  manifest lists each range's first word, so a word typed so far finds the fragments of every
+  word it begins. Each word lists the records it occurs in: (record id minus the one before,
+  where it occurs (`FIELDS`), the section of the page it first occurs in), flattened.
+- `search_fragment("r", n)`: records `n * CHUNK` onwards, what a result shows (title, where it
+  goes, a line of text, a status and what to use instead; an offering's description or a tool's
+  whole reason as `d`).
+- `search_fragment("t", id)`: a policy page's text, section by section (heading, anchor, text),
+  for the lines around a word found in it.
+
+URLs are site paths ("offerings/ci/"); the script makes them relative to the page it runs on.
+Words are the text lower-cased, accents dropped, split at anything not a letter or a digit; a
+page's text skips the small words of `STOP` (its title keeps them).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 from servicebook import routes
 from servicebook.site.views import SiteView, ToolRef, ToolView
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 EXCERPT_CHARS = 240
 MAX_HEADINGS = 24
+CHUNK = 16  # records per records fragment
+LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
+
+# Where in a record a word occurs, as bits (the script ranks a title above a page's body).
+FIELDS = {"title": 1, "keys": 2, "summary": 4, "body": 8}
+
+# Words a question is made of that say nothing about what is looked for (static/search.js has the same list).
+STOP = frozenset(
+    "a an and are can do does for from get how i in is it me my of on or our should the to use "  # noqa: SIM905
+    "using we what when where which who why with you your".split()
+)
 
 # Record kinds, spelled out once: the script and the A-Z index label results with these.
 KIND_LABELS = {
@@ -28,6 +56,26 @@ KIND_LABELS = {
     "page": "Page",
 }
 
+_MARKS = re.compile("[\u0300-\u036f]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` as the index and the script see them."""
+    return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFD", text.lower())))
+
+
+def word_fragments(records: int) -> int:
+    """How many words fragments an index of `records` records has: one per 16 records or so."""
+    n = 4
+    while n < 1024 and n * 16 < records:
+        n *= 2
+    return n
+
+
+def _order(word: str) -> bytes:  # JavaScript compares strings by UTF-16 code units
+    return word.encode("utf-16-be")
+
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The first `limit` characters of `text` with whitespace collapsed, cut at a word boundary."""
@@ -36,6 +84,53 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:—-– ")
     return cut + "…"
+
+
+class _Sections(HTMLParser):
+    """A page's rendered HTML as its sections' plain text, split at headings that have an id."""
+
+    BLOCKS = frozenset("p li td th pre blockquote dd dt div br tr h1 h2 h3 h4 h5 h6".split())  # noqa: SIM905
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[list[str]] = [["", "", ""]]
+        self._heading: str | None = None  # the tag of the heading being read
+        self._skip = False  # in a heading's "#" link to itself
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        anchor = attributes.get("id")
+        if tag == "a" and self._heading and attributes.get("class") == "anchor":
+            self._skip = True
+        elif tag in ("h2", "h3", "h4") and anchor:
+            self._heading = tag
+            self.sections.append(["", anchor, ""])
+        elif tag in self.BLOCKS:
+            self._add(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._skip = False
+        elif tag == self._heading:
+            self._heading = None
+        elif tag in self.BLOCKS:
+            self._add(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._add(data)
+
+    def _add(self, text: str) -> None:
+        self.sections[-1][0 if self._heading else 2] += text
+
+
+def page_sections(html: str) -> list[tuple[str, str, str]]:
+    """(heading, anchor, text) of each section of a page, the part before its first heading first
+    (heading and anchor "")."""
+    parser = _Sections()
+    parser.feed(html)
+    parser.close()
+    return [(" ".join(h.split()), a, " ".join(t.split())) for h, a, t in parser.sections]
 
 
 def _tool_record(t: ToolView) -> dict[str, Any]:
@@ -48,6 +143,8 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
         "st": t.tool.status.value,
         "sl": t.status,
     }
+    if record["s"] != " ".join(t.tool.reason.split()):  # the whole reason, for the lines around a word
+        record["d"] = " ".join(t.tool.reason.split())
     if t.alternative is not None:
         record["a"] = {"t": t.alternative.name, "u": t.alternative.url}
     if t.migration is not None:
@@ -55,9 +152,9 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
     return record
 
 
-def search_index(view: SiteView) -> dict[str, Any]:
-    """The index document; records in the site's own order (offerings, SLOs, tools, policies, pages)."""
-    catalog = view.site.catalog
+def search_records(view: SiteView) -> list[dict[str, Any]]:
+    """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
+    number in this list is its id in the index."""
     records: list[dict[str, Any]] = []
     for o in view.offerings:
         off = o.offering
@@ -70,6 +167,8 @@ def search_index(view: SiteView) -> dict[str, Any]:
             "st": off.lifecycle.value,
             "sl": o.lifecycle,
         }
+        if off.description:
+            offering["d"] = " ".join(off.description.split())
         if o.replaced_by is not None:
             offering["a"] = {"t": o.replaced_by.name, "u": o.replaced_by.path}
         records.append(offering)
@@ -80,7 +179,7 @@ def search_index(view: SiteView) -> dict[str, Any]:
                     "k": "slo",
                     "t": f"{o.offering.name}: {s.slo.name}",
                     "u": f"{o.path}#slo-{s.slo.id}",
-                    "s": f"{s.objective} over {s.budget.window_text}, error budget {s.budget.text}. {s.slo.sli}",
+                    "s": f"{s.objective} over {s.budget.window_text}, error budget {s.budget.rounded}. {s.slo.sli}",
                     "x": "slo objective error budget",
                 }
             )
@@ -117,7 +216,8 @@ def search_index(view: SiteView) -> dict[str, Any]:
                 "k": "page",
                 "t": "On call: help out of hours",
                 "u": f"{routes.page('support')}#on-call",
-                "s": excerpt(f"{support.oncall.summary} {support.oncall.how}"),
+                # whole: the way to reach on-call (a phone number) is at its end, and is the answer
+                "s": " ".join(f"{support.oncall.summary} {support.oncall.how}".split()),
                 "x": "on-call oncall pager paging incident outage night weekend",
             }
         )
@@ -145,7 +245,108 @@ def search_index(view: SiteView) -> dict[str, Any]:
         if page.search is not None
     ]
     _label_teams(view, records)
-    return {"servicebook_search": INDEX_VERSION, "catalog_version": catalog.version, "records": records}
+    return records
+
+
+def search_files(view: SiteView) -> dict[str, bytes]:
+    """Every file of the index, by site path (`search_paths` names them without making them)."""
+    records = search_records(view)
+    texts = {i: page_sections(view.pages[n].html) for n, i in enumerate(_policy_ids(records))}
+    postings: dict[str, dict[int, list[int]]] = {}  # word -> record id -> [fields, section]
+
+    def add(rid: int, field: str, text: str, section: int = 0, skip: Iterable[str] = ()) -> None:
+        for w in words(text):
+            if len(w) > LONGEST_WORD or w in skip:
+                continue
+            at = postings.setdefault(w, {}).setdefault(rid, [0, section])
+            at[0] |= FIELDS[field]
+            if not at[1]:
+                at[1] = section
+
+    for rid, r in enumerate(records):
+        add(rid, "title", r["t"])
+        alternative = r.get("a")
+        add(rid, "keys", " ".join([r.get("x", ""), r.get("sl", ""), alternative["t"] if alternative else ""]))
+        add(rid, "summary", r["s"])
+        if "d" in r:
+            add(rid, "body", r["d"], skip=STOP)
+        for n, (heading, _anchor, text) in enumerate(texts.get(rid, ())):
+            add(rid, "keys", heading, n)
+            add(rid, "body", text, n, skip=STOP)
+    encoded = [(w, _compact(_flat(postings[w]))[:-1]) for w in sorted(postings, key=_order)]
+    fragments = word_fragments(len(records))
+    target = sum(len(w) + len(p) + 4 for w, p in encoded) / fragments
+    ranges: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for w, p in encoded:
+        if size >= target and len(ranges) < fragments:
+            ranges.append([])
+            size = 0
+        ranges[-1].append((w, p))
+        size += len(w) + len(p) + 4
+    files = {
+        routes.SEARCH_INDEX: _compact(
+            {
+                "servicebook_search": INDEX_VERSION,
+                "catalog_version": view.site.catalog.version,
+                "records": len(records),
+                "chunk": CHUNK,
+                "words": [r[0][0] for r in ranges if r],
+                "kinds": _kinds(records),
+            }
+        )
+    }
+    for n in range(0, len(records), CHUNK):
+        chunk = records[n : n + CHUNK]
+        files[routes.search_fragment("r", n // CHUNK)] = _compact({"records": chunk})
+    for n in range(fragments):  # the ones past the last range (few words, large postings) are empty
+        pairs = ranges[n] if n < len(ranges) else []
+        body = ",".join(json.dumps(w, ensure_ascii=False) + ":" + p.decode() for w, p in pairs)
+        files[routes.search_fragment("w", n)] = ("{" + body + "}\n").encode("utf-8")
+    for rid, sections in texts.items():
+        files[routes.search_fragment("t", rid)] = _compact({"sections": sections})
+    return files
+
+
+def search_paths(view: SiteView) -> tuple[str, ...]:
+    """The paths `search_files` makes, in its order, from the records alone (cheap)."""
+    records = search_records(view)
+    return (
+        routes.SEARCH_INDEX,
+        *(routes.search_fragment("r", n) for n in range((len(records) + CHUNK - 1) // CHUNK)),
+        *(routes.search_fragment("w", n) for n in range(word_fragments(len(records)))),
+        *(routes.search_fragment("t", rid) for rid in _policy_ids(records)),
+    )
+
+
+def _flat(postings: dict[int, list[int]]) -> list[int]:
+    """(id minus the one before, where, section) for each record a word occurs in, flattened."""
+    flat: list[int] = []
+    last = 0
+    for rid, (fields, section) in postings.items():  # ids in increasing order
+        flat += [rid - last, fields, section]
+        last = rid
+    return flat
+
+
+def _kinds(records: list[dict[str, Any]]) -> list[list[object]]:
+    """[kind, id of its first record] in the records' order, which groups them by kind: the script
+    knows a record's kind from its id before it fetches the record (answer-first ranking)."""
+    kinds: list[list[object]] = []
+    for rid, r in enumerate(records):
+        if not kinds or kinds[-1][0] != r["k"]:
+            kinds.append([r["k"], rid])
+    return kinds
+
+
+def _policy_ids(records: list[dict[str, Any]]) -> list[int]:
+    """The ids of the policy pages' records, in the order of view.pages."""
+    return [rid for rid, r in enumerate(records) if r["k"] == "policy"]
+
+
+def _compact(data: object) -> bytes:
+    """JSON without spaces, for files the browser downloads rather than people read."""
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _label_teams(view: SiteView, records: list[dict[str, Any]]) -> None:

@@ -21,6 +21,7 @@ from servicebook.catalog.slo import (
     format_percent,
     hours_text,
 )
+from servicebook.catalog.validate import parse_days
 from servicebook.site.measured import MeasuredView, measured_views
 
 LIFECYCLE_LABELS = {
@@ -73,6 +74,7 @@ class SupportView:
     hours: str  # "Mon–Fri 08:00–18:00 (Europe/Zurich)"
     severities: tuple[SeverityView, ...]
     overridden: tuple[str, ...]  # which parts differ from the team's
+    days: tuple[str, ...] = ()  # the business hours' week days ("mon" … "sun"), for "open now?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,8 @@ def support_view(team: model.Support, override: model.SupportOverride | None) ->
         SeverityView(s, format_minutes(s.response), "24×7" if s.coverage is model.Coverage.ALWAYS else "business hours")
         for s in support.severities
     )
-    return SupportView(support, hours_text(support.hours), severities, overridden)
+    days = parse_days(support.hours.days) or ()
+    return SupportView(support, hours_text(support.hours), severities, overridden, days)
 
 
 def _link(o: model.Offering) -> OfferingLink:

@@ -1,0 +1,481 @@
+/* servicebook: search, loaded by site.js when a reader goes to a search box (and on the search
+   page). No framework, no requests to other hosts, no inline HTML (results are built with
+   textContent, so catalog text can never become markup). The index is site/search.py's. */
+(function () {
+  "use strict";
+
+  var root = document.body.getAttribute("data-root") || "./";
+  var KINDS = { offering: "Offering", slo: "SLO", tool: "Tool", policy: "Policy", page: "Page" };
+  var KIND_WEIGHT = { tool: 4, offering: 4, policy: 2, page: 2, slo: 1 };
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function norm(text) {
+    return String(text || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  function link(path, text) { return el("a", { href: root + path }, [text]); }
+
+  /* ---------- the index: a manifest and fragments, fetched as a query needs them ---------- */
+
+  var WORD = /[\p{L}\p{N}]+/gu, LETTER = /[\p{L}\p{N}]/u;
+  function words(text) { return norm(text).match(WORD) || []; }
+
+  // The words fragments that may hold words beginning with `term` (one letter: only the word
+  // itself): the one whose range it falls in, and those after it whose first word begins with it.
+  function fragmentsFor(first, term) {
+    var lo = 0, hi = first.length - 1;
+    while (lo < hi) {  // the last range whose first word is not after the term
+      var mid = (lo + hi + 1) >> 1;
+      if (first[mid] <= term) lo = mid; else hi = mid - 1;
+    }
+    var found = [lo];
+    for (var n = lo + 1; term.length > 1 && n < first.length && first[n].lastIndexOf(term, 0) === 0; n++) found.push(n);
+    return found;
+  }
+
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("search index: HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  var indexes = {};
+  function loadIndex(url) {
+    if (!indexes[url]) {
+      var base = url.slice(0, url.lastIndexOf("/") + 1), files = {};
+      var get = function (path) {
+        if (!files[path]) {
+          files[path] = fetchJSON(base + path);
+          files[path].catch(function () { delete files[path]; });  // tried again next time
+        }
+        return files[path];
+      };
+      indexes[url] = fetchJSON(url).then(function (m) {
+        if (m.servicebook_search !== 2) throw new Error("search index: unknown version");
+        return {
+          m: m,
+          words: function (term) {  // the words of every fragment that may hold words beginning with `term`, merged
+            if (!m.words.length) return Promise.resolve({});
+            return Promise.all(fragmentsFor(m.words, term).map(function (n) { return get("w/" + n + ".json"); }))
+              .then(function (parts) { return parts.length === 1 ? parts[0] : Object.assign.apply(null, [{}].concat(parts)); });
+          },
+          record: function (id) {
+            return get("r/" + Math.floor(id / m.chunk) + ".json").then(function (c) { return c.records[id % m.chunk]; });
+          },
+          text: function (id) { return get("t/" + id + ".json"); },
+          kind: function (id) {
+            var kind = "page";
+            m.kinds.forEach(function (k) { if (id >= k[1]) kind = k[0]; });
+            return kind;
+          }
+        };
+      });
+      indexes[url].catch(function () { delete indexes[url]; });
+    }
+    return indexes[url];
+  }
+
+  // Where `term` occurs: record id → {f: where (title 1, keys 2, summary 4, body 8), s: the
+  // section of the page it is first found in, t: whether the title has it as a whole word}.
+  // A term finds the words it begins (one letter: only itself); `vocab` is its fragment's words.
+  function lookup(index, term) {
+    return index.words(term).then(function (bucket) {
+      var hits = {};
+      Object.keys(bucket).forEach(function (w) {
+        if (w !== term && (term.length < 2 || w.lastIndexOf(term, 0) !== 0)) return;
+        var p = bucket[w], id = 0;
+        for (var i = 0; i < p.length; i += 3) {
+          id += p[i];
+          var h = hits[id] || (hits[id] = { f: 0, s: 0, t: false });
+          h.f |= p[i + 1];
+          if (!h.s) h.s = p[i + 2];
+          if (w === term && (p[i + 1] & 1)) h.t = true;
+        }
+      });
+      return { hits: hits, vocab: Object.keys(bucket), any: Object.keys(hits).length > 0 };
+    });
+  }
+
+  // `optional` words (a question's "how", "get" …) are not needed to match, but a record whose
+  // title has them as words comes first: "how do i get help" finds "Support: how to get help".
+  function rank(index, found, terms, needed, optional) {
+    var by = {};
+    terms.forEach(function (term, i) {
+      var hits = found[i].hits, opt = optional && optional.indexOf(term) !== -1;
+      Object.keys(hits).forEach(function (key) {
+        var h = hits[key], e = by[key] || (by[key] = { id: +key, matched: 0, asked: 0, score: 0, f: 0, s: 0 });
+        if (opt) { if (h.t) e.asked += 1; return; }
+        e.matched += 1;
+        e.score += h.f & 1 ? 10 : h.f & 6 ? 2 : 1;
+        e.f |= h.f;
+        if (!e.s && h.s) e.s = h.s;
+      });
+    });
+    var hits = Object.keys(by).map(function (k) { return by[k]; }).filter(function (e) { return e.matched >= needed; });
+    hits.forEach(function (e) {
+      e.k = index.kind(e.id);
+      e.rank = (e.matched + e.asked) * 1000 + e.score * 10 + (KIND_WEIGHT[e.k] || 0);
+    });
+    hits.sort(function (a, b) { return b.rank - a.rank || a.id - b.id; });
+    return hits;
+  }
+
+  // Words a question is made of that say nothing about what is looked for (site/search.py's STOP).
+  var STOP = ("a an and are can do does for from get how i in is it me my of on or our should the to use " +
+              "using we what when where which who why with you your").split(" ");
+
+  // Words people search for that the catalog says otherwise (tried only when found nowhere).
+  var SYNONYMS = { sla: "slo", slas: "slo", uptime: "availability", oncall: "on call", "on-duty": "on call" };
+
+  function distance(a, b, limit) {  // Levenshtein, given up past `limit`
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) prev.push(j);
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1)));
+        best = Math.min(best, cur[j]);
+      }
+      if (best > limit) return limit + 1;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+
+  // The nearest word of the index to a word found nowhere in it, among the words of its fragment
+  // (those that begin with the same two letters, and a few more).
+  function corrected(vocab, term) {
+    if (term.length < 4) return null;
+    var limit = term.length < 8 ? 1 : 2, found = null, best = limit + 1;
+    vocab.forEach(function (w) {
+      if (w.length < 3) return;
+      var d = distance(term, w, limit);
+      if (d < best || (d === best && found !== null && w < found)) { best = d; found = w; }
+    });
+    return best <= limit ? found : null;
+  }
+
+  function lookupAll(index, terms) { return Promise.all(terms.map(function (t) { return lookup(index, t); })); }
+
+  // Every word must match, except a question's small words, which only put first the records whose
+  // titles have them; failing that, misspelt words are replaced by the nearest word of the index,
+  // and the records matching most of them come first. Resolves to the ranked hits (ids, not yet
+  // records); `instead` says what was searched for when it was not what was typed.
+  function search(index, query) {
+    var terms = words(query);
+    if (!terms.length) return Promise.resolve(Object.assign([], { terms: [] }));
+    var meaningful = terms.filter(function (t) { return STOP.indexOf(t) === -1; });
+    return lookupAll(index, terms).then(function (found) {
+      if (!meaningful.length) return Object.assign(rank(index, found, terms, terms.length), { terms: terms });
+      var missing = meaningful.filter(function (t) { return !found[terms.indexOf(t)].any; });
+      if (!missing.length) return Object.assign(rank(index, found, terms, meaningful.length, STOP), { terms: terms });
+      var changed = false;
+      var fixed = [];
+      meaningful.forEach(function (t) {
+        var at = found[terms.indexOf(t)];
+        if (at.any) { fixed.push(t); return; }
+        if (SYNONYMS.hasOwnProperty(t)) { changed = true; fixed.push.apply(fixed, SYNONYMS[t].split(" ")); return; }
+        var near = corrected(at.vocab, t);
+        if (near) changed = true;
+        fixed.push(near || t);
+      });
+      return lookupAll(index, fixed).then(function (again) {
+        var hits = rank(index, again, fixed, fixed.length > 2 ? 2 : 1);
+        hits.terms = fixed;
+        hits.instead = fixed.join(" ");
+        return hits;
+      });
+    });
+  }
+
+  // The records of the first `count` hits, fetched, and ranked once more now that their titles
+  // are known: a title that is the query itself, or begins with it, first.
+  function records(index, hits, count) {
+    var wanted = hits.slice(0, count + 10);
+    return Promise.all(wanted.map(function (e) { return index.record(e.id); })).then(function (found) {
+      var q = hits.terms.join(" ");
+      wanted.forEach(function (e, i) {
+        e.r = found[i];
+        var title = words(e.r.t).join(" ");
+        e.final = e.rank * 10 + (title === q ? 50 : title.lastIndexOf(q, 0) === 0 ? 20 : 0) * 10;
+      });
+      wanted.sort(function (a, b) { return b.final - a.final || (a.r.t < b.r.t ? -1 : a.r.t > b.r.t ? 1 : a.id - b.id); });
+      return wanted.slice(0, count);
+    });
+  }
+
+  /* ---------- matched words, marked ---------- */
+
+  // Where in `text` the words of `terms` begin a word: [start, end) ranges of `text`, whole words.
+  function matches(text, terms) {
+    var flat = "", from = [];
+    for (var i = 0; i < text.length; i++) {
+      var n = norm(text.charAt(i));
+      for (var j = 0; j < n.length; j++) { flat += n.charAt(j); from.push(i); }
+    }
+    from.push(text.length);
+    var ranges = [];
+    for (var p = 0; p < flat.length; p++) {
+      if (p > 0 && LETTER.test(flat.charAt(p - 1))) continue;
+      for (var t = 0; t < terms.length; t++) {
+        if (flat.lastIndexOf(terms[t], p) !== p) continue;
+        var end = p + terms[t].length;
+        while (end < flat.length && LETTER.test(flat.charAt(end))) end++;
+        ranges.push([from[p], from[end]]);
+        p = end - 1;
+        break;
+      }
+    }
+    return ranges;
+  }
+
+  function marked(text, terms) {  // text nodes and <mark>s, never markup from the text
+    var out = [], at = 0;
+    matches(text, terms).forEach(function (m) {
+      if (m[0] > at) out.push(text.slice(at, m[0]));
+      out.push(el("mark", {}, [text.slice(m[0], m[1])]));
+      at = m[1];
+    });
+    if (at < text.length) out.push(text.slice(at));
+    return out;
+  }
+
+  // The lines of `text` around the first matched word, marked.
+  function around(text, terms, before, length) {
+    var first = matches(text, terms)[0];
+    if (!first) return null;
+    var start = Math.max(0, first[0] - before);
+    if (start > 0) { var space = text.indexOf(" ", start); start = space !== -1 && space < first[0] ? space + 1 : start; }
+    var end = Math.min(text.length, start + length);
+    if (end < text.length) { var cut = text.lastIndexOf(" ", end); end = cut > first[1] ? cut : end; }
+    var out = marked(text.slice(start, end), terms);
+    if (start > 0) out.unshift("…");
+    if (end < text.length) out.push("…");
+    return out;
+  }
+
+  /* ---------- one result ---------- */
+
+  function badgeClass(r) {
+    if (r.k === "tool") return "badge status-" + r.st;
+    if (r.k === "offering") return "badge lifecycle-" + r.st;
+    return "badge";
+  }
+
+  // A result as soon as its record is there; the lines of a page's text where a word was found
+  // follow when that page's text fragment arrives.
+  function renderResult(index, e, terms, compact) {
+    var r = e.r;
+    var head = el("p", { "class": "result-title" }, [
+      el("a", { href: root + r.u }, marked(r.t, terms)), " ", el("span", { "class": "kind" }, [KINDS[r.k] || r.k]),
+      r.sl ? " " : null, r.sl ? el("span", { "class": badgeClass(r) }, [r.sl]) : null
+    ]);
+    var item = el("li", { "class": "result result-" + r.k }, [head]);
+    if (r.k === "tool" && (r.st === "unsupported" || r.st === "deprecated")) {
+      var answer = el("p", { "class": "result-answer" }, [
+        r.st === "unsupported" ? "We do not support " + r.t + "." : r.t + " is deprecated."
+      ]);
+      if (r.a) { answer.appendChild(document.createTextNode(" Use instead: ")); answer.appendChild(link(r.a.u, r.a.t)); }
+      if (r.m) { answer.appendChild(document.createTextNode(" · ")); answer.appendChild(link(r.m.u, "Migration guide")); }
+      item.appendChild(answer);
+    }
+    if (r.k === "offering" && r.a && (r.st === "deprecated" || r.st === "retired")) {
+      var move = el("p", { "class": "result-answer" }, [r.t + " is " + r.st + ". Move to: "]);
+      move.appendChild(link(r.a.u, r.a.t));
+      item.appendChild(move);
+    }
+    var inSummary = r.s && matches(r.s, terms).length > 0;
+    var body = (e.f & 8) && !inSummary;  // found only further in: show where
+    if (r.s && !(body && compact)) {
+      if (!compact) item.appendChild(el("p", { "class": "muted small result-text" }, marked(r.s, terms)));
+      else if (r.k !== "tool") item.appendChild(el("p", { "class": "muted small result-text clamp" }, marked(r.s, terms)));
+    }
+    if (body && r.d) {
+      var lines = around(r.d, terms, 60, compact ? 120 : 220);
+      if (lines) item.appendChild(el("p", { "class": "small result-found" }, lines));
+    } else if (body && r.k === "policy") {
+      var where = el("p", { "class": "small result-found" }, []);
+      item.appendChild(where);
+      index.text(e.id).then(function (doc) {
+        var sections = doc.sections, at = sections[e.s] ? e.s : 0;
+        var order = [at].concat(sections.map(function (_, i) { return i; }).filter(function (i) { return i !== at; }));
+        for (var i = 0; i < order.length; i++) {
+          var section = sections[order[i]], lines = around(section[2], terms, 60, compact ? 120 : 220);
+          if (!lines) continue;
+          if (section[1]) {
+            where.appendChild(el("a", { href: root + r.u + "#" + section[1], "class": "result-section" }, [section[0]]));
+            where.appendChild(document.createTextNode(": "));
+          }
+          lines.forEach(function (n) { where.appendChild(typeof n === "string" ? document.createTextNode(n) : n); });
+          return;
+        }
+      }, function () { /* the result stands without its lines */ });
+    }
+    if (r.h && !compact) {
+      var sections = r.h.filter(function (h) { return matches(h[0], terms).length > 0; }).slice(0, 4);
+      if (sections.length) {
+        item.appendChild(el("ul", { "class": "result-sections" }, sections.map(function (h) {
+          return el("li", {}, [el("a", { href: root + r.u + "#" + h[1] }, marked(h[0], terms))]);
+        })));
+      }
+    }
+    return item;
+  }
+
+  /* ---------- the search page: live results, ?q= in the address ---------- */
+
+  function searchPage(form) {
+    var input = form.querySelector("input[name=q]");
+    var status = document.getElementById("search-status");
+    var results = document.getElementById("search-results");
+    var aToZ = document.getElementById("a-z");
+    var PAGE = 20;  // results shown at once; each further page is fetched when asked for
+
+    function show(index, found, query, count) {
+      return records(index, found, count).then(function (hits) {
+        if (input.value !== query) return;  // a newer keystroke is on its way
+        var list = el("ol", { "class": "results" }, hits.map(function (e) { return renderResult(index, e, found.terms, false); }));
+        results.textContent = "";
+        results.appendChild(list);
+        if (found.length > count) {
+          var more = el("button", { type: "button", "class": "more-results" }, ["Show more results"]);
+          more.addEventListener("click", function () {
+            show(index, found, query, count + PAGE).then(function () {
+              var items = results.querySelectorAll(".result a");
+              var next = results.querySelectorAll(".result")[count];
+              if (next) next.querySelector("a").focus(); else if (items.length) items[items.length - 1].focus();
+            });
+          });
+          results.appendChild(more);
+        }
+        results.hidden = false;
+        aToZ.hidden = true;
+        status.textContent = found.length + (found.length === 1 ? " result" : " results") + " for “" + (found.instead || query.trim()) + "”" +
+          (found.instead ? " (nothing matched “" + query.trim() + "” exactly)" : "") +
+          (found.length > count ? ", the first " + count + " shown." : ".");
+      });
+    }
+
+    function run(push) {
+      var query = input.value;
+      var params = new URLSearchParams(window.location.search);
+      if (query.trim()) params.set("q", query); else params.delete("q");
+      if (push) {
+        var qs = params.toString();
+        window.history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : ""));
+      }
+      if (!query.trim()) {
+        results.hidden = true; results.textContent = ""; status.textContent = ""; aToZ.hidden = false;
+        return;
+      }
+      var failed = function (err) { if (window.console) console.error(err);
+        status.textContent = "Search is not available right now; use the A to Z list below.";
+        aToZ.hidden = false;
+      };
+      loadIndex(form.getAttribute("data-search-index")).then(function (index) {
+        return search(index, query).then(function (found) {
+          if (input.value !== query) return;
+          if (found.length) return show(index, found, query, PAGE);
+          results.hidden = true; results.textContent = "";
+          status.textContent = "Nothing found for “" + query.trim() + "”. Try a shorter word, or browse the A to Z list." +
+            (form.getAttribute("data-not-found") ? " " + form.getAttribute("data-not-found") : "");
+          aToZ.hidden = false;
+        });
+      }).catch(failed);
+    }
+
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(true); });
+    input.addEventListener("input", function () { run(true); });
+    var initial = new URLSearchParams(window.location.search).get("q");
+    if (initial) { input.value = initial; run(false); }
+  }
+
+  /* ---------- the header search: a short list of answers under the box ---------- */
+
+  function headerSearch(form) {
+    var input = form.querySelector("input[name=q]");
+    var popup = form.querySelector(".search-popup");
+    var live = form.querySelector("[role=status]");  // stays in the page, so screen readers announce changes
+    var LIMIT = 6;
+    var escaped = false;  // focus comes back to the box after Escape: the popup stays closed
+
+    function close() { popup.hidden = true; }
+    function links() { return Array.prototype.slice.call(popup.querySelectorAll("a")); }
+
+    function update() {
+      var query = input.value;
+      if (!query.trim()) { close(); popup.textContent = ""; if (live) live.textContent = ""; return; }
+      loadIndex(form.getAttribute("data-search-index")).then(function (index) {
+        return search(index, query).then(function (found) {
+          return records(index, found, LIMIT).then(function (hits) {
+            if (input.value !== query) return;
+            popup.textContent = "";
+            var summary = found.length
+              ? found.length + (found.length === 1 ? " result" : " results") + (found.instead ? " for “" + found.instead + "”" : "")
+              : "Nothing found for “" + query.trim() + "”";
+            popup.appendChild(el("p", { "class": "popup-status" }, [summary]));
+            if (live) live.textContent = summary + (found.length ? ". Press the down arrow to move through them." : ".");
+            if (hits.length) {
+              popup.appendChild(el("ol", { "class": "results" }, hits.map(function (e) { return renderResult(index, e, found.terms, true); })));
+            }
+            var all = el("a", { href: form.getAttribute("action") + "?q=" + encodeURIComponent(query.trim()), "class": "popup-all" },
+              [found.length > LIMIT ? "All " + found.length + " results" : "Open the search page"]);
+            popup.appendChild(el("p", {}, [all]));
+            popup.hidden = false;
+          });
+        });
+      }).catch(function () {
+        if (input.value !== query) return;
+        popup.textContent = "";
+        popup.appendChild(el("p", { "class": "popup-status" }, ["Search is not available right now."]));
+        popup.hidden = false;
+      });
+    }
+
+    input.setAttribute("aria-controls", popup.id);
+    input.addEventListener("input", update);
+    input.addEventListener("focus", function () {
+      loadIndex(form.getAttribute("data-search-index"));
+      if (escaped) { escaped = false; return; }
+      if (input.value.trim() && popup.hidden) update();
+    });
+    form.addEventListener("keydown", function (event) {
+      var items = links();
+      var at = items.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        if (popup.hidden) return;
+        close();
+        if (document.activeElement !== input) { escaped = true; input.focus(); }
+        event.preventDefault();
+      } else if (event.key === "ArrowDown" && items.length && !popup.hidden) {
+        items[Math.min(at + 1, items.length - 1)].focus(); event.preventDefault();
+      } else if (event.key === "ArrowUp" && at !== -1) {
+        (at === 0 ? input : items[at - 1]).focus(); event.preventDefault();
+      }
+    });
+    form.addEventListener("focusout", function (event) {
+      if (!event.relatedTarget || !form.contains(event.relatedTarget)) close();
+    });
+    if (document.activeElement === input) {  // this script came because the reader went to the box
+      loadIndex(form.getAttribute("data-search-index"));
+      if (input.value.trim()) update();
+    }
+  }
+
+  var page = document.querySelector("form.search-page-form");
+  if (page) searchPage(page);
+  var header = document.querySelector("form.site-search");
+  if (header) headerSearch(header);
+})();

@@ -1,0 +1,55 @@
+"""Help that fits the hour: the home page says which way to get help is open now, in the
+reader's time, and the on-call route is one click from every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.git]  # the example site is built in a git repository
+
+
+def help_line(context_factory, site_url, utc: str, timezone: str):
+    page = context_factory(timezone_id=timezone).new_page()
+    page.clock.set_fixed_time(dt.datetime.fromisoformat(utc))
+    page.goto(site_url)
+    line = page.locator("#help-now .help-now")
+    line.wait_for()
+    return page, line
+
+
+def test_at_night_the_home_page_says_the_help_desk_is_closed_and_links_on_call(context_factory, site_url) -> None:
+    page, line = help_line(context_factory, site_url, "2026-12-03T02:12:00+00:00", "Europe/Zurich")  # a Thursday
+    assert line.inner_text() == "It's 03:12 in Zurich: the help desk is closed. For a sev1 incident, page on-call."
+    line.get_by_role("link", name="page on-call").click()
+    page.wait_for_url("**/support/#on-call")
+
+
+def test_in_business_hours_it_names_the_open_channel_and_the_time_where_the_reader_is(
+    context_factory, site_url
+) -> None:
+    _, line = help_line(context_factory, site_url, "2026-12-03T09:30:00+00:00", "America/New_York")
+    assert line.inner_text() == "It's 10:30 in Zurich (04:30 where you are): #platform-help is open now."
+
+
+def test_at_the_weekend_the_help_desk_is_closed(context_factory, site_url) -> None:
+    _, line = help_line(context_factory, site_url, "2026-12-05T10:00:00+00:00", "Europe/Zurich")  # a Saturday
+    assert "the help desk is closed" in line.inner_text()
+
+
+def test_without_javascript_the_home_page_names_the_day_and_the_night_route(context_factory, site_url) -> None:
+    page = context_factory(java_script_enabled=False).new_page()
+    page.goto(site_url)
+    text = page.locator("#help-now").inner_text()
+    assert "Mon–Fri 08:00–18:00" in text and "#platform-help" in text
+    assert "Out of hours, for a sev1 incident: page on-call" in text
+
+
+def test_on_call_is_one_click_from_every_page(example_public) -> None:
+    pages = sorted(example_public.rglob("*.html"))
+    assert len(pages) > 50
+    missing = [
+        p.relative_to(example_public).as_posix() for p in pages if '#on-call">Production down' not in p.read_text()
+    ]
+    assert missing == []
