@@ -81,6 +81,21 @@ def test_each_window_starts_where_its_kind_says(window: str, end: dt.datetime, s
     assert window_start(window, end) == start
 
 
+def test_a_calendar_window_starts_at_midnight_in_the_slos_time_zone() -> None:
+    # 1 March in Zurich begins at 23:00 UTC on 28 February (winter time)
+    zurich = dt.datetime(2026, 2, 28, 23, tzinfo=UTC)
+    assert window_start("calendar-month", dt.datetime(2026, 3, 15, tzinfo=UTC), "Europe/Zurich") == zurich
+    # at 23:30 UTC on 28 February it is already March there
+    assert window_start("calendar-month", dt.datetime(2026, 2, 28, 23, 30, tzinfo=UTC), "Europe/Zurich") == zurich
+    # New York's quarter starts at 04:00 UTC on 1 April (summer time)
+    new_york = dt.datetime(2026, 4, 1, 4, tzinfo=UTC)
+    assert window_start("calendar-quarter", dt.datetime(2026, 5, 20, tzinfo=UTC), "America/New_York") == new_york
+    # the rolling windows know no time zone
+    assert window_start("30d", dt.datetime(2026, 3, 31, tzinfo=UTC), "Asia/Tokyo") == dt.datetime(
+        2026, 3, 1, tzinfo=UTC
+    )
+
+
 def test_durations_are_written_as_people_write_them() -> None:
     assert [promql_duration(s) for s in (2_592_000, 3600, 300, 90)] == ["30d", "1h", "5m", "90s"]
 

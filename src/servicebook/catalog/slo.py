@@ -124,3 +124,8 @@ def hours_text(hours: model.Hours) -> str:
     else:
         span = ", ".join(DAY_NAMES[d] for d in days)
     return f"{span} {hours.start}–{hours.end} ({hours.timezone})"
+
+
+def calendar_timezone(catalog: model.Catalog, offering: model.Offering, slo: model.SLO) -> str:
+    """The time zone a calendar window starts in: its own, else the offering's support hours'."""
+    return slo.timezone or effective_support(catalog.support, offering.support).hours.timezone

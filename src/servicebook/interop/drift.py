@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.catalog import model
+from servicebook.catalog.slo import calendar_timezone
 from servicebook.catalog.validate import did_you_mean, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo
@@ -180,7 +181,7 @@ def _differences(
             foreign.objective_at,
         )
     if foreign.window is not None:
-        zone = openslo.calendar_timezone(catalog, offering, slo) if slo.window.startswith("calendar-") else None
+        zone = calendar_timezone(catalog, offering, slo) if slo.window.startswith("calendar-") else None
         theirs_zone = foreign.timezone if foreign.window.startswith("calendar-") else None
         if foreign.window != slo.window or (theirs_zone is not None and theirs_zone != zone):
             note = " (Sloth's default period: give --sloth-period if sloth generate runs with another)"

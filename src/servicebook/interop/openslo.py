@@ -20,7 +20,7 @@ import yaml
 
 from servicebook import routes
 from servicebook.catalog import model
-from servicebook.catalog.slo import effective_support, error_budget
+from servicebook.catalog.slo import calendar_timezone, error_budget
 from servicebook.catalog.validate import minutes_text
 
 API_VERSION = "openslo/v1"
@@ -83,11 +83,6 @@ def clip(text: str, limit: int) -> str:
 
 def _fraction(percent: Decimal) -> float:
     return float(percent / 100)
-
-
-def calendar_timezone(catalog: model.Catalog, offering: model.Offering, slo: model.SLO) -> str:
-    """The time zone a calendar window starts in: its own, else the offering's support hours'."""
-    return slo.timezone or effective_support(catalog.support, offering.support).hours.timezone
 
 
 def time_window(catalog: model.Catalog, offering: model.Offering, slo: model.SLO) -> dict[str, Any]:

@@ -15,21 +15,24 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from servicebook.catalog.slo import window_days
 
 _CALENDAR_MONTHS = {"calendar-month": 1, "calendar-quarter": 3}
 
 
-def window_start(window: str, end: dt.datetime) -> dt.datetime:
-    """Where the SLO's window ending at `end` begins. Rolling: `end` less its days. Calendar: the
-    start of the month (quarter) that holds the instant just before `end`, in UTC; so at
-    midnight on the 1st the month that just ended is measured, whole."""
+def window_start(window: str, end: dt.datetime, timezone: str = "UTC") -> dt.datetime:
+    """Where the SLO's window ending at `end` begins (in UTC). Rolling: `end` less its days.
+    Calendar: midnight of the first day of the month (quarter) that holds the instant just before
+    `end`, in `timezone` (the SLO's calendar time zone, catalog/slo.py calendar_timezone); so at
+    that midnight the month that just ended is measured, whole."""
     if window in _CALENDAR_MONTHS:
         months = _CALENDAR_MONTHS[window]
-        before = end - dt.timedelta(microseconds=1)
+        zone = ZoneInfo(timezone)
+        before = (end - dt.timedelta(microseconds=1)).astimezone(zone)
         first_month = (before.month - 1) // months * months + 1
-        return dt.datetime(before.year, first_month, 1, tzinfo=dt.UTC)
+        return dt.datetime(before.year, first_month, 1, tzinfo=zone).astimezone(dt.UTC)
     days, _, _ = window_days(window)
     return end - dt.timedelta(days=days)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicebook.catalog import model
+from servicebook.catalog.slo import calendar_timezone
 from servicebook.measure.budget import window_start
 from servicebook.measure.prometheus import Prometheus, QueryFailed, Unreachable
 from servicebook.measure.query import Measured, measure_slo, shape_of
@@ -54,7 +55,7 @@ def measure(
 
     def one(pair: tuple[model.Offering, model.SLO]) -> Measured:
         o, s = pair
-        start = window_start(s.window, end)
+        start = window_start(s.window, end, calendar_timezone(catalog, o, s))
         if down:
             return _unmeasured(o, s, start, end, down[0])
         try:
