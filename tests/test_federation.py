@@ -171,7 +171,10 @@ def test_build_publishes_member_offerings_labelled_with_their_team(
     assert "99.95" in (org / "public/slos/index.html").read_text()
     team = (org / "public/teams/db-team/index.html").read_text()
     assert "We keep postgres running" in team and db.work.git("rev-parse", "HEAD").strip()[:12] in team
-    records = json.loads((org / "public/search/index.json").read_text())["records"]
+    manifest = json.loads((org / "public/search/index.json").read_text())
+    chunks = sorted((org / "public/search/r").glob("*.json"), key=lambda p: int(p.stem))
+    records = [r for chunk in chunks for r in json.loads(chunk.read_text())["records"]]
+    assert len(records) == manifest["records"]
     found = {r["t"]: r["u"] for r in records}
     assert found["Postgres (Database Team)"] == "offerings/db-team/postgres/"
     assert found["Postgres: Availability (Database Team)"] == "offerings/db-team/postgres/#slo-availability"
