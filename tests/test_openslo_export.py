@@ -239,3 +239,28 @@ def test_catalog_json_carries_the_exported_documents(run, tmp_path) -> None:
             if "measurement" in slo:
                 assert by_name[("SLI", slo["openslo_sli"]["metadata"]["name"])] == slo["openslo_sli"]
             assert problems(slo["openslo"]) == []
+
+
+def test_the_export_says_what_the_latest_snapshot_measured(run, site_copy) -> None:
+    site = site_copy("example")
+    shutil.copytree(REPO / "measurements", site / "measurements")  # the example's committed snapshots
+    result = run("export", "openslo", "--source", site)
+    assert result.exit_code == 0, result.output
+    docs = list(yaml.safe_load_all(result.stdout))
+    assert not [p for d in docs for p in problems(d)]
+    latest: dict[str, dict[str, object]] = {}
+    for path in sorted((site / "measurements").glob("*.json")):  # named by their end time
+        for r in json.loads(path.read_text())["slos"]:
+            latest[f"{r['offering']}/{r['slo']}"] = r
+    assert latest
+    delivered = {
+        d["metadata"]["annotations"]["servicebook.dev/slo"]: d["metadata"]["annotations"]
+        for d in docs
+        if d["kind"] == "SLO" and "servicebook.dev/measured-to" in d["metadata"]["annotations"]
+    }
+    assert set(delivered) == set(latest)
+    for slo, r in latest.items():
+        if r.get("attainment") is not None:
+            assert float(delivered[slo]["servicebook.dev/attainment"]) == pytest.approx(r["attainment"], rel=1e-5)
+        else:
+            assert "servicebook.dev/not-measured" in delivered[slo]

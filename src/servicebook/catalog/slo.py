@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -129,3 +130,13 @@ def hours_text(hours: model.Hours) -> str:
 def calendar_timezone(catalog: model.Catalog, offering: model.Offering, slo: model.SLO) -> str:
     """The time zone a calendar window starts in: its own, else the offering's support hours'."""
     return slo.timezone or effective_support(catalog.support, offering.support).hours.timezone
+
+
+def latest_results(snapshots: Sequence[model.Snapshot]) -> dict[tuple[str, str], model.MeasuredSLO]:
+    """(offering, slo) → its result in the latest snapshot that has it (snapshots oldest first),
+    measured or not: a failed run stands, never an older figure in its place."""
+    latest: dict[tuple[str, str], model.MeasuredSLO] = {}
+    for snapshot in snapshots:
+        for result in snapshot.results:
+            latest[(result.offering, result.slo)] = result
+    return latest

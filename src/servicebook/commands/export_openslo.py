@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from servicebook.catalog.slo import latest_results
 from servicebook.catalog.validate import did_you_mean
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.errors import UsageProblem, WriteFailed
@@ -36,7 +37,7 @@ def export_openslo(source: Path, offerings: tuple[str, ...], output: str) -> Non
             hint = did_you_mean(ident, by_id) or f"known offerings: {', '.join(sorted(by_id)[:12])}"
             raise UsageProblem(f"there is no offering '{ident}' ({hint})")
     chosen = [o for o in catalog.offerings if not offerings or o.id in offerings]
-    text = openslo.dump(openslo.documents(catalog, chosen))
+    text = openslo.dump(openslo.documents(catalog, chosen, latest_results(loaded.site.snapshots)))
     unmeasured = [f"{o.id}/{s.id}" for o in chosen for s in o.slos if s.measurement is None]
     if unmeasured:
         click.echo(

@@ -183,7 +183,14 @@ def sli_document(names: Names, offering: model.Offering, slo: model.SLO) -> dict
     }
 
 
-def slo_document(catalog: model.Catalog, names: Names, offering: model.Offering, slo: model.SLO) -> dict[str, Any]:
+def slo_document(
+    catalog: model.Catalog,
+    names: Names,
+    offering: model.Offering,
+    slo: model.SLO,
+    measured: model.MeasuredSLO | None = None,
+) -> dict[str, Any]:
+    """The SLO object; `measured`, the SLO's latest snapshot result, adds what was delivered."""
     budget = error_budget(slo)
     annotations = {
         "slo": f"{offering.id}/{slo.id}",
@@ -193,6 +200,8 @@ def slo_document(catalog: model.Catalog, names: Names, offering: model.Offering,
     }
     if slo.measurement is None:
         annotations["measured"] = "false"
+    if measured is not None:
+        annotations.update(_delivered(measured))
     _kept_in_full(annotations, "name", slo.name, DISPLAY_NAME_MAX)
     _kept_in_full(annotations, "sli", slo.sli, DESCRIPTION_MAX)
     objective: dict[str, Any] = {"displayName": clip(slo.name, DISPLAY_NAME_MAX)}
@@ -218,6 +227,20 @@ def slo_document(catalog: model.Catalog, names: Names, offering: model.Offering,
     }
 
 
+def _delivered(r: model.MeasuredSLO) -> dict[str, str]:
+    """The latest measurement as annotations (shares written as fractions, like OpenSLO's target)."""
+    out = {
+        "measured-from": r.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "measured-to": r.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if r.reason is not None or r.attainment is None or r.budget_remaining is None:
+        out["not-measured"] = r.reason or "no figure"
+        return out
+    out["attainment"] = format(r.attainment, ".6g")
+    out["budget-remaining"] = format(r.budget_remaining, ".6g")
+    return out
+
+
 def exportable(slo: model.SLO) -> bool:
     """Whether the SLO's OpenSLO form is valid: a time-slice SLO of a release from before the
     catalog said its slices (check_catalog(release=True)) is not."""
@@ -225,8 +248,13 @@ def exportable(slo: model.SLO) -> bool:
     return not slicing or (slo.timeslice_target is not None and slo.timeslice_window is not None)
 
 
-def documents(catalog: model.Catalog, offerings: Iterable[model.Offering] | None = None) -> list[dict[str, Any]]:
-    """The export, offering by offering in catalog order: its Service, then each SLO's SLI and SLO."""
+def documents(
+    catalog: model.Catalog,
+    offerings: Iterable[model.Offering] | None = None,
+    measured: Mapping[tuple[str, str], model.MeasuredSLO] | None = None,
+) -> list[dict[str, Any]]:
+    """The export, offering by offering in catalog order: its Service, then each SLO's SLI and SLO;
+    `measured` (catalog/slo.py latest_results) adds each SLO's latest measurement."""
     names = object_names(catalog)
     out: list[dict[str, Any]] = []
     for offering in catalog.offerings if offerings is None else offerings:
@@ -237,7 +265,8 @@ def documents(catalog: model.Catalog, offerings: Iterable[model.Offering] | None
             sli = sli_document(names, offering, slo)
             if sli is not None:
                 out.append(sli)
-            out.append(slo_document(catalog, names, offering, slo))
+            latest = measured.get((offering.id, slo.id)) if measured is not None else None
+            out.append(slo_document(catalog, names, offering, slo, latest))
     return out
 
 
