@@ -25,6 +25,8 @@ from .conftest import REPO, GitSite
 
 PACKAGE = REPO / "src" / "servicebook"
 
+pytestmark = pytest.mark.dist  # every test here uses the built wheel: left out of `make quick`
+
 
 def _clean_env(**extra: str) -> dict[str, str]:
     """The environment of a user's shell: nothing pointing at this checkout or its virtualenv."""
