@@ -194,7 +194,7 @@ def test_pages_workflow_builds_with_the_cache_and_deploys() -> None:
 def test_gitlab_example_includes_the_component_with_inputs_it_declares() -> None:
     pipeline = load(GITLAB)
     (include,) = pipeline["include"]
-    assert include["component"].endswith("/servicebook@v0.1.0")
+    assert include["component"].endswith("/servicebook@0.1.0")
     header = next(yaml.safe_load_all(COMPONENTS[0].read_text()))
     assert set(include["inputs"]) <= set(header["spec"]["inputs"])
     assert "package" in include["inputs"]  # the one input without a default
@@ -252,3 +252,30 @@ def test_a_misspelt_option_would_be_caught() -> None:
         assert_real_command(["diff", "main", "--fail-on", "weakend"])
     with pytest.raises(click.UsageError):
         assert_real_command(["check", "--formats", "github"])
+
+
+PIN = re.compile(r"(?:/servicebook(?:\.git)?@|rev: )(v?\d[\w.+-]*)")
+
+
+def test_every_pin_in_the_docs_and_examples_names_this_release_spelled_as_its_tag() -> None:
+    """The tool's release tags are bare versions (`0.1.0`): this repository's example catalog
+    publishes its own releases from tags matching its `release_tags` (`v*` by default), so a `v0.1.0`
+    tag of the tool would become a release of the example site."""
+    from dataclasses import fields
+    from fnmatch import fnmatchcase
+
+    from servicebook import __version__
+    from servicebook.catalog.model import Site
+
+    pins: dict[str, set[str]] = {}
+    for path in [
+        REPO / "README.md",
+        *sorted((REPO / "docs").glob("*.md")),
+        *sorted((REPO / "examples").rglob("*.yml")),
+    ]:
+        for found in PIN.findall(path.read_text()):
+            pins.setdefault(found, set()).add(str(path.relative_to(REPO)))
+    assert set(pins) == {__version__}, pins
+    default = next(f.default for f in fields(Site) if f.name == "release_tags")
+    release_tags = yaml.safe_load((REPO / "catalog.yaml").read_text())["site"].get("release_tags", default)
+    assert not fnmatchcase(__version__, release_tags)
