@@ -703,3 +703,32 @@ def test_uncommitted_changes_are_not_the_release_either(run, repo: GitSite) -> N
     repo.edit("objective: 99.9", "objective: 99.5")
     assert run("build", "--source", repo.root).exit_code == 0
     assert 'class="unreleased"' in (repo.root / "public/offerings/ci/index.html").read_text()
+
+
+def test_a_tag_on_a_commit_that_changed_no_source_releases_the_catalog_it_carries(run, repo: GitSite) -> None:
+    """Release tags often sit on a CHANGELOG or README commit after the catalog change: that commit
+    builds the same catalog, so it releases it; before, it was "not on the first-parent history"."""
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    repo.commit("Catalog 3.0")
+    repo.write("README.md", "How to propose a change.\n")
+    repo.commit("Say how to propose a change")
+    repo.tag("v3.0")
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    assert "first-parent" not in result.output
+    index = json.loads((repo.root / "public/versions.json").read_text())
+    assert (index[0]["version"], index[0]["tag"]) == ("3.0", "v3.0")
+
+
+def test_a_tag_off_the_first_parent_history_is_still_skipped_and_named(run, repo: GitSite) -> None:
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("README.md", "A side branch.\n")
+    repo.commit("Side work")
+    repo.tag("v9.0")
+    repo.git("checkout", "-q", "main")
+    repo.write("README.md", "Main work.\n")
+    repo.commit("Main work")
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    assert "tag v9.0 is not on the first-parent history of the built branch; skipped" in result.output
+    assert "9.0" not in {v["version"] for v in json.loads((repo.root / "public/versions.json").read_text())}

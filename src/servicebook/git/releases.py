@@ -56,9 +56,33 @@ def discover(root: Path, pattern: str = DEFAULT_PATTERN, until: dt.datetime | No
         parts = line.split()
         if len(parts) >= 2:
             tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
-    choices, notes = select_releases(candidates, tags, pattern)
+    choices, notes = select_releases(candidates, _onto_source_commits(root, candidates, tags, until), pattern)
     shallow = (git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
     return Discovery(tuple(choices), tuple(notes), shallow, {c.commit: i for i, c in enumerate(candidates)})
+
+
+def _onto_source_commits(
+    root: Path, candidates: list[Candidate], tags: list[Tag], until: dt.datetime | None
+) -> list[Tag]:
+    """Tags moved from a first-parent commit that changed no source (a README or CHANGELOG edit,
+    the usual place for a release tag) to the last commit before it that did: its sources are
+    that commit's, so it releases that catalog. Tags off the first-parent history stay as they
+    are (select_releases says they are skipped), and so do tags on commits from `until` on."""
+    known = {c.commit for c in candidates}
+    wanted = {t.commit for t in tags if t.commit not in known}
+    if not wanted:
+        return tags
+    moved: dict[str, str] = {}
+    last: str | None = None
+    log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "HEAD") or ""
+    for commit, seconds in (line.split() for line in log.splitlines() if line.strip()):
+        if until is not None and int(seconds) >= until.timestamp():
+            break
+        if commit in known:
+            last = commit
+        elif commit in wanted and last is not None:
+            moved[commit] = last
+    return [Tag(t.name, moved.get(t.commit, t.commit)) for t in tags]
 
 
 # The top-level `version:` line, plain or quoted: enough to tell releases apart without parsing
