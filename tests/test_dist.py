@@ -175,3 +175,31 @@ def test_the_installed_wheel_runs_every_command_outside_the_checkout(installed, 
     built = _run([servicebook_bin, "build", "--source", example], cwd=tmp_path, SOURCE_DATE_EPOCH="1790000000")
     assert built.returncode == 0, built.stderr
     assert (example / "public" / "tools" / "jenkins" / "index.html").is_file()
+
+
+@pytest.mark.git
+def test_pip_installs_a_release_tag_of_a_mirror_as_the_docs_say(tmp_path) -> None:
+    """getting-started.md: `pip install "git+<your mirror>@<release tag>"`. A mirror here is a clone
+    of this repository with the release tag (bare version, development.md) on its head."""
+    mirror = tmp_path / "mirror.git"
+    done = _run(["git", "clone", "-q", "--bare", "--no-local", REPO, mirror], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    tag = servicebook.__version__
+    if _run(["git", "-C", mirror, "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], cwd=tmp_path).returncode:
+        done = _run(["git", "-C", mirror, "tag", tag, "HEAD"], cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    venv = tmp_path / "venv"
+    assert _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp_path).returncode == 0
+    done = _run(
+        [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
+         "-c", REPO / "requirements.lock", f"git+file://{mirror}@{tag}"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    version = _run([venv / "bin" / "servicebook", "--version"], cwd=tmp_path)
+    assert version.stdout == f"servicebook, version {tag}\n"
+    site = tmp_path / "catalog"
+    assert _run([venv / "bin" / "servicebook", "init", site], cwd=tmp_path).returncode == 0
+    built = _run([venv / "bin" / "servicebook", "build"], cwd=site)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (site / "public" / "index.html").is_file()
