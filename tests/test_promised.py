@@ -228,6 +228,26 @@ def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
     )
 
 
+def test_a_catalog_added_again_invalid_after_a_removal_is_not_called_the_first(history, run) -> None:
+    """Before, this said "nor does any before it: nothing valid was published by then", untrue:
+    valid catalogs were in effect before the removal."""
+    site, commits = history
+    at(site, "2026-07-01T09:00")
+    site.write(
+        "catalog.yaml", (SITES / "minimal/catalog.yaml").read_text().replace("objective: 99.5", "objective: 0.5")
+    )
+    again = site.commit("Bring the catalog back")
+    result = run("promised", "--source", site.root, "--at", "2026-07-02")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: the catalog of commit {again[:12]} of 2026-07-01 09:00 UTC, in effect on 2026-07-02, does not validate, "
+        f"nor does any since commit {again[:12]} of 2026-07-01 09:00 UTC added it again after commit "
+        f"{commits['removed'][:12]} (Retire the catalog) removed it: nothing valid was in effect on 2026-07-02\n"
+    )
+    before_removal = run("promised", "--source", site.root, "--at", "2026-05-15")
+    assert before_removal.exit_code == 0, before_removal.output
+
+
 def test_a_shallow_clone_that_starts_after_the_day_says_to_fetch_everything(history, run, tmp_path) -> None:
     import os
     import subprocess

@@ -74,6 +74,7 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
             f"{first.commit[:12]} of {utc_minute(first.date)} ({first.message})"
         )
     invalid: list[tuple[str, dt.datetime | None, int]] = []
+    removed = None  # the commit that deleted the catalog before the invalid ones re-created it
     for c, blob, slugs in reversed(before):
         if blob is None:
             if not invalid:  # the catalog was deleted by then: nothing was promised
@@ -81,6 +82,7 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
                     f"there was no {CATALOG_FILE} on {day.isoformat()}: commit {c.commit[:12]} of {utc_minute(c.date)} "
                     f"({c.message}) removed it"
                 )
+            removed = c
             break
         data = read_blobs(repo.root, [blob]).get(blob, b"")
         catalog, errors = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
@@ -89,9 +91,16 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
             return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing)
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
+    said = (
+        f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect on {day.isoformat()}, "
+        "does not validate"
+    )
+    if removed is None:
+        raise UsageProblem(f"{said}, nor does any before it: nothing valid was published by then")
+    oldest = invalid[-1]
     raise UsageProblem(
-        f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect on {day.isoformat()}, does not "
-        "validate, nor does any before it: nothing valid was published by then"
+        f"{said}, nor does any since commit {oldest[0][:12]} of {utc_minute(oldest[1])} added it again after commit "
+        f"{removed.commit[:12]} ({removed.message}) removed it: nothing valid was in effect on {day.isoformat()}"
     )
 
 
