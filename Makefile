@@ -28,9 +28,11 @@ test: $(STAMP) lint typecheck unit
 
 # The inner loop: everything but the browser, the W3C validator, the wheel builds (dist) and the
 # tests marked slow, with property tests at a tenth of their examples, over every core (xdist).
-# `make test` before pushing.
+# `make test` before pushing. Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: without
+# it each xdist worker rewrites and compiles every test module again, and every servicebook a
+# test starts compiles what it imports.
 quick: $(STAMP) $(NPM_STAMP) lint typecheck
-	$(BIN)/pytest -q -m "not browser and not slow and not dist" --hypothesis-profile=quick -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -m "not browser and not slow and not dist" --hypothesis-profile=quick -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests build.py bench scripts
