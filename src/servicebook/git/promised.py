@@ -18,7 +18,7 @@ from servicebook.git.in_effect import CatalogAt, utc_minute
 
 PROMISED_JSON_VERSION = 1
 
-# What was measured of an SLO for the day asked about (measure/promised.py reads the snapshots
+# What was measured of an SLO for the day asked about (commands/promised.py reads the snapshots
 # under measurements/): (offering id, SLO id) → a line for people and an object for tools, or None.
 Measured = Callable[[str, str], "tuple[str, dict[str, object]] | None"]
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
