@@ -29,6 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+OUT = HERE / "out"  # the bench sites, inside this checkout
 EPOCH = "1790000000"
 SIZES = ("1k", "5k", "large")
 
@@ -128,11 +129,21 @@ def bench_sites(sizes: list[str]) -> dict[str, str]:
 
     made = {}
     for size in sizes:
-        site = HERE / "out" / f"identity-{size}"
+        site = OUT / f"identity-{size}"
         if not (site / "catalog.yaml").exists():
             generate(site, **BENCH_SIZES[size])
         made[size] = str(site)
     return made
+
+
+def collect_env(src: Path, work: Path) -> dict[str, str]:
+    """The collecting child's environment: that version's code first on sys.path, a fixed date, and
+    git kept from looking above the bench sites' folder and the work folder's parent. The bench
+    sites are inside this checkout, whose commit and uncommitted changes must not reach the record
+    (a commit made during a run made its two records of the same code differ); the example site
+    is a repository of its own, which git still finds."""
+    ceilings = os.pathsep.join((str(OUT), str(work.parent)))
+    return {**os.environ, "PYTHONPATH": str(src), "SOURCE_DATE_EPOCH": EPOCH, "GIT_CEILING_DIRECTORIES": ceilings}
 
 
 def collect(src: Path, work: Path, sites: dict[str, str]) -> dict[str, dict[str, object]]:
@@ -144,9 +155,13 @@ def collect(src: Path, work: Path, sites: dict[str, str]) -> dict[str, dict[str,
         "cases": str(REPO / "tests" / "invalid"),
         "minimal": str(REPO / "tests" / "sites" / "minimal"),
     }
-    env = {**os.environ, "PYTHONPATH": str(src), "SOURCE_DATE_EPOCH": EPOCH}
     done = subprocess.run(
-        [sys.executable, "-c", COLLECT, json.dumps(job)], check=False, env=env, capture_output=True, text=True, cwd=work
+        [sys.executable, "-c", COLLECT, json.dumps(job)],
+        check=False,
+        env=collect_env(src, work),
+        capture_output=True,
+        text=True,
+        cwd=work,
     )
     if done.returncode != 0:
         sys.exit(f"collecting with {src} failed:\n{done.stderr[-4000:]}")

@@ -145,23 +145,35 @@ def run(env: dict[str, str]) -> Callable[..., Result]:
     return invoke
 
 
+def _copy_site(name: str, dest: Path) -> Path:
+    if name == "example":
+        dest.mkdir()
+        shutil.copy(REPO / "catalog.yaml", dest)
+        shutil.copytree(REPO / "content", dest / "content")
+        if (REPO / "layouts").is_dir():
+            shutil.copytree(REPO / "layouts", dest / "layouts")
+    else:
+        shutil.copytree(SITES / name, dest)
+    return dest
+
+
 @pytest.fixture
 def site_copy(tmp_path: Path) -> Callable[[str], Path]:
     """Copy a fixture site (tests/sites/NAME, or "example" for the bundled one) to tmp_path."""
+    return lambda name: _copy_site(name, tmp_path / name)
 
-    def copy(name: str) -> Path:
-        dest = tmp_path / name
-        if name == "example":
-            dest.mkdir()
-            shutil.copy(REPO / "catalog.yaml", dest)
-            shutil.copytree(REPO / "content", dest / "content")
-            if (REPO / "layouts").is_dir():
-                shutil.copytree(REPO / "layouts", dest / "layouts")
-        else:
-            shutil.copytree(SITES / name, dest)
-        return dest
 
-    return copy
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built once per test process as `run` builds it (SOURCE_DATE_EPOCH, outside
+    git), for tests that only read what it built: a test that edits the site, or builds it again,
+    takes site_copy("example") instead."""
+    site = _copy_site("example", tmp_path_factory.mktemp("built") / "example")
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(site)], env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return site
 
 
 class GitSite:

@@ -503,20 +503,37 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
 
 def test_a_no_change_rebuild_decides_before_importing_the_renderers(built) -> None:
     # Stage 0 (site/fresh.py) answers "nothing to do" without the rest of the pipeline: importing
-    # Jinja2, markdown-it, lxml and the renderers was most of a no-change rebuild's time.
-    code = (
-        "import sys\nfrom servicebook.cli import main\n"
-        f"try:\n    main(['build', '--source', {str(built)!r}])\nexcept SystemExit:\n    pass\n"
-        "heavy = ('jinja2', 'markupsafe', 'markdown_it', 'lxml', 'xml.etree', 'servicebook.site.build',"
-        " 'servicebook.site.render', 'servicebook.site.load', 'servicebook.content')\n"
-        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
-    )
-    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    # Jinja2, markdown-it, lxml, PyYAML and the renderers was most of a no-change rebuild's time.
+    done = _rebuild(built, {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH})
     assert done.stdout.splitlines() == [
         f"Built {_pages(built)} pages ({_files(built)} files) into {built / 'public'}",
         "[]",
     ]
+
+
+def test_a_no_change_rebuild_that_cannot_judge_review_by_dates_says_so_without_importing_yaml(built) -> None:
+    # Outside git and without SOURCE_DATE_EPOCH a build has no date to judge review_by dates by,
+    # and says so at the first one, which it finds in the catalog read as text.
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    _rebuild(built, env)  # built again: the build's date is part of what it was built from
+    done = _rebuild(built, env)
+    assert "warning: review_by dates were not checked: the build has no date" in done.stderr
+    assert done.stdout.splitlines() == [
+        f"Built {_pages(built)} pages ({_files(built)} files) into {built / 'public'}",
+        "[]",
+    ]
+
+
+def _rebuild(site: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`build` of `site` in a new process, which then prints the heavy modules it imported."""
+    code = (
+        "import sys\nfrom servicebook.cli import main\n"
+        f"try:\n    main(['build', '--source', {str(site)!r}])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('jinja2', 'markupsafe', 'markdown_it', 'lxml', 'xml.etree', 'yaml', 'servicebook.site.build',"
+        " 'servicebook.site.render', 'servicebook.site.load', 'servicebook.content', 'servicebook.source.yaml')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
 
 
 def _files(site: Path) -> int:

@@ -65,25 +65,34 @@ def test_the_import_contract_lists_every_git_module_but_the_runner() -> None:
 
 def test_every_test_that_runs_git_carries_the_git_marker() -> None:
     # A test runs git when it (or a fixture it takes) builds a repository or reads one.
-    def uses_git(node: ast.AST, text: str) -> bool:
-        return any(i in (ast.get_source_segment(text, node) or "") for i in GIT_INDICATORS)
+    def source(node: ast.stmt, lines: list[str]) -> str:
+        # the statement's lines (ast.get_source_segment splits the whole file again at every call)
+        return "\n".join(lines[node.lineno - 1 : node.end_lineno])
+
+    def uses_git(node: ast.stmt, lines: list[str]) -> bool:
+        return any(i in source(node, lines) for i in GIT_INDICATORS)
 
     def marked(node: ast.FunctionDef) -> bool:
         return any("mark.git" in ast.unparse(d) for d in node.decorator_list)
 
+    def marks_the_module(node: ast.stmt, lines: list[str]) -> bool:
+        text = source(node, lines)  # what is not in the text is not in its unparsed form either
+        return "pytestmark" in text and "pytestmark" in ast.unparse(node) and "mark.git" in ast.unparse(node)
+
     unmarked = []
     for path in sorted(TESTS.rglob("test_*.py")):
         text = path.read_text("utf-8")
+        lines = text.splitlines()
         tree = ast.parse(text)
-        if any("pytestmark" in ast.unparse(n) and "mark.git" in ast.unparse(n) for n in tree.body):
+        if any(marks_the_module(n, lines) for n in tree.body):
             continue
         functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
         git_fixtures = {"git_site"} | {
-            f.name for f in functions if not f.name.startswith("test_") and uses_git(f, text)
+            f.name for f in functions if not f.name.startswith("test_") and uses_git(f, lines)
         }
         for f in functions:
             takes = {a.arg for a in f.args.args} & git_fixtures
-            if f.name.startswith("test_") and (takes or uses_git(f, text)) and not marked(f):
+            if f.name.startswith("test_") and (takes or uses_git(f, lines)) and not marked(f):
                 unmarked.append(f"{path.relative_to(TESTS)}::{f.name}")
     assert not unmarked, "these tests run git but lack @pytest.mark.git:\n" + "\n".join(unmarked)
 

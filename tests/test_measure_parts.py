@@ -29,6 +29,7 @@ from servicebook.measure.budget import (
     window_start,
 )
 from servicebook.measure.prometheus import Prometheus, QueryFailed, Unreachable, check_url
+from servicebook.measure.promised import measured_on
 from servicebook.measure.snapshot import covering, file_name, parse
 from servicebook.source.yaml import SourceText
 from tests.conftest import examples
@@ -206,6 +207,34 @@ def test_promised_takes_the_window_that_ends_nearest_the_day() -> None:
     found = covering(snapshots, "ci", "a", day, day + dt.timedelta(days=1))
     assert found is not None and found[0].end == dt.datetime(2026, 3, 5, tzinfo=UTC)
     assert covering(snapshots, "ci", "a", day + dt.timedelta(days=30), day + dt.timedelta(days=31)) is None
+
+
+def test_promised_says_of_a_day_what_the_window_that_holds_it_measured() -> None:
+    def snapshot(end: dt.datetime, reason: str | None = None) -> model.Snapshot:
+        figures = (None, None) if reason else (0.995, 0.5)
+        r = model.MeasuredSLO("ci", "a", Decimal("99.0"), "7d", end - dt.timedelta(days=7), end, reason, *figures)
+        return model.Snapshot(f"measurements/{file_name(end)}", end, "x", None, False, (r,))
+
+    snapshots = [snapshot(dt.datetime(2026, 3, 5, tzinfo=UTC)), snapshot(dt.datetime(2026, 3, 20, tzinfo=UTC), "down")]
+    line, data = measured_on(snapshots, dt.date(2026, 3, 4))("ci", "a") or ("", {})
+    assert line.startswith("measured 2026-02-26 00:00 to 2026-03-05 00:00 UTC: ")
+    assert line.endswith(
+        "(objective then 99 %), 50 % of the error budget left (measurements/2026-03-05T00-00-00Z.json)"
+    )
+    assert data == {
+        "snapshot": "measurements/2026-03-05T00-00-00Z.json",
+        "start": "2026-02-26T00:00:00Z",
+        "end": "2026-03-05T00:00:00Z",
+        "objective": "99",
+        "attainment": 0.995,
+        "budget_remaining": 0.5,
+        "reason": None,
+    }
+    line, data = measured_on(snapshots, dt.date(2026, 3, 19))("ci", "a") or ("", {})
+    assert line.endswith(": could not be measured: down (measurements/2026-03-20T00-00-00Z.json)")
+    assert data["reason"] == "down" and data["attainment"] is None
+    assert measured_on(snapshots, dt.date(2026, 3, 4))("ci", "b") is None  # another SLO
+    assert measured_on(snapshots, dt.date.max)("ci", "a") is None  # the last day there is: no overflow
 
 
 _JSON = st.recursive(

@@ -73,9 +73,11 @@ def test_slo_record_links_to_its_row_and_states_the_budget(run, site_copy) -> No
     assert record["s"].startswith("99.5 % over rolling 30 days, error budget 3 h 36 min.")
 
 
-def test_on_call_and_escalation_are_found_by_name_and_lead_to_their_part_of_the_support_page(run, site_copy) -> None:
-    site = site_copy("example")
-    _, doc = index_of(run, site)
+def test_on_call_and_escalation_are_found_by_name_and_lead_to_their_part_of_the_support_page(
+    built_example: Path,
+) -> None:
+    site = built_example
+    doc = read_index(site / "public")
     support = (site / "public/support/index.html").read_text()
     for title, anchor in (
         ("On call: help out of hours", "on-call"),
@@ -98,9 +100,9 @@ def test_excerpt_cuts_at_a_word_and_collapses_space() -> None:
     assert excerpt("alpha beta gamma delta", 12) == "alpha beta…"
 
 
-def test_a_word_only_in_a_policy_page_body_finds_the_page_and_the_section_it_is_in(run, site_copy) -> None:
-    site = site_copy("example")
-    _, doc = index_of(run, site)
+def test_a_word_only_in_a_policy_page_body_finds_the_page_and_the_section_it_is_in(built_example: Path) -> None:
+    site = built_example
+    doc = read_index(site / "public")
     public = site / "public"
     hits = found(public, "kubectl")
     assert [doc["records"][rid]["t"] for rid in hits] == ["Change approval"]
@@ -112,9 +114,9 @@ def test_a_word_only_in_a_policy_page_body_finds_the_page_and_the_section_it_is_
     assert f'id="{anchor}"' in (public / "policies/change-approval/index.html").read_text()
 
 
-def test_tool_reasons_and_offering_descriptions_are_searched_whole(run, site_copy) -> None:
-    site = site_copy("example")
-    _, doc = index_of(run, site)
+def test_tool_reasons_and_offering_descriptions_are_searched_whole(built_example: Path) -> None:
+    site = built_example
+    doc = read_index(site / "public")
     for rid, (where, _section) in found(site / "public", "plugins").items():
         record = doc["records"][rid]
         if record["t"] == "Jenkins":
@@ -138,9 +140,9 @@ def test_words_are_lower_case_without_accents_split_at_anything_but_letters_and_
     ]  # fmt: skip
 
 
-def test_words_fragments_hold_ordered_ranges_that_the_manifest_names_by_their_first_word(run, site_copy) -> None:
-    site = site_copy("example")
-    _, doc = index_of(run, site)
+def test_words_fragments_hold_ordered_ranges_that_the_manifest_names_by_their_first_word(built_example: Path) -> None:
+    site = built_example
+    doc = read_index(site / "public")
     first = doc["words"]
     assert first == sorted(first, key=lambda w: w.encode("utf-16-be")) and len(first) > 1
     for n, start in enumerate(first):

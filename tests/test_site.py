@@ -62,11 +62,11 @@ def test_offering_page_shows_slo_with_error_budget_and_support(run, site_copy) -
     assert "30 min" in html  # sev1 response
 
 
-def test_every_offering_page_says_how_to_get_it_once(run, site_copy) -> None:
+def test_every_offering_page_says_how_to_get_it_once(built_example: Path) -> None:
     """A new user's trial: the page printed `request.how` twice ("Get it" and "How to get it")."""
     from markupsafe import escape  # as Jinja2 escapes
 
-    public = build(run, site_copy("example"))
+    public = built_example / "public"
     offerings = json.loads((public / "catalog.json").read_text())["offerings"]
     assert offerings
     for offering in offerings:
@@ -105,9 +105,9 @@ def test_catalog_json_carries_derived_numbers(run, site_copy) -> None:
     }
 
 
-def test_catalog_json_has_a_line_for_each_offering_tool_and_page(run, site_copy) -> None:
+def test_catalog_json_has_a_line_for_each_offering_tool_and_page(built_example: Path) -> None:
     # Two versions of catalog.json compare line by line: a changed offering is one changed line.
-    public = build(run, site_copy("example"))
+    public = built_example / "public"
     text = (public / "catalog.json").read_text()
     doc = json.loads(text)
     lines = text.splitlines()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 from pathlib import Path
 
@@ -12,11 +11,9 @@ import click
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.validate import WINDOW_RE
 from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
-from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation, UsageProblem
+from servicebook.errors import BuildFailed, Problem, Severity, UsageProblem
 from servicebook.git.repo import shallow_warning
-from servicebook.git.snapshots import MAX_CATALOG_BYTES
-from servicebook.interop import drift, importing, sloth
-from servicebook.interop.foreign import yaml_files
+from servicebook.interop import drift, sloth
 from servicebook.report import check_github, check_json
 from servicebook.site.build import Options
 from servicebook.site.build import check as run_check
@@ -107,28 +104,12 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-MAX_FILES = 10_000
-
-
 def _compared(loaded: Loaded, source: Path, against: Path, sloth_period: str, strict: bool) -> tuple[Problem, ...]:
     """The drift check's warnings (after the catalog's own check passed); raises BuildFailed when
     it finds errors, or warnings under --strict, with the catalog's warnings beside them."""
     assert loaded.site is not None
-    files = list(itertools.islice(yaml_files(against), MAX_FILES + 1))
-    reading = importing.read([(_shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
-    places = drift.catalog_places(source, MAX_CATALOG_BYTES)
-    found = [*reading.errors, *reading.unread, *drift.compare(loaded.site.catalog, reading, places, _shown(against))]
-    if len(files) > MAX_FILES:
-        found.append(
-            Problem(
-                SourceLocation(_shown(against)),
-                f"more than {MAX_FILES:,} YAML files: only the first {MAX_FILES:,} were read",
-                "point --against at the folder that holds the SLOs",
-                Severity.WARNING,
-            )
-        )
-    failing = [p for p in found if p.severity is Severity.ERROR or strict]
-    if failing:
+    found = drift.compare_folder(loaded.site.catalog, source, against, sloth_period=sloth_period, shown=_shown)
+    if any(p.severity is Severity.ERROR or strict for p in found):
         raise BuildFailed([*loaded.problems, *found], action="check")
     return tuple(found)
 

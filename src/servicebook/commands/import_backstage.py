@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.options import finish, read_all
+from servicebook.commands.import_formats import finish, read_all
 from servicebook.interop.backstage import import_entities
 
 

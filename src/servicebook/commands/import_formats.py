@@ -1,17 +1,21 @@
-"""What `servicebook import openslo|sloth|pyrra` share: read the files, print the fragment on
-stdout and what was dropped or guessed on stderr; refuse (exit 1, nothing on stdout) when a file
-cannot be read."""
+"""What the `servicebook import` commands share: read the files, print the fragment on stdout (or
+write it to a new file) and what was dropped or guessed on stderr; refuse (exit 1, nothing on
+stdout) when a file cannot be read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from servicebook.catalog.validate import ID_RE
 from servicebook.commands.import_ import IMPORTS
-from servicebook.errors import BuildFailed, ServicebookError, UsageProblem, sort_problems
+from servicebook.commands.options import write_new_files
+from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem, sort_problems
 from servicebook.interop import importing
+from servicebook.interop.fragment import Report, read_file
+from servicebook.source.text import SourceError, SourceText
 
 
 def import_command(fmt: str) -> click.Command:
@@ -36,3 +40,28 @@ def import_command(fmt: str) -> click.Command:
         click.echo(text, nl=False)
 
     return run
+
+
+def read_all(paths: Iterable[Path]) -> list[SourceText]:
+    """Every file as strict text, or BuildFailed naming every one that cannot be read."""
+    sources: list[SourceText] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            sources.append(read_file(path, str(path)))
+        except SourceError as exc:
+            problems += exc.problems
+    if problems:
+        raise BuildFailed(problems, action="import")
+    return sources
+
+
+def finish(fragment: str, report: Report, output: Path | None) -> None:
+    if report.problems:
+        raise BuildFailed(report.problems, action="import")
+    click.echo(report.text(), nl=False, err=True)
+    if output is None:
+        click.echo(fragment, nl=False)
+        return
+    write_new_files(output.parent, {output.name: fragment.encode("utf-8")})
+    click.echo(f"Wrote {output}.", err=True)

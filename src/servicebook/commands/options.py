@@ -1,19 +1,18 @@
 """What several commands share: the --source and --strict options, how problems are shown, and
-how export and import commands read their input and write files (never over an existing one)."""
+how export and import commands write files (never over an existing one). It imports no YAML:
+`build` reaches it before knowing whether there is anything to do."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import click
 
 from servicebook.errors import BuildFailed, Problem, UsageProblem
-from servicebook.interop.fragment import Report, read_file
 from servicebook.report import shown_from
-from servicebook.source.yaml import SourceError, SourceText
 
 SOURCE = click.option(
     "--source",
@@ -64,28 +63,3 @@ def write_new_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
     except OSError as exc:
         raise UsageProblem(f"cannot write {exc.filename}: {exc.strerror}") from None
     return list(targets)
-
-
-def read_all(paths: Iterable[Path]) -> list[SourceText]:
-    """Every file as strict text, or BuildFailed naming every one that cannot be read."""
-    sources: list[SourceText] = []
-    problems: list[Problem] = []
-    for path in paths:
-        try:
-            sources.append(read_file(path, str(path)))
-        except SourceError as exc:
-            problems += exc.problems
-    if problems:
-        raise BuildFailed(problems, action="import")
-    return sources
-
-
-def finish(fragment: str, report: Report, output: Path | None) -> None:
-    if report.problems:
-        raise BuildFailed(report.problems, action="import")
-    click.echo(report.text(), nl=False, err=True)
-    if output is None:
-        click.echo(fragment, nl=False)
-        return
-    write_new_files(output.parent, {output.name: fragment.encode("utf-8")})
-    click.echo(f"Wrote {output}.", err=True)

@@ -11,7 +11,8 @@ the message; a promised SLO that nothing matches is a warning (an error under --
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +20,37 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_timezone
 from servicebook.catalog.validate import did_you_mean, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.interop import openslo
-from servicebook.interop.foreign import ForeignSLO, Reading
+from servicebook.git.snapshots import MAX_CATALOG_BYTES
+from servicebook.interop import importing, openslo
+from servicebook.interop.foreign import ForeignSLO, Reading, yaml_files
 from servicebook.source.yaml import Mapping as YamlMapping
 from servicebook.source.yaml import Scalar, Sequence, SourceError, SourceText, parse_yaml, read_text
 
 CATALOG = "catalog.yaml"
+MAX_FILES = 10_000
 Key = tuple[str, str]
+
+
+def compare_folder(
+    catalog: model.Catalog, root: Path, folder: Path, *, sloth_period: str, shown: Callable[[Path], str]
+) -> list[Problem]:
+    """The drift check of `root`'s catalog against every YAML file under `folder` (at most
+    MAX_FILES of them, and a warning when there are more): what could not be read, and every
+    difference `compare` finds. `shown` gives a path as the user can open it."""
+    files = list(itertools.islice(yaml_files(folder), MAX_FILES + 1))
+    reading = importing.read([(shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
+    places = catalog_places(root, MAX_CATALOG_BYTES)
+    found = [*reading.errors, *reading.unread, *compare(catalog, reading, places, shown(folder))]
+    if len(files) > MAX_FILES:
+        found.append(
+            Problem(
+                SourceLocation(shown(folder)),
+                f"more than {MAX_FILES:,} YAML files: only the first {MAX_FILES:,} were read",
+                "point --against at the folder that holds the SLOs",
+                Severity.WARNING,
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ A snapshot holds (documented in docs/measuring.md):
   generator                 "servicebook X.Y"
   slos                      one entry per SLO with a measurement: offering, slo, objective (as
                             text, exact), window, start, end, shape, queries (as sent), and
-                            either good, total, counted_as, attainment, budget_consumed,
-                            budget_remaining and notes, or reason (why it was not measured)
+                            either attainment, budget_consumed, budget_remaining, good, total,
+                            counted_as and notes, or reason (why it was not measured)
   not_defined               "offering/slo" of the SLOs without a measurement
 """
 
@@ -75,19 +75,7 @@ def document(
             "shape": shape,
             "queries": dict(queries),
         }
-        if r.reason is not None:
-            entry["reason"] = r.reason
-        else:
-            entry |= {
-                "good": r.good,
-                "total": r.total,
-                "counted_as": r.counted_as,
-                "attainment": r.attainment,
-                "budget_consumed": r.budget_consumed,
-                "budget_remaining": r.budget_remaining,
-                "notes": list(r.notes),
-            }
-        slos.append(entry)
+        slos.append(entry | figures(r))
     return {
         "servicebook_measurements": FORMAT,
         "end": utc_text(snapshot.end),
@@ -96,6 +84,22 @@ def document(
         "generator": generator,
         "slos": slos,
         "not_defined": list(not_defined),
+    }
+
+
+def figures(r: model.MeasuredSLO) -> dict[str, Any]:
+    """A result's figures as JSON, in a snapshot and in catalog.json alike: why it could not be
+    measured (`reason`), or the attainment, the budget and the counts behind them."""
+    if r.reason is not None:
+        return {"reason": r.reason}
+    return {
+        "attainment": r.attainment,
+        "budget_consumed": r.budget_consumed,
+        "budget_remaining": r.budget_remaining,
+        "good": r.good,
+        "total": r.total,
+        "counted_as": r.counted_as,
+        "notes": list(r.notes),
     }
 
 

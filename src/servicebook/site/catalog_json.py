@@ -16,6 +16,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.interop import openslo
+from servicebook.measure.snapshot import figures
 from servicebook.site.measured import measured_views
 
 DOCUMENT_VERSION = 1
@@ -94,19 +95,8 @@ def document_measurements(site: model.SiteContent) -> list[dict[str, Any]]:
                 "objective": float(r.objective),
                 "window": r.window,
                 "stale": m.stale is not None,
+                **figures(r),
             }
-            if r.reason is not None:
-                latest["reason"] = r.reason
-            else:
-                latest |= {
-                    "attainment": r.attainment,
-                    "budget_consumed": r.budget_consumed,
-                    "budget_remaining": r.budget_remaining,
-                    "good": r.good,
-                    "total": r.total,
-                    "counted_as": r.counted_as,
-                    "notes": list(r.notes),
-                }
             history = [
                 {"end": _utc(p.end), "attainment": p.attainment, "budget_remaining": p.budget_remaining}
                 for p in m.history

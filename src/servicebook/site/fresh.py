@@ -34,7 +34,7 @@ from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, build_info, head, open_repo, source_date_epoch, tag_refs
 from servicebook.site.write import MARKER, check_output_dir, recover
-from servicebook.source.yaml import SourceError, read_text
+from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
     from servicebook.site.store import PageMemory

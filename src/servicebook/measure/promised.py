@@ -1,0 +1,49 @@
+"""What the snapshots say of each SLO on a day, for `servicebook promised`: the measurement whose
+window holds the day, as a line for people and an object for tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from servicebook.catalog import model
+from servicebook.catalog.slo import format_percent
+from servicebook.git.promised import Measured
+from servicebook.measure.budget import attainment_text, budget_left_text
+from servicebook.measure.snapshot import covering, utc_text
+
+
+def measured_on(snapshots: Sequence[model.Snapshot], day: dt.date) -> Measured:
+    """(offering, SLO) → what the snapshot whose window holds the day (up to its end, UTC) says,
+    or None when no snapshot's window holds it."""
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    # up to the end of the day; the last day a date can name ends at the last instant there is
+    end = start + dt.timedelta(days=1) if day < dt.date.max else dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    def measured(offering: str, slo: str) -> tuple[str, dict[str, object]] | None:
+        found = covering(snapshots, offering, slo, start, end)
+        if found is None:
+            return None
+        snapshot, r = found
+        data: dict[str, object] = {
+            "snapshot": snapshot.path,
+            "start": utc_text(r.start),
+            "end": utc_text(r.end),
+            "objective": format(r.objective.normalize(), "f"),
+            "attainment": r.attainment,
+            "budget_remaining": r.budget_remaining,
+            "reason": r.reason,
+        }
+        return _line(r, snapshot), data
+
+    return measured
+
+
+def _line(r: model.MeasuredSLO, snapshot: model.Snapshot) -> str:
+    span = f"{r.start:%Y-%m-%d %H:%M} to {r.end:%Y-%m-%d %H:%M} UTC"
+    if r.reason is not None or r.attainment is None or r.budget_consumed is None:
+        return f"measured {span}: could not be measured: {r.reason} ({snapshot.path})"
+    return (
+        f"measured {span}: {attainment_text(r.attainment)} (objective then {format_percent(r.objective)}), "
+        f"{budget_left_text(r.budget_consumed)} ({snapshot.path})"
+    )
