@@ -501,3 +501,38 @@ def test_update_drops_the_entry_of_a_team_that_is_no_longer_a_member(
     assert result.exit_code == 0, result.output
     assert "servicebook.lock: 1 member moved; dropped db-team (no longer a member)" in result.output
     assert set(locked(org)) == {"databases"}
+
+
+def test_the_changes_page_and_feed_carry_what_a_lock_move_changed_in_a_member(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")  # a commit that only moves the lock
+    public = tmp_path / "public"
+    result = run("build", "--source", org, "--no-versions", "--output", public)
+    assert result.exit_code == 0, result.output
+    changes = (public / "changes/index.html").read_text()
+    entry = changes.split(f'id="c-{moved[:12]}"')[1].split("</section>")[0]
+    assert "Move db-team" in entry and "1 weakens a commitment" in entry
+    assert "Database Team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in entry
+    assert "Member db-team moved from" in entry
+    feed = (public / "changes/feed.xml").read_text()
+    item = feed.split("<title>Move db-team (1 weakens a commitment)</title>")[1].split("</entry>")[0]
+    assert "WEAKENS A COMMITMENT: Database Team: SLO “Availability”" in item
+    assert "<updated>" + (repo.git("log", "-1", "--format=%cI", moved).strip()[:19]) in item
+    # the member's offering page shows it in its own history, dated by the lock's commit
+    offering = (public / "offerings/db-team/postgres/index.html").read_text()
+    history = offering.split('id="history"')[1]
+    assert moved[:12] in history and "Database Team: SLO “Availability” of “Postgres” lowered" in history
+    # the same build again reads what the lock moves changed from the store, with the same bytes
+    shutil.rmtree(org / ".servicebook-cache/members/db-team.git")
+    again = run("build", "--source", org, "--no-versions", "--output", tmp_path / "again")
+    assert "federate fetch" in again.output  # the members themselves are gone: the build says so
+    assert run("federate", "fetch", "--source", org).exit_code == 0
+    rebuilt = run("build", "--source", org, "--no-versions", "--output", tmp_path / "again")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (tmp_path / "again/changes/index.html").read_text() == changes

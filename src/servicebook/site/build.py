@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR, prepare
-from servicebook.catalog.model import BuildInfo, Page
+from servicebook.catalog.model import BuildInfo, Page, SiteContent
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
+from servicebook.federation.review import LockHistory
 from servicebook.git.history import Timeline, load_timeline, release_changes
 from servicebook.git.releases import discover
 from servicebook.git.repo import changed_since, shallow_warning
@@ -148,7 +149,16 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
-    timeline = load_timeline(options.source, loaded.site.build, outlines=loaded.outlines) if options.history else None
+    timeline = (
+        load_timeline(
+            options.source,
+            loaded.site.build,
+            outlines=loaded.outlines,
+            more=_lock_history(options.source, loaded.site, cache),
+        )
+        if options.history
+        else None
+    )
     # 3. render every file; nothing touches the output until all of it succeeded (a large site's
     # pages are rendered straight into a staging folder beside it, which becomes the new site or
     # is removed whatever happens; see write.SiteFiles and write.write_site)
@@ -168,6 +178,13 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         except OSError as exc:  # the spool folder's file system refused a page (full, read-only)
             raise write_failed(exc, output) from None
         return _finish(options, output, cache, loaded, report, releases, release_problems, files, spool)
+
+
+def _lock_history(source: Path, site: SiteContent, cache: BuildCache) -> LockHistory | None:
+    """An organisation site's history also shows what its members changed: each move of its lock."""
+    if site.federation is None:
+        return None
+    return LockHistory(source, cache.store, {t.id: t.name for t in site.federation.teams})
 
 
 def _finish(
