@@ -130,7 +130,7 @@ def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
     return dataclasses.replace(found, catalog=merged)
 
 
-LOCK_CHANGES = "lock-changes"  # the store's kind of entry for what one move of the lock changed
+LOCK_CHANGES = "a move of servicebook.lock"  # the store's kind of entry for what one changed
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR, prepare
+from servicebook.cache.store import Store
 from servicebook.catalog.model import BuildInfo, Page, SiteContent
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
@@ -66,13 +67,21 @@ def gather(
     build: BuildInfo | None = None,
     cache: PageStore | None = None,
     meanwhile: Callable[[], object] | None = None,
+    store: Store | None = None,
 ) -> tuple[Loaded, Report]:
     """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
     warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
     hashes = getattr(cache, "hashes", None)
     outlines = action == "build" and options.history and build is not None and build.commit is not None
     loaded = load(
-        options.source, options.env, build=build, cache=cache, hashes=hashes, outlines=outlines, meanwhile=meanwhile
+        options.source,
+        options.env,
+        build=build,
+        cache=cache,
+        hashes=hashes,
+        outlines=outlines,
+        meanwhile=meanwhile,
+        store=store,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -125,7 +134,9 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     pages: PageStore = cache if options.memory is None else options.memory.over(cache)
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
-        loaded, report = gather(options, action="build", build=info, cache=pages, meanwhile=compile_theme)
+        loaded, report = gather(
+            options, action="build", build=info, cache=pages, meanwhile=compile_theme, store=cache.store
+        )
     finally:
         if isinstance(pages, Remembering):
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on
@@ -227,6 +238,7 @@ def _complete(
     (outputs.py: the version list with releases, and the manifest, last)."""
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
+    files.update(loaded.member_files)  # an organisation site's members' page images and attachments
     add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes)
 
 

@@ -222,6 +222,10 @@ def _edit_url(catalog: model.Catalog, spec: PageSpec, prefix: str = "", commit: 
 def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, str | None]:
     """`edit_url` for the current catalog; a page of a past release is not edited, it links to
     its source as it was at the release's commit (`source_url`)."""
+    page = spec.context.get("page")
+    teams = common.get("teams")
+    if isinstance(page, model.Page) and teams is not None and teams.of(page.slug) is not None:
+        return {"edit_url": None, "source_url": None}  # a member team's page: edited in its own repository
     if common["versioning"].current is None:
         return {"edit_url": _edit_url(common["catalog"], spec, common["source_prefix"]), "source_url": None}
     commit = common["build"].commit
