@@ -629,3 +629,21 @@ def test_an_organisation_page_in_a_folder_named_like_a_member_is_an_error(
     assert "content/db-team/notes.md: error: page content/db-team/notes.md would be published among member" in (
         result.output
     )
+
+
+def test_diff_of_a_lock_change_reads_a_member_whose_offerings_name_its_policy_pages(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    with_policy = MEMBER.replace("    slos:", "    policies: [backups]\n    slos:")
+    db.work.write("content/backups.md", BACKUPS.replace("![The backup schedule](schedule.png)\n", ""))
+    db.work.write("content/restores/asking.md", ASKING)
+    db.publish_text("Backups policy", with_policy.format(**db.values))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.values["objective"] = "99.9"
+    db.publish_text("Lower the availability objective", with_policy.format(**db.values))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org)
+    assert "does not validate" not in result.output
+    assert "db-team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in result.output

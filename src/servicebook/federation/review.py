@@ -24,8 +24,9 @@ from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import merge
 from servicebook.git.diff import Change, diff_catalogs
 from servicebook.git.in_effect import CatalogAt
-from servicebook.git.members import commit_before, read_file
-from servicebook.git.snapshots import read_catalog
+from servicebook.git.members import commit_before, files_under, read_file
+from servicebook.git.repo import CONTENT_DIR
+from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
 
 def lock_at(root: Path, commit: str | None) -> bytes | None:
@@ -92,14 +93,17 @@ def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
 def _member_catalog(root: Path, ident: str, entry: Entry) -> model.Catalog | None:
     """Member `ident`'s catalog at its locked commit, from the cache (None when it does not validate)."""
     store = store_of(root, ident)
-    where = CATALOG_FILE if entry.path in ("", ".") else f"{entry.path.rstrip('/')}/{CATALOG_FILE}"
-    data = read_file(store, entry.commit, where) if (store / "HEAD").is_file() else None
+    inside = "" if entry.path in ("", ".") else f"{entry.path.rstrip('/')}/"
+    data = read_file(store, entry.commit, inside + CATALOG_FILE) if (store / "HEAD").is_file() else None
     if data is None:
         raise UsageProblem(
             f"member {ident}: commit {entry.commit[:12]} is not in the cache; "
             "run `servicebook federate fetch` (or `federate update`) first"
         )
-    catalog, _ = read_catalog(data, (), f"members/{ident}@{entry.commit[:12]}/{CATALOG_FILE}")
+    # its offerings' `policies:` name its pages, which the catalog is checked against
+    paths = [f"{CONTENT_DIR}/{f}" for f in files_under(store, entry.commit, inside + CONTENT_DIR)]
+    slugs = [page_slug(p) for p in paths if is_page(p)]
+    catalog, _ = read_catalog(data, slugs, f"members/{ident}@{entry.commit[:12]}/{CATALOG_FILE}")
     return catalog
 
 

@@ -148,3 +148,13 @@ def read_files(store: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
     is a file there, in one `git cat-file --batch`."""
     found = read_blobs(store, [f"{commit}:{p}" for p in paths])
     return {p: found[f"{commit}:{p}"] for p in paths if f"{commit}:{p}" in found}
+
+
+def files_under(store: Path, commit: str, folder: str) -> list[str]:
+    """The paths of every file under `folder` (relative to the top of the repository; "" or "."
+    for the top) at `commit`, relative to that folder; [] when there is no such folder."""
+    spec = commit if folder in ("", ".") else f"{commit}:{folder.rstrip('/')}"
+    done = run(store, ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", spec])
+    if done is None or not done.ok:
+        return []
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
