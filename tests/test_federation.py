@@ -585,6 +585,10 @@ def test_member_policy_pages_are_gathered_under_its_prefix_with_their_links_lead
     db.publish_text(
         "Backups policy", MEMBER.format(**db.values).replace("    slos:", "    policies: [backups]\n    slos:")
     )
+    catalog = org / "catalog.yaml"  # the organisation's pages link to its forge's editor; members' do not
+    catalog.write_text(
+        catalog.read_text().replace("site:\n", "site:\n  repository: https://github.com/example/org\n", 1)
+    )
     (org / "content/teams-together.md").write_text(
         "---\ntitle: Teams\n---\n\nThe database team's [restores](page:db-team/restores/asking#by-ticket).\n"
     )
@@ -604,8 +608,12 @@ def test_member_policy_pages_are_gathered_under_its_prefix_with_their_links_lead
     assert 'href="../../backups/"' in asking
     own = (public / "policies/teams-together/index.html").read_text()
     assert 'href="../db-team/restores/asking/#by-ticket"' in own
+    assert "https://github.com/example/org/edit/main/content/teams-together.md" in own
     offering = (public / "offerings/db-team/postgres/index.html").read_text()
     assert 'href="../../../policies/db-team/backups/"' in offering  # the member offering's `policies:`
+    assert (
+        "/edit/" not in offering and "/edit/" not in (public / "tools/db-team/shared-pipelines/index.html").read_text()
+    )
     assert (
         'Backups</strong></a> <span class="muted small">(Database Team)' in (public / "policies/index.html").read_text()
     )
@@ -647,3 +655,18 @@ def test_diff_of_a_lock_change_reads_a_member_whose_offerings_name_its_policy_pa
     result = run("diff", "HEAD", "--source", org)
     assert "does not validate" not in result.output
     assert "db-team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in result.output
+
+
+def test_a_member_without_a_site_of_its_own_has_its_fixed_pages_lead_to_its_team_page(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    db.work.write(
+        "content/oncall.md", "---\ntitle: On call\n---\n\nPage [on-call](site:support#on-call), or [home](site:).\n"
+    )
+    db.publish("On-call page")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output  # no anchor the team page lacks: the link check passes
+    page = (org / "public/policies/db-team/oncall/index.html").read_text()
+    assert page.count('href="../../../teams/db-team/"') >= 3  # both links, and the team label

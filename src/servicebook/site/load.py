@@ -631,7 +631,11 @@ def _load_page(
         url = partial(routes.relative_url, page_dir)
     else:  # published on an organisation site, under the member's prefix
         url = partial(routes.member_link, *member, routes.policy(routes.member_scoped(member[0], slug)))
-    targets = LinkTargets(offerings=offerings, tools=tools, pages=slugs, assets=assets, url=url)
+    # a member without a site of its own: its fixed pages (site:support#on-call) lead to its team page
+    site_anchors = member is None or member[1] is not None
+    targets = LinkTargets(
+        offerings=offerings, tools=tools, pages=slugs, assets=assets, url=url, site_anchors=site_anchors
+    )
 
     def body_only(body: str, body_offset: int) -> None:
         """A page that cannot be published (its front matter is missing or wrong) still has its
