@@ -23,7 +23,7 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.upgrade import upgrade
 from servicebook.catalog.validate import Checked, read_record, shown
-from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock
 from servicebook.git.members import MemberGitError, commit_date, export, has_commit, read_files
 from servicebook.git.runner import MISSING, installed
@@ -31,6 +31,7 @@ from servicebook.source.yaml import SourceError, SourceText, parse_yaml, read_te
 
 MEMBERS_DIR = "members"
 CATALOG_FILE = "catalog.yaml"
+CONTENT_DIR = "content"
 MAX_CATALOG_BYTES = 32 * 1024 * 1024
 URL_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -172,8 +173,12 @@ def read_member(
         catalog, pages, problems, assets = recalled
         info = model.BuildInfo(commit=commit, dirty=False, date=None, generator=generator)
         inside = "" if path in ("", ".") else f"{path.rstrip('/')}/"
-        found = read_files(repository, commit, [f"{inside}content/{a}" for a in assets])
-        files = tuple((_published(member, a), found[f"{inside}content/{a}"]) for a in assets)
+        names = {a: f"{inside}{CONTENT_DIR}/{a}" for a in assets}
+        try:
+            found = read_files(repository, commit, list(names.values()))
+        except UsageProblem:  # git failed to read them: read the member again, as on a miss
+            found = {}
+        files = tuple((_published(member, a), found[n]) for a, n in names.items() if n in found)
         if len(files) == len(assets):
             return MemberRead(model.SiteContent(catalog, pages, info), problems, None, files)
     try:
@@ -192,7 +197,7 @@ def read_member(
     if loaded.site is None:
         return MemberRead(None, problems)
     try:
-        files = tuple((_published(member, a), (tree / "content" / a).read_bytes()) for a in loaded.assets)
+        files = tuple((_published(member, a), (tree / CONTENT_DIR / a).read_bytes()) for a in loaded.assets)
     except OSError as exc:
         return MemberRead(None, [], f"cache: {exc}")
     _remember(store, key, loaded.site, problems, loaded.assets)
