@@ -670,3 +670,18 @@ def test_a_member_without_a_site_of_its_own_has_its_fixed_pages_lead_to_its_team
     assert result.exit_code == 0, result.output  # no anchor the team page lacks: the link check passes
     page = (org / "public/policies/db-team/oncall/index.html").read_text()
     assert page.count('href="../../../teams/db-team/"') >= 3  # both links, and the team label
+
+
+def test_an_uncommitted_lock_move_is_on_the_changes_page_as_the_working_trees(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0  # not committed
+    result = run("build", "--source", org, "--no-versions", "--output", tmp_path / "public")
+    assert result.exit_code == 0, result.output
+    changes = (tmp_path / "public/changes/index.html").read_text()
+    entry = changes.split('id="working-tree"')[1].split("</section>")[0]
+    assert "Database Team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in entry
