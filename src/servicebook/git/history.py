@@ -193,7 +193,9 @@ def _step(
 
 
 def _blob(reader: Reader, blob: str | None) -> bytes | None:
-    return None if blob is None else reader.known.get(blob) or reader.store.get(blob)
+    if blob is None:
+        return None
+    return reader.known[blob] if blob in reader.known else reader.store.get(blob)
 
 
 def _worktree_entry(reader: Reader, root: Path, state: _State, more: MoreChanges | None = None) -> list[Entry]:
