@@ -7,7 +7,8 @@ holding a generated catalog, and what gathering them costs.
 Prints: `federate update` of every member (nothing fetched before), the full build of the
 organisation site (wall and CPU seconds, peak memory of the build process), a rebuild with nothing
 changed, `federate update` of every member when one of them changed, and the rebuild after that
-member's lock entry moved, as a share of the full build.
+member's lock entry moved (committed, so the changes page lists what the move changed), as a share
+of the full build. The organisation site is a git repository: each `federate update` is committed.
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def main() -> None:
         shutil.copytree(MINIMAL, org)
         with (org / "catalog.yaml").open("a") as f:
             f.write("members:\n" + "".join(entries))
+        (org / ".gitignore").write_text("/public/\n")
+        subprocess.run(["git", "init", "-q", "-b", "main", str(org)], check=True)
+        commit_all(org, "The organisation's catalog")
         print(
             f"organisation: {args.members} members × {args.offerings} offerings, {args.tools} tools, "
             f"{args.pages} policy pages"
@@ -103,6 +107,7 @@ def main() -> None:
         show(
             "federate update, every member (nothing fetched before)", servicebook("federate", "update", "-s", str(org))
         )
+        commit_all(org, "Lock the members")
         full = servicebook("build", "--no-versions", "-s", str(org))
         show("full build of the organisation site", full)
         show("rebuild, nothing changed", servicebook("build", "--no-versions", "-s", str(org)))
@@ -111,11 +116,14 @@ def main() -> None:
         catalog.write_text(catalog.read_text().replace("objective: 99.9", "objective: 99.8", 1))
         commit_all(changed, "Lower an objective")
         show("federate update, every member, one of them changed", servicebook("federate", "update", "-s", str(org)))
+        commit_all(org, "Move one member")
         moved = servicebook("build", "--no-versions", "-s", str(org))
         show("rebuild after one member's lock entry moved", moved)
         print(
             f"rebuild after one member moved / full build: {moved[0] / full[0]:.2f} wall, {moved[1] / full[1]:.2f} CPU"
         )
+        changes = (org / "public/changes/index.html").read_text("utf-8")
+        print(f"the changes page lists the moved member's lowered objective: {'lowered from 99.9' in changes}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,7 +16,10 @@ import pytest
 import yaml
 from click.testing import Result
 
+from servicebook.cache.digest import digest
+from servicebook.cache.store import Store
 from servicebook.federation.lock import read_lock
+from servicebook.federation.members import MEMBER_KIND
 
 from .conftest import SITES, GitSite
 
@@ -431,7 +435,9 @@ def test_a_release_of_an_organisation_site_shows_its_members_at_the_commits_lock
     assert result.exit_code == 0, result.output
     assert "99.95 %" in (org / "public/v/0.1/offerings/db-team/postgres/index.html").read_text()
     current = (org / "public/offerings/db-team/postgres/index.html").read_text()
-    assert "99.9 %" in current and "99.95 %" not in current
+    promised, history = current.split('id="history"')
+    assert "99.9 %" in promised and "99.95 %" not in promised
+    assert "lowered from 99.95 % to 99.9 %" in history  # what the lock's move changed
     assert (org / "public/v/0.1/teams/index.html").is_file()
 
 
@@ -469,24 +475,30 @@ def test_a_member_commit_with_a_link_out_of_its_folder_is_refused_unread(
     assert locked(org) == {"db-team": good}
 
 
-def test_a_member_checked_once_at_a_commit_is_remembered_and_a_damaged_memo_is_a_miss(
+def test_a_member_checked_once_at_a_commit_is_remembered_in_the_sites_store_and_a_damaged_entry_is_a_miss(
     run: Callable[..., Result], org: Path, tmp_path: Path
 ) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     commit = locked(org)["db-team"]
-    memo = org / f".servicebook-cache/members/db-team/{commit}.json"
-    assert memo.is_file()  # written when `update` checked the head
-    shutil.rmtree(org / f".servicebook-cache/members/db-team/{commit}")  # the exported files: not needed now
+    key = digest("db-team", commit, ".", "https://db.example.com/")  # the member, its commit, its folder (and site)
+    with Store.for_site(org) as store:
+        assert store.has(MEMBER_KIND, key)  # written when `update` checked the head, in the one store
+    assert not list((org / ".servicebook-cache/members").glob("**/*.json"))  # and nowhere else
+    exported = org / f".servicebook-cache/members/db-team/{commit}"
+    shutil.rmtree(exported)  # the exported files: not needed once remembered
     first = run("build", "--source", org, "--no-versions", "--output", tmp_path / "first")
     assert first.exit_code == 0, first.output
-    assert not (org / f".servicebook-cache/members/db-team/{commit}").exists()
-    memo.write_text('{"code": "another servicebook", "catalog": {}}')
+    assert not exported.exists()  # read from the store, not exported again
+    with sqlite3.connect(org / ".servicebook-cache/store.sqlite") as db:  # damage every stored entry
+        db.execute("UPDATE entries SET data = '{\"catalog\": {}}'")
     second = run("build", "--source", org, "--no-versions", "--output", tmp_path / "second")
     assert second.exit_code == 0, second.output
+    assert "had been altered (a member team at a commit" in second.output
     page = "offerings/db-team/postgres/index.html"
     assert (tmp_path / "first" / page).read_bytes() == (tmp_path / "second" / page).read_bytes()
-    assert (org / f".servicebook-cache/members/db-team/{commit}").is_dir()  # read again, and remembered again
-    assert '"code": "another servicebook"' not in memo.read_text()
+    assert exported.is_dir()  # read again, and remembered again
+    with Store.for_site(org) as store:
+        assert store.get(MEMBER_KIND, [key])
 
 
 def test_update_drops_the_entry_of_a_team_that_is_no_longer_a_member(
@@ -501,3 +513,175 @@ def test_update_drops_the_entry_of_a_team_that_is_no_longer_a_member(
     assert result.exit_code == 0, result.output
     assert "servicebook.lock: 1 member moved; dropped db-team (no longer a member)" in result.output
     assert set(locked(org)) == {"databases"}
+
+
+def test_the_changes_page_and_feed_carry_what_a_lock_move_changed_in_a_member(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")  # a commit that only moves the lock
+    public = tmp_path / "public"
+    result = run("build", "--source", org, "--no-versions", "--output", public)
+    assert result.exit_code == 0, result.output
+    changes = (public / "changes/index.html").read_text()
+    entry = changes.split(f'id="c-{moved[:12]}"')[1].split("</section>")[0]
+    assert "Move db-team" in entry and "1 weakens a commitment" in entry
+    assert "Database Team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in entry
+    assert "Member db-team moved from" in entry
+    feed = (public / "changes/feed.xml").read_text()
+    item = feed.split("<title>Move db-team (1 weakens a commitment)</title>")[1].split("</entry>")[0]
+    assert "WEAKENS A COMMITMENT: Database Team: SLO “Availability”" in item
+    assert "<updated>" + (repo.git("log", "-1", "--format=%cI", moved).strip()[:19]) in item
+    # the member's offering page shows it in its own history, dated by the lock's commit
+    offering = (public / "offerings/db-team/postgres/index.html").read_text()
+    history = offering.split('id="history"')[1]
+    assert moved[:12] in history and "Database Team: SLO “Availability” of “Postgres” lowered" in history
+    # the same build again reads what the lock moves changed from the store, with the same bytes
+    shutil.rmtree(org / ".servicebook-cache/members/db-team.git")
+    again = run("build", "--source", org, "--no-versions", "--output", tmp_path / "again")
+    assert "federate fetch" in again.output  # the members themselves are gone: the build says so
+    assert run("federate", "fetch", "--source", org).exit_code == 0
+    rebuilt = run("build", "--source", org, "--no-versions", "--output", tmp_path / "again")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (tmp_path / "again/changes/index.html").read_text() == changes
+
+
+BACKUPS = """\
+---
+title: Backups
+summary: How we back up every cluster.
+offerings: [postgres]
+---
+
+Every [Postgres](offering:postgres) cluster is backed up nightly; see the
+[availability objective](offering:postgres#slo-availability), our [support](site:support) and how to
+[ask for a restore](restores/asking.md#by-ticket).
+
+![The backup schedule](schedule.png)
+"""
+
+ASKING = """\
+---
+title: Asking for a restore
+---
+
+## By ticket
+
+Open a ticket; [backups](../backups.md) says how often they are made.
+"""
+
+
+def test_member_policy_pages_are_gathered_under_its_prefix_with_their_links_leading_there(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    db.work.write("content/backups.md", BACKUPS)
+    db.work.write("content/restores/asking.md", ASKING)
+    (db.work.root / "content/schedule.png").write_bytes(png)
+    db.publish_text(
+        "Backups policy", MEMBER.format(**db.values).replace("    slos:", "    policies: [backups]\n    slos:")
+    )
+    catalog = org / "catalog.yaml"  # the organisation's pages link to its forge's editor; members' do not
+    catalog.write_text(
+        catalog.read_text().replace("site:\n", "site:\n  repository: https://github.com/example/org\n", 1)
+    )
+    (org / "content/teams-together.md").write_text(
+        "---\ntitle: Teams\n---\n\nThe database team's [restores](page:db-team/restores/asking#by-ticket).\n"
+    )
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    public = org / "public"
+    page = (public / "policies/db-team/backups/index.html").read_text()
+    assert 'Team: <a href="../../../teams/db-team/">Database Team</a>' in page
+    assert 'href="../../../offerings/db-team/postgres/"' in page
+    assert 'href="../../../offerings/db-team/postgres/#slo-availability"' in page
+    assert 'href="https://db.example.com/support/"' in page  # the member's own support page, on its own site
+    assert 'href="asking/#by-ticket"' not in page and 'href="../restores/asking/#by-ticket"' in page
+    assert 'src="../schedule.png"' in page and (public / "policies/db-team/schedule.png").read_bytes() == png
+    assert "/edit/" not in page  # edited in the member's repository, not this one
+    asking = (public / "policies/db-team/restores/asking/index.html").read_text()
+    assert 'href="../../backups/"' in asking
+    own = (public / "policies/teams-together/index.html").read_text()
+    assert 'href="../db-team/restores/asking/#by-ticket"' in own
+    assert "https://github.com/example/org/edit/main/content/teams-together.md" in own
+    offering = (public / "offerings/db-team/postgres/index.html").read_text()
+    assert 'href="../../../policies/db-team/backups/"' in offering  # the member offering's `policies:`
+    assert (
+        "/edit/" not in offering and "/edit/" not in (public / "tools/db-team/shared-pipelines/index.html").read_text()
+    )
+    assert (
+        'Backups</strong></a> <span class="muted small">(Database Team)' in (public / "policies/index.html").read_text()
+    )
+    chunks = sorted((public / "search/r").glob("*.json"), key=lambda p: int(p.stem))
+    found = {r["t"]: r["u"] for chunk in chunks for r in json.loads(chunk.read_text())["records"]}
+    assert found["Backups (Database Team)"] == "policies/db-team/backups/"
+    document = json.loads((public / "catalog.json").read_text())
+    sources = {p["slug"]: p["source"] for p in document["pages"]}
+    commit = locked(org)["db-team"]
+    assert sources["db-team/backups"] == f"members/db-team@{commit[:12]}/content/backups.md"
+
+
+def test_an_organisation_page_in_a_folder_named_like_a_member_is_an_error(
+    run: Callable[..., Result], org: Path
+) -> None:
+    (org / "content/db-team").mkdir()
+    (org / "content/db-team/notes.md").write_text("---\ntitle: Notes\n---\n\nNotes.\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("check", "--source", org)
+    assert result.exit_code == 1
+    assert "content/db-team/notes.md: error: page content/db-team/notes.md would be published among member" in (
+        result.output
+    )
+
+
+def test_diff_of_a_lock_change_reads_a_member_whose_offerings_name_its_policy_pages(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    with_policy = MEMBER.replace("    slos:", "    policies: [backups]\n    slos:")
+    db.work.write("content/backups.md", BACKUPS.replace("![The backup schedule](schedule.png)\n", ""))
+    db.work.write("content/restores/asking.md", ASKING)
+    db.publish_text("Backups policy", with_policy.format(**db.values))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.values["objective"] = "99.9"
+    db.publish_text("Lower the availability objective", with_policy.format(**db.values))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("diff", "HEAD", "--source", org)
+    assert "does not validate" not in result.output
+    assert "db-team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in result.output
+
+
+def test_a_member_without_a_site_of_its_own_has_its_fixed_pages_lead_to_its_team_page(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    db.work.write(
+        "content/oncall.md", "---\ntitle: On call\n---\n\nPage [on-call](site:support#on-call), or [home](site:).\n"
+    )
+    db.publish("On-call page")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output  # no anchor the team page lacks: the link check passes
+    page = (org / "public/policies/db-team/oncall/index.html").read_text()
+    assert page.count('href="../../../teams/db-team/"') >= 3  # both links, and the team label
+
+
+def test_an_uncommitted_lock_move_is_on_the_changes_page_as_the_working_trees(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0  # not committed
+    result = run("build", "--source", org, "--no-versions", "--output", tmp_path / "public")
+    assert result.exit_code == 0, result.output
+    changes = (tmp_path / "public/changes/index.html").read_text()
+    entry = changes.split('id="working-tree"')[1].split("</section>")[0]
+    assert "Database Team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in entry

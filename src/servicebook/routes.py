@@ -169,6 +169,30 @@ def team(ident: str) -> str:
     return f"teams/{ident}/"
 
 
+# -- an organisation site's members (federation/): where what a member's own site publishes goes
+
+_GATHERED = ("offerings/", "tools/", "policies/")  # what the organisation site publishes of a member
+
+
+def member_scoped(member: str, ident: str) -> str:
+    """A member's offering or tool id, or policy page slug, as the organisation site names it:
+    "db-team/postgres" (so its page is offerings/db-team/postgres/)."""
+    return f"{member}/{ident}"
+
+
+def member_link(member: str, member_site: str | None, from_dir: str, target: str) -> str:
+    """The URL, from a gathered member page in `from_dir` of the organisation site, of what site
+    path `target` names on the member's own site: its offerings', tools' and policy pages (and
+    their files) under the member's prefix on the organisation site; any other page (its home, its
+    support page) on the member's own site when it has one, else the team's page."""
+    for top in _GATHERED:
+        if target.startswith(top) and target != top:
+            return relative_url(from_dir, top + member_scoped(member, target[len(top) :]))
+    if member_site:
+        return absolute_url(member_site, target)
+    return relative_url(from_dir, team(member))
+
+
 def entity(kind: Entity, ident: str) -> str:
     return {"offering": offering, "tool": tool, "policy": policy}[kind](ident)
 

@@ -632,6 +632,7 @@ class MemberTeam:
     site: str | None  # the team's own published site
     offerings: tuple[str, ...]  # ids on the organisation site ("db-team/postgres")
     tools: tuple[str, ...]
+    pages: tuple[str, ...] = ()  # its policy pages' slugs on the organisation site ("db-team/backups")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from servicebook.catalog.validate import (
     CLOCK_RE,
     DURATION_RE,
     ID_RE,
+    MEMBER_REF_TARGETS,
     VERSION_RE,
     WINDOW_RE,
     fields_of,
@@ -63,8 +64,24 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if base is Decimal:
         return dict(_KIND_SCHEMAS[Kind.PERCENT])
     if isinstance(meta, Ref):
-        return {**_KIND_SCHEMAS[Kind.ID], "description": f"id of a {meta.target}"}
+        return _ref_schema(meta)
     return dict(_KIND_SCHEMAS.get(meta if isinstance(meta, Kind) else Kind.LINE, {"type": "string"}))
+
+
+def _ref_schema(ref: Ref) -> dict[str, Any]:
+    """A reference as `check` reads it (validate.py): a page by its path under content/, which may
+    name sub-folders; an offering or tool by its id or, on an organisation site, a member's by
+    `<member>/<id>` (db-team/postgres); anything else by its id."""
+    segment = ID_RE.pattern
+    if ref.target == "page":
+        pattern = f"^{segment}(?:/{segment})*$"
+        text = "a policy page: its path under content/ without .md (<member>/<path>: a member's page)"
+    elif ref.target in MEMBER_REF_TARGETS:
+        pattern = f"^(?:{segment}/)?{segment}$"
+        text = f"id of a {ref.target} (on an organisation site, <member>/<id> names a member's)"
+    else:
+        return {**_KIND_SCHEMAS[Kind.ID], "description": f"id of a {ref.target}"}
+    return {"type": "string", "pattern": pattern, "description": text}
 
 
 def _record_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:

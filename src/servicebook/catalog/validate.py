@@ -60,10 +60,14 @@ class _Invalid:
 INVALID: Any = _Invalid()
 
 
+# What an organisation site's catalog may name a member's record of, as `<member>/<id>`.
+MEMBER_REF_TARGETS = ("offering", "tool", "tool-or-offering")
+
+
 def _member_ref(meta: Ref, value: str) -> bool:
     """Whether `value` may name a member's offering or tool (`<member>/<id>`): whether it exists
     is judged with the organisation site's members (federation/)."""
-    return meta.target in ("offering", "tool", "tool-or-offering") and value.count("/") == 1
+    return meta.target in MEMBER_REF_TARGETS and value.count("/") == 1
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

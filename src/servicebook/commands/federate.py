@@ -93,8 +93,8 @@ def fetch_command(source: Path) -> None:
         raise SystemExit(REFUSED_EXIT)
 
 
-def _load_member(env: dict[str, str], root: Path, build: BuildInfo) -> Loaded:
-    return load(root, env, build=build, federate=False)
+def _load_member(env: dict[str, str], root: Path, build: BuildInfo, member: Member) -> Loaded:
+    return load(root, env, build=build, federate=False, member=member)
 
 
 command = federate

@@ -143,6 +143,9 @@ class LinkTargets:
     pages: Container[str]
     assets: Container[str]  # files under content/ that may be linked or shown, relative to it
     url: Callable[[str], str]  # site path such as "offerings/ci/" → URL relative to the page
+    # whether an #anchor on a `site:` link is kept: not where `url` leads such links elsewhere than
+    # the page they name (a member's on an organisation site: routes.member_link)
+    site_anchors: bool = True
 
 
 # Parts of offering and tool pages that only the current catalog's pages have (the history):
@@ -588,7 +591,9 @@ def _link(  # noqa: C901
         if target not in names:
             fail(f"broken link: the site has no page '{shown(target)}'", _suggest(target, names, "site pages"))
             return
-        token.attrSet(attr, targets.url(routes.page(target)) + (f"#{anchor}" if anchor else ""))
+        token.attrSet(
+            attr, targets.url(routes.page(target)) + (f"#{anchor}" if anchor and targets.site_anchors else "")
+        )
         return
     if scheme is not None:
         fail(

@@ -4,15 +4,30 @@ warnings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.validate import Checked
 from servicebook.errors import Problem, Severity
 from servicebook.federation.lock import read_lock
-from servicebook.federation.members import Loader, check_members, read_members
-from servicebook.federation.merge import merge
+from servicebook.federation.members import Loader, check_members, read_members, shown_path
+from servicebook.federation.merge import merge, scoped_pages
 from servicebook.source.yaml import SourceText
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """An organisation site as its members make it: its catalog with their records, the members
+    as built (None: no members, or they could not be read), every problem found, the members'
+    policy pages (under their prefix: db-team/backups) and their pages' files (site path, bytes)."""
+
+    catalog: model.Catalog
+    federation: model.Federation | None
+    problems: list[Problem]
+    pages: tuple[model.Page, ...] = ()
+    files: tuple[tuple[str, bytes], ...] = ()
 
 
 def assemble(
@@ -22,24 +37,29 @@ def assemble(
     generator: str,
     loader: Loader,
     cache: Path | None = None,
-) -> tuple[model.Catalog, model.Federation | None, list[Problem]]:
-    """The organisation's catalog with its members' records, the members as built, and every
-    problem found; the catalog as it was (and no federation) when it has no members. The members
-    are read from the .servicebook-cache/ of `cache` (default: `root`; a past release, exported
-    to a scratch folder, reads the site's)."""
+    store: Store | None = None,
+) -> Gathered:
+    """The organisation's catalog with its members' records and pages (Gathered); the catalog as
+    it was when it has no members. The members are read from the .servicebook-cache/ of `cache`
+    (default: `root`; a past release, exported to a scratch folder, reads the site's), what was
+    found of each at its commit kept in `store`."""
     catalog = checked.value
     if not catalog.members:
-        return catalog, None, []
+        return Gathered(catalog, None, [])
     problems = check_members(source, checked)
     if any(p.severity is Severity.ERROR for p in problems):
-        return catalog, None, problems
+        return Gathered(catalog, None, problems)
     lock, lock_problems = read_lock(root)
     problems += lock_problems
     if lock_problems:
-        return catalog, None, problems
-    found, member_problems = read_members(cache or root, source, checked, lock, generator, loader)
+        return Gathered(catalog, None, problems)
+    found, member_problems = read_members(cache or root, source, checked, lock, generator, loader, store)
     problems += member_problems
-    merged, federation = merge(catalog, [(m.member, m.entry.commit, m.site.catalog) for m in found])
+    merged, federation = merge(
+        catalog,
+        [(m.member, m.entry.commit, m.site.catalog) for m in found],
+        pages={m.member.id: m.site.pages for m in found},
+    )
     index = {m.id: i for i, m in enumerate(catalog.members)}
     for conflict in federation.conflicts:
         # at the entry of the first member involved (the organisation's own catalog has none)
@@ -54,4 +74,8 @@ def assemble(
                 source.line(at.line),
             )
         )
-    return merged, federation, problems
+    pages = tuple(
+        p for m in found for p in scoped_pages(m.member.id, m.site.pages, shown_path(m.member.id, m.entry.commit))
+    )
+    files = tuple(f for m in found for f in m.files)
+    return Gathered(merged, federation, problems, pages, files)

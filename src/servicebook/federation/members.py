@@ -1,12 +1,12 @@
 """An organisation site's members: the rules their entries in catalog.yaml follow, where each is
-kept in the cache, and each member's site read at its locked commit with the member's own rules."""
+kept in the cache, and each member's site read at its locked commit with the member's own rules
+(what that found is remembered in the site's one store, cache/store.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,20 +14,24 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
+from servicebook import routes
 from servicebook.cache.codec import decode, encode
-from servicebook.cache.digest import code_digest
+from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR, prepare
+from servicebook.cache.store import Entry as StoreEntry
+from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.upgrade import upgrade
 from servicebook.catalog.validate import Checked, read_record, shown
-from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock
-from servicebook.git.members import MemberGitError, commit_date, export, has_commit
+from servicebook.git.members import MemberGitError, commit_date, export, has_commit, read_files
 from servicebook.git.runner import MISSING, installed
 from servicebook.source.yaml import SourceError, SourceText, parse_yaml, read_text
 
 MEMBERS_DIR = "members"
 CATALOG_FILE = "catalog.yaml"
+CONTENT_DIR = "content"
 MAX_CATALOG_BYTES = 32 * 1024 * 1024
 URL_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -44,9 +48,13 @@ class Loaded(Protocol):
     @property
     def problems(self) -> tuple[Problem, ...]: ...
 
+    @property
+    def assets(self) -> tuple[str, ...]: ...  # the files under content/ its pages use
 
-# Loads a site folder with its own rules, as a build does, at the given build stamp.
-Loader = Callable[[Path, model.BuildInfo], Loaded]
+
+# Loads a member's site folder with its own rules, as a build does, at the given build stamp,
+# its pages linking where the organisation site publishes what they name.
+Loader = Callable[[Path, model.BuildInfo, model.Member], Loaded]
 
 
 def check_members(source: SourceText, checked: Checked[model.Catalog]) -> list[Problem]:
@@ -129,65 +137,113 @@ def shown_path(ident: str, commit: str) -> Callable[[str], str]:
 class MemberSite:
     member: model.Member
     entry: Entry
-    site: model.SiteContent
+    site: model.SiteContent  # its pages rendered for the organisation site (Loader)
+    files: tuple[tuple[str, bytes], ...] = ()  # its pages' images and attachments: (site path, bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRead:
+    """Member `member` at a commit, read with its own rules: its site (None when it has errors),
+    its problems shown under members/<id>@<commit>/, why it could not be read at all (None when
+    it could), and its pages' images and attachments as the organisation site publishes them."""
+
+    site: model.SiteContent | None
+    problems: list[Problem]
+    failure: str | None = None
+    files: tuple[tuple[str, bytes], ...] = ()
+
+
+MEMBER_KIND = "a member team at a commit"  # the store's kind of entry for what reading one found
 
 
 def read_member(
-    root: Path, member: model.Member, commit: str, path: str, generator: str, loader: Loader
-) -> tuple[model.SiteContent | None, list[Problem], str | None]:
-    """Member `member` at `commit` read with its own rules: its site (None when it has errors),
-    its problems shown under members/<id>@<commit>/, and why it could not be read at all (None
-    when it could)."""
-    store = store_of(root, member.id)
+    root: Path, member: model.Member, commit: str, path: str, generator: str, loader: Loader, store: Store | None
+) -> MemberRead:
+    """Member `member` at `commit` read with its own rules (see MemberRead): once per commit, then
+    from `store` (keyed by the member, the commit and the folder; the store itself is emptied when
+    servicebook's code changes)."""
+    repository = store_of(root, member.id)
     if not installed():
-        return None, [], f"git: {MISSING}"
-    if not has_commit(store, commit):
-        return None, [], "missing"
-    memo = _tree_of(root, member.id, commit, path).with_suffix(".json")
-    recalled = _recall(memo)
+        return MemberRead(None, [], f"git: {MISSING}")
+    if not has_commit(repository, commit):
+        return MemberRead(None, [], "missing")
+    key = digest(member.id, commit, path, member.site or "")
+    recalled = _recall(store, key)
     if recalled is not None:  # checked before, by this servicebook: the same commit gives the same
-        catalog, problems = recalled
+        catalog, pages, problems, assets = recalled
         info = model.BuildInfo(commit=commit, dirty=False, date=None, generator=generator)
-        return model.SiteContent(catalog, (), info), problems, None
+        inside = "" if path in ("", ".") else f"{path.rstrip('/')}/"
+        names = {a: f"{inside}{CONTENT_DIR}/{a}" for a in assets}
+        try:
+            found = read_files(repository, commit, list(names.values()))
+        except UsageProblem:  # git failed to read them: read the member again, as on a miss
+            found = {}
+        files = tuple((_published(member, a), found[n]) for a, n in names.items() if n in found)
+        if len(files) == len(assets):
+            return MemberRead(model.SiteContent(catalog, pages, info), problems, None, files)
     try:
-        prepare(store.parent)
-        tree = export(store, commit, path, _tree_of(root, member.id, commit, path))
+        prepare(repository.parent)
+        tree = export(repository, commit, path, _tree_of(root, member.id, commit, path))
     except MemberGitError as exc:
-        return None, [], f"{exc.reason}: {exc.message}"
+        return MemberRead(None, [], f"{exc.reason}: {exc.message}")
     except OSError as exc:
-        return None, [], f"cache: {exc}"
-    stamp = commit_date(store, commit)
+        return MemberRead(None, [], f"cache: {exc}")
+    stamp = commit_date(repository, commit)
     date = dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp is not None else None
     info = model.BuildInfo(commit=commit, dirty=False, date=date, generator=generator)
-    loaded = loader(tree, info)
+    loaded = loader(tree, info, member)
     show = shown_path(member.id, commit)
     problems = [p.shown_as(show) for p in loaded.problems]
-    if loaded.site is not None:
-        _remember(memo, loaded.site.catalog, problems)
-    return loaded.site, problems, None
-
-
-def _recall(memo: Path) -> tuple[model.Catalog, list[Problem]] | None:
-    """A member's catalog and warnings at a commit as this servicebook found them before; None
-    for a miss (no file, another servicebook's, or anything that does not read back)."""
+    if loaded.site is None:
+        return MemberRead(None, problems)
     try:
-        data = json.loads(memo.read_text("utf-8"))
-        if not isinstance(data, dict) or data.get("code") != code_digest():
-            return None
-        return decode(model.Catalog, data["catalog"]), [decode(Problem, p) for p in data["problems"]]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        files = tuple((_published(member, a), (tree / CONTENT_DIR / a).read_bytes()) for a in loaded.assets)
+    except OSError as exc:
+        return MemberRead(None, [], f"cache: {exc}")
+    _remember(store, key, loaded.site, problems, loaded.assets)
+    return MemberRead(loaded.site, problems, None, files)
+
+
+def _published(member: model.Member, asset: str) -> str:
+    """Where the organisation site publishes a file under a member's content/."""
+    return routes.content_file(routes.member_scoped(member.id, asset))
+
+
+def _recall(
+    store: Store | None, key: str
+) -> tuple[model.Catalog, tuple[model.Page, ...], list[Problem], tuple[str, ...]] | None:
+    """A member's catalog, pages, warnings and used files at a commit as this servicebook found
+    them before; None for a miss (none stored, or anything that does not read back)."""
+    if store is None:
         return None
+    for entry in store.get(MEMBER_KIND, [key]).values():
+        try:
+            data = json.loads(entry.data)
+            return (
+                decode(model.Catalog, data["catalog"]),
+                decode(tuple[model.Page, ...], data["pages"]),
+                [decode(Problem, p) for p in data["problems"]],
+                decode(tuple[str, ...], data["assets"]),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            store.forget(MEMBER_KIND, key)
+    return None
 
 
-def _remember(memo: Path, catalog: model.Catalog, problems: list[Problem]) -> None:
+def _remember(
+    store: Store | None, key: str, site: model.SiteContent, problems: list[Problem], assets: tuple[str, ...]
+) -> None:
     """Keep what checking a valid member found (plain JSON, never pickle; a failed write is a miss)."""
-    data = {"code": code_digest(), "catalog": encode(catalog), "problems": [encode(p) for p in problems]}
-    tmp = memo.with_name(f".{memo.name}.{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(data, sort_keys=True), "utf-8")
-        tmp.replace(memo)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    if store is None:
+        return
+    data = {
+        "catalog": encode(site.catalog),
+        "pages": encode(site.pages),
+        "problems": [encode(p) for p in problems],
+        "assets": list(assets),
+    }
+    store.put(MEMBER_KIND, key, StoreEntry(json.dumps(data, sort_keys=True)))
+    store.commit()
 
 
 def read_members(
@@ -197,6 +253,7 @@ def read_members(
     lock: Lock,
     generator: str,
     loader: Loader,
+    store: Store | None,
 ) -> tuple[list[MemberSite], list[Problem]]:
     """Every member at its locked commit: what a build reads, from the cache only (no network)."""
     problems: list[Problem] = []
@@ -223,7 +280,8 @@ def read_members(
                 f"run `servicebook federate update {member.id}` to lock what catalog.yaml now says",
             )
             continue
-        site, found_problems, failure = read_member(root, member, entry.commit, entry.path, generator, loader)
+        read = read_member(root, member, entry.commit, entry.path, generator, loader, store)
+        site, found_problems, failure = read.site, read.problems, read.failure
         if failure == "missing":
             bad(
                 f"member '{member.id}': locked commit {entry.commit[:12]} is not in the cache "
@@ -266,7 +324,7 @@ def read_members(
                     source.line(at.line),
                 )
             )
-        found.append(MemberSite(member, entry, site))
+        found.append(MemberSite(member, entry, site, read.files))
     for ident, entry in sorted(lock.entries.items()):
         if ident not in {m.id for m in checked.value.members}:
             problems.append(

@@ -6,23 +6,27 @@ and the places where teams disagree. Pure functions of the model."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from servicebook import routes
 from servicebook.catalog import model
 
 STRONG = frozenset({model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT})
 AGAINST = frozenset({model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED})
 
 
-def scoped(member: str, ident: str) -> str:
-    """An id of member `member`'s catalog as the organisation site names it."""
-    return f"{member}/{ident}"
+scoped = routes.member_scoped  # an id of member `member`'s catalog as the organisation site names it
 
 
 def merge(
-    org: model.Catalog, members: Sequence[tuple[model.Member, str, model.Catalog]], org_team: str = ""
+    org: model.Catalog,
+    members: Sequence[tuple[model.Member, str, model.Catalog]],
+    org_team: str = "",
+    pages: Mapping[str, Sequence[model.Page]] | None = None,
 ) -> tuple[model.Catalog, model.Federation]:
-    """The organisation's catalog with every member's (member, locked commit, catalog) in it."""
+    """The organisation's catalog with every member's (member, locked commit, catalog) in it;
+    `pages` are each member's policy pages, gathered with it (see scoped_pages). Without them
+    (`promised`, which reads catalogs only) the offerings name no policy page."""
     offerings = list(org.offerings)
     tools = list(org.tools)
     categories = {c.id: c for c in org.categories}
@@ -35,7 +39,7 @@ def merge(
                     id=scoped(member.id, o.id),
                     depends_on=tuple(scoped(member.id, d) for d in o.depends_on),
                     tools=tuple(scoped(member.id, t) for t in o.tools),
-                    policies=(),  # a member's policy pages live on its own site
+                    policies=tuple(scoped(member.id, p) for p in o.policies) if pages is not None else (),
                     replaced_by=scoped(member.id, o.replaced_by) if o.replaced_by else None,
                     renamed_from=tuple(scoped(member.id, r) for r in o.renamed_from),
                     support=_carried(catalog.support, o.support),
@@ -64,6 +68,7 @@ def merge(
                 site=member.site,
                 offerings=tuple(scoped(member.id, o.id) for o in catalog.offerings),
                 tools=tuple(scoped(member.id, t.id) for t in catalog.tools),
+                pages=tuple(scoped(member.id, p.slug) for p in (pages or {}).get(member.id, ())),
             )
         )
     merged = dataclasses.replace(
@@ -74,6 +79,26 @@ def merge(
     )
     owners = [("", org_team or org.team.name, org)] + [(m.id, c.team.name, c) for m, _, c in members]
     return merged, model.Federation(tuple(teams), conflicts(owners))
+
+
+def scoped_pages(member: str, pages: Sequence[model.Page], shown: Callable[[str], str]) -> tuple[model.Page, ...]:
+    """Member `member`'s policy pages as the organisation site publishes them: under its prefix
+    (policies/db-team/backups/), naming its records as the site does, each source file `shown`
+    as in a report (members/db-team@0123456789ab/content/backups.md). Their HTML was rendered for
+    that place already (routes.member_link)."""
+    return tuple(
+        dataclasses.replace(
+            p,
+            slug=scoped(member, p.slug),
+            source=shown(p.source),
+            meta=dataclasses.replace(
+                p.meta,
+                offerings=tuple(scoped(member, o) for o in p.meta.offerings),
+                tools=tuple(scoped(member, t) for t in p.meta.tools),
+            ),
+        )
+        for p in pages
+    )
 
 
 def _carried(team: model.Support, own: model.SupportOverride | None) -> model.SupportOverride:

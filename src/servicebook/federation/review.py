@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from servicebook.cache.codec import decode, encode
+from servicebook.cache.digest import digest
+from servicebook.cache.store import Entry as StoreEntry
+from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
@@ -17,8 +24,9 @@ from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import merge
 from servicebook.git.diff import Change, diff_catalogs
 from servicebook.git.in_effect import CatalogAt
-from servicebook.git.members import commit_before, read_file
-from servicebook.git.snapshots import read_catalog
+from servicebook.git.members import commit_before, files_under, read_file
+from servicebook.git.repo import CONTENT_DIR
+from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
 
 def lock_at(root: Path, commit: str | None) -> bytes | None:
@@ -29,8 +37,12 @@ def lock_at(root: Path, commit: str | None) -> bytes | None:
     return read_file(root, commit, f"./{LOCK_FILE}")
 
 
-def lock_changes(root: Path, old: bytes | None, new: bytes | None, base: str, head: str) -> list[Change]:
-    """The changes of every member between the lock `old` (at `base`) and `new` (at `head`)."""
+def lock_changes(
+    root: Path, old: bytes | None, new: bytes | None, base: str, head: str, *, unread: list[str] | None = None
+) -> list[Change]:
+    """The changes of every member between the lock `old` (at `base`) and `new` (at `head`).
+    A member commit missing from the cache is a UsageProblem; with `unread`, it is a change
+    saying so instead, and the member's id is added to `unread`."""
     if old == new:
         return []
     before = _entries(old, f"{base}:{LOCK_FILE}")
@@ -46,7 +58,17 @@ def lock_changes(root: Path, old: bytes | None, new: bytes | None, base: str, he
             text = f"Member {ident} removed (was at {a.commit[:12]})"
             changes.append(Change("member.removed", subject, "weakened", text, a.commit, None))
         elif a is not None and b is not None and a.commit != b.commit:
-            changes += _moved(root, ident, a, b)
+            try:
+                changes += _moved(root, ident, a, b)
+            except UsageProblem:
+                if unread is None:
+                    raise
+                unread.append(ident)
+                text = (
+                    f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}; what it changed is not "
+                    "shown: its commits are not in the cache"
+                )
+                changes.append(Change("member.moved", f"member:{ident}", "neutral", text, a.commit, b.commit))
     return changes
 
 
@@ -71,14 +93,17 @@ def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
 def _member_catalog(root: Path, ident: str, entry: Entry) -> model.Catalog | None:
     """Member `ident`'s catalog at its locked commit, from the cache (None when it does not validate)."""
     store = store_of(root, ident)
-    where = CATALOG_FILE if entry.path in ("", ".") else f"{entry.path.rstrip('/')}/{CATALOG_FILE}"
-    data = read_file(store, entry.commit, where) if (store / "HEAD").is_file() else None
+    inside = "" if entry.path in ("", ".") else f"{entry.path.rstrip('/')}/"
+    data = read_file(store, entry.commit, inside + CATALOG_FILE) if (store / "HEAD").is_file() else None
     if data is None:
         raise UsageProblem(
             f"member {ident}: commit {entry.commit[:12]} is not in the cache; "
             "run `servicebook federate fetch` (or `federate update`) first"
         )
-    catalog, _ = read_catalog(data, (), f"members/{ident}@{entry.commit[:12]}/{CATALOG_FILE}")
+    # its offerings' `policies:` name its pages, which the catalog is checked against
+    paths = [f"{CONTENT_DIR}/{f}" for f in files_under(store, entry.commit, inside + CONTENT_DIR)]
+    slugs = [page_slug(p) for p in paths if is_page(p)]
+    catalog, _ = read_catalog(data, slugs, f"members/{ident}@{entry.commit[:12]}/{CATALOG_FILE}")
     return catalog
 
 
@@ -107,3 +132,53 @@ def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
             members.append((member, entry.commit, catalog))
     merged, _ = merge(found.catalog, members)
     return dataclasses.replace(found, catalog=merged)
+
+
+LOCK_CHANGES = "a move of servicebook.lock"  # the store's kind of entry for what one changed
+
+
+@dataclass(frozen=True)
+class LockHistory:
+    """What each move of servicebook.lock changed, as the organisation site's history (its
+    changes page, its feed, each member record's history) shows it: every moved member's
+    semantic changes, named as the site names its records (`offering:db-team/postgres`) and
+    labelled with the team's name. A git.history.MoreChanges; the answers are kept in the site's
+    store, keyed by the two locks' bytes (a member's commit never changes)."""
+
+    root: Path
+    store: Store | None = None
+    names: Mapping[str, str] = field(default_factory=dict)  # member id → its team's name
+    path: str = LOCK_FILE
+
+    def changes(self, old: bytes | None, new: bytes | None) -> tuple[Change, ...]:
+        if old == new:
+            return ()
+        key = digest(LOCK_FILE, *(b"-" if data is None else b"+" + data for data in (old, new)))
+        found = self._recall(key)
+        if found is None:
+            unread: list[str] = []
+            try:
+                found = tuple(lock_changes(self.root, old, new, "before", "after", unread=unread))
+            except UsageProblem:  # a lock of the past that does not read (say, with conflict markers)
+                return ()
+            if not unread and self.store is not None:
+                self.store.put(LOCK_CHANGES, key, StoreEntry(json.dumps(encode(found), sort_keys=True)))
+        return tuple(self._labelled(c) for c in found)
+
+    def _recall(self, key: str) -> tuple[Change, ...] | None:
+        if self.store is None:
+            return None
+        for entry in self.store.get(LOCK_CHANGES, [key]).values():
+            try:
+                return tuple(decode(tuple[Change, ...], json.loads(entry.data)))
+            except (ValueError, TypeError, KeyError):
+                return None
+        return None
+
+    def _labelled(self, change: Change) -> Change:
+        """`db-team: SLO …` as `Database Team: SLO …` (the subject keeps the id)."""
+        ident, colon, rest = change.text.partition(": ")
+        name = self.names.get(ident)
+        if not colon or name is None or change.kind.startswith("member."):
+            return change
+        return dataclasses.replace(change, text=f"{name}: {rest}")

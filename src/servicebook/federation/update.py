@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.folder import prepare
+from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity
 from servicebook.federation.lock import Entry, Lock, write_lock
@@ -47,11 +48,13 @@ def update(
     not `in_catalog` (all the catalog's member ids) are dropped."""
     entries = {k: v for k, v in lock.entries.items() if in_catalog is None or k in in_catalog}
     outcomes: list[Outcome] = []
-    for member in members:
-        outcome, entry = _update_one(root, member, entries.get(member.id), generator, loader, accept_rewrite)
-        outcomes.append(outcome)
-        if entry is not None:
-            entries[member.id] = entry
+    with Store.for_site(root) as store:  # what checking a head found: a build reads it from there
+        for member in members:
+            old = entries.get(member.id)
+            outcome, entry = _update_one(root, member, old, generator, loader, accept_rewrite, store)
+            outcomes.append(outcome)
+            if entry is not None:
+                entries[member.id] = entry
     new = Lock(entries)
     if any(o.state == "moved" for o in outcomes) or set(entries) != set(lock.entries):
         write_lock(root, new)
@@ -59,7 +62,13 @@ def update(
 
 
 def _update_one(
-    root: Path, member: model.Member, old: Entry | None, generator: str, loader: Loader, accept_rewrite: bool
+    root: Path,
+    member: model.Member,
+    old: Entry | None,
+    generator: str,
+    loader: Loader,
+    accept_rewrite: bool,
+    cache: Store,
 ) -> tuple[Outcome, Entry | None]:
     ident = member.id
     before = old.commit if old is not None else None
@@ -90,7 +99,8 @@ def _update_one(
             f"an ancestor of the new head {head[:12]}; staying at {old.commit[:12]}"
         )
         return _refused(ident, before, head, message), None
-    site, problems, failure = read_member(root, member, head, member.path, generator, loader)
+    read = read_member(root, member, head, member.path, generator, loader, cache)
+    site, problems, failure = read.site, read.problems, read.failure
     if failure is not None:
         reason, _, detail = failure.partition(": ")
         where = f"no folder '{member.path}'" if reason == "path" else detail

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from servicebook.cache.digest import cache_key
 from servicebook.cache.disk import DiskCache
@@ -58,6 +58,18 @@ class Timeline:
     parsed: int = 0  # catalogs parsed in this build (not served from a cache)
 
 
+class MoreChanges(Protocol):
+    """Changes the history shows that a file beside catalog.yaml says: an organisation site's
+    servicebook.lock, whose every move is what its members changed (federation/review.py)."""
+
+    @property
+    def path(self) -> str: ...  # relative to the site, e.g. "servicebook.lock"
+
+    def changes(self, old: bytes | None, new: bytes | None) -> tuple[Change, ...]:
+        """What the file changing from `old` to `new` means (None: no such file); never raises."""
+        ...
+
+
 def _merged_authors(repo: Repo, disk: DiskCache, merge: str) -> tuple[str, ...]:
     """Authors of the commits `merge` brought in (reachable from its other parents, not from its
     first) that touch the catalog or the pages, oldest first. A merge never changes, so the
@@ -88,12 +100,18 @@ def _merged_authors(repo: Repo, disk: DiskCache, merge: str) -> tuple[str, ...]:
 
 
 def load_timeline(
-    root: Path, build: BuildInfo, *, use_disk_cache: bool = True, outlines: Iterable[PageOutline] = ()
+    root: Path,
+    build: BuildInfo,
+    *,
+    use_disk_cache: bool = True,
+    outlines: Iterable[PageOutline] = (),
+    more: MoreChanges | None = None,
 ) -> Timeline:
     """Every change to the catalog and pages on the first-parent history of HEAD, newest first,
     with the working tree's uncommitted changes on top. Never fails the build: a commit whose
     catalog does not validate is an entry saying so. `outlines` are the pages the build has just
-    read, which need not be parsed again here (whether committed or in the working tree)."""
+    read, which need not be parsed again here (whether committed or in the working tree). With
+    `more`, a commit that changes its file is an entry too, with the changes it says."""
     repo = open_repo(root)
     if repo is None:
         return Timeline(available=False)
@@ -105,7 +123,7 @@ def load_timeline(
             info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
                 reader.pages[cache_key("page", blob, o.path)] = info
-        entries, state = _replay(reader, repo, read_log(repo))
+        entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more)
         entries = [
             dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
             if e.merge and e.commit
@@ -113,7 +131,7 @@ def load_timeline(
             for e in entries
         ]
         if build.dirty:
-            entries += _worktree_entry(reader, root, state)
+            entries += _worktree_entry(reader, root, state, more)
     finally:
         store.close()
     return Timeline(available=True, shallow=repo.shallow, entries=tuple(reversed(entries)), parsed=reader.parsed)
@@ -126,21 +144,29 @@ class _State:
     files: dict[str, str] = field(default_factory=dict)
     last_valid: CatalogKey | None = None
     pages: tuple[PageInfo, ...] = ()
+    more: str | None = None  # the blob of MoreChanges' file
 
 
-def _replay(reader: Reader, repo: Repo, commits: list[Commit]) -> tuple[list[Entry], _State]:
+def _replay(
+    reader: Reader, repo: Repo, commits: list[Commit], more: MoreChanges | None = None
+) -> tuple[list[Entry], _State]:
     state = _State()
     entries = []
     for n, c in enumerate(commits):
         renames = apply_raw(state.files, c.raw, repo.prefix)
         truncated = n == 0 and repo.shallow and not c.parents
-        entry = _step(reader, state, state.files, renames, truncated)
+        entry = _step(reader, state, state.files, renames, truncated, more)
         entries.append(Entry(c.commit, c.author, c.date, c.message, len(c.parents) > 1, entry[0], entry[1], entry[2]))
     return entries, state
 
 
 def _step(
-    reader: Reader, state: _State, files: Mapping[str, str], renames: Mapping[str, str], truncated: bool
+    reader: Reader,
+    state: _State,
+    files: Mapping[str, str],
+    renames: Mapping[str, str],
+    truncated: bool,
+    more: MoreChanges | None = None,
 ) -> tuple[EntryState, int, tuple[Change, ...]]:
     """One commit (or the working tree): its state, error count and changes; advances `state`."""
     pages = tuple(reader.page(p, b) for p, b in sorted(files.items()) if is_page(p))
@@ -155,18 +181,33 @@ def _step(
         elif status == "missing" and state.last_valid is not None:
             changes.append(Change("catalog.removed", "catalog", "weakened", "catalog.yaml removed"))
         changes += diff_pages(state.pages, pages, renames)
+    if more is not None:
+        now = files.get(more.path)
+        if now != state.more and not truncated:
+            changes += more.changes(_blob(reader, state.more), _blob(reader, now))
+        state.more = now
     state.pages = pages
     if errors == 0 and key is not None:
         state.last_valid = key
     return ("truncated" if truncated else status), errors, tuple(changes)
 
 
-def _worktree_entry(reader: Reader, root: Path, state: _State) -> list[Entry]:
+def _blob(reader: Reader, blob: str | None) -> bytes | None:
+    if blob is None:
+        return None
+    return reader.known[blob] if blob in reader.known else reader.store.get(blob)
+
+
+def _worktree_entry(reader: Reader, root: Path, state: _State, more: MoreChanges | None = None) -> list[Entry]:
     """Uncommitted changes to the catalog or pages, as one more entry (none if they change nothing)."""
     files = worktree_files(root)
+    if more is not None:
+        extra = root / more.path
+        if extra.is_file() and not extra.is_symlink():
+            files[more.path] = extra.read_bytes()
     ids = {path: worktree_blob_id(data) for path, data in files.items()}
     reader.known.update({ids[p]: d for p, d in files.items()})
-    status, errors, changes = _step(reader, state, ids, {}, False)
+    status, errors, changes = _step(reader, state, ids, {}, False, more)
     if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
         return []
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]

@@ -39,8 +39,9 @@ class Commit:
     raw: tuple[tuple[str, str, str, str | None], ...]  # (status, blob, path, new path for renames)
 
 
-def read_log(repo: Repo) -> list[Commit]:
-    """Every first-parent commit touching the catalog or the pages, oldest first, in one git call."""
+def read_log(repo: Repo, also: tuple[str, ...] = ()) -> list[Commit]:
+    """Every first-parent commit touching the catalog, the pages or the files `also` names
+    (relative to the site), oldest first, in one git call."""
     done = run(
         repo.root,
         [
@@ -58,6 +59,7 @@ def read_log(repo: Repo) -> list[Commit]:
             "--",
             f":(top){repo.path(CATALOG_FILE)}",  # pathspecs are relative to the folder git runs in
             f":(top){repo.path(CONTENT_DIR)}",
+            *(f":(top){repo.path(path)}" for path in also),
         ],
     )
     if done is None or done.returncode != 0:

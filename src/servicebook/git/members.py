@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from servicebook.git.blobs import read_blobs
 from servicebook.git.runner import MISSING, Done, run
 
 FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails the update, not hangs it
@@ -140,3 +141,20 @@ def commit_before(repository: Path, moment: int) -> str | None:
     done = run(repository, ["rev-list", "-1", "--first-parent", f"--before={moment}", "HEAD"])
     text = done.stdout.decode("ascii", "replace").strip() if done is not None and done.ok else ""
     return text or None
+
+
+def read_files(store: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
+    """path → bytes of each of `paths` (relative to the top of the repository) at `commit` that
+    is a file there, in one `git cat-file --batch`."""
+    found = read_blobs(store, [f"{commit}:{p}" for p in paths])
+    return {p: found[f"{commit}:{p}"] for p in paths if f"{commit}:{p}" in found}
+
+
+def files_under(store: Path, commit: str, folder: str) -> list[str]:
+    """The paths of every file under `folder` (relative to the top of the repository; "" or "."
+    for the top) at `commit`, relative to that folder; [] when there is no such folder."""
+    spec = commit if folder in ("", ".") else f"{commit}:{folder.rstrip('/')}"
+    done = run(store, ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", spec])
+    if done is None or not done.ok:
+        return []
+    return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR, prepare
-from servicebook.catalog.model import BuildInfo, Page
+from servicebook.cache.store import Store
+from servicebook.catalog.model import BuildInfo, Page, SiteContent
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
+from servicebook.federation.review import LockHistory
 from servicebook.git.history import Timeline, load_timeline, release_changes
 from servicebook.git.releases import discover
 from servicebook.git.repo import changed_since, shallow_warning
@@ -65,13 +67,21 @@ def gather(
     build: BuildInfo | None = None,
     cache: PageStore | None = None,
     meanwhile: Callable[[], object] | None = None,
+    store: Store | None = None,
 ) -> tuple[Loaded, Report]:
     """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
     warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
     hashes = getattr(cache, "hashes", None)
     outlines = action == "build" and options.history and build is not None and build.commit is not None
     loaded = load(
-        options.source, options.env, build=build, cache=cache, hashes=hashes, outlines=outlines, meanwhile=meanwhile
+        options.source,
+        options.env,
+        build=build,
+        cache=cache,
+        hashes=hashes,
+        outlines=outlines,
+        meanwhile=meanwhile,
+        store=store,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -124,7 +134,9 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     pages: PageStore = cache if options.memory is None else options.memory.over(cache)
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
-        loaded, report = gather(options, action="build", build=info, cache=pages, meanwhile=compile_theme)
+        loaded, report = gather(
+            options, action="build", build=info, cache=pages, meanwhile=compile_theme, store=cache.store
+        )
     finally:
         if isinstance(pages, Remembering):
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on
@@ -148,7 +160,16 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
-    timeline = load_timeline(options.source, loaded.site.build, outlines=loaded.outlines) if options.history else None
+    timeline = (
+        load_timeline(
+            options.source,
+            loaded.site.build,
+            outlines=loaded.outlines,
+            more=_lock_history(options.source, loaded.site, cache),
+        )
+        if options.history
+        else None
+    )
     # 3. render every file; nothing touches the output until all of it succeeded (a large site's
     # pages are rendered straight into a staging folder beside it, which becomes the new site or
     # is removed whatever happens; see write.SiteFiles and write.write_site)
@@ -168,6 +189,13 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         except OSError as exc:  # the spool folder's file system refused a page (full, read-only)
             raise write_failed(exc, output) from None
         return _finish(options, output, cache, loaded, report, releases, release_problems, files, spool)
+
+
+def _lock_history(source: Path, site: SiteContent, cache: BuildCache) -> LockHistory | None:
+    """An organisation site's history also shows what its members changed: each move of its lock."""
+    if site.federation is None:
+        return None
+    return LockHistory(source, cache.store, {t.id: t.name for t in site.federation.teams})
 
 
 def _finish(
@@ -210,6 +238,7 @@ def _complete(
     (outputs.py: the version list with releases, and the manifest, last)."""
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
+    files.update(loaded.member_files)  # an organisation site's members' page images and attachments
     add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes)
 
 

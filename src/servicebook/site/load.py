@@ -12,13 +12,14 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Callable, Collection, Container, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 from servicebook import routes
+from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.upgrade import upgrade
 from servicebook.catalog.validate import (
@@ -69,6 +70,8 @@ class Loaded:
     # slug → hash of what views of other pages can see of it (source, front matter, headings)
     page_digests: Mapping[str, str] = field(default_factory=dict)
     outlines: tuple[PageOutline, ...] = ()  # every loaded page, as the history sees it
+    # an organisation site's: its members' page images and attachments, (site path, bytes)
+    member_files: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -87,6 +90,8 @@ def load(
     release: bool = False,
     federate: bool = True,
     members_cache: Path | None = None,
+    store: Store | None = None,
+    member: model.Member | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
     module docstring.
@@ -98,8 +103,10 @@ def load(
     `meanwhile` is called while worker processes render pages, if they do (see map_shared).
     `release`: the source is a past release (see validate.check_catalog).
     An organisation site's members are read at their locked commits and merged into its catalog
-    (federation/), from the cache of `members_cache` (default: `root`); `federate=False` reads a
-    member itself, whose own members are not gathered.
+    (federation/), from the cache of `members_cache` (default: `root`), what was found of each
+    at its commit kept in `store` (default: that site's own); `federate=False` reads a member
+    itself, whose own members are not gathered, and `member` says which member it is: its pages'
+    links lead where the organisation site publishes what they name (routes.member_link).
     """
     problems: list[Problem] = []
     if build is None:
@@ -113,6 +120,8 @@ def load(
 
     catalog = None
     federation: model.Federation | None = None
+    member_pages: tuple[model.Page, ...] = ()  # an organisation site's members' pages, under their prefix
+    member_files: tuple[tuple[str, bytes], ...] = ()
     # Without a readable catalog, references to offerings and tools cannot be judged: accept them
     # rather than bury the catalog's own errors under a false error for every link.
     offering_ids: Container[str] = _ANYTHING
@@ -123,16 +132,25 @@ def load(
         members: dict[str, frozenset[str]] | None = None
         if federate and catalog.members:
             loader = partial(_load_member, env)
-            catalog, federation, found = assemble(
-                root, catalog_source, catalog_checked, build.generator, loader, members_cache
-            )
-            problems += found
+            with contextlib.ExitStack() as stack:
+                if store is None:
+                    store = stack.enter_context(Store.for_site(members_cache or root))
+                gathered = assemble(
+                    root, catalog_source, catalog_checked, build.generator, loader, members_cache, store
+                )
+            catalog, federation = gathered.catalog, gathered.federation
+            problems += gathered.problems
+            problems += _member_folders(pages_found, catalog.members)
+            member_pages = gathered.pages
+            member_files = gathered.files
             if federation is not None:  # its references may name the members' records: db-team/postgres
                 members = {
                     "offerings": frozenset(i for t in federation.teams for i in t.offerings),
                     "tools": frozenset(i for t in federation.teams for i in t.tools),
                 }
-        problems += check_catalog(catalog_source, catalog_checked, slugs, today, members, release=release)
+        problems += check_catalog(
+            catalog_source, catalog_checked, [*slugs, *(p.slug for p in member_pages)], today, members, release=release
+        )
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
     elif read is not None and (salvaged := _salvage_catalog(read)) is not None:
@@ -146,12 +164,13 @@ def load(
         tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())
     universe = _Universe(
         root,
-        frozenset(slugs),
+        frozenset(slugs) | {p.slug for p in member_pages},
         frozenset(assets),
         offering_ids,
         tool_ids,
         offering_ids is not _ANYTHING,
         outlines,
+        None if member is None else (member.id, member.site),
     )
     pages: list[model.Page] = []
     anchor_refs: list[AnchorRef] = []
@@ -181,6 +200,7 @@ def load(
                     "link to it where it is hosted instead",
                 )
             )
+    pages += member_pages
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
     problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_locate_ref, root))
 
@@ -192,12 +212,28 @@ def load(
     site = model.SiteContent(
         catalog=catalog, pages=tuple(pages), build=build, snapshots=snapshots, federation=federation
     )
-    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines))
+    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines), member_files)
 
 
-def _load_member(env: Mapping[str, str], root: Path, build: model.BuildInfo) -> Loaded:
+def _load_member(env: Mapping[str, str], root: Path, build: model.BuildInfo, member: model.Member) -> Loaded:
     """A member of an organisation site, read from its folder in the cache with its own rules."""
-    return load(root, env, build=build, federate=False)
+    return load(root, env, build=build, federate=False, member=member)
+
+
+def _member_folders(pages: Mapping[str, str], members: Sequence[model.Member]) -> list[Problem]:
+    """An organisation's own page in a folder named like a member would be published where that
+    member's pages are (policies/<member>/…)."""
+    ids = {m.id for m in members}
+    return [
+        Problem(
+            SourceLocation(path),
+            f"page {path} would be published among member '{slug.split('/')[0]}''s pages "
+            f"({routes.policy(slug.split('/')[0])})",
+            f"rename the folder {CONTENT_DIR}/{slug.split('/')[0]}/: its name is a member's id",
+        )
+        for slug, path in pages.items()
+        if "/" in slug and slug.split("/")[0] in ids
+    ]
 
 
 class _Anything:
@@ -462,13 +498,15 @@ class _Universe:
     tools: Container[str]
     check_refs: bool
     outlines: bool = False  # give each page's outline for the history (see PageResult)
+    member: tuple[str, str | None] | None = None  # a member's (id, site): see load's `member`
 
     def digest(self) -> str:
         def ids(c: Container[str]) -> str:
             return "\n".join(sorted(c)) if isinstance(c, frozenset) else "*"
 
         h = hashlib.blake2b(digest_size=20)
-        for part in (ids(self.slugs), ids(self.assets), ids(self.offerings), ids(self.tools), str(self.check_refs)):
+        parts = (ids(self.slugs), ids(self.assets), ids(self.offerings), ids(self.tools), str(self.check_refs))
+        for part in (*parts, repr(self.member)):
             h.update(part.encode() + b"\0\0")
         return h.hexdigest()
 
@@ -549,6 +587,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         anchor_refs,
         used,
         outline,
+        universe.member,
     )
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
     sections: tuple[tuple[str, str, str], ...] = ()
@@ -584,14 +623,18 @@ def _load_page(
     anchor_refs: list[AnchorRef],
     used_assets: set[str],
     outline: list[tuple[str, str, str]] | None,
+    member: tuple[str, str | None] | None = None,
 ) -> model.Page | None:
-    page_dir = routes.policy(slug)
+    url: Callable[[str], str]
+    if member is None:
+        page_dir = routes.policy(slug)
+        url = partial(routes.relative_url, page_dir)
+    else:  # published on an organisation site, under the member's prefix
+        url = partial(routes.member_link, *member, routes.policy(routes.member_scoped(member[0], slug)))
+    # a member without a site of its own: its fixed pages (site:support#on-call) lead to its team page
+    site_anchors = member is None or member[1] is not None
     targets = LinkTargets(
-        offerings=offerings,
-        tools=tools,
-        pages=slugs,
-        assets=assets,
-        url=lambda target: routes.relative_url(page_dir, target),
+        offerings=offerings, tools=tools, pages=slugs, assets=assets, url=url, site_anchors=site_anchors
     )
 
     def body_only(body: str, body_offset: int) -> None:

@@ -129,7 +129,16 @@ def build_release(
             store.built += 1
             hashes, _ = scan_sources(source, SOURCE_PATHS)
             _read_catalog_by_records(source, hashes, store)
-        loaded = load(source, env or {}, build=info, cache=store, hashes=hashes, release=True, members_cache=root)
+        loaded = load(
+            source,
+            env or {},
+            build=info,
+            cache=store,
+            hashes=hashes,
+            release=True,
+            members_cache=root,
+            store=store.store if store is not None else None,
+        )
         if loaded.site is None:
             first = loaded.errors[0] if loaded.errors else None
             detail = f": {first.location}: {first.message}" if first else ""
@@ -157,6 +166,7 @@ def build_release(
         files.pop("404.html", None)
         for asset in loaded.assets:
             files[routes.content_file(asset)] = (source / "content" / asset).read_bytes()
+        files.update(loaded.member_files)  # an organisation site's members' page images and attachments
         _root_pages(files)
         problems = check_files(files, OUTSIDE_LINKS, workers=worker_count(env or {}))
         if problems:

@@ -350,15 +350,15 @@ def _compact(data: object) -> bytes:
 
 
 def _label_teams(view: SiteView, records: list[dict[str, Any]]) -> None:
-    """On an organisation site: each member's offerings, SLOs and tools say their team (two teams'
-    "Kafka" are told apart), and each team's page has a record."""
+    """On an organisation site: each member's offerings, SLOs, tools and policy pages say their
+    team (two teams' "Kafka" are told apart), and each team's page has a record."""
     federation = view.site.federation
     if federation is None:
         return
     names = {t.id: t.name for t in federation.teams}
     for record in records:
         parts = record["u"].split("/")
-        if len(parts) == 4 and parts[0] in ("offerings", "tools") and parts[1] in names:
+        if len(parts) >= 4 and parts[0] in ("offerings", "tools", "policies") and parts[1] in names:
             team = names[parts[1]]
             record["t"] = f"{record['t']} ({team})"
             record["x"] = f"{record.get('x', '')} {team}".strip()

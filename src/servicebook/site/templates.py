@@ -219,9 +219,27 @@ def _edit_url(catalog: model.Catalog, spec: PageSpec, prefix: str = "", commit: 
     return edit_url(repo, catalog.site.forge, catalog.site.branch, prefix + source)
 
 
+def _members_own(common: Mapping[str, Any], spec: PageSpec) -> bool:
+    """Whether the page shows a member team's policy page, offering or tool decision on an
+    organisation site: its source is in the member's repository, not this site's."""
+    teams = common.get("teams")
+    if teams is None:
+        return False
+    page, offering, tool = (spec.context.get(k) for k in ("page", "o", "t"))
+    ident = (
+        page.slug
+        if isinstance(page, model.Page)
+        else getattr(getattr(offering, "offering", None), "id", None)
+        or getattr(getattr(tool, "tool", None), "id", None)
+    )
+    return isinstance(ident, str) and teams.of(ident) is not None
+
+
 def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, str | None]:
     """`edit_url` for the current catalog; a page of a past release is not edited, it links to
     its source as it was at the release's commit (`source_url`)."""
+    if _members_own(common, spec):
+        return {"edit_url": None, "source_url": None}
     if common["versioning"].current is None:
         return {"edit_url": _edit_url(common["catalog"], spec, common["source_prefix"]), "source_url": None}
     commit = common["build"].commit
