@@ -22,6 +22,7 @@ from servicebook.site.fresh import KINDS, Report
 
 Verbosity = Literal["quiet", "normal", "verbose"]
 ERASE = "\r\x1b[K"  # back to the start of the line and clear it
+SHOW_CURSOR = "\x1b[?25h"  # click's bar hides the cursor while it draws
 
 
 def verbosity_options(command: Any) -> Any:
@@ -64,11 +65,11 @@ class Terminal:
         self.clear()
 
     def clear(self) -> None:
-        self.bar = None
         if self.drawn:
-            self.stream.write(ERASE)
+            self.stream.write(ERASE + (SHOW_CURSOR if self.bar is not None else ""))
             self.stream.flush()
             self.drawn = False
+        self.bar = None
 
 
 class Lines:
@@ -157,6 +158,6 @@ def why_lines(why: tuple[tuple[str, str], ...]) -> list[str]:
     if not why:
         return ["Rendered again: nothing (every file kept from the last build)."]
     reasons = {reason for _, reason in why}
-    if len(reasons) == 1 and next(iter(reasons)).startswith(WHOLE_SITE):
+    if len(why) > 1 and len(reasons) == 1 and next(iter(reasons)).startswith(WHOLE_SITE):
         return [f"Rendered again: all {len(why)} files ({next(iter(reasons))})."]
     return [f"Rendered again ({len(why)}):", *(f"  {path}: {reason}" for path, reason in why)]

@@ -38,6 +38,11 @@ class Tally:
         self.kept: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._rendered: list[tuple[str, str | None]] = []  # (output path, its own source file or None)
         self.releases = 0  # releases the site publishes (built or taken from the release cache)
+        # asked before the build replaces the output (the reasons are given after)
+        previous, output = cache.previous, cache.output
+        self._same_output = (
+            previous is not None and output is not None and previous.marker == marker_identity(output / MARKER)
+        )
 
     def watch(
         self, reuse: Callable[[PageSpec | DataSpec], Path | None] | None
@@ -76,7 +81,7 @@ class Tally:
         if before is None:
             return "a new page"
         if before == cache.keys.get(path):  # rendered from the same inputs: its file was not there to keep
-            if previous.marker != marker_identity(cache.output / MARKER):
+            if not self._same_output:
                 return "the output folder is not the one the last build wrote"
             return "its file in the output was changed or removed since the last build"
         changed = self._changed_inputs
