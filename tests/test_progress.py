@@ -177,7 +177,7 @@ def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site
     page.write_text(page.read_text() + "\nOne more paragraph.\n")
     edited = servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines()
     why = edited[edited.index("Rendered again (9):") + 1 :]
-    assert why[0] == "  policies/welcome/index.html: content/welcome.md changed"
+    assert why[0] == "  policies/welcome/index.html: changed: content/welcome.md (its source)"
     # the data files its text goes into (catalog.json, the search index)
     assert {line.rsplit(": ", 1)[1] for line in why[1:]} == {"content/welcome.md"}
     assert why[1] == "  catalog.json: changed: content/welcome.md"

@@ -86,7 +86,7 @@ class Tally:
             return "its file in the output was changed or removed since the last build"
         changed = self._changed_inputs
         if source is not None and source in changed:
-            return f"{source} changed"
+            return f"changed: {source} (its source)"
         if not changed:
             return "servicebook, the build's settings, its commit or the git history changed"
         shown = ", ".join(changed[:SHOWN_INPUTS])
