@@ -228,13 +228,18 @@ def test_a_failed_build_reads_the_same_on_a_terminal_once_its_progress_is_erased
     assert piped.stderr.splitlines()[-1] == "build failed: 1 error; nothing was written."
 
 
-@pytest.mark.git
-def test_a_build_on_a_terminal_draws_a_bar_over_the_releases(git_site) -> None:
+def _releases(git_site) -> None:
+    """Two more releases, 1.0 and 2.0, after the first commit's 0.1."""
     for version in ("1.0", "2.0"):
         text = git_site.catalog.read_text()
         git_site.catalog.write_text(re.sub(r'version: "[^"]*"', f'version: "{version}"', text, count=1))
         git_site.commit(f"release {version}")
         git_site.tag(f"v{version}")
+
+
+@pytest.mark.git
+def test_a_build_on_a_terminal_draws_a_bar_over_the_releases(git_site) -> None:
+    _releases(git_site)
     drawn = servicebook("build", "--source", git_site.root, terminal=True)
     assert drawn.code == 0, drawn.stderr
     # three releases: the first commit's version 0.1, then 1.0 and 2.0
@@ -247,6 +252,27 @@ def test_a_build_on_a_terminal_draws_a_bar_over_the_releases(git_site) -> None:
     (git_site.root / "content" / "welcome.md").write_text("---\ntitle: Welcome\n---\n\nChanged.\n")
     again = servicebook("build", "--source", git_site.root, terminal=False)
     assert "  releases                     0       3" in again.stdout.splitlines()
+
+
+@pytest.mark.git
+def test_verify_on_a_terminal_shows_its_phases_and_prints_the_same_verdict(git_site) -> None:
+    _releases(git_site)
+    assert servicebook("build", "--quiet", "--source", git_site.root, terminal=False).code == 0
+    drawn = servicebook("verify", "--source", git_site.root, terminal=True)
+    piped = servicebook("verify", "--source", git_site.root, terminal=False)
+    assert drawn.code == piped.code == 0, drawn.stdout + drawn.stderr
+    head = git_site.git("rev-parse", "HEAD")[:12]
+    phases = drawn.stderr.split(ERASE)
+    assert phases[0] == f"checking out {head}…"
+    assert "rendering…" in phases and phases[-2:] == ["comparing…", ""]
+    assert without_progress(drawn.stderr) == piped.stderr == ""
+    assert drawn.stdout == piped.stdout
+    assert piped.stdout.startswith("Verified the current catalog and 3 release(s)")
+    # one release alone: a bar over the releases it rebuilds
+    one = servicebook("verify", "--version", "1.0", "--source", git_site.root, terminal=True)
+    assert one.code == 0, one.stdout + one.stderr
+    assert re.search(r"releases +\[#+\] +1/1", one.stderr)
+    assert without_progress(one.stderr) == ""
 
 
 # -- the parts, on their own ------------------------------------------------------------------
