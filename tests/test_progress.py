@@ -74,6 +74,19 @@ def servicebook(*args: str | Path, terminal: bool, cwd: Path | None = None) -> R
         return Ran(code, out.read(), received.decode())
 
 
+BAR = re.compile(r"\r\x1b\[\?25l(\S[^\[]*?) +\[[#-]+\] +(\d+/\d+)")
+
+
+def phases_drawn(terminal_text: str) -> list[str]:
+    """The lines drawn on the terminal, each up to the sequence that erased it; a bar as its
+    label, its first and its last count."""
+    drawn = []
+    for part in terminal_text.replace(SHOW_CURSOR, "").split(ERASE):
+        bars = BAR.findall(part)
+        drawn.append(f"{bars[0][0]} [bar] {bars[0][1]} … {bars[-1][1]}" if bars else part)
+    return drawn
+
+
 def without_progress(terminal_text: str) -> str:
     """What a terminal shows once the progress lines were erased: what remains of its text."""
     text = terminal_text.replace("\r\n", "\n")  # the terminal's line discipline adds the \r
@@ -85,19 +98,19 @@ def test_a_build_on_a_terminal_names_each_phase_as_it_runs_and_leaves_only_the_r
     site = site_copy("minimal")
     drawn = servicebook("build", "--source", site, terminal=True)
     assert drawn.code == 0, drawn.stderr
-    # each phase is drawn on one line, over the last, and erased when it ends
-    assert drawn.stderr == ERASE.join(
-        [
-            "looking for changes…",
-            "loading the pipeline…",
-            "reading and checking…",
-            "history…",
-            "rendering…",
-            "checking links…",
-            "writing…",
-            "",
-        ]
-    )
+    # each phase is drawn on one line, over the last, and erased when it ends; one that counts
+    # its items (the pages to render, once the build knows which) is a bar
+    assert phases_drawn(drawn.stderr) == [
+        "looking for changes…",
+        "loading the pipeline…",
+        "reading and checking…",
+        "history…",
+        "rendering…",
+        "rendering [bar] 0/24 … 24/24",
+        "checking links…",
+        "writing…",
+        "",
+    ]
     assert without_progress(drawn.stderr) == ""
     # stdout is the same report as without a terminal
     (site / "content" / "welcome.md").write_text((site / "content" / "welcome.md").read_text() + "\nMore.\n")
@@ -285,6 +298,9 @@ class Recorded:
     def started(self, name: str, total: int | None) -> None:
         self.events.append(("started", name, total))
 
+    def expected(self, name: str, total: int) -> None:
+        self.events.append(("expected", name, total))
+
     def advanced(self, done: int, total: int | None) -> None:
         self.events.append(("advanced", done, total))
 
@@ -313,6 +329,23 @@ def test_phases_are_laps_each_ending_the_last_and_timed_by_name() -> None:
         ("finished", Phase("releases", 2.5, 2)),
         ("started", "reading", None),
         ("finished", Phase("reading", 0.25)),
+    ]
+
+
+def test_a_phase_learns_its_count_once_under_way_and_counts_nothing_when_none_is() -> None:
+    listener = Recorded()
+    phases = Phases(listener, clock=lambda: 0.0)
+    phases.advance()  # nothing under way: nothing counted
+    phases.expect(3)
+    phases.enter("rendering")
+    phases.expect(2)  # the pages to render, known once the kept ones are
+    phases.advance(2)
+    phases.end()
+    assert listener.events == [
+        ("started", "rendering", None),
+        ("expected", "rendering", 2),
+        ("advanced", 2, 2),
+        ("finished", Phase("rendering", 0.0, 2)),
     ]
 
 

@@ -34,6 +34,8 @@ class Listener(Protocol):
 
     def advanced(self, done: int, total: int | None) -> None: ...
 
+    def expected(self, name: str, total: int) -> None: ...
+
     def finished(self, phase: Phase) -> None: ...
 
 
@@ -61,6 +63,14 @@ class Phases:
         self._seconds.setdefault(name, 0.0)
         if self.listener is not None:
             self.listener.started(name, total)
+
+    def expect(self, total: int) -> None:
+        """The phase under way goes through `total` items (learnt once it has begun)."""
+        if self._current is None:
+            return
+        self._total = total
+        if self.listener is not None:
+            self.listener.expected(self._current, total)
 
     def advance(self, done: int = 1) -> None:
         """`done` more items of the phase under way are through."""

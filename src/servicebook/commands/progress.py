@@ -50,11 +50,22 @@ class Terminal:
     def started(self, name: str, total: int | None) -> None:
         self.clear()
         if total:
-            self.bar = click.progressbar(length=total, label=name, file=self.stream, show_pos=True, width=24)
-            self.bar.render_progress()
+            self.expected(name, total)
         else:
             self.stream.write(f"{name}…")
             self.stream.flush()
+            self.drawn = True
+
+    def expected(self, name: str, total: int) -> None:
+        if total <= 0:  # nothing to count: the phase's line stays
+            return
+        self.clear()
+        # redrawn at most about 200 times, however many items
+        every = max(1, total // 200)
+        self.bar = click.progressbar(
+            length=total, label=name, file=self.stream, show_pos=True, width=24, update_min_steps=every
+        )
+        self.bar.render_progress()
         self.drawn = True
 
     def advanced(self, done: int, total: int | None) -> None:  # noqa: ARG002 - the bar knows its length
@@ -83,6 +94,9 @@ class Lines:
         counted = f" ({total})" if total else ""
         self.stream.write(f"{name}{counted}…\n")
         self.stream.flush()
+
+    def expected(self, name: str, total: int) -> None:
+        """Said in the report."""
 
     def advanced(self, done: int, total: int | None) -> None:
         """Counted in the report, not line by line."""

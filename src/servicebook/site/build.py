@@ -171,6 +171,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
                 reuse=tally.watch(_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve())))),
                 workers=worker_count(options.env),
                 spool=spool,
+                progress=progress,
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
