@@ -104,6 +104,7 @@ def test_a_build_on_a_terminal_names_each_phase_as_it_runs_and_leaves_only_the_r
         "looking for changes…",
         "loading the pipeline…",
         "reading and checking…",
+        "reading and checking [bar] 0/1 … 1/1",  # the policy pages read (not taken from the store)
         "history…",
         "rendering…",
         "rendering [bar] 0/24 … 24/24",

@@ -72,7 +72,14 @@ def gather(
     hashes = getattr(cache, "hashes", None)
     outlines = action == "build" and options.history and build is not None and build.commit is not None
     loaded = load(
-        options.source, options.env, build=build, cache=cache, hashes=hashes, outlines=outlines, meanwhile=meanwhile
+        options.source,
+        options.env,
+        build=build,
+        cache=cache,
+        hashes=hashes,
+        outlines=outlines,
+        meanwhile=meanwhile,
+        progress=options.progress,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:

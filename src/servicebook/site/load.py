@@ -39,6 +39,7 @@ from servicebook.federation.assemble import assemble
 from servicebook.git.repo import build_info
 from servicebook.git.snapshots import PageOutline
 from servicebook.measure.snapshot import read_all as read_snapshots
+from servicebook.progress import Phases
 from servicebook.site.parallel import map_shared, worker_count
 from servicebook.source.yaml import (
     Node,
@@ -87,6 +88,7 @@ def load(
     release: bool = False,
     federate: bool = True,
     members_cache: Path | None = None,
+    progress: Phases | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
     module docstring.
@@ -99,7 +101,8 @@ def load(
     `release`: the source is a past release (see validate.check_catalog).
     An organisation site's members are read at their locked commits and merged into its catalog
     (federation/), from the cache of `members_cache` (default: `root`); `federate=False` reads a
-    member itself, whose own members are not gathered.
+    member itself, whose own members are not gathered. `progress` is told how many pages are
+    read again (not taken from the store), and each as it is.
     """
     problems: list[Problem] = []
     if build is None:
@@ -158,7 +161,7 @@ def load(
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
     found_outlines: list[PageOutline] = []
-    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile)
+    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress)
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
         anchor_refs += result.anchor_refs
@@ -509,6 +512,7 @@ def _load_pages(
     cache: PageStore | None,
     hashes: Mapping[str, str] | None,
     meanwhile: Callable[[], object] | None = None,
+    progress: Phases | None = None,
 ) -> list[PageResult]:
     """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
     otherwise rendered, over several processes when there are many."""
@@ -522,7 +526,10 @@ def _load_pages(
     found = cache.get_many(list(keys.values())) if cache is not None else {}
     results = {slug: found[keys[slug]] for slug in keys if isinstance(found.get(keys[slug]), PageResult)}
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
-    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile)
+    if progress is not None:
+        progress.expect(len(todo))
+    done = progress.advance if progress is not None else None
+    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile, done)
     for (slug, _), result in zip(todo, loaded, strict=True):
         results[slug] = result
         if cache is not None and slug in keys:
