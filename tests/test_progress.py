@@ -289,6 +289,16 @@ def test_verify_on_a_terminal_shows_its_phases_and_prints_the_same_verdict(git_s
     assert without_progress(one.stderr) == ""
 
 
+def test_export_on_a_terminal_shows_the_pages_it_reads_and_writes_the_same_stream(site_copy) -> None:
+    site = site_copy("minimal")
+    drawn = servicebook("export", "openslo", "--source", site, terminal=True)
+    piped = servicebook("export", "openslo", "--source", site, terminal=False)
+    assert drawn.code == piped.code == 0
+    assert drawn.stdout == piped.stdout and "kind: SLO" in piped.stdout
+    assert phases_drawn(drawn.stderr)[:2] == ["reading and checking…", "reading and checking [bar] 0/1 … 1/1"]
+    assert without_progress(drawn.stderr) == piped.stderr  # the note about unmeasured SLOs, as in a pipe
+
+
 # -- the parts, on their own ------------------------------------------------------------------
 
 
