@@ -8,6 +8,7 @@ import socket
 import struct
 import threading
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from servicebook.site.serve import error_page, inject, is_source, watched_dirs
 
 from .conftest import FIXED_EPOCH
 from .servehelp import running_serve, wait_for
+
+# A preview whose clocks stand still: each log line's time of day, and every rebuild taking 0 s.
+STOPPED = {"now": lambda: datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "clock": lambda: 0.0}
 
 PAGE = '<!doctype html>\n<html><head>\n<meta http-equiv="Content-Security-Policy" content="x">\n</head>\n<body data-root="./">\n<p>hi</p></body></html>'
 
@@ -84,6 +88,8 @@ def test_serve_rebuilds_shows_errors_and_keeps_the_last_good_build(site_copy) ->
 
         catalog.write_text(catalog.read_text().replace("objective: 199.5", "objective: 99.9"))
         wait_for(lambda: version() == {"generation": 3, "ok": True}, what="the fixed build")
+        rebuilt = r"\[\d\d:\d\d:\d\d\] \S*catalog\.yaml changed: rebuilt 15 of 15 pages in \d+\.\d\d s\."
+        wait_for(lambda: re.search(rebuilt, served.output()), what="the rebuild's log line")
         status, html = fetch(served.url + "offerings/ci/")
         assert "99.9 %" in html and "sb-serve-errors" not in html
         assert fetch(served.url + "nowhere/")[0] == 404
@@ -119,24 +125,24 @@ def test_serve_shows_each_warning_once_per_session(site_copy, tmp_path, monkeypa
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
     monkeypatch.chdir(tmp_path)
     said: list[str] = []
-    preview = Preview(Path("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append)
+    preview = Preview(Path("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append, **STOPPED)
     trap = ": warning: '#platform' starts a YAML comment"
     try:
         assert preview.rebuild()
         assert sum(trap in line for line in said) == 1
-        assert said[-1] == "Rebuilt: 15 pages."
+        assert said[-1] == "[09:30:00] Built 15 pages in 0.00 s."
         # an edit above it moves the warning down a line: the same warning, not shown again
         said.clear()
         catalog.write_text("# edited\n" + catalog.read_text())
         assert preview.rebuild()
-        assert said == ["Rebuilt: 15 pages (1 warning shown before still applies)."]
+        assert said == ["[09:30:00] Built 15 pages in 0.00 s (1 warning shown before still applies)."]
         # a new warning is shown, the old one is not
         said.clear()
         catalog.write_text(catalog.read_text().replace("name: CI pipelines", "name: CI pipelines #ci", 1))
         assert preview.rebuild()
         assert len(said) == 2
         assert said[0].startswith("minimal/catalog.yaml:") and ": warning: '#ci' starts a YAML comment" in said[0]
-        assert said[1] == "Rebuilt: 15 pages (1 warning shown before still applies)."
+        assert said[1] == "[09:30:00] Built 15 pages in 0.00 s (1 warning shown before still applies)."
         # a failed build in between does not make the preview forget what it showed
         said.clear()
         catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
@@ -144,7 +150,59 @@ def test_serve_shows_each_warning_once_per_session(site_copy, tmp_path, monkeypa
         catalog.write_text(catalog.read_text().replace("objective: 199.5", "objective: 99.5"))
         said.clear()
         assert preview.rebuild()
-        assert said == ["Rebuilt: 15 pages (2 warnings shown before still apply)."]
+        assert said == ["[09:30:00] Built 15 pages in 0.00 s (2 warnings shown before still apply)."]
+    finally:
+        preview.close()
+
+
+def test_serve_logs_each_rebuild_with_the_time_the_files_changed_the_pages_rendered_again_and_how_long(
+    site_copy, tmp_path, monkeypatch
+) -> None:
+    from servicebook.site.serve import Preview
+
+    site = site_copy("minimal")  # tmp_path/minimal
+    monkeypatch.chdir(tmp_path)
+    ticks = iter(range(1000))
+    clock = {"now": STOPPED["now"], "clock": lambda: next(ticks) * 0.25}  # every reading a quarter second later
+    said: list[str] = []
+    preview = Preview(Path("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append, **clock)
+    page, catalog = site / "content" / "welcome.md", site / "catalog.yaml"
+    try:
+        assert preview.rebuild()
+        assert re.fullmatch(r"\[09:30:00\] Built 15 pages in \d+\.\d\d s\.", said[-1]), said
+        # a policy page's text, not its title or headings: that page alone is rendered again
+        page.write_text(page.read_text() + "\nOne more paragraph.\n")
+        said.clear()
+        assert preview.rebuild([page])
+        assert re.fullmatch(
+            r"\[09:30:00\] minimal/content/welcome\.md changed: rebuilt 1 of 15 pages in \d+\.\d\d s\.", said[0]
+        ), said
+        # the catalog shows on every page
+        catalog.write_text(catalog.read_text() + "# a comment\n")
+        said.clear()
+        assert preview.rebuild([catalog, site / "content" / "guides"])  # as the watcher reports them
+        assert said[0].startswith(
+            "[09:30:00] minimal/catalog.yaml, minimal/content/guides changed: rebuilt 15 of 15 pages"
+        )
+        # saved, not changed
+        catalog.touch()
+        said.clear()
+        assert preview.rebuild([catalog])
+        assert said[0].startswith("[09:30:00] minimal/catalog.yaml changed: nothing to rebuild, the site is the same (")
+        # many files at once: three named, the others counted
+        names = [site / "content" / f"{n}.md" for n in "abcd"]
+        said.clear()
+        assert preview.rebuild([catalog, *names])
+        assert said[0].startswith(
+            "[09:30:00] minimal/catalog.yaml, minimal/content/a.md, minimal/content/b.md and 2 more changed: "
+        )
+        # a failed rebuild says when, and what changed, above the errors it printed
+        catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
+        said.clear()
+        assert not preview.rebuild([catalog])
+        assert said[-1] == (
+            "[09:30:00] minimal/catalog.yaml changed: the build failed. Serving the last good build until this is fixed."
+        )
     finally:
         preview.close()
 
@@ -162,14 +220,14 @@ def test_serve_shows_a_shallow_clone_warning_once(git_site, tmp_path) -> None:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{git_site.root}", str(clone)], check=True, env=env)
     said: list[str] = []
-    preview = Preview(clone, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append)
+    preview = Preview(clone, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, said.append, said.append, **STOPPED)
     try:
         for n in range(3):
             (clone / "catalog.yaml").write_text((clone / "catalog.yaml").read_text() + f"# save {n}\n")
             assert preview.rebuild()
         shallow = [line for line in said if ": warning: this is a shallow clone: " in line]
         assert len(shallow) == 1
-        assert said[-2:] == ["Rebuilt: 29 pages (1 warning shown before still applies)."] * 2
+        assert said[-2:] == ["[09:30:00] Built 29 pages in 0.00 s (1 warning shown before still applies)."] * 2
     finally:
         preview.close()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 import click
 
 from servicebook.commands.options import SOURCE, STRICT, paths_for_people, show_warnings
+from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
 from servicebook.site.fresh import Options, Report, folder_outside_source, survey, undated_review_note
 
 
@@ -22,15 +24,24 @@ from servicebook.site.fresh import Options, Report, folder_outside_source, surve
 )
 @STRICT
 @click.option("--no-versions", is_flag=True, help="Build only the current catalog, not past releases.")
-def build(source: Path, output: Path | None, strict: bool, no_versions: bool) -> None:
+@verbosity_options
+def build(source: Path, output: Path | None, strict: bool, no_versions: bool, verbosity: Verbosity | None) -> None:
     """Check everything, then write the site (the previous one stays if anything fails)."""
     out = output if output is not None else source / "public"
+    verbosity = verbosity or "normal"
     with paths_for_people(source) as show:
         note = undated_review_note(source, os.environ)  # about where the build runs: not subject to --strict
-        show_warnings((note,) if note is not None else (), show)
-        report = _build(Options(source=source, output=out, strict=strict, versions=not no_versions))
+        if verbosity != "quiet":
+            show_warnings((note,) if note is not None else (), show)
+        with shown(verbosity) as progress:
+            options = Options(source=source, output=out, strict=strict, versions=not no_versions, progress=progress)
+            report = _build(options)
+    if verbosity == "quiet":
+        return
     show_warnings(report.warnings, show)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
+    for line in build_report(report, verbose=verbosity == "verbose"):
+        click.echo(line)
     cache = folder_outside_source(source, out)
     if cache is not None:
         click.echo(f"Build cache: {cache}/ (beside the output, for fast rebuilds; safe to delete)")
@@ -41,11 +52,14 @@ def _build(options: Options) -> Report:
     rest of the pipeline only when there is work to do. The pipeline is imported here, once that
     is known: importing it (Jinja2, markdown-it, lxml, the renderers) is most of a no-change
     rebuild's time (1k site: 0.30 of 0.37 CPU s; bench/README.md, "No-change rebuild")."""
+    options.progress.enter("looking for changes")
     surveyed = survey(options)
     unchanged = surveyed.unchanged()
     if unchanged is not None:
         surveyed.close()
-        return unchanged
+        options.progress.end()
+        return dataclasses.replace(unchanged, phases=options.progress.timings())
+    options.progress.enter("loading the pipeline")
     from servicebook.site import build as pipeline
 
     return pipeline.build(options, surveyed)

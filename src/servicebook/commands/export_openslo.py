@@ -11,6 +11,7 @@ import click
 from servicebook.catalog.slo import latest_results
 from servicebook.catalog.validate import did_you_mean
 from servicebook.commands.options import SOURCE, paths_for_people
+from servicebook.commands.progress import shown
 from servicebook.errors import UsageProblem, WriteFailed
 from servicebook.interop import openslo
 from servicebook.site.build import Options, gather
@@ -27,8 +28,9 @@ def export_openslo(source: Path, offerings: tuple[str, ...], output: str) -> Non
 
     One stream: a Service per offering, an SLI per measured SLO and an SLO per objective (an
     unmeasured SLO names the SLI the monitoring must define)."""
-    with paths_for_people(source):
-        loaded, _ = gather(Options(source=source, output=source / "public"), action="export")
+    with paths_for_people(source), shown("normal") as progress:  # on a terminal: the pages read
+        progress.enter("reading and checking")
+        loaded, _ = gather(Options(source=source, output=source / "public", progress=progress), action="export")
     assert loaded.site is not None
     catalog = loaded.site.catalog
     by_id = {o.id: o for o in catalog.offerings}

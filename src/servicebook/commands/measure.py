@@ -19,6 +19,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import describe_window, format_percent
 from servicebook.catalog.validate import did_you_mean
 from servicebook.commands.options import SOURCE, paths_for_people
+from servicebook.commands.progress import shown as show_progress
 from servicebook.errors import UsageProblem
 from servicebook.git.repo import catalog_state
 from servicebook.measure.budget import attainment_text, budget_left_text
@@ -92,8 +93,9 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     end = now if at is None else parse_at(at, now)
     env = dict(os.environ)
-    with paths_for_people(source):
-        loaded, _ = gather(Options(source, source / "public", env=env), action="measure")
+    with paths_for_people(source), show_progress("normal") as progress:  # on a terminal: the pages read
+        progress.enter("reading and checking")
+        loaded, _ = gather(Options(source, source / "public", env=env, progress=progress), action="measure")
     assert loaded.site is not None
     catalog = loaded.site.catalog
     if offering is not None and offering not in {o.id for o in catalog.offerings}:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from servicebook.commands.options import SOURCE
+from servicebook.commands.progress import shown
 from servicebook.site.verify import verify as run_verify
 
 
@@ -30,7 +31,10 @@ from servicebook.site.verify import verify as run_verify
 def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dirty: bool, no_versions: bool) -> None:
     """Rebuild the published site from git and compare it with a published copy, byte for byte."""
     where = site if site is not None else source / "public"
-    result = run_verify(source, where, versions, allow_dirty=allow_dirty, versions=not no_versions)
+    with shown("normal") as progress:  # drawn on a terminal only; the result below is the same either way
+        result = run_verify(
+            source, where, versions, allow_dirty=allow_dirty, versions=not no_versions, progress=progress
+        )
     for line in result.differences:
         click.echo(f"error: {line}", err=True)
     for line in result.advice:

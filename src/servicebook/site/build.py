@@ -33,6 +33,7 @@ from servicebook.site.releases import BuiltRelease, build_releases
 from servicebook.site.render import render_site
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.store import Remembering
+from servicebook.site.tally import Tally
 from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
 from servicebook.site.write import MARKER, write_failed, write_site
 
@@ -82,6 +83,7 @@ def gather(
         outlines=outlines,
         meanwhile=meanwhile,
         store=store,
+        progress=options.progress,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -102,9 +104,10 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         if unchanged is not None:  # 0. nothing changed since the last build: keep it
             return unchanged
         cache = BuildCache.for_output(found)
+        tally = Tally(cache)  # what was rendered again, what kept, and why: the report's (tally.py)
         had_site = (found.output / MARKER).is_file()
         try:
-            report = _build(options, found.output, found.info, cache)
+            report = _build(options, found.output, found.info, cache, tally)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
         except (OSError, WriteFailed):
@@ -114,7 +117,9 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
             cache.record(report.warnings, report.files, report.pages)
         except KeyboardInterrupt:
             raise Interrupted(replaced=True, previous=had_site) from None
-        return Report((*report.warnings, *cache.warnings()), report.files, report.pages)
+        options.progress.end()
+        warnings = (*report.warnings, *cache.warnings())
+        return Report(warnings, report.files, report.pages, tally.work(), options.progress.timings())
 
 
 class Interrupted(KeyboardInterrupt):
@@ -127,10 +132,12 @@ class Interrupted(KeyboardInterrupt):
         self.previous = previous  # whether there was a previous site in the output
 
 
-def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -> Report:
+def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, tally: Tally) -> Report:
+    progress = options.progress  # each stage below is a phase of the report (progress.py)
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
     # store every build of the site shares (or, in `serve`, from memory)
+    progress.enter("reading and checking")
     pages: PageStore = cache if options.memory is None else options.memory.over(cache)
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
@@ -152,6 +159,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     if options.versions:
         releases, found = _releases(options, loaded.site.catalog.site.release_tags, cache)
         release_problems += found
+        tally.releases = len(releases)
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
     versioning = VersionContext(
@@ -160,6 +168,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
+    progress.enter("history")
     timeline = (
         load_timeline(
             options.source,
@@ -173,6 +182,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
     # 3. render every file; nothing touches the output until all of it succeeded (a large site's
     # pages are rendered straight into a staging folder beside it, which becomes the new site or
     # is removed whatever happens; see write.SiteFiles and write.write_site)
+    progress.enter("rendering")
     with _spool(output, len(loaded.site.pages)) as spool:
         try:
             files = render_site(
@@ -180,9 +190,10 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache) -
                 options.source,
                 versioning=versioning,
                 history=timeline,
-                reuse=_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve()))),
+                reuse=tally.watch(_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve())))),
                 workers=worker_count(options.env),
                 spool=spool,
+                progress=progress,
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
@@ -215,8 +226,10 @@ def _finish(
     trees = {r.release.path: r.tree for r in releases}
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
+    options.progress.enter("checking links")
     _verify(options, loaded, files, mounted, cache.reused, (*report.warnings, *release_problems), action="build")
     # 6. swap the new site in whole (see write.py)
+    options.progress.enter("writing")
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
     spare = cache.spare  # beside the output: where the site it replaces is kept for the next build
     if spare is not None:
@@ -322,8 +335,15 @@ def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[B
     found = discover(options.source, pattern)
     if found is None:
         return [], []
+    options.progress.enter("releases", total=len(found.choices))
     return build_releases(
-        options.source, found, options.source / CACHE_DIR, options.strict, store=cache, env=options.env
+        options.source,
+        found,
+        options.source / CACHE_DIR,
+        options.strict,
+        store=cache,
+        env=options.env,
+        done=options.progress.advance,
     )
 
 

@@ -33,13 +33,14 @@ from servicebook.cache.store import Store
 from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, build_info, head, open_repo, source_date_epoch, tag_refs
+from servicebook.progress import Phase, Phases
 from servicebook.site.write import MARKER, check_output_dir, recover
 from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
     from servicebook.site.store import PageMemory
 
-FORMAT = 3  # bump when what a manifest or a page key holds changes shape
+FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 MAX_CATALOG_BYTES = 32 * 1024 * 1024  # as load.py: past it, a catalog is refused, not parsed
 
 
@@ -60,6 +61,26 @@ class Options:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     # pages loaded by this process's earlier builds (serve): not decoded from the store again
     memory: PageMemory | None = None
+    # the build's phases, timed and told to a display if the command gave one (progress.py)
+    progress: Phases = field(default_factory=Phases, compare=False, repr=False)
+
+
+# Kinds of output file a build counts apart in its report (see `Work`).
+KINDS = ("offerings", "tools", "policy pages", "other pages", "data files")
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What a build did and did not have to do: files rendered again and kept from the last
+    build, per kind (KINDS); releases built from their commits and taken from the release cache;
+    and for each file rendered again, why (which input changed; see site/tally.py)."""
+
+    rendered: Mapping[str, int] = field(default_factory=dict)
+    kept: Mapping[str, int] = field(default_factory=dict)
+    releases_built: int = 0
+    releases_kept: int = 0
+    why: tuple[tuple[str, str], ...] = ()  # (output path, reason), in page order
+    unchanged: bool = False  # stage 0 found nothing to do: every file kept as it was
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +90,8 @@ class Report:
     warnings: tuple[Problem, ...]
     files: int = 0
     pages: int = 0
+    work: Work | None = None  # what was rendered again and what kept (a build's, not a check's)
+    phases: tuple[Phase, ...] = ()  # the time each phase took (progress.py)
 
 
 # -- what the inputs are -----------------------------------------------------------------------
@@ -82,10 +105,11 @@ def scan_sources(
     root: Path, sources: Iterable[str], known: Mapping[str, list[Any]] | None = None
 ) -> tuple[dict[str, str], dict[str, list[Any]]]:
     """path relative to `root` → hash, for every file under the given top-level source paths, and
-    what to give the next build as `known`: each file's (size, mtime, inode, hash).
+    what to give the next build as `known`: each file's (size, mtime, inode, hash, settled).
 
-    A regular file whose size, modification time and inode are those in `known` keeps its hash
-    there without being read (as git's index does). Links are not followed; a link, special file or
+    A regular file whose size, modification time and inode are those in `known`, and that had
+    settled when it was hashed (see RACY_NS), keeps its hash there without being read (as git's
+    index does). Links are not followed; a link, special file or
     unreadable entry is hashed by what it is, so that changing it changes the fingerprint (the
     build itself reports it).
     """
@@ -121,7 +145,7 @@ class _Scan:
         elif stat.S_ISREG(info.st_mode):
             identity = [info.st_size, info.st_mtime_ns, info.st_ino]
             before = self.known.get(rel)
-            if before is not None and before[:3] == identity and before[3]:
+            if before is not None and before[:3] == identity and before[4]:
                 files[rel] = before[3]
             else:
                 try:
@@ -130,8 +154,10 @@ class _Scan:
                 except OSError as exc:
                     files[rel] = digest("unreadable file", str(exc.errno))
                     return
+            # the hash is kept either way (it says what changed, site/tally.py), but trusted by
+            # the next build without reading the file only when the file had settled
             settled = info.st_mtime_ns < self.settled_before
-            self.seen[rel] = [*identity, files[rel] if settled else ""]
+            self.seen[rel] = [*identity, files[rel], int(settled)]
         elif stat.S_ISLNK(info.st_mode):
             files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
         else:
@@ -214,7 +240,10 @@ class Manifest:
             files=int(data["files"]),
             pages=int(data["pages"]),
             keys={str(k): str(v) for k, v in data["keys"].items()},
-            sources={str(k): [int(v[0]), int(v[1]), int(v[2]), str(v[3])] for k, v in data.get("sources", {}).items()},
+            sources={
+                str(k): [int(v[0]), int(v[1]), int(v[2]), str(v[3]), int(v[4])]
+                for k, v in data.get("sources", {}).items()
+            },
         )
 
 
@@ -245,7 +274,7 @@ class Survey:
             return None
         if tree_identity(self.output) != previous.outputs:
             return None
-        return Report(previous.warnings, previous.files, previous.pages)
+        return Report(previous.warnings, previous.files, previous.pages, Work(unchanged=True))
 
     def close(self) -> None:
         self.store.close()

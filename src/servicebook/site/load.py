@@ -40,6 +40,7 @@ from servicebook.federation.assemble import assemble
 from servicebook.git.repo import build_info
 from servicebook.git.snapshots import PageOutline
 from servicebook.measure.snapshot import read_all as read_snapshots
+from servicebook.progress import Phases
 from servicebook.site.parallel import map_shared, worker_count
 from servicebook.source.yaml import (
     Node,
@@ -92,6 +93,7 @@ def load(
     members_cache: Path | None = None,
     store: Store | None = None,
     member: model.Member | None = None,
+    progress: Phases | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
     module docstring.
@@ -107,6 +109,7 @@ def load(
     at its commit kept in `store` (default: that site's own); `federate=False` reads a member
     itself, whose own members are not gathered, and `member` says which member it is: its pages'
     links lead where the organisation site publishes what they name (routes.member_link).
+    `progress` is told how many pages are read again (not taken from the store), and each as it is.
     """
     problems: list[Problem] = []
     if build is None:
@@ -177,7 +180,7 @@ def load(
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
     found_outlines: list[PageOutline] = []
-    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile)
+    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress)
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
         anchor_refs += result.anchor_refs
@@ -547,6 +550,7 @@ def _load_pages(
     cache: PageStore | None,
     hashes: Mapping[str, str] | None,
     meanwhile: Callable[[], object] | None = None,
+    progress: Phases | None = None,
 ) -> list[PageResult]:
     """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
     otherwise rendered, over several processes when there are many."""
@@ -560,7 +564,10 @@ def _load_pages(
     found = cache.get_many(list(keys.values())) if cache is not None else {}
     results = {slug: found[keys[slug]] for slug in keys if isinstance(found.get(keys[slug]), PageResult)}
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
-    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile)
+    if progress is not None:
+        progress.expect(len(todo))
+    done = progress.advance if progress is not None else None
+    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile, done)
     for (slug, _), result in zip(todo, loaded, strict=True):
         results[slug] = result
         if cache is not None and slug in keys:

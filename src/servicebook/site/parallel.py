@@ -64,15 +64,27 @@ def _run_chunk(fn: Callable[[Any, Any], Any], chunk: Sequence[Any]) -> list[Any]
 
 
 def map_shared(
-    fn: Callable[[S, T], R], shared: S, items: Sequence[T], workers: int, meanwhile: Callable[[], object] | None = None
+    fn: Callable[[S, T], R],
+    shared: S,
+    items: Sequence[T],
+    workers: int,
+    meanwhile: Callable[[], object] | None = None,
+    done: Callable[[int], object] | None = None,
 ) -> list[R]:
     """[fn(shared, item) for item in items], over `workers` processes when that pays off.
 
     `fn` must be a module-level function; `shared` reaches forked workers by inheritance. When the
-    work goes to workers, this process calls `meanwhile` while it waits for them.
+    work goes to workers, this process calls `meanwhile` while it waits for them. `done(n)` is
+    told as results come in (for a progress bar).
     """
     if workers <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(shared, item) for item in items]
+        if done is None:
+            return [fn(shared, item) for item in items]
+        out = []
+        for item in items:
+            out.append(fn(shared, item))
+            done(1)
+        return out
     size = max(1, -(-len(items) // (workers * 8)))  # small chunks balance uneven pages
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     results: list[R] = []
@@ -92,6 +104,8 @@ def map_shared(
                 meanwhile()
             for part in parts:
                 results.extend(part)
+                if done is not None:
+                    done(len(part))
         except BaseException:
             _stop(pool)  # interrupted, or a worker died: do not wait for the others
             raise

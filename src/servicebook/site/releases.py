@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,9 +64,11 @@ def build_releases(
     store: BuildCache | None = None,
     env: Mapping[str, str] | None = None,
     only: frozenset[str] | None = None,
+    done: Callable[[], object] | None = None,
 ) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release (or those in `only`), oldest first, each from the first of its options that
-    builds; what could not be built, or was passed over, is reported, never silently dropped."""
+    builds; what could not be built, or was passed over, is reported, never silently dropped.
+    `done` is called after each release (the build's progress)."""
     problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
     built: list[BuiltRelease] = []
     for choice in found.choices:
@@ -89,6 +91,8 @@ def build_releases(
             built.append(published)
         else:  # no option builds: each one's own report
             problems += [p for issues in failed.values() for p in issues]
+        if done is not None:
+            done()
     built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
     return built, problems
 

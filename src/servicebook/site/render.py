@@ -19,6 +19,7 @@ from servicebook.catalog import model
 from servicebook.git.history import Timeline
 from servicebook.git.repo import open_repo
 from servicebook.git.versions import Release
+from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.outputs import add_site_outputs, data_specs
@@ -107,6 +108,7 @@ def render_site(
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
     source_prefix: str | None = None,
+    progress: Phases | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -116,6 +118,7 @@ def render_site(
     With a `stamped` store (a past release's build), pages that other releases rendered from the
     same inputs are taken from it with this release's stamp filled in (see stamps.py).
     `source_prefix` is where the site lives in its repository, when `site_root` is not a checkout.
+    `progress` is told how many pages and files are rendered, and each as it is.
     """
     layouts = site_root / "layouts"
     env = environment(layouts)
@@ -133,7 +136,7 @@ def render_site(
     if stamped is not None and spool is None:
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers)
     renderer = Renderer(env, specs, common, layouts, spool, known, data)
-    _render_pages(files, renderer, reuse, workers)
+    _render_pages(files, renderer, reuse, workers, progress)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
         if name.endswith(".css"):
@@ -190,6 +193,7 @@ def _render_pages(
     renderer: Renderer,
     reuse: Callable[[PageSpec | DataSpec], Path | None] | None,
     workers: int,
+    progress: Phases | None = None,
 ) -> None:
     """Every page of the renderer's specs, then every data file, into `files`, in order: the file
     `reuse` names when it has one, else made (into the spool folder, when there is one). A
@@ -204,7 +208,10 @@ def _render_pages(
         for name in sorted({renderer.specs[i].template for i in todo if i < len(renderer.specs)}):
             with contextlib.suppress(jinja2.TemplateError):  # reported, located, by the page's render
                 renderer.env.get_template(name)
-    results = dict(zip(todo, map_shared(render_one, renderer, todo, workers), strict=True))
+    if progress is not None:
+        progress.expect(len(todo))
+    done = progress.advance if progress is not None else None
+    results = dict(zip(todo, map_shared(render_one, renderer, todo, workers, done=done), strict=True))
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
         raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it

@@ -17,8 +17,10 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,8 +28,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem
+from servicebook.progress import Phases
 from servicebook.report import shown_from
-from servicebook.site.build import Options, build
+from servicebook.site.build import Options, Report, build
 from servicebook.site.store import PageMemory
 
 HOST = "127.0.0.1"
@@ -76,7 +79,12 @@ class Preview:
         env: Mapping[str, str],
         out: Callable[[str], None],
         err: Callable[[str], None],
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        self.now = now  # the time of day each log line starts with (the terminal's, local)
+        self.clock = clock  # what each rebuild is timed with
         self.source = source.resolve()
         self.env = dict(env)
         self.out = out
@@ -96,13 +104,19 @@ class Preview:
         with self._lock:
             return self._generation, self._errors, self._built
 
-    def rebuild(self) -> bool:
-        """Build once; on any failure keep the previous build and remember why. Never raises."""
+    def rebuild(self, changed: Iterable[str | Path] = ()) -> bool:
+        """Build once (after the `changed` files changed, if any); on any failure keep the previous
+        build and remember why. Never raises."""
 
         show = self.show
         repeated = 0  # warnings of this build already shown earlier in the session
+        cause = self._changed(changed)
+        progress = Phases(clock=self.clock)
         try:
-            report = build(Options(source=self.source, output=self.output, env=self.env, memory=self.memory))
+            options = Options(
+                source=self.source, output=self.output, env=self.env, memory=self.memory, progress=progress
+            )
+            report = build(options)
         except ServicebookError as exc:
             errors: str | None = (exc.shown_as(show) if isinstance(exc, BuildFailed) else exc).format_message()
         except Exception:  # a bug of ours must not take the preview down either
@@ -120,12 +134,33 @@ class Preview:
             self._errors = errors
             self._built = self._built or errors is None
             built = self._built
+        stamp = f"[{self.now():%H:%M:%S}]"
         if errors is None:
-            self.out(f"Rebuilt: {report.pages} pages{_still_applies(repeated)}.")
+            self.out(f"{stamp} {rebuilt_line(cause, report)}{_still_applies(repeated)}.")
         else:
             self.err(errors)
-            self.err("Serving the last good build until this is fixed." if built else "Nothing to serve yet.")
+            failed = f"{stamp} {cause + ': ' if cause else ''}the build failed. "
+            self.err(
+                failed + ("Serving the last good build until this is fixed." if built else "Nothing to serve yet.")
+            )
         return errors is None
+
+    def _changed(self, paths: Iterable[str | Path]) -> str:
+        """What a log line says changed: the files, as `check` names them, "" for none."""
+        names = []
+        for path in paths:
+            try:
+                relative = Path(path).resolve().relative_to(self.source).as_posix()
+            except (ValueError, OSError):
+                continue
+            names.append(self.show(relative))
+        if not names:
+            return ""
+        names = sorted(set(names))
+        shown = ", ".join(names[:SHOWN_CHANGES])
+        if len(names) > SHOWN_CHANGES:
+            shown += f" and {len(names) - SHOWN_CHANGES} more"
+        return f"{shown} changed"
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -143,6 +178,22 @@ def warning_keys(warnings: tuple[Problem, ...]) -> list[tuple[object, ...]]:
         seen[key] = seen.get(key, 0) + 1
         out.append((*key, seen[key]))
     return out
+
+
+SHOWN_CHANGES = 3  # changed files named in a log line; the others are counted
+
+
+def rebuilt_line(cause: str, report: Report) -> str:
+    """What a successful (re)build says: what changed, the pages rendered again out of all,
+    and how long it took."""
+    seconds = sum(p.seconds for p in report.phases)
+    work = report.work
+    if work is None or not cause:
+        return f"Built {report.pages} pages in {seconds:.2f} s"
+    if work.unchanged:
+        return f"{cause}: nothing to rebuild, the site is the same ({seconds:.2f} s)"
+    again = sum(n for kind, n in work.rendered.items() if kind != "data files")
+    return f"{cause}: rebuilt {again} of {report.pages} pages in {seconds:.2f} s"
 
 
 def _still_applies(repeated: int) -> str:
@@ -373,8 +424,9 @@ def watch_sources(preview: Preview, stop: threading.Event) -> None:
         dirs = watched_dirs(preview.source)
         try:
             for changes in watch(*dirs, recursive=False, stop_event=stop, debounce=150, step=50, raise_interrupt=False):
-                if any(is_source(Path(p), preview.source) for _, p in changes):
-                    preview.rebuild()
+                changed = [Path(p) for _, p in changes if is_source(Path(p), preview.source)]
+                if changed:
+                    preview.rebuild(changed)
                 if watched_dirs(preview.source) != dirs:
                     break
         except Exception as exc:  # a folder vanished between listing and watching: list again

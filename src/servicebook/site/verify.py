@@ -28,6 +28,7 @@ from servicebook.git.clone import clone_at
 from servicebook.git.releases import DEFAULT_PATTERN, discover
 from servicebook.git.repo import find_commit, not_in_git, open_repo
 from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest, versions_index
+from servicebook.progress import Phases
 from servicebook.site.build import Options, build
 from servicebook.site.load import load
 from servicebook.site.releases import COMPLETE, build_releases
@@ -65,10 +66,12 @@ def verify(
     allow_dirty: bool = False,
     versions: bool = True,
     env: Mapping[str, str] | None = None,
+    progress: Phases | None = None,
 ) -> Verification:
     """Rebuild the site `site` claims to be from the repository holding `root` and compare.
     `versions=False` (`--no-versions`): the site was built with `build --no-versions`, so the
-    rebuild publishes no past releases either."""
+    rebuild publishes no past releases either. `progress` is told each phase (the rebuild's own
+    among them)."""
     if only and not versions:
         raise UsageProblem("--version checks releases and --no-versions checks a site without any: give one of them")
     claim = read_claim(site)
@@ -96,10 +99,14 @@ def verify(
     if claim.date is not None:  # the root's build date: SOURCE_DATE_EPOCH or the commit's date
         environment["SOURCE_DATE_EPOCH"] = str(int(claim.date.timestamp()))
     published = _index(site / VERSIONS_JSON)
+    progress = progress if progress is not None else Phases()
+    progress.enter(f"checking out {commit[:12]}")
     with _checkout(root, commit) as (source, scratch):
         if only:
-            return _verify_releases(source, scratch, site, commit, only, published, environment, claim)
-        return _verify_site(source, scratch, site, commit, published, environment, claim, allow_dirty, versions)
+            return _verify_releases(source, scratch, site, commit, only, published, environment, claim, progress)
+        return _verify_site(
+            source, scratch, site, commit, published, environment, claim, allow_dirty, versions, progress
+        )
 
 
 def read_claim(site: Path) -> Claim:
@@ -153,14 +160,17 @@ def _verify_site(
     claim: Claim,
     allow_dirty: bool,
     versions: bool = True,
+    progress: Phases | None = None,
 ) -> Verification:
 
     rebuilt = scratch / "site"
+    progress = progress if progress is not None else Phases()
     try:
-        build(Options(source=source, output=rebuilt, versions=versions, cache=False, env=env))
+        build(Options(source=source, output=rebuilt, versions=versions, cache=False, env=env, progress=progress))
     except BuildFailed as exc:
         first = exc.problems[0].format() if exc.problems else exc.message
         raise UsageProblem(f"commit {commit[:12]} cannot be rebuilt by this servicebook: {first}") from None
+    progress.enter("comparing")
     expected = _index(rebuilt / VERSIONS_JSON)
     differences, bad = _compare_releases(published, expected, site, versions)
     ours, theirs = _hashes(rebuilt), _hashes(site)
@@ -210,8 +220,10 @@ def _verify_releases(
     published: Mapping[str, Mapping[str, object]],
     env: Mapping[str, str],
     claim: Claim,
+    progress: Phases | None = None,
 ) -> Verification:
     """`--version`: only the named releases, each rebuilt on its own (the root is not checked)."""
+    progress = progress if progress is not None else Phases()
 
     loaded = load(source, env)
     pattern = loaded.site.catalog.site.release_tags if loaded.site is not None else DEFAULT_PATTERN
@@ -223,11 +235,13 @@ def _verify_releases(
             f"no release {', '.join(unknown)} in the site or in the history of commit {commit[:12]}; "
             f"releases there: {', '.join(sorted(versions, reverse=True)) or 'none'}"
         )
+    progress.enter("releases", total=sum(1 for c in found.choices if c.version in only) if found else 0)
     built, problems = (
-        build_releases(source, found, scratch, strict=True, env=env, only=frozenset(only))
+        build_releases(source, found, scratch, strict=True, env=env, only=frozenset(only), done=progress.advance)
         if found is not None
         else ([], [])
     )
+    progress.enter("comparing")
     expected = {str(e["version"]): e for e in versions_index([b.release for b in built])}
     differences, bad = _compare_releases({v: published[v] for v in only if v in published}, expected, site)
     rebuilt = {b.release.version for b in built}

@@ -1,0 +1,102 @@
+"""What a build rendered again and what it kept from the last build, per kind of file, and why each
+file was rendered again (which input changed): the build report's table and `build --verbose`.
+
+It watches the build cache's answers (buildcache.BuildCache.reuse, through build._reuse) rather
+than deciding anything itself, and explains them from what the last build's manifest recorded
+(fresh.Manifest: every page's key and every source file's hash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from pathlib import Path
+
+from servicebook.catalog.model import Page
+from servicebook.site.buildcache import BuildCache
+from servicebook.site.fresh import KINDS, Work, marker_identity
+from servicebook.site.templates import DataSpec, PageSpec
+from servicebook.site.write import MARKER
+
+_KIND_OF_TEMPLATE = {"offering.html": "offerings", "tool.html": "tools", "policy.html": "policy pages"}
+SHOWN_INPUTS = 3  # changed inputs named in one reason; the others are counted
+
+
+def kind_of(spec: PageSpec | DataSpec) -> str:
+    """The report's kind of an output file (one of fresh.KINDS)."""
+    if isinstance(spec, DataSpec):
+        return "data files"
+    return _KIND_OF_TEMPLATE.get(spec.template, "other pages")
+
+
+class Tally:
+    """Counts, for one build of the current catalog, each file it rendered and each it kept."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self.rendered: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.kept: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self._rendered: list[tuple[str, str | None]] = []  # (output path, its own source file or None)
+        self.releases = 0  # releases the site publishes (built or taken from the release cache)
+        # asked before the build replaces the output (the reasons are given after)
+        previous, output = cache.previous, cache.output
+        self._same_output = (
+            previous is not None and output is not None and previous.marker == marker_identity(output / MARKER)
+        )
+
+    def watch(
+        self, reuse: Callable[[PageSpec | DataSpec], Path | None] | None
+    ) -> Callable[[PageSpec | DataSpec], Path | None]:
+        """`reuse` (None: keep nothing), counting what it answers."""
+
+        def counted(spec: PageSpec | DataSpec) -> Path | None:
+            kept = reuse(spec) if reuse is not None else None
+            kind = kind_of(spec)
+            if kept is not None:
+                self.kept[kind] += 1
+            else:
+                self.rendered[kind] += 1
+                page = spec.context.get("page") if isinstance(spec, PageSpec) else None
+                self._rendered.append((spec.path, page.source if isinstance(page, Page) else None))
+            return kept
+
+        return counted
+
+    def work(self) -> Work:
+        built = min(self.cache.built, self.releases)
+        return Work(
+            rendered=self.rendered,
+            kept=self.kept,
+            releases_built=built,
+            releases_kept=self.releases - built,
+            why=tuple((path, self._why(path, source)) for path, source in self._rendered),
+        )
+
+    def _why(self, path: str, source: str | None) -> str:
+        cache = self.cache
+        previous = cache.previous
+        if previous is None or cache.output is None:
+            return "no earlier build into this output by this servicebook to keep files from"
+        before = previous.keys.get(path)
+        if before is None:
+            return "a new page"
+        if before == cache.keys.get(path):  # rendered from the same inputs: its file was not there to keep
+            if not self._same_output:
+                return "the output folder is not the one the last build wrote"
+            return "its file in the output was changed or removed since the last build"
+        changed = self._changed_inputs
+        if source is not None and source in changed:
+            return f"changed: {source} (its source)"
+        if not changed:
+            return "servicebook, the build's settings, its commit or the git history changed"
+        shown = ", ".join(changed[:SHOWN_INPUTS])
+        more = len(changed) - SHOWN_INPUTS
+        return f"changed: {shown}" + (f" and {more} more input{'s' if more != 1 else ''}" if more > 0 else "")
+
+    @cached_property
+    def _changed_inputs(self) -> list[str]:
+        """Source files added, removed or edited since the last build, sorted."""
+        previous = self.cache.previous
+        now: Mapping[str, str] = self.cache.hashes or {}
+        before = {path: entry[3] for path, entry in (previous.sources.items() if previous else ())}
+        return sorted(path for path in before.keys() | now.keys() if before.get(path) != now.get(path))
