@@ -183,7 +183,11 @@ PUBLISHED: tuple[PublishedOutput, ...] = (
 def data_specs(site: model.SiteContent, view: SiteView) -> tuple[DataSpec, ...]:
     """The `DATA` outputs as jobs for the render workers, each with its declared inputs."""
     made = FromCatalog(site, view)
-    return tuple(DataSpec(o.path, partial(o.make, made), o.inputs(made)) for o in (*DATA, *search_outputs(made)))
+    outputs = (*DATA, *search_outputs(made))
+    inputs = {o.inputs: "" for o in outputs}  # each digest made once: the search index has thousands of files
+    for what in inputs:
+        inputs[what] = what(made)
+    return tuple(DataSpec(o.path, partial(o.make, made), inputs[o.inputs]) for o in outputs)
 
 
 def add_site_outputs(
