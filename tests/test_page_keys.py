@@ -52,12 +52,13 @@ class Builds:
 
         monkeypatch.setattr(BuildCache, "for_output", staticmethod(spy))
 
-    def rendered(self) -> set[str]:
-        """The HTML pages the next build rendered (every other page was kept from the last one)."""
+    def rendered(self, suffix: str = ".html") -> set[str]:
+        """The HTML pages the next build rendered (every other page was kept from the last one),
+        or the files made by code with another `suffix`."""
         self.caches.clear()
         build(Options(source=self.site, output=self.site / "public", env=ENV))
         (cache,) = self.caches
-        return {path for path in cache.keys if path.endswith(".html") and path not in cache.reused}
+        return {path for path in cache.keys if path.endswith(suffix) and path not in cache.reused}
 
 
 @pytest.fixture
@@ -131,6 +132,12 @@ def test_one_policy_page_edited_renders_that_page_only(builds: Builds, tmp_path:
     page.write_text(page.read_text() + "\nOne more sentence.\n")
     slug = page.relative_to(site / "content").with_suffix("").as_posix()
     assert builds.rendered() == {f"policies/{slug}/index.html"}
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+    # of the search index's text fragments, one a page, only the edited page's is made again
+    page.write_text(page.read_text() + "\nAnd another.\n")
+    made = builds.rendered(".json")
+    assert len([p for p in made if p.startswith("search/t/")]) == 1
+    assert len(list((site / "public" / "search" / "t").iterdir())) == 30
     assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
 
 
