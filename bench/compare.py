@@ -5,7 +5,9 @@ the working tree's code each run, alternating old, new, old, new…:
 
 - a full build from nothing (no output, no cache);
 - a rebuild with nothing changed;
-- a rebuild after one policy page's body changed.
+- a rebuild after one policy page's body changed;
+- a rebuild after one SLO's objective changed in catalog.yaml (the first SLO's becomes 97.5);
+- a rebuild after `servicebook.lock` changed (a site without members: no page shows it).
 
 It prints the median CPU seconds (user + system, the build and its workers) and wall seconds of
 each, and the ratio new/old. CPU time is what to compare on a shared machine: it does not count
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import re
 import shutil
 import statistics
 import subprocess
@@ -49,8 +52,19 @@ def measure(src: Path, root: Path, label: str) -> dict[str, Run]:
     page = sorted((work / "site" / "content").rglob("*.md"))[len(list((work / "site" / "content").rglob("*.md"))) // 2]
     page.write_text(page.read_text() + "\nOne more line.\n")
     edit = run(command(src, work / "site", output), work)
+    catalog = work / "site" / "catalog.yaml"
+    catalog.write_text(re.sub(r"objective: [0-9.]+", "objective: 97.5", catalog.read_text(), count=1))
+    record = run(command(src, work / "site", output), work)
+    (work / "site" / "servicebook.lock").write_text("# members at their commits\n")
+    lock = run(command(src, work / "site", output), work)
     shutil.rmtree(work, ignore_errors=True)
-    return {"full build": full, "no change": same, "one page changed": edit}
+    return {
+        "full build": full,
+        "no change": same,
+        "one page changed": edit,
+        "one SLO changed": record,
+        "lock changed": lock,
+    }
 
 
 def main() -> int:

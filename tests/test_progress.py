@@ -196,15 +196,22 @@ def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site
     assert {line.rsplit(": ", 1)[1] for line in why[1:]} == {"content/welcome.md"}
     assert why[1] == "  catalog.json: changed: content/welcome.md"
 
-    # the catalog is on every page; a new page is new, and the others list it
+    # a new page is new, and the lists show it; a page that shows nothing of what changed (a
+    # comment in the catalog, another page) is kept
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text() + "# reviewed\n")
     (site / "content" / "new.md").write_text("---\ntitle: New\n---\n\nHello.\n")
     both = servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines()
-    why = dict(line.strip().split(": ", 1) for line in both[both.index("Rendered again (26):") + 1 :])
+    why = _reasons(both)
     assert why["policies/new/index.html"] == "a new page"
-    assert why["offerings/ci/index.html"] == "changed: catalog.yaml, content/new.md"
-    assert why["policies/welcome/index.html"] == "changed: catalog.yaml, content/new.md"
+    assert why["policies/index.html"] == "changed: catalog.yaml, content/new.md"
+    assert "offerings/ci/index.html" not in why and "policies/welcome/index.html" not in why
+
+    # an SLO changed: its offering's page is rendered again, and says which input changed
+    catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 99.7"))
+    why = _reasons(servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines())
+    assert why["offerings/ci/index.html"] == "changed: catalog.yaml"
+    assert "policies/welcome/index.html" not in why
 
     # a page of the output edited by hand is rendered again, and said so
     (site / "public" / "tools" / "index.html").write_text("edited by hand")
@@ -213,6 +220,12 @@ def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site
         "Rendered again (1):",
         "  tools/index.html: its file in the output was changed or removed since the last build",
     ]
+
+
+def _reasons(lines: list[str]) -> dict[str, str]:
+    """The "Rendered again (N):" list of a --verbose report: file → why."""
+    start = next(i for i, line in enumerate(lines) if line.startswith("Rendered again ("))
+    return dict(line.strip().split(": ", 1) for line in lines[start + 1 :])
 
 
 def test_quiet_prints_nothing_but_errors(site_copy) -> None:

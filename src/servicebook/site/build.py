@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook import routes
-from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.cache.store import Store
-from servicebook.catalog.model import BuildInfo, Page, SiteContent
+from servicebook.catalog.model import BuildInfo, SiteContent
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.federation.review import LockHistory
@@ -24,14 +23,14 @@ from servicebook.git.releases import discover
 from servicebook.git.repo import changed_since, shallow_warning
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
-from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
+from servicebook.site.fresh import Options, Report, Survey, survey
 from servicebook.site.links import check_files
 from servicebook.site.load import Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
+from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.releases import BuiltRelease, build_releases
 from servicebook.site.render import render_site
-from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.store import Remembering
 from servicebook.site.tally import Tally
 from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
@@ -301,32 +300,11 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
 
 
 def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec | DataSpec], Path | None] | None:
-    """Pages of the last build that can be kept: those whose inputs are unchanged. A policy page
-    depends on its own source and on what every page may show of the others (titles, summaries,
-    headings); every other page on the catalog and those. With site layouts/, which may show
-    anything, every page depends on every source (the README.md init puts there is not a template:
-    a template that included it would itself be a file in layouts/)."""
+    """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
+    key covers what it shows, see pagekeys.py)."""
     if cache.hashes is None or loaded.site is None:
         return None
-
-    hashes = cache.hashes
-    own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
-    site = digest(
-        code_digest(),
-        repr(loaded.site.build),
-        repr(context),
-        *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
-        *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
-    )
-
-    def reuse(spec: PageSpec | DataSpec) -> Path | None:
-        if isinstance(spec, DataSpec):
-            return cache.reuse(spec.path, digest(site, spec.path, "data", spec.inputs))
-        page = spec.context.get("page")
-        source = hashes.get(page.source, "?") if isinstance(page, Page) else ""
-        return cache.reuse(spec.path, digest(site, spec.path, spec.template, spec.title, spec.section, source))
-
-    return reuse
+    return reuse_keys(cache.reuse, cache.hashes, loaded, context)
 
 
 def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:

@@ -113,8 +113,25 @@ _search_kept: list[tuple[SiteView, dict[str, bytes]]] = []  # the last view and 
 
 def search_outputs(made: FromCatalog) -> tuple[DataOutput, ...]:
     """The search index's files (site/search.py): a manifest and fragments, as many as the
-    catalog needs, named from its records without making them."""
-    return tuple(DataOutput(path, partial(_search_file, path), inputs=_page_bodies) for path in search_paths(made.view))
+    catalog needs, named from its records without making them. A policy page's text fragment
+    (the last of them, in the order of the pages) is made from that page alone: an edit to one
+    page's body keeps the others' from the last build."""
+    paths = search_paths(made.view)
+    pages = made.view.pages
+    texts = dict(zip(paths[len(paths) - len(pages) :], pages, strict=True)) if pages else {}
+    return tuple(
+        DataOutput(path, partial(_search_file, path), inputs=partial(_page_body, texts[path]))
+        if path in texts and path.startswith(_TEXT_FRAGMENTS)
+        else DataOutput(path, partial(_search_file, path), inputs=_page_bodies)
+        for path in paths
+    )
+
+
+_TEXT_FRAGMENTS = routes.search_fragment("t", 0).rsplit("/", 1)[0] + "/"
+
+
+def _page_body(page: model.Page, _made: FromCatalog) -> str:
+    return page.html_sha256
 
 
 def _only_the_code(_made: FromCatalog) -> str:
@@ -183,7 +200,11 @@ PUBLISHED: tuple[PublishedOutput, ...] = (
 def data_specs(site: model.SiteContent, view: SiteView) -> tuple[DataSpec, ...]:
     """The `DATA` outputs as jobs for the render workers, each with its declared inputs."""
     made = FromCatalog(site, view)
-    return tuple(DataSpec(o.path, partial(o.make, made), o.inputs(made)) for o in (*DATA, *search_outputs(made)))
+    outputs = (*DATA, *search_outputs(made))
+    inputs = {o.inputs: "" for o in outputs}  # each digest made once: the search index has thousands of files
+    for what in inputs:
+        inputs[what] = what(made)
+    return tuple(DataSpec(o.path, partial(o.make, made), inputs[o.inputs]) for o in outputs)
 
 
 def add_site_outputs(

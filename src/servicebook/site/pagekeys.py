@@ -1,0 +1,161 @@
+"""Each output's reuse key: a digest of the inputs it is made from, so that a rebuild renders again
+only what a change touches (build.py keeps the other files of the last build, see
+buildcache.BuildCache.reuse).
+
+With the built-in theme, a page's key is what every page shows (the build's stamp, the site's
+settings, the navigation, the versions and the history) and what its own template reads:
+
+- a policy page: its own front matter, Markdown (as rendered: the HTML's SHA-256) and headings,
+  and the names of the offerings and tools it applies to;
+- an offering's or a tool's page: its own view (views.py; a policy page it lists counts by its
+  slug, source and front matter, which is all a list shows of it), and its member team on an
+  organisation site;
+- the page an earlier id leads on from: its own context.
+
+Every other page (the home page, the lists, the catalog on one page, search, a team's page) and
+every data file lists many things: its key covers every source but the policy pages' Markdown, and
+what each page shows of the others (loaded.page_digests). A site with `layouts/` of its own may
+show anything on any page: then every page's key covers every source.
+
+A change to `servicebook.lock`, `measurements/` or one catalog record therefore renders again the
+pages that show it and the lists, not the thousands of policy pages that show none of it. The test
+that policy.html, offering.html and tool.html read nothing else renders them from a context that
+holds only this (tests/test_page_keys.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from servicebook.cache.digest import digest
+from servicebook.catalog import model
+from servicebook.site.fresh import code_digest
+from servicebook.site.scaffold import LAYOUTS_README
+from servicebook.site.templates import DataSpec
+
+if TYPE_CHECKING:
+    from servicebook.site.load import Loaded
+    from servicebook.site.templates import PageSpec
+
+Reuse = Callable[["PageSpec | DataSpec"], "Path | None"]
+
+
+def shown(value: object) -> str:
+    """A deterministic text of a view, as repr() writes it, except that a policy page it lists
+    counts by what a list of pages shows of it (its slug, its source, its front matter), not by
+    its text: an edit to a page's body does not change the pages that link to it by its title."""
+    parts: list[str] = []
+    _shown(value, parts)
+    return "".join(parts)
+
+
+def _shown(value: object, out: list[str]) -> None:
+    if isinstance(value, model.Page):
+        out.append(repr((value.slug, value.source, value.meta)))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out.append(type(value).__name__ + "(")
+        for f in dataclasses.fields(value):
+            out.append(f.name + "=")
+            _shown(getattr(value, f.name), out)
+            out.append(",")
+        out.append(")")
+    elif isinstance(value, tuple | list):
+        out.append("(")
+        for item in value:
+            _shown(item, out)
+            out.append(",")
+        out.append(")")
+    elif isinstance(value, Mapping):
+        out.append("{")
+        for k, v in value.items():
+            out.append(repr(k) + ":")
+            _shown(v, out)
+            out.append(",")
+        out.append("}")
+    elif (
+        value is None
+        or isinstance(value, str | int | float | bool | enum.Enum)
+        or type(value).__module__
+        in (
+            "datetime",
+            "decimal",
+        )
+    ):
+        out.append(repr(value))
+    else:  # something this module does not know how to show: never reused by a stale key
+        raise TypeError(f"no stable text for {type(value).__name__}")
+
+
+def chrome(site: model.SiteContent) -> str:
+    """What every page of the built-in theme shows of the catalog: the site's settings (title,
+    address, repository), the version, the team's name, whether there is an on-call to page, and
+    whether the site has member teams (the navigation)."""
+    catalog = site.catalog
+    return digest(
+        repr(catalog.site),
+        catalog.version,
+        catalog.team.name,
+        repr(catalog.support.oncall is not None),
+        repr(site.federation is not None),
+    )
+
+
+def reuse_keys(
+    reuse: Callable[[str, str], Path | None],
+    hashes: Mapping[str, str],
+    loaded: Loaded,
+    context: object,
+) -> Reuse:
+    """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key."""
+    site = loaded.site
+    assert site is not None
+    own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
+    # what every page shows: the build's stamp, the versions, the history, where the source is
+    every = digest(code_digest(), repr(site.build), repr(context))
+    whole = digest(
+        every,
+        *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
+        *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
+    )
+    names = {o.id: o.name for o in site.catalog.offerings}
+    tool_names = {t.id: t.name for t in site.catalog.tools}
+    teams = {t.id: (t.id, t.name, t.site) for t in site.federation.teams} if site.federation else {}
+    own = digest(every, chrome(site))
+
+    def team(ident: str) -> str:
+        member, slash, _ = ident.partition("/")
+        return repr(teams.get(member)) if slash else ""
+
+    def key(spec: PageSpec) -> str:
+        where = (spec.path, spec.template, spec.title, spec.section)
+        if own_layouts:
+            return digest(whole, *where)
+        try:
+            return _own(spec, where)
+        except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
+            return digest(whole, *where)
+
+    def _own(spec: PageSpec, where: tuple[str, ...]) -> str:
+        context = spec.context
+        if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
+            meta = page.meta
+            listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
+            return digest(own, *where, repr((page.slug, page.source, page.meta, page.html_sha256)), listed)
+        if spec.template == "offering.html" and (o := context.get("o")) is not None:
+            return digest(own, *where, shown(o), team(o.offering.id))
+        if spec.template == "tool.html" and (t := context.get("t")) is not None:
+            return digest(own, *where, shown(t), team(t.tool.id))
+        if spec.template == "moved.html":
+            return digest(own, *where, shown(context))
+        return digest(whole, *where)
+
+    def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
+        if isinstance(spec, DataSpec):
+            return reuse(spec.path, digest(whole, spec.path, "data", spec.inputs))
+        return reuse(spec.path, key(spec))
+
+    return reuse_one

@@ -1,0 +1,205 @@
+"""A rebuild renders again exactly the pages whose inputs changed (site/pagekeys.py): a change to
+one catalog record, to the federation lock or to one policy page does not render every page again,
+and the site is still byte for byte the one a clean build makes."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from servicebook.catalog import model
+from servicebook.site import render, templates
+from servicebook.site.build import Options, build, gather
+from servicebook.site.buildcache import BuildCache
+from servicebook.site.stamps import _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName
+from servicebook.site.views import site_view
+
+from .conftest import FIXED_EPOCH
+from .test_build_cache import clean_build, generated_site, tree
+
+ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
+# what every page lists of the others: rendered again whenever the catalog changes
+LISTS = {
+    "index.html",
+    "offerings/index.html",
+    "tools/index.html",
+    "policies/index.html",
+    "slos/index.html",
+    "support/index.html",
+    "unsupported/index.html",
+    "catalog/index.html",
+    "search/index.html",
+    "404.html",
+    "changes/index.html",
+}
+
+
+class Builds:
+    """In-process builds of one site, saying which pages each rendered rather than kept."""
+
+    def __init__(self, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.site = site
+        self.caches: list[BuildCache] = []
+        real = BuildCache.for_output
+
+        def spy(survey):  # type: ignore[no-untyped-def]
+            cache = real(survey)
+            self.caches.append(cache)
+            return cache
+
+        monkeypatch.setattr(BuildCache, "for_output", staticmethod(spy))
+
+    def rendered(self, suffix: str = ".html") -> set[str]:
+        """The HTML pages the next build rendered (every other page was kept from the last one),
+        or the files made by code with another `suffix`."""
+        self.caches.clear()
+        build(Options(source=self.site, output=self.site / "public", env=ENV))
+        (cache,) = self.caches
+        return {path for path in cache.keys if path.endswith(suffix) and path not in cache.reused}
+
+
+@pytest.fixture
+def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
+    site = generated_site(tmp_path / "site", pages=30)
+    b = Builds(site, monkeypatch)
+    assert len(b.rendered()) > 50  # the first build renders everything
+    return b
+
+
+def _policies(site: Path, **meta: str) -> set[str]:
+    """The policy pages whose front matter lists `offerings` or `tools` with this id."""
+    found = set()
+    for page in (site / "content").rglob("*.md"):
+        front = page.read_text().split("---")[1]
+        for field, ident in meta.items():
+            if re.search(rf"^{field}:.*\b{re.escape(ident)}\b", front, re.M):
+                found.add(f"policies/{page.relative_to(site / 'content').with_suffix('').as_posix()}/index.html")
+    return found
+
+
+def _offering_entry(site: Path, ident: str) -> tuple[str, int, int]:
+    text = (site / "catalog.yaml").read_text()
+    start = text.index(f"  - id: {ident}\n")
+    end = text.find("\n  - id: ", start + 1)
+    return text, start, end
+
+
+def test_an_slo_objective_changed_renders_its_offering_page_and_the_lists_only(builds: Builds, tmp_path: Path) -> None:
+    site = builds.site
+    text, start, end = _offering_entry(site, "branch-queue-00001")
+    entry = text[start:end]
+    objective = re.search(r"objective: ([0-9.]+)", entry)
+    assert objective is not None
+    changed = entry.replace(objective[0], "objective: 97.5", 1)
+    (site / "catalog.yaml").write_text(text[:start] + changed + text[end:])
+    assert builds.rendered() == {"offerings/branch-queue-00001/index.html", *LISTS}
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+
+
+def test_an_offering_renamed_renders_the_pages_that_name_it(builds: Builds, tmp_path: Path) -> None:
+    site = builds.site
+    text, start, end = _offering_entry(site, "branch-queue-00001")
+    name = re.search(r"\n    name: (.*)\n", text[start:end])
+    assert name is not None
+    (site / "catalog.yaml").write_text(
+        text[:start] + text[start:end].replace(name[0], "\n    name: Renamed\n", 1) + text[end:]
+    )
+    policies = _policies(site, offerings="branch-queue-00001")
+    assert policies  # the generated site's pages apply to it
+    rendered = builds.rendered()
+    assert policies | {"offerings/branch-queue-00001/index.html"} | LISTS <= rendered
+    untouched = {p for p in _all_policies(site) if p not in policies}
+    assert untouched and not untouched & rendered  # the other policy pages were kept
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+
+
+def test_a_lock_file_changed_renders_no_policy_page(builds: Builds) -> None:
+    # servicebook.lock is a source of every build; an organisation site's members are read at the
+    # commits it names. The policy pages show nothing of it, and are kept.
+    site = builds.site
+    (site / "servicebook.lock").write_text("# servicebook.lock: members at their commits\n")
+    rendered = builds.rendered()
+    assert not rendered & _all_policies(site)
+    assert rendered <= LISTS
+
+
+def test_one_policy_page_edited_renders_that_page_only(builds: Builds, tmp_path: Path) -> None:
+    site = builds.site
+    page = sorted((site / "content").rglob("*.md"))[3]
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    slug = page.relative_to(site / "content").with_suffix("").as_posix()
+    assert builds.rendered() == {f"policies/{slug}/index.html"}
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+    # of the search index's text fragments, one a page, only the edited page's is made again
+    page.write_text(page.read_text() + "\nAnd another.\n")
+    made = builds.rendered(".json")
+    assert len([p for p in made if p.startswith("search/t/")]) == 1
+    assert len(list((site / "public" / "search" / "t").iterdir())) == 30
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+
+
+def test_a_site_with_its_own_layouts_renders_every_page_when_the_catalog_changes(builds: Builds) -> None:
+    site = builds.site
+    (site / "layouts").mkdir()
+    (site / "layouts" / "policy.html").write_text('{% extends "theme/policy.html" %}\n')
+    builds.rendered()
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text() + "\n")
+    assert _all_policies(site) <= builds.rendered()
+
+
+def _all_policies(site: Path) -> set[str]:
+    return {
+        f"policies/{p.relative_to(site / 'content').with_suffix('').as_posix()}/index.html"
+        for p in (site / "content").rglob("*.md")
+    }
+
+
+def _cli():  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from servicebook.cli import main
+
+    return lambda *args: CliRunner().invoke(main, [str(a) for a in args], env=ENV, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("fixture", ["example", "generated"])
+def test_policy_offering_and_tool_pages_read_nothing_their_keys_leave_out(site_copy, tmp_path, fixture) -> None:
+    # Each page is rendered again from a context that holds only what pagekeys.py puts in its
+    # key: of the catalog, the site's settings, the version and the team's name; of the site
+    # view, the names of the offerings and tools a policy page applies to, and nothing for the
+    # others (their own view is in their key). A template that reads more fails or differs here.
+    site = site_copy("example") if fixture == "example" else generated_site(tmp_path / "generated", pages=12)
+    loaded, _ = gather(Options(source=site, output=site / "public", env=ENV))
+    assert loaded.site is not None
+    view = site_view(loaded.site)
+    # the policy pages that offering and tool pages list, as their keys see them: no body
+    blank = [dataclasses.replace(p, html="", text="", headings=(), html_sha256="") for p in loaded.site.pages]
+    listing = site_view(dataclasses.replace(loaded.site, pages=tuple(blank)))
+    catalog = loaded.site.catalog
+    common = {**render._common_context(view), "versioning": templates.VersionContext(), "source_prefix": ""}
+    render._history(None, common)
+    env = templates.environment(None)
+    narrow_catalog = _Catalog(catalog.site, _Team(catalog.team.name), catalog.version)
+    names = {o.id: o.name for o in catalog.offerings}
+    tool_names = {t.id: t.name for t in catalog.tools}
+    checked = set()
+    for spec, seen in zip(render.page_specs(view), render.page_specs(listing), strict=True):
+        if spec.template not in ("policy.html", "offering.html", "tool.html", "moved.html"):
+            continue
+        seen_spec = spec if spec.template == "policy.html" else seen
+        listed = _Names({}, {})
+        if isinstance(page := spec.context.get("page"), model.Page):
+            listed = _Names(
+                {i: _OfferingName(_Name(names[i])) for i in page.meta.offerings},
+                {i: _ToolName(_Name(tool_names[i])) for i in page.meta.tools},
+            )
+        narrow = {**common, "view": listed, "catalog": narrow_catalog}
+        layouts = site / "layouts"
+        narrowed = templates._render_page(env, seen_spec, narrow, layouts)
+        assert narrowed == templates._render_page(env, spec, common, layouts)
+        checked.add(spec.template)
+    assert {"policy.html", "offering.html", "tool.html"} <= checked
