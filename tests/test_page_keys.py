@@ -17,7 +17,7 @@ from servicebook.site.buildcache import BuildCache
 from servicebook.site.stamps import _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName
 from servicebook.site.views import site_view
 
-from .conftest import FIXED_EPOCH
+from .conftest import FIXED_EPOCH, GitSite
 from .test_build_cache import clean_build, generated_site, tree
 
 ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
@@ -124,6 +124,29 @@ def test_a_lock_file_changed_renders_no_policy_page(builds: Builds) -> None:
     rendered = builds.rendered()
     assert not rendered & _all_policies(site)
     assert rendered <= LISTS
+
+
+@pytest.mark.git
+def test_in_a_git_repository_a_change_renders_the_pages_whose_history_it_enters(builds: Builds, tmp_path: Path) -> None:
+    # Each page shows the newest change to its own subject, an offering's page its history: an
+    # uncommitted SLO change enters the working tree's entry of the history, which the offering's
+    # page and the lists show, not every page (the whole history was in every key before).
+    site = builds.site
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    page = sorted((site / "content").rglob("*.md"))[3]
+    page.write_text(page.read_text() + "\nAn uncommitted sentence.\n")
+    builds.rendered()  # the first uncommitted change: every page's stamp says so
+    text, start, end = _offering_entry(site, "branch-queue-00001")
+    objective = re.search(r"objective: ([0-9.]+)", text[start:end])
+    assert objective is not None
+    (site / "catalog.yaml").write_text(
+        text[:start] + text[start:end].replace(objective[0], "objective: 97.5", 1) + text[end:]
+    )
+    # versions/ is a list too (of the releases, and whether the working tree is one)
+    assert builds.rendered() == {"offerings/branch-queue-00001/index.html", "versions/index.html", *LISTS}
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
 
 
 def test_one_policy_page_edited_renders_that_page_only(builds: Builds, tmp_path: Path) -> None:

@@ -189,7 +189,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
                 options.source,
                 versioning=versioning,
                 history=timeline,
-                reuse=tally.watch(_reuse(cache, loaded, (versioning, timeline, str(options.source.resolve())))),
+                reuse=tally.watch(_reuse(cache, loaded, versioning, timeline, str(options.source.resolve()))),
                 workers=worker_count(options.env),
                 spool=spool,
                 progress=progress,
@@ -299,12 +299,14 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
         shutil.rmtree(spool, ignore_errors=True)
 
 
-def _reuse(cache: BuildCache, loaded: Loaded, context: object) -> Callable[[PageSpec | DataSpec], Path | None] | None:
+def _reuse(
+    cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline | None, source: str
+) -> Callable[[PageSpec | DataSpec], Path | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
     key covers what it shows, see pagekeys.py)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    return reuse_keys(cache.reuse, cache.hashes, loaded, context)
+    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, source)
 
 
 def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:

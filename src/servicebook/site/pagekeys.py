@@ -3,13 +3,14 @@ only what a change touches (build.py keeps the other files of the last build, se
 buildcache.BuildCache.reuse).
 
 With the built-in theme, a page's key is what every page shows (the build's stamp, the site's
-settings, the navigation, the versions and the history) and what its own template reads:
+settings, the navigation, the versions, whether there is a history, and the newest change to the
+page's own subject, base.html's "Last changed") and what its own template reads:
 
 - a policy page: its own front matter, Markdown (as rendered: the HTML's SHA-256) and headings,
   and the names of the offerings and tools it applies to;
 - an offering's or a tool's page: its own view (views.py; a policy page it lists counts by its
-  slug, source and front matter, which is all a list shows of it), and its member team on an
-  organisation site;
+  slug, source and front matter, which is all a list shows of it), its own history (the events of
+  its subject), and its member team on an organisation site;
 - the page an earlier id leads on from: its own context.
 
 Every other page (the home page, the lists, the catalog on one page, search, a team's page) and
@@ -33,11 +34,13 @@ from typing import TYPE_CHECKING
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
+from servicebook.site.changes import EntryView, history_view
 from servicebook.site.fresh import code_digest
 from servicebook.site.scaffold import LAYOUTS_README
-from servicebook.site.templates import DataSpec
+from servicebook.site.templates import DataSpec, VersionContext
 
 if TYPE_CHECKING:
+    from servicebook.git.history import Timeline
     from servicebook.site.load import Loaded
     from servicebook.site.templates import PageSpec
 
@@ -90,6 +93,18 @@ def _shown(value: object, out: list[str]) -> None:
         raise TypeError(f"no stable text for {type(value).__name__}")
 
 
+def _entry_shown(entry: EntryView) -> tuple[object, ...]:
+    """What a page shows of a history entry that is not its own changes: where it is listed, its
+    commit and date, the releases cut at it (the changes page shows the rest)."""
+    return (entry.commit, entry.short, entry.url, entry.date, entry.page, entry.anchor, entry.releases)
+
+
+def _commit_id(commit: str) -> str:
+    """Stands for the forge's commit address in the history a key sees: the address is made from
+    the commit and the site's repository settings, which chrome() covers."""
+    return commit
+
+
 def chrome(site: model.SiteContent) -> str:
     """What every page of the built-in theme shows of the catalog: the site's settings (title,
     address, repository), the version, the team's name, whether there is an on-call to page, and
@@ -108,16 +123,23 @@ def reuse_keys(
     reuse: Callable[[str, str], Path | None],
     hashes: Mapping[str, str],
     loaded: Loaded,
-    context: object,
+    versioning: VersionContext,
+    timeline: Timeline | None,
+    source: str,
 ) -> Reuse:
     """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key."""
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
-    # what every page shows: the build's stamp, the versions, the history, where the source is
-    every = digest(code_digest(), repr(site.build), repr(context))
+    # what every page shows: the build's stamp, the versions, where the source is, whether there is
+    # a history (the navigation, the feed's link); of the history itself, a page shows the newest
+    # change to its own subject, and an offering's or a tool's page that subject's history
+    frame = None if timeline is None else (timeline.available, timeline.shallow)
+    every = digest(code_digest(), repr(site.build), repr(versioning), source, repr(frame))
+    history = None if timeline is None else history_view(timeline, _commit_id, versioning.releases)
     whole = digest(
         every,
+        repr(timeline),
         *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
         *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
     )
@@ -139,18 +161,33 @@ def reuse_keys(
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
             return digest(whole, *where)
 
+    def changed(path: str, subject: str | None = None) -> str:
+        """What the page at `path` shows of the history (base.html's "Last changed", and with a
+        `subject` history_macros.html's table of its events): the fields those templates read."""
+        if history is None:
+            return ""
+        last = history.last_changed(path)
+        events = history.history_of(subject) if subject else ()
+        return repr(
+            (
+                None if last is None else _entry_shown(last),
+                [(_entry_shown(e.entry), e.entry.author, e.entry.contributors, shown(e.changes)) for e in events],
+            )
+        )
+
     def _own(spec: PageSpec, where: tuple[str, ...]) -> str:
         context = spec.context
+        seen = changed(spec.path)
         if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
             meta = page.meta
             listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
-            return digest(own, *where, repr((page.slug, page.source, page.meta, page.html_sha256)), listed)
+            return digest(own, *where, seen, repr((page.slug, page.source, page.meta, page.html_sha256)), listed)
         if spec.template == "offering.html" and (o := context.get("o")) is not None:
-            return digest(own, *where, shown(o), team(o.offering.id))
+            return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))
         if spec.template == "tool.html" and (t := context.get("t")) is not None:
-            return digest(own, *where, shown(t), team(t.tool.id))
+            return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t), team(t.tool.id))
         if spec.template == "moved.html":
-            return digest(own, *where, shown(context))
+            return digest(own, *where, seen, shown(context))
         return digest(whole, *where)
 
     def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
