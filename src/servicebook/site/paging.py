@@ -175,10 +175,10 @@ def _catalog_weight(row: Row) -> int:
     return 40 + _text(item.meta.title, item.meta.owner, item.meta.summary, item.slug)
 
 
-def catalog_parts(view: SiteView, budget: int = PART_BYTES) -> tuple[Part[Row], ...]:
+def catalog_parts(view: SiteView) -> tuple[Part[Row], ...]:
     """The whole-catalog page's parts; a section's or a category's heading is never the last row of one."""
     rows = catalog_rows(view)
-    bounds = list(cut([_catalog_weight(r) for r in rows], budget))
+    bounds = list(cut([_catalog_weight(r) for r in rows], PART_BYTES))
     for n in range(len(bounds) - 1):  # a heading left at the end of a part goes to the next
         start, stop = bounds[n]
         while stop - start > 1 and _heading(rows[stop - 1]):

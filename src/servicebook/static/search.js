@@ -60,7 +60,13 @@
         }
         return files[path];
       };
-      indexes[url] = fetchJSON(url).then(function (m) {
+      var early = (window.servicebookSearchIndex || {})[url];  // site.js's fetch, started with this script's
+      if (early) delete window.servicebookSearchIndex[url];
+      var manifest = early ? early.then(function (response) {
+        if (!response.ok) throw new Error("search index: HTTP " + response.status);
+        return response.json();
+      }).catch(function () { return fetchJSON(url); }) : fetchJSON(url);
+      indexes[url] = manifest.then(function (m) {
         if (m.servicebook_search !== 2) throw new Error("search index: unknown version");
         return {
           m: m,
@@ -398,6 +404,7 @@
 
     form.addEventListener("submit", function (event) { event.preventDefault(); run(true); });
     input.addEventListener("input", function () { run(true); });
+    loadIndex(form.getAttribute("data-search-index"));  // the manifest, before the first keystroke
     var initial = new URLSearchParams(window.location.search).get("q");
     if (initial) { input.value = initial; run(false); }
   }
