@@ -74,7 +74,9 @@ def paged_site(monkeypatch: pytest.MonkeyPatch, run, site_copy) -> Path:
 
 
 def test_every_offering_is_on_exactly_one_part_and_the_parts_link_each_other(paged_site: Path) -> None:
-    offerings = sorted(p.parent.name for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index")
+    offerings = sorted(
+        p.parent.name for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index"
+    )
     parts = _parts(paged_site, "offerings")
     assert len(parts) > 1
     assert parts[1] == "offerings/index/2/index.html"
@@ -105,7 +107,9 @@ def test_the_whole_catalog_in_parts_keeps_every_row_and_its_section_links(paged_
     assert len(parts) > 1
     html = [(paged_site / p).read_text() for p in parts]
     rows = [ident for page in html for ident in re.findall(r'<tr id="offering-([^"]+)">', page)]
-    offerings = sorted(p.parent.name for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index")
+    offerings = sorted(
+        p.parent.name for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index"
+    )
     assert sorted(rows) == offerings
     for section in ("team", "offerings", "slos", "support", "tools", "policies"):
         targets = {link for link in _links(paged_site, parts[-1]) if link.endswith(f"#{section}")}
