@@ -67,6 +67,7 @@ def paged_site(monkeypatch: pytest.MonkeyPatch, run, site_copy) -> Path:
     """The example site built with budgets small enough to cut its lists (as a large catalog's are)."""
     monkeypatch.setattr(paging, "PART_BYTES", 6000)
     monkeypatch.setattr(paging, "A_TO_Z_BYTES", 3000)
+    monkeypatch.setattr(paging, "GLANCE_BYTES", 800)
     site = site_copy("example")
     result = run("build", "--source", site, "--output", site / "public", "--no-versions")
     assert result.exit_code == 0, result.output
@@ -134,3 +135,15 @@ def test_a_catalog_whose_lists_fit_keeps_one_page_each(run, site_copy) -> None:
     assert result.exit_code == 0, result.output
     assert not list((site / "public").glob("*/index/*/index.html"))
     assert 'class="pager"' not in (site / "public/search/index.html").read_text()
+
+
+def test_the_home_page_shows_the_first_of_its_lists_and_leads_to_the_whole_ones(paged_site: Path) -> None:
+    home = (paged_site / "index.html").read_text()
+    provided = re.search(r'<h2 id="supported">.*?</section>', home, re.S)
+    assert provided is not None
+    shown = len(re.findall(r'<li><a href="offerings/[^"]+/">', provided[0]))
+    offerings = len([p for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index"])
+    assert 0 < shown < offerings
+    assert re.search(r'<a href="offerings/">All \d+ offerings</a> \(\d+ more\)', provided[0])
+    leaving = re.search(r'<h2 id="not-supported">.*?</section>', home, re.S)
+    assert leaving is not None and re.search(r'<a href="unsupported/">All \d+ \(\d+ more\): why, and what', leaving[0])

@@ -226,3 +226,19 @@ def catalog_part(part: Part[Row], all_parts: Sequence[Part[Row]]) -> dict[str, A
         "sections": tuple((k, c, tuple(i)) for k, c, i in sections),
         "starts": starts,
     }
+
+
+# The home page shows what the team provides and what it does not support "at a glance": on a
+# large catalog the first of each, up to this many estimated bytes, and a link to the whole list.
+GLANCE_BYTES = 150_000
+
+
+def at_a_glance(view: SiteView) -> dict[str, Any]:
+    """The home page's two lists, cut short on a large catalog: (shown, how many more)."""
+    provided = [o for o in view.offerings if o.offering.lifecycle.value != "retired"]
+    offerings = cut([WEIGHTS["offerings"](o) - 250 for o in provided], GLANCE_BYTES)[0][1]
+    tools = cut([WEIGHTS["unsupported"](t) - 350 - len(t.tool.reason) for t in view.unsupported], GLANCE_BYTES)[0][1]
+    return {
+        "provided": (tuple(provided[:offerings]), len(provided) - offerings),
+        "leaving": (view.unsupported[:tools], len(view.unsupported) - tools),
+    }

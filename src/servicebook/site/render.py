@@ -22,7 +22,7 @@ from servicebook.git.versions import Release
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.outputs import add_site_outputs, data_specs
-from servicebook.site.paging import Part, a_to_z_part, catalog_part, catalog_parts, letters, page_parts
+from servicebook.site.paging import Part, a_to_z_part, at_a_glance, catalog_part, catalog_parts, letters, page_parts
 from servicebook.site.parallel import map_shared
 from servicebook.site.search import KIND_LABELS
 from servicebook.site.stamps import RenderedStore, render_stamped
@@ -66,7 +66,7 @@ def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: 
             yield from _parts(view, page)
         else:
             title = page.title or view.site.catalog.team.name
-            context: dict[str, Any] = {}
+            context: dict[str, Any] = at_a_glance(view) if page.name == "" else {}
             yield PageSpec(routes.output_path(page.url), page.template, title, page.section, context)
         if page.lists is not None:
             yield from _listed(view, page.lists, page.section)
