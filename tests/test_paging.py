@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from servicebook import routes
+from servicebook.cli import main
 from servicebook.site import paging
+
+from .conftest import FIXED_EPOCH, REPO
 
 HREF = re.compile(r'href="([^"]*)"')
 
@@ -62,14 +67,21 @@ def _parts(public: Path, name: str) -> list[str]:
         pages.append(posixpath.normpath(posixpath.join(posixpath.dirname(pages[-1]), nxt[1])) + "/index.html")
 
 
-@pytest.fixture
-def paged_site(monkeypatch: pytest.MonkeyPatch, run, site_copy) -> Path:
-    """The example site built with budgets small enough to cut its lists (as a large catalog's are)."""
-    monkeypatch.setattr(paging, "PART_BYTES", 6000)
-    monkeypatch.setattr(paging, "A_TO_Z_BYTES", 3000)
-    monkeypatch.setattr(paging, "GLANCE_BYTES", 800)
-    site = site_copy("example")
-    result = run("build", "--source", site, "--output", site / "public", "--no-versions")
+@pytest.fixture(scope="module")
+def paged_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built with budgets small enough to cut its lists (as a large catalog's
+    are), once for the tests that read it."""
+    site = tmp_path_factory.mktemp("paged") / "example"
+    site.mkdir()
+    shutil.copy(REPO / "catalog.yaml", site)
+    shutil.copytree(REPO / "content", site / "content")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paging, "PART_BYTES", 6000)
+        patch.setattr(paging, "A_TO_Z_BYTES", 3000)
+        patch.setattr(paging, "GLANCE_BYTES", 800)
+        patch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+        args = ["build", "--source", str(site), "--output", str(site / "public"), "--no-versions"]
+        result = CliRunner().invoke(main, args, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return site / "public"
 
