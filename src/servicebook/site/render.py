@@ -77,11 +77,12 @@ def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: 
 def _parts(view: SiteView, page: routes.FixedPage) -> Iterator[PageSpec]:
     """A paged list's pages (site/paging.py): one, at the page's own address, unless its list is long."""
     found: tuple[Part[Any], ...] = catalog_parts(view) if page.name == "catalog" else page_parts(view, page.name)
+    where = letters(found) if page.name == "search" else ()
     for part in found:
         title = page.title if part.number == 1 else f"{page.title}, page {part.number} of {part.count}"
         context: dict[str, Any] = {"part": part}
         if page.name == "search":
-            context |= {"letters": letters(found), **a_to_z_part(part)}
+            context |= {"letters": where, **a_to_z_part(part)}
         elif page.name == "catalog":
             context |= catalog_part(part, found)
         yield PageSpec(routes.output_path(part.path), page.template, title, page.section, context)
