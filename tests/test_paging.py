@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from servicebook import routes
+from servicebook.catalog.validate import RESERVED_IDS
 from servicebook.cli import main
 from servicebook.site import paging
 
@@ -39,6 +40,7 @@ def test_parts_after_the_first_live_in_a_folder_no_entity_can_own() -> None:
     assert routes.entity_at("policies/index/2/index.html") is None
     assert routes.fixed_at("offerings/index/2/index.html") == routes.fixed_page("offerings")
     assert routes.entity_at("offerings/ci/index.html") == ("offering", "ci")
+    assert routes.PARTS.rstrip("/") in RESERVED_IDS  # what keeps them apart from every id
 
 
 def _links(public: Path, page: str) -> list[str]:
