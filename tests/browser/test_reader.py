@@ -120,6 +120,25 @@ def test_search_page_keeps_the_query_in_the_address_and_hides_the_a_to_z(page, s
     assert policy.count() == 1
 
 
+def test_showing_more_results_keeps_the_first_in_place_and_moves_focus_to_the_first_new_one(page, site_url) -> None:
+    page.goto(site_url + "search/?q=error")
+    results = page.locator("#search-results .result")
+    page.locator(".more-results").wait_for()
+    page.wait_for_function("document.querySelectorAll('#search-results .result').length === 20")
+    assert "results for “error”, the first 20 shown." in page.locator("#search-status").inner_text()
+    first = results.locator(".result-title a").all_inner_texts()
+    page.locator(".more-results").click()
+    page.wait_for_function("document.querySelectorAll('#search-results .result').length > 20")
+    page.wait_for_function("document.activeElement.closest('.result') !== null")
+    assert results.locator(".result-title a").all_inner_texts()[:20] == first
+    assert (
+        page.evaluate(
+            "[...document.querySelectorAll('#search-results .result')].indexOf(document.activeElement.closest('.result'))"
+        )
+        == 20
+    )
+
+
 def test_search_says_so_when_nothing_matches(page, site_url) -> None:
     page.goto(site_url + "search/?q=plorbix+quuxle")
     page.locator("#search-status", has_text="Nothing found").wait_for()

@@ -225,10 +225,10 @@
     });
   }
 
-  // The records of the first `count` hits, fetched (only those: a query's first results wait for
+  // The records of hits `from` to `to`, fetched (only those: a query's first results wait for
   // nothing else), equal ones in the order of their titles.
-  function records(index, hits, count) {
-    var wanted = hits.slice(0, count);
+  function records(index, hits, from, to) {
+    var wanted = hits.slice(from, to);
     return Promise.all(wanted.map(function (e) { return index.record(e.id); })).then(function (found) {
       wanted.forEach(function (e, i) { e.r = found[i]; });
       wanted.sort(function (a, b) { return b.final - a.final || (a.r.t < b.r.t ? -1 : a.r.t > b.r.t ? 1 : a.id - b.id); });
@@ -362,11 +362,27 @@
     var results = document.getElementById("search-results");
     var aToZ = document.getElementById("a-z");
     var PAGE = 20;  // results shown at once; each further page is fetched when asked for
+    var FIRST = 6;  // of those, painted first
 
+    // The first `count` results: the first FIRST painted as soon as their records are there, the
+    // others added in order as theirs arrive (all are asked for at once; each batch is ranked
+    // within itself, so a result keeps its place when more are shown).
     function show(index, found, query, count) {
-      return records(index, found, count).then(function (hits) {
+      var cut = [0, Math.min(FIRST, count)];
+      for (var n = PAGE; n < count; n += PAGE) if (n > cut[cut.length - 1]) cut.push(n);
+      if (cut[cut.length - 1] < count) cut.push(count);
+      var batches = cut.slice(1).map(function (to, i) {
+        var batch = records(index, found, cut[i], to);
+        batch.catch(function () { /* reported once, by the chain below */ });
+        return batch;
+      });
+      var list = el("ol", { "class": "results" }, []);
+      var add = function (hits) {
+        hits.forEach(function (e) { list.appendChild(renderResult(index, e, found.terms, false)); });
+      };
+      var shown = batches[0].then(function (hits) {
         if (input.value !== query) return;  // a newer keystroke is on its way
-        var list = el("ol", { "class": "results" }, hits.map(function (e) { return renderResult(index, e, found.terms, false); }));
+        add(hits);
         results.textContent = "";
         results.appendChild(list);
         if (found.length > count) {
@@ -386,6 +402,10 @@
           (found.instead ? " (nothing matched “" + query.trim() + "” exactly)" : "") +
           (found.length > count ? ", the first " + count + " shown." : ".");
       });
+      batches.slice(1).forEach(function (batch) {
+        shown = shown.then(function () { return batch; }).then(function (hits) { if (input.value === query) add(hits); });
+      });
+      return shown;
     }
 
     function run(push) {
@@ -440,7 +460,7 @@
       if (!query.trim()) { close(); popup.textContent = ""; if (live) live.textContent = ""; return; }
       loadIndex(form.getAttribute("data-search-index")).then(function (index) {
         return search(index, query).then(function (found) {
-          return records(index, found, LIMIT).then(function (hits) {
+          return records(index, found, 0, LIMIT).then(function (hits) {
             if (input.value !== query) return;
             popup.textContent = "";
             var summary = found.length
