@@ -23,7 +23,7 @@ SRC = REPO / "src" / "servicebook"
 GLOSSARY = routes.FixedPage(
     "glossary",
     "glossary/",
-    "catalog.html",
+    "support.html",  # any template that needs nothing of its own (a paged list's needs its part)
     "Glossary",
     "glossary",
     nav="Glossary",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from servicebook import routes
 from servicebook.site.load import load
-from servicebook.site.search import STOP, excerpt, page_sections, search_records, words
+from servicebook.site.search import FIELDS, STOP, TITLE_WORDS, excerpt, page_sections, search_records, words
 from servicebook.site.views import site_view
 
 from .conftest import FIXED_EPOCH, REPO
@@ -166,3 +166,17 @@ def test_page_sections_split_at_headings_without_their_self_links() -> None:
         '<h3 id="two">Two &amp; more</h3><ul><li>a</li><li>b</li></ul>'
     )
     assert page_sections(html) == [("", "", "Intro text."), ("One", "one", "First."), ("Two & more", "two", "a b")]
+
+
+def test_a_title_word_says_whether_it_begins_the_title_and_how_many_words_the_title_has(run, site_copy) -> None:
+    """What the script ranks "a title that is the query, or begins with it" by, before it fetches records."""
+    site = site_copy("minimal")
+    _, doc = index_of(run, site)
+    rid = next(i for i, r in enumerate(doc["records"]) if r["t"] == "Shared pipeline templates")
+    for word, lead in (("shared", True), ("pipeline", False), ("templates", False)):
+        where, _section = found(site / "public", word)[rid]
+        assert where & FIELDS["title"]
+        assert bool(where & FIELDS["lead"]) is lead, word
+        assert where >> TITLE_WORDS == 3, word
+    body_only = [w for _rid, (w, _s) in found(site / "public", "pipeline").items() if not w & FIELDS["title"]]
+    assert all(w >> TITLE_WORDS == 0 and not w & FIELDS["lead"] for w in body_only)

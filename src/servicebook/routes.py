@@ -68,14 +68,16 @@ class FixedPage:
     lists: Entity | None = None  # the pages that follow it in the site's order: one per entity
     shows: str | None = None  # the history subject whose last change it shows ("offering:" is any offering)
     search: Searchable | None = None  # its record in the search index
+    paged: bool = False  # a list that a large catalog cuts into parts (`part`); the first keeps `url`
 
 
 # Every fixed page, in the site's order (which is the order of rendering and of the navigation).
 FIXED_PAGES: tuple[FixedPage, ...] = (
     FixedPage("", "", "home.html", "", "home", nav="Home", shows=""),
     FixedPage("offerings", "offerings/", "offerings.html", "Offerings", "offerings", nav="Offerings",
-              lists="offering", shows="offering:"),
-    FixedPage("slos", "slos/", "slos.html", "Service level objectives", "slos", nav="SLOs", shows="offering:"),
+              lists="offering", shows="offering:", paged=True),
+    FixedPage("slos", "slos/", "slos.html", "Service level objectives", "slos", nav="SLOs", shows="offering:",
+              paged=True),
     FixedPage(
         "support", "support/", "support.html", "Support", "support", nav="Support", shows="support",
         search=Searchable(  # its text, the hours and channels, is the catalog's (site/search.py)
@@ -85,7 +87,7 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
     FixedPage("tools", "tools/", "tools.html", "Tools", "tools", nav="Tools", lists="tool", shows="tool:"),
     FixedPage(
         "unsupported", "unsupported/", "unsupported.html", "What we do not support", "unsupported",
-        nav="Not supported", shows="tool:",
+        nav="Not supported", shows="tool:", paged=True,
         search=Searchable(
             "What we do not support",
             "Tools we do not support or are moving away from, why, and what to use instead.",
@@ -93,12 +95,12 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
         ),
     ),
     FixedPage("policies", "policies/", "policies.html", "Policies", "policies", nav="Policies", lists="policy",
-              shows="page:"),
+              shows="page:", paged=True),
     # an organisation site's members, where they disagree, the tools matrix across teams
     FixedPage("teams", "teams/", "teams.html", "Teams", "teams", nav="Teams", made="with members"),
-    FixedPage("search", "search/", "search.html", "Search", "search"),
+    FixedPage("search", "search/", "search.html", "Search", "search", paged=True),  # its A to Z list
     FixedPage(
-        "catalog", "catalog/", "catalog.html", "The whole catalog", "catalog",
+        "catalog", "catalog/", "catalog.html", "The whole catalog", "catalog", paged=True,
         search=Searchable(
             "The whole catalog on one page",
             "Everything in this catalog on one printable page, for audits and reviews.",
@@ -149,6 +151,16 @@ def nav(*, history: bool = True, releases: bool = True, members: bool = False) -
     """The site's navigation: (section, label, site path) of each entry, in order."""
     pages = fixed_pages(history=history, releases=releases, members=members)
     return tuple((p.section, p.nav, p.url) for p in pages if p.nav)
+
+
+PARTS = "index/"  # under a paged list's own folder; "index" can be no offering's, tool's or page's id
+
+
+def part(name: str, number: int) -> str:
+    """Site path of part `number` (from 1) of the paged fixed page `name`: the first is the page
+    itself ("offerings/"), the others "offerings/index/2/" (a folder no entity can have)."""
+    url = page(name)
+    return url if number == 1 else f"{url}{PARTS}{number}/"
 
 
 def offering(ident: str) -> str:
@@ -234,6 +246,8 @@ def entity_at(path: str) -> tuple[Entity, str] | None:
     """("offering", id), ("tool", id) or ("policy", slug) for the output path of such a page
     (an offering's or a tool's page under an earlier id included), None for any other."""
     parts = path.split("/")
+    if any(p.url and path.startswith(p.url + PARTS) for p in FIXED_PAGES if p.paged):
+        return None  # a part of a paged list
     kinds: dict[str, Entity] = {"offerings": "offering", "tools": "tool"}
     # (a member's on an organisation site is one level deeper: offerings/db-team/postgres/)
     if len(parts) in (3, 4) and parts[-1] == "index.html" and parts[0] in kinds:
@@ -245,9 +259,10 @@ def entity_at(path: str) -> tuple[Entity, str] | None:
 
 
 def fixed_at(path: str) -> FixedPage | None:
-    """The fixed page at output `path` (any page of the changes list is the changes page)."""
+    """The fixed page at output `path` (any page of the changes list is the changes page, any
+    part of a paged list the list's page)."""
     for fixed in FIXED_PAGES:
-        if output_path(fixed.url) == path:
+        if output_path(fixed.url) == path or (fixed.paged and fixed.url and path.startswith(fixed.url + PARTS)):
             return fixed
     return fixed_page("changes") if path.startswith(page("changes")) else None
 

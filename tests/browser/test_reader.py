@@ -58,6 +58,39 @@ def test_header_search_finds_an_offering_from_any_page(page, site_url) -> None:
     page.wait_for_url("**/offerings/backups-restore/")
 
 
+def test_going_to_the_search_box_fetches_the_index_manifest_beside_the_script(page, site_url) -> None:
+    """The manifest does not wait for search.js to arrive and run: site.js asks for both at once,
+    so the first keystroke waits for the words and the records only."""
+    requested: list[str] = []
+    # a search.js that does nothing: whatever asks for the manifest, it is not the script
+    page.route("**/assets/search.js", lambda route: route.fulfill(body="", content_type="text/javascript"))
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(site_url + "support/")
+    assert not any("search/index.json" in url for url in requested)  # nothing before a reader goes there
+    page.locator("#site-search-q").hover()
+    page.wait_for_load_state("networkidle")
+    assert any(url.endswith("assets/search.js") for url in requested)
+    assert any(url.endswith("search/index.json") for url in requested)
+
+
+def test_the_header_search_fetches_the_records_of_the_results_it_shows_only(page, site_url) -> None:
+    """Which result comes first (a title that is the query, then one that begins with it) is known
+    from the words fragment, so no record beyond the six shown is fetched for a first answer."""
+    records: list[str] = []
+    page.on("request", lambda request: records.append(request.url) if "/search/r/" in request.url else None)
+    page.goto(site_url + "support/")
+    page.locator("#site-search-q").focus()
+    page.keyboard.type("pipelines")
+    popup = page.locator("#site-search-results")
+    popup.locator(".result").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    shown = popup.locator(".result").count()
+    assert 0 < shown <= 6
+    assert int(popup.locator(".popup-status").inner_text().split()[0]) > shown  # more were found
+    assert len(set(records)) <= shown
+    assert popup.locator(".result-title a").first.inner_text() == "CI/CD pipelines"
+
+
 @pytest.mark.parametrize(
     ("query", "tool", "alternative"),
     [("Jenkins", "Jenkins", "CI/CD pipelines"), ("selenium grid", "Selenium Grid", "Playwright")],
@@ -85,6 +118,25 @@ def test_search_page_keeps_the_query_in_the_address_and_hides_the_a_to_z(page, s
     assert "results for “error budget”" in page.locator("#search-status").inner_text()
     policy = page.locator(".result-policy", has_text="Error budget policy")
     assert policy.count() == 1
+
+
+def test_showing_more_results_keeps_the_first_in_place_and_moves_focus_to_the_first_new_one(page, site_url) -> None:
+    page.goto(site_url + "search/?q=error")
+    results = page.locator("#search-results .result")
+    page.locator(".more-results").wait_for()
+    page.wait_for_function("document.querySelectorAll('#search-results .result').length === 20")
+    assert "results for “error”, the first 20 shown." in page.locator("#search-status").inner_text()
+    first = results.locator(".result-title a").all_inner_texts()
+    page.locator(".more-results").click()
+    page.wait_for_function("document.querySelectorAll('#search-results .result').length > 20")
+    page.wait_for_function("document.activeElement.closest('.result') !== null")
+    assert results.locator(".result-title a").all_inner_texts()[:20] == first
+    assert (
+        page.evaluate(
+            "[...document.querySelectorAll('#search-results .result')].indexOf(document.activeElement.closest('.result'))"
+        )
+        == 20
+    )
 
 
 def test_search_says_so_when_nothing_matches(page, site_url) -> None:

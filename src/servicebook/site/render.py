@@ -23,8 +23,9 @@ from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.outputs import add_site_outputs, data_specs
+from servicebook.site.paging import Part, a_to_z_part, at_a_glance, catalog_part, catalog_parts, letters, page_parts
 from servicebook.site.parallel import map_shared
-from servicebook.site.search import KIND_LABELS, a_to_z
+from servicebook.site.search import KIND_LABELS
 from servicebook.site.stamps import RenderedStore, render_stamped
 from servicebook.site.teams import team_specs, teams_view
 from servicebook.site.templates import (
@@ -54,7 +55,6 @@ def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: 
     """Every HTML page of the site, in a fixed order: the fixed pages of routes.py that this
     build has (the changes list with a `history`, the versions page with `versions`), each
     listing followed by the pages it lists."""
-    contexts = {"search": lambda: {"a_to_z": a_to_z(view)}}
     members = view.site.federation is not None
     for page in routes.fixed_pages(history=history is not None, releases=versions, members=members):
         if page.name == "changes" and history is not None:
@@ -63,14 +63,30 @@ def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: 
                 yield PageSpec(
                     routes.output_path(listing.path), page.template, title, page.section, {"listing": listing}
                 )
+        elif page.paged:
+            yield from _parts(view, page)
         else:
             title = page.title or view.site.catalog.team.name
-            context = contexts[page.name]() if page.name in contexts else {}
+            context: dict[str, Any] = at_a_glance(view) if page.name == "" else {}
             yield PageSpec(routes.output_path(page.url), page.template, title, page.section, context)
         if page.lists is not None:
             yield from _listed(view, page.lists, page.section)
         if page.name == "teams":
             yield from team_specs(view.site, page.section)
+
+
+def _parts(view: SiteView, page: routes.FixedPage) -> Iterator[PageSpec]:
+    """A paged list's pages (site/paging.py): one, at the page's own address, unless its list is long."""
+    found: tuple[Part[Any], ...] = catalog_parts(view) if page.name == "catalog" else page_parts(view, page.name)
+    where = letters(found) if page.name == "search" else ()
+    for part in found:
+        title = page.title if part.number == 1 else f"{page.title}, page {part.number} of {part.count}"
+        context: dict[str, Any] = {"part": part}
+        if page.name == "search":
+            context |= {"letters": where, **a_to_z_part(part)}
+        elif page.name == "catalog":
+            context |= catalog_part(part, found)
+        yield PageSpec(routes.output_path(part.path), page.template, title, page.section, context)
 
 
 def _listed(view: SiteView, kind: routes.Entity, section: str) -> Iterator[PageSpec]:

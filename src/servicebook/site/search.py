@@ -7,7 +7,9 @@ bench/search_bench.py).
   the script compares them) cut into `word_fragments` ranges of about the same size; the
   manifest lists each range's first word, so a word typed so far finds the fragments of every
   word it begins. Each word lists the records it occurs in: (record id minus the one before,
-  where it occurs (`FIELDS`), the section of the page it first occurs in), flattened.
+  where it occurs (`FIELDS`; in a title also whether it is the title's first word and how many
+  words the title has, `TITLE_WORDS`), the section of the page it first occurs in), flattened.
+  So the script ranks "a title that is the query, or begins with it" before it fetches a record.
 - `search_fragment("r", n)`: records `n * CHUNK` onwards, what a result shows (title, where it
   goes, a line of text, a status and what to use instead; an offering's description or a tool's
   whole reason as `d`).
@@ -39,8 +41,10 @@ MAX_HEADINGS = 24
 CHUNK = 16  # records per records fragment
 LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
 
-# Where in a record a word occurs, as bits (the script ranks a title above a page's body).
-FIELDS = {"title": 1, "keys": 2, "summary": 4, "body": 8}
+# Where in a record a word occurs, as bits (the script ranks a title above a page's body); "lead"
+# is the title's first word.
+FIELDS = {"title": 1, "keys": 2, "summary": 4, "body": 8, "lead": 16}
+TITLE_WORDS = 5  # a title word's bits from here on: how many words its title has (7: 7 or more)
 
 # Words a question is made of that say nothing about what is looked for (static/search.js has the same list).
 STOP = frozenset(
@@ -329,6 +333,7 @@ def search_files(view: SiteView) -> dict[str, bytes]:
 
     for rid, r in enumerate(records):
         add(rid, "title", r["t"])
+        _mark_title(postings, rid, words(r["t"]))
         alternative = r.get("a")
         add(rid, "keys", " ".join([r.get("x", ""), r.get("sl", ""), alternative["t"] if alternative else ""]))
         add(rid, "summary", r["s"])
@@ -370,6 +375,13 @@ def search_files(view: SiteView) -> dict[str, bytes]:
     for rid, sections in texts.items():
         files[routes.search_fragment("t", rid)] = _compact({"sections": sections})
     return files
+
+
+def _mark_title(postings: dict[str, dict[int, list[int]]], rid: int, title: list[str]) -> None:
+    """Record `rid`'s title words say which is its first and how many there are (`TITLE_WORDS`)."""
+    for n, w in enumerate(title):
+        if len(w) <= LONGEST_WORD:
+            postings[w][rid][0] |= (FIELDS["lead"] if n == 0 else 0) | min(len(title), 7) << TITLE_WORDS
 
 
 def search_paths(view: SiteView) -> tuple[str, ...]:

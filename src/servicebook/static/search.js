@@ -60,7 +60,13 @@
         }
         return files[path];
       };
-      indexes[url] = fetchJSON(url).then(function (m) {
+      var early = (window.servicebookSearchIndex || {})[url];  // site.js's fetch, started with this script's
+      if (early) delete window.servicebookSearchIndex[url];
+      var manifest = early ? early.then(function (response) {
+        if (!response.ok) throw new Error("search index: HTTP " + response.status);
+        return response.json();
+      }).catch(function () { return fetchJSON(url); }) : fetchJSON(url);
+      indexes[url] = manifest.then(function (m) {
         if (m.servicebook_search !== 2) throw new Error("search index: unknown version");
         return {
           m: m,
@@ -85,8 +91,9 @@
     return indexes[url];
   }
 
-  // Where `term` occurs: record id → {f: where (title 1, keys 2, summary 4, body 8), s: the
-  // section of the page it is first found in, t: whether the title has it as a whole word}.
+  // Where `term` occurs: record id → {f: where (title 1, keys 2, summary 4, body 8; 16 when a word
+  // it begins is the title's first, and from bit 5 how many words the title has), s: the section of
+  // the page it is first found in, t: whether the title has it as a whole word, l: as its first}.
   // A term finds the words it begins (one letter: only itself); `vocab` is its fragment's words.
   function lookup(index, term) {
     return index.words(term).then(function (bucket) {
@@ -96,10 +103,11 @@
         var p = bucket[w], id = 0;
         for (var i = 0; i < p.length; i += 3) {
           id += p[i];
-          var h = hits[id] || (hits[id] = { f: 0, s: 0, t: false });
+          var h = hits[id] || (hits[id] = { f: 0, s: 0, t: false, l: false });
           h.f |= p[i + 1];
           if (!h.s) h.s = p[i + 2];
           if (w === term && (p[i + 1] & 1)) h.t = true;
+          if (w === term && (p[i + 1] & 16)) h.l = true;
         }
       });
       return { hits: hits, vocab: Object.keys(bucket), any: Object.keys(hits).length > 0 };
@@ -125,9 +133,26 @@
     hits.forEach(function (e) {
       e.k = index.kind(e.id);
       e.rank = (e.matched + e.asked) * 1000 + e.score * 10 + (KIND_WEIGHT[e.k] || 0);
+      e.final = e.rank * 10 + titled(found, terms, e.id) * 10;
     });
-    hits.sort(function (a, b) { return b.rank - a.rank || a.id - b.id; });
+    hits.sort(function (a, b) { return b.final - a.final || a.id - b.id; });
     return hits;
+  }
+
+  // 50 when a record's title is the query itself, 20 when it begins with it, else 0: told from
+  // the words' postings (the title's first word, its number of words), before any record is fetched.
+  function titled(found, terms, id) {
+    var whole = 0, size = 0, first = null;
+    terms.forEach(function (term, i) {
+      var h = found[i].hits[id];
+      if (!h) return;
+      if (h.t) whole += 1;
+      if (h.f & 1) size = (h.f >> 5) & 7;
+      if (i === 0) first = h;
+    });
+    if (!first || !(first.f & 16)) return 0;
+    if (first.l && whole === terms.length && (size === terms.length || (size === 7 && terms.length > 7))) return 50;
+    return terms.length === 1 || whole >= terms.length - 1 ? 20 : 0;
   }
 
   // Words a question is made of that say nothing about what is looked for (site/search.py's STOP).
@@ -200,19 +225,14 @@
     });
   }
 
-  // The records of the first `count` hits, fetched, and ranked once more now that their titles
-  // are known: a title that is the query itself, or begins with it, first.
-  function records(index, hits, count) {
-    var wanted = hits.slice(0, count + 10);
+  // The records of hits `from` to `to`, fetched (only those: a query's first results wait for
+  // nothing else), equal ones in the order of their titles.
+  function records(index, hits, from, to) {
+    var wanted = hits.slice(from, to);
     return Promise.all(wanted.map(function (e) { return index.record(e.id); })).then(function (found) {
-      var q = hits.terms.join(" ");
-      wanted.forEach(function (e, i) {
-        e.r = found[i];
-        var title = words(e.r.t).join(" ");
-        e.final = e.rank * 10 + (title === q ? 50 : title.lastIndexOf(q, 0) === 0 ? 20 : 0) * 10;
-      });
+      wanted.forEach(function (e, i) { e.r = found[i]; });
       wanted.sort(function (a, b) { return b.final - a.final || (a.r.t < b.r.t ? -1 : a.r.t > b.r.t ? 1 : a.id - b.id); });
-      return wanted.slice(0, count);
+      return wanted;
     });
   }
 
@@ -342,11 +362,27 @@
     var results = document.getElementById("search-results");
     var aToZ = document.getElementById("a-z");
     var PAGE = 20;  // results shown at once; each further page is fetched when asked for
+    var FIRST = 6;  // of those, painted first
 
+    // The first `count` results: the first FIRST painted as soon as their records are there, the
+    // others added in order as theirs arrive (all are asked for at once; each batch is ranked
+    // within itself, so a result keeps its place when more are shown).
     function show(index, found, query, count) {
-      return records(index, found, count).then(function (hits) {
+      var cut = [0, Math.min(FIRST, count)];
+      for (var n = PAGE; n < count; n += PAGE) if (n > cut[cut.length - 1]) cut.push(n);
+      if (cut[cut.length - 1] < count) cut.push(count);
+      var batches = cut.slice(1).map(function (to, i) {
+        var batch = records(index, found, cut[i], to);
+        batch.catch(function () { /* reported once, by the chain below */ });
+        return batch;
+      });
+      var list = el("ol", { "class": "results" }, []);
+      var add = function (hits) {
+        hits.forEach(function (e) { list.appendChild(renderResult(index, e, found.terms, false)); });
+      };
+      var shown = batches[0].then(function (hits) {
         if (input.value !== query) return;  // a newer keystroke is on its way
-        var list = el("ol", { "class": "results" }, hits.map(function (e) { return renderResult(index, e, found.terms, false); }));
+        add(hits);
         results.textContent = "";
         results.appendChild(list);
         if (found.length > count) {
@@ -366,6 +402,10 @@
           (found.instead ? " (nothing matched “" + query.trim() + "” exactly)" : "") +
           (found.length > count ? ", the first " + count + " shown." : ".");
       });
+      batches.slice(1).forEach(function (batch) {
+        shown = shown.then(function () { return batch; }).then(function (hits) { if (input.value === query) add(hits); });
+      });
+      return shown;
     }
 
     function run(push) {
@@ -398,6 +438,7 @@
 
     form.addEventListener("submit", function (event) { event.preventDefault(); run(true); });
     input.addEventListener("input", function () { run(true); });
+    loadIndex(form.getAttribute("data-search-index"));  // the manifest, before the first keystroke
     var initial = new URLSearchParams(window.location.search).get("q");
     if (initial) { input.value = initial; run(false); }
   }
@@ -419,7 +460,7 @@
       if (!query.trim()) { close(); popup.textContent = ""; if (live) live.textContent = ""; return; }
       loadIndex(form.getAttribute("data-search-index")).then(function (index) {
         return search(index, query).then(function (found) {
-          return records(index, found, LIMIT).then(function (hits) {
+          return records(index, found, 0, LIMIT).then(function (hits) {
             if (input.value !== query) return;
             popup.textContent = "";
             var summary = found.length

@@ -18,10 +18,18 @@
 
   /* ---------- search: its script when a reader goes to a search box ---------- */
 
+  // The script and the index's manifest (which fragment holds which words) are fetched at once,
+  // side by side, as soon as a reader comes near a box: both are there before the first keystroke.
+  // search.js takes the manifest from window.servicebookSearchIndex rather than asking again.
   var searching = null;
   function loadSearch() {
     if (searching) return;
     searching = el("script", { src: root + "assets/search.js" });
+    var manifests = window.servicebookSearchIndex = window.servicebookSearchIndex || {};
+    document.querySelectorAll("form[data-search-index]").forEach(function (form) {
+      var url = form.getAttribute("data-search-index");
+      if (!manifests[url]) manifests[url] = fetch(url, { credentials: "same-origin" });
+    });
     document.head.appendChild(searching);
   }
 
@@ -138,6 +146,7 @@
   document.querySelectorAll("input.search-input").forEach(function (input) {
     input.addEventListener("focus", loadSearch);
     input.addEventListener("input", loadSearch);
+    if (input.form) input.form.addEventListener("pointerenter", loadSearch);  // a pointer on its way to the box
   });
   document.querySelectorAll(".filters[data-count]").forEach(filters);
   var help = document.getElementById("help-now");

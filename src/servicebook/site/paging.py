@@ -1,0 +1,244 @@
+"""Long lists cut into parts: which items of a paged fixed page (routes.FixedPage.paged) each of its
+parts shows, so that no page of a large catalog grows past about a megabyte. A catalog whose list
+fits in `PART_BYTES` keeps it on one page, exactly as before.
+
+Items are cut by an estimate of the HTML each one becomes (its text plus the markup around it),
+not by a count, so a catalog of long summaries gets more, shorter parts. Pure functions of the
+view; the parts' addresses are routes.part's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from servicebook import routes
+from servicebook.site.search import IndexEntry, a_to_z
+from servicebook.site.views import SiteView
+
+T = TypeVar("T")
+
+# Estimated bytes of HTML per part: half the 1 MB ceiling, since the estimates are rough (markup,
+# escaping, the page's own header and footer).
+PART_BYTES = 500_000
+# The search page's A to Z list is what a reader waits behind before the first result: smaller parts.
+A_TO_Z_BYTES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Part(Generic[T]):
+    """One page of a paged list: its items, where it is, and where the others are."""
+
+    number: int  # from 1
+    count: int  # how many parts the list has
+    path: str  # its site path (routes.part)
+    pages: tuple[tuple[int, str], ...]  # (number, site path) of every part, for the pager
+    items: tuple[T, ...]
+    first: int  # the index of its first item in the whole list
+    total: int  # items in the whole list
+
+    @property
+    def previous(self) -> str | None:
+        return self.pages[self.number - 2][1] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.pages[self.number][1] if self.number < self.count else None
+
+
+def cut(weights: Sequence[int], budget: int) -> tuple[tuple[int, int], ...]:
+    """[start, stop) of each part: items in order, a new part whenever the next item would take
+    the current one past `budget` (a part has at least one item; no items make one empty part)."""
+    bounds: list[tuple[int, int]] = []
+    start, size = 0, 0
+    for i, weight in enumerate(weights):
+        if i > start and size + weight > budget:
+            bounds.append((start, i))
+            start, size = i, 0
+        size += weight
+    bounds.append((start, len(weights)))
+    return tuple(bounds)
+
+
+def parts(name: str, items: Sequence[T], weight: Callable[[T], int], budget: int = PART_BYTES) -> tuple[Part[T], ...]:
+    """The parts of fixed page `name`'s list of `items`."""
+    bounds = cut([weight(item) for item in items], budget)
+    pages = tuple((n + 1, routes.part(name, n + 1)) for n in range(len(bounds)))
+    return tuple(
+        Part(n + 1, len(bounds), pages[n][1], pages, tuple(items[start:stop]), start, len(items))
+        for n, (start, stop) in enumerate(bounds)
+    )
+
+
+def _text(*texts: str | None) -> int:
+    return sum(len(t.encode("utf-8")) for t in texts if t)
+
+
+# The markup around each item of each list (measured on the bench sites' pages), plus its text.
+WEIGHTS: dict[str, Callable[[Any], int]] = {
+    "offerings": lambda o: 420 + _text(o.offering.name, o.offering.summary, o.offering.owner, o.path),
+    "slos": lambda row: 700 + _text(row[0].offering.name, row[1].slo.name, row[1].slo.sli, row[0].path),
+    "unsupported": lambda t: 650 + _text(t.tool.name, t.tool.reason, t.category.name, t.path) + 2 * len(t.tool.id),
+    "policies": lambda p: 120 + _text(p.meta.title, p.meta.summary, p.slug),
+    "search": lambda e: (
+        150 + _text(e.title, e.url, e.note) + (_text(e.alternative.name, e.alternative.url) if e.alternative else 0)
+    ),
+}
+
+
+def list_of(view: SiteView, name: str) -> tuple[Any, ...]:
+    """What the paged page `name` lists, in its order."""
+    if name == "offerings":
+        return view.offerings
+    if name == "slos":
+        return view.slos_by_budget
+    if name == "unsupported":
+        return view.unsupported
+    if name == "policies":
+        return view.pages
+    if name == "search":
+        return tuple(e for _letter, entries in a_to_z(view) for e in entries)
+    raise KeyError(name)
+
+
+def page_parts(view: SiteView, name: str) -> tuple[Part[Any], ...]:
+    """The parts of the paged fixed page `name` of this site."""
+    budget = A_TO_Z_BYTES if name == "search" else PART_BYTES
+    return parts(name, list_of(view, name), WEIGHTS[name], budget)
+
+
+def letter(entry: IndexEntry) -> str:
+    """The A to Z list's group of an entry (site/search.py's a_to_z groups by the same)."""
+    first = entry.title[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+def a_to_z_part(part: Part[IndexEntry]) -> dict[str, Any]:
+    """What the search page's template needs of one part of the A to Z list: its entries by letter,
+    and every letter of the whole list with the part it begins in."""
+    groups: dict[str, list[IndexEntry]] = {}
+    for e in part.items:
+        groups.setdefault(letter(e), []).append(e)
+    return {"a_to_z": tuple((k, tuple(v)) for k, v in groups.items())}
+
+
+def letters(all_parts: Sequence[Part[IndexEntry]]) -> tuple[tuple[str, int, str], ...]:
+    """(letter, number of the part it begins in, that part's site path), in the list's order."""
+    found: dict[str, tuple[int, str]] = {}
+    for p in all_parts:
+        for e in p.items:
+            found.setdefault(letter(e), (p.number, p.path))
+    return tuple((k, n, path) for k, (n, path) in found.items())
+
+
+# The whole catalog on one page: its sections in order, each a row that opens it (None) and then
+# its rows; a part that begins inside a section shows it "(continued)".
+CATALOG_SECTIONS = ("team", "offerings", "slos", "support", "tools", "policies")
+Row = tuple[str, Any]
+
+
+def catalog_rows(view: SiteView) -> tuple[Row, ...]:
+    """Every row of the whole-catalog page, in its order: (section, None) opens a section; a tool
+    decision is (category, label, tool), a category's heading (category, None, None)."""
+    rows: list[Row] = [("team", None), ("offerings", None)]
+    rows += [("offerings", o) for o in view.offerings]
+    rows.append(("slos", None))
+    rows += [("slos", (o, s)) for o in view.offerings for s in o.slos]
+    rows += [("support", None), ("tools", None)]
+    for c in view.categories:
+        rows.append(("tools", (c, None, None)))
+        rows += [("tools", (c, label, t)) for _status, label, tools in c.by_status for t in tools]
+    rows.append(("policies", None))
+    rows += [("policies", p) for p in view.pages]
+    return tuple(rows)
+
+
+def _catalog_weight(row: Row) -> int:
+    kind, item = row
+    if item is None:
+        return {"team": 3000, "support": 6000}.get(kind, 400)
+    if kind == "offerings":
+        return (
+            200
+            + _text(item.offering.name, item.offering.summary, item.offering.owner, item.path)
+            + 2 * len(item.offering.id)
+        )
+    if kind == "slos":
+        o, s = item
+        return 120 + _text(o.offering.name, s.slo.name, s.slo.sli)
+    if kind == "tools":
+        _c, _label, t = item
+        return (
+            150 if t is None else 130 + _text(t.tool.name, t.tool.reason, t.alternative.name if t.alternative else "")
+        )
+    return 40 + _text(item.meta.title, item.meta.owner, item.meta.summary, item.slug)
+
+
+def catalog_parts(view: SiteView) -> tuple[Part[Row], ...]:
+    """The whole-catalog page's parts; a section's or a category's heading is never the last row of one."""
+    rows = catalog_rows(view)
+    bounds = list(cut([_catalog_weight(r) for r in rows], PART_BYTES))
+    for n in range(len(bounds) - 1):  # a heading left at the end of a part goes to the next
+        start, stop = bounds[n]
+        while stop - start > 1 and _heading(rows[stop - 1]):
+            stop -= 1
+        bounds[n], bounds[n + 1] = (start, stop), (stop, bounds[n + 1][1])
+    pages = tuple((n + 1, routes.part("catalog", n + 1)) for n in range(len(bounds)))
+    return tuple(
+        Part(n + 1, len(bounds), pages[n][1], pages, rows[start:stop], start, len(rows))
+        for n, (start, stop) in enumerate(bounds)
+    )
+
+
+def _heading(row: Row) -> bool:
+    return row[1] is None or (row[0] == "tools" and row[1][2] is None)
+
+
+def catalog_part(part: Part[Row], all_parts: Sequence[Part[Row]]) -> dict[str, Any]:
+    """What catalog.html needs of one part: its sections (kind, continued, items; a tool
+    decisions section's items are (category, continued, ((label, tool), ...))), and the part
+    each section begins in."""
+    sections: list[tuple[str, bool, list[Any]]] = []
+    for kind, item in part.items:
+        if item is None:
+            sections.append((kind, False, []))
+            continue
+        if not sections or sections[-1][0] != kind:
+            sections.append((kind, True, []))
+        items = sections[-1][2]
+        if kind != "tools":
+            items.append(item)
+            continue
+        category, label, tool = item
+        if tool is None:
+            items.append((category, False, []))
+        elif not items or items[-1][0] is not category:
+            items.append((category, True, [(label, tool)]))
+        else:
+            items[-1][2].append((label, tool))
+    starts: dict[str, tuple[int, str]] = {}
+    for p in all_parts:
+        for kind, item in p.items:
+            if item is None:
+                starts.setdefault(kind, (p.number, p.path))
+    return {
+        "sections": tuple((k, c, tuple(i)) for k, c, i in sections),
+        "starts": starts,
+    }
+
+
+# The home page shows what the team provides and what it does not support "at a glance": on a
+# large catalog the first of each, up to this many estimated bytes, and a link to the whole list.
+GLANCE_BYTES = 150_000
+
+
+def at_a_glance(view: SiteView) -> dict[str, Any]:
+    """The home page's two lists, cut short on a large catalog: (shown, how many more)."""
+    provided = [o for o in view.offerings if o.offering.lifecycle.value != "retired"]
+    offerings = cut([WEIGHTS["offerings"](o) - 250 for o in provided], GLANCE_BYTES)[0][1]
+    tools = cut([WEIGHTS["unsupported"](t) - 350 - len(t.tool.reason) for t in view.unsupported], GLANCE_BYTES)[0][1]
+    return {
+        "provided": (tuple(provided[:offerings]), len(provided) - offerings),
+        "leaving": (view.unsupported[:tools], len(view.unsupported) - tools),
+    }

@@ -1,0 +1,163 @@
+"""Long lists are cut into parts (site/paging.py): on a large catalog no list page grows past
+about a megabyte, every item is on exactly one part, the first part keeps the page's address,
+and the parts are plain pages linked to each other, the sitemap and the manifest (no JavaScript
+needed). A catalog whose lists fit keeps one page per list."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from servicebook import routes
+from servicebook.catalog.validate import RESERVED_IDS
+from servicebook.cli import main
+from servicebook.site import paging
+
+from .conftest import FIXED_EPOCH, REPO
+
+HREF = re.compile(r'href="([^"]*)"')
+
+
+def test_items_are_cut_in_order_under_the_budget_each_part_holding_one_at_least() -> None:
+    weights = [40, 30, 50, 200, 10, 10, 10]
+    bounds = paging.cut(weights, 100)
+    assert bounds == ((0, 2), (2, 3), (3, 4), (4, 7))  # the 200 over the budget stands alone
+    assert paging.cut([], 100) == ((0, 0),)  # an empty list is one empty page
+    assert paging.cut([1] * 5, 100) == ((0, 5),)
+
+
+def test_parts_after_the_first_live_in_a_folder_no_entity_can_own() -> None:
+    assert routes.part("offerings", 1) == "offerings/"
+    assert routes.part("offerings", 2) == "offerings/index/2/"
+    assert routes.part("search", 3) == "search/index/3/"
+    # "index" is a reserved id: these are no offering's or page's, and they are the list's page
+    assert routes.entity_at("offerings/index/2/index.html") is None
+    assert routes.entity_at("policies/index/2/index.html") is None
+    assert routes.fixed_at("offerings/index/2/index.html") == routes.fixed_page("offerings")
+    assert routes.entity_at("offerings/ci/index.html") == ("offering", "ci")
+    assert routes.PARTS.rstrip("/") in RESERVED_IDS  # what keeps them apart from every id
+
+
+def _links(public: Path, page: str) -> list[str]:
+    """The site paths (and #fragments) a built page links to."""
+    here = posixpath.dirname(page)
+    found = []
+    for href in HREF.findall((public / page).read_text()):
+        if href.startswith(("http:", "https:", "mailto:")):
+            continue
+        path, _, fragment = href.partition("#")
+        target = posixpath.normpath(posixpath.join(here, path)) if path else page
+        if path and (path.endswith("/") or path in (".", "./")):
+            target = posixpath.join(target, "index.html")
+        found.append(target.removeprefix("./") + (f"#{fragment}" if fragment else ""))
+    return found
+
+
+def _parts(public: Path, name: str) -> list[str]:
+    first = routes.output_path(routes.page(name))
+    pages = [first]
+    while True:
+        html = (public / pages[-1]).read_text()
+        nxt = re.search(r'<a href="([^"]*)" rel="next">', html)
+        if nxt is None:
+            return pages
+        pages.append(posixpath.normpath(posixpath.join(posixpath.dirname(pages[-1]), nxt[1])) + "/index.html")
+
+
+@pytest.fixture(scope="module")
+def paged_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built with budgets small enough to cut its lists (as a large catalog's
+    are), once for the tests that read it."""
+    site = tmp_path_factory.mktemp("paged") / "example"
+    site.mkdir()
+    shutil.copy(REPO / "catalog.yaml", site)
+    shutil.copytree(REPO / "content", site / "content")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paging, "PART_BYTES", 6000)
+        patch.setattr(paging, "A_TO_Z_BYTES", 3000)
+        patch.setattr(paging, "GLANCE_BYTES", 800)
+        patch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
+        args = ["build", "--source", str(site), "--output", str(site / "public"), "--no-versions"]
+        result = CliRunner().invoke(main, args, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return site / "public"
+
+
+def test_every_offering_is_on_exactly_one_part_and_the_parts_link_each_other(paged_site: Path) -> None:
+    offerings = sorted(
+        p.parent.name for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index"
+    )
+    parts = _parts(paged_site, "offerings")
+    assert len(parts) > 1
+    assert parts[1] == "offerings/index/2/index.html"
+    listed = [
+        link.split("/")[1] for part in parts for link in _links(paged_site, part)
+        if re.fullmatch(r"offerings/[^/]+/index\.html", link) and link not in parts
+    ]  # fmt: skip
+    assert sorted(listed) == offerings  # each once, none left out
+    second = (paged_site / parts[1]).read_text()
+    assert f"<title>Offerings, page 2 of {len(parts)} ·" in second
+    assert 'rel="prev"' in second and '<span aria-current="page">2</span>' in second
+    assert "offerings on this page" in second  # the filters say what they count
+
+
+def test_the_a_to_z_letters_lead_to_the_part_their_entries_begin_in(paged_site: Path) -> None:
+    parts = _parts(paged_site, "search")
+    assert len(parts) > 2
+    for part in parts:
+        letters = [link for link in _links(paged_site, part) if "#az-" in link]
+        assert letters
+        for link in letters:
+            page, _, anchor = link.partition("#")
+            assert f'<h3 id="{anchor}">' in (paged_site / page).read_text(), (part, link)
+
+
+def test_the_whole_catalog_in_parts_keeps_every_row_and_its_section_links(paged_site: Path) -> None:
+    parts = _parts(paged_site, "catalog")
+    assert len(parts) > 1
+    html = [(paged_site / p).read_text() for p in parts]
+    rows = [ident for page in html for ident in re.findall(r'<tr id="offering-([^"]+)">', page)]
+    offerings = sorted(
+        p.parent.name for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index"
+    )
+    assert sorted(rows) == offerings
+    for section in ("team", "offerings", "slos", "support", "tools", "policies"):
+        targets = {link for link in _links(paged_site, parts[-1]) if link.endswith(f"#{section}")}
+        assert len(targets) == 1, section
+        page = targets.pop().partition("#")[0]
+        assert f'<h2 id="{section}">' in (paged_site / page).read_text()
+    assert any("(continued)</h2>" in page for page in html[1:])
+
+
+def test_every_part_is_in_the_sitemap_and_the_manifest(paged_site: Path) -> None:
+    sitemap = (paged_site / routes.SITEMAP).read_text()
+    manifest = (paged_site / routes.MANIFEST).read_text()
+    for name in ("offerings", "slos", "unsupported", "search", "catalog"):
+        for part in _parts(paged_site, name)[1:]:
+            assert f"/{part.removesuffix('index.html')}</loc>" in sitemap, part
+            assert f"  {part}\n" in manifest, part
+
+
+def test_a_catalog_whose_lists_fit_keeps_one_page_each(run, site_copy) -> None:
+    site = site_copy("example")
+    result = run("build", "--source", site, "--output", site / "public", "--no-versions")
+    assert result.exit_code == 0, result.output
+    assert not list((site / "public").glob("*/index/*/index.html"))
+    assert 'class="pager"' not in (site / "public/search/index.html").read_text()
+
+
+def test_the_home_page_shows_the_first_of_its_lists_and_leads_to_the_whole_ones(paged_site: Path) -> None:
+    home = (paged_site / "index.html").read_text()
+    provided = re.search(r'<h2 id="supported">.*?</section>', home, re.S)
+    assert provided is not None
+    shown = len(re.findall(r'<li><a href="offerings/[^"]+/">', provided[0]))
+    offerings = len([p for p in (paged_site / "offerings").glob("*/index.html") if p.parent.name != "index"])
+    assert 0 < shown < offerings
+    assert re.search(r'<a href="offerings/">All \d+ offerings</a> \(\d+ more\)', provided[0])
+    leaving = re.search(r'<h2 id="not-supported">.*?</section>', home, re.S)
+    assert leaving is not None and re.search(r'<a href="unsupported/">All \d+ \(\d+ more\): why, and what', leaving[0])
