@@ -99,7 +99,7 @@ class Reader:
     known: dict[str, bytes] = field(default_factory=dict)  # blobs not in git (the working tree)
     models: dict[CatalogKey, model.Catalog | None] = field(default_factory=dict)
     errors: dict[CatalogKey, int] = field(default_factory=dict)
-    pages: dict[str, PageInfo] = field(default_factory=dict)
+    pages: dict[tuple[str, str], PageInfo] = field(default_factory=dict)  # by (blob id, path)
     records: RecordCache = field(default_factory=RecordCache)
     parsed: int = 0  # how many catalogs were parsed in this build (the benchmark reports it)
 
@@ -168,14 +168,15 @@ class Reader:
         return changes
 
     def page(self, path: str, blob: str, data: bytes | None = None) -> PageInfo:
+        kept = self.pages.get((blob, path))
+        if kept is not None:  # every commit lists every page: most were read at an earlier one
+            return kept
         key = cache_key("page", blob, path)
-        if key in self.pages:
-            return self.pages[key]
         stored = self._disk(blob).get(key)
         if stored is not None:
             try:
                 info: PageInfo = decode(PageInfo, stored)
-                self.pages[key] = info
+                self.pages[blob, path] = info
                 return info
             except (KeyError, TypeError, ValueError):
                 pass
@@ -184,7 +185,7 @@ class Reader:
             info = PageInfo(page_slug(path), path, page_slug(path), (), hashlib.sha256(data).hexdigest())
         else:
             info = page_info(path, page_slug(path), data)
-        self.pages[key] = info
+        self.pages[blob, path] = info
         self._disk(blob).put(key, encode(info))
         return info
 
