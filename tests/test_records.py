@@ -104,8 +104,7 @@ def _whole_read(folder, text: str):
     read = _parse_catalog(folder)
     if isinstance(read, list):
         return None, read
-    _, _, checked, problems = read
-    return (checked.value if checked is not None else None), problems
+    return (read.checked.value if read.checked is not None else None), read.problems
 
 
 def _clean(text: str):

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import click
 
-from servicebook.catalog.model import SiteContent
+from servicebook.catalog.model import MAX_CATALOG_BYTES, SiteContent
 from servicebook.catalog.validate import WINDOW_RE
 from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.repo import shallow_warning
-from servicebook.git.snapshots import MAX_CATALOG_BYTES
 from servicebook.interop import drift, importing, sloth
 from servicebook.interop.foreign import yaml_files
 from servicebook.report import check_github, check_json
