@@ -281,7 +281,9 @@ def _read_catalog(
     checked = read.checked
     if checked is not None and read.node is None:  # read record by record: locate problems later
         checked = Checked(checked.value, _Locations(root))
-    if checked is not None and cache is not None and key is not None:
+    elif checked is not None and cache is not None and key is not None:
+        # Not a catalog read record by record (a past release's, cached as its built tree): its
+        # records are read again faster than a whole catalog is encoded into the store.
         cache.put_catalog(key, checked.value, tuple(found))
     return _CatalogRead(read.source, checked, read.node)
 
