@@ -10,7 +10,11 @@ the working tree's code each run, alternating old, new, old, new…:
 - a rebuild after `servicebook.lock` changed (a site without members: no page shows it).
 
 It prints the median CPU seconds (user + system, the build and its workers) and wall seconds of
-each, and the ratio new/old. CPU time is what to compare on a shared machine: it does not count
+each, and the ratio new/old.
+
+`--history SITE` measures instead the cold timeline of SITE's git history (nothing cached; what
+`bench/history_bench.py --keep DIR` leaves in DIR/site), CPU seconds of servicebook and git.
+`--versions` runs `bench/versions_bench.py` (its options after `--`) with each version's code. CPU time is what to compare on a shared machine: it does not count
 time spent waiting for a core. Both versions' bytecode is written first, as an installed package
 has it (under PYTHONDONTWRITEBYTECODE=1 every run would otherwise compile every module it imports,
 which is most of a no-change rebuild's time).
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import os
 import re
 import shutil
 import statistics
@@ -67,24 +72,58 @@ def measure(src: Path, root: Path, label: str) -> dict[str, Run]:
     }
 
 
+TIMELINE = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); from pathlib import Path; "
+    "from servicebook.git.history import load_timeline; from servicebook.git.repo import build_info; "
+    "site = Path(sys.argv[1]); load_timeline(site, build_info(site, {}), use_disk_cache=False)"
+)
+
+
+def history(src: Path, site: Path) -> dict[str, Run]:
+    return {"cold timeline": run([sys.executable, "-c", TIMELINE, str(src), str(site)], site)}
+
+
+def versions(src: Path, extra: list[str]) -> dict[str, Run]:
+    """versions_bench.py's figures with the code in `src` (its own lines: wall s, CPU s)."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, str(HERE / "versions_bench.py"), *extra], env=env, capture_output=True, text=True, check=True
+    )
+    found = {}
+    for line in done.stdout.splitlines():
+        match = re.match(r"(.+?)\s+([\d.]+) s\s+([\d.]+) CPU s$", line)
+        if match:
+            found[match[1].strip()[:40]] = Run(float(match[2]), 0.0, True, float(match[3]))
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--against", required=True, help="git revision whose code is the 'old'")
     parser.add_argument("--sizes", default="1k,5k,large")
     parser.add_argument("--runs", type=int, default=3, help="runs of each version, alternating")
-    args = parser.parse_args()
+    parser.add_argument("--history", type=Path, help="measure the cold timeline of this site's history instead")
+    parser.add_argument("--versions", action="store_true", help="run versions_bench.py instead (its options after --)")
+    args, extra = parser.parse_known_args()
+    extra = [a for a in extra if a != "--"]
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
         old_tree = Path(tmp) / "old"
         subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old_tree), args.against], cwd=REPO, check=True)
         try:
             for src in (old_tree / "src", REPO / "src"):
                 compileall.compile_dir(str(src / "servicebook"), quiet=1)
-            for size in args.sizes.split(","):
-                root = ensure_site(size)
+            cases = ["history"] if args.history else ["versions"] if args.versions else args.sizes.split(",")
+            for size in cases:
                 runs: dict[str, dict[str, list[Run]]] = {"old": {}, "new": {}}
                 for _ in range(args.runs):
                     for label, src in (("old", old_tree / "src"), ("new", REPO / "src")):
-                        for step, result in measure(src, root, label).items():
+                        if args.history:
+                            measured = history(src, args.history.resolve())
+                        elif args.versions:
+                            measured = versions(src, extra)
+                        else:
+                            measured = measure(src, ensure_site(size), label)
+                        for step, result in measured.items():
                             runs[label].setdefault(step, []).append(result)
                 print(f"\n{size}: median of {args.runs}, CPU s (wall s), old {args.against} vs new (working tree)")
                 for step in runs["old"]:
@@ -93,7 +132,7 @@ def main() -> int:
                     old_wall = statistics.median(r.seconds for r in runs["old"][step])
                     new_wall = statistics.median(r.seconds for r in runs["new"][step])
                     print(
-                        f"  {step:18} old {old_cpu:6.2f} ({old_wall:5.2f})  new {new_cpu:6.2f} ({new_wall:5.2f})"
+                        f"  {step:40} old {old_cpu:6.2f} ({old_wall:5.2f})  new {new_cpu:6.2f} ({new_wall:5.2f})"
                         f"  new/old {new_cpu / old_cpu:4.2f}",
                         flush=True,
                     )

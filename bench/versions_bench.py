@@ -85,9 +85,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--releases", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary one)")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="servicebook-versions-bench-"))
+    if args.keep is not None:
+        shutil.rmtree(args.keep, ignore_errors=True)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="servicebook-versions-bench-"))
     site = work / "site"
     try:
         generate(site, offerings=args.offerings, tools=args.tools, pages=args.pages, seed=args.seed)
@@ -117,7 +120,8 @@ def main() -> None:
             f"rebuild after one more release / one build: {more[0] / single[0]:.2f} wall, {more[1] / single[1]:.2f} CPU"
         )
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,7 @@ def _expect_harmless(case: Path, site: Path, env: dict[str, str]) -> None:
 def test_a_catalog_with_invalid_records_is_parsed_once_for_every_problem(tmp_path, monkeypatch) -> None:
     """The salvage pass (records left out, the rest checked for references) starts from the tree
     the failed read composed: a catalog of megabytes is not parsed a second time."""
+    from servicebook.catalog import read as read_module
     from servicebook.site import load as load_module
 
     case = Path(__file__).parent / "invalid" / "catalog-every-problem-in-one-run"
@@ -180,7 +181,8 @@ def test_a_catalog_with_invalid_records_is_parsed_once_for_every_problem(tmp_pat
             parsed.append(source.path)
         return real(source, **options)
 
-    monkeypatch.setattr(load_module, "parse_yaml", counting)
+    monkeypatch.setattr(load_module, "parse_yaml", counting)  # the pages' front matter
+    monkeypatch.setattr(read_module, "parse_yaml", counting)  # the catalog (catalog/read.py)
     loaded = load_module.load(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH})
     assert parsed == ["catalog.yaml"]
     assert [(str(p.location), p.message) for p in loaded.problems] == [

@@ -104,8 +104,7 @@ def _whole_read(folder, text: str):
     read = _parse_catalog(folder)
     if isinstance(read, list):
         return None, read
-    _, _, checked, problems = read
-    return (checked.value if checked is not None else None), problems
+    return (read.checked.value if read.checked is not None else None), read.problems
 
 
 def _clean(text: str):
@@ -180,3 +179,29 @@ def _mutated_catalog(data, extra: list[str]) -> str:
         elif op == "item":
             lines.insert(i, "  - id: " + data.draw(st.sampled_from(["x", "ci", "shared-pipelines"])))
     return "\n".join(lines)
+
+
+def test_a_record_is_judged_again_when_a_record_it_names_changes() -> None:
+    """The history reads many versions through one cache, which remembers each record's problems:
+    a record that did not change is still judged anew when the tool its `alternative` names, or
+    the offering its `replaced_by` names, changed, or when an id it refers to went away."""
+    gitlab = "  - id: gitlab-ci\n    name: GitLab CI/CD\n    category: ci\n    status: supported\n"
+    ci = "  - id: ci-pipelines\n"
+    assert gitlab in EXAMPLE and EXAMPLE.count(ci) == 1
+    ci_lifecycle = EXAMPLE[EXAMPLE.index(ci) :].index("    lifecycle: ga\n") + EXAMPLE.index(ci)
+    versions = [
+        EXAMPLE,
+        EXAMPLE.replace(gitlab, gitlab.replace("supported", "deprecated\n    alternative: jenkins")),
+        EXAMPLE[:ci_lifecycle] + "    lifecycle: deprecated\n    sunset: 2030-01-01\n" + EXAMPLE[ci_lifecycle + 18 :],
+        EXAMPLE.replace(gitlab, gitlab.replace("gitlab-ci", "gitlab")),
+        EXAMPLE,
+    ]
+    shared = RecordCache()
+    counts = []
+    for text in versions:
+        fast = read_by_records(text.encode(), SLUGS, shared, "catalog.yaml")
+        assert fast is not None
+        assert fast == read_by_records(text.encode(), SLUGS, RecordCache(), "catalog.yaml")
+        assert fast[1] == whole(text)[1]
+        counts.append(fast[1])
+    assert counts[0] == counts[-1] == 0 and all(counts[1:-1]), counts  # each change broke another record

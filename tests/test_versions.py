@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from servicebook.catalog.read import CatalogRead
+from servicebook.catalog.records import RecordCache
 from servicebook.git.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
+from servicebook.source.yaml import SourceText
 
 from .conftest import SITES, GitSite
 
@@ -478,24 +481,23 @@ def test_release_catalogs_are_read_record_by_record(
 ) -> None:
     from servicebook.site import load
 
-    seen: list[Path] = []
-    real = load._parse_catalog
+    whole: list[str] = []  # the catalogs the build's load read whole
+    real_read = load.read_catalog
 
-    def counting(root: Path) -> object:
-        seen.append(root)
-        return real(root)
+    def counting(source: SourceText, records: RecordCache | None = None) -> CatalogRead:
+        read = real_read(source, records)
+        if read.node is not None:
+            whole.append(source.text)
+        return read
 
-    monkeypatch.setattr(load, "_parse_catalog", counting)
+    monkeypatch.setattr(load, "read_catalog", counting)
     assert run("build", "--source", repo.root).exit_code == 0
     # the current catalog is read whole; 2.0 is the same catalog (from the store); 1.0 and 1.1
     # are read record by record, each record once
-    assert seen == [repo.root]
+    assert whole == [(repo.root / "catalog.yaml").read_text()]
     built = _tree(repo.root / "public")
     # and the releases are what reading every catalog whole gives
-    from servicebook.site import releases
-
-    monkeypatch.setattr(load, "_parse_catalog", real)
-    monkeypatch.setattr(releases, "_read_catalog_by_records", lambda *_: None)
+    monkeypatch.setattr(load, "read_catalog", lambda source, records=None: real_read(source))
     shutil.rmtree(repo.root / ".servicebook-cache")
     shutil.rmtree(repo.root / "public")
     assert run("build", "--source", repo.root, "--output", tmp_path / "plain").exit_code == 0

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicebook.source import yaml as sources
 from servicebook.source.yaml import SourceError, SourceText, parse_yaml
+
+from .conftest import examples
 
 DEEP = {
     "block": "root:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(3000)) + "  " * 3001 + "leaf\n",
@@ -233,3 +237,15 @@ def test_every_iana_name_is_found_again_from_a_careless_spelling() -> None:
     assert timezones_like("Europe/Berln") == ("Europe/Berlin",)
     assert timezones_like("Berln") == ("Europe/Berlin",)
     assert timezones_like("Mars/Olympus") == ()
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.lists(st.sampled_from(["a: b", " #x", "#y", "  - c: d #e", "f: |", "  g #h", "\t#i", "\u2003#j", "k", "", " "]))
+)
+def test_the_quick_look_for_comment_traps_never_misses_one(parts: list[str]) -> None:
+    """comment_traps skips a text with no ' #word' anywhere; on any text it finds what reading
+    every line finds (whitespace of every kind before the '#', block scalars, items, keys)."""
+    text = "\n".join(parts).replace("\n\n", "\n")
+    source = SourceText("catalog.yaml", text)
+    assert sources.comment_traps(source) == sources._traps(source, text, 0)

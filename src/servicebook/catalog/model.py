@@ -17,6 +17,11 @@ from typing import Annotated, Any
 FORMAT_VERSION = 1
 """The catalog format this version of servicebook writes and reads natively."""
 
+MAX_CATALOG_BYTES = 32 * 1024 * 1024
+"""The largest catalog.yaml servicebook reads (in the working tree, at a commit, of a member): a
+larger one is refused, not parsed. Here, not beside the reader (catalog/read.py), because the
+build's first stage (site/fresh.py) needs it and must not import the reader."""
+
 
 class Kind(enum.Enum):
     """How a scalar written as YAML text is read; used as `Annotated` metadata on fields."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook.catalog import model
-from servicebook.catalog.validate import Checked, check_catalog, read_record
+from servicebook.catalog.validate import Checked, RecordChecks, check_catalog, read_record
 from servicebook.errors import Severity, SourceLocation
 from servicebook.source.yaml import Sequence, SourceError, SourceText, decode, parse_yaml
 
@@ -30,6 +30,9 @@ class RecordCache:
     """Parsed parts by their kind and text; None for a part that did not read cleanly."""
 
     parts: dict[tuple[str, str], object] = field(default_factory=dict)
+    # the last few sections read whole: (key, clean, text) → their records (None: not all read)
+    sections: dict[tuple[str, bool, str], tuple[Any, ...] | None] = field(default_factory=dict)
+    checks: RecordChecks = field(default_factory=RecordChecks)  # what the rules found in each record
 
 
 def split_catalog(text: str) -> tuple[str, dict[str, tuple[int, list[str]]]] | None:
@@ -39,9 +42,26 @@ def split_catalog(text: str) -> tuple[str, dict[str, tuple[int, list[str]]]] | N
     Regular expressions anchored on newlines over the whole text (not a loop over lines): a
     catalog of thousands of records is split in milliseconds.
     """
-    skeleton: list[str] = []
+    split = _sections(text)
+    if split is None:
+        return None
+    skeleton, bodies = split
     sections: dict[str, tuple[int, list[str]]] = {}
-    pos = 0
+    for key, body in bodies.items():
+        items = _items(body)
+        if items is None:
+            return None
+        sections[key] = items
+    return skeleton, sections
+
+
+def _sections(text: str) -> tuple[str, dict[str, str]] | None:
+    """(skeleton text, {"offerings": the section's text after its key line, "tools": …}), or None
+    when a key is given twice."""
+    text = "\n" + text  # every key line then starts after a newline: a literal the search skips to
+    skeleton: list[str] = []
+    sections: dict[str, str] = {}
+    pos = 1
     for match in _SECTION_LINE.finditer(text):
         key = match[2]
         if key in sections:
@@ -49,17 +69,16 @@ def split_catalog(text: str) -> tuple[str, dict[str, tuple[int, list[str]]]] | N
         line_start = match.start(2)
         following = _TOP_LEVEL.search(text, match.end())
         body_end = following.start() + 1 if following else len(text)
-        items = _items(text[match.end() : body_end])
-        if items is None:
-            return None
-        sections[key] = items
+        sections[key] = text[match.end() : body_end]
         skeleton.append(text[pos:line_start] + f"{key}: []\n")
         pos = body_end
     skeleton.append(text[pos:])
     return "".join(skeleton), sections
 
 
-_SECTION_LINE = re.compile(r"(\A|\n)(offerings|tools):[ ]*(?:#[^\n]*)?(?=\n|\Z)")
+# A pattern that starts with a literal newline: the regular expression engine jumps from one newline
+# to the next (an alternative such as `(\A|\n)` makes it try every position).
+_SECTION_LINE = re.compile(r"(\n)(offerings|tools):[ ]*(?:#[^\n]*)?(?=\n|\Z)")
 _TOP_LEVEL = re.compile(r"\n[^ #\n]")  # a line starting at column 0: the next top-level key
 _FIRST = re.compile(r"\n( *)([^ #\n][^\n]*)")  # the first line with content
 _TAB = re.compile(r"\n *\t")
@@ -96,7 +115,7 @@ def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: st
     if catalog is None:
         return None
     whole = Checked(catalog, {(): SourceLocation(shown)})
-    problems = check_catalog(SourceText(shown, ""), whole, slugs, None, release=True)
+    problems = check_catalog(SourceText(shown, ""), whole, slugs, None, release=True, memo=cache.checks)
     return catalog, sum(1 for p in problems if p.severity is Severity.ERROR)
 
 
@@ -111,29 +130,50 @@ def read_clean(text: str, cache: RecordCache, shown: str) -> model.Catalog | Non
 def _assemble(text: str, cache: RecordCache, shown: str, *, clean: bool) -> model.Catalog | None:
     """The catalog from its skeleton and each offering and tool record read on its own (each
     distinct one once, see `_part`), or None where any part does not read as its kind."""
-    split = split_catalog(text)
+    split = _sections(text)
     if split is None:
         return None
-    skeleton_text, sections = split
+    skeleton_text, bodies = split
     skeleton = _part(cache, shown, skeleton_text, model.Catalog, clean=clean)
     if not isinstance(skeleton, model.Catalog) or skeleton.format != model.FORMAT_VERSION:
         return None
-    offerings: list[model.Offering] = []
-    tools: list[model.Tool] = []
-    for key, (indent, items) in sections.items():
-        for item in items:
-            parsed = _part(cache, shown, item, _RECORDS[key], indent=indent, clean=clean)
-            if isinstance(parsed, model.Offering) and key == "offerings":
-                offerings.append(parsed)
-            elif isinstance(parsed, model.Tool) and key == "tools":
-                tools.append(parsed)
-            else:
-                return None
+    records: dict[str, tuple[Any, ...]] = {}
+    for key, body in bodies.items():
+        read = _section(cache, shown, key, body, clean)
+        if read is None:
+            return None
+        records[key] = read
     return dataclasses.replace(
         skeleton,
-        offerings=tuple(offerings) if "offerings" in sections else skeleton.offerings,
-        tools=tuple(tools) if "tools" in sections else skeleton.tools,
+        offerings=records.get("offerings", skeleton.offerings),
+        tools=records.get("tools", skeleton.tools),
     )
+
+
+def _section(cache: RecordCache, shown: str, key: str, body: str, clean: bool) -> tuple[Any, ...] | None:
+    """The records of one section (`body`: its text after the key line), or None where any does
+    not read as its kind. A commit usually changes one of the two sections: the other one's text
+    is the same as in the version before, and is looked up whole (the last few are kept)."""
+    kept = (key, clean, body)
+    if kept in cache.sections:
+        found = cache.sections.pop(kept)
+    else:
+        found = None
+        items = _items(body)
+        if items is not None:
+            indent, texts = items
+            parsed = []
+            for text in texts:
+                record = _part(cache, shown, text, _RECORDS[key], indent=indent, clean=clean)
+                if not isinstance(record, _RECORDS[key]):
+                    break
+                parsed.append(record)
+            else:
+                found = tuple(parsed)
+    cache.sections[kept] = found  # the most recent last
+    while len(cache.sections) > 4:
+        del cache.sections[next(iter(cache.sections))]
+    return found
 
 
 def _part(

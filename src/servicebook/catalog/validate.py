@@ -559,8 +559,10 @@ class _Check:
                 seen[item.id] = i
 
     def ref(self, value: str, known: AbcMapping[str, Any] | AbcSequence[str], path: Path, what: str) -> bool:
+        if value in known:
+            return True
         left_out = [i for section in _SECTIONS.get(what, ()) for i in self.exist.get(section, ())]
-        if value in known or value in left_out:
+        if value in left_out:
             return True
         names = sorted({*known, *left_out})
         hint = did_you_mean(value, names) or (
@@ -653,6 +655,47 @@ def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
+_Found = dict[tuple[object, ...], tuple[object, tuple[Problem, ...]]]
+
+
+@dataclasses.dataclass
+class RecordChecks:
+    """What the rules found in single offerings and tools, remembered across the many versions of
+    one catalog that the history reads record by record (records.read_by_records), where a record
+    is one object however many versions share it and every problem is located at the file itself.
+    A record's problems depend on the record and on what its rules read of the rest of the catalog:
+    the ids of every kind, the page slugs and the date (the scope), and the record its
+    `replaced_by` or `alternative` names. Those are the key, so a remembered answer is the answer.
+    Only the last few scopes are kept: a history that adds a record at every commit would
+    otherwise keep every record once per commit."""
+
+    # scope → (what a record names, id of the record) → (the record, kept so its id is not reused; its problems)
+    scopes: dict[tuple[object, ...], _Found] = dataclasses.field(default_factory=dict)
+
+    def scope(self, *ids: AbcMapping[str, object], today: dt.date | None, release: bool) -> _Found:
+        key = (*(frozenset(i) for i in ids), today, release)
+        found = self.scopes.pop(key, {})
+        self.scopes[key] = found  # the most recent last
+        while len(self.scopes) > 2:
+            del self.scopes[next(iter(self.scopes))]
+        return found
+
+    @staticmethod
+    def recall(c: _Check, found: _Found, key: tuple[object, ...], record: object) -> bool:
+        """Add the problems remembered for `record` under `key` to `c`; False: none are remembered."""
+        kept = found.get(key)
+        if kept is None or kept[0] is not record:
+            return False
+        c.problems += kept[1]
+        return True
+
+    @staticmethod
+    def remember(c: _Check, found: _Found, key: tuple[object, ...], record: object, check: _Check) -> None:
+        """Keep what `check` (a _Check of `record` alone) found, and add it to `c`."""
+        found[key] = (record, tuple(check.problems))
+        c.problems += check.problems
+
+
 def check_catalog(
     source: SourceText,
     checked: Checked[model.Catalog],
@@ -661,13 +704,17 @@ def check_catalog(
     exist: AbcMapping[str, Collection[str]] | None = None,
     *,
     release: bool = False,
+    memo: RecordChecks | None = None,
 ) -> list[Problem]:
     """Rules that span records: unique ids, references, tool-decision ladder, review dates.
     `exist`: ids of records left out of a salvaged catalog (see salvage_record). With `release`
     (the catalog of a past release), a rule added after format 1 was published that old catalogs
-    could not have met (time-slice fields) is a warning, so that past releases keep building."""
+    could not have met (time-slice fields) is a warning, so that past releases keep building.
+    `memo`: only for catalogs whose every location is the file's (see RecordChecks)."""
     catalog = checked.value
     c = _Check(source, checked, exist)
+    if memo is not None and (exist or len(checked.locations) != 1):
+        raise ValueError("RecordChecks remembers problems located at the file only")
     if catalog.format != model.FORMAT_VERSION:
         c.report(
             ("format",),
@@ -694,8 +741,17 @@ def check_catalog(
             _check_round_the_clock(
                 c, own.severities, oncall, own.hours or team.hours, ("offerings", i, "support", "severities")
             )
+    found = {} if memo is None else memo.scope(offerings, tools, categories, pages, today=today, release=release)
     for i, offering in enumerate(catalog.offerings):
-        _check_offering(c, offering, ("offerings", i), offerings, tools, pages, release)
+        if memo is None:
+            _check_offering(c, offering, ("offerings", i), offerings, tools, pages, release)
+            continue
+        successor = offerings.get(offering.replaced_by) if offering.replaced_by is not None else None
+        key: tuple[object, ...] = ("offering", id(offering), successor.lifecycle if successor else None)
+        if not memo.recall(c, found, key, offering):
+            alone = _Check(source, checked)
+            _check_offering(alone, offering, ("offerings", i), offerings, tools, pages, release)
+            memo.remember(c, found, key, offering, alone)
     for i, offering in enumerate(catalog.offerings):
         sunset = offering.sunset
         if (
@@ -711,24 +767,49 @@ def check_catalog(
                 Severity.WARNING,
             )
     for i, decision in enumerate(catalog.tools):
-        at = ("tools", i)
-        c.ref(decision.category, categories, (*at, "category"), "category")
-        if decision.migration is not None:
-            c.ref(decision.migration, pages, (*at, "migration"), "policy page")
-        _check_alternative(c, decision, at, tools, offerings)
-        if decision.review_by is not None:
-            if decision.review_by < decision.since:
-                c.report((*at, "review_by"), f"review_by {decision.review_by} is before since {decision.since}")
-            elif today is not None and decision.review_by < today:
-                c.report(
-                    (*at, "review_by"),
-                    f"the decision on '{decision.name}' was due for review on {decision.review_by}",
-                    "review it, then move review_by forward (or change the decision)",
-                    Severity.WARNING,
-                )
+        if memo is None:
+            _check_tool(c, decision, ("tools", i), tools, offerings, categories, pages, today)
+            continue
+        named = decision.alternative
+        key = (
+            "tool",
+            id(decision),
+            tools[named].status if named is not None and named in tools else None,
+            offerings[named].lifecycle if named is not None and named in offerings else None,
+        )
+        if not memo.recall(c, found, key, decision):
+            alone = _Check(source, checked)
+            _check_tool(alone, decision, ("tools", i), tools, offerings, categories, pages, today)
+            memo.remember(c, found, key, decision, alone)
     if catalog.portals is not None:
         _check_portals(c, catalog, catalog.portals, offerings, categories)
     return c.problems
+
+
+def _check_tool(
+    c: _Check,
+    decision: model.Tool,
+    at: Path,
+    tools: AbcMapping[str, model.Tool],
+    offerings: AbcMapping[str, model.Offering],
+    categories: AbcMapping[str, model.Category],
+    pages: AbcMapping[str, None],
+    today: dt.date | None,
+) -> None:
+    c.ref(decision.category, categories, (*at, "category"), "category")
+    if decision.migration is not None:
+        c.ref(decision.migration, pages, (*at, "migration"), "policy page")
+    _check_alternative(c, decision, at, tools, offerings)
+    if decision.review_by is not None:
+        if decision.review_by < decision.since:
+            c.report((*at, "review_by"), f"review_by {decision.review_by} is before since {decision.since}")
+        elif today is not None and decision.review_by < today:
+            c.report(
+                (*at, "review_by"),
+                f"the decision on '{decision.name}' was due for review on {decision.review_by}",
+                "review it, then move review_by forward (or change the decision)",
+                Severity.WARNING,
+            )
 
 
 def _check_portals(

@@ -21,18 +21,18 @@ from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
 from servicebook.catalog import model
-from servicebook.catalog.upgrade import upgrade
-from servicebook.catalog.validate import Checked, read_record, shown
+from servicebook.catalog.model import MAX_CATALOG_BYTES
+from servicebook.catalog.read import read_catalog
+from servicebook.catalog.validate import Checked, shown
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock
 from servicebook.git.members import MemberGitError, commit_date, export, has_commit, read_files
 from servicebook.git.runner import MISSING, installed
-from servicebook.source.yaml import SourceError, SourceText, parse_yaml, read_text
+from servicebook.source.yaml import SourceError, SourceText, read_text
 
 MEMBERS_DIR = "members"
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
-MAX_CATALOG_BYTES = 32 * 1024 * 1024
 URL_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _SCP_RE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")  # git@host:group/repo.git
@@ -342,13 +342,10 @@ def read_organisation(root: Path) -> tuple[SourceText | None, Checked[model.Cata
     """The organisation site's catalog.yaml, read as a build reads it, with its members' rules
     checked: what `federate update` and `fetch` work from."""
     try:
-        source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
-        node = parse_yaml(source)
+        read = read_catalog(read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES))
     except SourceError as exc:
         return None, None, list(exc.problems)
-    node, notes = upgrade(source, node)
-    checked, problems = read_record(source, node, model.Catalog, "the catalog")
-    problems = [*notes, *problems]
+    source, checked, problems = read.source, read.checked, [*read.notes, *read.found]
     if checked is not None:
         problems += check_members(source, checked)
     return source, checked, problems

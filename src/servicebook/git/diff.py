@@ -230,7 +230,7 @@ def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Ch
         )
     same_team = old_cat.support == new_cat.support
     for oid in sorted(old.keys() & new.keys()):
-        if same_team and old[oid] == new[oid]:  # most offerings, in most commits
+        if same_team and (old[oid] is new[oid] or old[oid] == new[oid]):  # most offerings, in most commits
             continue
         out += _offering(old[oid], new[oid], old_cat.support, new_cat.support, team)
     return out
@@ -646,7 +646,7 @@ def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]
         )
     for tid in sorted(a.keys() & b.keys()):
         x, y = a[tid], b[tid]
-        if x == y:
+        if x is y or x == y:  # one object when read record by record (records.py)
             continue
         subject, label = f"tool:{tid}", _tool_label(y)
         if x.status != y.status:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from servicebook.cache.digest import cache_key
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog.model import BuildInfo
 from servicebook.git.blobs import Blobs
@@ -122,7 +121,7 @@ def load_timeline(
             sections = tuple(Section(*s) for s in o.sections)
             info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
-                reader.pages[cache_key("page", blob, o.path)] = info
+                reader.pages[blob, o.path] = info
         entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more)
         entries = [
             dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))

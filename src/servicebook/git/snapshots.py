@@ -15,15 +15,16 @@ from servicebook.cache.codec import decode, encode
 from servicebook.cache.digest import cache_key
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog import model
+from servicebook.catalog.model import MAX_CATALOG_BYTES
+from servicebook.catalog.read import read_catalog as whole_catalog
 from servicebook.catalog.records import RecordCache, read_by_records
-from servicebook.catalog.upgrade import upgrade
-from servicebook.catalog.validate import check_catalog, read_record
+from servicebook.catalog.validate import check_catalog
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, added_catalog, diff_catalogs, page_info
 from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, LAYOUTS_DIR, LAYOUTS_README
 from servicebook.git.runner import run
-from servicebook.source.yaml import SourceError, parse_yaml
+from servicebook.source.yaml import SourceError
 from servicebook.source.yaml import decode as decode_text
 
 
@@ -47,7 +48,6 @@ def page_slug(path: str) -> str:
     return path[len(CONTENT_DIR) + 1 : -3]
 
 
-MAX_CATALOG_BYTES = 32 * 1024 * 1024  # as load.py: past it, a catalog is refused, not parsed
 MAX_PAGE_BYTES = 256 * 1024
 BY_RECORDS = 256 * 1024  # from this size on, catalogs are read record by record (see records.py)
 
@@ -64,13 +64,10 @@ def read_catalog(
     collecting = gc.isenabled()
     gc.disable()  # a large catalog is millions of objects, none cyclic: collections only cost time
     try:
-        source = decode_text(shown, data)
-        node = parse_yaml(source)
-        node, notes = upgrade(source, node)  # older formats read as the build reads them
-        checked, problems = read_record(source, node, model.Catalog, "the catalog")
-        problems += notes
+        read = whole_catalog(decode_text(shown, data))
+        checked, problems = read.checked, [*read.found, *read.notes]
         if checked is not None:
-            problems += check_catalog(source, checked, sorted(slugs), None, release=True)  # a past catalog
+            problems += check_catalog(read.source, checked, sorted(slugs), None, release=True)  # a past catalog
     except SourceError as exc:
         return None, list(exc.problems)
     finally:
@@ -99,7 +96,7 @@ class Reader:
     known: dict[str, bytes] = field(default_factory=dict)  # blobs not in git (the working tree)
     models: dict[CatalogKey, model.Catalog | None] = field(default_factory=dict)
     errors: dict[CatalogKey, int] = field(default_factory=dict)
-    pages: dict[str, PageInfo] = field(default_factory=dict)
+    pages: dict[tuple[str, str], PageInfo] = field(default_factory=dict)  # by (blob id, path)
     records: RecordCache = field(default_factory=RecordCache)
     parsed: int = 0  # how many catalogs were parsed in this build (the benchmark reports it)
 
@@ -168,14 +165,15 @@ class Reader:
         return changes
 
     def page(self, path: str, blob: str, data: bytes | None = None) -> PageInfo:
+        kept = self.pages.get((blob, path))
+        if kept is not None:  # every commit lists every page: most were read at an earlier one
+            return kept
         key = cache_key("page", blob, path)
-        if key in self.pages:
-            return self.pages[key]
         stored = self._disk(blob).get(key)
         if stored is not None:
             try:
                 info: PageInfo = decode(PageInfo, stored)
-                self.pages[key] = info
+                self.pages[blob, path] = info
                 return info
             except (KeyError, TypeError, ValueError):
                 pass
@@ -184,7 +182,7 @@ class Reader:
             info = PageInfo(page_slug(path), path, page_slug(path), (), hashlib.sha256(data).hexdigest())
         else:
             info = page_info(path, page_slug(path), data)
-        self.pages[key] = info
+        self.pages[blob, path] = info
         self._disk(blob).put(key, encode(info))
         return info
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.catalog import model
+from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.slo import calendar_timezone
 from servicebook.catalog.validate import did_you_mean, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.snapshots import MAX_CATALOG_BYTES
 from servicebook.interop import importing, openslo
 from servicebook.interop.foreign import ForeignSLO, Reading, yaml_files
 from servicebook.source.yaml import Mapping as YamlMapping

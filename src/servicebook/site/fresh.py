@@ -30,7 +30,7 @@ from servicebook.cache.digest import code_digest as servicebook_digest
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Store
-from servicebook.catalog.model import BuildInfo
+from servicebook.catalog.model import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, build_info, head, open_repo, source_date_epoch, tag_refs
 from servicebook.progress import Phase, Phases
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from servicebook.site.store import PageMemory
 
 FORMAT = 4  # bump when what a manifest or a page key holds changes shape
-MAX_CATALOG_BYTES = 32 * 1024 * 1024  # as load.py: past it, a catalog is refused, not parsed
 
 
 @cache

@@ -21,7 +21,9 @@ from typing import Any, Protocol
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.catalog import model
-from servicebook.catalog.upgrade import upgrade
+from servicebook.catalog.model import MAX_CATALOG_BYTES
+from servicebook.catalog.read import CatalogRead, read_catalog
+from servicebook.catalog.records import RecordCache
 from servicebook.catalog.validate import (
     ID_RE,
     PAGE_REFS,
@@ -55,7 +57,6 @@ from servicebook.source.yaml import (
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"
-MAX_CATALOG_BYTES = 32 * 1024 * 1024
 MAX_PAGE_BYTES = 256 * 1024  # with content.markdown.MAX_LINK_BRACKETS, bounds a page's Markdown time
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_FILES = 50_000
@@ -94,6 +95,7 @@ def load(
     store: Store | None = None,
     member: model.Member | None = None,
     progress: Phases | None = None,
+    records: RecordCache | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
     module docstring.
@@ -110,13 +112,16 @@ def load(
     itself, whose own members are not gathered, and `member` says which member it is: its pages'
     links lead where the organisation site publishes what they name (routes.member_link).
     `progress` is told how many pages are read again (not taken from the store), and each as it is.
+    `records`: the records of the catalogs read so far (a past release's catalog shares most of
+    them with the other releases'): the catalog is read record by record when every record reads
+    cleanly, each distinct record once (catalog/read.py).
     """
     problems: list[Problem] = []
     if build is None:
         build = build_info(root, env)
     today = build.date.date() if build.date else None
 
-    read = _read_catalog(root, problems, cache, hashes)
+    read = _read_catalog(root, problems, cache, hashes, records)
     pages_found, assets = _scan_content(root, problems)
     _check_layouts(root, problems)
     slugs = sorted(pages_found)
@@ -282,7 +287,11 @@ def _site_above(root: Path) -> str | None:
 
 
 def _read_catalog(
-    root: Path, problems: list[Problem], cache: PageStore | None = None, hashes: Mapping[str, str] | None = None
+    root: Path,
+    problems: list[Problem],
+    cache: PageStore | None = None,
+    hashes: Mapping[str, str] | None = None,
+    records: RecordCache | None = None,
 ) -> _CatalogRead | None:
     if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
         above = _site_above(root)
@@ -302,30 +311,28 @@ def _read_catalog(
             catalog, found_before = cached
             problems += found_before
             return _CatalogRead(source, Checked(catalog, _Locations(root)), None)
-    read = _parse_catalog(root)
+    read = _parse_catalog(root, records)
     if isinstance(read, list):
         problems += read
         return None
-    source, node, checked, found = read
+    found = read.problems
     problems += found
-    if checked is not None and cache is not None and key is not None:
+    checked = read.checked
+    if checked is not None and read.node is None:  # read record by record: locate problems later
+        checked = Checked(checked.value, _Locations(root))
+    elif checked is not None and cache is not None and key is not None:
+        # Not a catalog read record by record (a past release's, cached as its built tree): its
+        # records are read again faster than a whole catalog is encoded into the store.
         cache.put_catalog(key, checked.value, tuple(found))
-    return _CatalogRead(source, checked, node)
+    return _CatalogRead(read.source, checked, read.node)
 
 
-def _parse_catalog(
-    root: Path,
-) -> list[Problem] | tuple[SourceText, Node | None, Checked[model.Catalog] | None, list[Problem]]:
-    """catalog.yaml's text, its YAML tree in the current format, the model read from it (None
-    when it does not validate) and the problems found; or the problems that stopped the reading."""
+def _parse_catalog(root: Path, records: RecordCache | None = None) -> list[Problem] | CatalogRead:
+    """catalog.yaml as read (catalog/read.py), or the problems that stopped the reading."""
     try:
-        source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
-        node = parse_yaml(source)
+        return read_catalog(read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES), records)
     except SourceError as exc:
         return list(exc.problems)
-    node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
-    checked, found = read_record(source, node, model.Catalog, "the catalog")
-    return source, node, checked, [*notes, *comment_traps(source), *found]
 
 
 class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):
@@ -339,7 +346,7 @@ class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):
     def _locations(self) -> Mapping[tuple[str | int, ...], SourceLocation]:
         if self._found is None:
             read = _parse_catalog(self._root)
-            checked = None if isinstance(read, list) else read[2]
+            checked = None if isinstance(read, list) else read.checked
             self._found = checked.locations if checked is not None else {(): SourceLocation(CATALOG_FILE)}
         return self._found
 

@@ -23,19 +23,17 @@ from typing import TYPE_CHECKING
 from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
 from servicebook.catalog.model import BuildInfo
-from servicebook.catalog.records import read_clean
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.releases import Discovery, export
 from servicebook.git.repo import SOURCE_PATHS, source_prefix
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
 from servicebook.site.links import check_files
-from servicebook.site.load import CATALOG_FILE, MAX_CATALOG_BYTES, load
+from servicebook.site.load import load
 from servicebook.site.outputs import add_published_outputs
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.templates import RenderError, VersionContext
-from servicebook.source.yaml import SourceError, comment_traps, decode
 
 if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
@@ -128,11 +126,11 @@ def build_release(
         source = Path(tmp) / "src"
         export(root, release.commit, source)
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
-        hashes = None
+        hashes, records = None, None
         if store is not None:
             store.built += 1
             hashes, _ = scan_sources(source, SOURCE_PATHS)
-            _read_catalog_by_records(source, hashes, store)
+            records = store.records
         loaded = load(
             source,
             env or {},
@@ -142,6 +140,7 @@ def build_release(
             release=True,
             members_cache=root,
             store=store.store if store is not None else None,
+            records=records,
         )
         if loaded.site is None:
             first = loaded.errors[0] if loaded.errors else None
@@ -192,29 +191,6 @@ def _root_pages(files: MutableMapping[str, bytes]) -> None:
             data = data.replace(f'href="{up}{page}'.encode(), f'href="{up}{UP}{page}'.encode())
         if data != before:
             files[path] = data
-
-
-def _read_catalog_by_records(source: Path, hashes: Mapping[str, str], store: BuildCache) -> None:
-    """Releases change a few records of a catalog at a time: read the release's catalog record by
-    record (each distinct record once, records.py) and store it where `load` looks for a catalog
-    it has read before. Only a catalog whose every part reads with no problem at all is stored
-    this way, with the warnings a whole read gives it (its comment traps); any other is left to
-    `load`, which reads the whole file."""
-
-    key = f"catalog:{hashes.get(CATALOG_FILE)}"  # load._read_catalog's key
-    path = source / CATALOG_FILE
-    if CATALOG_FILE not in hashes or store.has_catalog(key) or path.is_symlink() or not path.is_file():
-        return
-    data = path.read_bytes()
-    if len(data) > MAX_CATALOG_BYTES:
-        return
-    try:
-        text = decode(CATALOG_FILE, data)
-    except SourceError:
-        return
-    catalog = read_clean(text.text, store.records, CATALOG_FILE)
-    if catalog is not None:
-        store.put_catalog(key, catalog, tuple(comment_traps(text)))
 
 
 def _store(files: Mapping[str, bytes], target: Path) -> None:

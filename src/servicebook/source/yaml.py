@@ -276,13 +276,21 @@ _BLOCK_START_RE = re.compile(r"(?:^|:|-)\s*[|>][-+0-9]*\s*(?:#.*)?$")
 _ITEM_RE = re.compile(r"\s*(?:-\s+)?")
 _KEY_RE = re.compile(r"[^\s'\"#{\[][^#]*?:(?:\s+|$)")
 _GLUED_HASH_RE = re.compile(r"\s(#[^\s#]\S*)")
+_HASH_WORD_RE = re.compile(r"#[^\s#]")  # a literal first: the search skips from one '#' to the next
 
 
 def comment_traps(source: SourceText, text: str | None = None, line_offset: int = 0) -> list[Problem]:
     """Warnings for plain values that YAML cuts at ' #word' (see above)."""
+    scanned = source.text if text is None else text
+    if not any(m.start() and scanned[m.start() - 1].isspace() for m in _HASH_WORD_RE.finditer(scanned)):
+        return []  # no ' #word' anywhere (\s is str.isspace): no line has one (a large catalog, mostly)
+    return _traps(source, scanned, line_offset)
+
+
+def _traps(source: SourceText, scanned: str, line_offset: int) -> list[Problem]:
     problems = []
     block_indent: int | None = None  # inside a | or > block scalar, '#' is text
-    for number, line in enumerate((source.text if text is None else text).split("\n"), start=1 + line_offset):
+    for number, line in enumerate(scanned.split("\n"), start=1 + line_offset):
         indent = len(line) - len(line.lstrip(" "))
         if block_indent is not None:
             if not line.strip() or indent > block_indent:

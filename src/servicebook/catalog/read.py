@@ -1,0 +1,49 @@
+"""The one reader of a catalog's text: YAML with positions, upgraded to the current format and
+read into the model, with every problem found; whole, or record by record (records.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from servicebook.catalog import model
+from servicebook.catalog.records import RecordCache, read_clean
+from servicebook.catalog.upgrade import upgrade
+from servicebook.catalog.validate import Checked, read_record
+from servicebook.errors import Problem, SourceLocation
+from servicebook.source.yaml import Node, SourceText, comment_traps, parse_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRead:
+    """A catalog as read, before the rules that span records (validate.check_catalog)."""
+
+    source: SourceText
+    node: Node | None  # the YAML tree in the current format; None when read record by record
+    checked: Checked[model.Catalog] | None  # None: it did not validate
+    notes: tuple[Problem, ...]  # what reading an older format said (upgrade.py)
+    traps: tuple[Problem, ...]  # values YAML cut short at a ` #` (source.yaml.comment_traps)
+    found: tuple[Problem, ...]  # the records' own problems
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [*self.notes, *self.traps, *self.found]
+
+
+def read_catalog(source: SourceText, records: RecordCache | None = None) -> CatalogRead:
+    """Raises source.yaml.SourceError when the text is not YAML at all.
+
+    With `records` (the records other versions of this catalog have read: a past release's
+    catalog shares most of them), the catalog is read record by record when every part reads
+    with no problem at all; then the whole read would find the same catalog and no problem but
+    its comment traps (records.read_clean). Its locations are then the file's alone: a caller
+    that has to locate a later problem reads the file whole again (site/load.py `_Locations`).
+    """
+    if records is not None:
+        catalog = read_clean(source.text, records, source.path)
+        if catalog is not None:
+            whole = Checked(catalog, {(): SourceLocation(source.path)})
+            return CatalogRead(source, None, whole, (), tuple(comment_traps(source)), ())
+    node = parse_yaml(source)
+    node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
+    checked, found = read_record(source, node, model.Catalog, "the catalog")
+    return CatalogRead(source, node, checked, tuple(notes), tuple(comment_traps(source)), tuple(found))
