@@ -404,3 +404,22 @@ def test_the_report_lists_releases_only_when_there_are_some_and_groups_a_reason_
     assert why_lines((("a", "the output folder is not the one the last build wrote"),) * 2) == [
         "Rendered again: all 2 files (the output folder is not the one the last build wrote)."
     ]
+
+
+@pytest.mark.git
+def test_federate_update_and_fetch_on_a_terminal_draw_a_bar_over_the_members(tmp_path) -> None:
+    from .test_federation import Member, organisation
+
+    db, net = Member(tmp_path, "db", "Database Team"), Member(tmp_path, "net", "Network Team", offering="dns")
+    members = "".join(f"  - id: {m.values['slug']}-team\n    repository: {m.url}\n" for m in (db, net))
+    drawn_org, piped_org = organisation(tmp_path / "t", members), organisation(tmp_path / "p", members)
+    drawn = servicebook("federate", "update", "--source", drawn_org, terminal=True)
+    piped = servicebook("federate", "update", "--source", piped_org, terminal=False)
+    assert drawn.code == piped.code == 0, drawn.stdout + drawn.stderr
+    assert phases_drawn(drawn.stderr)[0] == "fetching and checking members [bar] 0/2 … 2/2"
+    assert drawn.stdout == piped.stdout
+    assert piped.stdout.splitlines()[-1] == "servicebook.lock: 2 members moved"
+    assert without_progress(drawn.stderr) == piped.stderr == ""
+    fetched = servicebook("federate", "fetch", "--source", drawn_org, terminal=True)
+    assert fetched.code == 0, fetched.stdout + fetched.stderr
+    assert phases_drawn(fetched.stderr)[0] == "fetching members [bar] 0/2 … 2/2"

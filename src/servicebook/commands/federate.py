@@ -12,6 +12,7 @@ import click
 from servicebook import __version__
 from servicebook.catalog.model import BuildInfo, Member
 from servicebook.commands.options import SOURCE, paths_for_people
+from servicebook.commands.progress import shown
 from servicebook.errors import BuildFailed, Severity, UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Lock, read_lock
 from servicebook.federation.members import read_organisation
@@ -70,7 +71,17 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
         chosen, lock, known = _organisation(source, "federate update", members)
         loader = partial(_load_member, dict(os.environ))
         generator = f"servicebook {__version__}"
-        _, outcomes = update(source, chosen, lock, generator, loader, accept_rewrite=accept_rewrite, in_catalog=known)
+        with shown("normal") as progress:  # a bar over the members, on a terminal only
+            _, outcomes = update(
+                source,
+                chosen,
+                lock,
+                generator,
+                loader,
+                accept_rewrite=accept_rewrite,
+                in_catalog=known,
+                progress=progress,
+            )
         _report(outcomes, show)
     if any(o.state == "refused" for o in outcomes):
         raise SystemExit(REFUSED_EXIT)
@@ -87,7 +98,8 @@ def fetch_command(source: Path) -> None:
     """Fetch the commits servicebook.lock names (a fresh clone, CI), without moving any."""
     with paths_for_people(source) as show:
         chosen, lock, _ = _organisation(source, "federate fetch", ())
-        outcomes = fetch_locked(source, chosen, lock)
+        with shown("normal") as progress:  # a bar over the members, on a terminal only
+            outcomes = fetch_locked(source, chosen, lock, progress)
         _report(outcomes, show)
     if any(o.state == "refused" for o in outcomes):
         raise SystemExit(REFUSED_EXIT)

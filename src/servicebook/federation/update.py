@@ -19,6 +19,7 @@ from servicebook.errors import Problem, Severity
 from servicebook.federation.lock import Entry, Lock, write_lock
 from servicebook.federation.members import Loader, fetch_address, read_member, store_of
 from servicebook.git.members import MemberGitError, fetch, has_commit, is_ancestor
+from servicebook.progress import Phases
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +43,17 @@ def update(
     *,
     accept_rewrite: bool = False,
     in_catalog: Collection[str] | None = None,
+    progress: Phases | None = None,
 ) -> tuple[Lock, list[Outcome]]:
     """Fetch `members` and move each one's entry in `lock` where its head is valid; the new lock
     (written beside catalog.yaml when anything changed) and each member's outcome. Entries of ids
-    not `in_catalog` (all the catalog's member ids) are dropped."""
+    not `in_catalog` (all the catalog's member ids) are dropped. `progress` counts the members."""
     entries = {k: v for k, v in lock.entries.items() if in_catalog is None or k in in_catalog}
     outcomes: list[Outcome] = []
+    progress = progress or Phases()
+    progress.enter("fetching and checking members", total=len(members))
     with Store.for_site(root) as store:  # what checking a head found: a build reads it from there
-        for member in members:
+        for member in progress.counted(members):
             old = entries.get(member.id)
             outcome, entry = _update_one(root, member, old, generator, loader, accept_rewrite, store)
             outcomes.append(outcome)
@@ -119,12 +123,16 @@ def _refused(ident: str, old: str | None, new: str | None, message: str, problem
     return Outcome(ident, "refused", old, new, message, problems)
 
 
-def fetch_locked(root: Path, members: Sequence[model.Member], lock: Lock) -> list[Outcome]:
+def fetch_locked(
+    root: Path, members: Sequence[model.Member], lock: Lock, progress: Phases | None = None
+) -> list[Outcome]:
     """Fetch every locked member whose locked commit is not in the cache (a fresh clone, CI), so
     that a build can read it; the lock does not move. A locked commit that the followed ref no
-    longer reaches is reported (its history was rewritten)."""
+    longer reaches is reported (its history was rewritten). `progress` counts the members."""
     outcomes: list[Outcome] = []
-    for member in members:
+    progress = progress or Phases()
+    progress.enter("fetching members", total=len(members))
+    for member in progress.counted(members):
         entry = lock.entries.get(member.id)
         if entry is None:
             outcomes.append(
