@@ -272,6 +272,8 @@ def test_a_build_on_a_terminal_draws_a_bar_over_the_releases(git_site) -> None:
     # three releases: the first commit's version 0.1, then 1.0 and 2.0
     assert re.search(r"releases +\[-+\] +0/3", drawn.stderr)
     assert re.search(r"releases +\[#+\] +3/3", drawn.stderr)
+    # and one over the commits of the history, once it knows how many (one per release here)
+    assert re.search(r"history +\[-+\] +0/3", drawn.stderr) and re.search(r"history +\[#+\] +3/3", drawn.stderr)
     assert SHOW_CURSOR in drawn.stderr  # click's bar hides the cursor: it is shown again
     assert without_progress(drawn.stderr) == ""
     assert "  releases                     3       0" in drawn.stdout.splitlines()
@@ -289,7 +291,7 @@ def test_verify_on_a_terminal_shows_its_phases_and_prints_the_same_verdict(git_s
     piped = servicebook("verify", "--source", git_site.root, terminal=False)
     assert drawn.code == piped.code == 0, drawn.stdout + drawn.stderr
     head = git_site.git("rev-parse", "HEAD")[:12]
-    phases = drawn.stderr.split(ERASE)
+    phases = drawn.stderr.replace(SHOW_CURSOR, "").split(ERASE)  # a bar shows the cursor again as it ends
     assert phases[0] == f"checking out {head}…"
     assert "rendering…" in phases and phases[-2:] == ["comparing…", ""]
     assert without_progress(drawn.stderr) == piped.stderr == ""

@@ -26,6 +26,7 @@ from servicebook.git.snapshots import (
     worktree_blob_id,
     worktree_files,
 )
+from servicebook.progress import Phases
 
 EntryState = Literal["ok", "invalid", "missing", "truncated"]
 
@@ -105,12 +106,14 @@ def load_timeline(
     use_disk_cache: bool = True,
     outlines: Iterable[PageOutline] = (),
     more: MoreChanges | None = None,
+    progress: Phases | None = None,
 ) -> Timeline:
     """Every change to the catalog and pages on the first-parent history of HEAD, newest first,
     with the working tree's uncommitted changes on top. Never fails the build: a commit whose
     catalog does not validate is an entry saying so. `outlines` are the pages the build has just
     read, which need not be parsed again here (whether committed or in the working tree). With
-    `more`, a commit that changes its file is an entry too, with the changes it says."""
+    `more`, a commit that changes its file is an entry too, with the changes it says. `progress`
+    (the phase under way) is told how many commits there are, and each as it is read."""
     repo = open_repo(root)
     if repo is None:
         return Timeline(available=False)
@@ -122,7 +125,7 @@ def load_timeline(
             info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
                 reader.pages[blob, o.path] = info
-        entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more)
+        entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
         entries = [
             dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
             if e.merge and e.commit
@@ -147,11 +150,17 @@ class _State:
 
 
 def _replay(
-    reader: Reader, repo: Repo, commits: list[Commit], more: MoreChanges | None = None
+    reader: Reader,
+    repo: Repo,
+    commits: list[Commit],
+    more: MoreChanges | None = None,
+    progress: Phases | None = None,
 ) -> tuple[list[Entry], _State]:
     state = _State()
     entries = []
-    for n, c in enumerate(commits):
+    progress = progress or Phases()
+    progress.expect(len(commits))
+    for n, c in enumerate(progress.counted(commits)):
         renames = apply_raw(state.files, c.raw, repo.prefix)
         truncated = n == 0 and repo.shallow and not c.parents
         entry = _step(reader, state, state.files, renames, truncated, more)

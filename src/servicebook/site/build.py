@@ -174,6 +174,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
             loaded.site.build,
             outlines=loaded.outlines,
             more=_lock_history(options.source, loaded.site, cache),
+            progress=progress,
         )
         if options.history
         else None
