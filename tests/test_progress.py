@@ -425,3 +425,20 @@ def test_federate_update_and_fetch_on_a_terminal_draw_a_bar_over_the_members(tmp
     fetched = servicebook("federate", "fetch", "--source", drawn_org, terminal=True)
     assert fetched.code == 0, fetched.stdout + fetched.stderr
     assert phases_drawn(fetched.stderr)[0] == "fetching members [bar] 0/2 … 2/2"
+
+
+@pytest.mark.parametrize(
+    ("export", "phases"),
+    [
+        (("backstage",), ["reading and checking…"]),
+        (("techradar", "--format", "backstage"), ["reading and checking…", "history…"]),
+    ],
+)
+def test_portal_exports_on_a_terminal_show_their_phases_and_write_the_same_stream(site_copy, export, phases) -> None:
+    site = site_copy("example")
+    drawn = servicebook("export", *export, "--source", site, terminal=True)
+    piped = servicebook("export", *export, "--source", site, terminal=False)
+    assert drawn.code == piped.code == 0, drawn.stderr
+    assert drawn.stdout == piped.stdout and piped.stdout.strip()
+    assert [p for p in phases_drawn(drawn.stderr) if "[bar]" not in p][: len(phases)] == phases
+    assert without_progress(drawn.stderr) == piped.stderr

@@ -8,6 +8,7 @@ import click
 
 from servicebook.catalog.portals import unmapped_owners
 from servicebook.commands.options import SOURCE, paths_for_people, write_new_files
+from servicebook.commands.progress import shown
 from servicebook.errors import UsageProblem
 from servicebook.interop import backstage
 from servicebook.site.portals import load_for_export
@@ -28,8 +29,8 @@ def export_backstage(source: Path, split_dir: Path | None) -> None:
 
     A Group for the team, a System for the catalog, and a Component (or a Resource) per
     offering, with SLOs, tier and support under servicebook.dev/ annotations."""
-    with paths_for_people(source):
-        site, _ = load_for_export(source, history=False)
+    with paths_for_people(source), shown("normal") as progress:  # on a terminal: the pages read
+        site, _ = load_for_export(source, history=False, progress=progress)
     catalog = site.catalog
     missing = unmapped_owners(catalog)
     if missing:

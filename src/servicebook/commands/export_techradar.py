@@ -9,6 +9,7 @@ import click
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.commands.options import SOURCE, paths_for_people, write_new_files
+from servicebook.commands.progress import shown
 from servicebook.errors import UsageProblem
 from servicebook.interop import techradar
 from servicebook.site.portals import load_for_export, radar_events, radar_files
@@ -40,8 +41,8 @@ def export_techradar(source: Path, fmt: str, output: Path | None, no_history: bo
     radar_format = model.RadarFormat(fmt)
     if radar_format is model.RadarFormat.AOE and output is None:
         raise UsageProblem("the aoe format is a folder of Markdown files: give --output DIR")
-    with paths_for_people(source):
-        site, history = load_for_export(source, history=not no_history)
+    with paths_for_people(source), shown("normal") as progress:  # on a terminal: pages read, history
+        site, history = load_for_export(source, history=not no_history, progress=progress)
     refused = techradar.refusals(site.catalog, radar_format)
     if refused:
         raise UsageProblem("; ".join(refused))

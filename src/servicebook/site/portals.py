@@ -16,6 +16,7 @@ from servicebook.errors import BuildFailed
 from servicebook.git.history import load_timeline
 from servicebook.interop import backstage, techradar
 from servicebook.interop.techradar import RadarEvent
+from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.load import load
@@ -79,15 +80,20 @@ def radar_files(
     return {routes.TECHRADAR_AOE + name: data for name, data in techradar.aoe_radar(catalog, events, base_url).items()}
 
 
-def load_for_export(source: Path, *, history: bool) -> tuple[model.SiteContent, HistoryView | None]:
+def load_for_export(
+    source: Path, *, history: bool, progress: Phases | None = None
+) -> tuple[model.SiteContent, HistoryView | None]:
     """The checked site in `source` (BuildFailed if it has errors) and, with `history`, its git
-    history as the build reads it."""
-    loaded = load(source, os.environ, outlines=history)
+    history as the build reads it; each a phase of `progress`."""
+    progress = progress or Phases()
+    progress.enter("reading and checking")
+    loaded = load(source, os.environ, outlines=history, progress=progress)
     if loaded.site is None:
         raise BuildFailed(loaded.problems, action="export")
     site = dataclasses.replace(loaded.site, catalog=own_records(loaded.site.catalog))
     if not history:
         return site, None
-    timeline = load_timeline(source, site.build, outlines=loaded.outlines)
+    progress.enter("history")
+    timeline = load_timeline(source, site.build, outlines=loaded.outlines, progress=progress)
     repo, forge = site.catalog.site.repository, site.catalog.site.forge
     return site, history_view(timeline, lambda sha: commit_url(repo, forge, sha) if repo else None)
