@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from servicebook.catalog import model
+from servicebook.git.history import load_timeline
 from servicebook.site import render, templates
 from servicebook.site.build import Options, build, gather
 from servicebook.site.buildcache import BuildCache
+from servicebook.site.changes import EntryView, HistoryView
 from servicebook.site.stamps import _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName
 from servicebook.site.views import site_view
 
@@ -172,6 +174,89 @@ def test_a_site_with_its_own_layouts_renders_every_page_when_the_catalog_changes
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text() + "\n")
     assert _all_policies(site) <= builds.rendered()
+
+
+@pytest.mark.git
+def test_policy_offering_and_tool_pages_read_no_more_of_the_history_than_their_keys(site_copy) -> None:
+    # The history as pagekeys.py sees it: of each entry, where it is listed, its commit, date and
+    # releases, and of an entity's events, their author, contributors and changes. Pages rendered
+    # from a history holding only that are the pages rendered from the whole history.
+    site = site_copy("example")
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    repo = GitSite(site)
+    repo.commit("The example catalog")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(re.sub(r"objective: ([0-9.]+)", "objective: 97", catalog.read_text(), count=3))
+    page = sorted((site / "content").glob("*.md"))[0]
+    page.write_text(page.read_text() + "\nA committed sentence.\n")
+    repo.commit("Lower three objectives")
+    catalog.write_text(catalog.read_text().replace("status: unsupported", "status: deprecated", 1))
+    loaded, _ = gather(Options(source=site, output=site / "public", env=ENV))
+    assert loaded.site is not None
+    timeline = load_timeline(site, loaded.site.build, outlines=loaded.outlines)
+    view = site_view(loaded.site)
+    common = {**render._common_context(view), "versioning": templates.VersionContext(), "source_prefix": ""}
+    full = render._history(timeline, common)
+    assert full is not None and full.events
+    env = templates.environment(None)
+
+    def bare(entry: EntryView) -> EntryView:  # what a key holds of an entry, the rest blanked
+        return dataclasses.replace(
+            entry,
+            author="",
+            iso="",
+            message="",
+            merge=False,
+            state="",
+            errors=0,
+            changes=(),
+            weakened=0,
+            contributors=(),
+        )
+
+    checked = 0
+    for spec in render.page_specs(view, full):
+        if spec.template not in ("policy.html", "offering.html", "tool.html"):
+            continue
+        subject = {"offering.html": "offering:{}", "tool.html": "tool:{}"}.get(spec.template, "")
+        ident = (
+            spec.context["o"].offering.id
+            if "o" in spec.context
+            else spec.context["t"].tool.id
+            if "t" in spec.context
+            else ""
+        )
+        events = full.history_of(subject.format(ident)) if subject else ()
+        last = full.last_changed(spec.path)
+        narrowed = HistoryView(
+            full.available,
+            full.shallow,
+            (),
+            {
+                subject.format(ident): tuple(
+                    dataclasses.replace(
+                        e,
+                        entry=dataclasses.replace(
+                            bare(e.entry), author=e.entry.author, contributors=e.entry.contributors
+                        ),
+                    )
+                    for e in events
+                )
+            }
+            if subject
+            else {},
+        )
+        narrow = {
+            **common,
+            "history": narrowed,
+            "last_changed_for": lambda _p, last=last: None if last is None else bare(last),
+        }
+        layouts = site / "layouts"
+        assert templates._render_page(env, spec, narrow, layouts) == templates._render_page(
+            env, spec, common, layouts
+        ), spec.path
+        checked += bool(events)
+    assert checked  # some page had a history to show
 
 
 def _all_policies(site: Path) -> set[str]:
