@@ -440,7 +440,7 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     # clean build makes. The caches on disk keep every page (a later CLI build decodes them).
     from servicebook.site.build import Options, build
     from servicebook.site.buildcache import BuildCache
-    from servicebook.site.store import PageMemory
+    from servicebook.site.fresh import PageMemory
 
     site = site_copy("example")
     env = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}

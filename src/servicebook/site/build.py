@@ -137,7 +137,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
     # store every build of the site shares (or, in `serve`, from memory)
     progress.enter("reading and checking")
-    pages: PageStore = cache if options.memory is None else options.memory.over(cache)
+    pages: PageStore = cache if options.memory is None else Remembering(options.memory, cache)
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
         loaded, report = gather(

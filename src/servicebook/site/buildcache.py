@@ -184,7 +184,7 @@ class BuildCache:
         return found
 
     def keep(self, keys: list[str]) -> None:
-        """Count these pages as used by this build without reading them (see store.PageMemory)."""
+        """Count these pages as used by this build without reading them (see fresh.PageMemory)."""
         self.store.touch("page", keys)
 
     def put(self, key: str, value: object) -> None:

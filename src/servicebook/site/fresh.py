@@ -38,7 +38,8 @@ from servicebook.site.write import MARKER, check_output_dir, recover
 from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
-    from servicebook.site.store import PageMemory
+    from servicebook.catalog.model import Catalog
+    from servicebook.site.load import PageResult
 
 FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 
@@ -47,6 +48,18 @@ FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 def code_digest() -> str:
     """What a build recorded by another servicebook (version or code) must not be reused by."""
     return digest(f"build {FORMAT}", servicebook_digest())
+
+
+class PageMemory:
+    """Policy pages as loaded by the earlier builds of one long-running process (`serve`), by
+    their store key, and the catalog last read: a rebuild after an edit takes what did not change
+    from memory instead of decoding it from the build cache again (store.Remembering). It holds
+    the pages of the last build only; the caches on disk still record each entry as used, so they
+    keep it too."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, PageResult] = {}
+        self.catalog: tuple[str, tuple[Catalog, tuple[Problem, ...]]] | None = None  # key, as read
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from servicebook.content.htmlrefs import read_refs
 from servicebook.errors import Problem, SourceLocation
 from servicebook.site.parallel import map_shared
-from servicebook.site.write import SiteFiles
+from servicebook.site.write import PageLinks, SiteFiles
 
 
 def safe_path(path: str) -> bool:
@@ -55,20 +55,6 @@ def check_links(
     read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))
     check = _LinkCheck(files, mounted, {path: scan.ids for path, scan in scans.items()})
     return [problem for path in paths for problem in _check_page_links(check, path, scans.get(path) or read[path])]
-
-
-@dataclass(frozen=True, slots=True)
-class PageLinks:
-    """What the link check still needs of one HTML page once it has been read: the relative
-    links that could not be settled from the page alone (href as written, the path it resolves
-    to or "" for the page itself, whether it names a folder, the #fragment), and the ids of its
-    elements, as one string (b"\0id\0id\0…"), which holds thousands of pages in little memory."""
-
-    links: tuple[tuple[str, str, bool, str], ...]
-    ids: bytes
-
-    def has_id(self, fragment: str) -> bool:
-        return b"\0" + fragment.encode() + b"\0" in self.ids
 
 
 def scan_page(path: str, data: bytes, known: Container[str] = ()) -> PageLinks:

@@ -31,7 +31,7 @@ from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProb
 from servicebook.progress import Phases
 from servicebook.report import shown_from
 from servicebook.site.build import Options, Report, build
-from servicebook.site.store import PageMemory
+from servicebook.site.fresh import PageMemory
 
 HOST = "127.0.0.1"
 # The names a page of the preview may be asked for by (the Host header), besides the address it is

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
-from servicebook.site.links import PageLinks, resolve
+from servicebook.site.links import resolve
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
+from servicebook.site.write import PageLinks
 
 if TYPE_CHECKING:
     import jinja2

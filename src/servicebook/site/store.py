@@ -9,21 +9,8 @@ from typing import Any
 from servicebook.catalog import model
 from servicebook.errors import Problem
 from servicebook.site.buildcache import BuildCache
+from servicebook.site.fresh import PageMemory
 from servicebook.site.load import PageResult
-
-
-class PageMemory:
-    """Policy pages as loaded by the earlier builds of one long-running process (`serve`), by
-    their store key, and the catalog last read: a rebuild after an edit takes what did not change
-    from memory instead of decoding it from the build cache again. It holds the pages of the last
-    build only; the caches on disk still record each entry as used, so they keep it too."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, PageResult] = {}
-        self.catalog: tuple[str, tuple[model.Catalog, tuple[Problem, ...]]] | None = None  # key, as read
-
-    def over(self, then: BuildCache) -> Remembering:
-        return Remembering(self, then)
 
 
 class Remembering:

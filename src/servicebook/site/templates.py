@@ -25,7 +25,8 @@ from servicebook.catalog.slo import format_duration, format_minutes, format_perc
 from servicebook.errors import Problem, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
-from servicebook.site.links import PageLinks, safe_path, scan_page
+from servicebook.site.links import safe_path, scan_page
+from servicebook.site.write import PageLinks
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
 
