@@ -177,17 +177,17 @@ def reuse_keys(
 
     def _own(spec: PageSpec, where: tuple[str, ...]) -> str:
         context = spec.context
-        seen = changed(spec.path)
         if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
             meta = page.meta
             listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
-            return digest(own, *where, seen, repr((page.slug, page.source, page.meta, page.html_sha256)), listed)
+            shows = repr((page.slug, page.source, page.meta, page.html_sha256))
+            return digest(own, *where, changed(spec.path), shows, listed)
         if spec.template == "offering.html" and (o := context.get("o")) is not None:
             return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))
         if spec.template == "tool.html" and (t := context.get("t")) is not None:
             return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t), team(t.tool.id))
         if spec.template == "moved.html":
-            return digest(own, *where, seen, shown(context))
+            return digest(own, *where, changed(spec.path), shown(context))
         return digest(whole, *where)
 
     def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
