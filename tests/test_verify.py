@@ -323,6 +323,15 @@ def test_the_first_difference_is_shown_as_a_window_with_controls_escaped() -> No
     assert published == "…" + "x" * 50 + "B" + "y" * 49 + "…"
 
 
+def test_text_added_after_the_end_of_a_file_is_shown_against_the_end_of_the_rebuild() -> None:
+    # files end with a newline: the line after the last one is not an empty line of the rebuild
+    assert first_difference(b"<p>a</p>\n", b"<p>a</p>\ntampered\n") == (
+        "\n  first at line 2:\n    published: tampered\n    rebuild:   (the file ends before this line)"
+    )
+    assert first_difference(b"a\n\nb\n", b"a\nX\nb\n").endswith("rebuild:   (an empty line)")
+    assert first_difference(b"a\n", b"a").startswith("\n  the lines are the same: they differ in the newline")
+
+
 def test_a_site_folder_that_does_not_exist_is_named_as_such(published: tuple[GitSite, Path, Path], tmp_path) -> None:
     result = cli("verify", "--source", published[0].root, "--site", tmp_path / "nope")
     assert result.exit_code == 2

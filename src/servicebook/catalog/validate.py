@@ -217,7 +217,9 @@ class _Reader:
             allowed = [m.value for m in base]
             if value in allowed:
                 return base(value)
-            hint = did_you_mean(value, allowed) or ""
+            # 'GA' is no closer to 'ga' than to 'beta' for difflib: the same word in lower case first
+            same = [a for a in allowed if a.casefold() == value.casefold()]
+            hint = (f"did you mean '{same[0]}'?" if same else did_you_mean(value, allowed)) or ""
             return self.error(
                 loc, f"{what} cannot be '{shown(value)}'", f"{hint} expected one of: {', '.join(allowed)}".strip()
             )

@@ -369,10 +369,11 @@ def first_difference(rebuilt: bytes, published: bytes) -> str:
     """Where a published text file first departs from the rebuild: its line number and that
     line on each side, cut to a window around the first differing character, so an auditor sees
     what was changed (an objective, a date) without rebuilding the site to compare by hand."""
-    ours = rebuilt.decode("utf-8", "replace").split("\n")
-    theirs = published.decode("utf-8", "replace").split("\n")
+    ours, theirs = _lines(rebuilt), _lines(published)
     pairs = zip(ours, theirs, strict=False)
     number = next((n for n, (a, b) in enumerate(pairs) if a != b), min(len(ours), len(theirs)))
+    if number >= len(ours) and number >= len(theirs):  # the same lines: a final newline, or bytes that are not text
+        return "\n  the lines are the same: they differ in the newline at the end, or in bytes that are not UTF-8 text"
     mine = ours[number] if number < len(ours) else ""
     other = theirs[number] if number < len(theirs) else ""
     column = next((i for i, (a, b) in enumerate(zip(mine, other, strict=False)) if a != b), min(len(mine), len(other)))
@@ -381,6 +382,13 @@ def first_difference(rebuilt: bytes, published: bytes) -> str:
         f"\n  first at line {number + 1}:\n    published: {_window(theirs, number, start)}"
         f"\n    rebuild:   {_window(ours, number, start)}"
     )
+
+
+def _lines(data: bytes) -> list[str]:
+    """The lines of a text file; a final newline ends the last line rather than starting an empty
+    one, so text added after the end of a file is said to be where the other file ends."""
+    text = data.decode("utf-8", "replace")
+    return text.removesuffix("\n").split("\n") if text else []
 
 
 def _window(lines: list[str], number: int, start: int) -> str:
