@@ -281,6 +281,11 @@ def test_without_a_build_date_review_dates_are_said_to_be_unchecked_without_fail
         result = CliRunner().invoke(main, args, env=undated)
         assert result.exit_code == 0, result.output
         assert result.stderr == _undated(site)
+        # the closing line counts it as the warning it is shown as (it said "no warnings")
+        if args[0] == "check":
+            assert result.stdout.endswith("; no errors, 1 warning (above).\n"), result.stdout
+        else:
+            assert re.search(r"^  warnings +1$", result.stdout, re.M), result.stdout
     doc = json.loads(CliRunner().invoke(main, ["check", "--strict", "--format", "json"], env=undated).stdout)
     assert doc["summary"] == {"ok": True, "errors": 0, "warnings": 1}
     assert doc["problems"][0]["severity"] == "warning"

@@ -40,7 +40,7 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool, ve
         return
     show_warnings(report.warnings, show)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
-    for line in build_report(report, verbose=verbosity == "verbose"):
+    for line in build_report(report, verbose=verbosity == "verbose", notices=0 if note is None else 1):
         click.echo(line)
     cache = folder_outside_source(source, out)
     if cache is not None:

@@ -66,7 +66,7 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
                 warnings = (*warnings, *_compared(loaded, source, against, sloth_period, strict))
         show_warnings(warnings, show)
         assert loaded.site is not None  # run_check raises otherwise
-        click.echo(ready_line(loaded.site, len(warnings)))
+        click.echo(ready_line(loaded.site, len(warnings) + len(notices)))
         return
     failed: BuildFailed | None = None
     try:

@@ -134,16 +134,17 @@ def _is_terminal(stream: TextIO) -> bool:
 # -- the closing report ----------------------------------------------------------------------
 
 
-def build_report(report: Report, *, verbose: bool = False) -> list[str]:
+def build_report(report: Report, *, verbose: bool = False, notices: int = 0) -> list[str]:
     """What a build says after its first line ("Built N pages …"): the files rendered again and
-    kept, per kind, the releases built and reused, the warnings, the time of each phase; with
-    `verbose`, every file rendered again and why."""
+    kept, per kind, the releases built and reused, the warnings (`notices` more were shown before
+    the build: warnings about where it runs, which --strict does not fail on), the time of each
+    phase; with `verbose`, every file rendered again and why."""
     work = report.work
     phases = report.phases
     total = sum(p.seconds for p in phases)
     if work is not None and work.unchanged:
         return [f"Nothing changed since the last build: every file kept ({total:.2f} s)."]
-    warnings = len(report.warnings)
+    warnings = len(report.warnings) + notices
     rows: list[tuple[str, str, str]] = []
     if work is not None:
         rows += [(kind, str(work.rendered.get(kind, 0)), str(work.kept.get(kind, 0))) for kind in KINDS]
