@@ -47,7 +47,9 @@ BATCH_FAILED = Counter(
 )
 WEB_OK = Counter("web_requests_total", {"job": "web", "code": "200"}, T0, END, lambda t: 50, gaps=(GAP,))
 PROBE = Gauge("probe_success", {"job": "probe"}, T0, END, lambda t: 0 if PROBE_DOWN[0] <= t < PROBE_DOWN[1] else 1)
-SERIES = (API_OK, API_ERR, BATCH_OK, BATCH_FAILED, WEB_OK, PROBE)
+# scraped every 5 minutes, 37 s off the minute: a rate() over one 5-minute step of the gap check sees one sample
+SPARSE = Counter("sparse_total", {"job": "sparse"}, T0 + 37, END, lambda t: 5, step=300)
+SERIES = (API_OK, API_ERR, BATCH_OK, BATCH_FAILED, WEB_OK, PROBE, SPARSE)
 
 EMPTY_SNAPSHOT = {
     "servicebook_measurements": 1,
@@ -396,3 +398,23 @@ def test_a_query_prometheus_refuses_is_not_measured_with_its_message(server: str
     reason = _by_slo(_snapshot(site.root))["nothing"]["reason"]
     assert reason.startswith("query failed: Prometheus refused the query (bad_data): ")
     assert "unclosed left parenthesis" in reason
+
+
+def test_a_template_query_over_sparse_samples_is_not_said_to_have_no_data(server: str, site: GitSite, run) -> None:
+    # samples 5 minutes apart: the window's rate() counts them, but each 5-minute step of the gap
+    # check holds one sample, so every step read "no data" and the snapshot said the whole measured
+    # window had none ("no data from 2026-01-02 00:00 UTC to 2026-01-09 00:00 UTC (7 d …)")
+    site.edit(
+        """          errors: nothing_total{code="500"}
+          total: nothing_total""",
+        """          errors: sum(rate(sparse_total{code="500"}[{{.window}}])) or vector(0)
+          total: sum(rate(sparse_total[{{.window}}]))""",
+    )
+    site.commit("A metric scraped every 5 minutes")
+    run("measure", "--source", site.root, "--prometheus", server, "--at", AT)
+    sparse = _by_slo(_snapshot(site.root))["nothing"]
+    assert sparse["attainment"] == 1
+    assert sparse["notes"] == [
+        "gaps not checked: `sum(rate(sparse_total[5m]))` returned nothing at any 5 min step, though the "
+        "query over the window did (are samples more than 2 min 30 s apart?)"
+    ]
