@@ -543,13 +543,17 @@ def _link(  # noqa: C901
             return
         path, _, _ = raw.partition("#")
         asset = posixpath.normpath(posixpath.join(page_dir, path))
-        if (
-            asset.startswith("../")
-            or asset == ".."
-            or asset not in targets.assets
-            or not asset.lower().endswith(IMAGE_SUFFIXES)
-        ):
-            fail(f"image '{shown(raw)}' not found under content/", f"expected a {', '.join(IMAGE_SUFFIXES)} file")
+        if asset.startswith("../") or asset == "..":
+            fail(f"image '{shown(raw)}' leads outside content/", "images must be files under content/")
+            return
+        if not asset.lower().endswith(IMAGE_SUFFIXES):
+            fail(f"image '{shown(raw)}' is not an image the site shows", f"expected a {', '.join(IMAGE_SUFFIXES)} file")
+            return
+        if asset not in targets.assets:
+            fail(
+                f"image '{shown(raw)}' not found under content/",
+                f"add content/{shown(asset)}, or correct the path (it is relative to the page's folder)",
+            )
             return
         out.assets.append(asset)
         token.attrSet(attr, targets.url(routes.content_file(asset)))
