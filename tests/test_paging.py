@@ -5,6 +5,7 @@ needed). A catalog whose lists fit keeps one page per list."""
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import shutil
@@ -17,6 +18,8 @@ from servicebook import routes
 from servicebook.catalog.validate import RESERVED_IDS
 from servicebook.cli import main
 from servicebook.site import paging
+from servicebook.site.load import load
+from servicebook.site.views import site_view
 
 from .conftest import FIXED_EPOCH, REPO
 
@@ -134,10 +137,66 @@ def test_the_whole_catalog_in_parts_keeps_every_row_and_its_section_links(paged_
     assert any("(continued)</h2>" in page for page in html[1:])
 
 
+def test_the_tools_matrix_in_parts_lists_every_decision_once_and_each_category_leads_to_its_part(
+    paged_site: Path,
+) -> None:
+    parts = _parts(paged_site, "tools")
+    assert len(parts) > 1
+    tools = sorted(t["id"] for t in json.loads((paged_site / "catalog.json").read_text())["tools"])
+    listed = [
+        link.split("/")[1] for part in parts for link in _links(paged_site, part)
+        if re.fullmatch(r"tools/[^/]+/index\.html", link) and link not in parts
+    ]  # fmt: skip
+    assert sorted(listed) == tools  # each once, none left out
+    html = [(paged_site / p).read_text() for p in parts]
+    categories = re.findall(r'<option value="([^"]+)" data-part="[^"]+">', html[0])
+    assert len(categories) > len(parts)
+    for part in parts:  # the list of categories, on every part, leads to where each begins
+        entries = [link for link in _links(paged_site, part) if "#cat-" in link]
+        assert [link.partition("#cat-")[2] for link in entries] == categories
+        for link in entries:
+            page, _, anchor = link.partition("#")
+            assert f'<h2 id="{anchor}">' in (paged_site / page).read_text() and "(continued)" not in page, link
+    # a tool's page links to tools/#cat-ID: the first part has that id for every category
+    assert all(f'id="cat-{c}"' in html[0] for c in categories)
+    assert all("tools on this page" in page for page in html)  # the filters say what they count
+
+
+def test_a_category_cut_between_parts_is_begun_on_one_and_continued_on_the_next(site_copy) -> None:
+    loaded = load(site_copy("example"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH})
+    assert loaded.site is not None
+    view = site_view(loaded.site)
+    found = paging.parts("tools", paging.tool_rows(view), paging.WEIGHTS["tools"], budget=1200)
+    shown = [paging.tools_part(part, found, view) for part in found]
+    assert len(found) > len(view.categories)  # some categories are cut
+    for name in ("tool_categories", "category_parts"):
+        assert {name} <= shown[0].keys()
+    # every decision once, in its cell, on the part the cut put it
+    decisions = [
+        (c.category.id, status, t.tool.id)
+        for part in shown
+        for c, _, _, cells in part["tool_categories"]
+        for status, _, tools in cells
+        for t in tools
+    ]
+    everything = [
+        (c.category.id, status, t.tool.id) for c in view.categories for status, _, tools in c.by_status for t in tools
+    ]
+    assert decisions == everything
+    # a category on several parts: begun on the first of them, continued on the others
+    for c in view.categories:
+        on = [n for n, part in enumerate(shown, 1) for x, *_ in part["tool_categories"] if x is c]
+        assert on == list(range(on[0], on[-1] + 1)), c.category.id  # on neighbouring parts, once each
+        flags = [(cont, more) for part in shown for x, cont, more, _ in part["tool_categories"] if x is c]
+        assert [cont for cont, _ in flags] == [False] + [True] * (len(on) - 1)
+        assert [more for _, more in flags] == [True] * (len(on) - 1) + [False]
+        assert {(x.category.id, n) for x, n, _ in shown[0]["category_parts"]} >= {(c.category.id, on[0])}
+
+
 def test_every_part_is_in_the_sitemap_and_the_manifest(paged_site: Path) -> None:
     sitemap = (paged_site / routes.SITEMAP).read_text()
     manifest = (paged_site / routes.MANIFEST).read_text()
-    for name in ("offerings", "slos", "unsupported", "search", "catalog"):
+    for name in ("offerings", "slos", "unsupported", "search", "catalog", "tools"):
         for part in _parts(paged_site, name)[1:]:
             assert f"/{part.removesuffix('index.html')}</loc>" in sitemap, part
             assert f"  {part}\n" in manifest, part

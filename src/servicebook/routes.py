@@ -84,7 +84,8 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
             "Support: how to get help", "", "help contact severity response on-call oncall incident escalation"
         ),
     ),
-    FixedPage("tools", "tools/", "tools.html", "Tools", "tools", nav="Tools", lists="tool", shows="tool:"),
+    FixedPage("tools", "tools/", "tools.html", "Tools", "tools", nav="Tools", lists="tool", shows="tool:",
+              paged=True),
     FixedPage(
         "unsupported", "unsupported/", "unsupported.html", "What we do not support", "unsupported",
         nav="Not supported", shows="tool:", paged=True,

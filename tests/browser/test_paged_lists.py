@@ -4,6 +4,8 @@ cut its lists, as a large catalog's are: tests/test_paging.py): nothing clipped 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ..test_paging import paged_site  # noqa: F401 (the fixture)
@@ -12,7 +14,10 @@ from .test_phone_and_keyboard import CLIPPED, DESKTOP, WCAG_22_AA
 
 pytestmark = [pytest.mark.browser]
 
-PARTS = ["offerings/index/2/", "slos/index/2/", "unsupported/index/2/", "search/index/2/", "catalog/index/2/", ""]
+PARTS = [
+    "offerings/index/2/", "slos/index/2/", "unsupported/index/2/", "search/index/2/", "catalog/index/2/", "tools/",
+    "tools/index/2/", "",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +64,38 @@ def test_search_answers_from_a_later_part_of_the_a_to_z(page, paged_url) -> None
     page.locator("#search-results .result").first.wait_for()
     assert page.locator("#search-results .result-title a").first.inner_text() == "Jenkins"
     assert not page.locator("#a-z").is_visible()
+
+
+def test_choosing_a_category_on_another_part_of_the_tools_matrix_goes_there_and_back(page, paged_url) -> None:
+    page.goto(paged_url + "tools/")
+    select = page.get_by_label("Category")
+    last = select.locator("option").last
+    category, name = last.get_attribute("value"), last.inner_text()
+    assert not page.locator(f"section[data-category={category}]").count()  # it is on a later part
+    select.select_option(category)
+    page.wait_for_url(re.compile(rf"/tools/index/\d+/\?category={category}$"))
+    assert page.get_by_label("Category").input_value() == category
+    assert page.locator(f"h2#cat-{category}").inner_text() == name
+    shown = page.locator("section.category").evaluate_all("s => s.filter(x => !x.hidden).map(x => x.dataset.category)")
+    assert shown == [category]
+    page.go_back()
+    page.wait_for_url(re.compile(r"/tools/$"))
+    assert page.get_by_label("Category").input_value() == ""
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["javascript", "no-javascript"])
+def test_a_tool_page_leads_to_its_category_on_whichever_part_it_is(context_factory, paged_url, script) -> None:
+    page = context_factory(java_script_enabled=script).new_page()
+    page.goto(paged_url + "tools/")
+    entry = page.locator("nav[aria-label=Categories] li[id]").last  # on a later part: its entry is the anchor
+    category = entry.get_attribute("id").removeprefix("cat-")
+    target = entry.locator("a").get_attribute("href")  # index/N/#cat-ID
+    page.goto(paged_url + "tools/" + target)
+    tool = page.locator(f"section[data-category={category}] li a").first.get_attribute("href")
+    page.goto(paged_url + "tools/" + target.partition("#")[0] + tool)
+    page.locator("p.meta a[href*='#cat-']").click()  # "in <category>", which links tools/#cat-ID
+    if not script:  # the category's entry in the list of categories, one click from it
+        page.wait_for_url(re.compile(rf"/tools/#cat-{category}$"))
+        page.locator(f"li#cat-{category} a").click()
+    page.wait_for_url(re.compile(rf"/tools/{re.escape(target)}$"))
+    assert page.locator(f"h2#cat-{category}").is_visible()

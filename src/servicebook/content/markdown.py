@@ -593,7 +593,7 @@ def _link(  # noqa: C901
         target, _, anchor = raw[len("site:") :].partition("#")
         names = routes.site_names()
         if target not in names:
-            fail(f"broken link: the site has no page '{shown(target)}'", _suggest(target, names, "site pages"))
+            fail(f"broken link: the site has no page '{shown(target)}'", site_pages_hint(target))
             return
         token.attrSet(
             attr, targets.url(routes.page(target)) + (f"#{anchor}" if anchor and targets.site_anchors else "")
@@ -643,6 +643,31 @@ def _link(  # noqa: C901
     if anchor:
         out.anchor_refs.append(ref(target, anchor))
     token.attrSet(attr, targets.url(routes.policy(target)) + (f"#{anchor}" if anchor else ""))
+
+
+# The fixed pages a `site:` link may name that only some builds make, and which
+# (routes.FixedPage.made; "changes" is made by every root build, and a release's link leads there).
+_MADE_ONLY = {"with members": "only on an organisation site"}
+
+
+def made_only(name: str) -> str | None:
+    """Which builds make the fixed page `name`, when not every build does ("only on …")."""
+    made = next((p.made for p in routes.FIXED_PAGES if p.name == name), None)
+    return None if made is None else _MADE_ONLY.get(made)
+
+
+def site_pages_hint(target: str) -> str:
+    """'did you mean …' for a `site:` link to no fixed page, else the pages every build makes
+    (the home page is `site:` alone), then those only some builds make, saying which."""
+    pages = [p for p in routes.FIXED_PAGES if p.linkable and p.name]
+    meant = did_you_mean(target, [p.name for p in pages])
+    if meant is not None:
+        return meant
+    always = [p.name for p in pages if p.made not in _MADE_ONLY]
+    some = [f"{p.name} ({_MADE_ONLY[p.made]})" for p in pages if p.made in _MADE_ONLY]
+    return f"known site pages: {', '.join(sorted(always))}, `site:` alone for the home page" + "".join(
+        f", {s}" for s in some
+    )
 
 
 _ALMOST_URL_RE = re.compile(r"^(?:(https?)(?::/|//|:)(?!/)|(www\.))(?P<rest>.+)$", re.IGNORECASE)

@@ -14,7 +14,7 @@ from servicebook import routes
 from servicebook.catalog.model import Page
 from servicebook.catalog.validate import did_you_mean
 from servicebook.content.htmlrefs import read_refs
-from servicebook.content.markdown import RESERVED_ANCHORS, theme_anchors
+from servicebook.content.markdown import RESERVED_ANCHORS, made_only, theme_anchors
 from servicebook.errors import Problem, SourceLocation
 
 # links.check_links's wording, which names the address as the page has it
@@ -68,7 +68,9 @@ def _locate(
         message = f"broken link: {page_name} has no '#{fragment}'" + (" on its page" if entity else "")
         hint = _anchors_hint(fragment, files.get(routes.output_path(page_url)))
     else:
-        message, hint = f"broken link: this build has no {name or 'home'} page", None
+        message = f"broken link: this build has no {name or 'home'} page"
+        made = made_only(name)
+        hint = None if made is None else f"the {name} page is made {made}"
     return [
         Problem(SourceLocation(page.source, number, column + 1), message, hint, source_line=line)
         for number, line, column in _outside_code(text, written)

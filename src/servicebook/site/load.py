@@ -7,6 +7,7 @@ list of problems (errors and warnings), each with its file, line and column.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import posixpath
@@ -208,6 +209,9 @@ def load(
                     "link to it where it is hosted instead",
                 )
             )
+    unpublished = set(slugs) - {page.slug for page in pages}
+    if unpublished:  # their own errors are reported: a hint must not offer them as pages to link to
+        problems = _published_pages_only(problems, sorted(universe.slugs - unpublished))
     pages += member_pages
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
     problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_locate_ref, root))
@@ -221,6 +225,29 @@ def load(
         catalog=catalog, pages=tuple(pages), build=build, snapshots=snapshots, federation=federation
     )
     return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines), member_files)
+
+
+# The hints that list the policy pages a link or a reference could have meant (content/markdown.py
+# `_suggest`, catalog/validate.py `_unknown`), made before it was known which pages load.
+_KNOWN_PAGES_HINT = re.compile(r"^known (?P<what>pages|policy pages): ")
+SHOWN_PAGES = 12  # as many as those hints list
+
+
+def _published_pages_only(problems: Sequence[Problem], published: Sequence[str]) -> list[Problem]:
+    """`problems` with each "known pages: …" hint listing only `published`, the pages that load:
+    the hint was made from every page file, before some turned out to have errors of their own
+    (no front matter, a wrong one), and such a page is not published. A "did you mean" hint stays:
+    it names the page the writer most likely meant, which is worth fixing either way."""
+    out: list[Problem] = []
+    for problem in problems:
+        match = _KNOWN_PAGES_HINT.match(problem.hint or "")
+        if match is None:
+            out.append(problem)
+            continue
+        names = ", ".join(published[:SHOWN_PAGES])
+        hint = f"known {match['what']}: {names}" if names else f"there are no {match['what']} without errors yet"
+        out.append(dataclasses.replace(problem, hint=hint))
+    return out
 
 
 def _load_member(env: Mapping[str, str], root: Path, build: model.BuildInfo, member: model.Member) -> Loaded:

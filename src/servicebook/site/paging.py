@@ -81,10 +81,16 @@ WEIGHTS: dict[str, Callable[[Any], int]] = {
     "slos": lambda row: 700 + _text(row[0].offering.name, row[1].slo.name, row[1].slo.sli, row[0].path),
     "unsupported": lambda t: 650 + _text(t.tool.name, t.tool.reason, t.category.name, t.path) + 2 * len(t.tool.id),
     "policies": lambda p: 120 + _text(p.meta.title, p.meta.summary, p.slug),
+    # a tool decision in the matrix (tool_rows); the first of a category brings its heading and cells
+    "tools": lambda row: 50 + (900 + _text(row[0].category.description) if row[4] else 0) + _tool_text(row[3]),
     "search": lambda e: (
         150 + _text(e.title, e.url, e.note) + (_text(e.alternative.name, e.alternative.url) if e.alternative else 0)
     ),
 }
+
+
+def _tool_text(t: Any) -> int:
+    return _text(t.tool.name, t.path, t.alternative.name if t.alternative else None)
 
 
 def list_of(view: SiteView, name: str) -> tuple[Any, ...]:
@@ -99,6 +105,8 @@ def list_of(view: SiteView, name: str) -> tuple[Any, ...]:
         return view.pages
     if name == "search":
         return tuple(e for _letter, entries in a_to_z(view) for e in entries)
+    if name == "tools":
+        return tool_rows(view)
     raise KeyError(name)
 
 
@@ -130,6 +138,62 @@ def letters(all_parts: Sequence[Part[IndexEntry]]) -> tuple[tuple[str, int, str]
         for e in p.items:
             found.setdefault(letter(e), (p.number, p.path))
     return tuple((k, n, path) for k, (n, path) in found.items())
+
+
+# The tools matrix: a row per tool decision, by category, then by status from the strongest
+# commitment, as the page shows them.
+ToolRow = tuple[Any, str, str, Any, bool]  # (CategoryView, status value, its label, ToolView, first of its category)
+
+
+def tool_rows(view: SiteView) -> tuple[ToolRow, ...]:
+    """Every tool decision of the matrix, in its order."""
+    rows: list[ToolRow] = []
+    for c in view.categories:
+        decisions = [(status, label, t) for status, label, tools in c.by_status for t in tools]
+        rows += [(c, status, label, t, i == 0) for i, (status, label, t) in enumerate(decisions)]
+    return tuple(rows)
+
+
+def tools_part(part: Part[ToolRow], all_parts: Sequence[Part[ToolRow]], view: SiteView) -> dict[str, Any]:
+    """What tools.html needs of one part of the matrix: `tool_categories`, each category it shows
+    as (category, continued from an earlier part, continues on a later one, its four cells: (status,
+    label, the tools of this part)); and `category_parts`, (category, part number, part's site
+    path) for every category in order, where it begins: the category filter and the list of
+    categories lead there. A category without tool decisions is shown on the part of the next one
+    that has some (else on the last part)."""
+    first: dict[str, Part[ToolRow]] = {}
+    last: dict[str, int] = {}
+    for p in all_parts:
+        for c, *_rest in p.items:
+            first.setdefault(c.category.id, p)
+            last[c.category.id] = p.number
+    where: dict[str, Part[ToolRow]] = {}
+    waiting: list[str] = []
+    for c in view.categories:
+        if c.category.id in first:
+            where |= dict.fromkeys(waiting, first[c.category.id])
+            waiting = []
+            where[c.category.id] = first[c.category.id]
+        else:
+            waiting.append(c.category.id)
+    where |= dict.fromkeys(waiting, all_parts[-1])
+    tools: dict[str, dict[str, list[Any]]] = {}
+    for c, status, _label, t, _first in part.items:
+        tools.setdefault(c.category.id, {}).setdefault(status, []).append(t)
+
+    def cells(c: Any) -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
+        here = tools.get(c.category.id, {})
+        return tuple((status, label, tuple(here.get(status, ()))) for status, label, _all in c.by_status)
+
+    shown = tuple(
+        (c, where[c.category.id].number < part.number, last.get(c.category.id, 0) > part.number, cells(c))
+        for c in view.categories
+        if c.category.id in tools or (c.category.id not in first and where[c.category.id] is part)
+    )
+    return {
+        "tool_categories": shown,
+        "category_parts": tuple((c, where[c.category.id].number, where[c.category.id].path) for c in view.categories),
+    }
 
 
 # The whole catalog on one page: its sections in order, each a row that opens it (None) and then

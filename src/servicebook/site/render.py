@@ -23,7 +23,16 @@ from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.outputs import add_site_outputs, data_specs
-from servicebook.site.paging import Part, a_to_z_part, at_a_glance, catalog_part, catalog_parts, letters, page_parts
+from servicebook.site.paging import (
+    Part,
+    a_to_z_part,
+    at_a_glance,
+    catalog_part,
+    catalog_parts,
+    letters,
+    page_parts,
+    tools_part,
+)
 from servicebook.site.parallel import map_shared
 from servicebook.site.search import KIND_LABELS
 from servicebook.site.stamps import RenderedStore, render_stamped
@@ -86,6 +95,8 @@ def _parts(view: SiteView, page: routes.FixedPage) -> Iterator[PageSpec]:
             context |= {"letters": where, **a_to_z_part(part)}
         elif page.name == "catalog":
             context |= catalog_part(part, found)
+        elif page.name == "tools":
+            context |= tools_part(part, found, view)
         yield PageSpec(routes.output_path(part.path), page.template, title, page.section, context)
 
 

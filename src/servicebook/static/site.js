@@ -42,7 +42,37 @@
     var noun = box.getAttribute("data-noun") || "items";
     var emptySelector = box.getAttribute("data-hide-empty");
 
+    // A list cut into parts: a value chosen that nothing on this part has (a category of the tools
+    // matrix that is on another page) leads to the part where it begins, the choice kept.
+    function elsewhere() {
+      for (var i = 0; i < selects.length; i++) {
+        var s = selects[i], option = s.options[s.selectedIndex];
+        var part = s.value && option ? option.getAttribute("data-part") : null;
+        if (!part) continue;
+        var key = s.getAttribute("data-key");
+        var here = Array.prototype.some.call(document.querySelectorAll(s.getAttribute("data-items")), function (item) {
+          return (item.getAttribute("data-" + key) || "").split(" ").indexOf(s.value) !== -1;
+        });
+        if (!here) return part;
+      }
+      return null;
+    }
+
+    function chosenQuery() {
+      var query = new URLSearchParams(window.location.search);
+      selects.forEach(function (s) {
+        if (s.value) query.set(s.getAttribute("data-key"), s.value); else query.delete(s.getAttribute("data-key"));
+      });
+      var qs = query.toString();
+      return qs ? "?" + qs : "";
+    }
+
     function apply(push) {
+      var away = elsewhere();
+      if (away) {
+        if (push) window.location.assign(away + chosenQuery()); else window.location.replace(away + chosenQuery());
+        return;
+      }
       var active = selects.filter(function (s) { return s.value; });
       var hide = new Map();  // every filtered element → whether some chosen value rules it out
       selects.forEach(function (s) {
@@ -63,14 +93,7 @@
       var all = document.querySelectorAll(countSelector);
       var shown = Array.prototype.filter.call(all, function (n) { return !n.closest("[hidden]"); }).length;
       status.textContent = chosen.length ? "Showing " + shown + " of " + all.length + " " + noun + "." : "Showing all " + all.length + " " + noun + ".";
-      if (push) {
-        var query = new URLSearchParams(window.location.search);
-        selects.forEach(function (s) {
-          if (s.value) query.set(s.getAttribute("data-key"), s.value); else query.delete(s.getAttribute("data-key"));
-        });
-        var qs = query.toString();
-        window.history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : "") + window.location.hash);
-      }
+      if (push) window.history.replaceState(null, "", window.location.pathname + chosenQuery() + window.location.hash);
     }
 
     // The address says what is chosen: on load, and again whenever the page is shown (after Back,
@@ -149,6 +172,11 @@
     if (input.form) input.form.addEventListener("pointerenter", loadSearch);  // a pointer on its way to the box
   });
   document.querySelectorAll(".filters[data-count]").forEach(filters);
+  // tools/#cat-ID of a category on a later part of the matrix: its entry in the list of categories
+  // is the anchor (so the link works without this script); go on to where the category is
+  var target = window.location.hash && document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+  var onward = target && target.closest(".category-parts") ? target.querySelector("a[href]") : null;
+  if (onward) window.location.replace(onward.href);
   var help = document.getElementById("help-now");
   if (help) helpNow(help);
 })();
