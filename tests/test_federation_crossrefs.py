@@ -116,8 +116,8 @@ def test_without_its_organisation_named_another_teams_record_is_unknown(
     app.work.write("catalog.yaml", app_catalog(app, organisation=False))
     result = run("check", "--source", app.work.root)
     assert result.exit_code == 1
-    assert "catalog.yaml:55:17: error: unknown offering 'db-team/postgres'" in result.output
-    assert "content/guide.md:5:48: error: broken link: no offering 'db-team/postgres'" in result.output
+    assert "catalog.yaml:32:18: error: unknown offering 'db-team/postgres'" in result.output
+    assert "content/guide.md:5:49: error: broken link: no offering 'db-team/postgres'" in result.output
 
 
 def test_update_refuses_a_member_commit_whose_references_dangle(
@@ -130,7 +130,7 @@ def test_update_refuses_a_member_commit_whose_references_dangle(
     result = run("federate", "update", "--source", org)
     assert result.exit_code == 3, result.output
     assert (
-        f"members/app-team@{bad[:12]}/catalog.yaml:55:17: error: app-team refers to offering 'db-team/mysql', "
+        f"members/app-team@{bad[:12]}/catalog.yaml:33:18: error: app-team refers to offering 'db-team/mysql', "
         f"which db-team does not have at its locked commit {db_commit[:12]}"
     ) in result.output
     assert f"refused: app-team: commit {bad[:12]} refers to records other teams do not have" in result.output
@@ -148,7 +148,7 @@ def test_update_refuses_a_move_that_drops_what_another_member_refers_to(
     result = run("federate", "update", "db-team", "--source", org)
     assert result.exit_code == 3, result.output
     assert (
-        f"refused: db-team: commit {renamed[:12]} drops what app-team refers to at its locked commit (3); "
+        f"refused: db-team: commit {renamed[:12]} drops what app-team refers to at its locked commit (4); "
         f"staying at {good[:12]}"
     ) in result.output
     assert "app-team refers to offering 'db-team/postgres', which db-team does not have" in result.output
@@ -181,11 +181,11 @@ def test_a_dangling_reference_in_the_lock_is_a_located_error_of_the_organisation
     assert result.exit_code == 1
     at = f"members/app-team@{app_commit[:12]}"
     assert (
-        f"{at}/catalog.yaml:55:17: error: app-team refers to offering 'db-team/postgresql', "
+        f"{at}/catalog.yaml:33:18: error: app-team refers to offering 'db-team/postgresql', "
         f"which db-team does not have at its locked commit {old_db[:12]}"
     ) in result.output
     assert "did you mean 'postgres'?" in result.output
-    assert f"{at}/content/guide.md:5:48: error: app-team refers to offering 'db-team/postgresql'" in result.output
+    assert f"{at}/content/guide.md:5:49: error: app-team refers to offering 'db-team/postgresql'" in result.output
     assert not (org / "public").exists()
 
 
@@ -202,11 +202,11 @@ def test_a_reference_to_a_team_that_is_not_a_member_or_to_a_missing_heading(
     assert result.exit_code == 3, result.output
     at = f"members/app-team@{bad[:12]}/content/guide.md"
     assert (
-        f"{at}:5:48: error: app-team refers to offering 'dba-team/postgres', but the organisation has no member "
+        f"{at}:5:49: error: app-team refers to offering 'dba-team/postgres', but the organisation has no member "
         "'dba-team'"
     ) in result.output
     assert "did you mean 'db-team'?" in result.output
     assert (
-        f"{at}:7:29: error: app-team links to '#restore' of page 'db-team/backups', which db-team's page does not "
+        f"{at}:7:24: error: app-team links to '#restore' of page 'db-team/backups', which db-team's page does not "
         "have at its locked commit"
     ) in result.output

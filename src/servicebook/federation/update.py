@@ -121,7 +121,7 @@ def _keep_references(
             if r is None:
                 continue
             for d in dangling(ident, r.cross_refs, teams, unread):
-                moved = [i for i in (ident, d.team) if i in heads and i not in refused and i not in undo]
+                moved = [i for i in (ident, d.team) if i in heads and i not in refused]
                 if not moved:
                     continue
                 culprit = moved[0]  # the referring member first: its new head made the reference
