@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from .conftest import GitSite
 from .test_federation import MEMBER, Member, locked, organisation
 
 pytestmark = pytest.mark.git
@@ -210,3 +211,24 @@ def test_a_reference_to_a_team_that_is_not_a_member_or_to_a_missing_heading(
         f"{at}:7:24: error: app-team links to '#restore' of page 'db-team/backups', which db-team's page does not "
         "have at its locked commit"
     ) in result.output
+
+
+def test_a_lock_move_that_only_edits_a_members_page_is_on_the_changes_page(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.work.write("content/backups.md", BACKUPS + "\n## Retention\n\nThirty days.\n")
+    db.publish("Say how long backups are kept")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")
+    public = tmp_path / "public"
+    result = run("build", "--source", org, "--no-versions", "--output", public)
+    assert result.exit_code == 0, result.output
+    entry = (public / "changes/index.html").read_text().split(f'id="c-{moved[:12]}"')[1].split("</section>")[0]
+    assert "Database Team: Policy page “Backups”: section “Retention” added" in entry
+    feed = (public / "changes/feed.xml").read_text()
+    assert "Database Team: Policy page “Backups”: section “Retention” added" in feed
+    diff = run("diff", "HEAD~1", "HEAD", "--source", org)
+    assert "db-team: Policy page “Backups”: section “Retention” added" in diff.output
