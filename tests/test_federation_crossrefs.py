@@ -5,6 +5,7 @@ dangling by `federate update`. Members are local bare repositories reached over 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -109,6 +110,13 @@ def test_a_member_builds_its_own_site_with_those_links_leading_to_the_organisati
     assert f'Relies on: <a href="{ORG_SITE}offerings/db-team/postgres/">db-team/postgres</a>' in web
     tool = (public / "tools/shared-pipelines/index.html").read_text()
     assert f'href="{ORG_SITE}offerings/db-team/postgres/">db-team/postgres</a>' in tool
+    # search's "use instead" is that address too (static/search.js links it as it is)
+    chunks = (public / "search/r").glob("*.json")
+    found = {r["t"]: r for chunk in chunks for r in json.loads(chunk.read_text())["records"]}
+    assert found["Shared pipeline templates"]["a"] == {
+        "t": "db-team/postgres",
+        "u": f"{ORG_SITE}offerings/db-team/postgres/",
+    }
 
 
 def test_without_its_organisation_named_another_teams_record_is_unknown(
