@@ -75,9 +75,7 @@ def org(tmp_path: Path, db: Member, app: Member) -> Path:
     )
 
 
-def test_a_member_links_another_teams_records_on_the_organisation_site(
-    run: Callable[..., Result], org: Path
-) -> None:
+def test_a_member_links_another_teams_records_on_the_organisation_site(run: Callable[..., Result], org: Path) -> None:
     assert run("federate", "update", "--source", org).exit_code == 0
     result = run("build", "--source", org, "--no-versions")
     assert result.exit_code == 0, result.output
