@@ -5,9 +5,11 @@ refuses to lock. Pure functions of what the members' reads found (catalog/crossr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from servicebook.cache.codec import decode, encode
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.validate import did_you_mean, shown
@@ -25,6 +27,41 @@ class Records:
     offerings: Mapping[str, frozenset[str]]
     tools: frozenset[str]
     pages: Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """What the check of the members' references needs of one member at one commit: its records
+    and its references to other teams' records (a small part of what reading it found, kept on
+    its own in the store so that `federate update` reads no whole member for it)."""
+
+    records: Records
+    refs: tuple[CrossRef, ...]
+
+
+def links_json(links: Links) -> str:
+    """`links` as plain JSON for the store (never pickle)."""
+    r = links.records
+    data = {
+        "commit": r.commit,
+        "offerings": {k: sorted(v) for k, v in r.offerings.items()},
+        "tools": sorted(r.tools),
+        "pages": {k: sorted(v) for k, v in r.pages.items()},
+        "refs": encode(links.refs),
+    }
+    return json.dumps(data, sort_keys=True)
+
+
+def links_from_json(text: str) -> Links:
+    """The inverse of links_json; ValueError, TypeError, KeyError or AttributeError on a mismatch."""
+    data = json.loads(text)
+    records = Records(
+        str(data["commit"]),
+        {str(k): frozenset(map(str, v)) for k, v in data["offerings"].items()},
+        frozenset(map(str, data["tools"])),
+        {str(k): frozenset(map(str, v)) for k, v in data["pages"].items()},
+    )
+    return Links(records, decode(tuple[CrossRef, ...], data["refs"]))
 
 
 def records(commit: str, site: model.SiteContent) -> Records:

@@ -26,6 +26,7 @@ from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.read import read_catalog
 from servicebook.catalog.validate import Checked, shown
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
+from servicebook.federation.crossrefs import Links, links_from_json, links_json, records
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock
 from servicebook.git.members import MemberGitError, commit_date, export, has_commit, read_files
 from servicebook.git.runner import MISSING, installed
@@ -161,6 +162,12 @@ class MemberRead:
 
 
 MEMBER_KIND = "a member team at a commit"  # the store's kind of entry for what reading one found
+LINKS_KIND = "a member team's records and references at a commit"  # crossrefs.Links, kept beside it
+
+
+def member_key(member: model.Member, commit: str, path: str) -> str:
+    """The store's key of what reading member `member` at `commit` (folder `path`) found."""
+    return digest(member.id, commit, path, member.site or "")
 
 
 def read_member(
@@ -174,7 +181,7 @@ def read_member(
         return MemberRead(None, [], f"git: {MISSING}")
     if not has_commit(repository, commit):
         return MemberRead(None, [], "missing")
-    key = digest(member.id, commit, path, member.site or "")
+    key = member_key(member, commit, path)
     recalled = _recall(store, key)
     if recalled is not None:  # checked before, by this servicebook: the same commit gives the same
         catalog, pages, problems, assets, cross_refs = recalled
@@ -259,7 +266,23 @@ def _remember(
         "cross_refs": encode(cross_refs),
     }
     store.put(MEMBER_KIND, key, StoreEntry(json.dumps(data, sort_keys=True)))
+    links = Links(records(site.build.commit or "", site), cross_refs)
+    store.put(LINKS_KIND, key, StoreEntry(links_json(links)))
     store.commit()
+
+
+def recall_links(store: Store, member: model.Member, commit: str, path: str) -> Links | None:
+    """What `federate update` checks the members' references with, of member `member` at
+    `commit`, as reading it found before (crossrefs.Links); None for a miss."""
+    key = member_key(member, commit, path)
+    for entry in store.get(LINKS_KIND, [key]).values():
+        try:
+            links = links_from_json(entry.data)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            store.forget(LINKS_KIND, key)
+            return None
+        return links
+    return None
 
 
 def read_members(

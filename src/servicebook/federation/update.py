@@ -17,9 +17,9 @@ from servicebook.cache.folder import prepare
 from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity
-from servicebook.federation.crossrefs import dangling, records
+from servicebook.federation.crossrefs import Links, dangling, records
 from servicebook.federation.lock import Entry, Lock, write_lock
-from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, store_of
+from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, recall_links, store_of
 from servicebook.git.members import MemberGitError, fetch, has_commit, is_ancestor
 from servicebook.progress import Phases
 
@@ -59,14 +59,14 @@ def update(
     progress = progress or Phases()
     progress.enter("fetching and checking members", total=len(members))
     with Store.for_site(root) as store:  # what checking a head found: a build reads it from there
-        heads: dict[str, MemberRead] = {}
+        heads: dict[str, Links] = {}
         for member in progress.counted(members):
             old = entries.get(member.id)
             outcome, entry, read = _update_one(root, member, old, generator, loader, accept_rewrite, store)
             outcomes.append(outcome)
-            if entry is not None and read is not None:
+            if entry is not None and read is not None and read.site is not None:
                 entries[member.id] = entry
-                heads[member.id] = read
+                heads[member.id] = Links(records(entry.commit, read.site), read.cross_refs)
         if heads:
             everyone = [*members, *(m for m in others if m.id not in {n.id for n in members})]
             at_lock = partial(_read_locked, root, generator, loader, store, lock)
@@ -79,21 +79,26 @@ def update(
 
 def _read_locked(
     root: Path, generator: str, loader: Loader, store: Store, lock: Lock, member: model.Member
-) -> MemberRead | None:
-    """Member `member` at the commit `lock` held for it before this update (None: not locked)."""
+) -> Links | None:
+    """Member `member`'s records and references at the commit `lock` held for it before this
+    update (None: not locked, or not readable), from the store when it was read before."""
     entry = lock.entries.get(member.id)
     if entry is None:
         return None
-    return read_member(root, member, entry.commit, entry.path, generator, loader, store)
+    links = recall_links(store, member, entry.commit, entry.path)
+    if links is not None:
+        return links
+    read = read_member(root, member, entry.commit, entry.path, generator, loader, store)
+    return Links(records(entry.commit, read.site), read.cross_refs) if read.site is not None else None
 
 
 def _keep_references(
     members: Sequence[model.Member],
     lock: Lock,
     entries: dict[str, Entry],
-    heads: Mapping[str, MemberRead],
+    heads: Mapping[str, Links],
     outcomes: list[Outcome],
-    at_lock: Callable[[model.Member], MemberRead | None],
+    at_lock: Callable[[model.Member], Links | None],
 ) -> list[Outcome]:
     """Refuse the moves (undoing them in `entries`) that leave a reference of one member to
     another's record dangling in the new lock: a member whose new head names what another does not
@@ -101,10 +106,10 @@ def _keep_references(
     Repeated until the references of every moved member hold (a move undone can break another),
     so two members that move together (one renames, the other follows) both move. A reference that
     dangled before this update, between members that did not move, is the build's to report."""
-    reads: dict[str, MemberRead | None] = {}
+    reads: dict[str, Links | None] = {}
     by_id = {m.id: m for m in members}
 
-    def read(ident: str) -> MemberRead | None:
+    def read(ident: str) -> Links | None:
         if ident in heads and entries.get(ident) is not lock.entries.get(ident):
             return heads[ident]
         if ident not in reads:
@@ -114,13 +119,13 @@ def _keep_references(
     refused: dict[str, tuple[str, list[Problem]]] = {}
     while True:
         found = {i: read(i) for i in by_id if i in entries}
-        teams = {i: records(entries[i].commit, r.site) for i, r in found.items() if r is not None and r.site}
+        teams = {i: r.records for i, r in found.items() if r is not None}
         unread = set(by_id) - set(teams)
         undo: dict[str, tuple[str, list[Problem]]] = {}
         for ident, r in found.items():
             if r is None:
                 continue
-            for d in dangling(ident, r.cross_refs, teams, unread):
+            for d in dangling(ident, r.refs, teams, unread):
                 moved = [i for i in (ident, d.team) if i in heads and i not in refused]
                 if not moved:
                     continue
