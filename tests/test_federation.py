@@ -340,6 +340,9 @@ def test_the_example_organisation_builds(tmp_path: Path) -> None:
     assert "Terraform CLI: Database Services supports it; Platform Engineering lists it as deprecated" in teams
     assert "teams disagree: offering id 'dns-certificates'" in done.stderr
     assert (public / "offerings/network-team/load-balancers/index.html").is_file()
+    traffic = (public / "policies/network-team/database-traffic/index.html").read_text()  # a cross-team link
+    assert 'href="../../../offerings/db-team/postgres/#slo-availability"' in traffic
+    assert 'href="../../db-team/backups/"' in traffic
     # the portal exports describe the organisation's own offerings: members publish theirs
     entities = list(yaml.safe_load_all((public / "portals/backstage/catalog-info.yaml").read_text()))
     names = {e["metadata"]["name"] for e in entities}

@@ -269,7 +269,10 @@ def fixed_at(path: str) -> FixedPage | None:
 
 
 def relative_url(from_dir: str, target: str) -> str:
-    """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`."""
+    """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`;
+    an absolute URL (another team's record on the organisation site) as it is."""
+    if "://" in target:
+        return target
     rel = _relpath(target, from_dir)
     if rel == ".":
         return "./"

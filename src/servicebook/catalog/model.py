@@ -571,6 +571,16 @@ class Catalog:
             "(an organisation site; see docs/federating.md)."
         ),
     )
+    organisation: Url | None = field(
+        default=None,
+        metadata=doc(
+            "Where the organisation site this catalog is a member of is published. With it, this catalog and its "
+            "pages may name another member team's offerings, tools and policy pages as <member>/<id> "
+            "(offering:db-team/postgres): they link there, and the organisation site checks them "
+            "(docs/federating.md).",
+            example="https://catalog.example.com/",
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from servicebook.catalog import model, portals
+from servicebook.catalog.crossrefs import Kind as CrossKind
+from servicebook.catalog.crossrefs import names_another_team
 from servicebook.catalog.model import Kind, Ref
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
@@ -533,6 +535,12 @@ _SECTIONS = {
 }
 
 
+# The references that may name another team's record (`<member>/<id>`), by what they name.
+# A tool's alternative may be another team's offering, not its tool: a member's own site links it
+# to the organisation site's page of that offering, without knowing which kind it is otherwise.
+_CROSS_KINDS: dict[str, CrossKind] = {"offering": "offering", "tool or offering": "offering"}
+
+
 class _Check:
     def __init__(
         self, source: SourceText | None, checked: Checked[Any], exist: AbcMapping[str, Collection[str]] | None = None
@@ -541,6 +549,8 @@ class _Check:
         self.checked = checked
         self.problems: list[Problem] = []
         self.exist = exist or {}  # ids of records left out for their own errors, by list (salvage_record)
+        # a member of an organisation (`organisation:`) may name other teams' records: <member>/<id>
+        self.other_teams = isinstance(checked.value, model.Catalog) and checked.value.organisation is not None
 
     def report(self, path: Path, message: str, hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
         loc = self.checked.at(*path)
@@ -563,6 +573,9 @@ class _Check:
     def ref(self, value: str, known: AbcMapping[str, Any] | AbcSequence[str], path: Path, what: str) -> bool:
         if value in known:
             return True
+        kind = _CROSS_KINDS.get(what)
+        if self.other_teams and kind is not None and names_another_team(value, kind, known):
+            return False  # another team's record: the organisation site checks it (catalog/crossrefs.py)
         left_out = [i for section in _SECTIONS.get(what, ()) for i in self.exist.get(section, ())]
         if value in left_out:
             return True

@@ -27,9 +27,9 @@ def federate() -> None:
     """Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them."""
 
 
-def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock, set[str]]:
-    """The members named (all when none is), the lock and the ids of every member, or the
-    problems that stop the command."""
+def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock, set[str], list[Member]]:
+    """The members named (all when none is), the lock, the ids of every member and the members
+    not named, or the problems that stop the command."""
     _, checked, problems = read_organisation(source)
     if checked is None or any(p.severity is Severity.ERROR for p in problems):
         raise BuildFailed(problems, action=action)
@@ -47,7 +47,7 @@ def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list
     if unknown:
         raise UsageProblem(f"no member '{unknown[0]}' in catalog.yaml; members: {', '.join(sorted(known))}")
     chosen = [m for m in members if not names or m.id in names]
-    return chosen, lock, known
+    return chosen, lock, known, [m for m in members if m not in chosen]
 
 
 def _report(outcomes: list[Outcome], show: Callable[[str], str]) -> None:
@@ -68,7 +68,7 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
     """Fetch MEMBERS (default: all), check each at the head of the ref it follows with its own
     rules, and move its entry in servicebook.lock only if it is valid there."""
     with paths_for_people(source) as show:
-        chosen, lock, known = _organisation(source, "federate update", members)
+        chosen, lock, known, others = _organisation(source, "federate update", members)
         loader = partial(_load_member, dict(os.environ))
         generator = f"servicebook {__version__}"
         with shown("normal") as progress:  # a bar over the members, on a terminal only
@@ -81,6 +81,7 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
                 accept_rewrite=accept_rewrite,
                 in_catalog=known,
                 progress=progress,
+                others=others,
             )
         _report(outcomes, show)
     if any(o.state == "refused" for o in outcomes):
@@ -97,7 +98,7 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
 def fetch_command(source: Path) -> None:
     """Fetch the commits servicebook.lock names (a fresh clone, CI), without moving any."""
     with paths_for_people(source) as show:
-        chosen, lock, _ = _organisation(source, "federate fetch", ())
+        chosen, lock, _, _ = _organisation(source, "federate fetch", ())
         with shown("normal") as progress:  # a bar over the members, on a terminal only
             outcomes = fetch_locked(source, chosen, lock, progress)
         _report(outcomes, show)

@@ -12,7 +12,7 @@ import hashlib
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -25,6 +25,8 @@ from markdown_it.common import normalize_url
 from markdown_it.token import Token
 
 from servicebook import routes
+from servicebook.catalog.crossrefs import CrossRef, names_another_team
+from servicebook.catalog.crossrefs import Kind as CrossKind
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, shown
 from servicebook.errors import Problem, Severity, SourceLocation
@@ -132,6 +134,7 @@ class Rendered:
     anchor_refs: list[AnchorRef] = field(default_factory=list)
     assets: list[str] = field(default_factory=list)  # paths under content/ to copy
     problems: list[Problem] = field(default_factory=list)
+    cross_refs: list[CrossRef] = field(default_factory=list)  # links to other teams' records
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,9 @@ class LinkTargets:
     # whether an #anchor on a `site:` link is kept: not where `url` leads such links elsewhere than
     # the page they name (a member's on an organisation site: routes.member_link)
     site_anchors: bool = True
+    # the URL of a site path on the organisation site, when the page's catalog names its
+    # organisation: `offering:db-team/postgres` (another member team's record) leads there
+    elsewhere: Callable[[str], str] | None = None
 
 
 # Parts of offering and tool pages that only the current catalog's pages have (the history):
@@ -566,6 +572,17 @@ def _link(  # noqa: C901
     if scheme in ("offering", "tool", "page"):
         target, _, anchor = raw[len(scheme) + 1 :].partition("#")
         known = {"offering": targets.offerings, "tool": targets.tools, "page": targets.pages}[scheme]
+        kind: CrossKind = "offering" if scheme == "offering" else "tool" if scheme == "tool" else "page"
+        if (
+            target not in known
+            and targets.elsewhere is not None
+            and names_another_team(target, kind, targets.pages if isinstance(targets.pages, Collection) else ())
+        ):  # another member team's record: the organisation site checks it (federation/crossrefs.py)
+            line, column, text = _locate(href, occurrence, span, lines, source, line_offset, index)
+            out.cross_refs.append(CrossRef(kind, target, anchor, SourceLocation(source.path, line, column), text))
+            where = {"offering": routes.offering, "tool": routes.tool, "page": routes.policy}[scheme](target)
+            token.attrSet(attr, targets.elsewhere(where) + (f"#{anchor}" if anchor else ""))
+            return
         if target not in known:
             fail(f"broken link: no {scheme} '{shown(target)}'", _suggest(target, known, f"{scheme}s"))
             return

@@ -11,6 +11,7 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.validate import Checked
 from servicebook.errors import Problem, Severity
+from servicebook.federation.crossrefs import dangling, records
 from servicebook.federation.lock import read_lock
 from servicebook.federation.members import Loader, check_members, read_members, shown_path
 from servicebook.federation.merge import merge, scoped_pages
@@ -55,6 +56,11 @@ def assemble(
         return Gathered(catalog, None, problems)
     found, member_problems = read_members(cache or root, source, checked, lock, generator, loader, store)
     problems += member_problems
+    # the members' references to each other's records, against what each has at its locked commit
+    teams = {m.member.id: records(m.entry.commit, m.site) for m in found}
+    unread = {m.id for m in catalog.members} - set(teams)
+    for m in found:
+        problems += [d.problem for d in dangling(m.member.id, m.cross_refs, teams, unread)]
     merged, federation = merge(
         catalog,
         [(m.member, m.entry.commit, m.site.catalog) for m in found],

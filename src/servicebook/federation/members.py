@@ -21,10 +21,12 @@ from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.read import read_catalog
 from servicebook.catalog.validate import Checked, shown
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
+from servicebook.federation.crossrefs import Links, links_from_json, links_json, records
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock
 from servicebook.git.members import MemberGitError, commit_date, export, has_commit, read_files
 from servicebook.git.runner import MISSING, installed
@@ -50,6 +52,9 @@ class Loaded(Protocol):
 
     @property
     def assets(self) -> tuple[str, ...]: ...  # the files under content/ its pages use
+
+    @property
+    def cross_refs(self) -> tuple[CrossRef, ...]: ...  # to other member teams' records
 
 
 # Loads a member's site folder with its own rules, as a build does, at the given build stamp,
@@ -139,21 +144,30 @@ class MemberSite:
     entry: Entry
     site: model.SiteContent  # its pages rendered for the organisation site (Loader)
     files: tuple[tuple[str, bytes], ...] = ()  # its pages' images and attachments: (site path, bytes)
+    cross_refs: tuple[CrossRef, ...] = ()  # to other member teams' records, shown under members/<id>@<commit>/
 
 
 @dataclass(frozen=True, slots=True)
 class MemberRead:
     """Member `member` at a commit, read with its own rules: its site (None when it has errors),
     its problems shown under members/<id>@<commit>/, why it could not be read at all (None when
-    it could), and its pages' images and attachments as the organisation site publishes them."""
+    it could), its pages' images and attachments as the organisation site publishes them, and its
+    references to other member teams' records (shown under members/<id>@<commit>/ too)."""
 
     site: model.SiteContent | None
     problems: list[Problem]
     failure: str | None = None
     files: tuple[tuple[str, bytes], ...] = ()
+    cross_refs: tuple[CrossRef, ...] = ()
 
 
 MEMBER_KIND = "a member team at a commit"  # the store's kind of entry for what reading one found
+LINKS_KIND = "a member team's records and references at a commit"  # crossrefs.Links, kept beside it
+
+
+def member_key(member: model.Member, commit: str, path: str) -> str:
+    """The store's key of what reading member `member` at `commit` (folder `path`) found."""
+    return digest(member.id, commit, path, member.site or "")
 
 
 def read_member(
@@ -167,10 +181,10 @@ def read_member(
         return MemberRead(None, [], f"git: {MISSING}")
     if not has_commit(repository, commit):
         return MemberRead(None, [], "missing")
-    key = digest(member.id, commit, path, member.site or "")
+    key = member_key(member, commit, path)
     recalled = _recall(store, key)
     if recalled is not None:  # checked before, by this servicebook: the same commit gives the same
-        catalog, pages, problems, assets = recalled
+        catalog, pages, problems, assets, cross_refs = recalled
         info = model.BuildInfo(commit=commit, dirty=False, date=None, generator=generator)
         inside = "" if path in ("", ".") else f"{path.rstrip('/')}/"
         names = {a: f"{inside}{CONTENT_DIR}/{a}" for a in assets}
@@ -180,7 +194,7 @@ def read_member(
             found = {}
         files = tuple((_published(member, a), found[n]) for a, n in names.items() if n in found)
         if len(files) == len(assets):
-            return MemberRead(model.SiteContent(catalog, pages, info), problems, None, files)
+            return MemberRead(model.SiteContent(catalog, pages, info), problems, None, files, cross_refs)
     try:
         prepare(repository.parent)
         tree = export(repository, commit, path, _tree_of(root, member.id, commit, path))
@@ -194,14 +208,15 @@ def read_member(
     loaded = loader(tree, info, member)
     show = shown_path(member.id, commit)
     problems = [p.shown_as(show) for p in loaded.problems]
+    cross_refs = tuple(r.shown_as(show) for r in loaded.cross_refs)
     if loaded.site is None:
         return MemberRead(None, problems)
     try:
         files = tuple((_published(member, a), (tree / CONTENT_DIR / a).read_bytes()) for a in loaded.assets)
     except OSError as exc:
         return MemberRead(None, [], f"cache: {exc}")
-    _remember(store, key, loaded.site, problems, loaded.assets)
-    return MemberRead(loaded.site, problems, None, files)
+    _remember(store, key, loaded.site, problems, loaded.assets, cross_refs)
+    return MemberRead(loaded.site, problems, None, files, cross_refs)
 
 
 def _published(member: model.Member, asset: str) -> str:
@@ -211,9 +226,10 @@ def _published(member: model.Member, asset: str) -> str:
 
 def _recall(
     store: Store | None, key: str
-) -> tuple[model.Catalog, tuple[model.Page, ...], list[Problem], tuple[str, ...]] | None:
-    """A member's catalog, pages, warnings and used files at a commit as this servicebook found
-    them before; None for a miss (none stored, or anything that does not read back)."""
+) -> tuple[model.Catalog, tuple[model.Page, ...], list[Problem], tuple[str, ...], tuple[CrossRef, ...]] | None:
+    """A member's catalog, pages, warnings, used files and references to other teams at a commit
+    as this servicebook found them before; None for a miss (none stored, or anything that does not
+    read back)."""
     if store is None:
         return None
     for entry in store.get(MEMBER_KIND, [key]).values():
@@ -224,6 +240,7 @@ def _recall(
                 decode(tuple[model.Page, ...], data["pages"]),
                 [decode(Problem, p) for p in data["problems"]],
                 decode(tuple[str, ...], data["assets"]),
+                decode(tuple[CrossRef, ...], data["cross_refs"]),
             )
         except (ValueError, TypeError, KeyError, AttributeError):
             store.forget(MEMBER_KIND, key)
@@ -231,7 +248,12 @@ def _recall(
 
 
 def _remember(
-    store: Store | None, key: str, site: model.SiteContent, problems: list[Problem], assets: tuple[str, ...]
+    store: Store | None,
+    key: str,
+    site: model.SiteContent,
+    problems: list[Problem],
+    assets: tuple[str, ...],
+    cross_refs: tuple[CrossRef, ...],
 ) -> None:
     """Keep what checking a valid member found (plain JSON, never pickle; a failed write is a miss)."""
     if store is None:
@@ -241,9 +263,26 @@ def _remember(
         "pages": encode(site.pages),
         "problems": [encode(p) for p in problems],
         "assets": list(assets),
+        "cross_refs": encode(cross_refs),
     }
     store.put(MEMBER_KIND, key, StoreEntry(json.dumps(data, sort_keys=True)))
+    links = Links(records(site.build.commit or "", site), cross_refs)
+    store.put(LINKS_KIND, key, StoreEntry(links_json(links)))
     store.commit()
+
+
+def recall_links(store: Store, member: model.Member, commit: str, path: str) -> Links | None:
+    """What `federate update` checks the members' references with, of member `member` at
+    `commit`, as reading it found before (crossrefs.Links); None for a miss."""
+    key = member_key(member, commit, path)
+    for entry in store.get(LINKS_KIND, [key]).values():
+        try:
+            links = links_from_json(entry.data)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            store.forget(LINKS_KIND, key)
+            return None
+        return links
+    return None
 
 
 def read_members(
@@ -324,7 +363,7 @@ def read_members(
                     source.line(at.line),
                 )
             )
-        found.append(MemberSite(member, entry, site, read.files))
+        found.append(MemberSite(member, entry, site, read.files, read.cross_refs))
     for ident, entry in sorted(lock.entries.items()):
         if ident not in {m.id for m in checked.value.members}:
             problems.append(

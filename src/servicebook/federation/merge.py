@@ -37,10 +37,10 @@ def merge(
                 dataclasses.replace(
                     o,
                     id=scoped(member.id, o.id),
-                    depends_on=tuple(scoped(member.id, d) for d in o.depends_on),
+                    depends_on=tuple(_named(member.id, d) for d in o.depends_on),
                     tools=tuple(scoped(member.id, t) for t in o.tools),
                     policies=tuple(scoped(member.id, p) for p in o.policies) if pages is not None else (),
-                    replaced_by=scoped(member.id, o.replaced_by) if o.replaced_by else None,
+                    replaced_by=_named(member.id, o.replaced_by) if o.replaced_by else None,
                     renamed_from=tuple(scoped(member.id, r) for r in o.renamed_from),
                     support=_carried(catalog.support, o.support),
                 )
@@ -50,7 +50,7 @@ def merge(
                 dataclasses.replace(
                     t,
                     id=scoped(member.id, t.id),
-                    alternative=scoped(member.id, t.alternative) if t.alternative else None,
+                    alternative=_named(member.id, t.alternative) if t.alternative else None,
                     migration=None,
                     renamed_from=tuple(scoped(member.id, r) for r in t.renamed_from),
                 )
@@ -79,6 +79,12 @@ def merge(
     )
     owners = [("", org_team or org.team.name, org)] + [(m.id, c.team.name, c) for m, _, c in members]
     return merged, model.Federation(tuple(teams), conflicts(owners))
+
+
+def _named(member: str, ident: str) -> str:
+    """What a member's reference names on the organisation site: its own record under its prefix;
+    another member team's (`db-team/postgres`, catalog/crossrefs.py) as written."""
+    return ident if "/" in ident else scoped(member, ident)
 
 
 def scoped_pages(member: str, pages: Sequence[model.Page], shown: Callable[[str], str]) -> tuple[model.Page, ...]:
@@ -133,7 +139,7 @@ def conflicts(owners: Sequence[tuple[str, str, model.Catalog]]) -> tuple[model.C
             said = "; ".join(
                 f"{team} lists it as {t.status.value}"
                 + (
-                    f" (use {scoped(member, t.alternative) if member else t.alternative} instead)"
+                    f" (use {_named(member, t.alternative) if member else t.alternative} instead)"
                     if t.alternative
                     else ""
                 )

@@ -22,9 +22,9 @@ from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import merge
-from servicebook.git.diff import Change, diff_catalogs
+from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
 from servicebook.git.in_effect import CatalogAt
-from servicebook.git.members import commit_before, files_under, read_file
+from servicebook.git.members import commit_before, files_under, read_file, read_files
 from servicebook.git.repo import CONTENT_DIR
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
@@ -84,14 +84,23 @@ def _entries(data: bytes | None, shown: str) -> dict[str, Entry]:
 def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
     moved = f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}"
     head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit)]
-    old, new = _member_catalog(root, ident, a), _member_catalog(root, ident, b)
+    (old, old_pages), (new, new_pages) = _member_at(root, ident, a), _member_at(root, ident, b)
+    # its policy pages' text too: a move that only edits a page is a change readers see
+    pages = [_scoped(ident, c) for c in diff_pages(old_pages, new_pages, {})]
     if old is None or new is None:
-        return [*head, Change("member.invalid", f"member:{ident}", "neutral", f"{moved}: a catalog does not validate")]
-    return head + [_scoped(ident, c) for c in diff_catalogs(old, new)]
+        invalid = Change("member.invalid", f"member:{ident}", "neutral", f"{moved}: a catalog does not validate")
+        return [*head, invalid, *pages]
+    return head + [_scoped(ident, c) for c in diff_catalogs(old, new)] + pages
 
 
 def _member_catalog(root: Path, ident: str, entry: Entry) -> model.Catalog | None:
     """Member `ident`'s catalog at its locked commit, from the cache (None when it does not validate)."""
+    return _member_at(root, ident, entry)[0]
+
+
+def _member_at(root: Path, ident: str, entry: Entry) -> tuple[model.Catalog | None, list[PageInfo]]:
+    """Member `ident`'s catalog at its locked commit, from the cache (None when it does not
+    validate), and its policy pages as the diff sees them."""
     store = store_of(root, ident)
     inside = "" if entry.path in ("", ".") else f"{entry.path.rstrip('/')}/"
     data = read_file(store, entry.commit, inside + CATALOG_FILE) if (store / "HEAD").is_file() else None
@@ -104,7 +113,9 @@ def _member_catalog(root: Path, ident: str, entry: Entry) -> model.Catalog | Non
     paths = [f"{CONTENT_DIR}/{f}" for f in files_under(store, entry.commit, inside + CONTENT_DIR)]
     slugs = [page_slug(p) for p in paths if is_page(p)]
     catalog, _ = read_catalog(data, slugs, f"members/{ident}@{entry.commit[:12]}/{CATALOG_FILE}")
-    return catalog
+    texts = read_files(store, entry.commit, [inside + p for p in paths if is_page(p)])
+    pages = [page_info(p, page_slug(p), texts[inside + p]) for p in paths if is_page(p) and inside + p in texts]
+    return catalog, pages
 
 
 def _scoped(ident: str, change: Change) -> Change:

@@ -8,16 +8,18 @@ catalog never takes down the organisation's site.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from servicebook.cache.folder import prepare
 from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity
+from servicebook.federation.crossrefs import Links, dangling, records
 from servicebook.federation.lock import Entry, Lock, write_lock
-from servicebook.federation.members import Loader, fetch_address, read_member, store_of
+from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, recall_links, store_of
 from servicebook.git.members import MemberGitError, fetch, has_commit, is_ancestor
 from servicebook.progress import Phases
 
@@ -44,25 +46,118 @@ def update(
     accept_rewrite: bool = False,
     in_catalog: Collection[str] | None = None,
     progress: Phases | None = None,
+    others: Sequence[model.Member] = (),
 ) -> tuple[Lock, list[Outcome]]:
     """Fetch `members` and move each one's entry in `lock` where its head is valid; the new lock
     (written beside catalog.yaml when anything changed) and each member's outcome. Entries of ids
-    not `in_catalog` (all the catalog's member ids) are dropped. `progress` counts the members."""
+    not `in_catalog` (all the catalog's member ids) are dropped. `progress` counts the members.
+    A move is refused, too, when the members' references to each other's records would dangle in
+    the new lock (see `_keep_references`); `others`, the members not updated, are read at their
+    locked commits for that."""
     entries = {k: v for k, v in lock.entries.items() if in_catalog is None or k in in_catalog}
     outcomes: list[Outcome] = []
     progress = progress or Phases()
     progress.enter("fetching and checking members", total=len(members))
     with Store.for_site(root) as store:  # what checking a head found: a build reads it from there
+        heads: dict[str, Links] = {}
         for member in progress.counted(members):
             old = entries.get(member.id)
-            outcome, entry = _update_one(root, member, old, generator, loader, accept_rewrite, store)
+            outcome, entry, read = _update_one(root, member, old, generator, loader, accept_rewrite, store)
             outcomes.append(outcome)
-            if entry is not None:
+            if entry is not None and read is not None and read.site is not None:
                 entries[member.id] = entry
+                heads[member.id] = Links(records(entry.commit, read.site), read.cross_refs)
+        if heads:
+            everyone = [*members, *(m for m in others if m.id not in {n.id for n in members})]
+            at_lock = partial(_read_locked, root, generator, loader, store, lock)
+            outcomes = _keep_references(everyone, lock, entries, heads, outcomes, at_lock)
     new = Lock(entries)
     if any(o.state == "moved" for o in outcomes) or set(entries) != set(lock.entries):
         write_lock(root, new)
     return new, outcomes
+
+
+def _read_locked(
+    root: Path, generator: str, loader: Loader, store: Store, lock: Lock, member: model.Member
+) -> Links | None:
+    """Member `member`'s records and references at the commit `lock` held for it before this
+    update (None: not locked, or not readable), from the store when it was read before."""
+    entry = lock.entries.get(member.id)
+    if entry is None:
+        return None
+    links = recall_links(store, member, entry.commit, entry.path)
+    if links is not None:
+        return links
+    read = read_member(root, member, entry.commit, entry.path, generator, loader, store)
+    return Links(records(entry.commit, read.site), read.cross_refs) if read.site is not None else None
+
+
+def _keep_references(
+    members: Sequence[model.Member],
+    lock: Lock,
+    entries: dict[str, Entry],
+    heads: Mapping[str, Links],
+    outcomes: list[Outcome],
+    at_lock: Callable[[model.Member], Links | None],
+) -> list[Outcome]:
+    """Refuse the moves (undoing them in `entries`) that leave a reference of one member to
+    another's record dangling in the new lock: a member whose new head names what another does not
+    have there stays where it was; so does a member whose new head drops what another still names.
+    Repeated until the references of every moved member hold (a move undone can break another),
+    so two members that move together (one renames, the other follows) both move. A reference that
+    dangled before this update, between members that did not move, is the build's to report."""
+    reads: dict[str, Links | None] = {}
+    by_id = {m.id: m for m in members}
+
+    def read(ident: str) -> Links | None:
+        if ident in heads and entries.get(ident) is not lock.entries.get(ident):
+            return heads[ident]
+        if ident not in reads:
+            reads[ident] = at_lock(by_id[ident]) if ident in by_id else None
+        return reads[ident]
+
+    refused: dict[str, tuple[str, list[Problem]]] = {}
+    while True:
+        found = {i: read(i) for i in by_id if i in entries}
+        teams = {i: r.records for i, r in found.items() if r is not None}
+        unread = set(by_id) - set(teams)
+        undo: dict[str, tuple[str, list[Problem]]] = {}
+        for ident, r in found.items():
+            if r is None:
+                continue
+            for d in dangling(ident, r.refs, teams, unread):
+                moved = [i for i in (ident, d.team) if i in heads and i not in refused]
+                if not moved:
+                    continue
+                culprit = moved[0]  # the referring member first: its new head made the reference
+                why = (
+                    "refers to records other teams do not have at their locked commits"
+                    if culprit == ident
+                    else f"drops what {ident} refers to at its locked commit"
+                )
+                undo.setdefault(culprit, (why, []))[1].append(d.problem)
+        if not undo:
+            break
+        for ident, reason in undo.items():
+            refused[ident] = reason
+            old = lock.entries.get(ident)
+            if old is None:
+                entries.pop(ident, None)
+            else:
+                entries[ident] = old
+    if not refused:
+        return outcomes
+    changed = []
+    for o in outcomes:
+        if o.member not in refused:
+            changed.append(o)
+            continue
+        why, problems = refused[o.member]
+        stay = f"staying at {o.old[:12]}" if o.old else "not locked"
+        head = o.new[:12] if o.new else "?"
+        message = f"{o.member}: commit {head} {why} ({len(problems)}); {stay}"
+        changed.append(_refused(o.member, o.old, o.new, message, tuple(problems)))
+    return changed
 
 
 def _update_one(
@@ -73,7 +168,7 @@ def _update_one(
     loader: Loader,
     accept_rewrite: bool,
     cache: Store,
-) -> tuple[Outcome, Entry | None]:
+) -> tuple[Outcome, Entry | None, MemberRead | None]:
     ident = member.id
     before = old.commit if old is not None else None
     store = store_of(root, ident)
@@ -85,16 +180,16 @@ def _update_one(
             message = f"{ident}: no branch or tag '{member.ref}' in {member.repository}"
         else:
             message = f"{ident}: cannot fetch {member.repository}: {exc.message}"
-        return _refused(ident, before, None, message), None
+        return _refused(ident, before, None, message), None, None
     except OSError as exc:
-        return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None
+        return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None, None
     same_source = old is not None and (old.repository, old.ref, old.path) == (
         member.repository,
         member.ref,
         member.path,
     )
     if same_source and old is not None and old.commit == head:
-        return Outcome(ident, "current", before, head, f"{ident}: already at {head[:12]} ({member.ref})"), None
+        return Outcome(ident, "current", before, head, f"{ident}: already at {head[:12]} ({member.ref})"), None, None
     if (same_source and old is not None and not accept_rewrite) and (
         not has_commit(store, old.commit) or not is_ancestor(store, old.commit, head)
     ):
@@ -102,21 +197,21 @@ def _update_one(
             f"{ident}: the history of {member.ref} was rewritten: locked commit {old.commit[:12]} is not "
             f"an ancestor of the new head {head[:12]}; staying at {old.commit[:12]}"
         )
-        return _refused(ident, before, head, message), None
+        return _refused(ident, before, head, message), None, None
     read = read_member(root, member, head, member.path, generator, loader, cache)
     site, problems, failure = read.site, read.problems, read.failure
     if failure is not None:
         reason, _, detail = failure.partition(": ")
         where = f"no folder '{member.path}'" if reason == "path" else detail
-        return _refused(ident, before, head, f"{ident}: cannot read commit {head[:12]}: {where}"), None
+        return _refused(ident, before, head, f"{ident}: cannot read commit {head[:12]}: {where}"), None, None
     if site is None:
         errors = tuple(p for p in problems if p.severity is Severity.ERROR)
         stay = f"staying at {before[:12]}" if before else "not locked"
         message = f"{ident}: commit {head[:12]} of {member.ref} is not a valid catalog ({len(errors)} errors); {stay}"
-        return _refused(ident, before, head, message, errors), None
+        return _refused(ident, before, head, message, errors), None, None
     entry = Entry(member.repository, member.ref, member.path, head)
     moved = f"{before[:12]} → {head[:12]}" if before else f"locked at {head[:12]}"
-    return Outcome(ident, "moved", before, head, f"{ident}: {moved} ({member.ref})"), entry
+    return Outcome(ident, "moved", before, head, f"{ident}: {moved} ({member.ref})"), entry, read
 
 
 def _refused(ident: str, old: str | None, new: str | None, message: str, problems: tuple[Problem, ...] = ()) -> Outcome:

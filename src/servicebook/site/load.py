@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.catalog.crossrefs import CrossRef, catalog_refs
 from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.read import CatalogRead, read_catalog
 from servicebook.catalog.records import RecordCache
@@ -75,6 +76,9 @@ class Loaded:
     outlines: tuple[PageOutline, ...] = ()  # every loaded page, as the history sees it
     # an organisation site's: its members' page images and attachments, (site path, bytes)
     member_files: tuple[tuple[str, bytes], ...] = ()
+    # a member's references to other member teams' records (db-team/postgres), which the
+    # organisation site checks (federation/crossrefs.py)
+    cross_refs: tuple[CrossRef, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -135,6 +139,8 @@ def load(
     # rather than bury the catalog's own errors under a false error for every link.
     offering_ids: Container[str] = _ANYTHING
     tool_ids: Container[str] = _ANYTHING
+    cross_refs: list[CrossRef] = []  # to other member teams' records, when the catalog names its organisation
+    organisation: str | None = None
     if read is not None and read.checked is not None:
         catalog_source, catalog_checked = read.source, read.checked
         catalog = catalog_checked.value
@@ -160,6 +166,8 @@ def load(
         problems += check_catalog(
             catalog_source, catalog_checked, [*slugs, *(p.slug for p in member_pages)], today, members, release=release
         )
+        cross_refs += catalog_refs(catalog_checked, slugs, catalog_source.line)
+        organisation = catalog.organisation
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
     elif read is not None and (salvaged := _salvage_catalog(read)) is not None:
@@ -180,6 +188,7 @@ def load(
         offering_ids is not _ANYTHING,
         outlines,
         None if member is None else (member.id, member.site),
+        organisation,
     )
     pages: list[model.Page] = []
     anchor_refs: list[AnchorRef] = []
@@ -190,6 +199,7 @@ def load(
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
         anchor_refs += result.anchor_refs
+        cross_refs += result.cross_refs
         used_assets.update(result.assets)
         if result.page is not None:
             pages.append(result.page)
@@ -224,7 +234,15 @@ def load(
     site = model.SiteContent(
         catalog=catalog, pages=tuple(pages), build=build, snapshots=snapshots, federation=federation
     )
-    return Loaded(site, tuple(problems), tuple(sorted(used_assets)), digests, tuple(found_outlines), member_files)
+    return Loaded(
+        site,
+        tuple(problems),
+        tuple(sorted(used_assets)),
+        digests,
+        tuple(found_outlines),
+        member_files,
+        tuple(cross_refs),
+    )
 
 
 # The hints that list the policy pages a link or a reference could have meant (content/markdown.py
@@ -536,6 +554,7 @@ class _Universe:
     check_refs: bool
     outlines: bool = False  # give each page's outline for the history (see PageResult)
     member: tuple[str, str | None] | None = None  # a member's (id, site): see load's `member`
+    organisation: str | None = None  # where the organisation site is, when the catalog names it
 
     def digest(self) -> str:
         def ids(c: Container[str]) -> str:
@@ -543,7 +562,7 @@ class _Universe:
 
         h = hashlib.blake2b(digest_size=20)
         parts = (ids(self.slugs), ids(self.assets), ids(self.offerings), ids(self.tools), str(self.check_refs))
-        for part in (*parts, repr(self.member)):
+        for part in (*parts, repr(self.member), repr(self.organisation)):
             h.update(part.encode() + b"\0\0")
         return h.hexdigest()
 
@@ -562,6 +581,7 @@ class PageResult:
     sections: tuple[tuple[str, str, str], ...] = ()
     sha256: str = ""
     blob: str = ""
+    cross_refs: tuple[CrossRef, ...] = ()  # its links to other member teams' records
 
 
 def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
@@ -613,6 +633,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     slug, path = job
     problems: list[Problem] = []
     anchor_refs: list[AnchorRef] = []
+    cross_refs: list[CrossRef] = []
     used: set[str] = set()
     outline: list[tuple[str, str, str]] | None = [] if universe.outlines else None
     page = _load_page(
@@ -629,6 +650,8 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         used,
         outline,
         universe.member,
+        universe.organisation,
+        cross_refs,
     )
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
     sections: tuple[tuple[str, str, str], ...] = ()
@@ -648,6 +671,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         sections,
         sha256,
         blob,
+        tuple(cross_refs),
     )
 
 
@@ -665,17 +689,31 @@ def _load_page(
     used_assets: set[str],
     outline: list[tuple[str, str, str]] | None,
     member: tuple[str, str | None] | None = None,
+    organisation: str | None = None,
+    cross_refs: list[CrossRef] | None = None,
 ) -> model.Page | None:
     url: Callable[[str], str]
+    elsewhere: Callable[[str], str] | None = None  # other member teams' records: see LinkTargets
     if member is None:
         page_dir = routes.policy(slug)
         url = partial(routes.relative_url, page_dir)
+        if organisation is not None:
+            elsewhere = partial(routes.absolute_url, organisation)
     else:  # published on an organisation site, under the member's prefix
-        url = partial(routes.member_link, *member, routes.policy(routes.member_scoped(member[0], slug)))
+        here = routes.policy(routes.member_scoped(member[0], slug))
+        url = partial(routes.member_link, *member, here)
+        if organisation is not None:
+            elsewhere = partial(routes.relative_url, here)
     # a member without a site of its own: its fixed pages (site:support#on-call) lead to its team page
     site_anchors = member is None or member[1] is not None
     targets = LinkTargets(
-        offerings=offerings, tools=tools, pages=slugs, assets=assets, url=url, site_anchors=site_anchors
+        offerings=offerings,
+        tools=tools,
+        pages=slugs,
+        assets=assets,
+        url=url,
+        site_anchors=site_anchors,
+        elsewhere=elsewhere,
     )
 
     def body_only(body: str, body_offset: int) -> None:
@@ -721,6 +759,8 @@ def _load_page(
         problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]
     rendered = render(source, body, body_offset, slug, targets, sections=outline is not None)
     problems += rendered.problems
+    if cross_refs is not None:
+        cross_refs += rendered.cross_refs
     anchor_refs += rendered.anchor_refs
     used_assets.update(rendered.assets)
     if outline is not None:

@@ -190,9 +190,18 @@ def site_view(site: model.SiteContent) -> SiteView:
         for t in p.meta.tools:
             tool_pages.setdefault(t, []).append(p)
 
+    def linked(ident: str) -> OfferingLink:
+        if ident in offerings:
+            return _link(offerings[ident])
+        # another member team's offering (catalog/crossrefs.py): on the organisation site
+        return OfferingLink(ident, ident, routes.absolute_url(catalog.organisation or "", routes.offering(ident)), "")
+
     def alternative(t: model.Tool) -> ToolRef | None:
         if t.alternative is None:
             return None
+        if t.alternative not in tools and t.alternative not in offerings:  # another member team's
+            url = routes.absolute_url(catalog.organisation or "", routes.offering(t.alternative))
+            return ToolRef(t.alternative, t.alternative, url, "offering", "")
         if t.alternative in tools:
             alt = tools[t.alternative]
             return ToolRef(alt.id, alt.name, routes.tool(alt.id), "tool", STATUS_LABELS[alt.status])
@@ -226,10 +235,10 @@ def site_view(site: model.SiteContent) -> SiteView:
             ),
             support=support_view(catalog.support, o.support),
             tools=tuple(sorted((tool_views[t] for t in o.tools), key=_tool_order)),
-            depends_on=tuple(_link(offerings[d]) for d in o.depends_on),
+            depends_on=tuple(linked(d) for d in o.depends_on),
             used_by=tuple(_link(u) for u in sorted(used_by.get(o.id, []), key=_name_key)),
             policies=tuple(pages[p] for p in o.policies),
-            replaced_by=_link(offerings[o.replaced_by]) if o.replaced_by in offerings else None,
+            replaced_by=linked(o.replaced_by) if o.replaced_by is not None else None,
         )
         for o in sorted(catalog.offerings, key=lambda o: (list(model.Lifecycle).index(o.lifecycle), _name_key(o)))
     )

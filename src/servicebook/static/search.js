@@ -22,7 +22,8 @@
     return String(text || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   }
 
-  function link(path, text) { return el("a", { href: root + path }, [text]); }
+  // a site path, or the address of another team's record on the organisation site (federating.md)
+  function link(path, text) { return el("a", { href: /^https?:\/\//.test(path) ? path : root + path }, [text]); }
 
   /* ---------- the index: a manifest and fragments, fetched as a query needs them ---------- */
 

@@ -1,0 +1,138 @@
+"""Checking the members' references to each other's records (`offering:db-team/postgres` in the
+app team's page, `depends_on: [db-team/postgres]` in its catalog) against what each member has
+at its locked commit: what the organisation site's build reports, and what `federate update`
+refuses to lock. Pure functions of what the members' reads found (catalog/crossrefs.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from servicebook.cache.codec import decode, encode
+from servicebook.catalog import model
+from servicebook.catalog.crossrefs import CrossRef
+from servicebook.catalog.validate import did_you_mean, shown
+from servicebook.errors import Problem
+
+_SLO_ANCHOR = "slo-"  # an SLO's row on its offering's page (layouts/macros.html)
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """What other teams may name of one member at one commit: its offerings (each with the anchors
+    of its SLOs), its tools, its policy pages (each with its headings' anchors)."""
+
+    commit: str
+    offerings: Mapping[str, frozenset[str]]
+    tools: frozenset[str]
+    pages: Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """What the check of the members' references needs of one member at one commit: its records
+    and its references to other teams' records (a small part of what reading it found, kept on
+    its own in the store so that `federate update` reads no whole member for it)."""
+
+    records: Records
+    refs: tuple[CrossRef, ...]
+
+
+def links_json(links: Links) -> str:
+    """`links` as plain JSON for the store (never pickle)."""
+    r = links.records
+    data = {
+        "commit": r.commit,
+        "offerings": {k: sorted(v) for k, v in r.offerings.items()},
+        "tools": sorted(r.tools),
+        "pages": {k: sorted(v) for k, v in r.pages.items()},
+        "refs": encode(links.refs),
+    }
+    return json.dumps(data, sort_keys=True)
+
+
+def links_from_json(text: str) -> Links:
+    """The inverse of links_json; ValueError, TypeError, KeyError or AttributeError on a mismatch."""
+    data = json.loads(text)
+    records = Records(
+        str(data["commit"]),
+        {str(k): frozenset(map(str, v)) for k, v in data["offerings"].items()},
+        frozenset(map(str, data["tools"])),
+        {str(k): frozenset(map(str, v)) for k, v in data["pages"].items()},
+    )
+    return Links(records, decode(tuple[CrossRef, ...], data["refs"]))
+
+
+def records(commit: str, site: model.SiteContent) -> Records:
+    """Member records as its own site has them (unscoped ids: `postgres`, `backups`)."""
+    return Records(
+        commit,
+        {o.id: frozenset(_SLO_ANCHOR + s.id for s in o.slos) for o in site.catalog.offerings},
+        frozenset(t.id for t in site.catalog.tools),
+        {p.slug: frozenset(h.anchor for h in p.headings) for p in site.pages},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Dangling:
+    """A reference of member `referrer` to member `team`'s record that `team` does not have
+    (`team` is not a member at all when it is not in the organisation)."""
+
+    referrer: str
+    team: str
+    problem: Problem
+
+
+def dangling(
+    referrer: str, refs: Sequence[CrossRef], teams: Mapping[str, Records], unread: Collection[str] = ()
+) -> list[Dangling]:
+    """Which of member `referrer`'s references `refs` name nothing in `teams` (each member's
+    records at its locked commit), as located errors naming both members and the commit. A
+    reference to a member in `unread` (one that could not be read: its own error says why) is
+    not judged."""
+    found: list[Dangling] = []
+    for ref in refs:
+        team, _, ident = ref.name.partition("/")
+        if team in unread:
+            continue
+        what = ref.kind
+        theirs = teams.get(team)
+
+        def report(message: str, hint: str, team: str = team, ref: CrossRef = ref) -> None:
+            found.append(Dangling(referrer, team, Problem(ref.location, message, hint, source_line=ref.source_line)))
+
+        if theirs is None:
+            report(
+                f"{referrer} refers to {what} '{shown(ref.name)}', but the organisation has no member '{shown(team)}'",
+                did_you_mean(team, sorted(teams)) or f"its members: {', '.join(sorted(teams)) or 'none'}",
+            )
+            continue
+        at = f"at its locked commit {theirs.commit[:12]}"
+        known: Mapping[str, frozenset[str]] = (
+            theirs.offerings
+            if what == "offering"
+            else theirs.pages
+            if what == "page"
+            else dict.fromkeys(theirs.tools, frozenset())
+        )
+        if ident not in known:
+            names = sorted(known)
+            hint = did_you_mean(ident, names) or (
+                f"{team}'s {what}s: {', '.join(names[:12])}" if names else f"{team} has no {what}s"
+            )
+            if what == "offering" and ident in theirs.tools:
+                hint = f"'{shown(ident)}' is a tool of {team}; name an offering (a tool's alternative must be one)"
+            report(f"{referrer} refers to {what} '{shown(ref.name)}', which {team} does not have {at}", hint)
+            continue
+        anchor = ref.anchor
+        checked = what == "page" or (what == "offering" and anchor.startswith(_SLO_ANCHOR))
+        if anchor and checked and anchor not in known[ident]:
+            names = sorted(known[ident])
+            report(
+                f"{referrer} links to '#{shown(anchor)}' of {what} '{shown(ref.name)}', which {team}'s "
+                f"{what} does not have {at}",
+                did_you_mean(anchor, names)
+                or (f"its anchors: {', '.join('#' + n for n in names[:12])}" if names else "it has none"),
+            )
+    return found
