@@ -40,8 +40,8 @@ from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.site.changes import EntryView, history_view
 from servicebook.site.fresh import code_digest
-from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.measured import measured_views
+from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.templates import DataSpec, VersionContext, shows_build
 
 if TYPE_CHECKING:
