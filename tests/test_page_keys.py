@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,6 +197,61 @@ def test_a_new_commit_of_one_policy_page_renders_that_page_and_the_lists_not_eve
     other = sorted((site / "content").rglob("*.md"))[5]
     kept = (site / "public/policies" / other.relative_to(site / "content").with_suffix("") / "index.html").read_text()
     assert "built from a working tree with uncommitted changes" in kept
+
+
+@pytest.mark.git
+@pytest.mark.slow
+def test_a_committed_lock_move_on_the_example_organisation_renders_that_members_pages_and_the_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make org-site`'s organisation, its own repository: a member's new commit, taken in by
+    # `federate update` and committed, renders that member's pages that show it and the lists, not
+    # the organisation's other pages (every page showed the build's commit before).
+    script = Path(__file__).parent.parent / "examples/org/build-org-site.sh"
+    servicebook = Path(sys.executable).parent / "servicebook"
+    done = subprocess.run(
+        ["sh", str(script), str(tmp_path)],
+        env={**os.environ, "SERVICEBOOK": str(servicebook)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    org = tmp_path / "org"
+    (org / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    repo = GitSite(org)
+    repo.commit("The organisation's catalog")
+    builds = Builds(org, monkeypatch)
+    every = builds.rendered()
+    member = tmp_path / "db-team"  # the member's own repository, as the script made it
+    catalog = member / "catalog.yaml"
+    # the organisation's catalog version is released at its newest commit (it has no release
+    # tags): the first move takes the release's mark from the first commit, which added every
+    # offering and tool, so their pages change; the second shows what a lock move costs
+    for objective in ("99.9", "99.8"):
+        catalog.write_text(re.sub(r"objective: 99\.[0-9]+", f"objective: {objective}", catalog.read_text(), count=1))
+        subprocess.run(
+            ["git", "-c", "user.name=DB", "-c", "user.email=db@example.com", "commit", "-qam", "Lower availability"],
+            cwd=member,
+            env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"},
+            check=True,
+        )
+        assert _cli()("federate", "update", "--source", org, "db-team").exit_code == 0
+        repo.commit(f"Move db-team's lock: availability {objective} %")
+        rendered = builds.rendered()
+    assert "offerings/db-team/postgres/index.html" in rendered
+    listed = {
+        p for p in every if p.startswith(("offerings/", "tools/", "policies/")) and p.split("/")[1] != "index.html"
+    }
+    assert rendered & listed == {"offerings/db-team/postgres/index.html"}  # its lists, and the teams' pages, too
+    others = {p for p in listed if "db-team" not in p}
+    assert len(others) > 50 and not others & rendered
+    assert len(rendered) < len(every) / 4
+    # every page rendered afresh (the store is copied too: it holds the members read at the lock)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(org, fresh, ignore=shutil.ignore_patterns("public", "build"))
+    assert _cli()("build", "--source", fresh).exit_code == 0
+    assert tree(org / "public") == tree(fresh / "public")
 
 
 def test_one_policy_page_edited_renders_that_page_only(builds: Builds, tmp_path: Path) -> None:

@@ -207,7 +207,10 @@ def reuse_keys(
         if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
             meta = page.meta
             listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
-            shows = repr((page.slug, page.source, page.meta, page.html_sha256))
+            # the source file is shown by the "Edit this page" link, which a member's page has not
+            # (its source names the member's locked commit, which moves with every lock move)
+            source = None if team(page.slug) else page.source
+            shows = repr((page.slug, source, page.meta, page.html_sha256))
             return digest(own, *where, changed(spec.path), shows, listed)
         if spec.template == "offering.html" and (o := context.get("o")) is not None:
             return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))
