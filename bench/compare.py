@@ -14,7 +14,9 @@ each, and the ratio new/old.
 
 `--history SITE` measures instead the cold timeline of SITE's git history (nothing cached; what
 `bench/history_bench.py --keep DIR` leaves in DIR/site), CPU seconds of servicebook and git.
-`--versions` runs `bench/versions_bench.py` (its options after `--`) with each version's code. CPU time is what to compare on a shared machine: it does not count
+`--versions` runs `bench/versions_bench.py` (its options after `--`) with each version's code.
+`--ci` measures instead ci_bench.py's build of a committed one-page change (cache restored in a
+fresh checkout; output kept), one run of each per alternation. CPU time is what to compare on a shared machine: it does not count
 time spent waiting for a core. Both versions' bytecode is written first, as an installed package
 has it (under PYTHONDONTWRITEBYTECODE=1 every run would otherwise compile every module it imports,
 which is most of a no-change rebuild's time).
@@ -37,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from ci_bench import ci_builds  # noqa: E402
 from run import OUT, Run, ensure_site, run  # noqa: E402
 
 ENTRY = "import sys; sys.path.insert(0, sys.argv.pop(1)); from servicebook.cli import main; main()"
@@ -97,6 +100,12 @@ def versions(src: Path, extra: list[str]) -> dict[str, Run]:
     return found
 
 
+def ci(src: Path, root: Path, label: str) -> dict[str, Run]:
+    """ci_bench.py's two builds of a committed one-page change, with the code in `src`."""
+    made = ci_builds(lambda site, output: command(src, site, output), root / "site", OUT / f"compare-ci-{label}", 1)
+    return {step: runs[0] for step, runs in made.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--against", required=True, help="git revision whose code is the 'old'")
@@ -104,6 +113,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each version, alternating")
     parser.add_argument("--history", type=Path, help="measure the cold timeline of this site's history instead")
     parser.add_argument("--versions", action="store_true", help="run versions_bench.py instead (its options after --)")
+    parser.add_argument("--ci", action="store_true", help="ci_bench.py's committed one-page change instead")
     args, extra = parser.parse_known_args()
     extra = [a for a in extra if a != "--"]
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
@@ -121,6 +131,8 @@ def main() -> int:
                             measured = history(src, args.history.resolve())
                         elif args.versions:
                             measured = versions(src, extra)
+                        elif args.ci:
+                            measured = ci(src, ensure_site(size), label)
                         else:
                             measured = measure(src, ensure_site(size), label)
                         for step, result in measured.items():

@@ -5,13 +5,19 @@ and the site is still byte for byte the one a clean build makes."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from servicebook.catalog import model
 from servicebook.git.history import load_timeline
+from servicebook.git.versions import Release
 from servicebook.site import render, templates
 from servicebook.site.build import Options, build, gather
 from servicebook.site.buildcache import BuildCache
@@ -151,6 +157,103 @@ def test_in_a_git_repository_a_change_renders_the_pages_whose_history_it_enters(
     assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
 
 
+@pytest.mark.git
+def test_a_new_commit_of_one_policy_page_renders_that_page_and_the_lists_not_every_page(
+    builds: Builds, tmp_path: Path
+) -> None:
+    # The build's commit and date are on the pages that change with every build anyway (the home
+    # page, the catalog on one page, the versions page); every other page shows its own "Last
+    # changed", so a CI build of the next commit renders what the commit changed and the lists.
+    site = builds.site
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    builds.rendered()
+    first = sorted((site / "content").rglob("*.md"))[2]
+    first.write_text(first.read_text() + "\nA committed sentence.\n")
+    # the generated catalog's version is released at its newest commit (it has no release tags):
+    # the entries of the commit this one follows lose the release's mark, and the pages listing them
+    repo.commit("One more sentence")
+    builds.rendered()
+    page = sorted((site / "content").rglob("*.md"))[3]
+    page.write_text(page.read_text() + "\nA committed sentence.\n")
+    repo.commit("And another")
+    slug = page.relative_to(site / "content").with_suffix("").as_posix()
+    assert builds.rendered() == {f"policies/{slug}/index.html", "versions/index.html", *LISTS}
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+    # a commit that changes no source (a release's CHANGELOG, say) renders only the stamped pages
+    (site / "NOTES.txt").write_text("Not a source of the site.\n")
+    repo.commit("Notes")
+    assert builds.rendered() == {"index.html", "catalog/index.html", "versions/index.html"}
+    home = (site / "public/index.html").read_text()
+    head = repo.git("rev-parse", "HEAD").strip()
+    assert "built from commit" in home and f"<code>{head[:12]}</code>" in home
+    policy = (site / f"public/policies/{slug}/index.html").read_text()
+    assert "built from commit" not in policy and head[:12] not in policy
+    assert "Last changed: " in policy
+    # uncommitted changes are said on every page: nobody takes such a build for a published one
+    page.write_text(page.read_text() + "\nAn uncommitted sentence.\n")
+    builds.rendered()
+    other = sorted((site / "content").rglob("*.md"))[5]
+    kept = (site / "public/policies" / other.relative_to(site / "content").with_suffix("") / "index.html").read_text()
+    assert "built from a working tree with uncommitted changes" in kept
+
+
+@pytest.mark.git
+@pytest.mark.slow
+def test_a_committed_lock_move_on_the_example_organisation_renders_that_members_pages_and_the_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make org-site`'s organisation, its own repository: a member's new commit, taken in by
+    # `federate update` and committed, renders that member's pages that show it and the lists, not
+    # the organisation's other pages (every page showed the build's commit before).
+    script = Path(__file__).parent.parent / "examples/org/build-org-site.sh"
+    servicebook = Path(sys.executable).parent / "servicebook"
+    done = subprocess.run(
+        ["sh", str(script), str(tmp_path)],
+        env={**os.environ, "SERVICEBOOK": str(servicebook)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    org = tmp_path / "org"
+    (org / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    repo = GitSite(org)
+    repo.commit("The organisation's catalog")
+    builds = Builds(org, monkeypatch)
+    every = builds.rendered()
+    member = tmp_path / "db-team"  # the member's own repository, as the script made it
+    catalog = member / "catalog.yaml"
+    # the organisation's catalog version is released at its newest commit (it has no release
+    # tags): the first move takes the release's mark from the first commit, which added every
+    # offering and tool, so their pages change; the second shows what a lock move costs
+    for objective in ("99.9", "99.8"):
+        catalog.write_text(re.sub(r"objective: 99\.[0-9]+", f"objective: {objective}", catalog.read_text(), count=1))
+        subprocess.run(
+            ["git", "-c", "user.name=DB", "-c", "user.email=db@example.com", "commit", "-qam", "Lower availability"],
+            cwd=member,
+            env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"},
+            check=True,
+        )
+        assert _cli()("federate", "update", "--source", org, "db-team").exit_code == 0
+        repo.commit(f"Move db-team's lock: availability {objective} %")
+        rendered = builds.rendered()
+    assert "offerings/db-team/postgres/index.html" in rendered
+    listed = {
+        p for p in every if p.startswith(("offerings/", "tools/", "policies/")) and p.split("/")[1] != "index.html"
+    }
+    assert rendered & listed == {"offerings/db-team/postgres/index.html"}  # its lists, and the teams' pages, too
+    others = {p for p in listed if "db-team" not in p}
+    assert len(others) > 50 and not others & rendered
+    assert len(rendered) < len(every) / 4
+    # every page rendered afresh (the store is copied too: it holds the members read at the lock)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(org, fresh, ignore=shutil.ignore_patterns("public", "build"))
+    assert _cli()("build", "--source", fresh).exit_code == 0
+    assert tree(org / "public") == tree(fresh / "public")
+
+
 def test_one_policy_page_edited_renders_that_page_only(builds: Builds, tmp_path: Path) -> None:
     site = builds.site
     page = sorted((site / "content").rglob("*.md"))[3]
@@ -249,7 +352,10 @@ def test_policy_offering_and_tool_pages_read_no_more_of_the_history_than_their_k
         narrow = {
             **common,
             "history": narrowed,
-            "last_changed_for": lambda _p, last=last: None if last is None else bare(last),
+            # "Last changed" shows no release marks (the current version's moves to each new commit)
+            "last_changed_for": lambda _p, last=last: (
+                None if last is None else dataclasses.replace(bare(last), releases=())
+            ),
         }
         layouts = site / "layouts"
         assert templates._render_page(env, spec, narrow, layouts) == templates._render_page(
@@ -257,6 +363,12 @@ def test_policy_offering_and_tool_pages_read_no_more_of_the_history_than_their_k
         ), spec.path
         checked += bool(events)
     assert checked  # some page had a history to show
+
+
+def _stamp(view, build: model.BuildInfo) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What the render context holds of `build` (render._common_context), for the view's site."""
+    made = render._common_context(dataclasses.replace(view, site=dataclasses.replace(view.site, build=build)))
+    return {k: made[k] for k in ("build", "short_commit", "commit_url", "built_on", "published_on")}
 
 
 def _all_policies(site: Path) -> set[str]:
@@ -294,6 +406,17 @@ def test_policy_offering_and_tool_pages_read_nothing_their_keys_leave_out(site_c
     narrow_catalog = _Catalog(catalog.site, _Team(catalog.team.name), catalog.version)
     names = {o.id: o.name for o in catalog.offerings}
     tool_names = {t.id: t.name for t in catalog.tools}
+    # of the build, the keys hold whether it is of a commit and has uncommitted changes: these pages
+    # are the same whichever commit and date the build has
+    built = loaded.site.build
+    common |= _stamp(view, dataclasses.replace(built, commit="a" * 40, date=dt.datetime(2026, 5, 1, tzinfo=dt.UTC)))
+    other_build = _stamp(view, dataclasses.replace(built, commit="b" * 40, date=dt.datetime(2027, 1, 2, tzinfo=dt.UTC)))
+    # of the releases, whether there are any: not which, nor where (a version's release without a
+    # tag moves to each new commit that carries it)
+    release = Release(catalog.version, "a" * 40, dt.datetime(2026, 5, 1, tzinfo=dt.UTC), None)
+    common["versioning"] = templates.VersionContext(releases=(release,))
+    moved = dataclasses.replace(release, commit="b" * 40, date=dt.datetime(2027, 1, 2, tzinfo=dt.UTC))
+    other_build["versioning"] = templates.VersionContext(releases=(moved,), summaries={catalog.version: "Moved."})
     checked = set()
     for spec, seen in zip(render.page_specs(view), render.page_specs(listing), strict=True):
         if spec.template not in ("policy.html", "offering.html", "tool.html", "moved.html"):
@@ -305,7 +428,7 @@ def test_policy_offering_and_tool_pages_read_nothing_their_keys_leave_out(site_c
                 {i: _OfferingName(_Name(names[i])) for i in page.meta.offerings},
                 {i: _ToolName(_Name(tool_names[i])) for i in page.meta.tools},
             )
-        narrow = {**common, "view": listed, "catalog": narrow_catalog}
+        narrow = {**common, **other_build, "view": listed, "catalog": narrow_catalog}
         layouts = site / "layouts"
         narrowed = templates._render_page(env, seen_spec, narrow, layouts)
         assert narrowed == templates._render_page(env, spec, common, layouts)

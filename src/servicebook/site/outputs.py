@@ -143,9 +143,10 @@ def _page_bodies(made: FromCatalog) -> str:  # the search index holds the policy
 
 
 def _page_bodies_and_snapshots(made: FromCatalog) -> str:
-    """catalog.json has each page's content_sha256 and what the snapshots measured (their files
-    are build inputs too, but the data file says here what it is made from)."""
-    parts = [*(p.html_sha256 for p in made.site.pages), repr(made.site.snapshots)]
+    """catalog.json has each page's content_sha256, what the snapshots measured (their files
+    are build inputs too, but the data file says here what it is made from) and the build's stamp
+    (which most pages do not show, see templates.shows_build)."""
+    parts = [*(p.html_sha256 for p in made.site.pages), repr(made.site.snapshots), repr(made.site.build)]
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
 
 

@@ -2,9 +2,13 @@
 only what a change touches (build.py keeps the other files of the last build, see
 buildcache.BuildCache.reuse).
 
-With the built-in theme, a page's key is what every page shows (the build's stamp, the site's
-settings, the navigation, the versions, whether there is a history, and the newest change to the
-page's own subject, base.html's "Last changed") and what its own template reads:
+With the built-in theme, a page's key is what every page shows (whether the build is of a commit
+and has uncommitted changes, the site's settings, the navigation, the versions, whether there is a
+history, and the newest change to the page's own subject, base.html's "Last changed") and what its
+own template reads. The build's commit and date are shown only by the pages that change with every
+build anyway (templates.shows_build: the home page, the catalog on one page, the versions page, and
+every page of a past release), and only their keys hold them: a new commit renders again what it
+changed and the pages that list it, not every page.
 
 - a policy page: its own front matter, Markdown (as rendered: the HTML's SHA-256) and headings,
   and the names of the offerings and tools it applies to;
@@ -36,8 +40,9 @@ from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.site.changes import EntryView, history_view
 from servicebook.site.fresh import code_digest
+from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
-from servicebook.site.templates import DataSpec, VersionContext
+from servicebook.site.templates import DataSpec, VersionContext, shows_build
 
 if TYPE_CHECKING:
     from servicebook.git.history import Timeline
@@ -99,6 +104,13 @@ def _entry_shown(entry: EntryView) -> tuple[object, ...]:
     return (entry.commit, entry.short, entry.url, entry.date, entry.page, entry.anchor, entry.releases)
 
 
+def _last_shown(entry: EntryView) -> tuple[object, ...]:
+    """What base.html's "Last changed" shows of the newest entry of a page's subject: where it is
+    listed, its commit and date (not the releases cut at it: the newest entry carries the current
+    version's mark, which moves to every new commit)."""
+    return (entry.commit, entry.short, entry.url, entry.date, entry.page, entry.anchor)
+
+
 def _commit_id(commit: str) -> str:
     """Stands for the forge's commit address in the history a key sees: the address is made from
     the commit and the site's repository settings, which chrome() covers."""
@@ -131,14 +143,27 @@ def reuse_keys(
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
-    # what every page shows: the build's stamp, the versions, where the source is, whether there is
-    # a history (the navigation, the feed's link); of the history itself, a page shows the newest
-    # change to its own subject, and an offering's or a tool's page that subject's history
+    # what every page shows: of the build, whether it is of a commit and whether it has uncommitted
+    # changes (its commit and date only on the pages that shows_build names, below), the versions,
+    # where the source is, whether there is a history (the navigation, the feed's link); of the
+    # history itself, a page shows the newest change to its own subject, and an offering's or a
+    # tool's page that subject's history
+    build = site.build
     frame = None if timeline is None else (timeline.available, timeline.shallow)
-    every = digest(code_digest(), repr(site.build), repr(versioning), source, repr(frame))
+    # of the versions, every page shows whether it is a release's and whether there are releases
+    # (the version bar), and whether the current catalog's version has changed since its release;
+    # the lists show the releases themselves (untagged releases move with every new commit)
+    versions = (versioning.current, bool(versioning.releases), versioning.unreleased)
+    every = digest(
+        code_digest(), repr((build.commit is None, build.dirty, build.generator)), repr(versions), source, repr(frame)
+    )
     history = None if timeline is None else history_view(timeline, _commit_id, versioning.releases)
+    # the lists show what the build's date makes of the measurements (stale or not, views.py)
+    measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
     whole = digest(
         every,
+        repr(versioning),
+        repr(sorted((k, v.stale) for k, v in measured.items())),
         repr(timeline),
         *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
         *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
@@ -154,8 +179,10 @@ def reuse_keys(
 
     def key(spec: PageSpec) -> str:
         where = (spec.path, spec.template, spec.title, spec.section)
-        if own_layouts:
-            return digest(whole, *where)
+        if own_layouts:  # a site's own templates may show the build's commit and date anywhere
+            return digest(whole, repr(build), *where)
+        if shows_build(versioning, spec.template):
+            return digest(whole, repr(build), *where)
         try:
             return _own(spec, where)
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
@@ -170,7 +197,7 @@ def reuse_keys(
         events = history.history_of(subject) if subject else ()
         return repr(
             (
-                None if last is None else _entry_shown(last),
+                None if last is None else _last_shown(last),
                 [(_entry_shown(e.entry), e.entry.author, e.entry.contributors, shown(e.changes)) for e in events],
             )
         )
@@ -180,7 +207,10 @@ def reuse_keys(
         if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
             meta = page.meta
             listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
-            shows = repr((page.slug, page.source, page.meta, page.html_sha256))
+            # the source file is shown by the "Edit this page" link, which a member's page has not
+            # (its source names the member's locked commit, which moves with every lock move)
+            source = None if team(page.slug) else page.source
+            shows = repr((page.slug, source, page.meta, page.html_sha256))
             return digest(own, *where, changed(spec.path), shows, listed)
         if spec.template == "offering.html" and (o := context.get("o")) is not None:
             return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))

@@ -236,16 +236,31 @@ def _members_own(common: Mapping[str, Any], spec: PageSpec) -> bool:
     return isinstance(ident, str) and teams.of(ident) is not None
 
 
-def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, str | None]:
+# The pages that show the build's commit and date (base.html's footer, `build_stamp`): those that
+# change with every build of new sources anyway. Every other page of the current catalog shows its
+# own "Last changed" instead, so that a new commit does not make every page's bytes new (pagekeys.py).
+BUILD_STAMP_TEMPLATES = frozenset({"home.html", "catalog.html", "versions.html"})
+
+
+def shows_build(versioning: VersionContext, template: str) -> bool:
+    """Whether a page made from `template` shows the build's commit and date: every page of a past
+    release (its stamp never changes), and on the current site, BUILD_STAMP_TEMPLATES' pages."""
+    return versioning.current is not None or template in BUILD_STAMP_TEMPLATES
+
+
+def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, object]:
     """`edit_url` for the current catalog; a page of a past release is not edited, it links to
-    its source as it was at the release's commit (`source_url`)."""
+    its source as it was at the release's commit (`source_url`). And `build_stamp`: whether the
+    page shows the build's commit and date (shows_build)."""
+    stamp = shows_build(common["versioning"], spec.template)
     if _members_own(common, spec):
-        return {"edit_url": None, "source_url": None}
+        return {"edit_url": None, "source_url": None, "build_stamp": stamp}
     if common["versioning"].current is None:
-        return {"edit_url": _edit_url(common["catalog"], spec, common["source_prefix"]), "source_url": None}
+        edit = _edit_url(common["catalog"], spec, common["source_prefix"])
+        return {"edit_url": edit, "source_url": None, "build_stamp": stamp}
     commit = common["build"].commit
     source = _edit_url(common["catalog"], spec, common["source_prefix"], commit) if commit else None
-    return {"edit_url": None, "source_url": source}
+    return {"edit_url": None, "source_url": source, "build_stamp": stamp}
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:

@@ -1,0 +1,118 @@
+"""What a CI job waits for after a one-page change is committed, with the build cache restored
+(issue 20, item 4: the whole `build`, history and releases included, at most 1 s on the 5k site).
+
+    python bench/ci_bench.py [--size 5k] [--runs 3]
+
+The bench site (run.py's, bench/out/) becomes a git repository with two tagged releases (its
+catalog's `version:` changed once, each version tagged `v<version>`, as docs/versions-and-releases.md
+advises: an untagged version is released by the newest commit that carries it, so every commit
+would rebuild that release) and is built once, which fills `.servicebook-cache/`. Then, RUNS times, one policy page's body is edited
+and committed, and the next commit is built two ways:
+
+- **fresh checkout, cache restored**: a clone of the commit with the cache folder copied in and
+  no `public/`, as a CI job starts (actions/cache restores `.servicebook-cache` only);
+- **output kept**: in the repository itself, where the last build's `public/` is still there (a
+  runner that keeps its workspace, or a build on the author's machine after `git commit`).
+
+Prints one line per way: median wall and CPU seconds (the build and its workers). `ci_builds` is
+also what run.py and compare.py call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import OUT, SIZES, Run, ensure_site, run, servicebook  # noqa: E402
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+FRESH = "CI: cache restored, one page committed"
+KEPT = "CI: output kept, one page committed"
+TARGET = 1.0  # seconds, issue 20 item 4
+
+
+def git(site: Path, *args: str, when: int = 1_790_000_000) -> None:
+    env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+    subprocess.run(["git", *args], cwd=site, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def ci_builds(
+    command: Callable[[Path, Path], list[str]], source: Path, work: Path, runs: int, *, fresh: bool = True
+) -> dict[str, list[Run]]:
+    """`command(site, output)` builds `site` into `output`; source: a bench site folder. Returns
+    the runs of each way (FRESH, unless `fresh` is False, and KEPT) after the first builds."""
+    shutil.rmtree(work, ignore_errors=True)
+    site = work / "site"
+    shutil.copytree(source, site, ignore=shutil.ignore_patterns(".servicebook-cache", "public"))
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    git(site, "init", "-q", "-b", "main")
+    git(site, "add", "-A")
+    git(site, "commit", "-q", "-m", "The catalog", when=1_789_000_000)
+    git(site, "tag", "v2026.11")
+    catalog.write_text(text.replace('version: "2026.11"', 'version: "2026.12"', 1))
+    git(site, "commit", "-q", "-am", "Version 2026.12", when=1_789_500_000)
+    git(site, "tag", "v2026.12")
+    run(command(site, site / "public"), work)  # the first build: fills the cache
+    pages = sorted((site / "content").rglob("*.md"))
+    page = pages[len(pages) // 2]
+    # the first commit after a release's tag changes every page once: each says from then on that
+    # the catalog has changed since the release of its version (base.html); commits after that
+    # are the common case, measured below
+    pages[0].write_text(pages[0].read_text() + "\nA change after the release.\n")
+    git(site, "commit", "-q", "-am", "After the release", when=1_789_900_000)
+    run(command(site, site / "public"), work)
+    found: dict[str, list[Run]] = {FRESH: [], KEPT: []} if fresh else {KEPT: []}
+    for i in range(runs):
+        page.write_text(page.read_text() + f"\nA committed revision, number {i}.\n")
+        git(site, "commit", "-q", "-am", f"Revision {i}", when=1_790_000_000 + i * 3600)
+        if not fresh:
+            found[KEPT].append(run(command(site, site / "public"), work))
+            continue
+        clone = work / f"clone-{i}"
+        subprocess.run(["git", "clone", "-q", str(site), str(clone)], check=True, env={**os.environ, **GIT_ENV})
+        shutil.copytree(site / ".servicebook-cache", clone / ".servicebook-cache", symlinks=True)
+        shutil.rmtree(clone / ".servicebook-cache" / "build", ignore_errors=True)  # the spare: beside public/
+        found[FRESH].append(run(command(clone, clone / "public"), work))
+        shutil.rmtree(clone, ignore_errors=True)
+        found[KEPT].append(run(command(site, site / "public"), work))
+    shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
+def _installed(site: Path, output: Path) -> list[str]:
+    return [*servicebook(site)[:-2], "--source", str(site), "--output", str(output)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="5k", choices=list(SIZES))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    root = ensure_site(args.size)
+    found = ci_builds(_installed, root / "site", OUT / f"ci-{args.size}", args.runs)
+    for label, runs in found.items():
+        wall = statistics.median(r.seconds for r in runs)
+        cpu = statistics.median(r.cpu for r in runs)
+        print(f"{label:44} {wall:6.2f} s {cpu:6.2f} CPU s   (target ≤ {TARGET:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
