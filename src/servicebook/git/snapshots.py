@@ -19,6 +19,7 @@ from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.read import read_catalog as whole_catalog
 from servicebook.catalog.records import RecordCache, read_by_records
 from servicebook.catalog.validate import check_catalog
+from servicebook.content.markdown import MAX_PAGE_BYTES
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, added_catalog, diff_catalogs, page_info
@@ -48,7 +49,6 @@ def page_slug(path: str) -> str:
     return path[len(CONTENT_DIR) + 1 : -3]
 
 
-MAX_PAGE_BYTES = 256 * 1024
 BY_RECORDS = 256 * 1024  # from this size on, catalogs are read record by record (see records.py)
 
 
