@@ -3,7 +3,10 @@ reading it whole: it gives the same model, or declines and lets the whole file b
 
 from __future__ import annotations
 
+import functools
 import sys
+import tempfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -205,3 +208,68 @@ def test_a_record_is_judged_again_when_a_record_it_names_changes() -> None:
         assert fast[1] == whole(text)[1]
         counts.append(fast[1])
     assert counts[0] == counts[-1] == 0 and all(counts[1:-1]), counts  # each change broke another record
+
+
+# -- one cache across many versions: what the last read of a section carries forward -------------
+
+
+@functools.cache
+def _generated() -> tuple[str, tuple[str, ...]]:
+    from generate import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(Path(tmp) / "site", offerings=12, tools=30, pages=3)
+        slugs = tuple(sorted(p.stem for p in (Path(tmp) / "site/content").glob("*.md")))
+        return (Path(tmp) / "site/catalog.yaml").read_text(), slugs
+
+
+def _records_edited(data, text: str) -> str:
+    """`text` with one record-sized edit: a line changed, a record removed, doubled or moved."""
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith("  - id: ")]
+    op = data.draw(st.sampled_from(["line", "remove", "double", "move", "same"]))
+    a, b = sorted(data.draw(st.lists(st.sampled_from(starts), min_size=2, max_size=2)))
+    end = next((s for s in starts if s > a), len(lines))
+    record = lines[a:end]
+    if op == "line":
+        i = data.draw(st.integers(a, max(a, end - 1)))
+        lines[i] = lines[i] + data.draw(st.sampled_from([" x", "9", ""]))
+    elif op == "remove":
+        del lines[a:end]
+    elif op == "double":
+        lines[a:a] = record
+    elif op == "move" and b >= end:
+        lines[b:b] = record
+        del lines[a:end]
+    return "\n".join(lines)
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.data())
+def test_versions_read_through_one_cache_are_read_as_each_alone(data) -> None:
+    """The history reads a thousand versions through one cache; the records of a section that the
+    last read shares with this one, before and after what changed, are taken from it. Each
+    version must still read exactly as it does through a cache of its own."""
+    text, slugs = _generated()
+    shared = RecordCache()
+    for _ in range(data.draw(st.integers(2, 5))):
+        alone = read_by_records(text.encode(), list(slugs), RecordCache(), "catalog.yaml")
+        assert read_by_records(text.encode(), list(slugs), shared, "catalog.yaml") == alone
+        text = _records_edited(data, text)
+
+
+def test_a_version_that_edits_one_record_reads_that_record_only(monkeypatch) -> None:
+    from servicebook.catalog import records
+
+    text, slugs = _generated()
+    cache = RecordCache()
+    read_by_records(text.encode(), list(slugs), cache, "catalog.yaml")
+    read: list[str] = []
+    real = records._part
+    monkeypatch.setattr(
+        records, "_part", lambda cache, shown, part, *a, **k: read.append(part) or real(cache, shown, part, *a, **k)
+    )
+    edited = text.replace("objective: 99", "objective: 98", 1)
+    assert edited != text
+    assert read_by_records(edited.encode(), list(slugs), cache, "catalog.yaml") == whole(edited, list(slugs))
+    assert len(read) == 2  # the skeleton, and the one offering whose objective changed

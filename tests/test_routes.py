@@ -79,6 +79,9 @@ def test_the_navigation_and_the_release_only_pages_come_from_the_table() -> None
     )
     assert routes.nav()[-1] == ("changes", "Changes", "changes/")
     assert [page.url for page in routes.root_only()] == ["changes/", "versions/"]
+    # what a release's own pages may link to of those: each release publishes a page there
+    assert [page.url for page in routes.release_pointers()] == ["changes/"]
+    assert routes.from_release("1.0", "changes/") == "../../../changes/"
 
 
 @pytest.mark.parametrize(

@@ -132,8 +132,9 @@ def test_a_link_to_the_history_of_an_offering_is_refused_as_releases_lack_it(run
 
 
 @pytest.mark.git
-def test_a_release_whose_pages_link_to_the_changes_page_is_published_linking_to_the_roots(run, tmp_path) -> None:
-    # releases keep no history of their own: such a link made every release unbuildable
+def test_a_release_whose_pages_link_to_the_changes_page_leads_its_readers_to_the_roots(run, tmp_path) -> None:
+    # releases keep no history of their own: such a link made every release unbuildable; each
+    # release now publishes a changes page of its own that sends readers on to the root's
     shutil.copytree(SITES / "minimal", tmp_path / "repo")
     repo = GitSite(tmp_path / "repo")
     repo.write(".gitignore", "/public/\n/.servicebook-cache/\n")
@@ -148,6 +149,10 @@ def test_a_release_whose_pages_link_to_the_changes_page_is_published_linking_to_
     assert result.exit_code == 0, result.output
     public = repo.root / "public"
     assert sorted(p.name for p in (public / "v").iterdir()) == ["0.1", "0.2"]
-    assert 'href="../../../../changes/"' in (public / "v/0.1/policies/welcome/index.html").read_text()
+    # the same Markdown makes the same link in the release as at the root, unchanged after rendering
+    assert 'href="../../changes/"' in (public / "v/0.1/policies/welcome/index.html").read_text()
     assert 'href="../../changes/"' in (public / "policies/welcome/index.html").read_text()
+    pointer = (public / "v/0.1/changes/index.html").read_text()
+    assert '<meta http-equiv="refresh" content="0; url=../../../changes/">' in pointer
+    assert '<a href="../../../changes/">Changes</a>' in pointer
     assert run("verify", "--source", repo.root, "--site", public).exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from servicebook.catalog.read import CatalogRead
 from servicebook.catalog.records import RecordCache
 from servicebook.git.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
+from servicebook.site.links import check_links
 from servicebook.source.yaml import SourceText
 
 from .conftest import SITES, GitSite
@@ -122,6 +124,8 @@ def test_switcher_data_tells_which_versions_have_a_page(run, repo: GitSite) -> N
     assert "offerings/artifacts/index.html" in pages["1.1"]
     assert "offerings/artifacts/index.html" in pages[""]
     assert "versions/index.html" in pages[""]
+    # a release's changes page only sends readers on to the root's: the switcher does not offer it
+    assert "changes/index.html" in pages[""] and "changes/index.html" not in pages["1.0"]
 
 
 def test_release_output_depends_only_on_its_commit(run, repo: GitSite, tmp_path: Path) -> None:
@@ -734,3 +738,38 @@ def test_a_tag_off_the_first_parent_history_is_still_skipped_and_named(run, repo
     assert result.exit_code == 0, result.output
     assert "tag v9.0 is not on the first-parent history of the built branch; skipped" in result.output
     assert "9.0" not in {v["version"] for v in json.loads((repo.root / "public/versions.json").read_text())}
+
+
+def test_every_link_of_every_release_leads_somewhere_in_the_built_site(run, repo: GitSite) -> None:
+    # a release's pages link to its own pages, to the site root's and to the root's versions page;
+    # `site:changes` leads to the release's own changes page, which sends readers on to the root's
+    repo.write(
+        "content/welcome.md", (repo.root / "content/welcome.md").read_text() + "\nSee [changes](site:changes).\n"
+    )
+    repo.commit("Link the changes page")
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    repo.commit("Release 3.0")
+    assert run("build", "--source", repo.root, "--strict").exit_code == 0
+    public = repo.root / "public"
+    files = {str(p.relative_to(public)): p.read_bytes() for p in public.rglob("*") if p.is_file()}
+    releases = sorted({path.split("/")[1] for path in files if path.startswith("v/")})
+    assert releases == ["1.0", "1.1", "2.0", "3.0"]
+    assert [p.format() for p in check_links(files)] == []  # the HTML parser reads every link of every page
+    assert all(f"v/{v}/changes/index.html" in files for v in releases)
+    assert 'href="../../changes/"' in files["v/3.0/policies/welcome/index.html"].decode()
+
+
+def test_no_module_changes_a_link_in_html_it_rendered() -> None:
+    """A release's pages are rendered by routes like any other page; the `href` patching that
+    releases once did after rendering cannot come back unnoticed."""
+    source = Path(__file__).parent.parent / "src/servicebook"
+    patched = [
+        f"{path.relative_to(source)}:{node.lineno}"
+        for path in sorted(source.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"replace", "sub"}
+        and "href=" in ast.unparse(node)
+    ]
+    assert patched == []

@@ -108,7 +108,8 @@ FIXED_PAGES: tuple[FixedPage, ...] = (
             "print audit pdf",
         ),
     ),
-    # `site:changes` may be linked from any page: a release's link leads to the root's (releases._root_pages)
+    # `site:changes` may be linked from any page: a release publishes a page here that sends readers
+    # on to the root's (`release_pointers`)
     FixedPage("changes", "changes/", "changes.html", "Changes", "changes", nav="Changes", made="with history",
               shows=""),
     FixedPage("404", NOT_FOUND, "404.html", "Page not found", "", linkable=False),
@@ -146,6 +147,20 @@ def site_names() -> frozenset[str]:
 def root_only() -> tuple[FixedPage, ...]:
     """The pages a release under v/<version>/ has none of: the site root's serve it."""
     return tuple(p for p in FIXED_PAGES if p.made in ("with history", "with releases"))
+
+
+def release_pointers() -> tuple[FixedPage, ...]:
+    """The pages only the site root has that a release's own pages may link to (`site:` links
+    in Markdown, which is rendered the same for the root and every release): each release
+    publishes a page of its own at their address that sends readers on to the root's, so every
+    link of a release leads somewhere inside it."""
+    return tuple(p for p in root_only() if p.linkable)
+
+
+def from_release(version: str, url: str) -> str:
+    """The URL of the site root's page at site path `url`, from the same address in release
+    `version` (v/<version>/<url>)."""
+    return relative_url(release(version) + url, url)
 
 
 def nav(*, history: bool = True, releases: bool = True, members: bool = False) -> tuple[tuple[str, str, str], ...]:

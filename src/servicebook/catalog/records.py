@@ -33,6 +33,8 @@ class RecordCache:
     # the last few sections read whole: (key, clean, text) → their records (None: not all read)
     sections: dict[tuple[str, bool, str], tuple[Any, ...] | None] = field(default_factory=dict)
     checks: RecordChecks = field(default_factory=RecordChecks)  # what the rules found in each record
+    # the last section of each kind read (key, clean) → its text, item indent, item starts, records
+    last: dict[tuple[str, bool], tuple[str, int, list[int], tuple[Any, ...]]] = field(default_factory=dict)
 
 
 def split_catalog(text: str) -> tuple[str, dict[str, tuple[int, list[str]]]] | None:
@@ -86,6 +88,15 @@ _TAB = re.compile(r"\n *\t")
 
 def _items(body: str) -> tuple[int, list[str]] | None:
     """`body` starts with the newline that ends the section's key line."""
+    found = _starts(body)
+    if found is None:
+        return None
+    k, starts = found
+    return k, [body[a:b] for a, b in zip(starts, [*starts[1:], len(body)], strict=True)]
+
+
+def _starts(body: str) -> tuple[int, list[int]] | None:
+    """The items' indent and where each item's text starts in `body` (it runs to the next)."""
     first = _FIRST.search(body)
     if first is None:
         return None
@@ -98,7 +109,42 @@ def _items(body: str) -> tuple[int, list[str]] | None:
     starts = [m.start() + 1 for m in re.finditer(rf"\n {{{k}}}-(?= |\n|\Z)", body)]
     if shallow != len(starts):
         return None
-    return k, [body[a:b] for a, b in zip(starts, [*starts[1:], len(body)], strict=True)]
+    return k, starts
+
+
+def _same_start(a: str, b: str) -> int:
+    """How many characters `a` and `b` share from their start (compared a block at a time)."""
+    n = min(len(a), len(b))
+    i = 0
+    while i + _BLOCK <= n and a[i : i + _BLOCK] == b[i : i + _BLOCK]:
+        i += _BLOCK
+    hi = min(i + _BLOCK, n)
+    while i < hi:  # the first difference is in [i, hi): halve the part that still agrees
+        mid = (i + hi + 1) // 2
+        if a[i:mid] == b[i:mid]:
+            i = mid
+        else:
+            hi = mid - 1
+    return i
+
+
+def _same_end(a: str, b: str) -> int:
+    """How many characters `a` and `b` share at their end."""
+    n = min(len(a), len(b))
+    i = 0
+    while i + _BLOCK <= n and a[len(a) - i - _BLOCK : len(a) - i] == b[len(b) - i - _BLOCK : len(b) - i]:
+        i += _BLOCK
+    hi = min(i + _BLOCK, n)
+    while i < hi:
+        mid = (i + hi + 1) // 2
+        if a[len(a) - mid : len(a) - i] == b[len(b) - mid : len(b) - i]:
+            i = mid
+        else:
+            hi = mid - 1
+    return i
+
+
+_BLOCK = 4096
 
 
 def _dedent(text: str, k: int) -> str:
@@ -159,21 +205,54 @@ def _section(cache: RecordCache, shown: str, key: str, body: str, clean: bool) -
         found = cache.sections.pop(kept)
     else:
         found = None
-        items = _items(body)
+        items = _starts(body)
         if items is not None:
-            indent, texts = items
-            parsed = []
-            for text in texts:
-                record = _part(cache, shown, text, _RECORDS[key], indent=indent, clean=clean)
-                if not isinstance(record, _RECORDS[key]):
-                    break
-                parsed.append(record)
-            else:
-                found = tuple(parsed)
+            indent, starts = items
+            found = _records(cache, shown, key, body, indent, starts, clean)
+            if found is not None:
+                cache.last[key, clean] = (body, indent, starts, found)
     cache.sections[kept] = found  # the most recent last
     while len(cache.sections) > 4:
         del cache.sections[next(iter(cache.sections))]
     return found
+
+
+def _records(
+    cache: RecordCache, shown: str, key: str, body: str, indent: int, starts: list[int], clean: bool
+) -> tuple[Any, ...] | None:
+    """The records of the items at `starts`. The items before and after the part of the text that
+    changed since the last section of its kind was read are that section's, offset for offset, so
+    they are taken from it: a commit that edits one record of thousands reads that record only."""
+    ends = [*starts[1:], len(body)]
+    first, last = 0, len(starts)  # the items to read: starts[first:last]
+    before: tuple[Any, ...] = ()
+    after: tuple[Any, ...] = ()
+    previous = cache.last.get((key, clean))
+    if previous is not None and previous[1] == indent:
+        old, _, old_starts, old_records = previous
+        old_ends = [*old_starts[1:], len(old)]
+        head = _same_start(old, body)
+        # the leading items that end within the shared start, at the same offsets as before
+        while first < len(starts) and first < len(old_starts) and ends[first] <= head:
+            if starts[first] != old_starts[first] or ends[first] != old_ends[first]:
+                break
+            first += 1
+        tail = _same_end(old, body)
+        shift = len(body) - len(old)  # where an old item is now, past the change
+        n = 0
+        while last - n > first and len(old_starts) - n > first and len(body) - starts[last - n - 1] <= tail:
+            if starts[last - n - 1] != old_starts[len(old_starts) - n - 1] + shift:
+                break
+            n += 1
+        before, after = old_records[:first], old_records[len(old_records) - n :] if n else ()
+        last -= n
+    parsed = []
+    for a, b in zip(starts[first:last], ends[first:last], strict=True):
+        record = _part(cache, shown, body[a:b], _RECORDS[key], indent=indent, clean=clean)
+        if not isinstance(record, _RECORDS[key]):
+            return None
+        parsed.append(record)
+    return (*before, *parsed, *after)
 
 
 def _part(

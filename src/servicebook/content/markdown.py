@@ -299,6 +299,7 @@ def _links_left_as_text(
 # (parse_link_label with skipToken), about 30-40 µs of CPU each, where any other character costs
 # at most ~6 µs. Bounding the brackets bounds a page's Markdown time (bench/README.md, "Markdown").
 MAX_LINK_BRACKETS = 10_000
+MAX_PAGE_BYTES = 256 * 1024  # a policy page's file: with MAX_LINK_BRACKETS, bounds its Markdown time
 
 
 def _too_many_brackets(md: MarkdownIt, body: str, source: SourceText, line_offset: int) -> Problem | None:

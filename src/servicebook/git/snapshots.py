@@ -4,6 +4,7 @@ memory) and its outcome kept once per servicebook version (on disk, in `.service
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -12,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from servicebook.cache.codec import decode, encode
-from servicebook.cache.digest import cache_key
+from servicebook.cache.digest import cache_key, digest
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog import model
 from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.read import read_catalog as whole_catalog
 from servicebook.catalog.records import RecordCache, read_by_records
 from servicebook.catalog.validate import check_catalog
+from servicebook.content.markdown import MAX_PAGE_BYTES
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, added_catalog, diff_catalogs, page_info
@@ -48,7 +50,6 @@ def page_slug(path: str) -> str:
     return path[len(CONTENT_DIR) + 1 : -3]
 
 
-MAX_PAGE_BYTES = 256 * 1024
 BY_RECORDS = 256 * 1024  # from this size on, catalogs are read record by record (see records.py)
 
 
@@ -78,6 +79,13 @@ def read_catalog(
 
 
 CatalogKey = tuple[str, tuple[str, ...]]  # (blob id, page slugs the references were checked against)
+
+
+@functools.lru_cache(maxsize=16)
+def _slugs(slugs: tuple[str, ...]) -> str:
+    """The page slugs of a catalog key, digested once: consecutive commits mostly share them, and
+    every commit's keys name them (three times; hundreds of slugs on a large site)."""
+    return digest(*slugs)
 
 
 @dataclass
@@ -127,13 +135,13 @@ class Reader:
             del self.models[next(iter(self.models))]
         self.models[key] = catalog
         self.errors[key] = errors
-        self._disk(key[0]).put(cache_key("validity", key[0], *key[1]), {"errors": errors})
+        self._disk(key[0]).put(cache_key("validity", key[0], _slugs(key[1])), {"errors": errors})
         return catalog
 
     def validity(self, key: CatalogKey) -> int:
         """How many errors the catalog blob has (0: it validates)."""
         if key not in self.errors:
-            stored = self._disk(key[0]).get(cache_key("validity", key[0], *key[1]))
+            stored = self._disk(key[0]).get(cache_key("validity", key[0], _slugs(key[1])))
             if isinstance(stored, dict) and isinstance(stored.get("errors"), int):
                 self.errors[key] = stored["errors"]
             else:
@@ -144,7 +152,7 @@ class Reader:
         """The semantic changes from catalog `old` (None: nothing published yet) to `new`."""
         old_blob, old_slugs = old if old is not None else ("", ())
         disk = self._disk(new[0] if not old_blob.startswith("wt-") else old_blob)
-        key = cache_key("transition", old_blob, *old_slugs, "|", new[0], *new[1])
+        key = cache_key("transition", old_blob, _slugs(old_slugs), new[0], _slugs(new[1]))
         stored = disk.get(key)
         if stored is not None:
             try:

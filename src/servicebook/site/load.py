@@ -38,7 +38,7 @@ from servicebook.catalog.validate import (
     read_record,
     salvage_record,
 )
-from servicebook.content.markdown import AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
+from servicebook.content.markdown import MAX_PAGE_BYTES, AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.federation.assemble import assemble
 from servicebook.git.repo import build_info
@@ -59,7 +59,6 @@ from servicebook.source.yaml import (
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"
-MAX_PAGE_BYTES = 256 * 1024  # with content.markdown.MAX_LINK_BRACKETS, bounds a page's Markdown time
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_FILES = 50_000
 

@@ -53,7 +53,7 @@ class FromSite:
     site: model.SiteContent
     history: HistoryView | None  # None: a build without history (a release, --no-history)
     files: Mapping[str, bytes]  # every page, data file and theme asset, and the outputs before it
-    moved: frozenset[str]  # pages that only send readers on to an offering's or a tool's new id
+    moved: frozenset[str]  # pages that only send readers on: to an offering's or tool's new id, to the root's
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,10 @@ def _versions_json(made: FromPublished) -> bytes | None:
 def _pages_by_version(made: FromPublished) -> bytes | None:
     if not made.releases:
         return None
-    return pages_by_version({"": list(made.files), **{release.version: paths for release, paths in made.releases}})
+    # a release's pages that only send readers on to the root's are not pages of that version
+    elsewhere = {routes.output_path(p.url) for p in routes.release_pointers()}
+    kept = {release.version: [p for p in paths if p not in elsewhere] for release, paths in made.releases}
+    return pages_by_version({"": list(made.files), **kept})
 
 
 def _manifest(made: FromPublished) -> bytes:

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,9 +39,8 @@ if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
 
 COMPLETE = ".complete"
-# A release lives at v/<version>/: its banner links up to the site root, and to the pages only the
-# root build makes (routes.root_only: the versions page, and the changes list, the only history
-# there is, where a policy page's `site:changes` link leads from a release: see _root_pages).
+# A release lives at v/<version>/: its banner links up to the site root and its versions page, and
+# the pages it publishes in place of those only the root has (routes.release_pointers) to the root's.
 UP = "../" * routes.release("x").count("/")  # from a release's root up to the site's
 OUTSIDE_LINKS = frozenset(UP + routes.output_path(url) for url in ("", *(p.url for p in routes.root_only())))
 
@@ -170,27 +169,12 @@ def build_release(
         for asset in loaded.assets:
             files[routes.content_file(asset)] = (source / "content" / asset).read_bytes()
         files.update(loaded.member_files)  # an organisation site's members' page images and attachments
-        _root_pages(files)
         problems = check_files(files, OUTSIDE_LINKS, workers=worker_count(env or {}))
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     add_published_outputs(files)
     _store(files, target)
     return BuiltRelease(release, target, frozenset(files)), []
-
-
-def _root_pages(files: MutableMapping[str, bytes]) -> None:
-    """Point the policy pages' links to a page only the site root has (`site:changes`: releases
-    keep no history of their own) at the root's: a release is served from v/<version>/, two
-    folders down. Those links otherwise led nowhere, and made the release unbuildable."""
-    linked = [p.url for p in routes.root_only() if p.linkable]  # what `site:` links may name of them
-    for path in [p for p in files if p.startswith(routes.page("policies")) and p.endswith(".html")]:
-        up = "../" * path.count("/")  # from the page's folder to the release's root
-        data = before = files[path]
-        for page in linked:
-            data = data.replace(f'href="{up}{page}'.encode(), f'href="{up}{UP}{page}'.encode())
-        if data != before:
-            files[path] = data
 
 
 def _store(files: Mapping[str, bytes], target: Path) -> None:

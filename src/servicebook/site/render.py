@@ -58,12 +58,24 @@ CSP = (
 
 
 MOVED_TEMPLATE = "moved.html"  # the page an offering or tool had under an earlier id
+POINTER_TEMPLATE = "root_page.html"  # a release's page that sends readers on to the site root's
 
 
-def page_specs(view: SiteView, history: HistoryView | None = None, *, versions: bool = False) -> Iterator[PageSpec]:
+def page_specs(
+    view: SiteView, history: HistoryView | None = None, *, versions: bool = False, release: str | None = None
+) -> Iterator[PageSpec]:
     """Every HTML page of the site, in a fixed order: the fixed pages of routes.py that this
     build has (the changes list with a `history`, the versions page with `versions`), each
-    listing followed by the pages it lists."""
+    listing followed by the pages it lists; in a `release`, last, a page at the address of each
+    page only the root has that its pages may link to, sending readers on to the root's."""
+    yield from _fixed_specs(view, history, versions=versions)
+    if release is not None:
+        for page in routes.release_pointers():
+            context = {"target": routes.from_release(release, page.url)}
+            yield PageSpec(routes.output_path(page.url), POINTER_TEMPLATE, page.title, page.section, context)
+
+
+def _fixed_specs(view: SiteView, history: HistoryView | None, *, versions: bool) -> Iterator[PageSpec]:
     members = view.site.federation is not None
     for page in routes.fixed_pages(history=history is not None, releases=versions, members=members):
         if page.name == "changes" and history is not None:
@@ -155,7 +167,8 @@ def render_site(
     prefix = _source_prefix(site_root) if source_prefix is None else source_prefix
     common = {**_common_context(view), "versioning": versioning, "source_prefix": prefix}
     changes = _history(history, common, versioning.releases)
-    specs = list(page_specs(view, changes, versions=versioning.current is None and bool(versioning.releases)))
+    versions = versioning.current is None and bool(versioning.releases)
+    specs = list(page_specs(view, changes, versions=versions, release=versioning.current))
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
     data = data_specs(site, view)
@@ -171,7 +184,7 @@ def render_site(
         elif name.endswith(".js"):
             content = minify_js(content.decode("utf-8")).encode("utf-8")
         files[routes.asset(name)] = content
-    moved = frozenset(spec.path for spec in specs if spec.template == MOVED_TEMPLATE)
+    moved = frozenset(spec.path for spec in specs if spec.template in (MOVED_TEMPLATE, POINTER_TEMPLATE))
     add_site_outputs(files, site, changes, moved)
     return files
 

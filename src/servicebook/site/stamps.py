@@ -16,6 +16,9 @@ gives. `servicebook verify` renders releases the ordinary way and compares, byte
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import decimal
+import enum
 import json
 import re
 from collections.abc import Mapping
@@ -100,6 +103,61 @@ class _Catalog:
     version: str
 
 
+class _Marked(Exception):
+    """A source holds the placeholders' character: filling the stamp in could change it."""
+
+
+class _Fingerprints:
+    """Digests of what stamped pages are rendered from, each object digested once per release.
+
+    A page's view shares most of what it holds with other pages' views (an offering's tools are
+    the tools' own views, a policy page it lists is the page's object), so the digest of each
+    immutable object (a frozen dataclass, a tuple) is kept by its identity, with the object itself
+    (its id is not reused while it is kept).
+    Every text is digested as it is, never as repr() writes it, so the digest is the same in every
+    process; a text holding the placeholders' character raises _Marked.
+    """
+
+    __slots__ = ("_kept", "_strict")
+
+    def __init__(self, *, strict: bool = True) -> None:
+        self._kept: dict[int, tuple[object, str]] = {}
+        self._strict = strict  # False: the stamped context itself, which holds the placeholders
+
+    def of(self, value: object) -> str:
+        if isinstance(value, str):
+            if _MARK in value and self._strict:
+                raise _Marked
+            return "s" + value if len(value) <= _SHORT else "h" + digest(value)
+        if value is None or isinstance(value, bool | int | float | enum.Enum | dt.date | dt.time | decimal.Decimal):
+            return "r" + repr(value)  # bool before int: repr tells True from 1
+        kept = self._kept.get(id(value))
+        if kept is not None:
+            return kept[1]
+        if isinstance(value, Mapping):  # a page's own context: made for it, never kept
+            return digest("{", *(part for k, v in value.items() for part in (self.of(k), self.of(v))))
+        if isinstance(value, list):
+            return digest("[", *(self.of(item) for item in value))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = dataclasses.fields(value)
+            made = digest(type(value).__qualname__, *(self.of(getattr(value, f.name)) for f in fields))
+            if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+                return made
+        elif isinstance(value, tuple | frozenset):
+            items = sorted(value, key=repr) if isinstance(value, frozenset) else value
+            made = digest(type(value).__name__, *(self.of(item) for item in items))
+        else:  # not one of the types a view is made of: as repr() writes it
+            text = repr(value)
+            if (_MARK in text or _ESCAPED in text) and self._strict:
+                raise _Marked
+            return digest("?", type(value).__qualname__, text)
+        self._kept[id(value)] = (value, made)  # immutable: the same digest wherever it is shown
+        return made
+
+
+_SHORT = 64  # characters: longer texts (a policy page's HTML) are digested on their own
+
+
 @dataclass(frozen=True, slots=True)
 class Stamping:
     """The context stamped pages are rendered with, the key of what it holds, and the stamp."""
@@ -107,6 +165,7 @@ class Stamping:
     common: dict[str, Any]
     chrome: str  # a digest of everything in `common` (a part of every page's key)
     values: Mapping[str, str]  # placeholder → the text that replaces it
+    seen: _Fingerprints = dataclasses.field(default_factory=_Fingerprints, compare=False)
 
     def fill(self, html: str) -> str | None:
         """The page with the stamp filled in; None when a placeholder was changed on the way."""
@@ -157,14 +216,18 @@ def stamping(common: Mapping[str, Any]) -> Stamping | None:
     sources += (*(t.tool.name for t in names.tool_by_id.values()), repr(catalog.site), repr(versioning.notes))
     if any(_MARK in text or _ESCAPED in text for text in sources):  # the placeholders' character is used
         return None
-    return Stamping(stamped, digest(repr(sorted((k, repr(v)) for k, v in shown.items()))), stamp)
+    chrome = digest(*(part for k in sorted(shown) for part in (k, _Fingerprints(strict=False).of(shown[k]))))
+    return Stamping(stamped, chrome, stamp)
 
 
 def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
     """A digest of everything the page is rendered from; None when its own sources use the
     placeholders' character (then filling the stamp in could change them)."""
-    shown = repr(spec.context)  # repr() writes the placeholders' character as an escape
-    if _MARK in spec.title or _ESCAPED in shown or _MARK in shown:
+    try:
+        shown = stamping.seen.of(spec.context)
+    except _Marked:
+        return None
+    if _MARK in spec.title:
         return None
     return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, shown)
 

@@ -1,0 +1,56 @@
+"""A stamped page's key (site/stamps.py): a digest of everything it is rendered from, the same for
+the same inputs whichever objects hold them, different when anything it shows differs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from servicebook.catalog import model
+from servicebook.site.stamps import Stamping, page_key
+from servicebook.site.templates import PageSpec
+
+LONG_HTML = "<p>" + "Every change is reviewed by a second person. " * 40 + "</p>\n"
+
+
+def _page(html: str = LONG_HTML, title: str = "Change approval", **meta: object) -> model.Page:
+    return model.Page(
+        slug="change-approval",
+        source="content/change-approval.md",
+        meta=model.PageMeta(title=title, **meta),  # type: ignore[arg-type]
+        html=html,
+        text="Every change is reviewed",
+        headings=(model.Heading(2, "Who approves", "who-approves"),),
+        html_sha256="not what the key reads",
+    )
+
+
+def _key(page: model.Page, stamping: Stamping | None = None) -> str | None:
+    spec = PageSpec("policies/change-approval/index.html", "policy.html", page.meta.title, "policies", {"page": page})
+    return page_key(stamping or Stamping({}, "chrome", {}), spec)
+
+
+def test_the_same_inputs_in_other_objects_give_the_same_key() -> None:
+    # each release reads its own objects: a page that shows the same must find the stored render
+    assert _key(_page()) == _key(_page()) is not None
+    assert _key(_page(), Stamping({}, "chrome", {})) == _key(_page())
+
+
+def test_anything_a_page_shows_changes_its_key() -> None:
+    base = _key(_page())
+    changed = [
+        _page(html=LONG_HTML[:-6] + "!</p>\n"),  # the last character of a long text
+        _page(title="Change approvals"),
+        _page(owner="Platform Team"),
+        _page(offerings=("ci",)),
+        dataclasses.replace(_page(), headings=(model.Heading(3, "Who approves", "who-approves"),)),
+        dataclasses.replace(_page(), text="Every change is reviewed."),
+    ]
+    keys = [_key(p) for p in changed]
+    assert base not in keys and len(set(keys)) == len(keys)
+    assert _key(_page(), Stamping({}, "other chrome", {})) != base
+
+
+def test_a_text_that_holds_the_placeholders_character_is_never_stamped() -> None:
+    assert _key(_page(html=LONG_HTML + "\ue000")) is None
+    assert _key(_page(owner="Team \ue0001\ue000")) is None
+    assert _key(_page(title="Odd \ue000")) is None
