@@ -199,7 +199,7 @@ def test_a_member_commit_that_is_invalid_is_named_and_the_member_stays_at_its_la
     bad = db.publish("Broken objective", objective="120")
     result = run("federate", "update", "--source", org)
     assert result.exit_code == 3
-    assert f"refused: db-team: commit {bad[:12]} of main is not a valid catalog (1 errors); staying at {good[:12]}" in (
+    assert f"refused: db-team: commit {bad[:12]} of main is not a valid catalog (1 error); staying at {good[:12]}" in (
         result.output
     )
     assert f"members/db-team@{bad[:12]}/catalog.yaml:" in result.output

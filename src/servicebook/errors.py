@@ -113,6 +113,11 @@ def _excerpt(line: str, column: int) -> tuple[str, int]:
     return head + "".join(pieces[start:end]) + tail, len(head) + sum(len(p) for p in pieces[start:at])
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 error`, `2 errors`: a count with its noun (nouns that take an s)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     """Stable, reproducible order: by file, line, column, then message."""
     return sorted(problems, key=lambda p: (p.location, p.message))

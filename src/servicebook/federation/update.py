@@ -16,7 +16,7 @@ from pathlib import Path
 from servicebook.cache.folder import prepare
 from servicebook.cache.store import Store
 from servicebook.catalog import model
-from servicebook.errors import Problem, Severity
+from servicebook.errors import Problem, Severity, counted
 from servicebook.federation.crossrefs import Links, dangling, records
 from servicebook.federation.lock import Entry, Lock, write_lock
 from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, recall_links, store_of
@@ -207,7 +207,8 @@ def _update_one(
     if site is None:
         errors = tuple(p for p in problems if p.severity is Severity.ERROR)
         stay = f"staying at {before[:12]}" if before else "not locked"
-        message = f"{ident}: commit {head[:12]} of {member.ref} is not a valid catalog ({len(errors)} errors); {stay}"
+        invalid = f"is not a valid catalog ({counted(len(errors), 'error')})"
+        message = f"{ident}: commit {head[:12]} of {member.ref} {invalid}; {stay}"
         return _refused(ident, before, head, message, errors), None, None
     entry = Entry(member.repository, member.ref, member.path, head)
     moved = f"{before[:12]} → {head[:12]}" if before else f"locked at {head[:12]}"

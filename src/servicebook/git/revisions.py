@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
-from servicebook.errors import Problem, SourceLocation, UsageProblem
+from servicebook.errors import Problem, SourceLocation, UsageProblem, counted
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots
 from servicebook.git.repo import (
@@ -167,7 +167,7 @@ def _snapshot_from_bytes(
     shown = CATALOG_FILE if name == "working tree" else f"{name}:{CATALOG_FILE}"
     catalog, errors = read_catalog(files[CATALOG_FILE], [p.slug for p in pages], shown)
     if catalog is None:
-        count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+        count = counted(len(errors), "error")
         raise RevisionInvalid(
             f"the catalog {where} does not validate ({count}); fix it or pick another revision", errors, revision
         )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from servicebook import routes
+from servicebook.errors import counted
 from servicebook.git.diff import Change, ordered
 from servicebook.git.history import Entry, Timeline
 from servicebook.git.snapshots import page_slug
@@ -238,7 +239,7 @@ def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_d
 def _entry_text(entry: EntryView) -> str:
     lines = []
     if entry.state == "invalid":
-        lines.append(f"The catalog in this commit did not validate ({entry.errors} errors).")
+        lines.append(f"The catalog in this commit did not validate ({counted(entry.errors, 'error')}).")
     elif entry.state == "missing":
         lines.append("There is no catalog.yaml in this commit.")
     elif entry.state == "truncated":

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
 from servicebook.catalog.model import BuildInfo
-from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.errors import Problem, Severity, SourceLocation, counted
 from servicebook.git.releases import Discovery, export
 from servicebook.git.repo import SOURCE_PATHS, source_prefix
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
@@ -147,8 +147,7 @@ def build_release(
             return None, [
                 Problem(
                     where,
-                    f"release cannot be built ({len(loaded.errors)} error{'s' if len(loaded.errors) != 1 else ''})"
-                    f"{detail}",
+                    f"release cannot be built ({counted(len(loaded.errors), 'error')}){detail}",
                     "fix it in a new release; old releases are not rewritten",
                     severity,
                 )
