@@ -11,10 +11,12 @@ missing, whose one gap (no `public/` between the renames) `write.recover` closes
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,10 +50,12 @@ def _rendered(site: Path) -> Files:
     captured: list[Files] = []
     real = write.write_site
 
-    def capture(files: Any, output: Path, *rest: Any, staging: Path | None = None, spare: Path | None = None) -> None:
+    def capture(
+        files: Any, output: Path, *rest: Any, staging: Path | None = None, spare: Path | None = None, known: Any = None
+    ) -> dict[str, list[int]]:
         assert staging is None  # a small site is written from memory, so the stage can be replayed
         captured.append((dict(files), *rest, None, spare))
-        real(files, output, *rest, spare=spare)
+        return real(files, output, *rest, spare=spare, known=known)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(build_stage, "write_site", capture)  # where the build calls it
@@ -305,3 +309,133 @@ def test_a_build_sigkilled_at_each_rename_of_the_fallback_swap_is_undone_by_the_
         assert tree(public) == new
         assert not list(site.glob(".public.*"))
     assert "gap" in outcomes and "old" in outcomes
+
+
+# A real build in a process of its own that stops itself (SIGSTOP) just before the Nth file-system
+# operation of its write stage (any operation made from write.py: mkdir, link, rename, unlink,
+# rmdir, a file written, the exchange), for the test to SIGKILL it there; with N = 0 it runs to
+# the end and prints how many there were. `SPOOL_FROM` (argv[3]) sets from how many pages the
+# build renders into a staging folder rather than into memory, so both ways are covered.
+STOPPING_BUILD = """
+import os, signal, sys
+from pathlib import Path
+from servicebook.site import build as stage, write
+stage.SPOOL_FROM = int(sys.argv[3])
+stop_at, seen, me = int(sys.argv[1]), [0], os.getpid()
+def counted(real):
+    def op(*args, **kwargs):
+        frame = sys._getframe(1)
+        for _ in range(3):
+            if frame is None:
+                break
+            if frame.f_globals.get("__name__") == "servicebook.site.write" and os.getpid() == me:
+                seen[0] += 1
+                if seen[0] == stop_at:
+                    os.kill(me, signal.SIGSTOP)
+                break
+            frame = frame.f_back
+        return real(*args, **kwargs)
+    return op
+for name in ("mkdir", "link", "rename", "replace", "unlink", "rmdir", "fsync"):
+    setattr(os, name, counted(getattr(os, name)))
+Path.write_bytes = counted(Path.write_bytes)
+write._rename_exchange = counted(write._rename_exchange)
+from servicebook.cli import main
+try:
+    main(["build", "--source", sys.argv[2]], standalone_mode=False)
+finally:
+    print("ops", seen[0])
+"""
+
+
+def _stopping_build(site: Path, stop_at: int, spool_from: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    return subprocess.Popen(
+        [sys.executable, "-c", STOPPING_BUILD, str(stop_at), str(site), str(spool_from)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_builds_sigkilled_at_random_points_leave_public_exactly_the_old_or_the_new_site(tmp_path: Path) -> None:
+    """The sources flip between two sites, A and B; each build towards the other is SIGKILLed at
+    a random point: before a random file-system operation of its write stage (stopped there, then
+    killed), or after a random delay anywhere in the build. After every kill public/ is, byte for
+    byte, the site it held before or the one the build was making, never a mixture, and the next
+    build carries on from whatever the kill left (staging folders, a spare cut short, a spare of
+    either site), in memory and from a staging folder, with and without a spare."""
+    seed = int(os.environ.get("SERVICEBOOK_KILL_SEED", random.SystemRandom().randrange(1 << 30)))
+    chance = random.Random(seed)
+    print(f"SERVICEBOOK_KILL_SEED={seed}")  # shown on failure: run again with it to replay
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    public = site / "public"
+    catalog = site / "catalog.yaml"
+    page = site / "content/welcome.md"
+    sources = {"A": (catalog.read_text(), page.read_text())}
+    sources["B"] = (
+        sources["A"][0].replace("name: Platform Team", "name: Delivery Team"),
+        sources["A"][1] + "\nA paragraph only site B has.\n",
+    )
+
+    def use(name: str) -> None:
+        catalog.write_text(sources[name][0])
+        page.write_text(sources[name][1])
+
+    def finish(spool_from: int) -> int:
+        done = _stopping_build(site, 0, spool_from)
+        out, err = done.communicate(timeout=300)
+        assert done.returncode == 0, err
+        return int(out.split("ops ")[-1])
+
+    trees = {}
+    most = 1
+    for name in ("A", "B", "A"):  # both sites, and the most operations a write stage makes here
+        use(name)
+        most = max(most, finish(1), finish(10_000))
+        trees[name] = tree(public)
+    assert trees["A"] != trees["B"]
+    holds = "A"
+    seconds = 0.0
+    outcomes = set()
+    for attempt in range(24):
+        making = "B" if holds == "A" else "A"
+        use(making)
+        spool_from = chance.choice((1, 10_000))
+        if attempt % 3 == 2:  # a kill after a random delay, wherever the build is then
+            child = _stopping_build(site, 0, spool_from)
+            delay = chance.uniform(0, seconds or 3.0)
+            try:
+                child.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                os.kill(child.pid, signal.SIGKILL)
+            child.communicate(timeout=60)
+            how = f"after {delay:.2f} s"
+        else:
+            stop_at = chance.randint(1, most)
+            child = _stopping_build(site, stop_at, spool_from)
+            started = time.monotonic()
+            _, status = os.waitpid(child.pid, os.WUNTRACED)
+            if os.WIFSTOPPED(status):
+                os.kill(child.pid, signal.SIGKILL)
+            else:
+                seconds = max(seconds, time.monotonic() - started)
+            child.communicate(timeout=60)
+            how = f"before write operation {stop_at}"
+        assert public.is_dir(), f"attempt {attempt} (seed {seed}), killed {how}: no public/"
+        now = tree(public)
+        assert now in (trees[holds], trees[making]), (
+            f"attempt {attempt} (seed {seed}), killed {how}: public/ is neither site {holds} nor {making}"
+        )
+        outcomes.add("old" if now == trees[holds] else "new")
+        holds = holds if now == trees[holds] else making
+        if attempt % 6 == 5:  # a build that is not killed puts everything right
+            use(making)
+            finish(spool_from)
+            assert tree(public) == trees[making]
+            assert not list(site.glob(".public.*")), f"leftovers after attempt {attempt} (seed {seed})"
+            holds = making
+    assert outcomes == {"old", "new"}, f"seed {seed}: only {outcomes}"

@@ -235,7 +235,9 @@ def _finish(
     if spare is not None:
         with contextlib.suppress(OSError):
             prepare(spare.parent)
-    write_site(files, output, trees, cache.reused, staging=spool, spare=spare)
+    cache.written = write_site(
+        files, output, trees, cache.reused, staging=spool, spare=spare, known=cache.kept_identities()
+    )
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
 

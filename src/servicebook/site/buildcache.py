@@ -157,6 +157,7 @@ class BuildCache:
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
         self._same_output: bool | None = None  # is the output the one the last build swapped in?
+        self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -271,6 +272,14 @@ class BuildCache:
             return None
         return self.output.parent / CACHE_DIR / "build" / f"{self.output.name}.spare"
 
+    def kept_identities(self) -> dict[str, list[int]]:
+        """The identity of each file kept from the current output, as the last build recorded it
+        and `reuse` found it unchanged (the write stage compares the spare's files with it)."""
+        previous = self.previous
+        if previous is None:
+            return {}
+        return {path: previous.outputs[path] for path in self.reused if path in previous.outputs}
+
     def kept_hashes(self, manifest_name: str) -> dict[str, str]:
         """The SHA-256 of each page kept from the last build, from that build's manifest in the
         output, provided that file is still the one it wrote."""
@@ -299,6 +308,6 @@ class BuildCache:
         marker = marker_identity(self.output / MARKER)
         if marker is None:
             return
-        outputs = tree_identity(self.output)
+        outputs = self.written if self.written is not None else tree_identity(self.output)
         manifest = Manifest(self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources)
         self.store.record(str(self.output), manifest.to_json(), built_release=self.built > 0)

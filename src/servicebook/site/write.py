@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
-import posixpath
 import shutil
 import stat
 import tempfile
@@ -129,8 +128,11 @@ def write_site(
     unchanged: Collection[str] = (),
     staging: Path | None = None,
     spare: Path | None = None,
-) -> None:
+    known: Mapping[str, list[int]] | None = None,
+) -> dict[str, list[int]]:
     """Write `files` into a staging folder, then swap it with `output` (see module docstring).
+    Returns the identity (size, modification time, inode) of every file the output now holds,
+    as `fresh.tree_identity` would read it, worked out without walking the output.
 
     `staging` is a folder beside `output` that already holds some of the files at their place
     (build.py renders a large site's pages straight into it); by default a new one is made.
@@ -144,33 +146,43 @@ def write_site(
     becomes the staging folder and only what differs is changed in it (`_reconcile`), instead
     of making every folder and link again: a one-page change to a site of thousands of pages
     then touches a handful of files. Nothing in the spare reaches the output unchecked: each
-    file is kept only if it is the very file (same inode) the new site links to.
+    file is kept only if it is the very file (same inode) the new site links to. `known` gives
+    the identity of each file of `unchanged` as the caller found it in `output` (build.py: the
+    last build's record, checked against the file when the page was kept), so the spare's files
+    are compared with it without reading the live site again. A first build, which replaces
+    nothing, leaves a spare too (hard links to its files), so the first rebuild after it also
+    starts from one.
 
     A file system error (read-only, full, no permission) is reported as such, without a
     traceback (`write_failed`); the staging folder is removed and `output` is left as it was.
     """
     target: Path | None = None
+    known = known or {}
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
+        links = _links(files, output, trees or {}, unchanged, known)
+        copied: set[str] = set()  # linked files that had to be copied: their identity is their own
         base = _usable_spare(spare, output)
         if base is not None and (staging is None or len(unchanged) >= len(spooled)):
             target = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             os.rename(base, target)  # replaces the empty folder mkdtemp made; recover() removes it if killed
             try:
-                _reconcile(target, files, output, trees or {}, unchanged)
+                _reconcile(target, output, files, links, copied)
             except _SpareUnusable:  # only an optimisation: start from nothing instead
                 shutil.rmtree(target, ignore_errors=True)
                 target = None
         if target is None:
             target = staging or Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-            _fill(target, files, output, trees or {}, unchanged)
+            copied.clear()
+            _fill(target, files, output, trees or {}, unchanged, copied)
         target.chmod(_folder_mode())  # mkdtemp makes it private; the site must be readable
         marker = target / MARKER
         if marker.exists() or marker.is_symlink():  # a spare's: never write into a file that may be shared
             marker.unlink()
         marker.write_bytes(MARKER_TEXT)
         _fsync_tree(target)
+        first = not output.exists()
         _swap(target, output, spare)
     except OSError as exc:
         if target is not None:
@@ -180,6 +192,44 @@ def write_site(
         if target is not None:
             shutil.rmtree(target, ignore_errors=True)
         raise
+    if first and spare is not None:  # the next build starts from a spare too (see above)
+        _leave_spare(output, spare)
+    return _identities(output, files, links, copied)
+
+
+def _identities(
+    output: Path, files: Collection[str], links: Mapping[str, _Link], copied: Collection[str]
+) -> dict[str, list[int]]:
+    """What `fresh.tree_identity(output)` reads right after the swap: a linked file is the very
+    file whose identity the caller gave (or the release tree's), the others were written by this
+    build and are looked at one by one."""
+    found: dict[str, list[int]] = {}
+    for path in (*files, *(p for p in links if p not in files), MARKER):
+        link = links.get(path)
+        if link is not None and link[2] is not None and path not in copied:
+            found[path] = link[2]
+            continue
+        with contextlib.suppress(OSError):
+            info = os.lstat(f"{output}/{path}")
+            found[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    return found
+
+
+def _leave_spare(output: Path, spare: Path) -> None:
+    """After a first build: a spare made of hard links to the new site's files, for the next
+    build to start from (see write_site). Only an optimisation: a spare cut short by a kill or
+    an error is put right, file by file, by the build that uses it."""
+    making = None
+    try:
+        if spare.exists() or spare.is_symlink():
+            return
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        making = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))  # recover() cleans up
+        _link_tree(output, making)
+        os.rename(making, spare)
+    except OSError:
+        if making is not None:
+            shutil.rmtree(making, ignore_errors=True)
 
 
 def write_failed(exc: OSError, output: Path) -> WriteFailed:
@@ -196,9 +246,15 @@ def write_failed(exc: OSError, output: Path) -> WriteFailed:
 
 
 def _fill(
-    staging: Path, files: Mapping[str, bytes], output: Path, trees: Mapping[str, Path], unchanged: Collection[str]
+    staging: Path,
+    files: Mapping[str, bytes],
+    output: Path,
+    trees: Mapping[str, Path],
+    unchanged: Collection[str],
+    copied: set[str],
 ) -> None:
-    """Write every file into a new staging folder (which may already hold some at their place)."""
+    """Write every file into a new staging folder (which may already hold some at their place);
+    note in `copied` each file of a release tree that could not be linked."""
     made: set[str] = set()
     for path in sorted(files):
         dest = staging / path
@@ -215,8 +271,9 @@ def _fill(
             os.rename(spooled, dest)
             continue
         dest.write_bytes(files[path])
+        copied.add(path)
     for prefix, tree in sorted(trees.items()):
-        _link_tree(tree, staging / prefix)
+        copied.update(prefix + p for p in _link_tree(tree, staging / prefix))
 
 
 def _usable_spare(spare: Path | None, output: Path) -> Path | None:
@@ -230,9 +287,35 @@ def _usable_spare(spare: Path | None, output: Path) -> Path | None:
         return None
 
 
-def _tree_files(trees: Mapping[str, Path]) -> dict[str, str]:
-    """Output path → file, for every file of the release trees."""
-    found: dict[str, str] = {}
+# A file of the new site that is an existing file, hard-linked: its inode and device, its
+# identity (size, modification time, inode), and where it is ("": at its place in the output).
+# A plain tuple: there is one for every file a rebuild keeps.
+_Link = tuple[int, int, list[int], str]
+
+
+def _links(
+    files: Collection[str],
+    output: Path,
+    trees: Mapping[str, Path],
+    unchanged: Collection[str],
+    known: Mapping[str, list[int]],
+) -> dict[str, _Link]:
+    """Output path → the existing file it is: the pages kept from `output` whose identity the
+    caller knows (or, when it does not say, as the file is now), and every file of the release
+    trees (hard links need no copying)."""
+    found: dict[str, _Link] = {}
+    device = output.parent.stat().st_dev if unchanged and output.exists() else -2
+    for path in unchanged:
+        if path not in files:
+            continue
+        identity = known.get(path)
+        if identity is None:
+            try:
+                info = os.lstat(f"{output}/{path}")
+            except OSError:
+                continue
+            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
+        found[path] = (identity[2], device, identity, "")
     for prefix, tree in sorted(trees.items()):
         for folder, subfolders, names in os.walk(tree):
             subfolders.sort()
@@ -240,48 +323,58 @@ def _tree_files(trees: Mapping[str, Path]) -> dict[str, str]:
             at = prefix if relative == "." else f"{prefix}{relative}/"
             for name in names:
                 if not name.startswith(".complete"):
-                    found[at + name] = os.path.join(folder, name)  # noqa: PTH118 - strings, by the thousand
+                    source = os.path.join(folder, name)  # noqa: PTH118 - strings, by the thousand
+                    try:
+                        info = os.stat(source)  # noqa: PTH116 - as above
+                    except OSError:
+                        continue
+                    found[at + name] = (info.st_ino, info.st_dev, [info.st_size, info.st_mtime_ns, info.st_ino], source)
     return found
 
 
 def _reconcile(
-    base: Path, files: Mapping[str, bytes], output: Path, trees: Mapping[str, Path], unchanged: Collection[str]
+    base: Path, output: Path, files: Mapping[str, bytes], links: Mapping[str, _Link], copied: set[str]
 ) -> None:
     """Turn `base`, an earlier site, into the new one: keep each file that already is the very
     file the new site hard-links to (an unchanged page, a release tree's file), delete every
     other entry (whatever it is: files are never written into, so a file shared with the live
-    site is never changed), then add what is missing."""
-    links = {path: f"{output}/{path}" for path in files if path in unchanged}
-    links.update(_tree_files(trees))
+    site is never changed), then add what is missing. The folder is read once (its listing:
+    whether a file is the one wanted is told by its inode, which the listing gives); only what
+    differs is deleted, linked or written."""
     wanted = set(files) | set(links)
-    folders = {posixpath.dirname(p) for p in wanted}
-    for folder in list(folders):
-        parent = folder
-        while parent:
-            parent = posixpath.dirname(parent)
-            folders.add(parent)
+    folders: set[str] = set()
+    for path in wanted:
+        folder = path.rpartition("/")[0]
+        while folder not in folders:  # its parents are in already when it is
+            folders.add(folder)
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
     present: set[str] = set()
     try:
         _prune(str(base), "", links, folders, present, base.stat().st_dev)
     except OSError as exc:  # e.g. files someone else made there: nothing of the new site is in it yet
         raise _SpareUnusable from exc
-    made = set(folders) & {posixpath.dirname(p) for p in present}
+    made: set[str] = set()
     for path in sorted(wanted - present):
         dest = base / path
-        parent = posixpath.dirname(path)
+        parent = path.rpartition("/")[0]
         if parent not in made:
             dest.parent.mkdir(parents=True, exist_ok=True)
             made.add(parent)
-        source = links.get(path)
-        if source is not None and _link(Path(source), dest):
+        link = links.get(path)
+        source = (link[3] or f"{output}/{path}") if link is not None else ""
+        if link is not None and _link(Path(source), dest):
             continue
         spooled = files.file(path) if isinstance(files, SiteFiles) and path in files.spooled else None
         if spooled is not None:
             os.rename(spooled, dest)
         elif path in files:
             dest.write_bytes(files[path])
-        elif source is not None:
+            copied.add(path)
+        elif link is not None:
             shutil.copyfile(source, dest)
+            copied.add(path)
 
 
 class _SpareUnusable(Exception):
@@ -289,7 +382,7 @@ class _SpareUnusable(Exception):
 
 
 def _prune(
-    folder: str, prefix: str, links: Mapping[str, str], folders: Collection[str], present: set[str], device: int
+    folder: str, prefix: str, links: Mapping[str, _Link], folders: Collection[str], present: set[str], device: int
 ) -> None:
     """Delete what the new site does not keep from `folder`, on file system `device` (see
     `_reconcile`); note what it keeps. The same file is the same inode on the same device: inode
@@ -303,15 +396,10 @@ def _prune(
             if path not in folders:
                 os.rmdir(entry.path)  # noqa: PTH106 - plain strings, by the thousand
             continue
-        source = links.get(path)
-        if source is not None and not entry.is_symlink():
-            try:
-                info = os.stat(source)  # noqa: PTH116 - as above
-                if entry.inode() == info.st_ino and info.st_dev == device:
-                    present.add(path)
-                    continue
-            except OSError:
-                pass
+        link = links.get(path)
+        if link is not None and link[1] == device and entry.inode() == link[0] and not entry.is_symlink():
+            present.add(path)
+            continue
         os.unlink(entry.path)  # noqa: PTH108 - as above
 
 
@@ -323,9 +411,11 @@ def _link(source: Path, dest: Path) -> bool:
     return True
 
 
-def _link_tree(tree: Path, dest: Path) -> None:
+def _link_tree(tree: Path, dest: Path) -> list[str]:
     """Hard-link (or copy) every file of `tree` into `dest`: one mkdir per folder, not per file,
-    since twenty releases of a large catalog are hundreds of thousands of files."""
+    since twenty releases of a large catalog are hundreds of thousands of files. Returns the
+    files it copied (relative to `tree`)."""
+    copied = []
     for folder, subfolders, names in os.walk(tree):
         subfolders.sort()
         target_dir = dest / Path(folder).relative_to(tree)
@@ -338,6 +428,8 @@ def _link_tree(tree: Path, dest: Path) -> None:
                 os.link(source, target)
             except OSError:
                 shutil.copyfile(source, target)
+                copied.append(str(target.relative_to(dest)))
+    return copied
 
 
 def _folder_mode() -> int:
