@@ -209,7 +209,7 @@ def test_invalid_commit_appears_as_such_and_does_not_break_the_build(git_site, r
     git_site.edit("objective: 101", "objective: 99.9")
     git_site.commit("Fix the objective")
     html = (build(run, git_site.root) / "changes/index.html").read_text()
-    assert "The catalog in this commit did not validate (1 error)." in html
+    assert "The catalog in this commit did not validate (1 error);" in html
     fix = html.split("Fix the objective", 1)[1].split("</section>", 1)[0]
     assert "raised from 99.5 % to 99.9 %" in fix  # against the last catalog that validated
 
