@@ -24,7 +24,6 @@ page's text skips the small words of `STOP` (its title keeps them).
 from __future__ import annotations
 
 import bisect
-import contextlib
 import json
 import operator
 import re
@@ -371,7 +370,8 @@ def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -
     files = [IndexFile(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
     for n in range(0, len(records), CHUNK):
         chunk = texts[n : n + CHUNK]
-        files.append(IndexFile(routes.search_fragment("r", n // CHUNK), digest(*chunk), partial(_records_file, chunk)))
+        made_of = digest(*keys[n : n + CHUNK])  # a record's key covers its text
+        files.append(IndexFile(routes.search_fragment("r", n // CHUNK), made_of, partial(_records_file, chunk)))
     for n, (key, body) in enumerate(words_made.fragments):
         files.append(IndexFile(routes.search_fragment("w", n), key, partial(_utf8, body)))
     for rid in policy:
@@ -452,11 +452,12 @@ class _State:
     digests: list[str]
 
     def to_json(self) -> str:
-        return json.dumps([self.records, self.words, self.sizes, self.starts, self.digests], ensure_ascii=False)
+        state = [self.records, self.words, self.sizes, self.starts, self.digests]
+        return json.dumps({"search": state}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> _State:
-        records, words_, sizes, starts, digests = json.loads(text)
+        records, words_, sizes, starts, digests = json.loads(text)["search"]
         if not (len(words_) == len(sizes) and len(starts) == len(digests)):
             raise ValueError("inconsistent search state")
         return cls(records, words_, sizes, starts, digests)
@@ -501,17 +502,22 @@ class _Words:
         if store is None:
             return None
         pointer = store.get(_LATEST, [LATEST_KEY]).get(LATEST_KEY)
-        if pointer is None:
+        try:
+            latest = json.loads(pointer.data) if pointer is not None else None
+        except ValueError:
             return None
-        entry = store.get(_STATE, [pointer.data]).get(pointer.data)
-        if entry is None:
+        if not isinstance(latest, str):
+            return None
+        entry = store.get(_STATE, [latest]).get(latest)
+        if entry is None or digest(entry.data) != latest:
             return None
         try:
             state = _State.from_json(entry.data)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, KeyError):
             return None
         wanted = sorted(set(state.digests))
-        texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items()}
+        # each fragment's key is the digest of its text: one that is not is not used
+        texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items() if digest(e.data) == k}
         if len(texts) != len(wanted):
             return None
         return state, texts
@@ -524,27 +530,24 @@ class _Words:
             stored = self.store.get(_POSTINGS, sorted({self.keys[r] for r in rids}))
             for rid in rids:
                 entry = stored.get(self.keys[rid])
-                if entry is not None:
-                    with contextlib.suppress(ValueError):
-                        found[rid] = json.loads(entry.data)
+                postings = _postings_of(entry.data) if entry is not None else None
+                if postings is not None:
+                    found[rid] = postings
         missing = [rid for rid in rids if rid not in found]
         made = map_shared(_tokenise, (self.records, self.pages), missing, self.workers)
         for rid, postings in zip(missing, made, strict=True):
             found[rid] = postings
             if self.store is not None:
-                self.store.put(_POSTINGS, self.keys[rid], Entry(json.dumps(postings, ensure_ascii=False)))
+                self.store.put(_POSTINGS, self.keys[rid], Entry(json.dumps({"p": postings}, ensure_ascii=False)))
         return found
 
     def _old_postings(self, keys: list[str]) -> dict[str, list[Any]] | None:
         if self.store is None:
             return None
-        stored = self.store.get(_POSTINGS, sorted(set(keys)))
-        if len(stored) != len(set(keys)):
+        found = {k: _postings_of(e.data) for k, e in self.store.get(_POSTINGS, sorted(set(keys))).items()}
+        if len(found) != len(set(keys)) or None in found.values():
             return None
-        try:
-            return {k: json.loads(e.data) for k, e in stored.items()}
-        except ValueError:
-            return None
+        return found  # type: ignore[return-value]
 
     # -- the index ----------------------------------------------------------------------------
 
@@ -666,7 +669,7 @@ class _Words:
         text = state.to_json()
         key = digest(text)
         store.put(_STATE, key, Entry(text))
-        store.put(_LATEST, LATEST_KEY, Entry(key))
+        store.put(_LATEST, LATEST_KEY, Entry(json.dumps(key)))
         store.touch(_POSTINGS, sorted(set(state.records)))
 
 
@@ -685,6 +688,15 @@ def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
     while tail < min(m, n) - before and old[m - 1 - tail] == new[n - 1 - tail]:
         tail += 1
     return [(before, m - tail, before, n - tail)]
+
+
+def _postings_of(data: str) -> list[Any] | None:
+    """A record's postings as stored, or None when the entry is not what this code writes."""
+    try:
+        postings = json.loads(data)["p"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return postings if isinstance(postings, list) and len(postings) % 3 == 0 else None
 
 
 def _places(postings: list[Any]) -> dict[str, tuple[int, int]]:
