@@ -27,6 +27,7 @@ import bisect
 import json
 import operator
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -536,6 +537,7 @@ class _Words:
         missing = [rid for rid in rids if rid not in found]
         made = map_shared(_tokenise, (self.records, self.pages), missing, self.workers)
         for rid, postings in zip(missing, made, strict=True):
+            postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
             found[rid] = postings
             if self.store is not None:
                 self.store.put(_POSTINGS, self.keys[rid], Entry(json.dumps({"p": postings}, ensure_ascii=False)))
@@ -696,7 +698,13 @@ def _postings_of(data: str) -> list[Any] | None:
         postings = json.loads(data)["p"]
     except (ValueError, TypeError, KeyError):
         return None
-    return postings if isinstance(postings, list) and len(postings) % 3 == 0 else None
+    if not isinstance(postings, list) or len(postings) % 3:
+        return None
+    try:
+        postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
+    except TypeError:  # a word that is not a string
+        return None
+    return postings
 
 
 def _places(postings: list[Any]) -> dict[str, tuple[int, int]]:
