@@ -19,6 +19,13 @@ context (nothing cached):
 - the largest HTML pages of the site (the issue's target: none over 1 MB).
 
 Figures are medians over `--runs` runs of each query; bench/README.md records them.
+
+    python bench/search_bench.py --making SITE
+
+measures instead what making the index costs on a built bench site (bench/out/5k/site after
+`make bench`), in this process, CPU seconds: from nothing, then from the last index in a store
+(site/search.py) with nothing changed, after one page's text changed, and after a page was
+removed (every later record's id moves).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -162,7 +170,58 @@ def index_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def making(site: Path) -> None:
+    """What making the index costs (see the module's docstring)."""
+    import dataclasses
+    import tempfile
+
+    from servicebook.cache.store import Store
+    from servicebook.site import search
+    from servicebook.site.load import load
+    from servicebook.site.parallel import batch_collections, worker_count
+    from servicebook.site.views import site_view
+
+    batch_collections()  # as a build does
+    env = {"SOURCE_DATE_EPOCH": EPOCH}
+    loaded = load(site, env)
+    assert loaded.site is not None, loaded.problems
+    pages = list(loaded.site.pages)
+    middle = len(pages) // 2
+    edited = pages[middle]
+    pages[middle] = dataclasses.replace(
+        edited, html=edited.html + "<p>A revision note added by the benchmark.</p>", html_sha256="0" * 64
+    )
+    views = {
+        "nothing changed": site_view(loaded.site),
+        "one page's text changed": site_view(dataclasses.replace(loaded.site, pages=tuple(pages))),
+        "one page removed": site_view(dataclasses.replace(loaded.site, pages=(*pages[:middle], *pages[middle + 1 :]))),
+    }
+    workers = worker_count(os.environ)
+
+    def cpu() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    def timed(label: str, make: Any) -> None:
+        start = cpu()
+        make()
+        print(f"{label:<48} {cpu() - start:6.2f} CPU s (this process and its workers)")
+
+    print(f"== making the search index of {site} ({len(loaded.site.pages)} policy pages, {workers} workers) ==")
+    timed("from nothing, no store", lambda: search.search_index(views["nothing changed"]))
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "store.sqlite") as store:
+        timed(
+            "from nothing, words kept in a store", lambda: search.search_index(views["nothing changed"], store, workers)
+        )
+        for label, view in views.items():
+            timed(f"from the last index: {label}", lambda view=view: search.search_index(view, store, workers))
+            store.commit()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--making"]:
+        making(Path(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--site", type=Path, default=HERE / "out" / "search-large")
     parser.add_argument("--runs", type=int, default=3)

@@ -162,8 +162,8 @@ def _poison(database: Path, *, version: str | None) -> None:
     with sqlite3.connect(database) as db:
         for key, data, text in db.execute("SELECT key, data, text FROM entries").fetchall():
             stored = json.loads(data)
-            if not isinstance(stored, list) or stored[0] is None:
-                continue  # a catalog, or a page that did not load
+            if not isinstance(stored, list) or len(stored) != 8 or not isinstance(stored[0], list):
+                continue  # a catalog, the search index's words, or a page that did not load
             html = "<p>POISON</p>"
             stored[0][4] = hashlib.sha256(html.encode()).hexdigest()
             forged = json.dumps(stored, separators=(",", ":"))

@@ -114,9 +114,11 @@ def test_a_build_on_a_terminal_names_each_phase_as_it_runs_and_leaves_only_the_r
     ]
     assert without_progress(drawn.stderr) == ""
     # stdout is the same report as without a terminal
-    (site / "content" / "welcome.md").write_text((site / "content" / "welcome.md").read_text() + "\nMore.\n")
+    # (an edit and its undoing: the same files change, the search index's included)
+    original = (site / "content" / "welcome.md").read_text()
+    (site / "content" / "welcome.md").write_text(original + "\nMore.\n")
     again_drawn = servicebook("build", "--source", site, terminal=True)
-    (site / "content" / "welcome.md").write_text((site / "content" / "welcome.md").read_text() + "\nAnd more.\n")
+    (site / "content" / "welcome.md").write_text(original)
     again_piped = servicebook("build", "--source", site, terminal=False)
     assert (again_piped.code, again_piped.stderr) == (0, "")  # nothing drawn into a pipe or a CI log
     assert SECONDS.sub(" S", again_drawn.stdout) == SECONDS.sub(" S", again_piped.stdout)
@@ -162,7 +164,7 @@ def test_the_report_counts_files_rendered_again_and_kept_per_kind_and_times_each
         "  tools                        0       2",
         "  policy pages                 1       0",
         "  other pages                  0      11",
-        "  data files                   8       1",
+        "  data files                   5       4",
     ]
     # nothing changed: nothing to do, said in one line
     same = servicebook("build", "--source", site, terminal=False).stdout.splitlines()
@@ -190,7 +192,7 @@ def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site
     page = site / "content" / "welcome.md"
     page.write_text(page.read_text() + "\nOne more paragraph.\n")
     edited = servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines()
-    why = edited[edited.index("Rendered again (9):") + 1 :]
+    why = edited[edited.index("Rendered again (6):") + 1 :]
     assert why[0] == "  policies/welcome/index.html: changed: content/welcome.md (its source)"
     # the data files its text goes into (catalog.json, the search index)
     assert {line.rsplit(": ", 1)[1] for line in why[1:]} == {"content/welcome.md"}

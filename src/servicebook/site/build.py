@@ -194,6 +194,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
                 workers=worker_count(options.env),
                 spool=spool,
                 progress=progress,
+                store=cache.store,
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None

@@ -27,13 +27,14 @@ from typing import Any
 from markupsafe import Markup
 
 from servicebook import routes
+from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.schema import json_schema
 from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
 from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_pages
 from servicebook.site.changes import HistoryView, atom_feed
 from servicebook.site.portals import published as portal_files
-from servicebook.site.search import search_files, search_paths
+from servicebook.site.search import search_index
 from servicebook.site.templates import DataSpec
 from servicebook.site.views import SiteView
 
@@ -44,6 +45,8 @@ class FromCatalog:
 
     site: model.SiteContent
     view: SiteView
+    store: Store | None = None  # where the search index keeps what the next one is made from
+    workers: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,48 +101,27 @@ def _schema_json(_made: FromCatalog) -> bytes:
     return _json(json_schema())
 
 
-def _search_file(path: str, made: FromCatalog) -> bytes:
-    """One file of the search index. The index is made whole once per process (a render worker
-    makes many of its files) and kept while the view is the very same object."""
-    kept = _search_kept[0] if _search_kept else None
-    if kept is None or kept[0] is not made.view:
-        kept = (made.view, search_files(made.view))
-        _search_kept[:] = [kept]
-    return kept[1][path]
-
-
-_search_kept: list[tuple[SiteView, dict[str, bytes]]] = []  # the last view and its search files (see above)
-
-
 def search_outputs(made: FromCatalog) -> tuple[DataOutput, ...]:
     """The search index's files (site/search.py): a manifest and fragments, as many as the
-    catalog needs, named from its records without making them. A policy page's text fragment
-    (the last of them, in the order of the pages) is made from that page alone: an edit to one
-    page's body keeps the others' from the last build."""
-    paths = search_paths(made.view)
-    pages = made.view.pages
-    texts = dict(zip(paths[len(paths) - len(pages) :], pages, strict=True)) if pages else {}
+    catalog needs. The index is made here, from the last one the store holds, so each file's
+    declared input is a digest of its own bytes (a text fragment's: its page's HTML) and a file
+    the change did not touch is kept from the last build."""
     return tuple(
-        DataOutput(path, partial(_search_file, path), inputs=partial(_page_body, texts[path]))
-        if path in texts and path.startswith(_TEXT_FRAGMENTS)
-        else DataOutput(path, partial(_search_file, path), inputs=_page_bodies)
-        for path in paths
+        DataOutput(f.path, partial(_made, f.make), inputs=partial(_given, f.inputs))
+        for f in search_index(made.view, made.store, made.workers)
     )
 
 
-_TEXT_FRAGMENTS = routes.search_fragment("t", 0).rsplit("/", 1)[0] + "/"
+def _made(make: Callable[[], bytes], _made: FromCatalog) -> bytes:
+    return make()
 
 
-def _page_body(page: model.Page, _made: FromCatalog) -> str:
-    return page.html_sha256
+def _given(inputs: str, _made: FromCatalog) -> str:
+    return inputs
 
 
 def _only_the_code(_made: FromCatalog) -> str:
     return ""  # what every file depends on (the code, the theme), nothing more
-
-
-def _page_bodies(made: FromCatalog) -> str:  # the search index holds the policy pages' text
-    return hashlib.blake2b("\0".join(p.html_sha256 for p in made.site.pages).encode(), digest_size=20).hexdigest()
 
 
 def _page_bodies_and_snapshots(made: FromCatalog) -> str:
@@ -201,9 +183,12 @@ PUBLISHED: tuple[PublishedOutput, ...] = (
 )
 
 
-def data_specs(site: model.SiteContent, view: SiteView) -> tuple[DataSpec, ...]:
-    """The `DATA` outputs as jobs for the render workers, each with its declared inputs."""
-    made = FromCatalog(site, view)
+def data_specs(
+    site: model.SiteContent, view: SiteView, store: Store | None = None, workers: int = 1
+) -> tuple[DataSpec, ...]:
+    """The `DATA` outputs as jobs for the render workers, each with its declared inputs (the
+    search index is made here, over `workers`, from what `store` kept of the last one)."""
+    made = FromCatalog(site, view, store, workers)
     outputs = (*DATA, *search_outputs(made))
     inputs = {o.inputs: "" for o in outputs}  # each digest made once: the search index has thousands of files
     for what in inputs:

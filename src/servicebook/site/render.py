@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from servicebook import routes
+from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.git.history import Timeline
 from servicebook.git.repo import open_repo
@@ -148,6 +149,7 @@ def render_site(
     stamped: RenderedStore | None = None,
     source_prefix: str | None = None,
     progress: Phases | None = None,
+    store: Store | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -158,6 +160,8 @@ def render_site(
     same inputs are taken from it with this release's stamp filled in (see stamps.py).
     `source_prefix` is where the site lives in its repository, when `site_root` is not a checkout.
     `progress` is told how many pages and files are rendered, and each as it is.
+    `store` keeps what the next search index is made from (site/search.py); a past release's
+    build uses its `stamped` build cache's.
     """
     layouts = site_root / "layouts"
     env = environment(layouts)
@@ -171,7 +175,9 @@ def render_site(
     specs = list(page_specs(view, changes, versions=versions, release=versioning.current))
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
-    data = data_specs(site, view)
+    if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
+        store = shared
+    data = data_specs(site, view, store, workers)
     known = frozenset(s.path for s in specs)
     if stamped is not None and spool is None:
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers)

@@ -23,16 +23,25 @@ page's text skips the small words of `STOP` (its title keeps them).
 
 from __future__ import annotations
 
+import bisect
 import json
+import operator
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from html import unescape
 from html.parser import HTMLParser
+from itertools import accumulate, chain
 from typing import Any
 
 from servicebook import routes
+from servicebook.cache.digest import digest
+from servicebook.cache.store import Entry, Store
+from servicebook.catalog import model
+from servicebook.site.parallel import map_shared
 from servicebook.site.views import SiteView, ToolRef, ToolView
 
 INDEX_VERSION = 2
@@ -316,93 +325,391 @@ def search_records(view: SiteView) -> list[dict[str, Any]]:
     return records
 
 
-def search_files(view: SiteView) -> dict[str, bytes]:
-    """Every file of the index, by site path (`search_paths` names them without making them)."""
-    records = search_records(view)
-    texts = {i: page_sections(view.pages[n].html) for n, i in enumerate(_policy_ids(records))}
-    postings: dict[str, dict[int, list[int]]] = {}  # word -> record id -> [fields, section]
+def search_files(view: SiteView, store: Store | None = None, workers: int = 1) -> dict[str, bytes]:
+    """Every file of the index, by site path, made at once (`search_index` makes them lazily)."""
+    return {f.path: f.make() for f in search_index(view, store, workers)}
 
-    def add(rid: int, field: str, text: str, section: int = 0, skip: Iterable[str] = ()) -> None:
+
+@dataclass(frozen=True, slots=True)
+class IndexFile:
+    """One file of the index: where it goes, a digest of its bytes (or of all they are made
+    from), and what makes them (in a render worker: it reads no store)."""
+
+    path: str
+    inputs: str
+    make: Callable[[], bytes]
+
+
+def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -> tuple[IndexFile, ...]:
+    """The index's files in a fixed order: the manifest, the records, the words, the texts.
+
+    Each record's words ("postings": word, where, section) are kept in `store` under a digest
+    of the record and, for a policy page, of its HTML, so a page is read for its words once in
+    the life of the store whatever the build (the current catalog, any release, `serve`). The
+    words of the last index made (`_State`: each record's key, each word's encoded size, each
+    fragment's text) are kept there too, and the next index is made from it: only the records
+    whose key changed are taken out and put in, only their words' postings are encoded again,
+    and only the fragments those words (or a moved cut between ranges) land in are made again;
+    the others are the very bytes of the last index. The result is the same, byte for byte, as
+    an index made from nothing (tests/test_search_incremental.py)."""
+    records = search_records(view)
+    policy = _policy_ids(records)
+    pages = dict(zip(policy, view.pages, strict=True))
+    texts = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
+    keys = [digest(t, pages[rid].html_sha256 if rid in pages else "") for rid, t in enumerate(texts)]
+    words_made = _Words(records, pages, keys, store, workers).make()
+    manifest = _compact(
+        {
+            "servicebook_search": INDEX_VERSION,
+            "catalog_version": view.site.catalog.version,
+            "records": len(records),
+            "chunk": CHUNK,
+            "words": words_made.firsts,
+            "kinds": _kinds(records),
+        }
+    )
+    files = [IndexFile(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
+    for n in range(0, len(records), CHUNK):
+        chunk = texts[n : n + CHUNK]
+        made_of = digest(*keys[n : n + CHUNK])  # a record's key covers its text
+        files.append(IndexFile(routes.search_fragment("r", n // CHUNK), made_of, partial(_records_file, chunk)))
+    for n, (key, body) in enumerate(words_made.fragments):
+        files.append(IndexFile(routes.search_fragment("w", n), key, partial(_utf8, body)))
+    for rid in policy:
+        page = pages[rid]
+        files.append(IndexFile(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page.html)))
+    return tuple(files)
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def _records_file(texts: list[str]) -> bytes:
+    return ('{"records":[' + ",".join(texts) + "]}\n").encode("utf-8")
+
+
+def _text_file(html: str) -> bytes:
+    return _compact({"sections": page_sections(html)})
+
+
+def record_postings(record: dict[str, Any], sections: list[tuple[str, str, str]]) -> list[Any]:
+    """Where each word of one record occurs, whatever the record's id: [word, where, section, …]
+    (`FIELDS` and `TITLE_WORDS` bits; the first section other than the first it occurs in)."""
+    found: dict[str, list[int]] = {}
+
+    def add(field: str, text: str, section: int = 0, skip: Iterable[str] = ()) -> None:
+        bit = FIELDS[field]
         for w in words(text):
             if len(w) > LONGEST_WORD or w in skip:
                 continue
-            at = postings.setdefault(w, {}).setdefault(rid, [0, section])
-            at[0] |= FIELDS[field]
-            if not at[1]:
-                at[1] = section
+            at = found.get(w)
+            if at is None:
+                found[w] = [bit, section]
+            else:
+                at[0] |= bit
+                if not at[1]:
+                    at[1] = section
 
-    for rid, r in enumerate(records):
-        add(rid, "title", r["t"])
-        _mark_title(postings, rid, words(r["t"]))
-        alternative = r.get("a")
-        add(rid, "keys", " ".join([r.get("x", ""), r.get("sl", ""), alternative["t"] if alternative else ""]))
-        add(rid, "summary", r["s"])
-        if "d" in r:
-            add(rid, "body", r["d"], skip=STOP)
-        for n, (heading, _anchor, text) in enumerate(texts.get(rid, ())):
-            add(rid, "keys", heading, n)
-            add(rid, "body", text, n, skip=STOP)
-    encoded = [(w, _compact(_flat(postings[w]))[:-1]) for w in sorted(postings, key=_order)]
-    fragments = word_fragments(len(records))
-    target = sum(len(w) + len(p) + 4 for w, p in encoded) / fragments
-    ranges: list[list[tuple[str, bytes]]] = [[]]
-    size = 0
-    for w, p in encoded:
-        if size >= target and len(ranges) < fragments:
-            ranges.append([])
-            size = 0
-        ranges[-1].append((w, p))
-        size += len(w) + len(p) + 4
-    files = {
-        routes.SEARCH_INDEX: _compact(
-            {
-                "servicebook_search": INDEX_VERSION,
-                "catalog_version": view.site.catalog.version,
-                "records": len(records),
-                "chunk": CHUNK,
-                "words": [r[0][0] for r in ranges if r],
-                "kinds": _kinds(records),
-            }
-        )
-    }
-    for n in range(0, len(records), CHUNK):
-        chunk = records[n : n + CHUNK]
-        files[routes.search_fragment("r", n // CHUNK)] = _compact({"records": chunk})
-    for n in range(fragments):  # the ones past the last range (few words, large postings) are empty
-        pairs = ranges[n] if n < len(ranges) else []
-        body = ",".join(json.dumps(w, ensure_ascii=False) + ":" + p.decode() for w, p in pairs)
-        files[routes.search_fragment("w", n)] = ("{" + body + "}\n").encode("utf-8")
-    for rid, sections in texts.items():
-        files[routes.search_fragment("t", rid)] = _compact({"sections": sections})
-    return files
-
-
-def _mark_title(postings: dict[str, dict[int, list[int]]], rid: int, title: list[str]) -> None:
-    """Record `rid`'s title words say which is its first and how many there are (`TITLE_WORDS`)."""
+    add("title", record["t"])
+    title = words(record["t"])
     for n, w in enumerate(title):
         if len(w) <= LONGEST_WORD:
-            postings[w][rid][0] |= (FIELDS["lead"] if n == 0 else 0) | min(len(title), 7) << TITLE_WORDS
+            found[w][0] |= (FIELDS["lead"] if n == 0 else 0) | min(len(title), 7) << TITLE_WORDS
+    alternative = record.get("a")
+    add("keys", " ".join([record.get("x", ""), record.get("sl", ""), alternative["t"] if alternative else ""]))
+    add("summary", record["s"])
+    if "d" in record:
+        add("body", record["d"], skip=STOP)
+    for n, (heading, _anchor, text) in enumerate(sections):
+        add("keys", heading, n)
+        add("body", text, n, skip=STOP)
+    return [part for w, (where, section) in found.items() for part in (w, where, section)]
 
 
-def search_paths(view: SiteView) -> tuple[str, ...]:
-    """The paths `search_files` makes, in its order, from the records alone (cheap)."""
-    records = search_records(view)
-    return (
-        routes.SEARCH_INDEX,
-        *(routes.search_fragment("r", n) for n in range((len(records) + CHUNK - 1) // CHUNK)),
-        *(routes.search_fragment("w", n) for n in range(word_fragments(len(records)))),
-        *(routes.search_fragment("t", rid) for rid in _policy_ids(records)),
-    )
+def _tokenise(shared: tuple[list[dict[str, Any]], dict[int, model.Page]], rid: int) -> list[Any]:
+    records, pages = shared
+    page = pages.get(rid)
+    return record_postings(records[rid], page_sections(page.html) if page is not None else [])
 
 
-def _flat(postings: dict[int, list[int]]) -> list[int]:
-    """(id minus the one before, where, section) for each record a word occurs in, flattened."""
-    flat: list[int] = []
-    last = 0
-    for rid, (fields, section) in postings.items():  # ids in increasing order
-        flat += [rid - last, fields, section]
-        last = rid
-    return flat
+_POSTINGS = "search-postings"  # a record's postings, under its key
+_FRAGMENT = "search-words"  # a words fragment's text, under its digest
+_STATE = "search-state"  # an index's _State, under its digest
+_LATEST = "search-latest"  # the digest of the last _State made, under LATEST_KEY
+LATEST_KEY = "latest"  # a fixed key: the next index starts from whichever was made last (any is right)
+_EMPTY = "{}\n"
+
+
+@dataclass(slots=True)
+class _State:
+    """What the next index is made from: each record's key, the words in order with the size each
+    counts for when the words are cut into ranges, where each range starts, its text's digest."""
+
+    records: list[str]
+    words: list[str]
+    sizes: list[int]
+    starts: list[int]
+    digests: list[str]
+
+    def to_json(self) -> str:
+        state = [self.records, self.words, self.sizes, self.starts, self.digests]
+        return json.dumps({"search": state}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> _State:
+        records, words_, sizes, starts, digests = json.loads(text)["search"]
+        if not (len(words_) == len(sizes) and len(starts) == len(digests)):
+            raise ValueError("inconsistent search state")
+        return cls(records, words_, sizes, starts, digests)
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    firsts: list[str]  # the first word of each range, for the manifest
+    fragments: list[tuple[str, str]]  # (digest, text) of each words fragment
+
+
+class _Words:
+    """The words fragments of one index, from the last index's state where there is one."""
+
+    def __init__(
+        self,
+        records: list[dict[str, Any]],
+        pages: dict[int, model.Page],
+        keys: list[str],
+        store: Store | None,
+        workers: int,
+    ) -> None:
+        self.records = records
+        self.pages = pages
+        self.keys = keys
+        self.store = store if store is not None and store.usable else None
+        self.workers = workers
+
+    def make(self) -> _Made:
+        base = self._base()
+        made = self._from(base) if base is not None else None
+        if made is None:
+            made = self._from(None)
+        assert made is not None
+        return made
+
+    # -- the store ----------------------------------------------------------------------------
+
+    def _base(self) -> tuple[_State, dict[str, str]] | None:
+        """The last index's state and its fragments' texts (by digest), when all are stored."""
+        store = self.store
+        if store is None:
+            return None
+        pointer = store.get(_LATEST, [LATEST_KEY]).get(LATEST_KEY)
+        try:
+            latest = json.loads(pointer.data) if pointer is not None else None
+        except ValueError:
+            return None
+        if not isinstance(latest, str):
+            return None
+        entry = store.get(_STATE, [latest]).get(latest)
+        if entry is None or digest(entry.data) != latest:
+            return None
+        try:
+            state = _State.from_json(entry.data)
+        except (ValueError, TypeError, KeyError):
+            return None
+        wanted = sorted(set(state.digests))
+        # each fragment's key is the digest of its text: one that is not is not used
+        texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items() if digest(e.data) == k}
+        if len(texts) != len(wanted):
+            return None
+        return state, texts
+
+    def _postings(self, rids: Iterable[int]) -> dict[int, list[Any]]:
+        """The postings of these records: stored, or read from the record and its page."""
+        rids = list(rids)
+        found: dict[int, list[Any]] = {}
+        if self.store is not None and rids:
+            stored = self.store.get(_POSTINGS, sorted({self.keys[r] for r in rids}))
+            for rid in rids:
+                entry = stored.get(self.keys[rid])
+                postings = _postings_of(entry.data) if entry is not None else None
+                if postings is not None:
+                    found[rid] = postings
+        missing = [rid for rid in rids if rid not in found]
+        made = map_shared(_tokenise, (self.records, self.pages), missing, self.workers)
+        for rid, postings in zip(missing, made, strict=True):
+            postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
+            found[rid] = postings
+            if self.store is not None:
+                self.store.put(_POSTINGS, self.keys[rid], Entry(json.dumps({"p": postings}, ensure_ascii=False)))
+        return found
+
+    def _old_postings(self, keys: list[str]) -> dict[str, list[Any]] | None:
+        if self.store is None:
+            return None
+        found = {k: _postings_of(e.data) for k, e in self.store.get(_POSTINGS, sorted(set(keys))).items()}
+        if len(found) != len(set(keys)) or None in found.values():
+            return None
+        return found  # type: ignore[return-value]
+
+    # -- the index ----------------------------------------------------------------------------
+
+    def _from(self, base: tuple[_State, dict[str, str]] | None) -> _Made | None:
+        """The words fragments, made from `base` (None: from nothing); None when `base` cannot be
+        used (an entry it needs is no longer stored)."""
+        keys = self.keys
+        state = base[0] if base is not None else _State([], [], [], [], [])
+        texts = base[1] if base is not None else {}
+        spans = _spans(state.records, keys)
+        added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
+        removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
+        out = self._old_postings([state.records[i] for i in removed]) if removed else {}
+        if out is None:
+            return None
+        new = self._postings(added)
+        # the words whose postings change: every word of a record that came in or left, except,
+        # when ids did not move, those whose place in a record that changed stayed the same
+        entries: dict[str, tuple[list[int], list[int], list[int]]] = {}
+        for rid in added:
+            p = new[rid]
+            for k in range(0, len(p), 3):
+                lists = entries.get(p[k])
+                if lists is None:
+                    entries[p[k]] = ([rid], [p[k + 1]], [p[k + 2]])
+                else:
+                    lists[0].append(rid)
+                    lists[1].append(p[k + 1])
+                    lists[2].append(p[k + 2])
+        if len(state.records) == len(keys):
+            work: set[str] = set()
+            for rid in removed:
+                was, now = _places(out[state.records[rid]]), _places(new[rid])
+                work.update(w for w in was.keys() | now.keys() if was.get(w) != now.get(w))
+        else:
+            work = {*state.words, *entries}
+        index = {w: i for i, w in enumerate(state.words)}
+        parsed: dict[int, dict[str, list[int]]] = {}
+
+        def postings(w: str) -> list[int]:
+            """The last index's postings of `w`, from the fragment that holds it."""
+            j = bisect.bisect_right(state.starts, index[w]) - 1
+            if j not in parsed:
+                parsed[j] = json.loads(texts[state.digests[j]])
+            return parsed[j][w]
+
+        encoded: dict[str, bytes] = {}
+        for w in work:
+            flat = postings(w) if w in index else []
+            rids, fields, sections = list(accumulate(flat[0::3])), flat[1::3], flat[2::3]
+            came = entries.get(w, ([], [], []))
+            for old_lo, old_hi, new_lo, new_hi in reversed(spans):
+                a, b = bisect.bisect_left(rids, old_lo), bisect.bisect_left(rids, old_hi)
+                if new_hi != old_hi:
+                    rids[b:] = [r + new_hi - old_hi for r in rids[b:]]
+                c, d = bisect.bisect_left(came[0], new_lo), bisect.bisect_left(came[0], new_hi)
+                rids[a:b], fields[a:b], sections[a:b] = came[0][c:d], came[1][c:d], came[2][c:d]
+            if rids:
+                deltas = [rids[0], *map(operator.sub, rids[1:], rids[:-1])]
+                encoded[w] = _compact(list(chain.from_iterable(zip(deltas, fields, sections, strict=True))))[:-1]
+        return self._cut(state, texts, work, encoded, index, postings)
+
+    def _cut(
+        self,
+        state: _State,
+        texts: dict[str, str],
+        work: set[str],
+        encoded: dict[str, bytes],
+        index: dict[str, int],
+        postings: Callable[[str], list[int]],
+    ) -> _Made:
+        """The words cut into ranges of about the same size; each range's fragment is the last
+        index's very text when it holds the same words and none of them changed."""
+        if len(encoded) == len(work) and all(w in index for w in encoded):
+            ordered = state.words
+        else:
+            ordered = sorted([w for w in state.words if w not in work] + list(encoded), key=_order)
+        sizes = [len(w) + len(encoded[w]) + 4 if w in encoded else state.sizes[index[w]] for w in ordered]
+        fragments = word_fragments(len(self.keys))
+        target = sum(sizes) / fragments
+        starts: list[int] = [0] if ordered else []
+        size = 0
+        for i, s in enumerate(sizes):
+            if size >= target and len(starts) < fragments:
+                starts.append(i)
+                size = 0
+            size += s
+        old_ranges = {state.words[a]: j for j, a in enumerate(state.starts)}
+        made: list[tuple[str, str]] = []
+        for j, a in enumerate(starts):
+            span = ordered[a : starts[j + 1] if j + 1 < len(starts) else len(ordered)]
+            o = old_ranges.get(span[0])
+            if o is not None:
+                oa = state.starts[o]
+                ob = state.starts[o + 1] if o + 1 < len(state.starts) else len(state.words)
+                if state.words[oa:ob] == span and not any(w in work for w in span):
+                    made.append((state.digests[o], texts[state.digests[o]]))
+                    continue
+            parts = [
+                json.dumps(w, ensure_ascii=False)
+                + ":"
+                + (encoded[w] if w in encoded else _compact(postings(w))[:-1]).decode()
+                for w in span
+            ]
+            text = "{" + ",".join(parts) + "}\n"
+            key = digest(text)
+            if self.store is not None:
+                self.store.put(_FRAGMENT, key, Entry(text))
+            made.append((key, text))
+        self._remember(_State(self.keys, ordered, sizes, starts, [key for key, _ in made]))
+        empty = digest(_EMPTY)
+        return _Made([ordered[a] for a in starts], made + [(empty, _EMPTY)] * (fragments - len(made)))
+
+    def _remember(self, state: _State) -> None:
+        """Keep `state` as the one the next index starts from, and the postings it needs."""
+        store = self.store
+        if store is None:
+            return
+        text = state.to_json()
+        key = digest(text)
+        store.put(_STATE, key, Entry(text))
+        store.put(_LATEST, LATEST_KEY, Entry(json.dumps(key)))
+        store.touch(_POSTINGS, sorted(set(state.records)))
+
+
+def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
+    """Where the records of `new` differ from those of `old` (each a list of keys), as runs
+    (old ids lo to hi, taken out; new ids lo to hi, put in), in order: with as many records, each
+    record whose key changed; else the run between the longest common beginning and end (the
+    ids after it moved)."""
+    m, n = len(old), len(new)
+    if m == n:
+        return [(i, i + 1, i, i + 1) for i in range(n) if old[i] != new[i]]
+    before = 0
+    while before < min(m, n) and old[before] == new[before]:
+        before += 1
+    tail = 0
+    while tail < min(m, n) - before and old[m - 1 - tail] == new[n - 1 - tail]:
+        tail += 1
+    return [(before, m - tail, before, n - tail)]
+
+
+def _postings_of(data: str) -> list[Any] | None:
+    """A record's postings as stored, or None when the entry is not what this code writes."""
+    try:
+        postings = json.loads(data)["p"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(postings, list) or len(postings) % 3:
+        return None
+    try:
+        postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
+    except TypeError:  # a word that is not a string
+        return None
+    return postings
+
+
+def _places(postings: list[Any]) -> dict[str, tuple[int, int]]:
+    """A record's postings by word."""
+    return {postings[k]: (postings[k + 1], postings[k + 2]) for k in range(0, len(postings), 3)}
 
 
 def _kinds(records: list[dict[str, Any]]) -> list[list[object]]:

@@ -1,0 +1,174 @@
+"""The search index is made from the last one the store holds (site/search.py `search_index`): a
+page changed, added or removed costs that page's words, and the index is still, byte for byte,
+the one made from nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from servicebook import routes
+from servicebook.cache.store import Store
+from servicebook.site import search
+from servicebook.site.load import load
+from servicebook.site.views import SiteView, site_view
+
+from .conftest import FIXED_EPOCH
+from .test_build_cache import clean_build, generated_site, tree
+
+ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
+
+
+def view_of(site: Path) -> SiteView:
+    loaded = load(site, ENV)
+    assert loaded.site is not None, loaded.problems
+    return site_view(loaded.site)
+
+
+class Indexes:
+    """Indexes of one site made one after the other from the same store, each checked against
+    the index made from nothing; `read` is the records read for their words by the last one."""
+
+    def __init__(self, site: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.site = site
+        self.store = store
+        self.read: list[str] = []
+        self.last: dict[str, bytes] = {}
+        real = search.record_postings
+
+        def spy(record, sections):  # type: ignore[no-untyped-def]
+            self.read.append(record["t"])
+            return real(record, sections)
+
+        monkeypatch.setattr(search, "record_postings", spy)
+
+    def make(self) -> dict[str, bytes]:
+        view = view_of(self.site)
+        self.read.clear()
+        made = search.search_files(view, self.store)
+        self.store.commit()
+        read = list(self.read)
+        assert made == search.search_files(view), "an index made from the last one differs from one made from nothing"
+        self.read = read
+        changed = {path for path, data in made.items() if self.last.get(path) != data}
+        self.last = made
+        return {path: made[path] for path in changed}
+
+
+@pytest.fixture
+def indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Indexes:
+    site = generated_site(tmp_path / "site", pages=40)
+    with Store(tmp_path / "store.sqlite") as store:
+        yield Indexes(site, store, monkeypatch)
+
+
+def pages_of(site: Path) -> list[Path]:
+    return sorted((site / "content").rglob("*.md"))
+
+
+def removable(site: Path) -> list[Path]:
+    """The pages the catalog does not name (`remove` takes the links of other pages to one away)."""
+    catalog = (site / "catalog.yaml").read_text()
+    return [p for p in pages_of(site) if p.stem not in catalog]
+
+
+def remove(page: Path) -> set[str]:
+    """Remove a page, and the links of the other pages to it (their text stays); the titles of
+    the pages that linked to it."""
+    page.unlink()
+    link = re.compile(r"\[([^\]]*)\]\(" + re.escape(page.name) + r"(#[^)]*)?\)")
+    linked = set()
+    for other in sorted(page.parent.rglob("*.md")):
+        text = other.read_text()
+        if link.search(text):
+            other.write_text(link.sub(r"\1", text))
+            linked.add(title_of(text))
+    return linked
+
+
+def title_of(text: str) -> str:
+    found = re.search(r"^title: (.*)$", text, re.M)
+    assert found is not None
+    return found[1].strip("\"'")
+
+
+def words_fragments(changed: dict[str, bytes]) -> set[str]:
+    return {p for p in changed if p.startswith(routes.search_fragment("w", 0).rsplit("/", 1)[0])}
+
+
+def test_a_page_body_edit_reads_that_page_alone_and_remakes_only_the_fragments_of_its_new_words(indexes) -> None:
+    first = indexes.make()
+    assert len(indexes.read) > 40  # every record, read once
+    page = pages_of(indexes.site)[17]
+    page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n")
+    changed = indexes.make()
+    assert len(indexes.read) == 1
+    fragments = words_fragments(first)
+    assert 1 <= len(words_fragments(changed)) < len(fragments) / 2
+    assert any(b'"quokkaplatypus"' in data for data in changed.values())
+    unchanged = indexes.make()
+    assert indexes.read == []
+    assert unchanged == {}
+
+
+def test_pages_added_and_removed_including_the_only_page_with_a_word(indexes) -> None:
+    indexes.make()
+    pages = removable(indexes.site)
+    assert len(pages) >= 5
+    lonely = pages[0]
+    lonely.write_text(lonely.read_text() + "\nOnly here: zyzzyvaword.\n")
+    indexes.make()
+    assert any(b'"zyzzyvaword"' in data for data in indexes.last.values())
+    linked = remove(lonely)  # the only page with that word
+    indexes.make()
+    assert set(indexes.read) == linked  # the others' words came from the store
+    assert not any(b"zyzzyvaword" in data for data in indexes.last.values())
+    added = indexes.site / "content" / "aaa-first-of-all.md"
+    added.write_text("---\ntitle: First of all\n---\n\n## Why\n\nAbout wombatfirst and pipelines.\n")
+    indexes.make()
+    assert indexes.read == ["First of all"]
+    last = indexes.site / "content" / "zzz-last-of-all.md"
+    last.write_text("---\ntitle: Last of all\n---\n\nAbout wombatlast.\n")
+    indexes.make()
+    gone = {title_of(page.read_text()) for page in pages[2:5]}
+    linked = set().union(*(remove(page) for page in pages[2:5]))
+    indexes.make()
+    assert set(indexes.read) == linked - gone
+
+
+def test_a_catalog_change_and_a_title_change_rework_their_records_only(indexes) -> None:
+    indexes.make()
+    catalog = indexes.site / "catalog.yaml"
+    text = catalog.read_text()
+    catalog.write_text(re.sub(r"(reason: [\"']?)", r"\1Replaced by gizmotron. ", text, count=1))
+    indexes.make()
+    assert len(indexes.read) == 1
+    page = pages_of(indexes.site)[3]
+    page.write_text(re.sub(r"^title: .*$", "title: A title of its own", page.read_text(), count=1, flags=re.M))
+    indexes.make()
+    assert indexes.read == ["A title of its own"]
+
+
+def test_an_index_starts_from_nothing_when_the_store_lost_what_it_kept(indexes, tmp_path: Path) -> None:
+    indexes.make()
+    with Store(tmp_path / "other.sqlite") as empty:
+        view = view_of(indexes.site)
+        assert search.search_files(view, empty) == search.search_files(view)
+
+
+def test_a_rebuild_after_pages_came_and_went_publishes_the_clean_builds_index(run, tmp_path: Path) -> None:
+    site = generated_site(tmp_path / "site", pages=30)
+    assert run("build", "--source", site).exit_code == 0
+    page = removable(site)[1]
+    page.write_text(page.read_text() + "\nSay xylophonic twice: xylophonic.\n")
+    assert run("build", "--source", site).exit_code == 0
+    remove(page)
+    (site / "content" / "new-page.md").write_text("---\ntitle: New page\n---\n\nBrand newword here.\n")
+    assert run("build", "--source", site).exit_code == 0
+    built = tree(site / "public")
+    clean = clean_build(run, site, tmp_path)
+    search_files = [p for p in clean if p.startswith("search/")]
+    assert {p: built.get(p) for p in search_files} == {p: clean[p] for p in search_files}
+    assert b"xylophonic" not in b"".join(built[p] for p in search_files)
