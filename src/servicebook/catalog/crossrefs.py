@@ -9,13 +9,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from servicebook.catalog import model
 from servicebook.errors import SourceLocation
-
-if TYPE_CHECKING:  # validate.py imports this module for `names_another_team`
-    from servicebook.catalog.validate import Checked
 
 _PART_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  # an id, as validate.ID_RE
 _PAGE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*")
@@ -58,20 +55,23 @@ def names_another_team(value: str, kind: Kind, own_pages: Collection[str] = ()) 
 
 
 def catalog_refs(
-    checked: Checked[model.Catalog], page_slugs: Collection[str], line: Callable[[int], str | None] | None = None
+    catalog: model.Catalog,
+    at: Callable[..., SourceLocation],
+    page_slugs: Collection[str],
+    line: Callable[[int], str | None] | None = None,
 ) -> list[CrossRef]:
     """Every reference of a catalog to another team's records, where it was written: the
-    offerings' `depends_on` and `replaced_by`, the tools' `alternative` (`page_slugs`: its own
-    pages; `line` gives a source line by its number). None without `organisation:`."""
-    catalog = checked.value
+    offerings' `depends_on` and `replaced_by`, the tools' `alternative` (`at` gives where the
+    value at a path was written, as validate's `Checked.at`; `page_slugs`: its own pages; `line`
+    gives a source line by its number). None without `organisation:`."""
     if catalog.organisation is None:
         return []
     found: list[CrossRef] = []
 
     def add(kind: Kind, value: str | None, *path: str | int) -> None:
         if value is not None and names_another_team(value, kind, page_slugs):
-            at = checked.at(*path)
-            found.append(CrossRef(kind, value, "", at, line(at.line) if line is not None else None))
+            where = at(*path)
+            found.append(CrossRef(kind, value, "", where, line(where.line) if line is not None else None))
 
     for i, o in enumerate(catalog.offerings):
         for j, dep in enumerate(o.depends_on):

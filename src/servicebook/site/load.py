@@ -165,7 +165,7 @@ def load(
         problems += check_catalog(
             catalog_source, catalog_checked, [*slugs, *(p.slug for p in member_pages)], today, members, release=release
         )
-        cross_refs += catalog_refs(catalog_checked, slugs, catalog_source.line)
+        cross_refs += catalog_refs(catalog_checked.value, catalog_checked.at, slugs, catalog_source.line)
         organisation = catalog.organisation
         offering_ids = frozenset(o.id for o in catalog.offerings)
         tool_ids = frozenset(t.id for t in catalog.tools)
