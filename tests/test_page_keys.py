@@ -243,7 +243,10 @@ def test_a_committed_lock_move_on_the_example_organisation_renders_that_members_
     listed = {
         p for p in every if p.startswith(("offerings/", "tools/", "policies/")) and p.split("/")[1] != "index.html"
     }
-    assert rendered & listed == {"offerings/db-team/postgres/index.html"}  # its lists, and the teams' pages, too
+    assert rendered & listed == {"offerings/db-team/postgres/index.html"}  # and its lists
+    # the Teams page lists every member's commit; a team's page shows only its own member
+    assert {"teams/index.html", "teams/db-team/index.html"} <= rendered
+    assert "teams/network-team/index.html" in every and "teams/network-team/index.html" not in rendered
     others = {p for p in listed if "db-team" not in p}
     assert len(others) > 50 and not others & rendered
     assert len(rendered) < len(every) / 4

@@ -15,9 +15,11 @@ changed and the pages that list it, not every page.
 - an offering's or a tool's page: its own view (views.py; a policy page it lists counts by its
   slug, source and front matter, which is all a list shows of it), its own history (the events of
   its subject), and its member team on an organisation site;
+- a member team's page (team.html): that team's view (its name, mission, repository, locked
+  commit, its offerings' and tools' names);
 - the page an earlier id leads on from: its own context.
 
-Every other page (the home page, the lists, the catalog on one page, search, a team's page) and
+Every other page (the home page, the lists, the catalog on one page, search, the Teams page) and
 every data file lists many things: its key covers every source but the policy pages' Markdown, and
 what each page shows of the others (loaded.page_digests). A site with `layouts/` of its own may
 show anything on any page: then every page's key covers every source.
@@ -216,6 +218,10 @@ def reuse_keys(
             return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))
         if spec.template == "tool.html" and (t := context.get("t")) is not None:
             return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t), team(t.tool.id))
+        if spec.template == "team.html" and (t := context.get("team")) is not None:
+            # its own member (name, mission, where and at which commit it was read, its offerings
+            # and tools by name); not the other members, which only the Teams page lists
+            return digest(own, *where, changed(spec.path), shown(t))
         if spec.template == "moved.html":
             return digest(own, *where, changed(spec.path), shown(context))
         return digest(whole, *where)
