@@ -272,6 +272,21 @@ def test_one_policy_page_edited_renders_that_page_only(builds: Builds, tmp_path:
     assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
 
 
+def test_a_heading_added_makes_that_pages_text_fragment_again_not_every_pages(builds: Builds, tmp_path: Path) -> None:
+    # every list shows the pages' headings, so the lists render again; of the search index's text
+    # fragments, each made from its own page's HTML only, just the edited page's is made again
+    site = builds.site
+    page = sorted((site / "content").rglob("*.md"))[5]
+    page.write_text(page.read_text() + "\n## A heading renamed\n\nIts section.\n")
+    made = builds.rendered(".json")
+    fragments = [p for p in made if p.startswith("search/t/")]
+    assert len(fragments) == 1
+    assert "renamed" in (site / "public" / fragments[0]).read_text()
+    assert "schema.json" not in made  # made from the code only
+    assert len(list((site / "public" / "search" / "t").iterdir())) == 30
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+
+
 def test_a_site_with_its_own_layouts_renders_every_page_when_the_catalog_changes(builds: Builds) -> None:
     site = builds.site
     (site / "layouts").mkdir()

@@ -21,7 +21,9 @@ changed and the pages that list it, not every page.
 
 Every other page (the home page, the lists, the catalog on one page, search, the Teams page) and
 every data file lists many things: its key covers every source but the policy pages' Markdown, and
-what each page shows of the others (loaded.page_digests). A site with `layouts/` of its own may
+what each page shows of the others (loaded.page_digests). A data file whose declared inputs are
+complete (outputs.DataOutput.complete: the search index's files, schema.json) is keyed by them,
+its path and what every page's key holds (the code among it), not by every source. A site with `layouts/` of its own may
 show anything on any page: then every page's key covers every source.
 
 A change to `servicebook.lock`, `measurements/` or one catalog record therefore renders again the
@@ -227,8 +229,8 @@ def reuse_keys(
         return digest(whole, *where)
 
     def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
-        if isinstance(spec, DataSpec):
-            return reuse(spec.path, digest(whole, spec.path, "data", spec.inputs))
+        if isinstance(spec, DataSpec):  # by its declared inputs alone where they are complete
+            return reuse(spec.path, digest(every if spec.complete else whole, spec.path, "data", spec.inputs))
         return reuse(spec.path, key(spec))
 
     return reuse_one
