@@ -74,9 +74,9 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
     for c in read_log(repo, also):
         position[c.commit] = len(position)
         apply_raw(files, c.raw, repo.prefix)
-        if watched and c.date is not None and (cutoff is None or c.date < cutoff):
-            if any(watched & {path, new} for _, _, path, new in c.raw):
-                moved = c
+        in_time = c.date is not None and (cutoff is None or c.date < cutoff)
+        if watched and in_time and any(watched & {path, new} for _, _, path, new in c.raw):
+            moved = c
         if any(catalog_path in (path, new) for _, _, path, new in c.raw):
             slugs = tuple(sorted(page_slug(p) for p in files if is_page(p)))
             changed.append((c, files.get(CATALOG_FILE), slugs))

@@ -76,7 +76,7 @@ def to_text(
         f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {found.author}: {found.message}",
     ]
     if found.catalog_commit:
-        lines.append(f"(its catalog.yaml is the one commit {found.catalog_commit[:12]} made; this commit moved the lock)")
+        lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
     lines += [f"(note: {note})" for note in _passed_over(found)]
     if found.members:
         lines.append("Members, at their locked commits: " + ", ".join(f"{i} {c[:12]}" for i, c in found.members))

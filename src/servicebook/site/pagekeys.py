@@ -220,17 +220,18 @@ def reuse_keys(
             return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))
         if spec.template == "tool.html" and (t := context.get("t")) is not None:
             return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t), team(t.tool.id))
-        if spec.template == "team.html" and (t := context.get("team")) is not None:
-            # its own member (name, mission, where and at which commit it was read, its offerings
-            # and tools by name); not the other members, which only the Teams page lists
-            return digest(own, *where, changed(spec.path), shown(t))
-        if spec.template == "moved.html":
+        # a member team's page: its own member (name, mission, where and at which commit it was
+        # read, its offerings and tools by name), not the others, which only the Teams page lists
+        if spec.template in ("moved.html", "team.html"):
             return digest(own, *where, changed(spec.path), shown(context))
         return digest(whole, *where)
 
+    # a data file whose declared inputs are complete is keyed by them (and the code), not by every source
+    data_base = {True: every, False: whole}
+
     def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
-        if isinstance(spec, DataSpec):  # by its declared inputs alone where they are complete
-            return reuse(spec.path, digest(every if spec.complete else whole, spec.path, "data", spec.inputs))
+        if isinstance(spec, DataSpec):
+            return reuse(spec.path, digest(data_base[spec.complete], spec.path, "data", spec.inputs))
         return reuse(spec.path, key(spec))
 
     return reuse_one
