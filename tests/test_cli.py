@@ -29,9 +29,8 @@ def test_init_outside_git_says_to_keep_the_site_in_git(run, tmp_path) -> None:
     result = run("init", tmp_path / "site")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-2:] == [
-        f"Next: servicebook build --source {tmp_path / 'site'}",
-        "Keep it in git (git init, then commit): the site's change history, its releases and the review_by "
-        "checks come from git.",
+        "Keep it in git: the site's change history, its releases and the review_by checks come from git.",
+        f"Next: git init, git add -A, git commit, then servicebook build --source {tmp_path / 'site'}",
     ]
 
 
@@ -90,7 +89,8 @@ def test_init_accepts_a_fresh_repository_with_a_readme_license_and_gitignore(run
     assert (tmp_path / "LICENSE").read_text() == "MIT\n"
     assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
     assert "added /public/ and /.servicebook-cache/ to .gitignore" in result.output
-    assert result.output.rstrip().endswith("Next: servicebook build")
+    # as docs/getting-started.md says: commit before the first build
+    assert result.output.rstrip().endswith("Next: commit it (git add -A, git commit), then servicebook build")
     assert run("init", ".").exit_code == 2  # a second init finds its own files, and changes nothing
     assert (tmp_path / ".gitignore").read_text() == "*.pyc\n/public/\n/.servicebook-cache/\n"
 

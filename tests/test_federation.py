@@ -422,6 +422,41 @@ def test_promised_on_an_organisation_site_reads_each_member_at_the_commit_locked
     assert "99.9 %" in after.output and "99.95 %" not in after.output
 
 
+def test_promised_names_the_commit_whose_catalog_and_lock_were_in_effect_and_each_members_commit(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    repo = GitSite(org)
+    first = db.work.git("rev-parse", "HEAD").strip()
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")  # 2026-05-28
+    repo.clock += 86_400
+    repo.edit("title:", "title: The organisation's")
+    edited = repo.commit("catalog: a new title")  # 2026-05-29: only catalog.yaml changed
+    lowered = db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.clock += 86_400
+    moved = repo.commit("lock: db-team lowered")  # 2026-05-30: only servicebook.lock changed
+
+    def promised(day: str, fmt: str) -> str:
+        result = run("promised", "--at", day, "--source", org, "--offering", "db-team/postgres", "--format", fmt)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    text = promised("2026-05-30", "text")
+    assert f"from commit {moved[:12]} " in text and "lock: db-team lowered" in text
+    assert f"commit {edited[:12]}" in text  # whose catalog.yaml it is
+    assert f"db-team {lowered[:12]}" in text and "99.9 %" in text and "99.95 %" not in text
+    document = json.loads(promised("2026-05-30", "json"))
+    assert document["commit"]["id"] == moved and document["catalog_commit"] == edited
+    assert document["members"] == [{"id": "db-team", "commit": lowered}]
+    # the day between the catalog's change and the lock's move: the lock in effect then, not the newest
+    between = json.loads(promised("2026-05-29", "json"))
+    assert between["commit"]["id"] == edited and between["catalog_commit"] == edited
+    assert between["members"] == [{"id": "db-team", "commit": first}]
+    assert between["offerings"][0]["slos"][0]["objective"] == "99.95"
+    assert f"db-team {first[:12]}" in promised("2026-05-29", "text")
+
+
 def test_a_release_of_an_organisation_site_shows_its_members_at_the_commits_locked_then(
     run: Callable[..., Result], org: Path, db: Member
 ) -> None:

@@ -243,7 +243,10 @@ def test_a_committed_lock_move_on_the_example_organisation_renders_that_members_
     listed = {
         p for p in every if p.startswith(("offerings/", "tools/", "policies/")) and p.split("/")[1] != "index.html"
     }
-    assert rendered & listed == {"offerings/db-team/postgres/index.html"}  # its lists, and the teams' pages, too
+    assert rendered & listed == {"offerings/db-team/postgres/index.html"}  # and its lists
+    # the Teams page lists every member's commit; a team's page shows only its own member
+    assert {"teams/index.html", "teams/db-team/index.html"} <= rendered
+    assert "teams/network-team/index.html" in every and "teams/network-team/index.html" not in rendered
     others = {p for p in listed if "db-team" not in p}
     assert len(others) > 50 and not others & rendered
     assert len(rendered) < len(every) / 4
@@ -265,6 +268,21 @@ def test_one_policy_page_edited_renders_that_page_only(builds: Builds, tmp_path:
     page.write_text(page.read_text() + "\nAnd another.\n")
     made = builds.rendered(".json")
     assert len([p for p in made if p.startswith("search/t/")]) == 1
+    assert len(list((site / "public" / "search" / "t").iterdir())) == 30
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+
+
+def test_a_heading_added_makes_that_pages_text_fragment_again_not_every_pages(builds: Builds, tmp_path: Path) -> None:
+    # every list shows the pages' headings, so the lists render again; of the search index's text
+    # fragments, each made from its own page's HTML only, just the edited page's is made again
+    site = builds.site
+    page = sorted((site / "content").rglob("*.md"))[5]
+    page.write_text(page.read_text() + "\n## A heading renamed\n\nIts section.\n")
+    made = builds.rendered(".json")
+    fragments = [p for p in made if p.startswith("search/t/")]
+    assert len(fragments) == 1
+    assert "renamed" in (site / "public" / fragments[0]).read_text()
+    assert "schema.json" not in made  # made from the code only
     assert len(list((site / "public" / "search" / "t").iterdir())) == 30
     assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
 

@@ -106,6 +106,8 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
             "author": "Grace Hopper",
             "message": "Lower the CI SLO; longer hours for CI",
         },
+        "catalog_commit": commits["lowered"],
+        "members": [],  # a site without member teams
         "passed_over": [],
         "catalog_version": "0.1",
         "release": {

@@ -31,13 +31,15 @@ def init(directory: Path, example: bool) -> None:
         f"of its repository and sdist); templates in {directory / 'layouts'}/ override the built-in theme: "
         "docs/customising.md."
     )
+    # as docs/getting-started.md says: commit, then build (the history, the releases and the
+    # review_by checks come from git, so a build before the first commit has none of them)
     source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
-    click.echo(f"Next: servicebook build{source}")
+    build = f"servicebook build{source}"
     if top_level(directory) is None:
-        click.echo(
-            "Keep it in git (git init, then commit): the site's change history, its releases and the "
-            "review_by checks come from git."
-        )
+        click.echo("Keep it in git: the site's change history, its releases and the review_by checks come from git.")
+        click.echo(f"Next: git init, git add -A, git commit, then {build}")
+    else:
+        click.echo(f"Next: commit it (git add -A, git commit), then {build}")
 
 
 command = init

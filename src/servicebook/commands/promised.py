@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from servicebook.commands.options import SOURCE
+from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
 from servicebook.git.promised import offerings_shown, parse_day, to_json, to_text
@@ -29,7 +30,8 @@ from servicebook.measure.snapshot import read_all
 def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
     day = parse_day(at)
-    found = organisation_at(source, catalog_at(source, day), day)  # with its members, on an organisation site
+    # with its members on an organisation site, at the commit whose catalog and lock were in effect
+    found = organisation_at(source, catalog_at(source, day, also=(LOCK_FILE,)), day)
     offerings = offerings_shown(found, day, offering)
     snapshots, problems = read_all(source)  # as the working tree has them
     for problem in problems:  # a snapshot that cannot be read is named, and left out

@@ -23,8 +23,8 @@ from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import merge
 from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
-from servicebook.git.in_effect import CatalogAt
-from servicebook.git.members import commit_before, files_under, read_file, read_files
+from servicebook.git.in_effect import CatalogAt, end_of_day, release_standing
+from servicebook.git.members import files_under, read_file, read_files
 from servicebook.git.repo import CONTENT_DIR
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
@@ -127,12 +127,28 @@ def _scoped(ident: str, change: Change) -> Change:
 
 def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
     """The catalog in effect at the end of `day` with the members the lock named then, each at its
-    locked commit (`promised` on an organisation site); `found` itself for a site without members."""
+    locked commit (`promised` on an organisation site); `found` itself for a site without members.
+    `found` is read with servicebook.lock watched (`catalog_at(..., also=(LOCK_FILE,))`): when the
+    lock moved after the catalog last changed, the commit named is that move, the one whose
+    catalog and lock were both in effect, and the catalog's own commit is kept as `catalog_commit`."""
     if not found.catalog.members:
         return found
-    cutoff = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    commit = commit_before(root, int(cutoff.timestamp())) or found.commit
-    lock = _entries(read_file(root, commit, f"./{LOCK_FILE}"), f"{commit[:12]}:{LOCK_FILE}")
+    if found.later is not None:
+        later = found.later
+        cutoff = end_of_day(day)
+        found = dataclasses.replace(
+            found,
+            commit=later.commit,
+            author=later.author,
+            date=later.date,
+            message=later.message,
+            catalog_commit=found.commit,
+            later=None,
+            # the org's published state at that commit is a release only if the release has the lock too
+            standing=release_standing(root, later.commit, cutoff, found.catalog.site.release_tags),
+        )
+    # the lock at the commit in effect: no later commit before the day's end changed it
+    lock = _entries(read_file(root, found.commit, f"./{LOCK_FILE}"), f"{found.commit[:12]}:{LOCK_FILE}")
     members = []
     for member in found.catalog.members:
         entry = lock.get(member.id)
@@ -142,7 +158,7 @@ def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
         if catalog is not None:
             members.append((member, entry.commit, catalog))
     merged, _ = merge(found.catalog, members)
-    return dataclasses.replace(found, catalog=merged)
+    return dataclasses.replace(found, catalog=merged, members=tuple((m.id, commit) for m, commit, _ in members))
 
 
 LOCK_CHANGES = "a move of servicebook.lock"  # the store's kind of entry for what one changed

@@ -41,11 +41,26 @@ class CatalogAt:
     catalog: model.Catalog
     invalid: tuple[tuple[str, dt.datetime | None, int], ...] = ()
     standing: Standing | None = None  # None: the releases could not be read
+    later: Stamp | None = None  # the newest commit by then that changed a file `also` named, if after `commit`
+    catalog_commit: str = ""  # set when `commit` names a later commit than the one catalog.yaml is of
+    members: tuple[tuple[str, str], ...] = ()  # (member id, locked commit) on an organisation site
 
 
-def catalog_at(root: Path, day: dt.date) -> CatalogAt:
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A commit as `promised` names it."""
+
+    commit: str
+    author: str
+    date: dt.datetime | None
+    message: str
+
+
+def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogAt:
     """What catalog.yaml said at the end of `day` (UTC), from the history `load_timeline` reads
-    (one git log, the same first-parent history as the changes page)."""
+    (one git log, the same first-parent history as the changes page); with `also` (files relative
+    to the site, such as servicebook.lock) the newest commit by then that changed one of them, when
+    it is later than the catalog's, is `later`."""
     cutoff = end_of_day(day)
     repo = open_repo(root)
     if repo is None:
@@ -53,8 +68,15 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
     files: dict[str, str] = {}
     changed: list[tuple[Commit, str | None, tuple[str, ...]]] = []  # each commit touching the catalog
     catalog_path = repo.path(CATALOG_FILE)
-    for c in read_log(repo):
+    watched = {repo.path(path) for path in also}
+    moved: Commit | None = None  # the newest commit before the cutoff that changed a file `also` names
+    position: dict[str, int] = {}  # commit → its place on the history, oldest first
+    for c in read_log(repo, also):
+        position[c.commit] = len(position)
         apply_raw(files, c.raw, repo.prefix)
+        in_time = c.date is not None and (cutoff is None or c.date < cutoff)
+        if watched and in_time and any(watched & {path, new} for _, _, path, new in c.raw):
+            moved = c
         if any(catalog_path in (path, new) for _, _, path, new in c.raw):
             slugs = tuple(sorted(page_slug(p) for p in files if is_page(p)))
             changed.append((c, files.get(CATALOG_FILE), slugs))
@@ -88,7 +110,10 @@ def catalog_at(root: Path, day: dt.date) -> CatalogAt:
         catalog, errors = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
         if catalog is not None:
             standing = release_standing(root, c.commit, cutoff, catalog.site.release_tags)
-            return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing)
+            later = None
+            if moved is not None and position[moved.commit] > position[c.commit]:
+                later = Stamp(moved.commit, moved.author, moved.date, moved.message)
+            return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing, later)
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
     said = (

@@ -135,14 +135,6 @@ def read_file(repository: Path, commit: str, path: str) -> bytes | None:
     return done.stdout if done is not None and done.ok else None
 
 
-def commit_before(repository: Path, moment: int) -> str | None:
-    """The last commit on the first-parent history of HEAD made before `moment` (seconds since the
-    epoch, committer dates), or None."""
-    done = run(repository, ["rev-list", "-1", "--first-parent", f"--before={moment}", "HEAD"])
-    text = done.stdout.decode("ascii", "replace").strip() if done is not None and done.ok else ""
-    return text or None
-
-
 def read_files(store: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
     """path → bytes of each of `paths` (relative to the top of the repository) at `commit` that
     is a file there, in one `git cat-file --batch`."""

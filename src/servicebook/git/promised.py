@@ -75,7 +75,11 @@ def to_text(
         f"Promised on {day.isoformat()} (up to the end of the day, UTC): catalog version {catalog.version}",
         f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {found.author}: {found.message}",
     ]
+    if found.catalog_commit:
+        lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
     lines += [f"(note: {note})" for note in _passed_over(found)]
+    if found.members:
+        lines.append("Members, at their locked commits: " + ", ".join(f"{i} {c[:12]}" for i, c in found.members))
     if found.standing is not None:
         lines.append(standing_text(found))
     lines += ["", "Team support", *_support_lines(catalog.support)]
@@ -167,6 +171,8 @@ def to_json(
             "author": found.author,
             "message": found.message,
         },
+        "catalog_commit": found.catalog_commit or found.commit,
+        "members": [{"id": ident, "commit": commit} for ident, commit in found.members],
         "passed_over": [
             {"commit": commit, "date": date.isoformat() if date else None, "errors": errors}
             for commit, date, errors in found.invalid

@@ -7,7 +7,8 @@ The stages, in the order of the build:
 - `DATA`, made from the catalog by the render workers beside the pages. Only these are ever kept
   from an earlier build (build._reuse), and only while the `inputs` each one declares, a digest of
   what it depends on beyond what every page does, are unchanged: `inputs` has no default, so an
-  output cannot leave them out and be served stale.
+  output cannot leave them out and be served stale. An output whose `inputs` are `complete` (all
+  it is made from but the code) is keyed by them alone; any other also by every source.
 - `SITE`, made from the rendered site (its files, its history) by every build; `SITE_FILES`
   make several files each (the portal exports, whose files depend on the catalog's settings).
 - `PUBLISHED`, made from every file of the site (releases and page attachments included) by every
@@ -73,6 +74,10 @@ class DataOutput:
     path: str
     make: Callable[[FromCatalog], bytes]
     inputs: Callable[[FromCatalog], str]  # what it depends on beyond what every page does, as a digest
+    # True: `inputs` is all it is made from but the code (the search index's files, made before
+    # their keys are asked, declare a digest of their own bytes), so it is keyed by that alone, not
+    # by every source of the site: a heading edit does not make every text fragment again
+    complete: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +112,7 @@ def search_outputs(made: FromCatalog) -> tuple[DataOutput, ...]:
     declared input is a digest of its own bytes (a text fragment's: its page's HTML) and a file
     the change did not touch is kept from the last build."""
     return tuple(
-        DataOutput(f.path, partial(_made, f.make), inputs=partial(_given, f.inputs))
+        DataOutput(f.path, partial(_made, f.make), inputs=partial(_given, f.inputs), complete=True)
         for f in search_index(made.view, made.store, made.workers)
     )
 
@@ -166,7 +171,7 @@ def _manifest(made: FromPublished) -> bytes:
 # The registry, stage by stage, each in the order its files are made.
 DATA: tuple[DataOutput, ...] = (
     DataOutput(routes.CATALOG_JSON, _catalog_json, inputs=_page_bodies_and_snapshots),
-    DataOutput(routes.SCHEMA_JSON, _schema_json, inputs=_only_the_code),
+    DataOutput(routes.SCHEMA_JSON, _schema_json, inputs=_only_the_code, complete=True),
 )  # and the search index, search_outputs()
 SITE_FILES: tuple[SiteFiles, ...] = (
     # Backstage entities and tech-radar data, when the catalog's `portals:` asks for them
@@ -193,7 +198,7 @@ def data_specs(
     inputs = {o.inputs: "" for o in outputs}  # each digest made once: the search index has thousands of files
     for what in inputs:
         inputs[what] = what(made)
-    return tuple(DataSpec(o.path, partial(o.make, made), inputs[o.inputs]) for o in outputs)
+    return tuple(DataSpec(o.path, partial(o.make, made), inputs[o.inputs], o.complete) for o in outputs)
 
 
 def add_site_outputs(

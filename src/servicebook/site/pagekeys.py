@@ -15,11 +15,15 @@ changed and the pages that list it, not every page.
 - an offering's or a tool's page: its own view (views.py; a policy page it lists counts by its
   slug, source and front matter, which is all a list shows of it), its own history (the events of
   its subject), and its member team on an organisation site;
+- a member team's page (team.html): that team's view (its name, mission, repository, locked
+  commit, its offerings' and tools' names);
 - the page an earlier id leads on from: its own context.
 
-Every other page (the home page, the lists, the catalog on one page, search, a team's page) and
+Every other page (the home page, the lists, the catalog on one page, search, the Teams page) and
 every data file lists many things: its key covers every source but the policy pages' Markdown, and
-what each page shows of the others (loaded.page_digests). A site with `layouts/` of its own may
+what each page shows of the others (loaded.page_digests). A data file whose declared inputs are
+complete (outputs.DataOutput.complete: the search index's files, schema.json) is keyed by them,
+its path and what every page's key holds (the code among it), not by every source. A site with `layouts/` of its own may
 show anything on any page: then every page's key covers every source.
 
 A change to `servicebook.lock`, `measurements/` or one catalog record therefore renders again the
@@ -216,13 +220,18 @@ def reuse_keys(
             return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))
         if spec.template == "tool.html" and (t := context.get("t")) is not None:
             return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t), team(t.tool.id))
-        if spec.template == "moved.html":
+        # a member team's page: its own member (name, mission, where and at which commit it was
+        # read, its offerings and tools by name), not the others, which only the Teams page lists
+        if spec.template in ("moved.html", "team.html"):
             return digest(own, *where, changed(spec.path), shown(context))
         return digest(whole, *where)
 
+    # a data file whose declared inputs are complete is keyed by them (and the code), not by every source
+    data_base = {True: every, False: whole}
+
     def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
         if isinstance(spec, DataSpec):
-            return reuse(spec.path, digest(whole, spec.path, "data", spec.inputs))
+            return reuse(spec.path, digest(data_base[spec.complete], spec.path, "data", spec.inputs))
         return reuse(spec.path, key(spec))
 
     return reuse_one

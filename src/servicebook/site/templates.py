@@ -71,6 +71,7 @@ class DataSpec:
     path: str
     make: Callable[[], bytes]
     inputs: str
+    complete: bool = False  # `inputs` covers all it is made from but the code: its key needs no more
 
 
 def compile_theme() -> None:
