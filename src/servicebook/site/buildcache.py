@@ -6,7 +6,8 @@ The store is an optimisation only: the output is byte-identical with or without 
 was altered on disk (its checksum, or a page's `html_sha256`, does not match) is a miss: the page
 is rendered again, and the build warns, naming the store's file. Which pages of the current
 output may be kept is decided by the key of the inputs each was rendered from, recorded in the
-last build's manifest (fresh.py), and only while the output is the very folder that build wrote.
+last build's manifest (fresh.py), and only while each is the very file that build wrote, or a copy
+whose bytes are found to be its bytes (an output restored from a CI cache, see `reuse`).
 """
 
 from __future__ import annotations
