@@ -9,8 +9,10 @@ advises: an untagged version is released by the newest commit that carries it, s
 would rebuild that release) and is built once, which fills `.servicebook-cache/`. Then, RUNS times, one policy page's body is edited
 and committed, and the next commit is built two ways:
 
-- **fresh checkout, cache restored**: a clone of the commit with the cache folder copied in and
-  no `public/`, as a CI job starts (actions/cache restores `.servicebook-cache` only);
+- **fresh checkout, cache restored**: a clone of the commit (another folder) with
+  `.servicebook-cache/` and `public/` copied in file by file, as a CI job starts that restores
+  both (docs/reviewing-changes.md, "Caching between CI runs"): every file a new inode, so the
+  build checks the kept pages' bytes against the hashes the last build recorded;
 - **output kept**: in the repository itself, where the last build's `public/` is still there (a
   runner that keeps its workspace, or a build on the author's machine after `git commit`).
 
@@ -89,7 +91,10 @@ def ci_builds(
         clone = work / f"clone-{i}"
         subprocess.run(["git", "clone", "-q", str(site), str(clone)], check=True, env={**os.environ, **GIT_ENV})
         shutil.copytree(site / ".servicebook-cache", clone / ".servicebook-cache", symlinks=True)
-        shutil.rmtree(clone / ".servicebook-cache" / "build", ignore_errors=True)  # the spare: beside public/
+        # the spare shares its files with public/ (hard links), which a zip archive (GitLab's
+        # cache) does not keep: restored as copies, it is of no use, and left out here
+        shutil.rmtree(clone / ".servicebook-cache" / "build", ignore_errors=True)
+        shutil.copytree(site / "public", clone / "public", symlinks=True)
         found[FRESH].append(run(command(clone, clone / "public"), work))
         shutil.rmtree(clone, ignore_errors=True)
         found[KEPT].append(run(command(site, site / "public"), work))

@@ -142,7 +142,7 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
         ["build", "--source", "SERVICEBOOK_SOURCE", "--output", "public", "strict"]
     ]
     assert jobs["pages"]["artifacts"]["paths"] == ["public"]
-    assert jobs["pages"]["cache"]["paths"] == [".servicebook-cache/"]
+    assert jobs["pages"]["cache"]["paths"] == [".servicebook-cache/", "public/"]
     assert jobs[".servicebook"]["variables"]["GIT_DEPTH"] == "0"
 
 
@@ -184,7 +184,8 @@ def test_pages_workflow_builds_with_the_cache_and_deploys() -> None:
     (step,) = uses_of_the_action(workflow)
     assert step["with"] == {"output": "public"}
     cache = next(s for s in build_steps if s.get("uses", "").startswith("actions/cache@"))
-    assert cache["with"]["path"] == ".servicebook-cache"  # beside the output, public/
+    # the build cache beside the output, and the output itself, whose pages the next build keeps
+    assert cache["with"]["path"].split() == [".servicebook-cache", "public"]
     assert build_steps.index(cache) < build_steps.index(step)
     upload = next(s for s in build_steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "${{ steps.servicebook.outputs.site }}"

@@ -223,6 +223,10 @@ class Store:
         self._write("DELETE FROM manifests WHERE output = ?", stale)  # outputs since removed (serve's)
         self.commit()
 
+    def outputs(self) -> list[str]:
+        """The output folders a manifest is recorded for."""
+        return self._outputs()
+
     def _outputs(self) -> list[str]:
         db = self._live
         if db is None:

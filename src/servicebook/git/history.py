@@ -55,7 +55,9 @@ class Timeline:
     available: bool
     shallow: bool = False
     entries: tuple[Entry, ...] = ()
-    parsed: int = 0  # catalogs parsed in this build (not served from a cache)
+    # catalogs parsed in this build (not served from a cache): a figure of the work, not of what
+    # the site shows, so not part of its repr (page keys, pagekeys.py) nor of its equality
+    parsed: int = field(default=0, repr=False, compare=False)
 
 
 class MoreChanges(Protocol):

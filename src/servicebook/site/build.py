@@ -190,7 +190,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
                 options.source,
                 versioning=versioning,
                 history=timeline,
-                reuse=tally.watch(_reuse(cache, loaded, versioning, timeline, str(options.source.resolve()))),
+                reuse=tally.watch(_reuse(cache, loaded, versioning, timeline)),
                 workers=worker_count(options.env),
                 spool=spool,
                 progress=progress,
@@ -304,13 +304,14 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
 
 
 def _reuse(
-    cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline | None, source: str
+    cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline | None
 ) -> Callable[[PageSpec | DataSpec], Path | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
-    key covers what it shows, see pagekeys.py)."""
+    key covers what it shows, see pagekeys.py; not where the source folder is, which no page
+    shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, source)
+    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline)
 
 
 def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:

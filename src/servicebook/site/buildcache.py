@@ -6,17 +6,21 @@ The store is an optimisation only: the output is byte-identical with or without 
 was altered on disk (its checksum, or a page's `html_sha256`, does not match) is a miss: the page
 is rendered again, and the build warns, naming the store's file. Which pages of the current
 output may be kept is decided by the key of the inputs each was rendered from, recorded in the
-last build's manifest (fresh.py), and only while the output is the very folder that build wrote.
+last build's manifest (fresh.py), and only while each is the very file that build wrote, or a copy
+whose bytes are found to be its bytes (an output restored from a CI cache, see `reuse`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from servicebook import routes
 from servicebook.cache.codec import decode, encode
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Entry, Store
@@ -156,6 +160,9 @@ class BuildCache:
         self.previous: Manifest | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
+        self.restored: dict[str, list[int]] = {}  # of those, the copies found byte-identical: their identity now
+        self._hashes: Mapping[str, str] | None = None  # see `_recorded_hashes`
+        self.source = ""  # the source folder, for a checkout that moves (fresh._previous)
         self._same_output: bool | None = None  # is the output the one the last build swapped in?
         self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
 
@@ -166,6 +173,7 @@ class BuildCache:
         cache.inputs = survey.inputs
         cache.sources = survey.sources
         cache.previous = survey.previous
+        cache.source = str(survey.options.source.resolve())
         return cache
 
     # -- pages and catalogs (load.PageStore) ----------------------------------------------------
@@ -250,7 +258,8 @@ class BuildCache:
 
     def reuse(self, path: str, key: str) -> Path | None:
         """The file `path` of the current output, if the last build rendered it from inputs with
-        the same `key` and nobody changed it since; remembers `key` for the next build."""
+        the same `key` and it is still the file that build wrote, or a copy of it byte for byte
+        (see `_restored`); remembers `key` for the next build."""
         self.keys[path] = key
         previous = self.previous
         if previous is None or self.output is None or previous.keys.get(path) != key:
@@ -259,9 +268,58 @@ class BuildCache:
             self._same_output = previous.marker == marker_identity(self.output / MARKER)
         file = f"{self.output}/{path}"  # plain strings: this runs for every page of the site
         if not self._same_output or previous.outputs.get(path) != file_identity(file):
-            return None
+            identity = self._restored(path, file)
+            if identity is None:
+                return None
+            self.restored[path] = identity
         self.reused.add(path)
         return Path(file)
+
+    def _restored(self, path: str, file: str) -> list[int] | None:
+        """The identity of `file` if it is not the file the last build wrote but holds its very
+        bytes: an output restored from a CI cache (new inodes, times cut to the second), or
+        copied. Its SHA-256 is compared with the one in the manifest.sha256 that build wrote,
+        itself checked against the hash of it the store recorded; a file of another size is not
+        read. None: render it again."""
+        recorded = self.previous.outputs.get(path) if self.previous is not None else None
+        if recorded is None or os.path.islink(file):  # noqa: PTH114 - plain strings, as above
+            return None
+        try:
+            with open(file, "rb") as kept:
+                info = os.fstat(kept.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size != recorded[0]:
+                    return None
+                expected = self._recorded_hashes().get(path)
+                if expected is None or hashlib.file_digest(kept, "sha256").hexdigest() != expected:
+                    return None
+        except OSError:
+            return None
+        return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+    def _recorded_hashes(self) -> Mapping[str, str]:
+        """Every file's SHA-256 in the output's manifest.sha256, provided that file is still the
+        one the last build wrote (the same file, or the same bytes by the hash the store keeps)."""
+        if self._hashes is not None:
+            return self._hashes
+        self._hashes = {}
+        previous = self.previous
+        if previous is None or self.output is None:
+            return self._hashes
+        file = f"{self.output}/{routes.MANIFEST}"
+        try:
+            with open(file, "rb") as manifest:
+                data = manifest.read()
+        except OSError:
+            return self._hashes
+        same = self._same_output and previous.outputs.get(routes.MANIFEST) == file_identity(file)
+        if not same and (not previous.published or hashlib.sha256(data).hexdigest() != previous.published):
+            return self._hashes
+        try:
+            pairs = (line.split("  ", 1) for line in data.decode("utf-8").splitlines())
+            self._hashes = {path: sha for sha, path in pairs if len(sha) == 64}
+        except (UnicodeDecodeError, ValueError):
+            self._hashes = {}
+        return self._hashes
 
     @property
     def spare(self) -> Path | None:
@@ -274,27 +332,22 @@ class BuildCache:
 
     def kept_identities(self) -> dict[str, list[int]]:
         """The identity of each file kept from the current output, as the last build recorded it
-        and `reuse` found it unchanged (the write stage compares the spare's files with it)."""
+        and `reuse` found it unchanged, or as `reuse` found it when it checked its bytes (the
+        write stage compares the spare's files with it)."""
         previous = self.previous
         if previous is None:
             return {}
-        return {path: previous.outputs[path] for path in self.reused if path in previous.outputs}
+        return {
+            path: self.restored.get(path) or previous.outputs[path] for path in self.reused if path in previous.outputs
+        }
 
     def kept_hashes(self, manifest_name: str) -> dict[str, str]:
         """The SHA-256 of each page kept from the last build, from that build's manifest in the
-        output, provided that file is still the one it wrote."""
-        previous = self.previous
-        if previous is None or self.output is None or not self.reused:
+        output (see `_recorded_hashes`)."""
+        if not self.reused or manifest_name != routes.MANIFEST:
             return {}
-        file = f"{self.output}/{manifest_name}"
-        if previous.outputs.get(manifest_name) != file_identity(file):
-            return {}
-        try:
-            with open(file, encoding="utf-8") as lines:
-                pairs = (line.rstrip("\n").split("  ", 1) for line in lines)
-                return {path: sha for sha, path in pairs if path in self.reused and len(sha) == 64}
-        except (OSError, UnicodeDecodeError, ValueError):
-            return {}
+        hashes = self._recorded_hashes()
+        return {path: hashes[path] for path in self.reused if path in hashes}
 
     def forget_manifest(self) -> None:
         """Before the output is replaced: until the new manifest is recorded, trust nothing in it."""
@@ -309,5 +362,11 @@ class BuildCache:
         if marker is None:
             return
         outputs = self.written if self.written is not None else tree_identity(self.output)
-        manifest = Manifest(self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources)
+        try:
+            published = hashlib.sha256((self.output / routes.MANIFEST).read_bytes()).hexdigest()
+        except OSError:
+            published = ""
+        manifest = Manifest(
+            self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources, published, self.source
+        )
         self.store.record(str(self.output), manifest.to_json(), built_release=self.built > 0)

@@ -13,6 +13,7 @@ inputs it was rendered from (build.py decides which pages it may keep by those k
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -225,6 +226,8 @@ class Manifest:
     pages: int
     keys: Mapping[str, str]  # page path → key of the inputs it was rendered from
     sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `scan_sources`
+    published: str = ""  # SHA-256 of the output's manifest.sha256 as this build wrote it
+    source: str = ""  # the source folder it was built from (a checkout moved or cloned elsewhere)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -237,6 +240,8 @@ class Manifest:
                 "pages": self.pages,
                 "keys": self.keys,
                 "sources": self.sources,
+                "published": self.published,
+                "source": self.source,
             },
             separators=(",", ":"),
         )
@@ -256,6 +261,8 @@ class Manifest:
                 str(k): [int(v[0]), int(v[1]), int(v[2]), str(v[3]), int(v[4])]
                 for k, v in data.get("sources", {}).items()
             },
+            published=str(data.get("published", "")),
+            source=str(data.get("source", "")),
         )
 
 
@@ -308,13 +315,7 @@ def survey(options: Options) -> Survey:
     store = Store.for_site(options.source, enabled=options.cache)
     if not options.cache:
         return Survey(options, output, info, store, None, "", None, {})
-    previous = None
-    recorded = store.manifest(str(output))
-    if recorded is not None:
-        try:
-            previous = Manifest.from_json(recorded)
-        except Exception:  # anything unreadable is simply no manifest
-            previous = None
+    previous = _previous(store, output, options.source.resolve())
     hashes, sources = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     repo = open_repo(options.source) if options.history else None
@@ -329,6 +330,37 @@ def survey(options: Options) -> Survey:
         *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
     )
     return Survey(options, output, info, store, previous, inputs, hashes, sources)
+
+
+def _previous(store: Store, output: Path, source: Path) -> Manifest | None:
+    """The manifest of the last build into `output`; or, when none is recorded for it, the one of
+    the same output in the checkout this store was copied from (a CI job's fresh checkout, with
+    `.servicebook-cache/` restored, is a new folder, often at another path). Such an output is
+    another folder than the one that build wrote: buildcache.BuildCache keeps its files only once
+    their bytes are found to be those that build recorded."""
+    recorded = store.manifest(str(output))
+    if recorded is not None:
+        return _read_manifest(recorded)
+    if not output.is_relative_to(source):
+        return None
+    relative = output.relative_to(source)
+    for other in store.outputs():
+        manifest = _read_manifest(store.manifest(other))
+        if manifest is None or not manifest.source or Path(manifest.source) == source:
+            continue
+        with contextlib.suppress(ValueError):
+            if Path(other).relative_to(manifest.source) == relative:
+                return manifest
+    return None
+
+
+def _read_manifest(recorded: str | None) -> Manifest | None:
+    if recorded is None:
+        return None
+    try:
+        return Manifest.from_json(recorded)
+    except Exception:  # anything unreadable is simply no manifest
+        return None
 
 
 def folder_outside_source(source: Path, output: Path) -> Path | None:

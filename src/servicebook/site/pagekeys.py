@@ -141,7 +141,6 @@ def reuse_keys(
     loaded: Loaded,
     versioning: VersionContext,
     timeline: Timeline | None,
-    source: str,
 ) -> Reuse:
     """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key."""
     site = loaded.site
@@ -149,7 +148,7 @@ def reuse_keys(
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
     # what every page shows: of the build, whether it is of a commit and whether it has uncommitted
     # changes (its commit and date only on the pages that shows_build names, below), the versions,
-    # where the source is, whether there is a history (the navigation, the feed's link); of the
+    # whether there is a history (the navigation, the feed's link); of the
     # history itself, a page shows the newest change to its own subject, and an offering's or a
     # tool's page that subject's history
     build = site.build
@@ -159,7 +158,7 @@ def reuse_keys(
     # the lists show the releases themselves (untagged releases move with every new commit)
     versions = (versioning.current, bool(versioning.releases), versioning.unreleased)
     every = digest(
-        code_digest(), repr((build.commit is None, build.dirty, build.generator)), repr(versions), source, repr(frame)
+        code_digest(), repr((build.commit is None, build.dirty, build.generator)), repr(versions), repr(frame)
     )
     history = None if timeline is None else history_view(timeline, _commit_id, versioning.releases)
     # the lists show what the build's date makes of the measurements (stale or not, views.py)

@@ -1,0 +1,117 @@
+"""A CI job that restores `.servicebook-cache/` and `public/` from the forge's cache (a new
+checkout, every file a copy: new inodes, other times) renders only what its commit changed, and
+trusts a restored page only once its bytes are found to be those the last build wrote."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from servicebook.site.build import Options, build
+from servicebook.site.buildcache import BuildCache
+
+from .conftest import GitSite
+from .test_build_cache import clean_build, generated_site, tree
+from .test_page_keys import ENV, LISTS, _cli
+
+pytestmark = pytest.mark.git
+
+
+class Job:
+    """A site in git, built once, and CI jobs on fresh clones of it with both folders restored."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        self.site = generated_site(root / "site", pages=30)
+        (self.site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+        self.repo = GitSite(self.site)
+        self.repo.commit("The generated catalog")
+        self.caches: list[BuildCache] = []
+        real = BuildCache.for_output
+
+        def spy(survey):  # type: ignore[no-untyped-def]
+            cache = real(survey)
+            self.caches.append(cache)
+            return cache
+
+        monkeypatch.setattr(BuildCache, "for_output", staticmethod(spy))
+        self.build(self.site)
+
+    def build(self, site: Path) -> BuildCache:
+        self.caches.clear()
+        build(Options(source=site, output=site / "public", env=ENV))
+        (cache,) = self.caches
+        return cache
+
+    def restored_checkout(self, name: str) -> Path:
+        """A `git clone` of the newest commit with both folders copied in, file by file (as a
+        cache archive is unpacked: every file a new inode), without the spare (see docs)."""
+        clone = self.root / name
+        subprocess.run(["git", "clone", "-q", str(self.site), str(clone)], check=True, capture_output=True)
+        for folder in (".servicebook-cache", "public"):
+            shutil.copytree(self.site / folder, clone / folder, ignore=shutil.ignore_patterns("build"))
+        return clone
+
+    def commit_a_page_change(self, index: int) -> str:
+        page = sorted((self.site / "content").rglob("*.md"))[index]
+        page.write_text(page.read_text() + "\nA committed sentence.\n")
+        self.repo.commit(f"Page {index} changed")
+        return f"policies/{page.relative_to(self.site / 'content').with_suffix('').as_posix()}/index.html"
+
+
+def rendered(cache: BuildCache) -> set[str]:
+    return {path for path in cache.keys if path.endswith(".html") and path not in cache.reused}
+
+
+@pytest.fixture
+def job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Job:
+    made = Job(tmp_path, monkeypatch)
+    made.commit_a_page_change(2)  # the first commit after the first build: see test_page_keys
+    made.build(made.site)
+    return made
+
+
+def test_a_fresh_checkout_with_cache_and_site_restored_renders_only_the_changed_page_and_the_lists(
+    job: Job, tmp_path: Path
+) -> None:
+    changed = job.commit_a_page_change(3)
+    clone = job.restored_checkout("ci")
+    cache = job.build(clone)
+    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert cache.restored  # the kept pages are the restored copies, checked byte for byte
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+    # the next build in the same checkout knows every file by its new identity: nothing to do
+    job.caches.clear()
+    report = build(Options(source=clone, output=clone / "public", env=ENV))
+    assert report.work.unchanged and not job.caches
+
+
+def test_a_restored_page_whose_bytes_were_altered_is_rendered_again(job: Job, tmp_path: Path) -> None:
+    job.commit_a_page_change(3)
+    clone = job.restored_checkout("ci")
+    kept = sorted((clone / "content").rglob("*.md"))[5]
+    path = f"policies/{kept.relative_to(clone / 'content').with_suffix('').as_posix()}/index.html"
+    page = clone / "public" / path
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"<body", b"<body data-x", 1)[: len(original)])  # same size
+    assert page.read_bytes() != original and page.stat().st_size == len(original)
+    cache = job.build(clone)
+    assert path in rendered(cache) and path not in cache.reused
+    assert cache.reused  # the other restored pages, found intact, were kept
+    assert page.read_bytes() == original
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+
+
+def test_a_restored_site_whose_manifest_was_rewritten_is_not_trusted(job: Job, tmp_path: Path) -> None:
+    # manifest.sha256 holds the hash every restored page is checked against; the store holds the
+    # hash of manifest.sha256 itself, so a site altered along with its manifest is rendered again
+    job.commit_a_page_change(3)
+    clone = job.restored_checkout("ci")
+    manifest = clone / "public" / "manifest.sha256"
+    manifest.write_bytes(manifest.read_bytes() + b"\n")
+    cache = job.build(clone)
+    assert not cache.reused
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
