@@ -67,6 +67,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/ci_bench.py --size 5k
 	$(BIN)/python bench/history_bench.py
 	$(BIN)/python bench/versions_bench.py
 	$(BIN)/python bench/versions_bench.py --offerings 2000 --tools 5000 --pages 2000

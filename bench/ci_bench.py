@@ -16,8 +16,8 @@ and committed, and the next commit is built two ways:
 - **output kept**: in the repository itself, where the last build's `public/` is still there (a
   runner that keeps its workspace, or a build on the author's machine after `git commit`).
 
-Prints one line per way: median wall and CPU seconds (the build and its workers). `ci_builds` is
-also what run.py and compare.py call.
+Prints one line per way: median wall and CPU seconds (the build and its workers). `make bench` runs it
+after run.py (at 5k, beside issue 20's target); `ci_builds` is also what compare.py calls.
 """
 
 from __future__ import annotations

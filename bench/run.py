@@ -7,9 +7,6 @@ offerings, 5,000 tool decisions and 2,000 pages; 20,000 pages with `--sizes 20k`
   memory (the largest resident set of the build process or any of its workers, from wait4);
 - a rebuild with nothing changed, a rebuild after one page's body changed, and one after one
   SLO's objective changed in catalog.yaml;
-- at 5k, the build a CI job makes after a one-page change is committed (ci_bench.py): in a fresh
-  checkout with the build cache restored (issue 20's target: at most 1 s), and where the last
-  build's output is still there;
 - MkDocs (default theme) and Hugo (minimal layouts, see `hugo_site`) building the same content/
   folder, each as a ratio to servicebook's full build;
 - the reference pipeline (`reference.py`): the same pages through markdown-it-py and one Jinja2
@@ -188,17 +185,6 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         ("servicebook one SLO changed", median(record), ""),
         ("servicebook serve: edit, rebuilt", served, ""),
     ]
-    if name == "5k":  # issue 20's CI target is set at 5k: a git repository, releases and history
-        import ci_bench  # here, not at the top: it imports this module
-
-        made = ci_bench.ci_builds(
-            lambda site, out: [*servicebook(root)[:2], "--source", str(site), "--output", str(out)],
-            root / "site",
-            OUT / f"ci-{name}",
-            runs,
-        )
-        rows.append(("servicebook CI: cache restored", median(made[ci_bench.FRESH]), "target ≤ 1 s"))
-        rows.append(("servicebook CI: output kept", median(made[ci_bench.KEPT]), ""))
     if competitors and name != "20k":  # MkDocs and Hugo at 20k: minutes, and nothing new to learn
         mkdocs = [str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-f", str(root / "mkdocs.yml")]
         mk = [run(mkdocs, root, mkdocs_timeout)]
