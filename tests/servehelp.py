@@ -18,8 +18,20 @@ T = TypeVar("T")
 URL_RE = re.compile(r"at (http://127\.0\.0\.1:\d+/)")
 
 
-def wait_for(probe: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
-    """Poll `probe` until it returns something true; fail after `timeout` seconds."""
+# How long a wait may take before it fails. Each wait returns as soon as its condition holds, so
+# this costs nothing when things work; it is generous because CI runs on 2 cores, often at a load
+# of 20, where a server starting or a rebuild takes many times what it takes on an idle machine.
+PATIENCE = 120.0
+
+
+def wait_for(
+    probe: Callable[[], T],
+    timeout: float = PATIENCE,
+    what: str = "condition",
+    output: Callable[[], str] | None = None,
+) -> T:
+    """Poll `probe` until it returns something true; fail after `timeout` seconds, showing what the
+    process under test printed (`output`) if given."""
     deadline = time.monotonic() + timeout
     pause = threading.Event()
     while True:
@@ -27,7 +39,8 @@ def wait_for(probe: Callable[[], T], timeout: float = 20.0, what: str = "conditi
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            printed = f"; it printed:\n{output()}" if output is not None else ""
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}{printed}")
         pause.wait(0.05)
 
 
@@ -57,11 +70,13 @@ def running_serve(site: Path, epoch: str) -> Iterator[Served]:
     reader = threading.Thread(target=lambda: lines.extend(iter(stream.readline, "")), daemon=True)
     reader.start()
     try:
-        match = wait_for(lambda: URL_RE.search("".join(lines)), 30, "the server to start")
+        match = wait_for(
+            lambda: URL_RE.search("".join(lines)), what="the server to start", output=lambda: "".join(lines)
+        )
         served = Served(match[1], process, lines)
         yield served
     finally:
         process.terminate()
-        process.wait(timeout=10)
-        reader.join(timeout=5)
+        process.wait(timeout=PATIENCE)
+        reader.join(timeout=PATIENCE)
         stream.close()

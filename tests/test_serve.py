@@ -78,23 +78,34 @@ def test_serve_rebuilds_shows_errors_and_keeps_the_last_good_build(site_copy) ->
         assert '<script src="/__servicebook/reload.js" data-generation="1" defer>' in html
 
         catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
-        wait_for(lambda: version()["generation"] == 2, what="the rebuild")
+        wait_for(lambda: version()["generation"] == 2, what="the rebuild", output=served.output)
         assert version()["ok"] is False
         status, html = fetch(served.url + "offerings/ci/")
         assert status == 200 and "<h1>CI pipelines</h1>" in html  # the last good build
         assert re.search(r'class="sb-serve-errors".*catalog\.yaml:59:20: error: ', html, re.S)
-        wait_for(lambda: "Serving the last good build" in served.output(), what="the terminal")
+        wait_for(lambda: "Serving the last good build" in served.output(), what="the terminal", output=served.output)
         assert "catalog.yaml:59:20: error: 'objective' must be a percentage" in served.output()
 
         catalog.write_text(catalog.read_text().replace("objective: 199.5", "objective: 99.9"))
-        wait_for(lambda: version() == {"generation": 3, "ok": True}, what="the fixed build")
+        wait_for(lambda: version() == {"generation": 3, "ok": True}, what="the fixed build", output=served.output)
         # against the last good build: the offering's page and the 11 lists, not its tools and pages
         rebuilt = r"\[\d\d:\d\d:\d\d\] \S*catalog\.yaml changed: rebuilt 12 of 15 pages in \d+\.\d\d s\."
-        wait_for(lambda: re.search(rebuilt, served.output()), what="the rebuild's log line")
+        wait_for(lambda: re.search(rebuilt, served.output()), what="the rebuild's log line", output=served.output)
         status, html = fetch(served.url + "offerings/ci/")
         assert "99.9 %" in html and "sb-serve-errors" not in html
         assert fetch(served.url + "nowhere/")[0] == 404
         assert served.process.poll() is None
+
+
+def test_serve_sees_an_edit_saved_the_moment_it_says_it_is_serving(site_copy) -> None:
+    # "Serving … Rebuilding on changes" is said once the sources are watched: an edit saved at
+    # once is rebuilt (it used to be lost when the watcher started after the line, under load).
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    with running_serve(site, FIXED_EPOCH) as served:
+        catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 99.9"))
+        wait_for(lambda: "catalog.yaml changed" in served.output(), what="the rebuild", output=served.output)
+        assert "99.9 %" in fetch(served.url + "offerings/ci/")[1]
 
 
 def test_serve_names_files_as_check_and_build_do(site_copy, tmp_path, monkeypatch) -> None:

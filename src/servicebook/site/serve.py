@@ -43,6 +43,7 @@ PREFIX = "/__servicebook/"
 WATCHED_DIRS = ("content", "layouts", "measurements")
 WATCHED_FILES = ("catalog.yaml",)
 POLL_MS = 400
+WATCH_ROUND_MS = 100  # how soon the watcher reports that it is watching (then: a wake-up per round)
 
 RELOAD_JS = f"""/* servicebook serve: reload when the preview has rebuilt. Not part of the published site. */
 (function () {{
@@ -416,21 +417,38 @@ def is_source(path: Path, source: Path) -> bool:
     return bool(parts) and (parts[0] in WATCHED_FILES or parts[0] in WATCHED_DIRS)
 
 
-def watch_sources(preview: Preview, stop: threading.Event) -> None:
-    """Rebuild on every change until `stop` is set; the set of folders is renewed when it changes."""
+def watch_sources(preview: Preview, stop: threading.Event, ready: threading.Event | None = None) -> None:
+    """Rebuild on every change until `stop` is set; the set of folders is renewed when it changes.
+
+    `ready` is set once the folders are being watched: a change saved before then would be missed,
+    so the server says it is serving only after that (see `serve`)."""
     from watchfiles import watch
 
     while not stop.is_set():
         dirs = watched_dirs(preview.source)
         try:
-            for changes in watch(*dirs, recursive=False, stop_event=stop, debounce=150, step=50, raise_interrupt=False):
+            # yield_on_timeout: the first (empty) round comes once the watches are in place
+            for changes in watch(
+                *dirs,
+                recursive=False,
+                stop_event=stop,
+                debounce=150,
+                step=50,
+                rust_timeout=WATCH_ROUND_MS,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            ):
+                if ready is not None:
+                    ready.set()
                 changed = [Path(p) for _, p in changes if is_source(Path(p), preview.source)]
                 if changed:
                     preview.rebuild(changed)
-                if watched_dirs(preview.source) != dirs:
+                if changes and watched_dirs(preview.source) != dirs:
                     break
         except Exception as exc:  # a folder vanished between listing and watching: list again
             preview.err(f"watching the sources: {exc}; retrying")
+            if ready is not None:
+                ready.set()  # the server goes on serving what it built
             stop.wait(0.5)
 
 
@@ -449,8 +467,11 @@ def serve(
         stop = threading.Event()
         try:
             preview.rebuild()
-            watcher = threading.Thread(target=watch_sources, args=(preview, stop), name="watch", daemon=True)
+            watching = threading.Event()
+            watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), name="watch", daemon=True)
             watcher.start()
+            while not watching.wait(0.1) and watcher.is_alive():
+                pass  # "Rebuilding on changes" must be true once said: an edit made right after is seen
             shown = f"[{bind.strip('[]')}]" if ":" in bind else bind
             url = f"http://{shown}:{server.server_port}/"
             out(f"Serving {preview.source} at {url}")
