@@ -15,7 +15,7 @@ from servicebook.site.buildcache import BuildCache
 
 from .conftest import GitSite
 from .test_build_cache import clean_build, generated_site, tree
-from .test_page_keys import ENV, LISTS, _cli
+from .test_page_keys import ENV, LISTS, Builds, _cli
 
 pytestmark = pytest.mark.git
 
@@ -29,22 +29,12 @@ class Job:
         (self.site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
         self.repo = GitSite(self.site)
         self.repo.commit("The generated catalog")
-        self.caches: list[BuildCache] = []
-        real = BuildCache.for_output
-
-        def spy(survey):  # type: ignore[no-untyped-def]
-            cache = real(survey)
-            self.caches.append(cache)
-            return cache
-
-        monkeypatch.setattr(BuildCache, "for_output", staticmethod(spy))
-        self.build(self.site)
+        self.builds = Builds(self.site, monkeypatch)
+        self.builds.cache_of(self.site)
+        self.caches = self.builds.caches
 
     def build(self, site: Path) -> BuildCache:
-        self.caches.clear()
-        build(Options(source=site, output=site / "public", env=ENV))
-        (cache,) = self.caches
-        return cache
+        return self.builds.cache_of(site)
 
     def restored_checkout(self, name: str) -> Path:
         """A `git clone` of the newest commit with both folders copied in, file by file (as a

@@ -60,12 +60,17 @@ class Builds:
 
         monkeypatch.setattr(BuildCache, "for_output", staticmethod(spy))
 
+    def cache_of(self, site: Path) -> BuildCache:
+        """Builds `site` into its public/ and returns that build's cache (its keys, what it kept)."""
+        self.caches.clear()
+        build(Options(source=site, output=site / "public", env=ENV))
+        (cache,) = self.caches
+        return cache
+
     def rendered(self, suffix: str = ".html") -> set[str]:
         """The HTML pages the next build rendered (every other page was kept from the last one),
         or the files made by code with another `suffix`."""
-        self.caches.clear()
-        build(Options(source=self.site, output=self.site / "public", env=ENV))
-        (cache,) = self.caches
+        cache = self.cache_of(self.site)
         return {path for path in cache.keys if path.endswith(suffix) and path not in cache.reused}
 
 
