@@ -378,3 +378,41 @@ def test_a_connection_dropped_mid_request_is_one_quiet_line(preview_server, capf
     assert status_of(raw_request(server.server_port, b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")) == 200
     captured = capfd.readouterr()
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_serve_sees_a_page_saved_in_a_new_folder_while_the_watches_are_renewed(site_copy) -> None:
+    # A new folder under content/ renews the watches (each folder is watched on its own); a page
+    # saved there after the rebuild that the folder caused, but before the new folder is watched,
+    # raised no event of its own: it was never built until some other edit came.
+    from servicebook.site.serve import Preview, watch_sources
+
+    site = site_copy("minimal")
+    late = site / "content" / "team" / "late.md"
+    page = "---\ntitle: Saved while the watches were renewed\nsummary: Late.\n---\n\nLate text.\n"
+    lines: list[str] = []
+
+    class SavingMeanwhile(Preview):
+        def rebuild(self, changed=(), **how) -> bool:
+            built = super().rebuild(changed, **how)
+            if any(Path(path).parent == late.parent for path in changed) and not late.exists():
+                late.write_text(page)  # after this rebuild, before the new folder is watched
+            return built
+
+    preview = SavingMeanwhile(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lines.append, lines.append, **STOPPED)
+    stop, watching = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), daemon=True)
+    try:
+        preview.rebuild()
+        watcher.start()
+        wait_for(watching.is_set, what="the watches")
+        late.parent.mkdir()
+        (late.parent / "first.md").write_text(page.replace("while the watches were renewed", "first"))
+
+        def published() -> bool:
+            return any("Saved while the watches were renewed" in p.read_text() for p in preview.output.rglob("*.html"))
+
+        wait_for(published, what="the page saved in the new folder", output=lambda: "\n".join(lines))
+    finally:
+        stop.set()
+        watcher.join(30)
+        preview.close()

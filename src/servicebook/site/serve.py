@@ -105,9 +105,10 @@ class Preview:
         with self._lock:
             return self._generation, self._errors, self._built
 
-    def rebuild(self, changed: Iterable[str | Path] = ()) -> bool:
+    def rebuild(self, changed: Iterable[str | Path] = (), *, quiet_if_unchanged: bool = False) -> bool:
         """Build once (after the `changed` files changed, if any); on any failure keep the previous
-        build and remember why. Never raises."""
+        build and remember why. Never raises. `quiet_if_unchanged`: a build that finds nothing
+        changed since the last one says nothing (a check, not an edit the author made)."""
 
         show = self.show
         repeated = 0  # warnings of this build already shown earlier in the session
@@ -136,6 +137,8 @@ class Preview:
             self._built = self._built or errors is None
             built = self._built
         stamp = f"[{self.now():%H:%M:%S}]"
+        if errors is None and quiet_if_unchanged and report.work is not None and report.work.unchanged:
+            return True
         if errors is None:
             self.out(f"{stamp} {rebuilt_line(cause, report)}{_still_applies(repeated)}.")
         else:
@@ -417,6 +420,29 @@ def is_source(path: Path, source: Path) -> bool:
     return bool(parts) and (parts[0] in WATCHED_FILES or parts[0] in WATCHED_DIRS)
 
 
+# File times come from a clock that may lag time.time_ns() by a tick: a file saved just after a
+# rebuild began may carry a time just before it.
+LATE_MARGIN_NS = 1_000_000_000
+
+
+def saved_since(folders: Iterable[str], since_ns: int) -> list[Path]:
+    """The files in `folders` (not below them: each folder is listed on its own) modified at or
+    after `since_ns`."""
+    found = []
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if (
+                        entry.is_file(follow_symlinks=False)
+                        and entry.stat(follow_symlinks=False).st_mtime_ns >= since_ns
+                    ):
+                        found.append(Path(entry.path))
+        except OSError:
+            continue  # gone again: nothing in it to build
+    return sorted(found)
+
+
 def watch_sources(preview: Preview, stop: threading.Event, ready: threading.Event | None = None) -> None:
     """Rebuild on every change until `stop` is set; the set of folders is renewed when it changes.
 
@@ -424,8 +450,11 @@ def watch_sources(preview: Preview, stop: threading.Event, ready: threading.Even
     so the server says it is serving only after that (see `serve`)."""
     from watchfiles import watch
 
+    dirs: tuple[str, ...] = ()
+    since = 0  # when the last rebuild started (time.time_ns)
     while not stop.is_set():
-        dirs = watched_dirs(preview.source)
+        before, dirs = dirs, watched_dirs(preview.source)
+        added = [d for d in dirs if before and d not in before]  # folders that appeared meanwhile
         try:
             # yield_on_timeout: the first (empty) round comes once the watches are in place
             for changes in watch(
@@ -441,12 +470,23 @@ def watch_sources(preview: Preview, stop: threading.Event, ready: threading.Even
                 if ready is not None:
                     ready.set()
                 changed = [Path(p) for _, p in changes if is_source(Path(p), preview.source)]
+                if added:
+                    # The new folders are watched from now on; a file saved in one of them after
+                    # the last rebuild began and before this round raised no event of its own.
+                    late = [p for p in saved_since(added, since - LATE_MARGIN_NS) if p not in changed]
+                    added = []
+                    if late:  # said only if the build finds that something did change
+                        since = time.time_ns()
+                        preview.rebuild([*changed, *late], quiet_if_unchanged=not changed)
+                        changed = []
                 if changed:
+                    since = time.time_ns()
                     preview.rebuild(changed)
                 if changes and watched_dirs(preview.source) != dirs:
                     break
         except Exception as exc:  # a folder vanished between listing and watching: list again
             preview.err(f"watching the sources: {exc}; retrying")
+            dirs = before  # the folders new since then are still to be caught up with
             if ready is not None:
                 ready.set()  # the server goes on serving what it built
             stop.wait(0.5)
