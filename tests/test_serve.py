@@ -416,3 +416,28 @@ def test_serve_sees_a_page_saved_in_a_new_folder_while_the_watches_are_renewed(s
         stop.set()
         watcher.join(30)
         preview.close()
+
+
+def test_serve_names_the_file_sed_edited_not_the_temporary_file_sed_saved_through(site_copy) -> None:
+    # `sed -i` writes a temporary file beside the page and renames it over the page: the rebuild
+    # line named the temporary file (gone by then) among what changed.
+    import subprocess
+
+    from servicebook.site.serve import Preview, watch_sources
+
+    site = site_copy("minimal")
+    lines: list[str] = []
+    preview = Preview(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lines.append, lines.append, **STOPPED)
+    stop, watching = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), daemon=True)
+    try:
+        preview.rebuild()
+        watcher.start()
+        wait_for(watching.is_set, what="the watches")
+        subprocess.run(["sed", "-i", "s/business hours/office hours/", "content/welcome.md"], cwd=site, check=True)
+        rebuilt = wait_for(lambda: [line for line in lines[1:] if "changed" in line], what="the rebuild")
+        assert rebuilt[0].startswith(f"[09:30:00] {site}/content/welcome.md changed: rebuilt"), rebuilt
+    finally:
+        stop.set()
+        watcher.join(30)
+        preview.close()

@@ -420,6 +420,21 @@ def is_source(path: Path, source: Path) -> bool:
     return bool(parts) and (parts[0] in WATCHED_FILES or parts[0] in WATCHED_DIRS)
 
 
+def changed_sources(changes: Iterable[tuple[object, str]], source: Path) -> list[Path]:
+    """The source files a round of the watcher reports changed, without the temporary files that
+    came and went within it (`sed -i` and many editors save through one)."""
+    from watchfiles import Change
+
+    added = {path for change, path in changes if change == Change.added}
+    return sorted(
+        {
+            Path(path)
+            for _, path in changes
+            if is_source(Path(path), source) and not (path in added and not os.path.lexists(path))
+        }
+    )
+
+
 # File times come from a clock that may lag time.time_ns() by a tick: a file saved just after a
 # rebuild began may carry a time just before it.
 LATE_MARGIN_NS = 1_000_000_000
@@ -469,7 +484,7 @@ def watch_sources(preview: Preview, stop: threading.Event, ready: threading.Even
             ):
                 if ready is not None:
                     ready.set()
-                changed = [Path(p) for _, p in changes if is_source(Path(p), preview.source)]
+                changed = changed_sources(changes, preview.source)
                 if added:
                     # The new folders are watched from now on; a file saved in one of them after
                     # the last rebuild began and before this round raised no event of its own.
