@@ -112,6 +112,9 @@ def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: 
     old = (public / "v/1.0/offerings/ci/index.html").read_text()
     assert "You are reading <strong>version 1.0</strong> of this catalog" in old
     assert '<a class="to-current" href="../../../../">read the current catalog</a>' in old
+    home = (public / "v/1.0/index.html").read_text()
+    assert '<a class="to-current" href="../../">read the current catalog</a>' in home
+    assert 'data-root="../../" data-version="1.0"' in home
     current = (public / "offerings/ci/index.html").read_text()
     assert "You are reading" not in current
     assert 'data-version="" data-path="offerings/ci/index.html"' in current
