@@ -176,6 +176,11 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
+# What every GitSite's repository is configured with, written into .git/config as `git config`
+# would (a git process each costs more than the file: the suite makes hundreds of repositories).
+GIT_CONFIG = "[user]\n\tname = Test Author\n\temail = author@example.com\n[commit]\n\tgpgsign = false\n"
+
+
 class GitSite:
     """A throwaway git repository holding a site, with scripted, deterministic commits."""
 
@@ -183,9 +188,17 @@ class GitSite:
         self.root = root
         self.clock = 1_779_926_400  # 2026-05-28 00:00 UTC, advanced one hour per commit
         self.git("init", "-q", "-b", "main")
-        self.git("config", "user.name", "Test Author")
-        self.git("config", "user.email", "author@example.com")
-        self.git("config", "commit.gpgsign", "false")
+        with (root / ".git" / "config").open("a") as config:
+            config.write(GIT_CONFIG)
+
+    def copy_to(self, root: Path) -> GitSite:
+        """A repository of its own at `root` with this one's files, history, tags and clock (a
+        copy of the folder: cheaper than making the same commits again, for a fixture that many
+        tests start from)."""
+        shutil.copytree(self.root, root, symlinks=True)
+        copy = object.__new__(GitSite)
+        copy.root, copy.clock = root, self.clock
+        return copy
 
     def git(self, *args: str) -> str:
         env = {
@@ -223,6 +236,15 @@ class GitSite:
         if author:
             args += ["--author", author]
         self.git(*args)
+        return self.head()
+
+    def head(self) -> str:
+        """The commit HEAD names, read from the files git just wrote (no process), or asked of git
+        when they are not plain (a packed or detached ref)."""
+        git_dir = self.root / ".git"
+        ref = (git_dir / "HEAD").read_text().strip()
+        if ref.startswith("ref: ") and (git_dir / ref[5:]).is_file():
+            return (git_dir / ref[5:]).read_text().strip()
         return self.git("rev-parse", "HEAD").strip()
 
 
@@ -236,16 +258,23 @@ def _a_git_repository_needs_the_git_marker(request: pytest.FixtureRequest, monke
             pytest.fail(f"{request.node.nodeid} makes a git repository: mark it @pytest.mark.git")
 
         monkeypatch.setattr(GitSite, "__init__", refuse)
+        monkeypatch.setattr(GitSite, "copy_to", refuse)
+
+
+@pytest.fixture(scope="session")
+def _committed_minimal(tmp_path_factory: pytest.TempPathFactory) -> GitSite:
+    root = tmp_path_factory.mktemp("committed") / "repo"
+    shutil.copytree(SITES / "minimal", root)
+    site = GitSite(root)  # (session fixtures are made before a test's own: the marker check is not yet on)
+    site.commit("Initial catalog")
+    return site
 
 
 @pytest.fixture
-def git_site(tmp_path: Path) -> GitSite:
-    """The minimal fixture site, committed once as 'Initial catalog'."""
-    root = tmp_path / "repo"
-    shutil.copytree(SITES / "minimal", root)
-    site = GitSite(root)
-    site.commit("Initial catalog")
-    return site
+def git_site(tmp_path: Path, _committed_minimal: GitSite) -> GitSite:
+    """The minimal fixture site, committed once as 'Initial catalog' (a copy of one repository
+    made once per test process)."""
+    return _committed_minimal.copy_to(tmp_path / "repo")
 
 
 BROKEN_LAYOUT_LINK = "policies/index.html: error: broken link to '../nowhere/'"

@@ -110,6 +110,21 @@ def test_the_changes_pages_are_the_changes_page() -> None:
     assert routes.fixed_at("offerings/ci/index.html") is None
 
 
+def test_the_site_root_is_reached_from_any_page_of_the_root_or_of_a_release() -> None:
+    assert routes.site_root("") == "./"
+    assert routes.site_root("offerings/ci/") == "../../"
+    # a release is published under v/<version>/: its pages climb out of it
+    assert routes.site_root("", "1.0") == "../../"
+    assert routes.site_root("offerings/ci/", "1.0") == "../../../../"
+
+
+def test_no_layout_climbs_to_a_url_by_hand() -> None:
+    """Templates link with url() and site_root, which routes.py makes: a '../' written in a layout
+    would be a URL routes.py does not know of."""
+    layouts = REPO / "src" / "servicebook" / "layouts"
+    assert [p.name for p in sorted(layouts.rglob("*.html")) if "../" in p.read_text("utf-8")] == []
+
+
 # What a site path starts with: a string in our code that starts so spells a URL routes.py owns.
 ROUTED = tuple(
     sorted(

@@ -8,14 +8,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from servicebook.catalog.read import CatalogRead
 from servicebook.catalog.records import RecordCache
+from servicebook.cli import main
 from servicebook.git.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
 from servicebook.site.links import check_links
 from servicebook.source.yaml import SourceText
 
-from .conftest import SITES, GitSite
+from .conftest import FIXED_EPOCH, SITES, GitSite
 
 pytestmark = pytest.mark.git
 
@@ -37,10 +39,10 @@ def _repo(root: Path) -> GitSite:
     return GitSite(root)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> GitSite:
+@pytest.fixture(scope="module")
+def _three_releases(tmp_path_factory: pytest.TempPathFactory) -> GitSite:
     """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated)."""
-    r = _repo(tmp_path / "site")
+    r = _repo(tmp_path_factory.mktemp("releases") / "site")
     shutil.copytree(SITES / "minimal/content", r.root / "content")
     r.write("catalog.yaml", catalog_at("1.0"))
     r.write(".gitignore", "/public/\n/.servicebook-cache/\n")
@@ -56,10 +58,27 @@ def repo(tmp_path: Path) -> GitSite:
     return r
 
 
-def test_each_release_is_published_under_its_version(run, repo: GitSite) -> None:
-    result = run("build", "--source", repo.root)
+@pytest.fixture
+def repo(tmp_path: Path, _three_releases: GitSite) -> GitSite:
+    """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated),
+    in a repository of the test's own (a copy of one made once per test process)."""
+    return _three_releases.copy_to(tmp_path / "site")
+
+
+@pytest.fixture(scope="module")
+def built(_three_releases: GitSite, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three releases built once, as `run` builds them, for the tests that only read what it
+    built (its public/)."""
+    site = _three_releases.copy_to(tmp_path_factory.mktemp("built") / "site")
+    result = CliRunner().invoke(
+        main, ["build", "--source", str(site.root)], env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
-    public = repo.root / "public"
+    return site.root / "public"
+
+
+def test_each_release_is_published_under_its_version(built: Path) -> None:
+    public = built
     assert sorted(p.name for p in (public / "v").iterdir()) == ["1.0", "1.1", "2.0"]
     assert "artifacts" not in (public / "v/1.0/catalog.json").read_text()
     assert (public / "v/1.1/offerings/artifacts/index.html").exists()
@@ -67,9 +86,8 @@ def test_each_release_is_published_under_its_version(run, repo: GitSite) -> None
     assert "99.9 %" in (public / "v/2.0/offerings/ci/index.html").read_text()
 
 
-def test_versions_index_is_mike_compatible_newest_first(run, repo: GitSite) -> None:
-    run("build", "--source", repo.root)
-    index = json.loads((repo.root / "public/versions.json").read_text())
+def test_versions_index_is_mike_compatible_newest_first(built: Path) -> None:
+    index = json.loads((built / "versions.json").read_text())
     assert [(v["version"], v["title"], v["aliases"], v["tag"]) for v in index] == [
         ("2.0", "2.0", ["latest"], "v2.0"),
         ("1.1", "1.1", [], None),
@@ -78,9 +96,8 @@ def test_versions_index_is_mike_compatible_newest_first(run, repo: GitSite) -> N
     assert [v["path"] for v in index] == ["v/2.0/", "v/1.1/", "v/1.0/"]
 
 
-def test_versions_page_lists_releases_with_what_changed(run, repo: GitSite) -> None:
-    run("build", "--source", repo.root)
-    html = (repo.root / "public/versions/index.html").read_text()
+def test_versions_page_lists_releases_with_what_changed(built: Path) -> None:
+    html = (built / "versions/index.html").read_text()
     assert html.index('id="v-2.0"') < html.index('id="v-1.1"') < html.index('id="v-1.0"')
     # 1.1 (its last commit) added an offering and changed the welcome page's text, nothing else of it
     row = {v: html.split(f'id="v-{v}"', 1)[1].split("</tr>", 1)[0] for v in ("1.0", "1.1", "2.0")}
@@ -106,20 +123,21 @@ def test_a_release_summary_names_weakened_commitments_first_in_the_diffs_words(r
     assert "Catalog version" not in summary
 
 
-def test_archived_pages_carry_a_banner_and_the_current_site_does_not(run, repo: GitSite) -> None:
-    run("build", "--source", repo.root)
-    public = repo.root / "public"
+def test_archived_pages_carry_a_banner_and_the_current_site_does_not(built: Path) -> None:
+    public = built
     old = (public / "v/1.0/offerings/ci/index.html").read_text()
     assert "You are reading <strong>version 1.0</strong> of this catalog" in old
     assert '<a class="to-current" href="../../../../">read the current catalog</a>' in old
+    home = (public / "v/1.0/index.html").read_text()
+    assert '<a class="to-current" href="../../">read the current catalog</a>' in home
+    assert 'data-root="../../" data-version="1.0"' in home
     current = (public / "offerings/ci/index.html").read_text()
     assert "You are reading" not in current
     assert 'data-version="" data-path="offerings/ci/index.html"' in current
 
 
-def test_switcher_data_tells_which_versions_have_a_page(run, repo: GitSite) -> None:
-    run("build", "--source", repo.root)
-    pages = json.loads((repo.root / "public/versions/pages.json").read_text())
+def test_switcher_data_tells_which_versions_have_a_page(built: Path) -> None:
+    pages = json.loads((built / "versions/pages.json").read_text())
     assert "offerings/artifacts/index.html" not in pages["1.0"]
     assert "offerings/artifacts/index.html" in pages["1.1"]
     assert "offerings/artifacts/index.html" in pages[""]

@@ -157,6 +157,13 @@ def release_pointers() -> tuple[FixedPage, ...]:
     return tuple(p for p in root_only() if p.linkable)
 
 
+def site_root(from_dir: str, version: str | None = None) -> str:
+    """The URL of the site root, the home page of the current catalog, from a page in `from_dir`
+    of the build of release `version` (published under v/<version>/), or of the root's own build
+    when `version` is None."""
+    return relative_url(release(version) + from_dir if version else from_dir, "")
+
+
 def from_release(version: str, url: str) -> str:
     """The URL of the site root's page at site path `url`, from the same address in release
     `version` (v/<version>/<url>)."""

@@ -1,16 +1,18 @@
 """The one reader of a catalog's text: YAML with positions, upgraded to the current format and
-read into the model, with every problem found; whole, or record by record (records.py)."""
+read into the model, with every problem found; whole, or record by record (records.py); or only
+the version it names (`catalog_version`, what telling releases apart needs)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache, read_clean
 from servicebook.catalog.upgrade import upgrade
-from servicebook.catalog.validate import Checked, read_record
+from servicebook.catalog.validate import VERSION_RE, Checked, read_record
 from servicebook.errors import Problem, SourceLocation
-from servicebook.source.yaml import Node, SourceText, comment_traps, parse_yaml
+from servicebook.source.yaml import Mapping, Node, Scalar, SourceError, SourceText, comment_traps, decode, parse_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +49,35 @@ def read_catalog(source: SourceText, records: RecordCache | None = None) -> Cata
     node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
     checked, found = read_record(source, node, model.Catalog, "the catalog")
     return CatalogRead(source, node, checked, tuple(notes), tuple(comment_traps(source)), tuple(found))
+
+
+# The top-level `version:` line, plain or quoted: enough to tell releases apart without parsing
+# every historical catalog (a 1,000-commit history of a 4.5 MB catalog would take minutes).
+_VERSION_LINE = re.compile(
+    r"""^version:[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s"'#&*!|>{\[][^\n]*?))[ \t]*(?:[ \t]#.*)?$""",
+    re.MULTILINE,
+)
+
+
+def catalog_version(data: bytes) -> str | None:
+    """The version the catalog in `data` names (its top-level `version:`), or None when it names
+    none the format accepts. For every catalog this reader accepts it is the version the whole
+    read gives; one `version:` line, plain or single- or double-quoted, is taken as it is written,
+    without parsing the rest (a catalog the reader refuses may still name a version this way: its
+    build says what is wrong with it), and anything else (no such line, several, escapes, flow
+    style) is parsed."""
+    found = _VERSION_LINE.findall(data.decode("utf-8", "replace"))
+    if len(found) == 1:
+        value: str = "".join(found[0])  # the one group that matched (a quoted "" matches none)
+    else:
+        try:
+            node = parse_yaml(decode("catalog.yaml", data))
+        except SourceError:
+            return None
+        if not isinstance(node, Mapping):
+            return None
+        named = [v.value for k, v in node.items if k.value == "version" and isinstance(v, Scalar)]
+        if len(named) != 1:
+            return None
+        value = named[0]
+    return value if VERSION_RE.fullmatch(value) else None

@@ -7,22 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import re
 import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from servicebook.catalog.validate import VERSION_RE
+from servicebook.catalog.read import catalog_version
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, head, source_prefix, top_level
 from servicebook.git.runner import MISSING, git, run
 from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
-from servicebook.source.yaml import Mapping as YamlMapping
-from servicebook.source.yaml import Scalar as YamlScalar
-from servicebook.source.yaml import SourceError, decode, parse_yaml
 
 DEFAULT_PATTERN = "v*"
 
@@ -85,30 +81,9 @@ def _onto_source_commits(
     return [Tag(t.name, moved.get(t.commit, t.commit)) for t in tags]
 
 
-# The top-level `version:` line, plain or quoted: enough to tell releases apart without parsing
-# every historical catalog (a 1,000-commit history of a 4.5 MB catalog would take minutes).
-_VERSION_LINE_RE = re.compile(
-    r"""^version:[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s"'#&*!|>{\[][^\n]*?))[ \t]*(?:[ \t]#.*)?$""",
-    re.MULTILINE,
-)
-
-
 @cache
 def _version_from_bytes(digest: str, blob: bytes) -> str | None:  # noqa: ARG001 - digest keys the cache
-    text = blob.decode("utf-8", "replace")
-    found = _VERSION_LINE_RE.findall(text)
-    if len(found) == 1:
-        value = next(v for v in found[0] if v)
-        return value if VERSION_RE.fullmatch(value) else None
-    try:  # anything unusual (no such line, several, flow style): the real parser decides
-        node = parse_yaml(decode("catalog.yaml", blob))
-    except SourceError:
-        return None
-    if isinstance(node, YamlMapping):
-        for key, value in node.items:
-            if key.value == "version" and isinstance(value, YamlScalar) and value.value:
-                return value.value
-    return None
+    return catalog_version(blob)
 
 
 def _version_of(blob: bytes | None) -> str | None:

@@ -175,14 +175,17 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
         prefix = "/" if not base else "/" + base.split("://", 1)[1].partition("/")[2].strip("/")
         prefix = prefix.rstrip("/") + "/"
         url: Callable[[str], str] = lambda target: prefix + target  # noqa: E731
+        site_root = prefix
     else:
         url = lambda target: routes.relative_url(here, target)  # noqa: E731
+        site_root = routes.site_root(here, common["versioning"].current)
     try:
         template = env.get_template(spec.template)
         html = template.render(
             **common,
             **spec.context,
             url=url,
+            site_root=site_root,
             page_title=spec.title,
             section=spec.section,
             path=spec.path,
