@@ -4,6 +4,7 @@ can never disagree about what is valid."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import shutil
 import tempfile
@@ -23,7 +24,7 @@ from servicebook.git.releases import discover
 from servicebook.git.repo import changed_since, shallow_warning
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
-from servicebook.site.fresh import Options, Report, Survey, survey
+from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
 from servicebook.site.links import check_files
 from servicebook.site.load import Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
@@ -140,8 +141,14 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
     pages: PageStore = cache if options.memory is None else Remembering(options.memory, cache)
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
+        compiled = _compiled_templates(options)
         loaded, report = gather(
-            options, action="build", build=info, cache=pages, meanwhile=compile_theme, store=cache.store
+            options,
+            action="build",
+            build=info,
+            cache=pages,
+            meanwhile=functools.partial(compile_theme, compiled),
+            store=cache.store,
         )
     finally:
         if isinstance(pages, Remembering):
@@ -195,12 +202,27 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
                 spool=spool,
                 progress=progress,
                 store=cache.store,
+                compiled=compiled,
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
         except OSError as exc:  # the spool folder's file system refused a page (full, read-only)
             raise write_failed(exc, output) from None
         return _finish(options, output, cache, loaded, report, releases, release_problems, files, spool)
+
+
+def _compiled_templates(options: Options) -> Path | None:
+    """Where the templates' compiled code is kept between builds (templates.environment): in the
+    cache folder, apart for each servicebook (its code decides how a template compiles); None
+    without a cache or where the folder cannot be made (each build then compiles them)."""
+    if not options.cache:
+        return None
+    folder = options.source / CACHE_DIR / "templates" / code_digest()[:16]
+    try:
+        prepare(folder)
+    except OSError:
+        return None
+    return folder
 
 
 def _lock_history(source: Path, site: SiteContent, cache: BuildCache) -> LockHistory | None:

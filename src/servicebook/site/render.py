@@ -150,6 +150,7 @@ def render_site(
     source_prefix: str | None = None,
     progress: Phases | None = None,
     store: Store | None = None,
+    compiled: Path | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -161,10 +162,11 @@ def render_site(
     `source_prefix` is where the site lives in its repository, when `site_root` is not a checkout.
     `progress` is told how many pages and files are rendered, and each as it is.
     `store` keeps what the next search index is made from (site/search.py); a past release's
-    build uses its `stamped` build cache's.
+    build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
+    between processes (templates.environment).
     """
     layouts = site_root / "layouts"
-    env = environment(layouts)
+    env = environment(layouts, compiled)
     view = site_view(site)
     files = SiteFiles()
     versioning = versioning or VersionContext()
