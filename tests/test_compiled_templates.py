@@ -88,3 +88,15 @@ def test_a_cache_folder_that_cannot_be_written_only_costs_the_compiling(site_cop
     (cache / "templates").write_text("a file where the folder would be")
     build(site, tmp_path / "out")
     assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_only_the_running_servicebooks_compiled_templates_are_kept(site_copy, tmp_path) -> None:
+    # each servicebook keeps its own (its code decides how a template compiles); an upgrade
+    # leaves the last one's behind, which the next build removes
+    site = site_copy("minimal")
+    older = site / ".servicebook-cache" / "templates" / "0123456789abcdef"
+    older.mkdir(parents=True)
+    (older / "some-template.cache").write_bytes(b"an older servicebook's")
+    build(site, tmp_path / "out")
+    assert not older.exists()
+    assert len(list((site / ".servicebook-cache" / "templates").iterdir())) == 1

@@ -213,13 +213,17 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
 
 def _compiled_templates(options: Options) -> Path | None:
     """Where the templates' compiled code is kept between builds (templates.environment): in the
-    cache folder, apart for each servicebook (its code decides how a template compiles); None
+    cache folder, apart for each servicebook (its code decides how a template compiles) and only
+    the running one's kept; None
     without a cache or where the folder cannot be made (each build then compiles them)."""
     if not options.cache:
         return None
     folder = options.source / CACHE_DIR / "templates" / code_digest()[:16]
     try:
         prepare(folder)
+        for other in folder.parent.iterdir():  # another servicebook's: of no use to this one
+            if other != folder:
+                shutil.rmtree(other, ignore_errors=True)
     except OSError:
         return None
     return folder
