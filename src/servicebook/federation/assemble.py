@@ -9,12 +9,14 @@ from pathlib import Path
 
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.validate import Checked
 from servicebook.errors import Problem, Severity
 from servicebook.federation.crossrefs import dangling, records
 from servicebook.federation.lock import read_lock
 from servicebook.federation.members import Loader, check_members, read_members, shown_path
 from servicebook.federation.merge import merge, scoped_pages
+from servicebook.routes import ORGANISATION
 from servicebook.source.yaml import SourceText
 
 
@@ -29,6 +31,9 @@ class Gathered:
     problems: list[Problem]
     pages: tuple[model.Page, ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()
+    # the members' references to the organisation's own records, (member, reference): checked
+    # once its own pages are loaded (crossrefs.dangling_in_organisation)
+    organisation_refs: tuple[tuple[str, CrossRef], ...] = ()
 
 
 def assemble(
@@ -60,7 +65,9 @@ def assemble(
     teams = {m.member.id: records(m.entry.commit, m.site) for m in found}
     unread = {m.id for m in catalog.members} - set(teams)
     for m in found:
-        problems += [d.problem for d in dangling(m.member.id, m.cross_refs, teams, unread)]
+        between = [r for r in m.cross_refs if r.team != ORGANISATION]
+        problems += [d.problem for d in dangling(m.member.id, between, teams, unread)]
+    to_organisation = tuple((m.member.id, r) for m in found for r in m.cross_refs if r.team == ORGANISATION)
     merged, federation = merge(
         catalog,
         [(m.member, m.entry.commit, m.site.catalog) for m in found],
@@ -84,4 +91,4 @@ def assemble(
         p for m in found for p in scoped_pages(m.member.id, m.site.pages, shown_path(m.member.id, m.entry.commit))
     )
     files = tuple(f for m in found for f in m.files)
-    return Gathered(merged, federation, problems, pages, files)
+    return Gathered(merged, federation, problems, pages, files, to_organisation)
