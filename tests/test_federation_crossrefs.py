@@ -238,3 +238,117 @@ def test_a_lock_move_that_only_edits_a_members_page_is_on_the_changes_page(
     assert "Database Team: Policy page “Backups”: section “Retention” added" in feed
     diff = run("diff", "HEAD~1", "HEAD", "--source", org)
     assert "db-team: Policy page “Backups”: section “Retention” added" in diff.output
+
+
+PLATFORM = """\
+---
+title: Building on the platform
+---
+
+We build with the organisation's [CI pipelines](offering:organisation/ci), within their
+[objective](offering:organisation/ci#slo-availability), from its
+[templates](tool:organisation/shared-pipelines), as [it says](page:organisation/welcome#what-we-support).
+"""
+
+
+def test_a_member_names_the_organisations_own_records_and_another_teams_tool(
+    run: Callable[..., Result], tmp_path: Path, app: Member
+) -> None:
+    """`organisation/<id>` names the organisation site's own records; a tool's alternative names
+    another team's tool as `tool:<member>/<id>`: linked to the organisation site on the member's
+    own site, within it on the organisation's."""
+    db = Member(tmp_path, "db", "Database Team", pipelines="supported")
+    db.work.write("content/backups.md", BACKUPS)
+    db.publish("Backups policy")
+    app.work.write("content/platform.md", PLATFORM)
+    text = app_catalog(app, depends_on="organisation/ci")
+    app.publish_text(
+        "Name the platform", text.replace("alternative: organisation/ci", "alternative: tool:db-team/shared-pipelines")
+    )
+    own = run("build", "--source", app.work.root, "--no-versions")
+    assert own.exit_code == 0, own.output
+    public = app.work.root / "public"
+    page = (public / "policies/platform/index.html").read_text()
+    assert f'href="{ORG_SITE}offerings/ci/"' in page
+    assert f'href="{ORG_SITE}offerings/ci/#slo-availability"' in page
+    assert f'href="{ORG_SITE}tools/shared-pipelines/"' in page
+    assert f'href="{ORG_SITE}policies/welcome/#what-we-support"' in page
+    web = (public / "offerings/web/index.html").read_text()
+    assert f'Relies on: <a href="{ORG_SITE}offerings/ci/">organisation/ci</a>' in web
+    tool = (public / "tools/shared-pipelines/index.html").read_text()
+    assert f'href="{ORG_SITE}tools/db-team/shared-pipelines/">db-team/shared-pipelines</a>' in tool
+    assert "(offering)" not in tool.split("Use instead")[-1].split("</p>")[0]
+
+    org = organisation(
+        tmp_path, f"  - id: db-team\n    repository: {db.url}\n  - id: app-team\n    repository: {app.url}\n"
+    )
+    update = run("federate", "update", "--source", org)
+    assert update.exit_code == 0, update.output
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    public = org / "public"
+    page = (public / "policies/app-team/platform/index.html").read_text()
+    assert 'href="../../../offerings/ci/"' in page
+    assert 'href="../../../offerings/ci/#slo-availability"' in page
+    assert 'href="../../../tools/shared-pipelines/"' in page
+    assert 'href="../../welcome/#what-we-support"' in page
+    web = (public / "offerings/app-team/web/index.html").read_text()
+    assert 'Relies on: <a href="../../ci/">CI pipelines</a>' in web
+    tool = (public / "tools/app-team/shared-pipelines/index.html").read_text()
+    assert 'href="../../db-team/shared-pipelines/">Shared pipeline templates</a>' in tool
+    ci = (public / "offerings/ci/index.html").read_text()
+    assert 'href="../app-team/web/">Web</a>' in ci  # used by the app team's offering
+
+
+def test_references_to_the_organisations_records_are_checked(
+    run: Callable[..., Result], org: Path, app: Member
+) -> None:
+    """A record the organisation does not have is refused by `update` and, locked some other way,
+    a located error of the build; so is a heading its own page does not have (the build alone
+    reads its pages)."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    good = locked(org)["app-team"]
+    bad = app.publish_text("Typo", app_catalog(app, depends_on="organisation/cii"))
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3, result.output
+    assert (
+        f"members/app-team@{bad[:12]}/catalog.yaml:33:18: error: app-team refers to offering 'organisation/cii', "
+        "which the organisation site does not have"
+    ) in result.output
+    assert "did you mean 'ci'?" in result.output
+    assert locked(org)["app-team"] == good
+
+    app.work.write("content/platform.md", PLATFORM.replace("#what-we-support", "#what-we-offer"))
+    app.publish_text("Name a heading", app_catalog(app, depends_on="organisation/ci"))
+    assert run("federate", "update", "--source", org).exit_code == 0  # update does not read its pages
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 1, result.output
+    assert (
+        "content/platform.md:7:63: error: app-team links to '#what-we-offer' of page 'organisation/welcome', "
+        "which the organisation site's page does not have\n"
+    ) in result.output
+    assert "did you mean 'what-we-support'?" in result.output
+
+
+def test_an_alternative_naming_another_teams_tool_that_is_an_offering_is_refused(
+    run: Callable[..., Result], org: Path, app: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    text = app_catalog(app).replace("alternative: db-team/postgres", "alternative: tool:db-team/postgres")
+    bad = app.publish_text("A tool that is an offering", text)
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3, result.output
+    assert (
+        f"members/app-team@{bad[:12]}/catalog.yaml:47:18: error: app-team refers to tool 'db-team/postgres', "
+        "which db-team does not have at its locked commit"
+    ) in result.output
+    assert "'postgres' is an offering of db-team, not a tool" in result.output
+
+
+def test_no_member_may_take_the_id_that_names_the_organisations_records(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    org = organisation(tmp_path, f"  - id: organisation\n    repository: {db.url}\n")
+    result = run("check", "--source", org)
+    assert result.exit_code == 1
+    assert "error: member id 'organisation' is how members name this organisation's own records" in result.output

@@ -126,7 +126,7 @@ def dangling(
             continue
         own = team == ORGANISATION
         who = "the organisation site" if own else team
-        at = "in its own catalog and pages" if own else f"at its locked commit {theirs.commit[:12]}"
+        at = "" if own else f" at its locked commit {theirs.commit[:12]}"
         if what == "page" and theirs.pages is None:
             continue  # its pages are not known here (federate update): the build checks it
         known: Mapping[str, frozenset[str]] = (
@@ -145,7 +145,7 @@ def dangling(
                 hint = f"'{shown(ident)}' is a tool of {who}, not an offering (an alternative names it tool:…)"
             elif what == "tool" and ident in theirs.offerings:
                 hint = f"'{shown(ident)}' is an offering of {who}, not a tool"
-            report(f"{referrer} refers to {what} '{shown(ref.name)}', which {who} does not have {at}", hint)
+            report(f"{referrer} refers to {what} '{shown(ref.name)}', which {who} does not have{at}", hint)
             continue
         anchor = ref.anchor
         checked = what == "page" or (what == "offering" and anchor.startswith(_SLO_ANCHOR))
@@ -153,7 +153,7 @@ def dangling(
             names = sorted(known[ident])
             report(
                 f"{referrer} links to '#{shown(anchor)}' of {what} '{shown(ref.name)}', which {who}'s "
-                f"{what} does not have {at}",
+                f"{what} does not have{at}",
                 did_you_mean(anchor, names)
                 or (f"its anchors: {', '.join('#' + n for n in names[:12])}" if names else "it has none"),
             )
