@@ -14,6 +14,7 @@ from click.testing import Result
 
 from .conftest import GitSite
 from .test_federation import MEMBER, Member, locked, organisation
+from .test_portals import _export, _node, _validator
 
 pytestmark = pytest.mark.git
 
@@ -352,3 +353,45 @@ def test_no_member_may_take_the_id_that_names_the_organisations_records(
     result = run("check", "--source", org)
     assert result.exit_code == 1
     assert "error: member id 'organisation' is how members name this organisation's own records" in result.output
+
+
+def _backstage(member: Member, namespace: str | None = None) -> str:
+    """The member's catalog with a Backstage export (its entities in `namespace`)."""
+    text = (member.work.root / "catalog.yaml").read_text()
+    team = member.values["team"]
+    text = text.replace(
+        f"  title: {team} services\n",
+        f"  title: {team} services\n  base_url: https://{member.values['slug']}.example/\n",
+    )
+    space = f"    namespace: {namespace}\n" if namespace else ""
+    return (
+        text
+        + f"portals:\n  backstage:\n{space}    owners:\n      - owner: {team}\n        ref: group:default/{member.values['slug']}\n"
+    )
+
+
+def test_a_members_backstage_export_names_another_teams_offering_as_that_teams_export_does(
+    run: Callable[..., Result], db: Member, app: Member
+) -> None:
+    """A cross-team `depends_on` is the other team's component in the namespace named like the
+    member (`component:db-team/postgres`), which Backstage's own parser reads as a valid reference,
+    and which is the entity the other team exports when its entities are in that namespace."""
+    app.publish_text("Export to Backstage", _backstage(app))
+    (web,) = [e for e in _export(run, app.work.root) if e["metadata"]["name"] == "web"]
+    assert web["spec"]["dependsOn"] == ["component:db-team/postgres"]
+    assert [e.message for e in _validator("Component").iter_errors(web)] == []
+    parsed = _node("refs.js", stdin=json.dumps(web["spec"]["dependsOn"]))
+    assert json.loads(parsed.stdout) == [
+        {
+            "ref": "component:db-team/postgres",
+            "kind": "component",
+            "namespace": "db-team",
+            "name": "postgres",
+            "valid": True,
+        }
+    ]
+    db.publish_text("Export to Backstage", _backstage(db, namespace="db-team"))
+    theirs = {
+        f"{e['kind'].lower()}:{e['metadata']['namespace']}/{e['metadata']['name']}" for e in _export(run, db.work.root)
+    }
+    assert "component:db-team/postgres" in theirs

@@ -95,15 +95,13 @@ def entity_ref(catalog: model.Catalog, offering: str) -> str:
 ORGANISATION_NAMESPACE = "default"
 
 
-def cross_team_ref(name: str) -> str | None:
+def cross_team_ref(name: str) -> str:
     """The reference another team's offering `name` (`db-team/postgres`) is written with in a
     member's Backstage export: the component in the namespace named like the member
-    (`component:db-team/postgres`), the organisation's own in the default namespace. None when the
-    member id is no Backstage namespace (`a--b`): the export leaves it out."""
+    (`component:db-team/postgres`; every member id is a valid namespace and every offering id a
+    valid name), the organisation's own (`organisation/ci`) in the default namespace."""
     team, _, ident = name.partition("/")
-    space = ORGANISATION_NAMESPACE if team == ORGANISATION else team
-    ref = parse_entity_ref(f"component:{space}/{ident}")
-    return str(ref) if isinstance(ref, EntityRef) else None
+    return f"component:{ORGANISATION_NAMESPACE if team == ORGANISATION else team}/{ident}"
 
 
 def owner_refs(catalog: model.Catalog) -> dict[str, str]:

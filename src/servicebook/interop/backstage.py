@@ -151,9 +151,8 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
         spec["lifecycle"] = LIFECYCLE[offering.lifecycle]
     spec["owner"] = context.owners[offering.owner]
     spec["system"] = _ref("system", ns, context.system)
-    depends = [_dependency(context, dep) for dep in offering.depends_on]
-    if any(depends):
-        spec["dependsOn"] = [d for d in depends if d is not None]
+    if offering.depends_on:
+        spec["dependsOn"] = [_dependency(context, dep) for dep in offering.depends_on]
     return {
         "apiVersion": API_VERSION,
         "kind": kind,
@@ -170,7 +169,7 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
     }
 
 
-def _dependency(context: _Context, dep: str) -> str | None:
+def _dependency(context: _Context, dep: str) -> str:
     """The reference of what an offering depends on: its own catalog's entity, or, for another
     member team's offering (`db-team/postgres`, a member's catalog), the one that team's export
     has when its entities are in the namespace named like the team (catalog/portals.py)."""
