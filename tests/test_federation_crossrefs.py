@@ -355,9 +355,8 @@ def test_no_member_may_take_the_id_that_names_the_organisations_records(
     assert "error: member id 'organisation' is how members name this organisation's own records" in result.output
 
 
-def _backstage(member: Member, namespace: str | None = None) -> str:
-    """The member's catalog with a Backstage export (its entities in `namespace`)."""
-    text = (member.work.root / "catalog.yaml").read_text()
+def _backstage(member: Member, text: str, namespace: str | None = None) -> str:
+    """The member's catalog `text` with a Backstage export (its entities in `namespace`)."""
     team = member.values["team"]
     text = text.replace(
         f"  title: {team} services\n",
@@ -376,7 +375,7 @@ def test_a_members_backstage_export_names_another_teams_offering_as_that_teams_e
     """A cross-team `depends_on` is the other team's component in the namespace named like the
     member (`component:db-team/postgres`), which Backstage's own parser reads as a valid reference,
     and which is the entity the other team exports when its entities are in that namespace."""
-    app.publish_text("Export to Backstage", _backstage(app))
+    app.publish_text("Export to Backstage", _backstage(app, app_catalog(app)))
     (web,) = [e for e in _export(run, app.work.root) if e["metadata"]["name"] == "web"]
     assert web["spec"]["dependsOn"] == ["component:db-team/postgres"]
     assert [e.message for e in _validator("Component").iter_errors(web)] == []
@@ -390,8 +389,33 @@ def test_a_members_backstage_export_names_another_teams_offering_as_that_teams_e
             "valid": True,
         }
     ]
-    db.publish_text("Export to Backstage", _backstage(db, namespace="db-team"))
+    db.publish_text("Export to Backstage", _backstage(db, MEMBER.format(**db.values), namespace="db-team"))
     theirs = {
         f"{e['kind'].lower()}:{e['metadata']['namespace']}/{e['metadata']['name']}" for e in _export(run, db.work.root)
     }
     assert "component:db-team/postgres" in theirs
+
+
+def test_the_organisation_build_warns_where_the_teams_backstage_references_would_not_meet(
+    run: Callable[..., Result], org: Path, db: Member, app: Member
+) -> None:
+    app.publish_text("Export to Backstage", _backstage(app, app_catalog(app)))
+    db.publish_text("Export to Backstage", _backstage(db, MEMBER.format(**db.values)))  # in the default namespace
+    update = run("federate", "update", "--source", org)
+    assert update.exit_code == 0, update.output
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    at = f"members/app-team@{locked(org)['app-team'][:12]}/catalog.yaml:34:18"  # below the base_url added
+    assert (
+        f"{at}: warning: app-team's Backstage export names 'db-team/postgres' component:db-team/postgres, "
+        "but db-team exports it as component:default/postgres"
+    ) in result.output
+    assert "db-team should export its entities in the namespace db-team" in result.output
+    db.publish_text(
+        "Export to Backstage in its namespace", _backstage(db, MEMBER.format(**db.values), namespace="db-team")
+    )
+    update = run("federate", "update", "--source", org)
+    assert update.exit_code == 0, update.output
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    assert "Backstage export" not in result.output

@@ -12,7 +12,7 @@ from servicebook.catalog import model
 from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.validate import Checked
 from servicebook.errors import Problem, Severity
-from servicebook.federation.crossrefs import dangling, records
+from servicebook.federation.crossrefs import backstage_disagreements, dangling, records
 from servicebook.federation.lock import read_lock
 from servicebook.federation.members import Loader, check_members, read_members, shown_path
 from servicebook.federation.merge import merge, scoped_pages
@@ -68,6 +68,8 @@ def assemble(
         between = [r for r in m.cross_refs if r.team != ORGANISATION]
         problems += [d.problem for d in dangling(m.member.id, between, teams, unread)]
     to_organisation = tuple((m.member.id, r) for m in found for r in m.cross_refs if r.team == ORGANISATION)
+    catalogs = {ORGANISATION: catalog, **{m.member.id: m.site.catalog for m in found}}
+    problems += backstage_disagreements(catalogs, {m.member.id: m.cross_refs for m in found})
     merged, federation = merge(
         catalog,
         [(m.member, m.entry.commit, m.site.catalog) for m in found],

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from servicebook.cache.codec import decode, encode
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import CrossRef
+from servicebook.catalog.portals import cross_team_ref, entity_ref
 from servicebook.catalog.validate import did_you_mean, shown
-from servicebook.errors import Problem
+from servicebook.errors import Problem, Severity
 from servicebook.routes import ORGANISATION
 
 _SLO_ANCHOR = "slo-"  # an SLO's row on its offering's page (layouts/macros.html)
@@ -167,3 +168,41 @@ def dangling_in_organisation(
     name nothing of its `catalog` and `pages` (its own, as the build loaded them)."""
     teams = {ORGANISATION: organisation_records(catalog, pages)}
     return [d.problem for member, ref in refs for d in dangling(member, [ref], teams)]
+
+
+def backstage_disagreements(
+    catalogs: Mapping[str, model.Catalog], refs: Mapping[str, Sequence[CrossRef]]
+) -> list[Problem]:
+    """Where a member's Backstage export names another team's offering in `dependsOn`
+    (`component:db-team/postgres`, catalog/portals.py) as that team's own export does not name
+    it: its entities in another namespace, or the offering a Resource. Only between teams that
+    both export to Backstage. `catalogs`: each team's catalog by member id (the organisation's
+    own as `organisation`); `refs`: each member's references (where its `depends_on` was written)."""
+    found: list[Problem] = []
+    for member, catalog in catalogs.items():
+        if catalog.portals is None or catalog.portals.backstage is None:
+            continue
+        written: dict[str, CrossRef] = {}  # where each was first written in its catalog.yaml
+        for r in refs.get(member, ()):
+            if r.kind == "offering" and r.location.path.endswith("catalog.yaml"):
+                written.setdefault(r.name, r)
+        for dep in dict.fromkeys(d for o in catalog.offerings for d in o.depends_on if d in written):
+            team, _, ident = dep.partition("/")
+            theirs = catalogs.get(team)
+            if theirs is None or theirs.portals is None or theirs.portals.backstage is None:
+                continue
+            ours, actual = cross_team_ref(dep), entity_ref(theirs, ident)
+            if ours != actual:
+                who = "the organisation site" if team == ORGANISATION else team
+                at = written[dep]
+                found.append(
+                    Problem(
+                        at.location,
+                        f"{member}'s Backstage export names '{shown(dep)}' {ours}, but {who} exports it as {actual}",
+                        f"{who} should export its entities in the namespace {ours.split(':')[1].split('/')[0]} "
+                        "(portals.backstage.namespace), as components, so that the references meet in Backstage",
+                        Severity.WARNING,
+                        at.source_line,
+                    )
+                )
+    return found
