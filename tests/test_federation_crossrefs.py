@@ -317,6 +317,9 @@ def test_references_to_the_organisations_records_are_checked(
         "which the organisation site does not have"
     ) in result.output
     assert "did you mean 'ci'?" in result.output
+    assert (
+        f"refused: app-team: commit {bad[:12]} refers to records the organisation site does not have" in result.output
+    )
     assert locked(org)["app-team"] == good
 
     app.work.write("content/platform.md", PLATFORM.replace("#what-we-support", "#what-we-offer"))

@@ -136,9 +136,11 @@ def _keep_references(
                     continue
                 culprit = moved[0]  # the referring member first: its new head made the reference
                 why = (
-                    "refers to records other teams do not have at their locked commits"
-                    if culprit == ident
-                    else f"drops what {ident} refers to at its locked commit"
+                    f"drops what {ident} refers to at its locked commit"
+                    if culprit != ident
+                    else "refers to records the organisation site does not have"
+                    if d.team == ORGANISATION
+                    else "refers to records other teams do not have at their locked commits"
                 )
                 undo.setdefault(culprit, (why, []))[1].append(d.problem)
         if not undo:
