@@ -6,6 +6,7 @@ dangling by `federate update`. Members are local bare repositories reached over 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -422,3 +423,30 @@ def test_the_organisation_build_warns_where_the_teams_backstage_references_would
     result = run("build", "--source", org, "--no-versions")
     assert result.exit_code == 0, result.output
     assert "Backstage export" not in result.output
+
+
+def test_a_member_not_read_is_one_error_not_one_per_reference_to_its_records(
+    run: Callable[..., Result], org: Path
+) -> None:
+    """In a fresh clone (the members not fetched yet), or with a lock edited into nonsense, the
+    organisation's references to the members' records are not reported one by one: the error
+    that says what to do is the one."""
+    catalog = org / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace("    tools: [shared", "    depends_on: [db-team/postgres]\n    tools: [shared", 1)
+    )
+    (org / "content/welcome.md").write_text(
+        (org / "content/welcome.md").read_text()
+        + "\nSee [Postgres](offering:db-team/postgres) and [a typo](offering:cii).\n"
+    )
+    assert run("federate", "update", "--source", org).exit_code == 0
+    shutil.rmtree(org / ".servicebook-cache")
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 1
+    assert result.output.count(": error: ") == 3, result.output  # two members not fetched, and the typo
+    assert "member 'db-team': locked commit" in result.output and "`servicebook federate fetch`" in result.output
+    assert "broken link: no offering 'cii'" in result.output
+    (org / "servicebook.lock").write_text("members: [oops\n")
+    result = run("build", "--source", org, "--no-versions")
+    assert result.output.count(": error: ") == 2, result.output  # the lock, and the typo
+    assert "servicebook.lock:1:" in result.output
