@@ -15,7 +15,7 @@ from click.testing import Result
 
 from .conftest import GitSite
 from .test_federation import MEMBER, Member, locked, organisation
-from .test_portals import _export, _node, _validator
+from .test_portals import _export, _node, _radar, _validator
 
 pytestmark = pytest.mark.git
 
@@ -450,3 +450,14 @@ def test_a_member_not_read_is_one_error_not_one_per_reference_to_its_records(
     result = run("build", "--source", org, "--no-versions")
     assert result.output.count(": error: ") == 2, result.output  # the lock, and the typo
     assert "servicebook.lock:1:" in result.output
+
+
+def test_a_members_radar_links_another_teams_alternative_on_the_organisation_site(
+    run: Callable[..., Result], app: Member
+) -> None:
+    text = app_catalog(app).replace("alternative: db-team/postgres", "alternative: tool:db-team/pgbouncer")
+    app.publish_text("A radar", _backstage(app, text) + "  techradar:\n    formats: [backstage]\n")
+    data = _radar(run, app.work.root, "backstage", "--no-history")
+    (entry,) = [e for e in data["entries"] if e["id"] == "shared-pipelines"]
+    assert {"title": "Alternative", "url": f"{ORG_SITE}tools/db-team/pgbouncer/"} in entry["links"]
+    assert "Use instead: db-team/pgbouncer." in entry["description"]
