@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -142,8 +143,27 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
         ["build", "--source", "SERVICEBOOK_SOURCE", "--output", "public", "strict"]
     ]
     assert jobs["pages"]["artifacts"]["paths"] == ["public"]
-    assert jobs["pages"]["cache"]["paths"] == [".servicebook-cache/", "public/"]
+    assert jobs["pages"]["cache"]["paths"] == ["$[[ inputs.source ]]/.servicebook-cache/", "public/"]
     assert jobs[".servicebook"]["variables"]["GIT_DEPTH"] == "0"
+
+
+@pytest.mark.parametrize("source", [".", "docs/catalog"])
+def test_the_gitlab_pages_job_caches_the_cache_of_the_source_it_builds(source, run, tmp_path, monkeypatch) -> None:
+    """The `pages` job's cache holds the store its build keeps in the source folder and the site
+    it writes, for a catalog at the top of the repository or in a folder of it."""
+    _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text().replace("$[[ inputs.source ]]", source))
+    (build,) = servicebook_commands("\n".join(jobs["pages"]["script"]))
+    checkout = tmp_path / "checkout"
+    shutil.copytree(REPO / "tests" / "sites" / "minimal", checkout / source, dirs_exist_ok=True)
+    monkeypatch.chdir(checkout)
+    args = [source if a == "SERVICEBOOK_SOURCE" else a for a in build if a != "strict"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    cached = [Path(p) for p in jobs["pages"]["cache"]["paths"]]
+    store = (Path(source) / ".servicebook-cache" / "store.sqlite").resolve()
+    assert store.is_file()
+    assert any(store.is_relative_to(p.resolve()) for p in cached)
+    assert Path("public/index.html").resolve().is_relative_to(cached[-1].resolve())
 
 
 def uses_of_the_action(workflow: dict) -> list[dict]:

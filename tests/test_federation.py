@@ -343,6 +343,14 @@ def test_the_example_organisation_builds(tmp_path: Path) -> None:
     traffic = (public / "policies/network-team/database-traffic/index.html").read_text()  # a cross-team link
     assert 'href="../../../offerings/db-team/postgres/#slo-availability"' in traffic
     assert 'href="../../db-team/backups/"' in traffic
+    # the organisation's own records (organisation/<id>) and another team's tool
+    assert 'href="../../../offerings/kubernetes-environments/"' in traffic
+    assert 'href="../../change-approval/"' in traffic
+    assert 'href="../../../tools/db-team/pgbouncer/"' in traffic
+    pgpool = (public / "tools/network-team/pgpool/index.html").read_text()
+    assert 'href="../../db-team/pgbouncer/">PgBouncer</a>' in pgpool
+    redis = (public / "offerings/db-team/redis/index.html").read_text()
+    assert 'href="../../kubernetes-environments/">' in redis
     # the portal exports describe the organisation's own offerings: members publish theirs
     entities = list(yaml.safe_load_all((public / "portals/backstage/catalog-info.yaml").read_text()))
     names = {e["metadata"]["name"] for e in entities}

@@ -6,6 +6,7 @@ dangling by `federate update`. Members are local bare repositories reached over 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from click.testing import Result
 
 from .conftest import GitSite
 from .test_federation import MEMBER, Member, locked, organisation
+from .test_portals import _export, _node, _radar, _validator
 
 pytestmark = pytest.mark.git
 
@@ -238,3 +240,224 @@ def test_a_lock_move_that_only_edits_a_members_page_is_on_the_changes_page(
     assert "Database Team: Policy page “Backups”: section “Retention” added" in feed
     diff = run("diff", "HEAD~1", "HEAD", "--source", org)
     assert "db-team: Policy page “Backups”: section “Retention” added" in diff.output
+
+
+PLATFORM = """\
+---
+title: Building on the platform
+---
+
+We build with the organisation's [CI pipelines](offering:organisation/ci), within their
+[objective](offering:organisation/ci#slo-availability), from its
+[templates](tool:organisation/shared-pipelines), as [it says](page:organisation/welcome#what-we-support).
+"""
+
+
+def test_a_member_names_the_organisations_own_records_and_another_teams_tool(
+    run: Callable[..., Result], tmp_path: Path, app: Member
+) -> None:
+    """`organisation/<id>` names the organisation site's own records; a tool's alternative names
+    another team's tool as `tool:<member>/<id>`: linked to the organisation site on the member's
+    own site, within it on the organisation's."""
+    db = Member(tmp_path, "db", "Database Team", pipelines="supported")
+    db.work.write("content/backups.md", BACKUPS)
+    db.publish("Backups policy")
+    app.work.write("content/platform.md", PLATFORM)
+    text = app_catalog(app, depends_on="organisation/ci")
+    app.publish_text(
+        "Name the platform", text.replace("alternative: organisation/ci", "alternative: tool:db-team/shared-pipelines")
+    )
+    own = run("build", "--source", app.work.root, "--no-versions")
+    assert own.exit_code == 0, own.output
+    public = app.work.root / "public"
+    page = (public / "policies/platform/index.html").read_text()
+    assert f'href="{ORG_SITE}offerings/ci/"' in page
+    assert f'href="{ORG_SITE}offerings/ci/#slo-availability"' in page
+    assert f'href="{ORG_SITE}tools/shared-pipelines/"' in page
+    assert f'href="{ORG_SITE}policies/welcome/#what-we-support"' in page
+    web = (public / "offerings/web/index.html").read_text()
+    assert f'Relies on: <a href="{ORG_SITE}offerings/ci/">organisation/ci</a>' in web
+    tool = (public / "tools/shared-pipelines/index.html").read_text()
+    assert f'href="{ORG_SITE}tools/db-team/shared-pipelines/">db-team/shared-pipelines</a>' in tool
+    assert "(offering)" not in tool.split("Use instead")[-1].split("</p>")[0]
+
+    org = organisation(
+        tmp_path, f"  - id: db-team\n    repository: {db.url}\n  - id: app-team\n    repository: {app.url}\n"
+    )
+    update = run("federate", "update", "--source", org)
+    assert update.exit_code == 0, update.output
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    public = org / "public"
+    page = (public / "policies/app-team/platform/index.html").read_text()
+    assert 'href="../../../offerings/ci/"' in page
+    assert 'href="../../../offerings/ci/#slo-availability"' in page
+    assert 'href="../../../tools/shared-pipelines/"' in page
+    assert 'href="../../welcome/#what-we-support"' in page
+    web = (public / "offerings/app-team/web/index.html").read_text()
+    assert 'Relies on: <a href="../../ci/">CI pipelines</a>' in web
+    tool = (public / "tools/app-team/shared-pipelines/index.html").read_text()
+    assert 'href="../../db-team/shared-pipelines/">Shared pipeline templates</a>' in tool
+    ci = (public / "offerings/ci/index.html").read_text()
+    assert 'href="../app-team/web/">Web</a>' in ci  # used by the app team's offering
+
+
+def test_references_to_the_organisations_records_are_checked(
+    run: Callable[..., Result], org: Path, app: Member
+) -> None:
+    """A record the organisation does not have is refused by `update` and, locked some other way,
+    a located error of the build; so is a heading its own page does not have (the build alone
+    reads its pages)."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    good = locked(org)["app-team"]
+    bad = app.publish_text("Typo", app_catalog(app, depends_on="organisation/cii"))
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3, result.output
+    assert (
+        f"members/app-team@{bad[:12]}/catalog.yaml:33:18: error: app-team refers to offering 'organisation/cii', "
+        "which the organisation site does not have"
+    ) in result.output
+    assert "did you mean 'ci'?" in result.output
+    assert (
+        f"refused: app-team: commit {bad[:12]} refers to records the organisation site does not have" in result.output
+    )
+    assert locked(org)["app-team"] == good
+
+    app.work.write("content/platform.md", PLATFORM.replace("#what-we-support", "#what-we-offer"))
+    app.publish_text("Name a heading", app_catalog(app, depends_on="organisation/ci"))
+    assert run("federate", "update", "--source", org).exit_code == 0  # update does not read its pages
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 1, result.output
+    assert (
+        "content/platform.md:7:63: error: app-team links to '#what-we-offer' of page 'organisation/welcome', "
+        "which the organisation site's page does not have\n"
+    ) in result.output
+    assert "did you mean 'what-we-support'?" in result.output
+
+
+def test_an_alternative_naming_another_teams_tool_that_is_an_offering_is_refused(
+    run: Callable[..., Result], org: Path, app: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    text = app_catalog(app).replace("alternative: db-team/postgres", "alternative: tool:db-team/postgres")
+    bad = app.publish_text("A tool that is an offering", text)
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3, result.output
+    assert (
+        f"members/app-team@{bad[:12]}/catalog.yaml:47:18: error: app-team refers to tool 'db-team/postgres', "
+        "which db-team does not have at its locked commit"
+    ) in result.output
+    assert "'postgres' is an offering of db-team, not a tool" in result.output
+
+
+def test_no_member_may_take_the_id_that_names_the_organisations_records(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    org = organisation(tmp_path, f"  - id: organisation\n    repository: {db.url}\n")
+    result = run("check", "--source", org)
+    assert result.exit_code == 1
+    assert "error: member id 'organisation' is how members name this organisation's own records" in result.output
+
+
+def _backstage(member: Member, text: str, namespace: str | None = None) -> str:
+    """The member's catalog `text` with a Backstage export (its entities in `namespace`)."""
+    team = member.values["team"]
+    text = text.replace(
+        f"  title: {team} services\n",
+        f"  title: {team} services\n  base_url: https://{member.values['slug']}.example/\n",
+    )
+    space = f"    namespace: {namespace}\n" if namespace else ""
+    return (
+        text
+        + f"portals:\n  backstage:\n{space}    owners:\n      - owner: {team}\n        ref: group:default/{member.values['slug']}\n"
+    )
+
+
+def test_a_members_backstage_export_names_another_teams_offering_as_that_teams_export_does(
+    run: Callable[..., Result], db: Member, app: Member
+) -> None:
+    """A cross-team `depends_on` is the other team's component in the namespace named like the
+    member (`component:db-team/postgres`), which Backstage's own parser reads as a valid reference,
+    and which is the entity the other team exports when its entities are in that namespace."""
+    app.publish_text("Export to Backstage", _backstage(app, app_catalog(app)))
+    (web,) = [e for e in _export(run, app.work.root) if e["metadata"]["name"] == "web"]
+    assert web["spec"]["dependsOn"] == ["component:db-team/postgres"]
+    assert [e.message for e in _validator("Component").iter_errors(web)] == []
+    parsed = _node("refs.js", stdin=json.dumps(web["spec"]["dependsOn"]))
+    assert json.loads(parsed.stdout) == [
+        {
+            "ref": "component:db-team/postgres",
+            "kind": "component",
+            "namespace": "db-team",
+            "name": "postgres",
+            "valid": True,
+        }
+    ]
+    db.publish_text("Export to Backstage", _backstage(db, MEMBER.format(**db.values), namespace="db-team"))
+    theirs = {
+        f"{e['kind'].lower()}:{e['metadata']['namespace']}/{e['metadata']['name']}" for e in _export(run, db.work.root)
+    }
+    assert "component:db-team/postgres" in theirs
+
+
+def test_the_organisation_build_warns_where_the_teams_backstage_references_would_not_meet(
+    run: Callable[..., Result], org: Path, db: Member, app: Member
+) -> None:
+    app.publish_text("Export to Backstage", _backstage(app, app_catalog(app)))
+    db.publish_text("Export to Backstage", _backstage(db, MEMBER.format(**db.values)))  # in the default namespace
+    update = run("federate", "update", "--source", org)
+    assert update.exit_code == 0, update.output
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    at = f"members/app-team@{locked(org)['app-team'][:12]}/catalog.yaml:34:18"  # below the base_url added
+    assert (
+        f"{at}: warning: app-team's Backstage export names 'db-team/postgres' component:db-team/postgres, "
+        "but db-team exports it as component:default/postgres"
+    ) in result.output
+    assert "db-team should export its entities in the namespace db-team" in result.output
+    db.publish_text(
+        "Export to Backstage in its namespace", _backstage(db, MEMBER.format(**db.values), namespace="db-team")
+    )
+    update = run("federate", "update", "--source", org)
+    assert update.exit_code == 0, update.output
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    assert "Backstage export" not in result.output
+
+
+def test_a_member_not_read_is_one_error_not_one_per_reference_to_its_records(
+    run: Callable[..., Result], org: Path
+) -> None:
+    """In a fresh clone (the members not fetched yet), or with a lock edited into nonsense, the
+    organisation's references to the members' records are not reported one by one: the error
+    that says what to do is the one."""
+    catalog = org / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace("    tools: [shared", "    depends_on: [db-team/postgres]\n    tools: [shared", 1)
+    )
+    (org / "content/welcome.md").write_text(
+        (org / "content/welcome.md").read_text()
+        + "\nSee [Postgres](offering:db-team/postgres) and [a typo](offering:cii).\n"
+    )
+    assert run("federate", "update", "--source", org).exit_code == 0
+    shutil.rmtree(org / ".servicebook-cache")
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 1
+    assert result.output.count(": error: ") == 3, result.output  # two members not fetched, and the typo
+    assert "member 'db-team': locked commit" in result.output and "`servicebook federate fetch`" in result.output
+    assert "broken link: no offering 'cii'" in result.output
+    (org / "servicebook.lock").write_text("members: [oops\n")
+    result = run("build", "--source", org, "--no-versions")
+    assert result.output.count(": error: ") == 2, result.output  # the lock, and the typo
+    assert "servicebook.lock:1:" in result.output
+
+
+def test_a_members_radar_links_another_teams_alternative_on_the_organisation_site(
+    run: Callable[..., Result], app: Member
+) -> None:
+    text = app_catalog(app).replace("alternative: db-team/postgres", "alternative: tool:db-team/pgbouncer")
+    app.publish_text("A radar", _backstage(app, text) + "  techradar:\n    formats: [backstage]\n")
+    data = _radar(run, app.work.root, "backstage", "--no-history")
+    (entry,) = [e for e in data["entries"] if e["id"] == "shared-pipelines"]
+    assert {"title": "Alternative", "url": f"{ORG_SITE}tools/db-team/pgbouncer/"} in entry["links"]
+    assert "Use instead: db-team/pgbouncer." in entry["description"]

@@ -32,10 +32,10 @@ NPM = REPO / "tests" / "npm"
 INSTALL = "run `make npm` (needs node and npm: apt-get install nodejs npm)"
 
 
-def _node(*args: str) -> subprocess.CompletedProcess[str]:
+def _node(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     require_component(node and (NPM / "node_modules" / ".installed").exists(), "node with tests/npm installed", INSTALL)
-    return subprocess.run([node, *args], cwd=NPM, capture_output=True, text=True, check=False)  # type: ignore[list-item]
+    return subprocess.run([node, *args], cwd=NPM, capture_output=True, text=True, check=False, input=stdin)  # type: ignore[list-item]
 
 
 @cache

@@ -215,6 +215,19 @@ def member_scoped(member: str, ident: str) -> str:
     return f"{member}/{ident}"
 
 
+# How a member team names the organisation's own records (organisation/ci-pipelines), where it
+# names another member team's as <member>/<id> (catalog/crossrefs.py); no member has this id.
+ORGANISATION = "organisation"
+
+
+def cross_team(kind: Entity, name: str) -> str:
+    """The site path, on the organisation site, of a record a member names as another team's:
+    `db-team/postgres` → offerings/db-team/postgres/; the organisation's own, `organisation/ci`,
+    → offerings/ci/."""
+    team, _, ident = name.partition("/")
+    return entity(kind, ident if team == ORGANISATION else name)
+
+
 def member_link(member: str, member_site: str | None, from_dir: str, target: str) -> str:
     """The URL, from a gathered member page in `from_dir` of the organisation site, of what site
     path `target` names on the member's own site: its offerings', tools' and policy pages (and

@@ -412,7 +412,8 @@ class Tool:
         default=None,
         metadata=doc(
             "What to use instead: a supported or best-effort tool, or an offering. "
-            "Required when the status is deprecated or unsupported."
+            "Required when the status is deprecated or unsupported. In a member team's catalog, another team's "
+            "offering is <member>/<id> and its tool tool:<member>/<id> (docs/federating.md)."
         ),
     )
     review_by: dt.date | None = field(

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from servicebook.catalog import model
+from servicebook.routes import ORGANISATION
 
 # Backstage's rules for names, namespaces and entity references ("Descriptor Format of Catalog
 # Entities", backstage.io/docs/features/software-catalog/descriptor-format): a name is 1-63
@@ -78,6 +79,29 @@ def system_name(catalog: model.Catalog) -> str:
 def namespace(catalog: model.Catalog) -> str:
     settings = catalog.portals.backstage if catalog.portals else None
     return settings.namespace if settings else "default"
+
+
+def entity_ref(catalog: model.Catalog, offering: str) -> str:
+    """The reference of offering `offering`'s entity in this catalog's Backstage export:
+    `component:<namespace>/<id>`, or `resource:` for an offering listed under `resources`."""
+    settings = catalog.portals.backstage if catalog.portals else None
+    kind = "resource" if settings is not None and offering in settings.resources else "component"
+    return f"{kind}:{namespace(catalog)}/{offering}"
+
+
+# The Backstage namespace a member team's entities are expected in, so that another team's export
+# can name them: its member id (`component:db-team/postgres` for `db-team/postgres`); the
+# organisation's own (`organisation/ci`, catalog/crossrefs.py) in the default namespace.
+ORGANISATION_NAMESPACE = "default"
+
+
+def cross_team_ref(name: str) -> str:
+    """The reference another team's offering `name` (`db-team/postgres`) is written with in a
+    member's Backstage export: the component in the namespace named like the member
+    (`component:db-team/postgres`; every member id is a valid namespace and every offering id a
+    valid name), the organisation's own (`organisation/ci`) in the default namespace."""
+    team, _, ident = name.partition("/")
+    return f"component:{ORGANISATION_NAMESPACE if team == ORGANISATION else team}/{ident}"
 
 
 def owner_refs(catalog: model.Catalog) -> dict[str, str]:

@@ -77,7 +77,9 @@ def _ref_schema(ref: Ref) -> dict[str, Any]:
         pattern = f"^{segment}(?:/{segment})*$"
         text = "a policy page: its path under content/ without .md (<member>/<path>: a member's page)"
     elif ref.target in MEMBER_REF_TARGETS:
-        pattern = f"^(?:{segment}/)?{segment}$"
+        # a tool's alternative names another team's tool as tool:<member>/<id> (catalog/crossrefs.py)
+        kind = "(?:tool:|offering:)?" if ref.target == "tool-or-offering" else ""
+        pattern = f"^(?:{kind}{segment}/)?{segment}$"
         text = f"id of a {ref.target} (on an organisation site, <member>/<id> names a member's)"
     else:
         return {**_KIND_SCHEMAS[Kind.ID], "description": f"id of a {ref.target}"}

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from servicebook.catalog import model, portals
-from servicebook.catalog.crossrefs import Kind as CrossKind
-from servicebook.catalog.crossrefs import names_another_team
+from servicebook.catalog.crossrefs import Named as CrossKind
+from servicebook.catalog.crossrefs import alternative, names_another_team
 from servicebook.catalog.model import Kind, Ref
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
@@ -67,9 +67,14 @@ MEMBER_REF_TARGETS = ("offering", "tool", "tool-or-offering")
 
 
 def _member_ref(meta: Ref, value: str) -> bool:
-    """Whether `value` may name a member's offering or tool (`<member>/<id>`): whether it exists
-    is judged with the organisation site's members (federation/)."""
-    return meta.target in MEMBER_REF_TARGETS and value.count("/") == 1
+    """Whether `value` may name a member's offering or tool (`<member>/<id>`; a tool's alternative
+    `tool:<member>/<id>`, catalog/crossrefs.py): whether it exists is judged with the organisation
+    site's members (federation/)."""
+    return meta.target in MEMBER_REF_TARGETS and _bare(meta, value).count("/") == 1
+
+
+def _bare(meta: Ref, value: str) -> str:
+    return alternative(value)[1] if meta.target == "tool-or-offering" else value
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -236,7 +241,7 @@ class _Reader:
         if isinstance(meta, Ref) and "/" in value and (meta.target == "page" or _member_ref(meta, value)):
             # pages in sub-folders of content/, or a member's record on an organisation site
             # (db-team/postgres): every segment is an id
-            for segment in value.split("/"):
+            for segment in _bare(meta, value).split("/"):
                 if self._text(loc, segment, what, Kind.ID) is INVALID:
                     return INVALID
             return value
@@ -536,9 +541,9 @@ _SECTIONS = {
 
 
 # The references that may name another team's record (`<member>/<id>`), by what they name.
-# A tool's alternative may be another team's offering, not its tool: a member's own site links it
-# to the organisation site's page of that offering, without knowing which kind it is otherwise.
-_CROSS_KINDS: dict[str, CrossKind] = {"offering": "offering", "tool or offering": "offering"}
+# A tool's alternative names another team's offering as `<member>/<id>`, its tool as
+# `tool:<member>/<id>`: a member's own site links it to that page of the organisation site.
+_CROSS_KINDS: dict[str, CrossKind] = {"offering": "offering", "tool or offering": "alternative"}
 
 
 class _Check:

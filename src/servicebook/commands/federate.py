@@ -14,6 +14,7 @@ from servicebook.catalog.model import BuildInfo, Member
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.commands.progress import shown
 from servicebook.errors import BuildFailed, Severity, UsageProblem
+from servicebook.federation.crossrefs import Records, organisation_records
 from servicebook.federation.lock import LOCK_FILE, Lock, read_lock
 from servicebook.federation.members import read_organisation
 from servicebook.federation.update import Outcome, fetch_locked, update
@@ -27,9 +28,11 @@ def federate() -> None:
     """Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them."""
 
 
-def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list[Member], Lock, set[str], list[Member]]:
-    """The members named (all when none is), the lock, the ids of every member and the members
-    not named, or the problems that stop the command."""
+def _organisation(
+    source: Path, action: str, names: Sequence[str]
+) -> tuple[list[Member], Lock, set[str], list[Member], Records]:
+    """The members named (all when none is), the lock, the ids of every member, the members not
+    named and the organisation's own records (but its pages), or the problems that stop the command."""
     _, checked, problems = read_organisation(source)
     if checked is None or any(p.severity is Severity.ERROR for p in problems):
         raise BuildFailed(problems, action=action)
@@ -47,7 +50,8 @@ def _organisation(source: Path, action: str, names: Sequence[str]) -> tuple[list
     if unknown:
         raise UsageProblem(f"no member '{unknown[0]}' in catalog.yaml; members: {', '.join(sorted(known))}")
     chosen = [m for m in members if not names or m.id in names]
-    return chosen, lock, known, [m for m in members if m not in chosen]
+    own = organisation_records(checked.value, None)
+    return chosen, lock, known, [m for m in members if m not in chosen], own
 
 
 def _report(outcomes: list[Outcome], show: Callable[[str], str]) -> None:
@@ -68,7 +72,7 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
     """Fetch MEMBERS (default: all), check each at the head of the ref it follows with its own
     rules, and move its entry in servicebook.lock only if it is valid there."""
     with paths_for_people(source) as show:
-        chosen, lock, known, others = _organisation(source, "federate update", members)
+        chosen, lock, known, others, own = _organisation(source, "federate update", members)
         loader = partial(_load_member, dict(os.environ))
         generator = f"servicebook {__version__}"
         with shown("normal") as progress:  # a bar over the members, on a terminal only
@@ -82,6 +86,7 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
                 in_catalog=known,
                 progress=progress,
                 others=others,
+                organisation=own,
             )
         _report(outcomes, show)
     if any(o.state == "refused" for o in outcomes):
@@ -98,7 +103,7 @@ def update_command(source: Path, accept_rewrite: bool, members: tuple[str, ...])
 def fetch_command(source: Path) -> None:
     """Fetch the commits servicebook.lock names (a fresh clone, CI), without moving any."""
     with paths_for_people(source) as show:
-        chosen, lock, _, _ = _organisation(source, "federate fetch", ())
+        chosen, lock, _, _, _ = _organisation(source, "federate fetch", ())
         with shown("normal") as progress:  # a bar over the members, on a terminal only
             outcomes = fetch_locked(source, chosen, lock, progress)
         _report(outcomes, show)

@@ -581,7 +581,7 @@ def _link(  # noqa: C901
         ):  # another member team's record: the organisation site checks it (federation/crossrefs.py)
             line, column, text = _locate(href, occurrence, span, lines, source, line_offset, index)
             out.cross_refs.append(CrossRef(kind, target, anchor, SourceLocation(source.path, line, column), text))
-            where = {"offering": routes.offering, "tool": routes.tool, "page": routes.policy}[scheme](target)
+            where = routes.cross_team("policy" if kind == "page" else kind, target)
             token.attrSet(attr, targets.elsewhere(where) + (f"#{anchor}" if anchor else ""))
             return
         if target not in known:

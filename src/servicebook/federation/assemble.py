@@ -4,17 +4,21 @@ warnings."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.validate import Checked
 from servicebook.errors import Problem, Severity
-from servicebook.federation.crossrefs import dangling, records
+from servicebook.federation.crossrefs import backstage_disagreements, dangling, dangling_in_organisation, records
 from servicebook.federation.lock import read_lock
 from servicebook.federation.members import Loader, check_members, read_members, shown_path
 from servicebook.federation.merge import merge, scoped_pages
+from servicebook.routes import ORGANISATION
 from servicebook.source.yaml import SourceText
 
 
@@ -29,6 +33,20 @@ class Gathered:
     problems: list[Problem]
     pages: tuple[model.Page, ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()
+    # the members' references to the organisation's own records, (member, reference): checked
+    # once its own pages are loaded (crossrefs.dangling_in_organisation)
+    organisation_refs: tuple[tuple[str, CrossRef], ...] = ()
+    own: model.Catalog | None = None  # the organisation's own catalog, as it wrote it
+
+    def judged(self, problems: Sequence[Problem], own_pages: Sequence[model.Page]) -> list[Problem]:
+        """What loading the organisation's own pages and catalog found (`problems`), once its
+        pages are loaded: with the members' references to its own records checked against them
+        (crossrefs.dangling_in_organisation), and without those about its references to a member
+        that could not be read (see `unjudged`)."""
+        found = unjudged(problems, self.own, self.federation)
+        if self.own is not None and self.organisation_refs:
+            found += dangling_in_organisation(self.organisation_refs, self.own, own_pages)
+        return found
 
 
 def assemble(
@@ -49,18 +67,22 @@ def assemble(
         return Gathered(catalog, None, [])
     problems = check_members(source, checked)
     if any(p.severity is Severity.ERROR for p in problems):
-        return Gathered(catalog, None, problems)
+        return Gathered(catalog, None, problems, own=catalog)
     lock, lock_problems = read_lock(root)
     problems += lock_problems
     if lock_problems:
-        return Gathered(catalog, None, problems)
+        return Gathered(catalog, None, problems, own=catalog)
     found, member_problems = read_members(cache or root, source, checked, lock, generator, loader, store)
     problems += member_problems
     # the members' references to each other's records, against what each has at its locked commit
     teams = {m.member.id: records(m.entry.commit, m.site) for m in found}
     unread = {m.id for m in catalog.members} - set(teams)
     for m in found:
-        problems += [d.problem for d in dangling(m.member.id, m.cross_refs, teams, unread)]
+        between = [r for r in m.cross_refs if r.team != ORGANISATION]
+        problems += [d.problem for d in dangling(m.member.id, between, teams, unread)]
+    to_organisation = tuple((m.member.id, r) for m in found for r in m.cross_refs if r.team == ORGANISATION)
+    catalogs = {ORGANISATION: catalog, **{m.member.id: m.site.catalog for m in found}}
+    problems += backstage_disagreements(catalogs, {m.member.id: m.cross_refs for m in found})
     merged, federation = merge(
         catalog,
         [(m.member, m.entry.commit, m.site.catalog) for m in found],
@@ -84,4 +106,28 @@ def assemble(
         p for m in found for p in scoped_pages(m.member.id, m.site.pages, shown_path(m.member.id, m.entry.commit))
     )
     files = tuple(f for m in found for f in m.files)
-    return Gathered(merged, federation, problems, pages, files)
+    return Gathered(merged, federation, problems, pages, files, to_organisation, catalog)
+
+
+# What the organisation's catalog and pages report of a reference to a record that is not there
+# (catalog/validate.py `_Check.ref`, content/markdown.py `_link`), with the name referred to.
+_NOT_THERE = re.compile(
+    r"(?:unknown (?:offering|tool|tool or offering|policy page)|broken link: no (?:offering|tool|page)) '([^']*)'"
+)
+
+
+def unjudged(
+    problems: Sequence[Problem], catalog: model.Catalog | None, federation: model.Federation | None
+) -> list[Problem]:
+    """`problems` without those about the organisation's references to the records of a member
+    that could not be read (not fetched, its lock entry wrong: its own error says so and what to
+    do), which would bury that one error under one per reference."""
+    read = {t.id for t in federation.teams} if federation is not None else set()
+    unread = {m.id for m in catalog.members} - read if catalog is not None else set()
+    if not unread:
+        return list(problems)
+    return [
+        p
+        for p in problems
+        if not ((m := _NOT_THERE.match(p.message)) and m[1].partition("/")[0] in unread and "/" in m[1])
+    ]

@@ -77,6 +77,12 @@ def check_members(source: SourceText, checked: Checked[model.Catalog]) -> list[P
             first = checked.at("members", seen[member.id], "id")
             bad((i, "id"), f"duplicate member id '{member.id}' (first used at line {first.line})", "ids must be unique")
         seen.setdefault(member.id, i)
+        if member.id == routes.ORGANISATION:
+            bad(
+                (i, "id"),
+                f"member id '{member.id}' is how members name this organisation's own records ({member.id}/<id>)",
+                "give the member another id",
+            )
         why = repository_problem(member.repository)
         if why:
             bad(

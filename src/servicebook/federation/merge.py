@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from servicebook import routes
 from servicebook.catalog import model
+from servicebook.catalog.crossrefs import alternative
 
 STRONG = frozenset({model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT})
 AGAINST = frozenset({model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED})
@@ -83,8 +84,14 @@ def merge(
 
 def _named(member: str, ident: str) -> str:
     """What a member's reference names on the organisation site: its own record under its prefix;
-    another member team's (`db-team/postgres`, catalog/crossrefs.py) as written."""
-    return ident if "/" in ident else scoped(member, ident)
+    another member team's (`db-team/postgres`, catalog/crossrefs.py) as written, without the kind
+    of an alternative (`tool:db-team/pgbouncer`); the organisation's own (`organisation/ci`) by
+    its id."""
+    _, name = alternative(ident)
+    if "/" not in name:
+        return scoped(member, name)
+    team, _, own = name.partition("/")
+    return own if team == routes.ORGANISATION else name
 
 
 def scoped_pages(member: str, pages: Sequence[model.Page], shown: Callable[[str], str]) -> tuple[model.Page, ...]:

@@ -17,11 +17,12 @@ from servicebook.cache.folder import prepare
 from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, counted
-from servicebook.federation.crossrefs import Links, dangling, records
+from servicebook.federation.crossrefs import Links, Records, dangling, records
 from servicebook.federation.lock import Entry, Lock, write_lock
 from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, recall_links, store_of
 from servicebook.git.members import MemberGitError, fetch, has_commit, is_ancestor
 from servicebook.progress import Phases
+from servicebook.routes import ORGANISATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +48,15 @@ def update(
     in_catalog: Collection[str] | None = None,
     progress: Phases | None = None,
     others: Sequence[model.Member] = (),
+    organisation: Records | None = None,
 ) -> tuple[Lock, list[Outcome]]:
     """Fetch `members` and move each one's entry in `lock` where its head is valid; the new lock
     (written beside catalog.yaml when anything changed) and each member's outcome. Entries of ids
     not `in_catalog` (all the catalog's member ids) are dropped. `progress` counts the members.
     A move is refused, too, when the members' references to each other's records would dangle in
     the new lock (see `_keep_references`); `others`, the members not updated, are read at their
-    locked commits for that."""
+    locked commits for that, and `organisation` holds the organisation's own records, which
+    members name as `organisation/<id>`."""
     entries = {k: v for k, v in lock.entries.items() if in_catalog is None or k in in_catalog}
     outcomes: list[Outcome] = []
     progress = progress or Phases()
@@ -70,7 +73,7 @@ def update(
         if heads:
             everyone = [*members, *(m for m in others if m.id not in {n.id for n in members})]
             at_lock = partial(_read_locked, root, generator, loader, store, lock)
-            outcomes = _keep_references(everyone, lock, entries, heads, outcomes, at_lock)
+            outcomes = _keep_references(everyone, lock, entries, heads, outcomes, at_lock, organisation)
     new = Lock(entries)
     if any(o.state == "moved" for o in outcomes) or set(entries) != set(lock.entries):
         write_lock(root, new)
@@ -99,6 +102,7 @@ def _keep_references(
     heads: Mapping[str, Links],
     outcomes: list[Outcome],
     at_lock: Callable[[model.Member], Links | None],
+    organisation: Records | None = None,
 ) -> list[Outcome]:
     """Refuse the moves (undoing them in `entries`) that leave a reference of one member to
     another's record dangling in the new lock: a member whose new head names what another does not
@@ -117,9 +121,10 @@ def _keep_references(
         return reads[ident]
 
     refused: dict[str, tuple[str, list[Problem]]] = {}
+    own = {ORGANISATION: organisation} if organisation is not None else {}
     while True:
         found = {i: read(i) for i in by_id if i in entries}
-        teams = {i: r.records for i, r in found.items() if r is not None}
+        teams = {**own, **{i: r.records for i, r in found.items() if r is not None}}
         unread = set(by_id) - set(teams)
         undo: dict[str, tuple[str, list[Problem]]] = {}
         for ident, r in found.items():
@@ -131,9 +136,11 @@ def _keep_references(
                     continue
                 culprit = moved[0]  # the referring member first: its new head made the reference
                 why = (
-                    "refers to records other teams do not have at their locked commits"
-                    if culprit == ident
-                    else f"drops what {ident} refers to at its locked commit"
+                    f"drops what {ident} refers to at its locked commit"
+                    if culprit != ident
+                    else "refers to records the organisation site does not have"
+                    if d.team == ORGANISATION
+                    else "refers to records other teams do not have at their locked commits"
                 )
                 undo.setdefault(culprit, (why, []))[1].append(d.problem)
         if not undo:

@@ -152,9 +152,7 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
     spec["owner"] = context.owners[offering.owner]
     spec["system"] = _ref("system", ns, context.system)
     if offering.depends_on:
-        spec["dependsOn"] = [
-            _ref("resource" if dep in resources else "component", ns, dep) for dep in offering.depends_on
-        ]
+        spec["dependsOn"] = [_dependency(context, dep) for dep in offering.depends_on]
     return {
         "apiVersion": API_VERSION,
         "kind": kind,
@@ -169,6 +167,15 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
         },
         "spec": spec,
     }
+
+
+def _dependency(context: _Context, dep: str) -> str:
+    """The reference of what an offering depends on: its own catalog's entity, or, for another
+    member team's offering (`db-team/postgres`, a member's catalog), the one that team's export
+    has when its entities are in the namespace named like the team (catalog/portals.py)."""
+    if "/" in dep:
+        return portals.cross_team_ref(dep)
+    return _ref("resource" if dep in context.resources else "component", context.namespace, dep)
 
 
 def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:

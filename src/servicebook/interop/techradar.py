@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicebook import routes
-from servicebook.catalog import model, portals
+from servicebook.catalog import crossrefs, model, portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_yaml, items, location, text
@@ -85,8 +85,8 @@ def _names(catalog: model.Catalog) -> dict[str, str]:
 def _description(names: Mapping[str, str], tool: model.Tool, base_url: str | None) -> str:
     """The reason, the alternative and the review date: what a reader needs of a decision."""
     parts = [f"{tool.status.value.capitalize()} since {tool.since.isoformat()}. {tool.reason.strip()}"]
-    if tool.alternative:
-        parts.append(f"Use instead: {names.get(tool.alternative, tool.alternative)}.")
+    if tool.alternative:  # another team's is named by its id there (tool:db-team/pgbouncer: db-team/pgbouncer)
+        parts.append(f"Use instead: {names.get(tool.alternative, crossrefs.alternative(tool.alternative)[1])}.")
     if tool.review_by:
         parts.append(f"To be reviewed by {tool.review_by.isoformat()}.")
     if base_url:
@@ -94,19 +94,17 @@ def _description(names: Mapping[str, str], tool: model.Tool, base_url: str | Non
     return "\n\n".join(parts)
 
 
-def _links(tool_ids: frozenset[str], tool: model.Tool, base_url: str | None) -> list[dict[str, str]]:
+def _links(
+    tool_ids: frozenset[str], tool: model.Tool, base_url: str | None, organisation: str | None = None
+) -> list[dict[str, str]]:
     links = []
     if base_url:
         links.append(
             {"title": "Decision in the service catalog", "url": routes.absolute_url(base_url, routes.tool(tool.id))}
         )
         if tool.alternative:
-            page = routes.tool(tool.alternative) if tool.alternative in tool_ids else None
             links.append(
-                {
-                    "title": "Alternative",
-                    "url": routes.absolute_url(base_url, page or routes.offering(tool.alternative)),
-                }
+                {"title": "Alternative", "url": _alternative_url(tool_ids, tool.alternative, base_url, organisation)}
             )
         if tool.migration:
             links.append(
@@ -115,6 +113,16 @@ def _links(tool_ids: frozenset[str], tool: model.Tool, base_url: str | None) -> 
     if tool.url:
         links.append({"title": f"{tool.name} website", "url": tool.url})
     return links
+
+
+def _alternative_url(tool_ids: frozenset[str], alternative: str, base_url: str, organisation: str | None) -> str:
+    """Where an alternative's page is: on this site, or, for another member team's record named
+    by a member (`db-team/postgres`, `tool:db-team/pgbouncer`, catalog/crossrefs.py), on the
+    organisation site."""
+    kind, name = crossrefs.alternative(alternative)
+    if organisation is not None and "/" in name:
+        return routes.absolute_url(organisation, routes.cross_team(kind, name))
+    return routes.absolute_url(base_url, routes.tool(name) if name in tool_ids else routes.offering(name))
 
 
 def _timeline(tool: model.Tool, history: Sequence[RadarEvent], drawn: Radar) -> list[dict[str, Any]]:
@@ -164,7 +172,7 @@ def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[Radar
                 ),
                 "timeline": _timeline(tool, history.get(tool.id, ()), drawn),
                 "description": _description(names, tool, base_url),
-                "links": _links(tool_ids, tool, base_url),
+                "links": _links(tool_ids, tool, base_url, catalog.organisation),
             }
             for tool in catalog.tools
         ],

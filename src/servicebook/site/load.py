@@ -40,7 +40,7 @@ from servicebook.catalog.validate import (
 )
 from servicebook.content.markdown import MAX_PAGE_BYTES, AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.federation.assemble import assemble
+from servicebook.federation.assemble import Gathered, assemble
 from servicebook.git.repo import build_info
 from servicebook.git.snapshots import PageOutline
 from servicebook.measure.snapshot import read_all as read_snapshots
@@ -139,6 +139,7 @@ def load(
     offering_ids: Container[str] = _ANYTHING
     tool_ids: Container[str] = _ANYTHING
     cross_refs: list[CrossRef] = []  # to other member teams' records, when the catalog names its organisation
+    gathered: Gathered | None = None  # an organisation site's members (federation/assemble.py)
     organisation: str | None = None
     if read is not None and read.checked is not None:
         catalog_source, catalog_checked = read.source, read.checked
@@ -221,6 +222,8 @@ def load(
     unpublished = set(slugs) - {page.slug for page in pages}
     if unpublished:  # their own errors are reported: a hint must not offer them as pages to link to
         problems = _published_pages_only(problems, sorted(universe.slugs - unpublished))
+    if gathered is not None:  # an organisation site: what its own pages and the members' refer to
+        problems = gathered.judged(problems, pages)
     pages += member_pages
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
     problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_locate_ref, root))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook import routes
-from servicebook.catalog import model
+from servicebook.catalog import crossrefs, model
 from servicebook.catalog.slo import (
     ErrorBudget,
     effective_support,
@@ -194,14 +194,16 @@ def site_view(site: model.SiteContent) -> SiteView:
         if ident in offerings:
             return _link(offerings[ident])
         # another member team's offering (catalog/crossrefs.py): on the organisation site
-        return OfferingLink(ident, ident, routes.absolute_url(catalog.organisation or "", routes.offering(ident)), "")
+        url = routes.absolute_url(catalog.organisation or "", routes.cross_team("offering", ident))
+        return OfferingLink(ident, ident, url, "")
 
     def alternative(t: model.Tool) -> ToolRef | None:
         if t.alternative is None:
             return None
         if t.alternative not in tools and t.alternative not in offerings:  # another member team's
-            url = routes.absolute_url(catalog.organisation or "", routes.offering(t.alternative))
-            return ToolRef(t.alternative, t.alternative, url, "offering", "")
+            kind, name = crossrefs.alternative(t.alternative)  # tool:db-team/pgbouncer is its tool
+            url = routes.absolute_url(catalog.organisation or "", routes.cross_team(kind, name))
+            return ToolRef(name, name, url, kind, "")
         if t.alternative in tools:
             alt = tools[t.alternative]
             return ToolRef(alt.id, alt.name, routes.tool(alt.id), "tool", STATUS_LABELS[alt.status])
