@@ -6,14 +6,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook import routes
-from servicebook.cache.folder import CACHE_DIR, prepare
+from servicebook.cache.folder import CACHE_DIR, prepare, user_cache
 from servicebook.cache.store import Store
 from servicebook.catalog.model import BuildInfo, SiteContent
 from servicebook.content.sitelinks import locate_site_links
@@ -39,6 +41,10 @@ from servicebook.site.write import MARKER, write_failed, write_site
 
 if TYPE_CHECKING:
     from servicebook.site.templates import PageSpec
+
+# Another servicebook's compiled templates (an upgrade, a second installation) are kept this long
+# after their last use.
+COMPILED_KEPT_DAYS = 30
 
 # Options and Report are defined with stage 0 (fresh.py), which a no-change rebuild imports alone.
 __all__ = ["Interrupted", "Options", "Report", "build", "check", "gather"]
@@ -213,16 +219,21 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
 
 def _compiled_templates(options: Options) -> Path | None:
     """Where the templates' compiled code is kept between builds (templates.environment): in the
-    cache folder, apart for each servicebook (its code decides how a template compiles) and only
-    the running one's kept; None
-    without a cache or where the folder cannot be made (each build then compiles them)."""
-    if not options.cache:
+    user's cache folder, shared by every site this user builds (the code of a template is the
+    same for any site, and Jinja checks it against the template's text), apart for each
+    servicebook (its code decides how a template compiles); None without a cache or where the
+    folder cannot be made (each build then compiles them). Another servicebook's folder unused
+    for COMPILED_KEPT_DAYS is removed."""
+    top = user_cache(options.env)
+    if not options.cache or top is None:
         return None
-    folder = options.source / CACHE_DIR / "templates" / code_digest()[:16]
+    folder = top / "templates" / code_digest()[:16]
     try:
-        prepare(folder)
-        for other in folder.parent.iterdir():  # another servicebook's: of no use to this one
-            if other != folder:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)  # in use: see below
+        too_old = time.time() - COMPILED_KEPT_DAYS * 86400
+        for other in folder.parent.iterdir():
+            if other != folder and other.stat().st_mtime < too_old:
                 shutil.rmtree(other, ignore_errors=True)
     except OSError:
         return None
