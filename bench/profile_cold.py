@@ -113,7 +113,9 @@ def main() -> int:
     from servicebook.cli import main as cli
 
     parallel = importlib.import_module(
-        "servicebook.site.parallel" if (args.src / "servicebook" / "site" / "parallel.py").exists() else "servicebook.parallel"
+        "servicebook.site.parallel"
+        if (args.src / "servicebook" / "site" / "parallel.py").exists()
+        else "servicebook.parallel"
     )
     with tempfile.TemporaryDirectory(prefix="profile-cold-") as tmp:
         site = Path(tmp) / "site"
@@ -148,8 +150,7 @@ def main() -> int:
         f"{args.site}: parent {parent_cpu:.2f} CPU s ({me.ru_stime - before.ru_stime:.2f} system; "
         f"{start:.2f} before the build: Python, imports, this script), "
         f"workers {worker_cpu:.2f} CPU s ({workers.ru_stime:.2f} system), "
-        f"{1000 * (parent_cpu + worker_cpu) / pages:.2f} CPU ms a policy page"
-        + (" (profiled)" if args.profile else "")
+        f"{1000 * (parent_cpu + worker_cpu) / pages:.2f} CPU ms a policy page" + (" (profiled)" if args.profile else "")
     )
     if args.time:
         for label in ("parent", "worker"):
