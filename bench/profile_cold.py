@@ -97,12 +97,41 @@ def _dump_times(folder: Path, label: str) -> None:
     (folder / f"times-{label}-{os.getpid()}.json").write_text(json.dumps(TIMED))
 
 
+def _split_pools(parallel: Any) -> None:
+    """Print, after each pool of workers (`map_shared`), the CPU its workers used, by pool."""
+    original = parallel.map_shared
+
+    def map_shared(fn, shared, items, workers, *args, **kwargs):  # type: ignore[no-untyped-def]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            return original(fn, shared, items, workers, *args, **kwargs)
+        finally:
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            print(
+                f"pool {fn.__module__}.{fn.__name__}: {len(items)} items, workers "
+                f"{after.ru_utime - before.ru_utime:.2f} user + {after.ru_stime - before.ru_stime:.2f} system CPU s",
+                file=sys.stderr,
+            )
+
+    for module in list(sys.modules.values()):
+        if (
+            getattr(module, "__name__", "").startswith("servicebook")
+            and getattr(module, "map_shared", None) is original
+        ):
+            module.map_shared = map_shared  # type: ignore[attr-defined]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--src", type=Path, default=HERE.parent / "src")
     parser.add_argument("--site", default="1k", choices=sorted(SIZES))
     parser.add_argument("--profile", type=Path, help="write cProfile files here and print the top functions")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--pools",
+        action="store_true",
+        help="print each pool's workers' CPU seconds (imports the pipeline before the build)",
+    )
     parser.add_argument("--time", default="", help="with --profile: module:function,... to time (CPU) instead")
     args = parser.parse_args()
     sys.path.insert(0, str(args.src.resolve()))
@@ -117,6 +146,9 @@ def main() -> int:
         if (args.src / "servicebook" / "site" / "parallel.py").exists()
         else "servicebook.parallel"
     )
+    if args.pools:  # the pipeline imported first (then not counted in the parent's figure), so every user is wrapped
+        importlib.import_module(parallel.__name__.replace("parallel", "build"))
+        _split_pools(parallel)
     with tempfile.TemporaryDirectory(prefix="profile-cold-") as tmp:
         site = Path(tmp) / "site"
         shutil.copytree(root / "site", site, ignore=shutil.ignore_patterns(".servicebook-cache", "public"))
