@@ -428,13 +428,10 @@ def record_postings(record: dict[str, Any], sections: list[tuple[str, str, str]]
     return [part for w, (where, section) in found.items() for part in (w, where, section)]
 
 
-def _tokenise(shared: tuple[list[dict[str, Any]], dict[int, model.Page]], rid: int) -> str:
-    """One record's postings as the store keeps them: encoded here, in a worker, so that the
-    parent, which waits for all of them before rendering starts, only decodes them."""
+def _tokenise(shared: tuple[list[dict[str, Any]], dict[int, model.Page]], rid: int) -> list[Any]:
     records, pages = shared
     page = pages.get(rid)
-    postings = record_postings(records[rid], page_sections(page.html) if page is not None else [])
-    return json.dumps({"p": postings}, ensure_ascii=False)
+    return record_postings(records[rid], page_sections(page.html) if page is not None else [])
 
 
 _POSTINGS = "search-postings"  # a record's postings, under its key
@@ -540,12 +537,11 @@ class _Words:
                     found[rid] = postings
         missing = [rid for rid in rids if rid not in found]
         made = map_shared(_tokenise, (self.records, self.pages), missing, self.workers)
-        for rid, text in zip(missing, made, strict=True):
-            postings = _postings_of(text)
-            assert postings is not None  # what _tokenise wrote
+        for rid, postings in zip(missing, made, strict=True):
+            postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
             found[rid] = postings
             if self.store is not None:
-                self.store.put(_POSTINGS, self.keys[rid], Entry(text))
+                self.store.put(_POSTINGS, self.keys[rid], Entry(json.dumps({"p": postings}, ensure_ascii=False)))
         return found
 
     def _old_postings(self, keys: list[str]) -> dict[str, list[Any]] | None:
