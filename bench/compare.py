@@ -9,6 +9,10 @@ the working tree's code each run, alternating old, new, old, new…:
 - a rebuild after one SLO's objective changed in catalog.yaml (the first SLO's becomes 97.5);
 - a rebuild after `servicebook.lock` changed (a site without members: no page shows it).
 
+`--reference` also runs the reference pipeline (reference.py) on the same pages just before each
+full build and prints each version's policy pages/s as a share of it (issue 20's first target);
+`--full-only` skips the rebuilds.
+
 It prints the median CPU seconds (user + system, the build and its workers) and wall seconds of
 each, and the ratio new/old.
 
@@ -40,7 +44,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from ci_bench import ci_builds  # noqa: E402
-from run import OUT, Run, ensure_site, run  # noqa: E402
+from run import OUT, SIZES, Run, ensure_site, run  # noqa: E402
 
 ENTRY = "import sys; sys.path.insert(0, sys.argv.pop(1)); from servicebook.cli import main; main()"
 
@@ -49,13 +53,22 @@ def command(src: Path, site: Path, output: Path) -> list[str]:
     return [sys.executable, "-c", ENTRY, str(src), "build", "--source", str(site), "--output", str(output)]
 
 
-def measure(src: Path, root: Path, label: str) -> dict[str, Run]:
-    """The three builds of one site with one version of the code, in a copy of its own."""
+def measure(src: Path, root: Path, label: str, *, reference: bool = False, full_only: bool = False) -> dict[str, Run]:
+    """The builds of one site with one version of the code, in a copy of its own; with `reference`,
+    first the reference pipeline (reference.py) on the same pages, just before the full build."""
     work = OUT / f"compare-{label}-{root.name}"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(root / "site", work / "site", ignore=shutil.ignore_patterns(".servicebook-cache", "public"))
     output = work / "public"
+    found: dict[str, Run] = {}
+    if reference:
+        pipeline = [sys.executable, str(HERE / "reference.py"), str(work / "site" / "content"), str(work / "reference")]
+        found["reference pipeline"] = run(pipeline, work)
+        shutil.rmtree(work / "reference", ignore_errors=True)
     full = run(command(src, work / "site", output), work)
+    if full_only:
+        shutil.rmtree(work, ignore_errors=True)
+        return {**found, "full build": full}
     same = run(command(src, work / "site", output), work)
     page = sorted((work / "site" / "content").rglob("*.md"))[len(list((work / "site" / "content").rglob("*.md"))) // 2]
     page.write_text(page.read_text() + "\nOne more line.\n")
@@ -67,6 +80,7 @@ def measure(src: Path, root: Path, label: str) -> dict[str, Run]:
     lock = run(command(src, work / "site", output), work)
     shutil.rmtree(work, ignore_errors=True)
     return {
+        **found,
         "full build": full,
         "no change": same,
         "one page changed": edit,
@@ -106,6 +120,23 @@ def ci(src: Path, root: Path, label: str) -> dict[str, Run]:
     return {step: runs[0] for step, runs in made.items()}
 
 
+def _ceiling(size: str, runs: dict[str, dict[str, list[Run]]]) -> None:
+    """Issue 20's figure: the full build's policy pages/s as a share of the reference pipeline's,
+    each run against the reference run just before it (so both saw the same machine)."""
+    pages = SIZES[size]["pages"]
+    for label in ("old", "new"):
+        shares = [
+            reference.seconds / full.seconds
+            for reference, full in zip(runs[label]["reference pipeline"], runs[label]["full build"], strict=True)
+        ]
+        full_wall = statistics.median(r.seconds for r in runs[label]["full build"])
+        print(
+            f"  {label}: {pages / full_wall:.0f} policy pages/s, "
+            f"{statistics.median(shares) * 100:.0f} % of the reference pipeline's (median of {len(shares)})",
+            flush=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--against", required=True, help="git revision whose code is the 'old'")
@@ -114,6 +145,12 @@ def main() -> int:
     parser.add_argument("--history", type=Path, help="measure the cold timeline of this site's history instead")
     parser.add_argument("--versions", action="store_true", help="run versions_bench.py instead (its options after --)")
     parser.add_argument("--ci", action="store_true", help="ci_bench.py's committed one-page change instead")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also run reference.py before each full build; print pages/s against it",
+    )
+    parser.add_argument("--full-only", action="store_true", help="only the full build (and the reference)")
     args, extra = parser.parse_known_args()
     extra = [a for a in extra if a != "--"]
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
@@ -134,7 +171,9 @@ def main() -> int:
                         elif args.ci:
                             measured = ci(src, ensure_site(size), label)
                         else:
-                            measured = measure(src, ensure_site(size), label)
+                            measured = measure(
+                                src, ensure_site(size), label, reference=args.reference, full_only=args.full_only
+                            )
                         for step, result in measured.items():
                             runs[label].setdefault(step, []).append(result)
                 print(f"\n{size}: median of {args.runs}, CPU s (wall s), old {args.against} vs new (working tree)")
@@ -148,6 +187,8 @@ def main() -> int:
                         f"  new/old {new_cpu / old_cpu:4.2f}",
                         flush=True,
                     )
+                if args.reference and not (args.history or args.versions or args.ci):
+                    _ceiling(size, runs)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old_tree)], cwd=REPO, check=False)
     return 0

@@ -76,6 +76,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def words(text: str) -> list[str]:
     """The words of `text` as the index and the script see them."""
+    if text.isascii():  # nothing to decompose, no marks to drop (most text, and much faster)
+        return _WORD.findall(text.lower())
     return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFD", text.lower())))
 
 
@@ -178,11 +180,10 @@ def _quick_sections(html: str) -> list[list[str]] | None:  # noqa: C901 - one lo
         if not closing:
             if name in ("script", "style"):  # their content is not markup: html.parser reads it apart
                 return None
-            found = _attributes(attrs)
-            anchor = found.get("id")
-            if name == "a" and heading and found.get("class") == "anchor":
+            # only a heading's id and a link's class matter: most tags' attributes are not read
+            if name == "a" and heading and attrs and _attributes(attrs).get("class") == "anchor":
                 skip = True
-            elif name in ("h2", "h3", "h4") and anchor:
+            elif name in ("h2", "h3", "h4") and attrs and (anchor := _attributes(attrs).get("id")):
                 heading = name
                 sections.append([[], [anchor], []])
             elif name in blocks:
@@ -400,7 +401,7 @@ def record_postings(record: dict[str, Any], sections: list[tuple[str, str, str]]
 
     def add(field: str, text: str, section: int = 0, skip: Iterable[str] = ()) -> None:
         bit = FIELDS[field]
-        for w in words(text):
+        for w in dict.fromkeys(words(text)):  # a word again in the same text changes nothing
             if len(w) > LONGEST_WORD or w in skip:
                 continue
             at = found.get(w)
@@ -571,14 +572,14 @@ class _Words:
         entries: dict[str, tuple[list[int], list[int], list[int]]] = {}
         for rid in added:
             p = new[rid]
-            for k in range(0, len(p), 3):
-                lists = entries.get(p[k])
+            for w, field, section in zip(p[0::3], p[1::3], p[2::3], strict=True):
+                lists = entries.get(w)
                 if lists is None:
-                    entries[p[k]] = ([rid], [p[k + 1]], [p[k + 2]])
+                    entries[w] = ([rid], [field], [section])
                 else:
                     lists[0].append(rid)
-                    lists[1].append(p[k + 1])
-                    lists[2].append(p[k + 2])
+                    lists[1].append(field)
+                    lists[2].append(section)
         if len(state.records) == len(keys):
             work: set[str] = set()
             for rid in removed:
