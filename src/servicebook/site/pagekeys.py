@@ -39,7 +39,7 @@ import enum
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
@@ -78,13 +78,29 @@ _PLAIN = (str, int, float, bool, type(None))  # written as repr() writes them
 
 
 @functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
+def _field_names(kind: Any) -> tuple[str, ...]:  # a dataclass
     return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _dataclass_shown(value: object, memo: dict[int, tuple[object, str]]) -> str:
+    kind: Any = type(value)
+    own: list[str] = [kind.__name__ + "("]
+    for name in _field_names(kind):
+        own.append(name + "=")
+        _shown(getattr(value, name), own, memo)
+        own.append(",")
+    own.append(")")
+    text = "".join(own)
+    if len(text) > _LONG:  # a view held by many (a tool's, in every offering that uses it): by its digest
+        text = f"{kind.__name__}#{digest(text)}"
+    memo[id(value)] = (value, text)
+    return text
 
 
 def _values(value: object) -> tuple[object, ...]:
     """A dataclass's field values, in order (its repr() without the names, at a fraction of the cost)."""
-    return tuple(getattr(value, name) for name in _field_names(type(value)))
+    kind: Any = type(value)
+    return tuple(getattr(value, name) for name in _field_names(kind))
 
 
 def _shown(value: object, out: list[str], memo: dict[int, tuple[object, str]]) -> None:
@@ -110,20 +126,7 @@ def _shown(value: object, out: list[str], memo: dict[int, tuple[object, str]]) -
         out.append(page[1])
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         known = memo.get(id(value))
-        if known is not None:
-            out.append(known[1])
-            return
-        own: list[str] = [kind.__name__ + "("]
-        for name in _field_names(kind):
-            own.append(name + "=")
-            _shown(getattr(value, name), own, memo)
-            own.append(",")
-        own.append(")")
-        text = "".join(own)
-        if len(text) > _LONG:  # a view held by many (a tool's, in every offering that uses it): by its digest
-            text = f"{kind.__name__}#{digest(text)}"
-        memo[id(value)] = (value, text)
-        out.append(text)
+        out.append(known[1] if known is not None else _dataclass_shown(value, memo))
     elif isinstance(value, tuple | list):
         out.append("(")
         for item in value:
@@ -243,7 +246,10 @@ def reuse_keys(
         return repr(
             (
                 None if last is None else _last_shown(last),
-                [(_entry_shown(e.entry), e.entry.author, e.entry.contributors, shown(e.changes, views)) for e in events],
+                [
+                    (_entry_shown(e.entry), e.entry.author, e.entry.contributors, shown(e.changes, views))
+                    for e in events
+                ],
             )
         )
 
@@ -258,7 +264,8 @@ def reuse_keys(
             shows = repr((page.slug, source, _values(page.meta), page.html_sha256))
             return digest(own, *where, changed(spec.path), shows, listed)
         if spec.template == "offering.html" and (o := context.get("o")) is not None:
-            return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o, views), team(o.offering.id))
+            subject = f"offering:{o.offering.id}"
+            return digest(own, *where, changed(spec.path, subject), shown(o, views), team(o.offering.id))
         if spec.template == "tool.html" and (t := context.get("t")) is not None:
             return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t, views), team(t.tool.id))
         # a member team's page: its own member (name, mission, where and at which commit it was
