@@ -142,15 +142,16 @@ def test_a_spare_file_is_kept_only_if_it_is_the_same_file_on_the_same_file_syste
     ]
     assert unlinked == ["stale.html"]  # the release page, the same file, was kept
 
-    real_stat = os.stat
+    real_links = write._links
 
-    def elsewhere(path, *args, **kwargs):  # the release tree now seems to be on another device
-        info = real_stat(path, *args, **kwargs)
-        if str(path).startswith(str(tree)):
-            return os.stat_result((*info[:2], info.st_dev + 1, *info[3:]))
-        return info
+    def elsewhere(*args):  # the release tree's files now seem to be on another device
+        found = real_links(*args)
+        return {
+            path: (inode, device + 1 if source.startswith(str(tree)) else device, identity, source)
+            for path, (inode, device, identity, source) in found.items()
+        }
 
-    monkeypatch.setattr(write.os, "stat", elsewhere)
+    monkeypatch.setattr(write, "_links", elsewhere)
     unlinked.clear()
     reconcile(base, files, tmp_path / "public", {"v/1.0/": tree})
     assert sorted(unlinked) == ["index.html", "v/1.0/index.html"]  # home rewritten; the release page not trusted
