@@ -43,6 +43,21 @@ SIZES = {
     # issue 21's size; not in the default run (a cold build takes minutes): --sizes 20k
     "20k": {"offerings": 100, "tools": 250, "pages": 20000},
 }
+# Issue 20's and 21's targets, by size and row: seconds (wall) at most, or peak MiB below; each is
+# printed beside its figure. The full build's own target (policy pages/s at least 90 % of the
+# reference pipeline's, issue 20 item 1) is worked out from the reference row of the same run.
+SECONDS = {
+    ("5k", "servicebook one-page change"): 0.5,
+    ("5k", "servicebook next one-page change"): 0.5,
+    ("20k", "servicebook one-page change"): 0.5,
+    ("20k", "servicebook next one-page change"): 0.5,
+    ("20k", "servicebook no-change rebuild"): 0.3,
+    ("5k", "servicebook serve: edit, rebuilt"): 0.15,
+    ("20k", "servicebook serve: edit, rebuilt"): 0.2,
+    ("large", "servicebook serve: edit, rebuilt"): 0.3,
+}
+PEAK_MIB = {("5k", "servicebook full build"): 150, ("20k", "servicebook full build"): 200}
+REFERENCE_SHARE = {"1k": 0.9, "5k": 0.9}  # of the reference pipeline's policy pages/s
 EPOCH = "1790000000"  # a fixed build date, so no review_by warnings and identical output
 
 
@@ -211,7 +226,7 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
     )
     print(
         f"{'':32} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'CPU s':>7} {'sys s':>6} "
-        f"{'vs servicebook':>15}"
+        f"{'vs servicebook':>15}  target (issues 20, 21)"
     )
     for label, r, note in rows:
         secs = f"{r.seconds:8.2f}" if r.ok else f"{'>' + format(r.seconds, '.0f'):>8}"
@@ -227,10 +242,28 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         if not r.ok:
             pps = f"{'< ' + format(params['pages'] / r.seconds, ',.0f'):>15}"
         aps = f"{html_pages / r.seconds:12,.0f}" if label.endswith("full build") else f"{'':12}"
+        target = _target(name, label, r, refs_run=rows[-1][1])
         print(
-            f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {r.system:6.2f} {ratio:>15}", flush=True
+            f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {r.system:6.2f} {ratio:>15}  {target}",
+            flush=True,
         )
     return rows
+
+
+def _target(size: str, label: str, r: Run, refs_run: Run) -> str:
+    """The target a row has at this size, and whether this run met it ("" for none)."""
+    shown = []
+    limit = SECONDS.get((size, label))
+    if limit is not None:
+        shown.append(f"≤ {limit:.2f} s: {'met' if r.ok and r.seconds <= limit else 'not met'}")
+    peak = PEAK_MIB.get((size, label))
+    if peak is not None:
+        shown.append(f"peak < {peak} MiB: {'met' if r.max_rss_mib < peak else 'not met'}")
+    share = REFERENCE_SHARE.get(size)
+    if share is not None and label == "servicebook full build" and refs_run.seconds > 0:
+        reached = refs_run.seconds / r.seconds  # same pages: the ratio of pages/s is that of the times
+        shown.append(f"≥ {share:.0%} of ref. pages/s: {reached:.0%}, {'met' if reached >= share else 'not met'}")
+    return "; ".join(shown)
 
 
 def serve_rebuilds(root: Path, runs: int) -> Run:

@@ -440,7 +440,7 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     # clean build makes. The caches on disk keep every page (a later CLI build decodes them).
     from servicebook.site.build import Options, build
     from servicebook.site.buildcache import BuildCache
-    from servicebook.site.fresh import PageMemory
+    from servicebook.site.fresh import Manifest, PageMemory
 
     site = site_copy("example")
     env = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}
@@ -454,6 +454,8 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     real = BuildCache.get_many
     monkeypatch.setattr(BuildCache, "get_many", lambda self, keys: asked.append(keys) or real(self, keys))
     monkeypatch.setattr(BuildCache, "get_catalog", lambda self, key: pytest.fail("the catalog was read again"))
+    # nor the manifest the last build recorded: the process holds it as it recorded it
+    monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read again"))
     page = site / "content" / "change-approval.md"
     page.write_text(page.read_text() + "\nOne more sentence, written in the preview.\n")
     build(options)

@@ -3,9 +3,14 @@ whether the page's links were read when it was rendered (in a worker) or afterwa
 
 from __future__ import annotations
 
-import pytest
+import posixpath
+from pathlib import PurePosixPath
 
-from servicebook.site.links import check_links, scan_page
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from servicebook.site.links import check_links, safe_path, scan_page
 from servicebook.site.write import SiteFiles
 
 PAGES = {
@@ -137,16 +142,39 @@ def test_a_spare_file_is_kept_only_if_it_is_the_same_file_on_the_same_file_syste
     ]
     assert unlinked == ["stale.html"]  # the release page, the same file, was kept
 
-    real_stat = os.stat
+    real_links = write._links
 
-    def elsewhere(path, *args, **kwargs):  # the release tree now seems to be on another device
-        info = real_stat(path, *args, **kwargs)
-        if str(path).startswith(str(tree)):
-            return os.stat_result((*info[:2], info.st_dev + 1, *info[3:]))
-        return info
+    def elsewhere(*args):  # the release tree's files now seem to be on another device
+        found = real_links(*args)
+        return {
+            path: (inode, device + 1 if source.startswith(str(tree)) else device, identity, source)
+            for path, (inode, device, identity, source) in found.items()
+        }
 
-    monkeypatch.setattr(write.os, "stat", elsewhere)
+    monkeypatch.setattr(write, "_links", elsewhere)
     unlinked.clear()
     reconcile(base, files, tmp_path / "public", {"v/1.0/": tree})
     assert sorted(unlinked) == ["index.html", "v/1.0/index.html"]  # home rewritten; the release page not trusted
     assert (base / "v" / "1.0" / "index.html").read_bytes() == b"release page"
+
+
+def by_the_rules(path: str) -> bool:
+    """Relative, normalised, no '..', no backslash: as pathlib and posixpath judge it."""
+    pure = PurePosixPath(path)
+    return not pure.is_absolute() and ".." not in pure.parts and path == posixpath.normpath(path) and "\\" not in path
+
+
+@given(st.lists(st.sampled_from(["a", "b.html", ".", "..", "", "x\\y", "/", "//", "index.html"]), max_size=6))
+def test_a_path_is_safe_exactly_when_the_path_rules_say_so(parts: list[str]) -> None:
+    for path in ("/".join(parts), "".join(parts)):
+        assert safe_path(path) == by_the_rules(path), path
+
+
+def test_paths_that_escape_or_are_not_normalised_are_refused() -> None:
+    assert safe_path("policies/a/index.html")
+    assert not safe_path("../index.html")
+    assert not safe_path("/etc/passwd")
+    assert not safe_path("a//b.html")
+    assert not safe_path("a/./b.html")
+    assert not safe_path("a/")
+    assert not safe_path("a\\b.html")

@@ -28,7 +28,7 @@ from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.site.fresh import Manifest, Survey, file_identity, marker_identity, tree_identity
+from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import PageResult
 from servicebook.site.write import MARKER
 
@@ -165,6 +165,7 @@ class BuildCache:
         self.source = ""  # the source folder, for a checkout that moves (fresh._previous)
         self._same_output: bool | None = None  # is the output the one the last build swapped in?
         self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
+        self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -174,6 +175,7 @@ class BuildCache:
         cache.sources = survey.sources
         cache.previous = survey.previous
         cache.source = str(survey.options.source.resolve())
+        cache.memory = survey.options.memory
         return cache
 
     # -- pages and catalogs (load.PageStore) ----------------------------------------------------
@@ -369,4 +371,7 @@ class BuildCache:
         manifest = Manifest(
             self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources, published, self.source
         )
-        self.store.record(str(self.output), manifest.to_json(), built_release=self.built > 0)
+        text = manifest.to_json()
+        self.store.record(str(self.output), text, built_release=self.built > 0)
+        if self.memory is not None:
+            self.memory.manifest = (text, manifest)

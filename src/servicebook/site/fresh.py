@@ -56,11 +56,13 @@ class PageMemory:
     their store key, and the catalog last read: a rebuild after an edit takes what did not change
     from memory instead of decoding it from the build cache again (store.Remembering). It holds
     the pages of the last build only; the caches on disk still record each entry as used, so they
-    keep it too."""
+    keep it too. It also holds the manifest its last build recorded, as text and as read, so the
+    next build does not read it again from its JSON (thousands of entries, one per output file)."""
 
     def __init__(self) -> None:
         self.pages: dict[str, PageResult] = {}
         self.catalog: tuple[str, tuple[Catalog, tuple[Problem, ...]]] | None = None  # key, as read
+        self.manifest: tuple[str, Manifest] | None = None  # as recorded, and as read
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +317,7 @@ def survey(options: Options) -> Survey:
     store = Store.for_site(options.source, enabled=options.cache)
     if not options.cache:
         return Survey(options, output, info, store, None, "", None, {})
-    previous = _previous(store, output, options.source.resolve())
+    previous = _previous(store, output, options.source.resolve(), options.memory)
     hashes, sources = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     repo = open_repo(options.source) if options.history else None
@@ -332,7 +334,7 @@ def survey(options: Options) -> Survey:
     return Survey(options, output, info, store, previous, inputs, hashes, sources)
 
 
-def _previous(store: Store, output: Path, source: Path) -> Manifest | None:
+def _previous(store: Store, output: Path, source: Path, memory: PageMemory | None = None) -> Manifest | None:
     """The manifest of the last build into `output`; or, when none is recorded for it, the one of
     the same output in the checkout this store was copied from (a CI job's fresh checkout, with
     `.servicebook-cache/` restored, is a new folder, often at another path). Such an output is
@@ -340,6 +342,8 @@ def _previous(store: Store, output: Path, source: Path) -> Manifest | None:
     their bytes are found to be those that build recorded."""
     recorded = store.manifest(str(output))
     if recorded is not None:
+        if memory is not None and memory.manifest is not None and memory.manifest[0] == recorded:
+            return memory.manifest[1]  # the one this process recorded last (serve), read already
         return _read_manifest(recorded)
     if not output.is_relative_to(source):
         return None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from servicebook.content.htmlrefs import read_refs
@@ -17,9 +16,15 @@ from servicebook.site.write import PageLinks, SiteFiles
 
 
 def safe_path(path: str) -> bool:
-    """Whether `path` stays inside the output folder: relative, normalised, no '..', no backslash."""
-    pure = PurePosixPath(path)
-    return not pure.is_absolute() and ".." not in pure.parts and path == posixpath.normpath(path) and "\\" not in path
+    """Whether `path` stays inside the output folder: relative, normalised, no '..', no backslash.
+    String work only (it runs for every file of the site): a normalised relative path is one
+    whose parts are none of "", "." and "..", or "." itself."""
+    if path.startswith("/") or "\\" in path:
+        return False
+    return path == "." or not _UNNORMAL.intersection(path.split("/"))
+
+
+_UNNORMAL = frozenset(("", ".", ".."))
 
 
 def check_files(

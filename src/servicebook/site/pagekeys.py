@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
@@ -56,50 +57,93 @@ if TYPE_CHECKING:
 Reuse = Callable[["PageSpec | DataSpec"], "Path | None"]
 
 
-def shown(value: object) -> str:
+def shown(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
     """A deterministic text of a view, as repr() writes it, except that a policy page it lists
     counts by what a list of pages shows of it (its slug, its source, its front matter), not by
-    its text: an edit to a page's body does not change the pages that link to it by its title."""
+    its text: an edit to a page's body does not change the pages that link to it by its title.
+
+    `memo` keeps the text of each dataclass already shown, by identity (holding the object, so
+    that its id is not given to another while the memo lives): the views of one build share
+    them (every offering's view holds its tools' views, each holding the pages that apply to
+    it), so each is written once, not once for every view that holds it; and a long one stands
+    in the views that hold it by its digest, so an offering's text is not that of all its tools'
+    pages again."""
     parts: list[str] = []
-    _shown(value, parts)
+    _shown(value, parts, {} if memo is None else memo)
     return "".join(parts)
 
 
-def _shown(value: object, out: list[str]) -> None:
-    if isinstance(value, model.Page):
-        out.append(repr((value.slug, value.source, value.meta)))
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out.append(type(value).__name__ + "(")
-        for f in dataclasses.fields(value):
-            out.append(f.name + "=")
-            _shown(getattr(value, f.name), out)
+_LONG = 512  # characters: a view's text longer than this stands in the text of the views holding it by its digest
+_PLAIN = (str, int, float, bool, type(None))  # written as repr() writes them
+
+
+@functools.cache
+def _field_names(kind: Any) -> tuple[str, ...]:  # a dataclass
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def _dataclass_shown(value: object, memo: dict[int, tuple[object, str]]) -> str:
+    kind: Any = type(value)
+    own: list[str] = [kind.__name__ + "("]
+    for name in _field_names(kind):
+        own.append(name + "=")
+        _shown(getattr(value, name), own, memo)
+        own.append(",")
+    own.append(")")
+    text = "".join(own)
+    if len(text) > _LONG:  # a view held by many (a tool's, in every offering that uses it): by its digest
+        text = f"{kind.__name__}#{digest(text)}"
+    memo[id(value)] = (value, text)
+    return text
+
+
+def _values(value: object) -> tuple[object, ...]:
+    """A dataclass's field values, in order (its repr() without the names, at a fraction of the cost)."""
+    kind: Any = type(value)
+    return tuple(getattr(value, name) for name in _field_names(kind))
+
+
+def _shown(value: object, out: list[str], memo: dict[int, tuple[object, str]]) -> None:
+    kind = type(value)
+    if kind in _PLAIN:
+        out.append(repr(value))
+    elif kind is tuple or kind is list:
+        items: tuple[object, ...] | list[object] = value  # type: ignore[assignment]
+        if all(type(item) in _PLAIN for item in items):  # ids, names, labels: written at once
+            out.append(repr(tuple(items)))
+            return
+        out.append("(")
+        for item in items:
+            _shown(item, out, memo)
             out.append(",")
         out.append(")")
+    elif kind is model.Page:
+        page = memo.get(id(value))
+        if page is None:
+            assert isinstance(value, model.Page)
+            shows = (value.slug, value.source, _values(value.meta))
+            page = memo[id(value)] = (value, repr(shows))
+        out.append(page[1])
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        known = memo.get(id(value))
+        out.append(known[1] if known is not None else _dataclass_shown(value, memo))
     elif isinstance(value, tuple | list):
         out.append("(")
         for item in value:
-            _shown(item, out)
+            _shown(item, out, memo)
             out.append(",")
         out.append(")")
     elif isinstance(value, Mapping):
         out.append("{")
         for k, v in value.items():
             out.append(repr(k) + ":")
-            _shown(v, out)
+            _shown(v, out, memo)
             out.append(",")
         out.append("}")
-    elif (
-        value is None
-        or isinstance(value, str | int | float | bool | enum.Enum)
-        or type(value).__module__
-        in (
-            "datetime",
-            "decimal",
-        )
-    ):
+    elif isinstance(value, str | int | float | enum.Enum) or kind.__module__ in ("datetime", "decimal"):
         out.append(repr(value))
     else:  # something this module does not know how to show: never reused by a stale key
-        raise TypeError(f"no stable text for {type(value).__name__}")
+        raise TypeError(f"no stable text for {kind.__name__}")
 
 
 def _entry_shown(entry: EntryView) -> tuple[object, ...]:
@@ -175,6 +219,7 @@ def reuse_keys(
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = {t.id: (t.id, t.name, t.site) for t in site.federation.teams} if site.federation else {}
     own = digest(every, chrome(site))
+    views: dict[int, tuple[object, str]] = {}  # each view's text, written once (see `shown`)
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
@@ -201,7 +246,10 @@ def reuse_keys(
         return repr(
             (
                 None if last is None else _last_shown(last),
-                [(_entry_shown(e.entry), e.entry.author, e.entry.contributors, shown(e.changes)) for e in events],
+                [
+                    (_entry_shown(e.entry), e.entry.author, e.entry.contributors, shown(e.changes, views))
+                    for e in events
+                ],
             )
         )
 
@@ -213,16 +261,17 @@ def reuse_keys(
             # the source file is shown by the "Edit this page" link, which a member's page has not
             # (its source names the member's locked commit, which moves with every lock move)
             source = None if team(page.slug) else page.source
-            shows = repr((page.slug, source, page.meta, page.html_sha256))
+            shows = repr((page.slug, source, _values(page.meta), page.html_sha256))
             return digest(own, *where, changed(spec.path), shows, listed)
         if spec.template == "offering.html" and (o := context.get("o")) is not None:
-            return digest(own, *where, changed(spec.path, f"offering:{o.offering.id}"), shown(o), team(o.offering.id))
+            subject = f"offering:{o.offering.id}"
+            return digest(own, *where, changed(spec.path, subject), shown(o, views), team(o.offering.id))
         if spec.template == "tool.html" and (t := context.get("t")) is not None:
-            return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t), team(t.tool.id))
+            return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t, views), team(t.tool.id))
         # a member team's page: its own member (name, mission, where and at which commit it was
         # read, its offerings and tools by name), not the others, which only the Teams page lists
         if spec.template in ("moved.html", "team.html"):
-            return digest(own, *where, changed(spec.path), shown(context))
+            return digest(own, *where, changed(spec.path), shown(context, views))
         return digest(whole, *where)
 
     # a data file whose declared inputs are complete is keyed by them (and the code), not by every source

@@ -317,19 +317,29 @@ def _links(
             identity = [info.st_size, info.st_mtime_ns, info.st_ino]
         found[path] = (identity[2], device, identity, "")
     for prefix, tree in sorted(trees.items()):
-        for folder, subfolders, names in os.walk(tree):
-            subfolders.sort()
-            relative = os.path.relpath(folder, tree)
-            at = prefix if relative == "." else f"{prefix}{relative}/"
-            for name in names:
-                if not name.startswith(".complete"):
-                    source = os.path.join(folder, name)  # noqa: PTH118 - strings, by the thousand
-                    try:
-                        info = os.stat(source)  # noqa: PTH116 - as above
-                    except OSError:
-                        continue
-                    found[at + name] = (info.st_ino, info.st_dev, [info.st_size, info.st_mtime_ns, info.st_ino], source)
+        _tree_links(str(tree), prefix, found)
     return found
+
+
+def _tree_links(folder: str, at: str, found: dict[str, _Link]) -> None:
+    """Every file under `folder` (a release tree, thousands of files: one listing per folder and
+    one stat per file, as plain strings), at its output path under `at`, into `found`."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir():
+            if not entry.is_symlink():  # a link to a folder is not followed (as os.walk does not)
+                _tree_links(entry.path, f"{at}{entry.name}/", found)
+        elif not entry.name.startswith(".complete"):
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
+            found[at + entry.name] = (info.st_ino, info.st_dev, identity, entry.path)
 
 
 def _reconcile(
