@@ -25,7 +25,7 @@ from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import Options, Report, Survey, survey
 from servicebook.site.links import check_files
-from servicebook.site.load import Loaded, PageStore, load
+from servicebook.site.load import BodySpool, Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
@@ -68,6 +68,7 @@ def gather(
     cache: PageStore | None = None,
     meanwhile: Callable[[], object] | None = None,
     store: Store | None = None,
+    spool: BodySpool | None = None,
 ) -> tuple[Loaded, Report]:
     """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
     warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
@@ -83,6 +84,7 @@ def gather(
         meanwhile=meanwhile,
         store=store,
         progress=options.progress,
+        spool=spool,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -106,7 +108,8 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         tally = Tally(cache)  # what was rendered again, what kept, and why: the report's (tally.py)
         had_site = (found.output / MARKER).is_file()
         try:
-            report = _build(options, found.output, found.info, cache, tally)
+            with BodySpool() as bodies:  # the pages' HTML from loading to rendering (load.BodySpool)
+                report = _build(options, found.output, found.info, cache, tally, bodies)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
         except (OSError, WriteFailed):
@@ -131,7 +134,9 @@ class Interrupted(KeyboardInterrupt):
         self.previous = previous  # whether there was a previous site in the output
 
 
-def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, tally: Tally) -> Report:
+def _build(
+    options: Options, output: Path, info: BuildInfo, cache: BuildCache, tally: Tally, bodies: BodySpool
+) -> Report:
     progress = options.progress  # each stage below is a phase of the report (progress.py)
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
@@ -141,7 +146,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
     try:
         # while workers render the pages' Markdown, this process compiles the theme's templates
         loaded, report = gather(
-            options, action="build", build=info, cache=pages, meanwhile=compile_theme, store=cache.store
+            options, action="build", build=info, cache=pages, meanwhile=compile_theme, store=cache.store, spool=bodies
         )
     finally:
         if isinstance(pages, Remembering):
