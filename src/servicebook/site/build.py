@@ -108,7 +108,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         tally = Tally(cache)  # what was rendered again, what kept, and why: the report's (tally.py)
         had_site = (found.output / MARKER).is_file()
         try:
-            with BodySpool() as bodies:  # the pages' HTML from loading to rendering (load.BodySpool)
+            with _bodies(options) as bodies:  # the pages' HTML from loading to rendering
                 report = _build(options, found.output, found.info, cache, tally, bodies)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
@@ -122,6 +122,20 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         options.progress.end()
         warnings = (*report.warnings, *cache.warnings())
         return Report(warnings, report.files, report.pages, tally.work(), options.progress.timings())
+
+
+@contextlib.contextmanager
+def _bodies(options: Options) -> Iterator[BodySpool]:
+    """Where the build keeps its pages' HTML (load.BodySpool): its own, or, in `serve`, the one
+    its memory of pages shares with the process's other builds (closed with the memory)."""
+    memory = options.memory
+    if memory is None:
+        with BodySpool() as bodies:
+            yield bodies
+        return
+    if memory.bodies is None:
+        memory.bodies = BodySpool()
+    yield memory.bodies
 
 
 class Interrupted(KeyboardInterrupt):
