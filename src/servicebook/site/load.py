@@ -644,10 +644,13 @@ def _load_pages(
     loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile, done, keep)
     for (slug, _), result in zip(todo, loaded, strict=True):
         results[slug] = result
+    if spool is not None:
+        spool.flush()  # every page's HTML readable from here on, by this process and its workers
     return [results[slug] for slug in slugs]
 
 
 STORED_BATCH = 256  # pages read back from the store at a time when their HTML is spooled
+WRITE_BYTES = 1 << 20  # a spool writes when it has taken this much HTML
 
 
 class BodySpool:
@@ -659,24 +662,46 @@ class BodySpool:
     def __init__(self, folder: Path | None = None) -> None:
         self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by close(), or as a context
         self._fd = self._file.fileno()
-        self._end = 0
+        self._end = 0  # where the next page's HTML goes
+        self._written = 0  # how much of it is in the file; the rest waits in `_pending`
+        self._pending: list[bytes] = []
         self._at: dict[str, tuple[int, int]] = {}  # the HTML of this digest is already at (offset, size)
 
     def keep(self, result: PageResult) -> PageResult:
-        """`result` with its page's HTML in the spool instead of in the page."""
+        """`result` with its page's HTML in the spool instead of in the page (readable once
+        `flush` has been called)."""
         page = result.page
         if page is None or page.spooled:
             return result
         at = self._at.get(page.html_sha256)
         if at is None:
             data = page.body.encode("utf-8")
-            written = 0
-            while written < len(data):
-                written += os.pwrite(self._fd, data[written:], self._end + written)
             at = self._at[page.html_sha256] = (self._end, len(data))
             self._end += len(data)
-        slim = dataclasses.replace(page, body="", spooled=(self._fd, *at))
+            self._pending.append(data)
+            if self._end - self._written >= WRITE_BYTES:
+                self.flush()
+        slim = model.Page(
+            slug=page.slug,
+            source=page.source,
+            meta=page.meta,
+            body="",
+            text=page.text,
+            headings=page.headings,
+            html_sha256=page.html_sha256,
+            spooled=(self._fd, *at),
+        )
         return dataclasses.replace(result, page=slim)
+
+    def flush(self) -> None:
+        """Write what `keep` took so far."""
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            done = 0
+            while done < len(data):
+                done += os.pwrite(self._fd, data[done:], self._written + done)
+            self._written += len(data)
 
     @property
     def size(self) -> int:
