@@ -705,7 +705,7 @@ class BodySpool:
 
     @property
     def size(self) -> int:
-        """Bytes written to the spool so far."""
+        """Bytes of HTML the spool has taken so far (each distinct page once)."""
         return self._end
 
     def close(self) -> None:
