@@ -189,7 +189,7 @@ def making(site: Path) -> None:
     middle = len(pages) // 2
     edited = pages[middle]
     pages[middle] = dataclasses.replace(
-        edited, html=edited.html + "<p>A revision note added by the benchmark.</p>", html_sha256="0" * 64
+        edited, body=edited.html + "<p>A revision note added by the benchmark.</p>", html_sha256="0" * 64
     )
     views = {
         "nothing changed": site_view(loaded.site),

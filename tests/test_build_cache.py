@@ -449,6 +449,8 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     build(options)
     pages = sorted((site / "content").rglob("*.md"))
     assert len(memory.pages) == len(pages) > 5
+    # it holds each page's outline, its HTML in the spool the process's builds share
+    assert memory.bodies is not None and all(r.page and r.page.spooled for r in memory.pages.values())
 
     asked: list[list[str]] = []
     real = BuildCache.get_many
@@ -462,6 +464,8 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     monkeypatch.undo()
     assert [len(keys) for keys in asked] == [1]  # the edited page only, not found: rendered
     assert len(memory.pages) == len(pages)
+    assert all(r.page and r.page.spooled for r in memory.pages.values())
+    memory.close()  # as serve does when it ends
     html = (site / "public" / "policies" / "change-approval" / "index.html").read_text()
     assert "One more sentence, written in the preview." in html
     assert tree(site / "public") == clean_build(run, site, tmp_path)

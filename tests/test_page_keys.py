@@ -420,7 +420,7 @@ def test_policy_offering_and_tool_pages_read_nothing_their_keys_leave_out(site_c
     assert loaded.site is not None
     view = site_view(loaded.site)
     # the policy pages that offering and tool pages list, as their keys see them: no body
-    blank = [dataclasses.replace(p, html="", text="", headings=(), html_sha256="") for p in loaded.site.pages]
+    blank = [dataclasses.replace(p, body="", text="", headings=(), html_sha256="") for p in loaded.site.pages]
     listing = site_view(dataclasses.replace(loaded.site, pages=tuple(blank)))
     catalog = loaded.site.catalog
     common = {**render._common_context(view), "versioning": templates.VersionContext(), "source_prefix": ""}

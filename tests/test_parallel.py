@@ -22,6 +22,23 @@ def test_results_come_in_input_order_whatever_the_workers() -> None:
     assert map_shared(_square, 1, items, workers=3) == expected
 
 
+def test_what_is_kept_of_each_result_is_decided_as_it_comes_in() -> None:
+    # A build keeps a page's HTML in its spool as the page arrives (load.BodySpool), so `keep`
+    # sees each result once, with its index, in the parent, whatever the number of workers.
+    import os
+
+    for workers in (1, 3):
+        seen: list[tuple[int, int, int]] = []
+
+        def keep(i: int, result: int, seen: list[tuple[int, int, int]] = seen) -> int:
+            seen.append((i, result, os.getpid()))
+            return -result
+
+        items = list(range(200))
+        assert map_shared(_square, 0, items, workers=workers, keep=keep) == [-i * i for i in items]
+        assert seen == [(i, i * i, os.getpid()) for i in items]
+
+
 def _pid(_shared: None, _item: int) -> int:
     import os
 

@@ -17,7 +17,7 @@ def _page(html: str = LONG_HTML, title: str = "Change approval", **meta: object)
         slug="change-approval",
         source="content/change-approval.md",
         meta=model.PageMeta(title=title, **meta),  # type: ignore[arg-type]
-        html=html,
+        body=html,
         text="Every change is reviewed",
         headings=(model.Heading(2, "Who approves", "who-approves"),),
         html_sha256="not what the key reads",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -614,15 +616,35 @@ TEXT_CHARS = 320
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A policy page, its Markdown already rendered to safe HTML."""
+    """A policy page, its Markdown already rendered to safe HTML.
+
+    A build holds thousands of pages from loading to writing, and only the render of a page and
+    the search index read its HTML: the build keeps each page's HTML in a file of its own while
+    it runs (site/load.py `BodySpool`), and the page says where (`spooled`), so what every page
+    costs the build's process is its outline (title, headings, summary, hashes), not its text."""
 
     slug: str  # path under content/ without .md, e.g. "change-approval" or "security/scanning"
     source: str  # path relative to the site root, e.g. "content/change-approval.md"
     meta: PageMeta
-    html: str
+    body: str  # its HTML; "" when `spooled`
     text: str  # the beginning of its plain text (TEXT_CHARS at most), for search excerpts
     headings: tuple[Heading, ...]
     html_sha256: str  # of `html` in UTF-8: taken once, where it is rendered (catalog.json publishes it)
+    # where its HTML is instead of `body`: (open file descriptor, offset, size in bytes), in this
+    # process and the worker processes it forks; () when `body` holds it
+    spooled: tuple[int, ...] = ()
+
+    @property
+    def html(self) -> str:
+        """The page's HTML, read from where the build keeps it when it is not held here; an
+        error (never other bytes) when that is gone or no longer holds it."""
+        if not self.spooled:
+            return self.body
+        fd, offset, size = self.spooled
+        data = os.pread(fd, size, offset)
+        if len(data) != size or hashlib.sha256(data).hexdigest() != self.html_sha256:
+            raise OSError(f"the HTML of policy page {self.slug!r} is no longer where the build kept it")
+        return data.decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
 from servicebook.site.links import check_files
-from servicebook.site.load import Loaded, PageStore, load
+from servicebook.site.load import BodySpool, Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
@@ -75,6 +75,7 @@ def gather(
     cache: PageStore | None = None,
     meanwhile: Callable[[], object] | None = None,
     store: Store | None = None,
+    spool: BodySpool | None = None,
 ) -> tuple[Loaded, Report]:
     """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
     warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
@@ -90,6 +91,7 @@ def gather(
         meanwhile=meanwhile,
         store=store,
         progress=options.progress,
+        spool=spool,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -113,7 +115,8 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         tally = Tally(cache)  # what was rendered again, what kept, and why: the report's (tally.py)
         had_site = (found.output / MARKER).is_file()
         try:
-            report = _build(options, found.output, found.info, cache, tally)
+            with _bodies(options) as bodies:  # the pages' HTML from loading to rendering
+                report = _build(options, found.output, found.info, cache, tally, bodies)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
         except (OSError, WriteFailed):
@@ -128,6 +131,20 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         return Report(warnings, report.files, report.pages, tally.work(), options.progress.timings())
 
 
+@contextlib.contextmanager
+def _bodies(options: Options) -> Iterator[BodySpool]:
+    """Where the build keeps its pages' HTML (load.BodySpool): its own, or, in `serve`, the one
+    its memory of pages shares with the process's other builds (closed with the memory)."""
+    memory = options.memory
+    if memory is None:
+        with BodySpool() as bodies:
+            yield bodies
+        return
+    if memory.bodies is None:
+        memory.bodies = BodySpool()
+    yield memory.bodies
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a build, saying which whole site the output holds: the previous one, or
     (interrupted while tidying up after the swap) the new one."""
@@ -138,7 +155,9 @@ class Interrupted(KeyboardInterrupt):
         self.previous = previous  # whether there was a previous site in the output
 
 
-def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, tally: Tally) -> Report:
+def _build(
+    options: Options, output: Path, info: BuildInfo, cache: BuildCache, tally: Tally, bodies: BodySpool
+) -> Report:
     progress = options.progress  # each stage below is a phase of the report (progress.py)
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
@@ -155,6 +174,7 @@ def _build(options: Options, output: Path, info: BuildInfo, cache: BuildCache, t
             cache=pages,
             meanwhile=functools.partial(compile_theme, compiled),
             store=cache.store,
+            spool=bodies,
         )
     finally:
         if isinstance(pages, Remembering):

@@ -100,7 +100,7 @@ def decode_page(data: str, html: str, text: str) -> PageResult:
             slug=slug,
             source=source,
             meta=_page_meta(meta),
-            html=html,
+            body=html,
             text=text,
             headings=tuple(
                 model.Heading(int(headings[i]), str(headings[i + 1]), str(headings[i + 2]))

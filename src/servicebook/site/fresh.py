@@ -40,7 +40,7 @@ from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
-    from servicebook.site.load import PageResult
+    from servicebook.site.load import BodySpool, PageResult
 
 FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 
@@ -63,6 +63,15 @@ class PageMemory:
         self.pages: dict[str, PageResult] = {}
         self.catalog: tuple[str, tuple[Catalog, tuple[Problem, ...]]] | None = None  # key, as read
         self.manifest: tuple[str, Manifest] | None = None  # as recorded, and as read
+        # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the
+        # memory holds each page's outline, not its text; made by the first build
+        self.bodies: BodySpool | None = None
+
+    def close(self) -> None:
+        if self.bodies is not None:
+            self.bodies.close()
+            self.bodies = None
+        self.pages = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import os
 import posixpath
 import re
 import stat
+import tempfile
 from collections.abc import Callable, Collection, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -100,6 +101,7 @@ def load(
     member: model.Member | None = None,
     progress: Phases | None = None,
     records: RecordCache | None = None,
+    spool: BodySpool | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
     module docstring.
@@ -119,6 +121,8 @@ def load(
     `records`: the records of the catalogs read so far (a past release's catalog shares most of
     them with the other releases'): the catalog is read record by record when every record reads
     cleanly, each distinct record once (catalog/read.py).
+    `spool`: where the pages' HTML is kept, as each page is loaded, instead of in the pages
+    (model.Page `spooled`; valid while the spool is open).
     """
     problems: list[Problem] = []
     if build is None:
@@ -195,7 +199,7 @@ def load(
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
     found_outlines: list[PageOutline] = []
-    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress)
+    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool)
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
         anchor_refs += result.anchor_refs
@@ -607,9 +611,11 @@ def _load_pages(
     hashes: Mapping[str, str] | None,
     meanwhile: Callable[[], object] | None = None,
     progress: Phases | None = None,
+    spool: BodySpool | None = None,
 ) -> list[PageResult]:
     """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
-    otherwise rendered, over several processes when there are many."""
+    otherwise rendered, over several processes when there are many; with a `spool`, each page's
+    HTML is kept there (and stored in the cache) as the page comes in, and not held by the page."""
     keys: dict[str, str] = {}
     if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
         context = universe.digest()
@@ -617,18 +623,102 @@ def _load_pages(
             if paths[slug] in hashes:
                 key = "\0".join((slug, paths[slug], hashes[paths[slug]], context))
                 keys[slug] = hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
-    found = cache.get_many(list(keys.values())) if cache is not None else {}
-    results = {slug: found[keys[slug]] for slug in keys if isinstance(found.get(keys[slug]), PageResult)}
+    results: dict[str, PageResult] = {}
+    stored = [keys[slug] for slug in slugs if slug in keys]
+    by_key = {key: slug for slug, key in keys.items()}
+    batch = STORED_BATCH if spool is not None else max(1, len(stored))  # unspooled, all at once
+    for n in range(0, len(stored), batch):
+        assert cache is not None
+        for key, value in cache.get_many(stored[n : n + batch]).items():
+            if isinstance(value, PageResult):
+                results[by_key[key]] = value if spool is None else spool.keep(value)
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
     if progress is not None:
         progress.expect(len(todo))
     done = progress.advance if progress is not None else None
-    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile, done)
-    for (slug, _), result in zip(todo, loaded, strict=True):
-        results[slug] = result
+
+    def keep(i: int, result: PageResult) -> PageResult:
+        """As each page comes in: stored with its HTML, then held without it (in `spool`)."""
+        slug = todo[i][0]
         if cache is not None and slug in keys:
             cache.put(keys[slug], result)
+        return result if spool is None else spool.keep(result)
+
+    loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile, done, keep)
+    for (slug, _), result in zip(todo, loaded, strict=True):
+        results[slug] = result
+    if spool is not None:
+        spool.flush()  # every page's HTML readable from here on, by this process and its workers
     return [results[slug] for slug in slugs]
+
+
+STORED_BATCH = 256  # pages read back from the store at a time when their HTML is spooled
+WRITE_BYTES = 1 << 20  # a spool writes when it has taken this much HTML
+
+
+class BodySpool:
+    """Where a build keeps its policy pages' HTML while it runs, so that its process holds each
+    page's outline and not its text (model.Page `spooled`): a file with no name (it goes when it
+    is closed, or with the process), read at an offset by this process and the workers it forks.
+    One per build, or one for all the builds of `serve`, whose memory of pages points into it."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by close(), or as a context
+        self._fd = self._file.fileno()
+        self._end = 0  # where the next page's HTML goes
+        self._written = 0  # how much of it is in the file; the rest waits in `_pending`
+        self._pending: list[bytes] = []
+        self._at: dict[str, tuple[int, int]] = {}  # the HTML of this digest is already at (offset, size)
+
+    def keep(self, result: PageResult) -> PageResult:
+        """`result` with its page's HTML in the spool instead of in the page (readable once
+        `flush` has been called)."""
+        page = result.page
+        if page is None or page.spooled:
+            return result
+        at = self._at.get(page.html_sha256)
+        if at is None:
+            data = page.body.encode("utf-8")
+            at = self._at[page.html_sha256] = (self._end, len(data))
+            self._end += len(data)
+            self._pending.append(data)
+            if self._end - self._written >= WRITE_BYTES:
+                self.flush()
+        slim = model.Page(
+            slug=page.slug,
+            source=page.source,
+            meta=page.meta,
+            body="",
+            text=page.text,
+            headings=page.headings,
+            html_sha256=page.html_sha256,
+            spooled=(self._fd, *at),
+        )
+        return dataclasses.replace(result, page=slim)
+
+    def flush(self) -> None:
+        """Write what `keep` took so far."""
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            done = 0
+            while done < len(data):
+                done += os.pwrite(self._fd, data[done:], self._written + done)
+            self._written += len(data)
+
+    @property
+    def size(self) -> int:
+        """Bytes of HTML the spool has taken so far (each distinct page once)."""
+        return self._end
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> BodySpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
@@ -771,7 +861,7 @@ def _load_page(
         slug=slug,
         source=path,
         meta=checked.value,
-        html=rendered.html,
+        body=rendered.html,
         text=rendered.text,
         headings=tuple(model.Heading(level, text, anchor) for level, text, anchor in rendered.headings),
         html_sha256=hashlib.sha256(rendered.html.encode()).hexdigest(),

@@ -70,20 +70,23 @@ def map_shared(
     workers: int,
     meanwhile: Callable[[], object] | None = None,
     done: Callable[[int], object] | None = None,
+    keep: Callable[[int, R], R] | None = None,
 ) -> list[R]:
     """[fn(shared, item) for item in items], over `workers` processes when that pays off.
 
     `fn` must be a module-level function; `shared` reaches forked workers by inheritance. When the
     work goes to workers, this process calls `meanwhile` while it waits for them. `done(n)` is
-    told as results come in (for a progress bar).
+    told as results come in (for a progress bar). `keep(i, result)`, when given, is what is kept
+    of the result of `items[i]`, called as each comes in: so that what is needed of each result
+    only for a moment (a page's HTML, on its way to the store) is never held for all at once.
     """
     if workers <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        if done is None:
-            return [fn(shared, item) for item in items]
         out = []
-        for item in items:
-            out.append(fn(shared, item))
-            done(1)
+        for i, item in enumerate(items):
+            result = fn(shared, item)
+            out.append(result if keep is None else keep(i, result))
+            if done is not None:
+                done(1)
         return out
     size = max(1, -(-len(items) // (workers * 8)))  # small chunks balance uneven pages
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
@@ -103,7 +106,12 @@ def map_shared(
             if meanwhile is not None:
                 meanwhile()
             for part in parts:
-                results.extend(part)
+                if keep is None:
+                    results.extend(part)
+                else:
+                    at = len(results)
+                    results.extend(keep(at + n, result) for n, result in enumerate(part))
+                    part.clear()  # its results' own copies go now, not with the next part
                 if done is not None:
                     done(len(part))
         except BaseException:

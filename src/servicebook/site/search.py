@@ -378,7 +378,7 @@ def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -
         files.append(IndexFile(routes.search_fragment("w", n), key, partial(_utf8, body)))
     for rid in policy:
         page = pages[rid]
-        files.append(IndexFile(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page.html)))
+        files.append(IndexFile(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page)))
     return tuple(files)
 
 
@@ -390,8 +390,10 @@ def _records_file(texts: list[str]) -> bytes:
     return ('{"records":[' + ",".join(texts) + "]}\n").encode("utf-8")
 
 
-def _text_file(html: str) -> bytes:
-    return _compact({"sections": page_sections(html)})
+def _text_file(page: model.Page) -> bytes:
+    # the page, not its HTML: a build keeps that in its spool (model.Page `spooled`), read here,
+    # in the render worker that makes this file
+    return _compact({"sections": page_sections(page.html)})
 
 
 def record_postings(record: dict[str, Any], sections: list[tuple[str, str, str]]) -> list[Any]:

@@ -167,6 +167,7 @@ class Preview:
         return f"{shown} changed"
 
     def close(self) -> None:
+        self.memory.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -30,13 +30,18 @@ class Remembering:
         missing = [key for key in keys if key not in found]
         if missing:
             found.update(self.then.get_many(missing))
-        self.loaded.update((k, v) for k, v in found.items() if isinstance(v, PageResult))
+        self.loaded.update((k, self._kept(v)) for k, v in found.items() if isinstance(v, PageResult))
         return found
 
     def put(self, key: str, value: object) -> None:
         self.then.put(key, value)
         if isinstance(value, PageResult):
-            self.loaded[key] = value
+            self.loaded[key] = self._kept(value)
+
+    def _kept(self, result: PageResult) -> PageResult:
+        """What the memory holds of a page: its HTML in the memory's spool, when it has one."""
+        bodies = self.memory.bodies
+        return result if bodies is None else bodies.keep(result)
 
     def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
         known = self.memory.catalog

@@ -1,0 +1,47 @@
+"""A build keeps its policy pages' HTML in a spool file while it runs, not in the pages it holds
+(issue 21: memory flat in the number of pages): each page reads the same HTML back from it, and
+a page whose spool is gone or altered is an error, never other bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from servicebook.site.load import BodySpool, load
+
+from .conftest import FIXED_EPOCH
+
+
+def test_spooled_pages_hold_their_outline_and_read_their_html_back(site_copy: Callable[[str], Path]) -> None:
+    site = site_copy("example")
+    env = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    held = load(site, env).site
+    with BodySpool() as spool:
+        spooled = load(site, env, spool=spool).site
+        assert held is not None and spooled is not None and held.pages
+        for whole, slim in zip(held.pages, spooled.pages, strict=True):
+            assert slim.body == "" and slim.spooled and not whole.spooled
+            assert slim.html == whole.html and whole.html
+            # everything else the build holds of the page is the same
+            assert dataclasses.replace(slim, body=whole.body, spooled=()) == whole
+        # a page kept twice (the same HTML) is written once
+        distinct = {p.html_sha256: p.html.encode() for p in held.pages}
+        assert spool.size == sum(len(html) for html in distinct.values())
+    with pytest.raises(OSError):
+        _ = spooled.pages[0].html  # the spool is closed: no HTML, not someone else's bytes
+
+
+def test_a_page_whose_spooled_html_was_altered_is_an_error(site_copy: Callable[[str], Path]) -> None:
+    site = site_copy("example")
+    with BodySpool() as spool:
+        loaded = load(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, spool=spool).site
+        assert loaded is not None
+        page = loaded.pages[0]
+        fd, offset, _size = page.spooled
+        os.pwrite(fd, b"X", offset)
+        with pytest.raises(OSError, match=repr(page.slug)):
+            _ = page.html
