@@ -301,3 +301,143 @@ def test_a_version_that_edits_one_record_reads_that_record_only(monkeypatch) -> 
     assert edited != text
     assert read_by_records(edited.encode(), list(slugs), cache, "catalog.yaml") == whole(edited, list(slugs))
     assert len(read) == 1  # the one offering whose objective changed
+
+
+# -- the cross-record rules carried from one version to the next (validate.RecordChecks) -----------
+
+
+@functools.cache
+def _example_catalog():
+    catalog = read_by_records(EXAMPLE.encode(), SLUGS, RecordCache(), "catalog.yaml")
+    assert catalog is not None
+    return catalog[0]
+
+
+def _model_edited(data, catalog):
+    """`catalog` with one record (or the team's support, or the categories) changed the way a
+    commit changes it; the other records stay the very same objects, as records.py keeps them."""
+    import dataclasses
+    import datetime as dt
+
+    from servicebook.catalog import model
+
+    offerings, tools = list(catalog.offerings), list(catalog.tools)
+    ids = [o.id for o in offerings] + [t.id for t in tools] + ["no-such-id"]
+    what = data.draw(
+        st.sampled_from(["offering", "offering", "offering", "tool", "tool", "tool", "support", "categories", "none"])
+    )
+    # records that others name (a successor, an alternative) are picked more often
+    named = {o.replaced_by for o in offerings} | {t.alternative for t in tools}
+    if what == "offering":
+        often = [i for i, o in enumerate(offerings) if o.id in named]
+        i = data.draw(st.sampled_from([*often, *often, *range(len(offerings))]))
+        field, value = data.draw(
+            st.sampled_from(
+                [("lifecycle", v) for v in model.Lifecycle]
+                + [
+                    ("replaced_by", data.draw(st.sampled_from([None, *ids]))),
+                    ("depends_on", (data.draw(st.sampled_from(ids)),)),
+                    ("id", data.draw(st.sampled_from([*ids, "new-offering"]))),
+                    ("renamed_from", (data.draw(st.sampled_from([*ids, "old-offering"])),)),
+                    ("sunset", data.draw(st.sampled_from([None, dt.date(2020, 1, 1), dt.date(2040, 1, 1)]))),
+                    ("name", "Renamed"),
+                    ("sunset", "passed"),
+                ]
+            )
+        )
+        if value == "passed":  # deprecated, with a sunset that has passed
+            field, value = "lifecycle", model.Lifecycle.DEPRECATED
+            offerings[i] = dataclasses.replace(offerings[i], sunset=dt.date(2020, 1, 1))
+        offerings[i] = dataclasses.replace(offerings[i], **{field: value})
+    elif what == "tool":
+        often = [i for i, t in enumerate(tools) if t.id in named]
+        i = data.draw(st.sampled_from([*often, *often, *range(len(tools))]))
+        field, value = data.draw(
+            st.sampled_from(
+                [("status", v) for v in model.ToolStatus]
+                + [
+                    ("alternative", data.draw(st.sampled_from([None, *ids]))),
+                    ("id", data.draw(st.sampled_from([*ids, "new-tool"]))),
+                    ("review_by", data.draw(st.sampled_from([None, dt.date(2020, 1, 1), dt.date(2040, 1, 1)]))),
+                    ("category", data.draw(st.sampled_from(["ci", "no-such-category"]))),
+                ]
+            )
+        )
+        tools[i] = dataclasses.replace(tools[i], **{field: value})
+    elif what == "support":
+        catalog = dataclasses.replace(catalog, support=dataclasses.replace(catalog.support, oncall=None))
+    elif what == "categories":
+        catalog = dataclasses.replace(catalog, categories=catalog.categories[1:])
+    return dataclasses.replace(catalog, offerings=tuple(offerings), tools=tuple(tools))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.data())
+def test_each_version_checked_through_the_last_ones_finds_what_a_check_of_its_own_finds(data) -> None:
+    """Whatever a commit changes (a lifecycle a `replaced_by` reads, a status an `alternative`
+    reads, an id, an old id, the team's support, the categories, the pages, the date), the
+    problems found carrying the last version's checks forward are those a fresh check finds,
+    in the same order, each one equal."""
+    import datetime as dt
+
+    from servicebook.catalog.validate import Checked, RecordChecks, check_catalog
+    from servicebook.errors import SourceLocation
+    from servicebook.source.yaml import SourceText
+
+    catalog, memo = _example_catalog(), RecordChecks()
+    source = SourceText("catalog.yaml", "")
+    today = data.draw(st.sampled_from([None, dt.date(2030, 1, 1), dt.date(2030, 1, 1)]))
+    for _ in range(data.draw(st.integers(2, 8))):
+        slugs = data.draw(st.sampled_from([SLUGS, SLUGS, SLUGS, SLUGS[1:]]))
+        if data.draw(st.integers(0, 4)) == 0:
+            today = data.draw(st.sampled_from([None, dt.date(2030, 1, 1)]))
+        checked = Checked(catalog, {(): SourceLocation("catalog.yaml")})
+        fresh = check_catalog(source, checked, slugs, today, release=True)
+        assert check_catalog(source, checked, slugs, today, release=True, memo=memo) == fresh
+        catalog = _model_edited(data, catalog)
+
+
+def test_a_record_that_comes_to_name_another_is_judged_again_when_that_one_changes() -> None:
+    """A tool whose alternative is changed to another tool, then that tool deprecated; an
+    offering whose successor is changed, then that successor retired: each step's problems
+    carried forward are a fresh check's."""
+    import dataclasses
+    import datetime as dt
+
+    from servicebook.catalog import model
+    from servicebook.catalog.validate import Checked, RecordChecks, check_catalog
+    from servicebook.errors import SourceLocation
+    from servicebook.source.yaml import SourceText
+
+    catalog, memo = _example_catalog(), RecordChecks()
+    source, today = SourceText("catalog.yaml", ""), dt.date(2030, 1, 1)
+    tools, offerings = list(catalog.tools), list(catalog.offerings)
+    a, b = [i for i, t in enumerate(tools) if t.status is model.ToolStatus.DEPRECATED and t.alternative][:2]
+    leaving = next(i for i, o in enumerate(offerings) if o.replaced_by)
+    other = next(
+        i
+        for i, o in enumerate(offerings)
+        if o.lifecycle is model.Lifecycle.GA and o.id != offerings[leaving].replaced_by
+    )
+
+    def edit(items, i, **changes):
+        items[i] = dataclasses.replace(items[i], **changes)
+        return dataclasses.replace(catalog, tools=tuple(tools), offerings=tuple(offerings))
+
+    versions = [
+        catalog,
+        edit(tools, a, alternative=tools[b].alternative),
+        edit(tools, a, alternative=tools[b].id),  # a names b, which is deprecated: a problem
+        edit(tools, b, status=model.ToolStatus.SUPPORTED),  # and is no more
+        edit(offerings, leaving, replaced_by=offerings[other].id),
+        edit(offerings, other, lifecycle=model.Lifecycle.RETIRED),  # a successor that is retired too
+        edit(offerings, other, lifecycle=model.Lifecycle.GA),
+        edit(offerings, other, lifecycle=model.Lifecycle.DEPRECATED, sunset=dt.date(2020, 1, 1)),  # passed
+    ]
+    found = []
+    for version in versions:
+        checked = Checked(version, {(): SourceLocation("catalog.yaml")})
+        fresh = check_catalog(source, checked, SLUGS, today, release=True)
+        assert check_catalog(source, checked, SLUGS, today, release=True, memo=memo) == fresh
+        found.append(len(fresh))
+    assert found[2] > found[1] and found[5] > found[4] and found[7] > found[6], found  # each step did
