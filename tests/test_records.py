@@ -441,3 +441,25 @@ def test_a_record_that_comes_to_name_another_is_judged_again_when_that_one_chang
         assert check_catalog(source, checked, SLUGS, today, release=True, memo=memo) == fresh
         found.append(len(fresh))
     assert found[2] > found[1] and found[5] > found[4] and found[7] > found[6], found  # each step did
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.data())
+def test_the_diff_of_versions_that_share_records_is_the_diff_by_id(data) -> None:
+    """diff_catalogs compares only the records two versions do not share when every id keeps its
+    place; what it finds is what comparing every record by id finds (the new version's records
+    in reverse order share no place with the old's)."""
+    import dataclasses
+
+    from servicebook.git.diff import diff_catalogs
+
+    def unique(catalog):  # as in a catalog that validated: with an id given twice, order matters
+        return all(len({r.id for r in records}) == len(records) for records in (catalog.offerings, catalog.tools))
+
+    old = _example_catalog()
+    for _ in range(data.draw(st.integers(1, 4))):
+        new = _model_edited(data, old)
+        if unique(new):
+            by_id = dataclasses.replace(new, offerings=new.offerings[::-1], tools=new.tools[::-1])
+            assert diff_catalogs(old, new) == diff_catalogs(old, by_id)
+            old = new

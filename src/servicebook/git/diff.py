@@ -20,7 +20,7 @@ from typing import Literal
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent, hours_text
-from servicebook.catalog.validate import minutes_text, parse_days, read_record
+from servicebook.catalog.validate import changed_span, minutes_text, parse_days, read_record
 from servicebook.content.markdown import markdown_parser, outline
 from servicebook.errors import Problem
 from servicebook.report import problem_dict
@@ -178,8 +178,32 @@ def _offering_label(o: model.Offering) -> str:
     return f"Offering {_q(o.name)}"
 
 
+def _same_ids(
+    old: Sequence[model.Offering] | Sequence[model.Tool], new: Sequence[model.Offering] | Sequence[model.Tool]
+) -> list[int] | None:
+    """Where `old` and `new` differ, when every record keeps its id and its place and no id is
+    given twice (as in two versions of a catalog that validated, read by records.py, which shares
+    the records they have in common): the positions of the records that are not the very same
+    object, which are then the only ones that can differ by id. None: compare them by id."""
+    start, old_end, new_end = changed_span(old, new)
+    if old_end != new_end or any(old[i].id != new[i].id for i in range(start, old_end)):
+        return None
+    ids = [r.id for r in new]
+    if len(set(ids)) != len(ids):
+        return None
+    return list(range(start, old_end))
+
+
 def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Change]) -> list[Change]:
     out: list[Change] = []
+    same_team = old_cat.support == new_cat.support
+    changed = _same_ids(old_cat.offerings, new_cat.offerings) if same_team else None
+    if changed is not None:  # the common case of a commit, over thousands of offerings
+        for i in sorted(changed, key=lambda i: new_cat.offerings[i].id):
+            a, b = old_cat.offerings[i], new_cat.offerings[i]
+            if a is not b and a != b:
+                out += _offering(a, b, old_cat.support, new_cat.support, team)
+        return out
     old = {o.id: o for o in old_cat.offerings}
     new = {o.id: o for o in new_cat.offerings}
     removed = [old[i] for i in sorted(old.keys() - new.keys())]
@@ -228,7 +252,6 @@ def _offerings(old_cat: model.Catalog, new_cat: model.Catalog, team: Sequence[Ch
                 o.name,
             )
         )
-    same_team = old_cat.support == new_cat.support
     for oid in sorted(old.keys() & new.keys()):
         if same_team and (old[oid] is new[oid] or old[oid] == new[oid]):  # most offerings, in most commits
             continue
@@ -583,6 +606,13 @@ def _tool_label(t: model.Tool) -> str:
 
 
 def _tools(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]:
+    changed = _same_ids(old, new)
+    if changed is not None:  # the common case of a commit, over thousands of tools
+        return _tools_compared([old[i] for i in changed], [new[i] for i in changed])
+    return _tools_compared(old, new)
+
+
+def _tools_compared(old: Sequence[model.Tool], new: Sequence[model.Tool]) -> list[Change]:
     out: list[Change] = []
     a = {t.id: t for t in old}
     b = {t.id: t for t in new}
