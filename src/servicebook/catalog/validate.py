@@ -148,14 +148,13 @@ class _Reader:
 
     def read(self, node: Node, tp: Any, path: Path, what: str) -> Any:
         self.locations[path] = node.location
-        base, meta, _ = unwrap(tp)
+        base, meta, shape = _shape(tp)
         if isinstance(node, Scalar) and node.is_null:
             return self.error(node.location, f"{what} is empty", "give it a value or remove the key")
-        origin = typing.get_origin(base)
-        if origin is tuple:
+        if shape == "list":
             return self._tuple(node, typing.get_args(base)[0], path, what)
-        if dataclasses.is_dataclass(base):
-            return self._record(node, base, path, what)  # type: ignore[arg-type]
+        if shape == "record":
+            return self._record(node, base, path, what)
         if not isinstance(node, Scalar):
             shape = "a list" if isinstance(node, Sequence) else "a mapping"
             return self.error(node.location, f"{what} must be a single value, not {shape}")
@@ -397,6 +396,16 @@ def unwrap(tp: Any) -> tuple[Any, Any, bool]:
             optional = True
         else:
             return tp, meta, optional
+
+
+@cache
+def _shape(tp: Any) -> tuple[Any, Any, str]:
+    """(base type, Kind/Ref metadata, "list", "record" or "value") of a field's type: worked out
+    once per type, not at every value of every record read."""
+    base, meta, _ = unwrap(tp)
+    if typing.get_origin(base) is tuple:
+        return base, meta, "list"
+    return base, meta, "record" if dataclasses.is_dataclass(base) else "value"
 
 
 def _label(cls_name: str) -> str:
