@@ -191,9 +191,11 @@ def _dedent(text: str, k: int) -> str:
 def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: str) -> tuple[model.Catalog, int] | None:
     """The catalog and its error count (from the cross-record rules), or None: read the whole file."""
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         return None
+    if "\r" in text:  # a search for one character; replace() would scan a large catalog for two
+        text = text.replace("\r\n", "\n")
     catalog = _assemble(text, cache, shown, clean=False)
     if catalog is None:
         return None

@@ -14,7 +14,6 @@ import difflib
 import enum
 import functools
 import itertools
-import operator
 import re
 import types
 import typing
@@ -683,14 +682,36 @@ def _plural(noun: str) -> str:
 
 def changed_span(old: AbcSequence[object], new: AbcSequence[object]) -> tuple[int, int, int]:
     """(start, old end, new end): `old[start:old end]` became `new[start:new end]`, and the
-    records before and after are the very same objects in both (compared by identity, which is
-    how records.py shares the records two versions of a catalog have in common)."""
+    records before and after are equal in both: the very same objects, as records.py shares the
+    records two versions of a catalog have in common, which a comparison takes at once (an
+    equal record that is another object compares as equal, field by field)."""
     n = min(len(old), len(new))
-    same = list(map(operator.is_, old, new))  # a C loop: microseconds for thousands of records
-    start = same.index(False) if False in same else n
-    same = list(map(operator.is_, reversed(old), reversed(new)))
-    end = min(same.index(False) if False in same else n, n - start)
+    start = _same_run(old, new, n, lambda s, i, j: s[i:j])
+    end = _same_run(old, new, n - start, lambda s, i, j: s[len(s) - j : len(s) - i])
     return start, len(old) - end, len(new) - end
+
+
+def _same_run(
+    old: AbcSequence[object],
+    new: AbcSequence[object],
+    n: int,
+    part: typing.Callable[[AbcSequence[object], int, int], AbcSequence[object]],
+) -> int:
+    """How many of the first `n` items of `part` agree in `old` and `new` (slices compared in
+    runs that double, then halving the run that differs: the comparison of two slices is a C
+    loop that takes identical items at once)."""
+    i, step = 0, 64
+    while i + step <= n and part(old, i, i + step) == part(new, i, i + step):
+        i += step
+        step *= 2
+    hi = min(i + step, n)
+    while i < hi:
+        mid = (i + hi + 1) // 2
+        if part(old, i, mid) == part(new, i, mid):
+            i = mid
+        else:
+            hi = mid - 1
+    return i
 
 
 @dataclasses.dataclass

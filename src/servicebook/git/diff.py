@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -188,8 +189,7 @@ def _same_ids(
     start, old_end, new_end = changed_span(old, new)
     if old_end != new_end or any(old[i].id != new[i].id for i in range(start, old_end)):
         return None
-    ids = [r.id for r in new]
-    if len(set(ids)) != len(ids):
+    if len(set(map(operator.attrgetter("id"), new))) != len(new):
         return None
     return list(range(start, old_end))
 
