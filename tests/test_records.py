@@ -461,5 +461,5 @@ def test_the_diff_of_versions_that_share_records_is_the_diff_by_id(data) -> None
         new = _model_edited(data, old)
         if unique(new):
             by_id = dataclasses.replace(new, offerings=new.offerings[::-1], tools=new.tools[::-1])
-            assert diff_catalogs(old, new) == diff_catalogs(old, by_id)
+            assert diff_catalogs(old, new) == diff_catalogs(old, by_id) == diff_catalogs(old, new, validated=True)
             old = new
