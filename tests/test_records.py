@@ -224,16 +224,20 @@ def _generated() -> tuple[str, tuple[str, ...]]:
 
 
 def _records_edited(data, text: str) -> str:
-    """`text` with one record-sized edit: a line changed, a record removed, doubled or moved."""
+    """`text` with one record-sized edit: a line changed, a line inserted (one the text is split
+    by, or one it is not), a record removed, doubled or moved."""
     lines = text.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith("  - id: ")]
-    op = data.draw(st.sampled_from(["line", "remove", "double", "move", "same"]))
+    op = data.draw(st.sampled_from(["line", "insert", "remove", "double", "move", "same"]))
     a, b = sorted(data.draw(st.lists(st.sampled_from(starts), min_size=2, max_size=2)))
     end = next((s for s in starts if s > a), len(lines))
     record = lines[a:end]
     if op == "line":
         i = data.draw(st.integers(a, max(a, end - 1)))
         lines[i] = lines[i] + data.draw(st.sampled_from([" x", "9", ""]))
+    elif op == "insert":
+        i = data.draw(st.integers(a, end))
+        lines.insert(i, data.draw(st.sampled_from(_LINES)))
     elif op == "remove":
         del lines[a:end]
     elif op == "double":
@@ -244,17 +248,41 @@ def _records_edited(data, text: str) -> str:
     return "\n".join(lines)
 
 
+# Lines the patterns that split a catalog look at (a top-level key, an item start, a shallow line,
+# a tab in the indentation) and lines they do not (blank, comments, lines inside a record).
+_LINES = [
+    "",
+    "# note",
+    "  # note",
+    "      deep: x",
+    "        - nested",
+    "    name: Again",
+    "  - id: inserted",
+    "  -",
+    "   odd: 1",
+    " odd: 1",
+    "top: 1",
+    "tools:",
+    "\tx: 1",
+    "      \ttab: 1",
+    "      text with a\ttab inside",
+]
+
+
 @settings(max_examples=examples(40), deadline=None)
 @given(st.data())
 def test_versions_read_through_one_cache_are_read_as_each_alone(data) -> None:
     """The history reads a thousand versions through one cache; the records of a section that the
     last read shares with this one, before and after what changed, are taken from it. Each
     version must still read exactly as it does through a cache of its own."""
+    from servicebook.catalog.records import read_clean
+
     text, slugs = _generated()
     shared = RecordCache()
     for _ in range(data.draw(st.integers(2, 5))):
         alone = read_by_records(text.encode(), list(slugs), RecordCache(), "catalog.yaml")
         assert read_by_records(text.encode(), list(slugs), shared, "catalog.yaml") == alone
+        assert read_clean(text, shared, "catalog.yaml") == read_clean(text, RecordCache(), "catalog.yaml")
         text = _records_edited(data, text)
 
 
@@ -272,4 +300,166 @@ def test_a_version_that_edits_one_record_reads_that_record_only(monkeypatch) -> 
     edited = text.replace("objective: 99", "objective: 98", 1)
     assert edited != text
     assert read_by_records(edited.encode(), list(slugs), cache, "catalog.yaml") == whole(edited, list(slugs))
-    assert len(read) == 2  # the skeleton, and the one offering whose objective changed
+    assert len(read) == 1  # the one offering whose objective changed
+
+
+# -- the cross-record rules carried from one version to the next (validate.RecordChecks) -----------
+
+
+@functools.cache
+def _example_catalog():
+    catalog = read_by_records(EXAMPLE.encode(), SLUGS, RecordCache(), "catalog.yaml")
+    assert catalog is not None
+    return catalog[0]
+
+
+def _model_edited(data, catalog):
+    """`catalog` with one record (or the team's support, or the categories) changed the way a
+    commit changes it; the other records stay the very same objects, as records.py keeps them."""
+    import dataclasses
+    import datetime as dt
+
+    from servicebook.catalog import model
+
+    offerings, tools = list(catalog.offerings), list(catalog.tools)
+    ids = [o.id for o in offerings] + [t.id for t in tools] + ["no-such-id"]
+    what = data.draw(
+        st.sampled_from(["offering", "offering", "offering", "tool", "tool", "tool", "support", "categories", "none"])
+    )
+    # records that others name (a successor, an alternative) are picked more often
+    named = {o.replaced_by for o in offerings} | {t.alternative for t in tools}
+    if what == "offering":
+        often = [i for i, o in enumerate(offerings) if o.id in named]
+        i = data.draw(st.sampled_from([*often, *often, *range(len(offerings))]))
+        field, value = data.draw(
+            st.sampled_from(
+                [("lifecycle", v) for v in model.Lifecycle]
+                + [
+                    ("replaced_by", data.draw(st.sampled_from([None, *ids]))),
+                    ("depends_on", (data.draw(st.sampled_from(ids)),)),
+                    ("id", data.draw(st.sampled_from([*ids, "new-offering"]))),
+                    ("renamed_from", (data.draw(st.sampled_from([*ids, "old-offering"])),)),
+                    ("sunset", data.draw(st.sampled_from([None, dt.date(2020, 1, 1), dt.date(2040, 1, 1)]))),
+                    ("name", "Renamed"),
+                    ("sunset", "passed"),
+                ]
+            )
+        )
+        if value == "passed":  # deprecated, with a sunset that has passed
+            field, value = "lifecycle", model.Lifecycle.DEPRECATED
+            offerings[i] = dataclasses.replace(offerings[i], sunset=dt.date(2020, 1, 1))
+        offerings[i] = dataclasses.replace(offerings[i], **{field: value})
+    elif what == "tool":
+        often = [i for i, t in enumerate(tools) if t.id in named]
+        i = data.draw(st.sampled_from([*often, *often, *range(len(tools))]))
+        field, value = data.draw(
+            st.sampled_from(
+                [("status", v) for v in model.ToolStatus]
+                + [
+                    ("alternative", data.draw(st.sampled_from([None, *ids]))),
+                    ("id", data.draw(st.sampled_from([*ids, "new-tool"]))),
+                    ("review_by", data.draw(st.sampled_from([None, dt.date(2020, 1, 1), dt.date(2040, 1, 1)]))),
+                    ("category", data.draw(st.sampled_from(["ci", "no-such-category"]))),
+                ]
+            )
+        )
+        tools[i] = dataclasses.replace(tools[i], **{field: value})
+    elif what == "support":
+        catalog = dataclasses.replace(catalog, support=dataclasses.replace(catalog.support, oncall=None))
+    elif what == "categories":
+        catalog = dataclasses.replace(catalog, categories=catalog.categories[1:])
+    return dataclasses.replace(catalog, offerings=tuple(offerings), tools=tuple(tools))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.data())
+def test_each_version_checked_through_the_last_ones_finds_what_a_check_of_its_own_finds(data) -> None:
+    """Whatever a commit changes (a lifecycle a `replaced_by` reads, a status an `alternative`
+    reads, an id, an old id, the team's support, the categories, the pages, the date), the
+    problems found carrying the last version's checks forward are those a fresh check finds,
+    in the same order, each one equal."""
+    import datetime as dt
+
+    from servicebook.catalog.validate import Checked, RecordChecks, check_catalog
+    from servicebook.errors import SourceLocation
+    from servicebook.source.yaml import SourceText
+
+    catalog, memo = _example_catalog(), RecordChecks()
+    source = SourceText("catalog.yaml", "")
+    today = data.draw(st.sampled_from([None, dt.date(2030, 1, 1), dt.date(2030, 1, 1)]))
+    for _ in range(data.draw(st.integers(2, 8))):
+        slugs = data.draw(st.sampled_from([SLUGS, SLUGS, SLUGS, SLUGS[1:]]))
+        if data.draw(st.integers(0, 4)) == 0:
+            today = data.draw(st.sampled_from([None, dt.date(2030, 1, 1)]))
+        checked = Checked(catalog, {(): SourceLocation("catalog.yaml")})
+        fresh = check_catalog(source, checked, slugs, today, release=True)
+        assert check_catalog(source, checked, slugs, today, release=True, memo=memo) == fresh
+        catalog = _model_edited(data, catalog)
+
+
+def test_a_record_that_comes_to_name_another_is_judged_again_when_that_one_changes() -> None:
+    """A tool whose alternative is changed to another tool, then that tool deprecated; an
+    offering whose successor is changed, then that successor retired: each step's problems
+    carried forward are a fresh check's."""
+    import dataclasses
+    import datetime as dt
+
+    from servicebook.catalog import model
+    from servicebook.catalog.validate import Checked, RecordChecks, check_catalog
+    from servicebook.errors import SourceLocation
+    from servicebook.source.yaml import SourceText
+
+    catalog, memo = _example_catalog(), RecordChecks()
+    source, today = SourceText("catalog.yaml", ""), dt.date(2030, 1, 1)
+    tools, offerings = list(catalog.tools), list(catalog.offerings)
+    a, b = [i for i, t in enumerate(tools) if t.status is model.ToolStatus.DEPRECATED and t.alternative][:2]
+    leaving = next(i for i, o in enumerate(offerings) if o.replaced_by)
+    other = next(
+        i
+        for i, o in enumerate(offerings)
+        if o.lifecycle is model.Lifecycle.GA and o.id != offerings[leaving].replaced_by
+    )
+
+    def edit(items, i, **changes):
+        items[i] = dataclasses.replace(items[i], **changes)
+        return dataclasses.replace(catalog, tools=tuple(tools), offerings=tuple(offerings))
+
+    versions = [
+        catalog,
+        edit(tools, a, alternative=tools[b].alternative),
+        edit(tools, a, alternative=tools[b].id),  # a names b, which is deprecated: a problem
+        edit(tools, b, status=model.ToolStatus.SUPPORTED),  # and is no more
+        edit(offerings, leaving, replaced_by=offerings[other].id),
+        edit(offerings, other, lifecycle=model.Lifecycle.RETIRED),  # a successor that is retired too
+        edit(offerings, other, lifecycle=model.Lifecycle.GA),
+        edit(offerings, other, lifecycle=model.Lifecycle.DEPRECATED, sunset=dt.date(2020, 1, 1)),  # passed
+    ]
+    found = []
+    for version in versions:
+        checked = Checked(version, {(): SourceLocation("catalog.yaml")})
+        fresh = check_catalog(source, checked, SLUGS, today, release=True)
+        assert check_catalog(source, checked, SLUGS, today, release=True, memo=memo) == fresh
+        found.append(len(fresh))
+    assert found[2] > found[1] and found[5] > found[4] and found[7] > found[6], found  # each step did
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.data())
+def test_the_diff_of_versions_that_share_records_is_the_diff_by_id(data) -> None:
+    """diff_catalogs compares only the records two versions do not share when every id keeps its
+    place; what it finds is what comparing every record by id finds (the new version's records
+    in reverse order share no place with the old's)."""
+    import dataclasses
+
+    from servicebook.git.diff import diff_catalogs
+
+    def unique(catalog):  # as in a catalog that validated: with an id given twice, order matters
+        return all(len({r.id for r in records}) == len(records) for records in (catalog.offerings, catalog.tools))
+
+    old = _example_catalog()
+    for _ in range(data.draw(st.integers(1, 4))):
+        new = _model_edited(data, old)
+        if unique(new):
+            by_id = dataclasses.replace(new, offerings=new.offerings[::-1], tools=new.tools[::-1])
+            assert diff_catalogs(old, new) == diff_catalogs(old, by_id) == diff_catalogs(old, new, validated=True)
+            old = new

@@ -12,6 +12,7 @@ avoids parsing the same offering a thousand times.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass, field
@@ -26,15 +27,37 @@ _RECORDS = {"offerings": model.Offering, "tools": model.Tool}
 
 
 @dataclass
+class _Body:
+    """Where one section's items are in the text of the last version read (see `_Layout`)."""
+
+    key: str  # "offerings" or "tools"
+    start: int  # the newline that ends the section's key line
+    end: int  # where the next top-level key starts (or the end of the text)
+    indent: int  # of its items' "- "
+    starts: list[int]  # where each item starts, in the whole text
+
+
+@dataclass
+class _Layout:
+    """The last version read, and where its sections and items are in its text: the next version
+    usually differs from it inside one record, which is then the only text looked at."""
+
+    text: str
+    catalog: model.Catalog
+    bodies: list[_Body]
+
+
+@dataclass
 class RecordCache:
     """Parsed parts by their kind and text; None for a part that did not read cleanly."""
 
     parts: dict[tuple[str, str], object] = field(default_factory=dict)
-    # the last few sections read whole: (key, clean, text) → their records (None: not all read)
-    sections: dict[tuple[str, bool, str], tuple[Any, ...] | None] = field(default_factory=dict)
+    # the last few sections read whole: (key, clean, text) → their records, item indent and item
+    # starts (None: not all read)
+    sections: dict[tuple[str, bool, str], tuple[tuple[Any, ...], int, list[int]] | None] = field(default_factory=dict)
     checks: RecordChecks = field(default_factory=RecordChecks)  # what the rules found in each record
-    # the last section of each kind read (key, clean) → its text, item indent, item starts, records
-    last: dict[tuple[str, bool], tuple[str, int, list[int], tuple[Any, ...]]] = field(default_factory=dict)
+    # the last version read with this `clean`, and the layout of its text
+    layouts: dict[bool, _Layout] = field(default_factory=dict)
 
 
 def split_catalog(text: str) -> tuple[str, dict[str, tuple[int, list[str]]]] | None:
@@ -60,22 +83,33 @@ def split_catalog(text: str) -> tuple[str, dict[str, tuple[int, list[str]]]] | N
 def _sections(text: str) -> tuple[str, dict[str, str]] | None:
     """(skeleton text, {"offerings": the section's text after its key line, "tools": …}), or None
     when a key is given twice."""
+    found = _section_spans(text)
+    if found is None:
+        return None
+    skeleton, spans = found
+    return skeleton, {key: text[a:b] for key, (a, b) in spans.items()}
+
+
+def _section_spans(text: str) -> tuple[str, dict[str, tuple[int, int]]] | None:
+    """(skeleton text, {"offerings": (start, end) of the section's text after its key line, …}),
+    or None when a key is given twice. A section's text starts with the newline ending its key
+    line (empty when the key line ends the file)."""
     text = "\n" + text  # every key line then starts after a newline: a literal the search skips to
     skeleton: list[str] = []
-    sections: dict[str, str] = {}
+    spans: dict[str, tuple[int, int]] = {}
     pos = 1
     for match in _SECTION_LINE.finditer(text):
         key = match[2]
-        if key in sections:
+        if key in spans:
             return None
         line_start = match.start(2)
         following = _TOP_LEVEL.search(text, match.end())
         body_end = following.start() + 1 if following else len(text)
-        sections[key] = text[match.end() : body_end]
+        spans[key] = (match.end() - 1, body_end - 1)  # in `text` as given, without the newline added
         skeleton.append(text[pos:line_start] + f"{key}: []\n")
         pos = body_end
     skeleton.append(text[pos:])
-    return "".join(skeleton), sections
+    return "".join(skeleton), spans
 
 
 # A pattern that starts with a literal newline: the regular expression engine jumps from one newline
@@ -113,12 +147,14 @@ def _starts(body: str) -> tuple[int, list[int]] | None:
 
 
 def _same_start(a: str, b: str) -> int:
-    """How many characters `a` and `b` share from their start (compared a block at a time)."""
+    """How many characters `a` and `b` share from their start (compared in blocks that double,
+    then halving the block that differs)."""
     n = min(len(a), len(b))
-    i = 0
-    while i + _BLOCK <= n and a[i : i + _BLOCK] == b[i : i + _BLOCK]:
-        i += _BLOCK
-    hi = min(i + _BLOCK, n)
+    i, step = 0, _BLOCK
+    while i + step <= n and a[i : i + step] == b[i : i + step]:
+        i += step
+        step *= 2
+    hi = min(i + step, n)
     while i < hi:  # the first difference is in [i, hi): halve the part that still agrees
         mid = (i + hi + 1) // 2
         if a[i:mid] == b[i:mid]:
@@ -131,10 +167,11 @@ def _same_start(a: str, b: str) -> int:
 def _same_end(a: str, b: str) -> int:
     """How many characters `a` and `b` share at their end."""
     n = min(len(a), len(b))
-    i = 0
-    while i + _BLOCK <= n and a[len(a) - i - _BLOCK : len(a) - i] == b[len(b) - i - _BLOCK : len(b) - i]:
-        i += _BLOCK
-    hi = min(i + _BLOCK, n)
+    i, step = 0, _BLOCK
+    while i + step <= n and a[len(a) - i - step : len(a) - i] == b[len(b) - i - step : len(b) - i]:
+        i += step
+        step *= 2
+    hi = min(i + step, n)
     while i < hi:
         mid = (i + hi + 1) // 2
         if a[len(a) - mid : len(a) - i] == b[len(b) - mid : len(b) - i]:
@@ -154,9 +191,11 @@ def _dedent(text: str, k: int) -> str:
 def read_by_records(data: bytes, slugs: list[str], cache: RecordCache, shown: str) -> tuple[model.Catalog, int] | None:
     """The catalog and its error count (from the cross-record rules), or None: read the whole file."""
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         return None
+    if "\r" in text:  # a search for one character; replace() would scan a large catalog for two
+        text = text.replace("\r\n", "\n")
     catalog = _assemble(text, cache, shown, clean=False)
     if catalog is None:
         return None
@@ -176,30 +215,104 @@ def read_clean(text: str, cache: RecordCache, shown: str) -> model.Catalog | Non
 def _assemble(text: str, cache: RecordCache, shown: str, *, clean: bool) -> model.Catalog | None:
     """The catalog from its skeleton and each offering and tool record read on its own (each
     distinct one once, see `_part`), or None where any part does not read as its kind."""
-    split = _sections(text)
+    layout = cache.layouts.get(clean)
+    if layout is not None:
+        edited = _edited(layout, text, cache, shown, clean)
+        if edited is not None:
+            return edited
+    split = _section_spans(text)
     if split is None:
         return None
-    skeleton_text, bodies = split
+    skeleton_text, spans = split
     skeleton = _part(cache, shown, skeleton_text, model.Catalog, clean=clean)
     if not isinstance(skeleton, model.Catalog) or skeleton.format != model.FORMAT_VERSION:
         return None
     records: dict[str, tuple[Any, ...]] = {}
-    for key, body in bodies.items():
-        read = _section(cache, shown, key, body, clean)
+    bodies = []
+    for key, (start, end) in spans.items():
+        read = _section(cache, shown, key, text[start:end], clean, layout)
         if read is None:
             return None
-        records[key] = read
-    return dataclasses.replace(
+        records[key], indent, starts = read
+        bodies.append(_Body(key, start, end, indent, [start + a for a in starts]))
+    catalog = dataclasses.replace(
         skeleton,
         offerings=records.get("offerings", skeleton.offerings),
         tools=records.get("tools", skeleton.tools),
     )
+    cache.layouts[clean] = _Layout(text, catalog, bodies)
+    return catalog
 
 
-def _section(cache: RecordCache, shown: str, key: str, body: str, clean: bool) -> tuple[Any, ...] | None:
-    """The records of one section (`body`: its text after the key line), or None where any does
-    not read as its kind. A commit usually changes one of the two sections: the other one's text
-    is the same as in the version before, and is looked up whole (the last few are kept)."""
+def _edited(layout: _Layout, text: str, cache: RecordCache, shown: str, clean: bool) -> model.Catalog | None:
+    """The catalog `text` reads as, when it differs from the last version read (`layout`) only
+    inside one offering or tool, below that record's first line, in lines that none of the
+    patterns splitting the text look at (see `_inert`): then splitting `text` afresh would find
+    the same sections and items, that record's text changed and every other item's text the
+    same. None: split it afresh."""
+    old = layout.text
+    if text == old:
+        return layout.catalog
+    head = _same_start(old, text)
+    tail = min(_same_end(old, text), len(old) - head, len(text) - head)
+    first = old.rfind("\n", 0, head) + 1  # where the first line that differs starts
+    end = old.find("\n", len(old) - tail)  # the newline after the last line that differs
+    if end < 0:
+        return None
+    delta = len(text) - len(old)
+    body = next((b for b in layout.bodies if b.start < first and end < b.end), None)
+    if body is None:
+        return None
+    j = bisect.bisect_right(body.starts, first) - 1
+    item_end = body.starts[j + 1] if j + 1 < len(body.starts) else body.end
+    if j < 0 or not body.starts[j] < first or not end < item_end:
+        return None
+    if not _inert(old[first:end], body.indent) or not _inert(text[first : end + delta], body.indent):
+        return None
+    record = _part(
+        cache, shown, text[body.starts[j] : item_end + delta], _RECORDS[body.key], indent=body.indent, clean=clean
+    )
+    if not isinstance(record, _RECORDS[body.key]):
+        return None
+    records: tuple[Any, ...] = getattr(layout.catalog, body.key)
+    now = (*records[:j], record, *records[j + 1 :])
+    catalog = (
+        dataclasses.replace(layout.catalog, offerings=now)
+        if body.key == "offerings"
+        else dataclasses.replace(layout.catalog, tools=now)
+    )
+    layout.text, layout.catalog = text, catalog
+    if delta:
+        body.starts[j + 1 :] = [a + delta for a in body.starts[j + 1 :]]
+        body.end += delta
+        for later in layout.bodies:
+            if later.start > body.start:
+                later.start += delta
+                later.end += delta
+                later.starts[:] = [a + delta for a in later.starts]
+    return catalog
+
+
+def _inert(lines: str, indent: int) -> bool:
+    """Whether none of `lines` is one the patterns that split a catalog look at, in a section
+    whose items start at column `indent`: blank lines, comments, and lines indented past the
+    items' own keys (`indent` + 2 or more spaces) with no tab before their first character.
+    A top-level key (_SECTION_LINE, _TOP_LEVEL), an item start or any line indented `indent` + 1
+    or less (`_starts`) and a tab in the indentation (_TAB) are not inert."""
+    for line in lines.split("\n"):
+        rest = line.lstrip(" ")
+        if rest and rest[0] != "#" and (rest[0] == "\t" or len(line) - len(rest) < indent + 2):
+            return False
+    return True
+
+
+def _section(
+    cache: RecordCache, shown: str, key: str, body: str, clean: bool, layout: _Layout | None
+) -> tuple[tuple[Any, ...], int, list[int]] | None:
+    """The records of one section (`body`: its text after the key line), their indent and where
+    each starts in `body`, or None where any does not read as its kind. A commit usually changes
+    one of the two sections: the other one's text is the same as in the version before, and is
+    looked up whole (the last few are kept)."""
     kept = (key, clean, body)
     if kept in cache.sections:
         found = cache.sections.pop(kept)
@@ -208,26 +321,41 @@ def _section(cache: RecordCache, shown: str, key: str, body: str, clean: bool) -
         items = _starts(body)
         if items is not None:
             indent, starts = items
-            found = _records(cache, shown, key, body, indent, starts, clean)
-            if found is not None:
-                cache.last[key, clean] = (body, indent, starts, found)
+            records = _records(cache, shown, key, body, indent, starts, clean, _last(layout, key))
+            found = None if records is None else (records, indent, starts)
     cache.sections[kept] = found  # the most recent last
     while len(cache.sections) > 4:
         del cache.sections[next(iter(cache.sections))]
     return found
 
 
+def _last(layout: _Layout | None, key: str) -> tuple[str, int, list[int], tuple[Any, ...]] | None:
+    """The last version's section `key`: its text, item indent, item starts in it, records."""
+    body = None if layout is None else next((b for b in layout.bodies if b.key == key), None)
+    if layout is None or body is None:
+        return None
+    records: tuple[Any, ...] = getattr(layout.catalog, key)
+    return layout.text[body.start : body.end], body.indent, [a - body.start for a in body.starts], records
+
+
 def _records(
-    cache: RecordCache, shown: str, key: str, body: str, indent: int, starts: list[int], clean: bool
+    cache: RecordCache,
+    shown: str,
+    key: str,
+    body: str,
+    indent: int,
+    starts: list[int],
+    clean: bool,
+    previous: tuple[str, int, list[int], tuple[Any, ...]] | None,
 ) -> tuple[Any, ...] | None:
     """The records of the items at `starts`. The items before and after the part of the text that
-    changed since the last section of its kind was read are that section's, offset for offset, so
-    they are taken from it: a commit that edits one record of thousands reads that record only."""
+    changed since the last section of its kind was read (`previous`) are that section's, offset for
+    offset, so they are taken from it: a commit that edits one record of thousands reads that
+    record only."""
     ends = [*starts[1:], len(body)]
     first, last = 0, len(starts)  # the items to read: starts[first:last]
     before: tuple[Any, ...] = ()
     after: tuple[Any, ...] = ()
-    previous = cache.last.get((key, clean))
     if previous is not None and previous[1] == indent:
         old, _, old_starts, old_records = previous
         old_ends = [*old_starts[1:], len(old)]

@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import enum
 import functools
+import itertools
 import re
 import types
 import typing
@@ -151,14 +152,13 @@ class _Reader:
 
     def read(self, node: Node, tp: Any, path: Path, what: str) -> Any:
         self.locations[path] = node.location
-        base, meta, _ = unwrap(tp)
+        base, meta, shape = _shape(tp)
         if isinstance(node, Scalar) and node.is_null:
             return self.error(node.location, f"{what} is empty", "give it a value or remove the key")
-        origin = typing.get_origin(base)
-        if origin is tuple:
+        if shape == "list":
             return self._tuple(node, typing.get_args(base)[0], path, what)
-        if dataclasses.is_dataclass(base):
-            return self._record(node, base, path, what)  # type: ignore[arg-type]
+        if shape == "record":
+            return self._record(node, base, path, what)
         if not isinstance(node, Scalar):
             shape = "a list" if isinstance(node, Sequence) else "a mapping"
             return self.error(node.location, f"{what} must be a single value, not {shape}")
@@ -400,6 +400,16 @@ def unwrap(tp: Any) -> tuple[Any, Any, bool]:
             optional = True
         else:
             return tp, meta, optional
+
+
+@cache
+def _shape(tp: Any) -> tuple[Any, Any, str]:
+    """(base type, Kind/Ref metadata, "list", "record" or "value") of a field's type: worked out
+    once per type, not at every value of every record read."""
+    base, meta, _ = unwrap(tp)
+    if typing.get_origin(base) is tuple:
+        return base, meta, "list"
+    return base, meta, "record" if dataclasses.is_dataclass(base) else "value"
 
 
 def _label(cls_name: str) -> str:
@@ -675,45 +685,267 @@ def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
-_Found = dict[tuple[object, ...], tuple[object, tuple[Problem, ...]]]
+def changed_span(old: AbcSequence[object], new: AbcSequence[object]) -> tuple[int, int, int]:
+    """(start, old end, new end): `old[start:old end]` became `new[start:new end]`, and the
+    records before and after are equal in both: the very same objects, as records.py shares the
+    records two versions of a catalog have in common, which a comparison takes at once (an
+    equal record that is another object compares as equal, field by field)."""
+    n = min(len(old), len(new))
+    start = _same_run(old, new, n, lambda s, i, j: s[i:j])
+    end = _same_run(old, new, n - start, lambda s, i, j: s[len(s) - j : len(s) - i])
+    return start, len(old) - end, len(new) - end
+
+
+def _same_run(
+    old: AbcSequence[object],
+    new: AbcSequence[object],
+    n: int,
+    part: typing.Callable[[AbcSequence[object], int, int], AbcSequence[object]],
+) -> int:
+    """How many of the first `n` items of `part` agree in `old` and `new` (slices compared in
+    runs that double, then halving the run that differs: the comparison of two slices is a C
+    loop that takes identical items at once)."""
+    i, step = 0, 64
+    while i + step <= n and part(old, i, i + step) == part(new, i, i + step):
+        i += step
+        step *= 2
+    hi = min(i + step, n)
+    while i < hi:
+        mid = (i + hi + 1) // 2
+        if part(old, i, mid) == part(new, i, mid):
+            i = mid
+        else:
+            hi = mid - 1
+    return i
+
+
+@dataclasses.dataclass
+class _Judged:
+    """One version's cross-record check (see RecordChecks), each record's problems apart."""
+
+    catalog: model.Catalog  # kept, so that its records can be compared with the next version's by identity
+    context: tuple[object, ...]  # what else the rules read, but the offerings and tools
+    today: dt.date | None
+    release: bool
+    offerings: dict[str, model.Offering]
+    tools: dict[str, model.Tool]
+    categories: dict[str, model.Category]
+    pages: dict[str, None]
+    head: list[Problem]  # the format, unique ids, old ids, the team's support
+    own_support: list[tuple[Problem, ...]]  # of each offering: its own support promises
+    offering: list[tuple[Problem, ...]]  # of each offering: _check_offering
+    sunset: list[tuple[Problem, ...]]  # of each offering: a sunset that has passed
+    tool: list[tuple[Problem, ...]]  # of each tool: _check_tool
+    # id → the offerings whose replaced_by, and the tools whose alternative, name it (positions)
+    successors: dict[str, set[int]]
+    alternatives: dict[str, set[int]]
 
 
 @dataclasses.dataclass
 class RecordChecks:
-    """What the rules found in single offerings and tools, remembered across the many versions of
-    one catalog that the history reads record by record (records.read_by_records), where a record
-    is one object however many versions share it and every problem is located at the file itself.
-    A record's problems depend on the record and on what its rules read of the rest of the catalog:
-    the ids of every kind, the page slugs and the date (the scope), and the record its
-    `replaced_by` or `alternative` names. Those are the key, so a remembered answer is the answer.
-    Only the last few scopes are kept: a history that adds a record at every commit would
-    otherwise keep every record once per commit."""
+    """What the rules that span records found in the last version of a catalog that the history
+    reads record by record (records.read_by_records), where every problem is located at the file
+    itself, so a problem does not depend on where its record is.
 
-    # scope → (what a record names, id of the record) → (the record, kept so its id is not reused; its problems)
-    scopes: dict[tuple[object, ...], _Found] = dataclasses.field(default_factory=dict)
+    A next version that shares its records with it (records.py gives every version the very same
+    object for a record whose text did not change) and keeps every id where it was is checked
+    by its changed records alone, plus the records that read them: an offering whose
+    `replaced_by`, or a tool whose `alternative`, names a record whose lifecycle or status
+    changed. Every other rule reads what did not change: the ids of every kind and the old ids
+    (unique, references, renames), the page slugs, the categories, the team's support, the date
+    and whether it is a release; a version that changes any of them, or an id, or a record's
+    `renamed_from`, is checked whole. The portal exports' rules read every offering's owner, and
+    are checked whole whenever the catalog has `portals:`."""
 
-    def scope(self, *ids: AbcMapping[str, object], today: dt.date | None, release: bool) -> _Found:
-        key = (*(frozenset(i) for i in ids), today, release)
-        found = self.scopes.pop(key, {})
-        self.scopes[key] = found  # the most recent last
-        while len(self.scopes) > 2:
-            del self.scopes[next(iter(self.scopes))]
-        return found
+    last: _Judged | None = None
+
+    def check(
+        self,
+        source: SourceText | None,
+        checked: Checked[model.Catalog],
+        page_slugs: AbcSequence[str],
+        today: dt.date | None,
+        release: bool,
+    ) -> list[Problem]:
+        catalog = checked.value
+        context = (
+            source,
+            checked.locations[()],
+            catalog.format,
+            catalog.support,
+            catalog.categories,
+            catalog.organisation is not None,
+            tuple(page_slugs),
+            today,
+            release,
+        )
+        last = self.last
+        if last is None or not self._follow(last, source, checked, context):
+            last = self.last = _judge_all(source, checked, page_slugs, today, release, context)
+        problems = [*last.head]
+        for part in (last.own_support, last.offering, last.sunset, last.tool):
+            problems += itertools.chain.from_iterable(part)
+        if catalog.portals is not None:
+            c = _Check(source, checked)
+            _check_portals(c, catalog, catalog.portals, last.offerings, last.categories)
+            problems += c.problems
+        return problems
 
     @staticmethod
-    def recall(c: _Check, found: _Found, key: tuple[object, ...], record: object) -> bool:
-        """Add the problems remembered for `record` under `key` to `c`; False: none are remembered."""
-        kept = found.get(key)
-        if kept is None or kept[0] is not record:
+    def _follow(
+        last: _Judged, source: SourceText | None, checked: Checked[model.Catalog], context: tuple[object, ...]
+    ) -> bool:
+        """Carry `last` forward to `checked` when only records changed, in place (see the class);
+        False: check it whole."""
+        catalog, before = checked.value, last.catalog
+        if context != last.context:
             return False
-        c.problems += kept[1]
+        if len(last.offerings) != len(before.offerings) or len(last.tools) != len(before.tools):
+            return False  # an id given twice: which record an id names is not carried forward
+        o_start, o_old, o_new = changed_span(before.offerings, catalog.offerings)
+        t_start, t_old, t_new = changed_span(before.tools, catalog.tools)
+        if o_old != o_new or t_old != t_new:
+            return False
+        for start, end, old, new in (
+            (o_start, o_old, before.offerings, catalog.offerings),
+            (t_start, t_old, before.tools, catalog.tools),
+        ):
+            for i in range(start, end):
+                if old[i].id != new[i].id or old[i].renamed_from != new[i].renamed_from:
+                    return False
+        offerings, tools = range(o_start, o_old), range(t_start, t_old)
+        again_offerings, again_tools = set(offerings), set(tools)
+        for i in offerings:
+            was, now = before.offerings[i], catalog.offerings[i]
+            last.offerings[now.id] = now
+            _move(last.successors, i, was.replaced_by, now.replaced_by)
+            if was.lifecycle != now.lifecycle:
+                again_offerings |= last.successors.get(now.id, set())
+                again_tools |= last.alternatives.get(now.id, set())
+        for j in tools:
+            was_tool, tool = before.tools[j], catalog.tools[j]
+            last.tools[tool.id] = tool
+            _move(last.alternatives, j, was_tool.alternative, tool.alternative)
+            if was_tool.status != tool.status:
+                again_tools |= last.alternatives.get(tool.id, set())
+        today, release = last.today, last.release
+        team = catalog.support
+        for i in offerings:
+            last.own_support[i] = _own_support(source, checked, catalog.offerings[i], i, team)
+            last.sunset[i] = _sunset(source, checked, catalog.offerings[i], i, today)
+        for i in again_offerings:
+            alone = _Check(source, checked)
+            _check_offering(
+                alone, catalog.offerings[i], ("offerings", i), last.offerings, last.tools, last.pages, release
+            )
+            last.offering[i] = tuple(alone.problems)
+        for j in again_tools:
+            alone = _Check(source, checked)
+            _check_tool(
+                alone, catalog.tools[j], ("tools", j), last.tools, last.offerings, last.categories, last.pages, today
+            )
+            last.tool[j] = tuple(alone.problems)
+        last.catalog = catalog
         return True
 
-    @staticmethod
-    def remember(c: _Check, found: _Found, key: tuple[object, ...], record: object, check: _Check) -> None:
-        """Keep what `check` (a _Check of `record` alone) found, and add it to `c`."""
-        found[key] = (record, tuple(check.problems))
-        c.problems += check.problems
+
+def _move(index: dict[str, set[int]], at: int, was: str | None, now: str | None) -> None:
+    """Record `at` now names `now` where it named `was` (a reverse index of references)."""
+    if was == now:
+        return
+    if was is not None:
+        index[was].discard(at)
+    if now is not None:
+        index.setdefault(now, set()).add(at)
+
+
+def _judge_all(
+    source: SourceText | None,
+    checked: Checked[model.Catalog],
+    page_slugs: AbcSequence[str],
+    today: dt.date | None,
+    release: bool,
+    context: tuple[object, ...],
+) -> _Judged:
+    """Every rule of check_catalog but the portal exports', each record's problems apart."""
+    catalog = checked.value
+    head = _Check(source, checked)
+    offerings, tools, categories, pages = _head(head, catalog, page_slugs)
+    judged = _Judged(
+        catalog, context, today, release, offerings, tools, categories, pages, head.problems, [], [], [], [], {}, {}
+    )
+    for i, offering in enumerate(catalog.offerings):
+        judged.own_support.append(_own_support(source, checked, offering, i, catalog.support))
+        alone = _Check(source, checked)
+        _check_offering(alone, offering, ("offerings", i), offerings, tools, pages, release)
+        judged.offering.append(tuple(alone.problems))
+        judged.sunset.append(_sunset(source, checked, offering, i, today))
+        _move(judged.successors, i, None, offering.replaced_by)
+    for j, decision in enumerate(catalog.tools):
+        alone = _Check(source, checked)
+        _check_tool(alone, decision, ("tools", j), tools, offerings, categories, pages, today)
+        judged.tool.append(tuple(alone.problems))
+        _move(judged.alternatives, j, None, decision.alternative)
+    return judged
+
+
+def _own_support(
+    source: SourceText | None, checked: Checked[model.Catalog], offering: model.Offering, i: int, team: model.Support
+) -> tuple[Problem, ...]:
+    """An offering's own support promises, round the clock (the team's are checked with the head)."""
+    own = offering.support
+    if own is None or own.severities is None:
+        return ()
+    c = _Check(source, checked)
+    oncall = own.oncall or team.oncall
+    _check_round_the_clock(
+        c, own.severities, oncall, own.hours or team.hours, ("offerings", i, "support", "severities")
+    )
+    return tuple(c.problems)
+
+
+def _sunset(
+    source: SourceText | None, checked: Checked[model.Catalog], offering: model.Offering, i: int, today: dt.date | None
+) -> tuple[Problem, ...]:
+    """A deprecated offering whose sunset has passed."""
+    sunset = offering.sunset
+    if sunset is None or today is None or not sunset < today or offering.lifecycle is not model.Lifecycle.DEPRECATED:
+        return ()
+    c = _Check(source, checked)
+    c.report(
+        ("offerings", i, "sunset"),
+        f"'{offering.name}' was to be retired on {sunset}",
+        "retire it (lifecycle: retired), or move sunset forward and tell its users",
+        Severity.WARNING,
+    )
+    return tuple(c.problems)
+
+
+def _head(
+    c: _Check, catalog: model.Catalog, page_slugs: AbcSequence[str]
+) -> tuple[dict[str, model.Offering], dict[str, model.Tool], dict[str, model.Category], dict[str, None]]:
+    """The rules over the catalog as a whole (the format, unique ids, old ids, the team's
+    support); the records by id, and the page slugs, as the rules of each record read them."""
+    if catalog.format != model.FORMAT_VERSION:
+        c.report(
+            ("format",),
+            f"catalog format {catalog.format} is not supported by this servicebook",
+            f"this release reads format {model.FORMAT_VERSION}",
+        )
+    c.unique(catalog.offerings, ("offerings",), "offering")
+    c.unique(catalog.tools, ("tools",), "tool")
+    c.unique(catalog.categories, ("categories",), "category")
+    _check_renames(c, catalog.offerings, ("offerings",), "offering")
+    _check_renames(c, catalog.tools, ("tools",), "tool")
+    c.unique(catalog.support.severities, ("support", "severities"), "severity")
+    _check_hours(c, catalog.support.hours, ("support", "hours"))
+    team = catalog.support
+    _check_round_the_clock(c, team.severities, team.oncall, team.hours, ("support", "severities"))
+    offerings = {o.id: o for o in catalog.offerings}
+    tools = {t.id: t for t in catalog.tools}
+    categories = {cat.id: cat for cat in catalog.categories}
+    pages = dict.fromkeys(page_slugs)  # looked up once per reference: not a scan of every page
+    return offerings, tools, categories, pages
 
 
 def check_catalog(
@@ -730,77 +962,23 @@ def check_catalog(
     `exist`: ids of records left out of a salvaged catalog (see salvage_record). With `release`
     (the catalog of a past release), a rule added after format 1 was published that old catalogs
     could not have met (time-slice fields) is a warning, so that past releases keep building.
-    `memo`: only for catalogs whose every location is the file's (see RecordChecks)."""
+    `memo`: the last version's check, for catalogs whose every location is the file's (see
+    RecordChecks); the problems are the same as without it, in the same order."""
     catalog = checked.value
+    if memo is not None:
+        if exist or len(checked.locations) != 1:
+            raise ValueError("RecordChecks remembers problems located at the file only")
+        return memo.check(source, checked, page_slugs, today, release)
     c = _Check(source, checked, exist)
-    if memo is not None and (exist or len(checked.locations) != 1):
-        raise ValueError("RecordChecks remembers problems located at the file only")
-    if catalog.format != model.FORMAT_VERSION:
-        c.report(
-            ("format",),
-            f"catalog format {catalog.format} is not supported by this servicebook",
-            f"this release reads format {model.FORMAT_VERSION}",
-        )
-    c.unique(catalog.offerings, ("offerings",), "offering")
-    c.unique(catalog.tools, ("tools",), "tool")
-    c.unique(catalog.categories, ("categories",), "category")
-    _check_renames(c, catalog.offerings, ("offerings",), "offering")
-    _check_renames(c, catalog.tools, ("tools",), "tool")
-    c.unique(catalog.support.severities, ("support", "severities"), "severity")
-    offerings = {o.id: o for o in catalog.offerings}
-    tools = {t.id: t for t in catalog.tools}
-    categories = {cat.id: cat for cat in catalog.categories}
-    pages = dict.fromkeys(page_slugs)  # looked up once per reference: not a scan of every page
-    _check_hours(c, catalog.support.hours, ("support", "hours"))
-    team = catalog.support
-    _check_round_the_clock(c, team.severities, team.oncall, team.hours, ("support", "severities"))
+    offerings, tools, categories, pages = _head(c, catalog, page_slugs)
     for i, offering in enumerate(catalog.offerings):
-        own = offering.support
-        if own is not None and own.severities is not None:  # its own promises (the team's are checked above)
-            oncall = own.oncall or team.oncall
-            _check_round_the_clock(
-                c, own.severities, oncall, own.hours or team.hours, ("offerings", i, "support", "severities")
-            )
-    found = {} if memo is None else memo.scope(offerings, tools, categories, pages, today=today, release=release)
+        c.problems += _own_support(source, checked, offering, i, catalog.support)
     for i, offering in enumerate(catalog.offerings):
-        if memo is None:
-            _check_offering(c, offering, ("offerings", i), offerings, tools, pages, release)
-            continue
-        successor = offerings.get(offering.replaced_by) if offering.replaced_by is not None else None
-        key: tuple[object, ...] = ("offering", id(offering), successor.lifecycle if successor else None)
-        if not memo.recall(c, found, key, offering):
-            alone = _Check(source, checked)
-            _check_offering(alone, offering, ("offerings", i), offerings, tools, pages, release)
-            memo.remember(c, found, key, offering, alone)
+        _check_offering(c, offering, ("offerings", i), offerings, tools, pages, release)
     for i, offering in enumerate(catalog.offerings):
-        sunset = offering.sunset
-        if (
-            sunset is not None
-            and today is not None
-            and sunset < today
-            and offering.lifecycle is model.Lifecycle.DEPRECATED
-        ):
-            c.report(
-                ("offerings", i, "sunset"),
-                f"'{offering.name}' was to be retired on {sunset}",
-                "retire it (lifecycle: retired), or move sunset forward and tell its users",
-                Severity.WARNING,
-            )
+        c.problems += _sunset(source, checked, offering, i, today)
     for i, decision in enumerate(catalog.tools):
-        if memo is None:
-            _check_tool(c, decision, ("tools", i), tools, offerings, categories, pages, today)
-            continue
-        named = decision.alternative
-        key = (
-            "tool",
-            id(decision),
-            tools[named].status if named is not None and named in tools else None,
-            offerings[named].lifecycle if named is not None and named in offerings else None,
-        )
-        if not memo.recall(c, found, key, decision):
-            alone = _Check(source, checked)
-            _check_tool(alone, decision, ("tools", i), tools, offerings, categories, pages, today)
-            memo.remember(c, found, key, decision, alone)
+        _check_tool(c, decision, ("tools", i), tools, offerings, categories, pages, today)
     if catalog.portals is not None:
         _check_portals(c, catalog, catalog.portals, offerings, categories)
     return c.problems

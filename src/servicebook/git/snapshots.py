@@ -168,7 +168,7 @@ class Reader:
         else:
             before = self.model(old)
             assert before is not None
-            changes = tuple(diff_catalogs(before, after))
+            changes = tuple(diff_catalogs(before, after, validated=True))  # both have no error (_step)
         disk.put(key, encode(changes))
         return changes
 
