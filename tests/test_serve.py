@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import struct
+import subprocess
 import threading
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from servicebook.site.serve import error_page, inject, is_source, watched_dirs
+from servicebook.site.serve import Preview, error_page, inject, is_source, watch_sources, watched_dirs
 
 from .conftest import FIXED_EPOCH
 from .servehelp import running_serve, wait_for
@@ -22,6 +25,22 @@ from .servehelp import running_serve, wait_for
 STOPPED = {"now": lambda: datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "clock": lambda: 0.0}
 
 PAGE = '<!doctype html>\n<html><head>\n<meta http-equiv="Content-Security-Policy" content="x">\n</head>\n<body data-root="./">\n<p>hi</p></body></html>'
+
+
+@contextlib.contextmanager
+def watched(preview: Preview) -> Iterator[None]:
+    """`preview` built once and its sources watched, as `serve` does, until the block ends."""
+    stop, watching = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), daemon=True)
+    try:
+        preview.rebuild()
+        watcher.start()
+        wait_for(watching.is_set, what="the watches")
+        yield
+    finally:
+        stop.set()
+        watcher.join(30)
+        preview.close()
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -109,8 +128,6 @@ def test_serve_sees_an_edit_saved_the_moment_it_says_it_is_serving(site_copy) ->
 
 
 def test_serve_names_files_as_check_and_build_do(site_copy, tmp_path, monkeypatch) -> None:
-    from servicebook.site.serve import Preview
-
     site = site_copy("minimal")  # tmp_path/minimal
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
@@ -130,8 +147,6 @@ def test_serve_names_files_as_check_and_build_do(site_copy, tmp_path, monkeypatc
 
 
 def test_serve_shows_each_warning_once_per_session(site_copy, tmp_path, monkeypatch) -> None:
-    from servicebook.site.serve import Preview
-
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
@@ -170,8 +185,6 @@ def test_serve_shows_each_warning_once_per_session(site_copy, tmp_path, monkeypa
 def test_serve_logs_each_rebuild_with_the_time_the_files_changed_the_pages_rendered_again_and_how_long(
     site_copy, tmp_path, monkeypatch
 ) -> None:
-    from servicebook.site.serve import Preview
-
     site = site_copy("minimal")  # tmp_path/minimal
     monkeypatch.chdir(tmp_path)
     ticks = iter(range(1000))
@@ -223,9 +236,6 @@ def test_serve_logs_each_rebuild_with_the_time_the_files_changed_the_pages_rende
 @pytest.mark.git
 def test_serve_shows_a_shallow_clone_warning_once(git_site, tmp_path) -> None:
     import os
-    import subprocess
-
-    from servicebook.site.serve import Preview
 
     git_site.edit("objective: 99.5", "objective: 99.6")
     git_site.commit("second")
@@ -384,8 +394,6 @@ def test_serve_sees_a_page_saved_in_a_new_folder_while_the_watches_are_renewed(s
     # A new folder under content/ renews the watches (each folder is watched on its own); a page
     # saved there after the rebuild that the folder caused, but before the new folder is watched,
     # raised no event of its own: it was never built until some other edit came.
-    from servicebook.site.serve import Preview, watch_sources
-
     site = site_copy("minimal")
     late = site / "content" / "team" / "late.md"
     page = "---\ntitle: Saved while the watches were renewed\nsummary: Late.\n---\n\nLate text.\n"
@@ -399,12 +407,7 @@ def test_serve_sees_a_page_saved_in_a_new_folder_while_the_watches_are_renewed(s
             return built
 
     preview = SavingMeanwhile(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lines.append, lines.append, **STOPPED)
-    stop, watching = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), daemon=True)
-    try:
-        preview.rebuild()
-        watcher.start()
-        wait_for(watching.is_set, what="the watches")
+    with watched(preview):
         late.parent.mkdir()
         (late.parent / "first.md").write_text(page.replace("while the watches were renewed", "first"))
 
@@ -412,32 +415,15 @@ def test_serve_sees_a_page_saved_in_a_new_folder_while_the_watches_are_renewed(s
             return any("Saved while the watches were renewed" in p.read_text() for p in preview.output.rglob("*.html"))
 
         wait_for(published, what="the page saved in the new folder", output=lambda: "\n".join(lines))
-    finally:
-        stop.set()
-        watcher.join(30)
-        preview.close()
 
 
 def test_serve_names_the_file_sed_edited_not_the_temporary_file_sed_saved_through(site_copy) -> None:
     # `sed -i` writes a temporary file beside the page and renames it over the page: the rebuild
     # line named the temporary file (gone by then) among what changed.
-    import subprocess
-
-    from servicebook.site.serve import Preview, watch_sources
-
     site = site_copy("minimal")
     lines: list[str] = []
     preview = Preview(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lines.append, lines.append, **STOPPED)
-    stop, watching = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), daemon=True)
-    try:
-        preview.rebuild()
-        watcher.start()
-        wait_for(watching.is_set, what="the watches")
+    with watched(preview):
         subprocess.run(["sed", "-i", "s/business hours/office hours/", "content/welcome.md"], cwd=site, check=True)
         rebuilt = wait_for(lambda: [line for line in lines[1:] if "changed" in line], what="the rebuild")
         assert rebuilt[0].startswith(f"[09:30:00] {site}/content/welcome.md changed: rebuilt"), rebuilt
-    finally:
-        stop.set()
-        watcher.join(30)
-        preview.close()
