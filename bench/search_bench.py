@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import resource
 import shutil
@@ -63,6 +64,7 @@ POPUP = """async ([query, pause]) => {
   const input = document.querySelector('#site-search-q');
   input.focus();
   if (pause) await new Promise(r => setTimeout(r, pause));
+  performance.mark('keystroke');
   const t0 = performance.now();
   input.value = query;
   input.dispatchEvent(new Event('input'));
@@ -71,13 +73,16 @@ POPUP = """async ([query, pause]) => {
     await new Promise(r => setTimeout(r, 1));
   }
   await new Promise(r => requestAnimationFrame(() => r()));
+  performance.mark('painted');
   return {ms: performance.now() - t0, title: document.querySelector('#site-search-results .result a').textContent};
 }"""
-OURS = """async (query) => {
+OURS = """async ([query, pause]) => {
   const input = document.querySelector('#search-q');
   while (!window.performance.getEntriesByType('resource').some(e => e.name.endsWith('search.js'))) {
     await new Promise(r => setTimeout(r, 5));
   }
+  if (pause) await new Promise(r => setTimeout(r, pause));
+  performance.mark('keystroke');
   const t0 = performance.now();
   input.value = query;
   input.dispatchEvent(new Event('input'));
@@ -86,6 +91,7 @@ OURS = """async (query) => {
     await new Promise(r => setTimeout(r, 1));
   }
   await new Promise(r => requestAnimationFrame(() => r()));
+  performance.mark('painted');
   return {ms: performance.now() - t0, title: document.querySelector('#search-results .result a').textContent};
 }"""
 
@@ -148,8 +154,112 @@ def pagefind(public: Path) -> float:
     return time.perf_counter() - start
 
 
+# Where the main thread's time between the keystroke and the first result painted goes, from a
+# Chromium performance trace: each trace event's own CPU time (its thread time, less that of the
+# events inside it) goes to the first kind found from it outwards. CPU time, not wall time, so
+# that a machine shared with other work shifts the figures less; "waiting" is the rest of the
+# wall time (requests in flight, the CPU given to another process, the 4x slowdown's pauses).
+TRACE_CATEGORIES = [
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "blink.user_timing",
+    "v8",
+    "blink",
+    "loading",
+    "toplevel",
+]
+KINDS = {
+    "script": (
+        "FunctionCall",
+        "RunMicrotasks",
+        "EvaluateScript",
+        "v8.callFunction",
+        "v8.compile",
+        "TimerFire",
+        "FireAnimationFrame",
+        "EventDispatch",
+        "MinorGC",
+        "MajorGC",
+        "v8.run",
+        "V8.GCScavenger",
+    ),
+    "address": ("FrameLoader::updateForSameDocumentNavigation",),
+    "loading": (
+        "ResourceFetcher::requestResource",
+        "ResponseBodyLoader::DidFinishLoadingBody",
+        "SVGImage::DataChanged",
+        "ParseHTML",
+        "ResourceReceiveResponse",
+        "ResourceReceivedData",
+        "ResourceFinish",
+        "ResourceSendRequest",
+    ),
+    "style": ("UpdateLayoutTree", "Document::updateStyle", "Document::rebuildLayoutTree", "Document::recalcStyle"),
+    "layout": ("Layout", "LocalFrameView::layout"),
+    "paint": (
+        "PrePaint",
+        "Paint",
+        "Layerize",
+        "Commit",
+        "LocalFrameView::RunPaintLifecyclePhase",
+        "LocalFrameView::RunCompositingInputsLifecyclePhase",
+        "LocalFrameView::RunPrePaintLifecyclePhase",
+    ),
+}
+KIND_OF = {name: kind for kind, names in KINDS.items() for name in names}
+TOP = ("RunTask", "ThreadControllerImpl::RunTask")
+
+
+def breakdown(trace: dict[str, Any]) -> dict[str, float]:
+    """ms of the main thread's time by kind between the page's 'keystroke' and 'painted' marks."""
+    events = trace["traceEvents"]
+    marks = {
+        e["name"]: e
+        for e in events
+        if e.get("name") in ("keystroke", "painted") and e.get("ph") in ("R", "I", "n", "b")
+    }
+    pid, start, end = marks["keystroke"]["pid"], marks["keystroke"]["ts"], marks["painted"]["ts"]
+    main = next(
+        e["tid"]
+        for e in events
+        if e.get("ph") == "M"
+        and e.get("name") == "thread_name"
+        and e["pid"] == pid
+        and e["args"]["name"] == "CrRendererMain"
+    )
+    spans = sorted(
+        (
+            e
+            for e in events
+            if e.get("pid") == pid
+            and e.get("tid") == main
+            and e.get("ph") == "X"
+            and "dur" in e
+            and e["ts"] < end
+            and e["ts"] + e["dur"] > start
+        ),
+        key=lambda e: (e["ts"], -e["dur"]),
+    )
+    kinds: dict[str, float] = {kind: 0.0 for kind in (*KINDS, "other")}
+    stack: list[tuple[float, str]] = []  # (end, kind) of the events the next one may be inside
+    for e in spans:
+        s, d = max(e["ts"], start), min(e["ts"] + e["dur"], end)
+        # its thread time, the share of it inside the window when it crosses an edge
+        cpu = e.get("tdur", e["dur"]) * ((d - s) / e["dur"] if e["dur"] else 1.0)
+        while stack and stack[-1][0] <= e["ts"]:
+            stack.pop()
+        kind = KIND_OF.get(e["name"]) or (stack[-1][1] if stack else "other")
+        if stack:
+            kinds[stack[-1][1]] -= cpu
+        kinds[kind] += cpu
+        stack.append((e["ts"] + e["dur"], kind))
+    figures = {kind: ms / 1000 for kind, ms in kinds.items()}
+    figures["waiting"] = (end - start) / 1000 - sum(figures.values())
+    return figures
+
+
 def measure(
-    browser: Any, url: str, script: str, arg: object, fetched: tuple[str, ...], throttle: float
+    browser: Any, url: str, script: str, arg: object, fetched: tuple[str, ...], throttle: float, trace: bool = False
 ) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(60_000)
@@ -160,7 +270,11 @@ def measure(
     page.on("requestfinished", lambda r: finished.append(r) if any(f in r.url for f in fetched) else None)
     cdp = context.new_cdp_session(page)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    if trace:
+        browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
     result = page.evaluate(script, arg)
+    if trace:
+        result["kinds"] = breakdown(json.loads(browser.stop_tracing()))
     page.wait_for_timeout(200)  # the fetches the result led to (a page's text for its lines) finish
     sizes = [r.sizes()["responseBodySize"] for r in finished]
     context.close()
@@ -224,6 +338,59 @@ def making(site: Path) -> None:
             store.commit()
 
 
+def med(runs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def versus(browser: Any, sites: dict[str, str], offering: str, runs: int, trace: bool) -> None:
+    """The header's box after a pause and the search page (at once, and after a pause), on two
+    builds of the same site (the old code's and this one's), measured alternately."""
+    ways = {
+        "popup paused": (offering, POPUP, lambda q: [q, PAUSE_MS]),
+        "page at once": ("search/", OURS, lambda q: [q, 0]),
+        "page paused": ("search/", OURS, lambda q: [q, PAUSE_MS]),
+    }
+    times: dict[tuple[str, str, float, str], list[dict[str, Any]]] = {}
+    for query in QUERIES:
+        for throttle in (1, 4):
+            for _ in range(runs):
+                for name, base in sites.items():
+                    for way, (path, script, arg) in ways.items():
+                        fetched = ("/search/",) if path == "search/" else ("/search/", "search.js")
+                        r = measure(browser, base + path, script, arg(query), fetched, throttle)
+                        times.setdefault((query, way, throttle, name), []).append(r)
+                        if trace and path == "search/":
+                            r = measure(browser, base + path, script, arg(query), fetched, throttle, trace=True)
+                            times.setdefault((query, way + " traced", throttle, name), []).append(r)
+            print(f"measured {query!r} at {throttle}x", file=sys.stderr)
+    old, new = sites
+    print(f"== keystroke to first result painted (ms, medians of {runs}): {old} against {new}, alternating ==")
+    print(f"{'query':<14}{'CPU':>5}" + "".join(f"{way:>24}" for way in ways))
+    for query in QUERIES:
+        for throttle in (1, 4):
+            cells = []
+            for way in ways:
+                a, b = med(times[(query, way, throttle, old)], "ms"), med(times[(query, way, throttle, new)], "ms")
+                cells.append(f"{a:.0f} → {b:.0f} ({b / a:.2f})")
+            print(f"{query:<14}{str(throttle) + 'x':>5}" + "".join(f"{c:>24}" for c in cells))
+    if not trace:
+        return
+    kinds = [*KINDS, "other", "waiting"]
+    print(f"== the search page's main thread from keystroke to paint, by kind (ms, medians of {runs}, traced runs) ==")
+    print(f"{'query':<14}{'CPU':>5}{'way':>14}{'code':>6}" + "".join(f"{k:>9}" for k in kinds) + f"{'all':>8}")
+    for query in QUERIES:
+        for throttle in (1, 4):
+            for way in ("page at once", "page paused"):
+                for name in sites:
+                    runs_ = times[(query, way + " traced", throttle, name)]
+                    figures = [statistics.median(r["kinds"][k] for r in runs_) for k in kinds]
+                    print(
+                        f"{query:<14}{str(throttle) + 'x':>5}{way[5:]:>14}{name:>6}"
+                        + "".join(f"{f:>9.0f}" for f in figures)
+                        + f"{med(runs_, 'ms'):>8.0f}"
+                    )
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--making"]:
         making(Path(sys.argv[2]))
@@ -232,12 +399,32 @@ def main() -> None:
     parser.add_argument("--site", type=Path, default=HERE / "out" / "search-large")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-pagefind", action="store_true", help="servicebook's figures only (quicker)")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="PUBLIC",
+        help="a built copy of the same site made by other code (its public/ folder): the two measured alternately",
+    )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="with --against: trace the search page and say where its time goes"
+    )
     args = parser.parse_args()
     site: Path = args.site
     if not (site / "catalog.yaml").is_file():
         generate(site, offerings=2000, tools=5000, pages=2000)
     built = build(site)
     public = site / "public"
+    if args.against:
+        from playwright.sync_api import sync_playwright
+
+        offering = min(
+            p.parent.relative_to(public).as_posix() + "/" for p in (public / "offerings").glob("*/index.html")
+        )
+        with serve(args.against) as old, serve(public) as new, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            versus(browser, {"old": old, "new": new}, offering, args.runs, args.breakdown)
+            browser.close()
+        return
     ours_total = index_bytes(public / "search") - sum(p.stat().st_size for p in (public / "search").glob("*.html"))
     indexed = 0.0 if args.no_pagefind else pagefind(public)
     (public / "pagefind-bench.html").write_text(PAGEFIND_PAGE)
@@ -258,22 +445,26 @@ def main() -> None:
                     for _ in range(args.runs)
                 ]
                 ours = [
-                    measure(browser, base + "search/", OURS, query, ("/search/",), throttle) for _ in range(args.runs)
+                    measure(browser, base + "search/", OURS, [query, 0], ("/search/",), throttle)
+                    for _ in range(args.runs)
+                ]
+                ours_paused = [
+                    measure(browser, base + "search/", OURS, [query, PAUSE_MS], ("/search/",), throttle)
+                    for _ in range(args.runs)
                 ]
                 if args.no_pagefind:
-                    rows.append((query, throttle, popup, paused, ours, [{"ms": 0, "bytes": 0, "files": 0}]))
+                    rows.append(
+                        (query, throttle, popup, paused, ours, ours_paused, [{"ms": 0, "bytes": 0, "files": 0}])
+                    )
                     print(f"measured {query!r} at {throttle}x", file=sys.stderr)
                     continue
                 theirs = [
                     measure(browser, base + "pagefind-bench.html", THEIRS, query, ("/pagefind/",), throttle)
                     for _ in range(args.runs)
                 ]
-                rows.append((query, throttle, popup, paused, ours, theirs))
+                rows.append((query, throttle, popup, paused, ours, ours_paused, theirs))
                 print(f"measured {query!r} at {throttle}x", file=sys.stderr)
         browser.close()
-
-    def med(runs: list[dict[str, Any]], key: str) -> float:
-        return statistics.median(r[key] for r in runs)
 
     print(f"== search on the large bench site ({site}) ==")
     print(
@@ -287,16 +478,18 @@ def main() -> None:
         "first query, bytes fetched (KB, files) and keystroke to first result painted (ms): servicebook's header "
         "search on an offering page (search.js included), the keystroke at the same moment as the focus (cold) "
         f"and {PAUSE_MS} ms after it (a reader's pause between the click and the first key); its search page "
-        "(index only); Pagefind (script, WebAssembly and index)"
+        f"(index only), the keystroke as soon as its script is there (at once) and {PAUSE_MS} ms later (paused); "
+        "Pagefind (script, WebAssembly and index)"
     )
     print(
-        f"{'query':<14}{'CPU':>5}{'popup KB':>13}{'cold ms':>9}{'paused ms':>11}{'page KB':>9}{'ms':>7}{'Pagefind KB':>14}{'ms':>7}"
+        f"{'query':<14}{'CPU':>5}{'popup KB':>13}{'cold ms':>9}{'paused ms':>11}{'page KB':>9}{'at once':>9}{'paused':>8}"
+        f"{'Pagefind KB':>14}{'ms':>7}"
     )
-    for query, throttle, popup, paused, ours, theirs in rows:
+    for query, throttle, popup, paused, ours, ours_paused, theirs in rows:
         print(
             f"{query:<14}{str(throttle) + 'x':>5}"
             f"{med(popup, 'bytes') / 1024:>8.0f} ({med(popup, 'files'):>2.0f}){med(popup, 'ms'):>9.0f}{med(paused, 'ms'):>11.0f}"
-            f"{med(ours, 'bytes') / 1024:>9.0f}{med(ours, 'ms'):>7.0f}"
+            f"{med(ours, 'bytes') / 1024:>9.0f}{med(ours, 'ms'):>9.0f}{med(ours_paused, 'ms'):>8.0f}"
             f"{med(theirs, 'bytes') / 1024:>9.0f} ({med(theirs, 'files'):>2.0f}){med(theirs, 'ms'):>7.0f}"
         )
     print("largest pages: " + ", ".join(f"{path} {size / 1e6:.2f} MB" for size, path in largest_pages(public)))

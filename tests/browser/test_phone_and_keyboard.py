@@ -21,7 +21,9 @@ CLIPPED = """() => {
     if (el.closest('.visually-hidden, [hidden], script, style, noscript')) continue;
     if (el.clientWidth === 0 || el.scrollWidth <= el.clientWidth + 1) continue;
     const style = getComputedStyle(el);
-    if (style.overflowX === 'visible' || style.clip !== 'auto') continue;  // visually hidden on purpose
+    // content-visibility and paint containment clip as overflow does, whatever overflow says
+    const contained = style.contentVisibility !== 'visible' || /paint|content|strict/.test(style.contain);
+    if ((style.overflowX === 'visible' && !contained) || style.clip !== 'auto') continue;  // visually hidden on purpose
     const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
     found.push(name + ' (' + el.scrollWidth + ' in ' + el.clientWidth + ' px): ' + el.textContent.trim().slice(0, 60));
   }

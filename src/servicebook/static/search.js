@@ -240,13 +240,19 @@
   /* ---------- matched words, marked ---------- */
 
   // Where in `text` the words of `terms` begin a word: [start, end) ranges of `text`, whole words.
+  var PLAIN = /^[\x00-\x7f]*$/;  // ASCII: lower-cased letter for letter, so no folding to map back
   function matches(text, terms) {
     var flat = "", from = [];
-    for (var i = 0; i < text.length; i++) {
-      var n = norm(text.charAt(i));
-      for (var j = 0; j < n.length; j++) { flat += n.charAt(j); from.push(i); }
+    if (PLAIN.test(text)) {
+      flat = text.toLowerCase();
+      for (var k = 0; k <= text.length; k++) from.push(k);
+    } else {
+      for (var i = 0; i < text.length; i++) {
+        var n = norm(text.charAt(i));
+        for (var j = 0; j < n.length; j++) { flat += n.charAt(j); from.push(i); }
+      }
+      from.push(text.length);
     }
-    from.push(text.length);
     var ranges = [];
     for (var p = 0; p < flat.length; p++) {
       if (p > 0 && LETTER.test(flat.charAt(p - 1))) continue;
@@ -364,6 +370,26 @@
     var aToZ = document.getElementById("a-z");
     var PAGE = 20;  // results shown at once; each further page is fetched when asked for
     var FIRST = 6;  // of those, painted first
+    var ticket = 0;  // the latest keystroke's: what an earlier one left for later is dropped
+
+    // What can wait until a query's results are on screen, done in a task after the next frame:
+    // writing the address (a same-document navigation, a few ms of the keystroke's time on a page
+    // this size) and hiding the A to Z list (taking its thousands of elements out of the layout
+    // took longer than painting the results did). The results sit above the list, so nothing moves
+    // under the reader's eyes meanwhile.
+    function afterPaint(work) {
+      var mine = ticket;
+      window.requestAnimationFrame(function () {
+        window.setTimeout(function () { if (mine === ticket) work(); }, 0);
+      });
+    }
+
+    function address(query) {
+      var params = new URLSearchParams(window.location.search);
+      if (query.trim()) params.set("q", query); else params.delete("q");
+      var qs = params.toString();
+      window.history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : ""));
+    }
 
     // The first `count` results: the first FIRST painted as soon as their records are there, the
     // others added in order as theirs arrive (all are asked for at once; each batch is ranked
@@ -398,7 +424,7 @@
           results.appendChild(more);
         }
         results.hidden = false;
-        aToZ.hidden = true;
+        if (!aToZ.hidden) afterPaint(function () { aToZ.hidden = true; });
         status.textContent = found.length + (found.length === 1 ? " result" : " results") + " for “" + (found.instead || query.trim()) + "”" +
           (found.instead ? " (nothing matched “" + query.trim() + "” exactly)" : "") +
           (found.length > count ? ", the first " + count + " shown." : ".");
@@ -411,12 +437,8 @@
 
     function run(push) {
       var query = input.value;
-      var params = new URLSearchParams(window.location.search);
-      if (query.trim()) params.set("q", query); else params.delete("q");
-      if (push) {
-        var qs = params.toString();
-        window.history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : ""));
-      }
+      ticket += 1;
+      if (push) afterPaint(function () { address(query); });
       if (!query.trim()) {
         results.hidden = true; results.textContent = ""; status.textContent = ""; aToZ.hidden = false;
         return;
