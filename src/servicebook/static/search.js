@@ -394,7 +394,7 @@
     // The first `count` results: the first FIRST painted as soon as their records are there, the
     // others added in order as theirs arrive (all are asked for at once; each batch is ranked
     // within itself, so a result keeps its place when more are shown).
-    function show(index, found, query, count) {
+    function show(index, found, query, count, then) {
       var cut = [0, Math.min(FIRST, count)];
       for (var n = PAGE; n < count; n += PAGE) if (n > cut[cut.length - 1]) cut.push(n);
       if (cut[cut.length - 1] < count) cut.push(count);
@@ -424,7 +424,7 @@
           results.appendChild(more);
         }
         results.hidden = false;
-        if (!aToZ.hidden) afterPaint(function () { aToZ.hidden = true; });
+        afterPaint(function () { aToZ.hidden = true; if (then) then(); });
         status.textContent = found.length + (found.length === 1 ? " result" : " results") + " for “" + (found.instead || query.trim()) + "”" +
           (found.instead ? " (nothing matched “" + query.trim() + "” exactly)" : "") +
           (found.length > count ? ", the first " + count + " shown." : ".");
@@ -438,23 +438,26 @@
     function run(push) {
       var query = input.value;
       ticket += 1;
-      if (push) afterPaint(function () { address(query); });
+      var written = function () { if (push) address(query); };
       if (!query.trim()) {
         results.hidden = true; results.textContent = ""; status.textContent = ""; aToZ.hidden = false;
+        afterPaint(written);
         return;
       }
       var failed = function (err) { if (window.console) console.error(err);
         status.textContent = "Search is not available right now; use the A to Z list below.";
         aToZ.hidden = false;
+        afterPaint(written);
       };
       loadIndex(form.getAttribute("data-search-index")).then(function (index) {
         return search(index, query).then(function (found) {
           if (input.value !== query) return;
-          if (found.length) return show(index, found, query, PAGE);
+          if (found.length) return show(index, found, query, PAGE, written);
           results.hidden = true; results.textContent = "";
           status.textContent = "Nothing found for “" + query.trim() + "”. Try a shorter word, or browse the A to Z list." +
             (form.getAttribute("data-not-found") ? " " + form.getAttribute("data-not-found") : "");
           aToZ.hidden = false;
+          afterPaint(written);
         });
       }).catch(failed);
     }
