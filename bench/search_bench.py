@@ -18,7 +18,18 @@ context (nothing cached):
   are fetched after it) and 300 ms after it (a reader's pause between the click and the first key);
 - the largest HTML pages of the site (the issue's target: none over 1 MB).
 
-Figures are medians over `--runs` runs of each query; bench/README.md records them.
+The search page too is measured twice: the keystroke as soon as its script has come (at once) and
+300 ms later. Figures are medians over `--runs` runs of each query; bench/README.md records them.
+
+    python bench/search_bench.py --against OLD_PUBLIC [--breakdown] [--runs 3]
+
+measures the header's box (after a pause) and the search page on this code's build of the site and
+on OLD_PUBLIC (the same site built by other code, e.g. `git worktree add /tmp/old REV` and a build
+there, or a copy of public/ made before a change), alternating, and prints old → new (new/old).
+With --breakdown, further runs of the search page are traced (Chromium's performance trace) and the
+main thread's CPU time from the keystroke to the first result painted is told by kind: script,
+address (history.replaceState), loading, style, layout, paint, other; "waiting" is the rest of the
+wall time.
 
     python bench/search_bench.py --making SITE
 
