@@ -238,6 +238,8 @@ def test_without_javascript_everything_is_reachable(context_factory, site_url) -
     assert "Search needs JavaScript" in page.locator("main").inner_text()
     assert page.locator("#a-z").is_visible()
     entry = page.locator(".az-list li", has=page.get_by_role("link", name="Jenkins", exact=True))
+    entry.scroll_into_view_if_needed()  # an entry off screen is rendered (has innerText) once scrolled to
+    entry.locator(".badge").wait_for()  # visible, that is
     assert "Unsupported" in entry.inner_text()
     assert "use CI/CD pipelines" in entry.inner_text()
 
