@@ -669,6 +669,9 @@ class BodySpool:
         self._written = 0  # how much of it is in the file; the rest waits in `_pending`
         self._pending: list[bytes] = []
         self._at: dict[str, tuple[int, int]] = {}  # the HTML of this digest is already at (offset, size)
+        # each distinct heading once: most pages share most of theirs ("Scope", "Exceptions"), and
+        # a page's headings were most of what it held without its HTML (bench/README.md, "Memory")
+        self._headings: dict[model.Heading, model.Heading] = {}
 
     def keep(self, result: PageResult) -> PageResult:
         """`result` with its page's HTML in the spool instead of in the page (readable once
@@ -690,7 +693,7 @@ class BodySpool:
             meta=page.meta,
             body="",
             text=page.text,
-            headings=page.headings,
+            headings=tuple(self._headings.setdefault(h, h) for h in page.headings),
             html_sha256=page.html_sha256,
             spooled=(self._fd, *at),
         )
