@@ -35,6 +35,23 @@ def test_spooled_pages_hold_their_outline_and_read_their_html_back(site_copy: Ca
         _ = spooled.pages[0].html  # the spool is closed: no HTML, not someone else's bytes
 
 
+def test_spooled_pages_share_the_headings_and_names_they_have_in_common(site_copy: Callable[[str], Path]) -> None:
+    # most pages have most of their headings in common ("Scope", "Exceptions"), and many their
+    # owner and the offerings they apply to: held once each
+    site = site_copy("example")
+    for name in ("one", "two"):
+        front = f"title: {name}\nowner: Platform team\nofferings: [ci-pipelines]"
+        (site / "content" / f"{name}.md").write_text(f"---\n{front}\n---\n## Scope\n\nx\n\n## Exceptions\n\ny\n")
+    with BodySpool() as spool:
+        loaded = load(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, spool=spool).site
+        assert loaded is not None
+        one, two = (next(p for p in loaded.pages if p.slug == name) for name in ("one", "two"))
+        assert [h.text for h in one.headings] == ["Scope", "Exceptions"]
+        assert all(a is b for a, b in zip(one.headings, two.headings, strict=True))
+        assert one.meta.owner == "Platform team" and one.meta.owner is two.meta.owner
+        assert one.meta.offerings == ("ci-pipelines",) and one.meta.offerings[0] is two.meta.offerings[0]
+
+
 def test_a_page_whose_spooled_html_was_altered_is_an_error(site_copy: Callable[[str], Path]) -> None:
     site = site_copy("example")
     with BodySpool() as spool:

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicebook.site.links import check_links, safe_path, scan_page
+from servicebook.site.links import SharedLinks, check_links, safe_path, scan_page
+from servicebook.site.load import load
+from servicebook.site.render import render_site
 from servicebook.site.write import SiteFiles
 
 PAGES = {
@@ -61,6 +63,37 @@ def test_a_rendered_page_keeps_only_links_it_cannot_settle_itself() -> None:
     # offerings/ is a known page: settled; the #fragment links need the other page's ids or fail here
     assert [link[0] for link in scan.links] == ["#nope", "offerings/ci/#slo-availability", "offerings/ci/#slo-latency"]
     assert scan.has_id("top") and not scan.has_id("to")
+
+
+def test_scans_held_for_the_check_share_what_pages_have_in_common() -> None:
+    # as the build holds them from the render workers' results: each came with copies of its own
+    known = frozenset({"index.html", "offerings/index.html", "offerings/ci/index.html"})
+    shared = SharedLinks()
+    one = shared(scan_page("a/index.html", b'<a href="../offerings/ci/#slo-latency">x</a><p id="top">', known))
+    two = shared(scan_page("a/index.html", b'<a href="../offerings/ci/#slo-latency">x</a><p id="top">', known))
+    other = shared(scan_page("b/index.html", b'<a href="../offerings/ci/#slo-latency">x</a><a href="#top">', known))
+    assert one == two and one.links is two.links and one.ids is two.ids
+    assert other.links[0] is not one.links[0]  # the same href from another folder is another link
+    files = _files(PAGES, scanned=True)
+    files.scans = {path: shared(scan) for path, scan in files.scans.items()}
+    assert check_links(files) == []
+    files = _files({**PAGES, **BROKEN}, scanned=True)
+    files.scans = {path: shared(scan) for path, scan in files.scans.items()}
+    assert [p.format().split("\n")[0] for p in check_links(files)] == EXPECTED
+
+
+def test_a_built_page_leaves_no_link_to_the_sites_own_assets_and_data_files_for_the_check(
+    site_copy, env: dict[str, str]
+) -> None:
+    # they are sure to be in the site, as its pages are: only what may be missing is held until the check
+    root = site_copy("minimal")
+    loaded = load(root, env)
+    assert loaded.site is not None
+    files = render_site(loaded.site, root)
+    # (404.html, served at any depth, links from the site's root, and is not checked)
+    held = {link[1] for path, scan in files.scans.items() if path != "404.html" for link in scan.links}
+    assert files.scans and not {p for p in held if p.startswith("assets/") or p.endswith(".json")}
+    assert check_links(files) == []
 
 
 # Links as a browser reads them, not only as servicebook's own templates write them (double

@@ -7,8 +7,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 
-from servicebook.site.parallel import map_shared
+import pytest
+
+from servicebook.site.parallel import IN_FLIGHT, MAX_CHUNK, map_shared
 
 
 def _square(offset: int, item: int) -> int:
@@ -37,6 +40,31 @@ def test_what_is_kept_of_each_result_is_decided_as_it_comes_in() -> None:
         items = list(range(200))
         assert map_shared(_square, 0, items, workers=workers, keep=keep) == [-i * i for i in items]
         assert seen == [(i, i * i, os.getpid()) for i in items]
+
+
+def test_a_large_job_is_handed_out_a_few_chunks_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A result that has come back and is not yet taken is held whole by this process (a page with
+    # its HTML): what is handed out at once, not the number of items, bounds what it holds.
+    submitted: list[int] = []
+    real = ProcessPoolExecutor.submit
+
+    def counting(self: ProcessPoolExecutor, fn: object, /, *args: object, **kwargs: object) -> object:
+        submitted.append(len(args[0]))  # type: ignore[arg-type]
+        return real(self, fn, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counting)
+    handed_out: list[int] = []
+    told: list[int] = []
+
+    def keep(i: int, result: int) -> int:
+        handed_out.append(sum(submitted))
+        return result
+
+    items = list(range(5000))
+    assert map_shared(_square, 0, items, workers=2, keep=keep, done=told.append) == [i * i for i in items]
+    assert sum(submitted) == sum(told) == len(items)  # and progress is told of every one
+    assert max(submitted) <= MAX_CHUNK
+    assert max(handed - taken for taken, handed in enumerate(handed_out)) <= (2 * IN_FLIGHT + 1) * MAX_CHUNK
 
 
 def _pid(_shared: None, _item: int) -> int:

@@ -90,6 +90,25 @@ def scan_page(path: str, data: bytes, known: Container[str] = ()) -> PageLinks:
     return PageLinks(tuple(links), ids)
 
 
+class SharedLinks:
+    """Page scans as the build holds them until the check: each distinct link (and each distinct
+    set of ids) kept once for the whole site. A scan comes back from a render worker with copies
+    of its own, and most of a page's links are those of every page (the theme's style sheets and
+    scripts, the navigation's anchors, the offerings a policy applies to), so holding every scan
+    as it came would cost about ten times as much (bench/README.md, "Memory")."""
+
+    def __init__(self) -> None:
+        self._links: dict[tuple[str, str, bool, str], tuple[str, str, bool, str]] = {}
+        self._sets: dict[tuple[tuple[str, str, bool, str], ...], tuple[tuple[str, str, bool, str], ...]] = {}
+        self._ids: dict[bytes, bytes] = {}
+
+    def __call__(self, scan: PageLinks) -> PageLinks:
+        """`scan` made of the links and ids already held, where they are the same."""
+        shared = self._links
+        links = tuple(shared.setdefault(link, link) for link in scan.links)
+        return PageLinks(self._sets.setdefault(links, links), self._ids.setdefault(scan.ids, scan.ids))
+
+
 def _joined_ids(ids: Collection[str]) -> bytes:
     """`ids` as PageLinks keeps them."""
     return b"\0" + b"\0".join(sorted(i.encode() for i in ids)) + b"\0"

@@ -669,6 +669,11 @@ class BodySpool:
         self._written = 0  # how much of it is in the file; the rest waits in `_pending`
         self._pending: list[bytes] = []
         self._at: dict[str, tuple[int, int]] = {}  # the HTML of this digest is already at (offset, size)
+        # each distinct heading once: most pages share most of theirs ("Scope", "Exceptions"), and
+        # a page's headings were most of what it held without its HTML (bench/README.md, "Memory");
+        # so too the owners and the ids of offerings and tools that the front matter names
+        self._headings: dict[model.Heading, model.Heading] = {}
+        self._names: dict[str, str] = {}
 
     def keep(self, result: PageResult) -> PageResult:
         """`result` with its page's HTML in the spool instead of in the page (readable once
@@ -684,13 +689,20 @@ class BodySpool:
             self._pending.append(data)
             if self._end - self._written >= WRITE_BYTES:
                 self.flush()
+        meta, names = page.meta, self._names
+        meta = dataclasses.replace(
+            meta,
+            owner=None if meta.owner is None else names.setdefault(meta.owner, meta.owner),
+            offerings=tuple(names.setdefault(i, i) for i in meta.offerings),
+            tools=tuple(names.setdefault(i, i) for i in meta.tools),
+        )
         slim = model.Page(
             slug=page.slug,
             source=page.source,
-            meta=page.meta,
+            meta=meta,
             body="",
             text=page.text,
-            headings=page.headings,
+            headings=tuple(self._headings.setdefault(h, h) for h in page.headings),
             html_sha256=page.html_sha256,
             spooled=(self._fd, *at),
         )

@@ -8,8 +8,10 @@ too small to be worth a process, the same function runs in this process.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -25,6 +27,8 @@ R = TypeVar("R")
 
 MIN_ITEMS = 64  # below this, starting processes costs more than it saves
 MAX_WORKERS = 8
+MAX_CHUNK = 64  # items a worker is given at a time
+IN_FLIGHT = 3  # chunks handed out per worker and not yet taken back
 
 # The shared object of a worker process; set by `_init` in forked workers only, never in the parent.
 _shared: list[Any] = []
@@ -88,32 +92,38 @@ def map_shared(
             if done is not None:
                 done(1)
         return out
-    size = max(1, -(-len(items) // (workers * 8)))  # small chunks balance uneven pages
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    size = max(1, min(MAX_CHUNK, -(-len(items) // (workers * 8))))  # small chunks balance uneven pages
+    chunks = (items[i : i + size] for i in range(0, len(items), size))
     results: list[R] = []
     context = multiprocessing.get_context("fork")
     gc.freeze()  # what the workers inherit is never collected there: they need not scan (nor copy) it
     try:
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(shared,))
         try:
-            # Workers are forked when the work is handed out: with SIGINT blocked until then, none
-            # can be interrupted before it has set itself to ignore it (see _init).
+            # At most IN_FLIGHT chunks per worker are handed out and not yet taken back: a result
+            # that waits (the pool reads every result as it comes) is held whole, so the work
+            # handed out at once, not the number of items, bounds what this process holds.
+            run = partial(_run_chunk, fn)
+            # Workers are forked when the first work is handed out: with SIGINT blocked until
+            # then, none can be interrupted before it has set itself to ignore it (see _init).
             mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                parts = pool.map(partial(_run_chunk, fn), chunks)
+                waiting = collections.deque(pool.submit(run, c) for c in itertools.islice(chunks, workers * IN_FLIGHT))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             if meanwhile is not None:
                 meanwhile()
-            for part in parts:
+            while waiting:
+                part = waiting.popleft().result()
+                waiting.extend(pool.submit(run, c) for c in itertools.islice(chunks, 1))
                 if keep is None:
                     results.extend(part)
                 else:
                     at = len(results)
                     results.extend(keep(at + n, result) for n, result in enumerate(part))
-                    part.clear()  # its results' own copies go now, not with the next part
                 if done is not None:
                     done(len(part))
+                del part  # its results' own copies go now, not with the next part
         except BaseException:
             _stop(pool)  # interrupted, or a worker died: do not wait for the others
             raise

@@ -17,12 +17,14 @@ import jinja2
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.errors import Problem
 from servicebook.git.history import Timeline
 from servicebook.git.repo import open_repo
 from servicebook.git.versions import Release
 from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
+from servicebook.site.links import SharedLinks
 from servicebook.site.outputs import add_site_outputs, data_specs
 from servicebook.site.paging import (
     Part,
@@ -49,7 +51,7 @@ from servicebook.site.templates import (
     spooled,
 )
 from servicebook.site.views import SiteView, site_view
-from servicebook.site.write import SiteFiles
+from servicebook.site.write import PageLinks, SiteFiles
 
 STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
 CSP = (
@@ -180,7 +182,9 @@ def render_site(
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
         store = shared
     data = data_specs(site, view, store, workers)
-    known = frozenset(s.path for s in specs)
+    # every page, data file and asset of the site: a link to one of them needs no later check
+    statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
+    known = frozenset((*(s.path for s in specs), *(d.path for d in data), *statics))
     if stamped is not None and spool is None:
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers)
     renderer = Renderer(env, specs, common, layouts, spool, known, data)
@@ -236,6 +240,9 @@ def _common_context(view: SiteView) -> dict[str, Any]:
     }
 
 
+Rendered = tuple[bytes | None, PageLinks | None] | list[Problem]  # what templates.render_one gives
+
+
 def _render_pages(
     files: SiteFiles,
     renderer: Renderer,
@@ -246,7 +253,7 @@ def _render_pages(
     """Every page of the renderer's specs, then every data file, into `files`, in order: the file
     `reuse` names when it has one, else made (into the spool folder, when there is one). A
     rendered page's links are read by the process that rendered it (links.scan_page), for the
-    link check."""
+    link check, and held until then as `SharedLinks` keeps them, as each page comes in."""
 
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
     kept = [reuse(job) if reuse else None for job in jobs]
@@ -259,7 +266,12 @@ def _render_pages(
     if progress is not None:
         progress.expect(len(todo))
     done = progress.advance if progress is not None else None
-    results = dict(zip(todo, map_shared(render_one, renderer, todo, workers, done=done), strict=True))
+    shared = SharedLinks()
+
+    def keep(_i: int, result: Rendered) -> Rendered:
+        return (result[0], shared(result[1])) if isinstance(result, tuple) and result[1] is not None else result
+
+    results = dict(zip(todo, map_shared(render_one, renderer, todo, workers, done=done, keep=keep), strict=True))
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
         raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
