@@ -95,9 +95,18 @@ def test_every_shell_block_is_marked_runnable_or_manual() -> None:
 RUNNABLE = [p for p in [README, *PAGES] if any("runnable" in info.split()[1:] for info, _ in fences(p))]
 
 
+@pytest.fixture(scope="session")
+def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One user cache folder ($XDG_CACHE_HOME) for every docs script of a test process: what
+    servicebook keeps there (compiled templates) is shared by all of a user's sites, and never
+    changes what a build makes (tests/test_compiled_templates.py), so each script need not compile
+    the theme again; each still has a home folder of its own."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
 @pytest.mark.git
 @pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: p.name)
-def test_runnable_blocks_run(path, tmp_path) -> None:
+def test_runnable_blocks_run(path, tmp_path, user_cache_folder) -> None:
     """A page's runnable blocks run in order as one script (a `cd` carries over, as for a reader
     typing them), with `set -e`: a command that fails fails the test."""
     script = "set -euo pipefail\n" + "\n".join(body for info, body in fences(path) if "runnable" in info.split()[1:])
@@ -105,6 +114,7 @@ def test_runnable_blocks_run(path, tmp_path) -> None:
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(user_cache_folder),
         "LANG": "C.UTF-8",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_CONFIG_NOSYSTEM": "1",
