@@ -11,12 +11,14 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from servicebook.catalog.schema import reference_markdown
 
+from .cliserver import cli_server
 from .conftest import REPO
 
 DOCS = REPO / "docs"
@@ -95,16 +97,34 @@ def test_every_shell_block_is_marked_runnable_or_manual() -> None:
 RUNNABLE = [p for p in [README, *PAGES] if any("runnable" in info.split()[1:] for info, _ in fences(p))]
 
 
+@pytest.fixture(scope="session")
+def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One user cache folder ($XDG_CACHE_HOME) for every docs script of a test process: what
+    servicebook keeps there (compiled templates) is shared by all of a user's sites, and never
+    changes what a build makes (tests/test_compiled_templates.py), so each script need not compile
+    the theme again; each still has a home folder of its own."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
+@pytest.fixture(scope="session")
+def servicebook_bin() -> Iterator[Path]:
+    """A folder whose `servicebook` runs this environment's servicebook in a process forked from
+    one that has imported it already (tests/cliserver.py): the scripts start dozens of commands."""
+    with cli_server({**os.environ, "LANG": "C.UTF-8"}) as bin_dir:
+        yield bin_dir
+
+
 @pytest.mark.git
 @pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: p.name)
-def test_runnable_blocks_run(path, tmp_path) -> None:
+def test_runnable_blocks_run(path, tmp_path, user_cache_folder, servicebook_bin) -> None:
     """A page's runnable blocks run in order as one script (a `cd` carries over, as for a reader
     typing them), with `set -e`: a command that fails fails the test."""
     script = "set -euo pipefail\n" + "\n".join(body for info, body in fences(path) if "runnable" in info.split()[1:])
     bin_dir = Path(sys.executable).parent
     env = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": os.pathsep.join([str(servicebook_bin), str(bin_dir), os.environ["PATH"]]),
         "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(user_cache_folder),
         "LANG": "C.UTF-8",
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -193,9 +213,10 @@ SHOWN = re.compile(r"^```sh runnable\n(.*?)^```\n\nprints\n\n```\n(.*?)^```", re
 
 
 @pytest.mark.parametrize("path", [p for p in PAGES if SHOWN.search(p.read_text())], ids=lambda p: p.name)
-def test_output_shown_after_a_block_is_what_it_prints(path, tmp_path) -> None:
+def test_output_shown_after_a_block_is_what_it_prints(path, tmp_path, servicebook_bin) -> None:
     for script, shown in SHOWN.findall(path.read_text()):
-        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+        path_list = [str(servicebook_bin), str(Path(sys.executable).parent), os.environ["PATH"]]
+        env = {**os.environ, "PATH": os.pathsep.join(path_list)}
         done = subprocess.run(
             ["bash", "-c", "set -euo pipefail\n" + script + "\n"], cwd=tmp_path, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
