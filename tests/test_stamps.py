@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from servicebook.catalog import model
-from servicebook.site.stamps import Stamping, page_key
+from servicebook.site.stamps import Carried, Stamping, _Fingerprints, page_key
 from servicebook.site.templates import PageSpec
 
 LONG_HTML = "<p>" + "Every change is reviewed by a second person. " * 40 + "</p>\n"
@@ -54,3 +54,20 @@ def test_a_text_that_holds_the_placeholders_character_is_never_stamped() -> None
     assert _key(_page(html=LONG_HTML + "\ue000")) is None
     assert _key(_page(owner="Team \ue0001\ue000")) is None
     assert _key(_page(title="Odd \ue000")) is None
+
+
+def test_a_release_keyed_after_the_one_before_gets_the_keys_it_would_get_alone() -> None:
+    # consecutive releases share their unchanged records as the very same objects (records.py):
+    # what the release before digested is reused, never for another object or other contents
+    carried = Carried()
+    shared, edited = _page(), _page(owner="Platform Team")
+    before = Stamping({}, "chrome", {}, _Fingerprints(carried=carried))
+    assert page_key(before, _spec(shared)) == _key(shared)
+    after = Stamping({}, "chrome", {}, _Fingerprints(carried=carried))
+    assert page_key(after, _spec(shared)) == _key(shared)
+    assert page_key(after, _spec(edited)) == _key(edited) != _key(shared)
+    assert page_key(after, _spec(_page())) == _key(shared)  # equal contents in a new object
+
+
+def _spec(page: model.Page) -> PageSpec:
+    return PageSpec("policies/change-approval/index.html", "policy.html", page.meta.title, "policies", {"page": page})

@@ -33,6 +33,7 @@ from servicebook.site.load import load
 from servicebook.site.outputs import add_published_outputs
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
+from servicebook.site.stamps import Carried
 from servicebook.site.templates import RenderError, VersionContext
 
 if TYPE_CHECKING:
@@ -68,13 +69,14 @@ def build_releases(
     `done` is called after each release (the build's progress)."""
     problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
     built: list[BuiltRelease] = []
+    carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
     for choice in found.choices:
         if only is not None and choice.version not in only:
             continue
         failed: dict[str, list[Problem]] = {}
         published: BuiltRelease | None = None
         for option in choice.options:
-            result, issues = build_release(root, option, cache_root, strict, store=store, env=env)
+            result, issues = build_release(root, option, cache_root, strict, store=store, env=env, carried=carried)
             if store is not None:
                 store.commit()
             if result is not None:
@@ -107,11 +109,13 @@ def build_release(
     *,
     store: BuildCache | None = None,
     env: Mapping[str, str] | None = None,
+    carried: Carried | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
     With a `store` (see buildcache.py), pages and catalogs that an earlier build of the same bytes
     loaded are taken from it; the output is the same, byte for byte, with or without it.
+    `carried`: what the release built before it keyed its pages from (stamps.Carried).
     """
 
     target = cache_root / "releases" / code_folder() / release.commit
@@ -159,6 +163,7 @@ def build_release(
                 versioning=VersionContext(current=release.version, releases=()),
                 workers=worker_count(env or {}),
                 stamped=store,
+                carried=carried,
                 source_prefix=source_prefix(root),
             )
         except RenderError as exc:
@@ -181,10 +186,14 @@ def _store(files: Mapping[str, bytes], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        for path in sorted(files):
-            dest = staging / path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(files[path])
+        made = {str(staging)}
+        for path in sorted(files):  # plain strings: a release is thousands of files, a folder each
+            folder, _, _ = f"{staging}/{path}".rpartition("/")
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)  # noqa: PTH103
+                made.add(folder)
+            with open(f"{staging}/{path}", "wb") as out:
+                out.write(files[path])
         (staging / COMPLETE).write_text(json.dumps(_identities(staging)), "utf-8")  # renaming keeps them
         if target.exists():
             shutil.rmtree(target)

@@ -38,7 +38,7 @@ from servicebook.site.paging import (
 )
 from servicebook.site.parallel import map_shared
 from servicebook.site.search import KIND_LABELS
-from servicebook.site.stamps import RenderedStore, render_stamped
+from servicebook.site.stamps import Carried, RenderedStore, render_stamped
 from servicebook.site.teams import team_specs, teams_view
 from servicebook.site.templates import (
     DataSpec,
@@ -149,6 +149,7 @@ def render_site(
     workers: int = 1,
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
+    carried: Carried | None = None,
     source_prefix: str | None = None,
     progress: Phases | None = None,
     store: Store | None = None,
@@ -160,7 +161,8 @@ def render_site(
     build.py); the other pages are rendered over `workers` processes. With a `spool` folder,
     pages are written there as they are rendered and read back only when needed (write.SiteFiles).
     With a `stamped` store (a past release's build), pages that other releases rendered from the
-    same inputs are taken from it with this release's stamp filled in (see stamps.py).
+    same inputs are taken from it with this release's stamp filled in (see stamps.py); `carried`
+    holds what the release built before it was keyed from (stamps.Carried).
     `source_prefix` is where the site lives in its repository, when `site_root` is not a checkout.
     `progress` is told how many pages and files are rendered, and each as it is.
     `store` keeps what the next search index is made from (site/search.py); a past release's
@@ -186,7 +188,7 @@ def render_site(
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
     known = frozenset((*(s.path for s in specs), *(d.path for d in data), *statics))
     if stamped is not None and spool is None:
-        specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers)
+        specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried)
     renderer = Renderer(env, specs, common, layouts, spool, known, data)
     _render_pages(files, renderer, reuse, workers, progress)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):

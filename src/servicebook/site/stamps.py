@@ -118,11 +118,15 @@ class _Fingerprints:
     process; a text holding the placeholders' character raises _Marked.
     """
 
-    __slots__ = ("_kept", "_strict")
+    __slots__ = ("_carried", "_kept", "_strict")
 
-    def __init__(self, *, strict: bool = True) -> None:
+    def __init__(self, *, strict: bool = True, carried: Carried | None = None) -> None:
         self._kept: dict[int, tuple[object, str]] = {}
         self._strict = strict  # False: the stamped context itself, which holds the placeholders
+        # the release built before this one: what it digested (and holds) is digested already
+        self._carried = {} if carried is None else carried.last
+        if carried is not None:
+            carried.last = self._kept
 
     def of(self, value: object) -> str:
         if isinstance(value, str):
@@ -133,6 +137,10 @@ class _Fingerprints:
             return "r" + repr(value)  # bool before int: repr tells True from 1
         kept = self._kept.get(id(value))
         if kept is not None:
+            return kept[1]
+        kept = self._carried.get(id(value))
+        if kept is not None and kept[0] is value:  # a record the release before shared (records.py)
+            self._kept[id(value)] = kept
             return kept[1]
         if isinstance(value, Mapping):  # a page's own context: made for it, never kept
             return digest("{", *(part for k, v in value.items() for part in (self.of(k), self.of(v))))
@@ -158,6 +166,19 @@ class _Fingerprints:
 _SHORT = 64  # characters: longer texts (a policy page's HTML) are digested on their own
 
 
+class Carried:
+    """What the last release's pages were keyed from, for the next release's keys: consecutive
+    releases share most of their catalog's records as the very same objects (catalog/records.py
+    reads again only the records whose text changed), so a record digested for one release is
+    not walked again for the next. Only the last release's digests are kept (with the objects
+    they were made from, so that no id is reused while they are), which bounds the memory."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: dict[int, tuple[object, str]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Stamping:
     """The context stamped pages are rendered with, the key of what it holds, and the stamp."""
@@ -173,9 +194,10 @@ class Stamping:
         return None if _MARK in out else out
 
 
-def stamping(common: Mapping[str, Any]) -> Stamping | None:
+def stamping(common: Mapping[str, Any], carried: Carried | None = None) -> Stamping | None:
     """The stamped context of a release build (`common` from render.py), or None when its pages
-    cannot be stamped (the stamp is not plain text, or the build shows history)."""
+    cannot be stamped (the stamp is not plain text, or the build shows history). `carried`: the
+    digests of the release built before it (see Carried)."""
     catalog: model.Catalog = common["catalog"]
     build: model.BuildInfo = common["build"]
     versioning: VersionContext = common["versioning"]
@@ -217,7 +239,7 @@ def stamping(common: Mapping[str, Any]) -> Stamping | None:
     if any(_MARK in text or _ESCAPED in text for text in sources):  # the placeholders' character is used
         return None
     chrome = digest(*(part for k in sorted(shown) for part in (k, _Fingerprints(strict=False).of(shown[k]))))
-    return Stamping(stamped, chrome, stamp)
+    return Stamping(stamped, chrome, stamp, _Fingerprints(carried=carried))
 
 
 def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
@@ -241,10 +263,11 @@ def render_stamped(
     layouts: Path,
     known: frozenset[str],
     workers: int,
+    carried: Carried | None = None,
 ) -> list[PageSpec]:
     """Put the stamped pages of `specs` into `files`, from `store` or rendered once and stored;
-    returns the specs left for the ordinary render."""
-    stamp = stamping(common)
+    returns the specs left for the ordinary render. `carried`: see Carried."""
+    stamp = stamping(common, carried)
     if stamp is None or _has_files(layouts):
         return specs
     keys = {s.path: key for s in specs if s.template in TEMPLATES and (key := page_key(stamp, s)) is not None}
@@ -252,6 +275,7 @@ def render_stamped(
     found = store.get_rendered(list(keys.values()))
     done: set[str] = set()
     todo: list[PageSpec] = []
+    settled: dict[tuple[str, bool], bool] = {}
     for spec in chosen:
         html, data = found.get(keys[spec.path], ("", ""))
         filled = stamp.fill(html) if html else None
@@ -260,7 +284,7 @@ def render_stamped(
             todo.append(spec)
             continue
         files[spec.path] = filled.encode("utf-8")
-        files.scans[spec.path] = _settle(links, known)
+        files.scans[spec.path] = _settle(links, known, settled)
         done.add(spec.path)
     # Rendered with no page known, their links are all left for the check, and so are the same
     # in every release: they are stored with the page and settled against this release's pages.
@@ -274,7 +298,7 @@ def render_stamped(
             continue
         store.put_rendered(keys[spec.path], html, _write_links(result[1]))
         files[spec.path] = filled.encode("utf-8")
-        files.scans[spec.path] = _settle(result[1], known)
+        files.scans[spec.path] = _settle(result[1], known, settled)
         done.add(spec.path)
     return [s for s in specs if s.path not in done]
 
@@ -286,13 +310,22 @@ def _stamp_in(links: PageLinks) -> bool:
     return mark in links.ids or any(_MARK in part for link in links.links for part in link if isinstance(part, str))
 
 
-def _settle(links: PageLinks, known: frozenset[str]) -> PageLinks:
+def _settle(links: PageLinks, known: frozenset[str], settled: dict[tuple[str, bool], bool]) -> PageLinks:
     """The links left for the check once those to pages of this release are settled (as
-    links.scan_page settles them when it is given the release's pages)."""
-    kept = tuple(
-        link for link in links.links if link[3] or not link[1] or resolve(link[1], link[2], known) not in known
-    )
-    return PageLinks(kept, links.ids)
+    links.scan_page settles them when it is given the release's pages). `settled`: whether each
+    (path, is a folder) already met in this release leads to one of its pages: every page links
+    the same few hundred places (the navigation, the lists, the offerings and tools)."""
+    kept = []
+    for link in links.links:
+        if link[3] or not link[1]:
+            kept.append(link)
+            continue
+        found = settled.get((link[1], link[2]))
+        if found is None:
+            found = settled[link[1], link[2]] = resolve(link[1], link[2], known) in known
+        if not found:
+            kept.append(link)
+    return PageLinks(tuple(kept), links.ids)
 
 
 def _write_links(links: PageLinks) -> str:

@@ -425,21 +425,30 @@ def _link_tree(tree: Path, dest: Path) -> list[str]:
     """Hard-link (or copy) every file of `tree` into `dest`: one mkdir per folder, not per file,
     since twenty releases of a large catalog are hundreds of thousands of files. Returns the
     files it copied (relative to `tree`)."""
-    copied = []
-    for folder, subfolders, names in os.walk(tree):
-        subfolders.sort()
-        target_dir = dest / Path(folder).relative_to(tree)
-        target_dir.mkdir(parents=True, exist_ok=True)
-        for name in sorted(names):
-            if name.startswith(".complete"):
-                continue
-            source, target = Path(folder, name), target_dir / name
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
-                copied.append(str(target.relative_to(dest)))
+    copied: list[str] = []
+    dest.mkdir(parents=True, exist_ok=True)
+    _link_folder(str(tree), str(dest), "", copied)
     return copied
+
+
+def _link_folder(folder: str, target: str, at: str, copied: list[str]) -> None:
+    """`_link_tree` of one folder, whose `target` exists: plain strings, one listing (a Path per
+    file cost more than the link itself)."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir():
+            if entry.is_symlink():  # as os.walk: a link to a folder is listed, neither made nor followed
+                continue
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(f"{target}/{entry.name}")  # noqa: PTH102 - plain strings, by the thousand
+            _link_folder(entry.path, f"{target}/{entry.name}", f"{at}{entry.name}/", copied)
+        elif not entry.name.startswith(".complete"):
+            try:
+                os.link(entry.path, f"{target}/{entry.name}")
+            except OSError:
+                shutil.copyfile(entry.path, f"{target}/{entry.name}")
+                copied.append(at + entry.name)
 
 
 def _folder_mode() -> int:
