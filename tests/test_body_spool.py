@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from servicebook.site.load import BodySpool, load
+from servicebook.site.search import page_parts
 
 from .conftest import FIXED_EPOCH
 
@@ -26,11 +27,14 @@ def test_spooled_pages_hold_their_outline_and_read_their_html_back(site_copy: Ca
         for whole, slim in zip(held.pages, spooled.pages, strict=True):
             assert slim.body == "" and slim.spooled and not whole.spooled
             assert slim.html == whole.html and whole.html
+            # what the search index reads of its HTML is beside it (site/search.py page_parts)
+            assert slim.search_spooled and not whole.search_spooled
             # everything else the build holds of the page is the same
-            assert dataclasses.replace(slim, body=whole.body, spooled=()) == whole
-        # a page kept twice (the same HTML) is written once
-        distinct = {p.html_sha256: p.html.encode() for p in held.pages}
-        assert spool.size == sum(len(html) for html in distinct.values())
+            assert dataclasses.replace(slim, body=whole.body, spooled=(), search_spooled=()) == whole
+        # a page kept twice (the same HTML) is written once, and so are its search parts
+        distinct = {p.html_sha256: p.html for p in held.pages}
+        parts = [page_parts(html, sha) for sha, html in distinct.items()]
+        assert spool.size == sum(len(html.encode()) for html in distinct.values()) + sum(map(len, parts))
     with pytest.raises(OSError):
         _ = spooled.pages[0].html  # the spool is closed: no HTML, not someone else's bytes
 

@@ -36,13 +36,13 @@ class Indexes:
         self.store = store
         self.read: list[str] = []
         self.last: dict[str, bytes] = {}
-        real = search.record_postings
+        real = search._record_words  # once for each record whose postings are made
 
-        def spy(record, sections):  # type: ignore[no-untyped-def]
+        def spy(record):  # type: ignore[no-untyped-def]
             self.read.append(record["t"])
-            return real(record, sections)
+            return real(record)
 
-        monkeypatch.setattr(search, "record_postings", spy)
+        monkeypatch.setattr(search, "_record_words", spy)
 
     def make(self) -> dict[str, bytes]:
         view = view_of(self.site)

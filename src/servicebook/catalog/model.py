@@ -633,6 +633,11 @@ class Page:
     # where its HTML is instead of `body`: (open file descriptor, offset, size in bytes), in this
     # process and the worker processes it forks; () when `body` holds it
     spooled: tuple[int, ...] = ()
+    # where what the search index reads of its HTML is (its sections' words and its text
+    # fragment, made once where the page was rendered: site/search.py `page_parts`), in the same
+    # file as `spooled`: (file descriptor, offset, size); () when not made (a page read back
+    # from the store: the index reads its HTML instead)
+    search_spooled: tuple[int, ...] = ()
 
     @property
     def html(self) -> str:

@@ -47,6 +47,7 @@ from servicebook.git.snapshots import PageOutline
 from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.progress import Phases
 from servicebook.site.parallel import map_shared, worker_count
+from servicebook.site.search import page_parts
 from servicebook.source.yaml import (
     Node,
     SourceError,
@@ -193,6 +194,7 @@ def load(
         outlines,
         None if member is None else (member.id, member.site),
         organisation,
+        search=spool is not None,
     )
     pages: list[model.Page] = []
     anchor_refs: list[AnchorRef] = []
@@ -561,6 +563,9 @@ class _Universe:
     outlines: bool = False  # give each page's outline for the history (see PageResult)
     member: tuple[str, str | None] | None = None  # a member's (id, site): see load's `member`
     organisation: str | None = None  # where the organisation site is, when the catalog names it
+    # make what the search index reads of each page's HTML (PageResult `search`): for a build
+    # that spools its pages (a page's HTML is read for it once, here, not again by the index)
+    search: bool = False
 
     def digest(self) -> str:
         def ids(c: Container[str]) -> str:
@@ -588,6 +593,9 @@ class PageResult:
     sha256: str = ""
     blob: str = ""
     cross_refs: tuple[CrossRef, ...] = ()  # its links to other member teams' records
+    # what the search index reads of the page's HTML (search.page_parts), made with it; the
+    # spool keeps it (model.Page `search_spooled`), the store does not
+    search: bytes = b""
 
 
 def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
@@ -674,21 +682,20 @@ class BodySpool:
         # so too the owners and the ids of offerings and tools that the front matter names
         self._headings: dict[model.Heading, model.Heading] = {}
         self._names: dict[str, str] = {}
+        self._parts_at: dict[str, tuple[int, int]] = {}  # what the search index reads of that HTML
 
     def keep(self, result: PageResult) -> PageResult:
-        """`result` with its page's HTML in the spool instead of in the page (readable once
-        `flush` has been called)."""
+        """`result` with its page's HTML in the spool instead of in the page, and what the search
+        index reads of it (PageResult `search`) beside it (readable once `flush` has been called)."""
         page = result.page
         if page is None or page.spooled:
             return result
         at = self._at.get(page.html_sha256)
         if at is None:
-            data = page.body.encode("utf-8")
-            at = self._at[page.html_sha256] = (self._end, len(data))
-            self._end += len(data)
-            self._pending.append(data)
-            if self._end - self._written >= WRITE_BYTES:
-                self.flush()
+            at = self._at[page.html_sha256] = self._add(page.body.encode("utf-8"))
+        parts = self._parts_at.get(page.html_sha256)
+        if parts is None and result.search:
+            parts = self._parts_at[page.html_sha256] = self._add(result.search)
         meta, names = page.meta, self._names
         meta = dataclasses.replace(
             meta,
@@ -705,8 +712,18 @@ class BodySpool:
             headings=tuple(self._headings.setdefault(h, h) for h in page.headings),
             html_sha256=page.html_sha256,
             spooled=(self._fd, *at),
+            search_spooled=() if parts is None else (self._fd, *parts),
         )
-        return dataclasses.replace(result, page=slim)
+        return dataclasses.replace(result, page=slim, search=b"")
+
+    def _add(self, data: bytes) -> tuple[int, int]:
+        """Where `data` goes: (offset, size)."""
+        at = (self._end, len(data))
+        self._end += len(data)
+        self._pending.append(data)
+        if self._end - self._written >= WRITE_BYTES:
+            self.flush()
+        return at
 
     def flush(self) -> None:
         """Write what `keep` took so far."""
@@ -757,6 +774,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         universe.organisation,
         cross_refs,
     )
+    parts = page_parts(page.body, page.html_sha256) if page is not None and universe.search else b""
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
     sections: tuple[tuple[str, str, str], ...] = ()
     sha256 = blob = ""
@@ -776,6 +794,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         sha256,
         blob,
         tuple(cross_refs),
+        parts,
     )
 
 

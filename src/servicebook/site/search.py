@@ -26,10 +26,11 @@ from __future__ import annotations
 import bisect
 import json
 import operator
+import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from html import unescape
@@ -74,10 +75,14 @@ _MARKS = re.compile("[\u0300-\u036f]")
 _WORD = re.compile(r"[^\W_]+")
 
 
+# ASCII text's bytes with every one but [a-z0-9] a space: what `_WORD` finds in lower-cased ASCII
+_ASCII_WORDS = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+
+
 def words(text: str) -> list[str]:
     """The words of `text` as the index and the script see them."""
     if text.isascii():  # nothing to decompose, no marks to drop (most text, and much faster)
-        return _WORD.findall(text.lower())
+        return text.lower().encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
     return _WORD.findall(_MARKS.sub("", unicodedata.normalize("NFD", text.lower())))
 
 
@@ -392,42 +397,113 @@ def _records_file(texts: list[str]) -> bytes:
 
 def _text_file(page: model.Page) -> bytes:
     # the page, not its HTML: a build keeps that in its spool (model.Page `spooled`), read here,
-    # in the render worker that makes this file
+    # in the render worker that makes this file; the fragment itself when the page's render made it
+    parts = spooled_parts(page)
+    if parts is not None:
+        return parts[1]
     return _compact({"sections": page_sections(page.html)})
 
 
-def record_postings(record: dict[str, Any], sections: list[tuple[str, str, str]]) -> list[Any]:
-    """Where each word of one record occurs, whatever the record's id: [word, where, section, …]
-    (`FIELDS` and `TITLE_WORDS` bits; the first section other than the first it occurs in)."""
+def page_parts(html: str, html_sha256: str) -> bytes:
+    """What the index needs of a policy page's HTML, read from it once, where the page was
+    rendered (site/load.py, in the worker that renders its Markdown): the digest of the HTML (so
+    that a reader can tell these are its page's), the postings of its sections
+    (`section_postings`: a record's postings are those of its own fields and these, see
+    `merged_postings`) and its text fragment, the file's very bytes; a line each."""
+    sections = page_sections(html)
+    postings = json.dumps(section_postings(sections), ensure_ascii=False, separators=(",", ":"))
+    return f"{html_sha256}\n{postings}\n".encode() + _compact({"sections": sections})
+
+
+def spooled_parts(page: model.Page) -> tuple[bytes, bytes] | None:
+    """The postings (JSON) and the text fragment `page_parts` made of `page`, where the build
+    kept them (model.Page `search_spooled`); None when it did not, or they are not its HTML's."""
+    if len(page.search_spooled) != 3:
+        return None
+    fd, offset, size = page.search_spooled
+    try:
+        data = os.pread(fd, size, offset)
+    except OSError:
+        return None
+    made_of, _, rest = data.partition(b"\n")
+    if len(data) != size or made_of != page.html_sha256.encode():
+        return None
+    postings, _, fragment = rest.partition(b"\n")
+    return postings, fragment
+
+
+def _add_words(found: dict[str, list[int]], bit: int, text: str, section: int = 0, skip: Container[str] = ()) -> None:
+    """Each word of `text` into `found` (word → [where, section]): its `bit` added, and `section`
+    when it has none yet (the first section other than the first it occurs in)."""
+    for w in dict.fromkeys(words(text)):  # a word again in the same text changes nothing
+        if len(w) > LONGEST_WORD or w in skip:
+            continue
+        at = found.get(w)
+        if at is None:
+            found[w] = [bit, section]
+        else:
+            at[0] |= bit
+            if not at[1]:
+                at[1] = section
+
+
+def _record_words(record: dict[str, Any]) -> dict[str, list[int]]:
+    """The words of a record's own fields (not its page's sections), all in section 0."""
     found: dict[str, list[int]] = {}
-
-    def add(field: str, text: str, section: int = 0, skip: Iterable[str] = ()) -> None:
-        bit = FIELDS[field]
-        for w in dict.fromkeys(words(text)):  # a word again in the same text changes nothing
-            if len(w) > LONGEST_WORD or w in skip:
-                continue
-            at = found.get(w)
-            if at is None:
-                found[w] = [bit, section]
-            else:
-                at[0] |= bit
-                if not at[1]:
-                    at[1] = section
-
-    add("title", record["t"])
+    _add_words(found, FIELDS["title"], record["t"])
     title = words(record["t"])
     for n, w in enumerate(title):
         if len(w) <= LONGEST_WORD:
             found[w][0] |= (FIELDS["lead"] if n == 0 else 0) | min(len(title), 7) << TITLE_WORDS
     alternative = record.get("a")
-    add("keys", " ".join([record.get("x", ""), record.get("sl", ""), alternative["t"] if alternative else ""]))
-    add("summary", record["s"])
+    keys = " ".join([record.get("x", ""), record.get("sl", ""), alternative["t"] if alternative else ""])
+    _add_words(found, FIELDS["keys"], keys)
+    _add_words(found, FIELDS["summary"], record["s"])
     if "d" in record:
-        add("body", record["d"], skip=STOP)
+        _add_words(found, FIELDS["body"], record["d"], skip=STOP)
+    return found
+
+
+def _section_words(found: dict[str, list[int]], sections: Iterable[tuple[str, str, str]]) -> dict[str, list[int]]:
     for n, (heading, _anchor, text) in enumerate(sections):
-        add("keys", heading, n)
-        add("body", text, n, skip=STOP)
+        _add_words(found, FIELDS["keys"], heading, n)
+        _add_words(found, FIELDS["body"], text, n, STOP)
+    return found
+
+
+def _flat(found: dict[str, list[int]]) -> list[Any]:
     return [part for w, (where, section) in found.items() for part in (w, where, section)]
+
+
+def record_postings(record: dict[str, Any], sections: list[tuple[str, str, str]]) -> list[Any]:
+    """Where each word of one record occurs, whatever the record's id: [word, where, section, …]
+    (`FIELDS` and `TITLE_WORDS` bits; the first section other than the first it occurs in)."""
+    return _flat(_section_words(_record_words(record), sections))
+
+
+def section_postings(sections: list[tuple[str, str, str]]) -> list[Any]:
+    """The postings of a page's sections alone (`record_postings` without the record's fields)."""
+    return _flat(_section_words({}, sections))
+
+
+def merged_postings(record: dict[str, Any], postings: list[Any]) -> list[Any]:
+    """`record_postings(record, sections)` from the `section_postings(sections)` made before:
+    the record's own words are all in section 0, so a word of both has the bits of both and the
+    sections' section; the same list, in the same order."""
+    return _merged(_record_words(record), postings)
+
+
+def _merged(found: dict[str, list[int]], postings: list[Any]) -> list[Any]:
+    """The postings of a record's own words (`found`, which this changes) and of the rest."""
+    for w, where, section in zip(postings[0::3], postings[1::3], postings[2::3], strict=True):
+        at = found.get(w)
+        if at is None:
+            found[w] = [where, section]
+        else:
+            at[0] |= where
+            if not at[1]:
+                at[1] = section
+    return _flat(found)
 
 
 def _tokenise(shared: tuple[list[dict[str, Any]], dict[int, model.Page]], rid: int) -> list[Any]:
@@ -436,6 +512,7 @@ def _tokenise(shared: tuple[list[dict[str, Any]], dict[int, model.Page]], rid: i
     return record_postings(records[rid], page_sections(page.html) if page is not None else [])
 
 
+POSTINGS_BATCH = 256  # records whose postings are made (or read from the store) at a time
 _POSTINGS = "search-postings"  # a record's postings, under its key
 _FRAGMENT = "search-words"  # a words fragment's text, under its digest
 _STATE = "search-state"  # an index's _State, under its digest
@@ -526,25 +603,69 @@ class _Words:
             return None
         return state, texts
 
-    def _postings(self, rids: Iterable[int]) -> dict[int, list[Any]]:
-        """The postings of these records: stored, or read from the record and its page."""
-        rids = list(rids)
-        found: dict[int, list[Any]] = {}
-        if self.store is not None and rids:
-            stored = self.store.get(_POSTINGS, sorted({self.keys[r] for r in rids}))
-            for rid in rids:
-                entry = stored.get(self.keys[rid])
-                postings = _postings_of(entry.data) if entry is not None else None
-                if postings is not None:
-                    found[rid] = postings
-        missing = [rid for rid in rids if rid not in found]
-        made = map_shared(_tokenise, (self.records, self.pages), missing, self.workers)
+    def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any]]]:
+        """The postings of these records, in their order, a batch at a time (so that they are not
+        all held at once), each as its own fields' words (word → [where, section], all in
+        section 0) and the rest of its postings ([word, where, section, …]; `merged_postings`
+        makes the record's postings of the two). Stored; or made here from the record and what
+        its page's render found (`page_parts`); or, for a page whose render this build did not
+        see (read back from the store, a release's, a member's), read from its HTML over the
+        workers. Each one made is stored."""
+        pages = self.pages
+        # pages without parts: their HTML is read, over the workers, all at once (as few as the
+        # pages that changed, on a rebuild)
+        unread = [rid for rid in rids if rid in pages and not pages[rid].search_spooled]
+        read = self._stored(unread)
+        missing = [rid for rid in unread if rid not in read]
+        made = map_shared(_tokenise, (self.records, pages), missing, self.workers)
         for rid, postings in zip(missing, made, strict=True):
             postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
-            found[rid] = postings
-            if self.store is not None:
-                self.store.put(_POSTINGS, self.keys[rid], Entry(json.dumps({"p": postings}, ensure_ascii=False)))
+            read[rid] = postings
+            self._keep(rid, {}, json.dumps(postings, ensure_ascii=False))
+        for n in range(0, len(rids), POSTINGS_BATCH):
+            batch = rids[n : n + POSTINGS_BATCH]
+            stored = self._stored([rid for rid in batch if rid not in read])
+            for rid in batch:
+                found = read.pop(rid) if rid in read else stored.get(rid)
+                if found is not None:
+                    yield rid, {}, found
+                    continue
+                own, text = self._made(rid)
+                self._keep(rid, own, text)
+                yield rid, own, json.loads(text)
+
+    def _made(self, rid: int) -> tuple[dict[str, list[int]], str]:
+        """A record's postings, made in this process: its own fields' words, and the JSON of its
+        page's sections' postings as the page's render found them (or, where they are not, its
+        HTML read now)."""
+        record = self.records[rid]
+        page = self.pages.get(rid)
+        if page is None:
+            return _record_words(record), "[]"
+        parts = spooled_parts(page)
+        if parts is None:
+            return _record_words(record), json.dumps(section_postings(page_sections(page.html)), ensure_ascii=False)
+        return _record_words(record), parts[0].decode()
+
+    def _stored(self, rids: list[int]) -> dict[int, list[Any]]:
+        """The postings of these records that the store holds."""
+        if self.store is None or not rids:
+            return {}
+        stored = self.store.get(_POSTINGS, sorted({self.keys[r] for r in rids}))
+        found: dict[int, list[Any]] = {}
+        for rid in rids:
+            entry = stored.get(self.keys[rid])
+            postings = _postings_of(entry.data) if entry is not None else None
+            if postings is not None:
+                found[rid] = postings
         return found
+
+    def _keep(self, rid: int, own: dict[str, list[int]], rest: str) -> None:
+        """Store a record's postings: its own fields' words and the JSON of the rest, as they are
+        (`_postings_of` reads them)."""
+        if self.store is not None:
+            data = f'{{"r":{json.dumps(_flat(own), ensure_ascii=False)},"b":{rest}}}'
+            self.store.put(_POSTINGS, self.keys[rid], Entry(data))
 
     def _old_postings(self, keys: list[str]) -> dict[str, list[Any]] | None:
         if self.store is None:
@@ -553,6 +674,37 @@ class _Words:
         if len(found) != len(set(keys)) or None in found.values():
             return None
         return found  # type: ignore[return-value]
+
+    def _came(
+        self, added: list[int], state: _State, out: dict[str, list[Any]]
+    ) -> tuple[dict[str, list[int]], set[str]]:
+        """The postings of the records that came in (word → [id, where, section, …], in the
+        order of their ids), folded in as each record's are made, and the words whose postings
+        change: every word of a record that came in or left, except, when ids did not move,
+        those whose place in a record that changed stayed the same."""
+        same = len(state.records) == len(self.keys)  # then `added` is `removed`: each record that changed
+        work: set[str] = set()
+        entries: dict[str, list[int]] = {}
+        for rid, own, rest in self._postings(added):
+            if same:
+                was = _places(out[state.records[rid]])
+                now = _places(_merged({w: list(at) for w, at in own.items()}, rest))
+                work.update(w for w in was.keys() | now.keys() if was.get(w) != now.get(w))
+            for w, where, section in zip(rest[0::3], rest[1::3], rest[2::3], strict=True):
+                found = entries.get(w)
+                if found is None:
+                    entries[w] = [rid, where, section]
+                else:
+                    found += (rid, where, section)
+            for w, (where, section) in own.items():  # all in section 0 (`_merged`)
+                found = entries.get(w)
+                if found is None:
+                    entries[w] = [rid, where, section]
+                elif found[-3] == rid:  # a word of the rest too: the bits of both, the rest's section
+                    found[-2] |= where
+                else:
+                    found += (rid, where, section)
+        return entries, work if same else {*state.words, *entries}
 
     # -- the index ----------------------------------------------------------------------------
 
@@ -568,27 +720,7 @@ class _Words:
         out = self._old_postings([state.records[i] for i in removed]) if removed else {}
         if out is None:
             return None
-        new = self._postings(added)
-        # the words whose postings change: every word of a record that came in or left, except,
-        # when ids did not move, those whose place in a record that changed stayed the same
-        entries: dict[str, tuple[list[int], list[int], list[int]]] = {}
-        for rid in added:
-            p = new[rid]
-            for w, field, section in zip(p[0::3], p[1::3], p[2::3], strict=True):
-                lists = entries.get(w)
-                if lists is None:
-                    entries[w] = ([rid], [field], [section])
-                else:
-                    lists[0].append(rid)
-                    lists[1].append(field)
-                    lists[2].append(section)
-        if len(state.records) == len(keys):
-            work: set[str] = set()
-            for rid in removed:
-                was, now = _places(out[state.records[rid]]), _places(new[rid])
-                work.update(w for w in was.keys() | now.keys() if was.get(w) != now.get(w))
-        else:
-            work = {*state.words, *entries}
+        entries, work = self._came(added, state, out)
         index = {w: i for i, w in enumerate(state.words)}
         parsed: dict[int, dict[str, list[int]]] = {}
 
@@ -601,15 +733,22 @@ class _Words:
 
         encoded: dict[str, bytes] = {}
         for w in work:
-            flat = postings(w) if w in index else []
+            came = entries.pop(w, [])  # each word's lists go as it is encoded: they are larger than its text
+            if w not in index:  # a word the last index did not have: its postings are those that came
+                if came:
+                    rids = came[0::3]
+                    came[0::3] = [rids[0], *map(operator.sub, rids[1:], rids[:-1])]
+                    encoded[w] = _compact(came)[:-1]
+                continue
+            flat = postings(w)
             rids, fields, sections = list(accumulate(flat[0::3])), flat[1::3], flat[2::3]
-            came = entries.get(w, ([], [], []))
+            came_rids, came_fields, came_sections = came[0::3], came[1::3], came[2::3]
             for old_lo, old_hi, new_lo, new_hi in reversed(spans):
                 a, b = bisect.bisect_left(rids, old_lo), bisect.bisect_left(rids, old_hi)
                 if new_hi != old_hi:
                     rids[b:] = [r + new_hi - old_hi for r in rids[b:]]
-                c, d = bisect.bisect_left(came[0], new_lo), bisect.bisect_left(came[0], new_hi)
-                rids[a:b], fields[a:b], sections[a:b] = came[0][c:d], came[1][c:d], came[2][c:d]
+                c, d = bisect.bisect_left(came_rids, new_lo), bisect.bisect_left(came_rids, new_hi)
+                rids[a:b], fields[a:b], sections[a:b] = came_rids[c:d], came_fields[c:d], came_sections[c:d]
             if rids:
                 deltas = [rids[0], *map(operator.sub, rids[1:], rids[:-1])]
                 encoded[w] = _compact(list(chain.from_iterable(zip(deltas, fields, sections, strict=True))))[:-1]
@@ -696,16 +835,19 @@ def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
 
 
 def _postings_of(data: str) -> list[Any] | None:
-    """A record's postings as stored, or None when the entry is not what this code writes."""
+    """A record's postings as stored (`_Words._keep`), or None when the entry is not what this
+    code writes."""
     try:
-        postings = json.loads(data)["p"]
+        stored = json.loads(data)
+        own, rest = stored["r"], stored["b"]
     except (ValueError, TypeError, KeyError):
         return None
-    if not isinstance(postings, list) or len(postings) % 3:
+    if not (isinstance(own, list) and isinstance(rest, list)) or len(own) % 3 or len(rest) % 3:
         return None
     try:
+        postings = _merged({own[k]: [own[k + 1], own[k + 2]] for k in range(0, len(own), 3)}, rest)
         postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
-    except TypeError:  # a word that is not a string
+    except TypeError:  # a word that is not a string, a place that is not a number
         return None
     return postings
 
