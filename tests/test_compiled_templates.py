@@ -113,3 +113,16 @@ def test_another_servicebooks_compiled_templates_go_a_month_after_their_last_use
     assert not unused.exists()
     assert recent.exists()
     assert len(list(folders.iterdir())) == 2  # the recent one and this servicebook's
+
+
+def test_check_takes_and_keeps_the_compiled_templates_as_a_build_does(site_copy, tmp_path) -> None:
+    site, cache = site_copy("minimal"), tmp_path / "cache"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, "XDG_CACHE_HOME": str(cache)}
+    command = [sys.executable, "-m", "servicebook", "check", "--source", str(site)]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert first.returncode == 0, first.stderr
+    kept = compiled_files(cache)
+    assert len(kept) >= 5  # `check` renders every page, so it compiles what a build compiles
+    build(site, tmp_path / "site", cache)  # and the build after it compiles nothing again
+    assert compiled_files(cache) == kept
+    assert not (site / "public").exists()  # check still writes nothing into the site

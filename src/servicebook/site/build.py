@@ -59,7 +59,13 @@ def check(options: Options) -> tuple[Loaded, Report]:
     assert loaded.site is not None
     workers = worker_count(options.env)
     try:
-        files = render_site(loaded.site, options.source, history=Timeline(available=False), workers=workers)
+        files = render_site(
+            loaded.site,
+            options.source,
+            history=Timeline(available=False),
+            workers=workers,
+            compiled=_compiled_templates(options),  # as a build's: `check` in CI or a hook is a process of its own
+        )
     except RenderError as exc:  # the warnings found so far are reported with it, not dropped for it
         raise BuildFailed((*report.warnings, *exc.problems), action="check") from None
     _complete(options, loaded, files, [], {})

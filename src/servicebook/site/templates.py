@@ -87,7 +87,7 @@ def compile_theme(compiled: Path | None = None) -> None:
 
 def environment(site_layouts: Path | None, compiled: Path | None = None) -> jinja2.Environment:
     """The templates of a site (its layouts/ over the built-in theme). With a `compiled` folder
-    (in the site's cache folder), each template's compiled code is kept there and reused by later
+    (in the user's cache folder, build.py), each template's compiled code is kept there and reused by later
     processes while the template's text is the same: compiling the theme costs about 0.25 CPU s,
     most of a small rebuild's."""
     if site_layouts is None or not site_layouts.is_dir():
