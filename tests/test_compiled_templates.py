@@ -17,16 +17,17 @@ from servicebook.cache.folder import user_cache
 from .conftest import FIXED_EPOCH
 
 
-def build(site: Path, output: Path, cache: Path) -> None:
+def servicebook(cache: Path, *args: str) -> None:
+    """One servicebook command in a process of its own, with `cache` as the user's cache folder."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, "XDG_CACHE_HOME": str(cache)}
     done = subprocess.run(
-        [sys.executable, "-m", "servicebook", "build", "--source", str(site), "--output", str(output)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+        [sys.executable, "-m", "servicebook", *args], capture_output=True, text=True, env=env, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def build(site: Path, output: Path, cache: Path) -> None:
+    servicebook(cache, "build", "--source", str(site), "--output", str(output))
 
 
 def compiled_files(cache: Path) -> dict[Path, tuple[int, int]]:
@@ -117,10 +118,7 @@ def test_another_servicebooks_compiled_templates_go_a_month_after_their_last_use
 
 def test_check_takes_and_keeps_the_compiled_templates_as_a_build_does(site_copy, tmp_path) -> None:
     site, cache = site_copy("minimal"), tmp_path / "cache"
-    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, "XDG_CACHE_HOME": str(cache)}
-    command = [sys.executable, "-m", "servicebook", "check", "--source", str(site)]
-    first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert first.returncode == 0, first.stderr
+    servicebook(cache, "check", "--source", str(site))
     kept = compiled_files(cache)
     assert len(kept) >= 5  # `check` renders every page, so it compiles what a build compiles
     build(site, tmp_path / "site", cache)  # and the build after it compiles nothing again
