@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ from click.testing import CliRunner, Result
 from hypothesis import settings
 
 from servicebook.cli import main
+
+from .cliserver import cli_server
 
 TESTS = Path(__file__).parent
 SITES = TESTS / "sites"
@@ -31,6 +33,21 @@ settings.register_profile("quick", max_examples=FULL_EXAMPLES // 10)
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")  # `--hypothesis-profile=...` on the command line still wins
+
+
+# The user's cache folder (compiled templates, servicebook's only use of $XDG_CACHE_HOME) is one
+# made for the run: a test never reads what another run or the developer's own builds left in
+# ~/.cache/servicebook, nor writes there. Made by the process that starts first (pytest, or
+# xdist's controller); its workers and every process a test starts inherit it.
+_RUN_CACHE = "SERVICEBOOK_TEST_RUN_CACHE"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(_RUN_CACHE) and os.environ.get("XDG_CACHE_HOME") == os.environ[_RUN_CACHE]:
+        return  # a worker of a run that made it
+    folder = tempfile.mkdtemp(prefix="servicebook-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = os.environ[_RUN_CACHE] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -174,6 +191,15 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.exit_code == 0, result.output
     return site
+
+
+@pytest.fixture(scope="session")
+def servicebook_bin() -> Iterator[Path]:
+    """A folder whose `servicebook` runs this environment's servicebook in a process forked from
+    one that has imported it already (tests/cliserver.py), for tests that start many commands:
+    each is a process of its own, costing its work but not the interpreter's start and imports."""
+    with cli_server({**os.environ, "LANG": "C.UTF-8"}) as bin_dir:
+        yield bin_dir
 
 
 # What every GitSite's repository is configured with, written into .git/config as `git config`

@@ -11,14 +11,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from servicebook.catalog.schema import reference_markdown
 
-from .cliserver import cli_server
 from .conftest import REPO
 
 DOCS = REPO / "docs"
@@ -104,14 +102,6 @@ def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     changes what a build makes (tests/test_compiled_templates.py), so each script need not compile
     the theme again; each still has a home folder of its own."""
     return tmp_path_factory.mktemp("user-cache")
-
-
-@pytest.fixture(scope="session")
-def servicebook_bin() -> Iterator[Path]:
-    """A folder whose `servicebook` runs this environment's servicebook in a process forked from
-    one that has imported it already (tests/cliserver.py): the scripts start dozens of commands."""
-    with cli_server({**os.environ, "LANG": "C.UTF-8"}) as bin_dir:
-        yield bin_dir
 
 
 @pytest.mark.git

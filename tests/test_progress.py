@@ -1,8 +1,9 @@
 """Long work shows progress on a terminal and nothing anywhere else; every build ends with a report
 of what it rendered again, what it kept, its warnings and the time of each phase (issue 22).
 
-A command whose stderr is a terminal runs as a real process with its stderr on a pseudo-terminal
-(os.openpty); the same command without one runs in this process (click's runner: stderr is not a
+A command whose stderr is a terminal runs as a process of its own with its stderr on a
+pseudo-terminal (os.openpty), forked from one that imported servicebook already (the `tty`
+fixture: tests/cliserver.py); the same command without one runs in this process (click's runner: stderr is not a
 terminal there, as in a pipe or a CI log), and both outputs are compared. No assertion is about how
 long anything took: times are matched as numbers, never compared with a limit."""
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +36,17 @@ class Ran:
     stderr: str  # as the terminal or the pipe received it
 
 
-def on_terminal(*args: str | Path) -> Ran:
-    """Run `servicebook ARGS` in a process of its own with its stderr on a pseudo-terminal; stdout
-    goes to a file (never a terminal, as in `servicebook build > log`)."""
+@pytest.fixture
+def tty(servicebook_bin: Path) -> Path:
+    """The `servicebook` command that runs each command in a process of its own (tests/cliserver.py)."""
+    return servicebook_bin / "servicebook"
+
+
+def on_terminal(client: Path, *args: str | Path) -> Ran:
+    """Run `servicebook ARGS` (`client`: the `tty` fixture) in a process of its own with its stderr
+    on a pseudo-terminal; stdout goes to a file (never a terminal, as in `servicebook build > log`)."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, "COLUMNS": "100"}
-    command = [sys.executable, "-m", "servicebook.cli", *(str(a) for a in args)]
+    command = [str(client), *(str(a) for a in args)]
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
         leader, follower = os.openpty()
         try:
@@ -73,9 +79,10 @@ def piped(*args: str | Path) -> Ran:
     return Ran(result.exit_code, result.stdout, result.stderr)
 
 
-def servicebook(*args: str | Path, terminal: bool) -> Ran:
-    """`servicebook ARGS` with its stderr on a terminal (a process of its own) or not (in process)."""
-    return on_terminal(*args) if terminal else piped(*args)
+def servicebook(*args: str | Path, terminal: Path | None) -> Ran:
+    """`servicebook ARGS` with its stderr on a terminal (`terminal`: the `tty` fixture; a process of
+    its own) or not (None: in process)."""
+    return on_terminal(terminal, *args) if terminal is not None else piped(*args)
 
 
 BAR = re.compile(r"\r\x1b\[\?25l(\S[^\[]*?) +\[[#-]+\] +(\d+/\d+)")
@@ -98,9 +105,9 @@ def without_progress(terminal_text: str) -> str:
     return re.sub(r"[^\n]*?" + re.escape(ERASE), "", text)
 
 
-def test_a_build_on_a_terminal_names_each_phase_as_it_runs_and_leaves_only_the_report(site_copy) -> None:
+def test_a_build_on_a_terminal_names_each_phase_as_it_runs_and_leaves_only_the_report(site_copy, tty) -> None:
     site = site_copy("minimal")
-    drawn = servicebook("build", "--source", site, terminal=True)
+    drawn = servicebook("build", "--source", site, terminal=tty)
     assert drawn.code == 0, drawn.stderr
     # each phase is drawn on one line, over the last, and erased when it ends; one that counts
     # its items (the pages to render, once the build knows which) is a bar
@@ -121,16 +128,16 @@ def test_a_build_on_a_terminal_names_each_phase_as_it_runs_and_leaves_only_the_r
     # (an edit and its undoing: the same files change, the search index's included)
     original = (site / "content" / "welcome.md").read_text()
     (site / "content" / "welcome.md").write_text(original + "\nMore.\n")
-    again_drawn = servicebook("build", "--source", site, terminal=True)
+    again_drawn = servicebook("build", "--source", site, terminal=tty)
     (site / "content" / "welcome.md").write_text(original)
-    again_piped = servicebook("build", "--source", site, terminal=False)
+    again_piped = servicebook("build", "--source", site, terminal=None)
     assert (again_piped.code, again_piped.stderr) == (0, "")  # nothing drawn into a pipe or a CI log
     assert SECONDS.sub(" S", again_drawn.stdout) == SECONDS.sub(" S", again_piped.stdout)
 
 
 def test_the_report_counts_files_rendered_again_and_kept_per_kind_and_times_each_phase(site_copy) -> None:
     site = site_copy("minimal")
-    first = servicebook("build", "--source", site, terminal=False)
+    first = servicebook("build", "--source", site, terminal=None)
     assert first.code == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == f"Built 15 pages (31 files) into {site / 'public'}"
@@ -161,7 +168,7 @@ def test_the_report_counts_files_rendered_again_and_kept_per_kind_and_times_each
     # a page's text changed: that page is rendered again, and what lists or indexes it
     page = site / "content" / "welcome.md"
     page.write_text(page.read_text() + "\nOne more paragraph.\n")
-    edited = servicebook("build", "--source", site, terminal=False).stdout.splitlines()
+    edited = servicebook("build", "--source", site, terminal=None).stdout.splitlines()
     assert edited[1:7] == [
         "  files                 rendered    kept",
         "  offerings                    0       1",
@@ -171,7 +178,7 @@ def test_the_report_counts_files_rendered_again_and_kept_per_kind_and_times_each
         "  data files                   5       4",
     ]
     # nothing changed: nothing to do, said in one line
-    same = servicebook("build", "--source", site, terminal=False).stdout.splitlines()
+    same = servicebook("build", "--source", site, terminal=None).stdout.splitlines()
     assert len(same) == 2 and re.fullmatch(
         r"Nothing changed since the last build: every file kept \( S s\)\.", SECONDS.sub(" S", same[1])
     )
@@ -179,7 +186,7 @@ def test_the_report_counts_files_rendered_again_and_kept_per_kind_and_times_each
 
 def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site_copy) -> None:
     site = site_copy("minimal")
-    first = servicebook("build", "--verbose", "--source", site, terminal=False)
+    first = servicebook("build", "--verbose", "--source", site, terminal=None)
     assert first.stdout.splitlines()[-1] == (
         "Rendered again: all 24 files (no earlier build into this output by this servicebook to keep files from)."
     )
@@ -195,7 +202,7 @@ def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site
     ]
     page = site / "content" / "welcome.md"
     page.write_text(page.read_text() + "\nOne more paragraph.\n")
-    edited = servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines()
+    edited = servicebook("build", "-v", "--source", site, terminal=None).stdout.splitlines()
     why = edited[edited.index("Rendered again (6):") + 1 :]
     assert why[0] == "  policies/welcome/index.html: changed: content/welcome.md (its source)"
     # the data files its text goes into (catalog.json, the search index)
@@ -207,7 +214,7 @@ def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text() + "# reviewed\n")
     (site / "content" / "new.md").write_text("---\ntitle: New\n---\n\nHello.\n")
-    both = servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines()
+    both = servicebook("build", "-v", "--source", site, terminal=None).stdout.splitlines()
     why = _reasons(both)
     assert why["policies/new/index.html"] == "a new page"
     assert why["policies/index.html"] == "changed: catalog.yaml, content/new.md"
@@ -215,13 +222,13 @@ def test_verbose_names_every_page_rendered_again_and_the_input_that_changed(site
 
     # an SLO changed: its offering's page is rendered again, and says which input changed
     catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 99.7"))
-    why = _reasons(servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines())
+    why = _reasons(servicebook("build", "-v", "--source", site, terminal=None).stdout.splitlines())
     assert why["offerings/ci/index.html"] == "changed: catalog.yaml"
     assert "policies/welcome/index.html" not in why
 
     # a page of the output edited by hand is rendered again, and said so
     (site / "public" / "tools" / "index.html").write_text("edited by hand")
-    fixed = servicebook("build", "-v", "--source", site, terminal=False).stdout.splitlines()
+    fixed = servicebook("build", "-v", "--source", site, terminal=None).stdout.splitlines()
     assert fixed[-2:] == [
         "Rendered again (1):",
         "  tools/index.html: its file in the output was changed or removed since the last build",
@@ -234,27 +241,27 @@ def _reasons(lines: list[str]) -> dict[str, str]:
     return dict(line.strip().split(": ", 1) for line in lines[start + 1 :])
 
 
-def test_quiet_prints_nothing_but_errors(site_copy) -> None:
+def test_quiet_prints_nothing_but_errors(site_copy, tty) -> None:
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
-    for terminal in (True, False):
+    for terminal in (tty, None):
         quiet = servicebook("build", "--quiet", "--source", site, terminal=terminal)
         assert (quiet.code, quiet.stdout, quiet.stderr) == (0, "", "")  # the warning too: errors only
     catalog.write_text(catalog.read_text().replace("#platform", "").replace("objective: 99.5", "objective: 199.5"))
-    failed = servicebook("build", "-q", "--source", site, terminal=False)
-    normal = servicebook("build", "--source", site, terminal=False)
+    failed = servicebook("build", "-q", "--source", site, terminal=None)
+    normal = servicebook("build", "--source", site, terminal=None)
     assert failed.code == normal.code == 1
     assert failed.stdout == "" and "error: 'objective' must be a percentage" in failed.stderr
     assert failed.stderr == normal.stderr  # a failure reads the same
 
 
-def test_a_failed_build_reads_the_same_on_a_terminal_once_its_progress_is_erased(site_copy) -> None:
+def test_a_failed_build_reads_the_same_on_a_terminal_once_its_progress_is_erased(site_copy, tty) -> None:
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
-    drawn = servicebook("build", "--source", site, terminal=True)
-    piped = servicebook("build", "--source", site, terminal=False)
+    drawn = servicebook("build", "--source", site, terminal=tty)
+    piped = servicebook("build", "--source", site, terminal=None)
     assert drawn.code == piped.code == 1
     assert "reading and checking…" + ERASE in drawn.stderr  # the phase it failed in was erased first
     assert without_progress(drawn.stderr) == piped.stderr
@@ -271,9 +278,9 @@ def _releases(git_site) -> None:
 
 
 @pytest.mark.git
-def test_a_build_on_a_terminal_draws_a_bar_over_the_releases(git_site) -> None:
+def test_a_build_on_a_terminal_draws_a_bar_over_the_releases(git_site, tty) -> None:
     _releases(git_site)
-    drawn = servicebook("build", "--source", git_site.root, terminal=True)
+    drawn = servicebook("build", "--source", git_site.root, terminal=tty)
     assert drawn.code == 0, drawn.stderr
     # three releases: the first commit's version 0.1, then 1.0 and 2.0
     assert re.search(r"releases +\[-+\] +0/3", drawn.stderr)
@@ -285,16 +292,16 @@ def test_a_build_on_a_terminal_draws_a_bar_over_the_releases(git_site) -> None:
     assert "  releases                     3       0" in drawn.stdout.splitlines()
     # the next build takes both from the release cache
     (git_site.root / "content" / "welcome.md").write_text("---\ntitle: Welcome\n---\n\nChanged.\n")
-    again = servicebook("build", "--source", git_site.root, terminal=False)
+    again = servicebook("build", "--source", git_site.root, terminal=None)
     assert "  releases                     0       3" in again.stdout.splitlines()
 
 
 @pytest.mark.git
-def test_verify_on_a_terminal_shows_its_phases_and_prints_the_same_verdict(git_site) -> None:
+def test_verify_on_a_terminal_shows_its_phases_and_prints_the_same_verdict(git_site, tty) -> None:
     _releases(git_site)
-    assert servicebook("build", "--quiet", "--source", git_site.root, terminal=False).code == 0
-    drawn = servicebook("verify", "--source", git_site.root, terminal=True)
-    piped = servicebook("verify", "--source", git_site.root, terminal=False)
+    assert servicebook("build", "--quiet", "--source", git_site.root, terminal=None).code == 0
+    drawn = servicebook("verify", "--source", git_site.root, terminal=tty)
+    piped = servicebook("verify", "--source", git_site.root, terminal=None)
     assert drawn.code == piped.code == 0, drawn.stdout + drawn.stderr
     head = git_site.git("rev-parse", "HEAD")[:12]
     phases = drawn.stderr.replace(SHOW_CURSOR, "").split(ERASE)  # a bar shows the cursor again as it ends
@@ -304,16 +311,16 @@ def test_verify_on_a_terminal_shows_its_phases_and_prints_the_same_verdict(git_s
     assert drawn.stdout == piped.stdout
     assert piped.stdout.startswith("Verified the current catalog and 3 release(s)")
     # one release alone: a bar over the releases it rebuilds
-    one = servicebook("verify", "--version", "1.0", "--source", git_site.root, terminal=True)
+    one = servicebook("verify", "--version", "1.0", "--source", git_site.root, terminal=tty)
     assert one.code == 0, one.stdout + one.stderr
     assert re.search(r"releases +\[#+\] +1/1", one.stderr)
     assert without_progress(one.stderr) == ""
 
 
-def test_export_on_a_terminal_shows_the_pages_it_reads_and_writes_the_same_stream(site_copy) -> None:
+def test_export_on_a_terminal_shows_the_pages_it_reads_and_writes_the_same_stream(site_copy, tty) -> None:
     site = site_copy("minimal")
-    drawn = servicebook("export", "openslo", "--source", site, terminal=True)
-    piped = servicebook("export", "openslo", "--source", site, terminal=False)
+    drawn = servicebook("export", "openslo", "--source", site, terminal=tty)
+    piped = servicebook("export", "openslo", "--source", site, terminal=None)
     assert drawn.code == piped.code == 0
     assert drawn.stdout == piped.stdout and "kind: SLO" in piped.stdout
     assert phases_drawn(drawn.stderr)[:2] == ["reading and checking…", "reading and checking [bar] 0/1 … 1/1"]
@@ -415,20 +422,20 @@ def test_the_report_lists_releases_only_when_there_are_some_and_groups_a_reason_
 
 
 @pytest.mark.git
-def test_federate_update_and_fetch_on_a_terminal_draw_a_bar_over_the_members(tmp_path) -> None:
+def test_federate_update_and_fetch_on_a_terminal_draw_a_bar_over_the_members(tmp_path, tty) -> None:
     from .test_federation import Member, organisation
 
     db, net = Member(tmp_path, "db", "Database Team"), Member(tmp_path, "net", "Network Team", offering="dns")
     members = "".join(f"  - id: {m.values['slug']}-team\n    repository: {m.url}\n" for m in (db, net))
     drawn_org, piped_org = organisation(tmp_path / "t", members), organisation(tmp_path / "p", members)
-    drawn = servicebook("federate", "update", "--source", drawn_org, terminal=True)
-    piped = servicebook("federate", "update", "--source", piped_org, terminal=False)
+    drawn = servicebook("federate", "update", "--source", drawn_org, terminal=tty)
+    piped = servicebook("federate", "update", "--source", piped_org, terminal=None)
     assert drawn.code == piped.code == 0, drawn.stdout + drawn.stderr
     assert phases_drawn(drawn.stderr)[0] == "fetching and checking members [bar] 0/2 … 2/2"
     assert drawn.stdout == piped.stdout
     assert piped.stdout.splitlines()[-1] == "servicebook.lock: 2 members moved"
     assert without_progress(drawn.stderr) == piped.stderr == ""
-    fetched = servicebook("federate", "fetch", "--source", drawn_org, terminal=True)
+    fetched = servicebook("federate", "fetch", "--source", drawn_org, terminal=tty)
     assert fetched.code == 0, fetched.stdout + fetched.stderr
     assert phases_drawn(fetched.stderr)[0] == "fetching members [bar] 0/2 … 2/2"
 
@@ -440,10 +447,12 @@ def test_federate_update_and_fetch_on_a_terminal_draw_a_bar_over_the_members(tmp
         (("techradar", "--format", "backstage"), ["reading and checking…", "history…"]),
     ],
 )
-def test_portal_exports_on_a_terminal_show_their_phases_and_write_the_same_stream(site_copy, export, phases) -> None:
+def test_portal_exports_on_a_terminal_show_their_phases_and_write_the_same_stream(
+    site_copy, export, phases, tty
+) -> None:
     site = site_copy("example")
-    drawn = servicebook("export", *export, "--source", site, terminal=True)
-    piped = servicebook("export", *export, "--source", site, terminal=False)
+    drawn = servicebook("export", *export, "--source", site, terminal=tty)
+    piped = servicebook("export", *export, "--source", site, terminal=None)
     assert drawn.code == piped.code == 0, drawn.stderr
     assert drawn.stdout == piped.stdout and piped.stdout.strip()
     assert [p for p in phases_drawn(drawn.stderr) if "[bar]" not in p][: len(phases)] == phases
