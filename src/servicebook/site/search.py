@@ -556,24 +556,20 @@ class _Fresh:
     about 6 bytes a posting."""
 
     def __init__(self) -> None:
-        self._batch: dict[str, list[int]] = {}
+        self.batch: dict[str, list[int]] = {}  # word → [id, where, section, …] not encoded yet
         self._held = 0
         self._text: dict[str, bytearray] = {}  # each word's postings so far, without the brackets
         self._last: dict[str, int] = {}  # the id of each word's last posting encoded
 
-    def add(self, w: str, rid: int, where: int, section: int) -> None:
-        found = self._batch.get(w)
-        if found is None:
-            self._batch[w] = [rid, where, section]
-        else:
-            found += (rid, where, section)
-        self._held += 1
+    def took(self, postings: int) -> None:
+        """`postings` more were put in `batch` (in the order of their ids, after those before)."""
+        self._held += postings
         if self._held >= FRESH_BATCH:
             self._encode()
 
     def _encode(self) -> None:
         text, last = self._text, self._last
-        for w, flat in self._batch.items():
+        for w, flat in self.batch.items():
             rids = flat[0::3]
             before = last.get(w)
             flat[0::3] = [rids[0] - (before or 0), *map(operator.sub, rids[1:], rids[:-1])]
@@ -583,7 +579,7 @@ class _Fresh:
                 text[w] = bytearray(part)
             else:
                 text[w] += b"," + part
-        self._batch.clear()
+        self.batch.clear()
         self._held = 0
 
     def done(self) -> dict[str, bytes]:
@@ -743,24 +739,24 @@ class _Words:
                 was = _places(out[state.records[rid]])
                 now = _places(_merged({w: list(at) for w, at in own.items()}, rest))
                 work.update(w for w in was.keys() | now.keys() if was.get(w) != now.get(w))
-            # the record's postings, a word once: the bits of both where a word is in its own
-            # fields and in the rest, the rest's section (its own are all in section 0)
-            mine = {w: [where, section] for w, where, section in zip(rest[0::3], rest[1::3], rest[2::3], strict=True)}
-            for w, (where, section) in own.items():
-                at = mine.get(w)
-                if at is None:
-                    mine[w] = [where, section]
-                else:
-                    at[0] |= where
-            for w, (where, section) in mine.items():
-                if w not in index:
-                    fresh.add(w, rid, where, section)
-                    continue
-                found = entries.get(w)
+            fresh_words = fresh.batch  # words new to the index go there, the others to `entries`
+            for w, where, section in zip(rest[0::3], rest[1::3], rest[2::3], strict=True):
+                into = entries if w in index else fresh_words
+                found = into.get(w)
                 if found is None:
-                    entries[w] = [rid, where, section]
+                    into[w] = [rid, where, section]
                 else:
                     found += (rid, where, section)
+            for w, (where, section) in own.items():  # all in section 0 (`_merged`)
+                into = entries if w in index else fresh_words
+                found = into.get(w)
+                if found is None:
+                    into[w] = [rid, where, section]
+                elif found[-3] == rid:  # a word of the rest too: the bits of both, the rest's section
+                    found[-2] |= where
+                else:
+                    found += (rid, where, section)
+            fresh.took(len(rest) // 3 + len(own))
         encoded = fresh.done()
         return entries, encoded, work if same else {*state.words, *entries, *encoded}
 
