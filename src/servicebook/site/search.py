@@ -544,7 +544,7 @@ class _State:
         return cls(records, words_, sizes, starts, digests)
 
 
-FRESH_BATCH = 1 << 16  # postings held as lists before they are encoded (about 256 pages' worth)
+FRESH_BATCH = 1 << 16  # postings held as lists before they are encoded (about 360 pages' worth)
 
 
 class _Fresh:
