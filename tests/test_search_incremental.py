@@ -172,3 +172,25 @@ def test_a_rebuild_after_pages_came_and_went_publishes_the_clean_builds_index(ru
     search_files = [p for p in clean if p.startswith("search/")]
     assert {p: built.get(p) for p in search_files} == {p: clean[p] for p in search_files}
     assert b"xylophonic" not in b"".join(built[p] for p in search_files)
+
+
+def test_an_index_whose_new_words_are_encoded_a_few_postings_at_a_time_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word's postings are encoded a batch at a time as records come (search._Fresh); where a
+    batch ends (after any record, at any word) changes no byte of the index, from nothing or
+    from the last one."""
+    site = generated_site(tmp_path / "site", pages=40)
+    view = view_of(site)
+    whole = search.search_files(view)
+    monkeypatch.setattr(search, "FRESH_BATCH", 7)
+    assert search.search_files(view) == whole
+    with Store(tmp_path / "store.sqlite") as store:
+        assert search.search_files(view, store) == whole
+        page = pages_of(site)[3]
+        page.write_text(page.read_text() + "\nZanzibar quokka words new to the index.\n")
+        changed = view_of(site)
+        monkeypatch.setattr(search, "FRESH_BATCH", 1 << 16)
+        expected = search.search_files(changed)
+        monkeypatch.setattr(search, "FRESH_BATCH", 2)
+        assert search.search_files(changed, store) == expected

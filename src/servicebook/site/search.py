@@ -544,6 +544,52 @@ class _State:
         return cls(records, words_, sizes, starts, digests)
 
 
+FRESH_BATCH = 1 << 16  # postings held as lists before they are encoded (about 360 pages' worth)
+
+
+class _Fresh:
+    """The postings of words that are new to the index (every word, in an index made from
+    nothing), encoded as they will be written (`_compact` of [id minus the one before, where,
+    section, …] without its line end) a batch at a time as they come, in the order of their ids:
+    as Python lists, all of them for every word at once were most of a cold build's peak memory
+    (24 bytes a posting and the lists' spare room; about 180 postings a page), as text they are
+    about 6 bytes a posting."""
+
+    def __init__(self) -> None:
+        self.batch: dict[str, list[int]] = {}  # word → [id, where, section, …] not encoded yet
+        self._held = 0
+        self._text: dict[str, bytearray] = {}  # each word's postings so far, without the brackets
+        self._last: dict[str, int] = {}  # the id of each word's last posting encoded
+
+    def took(self, postings: int) -> None:
+        """`postings` more were put in `batch` (in the order of their ids, after those before)."""
+        self._held += postings
+        if self._held >= FRESH_BATCH:
+            self._encode()
+
+    def _encode(self) -> None:
+        text, last = self._text, self._last
+        for w, flat in self.batch.items():
+            rids = flat[0::3]
+            before = last.get(w)
+            flat[0::3] = [rids[0] - (before or 0), *map(operator.sub, rids[1:], rids[:-1])]
+            last[w] = rids[-1]
+            part = _compact(flat)[1:-2]  # without its brackets and line end
+            if before is None:
+                text[w] = bytearray(part)
+            else:
+                text[w] += b"," + part
+        self.batch.clear()
+        self._held = 0
+
+    def done(self) -> dict[str, bytes]:
+        """Each word's encoded postings (`_compact(postings)[:-1]`); this holds none after."""
+        self._encode()
+        text, self._text = self._text, {}
+        self._last.clear()
+        return {w: b"[" + text.pop(w) + b"]" for w in list(text)}
+
+
 @dataclass(frozen=True, slots=True)
 class _Made:
     firsts: list[str]  # the first word of each range, for the manifest
@@ -676,35 +722,43 @@ class _Words:
         return found  # type: ignore[return-value]
 
     def _came(
-        self, added: list[int], state: _State, out: dict[str, list[Any]]
-    ) -> tuple[dict[str, list[int]], set[str]]:
-        """The postings of the records that came in (word → [id, where, section, …], in the
-        order of their ids), folded in as each record's are made, and the words whose postings
-        change: every word of a record that came in or left, except, when ids did not move,
-        those whose place in a record that changed stayed the same."""
+        self, added: list[int], state: _State, out: dict[str, list[Any]], index: Container[str]
+    ) -> tuple[dict[str, list[int]], dict[str, bytes], set[str]]:
+        """The postings of the records that came in, folded in as each record's are made: of the
+        words the last index has (`index`), as lists (word → [id, where, section, …], in the
+        order of their ids: `_from` splices them into that index's); of the others, as they
+        will be written (`_Fresh`); and the words whose postings change: every word of a record
+        that came in or left, except, when ids did not move, those whose place in a record that
+        changed stayed the same."""
         same = len(state.records) == len(self.keys)  # then `added` is `removed`: each record that changed
         work: set[str] = set()
         entries: dict[str, list[int]] = {}
+        fresh = _Fresh()
         for rid, own, rest in self._postings(added):
             if same:
                 was = _places(out[state.records[rid]])
                 now = _places(_merged({w: list(at) for w, at in own.items()}, rest))
                 work.update(w for w in was.keys() | now.keys() if was.get(w) != now.get(w))
+            fresh_words = fresh.batch  # words new to the index go there, the others to `entries`
             for w, where, section in zip(rest[0::3], rest[1::3], rest[2::3], strict=True):
-                found = entries.get(w)
+                into = entries if w in index else fresh_words
+                found = into.get(w)
                 if found is None:
-                    entries[w] = [rid, where, section]
+                    into[w] = [rid, where, section]
                 else:
                     found += (rid, where, section)
             for w, (where, section) in own.items():  # all in section 0 (`_merged`)
-                found = entries.get(w)
+                into = entries if w in index else fresh_words
+                found = into.get(w)
                 if found is None:
-                    entries[w] = [rid, where, section]
+                    into[w] = [rid, where, section]
                 elif found[-3] == rid:  # a word of the rest too: the bits of both, the rest's section
                     found[-2] |= where
                 else:
                     found += (rid, where, section)
-        return entries, work if same else {*state.words, *entries}
+            fresh.took(len(rest) // 3 + len(own))
+        encoded = fresh.done()
+        return entries, encoded, work if same else {*state.words, *entries, *encoded}
 
     # -- the index ----------------------------------------------------------------------------
 
@@ -720,8 +774,8 @@ class _Words:
         out = self._old_postings([state.records[i] for i in removed]) if removed else {}
         if out is None:
             return None
-        entries, work = self._came(added, state, out)
         index = {w: i for i, w in enumerate(state.words)}
+        entries, encoded, work = self._came(added, state, out, index)
         parsed: dict[int, dict[str, list[int]]] = {}
 
         def postings(w: str) -> list[int]:
@@ -731,15 +785,10 @@ class _Words:
                 parsed[j] = json.loads(texts[state.digests[j]])
             return parsed[j][w]
 
-        encoded: dict[str, bytes] = {}
         for w in work:
-            came = entries.pop(w, [])  # each word's lists go as it is encoded: they are larger than its text
-            if w not in index:  # a word the last index did not have: its postings are those that came
-                if came:
-                    rids = came[0::3]
-                    came[0::3] = [rids[0], *map(operator.sub, rids[1:], rids[:-1])]
-                    encoded[w] = _compact(came)[:-1]
+            if w not in index:  # a word the last index did not have: its postings are those that came (encoded)
                 continue
+            came = entries.pop(w, [])  # each word's lists go as it is encoded: they are larger than its text
             flat = postings(w)
             rids, fields, sections = list(accumulate(flat[0::3])), flat[1::3], flat[2::3]
             came_rids, came_fields, came_sections = came[0::3], came[1::3], came[2::3]
@@ -793,7 +842,7 @@ class _Words:
             parts = [
                 json.dumps(w, ensure_ascii=False)
                 + ":"
-                + (encoded[w] if w in encoded else _compact(postings(w))[:-1]).decode()
+                + (encoded.pop(w) if w in encoded else _compact(postings(w))[:-1]).decode()  # each goes as written
                 for w in span
             ]
             text = "{" + ",".join(parts) + "}\n"
