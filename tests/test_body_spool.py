@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from servicebook.site.load import BodySpool, load
-from servicebook.site.search import page_parts
+from servicebook.site.search import page_parts, page_sections
 
 from .conftest import FIXED_EPOCH
 
@@ -33,7 +33,7 @@ def test_spooled_pages_hold_their_outline_and_read_their_html_back(site_copy: Ca
             assert dataclasses.replace(slim, body=whole.body, spooled=(), search_spooled=()) == whole
         # a page kept twice (the same HTML) is written once, and so are its search parts
         distinct = {p.html_sha256: p.html for p in held.pages}
-        parts = [page_parts(html, sha) for sha, html in distinct.items()]
+        parts = [page_parts(page_sections(html), sha) for sha, html in distinct.items()]
         assert spool.size == sum(len(html.encode()) for html in distinct.values()) + sum(map(len, parts))
     with pytest.raises(OSError):
         _ = spooled.pages[0].html  # the spool is closed: no HTML, not someone else's bytes

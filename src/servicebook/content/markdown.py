@@ -135,6 +135,9 @@ class Rendered:
     assets: list[str] = field(default_factory=list)  # paths under content/ to copy
     problems: list[Problem] = field(default_factory=list)
     cross_refs: list[CrossRef] = field(default_factory=list)  # links to other teams' records
+    # with `search`: (heading, anchor, text) of each section, as the search index reads them
+    # from `html` (site/search.py `page_sections`), read from the tokens instead (`search_sections`)
+    search_sections: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,14 +204,22 @@ def _label_cells(tokens: list[Token]) -> None:
 
 
 def render(  # noqa: C901 - one branch per token type, in document order
-    source: SourceText, body: str, line_offset: int, slug: str, targets: LinkTargets, *, sections: bool = False
+    source: SourceText,
+    body: str,
+    line_offset: int,
+    slug: str,
+    targets: LinkTargets,
+    *,
+    sections: bool = False,
+    search: bool = False,
 ) -> Rendered:
     """Render one page's Markdown body; problems are collected, never raised. With `sections`,
-    also the page's outline for the history (see `outline`)."""
+    also the page's outline for the history (see `outline`); with `search`, its sections as the
+    search index reads them (see `search_sections`)."""
     md = markdown_parser()
     too_many = _too_many_brackets(md, body, source, line_offset)
     if too_many is not None:
-        return Rendered(html="", text="", problems=[too_many])
+        return Rendered(html="", text="", problems=[too_many], search_sections=[("", "", "")] if search else [])
     tokens = md.parse(body)
     out = Rendered(html="", text="", sections=outline(body, tokens) if sections else ())
     lines = body.split("\n")
@@ -260,7 +271,49 @@ def render(  # noqa: C901 - one branch per token type, in document order
     out.anchor_refs = [r for r in out.anchor_refs if r.slug != slug]
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
+    if search:
+        out.search_sections = search_sections(tokens)
     return out
+
+
+# The headings the search index splits a page at, and the tags whose start and end it reads as a
+# space (site/search.py `_Sections`): every block-level token is one of them or has a line break
+# beside it in the HTML, so a space at each one gives the same words.
+SECTION_HEADINGS = frozenset({"h2", "h3", "h4"})
+
+
+def search_sections(tokens: Sequence[Token]) -> list[tuple[str, str, str]]:
+    """(heading, anchor, text) of each section of a rendered page, the part before its first
+    heading first (heading and anchor ""), white space collapsed: what site/search.py
+    `page_sections` reads from the page's sanitised HTML, read from `render`'s tokens instead
+    (after its loop: the headings have their anchors). The text is what the HTML shows: inline
+    text and code, a code block's content, no image's alt text, and the "#" of the link to itself
+    that a heading the index does not split at (h1, h5, h6) ends with. A property test keeps the
+    two equal on generated Markdown."""
+    found: list[tuple[list[str], str, list[str]]] = [([], "", [])]
+    parts = found[0][2]  # where text goes: the current section's text, or its heading
+    for token in tokens:
+        kind = token.type
+        if kind == "inline":
+            for child in token.children or ():
+                child_kind = child.type
+                if child_kind in ("text", "code_inline", "text_special"):
+                    parts.append(child.content)
+                elif child_kind in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+        elif kind == "heading_open" and token.tag in SECTION_HEADINGS and token.attrs.get("id"):
+            found.append(([], str(token.attrs["id"]), []))
+            parts = found[-1][0]
+        elif kind == "heading_close" and token.tag in SECTION_HEADINGS and parts is found[-1][0]:
+            parts = found[-1][2]
+        elif kind == "heading_close":
+            parts.append("#" if token.meta.get("anchor") else "")
+            parts.append(" ")
+        elif kind in ("fence", "code_block"):
+            parts.extend((" ", token.content, " "))
+        elif token.block:
+            parts.append(" ")
+    return [(" ".join("".join(h).split()), a, " ".join("".join(t).split())) for h, a, t in found]
 
 
 # `[text](address with spaces)`: CommonMark reads no link there, and the page shows the brackets.

@@ -757,6 +757,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     cross_refs: list[CrossRef] = []
     used: set[str] = set()
     outline: list[tuple[str, str, str]] | None = [] if universe.outlines else None
+    sections: list[tuple[str, str, str]] | None = [] if universe.search else None  # for the search index
     page = _load_page(
         universe.root,
         slug,
@@ -773,13 +774,14 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         universe.member,
         universe.organisation,
         cross_refs,
+        sections,
     )
-    parts = page_parts(page.body, page.html_sha256) if page is not None and universe.search else b""
+    parts = page_parts(sections, page.html_sha256) if page is not None and sections is not None else b""
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
-    sections: tuple[tuple[str, str, str], ...] = ()
+    outlined: tuple[tuple[str, str, str], ...] = ()
     sha256 = blob = ""
     if page is not None and outline is not None:  # what a large site would hold for nothing otherwise
-        sections = tuple(outline)
+        outlined = tuple(outline)
         with contextlib.suppress(OSError):
             data = (universe.root / path).read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
@@ -790,7 +792,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         tuple(anchor_refs),
         tuple(sorted(used)),
         hashlib.blake2b(seen.encode(), digest_size=20).hexdigest(),
-        sections,
+        outlined,
         sha256,
         blob,
         tuple(cross_refs),
@@ -814,6 +816,7 @@ def _load_page(
     member: tuple[str, str | None] | None = None,
     organisation: str | None = None,
     cross_refs: list[CrossRef] | None = None,
+    search_sections: list[tuple[str, str, str]] | None = None,
 ) -> model.Page | None:
     url: Callable[[str], str]
     elsewhere: Callable[[str], str] | None = None  # other member teams' records: see LinkTargets
@@ -880,7 +883,9 @@ def _load_page(
         return None
     if check_refs:
         problems += check_page_meta(checked, source, offerings, tools)  # type: ignore[arg-type]
-    rendered = render(source, body, body_offset, slug, targets, sections=outline is not None)
+    rendered = render(
+        source, body, body_offset, slug, targets, sections=outline is not None, search=search_sections is not None
+    )
     problems += rendered.problems
     if cross_refs is not None:
         cross_refs += rendered.cross_refs
@@ -888,6 +893,8 @@ def _load_page(
     used_assets.update(rendered.assets)
     if outline is not None:
         outline += rendered.sections
+    if search_sections is not None:
+        search_sections += rendered.search_sections
     return model.Page(
         slug=slug,
         source=path,

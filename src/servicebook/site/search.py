@@ -404,13 +404,14 @@ def _text_file(page: model.Page) -> bytes:
     return _compact({"sections": page_sections(page.html)})
 
 
-def page_parts(html: str, html_sha256: str) -> bytes:
-    """What the index needs of a policy page's HTML, read from it once, where the page was
-    rendered (site/load.py, in the worker that renders its Markdown): the digest of the HTML (so
-    that a reader can tell these are its page's), the postings of its sections
-    (`section_postings`: a record's postings are those of its own fields and these, see
-    `merged_postings`) and its text fragment, the file's very bytes; a line each."""
-    sections = page_sections(html)
+def page_parts(sections: list[tuple[str, str, str]], html_sha256: str) -> bytes:
+    """What the index needs of a policy page's HTML, made once, where the page was rendered
+    (site/load.py, in the worker that renders its Markdown), from its `sections` as
+    `page_sections` reads them from the HTML (content/markdown.py `search_sections` reads them
+    from the Markdown's tokens): the digest of the HTML (so that a reader can tell these are its
+    page's), the postings of its sections (`section_postings`: a record's postings are those of
+    its own fields and these, see `merged_postings`) and its text fragment, the file's very bytes;
+    a line each."""
     postings = json.dumps(section_postings(sections), ensure_ascii=False, separators=(",", ":"))
     return f"{html_sha256}\n{postings}\n".encode() + _compact({"sections": sections})
 
