@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import servicebook.site.build
 from servicebook.catalog import model
 from servicebook.git.history import load_timeline
 from servicebook.git.versions import Release
@@ -205,13 +206,16 @@ def test_a_new_commit_of_one_policy_page_renders_that_page_and_the_lists_not_eve
 
 
 @pytest.mark.git
+@pytest.mark.parametrize("spool", [False, True], ids=["in memory", "spooled"])
 def test_a_new_release_fills_its_version_into_the_pages_it_keeps_and_renders_none_of_them_again(
-    builds: Builds, tmp_path: Path
+    builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spool: bool
 ) -> None:
     # Every page shows the catalog's version (base.html: the head's meta and the footer), but the
     # pages keyed by their own inputs are keyed without it: a release that changes only the
     # version renders again the lists (the catalog changed) and the pages that show the build or
-    # the releases, and fills the new version into every offering, tool and policy page it keeps.
+    # the releases, and fills the new version into every offering, tool and policy page it keeps
+    # (into the spool folder, where a large site's rendered pages go, or in memory).
+    monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 0 if spool else 10**9)
     site = builds.site
     (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
     repo = GitSite(site)

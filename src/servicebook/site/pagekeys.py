@@ -287,13 +287,25 @@ def reuse_keys(
 
     # a data file whose declared inputs are complete is keyed by them (and the code), not by every source
     data_base = {True: every, False: whole}
+    ask = _asker(reuse, restamp, site.catalog.version)
 
     def reuse_one(spec: PageSpec | DataSpec) -> Path | bytes | None:
         if isinstance(spec, DataSpec):
             return reuse(spec.path, digest(data_base[spec.complete], spec.path, "data", spec.inputs))
-        found, versionless = key(spec)
-        if versionless and restamp is not None:
-            return restamp(spec.path, found, site.catalog.version)
-        return reuse(spec.path, found)
+        return ask(spec.path, *key(spec))
 
     return reuse_one
+
+
+def _asker(
+    reuse: Callable[[str, str], Path | None], restamp: Restamp | None, version: str
+) -> Callable[[str, str, bool], Path | bytes | None]:
+    """How the build cache is asked for a page: by its key, or, for a page keyed without the
+    catalog's `version` (`versionless`), through `restamp`, which fills the version in."""
+
+    def ask(path: str, key: str, versionless: bool) -> Path | bytes | None:
+        if versionless and restamp is not None:
+            return restamp(path, key, version)
+        return reuse(path, key)
+
+    return ask

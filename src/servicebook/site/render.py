@@ -158,8 +158,9 @@ def render_site(
     """All output files of `site`; raises RenderError for a broken template.
 
     `reuse` may name the file of a page that an earlier build rendered from the same inputs, or
-    give its bytes with the catalog's new version filled in (see build.py); the other pages are rendered over `workers` processes. With a `spool` folder,
-    pages are written there as they are rendered and read back only when needed (write.SiteFiles).
+    give its bytes with the catalog's new version filled in (see build.py); the other pages are
+    rendered over `workers` processes. With a `spool` folder, pages are written there as they are
+    rendered and read back only when needed (write.SiteFiles).
     With a `stamped` store (a past release's build), pages that other releases rendered from the
     same inputs are taken from it with this release's stamp filled in (see stamps.py); `carried`
     holds what the release built before it was keyed from (stamps.Carried).
