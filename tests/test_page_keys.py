@@ -217,7 +217,8 @@ def test_a_new_release_fills_its_version_into_the_pages_it_keeps_and_renders_non
     # (into the spool folder, where a large site's rendered pages go, or in memory).
     monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 0 if spool else 10**9)
     site = builds.site
-    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n")
+    # and the replaced sites that are being removed beside public/ while git looks at the folder
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.servicebook-trash-*\n")
     repo = GitSite(site)
     repo.commit("The generated catalog")
     builds.rendered()
