@@ -8,7 +8,9 @@ history, and the newest change to the page's own subject, base.html's "Last chan
 own template reads. The build's commit and date are shown only by the pages that change with every
 build anyway (templates.shows_build: the home page, the catalog on one page, the versions page, and
 every page of a past release), and only their keys hold them: a new commit renders again what it
-changed and the pages that list it, not every page.
+changed and the pages that list it, not every page. The catalog's version, which every page shows,
+is not in the keys of the pages below that are keyed by their own inputs: a release fills the new
+version into those it keeps (buildcache.BuildCache.reuse_restamped, stamps.restamp_version).
 
 - a policy page: its own front matter, Markdown (as rendered: the HTML's SHA-256) and headings,
   and the names of the offerings and tools it applies to;
