@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import servicebook.site.build
 from servicebook.catalog import model
 from servicebook.git.history import load_timeline
 from servicebook.git.versions import Release
@@ -202,6 +203,43 @@ def test_a_new_commit_of_one_policy_page_renders_that_page_and_the_lists_not_eve
     other = sorted((site / "content").rglob("*.md"))[5]
     kept = (site / "public/policies" / other.relative_to(site / "content").with_suffix("") / "index.html").read_text()
     assert "built from a working tree with uncommitted changes" in kept
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("spool", [False, True], ids=["in memory", "spooled"])
+def test_a_new_release_fills_its_version_into_the_pages_it_keeps_and_renders_none_of_them_again(
+    builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spool: bool
+) -> None:
+    # Every page shows the catalog's version (base.html: the head's meta and the footer), but the
+    # pages keyed by their own inputs are keyed without it: a release that changes only the
+    # version renders again the lists (the catalog changed) and the pages that show the build or
+    # the releases, and fills the new version into every offering, tool and policy page it keeps
+    # (into the spool folder, where a large site's rendered pages go, or in memory).
+    monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 0 if spool else 10**9)
+    site = builds.site
+    # and the replaced sites that are being removed beside public/ while git looks at the folder
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.servicebook-trash-*\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    builds.rendered()
+    catalog = site / "catalog.yaml"
+    assert catalog.read_text().count('version: "2026.11"') == 1
+    catalog.write_text(catalog.read_text().replace('version: "2026.11"', 'version: "2026.12"'))
+    repo.commit("Release 2026.12")
+    cache = builds.cache_of(site)
+    rendered = {p for p in cache.keys if p.endswith(".html") and p not in cache.reused | cache.restamped}
+    assert rendered == {"versions/index.html", *LISTS}
+    assert {p.split("/")[0] for p in cache.restamped} == {"offerings", "tools", "policies"}
+    assert not cache.reused & {p for p in cache.keys if p.endswith(".html")}  # every page shows the version
+    kept = (site / "public" / sorted(cache.restamped)[0]).read_text()
+    assert '<strong class="catalog-version">2026.12</strong>' in kept and 'content="2026.12"' in kept
+    assert 'content="2026.11"' not in kept and ">2026.11<" not in kept
+    assert sorted(p.name for p in (site / "public/v").iterdir()) == ["2026.11", "2026.12"]
+    assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+    # the next build, of the same version, keeps every one of them as it is
+    (site / "NOTES.txt").write_text("Not a source of the site.\n")
+    repo.commit("Notes")
+    assert builds.rendered() == {"index.html", "catalog/index.html", "versions/index.html"}
 
 
 @pytest.mark.git

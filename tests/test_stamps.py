@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from servicebook.catalog import model
-from servicebook.site.stamps import Carried, Stamping, _Fingerprints, page_key
+from servicebook.site.stamps import Carried, Stamping, _Fingerprints, page_key, restamp_version
 from servicebook.site.templates import PageSpec
 
 LONG_HTML = "<p>" + "Every change is reviewed by a second person. " * 40 + "</p>\n"
@@ -71,3 +71,25 @@ def test_a_release_keyed_after_the_one_before_gets_the_keys_it_would_get_alone()
 
 def _spec(page: model.Page) -> PageSpec:
     return PageSpec("policies/change-approval/index.html", "policy.html", page.meta.title, "policies", {"page": page})
+
+
+PAGE = (
+    b'<head><meta name="servicebook-catalog-version" content="1.0"></head><main>1.0 and v/1.0/</main>'
+    b'<footer>Catalog version <strong class="catalog-version">1.0</strong></footer>'
+)
+
+
+def test_a_new_version_is_filled_in_where_base_html_shows_it_and_nowhere_else() -> None:
+    assert restamp_version(PAGE, "1.0", "1.1") == PAGE.replace(b'"1.0"', b'"1.1"').replace(b">1.0</", b">1.1</")
+    assert restamp_version(PAGE, "1.0", "1.0") == PAGE
+
+
+def test_a_page_whose_version_is_not_found_once_in_each_place_is_rendered_again() -> None:
+    assert restamp_version(PAGE, "0.9", "1.1") is None  # not the version it shows
+    assert restamp_version(PAGE.replace(b"</main>", b"</main>" + PAGE), "1.0", "1.1") is None  # twice
+    assert restamp_version(PAGE.split(b"<footer>")[0], "1.0", "1.1") is None  # no footer
+
+
+def test_a_version_that_escaping_would_change_is_never_filled_in() -> None:
+    for version in ("1.0 & later", "<1.1>", '1"1', "1'1"):
+        assert restamp_version(PAGE, "1.0", version) is None

@@ -382,6 +382,14 @@ def test_one_new_release_loads_only_what_changed(run, repo: GitSite, loads: list
     # the root loads the edited page; the 3.0 release (the same commit) takes it from the store
     assert loads == ["welcome"]
     assert "New in 3.0." in (repo.root / "public/v/3.0/policies/welcome/index.html").read_text()
+    # the pages kept with 3.0 filled in (pagekeys.py) are those a build from nothing makes
+    incremental = _tree(repo.root / "public")
+    shutil.rmtree(repo.root / ".servicebook-cache")
+    shutil.rmtree(repo.root / "public")
+    assert run("build", "--source", repo.root).exit_code == 0
+    cold = _tree(repo.root / "public")
+    assert sorted(cold) == sorted(incremental)
+    assert [p for p in cold if incremental[p] != cold[p]] == []
 
 
 @pytest.mark.parametrize("damage", ["garbage file", "truncated file", "altered entry", "undecodable entry"])

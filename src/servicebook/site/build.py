@@ -291,7 +291,8 @@ def _finish(
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     options.progress.enter("checking links")
-    _verify(options, loaded, files, mounted, cache.reused, (*report.warnings, *release_problems), action="build")
+    trusted = cache.reused | cache.restamped  # a restamped page's links are its kept page's
+    _verify(options, loaded, files, mounted, trusted, (*report.warnings, *release_problems), action="build")
     # 6. swap the new site in whole (see write.py)
     options.progress.enter("writing")
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
@@ -368,13 +369,13 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
 
 def _reuse(
     cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline | None
-) -> Callable[[PageSpec | DataSpec], Path | None] | None:
+) -> Callable[[PageSpec | DataSpec], Path | bytes | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
     key covers what it shows, see pagekeys.py; not where the source folder is, which no page
     shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline)
+    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, cache.reuse_restamped)
 
 
 def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:

@@ -30,6 +30,7 @@ from servicebook.content.markdown import AnchorRef
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import PageResult
+from servicebook.site.stamps import restamp_version
 from servicebook.site.write import MARKER
 
 
@@ -160,6 +161,7 @@ class BuildCache:
         self.previous: Manifest | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
+        self.restamped: set[str] = set()  # pages kept with another catalog version filled in (`reuse_restamped`)
         self.restored: dict[str, list[int]] = {}  # of those, the copies found byte-identical: their identity now
         self._hashes: Mapping[str, str] | None = None  # see `_recorded_hashes`
         self.source = ""  # the source folder, for a checkout that moves (fresh._previous)
@@ -276,6 +278,30 @@ class BuildCache:
             self.restored[path] = identity
         self.reused.add(path)
         return Path(file)
+
+    def reuse_restamped(self, path: str, key: str, version: str) -> Path | bytes | None:
+        """`reuse` for a page keyed without the catalog's `version`, which it shows only where
+        stamps.restamp_version fills it in (pagekeys.py): the file as it is when the last build
+        showed the same version; its bytes with this version filled in when it showed another
+        (in `restamped`, not `reused`: its bytes are new, its links are the kept page's); None:
+        render it. The version is recorded after the key, for the next build."""
+        full = f"{key}\n{version}"
+        before = self.previous.keys.get(path) if self.previous is not None else None
+        if before is None or before == full or not before.startswith(key + "\n"):
+            return self.reuse(path, full)
+        kept = self.reuse(path, before)
+        self.keys[path] = full
+        if kept is None:
+            return None
+        self.reused.discard(path)
+        self.restored.pop(path, None)
+        try:
+            made = restamp_version(kept.read_bytes(), before[len(key) + 1 :], version)
+        except OSError:
+            return None
+        if made is not None:
+            self.restamped.add(path)
+        return made
 
     def _restored(self, path: str, file: str) -> list[int] | None:
         """The identity of `file` if it is not the file the last build wrote but holds its very

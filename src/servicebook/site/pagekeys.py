@@ -8,7 +8,9 @@ history, and the newest change to the page's own subject, base.html's "Last chan
 own template reads. The build's commit and date are shown only by the pages that change with every
 build anyway (templates.shows_build: the home page, the catalog on one page, the versions page, and
 every page of a past release), and only their keys hold them: a new commit renders again what it
-changed and the pages that list it, not every page.
+changed and the pages that list it, not every page. The catalog's version, which every page shows,
+is not in the keys of the pages below that are keyed by their own inputs: a release fills the new
+version into those it keeps (buildcache.BuildCache.reuse_restamped, stamps.restamp_version).
 
 - a policy page: its own front matter, Markdown (as rendered: the HTML's SHA-256) and headings,
   and the names of the offerings and tools it applies to;
@@ -54,7 +56,9 @@ if TYPE_CHECKING:
     from servicebook.site.load import Loaded
     from servicebook.site.templates import PageSpec
 
-Reuse = Callable[["PageSpec | DataSpec"], "Path | None"]
+# a page's file kept from the last build, or its bytes with the catalog's new version filled in
+Reuse = Callable[["PageSpec | DataSpec"], "Path | bytes | None"]
+Restamp = Callable[[str, str, str], "Path | bytes | None"]
 
 
 def shown(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
@@ -165,14 +169,15 @@ def _commit_id(commit: str) -> str:
     return commit
 
 
-def chrome(site: model.SiteContent) -> str:
+def chrome(site: model.SiteContent, *, version: bool = True) -> str:
     """What every page of the built-in theme shows of the catalog: the site's settings (title,
-    address, repository), the version, the team's name, whether there is an on-call to page, and
-    whether the site has member teams (the navigation)."""
+    address, repository), the version (unless `version` is False: then it is filled in after,
+    see reuse_keys), the team's name, whether there is an on-call to page, and whether the site
+    has member teams (the navigation)."""
     catalog = site.catalog
     return digest(
         repr(catalog.site),
-        catalog.version,
+        catalog.version if version else "",
         catalog.team.name,
         repr(catalog.support.oncall is not None),
         repr(site.federation is not None),
@@ -185,8 +190,14 @@ def reuse_keys(
     loaded: Loaded,
     versioning: VersionContext,
     timeline: Timeline | None,
+    restamp: Restamp | None = None,
 ) -> Reuse:
-    """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key."""
+    """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key.
+
+    With `restamp(path, key, version)` (BuildCache.reuse_restamped), the pages keyed by their own
+    inputs (policy, offering, tool, member team and moved pages) are keyed without the catalog's
+    version, which they show only in base.html's places: a new version (a release) fills it into
+    the kept page (stamps.restamp_version) instead of rendering every page again."""
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
@@ -218,23 +229,25 @@ def reuse_keys(
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = {t.id: (t.id, t.name, t.site) for t in site.federation.teams} if site.federation else {}
-    own = digest(every, chrome(site))
+    own = digest(every, chrome(site, version=restamp is None))
     views: dict[int, tuple[object, str]] = {}  # each view's text, written once (see `shown`)
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
         return repr(teams.get(member)) if slash else ""
 
-    def key(spec: PageSpec) -> str:
+    def key(spec: PageSpec) -> tuple[str, bool]:
+        """The page's key, and whether it leaves out the catalog's version (`own`, see `restamp`)."""
         where = (spec.path, spec.template, spec.title, spec.section)
         if own_layouts:  # a site's own templates may show the build's commit and date anywhere
-            return digest(whole, repr(build), *where)
+            return digest(whole, repr(build), *where), False
         if shows_build(versioning, spec.template):
-            return digest(whole, repr(build), *where)
+            return digest(whole, repr(build), *where), False
         try:
-            return _own(spec, where)
+            found = _own(spec, where)
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
-            return digest(whole, *where)
+            found = None
+        return (digest(whole, *where), False) if found is None else (found, True)
 
     def changed(path: str, subject: str | None = None) -> str:
         """What the page at `path` shows of the history (base.html's "Last changed", and with a
@@ -253,7 +266,7 @@ def reuse_keys(
             )
         )
 
-    def _own(spec: PageSpec, where: tuple[str, ...]) -> str:
+    def _own(spec: PageSpec, where: tuple[str, ...]) -> str | None:
         context = spec.context
         if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
             meta = page.meta
@@ -272,14 +285,29 @@ def reuse_keys(
         # read, its offerings and tools by name), not the others, which only the Teams page lists
         if spec.template in ("moved.html", "team.html"):
             return digest(own, *where, changed(spec.path), shown(context, views))
-        return digest(whole, *where)
+        return None
 
     # a data file whose declared inputs are complete is keyed by them (and the code), not by every source
     data_base = {True: every, False: whole}
+    ask = _asker(reuse, restamp, site.catalog.version)
 
-    def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
+    def reuse_one(spec: PageSpec | DataSpec) -> Path | bytes | None:
         if isinstance(spec, DataSpec):
             return reuse(spec.path, digest(data_base[spec.complete], spec.path, "data", spec.inputs))
-        return reuse(spec.path, key(spec))
+        return ask(spec.path, *key(spec))
 
     return reuse_one
+
+
+def _asker(
+    reuse: Callable[[str, str], Path | None], restamp: Restamp | None, version: str
+) -> Callable[[str, str, bool], Path | bytes | None]:
+    """How the build cache is asked for a page: by its key, or, for a page keyed without the
+    catalog's `version` (`versionless`), through `restamp`, which fills the version in."""
+
+    def ask(path: str, key: str, versionless: bool) -> Path | bytes | None:
+        if versionless and restamp is not None:
+            return restamp(path, key, version)
+        return reuse(path, key)
+
+    return ask

@@ -145,7 +145,7 @@ def render_site(
     *,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
-    reuse: Callable[[PageSpec | DataSpec], Path | None] | None = None,
+    reuse: Callable[[PageSpec | DataSpec], Path | bytes | None] | None = None,
     workers: int = 1,
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
@@ -157,9 +157,10 @@ def render_site(
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
-    `reuse` may name the file of a page that an earlier build rendered from the same inputs (see
-    build.py); the other pages are rendered over `workers` processes. With a `spool` folder,
-    pages are written there as they are rendered and read back only when needed (write.SiteFiles).
+    `reuse` may name the file of a page that an earlier build rendered from the same inputs, or
+    give its bytes with the catalog's new version filled in (see build.py); the other pages are
+    rendered over `workers` processes. With a `spool` folder, pages are written there as they are
+    rendered and read back only when needed (write.SiteFiles).
     With a `stamped` store (a past release's build), pages that other releases rendered from the
     same inputs are taken from it with this release's stamp filled in (see stamps.py); `carried`
     holds what the release built before it was keyed from (stamps.Carried).
@@ -248,7 +249,7 @@ Rendered = tuple[bytes | None, PageLinks | None] | list[Problem]  # what templat
 def _render_pages(
     files: SiteFiles,
     renderer: Renderer,
-    reuse: Callable[[PageSpec | DataSpec], Path | None] | None,
+    reuse: Callable[[PageSpec | DataSpec], Path | bytes | None] | None,
     workers: int,
     progress: Phases | None = None,
 ) -> None:
@@ -258,7 +259,14 @@ def _render_pages(
     link check, and held until then as `SharedLinks` keeps them, as each page comes in."""
 
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
-    kept = [reuse(job) if reuse else None for job in jobs]
+    kept: list[Path | bytes | None] = []
+    remade: set[int] = set()  # kept pages with the catalog's new version filled in: where rendered ones go
+    for i, job in enumerate(jobs):
+        old = reuse(job) if reuse else None
+        if isinstance(old, bytes):
+            remade.add(i)
+            old = _spooled(renderer, i, old)
+        kept.append(old)
     # the data files first: each is one large job, which would leave the other workers idle at the end
     todo = sorted((i for i, old in enumerate(kept) if old is None), key=lambda i: i < len(renderer.specs))
     if workers > 1:  # compiled once here rather than once in every worker
@@ -280,12 +288,24 @@ def _render_pages(
     for i, job in enumerate(jobs):
         result = results.get(i)
         old = kept[i]
-        if old is not None or renderer.spool is not None:
-            files.put_file(job.path, old or spooled(renderer, i), movable=old is None)
+        if isinstance(old, bytes):
+            files[job.path] = old
+        elif old is not None or renderer.spool is not None:
+            files.put_file(job.path, old or spooled(renderer, i), movable=old is None or i in remade)
         elif isinstance(result, tuple) and result[0] is not None:
             files[job.path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
             files.scans[job.path] = result[1]
+
+
+def _spooled(renderer: Renderer, index: int, old: Path | bytes | None) -> Path | bytes | None:
+    """A page's bytes, into the spool folder when there is one, as a rendered page's are."""
+    if not isinstance(old, bytes) or renderer.spool is None:
+        return old
+    target = spooled(renderer, index)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(old)
+    return target
 
 
 def _source_prefix(site_root: Path) -> str:

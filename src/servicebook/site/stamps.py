@@ -303,6 +303,29 @@ def render_stamped(
     return [s for s in specs if s.path not in done]
 
 
+# Where base.html shows the catalog's version, escaped as a version of _PLAIN_RE's characters
+# is (unchanged): the head's meta element and the footer.
+_VERSION_SHOWN = (
+    '<meta name="servicebook-catalog-version" content="{}">',
+    '<strong class="catalog-version">{}</strong>',
+)
+
+
+def restamp_version(html: bytes, old: str, new: str) -> bytes | None:
+    """A page of the built-in theme rendered when the catalog's version was `old`, as it is
+    rendered when it is `new`: base.html shows the version in exactly the places _VERSION_SHOWN
+    spells, and the pages pagekeys.py keys without the version show it nowhere else. None (render
+    the page again) when a version is not plain text or a place is not found exactly once."""
+    if not (_PLAIN_RE.fullmatch(old) and _PLAIN_RE.fullmatch(new)):
+        return None
+    for shape in _VERSION_SHOWN:
+        before = shape.format(old).encode()
+        if html.count(before) != 1:
+            return None
+        html = html.replace(before, shape.format(new).encode())
+    return html
+
+
 def _stamp_in(links: PageLinks) -> bool:
     """Whether a placeholder is part of a link or an id: then the page's links depend on the
     stamp and are read again from each release's page."""

@@ -45,11 +45,12 @@ class Tally:
         )
 
     def watch(
-        self, reuse: Callable[[PageSpec | DataSpec], Path | None] | None
-    ) -> Callable[[PageSpec | DataSpec], Path | None]:
-        """`reuse` (None: keep nothing), counting what it answers."""
+        self, reuse: Callable[[PageSpec | DataSpec], Path | bytes | None] | None
+    ) -> Callable[[PageSpec | DataSpec], Path | bytes | None]:
+        """`reuse` (None: keep nothing), counting what it answers (a page kept with the catalog's
+        new version filled in counts as kept)."""
 
-        def counted(spec: PageSpec | DataSpec) -> Path | None:
+        def counted(spec: PageSpec | DataSpec) -> Path | bytes | None:
             kept = reuse(spec) if reuse is not None else None
             kind = kind_of(spec)
             if kept is not None:
