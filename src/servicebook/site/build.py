@@ -374,7 +374,8 @@ def _reuse(
     shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline)
+    memo = cache.memory.keys if cache.memory is not None else None  # serve: the last build's keys
+    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, memo)
 
 
 def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:
