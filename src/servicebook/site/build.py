@@ -368,7 +368,7 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
 
 def _reuse(
     cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline | None
-) -> Callable[[PageSpec | DataSpec], Path | None] | None:
+) -> Callable[[PageSpec | DataSpec], str | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
     key covers what it shows, see pagekeys.py; not where the source folder is, which no page
     shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""

@@ -38,7 +38,6 @@ import dataclasses
 import enum
 import functools
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
@@ -54,7 +53,7 @@ if TYPE_CHECKING:
     from servicebook.site.load import Loaded
     from servicebook.site.templates import PageSpec
 
-Reuse = Callable[["PageSpec | DataSpec"], "Path | None"]
+Reuse = Callable[["PageSpec | DataSpec"], "str | None"]
 
 
 def shown(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
@@ -230,7 +229,7 @@ class _Remembered:
 
 
 def reuse_keys(
-    reuse: Callable[[str, str], Path | None],
+    reuse: Callable[[str, str], str | None],
     hashes: Mapping[str, str],
     loaded: Loaded,
     versioning: VersionContext,
@@ -343,7 +342,7 @@ def reuse_keys(
     # a data file whose declared inputs are complete is keyed by them (and the code), not by every source
     data_base = {True: every, False: whole}
 
-    def reuse_one(spec: PageSpec | DataSpec) -> Path | None:
+    def reuse_one(spec: PageSpec | DataSpec) -> str | None:
         if isinstance(spec, DataSpec):
             base = data_base[spec.complete]
             made = functools.partial(digest, base, spec.path, "data", spec.inputs)

@@ -145,7 +145,7 @@ def render_site(
     *,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
-    reuse: Callable[[PageSpec | DataSpec], Path | None] | None = None,
+    reuse: Callable[[PageSpec | DataSpec], str | None] | None = None,
     workers: int = 1,
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
@@ -248,7 +248,7 @@ Rendered = tuple[bytes | None, PageLinks | None] | list[Problem]  # what templat
 def _render_pages(
     files: SiteFiles,
     renderer: Renderer,
-    reuse: Callable[[PageSpec | DataSpec], Path | None] | None,
+    reuse: Callable[[PageSpec | DataSpec], str | None] | None,
     workers: int,
     progress: Phases | None = None,
 ) -> None:

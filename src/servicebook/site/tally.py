@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from pathlib import Path
 
 from servicebook.catalog.model import Page
 from servicebook.site.buildcache import BuildCache
@@ -45,11 +44,11 @@ class Tally:
         )
 
     def watch(
-        self, reuse: Callable[[PageSpec | DataSpec], Path | None] | None
-    ) -> Callable[[PageSpec | DataSpec], Path | None]:
+        self, reuse: Callable[[PageSpec | DataSpec], str | None] | None
+    ) -> Callable[[PageSpec | DataSpec], str | None]:
         """`reuse` (None: keep nothing), counting what it answers."""
 
-        def counted(spec: PageSpec | DataSpec) -> Path | None:
+        def counted(spec: PageSpec | DataSpec) -> str | None:
             kept = reuse(spec) if reuse is not None else None
             kind = kind_of(spec)
             if kept is not None:
