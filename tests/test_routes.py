@@ -95,6 +95,10 @@ def test_the_navigation_and_the_release_only_pages_come_from_the_table() -> None
         # a member's offering on an organisation site (docs/federating.md): <member>/<id>
         ("offerings/db-team/postgres/index.html", ("offering", "db-team/postgres")),
         ("offerings/ci/extra/deeper/index.html", None),
+        # the parts of a paged list (routes.part) are no entity's
+        ("tools/index/2/index.html", None),
+        ("policies/index/12/index.html", None),
+        ("search/index/3/index.html", None),
     ],
 )
 def test_an_output_path_names_its_entity(path: str, found: tuple[str, str] | None) -> None:

@@ -278,16 +278,21 @@ def output_path(url: str) -> str:
     return url + "index.html" if url == "" or url.endswith("/") else url
 
 
+# The folders of the paged lists ("offerings"), whose parts are under PARTS: asked of every page
+# of a build (site/changes.py), so a set rather than a walk over FIXED_PAGES.
+_PAGED = frozenset(p.url.rstrip("/") for p in FIXED_PAGES if p.paged and p.url)
+_ENTITY_FOLDERS: dict[str, Entity] = {"offerings": "offering", "tools": "tool"}
+
+
 def entity_at(path: str) -> tuple[Entity, str] | None:
     """("offering", id), ("tool", id) or ("policy", slug) for the output path of such a page
     (an offering's or a tool's page under an earlier id included), None for any other."""
     parts = path.split("/")
-    if any(p.url and path.startswith(p.url + PARTS) for p in FIXED_PAGES if p.paged):
+    if len(parts) > 2 and parts[1] + "/" == PARTS and parts[0] in _PAGED:
         return None  # a part of a paged list
-    kinds: dict[str, Entity] = {"offerings": "offering", "tools": "tool"}
     # (a member's on an organisation site is one level deeper: offerings/db-team/postgres/)
-    if len(parts) in (3, 4) and parts[-1] == "index.html" and parts[0] in kinds:
-        return kinds[parts[0]], "/".join(parts[1:-1])
+    if len(parts) in (3, 4) and parts[-1] == "index.html" and parts[0] in _ENTITY_FOLDERS:
+        return _ENTITY_FOLDERS[parts[0]], "/".join(parts[1:-1])
     top = page("policies")
     if path.startswith(top) and path.endswith("/index.html") and path != output_path(top):
         return "policy", path[len(top) : -len("/index.html")]

@@ -369,13 +369,14 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
 
 def _reuse(
     cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline | None
-) -> Callable[[PageSpec | DataSpec], Path | bytes | None] | None:
+) -> Callable[[PageSpec | DataSpec], str | bytes | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
     key covers what it shows, see pagekeys.py; not where the source folder is, which no page
     shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, cache.reuse_restamped)
+    memo = cache.memory.keys if cache.memory is not None else None  # serve: the last build's keys
+    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, restamp=cache.reuse_restamped, memo=memo)
 
 
 def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:

@@ -63,6 +63,9 @@ class PageMemory:
         self.pages: dict[str, PageResult] = {}
         self.catalog: tuple[str, tuple[Catalog, tuple[Problem, ...]]] | None = None  # key, as read
         self.manifest: tuple[str, Manifest] | None = None  # as recorded, and as read
+        # the last build's page keys and what each was made from (pagekeys.KeyMemo), so that
+        # the next build makes again only those whose inputs changed
+        self.keys: dict[str, tuple[tuple[object, ...], str]] = {}
         # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the
         # memory holds each page's outline, not its text; made by the first build
         self.bodies: BodySpool | None = None
@@ -72,6 +75,7 @@ class PageMemory:
             self.bodies.close()
             self.bodies = None
         self.pages = {}
+        self.keys = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,6 @@ import dataclasses
 import enum
 import functools
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
@@ -57,8 +56,8 @@ if TYPE_CHECKING:
     from servicebook.site.templates import PageSpec
 
 # a page's file kept from the last build, or its bytes with the catalog's new version filled in
-Reuse = Callable[["PageSpec | DataSpec"], "Path | bytes | None"]
-Restamp = Callable[[str, str, str], "Path | bytes | None"]
+Reuse = Callable[["PageSpec | DataSpec"], "str | bytes | None"]
+Restamp = Callable[[str, str, str], "str | bytes | None"]
 
 
 def shown(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
@@ -184,20 +183,77 @@ def chrome(site: model.SiteContent, *, version: bool = True) -> str:
     )
 
 
+# What a long-running process (`serve`, fresh.PageMemory `keys`) keeps of its last build's keys:
+# output path → (every input its key was made from, the key).
+KeyMemo = dict[str, tuple[tuple[object, ...], str]]
+
+
+def _policy_key(
+    own: str,
+    names: Mapping[str, str],
+    tool_names: Mapping[str, str],
+    team: Callable[[str], str],
+    changed: Callable[[str], str],
+    page: model.Page,
+    where: tuple[str, ...],
+) -> str:
+    """A policy page's key (see `reuse_keys`): what every page of the theme shows (`own`), where it
+    is (`where`), its own newest change, its own slug, source, front matter and HTML, and the
+    names of the offerings and tools it applies to."""
+    meta = page.meta
+    listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
+    # the source file is shown by the "Edit this page" link, which a member's page has not
+    # (its source names the member's locked commit, which moves with every lock move)
+    source = None if team(page.slug) else page.source
+    shows = repr((page.slug, source, _values(page.meta), page.html_sha256))
+    return digest(own, *where, changed(where[0]), shows, listed)
+
+
+def _teams(site: model.SiteContent) -> dict[str, tuple[str, str, str | None]]:
+    """An organisation site's member teams, by id, as a member's page shows its team."""
+    return {t.id: (t.id, t.name, t.site) for t in site.federation.teams} if site.federation else {}
+
+
+class _Remembered:
+    """The keys of one build, each taken from the last build's (`memo`) when it was made from the
+    very same inputs, else made; the memo is left holding this build's (None: no memo, each made)."""
+
+    def __init__(self, memo: KeyMemo | None) -> None:
+        self.memo = memo
+        self.last: KeyMemo = dict(memo) if memo is not None else {}
+        if memo is not None:
+            memo.clear()
+
+    def __call__(self, path: str, inputs: tuple[object, ...], make: Callable[[], str]) -> str:
+        if self.memo is None:
+            return make()
+        known = self.last.get(path)
+        made = known[1] if known is not None and known[0] == inputs else make()
+        self.memo[path] = (inputs, made)
+        return made
+
+
 def reuse_keys(
-    reuse: Callable[[str, str], Path | None],
+    reuse: Callable[[str, str], str | None],
     hashes: Mapping[str, str],
     loaded: Loaded,
     versioning: VersionContext,
     timeline: Timeline | None,
     restamp: Restamp | None = None,
+    memo: KeyMemo | None = None,
 ) -> Reuse:
     """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key.
 
     With `restamp(path, key, version)` (BuildCache.reuse_restamped), the pages keyed by their own
     inputs (policy, offering, tool, member team and moved pages) are keyed without the catalog's
     version, which they show only in base.html's places: a new version (a release) fills it into
-    the kept page (stamps.restamp_version) instead of rendering every page again."""
+    the kept page (stamps.restamp_version) instead of rendering every page again.
+
+    With a `memo` of the last build's keys (`serve`), a policy page's and a data file's key is
+    taken from it when every input it is made from is the one that key was made from (the
+    page's own slug, source, front matter and HTML; what all of them share, below, as one
+    digest): a one-page edit makes again the keys of the pages it changed, and of those whose
+    shared inputs changed, not every page's. The memo is left holding this build's keys."""
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
@@ -216,21 +272,34 @@ def reuse_keys(
         code_digest(), repr((build.commit is None, build.dirty, build.generator)), repr(versions), repr(frame)
     )
     history = None if timeline is None else history_view(timeline, _commit_id, versioning.releases)
+    timeline_text = repr(timeline)
     # the lists show what the build's date makes of the measurements (stale or not, views.py)
     measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
     whole = digest(
         every,
         repr(versioning),
         repr(sorted((k, v.stale) for k, v in measured.items())),
-        repr(timeline),
+        timeline_text,
         *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
         *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
     )
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
-    teams = {t.id: (t.id, t.name, t.site) for t in site.federation.teams} if site.federation else {}
+    teams = _teams(site)
     own = digest(every, chrome(site, version=restamp is None))
     views: dict[int, tuple[object, str]] = {}  # each view's text, written once (see `shown`)
+    # what every policy page's key is made from besides the page itself: `own`, the history
+    # (`changed`: the timeline and the releases it is shown with), the names of the offerings and
+    # tools (`listed`) and the member teams (`team`)
+    shared = digest(
+        own,
+        timeline_text,
+        repr(versioning.releases),
+        repr(sorted(names.items())),
+        repr(sorted(tool_names.items())),
+        repr(sorted(teams.items())),
+    )
+    remembered = _Remembered(memo)
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
@@ -269,13 +338,9 @@ def reuse_keys(
     def _own(spec: PageSpec, where: tuple[str, ...]) -> str | None:
         context = spec.context
         if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
-            meta = page.meta
-            listed = repr(([(i, names.get(i)) for i in meta.offerings], [(i, tool_names.get(i)) for i in meta.tools]))
-            # the source file is shown by the "Edit this page" link, which a member's page has not
-            # (its source names the member's locked commit, which moves with every lock move)
-            source = None if team(page.slug) else page.source
-            shows = repr((page.slug, source, _values(page.meta), page.html_sha256))
-            return digest(own, *where, changed(spec.path), shows, listed)
+            inputs = (shared, where, page.slug, page.source, page.meta, page.html_sha256)
+            made = functools.partial(_policy_key, own, names, tool_names, team, changed, page, where)
+            return remembered(spec.path, inputs, made)
         if spec.template == "offering.html" and (o := context.get("o")) is not None:
             subject = f"offering:{o.offering.id}"
             return digest(own, *where, changed(spec.path, subject), shown(o, views), team(o.offering.id))
@@ -291,21 +356,23 @@ def reuse_keys(
     data_base = {True: every, False: whole}
     ask = _asker(reuse, restamp, site.catalog.version)
 
-    def reuse_one(spec: PageSpec | DataSpec) -> Path | bytes | None:
+    def reuse_one(spec: PageSpec | DataSpec) -> str | bytes | None:
         if isinstance(spec, DataSpec):
-            return reuse(spec.path, digest(data_base[spec.complete], spec.path, "data", spec.inputs))
+            base = data_base[spec.complete]
+            made = functools.partial(digest, base, spec.path, "data", spec.inputs)
+            return reuse(spec.path, remembered(spec.path, (base, spec.inputs), made))
         return ask(spec.path, *key(spec))
 
     return reuse_one
 
 
 def _asker(
-    reuse: Callable[[str, str], Path | None], restamp: Restamp | None, version: str
-) -> Callable[[str, str, bool], Path | bytes | None]:
+    reuse: Callable[[str, str], str | None], restamp: Restamp | None, version: str
+) -> Callable[[str, str, bool], str | bytes | None]:
     """How the build cache is asked for a page: by its key, or, for a page keyed without the
     catalog's `version` (`versionless`), through `restamp`, which fills the version in."""
 
-    def ask(path: str, key: str, versionless: bool) -> Path | bytes | None:
+    def ask(path: str, key: str, versionless: bool) -> str | bytes | None:
         if versionless and restamp is not None:
             return restamp(path, key, version)
         return reuse(path, key)

@@ -145,7 +145,7 @@ def render_site(
     *,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
-    reuse: Callable[[PageSpec | DataSpec], Path | bytes | None] | None = None,
+    reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None = None,
     workers: int = 1,
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
@@ -249,7 +249,7 @@ Rendered = tuple[bytes | None, PageLinks | None] | list[Problem]  # what templat
 def _render_pages(
     files: SiteFiles,
     renderer: Renderer,
-    reuse: Callable[[PageSpec | DataSpec], Path | bytes | None] | None,
+    reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None,
     workers: int,
     progress: Phases | None = None,
 ) -> None:
@@ -259,7 +259,7 @@ def _render_pages(
     link check, and held until then as `SharedLinks` keeps them, as each page comes in."""
 
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
-    kept: list[Path | bytes | None] = []
+    kept: list[str | bytes | None] = []
     remade: set[int] = set()  # kept pages with the catalog's new version filled in: where rendered ones go
     for i, job in enumerate(jobs):
         old = reuse(job) if reuse else None
@@ -298,14 +298,14 @@ def _render_pages(
             files.scans[job.path] = result[1]
 
 
-def _spooled(renderer: Renderer, index: int, old: Path | bytes | None) -> Path | bytes | None:
+def _spooled(renderer: Renderer, index: int, old: str | bytes | None) -> str | bytes | None:
     """A page's bytes, into the spool folder when there is one, as a rendered page's are."""
     if not isinstance(old, bytes) or renderer.spool is None:
         return old
     target = spooled(renderer, index)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(old)
-    return target
+    return str(target)
 
 
 def _source_prefix(site_root: Path) -> str:

@@ -361,8 +361,7 @@ def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -
     records = search_records(view)
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
-    texts = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
-    keys = [digest(t, pages[rid].html_sha256 if rid in pages else "") for rid, t in enumerate(texts)]
+    texts, keys = _record_texts(records, pages)
     words_made = _Words(records, pages, keys, store, workers).make()
     manifest = _compact(
         {
@@ -385,6 +384,35 @@ def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -
         page = pages[rid]
         files.append(IndexFile(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page)))
     return tuple(files)
+
+
+def _record_texts(records: list[dict[str, Any]], pages: dict[int, model.Page]) -> tuple[list[str], list[str]]:
+    """Each record's JSON text, and its key: a digest of that text and of its page's HTML. Those
+    of a record equal to one the last index of this process made (by its address), with the same
+    HTML, are taken from it (`serve` makes an index after every edit, most records unchanged:
+    comparing a record is cheaper than writing it out)."""
+    last = _last_texts[0] if _last_texts else {}
+    now: dict[str, tuple[dict[str, Any], str, str, str]] = {}
+    texts: list[str] = []
+    keys: list[str] = []
+    for rid, record in enumerate(records):
+        html = pages[rid].html_sha256 if rid in pages else ""
+        known = last.get(record["u"])
+        if known is not None and known[2] == html and known[0] == record:
+            text, key = known[1], known[3]
+        else:
+            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            key = digest(text, html)
+        now[record["u"]] = (record, text, html, key)
+        texts.append(text)
+        keys.append(key)
+    _last_texts[:] = [now]
+    return texts, keys
+
+
+# The records of the last index this process made, by address: (record, its text, its page's
+# HTML digest, its key). Replaced by each index (see `_record_texts`).
+_last_texts: list[dict[str, tuple[dict[str, Any], str, str, str]]] = []
 
 
 def _utf8(text: str) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from pathlib import Path
 
 from servicebook.catalog.model import Page
 from servicebook.site.buildcache import BuildCache
@@ -45,12 +44,12 @@ class Tally:
         )
 
     def watch(
-        self, reuse: Callable[[PageSpec | DataSpec], Path | bytes | None] | None
-    ) -> Callable[[PageSpec | DataSpec], Path | bytes | None]:
+        self, reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None
+    ) -> Callable[[PageSpec | DataSpec], str | bytes | None]:
         """`reuse` (None: keep nothing), counting what it answers (a page kept with the catalog's
         new version filled in counts as kept)."""
 
-        def counted(spec: PageSpec | DataSpec) -> Path | bytes | None:
+        def counted(spec: PageSpec | DataSpec) -> str | bytes | None:
             kept = reuse(spec) if reuse is not None else None
             kind = kind_of(spec)
             if kept is not None:

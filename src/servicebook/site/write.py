@@ -50,13 +50,16 @@ class SiteFiles(MutableMapping[str, bytes]):
     `public/` (hard-linked later), so thousands of pages need not all be held in memory."""
 
     def __init__(self) -> None:
-        self._data: dict[str, bytes | Path] = {}
+        self._data: dict[str, bytes | Path | str] = {}  # str: a file kept from the last build
         self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
         self.scans: dict[str, PageLinks] = {}  # links and ids of pages, read when they were rendered
 
     def __getitem__(self, path: str) -> bytes:
         value = self._data[path]
-        return value if isinstance(value, bytes) else value.read_bytes()
+        if isinstance(value, bytes):
+            return value
+        with open(value, "rb") as file:
+            return file.read()
 
     def __setitem__(self, path: str, value: bytes) -> None:
         self._data[path] = value
@@ -77,7 +80,7 @@ class SiteFiles(MutableMapping[str, bytes]):
     def __len__(self) -> int:
         return len(self._data)
 
-    def put_file(self, path: str, file: Path, *, movable: bool) -> None:
+    def put_file(self, path: str, file: Path | str, *, movable: bool) -> None:
         self._data[path] = file
         self.scans.pop(path, None)
         if movable:

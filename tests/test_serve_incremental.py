@@ -1,0 +1,106 @@
+"""`serve` builds edit after edit in one process, keeping what the last build made (the pages it
+loaded, each output's key and what the key was made from): after any change the output is the one
+a build from nothing makes of the same sources, byte for byte, and only what the change touched is
+made again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from servicebook.site import pagekeys
+from servicebook.site.build import Options, build
+from servicebook.site.fresh import PageMemory
+
+from .conftest import FIXED_EPOCH
+from .test_build_cache import clean_build, tree
+
+HANDBOOK = "---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md#{anchor}).\n"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def _anchor(site: Path) -> str:
+    """The id of change-approval.md's first second-level heading, as the built page has it."""
+    html = (site / "public" / "policies" / "change-approval" / "index.html").read_text()
+    start = html.index('<h2 id="') + len('<h2 id="')
+    return html[start : html.index('"', start)]
+
+
+CHANGES: list[tuple[str, Callable[[Path], None]]] = [
+    (
+        "a page's body",
+        lambda s: _edit(s / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n"),
+    ),
+    ("a page's title", lambda s: _edit(s / "content" / "change-approval.md", "title: ", "title: Revised ")),
+    ("a page added", lambda s: (s / "content" / "on-call-handbook.md").write_text(HANDBOOK.format(anchor=_anchor(s)))),
+    (
+        "a heading another page links to",
+        lambda s: _edit(s / "content" / "on-call-handbook.md", "## Paging", "## Paging and escalation"),
+    ),
+    ("a page renamed", lambda s: (s / "content" / "on-call-handbook.md").rename(s / "content" / "paging-handbook.md")),
+    ("a page deleted", lambda s: (s / "content" / "paging-handbook.md").unlink()),
+    (
+        "an SLO's objective in catalog.yaml",
+        lambda s: _edit(s / "catalog.yaml", "objective: 99.9\n", "objective: 99.95\n"),
+    ),
+    (
+        "an offering's name, which policy pages list",
+        lambda s: _edit(s / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines"),
+    ),
+    ("nothing", lambda s: None),
+]
+
+
+@pytest.mark.slow
+def test_each_serve_rebuild_equals_a_build_from_nothing(run, site_copy, tmp_path) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        for what, change in CHANGES:
+            change(site)
+            build(options)
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_copy, monkeypatch) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[tuple[str, ...]] = []
+    real = pagekeys.digest
+
+    def counted(*parts: str) -> str:
+        made.append(parts)
+        return real(*parts)
+
+    def policy_keys_made() -> set[str]:
+        return {parts[1] for parts in made if len(parts) > 2 and parts[2] == "policy.html"}
+
+    monkeypatch.setattr(pagekeys, "digest", counted)
+    pages = sorted(p.stem for p in (site / "content").glob("*.md"))
+    try:
+        build(options)
+        assert len(policy_keys_made()) == len(pages)  # the first build makes every key
+        made.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        assert policy_keys_made() == {"policies/change-approval/index.html"}
+        made.clear()
+        # every policy page lists the names of the offerings it applies to: a renamed offering
+        # changes what they are made from
+        _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
+        build(options)
+        assert len(policy_keys_made()) == len(pages)
+    finally:
+        memory.close()
