@@ -36,6 +36,7 @@ class Indexes:
         self.store = store
         self.read: list[str] = []
         self.last: dict[str, bytes] = {}
+        self.texts: search.RecordTexts = {}  # the last index's records, as `serve` keeps them
         real = search._record_words  # once for each record whose postings are made
 
         def spy(record):  # type: ignore[no-untyped-def]
@@ -47,7 +48,7 @@ class Indexes:
     def make(self) -> dict[str, bytes]:
         view = view_of(self.site)
         self.read.clear()
-        made = search.search_files(view, self.store)
+        made = search.search_files(view, self.store, texts=self.texts)
         self.store.commit()
         read = list(self.read)
         assert made == search.search_files(view), "an index made from the last one differs from one made from nothing"
@@ -194,3 +195,20 @@ def test_an_index_whose_new_words_are_encoded_a_few_postings_at_a_time_is_the_sa
         expected = search.search_files(changed)
         monkeypatch.setattr(search, "FRESH_BATCH", 2)
         assert search.search_files(changed, store) == expected
+
+
+def test_a_record_unchanged_since_the_last_index_of_the_process_is_written_from_what_it_kept(tmp_path: Path) -> None:
+    site = generated_site(tmp_path / "site", pages=3)
+    view = view_of(site)
+    texts: search.RecordTexts = {}
+    first = search.search_files(view, texts=texts)
+    assert first == search.search_files(view)
+    assert len(texts) == len(search.search_records(view))
+    address, (record, text, html, key) = next(iter(texts.items()))
+    marked = text.replace('"', '"\u200b', 1)  # the same record, written another way
+    texts[address] = (record, marked, html, key)
+    again = search.search_files(view, texts=texts)
+    assert any("\u200b" in data.decode() for path, data in again.items() if path.startswith("search/r/"))
+    # a record that changed is written again, whatever was kept for its address
+    texts[address] = ({**record, "t": "another title"}, marked, html, key)
+    assert search.search_files(view, texts=texts) == first

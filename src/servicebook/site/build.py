@@ -235,6 +235,7 @@ def _build(
                 progress=progress,
                 store=cache.store,
                 compiled=compiled,
+                search_texts=options.memory.search if options.memory is not None else None,
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None

@@ -69,6 +69,8 @@ class PageMemory:
         # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the
         # memory holds each page's outline, not its text; made by the first build
         self.bodies: BodySpool | None = None
+        # the records of its last search index, with their texts and keys (search.RecordTexts)
+        self.search: dict[str, tuple[dict[str, Any], str, str, str]] = {}
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -76,6 +78,7 @@ class PageMemory:
             self.bodies = None
         self.pages = {}
         self.keys = {}
+        self.search = {}
 
 
 @dataclass(frozen=True, slots=True)

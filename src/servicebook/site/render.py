@@ -37,7 +37,7 @@ from servicebook.site.paging import (
     tools_part,
 )
 from servicebook.site.parallel import map_shared
-from servicebook.site.search import KIND_LABELS
+from servicebook.site.search import KIND_LABELS, RecordTexts
 from servicebook.site.stamps import Carried, RenderedStore, render_stamped
 from servicebook.site.teams import team_specs, teams_view
 from servicebook.site.templates import (
@@ -154,6 +154,7 @@ def render_site(
     progress: Phases | None = None,
     store: Store | None = None,
     compiled: Path | None = None,
+    search_texts: RecordTexts | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -168,7 +169,8 @@ def render_site(
     `progress` is told how many pages and files are rendered, and each as it is.
     `store` keeps what the next search index is made from (site/search.py); a past release's
     build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
-    between processes (templates.environment).
+    between processes (templates.environment). `search_texts`: what the last search index of a
+    long-running process (`serve`) was made of (search.search_index).
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -184,7 +186,7 @@ def render_site(
     # every page, never also holds the many small objects they are built from.
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
         store = shared
-    data = data_specs(site, view, store, workers)
+    data = data_specs(site, view, store, workers, search_texts)
     # every page, data file and asset of the site: a link to one of them needs no later check
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
     known = frozenset((*(s.path for s in specs), *(d.path for d in data), *statics))

@@ -49,6 +49,8 @@ INDEX_VERSION = 2
 EXCERPT_CHARS = 240
 MAX_HEADINGS = 24
 CHUNK = 16  # records per records fragment
+# the records of an index by address: (record, its JSON text, its page's HTML digest, its key)
+RecordTexts = dict[str, tuple[dict[str, Any], str, str, str]]
 LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
 
 # Where in a record a word occurs, as bits (the script ranks a title above a page's body); "lead"
@@ -331,9 +333,11 @@ def search_records(view: SiteView) -> list[dict[str, Any]]:
     return records
 
 
-def search_files(view: SiteView, store: Store | None = None, workers: int = 1) -> dict[str, bytes]:
+def search_files(
+    view: SiteView, store: Store | None = None, workers: int = 1, texts: RecordTexts | None = None
+) -> dict[str, bytes]:
     """Every file of the index, by site path, made at once (`search_index` makes them lazily)."""
-    return {f.path: f.make() for f in search_index(view, store, workers)}
+    return {f.path: f.make() for f in search_index(view, store, workers, texts)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +350,9 @@ class IndexFile:
     make: Callable[[], bytes]
 
 
-def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -> tuple[IndexFile, ...]:
+def search_index(
+    view: SiteView, store: Store | None = None, workers: int = 1, texts: RecordTexts | None = None
+) -> tuple[IndexFile, ...]:
     """The index's files in a fixed order: the manifest, the records, the words, the texts.
 
     Each record's words ("postings": word, where, section) are kept in `store` under a digest
@@ -357,11 +363,14 @@ def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -
     whose key changed are taken out and put in, only their words' postings are encoded again,
     and only the fragments those words (or a moved cut between ranges) land in are made again;
     the others are the very bytes of the last index. The result is the same, byte for byte, as
-    an index made from nothing (tests/test_search_incremental.py)."""
+    an index made from nothing (tests/test_search_incremental.py).
+
+    `texts` (`serve`: fresh.PageMemory.search) holds the records of the last index the process
+    made, with their texts and keys; it is left holding this index's."""
     records = search_records(view)
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
-    texts, keys = _record_texts(records, pages)
+    written, keys = _record_texts(records, pages, texts)
     words_made = _Words(records, pages, keys, store, workers).make()
     manifest = _compact(
         {
@@ -375,7 +384,7 @@ def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -
     )
     files = [IndexFile(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
     for n in range(0, len(records), CHUNK):
-        chunk = texts[n : n + CHUNK]
+        chunk = written[n : n + CHUNK]
         made_of = digest(*keys[n : n + CHUNK])  # a record's key covers its text
         files.append(IndexFile(routes.search_fragment("r", n // CHUNK), made_of, partial(_records_file, chunk)))
     for n, (key, body) in enumerate(words_made.fragments):
@@ -386,18 +395,19 @@ def search_index(view: SiteView, store: Store | None = None, workers: int = 1) -
     return tuple(files)
 
 
-def _record_texts(records: list[dict[str, Any]], pages: dict[int, model.Page]) -> tuple[list[str], list[str]]:
+def _record_texts(
+    records: list[dict[str, Any]], pages: dict[int, model.Page], last: RecordTexts | None
+) -> tuple[list[str], list[str]]:
     """Each record's JSON text, and its key: a digest of that text and of its page's HTML. Those
-    of a record equal to one the last index of this process made (by its address), with the same
-    HTML, are taken from it (`serve` makes an index after every edit, most records unchanged:
-    comparing a record is cheaper than writing it out)."""
-    last = _last_texts[0] if _last_texts else {}
-    now: dict[str, tuple[dict[str, Any], str, str, str]] = {}
+    of a record equal to one in `last` (the last index of this process, by its address), with the
+    same HTML, are taken from it (`serve` makes an index after every edit, most records unchanged:
+    comparing a record is cheaper than writing it out). `last` is left holding these."""
+    now: RecordTexts = {}
     texts: list[str] = []
     keys: list[str] = []
     for rid, record in enumerate(records):
         html = pages[rid].html_sha256 if rid in pages else ""
-        known = last.get(record["u"])
+        known = last.get(record["u"]) if last is not None else None
         if known is not None and known[2] == html and known[0] == record:
             text, key = known[1], known[3]
         else:
@@ -406,13 +416,10 @@ def _record_texts(records: list[dict[str, Any]], pages: dict[int, model.Page]) -
         now[record["u"]] = (record, text, html, key)
         texts.append(text)
         keys.append(key)
-    _last_texts[:] = [now]
+    if last is not None:
+        last.clear()
+        last.update(now)
     return texts, keys
-
-
-# The records of the last index this process made, by address: (record, its text, its page's
-# HTML digest, its key). Replaced by each index (see `_record_texts`).
-_last_texts: list[dict[str, tuple[dict[str, Any], str, str, str]]] = []
 
 
 def _utf8(text: str) -> bytes:
