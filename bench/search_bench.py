@@ -85,9 +85,10 @@ POPUP = """async ([query, pause]) => {
     if (performance.now() - t0 > 30000) throw new Error('no result for ' + query);
     await new Promise(r => setTimeout(r, 1));
   }
+  const inPage = performance.now();
   await new Promise(r => requestAnimationFrame(() => r()));
   performance.mark('painted');
-  return {ms: performance.now() - t0, title: document.querySelector('#site-search-results .result a').textContent, spans: waited(t0)};
+  return {ms: performance.now() - t0, title: document.querySelector('#site-search-results .result a').textContent, spans: waited(t0, inPage)};
 }"""
 OURS = """async ([query, pause]) => {
   WAITED
@@ -105,9 +106,10 @@ OURS = """async ([query, pause]) => {
     if (performance.now() - t0 > 30000) throw new Error('no result for ' + query + ': ' + document.querySelector('#search-status').textContent);
     await new Promise(r => setTimeout(r, 1));
   }
+  const inPage = performance.now();
   await new Promise(r => requestAnimationFrame(() => r()));
   performance.mark('painted');
-  return {ms: performance.now() - t0, title: document.querySelector('#search-results .result a').textContent, spans: waited(t0)};
+  return {ms: performance.now() - t0, title: document.querySelector('#search-results .result a').textContent, spans: waited(t0, inPage)};
 }"""
 
 # Pagefind: its JavaScript API (what its UI calls), the first result's fragment loaded and shown.
@@ -115,9 +117,9 @@ PAGEFIND_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body><input id="q"><ol id="results"></ol></body></html>
 """
 # (start, end) of each request for the index still under way at the keystroke or made after it,
-# and finished before the result was painted: what the keystroke's first result waited on
-WAITED = """const waited = (t0) => performance.getEntriesByType('resource')
-    .filter(e => /\\/search\\/.*\\.json$/.test(e.name) && e.responseEnd > t0 && e.startTime < performance.now())
+# and asked for before the first result was in the page: what that result waited on
+WAITED = """const waited = (t0, inPage) => performance.getEntriesByType('resource')
+    .filter(e => /\\/search\\/.*\\.json$/.test(e.name) && e.responseEnd > t0 && e.startTime < inPage)
     .map(e => [e.startTime - t0, e.responseEnd - t0]);"""
 POPUP = POPUP.replace("WAITED", WAITED)
 OURS = OURS.replace("WAITED", WAITED)
