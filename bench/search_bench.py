@@ -26,6 +26,8 @@ The search page too is measured twice: the keystroke as soon as its script has c
 measures the header's box (after a pause) and the search page on this code's build of the site and
 on OLD_PUBLIC (the same site built by other code, e.g. `git worktree add /tmp/old REV` and a build
 there, or a copy of public/ made before a change), alternating, and prints old → new (new/old).
+It also prints, for each, the rounds of index requests the first result waited on (requests
+overlapping in time are one round) and the index KB fetched: figures the machine's load does not move.
 With --breakdown, further runs of the search page are traced (Chromium's performance trace) and the
 main thread's CPU time from the keystroke to the first result painted is told by kind: script,
 address (history.replaceState), loading, style, layout, paint, other; "waiting" is the rest of the
