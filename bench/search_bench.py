@@ -26,6 +26,8 @@ The search page too is measured twice: the keystroke as soon as its script has c
 measures the header's box (after a pause) and the search page on this code's build of the site and
 on OLD_PUBLIC (the same site built by other code, e.g. `git worktree add /tmp/old REV` and a build
 there, or a copy of public/ made before a change), alternating, and prints old → new (new/old).
+It also prints, for each, the rounds of index requests the first result waited on (requests
+overlapping in time are one round) and the index KB fetched: figures the machine's load does not move.
 With --breakdown, further runs of the search page are traced (Chromium's performance trace) and the
 main thread's CPU time from the keystroke to the first result painted is told by kind: script,
 address (history.replaceState), loading, style, layout, paint, other; "waiting" is the rest of the
@@ -72,6 +74,8 @@ PAUSE_MS = 300  # between clicking the header's box and the first key, for the "
 # servicebook: a query typed into the header's box of an offering page (search.js comes on focus),
 # or into the search page's box (the A to Z list of everything is what that page holds).
 POPUP = """async ([query, pause]) => {
+  WAITED
+
   const input = document.querySelector('#site-search-q');
   input.focus();
   if (pause) await new Promise(r => setTimeout(r, pause));
@@ -83,11 +87,14 @@ POPUP = """async ([query, pause]) => {
     if (performance.now() - t0 > 30000) throw new Error('no result for ' + query);
     await new Promise(r => setTimeout(r, 1));
   }
+  const inPage = performance.now();
   await new Promise(r => requestAnimationFrame(() => r()));
   performance.mark('painted');
-  return {ms: performance.now() - t0, title: document.querySelector('#site-search-results .result a').textContent};
+  return {ms: performance.now() - t0, title: document.querySelector('#site-search-results .result a').textContent, spans: waited(t0, inPage)};
 }"""
 OURS = """async ([query, pause]) => {
+  WAITED
+
   const input = document.querySelector('#search-q');
   while (!window.performance.getEntriesByType('resource').some(e => e.name.endsWith('search.js'))) {
     await new Promise(r => setTimeout(r, 5));
@@ -101,15 +108,24 @@ OURS = """async ([query, pause]) => {
     if (performance.now() - t0 > 30000) throw new Error('no result for ' + query + ': ' + document.querySelector('#search-status').textContent);
     await new Promise(r => setTimeout(r, 1));
   }
+  const inPage = performance.now();
   await new Promise(r => requestAnimationFrame(() => r()));
   performance.mark('painted');
-  return {ms: performance.now() - t0, title: document.querySelector('#search-results .result a').textContent};
+  return {ms: performance.now() - t0, title: document.querySelector('#search-results .result a').textContent, spans: waited(t0, inPage)};
 }"""
 
 # Pagefind: its JavaScript API (what its UI calls), the first result's fragment loaded and shown.
 PAGEFIND_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pagefind</title></head>
 <body><input id="q"><ol id="results"></ol></body></html>
 """
+# (start, end) of each request for the index still under way at the keystroke or made after it,
+# and asked for before the first result was in the page: what that result waited on
+WAITED = """const waited = (t0, inPage) => performance.getEntriesByType('resource')
+    .filter(e => /\\/search\\/.*\\.json$/.test(e.name) && e.responseEnd > t0 && e.startTime < inPage)
+    .map(e => [e.startTime - t0, e.responseEnd - t0]);"""
+POPUP = POPUP.replace("WAITED", WAITED)
+OURS = OURS.replace("WAITED", WAITED)
+
 THEIRS = """async (query) => {
   const t0 = performance.now();
   const pagefind = await import('/pagefind/pagefind.js');
@@ -289,7 +305,18 @@ def measure(
     page.wait_for_timeout(200)  # the fetches the result led to (a page's text for its lines) finish
     sizes = [r.sizes()["responseBodySize"] for r in finished]
     context.close()
-    return {**result, "bytes": sum(sizes), "files": len(sizes)}
+    return {**result, "bytes": sum(sizes), "files": len(sizes), "rounds": rounds(result.get("spans", []))}
+
+
+def rounds(spans: list[list[float]]) -> int:
+    """How many rounds of requests one after another a keystroke waited on: its index requests
+    (start, end) grouped where they overlap in time."""
+    count, end = 0, float("-inf")
+    for start, finish in sorted(spans):
+        if start >= end:
+            count += 1
+        end = max(end, finish) if start < end else finish
+    return count
 
 
 def largest_pages(public: Path, n: int = 5) -> list[tuple[int, str]]:
@@ -384,6 +411,19 @@ def versus(browser: Any, sites: dict[str, str], offering: str, runs: int, trace:
                 a, b = med(times[(query, way, throttle, old)], "ms"), med(times[(query, way, throttle, new)], "ms")
                 cells.append(f"{a:.0f} → {b:.0f} ({b / a:.2f})")
             print(f"{query:<14}{str(throttle) + 'x':>5}" + "".join(f"{c:>24}" for c in cells))
+    print(
+        "== rounds of index requests the keystroke waited on, and index KB fetched (medians; the same at 1x and 4x) =="
+    )
+    print(f"{'query':<14}" + "".join(f"{way:>24}" for way in ways))
+    for query in QUERIES:
+        cells = []
+        for way in ways:
+            old_runs, new_runs = times[(query, way, 1, old)], times[(query, way, 1, new)]
+            cells.append(
+                f"{med(old_runs, 'rounds'):.0f} → {med(new_runs, 'rounds'):.0f}, "
+                f"{med(old_runs, 'bytes') / 1024:.0f} → {med(new_runs, 'bytes') / 1024:.0f}"
+            )
+        print(f"{query:<14}" + "".join(f"{c:>24}" for c in cells))
     if not trace:
         return
     kinds = [*KINDS, "other", "waiting"]

@@ -73,6 +73,40 @@ def test_going_to_the_search_box_fetches_the_index_manifest_beside_the_script(pa
     assert any(url.endswith("search/index.json") for url in requested)
 
 
+def test_the_search_page_asks_for_its_index_as_it_arrives_and_answers_keys_typed_before_it_came(page, site_url) -> None:
+    """The page's head asks for the manifest and the search script, so they come while the long
+    A to Z list is still being parsed rather than after it and its scripts have run; each is asked
+    for once, and keys typed before any script has come are searched when it does: none is lost
+    and nothing fails."""
+    held: list = []  # every script and the manifest, kept back until the reader has typed
+
+    def hold(route) -> None:  # a function of its own: Playwright cannot take a bound builtin
+        held.append(route)
+
+    for pattern in ("**/assets/site.js", "**/assets/search.js", "**/search/index.json"):
+        page.route(pattern, hold)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    wanted = [site_url + "search/index.json", site_url + "assets/search.js"]
+    with page.expect_request(wanted[0]), page.expect_request(wanted[1]):
+        page.goto(site_url + "search/", wait_until="commit")  # no script of the page has run
+    page.locator("#search-q").press_sequentially("jenkins")
+    assert page.locator("#search-results").is_hidden()  # nothing to search with yet
+    for route in held:
+        route.continue_()
+    first = page.locator("#search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == "Jenkins"
+    assert "results for “jenkins”" in page.locator("#search-status").inner_text()
+    assert page.locator("#search-q").input_value() == "jenkins"
+    page.wait_for_function("() => location.search === '?q=jenkins'")
+    page.wait_for_load_state("load")
+    assert [u for u in requested if u in wanted] == wanted  # each once: site.js took the page's requests
+    assert warnings == []  # e.g. "preloaded but not used"
+
+
 def test_the_header_search_fetches_the_records_of_the_results_it_shows_only(page, site_url) -> None:
     """Which result comes first (a title that is the query, then one that begins with it) is known
     from the words fragment, so no record beyond the six shown is fetched for a first answer."""
@@ -148,6 +182,35 @@ def test_search_page_paints_its_first_results_before_it_hides_the_a_to_z(page, s
     page.locator("#search-q").fill("")
     page.locator("#a-z").wait_for(state="visible")
     page.wait_for_function("() => location.search === ''")
+
+
+# When the first result went into the page, and when each records fragment was asked for.
+RECORDS_ASKED = """() => {
+  const results = document.querySelector('#search-results');
+  const records = () => performance.getEntriesByType('resource').filter(e => e.name.includes('/search/r/'));
+  new MutationObserver((_, observer) => {
+    if (!results.querySelector('.result')) return;
+    observer.disconnect();
+    const first = performance.now();
+    const wait = () => {
+      if (results.querySelectorAll('.result').length < 20) return setTimeout(wait, 10);
+      window.recordsAsked = {before: records().filter(e => e.startTime < first).length, after: records().filter(e => e.startTime >= first).length};
+    };
+    wait();
+  }).observe(results, {childList: true, subtree: true});
+}"""
+
+
+def test_search_page_asks_for_the_records_of_its_first_results_before_the_others(page, site_url) -> None:
+    # Each reply is a task of the page's main thread: the records of results 7 to 20 are asked for
+    # once the first six are in the page, so their replies cannot hold back its first frame.
+    page.goto(site_url + "search/")
+    page.evaluate(RECORDS_ASKED)
+    page.locator("#search-q").fill("support")  # its first 20 results are in 7 records fragments
+    found = page.wait_for_function("() => window.recordsAsked").json_value()
+    assert 1 <= found["before"] <= 6
+    assert found["after"] >= 1
+    assert "results for “support”, the first 20 shown." in page.locator("#search-status").inner_text()
 
 
 def test_showing_more_results_keeps_the_first_in_place_and_moves_focus_to_the_first_new_one(page, site_url) -> None:

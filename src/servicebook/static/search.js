@@ -92,67 +92,96 @@
     return indexes[url];
   }
 
-  // Where `term` occurs: record id → {f: where (title 1, keys 2, summary 4, body 8; 16 when a word
-  // it begins is the title's first, and from bit 5 how many words the title has), s: the section of
-  // the page it is first found in, t: whether the title has it as a whole word, l: as its first}.
-  // A term finds the words it begins (one letter: only itself); `vocab` is its fragment's words.
+  // Where `term` occurs, as arrays over record ids (typed arrays: a common word's postings are
+  // thousands of records, and an object per record was most of a query's time): `f[id]` where
+  // (title 1, keys 2, summary 4, body 8; 16 when a word it begins is the title's first, and from
+  // bit 5 how many words the title has), `s[id]` the section of the page it is first found in,
+  // `m[id]` 1 when found at all, | 2 when the title has it as a whole word, | 4 as its first;
+  // `ids` the records found, each once. A term finds the words it begins (one letter: only
+  // itself); `vocab` is its fragment's words.
   function lookup(index, term) {
     return index.words(term).then(function (bucket) {
-      var hits = {};
-      Object.keys(bucket).forEach(function (w) {
+      var n = index.m.records, f = new Uint8Array(n), s = new Int32Array(n), m = new Uint8Array(n), ids = [];
+      var vocab = Object.keys(bucket);
+      vocab.forEach(function (w) {
         if (w !== term && (term.length < 2 || w.lastIndexOf(term, 0) !== 0)) return;
-        var p = bucket[w], id = 0;
+        var p = bucket[w], id = 0, exact = w === term;
         for (var i = 0; i < p.length; i += 3) {
           id += p[i];
-          var h = hits[id] || (hits[id] = { f: 0, s: 0, t: false, l: false });
-          h.f |= p[i + 1];
-          if (!h.s) h.s = p[i + 2];
-          if (w === term && (p[i + 1] & 1)) h.t = true;
-          if (w === term && (p[i + 1] & 16)) h.l = true;
+          if (id < 0 || id >= n) continue;  // not a record of this index
+          var bits = p[i + 1];
+          if (!m[id]) { m[id] = 1; ids.push(id); }
+          f[id] |= bits;
+          if (!s[id]) s[id] = p[i + 2];
+          if (exact && (bits & 1)) m[id] |= 2;
+          if (exact && (bits & 16)) m[id] |= 4;
         }
       });
-      return { hits: hits, vocab: Object.keys(bucket), any: Object.keys(hits).length > 0 };
+      return { f: f, s: s, m: m, ids: ids, vocab: vocab, any: ids.length > 0 };
     });
   }
 
   // `optional` words (a question's "how", "get" …) are not needed to match, but a record whose
   // title has them as words comes first: "how do i get help" finds "Support: how to get help".
+  // The hits, best first, equal ones in the order of their ids: `length` of them, `hit(hits, i)`
+  // the i-th ({id, f: where its words are, s: the section, final: its rank}). Kept as numbers in
+  // typed arrays, not an object per record: a common word is in thousands of records, and its
+  // first query runs this before the JIT has compiled it.
   function rank(index, found, terms, needed, optional) {
-    var by = {};
-    terms.forEach(function (term, i) {
-      var hits = found[i].hits, opt = optional && optional.indexOf(term) !== -1;
-      Object.keys(hits).forEach(function (key) {
-        var h = hits[key], e = by[key] || (by[key] = { id: +key, matched: 0, asked: 0, score: 0, f: 0, s: 0 });
-        if (opt) { if (h.t) e.asked += 1; return; }
-        e.matched += 1;
-        e.score += h.f & 1 ? 10 : h.f & 6 ? 2 : 1;
-        e.f |= h.f;
-        if (!e.s && h.s) e.s = h.s;
-      });
-    });
-    var hits = Object.keys(by).map(function (k) { return by[k]; }).filter(function (e) { return e.matched >= needed; });
-    hits.forEach(function (e) {
-      e.k = index.kind(e.id);
-      e.rank = (e.matched + e.asked) * 1000 + e.score * 10 + (KIND_WEIGHT[e.k] || 0);
-      e.final = e.rank * 10 + titled(found, terms, e.id) * 10;
-    });
-    hits.sort(function (a, b) { return b.final - a.final || a.id - b.id; });
-    return hits;
+    var n = index.m.records, seen = new Uint8Array(n), total = 0, i, j, id;
+    for (i = 0; i < terms.length; i++) total += found[i].ids.length;
+    var candidates = new Int32Array(total), count = 0;
+    var matched = new Int32Array(n), asked = new Int32Array(n), score = new Int32Array(n);
+    var where = new Uint8Array(n), section = new Int32Array(n);
+    for (i = 0; i < terms.length; i++) {
+      var t = found[i], ids = t.ids, tf = t.f, ts = t.s, opt = optional && optional.indexOf(terms[i]) !== -1;
+      for (j = 0; j < ids.length; j++) {
+        id = ids[j];
+        if (!seen[id]) { seen[id] = 1; candidates[count++] = id; }
+        if (opt) { if (t.m[id] & 2) asked[id] += 1; continue; }
+        var f = tf[id];
+        matched[id] += 1;
+        score[id] += f & 1 ? 10 : f & 6 ? 2 : 1;
+        where[id] |= f;
+        if (!section[id] && ts[id]) section[id] = ts[id];
+      }
+    }
+    // the kinds are ranges of ids (the manifest's `kinds`, in order)
+    var starts = index.m.kinds.map(function (k) { return k[1]; });
+    var weights = index.m.kinds.map(function (k) { return KIND_WEIGHT[k[0]] || 0; });
+    // best first by one number each, sorted as numbers: final rank * n + (n - 1 - id)
+    var keys = new Float64Array(count), kept = 0, first = found[0].f;
+    for (j = 0; j < count; j++) {
+      id = candidates[j];
+      if (matched[id] < needed) continue;
+      var weight = KIND_WEIGHT.page;
+      for (var k = 0; k < starts.length; k++) if (id >= starts[k]) weight = weights[k];
+      var r = (matched[id] + asked[id]) * 1000 + score[id] * 10 + weight;
+      var final = r * 10 + (first[id] & 16 ? titled(found, terms, id) * 10 : 0);
+      keys[kept++] = final * n + (n - 1 - id);
+    }
+    return { length: kept, keys: keys.subarray(0, kept).sort(), n: n, where: where, section: section };
+  }
+
+  function hit(hits, i) {
+    var key = hits.keys[hits.length - 1 - i], n = hits.n, id = n - 1 - (key % n);
+    return { id: id, f: hits.where[id], s: hits.section[id], final: (key - (n - 1 - id)) / n };
   }
 
   // 50 when a record's title is the query itself, 20 when it begins with it, else 0: told from
   // the words' postings (the title's first word, its number of words), before any record is fetched.
   function titled(found, terms, id) {
-    var whole = 0, size = 0, first = null;
-    terms.forEach(function (term, i) {
-      var h = found[i].hits[id];
-      if (!h) return;
-      if (h.t) whole += 1;
-      if (h.f & 1) size = (h.f >> 5) & 7;
-      if (i === 0) first = h;
-    });
-    if (!first || !(first.f & 16)) return 0;
-    if (first.l && whole === terms.length && (size === terms.length || (size === 7 && terms.length > 7))) return 50;
+    var whole = 0, size = 0, first = 0, lead = false;
+    for (var i = 0; i < terms.length; i++) {
+      var t = found[i], m = t.m[id];
+      if (!m) continue;
+      var f = t.f[id];
+      if (m & 2) whole += 1;
+      if (f & 1) size = (f >> 5) & 7;
+      if (i === 0) { first = f; lead = (m & 4) !== 0; }
+    }
+    if (!(first & 16)) return 0;
+    if (lead && whole === terms.length && (size === terms.length || (size === 7 && terms.length > 7))) return 50;
     return terms.length === 1 || whole >= terms.length - 1 ? 20 : 0;
   }
 
@@ -201,7 +230,7 @@
   // records); `instead` says what was searched for when it was not what was typed.
   function search(index, query) {
     var terms = words(query);
-    if (!terms.length) return Promise.resolve(Object.assign([], { terms: [] }));
+    if (!terms.length) return Promise.resolve({ length: 0, terms: [] });
     var meaningful = terms.filter(function (t) { return STOP.indexOf(t) === -1; });
     return lookupAll(index, terms).then(function (found) {
       if (!meaningful.length) return Object.assign(rank(index, found, terms, terms.length), { terms: terms });
@@ -229,7 +258,8 @@
   // The records of hits `from` to `to`, fetched (only those: a query's first results wait for
   // nothing else), equal ones in the order of their titles.
   function records(index, hits, from, to) {
-    var wanted = hits.slice(from, to);
+    var wanted = [];
+    for (var i = from; i < Math.min(to, hits.length); i++) wanted.push(hit(hits, i));
     return Promise.all(wanted.map(function (e) { return index.record(e.id); })).then(function (found) {
       wanted.forEach(function (e, i) { e.r = found[i]; });
       wanted.sort(function (a, b) { return b.final - a.final || (a.r.t < b.r.t ? -1 : a.r.t > b.r.t ? 1 : a.id - b.id); });
@@ -398,11 +428,17 @@
       var cut = [0, Math.min(FIRST, count)];
       for (var n = PAGE; n < count; n += PAGE) if (n > cut[cut.length - 1]) cut.push(n);
       if (cut[cut.length - 1] < count) cut.push(count);
-      var batches = cut.slice(1).map(function (to, i) {
-        var batch = records(index, found, cut[i], to);
-        batch.catch(function () { /* reported once, by the chain below */ });
-        return batch;
-      });
+      var ask = function (from, upto) {  // the records of batches `from` to `upto`, all asked for at once
+        return cut.slice(from + 1, upto + 1).map(function (to, i) {
+          var batch = records(index, found, cut[from + i], to);
+          batch.catch(function () { /* reported once, by the chain below */ });
+          return batch;
+        });
+      };
+      // A query's first results: the others are asked for in the task after the frame that paints
+      // the first (each reply is a task of the page's own, which would come before that frame).
+      // More results asked for ("Show more") replace the list at once, the first ones already here.
+      var batches = ask(0, count > PAGE ? cut.length - 1 : 1);
       var list = el("ol", { "class": "results" }, []);
       var add = function (hits) {
         hits.forEach(function (e) { list.appendChild(renderResult(index, e, found.terms, false)); });
@@ -429,10 +465,20 @@
           (found.instead ? " (nothing matched “" + query.trim() + "” exactly)" : "") +
           (found.length > count ? ", the first " + count + " shown." : ".");
       });
-      batches.slice(1).forEach(function (batch) {
-        shown = shown.then(function () { return batch; }).then(function (hits) { if (input.value === query) add(hits); });
+      var rest = shown.then(function () {
+        if (count > PAGE) return batches.slice(1);
+        if (input.value !== query || cut.length < 3) return [];
+        return new Promise(function (resolve) {
+          window.requestAnimationFrame(function () { window.setTimeout(function () { resolve(ask(1, cut.length - 1)); }, 0); });
+        });
       });
-      return shown;
+      return rest.then(function (later) {
+        var added = Promise.resolve();
+        later.forEach(function (batch) {
+          added = added.then(function () { return batch; }).then(function (hits) { if (input.value === query) add(hits); });
+        });
+        return added;
+      });
     }
 
     function run(push) {
@@ -466,7 +512,8 @@
     input.addEventListener("input", function () { run(true); });
     loadIndex(form.getAttribute("data-search-index"));  // the manifest, before the first keystroke
     var initial = new URLSearchParams(window.location.search).get("q");
-    if (initial) { input.value = initial; run(false); }
+    if (input.value.trim()) run(true);  // typed before this script came: searched, not lost
+    else if (initial) { input.value = initial; run(false); }
   }
 
   /* ---------- the header search: a short list of answers under the box ---------- */
