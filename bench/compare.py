@@ -91,8 +91,11 @@ def measure(src: Path, root: Path, label: str, *, reference: bool = False, full_
 
 TIMELINE = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); from pathlib import Path; "
-    "from servicebook.git.history import load_timeline; from servicebook.git.repo import build_info; "
-    "site = Path(sys.argv[1]); load_timeline(site, build_info(site, {}), use_disk_cache=False)"
+    "from servicebook.git.history import load_timeline; from servicebook.git.repo import build_info, open_repo; "
+    # before the git answers were asked once (open_repo's Repo passed down), these took the folder
+    "import inspect; old = 'root' in inspect.signature(load_timeline).parameters; "
+    "site = Path(sys.argv[1]); where = site if old else open_repo(site); "
+    "load_timeline(where, build_info(where, {}), use_disk_cache=False)"
 )
 
 

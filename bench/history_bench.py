@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate
 
 from servicebook.git.history import load_timeline
-from servicebook.git.repo import build_info
+from servicebook.git.repo import build_info, open_repo
 
 OBJECTIVES = ("99", "99.5", "99.9", "99.95")
 
@@ -135,9 +135,11 @@ def main() -> None:
             f"{args.pages} pages; {args.commits} commits"
         )
         timed("write the history (git fast-import)", lambda: write_history(site, args.commits, args.seed))
-        info = build_info(site, env)
-        cold, cold_s = timed("timeline, cold (no cache)", lambda: load_timeline(site, info))
-        warm, warm_s = timed("timeline, warm (on-disk cache from the cold run)", lambda: load_timeline(site, info))
+        info = build_info(open_repo(site), env)
+        cold, cold_s = timed("timeline, cold (no cache)", lambda: load_timeline(open_repo(site), info))
+        warm, warm_s = timed(
+            "timeline, warm (on-disk cache from the cold run)", lambda: load_timeline(open_repo(site), info)
+        )
         print(f"catalogs parsed: cold {cold.parsed}, warm {warm.parsed}; entries: {len(cold.entries)}")
         assert cold.entries == warm.entries, "the cache changed what the history says"
         cli = [

@@ -367,7 +367,7 @@ def test_the_history_reads_a_page_front_matter_as_the_build_does(site_copy) -> N
     from servicebook.site.build import Options, check
 
     site = site_copy("example")
-    loaded, _ = check(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": "0"}))
+    loaded, _ = check(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": "0"}), None)
     assert loaded.site is not None and len(loaded.site.pages) > 5
     for page in loaded.site.pages:
         assert page_info(page.source, page.slug, (site / page.source).read_bytes()).meta == page.meta

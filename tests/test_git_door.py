@@ -175,8 +175,12 @@ def test_the_users_configuration_and_locale_do_not_change_what_is_read(git_site,
     git_site.edit("Wer wir sind.", "Wer wir sind und was wir tun.", "content/über-uns.md")  # uncommitted
 
     def everything() -> tuple[object, ...]:
-        info = build_info(git_site.root, {})
-        return info, load_timeline(git_site.root, info, use_disk_cache=False), discover(git_site.root)
+        info = build_info(open_repo(git_site.root), {})
+        return (
+            info,
+            load_timeline(open_repo(git_site.root), info, use_disk_cache=False),
+            discover(open_repo(git_site.root)),
+        )
 
     plain = everything()
     for key, value in HOSTILE_CONFIG.items():

@@ -18,6 +18,7 @@ import pytest
 import servicebook.site.build
 from servicebook.catalog import model
 from servicebook.git.history import load_timeline
+from servicebook.git.repo import open_repo
 from servicebook.git.versions import Release
 from servicebook.site import render, templates
 from servicebook.site.build import Options, build, gather
@@ -357,7 +358,7 @@ def test_policy_offering_and_tool_pages_read_no_more_of_the_history_than_their_k
     catalog.write_text(catalog.read_text().replace("status: unsupported", "status: deprecated", 1))
     loaded, _ = gather(Options(source=site, output=site / "public", env=ENV))
     assert loaded.site is not None
-    timeline = load_timeline(site, loaded.site.build, outlines=loaded.outlines)
+    timeline = load_timeline(open_repo(site), loaded.site.build, outlines=loaded.outlines)
     view = site_view(loaded.site)
     common = {**render._common_context(view), "versioning": templates.VersionContext(), "source_prefix": ""}
     full = render._history(timeline, common)

@@ -126,7 +126,7 @@ def test_catalog_json_is_the_catalog_document_whether_or_not_its_sections_were_k
     from servicebook.site.catalog_json import catalog_document
     from servicebook.site.outputs import catalog_json as _catalog_json
 
-    loaded, _ = check(Options(source=site_copy("example"), output=Path("unused"), env={"SOURCE_DATE_EPOCH": "0"}))
+    loaded, _ = check(Options(source=site_copy("example"), output=Path("unused"), env={"SOURCE_DATE_EPOCH": "0"}), None)
     assert loaded.site is not None
     first, again = _catalog_json(loaded.site), _catalog_json(loaded.site)
     assert first == again

@@ -10,6 +10,7 @@ import click
 
 from servicebook.commands.options import SOURCE, STRICT, paths_for_people, show_warnings
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
+from servicebook.git.repo import Repo, open_repo
 from servicebook.site.fresh import Options, Report, folder_outside_source, survey, undated_review_note
 
 
@@ -30,12 +31,13 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool, ve
     out = output if output is not None else source / "public"
     verbosity = verbosity or "normal"
     with paths_for_people(source) as show:
-        note = undated_review_note(source, os.environ)  # about where the build runs: not subject to --strict
+        repo = open_repo(source)  # what git says about the source, asked once for the whole build
+        note = undated_review_note(source, os.environ, repo)  # about where the build runs: not subject to --strict
         if verbosity != "quiet":
             show_warnings((note,) if note is not None else (), show)
         with shown(verbosity) as progress:
             options = Options(source=source, output=out, strict=strict, versions=not no_versions, progress=progress)
-            report = _build(options)
+            report = _build(options, repo)
     if verbosity == "quiet":
         return
     show_warnings(report.warnings, show)
@@ -47,13 +49,13 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool, ve
         click.echo(f"Build cache: {cache}/ (beside the output, for fast rebuilds; safe to delete)")
 
 
-def _build(options: Options) -> Report:
+def _build(options: Options, repo: Repo | None) -> Report:
     """Stage 0 first (site/fresh.py: is the output still what the same inputs made?), and the
     rest of the pipeline only when there is work to do. The pipeline is imported here, once that
     is known: importing it (Jinja2, markdown-it, lxml, the renderers) is most of a no-change
     rebuild's time (1k site: 0.30 of 0.37 CPU s; bench/README.md, "No-change rebuild")."""
     options.progress.enter("looking for changes")
-    surveyed = survey(options)
+    surveyed = survey(options, repo)
     unchanged = surveyed.unchanged()
     if unchanged is not None:
         surveyed.close()

@@ -12,7 +12,7 @@ from servicebook.catalog.model import SiteContent
 from servicebook.catalog.validate import WINDOW_RE
 from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
 from servicebook.errors import BuildFailed, Problem, Severity, UsageProblem
-from servicebook.git.repo import shallow_warning
+from servicebook.git.repo import open_repo, shallow_warning
 from servicebook.interop import drift, sloth
 from servicebook.report import check_github, check_json
 from servicebook.site.build import Options
@@ -53,14 +53,17 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
     # check reads only the working tree, which a shallow clone (the default in CI) holds whole:
     # what it checks is complete there, so the shallow notice is not subject to --strict (build's
     # is); the other is about the build's date, not the catalog
+    repo = open_repo(source)  # what git says about the source, asked once for the whole check
     notices = [
-        n for n in (shallow_warning(source, building=False), undated_review_note(source, os.environ)) if n is not None
+        n
+        for n in (shallow_warning(repo, building=False), undated_review_note(source, os.environ, repo))
+        if n is not None
     ]
     options = Options(source=source, output=source / "public", strict=strict)
     if fmt == "text":
         with paths_for_people(source) as show:
             show_warnings(tuple(notices), show)
-            loaded, report = run_check(options)
+            loaded, report = run_check(options, repo)
             warnings = report.warnings
             if against is not None:
                 warnings = (*warnings, *_compared(loaded, source, against, sloth_period, strict))
@@ -70,7 +73,7 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
         return
     failed: BuildFailed | None = None
     try:
-        loaded, report = run_check(options)
+        loaded, report = run_check(options, repo)
         problems = list(report.warnings)
         if against is not None:
             problems += _compared(loaded, source, against, sloth_period, strict)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from servicebook.git.repo import top_level
+from servicebook.git.repo import open_repo
 from servicebook.site.scaffold import scaffold
 
 
@@ -35,7 +35,7 @@ def init(directory: Path, example: bool) -> None:
     # review_by checks come from git, so a build before the first commit has none of them)
     source = "" if directory.as_posix() in (".", "") else f" --source {directory}"
     build = f"servicebook build{source}"
-    if top_level(directory) is None:
+    if open_repo(directory) is None:
         click.echo("Keep it in git: the site's change history, its releases and the review_by checks come from git.")
         click.echo(f"Next: git init, git add -A, git commit, then {build}")
     else:

@@ -25,7 +25,7 @@ from servicebook.federation.merge import merge
 from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
 from servicebook.git.in_effect import CatalogAt, end_of_day, release_standing
 from servicebook.git.members import files_under, read_file, read_files
-from servicebook.git.repo import CONTENT_DIR
+from servicebook.git.repo import CONTENT_DIR, open_repo
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
 
@@ -145,7 +145,7 @@ def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
             catalog_commit=found.commit,
             later=None,
             # the org's published state at that commit is a release only if the release has the lock too
-            standing=release_standing(root, later.commit, cutoff, found.catalog.site.release_tags),
+            standing=release_standing(open_repo(root), later.commit, cutoff, found.catalog.site.release_tags),
         )
     # the lock at the commit in effect: no later commit before the day's end changed it
     lock = _entries(read_file(root, found.commit, f"./{LOCK_FILE}"), f"{found.commit[:12]}:{LOCK_FILE}")

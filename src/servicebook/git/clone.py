@@ -6,17 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from servicebook.errors import UsageProblem
-from servicebook.git.repo import source_prefix, top_level
+from servicebook.git.repo import Repo
 from servicebook.git.runner import MISSING, run
 
 
-def clone_at(root: Path, commit: str, dest: Path) -> Path:
-    """Clone the repository holding `root` into the new folder `dest`, with all its tags, checked
-    out at `commit`; the site source's folder in the clone."""
-    top = top_level(root) or ""
-    prefix = source_prefix(root)
+def clone_at(repo: Repo, commit: str, dest: Path) -> Path:
+    """Clone `repo` into the new folder `dest`, with all its tags, checked out at `commit`; the
+    site source's folder in the clone."""
     for name, where, args in (
-        ("clone", root, ["clone", "-q", "--shared", "--no-checkout", top, str(dest)]),
+        ("clone", repo.root, ["clone", "-q", "--shared", "--no-checkout", str(repo.top), str(dest)]),
         ("fetch", dest, ["fetch", "-q", "origin", "+refs/tags/*:refs/tags/*"]),
         ("checkout", dest, ["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", commit]),
     ):
@@ -24,4 +22,4 @@ def clone_at(root: Path, commit: str, dest: Path) -> Path:
         if done is None or not done.ok:
             detail = done.error() if done is not None else MISSING
             raise UsageProblem(f"cannot check out commit {commit[:12]} to rebuild it: git {name}: {detail}")
-    return dest / prefix
+    return dest / repo.prefix

@@ -15,7 +15,7 @@ from servicebook.catalog.model import BuildInfo
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, Section, diff_pages
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
-from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, open_repo, tree_at
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, tree_at
 from servicebook.git.runner import run
 from servicebook.git.snapshots import (
     CatalogKey,
@@ -102,7 +102,7 @@ def _merged_authors(repo: Repo, disk: DiskCache, merge: str) -> tuple[str, ...]:
 
 
 def load_timeline(
-    root: Path,
+    repo: Repo | None,
     build: BuildInfo,
     *,
     use_disk_cache: bool = True,
@@ -115,11 +115,12 @@ def load_timeline(
     catalog does not validate is an entry saying so. `outlines` are the pages the build has just
     read, which need not be parsed again here (whether committed or in the working tree). With
     `more`, a commit that changes its file is an entry too, with the changes it says. `progress`
-    (the phase under way) is told how many commits there are, and each as it is read."""
-    repo = open_repo(root)
+    (the phase under way) is told how many commits there are, and each as it is read. Outside git
+    (`repo` None) there is no history."""
     if repo is None:
         return Timeline(available=False)
-    store = Blobs(repo.root)
+    root = repo.root
+    store = Blobs(root)
     try:
         reader = Reader(store, DiskCache(root if use_disk_cache else None, "history"))
         for o in outlines:
@@ -223,17 +224,16 @@ def _worktree_entry(reader: Reader, root: Path, state: _State, more: MoreChanges
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
 
 
-def release_changes(root: Path, commits: Iterable[str]) -> list[tuple[Change, ...] | None]:
+def release_changes(repo: Repo | None, commits: Iterable[str]) -> list[tuple[Change, ...] | None]:
     """The semantic changes of each release's catalog from the release before it, for commits
     oldest first: () for the first, None where a catalog is missing or does not validate. Cached
     as the history's transitions are (by blob ids), so a rebuild parses nothing."""
-    repo = open_repo(root)
     if repo is None:
         return [None for _ in commits]
     store = Blobs(repo.root)
     out: list[tuple[Change, ...] | None] = []
     try:
-        reader = Reader(store, DiskCache(root, "history"))
+        reader = Reader(store, DiskCache(repo.root, "history"))
         previous: CatalogKey | None = None
         for n, commit in enumerate(commits):
             tree = tree_at(repo, commit)

@@ -12,7 +12,7 @@ from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.log import Commit, apply_raw, read_log
 from servicebook.git.releases import discover
-from servicebook.git.repo import CATALOG_FILE, UNSHALLOW, not_in_git, open_repo
+from servicebook.git.repo import CATALOG_FILE, UNSHALLOW, Repo, not_in_git, open_repo
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 from servicebook.git.versions import Release
 
@@ -109,7 +109,7 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
         data = read_blobs(repo.root, [blob]).get(blob, b"")
         catalog, errors = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
         if catalog is not None:
-            standing = release_standing(root, c.commit, cutoff, catalog.site.release_tags)
+            standing = release_standing(repo, c.commit, cutoff, catalog.site.release_tags)
             later = None
             if moved is not None and position[moved.commit] > position[c.commit]:
                 later = Stamp(moved.commit, moved.author, moved.date, moved.message)
@@ -129,10 +129,10 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
     )
 
 
-def release_standing(root: Path, commit: str, cutoff: dt.datetime | None, pattern: str) -> Standing | None:
+def release_standing(repo: Repo | None, commit: str, cutoff: dt.datetime | None, pattern: str) -> Standing | None:
     """The release in force before `cutoff` (None: every release), and whether the catalog of
     `commit`, the one in force, is that release's."""
-    found = discover(root, pattern, until=cutoff)
+    found = discover(repo, pattern, until=cutoff)
     if found is None:
         return None
     place = found.positions

@@ -16,7 +16,7 @@ from pathlib import Path
 from servicebook.catalog.read import catalog_version
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
-from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, head, source_prefix, top_level
+from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, Repo
 from servicebook.git.runner import MISSING, git, run
 from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
 
@@ -31,12 +31,12 @@ class Discovery:
     positions: Mapping[str, int] = field(default_factory=dict)  # commit → place on the history, oldest 0
 
 
-def discover(root: Path, pattern: str = DEFAULT_PATTERN, until: dt.datetime | None = None) -> Discovery | None:
-    """The releases reachable from HEAD, or None when `root` is not in a git repository; with
-    `until`, as a build would have found them from the history before that moment."""
-    if head(root) is None:
+def discover(repo: Repo | None, pattern: str = DEFAULT_PATTERN, until: dt.datetime | None = None) -> Discovery | None:
+    """The releases reachable from HEAD, or None outside git (`repo` None) or before the first
+    commit; with `until`, as a build would have found them from the history before that moment."""
+    if repo is None or repo.head is None:
         return None
-    prefix = source_prefix(root)
+    root, prefix = repo.root, repo.prefix
     log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "--", *SOURCE_PATHS) or ""
     commits = [(h, int(t)) for h, t in (line.split() for line in log.splitlines() if line.strip())]
     catalogs = read_blobs(root, (f"{h}:{prefix}{CATALOG_FILE}" for h, _ in commits))
@@ -53,8 +53,7 @@ def discover(root: Path, pattern: str = DEFAULT_PATTERN, until: dt.datetime | No
         if len(parts) >= 2:
             tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
     choices, notes = select_releases(candidates, _onto_source_commits(root, candidates, tags, until), pattern)
-    shallow = (git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
-    return Discovery(tuple(choices), tuple(notes), shallow, {c.commit: i for i, c in enumerate(candidates)})
+    return Discovery(tuple(choices), tuple(notes), repo.shallow, {c.commit: i for i, c in enumerate(candidates)})
 
 
 def _onto_source_commits(
@@ -92,18 +91,18 @@ def _version_of(blob: bytes | None) -> str | None:
     return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
 
 
-def export(root: Path, commit: str, dest: Path) -> None:
+def export(repo: Repo, commit: str, dest: Path) -> None:
     """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter)."""
     # The site may live in a sub-folder of the repository: archive that folder's tree, whose
     # paths are then relative to the site root.
-    tree = f"{commit}:{source_prefix(root).rstrip('/')}"
-    listed = git(root, "ls-tree", "--full-tree", "--name-only", tree) or ""
+    tree = f"{commit}:{repo.prefix.rstrip('/')}"
+    listed = git(repo.root, "ls-tree", "--full-tree", "--name-only", tree) or ""
     paths = [p for p in listed.splitlines() if p in SOURCE_PATHS]
     dest.mkdir(parents=True, exist_ok=True)
     if not paths:
         return
-    top = Path(top_level(root) or root)  # from the top: pathspecs are relative to the working directory
-    done = run(top, ["archive", "--format=tar", tree, "--", *paths])
+    # from the top: pathspecs are relative to the working directory
+    done = run(repo.top, ["archive", "--format=tar", tree, "--", *paths])
     if done is None or not done.ok:
         raise UsageProblem(
             f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"

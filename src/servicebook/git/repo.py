@@ -7,6 +7,7 @@ rebuilding a commit gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
@@ -57,22 +58,6 @@ def not_in_git(root: Path) -> str:
     return f"{root} is not in a git repository" if installed() else MISSING
 
 
-def top_level(root: Path) -> str | None:
-    """The top folder of the work tree holding `root`; None outside git (or without git)."""
-    out = git(root, "rev-parse", "--show-toplevel")
-    return None if out is None else out.strip()
-
-
-def source_prefix(root: Path) -> str:
-    """The path of `root` from the top of its work tree ("" or "site/"); "" outside git."""
-    return (git(root, "rev-parse", "--show-prefix") or "").strip()
-
-
-def head(root: Path) -> str | None:
-    """The commit HEAD is at; None outside git or before the first commit."""
-    return (git(root, "rev-parse", "--verify", "-q", "HEAD") or "").strip() or None
-
-
 def find_commit(root: Path, revision: str) -> str | None:
     """The full id of the commit `revision` names, or None when it names none. git reads the name
     (every form it accepts: `:/text`, `@{1}`, `HEAD~2`, tags, abbreviated ids); the object it names
@@ -104,22 +89,24 @@ def tag_refs(root: Path) -> str:
 def catalog_state(root: Path) -> tuple[str | None, bool]:
     """The commit `root` is at and whether its catalog, pages or layouts differ from it (what
     `measure` records as the promise it measured against; its own snapshots do not count)."""
-    if top_level(root) is None:
+    repo = open_repo(root)
+    if repo is None:
         return None, False
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
-    return head(root), bool(status.strip())
+    return repo.head, bool(status.strip())
 
 
-def build_info(root: Path, env: Mapping[str, str]) -> BuildInfo:
-    """The commit `root` is at, whether its sources have uncommitted changes, and the build date."""
+def build_info(repo: Repo | None, env: Mapping[str, str]) -> BuildInfo:
+    """The commit the source is at (`repo`: None outside git), whether its sources have
+    uncommitted changes, and the build date."""
     generator = f"servicebook {__version__}"
     date = source_date_epoch(env)
-    if top_level(root) is None:
+    if repo is None:
         return BuildInfo(commit=None, dirty=False, date=date, generator=generator)
-    commit = head(root)
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *BUILD_INPUTS) or ""
+    commit = repo.head
+    status = git(repo.root, "status", "--porcelain", "--untracked-files=all", "--", *BUILD_INPUTS) or ""
     if date is None and commit is not None:
-        stamp = (git(root, "log", "-1", "--format=%ct", commit) or "").strip()
+        stamp = (git(repo.root, "log", "-1", "--format=%ct", commit) or "").strip()
         if stamp.isdigit() and len(stamp) <= 12:
             date = utc(int(stamp))
     return BuildInfo(commit=commit, dirty=bool(status.strip()), date=date, generator=generator)
@@ -138,36 +125,63 @@ def changed_since(root: Path, commit: str, build: BuildInfo) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Repo:
-    """A site source inside a git work tree; `prefix` is the source's path from the top ("" or "site/")."""
+    """What git says about the work tree holding a site source, asked once (open_repo): a command
+    opens it where it starts and hands it to every stage that needs it. A long-running `serve`
+    opens it again for each build, so that each sees the commit HEAD is at then."""
 
-    root: Path
-    prefix: str
+    root: Path  # the site source
+    top: Path  # the top folder of the work tree
+    prefix: str  # the source's path from the top ("" or "site/")
     shallow: bool
+    head: str | None  # the commit HEAD is at; None before the first commit
 
     def path(self, relative: str) -> str:
         return self.prefix + relative
 
 
+# Everything open_repo asks, in the order git answers: one line each (HEAD's only after a commit).
+OPEN_ASKS = ("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository", "--verify", "-q", "HEAD")
+
+
 def open_repo(root: Path) -> Repo | None:
-    """The repository holding `root`, or None when it is not in one (or git is missing)."""
-    out = git(root, "rev-parse", "--show-prefix", "--is-shallow-repository")
-    if out is None:
+    """The repository holding `root`, or None when it is not in one (or git is missing): one git
+    process. Before the first commit `--verify -q HEAD` fails (exit 1) after the other answers
+    were given, so they are read whatever it says."""
+    done = run(root, OPEN_ASKS)
+    if done is None or done.returncode not in (0, 1):
         return None
-    lines = out.split("\n")
-    if len(lines) < 2:
+    lines = done.stdout.decode("utf-8", "replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    head = lines.pop() if done.ok and lines else None
+    if len(lines) < 3 or lines[-1] not in ("true", "false"):
         return None
-    return Repo(root=root, prefix=lines[0].strip(), shallow=lines[1].strip() == "true")
+    shallow = lines.pop() == "true"
+    top, prefix = _top_and_prefix(root, lines)
+    return Repo(root=root, top=Path(top), prefix=prefix, shallow=shallow, head=head)
+
+
+def _top_and_prefix(root: Path, lines: list[str]) -> tuple[str, str]:
+    """The work tree's top folder and the source's path from it, from their lines of git's answer:
+    two lines, unless a folder's name holds a line break; then the split that names `root`."""
+    if len(lines) == 2:
+        return lines[0], lines[1]
+    for cut in range(1, len(lines)):
+        top, prefix = "\n".join(lines[:cut]), "\n".join(lines[cut:])
+        with contextlib.suppress(OSError):
+            if (Path(top) / prefix).samefile(root):
+                return top, prefix
+    return "\n".join(lines[:-1]), lines[-1]
 
 
 UNSHALLOW = "`git fetch --unshallow --tags`"
 UNSHALLOW_CI = 'in CI, check out with `fetch-depth: 0` (GitHub Actions) or `GIT_DEPTH: "0"` (GitLab CI)'
 
 
-def shallow_warning(root: Path, *, building: bool, releases: bool = True) -> Problem | None:
-    """A warning when `root` is in a shallow clone, which holds only part of the history: a build
+def shallow_warning(repo: Repo | None, *, building: bool, releases: bool = True) -> Problem | None:
+    """A warning when the source is in a shallow clone, which holds only part of the history: a build
     there cannot publish the releases before it, and its changes page is truncated. `check` reads
     only the working tree, which a shallow clone holds whole, so for it this is only a notice."""
-    repo = open_repo(root)
     if repo is None or not repo.shallow:
         return None
     lost = "releases older than the history it holds cannot be built from it and are not published" if releases else ""

@@ -23,7 +23,7 @@ from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.federation.review import LockHistory
 from servicebook.git.history import Timeline, load_timeline, release_changes
 from servicebook.git.releases import discover
-from servicebook.git.repo import changed_since, shallow_warning
+from servicebook.git.repo import Repo, build_info, changed_since, open_repo, shallow_warning
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
@@ -50,12 +50,13 @@ COMPILED_KEPT_DAYS = 30
 __all__ = ["Interrupted", "Options", "Report", "build", "check", "gather"]
 
 
-def check(options: Options) -> tuple[Loaded, Report]:
+def check(options: Options, repo: Repo | None) -> tuple[Loaded, Report]:
     """`build` without its write stage: every source loaded and validated, every file rendered in
     memory, the same path and link checks; nothing is written. It reads only the working tree: no
     past releases (nothing links into v/ without them) and no history (the history's pages are
-    rendered as a build outside git renders them: the changes page without entries)."""
-    loaded, report = gather(options, action="check")
+    rendered as a build outside git renders them: the changes page without entries). `repo`: what
+    git says about the source (open_repo; None outside git)."""
+    loaded, report = gather(options, action="check", build=build_info(repo, options.env))
     assert loaded.site is not None
     workers = worker_count(options.env)
     try:
@@ -64,6 +65,7 @@ def check(options: Options) -> tuple[Loaded, Report]:
             options.source,
             history=Timeline(available=False),
             workers=workers,
+            source_prefix=repo.prefix if repo is not None else "",
             compiled=_compiled_templates(options),  # as a build's: `check` in CI or a hook is a process of its own
         )
     except RenderError as exc:  # the warnings found so far are reported with it, not dropped for it
@@ -113,7 +115,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
     made from the same inputs (stage 0, fresh.py; the build command asks that before importing
     this module, and passes its `Survey` on)."""
     batch_collections()
-    with surveyed or survey(options) as found:
+    with surveyed or survey(options, open_repo(options.source)) as found:
         unchanged = found.unchanged()
         if unchanged is not None:  # 0. nothing changed since the last build: keep it
             return unchanged
@@ -122,7 +124,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         had_site = (found.output / MARKER).is_file()
         try:
             with _bodies(options) as bodies:  # the pages' HTML from loading to rendering
-                report = _build(options, found.output, found.info, cache, tally, bodies)
+                report = _build(options, found, cache, tally, bodies)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
         except (OSError, WriteFailed):
@@ -161,9 +163,8 @@ class Interrupted(KeyboardInterrupt):
         self.previous = previous  # whether there was a previous site in the output
 
 
-def _build(
-    options: Options, output: Path, info: BuildInfo, cache: BuildCache, tally: Tally, bodies: BodySpool
-) -> Report:
+def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bodies: BodySpool) -> Report:
+    output, info, repo = found.output, found.info, found.repo  # repo: what git said where the survey began
     progress = options.progress  # each stage below is a phase of the report (progress.py)
 
     # 1. gather and validate every source (all errors at once); unchanged pages come from the
@@ -191,25 +192,25 @@ def _build(
     release_problems: list[Problem] = []
     # a shallow clone holds part of the history: releases before it are not published and the
     # changes page is truncated; never silently, and not at all under --strict
-    shallow = shallow_warning(options.source, building=True, releases=options.versions)
+    shallow = shallow_warning(repo, building=True, releases=options.versions)
     if shallow is not None and (options.versions or options.history):
         release_problems.append(shallow)
     if options.versions:
-        releases, found = _releases(options, loaded.site.catalog.site.release_tags, cache)
-        release_problems += found
+        releases, skipped = _releases(options, repo, loaded.site.catalog.site.release_tags, cache)
+        release_problems += skipped
         tally.releases = len(releases)
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
     versioning = VersionContext(
         releases=tuple(r.release for r in releases),
-        summaries=_summaries(options.source, releases),
+        summaries=_summaries(repo, releases),
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
     progress.enter("history")
     timeline = (
         load_timeline(
-            options.source,
+            repo,
             loaded.site.build,
             outlines=loaded.outlines,
             more=_lock_history(options.source, loaded.site, cache),
@@ -231,6 +232,7 @@ def _build(
                 history=timeline,
                 reuse=tally.watch(_reuse(cache, loaded, versioning, timeline)),
                 workers=worker_count(options.env),
+                source_prefix=repo.prefix if repo is not None else "",
                 spool=spool,
                 progress=progress,
                 store=cache.store,
@@ -380,15 +382,17 @@ def _reuse(
     return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, restamp=cache.reuse_restamped, memo=memo)
 
 
-def _releases(options: Options, pattern: str, cache: BuildCache) -> tuple[list[BuiltRelease], list[Problem]]:
+def _releases(
+    options: Options, repo: Repo | None, pattern: str, cache: BuildCache
+) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release reachable from HEAD, built (or taken from the cache); unbuildable ones are
     reported, not silently dropped."""
-    found = discover(options.source, pattern)
-    if found is None:
+    found = discover(repo, pattern)
+    if found is None or repo is None:
         return [], []
     options.progress.enter("releases", total=len(found.choices))
     return build_releases(
-        options.source,
+        repo,
         found,
         options.source / CACHE_DIR,
         options.strict,
@@ -406,12 +410,12 @@ def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: 
     return version if release is not None and changed_since(source, release.commit, info) else None
 
 
-def _summaries(source: Path, releases: list[BuiltRelease]) -> dict[str, str]:
+def _summaries(repo: Repo | None, releases: list[BuiltRelease]) -> dict[str, str]:
     """What changed between consecutive releases: the semantic diff of their catalogs (cached with
     the history's), and their published catalog.json for the policy pages."""
     out: dict[str, str] = {}
     previous = None
-    changes = release_changes(source, [built.release.commit for built in releases])
+    changes = release_changes(repo, [built.release.commit for built in releases])
     for built, changed in zip(releases, changes, strict=True):
         document = json.loads((built.tree / "catalog.json").read_bytes())
         out[built.release.version] = release_summary(changed, previous, document)

@@ -33,7 +33,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Store
 from servicebook.catalog.model import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, build_info, head, open_repo, source_date_epoch, tag_refs
+from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs
 from servicebook.progress import Phase, Phases
 from servicebook.site.write import MARKER, check_output_dir, recover
 from servicebook.source.text import SourceError, read_text
@@ -291,10 +291,12 @@ class Manifest:
 class Survey:
     """What a build finds before doing anything: its output (checked), the build's identity, the
     store, what the last build into this output recorded, and the fingerprint of the inputs now.
-    The build goes on from here (build.build); the store stays open until the survey is closed."""
+    The build goes on from here (build.build), with what git said about the source (`repo`; None
+    outside git); the store stays open until the survey is closed."""
 
     options: Options
     output: Path
+    repo: Repo | None
     info: BuildInfo
     store: Store
     previous: Manifest | None
@@ -323,31 +325,32 @@ class Survey:
         self.close()
 
 
-def survey(options: Options) -> Survey:
-    """Look before building (see Survey); refuses an output folder that is not ours to replace."""
+def survey(options: Options, repo: Repo | None) -> Survey:
+    """Look before building (see Survey), with what git says about the source now (`repo`, from
+    git/repo.open_repo; None outside git); refuses an output folder that is not ours to replace."""
     output = check_output_dir(options.output, options.source)  # refuse before any work
     # a build killed half-way (between the fallback swap's renames): the old site is put back and
     # staging folders removed first, so that this build, even if it fails, leaves a whole output
     recover(output)
-    info = build_info(options.source, options.env)
+    info = build_info(repo, options.env)
     store = Store.for_site(options.source, enabled=options.cache)
     if not options.cache:
-        return Survey(options, output, info, store, None, "", None, {})
+        return Survey(options, output, repo, info, store, None, "", None, {})
     previous = _previous(store, output, options.source.resolve(), options.memory)
     hashes, sources = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
-    repo = open_repo(options.source) if options.history else None
-    settings = repr((options.strict, options.versions, options.history, repo is not None and repo.shallow))
+    shallow = options.history and repo is not None and repo.shallow
+    settings = repr((options.strict, options.versions, options.history, shallow))
     inputs = digest(
         code_digest(),
         repr(info),
         settings,
         str(output),
         str(options.source.resolve()),
-        tag_refs(options.source),
+        tag_refs(options.source) if repo is not None else "",
         *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
     )
-    return Survey(options, output, info, store, previous, inputs, hashes, sources)
+    return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
 
 
 def _previous(store: Store, output: Path, source: Path, memory: PageMemory | None = None) -> Manifest | None:
@@ -399,14 +402,14 @@ def folder_outside_source(source: Path, output: Path) -> Path | None:
 _REVIEW_BY_RE = re.compile(r"^([ ]*(?:-[ ]+)?)review_by[ ]*:", re.MULTILINE)
 
 
-def undated_review_note(source: Path, env: Mapping[str, str]) -> Problem | None:
+def undated_review_note(source: Path, env: Mapping[str, str], repo: Repo | None) -> Problem | None:
     """A warning that the catalog's review_by dates are not checked, when the build has no date
     to judge them by: "today" is SOURCE_DATE_EPOCH or the commit's date, never the wall clock (so
     a build of a commit always judges the same), and a site outside git, or before its first
     commit, has neither. Said so nobody takes a clean build for reviewed decisions; a fact about
     where the build runs rather than about the catalog, so --strict does not fail on it."""
 
-    if source_date_epoch(env) is not None or head(source) is not None:
+    if source_date_epoch(env) is not None or (repo is not None and repo.head is not None):
         return None  # judged by that date, or by the commit's (see repo.build_info)
 
     try:

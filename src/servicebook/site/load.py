@@ -42,7 +42,7 @@ from servicebook.catalog.validate import (
 from servicebook.content.markdown import MAX_PAGE_BYTES, AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.federation.assemble import Gathered, assemble
-from servicebook.git.repo import build_info
+from servicebook.git.repo import build_info, open_repo
 from servicebook.git.snapshots import PageOutline
 from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.progress import Phases
@@ -127,7 +127,7 @@ def load(
     """
     problems: list[Problem] = []
     if build is None:
-        build = build_info(root, env)
+        build = build_info(open_repo(root), env)
     today = build.date.date() if build.date else None
 
     read = _read_catalog(root, problems, cache, hashes, records)

@@ -14,6 +14,7 @@ from servicebook.catalog import model
 from servicebook.catalog.portals import own_records
 from servicebook.errors import BuildFailed
 from servicebook.git.history import load_timeline
+from servicebook.git.repo import build_info, open_repo
 from servicebook.interop import backstage, techradar
 from servicebook.interop.techradar import RadarEvent
 from servicebook.progress import Phases
@@ -87,13 +88,14 @@ def load_for_export(
     history as the build reads it; each a phase of `progress`."""
     progress = progress or Phases()
     progress.enter("reading and checking")
-    loaded = load(source, os.environ, outlines=history, progress=progress)
+    git_repo = open_repo(source)  # asked once, for the load and the history
+    loaded = load(source, os.environ, build=build_info(git_repo, os.environ), outlines=history, progress=progress)
     if loaded.site is None:
         raise BuildFailed(loaded.problems, action="export")
     site = dataclasses.replace(loaded.site, catalog=own_records(loaded.site.catalog))
     if not history:
         return site, None
     progress.enter("history")
-    timeline = load_timeline(source, site.build, outlines=loaded.outlines, progress=progress)
+    timeline = load_timeline(git_repo, site.build, outlines=loaded.outlines, progress=progress)
     repo, forge = site.catalog.site.repository, site.catalog.site.forge
     return site, history_view(timeline, lambda sha: commit_url(repo, forge, sha) if repo else None)

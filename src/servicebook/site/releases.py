@@ -25,7 +25,7 @@ from servicebook.cache.digest import code_digest
 from servicebook.catalog.model import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
 from servicebook.git.releases import Discovery, export
-from servicebook.git.repo import SOURCE_PATHS, source_prefix
+from servicebook.git.repo import SOURCE_PATHS, Repo
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
 from servicebook.site.links import check_files
@@ -54,7 +54,7 @@ class BuiltRelease:
 
 
 def build_releases(
-    root: Path,
+    repo: Repo,
     found: Discovery,
     cache_root: Path,
     strict: bool,
@@ -76,7 +76,7 @@ def build_releases(
         failed: dict[str, list[Problem]] = {}
         published: BuiltRelease | None = None
         for option in choice.options:
-            result, issues = build_release(root, option, cache_root, strict, store=store, env=env, carried=carried)
+            result, issues = build_release(repo, option, cache_root, strict, store=store, env=env, carried=carried)
             if store is not None:
                 store.commit()
             if result is not None:
@@ -102,7 +102,7 @@ def code_folder() -> str:
 
 
 def build_release(
-    root: Path,
+    repo: Repo,
     release: Release,
     cache_root: Path,
     strict: bool,
@@ -127,7 +127,7 @@ def build_release(
     severity = Severity.ERROR if strict else Severity.WARNING
     with tempfile.TemporaryDirectory(prefix="servicebook-release-") as tmp:
         source = Path(tmp) / "src"
-        export(root, release.commit, source)
+        export(repo, release.commit, source)
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
         hashes, records = None, None
         if store is not None:
@@ -141,7 +141,7 @@ def build_release(
             cache=store,
             hashes=hashes,
             release=True,
-            members_cache=root,
+            members_cache=repo.root,
             store=store.store if store is not None else None,
             records=records,
         )
@@ -164,7 +164,7 @@ def build_release(
                 workers=worker_count(env or {}),
                 stamped=store,
                 carried=carried,
-                source_prefix=source_prefix(root),
+                source_prefix=repo.prefix,
             )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]

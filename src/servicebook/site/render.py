@@ -19,7 +19,6 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.errors import Problem
 from servicebook.git.history import Timeline
-from servicebook.git.repo import open_repo
 from servicebook.git.versions import Release
 from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
@@ -150,7 +149,7 @@ def render_site(
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
     carried: Carried | None = None,
-    source_prefix: str | None = None,
+    source_prefix: str = "",
     progress: Phases | None = None,
     store: Store | None = None,
     compiled: Path | None = None,
@@ -165,7 +164,7 @@ def render_site(
     With a `stamped` store (a past release's build), pages that other releases rendered from the
     same inputs are taken from it with this release's stamp filled in (see stamps.py); `carried`
     holds what the release built before it was keyed from (stamps.Carried).
-    `source_prefix` is where the site lives in its repository, when `site_root` is not a checkout.
+    `source_prefix` is where the site lives in its repository ("" at its top or outside git; Repo.prefix).
     `progress` is told how many pages and files are rendered, and each as it is.
     `store` keeps what the next search index is made from (site/search.py); a past release's
     build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
@@ -177,8 +176,7 @@ def render_site(
     view = site_view(site)
     files = SiteFiles()
     versioning = versioning or VersionContext()
-    prefix = _source_prefix(site_root) if source_prefix is None else source_prefix
-    common = {**_common_context(view), "versioning": versioning, "source_prefix": prefix}
+    common = {**_common_context(view), "versioning": versioning, "source_prefix": source_prefix}
     changes = _history(history, common, versioning.releases)
     versions = versioning.current is None and bool(versioning.releases)
     specs = list(page_specs(view, changes, versions=versions, release=versioning.current))
@@ -308,13 +306,6 @@ def _spooled(renderer: Renderer, index: int, old: str | bytes | None) -> str | b
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(old)
     return str(target)
-
-
-def _source_prefix(site_root: Path) -> str:
-    """Where the site lives inside its git repository ("" at the top, "docs/catalog/" below it)."""
-
-    repo = open_repo(site_root)
-    return repo.prefix if repo is not None else ""
 
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)

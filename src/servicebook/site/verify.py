@@ -26,7 +26,7 @@ from servicebook.errors import BuildFailed, Severity, UsageProblem
 from servicebook.federation.members import share_members
 from servicebook.git.clone import clone_at
 from servicebook.git.releases import DEFAULT_PATTERN, discover
-from servicebook.git.repo import find_commit, not_in_git, open_repo
+from servicebook.git.repo import Repo, find_commit, not_in_git, open_repo
 from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_manifest, versions_index
 from servicebook.progress import Phases
 from servicebook.site.build import Options, build
@@ -101,7 +101,7 @@ def verify(
     published = _index(site / VERSIONS_JSON)
     progress = progress if progress is not None else Phases()
     progress.enter(f"checking out {commit[:12]}")
-    with _checkout(root, commit) as (source, scratch):
+    with _checkout(repo, commit) as (source, scratch):
         if only:
             return _verify_releases(source, scratch, site, commit, only, published, environment, claim, progress)
         return _verify_site(
@@ -139,12 +139,12 @@ def _index(path: Path) -> dict[str, Mapping[str, object]]:
 
 
 @contextlib.contextmanager
-def _checkout(root: Path, commit: str) -> Iterator[tuple[Path, Path]]:
+def _checkout(repo: Repo, commit: str) -> Iterator[tuple[Path, Path]]:
     """The site source at `commit` in a temporary clone (sharing the repository's objects, with all
     its tags), and a scratch folder beside it."""
     with tempfile.TemporaryDirectory(prefix="servicebook-verify-") as tmp:
-        source = clone_at(root, commit, Path(tmp) / "repo")
-        share_members(root, source)  # an organisation site: its members at their locked commits
+        source = clone_at(repo, commit, Path(tmp) / "repo")
+        share_members(repo.root, source)  # an organisation site: its members at their locked commits
         scratch = Path(tmp) / "scratch"
         scratch.mkdir()
         yield source, scratch
@@ -227,7 +227,8 @@ def _verify_releases(
 
     loaded = load(source, env)
     pattern = loaded.site.catalog.site.release_tags if loaded.site is not None else DEFAULT_PATTERN
-    found = discover(source, pattern)
+    clone = open_repo(source)
+    found = discover(clone, pattern)
     versions = {c.version for c in (found.choices if found is not None else ())}
     unknown = [v for v in only if v not in versions and v not in published]
     if unknown:
@@ -237,8 +238,8 @@ def _verify_releases(
         )
     progress.enter("releases", total=sum(1 for c in found.choices if c.version in only) if found else 0)
     built, problems = (
-        build_releases(source, found, scratch, strict=True, env=env, only=frozenset(only), done=progress.advance)
-        if found is not None
+        build_releases(clone, found, scratch, strict=True, env=env, only=frozenset(only), done=progress.advance)
+        if found is not None and clone is not None
         else ([], [])
     )
     progress.enter("comparing")
