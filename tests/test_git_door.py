@@ -4,6 +4,9 @@ that the user's own cannot turn into prompts, pagers, translated messages or oth
 from __future__ import annotations
 
 import ast
+import os
+import shlex
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from servicebook.git.history import load_timeline
 from servicebook.git.releases import discover
 from servicebook.git.repo import build_info, open_repo
 from servicebook.git.revisions import diff_revisions
+
+from .conftest import SITES, GitSite
 
 TESTS = Path(__file__).parent
 SRC = TESTS.parent / "src" / "servicebook"
@@ -175,12 +180,9 @@ def test_the_users_configuration_and_locale_do_not_change_what_is_read(git_site,
     git_site.edit("Wer wir sind.", "Wer wir sind und was wir tun.", "content/über-uns.md")  # uncommitted
 
     def everything() -> tuple[object, ...]:
-        info = build_info(open_repo(git_site.root), {})
-        return (
-            info,
-            load_timeline(open_repo(git_site.root), info, use_disk_cache=False),
-            discover(open_repo(git_site.root)),
-        )
+        repo = open_repo(git_site.root)
+        info = build_info(repo, {})
+        return info, load_timeline(repo, info, use_disk_cache=False), discover(repo)
 
     plain = everything()
     for key, value in HOSTILE_CONFIG.items():
@@ -199,3 +201,58 @@ def test_the_safe_environment_keeps_the_callers_variables(monkeypatch) -> None:
     env = runner.environment()
     assert env["SERVICEBOOK_PROBE"] == "kept" and env["LC_ALL"] == "C"
     assert runner.command(Path("/x"), ["log"])[:3] == ["git", "-C", "/x"]
+
+
+# --------------------------------------------------------------------------- each question once
+
+# What git/repo.open_repo asks about the work tree, as each appears among `git rev-parse`'s arguments.
+WORK_TREE_QUESTIONS = ("--show-toplevel", "--show-prefix", "--is-shallow-repository", "HEAD")
+
+
+def _git_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `git` first on PATH that writes each command's arguments to a log, one line each, and
+    runs the real git; the log."""
+    real = shutil.which("git")
+    assert real is not None
+    log, folder = tmp_path / "git.log", tmp_path / "counting-bin"
+    folder.mkdir()
+    wrapper = folder / "git"
+    wrapper.write_text(f'#!/bin/sh\nprintf \'%s\\n\' "$*" >> {shlex.quote(str(log))}\nexec {shlex.quote(real)} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def _questions_asked(log: Path) -> dict[str, int]:
+    """How many times the git commands in `log` asked each of WORK_TREE_QUESTIONS; the log emptied."""
+    asked = [line.split() for line in log.read_text("utf-8").splitlines() if " rev-parse " in f" {line} "]
+    log.write_text("")
+    return {q: sum(args.count(q) for args in asked) for q in WORK_TREE_QUESTIONS}
+
+
+@pytest.mark.git
+def test_a_build_asks_git_about_its_work_tree_once(tmp_path, monkeypatch, run) -> None:
+    # a site in a folder of its repository, with a release to publish and a commit after it: every
+    # stage that needs the work tree (releases, history, the edit links, the build's commit) runs
+    top = tmp_path / "repo"
+    top.mkdir()
+    repo = GitSite(top)
+    shutil.copytree(SITES / "minimal", top / "site")
+    repo.commit("Initial catalog")
+    repo.tag("v0.1")
+    repo.edit('version: "0.1"', 'version: "0.2"', "site/catalog.yaml")
+    repo.commit("Version 0.2")
+    log = _git_counted(tmp_path, monkeypatch)
+    once = dict.fromkeys(WORK_TREE_QUESTIONS, 1)
+
+    output = tmp_path / "public"
+    result = run("build", "--source", top / "site", "--output", output)
+    assert result.exit_code == 0, result.output
+    assert (output / "v" / "0.1" / "index.html").is_file()  # the release was built
+    assert _questions_asked(log) == once
+    result = run("build", "--source", top / "site", "--output", output)  # nothing changed
+    assert result.exit_code == 0 and "Built" in result.output, result.output
+    assert _questions_asked(log) == once
+    result = run("check", "--source", top / "site")
+    assert result.exit_code == 0, result.output
+    assert _questions_asked(log) == once
