@@ -4,6 +4,7 @@ that the user's own cannot turn into prompts, pagers, translated messages or oth
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shlex
 import shutil
@@ -19,8 +20,10 @@ from servicebook.git.history import load_timeline
 from servicebook.git.releases import discover
 from servicebook.git.repo import build_info, open_repo
 from servicebook.git.revisions import diff_revisions
+from servicebook.site.build import Options, build
+from servicebook.site.fresh import PageMemory
 
-from .conftest import SITES, GitSite
+from .conftest import FIXED_EPOCH, SITES, GitSite
 
 TESTS = Path(__file__).parent
 SRC = TESTS.parent / "src" / "servicebook"
@@ -256,3 +259,42 @@ def test_a_build_asks_git_about_its_work_tree_once(tmp_path, monkeypatch, run) -
     result = run("check", "--source", top / "site")
     assert result.exit_code == 0, result.output
     assert _questions_asked(log) == once
+
+
+@pytest.mark.git
+def test_each_build_of_a_long_running_process_sees_the_commit_head_is_at_then(git_site, tmp_path) -> None:
+    # as `serve` rebuilds: the same options and memory, a commit between the builds
+    options = Options(
+        source=git_site.root, output=tmp_path / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=PageMemory()
+    )
+
+    def built_from() -> str:
+        build(options)
+        return str(json.loads((tmp_path / "public" / "catalog.json").read_bytes())["build"]["commit"])
+
+    try:
+        first = built_from()
+        git_site.edit("objective: 99.5", "objective: 99.6")
+        second = git_site.commit("Raise the SLO")
+        assert first != second
+        assert built_from() == second
+    finally:
+        assert options.memory is not None
+        options.memory.close()
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("folder", ["site", "a\nsite"], ids=["plain", "line break"])
+def test_one_question_says_where_the_source_sits_and_which_commit_head_is_at(tmp_path, folder) -> None:
+    top = tmp_path / "the\nrepo"
+    (top / folder).mkdir(parents=True)
+    repo = GitSite(top)
+    before = open_repo(top / folder)  # before the first commit: no HEAD, the rest as after it
+    assert before is not None
+    assert (before.top, before.prefix, before.shallow, before.head) == (top.resolve(), f"{folder}/", False, None)
+    (top / folder / "catalog.yaml").write_text("format: 1\n")
+    commit = repo.commit("Initial catalog")
+    at_top = open_repo(top)
+    assert at_top is not None
+    assert (at_top.top, at_top.prefix, at_top.head) == (top.resolve(), "", commit)
+    assert open_repo(tmp_path) is None  # not in a repository
