@@ -135,11 +135,10 @@ def main() -> None:
             f"{args.pages} pages; {args.commits} commits"
         )
         timed("write the history (git fast-import)", lambda: write_history(site, args.commits, args.seed))
-        info = build_info(open_repo(site), env)
-        cold, cold_s = timed("timeline, cold (no cache)", lambda: load_timeline(open_repo(site), info))
-        warm, warm_s = timed(
-            "timeline, warm (on-disk cache from the cold run)", lambda: load_timeline(open_repo(site), info)
-        )
+        repo = open_repo(site)
+        info = build_info(repo, env)
+        cold, cold_s = timed("timeline, cold (no cache)", lambda: load_timeline(repo, info))
+        warm, warm_s = timed("timeline, warm (on-disk cache from the cold run)", lambda: load_timeline(repo, info))
         print(f"catalogs parsed: cold {cold.parsed}, warm {warm.parsed}; entries: {len(cold.entries)}")
         assert cold.entries == warm.entries, "the cache changed what the history says"
         cli = [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from servicebook.git import snapshots
-from servicebook.git.history import load_timeline
+from servicebook.git.history import Timeline, load_timeline
 from servicebook.git.repo import build_info, open_repo
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -19,6 +19,12 @@ REPO_LINES = (
     "site:\n  title: Platform services\n  repository: https://github.com/acme/catalog\n"
     "  base_url: https://platform.example.com/docs/\n",
 )
+
+
+def _timeline(root: Path, *, use_disk_cache: bool = True) -> Timeline:
+    """The history as a build of `root` reads it."""
+    repo = open_repo(root)
+    return load_timeline(repo, build_info(repo, {}), use_disk_cache=use_disk_cache)
 
 
 def build(run, root: Path) -> Path:
@@ -145,7 +151,7 @@ def test_renamed_policy_page_keeps_its_history(git_site, run) -> None:
     git_site.git("mv", "content/welcome.md", "content/how-we-work.md")
     git_site.edit("policies: [welcome]", "policies: [how-we-work]")
     git_site.commit("Rename the welcome page")
-    timeline = load_timeline(open_repo(git_site.root), build_info(open_repo(git_site.root), {}))
+    timeline = _timeline(git_site.root)
     assert [c.text for c in timeline.entries[0].changes] == [
         "Offering “CI pipelines”: policies changed from welcome to how-we-work",
         "Policy page “How we work” moved from content/welcome.md to content/how-we-work.md",
@@ -168,7 +174,7 @@ def test_merge_commit_carries_what_the_branch_changed(git_site, run) -> None:
     git_site.commit("New owner")
     git_site.clock += 3600
     git_site.git("merge", "-q", "--no-ff", "-m", "Merge branch 'feature'", "feature")
-    timeline = load_timeline(open_repo(git_site.root), build_info(open_repo(git_site.root), {}))
+    timeline = _timeline(git_site.root)
     merge = timeline.entries[0]
     assert merge.merge and merge.message == "Merge branch 'feature'"
     assert [c.text for c in merge.changes] == [
@@ -254,10 +260,8 @@ def test_history_output_is_byte_identical_between_builds_and_a_rebuild_parses_no
     scripted_history(git_site)
     first = build(run, git_site.root)
     snapshot = {p.relative_to(first): p.read_bytes() for p in sorted(first.rglob("*")) if p.is_file()}
-    assert (
-        load_timeline(open_repo(git_site.root), build_info(open_repo(git_site.root), {})).parsed == 0
-    )  # all from the disk cache
-    fresh = load_timeline(open_repo(git_site.root), build_info(open_repo(git_site.root), {}), use_disk_cache=False)
+    assert _timeline(git_site.root).parsed == 0  # all from the disk cache
+    fresh = _timeline(git_site.root, use_disk_cache=False)
     assert fresh.parsed == 4  # one per distinct catalog blob
     second = build(run, git_site.root)
     again = {p.relative_to(second): p.read_bytes() for p in sorted(second.rglob("*")) if p.is_file()}
@@ -306,10 +310,11 @@ def test_reading_by_records_gives_the_same_timeline(git_site, monkeypatch) -> No
     scripted_history(git_site)
     git_site.edit("objective: 99.9", "objective: 101")
     git_site.commit("Broken")
-    info = build_info(open_repo(git_site.root), {})
-    whole = load_timeline(open_repo(git_site.root), info, use_disk_cache=False)
+    repo = open_repo(git_site.root)
+    info = build_info(repo, {})
+    whole = load_timeline(repo, info, use_disk_cache=False)
     monkeypatch.setattr(snapshots, "BY_RECORDS", 0)
-    by_records = load_timeline(open_repo(git_site.root), info, use_disk_cache=False)
+    by_records = load_timeline(repo, info, use_disk_cache=False)
     assert by_records.entries == whole.entries
     assert by_records.entries[0].state == "invalid" and by_records.entries[0].errors == 1
 
@@ -358,7 +363,7 @@ def test_a_site_in_a_subfolder_of_the_repository_has_its_history_and_diff(tmp_pa
     (repo.root / "README.md").write_text("a monorepo, edited\n")
     repo.commit("Unrelated change")
     site = repo.root / "docs" / "catalog"
-    timeline = load_timeline(open_repo(site), build_info(open_repo(site), {}))
+    timeline = _timeline(site)
     assert [e.message for e in timeline.entries] == ["Relax the SLO", "Add the catalog"]
     result = run("diff", "--source", site, "HEAD~2", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -375,9 +380,7 @@ def test_an_offering_given_a_new_id_keeps_its_history(git_site) -> None:
     git_site.edit("offerings: [ci]", "offerings: [pipelines]", "content/welcome.md")
     git_site.edit("(offering:ci)", "(offering:pipelines)", "content/welcome.md")
     git_site.commit("Rename the offering's id")
-    view = history_view(
-        load_timeline(open_repo(git_site.root), build_info(open_repo(git_site.root), {})), lambda _sha: None
-    )
+    view = history_view(_timeline(git_site.root), lambda _sha: None)
     events = view.history_of("offering:pipelines")
     assert [e.entry.message for e in events] == ["Rename the offering's id", "Relax the SLO", "Initial catalog"]
     assert events[1].entry.commit == lowered
@@ -399,13 +402,14 @@ def test_the_history_takes_the_pages_the_build_read_without_parsing_them_again(g
     monkeypatch.setattr(servicebook.git.diff, "page_info", lambda path, *rest: parsed.append(path) or real(path, *rest))
     monkeypatch.setattr(snapshots, "page_info", servicebook.git.diff.page_info)
     env = {"SERVICEBOOK_WORKERS": "1"}
-    info = build_info(open_repo(git_site.root), env)
+    repo = open_repo(git_site.root)
+    info = build_info(repo, env)
     loaded, _ = gather(Options(git_site.root, git_site.root / "public", env=env), action="build", build=info)
     assert loaded.site is not None
-    seeded = load_timeline(open_repo(git_site.root), loaded.site.build, use_disk_cache=False, outlines=loaded.outlines)
+    seeded = load_timeline(repo, loaded.site.build, use_disk_cache=False, outlines=loaded.outlines)
     assert parsed == ["content/handbook.md"]  # only its committed version: the build read the edited one
     parsed.clear()
-    fresh = load_timeline(open_repo(git_site.root), loaded.site.build, use_disk_cache=False)
+    fresh = load_timeline(repo, loaded.site.build, use_disk_cache=False)
     assert sorted(parsed) == ["content/handbook.md"] * 2 + ["content/welcome.md"] * 2  # committed, working tree
     assert seeded == fresh  # the same history either way
 
