@@ -21,7 +21,7 @@ from servicebook.catalog.validate import did_you_mean
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.commands.progress import shown as show_progress
 from servicebook.errors import UsageProblem
-from servicebook.git.repo import catalog_state
+from servicebook.git.repo import build_info, catalog_state, open_repo
 from servicebook.measure.budget import attainment_text, budget_left_text
 from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url
 from servicebook.measure.run import chosen
@@ -93,9 +93,11 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     end = now if at is None else parse_at(at, now)
     env = dict(os.environ)
+    repo = open_repo(source)  # what git says about the source, asked once
     with paths_for_people(source), show_progress("normal") as progress:  # on a terminal: the pages read
         progress.enter("reading and checking")
-        loaded, _ = gather(Options(source, source / "public", env=env, progress=progress), action="measure")
+        options = Options(source, source / "public", env=env, progress=progress)
+        loaded, _ = gather(options, action="measure", build=build_info(repo, env))
     assert loaded.site is not None
     catalog = loaded.site.catalog
     if offering is not None and offering not in {o.id for o in catalog.offerings}:
@@ -108,7 +110,7 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
         raise UsageProblem(
             "no SLO says how Prometheus measures it: give an SLO a `measurement` (see docs/measuring.md)"
         )
-    commit, dirty = catalog_state(source)
+    commit, dirty = catalog_state(repo)
     click.echo(
         f"measuring {defined} SLO{'s' if defined != 1 else ''} up to {utc_text(end)} with {url}"
         + (f" ({len(slos) - defined} without a measurement left out)" if len(slos) > defined else "")

@@ -86,13 +86,12 @@ def tag_refs(root: Path) -> str:
     return git(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
 
 
-def catalog_state(root: Path) -> tuple[str | None, bool]:
-    """The commit `root` is at and whether its catalog, pages or layouts differ from it (what
+def catalog_state(repo: Repo | None) -> tuple[str | None, bool]:
+    """The commit the source is at and whether its catalog, pages or layouts differ from it (what
     `measure` records as the promise it measured against; its own snapshots do not count)."""
-    repo = open_repo(root)
     if repo is None:
         return None, False
-    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
+    status = git(repo.root, "status", "--porcelain", "--untracked-files=all", "--", *SOURCE_PATHS) or ""
     return repo.head, bool(status.strip())
 
 
