@@ -89,7 +89,7 @@ def test_a_built_page_leaves_no_link_to_the_sites_own_assets_and_data_files_for_
     root = site_copy("minimal")
     loaded = load(root, env)
     assert loaded.site is not None
-    files = render_site(loaded.site, root)
+    files = render_site(loaded.site, root, source_prefix="")
     # (404.html, served at any depth, links from the site's root, and is not checked)
     held = {link[1] for path, scan in files.scans.items() if path != "404.html" for link in scan.links}
     assert files.scans and not {p for p in held if p.startswith("assets/") or p.endswith(".json")}

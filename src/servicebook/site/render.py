@@ -142,6 +142,7 @@ def render_site(
     site: model.SiteContent,
     site_root: Path,
     *,
+    source_prefix: str,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
     reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None = None,
@@ -149,7 +150,6 @@ def render_site(
     spool: Path | None = None,
     stamped: RenderedStore | None = None,
     carried: Carried | None = None,
-    source_prefix: str = "",
     progress: Phases | None = None,
     store: Store | None = None,
     compiled: Path | None = None,
@@ -164,7 +164,8 @@ def render_site(
     With a `stamped` store (a past release's build), pages that other releases rendered from the
     same inputs are taken from it with this release's stamp filled in (see stamps.py); `carried`
     holds what the release built before it was keyed from (stamps.Carried).
-    `source_prefix` is where the site lives in its repository ("" at its top or outside git; Repo.prefix).
+    `source_prefix` is where the site lives in its repository ("" at its top or outside git;
+    Repo.prefix): required, since a page's "Edit this page" link is wrong without it.
     `progress` is told how many pages and files are rendered, and each as it is.
     `store` keeps what the next search index is made from (site/search.py); a past release's
     build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
