@@ -26,11 +26,17 @@ FIXED_EPOCH = "1790000000"  # 2026-09-21, so review dates are judged the same on
 # Property tests run at full size (`make test`, CI) or, in `make quick`, at a tenth of it
 # (`--hypothesis-profile=quick`): every explicit example count goes through examples().
 FULL_EXAMPLES = settings.default.max_examples  # hypothesis's own default profile: 100
-settings.register_profile("quick", max_examples=FULL_EXAMPLES // 10)
+# No deadline: hypothesis's default fails an example that takes over 200 ms, a timed assertion
+# that a loaded machine (two cores shared with a browser test or a build) fails at random.
+settings.register_profile("servicebook", deadline=None)
+settings.load_profile("servicebook")
+settings.register_profile("quick", parent=settings.get_profile("servicebook"), max_examples=FULL_EXAMPLES // 10)
 # CI runs the same examples every time (derandomized: the seed comes from each test's own code),
 # so a red build is never luck and a green one is never luck either; a failure prints the blob
 # that replays it (@reproduce_failure) and the profile to rerun it with (pytest_runtest_makereport).
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile(
+    "ci", parent=settings.get_profile("servicebook"), derandomize=True, database=None, print_blob=True
+)
 if os.environ.get("CI"):
     settings.load_profile("ci")  # `--hypothesis-profile=...` on the command line still wins
 

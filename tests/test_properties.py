@@ -339,3 +339,8 @@ url_start = st.sampled_from(
 def test_the_fast_link_normaliser_agrees_with_markdown_it(url: str) -> None:
     """normalize_link skips markdown-it's URL parse for plain addresses: only where that changes nothing."""
     assert normalize_link(url) == normalize_url.normalizeLink(url)
+
+
+def test_property_tests_are_never_timed() -> None:
+    # the suite's profiles (conftest.py) turn off hypothesis's 200 ms deadline: speed belongs in bench/
+    assert settings().deadline is None
