@@ -402,16 +402,22 @@
     var FIRST = 6;  // of those, painted first
     var ticket = 0;  // the latest keystroke's: what an earlier one left for later is dropped
 
-    // What can wait until a query's results are on screen, done in a task after the next frame:
-    // writing the address (a same-document navigation, a few ms of the keystroke's time on a page
-    // this size) and hiding the A to Z list (taking its thousands of elements out of the layout
-    // took longer than painting the results did). The results sit above the list, so nothing moves
-    // under the reader's eyes meanwhile.
+    // What can wait until a query's results are on screen, done in a task after the frame that
+    // follows the one painting them: writing the address (a same-document navigation, a few ms of
+    // the keystroke's time on a page this size), hiding the A to Z list (taking its thousands of
+    // elements out of the layout took longer than painting the results did) and asking for the
+    // records of the results below the first. Run after the very next frame instead, that work
+    // (tens of ms with a slow CPU) held up the frame after it, which is the one a script waiting
+    // for the results sees them in, and a second keystroke's. The results sit above the list, so
+    // nothing moves under the reader's eyes meanwhile.
+    function afterFrames(work) {
+      window.requestAnimationFrame(function () {
+        window.requestAnimationFrame(function () { window.setTimeout(work, 0); });
+      });
+    }
     function afterPaint(work) {
       var mine = ticket;
-      window.requestAnimationFrame(function () {
-        window.setTimeout(function () { if (mine === ticket) work(); }, 0);
-      });
+      afterFrames(function () { if (mine === ticket) work(); });
     }
 
     function address(query) {
@@ -435,8 +441,8 @@
           return batch;
         });
       };
-      // A query's first results: the others are asked for in the task after the frame that paints
-      // the first (each reply is a task of the page's own, which would come before that frame).
+      // A query's first results: the others are asked for once the first are painted (afterFrames;
+      // each reply is a task of the page's own, which would come before that frame).
       // More results asked for ("Show more") replace the list at once, the first ones already here.
       var batches = ask(0, count > PAGE ? cut.length - 1 : 1);
       var list = el("ol", { "class": "results" }, []);
@@ -469,7 +475,7 @@
         if (count > PAGE) return batches.slice(1);
         if (input.value !== query || cut.length < 3) return [];
         return new Promise(function (resolve) {
-          window.requestAnimationFrame(function () { window.setTimeout(function () { resolve(ask(1, cut.length - 1)); }, 0); });
+          afterFrames(function () { resolve(ask(1, cut.length - 1)); });
         });
       });
       return rest.then(function (later) {
