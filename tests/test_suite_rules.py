@@ -85,7 +85,7 @@ def test_in_ci_property_tests_are_derandomized_and_a_failure_says_how_to_replay_
     replay = [line for line in first.stdout.splitlines() if "@reproduce_failure(" in line]
     assert replay and replay == [line for line in second.stdout.splitlines() if "@reproduce_failure(" in line]
     local = _pytest(tmp_path, ci=False)
-    assert "hypothesis profile: default (random seed" in local.stdout
+    assert "hypothesis profile: servicebook (random seed" in local.stdout  # conftest.py: no deadline
 
 
 def test_no_test_reads_this_repositorys_own_git_history() -> None:
