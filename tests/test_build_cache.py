@@ -301,6 +301,58 @@ def test_stored_front_matter_reads_back_as_it_was_written() -> None:
         _page_meta({"title": "Backups"})
 
 
+def test_pages_read_back_share_each_heading_and_read_back_as_they_were_stored() -> None:
+    # A rebuild reads back every page of the site; the headings most pages share ("Scope",
+    # "Exceptions") are made once for all of them, and each page still reads back as stored.
+    import json as json_
+
+    from servicebook.catalog import model
+    from servicebook.content.markdown import AnchorRef
+    from servicebook.site.buildcache import decode_page, encode_page
+    from servicebook.site.load import PageResult
+
+    refs = (
+        AnchorRef("b", "scope", "content/a.md", 3, 2, "b.md#scope", 0),
+        AnchorRef("c", "exceptions", "content/a.md", 9, 1, "c.md#exceptions", 1),
+        AnchorRef("b", "scope", "content/shared.md", 1, 4, "../b.md#scope", 0),
+    )
+
+    def page(slug: str, headings: tuple[model.Heading, ...]) -> PageResult:
+        html = f"<h2>{slug}</h2>"
+        made = model.Page(
+            slug=slug,
+            source=f"content/{slug}.md",
+            meta=model.PageMeta(title=slug),
+            body=html,
+            text=slug,
+            headings=headings,
+            html_sha256=hashlib.sha256(html.encode()).hexdigest(),
+        )
+        outline = (("scope", "Scope", "d1"), ("only-here", "Only here", "d2"))
+        return PageResult(page=made, problems=(), anchor_refs=refs, assets=(), digest=slug, sections=outline)
+
+    scope, own = model.Heading(2, "Scope", "scope"), model.Heading(3, "Only here", "only-here")
+    shared: dict[object, model.Heading] = {}
+    first = decode_page(*encode_page(page("a", (scope, own))), shared)
+    second = decode_page(*encode_page(page("b", (scope,))), shared)
+    assert first == page("a", (scope, own)) and second == page("b", (scope,))
+    assert first.page and second.page and first.page.headings[0] is second.page.headings[0]
+    # stored parts that compare equal read back as equal headings; parts cut short are refused
+    data, html, text = encode_page(page("c", (scope,)))
+    stored = json_.loads(data)
+    stored[0][3] = [2.0, "Scope", "scope"]
+    assert decode_page(json_.dumps(stored), html, text, shared).page.headings == (scope,)  # type: ignore[union-attr]
+
+    def cut_short(part: int, at: int | None) -> str:  # the stored list loses its last item
+        damaged = json_.loads(data)
+        (damaged[part] if at is None else damaged[part][at]).pop()
+        return json_.dumps(damaged)
+
+    for damaged in (cut_short(0, 3), cut_short(2, 0), cut_short(5, None)):  # headings, a run of links, the outline
+        with pytest.raises(ValueError, match="cut short"):
+            decode_page(damaged, html, text, shared)
+
+
 def test_manifest_takes_kept_pages_hashes_only_from_the_manifest_the_last_build_wrote(run, built, tmp_path) -> None:
     # An incremental build takes the hashes of the pages it keeps from the last manifest rather
     # than reading every page again; a manifest edited since is not believed.

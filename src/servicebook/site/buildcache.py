@@ -13,6 +13,7 @@ whose bytes are found to be its bytes (an output restored from a CI cache, see `
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import stat
@@ -88,9 +89,12 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def decode_page(data: str, html: str, text: str) -> PageResult:
+def decode_page(data: str, html: str, text: str, shared: dict[Any, model.Heading] | None = None) -> PageResult:
     """A loaded page as stored; raises (DamagedEntry, or whatever a malformed entry gives) when it
-    cannot be, or when its HTML is not the HTML it was stored with."""
+    cannot be, or when its HTML is not the HTML it was stored with. `shared` holds the headings
+    already read back (by level, text and anchor as stored), so that the pages of one build that
+    share a heading ("Scope", "Exceptions") share one object, made once: a rebuild reads back
+    every page, and making a frozen dataclass for each heading of each was most of that."""
     stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
     page = None
     if stored is not None:
@@ -103,36 +107,61 @@ def decode_page(data: str, html: str, text: str) -> PageResult:
             meta=_page_meta(meta),
             body=html,
             text=text,
-            headings=tuple(
-                model.Heading(int(headings[i]), str(headings[i + 1]), str(headings[i + 2]))
-                for i in range(0, len(headings), 3)
-            ),
+            headings=_headings(headings, {} if shared is None else shared),
             html_sha256=str(html_sha256),
         )
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems),
-        anchor_refs=tuple(
-            AnchorRef(
-                str(run[i]),
-                str(run[i + 1]),
-                str(run[0]),
-                int(run[i + 2]),
-                int(run[i + 3]),
-                str(run[i + 4]),
-                int(run[i + 5]),
-            )
-            for run in refs
-            for i in range(1, len(run), 6)
-        ),
+        anchor_refs=_anchor_refs(refs),
         assets=tuple(str(a) for a in assets),
         digest=str(digest_),
-        sections=tuple(
-            (str(sections[i]), str(sections[i + 1]), str(sections[i + 2])) for i in range(0, len(sections), 3)
-        ),
+        sections=_sections(sections),
         sha256=str(sha256),
         blob=str(blob),
     )
+
+
+def _headings(parts: list[Any], shared: dict[Any, model.Heading]) -> tuple[model.Heading, ...]:
+    """Headings stored as [level, text, anchor, …], each made once for all the pages (`shared`):
+    stored parts that compare equal convert to equal headings (1, 1.0 and True are level 1)."""
+    if len(parts) % 3:
+        raise ValueError("a page's headings are cut short")
+    found: list[model.Heading] = []
+    for stored in zip(parts[0::3], parts[1::3], parts[2::3], strict=True):
+        heading = shared.get(stored)
+        if heading is None:
+            heading = shared[stored] = model.Heading(int(stored[0]), str(stored[1]), str(stored[2]))
+        found.append(heading)
+    return tuple(found)
+
+
+def _anchor_refs(runs: list[Any]) -> tuple[AnchorRef, ...]:
+    """A page's links to headings, stored as runs from one source file: [path, slug, anchor,
+    line, size, href, occurrence, …] (tens of thousands in a rebuild: made by columns)."""
+    found: list[AnchorRef] = []
+    for run in runs:
+        links = run[1:]
+        if len(links) % 6:
+            raise ValueError("a page's links are cut short")
+        columns = (
+            map(str, links[0::6]),
+            map(str, links[1::6]),
+            itertools.repeat(str(run[0])),
+            map(int, links[2::6]),
+            map(int, links[3::6]),
+            map(str, links[4::6]),
+            map(int, links[5::6]),
+        )
+        found += map(AnchorRef._make, zip(*columns, strict=False))  # as long as the columns: the path repeats
+    return tuple(found)
+
+
+def _sections(parts: list[Any]) -> tuple[tuple[str, str, str], ...]:
+    """A page's outline for the history, stored as [anchor, title, digest, …]."""
+    if len(parts) % 3:
+        raise ValueError("a page's outline is cut short")
+    return tuple(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(str, parts[2::3]), strict=True))
 
 
 _KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
@@ -154,6 +183,7 @@ class BuildCache:
         self.records = RecordCache()  # the records of the catalogs read so far, in memory (releases.py)
         self.built = 0  # releases built from their sources (not taken from the release cache)
         self.damaged: list[str] = []  # entries found altered (as the warning names them): made again
+        self._headings: dict[Any, model.Heading] = {}  # the headings of the pages read back (`decode_page`)
         # -- the output this build replaces (see `for_output`)
         self.output: Path | None = None
         self.inputs = ""
@@ -187,7 +217,7 @@ class BuildCache:
         found: dict[str, Any] = {}
         for key, entry in self.store.get("page", keys).items():
             try:
-                found[key] = decode_page(entry.data, entry.html, entry.text)
+                found[key] = decode_page(entry.data, entry.html, entry.text, self._headings)
             except DamagedEntry as exc:
                 self.damaged.append(f"page {exc}")
                 self.store.forget("page", key)
