@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicebook import routes
 from servicebook.catalog.validate import RESERVED_IDS
@@ -32,6 +34,11 @@ def test_items_are_cut_in_order_under_the_budget_each_part_holding_one_at_least(
     assert bounds == ((0, 2), (2, 3), (3, 4), (4, 7))  # the 200 over the budget stands alone
     assert paging.cut([], 100) == ((0, 0),)  # an empty list is one empty page
     assert paging.cut([1] * 5, 100) == ((0, 5),)
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), max_size=5))
+def test_an_item_weighs_the_utf8_bytes_of_its_texts(texts: list[str | None]) -> None:
+    assert paging._text(*texts) == sum(len(t.encode("utf-8")) for t in texts if t)
 
 
 def test_parts_after_the_first_live_in_a_folder_no_entity_can_own() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.site import pagekeys
+from servicebook.site import buildcache, pagekeys
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 
@@ -104,3 +104,32 @@ def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_cop
         assert len(policy_keys_made()) == len(pages)
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_trusts_its_own_output_without_asking_the_file_system_of_each_kept_file(
+    site_copy, monkeypatch
+) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = buildcache.file_identity
+
+    def spied(path: str) -> list[int] | None:
+        asked.append(path)
+        return real(path)
+
+    monkeypatch.setattr(buildcache, "file_identity", spied)
+    try:
+        build(options)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        asked.clear()
+        report = build(options)
+        assert report.work is not None and sum(report.work.kept.values()) > 20
+        assert [p for p in asked if p.endswith(".html")] == []  # the pages kept: none asked
+    finally:
+        memory.close()
+    # a build without the memory (the command line) checks each kept file against its record
+    _edit(site / "content" / "change-approval.md", "A sentence added", "A sentence changed")
+    build(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
+    assert len(asked) > 20

@@ -295,7 +295,11 @@ class BuildCache:
         the same `key` and it is still the file that build wrote, or a copy of it byte for byte
         (see `_restored`); remembers `key` for the next build. A plain string, not a `Path`: this
         runs for every kept file of the site (11,229 at 5k), and making a `Path` of each was a
-        third of its cost."""
+        third of its cost.
+
+        In `serve` (a memory of the last build), the output is the process's own temporary
+        folder, which only its own builds write: while the marker is the one its last build
+        swapped in, each file is the one that build recorded, without an `lstat` to say so."""
         self.keys[path] = key
         previous = self.previous
         if previous is None or self.output is None or previous.keys.get(path) != key:
@@ -303,7 +307,8 @@ class BuildCache:
         if self._same_output is None:
             self._same_output = previous.marker == marker_identity(self.output / MARKER)
         file = f"{self.output}/{path}"  # plain strings: this runs for every page of the site
-        if not self._same_output or previous.outputs.get(path) != file_identity(file):
+        recorded = previous.outputs.get(path)
+        if not self._same_output or recorded is None or (self.memory is None and recorded != file_identity(file)):
             identity = self._restored(path, file)
             if identity is None:
                 return None

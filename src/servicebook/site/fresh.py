@@ -57,7 +57,10 @@ class PageMemory:
     from memory instead of decoding it from the build cache again (store.Remembering). It holds
     the pages of the last build only; the caches on disk still record each entry as used, so they
     keep it too. It also holds the manifest its last build recorded, as text and as read, so the
-    next build does not read it again from its JSON (thousands of entries, one per output file)."""
+    next build does not read it again from its JSON (thousands of entries, one per output file).
+    A build given a memory trusts the files its last build recorded in the output while that
+    output's marker is the one it swapped in (buildcache.BuildCache.reuse): the process owns
+    its output, as `serve` its temporary folder."""
 
     def __init__(self) -> None:
         self.pages: dict[str, PageResult] = {}

@@ -72,7 +72,14 @@ def parts(name: str, items: Sequence[T], weight: Callable[[T], int], budget: int
 
 
 def _text(*texts: str | None) -> int:
-    return sum(len(t.encode("utf-8")) for t in texts if t)
+    """The UTF-8 bytes of `texts` (None and empty count nothing). Every item of every list is
+    weighed on every build: most texts are ASCII, whose length is their size without encoding
+    them (three times cheaper than a generator of encodes)."""
+    size = 0
+    for t in texts:
+        if t:
+            size += len(t) if t.isascii() else len(t.encode("utf-8"))
+    return size
 
 
 # The markup around each item of each list (measured on the bench sites' pages), plus its text.
