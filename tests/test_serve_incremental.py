@@ -133,3 +133,35 @@ def test_a_serve_rebuild_trusts_its_own_output_without_asking_the_file_system_of
     _edit(site / "content" / "change-approval.md", "A sentence added", "A sentence changed")
     build(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
     assert len(asked) > 20
+
+
+def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_what_they_show_changed(
+    site_copy, monkeypatch
+) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    written: list[str] = []
+    real = pagekeys.shown
+
+    def spied(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
+        written.append(type(value).__name__)
+        return real(value, memo)
+
+    monkeypatch.setattr(pagekeys, "shown", spied)
+    try:
+        build(options)
+        assert {"OfferingView", "ToolView"} <= set(written)
+        written.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        assert "OfferingView" not in written and "ToolView" not in written  # a body: no view shows it
+        _edit(site / "content" / "change-approval.md", "title: ", "title: Revised ")
+        build(options)
+        assert "OfferingView" in written  # a title: the views list the page by it
+        written.clear()
+        _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
+        build(options)
+        assert "ToolView" in written  # the catalog
+    finally:
+        memory.close()

@@ -186,6 +186,7 @@ def chrome(site: model.SiteContent, *, version: bool = True) -> str:
 # What a long-running process (`serve`, fresh.PageMemory `keys`) keeps of its last build's keys:
 # output path → (every input its key was made from, the key).
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
+_VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
 
 
 def _policy_key(
@@ -300,6 +301,7 @@ def reuse_keys(
         repr(sorted(teams.items())),
     )
     remembered = _Remembered(memo)
+    views_token = _views_token(remembered, site, measured)
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
@@ -341,11 +343,14 @@ def reuse_keys(
             inputs = (shared, where, page.slug, page.source, page.meta, page.html_sha256)
             made = functools.partial(_policy_key, own, names, tool_names, team, changed, page, where)
             return remembered(spec.path, inputs, made)
-        if spec.template == "offering.html" and (o := context.get("o")) is not None:
-            subject = f"offering:{o.offering.id}"
-            return digest(own, *where, changed(spec.path, subject), shown(o, views), team(o.offering.id))
-        if spec.template == "tool.html" and (t := context.get("t")) is not None:
-            return digest(own, *where, changed(spec.path, f"tool:{t.tool.id}"), shown(t, views), team(t.tool.id))
+        if (viewed := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
+            view, subject, ident = viewed
+            history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
+            return remembered(
+                spec.path,
+                (views_token, own, where, history, member),
+                lambda: digest(own, *where, history, shown(view, views), member),
+            )
         # a member team's page: its own member (name, mission, where and at which commit it was
         # read, its offerings and tools by name), not the others, which only the Teams page lists
         if spec.template in ("moved.html", "team.html"):
@@ -364,6 +369,27 @@ def reuse_keys(
         return ask(spec.path, *key(spec))
 
     return reuse_one
+
+
+def _viewed(spec: PageSpec) -> tuple[object, str, str] | None:
+    """An offering's or a tool's page: its view, the kind of its subject and its id."""
+    if spec.template == "offering.html" and (o := spec.context.get("o")) is not None:
+        return o, "offering", o.offering.id
+    if spec.template == "tool.html" and (t := spec.context.get("t")) is not None:
+        return t, "tool", t.tool.id
+    return None
+
+
+def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Mapping[Any, object]) -> str:
+    """What the offering and tool pages' views (views.site_view) are made from, as a token: the
+    catalog, what the build's date makes of the measurements (`measured`), and what a view shows of
+    each policy page (slug, source, front matter), in order. With a memo (`serve`) it is the last
+    build's token while all of that is the same, so that those pages' keys are taken from the memo
+    without writing their views out again (`shown`: 350 views of the 5k site, each holding its
+    tools' and pages'); a new one otherwise."""
+    inputs = (site.catalog, measured, tuple((p.slug, p.source, p.meta) for p in site.pages))
+    last = remembered.last.get(_VIEWS)
+    return remembered(_VIEWS, inputs, lambda: digest("views", last[1] if last is not None else ""))
 
 
 def _asker(
