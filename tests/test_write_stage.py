@@ -15,6 +15,7 @@ from servicebook.cache.store import Store
 from servicebook.site import write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, tree_identity
+from servicebook.site.write import SiteFiles
 
 from .conftest import FIXED_EPOCH, SITES
 
@@ -101,3 +102,17 @@ def test_what_a_rebuild_records_of_the_output_is_what_the_output_holds(tmp_path:
         assert _recorded(site) == tree_identity(site / "public")
         again = build(_options(site))
         assert again.work is not None and again.work.unchanged
+
+
+def test_the_files_of_a_large_site_are_held_by_their_paths_as_text_not_as_path_objects(tmp_path) -> None:
+    """A cold build of 20,000 pages holds every output file's place in the spool until the write
+    stage: as a string, not a `pathlib.Path` (which holds its parts too: twice the memory, 4 MiB of
+    the parent at 5k). The write stage still gets a `Path` for each file it may move."""
+    spool = tmp_path / "spool"
+    files = SiteFiles()
+    files.put_file("policies/a/index.html", spool / "policies/a/index.html", movable=True)
+    files.put_file("policies/b/index.html", tmp_path / "public/policies/b/index.html", movable=False)
+    assert [type(held) for held in files._data.values()] == [str, str]
+    assert files.file("policies/a/index.html") == spool / "policies/a/index.html"
+    assert files.file("policies/b/index.html") is None  # kept in the output: linked, never moved
+    assert files.file("not/there.html") is None

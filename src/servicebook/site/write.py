@@ -50,7 +50,7 @@ class SiteFiles(MutableMapping[str, bytes]):
     `public/` (hard-linked later), so thousands of pages need not all be held in memory."""
 
     def __init__(self) -> None:
-        self._data: dict[str, bytes | Path | str] = {}  # str: a file kept from the last build
+        self._data: dict[str, bytes | str] = {}  # str: a file on disk (see `put_file`)
         self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
         self.scans: dict[str, PageLinks] = {}  # links and ids of pages, read when they were rendered
 
@@ -81,7 +81,10 @@ class SiteFiles(MutableMapping[str, bytes]):
         return len(self._data)
 
     def put_file(self, path: str, file: Path | str, *, movable: bool) -> None:
-        self._data[path] = file
+        """A file on disk, read when asked for; `movable`: one of the build's own (in the spool
+        folder), which the write stage may move. Held as a string: a `Path` for each of a large
+        site's files took as much of the parent's memory as the pages' link scans."""
+        self._data[path] = os.fspath(file)
         self.scans.pop(path, None)
         if movable:
             self.spooled.add(path)
@@ -89,8 +92,9 @@ class SiteFiles(MutableMapping[str, bytes]):
             self.spooled.discard(path)
 
     def file(self, path: str) -> Path | None:
+        """Where a movable file (see `put_file`) is."""
         value = self._data.get(path)
-        return value if isinstance(value, Path) else None
+        return Path(value) if isinstance(value, str) and path in self.spooled else None
 
 
 def check_output_dir(output: Path, source: Path) -> Path:
