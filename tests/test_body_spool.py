@@ -5,13 +5,16 @@ a page whose spool is gone or altered is an error, never other bytes."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from servicebook.site.load import BodySpool, load
+from servicebook.catalog import model
+from servicebook.content.markdown import AnchorRef, PackedRefs
+from servicebook.site.load import BodySpool, PageResult, load
 from servicebook.site.search import page_parts, page_sections
 
 from .conftest import FIXED_EPOCH
@@ -21,7 +24,15 @@ def test_spooled_pages_hold_their_outline_and_read_their_html_back(site_copy: Ca
     site = site_copy("example")
     env = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}
     held = load(site, env).site
-    with BodySpool() as spool:
+
+    class Counting(BodySpool):  # and the pages' links to headings (PackedRefs), spooled too
+        links = 0
+
+        def keep(self, result: PageResult) -> PageResult:
+            self.links += len(result.anchor_refs.text.encode())
+            return super().keep(result)
+
+    with Counting() as spool:
         spooled = load(site, env, spool=spool).site
         assert held is not None and spooled is not None and held.pages
         for whole, slim in zip(held.pages, spooled.pages, strict=True):
@@ -34,7 +45,8 @@ def test_spooled_pages_hold_their_outline_and_read_their_html_back(site_copy: Ca
         # a page kept twice (the same HTML) is written once, and so are its search parts
         distinct = {p.html_sha256: p.html for p in held.pages}
         parts = [page_parts(page_sections(html), sha) for sha, html in distinct.items()]
-        assert spool.size == sum(len(html.encode()) for html in distinct.values()) + sum(map(len, parts))
+        assert spool.links > 0
+        assert spool.size == sum(len(html.encode()) for html in distinct.values()) + sum(map(len, parts)) + spool.links
     with pytest.raises(OSError):
         _ = spooled.pages[0].html  # the spool is closed: no HTML, not someone else's bytes
 
@@ -66,3 +78,28 @@ def test_a_page_whose_spooled_html_was_altered_is_an_error(site_copy: Callable[[
         os.pwrite(fd, b"X", offset)
         with pytest.raises(OSError, match=repr(page.slug)):
             _ = page.html
+
+
+def test_a_pages_links_to_other_pages_headings_wait_in_the_spool_until_they_are_checked() -> None:
+    refs = (
+        AnchorRef("b", "scope", "content/a.md", 3, 2, "b.md#scope", 0),
+        AnchorRef("c", "exceptions", "content/a.md", 9, 1, "c.md#exceptions", 1),
+    )
+    html = "<p>A</p>"
+    sha = hashlib.sha256(html.encode()).hexdigest()
+    page = model.Page(
+        slug="a",
+        source="content/a.md",
+        meta=model.PageMeta(title="A"),
+        body=html,
+        text="A",
+        headings=(),
+        html_sha256=sha,
+    )
+    result = PageResult(page=page, problems=(), anchor_refs=PackedRefs.of(refs), assets=(), digest="")
+    with BodySpool() as spool:
+        kept = spool.keep(result)
+        spool.flush()
+        assert kept.anchor_refs.text == "" and kept.anchor_refs.spooled  # not held by the process
+        assert list(kept.anchor_refs) == list(refs) and len(kept.anchor_refs) == 2
+        assert list(kept.anchor_refs.targets()) == [("b", "scope"), ("c", "exceptions")]

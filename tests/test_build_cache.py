@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -307,14 +308,16 @@ def test_pages_read_back_share_each_heading_and_read_back_as_they_were_stored() 
     import json as json_
 
     from servicebook.catalog import model
-    from servicebook.content.markdown import AnchorRef
+    from servicebook.content.markdown import AnchorRef, PackedRefs
     from servicebook.site.buildcache import decode_page, encode_page
     from servicebook.site.load import PageResult
 
-    refs = (
-        AnchorRef("b", "scope", "content/a.md", 3, 2, "b.md#scope", 0),
-        AnchorRef("c", "exceptions", "content/a.md", 9, 1, "c.md#exceptions", 1),
-        AnchorRef("b", "scope", "content/shared.md", 1, 4, "../b.md#scope", 0),
+    refs = PackedRefs.of(
+        (
+            AnchorRef("b", "scope", "content/a.md", 3, 2, "b.md#scope", 0),
+            AnchorRef("c", "exceptions", "content/a.md", 9, 1, "c.md#exceptions", 1),
+            AnchorRef("b", "scope", "content/shared.md", 1, 4, "../b.md#scope", 0),
+        )
     )
 
     def page(slug: str, headings: tuple[model.Heading, ...]) -> PageResult:
@@ -348,9 +351,18 @@ def test_pages_read_back_share_each_heading_and_read_back_as_they_were_stored() 
         (damaged[part] if at is None else damaged[part][at]).pop()
         return json_.dumps(damaged)
 
-    for damaged in (cut_short(0, 3), cut_short(2, 0), cut_short(5, None)):  # headings, a run of links, the outline
-        with pytest.raises(ValueError, match="cut short"):
+    def links(change: Callable[[str], str]) -> str:  # the page's links, stored as one text
+        damaged = json_.loads(data)
+        damaged[2] = change(damaged[2])
+        return json_.dumps(damaged)
+
+    assert decode_page(data, html, text, shared).anchor_refs == refs
+    assert list(decode_page(data, html, text, shared).anchor_refs) == list(refs)
+    for damaged in (cut_short(0, 3), links(lambda t: t.rpartition("\0")[0]), cut_short(5, None)):
+        with pytest.raises(ValueError, match="cut short"):  # headings, the links, the outline
             decode_page(damaged, html, text, shared)
+    with pytest.raises(ValueError, match="not links"):
+        decode_page(links(lambda t: t.replace("\x009\x00", "\x00nine\x00")), html, text, shared)
 
 
 def test_manifest_takes_kept_pages_hashes_only_from_the_manifest_the_last_build_wrote(run, built, tmp_path) -> None:

@@ -33,7 +33,7 @@ from markdown_it.common import normalize_url
 
 from servicebook.catalog.validate import check_url
 from servicebook.cli import main
-from servicebook.content.markdown import normalize_link
+from servicebook.content.markdown import AnchorRef, PackedRefs, normalize_link
 from servicebook.errors import Problem, SourceLocation
 
 from .conftest import FIXED_EPOCH, SITES, examples
@@ -339,6 +339,31 @@ url_start = st.sampled_from(
 def test_the_fast_link_normaliser_agrees_with_markdown_it(url: str) -> None:
     """normalize_link skips markdown-it's URL parse for plain addresses: only where that changes nothing."""
     assert normalize_link(url) == normalize_url.normalizeLink(url)
+
+
+_REF_TEXT = st.text(max_size=12)  # any text, NUL (the packing's separator) included
+_REFS = st.lists(
+    st.builds(
+        AnchorRef,
+        _REF_TEXT,
+        _REF_TEXT,
+        _REF_TEXT,
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+        _REF_TEXT,
+        st.integers(0, 50),
+    ),
+    max_size=6,
+)
+
+
+@given(_REFS)
+def test_a_pages_links_packed_read_back_as_they_were_in_order(refs: list[AnchorRef]) -> None:
+    packed = PackedRefs.of(refs)
+    assert list(packed) == refs and len(packed) == len(refs)
+    assert list(packed.targets()) == [(r.slug, r.anchor) for r in refs]
+    if not packed.odd:  # as the build cache stores and reads it back
+        assert PackedRefs.from_text(packed.text) == packed
 
 
 def test_property_tests_are_never_timed() -> None:

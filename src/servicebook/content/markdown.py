@@ -9,10 +9,11 @@ path (with an optional `#anchor`), and become relative URLs so the site works un
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Container, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -123,6 +124,77 @@ class AnchorRef(NamedTuple):
     @property
     def block_location(self) -> SourceLocation:
         return SourceLocation(self.path, self.line)
+
+
+_REF_FIELDS = 7  # AnchorRef's
+
+
+@dataclass(frozen=True, slots=True)
+class PackedRefs:
+    """A page's links to other pages' headings (AnchorRef), held as one string until they are
+    checked, which is once every page is loaded: a build's parent holds every page's until then
+    (tens of thousands), and as objects they were about 2 KB a page, made among the outlines it
+    keeps and freed after them, which left its memory full of holes (bench/README.md, "Memory").
+    Iterating gives the AnchorRefs, in order; `targets` the (slug, anchor) of each without them.
+    Refs with a NUL in their text (the separator) are kept as they are (`odd`). A build keeps the
+    text in its spool file (site/load.py `BodySpool`), as it does the page's HTML, and the refs
+    say where (`spooled`): a few hundred bytes a page, which glibc's heap would otherwise hold
+    among the pages' HTML on its way through (the same holes, in another allocator)."""
+
+    text: str = ""  # "" when `spooled`
+    odd: tuple[AnchorRef, ...] = ()
+    count: int = 0
+    spooled: tuple[int, ...] = ()  # (file descriptor, offset, size) of `text`
+
+    @property
+    def packed(self) -> str:
+        """The refs as one text (`from_text` reads it back), wherever it is kept."""
+        if not self.spooled:
+            return self.text
+        fd, offset, size = self.spooled
+        data = os.pread(fd, size, offset)
+        if len(data) != size:
+            raise OSError("a page's links are no longer where the build kept them")
+        return data.decode("utf-8")
+
+    @classmethod
+    def of(cls, refs: Iterable[AnchorRef]) -> PackedRefs:
+        refs = tuple(refs)
+        if any("\0" in ref.slug or "\0" in ref.anchor or "\0" in ref.path or "\0" in ref.href for ref in refs):
+            return cls(odd=refs, count=len(refs))
+        return cls("\0".join(f"{r[0]}\0{r[1]}\0{r[2]}\0{r[3]}\0{r[4]}\0{r[5]}\0{r[6]}" for r in refs), (), len(refs))
+
+    @classmethod
+    def from_text(cls, text: str) -> PackedRefs:
+        """As `text` (of another PackedRefs) says; ValueError if it cannot be one (a damaged store entry)."""
+        if not text:
+            return cls()
+        parts = text.split("\0")
+        if len(parts) % _REF_FIELDS:
+            raise ValueError("a page's links are cut short")
+        if not all(parts[i].isdecimal() for n in (3, 4, 6) for i in range(n, len(parts), _REF_FIELDS)):
+            raise ValueError("a page's links are not links")
+        return cls(text, (), len(parts) // _REF_FIELDS)
+
+    def __iter__(self) -> Iterator[AnchorRef]:
+        if self.odd or not self.count:
+            yield from self.odd
+            return
+        parts = self.packed.split("\0")
+        for i in range(0, len(parts), _REF_FIELDS):
+            slug, anchor, path, line, size, href, occurrence = parts[i : i + _REF_FIELDS]
+            yield AnchorRef(slug, anchor, path, int(line), int(size), href, int(occurrence))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def targets(self) -> Iterator[tuple[str, str]]:
+        """The page and anchor each ref leads to, in order."""
+        if self.odd or not self.count:
+            yield from ((ref.slug, ref.anchor) for ref in self.odd)
+            return
+        parts = self.packed.split("\0")
+        yield from zip(parts[0::_REF_FIELDS], parts[1::_REF_FIELDS], strict=True)
 
 
 @dataclass(slots=True)
@@ -455,7 +527,7 @@ def _missing_anchor(
 
 
 def check_anchor_refs(
-    refs: Sequence[AnchorRef],
+    refs: Iterable[AnchorRef],
     anchors_by_slug: dict[str, frozenset[str]],
     locate: Callable[[AnchorRef], tuple[SourceLocation, str | None]],
 ) -> list[Problem]:

@@ -27,7 +27,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
-from servicebook.content.markdown import AnchorRef
+from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import PageResult
@@ -39,11 +39,14 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
     """A loaded page as stored: flat JSON lists rather than objects (a rebuild decodes every page
     of the site, and small objects cost JSON most of its time: 5x slower for 5,000 pages)."""
     page = result.page
-    refs: list[Any] = []  # runs of links from one source file: [path, slug, anchor, line, size, href, occurrence, …]
-    for ref in result.anchor_refs:
-        if not refs or refs[-1][0] != ref.path:
-            refs.append([ref.path])
-        refs[-1] += [ref.slug, ref.anchor, ref.line, ref.size, ref.href, ref.occurrence]
+    packed = result.anchor_refs
+    refs: str | list[Any] = packed.packed  # the page's links as the page holds them (PackedRefs)
+    if packed.odd:  # runs of links from one source file: [path, slug, anchor, line, size, href, occurrence, …]
+        refs = []
+        for ref in packed:
+            if not refs or refs[-1][0] != ref.path:
+                refs.append([ref.path])
+            refs[-1] += [ref.slug, ref.anchor, ref.line, ref.size, ref.href, ref.occurrence]
     data = [
         None
         if page is None
@@ -113,7 +116,7 @@ def decode_page(data: str, html: str, text: str, shared: dict[Any, model.Heading
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems),
-        anchor_refs=_anchor_refs(refs),
+        anchor_refs=PackedRefs.from_text(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs)),
         assets=tuple(str(a) for a in assets),
         digest=str(digest_),
         sections=_sections(sections),

@@ -14,7 +14,7 @@ import posixpath
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Collection, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -39,7 +39,15 @@ from servicebook.catalog.validate import (
     read_record,
     salvage_record,
 )
-from servicebook.content.markdown import MAX_PAGE_BYTES, AnchorRef, LinkTargets, check_anchor_refs, locate_ref, render
+from servicebook.content.markdown import (
+    MAX_PAGE_BYTES,
+    AnchorRef,
+    LinkTargets,
+    PackedRefs,
+    check_anchor_refs,
+    locate_ref,
+    render,
+)
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.federation.assemble import Gathered, assemble
 from servicebook.git.repo import build_info, open_repo
@@ -197,14 +205,14 @@ def load(
         search=spool is not None,
     )
     pages: list[model.Page] = []
-    anchor_refs: list[AnchorRef] = []
+    anchor_refs: list[PackedRefs] = []
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
     found_outlines: list[PageOutline] = []
     results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool)
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
-        anchor_refs += result.anchor_refs
+        anchor_refs.append(result.anchor_refs)
         cross_refs += result.cross_refs
         used_assets.update(result.assets)
         if result.page is not None:
@@ -232,7 +240,7 @@ def load(
         problems = gathered.judged(problems, pages)
     pages += member_pages
     anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
-    problems += check_anchor_refs([r for r in anchor_refs if r.slug in anchors], anchors, partial(_locate_ref, root))
+    problems += check_anchor_refs(_unsettled(anchor_refs, anchors), anchors, partial(_locate_ref, root))
 
     snapshots, found = read_snapshots(root)  # measurements/: what `servicebook measure` recorded
     problems += found
@@ -584,7 +592,7 @@ class PageResult:
 
     page: model.Page | None
     problems: tuple[Problem, ...]
-    anchor_refs: tuple[AnchorRef, ...]
+    anchor_refs: PackedRefs  # its links to other pages' headings, checked once every page is loaded
     assets: tuple[str, ...]
     digest: str  # of what other pages' views see: source, front matter, headings
     # the page's outline for the history (see markdown.outline) and the ids of its bytes, so that
@@ -596,6 +604,16 @@ class PageResult:
     # what the search index reads of the page's HTML (search.page_parts), made with it; the
     # spool keeps it (model.Page `search_spooled`), the store does not
     search: bytes = b""
+
+
+def _unsettled(refs: Iterable[PackedRefs], anchors: Mapping[str, frozenset[str]]) -> Iterator[AnchorRef]:
+    """The links to other pages' headings that check_anchor_refs must look at: those of each page
+    with a link to a page of the site (`anchors`) whose heading it does not have. The pages whose
+    links all lead somewhere (nearly all) make no AnchorRef at all."""
+    for packed in refs:
+        if all(anchor in anchors[slug] for slug, anchor in packed.targets() if slug in anchors):
+            continue
+        yield from (ref for ref in packed if ref.slug in anchors)
 
 
 def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
@@ -714,7 +732,10 @@ class BodySpool:
             spooled=(self._fd, *at),
             search_spooled=() if parts is None else (self._fd, *parts),
         )
-        return dataclasses.replace(result, page=slim, search=b"")
+        refs = result.anchor_refs
+        if refs.text:  # its links to other pages' headings, read when every page is loaded
+            refs = PackedRefs(count=refs.count, spooled=(self._fd, *self._add(refs.text.encode("utf-8"))))
+        return dataclasses.replace(result, page=slim, search=b"", anchor_refs=refs)
 
     def _add(self, data: bytes) -> tuple[int, int]:
         """Where `data` goes: (offset, size)."""
@@ -789,7 +810,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     return PageResult(
         page,
         tuple(problems),
-        tuple(anchor_refs),
+        PackedRefs.of(anchor_refs),
         tuple(sorted(used)),
         hashlib.blake2b(seen.encode(), digest_size=20).hexdigest(),
         outlined,
