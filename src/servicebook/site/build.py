@@ -27,6 +27,7 @@ from servicebook.git.repo import Repo, build_info, changed_since, open_repo, sha
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
+from servicebook.site.heap import give_back
 from servicebook.site.links import check_files
 from servicebook.site.load import BodySpool, Loaded, PageStore, load
 from servicebook.site.outputs import add_published_outputs
@@ -187,6 +188,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
         if isinstance(pages, Remembering):
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on
     assert loaded.site is not None
+    give_back()  # the pages' HTML and results on their way from the load workers (heap.py)
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
     release_problems: list[Problem] = []
@@ -288,6 +290,7 @@ def _finish(
     spool: Path | None,
 ) -> Report:
 
+    give_back()  # the rendered pages' results on their way from the render workers (heap.py)
     # 4. page images and attachments, as they are; the files made from the others
     _complete(options, loaded, files, releases, cache.kept_hashes(routes.MANIFEST))
     trees = {r.release.path: r.tree for r in releases}

@@ -23,6 +23,7 @@ from servicebook.git.versions import Release
 from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
+from servicebook.site.heap import give_back
 from servicebook.site.links import SharedLinks
 from servicebook.site.outputs import add_site_outputs, data_specs
 from servicebook.site.paging import (
@@ -186,6 +187,7 @@ def render_site(
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
         store = shared
     data = data_specs(site, view, store, workers, search_texts)
+    give_back()  # what the search index freed, before the render workers are forked from this process
     # every page, data file and asset of the site: a link to one of them needs no later check
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
     known = frozenset((*(s.path for s in specs), *(d.path for d in data), *statics))
