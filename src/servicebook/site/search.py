@@ -457,17 +457,23 @@ def _record_texts(
     now: RecordTexts = {}
     texts: list[str] = []
     keys: list[str] = []
+    get = (last if last is not None else {}).get
     for rid, record in enumerate(records):
-        html = pages[rid].html_sha256 if rid in pages else ""
-        known = last.get(record["u"]) if last is not None else None
-        if known is not None and known[2] == html and (known[0] is record or known[0] == record):
-            if known[0] is not record:  # kept as this index has it: the same object, next time (`_policy_records`)
-                known = (record, known[1], html, known[3])
-            _, text, _, key = now[record["u"]] = known
+        page = pages.get(rid)
+        html = page.html_sha256 if page is not None else ""
+        known = get(record["u"])
+        if known is not None and known[0] is record and known[2] == html:  # most of them, in `serve`
+            now[record["u"]] = known
+            texts.append(known[1])
+            keys.append(known[3])
+            continue
+        if known is not None and known[2] == html and known[0] == record:
+            # kept as this index has it: the very object next time, when it is (`_policy_records`)
+            text, key = known[1], known[3]
         else:
             text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
             key = digest(text, html)
-            now[record["u"]] = (record, text, html, key)
+        now[record["u"]] = (record, text, html, key)
         texts.append(text)
         keys.append(key)
     if last is not None:
@@ -687,6 +693,7 @@ class IndexWords:
 
     state: _State
     texts: dict[str, str]
+    index: dict[str, int] | None = None  # where each word is in `state.words`, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -716,7 +723,7 @@ class _Words:
         self.last = last  # what the last index of the process left (`serve`), if any
 
     def make(self) -> _Made:
-        base = self._base()
+        base = self.last if self.last is not None else self._base()
         made = self._from(base) if base is not None else None
         if made is None:
             made = self._from(None)
@@ -725,11 +732,8 @@ class _Words:
 
     # -- the store ----------------------------------------------------------------------------
 
-    def _base(self) -> tuple[_State, dict[str, str]] | None:
-        """The last index's state and its fragments' texts (by digest): as this process kept them
-        (`last`), or, when all are stored, as the store holds them."""
-        if self.last is not None:
-            return self.last.state, self.last.texts
+    def _base(self) -> IndexWords | None:
+        """The last index's state and its fragments' texts (by digest), when all are stored."""
         store = self.store
         if store is None:
             return None
@@ -752,7 +756,7 @@ class _Words:
         texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items() if digest(e.data) == k}
         if len(texts) != len(wanted):
             return None
-        return state, texts
+        return IndexWords(state, texts)
 
     def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any]]]:
         """The postings of these records, in their order, a batch at a time (so that they are not
@@ -867,19 +871,19 @@ class _Words:
 
     # -- the index ----------------------------------------------------------------------------
 
-    def _from(self, base: tuple[_State, dict[str, str]] | None) -> _Made | None:
+    def _from(self, base: IndexWords | None) -> _Made | None:
         """The words fragments, made from `base` (None: from nothing); None when `base` cannot be
         used (an entry it needs is no longer stored)."""
         keys = self.keys
-        state = base[0] if base is not None else _State([], [], [], [], [])
-        texts = base[1] if base is not None else {}
+        state = base.state if base is not None else _State([], [], [], [], [])
+        texts = base.texts if base is not None else {}
         spans = _spans(state.records, keys)
         added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
         out = self._old_postings([state.records[i] for i in removed]) if removed else {}
         if out is None:
             return None
-        index = {w: i for i, w in enumerate(state.words)}
+        index = base.index if base is not None and base.index is not None else {w: i for i, w in enumerate(state.words)}
         entries, encoded, work = self._came(added, state, out, index)
         parsed: dict[int, dict[str, list[int]]] = {}
 
@@ -923,11 +927,15 @@ class _Words:
                 split[j] = _written(texts[state.digests[j]])
             return split[j][w]
 
-        if len(encoded) == len(work) and all(w in index for w in encoded):
-            ordered = state.words
+        same_words = len(encoded) == len(work) and all(w in index for w in encoded)
+        if same_words:
+            ordered = state.words  # `index` holds for this index too
+            sizes = list(state.sizes)
+            for w, postings_text in encoded.items():
+                sizes[index[w]] = len(w) + len(postings_text) + 4
         else:
             ordered = sorted([w for w in state.words if w not in work] + list(encoded), key=_order)
-        sizes = [len(w) + len(encoded[w]) + 4 if w in encoded else state.sizes[index[w]] for w in ordered]
+            sizes = [len(w) + len(encoded[w]) + 4 if w in encoded else state.sizes[index[w]] for w in ordered]
         fragments = word_fragments(len(self.keys))
         target = sum(sizes) / fragments
         starts: list[int] = [0] if ordered else []
@@ -959,11 +967,12 @@ class _Words:
             if self.store is not None:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append((key, text))
-        state = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
-        self._remember(state)
+        now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
+        self._remember(now)
         empty = digest(_EMPTY)
         fragments_made = made + [(empty, _EMPTY)] * (fragments - len(made))
-        return _Made([ordered[a] for a in starts], fragments_made, IndexWords(state, dict(made)))
+        words = IndexWords(now, dict(made), index if same_words else None)
+        return _Made([ordered[a] for a in starts], fragments_made, words)
 
     def _remember(self, state: _State) -> None:
         """Keep `state` as the one the next index starts from, and the postings it needs."""
