@@ -984,7 +984,8 @@ class _Words:
         store.put(_STATE, key, Entry(text))
         store.put(_LATEST, LATEST_KEY, Entry(json.dumps(key)))
         store.touch(_POSTINGS, sorted(set(state.records)))
-        store.touch(_FRAGMENT, sorted(set(state.digests)))  # read from `memory`, they were not marked used
+        # an index made from what the process kept read no fragment from the store: marked used here
+        store.touch(_FRAGMENT, sorted(set(state.digests)))
 
 
 def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
@@ -1068,7 +1069,7 @@ def _label_teams(view: SiteView, records: list[dict[str, Any]]) -> None:
         parts = record["u"].split("/")
         if len(parts) >= 4 and parts[0] in ("offerings", "tools", "policies") and parts[1] in names:
             team = names[parts[1]]
-            # another record, not this one changed: a policy page's may be the last index's too
+            # a copy: a record is never changed (a policy page's may be the last index's, `_policy_records`)
             records[rid] = {**record, "t": f"{record['t']} ({team})", "x": f"{record.get('x', '')} {team}".strip()}
     records += [
         {"k": "page", "t": f"Team: {t.name}", "u": routes.team(t.id), "s": excerpt(t.mission), "x": f"team {t.id}"}
