@@ -4,6 +4,7 @@ the one made from nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.site import search
+from servicebook.site.build import Options, build
+from servicebook.site.fresh import PageMemory, SearchMemory
 from servicebook.site.load import load
 from servicebook.site.views import SiteView, site_view
 
@@ -29,14 +32,16 @@ def view_of(site: Path) -> SiteView:
 
 class Indexes:
     """Indexes of one site made one after the other from the same store, each checked against
-    the index made from nothing; `read` is the records read for their words by the last one."""
+    the index made from nothing; `read` is the records read for their words by the last one.
+    With a `memory`, they are made by one process that keeps what the last was made of (`serve`);
+    without, each by a process of its own, from what the store holds."""
 
-    def __init__(self, site: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, site: Path, store: Store, monkeypatch: pytest.MonkeyPatch, memory: SearchMemory | None) -> None:
         self.site = site
         self.store = store
         self.read: list[str] = []
         self.last: dict[str, bytes] = {}
-        self.texts: search.RecordTexts = {}  # the last index's records, as `serve` keeps them
+        self.memory = memory
         real = search._record_words  # once for each record whose postings are made
 
         def spy(record):  # type: ignore[no-untyped-def]
@@ -48,7 +53,7 @@ class Indexes:
     def make(self) -> dict[str, bytes]:
         view = view_of(self.site)
         self.read.clear()
-        made = search.search_files(view, self.store, texts=self.texts)
+        made = search.search_files(view, self.store, memory=self.memory)
         self.store.commit()
         read = list(self.read)
         assert made == search.search_files(view), "an index made from the last one differs from one made from nothing"
@@ -58,11 +63,11 @@ class Indexes:
         return {path: made[path] for path in changed}
 
 
-@pytest.fixture
-def indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Indexes:
+@pytest.fixture(params=["one process", "a process each"])
+def indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Indexes:
     site = generated_site(tmp_path / "site", pages=40)
     with Store(tmp_path / "store.sqlite") as store:
-        yield Indexes(site, store, monkeypatch)
+        yield Indexes(site, store, monkeypatch, SearchMemory() if request.param == "one process" else None)
 
 
 def pages_of(site: Path) -> list[Path]:
@@ -200,15 +205,105 @@ def test_an_index_whose_new_words_are_encoded_a_few_postings_at_a_time_is_the_sa
 def test_a_record_unchanged_since_the_last_index_of_the_process_is_written_from_what_it_kept(tmp_path: Path) -> None:
     site = generated_site(tmp_path / "site", pages=3)
     view = view_of(site)
-    texts: search.RecordTexts = {}
-    first = search.search_files(view, texts=texts)
+    memory = SearchMemory()
+    texts = memory.records
+    first = search.search_files(view, memory=memory)
     assert first == search.search_files(view)
     assert len(texts) == len(search.search_records(view))
     address, (record, text, html, key) = next(iter(texts.items()))
     marked = text.replace('"', '"\u200b', 1)  # the same record, written another way
     texts[address] = (record, marked, html, key)
-    again = search.search_files(view, texts=texts)
+    assert search.search_files(view, memory=memory) == first  # its records file, of the same keys, is kept whole
+    memory.files.clear()
+    again = search.search_files(view, memory=memory)
     assert any("\u200b" in data.decode() for path, data in again.items() if path.startswith("search/r/"))
     # a record that changed is written again, whatever was kept for its address
     texts[address] = ({**record, "t": "another title"}, marked, html, key)
-    assert search.search_files(view, texts=texts) == first
+    memory.files.clear()
+    assert search.search_files(view, memory=memory) == first
+
+
+def test_an_index_of_the_process_starts_from_what_it_kept_and_reads_no_words_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve`: the next index starts from the state and the fragments of the last in memory,
+    not read back from the store (a body edit, a page added, a page removed, a title changed),
+    and each is the index made from nothing."""
+    site = generated_site(tmp_path / "site", pages=30)
+    asked: list[str] = []
+    with Store(tmp_path / "store.sqlite") as store:
+        real = store.get
+
+        def get(kind: str, keys: list[str]):  # type: ignore[no-untyped-def]
+            asked.append(kind)
+            return real(kind, keys)
+
+        monkeypatch.setattr(store, "get", get)
+        memory = SearchMemory()
+        search.search_files(view_of(site), store, memory=memory)
+        page = removable(site)[2]
+        edits = [
+            lambda: page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n"),
+            lambda: (site / "content" / "aaa-first.md").write_text("---\ntitle: First\n---\n\nAbout wombats.\n"),
+            lambda: remove(removable(site)[5]),
+            lambda: page.write_text(re.sub(r"^title: .*$", "title: Retitled", page.read_text(), count=1, flags=re.M)),
+        ]
+        for edit in edits:
+            edit()
+            asked.clear()
+            view = view_of(site)
+            assert search.search_files(view, store, memory=memory) == search.search_files(view)
+            assert not {"search-state", "search-latest", "search-words"} & set(asked)
+
+
+def test_an_index_of_the_process_over_the_same_pages_makes_no_record_and_no_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = generated_site(tmp_path / "site", pages=10)
+    view = view_of(site)
+    memory = SearchMemory()
+    first = search.search_index(view, memory=memory)
+    made: list[str] = []
+    real = search._policy_record
+
+    def spy(page):  # type: ignore[no-untyped-def]
+        made.append(page.slug)
+        return real(page)
+
+    monkeypatch.setattr(search, "_policy_record", spy)
+    again = search.search_index(view, memory=memory)
+    assert made == []
+    assert [f.path for f in again] == [f.path for f in first]
+    assert all(a is b for a, b in zip(again[1:], first[1:], strict=True))  # all but the manifest
+    assert {f.path: f.make() for f in again} == search.search_files(view)
+
+
+def test_what_a_serve_rebuild_kept_in_memory_is_kept_in_the_store_for_the_next_build(
+    site_copy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rebuilds of `serve` read no words fragments from the store: they still count them as
+    used, so a build after them (a later `serve`, `servicebook build`) starts from the last
+    index rather than from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env=ENV, memory=memory)
+    page = site / "content" / "change-approval.md"
+    try:
+        build(options)
+        for n in range(4):  # more builds than the store keeps an unused entry for
+            page.write_text(page.read_text() + f"\nA note, number {n}.\n")
+            build(options)
+    finally:
+        memory.close()
+    bases: list[object] = []
+    real = search._Words._base
+
+    def spy(self):  # type: ignore[no-untyped-def]
+        base = real(self)
+        bases.append(base)
+        return base
+
+    monkeypatch.setattr(search._Words, "_base", spy)
+    page.write_text(page.read_text() + "\nThe last note.\n")
+    build(dataclasses.replace(options, memory=None))
+    assert bases and bases[-1] is not None

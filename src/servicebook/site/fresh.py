@@ -41,6 +41,7 @@ from servicebook.source.text import SourceError, read_text
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.site.load import BodySpool, PageResult
+    from servicebook.site.search import IndexWords, KeptFiles, PolicyRecords
 
 FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 
@@ -49,6 +50,19 @@ FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 def code_digest() -> str:
     """What a build recorded by another servicebook (version or code) must not be reused by."""
     return digest(f"build {FORMAT}", servicebook_digest())
+
+
+@dataclass(slots=True)
+class SearchMemory:
+    """What the last search index of a long-running process was made of, for the next to start
+    from (site/search.py `search_index`): its records with their texts and keys, by address
+    (search.RecordTexts), its words (None before the first index), and more of it by what each
+    part was made of."""
+
+    records: dict[str, tuple[dict[str, Any], str, str, str]] = field(default_factory=dict)
+    words: IndexWords | None = None
+    policies: PolicyRecords = field(default_factory=dict)  # its policy pages' records, by page
+    files: KeptFiles = field(default_factory=dict)  # its files, by site path
 
 
 class PageMemory:
@@ -72,8 +86,8 @@ class PageMemory:
         # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the
         # memory holds each page's outline, not its text; made by the first build
         self.bodies: BodySpool | None = None
-        # the records of its last search index, with their texts and keys (search.RecordTexts)
-        self.search: dict[str, tuple[dict[str, Any], str, str, str]] = {}
+        # what its last search index was made of
+        self.search = SearchMemory()
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -81,7 +95,7 @@ class PageMemory:
             self.bodies = None
         self.pages = {}
         self.keys = {}
-        self.search = {}
+        self.search = SearchMemory()
 
 
 @dataclass(frozen=True, slots=True)

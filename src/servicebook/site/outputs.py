@@ -34,8 +34,9 @@ from servicebook.catalog.schema import json_schema
 from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
 from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_pages
 from servicebook.site.changes import HistoryView, atom_feed
+from servicebook.site.fresh import SearchMemory
 from servicebook.site.portals import published as portal_files
-from servicebook.site.search import RecordTexts, search_index
+from servicebook.site.search import search_index
 from servicebook.site.templates import DataSpec
 from servicebook.site.views import SiteView
 
@@ -48,7 +49,7 @@ class FromCatalog:
     view: SiteView
     store: Store | None = None  # where the search index keeps what the next one is made from
     workers: int = 1
-    texts: RecordTexts | None = None  # `serve`: the last index's records (search.search_index)
+    search: SearchMemory | None = None  # `serve`: what the last index was made of (search.search_index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def search_outputs(made: FromCatalog) -> tuple[DataOutput, ...]:
     the change did not touch is kept from the last build."""
     return tuple(
         DataOutput(f.path, partial(_made, f.make), inputs=partial(_given, f.inputs), complete=True)
-        for f in search_index(made.view, made.store, made.workers, made.texts)
+        for f in search_index(made.view, made.store, made.workers, made.search)
     )
 
 
@@ -194,11 +195,11 @@ def data_specs(
     view: SiteView,
     store: Store | None = None,
     workers: int = 1,
-    texts: RecordTexts | None = None,
+    search: SearchMemory | None = None,
 ) -> tuple[DataSpec, ...]:
     """The `DATA` outputs as jobs for the render workers, each with its declared inputs (the
     search index is made here, over `workers`, from what `store` kept of the last one)."""
-    made = FromCatalog(site, view, store, workers, texts)
+    made = FromCatalog(site, view, store, workers, search)
     outputs = (*DATA, *search_outputs(made))
     inputs = {o.inputs: "" for o in outputs}  # each digest made once: the search index has thousands of files
     for what in inputs:

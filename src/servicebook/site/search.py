@@ -36,7 +36,7 @@ from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 from itertools import accumulate, chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from servicebook import routes
 from servicebook.cache.digest import digest
@@ -44,6 +44,9 @@ from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
 from servicebook.site.parallel import map_shared
 from servicebook.site.views import SiteView, ToolRef, ToolView
+
+if TYPE_CHECKING:
+    from servicebook.site.fresh import SearchMemory
 
 INDEX_VERSION = 2
 EXCERPT_CHARS = 240
@@ -237,9 +240,10 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
     return record
 
 
-def search_records(view: SiteView) -> list[dict[str, Any]]:
+def search_records(view: SiteView, policies: PolicyRecords | None = None) -> list[dict[str, Any]]:
     """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
-    number in this list is its id in the index."""
+    number in this list is its id in the index. `policies`: see `_policy_records`. A record is
+    never changed once made (the next index of the process may hold it)."""
     records: list[dict[str, Any]] = []
     for o in view.offerings:
         off = o.offering
@@ -269,19 +273,7 @@ def search_records(view: SiteView) -> list[dict[str, Any]]:
                 }
             )
     records.extend(_tool_record(t) for t in view.tools)
-    for p in view.pages:
-        record: dict[str, Any] = {
-            "k": "policy",
-            "t": p.meta.title,
-            "u": routes.policy(p.slug),
-            "s": excerpt(p.meta.summary or p.text),
-        }
-        headings = [[h.text, h.anchor] for h in p.headings if h.level in (2, 3)][:MAX_HEADINGS]
-        if headings:
-            record["h"] = headings
-        if p.meta.owner:
-            record["x"] = p.meta.owner
-        records.append(record)
+    records += _policy_records(view.pages, policies)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
         severity = sev.severity
@@ -333,11 +325,50 @@ def search_records(view: SiteView) -> list[dict[str, Any]]:
     return records
 
 
+# the records of the policy pages of a process's last index: (page, its record) by id(page)
+PolicyRecords = dict[int, tuple[model.Page, dict[str, Any]]]
+
+
+def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None) -> list[dict[str, Any]]:
+    """The records of `pages`. A page that is the very object a record in `last` was made of
+    (`serve` loads again only the pages that changed) has that record, the same object: the page
+    is frozen, and the record is made of it alone. `last` is left holding these."""
+    if last is None:
+        return [_policy_record(p) for p in pages]
+    now: PolicyRecords = {}
+    for p in pages:
+        known = last.get(id(p))
+        now[id(p)] = known if known is not None and known[0] is p else (p, _policy_record(p))
+    last.clear()
+    last.update(now)
+    return [record for _, record in now.values()]
+
+
+def _policy_record(p: model.Page) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "k": "policy",
+        "t": p.meta.title,
+        "u": routes.policy(p.slug),
+        "s": excerpt(p.meta.summary or p.text),
+    }
+    headings = [[h.text, h.anchor] for h in p.headings if h.level in (2, 3)][:MAX_HEADINGS]
+    if headings:
+        record["h"] = headings
+    if p.meta.owner:
+        record["x"] = p.meta.owner
+    return record
+
+
 def search_files(
-    view: SiteView, store: Store | None = None, workers: int = 1, texts: RecordTexts | None = None
+    view: SiteView, store: Store | None = None, workers: int = 1, memory: SearchMemory | None = None
 ) -> dict[str, bytes]:
     """Every file of the index, by site path, made at once (`search_index` makes them lazily)."""
-    return {f.path: f.make() for f in search_index(view, store, workers, texts)}
+    return {f.path: f.make() for f in search_index(view, store, workers, memory)}
+
+
+# the files of a process's last index by site path, each with what it was made of: its records'
+# keys, its digest, its page
+KeptFiles = dict[str, tuple[object, "IndexFile"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +382,7 @@ class IndexFile:
 
 
 def search_index(
-    view: SiteView, store: Store | None = None, workers: int = 1, texts: RecordTexts | None = None
+    view: SiteView, store: Store | None = None, workers: int = 1, memory: SearchMemory | None = None
 ) -> tuple[IndexFile, ...]:
     """The index's files in a fixed order: the manifest, the records, the words, the texts.
 
@@ -365,13 +396,16 @@ def search_index(
     the others are the very bytes of the last index. The result is the same, byte for byte, as
     an index made from nothing (tests/test_search_incremental.py).
 
-    `texts` (`serve`: fresh.PageMemory.search) holds the records of the last index the process
-    made, with their texts and keys; it is left holding this index's."""
-    records = search_records(view)
+    `memory` (`serve`: fresh.PageMemory.search) holds what the last index the process made was
+    made of: its records, with their texts and keys, and its words (`IndexWords`), which the
+    next index starts from instead of what the store holds; it is left holding this index's."""
+    records = search_records(view, memory.policies if memory is not None else None)
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
-    written, keys = _record_texts(records, pages, texts)
-    words_made = _Words(records, pages, keys, store, workers).make()
+    written, keys = _record_texts(records, pages, memory.records if memory is not None else None)
+    words_made = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None).make()
+    last: KeptFiles = memory.files if memory is not None else {}
+    kept: KeptFiles = {}  # each file and what it was made of, for the next index of the process
     manifest = _compact(
         {
             "servicebook_search": INDEX_VERSION,
@@ -383,15 +417,33 @@ def search_index(
         }
     )
     files = [IndexFile(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
+    # a file the last index of the process made of the same keys, the same text, the same page
+    # object is that index's (the same bytes), not made again
     for n in range(0, len(records), CHUNK):
-        chunk = written[n : n + CHUNK]
-        made_of = digest(*keys[n : n + CHUNK])  # a record's key covers its text
-        files.append(IndexFile(routes.search_fragment("r", n // CHUNK), made_of, partial(_records_file, chunk)))
+        chunk_keys = keys[n : n + CHUNK]  # a record's key covers its text
+        path = routes.search_fragment("r", n // CHUNK)
+        known = last.get(path)
+        if known is None or known[0] != chunk_keys:
+            chunk = written[n : n + CHUNK]
+            known = (chunk_keys, IndexFile(path, digest(*chunk_keys), partial(_records_file, chunk)))
+        kept[path] = known
     for n, (key, body) in enumerate(words_made.fragments):
-        files.append(IndexFile(routes.search_fragment("w", n), key, partial(_utf8, body)))
+        path = routes.search_fragment("w", n)
+        known = last.get(path)
+        if known is None or known[0] != key:
+            known = (key, IndexFile(path, key, partial(_utf8, body)))
+        kept[path] = known
     for rid in policy:
         page = pages[rid]
-        files.append(IndexFile(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page)))
+        path = routes.search_fragment("t", rid)
+        known = last.get(path)
+        if known is None or known[0] is not page:
+            known = (page, IndexFile(path, page.html_sha256, partial(_text_file, page)))
+        kept[path] = known
+    files += [file for _, file in kept.values()]
+    if memory is not None:
+        memory.words = words_made.words
+        memory.files = kept
     return tuple(files)
 
 
@@ -405,10 +457,18 @@ def _record_texts(
     now: RecordTexts = {}
     texts: list[str] = []
     keys: list[str] = []
+    get = (last if last is not None else {}).get
     for rid, record in enumerate(records):
-        html = pages[rid].html_sha256 if rid in pages else ""
-        known = last.get(record["u"]) if last is not None else None
+        page = pages.get(rid)
+        html = page.html_sha256 if page is not None else ""
+        known = get(record["u"])
+        if known is not None and known[0] is record and known[2] == html:  # most of them, in `serve`
+            now[record["u"]] = known
+            texts.append(known[1])
+            keys.append(known[3])
+            continue
         if known is not None and known[2] == html and known[0] == record:
+            # kept as this index has it: the very object next time, when it is (`_policy_records`)
             text, key = known[1], known[3]
         else:
             text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -627,9 +687,20 @@ class _Fresh:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexWords:
+    """An index's words as the next index starts from them: its state and each words fragment's
+    text, by digest (what the store holds of the last index, or what `serve` kept of it)."""
+
+    state: _State
+    texts: dict[str, str]
+    index: dict[str, int] | None = None  # where each word is in `state.words`, when known
+
+
+@dataclass(frozen=True, slots=True)
 class _Made:
     firsts: list[str]  # the first word of each range, for the manifest
     fragments: list[tuple[str, str]]  # (digest, text) of each words fragment
+    words: IndexWords  # what the next index starts from
 
 
 class _Words:
@@ -642,15 +713,17 @@ class _Words:
         keys: list[str],
         store: Store | None,
         workers: int,
+        last: IndexWords | None = None,
     ) -> None:
         self.records = records
         self.pages = pages
         self.keys = keys
         self.store = store if store is not None and store.usable else None
         self.workers = workers
+        self.last = last  # what the last index of the process left (`serve`), if any
 
     def make(self) -> _Made:
-        base = self._base()
+        base = self.last if self.last is not None else self._base()
         made = self._from(base) if base is not None else None
         if made is None:
             made = self._from(None)
@@ -659,7 +732,7 @@ class _Words:
 
     # -- the store ----------------------------------------------------------------------------
 
-    def _base(self) -> tuple[_State, dict[str, str]] | None:
+    def _base(self) -> IndexWords | None:
         """The last index's state and its fragments' texts (by digest), when all are stored."""
         store = self.store
         if store is None:
@@ -683,7 +756,7 @@ class _Words:
         texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items() if digest(e.data) == k}
         if len(texts) != len(wanted):
             return None
-        return state, texts
+        return IndexWords(state, texts)
 
     def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any]]]:
         """The postings of these records, in their order, a batch at a time (so that they are not
@@ -798,19 +871,19 @@ class _Words:
 
     # -- the index ----------------------------------------------------------------------------
 
-    def _from(self, base: tuple[_State, dict[str, str]] | None) -> _Made | None:
+    def _from(self, base: IndexWords | None) -> _Made | None:
         """The words fragments, made from `base` (None: from nothing); None when `base` cannot be
         used (an entry it needs is no longer stored)."""
         keys = self.keys
-        state = base[0] if base is not None else _State([], [], [], [], [])
-        texts = base[1] if base is not None else {}
+        state = base.state if base is not None else _State([], [], [], [], [])
+        texts = base.texts if base is not None else {}
         spans = _spans(state.records, keys)
         added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
         out = self._old_postings([state.records[i] for i in removed]) if removed else {}
         if out is None:
             return None
-        index = {w: i for i, w in enumerate(state.words)}
+        index = base.index if base is not None and base.index is not None else {w: i for i, w in enumerate(state.words)}
         entries, encoded, work = self._came(added, state, out, index)
         parsed: dict[int, dict[str, list[int]]] = {}
 
@@ -837,24 +910,32 @@ class _Words:
             if rids:
                 deltas = [rids[0], *map(operator.sub, rids[1:], rids[:-1])]
                 encoded[w] = _compact(list(chain.from_iterable(zip(deltas, fields, sections, strict=True))))[:-1]
-        return self._cut(state, texts, work, encoded, index, postings)
+        return self._cut(state, texts, work, encoded, index)
 
     def _cut(
-        self,
-        state: _State,
-        texts: dict[str, str],
-        work: set[str],
-        encoded: dict[str, bytes],
-        index: dict[str, int],
-        postings: Callable[[str], list[int]],
+        self, state: _State, texts: dict[str, str], work: set[str], encoded: dict[str, bytes], index: dict[str, int]
     ) -> _Made:
         """The words cut into ranges of about the same size; each range's fragment is the last
-        index's very text when it holds the same words and none of them changed."""
-        if len(encoded) == len(work) and all(w in index for w in encoded):
-            ordered = state.words
+        index's very text when it holds the same words and none of them changed, and a word that
+        did not change is written as the last index's fragment wrote it."""
+        split: dict[int, dict[str, str]] = {}
+
+        def written(w: str) -> str:
+            """`w` and its postings as the last index's fragment that holds it wrote them."""
+            j = bisect.bisect_right(state.starts, index[w]) - 1
+            if j not in split:
+                split[j] = _written(texts[state.digests[j]])
+            return split[j][w]
+
+        same_words = len(encoded) == len(work) and all(w in index for w in encoded)
+        if same_words:
+            ordered = state.words  # `index` holds for this index too
+            sizes = list(state.sizes)
+            for w, postings_text in encoded.items():
+                sizes[index[w]] = len(w) + len(postings_text) + 4
         else:
             ordered = sorted([w for w in state.words if w not in work] + list(encoded), key=_order)
-        sizes = [len(w) + len(encoded[w]) + 4 if w in encoded else state.sizes[index[w]] for w in ordered]
+            sizes = [len(w) + len(encoded[w]) + 4 if w in encoded else state.sizes[index[w]] for w in ordered]
         fragments = word_fragments(len(self.keys))
         target = sum(sizes) / fragments
         starts: list[int] = [0] if ordered else []
@@ -876,9 +957,9 @@ class _Words:
                     made.append((state.digests[o], texts[state.digests[o]]))
                     continue
             parts = [
-                json.dumps(w, ensure_ascii=False)
-                + ":"
-                + (encoded.pop(w) if w in encoded else _compact(postings(w))[:-1]).decode()  # each goes as written
+                json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
+                if w in encoded
+                else written(w)
                 for w in span
             ]
             text = "{" + ",".join(parts) + "}\n"
@@ -886,9 +967,12 @@ class _Words:
             if self.store is not None:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append((key, text))
-        self._remember(_State(self.keys, ordered, sizes, starts, [key for key, _ in made]))
+        now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
+        self._remember(now)
         empty = digest(_EMPTY)
-        return _Made([ordered[a] for a in starts], made + [(empty, _EMPTY)] * (fragments - len(made)))
+        fragments_made = made + [(empty, _EMPTY)] * (fragments - len(made))
+        words = IndexWords(now, dict(made), index if same_words else None)
+        return _Made([ordered[a] for a in starts], fragments_made, words)
 
     def _remember(self, state: _State) -> None:
         """Keep `state` as the one the next index starts from, and the postings it needs."""
@@ -900,6 +984,8 @@ class _Words:
         store.put(_STATE, key, Entry(text))
         store.put(_LATEST, LATEST_KEY, Entry(json.dumps(key)))
         store.touch(_POSTINGS, sorted(set(state.records)))
+        # an index made from what the process kept read no fragment from the store: marked used here
+        store.touch(_FRAGMENT, sorted(set(state.digests)))
 
 
 def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
@@ -917,6 +1003,16 @@ def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
     while tail < min(m, n) - before and old[m - 1 - tail] == new[n - 1 - tail]:
         tail += 1
     return [(before, m - tail, before, n - tail)]
+
+
+def _written(fragment: str) -> dict[str, str]:
+    """Each word of a words fragment's text and its postings as written there (`"word":[…]`), by
+    word. A word is letters and digits, its postings numbers: `],"` is found between two words
+    alone."""
+    if fragment == _EMPTY:
+        return {}
+    first, *rest = fragment[2:-3].split('],"')  # without '{"' and "]}\n": each is 'word":[…'
+    return {part[: part.index('"')]: f'"{part}]' for part in (first, *rest)}
 
 
 def _postings_of(data: str) -> list[Any] | None:
@@ -969,12 +1065,12 @@ def _label_teams(view: SiteView, records: list[dict[str, Any]]) -> None:
     if federation is None:
         return
     names = {t.id: t.name for t in federation.teams}
-    for record in records:
+    for rid, record in enumerate(records):
         parts = record["u"].split("/")
         if len(parts) >= 4 and parts[0] in ("offerings", "tools", "policies") and parts[1] in names:
             team = names[parts[1]]
-            record["t"] = f"{record['t']} ({team})"
-            record["x"] = f"{record.get('x', '')} {team}".strip()
+            # a copy: a record is never changed (a policy page's may be the last index's, `_policy_records`)
+            records[rid] = {**record, "t": f"{record['t']} ({team})", "x": f"{record.get('x', '')} {team}".strip()}
     records += [
         {"k": "page", "t": f"Team: {t.name}", "u": routes.team(t.id), "s": excerpt(t.mission), "x": f"team {t.id}"}
         for t in federation.teams
