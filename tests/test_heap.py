@@ -1,5 +1,6 @@
-"""A build gives the memory it freed between stages back to the system (site/heap.py): the
-resident set of a process that made and freed many page-sized objects among others it keeps
+"""A build holds no more memory than its stage needs: what a stage made things from is let go
+once they are made, and the memory freed between stages goes back to the system (site/heap.py):
+the resident set of a process that made and freed many page-sized objects among others it keeps
 falls when it is asked to, where the C library can (glibc's malloc_trim)."""
 
 from __future__ import annotations
@@ -7,10 +8,14 @@ from __future__ import annotations
 import ctypes.util
 import os
 import platform
+import weakref
 
 import pytest
 
 from servicebook.site.heap import give_back
+from servicebook.site.render import _render_pages
+from servicebook.site.templates import DataSpec, Renderer, environment
+from servicebook.site.write import SiteFiles
 
 
 def _resident_mib() -> float:
@@ -37,3 +42,22 @@ def test_memory_freed_among_kept_objects_goes_back_to_the_system() -> None:
 def test_giving_back_with_nothing_freed_is_harmless() -> None:
     give_back()
     give_back()
+
+
+class _Index:
+    """Stands for what the search index's files are made from (tens of MB at 20,000 pages)."""
+
+    def file(self) -> bytes:
+        return b"{}\n"
+
+
+def test_what_the_data_files_are_made_from_is_let_go_once_they_are_made(tmp_path) -> None:
+    index = _Index()
+    gone = weakref.ref(index)
+    renderer = Renderer(environment(tmp_path / "layouts"), [], {}, tmp_path / "layouts", None, frozenset())
+    renderer.data.append(DataSpec("search/index.json", index.file, "inputs"))
+    del index
+    files = SiteFiles()
+    _render_pages(files, renderer, None, workers=1)
+    assert files["search/index.json"] == b"{}\n"
+    assert gone() is None  # while the render still holds the renderer, as render_site does

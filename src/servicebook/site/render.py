@@ -194,7 +194,8 @@ def render_site(
     known = frozenset((*(s.path for s in specs), *(d.path for d in data), *statics))
     if stamped is not None and spool is None:
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried)
-    renderer = Renderer(env, specs, common, layouts, spool, known, data)
+    renderer = Renderer(env, specs, common, layouts, spool, known, list(data))
+    del data  # the renderer's list is the only hold on the data files' makers: emptied once they are made
     _render_pages(files, renderer, reuse, workers, progress)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
@@ -262,19 +263,13 @@ def _render_pages(
     rendered page's links are read by the process that rendered it (links.scan_page), for the
     link check, and held until then as `SharedLinks` keeps them, as each page comes in."""
 
-    jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
-    kept: list[str | bytes | None] = []
-    remade: set[int] = set()  # kept pages with the catalog's new version filled in: where rendered ones go
-    for i, job in enumerate(jobs):
-        old = reuse(job) if reuse else None
-        if isinstance(old, bytes):
-            remade.add(i)
-            old = _spooled(renderer, i, old)
-        kept.append(old)
-    # the data files first: each is one large job, which would leave the other workers idle at the end
-    todo = sorted((i for i, old in enumerate(kept) if old is None), key=lambda i: i < len(renderer.specs))
+    specs, data = renderer.specs, renderer.data
+    paths = [job.path for job in specs] + [job.path for job in data]
+    kept, remade = _kept(renderer, reuse)
+    todo = [i for i, old in enumerate(kept) if old is None]
+    data_todo, pages_todo = [i for i in todo if i >= len(specs)], [i for i in todo if i < len(specs)]
     if workers > 1:  # compiled once here rather than once in every worker
-        for name in sorted({renderer.specs[i].template for i in todo if i < len(renderer.specs)}):
+        for name in sorted({specs[i].template for i in pages_todo}):
             with contextlib.suppress(jinja2.TemplateError):  # reported, located, by the page's render
                 renderer.env.get_template(name)
     if progress is not None:
@@ -285,21 +280,47 @@ def _render_pages(
     def keep(_i: int, result: Rendered) -> Rendered:
         return (result[0], shared(result[1])) if isinstance(result, tuple) and result[1] is not None else result
 
-    results = dict(zip(todo, map_shared(render_one, renderer, todo, workers, done=done, keep=keep), strict=True))
+    # the data files first, then what they were made from (the search index's words and texts:
+    # tens of MB at 20,000 pages) is let go, before the pages' workers are forked from this process
+    results = dict(
+        zip(data_todo, map_shared(render_one, renderer, data_todo, workers, done=done, keep=keep), strict=True)
+    )
+    places = {i: spooled(renderer, i) for i in range(len(specs), len(paths))} if renderer.spool is not None else {}
+    data.clear()
+    give_back()
+    pages = map_shared(render_one, renderer, pages_todo, workers, done=done, keep=keep)
+    results.update(zip(pages_todo, pages, strict=True))
     problems = [p for result in results.values() if isinstance(result, list) for p in result]
     if problems:
         raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
-    for i, job in enumerate(jobs):
+    for i, path in enumerate(paths):
         result = results.get(i)
         old = kept[i]
         if isinstance(old, bytes):
-            files[job.path] = old
+            files[path] = old
         elif old is not None or renderer.spool is not None:
-            files.put_file(job.path, old or spooled(renderer, i), movable=old is None or i in remade)
+            files.put_file(path, old or places.get(i) or spooled(renderer, i), movable=old is None or i in remade)
         elif isinstance(result, tuple) and result[0] is not None:
-            files[job.path] = result[0]
+            files[path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
-            files.scans[job.path] = result[1]
+            files.scans[path] = result[1]
+
+
+def _kept(
+    renderer: Renderer, reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None
+) -> tuple[list[str | bytes | None], set[int]]:
+    """What `reuse` keeps of each page and data file (None: made again), and which of those kept
+    are new bytes (the catalog's new version filled in), spooled where rendered ones go."""
+    kept: list[str | bytes | None] = []
+    remade: set[int] = set()
+    jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
+    for i, job in enumerate(jobs):
+        old = reuse(job) if reuse else None
+        if isinstance(old, bytes):
+            remade.add(i)
+            old = _spooled(renderer, i, old)
+        kept.append(old)
+    return kept, remade
 
 
 def _spooled(renderer: Renderer, index: int, old: str | bytes | None) -> str | bytes | None:

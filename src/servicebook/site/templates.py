@@ -158,7 +158,9 @@ class Renderer:
     layouts: Path
     spool: Path | None  # where rendered pages go (at their place in the site), or None to return their bytes
     known: frozenset[str] = frozenset()  # the paths of every page: links to them need no later check
-    data: tuple[DataSpec, ...] = ()  # the files made by code
+    # the files made by code; emptied by the render once they are made (render._render_pages),
+    # so that what they are made from is not held while the pages are rendered
+    data: list[DataSpec] = field(default_factory=list)
 
 
 def spooled(renderer: Renderer, index: int) -> Path:
