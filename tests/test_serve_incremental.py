@@ -5,12 +5,14 @@ made again."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from servicebook.site import pagekeys
+from servicebook.site import pagekeys, write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 
@@ -102,5 +104,46 @@ def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_cop
         _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
         build(options)
         assert len(policy_keys_made()) == len(pages)
+    finally:
+        memory.close()
+
+
+def _layout(root: Path) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of `root` with its bytes, and every folder in it, an empty one too."""
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return files, sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+
+
+@pytest.mark.slow
+def test_serve_rebuilds_look_only_at_what_changed_and_leave_the_tree_a_build_from_nothing_makes(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The write stage of a serve rebuild does not list the spare it starts from (write.py's
+    journal says where it may differ): after edits, a page added, renamed and deleted, the output
+    still holds exactly a build from nothing's files and folders, nothing left behind."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    listed: list[str] = []
+    real_prune, real_scandir = write._prune, os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if ".public.new-" in str(path) or "public.spare" in str(path):
+            listed.append(str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(write, "_prune", lambda *args: listed.append(args[0]) or real_prune(*args))
+    monkeypatch.setattr(os, "scandir", scandir)
+    try:
+        build(options)
+        for what, change in CHANGES:
+            change(site)
+            build(options)
+            assert listed == [], what
+            with monkeypatch.context() as undo:
+                undo.setattr(os, "scandir", real_scandir)
+                fresh = tmp_path / "fresh"
+                clean_build(run, site, tmp_path)
+                assert _layout(site / "public") == _layout(fresh / "public"), what
     finally:
         memory.close()

@@ -35,7 +35,7 @@ from servicebook.catalog.model import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs
 from servicebook.progress import Phase, Phases
-from servicebook.site.write import MARKER, check_output_dir, recover
+from servicebook.site.write import MARKER, SpareJournal, check_output_dir, recover
 from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ class PageMemory:
         self.bodies: BodySpool | None = None
         # the records of its last search index, with their texts and keys (search.RecordTexts)
         self.search: dict[str, tuple[dict[str, Any], str, str, str]] = {}
+        # what its last build left in the output and the spare (write.SpareJournal): the next
+        # build's write stage looks only at what changed, without listing the spare
+        self.spare = SpareJournal()
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -79,6 +82,7 @@ class PageMemory:
         self.pages = {}
         self.keys = {}
         self.search = {}
+        self.spare.forget()
 
 
 @dataclass(frozen=True, slots=True)
