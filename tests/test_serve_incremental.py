@@ -5,16 +5,19 @@ made again."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicebook.site import pagekeys, write
 from servicebook.site.build import Options, build
-from servicebook.site.fresh import PageMemory
+from servicebook.site.fresh import Manifest, ManifestText, PageMemory
 
 from .conftest import FIXED_EPOCH
 from .test_build_cache import clean_build, tree
@@ -147,3 +150,33 @@ def test_serve_rebuilds_look_only_at_what_changed_and_leave_the_tree_a_build_fro
                 assert _layout(site / "public") == _layout(fresh / "public"), what
     finally:
         memory.close()
+
+
+_VALUES = st.one_of(st.text(max_size=5), st.lists(st.one_of(st.integers(), st.text(max_size=3)), max_size=3))
+_MAPS = st.dictionaries(st.text(alphabet='ab/é"\\\n', max_size=4), _VALUES, max_size=6)
+
+
+@given(st.lists(st.tuples(_MAPS, st.dictionaries(st.text(alphabet="ab", max_size=3), st.text(max_size=3))), max_size=5))
+def test_a_manifest_made_again_from_the_last_ones_json_is_the_text_made_from_nothing(
+    steps: list[tuple[dict[str, Any], dict[str, str]]],
+) -> None:
+    parts = ManifestText()
+    for outputs, keys in steps:
+        manifest = Manifest("in", [1, 2, 3], outputs, (), len(outputs), 1, keys, outputs, "p", "s")
+        assert manifest.to_json(parts) == manifest.to_json()
+
+
+def test_a_serve_manifest_writes_again_only_the_entries_that_changed(monkeypatch) -> None:
+    outputs = {f"policies/p{n}/index.html": [n, 10**18 + n, 2000 + n] for n in range(1000)}
+    keys = {path: f"key {n}" for n, path in enumerate(outputs)}
+    parts = ManifestText()
+    Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json(parts)
+    made: list[object] = []
+    real = json.dumps
+    monkeypatch.setattr(json, "dumps", lambda value, **kw: made.append(value) or real(value, **kw))
+    outputs = {**outputs, "policies/p7/index.html": [8, 9, 10], "new.html": [1, 2, 3]}
+    del outputs["policies/p9/index.html"]
+    text = Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json(parts)
+    monkeypatch.undo()
+    assert len(made) < 20  # the two changed entries, and the small fields
+    assert text == Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json()
