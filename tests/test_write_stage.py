@@ -3,6 +3,7 @@ first rebuild after a full build, and records exactly what the output then holds
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 from collections.abc import Callable
@@ -194,3 +195,15 @@ def test_a_write_stage_that_fails_forgets_its_journal(tmp_path: Path, monkeypatc
     monkeypatch.undo()
     write.write_site({"index.html": b"new home"}, output, spare=spare, journal=journal)
     assert (output / "index.html").read_bytes() == b"new home"
+
+
+def test_libc_is_looked_up_once_for_every_swap_of_the_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    looked: list[str] = []
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: looked.append(name) or real(name))
+    write._renameat2.cache_clear()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for _ in range(3):
+        write._rename_exchange(tmp_path / "a", tmp_path / "b")
+    assert looked == ["c"]

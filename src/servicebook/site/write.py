@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import functools
 import os
 import shutil
 import stat
@@ -19,6 +20,7 @@ import tempfile
 from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from servicebook.errors import UsageProblem, WriteFailed
 
@@ -323,17 +325,18 @@ def _changes(
     from the output (`differs`, from the journal), and where the new site differs from the output
     as `before` describes it: a file that is not linked to the output's very file at its place
     (new, changed, copied, or on another device), and the output's files that it no longer has."""
-    changed = set(differs)
     have = files.paths() if isinstance(files, SiteFiles) else files
-    seen = before.get
-    for path in have:
-        link = links.get(path)
-        if link is None or link[1] != device or link[2] != seen(path):
-            changed.add(path)
+    seen, get = before.get, links.get
+    changed = {  # a kept page's identity is the very list `before` holds: `is` tells most of them
+        path
+        for path in have
+        if (link := get(path)) is None or link[1] != device or (link[2] is not seen(path) and link[2] != seen(path))
+    }
+    changed.update(differs)
     for path, link in links.items():
         if link[3] and (link[1] != device or link[2] != seen(path)):  # a release tree's file
             changed.add(path)
-    changed.update(p for p in before if p not in have and p not in links)
+    changed.update(before.keys() - set(have) - links.keys())
     changed.discard(MARKER)  # write_site writes it again
     return changed
 
@@ -481,8 +484,9 @@ def _links(
     does not know of it)."""
     found: dict[str, _Link] = {}
     device = output.parent.stat().st_dev if unchanged and output.exists() else -2
+    have = files.paths() if isinstance(files, SiteFiles) else files  # see SiteFiles.paths
     for path in unchanged:
-        if path not in files:
+        if path not in have:
             continue
         identity = known.get(path)
         if identity is None:
@@ -799,17 +803,26 @@ def _remove_in_background(trash: Path) -> None:
 
 def _rename_exchange(a: Path, b: Path) -> bool:
     """Atomically exchange two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
-    try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
     return bool(result == 0)
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """libc's renameat2, or None where there is none: looked up once per process (finding libc
+    runs `ldconfig -p`, 1.5 ms, which serve paid on every rebuild)."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return None
+    try:
+        renameat2 = ctypes.CDLL(libc_name, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return renameat2
 
 
 def recover(output: Path) -> None:
