@@ -6,7 +6,6 @@ made again."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servicebook.site import build as build_stage
 from servicebook.site import pagekeys, write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, ManifestText, PageMemory
@@ -118,36 +118,30 @@ def _layout(root: Path) -> tuple[dict[str, bytes], list[str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("spooled", [False, True], ids=["in-memory", "spooled"])
 def test_serve_rebuilds_look_only_at_what_changed_and_leave_the_tree_a_build_from_nothing_makes(
-    run, site_copy, tmp_path, monkeypatch
+    run, site_copy, tmp_path, monkeypatch, spooled
 ) -> None:
     """The write stage of a serve rebuild does not list the spare it starts from (write.py's
     journal says where it may differ): after edits, a page added, renamed and deleted, the output
-    still holds exactly a build from nothing's files and folders, nothing left behind."""
+    still holds exactly a build from nothing's files and folders, nothing left behind; also when
+    the pages are rendered into a staging folder (as a large site's are)."""
+    if spooled:
+        monkeypatch.setattr(build_stage, "SPOOL_FROM", 1)
     site = site_copy("example")
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    listed: list[str] = []
-    real_prune, real_scandir = write._prune, os.scandir
-
-    def scandir(path: Any = ".") -> Any:
-        if ".public.new-" in str(path) or "public.spare" in str(path):
-            listed.append(str(path))
-        return real_scandir(path)
-
+    listed: list[str] = []  # the folders of the spare listed (write._prune lists it, folder by folder)
+    real_prune = write._prune
     monkeypatch.setattr(write, "_prune", lambda *args: listed.append(args[0]) or real_prune(*args))
-    monkeypatch.setattr(os, "scandir", scandir)
     try:
         build(options)
         for what, change in CHANGES:
             change(site)
             build(options)
             assert listed == [], what
-            with monkeypatch.context() as undo:
-                undo.setattr(os, "scandir", real_scandir)
-                fresh = tmp_path / "fresh"
-                clean_build(run, site, tmp_path)
-                assert _layout(site / "public") == _layout(fresh / "public"), what
+            clean_build(run, site, tmp_path)
+            assert _layout(site / "public") == _layout(tmp_path / "fresh" / "public"), what
     finally:
         memory.close()
 
