@@ -214,7 +214,10 @@ def write_site(
 
     With a `journal` (serve: see SpareJournal), the spare is not listed: the paths where the
     journal says it may differ from the output, and those this build changes, are the only ones
-    looked at (`_reconcile_known`); the journal is brought up to date for the next build.
+    looked at (`_reconcile_known`), each checked as above; every other file of the spare is kept
+    on the journal's word that it is the output's very file, which holds only for a spare no one
+    else writes into (serve's own private folder). The journal is brought up to date for the
+    next build. Without one (the CLI, whose spare is in the source's cache), the spare is listed.
 
     A file system error (read-only, full, no permission) is reported as such, without a
     traceback (`write_failed`); the staging folder is removed and `output` is left as it was.
