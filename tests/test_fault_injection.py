@@ -51,7 +51,13 @@ def _rendered(site: Path) -> Files:
     real = write.write_site
 
     def capture(
-        files: Any, output: Path, *rest: Any, staging: Path | None = None, spare: Path | None = None, known: Any = None
+        files: Any,
+        output: Path,
+        *rest: Any,
+        staging: Path | None = None,
+        spare: Path | None = None,
+        known: Any = None,
+        journal: Any = None,
     ) -> dict[str, list[int]]:
         assert staging is None  # a small site is written from memory, so the stage can be replayed
         captured.append((dict(files), *rest, None, spare))

@@ -5,14 +5,19 @@ made again."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from servicebook.site import buildcache, pagekeys
+from servicebook.site import build as build_stage
+from servicebook.site import buildcache, pagekeys, write
 from servicebook.site.build import Options, build
-from servicebook.site.fresh import PageMemory
+from servicebook.site.fresh import Manifest, ManifestText, PageMemory
 
 from .conftest import FIXED_EPOCH
 from .test_build_cache import clean_build, tree
@@ -165,3 +170,68 @@ def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_
         assert "ToolView" in written  # the catalog
     finally:
         memory.close()
+
+
+def _layout(root: Path) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of `root` with its bytes, and every folder in it, an empty one too."""
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return files, sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spooled", [False, True], ids=["in-memory", "spooled"])
+def test_serve_rebuilds_look_only_at_what_changed_and_leave_the_tree_a_build_from_nothing_makes(
+    run, site_copy, tmp_path, monkeypatch, spooled
+) -> None:
+    """The write stage of a serve rebuild does not list the spare it starts from (write.py's
+    journal says where it may differ): after edits, a page added, renamed and deleted, the output
+    still holds exactly a build from nothing's files and folders, nothing left behind; also when
+    the pages are rendered into a staging folder (as a large site's are)."""
+    if spooled:
+        monkeypatch.setattr(build_stage, "SPOOL_FROM", 1)
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    listed: list[str] = []  # the folders of the spare listed (write._prune lists it, folder by folder)
+    real_prune = write._prune
+    monkeypatch.setattr(write, "_prune", lambda *args: listed.append(args[0]) or real_prune(*args))
+    try:
+        build(options)
+        for what, change in CHANGES:
+            change(site)
+            build(options)
+            assert listed == [], what
+            clean_build(run, site, tmp_path)
+            assert _layout(site / "public") == _layout(tmp_path / "fresh" / "public"), what
+    finally:
+        memory.close()
+
+
+_VALUES = st.one_of(st.text(max_size=5), st.lists(st.one_of(st.integers(), st.text(max_size=3)), max_size=3))
+_MAPS = st.dictionaries(st.text(alphabet='ab/é"\\\n', max_size=4), _VALUES, max_size=6)
+
+
+@given(st.lists(st.tuples(_MAPS, st.dictionaries(st.text(alphabet="ab", max_size=3), st.text(max_size=3))), max_size=5))
+def test_a_manifest_made_again_from_the_last_ones_json_is_the_text_made_from_nothing(
+    steps: list[tuple[dict[str, Any], dict[str, str]]],
+) -> None:
+    parts = ManifestText()
+    for outputs, keys in steps:
+        manifest = Manifest("in", [1, 2, 3], outputs, (), len(outputs), 1, keys, outputs, "p", "s")
+        assert manifest.to_json(parts) == manifest.to_json()
+
+
+def test_a_serve_manifest_writes_again_only_the_entries_that_changed(monkeypatch) -> None:
+    outputs = {f"policies/p{n}/index.html": [n, 10**18 + n, 2000 + n] for n in range(1000)}
+    keys = {path: f"key {n}" for n, path in enumerate(outputs)}
+    parts = ManifestText()
+    Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json(parts)
+    made: list[object] = []
+    real = json.dumps
+    monkeypatch.setattr(json, "dumps", lambda value, **kw: made.append(value) or real(value, **kw))
+    outputs = {**outputs, "policies/p7/index.html": [8, 9, 10], "new.html": [1, 2, 3]}
+    del outputs["policies/p9/index.html"]
+    text = Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json(parts)
+    monkeypatch.undo()
+    assert len(made) < 20  # the two changed entries, and the small fields
+    assert text == Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json()

@@ -3,6 +3,7 @@ first rebuild after a full build, and records exactly what the output then holds
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from servicebook.cache.store import Store
+from servicebook.errors import WriteFailed
 from servicebook.site import write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, tree_identity
@@ -116,3 +118,107 @@ def test_the_files_of_a_large_site_are_held_by_their_paths_as_text_not_as_path_o
     assert files.file("policies/a/index.html") == spool / "policies/a/index.html"
     assert files.file("policies/b/index.html") is None  # kept in the output: linked, never moved
     assert files.file("not/there.html") is None
+
+
+def _layout(root: Path) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of `root` with its bytes, and every folder in it, an empty one too."""
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return files, sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+
+
+def _release(folder: Path, empty: bool) -> Path:
+    (folder / "guides").mkdir(parents=True)
+    (folder / "index.html").write_bytes(b"release home")
+    (folder / "guides" / "a.html").write_bytes(b"release guide")
+    if empty:
+        (folder / "nothing" / "here").mkdir(parents=True)  # made empty in the site too
+    return folder
+
+
+# Sites one after another: (files, release trees): a file that becomes a folder and back, folders
+# emptied at several depths, a release tree with empty folders (the journal knows files, not
+# folders: the build that starts from that site lists it), then without them, kept, and gone.
+STEPS: list[tuple[dict[str, bytes], str]] = [
+    ({"index.html": b"home", "a/x.html": b"x", "b.html": b"b", "deep/er/f.html": b"f"}, ""),
+    ({"index.html": b"home", "a": b"a file now", "b.html": b"b", "deep/er/f.html": b"f2"}, ""),
+    ({"index.html": b"home 2", "a/y.html": b"y", "b.html": b"b"}, "hollow"),
+    ({"index.html": b"home 2", "a/y.html": b"y", "b.html": b"b"}, ""),
+    ({"index.html": b"home 2", "a/y.html": b"y"}, "whole"),
+    ({"index.html": b"home 2", "a/y.html": b"y", "c/d/e.html": b"e"}, "whole"),
+    ({"b.html": b"b", "c/d/e.html": b"e"}, ""),
+    ({"b.html": b"b", "c/d/e.html": b"e"}, ""),
+]
+
+
+@pytest.mark.parametrize("journaled", [True, False], ids=["serve", "build"])
+def test_a_write_stage_leaves_what_one_from_nothing_leaves_and_lists_the_spare_only_without_a_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journaled: bool
+) -> None:
+    output, spare = tmp_path / "out" / "public", tmp_path / "out" / "cache" / "public.spare"
+    trees = {"hollow": _release(tmp_path / "r1", empty=True), "whole": _release(tmp_path / "r2", empty=False)}
+    journal = write.SpareJournal() if journaled else None
+    listed: list[int] = []
+    real_prune = write._prune
+
+    def prune(*args: Any) -> None:
+        if not args[1]:  # the spare's top folder
+            listed.append(step)
+        real_prune(*args)
+
+    monkeypatch.setattr(write, "_prune", prune)
+    before: dict[str, bytes] = {}
+    identities: dict[str, list[int]] = {}
+    for step, (site, release) in enumerate(STEPS):
+        tree = {"v/1/": trees[release]} if release else {}
+        unchanged = [p for p in site if before.get(p) == site[p]]
+        known = {p: identities[p] for p in unchanged}
+        identities = write.write_site(dict(site), output, tree, unchanged, spare=spare, known=known, journal=journal)
+        cold = tmp_path / f"cold{step}" / "public"
+        write.write_site(dict(site), cold, tree)
+        assert _layout(output) == _layout(cold), step
+        assert identities == tree_identity(output), step
+        before = site
+    # the first build leaves a spare, the journal says the rest, but for the spare that had the
+    # release's empty folders (the journal knows files, not folders)
+    assert listed == ([4] if journaled else list(range(1, len(STEPS))))
+
+
+def test_a_spare_that_is_not_the_folder_the_journal_describes_is_listed(tmp_path: Path) -> None:
+    output, spare = tmp_path / "public", tmp_path / "cache" / "public.spare"
+    journal = write.SpareJournal()
+    site = {"index.html": b"home", "a/x.html": b"x"}
+    known = write.write_site(dict(site), output, spare=spare, journal=journal)
+    assert journal.applies(output, spare)
+    shutil.copytree(spare, tmp_path / "other", copy_function=os.link)
+    (tmp_path / "other" / "a" / "stray.html").write_bytes(b"not the site's")
+    shutil.rmtree(spare)
+    (tmp_path / "other").rename(spare)  # another folder (inode) now: the journal does not apply
+    assert not journal.applies(output, spare)
+    write.write_site(dict(site), output, (), list(site), spare=spare, known=known, journal=journal)
+    assert _layout(output)[0] == {**site, write.MARKER: write.MARKER_TEXT}
+    assert journal.applies(output, spare)  # what this build left, it knows
+
+
+def test_a_write_stage_that_fails_forgets_its_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output, spare = tmp_path / "public", tmp_path / "cache" / "public.spare"
+    journal = write.SpareJournal()
+    write.write_site({"index.html": b"home"}, output, spare=spare, journal=journal)
+    monkeypatch.setattr(write, "_fsync_tree", lambda root: (_ for _ in ()).throw(OSError(28, "No space left")))
+    with pytest.raises(WriteFailed):
+        write.write_site({"index.html": b"new home"}, output, spare=spare, journal=journal)
+    assert journal.outputs is None and not journal.applies(output, spare)
+    monkeypatch.undo()
+    write.write_site({"index.html": b"new home"}, output, spare=spare, journal=journal)
+    assert (output / "index.html").read_bytes() == b"new home"
+
+
+def test_libc_is_looked_up_once_for_every_swap_of_the_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    looked: list[str] = []
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: looked.append(name) or real(name))
+    write._renameat2.cache_clear()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for _ in range(3):
+        write._rename_exchange(tmp_path / "a", tmp_path / "b")
+    assert looked == ["c"]

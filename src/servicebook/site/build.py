@@ -307,7 +307,14 @@ def _finish(
         with contextlib.suppress(OSError):
             prepare(spare.parent)
     cache.written = write_site(
-        files, output, trees, cache.reused, staging=spool, spare=spare, known=cache.kept_identities()
+        files,
+        output,
+        trees,
+        cache.reused,
+        staging=spool,
+        spare=spare,
+        known=cache.kept_identities(),
+        journal=options.memory.spare if options.memory is not None else None,
     )
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)

@@ -438,7 +438,7 @@ class BuildCache:
         manifest = Manifest(
             self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources, published, self.source
         )
-        text = manifest.to_json()
+        text = manifest.to_json(self.memory.text if self.memory is not None else None)
         self.store.record(str(self.output), text, built_release=self.built > 0)
         if self.memory is not None:
             self.memory.manifest = (text, manifest)

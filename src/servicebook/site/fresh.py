@@ -35,7 +35,7 @@ from servicebook.catalog.model import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs
 from servicebook.progress import Phase, Phases
-from servicebook.site.write import MARKER, check_output_dir, recover
+from servicebook.site.write import MARKER, SpareJournal, check_output_dir, recover
 from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
@@ -88,6 +88,11 @@ class PageMemory:
         self.bodies: BodySpool | None = None
         # what its last search index was made of
         self.search = SearchMemory()
+        # what its last build left in the output and the spare (write.SpareJournal): the next
+        # build's write stage looks only at what changed, without listing the spare
+        self.spare = SpareJournal()
+        # the JSON of the manifest its last build recorded, entry by entry (see ManifestText)
+        self.text = ManifestText()
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -96,6 +101,8 @@ class PageMemory:
         self.pages = {}
         self.keys = {}
         self.search = SearchMemory()
+        self.spare.forget()
+        self.text.forget()
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +256,38 @@ def _scan_tree(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
                 found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class ManifestText:
+    """The JSON of each entry of the large maps of the manifest a long-running process (`serve`)
+    recorded last (every output file's identity, every page's key, every source's identity), so
+    that the next manifest makes again only the entries whose value changed, not thousands. The
+    maps hold strings and lists of ints and strings, which are equal only when their JSON is the
+    same, and each value is replaced, never changed in place."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+
+    def dumps(self, name: str, values: Mapping[str, Any]) -> str:
+        """`values` as json.dumps writes it (compact), from the entries of map `name` last time."""
+        last, texts = self._last.pop(name, ({}, {}))  # until the texts are all made again
+        seen = last.get
+        for key in [k for k, v in values.items() if seen(k, _ABSENT) != v]:
+            texts[key] = f"{json.dumps(key)}:{_dumps(values[key])}"
+        if len(texts) > 2 * len(values) + 100:  # entries gone since: forget them
+            texts = {key: texts[key] for key in values}
+        self._last[name] = (dict(values), texts)
+        return "{" + ",".join(map(texts.__getitem__, values)) + "}"
+
+    def forget(self) -> None:
+        self._last = {}
+
+
+_ABSENT = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """What the last successful build into this output produced, recorded after its swap."""
@@ -264,7 +303,35 @@ class Manifest:
     published: str = ""  # SHA-256 of the output's manifest.sha256 as this build wrote it
     source: str = ""  # the source folder it was built from (a checkout moved or cloned elsewhere)
 
-    def to_json(self) -> str:
+    def to_json(self, parts: ManifestText | None = None) -> str:
+        """The manifest as recorded; with `parts` (serve), the same text, made again only where
+        it differs from the last manifest made with them."""
+        if parts is not None:
+            return "".join(
+                (
+                    '{"inputs":',
+                    _dumps(self.inputs),
+                    ',"marker":',
+                    _dumps(self.marker),
+                    ',"outputs":',
+                    parts.dumps("outputs", self.outputs),
+                    ',"warnings":',
+                    _dumps([encode(w) for w in self.warnings]),
+                    ',"files":',
+                    _dumps(self.files),
+                    ',"pages":',
+                    _dumps(self.pages),
+                    ',"keys":',
+                    parts.dumps("keys", self.keys),
+                    ',"sources":',
+                    parts.dumps("sources", self.sources),
+                    ',"published":',
+                    _dumps(self.published),
+                    ',"source":',
+                    _dumps(self.source),
+                    "}",
+                )
+            )
         return json.dumps(
             {
                 "inputs": self.inputs,

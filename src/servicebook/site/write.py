@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
+import functools
 import os
 import shutil
 import stat
@@ -18,6 +20,7 @@ import tempfile
 from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from servicebook.errors import UsageProblem, WriteFailed
 
@@ -80,6 +83,11 @@ class SiteFiles(MutableMapping[str, bytes]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def paths(self) -> Collection[str]:
+        """The paths, as a plain view (`in` without a call into this class: the write stage asks
+        it of every file of the site)."""
+        return self._data.keys()
+
     def put_file(self, path: str, file: Path | str, *, movable: bool) -> None:
         """A file on disk, read when asked for; `movable`: one of the build's own (in the spool
         folder), which the write stage may move. Held as a string: a `Path` for each of a large
@@ -95,6 +103,53 @@ class SiteFiles(MutableMapping[str, bytes]):
         """Where a movable file (see `put_file`) is."""
         value = self._data.get(path)
         return Path(value) if isinstance(value, str) and path in self.spooled else None
+
+
+class SpareJournal:
+    """What a long-running process (`serve`) knows of the output and the spare its last build
+    left (see write_site), so that the next build's write stage need not list the spare: the
+    identity of every file of the output, the paths where the spare may hold another file than
+    the output (or a file where the output has none, or none where it has one), and which
+    folders the two are. Everywhere else the spare holds the output's very file.
+
+    Only for an output and a spare no one else writes into: `serve`'s are in a private temporary
+    folder of its own (mkdtemp: readable by its user alone), which only its builds change. A
+    build that cannot say what it left (an error, a kill, a spare not kept) forgets it all, or
+    what it knows not of the spare, and the next one lists the spare as a build without a
+    journal does. The journal knows files, not folders: a site with empty folders (from a
+    release tree) is noted as such, and a spare that may hold some is listed too."""
+
+    def __init__(self) -> None:
+        self.outputs: dict[str, list[int]] | None = None  # what write_site returned, if still so
+        self.output: tuple[int, int] | None = None  # (device, inode) of the output folder
+        self.hollow = False  # the output has empty folders
+        self.differs: set[str] = set()
+        self.spare: tuple[int, int] | None = None  # of the spare folder, if `differs` says what it holds
+        self.spare_hollow = False  # the spare may have empty folders
+
+    def forget(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def described(self, output: Path) -> dict[str, list[int]] | None:
+        """The identity of each file of `output`, if it is still the folder this journal describes."""
+        if self.output is None or self.output != _folder_identity(output):
+            return None
+        return self.outputs
+
+    def applies(self, output: Path, spare: Path | None) -> bool:
+        """Whether the spare is still the folder this journal describes, and holds no folder it
+        does not know of, beside the output it describes."""
+        if spare is None or self.spare is None or self.spare_hollow or self.described(output) is None:
+            return False
+        return self.spare == _folder_identity(spare)
+
+
+def _folder_identity(folder: Path) -> tuple[int, int]:
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return (-1, -1)
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else (-1, -1)
 
 
 def check_output_dir(output: Path, source: Path) -> Path:
@@ -136,6 +191,7 @@ def write_site(
     staging: Path | None = None,
     spare: Path | None = None,
     known: Mapping[str, list[int]] | None = None,
+    journal: SpareJournal | None = None,
 ) -> dict[str, list[int]]:
     """Write `files` into a staging folder, then swap it with `output` (see module docstring).
     Returns the identity (size, modification time, inode) of every file the output now holds,
@@ -160,25 +216,47 @@ def write_site(
     nothing, leaves a spare too (hard links to its files), so the first rebuild after it also
     starts from one.
 
+    With a `journal` (serve: see SpareJournal), the spare is not listed: the paths where the
+    journal says it may differ from the output, and those this build changes, are the only ones
+    looked at (`_reconcile_known`), each checked as above; every other file of the spare is kept
+    on the journal's word that it is the output's very file, which holds only for a spare no one
+    else writes into (serve's own private folder). The journal is brought up to date for the
+    next build. Without one (the CLI, whose spare is in the source's cache), the spare is listed.
+
     A file system error (read-only, full, no permission) is reported as such, without a
     traceback (`write_failed`); the staging folder is removed and `output` is left as it was.
     """
     target: Path | None = None
     known = known or {}
+    before = journal.described(output) if journal is not None else None  # the output's files, if known
+    journaled = journal is not None and journal.applies(output, spare)
+    differs = journal.differs if journal is not None else set()
+    was_hollow = journal is not None and journal.hollow
+    if journal is not None:
+        journal.forget()  # until this build says what it left
+    changed: set[str] | None = None  # the paths looked at, when the journal spared listing the spare
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
-        links = _links(files, output, trees or {}, unchanged, known)
+        hollow: list[str] = []
+        links = _links(files, output, trees or {}, unchanged, known, hollow)
         copied: set[str] = set()  # linked files that had to be copied: their identity is their own
         base = _usable_spare(spare, output)
         if base is not None and (staging is None or len(unchanged) >= len(spooled)):
             target = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             os.rename(base, target)  # replaces the empty folder mkdtemp made; recover() removes it if killed
             try:
-                _reconcile(target, output, files, links, copied)
+                if journaled and before is not None:
+                    changed = _changes(files, links, before, differs, target.stat().st_dev)
+                    _reconcile_known(target, output, files, links, copied, changed)
+                else:
+                    _reconcile(target, output, files, links, copied)
+                for folder in hollow:  # as _fill makes them (a release tree's empty folders)
+                    (target / folder).mkdir(parents=True, exist_ok=True)
             except _SpareUnusable:  # only an optimisation: start from nothing instead
                 shutil.rmtree(target, ignore_errors=True)
                 target = None
+                changed = None
         if target is None:
             target = staging or Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             copied.clear()
@@ -190,7 +268,7 @@ def write_site(
         marker.write_bytes(MARKER_TEXT)
         _fsync_tree(target)
         first = not output.exists()
-        _swap(target, output, spare)
+        kept = _swap(target, output, spare)
     except OSError as exc:
         if target is not None:
             shutil.rmtree(target, ignore_errors=True)
@@ -199,9 +277,104 @@ def write_site(
         if target is not None:
             shutil.rmtree(target, ignore_errors=True)
         raise
+    left: list[str] | None = None
     if first and spare is not None:  # the next build starts from a spare too (see above)
-        _leave_spare(output, spare)
-    return _identities(output, files, links, copied)
+        left = _leave_spare(output, spare)
+    if changed is not None and before is not None:
+        found = _identities_after(output, before, changed, files, links, copied)
+    else:
+        found = _identities(output, files, links, copied)
+    if journal is not None:
+        _journal(journal, output, spare, found, before, changed, left, kept=kept, hollow=(bool(hollow), was_hollow))
+    return found
+
+
+def _journal(
+    journal: SpareJournal,
+    output: Path,
+    spare: Path | None,
+    found: dict[str, list[int]],
+    before: Mapping[str, list[int]] | None,
+    changed: Collection[str] | None,
+    left: list[str] | None,
+    *,
+    kept: bool,
+    hollow: tuple[bool, bool],
+) -> None:
+    """What this build left, for the next (see SpareJournal): the output's files (`found`), and
+    where the spare may differ from them, if it is known: a spare left by a first build holds
+    the output's very files, but those it had to copy (`left`); the site a build replaced
+    holds the files `before` says, which differ from the new ones only among the paths the
+    build looked at (`changed`) when it had a journal, anywhere when it had not. `hollow`: whether
+    the new site, and the one it replaced, have empty folders."""
+    journal.outputs = found
+    journal.output = _folder_identity(output)
+    journal.hollow = hollow[0]
+    if spare is None:
+        return
+    if left is not None:
+        journal.differs = set(left)
+        journal.spare_hollow = hollow[0]
+    elif kept and before is not None:
+        paths = changed if changed is not None else before.keys() | found.keys()
+        journal.differs = {p for p in paths if found.get(p) != before.get(p)}
+        journal.spare_hollow = hollow[1]
+    else:
+        return
+    journal.differs.discard(MARKER)  # written again by every build
+    journal.spare = _folder_identity(spare)
+
+
+def _changes(
+    files: Collection[str], links: Mapping[str, _Link], before: Mapping[str, list[int]], differs: set[str], device: int
+) -> set[str]:
+    """The paths where the spare may hold something else than the new site: where it may differ
+    from the output (`differs`, from the journal), and where the new site differs from the output
+    as `before` describes it: a file that is not linked to the output's very file at its place
+    (new, changed, copied, or on another device), and the output's files that it no longer has."""
+    have = files.paths() if isinstance(files, SiteFiles) else files
+    seen, get = before.get, links.get
+    changed = {  # a kept page's identity is the very list `before` holds: `is` tells most of them
+        path
+        for path in have
+        if (link := get(path)) is None or link[1] != device or (link[2] is not seen(path) and link[2] != seen(path))
+    }
+    changed.update(differs)
+    for path, link in links.items():
+        if link[3] and (link[1] != device or link[2] != seen(path)):  # a release tree's file
+            changed.add(path)
+    changed.update(before.keys() - set(have) - links.keys())
+    changed.discard(MARKER)  # write_site writes it again
+    return changed
+
+
+def _identities_after(
+    output: Path,
+    before: Mapping[str, list[int]],
+    changed: Collection[str],
+    files: Collection[str],
+    links: Mapping[str, _Link],
+    copied: Collection[str],
+) -> dict[str, list[int]]:
+    """`_identities`, from those of the output it replaced (`before`): only the paths in
+    `changed` (see `_changes`) can have another."""
+    found = dict(before)
+    have = files.paths() if isinstance(files, SiteFiles) else files
+    for path in (*changed, MARKER):
+        link = links.get(path)
+        if link is not None and path not in copied:
+            found[path] = link[2]
+            continue
+        if path not in have and path != MARKER:
+            found.pop(path, None)
+            continue
+        try:
+            info = os.lstat(f"{output}/{path}")
+        except OSError:
+            found.pop(path, None)
+            continue
+        found[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    return found
 
 
 def _identities(
@@ -222,21 +395,24 @@ def _identities(
     return found
 
 
-def _leave_spare(output: Path, spare: Path) -> None:
+def _leave_spare(output: Path, spare: Path) -> list[str] | None:
     """After a first build: a spare made of hard links to the new site's files, for the next
     build to start from (see write_site). Only an optimisation: a spare cut short by a kill or
-    an error is put right, file by file, by the build that uses it."""
+    an error is put right, file by file, by the build that uses it. Returns the files it had to
+    copy, or None when it left no spare of its own."""
     making = None
     try:
         if spare.exists() or spare.is_symlink():
-            return
+            return None
         spare.parent.mkdir(parents=True, exist_ok=True)
         making = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))  # recover() cleans up
-        _link_tree(output, making)
+        copied = _link_tree(output, making)
         os.rename(making, spare)
     except OSError:
         if making is not None:
             shutil.rmtree(making, ignore_errors=True)
+        return None
+    return copied
 
 
 def write_failed(exc: OSError, output: Path) -> WriteFailed:
@@ -306,14 +482,18 @@ def _links(
     trees: Mapping[str, Path],
     unchanged: Collection[str],
     known: Mapping[str, list[int]],
+    hollow: list[str] | None = None,
 ) -> dict[str, _Link]:
     """Output path → the existing file it is: the pages kept from `output` whose identity the
     caller knows (or, when it does not say, as the file is now), and every file of the release
-    trees (hard links need no copying)."""
+    trees (hard links need no copying). Notes in `hollow` each folder of a release tree that
+    holds no file, which the new site has as an empty folder (the journal, which knows files,
+    does not know of it)."""
     found: dict[str, _Link] = {}
     device = output.parent.stat().st_dev if unchanged and output.exists() else -2
+    have = files.paths() if isinstance(files, SiteFiles) else files  # see SiteFiles.paths
     for path in unchanged:
-        if path not in files:
+        if path not in have:
             continue
         identity = known.get(path)
         if identity is None:
@@ -324,22 +504,29 @@ def _links(
             identity = [info.st_size, info.st_mtime_ns, info.st_ino]
         found[path] = (identity[2], device, identity, "")
     for prefix, tree in sorted(trees.items()):
-        _tree_links(str(tree), prefix, found)
+        if not _tree_links(str(tree), prefix, found, hollow if hollow is not None else []) and hollow is not None:
+            hollow.append(prefix)
     return found
 
 
-def _tree_links(folder: str, at: str, found: dict[str, _Link]) -> None:
+def _tree_links(folder: str, at: str, found: dict[str, _Link], hollow: list[str]) -> bool:
     """Every file under `folder` (a release tree, thousands of files: one listing per folder and
-    one stat per file, as plain strings), at its output path under `at`, into `found`."""
+    one stat per file, as plain strings), at its output path under `at`, into `found`; whether
+    there was one (its folders without any go to `hollow`)."""
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
     except OSError:
-        return
+        return False
+    some = False
     for entry in entries:
         if entry.is_dir():
             if not entry.is_symlink():  # a link to a folder is not followed (as os.walk does not)
-                _tree_links(entry.path, f"{at}{entry.name}/", found)
+                inner = f"{at}{entry.name}/"
+                if _tree_links(entry.path, inner, found, hollow):
+                    some = True
+                else:
+                    hollow.append(inner)
         elif not entry.name.startswith(".complete"):
             try:
                 info = entry.stat()
@@ -347,6 +534,8 @@ def _tree_links(folder: str, at: str, found: dict[str, _Link]) -> None:
                 continue
             identity = [info.st_size, info.st_mtime_ns, info.st_ino]
             found[at + entry.name] = (info.st_ino, info.st_dev, identity, entry.path)
+            some = True
+    return some
 
 
 def _reconcile(
@@ -359,21 +548,108 @@ def _reconcile(
     whether a file is the one wanted is told by its inode, which the listing gives); only what
     differs is deleted, linked or written."""
     wanted = set(files) | set(links)
+    folders = _folders(wanted)
+    present: set[str] = set()
+    try:
+        _prune(str(base), "", links, folders, present, base.stat().st_dev)
+    except OSError as exc:  # e.g. files someone else made there: nothing of the new site is in it yet
+        raise _SpareUnusable from exc
+    _add(base, output, files, links, sorted(wanted - present), copied)
+
+
+def _reconcile_known(
+    base: Path,
+    output: Path,
+    files: Mapping[str, bytes],
+    links: Mapping[str, _Link],
+    copied: set[str],
+    changed: Collection[str],
+) -> None:
+    """`_reconcile` without listing `base`: the journal (see SpareJournal, `_changes`) says that
+    at every path but those in `changed` it already holds what the new site has there (the very
+    file, or nothing), so only those are looked at: each is kept if it is the very file the new
+    site links to, deleted otherwise (a folder with all it holds, unless the new site has files
+    in it), then what is missing is added, and the folders left empty are removed."""
+    device = base.stat().st_dev
+    have = files.paths() if isinstance(files, SiteFiles) else files
+    folders: set[str] | None = None  # the new site's folders, made only if a path is found a folder
+    missing: list[str] = []
+    emptied: set[str] = set()
+    try:
+        for path in sorted(changed, reverse=True):  # what is in a folder before the folder
+            wanted = path in have or path in links
+            try:
+                info = os.lstat(f"{base}/{path}")
+            except (FileNotFoundError, NotADirectoryError):
+                if wanted:
+                    missing.append(path)
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if folders is None:
+                    folders = _folders((*have, *links))
+                if path in folders:  # its files that the new site does not keep are in `changed`
+                    if wanted:
+                        raise _SpareUnusable  # a file and a folder at one path: checked before this
+                    continue
+                shutil.rmtree(f"{base}/{path}")
+            else:
+                link = links.get(path)
+                if link is not None and link[1] == device and link[0] == info.st_ino and not stat.S_ISLNK(info.st_mode):
+                    continue
+                os.unlink(f"{base}/{path}")  # noqa: PTH108 - plain strings, as in _prune
+            emptied.add(path.rpartition("/")[0])
+            if wanted:
+                missing.append(path)
+    except OSError as exc:  # as in _reconcile: nothing of the new site is in it yet
+        raise _SpareUnusable from exc
+    _add(base, output, files, links, sorted(missing), copied)
+    _remove_empty(str(base), emptied)
+
+
+def _folders(paths: Collection[str]) -> set[str]:
+    """Every folder that holds one of `paths` ("" for the top)."""
     folders: set[str] = set()
-    for path in wanted:
+    for path in paths:
         folder = path.rpartition("/")[0]
         while folder not in folders:  # its parents are in already when it is
             folders.add(folder)
             if not folder:
                 break
             folder = folder.rpartition("/")[0]
-    present: set[str] = set()
-    try:
-        _prune(str(base), "", links, folders, present, base.stat().st_dev)
-    except OSError as exc:  # e.g. files someone else made there: nothing of the new site is in it yet
-        raise _SpareUnusable from exc
+    return folders
+
+
+def _remove_empty(base: str, emptied: Collection[str]) -> None:
+    """Remove each folder of `emptied`, and then its parents, that nothing is left in (deepest
+    first), below `base`."""
+    candidates: set[str] = set()
+    for folder in emptied:
+        parent = folder
+        while parent and parent not in candidates:
+            candidates.add(parent)
+            parent = parent.rpartition("/")[0]
+    for candidate in sorted(candidates, key=lambda f: f.count("/"), reverse=True):
+        try:
+            os.rmdir(f"{base}/{candidate}")  # noqa: PTH106 - plain strings
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):  # not empty, or a file now
+                raise
+
+
+def _add(
+    base: Path,
+    output: Path,
+    files: Mapping[str, bytes],
+    links: Mapping[str, _Link],
+    paths: list[str],
+    copied: set[str],
+) -> None:
+    """Put each of `paths` (sorted), missing from `base`, in it: linked, moved from the spool,
+    or written (see `_reconcile`)."""
     made: set[str] = set()
-    for path in sorted(wanted - present):
+    for path in paths:
         dest = base / path
         parent = path.rpartition("/")[0]
         if parent not in made:
@@ -473,22 +749,23 @@ def _fsync_tree(root: Path) -> None:
         os.close(fd)
 
 
-def _swap(staging: Path, output: Path, spare: Path | None = None) -> None:
+def _swap(staging: Path, output: Path, spare: Path | None = None) -> bool:
+    """Put `staging` in place of `output`; whether the replaced site became the spare."""
     if not output.exists():
         os.rename(staging, output)
-        return
+        return False
     if _rename_exchange(staging, output):
-        _keep(staging, output, spare)  # now holds the old site
-        return
+        return _keep(staging, output, spare)  # now holds the old site
     old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
     old.rmdir()
     os.rename(output, old)
     os.rename(staging, output)
-    _keep(old, output, spare)
+    return _keep(old, output, spare)
 
 
-def _keep(old: Path, output: Path, spare: Path | None) -> None:
-    """The replaced site becomes the spare for the next build (see write_site), or is discarded."""
+def _keep(old: Path, output: Path, spare: Path | None) -> bool:
+    """The replaced site becomes the spare for the next build (see write_site), or is discarded;
+    whether it became the spare."""
     if spare is not None:
         if spare.is_symlink() or (spare.exists() and not spare.is_dir()):  # not ours: just remove it
             with contextlib.suppress(OSError):
@@ -498,8 +775,9 @@ def _keep(old: Path, output: Path, spare: Path | None) -> None:
         with contextlib.suppress(OSError):
             spare.parent.mkdir(parents=True, exist_ok=True)
             os.rename(old, spare)
-            return
+            return True
     _discard(old, output)
+    return False
 
 
 def _discard(tree: Path, output: Path) -> None:
@@ -532,17 +810,26 @@ def _remove_in_background(trash: Path) -> None:
 
 def _rename_exchange(a: Path, b: Path) -> bool:
     """Atomically exchange two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
-    try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
     return bool(result == 0)
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """libc's renameat2, or None where there is none: looked up once per process (finding libc
+    runs `ldconfig -p`, 1.5 ms, which serve paid on every rebuild)."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return None
+    try:
+        renameat2 = ctypes.CDLL(libc_name, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return renameat2
 
 
 def recover(output: Path) -> None:
