@@ -14,8 +14,9 @@ from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.site import search
 from servicebook.site.build import Options, build
-from servicebook.site.fresh import PageMemory, SearchMemory
+from servicebook.site.fresh import PageMemory
 from servicebook.site.load import load
+from servicebook.site.search import SearchMemory
 from servicebook.site.views import SiteView, site_view
 
 from .conftest import FIXED_EPOCH

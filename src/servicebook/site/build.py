@@ -26,7 +26,7 @@ from servicebook.git.releases import discover
 from servicebook.git.repo import Repo, build_info, changed_since, open_repo, shallow_warning
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
-from servicebook.site.fresh import Options, Report, Survey, code_digest, survey
+from servicebook.site.fresh import Options, PageMemory, Report, Survey, code_digest, survey
 from servicebook.site.heap import give_back
 from servicebook.site.links import check_files
 from servicebook.site.load import BodySpool, Loaded, PageStore, load
@@ -35,6 +35,7 @@ from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.releases import BuiltRelease, build_releases
 from servicebook.site.render import render_site
+from servicebook.site.search import SearchMemory
 from servicebook.site.store import Remembering
 from servicebook.site.tally import Tally
 from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
@@ -239,13 +240,23 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 progress=progress,
                 store=cache.store,
                 compiled=compiled,
-                search_texts=options.memory.search if options.memory is not None else None,
+                search_texts=_search_memory(options.memory),
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
         except OSError as exc:  # the spool folder's file system refused a page (full, read-only)
             raise write_failed(exc, output) from None
         return _finish(options, output, cache, loaded, report, releases, release_problems, files, spool)
+
+
+def _search_memory(memory: PageMemory | None) -> SearchMemory | None:
+    """What the last search index of a long-running process was made of (`serve`), made empty by
+    its first build."""
+    if memory is None:
+        return None
+    if memory.search is None:
+        memory.search = SearchMemory()
+    return memory.search
 
 
 def _compiled_templates(options: Options) -> Path | None:

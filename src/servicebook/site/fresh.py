@@ -41,7 +41,7 @@ from servicebook.source.text import SourceError, read_text
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.site.load import BodySpool, PageResult
-    from servicebook.site.search import IndexWords, KeptFiles, PolicyRecords
+    from servicebook.site.search import SearchMemory
 
 FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 
@@ -50,19 +50,6 @@ FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 def code_digest() -> str:
     """What a build recorded by another servicebook (version or code) must not be reused by."""
     return digest(f"build {FORMAT}", servicebook_digest())
-
-
-@dataclass(slots=True)
-class SearchMemory:
-    """What the last search index of a long-running process was made of, for the next to start
-    from (site/search.py `search_index`): its records with their texts and keys, by address
-    (search.RecordTexts), its words (None before the first index), and more of it by what each
-    part was made of."""
-
-    records: dict[str, tuple[dict[str, Any], str, str, str]] = field(default_factory=dict)
-    words: IndexWords | None = None
-    policies: PolicyRecords = field(default_factory=dict)  # its policy pages' records, by page
-    files: KeptFiles = field(default_factory=dict)  # its files, by site path
 
 
 class PageMemory:
@@ -86,8 +73,8 @@ class PageMemory:
         # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the
         # memory holds each page's outline, not its text; made by the first build
         self.bodies: BodySpool | None = None
-        # what its last search index was made of
-        self.search = SearchMemory()
+        # what its last search index was made of (made by the first build that makes one)
+        self.search: SearchMemory | None = None
         # what its last build left in the output and the spare (write.SpareJournal): the next
         # build's write stage looks only at what changed, without listing the spare
         self.spare = SpareJournal()
@@ -100,7 +87,7 @@ class PageMemory:
             self.bodies = None
         self.pages = {}
         self.keys = {}
-        self.search = SearchMemory()
+        self.search = None
         self.spare.forget()
         self.text.forget()
 

@@ -34,9 +34,8 @@ from servicebook.catalog.schema import json_schema
 from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
 from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_pages
 from servicebook.site.changes import HistoryView, atom_feed
-from servicebook.site.fresh import SearchMemory
 from servicebook.site.portals import published as portal_files
-from servicebook.site.search import search_index
+from servicebook.site.search import SearchMemory, search_index
 from servicebook.site.templates import DataSpec
 from servicebook.site.views import SiteView
 

@@ -23,7 +23,6 @@ from servicebook.git.versions import Release
 from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
-from servicebook.site.fresh import SearchMemory
 from servicebook.site.heap import give_back
 from servicebook.site.links import SharedLinks
 from servicebook.site.outputs import add_site_outputs, data_specs
@@ -38,7 +37,7 @@ from servicebook.site.paging import (
     tools_part,
 )
 from servicebook.site.parallel import map_shared
-from servicebook.site.search import KIND_LABELS
+from servicebook.site.search import KIND_LABELS, SearchMemory
 from servicebook.site.stamps import Carried, RenderedStore, render_stamped
 from servicebook.site.teams import team_specs, teams_view
 from servicebook.site.templates import (

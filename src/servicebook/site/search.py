@@ -31,12 +31,12 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 from itertools import accumulate, chain
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from servicebook import routes
 from servicebook.cache.digest import digest
@@ -44,9 +44,6 @@ from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
 from servicebook.site.parallel import map_shared
 from servicebook.site.views import SiteView, ToolRef, ToolView
-
-if TYPE_CHECKING:
-    from servicebook.site.fresh import SearchMemory
 
 INDEX_VERSION = 2
 EXCERPT_CHARS = 240
@@ -369,6 +366,19 @@ def search_files(
 # the files of a process's last index by site path, each with what it was made of: its records'
 # keys, its digest, its page
 KeptFiles = dict[str, tuple[object, "IndexFile"]]
+
+
+@dataclass(slots=True)
+class SearchMemory:
+    """What the last search index of a long-running process was made of, for the next to start
+    from (site/search.py `search_index`): its records with their texts and keys, by address
+    (search.RecordTexts), its words (None before the first index), and more of it by what each
+    part was made of."""
+
+    records: dict[str, tuple[dict[str, Any], str, str, str]] = field(default_factory=dict)
+    words: IndexWords | None = None
+    policies: PolicyRecords = field(default_factory=dict)  # its policy pages' records, by page
+    files: KeptFiles = field(default_factory=dict)  # its files, by site path
 
 
 @dataclass(frozen=True, slots=True)
