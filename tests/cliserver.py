@@ -149,6 +149,13 @@ def _stop(signum: int, frame: object) -> None:
 
 def serve(path: str) -> None:
     _import_servicebook()
+    # The digest of servicebook's code that builds key their caches with (cache/digest.py) is
+    # read from its files at a process's first build; a command forked from here runs the code
+    # imported above, so it is read here once, before any command: every command then keys its
+    # caches by the code it runs, not by what the files hold when it starts (an edited checkout).
+    from servicebook.site.fresh import code_digest
+
+    code_digest()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)

@@ -14,7 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
+from servicebook.cache.digest import code_digest as servicebook_code_digest
 from servicebook.cli import main
+from servicebook.site.fresh import code_digest
 
 from .cliserver import cli_server
 
@@ -48,7 +50,20 @@ if os.environ.get("CI"):
 _RUN_CACHE = "SERVICEBOOK_TEST_RUN_CACHE"
 
 
+# The digest of servicebook's code (cache/digest.py) when the run starts: this process's builds
+# key their caches by it (it is read here, right after the imports above, so that they key them by
+# the code they run, as tests/cliserver.py's commands do), and a failure is told when the files
+# changed during the run (pytest_runtest_makereport).
+_CODE_AT_START = pytest.StashKey[str]()
+
+
+def _code_on_disk() -> str:
+    return servicebook_code_digest.__wrapped__()  # read again, not the value this process keeps
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    code_digest()  # fresh.code_digest: read and kept once, for this process's builds
+    config.stash[_CODE_AT_START] = servicebook_code_digest()
     if os.environ.get(_RUN_CACHE) and os.environ.get("XDG_CACHE_HOME") == os.environ[_RUN_CACHE]:
         return  # a worker of a run that made it
     folder = tempfile.mkdtemp(prefix="servicebook-test-cache-")
@@ -65,8 +80,19 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     """A failed property test says how to replay its run: the profile (and whether it is
-    derandomized) beside Hypothesis's own seed or reproduce_failure line."""
+    derandomized) beside Hypothesis's own seed or reproduce_failure line. Any failed test says so
+    when servicebook's files changed since the run started."""
     report = yield
+    if report.failed and _code_on_disk() != item.config.stash.get(_CODE_AT_START, ""):
+        report.sections.append(
+            (
+                "servicebook's code changed during this run",
+                "its files on disk are not those the run started with (a checkout edited while the tests ran):"
+                "\nprocesses that started or first built at other times (this one, the command server's, a"
+                "\nsubprocess) may each run other code, and key their caches by other code; rerun on a tree"
+                "\nno one edits (e.g. `git worktree add` or `git archive` of the commit) before believing it",
+            )
+        )
     if report.failed and call.when == "call" and getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
         profile = settings._current_profile
         how = (
