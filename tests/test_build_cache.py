@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicebook.cache.digest import digest
+from servicebook.cache.store import Entry, Store
 from servicebook.routes import relative_url
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
@@ -613,3 +614,38 @@ def _files(site: Path) -> int:
 
 def _pages(site: Path) -> int:
     return sum(1 for p in (site / "public").rglob("*.html"))
+
+
+def test_pruning_drops_what_no_recent_build_used_without_comparing_every_entry(tmp_path) -> None:
+    # The prune (cache/store.py) follows the `used` rows it deletes: its cost is what is dropped,
+    # not a comparison of every entry with every row (20 ms a 5k serve rebuild); what it keeps
+    # and drops is the policy's: this build's, the one before's and the last two releases'.
+    path = tmp_path / "store.sqlite"
+    statements: list[str] = []
+    kept_by_release: list[str] = []
+    for n in range(6):
+        with Store(path) as store:
+            assert store._db is not None
+            store._db.set_trace_callback(statements.append)
+            store.put("page", f"every build {n % 2}", Entry("[]"))  # two keys taking turns
+            store.put("page", f"once {n}", Entry("[]"))
+            if n == 1:
+                store.put("rendered", "release", Entry("[]"))
+                kept_by_release.append("release")
+            elif n > 1:
+                store.touch("rendered", kept_by_release)
+            store.touch("page", [f"every build {(n + 1) % 2}"] if n else [])
+            store.record(str(tmp_path / "out"), "{}", built_release=n == 1)
+    db = sqlite3.connect(path)
+    try:
+        entries = {k for (k,) in db.execute("SELECT key FROM entries")}
+        used = {k for (k,) in db.execute("SELECT key FROM used")}
+    finally:
+        db.close()
+    expected = {digest(*name) for name in [("page", "every build 0"), ("page", "every build 1")]}
+    # what the release build (the second) and every build since used stays while it is one of
+    # the last two release builds; the first build's own page does not
+    once = ("once 1", "once 2", "once 3", "once 4", "once 5")
+    expected |= {digest("page", k) for k in once} | {digest("rendered", "release")}
+    assert entries == used == expected
+    assert not any("NOT IN" in s for s in statements)

@@ -216,12 +216,28 @@ class Store:
         if built_release:
             releases = [*releases, self.generation][-2:]
         oldest = min([self.generation - 1, *releases[:1]])
-        self._write("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used WHERE generation >= ?)", [(oldest,)])
-        self._write("DELETE FROM used WHERE generation < ?", [(oldest,)])
+        self._prune(oldest)
         self._write("INSERT OR REPLACE INTO state VALUES ('releases', ?)", [(" ".join(map(str, releases)),)])
         stale = [(o,) for o in self._outputs() if o != output and not Path(o).is_dir()]
         self._write("DELETE FROM manifests WHERE output = ?", stale)  # outputs since removed (serve's)
         self.commit()
+
+    def _prune(self, oldest: int) -> None:
+        """Drop what no build since generation `oldest` used: the `used` rows older than that, and
+        the entries under their keys. Every entry has a `used` row (`put` and `get` write one in
+        the same transaction, `forget` deletes both), so the entries are found from the rows
+        deleted, without comparing every entry with every row (20 ms a 5k rebuild)."""
+        db = self._live
+        if db is None:
+            return
+        try:
+            if not db.in_transaction:
+                db.execute("BEGIN")
+            gone = db.execute("DELETE FROM used WHERE generation < ? RETURNING key", (oldest,)).fetchall()
+        except sqlite3.Error:
+            self._failed()
+            return
+        self._write("DELETE FROM entries WHERE key = ?", gone)
 
     def outputs(self) -> list[str]:
         """The output folders a manifest is recorded for."""
