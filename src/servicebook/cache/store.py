@@ -230,13 +230,14 @@ class Store:
         db = self._live
         if db is None:
             return
-        try:
+        try:  # (not DELETE … RETURNING: SQLite 3.35 and later only, and Pythons link older ones)
             if not db.in_transaction:
                 db.execute("BEGIN")
-            gone = db.execute("DELETE FROM used WHERE generation < ? RETURNING key", (oldest,)).fetchall()
+            gone = db.execute("SELECT key FROM used WHERE generation < ?", (oldest,)).fetchall()
         except sqlite3.Error:
             self._failed()
             return
+        self._write("DELETE FROM used WHERE generation < ?", [(oldest,)])
         self._write("DELETE FROM entries WHERE key = ?", gone)
 
     def outputs(self) -> list[str]:
