@@ -17,6 +17,8 @@ from servicebook.errors import WriteFailed
 from servicebook.site import write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, tree_identity
+from servicebook.site.heap import give_back
+from servicebook.site.libc import libc
 from servicebook.site.write import SiteFiles
 
 from .conftest import FIXED_EPOCH, SITES
@@ -212,13 +214,18 @@ def test_a_write_stage_that_fails_forgets_its_journal(tmp_path: Path, monkeypatc
     assert (output / "index.html").read_bytes() == b"new home"
 
 
-def test_libc_is_looked_up_once_for_every_swap_of_the_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_libc_is_looked_up_once_for_every_swap_and_trim_of_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     looked: list[str] = []
     real = ctypes.util.find_library
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: looked.append(name) or real(name))
-    write._renameat2.cache_clear()
+    libc.cache_clear()
     (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "was-a").touch()
     (tmp_path / "b").mkdir()
     for _ in range(3):
-        write._rename_exchange(tmp_path / "a", tmp_path / "b")
+        assert write._rename_exchange(tmp_path / "a", tmp_path / "b")
+        give_back()
     assert looked == ["c"]
+    assert (tmp_path / "b" / "was-a").is_file() and not (tmp_path / "a" / "was-a").exists()

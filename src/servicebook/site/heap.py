@@ -10,25 +10,11 @@ than glibc there is nothing to do.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-from collections.abc import Callable
-from functools import cache
-
-
-@cache
-def _trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        trim: Callable[[int], int] | None = getattr(libc, "malloc_trim", None)
-    except OSError:
-        return None
-    return trim
+from servicebook.site.libc import function
 
 
 def give_back() -> None:
     """Return the memory this process has freed to the system, where the allocator can."""
-    trim = _trim()
+    trim = function("malloc_trim")
     if trim is not None:
         trim(0)
