@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from servicebook.site import build as build_stage
 from servicebook.site import buildcache, pagekeys, write
+from servicebook.site import outputs as site_outputs
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, ManifestText, PageMemory
 
@@ -109,6 +110,30 @@ def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_cop
         assert len(policy_keys_made()) == len(pages)
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_takes_catalog_json_s_catalog_sections_from_its_memory_while_the_catalog_is_unchanged(
+    site_copy, monkeypatch
+) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[object] = []
+    real = site_outputs.catalog_sections
+    monkeypatch.setattr(site_outputs, "catalog_sections", lambda catalog: made.append(catalog) or real(catalog))
+    try:
+        build(options)
+        assert len(made) == 1
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        assert len(made) == 1  # catalog.json is made again (it lists the pages), its catalog part is kept
+        _edit(site / "catalog.yaml", "objective: 99.9\n", "objective: 99.95\n")
+        build(options)
+        assert len(made) == 2 and made[1] is not made[0]
+        assert memory.catalog_lines is not None and memory.catalog_lines.catalog is made[1]
+    finally:
+        memory.close()
+    assert memory.catalog_lines is None  # a closed memory holds no catalog
 
 
 def test_a_serve_rebuild_trusts_its_own_output_without_asking_the_file_system_of_each_kept_file(

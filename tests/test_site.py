@@ -122,16 +122,26 @@ def test_catalog_json_has_a_line_for_each_offering_tool_and_page(built_example: 
 def test_catalog_json_is_the_catalog_document_whether_or_not_its_sections_were_kept(site_copy) -> None:
     # A long-running process (serve) keeps the lines of the catalog's sections while the catalog
     # object is the same: the file is the whole document either way, in the document's key order.
+    import dataclasses
+
     from servicebook.site.build import Options, check
     from servicebook.site.catalog_json import catalog_document
+    from servicebook.site.outputs import CatalogLines
     from servicebook.site.outputs import catalog_json as _catalog_json
 
     loaded, _ = check(Options(source=site_copy("example"), output=Path("unused"), env={"SOURCE_DATE_EPOCH": "0"}), None)
     assert loaded.site is not None
-    first, again = _catalog_json(loaded.site), _catalog_json(loaded.site)
-    assert first == again
+    kept = CatalogLines()
+    first, again = _catalog_json(loaded.site, kept), _catalog_json(loaded.site, kept)
+    assert first == again == _catalog_json(loaded.site)
+    assert kept.catalog is loaded.site.catalog
     document = json.loads(first)
     assert document == catalog_document(loaded.site) and list(document) == list(catalog_document(loaded.site))
+    # another catalog (an edit in serve) is not answered with the lines of the last one
+    other = dataclasses.replace(loaded.site.catalog, offerings=loaded.site.catalog.offerings[:1])
+    changed = dataclasses.replace(loaded.site, catalog=other)
+    assert _catalog_json(changed, kept) == _catalog_json(changed) != first
+    assert kept.catalog is other
 
 
 def test_published_schema_matches_schema_command(run, site_copy) -> None:

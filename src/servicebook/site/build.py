@@ -30,7 +30,7 @@ from servicebook.site.fresh import Options, PageMemory, Report, Survey, code_dig
 from servicebook.site.heap import give_back
 from servicebook.site.links import check_files
 from servicebook.site.load import BodySpool, Loaded, PageStore, load
-from servicebook.site.outputs import add_published_outputs
+from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.releases import BuiltRelease, build_releases
@@ -241,6 +241,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 store=cache.store,
                 compiled=compiled,
                 search_texts=_search_memory(options.memory),
+                catalog_lines=_catalog_lines(options.memory),
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
@@ -257,6 +258,16 @@ def _search_memory(memory: PageMemory | None) -> SearchMemory | None:
     if memory.search is None:
         memory.search = SearchMemory()
     return memory.search
+
+
+def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:
+    """The lines of catalog.json a long-running process keeps (`serve`), made empty by its first
+    build."""
+    if memory is None:
+        return None
+    if memory.catalog_lines is None:
+        memory.catalog_lines = CatalogLines()
+    return memory.catalog_lines
 
 
 def _compiled_templates(options: Options) -> Path | None:

@@ -41,6 +41,7 @@ from servicebook.source.text import SourceError, read_text
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.site.load import BodySpool, PageResult
+    from servicebook.site.outputs import CatalogLines
     from servicebook.site.search import SearchMemory
 
 FORMAT = 4  # bump when what a manifest or a page key holds changes shape
@@ -80,6 +81,8 @@ class PageMemory:
         self.spare = SpareJournal()
         # the JSON of the manifest its last build recorded, entry by entry (see ManifestText)
         self.text = ManifestText()
+        # catalog.json's catalog sections (made by the first build)
+        self.catalog_lines: CatalogLines | None = None
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -88,6 +91,7 @@ class PageMemory:
         self.pages = {}
         self.keys = {}
         self.search = None
+        self.catalog_lines = None
         self.spare.forget()
         self.text.forget()
 

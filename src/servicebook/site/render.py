@@ -25,7 +25,7 @@ from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.heap import give_back
 from servicebook.site.links import SharedLinks
-from servicebook.site.outputs import add_site_outputs, data_specs
+from servicebook.site.outputs import CatalogLines, add_site_outputs, data_specs
 from servicebook.site.paging import (
     Part,
     a_to_z_part,
@@ -155,6 +155,7 @@ def render_site(
     store: Store | None = None,
     compiled: Path | None = None,
     search_texts: SearchMemory | None = None,
+    catalog_lines: CatalogLines | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -171,7 +172,8 @@ def render_site(
     `store` keeps what the next search index is made from (site/search.py); a past release's
     build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
     between processes (templates.environment). `search_texts`: what the last search index of a
-    long-running process (`serve`) was made of (search.search_index).
+    long-running process (`serve`) was made of (search.search_index); `catalog_lines`, the lines of
+    catalog.json it keeps (outputs.CatalogLines).
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -186,7 +188,7 @@ def render_site(
     # every page, never also holds the many small objects they are built from.
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
         store = shared
-    data = data_specs(site, view, store, workers, search_texts)
+    data = data_specs(site, view, store, workers, search_texts, catalog_lines)
     give_back()  # what the search index freed, before the render workers are forked from this process
     # every page, data file and asset of the site: a link to one of them needs no later check
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
