@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicebook.cache.digest import digest
-from servicebook.cache.store import Entry, Store
+from servicebook.cache.store import Entry, Store, _key
 from servicebook.routes import relative_url
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
@@ -616,6 +616,38 @@ def _pages(site: Path) -> int:
     return sum(1 for p in (site / "public").rglob("*.html"))
 
 
+STORE_KINDS = ("page", "catalog", "rendered", "search-postings", "search-words", "a move of servicebook.lock")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(STORE_KINDS) | st.sampled_from(["page:a", "1.p", "p#", "12"]) | st.text(max_size=8),
+            st.text(max_size=90) | st.sampled_from(["a", "a:b", "#", "b", "1.p:x"]),
+        ),
+        min_size=2,
+        max_size=12,
+    )
+)
+def test_no_two_entries_of_the_store_share_a_name(pairs: list[tuple[str, str]]) -> None:
+    # an entry is named by its kind and key (without hashing a key that is a digest already):
+    # different kinds or keys never meet under one name, whatever either holds
+    names = {_key(kind, key): (kind, key) for kind, key in pairs}
+    assert len(names) == len(set(pairs))
+
+
+def test_each_kind_of_entry_is_named_apart_and_read_back_under_its_own_kind(tmp_path) -> None:
+    long_key = "k" * 200  # longer than a digest: named by a digest of it
+    with Store(tmp_path / "store.sqlite") as store:
+        store.put("page", "a:b", Entry("page a:b"))
+        store.put("page:a", "b", Entry("page:a b"))
+        store.put("catalog", long_key, Entry("long"))
+        assert store.get("page", ["a:b"])["a:b"].data == "page a:b"
+        assert store.get("page:a", ["b"])["b"].data == "page:a b"
+        assert store.get("catalog", [long_key])[long_key].data == "long"
+        assert store.get("page", [long_key]) == {} and not store.has("catalog", "k" * 199)
+
+
 def test_pruning_drops_what_no_recent_build_used_without_comparing_every_entry(tmp_path) -> None:
     # The prune (cache/store.py) follows the `used` rows it deletes: its cost is what is dropped,
     # not a comparison of every entry with every row (20 ms a 5k serve rebuild); what it keeps
@@ -642,10 +674,10 @@ def test_pruning_drops_what_no_recent_build_used_without_comparing_every_entry(t
         used = {k for (k,) in db.execute("SELECT key FROM used")}
     finally:
         db.close()
-    expected = {digest(*name) for name in [("page", "every build 0"), ("page", "every build 1")]}
+    expected = {_key(*name) for name in [("page", "every build 0"), ("page", "every build 1")]}
     # what the release build (the second) and every build since used stays while it is one of
     # the last two release builds; the first build's own page does not
     once = ("once 1", "once 2", "once 3", "once 4", "once 5")
-    expected |= {digest("page", k) for k in once} | {digest("rendered", "release")}
+    expected |= {_key("page", k) for k in once} | {_key("rendered", "release")}
     assert entries == used == expected
     assert not any("NOT IN" in s for s in statements)
