@@ -119,14 +119,28 @@ def test_a_serve_rebuild_takes_catalog_json_s_catalog_sections_from_its_memory_w
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[object] = []
-    real = site_outputs.catalog_sections
+    listed: list[str] = []
+    real, real_page = site_outputs.catalog_sections, site_outputs.document_page
     monkeypatch.setattr(site_outputs, "catalog_sections", lambda catalog: made.append(catalog) or real(catalog))
+    monkeypatch.setattr(site_outputs, "document_page", lambda page: listed.append(page.slug) or real_page(page))
+    pages = len(list((site / "content").glob("*.md")))
     try:
         build(options)
-        assert len(made) == 1
+        assert len(made) == 1 and len(listed) == pages
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)  # its pages are the memory's from here on (the first build's are copies)
+        listed.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nAnother sentence.\n\n")
         build(options)
-        assert len(made) == 1  # catalog.json is made again (it lists the pages), its catalog part is kept
+        # catalog.json is made again (it lists the pages' digests): its catalog part and the
+        # other pages' lines are kept
+        assert len(made) == 1 and listed == ["change-approval"]
+        (site / "content" / "extra.md").write_text("---\ntitle: Extra\n---\n\nA page added, then deleted.\n")
+        build(options)
+        assert memory.catalog_lines is not None and len(memory.catalog_lines.pages) == pages + 1
+        (site / "content" / "extra.md").unlink()
+        build(options)
+        assert len(memory.catalog_lines.pages) == pages  # only the pages it lists now
         _edit(site / "catalog.yaml", "objective: 99.9\n", "objective: 99.95\n")
         build(options)
         assert len(made) == 2 and made[1] is not made[0]
