@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -232,12 +233,11 @@ def manifest(files: Mapping[str, bytes], known: Mapping[str, str] | None = None)
     """`sha256sum`-compatible list of every file (the manifest itself excluded), sorted by path.
     `known` gives the hashes of files already hashed (kept unchanged from the last build)."""
     known = known or {}
-    lines = [
-        f"{known.get(path) or hashlib.sha256(files[path]).hexdigest()}  {path}\n"
-        for path in sorted(files)
-        if path != MANIFEST
-    ]
-    return "".join(lines).encode()
+    out = io.BytesIO()  # a line at a time: at 20,000 pages, 40,000 lines
+    for path in sorted(files):
+        if path != MANIFEST:
+            out.write(f"{known.get(path) or hashlib.sha256(files[path]).hexdigest()}  {path}\n".encode())
+    return out.getvalue()
 
 
 def parse_manifest(text: str) -> dict[str, str]:

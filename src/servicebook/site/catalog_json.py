@@ -142,17 +142,19 @@ def document_head(site: model.SiteContent) -> dict[str, Any]:
 
 def document_pages(site: model.SiteContent) -> list[dict[str, Any]]:
     """The policy pages, the document's last key."""
-    return [
-        {
-            "slug": p.slug,
-            "title": p.meta.title,
-            "summary": p.meta.summary,
-            "source": p.source,
-            "url": routes.policy(p.slug),
-            "content_sha256": p.html_sha256,
-        }
-        for p in site.pages
-    ]
+    return [document_page(p) for p in site.pages]
+
+
+def document_page(p: model.Page) -> dict[str, Any]:
+    """One policy page's item of `document_pages`."""
+    return {
+        "slug": p.slug,
+        "title": p.meta.title,
+        "summary": p.meta.summary,
+        "source": p.source,
+        "url": routes.policy(p.slug),
+        "content_sha256": p.html_sha256,
+    }
 
 
 def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:
