@@ -32,6 +32,7 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.schema import json_schema
 from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
+from servicebook.site import write
 from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_page
 from servicebook.site.changes import HistoryView, atom_feed
 from servicebook.site.portals import published as portal_files
@@ -166,7 +167,8 @@ def _pages_by_version(made: FromPublished) -> bytes | None:
 
 
 def _manifest(made: FromPublished) -> bytes:
-    return manifest(made.files, made.known)
+    files = made.files
+    return manifest(files, made.known, files.sha256 if isinstance(files, write.SiteFiles) else None)
 
 
 # The registry, stage by stage, each in the order its files are made.
