@@ -11,7 +11,7 @@ tracemalloc and gives the Python memory the parent holds when loading ends (slow
 the CPU). With `--phases` it also samples, every 10 ms, the resident set of the parent and of
 its largest worker, and gives the largest of each in each phase of the build (the progress
 report's phases, and within rendering the search index, `outputs.data_specs`, and the render of
-the pages). The last lines give the growth per policy page between the first and last size:
+the pages; within writing, the swap of the files, `write_site`, and the record of the manifest). The last lines give the growth per policy page between the first and last size:
 what each page costs the parent.
 """
 
@@ -59,7 +59,7 @@ def _descendants(pid: int) -> list[int]:
 def _sample_phases(found: dict[str, float]) -> threading.Event:
     """Sample the resident sets by phase into `found` (keys "<phase> parent/worker MiB") until set."""
     from servicebook import progress
-    from servicebook.site import render
+    from servicebook.site import build, buildcache, render
 
     phase = ["starting"]
     enter = progress.Phases.enter
@@ -69,8 +69,14 @@ def _sample_phases(found: dict[str, float]) -> threading.Event:
         enter(self, name, total)
 
     progress.Phases.enter = entered  # type: ignore[method-assign]
-    for name, label in (("data_specs", "search index"), ("_render_pages", "rendering pages")):
-        original = getattr(render, name)
+    marks: tuple[tuple[object, str, str], ...] = (
+        (render, "data_specs", "search index"),
+        (render, "_render_pages", "rendering pages"),
+        (build, "write_site", "writing the files"),
+        (buildcache.BuildCache, "record", "recording the manifest"),
+    )
+    for owner, name, label in marks:
+        original = getattr(owner, name)
 
         def marked(*args: object, _original: object = original, _label: str = label, **kwargs: object) -> object:
             before, phase[0] = phase[0], _label
@@ -79,7 +85,7 @@ def _sample_phases(found: dict[str, float]) -> threading.Event:
             finally:
                 phase[0] = before
 
-        setattr(render, name, marked)
+        setattr(owner, name, marked)
     stop = threading.Event()
     me = os.getpid()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import posixpath
@@ -13,16 +14,18 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicebook.cache.digest import digest
+from servicebook.cache import store as store_module
+from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.store import Entry, Store, _key
 from servicebook.routes import relative_url
+from servicebook.site.fresh import Manifest
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
 
@@ -667,7 +670,7 @@ def test_pruning_drops_what_no_recent_build_used_without_comparing_every_entry(t
             elif n > 1:
                 store.touch("rendered", kept_by_release)
             store.touch("page", [f"every build {(n + 1) % 2}"] if n else [])
-            store.record(str(tmp_path / "out"), "{}", built_release=n == 1)
+            store.record(str(tmp_path / "out"), ["{}"], built_release=n == 1)
     db = sqlite3.connect(path)
     try:
         entries = {k for (k,) in db.execute("SELECT key FROM entries")}
@@ -681,3 +684,76 @@ def test_pruning_drops_what_no_recent_build_used_without_comparing_every_entry(t
     expected |= {_key("page", k) for k in once} | {_key("rendered", "release")}
     assert entries == used == expected
     assert not any("NOT IN" in s for s in statements)
+
+
+def _large_manifest(pages: int) -> Manifest:
+    outputs = {f"policies/p{n}/index.html": [1000 + n, 1764547200000000000 + n, 4000 + n] for n in range(2 * pages)}
+    keys = {f"policies/p{n}/index.html": digest("key", str(n)) for n in range(pages)}
+    sources = {f"content/policies/p{n}.md": [100, 1764547200000000000, 7 + n, digest(str(n)), 0] for n in range(pages)}
+    return Manifest("inputs", [1, 2, 3], outputs, (), 2 * pages, pages, keys, sources, "published", "/site")
+
+
+def test_a_manifest_is_stored_part_by_part_as_it_is_made_and_read_back_whole(tmp_path) -> None:
+    manifest = _large_manifest(5000)
+    whole = manifest.to_json()
+    assert len(whole) > 4 * store_module._PART
+    path = tmp_path / "store.sqlite"
+    made: list[int] = []  # how many of the manifest's parts were made when each row was written
+
+    def parts() -> Iterator[str]:
+        for n, part in enumerate(manifest.parts()):
+            made.append(n)
+            yield part
+
+    with Store(path) as store:
+        assert store._db is not None
+        rows: list[int] = []
+        store._db.set_trace_callback(
+            lambda s: rows.append(len(made)) if s.startswith("INSERT INTO manifests") else None
+        )
+        store.record(str(tmp_path / "out"), parts(), built_release=False)
+    assert len(rows) > 4 and rows[0] < len(made)  # written while the rest was still to be made
+    db = sqlite3.connect(path)
+    try:
+        longest = max(len(text) for (text,) in db.execute("SELECT text FROM manifests"))
+    finally:
+        db.close()
+    assert longest < 2 * store_module._PART
+    with Store(path) as store:
+        assert store.manifest(str(tmp_path / "out")) == whole
+        assert store.outputs() == [str(tmp_path / "out")]
+    assert Manifest.from_json(whole) == manifest
+
+
+def test_a_manifest_interrupted_while_it_is_made_is_not_recorded(tmp_path) -> None:
+    path = tmp_path / "store.sqlite"
+    out = str(tmp_path / "out")
+    with Store(path) as store:
+        store.record(out, ["{}"], built_release=False)
+
+    def cut_short() -> Iterator[str]:
+        yield from itertools.islice(_large_manifest(3000).parts(), 20)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), Store(path) as store:
+        store.record(out, cut_short(), built_release=False)
+    with Store(path) as store:
+        assert store.manifest(out) is None
+
+
+def test_a_store_whose_manifests_have_the_earlier_shape_is_emptied_and_used(tmp_path) -> None:
+    path = tmp_path / "store.sqlite"
+    out = str(tmp_path / "out")
+    db = sqlite3.connect(path)  # as a servicebook of the same code with store schema 1 left it
+    db.execute("CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO state VALUES ('format', ?)", (digest("store 1", code_digest()),))
+    db.execute("CREATE TABLE manifests (output TEXT PRIMARY KEY, manifest TEXT NOT NULL)")
+    db.execute("INSERT INTO manifests VALUES (?, '{}')", (out,))
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.usable
+        assert store.manifest(out) is None
+        store.record(out, ['{"a":', "1}"], built_release=False)
+    with Store(path) as store:
+        assert store.manifest(out) == '{"a":1}'

@@ -144,6 +144,23 @@ def test_catalog_json_is_the_catalog_document_whether_or_not_its_sections_were_k
     assert kept.catalog is other
 
 
+def test_catalog_json_is_written_page_by_page_with_the_lines_of_the_whole_document(site_copy) -> None:
+    # The pages' lines go into the file one page at a time (a large site's document is not held
+    # whole): the bytes are those of the whole document written a line per item, pages or none.
+    import dataclasses
+
+    from servicebook.site.build import Options, check
+    from servicebook.site.catalog_json import catalog_document
+    from servicebook.site.outputs import _record_lines
+    from servicebook.site.outputs import catalog_json as _catalog_json
+
+    loaded, _ = check(Options(source=site_copy("example"), output=Path("unused"), env={"SOURCE_DATE_EPOCH": "0"}), None)
+    assert loaded.site is not None and loaded.site.pages
+    for site in (loaded.site, dataclasses.replace(loaded.site, pages=())):
+        whole = "{\n" + ",\n".join(_record_lines(catalog_document(site))) + "\n}\n"
+        assert _catalog_json(site) == whole.encode("utf-8")
+
+
 def test_published_schema_matches_schema_command(run, site_copy) -> None:
     public = build(run, site_copy("minimal"))
     printed = run("schema")

@@ -229,3 +229,20 @@ def test_libc_is_looked_up_once_for_every_swap_and_trim_of_the_process(
         give_back()
     assert looked == ["c"]
     assert (tmp_path / "b" / "was-a").is_file() and not (tmp_path / "a" / "was-a").exists()
+
+
+def test_site_files_hash_a_file_on_disk_a_piece_at_a_time_as_its_bytes_hash(tmp_path) -> None:
+    import hashlib
+
+    from servicebook.git.versions import manifest
+
+    files = SiteFiles()
+    large = bytes(range(256)) * (3 * write._READ // 256 + 7)  # more than three reads' worth
+    for name, data in (("empty.html", b""), ("small.html", b"<p>x</p>"), ("large.html", large)):
+        (tmp_path / name).write_bytes(data)
+        files.put_file(f"on-disk/{name}", tmp_path / name, movable=True)
+        files[f"in-memory/{name}"] = data
+    for name, data in (("empty.html", b""), ("small.html", b"<p>x</p>"), ("large.html", large)):
+        expected = hashlib.sha256(data).hexdigest()
+        assert files.sha256(f"on-disk/{name}") == files.sha256(f"in-memory/{name}") == expected
+    assert manifest(files, sha256=files.sha256) == manifest(files)

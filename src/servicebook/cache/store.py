@@ -9,7 +9,8 @@ else wrote cannot run code):
   digest of everything the value depends on. Each carries a checksum of its value; one that does
   not match is reported as damaged and is a miss;
 - **manifests**, one per output folder: what the last successful build into it produced (the
-  build decides what that is: site/fresh.py).
+  build decides what that is: site/fresh.py), a text stored in parts as the build makes it, so
+  that neither the build nor SQLite holds all of it at once (tens of MiB at 20,000 pages).
 
 The policy, in one place:
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -38,11 +39,12 @@ from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.folder import CACHE_DIR, prepare
 
 STORE_FILE = "store.sqlite"
-SCHEMA = 2  # bump when the tables change shape or entries are named differently
+SCHEMA = 4  # bump when the tables change shape, entries are named differently, or what a checksum is of
 BUSY_SECONDS = 5  # how long a build waits for another build's write before going on without
 WAL_LIMIT = 4 * 1024 * 1024  # bytes of write-ahead log kept on disk after a checkpoint
 _CHUNK = 500  # keys per SELECT … IN (…)
 _NAMED_AS_IS = 64  # a key up to this long names its entry as it is (_key)
+_PART = 256 * 1024  # characters of a manifest per row (at least: a part the build made is not cut)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,10 @@ class Store:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID"
             )
-            db.execute("CREATE TABLE IF NOT EXISTS manifests (output TEXT PRIMARY KEY, manifest TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS manifests (output TEXT NOT NULL, part INTEGER NOT NULL, "
+                "text TEXT NOT NULL, PRIMARY KEY (output, part))"
+            )
             self.generation = _number(db, "generation") + 1
             db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
             db.execute("COMMIT")
@@ -194,22 +199,30 @@ class Store:
         if db is None:
             return None
         try:
-            row = db.execute("SELECT manifest FROM manifests WHERE output = ?", (output,)).fetchone()
+            rows = db.execute("SELECT text FROM manifests WHERE output = ? ORDER BY part", (output,)).fetchall()
         except sqlite3.Error:
             self._failed()
             return None
-        return row[0] if row is not None and isinstance(row[0], str) else None
+        if not rows or not all(isinstance(text, str) for (text,) in rows):
+            return None
+        return "".join(text for (text,) in rows)
 
     def forget_manifest(self, output: str) -> None:
         """Before the output is replaced: until the new manifest is recorded, it describes nothing."""
         self._write("DELETE FROM manifests WHERE output = ?", [(output,)])
         self.commit()
 
-    def record(self, output: str, manifest: str, *, built_release: bool) -> None:
-        """After a successful build into `output`: its manifest, and the pruning (see the module)."""
+    def record(self, output: str, manifest: Iterable[str], *, built_release: bool) -> None:
+        """After a successful build into `output`: its manifest, the text of the parts `manifest`
+        gives one after the other, and the pruning (see the module)."""
         if self._live is None:
             return
-        self._write("INSERT OR REPLACE INTO manifests VALUES (?, ?)", [(output, manifest)])
+        self._write("DELETE FROM manifests WHERE output = ?", [(output,)])
+        try:
+            self._write_manifest(output, manifest)
+        except BaseException:  # (interrupted while making it) no part of it is left to commit
+            self._write("DELETE FROM manifests WHERE output = ?", [(output,)])
+            raise
         try:
             releases = [int(g) for g in self._state("releases").split()]
         except (ValueError, sqlite3.Error):
@@ -222,6 +235,19 @@ class Store:
         stale = [(o,) for o in self._outputs() if o != output and not Path(o).is_dir()]
         self._write("DELETE FROM manifests WHERE output = ?", stale)  # outputs since removed (serve's)
         self.commit()
+
+    def _write_manifest(self, output: str, parts: Iterable[str]) -> None:
+        """Each row as soon as the parts make `_PART` characters: only one row's worth is held."""
+        held: list[str] = []
+        size = row = 0
+        for part in parts:
+            held.append(part)
+            size += len(part)
+            if size >= _PART:
+                self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, "".join(held))])
+                held, size, row = [], 0, row + 1
+        if held or row == 0:
+            self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, "".join(held))])
 
     def _prune(self, oldest: int) -> None:
         """Drop what no build since generation `oldest` used: the `used` rows older than that, and
@@ -250,7 +276,7 @@ class Store:
         if db is None:
             return []
         try:
-            return [str(o) for (o,) in db.execute("SELECT output FROM manifests")]
+            return [str(o) for (o,) in db.execute("SELECT DISTINCT output FROM manifests")]
         except sqlite3.Error:
             return []
 

@@ -132,6 +132,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         except (OSError, WriteFailed):
             cache.store.give_back_space()  # a build that failed writing (a full disk) holds no space
             raise
+        give_back()  # what the build's stages held, freed when they returned (heap.py)
         try:
             cache.record(report.warnings, report.files, report.pages)
         except KeyboardInterrupt:

@@ -438,7 +438,9 @@ class BuildCache:
         manifest = Manifest(
             self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources, published, self.source
         )
-        text = manifest.to_json(self.memory.text if self.memory is not None else None)
-        self.store.record(str(self.output), text, built_release=self.built > 0)
-        if self.memory is not None:
-            self.memory.manifest = (text, manifest)
+        if self.memory is None:  # made part by part as the store writes it
+            self.store.record(str(self.output), manifest.parts(), built_release=self.built > 0)
+            return
+        text = manifest.to_json(self.memory.text)
+        self.store.record(str(self.output), [text], built_release=self.built > 0)
+        self.memory.manifest = (text, manifest)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import re
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -323,21 +324,20 @@ class Manifest:
                     "}",
                 )
             )
-        return json.dumps(
-            {
-                "inputs": self.inputs,
-                "marker": self.marker,
-                "outputs": self.outputs,
-                "warnings": [encode(w) for w in self.warnings],
-                "files": self.files,
-                "pages": self.pages,
-                "keys": self.keys,
-                "sources": self.sources,
-                "published": self.published,
-                "source": self.source,
-            },
-            separators=(",", ":"),
-        )
+        return "".join(self.parts())
+
+    def parts(self) -> Iterator[str]:
+        """The text of `to_json` in parts of at most `_MANY` entries of a map each, made as they
+        are asked for: at 20,000 pages the whole text is 9 MB, and the store writes each part
+        as it comes (cache/store.py)."""
+        yield '{"inputs":' + _dumps(self.inputs) + ',"marker":' + _dumps(self.marker) + ',"outputs":'
+        yield from _map_parts(self.outputs)
+        yield ',"warnings":' + _dumps([encode(w) for w in self.warnings])
+        yield ',"files":' + _dumps(self.files) + ',"pages":' + _dumps(self.pages) + ',"keys":'
+        yield from _map_parts(self.keys)
+        yield ',"sources":'
+        yield from _map_parts(self.sources)
+        yield ',"published":' + _dumps(self.published) + ',"source":' + _dumps(self.source) + "}"
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -357,6 +357,19 @@ class Manifest:
             published=str(data.get("published", "")),
             source=str(data.get("source", "")),
         )
+
+
+_MANY = 2048  # entries of a map per part of a manifest's text
+
+
+def _map_parts(values: Mapping[str, Any]) -> Iterator[str]:
+    """`values` as json.dumps writes it (compact), `_MANY` entries at a time."""
+    items = iter(values.items())
+    separator = "{"
+    while batch := dict(itertools.islice(items, _MANY)):
+        yield separator + _dumps(batch)[1:-1]
+        separator = ","
+    yield "{}" if separator == "{" else "}"
 
 
 # -- the survey --------------------------------------------------------------------------------
