@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry, Store, _key
+from servicebook.cache.store import checksum as checksum_of
 from servicebook.routes import relative_url
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
@@ -171,7 +171,7 @@ def _poison(database: Path, *, version: str | None) -> None:
             forged = json.dumps(stored, separators=(",", ":"))
             db.execute(
                 "UPDATE entries SET data = ?, html = ?, checksum = ? WHERE key = ?",
-                (forged, html, digest(forged, html, text), key),
+                (forged, html, checksum_of(forged, html, text), key),
             )
         if version is not None:
             db.execute("UPDATE state SET value = ? WHERE name = 'format'", (version,))
@@ -519,7 +519,7 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
 
     asked: list[list[str]] = []
     real = BuildCache.get_many
-    monkeypatch.setattr(BuildCache, "get_many", lambda self, keys: asked.append(keys) or real(self, keys))
+    monkeypatch.setattr(BuildCache, "get_many", lambda self, keys, *more: asked.append(keys) or real(self, keys, *more))
     monkeypatch.setattr(BuildCache, "get_catalog", lambda self, key: pytest.fail("the catalog was read again"))
     # nor the manifest the last build recorded: the process holds it as it recorded it
     monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read again"))
@@ -557,7 +557,7 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
         rows = db.execute("SELECT key, data, html, text FROM entries WHERE html LIKE '%<h2%'").fetchall()
         key, data, html, text = rows[0]
         altered = html.replace("<h2", "<h2 data-altered", 1) + "<p>Pay the bearer.</p>"
-        new_checksum = digest(data, altered, text) if checksum == "forged too" else "0" * 40
+        new_checksum = checksum_of(data, altered, text) if checksum == "forged too" else "0" * 40
         db.execute("UPDATE entries SET html = ?, checksum = ? WHERE key = ?", (altered, new_checksum, key))
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")  # so the build reads the pages
     result = run("build", "--source", built)
