@@ -367,11 +367,12 @@ def _format() -> str:
     return digest(f"store {SCHEMA}", code_digest())
 
 
-def checksum(data: str, html: str, text: str) -> str:
+def checksum(data: str, html: str | bytes, text: str) -> str:
     """What an entry's checksum is of: its data and text, and its HTML by the HTML's SHA-256 in
-    UTF-8, which is what a stored page keeps of its HTML (model.Page `html_sha256`): a reader
-    checks a page's HTML with one hash, not two (`get_bytes`)."""
-    return _checksum(data, hashlib.sha256(html.encode("utf-8", "surrogatepass")).hexdigest(), text)
+    UTF-8 (or of the bytes stored), which is what a stored page keeps of its HTML (model.Page
+    `html_sha256`): a reader checks a page's HTML with one hash, not two (`get_bytes`)."""
+    raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
+    return _checksum(data, hashlib.sha256(raw).hexdigest(), text)
 
 
 def _checksum(data: str, html_sha256: str, text: str) -> str:
