@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from servicebook.cache import store as store_module
 from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.store import Entry, Store, _key
+from servicebook.cache.store import checksum as checksum_of
 from servicebook.routes import relative_url
 from servicebook.site.fresh import Manifest
 
@@ -174,7 +175,7 @@ def _poison(database: Path, *, version: str | None) -> None:
             forged = json.dumps(stored, separators=(",", ":"))
             db.execute(
                 "UPDATE entries SET data = ?, html = ?, checksum = ? WHERE key = ?",
-                (forged, html, digest(forged, html, text), key),
+                (forged, html, checksum_of(forged, html, text), key),
             )
         if version is not None:
             db.execute("UPDATE state SET value = ? WHERE name = 'format'", (version,))
@@ -522,7 +523,7 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
 
     asked: list[list[str]] = []
     real = BuildCache.get_many
-    monkeypatch.setattr(BuildCache, "get_many", lambda self, keys: asked.append(keys) or real(self, keys))
+    monkeypatch.setattr(BuildCache, "get_many", lambda self, keys, *more: asked.append(keys) or real(self, keys, *more))
     monkeypatch.setattr(BuildCache, "get_catalog", lambda self, key: pytest.fail("the catalog was read again"))
     # nor the manifest the last build recorded: the process holds it as it recorded it
     monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read again"))
@@ -549,19 +550,25 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     assert stored == len(pages) + 1 and catalogs == 1
 
 
-@pytest.mark.parametrize("checksum", ["left as it was", "forged too"])
+@pytest.mark.parametrize("checksum", ["left as it was", "forged too", "forged too, not UTF-8"])
 def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the_store(
     run, built, tmp_path, checksum: str
 ) -> None:
     # Other valid HTML in a stored page: its checksum, or (when that was forged as well) the
     # page's own html_sha256 no longer matches, so the page is rendered again, not published.
+    # The store hands a page's HTML over as the bytes it holds (Store.get_bytes): bytes that are
+    # not UTF-8 at all, in a text column, are one altered page too, not a store that fails.
     database = built / ".servicebook-cache" / "store.sqlite"
     with sqlite3.connect(database) as db:
         rows = db.execute("SELECT key, data, html, text FROM entries WHERE html LIKE '%<h2%'").fetchall()
         key, data, html, text = rows[0]
-        altered = html.replace("<h2", "<h2 data-altered", 1) + "<p>Pay the bearer.</p>"
-        new_checksum = digest(data, altered, text) if checksum == "forged too" else "0" * 40
-        db.execute("UPDATE entries SET html = ?, checksum = ? WHERE key = ?", (altered, new_checksum, key))
+        altered: str | bytes = html.replace("<h2", "<h2 data-altered", 1) + "<p>Pay the bearer.</p>"
+        if checksum == "forged too, not UTF-8":
+            altered = html.encode().replace(b"<h2", b"<h2 \xff\xfe", 1) + b"<p>Pay the bearer.</p>"
+        new_checksum = checksum_of(data, altered, text) if checksum.startswith("forged too") else "0" * 40
+        db.execute(
+            "UPDATE entries SET html = CAST(? AS TEXT), checksum = ? WHERE key = ?", (altered, new_checksum, key)
+        )
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")  # so the build reads the pages
     result = run("build", "--source", built)
     assert result.exit_code == 0, result.output

@@ -394,7 +394,7 @@ def _assert_a_build_from_nothing_makes(run, repo: GitSite, built: dict[str, byte
 def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: str) -> None:
     import sqlite3
 
-    from servicebook.cache.digest import digest
+    from servicebook.cache.store import checksum
 
     assert run("build", "--source", repo.root).exit_code == 0
     cold = _tree(repo.root / "public")
@@ -414,7 +414,7 @@ def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: st
                     bad = '{"page": [1, 2]}' if data else ""
                     db.execute(
                         "UPDATE entries SET data = ?, checksum = ? WHERE key = ?",
-                        (bad, digest(bad, html, ""), key),
+                        (bad, checksum(bad, html, ""), key),
                     )
                     db.execute("UPDATE entries SET text = '' WHERE key = ?", (key,))
     _forget_all_but_the_store(repo.root)

@@ -29,6 +29,7 @@ The policy, in one place:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -136,24 +137,41 @@ class Store:
 
     def get(self, kind: str, keys: list[str]) -> dict[str, Entry]:
         """The entries of `kind` stored under `keys` whose checksum matches; marks them used."""
+        found: dict[str, Entry] = {}
+        for key, (data, html, text, _) in self.get_bytes(kind, keys).items():
+            try:
+                found[key] = Entry(data, html.decode("utf-8"), text)
+            except UnicodeDecodeError:  # altered on disk, its checksum too
+                self.damaged.append((kind, key))
+        return found
+
+    def get_bytes(self, kind: str, keys: list[str]) -> dict[str, tuple[str, bytes, str, str]]:
+        """`get`, with each entry's `html` as the UTF-8 bytes stored, and their SHA-256 (what the
+        checksum was checked with, see `checksum`): a rebuild reads back every page's HTML (39 MB
+        at 5k pages) only to check it against the SHA-256 the page keeps of it and to copy it into
+        a file (load.BodySpool), which a text would have to be made of and encoded again for, and
+        hashed twice. Bytes that are not UTF-8 (altered, their checksum too) are the caller's to
+        refuse: a page's are (site/buildcache.py `decode_page`)."""
         db = self._live
         if db is None or not keys:
             return {}
         stored = {_key(kind, k): k for k in keys}
-        found: dict[str, Entry] = {}
+        found: dict[str, tuple[str, bytes, str, str]] = {}
         try:
             names = list(stored)
             for start in range(0, len(names), _CHUNK):
                 chunk = names[start : start + _CHUNK]
                 rows = db.execute(
-                    f"SELECT key, data, html, text, checksum FROM entries WHERE key IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                    "SELECT key, data, CAST(html AS BLOB), text, checksum FROM entries "  # noqa: S608
+                    f"WHERE key IN ({','.join('?' * len(chunk))})",
                     chunk,
                 ).fetchall()
-                for key, data, html, text, checksum in rows:
-                    texts = (data, html, text)
-                    if all(isinstance(t, str) for t in texts) and checksum == digest(*texts):
-                        found[stored[key]] = Entry(data, html, text)
-                        continue
+                for key, data, html, text, stored_checksum in rows:
+                    if isinstance(data, str) and isinstance(html, bytes) and isinstance(text, str):
+                        html_sha256 = hashlib.sha256(html).hexdigest()
+                        if stored_checksum == _checksum(data, html_sha256, text):
+                            found[stored[key]] = (data, html, text, html_sha256)
+                            continue
                     self.damaged.append((kind, stored[key]))
             self._mark([name for name, key in stored.items() if key in found])
         except sqlite3.Error:
@@ -174,9 +192,8 @@ class Store:
 
     def put(self, kind: str, key: str, entry: Entry) -> None:
         """Store `entry` (in a transaction committed by `commit`, `record` or `close`)."""
-        checksum = digest(entry.data, entry.html, entry.text)
         name = _key(kind, key)
-        row = (name, entry.data, entry.html, entry.text, checksum)
+        row = (name, entry.data, entry.html, entry.text, checksum(entry.data, entry.html, entry.text))
         self._write("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", [row])
         self._mark([name])
 
@@ -374,6 +391,18 @@ class Store:
 
 def _format() -> str:
     return digest(f"store {SCHEMA}", code_digest())
+
+
+def checksum(data: str, html: str | bytes, text: str) -> str:
+    """What an entry's checksum is of: its data and text, and its HTML by the HTML's SHA-256 in
+    UTF-8 (or of the bytes stored), which is what a stored page keeps of its HTML (model.Page
+    `html_sha256`): a reader checks a page's HTML with one hash, not two (`get_bytes`)."""
+    raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
+    return _checksum(data, hashlib.sha256(raw).hexdigest(), text)
+
+
+def _checksum(data: str, html_sha256: str, text: str) -> str:
+    return digest(data, html_sha256, text)
 
 
 def _key(kind: str, key: str) -> str:

@@ -30,7 +30,7 @@ from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
-from servicebook.site.load import PageResult
+from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.stamps import restamp_version
 from servicebook.site.write import MARKER
 
@@ -68,17 +68,24 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
     return json.dumps(data, separators=(",", ":")), page.html if page else "", page.text if page else ""
 
 
-def _page_meta(data: dict[str, Any]) -> model.PageMeta:
+def _page_meta(data: dict[str, Any], spool: BodySpool | None = None) -> model.PageMeta:
     """Front matter as stored: plain values and lists of ids, read directly (the generic
-    `decode` resolves every field's type, which a rebuild would pay for on every page)."""
+    `decode` resolves every field's type, which a rebuild would pay for on every page); with a
+    `spool`, each owner and id as the one string it keeps of it (BodySpool `meta`)."""
     if data.keys() == _PAGE_META_TYPES.keys() and all(
         isinstance(v, _PAGE_META_TYPES[k]) and (not isinstance(v, list) or all(isinstance(i, str) for i in v))
         for k, v in data.items()
     ):
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        if spool is None:
+            fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        else:
+            one = spool.names.setdefault
+            fields = {k: tuple(one(i, i) for i in v) if isinstance(v, list) else v for k, v in data.items()}
+            if fields["owner"] is not None:
+                fields["owner"] = one(fields["owner"], fields["owner"])
         return model.PageMeta(**fields)
     meta: model.PageMeta = decode(model.PageMeta, data)  # a field of another shape: read it the careful way
-    return meta
+    return meta if spool is None else spool.meta(meta)
 
 
 # What `encode` makes of each PageMeta field (a test keeps this in step with the model).
@@ -92,31 +99,44 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def decode_page(data: str, html: str, text: str, shared: dict[Any, model.Heading] | None = None) -> PageResult:
+def decode_page(
+    data: str,
+    html: str | bytes,
+    text: str,
+    shared: dict[Any, model.Heading] | None = None,
+    spool: BodySpool | None = None,
+    html_sha256: str | None = None,
+) -> PageResult:
     """A loaded page as stored; raises (DamagedEntry, or whatever a malformed entry gives) when it
     cannot be, or when its HTML is not the HTML it was stored with. `shared` holds the headings
     already read back (by level, text and anchor as stored), so that the pages of one build that
     share a heading ("Scope", "Exceptions") share one object, made once: a rebuild reads back
-    every page, and making a frozen dataclass for each heading of each was most of that."""
+    every page, and making a frozen dataclass for each heading of each was most of that. With a
+    `spool`, the page's HTML (its UTF-8 bytes, as `Store.get_bytes` gives them) goes there as it
+    is, never made a text (load.BodySpool `keep_stored`). `html_sha256`: the SHA-256 of `html`
+    when the caller has it (`Store.get_bytes` checked the entry with it)."""
     stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
     page = None
+    encoded = html if isinstance(html, bytes) else html.encode()
     if stored is not None:
-        slug, source, meta, headings, html_sha256 = stored
-        if hashlib.sha256(html.encode()).hexdigest() != html_sha256:
+        slug, source, meta, headings, kept_sha256 = stored
+        if (html_sha256 or hashlib.sha256(encoded).hexdigest()) != kept_sha256:
             raise DamagedEntry(slug)
         page = model.Page(
             slug=slug,
             source=source,
-            meta=_page_meta(meta),
-            body=html,
+            meta=_page_meta(meta, spool),
+            body="" if spool is not None else html if isinstance(html, str) else html.decode("utf-8"),
             text=text,
-            headings=_headings(headings, {} if shared is None else shared),
-            html_sha256=str(html_sha256),
+            headings=_headings(headings, {} if shared is None else shared, spool),
+            html_sha256=str(kept_sha256),
+            spooled=() if spool is None else spool.place(encoded, str(kept_sha256)),
         )
+    links = PackedRefs.from_text(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems),
-        anchor_refs=PackedRefs.from_text(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs)),
+        anchor_refs=links if spool is None else spool.refs(links),
         assets=tuple(str(a) for a in assets),
         digest=str(digest_),
         sections=_sections(sections),
@@ -125,16 +145,20 @@ def decode_page(data: str, html: str, text: str, shared: dict[Any, model.Heading
     )
 
 
-def _headings(parts: list[Any], shared: dict[Any, model.Heading]) -> tuple[model.Heading, ...]:
-    """Headings stored as [level, text, anchor, …], each made once for all the pages (`shared`):
-    stored parts that compare equal convert to equal headings (1, 1.0 and True are level 1)."""
+def _headings(
+    parts: list[Any], shared: dict[Any, model.Heading], spool: BodySpool | None = None
+) -> tuple[model.Heading, ...]:
+    """Headings stored as [level, text, anchor, …], each made once for all the pages (`shared`),
+    the one the `spool` keeps of it when there is one (BodySpool `heading`): stored parts that
+    compare equal convert to equal headings (1, 1.0 and True are level 1)."""
     if len(parts) % 3:
         raise ValueError("a page's headings are cut short")
     found: list[model.Heading] = []
     for stored in zip(parts[0::3], parts[1::3], parts[2::3], strict=True):
         heading = shared.get(stored)
         if heading is None:
-            heading = shared[stored] = model.Heading(int(stored[0]), str(stored[1]), str(stored[2]))
+            heading = model.Heading(int(stored[0]), str(stored[1]), str(stored[2]))
+            heading = shared[stored] = heading if spool is None else spool.heading(heading)
         found.append(heading)
     return tuple(found)
 
@@ -215,12 +239,13 @@ class BuildCache:
 
     # -- pages and catalogs (load.PageStore) ----------------------------------------------------
 
-    def get_many(self, keys: list[str]) -> dict[str, Any]:
-        """The loaded pages stored under `keys` (missing, damaged or unreadable ones are left out)."""
+    def get_many(self, keys: list[str], spool: BodySpool | None = None) -> dict[str, Any]:
+        """The loaded pages stored under `keys` (missing, damaged or unreadable ones are left out),
+        with their HTML in `spool` when there is one."""
         found: dict[str, Any] = {}
-        for key, entry in self.store.get("page", keys).items():
+        for key, (data, html, text, html_sha256) in self.store.get_bytes("page", keys).items():
             try:
-                found[key] = decode_page(entry.data, entry.html, entry.text, self._headings)
+                found[key] = decode_page(data, html, text, self._headings, spool, html_sha256)
             except DamagedEntry as exc:
                 self.damaged.append(f"page {exc}")
                 self.store.forget("page", key)

@@ -549,7 +549,9 @@ _NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-a
 class PageStore(Protocol):
     """Where loaded pages are kept between builds (buildcache.BuildCache)."""
 
-    def get_many(self, keys: list[str]) -> dict[str, Any]: ...
+    def get_many(self, keys: list[str], spool: BodySpool | None = None) -> dict[str, Any]:
+        """The pages stored under `keys`, with their HTML kept in `spool` when there is one."""
+        ...
 
     def put(self, key: str, value: object) -> None: ...
 
@@ -655,7 +657,7 @@ def _load_pages(
     batch = STORED_BATCH if spool is not None else max(1, len(stored))  # unspooled, all at once
     for n in range(0, len(stored), batch):
         assert cache is not None
-        for key, value in cache.get_many(stored[n : n + batch]).items():
+        for key, value in cache.get_many(stored[n : n + batch], spool).items():
             if isinstance(value, PageResult):
                 results[by_key[key]] = value if spool is None else spool.keep(value)
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
@@ -699,7 +701,7 @@ class BodySpool:
         # a page's headings were most of what it held without its HTML (bench/README.md, "Memory");
         # so too the owners and the ids of offerings and tools that the front matter names
         self._headings: dict[model.Heading, model.Heading] = {}
-        self._names: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # (see `meta`)
         self._parts_at: dict[str, tuple[int, int]] = {}  # what the search index reads of that HTML
 
     def keep(self, result: PageResult) -> PageResult:
@@ -708,34 +710,57 @@ class BodySpool:
         page = result.page
         if page is None or page.spooled:
             return result
-        at = self._at.get(page.html_sha256)
-        if at is None:
-            at = self._at[page.html_sha256] = self._add(page.body.encode("utf-8"))
         parts = self._parts_at.get(page.html_sha256)
         if parts is None and result.search:
             parts = self._parts_at[page.html_sha256] = self._add(result.search)
-        meta, names = page.meta, self._names
-        meta = dataclasses.replace(
+        slim = model.Page(
+            slug=page.slug,
+            source=page.source,
+            meta=self.meta(page.meta),
+            body="",
+            text=page.text,
+            headings=tuple(self._headings.setdefault(h, h) for h in page.headings),
+            html_sha256=page.html_sha256,
+            spooled=self._placed(page),
+            search_spooled=() if parts is None else (self._fd, *parts),
+        )
+        return dataclasses.replace(result, page=slim, search=b"", anchor_refs=self.refs(result.anchor_refs))
+
+    def _placed(self, page: model.Page) -> tuple[int, int, int]:
+        at = self._at.get(page.html_sha256)
+        return (self._fd, *at) if at is not None else self.place(page.body.encode("utf-8"), page.html_sha256)
+
+    # -- what `keep` does, for a page read back from the store (buildcache.decode_page), which makes
+    # its page with them at once: a rebuild reads back every page, and making each twice was a
+    # third of that
+
+    def place(self, html: bytes, html_sha256: str) -> tuple[int, int, int]:
+        """Where the page's HTML (`html`, its UTF-8 bytes, whose SHA-256 is `html_sha256`) is
+        kept: model.Page `spooled`. Each distinct HTML once."""
+        at = self._at.get(html_sha256)
+        if at is None:
+            at = self._at[html_sha256] = self._add(html)
+        return (self._fd, *at)
+
+    def refs(self, refs: PackedRefs) -> PackedRefs:
+        """A page's links to other pages' headings, kept here (read when every page is loaded)."""
+        if not refs.text:
+            return refs
+        return PackedRefs(count=refs.count, spooled=(self._fd, *self._add(refs.text.encode("utf-8"))))
+
+    def meta(self, meta: model.PageMeta) -> model.PageMeta:
+        """The front matter with each owner and id that another page's names too as one string."""
+        names = self.names
+        return dataclasses.replace(
             meta,
             owner=None if meta.owner is None else names.setdefault(meta.owner, meta.owner),
             offerings=tuple(names.setdefault(i, i) for i in meta.offerings),
             tools=tuple(names.setdefault(i, i) for i in meta.tools),
         )
-        slim = model.Page(
-            slug=page.slug,
-            source=page.source,
-            meta=meta,
-            body="",
-            text=page.text,
-            headings=tuple(self._headings.setdefault(h, h) for h in page.headings),
-            html_sha256=page.html_sha256,
-            spooled=(self._fd, *at),
-            search_spooled=() if parts is None else (self._fd, *parts),
-        )
-        refs = result.anchor_refs
-        if refs.text:  # its links to other pages' headings, read when every page is loaded
-            refs = PackedRefs(count=refs.count, spooled=(self._fd, *self._add(refs.text.encode("utf-8"))))
-        return dataclasses.replace(result, page=slim, search=b"", anchor_refs=refs)
+
+    def heading(self, heading: model.Heading) -> model.Heading:
+        """The one object for this heading."""
+        return self._headings.setdefault(heading, heading)
 
     def _add(self, data: bytes) -> tuple[int, int]:
         """Where `data` goes: (offset, size)."""

@@ -10,7 +10,7 @@ from servicebook.catalog import model
 from servicebook.errors import Problem
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import PageMemory
-from servicebook.site.load import PageResult
+from servicebook.site.load import BodySpool, PageResult
 
 
 class Remembering:
@@ -23,13 +23,13 @@ class Remembering:
         self.hashes = then.hashes  # read by build.check, as on the build cache
         self.loaded: dict[str, PageResult] = {}
 
-    def get_many(self, keys: list[str]) -> dict[str, Any]:
+    def get_many(self, keys: list[str], spool: BodySpool | None = None) -> dict[str, Any]:
         known = self.memory.pages
         found: dict[str, Any] = {key: known[key] for key in keys if key in known}
         self.then.keep(list(found))
         missing = [key for key in keys if key not in found]
         if missing:
-            found.update(self.then.get_many(missing))
+            found.update(self.then.get_many(missing, spool))
         self.loaded.update((k, self._kept(v)) for k, v in found.items() if isinstance(v, PageResult))
         return found
 
