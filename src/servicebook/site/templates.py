@@ -25,7 +25,7 @@ from servicebook.catalog.slo import format_duration, format_minutes, format_perc
 from servicebook.errors import Problem, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
-from servicebook.site.links import safe_path, scan_page
+from servicebook.site.links import LinkTarget, safe_path, scan_page
 from servicebook.site.write import PageLinks
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
@@ -161,6 +161,10 @@ class Renderer:
     # the files made by code; emptied by the render once they are made (render._render_pages),
     # so that what they are made from is not held while the pages are rendered
     data: list[DataSpec] = field(default_factory=list)
+    # what each link of a rendered page leads to (links.scan_page), for this `known`; and the
+    # spool's folders made so far: each process that renders fills its own
+    links: dict[tuple[str, str], LinkTarget] = field(default_factory=dict)
+    folders: set[Path] = field(default_factory=set)
 
 
 def spooled(renderer: Renderer, index: int) -> Path:
@@ -185,11 +189,13 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
             data = _render_page(renderer.env, spec, renderer.common, renderer.layouts)
         except RenderError as exc:
             return exc.problems
-        links = scan_page(spec.path, data, renderer.known)
+        links = scan_page(spec.path, data, renderer.known, renderer.links)
     if renderer.spool is None:
         return data, links
     target = spooled(renderer, index)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in renderer.folders:  # most data files share a few folders
+        target.parent.mkdir(parents=True, exist_ok=True)
+        renderer.folders.add(target.parent)
     target.write_bytes(data)
     return None, links
 
