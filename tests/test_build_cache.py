@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from servicebook.cache import store as store_module
 from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.store import Entry, Store, _key
 from servicebook.cache.store import checksum as checksum_of
-from servicebook.routes import relative_url
+from servicebook.routes import relative_url, relative_urls
 from servicebook.site.fresh import Manifest
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
@@ -246,6 +246,17 @@ def _relative_url_by_relpath(here: str, target: str) -> str:
 @given(site_path, site_path)
 def test_relative_url_agrees_with_posixpath_relpath(here: str, target: str) -> None:
     assert relative_url(here, target) == _relative_url_by_relpath(here, target)
+
+
+@given(st.lists(st.tuples(site_path, st.lists(site_path | st.just("https://x.org/a"), max_size=6)), max_size=8))
+@example([("policies/y", ["./policies/x", "/policies/x"]), ("other/z", ["./policies/x", "/policies/x"])])
+@example([("a/b", ["../b/c"]), ("a/c", ["../b/c"])])
+def test_urls_remembered_across_pages_are_those_of_each_page_alone(pages: list[tuple[str, list[str]]]) -> None:
+    # a render remembers the URLs that are the same from every folder at one depth, across its pages
+    memo: dict[tuple[int, str], str] = {}
+    for here, targets in pages:
+        url = relative_urls(here, memo)
+        assert [url(target) for target in targets] == [relative_url(here, target) for target in targets]
 
 
 @pytest.mark.slow

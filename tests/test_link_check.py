@@ -65,6 +65,28 @@ def test_a_rendered_page_keeps_only_links_it_cannot_settle_itself() -> None:
     assert scan.has_id("top") and not scan.has_id("to")
 
 
+# Addresses a page may hold, from folders of every depth: ones that climb to the root and on,
+# or only part of the way, with a fragment, a query, a scheme-like part, a doubled slash, escapes.
+_HREF_PART = st.sampled_from(
+    ["../", "../", "./", "assets/site.css", "offerings/", "ci/", "#top", "#slo-latency", "?q=1", "a:b", "/", "//x",
+     "%2e%2e/", "index.html", "https://example.org/", "", "x y", "c%20d/"]
+)  # fmt: skip
+_FOLDERS = st.sampled_from(["", "a", "offerings", "offerings/ci", "policies/x", "policies/x/y"])
+
+
+@given(st.lists(st.tuples(_FOLDERS, st.lists(st.lists(_HREF_PART, max_size=5).map("".join), max_size=6)), max_size=8))
+def test_a_scan_that_remembers_links_settles_each_as_a_scan_of_its_page_alone(
+    pages: list[tuple[str, list[str]]],
+) -> None:
+    # the render workers remember what each link leads to across the pages they render
+    known = frozenset({"index.html", "offerings/index.html", "offerings/ci/index.html", "assets/site.css"})
+    memo: dict[tuple[str, str], object] = {}
+    for folder, hrefs in pages:
+        path = posixpath.join(folder, "index.html")
+        html = b'<p id="top">' + b"".join(b'<a href="%s">x</a>' % h.replace('"', "").encode() for h in hrefs)
+        assert scan_page(path, html, known, memo) == scan_page(path, html, known)  # type: ignore[arg-type]
+
+
 def test_scans_held_for_the_check_share_what_pages_have_in_common() -> None:
     # as the build holds them from the render workers' results: each came with copies of its own
     known = frozenset({"index.html", "offerings/index.html", "offerings/ci/index.html"})

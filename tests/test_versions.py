@@ -453,9 +453,9 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = render._render_page
 
-    def counting(env: object, spec: render.PageSpec, common: object, layouts: Path) -> bytes:
+    def counting(env: object, spec: render.PageSpec, common: object, layouts: Path, *rest: object) -> bytes:
         seen.append(spec.path)
-        return real(env, spec, common, layouts)  # type: ignore[arg-type]
+        return real(env, spec, common, layouts, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(render, "_render_page", counting)
     return seen

@@ -10,7 +10,9 @@ imports nothing of ours, so every room may ask.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 # What a build makes besides pages (see site/outputs.py for who makes each).
@@ -319,6 +321,27 @@ def relative_url(from_dir: str, target: str) -> str:
     if (target == "" or target.endswith("/")) and not rel.endswith("/"):
         rel += "/"
     return rel
+
+
+def relative_urls(from_dir: str, memo: dict[tuple[int, str], str]) -> Callable[[str], str]:
+    """`relative_url(from_dir, ·)`, keeping in `memo` (one for many pages) the URLs that are the
+    same from every folder at `from_dir`'s depth: those of targets outside its top folder (from
+    `policies/x`, `assets/site.css` is `../../assets/site.css` whatever x is), which are most of
+    a page's (the navigation, style sheets, scripts)."""
+    parts = from_dir.split("/")
+    if not from_dir or not all(p and p not in (".", "..") for p in parts):
+        return partial(relative_url, from_dir)
+    depth, top = len(parts), parts[0]
+
+    def url(target: str) -> str:
+        if "://" in target or target.partition("/")[0] == top or target.startswith((".", "/")) or ".." in target:
+            return relative_url(from_dir, target)
+        made = memo.get((depth, target))
+        if made is None:
+            made = memo[(depth, target)] = relative_url(from_dir, target)
+        return made
+
+    return url
 
 
 def _relpath(target: str, start: str) -> str:

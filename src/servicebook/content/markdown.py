@@ -15,9 +15,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib import resources
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from urllib.parse import unquote
 
 import nh3
@@ -554,16 +554,30 @@ def locate_ref(
     return SourceLocation(ref.path, line, column)
 
 
+@cache
+def _cleaner() -> Callable[[str], str]:
+    """nh3's cleaner for the allow-lists above, made once where nh3 has `Cleaner` (recent
+    versions: the allow-lists are not converted again for every page); its `clean` otherwise."""
+    schemes = {"http", "https", "mailto"}
+    made = getattr(nh3, "Cleaner", None)
+    if made is None:
+        return partial(
+            nh3.clean,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=schemes,
+            link_rel=None,
+            strip_comments=True,
+        )
+    cleaner = made(
+        tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=schemes, link_rel=None, strip_comments=True
+    )
+    return cast("Callable[[str], str]", cleaner.clean)
+
+
 def sanitize(html: str) -> str:
     """Second layer: whatever got past the parser, only these tags, attributes and schemes survive."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-        strip_comments=True,
-    )
+    return _cleaner()(html)
 
 
 _DESTINATION_START_RE = re.compile(r"\]\(\s*|\]:\s*|<")

@@ -62,32 +62,61 @@ def check_links(
     return [problem for path in paths for problem in _check_page_links(check, path, scans.get(path) or read[path])]
 
 
-def scan_page(path: str, data: bytes, known: Container[str] = ()) -> PageLinks:
+def scan_page(
+    path: str, data: bytes, known: Container[str] = (), memo: dict[tuple[str, str], LinkTarget] | None = None
+) -> PageLinks:
     """The links and ids of the page at `path`. Links to a path in `known` (files sure to be in
     the site) without a #fragment, and links to an id of the page itself, are settled here; pure,
-    so the processes that render pages can call it on what they made."""
+    so the processes that render pages can call it on what they made. `memo`, kept by the caller
+    for one `known`, holds what each link leads to: a link that climbs to the site's root
+    (`../../assets/site.css` from `policies/x/`) leads to the same file from every page at that
+    depth, and most of a page's links are the theme's, the same on every page."""
     here = posixpath.dirname(path)
+    climb = "../" * (here.count("/") + 1) if here else ""
     refs = read_refs(data)
     ids = _joined_ids(refs.ids)
     links = []
     for href in sorted(refs.urls):
-        if ":" in href or href.startswith("//"):  # may have a scheme or a host: let urlsplit decide
-            parts = urlsplit(href)
-            if parts.scheme or parts.netloc:
-                continue
-            path_part, fragment = parts.path, parts.fragment
-        else:  # a relative reference, as urlsplit would split it
-            before, _, fragment = href.partition("#")
-            path_part = before.partition("?")[0]
-        if path_part:
-            joined = posixpath.normpath(posixpath.join(here, unquote(path_part) if "%" in path_part else path_part))
-            folder = href.split("#", 1)[0].endswith("/")
-            if not fragment and resolve(joined, folder, known) in known:
-                continue
+        if memo is None:
+            target = _target(here, href, known)
+        else:
+            rest = href[len(climb) :]
+            # from the root: a plain path (not "", "#…", "?…", "/…", or one that may hold a scheme)
+            key = ("", rest) if href.startswith(climb) and rest[:1].isalnum() and ":" not in rest else (here, href)
+            target = memo.get(key, _UNSEEN)
+            if target is _UNSEEN:
+                target = memo[key] = _target(*key, known)
+        if target is None:  # another site's, or settled
+            continue
+        joined, folder, fragment = target
+        if joined or b"\0" + fragment.encode() + b"\0" not in ids:
             links.append((href, joined, folder, fragment))
-        elif fragment and b"\0" + fragment.encode() + b"\0" not in ids:
-            links.append((href, "", False, fragment))
     return PageLinks(tuple(links), ids)
+
+
+LinkTarget = tuple[str, bool, str] | None  # what a link leads to: (path joined, to a folder, #fragment)
+_UNSEEN: LinkTarget = ("", False, "")
+
+
+def _target(here: str, href: str, known: Container[str]) -> LinkTarget:
+    """What `href`, on a page in folder `here`, leads to: None for another site's address, for a
+    link to a file in `known` without a #fragment, and for one to nothing at all; a fragment alone
+    has `joined` "" (checked against the page's own ids)."""
+    if ":" in href or href.startswith("//"):  # may have a scheme or a host: let urlsplit decide
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc:
+            return None
+        path_part, fragment = parts.path, parts.fragment
+    else:  # a relative reference, as urlsplit would split it
+        before, _, fragment = href.partition("#")
+        path_part = before.partition("?")[0]
+    if path_part:
+        joined = posixpath.normpath(posixpath.join(here, unquote(path_part) if "%" in path_part else path_part))
+        folder = href.split("#", 1)[0].endswith("/")
+        if not fragment and resolve(joined, folder, known) in known:
+            return None
+        return joined, folder, fragment
+    return ("", False, fragment) if fragment else None
 
 
 class SharedLinks:

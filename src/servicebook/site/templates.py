@@ -25,7 +25,7 @@ from servicebook.catalog.slo import format_duration, format_minutes, format_perc
 from servicebook.errors import Problem, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
-from servicebook.site.links import safe_path, scan_page
+from servicebook.site.links import LinkTarget, safe_path, scan_page
 from servicebook.site.write import PageLinks
 
 THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
@@ -161,6 +161,11 @@ class Renderer:
     # the files made by code; emptied by the render once they are made (render._render_pages),
     # so that what they are made from is not held while the pages are rendered
     data: list[DataSpec] = field(default_factory=list)
+    # what each link of a rendered page leads to (links.scan_page), for this `known`; and the
+    # spool's folders made so far: each process that renders fills its own
+    links: dict[tuple[str, str], LinkTarget] = field(default_factory=dict)
+    urls: dict[tuple[int, str], str] = field(default_factory=dict)  # routes.relative_urls
+    folders: set[Path] = field(default_factory=set)
 
 
 def spooled(renderer: Renderer, index: int) -> Path:
@@ -182,19 +187,29 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
     else:
         spec = renderer.specs[index]
         try:
-            data = _render_page(renderer.env, spec, renderer.common, renderer.layouts)
+            data = _render_page(renderer.env, spec, renderer.common, renderer.layouts, renderer.urls)
         except RenderError as exc:
             return exc.problems
-        links = scan_page(spec.path, data, renderer.known)
+        links = scan_page(spec.path, data, renderer.known, renderer.links)
     if renderer.spool is None:
         return data, links
     target = spooled(renderer, index)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in renderer.folders:  # most data files share a few folders
+        target.parent.mkdir(parents=True, exist_ok=True)
+        renderer.folders.add(target.parent)
     target.write_bytes(data)
     return None, links
 
 
-def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any], layouts: Path) -> bytes:
+def _render_page(
+    env: jinja2.Environment,
+    spec: PageSpec,
+    common: dict[str, Any],
+    layouts: Path,
+    urls: dict[tuple[int, str], str] | None = None,
+) -> bytes:
+    """One page's HTML; `urls` remembers, for the pages of one render, the URLs that are the same
+    from every folder at the same depth (routes.relative_urls)."""
     here = posixpath.dirname(spec.path)
     if spec.path == "404.html":
         # Served for any missing path, at any depth: links must not depend on where it is.
@@ -204,7 +219,7 @@ def _render_page(env: jinja2.Environment, spec: PageSpec, common: dict[str, Any]
         url: Callable[[str], str] = lambda target: prefix + target  # noqa: E731
         site_root = prefix
     else:
-        url = lambda target: routes.relative_url(here, target)  # noqa: E731
+        url = routes.relative_urls(here, {} if urls is None else urls)
         site_root = routes.site_root(here, common["versioning"].current)
     try:
         template = env.get_template(spec.template)
