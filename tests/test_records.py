@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servicebook.catalog.records import RecordCache, read_by_records, split_catalog
+from servicebook.catalog.records import RecordCache, read_by_records, read_clean, split_catalog
 from servicebook.git.snapshots import read_catalog
 
 from .conftest import REPO, SITES, examples
@@ -463,3 +463,17 @@ def test_the_diff_of_versions_that_share_records_is_the_diff_by_id(data) -> None
             by_id = dataclasses.replace(new, offerings=new.offerings[::-1], tools=new.tools[::-1])
             assert diff_catalogs(old, new) == diff_catalogs(old, by_id) == diff_catalogs(old, new, validated=True)
             old = new
+
+
+def test_a_version_read_after_a_clean_read_takes_its_records() -> None:
+    # the build reads its catalog cleanly (read_clean), the release diff the releases' catalogs by
+    # records: a record read with no problem at all is read with no error, and not parsed again
+    cache = RecordCache()
+    clean = read_clean(EXAMPLE, cache, "catalog.yaml")
+    assert clean is not None
+    changed = EXAMPLE.replace("objective: 99.9\n", "objective: 99.8\n", 1)
+    fast = read_by_records(changed.encode(), SLUGS, cache, "catalog.yaml")
+    assert fast is not None and fast == whole(changed)
+    kept = [a is b for a, b in zip(fast[0].offerings, clean.offerings, strict=True)]
+    assert kept.count(False) == 1  # the one record that changed, read
+    assert all(a is b for a, b in zip(fast[0].tools, clean.tools, strict=True))

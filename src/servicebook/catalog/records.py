@@ -391,6 +391,10 @@ def _part(
     key = (cls.__name__ + ("/clean" if clean else ""), text)
     if key in cache.parts:
         return cache.parts[key]
+    if not clean and cache.parts.get((cls.__name__ + "/clean", text)) is not None:
+        # read cleanly (a build's catalog, a release's): with no problem at all, so with no error
+        cache.parts[key] = cache.parts[cls.__name__ + "/clean", text]
+        return cache.parts[key]
     item = indent is not None
     value: object = None
     try:

@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog.model import BuildInfo
+from servicebook.catalog.records import RecordCache
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, Section, diff_pages
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
@@ -224,16 +225,20 @@ def _worktree_entry(reader: Reader, root: Path, state: _State, more: MoreChanges
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
 
 
-def release_changes(repo: Repo | None, commits: Iterable[str]) -> list[tuple[Change, ...] | None]:
+def release_changes(
+    repo: Repo | None, commits: Iterable[str], records: RecordCache | None = None
+) -> list[tuple[Change, ...] | None]:
     """The semantic changes of each release's catalog from the release before it, for commits
     oldest first: () for the first, None where a catalog is missing or does not validate. Cached
-    as the history's transitions are (by blob ids), so a rebuild parses nothing."""
+    as the history's transitions are (by blob ids), so a rebuild parses nothing. `records`: the
+    records of the catalogs the build has read (the current catalog's, the releases' it built),
+    which the releases' catalogs share: a release's catalog is then read as what changed."""
     if repo is None:
         return [None for _ in commits]
     store = Blobs(repo.root)
     out: list[tuple[Change, ...] | None] = []
     try:
-        reader = Reader(store, DiskCache(repo.root, "history"))
+        reader = Reader(store, DiskCache(repo.root, "history"), records=records or RecordCache())
         previous: CatalogKey | None = None
         for n, commit in enumerate(commits):
             tree = tree_at(repo, commit)

@@ -18,6 +18,7 @@ from servicebook import routes
 from servicebook.cache.folder import CACHE_DIR, prepare, user_cache
 from servicebook.cache.store import Store
 from servicebook.catalog.model import BuildInfo, SiteContent
+from servicebook.catalog.records import RecordCache
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.federation.review import LockHistory
@@ -86,9 +87,11 @@ def gather(
     meanwhile: Callable[[], object] | None = None,
     store: Store | None = None,
     spool: BodySpool | None = None,
+    records: RecordCache | None = None,
 ) -> tuple[Loaded, Report]:
     """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
-    warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared)."""
+    warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared).
+    `records`: where the catalog's records are kept as it is read (load.load), for the releases'."""
     hashes = getattr(cache, "hashes", None)
     outlines = action == "build" and options.history and build is not None and build.commit is not None
     loaded = load(
@@ -102,6 +105,7 @@ def gather(
         store=store,
         progress=options.progress,
         spool=spool,
+        records=records,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -185,6 +189,8 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
             meanwhile=functools.partial(compile_theme, compiled),
             store=cache.store,
             spool=bodies,
+            # the releases' catalogs share most records with this one (releases.py, _summaries)
+            records=cache.records if options.versions else None,
         )
     finally:
         if isinstance(pages, Remembering):
@@ -207,7 +213,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
         raise BuildFailed(release_problems)
     versioning = VersionContext(
         releases=tuple(r.release for r in releases),
-        summaries=_summaries(repo, releases),
+        summaries=_summaries(repo, releases, cache.records),
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
@@ -443,12 +449,13 @@ def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: 
     return version if release is not None and changed_since(source, release.commit, info) else None
 
 
-def _summaries(repo: Repo | None, releases: list[BuiltRelease]) -> dict[str, str]:
+def _summaries(repo: Repo | None, releases: list[BuiltRelease], records: RecordCache) -> dict[str, str]:
     """What changed between consecutive releases: the semantic diff of their catalogs (cached with
-    the history's), and their published catalog.json for the policy pages."""
+    the history's; read through the `records` this build read), and their published catalog.json
+    for the policy pages."""
     out: dict[str, str] = {}
     previous = None
-    changes = release_changes(repo, [built.release.commit for built in releases])
+    changes = release_changes(repo, [built.release.commit for built in releases], records)
     for built, changed in zip(releases, changes, strict=True):
         document = json.loads((built.tree / "catalog.json").read_bytes())
         out[built.release.version] = release_summary(changed, previous, document)

@@ -211,6 +211,7 @@ class BuildCache:
         self.built = 0  # releases built from their sources (not taken from the release cache)
         self.damaged: list[str] = []  # entries found altered (as the warning names them): made again
         self._headings: dict[Any, model.Heading] = {}  # the headings of the pages read back (`decode_page`)
+        self._read: dict[str, Any] = {}  # the pages the last release read back, by key (`get_many`)
         # -- the output this build replaces (see `for_output`)
         self.output: Path | None = None
         self.inputs = ""
@@ -241,9 +242,20 @@ class BuildCache:
 
     def get_many(self, keys: list[str], spool: BodySpool | None = None) -> dict[str, Any]:
         """The loaded pages stored under `keys` (missing, damaged or unreadable ones are left out),
-        with their HTML in `spool` when there is one."""
-        found: dict[str, Any] = {}
-        for key, (data, html, text, html_sha256) in self.store.get_bytes("page", keys).items():
+        with their HTML in `spool` when there is one.
+
+        A release's build (after the first) takes the pages the release before it read back under
+        the same keys as the very objects it made (immutable), not read and decoded again:
+        consecutive releases share most pages, and what the last release's pages were keyed
+        from by identity (stamps.Carried) then holds for them too."""
+        last = self._read if self.built > 1 else {}
+        kept = [key for key in keys if key in last]
+        found: dict[str, Any] = {key: last[key] for key in kept}
+        if kept:
+            self.store.touch("page", kept)
+        for key, (data, html, text, html_sha256) in self.store.get_bytes(
+            "page", [key for key in keys if key not in last]
+        ).items():
             try:
                 found[key] = decode_page(data, html, text, self._headings, spool, html_sha256)
             except DamagedEntry as exc:
@@ -252,6 +264,8 @@ class BuildCache:
             except Exception:
                 self.damaged.append("a page")
                 self.store.forget("page", key)
+        if self.built:
+            self._read = found
         return found
 
     def keep(self, keys: list[str]) -> None:

@@ -138,7 +138,7 @@ def load(
         build = build_info(open_repo(root), env)
     today = build.date.date() if build.date else None
 
-    read = _read_catalog(root, problems, cache, hashes, records)
+    read = _read_catalog(root, problems, cache, hashes, records, release=release)
     pages_found, assets = _scan_content(root, problems)
     _check_layouts(root, problems)
     slugs = sorted(pages_found)
@@ -353,6 +353,8 @@ def _read_catalog(
     cache: PageStore | None = None,
     hashes: Mapping[str, str] | None = None,
     records: RecordCache | None = None,
+    *,
+    release: bool = False,
 ) -> _CatalogRead | None:
     if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
         above = _site_above(root)
@@ -379,12 +381,12 @@ def _read_catalog(
     found = read.problems
     problems += found
     checked = read.checked
+    if checked is not None and cache is not None and key is not None and (read.node is not None or not release):
+        # Not a past release's catalog read record by record (a release is cached as its built
+        # tree): its records are read again faster than a whole catalog is encoded into the store.
+        cache.put_catalog(key, checked.value, tuple(found))
     if checked is not None and read.node is None:  # read record by record: locate problems later
         checked = Checked(checked.value, _Locations(root))
-    elif checked is not None and cache is not None and key is not None:
-        # Not a catalog read record by record (a past release's, cached as its built tree): its
-        # records are read again faster than a whole catalog is encoded into the store.
-        cache.put_catalog(key, checked.value, tuple(found))
     return _CatalogRead(read.source, checked, read.node)
 
 

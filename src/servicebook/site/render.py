@@ -177,7 +177,7 @@ def render_site(
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
-    view = site_view(site)
+    view = site_view(site, carried.views if carried is not None else None)
     files = SiteFiles()
     versioning = versioning or VersionContext()
     common = {**_common_context(view), "versioning": versioning, "source_prefix": source_prefix}

@@ -31,6 +31,7 @@ from servicebook.catalog import model
 from servicebook.site.links import resolve
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
+from servicebook.site.views import ViewMemo
 from servicebook.site.write import PageLinks
 
 if TYPE_CHECKING:
@@ -171,12 +172,15 @@ class Carried:
     releases share most of their catalog's records as the very same objects (catalog/records.py
     reads again only the records whose text changed), so a record digested for one release is
     not walked again for the next. Only the last release's digests are kept (with the objects
-    they were made from, so that no id is reused while they are), which bounds the memory."""
+    they were made from, so that no id is reused while they are), which bounds the memory.
+    `views`: the views the last release's pages were made of (views.ViewMemo), so that its
+    digests hold for the next release's views too, not only for the records they show."""
 
-    __slots__ = ("last",)
+    __slots__ = ("last", "views")
 
     def __init__(self) -> None:
         self.last: dict[int, tuple[object, str]] = {}
+        self.views = ViewMemo()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,9 @@ budgets, effective support and labels are worked out here once, in a determinist
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from servicebook import routes
 from servicebook.catalog import crossrefs, model
@@ -150,6 +150,64 @@ class SiteView:
     slos_by_budget: tuple[tuple[OfferingView, SLOView], ...] = ()
 
 
+_V = TypeVar("_V")
+
+
+class ViewMemo:
+    """The views the last site view was made of, by what each was made from, so that the next
+    one (the next release's: consecutive releases share most of their catalog's records as the
+    very same objects, catalog/records.py) takes the same view objects wherever their inputs are
+    the same; then what is kept by identity for the last release (stamps.Carried: its page keys)
+    holds for the next. A view is taken only when every input is the very object it was made
+    from, or the same text: views are pure functions of their inputs, so it is the view that
+    would be made. Only the last site view's and the current one's are held (the inputs with
+    them, so that no id is reused while they are), which bounds the memory."""
+
+    __slots__ = ("_last", "_now")
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        self._now: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+
+    def start(self) -> None:
+        """A new site view begins: the one made last is what it may share."""
+        if self._now:
+            self._last, self._now = self._now, {}
+
+    def get(self, inputs: tuple[Any, ...], make: Callable[[], _V]) -> _V:
+        """The view made from `inputs` (texts by their value, anything else by identity)."""
+        key = tuple(map(_by_identity, inputs))
+        found = self._now.get(key)
+        if found is None:
+            found = self._last.get(key)
+            if found is None:
+                found = (inputs, make())
+            self._now[key] = found
+        view: _V = found[1]
+        return view
+
+    def same(self, value: _V) -> _V:
+        """`value`, or the object the memo holds that reads the same (type and `repr`, which
+        tells 1 from 1.0 and True, and Decimal("1.0") from Decimal("1.00")): the parts of a
+        catalog read again with its top-level settings (the categories, the team's support)
+        are new objects in every release, though most are the same as in the release before."""
+        return self.get(("same", type(value), repr(value)), lambda: value)
+
+    def made(self, cls: Callable[..., _V], *fields: Any) -> _V:
+        """`cls(*fields)`, or the view this memo holds that was made of the very same fields."""
+        return self.get((cls, *fields), lambda: cls(*fields))
+
+
+def _by_identity(value: object) -> object:
+    """How a view's input is compared: a text by its value (texts made anew, a path or a label,
+    are the same text), a tuple by its items, anything else by its identity (the memo holds it)."""
+    if type(value) is str:
+        return value
+    if type(value) is tuple:
+        return tuple(map(_by_identity, value))
+    return id(value)
+
+
 def support_view(team: model.Support, override: model.SupportOverride | None) -> SupportView:
     support = effective_support(team, override)
     overridden: tuple[str, ...] = ()
@@ -171,8 +229,28 @@ def _link(o: model.Offering) -> OfferingLink:
     return OfferingLink(o.id, o.name, routes.offering(o.id), LIFECYCLE_LABELS[o.lifecycle])
 
 
-def site_view(site: model.SiteContent) -> SiteView:
+def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView:
+    """The site's views; with a `memo` (a release's build, see ViewMemo), the offerings' and
+    tools' views that the last site view made from the same inputs are that view's objects."""
     catalog = site.catalog
+    shared = memo if memo is not None else ViewMemo()  # without one: one object for each offering's link
+    shared.start()
+
+    def link(o: model.Offering) -> OfferingLink:
+        return shared.get(("link", o), lambda: _link(o))
+
+    def slo_view(o: model.Offering, s: model.SLO) -> SLOView:
+        shown = measured.get((o.id, s.id))
+
+        def make() -> SLOView:
+            return SLOView(s, format_percent(s.objective), error_budget(s), shown)
+
+        return shared.get(("slo", s, shown), make)
+
+    def support(override: model.SupportOverride | None) -> SupportView:
+        team = shared.same(catalog.support)
+        return shared.get(("support", team, override), lambda: support_view(team, override))
+
     measured = measured_views(site.snapshots, site.build.date, catalog.site.measurements_stale_after)
     offerings = {o.id: o for o in catalog.offerings}
     tools = {t.id: t for t in catalog.tools}
@@ -192,55 +270,46 @@ def site_view(site: model.SiteContent) -> SiteView:
 
     def linked(ident: str) -> OfferingLink:
         if ident in offerings:
-            return _link(offerings[ident])
+            return link(offerings[ident])
         # another member team's offering (catalog/crossrefs.py): on the organisation site
         url = routes.absolute_url(catalog.organisation or "", routes.cross_team("offering", ident))
         return OfferingLink(ident, ident, url, "")
 
     def alternative(t: model.Tool) -> ToolRef | None:
-        if t.alternative is None:
-            return None
-        if t.alternative not in tools and t.alternative not in offerings:  # another member team's
-            kind, name = crossrefs.alternative(t.alternative)  # tool:db-team/pgbouncer is its tool
-            url = routes.absolute_url(catalog.organisation or "", routes.cross_team(kind, name))
-            return ToolRef(name, name, url, kind, "")
-        if t.alternative in tools:
-            alt = tools[t.alternative]
-            return ToolRef(alt.id, alt.name, routes.tool(alt.id), "tool", STATUS_LABELS[alt.status])
-        off = offerings[t.alternative]
-        return ToolRef(off.id, off.name, routes.offering(off.id), "offering", LIFECYCLE_LABELS[off.lifecycle])
+        ref = _alternative(t, tools, offerings, catalog.organisation)
+        return None if ref is None else shared.made(ToolRef, ref.id, ref.name, ref.url, ref.kind, ref.status)
 
     tool_views = {
-        t.id: ToolView(
-            tool=t,
-            path=routes.tool(t.id),
-            status=STATUS_LABELS[t.status],
-            status_class=t.status.value,
-            meaning=STATUS_MEANING[t.status],
-            category=categories[t.category],
-            alternative=alternative(t),
-            migration=pages.get(t.migration) if t.migration else None,
-            used_by=tuple(_link(o) for o in sorted(tool_users.get(t.id, []), key=_name_key)),
-            policies=tuple(tool_pages.get(t.id, [])),
+        t.id: shared.made(
+            ToolView,
+            t,  # tool
+            routes.tool(t.id),  # path
+            STATUS_LABELS[t.status],  # status
+            t.status.value,  # status_class
+            STATUS_MEANING[t.status],  # meaning
+            shared.same(categories[t.category]),  # category
+            alternative(t),
+            pages.get(t.migration) if t.migration else None,  # migration
+            tuple(link(o) for o in sorted(tool_users.get(t.id, []), key=_name_key)),  # used_by
+            tuple(tool_pages.get(t.id, [])),  # policies
         )
         for t in catalog.tools
     }
     ordered_tools = tuple(sorted(tool_views.values(), key=lambda v: (v.tool.name.casefold(), v.tool.id)))
     offering_views = tuple(
-        OfferingView(
-            offering=o,
-            path=routes.offering(o.id),
-            lifecycle=LIFECYCLE_LABELS[o.lifecycle],
-            audience=tuple(AUDIENCE_LABELS[a] for a in o.audience),
-            slos=tuple(
-                SLOView(s, format_percent(s.objective), error_budget(s), measured.get((o.id, s.id))) for s in o.slos
-            ),
-            support=support_view(catalog.support, o.support),
-            tools=tuple(sorted((tool_views[t] for t in o.tools), key=_tool_order)),
-            depends_on=tuple(linked(d) for d in o.depends_on),
-            used_by=tuple(_link(u) for u in sorted(used_by.get(o.id, []), key=_name_key)),
-            policies=tuple(pages[p] for p in o.policies),
-            replaced_by=linked(o.replaced_by) if o.replaced_by is not None else None,
+        shared.made(
+            OfferingView,
+            o,  # offering
+            routes.offering(o.id),  # path
+            LIFECYCLE_LABELS[o.lifecycle],  # lifecycle
+            tuple(AUDIENCE_LABELS[a] for a in o.audience),  # audience
+            tuple(slo_view(o, s) for s in o.slos),  # slos
+            support(o.support),
+            tuple(sorted((tool_views[t] for t in o.tools), key=_tool_order)),  # tools
+            tuple(linked(d) for d in o.depends_on),  # depends_on
+            tuple(link(u) for u in sorted(used_by.get(o.id, []), key=_name_key)),  # used_by
+            tuple(pages[p] for p in o.policies),  # policies
+            linked(o.replaced_by) if o.replaced_by is not None else None,  # replaced_by
         )
         for o in sorted(catalog.offerings, key=lambda o: (list(model.Lifecycle).index(o.lifecycle), _name_key(o)))
     )
@@ -278,6 +347,22 @@ def site_view(site: model.SiteContent) -> SiteView:
         tool_by_id=tool_views,
         slos_by_budget=_by_budget_left(offering_views),
     )
+
+
+def _alternative(
+    t: model.Tool, tools: Mapping[str, model.Tool], offerings: Mapping[str, model.Offering], organisation: str | None
+) -> ToolRef | None:
+    if t.alternative is None:
+        return None
+    if t.alternative not in tools and t.alternative not in offerings:  # another member team's
+        kind, name = crossrefs.alternative(t.alternative)  # tool:db-team/pgbouncer is its tool
+        url = routes.absolute_url(organisation or "", routes.cross_team(kind, name))
+        return ToolRef(name, name, url, kind, "")
+    if t.alternative in tools:
+        alt = tools[t.alternative]
+        return ToolRef(alt.id, alt.name, routes.tool(alt.id), "tool", STATUS_LABELS[alt.status])
+    off = offerings[t.alternative]
+    return ToolRef(off.id, off.name, routes.offering(off.id), "offering", LIFECYCLE_LABELS[off.lifecycle])
 
 
 def _by_budget_left(offerings: Sequence[OfferingView]) -> tuple[tuple[OfferingView, SLOView], ...]:
