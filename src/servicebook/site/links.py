@@ -63,29 +63,32 @@ def check_links(
 
 
 def scan_page(
-    path: str, data: bytes, known: Container[str] = (), memo: dict[tuple[str, str], LinkTarget] | None = None
+    path: str, data: bytes, known: Container[str] = (), memo: dict[str, LinkTarget] | None = None
 ) -> PageLinks:
     """The links and ids of the page at `path`. Links to a path in `known` (files sure to be in
     the site) without a #fragment, and links to an id of the page itself, are settled here; pure,
     so the processes that render pages can call it on what they made. `memo`, kept by the caller
-    for one `known`, holds what each link leads to: a link that climbs to the site's root
-    (`../../assets/site.css` from `policies/x/`) leads to the same file from every page at that
-    depth, and most of a page's links are the theme's, the same on every page."""
+    for one `known`, holds what each link that climbs to the site's root leads to (by the path
+    after the climb: `../../assets/site.css` from `policies/x/` leads to the same file from every
+    page at that depth), the first MEMO_LINKS of them: most of a page's links are the theme's,
+    the same on every page, while a link to another page's heading is met once or twice in the
+    whole site (remembering all of those grew each render worker by 50 MiB at 20,000 pages)."""
     here = posixpath.dirname(path)
     climb = "../" * (here.count("/") + 1) if here else ""
     refs = read_refs(data)
     ids = _joined_ids(refs.ids)
     links = []
     for href in sorted(refs.urls):
-        if memo is None:
-            target = _target(here, href, known)
+        rest = href[len(climb) :]
+        # from the root: a plain path (not "", "#…", "?…", "/…", or one that may hold a scheme)
+        if memo is None or not (href.startswith(climb) and rest[:1].isalnum() and ":" not in rest):
+            target = _target(here, href, known)  # a link of this page's own: not remembered
         else:
-            rest = href[len(climb) :]
-            # from the root: a plain path (not "", "#…", "?…", "/…", or one that may hold a scheme)
-            key = ("", rest) if href.startswith(climb) and rest[:1].isalnum() and ":" not in rest else (here, href)
-            target = memo.get(key, _UNSEEN)
+            target = memo.get(rest, _UNSEEN)
             if target is _UNSEEN:
-                target = memo[key] = _target(*key, known)
+                target = _target("", rest, known)
+                if len(memo) < MEMO_LINKS:
+                    memo[rest] = target
         if target is None:  # another site's, or settled
             continue
         joined, folder, fragment = target
@@ -95,6 +98,7 @@ def scan_page(
 
 
 LinkTarget = tuple[str, bool, str] | None  # what a link leads to: (path joined, to a folder, #fragment)
+MEMO_LINKS = 4096  # links to the site's files that a render worker remembers (scan_page)
 _UNSEEN: LinkTarget = ("", False, "")
 
 

@@ -161,9 +161,9 @@ class Renderer:
     # the files made by code; emptied by the render once they are made (render._render_pages),
     # so that what they are made from is not held while the pages are rendered
     data: list[DataSpec] = field(default_factory=list)
-    # what each link of a rendered page leads to (links.scan_page), for this `known`; and the
-    # spool's folders made so far: each process that renders fills its own
-    links: dict[tuple[str, str], LinkTarget] = field(default_factory=dict)
+    # what the links to the site's files lead to (links.scan_page), for this `known`; and the
+    # spool's folders made so far for data files: each process that renders fills its own
+    links: dict[str, LinkTarget] = field(default_factory=dict)
     urls: dict[tuple[int, str], str] = field(default_factory=dict)  # routes.relative_urls
     folders: set[Path] = field(default_factory=set)
 
@@ -194,7 +194,9 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
     if renderer.spool is None:
         return data, links
     target = spooled(renderer, index)
-    if target.parent not in renderer.folders:  # most data files share a few folders
+    if index < len(renderer.specs):  # a page: most have a folder of their own
+        target.parent.mkdir(parents=True, exist_ok=True)
+    elif target.parent not in renderer.folders:  # most data files share a few folders
         target.parent.mkdir(parents=True, exist_ok=True)
         renderer.folders.add(target.parent)
     target.write_bytes(data)
