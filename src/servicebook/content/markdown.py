@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Container, Iterable, Iterator,
 from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import unquote
 
 import nh3
@@ -558,21 +558,17 @@ def locate_ref(
 def _cleaner() -> Callable[[str], str]:
     """nh3's cleaner for the allow-lists above, made once where nh3 has `Cleaner` (recent
     versions: the allow-lists are not converted again for every page); its `clean` otherwise."""
-    schemes = {"http", "https", "mailto"}
+    rules: dict[str, Any] = {
+        "tags": ALLOWED_TAGS,
+        "attributes": ALLOWED_ATTRIBUTES,
+        "url_schemes": {"http", "https", "mailto"},
+        "link_rel": None,
+        "strip_comments": True,
+    }
     made = getattr(nh3, "Cleaner", None)
     if made is None:
-        return partial(
-            nh3.clean,
-            tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
-            url_schemes=schemes,
-            link_rel=None,
-            strip_comments=True,
-        )
-    cleaner = made(
-        tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=schemes, link_rel=None, strip_comments=True
-    )
-    return cast("Callable[[str], str]", cleaner.clean)
+        return partial(nh3.clean, **rules)
+    return cast("Callable[[str], str]", made(**rules).clean)
 
 
 def sanitize(html: str) -> str:
