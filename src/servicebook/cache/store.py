@@ -102,7 +102,7 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
             if row is None or row[0] != _format():  # another servicebook wrote it: forget all of it
-                for table in ("entries", "used", "manifests"):
+                for table in ("entries", "used", "manifests", "stamps"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM state")
                 db.execute("INSERT INTO state VALUES ('format', ?)", (_format(),))
@@ -119,6 +119,9 @@ class Store:
                 "CREATE TABLE IF NOT EXISTS manifests (output TEXT NOT NULL, part INTEGER NOT NULL, "
                 "text TEXT NOT NULL, PRIMARY KEY (output, part))"
             )
+            # one per output, beside its manifest: what lets a build tell at a glance that nothing
+            # changed since (site/fresh.py); forgotten with the manifest
+            db.execute("CREATE TABLE IF NOT EXISTS stamps (output TEXT PRIMARY KEY, text TEXT NOT NULL)")
             self.generation = _number(db, "generation") + 1
             db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
             db.execute("COMMIT")
@@ -227,6 +230,28 @@ class Store:
     def forget_manifest(self, output: str) -> None:
         """Before the output is replaced: until the new manifest is recorded, it describes nothing."""
         self._write("DELETE FROM manifests WHERE output = ?", [(output,)])
+        self._write("DELETE FROM stamps WHERE output = ?", [(output,)])
+        self.commit()
+
+    def stamp(self, output: str) -> str | None:
+        """The stamp recorded for `output` since its manifest (`record_stamp`), if any."""
+        db = self._live
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT text FROM stamps WHERE output = ?", (output,)).fetchone()
+        except sqlite3.Error:
+            self._failed()
+            return None
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def record_stamp(self, output: str, text: str) -> None:
+        """A short text the build decides on (site/fresh.py) kept with the manifest of `output`:
+        recording or forgetting the manifest forgets it."""
+        self._write(
+            "INSERT OR REPLACE INTO stamps SELECT ?, ? WHERE EXISTS (SELECT 1 FROM manifests WHERE output = ?)",
+            [(output, text, output)],
+        )
         self.commit()
 
     def record(self, output: str, manifest: Iterable[str], *, built_release: bool) -> None:
@@ -235,6 +260,7 @@ class Store:
         if self._live is None:
             return
         self._write("DELETE FROM manifests WHERE output = ?", [(output,)])
+        self._write("DELETE FROM stamps WHERE output = ?", [(output,)])
         try:
             self._write_manifest(output, manifest)
         except BaseException:  # (interrupted while making it) no part of it is left to commit
@@ -251,6 +277,7 @@ class Store:
         self._write("INSERT OR REPLACE INTO state VALUES ('releases', ?)", [(" ".join(map(str, releases)),)])
         stale = [(o,) for o in self._outputs() if o != output and not Path(o).is_dir()]
         self._write("DELETE FROM manifests WHERE output = ?", stale)  # outputs since removed (serve's)
+        self._write("DELETE FROM stamps WHERE output = ?", stale)
         self.commit()
 
     def _write_manifest(self, output: str, parts: Iterable[str]) -> None:

@@ -21,9 +21,11 @@ import os
 import re
 import stat
 import time
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -160,55 +162,84 @@ def scan_sources(
     unreadable entry is hashed by what it is, so that changing it changes the fingerprint (the
     build itself reports it).
     """
-    files: dict[str, str] = {}
-    seen: dict[str, list[Any]] = {}
-    scan = _Scan(files, seen, known or {}, time.time_ns() - RACY_NS)
+    return list_sources(root, sources).hashed(known)
+
+
+def list_sources(root: Path, sources: Iterable[str]) -> SourceList:
+    """Every file under the given top-level source paths of `root` and its identity, not read."""
+    found = SourceList(str(root), [], array("q"), {}, time.time_ns() - RACY_NS)
     for top in sources:
         try:
             info = os.lstat(root / top)
         except OSError:
             continue
-        scan.add(top, str(root / top), info)
-    return files, seen
+        found.add(top, str(root / top), info)
+    return found
+
+
+_IDENTITY = attrgetter("st_size", "st_mtime_ns", "st_ino")
+_NAME = attrgetter("name")
 
 
 @dataclass(frozen=True, slots=True)
-class _Scan:
-    files: dict[str, str]
-    seen: dict[str, list[Any]]
-    known: Mapping[str, list[Any]]
+class SourceList:
+    """The source files as listed, not read: each regular file's path (relative to the site's
+    folder, folders in the order of their names) and (size, mtime, inode), and the hash of each
+    other entry (a link, special file or unreadable folder) by what it is."""
+
+    root: str
+    paths: list[str]  # regular files
+    ids: array[int]  # (size, mtime, inode) of each of `paths`, one after the other
+    odd: dict[str, str]  # hash of each other entry
     settled_before: int  # files changed after this (ns) are hashed again next time
 
     def add(self, rel: str, path: str, info: os.stat_result) -> None:
-        files = self.files
-        if stat.S_ISDIR(info.st_mode):
+        mode = info.st_mode
+        if stat.S_ISREG(mode):
+            self.paths.append(rel)
+            self.ids.extend(_IDENTITY(info))
+        elif stat.S_ISDIR(mode):
+            paths, ids, is_file = self.paths, self.ids, stat.S_ISREG
             try:
                 with os.scandir(path) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                    entries = sorted(it, key=_NAME)
                 for entry in entries:
-                    self.add(f"{rel}/{entry.name}", entry.path, entry.stat(follow_symlinks=False))
+                    info = entry.stat(follow_symlinks=False)
+                    if is_file(info.st_mode):  # most entries: no call
+                        paths.append(f"{rel}/{entry.name}")
+                        ids.extend(_IDENTITY(info))
+                    else:
+                        self.add(f"{rel}/{entry.name}", entry.path, info)
             except OSError as exc:
-                files[rel] = digest("unreadable folder", str(exc.errno))
-        elif stat.S_ISREG(info.st_mode):
-            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
-            before = self.known.get(rel)
-            if before is not None and before[:3] == identity and before[4]:
+                self.odd[rel] = digest("unreadable folder", str(exc.errno))
+        elif stat.S_ISLNK(mode):
+            self.odd[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
+        else:
+            self.odd[rel] = digest("special", str(mode))
+
+    def hashed(self, known: Mapping[str, list[Any]] | None) -> tuple[dict[str, str], dict[str, list[Any]]]:
+        """(`scan_sources`) every file's hash, read only when `known` does not have it."""
+        files: dict[str, str] = {}
+        seen: dict[str, list[Any]] = {}
+        known = known or {}
+        settled_before = self.settled_before
+        values = iter(self.ids)
+        for rel, size, mtime, inode in zip(self.paths, values, values, values, strict=False):
+            before = known.get(rel)
+            if before is not None and before[4] and before[0] == size and before[1] == mtime and before[2] == inode:
                 files[rel] = before[3]
             else:
                 try:
-                    with open(path, "rb") as f:
+                    with open(f"{self.root}/{rel}", "rb") as f:
                         files[rel] = digest(f.read())
                 except OSError as exc:
                     files[rel] = digest("unreadable file", str(exc.errno))
-                    return
+                    continue
             # the hash is kept either way (it says what changed, site/tally.py), but trusted by
             # the next build without reading the file only when the file had settled
-            settled = info.st_mtime_ns < self.settled_before
-            self.seen[rel] = [*identity, files[rel], int(settled)]
-        elif stat.S_ISLNK(info.st_mode):
-            files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
-        else:
-            files[rel] = digest("special", str(info.st_mode))
+            seen[rel] = [size, mtime, inode, files[rel], int(mtime < settled_before)]
+        files.update(self.odd)
+        return files, seen
 
 
 # -- what the output is ------------------------------------------------------------------------
@@ -233,19 +264,34 @@ def file_identity(path: Path | str) -> list[int] | None:
 
 def tree_identity(root: Path) -> dict[str, list[int]]:
     """Every file under `root`: an edit in place, a deletion or a replacement changes its entry."""
-    found: dict[str, list[int]] = {}
-    _scan_tree(str(root), "", found)
-    return found
+    paths: list[str] = []
+    ids: array[int] = array("q")
+    _list_tree(str(root), "", paths, ids)
+    return _as_tree(paths, ids)
 
 
-def _scan_tree(folder: str, prefix: str, found: dict[str, list[int]]) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                _scan_tree(entry.path, f"{prefix}{entry.name}/", found)
-            else:
-                info = entry.stat(follow_symlinks=False)
-                found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
+def _as_tree(paths: list[str], ids: array[int]) -> dict[str, list[int]]:
+    values = iter(ids)
+    return {path: [size, mtime, inode] for path, size, mtime, inode in zip(paths, values, values, values, strict=False)}
+
+
+def _list_tree(folder: str, prefix: str, paths: list[str], ids: array[int]) -> None:
+    """Every file under `folder` (links not followed) and its (size, mtime, inode), each folder's
+    entries in the order of their names (`listing_order`)."""
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=_NAME)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _list_tree(entry.path, f"{prefix}{entry.name}/", paths, ids)
+        else:
+            paths.append(prefix + entry.name)
+            ids.extend(_IDENTITY(entry.stat(follow_symlinks=False)))
+
+
+def listing_order(path: str) -> str:
+    """The order `_list_tree` finds files in, as a sort key: a folder's files before the next
+    name of its parent's (no name holds NUL)."""
+    return path.replace("/", "\0")
 
 
 def _dumps(value: object) -> str:
@@ -375,12 +421,56 @@ def _map_parts(values: Mapping[str, Any]) -> Iterator[str]:
 # -- the survey --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What lets a build see that nothing changed without reading the manifest (thousands of
+    entries, 9 MB of JSON at 20,000 pages) or any source: a digest of the build's identity and
+    settings and of every source file's path and identity, a digest of every output file's path
+    and identity, and what the build reported. The store keeps one beside each output's manifest
+    (Store.record_stamp), recorded after a build, or after a check of the manifest found nothing
+    changed, only when every source had settled (RACY_NS): then a file whose path and identity are
+    the same has the same bytes, as `scan_sources` trusts."""
+
+    sources: str
+    outputs: str
+    warnings: tuple[Problem, ...]
+    files: int
+    pages: int
+
+    def to_json(self) -> str:
+        return _dumps([self.sources, self.outputs, [encode(w) for w in self.warnings], self.files, self.pages])
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Stamp | None:
+        if text is None:
+            return None
+        try:
+            sources, outputs, warnings, files, pages = json.loads(text)
+            return cls(str(sources), str(outputs), tuple(decode(Problem, w) for w in warnings), int(files), int(pages))
+        except Exception:  # anything unreadable is simply no stamp
+            return None
+
+
+def _sources_key(context: tuple[str, ...], listed: SourceList) -> str | None:
+    """The stamp's digest of the build's identity and settings and of the source files as listed;
+    None when a source is not a regular file (its hash is of what it is, not of an identity)."""
+    if listed.odd:
+        return None
+    return digest(f"stamp {FORMAT}", *context, "\0".join(listed.paths), listed.ids.tobytes())
+
+
+def _outputs_key(marker: list[int] | None, paths: list[str], ids: array[int]) -> str:
+    """The stamp's digest of the output: its marker and every file (`_list_tree`, in its order)."""
+    return digest(repr(marker), "\0".join(paths), ids.tobytes())
+
+
 @dataclass(slots=True)
 class Survey:
     """What a build finds before doing anything: its output (checked), the build's identity, the
     store, what the last build into this output recorded, and the fingerprint of the inputs now.
     The build goes on from here (build.build), with what git said about the source (`repo`; None
-    outside git); the store stays open until the survey is closed."""
+    outside git); the store stays open until the survey is closed. A survey that found the stamp
+    of the last build (`Stamp`) true has its report and nothing else: no manifest, no hashes."""
 
     options: Options
     output: Path
@@ -391,17 +481,43 @@ class Survey:
     inputs: str  # fingerprint of every input and setting
     hashes: dict[str, str] | None  # source file → hash, for the page keys (see load.py)
     sources: dict[str, list[Any]]  # for the next build's fingerprint
+    stamped: Report | None = None  # the last build's report, when its stamp is true (nothing to do)
+    key: str | None = None  # the stamp's digest of the sources now (None: no stamp can be recorded)
+    tree: dict[str, list[int]] | None = None  # the output's files as listed by the survey, if it did
 
     def unchanged(self) -> Report | None:
         """The last build's report when every input is as it saw it and the output is what it
         wrote (no file edited, removed or added); None when there is work to do."""
+        if self.stamped is not None:
+            return self.stamped
         previous = self.previous
-        marker = self.output / MARKER
-        if previous is None or previous.inputs != self.inputs or previous.marker != marker_identity(marker):
+        marker = marker_identity(self.output / MARKER)
+        if previous is None or previous.inputs != self.inputs or previous.marker != marker:
             return None
-        if tree_identity(self.output) != previous.outputs:
+        found = self.tree if self.tree is not None else tree_identity(self.output)
+        if found != previous.outputs:
             return None
+        self.record_stamp(found, previous.warnings, previous.files, previous.pages)
         return Report(previous.warnings, previous.files, previous.pages, Work(unchanged=True))
+
+    def record_stamp(
+        self, outputs: Mapping[str, list[int]], warnings: tuple[Problem, ...], files: int, pages: int
+    ) -> None:
+        """Record the stamp (see `Stamp`) of the sources as this survey listed them and of the output
+        holding `outputs` (what the build put in it, or what the survey found), when every source
+        had settled; nothing otherwise (the next build then reads the manifest)."""
+        key = self.key
+        if key is None or len(self.sources) != len(self.hashes or ()):
+            return  # a source that is no regular file, or unreadable
+        if not all(entry[4] for entry in self.sources.values()):
+            return  # changed too recently to be known by its identity (RACY_NS)
+        marker = marker_identity(self.output / MARKER)
+        if marker is None:
+            return
+        paths = sorted(outputs, key=listing_order)
+        ids = array("q", itertools.chain.from_iterable(map(outputs.__getitem__, paths)))
+        stamp = Stamp(key, _outputs_key(marker, paths, ids), warnings, files, pages)
+        self.store.record_stamp(str(self.output), stamp.to_json())
 
     def close(self) -> None:
         self.store.close()
@@ -424,21 +540,35 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     store = Store.for_site(options.source, enabled=options.cache)
     if not options.cache:
         return Survey(options, output, repo, info, store, None, "", None, {})
-    previous = _previous(store, output, options.source.resolve(), options.memory)
-    hashes, sources = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
+    listed = list_sources(options.source, BUILD_INPUTS)
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     shallow = options.history and repo is not None and repo.shallow
     settings = repr((options.strict, options.versions, options.history, shallow))
-    inputs = digest(
+    context = (
         code_digest(),
         repr(info),
         settings,
         str(output),
         str(options.source.resolve()),
         tag_refs(options.source) if repo is not None else "",
-        *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
     )
-    return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
+    key = _sources_key(context, listed)
+    tree = None
+    stamp = Stamp.from_json(store.stamp(str(output))) if key is not None else None
+    if stamp is not None and stamp.sources == key:
+        marker = marker_identity(output / MARKER)
+        paths: list[str] = []
+        ids: array[int] = array("q")
+        with contextlib.suppress(OSError):
+            _list_tree(str(output), "", paths, ids)
+            if _outputs_key(marker, paths, ids) == stamp.outputs:
+                report = Report(stamp.warnings, stamp.files, stamp.pages, Work(unchanged=True))
+                return Survey(options, output, repo, info, store, None, "", None, {}, report)
+            tree = _as_tree(paths, ids)
+    previous = _previous(store, output, options.source.resolve(), options.memory)
+    hashes, sources = listed.hashed(previous.sources if previous else None)
+    inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
+    return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, None, key, tree)
 
 
 def _previous(store: Store, output: Path, source: Path, memory: PageMemory | None = None) -> Manifest | None:

@@ -1,0 +1,170 @@
+"""Stage 0's stamp (site/fresh.py, `Stamp`): a rebuild with nothing changed is told so by the
+identities of the sources and of the output's files, without the manifest; and anything changed
+in either since, by hand or not, is still found and the output made whole again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from servicebook.cache.store import Store
+from servicebook.site import fresh
+from servicebook.site.fresh import Manifest, listing_order, tree_identity
+
+from .test_build_cache import clean_build, tree
+
+SOURCES = ("catalog.yaml", "content", "layouts")
+
+
+def _settle(site: Path) -> None:
+    """Every source file as if written a minute ago: settled (fresh.RACY_NS), as a site is
+    between edits; one written within the last seconds is never known by its identity alone."""
+    then = time.time_ns() - 60_000_000_000
+    for top in SOURCES:
+        path = site / top
+        for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
+            os.utime(file, ns=(then, then))
+
+
+def _stamps(site: Path) -> list[str]:
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        return [output for (output,) in db.execute("SELECT output FROM stamps")]
+
+
+@pytest.fixture
+def stamped(run, site_copy) -> Path:
+    """The example site built once from settled sources: its stamp recorded by the build."""
+    site = site_copy("example")
+    _settle(site)
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert _stamps(site) == [str(site / "public")]
+    return site
+
+
+def test_a_no_change_rebuild_after_a_build_reads_no_manifest_and_no_source(run, stamped, monkeypatch) -> None:
+    # at 20,000 pages the manifest is 9 MB of JSON: reading it was a fifth of a no-change rebuild
+    monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read"))
+    monkeypatch.setattr(fresh.SourceList, "hashed", lambda self, known: pytest.fail("a source was hashed"))
+    before = tree(stamped / "public")
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert tree(stamped / "public") == before
+
+
+def _edit_in_place(site: Path) -> None:
+    page = site / "public" / "support" / "index.html"
+    data = page.read_bytes()
+    with page.open("r+b") as f:  # the same file, the same size: only its time and bytes differ
+        f.write(data[:-1].replace(b"<", b"[", 1) + data[-1:])
+
+
+def _add_deep(site: Path) -> None:
+    (site / "public" / "policies" / "change-approval" / "extra.html").write_text("<p>not ours</p>")
+
+
+def _add_top(site: Path) -> None:
+    (site / "public" / "extra.txt").write_text("not ours")
+
+
+def _add_empty_folder(site: Path) -> None:
+    (site / "public" / "policies" / "change-approval" / "empty").mkdir()
+
+
+def _remove(site: Path) -> None:
+    (site / "public" / "policies" / "change-approval" / "index.html").unlink()
+
+
+def _remove_folder(site: Path) -> None:
+    shutil.rmtree(site / "public" / "policies" / "change-approval")
+
+
+def _replace(site: Path) -> None:
+    page = site / "public" / "support" / "index.html"
+    copy = page.with_name("copy")
+    shutil.copy2(page, copy)
+    copy.replace(page)  # the same bytes and time, another file
+
+
+def _rename(site: Path) -> None:
+    folder = site / "public" / "policies" / "change-approval"
+    (folder / "index.html").rename(folder / "index.htm")
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [_edit_in_place, _add_deep, _add_top, _add_empty_folder, _remove, _remove_folder, _replace, _rename],
+)
+def test_an_output_altered_by_hand_after_a_stamped_build_is_made_whole_again(
+    run, stamped, tmp_path, alter: Callable[[Path], None]
+) -> None:
+    alter(stamped)
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    if alter is not _add_empty_folder:  # a folder with no file in it is no file of the output
+        assert "Nothing changed since the last build" not in result.output
+    assert {p: b for p, b in tree(stamped / "public").items() if p != ".servicebook-build"} == {
+        p: b for p, b in clean_build(run, stamped, tmp_path).items() if p != ".servicebook-build"
+    }
+
+
+def test_a_source_edited_after_a_stamped_build_is_built(run, stamped) -> None:
+    page = stamped / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nReviewed by team alpha.\n")
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "team alpha" in (stamped / "public" / "policies" / "change-approval" / "index.html").read_text()
+
+
+def test_a_source_touched_after_a_stamped_build_is_read_again_and_the_build_kept(run, stamped, monkeypatch) -> None:
+    page = stamped / "content" / "change-approval.md"
+    os.utime(page)  # a new time, the same bytes: not known by its identity, so read, and the same
+    hashed: list[bool] = []
+    real = fresh.SourceList.hashed
+    monkeypatch.setattr(fresh.SourceList, "hashed", lambda self, known: hashed.append(True) or real(self, known))
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert hashed == [True]
+
+
+@pytest.mark.parametrize("added", ["content/new-page.md", "layouts/base.html"])
+def test_a_source_added_after_a_stamped_build_is_built(run, stamped, added: str) -> None:
+    path = stamped / added
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("---\ntitle: A new page\n---\nIts body.\n")
+    result = run("build", "--source", stamped)
+    assert "Nothing changed since the last build" not in result.output
+
+
+def test_a_stamp_is_forgotten_with_its_manifest(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    output = str(tmp_path / "out")
+    with Store.for_site(tmp_path) as store:
+        store.record_stamp(output, "no manifest yet")
+        assert store.stamp(output) is None  # a stamp belongs to a manifest
+        store.record(output, ["{}"], built_release=False)
+        store.record_stamp(output, "stamp")
+        assert store.stamp(output) == "stamp"
+        store.record(output, ["{}"], built_release=False)  # a new manifest: the stamp was the last one's
+        assert store.stamp(output) is None
+        store.record_stamp(output, "stamp")
+        store.forget_manifest(output)
+        assert store.stamp(output) is None
+
+
+def test_files_are_listed_in_the_order_the_stamp_sorts_them_in(tmp_path: Path) -> None:
+    # a stamp recorded from what a build wrote (a mapping) sorts it as the check lists the output
+    for path in ("a.b", "a-b", "a b/c", "ab/c", "a/b0", "a/b.c", "a/b/c", "a/b-c/d", "a!", "é/x", "z"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(path)
+    listed = list(tree_identity(tmp_path))
+    assert len(listed) == 11
+    assert listed == sorted(listed, key=listing_order)
