@@ -4,6 +4,7 @@ in either since, by hand or not, is still found and the output made whole again.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -23,13 +24,15 @@ SOURCES = ("catalog.yaml", "content", "layouts")
 
 
 def _settle(site: Path) -> None:
-    """Every source file as if written a minute ago: settled (fresh.RACY_NS), as a site is
-    between edits; one written within the last seconds is never known by its identity alone."""
+    """Every source file and folder as if written a minute ago: settled (fresh.RACY_NS), as a
+    site is between edits; one written within the last seconds is never known by its identity."""
     then = time.time_ns() - 60_000_000_000
     for top in SOURCES:
         path = site / top
-        for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
-            os.utime(file, ns=(then, then))
+        if not path.exists():
+            continue
+        for entry in [path] if path.is_file() else [*path.rglob("*"), path]:
+            os.utime(entry, ns=(then, then))
 
 
 def _stamps(site: Path) -> list[str]:
@@ -37,14 +40,35 @@ def _stamps(site: Path) -> list[str]:
         return [output for (output,) in db.execute("SELECT output FROM stamps")]
 
 
-@pytest.fixture
-def stamped(run, site_copy) -> Path:
-    """The example site built once from settled sources: its stamp recorded by the build."""
+def _listing(site: Path) -> list[object] | None:
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        (text,) = db.execute("SELECT text FROM stamps").fetchone()
+    listing: list[object] | None = json.loads(text)[5]
+    return listing
+
+
+@pytest.fixture(params=["as built", "folders known"])
+def stamped(run, site_copy, request) -> Path:
+    """The example site built once from settled sources, its stamp recorded by the build; and
+    ("folders known") the same after its folders' times were set back and a build found nothing
+    changed: its stamp then knows every folder but the output's own by its identity, whatever
+    the clock did while the build wrote them (fresh.Listing)."""
     site = site_copy("example")
     _settle(site)
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
     assert _stamps(site) == [str(site / "public")]
+    if request.param == "folders known":
+        then = time.time_ns() - 60_000_000_000
+        for folder in (p for p in (site / "public").rglob("*") if p.is_dir()):
+            os.utime(folder, ns=(then, then))
+        again = run("build", "--source", site)
+        assert "Nothing changed since the last build" in again.output
+        listing = _listing(site)
+        assert listing is not None
+        _, folders, _, listed = listing
+        assert isinstance(folders, str) and "policies/change-approval" in folders.split("\0")
+        assert listed == [["", "\0".join(sorted(p.name for p in (site / "public").iterdir()))]]
     return site
 
 
@@ -52,6 +76,9 @@ def test_a_no_change_rebuild_after_a_build_reads_no_manifest_and_no_source(run, 
     # at 20,000 pages the manifest is 9 MB of JSON: reading it was a fifth of a no-change rebuild
     monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read"))
     monkeypatch.setattr(fresh.SourceList, "hashed", lambda self, known: pytest.fail("a source was hashed"))
+    monkeypatch.setattr(fresh, "list_sources", lambda *args: pytest.fail("a source folder was listed"))
+    if _listing(stamped) is not None:  # nor any folder but those changed since the build wrote its marker
+        monkeypatch.setattr(fresh, "_list_tree", lambda *args: pytest.fail("the output was listed"))
     before = tree(stamped / "public")
     result = run("build", "--source", stamped)
     assert result.exit_code == 0, result.output
@@ -168,3 +195,36 @@ def test_files_are_listed_in_the_order_the_stamp_sorts_them_in(tmp_path: Path) -
     listed = list(tree_identity(tmp_path))
     assert len(listed) == 11
     assert listed == sorted(listed, key=listing_order)
+
+
+def test_a_folder_holding_a_folder_the_build_did_not_write_is_listed_not_known_by_its_identity(tmp_path: Path) -> None:
+    # The stamp a build records knows the output's folders from the files it wrote; an empty
+    # folder holds none, so its parent is known by its identity only when its link count says it
+    # holds no other folder, and is otherwise listed (and found to differ: the output is listed).
+    output = tmp_path / "public"
+    for path in ("a/x.html", "b/y.html", ".servicebook-build"):
+        (output / path).parent.mkdir(parents=True, exist_ok=True)
+        (output / path).write_text(path)
+    (output / "a" / "empty").mkdir()
+    then = time.time_ns() - 60_000_000_000
+    for folder in (output / "a" / "empty", output / "a", output / "b"):
+        os.utime(folder, ns=(then, then))
+    paths = ["a/x.html", "b/y.html", ".servicebook-build"]
+    marker = (output / ".servicebook-build").stat().st_mtime_ns
+    written = fresh._written_folders(str(output), sorted(paths, key=listing_order))
+    assert written is not None
+    counted = os.stat(output / "b").st_nlink == 2  # ext4 counts a folder's folders in its link count
+    listing = fresh._listing("\0".join(sorted(paths, key=listing_order)), marker, *written)
+    assert listing is not None
+    assert listing.folders == ("b" if counted else "")
+    assert [folder for folder, _ in listing.listed] == (["", "a"] if counted else ["", "a", "b"])
+    assert listing.identity(str(output)) is None  # "a" holds "empty" too
+    (output / "a" / "empty").rmdir()
+    os.utime(output / "a", ns=(then, then))
+    written = fresh._written_folders(str(output), sorted(paths, key=listing_order))
+    assert written is not None
+    listing = fresh._listing("\0".join(sorted(paths, key=listing_order)), marker, *written)
+    assert listing is not None and listing.folders == ("a\0b" if counted else "")
+    assert listing.identity(str(output)) is not None
+    (output / "b" / "z.html").write_text("added")
+    assert listing.identity(str(output)) is None  # b's time changed

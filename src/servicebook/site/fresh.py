@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import itertools
 import json
 import os
@@ -167,11 +168,15 @@ def scan_sources(
 
 def list_sources(root: Path, sources: Iterable[str]) -> SourceList:
     """Every file under the given top-level source paths of `root` and its identity, not read."""
-    found = SourceList(str(root), [], array("q"), {}, time.time_ns() - RACY_NS)
+    found = SourceList(str(root), [], array("q"), {}, time.time_ns() - RACY_NS, [], [])
     for top in sources:
         try:
             info = os.lstat(root / top)
+        except FileNotFoundError:
+            found.absent.append(top)
+            continue
         except OSError:
+            found.absent.append("\0")  # neither there nor not: the stamp cannot say which (_sources_key)
             continue
         found.add(top, str(root / top), info)
     return found
@@ -192,6 +197,8 @@ class SourceList:
     ids: array[int]  # (size, mtime, inode) of each of `paths`, one after the other
     odd: dict[str, str]  # hash of each other entry
     settled_before: int  # files changed after this (ns) are hashed again next time
+    folders: list[tuple[str, int, int]]  # each folder listed: path, mtime and inode before it was
+    absent: list[str]  # top-level source paths that are not there
 
     def add(self, rel: str, path: str, info: os.stat_result) -> None:
         mode = info.st_mode
@@ -200,6 +207,7 @@ class SourceList:
             self.ids.extend(_IDENTITY(info))
         elif stat.S_ISDIR(mode):
             paths, ids, is_file = self.paths, self.ids, stat.S_ISREG
+            self.folders.append((rel, info.st_mtime_ns, info.st_ino))
             try:
                 with os.scandir(path) as it:
                     entries = sorted(it, key=_NAME)
@@ -275,17 +283,37 @@ def _as_tree(paths: list[str], ids: array[int]) -> dict[str, list[int]]:
     return {path: [size, mtime, inode] for path, size, mtime, inode in zip(paths, values, values, values, strict=False)}
 
 
-def _list_tree(folder: str, prefix: str, paths: list[str], ids: array[int]) -> None:
+def _list_tree(
+    folder: str,
+    prefix: str,
+    paths: list[str],
+    ids: array[int],
+    folders: list[_Folder] | None = None,
+    names: list[str] | None = None,
+) -> None:
     """Every file under `folder` (links not followed) and its (size, mtime, inode), each folder's
-    entries in the order of their names (`listing_order`)."""
+    entries in the order of their names (`listing_order`); with `folders`, each folder below
+    `folder` too, with its identity as it was before it was listed, and the names in it; the
+    names in `folder` itself go to `names`."""
     with os.scandir(folder) as it:
         entries = sorted(it, key=_NAME)
+    if names is not None:
+        names += [entry.name for entry in entries]
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            _list_tree(entry.path, f"{prefix}{entry.name}/", paths, ids)
+            inside: list[str] | None = None
+            if folders is not None:
+                info = entry.stat(follow_symlinks=False)
+                inside = []
+                folders.append((f"{prefix}{entry.name}", info.st_mtime_ns, info.st_ino, inside))
+            _list_tree(entry.path, f"{prefix}{entry.name}/", paths, ids, folders, inside)
         else:
             paths.append(prefix + entry.name)
             ids.extend(_IDENTITY(entry.stat(follow_symlinks=False)))
+
+
+# a folder of the output: its path, modification time and inode, and the names in it
+_Folder = tuple[str, int, int, list[str]]
 
 
 def listing_order(path: str) -> str:
@@ -426,8 +454,9 @@ class Stamp:
     """What lets a build see that nothing changed without reading the manifest (thousands of
     entries, 9 MB of JSON at 20,000 pages) or any source: a digest of the build's identity and
     settings and of every source file's path and identity, a digest of every output file's path
-    and identity, and what the build reported. The store keeps one beside each output's manifest
-    (Store.record_stamp), recorded after a build, or after a check of the manifest found nothing
+    and identity, and what the build reported; and, when it could be told, the output's listing
+    (`Listing`), so that the output's folders need not be listed. The store keeps one beside each
+    output's manifest (Store.record_stamp), recorded after a build, or after a check found nothing
     changed, only when every source had settled (RACY_NS): then a file whose path and identity are
     the same has the same bytes, as `scan_sources` trusts."""
 
@@ -436,32 +465,201 @@ class Stamp:
     warnings: tuple[Problem, ...]
     files: int
     pages: int
+    listing: Listing | None = None
+    inputs: Inputs | None = None
 
     def to_json(self) -> str:
-        return _dumps([self.sources, self.outputs, [encode(w) for w in self.warnings], self.files, self.pages])
+        listing, inputs = self.listing, self.inputs
+        shown = None if listing is None else [listing.files, listing.folders, listing.identities, listing.listed]
+        given = None if inputs is None else [inputs.files, inputs.folders, inputs.identities, inputs.absent]
+        warnings = [encode(w) for w in self.warnings]
+        return _dumps([self.sources, self.outputs, warnings, self.files, self.pages, shown, given])
 
     @classmethod
     def from_json(cls, text: str | None) -> Stamp | None:
         if text is None:
             return None
         try:
-            sources, outputs, warnings, files, pages = json.loads(text)
-            return cls(str(sources), str(outputs), tuple(decode(Problem, w) for w in warnings), int(files), int(pages))
+            sources, outputs, warnings, files, pages, shown, given = json.loads(text)
+            listing = inputs = None
+            if shown is not None:
+                names, folders, identities, listed = shown
+                listing = Listing(str(names), str(folders), str(identities), [[str(f), str(n)] for f, n in listed])
+            if given is not None:
+                names, folders, identities, absent = given
+                inputs = Inputs(str(names), str(folders), str(identities), [str(a) for a in absent])
+            problems = tuple(decode(Problem, w) for w in warnings)
+            return cls(str(sources), str(outputs), problems, int(files), int(pages), listing, inputs)
         except Exception:  # anything unreadable is simply no stamp
             return None
+
+
+_MOST_LISTED = 64  # folders a stamp's listing names the entries of, at most
+_FOLDER_IDENTITY = attrgetter("st_mtime_ns", "st_ino")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The output as a stamp holds it, so that a build tells it unchanged with an `lstat` of each
+    of its files and folders, without listing any but a few folders: every file's path (in
+    `_list_tree`'s order), every folder known by its identity, and the names in each other folder.
+
+    A folder is known by its identity when its modification time is earlier than the output's
+    marker's (written by the build just before it swapped the output in) and, for a listing made
+    from what a build wrote, holds as many folders as the build put there (its link count): a
+    folder changed after the marker was written, by anyone, has a time no earlier than the
+    marker's, so one still earlier has the entries it had then. The others (the output itself,
+    where the marker is, and any changed since) are listed and their names compared."""
+
+    files: str  # every file's path, NUL between
+    folders: str  # the folders known by their identity, NUL between
+    identities: str  # hex of their (mtime, inode), one after the other (array "q")
+    listed: list[list[str]]  # [folder, its names (sorted, NUL between)] for the others ("" the output)
+
+    def identity(self, output: str) -> array[int] | None:
+        """Every file's (size, mtime, inode) now, in order, when every folder is as it was; None
+        when one is not, or a file or folder is no longer there."""
+        try:
+            fd = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return None
+        try:
+            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+            if self.folders:
+                folders = map(_FOLDER_IDENTITY, map(look, self.folders.split("\0")))
+                if array("q", itertools.chain.from_iterable(folders)).tobytes().hex() != self.identities:
+                    return None
+            for folder, names in self.listed:
+                inside = os.listdir(f"{output}/{folder}" if folder else output)  # noqa: PTH208 - names, not paths
+                if "\0".join(sorted(inside)) != names:
+                    return None
+            files = self.files.split("\0") if self.files else []
+            return array("q", itertools.chain.from_iterable(map(_IDENTITY, map(look, files))))
+        except (OSError, ValueError):
+            return None
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The source files as a stamp holds them, so that a build finds them as they were with an
+    `lstat` of each, without listing their folders: every file's path (in `list_sources`'s
+    order), every folder's identity, and the top-level source paths that were not there. It is
+    recorded only when every folder had settled when it was listed (RACY_NS): one changed since
+    has another modification time."""
+
+    files: str  # every file's path, NUL between
+    folders: str  # every folder's path, NUL between
+    identities: str  # hex of their (mtime, inode), one after the other (array "q")
+    absent: list[str]
+
+    @classmethod
+    def of(cls, listed: SourceList) -> Inputs | None:
+        if listed.odd or "\0" in listed.absent:
+            return None
+        if not all(mtime < listed.settled_before for _, mtime, _ in listed.folders):
+            return None
+        identities = array("q", itertools.chain.from_iterable(f[1:] for f in listed.folders))
+        folders = "\0".join(f[0] for f in listed.folders)
+        return cls("\0".join(listed.paths), folders, identities.tobytes().hex(), list(listed.absent))
+
+    def identity(self, root: str) -> array[int] | None:
+        """Every file's (size, mtime, inode) now, in order, when every folder is as it was and
+        no absent path is there; None otherwise."""
+        try:
+            fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return None
+        try:
+            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+            for top in self.absent:
+                with contextlib.suppress(FileNotFoundError):
+                    look(top)
+                    return None
+            if self.folders:
+                folders = map(_FOLDER_IDENTITY, map(look, self.folders.split("\0")))
+                if array("q", itertools.chain.from_iterable(folders)).tobytes().hex() != self.identities:
+                    return None
+            files = self.files.split("\0") if self.files else []
+            return array("q", itertools.chain.from_iterable(map(_IDENTITY, map(look, files))))
+        except (OSError, ValueError):
+            return None
+        finally:
+            os.close(fd)
+
+
+def _listing(files: str, marker: int, folders: list[_Folder], nlinks: Mapping[str, int] | None) -> Listing | None:
+    """The listing (see `Listing`) of an output holding `files` and `folders` ("" the output
+    itself), the folders' identities taken before their entries were known, and `marker` the
+    marker's time; with `nlinks` (how many folders each holds), a folder whose link count says
+    otherwise is listed. None when too many folders would be listed to be worth it."""
+    if marker > time.time_ns():  # a marker whose time was set by hand, in the future: no
+        return None
+    known: list[str] = []
+    identities: array[int] = array("q")
+    listed: list[list[str]] = []
+    for folder, mtime, inode, names in folders:
+        if folder and mtime < marker and (nlinks is None or nlinks.get(folder, -1) == 0):
+            known.append(folder)
+            identities.extend((mtime, inode))
+        else:
+            listed.append([folder, "\0".join(names)])
+            if len(listed) > _MOST_LISTED:
+                return None
+    return Listing(files, "\0".join(known), identities.tobytes().hex(), listed)
+
+
+def _written_folders(output: str, paths: list[str]) -> tuple[list[_Folder], dict[str, int]] | None:
+    """The folders of an output holding the files `paths` ("" the output itself), each with its
+    identity now and the names in it, and for each the difference between its link count and
+    the folders `paths` put in it (0 on file systems that count them, as ext4 does)."""
+    names: dict[str, list[str]] = {"": []}
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        while folder not in names:
+            names[folder] = [name]
+            folder, _, name = folder.rpartition("/")
+        names[folder].append(name)
+    found: list[_Folder] = []
+    nlinks: dict[str, int] = {}
+    try:
+        fd = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        for folder, inside in names.items():
+            info = os.stat(folder or ".", dir_fd=fd, follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode):
+                return None
+            inside.sort()
+            found.append((folder, info.st_mtime_ns, info.st_ino, inside))
+            nlinks[folder] = info.st_nlink - 2
+        for folder in names:
+            if folder:
+                nlinks[folder.rpartition("/")[0]] -= 1
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return found, nlinks
 
 
 def _sources_key(context: tuple[str, ...], listed: SourceList) -> str | None:
     """The stamp's digest of the build's identity and settings and of the source files as listed;
     None when a source is not a regular file (its hash is of what it is, not of an identity)."""
-    if listed.odd:
+    if listed.odd or "\0" in listed.absent:
         return None
-    return digest(f"stamp {FORMAT}", *context, "\0".join(listed.paths), listed.ids.tobytes())
+    return _inputs_key(context, "\0".join(listed.paths), listed.ids)
 
 
-def _outputs_key(marker: list[int] | None, paths: list[str], ids: array[int]) -> str:
+def _inputs_key(context: tuple[str, ...], files: str, ids: array[int]) -> str:
+    return digest(f"stamp {FORMAT}", *context, files, ids.tobytes())
+
+
+def _outputs_key(marker: list[int] | None, files: str, ids: array[int]) -> str:
     """The stamp's digest of the output: its marker and every file (`_list_tree`, in its order)."""
-    return digest(repr(marker), "\0".join(paths), ids.tobytes())
+    return digest(repr(marker), files, ids.tobytes())
 
 
 @dataclass(slots=True)
@@ -484,6 +682,7 @@ class Survey:
     stamped: Report | None = None  # the last build's report, when its stamp is true (nothing to do)
     key: str | None = None  # the stamp's digest of the sources now (None: no stamp can be recorded)
     tree: dict[str, list[int]] | None = None  # the output's files as listed by the survey, if it did
+    listed: SourceList | None = None  # the source files as the survey listed them
 
     def unchanged(self) -> Report | None:
         """The last build's report when every input is as it saw it and the output is what it
@@ -494,20 +693,39 @@ class Survey:
         marker = marker_identity(self.output / MARKER)
         if previous is None or previous.inputs != self.inputs or previous.marker != marker:
             return None
-        found = self.tree if self.tree is not None else tree_identity(self.output)
+        if self.tree is not None:
+            found, listing = self.tree, None
+        else:
+            paths: list[str] = []
+            ids: array[int] = array("q")
+            folders: list[_Folder] = []
+            listing = _list_output(str(self.output), marker, paths, ids, folders)
+            found = _as_tree(paths, ids)
         if found != previous.outputs:
             return None
-        self.record_stamp(found, previous.warnings, previous.files, previous.pages)
+        self._record(found, previous.warnings, previous.files, previous.pages, listing)
         return Report(previous.warnings, previous.files, previous.pages, Work(unchanged=True))
 
     def record_stamp(
         self, outputs: Mapping[str, list[int]], warnings: tuple[Problem, ...], files: int, pages: int
     ) -> None:
         """Record the stamp (see `Stamp`) of the sources as this survey listed them and of the output
-        holding `outputs` (what the build put in it, or what the survey found), when every source
-        had settled; nothing otherwise (the next build then reads the manifest)."""
-        key = self.key
-        if key is None or len(self.sources) != len(self.hashes or ()):
+        holding `outputs`, what the build put in it; when every source had settled, else nothing
+        (the next build then reads the manifest)."""
+        self._record(outputs, warnings, files, pages, None)
+
+    def _record(
+        self,
+        outputs: Mapping[str, list[int]],
+        warnings: tuple[Problem, ...],
+        files: int,
+        pages: int,
+        listing: Listing | None,
+    ) -> None:
+        key, listed = self.key, self.listed
+        if key is None or listed is None or self.options.memory is not None:
+            return  # (serve: each build follows an edit, no stamp would be of use)
+        if len(self.sources) != len(self.hashes or ()):
             return  # a source that is no regular file, or unreadable
         if not all(entry[4] for entry in self.sources.values()):
             return  # changed too recently to be known by its identity (RACY_NS)
@@ -515,8 +733,13 @@ class Survey:
         if marker is None:
             return
         paths = sorted(outputs, key=listing_order)
+        names = "\0".join(paths)
         ids = array("q", itertools.chain.from_iterable(map(outputs.__getitem__, paths)))
-        stamp = Stamp(key, _outputs_key(marker, paths, ids), warnings, files, pages)
+        if listing is None:
+            written = _written_folders(str(self.output), paths)
+            if written is not None:
+                listing = _listing(names, marker[2], *written)
+        stamp = Stamp(key, _outputs_key(marker, names, ids), warnings, files, pages, listing, Inputs.of(listed))
         self.store.record_stamp(str(self.output), stamp.to_json())
 
     def close(self) -> None:
@@ -527,6 +750,18 @@ class Survey:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _list_output(
+    output: str, marker: list[int] | None, paths: list[str], ids: array[int], folders: list[_Folder]
+) -> Listing | None:
+    """List the output (`_list_tree`) into `paths` and `ids`, and return its `Listing` (None when
+    it has no marker or too many folders changed since it). Raises OSError."""
+    info = os.lstat(output)
+    names: list[str] = []
+    folders.append(("", info.st_mtime_ns, info.st_ino, names))
+    _list_tree(output, "", paths, ids, folders, names)
+    return None if marker is None else _listing("\0".join(paths), marker[2], folders, None)
 
 
 def survey(options: Options, repo: Repo | None) -> Survey:
@@ -540,7 +775,6 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     store = Store.for_site(options.source, enabled=options.cache)
     if not options.cache:
         return Survey(options, output, repo, info, store, None, "", None, {})
-    listed = list_sources(options.source, BUILD_INPUTS)
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     shallow = options.history and repo is not None and repo.shallow
     settings = repr((options.strict, options.versions, options.history, shallow))
@@ -552,23 +786,41 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         str(options.source.resolve()),
         tag_refs(options.source) if repo is not None else "",
     )
-    key = _sources_key(context, listed)
+    stamp = Stamp.from_json(store.stamp(str(output)))
+    listed: SourceList | None = None
+    key: str | None = None
+    if stamp is not None and stamp.inputs is not None:  # the sources as the stamp has them, if they are
+        now = stamp.inputs.identity(str(options.source))
+        if now is not None and _inputs_key(context, stamp.inputs.files, now) == stamp.sources:
+            key = stamp.sources
+    if key is None:
+        listed = list_sources(options.source, BUILD_INPUTS)
+        key = _sources_key(context, listed)
     tree = None
-    stamp = Stamp.from_json(store.stamp(str(output))) if key is not None else None
-    if stamp is not None and stamp.sources == key:
+    if stamp is not None and key is not None and stamp.sources == key:
         marker = marker_identity(output / MARKER)
-        paths: list[str] = []
-        ids: array[int] = array("q")
-        with contextlib.suppress(OSError):
-            _list_tree(str(output), "", paths, ids)
-            if _outputs_key(marker, paths, ids) == stamp.outputs:
-                report = Report(stamp.warnings, stamp.files, stamp.pages, Work(unchanged=True))
+        report = Report(stamp.warnings, stamp.files, stamp.pages, Work(unchanged=True))
+        now = stamp.listing.identity(str(output)) if stamp.listing is not None else None
+        if now is not None and stamp.listing is not None:  # every folder as it was: the files
+            if _outputs_key(marker, stamp.listing.files, now) == stamp.outputs:
                 return Survey(options, output, repo, info, store, None, "", None, {}, report)
-            tree = _as_tree(paths, ids)
+        else:  # the output's folders listed
+            paths: list[str] = []
+            ids: array[int] = array("q")
+            with contextlib.suppress(OSError):
+                listing = _list_output(str(output), marker, paths, ids, [])
+                if _outputs_key(marker, "\0".join(paths), ids) == stamp.outputs:
+                    if listing is not None:  # so that the next build need not list them
+                        store.record_stamp(str(output), dataclasses.replace(stamp, listing=listing).to_json())
+                    return Survey(options, output, repo, info, store, None, "", None, {}, report)
+                tree = _as_tree(paths, ids)
+    if listed is None:  # the sources are as the stamp has them, the output is not
+        listed = list_sources(options.source, BUILD_INPUTS)
+        key = _sources_key(context, listed)
     previous = _previous(store, output, options.source.resolve(), options.memory)
     hashes, sources = listed.hashed(previous.sources if previous else None)
     inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
-    return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, None, key, tree)
+    return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, None, key, tree, listed)
 
 
 def _previous(store: Store, output: Path, source: Path, memory: PageMemory | None = None) -> Manifest | None:
