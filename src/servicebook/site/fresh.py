@@ -628,8 +628,9 @@ def _written_folders(output: str, paths: list[str]) -> tuple[list[_Folder], dict
     except OSError:
         return None
     try:
-        for folder, inside in names.items():
-            info = os.stat(folder or ".", dir_fd=fd, follow_symlinks=False)
+        look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+        infos = map(look, [folder or "." for folder in names])
+        for (folder, inside), info in zip(names.items(), infos, strict=True):
             if not stat.S_ISDIR(info.st_mode):
                 return None
             inside.sort()
