@@ -228,3 +228,45 @@ def test_a_folder_holding_a_folder_the_build_did_not_write_is_listed_not_known_b
     assert listing.identity(str(output)) is not None
     (output / "b" / "z.html").write_text("added")
     assert listing.identity(str(output)) is None  # b's time changed
+
+
+def test_a_build_from_sources_just_written_records_no_stamp_and_the_next_check_does(
+    run, site_copy, monkeypatch
+) -> None:
+    # A source written within the last seconds could change again within the same clock tick
+    # unseen: the build records no stamp. A later build that finds nothing changed by the
+    # manifest (every source read again, settled now) records it, and the one after uses it.
+    site = site_copy("example")
+    page = site / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nJust written.\n")
+    assert run("build", "--source", site).exit_code == 0
+    assert _stamps(site) == []
+    _settle(site)  # as if a minute had passed (the page's identity changes: it is read again)
+    again = run("build", "--source", site)
+    assert "Nothing changed since the last build" in again.output
+    assert _stamps(site) == [str(site / "public")]
+    monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read"))
+    last = run("build", "--source", site)
+    assert "Nothing changed since the last build" in last.output
+
+
+def test_a_folder_no_older_than_the_marker_is_listed_not_known_by_its_identity(tmp_path: Path) -> None:
+    # the marker is written just before the swap: a folder changed since (or in the same clock
+    # tick) may hold an entry its identity does not tell apart
+    output = tmp_path / "public"
+    for path in ("a/x.html", "b/y.html", ".servicebook-build"):
+        (output / path).parent.mkdir(parents=True, exist_ok=True)
+        (output / path).write_text(path)
+    marker = (output / ".servicebook-build").stat().st_mtime_ns
+    os.utime(output / "a", ns=(marker - 1, marker - 1))
+    os.utime(output / "b", ns=(marker, marker))
+    paths = sorted(["a/x.html", "b/y.html", ".servicebook-build"], key=listing_order)
+    written = fresh._written_folders(str(output), paths)
+    assert written is not None
+    listing = fresh._listing("\0".join(paths), marker, *written)
+    assert listing is not None
+    assert "b" not in listing.folders.split("\0")
+    assert ["b", "y.html"] in listing.listed
+    (output / "b" / "z.html").write_text("added in the same tick")
+    os.utime(output / "b", ns=(marker, marker))  # its time unchanged: found by its names
+    assert listing.identity(str(output)) is None
