@@ -617,6 +617,44 @@ def test_a_no_change_rebuild_that_cannot_judge_review_by_dates_says_so_without_i
     assert imported == "[]"
 
 
+def test_a_rebuild_collects_garbage_in_batches_from_its_start(built) -> None:
+    # The build's collector thresholds (parallel.batch_collections) hold from the command's start,
+    # before it imports anything of the pipeline: with the defaults, importing it cost a rebuild
+    # ~130 collections, one of them of everything. A no-change rebuild imports no pipeline at all.
+    code = (
+        "import gc, sys\nfrom servicebook.cli import main\n"
+        f"try:\n    main(['build', '--source', {str(built)!r}])\nexcept SystemExit:\n    pass\n"
+        "print(gc.get_threshold()[0])"
+    )
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert "Nothing changed since the last build" in done.stdout
+    assert int(done.stdout.splitlines()[-1]) >= 10_000
+
+
+def test_a_one_page_rebuild_imports_only_what_it_uses(run, tmp_path) -> None:
+    # A one-page rebuild renders one page in this process: it starts no workers (multiprocessing),
+    # and a site outside git, without members, releases or portal exports, has no use for the
+    # modules that make those; importing them was start-up time of every rebuild.
+    site = generated_site(tmp_path / "site", pages=70)  # enough pages for a cold build to use workers
+    assert run("build", "--source", site).exit_code == 0
+    page = sorted((site / "content").glob("*.md"))[3]
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    code = (
+        "import sys\nfrom servicebook.cli import main\n"
+        f"try:\n    main(['build', '--source', {str(site)!r}])\nexcept SystemExit:\n    pass\n"
+        "unused = ('multiprocessing', 'concurrent.futures.process', 'servicebook.federation.review',"
+        " 'servicebook.site.releases', 'servicebook.site.portals', 'servicebook.interop.backstage')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(unused)))"
+    )
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Built ") and "policy pages                 1" in done.stdout, done.stdout
+    assert lines[-1] == "[]"
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
 def _rebuild(site: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`build` of `site` in a new process, which then prints the heavy modules it imported."""
     code = (

@@ -8,7 +8,6 @@ bench/README.md, "Start-up"). The list below is the one place a new command is r
 from __future__ import annotations
 
 import sys
-import traceback
 
 import click
 
@@ -58,6 +57,8 @@ class _Group(LazyGroup):
             click.echo(_interrupted(exc), err=True)
             raise SystemExit(130) from None
         except Exception:
+            import traceback  # only for a crash: every command would import it (and linecache, tokenize) for nothing
+
             click.echo(traceback.format_exc(), err=True)
             click.echo(
                 "internal error: this is a bug in servicebook, not a problem with your catalog. "

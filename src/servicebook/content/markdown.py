@@ -172,7 +172,8 @@ class PackedRefs:
         parts = text.split("\0")
         if len(parts) % _REF_FIELDS:
             raise ValueError("a page's links are cut short")
-        if not all(parts[i].isdecimal() for n in (3, 4, 6) for i in range(n, len(parts), _REF_FIELDS)):
+        # by columns, a C loop each: a rebuild reads back every page's links
+        if not all(all(map(str.isdecimal, parts[n::_REF_FIELDS])) for n in (3, 4, 6)):
             raise ValueError("a page's links are not links")
         return cls(text, (), len(parts) // _REF_FIELDS)
 

@@ -21,7 +21,6 @@ from servicebook.catalog.model import BuildInfo, SiteContent
 from servicebook.catalog.records import RecordCache
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
-from servicebook.federation.review import LockHistory
 from servicebook.git.history import Timeline, load_timeline, release_changes
 from servicebook.git.releases import discover
 from servicebook.git.repo import Repo, build_info, changed_since, open_repo, shallow_warning
@@ -34,7 +33,6 @@ from servicebook.site.load import BodySpool, Loaded, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
-from servicebook.site.releases import BuiltRelease, build_releases
 from servicebook.site.render import render_site
 from servicebook.site.search import SearchMemory
 from servicebook.site.store import Remembering
@@ -43,6 +41,8 @@ from servicebook.site.templates import DataSpec, RenderError, VersionContext, co
 from servicebook.site.write import MARKER, write_failed, write_site
 
 if TYPE_CHECKING:
+    from servicebook.federation.review import LockHistory
+    from servicebook.site.releases import BuiltRelease
     from servicebook.site.templates import PageSpec
 
 # Another servicebook's compiled templates (an upgrade, a second installation) are kept this long
@@ -306,6 +306,8 @@ def _lock_history(source: Path, site: SiteContent, cache: BuildCache) -> LockHis
     """An organisation site's history also shows what its members changed: each move of its lock."""
     if site.federation is None:
         return None
+    from servicebook.federation.review import LockHistory  # an organisation site's only: not imported by others
+
     return LockHistory(source, cache.store, {t.id: t.name for t in site.federation.teams})
 
 
@@ -431,6 +433,8 @@ def _releases(
     found = discover(repo, pattern)
     if found is None or repo is None:
         return [], []
+    from servicebook.site.releases import build_releases  # a site with releases only: not imported by others
+
     options.progress.enter("releases", total=len(found.choices))
     return build_releases(
         repo,

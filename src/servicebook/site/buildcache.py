@@ -71,21 +71,39 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
 def _page_meta(data: dict[str, Any], spool: BodySpool | None = None) -> model.PageMeta:
     """Front matter as stored: plain values and lists of ids, read directly (the generic
     `decode` resolves every field's type, which a rebuild would pay for on every page); with a
-    `spool`, each owner and id as the one string it keeps of it (BodySpool `meta`)."""
-    if data.keys() == _PAGE_META_TYPES.keys() and all(
-        isinstance(v, _PAGE_META_TYPES[k]) and (not isinstance(v, list) or all(isinstance(i, str) for i in v))
-        for k, v in data.items()
-    ):
-        if spool is None:
-            fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        else:
-            one = spool.names.setdefault
-            fields = {k: tuple(one(i, i) for i in v) if isinstance(v, list) else v for k, v in data.items()}
-            if fields["owner"] is not None:
-                fields["owner"] = one(fields["owner"], fields["owner"])
-        return model.PageMeta(**fields)
+    `spool`, each owner and id as the one string it keeps of it (BodySpool `meta`). The shape is
+    checked field by field without a generator per field (a rebuild reads back every page)."""
+    if isinstance(data, dict) and data.keys() == _PAGE_META_TYPES.keys():
+        title, summary, owner, order = data["title"], data["summary"], data["owner"], data["order"]
+        offerings, tools = data["offerings"], data["tools"]
+        if (
+            isinstance(title, str)
+            and isinstance(summary, str | None)
+            and isinstance(owner, str | None)
+            and isinstance(order, int)
+            and isinstance(offerings, list)
+            and isinstance(tools, list)
+            and _all_strings(offerings)
+            and _all_strings(tools)
+        ):
+            if spool is None:
+                owned, offered, used = owner, tuple(offerings), tuple(tools)
+            else:
+                one = spool.names.setdefault
+                owned = None if owner is None else one(owner, owner)
+                offered, used = tuple(map(one, offerings, offerings)), tuple(map(one, tools, tools))
+            return model.PageMeta(title=title, summary=summary, owner=owned, order=order, offerings=offered, tools=used)
     meta: model.PageMeta = decode(model.PageMeta, data)  # a field of another shape: read it the careful way
     return meta if spool is None else spool.meta(meta)
+
+
+def _all_strings(items: list[Any]) -> bool:
+    """Whether every item is a str (joining them raises for any other)."""
+    try:
+        "".join(items)
+    except TypeError:
+        return False
+    return True
 
 
 # What `encode` makes of each PageMeta field (a test keeps this in step with the model).
@@ -137,7 +155,7 @@ def decode_page(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems),
         anchor_refs=links if spool is None else spool.refs(links),
-        assets=tuple(str(a) for a in assets),
+        assets=tuple(map(str, assets)),
         digest=str(digest_),
         sections=_sections(sections),
         sha256=str(sha256),
@@ -150,15 +168,21 @@ def _headings(
 ) -> tuple[model.Heading, ...]:
     """Headings stored as [level, text, anchor, …], each made once for all the pages (`shared`),
     the one the `spool` keeps of it when there is one (BodySpool `heading`): stored parts that
-    compare equal convert to equal headings (1, 1.0 and True are level 1)."""
+    compare equal convert to equal headings (1, 1.0 and True are level 1). A page whose headings
+    were all read back before (most of a rebuild's: "Scope", "Exceptions") is looked up at once."""
     if len(parts) % 3:
         raise ValueError("a page's headings are cut short")
+    stored = zip(parts[0::3], parts[1::3], parts[2::3], strict=True)
+    try:
+        return tuple(map(shared.__getitem__, stored))
+    except KeyError:  # a heading not read back before: made below
+        pass
     found: list[model.Heading] = []
-    for stored in zip(parts[0::3], parts[1::3], parts[2::3], strict=True):
-        heading = shared.get(stored)
+    for each in zip(parts[0::3], parts[1::3], parts[2::3], strict=True):
+        heading = shared.get(each)
         if heading is None:
-            heading = model.Heading(int(stored[0]), str(stored[1]), str(stored[2]))
-            heading = shared[stored] = heading if spool is None else spool.heading(heading)
+            heading = model.Heading(int(each[0]), str(each[1]), str(each[2]))
+            heading = shared[each] = heading if spool is None else spool.heading(heading)
         found.append(heading)
     return tuple(found)
 
@@ -224,6 +248,7 @@ class BuildCache:
         self._hashes: Mapping[str, str] | None = None  # see `_recorded_hashes`
         self.source = ""  # the source folder, for a checkout that moves (fresh._previous)
         self._same_output: bool | None = None  # is the output the one the last build swapped in?
+        self._output_text = ""  # the output folder as a string, once `reuse` has looked at it
         self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
         self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
 
@@ -348,7 +373,8 @@ class BuildCache:
             return None
         if self._same_output is None:
             self._same_output = previous.marker == marker_identity(self.output / MARKER)
-        file = f"{self.output}/{path}"  # plain strings: this runs for every page of the site
+            self._output_text = str(self.output)
+        file = f"{self._output_text}/{path}"  # plain strings: this runs for every page of the site
         recorded = previous.outputs.get(path)
         if not self._same_output or recorded is None or (self.memory is None and recorded != file_identity(file)):
             identity = self._restored(path, file)

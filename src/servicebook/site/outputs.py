@@ -35,7 +35,6 @@ from servicebook.git.versions import Release, manifest, pages_by_version, versio
 from servicebook.site import write
 from servicebook.site.catalog_json import catalog_sections, document_head, document_measurements, document_page
 from servicebook.site.changes import HistoryView, atom_feed
-from servicebook.site.portals import published as portal_files
 from servicebook.site.search import SearchMemory, search_index
 from servicebook.site.templates import DataSpec
 from servicebook.site.views import SiteView
@@ -140,6 +139,14 @@ def _page_bodies_and_snapshots(made: FromCatalog) -> str:
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
 
 
+def _portal_files(made: FromSite) -> dict[str, bytes]:
+    if made.site.catalog.portals is None:  # nothing asked: the exporters (Backstage, tech radars) not imported
+        return {}
+    from servicebook.site.portals import published
+
+    return published(made.site, made.history)
+
+
 def _feed(made: FromSite) -> bytes | None:
     if made.history is None or not made.history.available:
         return None
@@ -179,7 +186,7 @@ DATA: tuple[DataOutput, ...] = (
 )  # and the search index, search_outputs()
 SITE_FILES: tuple[SiteFiles, ...] = (
     # Backstage entities and tech-radar data, when the catalog's `portals:` asks for them
-    SiteFiles(routes.PORTALS, lambda made: portal_files(made.site, made.history)),
+    SiteFiles(routes.PORTALS, _portal_files),
 )
 SITE: tuple[SiteOutput, ...] = (
     SiteOutput(routes.FEED, _feed),

@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import operator
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +104,15 @@ def _dataclass_shown(value: object, memo: dict[int, tuple[object, str]]) -> str:
 def _values(value: object) -> tuple[object, ...]:
     """A dataclass's field values, in order (its repr() without the names, at a fraction of the cost)."""
     kind: Any = type(value)
-    return tuple(getattr(value, name) for name in _field_names(kind))
+    return _getter(kind)(value)
+
+
+@functools.cache
+def _getter(kind: Any) -> Callable[[object], tuple[object, ...]]:  # a dataclass
+    names = _field_names(kind)
+    if len(names) < 2:  # attrgetter of one name gives the value itself, of none is not made
+        return lambda value: tuple(getattr(value, name) for name in names)
+    return operator.attrgetter(*names)
 
 
 def _shown(value: object, out: list[str], memo: dict[int, tuple[object, str]]) -> None:
@@ -340,6 +349,8 @@ def reuse_keys(
     def _own(spec: PageSpec, where: tuple[str, ...]) -> str | None:
         context = spec.context
         if spec.template == "policy.html" and isinstance(page := context.get("page"), model.Page):
+            if remembered.memo is None:  # no memo (the CLI): made, without the inputs a memo compares
+                return _policy_key(own, names, tool_names, team, changed, page, where)
             inputs = (shared, where, page.slug, page.source, page.meta, page.html_sha256)
             made = functools.partial(_policy_key, own, names, tool_names, team, changed, page, where)
             return remembered(spec.path, inputs, made)

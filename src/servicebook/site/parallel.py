@@ -12,14 +12,15 @@ import collections
 import contextlib
 import gc
 import itertools
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -62,6 +63,12 @@ def batch_collections() -> None:
     gc.set_threshold(10_000, 50, 1_000)
 
 
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _run_chunk(fn: Callable[[Any, Any], Any], chunk: Sequence[Any]) -> list[Any]:
     shared = _shared[0]
     return [fn(shared, item) for item in chunk]
@@ -84,7 +91,7 @@ def map_shared(
     of the result of `items[i]`, called as each comes in: so that what is needed of each result
     only for a moment (a page's HTML, on its way to the store) is never held for all at once.
     """
-    if workers <= 1 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(items) < MIN_ITEMS or not _can_fork():
         out = []
         for i, item in enumerate(items):
             result = fn(shared, item)
@@ -95,6 +102,9 @@ def map_shared(
     size = max(1, min(MAX_CHUNK, -(-len(items) // (workers * 8))))  # small chunks balance uneven pages
     chunks = (items[i : i + size] for i in range(0, len(items), size))
     results: list[R] = []
+    import multiprocessing  # here: a build that starts no workers (a one-page rebuild) does not import it
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork")
     gc.freeze()  # what the workers inherit is never collected there: they need not scan (nor copy) it
     try:
@@ -141,6 +151,8 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     The pool's manager thread then marks every unfinished chunk as failed, including those
     `map` already cancelled, which Python 3.11 reports as an InvalidStateError traceback from
     that thread (3.12 checks first): that one is expected here and not shown."""
+    from concurrent.futures import InvalidStateError
+
     shown = threading.excepthook
 
     def quiet(args: threading.ExceptHookArgs) -> None:
