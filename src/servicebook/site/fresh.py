@@ -41,7 +41,7 @@ from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
-    from servicebook.site.load import BodySpool, PageResult
+    from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
     from servicebook.site.search import SearchMemory
 
@@ -84,6 +84,8 @@ class PageMemory:
         self.text = ManifestText()
         # catalog.json's catalog sections (made by the first build)
         self.catalog_lines: CatalogLines | None = None
+        # what its last load found (load.LoadMemo), made by the first build
+        self.load: LoadMemo | None = None
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -93,6 +95,7 @@ class PageMemory:
         self.keys = {}
         self.search = None
         self.catalog_lines = None
+        self.load = None
         self.spare.forget()
         self.text.forget()
 
