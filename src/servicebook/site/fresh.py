@@ -86,6 +86,24 @@ class PageMemory:
         self.catalog_lines: CatalogLines | None = None
         # what its last load found (load.LoadMemo), made by the first build
         self.load: LoadMemo | None = None
+        # the source files as its last survey found them (`scan_sources`: hashes, identities),
+        # and what changed since then as far as a file watcher knows (paths relative to the
+        # source, set before each build; None: not known): the next survey looks at those alone
+        # (`rescan`), and a later full survey checks that nothing else changed (`unreported`)
+        self.scanned: tuple[dict[str, str], dict[str, list[Any]]] | None = None
+        self.changed: frozenset[str] | None = None
+        self.unverified = False  # the last survey took the watcher's word for what changed
+
+    def unreported(self, root: Path) -> list[str]:
+        """The source files that differ from what the last survey found, surveyed in full: those
+        a file watcher did not report (a build that took its word has not seen them). Empty when
+        the last survey was a full one; its verdict is remembered, so this is done once."""
+        if not self.unverified or self.scanned is None:
+            return []
+        self.unverified = False
+        files, seen = self.scanned
+        now, _ = scan_sources(root, BUILD_INPUTS, seen)
+        return sorted(p for p in files.keys() | now.keys() if files.get(p) != now.get(p))
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -96,6 +114,7 @@ class PageMemory:
         self.search = None
         self.catalog_lines = None
         self.load = None
+        self.scanned = self.changed = None
         self.spare.forget()
         self.text.forget()
 
@@ -212,6 +231,35 @@ class _Scan:
             files[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
         else:
             files[rel] = digest("special", str(info.st_mode))
+
+
+def rescan(
+    root: Path, sources: Iterable[str], last: tuple[dict[str, str], dict[str, list[Any]]], changed: Iterable[str]
+) -> tuple[dict[str, str], dict[str, list[Any]]] | None:
+    """What `scan_sources` would find now, from what it found `last`, when only the files
+    `changed` (relative to `root`) may differ since: each looked at as `scan_sources` looks at it.
+    None (scan in full) when one of them is a folder, or was one, or is not under `sources`."""
+    files, seen = dict(last[0]), dict(last[1])
+    scan = _Scan(files, seen, last[1], time.time_ns() - RACY_NS)
+    tops = frozenset(sources)
+    for rel in changed:
+        if rel.split("/", 1)[0] not in tops or rel.endswith("/") or "//" in rel:
+            return None
+        files.pop(rel, None)
+        seen.pop(rel, None)
+        try:
+            info = os.lstat(root / rel)
+        except FileNotFoundError:
+            info = None
+        except OSError:
+            return None
+        if info is None or stat.S_ISDIR(info.st_mode):
+            folder = rel + "/"
+            if info is not None or any(p.startswith(folder) for p in files):
+                return None  # a folder made, removed or replaced: what is under it is not known
+            continue
+        scan.add(rel, str(root / rel), info)
+    return files, seen
 
 
 # -- what the output is ------------------------------------------------------------------------
@@ -428,7 +476,7 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     if not options.cache:
         return Survey(options, output, repo, info, store, None, "", None, {})
     previous = _previous(store, output, options.source.resolve(), options.memory)
-    hashes, sources = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
+    hashes, sources = _scan(options, previous)
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     shallow = options.history and repo is not None and repo.shallow
     settings = repr((options.strict, options.versions, options.history, shallow))
@@ -442,6 +490,22 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         *(f"{p}\0{h}" for p, h in sorted(hashes.items())),
     )
     return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
+
+
+def _scan(options: Options, previous: Manifest | None) -> tuple[dict[str, str], dict[str, list[Any]]]:
+    """`scan_sources` of the source; in a long-running process told what changed since its last
+    survey (`serve`'s file watcher: PageMemory `changed`), only those files are looked at again."""
+    memory = options.memory
+    found = None
+    if memory is not None and memory.scanned is not None and memory.changed is not None:
+        found = rescan(options.source, BUILD_INPUTS, memory.scanned, memory.changed)
+    if memory is not None:
+        memory.unverified = found is not None  # a full survey finds everything
+    if found is None:
+        found = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
+    if memory is not None:
+        memory.scanned, memory.changed = found, None
+    return found
 
 
 def _previous(store: Store, output: Path, source: Path, memory: PageMemory | None = None) -> Manifest | None:
