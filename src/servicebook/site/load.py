@@ -759,41 +759,65 @@ def _check_anchors(
     root: Path, pages: Iterable[model.Page], slugs: list[str], refs: list[PackedRefs], memo: LoadMemo | None
 ) -> list[Problem]:
     """The links of the pages `slugs` (their `refs`, in that order) to a heading that the page
-    they lead to (of `pages`) does not have."""
-    anchors = _anchors(pages, memo)
-    settled = _Settled(memo, anchors)
+    they lead to (of `pages`) does not have. With a `memo` whose pages had the anchors these have,
+    only the links of the pages whose links did not all lead somewhere then are looked at."""
+    by_slug = {page.slug: page for page in pages}
+    before = memo.settled if memo is not None and _same_anchors(by_slug, memo.pages) else None
+    # every page's links looked at: each page's anchors at once; a few pages': the anchors of the
+    # pages they lead to
+    anchors: Mapping[str, frozenset[str]] = (
+        {slug: _anchors_of(page) for slug, page in by_slug.items()} if before is None else _Anchors(by_slug)
+    )
+    settled = _Settled(before or {}, anchors)
     problems = check_anchor_refs(settled.unsettled(slugs, refs), anchors, partial(_locate_ref, root))
     if memo is not None:
-        memo.settled_over, memo.settled = anchors, settled.now
+        memo.pages, memo.settled = by_slug, settled.now
     return problems
 
 
-def _anchors(pages: Iterable[model.Page], memo: LoadMemo | None) -> dict[str, frozenset[str]]:
-    """Each page's anchors (its headings'), by slug; those of a page its last load gave (`memo`)
-    as they were then."""
-    last = memo.anchored if memo is not None else {}
-    anchored: dict[str, tuple[model.Page, frozenset[str]]] = {}
-    anchors: dict[str, frozenset[str]] = {}
-    for page in pages:
-        was = last.get(page.slug)
-        if was is None or was[0] is not page:
-            was = (page, frozenset(h.anchor for h in page.headings))
-        anchored[page.slug] = was
-        anchors[page.slug] = was[1]
-    if memo is not None:
-        memo.anchored = anchored
-    return anchors
+def _anchors_of(page: model.Page) -> frozenset[str]:
+    return frozenset(h.anchor for h in page.headings)
+
+
+def _same_anchors(pages: Mapping[str, model.Page], last: Mapping[str, model.Page]) -> bool:
+    """Whether `pages` are the pages `last` holds (the same slugs), each the same object or one with
+    the same anchors."""
+    if pages.keys() != last.keys():
+        return False
+    return all(page is last[slug] or _anchors_of(page) == _anchors_of(last[slug]) for slug, page in pages.items())
+
+
+class _Anchors(Mapping[str, frozenset[str]]):
+    """Each page's anchors, by slug, made when first asked for."""
+
+    def __init__(self, pages: Mapping[str, model.Page]) -> None:
+        self._pages = pages
+        self._made: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, slug: str) -> frozenset[str]:
+        made = self._made.get(slug)
+        if made is None:
+            made = self._made[slug] = _anchors_of(self._pages[slug])
+        return made
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._pages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
 
 
 class _Settled:
     """The links to other pages' headings that check_anchor_refs must look at: those of each page
     with a link to a page of the site (`anchors`) whose heading it does not have. The pages whose
-    links all lead somewhere (nearly all) make no AnchorRef at all, and are remembered (`now`), so
-    that the next load (`memo`) need not look at them again while no page's headings changed."""
+    links all lead somewhere (nearly all) make no AnchorRef at all; they are remembered (`now`),
+    and those remembered `before` (with the same anchors) are not looked at again."""
 
-    def __init__(self, memo: LoadMemo | None, anchors: dict[str, frozenset[str]]) -> None:
-        same = memo is not None and memo.settled_over is not None and memo.settled_over == anchors
-        self._before = memo.settled if memo is not None and same else {}
+    def __init__(self, before: Mapping[str, PackedRefs], anchors: Mapping[str, frozenset[str]]) -> None:
+        self._before = before
         self._anchors = anchors
         self.now: dict[str, PackedRefs] = {}
 
@@ -813,9 +837,9 @@ class LoadMemo:
     """What the last load of a long-running process (`serve`) found, taken again by its next load
     where the inputs are the same, so that a load after an edit does the work of what changed:
     content/'s listing while no folder under it changed (`_Listing`), each page's store key while
-    its source and what its links may lead to are the same, each page's anchors while it is the
-    same page object (the memory's, store.Remembering), and which pages' links to other pages'
-    headings all led somewhere while no page's headings changed. Every value is replaced, never
+    its source and what its links may lead to are the same, and which pages' links to other pages'
+    headings all led somewhere while no page's anchors changed (an unchanged page is the same
+    object, the memory's: store.Remembering). Every value is replaced, never
     changed in place; a load that raises leaves what it had replaced so far, each part of which
     is right for its own inputs."""
 
@@ -826,8 +850,7 @@ class LoadMemo:
         self.paths: Mapping[str, str] = {}  # slug → source path, as listed
         self.hashes: Mapping[str, str] = {}  # source path → hash, as surveyed
         self.keys: dict[str, str] = {}  # slug → store key
-        self.anchored: dict[str, tuple[model.Page, frozenset[str]]] = {}  # slug → (page, its anchors)
-        self.settled_over: dict[str, frozenset[str]] | None = None  # the anchors `settled` holds for
+        self.pages: Mapping[str, model.Page] = {}  # slug → page, of every page loaded
         self.settled: dict[str, PackedRefs] = {}  # slug → its refs, every one of which leads somewhere
 
 
