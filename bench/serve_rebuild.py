@@ -4,7 +4,8 @@ waits for between saving a page and seeing it (plus the file watcher's step, at 
     python bench/serve_rebuild.py SITE RUNS
 
 Builds SITE once the way `serve` does (in this process, into a temporary folder), then edits the
-page `run.py` edits, RUNS times, and prints one JSON line per rebuild: wall seconds, CPU seconds
+page `run.py` edits, RUNS times, each time rebuilding as `serve` does when its file watcher reports
+the page changed, and prints one JSON line per rebuild: wall seconds, CPU seconds
 (user + system, with any worker processes) and system seconds; then the peak memory of the process (or of a worker). run.py shows the
 medians.
 """
@@ -39,7 +40,7 @@ def main() -> None:
         for i in range(runs):
             page.write_text(original + f"\nA revision note, number {i}, saved while serving.\n")
             (busy, kernel), start = cpu(), time.perf_counter()
-            if not preview.rebuild():
+            if not preview.rebuild([page]):  # as serve's file watcher reports the edit
                 sys.exit("\n".join(failures))
             seconds = time.perf_counter() - start
             busy_after, kernel_after = cpu()

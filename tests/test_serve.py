@@ -427,3 +427,25 @@ def test_serve_names_the_file_sed_edited_not_the_temporary_file_sed_saved_throug
         subprocess.run(["sed", "-i", "s/business hours/office hours/", "content/welcome.md"], cwd=site, check=True)
         rebuilt = wait_for(lambda: [line for line in lines[1:] if "changed" in line], what="the rebuild")
         assert rebuilt[0].startswith(f"[09:30:00] {site}/content/welcome.md changed: rebuilt"), rebuilt
+
+
+def test_the_watcher_surveys_every_source_on_a_quiet_round_after_a_rebuild_that_took_its_word(site_copy) -> None:
+    # A rebuild looks again only at the files the watcher reported (fresh.rescan); the next round
+    # without changes surveys every file once (Preview.verify), so that an event it missed cannot
+    # leave the preview stale.
+    site = site_copy("minimal")
+    lines: list[str] = []
+    surveyed = threading.Event()
+
+    class Watching(Preview):
+        def verify(self) -> None:
+            if self.memory.unverified:
+                surveyed.set()
+            super().verify()
+
+    preview = Watching(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lines.append, lines.append, **STOPPED)
+    with watched(preview):
+        page = site / "content" / "welcome.md"
+        page.write_text(page.read_text() + "\nOne more paragraph.\n")
+        wait_for(surveyed.is_set, what="a survey of every source after the rebuild", output=lambda: "\n".join(lines))
+        assert any("content/welcome.md changed: rebuilt" in line for line in lines), lines

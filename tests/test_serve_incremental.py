@@ -50,6 +50,14 @@ CHANGES: list[tuple[str, Callable[[Path], None]]] = [
         "a heading another page links to",
         lambda s: _edit(s / "content" / "on-call-handbook.md", "## Paging", "## Paging and escalation"),
     ),
+    (
+        "a link to another page's heading",
+        lambda s: _edit(
+            s / "content" / "on-call-handbook.md",
+            "(change-approval.md#",
+            "(backups-and-restore.md#requesting-a-restore)(#",
+        ),
+    ),
     ("a page renamed", lambda s: (s / "content" / "on-call-handbook.md").rename(s / "content" / "paging-handbook.md")),
     ("a page deleted", lambda s: (s / "content" / "paging-handbook.md").unlink()),
     (

@@ -13,7 +13,7 @@ import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
@@ -529,7 +529,7 @@ def _missing_anchor(
 
 def check_anchor_refs(
     refs: Iterable[AnchorRef],
-    anchors_by_slug: dict[str, frozenset[str]],
+    anchors_by_slug: Mapping[str, frozenset[str]],
     locate: Callable[[AnchorRef], tuple[SourceLocation, str | None]],
 ) -> list[Problem]:
     """Links into other pages' headings, once every page's headings are known; `locate` gives

@@ -29,7 +29,7 @@ from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import Options, PageMemory, Report, Survey, code_digest, survey
 from servicebook.site.heap import give_back
 from servicebook.site.links import check_files
-from servicebook.site.load import BodySpool, Loaded, PageStore, load
+from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
@@ -88,6 +88,7 @@ def gather(
     store: Store | None = None,
     spool: BodySpool | None = None,
     records: RecordCache | None = None,
+    memo: LoadMemo | None = None,
 ) -> tuple[Loaded, Report]:
     """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
     warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared).
@@ -106,6 +107,7 @@ def gather(
         progress=options.progress,
         spool=spool,
         records=records,
+        memo=memo,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -193,6 +195,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
             spool=bodies,
             # the releases' catalogs share most records with this one (releases.py, _summaries)
             records=cache.records if options.versions else None,
+            memo=_load_memo(options.memory),
         )
     finally:
         if isinstance(pages, Remembering):
@@ -267,6 +270,15 @@ def _search_memory(memory: PageMemory | None) -> SearchMemory | None:
     if memory.search is None:
         memory.search = SearchMemory()
     return memory.search
+
+
+def _load_memo(memory: PageMemory | None) -> LoadMemo | None:
+    """What the last load of a long-running process found (`serve`), made empty by its first build."""
+    if memory is None:
+        return None
+    if memory.load is None:
+        memory.load = LoadMemo()
+    return memory.load
 
 
 def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:

@@ -44,7 +44,7 @@ from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
-    from servicebook.site.load import BodySpool, PageResult
+    from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
     from servicebook.site.search import SearchMemory
 
@@ -87,6 +87,26 @@ class PageMemory:
         self.text = ManifestText()
         # catalog.json's catalog sections (made by the first build)
         self.catalog_lines: CatalogLines | None = None
+        # what its last load found (load.LoadMemo), made by the first build
+        self.load: LoadMemo | None = None
+        # the source files as its last survey found them (`scan_sources`: hashes, identities),
+        # and what changed since then as far as a file watcher knows (paths relative to the
+        # source, set before each build; None: not known): the next survey looks at those alone
+        # (`rescan`), and a later full survey checks that nothing else changed (`unreported`)
+        self.scanned: tuple[dict[str, str], dict[str, list[Any]]] | None = None
+        self.changed: frozenset[str] | None = None
+        self.unverified = False  # the last survey took the watcher's word for what changed
+
+    def unreported(self, root: Path) -> list[str]:
+        """The source files that differ from what the last survey found, surveyed in full: those
+        a file watcher did not report (a build that took its word has not seen them). Empty when
+        the last survey was a full one; its verdict is remembered, so this is done once."""
+        if not self.unverified or self.scanned is None:
+            return []
+        self.unverified = False
+        files, seen = self.scanned
+        now, _ = scan_sources(root, BUILD_INPUTS, seen)
+        return sorted(p for p in files.keys() | now.keys() if files.get(p) != now.get(p))
 
     def close(self) -> None:
         if self.bodies is not None:
@@ -96,6 +116,8 @@ class PageMemory:
         self.keys = {}
         self.search = None
         self.catalog_lines = None
+        self.load = None
+        self.scanned = self.changed = None
         self.spare.forget()
         self.text.forget()
 
@@ -248,6 +270,38 @@ class SourceList:
             seen[rel] = [size, mtime, inode, files[rel], int(mtime < settled_before)]
         files.update(self.odd)
         return files, seen
+
+
+def rescan(
+    root: Path, sources: Iterable[str], last: tuple[dict[str, str], dict[str, list[Any]]], changed: Iterable[str]
+) -> tuple[dict[str, str], dict[str, list[Any]]] | None:
+    """What `scan_sources` would find now, from what it found `last`, when only the files
+    `changed` (relative to `root`) may differ since: each looked at as `scan_sources` looks at it.
+    None (scan in full) when one of them is a folder, or was one, or is not under `sources`."""
+    files, seen = dict(last[0]), dict(last[1])
+    found = SourceList(str(root), [], array("q"), {}, time.time_ns() - RACY_NS, [], [])
+    tops = frozenset(sources)
+    for rel in changed:
+        if rel.split("/", 1)[0] not in tops or rel.endswith("/") or "//" in rel:
+            return None
+        files.pop(rel, None)
+        seen.pop(rel, None)
+        try:
+            info = os.lstat(root / rel)
+        except FileNotFoundError:
+            info = None
+        except OSError:
+            return None
+        if info is None or stat.S_ISDIR(info.st_mode):
+            folder = rel + "/"
+            if info is not None or any(p.startswith(folder) for p in files):
+                return None  # a folder made, removed or replaced: what is under it is not known
+            continue
+        found.add(rel, str(root / rel), info)
+    now, now_seen = found.hashed(last[1])
+    files.update(now)
+    seen.update(now_seen)
+    return files, seen
 
 
 # -- what the output is ------------------------------------------------------------------------
@@ -787,6 +841,11 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         str(options.source.resolve()),
         tag_refs(options.source) if repo is not None else "",
     )
+    if options.memory is not None:  # serve: its builds record no stamp; its watcher says what changed
+        previous = _previous(store, output, options.source.resolve(), options.memory)
+        hashes, sources = _scan(options, previous)
+        inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
+        return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
     stamp = Stamp.from_json(store.stamp(str(output)))
     listed: SourceList | None = None
     key: str | None = None
@@ -822,6 +881,22 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     hashes, sources = listed.hashed(previous.sources if previous else None)
     inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
     return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, None, key, tree, listed)
+
+
+def _scan(options: Options, previous: Manifest | None) -> tuple[dict[str, str], dict[str, list[Any]]]:
+    """`scan_sources` of the source; in a long-running process told what changed since its last
+    survey (`serve`'s file watcher: PageMemory `changed`), only those files are looked at again."""
+    memory = options.memory
+    found = None
+    if memory is not None and memory.scanned is not None and memory.changed is not None:
+        found = rescan(options.source, BUILD_INPUTS, memory.scanned, memory.changed)
+    if memory is not None:
+        memory.unverified = found is not None  # a full survey finds everything
+    if found is None:
+        found = scan_sources(options.source, BUILD_INPUTS, previous.sources if previous else None)
+    if memory is not None:
+        memory.scanned, memory.changed = found, None
+    return found
 
 
 def _previous(store: Store, output: Path, source: Path, memory: PageMemory | None = None) -> Manifest | None:

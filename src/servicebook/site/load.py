@@ -14,6 +14,7 @@ import posixpath
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -111,6 +112,7 @@ def load(
     progress: Phases | None = None,
     records: RecordCache | None = None,
     spool: BodySpool | None = None,
+    memo: LoadMemo | None = None,
 ) -> Loaded:
     """Read and check catalog.yaml, content/ and the snapshots under measurements/; see the
     module docstring.
@@ -132,6 +134,8 @@ def load(
     cleanly, each distinct record once (catalog/read.py).
     `spool`: where the pages' HTML is kept, as each page is loaded, instead of in the pages
     (model.Page `spooled`; valid while the spool is open).
+    `memo`: what the last load of this process found (`serve`; see LoadMemo), taken again where
+    its inputs are the same, and replaced with what this load finds.
     """
     problems: list[Problem] = []
     if build is None:
@@ -139,7 +143,7 @@ def load(
     today = build.date.date() if build.date else None
 
     read = _read_catalog(root, problems, cache, hashes, records, release=release)
-    pages_found, assets = _scan_content(root, problems)
+    pages_found, assets = _scan_content(root, problems, memo)
     _check_layouts(root, problems)
     slugs = sorted(pages_found)
 
@@ -209,7 +213,7 @@ def load(
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
     found_outlines: list[PageOutline] = []
-    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool)
+    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool, memo)
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
         anchor_refs.append(result.anchor_refs)
@@ -239,8 +243,7 @@ def load(
     if gathered is not None:  # an organisation site: what its own pages and the members' refer to
         problems = gathered.judged(problems, pages)
     pages += member_pages
-    anchors = {p.slug: frozenset(h.anchor for h in p.headings) for p in pages}
-    problems += check_anchor_refs(_unsettled(anchor_refs, anchors), anchors, partial(_locate_ref, root))
+    problems += _check_anchors(root, pages, slugs, anchor_refs, memo)
 
     snapshots, found = read_snapshots(root)  # measurements/: what `servicebook measure` recorded
     problems += found
@@ -423,25 +426,79 @@ class _Locations(Mapping[tuple[str | int, ...], SourceLocation]):
         return len(self._locations())
 
 
-def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
+def _scan_content(
+    root: Path, problems: list[Problem], memo: LoadMemo | None = None
+) -> tuple[dict[str, str], list[str]]:
     """Pages (slug → path relative to the root) and other files under content/, sorted.
 
-    Symbolic links are refused, as are names that cannot become clean, unique URLs.
+    Symbolic links are refused, as are names that cannot become clean, unique URLs. With a `memo`,
+    the listing its last load made, while no folder under content/ changed since (_Listing).
     """
+    if memo is not None and memo.listing is not None and memo.listing.current(root):
+        problems += memo.listing.problems
+        return memo.listing.pages, memo.listing.assets
+    found: list[Problem] = []
+    folders: dict[str, tuple[int, int, int]] = {}
+    settled_before = time.time_ns() - RACY_NS
+    pages, assets, whole = _list_content(root, found, folders)
+    problems += found
+    if memo is not None:
+        settled = whole and all(0 <= identity[1] < settled_before for identity in folders.values())
+        memo.listing = _Listing(folders, pages, assets, tuple(found)) if settled else None
+    return pages, assets
+
+
+# A folder changed less than this before it was listed may change again within the same timestamp
+# tick unseen (as fresh.RACY_NS for files): its listing is not taken again by the next load.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """content/ as `_scan_content` found it, and each folder under it as it was when listed:
+    (inode, change time, modification time). An entry added, removed or renamed changes its
+    folder's times (and so does a change of its permissions), an edit of a file does not."""
+
+    folders: Mapping[str, tuple[int, int, int]]  # "" is content/ itself
+    pages: dict[str, str]
+    assets: list[str]
+    problems: tuple[Problem, ...]
+
+    def current(self, root: Path) -> bool:
+        """Whether every folder it listed is still as it was."""
+        top = root / CONTENT_DIR
+        return all(_folder_identity(top / rel) == was for rel, was in self.folders.items())
+
+
+def _folder_identity(path: Path) -> tuple[int, int, int]:
+    """(inode, change time, modification time); one that is never current when it cannot be read."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return (-1, -1, -1)
+    return (info.st_ino, info.st_ctime_ns, info.st_mtime_ns)
+
+
+def _list_content(
+    root: Path, problems: list[Problem], folders: dict[str, tuple[int, int, int]]
+) -> tuple[dict[str, str], list[str], bool]:
+    """What _scan_content says, listing every folder; whether it listed content/ whole (it stops
+    at MAX_CONTENT_FILES), and in `folders` each folder listed, as it was before it was listed."""
     pages: dict[str, str] = {}
     assets: list[str] = []
     top = root / CONTENT_DIR
     try:
         info = os.lstat(top)
     except FileNotFoundError:
-        return pages, assets
+        return pages, assets, False
     if stat.S_ISLNK(info.st_mode):
         problems.append(Problem(SourceLocation(CONTENT_DIR), "content/ must not be a symbolic link"))
-        return pages, assets
+        return pages, assets, False
     stack = [""]
     count = 0
     while stack:
         rel_dir = stack.pop()
+        folders[rel_dir] = _folder_identity(top / rel_dir)
         try:
             entries = sorted(os.scandir(top / rel_dir), key=lambda e: e.name)
         except OSError as exc:
@@ -455,7 +512,7 @@ def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], 
                 problems.append(
                     Problem(SourceLocation(CONTENT_DIR), f"more than {MAX_CONTENT_FILES:,} files under content/")
                 )
-                return pages, assets
+                return pages, assets, False
             rel = posixpath.join(rel_dir, entry.name)
             shown = posixpath.join(CONTENT_DIR, rel)
             if entry.name.startswith("."):
@@ -493,7 +550,7 @@ def _scan_content(root: Path, problems: list[Problem]) -> tuple[dict[str, str], 
                 if _looks_like_markdown(entry.name):
                     problems.append(_not_a_page(rel_dir, entry.name, entries))
                 assets.append(rel)
-    return dict(sorted(pages.items())), sorted(assets)
+    return dict(sorted(pages.items())), sorted(assets), True
 
 
 # Endings other tools read as Markdown: a page saved with one of them is not a page here, and
@@ -610,16 +667,6 @@ class PageResult:
     search: bytes = b""
 
 
-def _unsettled(refs: Iterable[PackedRefs], anchors: Mapping[str, frozenset[str]]) -> Iterator[AnchorRef]:
-    """The links to other pages' headings that check_anchor_refs must look at: those of each page
-    with a link to a page of the site (`anchors`) whose heading it does not have. The pages whose
-    links all lead somewhere (nearly all) make no AnchorRef at all."""
-    for packed in refs:
-        if all(anchor in anchors[slug] for slug, anchor in packed.targets() if slug in anchors):
-            continue
-        yield from (ref for ref in packed if ref.slug in anchors)
-
-
 def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
     """Where a broken link to another page's heading was written, and that line: found once
     every page was read (and only for broken ones), by reading its page again."""
@@ -642,17 +689,15 @@ def _load_pages(
     meanwhile: Callable[[], object] | None = None,
     progress: Phases | None = None,
     spool: BodySpool | None = None,
+    memo: LoadMemo | None = None,
 ) -> list[PageResult]:
     """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
     otherwise rendered, over several processes when there are many; with a `spool`, each page's
-    HTML is kept there (and stored in the cache) as the page comes in, and not held by the page."""
+    HTML is kept there (and stored in the cache) as the page comes in, and not held by the page.
+    With a `memo`, a page's key is the one its last load made while the key's inputs are the same."""
     keys: dict[str, str] = {}
     if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
-        context = universe.digest()
-        for slug in slugs:
-            if paths[slug] in hashes:
-                key = "\0".join((slug, paths[slug], hashes[paths[slug]], context))
-                keys[slug] = hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+        keys = _page_keys(universe, paths, slugs, hashes, memo)
     results: dict[str, PageResult] = {}
     stored = [keys[slug] for slug in slugs if slug in keys]
     by_key = {key: slug for slug, key in keys.items()}
@@ -682,6 +727,133 @@ def _load_pages(
     return [results[slug] for slug in slugs]
 
 
+def _page_keys(
+    universe: _Universe, paths: Mapping[str, str], slugs: list[str], hashes: Mapping[str, str], memo: LoadMemo | None
+) -> dict[str, str]:
+    """Each page's key in the store: of its slug, its path, its bytes' hash and what its links
+    may lead to (the universe's digest); the key its last load made (`memo`) when these are those."""
+    if memo is not None and memo.universe == universe:
+        context = memo.context
+        last_keys, last_hashes = memo.keys, memo.hashes
+        if memo.paths != paths:
+            last_keys = {slug: key for slug, key in last_keys.items() if memo.paths.get(slug) == paths.get(slug)}
+    else:
+        context = universe.digest()
+        last_keys, last_hashes = {}, {}
+    keys: dict[str, str] = {}
+    for slug in slugs:
+        path = paths[slug]
+        now = hashes.get(path)
+        if now is None:
+            continue
+        key = last_keys.get(slug)
+        if key is None or last_hashes.get(path) != now:
+            key = hashlib.blake2b("\0".join((slug, path, now, context)).encode(), digest_size=20).hexdigest()
+        keys[slug] = key
+    if memo is not None:
+        memo.universe, memo.context, memo.paths, memo.hashes, memo.keys = universe, context, paths, hashes, keys
+    return keys
+
+
+def _check_anchors(
+    root: Path, pages: Iterable[model.Page], slugs: list[str], refs: list[PackedRefs], memo: LoadMemo | None
+) -> list[Problem]:
+    """The links of the pages `slugs` (their `refs`, in that order) to a heading that the page
+    they lead to (of `pages`) does not have. With a `memo` whose pages had the anchors these have,
+    only the links of the pages whose links did not all lead somewhere then are looked at."""
+    by_slug = {page.slug: page for page in pages}
+    before = memo.settled if memo is not None and _same_anchors(by_slug, memo.pages) else None
+    # every page's links looked at: each page's anchors at once; a few pages': the anchors of the
+    # pages they lead to
+    anchors: Mapping[str, frozenset[str]] = (
+        {slug: _anchors_of(page) for slug, page in by_slug.items()} if before is None else _Anchors(by_slug)
+    )
+    settled = _Settled(before or {}, anchors)
+    problems = check_anchor_refs(settled.unsettled(slugs, refs), anchors, partial(_locate_ref, root))
+    if memo is not None:
+        memo.pages, memo.settled = by_slug, settled.now
+    return problems
+
+
+def _anchors_of(page: model.Page) -> frozenset[str]:
+    return frozenset(h.anchor for h in page.headings)
+
+
+def _same_anchors(pages: Mapping[str, model.Page], last: Mapping[str, model.Page]) -> bool:
+    """Whether `pages` are the pages `last` holds (the same slugs), each the same object or one with
+    the same anchors."""
+    if pages.keys() != last.keys():
+        return False
+    return all(page is last[slug] or _anchors_of(page) == _anchors_of(last[slug]) for slug, page in pages.items())
+
+
+class _Anchors(Mapping[str, frozenset[str]]):
+    """Each page's anchors, by slug, made when first asked for."""
+
+    def __init__(self, pages: Mapping[str, model.Page]) -> None:
+        self._pages = pages
+        self._made: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, slug: str) -> frozenset[str]:
+        made = self._made.get(slug)
+        if made is None:
+            made = self._made[slug] = _anchors_of(self._pages[slug])
+        return made
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._pages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+class _Settled:
+    """The links to other pages' headings that check_anchor_refs must look at: those of each page
+    with a link to a page of the site (`anchors`) whose heading it does not have. The pages whose
+    links all lead somewhere (nearly all) make no AnchorRef at all; they are remembered (`now`),
+    and those remembered `before` (with the same anchors) are not looked at again."""
+
+    def __init__(self, before: Mapping[str, PackedRefs], anchors: Mapping[str, frozenset[str]]) -> None:
+        self._before = before
+        self._anchors = anchors
+        self.now: dict[str, PackedRefs] = {}
+
+    def unsettled(self, slugs: Iterable[str], refs: Iterable[PackedRefs]) -> Iterator[AnchorRef]:
+        """Those of the refs of the pages `slugs`, in that order."""
+        before, now, anchors = self._before, self.now, self._anchors
+        for slug, packed in zip(slugs, refs, strict=True):
+            if before.get(slug) is packed or all(
+                anchor in anchors[target] for target, anchor in packed.targets() if target in anchors
+            ):
+                now[slug] = packed
+                continue
+            yield from (ref for ref in packed if ref.slug in anchors)
+
+
+class LoadMemo:
+    """What the last load of a long-running process (`serve`) found, taken again by its next load
+    where the inputs are the same, so that a load after an edit does the work of what changed:
+    content/'s listing while no folder under it changed (`_Listing`), each page's store key while
+    its source and what its links may lead to are the same, and which pages' links to other pages'
+    headings all led somewhere while no page's anchors changed (an unchanged page is the same
+    object, the memory's: store.Remembering). Every value is replaced, never
+    changed in place; a load that raises leaves what it had replaced so far, each part of which
+    is right for its own inputs."""
+
+    def __init__(self) -> None:
+        self.listing: _Listing | None = None
+        self.universe: _Universe | None = None
+        self.context = ""  # the universe's digest
+        self.paths: Mapping[str, str] = {}  # slug → source path, as listed
+        self.hashes: Mapping[str, str] = {}  # source path → hash, as surveyed
+        self.keys: dict[str, str] = {}  # slug → store key
+        self.pages: Mapping[str, model.Page] = {}  # slug → page, of every page loaded
+        self.settled: dict[str, PackedRefs] = {}  # slug → its refs, every one of which leads somewhere
+
+
 STORED_BATCH = 256  # pages read back from the store at a time when their HTML is spooled
 WRITE_BYTES = 1 << 20  # a spool writes when it has taken this much HTML
 
@@ -705,6 +877,10 @@ class BodySpool:
         self._headings: dict[model.Heading, model.Heading] = {}
         self.names: dict[str, str] = {}  # (see `meta`)
         self._parts_at: dict[str, tuple[int, int]] = {}  # what the search index reads of that HTML
+        # the result `keep` took last, and what it gave: a page loaded in `serve` is kept for its
+        # build and then for the memory of pages, which must be the same object (what later
+        # stages remember by a page's identity holds from the next build on)
+        self._last: tuple[PageResult, PageResult] | None = None
 
     def keep(self, result: PageResult) -> PageResult:
         """`result` with its page's HTML in the spool instead of in the page, and what the search
@@ -712,6 +888,8 @@ class BodySpool:
         page = result.page
         if page is None or page.spooled:
             return result
+        if self._last is not None and self._last[0] is result:
+            return self._last[1]
         parts = self._parts_at.get(page.html_sha256)
         if parts is None and result.search:
             parts = self._parts_at[page.html_sha256] = self._add(result.search)
@@ -726,7 +904,9 @@ class BodySpool:
             spooled=self._placed(page),
             search_spooled=() if parts is None else (self._fd, *parts),
         )
-        return dataclasses.replace(result, page=slim, search=b"", anchor_refs=self.refs(result.anchor_refs))
+        kept = dataclasses.replace(result, page=slim, search=b"", anchor_refs=self.refs(result.anchor_refs))
+        self._last = (result, kept)
+        return kept
 
     def _placed(self, page: model.Page) -> tuple[int, int, int]:
         at = self._at.get(page.html_sha256)
@@ -775,6 +955,7 @@ class BodySpool:
 
     def flush(self) -> None:
         """Write what `keep` took so far."""
+        self._last = None  # (a page's HTML is not held past its load)
         if self._pending:
             data = b"".join(self._pending)
             self._pending.clear()

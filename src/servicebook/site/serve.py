@@ -112,7 +112,12 @@ class Preview:
 
         show = self.show
         repeated = 0  # warnings of this build already shown earlier in the session
+        changed = list(changed)
         cause = self._changed(changed)
+        # the survey looks at these alone (fresh.rescan), and at those of a rebuild that failed
+        # before its survey looked at them
+        relative, pending = self._relative(changed), self.memory.changed
+        self.memory.changed = relative if relative is None or pending is None else relative | pending
         progress = Phases(clock=self.clock)
         try:
             options = Options(
@@ -148,6 +153,29 @@ class Preview:
                 failed + ("Serving the last good build until this is fixed." if built else "Nothing to serve yet.")
             )
         return errors is None
+
+    def verify(self) -> None:
+        """After a rebuild that took the file watcher's word for what changed: the sources
+        surveyed in full, and the site rebuilt if any other file changed (an event the watcher
+        missed), so that no edit leaves the preview stale. Does nothing after a full survey."""
+        missed = self.memory.unreported(self.source)
+        if missed:
+            self.rebuild([self.source / path for path in missed])
+
+    def _relative(self, paths: list[str | Path]) -> frozenset[str] | None:
+        """`paths` relative to the source, as the survey names files; None (survey every file)
+        when there are none or one is not under the source as its path says."""
+        found = set()
+        for path in paths:
+            given = Path(path)
+            try:
+                absolute = given.parent.resolve() / given.name  # the file itself as named, not where a link leads
+            except OSError:
+                return None
+            if not absolute.is_relative_to(self.source) or absolute == self.source or given.name in ("", "..", "."):
+                return None
+            found.add(absolute.relative_to(self.source).as_posix())
+        return frozenset(found) or None
 
     def _changed(self, paths: Iterable[str | Path]) -> str:
         """What a log line says changed: the files, as `check` names them, "" for none."""
@@ -498,6 +526,8 @@ def watch_sources(preview: Preview, stop: threading.Event, ready: threading.Even
                 if changed:
                     since = time.time_ns()
                     preview.rebuild(changed)
+                elif not changes:  # a quiet round: check what the last rebuild took on trust
+                    preview.verify()
                 if changes and watched_dirs(preview.source) != dirs:
                     break
         except Exception as exc:  # a folder vanished between listing and watching: list again
