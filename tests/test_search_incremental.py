@@ -267,9 +267,9 @@ def test_an_index_of_the_process_over_the_same_pages_makes_no_record_and_no_file
     made: list[str] = []
     real = search._policy_record
 
-    def spy(page):  # type: ignore[no-untyped-def]
+    def spy(page, *more):  # type: ignore[no-untyped-def]
         made.append(page.slug)
-        return real(page)
+        return real(page, *more)
 
     monkeypatch.setattr(search, "_policy_record", spy)
     again = search.search_index(view, memory=memory)

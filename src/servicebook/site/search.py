@@ -237,10 +237,13 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
     return record
 
 
-def search_records(view: SiteView, policies: PolicyRecords | None = None) -> list[dict[str, Any]]:
+def search_records(
+    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True
+) -> list[dict[str, Any]]:
     """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
-    number in this list is its id in the index. `policies`: see `_policy_records`. A record is
-    never changed once made (the next index of the process may hold it)."""
+    number in this list is its id in the index. `policies`: see `_policy_records`. Without
+    `headings`, a policy page's record has none (`_record_text` writes them from the page). A
+    record is never changed once made (the next index of the process may hold it)."""
     records: list[dict[str, Any]] = []
     for o in view.offerings:
         off = o.offering
@@ -270,7 +273,7 @@ def search_records(view: SiteView, policies: PolicyRecords | None = None) -> lis
                 }
             )
     records.extend(_tool_record(t) for t in view.tools)
-    records += _policy_records(view.pages, policies)
+    records += _policy_records(view.pages, policies, headings)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
         severity = sev.severity
@@ -326,12 +329,12 @@ def search_records(view: SiteView, policies: PolicyRecords | None = None) -> lis
 PolicyRecords = dict[int, tuple[model.Page, dict[str, Any]]]
 
 
-def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None) -> list[dict[str, Any]]:
+def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None, headings: bool) -> list[dict[str, Any]]:
     """The records of `pages`. A page that is the very object a record in `last` was made of
     (`serve` loads again only the pages that changed) has that record, the same object: the page
     is frozen, and the record is made of it alone. `last` is left holding these."""
     if last is None:
-        return [_policy_record(p) for p in pages]
+        return [_policy_record(p, headings) for p in pages]
     now: PolicyRecords = {}
     for p in pages:
         known = last.get(id(p))
@@ -341,19 +344,33 @@ def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None) -> 
     return [record for _, record in now.values()]
 
 
-def _policy_record(p: model.Page) -> dict[str, Any]:
+def _policy_record(p: model.Page, headings: bool = True) -> dict[str, Any]:
     record: dict[str, Any] = {
         "k": "policy",
         "t": p.meta.title,
         "u": routes.policy(p.slug),
         "s": excerpt(p.meta.summary or p.text),
     }
-    headings = [[h.text, h.anchor] for h in p.headings if h.level in (2, 3)][:MAX_HEADINGS]
-    if headings:
-        record["h"] = headings
+    if headings and (found := _headings(p)):
+        record["h"] = found
     if p.meta.owner:
         record["x"] = p.meta.owner
     return record
+
+
+def _headings(p: model.Page) -> list[list[str]]:
+    """A policy page's headings as its record lists them: [text, anchor] of its first sections."""
+    return [[h.text, h.anchor] for h in p.headings if h.level in (2, 3)][:MAX_HEADINGS]
+
+
+def _record_text(record: dict[str, Any], page: model.Page | None) -> str:
+    """A record's JSON text; a policy page's record made without its headings (`search_records`)
+    has them in its text all the same, where `_policy_record` puts them (before the owner, the
+    last key even of a record `_label_teams` copied)."""
+    if page is not None and "h" not in record and (headings := _headings(page)):
+        owner = {"x": record["x"]} if "x" in record else {}
+        record = {**{k: v for k, v in record.items() if k != "x"}, "h": headings, **owner}
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def search_files(
@@ -409,12 +426,12 @@ def search_index(
     `memory` (`serve`: fresh.PageMemory.search) holds what the last index the process made was
     made of: its records, with their texts and keys, and its words (`IndexWords`), which the
     next index starts from instead of what the store holds; it is left holding this index's."""
-    records = search_records(view, memory.policies if memory is not None else None)
+    # a cold build's policy records are made without their headings, which only their texts
+    # need: as lists they were two thirds of what the records held (16 MiB at 20,000 pages)
+    records = search_records(view, memory.policies if memory is not None else None, headings=memory is not None)
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
     written, keys = _record_texts(records, pages, memory.records if memory is not None else None)
-    if memory is None:
-        _without_headings(records)
     words_made = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None).make()
     last: KeptFiles = memory.files if memory is not None else {}
     kept: KeptFiles = {}  # each file and what it was made of, for the next index of the process
@@ -483,25 +500,16 @@ def _record_texts(
             # kept as this index has it: the very object next time, when it is (`_policy_records`)
             text, key = known[1], known[3]
         else:
-            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            text = _record_text(record, page)
             key = digest(text, html)
-        now[record["u"]] = (record, text, html, key)
+        if last is not None:
+            now[record["u"]] = (record, text, html, key)
         texts.append(text)
         keys.append(key)
     if last is not None:
         last.clear()
         last.update(now)
     return texts, keys
-
-
-def _without_headings(records: list[dict[str, Any]]) -> None:
-    """Each record that has headings replaced by a copy without them, once the records' texts are
-    made: the words are read from the other fields (`_record_words`), and a policy page's
-    headings, as lists, were most of what the records held (16 MiB at 20,000 pages) while the
-    words were made. (A copy: a record is never changed, see `_label_teams`.)"""
-    for rid, record in enumerate(records):
-        if "h" in record:
-            records[rid] = {k: v for k, v in record.items() if k != "h"}
 
 
 def _utf8(text: str) -> bytes:
