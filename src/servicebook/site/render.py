@@ -51,7 +51,7 @@ from servicebook.site.templates import (
     spooled,
 )
 from servicebook.site.views import SiteView, site_view
-from servicebook.site.write import PageLinks, SiteFiles
+from servicebook.site.write import HeldLinks, PageLinks, SiteFiles
 
 STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
 CSP = (
@@ -249,7 +249,7 @@ def _common_context(view: SiteView) -> dict[str, Any]:
     }
 
 
-Rendered = tuple[bytes | None, PageLinks | None] | list[Problem]  # what templates.render_one gives
+Rendered = tuple[bytes | None, PageLinks | HeldLinks | None] | list[Problem]  # render_one; links held: SharedLinks
 
 
 def _render_pages(
