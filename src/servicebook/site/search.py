@@ -29,13 +29,16 @@ import operator
 import os
 import re
 import sys
+import tempfile
 import unicodedata
+import weakref
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 from itertools import accumulate, chain
+from pathlib import Path
 from typing import Any
 
 from servicebook import routes
@@ -425,14 +428,23 @@ def search_index(
 
     `memory` (`serve`: fresh.PageMemory.search) holds what the last index the process made was
     made of: its records, with their texts and keys, and its words (`IndexWords`), which the
-    next index starts from instead of what the store holds; it is left holding this index's."""
+    next index starts from instead of what the store holds; it is left holding this index's.
+    Without `memory`, the records and words files are made as the index is, into a temporary
+    file (`_Spill`), and read from there when asked for."""
     # a cold build's policy records are made without their headings, which only their texts
     # need: as lists they were two thirds of what the records held (16 MiB at 20,000 pages)
     records = search_records(view, memory.policies if memory is not None else None, headings=memory is not None)
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
     written, keys = _record_texts(records, pages, memory.records if memory is not None else None)
-    words_made = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None).make()
+    spill = _Spill() if memory is None else None  # `serve` keeps the texts for its next index
+    records_files: list[Callable[[], bytes]] = []
+    for n in range(0, len(records), CHUNK):
+        chunk = written[n : n + CHUNK]
+        records_files.append(spill.keep(_records_file(chunk)) if spill is not None else partial(_records_file, chunk))
+    del written  # in a cold build, in the spill: not held while the words are made
+    words = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None, spill)
+    words_made = words.make()
     last: KeptFiles = memory.files if memory is not None else {}
     kept: KeptFiles = {}  # each file and what it was made of, for the next index of the process
     manifest = _compact(
@@ -453,14 +465,13 @@ def search_index(
         path = routes.search_fragment("r", n // CHUNK)
         known = last.get(path)
         if known is None or known[0] != chunk_keys:
-            chunk = written[n : n + CHUNK]
-            known = (chunk_keys, IndexFile(path, digest(*chunk_keys), partial(_records_file, chunk)))
+            known = (chunk_keys, IndexFile(path, digest(*chunk_keys), records_files[n // CHUNK]))
         kept[path] = known
     for n, (key, body) in enumerate(words_made.fragments):
         path = routes.search_fragment("w", n)
         known = last.get(path)
         if known is None or known[0] != key:
-            known = (key, IndexFile(path, key, partial(_utf8, body)))
+            known = (key, IndexFile(path, key, body))
         kept[path] = known
     for rid in policy:
         page = pages[rid]
@@ -514,6 +525,36 @@ def _record_texts(
 
 def _utf8(text: str) -> bytes:
     return text.encode("utf-8")
+
+
+class _Spill:
+    """Files of a cold build's index, made before the render workers make the data files, held
+    in a temporary file rather than in memory until then (at 20,000 pages the words and records
+    files are 35 MB, and all of them at once were most of what the build held when its render
+    workers were forked). Read with `os.pread`: a forked worker reads them as this process wrote
+    them. The file has no name; it is closed, and gone, once nothing holds a maker of it."""
+
+    def __init__(self) -> None:
+        fd, name = tempfile.mkstemp(prefix="servicebook-search-")
+        Path(name).unlink()  # the file lives on, nameless, while `fd` is open
+        self._fd = fd
+        weakref.finalize(self, os.close, fd)
+        self._end = 0
+
+    def keep(self, data: bytes) -> Callable[[], bytes]:
+        """`data` written to the file; what reads it back."""
+        fd, at = self._fd, self._end
+        view = memoryview(data)
+        while view:
+            view = view[os.pwrite(fd, view, at + len(data) - len(view)) :]
+        self._end += len(data)
+        return partial(self._read, at, len(data))
+
+    def _read(self, at: int, size: int) -> bytes:
+        data = os.pread(self._fd, size, at)
+        if len(data) != size:
+            raise OSError(f"the search index's temporary file lost {size - len(data)} bytes")
+        return data
 
 
 def _records_file(texts: list[str]) -> bytes:
@@ -729,7 +770,7 @@ class IndexWords:
 @dataclass(frozen=True, slots=True)
 class _Made:
     firsts: list[str]  # the first word of each range, for the manifest
-    fragments: list[tuple[str, str]]  # (digest, text) of each words fragment
+    fragments: list[tuple[str, Callable[[], bytes]]]  # (digest, what makes its bytes) of each words fragment
     words: IndexWords  # what the next index starts from
 
 
@@ -744,6 +785,7 @@ class _Words:
         store: Store | None,
         workers: int,
         last: IndexWords | None = None,
+        spill: _Spill | None = None,
     ) -> None:
         self.records = records
         self.pages = pages
@@ -751,6 +793,7 @@ class _Words:
         self.store = store if store is not None and store.usable else None
         self.workers = workers
         self.last = last  # what the last index of the process left (`serve`), if any
+        self.spill = spill  # where the fragments' texts go as each is made (a cold build), not kept
 
     def make(self) -> _Made:
         base = self.last if self.last is not None else self._base()
@@ -976,7 +1019,8 @@ class _Words:
                 size = 0
             size += s
         old_ranges = {state.words[a]: j for j, a in enumerate(state.starts)}
-        made: list[tuple[str, str]] = []
+        made: list[tuple[str, str]] = []  # (digest, text) of each fragment; its text "" once spilled
+        makers: list[Callable[[], bytes]] = []
         for j, a in enumerate(starts):
             span = ordered[a : starts[j + 1] if j + 1 < len(starts) else len(ordered)]
             o = old_ranges.get(span[0])
@@ -984,7 +1028,7 @@ class _Words:
                 oa = state.starts[o]
                 ob = state.starts[o + 1] if o + 1 < len(state.starts) else len(state.words)
                 if state.words[oa:ob] == span and not any(w in work for w in span):
-                    made.append((state.digests[o], texts[state.digests[o]]))
+                    made.append(self._made_text(state.digests[o], texts[state.digests[o]], makers))
                     continue
             parts = [
                 json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
@@ -996,13 +1040,24 @@ class _Words:
             key = digest(text)
             if self.store is not None:
                 self.store.put(_FRAGMENT, key, Entry(text))
-            made.append((key, text))
+            made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
         self._remember(now)
         empty = digest(_EMPTY)
-        fragments_made = made + [(empty, _EMPTY)] * (fragments - len(made))
-        words = IndexWords(now, dict(made), index if same_words else None)
+        fragments_made = list(zip(now.digests, makers, strict=True))
+        fragments_made += [(empty, partial(_utf8, _EMPTY))] * (fragments - len(made))
+        # a spilled index's texts are not kept: it is a cold build's, which no later index starts from
+        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None)
         return _Made([ordered[a] for a in starts], fragments_made, words)
+
+    def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, str]:
+        """A fragment's (digest, text), and what makes its bytes into `makers`: read from the
+        spill, where its text goes at once (then not kept: ""), or made of its text."""
+        if self.spill is None:
+            makers.append(partial(_utf8, text))
+            return key, text
+        makers.append(self.spill.keep(_utf8(text)))
+        return key, ""
 
     def _remember(self, state: _State) -> None:
         """Keep `state` as the one the next index starts from, and the postings it needs."""
