@@ -286,8 +286,9 @@ def _render_pages(
     results = dict(
         zip(data_todo, map_shared(render_one, renderer, data_todo, workers, done=done, keep=keep), strict=True)
     )
-    # where the data files made here went (their specs are let go below); a kept one is where `reuse` says
-    places = {i: spooled(renderer, i) for i in data_todo} if renderer.spool is not None else {}
+    # where the data files made here went (their specs are let go below), as strings (a `Path` each
+    # held about 7 MiB more at 20,000 pages); a kept one is where `reuse` says
+    places = {i: str(spooled(renderer, i)) for i in data_todo} if renderer.spool is not None else {}
     data.clear()
     give_back()
     pages = map_shared(render_one, renderer, pages_todo, workers, done=done, keep=keep)
