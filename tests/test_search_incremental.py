@@ -313,7 +313,7 @@ def test_what_a_serve_rebuild_kept_in_memory_is_kept_in_the_store_for_the_next_b
 
 
 def test_a_cold_index_holds_its_words_and_records_files_in_a_temporary_file_not_in_memory(tmp_path: Path) -> None:
-    # at 20,000 pages they are 35 MB, held from the index's making until the render workers make
+    # at 20,000 pages they are 34 MB, held from the index's making until the render workers make
     # the data files: what the build holds when its render workers are forked
     view = view_of(generated_site(tmp_path / "site", pages=300))
     search.search_index(view)  # what a first index leaves behind (compiled expressions, interned words)

@@ -530,7 +530,7 @@ def _utf8(text: str) -> bytes:
 class _Spill:
     """Files of a cold build's index, made before the render workers make the data files, held
     in a temporary file rather than in memory until then (at 20,000 pages the words and records
-    files are 35 MB, and all of them at once were most of what the build held when its render
+    files are 34 MB, and all of them at once were most of what the build held when its render
     workers were forked). Read with `os.pread`: a forked worker reads them as this process wrote
     them. The file has no name; it is closed, and gone, once nothing holds a maker of it."""
 
