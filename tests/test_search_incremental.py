@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -329,4 +330,14 @@ def test_a_cold_index_holds_its_words_and_records_files_in_a_temporary_file_not_
     spilled = sum(len(f.make()) for f in files if f.path.startswith(("search/w/", "search/r/")))
     assert held < spilled / 2  # the texts, as they were held before: 1.3 times their size
     # and they are the very bytes an index of `serve`, which keeps its texts, makes
+    assert [f.make() for f in files] == [f.make() for f in search.search_index(view, memory=SearchMemory())]
+
+
+def test_a_cold_index_without_a_temporary_folder_holds_its_files_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no temporary file can be made (the folder is gone, the disk is full): the same index, no error
+    view = view_of(generated_site(tmp_path / "site", pages=40))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    files = search.search_index(view)
     assert [f.make() for f in files] == [f.make() for f in search.search_index(view, memory=SearchMemory())]

@@ -532,26 +532,40 @@ class _Spill:
     in a temporary file rather than in memory until then (at 20,000 pages the words and records
     files are 34 MB, and all of them at once were most of what the build held when its render
     workers were forked). Read with `os.pread`: a forked worker reads them as this process wrote
-    them. The file has no name; it is closed, and gone, once nothing holds a maker of it."""
+    them. The file has no name; it is closed, and gone, once nothing holds a maker of it. Where
+    no temporary file can be made or written (no temporary folder, a full disk), the files are
+    held in memory, as they were before: the index is the same, its build only larger."""
 
     def __init__(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="servicebook-search-")
-        Path(name).unlink()  # the file lives on, nameless, while `fd` is open
-        self._fd = fd
-        weakref.finalize(self, os.close, fd)
+        self._fd = -1  # none: held in memory
         self._end = 0
+        try:
+            fd, name = tempfile.mkstemp(prefix="servicebook-search-")
+        except OSError:
+            return
+        weakref.finalize(self, os.close, fd)
+        try:
+            Path(name).unlink()  # the file lives on, nameless, while `fd` is open
+        except OSError:
+            return  # not used: the files are held in memory
+        self._fd = fd
 
     def keep(self, data: bytes) -> Callable[[], bytes]:
         """`data` written to the file; what reads it back."""
         fd, at = self._fd, self._end
         view = memoryview(data)
-        while view:
-            view = view[os.pwrite(fd, view, at + len(data) - len(view)) :]
+        try:
+            while fd >= 0 and view:
+                view = view[os.pwrite(fd, view, at + len(data) - len(view)) :]
+        except OSError:
+            self._fd = fd = -1  # the rest are held in memory; those written stay readable
+        if fd < 0:
+            return partial(bytes, data)
         self._end += len(data)
-        return partial(self._read, at, len(data))
+        return partial(self._read, fd, at, len(data))  # which holds this, and so the file open
 
-    def _read(self, at: int, size: int) -> bytes:
-        data = os.pread(self._fd, size, at)
+    def _read(self, fd: int, at: int, size: int) -> bytes:
+        data = os.pread(fd, size, at)
         if len(data) != size:
             raise OSError(f"the search index's temporary file lost {size - len(data)} bytes")
         return data
