@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servicebook.site import links
 from servicebook.site.links import MEMO_LINKS, SharedLinks, check_links, safe_path, scan_page
 from servicebook.site.load import load
 from servicebook.site.render import render_site
-from servicebook.site.write import SiteFiles
+from servicebook.site.write import HeldLinks, SiteFiles
 
 PAGES = {
     "index.html": b'<a href="offerings/">all</a> <a href="offerings/ci/#slo-latency">latency</a> <p id="top">',
@@ -84,7 +85,10 @@ def test_a_scan_that_remembers_links_settles_each_as_a_scan_of_its_page_alone(
     for folder, hrefs in pages:
         path = posixpath.join(folder, "index.html")
         html = b'<p id="top">' + b"".join(b'<a href="%s">x</a>' % h.replace('"', "").encode() for h in hrefs)
-        assert scan_page(path, html, known, memo) == scan_page(path, html, known)  # type: ignore[arg-type]
+        scan = scan_page(path, html, known, memo)  # type: ignore[arg-type]
+        assert scan == scan_page(path, html, known)
+        # held until the check by their hrefs alone, they lead where they did from the page's folder
+        assert links._held_links(path, SharedLinks()(scan)) == scan.links
 
 
 def test_a_render_worker_remembers_the_theme_s_links_not_every_link_of_every_page() -> None:
@@ -108,14 +112,31 @@ def test_scans_held_for_the_check_share_what_pages_have_in_common() -> None:
     one = shared(scan_page("a/index.html", b'<a href="../offerings/ci/#slo-latency">x</a><p id="top">', known))
     two = shared(scan_page("a/index.html", b'<a href="../offerings/ci/#slo-latency">x</a><p id="top">', known))
     other = shared(scan_page("b/index.html", b'<a href="../offerings/ci/#slo-latency">x</a><a href="#top">', known))
-    assert one == two and one.links is two.links and one.ids is two.ids
-    assert other.links[0] is not one.links[0]  # the same href from another folder is another link
+    assert one == two and one.hrefs is two.hrefs and one.ids is two.ids
+    # each link by its href alone, the same string from any folder: the check says where it leads
+    assert isinstance(one, HeldLinks) and other.hrefs == ("#top", "../offerings/ci/#slo-latency")
+    assert other.hrefs[1] is one.hrefs[0]
     files = _files(PAGES, scanned=True)
     files.scans = {path: shared(scan) for path, scan in files.scans.items()}
     assert check_links(files) == []
     files = _files({**PAGES, **BROKEN}, scanned=True)
     files.scans = {path: shared(scan) for path, scan in files.scans.items()}
     assert [p.format().split("\n")[0] for p in check_links(files)] == EXPECTED
+
+
+def test_a_held_link_leads_where_it_did_from_its_own_page_s_folder() -> None:
+    # the same href on pages in two folders: one leads to a heading that is there, one to a missing page
+    pages = {
+        "x/index.html": b'<h2 id="f">x</h2>',
+        "a/index.html": b'<a href="../x/#f">ok</a>',
+        "a/b/index.html": b'<a href="../x/#f">missing</a>',
+    }
+    files = _files(pages, scanned=True)
+    shared = SharedLinks()
+    files.scans = {path: shared(scan) for path, scan in files.scans.items()}
+    assert files.scans["a/index.html"].ids is not None and isinstance(files.scans["a/b/index.html"], HeldLinks)
+    problems = [p.format().split("\n")[0] for p in check_links(files)]
+    assert problems == ["a/b/index.html: error: broken link to '../x/#f' (no a/x/index.html in the site)"]
 
 
 def test_a_built_page_leaves_no_link_to_the_sites_own_assets_and_data_files_for_the_check(
@@ -127,7 +148,9 @@ def test_a_built_page_leaves_no_link_to_the_sites_own_assets_and_data_files_for_
     assert loaded.site is not None
     files = render_site(loaded.site, root, source_prefix="")
     # (404.html, served at any depth, links from the site's root, and is not checked)
-    held = {link[1] for path, scan in files.scans.items() if path != "404.html" for link in scan.links}
+    held = {
+        link[1] for path, scan in files.scans.items() if path != "404.html" for link in links._held_links(path, scan)
+    }
     assert files.scans and not {p for p in held if p.startswith("assets/") or p.endswith(".json")}
     assert check_links(files) == []
 

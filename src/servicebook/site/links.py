@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from servicebook.content.htmlrefs import read_refs
 from servicebook.errors import Problem, SourceLocation
 from servicebook.site.parallel import map_shared
-from servicebook.site.write import PageLinks, SiteFiles
+from servicebook.site.write import HeldLinks, PageLinks, SiteFiles
 
 
 def safe_path(path: str) -> bool:
@@ -54,7 +54,7 @@ def check_links(
     read when they were rendered (`SiteFiles.scans`) are not read again either; the others are
     read over `workers` processes. Problems come in file order whatever their number."""
 
-    scans: Mapping[str, PageLinks] = files.scans if isinstance(files, SiteFiles) else {}
+    scans: Mapping[str, PageLinks | HeldLinks] = files.scans if isinstance(files, SiteFiles) else {}
     paths = [p for p in sorted(files) if p.endswith(".html") and p != "404.html" and p not in trusted]
     unread = [p for p in paths if p not in scans]
     read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))
@@ -124,22 +124,41 @@ def _target(here: str, href: str, known: Container[str]) -> LinkTarget:
 
 
 class SharedLinks:
-    """Page scans as the build holds them until the check: each distinct link (and each distinct
-    set of ids) kept once for the whole site. A scan comes back from a render worker with copies
-    of its own, and most of a page's links are those of every page (the theme's style sheets and
-    scripts, the navigation's anchors, the offerings a policy applies to), so holding every scan
-    as it came would cost about ten times as much (bench/README.md, "Memory")."""
+    """Page scans as the build holds them until the check (`HeldLinks`): each link by its href
+    alone (where it leads is said again by the check, from the page's path: `_held_links`), and
+    each distinct href, set of hrefs and set of ids kept once for the whole site. A scan comes
+    back from a render worker with copies of its own, and many of a page's links are those of
+    every page (the theme's anchors, the offerings a policy applies to); the path and #fragment
+    each link leads to were two thirds of what the parent held of a page's links (bench/README.md)."""
 
     def __init__(self) -> None:
-        self._links: dict[tuple[str, str, bool, str], tuple[str, str, bool, str]] = {}
-        self._sets: dict[tuple[tuple[str, str, bool, str], ...], tuple[tuple[str, str, bool, str], ...]] = {}
+        self._hrefs: dict[str, str] = {}
+        self._sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._ids: dict[bytes, bytes] = {}
 
-    def __call__(self, scan: PageLinks) -> PageLinks:
-        """`scan` made of the links and ids already held, where they are the same."""
-        shared = self._links
-        links = tuple(shared.setdefault(link, link) for link in scan.links)
-        return PageLinks(self._sets.setdefault(links, links), self._ids.setdefault(scan.ids, scan.ids))
+    def __call__(self, scan: PageLinks | HeldLinks) -> HeldLinks:
+        """`scan` as the build holds it, made of the hrefs and ids already held where they are the same."""
+        if isinstance(scan, HeldLinks):
+            return scan
+        shared = self._hrefs
+        hrefs = tuple(shared.setdefault(link[0], link[0]) for link in scan.links)
+        return HeldLinks(self._sets.setdefault(hrefs, hrefs), self._ids.setdefault(scan.ids, scan.ids))
+
+
+def _held_links(path: str, scan: PageLinks | HeldLinks) -> tuple[tuple[str, str, bool, str], ...]:
+    """The links of a page's scan, each as `scan_page` found it: (href, path joined, to a folder,
+    #fragment). A held link is one `scan_page` did not settle, so it leads somewhere: its href and
+    the page's folder say where, as they did when the page was scanned (a link that climbs to the
+    root leads where its path after the climb does from the root: `scan_page`'s memo)."""
+    if isinstance(scan, PageLinks):
+        return scan.links
+    here = posixpath.dirname(path)
+    links = []
+    for href in scan.hrefs:
+        target = _target(here, href, ())
+        assert target is not None, href  # a held link leads somewhere (above)
+        links.append((href, *target))
+    return tuple(links)
 
 
 def _joined_ids(ids: Collection[str]) -> bytes:
@@ -170,10 +189,10 @@ class _LinkCheck:
         return b"\0" + fragment.encode() + b"\0" in self.ids[path]
 
 
-def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks) -> list[Problem]:
+def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks | HeldLinks) -> list[Problem]:
     files = check.files
     problems: list[Problem] = []
-    for href, joined, folder, fragment in scan.links:
+    for href, joined, folder, fragment in _held_links(path, scan):
         target = path
         if joined:
             target = resolve(joined, folder, files)

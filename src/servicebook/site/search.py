@@ -29,13 +29,16 @@ import operator
 import os
 import re
 import sys
+import tempfile
 import unicodedata
+import weakref
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 from itertools import accumulate, chain
+from pathlib import Path
 from typing import Any
 
 from servicebook import routes
@@ -237,10 +240,13 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
     return record
 
 
-def search_records(view: SiteView, policies: PolicyRecords | None = None) -> list[dict[str, Any]]:
+def search_records(
+    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True
+) -> list[dict[str, Any]]:
     """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
-    number in this list is its id in the index. `policies`: see `_policy_records`. A record is
-    never changed once made (the next index of the process may hold it)."""
+    number in this list is its id in the index. `policies`: see `_policy_records`. Without
+    `headings`, a policy page's record has none (`_record_text` writes them from the page). A
+    record is never changed once made (the next index of the process may hold it)."""
     records: list[dict[str, Any]] = []
     for o in view.offerings:
         off = o.offering
@@ -270,7 +276,7 @@ def search_records(view: SiteView, policies: PolicyRecords | None = None) -> lis
                 }
             )
     records.extend(_tool_record(t) for t in view.tools)
-    records += _policy_records(view.pages, policies)
+    records += _policy_records(view.pages, policies, headings)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
         severity = sev.severity
@@ -326,12 +332,12 @@ def search_records(view: SiteView, policies: PolicyRecords | None = None) -> lis
 PolicyRecords = dict[int, tuple[model.Page, dict[str, Any]]]
 
 
-def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None) -> list[dict[str, Any]]:
+def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None, headings: bool) -> list[dict[str, Any]]:
     """The records of `pages`. A page that is the very object a record in `last` was made of
     (`serve` loads again only the pages that changed) has that record, the same object: the page
     is frozen, and the record is made of it alone. `last` is left holding these."""
     if last is None:
-        return [_policy_record(p) for p in pages]
+        return [_policy_record(p, headings) for p in pages]
     now: PolicyRecords = {}
     for p in pages:
         known = last.get(id(p))
@@ -341,19 +347,33 @@ def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None) -> 
     return [record for _, record in now.values()]
 
 
-def _policy_record(p: model.Page) -> dict[str, Any]:
+def _policy_record(p: model.Page, headings: bool = True) -> dict[str, Any]:
     record: dict[str, Any] = {
         "k": "policy",
         "t": p.meta.title,
         "u": routes.policy(p.slug),
         "s": excerpt(p.meta.summary or p.text),
     }
-    headings = [[h.text, h.anchor] for h in p.headings if h.level in (2, 3)][:MAX_HEADINGS]
-    if headings:
-        record["h"] = headings
+    if headings and (found := _headings(p)):
+        record["h"] = found
     if p.meta.owner:
         record["x"] = p.meta.owner
     return record
+
+
+def _headings(p: model.Page) -> list[list[str]]:
+    """A policy page's headings as its record lists them: [text, anchor] of its first sections."""
+    return [[h.text, h.anchor] for h in p.headings if h.level in (2, 3)][:MAX_HEADINGS]
+
+
+def _record_text(record: dict[str, Any], page: model.Page | None) -> str:
+    """A record's JSON text; a policy page's record made without its headings (`search_records`)
+    has them in its text all the same, where `_policy_record` puts them (before the owner, the
+    last key even of a record `_label_teams` copied)."""
+    if page is not None and "h" not in record and (headings := _headings(page)):
+        owner = {"x": record["x"]} if "x" in record else {}
+        record = {**{k: v for k, v in record.items() if k != "x"}, "h": headings, **owner}
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def search_files(
@@ -408,14 +428,23 @@ def search_index(
 
     `memory` (`serve`: fresh.PageMemory.search) holds what the last index the process made was
     made of: its records, with their texts and keys, and its words (`IndexWords`), which the
-    next index starts from instead of what the store holds; it is left holding this index's."""
-    records = search_records(view, memory.policies if memory is not None else None)
+    next index starts from instead of what the store holds; it is left holding this index's.
+    Without `memory`, the records and words files are made as the index is, into a temporary
+    file (`_Spill`), and read from there when asked for."""
+    # a cold build's policy records are made without their headings, which only their texts
+    # need: as lists they were two thirds of what the records held (16 MiB at 20,000 pages)
+    records = search_records(view, memory.policies if memory is not None else None, headings=memory is not None)
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
     written, keys = _record_texts(records, pages, memory.records if memory is not None else None)
-    if memory is None:
-        _without_headings(records)
-    words_made = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None).make()
+    spill = _Spill() if memory is None else None  # `serve` keeps the texts for its next index
+    records_files: list[Callable[[], bytes]] = []
+    for n in range(0, len(records), CHUNK):
+        chunk = written[n : n + CHUNK]
+        records_files.append(spill.keep(_records_file(chunk)) if spill is not None else partial(_records_file, chunk))
+    del written  # in a cold build, in the spill: not held while the words are made
+    words = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None, spill)
+    words_made = words.make()
     last: KeptFiles = memory.files if memory is not None else {}
     kept: KeptFiles = {}  # each file and what it was made of, for the next index of the process
     manifest = _compact(
@@ -436,14 +465,13 @@ def search_index(
         path = routes.search_fragment("r", n // CHUNK)
         known = last.get(path)
         if known is None or known[0] != chunk_keys:
-            chunk = written[n : n + CHUNK]
-            known = (chunk_keys, IndexFile(path, digest(*chunk_keys), partial(_records_file, chunk)))
+            known = (chunk_keys, IndexFile(path, digest(*chunk_keys), records_files[n // CHUNK]))
         kept[path] = known
     for n, (key, body) in enumerate(words_made.fragments):
         path = routes.search_fragment("w", n)
         known = last.get(path)
         if known is None or known[0] != key:
-            known = (key, IndexFile(path, key, partial(_utf8, body)))
+            known = (key, IndexFile(path, key, body))
         kept[path] = known
     for rid in policy:
         page = pages[rid]
@@ -483,9 +511,10 @@ def _record_texts(
             # kept as this index has it: the very object next time, when it is (`_policy_records`)
             text, key = known[1], known[3]
         else:
-            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            text = _record_text(record, page)
             key = digest(text, html)
-        now[record["u"]] = (record, text, html, key)
+        if last is not None:
+            now[record["u"]] = (record, text, html, key)
         texts.append(text)
         keys.append(key)
     if last is not None:
@@ -494,18 +523,52 @@ def _record_texts(
     return texts, keys
 
 
-def _without_headings(records: list[dict[str, Any]]) -> None:
-    """Each record that has headings replaced by a copy without them, once the records' texts are
-    made: the words are read from the other fields (`_record_words`), and a policy page's
-    headings, as lists, were most of what the records held (16 MiB at 20,000 pages) while the
-    words were made. (A copy: a record is never changed, see `_label_teams`.)"""
-    for rid, record in enumerate(records):
-        if "h" in record:
-            records[rid] = {k: v for k, v in record.items() if k != "h"}
-
-
 def _utf8(text: str) -> bytes:
     return text.encode("utf-8")
+
+
+class _Spill:
+    """Files of a cold build's index, made before the render workers make the data files, held
+    in a temporary file rather than in memory until then (at 20,000 pages the words and records
+    files are 34 MB, and all of them at once were most of what the build held when its render
+    workers were forked). Read with `os.pread`: a forked worker reads them as this process wrote
+    them. The file has no name; it is closed, and gone, once nothing holds a maker of it. Where
+    no temporary file can be made or written (no temporary folder, a full disk), the files are
+    held in memory, as they were before: the index is the same, its build only larger."""
+
+    def __init__(self) -> None:
+        self._fd = -1  # none: held in memory
+        self._end = 0
+        try:
+            fd, name = tempfile.mkstemp(prefix="servicebook-search-")
+        except OSError:
+            return
+        weakref.finalize(self, os.close, fd)
+        try:
+            Path(name).unlink()  # the file lives on, nameless, while `fd` is open
+        except OSError:
+            return  # not used: the files are held in memory
+        self._fd = fd
+
+    def keep(self, data: bytes) -> Callable[[], bytes]:
+        """`data` written to the file; what reads it back."""
+        fd, at = self._fd, self._end
+        view = memoryview(data)
+        try:
+            while fd >= 0 and view:
+                view = view[os.pwrite(fd, view, at + len(data) - len(view)) :]
+        except OSError:
+            self._fd = fd = -1  # the rest are held in memory; those written stay readable
+        if fd < 0:
+            return partial(bytes, data)
+        self._end += len(data)
+        return partial(self._read, fd, at, len(data))  # which holds this, and so the file open
+
+    def _read(self, fd: int, at: int, size: int) -> bytes:
+        data = os.pread(fd, size, at)
+        if len(data) != size:
+            raise OSError(f"the search index's temporary file lost {size - len(data)} bytes")
+        return data
 
 
 def _records_file(texts: list[str]) -> bytes:
@@ -721,7 +784,7 @@ class IndexWords:
 @dataclass(frozen=True, slots=True)
 class _Made:
     firsts: list[str]  # the first word of each range, for the manifest
-    fragments: list[tuple[str, str]]  # (digest, text) of each words fragment
+    fragments: list[tuple[str, Callable[[], bytes]]]  # (digest, what makes its bytes) of each words fragment
     words: IndexWords  # what the next index starts from
 
 
@@ -736,6 +799,7 @@ class _Words:
         store: Store | None,
         workers: int,
         last: IndexWords | None = None,
+        spill: _Spill | None = None,
     ) -> None:
         self.records = records
         self.pages = pages
@@ -743,6 +807,7 @@ class _Words:
         self.store = store if store is not None and store.usable else None
         self.workers = workers
         self.last = last  # what the last index of the process left (`serve`), if any
+        self.spill = spill  # where the fragments' texts go as each is made (a cold build), not kept
 
     def make(self) -> _Made:
         base = self.last if self.last is not None else self._base()
@@ -968,7 +1033,8 @@ class _Words:
                 size = 0
             size += s
         old_ranges = {state.words[a]: j for j, a in enumerate(state.starts)}
-        made: list[tuple[str, str]] = []
+        made: list[tuple[str, str]] = []  # (digest, text) of each fragment; its text "" once spilled
+        makers: list[Callable[[], bytes]] = []
         for j, a in enumerate(starts):
             span = ordered[a : starts[j + 1] if j + 1 < len(starts) else len(ordered)]
             o = old_ranges.get(span[0])
@@ -976,7 +1042,7 @@ class _Words:
                 oa = state.starts[o]
                 ob = state.starts[o + 1] if o + 1 < len(state.starts) else len(state.words)
                 if state.words[oa:ob] == span and not any(w in work for w in span):
-                    made.append((state.digests[o], texts[state.digests[o]]))
+                    made.append(self._made_text(state.digests[o], texts[state.digests[o]], makers))
                     continue
             parts = [
                 json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
@@ -988,13 +1054,24 @@ class _Words:
             key = digest(text)
             if self.store is not None:
                 self.store.put(_FRAGMENT, key, Entry(text))
-            made.append((key, text))
+            made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
         self._remember(now)
         empty = digest(_EMPTY)
-        fragments_made = made + [(empty, _EMPTY)] * (fragments - len(made))
-        words = IndexWords(now, dict(made), index if same_words else None)
+        fragments_made = list(zip(now.digests, makers, strict=True))
+        fragments_made += [(empty, partial(_utf8, _EMPTY))] * (fragments - len(made))
+        # a spilled index's texts are not kept: it is a cold build's, which no later index starts from
+        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None)
         return _Made([ordered[a] for a in starts], fragments_made, words)
+
+    def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, str]:
+        """A fragment's (digest, text), and what makes its bytes into `makers`: read from the
+        spill, where its text goes at once (then not kept: ""), or made of its text."""
+        if self.spill is None:
+            makers.append(partial(_utf8, text))
+            return key, text
+        makers.append(self.spill.keep(_utf8(text)))
+        return key, ""
 
     def _remember(self, state: _State) -> None:
         """Keep `state` as the one the next index starts from, and the postings it needs."""

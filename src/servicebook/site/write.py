@@ -47,6 +47,16 @@ class PageLinks:
         return b"\0" + fragment.encode() + b"\0" in self.ids
 
 
+@dataclass(frozen=True, slots=True)
+class HeldLinks:
+    """PageLinks as the build holds them from a page's render until the link check
+    (links.SharedLinks): each link by its href alone, which with the page's path says again where
+    it leads, and the page's ids."""
+
+    hrefs: tuple[str, ...]
+    ids: bytes
+
+
 class SiteFiles(MutableMapping[str, bytes]):
     """Output files by path, in insertion order: bytes in memory, or files on disk that are read
     only when asked for. A large site's pages are rendered straight to a spool folder beside the
@@ -56,7 +66,7 @@ class SiteFiles(MutableMapping[str, bytes]):
     def __init__(self) -> None:
         self._data: dict[str, bytes | str] = {}  # str: a file on disk (see `put_file`)
         self.spooled: set[str] = set()  # files that may be moved (renamed), not just read
-        self.scans: dict[str, PageLinks] = {}  # links and ids of pages, read when they were rendered
+        self.scans: dict[str, PageLinks | HeldLinks] = {}  # links and ids of pages, read when they were rendered
         self._buffer: bytearray | None = None  # what `sha256` reads files into
 
     def __getitem__(self, path: str) -> bytes:
