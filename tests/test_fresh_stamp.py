@@ -171,6 +171,22 @@ def test_a_source_added_after_a_stamped_build_is_built(run, stamped, added: str)
     assert "Nothing changed since the last build" not in result.output
 
 
+@pytest.mark.parametrize("folder", ["content/My drafts", "content/My drafts/empty"])
+def test_an_empty_folder_added_after_a_build_is_judged_as_a_build_from_nothing_judges_it(
+    run, stamped, tmp_path, folder: str
+) -> None:
+    """No file says an empty folder is there, yet its name must be one a URL can hold: a rebuild
+    fails on it as a build from nothing does, instead of finding nothing changed."""
+    (stamped / folder).mkdir(parents=True)
+    again = run("build", "--source", stamped)
+    assert again.exit_code != 0
+    assert "content/My drafts: error: folder name 'My drafts' cannot be part of a URL" in again.output
+    fresh_copy = tmp_path / "from-nothing"
+    shutil.copytree(stamped, fresh_copy, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+    from_nothing = run("build", "--source", fresh_copy)
+    assert from_nothing.output.replace(str(fresh_copy), str(stamped)) == again.output
+
+
 def test_a_stamp_is_forgotten_with_its_manifest(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     output = str(tmp_path / "out")

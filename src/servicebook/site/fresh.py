@@ -233,6 +233,8 @@ class SourceList:
             try:
                 with os.scandir(path) as it:
                     entries = sorted(it, key=_NAME)
+                if not entries:  # no file says it is there, yet its name is checked (load.py)
+                    self.odd[rel] = digest("empty folder")
                 for entry in entries:
                     info = entry.stat(follow_symlinks=False)
                     if is_file(info.st_mode):  # most entries: no call
