@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servicebook.git import history
 from servicebook.site import build as build_stage
 from servicebook.site import buildcache, pagekeys, write
 from servicebook.site import outputs as site_outputs
@@ -282,3 +283,55 @@ def test_a_serve_manifest_writes_again_only_the_entries_that_changed(monkeypatch
     monkeypatch.undo()
     assert len(made) < 20  # the two changed entries, and the small fields
     assert text == Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json()
+
+
+@pytest.mark.git
+def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_equals_a_build_from_nothing(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """In a site under git, a serve rebuild after an uncommitted edit reads the history of the
+    commits from its memory (history.TimelineMemo) and only the working tree anew; a commit made
+    while it runs is read at the next rebuild. Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.commit("Lower the CI objective")
+    git_site.edit("## What we support\n", "## What we support\n\nReviewed.\n", "content/welcome.md")
+    git_site.commit("Review the welcome page")
+    replayed: list[int] = []
+    real = history._replay
+    monkeypatch.setattr(
+        history,
+        "_replay",
+        lambda reader, repo, commits, *a: replayed.append(len(commits)) or real(reader, repo, commits, *a),
+    )
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    edits: list[tuple[str, Callable[[], object], list[int]]] = [
+        (
+            "a page edited, not committed",
+            lambda: git_site.edit("Reviewed.", "Reviewed twice.", "content/welcome.md"),
+            [],
+        ),
+        ("the same page again", lambda: git_site.edit("twice", "three times", "content/welcome.md"), []),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), []),
+        ("the SLO as committed again", lambda: git_site.edit("objective: 99.9", "objective: 99.0"), []),
+        ("the page committed while serve runs", lambda: git_site.commit("Review it again"), [4]),
+        (
+            "a page added, not committed",
+            lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"),
+            [],
+        ),
+        ("nothing", lambda: None, []),
+    ]
+    try:
+        build(options)
+        assert replayed == [3]
+        for what, change, replays in edits:
+            replayed.clear()
+            change()
+            build(options)
+            assert replayed == replays, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()

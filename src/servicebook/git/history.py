@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,22 @@ def _merged_authors(repo: Repo, disk: DiskCache, merge: str) -> tuple[str, ...]:
     return authors
 
 
+@dataclass
+class TimelineMemo:
+    """What the last timeline of a long-running process (`serve`) read of the committed history:
+    its entries, oldest first, and where their replay left the catalog and the pages, for the
+    commit HEAD was at (`head`: the repository, its prefix and that commit). A rebuild at the same
+    commit replays nothing and reads only the working tree's changes; a commit made while it runs
+    changes `head`, and the history is read again. It also keeps the catalogs and pages read by
+    blob id (snapshots.Reader: the working tree's too), so that a rebuild after an edit parses
+    only what the edit changed."""
+
+    head: tuple[str, str, str] | None = None
+    entries: tuple[Entry, ...] = ()
+    state: _State | None = None
+    reader: Reader | None = None
+
+
 def load_timeline(
     repo: Repo | None,
     build: BuildInfo,
@@ -110,36 +127,52 @@ def load_timeline(
     outlines: Iterable[PageOutline] = (),
     more: MoreChanges | None = None,
     progress: Phases | None = None,
+    memo: TimelineMemo | None = None,
 ) -> Timeline:
     """Every change to the catalog and pages on the first-parent history of HEAD, newest first,
     with the working tree's uncommitted changes on top. Never fails the build: a commit whose
     catalog does not validate is an entry saying so. `outlines` are the pages the build has just
     read, which need not be parsed again here (whether committed or in the working tree). With
     `more`, a commit that changes its file is an entry too, with the changes it says. `progress`
-    (the phase under way) is told how many commits there are, and each as it is read. Outside git
-    (`repo` None) there is no history."""
+    (the phase under way) is told how many commits there are, and each as it is read. With a
+    `memo` (`serve`), the committed history read at the same commit before is not read again. Outside
+    git (`repo` None) there is no history."""
     if repo is None:
         return Timeline(available=False)
     root = repo.root
     store = Blobs(root)
+    disk = DiskCache(root if use_disk_cache else None, "history")
+    # a shallow clone's history grows with `git fetch --deepen` at the same commit, and what
+    # `more` says depends on more than its file: neither is remembered
+    head = (str(root), repo.prefix, repo.head) if repo.head and not repo.shallow and more is None else None
     try:
-        reader = Reader(store, DiskCache(root if use_disk_cache else None, "history"))
+        if memo is not None and memo.reader is not None and head is not None:
+            reader = dataclasses.replace(memo.reader, store=store, disk=disk, known={}, parsed=0)
+        else:
+            reader = Reader(store, disk)
         for o in outlines:
             sections = tuple(Section(*s) for s in o.sections)
             info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
                 reader.pages[blob, o.path] = info
-        entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
-        entries = [
-            dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
-            if e.merge and e.commit
-            else e
-            for e in entries
-        ]
+        if memo is not None and head is not None and memo.head == head and memo.state is not None:
+            entries, state = list(memo.entries), dataclasses.replace(memo.state)
+        else:
+            entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
+            entries = [
+                dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
+                if e.merge and e.commit
+                else e
+                for e in entries
+            ]
+            if memo is not None:
+                memo.head, memo.entries, memo.state = head, tuple(entries), dataclasses.replace(state)
         if build.dirty:
             entries += _worktree_entry(reader, root, state, more)
     finally:
         store.close()
+    if memo is not None:
+        memo.reader = dataclasses.replace(reader, known={}) if head is not None else None
     return Timeline(available=True, shallow=repo.shallow, entries=tuple(reversed(entries)), parsed=reader.parsed)
 
 
@@ -218,11 +251,21 @@ def _worktree_entry(reader: Reader, root: Path, state: _State, more: MoreChanges
         if extra.is_file() and not extra.is_symlink():
             files[more.path] = extra.read_bytes()
     ids = {path: worktree_blob_id(data) for path, data in files.items()}
+    catalog = files.get(CATALOG_FILE)
+    if catalog is not None and state.files.get(CATALOG_FILE) == git_blob_id(catalog):
+        # as committed: known by git's id, so its validity and its change from the last catalog
+        # that validated are those the disk cache holds, not parsed again
+        ids[CATALOG_FILE] = state.files[CATALOG_FILE]
     reader.known.update({ids[p]: d for p, d in files.items()})
     status, errors, changes = _step(reader, state, ids, {}, False, more)
     if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
         return []
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a file of these bytes (SHA-1, git's default object format)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def release_changes(
