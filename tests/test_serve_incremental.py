@@ -335,3 +335,29 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_hash_changed(
+    git_site, monkeypatch
+) -> None:
+    """The history's working-tree entry takes the ids of the files the survey found unchanged
+    from the last build's: after a one-page edit it reads (and hashes) that page alone."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n")  # uncommitted
+    read: list[bytes] = []
+    real = history.worktree_blob_id
+    monkeypatch.setattr(history, "worktree_blob_id", lambda data: read.append(data) or real(data))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        assert len(read) == 3  # catalog.yaml and both pages
+        read.clear()
+        git_site.edit("Hi.", "Hello.", "content/paging.md")
+        build(options)
+        assert read == [(site / "content" / "paging.md").read_bytes()]
+    finally:
+        memory.close()

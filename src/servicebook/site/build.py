@@ -231,6 +231,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
             more=_lock_history(options.source, loaded.site, cache),
             progress=progress,
             memo=_timeline_memo(options.memory),
+            hashes=cache.hashes,
         )
         if options.history
         else None
