@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicebook.git import history
+from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
 from servicebook.site import buildcache, pagekeys, write
 from servicebook.site import outputs as site_outputs
@@ -305,6 +305,9 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
         "_replay",
         lambda reader, repo, commits, *a: replayed.append(len(commits)) or real(reader, repo, commits, *a),
     )
+    diffed: list[object] = []  # catalogs compared (snapshots.diff_catalogs)
+    real_diff = snapshots.diff_catalogs
+    monkeypatch.setattr(snapshots, "diff_catalogs", lambda *a, **k: diffed.append(a) or real_diff(*a, **k))
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     edits: list[tuple[str, Callable[[], object], list[int]]] = [
@@ -315,6 +318,7 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
         ),
         ("the same page again", lambda: git_site.edit("twice", "three times", "content/welcome.md"), []),
         ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), []),
+        ("a page edited while the SLO is", lambda: git_site.edit("three", "four", "content/welcome.md"), []),
         ("the SLO as committed again", lambda: git_site.edit("objective: 99.9", "objective: 99.0"), []),
         ("the page committed while serve runs", lambda: git_site.commit("Review it again"), [4]),
         (
@@ -329,9 +333,12 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
         assert replayed == [3]
         for what, change, replays in edits:
             replayed.clear()
+            diffed.clear()
             change()
             build(options)
             assert replayed == replays, what
+            if what == "a page edited while the SLO is":  # the same two catalogs as the last rebuild's
+                assert diffed == [], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
     finally:
         memory.close()

@@ -158,6 +158,9 @@ def load_timeline(
         else:
             reader = Reader(store, disk)
         for o in outlines:
+            kept = reader.pages.get((o.blob, o.path))
+            if kept is not None and reader.pages.get(("wt-" + o.sha256, o.path)) is kept:
+                continue  # made of the same bytes' outline by an earlier build of the process
             sections = tuple(Section(*s) for s in o.sections)
             info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
