@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from servicebook.git.snapshots import (
     CatalogKey,
     PageOutline,
     Reader,
+    git_blob_id,
     is_page,
     page_slug,
     worktree_blob_id,
@@ -323,11 +323,6 @@ def _committed_id(reader: Reader, blob: str, memo: TimelineMemo | None) -> str:
     if memo is not None:
         memo.committed = (blob, found)
     return found
-
-
-def git_blob_id(data: bytes) -> str:
-    """The id git gives a file of these bytes (SHA-1, git's default object format)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def release_changes(

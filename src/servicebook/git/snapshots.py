@@ -255,3 +255,9 @@ def worktree_other_files(root: Path) -> dict[str, str]:
 def worktree_blob_id(data: bytes) -> str:
     """The id the history gives bytes of the working tree ("wt-" and their SHA-256), apart from git's."""
     return "wt-" + hashlib.sha256(data).hexdigest()
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a file of these bytes (SHA-1, git's default object format; in a SHA-256
+    repository it is no blob's id, so nothing is taken for what git holds)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
