@@ -295,7 +295,7 @@ def _worktree_ids(
         return ids
     kept, now, ids = memo.worktree, {}, {}
     for path, hashed in hashes.items():
-        if not (path == CATALOG_FILE or is_page(path)) or any(part.startswith(".") for part in path.split("/")):
+        if path != CATALOG_FILE and (not is_page(path) or "/." in path):  # no hidden file or folder
             continue
         before = kept.get(path)
         if before is None or before[0] != hashed or (path != CATALOG_FILE and (before[1], path) not in reader.pages):
