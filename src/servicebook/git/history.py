@@ -182,7 +182,11 @@ def load_timeline(
     finally:
         store.close()
     if memo is not None:
-        memo.reader = dataclasses.replace(reader, known={}) if head is not None else None
+        # not the parsed catalogs nor their records: tens of megabytes on a large site, which the
+        # changes it keeps (`errors`, `moved`) and the disk cache make needless for the next build
+        memo.reader = (
+            dataclasses.replace(reader, known={}, models={}, records=RecordCache()) if head is not None else None
+        )
     return Timeline(available=True, shallow=repo.shallow, entries=tuple(reversed(entries)), parsed=reader.parsed)
 
 
