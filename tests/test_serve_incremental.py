@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
 from servicebook.site import buildcache, pagekeys, write
 from servicebook.site import outputs as site_outputs
@@ -282,3 +283,88 @@ def test_a_serve_manifest_writes_again_only_the_entries_that_changed(monkeypatch
     monkeypatch.undo()
     assert len(made) < 20  # the two changed entries, and the small fields
     assert text == Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json()
+
+
+@pytest.mark.git
+def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_equals_a_build_from_nothing(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """In a site under git, a serve rebuild after an uncommitted edit reads the history of the
+    commits from its memory (history.TimelineMemo) and only the working tree anew; a commit made
+    while it runs is read at the next rebuild. Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.commit("Lower the CI objective")
+    git_site.edit("## What we support\n", "## What we support\n\nReviewed.\n", "content/welcome.md")
+    git_site.commit("Review the welcome page")
+    replayed: list[int] = []
+    real = history._replay
+    monkeypatch.setattr(
+        history,
+        "_replay",
+        lambda reader, repo, commits, *a: replayed.append(len(commits)) or real(reader, repo, commits, *a),
+    )
+    diffed: list[object] = []  # catalogs compared (snapshots.diff_catalogs)
+    real_diff = snapshots.diff_catalogs
+    monkeypatch.setattr(snapshots, "diff_catalogs", lambda *a, **k: diffed.append(a) or real_diff(*a, **k))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    edits: list[tuple[str, Callable[[], object], list[int]]] = [
+        (
+            "a page edited, not committed",
+            lambda: git_site.edit("Reviewed.", "Reviewed twice.", "content/welcome.md"),
+            [],
+        ),
+        ("the same page again", lambda: git_site.edit("twice", "three times", "content/welcome.md"), []),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), []),
+        ("a page edited while the SLO is", lambda: git_site.edit("three", "four", "content/welcome.md"), []),
+        ("the SLO as committed again", lambda: git_site.edit("objective: 99.9", "objective: 99.0"), []),
+        ("the page committed while serve runs", lambda: git_site.commit("Review it again"), [4]),
+        (
+            "a page added, not committed",
+            lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"),
+            [],
+        ),
+        ("nothing", lambda: None, []),
+    ]
+    try:
+        build(options)
+        assert replayed == [3]
+        for what, change, replays in edits:
+            replayed.clear()
+            diffed.clear()
+            change()
+            build(options)
+            assert replayed == replays, what
+            if what == "a page edited while the SLO is":  # the same two catalogs as the last rebuild's
+                assert diffed == [], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_hash_changed(
+    git_site, monkeypatch
+) -> None:
+    """The history's working-tree entry takes the ids of the files the survey found unchanged
+    from the last build's: after a one-page edit it reads (and hashes) that page alone."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n")  # uncommitted
+    read: list[bytes] = []
+    real = history.worktree_blob_id
+    monkeypatch.setattr(history, "worktree_blob_id", lambda data: read.append(data) or real(data))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        assert len(read) == 3  # catalog.yaml and both pages
+        read.clear()
+        git_site.edit("Hi.", "Hello.", "content/paging.md")
+        build(options)
+        assert read == [(site / "content" / "paging.md").read_bytes()]
+    finally:
+        memory.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from servicebook.git.snapshots import (
     CatalogKey,
     PageOutline,
     Reader,
+    git_blob_id,
     is_page,
     page_slug,
     worktree_blob_id,
@@ -102,6 +104,26 @@ def _merged_authors(repo: Repo, disk: DiskCache, merge: str) -> tuple[str, ...]:
     return authors
 
 
+@dataclass
+class TimelineMemo:
+    """What the last timeline of a long-running process (`serve`) read of the committed history:
+    its entries, oldest first, and where their replay left the catalog and the pages, for the
+    commit HEAD was at (`head`: the repository, its prefix and that commit). A rebuild at the same
+    commit replays nothing and reads only the working tree's changes; a commit made while it runs
+    changes `head`, and the history is read again. It also keeps the catalogs and pages read by
+    blob id (snapshots.Reader: the working tree's too), so that a rebuild after an edit parses
+    only what the edit changed."""
+
+    head: tuple[str, str, str] | None = None
+    entries: tuple[Entry, ...] = ()
+    state: _State | None = None
+    reader: Reader | None = None
+    # the working tree's catalog.yaml and pages at the last build: path → (the survey's hash, id,
+    # and the catalog's bytes), and the catalog's id as git has it (see _worktree_entry)
+    worktree: dict[str, tuple[str, str, bytes | None]] = field(default_factory=dict)
+    committed: tuple[str, str] | None = None
+
+
 def load_timeline(
     repo: Repo | None,
     build: BuildInfo,
@@ -110,36 +132,61 @@ def load_timeline(
     outlines: Iterable[PageOutline] = (),
     more: MoreChanges | None = None,
     progress: Phases | None = None,
+    memo: TimelineMemo | None = None,
+    hashes: Mapping[str, str] | None = None,
 ) -> Timeline:
     """Every change to the catalog and pages on the first-parent history of HEAD, newest first,
     with the working tree's uncommitted changes on top. Never fails the build: a commit whose
     catalog does not validate is an entry saying so. `outlines` are the pages the build has just
     read, which need not be parsed again here (whether committed or in the working tree). With
     `more`, a commit that changes its file is an entry too, with the changes it says. `progress`
-    (the phase under way) is told how many commits there are, and each as it is read. Outside git
-    (`repo` None) there is no history."""
+    (the phase under way) is told how many commits there are, and each as it is read. With a
+    `memo` (`serve`), the committed history read at the same commit before is not read again, and
+    with the `hashes` of the sources the build's survey found, only the working-tree files whose
+    hash changed since are read. Outside git (`repo` None) there is no history."""
     if repo is None:
         return Timeline(available=False)
     root = repo.root
     store = Blobs(root)
+    disk = DiskCache(root if use_disk_cache else None, "history")
+    # a shallow clone's history grows with `git fetch --deepen` at the same commit, and what
+    # `more` says depends on more than its file: neither is remembered
+    head = (str(root), repo.prefix, repo.head) if repo.head and not repo.shallow and more is None else None
     try:
-        reader = Reader(store, DiskCache(root if use_disk_cache else None, "history"))
+        if memo is not None and memo.reader is not None and head is not None:
+            reader = dataclasses.replace(memo.reader, store=store, disk=disk, known={}, parsed=0)
+        else:
+            reader = Reader(store, disk)
         for o in outlines:
+            kept = reader.pages.get((o.blob, o.path))
+            if kept is not None and reader.pages.get(("wt-" + o.sha256, o.path)) is kept:
+                continue  # made of the same bytes' outline by an earlier build of the process
             sections = tuple(Section(*s) for s in o.sections)
             info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
             for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
                 reader.pages[blob, o.path] = info
-        entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
-        entries = [
-            dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
-            if e.merge and e.commit
-            else e
-            for e in entries
-        ]
+        if memo is not None and head is not None and memo.head == head and memo.state is not None:
+            entries, state = list(memo.entries), dataclasses.replace(memo.state)
+        else:
+            entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
+            entries = [
+                dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
+                if e.merge and e.commit
+                else e
+                for e in entries
+            ]
+            if memo is not None:
+                memo.head, memo.entries, memo.state = head, tuple(entries), dataclasses.replace(state)
         if build.dirty:
-            entries += _worktree_entry(reader, root, state, more)
+            entries += _worktree_entry(reader, root, state, more, memo if head is not None else None, hashes)
     finally:
         store.close()
+    if memo is not None:
+        # not the parsed catalogs nor their records: tens of megabytes on a large site, which the
+        # changes it keeps (`errors`, `moved`) and the disk cache make needless for the next build
+        memo.reader = (
+            dataclasses.replace(reader, known={}, models={}, records=RecordCache()) if head is not None else None
+        )
     return Timeline(available=True, shallow=repo.shallow, entries=tuple(reversed(entries)), parsed=reader.parsed)
 
 
@@ -210,19 +257,76 @@ def _blob(reader: Reader, blob: str | None) -> bytes | None:
     return reader.known[blob] if blob in reader.known else reader.store.get(blob)
 
 
-def _worktree_entry(reader: Reader, root: Path, state: _State, more: MoreChanges | None = None) -> list[Entry]:
+def _worktree_entry(
+    reader: Reader,
+    root: Path,
+    state: _State,
+    more: MoreChanges | None = None,
+    memo: TimelineMemo | None = None,
+    hashes: Mapping[str, str] | None = None,
+) -> list[Entry]:
     """Uncommitted changes to the catalog or pages, as one more entry (none if they change nothing)."""
-    files = worktree_files(root)
+    ids = _worktree_ids(reader, root, memo, hashes)
     if more is not None:
         extra = root / more.path
         if extra.is_file() and not extra.is_symlink():
-            files[more.path] = extra.read_bytes()
-    ids = {path: worktree_blob_id(data) for path, data in files.items()}
-    reader.known.update({ids[p]: d for p, d in files.items()})
+            data = extra.read_bytes()
+            ids[more.path] = worktree_blob_id(data)
+            reader.known[ids[more.path]] = data
+    catalog = ids.get(CATALOG_FILE)
+    if catalog is not None and state.files.get(CATALOG_FILE) == _committed_id(reader, catalog, memo):
+        # as committed: known by git's id, so its validity and its change from the last catalog
+        # that validated are those the disk cache holds, not parsed again
+        ids[CATALOG_FILE] = state.files[CATALOG_FILE]
+        reader.known[ids[CATALOG_FILE]] = reader.known[catalog]
     status, errors, changes = _step(reader, state, ids, {}, False, more)
     if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
         return []
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
+
+
+def _worktree_ids(
+    reader: Reader, root: Path, memo: TimelineMemo | None, hashes: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The ids of catalog.yaml and the pages in the working tree (snapshots.worktree_files), with
+    the bytes of those the reader may need to parse in `reader.known`. Given the hashes the build's
+    survey found (`hashes`, by path) and a memo of the last build's, only the files whose hash
+    changed are read: the others are the bytes the last build read, whose pages the reader holds."""
+    if memo is None or hashes is None:
+        files = worktree_files(root)
+        ids = {path: worktree_blob_id(data) for path, data in files.items()}
+        reader.known.update({ids[p]: d for p, d in files.items()})
+        return ids
+    kept, now, ids = memo.worktree, {}, {}
+    for path, hashed in hashes.items():
+        if path != CATALOG_FILE and (not is_page(path) or "/." in path):  # no hidden file or folder
+            continue
+        before = kept.get(path)
+        if before is None or before[0] != hashed or (path != CATALOG_FILE and (before[1], path) not in reader.pages):
+            full = root / path
+            info = full.lstat()
+            if not stat.S_ISREG(info.st_mode):  # a link or special file: worktree_files skips it
+                continue
+            data = full.read_bytes()
+            before = (hashed, worktree_blob_id(data), data if path == CATALOG_FILE else None)
+            reader.known[before[1]] = data
+        now[path] = before
+        ids[path] = before[1]
+    catalog = now.get(CATALOG_FILE)
+    if catalog is not None and catalog[2] is not None:
+        reader.known[catalog[1]] = catalog[2]
+    memo.worktree = now
+    return ids
+
+
+def _committed_id(reader: Reader, blob: str, memo: TimelineMemo | None) -> str:
+    """git's id of the working-tree bytes the reader knows as `blob`."""
+    if memo is not None and memo.committed is not None and memo.committed[0] == blob:
+        return memo.committed[1]
+    found = git_blob_id(reader.known[blob])
+    if memo is not None:
+        memo.committed = (blob, found)
+    return found
 
 
 def release_changes(

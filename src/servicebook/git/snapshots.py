@@ -106,6 +106,9 @@ class Reader:
     errors: dict[CatalogKey, int] = field(default_factory=dict)
     pages: dict[tuple[str, str], PageInfo] = field(default_factory=dict)  # by (blob id, path)
     records: RecordCache = field(default_factory=RecordCache)
+    # the last few changes from or to a working-tree catalog, which the disk cache does not keep
+    # (`_disk`): a process that builds again (`serve`) keeps its reader
+    moved: dict[str, tuple[Change, ...]] = field(default_factory=dict)
     parsed: int = 0  # how many catalogs were parsed in this build (the benchmark reports it)
 
     def _data(self, blob: str) -> bytes:
@@ -153,6 +156,8 @@ class Reader:
         old_blob, old_slugs = old if old is not None else ("", ())
         disk = self._disk(new[0] if not old_blob.startswith("wt-") else old_blob)
         key = cache_key("transition", old_blob, _slugs(old_slugs), new[0], _slugs(new[1]))
+        if key in self.moved:
+            return self.moved[key]
         stored = disk.get(key)
         if stored is not None:
             try:
@@ -170,6 +175,10 @@ class Reader:
             assert before is not None
             changes = tuple(diff_catalogs(before, after, validated=True))  # both have no error (_step)
         disk.put(key, encode(changes))
+        if disk.folder is None:
+            if len(self.moved) >= 4:
+                del self.moved[next(iter(self.moved))]
+            self.moved[key] = changes
         return changes
 
     def page(self, path: str, blob: str, data: bytes | None = None) -> PageInfo:
@@ -246,3 +255,9 @@ def worktree_other_files(root: Path) -> dict[str, str]:
 def worktree_blob_id(data: bytes) -> str:
     """The id the history gives bytes of the working tree ("wt-" and their SHA-256), apart from git's."""
     return "wt-" + hashlib.sha256(data).hexdigest()
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a file of these bytes (SHA-1, git's default object format; in a SHA-256
+    repository it is no blob's id, so nothing is taken for what git holds)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

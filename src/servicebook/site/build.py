@@ -21,7 +21,7 @@ from servicebook.catalog.model import BuildInfo, SiteContent
 from servicebook.catalog.records import RecordCache
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
-from servicebook.git.history import Timeline, load_timeline, release_changes
+from servicebook.git.history import Timeline, TimelineMemo, load_timeline, release_changes
 from servicebook.git.releases import discover
 from servicebook.git.repo import Repo, build_info, changed_since, open_repo, shallow_warning
 from servicebook.git.versions import release_summary
@@ -230,6 +230,8 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
             outlines=loaded.outlines,
             more=_lock_history(options.source, loaded.site, cache),
             progress=progress,
+            memo=_timeline_memo(options.memory),
+            hashes=cache.hashes,
         )
         if options.history
         else None
@@ -279,6 +281,16 @@ def _load_memo(memory: PageMemory | None) -> LoadMemo | None:
     if memory.load is None:
         memory.load = LoadMemo()
     return memory.load
+
+
+def _timeline_memo(memory: PageMemory | None) -> TimelineMemo | None:
+    """What the last timeline of a long-running process read of the committed history (`serve`),
+    made empty by its first build."""
+    if memory is None:
+        return None
+    if memory.timeline is None:
+        memory.timeline = TimelineMemo()
+    return memory.timeline
 
 
 def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:

@@ -44,6 +44,7 @@ from servicebook.source.text import SourceError, read_text
 
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
+    from servicebook.git.history import TimelineMemo
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
     from servicebook.site.search import SearchMemory
@@ -89,6 +90,8 @@ class PageMemory:
         self.catalog_lines: CatalogLines | None = None
         # what its last load found (load.LoadMemo), made by the first build
         self.load: LoadMemo | None = None
+        # what its last history read of the commits (git.history.TimelineMemo), made by the first build
+        self.timeline: TimelineMemo | None = None
         # the source files as its last survey found them (`scan_sources`: hashes, identities),
         # and what changed since then as far as a file watcher knows (paths relative to the
         # source, set before each build; None: not known): the next survey looks at those alone
@@ -117,6 +120,7 @@ class PageMemory:
         self.search = None
         self.catalog_lines = None
         self.load = None
+        self.timeline = None
         self.scanned = self.changed = None
         self.spare.forget()
         self.text.forget()
