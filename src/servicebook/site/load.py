@@ -52,7 +52,7 @@ from servicebook.content.markdown import (
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.federation.assemble import Gathered, assemble
 from servicebook.git.repo import build_info, open_repo
-from servicebook.git.snapshots import PageOutline
+from servicebook.git.snapshots import PageOutline, git_blob_id
 from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.progress import Phases
 from servicebook.site.parallel import map_shared, worker_count
@@ -1014,7 +1014,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         with contextlib.suppress(OSError):
             data = (universe.root / path).read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
-            blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+            blob = git_blob_id(data)
     return PageResult(
         page,
         tuple(problems),
