@@ -23,7 +23,7 @@ import re
 import stat
 import time
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
@@ -556,6 +556,7 @@ class Stamp:
 
 _MOST_LISTED = 64  # folders a stamp's listing names the entries of, at most
 _FOLDER_IDENTITY = attrgetter("st_mtime_ns", "st_ino")
+Look = Callable[[str], os.stat_result]  # an `lstat` of a path relative to a folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,26 +580,15 @@ class Listing:
     def identity(self, output: str) -> array[int] | None:
         """Every file's (size, mtime, inode) now, in order, when every folder is as it was; None
         when one is not, or a file or folder is no longer there."""
-        try:
-            fd = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return None
-        try:
-            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
-            if self.folders:
-                folders = map(_FOLDER_IDENTITY, map(look, self.folders.split("\0")))
-                if array("q", itertools.chain.from_iterable(folders)).tobytes().hex() != self.identities:
-                    return None
+
+        def as_listed(_: Look) -> bool:
             for folder, names in self.listed:
                 inside = os.listdir(f"{output}/{folder}" if folder else output)  # noqa: PTH208 - names, not paths
                 if "\0".join(sorted(inside)) != names:
-                    return None
-            files = self.files.split("\0") if self.files else []
-            return array("q", itertools.chain.from_iterable(map(_IDENTITY, map(look, files))))
-        except (OSError, ValueError):
-            return None
-        finally:
-            os.close(fd)
+                    return False
+            return True
+
+        return _identities(output, self.files, self.folders, self.identities, as_listed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -627,26 +617,41 @@ class Inputs:
     def identity(self, root: str) -> array[int] | None:
         """Every file's (size, mtime, inode) now, in order, when every folder is as it was and
         no absent path is there; None otherwise."""
-        try:
-            fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return None
-        try:
-            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+
+        def still_absent(look: Look) -> bool:
             for top in self.absent:
                 with contextlib.suppress(FileNotFoundError):
                     look(top)
-                    return None
-            if self.folders:
-                folders = map(_FOLDER_IDENTITY, map(look, self.folders.split("\0")))
-                if array("q", itertools.chain.from_iterable(folders)).tobytes().hex() != self.identities:
-                    return None
-            files = self.files.split("\0") if self.files else []
-            return array("q", itertools.chain.from_iterable(map(_IDENTITY, map(look, files))))
-        except (OSError, ValueError):
+                    return False
+            return True
+
+        return _identities(root, self.files, self.folders, self.identities, still_absent)
+
+
+def _identities(
+    root: str, files: str, folders: str, identities: str, holds: Callable[[Look], bool]
+) -> array[int] | None:
+    """(`Listing`, `Inputs`) every one of `files`' (size, mtime, inode) under `root` now, in order,
+    when each of `folders` has the (mtime, inode) in `identities` and `holds` is true; None when
+    either is not, or a file or folder is no longer there. Each `lstat` is made relative to the
+    folder's descriptor, over the whole list in C."""
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        look: Look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+        if folders:
+            now = map(_FOLDER_IDENTITY, map(look, folders.split("\0")))
+            if array("q", itertools.chain.from_iterable(now)).tobytes().hex() != identities:
+                return None
+        if not holds(look):
             return None
-        finally:
-            os.close(fd)
+        return array("q", itertools.chain.from_iterable(map(_IDENTITY, map(look, files.split("\0") if files else []))))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
 
 
 def _listing(files: str, marker: int, folders: list[_Folder], nlinks: Mapping[str, int] | None) -> Listing | None:
