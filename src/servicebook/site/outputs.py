@@ -142,7 +142,7 @@ def _page_bodies_and_snapshots(made: FromCatalog) -> str:
 def _portal_files(made: FromSite) -> dict[str, bytes]:
     if made.site.catalog.portals is None:  # nothing asked: the exporters (Backstage, tech radars) not imported
         return {}
-    from servicebook.site.portals import published
+    from servicebook.site.portals import published  # the exporters: ~4.0 ms of start-up (-X importtime)
 
     return published(made.site, made.history)
 
