@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from servicebook.site.serve import Preview, watch_sources
+
 T = TypeVar("T")
 URL_RE = re.compile(r"at (http://127\.0\.0\.1:\d+/)")
 
@@ -80,3 +82,19 @@ def running_serve(site: Path, epoch: str) -> Iterator[Served]:
         process.wait(timeout=PATIENCE)
         reader.join(timeout=PATIENCE)
         stream.close()
+
+
+@contextlib.contextmanager
+def watched(preview: Preview) -> Iterator[None]:
+    """`preview` built once and its sources watched, as `serve` does, until the block ends."""
+    stop, watching = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), daemon=True)
+    try:
+        preview.rebuild()
+        watcher.start()
+        wait_for(watching.is_set, what="the watches")
+        yield
+    finally:
+        stop.set()
+        watcher.join(30)
+        preview.close()

@@ -20,8 +20,10 @@ from servicebook.cache.digest import digest
 from servicebook.cache.store import Store
 from servicebook.federation.lock import read_lock
 from servicebook.federation.members import MEMBER_KIND
+from servicebook.site.serve import Preview
 
-from .conftest import SITES, GitSite
+from .conftest import FIXED_EPOCH, SITES, GitSite
+from .servehelp import wait_for, watched
 
 pytestmark = pytest.mark.git
 
@@ -731,3 +733,19 @@ def test_an_uncommitted_lock_move_is_on_the_changes_page_as_the_working_trees(
     changes = (tmp_path / "public/changes/index.html").read_text()
     entry = changes.split('id="working-tree"')[1].split("</section>")[0]
     assert "Database Team: SLO “Availability” of “Postgres” lowered from 99.95 % to 99.9 %" in entry
+
+
+def test_serve_rebuilds_when_servicebook_lock_moves_a_member(run: Callable[..., Result], org: Path, db: Member) -> None:
+    # `federate update` while `serve` runs: the preview shows the member at its new commit.
+    assert run("federate", "update", "--source", org).exit_code == 0
+    lines: list[str] = []
+    preview = Preview(org, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lines.append, lines.append)
+    slos = preview.output / "slos" / "index.html"
+    with watched(preview):
+        assert "99.95" in slos.read_text()
+        db.publish("Stricter", objective="99.99")
+        assert run("federate", "update", "--source", org).exit_code == 0
+        wait_for(
+            lambda: "99.99" in slos.read_text(), what="the member's new objective", output=lambda: "\n".join(lines)
+        )
+    assert any("servicebook.lock changed: rebuilt" in line for line in lines), lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import socket
@@ -10,37 +9,20 @@ import struct
 import subprocess
 import threading
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from servicebook.site.serve import Preview, error_page, inject, is_source, watch_sources, watched_dirs
+from servicebook.site.serve import Preview, error_page, inject, is_source, watched_dirs
 
 from .conftest import FIXED_EPOCH
-from .servehelp import running_serve, wait_for
+from .servehelp import running_serve, wait_for, watched
 
 # A preview whose clocks stand still: each log line's time of day, and every rebuild taking 0 s.
 STOPPED = {"now": lambda: datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "clock": lambda: 0.0}
 
 PAGE = '<!doctype html>\n<html><head>\n<meta http-equiv="Content-Security-Policy" content="x">\n</head>\n<body data-root="./">\n<p>hi</p></body></html>'
-
-
-@contextlib.contextmanager
-def watched(preview: Preview) -> Iterator[None]:
-    """`preview` built once and its sources watched, as `serve` does, until the block ends."""
-    stop, watching = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=watch_sources, args=(preview, stop, watching), daemon=True)
-    try:
-        preview.rebuild()
-        watcher.start()
-        wait_for(watching.is_set, what="the watches")
-        yield
-    finally:
-        stop.set()
-        watcher.join(30)
-        preview.close()
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -70,6 +52,8 @@ def test_only_catalog_content_and_layouts_trigger_a_rebuild(tmp_path: Path) -> N
     assert is_source(tmp_path / "catalog.yaml", tmp_path)
     assert is_source(tmp_path / "content/a/b.md", tmp_path)
     assert is_source(tmp_path / "layouts/base.html", tmp_path)
+    assert is_source(tmp_path / "servicebook.lock", tmp_path)  # an organisation site's members
+    assert is_source(tmp_path / "measurements/2026-03-01.json", tmp_path)
     assert not is_source(tmp_path / "public/index.html", tmp_path)
     assert not is_source(tmp_path / ".catalog.yaml.swp", tmp_path)
     assert not is_source(tmp_path.parent / "catalog.yaml", tmp_path)

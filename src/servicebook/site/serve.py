@@ -1,5 +1,5 @@
 """The preview server: build into a temporary folder, serve it on 127.0.0.1, rebuild whenever
-catalog.yaml, content/, layouts/ or measurements/ change, and make open pages reload themselves.
+catalog.yaml, servicebook.lock, content/, layouts/ or measurements/ change, and make open pages reload themselves.
 
 A failed rebuild never stops the server: the errors (file:line:col) go to the terminal and to the
 top of every page, and the last good build stays on show until the sources are fixed. The reload
@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem
+from servicebook.git.repo import BUILD_INPUTS, CONTENT_DIR, LAYOUTS_DIR, MEASUREMENTS_DIR
 from servicebook.progress import Phases
 from servicebook.report import shown_from
 from servicebook.site.build import Options, Report, build
@@ -40,8 +41,8 @@ HOST = "127.0.0.1"
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
 BACKLOG = 1024  # connections the kernel queues before the server accepts them (socketserver: 5; capped by somaxconn)
 PREFIX = "/__servicebook/"
-WATCHED_DIRS = ("content", "layouts", "measurements")
-WATCHED_FILES = ("catalog.yaml",)
+WATCHED_DIRS = (CONTENT_DIR, LAYOUTS_DIR, MEASUREMENTS_DIR)
+WATCHED_FILES = tuple(path for path in BUILD_INPUTS if path not in WATCHED_DIRS)  # catalog.yaml, servicebook.lock
 POLL_MS = 400
 WATCH_ROUND_MS = 100  # how soon the watcher reports that it is watching (then: a wake-up per round)
 
@@ -424,7 +425,8 @@ def make_server(preview: Preview, bind: str, port: int) -> PreviewServer:
 
 
 def watched_dirs(source: Path) -> tuple[str, ...]:
-    """The site folder itself (for catalog.yaml) and every folder under content/, layouts/ and measurements/.
+    """The site folder itself (for catalog.yaml and servicebook.lock) and every folder under
+    content/, layouts/ and measurements/.
 
     Each is watched on its own, without recursion, so that a site kept at the root of a big
     repository (with .git/ and a virtualenv) costs a handful of watches, not thousands.
@@ -561,7 +563,10 @@ def serve(
             shown = f"[{bind.strip('[]')}]" if ":" in bind else bind
             url = f"http://{shown}:{server.server_port}/"
             out(f"Serving {preview.source} at {url}")
-            out("Rebuilding on changes to catalog.yaml, content/, layouts/ and measurements/. Press Ctrl+C to stop.")
+            out(
+                "Rebuilding on changes to catalog.yaml, servicebook.lock, content/, layouts/ and measurements/."
+                " Press Ctrl+C to stop."
+            )
             server.serve_forever()
         finally:
             stop.set()
