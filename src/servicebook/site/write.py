@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import hashlib
+import json
 import os
 import shutil
 import stat
 import tempfile
+from array import array
 from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,6 +173,120 @@ class SpareJournal:
         if spare is None or self.spare is None or self.spare_hollow or self.described(output) is None:
             return False
         return self.spare == _folder_identity(spare)
+
+
+@dataclass(frozen=True, slots=True)
+class SpareRecord:
+    """What a build's process records of the spare it left (see SpareJournal), so that the next
+    build, in another process (the command line), trusts a journal as `serve` does its own. The
+    spare is in the source's cache folder, which anyone may write into: the record holds the
+    spare folder's identity, the names in it, and the (modification time, inode) of every folder
+    below it, taken when each had not changed since the replaced site's marker was written (a
+    folder changed after that, by anyone, has a time no earlier than the marker's). A folder an
+    entry is since added to, removed from or renamed in has another time, and the record is not
+    used; a file changed in place in the spare is one the output shares (its page is then not
+    kept: `reuse`), or one of `differs`, which a build looks at anyway."""
+
+    spare: tuple[int, int]  # (device, inode) of the spare folder
+    names: str  # the names in the spare folder, sorted, NUL between
+    folders: str  # every folder below it, NUL between
+    identities: str  # hex of their (mtime, inode), one after the other (array "q")
+    differs: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps([list(self.spare), self.names, self.folders, self.identities, sorted(self.differs)])
+
+    @classmethod
+    def from_json(cls, text: str) -> SpareRecord | None:
+        try:
+            spare, names, folders, identities, differs = json.loads(text)
+            device, inode = spare
+            if not (isinstance(names, str) and isinstance(folders, str) and isinstance(identities, str)):
+                return None
+            if not all(isinstance(d, str) for d in differs):
+                return None
+            return cls((int(device), int(inode)), names, folders, identities, tuple(differs))
+        except (ValueError, TypeError):
+            return None
+
+    def holds(self, spare: Path) -> bool:
+        """Whether `spare` is still the folder recorded, with the same names and folders in it."""
+        if self.spare != _folder_identity(spare):
+            return False
+        try:
+            if "\0".join(sorted(os.listdir(spare))) != self.names:  # noqa: PTH208 - names, not paths
+                return False
+            return _folder_identities(str(spare), self.folders.split("\0") if self.folders else []) == self.identities
+        except OSError:
+            return False
+
+
+def recorded_journal(
+    output: Path, outputs: Mapping[str, list[int]], spare: Path | None, record: SpareRecord | None
+) -> SpareJournal:
+    """A journal (for write_site) of `output`, whose files are `outputs` (the last build's record
+    of them, each file this build keeps checked against it: `BuildCache.reuse`), and of the
+    `spare` when its `record` still holds; the build's `_journal` makes what the next build's
+    record is made of (`spare_record`)."""
+    journal = SpareJournal()
+    journal.outputs = dict(outputs)
+    journal.output = _folder_identity(output)
+    if spare is not None and record is not None and record.holds(spare):
+        journal.differs = set(record.differs)
+        journal.spare = record.spare
+    return journal
+
+
+def spare_record(journal: SpareJournal, spare: Path | None, replaced: Collection[str]) -> SpareRecord | None:
+    """The record (see SpareRecord) of the spare a build left, which held the files `replaced`
+    (the paths of the site it replaced, as the last build recorded them) but where `journal`
+    says it differs; None when it cannot be trusted: not kept, with empty folders, a folder or
+    the names at its top changed since the replaced site's marker was written."""
+    if spare is None or journal.spare is None or journal.spare_hollow or journal.spare != _folder_identity(spare):
+        return None
+    folders = sorted(f for f in _folders(replaced) if f)
+    top = {path.partition("/")[0] for path in replaced}
+    try:
+        marker = os.lstat(spare / MARKER).st_ctime_ns
+        names = sorted(os.listdir(spare))  # noqa: PTH208 - names, not paths
+        if set(names) != top | {MARKER}:
+            return None
+        identities = _folder_identities(str(spare), folders)
+        times = array("q", bytes.fromhex(identities))[0::2]
+        # no folder of its own that the record does not know of (an empty one, from a release
+        # tree): each holds as many as the record has in it (a folder's link count, on ext4)
+        inside = dict.fromkeys(["", *folders], 0)
+        for folder in folders:
+            inside[folder.rpartition("/")[0]] += 1
+        fd = os.open(spare, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+            if [info.st_nlink - 2 for info in map(look, [".", *folders])] != list(inside.values()):
+                return None
+        finally:
+            os.close(fd)
+    except (OSError, ValueError):
+        return None
+    if any(mtime >= marker for mtime in times):
+        return None
+    return SpareRecord(journal.spare, "\0".join(names), "\0".join(folders), identities, tuple(journal.differs))
+
+
+def _folder_identities(root: str, folders: list[str]) -> str:
+    """The (mtime, inode) of each of `folders` under `root`, as hex of an array "q"; OSError when
+    one is not there or is not a folder. One `lstat` each, relative to the root's descriptor."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+        found: array[int] = array("q")
+        for info in map(look, folders):
+            if not stat.S_ISDIR(info.st_mode):
+                raise NotADirectoryError(info)
+            found.append(info.st_ctime_ns)
+            found.append(info.st_ino)
+        return found.tobytes().hex()
+    finally:
+        os.close(fd)
 
 
 def _folder_identity(folder: Path) -> tuple[int, int]:
