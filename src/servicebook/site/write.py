@@ -18,7 +18,6 @@ import os
 import shutil
 import stat
 import tempfile
-from array import array
 from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,45 +179,66 @@ class SpareRecord:
     """What a build's process records of the spare it left (see SpareJournal), so that the next
     build, in another process (the command line), trusts a journal as `serve` does its own. The
     spare is in the source's cache folder, which anyone may write into: the record holds the
-    spare folder's identity, the names in it, and the (modification time, inode) of every folder
-    below it, taken when each had not changed since the replaced site's marker was written (a
-    folder changed after that, by anyone, has a time no earlier than the marker's). A folder an
-    entry is since added to, removed from or renamed in has another time, and the record is not
-    used; a file changed in place in the spare is one the output shares (its page is then not
-    kept: `reuse`), or one of `differs`, which a build looks at anyway."""
+    spare folder's identity and the names in it, the identity of the replaced site's marker and
+    every folder below it. The next build trusts it while each of those folders has not changed
+    since that marker was written (its change time is earlier: a folder an entry was added to,
+    removed from or renamed in since, by anyone, has a change time no earlier than the marker's)
+    and holds as many folders as the record has in it (its link count: no empty folder the record
+    does not know of). A file changed in place in the spare is one the output shares (its page is
+    then not kept: `BuildCache.reuse`), or one of `differs`, which a build looks at anyway."""
 
     spare: tuple[int, int]  # (device, inode) of the spare folder
     names: str  # the names in the spare folder, sorted, NUL between
+    marker: tuple[int, int]  # (change time, inode) of the marker in it
     folders: str  # every folder below it, NUL between
-    identities: str  # hex of their (mtime, inode), one after the other (array "q")
     differs: tuple[str, ...]
 
     def to_json(self) -> str:
-        return json.dumps([list(self.spare), self.names, self.folders, self.identities, sorted(self.differs)])
+        return json.dumps([list(self.spare), self.names, list(self.marker), self.folders, sorted(self.differs)])
 
     @classmethod
     def from_json(cls, text: str) -> SpareRecord | None:
         try:
-            spare, names, folders, identities, differs = json.loads(text)
-            device, inode = spare
-            if not (isinstance(names, str) and isinstance(folders, str) and isinstance(identities, str)):
+            spare, names, marker, folders, differs = json.loads(text)
+            if not (isinstance(names, str) and isinstance(folders, str)):
                 return None
             if not all(isinstance(d, str) for d in differs):
                 return None
-            return cls((int(device), int(inode)), names, folders, identities, tuple(differs))
-        except (ValueError, TypeError):
+            return cls((int(spare[0]), int(spare[1])), names, (int(marker[0]), int(marker[1])), folders, tuple(differs))
+        except (ValueError, TypeError, IndexError):
             return None
 
     def holds(self, spare: Path) -> bool:
-        """Whether `spare` is still the folder recorded, with the same names and folders in it."""
+        """Whether `spare` is still the folder recorded, holding what the record says (see above)."""
         if self.spare != _folder_identity(spare):
             return False
+        folders = self.folders.split("\0") if self.folders else []
+        inside = dict.fromkeys(["", *folders], 0)  # how many folders each holds
+        for folder in folders:
+            inside[folder.rpartition("/")[0]] += 1
         try:
             if "\0".join(sorted(os.listdir(spare))) != self.names:  # noqa: PTH208 - names, not paths
                 return False
-            return _folder_identities(str(spare), self.folders.split("\0") if self.folders else []) == self.identities
+            fd = os.open(spare, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return False
+        try:
+            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+            marker = look(MARKER)
+            if (marker.st_ctime_ns, marker.st_ino) != self.marker or not stat.S_ISREG(marker.st_mode):
+                return False
+            written = marker.st_ctime_ns
+            top, *below = map(look, [".", *folders])
+            if top.st_nlink - 2 != inside[""]:
+                return False
+            for info, held in zip(below, list(inside.values())[1:], strict=True):
+                if not stat.S_ISDIR(info.st_mode) or info.st_ctime_ns >= written or info.st_nlink - 2 != held:
+                    return False
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
 
 
 def recorded_journal(
@@ -240,53 +260,20 @@ def recorded_journal(
 def spare_record(journal: SpareJournal, spare: Path | None, replaced: Collection[str]) -> SpareRecord | None:
     """The record (see SpareRecord) of the spare a build left, which held the files `replaced`
     (the paths of the site it replaced, as the last build recorded them) but where `journal`
-    says it differs; None when it cannot be trusted: not kept, with empty folders, a folder or
-    the names at its top changed since the replaced site's marker was written."""
+    says it differs; None when it is not known: not kept, or with other names at its top."""
     if spare is None or journal.spare is None or journal.spare_hollow or journal.spare != _folder_identity(spare):
         return None
-    folders = sorted(f for f in _folders(replaced) if f)
     top = {path.partition("/")[0] for path in replaced}
     try:
-        marker = os.lstat(spare / MARKER).st_ctime_ns
+        marker = os.lstat(spare / MARKER)
         names = sorted(os.listdir(spare))  # noqa: PTH208 - names, not paths
-        if set(names) != top | {MARKER}:
-            return None
-        identities = _folder_identities(str(spare), folders)
-        times = array("q", bytes.fromhex(identities))[0::2]
-        # no folder of its own that the record does not know of (an empty one, from a release
-        # tree): each holds as many as the record has in it (a folder's link count, on ext4)
-        inside = dict.fromkeys(["", *folders], 0)
-        for folder in folders:
-            inside[folder.rpartition("/")[0]] += 1
-        fd = os.open(spare, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
-            if [info.st_nlink - 2 for info in map(look, [".", *folders])] != list(inside.values()):
-                return None
-        finally:
-            os.close(fd)
-    except (OSError, ValueError):
+    except OSError:
         return None
-    if any(mtime >= marker for mtime in times):
+    if set(names) != top | {MARKER}:
         return None
-    return SpareRecord(journal.spare, "\0".join(names), "\0".join(folders), identities, tuple(journal.differs))
-
-
-def _folder_identities(root: str, folders: list[str]) -> str:
-    """The (mtime, inode) of each of `folders` under `root`, as hex of an array "q"; OSError when
-    one is not there or is not a folder. One `lstat` each, relative to the root's descriptor."""
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
-        found: array[int] = array("q")
-        for info in map(look, folders):
-            if not stat.S_ISDIR(info.st_mode):
-                raise NotADirectoryError(info)
-            found.append(info.st_ctime_ns)
-            found.append(info.st_ino)
-        return found.tobytes().hex()
-    finally:
-        os.close(fd)
+    folders = "\0".join(sorted(f for f in _folders(replaced) if f))
+    identity = (marker.st_ctime_ns, marker.st_ino)
+    return SpareRecord(journal.spare, "\0".join(names), identity, folders, tuple(journal.differs))
 
 
 def _folder_identity(folder: Path) -> tuple[int, int]:
