@@ -895,3 +895,42 @@ def test_a_spare_changed_since_its_record_is_listed_and_nothing_of_the_change_is
         result = run("build", "--source", built)
         assert result.exit_code == 0, result.output
         assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["title", "heading-and-a-link-to-it", "page-deleted", "page-added", "public-edited"])
+def test_a_rebuild_from_the_spare_record_equals_a_clean_build(run, built, tmp_path, monkeypatch, change) -> None:
+    # What a one-page rebuild decides that other pages show (a title, a heading another page
+    # links to, a page gone or new) or that a hand changed, with the spare taken on its record
+    from servicebook.site import write
+
+    content = built / "content"
+    handbook = content / "on-call-handbook.md"
+    if change == "page-deleted":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md).\n")
+    _edit(built, "A.")
+    assert run("build", "--source", built).exit_code == 0
+    _edit(built, "B.")
+    assert run("build", "--source", built).exit_code == 0
+    assert _spare_recorded(built)
+
+    def listed(*_: object) -> None:
+        raise AssertionError("the spare was listed")
+
+    monkeypatch.setattr(write, "_prune", listed)
+    page = content / "change-approval.md"
+    if change == "title":
+        page.write_text(page.read_text().replace("title: ", "title: Revised ", 1))
+    elif change == "heading-and-a-link-to-it":
+        page.write_text(page.read_text() + "\n## Emergency changes\n\nAsk the on-call lead.\n")
+        other = content / "error-budget-policy.md"
+        other.write_text(other.read_text() + "\nSee [emergencies](change-approval.md#emergency-changes).\n")
+    elif change == "page-deleted":
+        handbook.unlink()
+    elif change == "page-added":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nPage us.\n")
+    elif change == "public-edited":
+        (built / "public" / "support" / "index.html").write_bytes(b"<p>edited by hand</p>")
+        _edit(built, "C.")
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
