@@ -431,7 +431,11 @@ def test_a_spare_that_cannot_be_cleared_is_done_without(run, built, tmp_path, mo
     def refuse(*_: object) -> None:
         raise PermissionError(13, "Permission denied")
 
+    def unusable(*_: object) -> None:
+        raise write._SpareUnusable
+
     monkeypatch.setattr(write, "_prune", refuse)
+    monkeypatch.setattr(write, "_reconcile_known", unusable)  # the spare as its record says it is
     page.write_text(page.read_text() + "\nB.\n")
     result = run("build", "--source", built)
     assert result.exit_code == 0, result.output
@@ -813,3 +817,120 @@ def test_a_store_whose_manifests_have_the_earlier_shape_is_emptied_and_used(tmp_
         store.record(out, ['{"a":', "1}"], built_release=False)
     with Store(path) as store:
         assert store.manifest(out) == '{"a":1}'
+
+
+def _spare_recorded(site: Path) -> bool:
+    """Whether the store holds a record of the spare (write.SpareRecord) for the site's public/."""
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        return (
+            db.execute("SELECT 1 FROM entries WHERE key = ?", (_key("spare", str(site / "public")),)).fetchone()
+            is not None
+        )
+
+
+def _edit(site: Path, note: str) -> None:
+    page = site / "content" / "change-approval.md"
+    page.write_text(page.read_text() + f"\n{note}\n")
+
+
+def test_a_rebuild_from_the_command_line_does_not_list_the_spare_it_has_a_record_of(
+    run, built, tmp_path, monkeypatch
+) -> None:
+    # A build records the spare it left (its folders' identities, where it differs from the
+    # output); the next build, in another process, changes only what differs in it, without
+    # listing it, as `serve` does with its own.
+    from servicebook.site import write
+
+    _edit(built, "A.")
+    assert run("build", "--source", built).exit_code == 0  # the first with a spare: it is listed
+    assert _spare_recorded(built)
+
+    def listed(*_: object) -> None:
+        raise AssertionError("the spare was listed")
+
+    monkeypatch.setattr(write, "_prune", listed)
+    for note in ("B.", "C."):
+        _edit(built, note)
+        result = run("build", "--source", built)
+        assert result.exit_code == 0, result.output
+        assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["file-added-to-spare", "file-in-spare-replaced", "folder-added-to-spare", "file-added-to-public", "public-edited"],
+)
+def test_a_spare_changed_since_its_record_is_listed_and_nothing_of_the_change_is_published(
+    run, built, tmp_path, change
+) -> None:
+    spare = built / ".servicebook-cache" / "build" / "public.spare"
+    _edit(built, "A.")
+    assert run("build", "--source", built).exit_code == 0
+    _edit(built, "B.")
+    assert run("build", "--source", built).exit_code == 0
+    assert _spare_recorded(built)
+    if change == "file-added-to-spare":
+        (spare / "support" / "stray.html").write_bytes(b"<p>not ours</p>")
+    elif change == "file-in-spare-replaced":
+        # another file at the place of an unchanged page, and its folder's time put back: the
+        # folder's change time still tells
+        folder = spare / "support"
+        times = folder.stat()
+        (folder / "index.html").unlink()
+        (folder / "index.html").write_bytes(b"<p>not ours</p>")
+        os.utime(folder, ns=(times.st_atime_ns, times.st_mtime_ns))
+    elif change == "folder-added-to-spare":
+        (spare / "policies" / "stray").mkdir()
+        (spare / "policies" / "stray" / "index.html").write_bytes(b"<p>not ours</p>")
+    elif change == "file-added-to-public":  # in the spare after the next build
+        (built / "public" / "support" / "stray.html").write_bytes(b"<p>not ours</p>")
+        _edit(built, "C.")
+        assert run("build", "--source", built).exit_code == 0
+    elif change == "public-edited":  # in place: the spare's file is that file
+        page = built / "public" / "support" / "index.html"
+        with page.open("ab") as edited:
+            edited.write(b"<!-- edited by hand -->")
+    for note in ("D.", "E."):
+        _edit(built, note)
+        result = run("build", "--source", built)
+        assert result.exit_code == 0, result.output
+        assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["title", "heading-and-a-link-to-it", "page-deleted", "page-added", "public-edited"])
+def test_a_rebuild_from_the_spare_record_equals_a_clean_build(run, built, tmp_path, monkeypatch, change) -> None:
+    # What a one-page rebuild decides that other pages show (a title, a heading another page
+    # links to, a page gone or new) or that a hand changed, with the spare taken on its record
+    from servicebook.site import write
+
+    content = built / "content"
+    handbook = content / "on-call-handbook.md"
+    if change == "page-deleted":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md).\n")
+    _edit(built, "A.")
+    assert run("build", "--source", built).exit_code == 0
+    _edit(built, "B.")
+    assert run("build", "--source", built).exit_code == 0
+    assert _spare_recorded(built)
+
+    def listed(*_: object) -> None:
+        raise AssertionError("the spare was listed")
+
+    monkeypatch.setattr(write, "_prune", listed)
+    page = content / "change-approval.md"
+    if change == "title":
+        page.write_text(page.read_text().replace("title: ", "title: Revised ", 1))
+    elif change == "heading-and-a-link-to-it":
+        page.write_text(page.read_text() + "\n## Emergency changes\n\nAsk the on-call lead.\n")
+        other = content / "error-budget-policy.md"
+        other.write_text(other.read_text() + "\nSee [emergencies](change-approval.md#emergency-changes).\n")
+    elif change == "page-deleted":
+        handbook.unlink()
+    elif change == "page-added":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nPage us.\n")
+    elif change == "public-edited":
+        (built / "public" / "support" / "index.html").write_bytes(b"<p>edited by hand</p>")
+        _edit(built, "C.")
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    assert tree(built / "public") == clean_build(run, built, tmp_path)

@@ -358,6 +358,8 @@ def _finish(
     _verify(options, loaded, files, mounted, trusted, (*report.warnings, *release_problems), action="build")
     # 6. swap the new site in whole (see write.py)
     options.progress.enter("writing")
+    # the command line's record of the spare the last build left (serve's is in its memory)
+    journal = options.memory.spare if options.memory is not None else cache.spare_journal()
     cache.forget_manifest()  # until the new one is recorded, the cache describes no public/
     spare = cache.spare  # beside the output: where the site it replaces is kept for the next build
     if spare is not None:
@@ -371,8 +373,10 @@ def _finish(
         staging=spool,
         spare=spare,
         known=cache.kept_identities(),
-        journal=options.memory.spare if options.memory is not None else None,
+        journal=journal,
     )
+    if options.memory is None:
+        cache.record_spare(journal)
     pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
 

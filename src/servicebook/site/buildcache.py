@@ -32,7 +32,7 @@ from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.stamps import restamp_version
-from servicebook.site.write import MARKER
+from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
 
 
 def encode_page(result: PageResult) -> tuple[str, str, str]:
@@ -251,6 +251,7 @@ class BuildCache:
         self._output_text = ""  # the output folder as a string, once `reuse` has looked at it
         self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
         self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
+        self._replaced: Mapping[str, list[int]] = {}  # the output's files the write stage replaces (`spare_journal`)
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -483,9 +484,32 @@ class BuildCache:
         hashes = self._recorded_hashes()
         return {path: hashes[path] for path in self.reused if path in hashes}
 
+    def spare_journal(self) -> SpareJournal | None:
+        """For a build in a process of its own (the command line): what the last build left in
+        the output and the spare, so that the write stage need not list the spare (write.py
+        SpareRecord: the spare checked by its folders' identities); None without a manifest.
+        `serve` keeps its journal in its memory instead."""
+        if self.memory is not None or self.previous is None or self.output is None:
+            return None
+        entry = self.store.get("spare", [str(self.output)]).get(str(self.output))
+        record = SpareRecord.from_json(entry.data) if entry is not None else None
+        self._replaced = self.previous.outputs
+        return recorded_journal(self.output, self.previous.outputs, self.spare, record)
+
+    def record_spare(self, journal: SpareJournal | None) -> None:
+        """After a successful swap: the record of the spare the write stage left (committed with
+        the manifest, by `record`), for the next build's `spare_journal`."""
+        if journal is None or self.output is None:
+            return
+        record = spare_record(journal, self.spare, self._replaced.keys())
+        if record is not None:
+            self.store.put("spare", str(self.output), Entry(record.to_json()))
+
     def forget_manifest(self) -> None:
-        """Before the output is replaced: until the new manifest is recorded, trust nothing in it."""
+        """Before the output is replaced: until the new manifest is recorded, trust nothing in it,
+        nor in the spare (the write stage changes it)."""
         if self.output is not None:
+            self.store.forget("spare", str(self.output))
             self.store.forget_manifest(str(self.output))
 
     def record(self, warnings: tuple[Problem, ...], files: int, pages: int) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -170,6 +172,108 @@ class SpareJournal:
         if spare is None or self.spare is None or self.spare_hollow or self.described(output) is None:
             return False
         return self.spare == _folder_identity(spare)
+
+
+@dataclass(frozen=True, slots=True)
+class SpareRecord:
+    """What a build's process records of the spare it left (see SpareJournal), so that the next
+    build, in another process (the command line), trusts a journal as `serve` does its own. The
+    spare is in the source's cache folder, which anyone may write into: the record holds the
+    spare folder's identity and the names in it, the identity of the replaced site's marker and
+    every folder below it. The next build trusts it while each of those folders has not changed
+    since that marker was written (its change time is earlier: a folder an entry was added to,
+    removed from or renamed in since, by anyone, has a change time no earlier than the marker's)
+    and holds as many folders as the record has in it (its link count: no empty folder the record
+    does not know of). A file changed in place in the spare is one the output shares (its page is
+    then not kept: `BuildCache.reuse`), or one of `differs`, which a build looks at anyway."""
+
+    spare: tuple[int, int]  # (device, inode) of the spare folder
+    names: str  # the names in the spare folder, sorted, NUL between
+    marker: tuple[int, int]  # (change time, inode) of the marker in it
+    folders: str  # every folder below it, NUL between
+    differs: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps([list(self.spare), self.names, list(self.marker), self.folders, sorted(self.differs)])
+
+    @classmethod
+    def from_json(cls, text: str) -> SpareRecord | None:
+        try:
+            spare, names, marker, folders, differs = json.loads(text)
+            if not (isinstance(names, str) and isinstance(folders, str)):
+                return None
+            if not all(isinstance(d, str) for d in differs):
+                return None
+            return cls((int(spare[0]), int(spare[1])), names, (int(marker[0]), int(marker[1])), folders, tuple(differs))
+        except (ValueError, TypeError, IndexError):
+            return None
+
+    def holds(self, spare: Path) -> bool:
+        """Whether `spare` is still the folder recorded, holding what the record says (see above)."""
+        if self.spare != _folder_identity(spare):
+            return False
+        folders = self.folders.split("\0") if self.folders else []
+        inside = dict.fromkeys(["", *folders], 0)  # how many folders each holds
+        for folder in folders:
+            inside[folder.rpartition("/")[0]] += 1
+        try:
+            if "\0".join(sorted(os.listdir(spare))) != self.names:  # noqa: PTH208 - names, not paths
+                return False
+            fd = os.open(spare, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return False
+        try:
+            look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+            marker = look(MARKER)
+            if (marker.st_ctime_ns, marker.st_ino) != self.marker or not stat.S_ISREG(marker.st_mode):
+                return False
+            written = marker.st_ctime_ns
+            top, *below = map(look, [".", *folders])
+            if top.st_nlink - 2 != inside[""]:
+                return False
+            for info, held in zip(below, list(inside.values())[1:], strict=True):
+                if not stat.S_ISDIR(info.st_mode) or info.st_ctime_ns >= written or info.st_nlink - 2 != held:
+                    return False
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+
+
+def recorded_journal(
+    output: Path, outputs: Mapping[str, list[int]], spare: Path | None, record: SpareRecord | None
+) -> SpareJournal:
+    """A journal (for write_site) of `output`, whose files are `outputs` (the last build's record
+    of them, each file this build keeps checked against it: `BuildCache.reuse`), and of the
+    `spare` when its `record` still holds; the build's `_journal` makes what the next build's
+    record is made of (`spare_record`)."""
+    journal = SpareJournal()
+    journal.outputs = dict(outputs)
+    journal.output = _folder_identity(output)
+    if spare is not None and record is not None and record.holds(spare):
+        journal.differs = set(record.differs)
+        journal.spare = record.spare
+    return journal
+
+
+def spare_record(journal: SpareJournal, spare: Path | None, replaced: Collection[str]) -> SpareRecord | None:
+    """The record (see SpareRecord) of the spare a build left, which held the files `replaced`
+    (the paths of the site it replaced, as the last build recorded them) but where `journal`
+    says it differs; None when it is not known: not kept, or with other names at its top."""
+    if spare is None or journal.spare is None or journal.spare_hollow or journal.spare != _folder_identity(spare):
+        return None
+    top = {path.partition("/")[0] for path in replaced}
+    try:
+        marker = os.lstat(spare / MARKER)
+        names = sorted(os.listdir(spare))  # noqa: PTH208 - names, not paths
+    except OSError:
+        return None
+    if set(names) != top | {MARKER}:
+        return None
+    folders = "\0".join(sorted(f for f in _folders(replaced) if f))
+    identity = (marker.st_ctime_ns, marker.st_ino)
+    return SpareRecord(journal.spare, "\0".join(names), identity, folders, tuple(journal.differs))
 
 
 def _folder_identity(folder: Path) -> tuple[int, int]:
