@@ -35,7 +35,7 @@ from servicebook.cache.digest import code_digest as servicebook_digest
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Store
-from servicebook.catalog.model import MAX_CATALOG_BYTES, BuildInfo
+from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs
 from servicebook.progress import Phase, Phases
