@@ -661,7 +661,9 @@ def _identities(
         os.close(fd)
 
 
-_SPLIT_AT = 4096  # paths worth a second process for their `lstat`s (~3 µs each; a fork ~1.5 ms)
+# paths worth a second process for their `lstat`s: below this, forking it and reading its answer
+# cost more than it saves (bench/README.md, "A no-change rebuild at 20,000 pages")
+_SPLIT_AT = 16_384
 
 
 def _looked(
