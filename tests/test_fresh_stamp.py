@@ -4,11 +4,13 @@ in either since, by hand or not, is still found and the output made whole again.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import sqlite3
 import time
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
@@ -286,3 +288,37 @@ def test_a_folder_no_older_than_the_marker_is_listed_not_known_by_its_identity(t
     (output / "b" / "z.html").write_text("added in the same tick")
     os.utime(output / "b", ns=(marker, marker))  # its time unchanged: found by its names
     assert listing.identity(str(output)) is None
+
+
+@pytest.fixture
+def many_files(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A folder of more files than stage 0 looks at in one process (fresh._SPLIT_AT)."""
+    root = tmp_path / "many"
+    paths = [f"f{n // 100:03d}/p{n % 100:02d}.html" for n in range(fresh._SPLIT_AT + 10)]
+    for folder in sorted({p.split("/")[0] for p in paths}):
+        (root / folder).mkdir(parents=True)
+    for path in paths:
+        (root / path).write_text(path)
+    return root, paths
+
+
+def test_files_looked_at_in_two_processes_are_found_as_in_one_and_any_change_seen(many_files) -> None:
+    # the second half of the paths is looked at by a forked process (parallel.in_two): a file
+    # changed or removed there is seen as one in the first half is
+    root, paths = many_files
+    files = "\0".join(paths)
+    folders = sorted({p.split("/")[0] for p in paths})
+    stats = [(root / folder).stat() for folder in folders]
+    known = array("q", itertools.chain.from_iterable((s.st_mtime_ns, s.st_ino) for s in stats))
+
+    def ids(workers: int) -> bytes | None:
+        found = fresh._identities(str(root), files, "\0".join(folders), known.tobytes().hex(), lambda _: True, workers)
+        return None if found is None else found.tobytes()
+
+    before = ids(2)
+    assert before is not None and before == ids(1)
+    last = root / paths[-1]
+    last.write_text("edited")
+    assert ids(2) != before and ids(2) == ids(1)
+    last.unlink()
+    assert ids(2) is None and ids(1) is None

@@ -17,6 +17,7 @@ import pytest
 
 import servicebook.site.build
 from servicebook.catalog import model
+from servicebook.catalog.basics import BuildInfo
 from servicebook.git.history import load_timeline
 from servicebook.git.repo import open_repo
 from servicebook.git.versions import Release
@@ -427,7 +428,7 @@ def test_policy_offering_and_tool_pages_read_no_more_of_the_history_than_their_k
     assert checked  # some page had a history to show
 
 
-def _stamp(view, build: model.BuildInfo) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _stamp(view, build: BuildInfo) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """What the render context holds of `build` (render._common_context), for the view's site."""
     made = render._common_context(dataclasses.replace(view, site=dataclasses.replace(view.site, build=build)))
     return {k: made[k] for k in ("build", "short_commit", "commit_url", "built_on", "published_on")}

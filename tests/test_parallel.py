@@ -1,17 +1,20 @@
 """The worker pools: results in input order whatever the number of workers, and Ctrl-C stops a
-build at once (no hang waiting for workers, no crash report)."""
+build at once (no hang waiting for workers, no crash report); and `in_two`, a list's halves in
+two processes."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from servicebook.site.parallel import IN_FLIGHT, MAX_CHUNK, map_shared
+from servicebook.site.parallel import IN_FLIGHT, MAX_CHUNK, in_two, map_shared
 
 
 def _square(offset: int, item: int) -> int:
@@ -131,3 +134,39 @@ def test_workers_ignore_ctrl_c_themselves() -> None:
 def _handler_of_sigint(_shared: None, _item: int) -> str:
     handler = signal.getsignal(signal.SIGINT)
     return "ignored" if handler is signal.SIG_IGN else repr(handler)
+
+
+def _tagged(part: Sequence[int]) -> bytes:
+    """Each item with the process that made its bytes."""
+    return b"".join(f"{os.getpid()}:{item};".encode() for item in part)
+
+
+def test_in_two_does_the_second_half_in_another_process_and_gives_all_in_order() -> None:
+    items = list(range(11))
+    made = in_two(_tagged, items, workers=2)
+    assert made is not None
+    pairs = [entry.split(":") for entry in made.decode().split(";")[:-1]]
+    assert [int(item) for _, item in pairs] == items
+    makers = [int(pid) for pid, _ in pairs]
+    assert makers[:5] == [os.getpid()] * 5
+    assert len(set(makers[5:])) == 1 and makers[5] != os.getpid()
+
+
+def test_in_two_with_one_worker_does_it_all_here() -> None:
+    assert in_two(_tagged, list(range(11)), workers=1) == _tagged(list(range(11)))
+
+
+def _fails_on(bad: int) -> Callable[[Sequence[int]], bytes]:
+    def fn(part: Sequence[int]) -> bytes:
+        if bad in part:
+            raise OSError(f"no {bad}")
+        return bytes(part)
+
+    return fn
+
+
+def test_in_two_answers_none_when_the_other_process_fails_and_raises_what_fails_here() -> None:
+    assert in_two(_fails_on(9), list(range(11)), workers=2) is None
+    with pytest.raises(OSError, match="no 2"):
+        in_two(_fails_on(2), list(range(11)), workers=2)
+    assert in_two(_fails_on(99), list(range(11)), workers=2) == bytes(range(11))

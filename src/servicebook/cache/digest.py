@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from importlib import resources
-from pathlib import Path
+import os
 
+import servicebook
 from servicebook import __version__
 
 _DIGEST_SIZE = 20
@@ -27,12 +27,31 @@ def digest(*parts: bytes | str) -> str:
 @functools.cache
 def code_digest() -> str:
     """servicebook's version and the bytes of its code, templates and assets, as installed."""
-    package = Path(str(resources.files("servicebook")))
+    return package_digest(os.path.dirname(servicebook.__file__))  # noqa: PTH120 - a str path, no pathlib
+
+
+def package_digest(package: str) -> str:
+    """The version and every file under the folder `package` (its path from there, then its
+    bytes), but bytecode: a file changed, added, removed or renamed changes it, compiling does
+    not. Walked with `os.scandir`, each folder in the order of its names (the order of sorted
+    paths, so the digest is the one pathlib's `rglob` made): this runs in every build, and
+    `importlib.resources` and `rglob` cost a rebuild with nothing to do ~15 ms more
+    (bench/README.md, "A no-change rebuild at 20,000 pages")."""
     parts: list[bytes | str] = [f"servicebook {__version__}"]
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    _add_files(package, "", parts)
     return digest(*parts)
+
+
+def _add_files(folder: str, prefix: str, parts: list[bytes | str]) -> None:
+    with os.scandir(folder) as it:
+        entries = sorted(it, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _add_files(entry.path, f"{prefix}{entry.name}/", parts)
+        elif entry.is_file() and not entry.name.endswith(".pyc"):
+            with open(entry.path, "rb") as f:
+                parts += [prefix + entry.name, f.read()]
 
 
 def cache_key(*parts: str) -> str:

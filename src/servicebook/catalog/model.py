@@ -3,7 +3,8 @@
 This module is also the catalog *format*: each field's type says how its YAML value is read and
 its `doc` says what it means. `schema.py` turns these same definitions into the published JSON
 Schema and the README reference, and `validate.py` into the checks, so the three cannot drift.
-It imports nothing of ours.
+It imports nothing of ours but catalog/basics.py (where a build came from, which imports nothing
+of ours either: apart so that a rebuild with nothing to do need not import the model).
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
 
+from servicebook.catalog.basics import BuildInfo
+
 FORMAT_VERSION = 1
 """The catalog format this version of servicebook writes and reads natively."""
-
-MAX_CATALOG_BYTES = 32 * 1024 * 1024
-"""The largest catalog.yaml servicebook reads (in the working tree, at a commit, of a member): a
-larger one is refused, not parsed. Here, not beside the reader (catalog/read.py), because the
-build's first stage (site/fresh.py) needs it and must not import the reader."""
 
 
 class Kind(enum.Enum):
@@ -650,16 +648,6 @@ class Page:
         if len(data) != size or hashlib.sha256(data).hexdigest() != self.html_sha256:
             raise OSError(f"the HTML of policy page {self.slug!r} is no longer where the build kept it")
         return data.decode("utf-8")
-
-
-@dataclass(frozen=True, slots=True)
-class BuildInfo:
-    """Where a build came from; shown on every page, so it must be reproducible."""
-
-    commit: str | None  # full hash, None outside git
-    dirty: bool  # uncommitted changes in the source
-    date: dt.datetime | None  # SOURCE_DATE_EPOCH or the commit date; never the wall clock
-    generator: str  # "servicebook X.Y.Z"
 
 
 @dataclass(frozen=True, slots=True)

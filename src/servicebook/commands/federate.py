@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from servicebook import __version__
-from servicebook.catalog.model import BuildInfo, Member
+from servicebook.catalog.basics import BuildInfo
+from servicebook.catalog.model import Member
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.commands.progress import shown
 from servicebook.errors import BuildFailed, Severity, UsageProblem

@@ -21,8 +21,8 @@ from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.catalog.crossrefs import CrossRef
-from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.read import read_catalog
 from servicebook.catalog.validate import Checked, shown
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
@@ -59,7 +59,7 @@ class Loaded(Protocol):
 
 # Loads a member's site folder with its own rules, as a build does, at the given build stamp,
 # its pages linking where the organisation site publishes what they name.
-Loader = Callable[[Path, model.BuildInfo, model.Member], Loaded]
+Loader = Callable[[Path, BuildInfo, model.Member], Loaded]
 
 
 def check_members(source: SourceText, checked: Checked[model.Catalog]) -> list[Problem]:
@@ -191,7 +191,7 @@ def read_member(
     recalled = _recall(store, key)
     if recalled is not None:  # checked before, by this servicebook: the same commit gives the same
         catalog, pages, problems, assets, cross_refs = recalled
-        info = model.BuildInfo(commit=commit, dirty=False, date=None, generator=generator)
+        info = BuildInfo(commit=commit, dirty=False, date=None, generator=generator)
         inside = "" if path in ("", ".") else f"{path.rstrip('/')}/"
         names = {a: f"{inside}{CONTENT_DIR}/{a}" for a in assets}
         try:
@@ -210,7 +210,7 @@ def read_member(
         return MemberRead(None, [], f"cache: {exc}")
     stamp = commit_date(repository, commit)
     date = dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp is not None else None
-    info = model.BuildInfo(commit=commit, dirty=False, date=date, generator=generator)
+    info = BuildInfo(commit=commit, dirty=False, date=date, generator=generator)
     loaded = loader(tree, info, member)
     show = shown_path(member.id, commit)
     problems = [p.shown_as(show) for p in loaded.problems]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from servicebook.cache.disk import DiskCache
-from servicebook.catalog.model import BuildInfo
+from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.records import RecordCache
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, Section, diff_pages

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook import __version__
-from servicebook.catalog.model import BuildInfo
+from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.runner import MISSING, git, installed, run
 

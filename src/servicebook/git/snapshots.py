@@ -16,7 +16,7 @@ from servicebook.cache.codec import decode, encode
 from servicebook.cache.digest import cache_key, digest
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog import model
-from servicebook.catalog.model import MAX_CATALOG_BYTES
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.read import read_catalog as whole_catalog
 from servicebook.catalog.records import RecordCache, read_by_records
 from servicebook.catalog.validate import check_catalog

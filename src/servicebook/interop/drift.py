@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.catalog import model
-from servicebook.catalog.model import MAX_CATALOG_BYTES
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.slo import calendar_timezone
 from servicebook.catalog.validate import did_you_mean, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation

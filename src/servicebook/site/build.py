@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from servicebook import routes
 from servicebook.cache.folder import CACHE_DIR, prepare, user_cache
 from servicebook.cache.store import Store
-from servicebook.catalog.model import BuildInfo, SiteContent
+from servicebook.catalog.basics import BuildInfo
+from servicebook.catalog.model import SiteContent
 from servicebook.catalog.records import RecordCache
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed

@@ -23,7 +23,7 @@ import re
 import stat
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
@@ -35,10 +35,11 @@ from servicebook.cache.digest import code_digest as servicebook_digest
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Store
-from servicebook.catalog.model import MAX_CATALOG_BYTES, BuildInfo
+from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs
 from servicebook.progress import Phase, Phases
+from servicebook.site.parallel import in_two, worker_count
 from servicebook.site.write import MARKER, SpareJournal, check_output_dir, recover
 from servicebook.source.text import SourceError, read_text
 
@@ -577,9 +578,9 @@ class Listing:
     identities: str  # hex of their (mtime, inode), one after the other (array "q")
     listed: list[list[str]]  # [folder, its names (sorted, NUL between)] for the others ("" the output)
 
-    def identity(self, output: str) -> array[int] | None:
+    def identity(self, output: str, workers: int = 1) -> array[int] | None:
         """Every file's (size, mtime, inode) now, in order, when every folder is as it was; None
-        when one is not, or a file or folder is no longer there."""
+        when one is not, or a file or folder is no longer there (`workers`: see _identities)."""
 
         def as_listed(_: Look) -> bool:
             for folder, names in self.listed:
@@ -588,7 +589,7 @@ class Listing:
                     return False
             return True
 
-        return _identities(output, self.files, self.folders, self.identities, as_listed)
+        return _identities(output, self.files, self.folders, self.identities, as_listed, workers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,9 +615,9 @@ class Inputs:
         folders = "\0".join(f[0] for f in listed.folders)
         return cls("\0".join(listed.paths), folders, identities.tobytes().hex(), list(listed.absent))
 
-    def identity(self, root: str) -> array[int] | None:
+    def identity(self, root: str, workers: int = 1) -> array[int] | None:
         """Every file's (size, mtime, inode) now, in order, when every folder is as it was and
-        no absent path is there; None otherwise."""
+        no absent path is there; None otherwise (`workers`: see _identities)."""
 
         def still_absent(look: Look) -> bool:
             for top in self.absent:
@@ -625,16 +626,17 @@ class Inputs:
                     return False
             return True
 
-        return _identities(root, self.files, self.folders, self.identities, still_absent)
+        return _identities(root, self.files, self.folders, self.identities, still_absent, workers)
 
 
 def _identities(
-    root: str, files: str, folders: str, identities: str, holds: Callable[[Look], bool]
+    root: str, files: str, folders: str, identities: str, holds: Callable[[Look], bool], workers: int = 1
 ) -> array[int] | None:
     """(`Listing`, `Inputs`) every one of `files`' (size, mtime, inode) under `root` now, in order,
     when each of `folders` has the (mtime, inode) in `identities` and `holds` is true; None when
     either is not, or a file or folder is no longer there. Each `lstat` is made relative to the
-    folder's descriptor, over the whole list in C."""
+    folder's descriptor, over the whole list in C; a long list in two processes when there are
+    two CPUs (`workers`, parallel.in_two)."""
     try:
         fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
@@ -642,16 +644,38 @@ def _identities(
     try:
         look: Look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
         if folders:
-            now = map(_FOLDER_IDENTITY, map(look, folders.split("\0")))
-            if array("q", itertools.chain.from_iterable(now)).tobytes().hex() != identities:
+            now = _looked(look, _FOLDER_IDENTITY, folders.split("\0"), workers)
+            if now is None or now.hex() != identities:
                 return None
         if not holds(look):
             return None
-        return array("q", itertools.chain.from_iterable(map(_IDENTITY, map(look, files.split("\0") if files else []))))
+        found = _looked(look, _IDENTITY, files.split("\0") if files else [], workers)
+        if found is None:
+            return None
+        ids: array[int] = array("q")
+        ids.frombytes(found)
+        return ids
     except (OSError, ValueError):
         return None
     finally:
         os.close(fd)
+
+
+# paths worth a second process for their `lstat`s: below this, forking it and reading its answer
+# cost more than it saves (bench/README.md, "A no-change rebuild at 20,000 pages")
+_SPLIT_AT = 16_384
+
+
+def _looked(
+    look: Look, identity: Callable[[os.stat_result], tuple[int, ...]], paths: list[str], workers: int
+) -> bytes | None:
+    """The `identity` of each of `paths` (by `look`), one after the other as an array "q"'s bytes;
+    None when the second process failed (a path gone, say). Raises OSError."""
+
+    def each(part: Sequence[str]) -> bytes:
+        return array("q", itertools.chain.from_iterable(map(identity, map(look, part)))).tobytes()
+
+    return in_two(each, paths, workers) if len(paths) >= _SPLIT_AT else each(paths)
 
 
 def _listing(files: str, marker: int, folders: list[_Folder], nlinks: Mapping[str, int] | None) -> Listing | None:
@@ -858,10 +882,11 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
         return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
     stamp = Stamp.from_json(store.stamp(str(output)))
+    workers = worker_count(options.env)
     listed: SourceList | None = None
     key: str | None = None
     if stamp is not None and stamp.inputs is not None:  # the sources as the stamp has them, if they are
-        now = stamp.inputs.identity(str(options.source))
+        now = stamp.inputs.identity(str(options.source), workers)
         if now is not None and _inputs_key(context, stamp.inputs.files, now) == stamp.sources:
             key = stamp.sources
     if key is None:
@@ -871,7 +896,7 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     if stamp is not None and key is not None and stamp.sources == key:
         marker = marker_identity(output / MARKER)
         report = Report(stamp.warnings, stamp.files, stamp.pages, Work(unchanged=True))
-        now = stamp.listing.identity(str(output)) if stamp.listing is not None else None
+        now = stamp.listing.identity(str(output), workers) if stamp.listing is not None else None
         if now is not None and stamp.listing is not None:  # every folder as it was: the files
             if _outputs_key(marker, stamp.listing.files, now) == stamp.outputs:
                 return Survey(options, output, repo, info, store, None, "", None, {}, report)

@@ -24,8 +24,8 @@ from typing import Any, Protocol
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.catalog.crossrefs import CrossRef, catalog_refs
-from servicebook.catalog.model import MAX_CATALOG_BYTES
 from servicebook.catalog.read import CatalogRead, read_catalog
 from servicebook.catalog.records import RecordCache
 from servicebook.catalog.validate import (
@@ -99,7 +99,7 @@ def load(
     root: Path,
     env: Mapping[str, str],
     *,
-    build: model.BuildInfo | None = None,
+    build: BuildInfo | None = None,
     cache: PageStore | None = None,
     hashes: Mapping[str, str] | None = None,
     outlines: bool = False,
@@ -287,7 +287,7 @@ def _published_pages_only(problems: Sequence[Problem], published: Sequence[str])
     return out
 
 
-def _load_member(env: Mapping[str, str], root: Path, build: model.BuildInfo, member: model.Member) -> Loaded:
+def _load_member(env: Mapping[str, str], root: Path, build: BuildInfo, member: model.Member) -> Loaded:
     """A member of an organisation site, read from its folder in the cache with its own rules."""
     return load(root, env, build=build, federate=False, member=member)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
-from servicebook.catalog.model import BuildInfo
+from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
 from servicebook.git.releases import Discovery, export
 from servicebook.git.repo import SOURCE_PATHS, Repo

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
+from servicebook.catalog.basics import BuildInfo
 from servicebook.site.links import resolve
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
@@ -203,7 +204,7 @@ def stamping(common: Mapping[str, Any], carried: Carried | None = None) -> Stamp
     cannot be stamped (the stamp is not plain text, or the build shows history). `carried`: the
     digests of the release built before it (see Carried)."""
     catalog: model.Catalog = common["catalog"]
-    build: model.BuildInfo = common["build"]
+    build: BuildInfo = common["build"]
     versioning: VersionContext = common["versioning"]
     if versioning.current is None or versioning.releases or versioning.summaries or common.get("history") is not None:
         return None
