@@ -532,6 +532,35 @@ def test_release_catalogs_are_read_record_by_record(
     assert _tree(tmp_path / "plain") == built
 
 
+def test_a_release_takes_the_data_files_made_of_the_same_inputs_from_the_release_before(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import outputs, search
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every file made in this process
+    schemas: list[str] = []  # schema.json is made of the code alone
+    texts: list[str] = []  # a policy page's text fragment of the search index, of its HTML
+    real_schema, real_text = outputs.json_schema, search._text_file
+
+    def schema() -> object:
+        schemas.append("schema")
+        return real_schema()
+
+    def text(page: object) -> bytes:
+        texts.append(page.slug)  # type: ignore[attr-defined]
+        return real_text(page)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outputs, "json_schema", schema)
+    monkeypatch.setattr(search, "_text_file", text)
+    assert run("build", "--source", repo.root).exit_code == 0
+    # the current catalog's, then 1.0's only: 1.1 and 2.0 take them from the release before
+    assert len(schemas) == 2
+    # welcome: the current catalog's, 1.0's, 1.1's (edited); 2.0 shows it as 1.1 does
+    assert texts.count("welcome") == 3
+    assert run("verify", "--source", repo.root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
+
+
 def test_a_same_size_edit_of_a_published_file_does_not_poison_the_cache(run, repo: GitSite) -> None:
     run("build", "--source", repo.root)
     page = repo.root / "public/v/1.0/index.html"
