@@ -238,20 +238,34 @@ def _store(files: Mapping[str, bytes], target: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         made = {str(staging)}
+        written: dict[str, list[int]] = {}  # as `_identities` reads them, from each file as it is written
         for path in sorted(files):  # plain strings: a release is thousands of files, a folder each
             folder, _, _ = f"{staging}/{path}".rpartition("/")
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)  # noqa: PTH103
                 made.add(folder)
-            with open(f"{staging}/{path}", "wb") as out:
-                out.write(files[path])
-        (staging / COMPLETE).write_text(json.dumps(_identities(staging)), "utf-8")  # renaming keeps them
+            written[path] = _write(f"{staging}/{path}", files[path])
+        (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         if target.exists():
             shutil.rmtree(target)
         os.rename(staging, target)
     except BaseException:  # a full disk: the half-written release holds no space
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _write(path: str, data: bytes) -> list[int]:
+    """Write a new file (as `open(path, "wb")` would: the umask applies); its size, modification
+    time and inode once written, as `_identities` reads them."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def _intact(tree: Path) -> dict[str, list[int]] | None:
