@@ -129,8 +129,8 @@ def test_a_serve_rebuild_takes_catalog_json_s_catalog_sections_from_its_memory_w
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[object] = []
     listed: list[str] = []
-    real, real_page = site_outputs.catalog_sections, site_outputs.document_page
-    monkeypatch.setattr(site_outputs, "catalog_sections", lambda catalog: made.append(catalog) or real(catalog))
+    real, real_page = site_outputs.catalog_settings, site_outputs.document_page
+    monkeypatch.setattr(site_outputs, "catalog_settings", lambda catalog: made.append(catalog) or real(catalog))
     monkeypatch.setattr(site_outputs, "document_page", lambda page: listed.append(page.slug) or real_page(page))
     pages = len(list((site / "content").glob("*.md")))
     try:

@@ -491,6 +491,37 @@ def test_release_pages_with_the_same_inputs_are_rendered_once(run, stamped_repo:
     assert verified.exit_code == 0, verified.output
 
 
+def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_without_reading_them_again(
+    run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site.buildcache import BuildCache
+
+    asked: list[int] = []  # how many stamped pages each release asked the store for
+    kept: list[int] = []  # how many it took from the release before (counted as used, not read)
+    real_get, real_keep = BuildCache.get_rendered, BuildCache.keep_rendered
+
+    def get(self: BuildCache, keys: list[str]) -> dict[str, tuple[str, str]]:
+        asked.append(len(keys))
+        return real_get(self, keys)
+
+    def keep(self: BuildCache, keys: list[str]) -> None:
+        kept.append(len(keys))
+        real_keep(self, keys)
+
+    monkeypatch.setattr(BuildCache, "get_rendered", get)
+    monkeypatch.setattr(BuildCache, "keep_rendered", keep)
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    pages = len(list((root / "public/v/2.2").glob("*/*/index.html")))  # offering, tool, policy pages
+    assert [a + k for a, k in zip(asked, kept, strict=True)] == [pages - 1, pages, pages, pages, pages]
+    # 1.0 first; 1.1 adds an offering (every page may name it); 2.0 raises an objective: the tool
+    # pages are 1.1's; 2.1 names the repository (every page links its commit); 2.2 edits one offering
+    assert kept[0] == 0 and kept[1] == 0 and kept[3] == 0
+    assert 0 < kept[2] < pages and asked[4] == 1 and kept[4] == pages - 1
+    assert run("verify", "--source", root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
+
+
 def test_a_page_that_reaches_beyond_its_stamped_context_is_rendered_the_ordinary_way(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -530,6 +561,35 @@ def test_release_catalogs_are_read_record_by_record(
     shutil.rmtree(repo.root / "public")
     assert run("build", "--source", repo.root, "--output", tmp_path / "plain").exit_code == 0
     assert _tree(tmp_path / "plain") == built
+
+
+def test_a_release_takes_the_data_files_made_of_the_same_inputs_from_the_release_before(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import outputs, search
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")  # every file made in this process
+    schemas: list[str] = []  # schema.json is made of the code alone
+    texts: list[str] = []  # a policy page's text fragment of the search index, of its HTML
+    real_schema, real_text = outputs.json_schema, search._text_file
+
+    def schema() -> object:
+        schemas.append("schema")
+        return real_schema()
+
+    def text(page: object) -> bytes:
+        texts.append(page.slug)  # type: ignore[attr-defined]
+        return real_text(page)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outputs, "json_schema", schema)
+    monkeypatch.setattr(search, "_text_file", text)
+    assert run("build", "--source", repo.root).exit_code == 0
+    # the current catalog's, then 1.0's only: 1.1 and 2.0 take them from the release before
+    assert len(schemas) == 2
+    # welcome: the current catalog's, 1.0's, 1.1's (edited); 2.0 shows it as 1.1 does
+    assert texts.count("welcome") == 3
+    assert run("verify", "--source", repo.root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
 
 
 def test_a_same_size_edit_of_a_published_file_does_not_poison_the_cache(run, repo: GitSite) -> None:

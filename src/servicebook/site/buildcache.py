@@ -336,6 +336,11 @@ class BuildCache:
     def put_rendered(self, key: str, html: str, data: str) -> None:
         self.store.put("rendered", key, Entry(data, html))
 
+    def keep_rendered(self, keys: list[str]) -> None:
+        """Count these pages as used by this build without reading them (stamps.Carried holds them)."""
+        if keys:
+            self.store.touch("rendered", keys)
+
     def commit(self) -> None:
         self.store.commit()
 

@@ -161,18 +161,34 @@ def catalog_sections(catalog: model.Catalog) -> dict[str, Any]:
     """The parts of the document that depend on the catalog alone, in document order."""
     names = openslo.object_names(catalog)
     return {
+        **catalog_settings(catalog),
+        "offerings": [document_offering(catalog, names, o) for o in catalog.offerings],
+        "tools": [document_tool(t) for t in catalog.tools],
+    }
+
+
+def catalog_settings(catalog: model.Catalog) -> dict[str, Any]:
+    """The document's sections before the offerings: the catalog's top-level settings."""
+    return {
         "site": plain(catalog.site),
         "team": plain(catalog.team),
         "support": plain(catalog.support),
         "categories": plain(catalog.categories),
-        "offerings": [
-            {
-                **plain(o),
-                "url": routes.offering(o.id),
-                "slos": [_slo(catalog, names, o, s) for s in o.slos],
-                "effective_support": plain(effective_support(catalog.support, o.support)),
-            }
-            for o in catalog.offerings
-        ],
-        "tools": [{**plain(t), "url": routes.tool(t.id)} for t in catalog.tools],
     }
+
+
+def document_offering(catalog: model.Catalog, names: openslo.Names, o: model.Offering) -> dict[str, Any]:
+    """One offering, as the document lists it: made of the offering, the team's support (its
+    effective support, its calendar windows' time zone) and `names` of its SLOs, nothing more
+    of the catalog (outputs.CatalogLines keeps it by those)."""
+    return {
+        **plain(o),
+        "url": routes.offering(o.id),
+        "slos": [_slo(catalog, names, o, s) for s in o.slos],
+        "effective_support": plain(effective_support(catalog.support, o.support)),
+    }
+
+
+def document_tool(t: model.Tool) -> dict[str, Any]:
+    """One tool decision, as the document lists it: made of the tool alone."""
+    return {**plain(t), "url": routes.tool(t.id)}

@@ -30,11 +30,11 @@ from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
 from servicebook.site.links import check_files
 from servicebook.site.load import load
-from servicebook.site.outputs import add_published_outputs
+from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.stamps import Carried
-from servicebook.site.templates import RenderError, VersionContext
+from servicebook.site.templates import DataSpec, PageSpec, RenderError, VersionContext
 
 if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
@@ -44,6 +44,47 @@ COMPLETE = ".complete"
 # the pages it publishes in place of those only the root has (routes.release_pointers) to the root's.
 UP = "../" * routes.release("x").count("/")  # from a release's root up to the site's
 OUTSIDE_LINKS = frozenset(UP + routes.output_path(url) for url in ("", *(p.url for p in routes.root_only())))
+
+
+class LastMade:
+    """What the release built before this one made that the next may take as it is, in a build
+    with a store (a `verify` build, which has none, makes every file the ordinary way):
+    - `data`: its data files that are all made of their declared inputs (outputs.DataOutput
+      `complete`: the search index's files, schema.json), path → (inputs, bytes): one of the next
+      release's with the same path and inputs is these very bytes (the same pipeline of the same
+      code makes the same bytes of the same inputs; consecutive releases show most policy pages
+      as they were, so most of the index's text fragments are the same);
+    - `catalog`: catalog.json's lines, each offering's and tool's kept while its record is the very
+      object (outputs.CatalogLines; records.py shares the records a release did not change).
+    Only the last release's are held."""
+
+    __slots__ = ("catalog", "data")
+
+    def __init__(self) -> None:
+        self.data: dict[str, tuple[str, bytes]] = {}
+        self.catalog = CatalogLines()
+
+
+class _Reuse:
+    """render_site's `reuse` for a release: the data files of `LastMade.data` whose inputs are the
+    same, noting the declared inputs of every complete data file it is asked about."""
+
+    __slots__ = ("asked", "last")
+
+    def __init__(self, last: LastMade) -> None:
+        self.last = last
+        self.asked: dict[str, str] = {}
+
+    def __call__(self, job: PageSpec | DataSpec) -> bytes | None:
+        if not isinstance(job, DataSpec) or not job.complete:
+            return None
+        self.asked[job.path] = job.inputs
+        kept = self.last.data.get(job.path)
+        return kept[1] if kept is not None and kept[0] == job.inputs else None
+
+    def keep(self, files: Mapping[str, bytes]) -> None:
+        """This release's complete data files, for the next."""
+        self.last.data = {path: (inputs, files[path]) for path, inputs in self.asked.items() if path in files}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +111,16 @@ def build_releases(
     problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
+    last = LastMade() if store is not None else None
     for choice in found.choices:
         if only is not None and choice.version not in only:
             continue
         failed: dict[str, list[Problem]] = {}
         published: BuiltRelease | None = None
         for option in choice.options:
-            result, issues = build_release(repo, option, cache_root, strict, store=store, env=env, carried=carried)
+            result, issues = build_release(
+                repo, option, cache_root, strict, store=store, env=env, carried=carried, last=last
+            )
             if store is not None:
                 store.commit()
             if result is not None:
@@ -110,12 +154,14 @@ def build_release(
     store: BuildCache | None = None,
     env: Mapping[str, str] | None = None,
     carried: Carried | None = None,
+    last: LastMade | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
     With a `store` (see buildcache.py), pages and catalogs that an earlier build of the same bytes
     loaded are taken from it; the output is the same, byte for byte, with or without it.
-    `carried`: what the release built before it keyed its pages from (stamps.Carried).
+    `carried`: what the release built before it keyed its pages from (stamps.Carried); `last`:
+    what it made that this one may take as it is (LastMade).
     """
 
     target = cache_root / "releases" / code_folder() / release.commit
@@ -156,18 +202,23 @@ def build_release(
                     severity,
                 )
             ]
+        reuse = _Reuse(last) if last is not None else None
         try:
             files = render_site(
                 loaded.site,
                 source,
                 versioning=VersionContext(current=release.version, releases=()),
+                reuse=reuse,
                 workers=worker_count(env or {}),
                 stamped=store,
                 carried=carried,
                 source_prefix=repo.prefix,
+                catalog_lines=last.catalog if last is not None else None,
             )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
+        if reuse is not None:
+            reuse.keep(files)
         # Hosts serve the root's 404.html for every missing path; a release's own would never be.
         files.pop("404.html", None)
         for asset in loaded.assets:
@@ -187,20 +238,34 @@ def _store(files: Mapping[str, bytes], target: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         made = {str(staging)}
+        written: dict[str, list[int]] = {}  # as `_identities` reads them, from each file as it is written
         for path in sorted(files):  # plain strings: a release is thousands of files, a folder each
             folder, _, _ = f"{staging}/{path}".rpartition("/")
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)  # noqa: PTH103
                 made.add(folder)
-            with open(f"{staging}/{path}", "wb") as out:
-                out.write(files[path])
-        (staging / COMPLETE).write_text(json.dumps(_identities(staging)), "utf-8")  # renaming keeps them
+            written[path] = _write(f"{staging}/{path}", files[path])
+        (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         if target.exists():
             shutil.rmtree(target)
         os.rename(staging, target)
     except BaseException:  # a full disk: the half-written release holds no space
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _write(path: str, data: bytes) -> list[int]:
+    """Write a new file (as `open(path, "wb")` would: the umask applies); its size, modification
+    time and inode once written, as `_identities` reads them."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def _intact(tree: Path) -> dict[str, list[int]] | None:

@@ -1,0 +1,116 @@
+"""catalog.json's lines kept from one catalog to the next (site/outputs.py `CatalogLines`: `serve`'s
+next build, the next release): an offering's or a tool's line is made again only when its record
+is not the very object it was made of, or when what the offering shows of the rest of the catalog
+(the team's support, its SLOs' OpenSLO names) reads differently; the document is always the one
+made without them."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from servicebook.catalog import model
+from servicebook.site import outputs
+from servicebook.site.load import load
+from servicebook.site.outputs import CatalogLines, catalog_json
+
+from .conftest import FIXED_EPOCH
+from .test_build_cache import generated_site
+
+ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the offerings and tools whose lines are made."""
+    seen: list[str] = []
+    offering, tool = outputs.document_offering, outputs.document_tool
+
+    def counted_offering(catalog: model.Catalog, names: object, o: model.Offering) -> object:
+        seen.append(o.id)
+        return offering(catalog, names, o)  # type: ignore[arg-type]
+
+    def counted_tool(t: model.Tool) -> object:
+        seen.append(t.id)
+        return tool(t)
+
+    monkeypatch.setattr(outputs, "document_offering", counted_offering)
+    monkeypatch.setattr(outputs, "document_tool", counted_tool)
+    return seen
+
+
+def _site(tmp_path: Path) -> model.SiteContent:
+    loaded = load(generated_site(tmp_path / "site", pages=2), ENV)
+    assert loaded.site is not None, loaded.problems
+    return loaded.site
+
+
+def _with(site: model.SiteContent, **changes: object) -> model.SiteContent:
+    """The next version as records.py reads it: a new catalog object (its version bumped), the
+    records it did not change the very same objects."""
+    catalog = dataclasses.replace(site.catalog, version=site.catalog.version + ".1", **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(site, catalog=catalog)
+
+
+def _document(site: model.SiteContent, lines: CatalogLines) -> bytes:
+    kept = catalog_json(site, lines)
+    assert kept == catalog_json(site)  # the document made without them
+    return kept
+
+
+def test_the_next_catalog_makes_the_lines_of_the_records_it_changed_only(tmp_path: Path, made: list[str]) -> None:
+    site = _site(tmp_path)
+    catalog = site.catalog
+    lines = CatalogLines()
+    _document(site, lines)
+    assert len(made) == len(catalog.offerings) + len(catalog.tools)
+    made.clear()
+    tool = catalog.tools[1]
+    renamed = dataclasses.replace(tool, name=tool.name + " (renamed)")
+    after = _with(site, tools=(catalog.tools[0], renamed, *catalog.tools[2:]))
+    assert b"(renamed)" in _document(after, lines)
+    assert made == [tool.id]
+    made.clear()
+    offering = catalog.offerings[0]
+    summarised = dataclasses.replace(offering, summary="Another summary.")
+    later = _with(after, offerings=(summarised, *catalog.offerings[1:]))
+    assert b"Another summary." in _document(later, lines)
+    assert made == [offering.id]
+
+
+def test_an_offering_line_is_made_again_when_the_teams_support_reads_differently(
+    tmp_path: Path, made: list[str]
+) -> None:
+    site = _site(tmp_path)
+    lines = CatalogLines()
+    _document(site, lines)
+    made.clear()
+    support = site.catalog.support
+    same = _with(site, support=dataclasses.replace(support))  # read again: an equal new object
+    _document(same, lines)
+    assert made == []
+    moved = dataclasses.replace(support.hours, timezone="Pacific/Auckland")
+    after = _with(same, support=dataclasses.replace(support, hours=moved))
+    assert b"Pacific/Auckland" in _document(after, lines)
+    assert made == [o.id for o in site.catalog.offerings]
+
+
+def test_an_offering_line_is_made_again_when_its_slos_names_change(tmp_path: Path, made: list[str]) -> None:
+    """An SLO's OpenSLO name depends on the other SLOs of the catalog (a name two would share is
+    made unique): the line of an offering whose record did not change follows its names."""
+    site = _site(tmp_path)
+    catalog = site.catalog
+    first, second = [o for o in catalog.offerings if o.slos][:2]
+    lines = CatalogLines()
+    _document(site, lines)
+    made.clear()
+    # `second` renamed, and its first SLO, so that their plain name is the one `first`'s first SLO has
+    clash = f"{first.id}-{first.slos[0].id}"
+    cut = next(i for i, c in enumerate(clash) if c == "-" and i != len(first.id))
+    slo = dataclasses.replace(second.slos[0], id=clash[cut + 1 :])
+    renamed = dataclasses.replace(second, id=clash[:cut], slos=(slo, *second.slos[1:]))
+    offerings = tuple(renamed if o is second else o for o in catalog.offerings)
+    _document(_with(site, offerings=offerings), lines)
+    assert sorted(made) == sorted({first.id, renamed.id})
