@@ -392,7 +392,7 @@ class BuildCache:
         bytes are new, its links are the kept page's but for the footer's link to the release,
         which this build publishes); None: render it. The footer is recorded after the key, for
         the next build."""
-        full = f"{key}\n{footer.text()}"
+        full = f"{key}\n{footer.text}"
         before = self.previous.keys.get(path) if self.previous is not None else None
         if before is None or before == full or not before.startswith(key + "\n"):
             return self.reuse(path, full)

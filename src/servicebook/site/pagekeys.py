@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
-from servicebook.site.changes import EntryView, history_view
+from servicebook.site.changes import EntryView, HistoryView
 from servicebook.site.fresh import code_digest
 from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
@@ -174,12 +174,6 @@ def _last_shown(entry: EntryView) -> tuple[object, ...]:
     return (entry.commit, entry.short, entry.url, entry.date, entry.page, entry.anchor)
 
 
-def _commit_id(commit: str) -> str:
-    """Stands for the forge's commit address in the history a key sees: the address is made from
-    the commit and the site's repository settings, which chrome() covers."""
-    return commit
-
-
 def chrome(site: model.SiteContent) -> str:
     """What every page of the built-in theme shows of the catalog: the site's settings (title,
     address, repository), the team's name, whether there is an on-call to page, and whether the
@@ -251,10 +245,12 @@ def reuse_keys(
     loaded: Loaded,
     versioning: VersionContext,
     timeline: Timeline | None,
+    history: HistoryView | None,
     restamp: Restamp | None = None,
     memo: KeyMemo | None = None,
 ) -> Reuse:
-    """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key.
+    """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key; `history`
+    is the view of `timeline` that the pages show (render.site_history).
 
     With `restamp(path, key, footer)` (BuildCache.reuse_restamped), the pages keyed by their own
     inputs (policy, offering, tool, member team and moved pages) are keyed without what base.html's
@@ -287,13 +283,12 @@ def reuse_keys(
     versions = (versioning.current, bool(versioning.releases))
     made_in = (build.commit is None, build.dirty and build.commit is None, build.generator)
     every = digest(code_digest(), repr(made_in), repr(versions), repr(frame))
-    history = None if timeline is None else history_view(timeline, _commit_id, versioning.releases)
     timeline_text = repr(timeline)
     # the lists show what the build's date makes of the measurements (stale or not, views.py)
     measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
     whole = digest(
         every,
-        footer.text(),
+        footer.text,
         repr(versioning),
         repr(sorted((k, v.stale) for k, v in measured.items())),
         timeline_text,
@@ -303,7 +298,7 @@ def reuse_keys(
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = _teams(site)
-    own = digest(every, chrome(site), "" if restamp is not None else footer.text())
+    own = digest(every, chrome(site), "" if restamp is not None else footer.text)
     views: dict[int, tuple[object, str]] = {}  # each view's text, written once (see `shown`)
     # what every policy page's key is made from besides the page itself: `own`, the history
     # (`changed`: the timeline and the releases it is shown with), the names of the offerings and

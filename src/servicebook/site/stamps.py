@@ -23,7 +23,7 @@ import json
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -327,14 +327,15 @@ class Footer:
     version: str
     unreleased: str | None = None
     dirty: bool = False
+    # as the build cache records it after a page's key (one line), made once: asked of every page
+    text: str = field(init=False, repr=False, compare=False)
 
-    def text(self) -> str:
-        """As the build cache records it after a page's key (one line)."""
-        return json.dumps([self.version, self.unreleased, self.dirty])
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", json.dumps([self.version, self.unreleased, self.dirty]))
 
     @staticmethod
     def read(text: str) -> Footer | None:
-        """A recorded `text()`; None for anything else (a record of an earlier servicebook)."""
+        """A recorded `text`; None for anything else (a record of an earlier servicebook)."""
         try:
             version, unreleased, dirty = json.loads(text)
         except ValueError:
