@@ -25,7 +25,8 @@ from servicebook.site import render, templates
 from servicebook.site.build import Options, build, gather
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import EntryView, HistoryView
-from servicebook.site.stamps import _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName
+from servicebook.site.fresh import PageMemory
+from servicebook.site.stamps import Footer, _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName, restamp
 from servicebook.site.views import site_view
 
 from .conftest import FIXED_EPOCH, GitSite
@@ -205,6 +206,101 @@ def test_a_new_commit_of_one_policy_page_renders_that_page_and_the_lists_not_eve
     other = sorted((site / "content").rglob("*.md"))[5]
     kept = (site / "public/policies" / other.relative_to(site / "content").with_suffix("") / "index.html").read_text()
     assert "built from a working tree with uncommitted changes" in kept
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("serve", [False, True], ids=["command line", "serve"])
+def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_pages_it_keeps(
+    builds: Builds, tmp_path: Path, serve: bool
+) -> None:
+    # Every page's footer says that a build of a commit has uncommitted changes, and (the
+    # generated catalog's version being released at HEAD) that the catalog has changed since its
+    # release, with a link to it: the first edit in a clean working tree changes every page's
+    # bytes. The pages keyed by their own inputs are keyed without that footer (stamps.Footer): the
+    # edited page, whose "Last changed" is now the working tree, and the lists are rendered again,
+    # every other policy, offering and tool page is kept with the new footer filled in, and back.
+    site = builds.site
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.servicebook-trash-*\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    memory = PageMemory() if serve else None
+
+    def rendered_and_restamped() -> tuple[set[str], set[str]]:
+        """The pages the next build rendered, and those it kept with another footer filled in
+        (every page shows the footer: none is kept as it was)."""
+        builds.caches.clear()
+        build(Options(source=site, output=site / "public", env=ENV, memory=memory))
+        (cache,) = builds.caches
+        pages = {p for p in cache.keys if p.endswith(".html")}
+        assert not pages & cache.reused
+        return pages - cache.restamped, pages & cache.restamped
+
+    try:
+        rendered_and_restamped()
+        page = sorted((site / "content").rglob("*.md"))[3]
+        committed = page.read_text()
+        slug = page.relative_to(site / "content").with_suffix("").as_posix()
+        page.write_text(committed + "\nAn uncommitted sentence.\n")
+        rendered, restamped = rendered_and_restamped()
+        assert rendered == {f"policies/{slug}/index.html", "versions/index.html", *LISTS}
+        assert {p.split("/")[0] for p in restamped} == {"offerings", "tools", "policies"}
+        kept = (site / "public" / sorted(p for p in restamped if p.startswith("policies/"))[0]).read_text()
+        assert " · built from a working tree with uncommitted changes" in kept
+        assert '<span class="unreleased">(with changes made after <a href="../../v/2026.11/">' in kept
+        edited = (site / f"public/policies/{slug}/index.html").read_text()
+        assert "Last changed: uncommitted changes (working tree)" in edited
+        assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+        # the working tree as committed again: the footer of a clean build filled back in
+        page.write_text(committed)
+        rendered, restamped = rendered_and_restamped()
+        assert rendered == {f"policies/{slug}/index.html", "versions/index.html", *LISTS}
+        assert {p.split("/")[0] for p in restamped} == {"offerings", "tools", "policies"}
+        assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+    finally:
+        if memory is not None:
+            memory.close()
+
+
+@pytest.mark.git
+def test_each_footer_filled_into_a_kept_page_is_the_one_a_build_from_nothing_renders(tmp_path: Path) -> None:
+    # stamps.Footer spells base.html's footer from the version to the team's name: in every
+    # state a build can be in (released or changed since, clean or with uncommitted changes, a
+    # new version), a page of one state with the footer of another filled in is that state's page.
+    site = generated_site(tmp_path / "site", pages=6)
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.servicebook-trash-*\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    edited = sorted((site / "content").glob("*.md"))[0]
+    states: list[tuple[Footer, dict[str, bytes]]] = []
+
+    def built(footer: Footer) -> None:
+        states.append((footer, clean_build(_cli(), site, tmp_path / "builds")))
+
+    built(Footer("2026.11"))  # released at HEAD (no tag: the newest commit that says it)
+    edited.write_text(edited.read_text() + "\nAn uncommitted sentence.\n")
+    built(Footer("2026.11", "2026.11", dirty=True))
+    repo.git("tag", "v2026.11")
+    repo.commit("A sentence after the release")
+    built(Footer("2026.11", "2026.11"))
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace('version: "2026.11"', 'version: "2026.12"'))
+    built(Footer("2026.12", None, dirty=True))
+    # the pages whose own inputs no state changes: every policy page but the edited one, the tools
+    same = [
+        path
+        for path in states[0][1]
+        if (path.startswith("tools/") or path.startswith("policies/"))
+        and path.endswith("/index.html")
+        and path.count("/") == 2
+        and edited.stem not in path
+    ]
+    assert len(same) > 10
+    assert all(len({pages[path] for _, pages in states}) == len(states) for path in same)  # four footers
+    for old, pages in states:
+        for new, expected in states:
+            for path in same:
+                assert restamp(pages[path], path, old, new) == expected[path], (path, old, new)
+    assert restamp(states[0][1][same[0]], same[0], Footer("2026.10"), Footer("2026.11")) is None  # not its footer
 
 
 @pytest.mark.git

@@ -27,6 +27,7 @@ from servicebook.git.releases import discover
 from servicebook.git.repo import Repo, build_info, changed_since, open_repo, shallow_warning
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
+from servicebook.site.changes import HistoryView
 from servicebook.site.fresh import Options, PageMemory, Report, Survey, code_digest, survey
 from servicebook.site.heap import give_back
 from servicebook.site.links import check_files
@@ -34,7 +35,7 @@ from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.parallel import batch_collections, worker_count
-from servicebook.site.render import render_site
+from servicebook.site.render import render_site, site_history
 from servicebook.site.search import SearchMemory
 from servicebook.site.store import Remembering
 from servicebook.site.tally import Tally
@@ -241,6 +242,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
     # pages are rendered straight into a staging folder beside it, which becomes the new site or
     # is removed whatever happens; see write.SiteFiles and write.write_site)
     progress.enter("rendering")
+    shown = site_history(loaded.site, timeline, versioning.releases)  # made once: the keys and the pages show it
     with _spool(output, len(loaded.site.pages)) as spool:
         try:
             files = render_site(
@@ -248,7 +250,8 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 options.source,
                 versioning=versioning,
                 history=timeline,
-                reuse=tally.watch(_reuse(cache, loaded, versioning, timeline)),
+                shown_history=shown,
+                reuse=tally.watch(_reuse(cache, loaded, versioning, timeline, shown)),
                 workers=worker_count(options.env),
                 source_prefix=repo.prefix if repo is not None else "",
                 spool=spool,
@@ -443,7 +446,11 @@ def _spool(output: Path, pages: int) -> Iterator[Path | None]:
 
 
 def _reuse(
-    cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline | None
+    cache: BuildCache,
+    loaded: Loaded,
+    versioning: VersionContext,
+    timeline: Timeline | None,
+    history: HistoryView | None,
 ) -> Callable[[PageSpec | DataSpec], str | bytes | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
     key covers what it shows, see pagekeys.py; not where the source folder is, which no page
@@ -451,7 +458,8 @@ def _reuse(
     if cache.hashes is None or loaded.site is None:
         return None
     memo = cache.memory.keys if cache.memory is not None else None  # serve: the last build's keys
-    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, restamp=cache.reuse_restamped, memo=memo)
+    restamp = cache.reuse_restamped
+    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, history, restamp=restamp, memo=memo)
 
 
 def _releases(

@@ -31,7 +31,7 @@ from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import BodySpool, PageResult
-from servicebook.site.stamps import restamp_version
+from servicebook.site.stamps import Footer, restamp
 from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
 
 
@@ -243,7 +243,7 @@ class BuildCache:
         self.previous: Manifest | None = None
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
-        self.restamped: set[str] = set()  # pages kept with another catalog version filled in (`reuse_restamped`)
+        self.restamped: set[str] = set()  # pages kept with another footer filled in (`reuse_restamped`)
         self.restored: dict[str, list[int]] = {}  # of those, the copies found byte-identical: their identity now
         self._hashes: Mapping[str, str] | None = None  # see `_recorded_hashes`
         self.source = ""  # the source folder, for a checkout that moves (fresh._previous)
@@ -390,25 +390,28 @@ class BuildCache:
         self.reused.add(path)
         return file
 
-    def reuse_restamped(self, path: str, key: str, version: str) -> str | bytes | None:
-        """`reuse` for a page keyed without the catalog's `version`, which it shows only where
-        stamps.restamp_version fills it in (pagekeys.py): the file as it is when the last build
-        showed the same version; its bytes with this version filled in when it showed another
-        (in `restamped`, not `reused`: its bytes are new, its links are the kept page's); None:
-        render it. The version is recorded after the key, for the next build."""
-        full = f"{key}\n{version}"
+    def reuse_restamped(self, path: str, key: str, footer: Footer) -> str | bytes | None:
+        """`reuse` for a page keyed without what its `footer` shows of the build (the catalog's
+        version, the release it has changed since, uncommitted changes), which stamps.restamp
+        fills in (pagekeys.py): the file as it is when the last build showed the same footer; its
+        bytes with this footer filled in when it showed another (in `restamped`, not `reused`: its
+        bytes are new, its links are the kept page's but for the footer's link to the release,
+        which this build publishes); None: render it. The footer is recorded after the key, for
+        the next build."""
+        full = f"{key}\n{footer.text}"
         before = self.previous.keys.get(path) if self.previous is not None else None
         if before is None or before == full or not before.startswith(key + "\n"):
             return self.reuse(path, full)
-        kept = self.reuse(path, before)
+        shown = Footer.read(before[len(key) + 1 :])
+        kept = self.reuse(path, before) if shown is not None else None
         self.keys[path] = full
-        if kept is None:
+        if kept is None or shown is None:
             return None
         self.reused.discard(path)
         self.restored.pop(path, None)
         try:
             with open(kept, "rb") as file:
-                made = restamp_version(file.read(), before[len(key) + 1 :], version)
+                made = restamp(file.read(), path, shown, footer)
         except OSError:
             return None
         if made is not None:

@@ -8,9 +8,11 @@ history, and the newest change to the page's own subject, base.html's "Last chan
 own template reads. The build's commit and date are shown only by the pages that change with every
 build anyway (templates.shows_build: the home page, the catalog on one page, the versions page, and
 every page of a past release), and only their keys hold them: a new commit renders again what it
-changed and the pages that list it, not every page. The catalog's version, which every page shows,
-is not in the keys of the pages below that are keyed by their own inputs: a release fills the new
-version into those it keeps (buildcache.BuildCache.reuse_restamped, stamps.restamp_version).
+changed and the pages that list it, not every page. What base.html's footer shows of the build
+(stamps.Footer: the catalog's version, whether it has changed since its release, whether the
+working tree has uncommitted changes) is not in the keys of the pages below that are keyed by
+their own inputs: a release, or the first edit in a clean working tree, fills the new footer into
+those it keeps (buildcache.BuildCache.reuse_restamped, stamps.restamp) instead of rendering them.
 
 - a policy page: its own front matter, Markdown (as rendered: the HTML's SHA-256) and headings,
   and the names of the offerings and tools it applies to;
@@ -45,10 +47,11 @@ from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
-from servicebook.site.changes import EntryView, history_view
+from servicebook.site.changes import EntryView, HistoryView
 from servicebook.site.fresh import code_digest
 from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
+from servicebook.site.stamps import Footer
 from servicebook.site.templates import DataSpec, VersionContext, shows_build
 
 if TYPE_CHECKING:
@@ -56,9 +59,9 @@ if TYPE_CHECKING:
     from servicebook.site.load import Loaded
     from servicebook.site.templates import PageSpec
 
-# a page's file kept from the last build, or its bytes with the catalog's new version filled in
+# a page's file kept from the last build, or its bytes with a new footer filled in (stamps.Footer)
 Reuse = Callable[["PageSpec | DataSpec"], "str | bytes | None"]
-Restamp = Callable[[str, str, str], "str | bytes | None"]
+Restamp = Callable[[str, str, Footer], "str | bytes | None"]
 
 
 def shown(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
@@ -171,21 +174,14 @@ def _last_shown(entry: EntryView) -> tuple[object, ...]:
     return (entry.commit, entry.short, entry.url, entry.date, entry.page, entry.anchor)
 
 
-def _commit_id(commit: str) -> str:
-    """Stands for the forge's commit address in the history a key sees: the address is made from
-    the commit and the site's repository settings, which chrome() covers."""
-    return commit
-
-
-def chrome(site: model.SiteContent, *, version: bool = True) -> str:
+def chrome(site: model.SiteContent) -> str:
     """What every page of the built-in theme shows of the catalog: the site's settings (title,
-    address, repository), the version (unless `version` is False: then it is filled in after,
-    see reuse_keys), the team's name, whether there is an on-call to page, and whether the site
-    has member teams (the navigation)."""
+    address, repository), the team's name, whether there is an on-call to page, and whether the
+    site has member teams (the navigation). Not the version: that is the footer's (stamps.Footer,
+    see reuse_keys)."""
     catalog = site.catalog
     return digest(
         repr(catalog.site),
-        catalog.version if version else "",
         catalog.team.name,
         repr(catalog.support.oncall is not None),
         repr(site.federation is not None),
@@ -249,15 +245,18 @@ def reuse_keys(
     loaded: Loaded,
     versioning: VersionContext,
     timeline: Timeline | None,
+    history: HistoryView | None,
     restamp: Restamp | None = None,
     memo: KeyMemo | None = None,
 ) -> Reuse:
-    """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key.
+    """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key; `history`
+    is the view of `timeline` that the pages show (render.site_history).
 
-    With `restamp(path, key, version)` (BuildCache.reuse_restamped), the pages keyed by their own
-    inputs (policy, offering, tool, member team and moved pages) are keyed without the catalog's
-    version, which they show only in base.html's places: a new version (a release) fills it into
-    the kept page (stamps.restamp_version) instead of rendering every page again.
+    With `restamp(path, key, footer)` (BuildCache.reuse_restamped), the pages keyed by their own
+    inputs (policy, offering, tool, member team and moved pages) are keyed without what base.html's
+    footer shows of the build (stamps.Footer), which they show nowhere else: a new version (a
+    release), or uncommitted changes in the working tree, fills it into the kept page
+    (stamps.restamp) instead of rendering every page again.
 
     With a `memo` of the last build's keys (`serve`), a policy page's and a data file's key is
     taken from it when every input it is made from is the one that key was made from (the
@@ -267,26 +266,29 @@ def reuse_keys(
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
-    # what every page shows: of the build, whether it is of a commit and whether it has uncommitted
-    # changes (its commit and date only on the pages that shows_build names, below), the versions,
-    # whether there is a history (the navigation, the feed's link); of the
-    # history itself, a page shows the newest change to its own subject, and an offering's or a
-    # tool's page that subject's history
+    # what every page shows: of the build, whether it is of a commit (its commit and date only on
+    # the pages that shows_build names, below), the versions, whether there is a history (the
+    # navigation, the feed's link); of the history itself, a page shows the newest change to its
+    # own subject, and an offering's or a tool's page that subject's history
     build = site.build
     frame = None if timeline is None else (timeline.available, timeline.shallow)
+    # and base.html's footer: the catalog's version, whether it has changed since its release, and
+    # whether a build of a commit has uncommitted changes (`footer`: in the keys of the lists and
+    # the data files that are not `complete`; filled into the pages keyed by their own inputs when
+    # they are kept, see `restamp`). A build of no commit says whether it is in git in other words.
+    footer = Footer(site.catalog.version, versioning.unreleased, build.dirty and build.commit is not None)
     # of the versions, every page shows whether it is a release's and whether there are releases
-    # (the version bar), and whether the current catalog's version has changed since its release;
-    # the lists show the releases themselves (untagged releases move with every new commit)
-    versions = (versioning.current, bool(versioning.releases), versioning.unreleased)
-    every = digest(
-        code_digest(), repr((build.commit is None, build.dirty, build.generator)), repr(versions), repr(frame)
-    )
-    history = None if timeline is None else history_view(timeline, _commit_id, versioning.releases)
+    # (the version bar); the lists show the releases themselves (untagged releases move with every
+    # new commit)
+    versions = (versioning.current, bool(versioning.releases))
+    made_in = (build.commit is None, build.dirty and build.commit is None, build.generator)
+    every = digest(code_digest(), repr(made_in), repr(versions), repr(frame))
     timeline_text = repr(timeline)
     # the lists show what the build's date makes of the measurements (stale or not, views.py)
     measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
     whole = digest(
         every,
+        footer.text,
         repr(versioning),
         repr(sorted((k, v.stale) for k, v in measured.items())),
         timeline_text,
@@ -296,7 +298,7 @@ def reuse_keys(
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = _teams(site)
-    own = digest(every, chrome(site, version=restamp is None))
+    own = digest(every, chrome(site), "" if restamp is not None else footer.text)
     views: dict[int, tuple[object, str]] = {}  # each view's text, written once (see `shown`)
     # what every policy page's key is made from besides the page itself: `own`, the history
     # (`changed`: the timeline and the releases it is shown with), the names of the offerings and
@@ -317,7 +319,7 @@ def reuse_keys(
         return repr(teams.get(member)) if slash else ""
 
     def key(spec: PageSpec) -> tuple[str, bool]:
-        """The page's key, and whether it leaves out the catalog's version (`own`, see `restamp`)."""
+        """The page's key, and whether it leaves out the footer (`own`, see `restamp`)."""
         where = (spec.path, spec.template, spec.title, spec.section)
         if own_layouts:  # a site's own templates may show the build's commit and date anywhere
             return digest(whole, repr(build), *where), False
@@ -370,7 +372,7 @@ def reuse_keys(
 
     # a data file whose declared inputs are complete is keyed by them (and the code), not by every source
     data_base = {True: every, False: whole}
-    ask = _asker(reuse, restamp, site.catalog.version)
+    ask = _asker(reuse, restamp, footer)
 
     def reuse_one(spec: PageSpec | DataSpec) -> str | bytes | None:
         if isinstance(spec, DataSpec):
@@ -404,14 +406,14 @@ def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Map
 
 
 def _asker(
-    reuse: Callable[[str, str], str | None], restamp: Restamp | None, version: str
+    reuse: Callable[[str, str], str | None], restamp: Restamp | None, footer: Footer
 ) -> Callable[[str, str, bool], str | bytes | None]:
-    """How the build cache is asked for a page: by its key, or, for a page keyed without the
-    catalog's `version` (`versionless`), through `restamp`, which fills the version in."""
+    """How the build cache is asked for a page: by its key, or, for a page keyed without its
+    `footer` (`versionless`), through `restamp`, which fills the footer in."""
 
     def ask(path: str, key: str, versionless: bool) -> str | bytes | None:
         if versionless and restamp is not None:
-            return restamp(path, key, version)
+            return restamp(path, key, footer)
         return reuse(path, key)
 
     return ask

@@ -146,6 +146,7 @@ def render_site(
     source_prefix: str,
     versioning: VersionContext | None = None,
     history: Timeline | None = None,
+    shown_history: HistoryView | None = None,
     reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None = None,
     workers: int = 1,
     spool: Path | None = None,
@@ -173,7 +174,8 @@ def render_site(
     build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
     between processes (templates.environment). `search_texts`: what the last search index of a
     long-running process (`serve`) was made of (search.search_index); `catalog_lines`, the lines of
-    catalog.json it keeps (outputs.CatalogLines).
+    catalog.json it keeps (outputs.CatalogLines). `shown_history`: the view of `history`
+    (site_history) when the build has made it already, for the page keys.
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -181,7 +183,7 @@ def render_site(
     files = SiteFiles()
     versioning = versioning or VersionContext()
     common = {**_common_context(view), "versioning": versioning, "source_prefix": source_prefix}
-    changes = _history(history, common, versioning.releases)
+    changes = _history(history, common, versioning.releases, shown_history)
     versions = versioning.current is None and bool(versioning.releases)
     specs = list(page_specs(view, changes, versions=versions, release=versioning.current))
     # The site's JSON documents are made by the workers too, so that the parent, which holds
@@ -210,17 +212,35 @@ def render_site(
     return files
 
 
-def _history(timeline: Timeline | None, common: dict[str, Any], releases: Iterable[Release] = ()) -> HistoryView | None:
-    """The history's view (see changes.py), and what every page needs of it: the navigation's
-    entry for the changes list, "last changed". Without a timeline (a past release being rebuilt)
-    there is no history and no link to it."""
+def site_history(site: model.SiteContent, timeline: Timeline | None, releases: Iterable[Release]) -> HistoryView | None:
+    """The view of the history that the site's pages show (changes.history_view), its commits
+    linked on the site's forge; None without a timeline."""
+    if timeline is None:
+        return None
+    return history_view(timeline, _commit_url_for(site), releases)
+
+
+def _commit_url_for(site: model.SiteContent) -> Callable[[str], str | None]:
+    repo, forge = site.catalog.site.repository, site.catalog.site.forge
+    return lambda sha: commit_url(repo, forge, sha) if repo else None
+
+
+def _history(
+    timeline: Timeline | None,
+    common: dict[str, Any],
+    releases: Iterable[Release] = (),
+    made: HistoryView | None = None,
+) -> HistoryView | None:
+    """The history's view (see changes.py; `made` when the build made it already), and what every
+    page needs of it: the navigation's entry for the changes list, "last changed". Without a
+    timeline (a past release being rebuilt) there is no history and no link to it."""
 
     common["nav"] = routes.nav(history=timeline is not None, members=common["teams"] is not None)
     common["history"] = None
     common["last_changed_for"] = lambda _path: None
     if timeline is None:
         return None
-    view = history_view(timeline, common["commit_url_for"], releases)
+    view = made if made is not None else history_view(timeline, common["commit_url_for"], releases)
     common["history"] = view
     common["last_changed_for"] = view.last_changed
     return view
@@ -239,7 +259,7 @@ def _common_context(view: SiteView) -> dict[str, Any]:
         "build": build,
         "short_commit": build.commit[:12] if build.commit else None,
         "commit_url": commit_link,
-        "commit_url_for": lambda sha: commit_url(repo, site.catalog.site.forge, sha) if repo else None,
+        "commit_url_for": _commit_url_for(site),
         "built_on": build.date.strftime("%Y-%m-%d %H:%M UTC") if build.date else None,
         "published_on": build.date.strftime("%Y-%m-%d") if build.date else None,
         "csp": CSP,

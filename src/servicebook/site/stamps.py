@@ -20,12 +20,14 @@ import datetime as dt
 import decimal
 import enum
 import json
+import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.catalog.basics import BuildInfo
@@ -389,6 +391,64 @@ _VERSION_SHOWN = (
     '<meta name="servicebook-catalog-version" content="{}">',
     '<strong class="catalog-version">{}</strong>',
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    """What base.html shows of the build on a page that pagekeys.py keys without it, filled into
+    the kept page instead (`restamp`): the catalog's version, the release the current catalog has
+    changed since (`unreleased`, linked), and whether the build, of a commit, has uncommitted
+    changes (`dirty`: the first edit in a clean working tree makes it so on every page)."""
+
+    version: str
+    unreleased: str | None = None
+    dirty: bool = False
+    # as the build cache records it after a page's key (one line), made once: asked of every page
+    text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", json.dumps([self.version, self.unreleased, self.dirty]))
+
+    @staticmethod
+    def read(text: str) -> Footer | None:
+        """A recorded `text`; None for anything else (a record of an earlier servicebook)."""
+        try:
+            version, unreleased, dirty = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(version, str) and isinstance(unreleased, str | None) and isinstance(dirty, bool):
+            return Footer(version, unreleased, dirty)
+        return None
+
+    def shown(self, path: str) -> str:
+        """base.html's footer from the version to the team's name, on the page at `path` of a
+        build of a commit that does not show the build's commit (templates.shows_build)."""
+        release = ""
+        if self.unreleased is not None:
+            href = routes.relative_url(posixpath.dirname(path), f"v/{self.unreleased}/")
+            release = f'<span class="unreleased">(with changes made after <a href="{href}">its release</a>)</span>'
+        dirty = " · built from a working tree with uncommitted changes" if self.dirty else ""
+        return f'<strong class="catalog-version">{self.version}</strong>\n{release}{dirty}      · '
+
+
+def restamp(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
+    """The page at `path` of the built-in theme rendered with the footer `old`, as it is rendered
+    with `new` (see Footer): the version in its two places (restamp_version), then the footer's
+    text from the version to the team's name, which must be found exactly once as `old` makes it.
+    None (render the page again) when a version is not plain text or a place is not found."""
+    if not all(_PLAIN_RE.fullmatch(v) for v in (old.version, new.version, old.unreleased or "", new.unreleased or "")):
+        return None
+    if old.version != new.version:
+        made = restamp_version(html, old.version, new.version)
+        if made is None:
+            return None
+        html = made
+    if (old.unreleased, old.dirty) == (new.unreleased, new.dirty):
+        return html
+    before = dataclasses.replace(old, version=new.version).shown(path).encode()
+    if html.count(before) != 1:
+        return None
+    return html.replace(before, new.shown(path).encode())
 
 
 def restamp_version(html: bytes, old: str, new: str) -> bytes | None:
