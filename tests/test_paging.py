@@ -227,3 +227,26 @@ def test_the_home_page_shows_the_first_of_its_lists_and_leads_to_the_whole_ones(
     assert re.search(r'<a href="offerings/">All \d+ offerings</a> \(\d+ more\)', provided[0])
     leaving = re.search(r'<h2 id="not-supported">.*?</section>', home, re.S)
     assert leaving is not None and re.search(r'<a href="unsupported/">All \d+ \(\d+ more\): why, and what', leaving[0])
+
+
+@given(st.lists(st.integers(0, 9), max_size=40), st.lists(st.integers(0, 9), max_size=40), st.integers(1, 30))
+def test_parts_cut_with_a_memo_of_the_last_list_are_the_parts_cut_from_nothing(first, second, budget) -> None:
+    """Items are weighed by their identity (the memo holds them); a list of the very same items
+    is the last list's parts. Any other list is cut as from nothing, whatever came before."""
+    memo = paging.PartsMemo()
+    olds = [[str(n) * (n + 1)] for n in first]  # lists: each item its own object
+    news = [olds[i] if i < len(olds) and n % 2 else [str(n) * (n + 1)] for i, n in enumerate(second)]
+    for items in (olds, news, news, olds):
+        weight = lambda item: len(item[0])  # noqa: E731
+        assert paging.parts("offerings", items, weight, budget, memo) == paging.parts(
+            "offerings", items, weight, budget
+        )
+    assert paging.parts("offerings", olds, lambda item: 99, budget, memo) is memo.lists["offerings"][1]
+
+
+def test_an_item_in_two_lists_is_weighed_by_each_list_s_own_weight() -> None:
+    memo = paging.PartsMemo()
+    items = [["x" * 5], ["y" * 7], ["z" * 3]]
+    by_length, by_ten = (lambda item: len(item[0])), (lambda _item: 10)
+    assert paging.parts("offerings", items, by_length, 25, memo) == paging.parts("offerings", items, by_length, 25)
+    assert len(paging.parts("policies", items, by_ten, 25, memo)) == 2

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, pagekeys, write
+from servicebook.site import buildcache, pagekeys, paging, write
 from servicebook.site import outputs as site_outputs
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, ManifestText, PageMemory
@@ -368,3 +368,47 @@ def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_h
         assert read == [(site / "content" / "paging.md").read_bytes()]
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_cuts_again_only_the_paged_lists_and_weighs_only_the_items_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    listed: list[object] = []
+    weighed: list[str] = []
+    real_a_to_z, real_policy = paging.a_to_z, paging.WEIGHTS["policies"]
+    monkeypatch.setattr(paging, "a_to_z", lambda view: listed.append(view) or real_a_to_z(view))
+    monkeypatch.setitem(paging.WEIGHTS, "policies", lambda p: weighed.append(p.slug) or real_policy(p))
+    search_page = site / "public" / "search" / "index.html"
+    try:
+        build(options)
+        assert len(listed) == 1 and "change-approval" in weighed
+        pages = len(weighed)
+        listed.clear()
+        weighed.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        # a body: the A to Z list is the last one, and only the edited page is weighed again
+        assert listed == [] and weighed == ["change-approval"]
+        before = search_page.read_bytes()
+        _edit(site / "content" / "change-approval.md", "title: ", "title: Revised ")
+        build(options)
+        # a title: the A to Z list is made again and shows it, as a build from nothing does
+        assert len(listed) == 1 and b"Revised " in search_page.read_bytes() != before
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        listed.clear()
+        _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
+        build(options)
+        assert len(listed) == 1 and b"Pipelines" in search_page.read_bytes()  # the catalog: made again
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        listed.clear()
+        weighed.clear()
+        _edit(site / "content" / "change-approval.md", "A sentence added", "A sentence changed")
+        build(options)
+        assert listed == [] and weighed == ["change-approval"]
+        assert memory.paging is not None and len(memory.paging.lists["policies"][0]) == pages
+    finally:
+        memory.close()
+    assert memory.paging is None and memory.views is None  # a closed memory holds no lists

@@ -34,12 +34,14 @@ from servicebook.site.links import check_files
 from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
+from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.render import render_site, site_history
 from servicebook.site.search import SearchMemory
 from servicebook.site.store import Remembering
 from servicebook.site.tally import Tally
 from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
+from servicebook.site.views import ViewMemo
 from servicebook.site.write import MARKER, write_failed, write_site
 
 if TYPE_CHECKING:
@@ -260,6 +262,8 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 compiled=compiled,
                 search_texts=_search_memory(options.memory),
                 catalog_lines=_catalog_lines(options.memory),
+                views=_views(options.memory),
+                paging=_paging(options.memory),
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None
@@ -305,6 +309,25 @@ def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:
     if memory.catalog_lines is None:
         memory.catalog_lines = CatalogLines()
     return memory.catalog_lines
+
+
+def _views(memory: PageMemory | None) -> ViewMemo | None:
+    """The views of a long-running process's last build (`serve`), made empty by its first build."""
+    if memory is None:
+        return None
+    if memory.views is None:
+        memory.views = ViewMemo()
+    return memory.views
+
+
+def _paging(memory: PageMemory | None) -> PartsMemo | None:
+    """How a long-running process's last build cut its paged lists (`serve`), made empty by its
+    first build."""
+    if memory is None:
+        return None
+    if memory.paging is None:
+        memory.paging = PartsMemo()
+    return memory.paging
 
 
 def _compiled_templates(options: Options) -> Path | None:

@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     from servicebook.git.history import TimelineMemo
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
+    from servicebook.site.paging import PartsMemo
     from servicebook.site.search import SearchMemory
+    from servicebook.site.views import ViewMemo
 
 FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 
@@ -89,6 +91,10 @@ class PageMemory:
         self.text = ManifestText()
         # catalog.json's catalog sections (made by the first build)
         self.catalog_lines: CatalogLines | None = None
+        # the views of its last build (views.ViewMemo) and how it cut the paged lists
+        # (paging.PartsMemo), made by the first build
+        self.views: ViewMemo | None = None
+        self.paging: PartsMemo | None = None
         # what its last load found (load.LoadMemo), made by the first build
         self.load: LoadMemo | None = None
         # what its last history read of the commits (git.history.TimelineMemo), made by the first build
@@ -120,6 +126,8 @@ class PageMemory:
         self.keys = {}
         self.search = None
         self.catalog_lines = None
+        self.views = None
+        self.paging = None
         self.load = None
         self.timeline = None
         self.scanned = self.changed = None

@@ -117,23 +117,17 @@ def _schema_json(_made: FromCatalog) -> bytes:
     return _json(json_schema())
 
 
-def search_outputs(made: FromCatalog) -> tuple[DataOutput, ...]:
+def search_outputs(made: FromCatalog) -> tuple[DataSpec, ...]:
     """The search index's files (site/search.py): a manifest and fragments, as many as the
     catalog needs. The index is made here, from the last one the store holds, so each file's
     declared input is a digest of its own bytes (a text fragment's: its page's HTML) and a file
-    the change did not touch is kept from the last build."""
+    the change did not touch is kept from the last build. Each file is its job as it is (its
+    inputs complete, its maker needing nothing of `made`): at 20,000 pages the index has 22,000
+    files, and a `DataOutput` and two `partial`s for each were 0.13 s of every build."""
     return tuple(
-        DataOutput(f.path, partial(_made, f.make), inputs=partial(_given, f.inputs), complete=True)
+        DataSpec(f.path, f.make, f.inputs, complete=True)
         for f in search_index(made.view, made.store, made.workers, made.search)
     )
-
-
-def _made(make: Callable[[], bytes], _made: FromCatalog) -> bytes:
-    return make()
-
-
-def _given(inputs: str, _made: FromCatalog) -> str:
-    return inputs
 
 
 def _only_the_code(_made: FromCatalog) -> str:
@@ -219,11 +213,8 @@ def data_specs(
     """The `DATA` outputs as jobs for the render workers, each with its declared inputs (the
     search index is made here, over `workers`, from what `store` kept of the last one)."""
     made = FromCatalog(site, view, store, workers, search, catalog_lines)
-    outputs = (*DATA, *search_outputs(made))
-    inputs = {o.inputs: "" for o in outputs}  # each digest made once: the search index has thousands of files
-    for what in inputs:
-        inputs[what] = what(made)
-    return tuple(DataSpec(o.path, partial(o.make, made), inputs[o.inputs], o.complete) for o in outputs)
+    declared = tuple(DataSpec(o.path, partial(o.make, made), o.inputs(made), o.complete) for o in DATA)
+    return (*declared, *search_outputs(made))
 
 
 def add_site_outputs(

@@ -28,6 +28,7 @@ from servicebook.site.links import SharedLinks
 from servicebook.site.outputs import CatalogLines, add_site_outputs, data_specs
 from servicebook.site.paging import (
     Part,
+    PartsMemo,
     a_to_z_part,
     at_a_glance,
     catalog_part,
@@ -50,7 +51,7 @@ from servicebook.site.templates import (
     render_one,
     spooled,
 )
-from servicebook.site.views import SiteView, site_view
+from servicebook.site.views import SiteView, ViewMemo, site_view
 from servicebook.site.write import HeldLinks, PageLinks, SiteFiles
 
 STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
@@ -65,20 +66,28 @@ POINTER_TEMPLATE = "root_page.html"  # a release's page that sends readers on to
 
 
 def page_specs(
-    view: SiteView, history: HistoryView | None = None, *, versions: bool = False, release: str | None = None
+    view: SiteView,
+    history: HistoryView | None = None,
+    *,
+    versions: bool = False,
+    release: str | None = None,
+    paging: PartsMemo | None = None,
 ) -> Iterator[PageSpec]:
     """Every HTML page of the site, in a fixed order: the fixed pages of routes.py that this
     build has (the changes list with a `history`, the versions page with `versions`), each
     listing followed by the pages it lists; in a `release`, last, a page at the address of each
-    page only the root has that its pages may link to, sending readers on to the root's."""
-    yield from _fixed_specs(view, history, versions=versions)
+    page only the root has that its pages may link to, sending readers on to the root's.
+    `paging`: how the last build of a long-running process cut its paged lists (paging.PartsMemo)."""
+    yield from _fixed_specs(view, history, versions=versions, paging=paging)
     if release is not None:
         for page in routes.release_pointers():
             context = {"target": routes.from_release(release, page.url)}
             yield PageSpec(routes.output_path(page.url), POINTER_TEMPLATE, page.title, page.section, context)
 
 
-def _fixed_specs(view: SiteView, history: HistoryView | None, *, versions: bool) -> Iterator[PageSpec]:
+def _fixed_specs(
+    view: SiteView, history: HistoryView | None, *, versions: bool, paging: PartsMemo | None
+) -> Iterator[PageSpec]:
     members = view.site.federation is not None
     for page in routes.fixed_pages(history=history is not None, releases=versions, members=members):
         if page.name == "changes" and history is not None:
@@ -88,7 +97,7 @@ def _fixed_specs(view: SiteView, history: HistoryView | None, *, versions: bool)
                     routes.output_path(listing.path), page.template, title, page.section, {"listing": listing}
                 )
         elif page.paged:
-            yield from _parts(view, page)
+            yield from _parts(view, page, paging)
         else:
             title = page.title or view.site.catalog.team.name
             context: dict[str, Any] = at_a_glance(view) if page.name == "" else {}
@@ -99,9 +108,11 @@ def _fixed_specs(view: SiteView, history: HistoryView | None, *, versions: bool)
             yield from team_specs(view.site, page.section)
 
 
-def _parts(view: SiteView, page: routes.FixedPage) -> Iterator[PageSpec]:
+def _parts(view: SiteView, page: routes.FixedPage, paging: PartsMemo | None) -> Iterator[PageSpec]:
     """A paged list's pages (site/paging.py): one, at the page's own address, unless its list is long."""
-    found: tuple[Part[Any], ...] = catalog_parts(view) if page.name == "catalog" else page_parts(view, page.name)
+    found: tuple[Part[Any], ...] = (
+        catalog_parts(view) if page.name == "catalog" else page_parts(view, page.name, paging)
+    )
     where = letters(found) if page.name == "search" else ()
     for part in found:
         title = page.title if part.number == 1 else f"{page.title}, page {part.number} of {part.count}"
@@ -157,6 +168,8 @@ def render_site(
     compiled: Path | None = None,
     search_texts: SearchMemory | None = None,
     catalog_lines: CatalogLines | None = None,
+    views: ViewMemo | None = None,
+    paging: PartsMemo | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -174,18 +187,20 @@ def render_site(
     build uses its `stamped` build cache's. `compiled`: where compiled templates are kept
     between processes (templates.environment). `search_texts`: what the last search index of a
     long-running process (`serve`) was made of (search.search_index); `catalog_lines`, the lines of
-    catalog.json it keeps (outputs.CatalogLines). `shown_history`: the view of `history`
-    (site_history) when the build has made it already, for the page keys.
+    catalog.json it keeps (outputs.CatalogLines); `views`, the views of its last build (views.ViewMemo:
+    the very objects where their inputs are); `paging`, how its last build cut the paged lists
+    (paging.PartsMemo). `shown_history`: the view of `history` (site_history) when the build has
+    made it already, for the page keys.
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
-    view = site_view(site, carried.views if carried is not None else None)
+    view = site_view(site, carried.views if carried is not None else views)
     files = SiteFiles()
     versioning = versioning or VersionContext()
     common = {**_common_context(view), "versioning": versioning, "source_prefix": source_prefix}
     changes = _history(history, common, versioning.releases, shown_history)
     versions = versioning.current is None and bool(versioning.releases)
-    specs = list(page_specs(view, changes, versions=versions, release=versioning.current))
+    specs = list(page_specs(view, changes, versions=versions, release=versioning.current, paging=paging))
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
