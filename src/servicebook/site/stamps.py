@@ -425,7 +425,7 @@ class Footer:
         build of a commit that does not show the build's commit (templates.shows_build)."""
         release = ""
         if self.unreleased is not None:
-            href = routes.relative_url(posixpath.dirname(path), f"v/{self.unreleased}/")
+            href = routes.relative_url(posixpath.dirname(path), routes.release(self.unreleased))
             release = f'<span class="unreleased">(with changes made after <a href="{href}">its release</a>)</span>'
         dirty = " · built from a working tree with uncommitted changes" if self.dirty else ""
         return f'<strong class="catalog-version">{self.version}</strong>\n{release}{dirty}      · '
