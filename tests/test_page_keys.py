@@ -593,3 +593,14 @@ def test_policy_offering_and_tool_pages_read_nothing_their_keys_leave_out(site_c
         assert narrowed == templates._render_page(env, spec, common, layouts)
         checked.add(spec.template)
     assert {"policy.html", "offering.html", "tool.html"} <= checked
+
+
+@pytest.mark.parametrize("text", ["5", "null", '["1.0", null]', '["1.0", null, "yes"]', "not json"])
+def test_a_recorded_footer_of_another_shape_reads_as_none(text: str) -> None:
+    # read back from the store, where an earlier servicebook (or anyone) may have left anything
+    assert Footer.read(text) is None
+
+
+def test_a_recorded_footer_reads_back_as_it_was() -> None:
+    footer = Footer("2026.11", "2026.10", dirty=True)
+    assert Footer.read(footer.text) == footer

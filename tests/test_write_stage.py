@@ -246,3 +246,28 @@ def test_site_files_hash_a_file_on_disk_a_piece_at_a_time_as_its_bytes_hash(tmp_
         expected = hashlib.sha256(data).hexdigest()
         assert files.sha256(f"on-disk/{name}") == files.sha256(f"in-memory/{name}") == expected
     assert manifest(files, sha256=files.sha256) == manifest(files)
+
+
+@pytest.mark.parametrize("folders", ["a/b", "a\0a/b/c", "x"])
+def test_a_spare_record_that_does_not_describe_the_spare_is_not_trusted(tmp_path: Path, folders: str) -> None:
+    # The record is read back from the store in the cache folder: one that names a folder without
+    # its parent, or a folder that is not there, is a record to distrust, not a crash.
+    spare = tmp_path / "public.spare"
+    (spare / "a" / "b").mkdir(parents=True)
+    (spare / write.MARKER).write_text("")
+    info, marker = os.lstat(spare), os.lstat(spare / write.MARKER)
+    record = write.SpareRecord(
+        (info.st_dev, info.st_ino),
+        "\0".join(sorted(["a", write.MARKER])),
+        (marker.st_ctime_ns, marker.st_ino),
+        folders,
+        (),
+    )
+    assert not record.holds(spare)
+
+
+@pytest.mark.parametrize(
+    "text", ['[{"a": 1}, "", [1, 2], "", []]', '[[1, 2], 3, [1, 2], "", []]', "{}", "[1]", "not json"]
+)
+def test_a_spare_record_of_another_shape_reads_as_none(text: str) -> None:
+    assert write.SpareRecord.from_json(text) is None

@@ -414,7 +414,7 @@ class Footer:
         """A recorded `text`; None for anything else (a record of an earlier servicebook)."""
         try:
             version, unreleased, dirty = json.loads(text)
-        except ValueError:
+        except (ValueError, TypeError):  # not JSON, or not three values
             return None
         if isinstance(version, str) and isinstance(unreleased, str | None) and isinstance(dirty, bool):
             return Footer(version, unreleased, dirty)

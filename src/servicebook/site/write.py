@@ -205,7 +205,7 @@ class SpareRecord:
             if not all(isinstance(d, str) for d in differs):
                 return None
             return cls((int(spare[0]), int(spare[1])), names, (int(marker[0]), int(marker[1])), folders, tuple(differs))
-        except (ValueError, TypeError, IndexError):
+        except (ValueError, TypeError, LookupError):
             return None
 
     def holds(self, spare: Path) -> bool:
@@ -215,7 +215,10 @@ class SpareRecord:
         folders = self.folders.split("\0") if self.folders else []
         inside = dict.fromkeys(["", *folders], 0)  # how many folders each holds
         for folder in folders:
-            inside[folder.rpartition("/")[0]] += 1
+            parent = folder.rpartition("/")[0]
+            if parent not in inside:  # not a record this servicebook made
+                return False
+            inside[parent] += 1
         try:
             if "\0".join(sorted(os.listdir(spare))) != self.names:  # noqa: PTH208 - names, not paths
                 return False
