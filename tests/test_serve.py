@@ -48,6 +48,16 @@ def test_errors_are_shown_escaped_at_the_top_of_the_body() -> None:
     assert "catalog.yaml:1:1" in error_page(1, "catalog.yaml:1:1: error: x")
 
 
+def test_the_page_shown_before_any_build_succeeded_does_not_call_itself_the_last_good_build() -> None:
+    failed = error_page(1, "catalog.yaml:1:1: error: x")
+    assert "last good build" not in failed
+    assert "the sources have errors and no build has succeeded yet" in failed
+    building = error_page(1, None)
+    assert "last good build" not in building and "have errors" not in building
+    assert "the first build is not done yet" in building
+    assert "this is the last good build." in inject(PAGE, 2, "catalog.yaml:3:1: error: x")
+
+
 def test_only_catalog_content_and_layouts_trigger_a_rebuild(tmp_path: Path) -> None:
     assert is_source(tmp_path / "catalog.yaml", tmp_path)
     assert is_source(tmp_path / "content/a/b.md", tmp_path)
