@@ -670,3 +670,20 @@ def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_
     assert re.search(r"error: unknown offering 'build-runners', and \d+ more references? to it$", errors[1])
     assert not any("'build-runners'" in line for line in errors[2:])
     assert "hint: a duplicate offering id above may have replaced it" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["biuld"], "No such command 'biuld'. Did you mean 'build'?"),
+        (["serv"], "No such command 'serv'. Did you mean 'serve'?"),
+        (["export", "opensol"], "No such command 'opensol'. Did you mean 'openslo'?"),
+        (["federate", "updaet"], "No such command 'updaet'. Did you mean 'update'?"),
+        (["xyzzy"], "No such command 'xyzzy'.\n"),
+    ],
+)
+def test_a_misspelt_command_names_the_nearest_one(run, args, said) -> None:
+    """As click does for a misspelt option (`--strct`: did you mean '--strict'?)."""
+    result = run(*args)
+    assert result.exit_code == 2
+    assert said in result.output and "Traceback" not in result.output
