@@ -376,6 +376,41 @@ def test_check_catches_template_errors_like_build(run, site_copy) -> None:
     assert not (site / "public").exists()
 
 
+@pytest.mark.parametrize(
+    ("template", "said", "hint"),
+    [
+        (
+            '{% extends "theme/policy.html" %}\n{% block content %}{% include "macro.html" %}{% endblock %}\n',
+            "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: there is no template "
+            "'macro.html' in layouts/ or the built-in theme",
+            "did you mean 'macros.html'?",
+        ),
+        (
+            '{% extends "theme/polcy.html" %}\n',
+            "layouts/policy.html:1:1: error: while rendering policies/welcome/index.html: there is no template "
+            "'theme/polcy.html' in layouts/ or the built-in theme",
+            "did you mean 'theme/policy.html'?",
+        ),
+        (
+            '{% extends "theme/policy.html" %}\n{% block content %}{% include "banner-for-q3.html" %}{% endblock %}\n',
+            "there is no template 'banner-for-q3.html' in layouts/ or the built-in theme",
+            "add it to layouts/, or name a built-in one",
+        ),
+    ],
+)
+def test_a_template_that_names_a_missing_template_says_which_and_the_nearest(
+    run, site_copy, template, said, hint
+) -> None:
+    """It said only `while rendering …: macro.html` (jinja's TemplateNotFound is just the name)."""
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(template)
+    result = run("build", "--source", site)
+    assert result.exit_code == 1
+    assert said in result.stderr and f"hint: {hint}" in result.stderr
+    assert "Traceback" not in result.stderr and not (site / "public").exists()
+
+
 def test_nonexistent_source_is_a_usage_error_naming_it(run, tmp_path) -> None:
     result = run("check", "--source", tmp_path / "nope")
     assert result.exit_code == 2

@@ -22,6 +22,7 @@ import jinja2
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration, format_minutes, format_percent
+from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import Problem, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
@@ -240,6 +241,18 @@ def _render_page(
         raise RenderError(
             [_template_problem(source_name, exc.lineno, layouts, exc.message or "syntax error")]
         ) from None
+    except jinja2.TemplateNotFound as exc:  # an include, import or extends of a name there is not
+        frame_name, line = _template_frame(exc)
+        missing = exc.name or exc.message or "?"
+        problem = _template_problem(
+            frame_name or spec.template,
+            line,
+            layouts,
+            f"while rendering {spec.path}: there is no template '{missing}' in layouts/ or the built-in theme",
+            _near_template(env, missing)
+            or "add it to layouts/, or name a built-in one (docs/customising.md lists them; extend one as theme/NAME)",
+        )
+        raise RenderError([problem]) from None
     except jinja2.TemplateError as exc:
         frame_name, line = _template_frame(exc)
         raise RenderError(
@@ -311,6 +324,15 @@ def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, object
     return {"edit_url": None, "source_url": source, "build_stamp": stamp}
 
 
+def _near_template(env: jinja2.Environment, name: str) -> str | None:
+    """'did you mean' for a template name there is not (`theme/polcy.html`)."""
+    try:
+        names = env.list_templates()
+    except (TypeError, OSError):  # a loader that cannot list: no suggestion
+        return None
+    return did_you_mean(name, names)
+
+
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     """The innermost template file and line in a rendering error's traceback."""
     tb = exc.__traceback__
@@ -322,9 +344,11 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     return found
 
 
-def _template_problem(name: str, line: int | None, layouts: Path, message: str) -> Problem:
+def _template_problem(
+    name: str, line: int | None, layouts: Path, message: str, hint: str = "check the template"
+) -> Problem:
     path = Path(name)
     shown = f"layouts/{path.relative_to(layouts)}" if path.is_relative_to(layouts) else str(name)
     if path.is_relative_to(THEME_DIR):
         shown = f"(built-in theme) {path.relative_to(THEME_DIR)}"
-    return Problem(SourceLocation(shown, line or 0, 1 if line else 0), message, "check the template")
+    return Problem(SourceLocation(shown, line or 0, 1 if line else 0), message, hint)
