@@ -370,8 +370,8 @@ def test_check_catches_template_errors_like_build(run, site_copy) -> None:
     result = run("check", "--source", site)
     assert result.exit_code == 1
     assert (
-        "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: 'pgae' is undefined"
-        in result.stderr
+        "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: 'pgae' is undefined\n"
+        "  hint: did you mean 'page'?\n" in result.stderr
     )
     assert not (site / "public").exists()
 

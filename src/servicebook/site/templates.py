@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -255,10 +256,21 @@ def _render_page(
         raise RenderError([problem]) from None
     except jinja2.TemplateError as exc:
         frame_name, line = _template_frame(exc)
+        unknown = _UNDEFINED_NAME.fullmatch(exc.message or "")
+        given = [*common, *spec.context, *env.globals, *_GIVEN_EVERY_PAGE]
+        hint = (
+            (did_you_mean(unknown[1], given) or "docs/customising.md says what each template is given")
+            if unknown
+            else "check the template"
+        )
         raise RenderError(
             [
                 _template_problem(
-                    frame_name or spec.template, line, layouts, f"while rendering {spec.path}: {exc.message or exc}"
+                    frame_name or spec.template,
+                    line,
+                    layouts,
+                    f"while rendering {spec.path}: {exc.message or exc}",
+                    hint,
                 )
             ]
         ) from None
@@ -322,6 +334,12 @@ def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, object
     commit = common["build"].commit
     source = _edit_url(common["catalog"], spec, common["source_prefix"], commit) if commit else None
     return {"edit_url": None, "source_url": source, "build_stamp": stamp}
+
+
+# jinja's message for a name no template was given (`{{ pgae.title }}`), and the names that
+# _render_page gives every page beside the common ones and the page's own
+_UNDEFINED_NAME = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
+_GIVEN_EVERY_PAGE = ("url", "site_root", "page_title", "section", "path", "edit_url", "source_url", "build_stamp")
 
 
 def _near_template(env: jinja2.Environment, name: str) -> str | None:
