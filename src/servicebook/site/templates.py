@@ -244,7 +244,7 @@ def _render_page(
         ) from None
     except jinja2.TemplateNotFound as exc:  # an include, import or extends of a name there is not
         frame_name, line = _template_frame(exc)
-        missing = exc.name or exc.message or "?"
+        missing = str(exc.name or exc.message or "?")  # the name as given (an Undefined when it was one)
         problem = _template_problem(
             frame_name or spec.template,
             line,
