@@ -486,13 +486,16 @@ def parse_days(value: str) -> tuple[str, ...] | None:
 
 
 def read_record(
-    source: SourceText, node: Node | None, cls: type[T], what: str
+    source: SourceText, node: Node | None, cls: type[T], what: str, empty: str | None = None
 ) -> tuple[Checked[T] | None, list[Problem]]:
-    """Read a whole file's YAML tree as a `cls`; the model object is None if anything failed."""
+    """Read a whole file's YAML tree as a `cls`; the model object is None if anything failed.
+    `empty`: the hint for a file with nothing in it (else: what it must be)."""
     reader = _Reader(source)
     if node is None:
         reader.error(
-            SourceLocation(source.path, 1, 1), f"{what} is empty", f"it must be a mapping ({_label(cls.__name__)})"
+            SourceLocation(source.path, 1, 1),
+            f"{what} is empty",
+            empty or f"it must be a mapping ({_label(cls.__name__)})",
         )
         return None, reader.problems
     reader.locations[()] = node.location
