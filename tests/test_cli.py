@@ -30,8 +30,8 @@ def test_init_outside_git_says_to_keep_the_site_in_git(run, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-2:] == [
         "Keep it in git: the site's change history, its releases and the review_by checks come from git.",
-        f"Next: git init, git add -A, git commit, then servicebook build --source {tmp_path / 'site'}",
-    ]
+        f"Next: cd {tmp_path / 'site'}, then git init, git add -A, git commit, and servicebook build",
+    ]  # not `git init` where init was run (the home folder, often), with `build --source site`
 
 
 def test_init_example_writes_the_full_example_catalog_which_builds(run, tmp_path) -> None:
