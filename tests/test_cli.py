@@ -30,8 +30,8 @@ def test_init_outside_git_says_to_keep_the_site_in_git(run, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-2:] == [
         "Keep it in git: the site's change history, its releases and the review_by checks come from git.",
-        f"Next: git init, git add -A, git commit, then servicebook build --source {tmp_path / 'site'}",
-    ]
+        f"Next: cd {tmp_path / 'site'}, then git init, git add -A, git commit, and servicebook build",
+    ]  # not `git init` where init was run (the home folder, often), with `build --source site`
 
 
 def test_init_example_writes_the_full_example_catalog_which_builds(run, tmp_path) -> None:
@@ -370,10 +370,45 @@ def test_check_catches_template_errors_like_build(run, site_copy) -> None:
     result = run("check", "--source", site)
     assert result.exit_code == 1
     assert (
-        "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: 'pgae' is undefined"
-        in result.stderr
+        "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: 'pgae' is undefined\n"
+        "  hint: did you mean 'page'?\n" in result.stderr
     )
     assert not (site / "public").exists()
+
+
+@pytest.mark.parametrize(
+    ("template", "said", "hint"),
+    [
+        (
+            '{% extends "theme/policy.html" %}\n{% block content %}{% include "macro.html" %}{% endblock %}\n',
+            "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: there is no template "
+            "'macro.html' in layouts/ or the built-in theme",
+            "did you mean 'macros.html'?",
+        ),
+        (
+            '{% extends "theme/polcy.html" %}\n',
+            "layouts/policy.html:1:1: error: while rendering policies/welcome/index.html: there is no template "
+            "'theme/polcy.html' in layouts/ or the built-in theme",
+            "did you mean 'theme/policy.html'?",
+        ),
+        (
+            '{% extends "theme/policy.html" %}\n{% block content %}{% include "banner-for-q3.html" %}{% endblock %}\n',
+            "there is no template 'banner-for-q3.html' in layouts/ or the built-in theme",
+            "add it to layouts/, or name a built-in one",
+        ),
+    ],
+)
+def test_a_template_that_names_a_missing_template_says_which_and_the_nearest(
+    run, site_copy, template, said, hint
+) -> None:
+    """It said only `while rendering …: macro.html` (jinja's TemplateNotFound is just the name)."""
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(template)
+    result = run("build", "--source", site)
+    assert result.exit_code == 1
+    assert said in result.stderr and f"hint: {hint}" in result.stderr
+    assert "Traceback" not in result.stderr and not (site / "public").exists()
 
 
 def test_nonexistent_source_is_a_usage_error_naming_it(run, tmp_path) -> None:
@@ -670,3 +705,20 @@ def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_
     assert re.search(r"error: unknown offering 'build-runners', and \d+ more references? to it$", errors[1])
     assert not any("'build-runners'" in line for line in errors[2:])
     assert "hint: a duplicate offering id above may have replaced it" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["biuld"], "No such command 'biuld'. Did you mean 'build'?"),
+        (["serv"], "No such command 'serv'. Did you mean 'serve'?"),
+        (["export", "opensol"], "No such command 'opensol'. Did you mean 'openslo'?"),
+        (["federate", "updaet"], "No such command 'updaet'. Did you mean 'update'?"),
+        (["xyzzy"], "No such command 'xyzzy'.\n"),
+    ],
+)
+def test_a_misspelt_command_names_the_nearest_one(run, args, said) -> None:
+    """As click does for a misspelt option (`--strct`: did you mean '--strict'?)."""
+    result = run(*args)
+    assert result.exit_code == 2
+    assert said in result.output and "Traceback" not in result.output

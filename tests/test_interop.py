@@ -403,3 +403,16 @@ def test_drift_in_the_machine_formats(run, tmp_path) -> None:
     assert found == [("catalog.yaml", 59, "error"), ("catalog.yaml", 60, "error")], doc
     github = run("check", "--source", site, "--against", monitoring, "--format", "github")
     assert "::error file=" in github.stdout and "line=59" in github.stdout
+
+
+def test_a_file_with_no_slo_of_that_format_is_an_error_said_as_the_others_are(run, tmp_path) -> None:
+    """`import sloth catalog.yaml` printed a bare `no SLO in catalog.yaml`, unlike every other error."""
+    catalog = tmp_path / "catalog.yaml"
+    shutil.copy(SITES / "minimal" / "catalog.yaml", catalog)
+    result = run("import", "sloth", catalog)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "warning: skipped a document" in result.stderr and "not a Sloth spec" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"error: no SLO in {catalog}: nothing to import (the notes above say what each document is)"
+    )

@@ -269,6 +269,8 @@ def test_a_snapshot_is_never_written_over(site: GitSite, run) -> None:
     assert result.exit_code == 2
     assert "a snapshot measured up to 2026-01-09T00:00:00Z was taken before" in result.output
     assert (site.root / "measurements" / "2026-01-09T00-00-00Z.json").read_text() == taken
+    # refused before Prometheus is asked anything: no line per SLO measured and then thrown away
+    assert "measuring" not in result.output and "cannot reach" not in result.output
 
 
 @pytest.mark.parametrize(

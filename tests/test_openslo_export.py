@@ -264,3 +264,31 @@ def test_the_export_says_what_the_latest_snapshot_measured(run, site_copy) -> No
             assert float(delivered[slo]["servicebook.dev/attainment"]) == pytest.approx(r["attainment"], rel=1e-5)
         else:
             assert "servicebook.dev/not-measured" in delivered[slo]
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        ("catalog.yaml", "it is the site's catalog.yaml"),
+        ("content/welcome.md", "it is inside the site's content/"),
+        ("content/slos.yaml", "it is inside the site's content/"),
+        ("servicebook.lock", "it is the site's servicebook.lock"),
+    ],
+)
+def test_the_export_never_replaces_a_file_of_the_site(run, site_copy, monkeypatch, output, said) -> None:
+    """`-o catalog.yaml` (a newcomer's slip for `-o openslo.yaml`) once replaced the catalog with
+    the export and exited 0; it is refused, and the site's files stay as they were."""
+    site = site_copy("minimal")
+    monkeypatch.chdir(site)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    result = run("export", "openslo", "--output", output)
+    assert result.exit_code == 2, result.output
+    assert f"refusing to write the export to {output}: {said}" in result.stderr
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    link = site / "slos.yaml"
+    link.symlink_to(site / "catalog.yaml")  # nor through a link to one
+    assert run("export", "openslo", "--output", link).exit_code == 2
+    assert (site / "catalog.yaml").read_bytes() == before[site / "catalog.yaml"]
+    assert run("export", "openslo", "--output", "openslo.yaml").exit_code == 0  # beside them: fine
+    assert (site / "openslo.yaml").read_text().startswith("---\napiVersion: openslo/v1")

@@ -7,6 +7,7 @@ import re
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import urllib.request
 from datetime import UTC, datetime
@@ -46,6 +47,16 @@ def test_errors_are_shown_escaped_at_the_top_of_the_body() -> None:
     assert body.startswith('<div class="sb-serve-errors" role="alert">')
     assert "catalog.yaml:3:1: error: &lt;script&gt;" in body
     assert "catalog.yaml:1:1" in error_page(1, "catalog.yaml:1:1: error: x")
+
+
+def test_the_page_shown_before_any_build_succeeded_does_not_call_itself_the_last_good_build() -> None:
+    failed = error_page(1, "catalog.yaml:1:1: error: x")
+    assert "last good build" not in failed
+    assert "the sources have errors and no build has succeeded yet" in failed
+    building = error_page(1, None)
+    assert "last good build" not in building and "have errors" not in building
+    assert "the first build is not done yet" in building
+    assert "this is the last good build." in inject(PAGE, 2, "catalog.yaml:3:1: error: x")
 
 
 def test_only_catalog_content_and_layouts_trigger_a_rebuild(tmp_path: Path) -> None:
@@ -433,3 +444,27 @@ def test_the_watcher_surveys_every_source_on_a_quiet_round_after_a_rebuild_that_
         page.write_text(page.read_text() + "\nOne more paragraph.\n")
         wait_for(surveyed.is_set, what="a survey of every source after the rebuild", output=lambda: "\n".join(lines))
         assert any("content/welcome.md changed: rebuilt" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("folder", "hint"), [("", "start a site with `servicebook init DIR`"), ("content", "--source ..")]
+)
+def test_serve_in_a_folder_without_a_catalog_says_so_and_stops(site_copy, folder, hint) -> None:
+    """Run in the wrong folder, serve used to preview an error page on port 8000 until Ctrl+C;
+    it stops at once, with the problem and the hint `build` gives, and binds no port."""
+    site = site_copy("minimal")
+    cwd = site / folder
+    if not folder:
+        (site / "catalog.yaml").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "servicebook.cli", "serve", "--port", "0"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,  # before the fix: serving until stopped
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith("catalog.yaml: error: file not found\n")
+    assert hint in done.stderr and done.stderr.endswith("serve failed: 1 error.\n")
+    assert "Serving" not in done.stdout and "Traceback" not in done.stderr

@@ -170,6 +170,18 @@ INDENTATION = {
         "no space after the '-', so this line is a key, not a list item",
         "write '- id: x'",
     ),
+    "no space after a list dash, before the item's next key": (
+        "tools:\n  - id: a\n    name: A\n  -id: b\n    name: B\n",
+        (4, 4),
+        "no space after the '-', so this line is a key, not a list item",
+        "write '- id: b'",
+    ),
+    "no space after the first list dash, before the item's next key": (
+        "tools:\n  -id: b\n    name: B\n  - id: c\n",
+        (2, 4),
+        "no space after the '-', so this line is a key, not a list item",
+        "write '- id: b'",
+    ),
 }
 
 

@@ -180,8 +180,10 @@ class BuildFailed(ServicebookError):
         if warnings:
             # warnings fail a build only under --strict; beside errors they are just counted
             counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}" + ("" if errors else " (--strict)"))
-        # check never writes, so only a refused build says what it left alone
-        summary = f"{action} failed: {', '.join(counts)}" + ("." if action == "check" else "; nothing was written.")
+        # check and serve never write the output, so only a refused build says what it left alone
+        summary = f"{action} failed: {', '.join(counts)}" + (
+            "." if action in ("check", "serve") else "; nothing was written."
+        )
         super().__init__(summary)
 
     def format_message(self) -> str:

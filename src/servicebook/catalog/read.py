@@ -47,8 +47,15 @@ def read_catalog(source: SourceText, records: RecordCache | None = None) -> Cata
             return CatalogRead(source, None, whole, (), tuple(comment_traps(source)), ())
     node = parse_yaml(source)
     node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
-    checked, found = read_record(source, node, model.Catalog, "the catalog")
+    checked, found = read_record(source, node, model.Catalog, "the catalog", EMPTY_CATALOG)
     return CatalogRead(source, node, checked, tuple(notes), tuple(comment_traps(source)), tuple(found))
+
+
+# What to do with a catalog.yaml that holds nothing (a new file, or only comments)
+EMPTY_CATALOG = (
+    "write the catalog's keys (format, version, site, team, support, offerings, …): "
+    "`servicebook init DIR` writes one that builds, and docs/writing-a-catalog.md lists every field"
+)
 
 
 # The top-level `version:` line, plain or quoted: enough to tell releases apart without parsing

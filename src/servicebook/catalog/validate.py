@@ -95,6 +95,9 @@ class Checked(typing.Generic[T]):
         return self.locations[()]
 
 
+_DECIMAL_COMMA = re.compile(r"([0-9]{1,3}),([0-9]+) *%?")
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
@@ -262,15 +265,23 @@ class _Reader:
             number = Decimal(value.removesuffix("%").strip())
         except InvalidOperation:
             number = Decimal("NaN")
+        # 99,9: a decimal comma, as many languages write it
+        comma = _DECIMAL_COMMA.fullmatch(value.strip())
+        if comma is not None and not Decimal(0) < Decimal(f"{comma[1]}.{comma[2]}") <= Decimal(100):
+            comma = None
         if up_to_100:
             if not number.is_finite() or not (Decimal(0) < number <= Decimal(100)):
                 return self.error(
-                    loc, f"{what} must be a percentage above 0 and at most 100, not '{shown(value)}'", "e.g. 95"
+                    loc,
+                    f"{what} must be a percentage above 0 and at most 100, not '{shown(value)}'",
+                    f"did you mean {comma[1]}.{comma[2]}? (a decimal point, not a comma)" if comma else "e.g. 95",
                 )
             return number
         if not number.is_finite() or not (Decimal(0) < number < Decimal(100)):
             return self.error(
-                loc, f"{what} must be a percentage between 0 and 100 (exclusive), not '{shown(value)}'", "e.g. 99.9"
+                loc,
+                f"{what} must be a percentage between 0 and 100 (exclusive), not '{shown(value)}'",
+                f"did you mean {comma[1]}.{comma[2]}? (a decimal point, not a comma)" if comma else "e.g. 99.9",
             )
         if number < 1:  # no service promises less than 1 %: a fraction typed where a percent is meant
             return self.error(
@@ -475,13 +486,16 @@ def parse_days(value: str) -> tuple[str, ...] | None:
 
 
 def read_record(
-    source: SourceText, node: Node | None, cls: type[T], what: str
+    source: SourceText, node: Node | None, cls: type[T], what: str, empty: str | None = None
 ) -> tuple[Checked[T] | None, list[Problem]]:
-    """Read a whole file's YAML tree as a `cls`; the model object is None if anything failed."""
+    """Read a whole file's YAML tree as a `cls`; the model object is None if anything failed.
+    `empty`: the hint for a file with nothing in it (else: what it must be)."""
     reader = _Reader(source)
     if node is None:
         reader.error(
-            SourceLocation(source.path, 1, 1), f"{what} is empty", f"it must be a mapping ({_label(cls.__name__)})"
+            SourceLocation(source.path, 1, 1),
+            f"{what} is empty",
+            empty or f"it must be a mapping ({_label(cls.__name__)})",
         )
         return None, reader.problems
     reader.locations[()] = node.location

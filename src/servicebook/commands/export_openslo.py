@@ -13,6 +13,7 @@ from servicebook.catalog.validate import did_you_mean
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.commands.progress import shown
 from servicebook.errors import UsageProblem, WriteFailed
+from servicebook.git.repo import BUILD_INPUTS
 from servicebook.interop import openslo
 from servicebook.site.build import Options, gather
 
@@ -51,13 +52,25 @@ def export_openslo(source: Path, offerings: tuple[str, ...], output: str) -> Non
     if output == "-":
         click.echo(text, nl=False)
         return
-    _write(Path(output), text)
+    _write(Path(output), text, source)
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace `path` whole or not at all (a temporary file beside it, renamed over it)."""
+def _write(path: Path, text: str, source: Path) -> None:
+    """Replace `path` whole or not at all (a temporary file beside it, renamed over it); never
+    one of the site's own inputs (`-o catalog.yaml` would put the export in place of the catalog)."""
     if path.is_dir():
         raise UsageProblem(f"--output {path} is a folder; give a file name")
+    target = path.parent.resolve() / path.name
+    if target.is_symlink():
+        target = target.resolve()
+    root = source.resolve()
+    for name in (*BUILD_INPUTS, ".git"):
+        if target == root / name or (root / name) in target.parents:
+            where = f"it is the site's {name}" if target == root / name else f"it is inside the site's {name}/"
+            raise UsageProblem(
+                f"refusing to write the export to {path}: {where}, which the build reads; "
+                "give --output another file (e.g. openslo.yaml), or - for standard output"
+            )
     folder = path.parent if str(path.parent) else Path()
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)

@@ -37,7 +37,14 @@ def init(directory: Path, example: bool) -> None:
     build = f"servicebook build{source}"
     if open_repo(directory) is None:
         click.echo("Keep it in git: the site's change history, its releases and the review_by checks come from git.")
-        click.echo(f"Next: git init, git add -A, git commit, then {build}")
+        # in the site's folder: `git init` where init was run would make that folder (the home
+        # folder, often) the repository
+        here = directory.as_posix() in (".", "")
+        click.echo(
+            "Next: git init, git add -A, git commit, then servicebook build"
+            if here
+            else f"Next: cd {directory}, then git init, git add -A, git commit, and servicebook build"
+        )
     else:
         click.echo(f"Next: commit it (git add -A, git commit), then {build}")
 

@@ -28,6 +28,20 @@ class LazyGroup(click.Group):
         command: click.Command = module.command
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click's, with the nearest command named for a misspelt one (`biuld`: did you mean
+        'build'?), as click already does for a misspelt option."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in self.table:
+            import difflib  # only on this mistake: every command would pay for it at the top
+
+            near = difflib.get_close_matches(name, list(self.table), n=1, cutoff=0.6)
+            if near:
+                ctx.fail(f"No such command {name!r}. Did you mean {near[0]!r}?")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, self.table[name][1]) for name in self.list_commands(ctx)])

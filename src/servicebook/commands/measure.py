@@ -26,7 +26,7 @@ from servicebook.measure.budget import attainment_text, budget_left_text
 from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url
 from servicebook.measure.run import chosen
 from servicebook.measure.run import measure as measure_run
-from servicebook.measure.snapshot import utc_text, write
+from servicebook.measure.snapshot import refuse_taken, utc_text, write
 from servicebook.site.build import Options, gather
 
 NOT_ALL_MEASURED = 3
@@ -110,6 +110,7 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
         raise UsageProblem(
             "no SLO says how Prometheus measures it: give an SLO a `measurement` (see docs/measuring.md)"
         )
+    refuse_taken(source, end)  # before any query: the queries' answers could not be kept
     commit, dirty = catalog_state(repo)
     click.echo(
         f"measuring {defined} SLO{'s' if defined != 1 else ''} up to {utc_text(end)} with {url}"

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.options import SOURCE
+from servicebook.commands.options import SOURCE, paths_for_people
+from servicebook.errors import BuildFailed
+from servicebook.site.load import missing_catalog
 from servicebook.site.serve import serve as run_serve
 
 
@@ -35,6 +37,10 @@ def serve(source: Path, port: int, bind: str) -> None:
     def stop(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
 
+    missing = missing_catalog(source)
+    if missing is not None:  # not a site: say so and stop, rather than preview an error page at :8000
+        with paths_for_people(source):
+            raise BuildFailed([missing], action="serve")
     signal.signal(signal.SIGTERM, stop)
     try:
         run_serve(source, port, os.environ, out=click.echo, err=lambda text: click.echo(text, err=True), bind=bind)

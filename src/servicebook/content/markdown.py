@@ -785,9 +785,23 @@ def _link(  # noqa: C901
             out.assets.append(asset)
             token.attrSet(attr, targets.url(routes.content_file(asset)))
             return
+        meant = _meant_url(raw)
+        if meant is None and asset.lower().endswith(ATTACHMENT_SUFFIXES):  # a file it would publish, misnamed
+            folder, name = posixpath.split(asset)
+            beside = (
+                [a for a in targets.assets if posixpath.dirname(a) == folder]
+                if isinstance(targets.assets, Collection)
+                else []
+            )
+            near = did_you_mean(name, sorted(posixpath.basename(a) for a in beside))  # misspelt in its folder
+            fail(
+                f"broken link: no file content/{shown(asset)}",
+                near or f"add content/{shown(asset)}, or correct the path (it is relative to the page's folder)",
+            )
+            return
         fail(
             f"broken link: '{shown(raw)}' is not a page",
-            _meant_url(raw) or "link to another page's .md file, or use offering:ID / tool:ID",
+            meant or "link to another page's .md file, or use offering:ID / tool:ID",
         )
         return
     target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))

@@ -103,16 +103,23 @@ def figures(r: model.MeasuredSLO) -> dict[str, Any]:
     }
 
 
-def write(root: Path, data: dict[str, Any], end: dt.datetime) -> Path:
-    """Write the document as measurements/<end>.json, atomically; never over an existing file
-    (a snapshot is a record: measure again at another time, or delete it first)."""
-    folder = root / FOLDER
-    target = folder / file_name(end)
+def refuse_taken(root: Path, end: dt.datetime) -> Path:
+    """The snapshot file for `end`, refused when one is there: `measure` asks this before it asks
+    Prometheus anything, and `write` again (a snapshot is a record, never written over)."""
+    target = root / FOLDER / file_name(end)
     if target.exists() or target.is_symlink():
         raise UsageProblem(
             f"{target} exists: a snapshot measured up to {utc_text(end)} was taken before; "
             "measure at another time (--at), or delete that file to measure again"
         )
+    return target
+
+
+def write(root: Path, data: dict[str, Any], end: dt.datetime) -> Path:
+    """Write the document as measurements/<end>.json, atomically; never over an existing file
+    (a snapshot is a record: measure again at another time, or delete it first)."""
+    folder = root / FOLDER
+    target = refuse_taken(root, end)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
         folder.mkdir(parents=True, exist_ok=True)

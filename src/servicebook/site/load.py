@@ -350,6 +350,18 @@ def _site_above(root: Path) -> str | None:
     return None
 
 
+def missing_catalog(root: Path) -> Problem | None:
+    """The problem of a folder without catalog.yaml (not a site: run in the wrong folder), with
+    where the site is when it is a few folders up; None when there is one."""
+    if (root / CATALOG_FILE).exists() or (root / CATALOG_FILE).is_symlink():
+        return None
+    above = _site_above(root)
+    hint = "point --source at the folder that holds catalog.yaml, or start a site with `servicebook init DIR`"
+    if above is not None:
+        hint = f"the site is the folder above, {above}: run servicebook there, or give --source {above}"
+    return Problem(SourceLocation(CATALOG_FILE), "file not found", hint)
+
+
 def _read_catalog(
     root: Path,
     problems: list[Problem],
@@ -359,12 +371,9 @@ def _read_catalog(
     *,
     release: bool = False,
 ) -> _CatalogRead | None:
-    if not (root / CATALOG_FILE).exists() and not (root / CATALOG_FILE).is_symlink():
-        above = _site_above(root)
-        hint = "point --source at the folder that holds catalog.yaml, or start a site with `servicebook init DIR`"
-        if above is not None:
-            hint = f"the site is the folder above, {above}: run servicebook there, or give --source {above}"
-        problems.append(Problem(SourceLocation(CATALOG_FILE), "file not found", hint))
+    missing = missing_catalog(root)
+    if missing is not None:
+        problems.append(missing)
         return None
     key = f"catalog:{hashes[CATALOG_FILE]}" if cache is not None and hashes and CATALOG_FILE in hashes else None
     cached = cache.get_catalog(key) if cache is not None and key is not None else None

@@ -240,8 +240,12 @@ def _still_applies(repeated: int) -> str:
     )
 
 
-def inject(page: str, generation: int, errors: str | None) -> str:
-    """The page as the preview serves it: with the reload script, and the errors on top if any."""
+LAST_GOOD = "the sources have errors; this is the last good build."
+
+
+def inject(page: str, generation: int, errors: str | None, lead: str = LAST_GOOD) -> str:
+    """The page as the preview serves it: with the reload script, and the errors on top if any,
+    after `lead`, what the page below them is."""
     head = (
         f'<link rel="stylesheet" href="{PREFIX}serve.css">'
         f'<script src="{PREFIX}reload.js" data-generation="{generation}" defer></script>'
@@ -249,8 +253,11 @@ def inject(page: str, generation: int, errors: str | None) -> str:
     page = page.replace("</head>", head + "</head>", 1) if "</head>" in page else head + page
     if errors is not None:
         box = (
-            '<div class="sb-serve-errors" role="alert"><p>servicebook serve: the sources have errors; '
-            "this is the last good build.</p><pre>" + html.escape(errors) + "</pre></div>"
+            '<div class="sb-serve-errors" role="alert"><p>servicebook serve: '
+            + html.escape(lead)
+            + "</p><pre>"
+            + html.escape(errors)
+            + "</pre></div>"
         )
         start = page.find("<body")
         end = page.find(">", start) + 1 if start != -1 else 0
@@ -259,12 +266,18 @@ def inject(page: str, generation: int, errors: str | None) -> str:
 
 
 def error_page(generation: int, errors: str | None) -> str:
-    """What every address shows while no build has succeeded yet."""
+    """What every address shows while no build has succeeded yet: there is no last good build."""
+    lead = (
+        "the sources have errors and no build has succeeded yet; this page reloads once they are fixed."
+        if errors
+        else "the first build is not done yet; this page reloads when it is."
+    )
     return inject(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>servicebook serve: errors</title></head>"
         "<body></body></html>",
         generation,
         errors or "building…",
+        lead,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,6 +23,7 @@ import jinja2
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration, format_minutes, format_percent
+from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import Problem, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
@@ -240,12 +242,35 @@ def _render_page(
         raise RenderError(
             [_template_problem(source_name, exc.lineno, layouts, exc.message or "syntax error")]
         ) from None
+    except jinja2.TemplateNotFound as exc:  # an include, import or extends of a name there is not
+        frame_name, line = _template_frame(exc)
+        missing = str(exc.name or exc.message or "?")  # the name as given (an Undefined when it was one)
+        problem = _template_problem(
+            frame_name or spec.template,
+            line,
+            layouts,
+            f"while rendering {spec.path}: there is no template '{missing}' in layouts/ or the built-in theme",
+            _near_template(env, missing)
+            or "add it to layouts/, or name a built-in one (docs/customising.md lists them; extend one as theme/NAME)",
+        )
+        raise RenderError([problem]) from None
     except jinja2.TemplateError as exc:
         frame_name, line = _template_frame(exc)
+        unknown = _UNDEFINED_NAME.fullmatch(exc.message or "")
+        given = [*common, *spec.context, *env.globals, *_GIVEN_EVERY_PAGE]
+        hint = (
+            (did_you_mean(unknown[1], given) or "docs/customising.md says what each template is given")
+            if unknown
+            else "check the template"
+        )
         raise RenderError(
             [
                 _template_problem(
-                    frame_name or spec.template, line, layouts, f"while rendering {spec.path}: {exc.message or exc}"
+                    frame_name or spec.template,
+                    line,
+                    layouts,
+                    f"while rendering {spec.path}: {exc.message or exc}",
+                    hint,
                 )
             ]
         ) from None
@@ -311,6 +336,21 @@ def _source_links(common: Mapping[str, Any], spec: PageSpec) -> dict[str, object
     return {"edit_url": None, "source_url": source, "build_stamp": stamp}
 
 
+# jinja's message for a name no template was given (`{{ pgae.title }}`), and the names that
+# _render_page gives every page beside the common ones and the page's own
+_UNDEFINED_NAME = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined")
+_GIVEN_EVERY_PAGE = ("url", "site_root", "page_title", "section", "path", "edit_url", "source_url", "build_stamp")
+
+
+def _near_template(env: jinja2.Environment, name: str) -> str | None:
+    """'did you mean' for a template name there is not (`theme/polcy.html`)."""
+    try:
+        names = env.list_templates()
+    except (TypeError, OSError):  # a loader that cannot list: no suggestion
+        return None
+    return did_you_mean(name, names)
+
+
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     """The innermost template file and line in a rendering error's traceback."""
     tb = exc.__traceback__
@@ -322,9 +362,11 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     return found
 
 
-def _template_problem(name: str, line: int | None, layouts: Path, message: str) -> Problem:
+def _template_problem(
+    name: str, line: int | None, layouts: Path, message: str, hint: str = "check the template"
+) -> Problem:
     path = Path(name)
     shown = f"layouts/{path.relative_to(layouts)}" if path.is_relative_to(layouts) else str(name)
     if path.is_relative_to(THEME_DIR):
         shown = f"(built-in theme) {path.relative_to(THEME_DIR)}"
-    return Problem(SourceLocation(shown, line or 0, 1 if line else 0), message, "check the template")
+    return Problem(SourceLocation(shown, line or 0, 1 if line else 0), message, hint)

@@ -230,22 +230,34 @@ def _indentation(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int,
     if "mapping values are not allowed" in problem:
         if before is not None and _GLUED_RE.match(lines[before]) and _KEY_LINE_RE.match(lines[at]):
             return _glued_key(lines, before)
+        if before is not None and _KEY_LINE_RE.match(lines[at]) and _indent(lines[at]) > _indent(lines[before]):
+            glued = _glued_dash(lines, before)  # `-id: b` and the item's next key under it
+            if glued is not None:
+                return glued
         return _over_indented(lines, at, end.column)
     # libyaml: "did not find expected '-' indicator" / "… key"; PyYAML: "expected <block end>, …"
     if exc.context == "while parsing a block collection" and start is not None:
         return _outside_item(lines, at, start.line, start.column)
     if exc.context == "while parsing a block mapping" and before is not None:
-        glued = _GLUED_DASH_RE.match(lines[before])
-        if glued is not None and _indent(lines[before]) == _indent(lines[at]):
-            rest = glued["rest"]
-            return (
-                before + 1,
-                len(glued["indent"]) + 2,
-                "invalid YAML: no space after the '-', so this line is a key, not a list item",
-                f"write '- {_clipped(rest)}'",
-            )
+        if _indent(lines[before]) == _indent(lines[at]):
+            glued = _glued_dash(lines, before)
+            if glued is not None:
+                return glued
         return _unaligned(lines, at)
     return None
+
+
+def _glued_dash(lines: list[str], number: int) -> tuple[int, int, str, str | None] | None:
+    """`-id: x`: a list item missing the space after its '-', which YAML reads as a key."""
+    glued = _GLUED_DASH_RE.match(lines[number])
+    if glued is None:
+        return None
+    return (
+        number + 1,
+        len(glued["indent"]) + 2,
+        "invalid YAML: no space after the '-', so this line is a key, not a list item",
+        f"write '- {_clipped(glued['rest'])}'",
+    )
 
 
 def _glued_key(lines: list[str], number: int) -> tuple[int, int, str, str | None] | None:
@@ -308,6 +320,8 @@ def _outside_item(lines: list[str], number: int, first: int, dash: int) -> tuple
     """A line inside a list that is neither an item (a '-' in the list's column) nor part of one."""
     text = lines[number]
     column = _indent(text)
+    if column == dash and _GLUED_DASH_RE.match(text):
+        return _glued_dash(lines, number)  # `-id: b` among the list's `- id: a` items
     if text.strip().startswith("-"):
         return (
             number + 1,
