@@ -42,11 +42,16 @@ def _stamps(site: Path) -> list[str]:
         return [output for (output,) in db.execute("SELECT output FROM stamps")]
 
 
-def _listing(site: Path) -> list[object] | None:
+def _stamp(site: Path) -> fresh.Stamp:
     with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
-        (text,) = db.execute("SELECT text FROM stamps").fetchone()
-    listing: list[object] | None = json.loads(text)[5]
-    return listing
+        (data,) = db.execute("SELECT text FROM stamps").fetchone()
+    stamp = fresh.Stamp.from_bytes(data)
+    assert stamp is not None
+    return stamp
+
+
+def _listing(site: Path) -> fresh.Listing | None:
+    return _stamp(site).listing
 
 
 @pytest.fixture(params=["as built", "folders known"])
@@ -68,9 +73,8 @@ def stamped(run, site_copy, request) -> Path:
         assert "Nothing changed since the last build" in again.output
         listing = _listing(site)
         assert listing is not None
-        _, folders, _, listed = listing
-        assert isinstance(folders, str) and "policies/change-approval" in folders.split("\0")
-        assert listed == [["", "\0".join(sorted(p.name for p in (site / "public").iterdir()))]]
+        assert "policies/change-approval" in listing.folders.split("\0")
+        assert listing.listed == [["", "\0".join(sorted(p.name for p in (site / "public").iterdir()))]]
     return site
 
 
@@ -312,7 +316,8 @@ def test_files_looked_at_in_two_processes_are_found_as_in_one_and_any_change_see
     known = array("q", itertools.chain.from_iterable((s.st_mtime_ns, s.st_ino) for s in stats))
 
     def ids(workers: int) -> bytes | None:
-        found = fresh._identities(str(root), files, "\0".join(folders), known.tobytes().hex(), lambda _: True, workers)
+        listing = fresh.Listing(files, "\0".join(folders), known.tobytes(), [])
+        found = listing.identity(str(root), workers)
         return None if found is None else found.tobytes()
 
     before = ids(2)
