@@ -765,7 +765,7 @@ def _identities(
 
 # paths worth a second process for their `lstat`s: below this, forking it and reading its answer
 # cost more than it saves (bench/README.md, "A no-change rebuild at 20,000 pages")
-_SPLIT_AT = 16_384
+_SPLIT_AT = 4_096
 
 
 def _looked(looks: Sequence[_Looks], workers: int) -> Generator[bytes | None, None, None]:
