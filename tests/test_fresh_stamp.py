@@ -327,3 +327,107 @@ def test_files_looked_at_in_two_processes_are_found_as_in_one_and_any_change_see
     assert ids(2) != before and ids(2) == ids(1)
     last.unlink()
     assert ids(2) is None and ids(1) is None
+
+
+def _generation(site: Path) -> str:
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        (value,) = db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()
+    return str(value)
+
+
+def test_a_no_change_rebuild_does_not_open_the_store_for_writing(run, stamped, monkeypatch) -> None:
+    # opening it writes the build's generation (~30 ms at 20,000 pages, bench/README.md): the
+    # stamp is read through a read-only connection, and the store opened only once there is work
+    generation = _generation(stamped)
+    monkeypatch.setattr(Store, "_open", lambda self, path: pytest.fail("the store was opened for writing"))
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert _generation(stamped) == generation
+
+
+def test_a_no_change_rebuild_looks_at_every_long_list_in_one_other_process(run, stamped, monkeypatch) -> None:
+    # every list is "long" here: the second halves of the sources', the output's folders' and
+    # files' lists all go to one forked process (parallel.halves), not one process per list
+    monkeypatch.setattr(fresh, "_SPLIT_AT", 2)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "2")
+    forks: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        forks.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", fork)
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert len(forks) == 1
+    _edit_in_place(stamped)  # found in the other process's half as in this one's
+    forks.clear()
+    result = run("build", "--source", stamped)
+    assert "Nothing changed since the last build" not in result.output
+
+
+def _cut(data: bytes) -> bytes:
+    return data[:-1]
+
+
+def _old_json(data: bytes) -> str:
+    return json.dumps(["sources", "outputs", [], 1, 1, None, None])
+
+
+def _other_format(data: bytes) -> bytes:
+    return data.replace(b"servicebook stamp ", b"servicebook stamp 9", 1)
+
+
+def _bad_sizes(data: bytes) -> bytes:
+    stamp = fresh.Stamp.from_bytes(data)
+    assert stamp is not None and stamp.listing is not None
+    return data.replace(b"[%d," % len(stamp.listing.files.encode()), b"[-1,", 1)
+
+
+def _garbage_head(data: bytes) -> bytes:
+    at = len(fresh._STAMP) + 4
+    return data[:at] + b"\xff" + data[at + 1 :]
+
+
+@pytest.mark.parametrize("alter", [_cut, _old_json, _other_format, _bad_sizes, _garbage_head])
+def test_a_stamp_of_another_shape_or_cut_short_is_no_stamp_and_the_rebuild_is_right(
+    run, stamped, alter: Callable[[bytes], bytes | str]
+) -> None:
+    store = stamped / ".servicebook-cache" / "store.sqlite"
+    with sqlite3.connect(store) as db:
+        (data,) = db.execute("SELECT text FROM stamps").fetchone()
+        assert isinstance(data, bytes) and fresh.Stamp.from_bytes(data) is not None
+        altered = alter(data)
+        assert fresh.Stamp.from_bytes(altered) is None
+        db.execute("UPDATE stamps SET text = ?", (altered,))
+    before = tree(stamped / "public")
+    result = run("build", "--source", stamped)  # told by the manifest instead, and stamped again
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert tree(stamped / "public") == before
+    assert fresh.Stamp.from_bytes(_stamp_bytes(stamped)) is not None
+
+
+def _stamp_bytes(site: Path) -> bytes:
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        (data,) = db.execute("SELECT text FROM stamps").fetchone()
+    assert isinstance(data, bytes)
+    return data
+
+
+def test_every_cut_of_a_stamp_is_no_stamp(run, stamped) -> None:
+    data = _stamp_bytes(stamped)
+    assert all(fresh.Stamp.from_bytes(data[:n]) is None for n in range(0, len(data), max(1, len(data) // 997)))
+
+
+def test_a_stamp_read_back_is_the_stamp_recorded() -> None:
+    problem = fresh.Problem(fresh.SourceLocation("content/é.md", 2, 3), "a warning \udcff", "a hint")
+    listing = fresh.Listing("a/\udcffb.html\0c.html", "a", array("q", [5, 6]).tobytes(), [["", "a\0c.html"]])
+    inputs = fresh.Inputs("catalog.yaml\0content/x.md", "content", array("q", [7, 8]).tobytes(), ["layouts"])
+    stamp = fresh.Stamp("s" * 40, "o" * 40, (problem,), 3, 2, listing, inputs)
+    assert fresh.Stamp.from_bytes(stamp.to_bytes()) == stamp
+    bare = fresh.Stamp("s" * 40, "o" * 40, (), 3, 2)
+    assert fresh.Stamp.from_bytes(bare.to_bytes()) == bare

@@ -37,7 +37,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Store, read_stamp
 from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs
+from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs_started
 from servicebook.progress import Phase, Phases
 from servicebook.site.parallel import halves, worker_count
 from servicebook.site.write import MARKER, SpareJournal, check_output_dir, recover
@@ -971,6 +971,8 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     # a build killed half-way (between the fallback swap's renames): the old site is put back and
     # staging folders removed first, so that this build, even if it fails, leaves a whole output
     recover(output)
+    # the tags asked for at once with what build_info asks git
+    tags = tag_refs_started(options.source) if repo is not None and options.cache else None
     info = build_info(repo, options.env)
     if not options.cache:
         return Survey(options, output, repo, info, Store(None), None, "", None, {})
@@ -983,7 +985,7 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         settings,
         str(output),
         str(options.source.resolve()),
-        tag_refs(options.source) if repo is not None else "",
+        tags() if tags is not None else "",
     )
     if options.memory is not None:  # serve: its builds record no stamp; its watcher says what changed
         store = Store.for_site(options.source)
