@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.cache.store import Store
+from servicebook.cache.store import Store, read_stamp
 from servicebook.site import fresh
 from servicebook.site.fresh import Manifest, listing_order, tree_identity
 
@@ -431,3 +431,19 @@ def test_a_stamp_read_back_is_the_stamp_recorded() -> None:
     assert fresh.Stamp.from_bytes(stamp.to_bytes()) == stamp
     bare = fresh.Stamp("s" * 40, "o" * 40, (), 3, 2)
     assert fresh.Stamp.from_bytes(bare.to_bytes()) == bare
+
+
+def test_a_stamp_is_read_without_making_a_store_or_reading_one_of_another_format(tmp_path: Path) -> None:
+    site = tmp_path / "a site #1?"  # (its path goes into a URI)
+    output = str(site / "public")
+    (site / "public").mkdir(parents=True)
+    assert read_stamp(site, output) is None
+    assert not (site / ".servicebook-cache" / "store.sqlite").exists()  # none made
+    with Store.for_site(site) as store:
+        store.record(output, ["{}"], built_release=False)
+        store.record_stamp(output, b"a stamp")
+    assert read_stamp(site, output) == b"a stamp"
+    assert read_stamp(site, str(tmp_path)) is None
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        db.execute("UPDATE state SET value = 'another servicebook' WHERE name = 'format'")
+    assert read_stamp(site, output) is None
