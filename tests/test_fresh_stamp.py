@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from servicebook.cache.store import Store, read_stamp
+from servicebook.errors import Problem, SourceLocation
 from servicebook.site import fresh
 from servicebook.site.fresh import Manifest, listing_order, tree_identity
 
@@ -424,7 +425,7 @@ def test_every_cut_of_a_stamp_is_no_stamp(run, stamped) -> None:
 
 
 def test_a_stamp_read_back_is_the_stamp_recorded() -> None:
-    problem = fresh.Problem(fresh.SourceLocation("content/é.md", 2, 3), "a warning \udcff", "a hint")
+    problem = Problem(SourceLocation("content/é.md", 2, 3), "a warning \udcff", "a hint")
     listing = fresh.Listing("a/\udcffb.html\0c.html", "a", array("q", [5, 6]).tobytes(), [["", "a\0c.html"]])
     inputs = fresh.Inputs("catalog.yaml\0content/x.md", "content", array("q", [7, 8]).tobytes(), ["layouts"])
     stamp = fresh.Stamp("s" * 40, "o" * 40, (problem,), 3, 2, listing, inputs)
