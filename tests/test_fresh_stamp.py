@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.cache.store import Store
+from servicebook.cache.store import Store, read_stamp
+from servicebook.errors import Problem, SourceLocation
 from servicebook.site import fresh
 from servicebook.site.fresh import Manifest, listing_order, tree_identity
 
@@ -42,11 +43,16 @@ def _stamps(site: Path) -> list[str]:
         return [output for (output,) in db.execute("SELECT output FROM stamps")]
 
 
-def _listing(site: Path) -> list[object] | None:
+def _stamp(site: Path) -> fresh.Stamp:
     with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
-        (text,) = db.execute("SELECT text FROM stamps").fetchone()
-    listing: list[object] | None = json.loads(text)[5]
-    return listing
+        (data,) = db.execute("SELECT text FROM stamps").fetchone()
+    stamp = fresh.Stamp.from_bytes(data)
+    assert stamp is not None
+    return stamp
+
+
+def _listing(site: Path) -> fresh.Listing | None:
+    return _stamp(site).listing
 
 
 @pytest.fixture(params=["as built", "folders known"])
@@ -68,9 +74,8 @@ def stamped(run, site_copy, request) -> Path:
         assert "Nothing changed since the last build" in again.output
         listing = _listing(site)
         assert listing is not None
-        _, folders, _, listed = listing
-        assert isinstance(folders, str) and "policies/change-approval" in folders.split("\0")
-        assert listed == [["", "\0".join(sorted(p.name for p in (site / "public").iterdir()))]]
+        assert "policies/change-approval" in listing.folders.split("\0")
+        assert listing.listed == [["", "\0".join(sorted(p.name for p in (site / "public").iterdir()))]]
     return site
 
 
@@ -312,7 +317,8 @@ def test_files_looked_at_in_two_processes_are_found_as_in_one_and_any_change_see
     known = array("q", itertools.chain.from_iterable((s.st_mtime_ns, s.st_ino) for s in stats))
 
     def ids(workers: int) -> bytes | None:
-        found = fresh._identities(str(root), files, "\0".join(folders), known.tobytes().hex(), lambda _: True, workers)
+        listing = fresh.Listing(files, "\0".join(folders), known.tobytes(), [])
+        found = listing.identity(str(root), workers)
         return None if found is None else found.tobytes()
 
     before = ids(2)
@@ -322,3 +328,123 @@ def test_files_looked_at_in_two_processes_are_found_as_in_one_and_any_change_see
     assert ids(2) != before and ids(2) == ids(1)
     last.unlink()
     assert ids(2) is None and ids(1) is None
+
+
+def _generation(site: Path) -> str:
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        (value,) = db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()
+    return str(value)
+
+
+def test_a_no_change_rebuild_does_not_open_the_store_for_writing(run, stamped, monkeypatch) -> None:
+    # opening it writes the build's generation (~30 ms at 20,000 pages, bench/README.md): the
+    # stamp is read through a read-only connection, and the store opened only once there is work
+    generation = _generation(stamped)
+    monkeypatch.setattr(Store, "_open", lambda self, path: pytest.fail("the store was opened for writing"))
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert _generation(stamped) == generation
+
+
+def test_a_no_change_rebuild_looks_at_every_long_list_in_one_other_process(run, stamped, monkeypatch) -> None:
+    # every list is "long" here: the second halves of the sources', the output's folders' and
+    # files' lists all go to one forked process (parallel.halves), not one process per list
+    monkeypatch.setattr(fresh, "_SPLIT_AT", 2)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "2")
+    forks: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        forks.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", fork)
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert len(forks) == 1
+    _edit_in_place(stamped)  # found in the other process's half as in this one's
+    forks.clear()
+    result = run("build", "--source", stamped)
+    assert "Nothing changed since the last build" not in result.output
+
+
+def _cut(data: bytes) -> bytes:
+    return data[:-1]
+
+
+def _old_json(data: bytes) -> str:
+    return json.dumps(["sources", "outputs", [], 1, 1, None, None])
+
+
+def _other_format(data: bytes) -> bytes:
+    return data.replace(b"servicebook stamp ", b"servicebook stamp 9", 1)
+
+
+def _bad_sizes(data: bytes) -> bytes:
+    stamp = fresh.Stamp.from_bytes(data)
+    assert stamp is not None and stamp.listing is not None
+    return data.replace(b"[%d," % len(stamp.listing.files.encode()), b"[-1,", 1)
+
+
+def _garbage_head(data: bytes) -> bytes:
+    at = len(fresh._STAMP) + 4
+    return data[:at] + b"\xff" + data[at + 1 :]
+
+
+@pytest.mark.parametrize("alter", [_cut, _old_json, _other_format, _bad_sizes, _garbage_head])
+def test_a_stamp_of_another_shape_or_cut_short_is_no_stamp_and_the_rebuild_is_right(
+    run, stamped, alter: Callable[[bytes], bytes | str]
+) -> None:
+    store = stamped / ".servicebook-cache" / "store.sqlite"
+    with sqlite3.connect(store) as db:
+        (data,) = db.execute("SELECT text FROM stamps").fetchone()
+        assert isinstance(data, bytes) and fresh.Stamp.from_bytes(data) is not None
+        altered = alter(data)
+        assert fresh.Stamp.from_bytes(altered) is None
+        db.execute("UPDATE stamps SET text = ?", (altered,))
+    before = tree(stamped / "public")
+    result = run("build", "--source", stamped)  # told by the manifest instead, and stamped again
+    assert result.exit_code == 0, result.output
+    assert "Nothing changed since the last build" in result.output
+    assert tree(stamped / "public") == before
+    assert fresh.Stamp.from_bytes(_stamp_bytes(stamped)) is not None
+
+
+def _stamp_bytes(site: Path) -> bytes:
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        (data,) = db.execute("SELECT text FROM stamps").fetchone()
+    assert isinstance(data, bytes)
+    return data
+
+
+def test_every_cut_of_a_stamp_is_no_stamp(run, stamped) -> None:
+    data = _stamp_bytes(stamped)
+    assert all(fresh.Stamp.from_bytes(data[:n]) is None for n in range(0, len(data), max(1, len(data) // 997)))
+
+
+def test_a_stamp_read_back_is_the_stamp_recorded() -> None:
+    problem = Problem(SourceLocation("content/é.md", 2, 3), "a warning \udcff", "a hint")
+    listing = fresh.Listing("a/\udcffb.html\0c.html", "a", array("q", [5, 6]).tobytes(), [["", "a\0c.html"]])
+    inputs = fresh.Inputs("catalog.yaml\0content/x.md", "content", array("q", [7, 8]).tobytes(), ["layouts"])
+    stamp = fresh.Stamp("s" * 40, "o" * 40, (problem,), 3, 2, listing, inputs)
+    assert fresh.Stamp.from_bytes(stamp.to_bytes()) == stamp
+    bare = fresh.Stamp("s" * 40, "o" * 40, (), 3, 2)
+    assert fresh.Stamp.from_bytes(bare.to_bytes()) == bare
+
+
+def test_a_stamp_is_read_without_making_a_store_or_reading_one_of_another_format(tmp_path: Path) -> None:
+    site = tmp_path / "a site #1?"  # (its path goes into a URI)
+    output = str(site / "public")
+    (site / "public").mkdir(parents=True)
+    assert read_stamp(site, output) is None
+    assert not (site / ".servicebook-cache" / "store.sqlite").exists()  # none made
+    with Store.for_site(site) as store:
+        store.record(output, ["{}"], built_release=False)
+        store.record_stamp(output, b"a stamp")
+    assert read_stamp(site, output) == b"a stamp"
+    assert read_stamp(site, str(tmp_path)) is None
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        db.execute("UPDATE state SET value = 'another servicebook' WHERE name = 'format'")
+    assert read_stamp(site, output) is None

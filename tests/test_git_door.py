@@ -298,3 +298,17 @@ def test_one_question_says_where_the_source_sits_and_which_commit_head_is_at(tmp
     assert at_top is not None
     assert (at_top.top, at_top.prefix, at_top.head) == (top.resolve(), "", commit)
     assert open_repo(tmp_path) is None  # not in a repository
+
+
+@pytest.mark.git
+def test_git_started_answers_as_git_does_and_runs_at_once_with_what_else_was_started(tmp_path, monkeypatch) -> None:
+    # build_info asks for the status and the commit's date, and stage 0 for the tags, at once
+    flag = tmp_path / "flag"
+    wait = f"alias.wait=!sh -c 'for i in $(seq 300); do test -e {flag} && echo seen && exit 0; sleep 0.1; done; exit 1'"
+    waiting = runner.started(tmp_path, "-c", wait, "wait")  # answered only once the next one has run
+    making = runner.started(tmp_path, "-c", f"alias.make=!touch {flag}", "make")
+    assert waiting() == "seen\n"
+    assert making() == ""
+    assert runner.started(tmp_path, "rev-parse", "--show-toplevel")() is None  # not a repository
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git on it
+    assert runner.started(tmp_path, "version")() is None

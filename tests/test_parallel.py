@@ -1,6 +1,6 @@
 """The worker pools: results in input order whatever the number of workers, and Ctrl-C stops a
-build at once (no hang waiting for workers, no crash report); and `in_two`, a list's halves in
-two processes."""
+build at once (no hang waiting for workers, no crash report); and `halves`, the halves of lists
+in two processes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from servicebook.site.parallel import IN_FLIGHT, MAX_CHUNK, in_two, map_shared
+from servicebook.site.parallel import IN_FLIGHT, MAX_CHUNK, halves, map_shared
 
 
 def _square(offset: int, item: int) -> int:
@@ -136,28 +136,36 @@ def _handler_of_sigint(_shared: None, _item: int) -> str:
     return "ignored" if handler is signal.SIG_IGN else repr(handler)
 
 
-def _tagged(part: Sequence[int]) -> bytes:
-    """Each item with the process that made its bytes."""
-    return b"".join(f"{os.getpid()}:{item};".encode() for item in part)
+def _tagged(_: int, part: Sequence[int]) -> bytes:
+    """Each item with the process that made its bytes (16 bytes an item)."""
+    return b"".join(f"{os.getpid():>7}:{item:>8}".encode() for item in part)
 
 
-def test_in_two_does_the_second_half_in_another_process_and_gives_all_in_order() -> None:
-    items = list(range(11))
-    made = in_two(_tagged, items, workers=2)
+def _makers(made: bytes | None) -> list[tuple[int, int]]:
     assert made is not None
-    pairs = [entry.split(":") for entry in made.decode().split(";")[:-1]]
-    assert [int(item) for _, item in pairs] == items
-    makers = [int(pid) for pid, _ in pairs]
-    assert makers[:5] == [os.getpid()] * 5
-    assert len(set(makers[5:])) == 1 and makers[5] != os.getpid()
+    return [(int(made[at : at + 7]), int(made[at + 8 : at + 16])) for at in range(0, len(made), 16)]
 
 
-def test_in_two_with_one_worker_does_it_all_here() -> None:
-    assert in_two(_tagged, list(range(11)), workers=1) == _tagged(list(range(11)))
+def test_halves_does_the_second_half_of_each_long_list_in_one_other_process_and_gives_all_in_order() -> None:
+    lists = [list(range(11)), list(range(3)), list(range(100, 120))]
+    made = [_makers(part) for part in halves(_tagged, lists, [16] * 3, workers=2, at=10)]
+    assert [[item for _, item in part] for part in made] == lists
+    here = os.getpid()
+    assert [pid for pid, _ in made[0][:5]] == [here] * 5
+    assert [pid for pid, _ in made[1]] == [here] * 3  # shorter than `at`: all here
+    assert [pid for pid, _ in made[2][:10]] == [here] * 10
+    there = {pid for pid, _ in made[0][5:] + made[2][10:]}
+    assert len(there) == 1 and here not in there  # one process for both lists
 
 
-def _fails_on(bad: int) -> Callable[[Sequence[int]], bytes]:
-    def fn(part: Sequence[int]) -> bytes:
+def test_halves_with_one_worker_or_short_lists_does_it_all_here() -> None:
+    lists = [list(range(11)), list(range(30))]
+    assert list(halves(_tagged, lists, [16, 16], workers=1, at=10)) == [_tagged(0, items) for items in lists]
+    assert list(halves(_tagged, lists, [16, 16], workers=2, at=31)) == [_tagged(0, items) for items in lists]
+
+
+def _fails_on(bad: int) -> Callable[[int, Sequence[int]], bytes]:
+    def fn(_: int, part: Sequence[int]) -> bytes:
         if bad in part:
             raise OSError(f"no {bad}")
         return bytes(part)
@@ -165,8 +173,26 @@ def _fails_on(bad: int) -> Callable[[Sequence[int]], bytes]:
     return fn
 
 
-def test_in_two_answers_none_when_the_other_process_fails_and_raises_what_fails_here() -> None:
-    assert in_two(_fails_on(9), list(range(11)), workers=2) is None
+def test_halves_answers_none_once_the_other_process_failed_and_raises_what_fails_here() -> None:
+    lists = [list(range(11)), list(range(20, 31))]
+    assert list(halves(_fails_on(9), lists, [1, 1], workers=2, at=2)) == [None, None]
+    assert list(halves(_fails_on(29), lists, [1, 1], workers=2, at=2)) == [bytes(range(11)), None]
     with pytest.raises(OSError, match="no 2"):
-        in_two(_fails_on(2), list(range(11)), workers=2)
-    assert in_two(_fails_on(99), list(range(11)), workers=2) == bytes(range(11))
+        list(halves(_fails_on(2), lists, [1, 1], workers=2, at=2))
+    assert list(halves(_fails_on(99), lists, [1, 1], workers=2, at=2)) == [bytes(items) for items in lists]
+
+
+def _stuck_after_first(i: int, part: Sequence[int]) -> bytes:
+    if i > 0:
+        signal.pause()  # (in the other process) until it is ended: the caller stops after the first list
+    return _tagged(i, part)
+
+
+def test_a_caller_that_stops_asking_ends_the_other_process() -> None:
+    lists = [list(range(11)), list(range(11))]
+    found = halves(_stuck_after_first, lists, [16, 16], workers=2, at=2)
+    there = {pid for pid, _ in _makers(next(found))} - {os.getpid()}
+    found.close()  # would wait for ever for a process it did not end
+    assert len(there) == 1
+    with pytest.raises(ProcessLookupError):  # ended and waited for
+        os.kill(there.pop(), 0)

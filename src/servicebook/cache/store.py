@@ -233,7 +233,7 @@ class Store:
         self._write("DELETE FROM stamps WHERE output = ?", [(output,)])
         self.commit()
 
-    def stamp(self, output: str) -> str | None:
+    def stamp(self, output: str) -> str | bytes | None:
         """The stamp recorded for `output` since its manifest (`record_stamp`), if any."""
         db = self._live
         if db is None:
@@ -243,11 +243,11 @@ class Store:
         except sqlite3.Error:
             self._failed()
             return None
-        return row[0] if row is not None and isinstance(row[0], str) else None
+        return row[0] if row is not None and isinstance(row[0], str | bytes) else None
 
-    def record_stamp(self, output: str, text: str) -> None:
-        """A short text the build decides on (site/fresh.py) kept with the manifest of `output`:
-        recording or forgetting the manifest forgets it."""
+    def record_stamp(self, output: str, text: str | bytes) -> None:
+        """A text or bytes the build decides on (site/fresh.py) kept with the manifest of `output`:
+        recording or forgetting the manifest forgets it (`read_stamp` reads it)."""
         self._write(
             "INSERT OR REPLACE INTO stamps SELECT ?, ? WHERE EXISTS (SELECT 1 FROM manifests WHERE output = ?)",
             [(output, text, output)],
@@ -414,6 +414,28 @@ class Store:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def read_stamp(source: Path, output: str) -> str | bytes | None:
+    """What `Store.stamp` gives for `output` in the store of the site at `source`, read without
+    opening the store for writing (opening it counts a build, see `Store`): a build that the stamp
+    shows has nothing to do writes nothing. None when there is no store, or one another
+    servicebook wrote (its format), or no stamp, or reading it fails or would have to wait."""
+    path = source / CACHE_DIR / STORE_FILE
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=0, isolation_level=None)
+    except (sqlite3.Error, ValueError):
+        return None
+    try:
+        row = db.execute("SELECT value FROM state WHERE name = 'format'").fetchone()
+        if row is None or row[0] != _format():
+            return None
+        row = db.execute("SELECT text FROM stamps WHERE output = ?", (output,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return row[0] if row is not None and isinstance(row[0], str | bytes) else None
 
 
 def _format() -> str:

@@ -11,14 +11,14 @@ import contextlib
 import datetime as dt
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook import __version__
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
-from servicebook.git.runner import MISSING, git, installed, run
+from servicebook.git.runner import MISSING, git, installed, run, started
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts", "servicebook.lock")  # the lock: an organisation site's members
 # What a build of the current catalog also reads: the snapshots of `servicebook measure`. Not a
@@ -83,7 +83,13 @@ def object_type(root: Path, object_id: str) -> str:
 
 def tag_refs(root: Path) -> str:
     """Every tag with the object it points at, one a line, as git lists them ("" outside git)."""
-    return git(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags") or ""
+    return tag_refs_started(root)()
+
+
+def tag_refs_started(root: Path) -> Callable[[], str]:
+    """`tag_refs`, asked now and answered when called (runner.started)."""
+    answer = started(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/tags")
+    return lambda: answer() or ""
 
 
 def catalog_state(repo: Repo | None) -> tuple[str | None, bool]:
@@ -103,12 +109,15 @@ def build_info(repo: Repo | None, env: Mapping[str, str]) -> BuildInfo:
     if repo is None:
         return BuildInfo(commit=None, dirty=False, date=date, generator=generator)
     commit = repo.head
-    status = git(repo.root, "status", "--porcelain", "--untracked-files=all", "--", *BUILD_INPUTS) or ""
-    if date is None and commit is not None:
-        stamp = (git(repo.root, "log", "-1", "--format=%ct", commit) or "").strip()
+    # both asked at once (runner.started): neither answer depends on the other
+    status = started(repo.root, "status", "--porcelain", "--untracked-files=all", "--", *BUILD_INPUTS)
+    when = started(repo.root, "log", "-1", "--format=%ct", commit) if date is None and commit is not None else None
+    dirty = bool((status() or "").strip())
+    if when is not None:
+        stamp = (when() or "").strip()
         if stamp.isdigit() and len(stamp) <= 12:
             date = utc(int(stamp))
-    return BuildInfo(commit=commit, dirty=bool(status.strip()), date=date, generator=generator)
+    return BuildInfo(commit=commit, dirty=dirty, date=date, generator=generator)
 
 
 def changed_since(root: Path, commit: str, build: BuildInfo) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,10 +78,36 @@ def run(root: Path, args: Iterable[str], stdin: bytes | None = None, *, time_lim
             command(root, args), capture_output=True, check=False, input=stdin, env=environment(), timeout=time_limit
         )
     except subprocess.TimeoutExpired:
-        raise UsageProblem(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds") from None
+        raise _too_long(root, args, time_limit) from None
     except OSError:  # no git on PATH, or not one that can be run
         return None
     return Done(done.returncode, done.stdout, done.stderr)
+
+
+def _too_long(root: Path, args: Iterable[str], time_limit: float) -> UsageProblem:
+    return UsageProblem(f"`git {' '.join(args)}` in {root} did not finish within {time_limit:g} seconds")
+
+
+def started(root: Path, *args: str) -> Callable[[], str | None]:
+    """`git`, started now and waited for when its answer is asked for (by calling what this
+    returns): git commands that do not depend on one another run at once, not one after the
+    other (a rebuild with nothing to do asks three; bench/README.md, "A no-change rebuild at
+    20,000 pages: the store read-only")."""
+    try:
+        proc = subprocess.Popen(command(root, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment())
+    except OSError:  # no git on PATH, or not one that can be run
+        return lambda: None
+
+    def answer() -> str | None:
+        try:
+            out, _ = proc.communicate(timeout=TIME_LIMIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise _too_long(root, args, TIME_LIMIT) from None
+        return out.decode("utf-8", "replace") if proc.returncode == 0 else None
+
+    return answer
 
 
 def git(root: Path, *args: str) -> str | None:

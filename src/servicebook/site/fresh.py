@@ -23,7 +23,7 @@ import re
 import stat
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
@@ -34,12 +34,12 @@ from servicebook.cache.codec import decode, encode
 from servicebook.cache.digest import code_digest as servicebook_digest
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR
-from servicebook.cache.store import Store
+from servicebook.cache.store import Store, read_stamp
 from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs
+from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs_started
 from servicebook.progress import Phase, Phases
-from servicebook.site.parallel import in_two, worker_count
+from servicebook.site.parallel import halves, worker_count
 from servicebook.site.write import MARKER, SpareJournal, check_output_dir, recover
 from servicebook.source.text import SourceError, read_text
 
@@ -518,6 +518,9 @@ def _map_parts(values: Mapping[str, Any]) -> Iterator[str]:
 # -- the survey --------------------------------------------------------------------------------
 
 
+_STAMP = b"servicebook stamp %d\n" % FORMAT  # what a stamp's bytes begin with (`Stamp.to_bytes`)
+
+
 @dataclass(frozen=True, slots=True)
 class Stamp:
     """What lets a build see that nothing changed without reading the manifest (thousands of
@@ -537,35 +540,126 @@ class Stamp:
     listing: Listing | None = None
     inputs: Inputs | None = None
 
-    def to_json(self) -> str:
+    def to_bytes(self) -> bytes:
+        """The stamp as the store keeps it: `_STAMP`, the length of a short JSON head (the digests,
+        the report, the names in the listed folders, the absent sources, the size of each part),
+        the head, and then the parts as they are: each list of paths in UTF-8 (NUL between) and
+        each list of identities as an array "q"'s bytes. Reading it back parses no JSON of 80,000
+        paths, nor their identities in hex (4.2 MB of JSON at 20,000 pages, 3.4 MB of bytes now)."""
         listing, inputs = self.listing, self.inputs
-        shown = None if listing is None else [listing.files, listing.folders, listing.identities, listing.listed]
-        given = None if inputs is None else [inputs.files, inputs.folders, inputs.identities, inputs.absent]
-        warnings = [encode(w) for w in self.warnings]
-        return _dumps([self.sources, self.outputs, warnings, self.files, self.pages, shown, given])
+        parts = [b""] * 6
+        if listing is not None:
+            parts[:3] = [_utf8(listing.files), _utf8(listing.folders), listing.identities]
+        if inputs is not None:
+            parts[3:] = [_utf8(inputs.files), _utf8(inputs.folders), inputs.identities]
+        head = _dumps(
+            [
+                self.sources,
+                self.outputs,
+                [encode(w) for w in self.warnings],
+                self.files,
+                self.pages,
+                None if listing is None else listing.listed,
+                None if inputs is None else inputs.absent,
+                [len(part) for part in parts],
+            ]
+        ).encode("ascii")  # (json.dumps escapes every other character)
+        return b"".join([_STAMP, len(head).to_bytes(4, "little"), head, *parts])
 
     @classmethod
-    def from_json(cls, text: str | None) -> Stamp | None:
-        if text is None:
+    def from_bytes(cls, data: bytes | str | None) -> Stamp | None:
+        """The stamp `to_bytes` made; None for anything else (none, another shape, cut short)."""
+        if not isinstance(data, bytes) or not data.startswith(_STAMP):
             return None
         try:
-            sources, outputs, warnings, files, pages, shown, given = json.loads(text)
+            at = len(_STAMP) + 4
+            size = int.from_bytes(data[len(_STAMP) : at], "little")
+            sources, outputs, warnings, files, pages, listed, absent, sizes = json.loads(data[at : at + size])
+            at += size
+            parts: list[bytes] = []
+            for n in sizes:
+                if not isinstance(n, int) or n < 0:
+                    return None
+                parts.append(data[at : at + n])
+                at += n
+            if at != len(data) or len(parts) != 6:
+                return None
             listing = inputs = None
-            if shown is not None:
-                names, folders, identities, listed = shown
-                listing = Listing(str(names), str(folders), str(identities), [[str(f), str(n)] for f, n in listed])
-            if given is not None:
-                names, folders, identities, absent = given
-                inputs = Inputs(str(names), str(folders), str(identities), [str(a) for a in absent])
+            if listed is not None:
+                shown = [[str(f), str(n)] for f, n in listed]
+                listing = Listing(_text(parts[0]), _text(parts[1]), parts[2], shown)
+            if absent is not None:
+                inputs = Inputs(_text(parts[3]), _text(parts[4]), parts[5], [str(a) for a in absent])
             problems = tuple(decode(Problem, w) for w in warnings)
             return cls(str(sources), str(outputs), problems, int(files), int(pages), listing, inputs)
         except Exception:  # anything unreadable is simply no stamp
             return None
 
+    def holds(self, context: tuple[str, ...], source: str, output: str, workers: int = 1) -> tuple[bool, bool | None]:
+        """Whether the sources are as the stamp has them (`Inputs`) and then whether the output
+        is (`Listing`; None when that cannot be told without listing it: no listing, or a folder
+        changed), each by an `lstat` of each file and folder: the long lists' second halves all
+        in one other process when there are two CPUs (`workers`, parallel.halves), which ends as
+        soon as an answer is no."""
+        inputs, listing = self.inputs, self.listing
+        if inputs is None:
+            return False, None
+        with contextlib.ExitStack() as opened:
+            try:
+                sources = _descriptor(source, opened)
+            except OSError:
+                return False, None
+            shown = None
+            if listing is not None:
+                with contextlib.suppress(OSError):  # (no output: told once the sources are)
+                    shown = _descriptor(output, opened)
+            looks = inputs.looks(sources)
+            if shown is not None and listing is not None:
+                looks += listing.looks(shown)
+                marker = marker_identity(Path(output) / MARKER)
+            found = opened.enter_context(contextlib.closing(_looked(looks, workers)))
+            try:
+                if next(found) != inputs.identities or not inputs.still_absent(sources):
+                    return False, None
+                now = next(found)
+                if now is None or _inputs_key(context, inputs.files, now) != self.sources:
+                    return False, None
+            except (OSError, ValueError):
+                return False, None
+            if shown is None or listing is None:
+                return True, None
+            try:
+                if next(found) != listing.identities or not listing.as_listed(output):
+                    return True, None
+                now = next(found)
+            except (OSError, ValueError):
+                return True, None
+            if now is None:
+                return True, None
+            return True, _outputs_key(marker, listing.files, now) == self.outputs
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
+
+
+def _descriptor(folder: str, opened: contextlib.ExitStack) -> int:
+    """A descriptor of `folder`, closed with `opened`. Raises OSError."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    opened.callback(os.close, fd)
+    return fd
+
 
 _MOST_LISTED = 64  # folders a stamp's listing names the entries of, at most
 _FOLDER_IDENTITY = attrgetter("st_mtime_ns", "st_ino")
 Look = Callable[[str], os.stat_result]  # an `lstat` of a path relative to a folder
+# the `lstat`s of a list of paths relative to a folder's descriptor (whether they are folders:
+# what is kept of each is then its (mtime, inode), else its (size, mtime, inode))
+_Looks = tuple[int, bool, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -583,21 +677,25 @@ class Listing:
 
     files: str  # every file's path, NUL between
     folders: str  # the folders known by their identity, NUL between
-    identities: str  # hex of their (mtime, inode), one after the other (array "q")
+    identities: bytes  # their (mtime, inode), one after the other (an array "q"'s bytes)
     listed: list[list[str]]  # [folder, its names (sorted, NUL between)] for the others ("" the output)
 
     def identity(self, output: str, workers: int = 1) -> array[int] | None:
         """Every file's (size, mtime, inode) now, in order, when every folder is as it was; None
         when one is not, or a file or folder is no longer there (`workers`: see _identities)."""
+        return _identities(output, self.looks, self.identities, lambda _: self.as_listed(output), workers)
 
-        def as_listed(_: Look) -> bool:
-            for folder, names in self.listed:
-                inside = os.listdir(f"{output}/{folder}" if folder else output)  # noqa: PTH208 - names, not paths
-                if "\0".join(sorted(inside)) != names:
-                    return False
-            return True
+    def looks(self, fd: int) -> list[_Looks]:
+        """The `lstat`s that tell it (`_looked`), relative to `fd`, the output's: its folders, its files."""
+        return [(fd, True, _paths(self.folders)), (fd, False, _paths(self.files))]
 
-        return _identities(output, self.files, self.folders, self.identities, as_listed, workers)
+    def as_listed(self, output: str) -> bool:
+        """Whether the folders not known by their identity hold the names they held."""
+        for folder, names in self.listed:
+            inside = os.listdir(f"{output}/{folder}" if folder else output)  # noqa: PTH208 - names, not paths
+            if "\0".join(sorted(inside)) != names:
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -610,7 +708,7 @@ class Inputs:
 
     files: str  # every file's path, NUL between
     folders: str  # every folder's path, NUL between
-    identities: str  # hex of their (mtime, inode), one after the other (array "q")
+    identities: bytes  # their (mtime, inode), one after the other (an array "q"'s bytes)
     absent: list[str]
 
     @classmethod
@@ -621,69 +719,72 @@ class Inputs:
             return None
         identities = array("q", itertools.chain.from_iterable(f[1:] for f in listed.folders))
         folders = "\0".join(f[0] for f in listed.folders)
-        return cls("\0".join(listed.paths), folders, identities.tobytes().hex(), list(listed.absent))
+        return cls("\0".join(listed.paths), folders, identities.tobytes(), list(listed.absent))
 
     def identity(self, root: str, workers: int = 1) -> array[int] | None:
         """Every file's (size, mtime, inode) now, in order, when every folder is as it was and
         no absent path is there; None otherwise (`workers`: see _identities)."""
+        return _identities(root, self.looks, self.identities, self.still_absent, workers)
 
-        def still_absent(look: Look) -> bool:
-            for top in self.absent:
-                with contextlib.suppress(FileNotFoundError):
-                    look(top)
-                    return False
-            return True
+    def looks(self, fd: int) -> list[_Looks]:
+        """The `lstat`s that tell it (`_looked`), relative to `fd`, the source's: its folders, its files."""
+        return [(fd, True, _paths(self.folders)), (fd, False, _paths(self.files))]
 
-        return _identities(root, self.files, self.folders, self.identities, still_absent, workers)
+    def still_absent(self, fd: int) -> bool:
+        """Whether each source path that was not there (relative to `fd`, the source's) still is not."""
+        for top in self.absent:
+            with contextlib.suppress(FileNotFoundError):
+                os.stat(top, dir_fd=fd, follow_symlinks=False)
+                return False
+        return True
+
+
+def _paths(names: str) -> list[str]:
+    return names.split("\0") if names else []
 
 
 def _identities(
-    root: str, files: str, folders: str, identities: str, holds: Callable[[Look], bool], workers: int = 1
+    root: str, looks: Callable[[int], list[_Looks]], identities: bytes, holds: Callable[[int], bool], workers: int = 1
 ) -> array[int] | None:
-    """(`Listing`, `Inputs`) every one of `files`' (size, mtime, inode) under `root` now, in order,
-    when each of `folders` has the (mtime, inode) in `identities` and `holds` is true; None when
-    either is not, or a file or folder is no longer there. Each `lstat` is made relative to the
-    folder's descriptor, over the whole list in C; a long list in two processes when there are
-    two CPUs (`workers`, parallel.in_two)."""
-    try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return None
-    try:
-        look: Look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
-        if folders:
-            now = _looked(look, _FOLDER_IDENTITY, folders.split("\0"), workers)
-            if now is None or now.hex() != identities:
+    """(`Listing`, `Inputs`) every file's (size, mtime, inode) under `root` now, in order, when its
+    folders have the (mtime, inode) in `identities` and `holds` (given the root's descriptor) is
+    true; None when either is not, or a file or folder is no longer there. `looks` gives the
+    `lstat`s to make, relative to the root's descriptor: the folders', then the files'."""
+    with contextlib.ExitStack() as opened:
+        try:
+            fd = _descriptor(root, opened)
+            found = opened.enter_context(contextlib.closing(_looked(looks(fd), workers)))
+            if next(found) != identities or not holds(fd):
                 return None
-        if not holds(look):
+            now = next(found)
+        except (OSError, ValueError):
             return None
-        found = _looked(look, _IDENTITY, files.split("\0") if files else [], workers)
-        if found is None:
+        if now is None:
             return None
         ids: array[int] = array("q")
-        ids.frombytes(found)
+        ids.frombytes(now)
         return ids
-    except (OSError, ValueError):
-        return None
-    finally:
-        os.close(fd)
 
 
 # paths worth a second process for their `lstat`s: below this, forking it and reading its answer
 # cost more than it saves (bench/README.md, "A no-change rebuild at 20,000 pages")
-_SPLIT_AT = 16_384
+_SPLIT_AT = 4_096
 
 
-def _looked(
-    look: Look, identity: Callable[[os.stat_result], tuple[int, ...]], paths: list[str], workers: int
-) -> bytes | None:
-    """The `identity` of each of `paths` (by `look`), one after the other as an array "q"'s bytes;
-    None when the second process failed (a path gone, say). Raises OSError."""
+def _looked(looks: Sequence[_Looks], workers: int) -> Generator[bytes | None, None, None]:
+    """The identities of each list of paths of `looks` (each path's `lstat` relative to its
+    folder's descriptor, not following links), as an array "q"'s bytes, list after list as asked
+    for (parallel.halves: the long lists' second halves in one other process); None when that
+    process failed (a path gone, say). Raises OSError."""
 
-    def each(part: Sequence[str]) -> bytes:
+    def each(i: int, part: Sequence[str]) -> bytes:
+        fd, folders, _ = looks[i]
+        look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+        identity = _FOLDER_IDENTITY if folders else _IDENTITY
         return array("q", itertools.chain.from_iterable(map(identity, map(look, part)))).tobytes()
 
-    return in_two(each, paths, workers) if len(paths) >= _SPLIT_AT else each(paths)
+    widths = [16 if folders else 24 for _, folders, _ in looks]
+    return halves(each, [paths for _, _, paths in looks], widths, workers, _SPLIT_AT)
 
 
 def _listing(files: str, marker: int, folders: list[_Folder], nlinks: Mapping[str, int] | None) -> Listing | None:
@@ -704,7 +805,7 @@ def _listing(files: str, marker: int, folders: list[_Folder], nlinks: Mapping[st
             listed.append([folder, "\0".join(names)])
             if len(listed) > _MOST_LISTED:
                 return None
-    return Listing(files, "\0".join(known), identities.tobytes().hex(), listed)
+    return Listing(files, "\0".join(known), identities.tobytes(), listed)
 
 
 def _written_folders(output: str, paths: list[str]) -> tuple[list[_Folder], dict[str, int]] | None:
@@ -748,16 +849,18 @@ def _sources_key(context: tuple[str, ...], listed: SourceList) -> str | None:
     None when a source is not a regular file (its hash is of what it is, not of an identity)."""
     if listed.odd or "\0" in listed.absent:
         return None
-    return _inputs_key(context, "\0".join(listed.paths), listed.ids)
+    return _inputs_key(context, "\0".join(listed.paths), listed.ids.tobytes())
 
 
-def _inputs_key(context: tuple[str, ...], files: str, ids: array[int]) -> str:
-    return digest(f"stamp {FORMAT}", *context, files, ids.tobytes())
+def _inputs_key(context: tuple[str, ...], files: str, ids: bytes) -> str:
+    """The stamp's digest of the build's identity and settings and of every source file (in
+    `list_sources`' order, `ids` their identities as an array "q"'s bytes)."""
+    return digest(f"stamp {FORMAT}", *context, files, ids)
 
 
-def _outputs_key(marker: list[int] | None, files: str, ids: array[int]) -> str:
+def _outputs_key(marker: list[int] | None, files: str, ids: bytes) -> str:
     """The stamp's digest of the output: its marker and every file (`_list_tree`, in its order)."""
-    return digest(repr(marker), files, ids.tobytes())
+    return digest(repr(marker), files, ids)
 
 
 @dataclass(slots=True)
@@ -837,8 +940,10 @@ class Survey:
             written = _written_folders(str(self.output), paths)
             if written is not None:
                 listing = _listing(names, marker[2], *written)
-        stamp = Stamp(key, _outputs_key(marker, names, ids), warnings, files, pages, listing, Inputs.of(listed))
-        self.store.record_stamp(str(self.output), stamp.to_json())
+        stamp = Stamp(
+            key, _outputs_key(marker, names, ids.tobytes()), warnings, files, pages, listing, Inputs.of(listed)
+        )
+        self.store.record_stamp(str(self.output), stamp.to_bytes())
 
     def close(self) -> None:
         self.store.close()
@@ -869,10 +974,11 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     # a build killed half-way (between the fallback swap's renames): the old site is put back and
     # staging folders removed first, so that this build, even if it fails, leaves a whole output
     recover(output)
+    # the tags asked for at once with what build_info asks git
+    tags = tag_refs_started(options.source) if repo is not None and options.cache else None
     info = build_info(repo, options.env)
-    store = Store.for_site(options.source, enabled=options.cache)
     if not options.cache:
-        return Survey(options, output, repo, info, store, None, "", None, {})
+        return Survey(options, output, repo, info, Store(None), None, "", None, {})
     # `git fetch --unshallow` changes the history a build shows without changing HEAD
     shallow = options.history and repo is not None and repo.shallow
     settings = repr((options.strict, options.versions, options.history, shallow))
@@ -882,21 +988,21 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         settings,
         str(output),
         str(options.source.resolve()),
-        tag_refs(options.source) if repo is not None else "",
+        tags() if tags is not None else "",
     )
     if options.memory is not None:  # serve: its builds record no stamp; its watcher says what changed
+        store = Store.for_site(options.source)
         previous = _previous(store, output, options.source.resolve(), options.memory)
         hashes, sources = _scan(options, previous)
         inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
         return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
-    stamp = Stamp.from_json(store.stamp(str(output)))
+    # the stamp, read without opening the store for writing (which counts a build): a build with
+    # nothing to do neither opens it nor writes it
+    stamp = Stamp.from_bytes(read_stamp(options.source, str(output)))
     workers = worker_count(options.env)
+    same, shown = stamp.holds(context, str(options.source), str(output), workers) if stamp else (False, None)
     listed: SourceList | None = None
-    key: str | None = None
-    if stamp is not None and stamp.inputs is not None:  # the sources as the stamp has them, if they are
-        now = stamp.inputs.identity(str(options.source), workers)
-        if now is not None and _inputs_key(context, stamp.inputs.files, now) == stamp.sources:
-            key = stamp.sources
+    key: str | None = stamp.sources if stamp is not None and same else None
     if key is None:
         listed = list_sources(options.source, BUILD_INPUTS)
         key = _sources_key(context, listed)
@@ -904,23 +1010,26 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     if stamp is not None and key is not None and stamp.sources == key:
         marker = marker_identity(output / MARKER)
         report = Report(stamp.warnings, stamp.files, stamp.pages, Work(unchanged=True))
-        now = stamp.listing.identity(str(output), workers) if stamp.listing is not None else None
-        if now is not None and stamp.listing is not None:  # every folder as it was: the files
-            if _outputs_key(marker, stamp.listing.files, now) == stamp.outputs:
-                return Survey(options, output, repo, info, store, None, "", None, {}, report)
-        else:  # the output's folders listed
+        if not same and stamp.listing is not None:  # (the sources found by listing them) the output
+            now = stamp.listing.identity(str(output), workers)
+            shown = None if now is None else _outputs_key(marker, stamp.listing.files, now.tobytes()) == stamp.outputs
+        if shown:
+            return Survey(options, output, repo, info, Store(None), None, "", None, {}, report)
+        if shown is None:  # the output's folders listed
             paths: list[str] = []
             ids: array[int] = array("q")
             with contextlib.suppress(OSError):
                 listing = _list_output(str(output), marker, paths, ids, [])
-                if _outputs_key(marker, "\0".join(paths), ids) == stamp.outputs:
+                if _outputs_key(marker, "\0".join(paths), ids.tobytes()) == stamp.outputs:
+                    store = Store.for_site(options.source)
                     if listing is not None:  # so that the next build need not list them
-                        store.record_stamp(str(output), dataclasses.replace(stamp, listing=listing).to_json())
+                        store.record_stamp(str(output), dataclasses.replace(stamp, listing=listing).to_bytes())
                     return Survey(options, output, repo, info, store, None, "", None, {}, report)
                 tree = _as_tree(paths, ids)
     if listed is None:  # the sources are as the stamp has them, the output is not
         listed = list_sources(options.source, BUILD_INPUTS)
         key = _sources_key(context, listed)
+    store = Store.for_site(options.source)
     previous = _previous(store, output, options.source.resolve(), options.memory)
     hashes, sources = listed.hashed(previous.sources if previous else None)
     inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))

@@ -12,10 +12,11 @@ import collections
 import contextlib
 import gc
 import itertools
+import mmap
 import os
 import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -170,19 +171,31 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         threading.excepthook = shown
 
 
-def in_two(fn: Callable[[Sequence[T]], bytes], items: Sequence[T], workers: int) -> bytes | None:
-    """fn(items), when `fn` maps each item to bytes of its own (so that the bytes of the first
-    half and then of the second are those of all): the second half in a forked process while
-    this one does the first, when there are two CPUs (`workers`, see worker_count) and fork.
-    None when that process failed (fn raised there, or it was killed): the caller does without
-    the answer. What fn raises here is raised; the other process is waited for either way.
+def halves(
+    fn: Callable[[int, Sequence[T]], bytes], lists: Sequence[Sequence[T]], width: Sequence[int], workers: int, at: int
+) -> Generator[bytes | None, None, None]:
+    """fn(i, lists[i]) for each list in turn, as the caller asks for the next, when `fn` maps each
+    item of list i to `width[i]` bytes of its own (so that the bytes of a list's first half and
+    then of its second are those of all of it). With two CPUs (`workers`, see worker_count) and
+    fork, one forked process does the second half of every list of at least `at` items, all of
+    them one after the other, while this one does the first halves as they are asked for: one
+    process for all the lists, and a caller that stops asking (an answer that settles it) ends
+    it. None for a list that process did not finish (fn raised there, or it was killed), and for
+    every list after it: the caller does without the answer. What fn raises here is raised.
 
     For the `lstat`s of a rebuild with nothing to do (site/fresh.py), which cost most of its
     time and release no lock that would let threads share them (bench/README.md, "A no-change
     rebuild at 20,000 pages": two threads took longer than one)."""
-    if workers < 2 or len(items) < 2 or not hasattr(os, "fork"):
-        return fn(items)
-    half = len(items) // 2
+    cut = [len(items) // 2 if len(items) >= at else len(items) for items in lists]
+    if workers < 2 or cut == [len(items) for items in lists] or not hasattr(os, "fork"):
+        for i, items in enumerate(lists):
+            yield fn(i, items)
+        return
+    # the second halves' bytes, written there and read here: the other process never waits for
+    # this one to read (a pipe would hold only 64 KiB), and says through the pipe which list is done
+    sizes = [(len(items) - half) * size for items, half, size in zip(lists, cut, width, strict=True)]
+    starts = list(itertools.accumulate(sizes, initial=0))
+    shared = mmap.mmap(-1, max(1, starts[-1]))
     read, write = os.pipe()
     # SIGINT blocked until the new process ignores it (as in _init): the parent alone answers Ctrl-C
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -192,27 +205,41 @@ def in_two(fn: Callable[[Sequence[T]], bytes], items: Sequence[T], workers: int)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(read)
         os.close(write)
-        return fn(items)
+        shared.close()
+        for i, items in enumerate(lists):
+            yield fn(i, items)
+        return
     if pid == 0:  # pragma: no cover - the forked process, which leaves by os._exit alone
         status = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read)
-            data = memoryview(fn(items[half:]))
-            while data:
-                data = data[os.write(write, data) :]
-            status = 0
+            for i, (items, half) in enumerate(zip(lists, cut, strict=True)):
+                if half < len(items):
+                    data = fn(i, items[half:])
+                    if len(data) != sizes[i]:
+                        break
+                    shared[starts[i] : starts[i + 1]] = data
+                    os.write(write, b"+")
+            else:
+                status = 0
         finally:
             os._exit(status)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     os.close(write)
+    done = True  # the other process has finished every list asked for so far
     try:
-        first = fn(items[:half])
-        chunks = []
-        while chunk := os.read(read, 1 << 20):
-            chunks.append(chunk)
+        for i, (items, half) in enumerate(zip(lists, cut, strict=True)):
+            first = fn(i, items[:half])
+            if half == len(items):
+                yield first
+                continue
+            done = done and os.read(read, 1) == b"+"
+            yield first + shared[starts[i] : starts[i + 1]] if done else None
     finally:
         os.close(read)
-        _, status = os.waitpid(pid, 0)
-    return first + b"".join(chunks) if status == 0 else None
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)  # asked for no more: the rest of its work is of no use
+        os.waitpid(pid, 0)
+        shared.close()
