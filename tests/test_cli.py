@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import click
@@ -722,3 +727,95 @@ def test_a_misspelt_command_names_the_nearest_one(run, args, said) -> None:
     result = run(*args)
     assert result.exit_code == 2
     assert said in result.output and "Traceback" not in result.output
+
+
+def test_a_stop_asked_with_sigterm_takes_ctrl_cs_way_out(run, site_copy, monkeypatch) -> None:
+    # A cancelled CI job or `timeout` sends SIGTERM: the previous site stays, no traceback, and
+    # the handler is the caller's again afterwards.
+    import servicebook.site.build
+
+    def terminate(*_: object, **__: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # the handler raises during the sleep
+
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    before = _tree(site / "public")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
+    def callers(*_: object) -> None:  # the caller's own handler, which servicebook must not leave in charge
+        raise RuntimeError("SIGTERM reached the caller's handler")
+
+    monkeypatch.setattr(servicebook.site.build, "render_site", terminate)
+    handler = signal.signal(signal.SIGTERM, callers)
+    try:
+        result = run("build", "--source", site)
+        assert signal.getsignal(signal.SIGTERM) is callers
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert (result.exit_code, result.stderr) == (143, "terminated; the previous site was left as it was\n")
+    assert _tree(site / "public") == before
+
+
+def _session_processes(session: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) == session and fields[0] != "Z":  # the session id; a zombie is gone already
+                found.append(int(entry.name))
+    return found
+
+
+def test_sigterm_during_a_build_with_workers_leaves_no_process_behind(tmp_path: Path) -> None:
+    # The real thing: a build whose render workers are running when the build is asked to stop.
+    from .test_build_cache import generated_site
+
+    site = generated_site(tmp_path / "site", pages=300)
+    script = textwrap.dedent(
+        """
+        import os, signal, sys
+        import servicebook.site.parallel as parallel
+        from servicebook.cli import main
+
+        run_chunk = parallel._run_chunk
+
+        def stopping(fn, chunk):  # in a worker: ask the build to stop, then go on working
+            if os.path.exists(sys.argv[2]):
+                os.remove(sys.argv[2])
+                os.kill(os.getppid(), signal.SIGTERM)
+            return run_chunk(fn, chunk)
+
+        parallel._run_chunk = stopping
+        main(["build", "--source", sys.argv[1]])
+        """
+    )
+    trigger = tmp_path / "trigger"
+    trigger.touch()
+    env = {**os.environ, "SERVICEBOOK_WORKERS": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(site), str(trigger)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, stderr = process.communicate(timeout=120)  # workers left alive would hold its pipes open
+        assert not trigger.exists()  # a worker did ask
+        assert process.returncode == 143, stderr
+        assert stderr.strip().splitlines()[-1] == "terminated; nothing was published"
+        assert "Traceback" not in stderr
+        assert not (site / "public").exists()
+        deadline = time.monotonic() + 10
+        while _session_processes(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _session_processes(process.pid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # what a failure left behind

@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -134,6 +136,62 @@ def test_workers_ignore_ctrl_c_themselves() -> None:
 def _handler_of_sigint(_shared: None, _item: int) -> str:
     handler = signal.getsignal(signal.SIGINT)
     return "ignored" if handler is signal.SIG_IGN else repr(handler)
+
+
+def test_workers_leave_a_stop_asked_of_the_group_to_the_parent() -> None:
+    # `kill -TERM -PGID` (a CI runner cancelling a job) reaches the workers too; the parent stops them.
+    assert map_shared(_handler_of_sigterm, None, list(range(100)), workers=2) == ["ignored"] * 100
+
+
+def _handler_of_sigterm(_shared: None, _item: int) -> str:
+    handler = signal.getsignal(signal.SIGTERM)
+    return "ignored" if handler is signal.SIG_IGN else repr(handler)
+
+
+def test_workers_die_with_a_parent_killed_outright(tmp_path) -> None:
+    # SIGKILL (the OOM killer, a CI runner's last word) gives the parent no chance to stop its
+    # workers: the kernel must, or they wait for work forever.
+    pids = tmp_path / "pids"
+    script = textwrap.dedent(
+        """
+        import os, sys, time
+        from servicebook.site.parallel import map_shared
+
+        def work(_shared, item):
+            with open(sys.argv[1], "a") as out:
+                out.write(f"{os.getpid()}\\n")
+            time.sleep(3600)
+
+        map_shared(work, None, list(range(400)), workers=2)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script, str(pids)])
+    deadline = time.monotonic() + 60
+    while len(_lines(pids)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = {int(pid) for pid in _lines(pids)}
+    assert len(workers) == 2
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:  # not to leave them to the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+def _lines(path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"  # a zombie has died, awaiting its reaper
 
 
 def _tagged(_: int, part: Sequence[int]) -> bytes:

@@ -29,3 +29,13 @@ def function(name: str) -> Any:
         return getattr(found, name) if found is not None else None
     except AttributeError:
         return None
+
+
+def loaded(name: str) -> Any:
+    """The C function `name` among those this process has loaded already (a dynamically linked
+    Python's C library), or None: without looking for the library, which `libc` does by running
+    `ldconfig -p`, a process that each forked worker would otherwise start."""
+    try:
+        return getattr(ctypes.CDLL(None, use_errno=True), name)
+    except (OSError, AttributeError):
+        return None

@@ -49,12 +49,28 @@ def worker_count(env: Mapping[str, str]) -> int:
 
 
 def _init(shared: object) -> None:
-    # Ctrl-C reaches every process of the terminal's group: the parent alone answers it (and
-    # stops the workers), so a worker never dies half-way through a result the parent awaits.
+    # Ctrl-C reaches every process of the terminal's group, and a stop asked of the group
+    # (SIGTERM) may too: the parent alone answers them (and stops the workers), so a worker never
+    # dies half-way through a result the parent awaits. A parent that dies without answering
+    # (SIGKILL) takes its workers with it, rather than leaving them waiting for work forever.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while forking
     _shared[:] = [shared]
     batch_collections()
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies (Linux's PR_SET_PDEATHSIG)."""
+    from servicebook.site.libc import loaded
+
+    prctl = loaded("prctl")
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def batch_collections() -> None:
