@@ -743,6 +743,7 @@ def test_a_stop_asked_with_sigterm_takes_ctrl_cs_way_out(run, site_copy, monkeyp
     before = _tree(site / "public")
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
+
     def callers(*_: object) -> None:  # the caller's own handler, which servicebook must not leave in charge
         raise RuntimeError("SIGTERM reached the caller's handler")
 
