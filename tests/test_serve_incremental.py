@@ -188,6 +188,46 @@ def test_a_serve_rebuild_trusts_its_own_output_without_asking_the_file_system_of
     assert len(asked) > 20
 
 
+def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_edit_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The policy pages and the search index's files whose own input is the last build's are
+    kept in one go with the last build's keys (pagekeys.KeptMemo, BuildCache.reuse_many): after a
+    body edit, only the edited page among them is asked for by itself, and the output is a build
+    from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = buildcache.BuildCache.reuse
+
+    def spied(self: buildcache.BuildCache, path: str, key: str) -> str | None:
+        asked.append(path)
+        return real(self, path, key)
+
+    monkeypatch.setattr(buildcache.BuildCache, "reuse", spied)
+    try:
+        build(options)
+        outputs = len(asked)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)  # its pages are the memory's from here on (the first build's are copies)
+        asked.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nAnother sentence.\n\n")
+        report = build(options)
+        policy_pages = [p for p in asked if p.startswith("policies/") and p.count("/") == 2]  # not their lists
+        assert policy_pages == ["policies/change-approval/index.html"]
+        assert len([p for p in asked if p.startswith("search/")]) < outputs / 20 and report.work is not None
+        assert report.work.kept["policy pages"] == len(list((site / "content").glob("*.md"))) - 1
+        assert report.work.rendered["policy pages"] == 1
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        # a title is shown by the lists: asked again, and still a build from nothing's
+        _edit(site / "content" / "change-approval.md", "title: ", "title: Revised ")
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_what_they_show_changed(
     site_copy, monkeypatch
 ) -> None:

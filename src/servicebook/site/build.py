@@ -33,7 +33,7 @@ from servicebook.site.heap import give_back
 from servicebook.site.links import check_files
 from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
-from servicebook.site.pagekeys import reuse_keys
+from servicebook.site.pagekeys import KeptMemo, reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.render import render_site, site_history
@@ -480,9 +480,25 @@ def _reuse(
     shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    memo = cache.memory.keys if cache.memory is not None else None  # serve: the last build's keys
-    restamp = cache.reuse_restamped
-    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, history, restamp=restamp, memo=memo)
+    memory = cache.memory
+    if memory is None:
+        restamp = cache.reuse_restamped
+        return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, history, restamp=restamp)
+    if memory.kept is None:
+        memory.kept = KeptMemo()
+    return reuse_keys(  # serve: the last build's keys, and its answers (pagekeys.KeptMemo)
+        cache.reuse,
+        cache.hashes,
+        loaded,
+        versioning,
+        timeline,
+        history,
+        restamp=cache.reuse_restamped,
+        memo=memory.keys,
+        kept=memory.kept,
+        reuse_many=cache.reuse_many,
+        recorded=cache.keys,
+    )
 
 
 def _releases(

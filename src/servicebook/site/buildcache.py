@@ -390,6 +390,28 @@ class BuildCache:
         self.reused.add(path)
         return file
 
+    def reuse_many(self, paths: list[str], keys: list[str]) -> list[str | None]:
+        """`reuse` of many outputs in a long-running process's own output (`memory`), each asked
+        with the very key the last build recorded for it (pagekeys.KeptMemo): each is the file
+        that build left while the output is the one it swapped in. None for one that is not so
+        (to be asked again by `reuse` or `reuse_restamped`); all None without a memory."""
+        previous = self.previous
+        if self.memory is None or previous is None or self.output is None:
+            return [None] * len(paths)
+        if self._same_output is None:
+            self._same_output = previous.marker == marker_identity(self.output / MARKER)
+            self._output_text = str(self.output)
+        if not self._same_output:
+            return [None] * len(paths)
+        before, outputs, folder = previous.keys, previous.outputs, self._output_text + "/"
+        found = [
+            folder + path if before.get(path) is key and path in outputs else None
+            for path, key in zip(paths, keys, strict=True)
+        ]
+        self.keys.update(zip(paths, keys, strict=True))
+        self.reused.update(itertools.compress(paths, found))
+        return found
+
     def reuse_restamped(self, path: str, key: str, footer: Footer) -> str | bytes | None:
         """`reuse` for a page keyed without what its `footer` shows of the build (the catalog's
         version, the release it has changed since, uncommitted changes), which stamps.restamp

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from servicebook.git.history import TimelineMemo
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
+    from servicebook.site.pagekeys import KeptMemo
     from servicebook.site.paging import PartsMemo
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
@@ -79,6 +80,9 @@ class PageMemory:
         # the last build's page keys and what each was made from (pagekeys.KeyMemo), so that
         # the next build makes again only those whose inputs changed
         self.keys: dict[str, tuple[tuple[object, ...], str]] = {}
+        # and its answers for the outputs keyed by one input of their own (pagekeys.KeptMemo),
+        # made by the first build
+        self.kept: KeptMemo | None = None
         # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the
         # memory holds each page's outline, not its text; made by the first build
         self.bodies: BodySpool | None = None
@@ -124,6 +128,7 @@ class PageMemory:
             self.bodies = None
         self.pages = {}
         self.keys = {}
+        self.kept = None
         self.search = None
         self.catalog_lines = None
         self.views = None
