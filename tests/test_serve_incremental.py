@@ -228,6 +228,31 @@ def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_
         memory.close()
 
 
+def test_a_serve_rebuild_takes_the_kept_files_hashes_from_its_memory_not_from_the_manifest_file(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """manifest.sha256 lists every file's SHA-256: a serve rebuild takes the kept files' from
+    the hashes its last build's manifest was made of, without reading and parsing that file
+    again, and the file is still a build from nothing's after edits of every kind."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+
+    def refused(self: buildcache.BuildCache) -> dict[str, str]:
+        raise AssertionError("manifest.sha256 read back")
+
+    try:
+        build(options)
+        monkeypatch.setattr(buildcache.BuildCache, "_recorded_hashes", refused)
+        for what, change in CHANGES[:3]:
+            change(site)
+            build(options)
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+    assert memory.published is None  # a closed memory holds no hashes
+
+
 def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_what_they_show_changed(
     site_copy, monkeypatch
 ) -> None:

@@ -376,7 +376,11 @@ def _finish(
 
     give_back()  # the rendered pages' results on their way from the render workers (heap.py)
     # 4. page images and attachments, as they are; the files made from the others
-    _complete(options, loaded, files, releases, cache.kept_hashes(routes.MANIFEST))
+    known = cache.kept_hashes(routes.MANIFEST)
+    hashed: dict[str, str] | None = {} if options.memory is not None else None  # serve: kept for the next build
+    _complete(options, loaded, files, releases, known, hashed)
+    if hashed is not None:
+        cache.published_hashes(known, hashed)
     trees = {r.release.path: r.tree for r in releases}
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
@@ -414,13 +418,15 @@ def _complete(
     files: MutableMapping[str, bytes],
     releases: list[BuiltRelease],
     kept_hashes: Mapping[str, str],
+    hashed: dict[str, str] | None = None,
 ) -> None:
     """Stage 4, for build and check alike: the page assets, then the files made from all others
-    (outputs.py: the version list with releases, and the manifest, last)."""
+    (outputs.py: the version list with releases, and the manifest, last; the SHA-256 of the files
+    it hashed into `hashed`, when given)."""
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
     files.update(loaded.member_files)  # an organisation site's members' page images and attachments
-    add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes)
+    add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes, hashed)
 
 
 def _verify(

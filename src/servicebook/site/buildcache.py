@@ -17,9 +17,9 @@ import itertools
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from servicebook import routes
 from servicebook.cache.codec import decode, encode
@@ -215,6 +215,18 @@ def _sections(parts: list[Any]) -> tuple[tuple[str, str, str], ...]:
     return tuple(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(str, parts[2::3]), strict=True))
 
 
+_V = TypeVar("_V")
+
+
+def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
+    """The entries of `values` under `paths`: a copy with the others deleted, as most are kept
+    (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000)."""
+    kept = dict(values)
+    for path in values.keys() - paths:
+        del kept[path]
+    return kept
+
+
 _KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
 
 
@@ -252,6 +264,7 @@ class BuildCache:
         self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
         self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
         self._replaced: Mapping[str, list[int]] = {}  # the output's files the write stage replaces (`spare_journal`)
+        self._published: dict[str, str] | None = None  # see `published_hashes`
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -502,17 +515,32 @@ class BuildCache:
         previous = self.previous
         if previous is None:
             return {}
+        if not self.restored:  # (serve, or nothing restored) each as the last build recorded it
+            return _only(previous.outputs, self.reused)
         return {
             path: self.restored.get(path) or previous.outputs[path] for path in self.reused if path in previous.outputs
         }
 
     def kept_hashes(self, manifest_name: str) -> dict[str, str]:
         """The SHA-256 of each page kept from the last build, from that build's manifest in the
-        output (see `_recorded_hashes`)."""
+        output (see `_recorded_hashes`); in `serve`, from the hashes its last build's manifest
+        was made of (`published_hashes`), while the output is the one that build swapped in."""
         if not self.reused or manifest_name != routes.MANIFEST:
             return {}
+        memory, previous = self.memory, self.previous
+        if memory is not None and memory.published is not None and previous is not None:
+            published, listed = memory.published
+            if self._same_output and published == previous.published:
+                return _only(listed, self.reused)
         hashes = self._recorded_hashes()
         return {path: hashes[path] for path in self.reused if path in hashes}
+
+    def published_hashes(self, known: Mapping[str, str], hashed: Mapping[str, str]) -> None:
+        """In `serve`: the SHA-256 of every file the manifest.sha256 this build made lists, those
+        it took as `known` and those it `hashed`, kept in its memory by `record` for the next
+        build's `kept_hashes` (which would otherwise read and parse that file again)."""
+        self._published = known if isinstance(known, dict) else dict(known)
+        self._published.update(hashed)
 
     def spare_journal(self) -> SpareJournal | None:
         """For a build in a process of its own (the command line): what the last build left in
@@ -563,3 +591,4 @@ class BuildCache:
         text = manifest.to_json(self.memory.text)
         self.store.record(str(self.output), [text], built_release=self.built > 0)
         self.memory.manifest = (text, manifest)
+        self.memory.published = (published, self._published) if published and self._published is not None else None

@@ -77,6 +77,8 @@ class PageMemory:
         self.pages: dict[str, PageResult] = {}
         self.catalog: tuple[str, tuple[Catalog, tuple[Problem, ...]]] | None = None  # key, as read
         self.manifest: tuple[str, Manifest] | None = None  # as recorded, and as read
+        # the SHA-256 of the manifest.sha256 its last build published, and of each file it lists
+        self.published: tuple[str, dict[str, str]] | None = None
         # the last build's page keys and what each was made from (pagekeys.KeyMemo), so that
         # the next build makes again only those whose inputs changed
         self.keys: dict[str, tuple[tuple[object, ...], str]] = {}
@@ -129,6 +131,7 @@ class PageMemory:
         self.pages = {}
         self.keys = {}
         self.kept = None
+        self.published = None
         self.search = None
         self.catalog_lines = None
         self.views = None
