@@ -275,6 +275,8 @@ class BuildCache:
         cache.previous = survey.previous
         cache.source = str(survey.options.source.resolve())
         cache.memory = survey.options.memory
+        if cache.memory is not None:  # serve: what its last build marked used is moved at once
+            survey.store.carry(cache.memory.used)
         return cache
 
     # -- pages and catalogs (load.PageStore) ----------------------------------------------------
@@ -569,6 +571,8 @@ class BuildCache:
         if self.output is not None:
             self.store.forget("spare", str(self.output))
             self.store.forget_manifest(str(self.output))
+        if self.memory is not None:
+            self.memory.manifest = self.memory.published = None
 
     def record(self, warnings: tuple[Problem, ...], files: int, pages: int) -> None:
         """After a successful swap: the manifest of what is now in the output, and pruning."""
@@ -588,7 +592,9 @@ class BuildCache:
         if self.memory is None:  # made part by part as the store writes it
             self.store.record(str(self.output), manifest.parts(), built_release=self.built > 0)
             return
-        text = manifest.to_json(self.memory.text)
-        self.store.record(str(self.output), [text], built_release=self.built > 0)
-        self.memory.manifest = (text, manifest)
+        # serve: kept in its memory alone (fresh.PageMemory `manifest`); the store prunes
+        self.store.record(str(self.output), None, built_release=self.built > 0)
+        self.memory.manifest = manifest
+        marked = self.store.marked
+        self.memory.used = (self.store.generation, marked) if marked is not None and self.store.usable else None
         self.memory.published = (published, self._published) if published and self._published is not None else None
