@@ -14,7 +14,7 @@ import pytest
 from servicebook.cache.store import Store
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, fresh, pagekeys, paging, write
+from servicebook.site import buildcache, fresh, links, pagekeys, paging, write
 from servicebook.site import outputs as site_outputs
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
@@ -334,6 +334,28 @@ def test_a_serve_rebuild_marks_again_only_what_its_last_build_did_not_use_and_pr
             entries, generation, used = stored()
             assert used == {generation}  # every page this build used: marked by this build
             assert entries == pages + 1  # and the edited page's version before this one
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_checks_the_output_paths_again_only_when_they_are_not_the_last_builds(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = links.safe_path
+    monkeypatch.setattr(links, "safe_path", lambda path: asked.append(path) or real(path))
+    try:
+        build(options)
+        assert len(asked) > 100
+        for what, change in CHANGES[:3]:  # a body, a title: the same paths; a page added: one more
+            asked.clear()
+            change(site)
+            build(options)
+            assert (len(asked) > 100) == (what == "a page added"), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
 

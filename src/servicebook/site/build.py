@@ -30,7 +30,7 @@ from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryView
 from servicebook.site.fresh import Options, PageMemory, Report, Survey, code_digest, survey
 from servicebook.site.heap import give_back
-from servicebook.site.links import check_files
+from servicebook.site.links import CheckedPaths, check_files
 from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.pagekeys import KeptMemo, reuse_keys
@@ -442,7 +442,11 @@ def _verify(
     """Stage 5, for build and check alike: no escaping or colliding paths, no broken links (those
     made by a page's `site:` links reported at their place in its Markdown); BuildFailed with the
     `warnings` found so far and every problem."""
-    problems = check_files(files, mounted, trusted, worker_count(options.env))
+    memory = options.memory
+    if memory is not None and memory.checked is None:
+        memory.checked = CheckedPaths()
+    checked = memory.checked if memory is not None else None  # serve: the paths its last build checked
+    problems = check_files(files, mounted, trusted, worker_count(options.env), checked)
     problems = _located(problems, loaded, options.source, files)
     if problems:
         raise BuildFailed((*warnings, *problems), action=action)

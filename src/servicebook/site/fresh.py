@@ -46,6 +46,7 @@ from servicebook.source.text import SourceError, read_text
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.git.history import TimelineMemo
+    from servicebook.site.links import CheckedPaths
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
     from servicebook.site.pagekeys import KeptMemo
@@ -85,6 +86,8 @@ class PageMemory:
         self.published: tuple[str, dict[str, str]] | None = None
         # the store's generation of its last build and the entries it marked used (Store.carry)
         self.used: tuple[int, set[str]] | None = None
+        # the output paths its last build checked (links.CheckedPaths), made by the first build
+        self.checked: CheckedPaths | None = None
         # the last build's page keys and what each was made from (pagekeys.KeyMemo), so that
         # the next build makes again only those whose inputs changed
         self.keys: dict[str, tuple[tuple[object, ...], str]] = {}
@@ -138,6 +141,7 @@ class PageMemory:
         self.published = None
         self.manifest = None
         self.used = None
+        self.checked = None
         self.search = None
         self.catalog_lines = None
         self.views = None
