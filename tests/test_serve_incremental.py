@@ -360,6 +360,32 @@ def test_a_serve_rebuild_checks_the_output_paths_again_only_when_they_are_not_th
         memory.close()
 
 
+def test_a_serve_rebuild_digests_every_source_for_the_lists_keys_only_when_what_they_read_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The keys of the lists and of most data files hold a digest of every source but the pages'
+    Markdown and of what each page shows the others: a body edit takes the last build's, a
+    title edit makes it again (the lists show titles), and each rebuild equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[int] = []
+    real = pagekeys.digest
+    monkeypatch.setattr(pagekeys, "digest", lambda *parts: made.append(len(parts)) or real(*parts))
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert max(made) > pages
+        for what, change in CHANGES[:2]:
+            made.clear()
+            change(site)
+            build(options)
+            assert (max(made) > pages) == (what == "a page's title"), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_what_they_show_changed(
     site_copy, monkeypatch
 ) -> None:

@@ -194,6 +194,7 @@ def chrome(site: model.SiteContent) -> str:
 # output path → (every input its key was made from, the key).
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
 _VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
+_WHOLE = "\0whole"  # and for what the keys of the lists and of most data files hold
 
 
 @dataclass(slots=True)
@@ -386,14 +387,25 @@ def reuse_keys(
     timeline_text = repr(timeline)
     # the lists show what the build's date makes of the measurements (stale or not, views.py)
     measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
-    whole = digest(
-        every,
-        footer.text,
-        repr(versioning),
-        repr(sorted((k, v.stale) for k, v in measured.items())),
-        timeline_text,
-        *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
-        *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
+    remembered = _Remembered(memo)
+    # what the lists' and the other data files' keys hold: with a memo (serve), the last build's
+    # digest while the sources they read (not the pages' Markdown) and what each page shows of
+    # itself to the others are the same (a body edit), not 10,000 lines sorted and digested again
+    sources = {path: h for path, h in hashes.items() if own_layouts or not path.endswith(".md")}
+    stale = repr(sorted((k, v.stale) for k, v in measured.items()))
+    shows = loaded.page_digests
+    whole = remembered(
+        _WHOLE,
+        (every, footer.text, repr(versioning), stale, timeline_text, sources, shows),
+        lambda: digest(
+            every,
+            footer.text,
+            repr(versioning),
+            stale,
+            timeline_text,
+            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
+            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
+        ),
     )
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
@@ -411,7 +423,6 @@ def reuse_keys(
         repr(sorted(tool_names.items())),
         repr(sorted(teams.items())),
     )
-    remembered = _Remembered(memo)
     views_token = _views_token(remembered, site, measured)
 
     def team(ident: str) -> str:
