@@ -252,7 +252,8 @@ class _Carried:
         answers: list[str | bytes | None] = [None] * len(specs)
         asked: list[int] = []  # asked one by one, as any build asks
         same: list[int] = []  # asked with the last build's keys
-        owns: list[tuple[str, object]] = []  # (path, own input) of each output keyed by one
+        now: dict[str, tuple[object, str]] = {}  # this build's KeptMemo outputs
+        own_inputs: dict[int, object] = {}  # of the outputs keyed by one input of their own, not the same as before
         for i, spec in enumerate(specs):
             if isinstance(spec, DataSpec):
                 own_input: object = spec.inputs if spec.complete else None
@@ -265,24 +266,28 @@ class _Carried:
             if own_input is None:
                 asked.append(i)
                 continue
-            path = spec.path
-            owns.append((path, own_input))
-            before = last.get(path)
+            before = last.get(spec.path)
             if before is not None and (before[0] is own_input or before[0] == own_input):
                 same.append(i)
+                now[spec.path] = before  # (its key, if it is kept as it was)
             else:
                 asked.append(i)
+                own_inputs[i] = own_input
         paths = [specs[i].path for i in same]
-        found = self.reuse_many(paths, [kept.outputs[path][1] for path in paths])
+        found = self.reuse_many(paths, [now[path][1] for path in paths])
         for i, answer in zip(same, found, strict=True):
             if answer is None:  # not kept as it was: asked again, as any build asks
                 asked.append(i)
+                own_inputs[i] = now.pop(specs[i].path)[0]
             answers[i] = answer
         for i in sorted(asked):
             answers[i] = one(specs[i])
         recorded = self.recorded
-        kept.shared = shared
-        kept.outputs = {path: (own_input, recorded[path]) for path, own_input in owns if path in recorded}
+        for i, own_input in own_inputs.items():
+            key = recorded.get(path := specs[i].path)
+            if key is not None:
+                now[path] = (own_input, key)
+        kept.shared, kept.outputs = shared, now
         return answers
 
 
