@@ -5,21 +5,19 @@ made again."""
 
 from __future__ import annotations
 
-import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
+from servicebook.cache.store import Store
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, pagekeys, paging, write
+from servicebook.site import buildcache, fresh, links, pagekeys, paging, write
 from servicebook.site import outputs as site_outputs
 from servicebook.site.build import Options, build
-from servicebook.site.fresh import Manifest, ManifestText, PageMemory
+from servicebook.site.fresh import PageMemory
 
 from .conftest import FIXED_EPOCH
 from .test_build_cache import clean_build, tree
@@ -183,9 +181,209 @@ def test_a_serve_rebuild_trusts_its_own_output_without_asking_the_file_system_of
     finally:
         memory.close()
     # a build without the memory (the command line) checks each kept file against its record
+    # (the memory's builds recorded none in the store: it kept the manifest itself)
+    cli = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH})
+    build(cli)
     _edit(site / "content" / "change-approval.md", "A sentence added", "A sentence changed")
-    build(Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
+    build(cli)
     assert len(asked) > 20
+
+
+def test_a_serve_build_keeps_its_manifest_in_its_memory_and_records_none_in_the_store(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """No other process builds into serve's output: its manifest is kept in its memory, not made
+    into JSON, written into the store and read back by every rebuild; a rebuild still keeps what
+    it may and equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+
+    def refused(*_: object) -> None:
+        raise AssertionError("a manifest made into JSON or read back")
+
+    try:
+        build(options)
+        for what, change in CHANGES[:3]:
+            change(site)
+            with monkeypatch.context() as refusing:  # (a build from nothing, below, makes its own)
+                refusing.setattr(fresh.Manifest, "parts", refused)
+                refusing.setattr(fresh, "_read_manifest", refused)
+                report = build(options)
+            assert report.work is not None and sum(report.work.kept.values()) > 20, what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+        with Store.for_site(site) as store:
+            assert store.manifest(str(output)) is None
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_edit_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The policy pages and the search index's files whose own input is the last build's are
+    kept in one go with the last build's keys (pagekeys.KeptMemo, BuildCache.reuse_many): after a
+    body edit, only the edited page among them is asked for by itself, and the output is a build
+    from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = buildcache.BuildCache.reuse
+
+    def spied(self: buildcache.BuildCache, path: str, key: str) -> str | None:
+        asked.append(path)
+        return real(self, path, key)
+
+    monkeypatch.setattr(buildcache.BuildCache, "reuse", spied)
+    try:
+        build(options)
+        outputs = len(asked)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)  # its pages are the memory's from here on (the first build's are copies)
+        asked.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nAnother sentence.\n\n")
+        report = build(options)
+        policy_pages = [p for p in asked if p.startswith("policies/") and p.count("/") == 2]  # not their lists
+        assert policy_pages == ["policies/change-approval/index.html"]
+        assert len([p for p in asked if p.startswith("search/")]) < outputs / 20 and report.work is not None
+        assert report.work.kept["policy pages"] == len(list((site / "content").glob("*.md"))) - 1
+        assert report.work.rendered["policy pages"] == 1
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        # a title is shown by the lists: asked again, and still a build from nothing's
+        _edit(site / "content" / "change-approval.md", "title: ", "title: Revised ")
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_takes_the_kept_files_hashes_from_its_memory_not_from_the_manifest_file(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """manifest.sha256 lists every file's SHA-256: a serve rebuild takes the kept files' from
+    the hashes its last build's manifest was made of, without reading and parsing that file
+    again, and the file is still a build from nothing's after edits of every kind."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+
+    def refused(self: buildcache.BuildCache) -> dict[str, str]:
+        raise AssertionError("manifest.sha256 read back")
+
+    try:
+        build(options)
+        monkeypatch.setattr(buildcache.BuildCache, "_recorded_hashes", refused)
+        for what, change in CHANGES[:3]:
+            change(site)
+            build(options)
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+    assert memory.published is None  # a closed memory holds no hashes
+
+
+def test_a_serve_rebuild_marks_again_only_what_its_last_build_did_not_use_and_pruning_drops_the_same(
+    site_copy, monkeypatch
+) -> None:
+    """Every build marks the store's entries it uses, and pruning drops those that neither it nor
+    the build before it used. A serve rebuild does not mark again one by one what its last build
+    marked (Store.carry: moved in one statement, those it did not use put back): after edits of
+    one page, the store holds every page's entry and the edited page's last two versions, as it
+    does when every build marks all it uses."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    marked: list[object] = []  # the pages' entries marked used one by one
+    real = Store._write
+
+    def spied(self: Store, sql: str, rows: list[tuple[object, ...]]) -> None:
+        if sql.startswith("INSERT OR REPLACE INTO used"):
+            marked.extend(row[0] for row in rows if str(row[0]).startswith("4.page:"))
+        real(self, sql, rows)
+
+    monkeypatch.setattr(Store, "_write", spied)
+    pages = len(list((site / "content").glob("*.md")))
+
+    def stored() -> tuple[int, int, set[int]]:
+        """The pages' entries, and the generations of the pages' `used` rows of the last build."""
+        db = sqlite3.connect(site / ".servicebook-cache" / "store.sqlite")
+        try:
+            entries = db.execute("SELECT count(*) FROM entries WHERE key LIKE '4.page:%'").fetchone()[0]
+            (generation,) = db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()
+            names = [f"4.page:{key}" for key in memory.pages]
+            used = {
+                g
+                for (g,) in db.execute(
+                    f"SELECT generation FROM used WHERE key IN ({','.join('?' * len(names))})", names
+                )
+            }
+        finally:
+            db.close()
+        return entries, int(generation), used
+
+    try:
+        build(options)
+        assert len(marked) >= pages
+        for n in range(4):
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nSentence {n} added in the preview.\n\n")
+            marked.clear()
+            build(options)
+            assert len(set(marked)) == 1  # the edited page's new entry
+            entries, generation, used = stored()
+            assert used == {generation}  # every page this build used: marked by this build
+            assert entries == pages + 1  # and the edited page's version before this one
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_checks_the_output_paths_again_only_when_they_are_not_the_last_builds(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = links.safe_path
+    monkeypatch.setattr(links, "safe_path", lambda path: asked.append(path) or real(path))
+    try:
+        build(options)
+        assert len(asked) > 100
+        for what, change in CHANGES[:3]:  # a body, a title: the same paths; a page added: one more
+            asked.clear()
+            change(site)
+            build(options)
+            assert (len(asked) > 100) == (what == "a page added"), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_digests_every_source_for_the_lists_keys_only_when_what_they_read_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The keys of the lists and of most data files hold a digest of every source but the pages'
+    Markdown and of what each page shows the others: a body edit takes the last build's, a
+    title edit makes it again (the lists show titles), and each rebuild equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[int] = []
+    real = pagekeys.digest
+    monkeypatch.setattr(pagekeys, "digest", lambda *parts: made.append(len(parts)) or real(*parts))
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert max(made) > pages
+        for what, change in CHANGES[:2]:
+            made.clear()
+            change(site)
+            build(options)
+            assert (max(made) > pages) == (what == "a page's title"), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
 
 
 def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_what_they_show_changed(
@@ -253,36 +451,6 @@ def test_serve_rebuilds_look_only_at_what_changed_and_leave_the_tree_a_build_fro
             assert _layout(site / "public") == _layout(tmp_path / "fresh" / "public"), what
     finally:
         memory.close()
-
-
-_VALUES = st.one_of(st.text(max_size=5), st.lists(st.one_of(st.integers(), st.text(max_size=3)), max_size=3))
-_MAPS = st.dictionaries(st.text(alphabet='ab/é"\\\n', max_size=4), _VALUES, max_size=6)
-
-
-@given(st.lists(st.tuples(_MAPS, st.dictionaries(st.text(alphabet="ab", max_size=3), st.text(max_size=3))), max_size=5))
-def test_a_manifest_made_again_from_the_last_ones_json_is_the_text_made_from_nothing(
-    steps: list[tuple[dict[str, Any], dict[str, str]]],
-) -> None:
-    parts = ManifestText()
-    for outputs, keys in steps:
-        manifest = Manifest("in", [1, 2, 3], outputs, (), len(outputs), 1, keys, outputs, "p", "s")
-        assert manifest.to_json(parts) == manifest.to_json()
-
-
-def test_a_serve_manifest_writes_again_only_the_entries_that_changed(monkeypatch) -> None:
-    outputs = {f"policies/p{n}/index.html": [n, 10**18 + n, 2000 + n] for n in range(1000)}
-    keys = {path: f"key {n}" for n, path in enumerate(outputs)}
-    parts = ManifestText()
-    Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json(parts)
-    made: list[object] = []
-    real = json.dumps
-    monkeypatch.setattr(json, "dumps", lambda value, **kw: made.append(value) or real(value, **kw))
-    outputs = {**outputs, "policies/p7/index.html": [8, 9, 10], "new.html": [1, 2, 3]}
-    del outputs["policies/p9/index.html"]
-    text = Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json(parts)
-    monkeypatch.undo()
-    assert len(made) < 20  # the two changed entries, and the small fields
-    assert text == Manifest("in", [1], outputs, (), 1000, 1000, keys, {}, "", "").to_json()
 
 
 @pytest.mark.git

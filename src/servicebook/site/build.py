@@ -30,10 +30,10 @@ from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryView
 from servicebook.site.fresh import Options, PageMemory, Report, Survey, code_digest, survey
 from servicebook.site.heap import give_back
-from servicebook.site.links import check_files
+from servicebook.site.links import CheckedPaths, check_files
 from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
-from servicebook.site.pagekeys import reuse_keys
+from servicebook.site.pagekeys import KeptMemo, reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.render import render_site, site_history
@@ -376,7 +376,11 @@ def _finish(
 
     give_back()  # the rendered pages' results on their way from the render workers (heap.py)
     # 4. page images and attachments, as they are; the files made from the others
-    _complete(options, loaded, files, releases, cache.kept_hashes(routes.MANIFEST))
+    known = cache.kept_hashes(routes.MANIFEST)
+    hashed: dict[str, str] | None = {} if options.memory is not None else None  # serve: kept for the next build
+    _complete(options, loaded, files, releases, known, hashed)
+    if hashed is not None:
+        cache.published_hashes(known, hashed)
     trees = {r.release.path: r.tree for r in releases}
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
@@ -414,13 +418,15 @@ def _complete(
     files: MutableMapping[str, bytes],
     releases: list[BuiltRelease],
     kept_hashes: Mapping[str, str],
+    hashed: dict[str, str] | None = None,
 ) -> None:
     """Stage 4, for build and check alike: the page assets, then the files made from all others
-    (outputs.py: the version list with releases, and the manifest, last)."""
+    (outputs.py: the version list with releases, and the manifest, last; the SHA-256 of the files
+    it hashed into `hashed`, when given)."""
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
     files.update(loaded.member_files)  # an organisation site's members' page images and attachments
-    add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes)
+    add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes, hashed)
 
 
 def _verify(
@@ -436,7 +442,11 @@ def _verify(
     """Stage 5, for build and check alike: no escaping or colliding paths, no broken links (those
     made by a page's `site:` links reported at their place in its Markdown); BuildFailed with the
     `warnings` found so far and every problem."""
-    problems = check_files(files, mounted, trusted, worker_count(options.env))
+    memory = options.memory
+    if memory is not None and memory.checked is None:
+        memory.checked = CheckedPaths()
+    checked = memory.checked if memory is not None else None  # serve: the paths its last build checked
+    problems = check_files(files, mounted, trusted, worker_count(options.env), checked)
     problems = _located(problems, loaded, options.source, files)
     if problems:
         raise BuildFailed((*warnings, *problems), action=action)
@@ -480,9 +490,25 @@ def _reuse(
     shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""
     if cache.hashes is None or loaded.site is None:
         return None
-    memo = cache.memory.keys if cache.memory is not None else None  # serve: the last build's keys
-    restamp = cache.reuse_restamped
-    return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, history, restamp=restamp, memo=memo)
+    memory = cache.memory
+    if memory is None:
+        restamp = cache.reuse_restamped
+        return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, history, restamp=restamp)
+    if memory.kept is None:
+        memory.kept = KeptMemo()
+    return reuse_keys(  # serve: the last build's keys, and its answers (pagekeys.KeptMemo)
+        cache.reuse,
+        cache.hashes,
+        loaded,
+        versioning,
+        timeline,
+        history,
+        restamp=cache.reuse_restamped,
+        memo=memory.keys,
+        kept=memory.kept,
+        reuse_many=cache.reuse_many,
+        recorded=cache.keys,
+    )
 
 
 def _releases(

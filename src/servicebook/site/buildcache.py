@@ -17,9 +17,9 @@ import itertools
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from servicebook import routes
 from servicebook.cache.codec import decode, encode
@@ -215,6 +215,18 @@ def _sections(parts: list[Any]) -> tuple[tuple[str, str, str], ...]:
     return tuple(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(str, parts[2::3]), strict=True))
 
 
+_V = TypeVar("_V")
+
+
+def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
+    """The entries of `values` under `paths`: a copy with the others deleted, as most are kept
+    (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000)."""
+    kept = dict(values)
+    for path in values.keys() - paths:
+        del kept[path]
+    return kept
+
+
 _KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
 
 
@@ -252,6 +264,7 @@ class BuildCache:
         self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
         self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
         self._replaced: Mapping[str, list[int]] = {}  # the output's files the write stage replaces (`spare_journal`)
+        self._published: dict[str, str] | None = None  # see `published_hashes`
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -262,6 +275,8 @@ class BuildCache:
         cache.previous = survey.previous
         cache.source = str(survey.options.source.resolve())
         cache.memory = survey.options.memory
+        if cache.memory is not None:  # serve: what its last build marked used is moved at once
+            survey.store.carry(cache.memory.used)
         return cache
 
     # -- pages and catalogs (load.PageStore) ----------------------------------------------------
@@ -390,6 +405,28 @@ class BuildCache:
         self.reused.add(path)
         return file
 
+    def reuse_many(self, paths: list[str], keys: list[str]) -> list[str | None]:
+        """`reuse` of many outputs in a long-running process's own output (`memory`), each asked
+        with the very key the last build recorded for it (pagekeys.KeptMemo): each is the file
+        that build left while the output is the one it swapped in. None for one that is not so
+        (to be asked again by `reuse` or `reuse_restamped`); all None without a memory."""
+        previous = self.previous
+        if self.memory is None or previous is None or self.output is None:
+            return [None] * len(paths)
+        if self._same_output is None:
+            self._same_output = previous.marker == marker_identity(self.output / MARKER)
+            self._output_text = str(self.output)
+        if not self._same_output:
+            return [None] * len(paths)
+        before, outputs, folder = previous.keys, previous.outputs, self._output_text + "/"
+        found = [
+            folder + path if before.get(path) is key and path in outputs else None
+            for path, key in zip(paths, keys, strict=True)
+        ]
+        self.keys.update(zip(paths, keys, strict=True))
+        self.reused.update(itertools.compress(paths, found))
+        return found
+
     def reuse_restamped(self, path: str, key: str, footer: Footer) -> str | bytes | None:
         """`reuse` for a page keyed without what its `footer` shows of the build (the catalog's
         version, the release it has changed since, uncommitted changes), which stamps.restamp
@@ -480,17 +517,32 @@ class BuildCache:
         previous = self.previous
         if previous is None:
             return {}
+        if not self.restored:  # (serve, or nothing restored) each as the last build recorded it
+            return _only(previous.outputs, self.reused)
         return {
             path: self.restored.get(path) or previous.outputs[path] for path in self.reused if path in previous.outputs
         }
 
     def kept_hashes(self, manifest_name: str) -> dict[str, str]:
         """The SHA-256 of each page kept from the last build, from that build's manifest in the
-        output (see `_recorded_hashes`)."""
+        output (see `_recorded_hashes`); in `serve`, from the hashes its last build's manifest
+        was made of (`published_hashes`), while the output is the one that build swapped in."""
         if not self.reused or manifest_name != routes.MANIFEST:
             return {}
+        memory, previous = self.memory, self.previous
+        if memory is not None and memory.published is not None and previous is not None:
+            published, listed = memory.published
+            if self._same_output and published == previous.published:
+                return _only(listed, self.reused)
         hashes = self._recorded_hashes()
         return {path: hashes[path] for path in self.reused if path in hashes}
+
+    def published_hashes(self, known: Mapping[str, str], hashed: Mapping[str, str]) -> None:
+        """In `serve`: the SHA-256 of every file the manifest.sha256 this build made lists, those
+        it took as `known` and those it `hashed`, kept in its memory by `record` for the next
+        build's `kept_hashes` (which would otherwise read and parse that file again)."""
+        self._published = known if isinstance(known, dict) else dict(known)
+        self._published.update(hashed)
 
     def spare_journal(self) -> SpareJournal | None:
         """For a build in a process of its own (the command line): what the last build left in
@@ -519,6 +571,8 @@ class BuildCache:
         if self.output is not None:
             self.store.forget("spare", str(self.output))
             self.store.forget_manifest(str(self.output))
+        if self.memory is not None:
+            self.memory.manifest = self.memory.published = None
 
     def record(self, warnings: tuple[Problem, ...], files: int, pages: int) -> None:
         """After a successful swap: the manifest of what is now in the output, and pruning."""
@@ -538,6 +592,9 @@ class BuildCache:
         if self.memory is None:  # made part by part as the store writes it
             self.store.record(str(self.output), manifest.parts(), built_release=self.built > 0)
             return
-        text = manifest.to_json(self.memory.text)
-        self.store.record(str(self.output), [text], built_release=self.built > 0)
-        self.memory.manifest = (text, manifest)
+        # serve: kept in its memory alone (fresh.PageMemory `manifest`); the store prunes
+        self.store.record(str(self.output), None, built_release=self.built > 0)
+        self.memory.manifest = manifest
+        marked = self.store.marked
+        self.memory.used = (self.store.generation, marked) if marked is not None and self.store.usable else None
+        self.memory.published = (published, self._published) if published and self._published is not None else None

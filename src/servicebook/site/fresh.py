@@ -46,8 +46,10 @@ from servicebook.source.text import SourceError, read_text
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.git.history import TimelineMemo
+    from servicebook.site.links import CheckedPaths
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
+    from servicebook.site.pagekeys import KeptMemo
     from servicebook.site.paging import PartsMemo
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
@@ -66,8 +68,9 @@ class PageMemory:
     their store key, and the catalog last read: a rebuild after an edit takes what did not change
     from memory instead of decoding it from the build cache again (store.Remembering). It holds
     the pages of the last build only; the caches on disk still record each entry as used, so they
-    keep it too. It also holds the manifest its last build recorded, as text and as read, so the
-    next build does not read it again from its JSON (thousands of entries, one per output file).
+    keep it too. It also holds the manifest its last build recorded, which the store does not
+    (thousands of entries, one per output file, made into JSON, written and read back by every
+    build for nothing: no other process builds into its output).
     A build given a memory trusts the files its last build recorded in the output while that
     output's marker is the one it swapped in (buildcache.BuildCache.reuse): the process owns
     its output, as `serve` its temporary folder."""
@@ -75,10 +78,22 @@ class PageMemory:
     def __init__(self) -> None:
         self.pages: dict[str, PageResult] = {}
         self.catalog: tuple[str, tuple[Catalog, tuple[Problem, ...]]] | None = None  # key, as read
-        self.manifest: tuple[str, Manifest] | None = None  # as recorded, and as read
+        # the manifest its last build recorded, kept here only (buildcache.BuildCache.record): its
+        # output is the process's own, which only its builds write; None from when a build begins
+        # to replace the output until it records what the output holds
+        self.manifest: Manifest | None = None
+        # the SHA-256 of the manifest.sha256 its last build published, and of each file it lists
+        self.published: tuple[str, dict[str, str]] | None = None
+        # the store's generation of its last build and the entries it marked used (Store.carry)
+        self.used: tuple[int, set[str]] | None = None
+        # the output paths its last build checked (links.CheckedPaths), made by the first build
+        self.checked: CheckedPaths | None = None
         # the last build's page keys and what each was made from (pagekeys.KeyMemo), so that
         # the next build makes again only those whose inputs changed
         self.keys: dict[str, tuple[tuple[object, ...], str]] = {}
+        # and its answers for the outputs keyed by one input of their own (pagekeys.KeptMemo),
+        # made by the first build
+        self.kept: KeptMemo | None = None
         # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the
         # memory holds each page's outline, not its text; made by the first build
         self.bodies: BodySpool | None = None
@@ -87,8 +102,6 @@ class PageMemory:
         # what its last build left in the output and the spare (write.SpareJournal): the next
         # build's write stage looks only at what changed, without listing the spare
         self.spare = SpareJournal()
-        # the JSON of the manifest its last build recorded, entry by entry (see ManifestText)
-        self.text = ManifestText()
         # catalog.json's catalog sections (made by the first build)
         self.catalog_lines: CatalogLines | None = None
         # the views of its last build (views.ViewMemo) and how it cut the paged lists
@@ -124,6 +137,11 @@ class PageMemory:
             self.bodies = None
         self.pages = {}
         self.keys = {}
+        self.kept = None
+        self.published = None
+        self.manifest = None
+        self.used = None
+        self.checked = None
         self.search = None
         self.catalog_lines = None
         self.views = None
@@ -132,7 +150,6 @@ class PageMemory:
         self.timeline = None
         self.scanned = self.changed = None
         self.spare.forget()
-        self.text.forget()
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,34 +412,6 @@ def _dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-class ManifestText:
-    """The JSON of each entry of the large maps of the manifest a long-running process (`serve`)
-    recorded last (every output file's identity, every page's key, every source's identity), so
-    that the next manifest makes again only the entries whose value changed, not thousands. The
-    maps hold strings and lists of ints and strings, which are equal only when their JSON is the
-    same, and each value is replaced, never changed in place."""
-
-    def __init__(self) -> None:
-        self._last: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
-
-    def dumps(self, name: str, values: Mapping[str, Any]) -> str:
-        """`values` as json.dumps writes it (compact), from the entries of map `name` last time."""
-        last, texts = self._last.pop(name, ({}, {}))  # until the texts are all made again
-        seen = last.get
-        for key in [k for k, v in values.items() if seen(k, _ABSENT) != v]:
-            texts[key] = f"{json.dumps(key)}:{_dumps(values[key])}"
-        if len(texts) > 2 * len(values) + 100:  # entries gone since: forget them
-            texts = {key: texts[key] for key in values}
-        self._last[name] = (dict(values), texts)
-        return "{" + ",".join(map(texts.__getitem__, values)) + "}"
-
-    def forget(self) -> None:
-        self._last = {}
-
-
-_ABSENT = object()
-
-
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """What the last successful build into this output produced, recorded after its swap."""
@@ -438,35 +427,8 @@ class Manifest:
     published: str = ""  # SHA-256 of the output's manifest.sha256 as this build wrote it
     source: str = ""  # the source folder it was built from (a checkout moved or cloned elsewhere)
 
-    def to_json(self, parts: ManifestText | None = None) -> str:
-        """The manifest as recorded; with `parts` (serve), the same text, made again only where
-        it differs from the last manifest made with them."""
-        if parts is not None:
-            return "".join(
-                (
-                    '{"inputs":',
-                    _dumps(self.inputs),
-                    ',"marker":',
-                    _dumps(self.marker),
-                    ',"outputs":',
-                    parts.dumps("outputs", self.outputs),
-                    ',"warnings":',
-                    _dumps([encode(w) for w in self.warnings]),
-                    ',"files":',
-                    _dumps(self.files),
-                    ',"pages":',
-                    _dumps(self.pages),
-                    ',"keys":',
-                    parts.dumps("keys", self.keys),
-                    ',"sources":',
-                    parts.dumps("sources", self.sources),
-                    ',"published":',
-                    _dumps(self.published),
-                    ',"source":',
-                    _dumps(self.source),
-                    "}",
-                )
-            )
+    def to_json(self) -> str:
+        """The manifest as recorded."""
         return "".join(self.parts())
 
     def parts(self) -> Iterator[str]:
@@ -1058,10 +1020,10 @@ def _previous(store: Store, output: Path, source: Path, memory: PageMemory | Non
     `.servicebook-cache/` restored, is a new folder, often at another path). Such an output is
     another folder than the one that build wrote: buildcache.BuildCache keeps its files only once
     their bytes are found to be those that build recorded."""
+    if memory is not None and memory.manifest is not None:
+        return memory.manifest  # the one this process recorded last (serve), in its memory only
     recorded = store.manifest(str(output))
     if recorded is not None:
-        if memory is not None and memory.manifest is not None and memory.manifest[0] == recorded:
-            return memory.manifest[1]  # the one this process recorded last (serve), read already
         return _read_manifest(recorded)
     if not output.is_relative_to(source):
         return None

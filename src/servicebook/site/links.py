@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection, Container, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -27,19 +28,36 @@ def safe_path(path: str) -> bool:
 _UNNORMAL = frozenset(("", ".", ".."))
 
 
+@dataclass(slots=True)
+class CheckedPaths:
+    """The output paths of a long-running process's last build (`serve`, fresh.PageMemory), which
+    passed the path checks: the same paths pass again without being looked at one by one."""
+
+    paths: AbstractSet[str] | None = None
+
+
 def check_files(
-    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = (), workers: int = 1
+    files: Mapping[str, bytes],
+    mounted: Collection[str] = (),
+    trusted: Collection[str] = (),
+    workers: int = 1,
+    checked: CheckedPaths | None = None,
 ) -> list[Problem]:
-    """Path safety, then every relative link and #anchor in the HTML must lead somewhere."""
+    """Path safety, then every relative link and #anchor in the HTML must lead somewhere.
+    `checked`: the paths that passed last time (CheckedPaths), left holding this build's."""
     problems: list[Problem] = []
-    folded: dict[str, str] = {}
-    for path in files:
-        if not safe_path(path):
-            problems.append(Problem(SourceLocation(path), "output path escapes the output folder"))
-        key = path.casefold()
-        if key in folded and folded[key] != path:
-            problems.append(Problem(SourceLocation(path), f"output path collides with {folded[key]}"))
-        folded[key] = path
+    names = files.paths() if isinstance(files, SiteFiles) else files.keys()
+    if checked is None or checked.paths is None or names != checked.paths:
+        folded: dict[str, str] = {}
+        for path in names:
+            if not safe_path(path):
+                problems.append(Problem(SourceLocation(path), "output path escapes the output folder"))
+            key = path.casefold()
+            if key in folded and folded[key] != path:
+                problems.append(Problem(SourceLocation(path), f"output path collides with {folded[key]}"))
+            folded[key] = path
+        if checked is not None:
+            checked.paths = None if problems else set(names)
     problems += check_links(files, mounted, trusted, workers)
     return problems
 
@@ -55,7 +73,10 @@ def check_links(
     read over `workers` processes. Problems come in file order whatever their number."""
 
     scans: Mapping[str, PageLinks | HeldLinks] = files.scans if isinstance(files, SiteFiles) else {}
-    paths = [p for p in sorted(files) if p.endswith(".html") and p != "404.html" and p not in trusted]
+    # (the trusted taken away at once: a rebuild trusts most of the site's pages)
+    names = files.paths() if isinstance(files, SiteFiles) else files.keys()
+    untrusted = names - (trusted if isinstance(trusted, AbstractSet) else set(trusted))
+    paths = sorted(p for p in untrusted if p.endswith(".html") and p != "404.html")
     unread = [p for p in paths if p not in scans]
     read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))
     check = _LinkCheck(files, mounted, {path: scan.ids for path, scan in scans.items()})

@@ -78,6 +78,8 @@ class FromPublished:
     files: Mapping[str, bytes]  # every file of the site, and the outputs before it
     releases: tuple[tuple[Release, frozenset[str]], ...] = ()  # root build: each release and its files
     known: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of files kept from the last build
+    # where the SHA-256 of each file the manifest hashed (one not `known`) goes, if anywhere (`serve`)
+    hashed: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +180,17 @@ def _pages_by_version(made: FromPublished) -> bytes | None:
 
 
 def _manifest(made: FromPublished) -> bytes:
-    files = made.files
-    return manifest(files, made.known, files.sha256 if isinstance(files, write.SiteFiles) else None)
+    files, hashed = made.files, made.hashed
+    sha256 = files.sha256 if isinstance(files, write.SiteFiles) else None
+    if hashed is None:
+        return manifest(files, made.known, sha256)
+    plain = sha256 or (lambda path: hashlib.sha256(files[path]).hexdigest())
+
+    def noted(path: str) -> str:
+        found = hashed[path] = plain(path)
+        return found
+
+    return manifest(files, made.known, noted)
 
 
 # The registry, stage by stage, each in the order its files are made.
@@ -236,9 +247,11 @@ def add_published_outputs(
     files: MutableMapping[str, bytes],
     releases: Iterable[tuple[Release, frozenset[str]]] = (),
     known: Mapping[str, str] | None = None,
+    hashed: dict[str, str] | None = None,
 ) -> None:
-    """The `PUBLISHED` outputs this build has, into `files` (each sees those before it)."""
-    made = FromPublished(files, tuple(releases), known or {})
+    """The `PUBLISHED` outputs this build has, into `files` (each sees those before it); the
+    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given."""
+    made = FromPublished(files, tuple(releases), known or {}, hashed)
     for output in PUBLISHED:
         data = output.make(made)
         if data is not None:

@@ -43,6 +43,7 @@ import enum
 import functools
 import operator
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
@@ -52,16 +53,17 @@ from servicebook.site.fresh import code_digest
 from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
-from servicebook.site.templates import DataSpec, VersionContext, shows_build
+from servicebook.site.templates import DataSpec, PageSpec, VersionContext, shows_build
 
 if TYPE_CHECKING:
     from servicebook.git.history import Timeline
     from servicebook.site.load import Loaded
-    from servicebook.site.templates import PageSpec
 
 # a page's file kept from the last build, or its bytes with a new footer filled in (stamps.Footer)
 Reuse = Callable[["PageSpec | DataSpec"], "str | bytes | None"]
 Restamp = Callable[[str, str, Footer], "str | bytes | None"]
+# `reuse` of many outputs whose keys are known (buildcache.BuildCache.reuse_many)
+ReuseMany = Callable[[list[str], list[str]], list["str | None"]]
 
 
 def shown(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
@@ -192,6 +194,101 @@ def chrome(site: model.SiteContent) -> str:
 # output path → (every input its key was made from, the key).
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
 _VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
+_WHOLE = "\0whole"  # and for what the keys of the lists and of most data files hold
+
+
+@dataclass(slots=True)
+class KeptMemo:
+    """What a long-running process (`serve`, fresh.PageMemory `kept`) keeps of its last build's
+    answers for the outputs keyed by one input of their own and by what they all share (a policy
+    page: its page; a data file whose declared inputs are complete: those inputs): what they
+    shared (`shared`), and by output path that input (a page is the very object while it is
+    unchanged, see store.Remembering) and the key the build cache recorded for it. The next
+    build, when they share the same, asks the build cache with those keys in one go
+    (buildcache.BuildCache.reuse_many) for every output whose input is the same, without making
+    its key again or asking output by output; the others are asked as any build asks."""
+
+    shared: tuple[object, ...] = (None, None)  # what the policy pages' keys share, and the data files'
+    outputs: dict[str, tuple[object, str]] = field(default_factory=dict)
+
+
+class _Keys:
+    """`reuse_keys`' answer: one output's (`Reuse`), or many outputs' at once (templates.ReuseAll),
+    in one go for those the last build's answers hold (`carried`)."""
+
+    def __init__(self, one: Reuse, carried: _Carried | None = None) -> None:
+        self.one = one
+        self.carried = carried
+
+    def __call__(self, spec: PageSpec | DataSpec) -> str | bytes | None:
+        return self.one(spec)
+
+    def many(self, specs: list[PageSpec | DataSpec]) -> list[str | bytes | None]:
+        if self.carried is None:
+            return [self.one(spec) for spec in specs]
+        return self.carried.many(specs, self.one)
+
+
+class _Carried:
+    """Many outputs asked at once with the last build's keys (KeptMemo): `shared`, what this
+    build's policy page keys share and its data files' (see `reuse_keys`); `recorded`, the keys
+    the build cache records."""
+
+    def __init__(
+        self,
+        kept: KeptMemo,
+        reuse_many: ReuseMany,
+        recorded: Mapping[str, str],
+        shared: tuple[object, object],
+        policy_by_own: bool,
+    ) -> None:
+        self.kept, self.shared, self.policy_by_own = kept, shared, policy_by_own
+        self.reuse_many, self.recorded = reuse_many, recorded
+
+    def many(self, specs: list[PageSpec | DataSpec], one: Reuse) -> list[str | bytes | None]:
+        kept, shared, policy_by_own = self.kept, self.shared, self.policy_by_own
+        pages_last = kept.outputs if kept.shared[:1] == shared[:1] else {}
+        data_last = kept.outputs if kept.shared[1:] == shared[1:] else {}
+        answers: list[str | bytes | None] = [None] * len(specs)
+        asked: list[int] = []  # asked one by one, as any build asks
+        same: list[int] = []  # asked with the last build's keys
+        now: dict[str, tuple[object, str]] = {}  # this build's KeptMemo outputs
+        own_inputs: dict[int, object] = {}  # of the outputs keyed by one input of their own, not the same as before
+        for i, spec in enumerate(specs):
+            if isinstance(spec, DataSpec):
+                own_input: object = spec.inputs if spec.complete else None
+                last = data_last
+            elif policy_by_own and spec.template == "policy.html":
+                own_input = spec.context.get("page")
+                last = pages_last
+            else:
+                own_input = None
+            if own_input is None:
+                asked.append(i)
+                continue
+            before = last.get(spec.path)
+            if before is not None and (before[0] is own_input or before[0] == own_input):
+                same.append(i)
+                now[spec.path] = before  # (its key, if it is kept as it was)
+            else:
+                asked.append(i)
+                own_inputs[i] = own_input
+        paths = [specs[i].path for i in same]
+        found = self.reuse_many(paths, [now[path][1] for path in paths])
+        for i, answer in zip(same, found, strict=True):
+            if answer is None:  # not kept as it was: asked again, as any build asks
+                asked.append(i)
+                own_inputs[i] = now.pop(specs[i].path)[0]
+            answers[i] = answer
+        for i in sorted(asked):
+            answers[i] = one(specs[i])
+        recorded = self.recorded
+        for i, own_input in own_inputs.items():
+            key = recorded.get(path := specs[i].path)
+            if key is not None:
+                now[path] = (own_input, key)
+        kept.shared, kept.outputs = shared, now
+        return answers
 
 
 def _policy_key(
@@ -248,6 +345,9 @@ def reuse_keys(
     history: HistoryView | None,
     restamp: Restamp | None = None,
     memo: KeyMemo | None = None,
+    kept: KeptMemo | None = None,
+    reuse_many: ReuseMany | None = None,
+    recorded: Mapping[str, str] | None = None,
 ) -> Reuse:
     """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key; `history`
     is the view of `timeline` that the pages show (render.site_history).
@@ -262,7 +362,13 @@ def reuse_keys(
     taken from it when every input it is made from is the one that key was made from (the
     page's own slug, source, front matter and HTML; what all of them share, below, as one
     digest): a one-page edit makes again the keys of the pages it changed, and of those whose
-    shared inputs changed, not every page's. The memo is left holding this build's keys."""
+    shared inputs changed, not every page's. The memo is left holding this build's keys.
+
+    With a `kept` memo of the last build's answers (KeptMemo; `serve`), `reuse_many` (BuildCache
+    .reuse_many) and the keys the build cache records (`recorded`: BuildCache.keys), the outputs
+    asked for all at once (the answer's `many`) whose own input and shared inputs are those of
+    the last build are asked for with the last build's keys in one go; `kept` is left holding
+    this build's."""
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
@@ -286,14 +392,25 @@ def reuse_keys(
     timeline_text = repr(timeline)
     # the lists show what the build's date makes of the measurements (stale or not, views.py)
     measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
-    whole = digest(
-        every,
-        footer.text,
-        repr(versioning),
-        repr(sorted((k, v.stale) for k, v in measured.items())),
-        timeline_text,
-        *(f"{path}\0{h}" for path, h in sorted(hashes.items()) if own_layouts or not path.endswith(".md")),
-        *(f"{slug}\0{h}" for slug, h in sorted(loaded.page_digests.items())),
+    remembered = _Remembered(memo)
+    # what the lists' and the other data files' keys hold: with a memo (serve), the last build's
+    # digest while the sources they read (not the pages' Markdown) and what each page shows of
+    # itself to the others are the same (a body edit), not 10,000 lines sorted and digested again
+    sources = {path: h for path, h in hashes.items() if own_layouts or not path.endswith(".md")}
+    stale = repr(sorted((k, v.stale) for k, v in measured.items()))
+    shows = loaded.page_digests
+    whole = remembered(
+        _WHOLE,
+        (every, footer.text, repr(versioning), stale, timeline_text, sources, shows),
+        lambda: digest(
+            every,
+            footer.text,
+            repr(versioning),
+            stale,
+            timeline_text,
+            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
+            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
+        ),
     )
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
@@ -311,7 +428,6 @@ def reuse_keys(
         repr(sorted(tool_names.items())),
         repr(sorted(teams.items())),
     )
-    remembered = _Remembered(memo)
     views_token = _views_token(remembered, site, measured)
 
     def team(ident: str) -> str:
@@ -381,7 +497,13 @@ def reuse_keys(
             return reuse(spec.path, remembered(spec.path, (base, spec.inputs), made))
         return ask(spec.path, *key(spec))
 
-    return reuse_one
+    # what a policy page's and a complete data file's answer depend on besides their own input
+    # (see KeptMemo); a site's own layouts key every page by every source (a data file's key is
+    # the same with them)
+    policy_by_own = not own_layouts and not shows_build(versioning, "policy.html")
+    carried = ((shared, footer.text, restamp is not None, policy_by_own), every)
+    carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
+    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own))
 
 
 def _viewed(spec: PageSpec) -> tuple[object, str, str] | None:

@@ -6,6 +6,7 @@ large sites spool them to a folder."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
@@ -46,6 +47,7 @@ from servicebook.site.templates import (
     PageSpec,
     Renderer,
     RenderError,
+    ReuseAll,
     VersionContext,
     environment,
     render_one,
@@ -349,15 +351,13 @@ def _kept(
 ) -> tuple[list[str | bytes | None], set[int]]:
     """What `reuse` keeps of each page and data file (None: made again), and which of those kept
     are new bytes (the catalog's new version filled in), spooled where rendered ones go."""
-    kept: list[str | bytes | None] = []
-    remade: set[int] = set()
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
-    for i, job in enumerate(jobs):
-        old = reuse(job) if reuse else None
-        if isinstance(old, bytes):
-            remade.add(i)
-            old = _spooled(renderer, i, old)
-        kept.append(old)
+    if reuse is None:
+        return [None] * len(jobs), set()
+    kept = reuse.many(jobs) if isinstance(reuse, ReuseAll) else [reuse(job) for job in jobs]
+    remade = set(itertools.compress(range(len(kept)), map(isinstance, kept, itertools.repeat(bytes))))
+    for i in sorted(remade):
+        kept[i] = _spooled(renderer, i, kept[i])
     return kept, remade
 
 

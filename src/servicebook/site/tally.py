@@ -8,13 +8,16 @@ than deciding anything itself, and explains them from what the last build's mani
 
 from __future__ import annotations
 
+import collections
+import itertools
+import operator
 from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from servicebook.catalog.model import Page
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import KINDS, Work, marker_identity
-from servicebook.site.templates import DataSpec, PageSpec
+from servicebook.site.templates import DataSpec, PageSpec, ReuseAll
 from servicebook.site.write import MARKER
 
 _KIND_OF_TEMPLATE = {"offering.html": "offerings", "tool.html": "tools", "policy.html": "policy pages"}
@@ -47,20 +50,18 @@ class Tally:
         self, reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None
     ) -> Callable[[PageSpec | DataSpec], str | bytes | None]:
         """`reuse` (None: keep nothing), counting what it answers (a page kept with the catalog's
-        new version filled in counts as kept)."""
+        new version filled in counts as kept); asked for many outputs at once (templates.ReuseAll)
+        when `reuse` can answer so."""
+        return _Counted(self, reuse)
 
-        def counted(spec: PageSpec | DataSpec) -> str | bytes | None:
-            kept = reuse(spec) if reuse is not None else None
-            kind = kind_of(spec)
-            if kept is not None:
-                self.kept[kind] += 1
-            else:
-                self.rendered[kind] += 1
-                page = spec.context.get("page") if isinstance(spec, PageSpec) else None
-                self._rendered.append((spec.path, page.source if isinstance(page, Page) else None))
-            return kept
-
-        return counted
+    def _count(self, spec: PageSpec | DataSpec, kept: str | bytes | None) -> None:
+        kind = kind_of(spec)
+        if kept is not None:
+            self.kept[kind] += 1
+        else:
+            self.rendered[kind] += 1
+            page = spec.context.get("page") if isinstance(spec, PageSpec) else None
+            self._rendered.append((spec.path, page.source if isinstance(page, Page) else None))
 
     def work(self) -> Work:
         built = min(self.cache.built, self.releases)
@@ -100,3 +101,38 @@ class Tally:
         now: Mapping[str, str] = self.cache.hashes or {}
         before = {path: entry[3] for path, entry in (previous.sources.items() if previous else ())}
         return sorted(path for path in before.keys() | now.keys() if before.get(path) != now.get(path))
+
+
+class _Counted:
+    """`reuse` as Tally.watch counts its answers (templates.ReuseAll)."""
+
+    def __init__(self, tally: Tally, reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None) -> None:
+        self.tally = tally
+        self.reuse = reuse
+
+    def __call__(self, spec: PageSpec | DataSpec) -> str | bytes | None:
+        kept = self.reuse(spec) if self.reuse is not None else None
+        self.tally._count(spec, kept)
+        return kept
+
+    def many(self, specs: list[PageSpec | DataSpec]) -> list[str | bytes | None]:
+        reuse = self.reuse
+        if reuse is None:
+            kept: list[str | bytes | None] = [None] * len(specs)
+        elif isinstance(reuse, ReuseAll):
+            kept = reuse.many(specs)
+        else:
+            kept = [reuse(spec) for spec in specs]
+        tally = self.tally
+        for i in itertools.compress(range(len(kept)), map(operator.is_, kept, itertools.repeat(None))):  # made again
+            tally._count(specs[i], None)
+        # the kept ones by template (a data file has none), counted without a call for each
+        templates = collections.Counter(
+            itertools.compress(
+                map(getattr, specs, itertools.repeat("template"), itertools.repeat(None)),
+                map(operator.is_not, kept, itertools.repeat(None)),
+            )
+        )
+        for template, n in templates.items():
+            tally.kept["data files" if template is None else _KIND_OF_TEMPLATE.get(template, "other pages")] += n
+        return kept

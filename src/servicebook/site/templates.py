@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import jinja2
 
@@ -74,6 +74,17 @@ class DataSpec:
     make: Callable[[], bytes]
     inputs: str
     complete: bool = False  # `inputs` covers all it is made from but the code: its key needs no more
+
+
+@runtime_checkable
+class ReuseAll(Protocol):
+    """What a build may keep of its outputs (render.render_site `reuse`), asked for one output or
+    for all of them at once (`many`, in order): a long-running process answers most of them from
+    its last build's answers without asking again output by output (pagekeys.KeptMemo)."""
+
+    def __call__(self, spec: PageSpec | DataSpec, /) -> str | bytes | None: ...
+
+    def many(self, specs: list[PageSpec | DataSpec], /) -> list[str | bytes | None]: ...
 
 
 def compile_theme(compiled: Path | None = None) -> None:

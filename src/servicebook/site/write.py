@@ -18,7 +18,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Iterator, Mapping, MutableMapping
+from collections.abc import Collection, Iterator, KeysView, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ class SiteFiles(MutableMapping[str, bytes]):
     def __len__(self) -> int:
         return len(self._data)
 
-    def paths(self) -> Collection[str]:
+    def paths(self) -> KeysView[str]:
         """The paths, as a plain view (`in` without a call into this class: the write stage asks
         it of every file of the site)."""
         return self._data.keys()
