@@ -401,6 +401,7 @@ def _finish(
         spare=spare,
         known=cache.kept_identities(),
         journal=journal,
+        tree_files={r.release.path: r.files for r in releases if r.files is not None},  # as releases.py found them
     )
     if options.memory is None:
         cache.record_spare(journal)
