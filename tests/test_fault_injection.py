@@ -58,8 +58,10 @@ def _rendered(site: Path) -> Files:
         spare: Path | None = None,
         known: Any = None,
         journal: Any = None,
+        tree_files: Any = None,
     ) -> dict[str, list[int]]:
         assert staging is None  # a small site is written from memory, so the stage can be replayed
+        assert not tree_files  # no releases: a replay lists nothing it is not given
         captured.append((dict(files), *rest, None, spare))
         return real(files, output, *rest, spare=spare, known=known)
 

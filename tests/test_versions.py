@@ -6,6 +6,7 @@ import ast
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -615,6 +616,140 @@ def test_untouched_cached_releases_are_not_read_again(run, repo: GitSite, monkey
     assert run("build", "--source", repo.root).exit_code == 0
     assert read == []  # 1.0, 1.1 and 2.0 are as they were stored: their files are not hashed again
     assert (repo.root / "public/v/3.0/index.html").is_file()
+
+
+def _release_trees(root: Path) -> list[Path]:
+    return sorted((root / ".servicebook-cache/releases").glob("*/*"))
+
+
+def test_adding_a_release_does_not_list_the_cached_release_trees_again(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cached releases are checked file by file against their record (releases._intact), and
+    # the write stage links the files so found: neither lists a release tree's folders.
+    from servicebook.site import releases, write
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True))
+    repo.commit("Release 3.0")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"listed {args[0]}")
+
+    linked: list[str] = []
+    real_link_tree = write._link_tree
+    monkeypatch.setattr(releases, "_identities", refuse)
+    monkeypatch.setattr(write, "_tree_links", refuse)
+    monkeypatch.setattr(write, "_link_tree", lambda tree, dest: linked.append(str(tree)) or real_link_tree(tree, dest))
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    assert linked == []
+    assert (repo.root / "public/v/3.0/index.html").is_file()
+    monkeypatch.undo()
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
+
+
+def test_one_more_release_summarises_itself_alone_and_reads_two_catalogs(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A release's summary depends on its commit and the one before: made once, then taken from the
+    # store, so that the releases' catalog.json (a MB each on a large catalog) are not parsed again.
+    from servicebook.site import build
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    repo.write("catalog.yaml", catalog_at("3.0", extra_offering=True).replace("objective: 99.5", "objective: 99.0"))
+    repo.commit("Release 3.0")
+    summarised: list[str] = []
+    real_summary = build.release_summary
+    monkeypatch.setattr(build, "release_summary", lambda *args: summarised.append("") or real_summary(*args))
+    parsed: list[str] = []  # the releases' catalog.json, as bytes (the store's entries are text)
+    monkeypatch.setattr(
+        build,
+        "json",
+        SimpleNamespace(
+            dumps=json.dumps, loads=lambda text: parsed.extend([""] * isinstance(text, bytes)) or json.loads(text)
+        ),
+    )
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert summarised == [""]  # 3.0's: 1.0, 1.1 and 2.0 said what they say
+    assert len(parsed) == 2  # the catalog.json of 2.0 and 3.0
+    monkeypatch.undo()
+    versions = (repo.root / "public/versions/index.html").read_text()
+    assert "lowered" in versions
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
+
+
+def test_a_first_build_links_the_release_trees_it_wrote_without_listing_them(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import write
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"listed {args[0]}")
+
+    linked: list[str] = []
+    real_link_tree = write._link_tree
+    monkeypatch.setattr(write, "_tree_links", refuse)
+    monkeypatch.setattr(write, "_link_tree", lambda tree, dest: linked.append(str(tree)) or real_link_tree(tree, dest))
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert linked == [str(repo.root / "public")]  # only the spare a first build leaves, of the new site
+    built = _tree(repo.root / "public")
+    assert {p.split("/")[1] for p in built if p.startswith("v/")} == {"1.0", "1.1", "2.0"}
+    monkeypatch.undo()
+    shutil.rmtree(repo.root / ".servicebook-cache/build")  # the output then starts from nothing (no spare)
+    shutil.rmtree(repo.root / "public")
+    assert run("build", "--source", repo.root).exit_code == 0  # the cached trees into a new staging folder
+    assert _tree(repo.root / "public") == built
+    _assert_a_build_from_nothing_makes(run, repo, built)
+
+
+def test_a_file_added_to_a_cached_release_tree_is_not_published(run, repo: GitSite) -> None:
+    assert run("build", "--source", repo.root).exit_code == 0
+    built = _tree(repo.root / "public")
+    for tree in _release_trees(repo.root):
+        (tree / "stray.html").write_text("not the release's")
+        (tree / "policies" / "stray").mkdir(parents=True)
+        (tree / "policies" / "stray" / "index.html").write_text("nor this")
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + "\nAn edit.\n")
+    repo.commit("An edit")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert not [p for p in _tree(repo.root / "public") if "stray" in p]
+    _assert_a_build_from_nothing_makes(run, repo, {**built, **_tree(repo.root / "public")})
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"../../../catalog.yaml": [1, 2, 3]},
+        {"/etc/hostname": [1, 2, 3]},
+        {"index.html": "big"},
+        {"index.html": [1, 2]},
+        {"index.html": [1.5, 2, 3]},
+        {"a//b": [1, 2, 3]},
+        ["index.html"],
+        "index.html",
+    ],
+    ids=["leaves the tree", "absolute", "not a list", "too short", "not integers", "empty part", "a list", "a text"],
+)
+def test_a_release_record_of_another_shape_is_a_miss_never_an_error(run, repo: GitSite, record: object) -> None:
+    from servicebook.site.releases import COMPLETE
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    built = _tree(repo.root / "public")
+    for tree in _release_trees(repo.root):
+        (tree / COMPLETE).write_text(json.dumps(record))
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + "\nAn edit.\n")
+    repo.commit("An edit")
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    now = _tree(repo.root / "public")
+    assert {p: b for p, b in now.items() if p.startswith("v/")} == {
+        p: b for p, b in built.items() if p.startswith("v/")
+    }
+    for tree in _release_trees(repo.root):  # checked whole, and recorded again as they are
+        assert set(json.loads((tree / COMPLETE).read_text())) == {
+            p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file() and p.name != COMPLETE
+        }
 
 
 def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(

@@ -185,6 +185,56 @@ def test_a_write_stage_leaves_what_one_from_nothing_leaves_and_lists_the_spare_o
     assert listed == ([4] if journaled else list(range(1, len(STEPS))))
 
 
+@pytest.mark.parametrize("journaled", [True, False], ids=["serve", "build"])
+def test_a_release_tree_whose_files_are_given_is_linked_as_given_without_listing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journaled: bool
+) -> None:
+    # releases.py hands the write stage each cached release's files as it checked them: those are
+    # linked (a first build's staging folder, then a rebuild's spare), and the tree is not listed.
+    output, spare = tmp_path / "out" / "public", tmp_path / "out" / "cache" / "public.spare"
+    tree = _release(tmp_path / "r1", empty=False)
+    given = {}
+    for path in ("index.html", "guides/a.html"):
+        info = os.lstat(tree / path)
+        given[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    (tree / "stray.html").write_bytes(b"not one of the release's files")
+    listed: list[str] = []
+    real_link_tree, real_tree_links = write._link_tree, write._tree_links
+
+    def link_tree(folder: Path, dest: Path) -> list[str]:
+        listed.append(str(folder))
+        return real_link_tree(folder, dest)
+
+    def tree_links(folder: str, *args: Any) -> bool:
+        listed.append(folder)
+        return real_tree_links(folder, *args)
+
+    monkeypatch.setattr(write, "_link_tree", link_tree)
+    monkeypatch.setattr(write, "_tree_links", tree_links)
+    journal = write.SpareJournal() if journaled else None
+    site = {"index.html": b"home", "a/x.html": b"x"}
+    identities: dict[str, list[int]] = {}
+    for step in range(3):
+        if step == 2:
+            site = {**site, "a/x.html": b"x2"}
+        unchanged = [p for p in site if step and p != "a/x.html"]
+        known = {p: identities[p] for p in unchanged}
+        identities = write.write_site(
+            dict(site), output, {"v/1/": tree}, unchanged, spare=spare, known=known, journal=journal,
+            tree_files={"v/1/": given},
+        )  # fmt: skip
+        assert str(tree) not in listed, step
+        files, _ = _layout(output)
+        assert files == {
+            **site,
+            write.MARKER: write.MARKER_TEXT,
+            "v/1/index.html": b"release home",
+            "v/1/guides/a.html": b"release guide",
+        }, step
+        assert os.lstat(output / "v/1/index.html").st_ino == given["index.html"][2]  # linked, not copied
+        assert identities == tree_identity(output), step
+
+
 def test_a_spare_that_is_not_the_folder_the_journal_describes_is_listed(tmp_path: Path) -> None:
     output, spare = tmp_path / "public", tmp_path / "cache" / "public.spare"
     journal = write.SpareJournal()

@@ -12,10 +12,11 @@ import tempfile
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from servicebook import routes
 from servicebook.cache.folder import CACHE_DIR, prepare, user_cache
+from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import SiteContent
@@ -46,6 +47,7 @@ from servicebook.site.write import MARKER, write_failed, write_site
 
 if TYPE_CHECKING:
     from servicebook.federation.review import LockHistory
+    from servicebook.git.diff import Change
     from servicebook.site.releases import BuiltRelease
     from servicebook.site.templates import PageSpec
 
@@ -222,7 +224,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
         raise BuildFailed(release_problems)
     versioning = VersionContext(
         releases=tuple(r.release for r in releases),
-        summaries=_summaries(repo, releases, cache.records),
+        summaries=_summaries(repo, releases, cache.records, cache.store),
         unreleased=_unreleased(options.source, loaded.site.catalog.version, releases, loaded.site.build),
     )
     # the semantic history of the catalog and pages (one git log; parsed catalogs cached by blob id)
@@ -405,6 +407,7 @@ def _finish(
         spare=spare,
         known=cache.kept_identities(),
         journal=journal,
+        tree_files={r.release.path: r.files for r in releases if r.files is not None},  # as releases.py found them
     )
     if options.memory is None:
         cache.record_spare(journal)
@@ -541,15 +544,46 @@ def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: 
     return version if release is not None and changed_since(source, release.commit, info) else None
 
 
-def _summaries(repo: Repo | None, releases: list[BuiltRelease], records: RecordCache) -> dict[str, str]:
+SUMMARY_KIND = "release-summary"  # the store's entries: a release's summary, by its commit and the one before's
+
+
+def _summaries(repo: Repo | None, releases: list[BuiltRelease], records: RecordCache, store: Store) -> dict[str, str]:
     """What changed between consecutive releases: the semantic diff of their catalogs (cached with
     the history's; read through the `records` this build read), and their published catalog.json
-    for the policy pages."""
+    for the policy pages. A summary depends on the two commits alone (and this servicebook, whose
+    store it is): once made, it is taken from the `store`, and the releases' catalog.json (a MB
+    each on a large catalog) are not read again when one more release is added."""
+    commits = [built.release.commit for built in releases]
+    keys = [f"{before}:{commit}" for before, commit in zip(["", *commits], commits, strict=False)]
+    kept = store.get(SUMMARY_KIND, keys) if releases else {}
     out: dict[str, str] = {}
-    previous = None
-    changes = release_changes(repo, [built.release.commit for built in releases], records)
-    for built, changed in zip(releases, changes, strict=True):
-        document = json.loads((built.tree / "catalog.json").read_bytes())
-        out[built.release.version] = release_summary(changed, previous, document)
-        previous = document
+    changes: list[tuple[Change, ...] | None] | None = None
+    documents: dict[int, dict[str, Any]] = {}
+
+    def document(n: int) -> dict[str, Any]:
+        if n not in documents:
+            documents[n] = json.loads((releases[n].tree / "catalog.json").read_bytes())
+        return documents[n]
+
+    for n, (built, key) in enumerate(zip(releases, keys, strict=True)):
+        said = _kept_summary(kept.get(key), key)
+        if said is None:
+            if changes is None:
+                changes = release_changes(repo, commits, records)
+            said = release_summary(changes[n], document(n - 1) if n else None, document(n))
+            store.put(SUMMARY_KIND, key, StoreEntry(json.dumps({"releases": key, "summary": said})))
+        out[built.release.version] = said
     return out
+
+
+def _kept_summary(entry: StoreEntry | None, key: str) -> str | None:
+    """A summary the store holds for `key`; None for one of another shape (a miss, as for every entry)."""
+    if entry is None:
+        return None
+    try:
+        kept = json.loads(entry.data)
+    except ValueError:
+        return None
+    if not isinstance(kept, dict) or kept.get("releases") != key or not isinstance(kept.get("summary"), str):
+        return None
+    return str(kept["summary"])

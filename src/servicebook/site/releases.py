@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -92,6 +93,9 @@ class BuiltRelease:
     release: Release
     tree: Path  # folder holding the release's files (in the cache)
     paths: frozenset[str] = field(default_factory=frozenset)
+    # path → (size, modification time, inode) of each file of `tree`, as found when it was
+    # checked or written: the write stage links them without listing the tree again (None: list it)
+    files: Mapping[str, list[int]] | None = None
 
 
 def build_releases(
@@ -168,7 +172,7 @@ def build_release(
     if (target / COMPLETE).is_file():
         kept = _intact(target)
         if kept is not None:
-            return BuiltRelease(release, target, frozenset(kept)), []
+            return BuiltRelease(release, target, frozenset(kept), kept), []
     where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
     severity = Severity.ERROR if strict else Severity.WARNING
     with tempfile.TemporaryDirectory(prefix="servicebook-release-") as tmp:
@@ -228,12 +232,13 @@ def build_release(
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     add_published_outputs(files)
-    _store(files, target)
-    return BuiltRelease(release, target, frozenset(files)), []
+    written = _store(files, target)
+    return BuiltRelease(release, target, frozenset(files), written), []
 
 
-def _store(files: Mapping[str, bytes], target: Path) -> None:
-    """Write the release into the cache atomically (a half-written entry is never used)."""
+def _store(files: Mapping[str, bytes], target: Path) -> dict[str, list[int]]:
+    """Write the release into the cache atomically (a half-written entry is never used); the
+    identity of each file written (see `_intact`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -252,6 +257,7 @@ def _store(files: Mapping[str, bytes], target: Path) -> None:
     except BaseException:  # a full disk: the half-written release holds no space
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return written
 
 
 def _write(path: str, data: bytes) -> list[int]:
@@ -274,13 +280,16 @@ def _intact(tree: Path) -> dict[str, list[int]] | None:
     edit to a published copy must not leak into the next build. The files are read and hashed
     again only when one of them is not as it was when the release was stored or last checked
     (the identities `_store` records in the COMPLETE marker): an edit in place changes the
-    modification time, a replacement the inode."""
-    now = _identities(tree)
+    modification time, a replacement the inode. Each recorded file is looked at by its path (one
+    `lstat`, no listing of the tree's folders): a file someone added to the tree is not one of the
+    release's, and the write stage links the files returned, not what the tree holds."""
     try:
-        if json.loads((tree / COMPLETE).read_text("utf-8")) == now:
-            return now
+        recorded = json.loads((tree / COMPLETE).read_text("utf-8"))
     except (OSError, ValueError):
-        pass
+        recorded = None
+    if isinstance(recorded, dict) and recorded and _as_recorded(str(tree), recorded):
+        return recorded
+    now = _identities(tree)
     files = read_tree(tree)
     if manifest(files) != files.get(MANIFEST):
         return None
@@ -289,6 +298,29 @@ def _intact(tree: Path) -> dict[str, list[int]] | None:
         temp.write_text(json.dumps(now), "utf-8")
         temp.replace(tree / COMPLETE)
     return now
+
+
+def _as_recorded(tree: str, recorded: Mapping[str, object]) -> bool:
+    """Whether each file `recorded` (path → identity, as `_identities` reads it) is a plain file
+    under `tree` with that identity. The record is read back from the cache folder: a path
+    that leaves the tree, or an identity of another shape, is a record to distrust."""
+    for path, identity in recorded.items():
+        if not (isinstance(identity, list) and len(identity) == 3 and all(type(n) is int for n in identity)):
+            return False
+        if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
+            return False
+        try:
+            info = os.lstat(f"{tree}/{path}")
+        except OSError:
+            return False
+        if (
+            info.st_size != identity[0]
+            or info.st_mtime_ns != identity[1]
+            or info.st_ino != identity[2]
+            or not stat.S_ISREG(info.st_mode)
+        ):
+            return False
+    return True
 
 
 def _identities(tree: Path) -> dict[str, list[int]]:

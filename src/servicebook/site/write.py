@@ -327,6 +327,7 @@ def write_site(
     spare: Path | None = None,
     known: Mapping[str, list[int]] | None = None,
     journal: SpareJournal | None = None,
+    tree_files: Mapping[str, Mapping[str, list[int]]] | None = None,
 ) -> dict[str, list[int]]:
     """Write `files` into a staging folder, then swap it with `output` (see module docstring).
     Returns the identity (size, modification time, inode) of every file the output now holds,
@@ -337,7 +338,10 @@ def write_site(
 
     `trees` maps a prefix such as "v/1.2/" to a folder whose files go there too (hard-linked when
     the file system allows, copied otherwise). Files in `unchanged` are byte for byte the same as
-    in the current `output` and are hard-linked from it rather than written again.
+    in the current `output` and are hard-linked from it rather than written again. `tree_files`
+    gives, for a prefix of `trees`, the files of its tree with their identity as the caller has
+    just found them (releases.py: a cached release checked against its record): those files are
+    linked, and the tree is not listed again.
 
     `spare` is where the replaced site is kept for the next build (in the build cache, on the
     output's file system). When the new site keeps most files of the current one, the spare
@@ -374,7 +378,7 @@ def write_site(
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
         hollow: list[str] = []
-        links = _links(files, output, trees or {}, unchanged, known, hollow)
+        links = _links(files, output, trees or {}, unchanged, known, hollow, tree_files or {})
         copied: set[str] = set()  # linked files that had to be copied: their identity is their own
         base = _usable_spare(spare, output)
         if base is not None and (staging is None or len(unchanged) >= len(spooled)):
@@ -395,7 +399,7 @@ def write_site(
         if target is None:
             target = staging or Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             copied.clear()
-            _fill(target, files, output, trees or {}, unchanged, copied)
+            _fill(target, files, output, trees or {}, unchanged, copied, tree_files or {})
         target.chmod(_folder_mode())  # mkdtemp makes it private; the site must be readable
         marker = target / MARKER
         if marker.exists() or marker.is_symlink():  # a spare's: never write into a file that may be shared
@@ -570,9 +574,11 @@ def _fill(
     trees: Mapping[str, Path],
     unchanged: Collection[str],
     copied: set[str],
+    tree_files: Mapping[str, Mapping[str, list[int]]],
 ) -> None:
     """Write every file into a new staging folder (which may already hold some at their place);
-    note in `copied` each file of a release tree that could not be linked."""
+    note in `copied` each file of a release tree that could not be linked (a tree whose files
+    `tree_files` gives: those, without listing it)."""
     made: set[str] = set()
     for path in sorted(files):
         dest = staging / path
@@ -591,7 +597,12 @@ def _fill(
         dest.write_bytes(files[path])
         copied.add(path)
     for prefix, tree in sorted(trees.items()):
-        copied.update(prefix + p for p in _link_tree(tree, staging / prefix))
+        listed = tree_files.get(prefix)
+        if listed is not None:
+            linked = _link_files(str(tree), f"{staging}/{prefix}".rstrip("/"), _tree_paths(listed))
+            copied.update(prefix + p for p in linked)
+        else:
+            copied.update(prefix + p for p in _link_tree(tree, staging / prefix))
 
 
 def _usable_spare(spare: Path | None, output: Path) -> Path | None:
@@ -618,12 +629,13 @@ def _links(
     unchanged: Collection[str],
     known: Mapping[str, list[int]],
     hollow: list[str] | None = None,
+    tree_files: Mapping[str, Mapping[str, list[int]]] | None = None,
 ) -> dict[str, _Link]:
     """Output path → the existing file it is: the pages kept from `output` whose identity the
     caller knows (or, when it does not say, as the file is now), and every file of the release
-    trees (hard links need no copying). Notes in `hollow` each folder of a release tree that
-    holds no file, which the new site has as an empty folder (the journal, which knows files,
-    does not know of it)."""
+    trees (hard links need no copying): as `tree_files` gives them, else listed. Notes in
+    `hollow` each folder of a listed release tree that holds no file, which the new site has as
+    an empty folder (the journal, which knows files, does not know of it)."""
     found: dict[str, _Link] = {}
     device = output.parent.stat().st_dev if unchanged and output.exists() else -2
     have = files.paths() if isinstance(files, SiteFiles) else files  # see SiteFiles.paths
@@ -639,9 +651,27 @@ def _links(
             identity = [info.st_size, info.st_mtime_ns, info.st_ino]
         found[path] = (identity[2], device, identity, "")
     for prefix, tree in sorted(trees.items()):
-        if not _tree_links(str(tree), prefix, found, hollow if hollow is not None else []) and hollow is not None:
+        listed = (tree_files or {}).get(prefix)
+        if listed is not None:
+            _known_tree_links(str(tree), prefix, listed, found)
+        elif not _tree_links(str(tree), prefix, found, hollow if hollow is not None else []) and hollow is not None:
             hollow.append(prefix)
     return found
+
+
+def _tree_paths(listed: Mapping[str, list[int]]) -> list[str]:
+    """The paths of a tree's files that are published: as `_tree_links` lists them, which passes
+    over the release cache's markers (`.complete…`) at any depth."""
+    return [path for path in listed if not path.rpartition("/")[2].startswith(".complete")]
+
+
+def _known_tree_links(folder: str, at: str, listed: Mapping[str, list[int]], found: dict[str, _Link]) -> None:
+    """`_tree_links` of a tree whose files and their identities the caller gives (`listed`):
+    each at its output path under `at`, without a listing or a `stat` of each."""
+    device = Path(folder).stat().st_dev
+    for path in _tree_paths(listed):
+        identity = listed[path]
+        found[at + path] = (identity[2], device, identity, f"{folder}/{path}")
 
 
 def _tree_links(folder: str, at: str, found: dict[str, _Link], hollow: list[str]) -> bool:
@@ -867,6 +897,24 @@ def _link_folder(folder: str, target: str, at: str, copied: list[str]) -> None:
             except OSError:
                 shutil.copyfile(entry.path, f"{target}/{entry.name}")
                 copied.append(at + entry.name)
+
+
+def _link_files(folder: str, target: str, paths: Collection[str]) -> list[str]:
+    """`_link_tree` of the files `paths` of `folder` (their folders made as needed), without
+    listing it; the files it copied."""
+    copied: list[str] = []
+    made: set[str] = set()
+    for path in sorted(paths):
+        parent = path.rpartition("/")[0]
+        if parent not in made:
+            os.makedirs(f"{target}/{parent}", exist_ok=True)  # noqa: PTH103 - plain strings, by the thousand
+            made.add(parent)
+        try:
+            os.link(f"{folder}/{path}", f"{target}/{path}")
+        except OSError:
+            shutil.copyfile(f"{folder}/{path}", f"{target}/{path}")
+            copied.append(path)
+    return copied
 
 
 def _folder_mode() -> int:
