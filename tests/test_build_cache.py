@@ -938,3 +938,108 @@ def test_a_rebuild_from_the_spare_record_equals_a_clean_build(run, built, tmp_pa
     result = run("build", "--source", built)
     assert result.exit_code == 0, result.output
     assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def _placed(monkeypatch) -> list[str]:
+    """The SHA-256 of each page's HTML that the build copies into its spool (load.BodySpool)."""
+    from servicebook.site.load import BodySpool
+
+    placed: list[str] = []
+    place = BodySpool.place
+
+    def recorded(self, html: bytes, html_sha256: str) -> tuple[int, int, int]:
+        placed.append(html_sha256)
+        return place(self, html, html_sha256)
+
+    monkeypatch.setattr(BodySpool, "place", recorded)
+    return placed
+
+
+@pytest.mark.parametrize("change", ["body", "title", "page-added", "page-deleted"])
+def test_a_one_page_rebuild_leaves_the_kept_pages_html_in_the_store(run, built, tmp_path, monkeypatch, change) -> None:
+    # Every page is read back from the store, and the HTML of none but the one rendered again is
+    # read, hashed or copied into the build's spool (buildcache.StoredHtml): it stays in the store
+    # until something reads it. The output is a clean build's.
+    content = built / "content"
+    handbook = content / "on-call-handbook.md"
+    if change == "page-deleted":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md).\n")
+        assert run("build", "--source", built).exit_code == 0
+    page = content / "change-approval.md"
+    if change == "body":
+        page.write_text(page.read_text() + "\nOne more sentence.\n")
+    elif change == "title":
+        page.write_text(page.read_text().replace("title: ", "title: Revised ", 1))
+    elif change == "page-added":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nPage us.\n")
+    else:
+        handbook.unlink()
+    placed = _placed(monkeypatch)
+    read: list[str] = []
+    get_bytes = Store.get_bytes
+
+    def whole(self, kind: str, keys: list[str]) -> dict[str, tuple[str, bytes, str, str]]:
+        read.extend(keys if kind == "page" else ())
+        return get_bytes(self, kind, keys)
+
+    monkeypatch.setattr(Store, "get_bytes", whole)
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    assert not read
+    if change in ("body", "title"):  # (a page added or deleted changes where links may lead: all read again)
+        assert len(placed) == 1
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def _layout_showing_another_page(site: Path) -> None:
+    """A site's own policy.html that shows on each page another page's HTML (what `page.html`
+    gives, whichever page it is)."""
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts" / "policy.html").write_text(
+        '{% extends "theme/policy.html" %}{% block content %}{{ super() }}'
+        "{% for other in view.pages if other.slug != page.slug %}{% if loop.first %}"
+        '<aside data-from="{{ other.slug }}">{{ other.html|safe }}</aside>{% endif %}{% endfor %}{% endblock %}\n'
+    )
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_layout_showing_other_pages_html_reads_it_from_the_store(
+    run, tmp_path, monkeypatch, workers: str
+) -> None:
+    # A site's layouts may read any page's HTML: a page read back reads it from the store when
+    # asked (in this process), or (in a worker forked to render many pages) from the spool it was
+    # put in before the fork. Either way, the HTML the page was rendered with.
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", workers)
+    site = generated_site(tmp_path / "site", pages=70)  # enough pages for workers to render them
+    assert run("build", "--source", site).exit_code == 0
+    _layout_showing_another_page(site)  # every policy page rendered again from the pages read back
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+    shown = re.findall(rb'data-from="([^"]+)"', b"".join(tree(site / "public").values()))
+    page = site / "content" / f"{max(set(shown), key=shown.count).decode()}.md"  # the page most others show
+    page.write_text(page.read_text() + "\nShown on the other pages too.\n")
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    public = tree(site / "public")
+    assert sum(b"Shown on the other pages too." in data for data in public.values()) > 2
+    assert public == clean_build(run, site, tmp_path)
+
+
+def test_a_worker_that_cannot_have_a_stored_pages_html_fails_the_build_and_publishes_nothing(
+    run, tmp_path, monkeypatch
+) -> None:
+    # Were a page's HTML not put in the spool before workers were forked (they must not use the
+    # store's connection), a worker reading it fails the build: never other bytes published.
+    from servicebook.site import buildcache
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "2")
+    site = generated_site(tmp_path / "site", pages=70)
+    assert run("build", "--source", site).exit_code == 0
+    before = tree(site / "public")
+    _layout_showing_another_page(site)
+    monkeypatch.setattr(buildcache.StoredHtml, "spool_all", lambda self: None)
+    result = run("build", "--source", site)
+    assert result.exit_code != 0
+    assert "no longer in the cache store" in result.output
+    assert tree(site / "public") == before

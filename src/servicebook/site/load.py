@@ -619,6 +619,31 @@ class PageStore(Protocol):
     def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None: ...
 
 
+class HtmlSource(Protocol):
+    """Where the HTML of a page read back from the store is (buildcache.StoredHtml)."""
+
+    def html(self, page: StoredPage) -> str:
+        """The page's HTML, checked against its `html_sha256`; an error (never other bytes) when
+        it cannot be had."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # equal as a model.Page is: by the page's fields
+class StoredPage(model.Page):
+    """A page read back from the store whose HTML stays there until something reads it (`html`):
+    a one-page rebuild reads back every page, and reads the HTML of none but the one it renders;
+    a site's own layouts may read any page's. Neither `body` nor `spooled` holds its HTML."""
+
+    key: str = field(default="", compare=False, repr=False)  # its entry in the store
+    kept_in: HtmlSource | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def html(self) -> str:
+        if self.kept_in is None:
+            raise OSError(f"the HTML of policy page {self.slug!r} was not kept")
+        return self.kept_in.html(self)
+
+
 @dataclass(frozen=True, slots=True)
 class _Universe:
     """What a page's links and front matter may refer to: the same for every page of a build."""
@@ -886,7 +911,7 @@ class BodySpool:
         """`result` with its page's HTML in the spool instead of in the page, and what the search
         index reads of it (PageResult `search`) beside it (readable once `flush` has been called)."""
         page = result.page
-        if page is None or page.spooled:
+        if page is None or page.spooled or isinstance(page, StoredPage):  # (a stored page's HTML stays there)
             return result
         if self._last is not None and self._last[0] is result:
             return self._last[1]
@@ -968,6 +993,10 @@ class BodySpool:
     def size(self) -> int:
         """Bytes of HTML the spool has taken so far (each distinct page once)."""
         return self._end
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
 
     def close(self) -> None:
         self._file.close()
