@@ -571,8 +571,8 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
 ) -> None:
     # Other valid HTML in a stored page: its checksum, or (when that was forged as well) the
     # page's own html_sha256 no longer matches, so the page is rendered again, not published.
-    # The store hands a page's HTML over as the bytes it holds (Store.get_bytes): bytes that are
-    # not UTF-8 at all, in a text column, are one altered page too, not a store that fails.
+    # Bytes that are not UTF-8 at all, in a text column, are one altered page too, not a store
+    # that fails.
     database = built / ".servicebook-cache" / "store.sqlite"
     with sqlite3.connect(database) as db:
         rows = db.execute("SELECT key, data, html, text FROM entries WHERE html LIKE '%<h2%'").fetchall()
@@ -590,9 +590,10 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
     assert b"Pay the bearer" not in b"".join(tree(built / "public").values())
     assert tree(built / "public") == clean_build(run, built, tmp_path)
     warning = [line for line in result.stderr.splitlines() if "altered" in line]
-    # the entry's own checksum says only that it is a page; a page whose checksum was forged too
-    # reads back far enough to name itself
-    name = "a page" if checksum == "left as it was" else f"page {json.loads(data)[0][0]}"
+    # a command-line build reads a page back without its HTML (buildcache.StoredHtml) and checks
+    # the entry with the SHA-256 the page keeps of it: altered, it has read back far enough to name
+    # itself, whether its checksum was forged or not
+    name = f"page {json.loads(data)[0][0]}"
     assert warning == [f"{database}: warning: 1 cache entry had been altered ({name}): not used, made again"]
     again = run("build", "--source", built)  # the page was stored again, as rendered
     assert again.exit_code == 0 and "altered" not in again.stderr
