@@ -1027,12 +1027,40 @@ def test_a_layout_showing_other_pages_html_reads_it_from_the_store(
     assert public == clean_build(run, site, tmp_path)
 
 
-def test_a_worker_that_cannot_have_a_stored_pages_html_fails_the_build_and_publishes_nothing(
+@pytest.mark.parametrize("where", ["altered in the store", "not in a worker's spool"])
+def test_a_stored_pages_html_that_cannot_be_had_is_made_again_from_its_markdown(
+    run, tmp_path, monkeypatch, where: str
+) -> None:
+    # A page read back keeps only the SHA-256 of its HTML: HTML found altered in the store when it
+    # is read (its entry's checksum left as it was), or a worker that cannot read it (the store's
+    # connection is not for forked processes), has the page's Markdown rendered again, which gives
+    # the very HTML (its key covers its inputs). Never other bytes.
+    from servicebook.site import buildcache
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1" if where == "altered in the store" else "2")
+    site = generated_site(tmp_path / "site", pages=70)
+    assert run("build", "--source", site).exit_code == 0
+    database = site / ".servicebook-cache" / "store.sqlite"
+    if where == "altered in the store":
+        with sqlite3.connect(database) as db:
+            key, html = db.execute("SELECT key, html FROM entries WHERE html LIKE '%<h2%' LIMIT 1").fetchone()
+            db.execute("UPDATE entries SET html = ? WHERE key = ?", (html + "<p>Pay the bearer.</p>", key))
+    else:
+        monkeypatch.setattr(buildcache.StoredHtml, "spool_all", lambda self: None)
+    _layout_showing_another_page(site)  # every page rendered again: the pages read back are read
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    public = tree(site / "public")
+    assert b"Pay the bearer" not in b"".join(public.values())
+    assert public == clean_build(run, site, tmp_path)
+    if where == "altered in the store":
+        assert "1 cache entry had been altered (page " in result.stderr
+
+
+def test_a_stored_pages_html_that_cannot_be_had_nor_made_again_fails_the_build_and_publishes_nothing(
     run, tmp_path, monkeypatch
 ) -> None:
-    # Were a page's HTML not put in the spool before workers were forked (they must not use the
-    # store's connection), a worker reading it fails the build: never other bytes published.
-    from servicebook.site import buildcache
+    from servicebook.site import buildcache, load
 
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "2")
     site = generated_site(tmp_path / "site", pages=70)
@@ -1040,7 +1068,8 @@ def test_a_worker_that_cannot_have_a_stored_pages_html_fails_the_build_and_publi
     before = tree(site / "public")
     _layout_showing_another_page(site)
     monkeypatch.setattr(buildcache.StoredHtml, "spool_all", lambda self: None)
+    monkeypatch.setattr(load, "_html_again", lambda *_: None)
     result = run("build", "--source", site)
     assert result.exit_code != 0
-    assert "no longer in the cache store" in result.output
+    assert "is no longer in the cache store" in result.output
     assert tree(site / "public") == before

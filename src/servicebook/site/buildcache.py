@@ -18,7 +18,7 @@ import json
 import os
 import stat
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +259,9 @@ class StoredHtml:
         self.spool = spool
         self.pending: dict[str, str] = {}  # store key → SHA-256 of the HTML of the pages handed out
         self._placed: dict[str, tuple[int, int, int]] = {}  # of those, where the spool holds the HTML
+        self.remake: Callable[[str], str | None] | None = None  # (load.HtmlSource)
+        self.damaged: list[str] = []  # pages whose HTML was found altered in the store (BuildCache.warnings)
+        self._pid = os.getpid()
         _LIVE.add(self)
 
     def html(self, page: StoredPage) -> str:
@@ -268,12 +271,20 @@ class StoredHtml:
             data: bytes | None = os.pread(fd, size, offset)
         else:
             data = self.store.html("page", page.key)
-        if data is None or hashlib.sha256(data).hexdigest() != page.html_sha256:
+        if data is not None and hashlib.sha256(data).hexdigest() == page.html_sha256:
+            return data.decode("utf-8")
+        # gone or altered (a worker forked before it was put in the spool cannot read the store):
+        # made again from its Markdown, which the page's key says gives the HTML it was stored with
+        if data is not None and os.getpid() == self._pid and placed is None:
+            self.damaged.append(f"page {page.slug}")
+            self.store.forget("page", page.key)
+        html = self.remake(page.slug) if self.remake is not None else None
+        if html is None or hashlib.sha256(html.encode()).hexdigest() != page.html_sha256:
             raise OSError(
-                f"the HTML of policy page {page.slug!r} is no longer in the cache store {self.store.path} "
-                "(changed by another process during the build?): build again"
+                f"the HTML of policy page {page.slug!r} is no longer in the cache store {self.store.path}, "
+                "and its source no longer gives it (changed during the build?): build again"
             )
-        return data.decode("utf-8")
+        return html
 
     def spool_all(self) -> None:
         """Before a fork: each page's HTML not in the spool yet put there (each checked first)."""
@@ -455,7 +466,8 @@ class BuildCache:
 
     def warnings(self) -> tuple[Problem, ...]:
         """What the build says of entries found altered: each was made again, not used."""
-        damaged = [*(_KINDS.get(kind, kind) for kind, _ in self.store.damaged), *self.damaged]
+        stored = self._stored_html.damaged if self._stored_html is not None else []
+        damaged = [*(_KINDS.get(kind, kind) for kind, _ in self.store.damaged), *self.damaged, *stored]
         if not damaged or self.store.path is None:
             return ()
         names = sorted(set(damaged))

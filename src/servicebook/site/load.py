@@ -622,6 +622,10 @@ class PageStore(Protocol):
 class HtmlSource(Protocol):
     """Where the HTML of a page read back from the store is (buildcache.StoredHtml)."""
 
+    # a page's HTML made again from its Markdown, by its slug (`_html_again`): for one whose
+    # stored HTML is found gone or altered when it is read
+    remake: Callable[[str], str | None] | None
+
     def html(self, page: StoredPage) -> str:
         """The page's HTML, checked against its `html_sha256`; an error (never other bytes) when
         it cannot be had."""
@@ -732,6 +736,8 @@ def _load_pages(
         for key, value in cache.get_many(stored[n : n + batch], spool).items():
             if isinstance(value, PageResult):
                 results[by_key[key]] = value if spool is None else spool.keep(value)
+                if isinstance(value.page, StoredPage) and value.page.kept_in is not None:
+                    value.page.kept_in.remake = partial(_html_again, universe, paths)
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
     if progress is not None:
         progress.expect(len(todo))
@@ -750,6 +756,14 @@ def _load_pages(
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
     return [results[slug] for slug in slugs]
+
+
+def _html_again(universe: _Universe, paths: Mapping[str, str], slug: str) -> str | None:
+    """A page's HTML rendered again from its Markdown: for a page read back from the store whose
+    HTML there is found gone or altered when something reads it (StoredPage)."""
+    path = paths.get(slug)
+    result = _load_one(universe, (slug, path)) if path is not None else None
+    return result.page.body if result is not None and result.page is not None else None
 
 
 def _page_keys(
