@@ -1004,9 +1004,7 @@ def _layout_showing_another_page(site: Path) -> None:
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_layout_showing_other_pages_html_reads_it_from_the_store(
-    run, tmp_path, monkeypatch, workers: str
-) -> None:
+def test_a_layout_showing_other_pages_html_reads_it_from_the_store(run, tmp_path, monkeypatch, workers: str) -> None:
     # A site's layouts may read any page's HTML: a page read back reads it from the store when
     # asked (in this process), or (in a worker forked to render many pages) from the spool it was
     # put in before the fork. Either way, the HTML the page was rendered with.

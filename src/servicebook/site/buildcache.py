@@ -12,6 +12,7 @@ whose bytes are found to be its bytes (an output restored from a CI cache, see `
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -138,7 +139,7 @@ def decode_page(
     None: the page's HTML is left in the store (StoredHtml, and under which key), read from there
     when it is first read (load.StoredPage); its caller checks the entry (`Store.matches`)."""
     stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
-    page = None
+    page: model.Page | None = None
     if kept_in is not None and stored is not None:
         slug, source, meta, headings, kept_sha256 = stored
         page = StoredPage(
@@ -304,10 +305,8 @@ _LIVE: weakref.WeakSet[StoredHtml] = weakref.WeakSet()  # those whose pages may 
 
 def _before_fork() -> None:
     for stored in list(_LIVE):
-        try:
+        with contextlib.suppress(Exception):  # a worker that then reads such a page makes it again
             stored.spool_all()
-        except Exception:  # noqa: BLE001, S110 - a worker that then reads such a page says it cannot
-            pass
 
 
 os.register_at_fork(before=_before_fork)
