@@ -13,6 +13,7 @@ whose bytes are found to be its bytes (an output restored from a CI cache, see `
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -32,7 +33,7 @@ from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
-from servicebook.site.load import BodySpool, PageResult, StoredPage
+from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.stamps import Footer, restamp
 from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
 
@@ -137,12 +138,12 @@ def decode_page(
     is, never made a text (load.BodySpool `keep_stored`). `html_sha256`: the SHA-256 of `html`
     when the caller has it (`Store.get_bytes` checked the entry with it). `kept_in`, with `html`
     None: the page's HTML is left in the store (StoredHtml, and under which key), read from there
-    when it is first read (load.StoredPage); its caller checks the entry (`Store.matches`)."""
+    when it is first read (model.Page `html`); its caller checks the entry (`Store.matches`)."""
     stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
     page: model.Page | None = None
     if kept_in is not None and stored is not None:
         slug, source, meta, headings, kept_sha256 = stored
-        page = StoredPage(
+        page = model.Page(
             slug=str(slug),
             source=str(source),
             meta=_page_meta(meta, spool),
@@ -150,10 +151,8 @@ def decode_page(
             text=text,
             headings=_headings(headings, {} if shared is None else shared, spool),
             html_sha256=str(kept_sha256),
-            key=kept_in[1],
-            kept_in=kept_in[0],
+            spooled=kept_in[0].add(kept_in[1], str(kept_sha256)),
         )
-        kept_in[0].pending[kept_in[1]] = page.html_sha256
     encoded = b"" if kept_in is not None else html if isinstance(html, bytes) else (html or "").encode()
     if stored is not None and page is None:
         slug, source, meta, headings, kept_sha256 = stored
@@ -246,39 +245,52 @@ _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # of a page stored without one 
 
 class StoredHtml:
     """Where the pages that a build of the command line reads back from the store keep their
-    HTML: in the store, read when a page's HTML is first asked for (load.StoredPage `html`) and
-    checked against the page's SHA-256, never other bytes. A one-page rebuild reads back every
-    page and the HTML of none of them (their outputs are kept; the search index stored their
-    words), which it used to read, hash and copy into the build's spool (39 MB at 5k pages).
+    HTML: in the store, read when a page's HTML is first asked for (model.Page `html`, through
+    model.STORED_HTML) and checked against the page's SHA-256, never other bytes. A one-page
+    rebuild reads back every page and the HTML of none of them (their outputs are kept; the
+    search index stored their words), which it used to read, hash and copy into the build's spool
+    (39 MB at 5k pages). HTML found gone or altered is made again from the page's Markdown
+    (`remake`, load._html_again), which the page's key says gives the HTML it was stored with.
 
     A worker process forked from this one must not use its SQLite connection: before each fork
     (`os.register_at_fork`), the HTML of every page handed out and not yet read goes into the
     build's spool, where a worker reads it (and checks it) as it would any page's there."""
 
+    _numbers = itertools.count(1)
+
     def __init__(self, store: Store, spool: BodySpool) -> None:
         self.store = store
         self.spool = spool
-        self.pending: dict[str, str] = {}  # store key → SHA-256 of the HTML of the pages handed out
-        self._placed: dict[str, tuple[int, int, int]] = {}  # of those, where the spool holds the HTML
-        self.remake: Callable[[str], str | None] | None = None  # (load.HtmlSource)
+        self.keys: list[str] = []  # the store key of each page handed out, by its index (`add`)
+        self._sha256: list[str] = []  # and the SHA-256 of its HTML
+        self._placed: dict[int, tuple[int, int, int]] = {}  # of those, where the spool holds the HTML
+        self.remake: Callable[[str], str | None] | None = None  # a page's HTML from its Markdown, by slug
         self.damaged: list[str] = []  # pages whose HTML was found altered in the store (BuildCache.warnings)
         self._pid = os.getpid()
+        self.number = next(self._numbers)
+        model.STORED_HTML[self.number] = functools.partial(_html_of, weakref.ref(self))
         _LIVE.add(self)
 
-    def html(self, page: StoredPage) -> str:
-        placed = self._placed.get(page.key)
+    def add(self, key: str, sha256: str) -> tuple[int, int, int]:
+        """model.Page `spooled` of the page stored under `key` whose HTML has this SHA-256."""
+        self.keys.append(key)
+        self._sha256.append(sha256)
+        return (-self.number, len(self.keys) - 1, 0)
+
+    def html(self, page: model.Page, index: int) -> str:
+        placed = self._placed.get(index)
         if placed is not None:
             fd, offset, size = placed
             data: bytes | None = os.pread(fd, size, offset)
         else:
-            data = self.store.html("page", page.key)
+            data = self.store.html("page", self.keys[index])
         if data is not None and hashlib.sha256(data).hexdigest() == page.html_sha256:
             return data.decode("utf-8")
         # gone or altered (a worker forked before it was put in the spool cannot read the store):
         # made again from its Markdown, which the page's key says gives the HTML it was stored with
         if data is not None and os.getpid() == self._pid and placed is None:
             self.damaged.append(f"page {page.slug}")
-            self.store.forget("page", page.key)
+            self.store.forget("page", self.keys[index])
         html = self.remake(page.slug) if self.remake is not None else None
         if html is None or hashlib.sha256(html.encode()).hexdigest() != page.html_sha256:
             raise OSError(
@@ -289,15 +301,23 @@ class StoredHtml:
 
     def spool_all(self) -> None:
         """Before a fork: each page's HTML not in the spool yet put there (each checked first)."""
-        if self.spool.closed or len(self._placed) == len(self.pending):
+        if self.spool.closed or len(self._placed) == len(self.keys):
             return
-        for key, sha256 in self.pending.items():
-            if key in self._placed:
+        for index, (key, sha256) in enumerate(zip(self.keys, self._sha256, strict=True)):
+            if index in self._placed:
                 continue
             data = self.store.html("page", key)
             if data is not None and hashlib.sha256(data).hexdigest() == sha256:
-                self._placed[key] = self.spool.place(data, sha256)
+                self._placed[index] = self.spool.place(data, sha256)
         self.spool.flush()
+
+
+def _html_of(stored: weakref.ref[StoredHtml], page: model.Page, index: int) -> str:
+    """model.STORED_HTML's entry for a StoredHtml: its page's HTML while it is there."""
+    source = stored()
+    if source is None:
+        raise OSError(f"the HTML of policy page {page.slug!r} is no longer where the build kept it")
+    return source.html(page, index)
 
 
 _LIVE: weakref.WeakSet[StoredHtml] = weakref.WeakSet()  # those whose pages may still be read
@@ -407,11 +427,16 @@ class BuildCache:
             if not self.store.matches("page", key, entry, page.html_sha256 if page is not None else _EMPTY_SHA256):
                 self.store.damaged.pop()  # named below, by its page
                 self.damaged.append(f"page {page.slug}" if page is not None else "a page")
-                source.pending.pop(key, None)
                 self.store.forget("page", key)
                 continue
             found[key] = result
         return found
+
+    def remake_html(self, remake: Callable[[str], str | None]) -> None:
+        """How the pages read back make their HTML again from their Markdown (load._html_again),
+        should their HTML in the store be found gone or altered (StoredHtml)."""
+        if self._stored_html is not None:
+            self._stored_html.remake = remake
 
     def keep(self, keys: list[str]) -> None:
         """Count these pages as used by this build without reading them (see fresh.PageMemory)."""

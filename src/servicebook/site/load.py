@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Container, Iterable, Iterator,
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from servicebook import routes
 from servicebook.cache.store import Store
@@ -50,7 +50,6 @@ from servicebook.content.markdown import (
     render,
 )
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.federation.assemble import Gathered, assemble
 from servicebook.git.repo import build_info, open_repo
 from servicebook.git.snapshots import PageOutline, git_blob_id
 from servicebook.measure.snapshot import read_all as read_snapshots
@@ -66,6 +65,9 @@ from servicebook.source.yaml import (
     read_text,
     split_front_matter,
 )
+
+if TYPE_CHECKING:
+    from servicebook.federation.assemble import Gathered
 
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
@@ -163,6 +165,9 @@ def load(
         catalog = catalog_checked.value
         members: dict[str, frozenset[str]] | None = None
         if federate and catalog.members:
+            # an organisation site's only (its members, their lock and records): ~5 ms of start-up
+            from servicebook.federation.assemble import assemble
+
             loader = partial(_load_member, env)
             with contextlib.ExitStack() as stack:
                 if store is None:
@@ -619,35 +624,6 @@ class PageStore(Protocol):
     def put_catalog(self, key: str, catalog: model.Catalog, problems: tuple[Problem, ...]) -> None: ...
 
 
-class HtmlSource(Protocol):
-    """Where the HTML of a page read back from the store is (buildcache.StoredHtml)."""
-
-    # a page's HTML made again from its Markdown, by its slug (`_html_again`): for one whose
-    # stored HTML is found gone or altered when it is read
-    remake: Callable[[str], str | None] | None
-
-    def html(self, page: StoredPage) -> str:
-        """The page's HTML, checked against its `html_sha256`; an error (never other bytes) when
-        it cannot be had."""
-        ...
-
-
-@dataclass(frozen=True, slots=True, eq=False)  # equal as a model.Page is: by the page's fields
-class StoredPage(model.Page):
-    """A page read back from the store whose HTML stays there until something reads it (`html`):
-    a one-page rebuild reads back every page, and reads the HTML of none but the one it renders;
-    a site's own layouts may read any page's. Neither `body` nor `spooled` holds its HTML."""
-
-    key: str = field(default="", compare=False, repr=False)  # its entry in the store
-    kept_in: HtmlSource | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def html(self) -> str:
-        if self.kept_in is None:
-            raise OSError(f"the HTML of policy page {self.slug!r} was not kept")
-        return self.kept_in.html(self)
-
-
 @dataclass(frozen=True, slots=True)
 class _Universe:
     """What a page's links and front matter may refer to: the same for every page of a build."""
@@ -736,8 +712,9 @@ def _load_pages(
         for key, value in cache.get_many(stored[n : n + batch], spool).items():
             if isinstance(value, PageResult):
                 results[by_key[key]] = value if spool is None else spool.keep(value)
-                if isinstance(value.page, StoredPage) and value.page.kept_in is not None:
-                    value.page.kept_in.remake = partial(_html_again, universe, paths)
+    remake = getattr(cache, "remake_html", None)  # (buildcache.BuildCache: pages read back without their HTML)
+    if remake is not None:
+        remake(partial(_html_again, universe, paths))
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
     if progress is not None:
         progress.expect(len(todo))
@@ -760,7 +737,7 @@ def _load_pages(
 
 def _html_again(universe: _Universe, paths: Mapping[str, str], slug: str) -> str | None:
     """A page's HTML rendered again from its Markdown: for a page read back from the store whose
-    HTML there is found gone or altered when something reads it (StoredPage)."""
+    HTML there is found gone or altered when something reads it (buildcache.StoredHtml)."""
     path = paths.get(slug)
     result = _load_one(universe, (slug, path)) if path is not None else None
     return result.page.body if result is not None and result.page is not None else None
@@ -925,7 +902,7 @@ class BodySpool:
         """`result` with its page's HTML in the spool instead of in the page, and what the search
         index reads of it (PageResult `search`) beside it (readable once `flush` has been called)."""
         page = result.page
-        if page is None or page.spooled or isinstance(page, StoredPage):  # (a stored page's HTML stays there)
+        if page is None or page.spooled:
             return result
         if self._last is not None and self._last[0] is result:
             return self._last[1]
