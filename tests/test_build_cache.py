@@ -571,8 +571,8 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
 ) -> None:
     # Other valid HTML in a stored page: its checksum, or (when that was forged as well) the
     # page's own html_sha256 no longer matches, so the page is rendered again, not published.
-    # The store hands a page's HTML over as the bytes it holds (Store.get_bytes): bytes that are
-    # not UTF-8 at all, in a text column, are one altered page too, not a store that fails.
+    # Bytes that are not UTF-8 at all, in a text column, are one altered page too, not a store
+    # that fails.
     database = built / ".servicebook-cache" / "store.sqlite"
     with sqlite3.connect(database) as db:
         rows = db.execute("SELECT key, data, html, text FROM entries WHERE html LIKE '%<h2%'").fetchall()
@@ -590,9 +590,10 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
     assert b"Pay the bearer" not in b"".join(tree(built / "public").values())
     assert tree(built / "public") == clean_build(run, built, tmp_path)
     warning = [line for line in result.stderr.splitlines() if "altered" in line]
-    # the entry's own checksum says only that it is a page; a page whose checksum was forged too
-    # reads back far enough to name itself
-    name = "a page" if checksum == "left as it was" else f"page {json.loads(data)[0][0]}"
+    # a command-line build reads a page back without its HTML (buildcache.StoredHtml) and checks
+    # the entry with the SHA-256 the page keeps of it: altered, it has read back far enough to name
+    # itself, whether its checksum was forged or not
+    name = f"page {json.loads(data)[0][0]}"
     assert warning == [f"{database}: warning: 1 cache entry had been altered ({name}): not used, made again"]
     again = run("build", "--source", built)  # the page was stored again, as rendered
     assert again.exit_code == 0 and "altered" not in again.stderr
@@ -649,7 +650,8 @@ def test_a_one_page_rebuild_imports_only_what_it_uses(run, tmp_path) -> None:
         "import sys\nfrom servicebook.cli import main\n"
         f"try:\n    main(['build', '--source', {str(site)!r}])\nexcept SystemExit:\n    pass\n"
         "unused = ('multiprocessing', 'concurrent.futures.process', 'servicebook.federation.review',"
-        " 'servicebook.site.releases', 'servicebook.site.portals', 'servicebook.interop.backstage')\n"
+        " 'servicebook.site.releases', 'servicebook.site.portals', 'servicebook.interop.backstage',"
+        " 'servicebook.federation.assemble', 'servicebook.federation.members')\n"
         "print(sorted(m for m in sys.modules if m.startswith(unused)))"
     )
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
@@ -938,3 +940,135 @@ def test_a_rebuild_from_the_spare_record_equals_a_clean_build(run, built, tmp_pa
     result = run("build", "--source", built)
     assert result.exit_code == 0, result.output
     assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def _placed(monkeypatch) -> list[str]:
+    """The SHA-256 of each page's HTML that the build copies into its spool (load.BodySpool)."""
+    from servicebook.site.load import BodySpool
+
+    placed: list[str] = []
+    place = BodySpool.place
+
+    def recorded(self, html: bytes, html_sha256: str) -> tuple[int, int, int]:
+        placed.append(html_sha256)
+        return place(self, html, html_sha256)
+
+    monkeypatch.setattr(BodySpool, "place", recorded)
+    return placed
+
+
+@pytest.mark.parametrize("change", ["body", "title", "page-added", "page-deleted"])
+def test_a_one_page_rebuild_leaves_the_kept_pages_html_in_the_store(run, built, tmp_path, monkeypatch, change) -> None:
+    # Every page is read back from the store, and the HTML of none but the one rendered again is
+    # read, hashed or copied into the build's spool (buildcache.StoredHtml): it stays in the store
+    # until something reads it. The output is a clean build's.
+    content = built / "content"
+    handbook = content / "on-call-handbook.md"
+    if change == "page-deleted":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md).\n")
+        assert run("build", "--source", built).exit_code == 0
+    page = content / "change-approval.md"
+    if change == "body":
+        page.write_text(page.read_text() + "\nOne more sentence.\n")
+    elif change == "title":
+        page.write_text(page.read_text().replace("title: ", "title: Revised ", 1))
+    elif change == "page-added":
+        handbook.write_text("---\ntitle: On-call handbook\n---\n\n## Paging\n\nPage us.\n")
+    else:
+        handbook.unlink()
+    placed = _placed(monkeypatch)
+    read: list[str] = []
+    get_bytes = Store.get_bytes
+
+    def whole(self, kind: str, keys: list[str]) -> dict[str, tuple[str, bytes, str, str]]:
+        read.extend(keys if kind == "page" else ())
+        return get_bytes(self, kind, keys)
+
+    monkeypatch.setattr(Store, "get_bytes", whole)
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    assert not read
+    if change in ("body", "title"):  # (a page added or deleted changes where links may lead: all read again)
+        assert len(placed) == 1
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+def _layout_showing_another_page(site: Path) -> None:
+    """A site's own policy.html that shows on each page another page's HTML (what `page.html`
+    gives, whichever page it is)."""
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts" / "policy.html").write_text(
+        '{% extends "theme/policy.html" %}{% block content %}{{ super() }}'
+        "{% for other in view.pages if other.slug != page.slug %}{% if loop.first %}"
+        '<aside data-from="{{ other.slug }}">{{ other.html|safe }}</aside>{% endif %}{% endfor %}{% endblock %}\n'
+    )
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_layout_showing_other_pages_html_reads_it_from_the_store(run, tmp_path, monkeypatch, workers: str) -> None:
+    # A site's layouts may read any page's HTML: a page read back reads it from the store when
+    # asked (in this process), or (in a worker forked to render many pages) from the spool it was
+    # put in before the fork. Either way, the HTML the page was rendered with.
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", workers)
+    site = generated_site(tmp_path / "site", pages=70)  # enough pages for workers to render them
+    assert run("build", "--source", site).exit_code == 0
+    _layout_showing_another_page(site)  # every policy page rendered again from the pages read back
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+    shown = re.findall(rb'data-from="([^"]+)"', b"".join(tree(site / "public").values()))
+    page = site / "content" / f"{max(set(shown), key=shown.count).decode()}.md"  # the page most others show
+    page.write_text(page.read_text() + "\nShown on the other pages too.\n")
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    public = tree(site / "public")
+    assert sum(b"Shown on the other pages too." in data for data in public.values()) > 2
+    assert public == clean_build(run, site, tmp_path)
+
+
+@pytest.mark.parametrize("where", ["altered in the store", "not in a worker's spool"])
+def test_a_stored_pages_html_that_cannot_be_had_is_made_again_from_its_markdown(
+    run, tmp_path, monkeypatch, where: str
+) -> None:
+    # A page read back keeps only the SHA-256 of its HTML: HTML found altered in the store when it
+    # is read (its entry's checksum left as it was), or a worker that cannot read it (the store's
+    # connection is not for forked processes), has the page's Markdown rendered again, which gives
+    # the very HTML (its key covers its inputs). Never other bytes.
+    from servicebook.site import buildcache
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1" if where == "altered in the store" else "2")
+    site = generated_site(tmp_path / "site", pages=70)
+    assert run("build", "--source", site).exit_code == 0
+    database = site / ".servicebook-cache" / "store.sqlite"
+    if where == "altered in the store":
+        with sqlite3.connect(database) as db:
+            key, html = db.execute("SELECT key, html FROM entries WHERE html LIKE '%<h2%' LIMIT 1").fetchone()
+            db.execute("UPDATE entries SET html = ? WHERE key = ?", (html + "<p>Pay the bearer.</p>", key))
+    else:
+        monkeypatch.setattr(buildcache.StoredHtml, "spool_all", lambda self: None)
+    _layout_showing_another_page(site)  # every page rendered again: the pages read back are read
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    public = tree(site / "public")
+    assert b"Pay the bearer" not in b"".join(public.values())
+    assert public == clean_build(run, site, tmp_path)
+    if where == "altered in the store":
+        assert "1 cache entry had been altered (page " in result.stderr
+
+
+def test_a_stored_pages_html_that_cannot_be_had_nor_made_again_fails_the_build_and_publishes_nothing(
+    run, tmp_path, monkeypatch
+) -> None:
+    from servicebook.site import buildcache, load
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "2")
+    site = generated_site(tmp_path / "site", pages=70)
+    assert run("build", "--source", site).exit_code == 0
+    before = tree(site / "public")
+    _layout_showing_another_page(site)
+    monkeypatch.setattr(buildcache.StoredHtml, "spool_all", lambda self: None)
+    monkeypatch.setattr(load, "_html_again", lambda *_: None)
+    result = run("build", "--source", site)
+    assert result.exit_code != 0
+    assert "is no longer in the cache store" in result.output
+    assert tree(site / "public") == before

@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -612,6 +613,12 @@ class Heading:
 TEXT_CHARS = 320
 
 
+# Where the pages a build read back from its store and left their HTML in are, by number (model.Page
+# `spooled`): each gives a page's HTML, by the page and its index there, checked against the
+# page's `html_sha256`, or raises (site/buildcache.py StoredHtml; never other bytes).
+STORED_HTML: dict[int, Callable[[Page, int], str]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """A policy page, its Markdown already rendered to safe HTML.
@@ -629,7 +636,8 @@ class Page:
     headings: tuple[Heading, ...]
     html_sha256: str  # of `html` in UTF-8: taken once, where it is rendered (catalog.json publishes it)
     # where its HTML is instead of `body`: (open file descriptor, offset, size in bytes), in this
-    # process and the worker processes it forks; () when `body` holds it
+    # process and the worker processes it forks; () when `body` holds it; (-n, i, 0) for a page
+    # read back from the build's store whose HTML was left there: `STORED_HTML[n]` gives it
     spooled: tuple[int, ...] = ()
     # where what the search index reads of its HTML is (its sections' words and its text
     # fragment, made once where the page was rendered: site/search.py `page_parts`), in the same
@@ -644,6 +652,11 @@ class Page:
         if not self.spooled:
             return self.body
         fd, offset, size = self.spooled
+        if fd < 0:
+            stored = STORED_HTML.get(-fd)
+            if stored is None:
+                raise OSError(f"the HTML of policy page {self.slug!r} is no longer where the build kept it")
+            return stored(self, offset)
         data = os.pread(fd, size, offset)
         if len(data) != size or hashlib.sha256(data).hexdigest() != self.html_sha256:
             raise OSError(f"the HTML of policy page {self.slug!r} is no longer where the build kept it")

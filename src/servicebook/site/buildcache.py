@@ -12,12 +12,15 @@ whose bytes are found to be its bytes (an output restored from a CI cache, see `
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import itertools
 import json
 import os
 import stat
-from collections.abc import Mapping, Set
+import weakref
+from collections.abc import Callable, Mapping, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -119,11 +122,12 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
 
 def decode_page(
     data: str,
-    html: str | bytes,
+    html: str | bytes | None,
     text: str,
     shared: dict[Any, model.Heading] | None = None,
     spool: BodySpool | None = None,
     html_sha256: str | None = None,
+    kept_in: tuple[StoredHtml, str] | None = None,
 ) -> PageResult:
     """A loaded page as stored; raises (DamagedEntry, or whatever a malformed entry gives) when it
     cannot be, or when its HTML is not the HTML it was stored with. `shared` holds the headings
@@ -132,11 +136,25 @@ def decode_page(
     every page, and making a frozen dataclass for each heading of each was most of that. With a
     `spool`, the page's HTML (its UTF-8 bytes, as `Store.get_bytes` gives them) goes there as it
     is, never made a text (load.BodySpool `keep_stored`). `html_sha256`: the SHA-256 of `html`
-    when the caller has it (`Store.get_bytes` checked the entry with it)."""
+    when the caller has it (`Store.get_bytes` checked the entry with it). `kept_in`, with `html`
+    None: the page's HTML is left in the store (StoredHtml, and under which key), read from there
+    when it is first read (model.Page `html`); its caller checks the entry (`Store.matches`)."""
     stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
-    page = None
-    encoded = html if isinstance(html, bytes) else html.encode()
-    if stored is not None:
+    page: model.Page | None = None
+    if kept_in is not None and stored is not None:
+        slug, source, meta, headings, kept_sha256 = stored
+        page = model.Page(
+            slug=str(slug),
+            source=str(source),
+            meta=_page_meta(meta, spool),
+            body="",
+            text=text,
+            headings=_headings(headings, {} if shared is None else shared, spool),
+            html_sha256=str(kept_sha256),
+            spooled=kept_in[0].add(kept_in[1], str(kept_sha256)),
+        )
+    encoded = b"" if kept_in is not None else html if isinstance(html, bytes) else (html or "").encode()
+    if stored is not None and page is None:
         slug, source, meta, headings, kept_sha256 = stored
         if (html_sha256 or hashlib.sha256(encoded).hexdigest()) != kept_sha256:
             raise DamagedEntry(slug)
@@ -144,7 +162,7 @@ def decode_page(
             slug=slug,
             source=source,
             meta=_page_meta(meta, spool),
-            body="" if spool is not None else html if isinstance(html, str) else html.decode("utf-8"),
+            body="" if spool is not None else html if isinstance(html, str) else encoded.decode("utf-8"),
             text=text,
             headings=_headings(headings, {} if shared is None else shared, spool),
             html_sha256=str(kept_sha256),
@@ -234,6 +252,98 @@ class DamagedEntry(ValueError):
     """A stored page whose HTML is not the HTML its `html_sha256` was taken of."""
 
 
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()  # of a page stored without one (it had errors)
+
+
+class StoredHtml:
+    """Where the pages that a build of the command line reads back from the store keep their
+    HTML: in the store, read when a page's HTML is first asked for (model.Page `html`, through
+    model.STORED_HTML) and checked against the page's SHA-256, never other bytes. A one-page
+    rebuild reads back every page and the HTML of none of them (their outputs are kept; the
+    search index stored their words), which it used to read, hash and copy into the build's spool
+    (39 MB at 5k pages). HTML found gone or altered is made again from the page's Markdown
+    (`remake`, load._html_again), which the page's key says gives the HTML it was stored with.
+
+    A worker process forked from this one must not use its SQLite connection: before each fork
+    (`os.register_at_fork`), the HTML of every page handed out and not yet read goes into the
+    build's spool, where a worker reads it (and checks it) as it would any page's there."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(self, store: Store, spool: BodySpool) -> None:
+        self.store = store
+        self.spool = spool
+        self.keys: list[str] = []  # the store key of each page handed out, by its index (`add`)
+        self._sha256: list[str] = []  # and the SHA-256 of its HTML
+        self._placed: dict[int, tuple[int, int, int]] = {}  # of those, where the spool holds the HTML
+        self.remake: Callable[[str], str | None] | None = None  # a page's HTML from its Markdown, by slug
+        self.damaged: list[str] = []  # pages whose HTML was found altered in the store (BuildCache.warnings)
+        self._pid = os.getpid()
+        self.number = next(self._numbers)
+        model.STORED_HTML[self.number] = functools.partial(_html_of, weakref.ref(self))
+        _LIVE.add(self)
+
+    def add(self, key: str, sha256: str) -> tuple[int, int, int]:
+        """model.Page `spooled` of the page stored under `key` whose HTML has this SHA-256."""
+        self.keys.append(key)
+        self._sha256.append(sha256)
+        return (-self.number, len(self.keys) - 1, 0)
+
+    def html(self, page: model.Page, index: int) -> str:
+        placed = self._placed.get(index)
+        if placed is not None:
+            fd, offset, size = placed
+            data: bytes | None = os.pread(fd, size, offset)
+        else:
+            data = self.store.html("page", self.keys[index])
+        if data is not None and hashlib.sha256(data).hexdigest() == page.html_sha256:
+            return data.decode("utf-8")
+        # gone or altered (a worker forked before it was put in the spool cannot read the store):
+        # made again from its Markdown, which the page's key says gives the HTML it was stored with
+        if data is not None and os.getpid() == self._pid and placed is None:
+            self.damaged.append(f"page {page.slug}")
+            self.store.forget("page", self.keys[index])
+        html = self.remake(page.slug) if self.remake is not None else None
+        if html is None or hashlib.sha256(html.encode()).hexdigest() != page.html_sha256:
+            raise OSError(
+                f"the HTML of policy page {page.slug!r} is no longer in the cache store {self.store.path}, "
+                "and its source no longer gives it (changed during the build?): build again"
+            )
+        return html
+
+    def spool_all(self) -> None:
+        """Before a fork: each page's HTML not in the spool yet put there (each checked first)."""
+        if self.spool.closed or len(self._placed) == len(self.keys):
+            return
+        for index, (key, sha256) in enumerate(zip(self.keys, self._sha256, strict=True)):
+            if index in self._placed:
+                continue
+            data = self.store.html("page", key)
+            if data is not None and hashlib.sha256(data).hexdigest() == sha256:
+                self._placed[index] = self.spool.place(data, sha256)
+        self.spool.flush()
+
+
+def _html_of(stored: weakref.ref[StoredHtml], page: model.Page, index: int) -> str:
+    """model.STORED_HTML's entry for a StoredHtml: its page's HTML while it is there."""
+    source = stored()
+    if source is None:
+        raise OSError(f"the HTML of policy page {page.slug!r} is no longer where the build kept it")
+    return source.html(page, index)
+
+
+_LIVE: weakref.WeakSet[StoredHtml] = weakref.WeakSet()  # those whose pages may still be read
+
+
+def _before_fork() -> None:
+    for stored in list(_LIVE):
+        with contextlib.suppress(Exception):  # a worker that then reads such a page makes it again
+            stored.spool_all()
+
+
+os.register_at_fork(before=_before_fork)
+
+
 class BuildCache:
     """One build's view of the store: a `load.PageStore` (pages and catalogs as loaded), a
     `stamps.RenderedStore` (release pages with placeholders), and, when the build replaces an
@@ -248,6 +358,7 @@ class BuildCache:
         self.damaged: list[str] = []  # entries found altered (as the warning names them): made again
         self._headings: dict[Any, model.Heading] = {}  # the headings of the pages read back (`decode_page`)
         self._read: dict[str, Any] = {}  # the pages the last release read back, by key (`get_many`)
+        self._stored_html: StoredHtml | None = None  # where those keep their HTML (`get_many`)
         # -- the output this build replaces (see `for_output`)
         self.output: Path | None = None
         self.inputs = ""
@@ -294,9 +405,11 @@ class BuildCache:
         found: dict[str, Any] = {key: last[key] for key in kept}
         if kept:
             self.store.touch("page", kept)
-        for key, (data, html, text, html_sha256) in self.store.get_bytes(
-            "page", [key for key in keys if key not in last]
-        ).items():
+        rest = [key for key in keys if key not in last]
+        if spool is not None and self.memory is None:  # the command line's build: their HTML left in the store
+            found.update(self._get_leaving_html(rest, spool))
+            rest = []
+        for key, (data, html, text, html_sha256) in self.store.get_bytes("page", rest).items():
             try:
                 found[key] = decode_page(data, html, text, self._headings, spool, html_sha256)
             except DamagedEntry as exc:
@@ -308,6 +421,37 @@ class BuildCache:
         if self.built:
             self._read = found
         return found
+
+    def _get_leaving_html(self, keys: list[str], spool: BodySpool) -> dict[str, Any]:
+        """`get_many` for a build in a process of its own: each page's HTML left in the store
+        (StoredHtml), its entry checked by the SHA-256 of the HTML that the page keeps. (`serve`
+        keeps its pages from build to build, and their HTML in its spool: it reads them whole.)"""
+        source = self._stored_html
+        if source is None or source.spool is not spool:
+            source = self._stored_html = StoredHtml(self.store, spool)
+        found: dict[str, Any] = {}
+        for key, entry in self.store.get_unchecked("page", keys).items():
+            data, text, _ = entry
+            try:
+                result = decode_page(data, None, text, self._headings, spool, kept_in=(source, key))
+            except Exception:
+                self.damaged.append("a page")
+                self.store.forget("page", key)
+                continue
+            page = result.page
+            if not self.store.matches("page", key, entry, page.html_sha256 if page is not None else _EMPTY_SHA256):
+                self.store.damaged.pop()  # named below, by its page
+                self.damaged.append(f"page {page.slug}" if page is not None else "a page")
+                self.store.forget("page", key)
+                continue
+            found[key] = result
+        return found
+
+    def remake_html(self, remake: Callable[[str], str | None]) -> None:
+        """How the pages read back make their HTML again from their Markdown (load._html_again),
+        should their HTML in the store be found gone or altered (StoredHtml)."""
+        if self._stored_html is not None:
+            self._stored_html.remake = remake
 
     def keep(self, keys: list[str]) -> None:
         """Count these pages as used by this build without reading them (see fresh.PageMemory)."""
@@ -361,7 +505,8 @@ class BuildCache:
 
     def warnings(self) -> tuple[Problem, ...]:
         """What the build says of entries found altered: each was made again, not used."""
-        damaged = [*(_KINDS.get(kind, kind) for kind, _ in self.store.damaged), *self.damaged]
+        stored = self._stored_html.damaged if self._stored_html is not None else []
+        damaged = [*(_KINDS.get(kind, kind) for kind, _ in self.store.damaged), *self.damaged, *stored]
         if not damaged or self.store.path is None:
             return ()
         names = sorted(set(damaged))

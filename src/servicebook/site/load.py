@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Container, Iterable, Iterator,
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from servicebook import routes
 from servicebook.cache.store import Store
@@ -50,7 +50,6 @@ from servicebook.content.markdown import (
     render,
 )
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.federation.assemble import Gathered, assemble
 from servicebook.git.repo import build_info, open_repo
 from servicebook.git.snapshots import PageOutline, git_blob_id
 from servicebook.measure.snapshot import read_all as read_snapshots
@@ -66,6 +65,9 @@ from servicebook.source.yaml import (
     read_text,
     split_front_matter,
 )
+
+if TYPE_CHECKING:
+    from servicebook.federation.assemble import Gathered
 
 CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
@@ -163,6 +165,9 @@ def load(
         catalog = catalog_checked.value
         members: dict[str, frozenset[str]] | None = None
         if federate and catalog.members:
+            # an organisation site's only (its members, their lock and records): ~5 ms of start-up
+            from servicebook.federation.assemble import assemble
+
             loader = partial(_load_member, env)
             with contextlib.ExitStack() as stack:
                 if store is None:
@@ -716,6 +721,9 @@ def _load_pages(
         for key, value in cache.get_many(stored[n : n + batch], spool).items():
             if isinstance(value, PageResult):
                 results[by_key[key]] = value if spool is None else spool.keep(value)
+    remake = getattr(cache, "remake_html", None)  # (buildcache.BuildCache: pages read back without their HTML)
+    if remake is not None:
+        remake(partial(_html_again, universe, paths))
     todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
     if progress is not None:
         progress.expect(len(todo))
@@ -734,6 +742,14 @@ def _load_pages(
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
     return [results[slug] for slug in slugs]
+
+
+def _html_again(universe: _Universe, paths: Mapping[str, str], slug: str) -> str | None:
+    """A page's HTML rendered again from its Markdown: for a page read back from the store whose
+    HTML there is found gone or altered when something reads it (buildcache.StoredHtml)."""
+    path = paths.get(slug)
+    result = _load_one(universe, (slug, path)) if path is not None else None
+    return result.page.body if result is not None and result.page is not None else None
 
 
 def _page_keys(
@@ -977,6 +993,10 @@ class BodySpool:
     def size(self) -> int:
         """Bytes of HTML the spool has taken so far (each distinct page once)."""
         return self._end
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
 
     def close(self) -> None:
         self._file.close()
