@@ -779,6 +779,7 @@ class IndexWords:
     state: _State
     texts: dict[str, str]
     index: dict[str, int] | None = None  # where each word is in `state.words`, when known
+    touched: int | None = None  # the store's generation its entries were last all marked used in (`_remember`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -808,11 +809,14 @@ class _Words:
         self.workers = workers
         self.last = last  # what the last index of the process left (`serve`), if any
         self.spill = spill  # where the fragments' texts go as each is made (a cold build), not kept
+        self.touched: int | None = None  # when the entries of the index made from were last all marked used
 
     def make(self) -> _Made:
         base = self.last if self.last is not None else self._base()
+        self.touched = base.touched if base is not None else None
         made = self._from(base) if base is not None else None
         if made is None:
+            self.touched = None
             made = self._from(None)
         assert made is not None
         return made
@@ -829,6 +833,8 @@ class _Words:
             latest = json.loads(pointer.data) if pointer is not None else None
         except ValueError:
             return None
+        # the state's digest, and when every entry it needs was last marked used (`_remember`)
+        latest, touched = (latest.get("state"), latest.get("touched")) if isinstance(latest, dict) else (latest, None)
         if not isinstance(latest, str):
             return None
         entry = store.get(_STATE, [latest]).get(latest)
@@ -839,11 +845,12 @@ class _Words:
         except (ValueError, TypeError, KeyError):
             return None
         wanted = sorted(set(state.digests))
-        # each fragment's key is the digest of its text: one that is not is not used
-        texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items() if digest(e.data) == k}
+        # stored under the digest of their text by `_cut` alone, and checked by the store against
+        # their checksum as they are read: not hashed again here
+        texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items()}
         if len(texts) != len(wanted):
             return None
-        return IndexWords(state, texts)
+        return IndexWords(state, texts, touched=touched if isinstance(touched, int) else None)
 
     def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any]]]:
         """The postings of these records, in their order, a batch at a time (so that they are not
@@ -1004,7 +1011,9 @@ class _Words:
     ) -> _Made:
         """The words cut into ranges of about the same size; each range's fragment is the last
         index's very text when it holds the same words and none of them changed, and a word that
-        did not change is written as the last index's fragment wrote it."""
+        did not change is written as the last index's fragment wrote it. What it costs beyond the
+        words that changed is C's: a copy of the words and their sizes, their running sum, each
+        range's end found in it by bisection, each range's words compared with the last's."""
         split: dict[int, dict[str, str]] = {}
 
         def written(w: str) -> str:
@@ -1014,41 +1023,34 @@ class _Words:
                 split[j] = _written(texts[state.digests[j]])
             return split[j][w]
 
-        same_words = len(encoded) == len(work) and all(w in index for w in encoded)
-        if same_words:
-            ordered = state.words  # `index` holds for this index too
-            sizes = list(state.sizes)
-            for w, postings_text in encoded.items():
-                sizes[index[w]] = len(w) + len(postings_text) + 4
-        else:
-            ordered = sorted([w for w in state.words if w not in work] + list(encoded), key=_order)
-            sizes = [len(w) + len(encoded[w]) + 4 if w in encoded else state.sizes[index[w]] for w in ordered]
+        ordered, sizes, same_words = _reordered(state, work, encoded, index)
         fragments = word_fragments(len(self.keys))
-        target = sum(sizes) / fragments
-        starts: list[int] = [0] if ordered else []
-        size = 0
-        for i, s in enumerate(sizes):
-            if size >= target and len(starts) < fragments:
-                starts.append(i)
-                size = 0
-            size += s
+        starts = _starts(sizes, fragments)
         old_ranges = {state.words[a]: j for j, a in enumerate(state.starts)}
+        ends = [*starts[1:], len(ordered)]
+        old_ends = [*state.starts[1:], len(state.words)]
+        # the ranges a word that changed is in (every range, when most words changed)
+        dirty: Container[int] | None = None
+        if same_words and len(work) * 8 < len(ordered):
+            dirty = {bisect.bisect_right(starts, index[w]) - 1 for w in work}
         made: list[tuple[str, str]] = []  # (digest, text) of each fragment; its text "" once spilled
         makers: list[Callable[[], bytes]] = []
-        for j, a in enumerate(starts):
-            span = ordered[a : starts[j + 1] if j + 1 < len(starts) else len(ordered)]
-            o = old_ranges.get(span[0])
+        for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            o = old_ranges.get(ordered[a])
             if o is not None:
-                oa = state.starts[o]
-                ob = state.starts[o + 1] if o + 1 < len(state.starts) else len(state.words)
-                if state.words[oa:ob] == span and not any(w in work for w in span):
+                oa, ob = state.starts[o], old_ends[o]
+                if same_words:
+                    same = oa == a and ob == b and (j not in dirty if dirty is not None else work.isdisjoint(ordered[a:b]))
+                else:
+                    same = ob - oa == b - a and state.words[oa:ob] == ordered[a:b] and work.isdisjoint(ordered[a:b])
+                if same:
                     made.append(self._made_text(state.digests[o], texts[state.digests[o]], makers))
                     continue
             parts = [
                 json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
                 if w in encoded
                 else written(w)
-                for w in span
+                for w in ordered[a:b]
             ]
             text = "{" + ",".join(parts) + "}\n"
             key = digest(text)
@@ -1056,12 +1058,12 @@ class _Words:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
-        self._remember(now)
+        touched = self._remember(now, self.touched)
         empty = digest(_EMPTY)
         fragments_made = list(zip(now.digests, makers, strict=True))
         fragments_made += [(empty, partial(_utf8, _EMPTY))] * (fragments - len(made))
         # a spilled index's texts are not kept: it is a cold build's, which no later index starts from
-        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None)
+        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched)
         return _Made([ordered[a] for a in starts], fragments_made, words)
 
     def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, str]:
@@ -1073,18 +1075,75 @@ class _Words:
         makers.append(self.spill.keep(_utf8(text)))
         return key, ""
 
-    def _remember(self, state: _State) -> None:
-        """Keep `state` as the one the next index starts from, and the postings it needs."""
+    def _remember(self, state: _State, touched: int | None) -> int | None:
+        """Keep `state` as the one the next index starts from, and the entries it needs: every
+        record's postings and every fragment's text, marked used (so that the store's pruning
+        keeps them) in one build of two. The store drops what neither this build nor the one
+        before it used; what was marked in build `touched` is kept through build `touched + 1`,
+        and every entry this state names that was not in the last one was made or read by this
+        build: so they are all marked again only when `touched` is two or more builds ago. The
+        generation they were last all marked in."""
         store = self.store
         if store is None:
-            return
+            return None
         text = state.to_json()
         key = digest(text)
         store.put(_STATE, key, Entry(text))
-        store.put(_LATEST, LATEST_KEY, Entry(json.dumps(key)))
-        store.touch(_POSTINGS, sorted(set(state.records)))
-        # an index made from what the process kept read no fragment from the store: marked used here
-        store.touch(_FRAGMENT, sorted(set(state.digests)))
+        now = store.generation
+        if touched is None or not now - 1 <= touched <= now:
+            store.touch(_POSTINGS, sorted(set(state.records)))
+            # an index made from what the process kept read no fragment from the store: marked here
+            store.touch(_FRAGMENT, sorted(set(state.digests)))
+            touched = now
+        store.put(_LATEST, LATEST_KEY, Entry(json.dumps({"state": key, "touched": touched})))
+        return touched
+
+def _reordered(
+    state: _State, work: set[str], encoded: dict[str, bytes], index: dict[str, int]
+) -> tuple[list[str], list[int], bool]:
+    """The words of the next index in order (of `_order`), the size each counts for when they are
+    cut into ranges, and whether they are the last index's words in the same places (`index`
+    then holds for them too): the last index's words, those that changed sized again, those gone
+    taken out and those new put in where they go (bisection); sorted again when most changed."""
+    sizes = list(state.sizes)
+    gone = [index[w] for w in work if w not in encoded]
+    new = [w for w in encoded if w not in index]
+    for w in work:
+        if w in encoded and w in index:
+            sizes[index[w]] = len(w) + len(encoded[w]) + 4
+    if not gone and not new:
+        return state.words, sizes, True
+    if (len(gone) + len(new)) * 8 > len(state.words):
+        kept = [w for w in state.words if w not in work]
+        ordered = sorted(kept + list(encoded), key=_order)
+        return ordered, [len(w) + len(encoded[w]) + 4 if w in encoded else sizes[index[w]] for w in ordered], False
+    ordered = list(state.words)
+    for i in sorted(gone, reverse=True):
+        del ordered[i]
+        del sizes[i]
+    for w in new:
+        i = bisect.bisect_left(ordered, _order(w), key=_order)
+        ordered.insert(i, w)
+        sizes.insert(i, len(w) + len(encoded[w]) + 4)
+    return ordered, sizes, False
+
+
+def _starts(sizes: list[int], fragments: int) -> list[int]:
+    """Where each range of words begins: a range takes words until it holds at least its share
+    (the sum of `sizes` over `fragments`), and there are `fragments` ranges at most. The running
+    sum of the sizes, and each range's end found in it by bisection."""
+    if not sizes:
+        return []
+    running = list(accumulate(sizes, initial=0))  # running[i]: the sizes of the words before i
+    target = running[-1] / fragments
+    starts = [0]
+    while len(starts) < fragments:
+        # the first word before which the range holds at least its share
+        i = bisect.bisect_left(running, running[starts[-1]] + target, lo=starts[-1] + 1, hi=len(sizes))
+        if i >= len(sizes):
+            break
+        starts.append(i)
+    return starts
 
 
 def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
