@@ -219,11 +219,13 @@ def test_a_record_unchanged_since_the_last_index_of_the_process_is_written_from_
     texts[address] = (record, marked, html, key)
     assert search.search_files(view, memory=memory) == first  # its records file, of the same keys, is kept whole
     memory.files.clear()
+    memory.texts.clear()
     again = search.search_files(view, memory=memory)
     assert any("\u200b" in data.decode() for path, data in again.items() if path.startswith("search/r/"))
     # a record that changed is written again, whatever was kept for its address
     texts[address] = ({**record, "t": "another title"}, marked, html, key)
     memory.files.clear()
+    memory.texts.clear()
     assert search.search_files(view, memory=memory) == first
 
 

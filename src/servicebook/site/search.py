@@ -39,7 +39,7 @@ from html import unescape
 from html.parser import HTMLParser
 from itertools import accumulate, chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from servicebook import routes
 from servicebook.cache.digest import digest
@@ -369,11 +369,23 @@ def _headings(p: model.Page) -> list[list[str]]:
 def _record_text(record: dict[str, Any], page: model.Page | None) -> str:
     """A record's JSON text; a policy page's record made without its headings (`search_records`)
     has them in its text all the same, where `_policy_record` puts them (before the owner, the
-    last key even of a record `_label_teams` copied)."""
-    if page is not None and "h" not in record and (headings := _headings(page)):
-        owner = {"x": record["x"]} if "x" in record else {}
-        record = {**{k: v for k, v in record.items() if k != "x"}, "h": headings, **owner}
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    last key even of a record `_label_teams` copied): spliced into the record's own text, as a
+    copy of the record with them would be written."""
+    text = _json(record)
+    if page is None or "h" in record or not (headings := _headings(page)) or len(text) < 3:
+        return text
+    spliced = ',"h":' + _json(headings)
+    if "x" not in record:
+        return text[:-1] + spliced + "}"
+    owner = ',"x":' + _json(record["x"]) + "}"
+    if next(reversed(record)) == "x" and text.endswith(owner):
+        return text[: -len(owner)] + spliced + owner
+    record = {**{k: v for k, v in record.items() if k != "x"}, "h": headings, "x": record["x"]}
+    return _json(record)
+
+
+# json.dumps(…, ensure_ascii=False, separators=(",", ":")) without making its encoder each time
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def search_files(
@@ -383,9 +395,9 @@ def search_files(
     return {f.path: f.make() for f in search_index(view, store, workers, memory)}
 
 
-# the files of a process's last index by site path, each with what it was made of: its records'
-# keys, its digest, its page
-KeptFiles = dict[str, tuple[object, "IndexFile"]]
+# the files of a process's last index, each with what it was made of: a records or words file by
+# site path (its records' keys, its digest), a text fragment by its record's id (its page)
+KeptFiles = dict[Any, tuple[object, Any]]
 
 
 @dataclass(slots=True)
@@ -398,7 +410,9 @@ class SearchMemory:
     records: dict[str, tuple[dict[str, Any], str, str, str]] = field(default_factory=dict)
     words: IndexWords | None = None
     policies: PolicyRecords = field(default_factory=dict)  # its policy pages' records, by page
-    files: KeptFiles = field(default_factory=dict)  # its files, by site path
+    files: KeptFiles = field(default_factory=dict)  # its records and words files, by site path
+    texts: KeptFiles = field(default_factory=dict)  # its text fragments, by record id
+    made_as: object = None  # what its files were made as (`index_files`' `file`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +428,24 @@ class IndexFile:
 def search_index(
     view: SiteView, store: Store | None = None, workers: int = 1, memory: SearchMemory | None = None
 ) -> tuple[IndexFile, ...]:
-    """The index's files in a fixed order: the manifest, the records, the words, the texts.
+    """The index's files in a fixed order: the manifest, the records, the words, the texts (see
+    `index_files`)."""
+    return index_files(view, IndexFile, store, workers, memory)
+
+
+F = TypeVar("F")
+
+
+def index_files(
+    view: SiteView,
+    file: Callable[[str, str, Callable[[], bytes]], F],
+    store: Store | None = None,
+    workers: int = 1,
+    memory: SearchMemory | None = None,
+) -> tuple[F, ...]:
+    """The index's files in a fixed order: the manifest, the records, the words, the texts, each
+    made as `file(path, inputs, make)`: where it goes, a digest of its bytes (or of all they are
+    made from), and what makes them (in a render worker: it reads no store).
 
     Each record's words ("postings": word, where, section) are kept in `store` under a digest
     of the record and, for a policy page, of its HTML, so a page is read for its words once in
@@ -427,8 +458,9 @@ def search_index(
     an index made from nothing (tests/test_search_incremental.py).
 
     `memory` (`serve`: fresh.PageMemory.search) holds what the last index the process made was
-    made of: its records, with their texts and keys, and its words (`IndexWords`), which the
-    next index starts from instead of what the store holds; it is left holding this index's.
+    made of: its records, with their texts and keys, its words (`IndexWords`), which the next
+    index starts from instead of what the store holds, and its files, each the very object
+    `file` made while what it is made of is the same; it is left holding this index's.
     Without `memory`, the records and words files are made as the index is, into a temporary
     file (`_Spill`), and read from there when asked for."""
     # a cold build's policy records are made without their headings, which only their texts
@@ -445,7 +477,11 @@ def search_index(
     del written  # in a cold build, in the spill: not held while the words are made
     words = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None, spill)
     words_made = words.make()
-    last: KeptFiles = memory.files if memory is not None else {}
+    # a file the last index of the process made of the same keys, the same text, the same page
+    # object is that index's (the same bytes, the same object), not made again
+    same_kind = memory is not None and memory.made_as is file
+    last: KeptFiles = memory.files if memory is not None and same_kind else {}
+    last_texts: KeptFiles = memory.texts if memory is not None and same_kind else {}
     kept: KeptFiles = {}  # each file and what it was made of, for the next index of the process
     manifest = _compact(
         {
@@ -457,33 +493,34 @@ def search_index(
             "kinds": _kinds(records),
         }
     )
-    files = [IndexFile(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
-    # a file the last index of the process made of the same keys, the same text, the same page
-    # object is that index's (the same bytes), not made again
+    files = [file(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
     for n in range(0, len(records), CHUNK):
         chunk_keys = keys[n : n + CHUNK]  # a record's key covers its text
         path = routes.search_fragment("r", n // CHUNK)
         known = last.get(path)
         if known is None or known[0] != chunk_keys:
-            known = (chunk_keys, IndexFile(path, digest(*chunk_keys), records_files[n // CHUNK]))
+            known = (chunk_keys, file(path, digest(*chunk_keys), records_files[n // CHUNK]))
         kept[path] = known
     for n, (key, body) in enumerate(words_made.fragments):
         path = routes.search_fragment("w", n)
         known = last.get(path)
         if known is None or known[0] != key:
-            known = (key, IndexFile(path, key, body))
+            known = (key, file(path, key, body))
         kept[path] = known
+    files += [made for _, made in kept.values()]
+    texts: KeptFiles = {}
     for rid in policy:
         page = pages[rid]
-        path = routes.search_fragment("t", rid)
-        known = last.get(path)
+        known = last_texts.get(rid)
         if known is None or known[0] is not page:
-            known = (page, IndexFile(path, page.html_sha256, partial(_text_file, page)))
-        kept[path] = known
-    files += [file for _, file in kept.values()]
+            known = (page, file(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page)))
+        texts[rid] = known
+    files += [made for _, made in texts.values()]
     if memory is not None:
         memory.words = words_made.words
         memory.files = kept
+        memory.texts = texts
+        memory.made_as = file
     return tuple(files)
 
 
@@ -1040,7 +1077,8 @@ class _Words:
             if o is not None:
                 oa, ob = state.starts[o], old_ends[o]
                 if same_words:
-                    same = oa == a and ob == b and (j not in dirty if dirty is not None else work.isdisjoint(ordered[a:b]))
+                    clean = j not in dirty if dirty is not None else work.isdisjoint(ordered[a:b])
+                    same = oa == a and ob == b and clean
                 else:
                     same = ob - oa == b - a and state.words[oa:ob] == ordered[a:b] and work.isdisjoint(ordered[a:b])
                 if same:
