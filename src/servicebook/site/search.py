@@ -1136,6 +1136,7 @@ class _Words:
         store.put(_LATEST, LATEST_KEY, Entry(json.dumps({"state": key, "touched": touched})))
         return touched
 
+
 def _reordered(
     state: _State, work: set[str], encoded: dict[str, bytes], index: dict[str, int]
 ) -> tuple[list[str], list[int], bool]:
