@@ -734,6 +734,8 @@ POSTINGS_BATCH = 256  # records whose postings are made (or read from the store)
 _POSTINGS = "search-postings"  # a record's postings, under its key
 _FRAGMENT = "search-words"  # a words fragment's text, under its digest
 _STATE = "search-state"  # an index's _State, under its digest
+_BLOCK_KEYS = "search-block-keys"  # a run of an index's records (`_Blocks`): their keys, under a digest of them
+_BUNDLE = "search-bundle"  # the same run: each record's postings as stored, a line each, under the same digest
 _LATEST = "search-latest"  # the digest of the last _State made, under LATEST_KEY
 LATEST_KEY = "latest"  # a fixed key: the next index starts from whichever was made last (any is right)
 _EMPTY = "{}\n"
@@ -742,24 +744,137 @@ _EMPTY = "{}\n"
 @dataclass(slots=True)
 class _State:
     """What the next index is made from: each record's key, the words in order with the size each
-    counts for when the words are cut into ranges, where each range starts, its text's digest."""
+    counts for when the words are cut into ranges, where each range starts, its text's digest;
+    and the records in runs (`_Blocks`), each run's digest and length. Stored with the runs in
+    place of the records' keys: the keys of a run are stored under its digest (_BLOCK_KEYS), so
+    that an index after an edit stores the keys of the run that changed, not of every record."""
 
     records: list[str]
     words: list[str]
     sizes: list[int]
     starts: list[int]
     digests: list[str]
+    blocks: list[tuple[str, int]] = field(default_factory=list)
 
     def to_json(self) -> str:
-        state = [self.records, self.words, self.sizes, self.starts, self.digests]
+        state = [self.blocks, self.words, self.sizes, self.starts, self.digests]
         return json.dumps({"search": state}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> _State:
-        records, words_, sizes, starts, digests = json.loads(text)["search"]
+        """The state stored, without its records' keys (`records` is empty: they are read from
+        its blocks')."""
+        blocks, words_, sizes, starts, digests = json.loads(text)["search"]
         if not (len(words_) == len(sizes) and len(starts) == len(digests)):
             raise ValueError("inconsistent search state")
-        return cls(records, words_, sizes, starts, digests)
+        runs = [(key, n) for key, n in blocks]
+        if not all(isinstance(key, str) and isinstance(n, int) and n > 0 for key, n in runs):
+            raise ValueError("a search state's blocks are not runs of records")
+        return cls([], words_, sizes, starts, digests, runs)
+
+
+_BLOCK_ENDS = frozenset(f"{n:02x}" for n in range(0, 256, 64))  # a run ends at a record whose key ends so
+
+
+class _Blocks:
+    """An index's records in runs, each ending at a record whose key ends in one of `_BLOCK_ENDS`
+    (one in 64, at random): where a run ends depends on its own records alone, so a record
+    changed, put in or taken out changes the run it is in (or the two it joins), and the others
+    are the last index's, whatever ids moved. A run's keys and its records' postings are stored
+    under a digest of its keys (_BLOCK_KEYS, _BUNDLE), and the next index reads the postings of
+    a record that left from there: so the store keeps the postings of an index's records by
+    marking a few hundred runs used, not every record. Each run that is not the last index's is
+    stored as its records' postings come in (`took`: a whole run at once, in a build from
+    nothing), or at the end (`finish`) with those of the records that did not change read from
+    the last index's runs."""
+
+    def __init__(self, store: Store, keys: list[str], old: _State) -> None:
+        self.store = store
+        self.keys = keys
+        self.old = old
+        self.blocks: list[tuple[str, int]] = []
+        known = {key for key, _ in old.blocks}
+        self.todo: dict[int, tuple[int, str]] = {}  # first id → (end, digest) of each run to store
+        start = 0
+        for end in _block_ends(keys):
+            key = digest(*keys[start:end])
+            self.blocks.append((key, end - start))
+            if key not in known:
+                self.todo[start] = (end, key)
+            start = end
+        self.firsts = sorted(self.todo)
+        self.held: dict[int, str] = {}  # postings of records in runs to store, by id, until stored
+        self.failed = False  # a record's postings were nowhere: the state is not stored
+
+    def took(self, rid: int, data: str) -> None:
+        """The postings of record `rid`, as stored (`_Words._keep`)."""
+        at = bisect.bisect_right(self.firsts, rid) - 1
+        if at < 0:
+            return
+        first = self.firsts[at]
+        end, key = self.todo.get(first, (0, ""))
+        if rid >= end:
+            return
+        self.held[rid] = data
+        if rid == end - 1 and all(r in self.held for r in range(first, end)):  # a whole run came in
+            self._store(first, end, key)
+
+    def _store(self, first: int, end: int, key: str) -> None:
+        lines = [self.held.pop(r) for r in range(first, end)]
+        self.store.put(_BLOCK_KEYS, key, Entry(json.dumps(self.keys[first:end])))
+        self.store.put(_BUNDLE, key, Entry("\n".join(lines)))
+        del self.todo[first]
+
+    def finish(self) -> None:
+        """Store the runs left, each record's postings that did not come in read from the last
+        index's runs that are not this one's (by the record's key)."""
+        if not self.todo:
+            return
+        wanted = {self.keys[r] for first, (end, _) in self.todo.items() for r in range(first, end)}
+        wanted.difference_update(self.keys[r] for r in self.held)
+        now = {key for key, _ in self.blocks}
+        found = self.old_postings(wanted, [key for key, _ in self.old.blocks if key not in now])
+        if len(found) < len(wanted):  # (a record in two runs, one of them kept whole) stored on its own
+            missing = sorted(wanted - found.keys())
+            found.update((k, e.data) for k, e in self.store.get(_POSTINGS, missing).items())
+        for first, (end, key) in sorted(self.todo.items()):
+            for r in range(first, end):
+                if r not in self.held:
+                    data = found.get(self.keys[r])
+                    if data is None:
+                        self.failed = True
+                        return
+                    self.held[r] = data
+            self._store(first, end, key)
+
+    def old_postings(self, wanted: set[str], runs: list[str]) -> dict[str, str]:
+        """The stored postings (`_Words._keep`'s text) of the records with keys in `wanted`, from
+        the last index's `runs` (their digests)."""
+        if not wanted:
+            return {}
+        where: dict[str, tuple[int, int]] = {}
+        start = 0
+        for key, n in self.old.blocks:
+            where[key] = (start, start + n)
+            start += n
+        found: dict[str, str] = {}
+        for key, entry in self.store.get(_BUNDLE, sorted(set(runs))).items():
+            first, end = where[key]
+            lines = entry.data.split("\n")
+            if len(lines) != end - first:
+                continue
+            for k, line in zip(self.old.records[first:end], lines, strict=True):
+                if k in wanted:
+                    found[k] = line
+        return found
+
+
+def _block_ends(keys: list[str]) -> list[int]:
+    """Where each run of `_Blocks` ends (the id after its last record)."""
+    ends = [i + 1 for i, key in enumerate(keys) if key[-2:] in _BLOCK_ENDS]
+    if keys and (not ends or ends[-1] != len(keys)):
+        ends.append(len(keys))
+    return ends
 
 
 FRESH_BATCH = 1 << 16  # postings held as lists before they are encoded (about 360 pages' worth)
@@ -847,6 +962,7 @@ class _Words:
         self.last = last  # what the last index of the process left (`serve`), if any
         self.spill = spill  # where the fragments' texts go as each is made (a cold build), not kept
         self.touched: int | None = None  # when the entries of the index made from were last all marked used
+        self.blocks: _Blocks | None = None  # its records in runs (None without a store)
 
     def make(self) -> _Made:
         base = self.last if self.last is not None else self._base()
@@ -881,6 +997,16 @@ class _Words:
             state = _State.from_json(entry.data)
         except (ValueError, TypeError, KeyError):
             return None
+        runs = store.get(_BLOCK_KEYS, sorted({key for key, _ in state.blocks}))
+        for key, n in state.blocks:  # the records' keys, a run at a time
+            run = runs.get(key)
+            try:
+                keys = json.loads(run.data) if run is not None else None
+            except ValueError:
+                return None
+            if not isinstance(keys, list) or len(keys) != n:
+                return None
+            state.records += keys
         wanted = sorted(set(state.digests))
         # stored under the digest of their text by `_cut` alone, and checked by the store against
         # their checksum as they are read: not hashed again here
@@ -889,14 +1015,15 @@ class _Words:
             return None
         return IndexWords(state, texts, touched=touched if isinstance(touched, int) else None)
 
-    def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any]]]:
+    def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any], str]]:
         """The postings of these records, in their order, a batch at a time (so that they are not
         all held at once), each as its own fields' words (word → [where, section], all in
         section 0) and the rest of its postings ([word, where, section, …]; `merged_postings`
-        makes the record's postings of the two). Stored; or made here from the record and what
-        its page's render found (`page_parts`); or, for a page whose render this build did not
-        see (read back from the store, a release's, a member's), read from its HTML over the
-        workers. Each one made is stored."""
+        makes the record's postings of the two), and their text as stored (`_keep`; "" without a
+        store). Stored; or made here from the record and what its page's render found
+        (`page_parts`); or, for a page whose render this build did not see (read back from the
+        store, a release's, a member's), read from its HTML over the workers. Each one made is
+        stored."""
         pages = self.pages
         # pages without parts: their HTML is read, over the workers, all at once (as few as the
         # pages that changed, on a rebuild)
@@ -906,19 +1033,17 @@ class _Words:
         made = map_shared(_tokenise, (self.records, pages), missing, self.workers)
         for rid, postings in zip(missing, made, strict=True):
             postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
-            read[rid] = postings
-            self._keep(rid, {}, json.dumps(postings, ensure_ascii=False))
+            read[rid] = (postings, self._keep(rid, {}, json.dumps(postings, ensure_ascii=False)))
         for n in range(0, len(rids), POSTINGS_BATCH):
             batch = rids[n : n + POSTINGS_BATCH]
             stored = self._stored([rid for rid in batch if rid not in read])
             for rid in batch:
                 found = read.pop(rid) if rid in read else stored.get(rid)
                 if found is not None:
-                    yield rid, {}, found
+                    yield rid, {}, found[0], found[1]
                     continue
                 own, text = self._made(rid)
-                self._keep(rid, own, text)
-                yield rid, own, json.loads(text)
+                yield rid, own, json.loads(text), self._keep(rid, own, text)
 
     def _made(self, rid: int) -> tuple[dict[str, list[int]], str]:
         """A record's postings, made in this process: its own fields' words, and the JSON of its
@@ -933,31 +1058,38 @@ class _Words:
             return _record_words(record), json.dumps(section_postings(page_sections(page.html)), ensure_ascii=False)
         return _record_words(record), parts[0].decode()
 
-    def _stored(self, rids: list[int]) -> dict[int, list[Any]]:
-        """The postings of these records that the store holds."""
+    def _stored(self, rids: list[int]) -> dict[int, tuple[list[Any], str]]:
+        """The postings of these records that the store holds, and their text as stored."""
         if self.store is None or not rids:
             return {}
         stored = self.store.get(_POSTINGS, sorted({self.keys[r] for r in rids}))
-        found: dict[int, list[Any]] = {}
+        found: dict[int, tuple[list[Any], str]] = {}
         for rid in rids:
             entry = stored.get(self.keys[rid])
             postings = _postings_of(entry.data) if entry is not None else None
-            if postings is not None:
-                found[rid] = postings
+            if postings is not None and entry is not None:
+                found[rid] = (postings, entry.data)
         return found
 
-    def _keep(self, rid: int, own: dict[str, list[int]], rest: str) -> None:
+    def _keep(self, rid: int, own: dict[str, list[int]], rest: str) -> str:
         """Store a record's postings: its own fields' words and the JSON of the rest, as they are
-        (`_postings_of` reads them)."""
-        if self.store is not None:
-            data = f'{{"r":{json.dumps(_flat(own), ensure_ascii=False)},"b":{rest}}}'
-            self.store.put(_POSTINGS, self.keys[rid], Entry(data))
-
-    def _old_postings(self, keys: list[str]) -> dict[str, list[Any]] | None:
+        (`_postings_of` reads them); the text stored ("" without a store)."""
         if self.store is None:
+            return ""
+        data = f'{{"r":{json.dumps(_flat(own), ensure_ascii=False)},"b":{rest}}}'
+        self.store.put(_POSTINGS, self.keys[rid], Entry(data))
+        return data
+
+    def _old_postings(self, state: _State, removed: list[int]) -> dict[str, list[Any]] | None:
+        """The postings of the last index's records `removed` (their ids), read from the runs
+        that hold them; None when one is not stored."""
+        if self.blocks is None or not state.blocks:
             return None
-        found = {k: _postings_of(e.data) for k, e in self.store.get(_POSTINGS, sorted(set(keys))).items()}
-        if len(found) != len(set(keys)) or None in found.values():
+        ends = list(accumulate(n for _, n in state.blocks))
+        runs = [state.blocks[bisect.bisect_right(ends, rid)][0] for rid in removed]
+        keys = {state.records[rid] for rid in removed}
+        found = {k: _postings_of(data) for k, data in self.blocks.old_postings(keys, runs).items()}
+        if len(found) != len(keys) or None in found.values():
             return None
         return found  # type: ignore[return-value]
 
@@ -974,7 +1106,10 @@ class _Words:
         work: set[str] = set()
         entries: dict[str, list[int]] = {}
         fresh = _Fresh()
-        for rid, own, rest in self._postings(added):
+        blocks = self.blocks
+        for rid, own, rest, data in self._postings(added):
+            if blocks is not None:
+                blocks.took(rid, data)
             if same:
                 was = _places(out[state.records[rid]])
                 now = _places(_merged({w: list(at) for w, at in own.items()}, rest))
@@ -1011,7 +1146,8 @@ class _Words:
         spans = _spans(state.records, keys)
         added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
-        out = self._old_postings([state.records[i] for i in removed]) if removed else {}
+        self.blocks = _Blocks(self.store, keys, state) if self.store is not None else None
+        out = self._old_postings(state, removed) if removed else {}
         if out is None:
             return None
         index = base.index if base is not None and base.index is not None else {w: i for i, w in enumerate(state.words)}
@@ -1096,6 +1232,9 @@ class _Words:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
+        if self.blocks is not None:
+            self.blocks.finish()
+            now.blocks = self.blocks.blocks
         touched = self._remember(now, self.touched)
         empty = digest(_EMPTY)
         fragments_made = list(zip(now.digests, makers, strict=True))
@@ -1114,22 +1253,24 @@ class _Words:
         return key, ""
 
     def _remember(self, state: _State, touched: int | None) -> int | None:
-        """Keep `state` as the one the next index starts from, and the entries it needs: every
-        record's postings and every fragment's text, marked used (so that the store's pruning
-        keeps them) in one build of two. The store drops what neither this build nor the one
+        """Keep `state` as the one the next index starts from, and the entries it needs (each
+        run's keys and postings, each fragment's text) marked used, so that the store's pruning
+        keeps them, in one build of two: the store drops what neither this build nor the one
         before it used; what was marked in build `touched` is kept through build `touched + 1`,
         and every entry this state names that was not in the last one was made or read by this
-        build: so they are all marked again only when `touched` is two or more builds ago. The
-        generation they were last all marked in."""
+        build, so they are all marked again only when `touched` is two or more builds ago. The
+        generation they were last all marked in (None: the state is not kept)."""
         store = self.store
-        if store is None:
+        if store is None or self.blocks is None or self.blocks.failed:
             return None
         text = state.to_json()
         key = digest(text)
         store.put(_STATE, key, Entry(text))
         now = store.generation
         if touched is None or not now - 1 <= touched <= now:
-            store.touch(_POSTINGS, sorted(set(state.records)))
+            runs = sorted({run for run, _ in state.blocks})
+            store.touch(_BLOCK_KEYS, runs)
+            store.touch(_BUNDLE, runs)
             # an index made from what the process kept read no fragment from the store: marked here
             store.touch(_FRAGMENT, sorted(set(state.digests)))
             touched = now
