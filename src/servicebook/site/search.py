@@ -369,18 +369,10 @@ def _headings(p: model.Page) -> list[list[str]]:
 def _record_text(record: dict[str, Any], page: model.Page | None) -> str:
     """A record's JSON text; a policy page's record made without its headings (`search_records`)
     has them in its text all the same, where `_policy_record` puts them (before the owner, the
-    last key even of a record `_label_teams` copied): spliced into the record's own text, as a
-    copy of the record with them would be written."""
-    text = _json(record)
-    if page is None or "h" in record or not (headings := _headings(page)) or len(text) < 3:
-        return text
-    spliced = ',"h":' + _json(headings)
-    if "x" not in record:
-        return text[:-1] + spliced + "}"
-    owner = ',"x":' + _json(record["x"]) + "}"
-    if next(reversed(record)) == "x" and text.endswith(owner):
-        return text[: -len(owner)] + spliced + owner
-    record = {**{k: v for k, v in record.items() if k != "x"}, "h": headings, "x": record["x"]}
+    last key even of a record `_label_teams` copied)."""
+    if page is not None and "h" not in record and (headings := _headings(page)):
+        owner = {"x": record["x"]} if "x" in record else {}
+        record = {**{k: v for k, v in record.items() if k != "x"}, "h": headings, **owner}
     return _json(record)
 
 
