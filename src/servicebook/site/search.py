@@ -491,7 +491,7 @@ def index_files(
         path = routes.search_fragment("r", n // CHUNK)
         known = last.get(path)
         if known is None or known[0] != chunk_keys:
-            known = (chunk_keys, file(path, digest(*chunk_keys), records_files[n // CHUNK]))
+            known = (chunk_keys, file(path, digest("\n".join(chunk_keys)), records_files[n // CHUNK]))
         kept[path] = known
     for n, (key, body) in enumerate(words_made.fragments):
         path = routes.search_fragment("w", n)
@@ -789,7 +789,7 @@ class _Blocks:
         self.todo: dict[int, tuple[int, str]] = {}  # first id → (end, digest) of each run to store
         start = 0
         for end in _block_ends(keys):
-            key = digest(*keys[start:end])
+            key = digest("\n".join(keys[start:end]))  # hex digests: one part, not one a key
             self.blocks.append((key, end - start))
             if key not in known:
                 self.todo[start] = (end, key)
