@@ -727,7 +727,7 @@ _POSTINGS = "search-postings"  # a record's postings, under its key
 _FRAGMENT = "search-words"  # a words fragment's text, under its digest
 _STATE = "search-state"  # an index's _State, under its digest
 _BLOCK_KEYS = "search-block-keys"  # a run of an index's records (`_Blocks`): their keys, under a digest of them
-_BUNDLE = "search-bundle"  # the same run: each record's postings as stored, a line each, under the same digest
+_BUNDLE = "search-bundle"  # the same run: each record's postings as stored (a list of them), under the same digest
 _LATEST = "search-latest"  # the digest of the last _State made, under LATEST_KEY
 LATEST_KEY = "latest"  # a fixed key: the next index starts from whichever was made last (any is right)
 _EMPTY = "{}\n"
@@ -813,8 +813,8 @@ class _Blocks:
 
     def _store(self, first: int, end: int, key: str) -> None:
         lines = [self.held.pop(r) for r in range(first, end)]
-        self.store.put(_BLOCK_KEYS, key, Entry(json.dumps(self.keys[first:end])))
-        self.store.put(_BUNDLE, key, Entry("\n".join(lines)))
+        self.store.put(_BLOCK_KEYS, key, Entry(json.dumps({"keys": self.keys[first:end]})))
+        self.store.put(_BUNDLE, key, Entry(json.dumps({"postings": lines}, ensure_ascii=False)))
         del self.todo[first]
 
     def finish(self) -> None:
@@ -852,8 +852,11 @@ class _Blocks:
         found: dict[str, str] = {}
         for key, entry in self.store.get(_BUNDLE, sorted(set(runs))).items():
             first, end = where[key]
-            lines = entry.data.split("\n")
-            if len(lines) != end - first:
+            try:
+                lines = json.loads(entry.data)["postings"]
+            except (ValueError, TypeError, KeyError):
+                continue
+            if not isinstance(lines, list) or len(lines) != end - first or not all(isinstance(x, str) for x in lines):
                 continue
             for k, line in zip(self.old.records[first:end], lines, strict=True):
                 if k in wanted:
@@ -993,8 +996,8 @@ class _Words:
         for key, n in state.blocks:  # the records' keys, a run at a time
             run = runs.get(key)
             try:
-                keys = json.loads(run.data) if run is not None else None
-            except ValueError:
+                keys = json.loads(run.data)["keys"] if run is not None else None
+            except (ValueError, TypeError, KeyError):
                 return None
             if not isinstance(keys, list) or len(keys) != n:
                 return None
