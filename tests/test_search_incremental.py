@@ -12,10 +12,12 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicebook import routes
 from servicebook.cache.store import Store
-from servicebook.site import search
+from servicebook.site import outputs, search
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 from servicebook.site.load import load
@@ -219,11 +221,13 @@ def test_a_record_unchanged_since_the_last_index_of_the_process_is_written_from_
     texts[address] = (record, marked, html, key)
     assert search.search_files(view, memory=memory) == first  # its records file, of the same keys, is kept whole
     memory.files.clear()
+    memory.texts.clear()
     again = search.search_files(view, memory=memory)
     assert any("\u200b" in data.decode() for path, data in again.items() if path.startswith("search/r/"))
     # a record that changed is written again, whatever was kept for its address
     texts[address] = ({**record, "t": "another title"}, marked, html, key)
     memory.files.clear()
+    memory.texts.clear()
     assert search.search_files(view, memory=memory) == first
 
 
@@ -341,3 +345,121 @@ def test_a_cold_index_without_a_temporary_folder_holds_its_files_in_memory(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
     files = search.search_index(view)
     assert [f.make() for f in files] == [f.make() for f in search.search_index(view, memory=SearchMemory())]
+
+
+def test_indexes_of_builds_one_after_the_other_start_from_the_last_through_the_stores_pruning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each build opens the store (a generation of its own) and prunes what neither it nor the
+    build before it used. The postings of the last index's records are kept by marking a few
+    runs of records used (`_Blocks`), in one build of two, never each record's: a page edited
+    again three builds later is taken out of the index with the postings its run kept."""
+    site = generated_site(tmp_path / "site", pages=40)
+    read: list[str] = []
+    real = search._record_words
+
+    def spy(record):  # type: ignore[no-untyped-def]
+        read.append(record["t"])
+        return real(record)
+
+    monkeypatch.setattr(search, "_record_words", spy)
+    touched: list[tuple[str, int]] = []
+    real_touch = Store.touch
+
+    def touch(self: Store, kind: str, keys: list[str]) -> None:
+        if kind == search._POSTINGS:
+            raise AssertionError("every record's postings marked used")
+        touched.append((kind, len(keys)))
+        real_touch(self, kind, keys)
+
+    monkeypatch.setattr(Store, "touch", touch)
+    pages = pages_of(site)[:3]
+    for n in range(7):
+        page = pages[n % 3]
+        page.write_text(page.read_text() + f"\nEdit {n}: wombat{n} and numbat.\n")
+        view = view_of(site)
+        read.clear()
+        touched.clear()
+        with Store(tmp_path / "store.sqlite") as store:
+            made = search.search_files(view, store)
+            store.record(str(tmp_path / "public"), [], built_release=False)  # the build's end: pruned
+        words_read = list(read)
+        assert made == search.search_files(view), "an index made from the last one differs from one made from nothing"
+        if n:
+            assert words_read == [title_of(page.read_text())]  # the edited page's words, no others
+            # what the state names is marked in one build of two: a few runs and the fragments
+            assert bool(touched) == (n % 2 == 0)
+            assert sum(count for _, count in touched) < len(view.pages)
+
+
+def test_a_serve_index_after_an_edit_makes_the_jobs_of_the_files_that_changed_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` keeps each file of its last index as the very job it was (the index's 22,000
+    files at 20,000 pages): an edit makes the jobs of the files it changed, no others."""
+    site = generated_site(tmp_path / "site", pages=60)
+    made: list[str] = []
+    real = outputs._search_file
+
+    def spy(path: str, inputs: str, make):  # type: ignore[no-untyped-def]
+        made.append(path)
+        return real(path, inputs, make)
+
+    monkeypatch.setattr(outputs, "_search_file", spy)
+    memory = PageMemory()
+    options = Options(source=site, output=tmp_path / "public", env=ENV, memory=memory)
+    try:
+        build(options)
+        files = len(made)
+        page = pages_of(site)[30]
+        page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n")
+        made.clear()
+        build(options)
+    finally:
+        memory.close()
+    published = {
+        str(p.relative_to(tmp_path / "public")): p.read_bytes() for p in (tmp_path / "public/search").rglob("*.json")
+    }
+    assert published == search.search_files(view_of(site))
+    # the manifest, the edited page's records file and text fragment, the words fragments of its words
+    assert routes.SEARCH_INDEX in made and routes.search_fragment("r", 2) in made
+    assert 3 <= len(made) < files / 8
+
+
+def _greedy_starts(sizes: list[int], fragments: int) -> list[int]:
+    """How the words were cut into ranges before `_starts`: a word at a time."""
+    target = sum(sizes) / fragments if sizes else 0
+    starts: list[int] = [0] if sizes else []
+    size = 0
+    for i, s in enumerate(sizes):
+        if size >= target and len(starts) < fragments:
+            starts.append(i)
+            size = 0
+        size += s
+    return starts
+
+
+@given(st.lists(st.integers(min_value=4, max_value=400), max_size=300), st.sampled_from([4, 8, 16, 64]))
+def test_words_cut_by_bisection_are_cut_where_a_word_at_a_time_cut_them(sizes: list[int], fragments: int) -> None:
+    assert search._starts(sizes, fragments) == _greedy_starts(sizes, fragments)
+
+
+_WORDS = st.text(alphabet="abcxyzéü09\u4e2d\U0001f600", min_size=1, max_size=4)
+
+
+@given(st.sets(_WORDS, max_size=60), st.sets(_WORDS, max_size=12), st.data())
+def test_words_put_in_and_taken_out_are_in_the_order_of_words_sorted_again(
+    old: set[str], new: set[str], data: st.DataObject
+) -> None:
+    words = sorted(old, key=search._order)
+    state = search._State([], words, [len(w) + 10 for w in words], [], [])
+    index = {w: i for i, w in enumerate(words)}
+    gone = data.draw(st.sets(st.sampled_from(words), max_size=5)) if words else set()
+    changed = data.draw(st.sets(st.sampled_from(words), max_size=5)) if words else set()
+    encoded = {w: b"[1,2,3]" for w in (new - gone) | (changed - gone)}
+    work = gone | set(encoded)
+    ordered, sizes, same = search._reordered(state, work, encoded, index)
+    expected = sorted((set(words) - gone) | set(encoded), key=search._order)
+    assert ordered == expected
+    assert sizes == [len(w) + 11 if w in encoded else len(w) + 10 for w in expected]
+    assert same == (ordered is words)

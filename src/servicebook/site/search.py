@@ -39,7 +39,7 @@ from html import unescape
 from html.parser import HTMLParser
 from itertools import accumulate, chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from servicebook import routes
 from servicebook.cache.digest import digest
@@ -373,7 +373,11 @@ def _record_text(record: dict[str, Any], page: model.Page | None) -> str:
     if page is not None and "h" not in record and (headings := _headings(page)):
         owner = {"x": record["x"]} if "x" in record else {}
         record = {**{k: v for k, v in record.items() if k != "x"}, "h": headings, **owner}
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return _json(record)
+
+
+# json.dumps(…, ensure_ascii=False, separators=(",", ":")) without making its encoder each time
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def search_files(
@@ -383,9 +387,9 @@ def search_files(
     return {f.path: f.make() for f in search_index(view, store, workers, memory)}
 
 
-# the files of a process's last index by site path, each with what it was made of: its records'
-# keys, its digest, its page
-KeptFiles = dict[str, tuple[object, "IndexFile"]]
+# the files of a process's last index, each with what it was made of: a records or words file by
+# site path (its records' keys, its digest), a text fragment by its record's id (its page)
+KeptFiles = dict[Any, tuple[object, Any]]
 
 
 @dataclass(slots=True)
@@ -398,7 +402,9 @@ class SearchMemory:
     records: dict[str, tuple[dict[str, Any], str, str, str]] = field(default_factory=dict)
     words: IndexWords | None = None
     policies: PolicyRecords = field(default_factory=dict)  # its policy pages' records, by page
-    files: KeptFiles = field(default_factory=dict)  # its files, by site path
+    files: KeptFiles = field(default_factory=dict)  # its records and words files, by site path
+    texts: KeptFiles = field(default_factory=dict)  # its text fragments, by record id
+    made_as: object = None  # what its files were made as (`index_files`' `file`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +420,24 @@ class IndexFile:
 def search_index(
     view: SiteView, store: Store | None = None, workers: int = 1, memory: SearchMemory | None = None
 ) -> tuple[IndexFile, ...]:
-    """The index's files in a fixed order: the manifest, the records, the words, the texts.
+    """The index's files in a fixed order: the manifest, the records, the words, the texts (see
+    `index_files`)."""
+    return index_files(view, IndexFile, store, workers, memory)
+
+
+F = TypeVar("F")
+
+
+def index_files(
+    view: SiteView,
+    file: Callable[[str, str, Callable[[], bytes]], F],
+    store: Store | None = None,
+    workers: int = 1,
+    memory: SearchMemory | None = None,
+) -> tuple[F, ...]:
+    """The index's files in a fixed order: the manifest, the records, the words, the texts, each
+    made as `file(path, inputs, make)`: where it goes, a digest of its bytes (or of all they are
+    made from), and what makes them (in a render worker: it reads no store).
 
     Each record's words ("postings": word, where, section) are kept in `store` under a digest
     of the record and, for a policy page, of its HTML, so a page is read for its words once in
@@ -427,8 +450,9 @@ def search_index(
     an index made from nothing (tests/test_search_incremental.py).
 
     `memory` (`serve`: fresh.PageMemory.search) holds what the last index the process made was
-    made of: its records, with their texts and keys, and its words (`IndexWords`), which the
-    next index starts from instead of what the store holds; it is left holding this index's.
+    made of: its records, with their texts and keys, its words (`IndexWords`), which the next
+    index starts from instead of what the store holds, and its files, each the very object
+    `file` made while what it is made of is the same; it is left holding this index's.
     Without `memory`, the records and words files are made as the index is, into a temporary
     file (`_Spill`), and read from there when asked for."""
     # a cold build's policy records are made without their headings, which only their texts
@@ -445,7 +469,11 @@ def search_index(
     del written  # in a cold build, in the spill: not held while the words are made
     words = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None, spill)
     words_made = words.make()
-    last: KeptFiles = memory.files if memory is not None else {}
+    # a file the last index of the process made of the same keys, the same text, the same page
+    # object is that index's (the same bytes, the same object), not made again
+    same_kind = memory is not None and memory.made_as is file
+    last: KeptFiles = memory.files if memory is not None and same_kind else {}
+    last_texts: KeptFiles = memory.texts if memory is not None and same_kind else {}
     kept: KeptFiles = {}  # each file and what it was made of, for the next index of the process
     manifest = _compact(
         {
@@ -457,33 +485,34 @@ def search_index(
             "kinds": _kinds(records),
         }
     )
-    files = [IndexFile(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
-    # a file the last index of the process made of the same keys, the same text, the same page
-    # object is that index's (the same bytes), not made again
+    files = [file(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
     for n in range(0, len(records), CHUNK):
         chunk_keys = keys[n : n + CHUNK]  # a record's key covers its text
         path = routes.search_fragment("r", n // CHUNK)
         known = last.get(path)
         if known is None or known[0] != chunk_keys:
-            known = (chunk_keys, IndexFile(path, digest(*chunk_keys), records_files[n // CHUNK]))
+            known = (chunk_keys, file(path, digest("\n".join(chunk_keys)), records_files[n // CHUNK]))
         kept[path] = known
     for n, (key, body) in enumerate(words_made.fragments):
         path = routes.search_fragment("w", n)
         known = last.get(path)
         if known is None or known[0] != key:
-            known = (key, IndexFile(path, key, body))
+            known = (key, file(path, key, body))
         kept[path] = known
+    files += [made for _, made in kept.values()]
+    texts: KeptFiles = {}
     for rid in policy:
         page = pages[rid]
-        path = routes.search_fragment("t", rid)
-        known = last.get(path)
+        known = last_texts.get(rid)
         if known is None or known[0] is not page:
-            known = (page, IndexFile(path, page.html_sha256, partial(_text_file, page)))
-        kept[path] = known
-    files += [file for _, file in kept.values()]
+            known = (page, file(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page)))
+        texts[rid] = known
+    files += [made for _, made in texts.values()]
     if memory is not None:
         memory.words = words_made.words
         memory.files = kept
+        memory.texts = texts
+        memory.made_as = file
     return tuple(files)
 
 
@@ -697,6 +726,8 @@ POSTINGS_BATCH = 256  # records whose postings are made (or read from the store)
 _POSTINGS = "search-postings"  # a record's postings, under its key
 _FRAGMENT = "search-words"  # a words fragment's text, under its digest
 _STATE = "search-state"  # an index's _State, under its digest
+_BLOCK_KEYS = "search-block-keys"  # a run of an index's records (`_Blocks`): their keys, under a digest of them
+_BUNDLE = "search-bundle"  # the same run: each record's postings as stored (a list of them), under the same digest
 _LATEST = "search-latest"  # the digest of the last _State made, under LATEST_KEY
 LATEST_KEY = "latest"  # a fixed key: the next index starts from whichever was made last (any is right)
 _EMPTY = "{}\n"
@@ -705,24 +736,140 @@ _EMPTY = "{}\n"
 @dataclass(slots=True)
 class _State:
     """What the next index is made from: each record's key, the words in order with the size each
-    counts for when the words are cut into ranges, where each range starts, its text's digest."""
+    counts for when the words are cut into ranges, where each range starts, its text's digest;
+    and the records in runs (`_Blocks`), each run's digest and length. Stored with the runs in
+    place of the records' keys: the keys of a run are stored under its digest (_BLOCK_KEYS), so
+    that an index after an edit stores the keys of the run that changed, not of every record."""
 
     records: list[str]
     words: list[str]
     sizes: list[int]
     starts: list[int]
     digests: list[str]
+    blocks: list[tuple[str, int]] = field(default_factory=list)
 
     def to_json(self) -> str:
-        state = [self.records, self.words, self.sizes, self.starts, self.digests]
+        state = [self.blocks, self.words, self.sizes, self.starts, self.digests]
         return json.dumps({"search": state}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> _State:
-        records, words_, sizes, starts, digests = json.loads(text)["search"]
+        """The state stored, without its records' keys (`records` is empty: they are read from
+        its blocks')."""
+        blocks, words_, sizes, starts, digests = json.loads(text)["search"]
         if not (len(words_) == len(sizes) and len(starts) == len(digests)):
             raise ValueError("inconsistent search state")
-        return cls(records, words_, sizes, starts, digests)
+        runs = [(key, n) for key, n in blocks]
+        if not all(isinstance(key, str) and isinstance(n, int) and n > 0 for key, n in runs):
+            raise ValueError("a search state's blocks are not runs of records")
+        return cls([], words_, sizes, starts, digests, runs)
+
+
+_BLOCK_ENDS = frozenset(f"{n:02x}" for n in range(0, 256, 64))  # a run ends at a record whose key ends so
+
+
+class _Blocks:
+    """An index's records in runs, each ending at a record whose key ends in one of `_BLOCK_ENDS`
+    (one in 64, at random): where a run ends depends on its own records alone, so a record
+    changed, put in or taken out changes the run it is in (or the two it joins), and the others
+    are the last index's, whatever ids moved. A run's keys and its records' postings are stored
+    under a digest of its keys (_BLOCK_KEYS, _BUNDLE), and the next index reads the postings of
+    a record that left from there: so the store keeps the postings of an index's records by
+    marking a few hundred runs used, not every record. Each run that is not the last index's is
+    stored as its records' postings come in (`took`: a whole run at once, in a build from
+    nothing), or at the end (`finish`) with those of the records that did not change read from
+    the last index's runs."""
+
+    def __init__(self, store: Store, keys: list[str], old: _State) -> None:
+        self.store = store
+        self.keys = keys
+        self.old = old
+        self.blocks: list[tuple[str, int]] = []
+        known = {key for key, _ in old.blocks}
+        self.todo: dict[int, tuple[int, str]] = {}  # first id → (end, digest) of each run to store
+        start = 0
+        for end in _block_ends(keys):
+            key = digest("\n".join(keys[start:end]))  # hex digests: one part, not one a key
+            self.blocks.append((key, end - start))
+            if key not in known:
+                self.todo[start] = (end, key)
+            start = end
+        self.firsts = sorted(self.todo)
+        self.held: dict[int, str] = {}  # postings of records in runs to store, by id, until stored
+        self.failed = False  # a record's postings were nowhere: the state is not stored
+
+    def took(self, rid: int, data: str) -> None:
+        """The postings of record `rid`, as stored (`_Words._keep`)."""
+        at = bisect.bisect_right(self.firsts, rid) - 1
+        if at < 0:
+            return
+        first = self.firsts[at]
+        end, key = self.todo.get(first, (0, ""))
+        if rid >= end:
+            return
+        self.held[rid] = data
+        if rid == end - 1 and all(r in self.held for r in range(first, end)):  # a whole run came in
+            self._store(first, end, key)
+
+    def _store(self, first: int, end: int, key: str) -> None:
+        lines = [self.held.pop(r) for r in range(first, end)]
+        self.store.put(_BLOCK_KEYS, key, Entry(json.dumps({"keys": self.keys[first:end]})))
+        self.store.put(_BUNDLE, key, Entry(json.dumps({"postings": lines}, ensure_ascii=False)))
+        del self.todo[first]
+
+    def finish(self) -> None:
+        """Store the runs left, each record's postings that did not come in read from the last
+        index's runs that are not this one's (by the record's key)."""
+        if not self.todo:
+            return
+        wanted = {self.keys[r] for first, (end, _) in self.todo.items() for r in range(first, end)}
+        wanted.difference_update(self.keys[r] for r in self.held)
+        now = {key for key, _ in self.blocks}
+        found = self.old_postings(wanted, [key for key, _ in self.old.blocks if key not in now])
+        if len(found) < len(wanted):  # (a record in two runs, one of them kept whole) stored on its own
+            missing = sorted(wanted - found.keys())
+            found.update((k, e.data) for k, e in self.store.get(_POSTINGS, missing).items())
+        for first, (end, key) in sorted(self.todo.items()):
+            for r in range(first, end):
+                if r not in self.held:
+                    data = found.get(self.keys[r])
+                    if data is None:
+                        self.failed = True
+                        return
+                    self.held[r] = data
+            self._store(first, end, key)
+
+    def old_postings(self, wanted: set[str], runs: list[str]) -> dict[str, str]:
+        """The stored postings (`_Words._keep`'s text) of the records with keys in `wanted`, from
+        the last index's `runs` (their digests)."""
+        if not wanted:
+            return {}
+        where: dict[str, tuple[int, int]] = {}
+        start = 0
+        for key, n in self.old.blocks:
+            where[key] = (start, start + n)
+            start += n
+        found: dict[str, str] = {}
+        for key, entry in self.store.get(_BUNDLE, sorted(set(runs))).items():
+            first, end = where[key]
+            try:
+                lines = json.loads(entry.data)["postings"]
+            except (ValueError, TypeError, KeyError):
+                continue
+            if not isinstance(lines, list) or len(lines) != end - first or not all(isinstance(x, str) for x in lines):
+                continue
+            for k, line in zip(self.old.records[first:end], lines, strict=True):
+                if k in wanted:
+                    found[k] = line
+        return found
+
+
+def _block_ends(keys: list[str]) -> list[int]:
+    """Where each run of `_Blocks` ends (the id after its last record)."""
+    ends = [i + 1 for i, key in enumerate(keys) if key[-2:] in _BLOCK_ENDS]
+    if keys and (not ends or ends[-1] != len(keys)):
+        ends.append(len(keys))
+    return ends
 
 
 FRESH_BATCH = 1 << 16  # postings held as lists before they are encoded (about 360 pages' worth)
@@ -779,6 +926,7 @@ class IndexWords:
     state: _State
     texts: dict[str, str]
     index: dict[str, int] | None = None  # where each word is in `state.words`, when known
+    touched: int | None = None  # the store's generation its entries were last all marked used in (`_remember`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -808,11 +956,15 @@ class _Words:
         self.workers = workers
         self.last = last  # what the last index of the process left (`serve`), if any
         self.spill = spill  # where the fragments' texts go as each is made (a cold build), not kept
+        self.touched: int | None = None  # when the entries of the index made from were last all marked used
+        self.blocks: _Blocks | None = None  # its records in runs (None without a store)
 
     def make(self) -> _Made:
         base = self.last if self.last is not None else self._base()
+        self.touched = base.touched if base is not None else None
         made = self._from(base) if base is not None else None
         if made is None:
+            self.touched = None
             made = self._from(None)
         assert made is not None
         return made
@@ -829,6 +981,8 @@ class _Words:
             latest = json.loads(pointer.data) if pointer is not None else None
         except ValueError:
             return None
+        # the state's digest, and when every entry it needs was last marked used (`_remember`)
+        latest, touched = (latest.get("state"), latest.get("touched")) if isinstance(latest, dict) else (latest, None)
         if not isinstance(latest, str):
             return None
         entry = store.get(_STATE, [latest]).get(latest)
@@ -838,21 +992,33 @@ class _Words:
             state = _State.from_json(entry.data)
         except (ValueError, TypeError, KeyError):
             return None
+        runs = store.get(_BLOCK_KEYS, sorted({key for key, _ in state.blocks}))
+        for key, n in state.blocks:  # the records' keys, a run at a time
+            run = runs.get(key)
+            try:
+                keys = json.loads(run.data)["keys"] if run is not None else None
+            except (ValueError, TypeError, KeyError):
+                return None
+            if not isinstance(keys, list) or len(keys) != n:
+                return None
+            state.records += keys
         wanted = sorted(set(state.digests))
-        # each fragment's key is the digest of its text: one that is not is not used
-        texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items() if digest(e.data) == k}
+        # stored under the digest of their text by `_cut` alone, and checked by the store against
+        # their checksum as they are read: not hashed again here
+        texts = {k: e.data for k, e in store.get(_FRAGMENT, wanted).items()}
         if len(texts) != len(wanted):
             return None
-        return IndexWords(state, texts)
+        return IndexWords(state, texts, touched=touched if isinstance(touched, int) else None)
 
-    def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any]]]:
+    def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any], str]]:
         """The postings of these records, in their order, a batch at a time (so that they are not
         all held at once), each as its own fields' words (word → [where, section], all in
         section 0) and the rest of its postings ([word, where, section, …]; `merged_postings`
-        makes the record's postings of the two). Stored; or made here from the record and what
-        its page's render found (`page_parts`); or, for a page whose render this build did not
-        see (read back from the store, a release's, a member's), read from its HTML over the
-        workers. Each one made is stored."""
+        makes the record's postings of the two), and their text as stored (`_keep`; "" without a
+        store). Stored; or made here from the record and what its page's render found
+        (`page_parts`); or, for a page whose render this build did not see (read back from the
+        store, a release's, a member's), read from its HTML over the workers. Each one made is
+        stored."""
         pages = self.pages
         # pages without parts: their HTML is read, over the workers, all at once (as few as the
         # pages that changed, on a rebuild)
@@ -862,19 +1028,17 @@ class _Words:
         made = map_shared(_tokenise, (self.records, pages), missing, self.workers)
         for rid, postings in zip(missing, made, strict=True):
             postings[0::3] = map(sys.intern, postings[0::3])  # one string per word, not per posting
-            read[rid] = postings
-            self._keep(rid, {}, json.dumps(postings, ensure_ascii=False))
+            read[rid] = (postings, self._keep(rid, {}, json.dumps(postings, ensure_ascii=False)))
         for n in range(0, len(rids), POSTINGS_BATCH):
             batch = rids[n : n + POSTINGS_BATCH]
             stored = self._stored([rid for rid in batch if rid not in read])
             for rid in batch:
                 found = read.pop(rid) if rid in read else stored.get(rid)
                 if found is not None:
-                    yield rid, {}, found
+                    yield rid, {}, found[0], found[1]
                     continue
                 own, text = self._made(rid)
-                self._keep(rid, own, text)
-                yield rid, own, json.loads(text)
+                yield rid, own, json.loads(text), self._keep(rid, own, text)
 
     def _made(self, rid: int) -> tuple[dict[str, list[int]], str]:
         """A record's postings, made in this process: its own fields' words, and the JSON of its
@@ -889,31 +1053,38 @@ class _Words:
             return _record_words(record), json.dumps(section_postings(page_sections(page.html)), ensure_ascii=False)
         return _record_words(record), parts[0].decode()
 
-    def _stored(self, rids: list[int]) -> dict[int, list[Any]]:
-        """The postings of these records that the store holds."""
+    def _stored(self, rids: list[int]) -> dict[int, tuple[list[Any], str]]:
+        """The postings of these records that the store holds, and their text as stored."""
         if self.store is None or not rids:
             return {}
         stored = self.store.get(_POSTINGS, sorted({self.keys[r] for r in rids}))
-        found: dict[int, list[Any]] = {}
+        found: dict[int, tuple[list[Any], str]] = {}
         for rid in rids:
             entry = stored.get(self.keys[rid])
             postings = _postings_of(entry.data) if entry is not None else None
-            if postings is not None:
-                found[rid] = postings
+            if postings is not None and entry is not None:
+                found[rid] = (postings, entry.data)
         return found
 
-    def _keep(self, rid: int, own: dict[str, list[int]], rest: str) -> None:
+    def _keep(self, rid: int, own: dict[str, list[int]], rest: str) -> str:
         """Store a record's postings: its own fields' words and the JSON of the rest, as they are
-        (`_postings_of` reads them)."""
-        if self.store is not None:
-            data = f'{{"r":{json.dumps(_flat(own), ensure_ascii=False)},"b":{rest}}}'
-            self.store.put(_POSTINGS, self.keys[rid], Entry(data))
-
-    def _old_postings(self, keys: list[str]) -> dict[str, list[Any]] | None:
+        (`_postings_of` reads them); the text stored ("" without a store)."""
         if self.store is None:
+            return ""
+        data = f'{{"r":{json.dumps(_flat(own), ensure_ascii=False)},"b":{rest}}}'
+        self.store.put(_POSTINGS, self.keys[rid], Entry(data))
+        return data
+
+    def _old_postings(self, state: _State, removed: list[int]) -> dict[str, list[Any]] | None:
+        """The postings of the last index's records `removed` (their ids), read from the runs
+        that hold them; None when one is not stored."""
+        if self.blocks is None or not state.blocks:
             return None
-        found = {k: _postings_of(e.data) for k, e in self.store.get(_POSTINGS, sorted(set(keys))).items()}
-        if len(found) != len(set(keys)) or None in found.values():
+        ends = list(accumulate(n for _, n in state.blocks))
+        runs = [state.blocks[bisect.bisect_right(ends, rid)][0] for rid in removed]
+        keys = {state.records[rid] for rid in removed}
+        found = {k: _postings_of(data) for k, data in self.blocks.old_postings(keys, runs).items()}
+        if len(found) != len(keys) or None in found.values():
             return None
         return found  # type: ignore[return-value]
 
@@ -930,7 +1101,10 @@ class _Words:
         work: set[str] = set()
         entries: dict[str, list[int]] = {}
         fresh = _Fresh()
-        for rid, own, rest in self._postings(added):
+        blocks = self.blocks
+        for rid, own, rest, data in self._postings(added):
+            if blocks is not None:
+                blocks.took(rid, data)
             if same:
                 was = _places(out[state.records[rid]])
                 now = _places(_merged({w: list(at) for w, at in own.items()}, rest))
@@ -967,7 +1141,8 @@ class _Words:
         spans = _spans(state.records, keys)
         added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
-        out = self._old_postings([state.records[i] for i in removed]) if removed else {}
+        self.blocks = _Blocks(self.store, keys, state) if self.store is not None else None
+        out = self._old_postings(state, removed) if removed else {}
         if out is None:
             return None
         index = base.index if base is not None and base.index is not None else {w: i for i, w in enumerate(state.words)}
@@ -1004,7 +1179,9 @@ class _Words:
     ) -> _Made:
         """The words cut into ranges of about the same size; each range's fragment is the last
         index's very text when it holds the same words and none of them changed, and a word that
-        did not change is written as the last index's fragment wrote it."""
+        did not change is written as the last index's fragment wrote it. What it costs beyond the
+        words that changed is C's: a copy of the words and their sizes, their running sum, each
+        range's end found in it by bisection, each range's words compared with the last's."""
         split: dict[int, dict[str, str]] = {}
 
         def written(w: str) -> str:
@@ -1014,41 +1191,35 @@ class _Words:
                 split[j] = _written(texts[state.digests[j]])
             return split[j][w]
 
-        same_words = len(encoded) == len(work) and all(w in index for w in encoded)
-        if same_words:
-            ordered = state.words  # `index` holds for this index too
-            sizes = list(state.sizes)
-            for w, postings_text in encoded.items():
-                sizes[index[w]] = len(w) + len(postings_text) + 4
-        else:
-            ordered = sorted([w for w in state.words if w not in work] + list(encoded), key=_order)
-            sizes = [len(w) + len(encoded[w]) + 4 if w in encoded else state.sizes[index[w]] for w in ordered]
+        ordered, sizes, same_words = _reordered(state, work, encoded, index)
         fragments = word_fragments(len(self.keys))
-        target = sum(sizes) / fragments
-        starts: list[int] = [0] if ordered else []
-        size = 0
-        for i, s in enumerate(sizes):
-            if size >= target and len(starts) < fragments:
-                starts.append(i)
-                size = 0
-            size += s
+        starts = _starts(sizes, fragments)
         old_ranges = {state.words[a]: j for j, a in enumerate(state.starts)}
+        ends = [*starts[1:], len(ordered)]
+        old_ends = [*state.starts[1:], len(state.words)]
+        # the ranges a word that changed is in (every range, when most words changed)
+        dirty: Container[int] | None = None
+        if same_words and len(work) * 8 < len(ordered):
+            dirty = {bisect.bisect_right(starts, index[w]) - 1 for w in work}
         made: list[tuple[str, str]] = []  # (digest, text) of each fragment; its text "" once spilled
         makers: list[Callable[[], bytes]] = []
-        for j, a in enumerate(starts):
-            span = ordered[a : starts[j + 1] if j + 1 < len(starts) else len(ordered)]
-            o = old_ranges.get(span[0])
+        for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            o = old_ranges.get(ordered[a])
             if o is not None:
-                oa = state.starts[o]
-                ob = state.starts[o + 1] if o + 1 < len(state.starts) else len(state.words)
-                if state.words[oa:ob] == span and not any(w in work for w in span):
+                oa, ob = state.starts[o], old_ends[o]
+                if same_words:
+                    clean = j not in dirty if dirty is not None else work.isdisjoint(ordered[a:b])
+                    same = oa == a and ob == b and clean
+                else:
+                    same = ob - oa == b - a and state.words[oa:ob] == ordered[a:b] and work.isdisjoint(ordered[a:b])
+                if same:
                     made.append(self._made_text(state.digests[o], texts[state.digests[o]], makers))
                     continue
             parts = [
                 json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
                 if w in encoded
                 else written(w)
-                for w in span
+                for w in ordered[a:b]
             ]
             text = "{" + ",".join(parts) + "}\n"
             key = digest(text)
@@ -1056,12 +1227,15 @@ class _Words:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
-        self._remember(now)
+        if self.blocks is not None:
+            self.blocks.finish()
+            now.blocks = self.blocks.blocks
+        touched = self._remember(now, self.touched)
         empty = digest(_EMPTY)
         fragments_made = list(zip(now.digests, makers, strict=True))
         fragments_made += [(empty, partial(_utf8, _EMPTY))] * (fragments - len(made))
         # a spilled index's texts are not kept: it is a cold build's, which no later index starts from
-        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None)
+        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched)
         return _Made([ordered[a] for a in starts], fragments_made, words)
 
     def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, str]:
@@ -1073,18 +1247,78 @@ class _Words:
         makers.append(self.spill.keep(_utf8(text)))
         return key, ""
 
-    def _remember(self, state: _State) -> None:
-        """Keep `state` as the one the next index starts from, and the postings it needs."""
+    def _remember(self, state: _State, touched: int | None) -> int | None:
+        """Keep `state` as the one the next index starts from, and the entries it needs (each
+        run's keys and postings, each fragment's text) marked used, so that the store's pruning
+        keeps them, in one build of two: the store drops what neither this build nor the one
+        before it used; what was marked in build `touched` is kept through build `touched + 1`,
+        and every entry this state names that was not in the last one was made or read by this
+        build, so they are all marked again only when `touched` is two or more builds ago. The
+        generation they were last all marked in (None: the state is not kept)."""
         store = self.store
-        if store is None:
-            return
+        if store is None or self.blocks is None or self.blocks.failed:
+            return None
         text = state.to_json()
         key = digest(text)
         store.put(_STATE, key, Entry(text))
-        store.put(_LATEST, LATEST_KEY, Entry(json.dumps(key)))
-        store.touch(_POSTINGS, sorted(set(state.records)))
-        # an index made from what the process kept read no fragment from the store: marked used here
-        store.touch(_FRAGMENT, sorted(set(state.digests)))
+        now = store.generation
+        if touched is None or not now - 1 <= touched <= now:
+            runs = sorted({run for run, _ in state.blocks})
+            store.touch(_BLOCK_KEYS, runs)
+            store.touch(_BUNDLE, runs)
+            # an index made from what the process kept read no fragment from the store: marked here
+            store.touch(_FRAGMENT, sorted(set(state.digests)))
+            touched = now
+        store.put(_LATEST, LATEST_KEY, Entry(json.dumps({"state": key, "touched": touched})))
+        return touched
+
+
+def _reordered(
+    state: _State, work: set[str], encoded: dict[str, bytes], index: dict[str, int]
+) -> tuple[list[str], list[int], bool]:
+    """The words of the next index in order (of `_order`), the size each counts for when they are
+    cut into ranges, and whether they are the last index's words in the same places (`index`
+    then holds for them too): the last index's words, those that changed sized again, those gone
+    taken out and those new put in where they go (bisection); sorted again when most changed."""
+    sizes = list(state.sizes)
+    gone = [index[w] for w in work if w not in encoded]
+    new = [w for w in encoded if w not in index]
+    for w in work:
+        if w in encoded and w in index:
+            sizes[index[w]] = len(w) + len(encoded[w]) + 4
+    if not gone and not new:
+        return state.words, sizes, True
+    if (len(gone) + len(new)) * 8 > len(state.words):
+        kept = [w for w in state.words if w not in work]
+        ordered = sorted(kept + list(encoded), key=_order)
+        return ordered, [len(w) + len(encoded[w]) + 4 if w in encoded else sizes[index[w]] for w in ordered], False
+    ordered = list(state.words)
+    for i in sorted(gone, reverse=True):
+        del ordered[i]
+        del sizes[i]
+    for w in new:
+        i = bisect.bisect_left(ordered, _order(w), key=_order)
+        ordered.insert(i, w)
+        sizes.insert(i, len(w) + len(encoded[w]) + 4)
+    return ordered, sizes, False
+
+
+def _starts(sizes: list[int], fragments: int) -> list[int]:
+    """Where each range of words begins: a range takes words until it holds at least its share
+    (the sum of `sizes` over `fragments`), and there are `fragments` ranges at most. The running
+    sum of the sizes, and each range's end found in it by bisection."""
+    if not sizes:
+        return []
+    running = list(accumulate(sizes, initial=0))  # running[i]: the sizes of the words before i
+    target = running[-1] / fragments
+    starts = [0]
+    while len(starts) < fragments:
+        # the first word before which the range holds at least its share
+        i = bisect.bisect_left(running, running[starts[-1]] + target, lo=starts[-1] + 1, hi=len(sizes))
+        if i >= len(sizes):
+            break
+        starts.append(i)
+    return starts
 
 
 def _spans(old: list[str], new: list[str]) -> list[tuple[int, int, int, int]]:
