@@ -223,7 +223,7 @@ def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
     """The policy pages and the search index's files whose own input is the last build's are
-    kept in one go with the last build's keys (pagekeys.KeptMemo, BuildCache.reuse_many): after a
+    kept in one go with the last build's keys (fresh.KeptMemo, BuildCache.reuse_many): after a
     body edit, only the edited page among them is asked for by itself, and the output is a build
     from nothing's."""
     site = site_copy("example")

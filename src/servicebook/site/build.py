@@ -29,12 +29,12 @@ from servicebook.git.repo import Repo, build_info, changed_since, open_repo, sha
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryView
-from servicebook.site.fresh import Options, PageMemory, Report, Survey, code_digest, survey
+from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, survey
 from servicebook.site.heap import give_back
 from servicebook.site.links import CheckedPaths, check_files
 from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
-from servicebook.site.pagekeys import KeptMemo, reuse_keys
+from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.render import render_site, site_history
@@ -499,7 +499,7 @@ def _reuse(
         return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, history, restamp=restamp)
     if memory.kept is None:
         memory.kept = KeptMemo()
-    return reuse_keys(  # serve: the last build's keys, and its answers (pagekeys.KeptMemo)
+    return reuse_keys(  # serve: the last build's keys, and its answers (fresh.KeptMemo)
         cache.reuse,
         cache.hashes,
         loaded,

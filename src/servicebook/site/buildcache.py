@@ -552,7 +552,7 @@ class BuildCache:
 
     def reuse_many(self, paths: list[str], keys: list[str]) -> list[str | None]:
         """`reuse` of many outputs in a long-running process's own output (`memory`), each asked
-        with the very key the last build recorded for it (pagekeys.KeptMemo): each is the file
+        with the very key the last build recorded for it (fresh.KeptMemo): each is the file
         that build left while the output is the one it swapped in. None for one that is not so
         (to be asked again by `reuse` or `reuse_restamped`); all None without a memory."""
         previous = self.previous

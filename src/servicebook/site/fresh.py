@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from servicebook.site.links import CheckedPaths
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines
-    from servicebook.site.pagekeys import KeptMemo
     from servicebook.site.paging import PartsMemo
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
@@ -61,6 +60,22 @@ FORMAT = 4  # bump when what a manifest or a page key holds changes shape
 def code_digest() -> str:
     """What a build recorded by another servicebook (version or code) must not be reused by."""
     return digest(f"build {FORMAT}", servicebook_digest())
+
+
+@dataclass(slots=True)
+class KeptMemo:
+    """What a long-running process (`serve`, PageMemory `kept`) keeps of its last build's
+    answers for the outputs keyed by one input of their own and by what they all share (a policy
+    page: its page; a data file whose declared inputs are complete: those inputs): what they
+    shared (`shared`), and by output path that input (a page is the very object while it is
+    unchanged, see store.Remembering) and the key the build cache recorded for it. The next
+    build, when they share the same, asks the build cache with those keys in one go
+    (buildcache.BuildCache.reuse_many, through pagekeys.reuse_keys) for every output whose input
+    is the same, without making its key again or asking output by output; the others are asked
+    as any build asks."""
+
+    shared: tuple[object, ...] = (None, None)  # what the policy pages' keys share, and the data files'
+    outputs: dict[str, tuple[object, str]] = field(default_factory=dict)
 
 
 class PageMemory:
@@ -91,7 +106,7 @@ class PageMemory:
         # the last build's page keys and what each was made from (pagekeys.KeyMemo), so that
         # the next build makes again only those whose inputs changed
         self.keys: dict[str, tuple[tuple[object, ...], str]] = {}
-        # and its answers for the outputs keyed by one input of their own (pagekeys.KeptMemo),
+        # and its answers for the outputs keyed by one input of their own (KeptMemo, below),
         # made by the first build
         self.kept: KeptMemo | None = None
         # where its pages' HTML is (load.BodySpool): the builds of the process share it, so the

@@ -43,13 +43,12 @@ import enum
 import functools
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.site.changes import EntryView, HistoryView
-from servicebook.site.fresh import code_digest
+from servicebook.site.fresh import KeptMemo, code_digest
 from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
@@ -195,21 +194,6 @@ def chrome(site: model.SiteContent) -> str:
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
 _VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
 _WHOLE = "\0whole"  # and for what the keys of the lists and of most data files hold
-
-
-@dataclass(slots=True)
-class KeptMemo:
-    """What a long-running process (`serve`, fresh.PageMemory `kept`) keeps of its last build's
-    answers for the outputs keyed by one input of their own and by what they all share (a policy
-    page: its page; a data file whose declared inputs are complete: those inputs): what they
-    shared (`shared`), and by output path that input (a page is the very object while it is
-    unchanged, see store.Remembering) and the key the build cache recorded for it. The next
-    build, when they share the same, asks the build cache with those keys in one go
-    (buildcache.BuildCache.reuse_many) for every output whose input is the same, without making
-    its key again or asking output by output; the others are asked as any build asks."""
-
-    shared: tuple[object, ...] = (None, None)  # what the policy pages' keys share, and the data files'
-    outputs: dict[str, tuple[object, str]] = field(default_factory=dict)
 
 
 class _Keys:

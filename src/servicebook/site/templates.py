@@ -80,7 +80,7 @@ class DataSpec:
 class ReuseAll(Protocol):
     """What a build may keep of its outputs (render.render_site `reuse`), asked for one output or
     for all of them at once (`many`, in order): a long-running process answers most of them from
-    its last build's answers without asking again output by output (pagekeys.KeptMemo)."""
+    its last build's answers without asking again output by output (fresh.KeptMemo)."""
 
     def __call__(self, spec: PageSpec | DataSpec, /) -> str | bytes | None: ...
 
