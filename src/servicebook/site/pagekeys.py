@@ -46,6 +46,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.site.changes import EntryView, HistoryView
@@ -194,7 +195,10 @@ def chrome(site: model.SiteContent) -> str:
 # output path → (every input its key was made from, the key).
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
 _VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
-_WHOLE = "\0whole"  # and for what the keys of the lists and of most data files hold
+_WHOLE = "\0whole"  # and for what the keys of most data files and of the pages below hold
+_LISTED = "\0listed"  # and for what the lists' keys hold when the footer is filled in (see reuse_keys)
+# the lists that show more of the history than their own "Last changed" (every entry): keyed by `whole`
+_WHOLE_TEMPLATES = frozenset({"changes.html"})
 
 
 @dataclass(slots=True)
@@ -382,7 +386,8 @@ def reuse_keys(
     # whether a build of a commit has uncommitted changes (`footer`: in the keys of the lists and
     # the data files that are not `complete`; filled into the pages keyed by their own inputs when
     # they are kept, see `restamp`). A build of no commit says whether it is in git in other words.
-    footer = Footer(site.catalog.version, versioning.unreleased, build.dirty and build.commit is not None)
+    dirty = build.dirty and build.commit is not None
+    footer = Footer(site.catalog.version, versioning.unreleased, dirty, routes.not_found_root(site.catalog.site.base_url))
     # of the versions, every page shows whether it is a release's and whether there are releases
     # (the version bar); the lists show the releases themselves (untagged releases move with every
     # new commit)
@@ -408,6 +413,24 @@ def reuse_keys(
             repr(versioning),
             stale,
             timeline_text,
+            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
+            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
+        ),
+    )
+    # what a list's key holds when the footer is filled into it (`restamp`): `whole` but for the
+    # footer (the release the catalog has changed since is shown only there and on the versions
+    # page, which shows the build) and the history, of which a list shows only its own "Last
+    # changed" (`changed`, in its key) and whether there is one (`frame`): the first edit in a
+    # clean working tree adds the working tree's entry to the history and turns the footer, and
+    # renders again only the lists whose "Last changed" it is
+    listed_versioning = repr(dataclasses.replace(versioning, unreleased=None))
+    listed = remembered(
+        _LISTED,
+        (every, listed_versioning, stale, sources, shows),
+        lambda: digest(
+            every,
+            listed_versioning,
+            stale,
             *(f"{path}\0{h}" for path, h in sorted(sources.items())),
             *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
         ),
@@ -444,8 +467,12 @@ def reuse_keys(
         try:
             found = _own(spec, where)
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
-            found = None
-        return (digest(whole, *where), False) if found is None else (found, True)
+            return digest(whole, *where), False
+        if found is not None:
+            return found, True
+        if restamp is not None and spec.template not in _WHOLE_TEMPLATES:  # a list (see `listed`)
+            return digest(listed, *where, changed(spec.path)), True
+        return digest(whole, *where), False
 
     def changed(path: str, subject: str | None = None) -> str:
         """What the page at `path` shows of the history (base.html's "Last changed", and with a
