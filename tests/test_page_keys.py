@@ -47,6 +47,11 @@ LISTS = {
     "404.html",
     "changes/index.html",
 }
+# what an uncommitted edit of a policy page in a clean working tree (and its undoing) renders
+# besides that page: the pages whose "Last changed" it is (anything's, any policy page's), the
+# changes list, and the pages that show the build (its stamp says uncommitted changes); every
+# other list is kept with the new footer filled in, as the offering, tool and policy pages are
+WORKING_TREE = {"index.html", "policies/index.html", "changes/index.html", "catalog/index.html", "versions/index.html"}
 
 
 class Builds:
@@ -225,15 +230,15 @@ def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_page
     repo.commit("The generated catalog")
     memory = PageMemory() if serve else None
 
-    def rendered_and_restamped() -> tuple[set[str], set[str]]:
+    def rendered_and_restamped(new_footer: bool = True) -> tuple[set[str], set[str]]:
         """The pages the next build rendered, and those it kept with another footer filled in
-        (every page shows the footer: none is kept as it was)."""
+        (when the footer changes every page shows it: none is kept as it was)."""
         builds.caches.clear()
         build(Options(source=site, output=site / "public", env=ENV, memory=memory))
         (cache,) = builds.caches
         pages = {p for p in cache.keys if p.endswith(".html")}
-        assert not pages & cache.reused
-        return pages - cache.restamped, pages & cache.restamped
+        assert not pages & cache.reused if new_footer else not pages & cache.restamped
+        return pages - cache.restamped - cache.reused, pages & cache.restamped
 
     try:
         rendered_and_restamped()
@@ -242,23 +247,74 @@ def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_page
         slug = page.relative_to(site / "content").with_suffix("").as_posix()
         page.write_text(committed + "\nAn uncommitted sentence.\n")
         rendered, restamped = rendered_and_restamped()
-        assert rendered == {f"policies/{slug}/index.html", "versions/index.html", *LISTS}
-        assert {p.split("/")[0] for p in restamped} == {"offerings", "tools", "policies"}
+        assert rendered == {f"policies/{slug}/index.html", *WORKING_TREE}
+        assert {p.split("/")[0] for p in restamped} >= {"offerings", "tools", "policies"}
+        assert restamped >= LISTS - WORKING_TREE  # the lists too: only their footer changed
         kept = (site / "public" / sorted(p for p in restamped if p.startswith("policies/"))[0]).read_text()
         assert " · built from a working tree with uncommitted changes" in kept
         assert '<span class="unreleased">(with changes made after <a href="../../v/2026.11/">' in kept
         edited = (site / f"public/policies/{slug}/index.html").read_text()
         assert "Last changed: uncommitted changes (working tree)" in edited
+        not_found = (site / "public/404.html").read_text()  # served at any depth: linked from the root
+        assert '(with changes made after <a href="/v/2026.11/">its release</a>)' in not_found
+        assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+        # a second edit renders that page only: the history's entry of the working tree and the
+        # footer are as they were
+        page.write_text(committed + "\nAn uncommitted sentence, and another.\n")
+        rendered, _ = rendered_and_restamped(new_footer=False)
+        assert rendered == {f"policies/{slug}/index.html"}
         assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
         # the working tree as committed again: the footer of a clean build filled back in
         page.write_text(committed)
         rendered, restamped = rendered_and_restamped()
-        assert rendered == {f"policies/{slug}/index.html", "versions/index.html", *LISTS}
-        assert {p.split("/")[0] for p in restamped} == {"offerings", "tools", "policies"}
+        assert rendered == {f"policies/{slug}/index.html", *WORKING_TREE}
+        assert {p.split("/")[0] for p in restamped} >= {"offerings", "tools", "policies"}
+        assert restamped >= LISTS - WORKING_TREE
+        not_found = (site / "public/404.html").read_text()  # served at any depth: linked from the root
+        assert '<span class="unreleased">' not in not_found and "uncommitted" not in not_found
         assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
     finally:
         if memory is not None:
             memory.close()
+
+
+@pytest.mark.git
+def test_the_first_uncommitted_edit_of_the_starter_site_renders_what_it_changes_and_says_so(tmp_path: Path) -> None:
+    # A new user's first steps: `servicebook init`, a commit, a build, a line added to the welcome
+    # page. Every page's footer then says that the build has uncommitted changes and (the starter
+    # catalog's version being released at that commit) that the catalog has changed since its
+    # release: it is filled into every page that shows nothing else of the edit, the lists among
+    # them, and `build --verbose` names the edit as the reason of the pages it does change (its
+    # "Last changed", the changes list, the pages that show the build). A second edit renders
+    # the welcome page only.
+    run = _cli()
+    site = tmp_path / "site"
+    assert run("init", site).exit_code == 0
+    GitSite(site).commit("Start the catalog")
+    assert run("build", "--source", site).exit_code == 0
+    before = tree(site / "public")
+    welcome = site / "content/welcome.md"
+    welcome.write_text(welcome.read_text() + "One more line.\n")
+    first = _rendered_again(run("build", "--source", site, "--verbose").output)
+    after = tree(site / "public")
+    assert after == clean_build(run, site, tmp_path)
+    pages = {path for path in first if path.endswith(".html")}
+    assert pages == {"policies/welcome/index.html", *WORKING_TREE}
+    assert set(first.values()) == {"changed: content/welcome.md", "changed: content/welcome.md (its source)"}
+    # each page rendered shows more of the edit than the footer; every other page only that
+    old, new = Footer("0.1"), Footer("0.1", "0.1", dirty=True)
+    for path in (p for p in before if p.endswith(".html") and not p.startswith("v/")):
+        assert (restamp(before[path], path, old, new) == after[path]) is (path not in pages), path
+    welcome.write_text(welcome.read_text() + "And another.\n")
+    second = _rendered_again(run("build", "--source", site, "--verbose").output)
+    assert {path for path in second if path.endswith(".html")} == {"policies/welcome/index.html"}
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def _rendered_again(output: str) -> dict[str, str]:
+    """`build --verbose`'s list of the files it rendered again: path → the reason it gives."""
+    listed = output.partition("Rendered again (")[2].splitlines()[1:]
+    return dict(line.strip().split(": ", 1) for line in listed if line.startswith("  "))
 
 
 @pytest.mark.git

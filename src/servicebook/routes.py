@@ -310,6 +310,13 @@ def fixed_at(path: str) -> FixedPage | None:
     return fixed_page("changes") if path.startswith(page("changes")) else None
 
 
+def not_found_root(base_url: str | None) -> str:
+    """What the 404 page (NOT_FOUND), served for any missing path at any depth, puts before every
+    site path it links to: the path of the site's root on its host, "/" without a `base_url`."""
+    prefix = "/" if not base_url else "/" + base_url.split("://", 1)[1].partition("/")[2].strip("/")
+    return prefix.rstrip("/") + "/"
+
+
 def relative_url(from_dir: str, target: str) -> str:
     """URL of site path `target` ("offerings/ci/", "assets/site.css") from a page in `from_dir`;
     an absolute URL (another team's record on the organisation site) as it is."""

@@ -11,8 +11,9 @@ every page of a past release), and only their keys hold them: a new commit rende
 changed and the pages that list it, not every page. What base.html's footer shows of the build
 (stamps.Footer: the catalog's version, whether it has changed since its release, whether the
 working tree has uncommitted changes) is not in the keys of the pages below that are keyed by
-their own inputs: a release, or the first edit in a clean working tree, fills the new footer into
-those it keeps (buildcache.BuildCache.reuse_restamped, stamps.restamp) instead of rendering them.
+their own inputs, nor in the lists' (but the changes list's): a release, or the first edit in a
+clean working tree, fills the new footer into those it keeps (buildcache.BuildCache
+.reuse_restamped, stamps.restamp) instead of rendering them.
 
 - a policy page: its own front matter, Markdown (as rendered: the HTML's SHA-256) and headings,
   and the names of the offerings and tools it applies to;
@@ -25,10 +26,13 @@ those it keeps (buildcache.BuildCache.reuse_restamped, stamps.restamp) instead o
 
 Every other page (the home page, the lists, the catalog on one page, search, the Teams page) and
 every data file lists many things: its key covers every source but the policy pages' Markdown, and
-what each page shows of the others (loaded.page_digests). A data file whose declared inputs are
-complete (outputs.DataOutput.complete: the search index's files, schema.json) is keyed by them,
-its path and what every page's key holds (the code among it), not by every source. A site with `layouts/` of its own may
-show anything on any page: then every page's key covers every source.
+what each page shows of the others (loaded.page_digests). Of the history a list shows only its own
+"Last changed" (and whether there is a history), which is what its key holds of it; the changes
+list, the pages that show the build and the data files not complete (below) are keyed by the
+whole history and the footer. A data file whose declared inputs are complete
+(outputs.DataOutput.complete: the search index's files, schema.json) is keyed by them, its path
+and what every page's key holds (the code among it), not by every source. A site with `layouts/`
+of its own may show anything on any page: then every page's key covers every source.
 
 A change to `servicebook.lock`, `measurements/` or one catalog record therefore renders again the
 pages that show it and the lists, not the thousands of policy pages that show none of it. The test
@@ -45,6 +49,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.site.changes import EntryView, HistoryView
@@ -193,7 +198,10 @@ def chrome(site: model.SiteContent) -> str:
 # output path → (every input its key was made from, the key).
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
 _VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
-_WHOLE = "\0whole"  # and for what the keys of the lists and of most data files hold
+_WHOLE = "\0whole"  # and for what the keys of most data files and of the pages below hold
+_LISTED = "\0listed"  # and for what the lists' keys hold when the footer is filled in (see reuse_keys)
+# the lists that show more of the history than their own "Last changed" (every entry): keyed by `whole`
+_WHOLE_TEMPLATES = frozenset({"changes.html"})
 
 
 class _Keys:
@@ -363,10 +371,12 @@ def reuse_keys(
     build = site.build
     frame = None if timeline is None else (timeline.available, timeline.shallow)
     # and base.html's footer: the catalog's version, whether it has changed since its release, and
-    # whether a build of a commit has uncommitted changes (`footer`: in the keys of the lists and
-    # the data files that are not `complete`; filled into the pages keyed by their own inputs when
-    # they are kept, see `restamp`). A build of no commit says whether it is in git in other words.
-    footer = Footer(site.catalog.version, versioning.unreleased, build.dirty and build.commit is not None)
+    # whether a build of a commit has uncommitted changes (`footer`: in `whole`, the key of the
+    # changes list, of the pages that show the build and of the data files that are not
+    # `complete`; filled into the lists and the pages keyed by their own inputs when they are
+    # kept, see `restamp`). A build of no commit says whether it is in git in other words.
+    dirty, root = build.dirty and build.commit is not None, routes.not_found_root(site.catalog.site.base_url)
+    footer = Footer(site.catalog.version, versioning.unreleased, dirty, root)
     # of the versions, every page shows whether it is a release's and whether there are releases
     # (the version bar); the lists show the releases themselves (untagged releases move with every
     # new commit)
@@ -396,6 +406,13 @@ def reuse_keys(
             *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
         ),
     )
+    # what a list's key holds when the footer is filled into it (`restamp`): `whole` but for the
+    # footer (the release the catalog has changed since is shown only there and on the versions
+    # page, which shows the build) and the history, of which a list shows only its own "Last
+    # changed" (`changed`, in its key) and whether there is one (`frame`): the first edit in a
+    # clean working tree adds the working tree's entry to the history and turns the footer, and
+    # renders again only the lists whose "Last changed" it is
+    listed = _listed(remembered, every, versioning, stale, sources, shows) if restamp is not None else None
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = _teams(site)
@@ -428,7 +445,8 @@ def reuse_keys(
         try:
             found = _own(spec, where)
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
-            found = None
+            return digest(whole, *where), False
+        found = found or _list_key(spec, where, listed, changed)
         return (digest(whole, *where), False) if found is None else (found, True)
 
     def changed(path: str, subject: str | None = None) -> str:
@@ -488,6 +506,40 @@ def reuse_keys(
     carried = ((shared, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
     return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own))
+
+
+def _listed(
+    remembered: _Remembered,
+    every: str,
+    versioning: VersionContext,
+    stale: str,
+    sources: Mapping[str, str],
+    shows: Mapping[str, str],
+) -> str:
+    """What a list's key holds besides where it is and its own "Last changed" when the footer is
+    filled into it (see `reuse_keys`): what `whole` holds but the footer and the history (the
+    release the catalog has changed since is shown only in the footer and on the versions page,
+    which shows the build)."""
+    shown_versioning = repr(dataclasses.replace(versioning, unreleased=None))
+    return remembered(
+        _LISTED,
+        (every, shown_versioning, stale, sources, shows),
+        lambda: digest(
+            every,
+            shown_versioning,
+            stale,
+            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
+            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
+        ),
+    )
+
+
+def _list_key(spec: PageSpec, where: tuple[str, ...], listed: str | None, changed: Callable[[str], str]) -> str | None:
+    """A list's key when the footer is filled into it (`listed`, see `_listed`; None: it is
+    not); None for the lists that show more of the history than their own "Last changed"."""
+    if listed is None or spec.template in _WHOLE_TEMPLATES:
+        return None
+    return digest(listed, *where, changed(spec.path))
 
 
 def _viewed(spec: PageSpec) -> tuple[object, str, str] | None:

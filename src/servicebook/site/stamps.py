@@ -403,6 +403,9 @@ class Footer:
     version: str
     unreleased: str | None = None
     dirty: bool = False
+    # where the 404 page links from (routes.not_found_root): the site's, not recorded (the site's
+    # address is in every key that the footer is filled in beside)
+    not_found_root: str = field(default="/", compare=False)
     # as the build cache records it after a page's key (one line), made once: asked of every page
     text: str = field(init=False, repr=False, compare=False)
 
@@ -425,7 +428,11 @@ class Footer:
         build of a commit that does not show the build's commit (templates.shows_build)."""
         release = ""
         if self.unreleased is not None:
-            href = routes.relative_url(posixpath.dirname(path), routes.release(self.unreleased))
+            target = routes.release(self.unreleased)
+            if path == routes.NOT_FOUND:
+                href = self.not_found_root + target
+            else:
+                href = routes.relative_url(posixpath.dirname(path), target)
             release = f'<span class="unreleased">(with changes made after <a href="{href}">its release</a>)</span>'
         dirty = " · built from a working tree with uncommitted changes" if self.dirty else ""
         return f'<strong class="catalog-version">{self.version}</strong>\n{release}{dirty}      · '
@@ -445,7 +452,7 @@ def restamp(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
         html = made
     if (old.unreleased, old.dirty) == (new.unreleased, new.dirty):
         return html
-    before = dataclasses.replace(old, version=new.version).shown(path).encode()
+    before = dataclasses.replace(new, unreleased=old.unreleased, dirty=old.dirty).shown(path).encode()
     if html.count(before) != 1:
         return None
     return html.replace(before, new.shown(path).encode())

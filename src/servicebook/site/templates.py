@@ -228,9 +228,7 @@ def _render_page(
     here = posixpath.dirname(spec.path)
     if spec.path == "404.html":
         # Served for any missing path, at any depth: links must not depend on where it is.
-        base = common["catalog"].site.base_url
-        prefix = "/" if not base else "/" + base.split("://", 1)[1].partition("/")[2].strip("/")
-        prefix = prefix.rstrip("/") + "/"
+        prefix = routes.not_found_root(common["catalog"].site.base_url)
         url: Callable[[str], str] = lambda target: prefix + target  # noqa: E731
         site_root = prefix
     else:
