@@ -168,7 +168,7 @@ def _poison(database: Path, *, version: str | None) -> None:
     with sqlite3.connect(database) as db:
         for key, data, text in db.execute("SELECT key, data, text FROM entries").fetchall():
             stored = json.loads(data)
-            if not isinstance(stored, list) or len(stored) != 8 or not isinstance(stored[0], list):
+            if not isinstance(stored, list) or len(stored) != 9 or not isinstance(stored[0], list):
                 continue  # a catalog, the search index's words, or a page that did not load
             html = "<p>POISON</p>"
             stored[0][4] = hashlib.sha256(html.encode()).hexdigest()
