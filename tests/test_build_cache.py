@@ -168,7 +168,7 @@ def _poison(database: Path, *, version: str | None) -> None:
     with sqlite3.connect(database) as db:
         for key, data, text in db.execute("SELECT key, data, text FROM entries").fetchall():
             stored = json.loads(data)
-            if not isinstance(stored, list) or len(stored) != 8 or not isinstance(stored[0], list):
+            if not isinstance(stored, list) or len(stored) != 9 or not isinstance(stored[0], list):
                 continue  # a catalog, the search index's words, or a page that did not load
             html = "<p>POISON</p>"
             stored[0][4] = hashlib.sha256(html.encode()).hexdigest()
@@ -1072,3 +1072,51 @@ def test_a_stored_pages_html_that_cannot_be_had_nor_made_again_fails_the_build_a
     assert result.exit_code != 0
     assert "is no longer in the cache store" in result.output
     assert tree(site / "public") == before
+
+
+def _loaded_pages(monkeypatch) -> list[str]:
+    """The slugs whose Markdown the builds from here on render (load._load_one), in one process."""
+    from servicebook.site import load
+
+    real, loaded = load._load_one, []
+    monkeypatch.setattr(load, "_load_one", lambda universe, job: loaded.append(job[0]) or real(universe, job))
+    return loaded
+
+
+def test_adding_a_page_renders_only_the_new_page_and_equals_a_clean_build(run, tmp_path, monkeypatch) -> None:
+    site = generated_site(tmp_path / "site", 30)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    assert run("build", "--source", site).exit_code == 0
+    first = sorted((site / "content").glob("*.md"))[12]
+    new = site / "content" / (first.stem + "a-added.md")
+    new.write_text(first.read_text().replace("title: ", "title: Added ", 1))
+    loaded = _loaded_pages(monkeypatch)
+    result = run("build", "--source", site, "--verbose")
+    assert result.exit_code == 0, result.output
+    assert loaded == [new.stem]  # not every page because the list of pages changed
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def test_a_link_to_a_page_added_or_removed_is_judged_again(run, tmp_path, monkeypatch) -> None:
+    """A page's stored result names the pages its links asked about: when one of them comes or
+    goes, the page is rendered again (its link is broken, or no longer), not taken from the store."""
+    site = generated_site(tmp_path / "site", 30)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    pages = sorted((site / "content").glob("*.md"))
+    linking, target = pages[3], site / "content" / "policy-zz-later.md"
+    linking.write_text(linking.read_text() + "\nSee [the later policy](policy-zz-later.md).\n")
+    result = run("build", "--source", site)
+    assert result.exit_code == 1 and "broken link: no page content/policy-zz-later.md" in result.output
+    target.write_text(pages[5].read_text().replace("title: ", "title: Later ", 1))
+    loaded = _loaded_pages(monkeypatch)
+    assert run("build", "--source", site).exit_code == 0
+    assert sorted(loaded) == sorted([linking.stem, target.stem])
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+    loaded.clear()
+    target.unlink()  # gone again: the link is broken again, and said so
+    result = run("build", "--source", site)
+    assert result.exit_code == 1 and "broken link: no page content/policy-zz-later.md" in result.output
+    assert loaded == []  # the page as it was rendered with the page missing, from the store
+    target.write_text(pages[5].read_text().replace("title: ", "title: Later ", 1))
+    assert run("build", "--source", site).exit_code == 0
+    assert tree(site / "public") == clean_build(run, site, tmp_path)

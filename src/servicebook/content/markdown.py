@@ -853,7 +853,7 @@ def _meant_url(raw: str) -> str | None:
 
 def _suggest(word: str, known: Container[str], what: str) -> str | None:
     """'did you mean …', else the first known names (as front-matter references do)."""
-    if not isinstance(known, (set, frozenset, dict, list, tuple)):
+    if not isinstance(known, Collection) or isinstance(known, str):
         return None
     names = sorted(known)
     return did_you_mean(word, names) or (f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}")

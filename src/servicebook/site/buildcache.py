@@ -67,6 +67,7 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
         [part for section in result.sections for part in section],
         result.sha256,
         result.blob,
+        list(result.asked),
     ]
     return json.dumps(data, separators=(",", ":")), page.html if page else "", page.text if page else ""
 
@@ -139,7 +140,7 @@ def decode_page(
     when the caller has it (`Store.get_bytes` checked the entry with it). `kept_in`, with `html`
     None: the page's HTML is left in the store (StoredHtml, and under which key), read from there
     when it is first read (model.Page `html`); its caller checks the entry (`Store.matches`)."""
-    stored, problems, refs, assets, digest_, sections, sha256, blob = json.loads(data)
+    stored, problems, refs, assets, digest_, sections, sha256, blob, asked = json.loads(data)
     page: model.Page | None = None
     if kept_in is not None and stored is not None:
         slug, source, meta, headings, kept_sha256 = stored
@@ -178,6 +179,7 @@ def decode_page(
         sections=_sections(sections),
         sha256=str(sha256),
         blob=str(blob),
+        asked=tuple(map(str, asked)),
     )
 
 

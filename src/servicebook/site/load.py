@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import os
 import posixpath
@@ -651,14 +652,83 @@ class _Universe:
     search: bool = False
 
     def digest(self) -> str:
-        def ids(c: Container[str]) -> str:
-            return "\n".join(sorted(c)) if isinstance(c, frozenset) else "*"
-
-        h = hashlib.blake2b(digest_size=20)
-        parts = (ids(self.slugs), ids(self.assets), ids(self.offerings), ids(self.tools), str(self.check_refs))
+        """Of everything but the pages and files there are, which a page's key leaves out: a
+        page's result says which of them it asked about (PageResult `asked`, `_still`)."""
+        h = hashlib.blake2b(b"asked", digest_size=20)
+        parts = (_ids(self.offerings), _ids(self.tools), str(self.check_refs))
         for part in (*parts, repr(self.member), repr(self.organisation)):
             h.update(part.encode() + b"\0\0")
         return h.hexdigest()
+
+    def names(self) -> str:
+        """Of every page and file there is: what a page that listed them (a hint for a broken
+        link, the files of a folder) depends on."""
+        return _names_digest(self.slugs, self.assets)
+
+
+def _ids(c: Container[str]) -> str:
+    return "\n".join(sorted(c)) if isinstance(c, frozenset) else "*"
+
+
+@functools.lru_cache(maxsize=4)
+def _names_digest(slugs: frozenset[str], assets: frozenset[str]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(_ids(slugs).encode() + b"\0\0" + _ids(assets).encode())
+    return h.hexdigest()
+
+
+class _Asking(Collection[str]):
+    """A set of names that notes what a page asks of it: each name looked up and whether it is
+    there, or that the page went through all of them (`whole`)."""
+
+    __slots__ = ("_mark", "_names", "asked", "whole")
+
+    def __init__(self, names: frozenset[str], mark: str) -> None:
+        self._names, self._mark = names, mark
+        self.asked: set[str] = set()
+        self.whole = False
+
+    def __contains__(self, name: object) -> bool:
+        found = name in self._names
+        if isinstance(name, str):
+            self.asked.add(("+" if found else "-") + self._mark + name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        self.whole = True
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        self.whole = True
+        return len(self._names)
+
+
+def _still(result: PageResult, universe: _Universe) -> bool:
+    """Whether each page and file `result`'s page asked about is there now as it was then (and
+    when it listed them all, whether they are the same)."""
+    for entry in result.asked:
+        kind, mark, name = entry[0], entry[1], entry[2:]
+        if kind == "*":
+            if name != universe.names():
+                return False
+            continue
+        names = universe.slugs if mark == "p" else universe.assets
+        if (name in names) != (kind == "+"):
+            return False
+    return True
+
+
+def _answers(result: PageResult, universe: _Universe) -> str:
+    """What the pages and files `result`'s page asked about are now: with its key, the key of
+    the page rendered again when some of them changed (`_load_pages`)."""
+    now = []
+    for entry in result.asked:
+        if entry[0] == "*":
+            now.append("*" + universe.names())
+        else:
+            names = universe.slugs if entry[1] == "p" else universe.assets
+            now.append(("+" if entry[2:] in names else "-") + entry[1:])
+    return "\n".join(sorted(now))
 
 
 @dataclass(frozen=True, slots=True)
@@ -679,6 +749,10 @@ class PageResult:
     # what the search index reads of the page's HTML (search.page_parts), made with it; the
     # spool keeps it (model.Page `search_spooled`), the store does not
     search: bytes = b""
+    # the pages and files its links asked about, each "+" or "-" (there or not), "p" or "a" (a
+    # page's slug or a file) and the name, and "**" and their digest when it listed them all:
+    # its key leaves out which pages and files there are (_Universe `digest`, `_still`)
+    asked: tuple[str, ...] = ()
 
 
 def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
@@ -716,11 +790,22 @@ def _load_pages(
     stored = [keys[slug] for slug in slugs if slug in keys]
     by_key = {key: slug for slug, key in keys.items()}
     batch = STORED_BATCH if spool is not None else max(1, len(stored))  # unspooled, all at once
+    moved: dict[str, str] = {}  # a page whose links' pages or files changed: its key with their answers now
     for n in range(0, len(stored), batch):
         assert cache is not None
         for key, value in cache.get_many(stored[n : n + batch], spool).items():
             if isinstance(value, PageResult):
+                if not _still(value, universe):
+                    moved[by_key[key]] = _moved_key(key, value, universe)
+                    continue
                 results[by_key[key]] = value if spool is None else spool.keep(value)
+    if moved:  # rendered before with these answers (a page removed and added again), or to render
+        assert cache is not None
+        keys = {**keys, **moved}
+        by_moved = {key: slug for slug, key in moved.items()}
+        for key, value in cache.get_many(list(moved.values()), spool).items():
+            if isinstance(value, PageResult) and _still(value, universe):
+                results[by_moved[key]] = value if spool is None else spool.keep(value)
     remake = getattr(cache, "remake_html", None)  # (buildcache.BuildCache: pages read back without their HTML)
     if remake is not None:
         remake(partial(_html_again, universe, paths))
@@ -742,6 +827,13 @@ def _load_pages(
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
     return [results[slug] for slug in slugs]
+
+
+def _moved_key(key: str, result: PageResult, universe: _Universe) -> str:
+    """The key of a page stored under `key` as `result`, once the pages or files its links ask
+    about changed: its key and their answers now (the entry under `key` stays as it is: a
+    build may already have handed out its HTML, which is checked against it when read)."""
+    return hashlib.blake2b("\0".join((key, _answers(result, universe))).encode(), digest_size=20).hexdigest()
 
 
 def _html_again(universe: _Universe, paths: Mapping[str, str], slug: str) -> str | None:
@@ -1014,14 +1106,15 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     anchor_refs: list[AnchorRef] = []
     cross_refs: list[CrossRef] = []
     used: set[str] = set()
+    slugs, assets = _Asking(universe.slugs, "p"), _Asking(universe.assets, "a")
     outline: list[tuple[str, str, str]] | None = [] if universe.outlines else None
     sections: list[tuple[str, str, str]] | None = [] if universe.search else None  # for the search index
     page = _load_page(
         universe.root,
         slug,
         path,
-        universe.slugs,
-        universe.assets,
+        slugs,
+        assets,
         universe.offerings,
         universe.tools,
         universe.check_refs,
@@ -1055,6 +1148,9 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         blob,
         tuple(cross_refs),
         parts,
+        tuple(
+            sorted(slugs.asked | assets.asked | ({"**" + universe.names()} if slugs.whole or assets.whole else set()))
+        ),
     )
 
 
@@ -1062,8 +1158,8 @@ def _load_page(
     root: Path,
     slug: str,
     path: str,
-    slugs: frozenset[str],
-    assets: frozenset[str],
+    slugs: Collection[str],
+    assets: Collection[str],
     offerings: Container[str],
     tools: Container[str],
     check_refs: bool,
