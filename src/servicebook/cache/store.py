@@ -32,10 +32,10 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.folder import CACHE_DIR, prepare
@@ -45,6 +45,19 @@ SCHEMA = 4  # bump when the tables change shape, entries are named differently, 
 BUSY_SECONDS = 5  # how long a build waits for another build's write before going on without
 WAL_LIMIT = 4 * 1024 * 1024  # bytes of write-ahead log kept on disk after a checkpoint
 _CHUNK = 500  # keys per SELECT … IN (…)
+
+
+def _rows(db: sqlite3.Connection, columns: str, names: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """`key` and `columns` of the entries stored under `names`, asked _CHUNK keys at a time."""
+    names = list(names)
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        yield from db.execute(
+            f"SELECT key, {columns} FROM entries WHERE key IN ({','.join('?' * len(chunk))})",  # noqa: S608
+            chunk,
+        ).fetchall()
+
+
 _NAMED_AS_IS = 64  # a key up to this long names its entry as it is (_key)
 _PART = 256 * 1024  # characters of a manifest per row (at least: a part the build made is not cut)
 
@@ -165,21 +178,13 @@ class Store:
         stored = {_key(kind, k): k for k in keys}
         found: dict[str, tuple[str, bytes, str, str]] = {}
         try:
-            names = list(stored)
-            for start in range(0, len(names), _CHUNK):
-                chunk = names[start : start + _CHUNK]
-                rows = db.execute(
-                    "SELECT key, data, CAST(html AS BLOB), text, checksum FROM entries "  # noqa: S608
-                    f"WHERE key IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
-                for key, data, html, text, stored_checksum in rows:
-                    if isinstance(data, str) and isinstance(html, bytes) and isinstance(text, str):
-                        html_sha256 = hashlib.sha256(html).hexdigest()
-                        if stored_checksum == _checksum(data, html_sha256, text):
-                            found[stored[key]] = (data, html, text, html_sha256)
-                            continue
-                    self.damaged.append((kind, stored[key]))
+            for key, data, html, text, stored_checksum in _rows(db, "data, CAST(html AS BLOB), text, checksum", stored):
+                if isinstance(data, str) and isinstance(html, bytes) and isinstance(text, str):
+                    html_sha256 = hashlib.sha256(html).hexdigest()
+                    if stored_checksum == _checksum(data, html_sha256, text):
+                        found[stored[key]] = (data, html, text, html_sha256)
+                        continue
+                self.damaged.append((kind, stored[key]))
             self._mark([name for name, key in stored.items() if key in found])
         except sqlite3.Error:
             self._failed()
@@ -198,18 +203,11 @@ class Store:
         stored = {_key(kind, k): k for k in keys}
         found: dict[str, tuple[str, str, str]] = {}
         try:
-            names = list(stored)
-            for start in range(0, len(names), _CHUNK):
-                chunk = names[start : start + _CHUNK]
-                rows = db.execute(
-                    f"SELECT key, data, text, checksum FROM entries WHERE key IN ({','.join('?' * len(chunk))})",  # noqa: S608
-                    chunk,
-                ).fetchall()
-                for key, data, text, stored_checksum in rows:
-                    if isinstance(data, str) and isinstance(text, str) and isinstance(stored_checksum, str):
-                        found[stored[key]] = (data, text, stored_checksum)
-                    else:
-                        self.damaged.append((kind, stored[key]))
+            for key, data, text, stored_checksum in _rows(db, "data, text, checksum", stored):
+                if isinstance(data, str) and isinstance(text, str) and isinstance(stored_checksum, str):
+                    found[stored[key]] = (data, text, stored_checksum)
+                else:
+                    self.damaged.append((kind, stored[key]))
             self._mark([name for name, key in stored.items() if key in found])
         except sqlite3.Error:
             self._failed()

@@ -20,6 +20,8 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from servicebook.site.libc import loaded
+
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -63,8 +65,6 @@ def _init(shared: object) -> None:
 
 def _die_with_parent() -> None:
     """Have the kernel kill this process when its parent dies (Linux's PR_SET_PDEATHSIG)."""
-    from servicebook.site.libc import loaded
-
     prctl = loaded("prctl")
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
