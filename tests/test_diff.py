@@ -189,6 +189,21 @@ CASES = {
         [('version: "0.1"', 'version: "0.2"')],
         [("neutral", "catalog.version", "Catalog version 0.1 → 0.2")],
     ),
+    "catalog version lowered": (
+        [('version: "0.1"', 'version: "0.0.9"')],
+        [
+            (
+                "neutral",
+                "catalog.version",
+                "Catalog version 0.1 → 0.0.9: lower than before (a release of 0.1 may exist already;"
+                " a new version number is usually higher than the last)",
+            )
+        ],
+    ),
+    "catalog version renamed, no order": (
+        [('version: "0.1"', 'version: "0.1-rc1"')],
+        [("neutral", "catalog.version", "Catalog version 0.1 → 0.1-rc1")],
+    ),
     "offering owner": (
         [("owner: Platform Team\n    tier", "owner: Build Guild\n    tier")],
         [("neutral", "offering.owner", "Offering “CI pipelines”: owner changed from Platform Team to Build Guild")],
@@ -943,3 +958,21 @@ def test_a_time_slice_that_needs_fewer_good_events_weakens_the_promise(git_site,
             "SLO “Pipeline availability” of “CI pipelines” time slice changed from 1m to 5m",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "lower"),
+    [
+        ("2026.11", "2026.9", True),  # numbers, not text: 9 < 11
+        ("2026.9", "2026.11", False),
+        ("1.2.0", "1.2", False),  # the same version, trailing zeros aside
+        ("1.2", "1.1.9", True),
+        ("3.0", "10.0", False),
+        ("1.0-rc2", "1.0-rc1", False),  # not only numbers and dots: no order claimed
+        ("beta", "alpha", False),
+    ],
+)
+def test_a_catalog_version_is_lower_only_when_both_are_numbers_and_dots(old, new, lower) -> None:
+    from servicebook.git.diff import _goes_back
+
+    assert _goes_back(old, new) is lower

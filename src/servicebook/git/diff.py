@@ -140,6 +140,24 @@ def added_catalog(new: model.Catalog) -> list[Change]:
     return diff_catalogs(dataclasses.replace(new, categories=(), offerings=(), tools=()), new)
 
 
+def _numbers(version: str) -> tuple[int, ...] | None:
+    """A version made only of numbers and dots, as numbers without its trailing zeros (`1.2.0` is
+    `1.2`); None for any other name (`2026.11-rc1`, `alpha`), which has no order here."""
+    parts = version.split(".")
+    if not all(part.isdigit() for part in parts):
+        return None
+    numbers = [int(part) for part in parts]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def _goes_back(old: str, new: str) -> bool:
+    """Whether `new` is a lower version than `old`, both made only of numbers and dots."""
+    before, after = _numbers(old), _numbers(new)
+    return before is not None and after is not None and after < before
+
+
 def removed_catalog(old: model.Catalog) -> list[Change]:
     """What goes with a catalog that is deleted: every category, offering and tool, removed (each
     judged as any removal is: an offering weakens, a tool that was supported or best-effort too)."""
@@ -151,16 +169,13 @@ def diff_catalogs(old: model.Catalog, new: model.Catalog, *, validated: bool = F
     so no id is given twice in a list (spares the check of that, linear in the catalog's size)."""
     out: list[Change] = []
     if old.version != new.version:
-        out.append(
-            Change(
-                "catalog.version",
-                "catalog",
-                "neutral",
-                f"Catalog version {old.version} → {new.version}",
-                old.version,
-                new.version,
+        text = f"Catalog version {old.version} → {new.version}"
+        if _goes_back(old.version, new.version):
+            text += (
+                f": lower than before (a release of {old.version} may exist already;"
+                " a new version number is usually higher than the last)"
             )
-        )
+        out.append(Change("catalog.version", "catalog", "neutral", text, old.version, new.version))
     out += _generic("catalog", "Site settings", old.site, new.site, "site")
     out += _generic("catalog", "Team", old.team, new.team, "team")
     none = model.Portals()
