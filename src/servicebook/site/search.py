@@ -526,12 +526,16 @@ def index_files(
             known = (key, file(path, key, body))
         kept[path] = known
     files += [made for _, made in kept.values()]
+    fragment = routes.search_fragment
+    if memory is None:  # a file each, kept by nothing (20,000 at 20,000 pages)
+        files += [file(fragment("t", rid), page.html_sha256, partial(_text_file, page)) for rid, page in pages.items()]
+        return tuple(files)
     texts: KeptFiles = {}
     for rid in policy:
         page = pages[rid]
         known = last_texts.get(rid)
         if known is None or known[0] is not page:
-            known = (page, file(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page)))
+            known = (page, file(fragment("t", rid), page.html_sha256, partial(_text_file, page)))
         texts[rid] = known
     files += [made for _, made in texts.values()]
     if memory is not None:
