@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry, Store
+from servicebook.catalog import model
 from servicebook.content.htmlrefs import read_refs
 from servicebook.errors import Problem, SourceLocation
 from servicebook.site.parallel import map_shared
@@ -259,9 +260,10 @@ class SettledAnchors:
         self.settled = settled  # each page settled among them (`held`)
 
     @staticmethod
-    def held(slug: str, html_sha256: str) -> str:
-        """A page as `settled` holds it: where it is and its HTML (the first 128 bits of its SHA-256)."""
-        return f"{slug} {html_sha256[:32]}"
+    def held(pages: Mapping[str, model.Page]) -> dict[str, str]:
+        """Each page by slug as `settled` holds it: where it is and its HTML (the first 128 bits
+        of its SHA-256)."""
+        return {slug: f"{slug} {page.html_sha256[:32]}" for slug, page in pages.items()}
 
     @classmethod
     def read(cls, store: Store | None, slugs: Iterable[str], digests: Mapping[str, str]) -> SettledAnchors | None:
@@ -283,6 +285,6 @@ class SettledAnchors:
 
     def record(self, settled: Iterable[str]) -> None:
         """The pages settled now (`held`), kept if they are not what was kept."""
-        now = sorted(set(settled))
-        if frozenset(now) != self.settled:
-            self.store.put(self.KIND, self.pages, Entry(json.dumps({"settled": now})))
+        now = set(settled)
+        if now != self.settled:
+            self.store.put(self.KIND, self.pages, Entry(json.dumps({"settled": sorted(now)})))

@@ -890,13 +890,10 @@ def _check_anchors(
     and it is left holding the pages settled now."""
     by_slug = {page.slug: page for page in pages}
     before = memo.settled if memo is not None and _same_anchors(by_slug, memo.pages) else None
+    held = kept.held(by_slug) if kept is not None else {}
     if before is None and kept is not None:
-        held, settled_as = kept.settled, kept.held
-        before = {
-            slug: packed
-            for slug, packed in zip(slugs, refs, strict=True)
-            if (page := by_slug.get(slug)) is not None and settled_as(slug, page.html_sha256) in held
-        }
+        settled_before = kept.settled
+        before = {slug: packed for slug, packed in zip(slugs, refs, strict=True) if held.get(slug) in settled_before}
     # every page's links looked at: each page's anchors at once; a few pages': the anchors of the
     # pages they lead to
     anchors: Mapping[str, frozenset[str]] = (
@@ -907,7 +904,7 @@ def _check_anchors(
     if memo is not None:
         memo.pages, memo.settled = by_slug, settled.now
     if kept is not None:
-        kept.record(kept.held(slug, by_slug[slug].html_sha256) for slug in settled.now)
+        kept.record(held[slug] for slug in settled.now)
     return problems
 
 

@@ -241,12 +241,14 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
 
 
 def search_records(
-    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True
+    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True, unmade: bool = False
 ) -> list[dict[str, Any]]:
     """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
     number in this list is its id in the index. `policies`: see `_policy_records`. Without
     `headings`, a policy page's record has none (`_record_text` writes them from the page). A
-    record is never changed once made (the next index of the process may hold it)."""
+    record is never changed once made (the next index of the process may hold it). With
+    `unmade`, each policy page's record is `_UNMADE` in the list, made where it is read
+    (`_record_of`)."""
     records: list[dict[str, Any]] = []
     for o in view.offerings:
         off = o.offering
@@ -276,7 +278,7 @@ def search_records(
                 }
             )
     records.extend(_tool_record(t) for t in view.tools)
-    records += _policy_records(view.pages, policies, headings)
+    records += [_UNMADE] * len(view.pages) if unmade else _policy_records(view.pages, policies, headings)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
         severity = sev.severity
@@ -330,6 +332,17 @@ def search_records(
 
 # the records of the policy pages of a process's last index: (page, its record) by id(page)
 PolicyRecords = dict[int, tuple[model.Page, dict[str, Any]]]
+# a policy page's record not made yet (`search_records`' `unmade`), in place of it in the list
+_UNMADE: dict[str, Any] = {"k": "policy"}
+
+
+def _record_of(records: list[dict[str, Any]], pages: dict[int, model.Page], rid: int) -> dict[str, Any]:
+    """Record `rid`, made now (without its headings, as a build's) and put in its place in
+    `records` if it was not (`_UNMADE`)."""
+    record = records[rid]
+    if record is _UNMADE:
+        record = records[rid] = _policy_record(pages[rid], headings=False)
+    return record
 
 
 def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None, headings: bool) -> list[dict[str, Any]]:
@@ -465,13 +478,18 @@ def index_files(
     written only if asked for."""
     # a cold build's policy records are made without their headings, which only their texts
     # need: as lists they were two thirds of what the records held (16 MiB at 20,000 pages)
-    records = search_records(view, memory.policies if memory is not None else None, headings=memory is not None)
+    # the command line, with what the records are made of: the policy pages' records made only
+    # where their key is not the last index's (`_record_keys`), or their file or words are made
+    usable = store if store is not None and store.usable else None
+    keyed = memory is None and made_of is not None and usable is not None and view.site.federation is None
+    records = search_records(
+        view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed
+    )
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
-    usable = store if store is not None and store.usable else None
     base: IndexWords | None = None
     made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
-    if memory is None and made_of is not None and usable is not None and view.site.federation is None:
+    if keyed and made_of is not None:
         made = _made_of(len(records), pages, made_of)
         base = _Words.stored(usable)
     written: list[str | None]
@@ -605,19 +623,21 @@ def _record_keys(
     if made is not None and base is not None and len(base.state.made) == len(base.state.records):
         known = {m: key for m, key in zip(base.state.made, base.state.records, strict=True) if m}
     if not known:
+        for rid in pages:
+            _record_of(records, pages, rid)
         texts, all_keys = _record_texts(records, pages, None)
         return list(texts), all_keys
     assert made is not None
     written: list[str | None] = []
     keys: list[str] = []
-    for rid, record in enumerate(records):
-        key = known.get(made[rid]) if made[rid] else None
+    for rid, m in enumerate(made):
+        key = known.get(m) if m else None
         if key is not None:
             written.append(None)
             keys.append(key)
             continue
         page = pages.get(rid)
-        text = _record_text(record, page)
+        text = _record_text(_record_of(records, pages, rid), page)
         written.append(text)
         keys.append(digest(text, page.html_sha256 if page is not None else ""))
     return written, keys
@@ -630,7 +650,7 @@ def _records_file_of(
     `first` on."""
     return _records_file(
         [
-            text if text is not None else _record_text(records[first + n], pages.get(first + n))
+            text if text is not None else _record_text(_record_of(records, pages, first + n), pages.get(first + n))
             for n, text in enumerate(texts)
         ]
     )
@@ -803,7 +823,7 @@ def _merged(found: dict[str, list[int]], postings: list[Any]) -> list[Any]:
 def _tokenise(shared: tuple[list[dict[str, Any]], dict[int, model.Page]], rid: int) -> list[Any]:
     records, pages = shared
     page = pages.get(rid)
-    return record_postings(records[rid], page_sections(page.html) if page is not None else [])
+    return record_postings(_record_of(records, pages, rid), page_sections(page.html) if page is not None else [])
 
 
 POSTINGS_BATCH = 256  # records whose postings are made (or read from the store) at a time
@@ -1154,7 +1174,7 @@ class _Words:
         """A record's postings, made in this process: its own fields' words, and the JSON of its
         page's sections' postings as the page's render found them (or, where they are not, its
         HTML read now)."""
-        record = self.records[rid]
+        record = _record_of(self.records, self.pages, rid)
         page = self.pages.get(rid)
         if page is None:
             return _record_words(record), "[]"
