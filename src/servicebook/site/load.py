@@ -904,7 +904,7 @@ def _check_anchors(
     if memo is not None:
         memo.pages, memo.settled = by_slug, settled.now
     if kept is not None:
-        kept.record(held[slug] for slug in settled.now)
+        kept.record(held[slug] for slug in settled.now if slug in held)  # (a page with errors is not loaded)
     return problems
 
 
