@@ -471,6 +471,43 @@ def test_a_kept_page_linking_to_a_heading_that_went_away_is_reported_with_its_li
     assert "did you mean 'rolling-back'?" in result.stderr
 
 
+def test_a_rebuild_reads_the_links_to_headings_of_the_pages_not_settled_among_the_same_anchors_alone(
+    run, built, tmp_path, monkeypatch
+) -> None:
+    """The command line keeps which pages' links to other pages' headings all led somewhere
+    (links.SettledAnchors): a rebuild after a body edit reads the edited page's links alone; a
+    heading that goes away (another page's anchors) has every page's looked at, and the page that
+    linked to it reported; a page whose link is broken is reported again by the next build."""
+    from servicebook.content.markdown import PackedRefs
+
+    read: list[str] = []
+    real = PackedRefs.targets
+
+    def targets(self):  # type: ignore[no-untyped-def]
+        read.append(self.packed)
+        return real(self)
+
+    monkeypatch.setattr(PackedRefs, "targets", targets)
+    body = built / "content" / "backups-and-restore.md"
+    body.write_text(body.read_text() + "\nOne more line, [with a link](change-approval.md#rollback).\n")
+    read.clear()
+    assert run("build", "--source", built).exit_code == 0
+    assert len(read) == 1 and "backups-and-restore" in read[0]  # every page's links before
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+    target = built / "content" / "change-approval.md"
+    kept = target.read_text()
+    target.write_text(kept.replace("\n## Rollback\n", "\n## Rolling back\n"))
+    for _ in range(2):  # reported by every build while it is broken
+        result = run("build", "--source", built)
+        assert result.exit_code == 1
+        assert "backups-and-restore.md:94:63: error: broken link: page 'change-approval' has no heading" in (
+            result.stderr
+        )
+    target.write_text(kept)
+    assert run("build", "--source", built).exit_code == 0
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
 def test_a_build_cache_outside_the_site_folder_is_named_once(run, site_copy, tmp_path) -> None:
     # --output elsewhere puts the cache beside it (it must share the output's file system, since
     # rebuilds hard-link from it): the build says where, so nobody is surprised to find it there

@@ -304,14 +304,14 @@ def test_what_a_serve_rebuild_kept_in_memory_is_kept_in_the_store_for_the_next_b
     finally:
         memory.close()
     bases: list[object] = []
-    real = search._Words._base
+    real = search._Words.stored
 
-    def spy(self):  # type: ignore[no-untyped-def]
-        base = real(self)
+    def spy(store):  # type: ignore[no-untyped-def]
+        base = real(store)
         bases.append(base)
         return base
 
-    monkeypatch.setattr(search._Words, "_base", spy)
+    monkeypatch.setattr(search._Words, "stored", staticmethod(spy))
     page.write_text(page.read_text() + "\nThe last note.\n")
     build(dataclasses.replace(options, memory=None))
     assert bases and bases[-1] is not None
@@ -463,3 +463,73 @@ def test_words_put_in_and_taken_out_are_in_the_order_of_words_sorted_again(
     assert ordered == expected
     assert sizes == [len(w) + 11 if w in encoded else len(w) + 10 for w in expected]
     assert same == (ordered is words)
+
+
+def test_a_command_line_rebuild_writes_the_records_of_the_pages_that_changed_alone(
+    tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild from the command line (a process of its own: no memory of the last index) takes
+    the key of each policy page's record from the last index's state when the page's record is
+    made of what that one's was (its front matter, headings and HTML: search._made_of), and writes
+    out the JSON text of the others alone: the page edited, those whose summary it does not have
+    (its text), and the records that are not policy pages'. After a body edit, a title edit, a
+    heading added, a summary removed, a page added and one removed, each build's site is the one
+    built from nothing."""
+    site = generated_site(tmp_path / "site", pages=40)
+    assert run("build", "--source", site).exit_code == 0
+    written: list[str] = []
+    real = search._record_text
+    keying = [False]  # the texts written to find the records' keys (not the records files made, 16 records each)
+
+    def spy(record, page):  # type: ignore[no-untyped-def]
+        if record["k"] == "policy" and keying[0]:
+            written.append(record["u"])
+        return real(record, page)
+
+    def keys(make):  # type: ignore[no-untyped-def]
+        def keyed(*args):  # type: ignore[no-untyped-def]
+            keying[0] = True
+            try:
+                return make(*args)
+            finally:
+                keying[0] = False
+
+        return keyed
+
+    monkeypatch.setattr(search, "_record_text", spy)
+    for name in ("_record_texts", "_record_keys"):  # (the second: this change's)
+        if hasattr(search, name):
+            monkeypatch.setattr(search, name, keys(getattr(search, name)))
+    pages = pages_of(site)
+
+    def rebuilt() -> set[str]:
+        written.clear()
+        assert run("build", "--source", site).exit_code == 0
+        found = set(written)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        return found
+
+    def address(page: Path) -> str:
+        return routes.policy(page.stem)
+
+    body = pages[7]
+    body.write_text(body.read_text() + "\nA note on quokkaplatypus rotation.\n")
+    assert rebuilt() == {address(body)}  # every page's record before
+    title = pages[11]
+    title.write_text(re.sub(r"^title: .*$", 'title: "Quokka rotation"', title.read_text(), count=1, flags=re.M))
+    assert rebuilt() == {address(title)}
+    heading = pages[13]
+    heading.write_text(heading.read_text() + "\n## Quokkas at night\n\nThey rotate too.\n")
+    assert rebuilt() == {address(heading)}
+    plain = pages[17]
+    plain.write_text(re.sub(r"^summary: .*\n", "", plain.read_text(), count=1, flags=re.M))
+    assert address(plain) in rebuilt()
+    text = plain.read_text()
+    plain.write_text(text.replace("\n---\n\n", "\n---\n\nQuokkas first. ", 1))  # its record's summary: its text
+    assert address(plain) in rebuilt()
+    added = site / "content" / "quokka-rotation.md"
+    added.write_text(body.read_text().replace("quokkaplatypus", "wombat"))
+    assert rebuilt() == {address(added), address(plain)}  # ids moved: a page without a summary is written again
+    gone = removable(site)[0]
+    remove(gone)
+    assert address(gone) not in rebuilt()

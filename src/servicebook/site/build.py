@@ -263,6 +263,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 store=cache.store,
                 compiled=compiled,
                 search_texts=_search_memory(options.memory),
+                search_made_of=loaded.page_digests,
                 catalog_lines=_catalog_lines(options.memory),
                 views=_views(options.memory),
                 paging=_paging(options.memory),

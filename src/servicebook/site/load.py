@@ -55,6 +55,7 @@ from servicebook.git.repo import build_info, open_repo
 from servicebook.git.snapshots import PageOutline, git_blob_id
 from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.progress import Phases
+from servicebook.site.links import SettledAnchors
 from servicebook.site.parallel import map_shared, worker_count
 from servicebook.site.search import page_parts
 from servicebook.source.yaml import (
@@ -249,7 +250,9 @@ def load(
     if gathered is not None:  # an organisation site: what its own pages and the members' refer to
         problems = gathered.judged(problems, pages)
     pages += member_pages
-    problems += _check_anchors(root, pages, slugs, anchor_refs, memo)
+    # the command line: which pages' links to headings were settled among these pages' anchors (links.py)
+    kept = SettledAnchors.read(store, slugs, digests) if memo is None and not member_pages else None
+    problems += _check_anchors(root, pages, slugs, anchor_refs, memo, kept)
 
     snapshots, found = read_snapshots(root)  # measurements/: what `servicebook measure` recorded
     problems += found
@@ -873,13 +876,24 @@ def _page_keys(
 
 
 def _check_anchors(
-    root: Path, pages: Iterable[model.Page], slugs: list[str], refs: list[PackedRefs], memo: LoadMemo | None
+    root: Path,
+    pages: Iterable[model.Page],
+    slugs: list[str],
+    refs: list[PackedRefs],
+    memo: LoadMemo | None,
+    kept: SettledAnchors | None = None,
 ) -> list[Problem]:
     """The links of the pages `slugs` (their `refs`, in that order) to a heading that the page
     they lead to (of `pages`) does not have. With a `memo` whose pages had the anchors these have,
-    only the links of the pages whose links did not all lead somewhere then are looked at."""
+    only the links of the pages whose links did not all lead somewhere then are looked at; with
+    `kept` (the command line), only those of the pages whose HTML it does not hold as settled,
+    and it is left holding the pages settled now."""
     by_slug = {page.slug: page for page in pages}
     before = memo.settled if memo is not None and _same_anchors(by_slug, memo.pages) else None
+    held = kept.held(by_slug) if kept is not None else {}
+    if before is None and kept is not None:
+        settled_before = kept.settled
+        before = {slug: packed for slug, packed in zip(slugs, refs, strict=True) if held.get(slug) in settled_before}
     # every page's links looked at: each page's anchors at once; a few pages': the anchors of the
     # pages they lead to
     anchors: Mapping[str, frozenset[str]] = (
@@ -889,6 +903,8 @@ def _check_anchors(
     problems = check_anchor_refs(settled.unsettled(slugs, refs), anchors, partial(_locate_ref, root))
     if memo is not None:
         memo.pages, memo.settled = by_slug, settled.now
+    if kept is not None:
+        kept.record(held[slug] for slug in settled.now if slug in held)  # (a page with errors is not loaded)
     return problems
 
 

@@ -59,6 +59,8 @@ class FromCatalog:
     workers: int = 1
     search: SearchMemory | None = None  # `serve`: what the last index was made of (search.search_index)
     catalog_lines: CatalogLines | None = None  # `serve`: catalog.json's catalog sections, kept
+    # the command line: what each policy page's search record is made of (load.Loaded `page_digests`)
+    made_of: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ def search_outputs(made: FromCatalog) -> tuple[DataSpec, ...]:
     inputs complete, its maker needing nothing of `made`), made as one by the index itself: at
     20,000 pages the index has 22,000 files, and `serve` keeps the very job of each file that
     did not change."""
-    return index_files(made.view, _search_file, made.store, made.workers, made.search)
+    return index_files(made.view, _search_file, made.store, made.workers, made.search, made.made_of)
 
 
 def _search_file(path: str, inputs: str, make: Callable[[], bytes]) -> DataSpec:
@@ -222,10 +224,12 @@ def data_specs(
     workers: int = 1,
     search: SearchMemory | None = None,
     catalog_lines: CatalogLines | None = None,
+    made_of: Mapping[str, str] | None = None,
 ) -> tuple[DataSpec, ...]:
     """The `DATA` outputs as jobs for the render workers, each with its declared inputs (the
-    search index is made here, over `workers`, from what `store` kept of the last one)."""
-    made = FromCatalog(site, view, store, workers, search, catalog_lines)
+    search index is made here, over `workers`, from what `store` kept of the last one; `made_of`:
+    see search.index_files)."""
+    made = FromCatalog(site, view, store, workers, search, catalog_lines, made_of)
     declared = tuple(DataSpec(o.path, partial(o.make, made), o.inputs(made), o.complete) for o in DATA)
     return (*declared, *search_outputs(made))
 

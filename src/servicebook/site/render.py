@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,7 @@ def render_site(
     catalog_lines: CatalogLines | None = None,
     views: ViewMemo | None = None,
     paging: PartsMemo | None = None,
+    search_made_of: Mapping[str, str] | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -192,7 +193,8 @@ def render_site(
     catalog.json it keeps (outputs.CatalogLines); `views`, the views of its last build (views.ViewMemo:
     the very objects where their inputs are); `paging`, how its last build cut the paged lists
     (paging.PartsMemo). `shown_history`: the view of `history` (site_history) when the build has
-    made it already, for the page keys.
+    made it already, for the page keys. `search_made_of`: what each policy page's search record
+    is made of (load.Loaded `page_digests`; search.index_files `made_of`).
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -207,7 +209,7 @@ def render_site(
     # every page, never also holds the many small objects they are built from.
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
         store = shared
-    data = data_specs(site, view, store, workers, search_texts, catalog_lines)
+    data = data_specs(site, view, store, workers, search_texts, catalog_lines, search_made_of)
     give_back()  # what the search index freed, before the render workers are forked from this process
     # every page, data file and asset of the site: a link to one of them needs no later check
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())

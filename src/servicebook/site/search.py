@@ -32,14 +32,14 @@ import sys
 import tempfile
 import unicodedata
 import weakref
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 from itertools import accumulate, chain
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from servicebook import routes
 from servicebook.cache.digest import digest
@@ -241,12 +241,14 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
 
 
 def search_records(
-    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True
+    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True, unmade: bool = False
 ) -> list[dict[str, Any]]:
     """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
     number in this list is its id in the index. `policies`: see `_policy_records`. Without
     `headings`, a policy page's record has none (`_record_text` writes them from the page). A
-    record is never changed once made (the next index of the process may hold it)."""
+    record is never changed once made (the next index of the process may hold it). With
+    `unmade`, each policy page's record is `_UNMADE` in the list, made where it is read
+    (`_record_of`)."""
     records: list[dict[str, Any]] = []
     for o in view.offerings:
         off = o.offering
@@ -276,7 +278,7 @@ def search_records(
                 }
             )
     records.extend(_tool_record(t) for t in view.tools)
-    records += _policy_records(view.pages, policies, headings)
+    records += [_UNMADE] * len(view.pages) if unmade else _policy_records(view.pages, policies, headings)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
         severity = sev.severity
@@ -330,6 +332,17 @@ def search_records(
 
 # the records of the policy pages of a process's last index: (page, its record) by id(page)
 PolicyRecords = dict[int, tuple[model.Page, dict[str, Any]]]
+# a policy page's record not made yet (`search_records`' `unmade`), in place of it in the list
+_UNMADE: dict[str, Any] = {"k": "policy"}
+
+
+def _record_of(records: list[dict[str, Any]], pages: dict[int, model.Page], rid: int) -> dict[str, Any]:
+    """Record `rid`, made now (without its headings, as a build's) and put in its place in
+    `records` if it was not (`_UNMADE`)."""
+    record = records[rid]
+    if record is _UNMADE:
+        record = records[rid] = _policy_record(pages[rid], headings=False)
+    return record
 
 
 def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None, headings: bool) -> list[dict[str, Any]]:
@@ -434,6 +447,7 @@ def index_files(
     store: Store | None = None,
     workers: int = 1,
     memory: SearchMemory | None = None,
+    made_of: Mapping[str, str] | None = None,
 ) -> tuple[F, ...]:
     """The index's files in a fixed order: the manifest, the records, the words, the texts, each
     made as `file(path, inputs, make)`: where it goes, a digest of its bytes (or of all they are
@@ -454,20 +468,50 @@ def index_files(
     index starts from instead of what the store holds, and its files, each the very object
     `file` made while what it is made of is the same; it is left holding this index's.
     Without `memory`, the records and words files are made as the index is, into a temporary
-    file (`_Spill`), and read from there when asked for."""
+    file (`_Spill`), and read from there when asked for.
+
+    `made_of` (the command line: load.Loaded `page_digests`, each policy page's slug, source,
+    front matter and headings as a digest) says what each policy page's record is made of: with
+    its HTML's digest, what the last index's state stored beside each record's key (`_Blocks`),
+    so that a page whose record is the last index's has that record's key without its text
+    being written out and digested again (most of them, in a rebuild), and its records file is
+    written only if asked for."""
     # a cold build's policy records are made without their headings, which only their texts
     # need: as lists they were two thirds of what the records held (16 MiB at 20,000 pages)
-    records = search_records(view, memory.policies if memory is not None else None, headings=memory is not None)
+    # the command line, with what the records are made of: the policy pages' records made only
+    # where their key is not the last index's (`_record_keys`), or their file or words are made
+    usable = store if store is not None and store.usable else None
+    keyed = memory is None and made_of is not None and usable is not None and view.site.federation is None
+    records = search_records(
+        view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed
+    )
     policy = _policy_ids(records)
     pages = dict(zip(policy, view.pages, strict=True))
-    written, keys = _record_texts(records, pages, memory.records if memory is not None else None)
+    base: IndexWords | None = None
+    made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
+    if keyed and made_of is not None:
+        made = _made_of(len(records), pages, made_of)
+        base = _Words.stored(usable)
+    written: list[str | None]
+    if memory is not None:
+        all_texts, keys = _record_texts(records, pages, memory.records)
+        written = list(all_texts)
+    else:
+        written, keys = _record_keys(records, pages, made, base)
     spill = _Spill() if memory is None else None  # `serve` keeps the texts for its next index
     records_files: list[Callable[[], bytes]] = []
     for n in range(0, len(records), CHUNK):
         chunk = written[n : n + CHUNK]
-        records_files.append(spill.keep(_records_file(chunk)) if spill is not None else partial(_records_file, chunk))
+        if None in chunk:  # records whose text was not written: written if the file is asked for
+            records_files.append(partial(_records_file_of, records, pages, n, chunk))
+        else:
+            whole = cast(list[str], chunk)
+            records_files.append(
+                spill.keep(_records_file(whole)) if spill is not None else partial(_records_file, whole)
+            )
     del written  # in a cold build, in the spill: not held while the words are made
-    words = _Words(records, pages, keys, store, workers, memory.words if memory is not None else None, spill)
+    start = memory.words if memory is not None else base
+    words = _Words(records, pages, keys, store, workers, start, spill, made, read=base is not None)
     words_made = words.make()
     # a file the last index of the process made of the same keys, the same text, the same page
     # object is that index's (the same bytes, the same object), not made again
@@ -500,12 +544,16 @@ def index_files(
             known = (key, file(path, key, body))
         kept[path] = known
     files += [made for _, made in kept.values()]
+    fragment = routes.search_fragment
+    if memory is None:  # a file each, kept by nothing (20,000 at 20,000 pages)
+        files += [file(fragment("t", rid), page.html_sha256, partial(_text_file, page)) for rid, page in pages.items()]
+        return tuple(files)
     texts: KeptFiles = {}
     for rid in policy:
         page = pages[rid]
         known = last_texts.get(rid)
         if known is None or known[0] is not page:
-            known = (page, file(routes.search_fragment("t", rid), page.html_sha256, partial(_text_file, page)))
+            known = (page, file(fragment("t", rid), page.html_sha256, partial(_text_file, page)))
         texts[rid] = known
     files += [made for _, made in texts.values()]
     if memory is not None:
@@ -550,6 +598,62 @@ def _record_texts(
         last.clear()
         last.update(now)
     return texts, keys
+
+
+def _made_of(count: int, pages: dict[int, model.Page], digests: Mapping[str, str]) -> list[str]:
+    """What each of `count` records is made of, as the index's state keeps it beside its key: for
+    a policy page with a summary, the digest of its slug, source, front matter and headings
+    (`digests`, load.Loaded `page_digests`) and its HTML's, which are all its record and its key
+    are made of (`_policy_record`, `_record_text`); "" for any other record (a page without a
+    summary has the beginning of its text in its record, which neither digest covers)."""
+    made = [""] * count
+    for rid, page in pages.items():
+        if page.meta.summary and (seen := digests.get(page.slug)):
+            made[rid] = f"{seen} {page.html_sha256}"
+    return made
+
+
+def _record_keys(
+    records: list[dict[str, Any]], pages: dict[int, model.Page], made: list[str] | None, base: IndexWords | None
+) -> tuple[list[str | None], list[str]]:
+    """Each record's JSON text and key (`_record_texts`), but for a record made of what one of the
+    last index's was (`made`, `_made_of`): that one's key, and no text (None: written, by
+    `_records_file_of`, only if its records file is made)."""
+    known: dict[str, str] = {}
+    if made is not None and base is not None and len(base.state.made) == len(base.state.records):
+        known = {m: key for m, key in zip(base.state.made, base.state.records, strict=True) if m}
+    if not known:
+        for rid in pages:
+            _record_of(records, pages, rid)
+        texts, all_keys = _record_texts(records, pages, None)
+        return list(texts), all_keys
+    assert made is not None
+    written: list[str | None] = []
+    keys: list[str] = []
+    for rid, m in enumerate(made):
+        key = known.get(m) if m else None
+        if key is not None:
+            written.append(None)
+            keys.append(key)
+            continue
+        page = pages.get(rid)
+        text = _record_text(_record_of(records, pages, rid), page)
+        written.append(text)
+        keys.append(digest(text, page.html_sha256 if page is not None else ""))
+    return written, keys
+
+
+def _records_file_of(
+    records: list[dict[str, Any]], pages: dict[int, model.Page], first: int, texts: list[str | None]
+) -> bytes:
+    """A records file whose records' texts were not all written (`_record_keys`), from record
+    `first` on."""
+    return _records_file(
+        [
+            text if text is not None else _record_text(_record_of(records, pages, first + n), pages.get(first + n))
+            for n, text in enumerate(texts)
+        ]
+    )
 
 
 def _utf8(text: str) -> bytes:
@@ -719,7 +823,7 @@ def _merged(found: dict[str, list[int]], postings: list[Any]) -> list[Any]:
 def _tokenise(shared: tuple[list[dict[str, Any]], dict[int, model.Page]], rid: int) -> list[Any]:
     records, pages = shared
     page = pages.get(rid)
-    return record_postings(records[rid], page_sections(page.html) if page is not None else [])
+    return record_postings(_record_of(records, pages, rid), page_sections(page.html) if page is not None else [])
 
 
 POSTINGS_BATCH = 256  # records whose postings are made (or read from the store) at a time
@@ -747,6 +851,9 @@ class _State:
     starts: list[int]
     digests: list[str]
     blocks: list[tuple[str, int]] = field(default_factory=list)
+    # what each record is made of, beside its key (`_made_of`; "" where not known), read from its
+    # blocks with their keys
+    made: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         state = [self.blocks, self.words, self.sizes, self.starts, self.digests]
@@ -780,12 +887,14 @@ class _Blocks:
     nothing), or at the end (`finish`) with those of the records that did not change read from
     the last index's runs."""
 
-    def __init__(self, store: Store, keys: list[str], old: _State) -> None:
+    def __init__(self, store: Store, keys: list[str], old: _State, made: list[str] | None = None) -> None:
         self.store = store
         self.keys = keys
         self.old = old
+        self.made = made  # what each record is made of (`_made_of`), stored with the keys when given
         self.blocks: list[tuple[str, int]] = []
-        known = {key for key, _ in old.blocks}
+        known = {key: n for n, (key, _) in enumerate(old.blocks)}
+        old_firsts = list(accumulate((n for _, n in old.blocks), initial=0))
         self.todo: dict[int, tuple[int, str]] = {}  # first id → (end, digest) of each run to store
         start = 0
         for end in _block_ends(keys):
@@ -793,6 +902,10 @@ class _Blocks:
             self.blocks.append((key, end - start))
             if key not in known:
                 self.todo[start] = (end, key)
+            elif made is not None:  # the last index's run: its keys stored again if what they are made of is not
+                at = old_firsts[known[key]]
+                if old.made[at : at + end - start] != made[start:end]:
+                    self._store_keys(start, end, key)
             start = end
         self.firsts = sorted(self.todo)
         self.held: dict[int, str] = {}  # postings of records in runs to store, by id, until stored
@@ -813,9 +926,15 @@ class _Blocks:
 
     def _store(self, first: int, end: int, key: str) -> None:
         lines = [self.held.pop(r) for r in range(first, end)]
-        self.store.put(_BLOCK_KEYS, key, Entry(json.dumps({"keys": self.keys[first:end]})))
+        self._store_keys(first, end, key)
         self.store.put(_BUNDLE, key, Entry(json.dumps({"postings": lines}, ensure_ascii=False)))
         del self.todo[first]
+
+    def _store_keys(self, first: int, end: int, key: str) -> None:
+        run: dict[str, list[str]] = {"keys": self.keys[first:end]}
+        if self.made is not None:
+            run["made"] = self.made[first:end]
+        self.store.put(_BLOCK_KEYS, key, Entry(json.dumps(run)))
 
     def finish(self) -> None:
         """Store the runs left, each record's postings that did not come in read from the last
@@ -948,19 +1067,26 @@ class _Words:
         workers: int,
         last: IndexWords | None = None,
         spill: _Spill | None = None,
+        made: list[str] | None = None,
+        *,
+        read: bool = False,
     ) -> None:
         self.records = records
         self.pages = pages
         self.keys = keys
         self.store = store if store is not None and store.usable else None
         self.workers = workers
-        self.last = last  # what the last index of the process left (`serve`), if any
+        # what the last index of the process left (`serve`), or (`read`) what the store held of
+        # the last index (`stored`), if any
+        self.last = last
+        self.read = read
         self.spill = spill  # where the fragments' texts go as each is made (a cold build), not kept
+        self.made = made  # what each record is made of (`_made_of`), kept in the state when given
         self.touched: int | None = None  # when the entries of the index made from were last all marked used
         self.blocks: _Blocks | None = None  # its records in runs (None without a store)
 
     def make(self) -> _Made:
-        base = self.last if self.last is not None else self._base()
+        base = self.last if self.last is not None or self.read else self.stored(self.store)
         self.touched = base.touched if base is not None else None
         made = self._from(base) if base is not None else None
         if made is None:
@@ -971,10 +1097,10 @@ class _Words:
 
     # -- the store ----------------------------------------------------------------------------
 
-    def _base(self) -> IndexWords | None:
+    @staticmethod
+    def stored(store: Store | None) -> IndexWords | None:
         """The last index's state and its fragments' texts (by digest), when all are stored."""
-        store = self.store
-        if store is None:
+        if store is None or not store.usable:
             return None
         pointer = store.get(_LATEST, [LATEST_KEY]).get(LATEST_KEY)
         try:
@@ -996,12 +1122,16 @@ class _Words:
         for key, n in state.blocks:  # the records' keys, a run at a time
             run = runs.get(key)
             try:
-                keys = json.loads(run.data)["keys"] if run is not None else None
+                found = json.loads(run.data) if run is not None else None
+                keys = found["keys"] if found is not None else None
             except (ValueError, TypeError, KeyError):
                 return None
             if not isinstance(keys, list) or len(keys) != n:
                 return None
             state.records += keys
+            made = found.get("made") if isinstance(found, dict) else None  # where the build that stored it said
+            ok = isinstance(made, list) and len(made) == n and all(isinstance(m, str) for m in made)
+            state.made += made if ok and made is not None else [""] * n
         wanted = sorted(set(state.digests))
         # stored under the digest of their text by `_cut` alone, and checked by the store against
         # their checksum as they are read: not hashed again here
@@ -1044,7 +1174,7 @@ class _Words:
         """A record's postings, made in this process: its own fields' words, and the JSON of its
         page's sections' postings as the page's render found them (or, where they are not, its
         HTML read now)."""
-        record = self.records[rid]
+        record = _record_of(self.records, self.pages, rid)
         page = self.pages.get(rid)
         if page is None:
             return _record_words(record), "[]"
@@ -1141,7 +1271,7 @@ class _Words:
         spans = _spans(state.records, keys)
         added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
-        self.blocks = _Blocks(self.store, keys, state) if self.store is not None else None
+        self.blocks = _Blocks(self.store, keys, state, self.made) if self.store is not None else None
         out = self._old_postings(state, removed) if removed else {}
         if out is None:
             return None
