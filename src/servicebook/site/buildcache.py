@@ -32,7 +32,7 @@ from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
+from servicebook.site.fresh import KeptMemo, Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.stamps import Footer, restamp
 from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
@@ -247,6 +247,7 @@ def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
     return kept
 
 
+KEPT_KIND = "kept"  # the store's entry of a command-line build's KeptMemo, by output folder (`kept_memo`)
 _KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
 
 
@@ -378,6 +379,7 @@ class BuildCache:
         self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
         self._replaced: Mapping[str, list[int]] = {}  # the output's files the write stage replaces (`spare_journal`)
         self._published: dict[str, str] | None = None  # see `published_hashes`
+        self._kept: KeptMemo | None = None  # the command line's KeptMemo (`kept_memo`), recorded with the manifest
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -553,13 +555,16 @@ class BuildCache:
         return file
 
     def reuse_many(self, paths: list[str], keys: list[str]) -> list[str | None]:
-        """`reuse` of many outputs in a long-running process's own output (`memory`), each asked
-        with the very key the last build recorded for it (fresh.KeptMemo): each is the file
-        that build left while the output is the one it swapped in. None for one that is not so
-        (to be asked again by `reuse` or `reuse_restamped`); all None without a memory."""
+        """`reuse` of many outputs, each asked with the very key the last build recorded for it
+        (fresh.KeptMemo). In a long-running process's own output (`memory`), each is the file
+        that build left while the output is the one it swapped in; in a build of the command line
+        each is asked as `reuse` asks (the file checked to be the one the last build wrote). None
+        for one that is not so (to be asked again by `reuse` or `reuse_restamped`)."""
         previous = self.previous
-        if self.memory is None or previous is None or self.output is None:
+        if previous is None or self.output is None:
             return [None] * len(paths)
+        if self.memory is None:
+            return list(map(self.reuse, paths, keys))
         if self._same_output is None:
             self._same_output = previous.marker == marker_identity(self.output / MARKER)
             self._output_text = str(self.output)
@@ -712,6 +717,50 @@ class BuildCache:
         if record is not None:
             self.store.put("spare", str(self.output), Entry(record.to_json()))
 
+    def kept_memo(self) -> KeptMemo:
+        """For a build of the command line: the last build's answers for the outputs keyed by an
+        input of their own (fresh.KeptMemo, as `serve` keeps it in memory), from the store, where
+        `record` keeps it with the manifest; an empty one without it (every output then asked
+        one by one, as before). It names, by output path, that input (a policy page's store key
+        with its title and section, a data file's declared inputs) and the key the build cache
+        recorded, and what they all shared: a pure function of those, so one left from an older
+        build is still true (and `reuse` checks each key against the last manifest's)."""
+        memo = self._kept = KeptMemo()
+        if self.output is None or self.previous is None:
+            return memo
+        entry = self.store.get(KEPT_KIND, [str(self.output)]).get(str(self.output))
+        if entry is None:
+            return memo
+        try:
+            raw = json.loads(entry.data)
+            pages, data = raw["shared"]
+            shared = (tuple(pages), data)
+            paths, own, keys = raw["paths"], raw["own"], raw["keys"]
+            if not (_all_strings(paths) and _all_strings(own) and _all_strings(keys)) or not (
+                len(paths) == len(own) == len(keys) and len(shared[0]) == 4
+            ):
+                raise ValueError("a kept memo of another shape")
+        except (ValueError, TypeError, KeyError):
+            self.damaged.append("the kept outputs' keys")
+            return memo
+        memo.shared = shared
+        memo.outputs = dict(zip(paths, zip(own, keys, strict=True), strict=True))
+        return memo
+
+    def _record_kept(self) -> None:
+        """The KeptMemo this build left (`kept_memo`), for the next build of the command line."""
+        memo = self._kept
+        if memo is None or self.output is None:
+            return
+        outputs = [(path, own, key) for path, (own, key) in memo.outputs.items() if isinstance(own, str)]
+        pages, data = memo.shared
+        if not isinstance(pages, tuple) or not outputs:
+            self.store.forget(KEPT_KIND, str(self.output))
+            return
+        paths, own, keys = zip(*outputs, strict=True)
+        text = json.dumps({"shared": [pages, data], "paths": paths, "own": own, "keys": keys}, separators=(",", ":"))
+        self.store.put(KEPT_KIND, str(self.output), Entry(text))
+
     def forget_manifest(self) -> None:
         """Before the output is replaced: until the new manifest is recorded, trust nothing in it,
         nor in the spare (the write stage changes it)."""
@@ -737,6 +786,7 @@ class BuildCache:
             self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources, published, self.source
         )
         if self.memory is None:  # made part by part as the store writes it
+            self._record_kept()  # (committed with the manifest)
             self.store.record(str(self.output), manifest.parts(), built_release=self.built > 0)
             return
         # serve: kept in its memory alone (fresh.PageMemory `manifest`); the store prunes

@@ -224,7 +224,10 @@ class _Keys:
 class _Carried:
     """Many outputs asked at once with the last build's keys (KeptMemo): `shared`, what this
     build's policy page keys share and its data files' (see `reuse_keys`); `recorded`, the keys
-    the build cache records."""
+    the build cache records. A policy page's own input is the page itself (`serve`: the very
+    object while unchanged) or, with `tokens` (a build of the command line, whose KeptMemo the
+    store kept), the store key it was loaded under (load.Loaded `store_keys`), with its title and
+    section: a page of the same store key is the same page."""
 
     def __init__(
         self,
@@ -233,9 +236,20 @@ class _Carried:
         recorded: Mapping[str, str],
         shared: tuple[object, object],
         policy_by_own: bool,
+        tokens: Mapping[str, str] | None = None,
     ) -> None:
         self.kept, self.shared, self.policy_by_own = kept, shared, policy_by_own
         self.reuse_many, self.recorded = reuse_many, recorded
+        self.tokens = tokens
+
+    def _page(self, spec: PageSpec) -> object:
+        """A policy page's own input (see the class): None when it has none to tell it by."""
+        page = spec.context.get("page")
+        tokens = self.tokens
+        if tokens is None or not isinstance(page, model.Page):
+            return page
+        key = tokens.get(page.slug)
+        return None if key is None else f"{key}\0{spec.title}\0{spec.section}"
 
     def many(self, specs: list[PageSpec | DataSpec], one: Reuse) -> list[str | bytes | None]:
         kept, shared, policy_by_own = self.kept, self.shared, self.policy_by_own
@@ -251,7 +265,7 @@ class _Carried:
                 own_input: object = spec.inputs if spec.complete else None
                 last = data_last
             elif policy_by_own and spec.template == "policy.html":
-                own_input = spec.context.get("page")
+                own_input = self._page(spec)
                 last = pages_last
             else:
                 own_input = None
@@ -340,6 +354,7 @@ def reuse_keys(
     kept: KeptMemo | None = None,
     reuse_many: ReuseMany | None = None,
     recorded: Mapping[str, str] | None = None,
+    tokens: Mapping[str, str] | None = None,
 ) -> Reuse:
     """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key; `history`
     is the view of `timeline` that the pages show (render.site_history).
@@ -360,7 +375,9 @@ def reuse_keys(
     .reuse_many) and the keys the build cache records (`recorded`: BuildCache.keys), the outputs
     asked for all at once (the answer's `many`) whose own input and shared inputs are those of
     the last build are asked for with the last build's keys in one go; `kept` is left holding
-    this build's."""
+    this build's. With `tokens` (load.Loaded `store_keys`: a build of the command line, whose
+    `kept` memo the store keeps between builds, buildcache.BuildCache `kept_memo`), a policy page
+    is told unchanged by the store key it was loaded under, not by the very object."""
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
@@ -505,7 +522,7 @@ def reuse_keys(
     policy_by_own = not own_layouts and not shows_build(versioning, "policy.html")
     carried = ((shared, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
-    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own))
+    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens))
 
 
 def _listed(
