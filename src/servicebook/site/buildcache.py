@@ -248,7 +248,7 @@ def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
 
 
 KEPT_KIND = "kept"  # the store's entry of a command-line build's KeptMemo, by output folder (`kept_memo`)
-_KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
+_KINDS = {KEPT_KIND: "the kept outputs' keys", "page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
 
 
 class DamagedEntry(ValueError):
@@ -745,6 +745,11 @@ class BuildCache:
             return memo
         memo.shared = shared
         memo.outputs = dict(zip(paths, zip(own, keys, strict=True), strict=True))
+        viewed = raw.get("viewed")
+        if isinstance(viewed, list) and len(viewed) == 3 and all(map(_all_strings, viewed)):
+            paths, own, keys = viewed
+            if len(paths) == len(own) == len(keys):
+                memo.viewed = dict(zip(paths, zip(own, keys, strict=True), strict=True))
         return memo
 
     def _record_kept(self) -> None:
@@ -758,7 +763,10 @@ class BuildCache:
             self.store.forget(KEPT_KIND, str(self.output))
             return
         paths, own, keys = zip(*outputs, strict=True)
-        text = json.dumps({"shared": [pages, data], "paths": paths, "own": own, "keys": keys}, separators=(",", ":"))
+        viewed = [list(memo.viewed), *map(list, zip(*memo.viewed.values(), strict=True))] if memo.viewed else []
+        text = json.dumps(
+            {"shared": [pages, data], "paths": paths, "own": own, "keys": keys, "viewed": viewed}, separators=(",", ":")
+        )
         self.store.put(KEPT_KIND, str(self.output), Entry(text))
 
     def forget_manifest(self) -> None:

@@ -447,6 +447,9 @@ def reuse_keys(
         repr(sorted(teams.items())),
     )
     views_token = _views_token(remembered, site, measured)
+    # a build of the command line (`tokens`): the offering and tool pages' keys the store kept, by
+    # what each is made from with a token of every view's inputs (KeptMemo `viewed`)
+    viewed = _Viewed(kept, _cli_views_token(site, measured, shows)) if tokens is not None and kept is not None else None
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
@@ -494,6 +497,9 @@ def reuse_keys(
         if (viewed := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
             view, subject, ident = viewed
             history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
+            if viewed is not None:
+                made = lambda: digest(own, *where, history, shown(view, views), member)  # noqa: E731
+                return viewed(spec.path, digest(own, *where, history, member), made)
             return remembered(
                 spec.path,
                 (views_token, own, where, history, member),
@@ -523,6 +529,33 @@ def reuse_keys(
     carried = ((shared, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
     return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens))
+
+
+class _Viewed:
+    """The keys of the offering and tool pages of a build of the command line: each the last
+    build's (KeptMemo `viewed`) when made from the same inputs but its view and with every view
+    made from the same (`token`, see `_cli_views_token`); `kept` is left holding this build's."""
+
+    def __init__(self, kept: KeptMemo, token: str) -> None:
+        self.last, self.token, self.now = kept.viewed, token, {}
+        kept.viewed = self.now
+
+    def __call__(self, path: str, inputs: str, make: Callable[[], str]) -> str:
+        inputs = digest(self.token, inputs)
+        known = self.last.get(path)
+        made = known[1] if known is not None and known[0] == inputs else make()
+        self.now[path] = (inputs, made)
+        return made
+
+
+def _cli_views_token(site: model.SiteContent, measured: Mapping[Any, object], shows: Mapping[str, str]) -> str:
+    """What every offering's and tool's view (views.site_view) is made from, as a digest that a
+    build of the command line can compare with the last build's (`_Viewed`): the catalog, what
+    the build's date makes of the measurements, and what a view shows of each policy page, in
+    order (its slug, source and front matter: the page's digest, load.PageResult `digest`, of
+    those and its headings; `serve` compares the objects instead, `_views_token`)."""
+    pages = (f"{p.slug}\0{shows.get(p.slug) or repr((p.slug, p.source, p.meta))}" for p in site.pages)
+    return digest("views", repr(site.catalog), repr(measured), *pages)
 
 
 def _listed(
