@@ -1122,13 +1122,24 @@ def test_a_link_to_a_page_added_or_removed_is_judged_again(run, tmp_path, monkey
     assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 
-def _keyed(monkeypatch) -> tuple[list[str], list[str]]:
-    """The policy pages whose key a build makes (pagekeys._policy_key, by path) and the offering
-    and tool views it writes out to key their pages (pagekeys.shown, by the view's kind)."""
+def _keyed(monkeypatch) -> tuple[list[str], list[str], list[set[str]]]:
+    """The policy pages whose key a build makes (pagekeys._policy_key, by path), the offering
+    and tool views it writes out to key their pages (pagekeys.shown, by the view's kind), and
+    the outputs each build kept as they were (BuildCache `reused`)."""
     from servicebook.site import pagekeys
+    from servicebook.site.buildcache import BuildCache
 
     policies: list[str] = []
     views: list[str] = []
+    kept: list[set[str]] = []
+    real = BuildCache.for_output
+
+    def spy(survey):  # type: ignore[no-untyped-def]
+        cache = real(survey)
+        kept.append(cache.reused)
+        return cache
+
+    monkeypatch.setattr(BuildCache, "for_output", staticmethod(spy))
     policy_key, shown = pagekeys._policy_key, pagekeys.shown
 
     def keyed(*args: object) -> str:
@@ -1142,7 +1153,7 @@ def _keyed(monkeypatch) -> tuple[list[str], list[str]]:
 
     monkeypatch.setattr(pagekeys, "_policy_key", keyed)
     monkeypatch.setattr(pagekeys, "shown", written)
-    return policies, views
+    return policies, views, kept
 
 
 @pytest.mark.parametrize("change", ["body", "title", "page-added", "offering-renamed", "catalog-spacing"])
@@ -1168,7 +1179,7 @@ def test_a_one_page_rebuild_from_the_command_line_keys_only_what_changed(
         catalog.write_text(catalog.read_text().replace("name: CI/CD pipelines", "name: Build pipelines", 1))
     else:  # the catalog's bytes changed, not what it says
         catalog.write_text(catalog.read_text() + "\n")
-    policies, views = _keyed(monkeypatch)
+    policies, views, kept = _keyed(monkeypatch)
     result = run("build", "--source", built)
     assert result.exit_code == 0, result.output
     edited = {"body": ["policies/change-approval/index.html"], "title": ["policies/change-approval/index.html"]}
@@ -1180,8 +1191,10 @@ def test_a_one_page_rebuild_from_the_command_line_keys_only_what_changed(
         assert policies == [] and views == []
     else:  # every policy page's key holds the offerings' names
         assert len(policies) == len(list((built / "content").glob("*.md")))
-    if change == "body":  # what a view shows of a page (its title, front matter) is the same
-        assert views == []
+    viewed = {p.relative_to(built / "public").as_posix() for p in (built / "public").glob("[ot][fo]*/*/index.html")}
+    assert viewed and all(p.startswith(("offerings/", "tools/")) for p in viewed)
+    if change in ("body", "catalog-spacing"):  # what a view shows of a page (title, front matter) is the same
+        assert views == [] and viewed <= kept[-1]  # (kept: keyed as the last build keyed them)
     assert tree(built / "public") == clean_build(run, built, tmp_path)
     # and the build after it, with nothing but another body edit
     policies.clear()

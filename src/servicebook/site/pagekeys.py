@@ -226,8 +226,9 @@ class _Carried:
     build's policy page keys share and its data files' (see `reuse_keys`); `recorded`, the keys
     the build cache records. A policy page's own input is the page itself (`serve`: the very
     object while unchanged) or, with `tokens` (a build of the command line, whose KeptMemo the
-    store kept), the store key it was loaded under (load.Loaded `store_keys`), with its title and
-    section: a page of the same store key is the same page."""
+    store kept), the store key it was loaded under (load.Loaded `store_keys`), with its HTML's
+    SHA-256, title and section: a page of the same store key is the same page (and its HTML the
+    one it was read back with, which `StoredHtml` checks when it is read)."""
 
     def __init__(
         self,
@@ -249,7 +250,7 @@ class _Carried:
         if tokens is None or not isinstance(page, model.Page):
             return page
         key = tokens.get(page.slug)
-        return None if key is None else f"{key}\0{spec.title}\0{spec.section}"
+        return None if key is None else f"{key}\0{page.html_sha256}\0{spec.title}\0{spec.section}"
 
     def many(self, specs: list[PageSpec | DataSpec], one: Reuse) -> list[str | bytes | None]:
         kept, shared, policy_by_own = self.kept, self.shared, self.policy_by_own
@@ -449,7 +450,7 @@ def reuse_keys(
     views_token = _views_token(remembered, site, measured)
     # a build of the command line (`tokens`): the offering and tool pages' keys the store kept, by
     # what each is made from with a token of every view's inputs (KeptMemo `viewed`)
-    viewed = _Viewed(kept, _cli_views_token(site, measured, shows)) if tokens is not None and kept is not None else None
+    kept_views = _Viewed(kept, _cli_views_token(site, measured, shows)) if tokens is not None and kept is not None else None
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
@@ -497,9 +498,9 @@ def reuse_keys(
         if (viewed := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
             view, subject, ident = viewed
             history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
-            if viewed is not None:
+            if kept_views is not None:
                 made = lambda: digest(own, *where, history, shown(view, views), member)  # noqa: E731
-                return viewed(spec.path, digest(own, *where, history, member), made)
+                return kept_views(spec.path, digest(own, *where, history, member), made)
             return remembered(
                 spec.path,
                 (views_token, own, where, history, member),
