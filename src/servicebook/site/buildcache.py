@@ -248,7 +248,12 @@ def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
 
 
 KEPT_KIND = "kept"  # the store's entry of a command-line build's KeptMemo, by output folder (`kept_memo`)
-_KINDS = {KEPT_KIND: "the kept outputs' keys", "page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
+_KINDS = {
+    KEPT_KIND: "the kept outputs' keys",
+    "page": "a page",
+    "catalog": "the catalog",
+    "rendered": "a page of a release",
+}
 
 
 class DamagedEntry(ValueError):

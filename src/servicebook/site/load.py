@@ -225,7 +225,7 @@ def load(
     found_outlines: list[PageOutline] = []
     store_keys: dict[str, str] = {}
     results = _load_pages(
-        universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool, memo, store_keys
+        universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool, memo, store_keys=store_keys
     )
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
@@ -786,7 +786,8 @@ def _load_pages(
     progress: Phases | None = None,
     spool: BodySpool | None = None,
     memo: LoadMemo | None = None,
-    store_keys: dict[str, str] | None = None,
+    *,
+    store_keys: dict[str, str],
 ) -> list[PageResult]:
     """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
     otherwise rendered, over several processes when there are many; with a `spool`, each page's
@@ -834,8 +835,7 @@ def _load_pages(
     loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile, done, keep)
     for (slug, _), result in zip(todo, loaded, strict=True):
         results[slug] = result
-    if store_keys is not None:
-        store_keys.update(keys)
+    store_keys.update(keys)
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
     return [results[slug] for slug in slugs]

@@ -411,18 +411,13 @@ def reuse_keys(
     sources = {path: h for path, h in hashes.items() if own_layouts or not path.endswith(".md")}
     stale = repr(sorted((k, v.stale) for k, v in measured.items()))
     shows = loaded.page_digests
+    # every source's hash and what every page shows of itself, each digested once for the keys
+    # that hold them (`whole`, `listed`, the views' token), when one of them is first made
+    named = _Named(sources, shows)
     whole = remembered(
         _WHOLE,
         (every, footer.text, repr(versioning), stale, timeline_text, sources, shows),
-        lambda: digest(
-            every,
-            footer.text,
-            repr(versioning),
-            stale,
-            timeline_text,
-            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
-            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
-        ),
+        lambda: digest(every, footer.text, repr(versioning), stale, timeline_text, named.sources(), named.pages()),
     )
     # what a list's key holds when the footer is filled into it (`restamp`): `whole` but for the
     # footer (the release the catalog has changed since is shown only there and on the versions
@@ -430,7 +425,7 @@ def reuse_keys(
     # changed" (`changed`, in its key) and whether there is one (`frame`): the first edit in a
     # clean working tree adds the working tree's entry to the history and turns the footer, and
     # renders again only the lists whose "Last changed" it is
-    listed = _listed(remembered, every, versioning, stale, sources, shows) if restamp is not None else None
+    listed = _listed(remembered, every, versioning, stale, sources, shows, named) if restamp is not None else None
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = _teams(site)
@@ -450,7 +445,9 @@ def reuse_keys(
     views_token = _views_token(remembered, site, measured)
     # a build of the command line (`tokens`): the offering and tool pages' keys the store kept, by
     # what each is made from with a token of every view's inputs (KeptMemo `viewed`)
-    kept_views = _Viewed(kept, _cli_views_token(site, measured, shows)) if tokens is not None and kept is not None else None
+    # a build of the command line (`tokens`): by the keys the store kept (KeptMemo `viewed`)
+    cli_token = None if tokens is None or kept is None else _cli_views_token(site, measured, named)
+    viewed_keys = _Viewed(remembered, views_token, kept, cli_token)
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
@@ -498,14 +495,8 @@ def reuse_keys(
         if (viewed := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
             view, subject, ident = viewed
             history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
-            if kept_views is not None:
-                made = lambda: digest(own, *where, history, shown(view, views), member)  # noqa: E731
-                return kept_views(spec.path, digest(own, *where, history, member), made)
-            return remembered(
-                spec.path,
-                (views_token, own, where, history, member),
-                lambda: digest(own, *where, history, shown(view, views), member),
-            )
+            made = functools.partial(_view_key, own, where, history, view, views, member)
+            return viewed_keys(spec.path, own, where, history, member, made)
         # a member team's page: its own member (name, mission, where and at which commit it was
         # read, its offerings and tools by name), not the others, which only the Teams page lists
         if spec.template in ("moved.html", "team.html"):
@@ -532,31 +523,73 @@ def reuse_keys(
     return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens))
 
 
+def _view_key(
+    own: str, where: tuple[str, ...], history: str, view: object, views: dict[int, tuple[object, str]], member: str
+) -> str:
+    """An offering's or a tool's page key (see `reuse_keys`): what every page of the theme shows
+    (`own`), where it is, its subject's history, its view and its member team."""
+    return digest(own, *where, history, shown(view, views), member)
+
+
 class _Viewed:
-    """The keys of the offering and tool pages of a build of the command line: each the last
-    build's (KeptMemo `viewed`) when made from the same inputs but its view and with every view
-    made from the same (`token`, see `_cli_views_token`); `kept` is left holding this build's."""
+    """The keys of the offering and tool pages: with a `memo` of the last build's (`serve`), as
+    `remembered` keeps them, by every input but the view, and the `views_token`; in a build of
+    the command line (`cli_token`, what every view is made from, see `_cli_views_token`), each
+    the last build's (`kept`, KeptMemo `viewed`) when made from the same inputs but its view and
+    with every view made from the same, `kept` left holding this build's; else each made."""
 
-    def __init__(self, kept: KeptMemo, token: str) -> None:
-        self.last, self.token, self.now = kept.viewed, token, {}
-        kept.viewed = self.now
+    def __init__(self, remembered: _Remembered, views_token: str, kept: KeptMemo | None, cli_token: str | None) -> None:
+        self.remembered, self.views_token, self.cli_token = remembered, views_token, cli_token
+        self.last: dict[str, tuple[str, str]] = {}
+        self.now: dict[str, tuple[str, str]] = {}
+        if kept is not None and cli_token is not None:
+            self.last, kept.viewed = kept.viewed, self.now
 
-    def __call__(self, path: str, inputs: str, make: Callable[[], str]) -> str:
-        inputs = digest(self.token, inputs)
+    def __call__(
+        self, path: str, own: str, where: tuple[str, ...], history: str, member: str, make: Callable[[], str]
+    ) -> str:
+        if self.cli_token is None:
+            return self.remembered(path, (self.views_token, own, where, history, member), make)
+        inputs = digest(self.cli_token, own, *where, history, member)
         known = self.last.get(path)
         made = known[1] if known is not None and known[0] == inputs else make()
         self.now[path] = (inputs, made)
         return made
 
 
-def _cli_views_token(site: model.SiteContent, measured: Mapping[Any, object], shows: Mapping[str, str]) -> str:
+def _cli_views_token(site: model.SiteContent, measured: Mapping[Any, object], named: _Named) -> str:
     """What every offering's and tool's view (views.site_view) is made from, as a digest that a
     build of the command line can compare with the last build's (`_Viewed`): the catalog, what
     the build's date makes of the measurements, and what a view shows of each policy page, in
     order (its slug, source and front matter: the page's digest, load.PageResult `digest`, of
-    those and its headings; `serve` compares the objects instead, `_views_token`)."""
-    pages = (f"{p.slug}\0{shows.get(p.slug) or repr((p.slug, p.source, p.meta))}" for p in site.pages)
-    return digest("views", repr(site.catalog), repr(measured), *pages)
+    those and its headings, for every page of the site in the order of their slugs, which is
+    theirs in `site.pages`; an organisation's members' pages, which have none, after them as
+    they are; `serve` compares the objects instead, `_views_token`)."""
+    shows = named.shows
+    others = (repr((p.slug, p.source, p.meta)) for p in site.pages if p.slug not in shows)
+    return digest("views", repr(site.catalog), repr(measured), named.pages(), *others)
+
+
+class _Named:
+    """Every source's hash (`sources`, by path) and what each page shows of itself to the others
+    (`shows`, by slug), each as one digest of its lines in order, made once when first asked."""
+
+    def __init__(self, sources: Mapping[str, str], shows: Mapping[str, str]) -> None:
+        self.shows = shows
+        self._sources = sources
+        self._made: dict[str, str] = {}
+
+    def sources(self) -> str:
+        made = self._made.get("sources")
+        if made is None:
+            made = self._made["sources"] = digest(*(f"{path}\0{h}" for path, h in sorted(self._sources.items())))
+        return made
+
+    def pages(self) -> str:
+        made = self._made.get("pages")
+        if made is None:
+            made = self._made["pages"] = digest(*(f"{slug}\0{h}" for slug, h in sorted(self.shows.items())))
+        return made
 
 
 def _listed(
@@ -566,6 +599,7 @@ def _listed(
     stale: str,
     sources: Mapping[str, str],
     shows: Mapping[str, str],
+    named: _Named,
 ) -> str:
     """What a list's key holds besides where it is and its own "Last changed" when the footer is
     filled into it (see `reuse_keys`): what `whole` holds but the footer and the history (the
@@ -575,13 +609,7 @@ def _listed(
     return remembered(
         _LISTED,
         (every, shown_versioning, stale, sources, shows),
-        lambda: digest(
-            every,
-            shown_versioning,
-            stale,
-            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
-            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
-        ),
+        lambda: digest(every, shown_versioning, stale, named.sources(), named.pages()),
     )
 
 
