@@ -1206,29 +1206,35 @@ def test_a_one_page_rebuild_from_the_command_line_keys_only_what_changed(
 
 @pytest.mark.parametrize("damage", ["bytes", "shape", "keys", "gone"])
 def test_a_kept_memo_that_is_damaged_or_wrong_never_keeps_a_changed_page(run, built, tmp_path, damage) -> None:
-    # The store's record of the last build's keys (BuildCache.kept_memo) altered on disk is not
-    # used (its checksum); one of another shape, forged with its checksum, is not used either; one
-    # whose keys are not the last manifest's keeps nothing by them (BuildCache.reuse checks each
-    # key against the manifest): every page is then keyed as before, and the output is a clean
-    # build's.
-    from servicebook.site.buildcache import KEPT_KIND
+    # The store's record of the last build's keys (BuildCache.kept_memo, in parts) altered on
+    # disk is not used (its checksum); one of another shape, forged with its checksum, is not used
+    # either; one whose keys are not the last manifest's keeps nothing by them (BuildCache.reuse
+    # checks each key against the manifest): those pages are then keyed as before, and the output
+    # is a clean build's.
+    from servicebook.site.buildcache import KEPT_KIND, KEPT_PARTS
 
     _edit(built, "A.")
     assert run("build", "--source", built).exit_code == 0
     database = built / ".servicebook-cache" / "store.sqlite"
-    name = _key(KEPT_KIND, str(built / "public"))
+    output = str(built / "public")
+    names = [_key(KEPT_KIND, name) for name in [output, *(f"{output}\0{n}" for n in range(KEPT_PARTS))]]
     with sqlite3.connect(database) as db:
-        (data,) = db.execute("SELECT data FROM entries WHERE key = ?", (name,)).fetchone()
-        memo = json.loads(data)
-        if damage == "bytes":
-            db.execute("UPDATE entries SET data = ? WHERE key = ?", (data.replace('"', "'", 3), name))
-        elif damage == "gone":
-            db.execute("DELETE FROM entries WHERE key = ?", (name,))
-        else:
+        rows = [row for name in names for row in db.execute("SELECT key, data FROM entries WHERE key = ?", (name,))]
+        assert len(rows) > 2  # what the outputs shared, and the outputs in parts
+        for name, data in rows:
+            memo = json.loads(data)
+            if damage == "bytes":
+                db.execute("UPDATE entries SET data = ? WHERE key = ?", (data.replace('"', "'", 3), name))
+                continue
+            if damage == "gone":
+                db.execute("DELETE FROM entries WHERE key = ?", (name,))
+                continue
+            if isinstance(memo, dict):  # what they shared: left as it is
+                continue
             if damage == "shape":
-                memo["keys"] = memo["keys"][:-1]
-            else:  # every output's key made another, and the edited page's token made the new one's
-                memo["keys"] = [digest(key) for key in memo["keys"]]
+                memo[2] = memo[2][:-1]
+            else:  # every output's key made another
+                memo[2] = [digest(key) for key in memo[2]]
             altered = json.dumps(memo)
             db.execute(
                 "UPDATE entries SET data = ?, checksum = ? WHERE key = ?", (altered, checksum_of(altered, "", ""), name)
