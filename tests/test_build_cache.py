@@ -1157,3 +1157,132 @@ def test_a_link_to_a_page_added_or_removed_is_judged_again(run, tmp_path, monkey
     target.write_text(pages[5].read_text().replace("title: ", "title: Later ", 1))
     assert run("build", "--source", site).exit_code == 0
     assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def _keyed(monkeypatch) -> tuple[list[str], list[str], list[set[str]]]:
+    """The policy pages whose key a build makes (pagekeys._policy_key, by path), the offering
+    and tool views it writes out to key their pages (pagekeys.shown, by the view's kind), and
+    the outputs each build kept as they were (BuildCache `reused`)."""
+    from servicebook.site import pagekeys
+    from servicebook.site.buildcache import BuildCache
+
+    policies: list[str] = []
+    views: list[str] = []
+    kept: list[set[str]] = []
+    real = BuildCache.for_output
+
+    def spy(survey):  # type: ignore[no-untyped-def]
+        cache = real(survey)
+        kept.append(cache.reused)
+        return cache
+
+    monkeypatch.setattr(BuildCache, "for_output", staticmethod(spy))
+    policy_key, shown = pagekeys._policy_key, pagekeys.shown
+
+    def keyed(*args: object) -> str:
+        policies.append(args[-1][0])  # type: ignore[index]  # `where`: (path, template, title, section)
+        return policy_key(*args)  # type: ignore[arg-type]
+
+    def written(value: object, memo: object = None) -> str:
+        if type(value).__name__ in ("OfferingView", "ToolView"):
+            views.append(type(value).__name__)
+        return shown(value, memo)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pagekeys, "_policy_key", keyed)
+    monkeypatch.setattr(pagekeys, "shown", written)
+    return policies, views, kept
+
+
+@pytest.mark.parametrize("change", ["body", "title", "page-added", "offering-renamed", "catalog-spacing"])
+def test_a_one_page_rebuild_from_the_command_line_keys_only_what_changed(
+    run, built, tmp_path, monkeypatch, change
+) -> None:
+    # A command-line build keeps its answers for the policy pages and data files (fresh.KeptMemo)
+    # in the store with the manifest (BuildCache.kept_memo): the next one asks the kept pages with
+    # the last build's keys, a page told unchanged by the store key it was loaded under, and keys
+    # again only what changed; the offering and tool pages' views are written out only when what
+    # they are made from changed. The output is a clean build's every time.
+    _edit(built, "A.")
+    assert run("build", "--source", built).exit_code == 0  # (the first build's keys recorded)
+    page = built / "content" / "change-approval.md"
+    catalog = built / "catalog.yaml"
+    if change == "body":
+        page.write_text(page.read_text() + "\nOne more sentence.\n")
+    elif change == "title":
+        page.write_text(page.read_text().replace("title: ", "title: Revised ", 1))
+    elif change == "page-added":
+        (built / "content" / "on-call-handbook.md").write_text("---\ntitle: On-call handbook\n---\n\nPage us.\n")
+    elif change == "offering-renamed":
+        catalog.write_text(catalog.read_text().replace("name: CI/CD pipelines", "name: Build pipelines", 1))
+    else:  # the catalog's bytes changed, not what it says
+        catalog.write_text(catalog.read_text() + "\n")
+    policies, views, kept = _keyed(monkeypatch)
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    edited = {"body": ["policies/change-approval/index.html"], "title": ["policies/change-approval/index.html"]}
+    if change in edited:
+        assert policies == edited[change]
+    elif change == "page-added":
+        assert policies == ["policies/on-call-handbook/index.html"]
+    elif change == "catalog-spacing":
+        assert policies == [] and views == []
+    else:  # every policy page's key holds the offerings' names
+        assert len(policies) == len(list((built / "content").glob("*.md")))
+    viewed = {p.relative_to(built / "public").as_posix() for p in (built / "public").glob("[ot][fo]*/*/index.html")}
+    assert viewed and all(p.startswith(("offerings/", "tools/")) for p in viewed)
+    if change in ("body", "catalog-spacing"):  # what a view shows of a page (title, front matter) is the same
+        assert views == [] and viewed <= kept[-1]  # (kept: keyed as the last build keyed them)
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+    # and the build after it, with nothing but another body edit
+    policies.clear()
+    _edit(built, "B.")
+    assert run("build", "--source", built).exit_code == 0
+    assert policies == ["policies/change-approval/index.html"]
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["bytes", "shape", "keys", "gone"])
+def test_a_kept_memo_that_is_damaged_or_wrong_never_keeps_a_changed_page(run, built, tmp_path, damage) -> None:
+    # The store's record of the last build's keys (BuildCache.kept_memo, in parts) altered on
+    # disk is not used (its checksum); one of another shape, forged with its checksum, is not used
+    # either; one whose keys are not the last manifest's keeps nothing by them (BuildCache.reuse
+    # checks each key against the manifest): those pages are then keyed as before, and the output
+    # is a clean build's.
+    from servicebook.site.buildcache import KEPT_KIND, KEPT_PARTS
+
+    _edit(built, "A.")
+    assert run("build", "--source", built).exit_code == 0
+    database = built / ".servicebook-cache" / "store.sqlite"
+    output = str(built / "public")
+    names = [_key(KEPT_KIND, name) for name in [output, *(f"{output}\0{n}" for n in range(KEPT_PARTS))]]
+    with sqlite3.connect(database) as db:
+        rows = [row for name in names for row in db.execute("SELECT key, data FROM entries WHERE key = ?", (name,))]
+        assert len(rows) > 2  # what the outputs shared, and the outputs in parts
+        for name, data in rows:
+            memo = json.loads(data)
+            if damage == "bytes":
+                db.execute("UPDATE entries SET data = ? WHERE key = ?", (data.replace('"', "'", 3), name))
+                continue
+            if damage == "gone":
+                db.execute("DELETE FROM entries WHERE key = ?", (name,))
+                continue
+            if isinstance(memo, dict):  # what they shared: left as it is
+                continue
+            if damage == "shape":
+                memo[2] = memo[2][:-1]
+            else:  # every output's key made another
+                memo[2] = [digest(key) for key in memo[2]]
+            altered = json.dumps(memo)
+            db.execute(
+                "UPDATE entries SET data = ?, checksum = ? WHERE key = ?", (altered, checksum_of(altered, "", ""), name)
+            )
+    _edit(built, "B.")
+    result = run("build", "--source", built)
+    assert result.exit_code == 0, result.output
+    if damage in ("bytes", "shape"):
+        assert "altered" in result.stderr
+    assert tree(built / "public") == clean_build(run, built, tmp_path)
+    _edit(built, "C.")
+    again = run("build", "--source", built)
+    assert again.exit_code == 0 and "altered" not in again.stderr
+    assert tree(built / "public") == clean_build(run, built, tmp_path)

@@ -495,9 +495,20 @@ def _reuse(
     if cache.hashes is None or loaded.site is None:
         return None
     memory = cache.memory
-    if memory is None:
-        restamp = cache.reuse_restamped
-        return reuse_keys(cache.reuse, cache.hashes, loaded, versioning, timeline, history, restamp=restamp)
+    if memory is None:  # the command line: the last build's answers as the store kept them
+        return reuse_keys(
+            cache.reuse,
+            cache.hashes,
+            loaded,
+            versioning,
+            timeline,
+            history,
+            restamp=cache.reuse_restamped,
+            kept=cache.kept_memo(),
+            reuse_many=cache.reuse_many,
+            recorded=cache.keys,
+            tokens=loaded.store_keys,
+        )
     if memory.kept is None:
         memory.kept = KeptMemo()
     return reuse_keys(  # serve: the last build's keys, and its answers (fresh.KeptMemo)

@@ -20,6 +20,7 @@ import json
 import os
 import stat
 import weakref
+import zlib
 from collections.abc import Callable, Mapping, Set
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.site.fresh import Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
+from servicebook.site.fresh import KeptMemo, Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
 from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.stamps import Footer, restamp
 from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
@@ -247,7 +248,26 @@ def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
     return kept
 
 
-_KINDS = {"page": "a page", "catalog": "the catalog", "rendered": "a page of a release"}
+KEPT_PARTS = 64  # the entries a KeptMemo's outputs are kept in (BuildCache.kept_memo), by a hash of their path
+KEPT_KIND = "kept"  # the store's entry of a command-line build's KeptMemo, by output folder (`kept_memo`)
+_KINDS = {
+    KEPT_KIND: "the kept outputs' keys",
+    "page": "a page",
+    "catalog": "the catalog",
+    "rendered": "a page of a release",
+}
+
+
+def _kept_part(raw: Any) -> dict[str, tuple[str, str]]:
+    """A part of a KeptMemo as stored: [paths, inputs, keys] or [] (BuildCache.kept_memo)."""
+    if raw == []:
+        return {}
+    paths, own, keys = raw
+    if not (_all_strings(paths) and _all_strings(own) and _all_strings(keys)) or not (
+        len(paths) == len(own) == len(keys)
+    ):
+        raise ValueError("a kept memo of another shape")
+    return dict(zip(paths, zip(own, keys, strict=True), strict=True))
 
 
 class DamagedEntry(ValueError):
@@ -378,6 +398,8 @@ class BuildCache:
         self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
         self._replaced: Mapping[str, list[int]] = {}  # the output's files the write stage replaces (`spare_journal`)
         self._published: dict[str, str] | None = None  # see `published_hashes`
+        self._kept: KeptMemo | None = None  # the command line's KeptMemo (`kept_memo`), recorded with the manifest
+        self._kept_texts: dict[str, str] = {}  # the text of each of its parts as read back
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -553,13 +575,16 @@ class BuildCache:
         return file
 
     def reuse_many(self, paths: list[str], keys: list[str]) -> list[str | None]:
-        """`reuse` of many outputs in a long-running process's own output (`memory`), each asked
-        with the very key the last build recorded for it (fresh.KeptMemo): each is the file
-        that build left while the output is the one it swapped in. None for one that is not so
-        (to be asked again by `reuse` or `reuse_restamped`); all None without a memory."""
+        """`reuse` of many outputs, each asked with the very key the last build recorded for it
+        (fresh.KeptMemo). In a long-running process's own output (`memory`), each is the file
+        that build left while the output is the one it swapped in; in a build of the command line
+        each is asked as `reuse` asks (the file checked to be the one the last build wrote). None
+        for one that is not so (to be asked again by `reuse` or `reuse_restamped`)."""
         previous = self.previous
-        if self.memory is None or previous is None or self.output is None:
+        if previous is None or self.output is None:
             return [None] * len(paths)
+        if self.memory is None:
+            return list(map(self.reuse, paths, keys))
         if self._same_output is None:
             self._same_output = previous.marker == marker_identity(self.output / MARKER)
             self._output_text = str(self.output)
@@ -712,6 +737,87 @@ class BuildCache:
         if record is not None:
             self.store.put("spare", str(self.output), Entry(record.to_json()))
 
+    def kept_memo(self) -> KeptMemo:
+        """For a build of the command line: the last build's answers for the outputs keyed by an
+        input of their own (fresh.KeptMemo, as `serve` keeps it in memory), from the store, where
+        `record` keeps it with the manifest; an empty one without it (every output then asked
+        one by one, as before). It names, by output path, that input (a policy page's store key
+        and HTML's SHA-256, a data file's declared inputs) and the key the build cache recorded,
+        and what they all shared: a pure function of those, so one left from an older build is
+        still true (and `reuse` checks each key against the last manifest's). It is kept in
+        KEPT_PARTS + 1 entries (`_kept_names`): what they shared and the views' keys, then the
+        outputs by a hash of their path, so that a build writes again only the parts that
+        changed (a one-page edit: a few), not 2 MB at 5,000 pages. A part found damaged is left
+        out (its outputs asked one by one), and named in the build's warning."""
+        memo = self._kept = KeptMemo()
+        self._kept_texts = {}
+        if self.output is None or self.previous is None:
+            return memo
+        names = self._kept_names()
+        found = self.store.get(KEPT_KIND, names)
+        head = found.get(names[0])
+        if head is None:
+            return memo
+        try:
+            raw = json.loads(head.data)
+            pages, data = raw["shared"]
+            if not isinstance(pages, list) or len(pages) != 4:
+                raise ValueError("a kept memo of another shape")
+            viewed = _kept_part(raw["viewed"])
+        except (ValueError, TypeError, KeyError):
+            self.damaged.append(_KINDS[KEPT_KIND])
+            return memo
+        self._kept_texts[names[0]] = head.data
+        outputs: dict[str, tuple[object, str]] = {}
+        for name in names[1:]:
+            entry = found.get(name)
+            if entry is None:
+                continue
+            try:
+                outputs.update(_kept_part(json.loads(entry.data)))
+            except (ValueError, TypeError, KeyError):
+                self.damaged.append(_KINDS[KEPT_KIND])
+                continue
+            self._kept_texts[name] = entry.data
+        memo.shared, memo.outputs, memo.viewed = (tuple(pages), data), outputs, viewed
+        return memo
+
+    def _kept_names(self) -> list[str]:
+        """The store's names of the parts of the KeptMemo of this build's output (`kept_memo`)."""
+        output = str(self.output)
+        return [output, *(f"{output}\0{n}" for n in range(KEPT_PARTS))]
+
+    def _record_kept(self) -> None:
+        """The KeptMemo this build left (`kept_memo`), for the next build of the command line:
+        each part whose text is not the one read back, written again (or forgotten)."""
+        memo = self._kept
+        if memo is None or self.output is None:
+            return
+        names = self._kept_names()
+        texts: dict[str, str] = {}
+        pages, data = memo.shared
+        if isinstance(pages, tuple):
+            parts: list[tuple[list[str], list[str], list[str]]] = [([], [], []) for _ in range(KEPT_PARTS)]
+            for path, (own, key) in memo.outputs.items():
+                if isinstance(own, str):
+                    paths, owns, keys = parts[zlib.crc32(path.encode()) % KEPT_PARTS]
+                    paths.append(path)
+                    owns.append(own)
+                    keys.append(key)
+            viewed = [list(memo.viewed), *map(list, zip(*memo.viewed.values(), strict=True))] if memo.viewed else []
+            texts[names[0]] = json.dumps({"shared": [pages, data], "viewed": viewed}, separators=(",", ":"))
+            for name, part in zip(names[1:], parts, strict=True):
+                if part[0]:
+                    texts[name] = json.dumps(part, separators=(",", ":"))
+        for name in names:
+            text = texts.get(name)
+            if text == self._kept_texts.get(name):
+                continue
+            if text is None:
+                self.store.forget(KEPT_KIND, name)
+            else:
+                self.store.put(KEPT_KIND, name, Entry(text))
+
     def forget_manifest(self) -> None:
         """Before the output is replaced: until the new manifest is recorded, trust nothing in it,
         nor in the spare (the write stage changes it)."""
@@ -737,6 +843,7 @@ class BuildCache:
             self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources, published, self.source
         )
         if self.memory is None:  # made part by part as the store writes it
+            self._record_kept()  # (committed with the manifest)
             self.store.record(str(self.output), manifest.parts(), built_release=self.built > 0)
             return
         # serve: kept in its memory alone (fresh.PageMemory `manifest`); the store prunes

@@ -72,10 +72,15 @@ class KeptMemo:
     build, when they share the same, asks the build cache with those keys in one go
     (buildcache.BuildCache.reuse_many, through pagekeys.reuse_keys) for every output whose input
     is the same, without making its key again or asking output by output; the others are asked
-    as any build asks."""
+    as any build asks. A build of the command line has it from the store (buildcache.BuildCache
+    `kept_memo`), with `viewed`: an offering's or a tool's page key by the digest of what it is
+    made from but its view, and a token of what every view is made from (pagekeys.reuse_keys),
+    so that those views are not written out again to be keyed while none of that changed
+    (`serve` keeps their keys in its KeyMemo instead)."""
 
     shared: tuple[object, ...] = (None, None)  # what the policy pages' keys share, and the data files'
     outputs: dict[str, tuple[object, str]] = field(default_factory=dict)
+    viewed: dict[str, tuple[str, str]] = field(default_factory=dict)  # output path → (inputs' digest, key)
 
 
 class PageMemory:

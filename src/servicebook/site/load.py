@@ -93,6 +93,10 @@ class Loaded:
     # a member's references to other member teams' records (db-team/postgres), which the
     # organisation site checks (federation/crossrefs.py)
     cross_refs: tuple[CrossRef, ...] = ()
+    # slug → the store key each page was loaded under (read back or rendered and stored): a page
+    # of the same key is the same page (its key covers all it is made from), so a command-line
+    # build tells an unchanged page by it (pagekeys.reuse_keys `tokens`); empty without a cache
+    store_keys: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -220,7 +224,10 @@ def load(
     used_assets: set[str] = set()
     digests: dict[str, str] = {}
     found_outlines: list[PageOutline] = []
-    results = _load_pages(universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool, memo)
+    store_keys: dict[str, str] = {}
+    results = _load_pages(
+        universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool, memo, store_keys=store_keys
+    )
     for slug, result in zip(slugs, results, strict=True):
         problems += result.problems
         anchor_refs.append(result.anchor_refs)
@@ -270,6 +277,7 @@ def load(
         tuple(found_outlines),
         member_files,
         tuple(cross_refs),
+        store_keys,
     )
 
 
@@ -781,11 +789,14 @@ def _load_pages(
     progress: Phases | None = None,
     spool: BodySpool | None = None,
     memo: LoadMemo | None = None,
+    *,
+    store_keys: dict[str, str],
 ) -> list[PageResult]:
     """Every page, in `slugs` order: from the cache when its bytes and link targets are unchanged,
     otherwise rendered, over several processes when there are many; with a `spool`, each page's
     HTML is kept there (and stored in the cache) as the page comes in, and not held by the page.
-    With a `memo`, a page's key is the one its last load made while the key's inputs are the same."""
+    With a `memo`, a page's key is the one its last load made while the key's inputs are the same.
+    `store_keys` is given each page's key (the one it was read back or stored under)."""
     keys: dict[str, str] = {}
     if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
         keys = _page_keys(universe, paths, slugs, hashes, memo)
@@ -827,6 +838,7 @@ def _load_pages(
     loaded = map_shared(_load_one, universe, todo, worker_count(env), meanwhile, done, keep)
     for (slug, _), result in zip(todo, loaded, strict=True):
         results[slug] = result
+    store_keys.update(keys)
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
     return [results[slug] for slug in slugs]

@@ -224,7 +224,11 @@ class _Keys:
 class _Carried:
     """Many outputs asked at once with the last build's keys (KeptMemo): `shared`, what this
     build's policy page keys share and its data files' (see `reuse_keys`); `recorded`, the keys
-    the build cache records."""
+    the build cache records. A policy page's own input is the page itself (`serve`: the very
+    object while unchanged) or, with `tokens` (a build of the command line, whose KeptMemo the
+    store kept), the store key it was loaded under (load.Loaded `store_keys`), with its HTML's
+    SHA-256, title and section: a page of the same store key is the same page (and its HTML the
+    one it was read back with, which `StoredHtml` checks when it is read)."""
 
     def __init__(
         self,
@@ -233,9 +237,20 @@ class _Carried:
         recorded: Mapping[str, str],
         shared: tuple[object, object],
         policy_by_own: bool,
+        tokens: Mapping[str, str] | None = None,
     ) -> None:
         self.kept, self.shared, self.policy_by_own = kept, shared, policy_by_own
         self.reuse_many, self.recorded = reuse_many, recorded
+        self.tokens = tokens
+
+    def _page(self, spec: PageSpec) -> object:
+        """A policy page's own input (see the class): None when it has none to tell it by."""
+        page = spec.context.get("page")
+        tokens = self.tokens
+        if tokens is None or not isinstance(page, model.Page):
+            return page
+        key = tokens.get(page.slug)
+        return None if key is None else f"{key}\0{page.html_sha256}\0{spec.title}\0{spec.section}"
 
     def many(self, specs: list[PageSpec | DataSpec], one: Reuse) -> list[str | bytes | None]:
         kept, shared, policy_by_own = self.kept, self.shared, self.policy_by_own
@@ -251,7 +266,7 @@ class _Carried:
                 own_input: object = spec.inputs if spec.complete else None
                 last = data_last
             elif policy_by_own and spec.template == "policy.html":
-                own_input = spec.context.get("page")
+                own_input = self._page(spec)
                 last = pages_last
             else:
                 own_input = None
@@ -340,6 +355,7 @@ def reuse_keys(
     kept: KeptMemo | None = None,
     reuse_many: ReuseMany | None = None,
     recorded: Mapping[str, str] | None = None,
+    tokens: Mapping[str, str] | None = None,
 ) -> Reuse:
     """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key; `history`
     is the view of `timeline` that the pages show (render.site_history).
@@ -360,7 +376,9 @@ def reuse_keys(
     .reuse_many) and the keys the build cache records (`recorded`: BuildCache.keys), the outputs
     asked for all at once (the answer's `many`) whose own input and shared inputs are those of
     the last build are asked for with the last build's keys in one go; `kept` is left holding
-    this build's."""
+    this build's. With `tokens` (load.Loaded `store_keys`: a build of the command line, whose
+    `kept` memo the store keeps between builds, buildcache.BuildCache `kept_memo`), a policy page
+    is told unchanged by the store key it was loaded under, not by the very object."""
     site = loaded.site
     assert site is not None
     own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
@@ -393,18 +411,13 @@ def reuse_keys(
     sources = {path: h for path, h in hashes.items() if own_layouts or not path.endswith(".md")}
     stale = repr(sorted((k, v.stale) for k, v in measured.items()))
     shows = loaded.page_digests
+    # every source's hash and what every page shows of itself, each digested once for the keys
+    # that hold them (`whole`, `listed`, the views' token), when one of them is first made
+    named = _Named(sources, shows)
     whole = remembered(
         _WHOLE,
         (every, footer.text, repr(versioning), stale, timeline_text, sources, shows),
-        lambda: digest(
-            every,
-            footer.text,
-            repr(versioning),
-            stale,
-            timeline_text,
-            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
-            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
-        ),
+        lambda: digest(every, footer.text, repr(versioning), stale, timeline_text, named.sources(), named.pages()),
     )
     # what a list's key holds when the footer is filled into it (`restamp`): `whole` but for the
     # footer (the release the catalog has changed since is shown only there and on the versions
@@ -412,7 +425,7 @@ def reuse_keys(
     # changed" (`changed`, in its key) and whether there is one (`frame`): the first edit in a
     # clean working tree adds the working tree's entry to the history and turns the footer, and
     # renders again only the lists whose "Last changed" it is
-    listed = _listed(remembered, every, versioning, stale, sources, shows) if restamp is not None else None
+    listed = _listed(remembered, every, versioning, stale, sources, shows, named) if restamp is not None else None
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = _teams(site)
@@ -430,6 +443,11 @@ def reuse_keys(
         repr(sorted(teams.items())),
     )
     views_token = _views_token(remembered, site, measured)
+    # a build of the command line (`tokens`): the offering and tool pages' keys the store kept, by
+    # what each is made from with a token of every view's inputs (KeptMemo `viewed`)
+    # a build of the command line (`tokens`): by the keys the store kept (KeptMemo `viewed`)
+    cli_token = None if tokens is None or kept is None else _cli_views_token(site, measured, named)
+    viewed_keys = _Viewed(remembered, views_token, kept, cli_token)
 
     def team(ident: str) -> str:
         member, slash, _ = ident.partition("/")
@@ -477,11 +495,8 @@ def reuse_keys(
         if (viewed := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
             view, subject, ident = viewed
             history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
-            return remembered(
-                spec.path,
-                (views_token, own, where, history, member),
-                lambda: digest(own, *where, history, shown(view, views), member),
-            )
+            made = functools.partial(_view_key, own, where, history, view, views, member)
+            return viewed_keys(spec.path, own, where, history, member, made)
         # a member team's page: its own member (name, mission, where and at which commit it was
         # read, its offerings and tools by name), not the others, which only the Teams page lists
         if spec.template in ("moved.html", "team.html"):
@@ -505,7 +520,76 @@ def reuse_keys(
     policy_by_own = not own_layouts and not shows_build(versioning, "policy.html")
     carried = ((shared, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
-    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own))
+    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens))
+
+
+def _view_key(
+    own: str, where: tuple[str, ...], history: str, view: object, views: dict[int, tuple[object, str]], member: str
+) -> str:
+    """An offering's or a tool's page key (see `reuse_keys`): what every page of the theme shows
+    (`own`), where it is, its subject's history, its view and its member team."""
+    return digest(own, *where, history, shown(view, views), member)
+
+
+class _Viewed:
+    """The keys of the offering and tool pages: with a `memo` of the last build's (`serve`), as
+    `remembered` keeps them, by every input but the view, and the `views_token`; in a build of
+    the command line (`cli_token`, what every view is made from, see `_cli_views_token`), each
+    the last build's (`kept`, KeptMemo `viewed`) when made from the same inputs but its view and
+    with every view made from the same, `kept` left holding this build's; else each made."""
+
+    def __init__(self, remembered: _Remembered, views_token: str, kept: KeptMemo | None, cli_token: str | None) -> None:
+        self.remembered, self.views_token, self.cli_token = remembered, views_token, cli_token
+        self.last: dict[str, tuple[str, str]] = {}
+        self.now: dict[str, tuple[str, str]] = {}
+        if kept is not None and cli_token is not None:
+            self.last, kept.viewed = kept.viewed, self.now
+
+    def __call__(
+        self, path: str, own: str, where: tuple[str, ...], history: str, member: str, make: Callable[[], str]
+    ) -> str:
+        if self.cli_token is None:
+            return self.remembered(path, (self.views_token, own, where, history, member), make)
+        inputs = digest(self.cli_token, own, *where, history, member)
+        known = self.last.get(path)
+        made = known[1] if known is not None and known[0] == inputs else make()
+        self.now[path] = (inputs, made)
+        return made
+
+
+def _cli_views_token(site: model.SiteContent, measured: Mapping[Any, object], named: _Named) -> str:
+    """What every offering's and tool's view (views.site_view) is made from, as a digest that a
+    build of the command line can compare with the last build's (`_Viewed`): the catalog, what
+    the build's date makes of the measurements, and what a view shows of each policy page, in
+    order (its slug, source and front matter: the page's digest, load.PageResult `digest`, of
+    those and its headings, for every page of the site in the order of their slugs, which is
+    theirs in `site.pages`; an organisation's members' pages, which have none, after them as
+    they are; `serve` compares the objects instead, `_views_token`)."""
+    shows = named.shows
+    others = (repr((p.slug, p.source, p.meta)) for p in site.pages if p.slug not in shows)
+    return digest("views", repr(site.catalog), repr(measured), named.pages(), *others)
+
+
+class _Named:
+    """Every source's hash (`sources`, by path) and what each page shows of itself to the others
+    (`shows`, by slug), each as one digest of its lines in order, made once when first asked."""
+
+    def __init__(self, sources: Mapping[str, str], shows: Mapping[str, str]) -> None:
+        self.shows = shows
+        self._sources = sources
+        self._made: dict[str, str] = {}
+
+    def sources(self) -> str:
+        made = self._made.get("sources")
+        if made is None:
+            made = self._made["sources"] = digest(*(f"{path}\0{h}" for path, h in sorted(self._sources.items())))
+        return made
+
+    def pages(self) -> str:
+        made = self._made.get("pages")
+        if made is None:
+            made = self._made["pages"] = digest(*(f"{slug}\0{h}" for slug, h in sorted(self.shows.items())))
+        return made
 
 
 def _listed(
@@ -515,6 +599,7 @@ def _listed(
     stale: str,
     sources: Mapping[str, str],
     shows: Mapping[str, str],
+    named: _Named,
 ) -> str:
     """What a list's key holds besides where it is and its own "Last changed" when the footer is
     filled into it (see `reuse_keys`): what `whole` holds but the footer and the history (the
@@ -524,13 +609,7 @@ def _listed(
     return remembered(
         _LISTED,
         (every, shown_versioning, stale, sources, shows),
-        lambda: digest(
-            every,
-            shown_versioning,
-            stale,
-            *(f"{path}\0{h}" for path, h in sorted(sources.items())),
-            *(f"{slug}\0{h}" for slug, h in sorted(shows.items())),
-        ),
+        lambda: digest(every, shown_versioning, stale, named.sources(), named.pages()),
     )
 
 
