@@ -80,6 +80,7 @@ class FromPublished:
     known: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of files kept from the last build
     # where the SHA-256 of each file the manifest hashed (one not `known`) goes, if anywhere (`serve`)
     hashed: dict[str, str] | None = None
+    lines: ManifestLines | None = None  # `serve`: the lines of the last manifest.sha256 it made
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,60 @@ def _manifest(made: FromPublished) -> bytes:
         found = hashed[path] = plain(path)
         return found
 
+    if made.lines is not None:
+        return made.lines.make(files, made.known, noted)
     return manifest(files, made.known, noted)
+
+
+class ManifestLines:
+    """The lines of the last manifest.sha256 a long-running process (`serve`) made, each file's
+    at its place in path order, and the SHA-256 each line says: the next manifest is these lines
+    with those of the files not `known` (made again) put right, while the files are the same
+    paths and every known file's hash is the one its line says (a dict's items compared at
+    once), instead of a line made and sorted for each of tens of thousands of files. Each line
+    is always the one its file's hash in `digests` makes, whichever build made it."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, int] = {}  # path → index of its line
+        self.lines: list[bytes] = []
+        self.digests: dict[str, str] = {}  # path → the SHA-256 its line says
+
+    def make(self, files: Mapping[str, bytes], known: Mapping[str, str], digest_of: Callable[[str], str]) -> bytes:
+        """manifest.sha256 of `files` (git.versions.manifest), `digest_of` called for each file
+        not `known`."""
+        have = files.paths() if isinstance(files, write.SiteFiles) else files.keys()
+        at, digests = self.at, self.digests
+        same = (
+            len(have) - (routes.MANIFEST in have) == len(at)
+            and (at.keys() <= have)
+            and known.items() <= digests.items()
+        )
+        if not same:
+            text = manifest(files, known, digest_of)
+            self._made_from(text, sorted(path for path in have if path != routes.MANIFEST))
+            return text
+        lines = self.lines
+        for path in at.keys() - known.keys():
+            digest = digest_of(path)
+            if digests[path] != digest:
+                digests[path] = digest
+                lines[at[path]] = f"{digest}  {path}\n".encode()
+        return b"".join(lines)
+
+    def _made_from(self, text: bytes, paths: list[str]) -> None:
+        """The lines of `text`, a manifest of the files `paths` (in its order); none when a line
+        is not its file's (a path with a line break in it)."""
+        self.lines = text.splitlines(keepends=True)
+        self.at, self.digests = {}, {}
+        if len(self.lines) != len(paths):
+            return
+        at: dict[str, int] = {}
+        digests: dict[str, str] = {}
+        for n, (path, line) in enumerate(zip(paths, self.lines, strict=True)):
+            if line[64:] != f"  {path}\n".encode():
+                return
+            at[path], digests[path] = n, line[:64].decode()
+        self.at, self.digests = at, digests
 
 
 # The registry, stage by stage, each in the order its files are made.
@@ -250,10 +304,12 @@ def add_published_outputs(
     releases: Iterable[tuple[Release, frozenset[str]]] = (),
     known: Mapping[str, str] | None = None,
     hashed: dict[str, str] | None = None,
+    lines: ManifestLines | None = None,
 ) -> None:
     """The `PUBLISHED` outputs this build has, into `files` (each sees those before it); the
-    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given."""
-    made = FromPublished(files, tuple(releases), known or {}, hashed)
+    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given, and the
+    manifest made from the `lines` of the last one (`serve`), when given."""
+    made = FromPublished(files, tuple(releases), known or {}, hashed, lines)
     for output in PUBLISHED:
         data = output.make(made)
         if data is not None:
