@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicebook.cache.store import Store
 from servicebook.errors import WriteFailed
@@ -321,3 +323,32 @@ def test_a_spare_record_that_does_not_describe_the_spare_is_not_trusted(tmp_path
 )
 def test_a_spare_record_of_another_shape_reads_as_none(text: str) -> None:
     assert write.SpareRecord.from_json(text) is None
+
+
+_PATHS = st.sampled_from(["index.html", "a/x.html", "a/y.html", "b.html", "c/d/e.html", write.MARKER])
+
+
+@given(
+    before=st.dictionaries(_PATHS, st.integers(1, 4)),
+    have=st.sets(_PATHS),
+    kept=st.sets(_PATHS),
+    differs=st.sets(_PATHS),
+)
+def test_the_paths_a_serve_write_stage_looks_at_are_told_at_once_as_they_are_path_by_path(
+    tmp_path_factory: pytest.TempPathFactory, before: dict[str, int], have: set[str], kept: set[str], differs: set[str]
+) -> None:
+    """When every kept page's identity is the one the journal's `before` holds (and no release
+    trees), `_changes` tells the paths to look at by set operations on the paths, not a look at
+    each file of the site: the same paths as one by one."""
+    output = tmp_path_factory.mktemp("site") / "public"
+    identities = {path: [1, n, 100 + n] for path, n in before.items()}
+    unchanged = [p for p in kept if p in identities]
+    known = {p: identities[p] for p in unchanged}
+    files = SiteFiles()
+    for path in have:
+        files[path] = b"x"
+    links = write._links(files, output, {}, unchanged, known)
+    device = next(iter(links.values()))[1] if links else 0
+    one_by_one = write._changes(files, links, identities, set(differs), device)
+    assert write._changes(files, links, identities, set(differs), device, known) == one_by_one
+    assert write._changes(dict.fromkeys(have, b"x"), links, identities, set(differs), device, known) == one_by_one
