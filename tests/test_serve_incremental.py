@@ -663,3 +663,41 @@ def test_a_serve_rebuild_makes_manifest_sha256_from_its_last_lines_with_those_of
     finally:
         memory.close()
     assert memory.manifest_lines is None
+
+
+def test_a_serve_rebuild_makes_catalog_json_s_pages_from_its_last_lines_with_those_of_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """catalog.json has a line for every page: while there are as many pages, a serve rebuild
+    takes its last build's lines, in their order and already encoded, and makes again only the
+    line of a page that is not the very object at its place (outputs.CatalogLines.page_block),
+    without a look at each page's line by itself; the file is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    documented: list[str] = []
+    real = site_outputs.document_page
+
+    def spied(page: object) -> dict[str, object]:
+        documented.append(page.slug)  # type: ignore[attr-defined]
+        return real(page)  # type: ignore[arg-type]
+
+    def refused(*_: object) -> list[str]:
+        raise AssertionError("every page's line looked at")
+
+    monkeypatch.setattr(site_outputs, "document_page", spied)
+    try:
+        build(options)
+        for what, change in CHANGES:
+            change(site)
+            documented.clear()
+            with monkeypatch.context() as refusing:
+                if what in ("a page's body", "a page's title", "a heading another page links to"):
+                    refusing.setattr(site_outputs.CatalogLines, "page_lines", refused)
+                build(options)
+            if what == "a page's body":
+                assert documented == ["change-approval"]
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -326,9 +328,13 @@ def catalog_json(site: model.SiteContent, kept: CatalogLines | None = None) -> b
     ]
     # the pages' lines, one per page, straight into the file's bytes: at 20,000 pages the file is
     # 8 MB, and their dicts, lines, text and bytes all at once were three times that
+    head = ("{\n" + ",\n".join(lines) + ',\n  "pages": ').encode("utf-8")
+    block = kept.page_block(site.pages) if kept is not None else None
+    if block is not None:
+        return head + (b"[\n    " + block + b"\n  ]\n}\n" if block else b"[]\n}\n")
     items = kept.page_lines(site.pages) if kept is not None else (_item(document_page(p)) for p in site.pages)
     out = io.BytesIO()
-    out.write(("{\n" + ",\n".join(lines) + ',\n  "pages": ').encode("utf-8"))
+    out.write(head)
     separator = b"[\n    "
     for item in items:
         out.write(separator)
@@ -352,6 +358,9 @@ class CatalogLines:
     catalog: model.Catalog | None = None
     lines: list[str] = field(default_factory=list)
     pages: dict[int, tuple[model.Page, str]] = field(default_factory=dict)  # by id() of the page, as of the last build
+    # (`serve`) the last build's pages in their order, and each one's line as bytes (`page_block`)
+    order: list[model.Page] = field(default_factory=list)
+    encoded: list[bytes] = field(default_factory=list)
     # by id() of the offering or tool, as of the last catalog: (the record, what else it shows, its line)
     records: dict[int, tuple[object, object, str]] = field(default_factory=dict)
 
@@ -381,6 +390,28 @@ class CatalogLines:
         self.records = now
         settings = _record_lines(catalog_settings(catalog))
         return [*settings, _list_line("offerings", offerings), _list_line("tools", tools)]
+
+    def page_block(self, pages: Sequence[model.Page]) -> bytes | None:
+        """The pages' lines as catalog.json has them, joined (b"" for none), from the last build's
+        (`page_lines`) while `pages` are as many: each page that is not the very object at its
+        place has its line made again (found at once, not page by page). None when there are not
+        as many pages (`page_lines` then)."""
+        order, encoded = self.order, self.encoded
+        if len(order) != len(pages) or not pages:
+            lines = self.page_lines(pages)
+            self.order, self.encoded = list(pages), [line.encode("utf-8") for line in lines]
+            return None
+        last = self.pages  # (kept as `page_lines` leaves it: the line of each page of `order`)
+        moved = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, order)))
+        freed = {id(order[i]): last.pop(id(order[i]), None) for i in moved}  # a page may be at another place
+        for i in moved:
+            page = pages[i]
+            found = freed.get(id(page))
+            if found is None or found[0] is not page:
+                found = (page, _item(document_page(page)))
+            last[id(page)] = found
+            order[i], encoded[i] = page, found[1].encode("utf-8")
+        return b",\n    ".join(encoded)
 
     def page_lines(self, pages: Sequence[model.Page]) -> list[str]:
         """The line of each of `pages`; only theirs are kept for the next build."""
