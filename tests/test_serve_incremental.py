@@ -17,6 +17,7 @@ from servicebook.site import build as build_stage
 from servicebook.site import buildcache, fresh, links, pagekeys, paging, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
+from servicebook.site import render
 from servicebook.site import store as site_store
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
@@ -698,6 +699,43 @@ def test_a_serve_rebuild_makes_catalog_json_s_pages_from_its_last_lines_with_tho
                 build(options)
             if what == "a page's body":
                 assert documented == ["change-approval"]
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_page_is_not_the_last_builds(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """Every policy page has a spec (its path, template, title, context): a serve rebuild takes the
+    last build's list and makes again the spec of each page that is not the very object at its
+    place (render._policy_specs): after a body edit, the edited page's alone; after a page is
+    added, all of them. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[str] = []
+    real = render.PageSpec
+
+    def spied(path: str, template: str, *rest: object) -> object:
+        if template == "policy.html":
+            made.append(path)
+        return real(path, template, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "PageSpec", spied)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(made) == pages
+        for what, change in CHANGES[:3]:
+            made.clear()
+            change(site)
+            build(options)
+            if what == "a page's body":
+                assert made == ["policies/change-approval/index.html"]
+            if what == "a page added":
+                assert len(made) == pages + 1
             assert tree(output) == clean_build(run, site, tmp_path), what
     finally:
         memory.close()

@@ -378,7 +378,11 @@ def write_site(
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
         hollow: list[str] = []
-        links = _links(files, output, trees or {}, unchanged, known, hollow, tree_files or {})
+        # serve's: the kept pages' links made as asked for (only the changed paths' are)
+        kept_links = _kept_links(files, output, unchanged, known) if journaled and not trees else None
+        links = kept_links if kept_links is not None else _links(
+            files, output, trees or {}, unchanged, known, hollow, tree_files or {}
+        )
         copied: set[str] = set()  # linked files that had to be copied: their identity is their own
         base = _usable_spare(spare, output)
         if base is not None and (staging is None or len(unchanged) >= len(spooled)):
@@ -482,7 +486,8 @@ def _changes(
     them is a file of the output at its place, and the paths are told by set operations alone."""
     have = files.paths() if isinstance(files, SiteFiles) else files
     if known is not None and _all_known(links, known, device):
-        changed = set(have - links.keys()) if isinstance(have, Set) else set(have) - links.keys()
+        paths = _link_paths(links)
+        changed = set(have - paths) if isinstance(have, Set) else set(have) - paths
         changed.update(differs)
         changed.update(before.keys() - have if isinstance(have, Set) else before.keys() - set(have))
         changed.discard(MARKER)  # write_site writes it again
@@ -507,7 +512,7 @@ def _all_known(links: Mapping[str, _Link], known: Mapping[str, list[int]], devic
     each at its place ("") with the very list `known` holds, which the first link and the paths
     tell (`_links` gives every kept page's link the one device, and takes a page's identity from
     `known` whenever it is there)."""
-    if not links.keys() <= known.keys():
+    if not _link_paths(links) <= known.keys():
         return False
     first = next(iter(links.values()), None)
     return first is None or (first[1] == device and first[3] == "" and first[2] is known.get(next(iter(links))))
@@ -677,6 +682,51 @@ def _links(
         elif not _tree_links(str(tree), prefix, found, hollow if hollow is not None else []) and hollow is not None:
             hollow.append(prefix)
     return found
+
+
+def _link_paths(links: Mapping[str, _Link]) -> Set[str]:
+    """The paths of `links`, as a set (`_KeptLinks`) or the dict's keys."""
+    return links.paths if isinstance(links, _KeptLinks) else links.keys()
+
+
+class _KeptLinks(Mapping[str, _Link]):
+    """`_links` of the kept pages alone (no release trees), each of whose identity the caller
+    gives: each link made when asked for. `serve`'s write stage with a journal asks for those of
+    the paths that changed, not for each of the tens of thousands of kept pages."""
+
+    def __init__(self, paths: Set[str], known: Mapping[str, list[int]], device: int) -> None:
+        self.paths, self._known, self._device = paths, known, device
+
+    def __getitem__(self, path: str) -> _Link:
+        if path not in self.paths:
+            raise KeyError(path)
+        identity = self._known[path]
+        return (identity[2], self._device, identity, "")
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def _kept_links(
+    files: Collection[str], output: Path, unchanged: Collection[str], known: Mapping[str, list[int]]
+) -> _KeptLinks | None:
+    """What `_links` makes without release trees, as `_KeptLinks`, when `known` gives the identity
+    of every kept page the new site has (found by set operations); None when it does not."""
+    if isinstance(files, Mapping):
+        have = files.paths() if isinstance(files, SiteFiles) else files.keys()
+        kept = set(have & unchanged)  # (a view's `&` takes any collection)
+    else:
+        kept = set(files).intersection(unchanged)
+    if not kept <= known.keys():
+        return None
+    device = output.parent.stat().st_dev if unchanged and output.exists() else -2
+    return _KeptLinks(kept, known, device)
 
 
 def _identity_now(path: str) -> list[int] | None:
