@@ -14,10 +14,9 @@ import pytest
 from servicebook.cache.store import Store
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, fresh, links, pagekeys, paging, write
+from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
-from servicebook.site import render
 from servicebook.site import store as site_store
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory

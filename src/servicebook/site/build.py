@@ -429,7 +429,9 @@ def _complete(
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
     files.update(loaded.member_files)  # an organisation site's members' page images and attachments
-    add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes, hashed, _manifest_lines(options))
+    add_published_outputs(
+        files, [(r.release, r.paths) for r in releases], kept_hashes, hashed, _manifest_lines(options)
+    )
 
 
 def _manifest_lines(options: Options) -> ManifestLines | None:

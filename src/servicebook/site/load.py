@@ -826,9 +826,14 @@ def _load_pages(
         results[slug] = result
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
-    if memo is not None:
-        memo.results = (universe, keys, results) if cache is not None and hashes is not None else None
+    _remember(memo, universe, keys, results)
     return [results[slug] for slug in slugs]
+
+
+def _remember(memo: LoadMemo | None, universe: _Universe, keys: dict[str, str], results: dict[str, PageResult]) -> None:
+    """This load's results, for the next load's `_carried` (without keys, it takes none of them)."""
+    if memo is not None:
+        memo.results = (universe, keys, results)
 
 
 def _carried(
@@ -883,16 +888,7 @@ def _page_keys(
         memo.rekeyed = None if rekeyed is None else (memo.keys, frozenset(rekeyed))
     if rekeyed is not None:
         assert memo is not None
-        keys = dict(memo.keys)
-        for slug in rekeyed:
-            path = paths[slug]
-            now = hashes.get(path)
-            if now is None:
-                keys.pop(slug, None)
-                continue
-            keys[slug] = hashlib.blake2b("\0".join((slug, path, now, memo.context)).encode(), digest_size=20).hexdigest()
-        memo.hashes, memo.keys = hashes, keys
-        return keys
+        return _patched_keys(memo, rekeyed, paths, hashes)
     if memo is not None and memo.universe == universe:
         context = memo.context
         last_keys, last_hashes = memo.keys, memo.hashes
@@ -913,6 +909,22 @@ def _page_keys(
         keys[slug] = key
     if memo is not None:
         memo.universe, memo.context, memo.paths, memo.hashes, memo.keys = universe, context, paths, hashes, keys
+    return keys
+
+
+def _patched_keys(
+    memo: LoadMemo, rekeyed: set[str], paths: Mapping[str, str], hashes: Mapping[str, str]
+) -> dict[str, str]:
+    """The memo's keys with those of the pages `rekeyed` made again (or left out, without a hash)."""
+    keys = dict(memo.keys)
+    for slug in rekeyed:
+        path = paths[slug]
+        now = hashes.get(path)
+        if now is None:
+            keys.pop(slug, None)
+            continue
+        keys[slug] = hashlib.blake2b("\0".join((slug, path, now, memo.context)).encode(), digest_size=20).hexdigest()
+    memo.hashes, memo.keys = hashes, keys
     return keys
 
 

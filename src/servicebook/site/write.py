@@ -380,8 +380,10 @@ def write_site(
         hollow: list[str] = []
         # serve's: the kept pages' links made as asked for (only the changed paths' are)
         kept_links = _kept_links(files, output, unchanged, known) if journaled and not trees else None
-        links = kept_links if kept_links is not None else _links(
-            files, output, trees or {}, unchanged, known, hollow, tree_files or {}
+        links = (
+            kept_links
+            if kept_links is not None
+            else _links(files, output, trees or {}, unchanged, known, hollow, tree_files or {})
         )
         copied: set[str] = set()  # linked files that had to be copied: their identity is their own
         base = _usable_spare(spare, output)
