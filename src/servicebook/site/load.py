@@ -940,12 +940,11 @@ def _rekeyed(
     if not isinstance(hashes, dict) or not isinstance(last, dict):
         return None
     if memo.by_path is None or memo.by_path[0] is not paths:
-        by_path: dict[str, list[str]] = {}
-        for slug, path in paths.items():
-            by_path.setdefault(path, []).append(slug)
-        memo.by_path = (paths, by_path)
+        memo.by_path = (paths, {path: slug for slug, path in paths.items()})
     where = memo.by_path[1]
-    return {slug for path, _ in hashes.items() ^ last.items() for slug in where.get(path, ())}
+    if len(where) != len(paths):  # (two pages of one file: not a listing content/ gives)
+        return None
+    return {where[path] for path, _ in hashes.items() ^ last.items() if path in where}
 
 
 def _check_anchors(
@@ -1046,10 +1045,10 @@ class LoadMemo:
         self.pages: Mapping[str, model.Page] = {}  # slug → page, of every page loaded
         self.settled: dict[str, PackedRefs] = {}  # slug → its refs, every one of which leads somewhere
         # the slugs whose key the last load made again from the memo's (`_rekeyed`; None: it
-        # looked at every page), the pages listed under each source path, for the listing it was
+        # looked at every page), the page listed under each source path, for the listing it was
         # made of, and the last load's results, by slug, with the universe and keys they were for
         self.rekeyed: tuple[dict[str, str], frozenset[str]] | None = None  # (keys made again from, slugs)
-        self.by_path: tuple[Mapping[str, str], dict[str, list[str]]] | None = None
+        self.by_path: tuple[Mapping[str, str], dict[str, str]] | None = None  # (listing, path → slug)
         self.results: tuple[_Universe, dict[str, str], dict[str, PageResult]] | None = None
 
 

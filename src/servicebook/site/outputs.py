@@ -224,8 +224,14 @@ class ManifestLines:
             and known.items() <= digests.items()
         )
         if not same:
-            text = manifest(files, known, digest_of)
-            self._made_from(text, sorted(path for path in have if path != routes.MANIFEST))
+            made: dict[str, str] = {}
+
+            def noted(path: str) -> str:
+                found = made[path] = digest_of(path)
+                return found
+
+            text = manifest(files, known, noted)
+            self._made_from(text, sorted(path for path in have if path != routes.MANIFEST), known, made)
             return text
         lines = self.lines
         for path in at.keys() - known.keys():
@@ -235,9 +241,10 @@ class ManifestLines:
                 lines[at[path]] = f"{digest}  {path}\n".encode()
         return b"".join(lines)
 
-    def _made_from(self, text: bytes, paths: list[str]) -> None:
-        """The lines of `text`, a manifest of the files `paths` (in its order); none when a line
-        is not its file's (a path with a line break in it)."""
+    def _made_from(self, text: bytes, paths: list[str], known: Mapping[str, str], made: Mapping[str, str]) -> None:
+        """The lines of `text`, a manifest of the files `paths` (in its order) made of the hashes
+        `known` and `made` (the very strings held: the memory's published hashes hold them too);
+        none when a line is not its file's (a path with a line break in it)."""
         self.lines = text.splitlines(keepends=True)
         self.at, self.digests = {}, {}
         if len(self.lines) != len(paths):
@@ -247,7 +254,7 @@ class ManifestLines:
         for n, (path, line) in enumerate(zip(paths, self.lines, strict=True)):
             if line[64:] != f"  {path}\n".encode():
                 return
-            at[path], digests[path] = n, line[:64].decode()
+            at[path], digests[path] = n, known.get(path) or made[path]
         self.at, self.digests = at, digests
 
 
@@ -329,10 +336,10 @@ def catalog_json(site: model.SiteContent, kept: CatalogLines | None = None) -> b
     # the pages' lines, one per page, straight into the file's bytes: at 20,000 pages the file is
     # 8 MB, and their dicts, lines, text and bytes all at once were three times that
     head = ("{\n" + ",\n".join(lines) + ',\n  "pages": ').encode("utf-8")
-    block = kept.page_block(site.pages) if kept is not None else None
-    if block is not None:
-        return head + (b"[\n    " + block + b"\n  ]\n}\n" if block else b"[]\n}\n")
-    items = kept.page_lines(site.pages) if kept is not None else (_item(document_page(p)) for p in site.pages)
+    if kept is not None:
+        block = kept.page_block(site.pages)
+        return head + (b"[\n    " + block + b"\n  ]\n}\n" if site.pages else b"[]\n}\n")
+    items = (_item(document_page(p)) for p in site.pages)
     out = io.BytesIO()
     out.write(head)
     separator = b"[\n    "
@@ -358,7 +365,8 @@ class CatalogLines:
     catalog: model.Catalog | None = None
     lines: list[str] = field(default_factory=list)
     pages: dict[int, tuple[model.Page, str]] = field(default_factory=dict)  # by id() of the page, as of the last build
-    # (`serve`) the last build's pages in their order, and each one's line as bytes (`page_block`)
+    # (`serve`) the last build's pages in their order, and each one's line as bytes (`page_block`,
+    # which then holds no line in `pages`)
     order: list[model.Page] = field(default_factory=list)
     encoded: list[bytes] = field(default_factory=list)
     # by id() of the offering or tool, as of the last catalog: (the record, what else it shows, its line)
@@ -391,26 +399,26 @@ class CatalogLines:
         settings = _record_lines(catalog_settings(catalog))
         return [*settings, _list_line("offerings", offerings), _list_line("tools", tools)]
 
-    def page_block(self, pages: Sequence[model.Page]) -> bytes | None:
+    def page_block(self, pages: Sequence[model.Page]) -> bytes:
         """The pages' lines as catalog.json has them, joined (b"" for none), from the last build's
-        (`page_lines`) while `pages` are as many: each page that is not the very object at its
-        place has its line made again (found at once, not page by page). None when there are not
-        as many pages (`page_lines` then)."""
+        (`order`, `encoded`) while `pages` are as many: each page that is not the very object at
+        its place has its line made again (found at once, not page by page), or taken from the
+        place it had; when there are not as many pages, `page_lines`, from these. The lines are
+        held once, as bytes: `pages` is left empty."""
         order, encoded = self.order, self.encoded
         if len(order) != len(pages) or not pages:
+            if not self.pages and order:
+                self.pages = {id(p): (p, line.decode("utf-8")) for p, line in zip(order, encoded, strict=True)}
             lines = self.page_lines(pages)
-            self.order, self.encoded = list(pages), [line.encode("utf-8") for line in lines]
-            return None
-        last = self.pages  # (kept as `page_lines` leaves it: the line of each page of `order`)
+            self.order, self.encoded, self.pages = list(pages), [line.encode("utf-8") for line in lines], {}
+            return b",\n    ".join(self.encoded)
         moved = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, order)))
-        freed = {id(order[i]): last.pop(id(order[i]), None) for i in moved}  # a page may be at another place
+        freed = {id(order[i]): (order[i], encoded[i]) for i in moved}  # a page may be at another place
         for i in moved:
             page = pages[i]
             found = freed.get(id(page))
-            if found is None or found[0] is not page:
-                found = (page, _item(document_page(page)))
-            last[id(page)] = found
-            order[i], encoded[i] = page, found[1].encode("utf-8")
+            line = found[1] if found is not None and found[0] is page else _item(document_page(page)).encode("utf-8")
+            order[i], encoded[i] = page, line
         return b",\n    ".join(encoded)
 
     def page_lines(self, pages: Sequence[model.Page]) -> list[str]:
