@@ -14,8 +14,10 @@ import pytest
 from servicebook.cache.store import Store
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, fresh, links, pagekeys, paging, write
+from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, write
+from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
+from servicebook.site import store as site_store
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
 
@@ -144,10 +146,11 @@ def test_a_serve_rebuild_takes_catalog_json_s_catalog_sections_from_its_memory_w
         assert len(made) == 1 and listed == ["change-approval"]
         (site / "content" / "extra.md").write_text("---\ntitle: Extra\n---\n\nA page added, then deleted.\n")
         build(options)
-        assert memory.catalog_lines is not None and len(memory.catalog_lines.pages) == pages + 1
+        # a line for each page it lists now, held once (as bytes, in their order)
+        assert memory.catalog_lines is not None and len(memory.catalog_lines.encoded) == pages + 1
         (site / "content" / "extra.md").unlink()
         build(options)
-        assert len(memory.catalog_lines.pages) == pages  # only the pages it lists now
+        assert len(memory.catalog_lines.encoded) == pages and not memory.catalog_lines.pages
         _edit(site / "catalog.yaml", "objective: 99.9\n", "objective: 99.95\n")
         build(options)
         assert len(made) == 2 and made[1] is not made[0]
@@ -580,3 +583,159 @@ def test_a_serve_rebuild_cuts_again_only_the_paged_lists_and_weighs_only_the_ite
     finally:
         memory.close()
     assert memory.paging is None and memory.views is None  # a closed memory holds no lists
+
+
+def test_a_serve_rebuild_takes_the_pages_whose_key_is_unchanged_from_its_last_load_without_a_look_at_each(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A serve rebuild after an edit knows from the survey's hashes which pages' keys changed
+    (load._rekeyed): the others are the last load's results, taken as they are, not asked of the
+    memory of pages one by one nor checked again against the pages and files their links asked
+    about (`_still`, whose answers are those of the same universe). After a page is added (another
+    universe) every page is looked at again; each rebuild equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = site_store.Remembering.get_many
+
+    def spied(self: site_store.Remembering, keys: list[str], spool: object = None) -> dict[str, object]:
+        asked.extend(keys)
+        return real(self, keys, spool)  # type: ignore[arg-type]
+
+    def refused(*_: object) -> bool:
+        raise AssertionError("a kept page's links looked at again")
+
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        monkeypatch.setattr(site_store.Remembering, "get_many", spied)
+        for n in range(2):
+            asked.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            with monkeypatch.context() as refusing:
+                refusing.setattr(load_stage, "_still", refused)
+                report = build(options)
+            assert len(asked) == 1  # the edited page's new key
+            assert report.work is not None and report.work.rendered["policy pages"] == 1
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        asked.clear()
+        CHANGES[2][1](site)  # a page added: every page's links may lead elsewhere now
+        build(options)
+        assert len(asked) == pages + 1
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        for what, change in CHANGES[3:7]:  # its heading and links changed, renamed, deleted
+            change(site)
+            build(options)
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_makes_manifest_sha256_from_its_last_lines_with_those_of_the_files_made_again(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """manifest.sha256 has a line for every file: a serve rebuild takes its last manifest's lines
+    and puts right only those of the files it made again (outputs.ManifestLines), without making,
+    sorting and joining a line for each file; when the files are other paths (a page added or
+    renamed) it makes them all. Either way it is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+
+    def refused(*_: object) -> bytes:
+        raise AssertionError("a line made for every file")
+
+    try:
+        build(options)
+        for what, change in CHANGES:
+            change(site)
+            # the same files as the last build's: the lines patched
+            same = what in ("a page's body", "a page's title", "a heading another page links to", "nothing")
+            with monkeypatch.context() as refusing:
+                if same:
+                    refusing.setattr(site_outputs, "manifest", refused)
+                build(options)
+            assert tree(output) == clean_build(run, site, tmp_path), what
+        # what an edit elsewhere put in the lines it patched
+        lines = (output / "manifest.sha256").read_bytes()
+        assert memory.manifest_lines is not None and b"".join(memory.manifest_lines.lines) == lines
+    finally:
+        memory.close()
+    assert memory.manifest_lines is None
+
+
+def test_a_serve_rebuild_makes_catalog_json_s_pages_from_its_last_lines_with_those_of_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """catalog.json has a line for every page: while there are as many pages, a serve rebuild
+    takes its last build's lines, in their order and already encoded, and makes again only the
+    line of a page that is not the very object at its place (outputs.CatalogLines.page_block),
+    without a look at each page's line by itself; the file is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    documented: list[str] = []
+    real = site_outputs.document_page
+
+    def spied(page: object) -> dict[str, object]:
+        documented.append(page.slug)  # type: ignore[attr-defined]
+        return real(page)  # type: ignore[arg-type]
+
+    def refused(*_: object) -> list[str]:
+        raise AssertionError("every page's line looked at")
+
+    monkeypatch.setattr(site_outputs, "document_page", spied)
+    try:
+        build(options)
+        for what, change in CHANGES:
+            change(site)
+            documented.clear()
+            with monkeypatch.context() as refusing:
+                if what in ("a page's body", "a page's title", "a heading another page links to"):
+                    refusing.setattr(site_outputs.CatalogLines, "page_lines", refused)
+                build(options)
+            if what == "a page's body":
+                assert documented == ["change-approval"]
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_page_is_not_the_last_builds(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """Every policy page has a spec (its path, template, title, context): a serve rebuild takes the
+    last build's list and makes again the spec of each page that is not the very object at its
+    place (render._policy_specs): after a body edit, the edited page's alone; after a page is
+    added, all of them. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[str] = []
+    real = render.PageSpec
+
+    def spied(path: str, template: str, *rest: object) -> object:
+        if template == "policy.html":
+            made.append(path)
+        return real(path, template, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "PageSpec", spied)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(made) == pages
+        for what, change in CHANGES[:3]:
+            made.clear()
+            change(site)
+            build(options)
+            if what == "a page's body":
+                assert made == ["policies/change-approval/index.html"]
+            if what == "a page added":
+                assert len(made) == pages + 1
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from servicebook.cache.store import Store
 from servicebook.errors import WriteFailed
@@ -321,3 +323,58 @@ def test_a_spare_record_that_does_not_describe_the_spare_is_not_trusted(tmp_path
 )
 def test_a_spare_record_of_another_shape_reads_as_none(text: str) -> None:
     assert write.SpareRecord.from_json(text) is None
+
+
+_PATHS = st.sampled_from(["index.html", "a/x.html", "a/y.html", "b.html", "c/d/e.html", write.MARKER])
+
+
+@given(
+    before=st.dictionaries(_PATHS, st.integers(1, 4)),
+    have=st.sets(_PATHS),
+    kept=st.sets(_PATHS),
+    differs=st.sets(_PATHS),
+)
+def test_the_paths_a_serve_write_stage_looks_at_are_told_at_once_as_they_are_path_by_path(
+    tmp_path_factory: pytest.TempPathFactory, before: dict[str, int], have: set[str], kept: set[str], differs: set[str]
+) -> None:
+    """When every kept page's identity is the one the journal's `before` holds (and no release
+    trees), `_changes` tells the paths to look at by set operations on the paths, not a look at
+    each file of the site: the same paths as one by one."""
+    output = tmp_path_factory.mktemp("site") / "public"
+    identities = {path: [1, n, 100 + n] for path, n in before.items()}
+    unchanged = [p for p in kept if p in identities]
+    known = {p: identities[p] for p in unchanged}
+    files = SiteFiles()
+    for path in have:
+        files[path] = b"x"
+    links = write._links(files, output, {}, unchanged, known)
+    assert write._kept_links(files, output, unchanged, known) == links  # made as asked for, the same
+    device = next(iter(links.values()))[1] if links else 0
+    one_by_one = write._changes(files, links, identities, set(differs), device)
+    assert write._changes(files, links, identities, set(differs), device, known) == one_by_one
+    assert write._changes(dict.fromkeys(have, b"x"), links, identities, set(differs), device, known) == one_by_one
+
+
+def test_a_serve_write_stage_makes_the_links_of_the_kept_pages_only_as_it_asks_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a journal and no release trees, the write stage does not make a link for each kept
+    page (write._links, tens of thousands at 20,000 pages): it asks for those of the paths that
+    changed (`_KeptLinks`), and leaves what a write stage from nothing leaves."""
+    output, spare = tmp_path / "out" / "public", tmp_path / "out" / "cache" / "public.spare"
+    journal = write.SpareJournal()
+    steps = [site for site, release in STEPS if not release]
+    before: dict[str, bytes] = {}
+    identities: dict[str, list[int]] = {}
+    for step, site in enumerate(steps):
+        unchanged = [p for p in site if before.get(p) == site[p]]
+        known = {p: identities[p] for p in unchanged}
+        with monkeypatch.context() as refusing:
+            if step:
+                refusing.setattr(write, "_links", lambda *_: pytest.fail("a link made for every kept page"))
+            identities = write.write_site(dict(site), output, {}, unchanged, spare=spare, known=known, journal=journal)
+        cold = tmp_path / f"cold{step}" / "public"
+        write.write_site(dict(site), cold, {})
+        assert _layout(output) == _layout(cold), step
+        assert identities == tree_identity(output), step
+        before = site

@@ -33,7 +33,7 @@ from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey
 from servicebook.site.heap import give_back
 from servicebook.site.links import CheckedPaths, check_files
 from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
-from servicebook.site.outputs import CatalogLines, add_published_outputs
+from servicebook.site.outputs import CatalogLines, ManifestLines, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
@@ -430,7 +430,20 @@ def _complete(
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
     files.update(loaded.member_files)  # an organisation site's members' page images and attachments
-    add_published_outputs(files, [(r.release, r.paths) for r in releases], kept_hashes, hashed)
+    add_published_outputs(
+        files, [(r.release, r.paths) for r in releases], kept_hashes, hashed, _manifest_lines(options)
+    )
+
+
+def _manifest_lines(options: Options) -> ManifestLines | None:
+    """The lines of the last manifest.sha256 of a long-running process (`serve`), made empty by
+    its first build."""
+    memory = options.memory
+    if memory is None:
+        return None
+    if memory.manifest_lines is None:
+        memory.manifest_lines = ManifestLines()
+    return memory.manifest_lines
 
 
 def _verify(

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from servicebook.git.history import TimelineMemo
     from servicebook.site.links import CheckedPaths
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
-    from servicebook.site.outputs import CatalogLines
+    from servicebook.site.outputs import CatalogLines, ManifestLines
     from servicebook.site.paging import PartsMemo
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
@@ -124,6 +124,8 @@ class PageMemory:
         self.spare = SpareJournal()
         # catalog.json's catalog sections (made by the first build)
         self.catalog_lines: CatalogLines | None = None
+        # the lines of the last manifest.sha256 it made (outputs.ManifestLines), made by the first build
+        self.manifest_lines: ManifestLines | None = None
         # the views of its last build (views.ViewMemo) and how it cut the paged lists
         # (paging.PartsMemo), made by the first build
         self.views: ViewMemo | None = None
@@ -164,6 +166,7 @@ class PageMemory:
         self.checked = None
         self.search = None
         self.catalog_lines = None
+        self.manifest_lines = None
         self.views = None
         self.paging = None
         self.load = None

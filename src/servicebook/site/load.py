@@ -800,8 +800,8 @@ def _load_pages(
     keys: dict[str, str] = {}
     if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
         keys = _page_keys(universe, paths, slugs, hashes, memo)
-    results: dict[str, PageResult] = {}
-    stored = [keys[slug] for slug in slugs if slug in keys]
+    results = _carried(memo, universe, keys, cache)
+    stored = [keys[slug] for slug in slugs if slug in keys and slug not in results]
     by_key = {key: slug for slug, key in keys.items()}
     batch = STORED_BATCH if spool is not None else max(1, len(stored))  # unspooled, all at once
     moved: dict[str, str] = {}  # a page whose links' pages or files changed: its key with their answers now
@@ -841,7 +841,40 @@ def _load_pages(
     store_keys.update(keys)
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
+    _remember(memo, universe, keys, results)
     return [results[slug] for slug in slugs]
+
+
+def _remember(memo: LoadMemo | None, universe: _Universe, keys: dict[str, str], results: dict[str, PageResult]) -> None:
+    """This load's results, for the next load's `_carried` (without keys, it takes none of them)."""
+    if memo is not None:
+        memo.results = (universe, keys, results)
+
+
+def _carried(
+    memo: LoadMemo | None, universe: _Universe, keys: dict[str, str], cache: PageStore | None
+) -> dict[str, PageResult]:
+    """From the last load of a long-running process (`serve`): the result of each page whose key
+    is the one it had then, under the same universe (what `_still` asked of it is answered as
+    then), found without a look at each page when the memo knows which keys changed (`_page_keys`):
+    the last results less those. The `cache` counts them as used and remembers them (store.Remembering
+    `carry`); a cache that cannot takes none."""
+    carry = getattr(cache, "carry", None)
+    if memo is None or memo.results is None or carry is None:
+        return {}
+    universe_then, keys_then, results_then = memo.results
+    if universe_then != universe:
+        return {}
+    results = dict(results_then)
+    gone = (
+        memo.rekeyed[1]
+        if memo.rekeyed is not None and memo.rekeyed[0] is keys_then
+        else {slug for slug, key in keys.items() if keys_then.get(slug) != key} | (results.keys() - keys.keys())
+    )
+    for slug in gone:
+        results.pop(slug, None)
+    carry({keys[slug]: result for slug, result in results.items()})
+    return results
 
 
 def _moved_key(key: str, result: PageResult, universe: _Universe) -> str:
@@ -863,7 +896,14 @@ def _page_keys(
     universe: _Universe, paths: Mapping[str, str], slugs: list[str], hashes: Mapping[str, str], memo: LoadMemo | None
 ) -> dict[str, str]:
     """Each page's key in the store: of its slug, its path, its bytes' hash and what its links
-    may lead to (the universe's digest); the key its last load made (`memo`) when these are those."""
+    may lead to (the universe's digest); the key its last load made (`memo`) when these are those,
+    found without a look at each page when only some files' hashes changed (`_rekeyed`)."""
+    rekeyed = _rekeyed(universe, paths, hashes, memo)
+    if memo is not None:
+        memo.rekeyed = None if rekeyed is None else (memo.keys, frozenset(rekeyed))
+    if rekeyed is not None:
+        assert memo is not None
+        return _patched_keys(memo, rekeyed, paths, hashes)
     if memo is not None and memo.universe == universe:
         context = memo.context
         last_keys, last_hashes = memo.keys, memo.hashes
@@ -885,6 +925,41 @@ def _page_keys(
     if memo is not None:
         memo.universe, memo.context, memo.paths, memo.hashes, memo.keys = universe, context, paths, hashes, keys
     return keys
+
+
+def _patched_keys(
+    memo: LoadMemo, rekeyed: set[str], paths: Mapping[str, str], hashes: Mapping[str, str]
+) -> dict[str, str]:
+    """The memo's keys with those of the pages `rekeyed` made again (or left out, without a hash)."""
+    keys = dict(memo.keys)
+    for slug in rekeyed:
+        path = paths[slug]
+        now = hashes.get(path)
+        if now is None:
+            keys.pop(slug, None)
+            continue
+        keys[slug] = hashlib.blake2b("\0".join((slug, path, now, memo.context)).encode(), digest_size=20).hexdigest()
+    memo.hashes, memo.keys = hashes, keys
+    return keys
+
+
+def _rekeyed(
+    universe: _Universe, paths: Mapping[str, str], hashes: Mapping[str, str], memo: LoadMemo | None
+) -> set[str] | None:
+    """The pages whose source's hash is not the one the memo's keys were made of, when that is
+    all that differs from its last load (the same universe and listing, and the keys of that
+    listing's every page with a hash); None when it is not known without a look at each page."""
+    if memo is None or memo.universe != universe or memo.paths != paths:
+        return None
+    last = memo.hashes
+    if not isinstance(hashes, dict) or not isinstance(last, dict):
+        return None
+    if memo.by_path is None or memo.by_path[0] is not paths:
+        memo.by_path = (paths, {path: slug for slug, path in paths.items()})
+    where = memo.by_path[1]
+    if len(where) != len(paths):  # (two pages of one file: not a listing content/ gives)
+        return None
+    return {where[path] for path, _ in hashes.items() ^ last.items() if path in where}
 
 
 def _check_anchors(
@@ -997,6 +1072,12 @@ class LoadMemo:
         self.keys: dict[str, str] = {}  # slug → store key
         self.pages: Mapping[str, model.Page] = {}  # slug → page, of every page loaded
         self.settled: dict[str, PackedRefs] = {}  # slug → its refs, every one of which leads somewhere
+        # the slugs whose key the last load made again from the memo's (`_rekeyed`; None: it
+        # looked at every page), the page listed under each source path, for the listing it was
+        # made of, and the last load's results, by slug, with the universe and keys they were for
+        self.rekeyed: tuple[dict[str, str], frozenset[str]] | None = None  # (keys made again from, slugs)
+        self.by_path: tuple[Mapping[str, str], dict[str, str]] | None = None  # (listing, path → slug)
+        self.results: tuple[_Universe, dict[str, str], dict[str, PageResult]] | None = None
 
 
 STORED_BATCH = 256  # pages read back from the store at a time when their HTML is spooled

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -82,6 +84,7 @@ class FromPublished:
     known: Mapping[str, str] = field(default_factory=dict)  # SHA-256 of files kept from the last build
     # where the SHA-256 of each file the manifest hashed (one not `known`) goes, if anywhere (`serve`)
     hashed: dict[str, str] | None = None
+    lines: ManifestLines | None = None  # `serve`: the lines of the last manifest.sha256 it made
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +197,67 @@ def _manifest(made: FromPublished) -> bytes:
         found = hashed[path] = plain(path)
         return found
 
+    if made.lines is not None:
+        return made.lines.make(files, made.known, noted)
     return manifest(files, made.known, noted)
+
+
+class ManifestLines:
+    """The lines of the last manifest.sha256 a long-running process (`serve`) made, each file's
+    at its place in path order, and the SHA-256 each line says: the next manifest is these lines
+    with those of the files not `known` (made again) put right, while the files are the same
+    paths and every known file's hash is the one its line says (a dict's items compared at
+    once), instead of a line made and sorted for each of tens of thousands of files. Each line
+    is always the one its file's hash in `digests` makes, whichever build made it."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, int] = {}  # path → index of its line
+        self.lines: list[bytes] = []
+        self.digests: dict[str, str] = {}  # path → the SHA-256 its line says
+
+    def make(self, files: Mapping[str, bytes], known: Mapping[str, str], digest_of: Callable[[str], str]) -> bytes:
+        """manifest.sha256 of `files` (git.versions.manifest), `digest_of` called for each file
+        not `known`."""
+        have = files.paths() if isinstance(files, write.SiteFiles) else files.keys()
+        at, digests = self.at, self.digests
+        same = (
+            len(have) - (routes.MANIFEST in have) == len(at)
+            and (at.keys() <= have)
+            and known.items() <= digests.items()
+        )
+        if not same:
+            made: dict[str, str] = {}
+
+            def noted(path: str) -> str:
+                found = made[path] = digest_of(path)
+                return found
+
+            text = manifest(files, known, noted)
+            self._made_from(text, sorted(path for path in have if path != routes.MANIFEST), known, made)
+            return text
+        lines = self.lines
+        for path in at.keys() - known.keys():
+            digest = digest_of(path)
+            if digests[path] != digest:
+                digests[path] = digest
+                lines[at[path]] = f"{digest}  {path}\n".encode()
+        return b"".join(lines)
+
+    def _made_from(self, text: bytes, paths: list[str], known: Mapping[str, str], made: Mapping[str, str]) -> None:
+        """The lines of `text`, a manifest of the files `paths` (in its order) made of the hashes
+        `known` and `made` (the very strings held: the memory's published hashes hold them too);
+        none when a line is not its file's (a path with a line break in it)."""
+        self.lines = text.splitlines(keepends=True)
+        self.at, self.digests = {}, {}
+        if len(self.lines) != len(paths):
+            return
+        at: dict[str, int] = {}
+        digests: dict[str, str] = {}
+        for n, (path, line) in enumerate(zip(paths, self.lines, strict=True)):
+            if line[64:] != f"  {path}\n".encode():
+                return
+            at[path], digests[path] = n, known.get(path) or made[path]
+        self.at, self.digests = at, digests
 
 
 # The registry, stage by stage, each in the order its files are made.
@@ -254,10 +317,12 @@ def add_published_outputs(
     releases: Iterable[tuple[Release, frozenset[str]]] = (),
     known: Mapping[str, str] | None = None,
     hashed: dict[str, str] | None = None,
+    lines: ManifestLines | None = None,
 ) -> None:
     """The `PUBLISHED` outputs this build has, into `files` (each sees those before it); the
-    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given."""
-    made = FromPublished(files, tuple(releases), known or {}, hashed)
+    SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given, and the
+    manifest made from the `lines` of the last one (`serve`), when given."""
+    made = FromPublished(files, tuple(releases), known or {}, hashed, lines)
     for output in PUBLISHED:
         data = output.make(made)
         if data is not None:
@@ -274,9 +339,13 @@ def catalog_json(site: model.SiteContent, kept: CatalogLines | None = None) -> b
     ]
     # the pages' lines, one per page, straight into the file's bytes: at 20,000 pages the file is
     # 8 MB, and their dicts, lines, text and bytes all at once were three times that
-    items = kept.page_lines(site.pages) if kept is not None else (_item(document_page(p)) for p in site.pages)
+    head = ("{\n" + ",\n".join(lines) + ',\n  "pages": ').encode("utf-8")
+    if kept is not None:
+        block = kept.page_block(site.pages)
+        return head + (b"[\n    " + block + b"\n  ]\n}\n" if site.pages else b"[]\n}\n")
+    items = (_item(document_page(p)) for p in site.pages)
     out = io.BytesIO()
-    out.write(("{\n" + ",\n".join(lines) + ',\n  "pages": ').encode("utf-8"))
+    out.write(head)
     separator = b"[\n    "
     for item in items:
         out.write(separator)
@@ -300,6 +369,10 @@ class CatalogLines:
     catalog: model.Catalog | None = None
     lines: list[str] = field(default_factory=list)
     pages: dict[int, tuple[model.Page, str]] = field(default_factory=dict)  # by id() of the page, as of the last build
+    # (`serve`) the last build's pages in their order, and each one's line as bytes (`page_block`,
+    # which then holds no line in `pages`)
+    order: list[model.Page] = field(default_factory=list)
+    encoded: list[bytes] = field(default_factory=list)
     # by id() of the offering or tool, as of the last catalog: (the record, what else it shows, its line)
     records: dict[int, tuple[object, object, str]] = field(default_factory=dict)
 
@@ -329,6 +402,28 @@ class CatalogLines:
         self.records = now
         settings = _record_lines(catalog_settings(catalog))
         return [*settings, _list_line("offerings", offerings), _list_line("tools", tools)]
+
+    def page_block(self, pages: Sequence[model.Page]) -> bytes:
+        """The pages' lines as catalog.json has them, joined (b"" for none), from the last build's
+        (`order`, `encoded`) while `pages` are as many: each page that is not the very object at
+        its place has its line made again (found at once, not page by page), or taken from the
+        place it had; when there are not as many pages, `page_lines`, from these. The lines are
+        held once, as bytes: `pages` is left empty."""
+        order, encoded = self.order, self.encoded
+        if len(order) != len(pages) or not pages:
+            if not self.pages and order:
+                self.pages = {id(p): (p, line.decode("utf-8")) for p, line in zip(order, encoded, strict=True)}
+            lines = self.page_lines(pages)
+            self.order, self.encoded, self.pages = list(pages), [line.encode("utf-8") for line in lines], {}
+            return b",\n    ".join(self.encoded)
+        moved = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, order)))
+        freed = {id(order[i]): (order[i], encoded[i]) for i in moved}  # a page may be at another place
+        for i in moved:
+            page = pages[i]
+            found = freed.get(id(page))
+            line = found[1] if found is not None and found[0] is page else _item(document_page(page)).encode("utf-8")
+            order[i], encoded[i] = page, line
+        return b",\n    ".join(encoded)
 
     def page_lines(self, pages: Sequence[model.Page]) -> list[str]:
         """The line of each of `pages`; only theirs are kept for the next build."""

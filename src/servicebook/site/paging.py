@@ -76,6 +76,8 @@ class PartsMemo:
     # are its own: the same object may weigh differently in another list)
     weights: dict[str, dict[int, tuple[object, int]]] = field(default_factory=dict)
     a_to_z: tuple[tuple[Any, ...], tuple[IndexEntry, ...]] | None = None
+    # and, beside the lists, the policy pages' specs (render._policy_specs): (pages, section, specs)
+    policy_specs: tuple[tuple[Any, ...], str, list[Any]] | None = None
 
 
 def _same(a: Sequence[object], b: Sequence[object]) -> bool:

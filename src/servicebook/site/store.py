@@ -33,6 +33,12 @@ class Remembering:
         self.loaded.update((k, self._kept(v)) for k, v in found.items() if isinstance(v, PageResult))
         return found
 
+    def carry(self, found: dict[str, PageResult]) -> None:
+        """Pages the load takes as its last load had them (load.LoadMemo), by key: counted as used
+        and remembered, as those `get_many` finds in the memory are."""
+        self.then.keep(list(found))
+        self.loaded.update(found)
+
     def put(self, key: str, value: object) -> None:
         self.then.put(key, value)
         if isinstance(value, PageResult):

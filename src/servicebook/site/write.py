@@ -18,7 +18,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Iterator, KeysView, Mapping, MutableMapping
+from collections.abc import Collection, Iterator, KeysView, Mapping, MutableMapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -378,7 +378,13 @@ def write_site(
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
         hollow: list[str] = []
-        links = _links(files, output, trees or {}, unchanged, known, hollow, tree_files or {})
+        # serve's: the kept pages' links made as asked for (only the changed paths' are)
+        kept_links = _kept_links(files, output, unchanged, known) if journaled and not trees else None
+        links = (
+            kept_links
+            if kept_links is not None
+            else _links(files, output, trees or {}, unchanged, known, hollow, tree_files or {})
+        )
         copied: set[str] = set()  # linked files that had to be copied: their identity is their own
         base = _usable_spare(spare, output)
         if base is not None and (staging is None or len(unchanged) >= len(spooled)):
@@ -386,7 +392,8 @@ def write_site(
             os.rename(base, target)  # replaces the empty folder mkdtemp made; recover() removes it if killed
             try:
                 if journaled and before is not None:
-                    changed = _changes(files, links, before, differs, target.stat().st_dev)
+                    at_once = not trees and known.items() <= before.items()  # (see _changes)
+                    changed = _changes(files, links, before, differs, target.stat().st_dev, known if at_once else None)
                     _reconcile_known(target, output, files, links, copied, changed)
                 else:
                     _reconcile(target, output, files, links, copied)
@@ -465,13 +472,28 @@ def _journal(
 
 
 def _changes(
-    files: Collection[str], links: Mapping[str, _Link], before: Mapping[str, list[int]], differs: set[str], device: int
+    files: Collection[str],
+    links: Mapping[str, _Link],
+    before: Mapping[str, list[int]],
+    differs: set[str],
+    device: int,
+    known: Mapping[str, list[int]] | None = None,
 ) -> set[str]:
     """The paths where the spare may hold something else than the new site: where it may differ
     from the output (`differs`, from the journal), and where the new site differs from the output
     as `before` describes it: a file that is not linked to the output's very file at its place
-    (new, changed, copied, or on another device), and the output's files that it no longer has."""
+    (new, changed, copied, or on another device), and the output's files that it no longer has.
+    `known`: the identities the kept pages' links were made of (`_links`), when the caller found
+    each to be the one `before` holds and there are no release trees: then every link made of
+    them is a file of the output at its place, and the paths are told by set operations alone."""
     have = files.paths() if isinstance(files, SiteFiles) else files
+    if known is not None and _all_known(links, known, device):
+        paths = _link_paths(links)
+        changed = set(have - paths) if isinstance(have, Set) else set(have) - paths
+        changed.update(differs)
+        changed.update(before.keys() - have if isinstance(have, Set) else before.keys() - set(have))
+        changed.discard(MARKER)  # write_site writes it again
+        return changed
     seen, get = before.get, links.get
     changed = {  # a kept page's identity is the very list `before` holds: `is` tells most of them
         path
@@ -485,6 +507,17 @@ def _changes(
     changed.update(before.keys() - set(have) - links.keys())
     changed.discard(MARKER)  # write_site writes it again
     return changed
+
+
+def _all_known(links: Mapping[str, _Link], known: Mapping[str, list[int]], device: int) -> bool:
+    """Whether every link is a kept page's (`_links`) made of its identity in `known`, on `device`:
+    each at its place ("") with the very list `known` holds, which the first link and the paths
+    tell (`_links` gives every kept page's link the one device, and takes a page's identity from
+    `known` whenever it is there)."""
+    if not _link_paths(links) <= known.keys():
+        return False
+    first = next(iter(links.values()), None)
+    return first is None or (first[1] == device and first[3] == "" and first[2] is known.get(next(iter(links))))
 
 
 def _identities_after(
@@ -636,20 +669,14 @@ def _links(
     trees (hard links need no copying): as `tree_files` gives them, else listed. Notes in
     `hollow` each folder of a listed release tree that holds no file, which the new site has as
     an empty folder (the journal, which knows files, does not know of it)."""
-    found: dict[str, _Link] = {}
     device = output.parent.stat().st_dev if unchanged and output.exists() else -2
     have = files.paths() if isinstance(files, SiteFiles) else files  # see SiteFiles.paths
-    for path in unchanged:
-        if path not in have:
-            continue
-        identity = known.get(path)
-        if identity is None:
-            try:
-                info = os.lstat(f"{output}/{path}")
-            except OSError:
-                continue
-            identity = [info.st_size, info.st_mtime_ns, info.st_ino]
-        found[path] = (identity[2], device, identity, "")
+    get = known.get
+    found: dict[str, _Link] = {  # one comprehension: tens of thousands of kept pages
+        path: (identity[2], device, identity, "")
+        for path in unchanged
+        if path in have and (identity := get(path) or _identity_now(f"{output}/{path}")) is not None
+    }
     for prefix, tree in sorted(trees.items()):
         listed = (tree_files or {}).get(prefix)
         if listed is not None:
@@ -657,6 +684,60 @@ def _links(
         elif not _tree_links(str(tree), prefix, found, hollow if hollow is not None else []) and hollow is not None:
             hollow.append(prefix)
     return found
+
+
+def _link_paths(links: Mapping[str, _Link]) -> Set[str]:
+    """The paths of `links`, as a set (`_KeptLinks`) or the dict's keys."""
+    return links.paths if isinstance(links, _KeptLinks) else links.keys()
+
+
+class _KeptLinks(Mapping[str, _Link]):
+    """`_links` of the kept pages alone (no release trees), each of whose identity the caller
+    gives: each link made when asked for. `serve`'s write stage with a journal asks for those of
+    the paths that changed, not for each of the tens of thousands of kept pages."""
+
+    def __init__(self, paths: Set[str], known: Mapping[str, list[int]], device: int) -> None:
+        self.paths, self._known, self._device = paths, known, device
+
+    def __getitem__(self, path: str) -> _Link:
+        if path not in self.paths:
+            raise KeyError(path)
+        identity = self._known[path]
+        return (identity[2], self._device, identity, "")
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def _kept_links(
+    files: Collection[str], output: Path, unchanged: Collection[str], known: Mapping[str, list[int]]
+) -> _KeptLinks | None:
+    """What `_links` makes without release trees, as `_KeptLinks`, when `known` gives the identity
+    of every kept page the new site has (found by set operations); None when it does not."""
+    if isinstance(files, Mapping):
+        have = files.paths() if isinstance(files, SiteFiles) else files.keys()
+        kept = set(have & unchanged)  # (a view's `&` takes any collection)
+    else:
+        kept = set(files).intersection(unchanged)
+    if not kept <= known.keys():
+        return None
+    device = output.parent.stat().st_dev if unchanged and output.exists() else -2
+    return _KeptLinks(kept, known, device)
+
+
+def _identity_now(path: str) -> list[int] | None:
+    """(size, modification time, inode) of the file at `path` as it is; None when it cannot be read."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def _tree_paths(listed: Mapping[str, list[int]]) -> list[str]:
