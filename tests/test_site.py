@@ -366,3 +366,44 @@ def test_a_deprecated_offering_says_where_to_go_and_when_it_ends(run, site_copy)
     late = run("check", "--source", site)
     assert late.exit_code == 0
     assert "warning: 'CI pipelines' was to be retired on 2025-12-31" in late.stderr
+
+
+def test_a_pages_links_lead_where_they_would_from_its_own_folder_and_each_url_is_worked_out_once_a_depth(
+    site_copy: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process that loads pages keeps the URLs that are the same from every page at one depth
+    # (its links to offerings, tools and the fixed pages): each page's links are still those
+    # relative_url gives from its own folder, and a URL met at that depth before is not made again.
+    import re
+
+    from servicebook import routes
+    from servicebook.site import load as load_module
+
+    site = site_copy("minimal")
+    targets = ["offering:ci", "tool:shared-pipelines", "site:support", "site:", "page:welcome", "page:a/deep"]
+    body = " ".join(f"[{n}]({t})" for n, t in enumerate(targets))
+    for slug in ("one", "a/two", "a/deep", "b/c/three", "b/c/four"):
+        (site / "content" / f"{slug}.md").parent.mkdir(parents=True, exist_ok=True)
+        (site / "content" / f"{slug}.md").write_text(f"---\ntitle: {slug}\n---\n{body}\n")
+    made = routes.relative_url
+    calls: list[tuple[str, str]] = []
+
+    def counted(from_dir: str, target: str) -> str:
+        calls.append((from_dir, target))
+        return made(from_dir, target)
+
+    monkeypatch.setattr(load_module, "_URLS", {})
+    monkeypatch.setattr(routes, "relative_url", counted)
+    loaded = load_module.load(site, {"SOURCE_DATE_EPOCH": "1790000000", "SERVICEBOOK_WORKERS": "1"})
+    assert loaded.site is not None, loaded.problems
+    paths = ["offerings/ci/", "tools/shared-pipelines/", "support/", "", "policies/welcome/", "policies/a/deep/"]
+    for page in loaded.site.pages:
+        if page.slug == "welcome":
+            continue
+        here = routes.policy(page.slug)
+        hrefs = re.findall(r'<a href="([^"]*)"', page.html)
+        assert hrefs == [made(here, path) for path in paths], page.slug
+    # of the five pages' links, those outside policies/ (4 a page) are made once at each depth (2,
+    # 3 and 4 folders down), the two to policy pages for each page
+    mine = [(here, target) for here, target in calls if here.rstrip("/") != "policies/welcome"]
+    assert len(mine) == 5 * 2 + 3 * 4
