@@ -349,7 +349,7 @@ def test_a_page_is_stored_with_the_hash_its_html_was_given_where_it_was_rendered
 
     from servicebook.content.markdown import PackedRefs
 
-    html = "<h2 id=\"scope\">Scope – ü</h2>"
+    html = '<h2 id="scope">Scope – ü</h2>'
     right = result(html, hashlib.sha256(html.encode()).hexdigest())
     wrong = result(html, hashlib.sha256(b"other").hexdigest())
     with Store(tmp_path / "store.sqlite") as store:

@@ -1107,6 +1107,13 @@ _URLS: dict[tuple[int, str], str] = {}
 MEMO_URLS = 4096
 
 
+def _page_urls(page_dir: str) -> Callable[[str], str]:
+    """routes.relative_url from the page folder `page_dir` ("policies/x/"), with what `_URLS` keeps."""
+    if len(_URLS) > MEMO_URLS:
+        _URLS.clear()
+    return routes.relative_urls(page_dir.rstrip("/"), _URLS)  # (the same URLs as from "policies/x/")
+
+
 def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     slug, path = job
     problems: list[Problem] = []
@@ -1183,9 +1190,7 @@ def _load_page(
     elsewhere: Callable[[str], str] | None = None  # other member teams' records: see LinkTargets
     if member is None:
         page_dir = routes.policy(slug)
-        if len(_URLS) > MEMO_URLS:
-            _URLS.clear()
-        url = routes.relative_urls(page_dir.rstrip("/"), _URLS)  # (the same URLs from "policies/x")
+        url = _page_urls(page_dir)
         if organisation is not None:
             elsewhere = partial(routes.absolute_url, organisation)
     else:  # published on an organisation site, under the member's prefix
