@@ -1100,20 +1100,6 @@ class BodySpool:
         self.close()
 
 
-# The URLs that are the same from every page at a depth (routes.relative_urls): a page's links to
-# offerings, tools and the site's pages, kept by each process that loads pages, for all of them
-# (a URL depends only on where the page is and what it names). At most MEMO_URLS, then begun again.
-_URLS: dict[tuple[int, str], str] = {}
-MEMO_URLS = 4096
-
-
-def _page_urls(page_dir: str) -> Callable[[str], str]:
-    """routes.relative_url from the page folder `page_dir` ("policies/x/"), with what `_URLS` keeps."""
-    if len(_URLS) > MEMO_URLS:
-        _URLS.clear()
-    return routes.relative_urls(page_dir.rstrip("/"), _URLS)  # (the same URLs as from "policies/x/")
-
-
 def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     slug, path = job
     problems: list[Problem] = []
@@ -1190,7 +1176,7 @@ def _load_page(
     elsewhere: Callable[[str], str] | None = None  # other member teams' records: see LinkTargets
     if member is None:
         page_dir = routes.policy(slug)
-        url = _page_urls(page_dir)
+        url = partial(routes.relative_url, page_dir)
         if organisation is not None:
             elsewhere = partial(routes.absolute_url, organisation)
     else:  # published on an organisation site, under the member's prefix
