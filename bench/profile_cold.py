@@ -52,18 +52,25 @@ def _profile_workers(parallel: object, folder: Path, *, profile: bool = True) ->
                 return original(fn, chunk)
             finally:
                 _dump_times(folder, "worker")
-        profiler = profiles.setdefault(os.getpid(), cProfile.Profile())
+        profiler = profiles.setdefault(os.getpid(), _profiler())
         profiler.enable()
         try:
             return original(fn, chunk)
         finally:
             profiler.disable()
-            profiler.dump_stats(folder / f"worker-{os.getpid()}.prof")
+            profiler.dump_stats(folder / f"worker-{getattr(fn, '__name__', 'fn')}-{os.getpid()}.prof")
             _dump_times(folder, "worker")
 
     _run_chunk.__module__ = original.__module__  # pickled by reference, as the original is
     _run_chunk.__qualname__ = original.__qualname__
     parallel._run_chunk = _run_chunk  # type: ignore[attr-defined]
+
+
+CLOCK: list[Any] = []  # time.process_time with --cpu: the profiles in CPU seconds
+
+
+def _profiler() -> cProfile.Profile:
+    return cProfile.Profile(*CLOCK)
 
 
 TIMED: dict[str, list[float]] = {}  # "module:function" -> [CPU seconds, calls], in this process
@@ -109,7 +116,8 @@ def _split_pools(parallel: Any) -> None:
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             print(
                 f"pool {fn.__module__}.{fn.__name__}: {len(items)} items, workers "
-                f"{after.ru_utime - before.ru_utime:.2f} user + {after.ru_stime - before.ru_stime:.2f} system CPU s",
+                f"{after.ru_utime - before.ru_utime:.2f} user + {after.ru_stime - before.ru_stime:.2f} system CPU s, "
+                f"{after.ru_minflt - before.ru_minflt} minor page faults",
                 file=sys.stderr,
             )
 
@@ -132,9 +140,16 @@ def main() -> int:
         action="store_true",
         help="print each pool's workers' CPU seconds (imports the pipeline before the build)",
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="with --profile: cProfile timed with each process's CPU clock (slower, but not skewed by a loaded machine)",
+    )
     parser.add_argument("--time", default="", help="with --profile: module:function,... to time (CPU) instead")
     args = parser.parse_args()
     sys.path.insert(0, str(args.src.resolve()))
+    if args.cpu:
+        CLOCK.append(time.process_time)
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     root = ensure_site(args.site)
     os.environ["GIT_CEILING_DIRECTORIES"] = str(root.parent)
@@ -161,7 +176,7 @@ def main() -> int:
             if args.time:
                 _time_functions(args.time.split(","))
             else:
-                profile = cProfile.Profile()
+                profile = _profiler()
                 profile.enable()
         before = resource.getrusage(resource.RUSAGE_SELF)
         try:
@@ -196,9 +211,10 @@ def main() -> int:
                 if calls:
                     print(f"{label:7} {seconds:7.3f} CPU s {int(calls):6d} calls  {name}")
     elif args.profile:
+        kinds = sorted({f.name.split("-")[1] for f in args.profile.glob("worker-*-*.prof")})
         for label, files in (
             ("parent", [args.profile / "parent.prof"]),
-            ("workers", sorted(args.profile.glob("worker-*.prof"))),
+            *((f"workers running {kind}", sorted(args.profile.glob(f"worker-{kind}-*.prof"))) for kind in kinds),
         ):
             stats = pstats.Stats(*map(str, files), stream=sys.stdout)
             print(f"\n=== {label}: {stats.total_tt:.2f} profiled s ({len(files)} processes)")  # type: ignore[attr-defined]

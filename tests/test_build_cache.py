@@ -303,7 +303,7 @@ def test_stored_front_matter_reads_back_as_it_was_written() -> None:
 
     from servicebook.cache.codec import encode
     from servicebook.catalog import model
-    from servicebook.site.buildcache import _PAGE_META_TYPES, _page_meta
+    from servicebook.site.buildcache import _PAGE_META_TYPES, _encode_meta, _page_meta
 
     assert set(_PAGE_META_TYPES) == {f.name for f in dataclasses.fields(model.PageMeta)}
     metas = [
@@ -312,10 +312,53 @@ def test_stored_front_matter_reads_back_as_it_was_written() -> None:
     ]
     for meta in metas:
         assert _page_meta(encode(meta)) == meta
+        # what a page's front matter is stored as: `encode`'s, key for key and in its order
+        assert json.dumps(_encode_meta(meta)) == json.dumps(encode(meta))
     # a stored value of another shape is read the careful way, and refused when it is wrong
     assert _page_meta({**encode(metas[0]), "tools": ("k6",)}) == model.PageMeta(title="Backups", tools=("k6",))
     with pytest.raises((TypeError, ValueError, KeyError)):
         _page_meta({"title": "Backups"})
+
+
+def test_a_page_is_stored_with_the_hash_its_html_was_given_where_it_was_rendered(tmp_path, monkeypatch) -> None:
+    # A cold build's parent stores every page as it comes in from the load workers: the page's
+    # HTML was hashed there (model.Page `html_sha256`), and is not hashed again to store it. The
+    # page reads back whole and checked, and a page whose HTML is not what its hash says does not.
+    from servicebook.catalog import model
+    from servicebook.site.buildcache import BuildCache
+    from servicebook.site.load import PageResult
+
+    def result(html: str, sha256: str) -> PageResult:
+        page = model.Page(
+            slug="a",
+            source="content/a.md",
+            meta=model.PageMeta(title="A", offerings=("ci",)),
+            body=html,
+            text="A",
+            headings=(model.Heading(2, "Scope", "scope"),),
+            html_sha256=sha256,
+        )
+        return PageResult(page=page, problems=(), anchor_refs=PackedRefs(), assets=(), digest="d")
+
+    hashed = store_module.checksum
+
+    def not_again(data: str, html: str | bytes, text: str) -> str:
+        if html:
+            raise AssertionError("a page's HTML hashed again to store it")
+        return hashed(data, html, text)
+
+    from servicebook.content.markdown import PackedRefs
+
+    html = '<h2 id="scope">Scope – ü</h2>'
+    right = result(html, hashlib.sha256(html.encode()).hexdigest())
+    wrong = result(html, hashlib.sha256(b"other").hexdigest())
+    with Store(tmp_path / "store.sqlite") as store:
+        cache = BuildCache(store)
+        with monkeypatch.context() as patched:
+            patched.setattr(store_module, "checksum", not_again)
+            cache.put("right", right)
+            cache.put("wrong", wrong)
+        assert cache.get_many(["right", "wrong"]) == {"right": right}
 
 
 def test_pages_read_back_share_each_heading_and_read_back_as_they_were_stored() -> None:

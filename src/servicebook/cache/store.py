@@ -249,10 +249,17 @@ class Store:
             self._failed()
             return False
 
-    def put(self, kind: str, key: str, entry: Entry) -> None:
-        """Store `entry` (in a transaction committed by `commit`, `record` or `close`)."""
+    def put(self, kind: str, key: str, entry: Entry, html_sha256: str | None = None) -> None:
+        """Store `entry` (in a transaction committed by `commit`, `record` or `close`);
+        `html_sha256`, when the caller has it, is the SHA-256 of its HTML in UTF-8 (not hashed
+        again: a cold build stores every page, and its parent does this one page at a time)."""
         name = _key(kind, key)
-        row = (name, entry.data, entry.html, entry.text, checksum(entry.data, entry.html, entry.text))
+        sums = (
+            checksum(entry.data, entry.html, entry.text)
+            if html_sha256 is None
+            else _checksum(entry.data, html_sha256, entry.text)
+        )
+        row = (name, entry.data, entry.html, entry.text, sums)
         self._write("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", [row])
         self._mark([name], carried=False)  # (its row may have been forgotten since the last build)
 

@@ -57,7 +57,7 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
         else [
             page.slug,
             page.source,
-            encode(page.meta),
+            _encode_meta(page.meta),
             [part for h in page.headings for part in (h.level, h.text, h.anchor)],
             page.html_sha256,
         ],
@@ -120,6 +120,20 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
     "offerings": list,
     "tools": list,
 }
+
+
+def _encode_meta(meta: model.PageMeta) -> dict[str, Any]:
+    """`encode(meta)`, field by field without asking the dataclass for its fields: a cold build's
+    parent stores every page as it comes in from the workers (the same dict; a test keeps the
+    two in step)."""
+    return {
+        "title": meta.title,
+        "summary": meta.summary,
+        "owner": meta.owner,
+        "order": meta.order,
+        "offerings": list(meta.offerings),
+        "tools": list(meta.tools),
+    }
 
 
 def decode_page(
@@ -486,7 +500,9 @@ class BuildCache:
         of rendered pages are not held in memory until the end of the build."""
         if isinstance(value, PageResult):
             data, html, text = encode_page(value)
-            self.store.put("page", key, Entry(data, html, text))
+            # the page's HTML was hashed where it was rendered (model.Page `html_sha256`)
+            known = value.page.html_sha256 if value.page is not None and html else None
+            self.store.put("page", key, Entry(data, html, text), known)
 
     def get_catalog(self, key: str) -> tuple[model.Catalog, tuple[Problem, ...]] | None:
         """The catalog read from bytes with this hash, and the problems reading it found."""
