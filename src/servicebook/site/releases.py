@@ -25,7 +25,7 @@ from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
-from servicebook.git.releases import Discovery, export
+from servicebook.git.releases import Discovery, Sources
 from servicebook.git.repo import SOURCE_PATHS, Repo
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
@@ -116,30 +116,32 @@ def build_releases(
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
     last = LastMade() if store is not None else None
-    for choice in found.choices:
-        if only is not None and choice.version not in only:
-            continue
-        failed: dict[str, list[Problem]] = {}
-        published: BuiltRelease | None = None
-        for option in choice.options:
-            result, issues = build_release(
-                repo, option, cache_root, strict, store=store, env=env, carried=carried, last=last
-            )
-            if store is not None:
-                store.commit()
-            if result is not None:
-                published = result
-                break
-            failed[option.commit] = issues
-        why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
-        notes = outcome_notes(choice, published.release if published else None, why)
-        problems += [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in notes]
-        if published is not None:
-            built.append(published)
-        else:  # no option builds: each one's own report
-            problems += [p for issues in failed.values() for p in issues]
-        if done is not None:
-            done()
+    with tempfile.TemporaryDirectory(prefix="servicebook-releases-") as tmp:
+        sources = Sources(Path(tmp) / "src")  # moved from release to release by what changed
+        for choice in found.choices:
+            if only is not None and choice.version not in only:
+                continue
+            failed: dict[str, list[Problem]] = {}
+            published: BuiltRelease | None = None
+            for option in choice.options:
+                result, issues = build_release(
+                    repo, option, cache_root, strict, store=store, env=env, carried=carried, last=last, sources=sources
+                )
+                if store is not None:
+                    store.commit()
+                if result is not None:
+                    published = result
+                    break
+                failed[option.commit] = issues
+            why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
+            notes = outcome_notes(choice, published.release if published else None, why)
+            problems += [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in notes]
+            if published is not None:
+                built.append(published)
+            else:  # no option builds: each one's own report
+                problems += [p for issues in failed.values() for p in issues]
+            if done is not None:
+                done()
     built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
     return built, problems
 
@@ -159,13 +161,15 @@ def build_release(
     env: Mapping[str, str] | None = None,
     carried: Carried | None = None,
     last: LastMade | None = None,
+    sources: Sources | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
     With a `store` (see buildcache.py), pages and catalogs that an earlier build of the same bytes
     loaded are taken from it; the output is the same, byte for byte, with or without it.
     `carried`: what the release built before it keyed its pages from (stamps.Carried); `last`:
-    what it made that this one may take as it is (LastMade).
+    what it made that this one may take as it is (LastMade); `sources`: the folder the release's
+    sources are moved into from the last release's (git.releases.Sources), else a folder of its own.
     """
 
     target = cache_root / "releases" / code_folder() / release.commit
@@ -175,9 +179,11 @@ def build_release(
             return BuiltRelease(release, target, frozenset(kept), kept), []
     where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
     severity = Severity.ERROR if strict else Severity.WARNING
-    with tempfile.TemporaryDirectory(prefix="servicebook-release-") as tmp:
-        source = Path(tmp) / "src"
-        export(repo, release.commit, source)
+    with contextlib.ExitStack() as stack:
+        if sources is None:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="servicebook-release-"))
+            sources = Sources(Path(tmp) / "src")
+        source = sources.at(repo, release.commit)
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
         hashes, records = None, None
         if store is not None:
