@@ -53,7 +53,7 @@ def _history(root: Path) -> tuple[GitSite, list[str]]:
     site.write("content/extra/deep/notes.md", "# Notes\n\nMore.\n")
     site.write("content/welcome.md", (root / "content/welcome.md").read_text() + "\nEdited.\n")
     commits.append(site.commit("Add a nested page, edit another"))
-    os.chmod(root / "content/extra/deep/notes.md", 0o755)  # noqa: PTH101
+    os.chmod(root / "content/extra/deep/notes.md", 0o755)
     site.write("README.md", "Still not a source.\n")
     commits.append(site.commit("Executable, and a README edit"))
     shutil.rmtree(root / "content/extra/deep")

@@ -182,7 +182,7 @@ def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
         return False
     try:
         for path in gone:  # first: a file may become a folder of the same name
-            os.unlink(folder / path)
+            (folder / path).unlink()
             _prune(folder, path)
         for path, (blob, mode) in sorted(written.items()):
             target = folder / path
@@ -206,7 +206,7 @@ def _prune(folder: Path, path: str) -> None:
     parts = path.split("/")[:-1]
     while parts:
         try:
-            os.rmdir(folder.joinpath(*parts))
+            folder.joinpath(*parts).rmdir()
         except OSError:  # not empty
             return
         parts.pop()

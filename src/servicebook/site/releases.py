@@ -56,14 +56,18 @@ class LastMade:
       code makes the same bytes of the same inputs; consecutive releases show most policy pages
       as they were, so most of the index's text fragments are the same);
     - `catalog`: catalog.json's lines, each offering's and tool's kept while its record is the very
-      object (outputs.CatalogLines; records.py shares the records a release did not change).
+      object (outputs.CatalogLines; records.py shares the records a release did not change);
+    - `stored`: where it stored each of its files that is not a page (the search index's files,
+      assets, the content's images and attachments), with the bytes and the identity written:
+      the next release's file of the same path and bytes is a hard link to it (`_store`).
     Only the last release's are held."""
 
-    __slots__ = ("catalog", "data")
+    __slots__ = ("catalog", "data", "stored")
 
     def __init__(self) -> None:
         self.data: dict[str, tuple[str, bytes]] = {}
         self.catalog = CatalogLines()
+        self.stored: dict[str, tuple[str, bytes, list[int]]] = {}  # path → (file, bytes, identity)
 
 
 class _Reuse:
@@ -238,15 +242,21 @@ def build_release(
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     add_published_outputs(files)
-    written = _store(files, target)
+    written = _store(files, target, last.stored if last is not None else None)
     return BuiltRelease(release, target, frozenset(files), written), []
 
 
-def _store(files: Mapping[str, bytes], target: Path) -> dict[str, list[int]]:
+def _store(
+    files: Mapping[str, bytes], target: Path, stored: dict[str, tuple[str, bytes, list[int]]] | None = None
+) -> dict[str, list[int]]:
     """Write the release into the cache atomically (a half-written entry is never used); the
-    identity of each file written (see `_intact`)."""
+    identity of each file written (see `_intact`). `stored` (LastMade.stored): the files the
+    release before stored that are not pages; one of this release's with the same path and bytes
+    is linked to it while it is still the file written (its identity), and `stored` becomes this
+    release's."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    last = stored or {}
     try:
         made = {str(staging)}
         written: dict[str, list[int]] = {}  # as `_identities` reads them, from each file as it is written
@@ -255,7 +265,9 @@ def _store(files: Mapping[str, bytes], target: Path) -> dict[str, list[int]]:
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)  # noqa: PTH103
                 made.add(folder)
-            written[path] = _write(f"{staging}/{path}", files[path])
+            data, kept = files[path], last.get(path)
+            linked = kept is not None and (kept[1] is data or kept[1] == data) and _link(kept, f"{staging}/{path}")
+            written[path] = kept[2] if linked and kept is not None else _write(f"{staging}/{path}", data)
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         if target.exists():
             shutil.rmtree(target)
@@ -263,7 +275,31 @@ def _store(files: Mapping[str, bytes], target: Path) -> dict[str, list[int]]:
     except BaseException:  # a full disk: the half-written release holds no space
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if stored is not None:
+        stored.clear()
+        stored.update(
+            (path, (f"{target}/{path}", files[path], identity))
+            for path, identity in written.items()
+            if not path.endswith(".html")
+        )
     return written
+
+
+def _link(kept: tuple[str, bytes, list[int]], path: str) -> bool:
+    """Hard-link `path` to the stored file `kept` names, if it is still the file written (the same
+    size, modification time and inode, a plain file); False (nothing left at `path`) otherwise."""
+    try:
+        os.link(kept[0], path)
+    except OSError:  # gone, another file system, too many links: written instead
+        return False
+    try:
+        info = os.lstat(path)
+        if [info.st_size, info.st_mtime_ns, info.st_ino] == kept[2] and stat.S_ISREG(info.st_mode):
+            return True
+    except OSError:
+        pass
+    os.unlink(path)  # noqa: PTH108 - plain strings, by the thousand; never written through: the link is the stored file of the release before
+    return False
 
 
 def _write(path: str, data: bytes) -> list[int]:
