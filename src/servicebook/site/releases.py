@@ -263,7 +263,7 @@ def _store(
         for path in sorted(files):  # plain strings: a release is thousands of files, a folder each
             folder, _, _ = f"{staging}/{path}".rpartition("/")
             if folder not in made:
-                os.makedirs(folder, exist_ok=True)  # noqa: PTH103
+                _folder(folder)
                 made.add(folder)
             data, kept = files[path], last.get(path)
             linked = kept is not None and (kept[1] is data or kept[1] == data) and _link(kept, f"{staging}/{path}")
@@ -283,6 +283,17 @@ def _store(
             if not path.endswith(".html")
         )
     return written
+
+
+def _folder(folder: str) -> None:
+    """Make `folder` (one `mkdir` when its parent is there, as it mostly is: `os.makedirs` first
+    looks for the parent)."""
+    try:
+        os.mkdir(folder)  # noqa: PTH102 - plain strings, by the thousand
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)  # noqa: PTH103
 
 
 def _link(kept: tuple[str, bytes, list[int]], path: str) -> bool:
