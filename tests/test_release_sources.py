@@ -97,3 +97,43 @@ def test_a_change_a_move_cannot_make_is_exported_whole(tmp_path: Path) -> None:
         sources.at(repo, commit)
         assert _snapshot(sources.folder) == _exported(site.root, commit, tmp_path), commit
     assert sources.moved == len(commits) - 2  # the first, and the symbolic link's, exported
+
+
+def test_a_repository_with_git_attributes_is_exported_whole(tmp_path: Path) -> None:
+    """`git archive` follows attributes (`export-ignore`: a file left out): each commit is exported
+    whole, whatever changed."""
+    site, commits = _history(tmp_path / "site")
+    site.write(".gitattributes", "content/ignored.md export-ignore\n")
+    site.write("content/ignored.md", "# Ignored\n")
+    commits.append(site.commit("Attributes"))
+    site.write("content/ignored.md", "# Ignored, edited\n")  # a move would write it
+    commits.append(site.commit("An edit of the ignored page"))
+    repo = open_repo(site.root)
+    assert repo is not None
+    sources = Sources(tmp_path / "moved" / "src")
+    for commit in commits:
+        sources.at(repo, commit)
+        assert _snapshot(sources.folder) == _exported(site.root, commit, tmp_path), commit
+    assert not (sources.folder / "content/ignored.md").exists()
+
+
+def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    top = GitSite(root)
+    shutil.copytree(SITES / "minimal/content", root / "docs/content")
+    top.write("docs/catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    top.write("content/not-the-site.md", "# Outside the site\n")
+    commits = [top.commit("First")]
+    top.write("docs/content/new.md", "# New\n")
+    top.write("content/not-the-site.md", "# Still outside\n")
+    commits.append(top.commit("A page in the site, an edit outside it"))
+    repo = open_repo(root / "docs")
+    assert repo is not None and repo.prefix == "docs/"
+    expected = [_exported(root / "docs", c, tmp_path) for c in commits]
+    sources = Sources(tmp_path / "moved" / "src")
+    sources.at(repo, commits[0])
+    monkeypatch.setattr(releases, "export", lambda *_args: pytest.fail("exported whole again"))
+    sources.at(repo, commits[1])
+    assert _snapshot(sources.folder) == expected[1]
+    assert sorted(_snapshot(sources.folder)) == sorted({*expected[0], "content/new.md"})

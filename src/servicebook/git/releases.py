@@ -122,13 +122,14 @@ class Sources:
     with one `git cat-file`), not exported whole again. Consecutive releases differ in a file or
     two, and an export is a `git archive` of every source and its extraction. Anything a move
     cannot write as `export` would (a symbolic link, a submodule, a path of another shape, git
-    failing) and the first commit are exported whole."""
+    failing) and the first commit are exported whole, and so is every commit of a repository
+    where git attributes could apply (`git archive` follows `export-ignore` and `export-subst`)."""
 
     __slots__ = ("commit", "folder", "moved")
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.commit: str | None = None  # what `folder` holds, when it is known to be exactly that
+        self.commit: str | None = None  # what `folder` holds, when it is exactly that and may be moved
         self.moved = 0  # how many commits were reached by a move rather than an export
 
     def at(self, repo: Repo, commit: str) -> Path:
@@ -136,44 +137,39 @@ class Sources:
         last, self.commit = self.commit, None  # until it is so
         if last is not None and _move(repo, last, commit, self.folder):
             self.moved += 1
-        else:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            export(repo, commit, self.folder)
-        self.commit = commit
+            self.commit = commit
+            return self.folder
+        shutil.rmtree(self.folder, ignore_errors=True)
+        export(repo, commit, self.folder)
+        if _no_attributes(repo, commit):
+            self.commit = commit
         return self.folder
+
+
+def _no_attributes(repo: Repo, commit: str) -> bool:
+    """Whether no git attributes can apply to an export of `commit`: no `.gitattributes` anywhere
+    in its tree, no `info/attributes` in the repository, no attributes file of the user's or the
+    system's."""
+    listed = git(repo.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
+    if listed is None or any(p.rpartition("/")[2] == ".gitattributes" for p in listed.split("\0")):
+        return False
+    where = git(repo.root, "rev-parse", "--git-path", "info/attributes")
+    if where is None or (repo.root / where.strip()).exists():
+        return False
+    if git(repo.root, "config", "--get", "core.attributesFile") is not None:
+        return False
+    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return not any(Path(p).exists() for p in (f"{home}/git/attributes", "/etc/gitattributes"))
 
 
 def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
     """Turn `folder`, which holds the sources of `old` as `export` wrote them, into those of `new`;
     False (the folder then holds anything) when a change is not a plain file's."""
-    prefix = repo.prefix.rstrip("/")
-    done = run(
-        repo.top,
-        ["diff-tree", "-r", "-z", "--no-renames", "--raw", f"{old}:{prefix}", f"{new}:{prefix}", "--", *SOURCE_PATHS],
-    )
-    if done is None or not done.ok:
+    done = run(repo.top, ["diff-tree", "-r", "-z", "--no-renames", "--raw", old, new])
+    changes = _changes(done.stdout, repo.prefix) if done is not None and done.ok else None
+    if changes is None:
         return False
-    fields = done.stdout.split(b"\0")
-    if fields and fields[-1] == b"":
-        fields.pop()
-    if len(fields) % 2:
-        return False
-    gone: list[str] = []
-    written: dict[str, tuple[str, int]] = {}  # path → (blob, mode)
-    for meta, raw in zip(fields[::2], fields[1::2], strict=True):
-        parts = meta.decode("ascii", "replace").lstrip(":").split(" ")
-        path = raw.decode("utf-8", "surrogateescape")
-        if len(parts) != 5 or not _plain_path(path):
-            return False
-        old_mode, new_mode, _, blob, status = parts
-        if old_mode != "000000" and old_mode not in _FILE_MODES:
-            return False
-        if status == "D":
-            gone.append(path)
-        elif status in ("A", "M", "T") and new_mode in _FILE_MODES:
-            written[path] = (blob, _FILE_MODES[new_mode])
-        else:
-            return False
+    gone, written = changes
     try:
         blobs = read_blobs(repo.root, sorted({blob for blob, _ in written.values()})) if written else {}
     except UsageProblem:  # git failed: an export says why
@@ -195,6 +191,39 @@ def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def _changes(raw: bytes, prefix: str) -> tuple[list[str], dict[str, tuple[str, int]]] | None:
+    """What `git diff-tree -r -z --raw` (of the whole repository) says changed in the site's
+    sources (`prefix`: its folder, "" or ending in "/"): the files deleted and the files written,
+    path → (blob, mode); None when a change is not a plain file's, or a `.gitattributes` changed."""
+    fields = raw.split(b"\0")
+    if fields and fields[-1] == b"":
+        fields.pop()
+    if len(fields) % 2:
+        return None
+    gone: list[str] = []
+    written: dict[str, tuple[str, int]] = {}
+    for meta, name in zip(fields[::2], fields[1::2], strict=True):
+        parts = meta.decode("ascii", "replace").lstrip(":").split(" ")
+        whole = name.decode("utf-8", "surrogateescape")
+        if whole.rpartition("/")[2] == ".gitattributes":  # what `git archive` follows may have changed
+            return None
+        path = whole.removeprefix(prefix)
+        if (path == whole and prefix) or path.split("/", 1)[0] not in SOURCE_PATHS:
+            continue  # not a source of the site
+        if len(parts) != 5 or not _plain_path(path):
+            return None
+        old_mode, new_mode, _, blob, status = parts
+        if old_mode != "000000" and old_mode not in _FILE_MODES:
+            return None
+        if status == "D":
+            gone.append(path)
+        elif status in ("A", "M", "T") and new_mode in _FILE_MODES:
+            written[path] = (blob, _FILE_MODES[new_mode])
+        else:
+            return None
+    return gone, written
 
 
 def _plain_path(path: str) -> bool:
