@@ -992,3 +992,52 @@ def test_no_module_changes_a_link_in_html_it_rendered() -> None:
         and "href=" in ast.unparse(node)
     ]
     assert patched == []
+
+
+def test_a_release_stores_the_files_it_shares_with_the_release_before_as_links_to_them(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import releases
+
+    written: list[str] = []
+    real_write = releases._write
+    monkeypatch.setattr(releases, "_write", lambda path, data: written.append(path) or real_write(path, data))
+    assert run("build", "--source", repo.root).exit_code == 0
+    trees = {json.loads((t / "catalog.json").read_bytes())["catalog_version"]: t for t in _release_trees(repo.root)}
+    first, second = trees["1.0"], trees["1.1"]
+    shared = [
+        p.relative_to(second).as_posix()
+        for p in second.rglob("*")
+        if p.is_file()
+        and p.suffix != ".html"
+        and p.name != ".complete"
+        and (first / p.relative_to(second)).is_file()
+        and (first / p.relative_to(second)).read_bytes() == p.read_bytes()
+    ]
+    assert "schema.json" in shared and any(p.startswith("assets/") for p in shared)
+    for path in shared:  # one file, not written again
+        assert (second / path).stat().st_ino == (first / path).stat().st_ino
+        assert not [w for w in written if w.endswith(f"/{path}") and f".{second.name}." in w]
+    assert run("verify", "--source", repo.root).exit_code == 0
+    # an edit of a published copy of a shared file is found in both releases, which are built again
+    (repo.root / "public/v/1.0/schema.json").write_bytes(b"{}")
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert (repo.root / "public/v/1.1/schema.json").read_bytes() == (repo.root / "public/schema.json").read_bytes()
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
+
+
+def test_a_first_build_exports_the_sources_of_its_first_release_alone(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.git import releases
+
+    exported: list[str] = []
+    real_export = releases.export
+    monkeypatch.setattr(
+        releases, "export", lambda r, commit, dest: exported.append(commit) or real_export(r, commit, dest)
+    )
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert len(exported) == 1  # 1.1 and 2.0: the sources of 1.0 moved by what changed
+    assert {p.name for p in (repo.root / "public/v").iterdir()} == {"1.0", "1.1", "2.0"}
+    assert run("verify", "--source", repo.root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))

@@ -1,12 +1,14 @@
 """What git knows of the catalog's releases: the commits that changed the sources with the version
 each one's catalog names, the tags that may publish them, and a commit's sources exported to a
-folder for the release build."""
+folder for the release build (`export`; `Sources` moves one folder from release to release)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+import os
+import shutil
 import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -109,3 +111,131 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
         )
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
         archive.extractall(dest, filter="data")
+
+
+_FILE_MODES = {"100644": 0o644, "100755": 0o755}  # as `export` leaves them (tar's data filter)
+
+
+class Sources:
+    """One folder holding the sources of one commit at a time, as `export` writes them: moved
+    to the next commit by what changed between the two (`git diff-tree`, the changed files read
+    with one `git cat-file`), not exported whole again. Consecutive releases differ in a file or
+    two, and an export is a `git archive` of every source and its extraction. Anything a move
+    cannot write as `export` would (a symbolic link, a submodule, a path of another shape, git
+    failing) and the first commit are exported whole, and so is every commit of a repository
+    where git attributes could apply (`git archive` follows `export-ignore` and `export-subst`)."""
+
+    __slots__ = ("commit", "folder", "moved")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.commit: str | None = None  # what `folder` holds, when it is exactly that and may be moved
+        self.moved = 0  # how many commits were reached by a move rather than an export
+
+    def at(self, repo: Repo, commit: str) -> Path:
+        """The folder, holding the sources of `commit`."""
+        last, self.commit = self.commit, None  # until it is so
+        if last is not None and _move(repo, last, commit, self.folder):
+            self.moved += 1
+            self.commit = commit
+            return self.folder
+        shutil.rmtree(self.folder, ignore_errors=True)
+        export(repo, commit, self.folder)
+        if _no_attributes(repo, commit):
+            self.commit = commit
+        return self.folder
+
+
+def _no_attributes(repo: Repo, commit: str) -> bool:
+    """Whether no git attributes can apply to an export of `commit`: no `.gitattributes` anywhere
+    in its tree, no `info/attributes` in the repository, no attributes file of the user's or the
+    system's."""
+    listed = git(repo.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
+    if listed is None or any(p.rpartition("/")[2] == ".gitattributes" for p in listed.split("\0")):
+        return False
+    where = git(repo.root, "rev-parse", "--git-path", "info/attributes")
+    if where is None or (repo.root / where.strip()).exists():
+        return False
+    if git(repo.root, "config", "--get", "core.attributesFile") is not None:
+        return False
+    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return not any(Path(p).exists() for p in (f"{home}/git/attributes", "/etc/gitattributes"))
+
+
+def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
+    """Turn `folder`, which holds the sources of `old` as `export` wrote them, into those of `new`;
+    False (the folder then holds anything) when a change is not a plain file's."""
+    done = run(repo.top, ["diff-tree", "-r", "-z", "--no-renames", "--raw", old, new])
+    changes = _changes(done.stdout, repo.prefix) if done is not None and done.ok else None
+    if changes is None:
+        return False
+    gone, written = changes
+    try:
+        blobs = read_blobs(repo.root, sorted({blob for blob, _ in written.values()})) if written else {}
+    except UsageProblem:  # git failed: an export says why
+        return False
+    if any(blob not in blobs for blob, _ in written.values()):
+        return False
+    try:
+        for path in gone:  # first: a file may become a folder of the same name
+            (folder / path).unlink()
+            _prune(folder, path)
+        for path, (blob, mode) in sorted(written.items()):
+            target = folder / path
+            if target.is_dir() and not target.is_symlink():  # a folder that became a file: all of it is in `gone`
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            target.write_bytes(blobs[blob])
+            os.chmod(target, mode)  # noqa: PTH101 - as `export` leaves it, whatever the umask
+    except OSError:
+        return False
+    return True
+
+
+def _changes(raw: bytes, prefix: str) -> tuple[list[str], dict[str, tuple[str, int]]] | None:
+    """What `git diff-tree -r -z --raw` (of the whole repository) says changed in the site's
+    sources (`prefix`: its folder, "" or ending in "/"): the files deleted and the files written,
+    path → (blob, mode); None when a change is not a plain file's, or a `.gitattributes` changed."""
+    fields = raw.split(b"\0")
+    if fields and fields[-1] == b"":
+        fields.pop()
+    if len(fields) % 2:
+        return None
+    gone: list[str] = []
+    written: dict[str, tuple[str, int]] = {}
+    for meta, name in zip(fields[::2], fields[1::2], strict=True):
+        parts = meta.decode("ascii", "replace").lstrip(":").split(" ")
+        whole = name.decode("utf-8", "surrogateescape")
+        if whole.rpartition("/")[2] == ".gitattributes":  # what `git archive` follows may have changed
+            return None
+        path = whole.removeprefix(prefix)
+        if (path == whole and prefix) or path.split("/", 1)[0] not in SOURCE_PATHS:
+            continue  # not a source of the site
+        if len(parts) != 5 or not _plain_path(path):
+            return None
+        old_mode, new_mode, _, blob, status = parts
+        if old_mode != "000000" and old_mode not in _FILE_MODES:
+            return None
+        if status == "D":
+            gone.append(path)
+        elif status in ("A", "M", "T") and new_mode in _FILE_MODES:
+            written[path] = (blob, _FILE_MODES[new_mode])
+        else:
+            return None
+    return gone, written
+
+
+def _plain_path(path: str) -> bool:
+    return not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def _prune(folder: Path, path: str) -> None:
+    """Remove the folders of `path` left empty (an export holds no empty folder)."""
+    parts = path.split("/")[:-1]
+    while parts:
+        try:
+            folder.joinpath(*parts).rmdir()
+        except OSError:  # not empty
+            return
+        parts.pop()

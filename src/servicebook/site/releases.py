@@ -25,7 +25,7 @@ from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
-from servicebook.git.releases import Discovery, export
+from servicebook.git.releases import Discovery, Sources
 from servicebook.git.repo import SOURCE_PATHS, Repo
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
@@ -56,14 +56,18 @@ class LastMade:
       code makes the same bytes of the same inputs; consecutive releases show most policy pages
       as they were, so most of the index's text fragments are the same);
     - `catalog`: catalog.json's lines, each offering's and tool's kept while its record is the very
-      object (outputs.CatalogLines; records.py shares the records a release did not change).
+      object (outputs.CatalogLines; records.py shares the records a release did not change);
+    - `stored`: where it stored each of its files that is not a page (the search index's files,
+      assets, the content's images and attachments), with the bytes and the identity written:
+      the next release's file of the same path and bytes is a hard link to it (`_store`).
     Only the last release's are held."""
 
-    __slots__ = ("catalog", "data")
+    __slots__ = ("catalog", "data", "stored")
 
     def __init__(self) -> None:
         self.data: dict[str, tuple[str, bytes]] = {}
         self.catalog = CatalogLines()
+        self.stored: dict[str, tuple[str, bytes, list[int]]] = {}  # path → (file, bytes, identity)
 
 
 class _Reuse:
@@ -116,30 +120,32 @@ def build_releases(
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
     last = LastMade() if store is not None else None
-    for choice in found.choices:
-        if only is not None and choice.version not in only:
-            continue
-        failed: dict[str, list[Problem]] = {}
-        published: BuiltRelease | None = None
-        for option in choice.options:
-            result, issues = build_release(
-                repo, option, cache_root, strict, store=store, env=env, carried=carried, last=last
-            )
-            if store is not None:
-                store.commit()
-            if result is not None:
-                published = result
-                break
-            failed[option.commit] = issues
-        why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
-        notes = outcome_notes(choice, published.release if published else None, why)
-        problems += [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in notes]
-        if published is not None:
-            built.append(published)
-        else:  # no option builds: each one's own report
-            problems += [p for issues in failed.values() for p in issues]
-        if done is not None:
-            done()
+    with tempfile.TemporaryDirectory(prefix="servicebook-releases-") as tmp:
+        sources = Sources(Path(tmp) / "src")  # moved from release to release by what changed
+        for choice in found.choices:
+            if only is not None and choice.version not in only:
+                continue
+            failed: dict[str, list[Problem]] = {}
+            published: BuiltRelease | None = None
+            for option in choice.options:
+                result, issues = build_release(
+                    repo, option, cache_root, strict, store=store, env=env, carried=carried, last=last, sources=sources
+                )
+                if store is not None:
+                    store.commit()
+                if result is not None:
+                    published = result
+                    break
+                failed[option.commit] = issues
+            why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
+            notes = outcome_notes(choice, published.release if published else None, why)
+            problems += [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in notes]
+            if published is not None:
+                built.append(published)
+            else:  # no option builds: each one's own report
+                problems += [p for issues in failed.values() for p in issues]
+            if done is not None:
+                done()
     built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
     return built, problems
 
@@ -159,13 +165,15 @@ def build_release(
     env: Mapping[str, str] | None = None,
     carried: Carried | None = None,
     last: LastMade | None = None,
+    sources: Sources | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
     With a `store` (see buildcache.py), pages and catalogs that an earlier build of the same bytes
     loaded are taken from it; the output is the same, byte for byte, with or without it.
     `carried`: what the release built before it keyed its pages from (stamps.Carried); `last`:
-    what it made that this one may take as it is (LastMade).
+    what it made that this one may take as it is (LastMade); `sources`: the folder the release's
+    sources are moved into from the last release's (git.releases.Sources), else a folder of its own.
     """
 
     target = cache_root / "releases" / code_folder() / release.commit
@@ -175,9 +183,11 @@ def build_release(
             return BuiltRelease(release, target, frozenset(kept), kept), []
     where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
     severity = Severity.ERROR if strict else Severity.WARNING
-    with tempfile.TemporaryDirectory(prefix="servicebook-release-") as tmp:
-        source = Path(tmp) / "src"
-        export(repo, release.commit, source)
+    with contextlib.ExitStack() as stack:
+        if sources is None:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="servicebook-release-"))
+            sources = Sources(Path(tmp) / "src")
+        source = sources.at(repo, release.commit)
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
         hashes, records = None, None
         if store is not None:
@@ -232,24 +242,32 @@ def build_release(
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     add_published_outputs(files)
-    written = _store(files, target)
+    written = _store(files, target, last.stored if last is not None else None)
     return BuiltRelease(release, target, frozenset(files), written), []
 
 
-def _store(files: Mapping[str, bytes], target: Path) -> dict[str, list[int]]:
+def _store(
+    files: Mapping[str, bytes], target: Path, stored: dict[str, tuple[str, bytes, list[int]]] | None = None
+) -> dict[str, list[int]]:
     """Write the release into the cache atomically (a half-written entry is never used); the
-    identity of each file written (see `_intact`)."""
+    identity of each file written (see `_intact`). `stored` (LastMade.stored): the files the
+    release before stored that are not pages; one of this release's with the same path and bytes
+    is linked to it while it is still the file written (its identity), and `stored` becomes this
+    release's."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    last = stored or {}
     try:
         made = {str(staging)}
         written: dict[str, list[int]] = {}  # as `_identities` reads them, from each file as it is written
         for path in sorted(files):  # plain strings: a release is thousands of files, a folder each
             folder, _, _ = f"{staging}/{path}".rpartition("/")
             if folder not in made:
-                os.makedirs(folder, exist_ok=True)  # noqa: PTH103
+                _folder(folder)
                 made.add(folder)
-            written[path] = _write(f"{staging}/{path}", files[path])
+            data, kept = files[path], last.get(path)
+            linked = kept is not None and (kept[1] is data or kept[1] == data) and _link(kept, f"{staging}/{path}")
+            written[path] = kept[2] if linked and kept is not None else _write(f"{staging}/{path}", data)
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         if target.exists():
             shutil.rmtree(target)
@@ -257,7 +275,42 @@ def _store(files: Mapping[str, bytes], target: Path) -> dict[str, list[int]]:
     except BaseException:  # a full disk: the half-written release holds no space
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if stored is not None:
+        stored.clear()
+        stored.update(
+            (path, (f"{target}/{path}", files[path], identity))
+            for path, identity in written.items()
+            if not path.endswith(".html")
+        )
     return written
+
+
+def _folder(folder: str) -> None:
+    """Make `folder` (one `mkdir` when its parent is there, as it mostly is: `os.makedirs` first
+    looks for the parent)."""
+    try:
+        os.mkdir(folder)  # noqa: PTH102 - plain strings, by the thousand
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)  # noqa: PTH103
+
+
+def _link(kept: tuple[str, bytes, list[int]], path: str) -> bool:
+    """Hard-link `path` to the stored file `kept` names, if it is still the file written (the same
+    size, modification time and inode, a plain file); False (nothing left at `path`) otherwise."""
+    try:
+        os.link(kept[0], path)
+    except OSError:  # gone, another file system, too many links: written instead
+        return False
+    try:
+        info = os.lstat(path)
+        if [info.st_size, info.st_mtime_ns, info.st_ino] == kept[2] and stat.S_ISREG(info.st_mode):
+            return True
+    except OSError:
+        pass
+    os.unlink(path)  # noqa: PTH108 - plain strings, by the thousand; never written through: the link is the stored file of the release before
+    return False
 
 
 def _write(path: str, data: bytes) -> list[int]:

@@ -1,0 +1,139 @@
+"""A release's sources: one folder moved from release to release by what changed holds, after each
+move, exactly what exporting that commit from nothing writes (files, bytes, modes, folders)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from servicebook.git import releases
+from servicebook.git.releases import Sources, export
+from servicebook.git.repo import open_repo
+
+from .conftest import SITES, GitSite
+
+pytestmark = pytest.mark.git
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, bytes | None]]:
+    """Every file and folder under `folder`: its mode, and a file's bytes (a link: its target)."""
+    found: dict[str, tuple[int, bytes | None]] = {}
+    for top, folders, files in os.walk(folder):
+        for name in folders + files:
+            path = Path(top) / name
+            info = path.lstat()
+            if path.is_symlink():
+                data: bytes | None = os.readlink(path).encode()
+            else:
+                data = path.read_bytes() if name in files else None
+            found[path.relative_to(folder).as_posix()] = (info.st_mode, data)
+    return found
+
+
+def _exported(repo_root: Path, commit: str, tmp: Path) -> dict[str, tuple[int, bytes | None]]:
+    repo = open_repo(repo_root)
+    assert repo is not None
+    fresh = tmp / f"fresh-{commit}"
+    export(repo, commit, fresh)
+    return _snapshot(fresh)
+
+
+def _history(root: Path) -> tuple[GitSite, list[str]]:
+    """A site whose commits add, edit, delete, make executable, turn a file into a folder and
+    back, leave a folder empty, and change a file outside the sources."""
+    root.mkdir(parents=True)
+    site = GitSite(root)
+    shutil.copytree(SITES / "minimal/content", root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.write("README.md", "Not a source.\n")
+    commits = [site.commit("First")]
+    site.write("content/extra/deep/notes.md", "# Notes\n\nMore.\n")
+    site.write("content/welcome.md", (root / "content/welcome.md").read_text() + "\nEdited.\n")
+    commits.append(site.commit("Add a nested page, edit another"))
+    os.chmod(root / "content/extra/deep/notes.md", 0o755)
+    site.write("README.md", "Still not a source.\n")
+    commits.append(site.commit("Executable, and a README edit"))
+    shutil.rmtree(root / "content/extra/deep")
+    site.write("content/extra/deep", "now a file\n")
+    commits.append(site.commit("A folder becomes a file"))
+    (root / "content/extra/deep").unlink()
+    site.write("content/extra/deep/again.md", "# Again\n")
+    commits.append(site.commit("And a folder again"))
+    shutil.rmtree(root / "content/extra")
+    commits.append(site.commit("The nested folder goes"))
+    return site, commits
+
+
+def test_sources_moved_from_commit_to_commit_are_each_commits_export(tmp_path: Path, monkeypatch) -> None:
+    site, commits = _history(tmp_path / "site")
+    repo = open_repo(site.root)
+    assert repo is not None
+    expected = {c: _exported(site.root, c, tmp_path) for c in commits}
+    sources = Sources(tmp_path / "moved" / "src")
+    sources.at(repo, commits[0])
+    assert _snapshot(sources.folder) == expected[commits[0]]
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("exported whole again")
+
+    monkeypatch.setattr(releases, "export", refuse)  # every later commit is reached by a move
+    for commit in [*commits[1:], commits[2], commits[0], commits[-1]]:  # forward, back and across
+        assert sources.at(repo, commit) == sources.folder
+        assert _snapshot(sources.folder) == expected[commit], commit
+    assert sources.moved == len(commits) + 2
+
+
+def test_a_change_a_move_cannot_make_is_exported_whole(tmp_path: Path) -> None:
+    site, commits = _history(tmp_path / "site")
+    (site.root / "content/link.md").symlink_to("welcome.md")
+    commits.append(site.commit("A symbolic link"))
+    repo = open_repo(site.root)
+    assert repo is not None
+    sources = Sources(tmp_path / "moved" / "src")
+    for commit in commits:
+        sources.at(repo, commit)
+        assert _snapshot(sources.folder) == _exported(site.root, commit, tmp_path), commit
+    assert sources.moved == len(commits) - 2  # the first, and the symbolic link's, exported
+
+
+def test_a_repository_with_git_attributes_is_exported_whole(tmp_path: Path) -> None:
+    """`git archive` follows attributes (`export-ignore`: a file left out): each commit is exported
+    whole, whatever changed."""
+    site, commits = _history(tmp_path / "site")
+    site.write(".gitattributes", "content/ignored.md export-ignore\n")
+    site.write("content/ignored.md", "# Ignored\n")
+    commits.append(site.commit("Attributes"))
+    site.write("content/ignored.md", "# Ignored, edited\n")  # a move would write it
+    commits.append(site.commit("An edit of the ignored page"))
+    repo = open_repo(site.root)
+    assert repo is not None
+    sources = Sources(tmp_path / "moved" / "src")
+    for commit in commits:
+        sources.at(repo, commit)
+        assert _snapshot(sources.folder) == _exported(site.root, commit, tmp_path), commit
+    assert not (sources.folder / "content/ignored.md").exists()
+
+
+def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    top = GitSite(root)
+    shutil.copytree(SITES / "minimal/content", root / "docs/content")
+    top.write("docs/catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    top.write("content/not-the-site.md", "# Outside the site\n")
+    commits = [top.commit("First")]
+    top.write("docs/content/new.md", "# New\n")
+    top.write("content/not-the-site.md", "# Still outside\n")
+    commits.append(top.commit("A page in the site, an edit outside it"))
+    repo = open_repo(root / "docs")
+    assert repo is not None and repo.prefix == "docs/"
+    expected = [_exported(root / "docs", c, tmp_path) for c in commits]
+    sources = Sources(tmp_path / "moved" / "src")
+    sources.at(repo, commits[0])
+    monkeypatch.setattr(releases, "export", lambda *_args: pytest.fail("exported whole again"))
+    sources.at(repo, commits[1])
+    assert _snapshot(sources.folder) == expected[1]
+    assert sorted(_snapshot(sources.folder)) == sorted({*expected[0], "content/new.md"})
