@@ -155,4 +155,3 @@ def test_a_restored_site_whose_times_were_cut_is_kept_once_its_pages_hash_right(
     assert rendered(cache) == {changed, "versions/index.html", *LISTS}
     assert len(hashed) >= len(cache.reused) > 0
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
-
