@@ -11,8 +11,10 @@ and committed, and the next commit is built two ways:
 
 - **fresh checkout, cache restored**: a clone of the commit (another folder) with
   `.servicebook-cache/` and `public/` copied in file by file, as a CI job starts that restores
-  both (docs/reviewing-changes.md, "Caching between CI runs"): every file a new inode, so the
-  build checks the kept pages' bytes against the hashes the last build recorded;
+  both (docs/reviewing-changes.md, "Caching between CI runs"): every file a new inode with its
+  size and modification time kept (as a tar archive, actions/cache, unpacks it), so the build
+  takes the kept pages and the cached releases by those; the spare (`.servicebook-cache/build/`)
+  is left out, as a zip archive (GitLab's cache) makes it useless;
 - **output kept**: in the repository itself, where the last build's `public/` is still there (a
   runner that keeps its workspace, or a build on the author's machine after `git commit`).
 

@@ -1,9 +1,12 @@
 """A CI job that restores `.servicebook-cache/` and `public/` from the forge's cache (a new
-checkout, every file a copy: new inodes, other times) renders only what its commit changed, and
-trusts a restored page only once its bytes are found to be those the last build wrote."""
+checkout, every file a copy: new inodes) renders only what its commit changed, and trusts a
+restored page only when its size and modification time are those the last build recorded, or
+(times cut by the archive) once its bytes are found to be those the last build wrote."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -96,12 +99,59 @@ def test_a_restored_page_whose_bytes_were_altered_is_rendered_again(job: Job, tm
 
 
 def test_a_restored_site_whose_manifest_was_rewritten_is_not_trusted(job: Job, tmp_path: Path) -> None:
-    # manifest.sha256 holds the hash every restored page is checked against; the store holds the
-    # hash of manifest.sha256 itself, so a site altered along with its manifest is rendered again
+    # manifest.sha256 holds the hash a restored page of another modification time is checked
+    # against; the store holds the hash of manifest.sha256 itself, so a site altered along with
+    # its manifest is rendered again
     job.commit_a_page_change(3)
     clone = job.restored_checkout("ci")
+    _cut_times_to_seconds(clone / "public")  # as a zip archive keeps them: every page is hashed
     manifest = clone / "public" / "manifest.sha256"
     manifest.write_bytes(manifest.read_bytes() + b"\n")
     cache = job.build(clone)
     assert not cache.reused
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+
+
+def _cut_times_to_seconds(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            info = path.stat()
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns // 1_000_000_000 * 1_000_000_000))
+
+
+def test_a_restored_site_that_kept_its_times_is_kept_without_hashing_a_page(
+    job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tar archive (actions/cache) and `cp -a` keep each file's size and modification time: a
+    # restored page with both as the last build recorded them is its copy, kept without being
+    # read (at 5,000 pages, hashing every restored page cost more than the rest of the build)
+    changed = job.commit_a_page_change(3)
+    clone = job.restored_checkout("ci")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a restored page was read and hashed")
+
+    monkeypatch.setattr(hashlib, "file_digest", refuse)
+    cache = job.build(clone)
+    monkeypatch.undo()
+    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert cache.restored
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+
+
+def test_a_restored_site_whose_times_were_cut_is_kept_once_its_pages_hash_right(
+    job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A zip archive (GitLab's cache) keeps times to the second: each restored page is then kept
+    # only once its SHA-256 is the one the last build's manifest.sha256 holds
+    changed = job.commit_a_page_change(3)
+    clone = job.restored_checkout("ci")
+    _cut_times_to_seconds(clone / "public")
+    hashed: list[object] = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda *args: hashed.append(args[0]) or real(*args))
+    cache = job.build(clone)
+    monkeypatch.undo()
+    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert len(hashed) >= len(cache.reused) > 0
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)

@@ -649,6 +649,46 @@ def test_adding_a_release_does_not_list_the_cached_release_trees_again(
     _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
 
 
+def test_a_release_cache_restored_as_copies_is_taken_by_its_record_without_reading_it(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A CI job restores .servicebook-cache/ into a new checkout: every file a copy (a new inode)
+    # that kept its size and modification time (a tar archive, `cp -a`). The cached releases are
+    # the files their record names: taken without listing, reading and hashing their trees.
+    from servicebook.site import releases
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    clone = repo.copy_to(tmp_path / "ci")  # shutil.copytree: copies, times kept
+    shutil.rmtree(clone.root / ".servicebook-cache/build")
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"read {args[0]}")
+
+    monkeypatch.setattr(releases, "_identities", refuse)
+    monkeypatch.setattr(releases, "read_tree", refuse)
+    result = run("build", "--source", clone.root)
+    assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    _assert_a_build_from_nothing_makes(run, clone, _tree(clone.root / "public"))
+
+
+def test_a_restored_release_file_rewritten_in_place_makes_the_release_checked_again(
+    run, repo: GitSite, tmp_path: Path
+) -> None:
+    # a copy with another modification time (rewritten, or a zip archive's cut times) is not
+    # taken on its record: the tree is checked against its manifest, and rebuilt when it differs
+    assert run("build", "--source", repo.root).exit_code == 0
+    clone = repo.copy_to(tmp_path / "ci")
+    shutil.rmtree(clone.root / ".servicebook-cache/build")
+    shutil.rmtree(clone.root / "public")
+    page = next(t for t in _release_trees(clone.root) if (t / "index.html").is_file()) / "index.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"<body", b"<bodx", 1))
+    assert run("build", "--source", clone.root).exit_code == 0
+    assert page.read_bytes() == original
+    _assert_a_build_from_nothing_makes(run, clone, _tree(clone.root / "public"))
+
+
 def test_one_more_release_summarises_itself_alone_and_reads_two_catalogs(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -645,13 +645,24 @@ class BuildCache:
 
     def _restored(self, path: str, file: str) -> list[int] | None:
         """The identity of `file` if it is not the file the last build wrote but holds its very
-        bytes: an output restored from a CI cache (new inodes, times cut to the second), or
-        copied. Its SHA-256 is compared with the one in the manifest.sha256 that build wrote,
-        itself checked against the hash of it the store recorded; a file of another size is not
-        read. None: render it again."""
+        bytes: an output restored from a CI cache (new inodes), or copied. A plain file of the
+        size and modification time (to the nanosecond) that build recorded is that copy, as git
+        and rsync take a file of the same size and time for unchanged: a tar archive
+        (actions/cache) and `cp -a` keep both, and a step that rewrote the file gave it a time
+        of its own. Any other (a zip archive cuts times to seconds) has its SHA-256 compared
+        with the one in the manifest.sha256 that build wrote, itself checked against the hash of
+        it the store recorded; a file of another size is not read. None: render it again."""
         recorded = self.previous.outputs.get(path) if self.previous is not None else None
-        if recorded is None or os.path.islink(file):  # noqa: PTH114 - plain strings, as above
+        if recorded is None:
             return None
+        try:
+            info = os.lstat(file)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or info.st_size != recorded[0]:
+            return None
+        if info.st_mtime_ns == recorded[1]:
+            return [info.st_size, info.st_mtime_ns, info.st_ino]
         try:
             with open(file, "rb") as kept:
                 info = os.fstat(kept.fileno())

@@ -332,48 +332,56 @@ def _intact(tree: Path) -> dict[str, list[int]] | None:
     matches its own manifest, else None. Published files are hard links into the cache, so an
     edit to a published copy must not leak into the next build. The files are read and hashed
     again only when one of them is not as it was when the release was stored or last checked
-    (the identities `_store` records in the COMPLETE marker): an edit in place changes the
-    modification time, a replacement the inode. Each recorded file is looked at by its path (one
-    `lstat`, no listing of the tree's folders): a file someone added to the tree is not one of the
-    release's, and the write stage links the files returned, not what the tree holds."""
+    (the size and modification time that `_store` records in the COMPLETE marker, with the
+    inode): an edit in place or a replacement changes the modification time. A copy that kept
+    both, as a CI cache restores the folder (a tar archive, `cp -a`: new inodes), is the file
+    it copies, as git and rsync take it. Each recorded file is looked at by its path (one
+    `lstat`, no listing of the tree's folders): a file someone added to the tree is not one of
+    the release's, and the write stage links the files returned, not what the tree holds."""
     try:
         recorded = json.loads((tree / COMPLETE).read_text("utf-8"))
     except (OSError, ValueError):
         recorded = None
-    if isinstance(recorded, dict) and recorded and _as_recorded(str(tree), recorded):
-        return recorded
+    kept = _as_recorded(str(tree), recorded) if isinstance(recorded, dict) and recorded else None
+    if kept is not None:
+        if kept != recorded:  # copies: their inodes, so the next build finds them as they are
+            _remember(tree, kept)
+        return kept
     now = _identities(tree)
     files = read_tree(tree)
     if manifest(files) != files.get(MANIFEST):
         return None
-    with contextlib.suppress(OSError):  # checked whole: remember how its files are now
-        temp = tree / f"{COMPLETE}.{os.getpid()}.tmp"
-        temp.write_text(json.dumps(now), "utf-8")
-        temp.replace(tree / COMPLETE)
+    _remember(tree, now)  # checked whole: remember how its files are now
     return now
 
 
-def _as_recorded(tree: str, recorded: Mapping[str, object]) -> bool:
-    """Whether each file `recorded` (path → identity, as `_identities` reads it) is a plain file
-    under `tree` with that identity. The record is read back from the cache folder: a path
-    that leaves the tree, or an identity of another shape, is a record to distrust."""
+def _remember(tree: Path, identities: Mapping[str, list[int]]) -> None:
+    """Record in the tree's COMPLETE marker the identity of each of its files as found now."""
+    with contextlib.suppress(OSError):
+        temp = tree / f"{COMPLETE}.{os.getpid()}.tmp"
+        temp.write_text(json.dumps(identities), "utf-8")
+        temp.replace(tree / COMPLETE)
+
+
+def _as_recorded(tree: str, recorded: Mapping[str, object]) -> dict[str, list[int]] | None:
+    """The identity of each file `recorded` (path → identity, as `_identities` reads it) when
+    each is a plain file under `tree` of the size and modification time recorded (its inode
+    may be another: a copy); None otherwise. The record is read back from the cache folder: a
+    path that leaves the tree, or an identity of another shape, is a record to distrust."""
+    found: dict[str, list[int]] = {}
     for path, identity in recorded.items():
         if not (isinstance(identity, list) and len(identity) == 3 and all(type(n) is int for n in identity)):
-            return False
+            return None
         if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
-            return False
+            return None
         try:
             info = os.lstat(f"{tree}/{path}")
         except OSError:
-            return False
-        if (
-            info.st_size != identity[0]
-            or info.st_mtime_ns != identity[1]
-            or info.st_ino != identity[2]
-            or not stat.S_ISREG(info.st_mode)
-        ):
-            return False
-    return True
+            return None
+        if info.st_size != identity[0] or info.st_mtime_ns != identity[1] or not stat.S_ISREG(info.st_mode):
+            return None
+        found[path] = identity if info.st_ino == identity[2] else [info.st_size, info.st_mtime_ns, info.st_ino]
+    return found
 
 
 def _identities(tree: Path) -> dict[str, list[int]]:
