@@ -240,8 +240,8 @@ def _check_page_links(check: _LinkCheck, path: str, scan: PageLinks | HeldLinks)
 class SettledAnchors:
     """Which pages' links to other pages' headings all led somewhere, as a build in a process of
     its own (the command line) found them, for the next one: `serve` keeps its last load's answer
-    in memory (load.LoadMemo), a command-line build had to read every page's links back and look
-    each one up (0.2-0.3 CPU s at 20,000 pages), though a one-page edit changes one page's links.
+    in memory (load.LoadMemo); without this, a command-line build reads every page's links back
+    and looks each one up, though a one-page edit changes one page's links.
 
     Kept in the store under a digest of every page's slug and of what other pages see of it
     (load.Loaded `page_digests`: its source, front matter and headings, so every page's anchors):
