@@ -67,6 +67,17 @@ def _history(root: Path) -> tuple[GitSite, list[str]]:
     return site, commits
 
 
+def _moved_through(root: Path, commits: list[str], tmp: Path) -> Sources:
+    """One Sources moved through `commits` in turn, each step compared with that commit's export."""
+    repo = open_repo(root)
+    assert repo is not None
+    sources = Sources(tmp / "moved" / "src")
+    for commit in commits:
+        sources.at(repo, commit)
+        assert _snapshot(sources.folder) == _exported(root, commit, tmp), commit
+    return sources
+
+
 def test_sources_moved_from_commit_to_commit_are_each_commits_export(tmp_path: Path, monkeypatch) -> None:
     site, commits = _history(tmp_path / "site")
     repo = open_repo(site.root)
@@ -90,12 +101,7 @@ def test_a_change_a_move_cannot_make_is_exported_whole(tmp_path: Path) -> None:
     site, commits = _history(tmp_path / "site")
     (site.root / "content/link.md").symlink_to("welcome.md")
     commits.append(site.commit("A symbolic link"))
-    repo = open_repo(site.root)
-    assert repo is not None
-    sources = Sources(tmp_path / "moved" / "src")
-    for commit in commits:
-        sources.at(repo, commit)
-        assert _snapshot(sources.folder) == _exported(site.root, commit, tmp_path), commit
+    sources = _moved_through(site.root, commits, tmp_path)
     assert sources.moved == len(commits) - 2  # the first, and the symbolic link's, exported
 
 
@@ -108,12 +114,7 @@ def test_a_repository_with_git_attributes_is_exported_whole(tmp_path: Path) -> N
     commits.append(site.commit("Attributes"))
     site.write("content/ignored.md", "# Ignored, edited\n")  # a move would write it
     commits.append(site.commit("An edit of the ignored page"))
-    repo = open_repo(site.root)
-    assert repo is not None
-    sources = Sources(tmp_path / "moved" / "src")
-    for commit in commits:
-        sources.at(repo, commit)
-        assert _snapshot(sources.folder) == _exported(site.root, commit, tmp_path), commit
+    sources = _moved_through(site.root, commits, tmp_path)
     assert not (sources.folder / "content/ignored.md").exists()
 
 

@@ -509,22 +509,12 @@ def _reuse(
         return None
     memory = cache.memory
     if memory is None:  # the command line: the last build's answers as the store kept them
-        return reuse_keys(
-            cache.reuse,
-            cache.hashes,
-            loaded,
-            versioning,
-            timeline,
-            history,
-            restamp=cache.reuse_restamped,
-            kept=cache.kept_memo(),
-            reuse_many=cache.reuse_many,
-            recorded=cache.keys,
-            tokens=loaded.store_keys,
-        )
-    if memory.kept is None:
-        memory.kept = KeptMemo()
-    return reuse_keys(  # serve: the last build's keys, and its answers (fresh.KeptMemo)
+        memo, kept, tokens = None, cache.kept_memo(), loaded.store_keys
+    else:  # serve: the last build's keys, and its answers (fresh.KeptMemo)
+        if memory.kept is None:
+            memory.kept = KeptMemo()
+        memo, kept, tokens = memory.keys, memory.kept, None
+    return reuse_keys(
         cache.reuse,
         cache.hashes,
         loaded,
@@ -532,10 +522,11 @@ def _reuse(
         timeline,
         history,
         restamp=cache.reuse_restamped,
-        memo=memory.keys,
-        kept=memory.kept,
+        memo=memo,
+        kept=kept,
         reuse_many=cache.reuse_many,
         recorded=cache.keys,
+        tokens=tokens,
     )
 
 
