@@ -9,6 +9,7 @@ view; the parts' addresses are routes.part's.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -69,13 +70,19 @@ class PartsMemo:
     the item's identity; and the A to Z list's entries with what they were made from. Parts are
     pure functions of their items, so a list whose items are the very same objects, in the same
     order, has the same parts; an edit of one page's body changes none of the lists' items but
-    that page's, whose weight alone is made again (at 20,000 pages, 0.11 s of every rebuild)."""
+    that page's, whose weight alone is made again (at 20,000 pages, 0.11 s of every rebuild).
+    The whole-catalog page's rows are made anew by every build: its last rows and their weights
+    are kept, and a row that does not equal the last one at its place is weighed again."""
 
     lists: dict[str, tuple[tuple[Any, ...], tuple[Part[Any], ...]]] = field(default_factory=dict)
-    # by page name, id(item): (item, weight), of the items its last list had (a list's weights
-    # are its own: the same object may weigh differently in another list)
-    weights: dict[str, dict[int, tuple[object, int]]] = field(default_factory=dict)
+    # by page name, the weight of each item its last list had, at the item's place (a list's
+    # weights are its own: the same object may weigh differently in another list)
+    weights: dict[str, list[int]] = field(default_factory=dict)
     a_to_z: tuple[tuple[Any, ...], tuple[IndexEntry, ...]] | None = None
+    # the whole-catalog page's last rows, their weights and its parts (`catalog_parts`)
+    catalog: tuple[tuple[Row, ...], list[int], tuple[Part[Row], ...]] | None = None
+    # by page name, the last parts of a list and the page specs made of them (render._parts)
+    specs: dict[str, tuple[tuple[Part[Any], ...], list[Any]]] = field(default_factory=dict)
     # and, beside the lists, the policy pages' specs (render._policy_specs): (pages, section, specs)
     policy_specs: tuple[tuple[Any, ...], str, list[Any]] | None = None
 
@@ -102,17 +109,23 @@ def parts(
 
 def _weights(name: str, items: Sequence[T], weight: Callable[[T], int], memo: PartsMemo) -> list[int]:
     """Each item's weight in list `name`, taken from `memo` for an item that list's last version
-    had (the very object); `memo` is left holding these items' weights, not the last ones'."""
-    last = memo.weights.get(name, {})
-    now: dict[int, tuple[object, int]] = {}
-    out = []
-    for item in items:
-        found = last.get(id(item))
-        if found is None or found[0] is not item:
-            found = (item, weight(item))
-        now[id(item)] = found
-        out.append(found[1])
-    memo.weights[name] = now
+    had (the very object): while the list is as long, the last weights with those of the items
+    that are not the very object at their place made again (found at once, not item by item: a
+    lookup for each of 20,000 pages cost ~5 ms a rebuild); `memo` is left holding these weights."""
+    last, weights = memo.lists.get(name), memo.weights.get(name)
+    if last is None or weights is None:
+        out = [weight(item) for item in items]
+    elif len(last[0]) == len(items):
+        out = list(weights)
+        for i in itertools.compress(range(len(items)), map(operator.is_not, items, last[0])):
+            out[i] = weight(items[i])
+    else:  # the memo's list holds its items, so their ids are theirs
+        known = {id(item): (item, w) for item, w in zip(last[0], weights, strict=True)}
+        out = []
+        for item in items:
+            found = known.get(id(item))
+            out.append(found[1] if found is not None and found[0] is item else weight(item))
+    memo.weights[name] = out
     return out
 
 
@@ -322,10 +335,32 @@ def _catalog_weight(row: Row) -> int:
     return 40 + _text(item.meta.title, item.meta.owner, item.meta.summary, item.slug)
 
 
-def catalog_parts(view: SiteView) -> tuple[Part[Row], ...]:
-    """The whole-catalog page's parts; a section's or a category's heading is never the last row of one."""
+def catalog_parts(view: SiteView, memo: PartsMemo | None = None) -> tuple[Part[Row], ...]:
+    """The whole-catalog page's parts; a section's or a category's heading is never the last row
+    of one. With a `memo` (see PartsMemo), the last build's rows where this build's equal them
+    (the same objects, or views made again from the same: what a row shows is the same), and
+    their weights; the last parts when every row is so."""
     rows = catalog_rows(view)
-    bounds = list(cut([_catalog_weight(r) for r in rows], PART_BYTES))
+    if memo is None:
+        return _catalog_parts(rows, [_catalog_weight(r) for r in rows])
+    last = memo.catalog
+    if last is not None and len(last[0]) == len(rows):
+        changed = list(itertools.compress(range(len(rows)), map(operator.ne, rows, last[0])))
+        if not changed:
+            return last[2]
+        kept, weights = list(last[0]), list(last[1])
+        for i in changed:
+            kept[i], weights[i] = rows[i], _catalog_weight(rows[i])
+        rows = tuple(kept)
+    else:
+        weights = [_catalog_weight(r) for r in rows]
+    found = _catalog_parts(rows, weights)
+    memo.catalog = (rows, weights, found)
+    return found
+
+
+def _catalog_parts(rows: tuple[Row, ...], weights: list[int]) -> tuple[Part[Row], ...]:
+    bounds = list(cut(weights, PART_BYTES))
     for n in range(len(bounds) - 1):  # a heading left at the end of a part goes to the next
         start, stop = bounds[n]
         while stop - start > 1 and _heading(rows[stop - 1]):
@@ -342,10 +377,12 @@ def _heading(row: Row) -> bool:
     return row[1] is None or (row[0] == "tools" and row[1][2] is None)
 
 
-def catalog_part(part: Part[Row], all_parts: Sequence[Part[Row]]) -> dict[str, Any]:
+def catalog_part(
+    part: Part[Row], all_parts: Sequence[Part[Row]], starts: dict[str, tuple[int, str]] | None = None
+) -> dict[str, Any]:
     """What catalog.html needs of one part: its sections (kind, continued, items; a tool
     decisions section's items are (category, continued, ((label, tool), ...))), and the part
-    each section begins in."""
+    each section begins in (`starts`, when made already: catalog_starts)."""
     sections: list[tuple[str, bool, list[Any]]] = []
     for kind, item in part.items:
         if item is None:
@@ -364,15 +401,20 @@ def catalog_part(part: Part[Row], all_parts: Sequence[Part[Row]]) -> dict[str, A
             items.append((category, True, [(label, tool)]))
         else:
             items[-1][2].append((label, tool))
+    return {
+        "sections": tuple((k, c, tuple(i)) for k, c, i in sections),
+        "starts": catalog_starts(all_parts) if starts is None else starts,
+    }
+
+
+def catalog_starts(all_parts: Sequence[Part[Row]]) -> dict[str, tuple[int, str]]:
+    """The part each section of the whole-catalog page begins in: (number, site path), by section."""
     starts: dict[str, tuple[int, str]] = {}
     for p in all_parts:
         for kind, item in p.items:
             if item is None:
                 starts.setdefault(kind, (p.number, p.path))
-    return {
-        "sections": tuple((k, c, tuple(i)) for k, c, i in sections),
-        "starts": starts,
-    }
+    return starts
 
 
 # The home page shows what the team provides and what it does not support "at a glance": on a

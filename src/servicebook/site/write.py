@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Collection, Iterator, KeysView, Mapping, MutableMapping, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from servicebook.errors import UsageProblem, WriteFailed
 from servicebook.site.libc import function
@@ -128,6 +128,14 @@ class SiteFiles(MutableMapping[str, bytes]):
             self.spooled.add(path)
         else:
             self.spooled.discard(path)
+
+    def put_kept(self, paths: list[str], files: list[str | bytes | None]) -> None:
+        """Into SiteFiles that hold nothing yet: each of `paths` in order, as `put_file(path, file,
+        movable=False)` puts each of `files` that is a string, at once. One that is not a string
+        holds its place and must be put in again (a file, or bytes) before anything reads it."""
+        if self._data:
+            raise ValueError("put_kept into SiteFiles that hold files already")
+        self._data.update(zip(paths, cast("list[str]", files), strict=True))
 
     def file(self, path: str) -> Path | None:
         """Where a movable file (see `put_file`) is."""
