@@ -81,6 +81,10 @@ class KeptMemo:
     shared: tuple[object, ...] = (None, None)  # what the policy pages' keys share, and the data files'
     outputs: dict[str, tuple[object, str]] = field(default_factory=dict)
     viewed: dict[str, tuple[str, str]] = field(default_factory=dict)  # output path → (inputs' digest, key)
+    # `serve`: the specs of the outputs its last build asked with their last keys and kept, at their
+    # places among every output's (None elsewhere): one that is the very spec at its place has the
+    # very own input it had (pagekeys._Carried)
+    specs: list[object] = field(default_factory=list)
 
 
 class PageMemory:

@@ -45,8 +45,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import itertools
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from servicebook import routes
@@ -221,6 +222,10 @@ class _Keys:
         return self.carried.many(specs, self.one)
 
 
+_PATH = operator.attrgetter("path")
+_KEY = operator.itemgetter(1)
+
+
 class _Carried:
     """Many outputs asked at once with the last build's keys (KeptMemo): `shared`, what this
     build's policy page keys share and its data files' (see `reuse_keys`); `recorded`, the keys
@@ -256,12 +261,25 @@ class _Carried:
         kept, shared, policy_by_own = self.kept, self.shared, self.policy_by_own
         pages_last = kept.outputs if kept.shared[:1] == shared[:1] else {}
         data_last = kept.outputs if kept.shared[1:] == shared[1:] else {}
-        answers: list[str | bytes | None] = [None] * len(specs)
         asked: list[int] = []  # asked one by one, as any build asks
         same: list[int] = []  # asked with the last build's keys
         now: dict[str, tuple[object, str]] = {}  # this build's KeptMemo outputs
         own_inputs: dict[int, object] = {}  # of the outputs keyed by one input of their own, not the same as before
-        for i, spec in enumerate(specs):
+        look: Iterable[int] = range(len(specs))  # the outputs to look at one by one
+        if self.tokens is None and kept.shared == shared and len(kept.specs) == len(specs):
+            # `serve`: a spec that is the very object the last build asked with its last key (KeptMemo
+            # `specs`) has the very own input it had, so its last answer stands; found at once, not spec
+            # by spec (a look at each of 40,000 outputs at 20,000 pages was ~30 ms a rebuild)
+            mask = list(map(operator.is_, specs, kept.specs))
+            paths = list(map(_PATH, itertools.compress(specs, mask)))
+            befores = list(map(kept.outputs.get, paths))
+            if None not in befores:
+                same = list(itertools.compress(range(len(specs)), mask))
+                now = dict(zip(paths, befores, strict=True))  # type: ignore[arg-type]
+                look = list(itertools.compress(range(len(specs)), map(operator.not_, mask)))
+        carried = len(same)
+        for i in look:
+            spec = specs[i]
             if isinstance(spec, DataSpec):
                 own_input: object = spec.inputs if spec.complete else None
                 last = data_last
@@ -280,21 +298,29 @@ class _Carried:
             else:
                 asked.append(i)
                 own_inputs[i] = own_input
-        paths = [specs[i].path for i in same]
-        found = self.reuse_many(paths, [now[path][1] for path in paths])
-        for i, answer in zip(same, found, strict=True):
-            if answer is None:  # not kept as it was: asked again, as any build asks
-                asked.append(i)
-                own_inputs[i] = now.pop(specs[i].path)[0]
-            answers[i] = answer
+        if carried and len(same) > carried:  # those found one by one among the carried, in order
+            same.sort()
+        paths = list(map(_PATH, map(specs.__getitem__, same)))
+        found = self.reuse_many(paths, list(map(_KEY, map(now.__getitem__, paths))))
+        for i in itertools.compress(same, map(operator.is_, found, itertools.repeat(None))):
+            # not kept as it was: asked again, as any build asks
+            asked.append(i)
+            own_inputs[i] = now.pop(specs[i].path)[0]
+        by_index: dict[int, str | bytes | None] = dict(zip(same, found, strict=True))
         for i in sorted(asked):
-            answers[i] = one(specs[i])
+            by_index[i] = one(specs[i])
+        answers = list(map(by_index.get, range(len(specs))))
         recorded = self.recorded
         for i, own_input in own_inputs.items():
             key = recorded.get(path := specs[i].path)
             if key is not None:
                 now[path] = (own_input, key)
         kept.shared, kept.outputs = shared, now
+        if self.tokens is None:  # the specs answered with their last key, at their places, for the next build
+            answered = list(itertools.compress(same, map(operator.is_not, found, itertools.repeat(None))))
+            kept.specs = list(
+                map(dict(zip(answered, map(specs.__getitem__, answered), strict=True)).get, range(len(specs)))
+            )
         return answers
 
 

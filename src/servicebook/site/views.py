@@ -240,16 +240,16 @@ def _pages_made(pages: tuple[model.Page, ...], last: PagesMade | None) -> PagesM
         if not changed:
             return dataclasses.replace(last, pages=pages)
         if all(pages[i].slug == last.pages[i].slug and pages[i].meta == last.pages[i].meta for i in changed):
-            by_slug, ordered, places = dict(last.by_slug), list(last.ordered), dict(last.places)
-            by_tool = dict(last.by_tool)
+            by_slug, in_order, places = dict(last.by_slug), list(last.ordered), dict(last.places)
+            tools = dict(last.by_tool)
             for i in changed:
                 old, new = last.pages[i], pages[i]
                 by_slug[new.slug] = new
                 place = places.pop(id(old))
-                ordered[place], places[id(new)] = new, place
+                in_order[place], places[id(new)] = new, place
                 for t in new.meta.tools:
-                    by_tool[t] = [new if p is old else p for p in by_tool[t]]
-            return PagesMade(pages, by_slug, by_tool, tuple(ordered), places)
+                    tools[t] = [new if p is old else p for p in tools[t]]
+            return PagesMade(pages, by_slug, tools, tuple(in_order), places)
     by_tool: dict[str, list[model.Page]] = {}
     for p in pages:
         for t in p.meta.tools:
