@@ -5,6 +5,7 @@ needed). A catalog whose lists fit keeps one page per list."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 import re
@@ -20,8 +21,9 @@ from servicebook import routes
 from servicebook.catalog.validate import RESERVED_IDS
 from servicebook.cli import main
 from servicebook.site import paging
+from servicebook.site import views as views_module
 from servicebook.site.load import load
-from servicebook.site.views import site_view
+from servicebook.site.views import ViewMemo, site_view
 
 from .conftest import FIXED_EPOCH, REPO
 
@@ -250,3 +252,47 @@ def test_an_item_in_two_lists_is_weighed_by_each_list_s_own_weight() -> None:
     by_length, by_ten = (lambda item: len(item[0])), (lambda _item: 10)
     assert paging.parts("offerings", items, by_length, 25, memo) == paging.parts("offerings", items, by_length, 25)
     assert len(paging.parts("policies", items, by_ten, 25, memo)) == 2
+
+
+def test_the_site_view_and_the_lists_parts_made_from_the_last_ones_equal_those_made_from_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` keeps its last site view's pages (views.PagesMade) and its lists' weights, rows
+    and cuts (paging.PartsMemo), and puts right only the pages that are not the very objects at
+    their places: after a body edit, a title edit, a page removed and back, each view and each
+    list's parts equal those made from nothing. A body edit weighs the edited page's catalog row
+    and the rows of the views holding it alone, and sorts no page."""
+    from .test_build_cache import generated_site
+
+    monkeypatch.setattr(paging, "PART_BYTES", 3000)  # several parts of a small site's lists
+    monkeypatch.setattr(paging, "A_TO_Z_BYTES", 2000)
+    loaded = load(generated_site(tmp_path / "site", pages=40), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}).site
+    assert loaded is not None
+    pages = loaded.pages
+    body = dataclasses.replace(pages[7], text="Another text.", html_sha256="0" * 64)
+    title = dataclasses.replace(pages[9], meta=dataclasses.replace(pages[9].meta, title="Zz, now last"))
+    sites = [
+        loaded,
+        dataclasses.replace(loaded, pages=(*pages[:7], body, *pages[8:])),
+        dataclasses.replace(loaded, pages=(*pages[:7], body, pages[8], title, *pages[10:])),
+        dataclasses.replace(loaded, pages=pages[:-1]),
+        loaded,
+    ]
+    views, memo = ViewMemo(), paging.PartsMemo()
+    weighed: list[object] = []
+    real_weight, real_order = paging._catalog_weight, views_module._order
+    monkeypatch.setattr(paging, "_catalog_weight", lambda row: weighed.append(row) or real_weight(row))
+    for n, site in enumerate(sites):
+        weighed.clear()
+        if n == 1:  # a body edit: no page is sorted again
+            monkeypatch.setattr(views_module, "_order", lambda _page: pytest.fail("sorted"))
+        view = site_view(site, views)
+        monkeypatch.setattr(views_module, "_order", real_order)
+        assert view == site_view(site)
+        parts = paging.catalog_parts(view, memo)
+        if n == 1:  # the edited page's row, and those of the views that hold it (its offerings', tools')
+            assert [row for row in weighed if row[0] == "policies"] == [("policies", body)]
+            assert len(weighed) < len(paging.catalog_rows(view)) / 4
+        assert len(parts) > 2 and parts == paging.catalog_parts(view)
+        for name in paging.WEIGHTS:
+            assert paging.page_parts(view, name, memo) == paging.page_parts(view, name), name

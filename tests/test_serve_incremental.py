@@ -617,7 +617,7 @@ def test_a_serve_rebuild_takes_the_pages_whose_key_is_unchanged_from_its_last_lo
                 refusing.setattr(load_stage, "_still", refused)
                 report = build(options)
             assert len(asked) == 1  # the edited page's new key
-            assert report.work is not None and report.work.rendered["policy pages"] == 1
+            assert report.work is not None and report.work.rendered["policy pages"] == 1, print(report.work.why)
             assert tree(site / "public") == clean_build(run, site, tmp_path)
         asked.clear()
         CHANGES[2][1](site)  # a page added: every page's links may lead elsewhere now
@@ -737,5 +737,59 @@ def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_pag
             if what == "a page added":
                 assert len(made) == pages + 1
             assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A large site's pages are spooled (build.SPOOL_FROM): a serve rebuild after a body edit puts
+    its kept files in at once (SiteFiles.put_kept), not one by one; answers the outputs whose
+    spec is the very one its last build kept without a look at each (pagekeys._Carried, KeptMemo
+    `specs`): of the policy pages, the edited page's alone; takes the A to Z list's and the
+    catalog's page specs from the last build where their parts are the same. After every change
+    the output is a build from nothing's."""
+    monkeypatch.setattr(build_stage, "SPOOL_FROM", 0)
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    put: list[str] = []
+    looked: list[str] = []
+    real_put, real_page = write.SiteFiles.put_file, pagekeys._Carried._page
+
+    def spied_put(self: write.SiteFiles, path: str, file: object, *, movable: bool) -> None:
+        put.append(path)
+        real_put(self, path, file, movable=movable)  # type: ignore[arg-type]
+
+    def spied_page(self: pagekeys._Carried, spec: object) -> object:
+        looked.append(spec.path)  # type: ignore[attr-defined]
+        return real_page(self, spec)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write.SiteFiles, "put_file", spied_put)
+    monkeypatch.setattr(pagekeys._Carried, "_page", spied_page)
+    try:
+        build(options)
+        outputs = len(put)
+        for what, change in CHANGES:
+            change(site)
+            build(options)  # its pages are the memory's from the second build on (the first's are copies)
+            assert tree(output) == clean_build(run, site, tmp_path), what
+        for n in range(3):  # (the first after a change of what the policy pages share looks at each)
+            put.clear()
+            looked.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence, number {n}.\n\n")
+            with monkeypatch.context() as patched:
+                if n == 2:  # the A to Z list's specs carried
+                    fail = lambda *_args: pytest.fail("made again")  # noqa: E731
+                    patched.setattr(render, "a_to_z_part", fail)
+                    patched.setattr(render, "letters", fail)
+                report = build(options)
+            assert report.work is not None and report.work.rendered["policy pages"] == 1
+            assert report.work.why[0][1] == "changed: content/change-approval.md (its source)"
+            assert 0 < len(put) < outputs / 4
+            assert n == 0 or looked == ["policies/change-approval/index.html"]
+        assert tree(output) == clean_build(run, site, tmp_path)
     finally:
         memory.close()

@@ -81,6 +81,8 @@ class PartsMemo:
     a_to_z: tuple[tuple[Any, ...], tuple[IndexEntry, ...]] | None = None
     # the whole-catalog page's last rows, their weights and its parts (`catalog_parts`)
     catalog: tuple[tuple[Row, ...], list[int], tuple[Part[Row], ...]] | None = None
+    # by page name, the last weights a list was cut by, with the budget, and where it was cut (`_cut`)
+    cuts: dict[str, tuple[int, list[int], tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     # by page name, the last parts of a list and the page specs made of them (render._parts)
     specs: dict[str, tuple[tuple[Part[Any], ...], list[Any]]] = field(default_factory=dict)
     # and, beside the lists, the policy pages' specs (render._policy_specs): (pages, section, specs)
@@ -101,10 +103,22 @@ def parts(
         if last is not None and _same(last[0], items):
             return last[1]
         made = tuple(items)
-        found = _parts(name, made, _weights(name, made, weight, memo), budget)
+        found = _parts(name, made, _weights(name, made, weight, memo), budget, memo)
         memo.lists[name] = (made, found)
         return found
     return _parts(name, items, [weight(item) for item in items], budget)
+
+
+def _cut(name: str, weights: list[int], budget: int, memo: PartsMemo | None) -> tuple[tuple[int, int], ...]:
+    """`cut`, or with a `memo`, the last cut of list `name` when its weights and budget are the same."""
+    if memo is None:
+        return cut(weights, budget)
+    last = memo.cuts.get(name)
+    if last is not None and last[0] == budget and last[1] == weights:
+        return last[2]
+    bounds = cut(weights, budget)
+    memo.cuts[name] = (budget, weights, bounds)
+    return bounds
 
 
 def _weights(name: str, items: Sequence[T], weight: Callable[[T], int], memo: PartsMemo) -> list[int]:
@@ -129,8 +143,10 @@ def _weights(name: str, items: Sequence[T], weight: Callable[[T], int], memo: Pa
     return out
 
 
-def _parts(name: str, items: Sequence[T], weights: list[int], budget: int) -> tuple[Part[T], ...]:
-    bounds = cut(weights, budget)
+def _parts(
+    name: str, items: Sequence[T], weights: list[int], budget: int, memo: PartsMemo | None = None
+) -> tuple[Part[T], ...]:
+    bounds = _cut(name, weights, budget, memo)
     pages = tuple((n + 1, routes.part(name, n + 1)) for n in range(len(bounds)))
     return tuple(
         Part(n + 1, len(bounds), pages[n][1], pages, tuple(items[start:stop]), start, len(items))
@@ -185,6 +201,9 @@ def list_of(view: SiteView, name: str, memo: PartsMemo | None = None) -> tuple[A
     raise KeyError(name)
 
 
+_PAGE_SHOWN = operator.attrgetter("slug", "meta.title", "meta.summary")
+
+
 def _a_to_z(view: SiteView, memo: PartsMemo | None) -> tuple[IndexEntry, ...]:
     """The A to Z list's entries (search.a_to_z), in order; with a `memo`, its last entries (the
     very objects) while all that search.a_to_z reads is the same: of each offering's and tool's
@@ -195,7 +214,7 @@ def _a_to_z(view: SiteView, memo: PartsMemo | None) -> tuple[IndexEntry, ...]:
     shown = (
         *(x for o in view.offerings for x in (o.offering, o.path, o.lifecycle)),
         *(x for t in view.tools for x in (t.tool, t.path, t.category, t.status_class, t.status, t.alternative)),
-        *(x for p in view.pages for x in (p.slug, p.meta.title, p.meta.summary)),
+        *map(_PAGE_SHOWN, view.pages),  # (at once: 20,000 pages)
     )
     last = memo.a_to_z
     if last is not None and last[0] == shown:
@@ -342,7 +361,7 @@ def catalog_parts(view: SiteView, memo: PartsMemo | None = None) -> tuple[Part[R
     their weights; the last parts when every row is so."""
     rows = catalog_rows(view)
     if memo is None:
-        return _catalog_parts(rows, [_catalog_weight(r) for r in rows])
+        return _catalog_parts(rows, cut([_catalog_weight(r) for r in rows], PART_BYTES))
     last = memo.catalog
     if last is not None and len(last[0]) == len(rows):
         changed = list(itertools.compress(range(len(rows)), map(operator.ne, rows, last[0])))
@@ -354,13 +373,13 @@ def catalog_parts(view: SiteView, memo: PartsMemo | None = None) -> tuple[Part[R
         rows = tuple(kept)
     else:
         weights = [_catalog_weight(r) for r in rows]
-    found = _catalog_parts(rows, weights)
+    found = _catalog_parts(rows, _cut("catalog", weights, PART_BYTES, memo))
     memo.catalog = (rows, weights, found)
     return found
 
 
-def _catalog_parts(rows: tuple[Row, ...], weights: list[int]) -> tuple[Part[Row], ...]:
-    bounds = list(cut(weights, PART_BYTES))
+def _catalog_parts(rows: tuple[Row, ...], cuts: tuple[tuple[int, int], ...]) -> tuple[Part[Row], ...]:
+    bounds = list(cuts)
     for n in range(len(bounds) - 1):  # a heading left at the end of a part goes to the next
         start, stop = bounds[n]
         while stop - start > 1 and _heading(rows[stop - 1]):
