@@ -17,6 +17,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import stat
 import weakref
@@ -607,13 +608,15 @@ class BuildCache:
         if not self._same_output:
             return [None] * len(paths)
         before, outputs, folder = previous.keys, previous.outputs, self._output_text + "/"
-        found = [
-            folder + path if before.get(path) is key and path in outputs else None
-            for path, key in zip(paths, keys, strict=True)
-        ]
+        # each kept when the last build recorded the very key and the file: found at once, not
+        # path by path (40,000 outputs at 20,000 pages)
+        recorded = map(operator.is_, map(before.get, paths), keys)
+        same = list(map(operator.and_, recorded, map(outputs.__contains__, paths)))
+        files = map(folder.__add__, itertools.compress(paths, same))
+        kept = dict(zip(itertools.compress(range(len(paths)), same), files, strict=True))
         self.keys.update(zip(paths, keys, strict=True))
-        self.reused.update(itertools.compress(paths, found))
-        return found
+        self.reused.update(itertools.compress(paths, same))
+        return list(map(kept.get, range(len(paths))))
 
     def reuse_restamped(self, path: str, key: str, footer: Footer) -> str | bytes | None:
         """`reuse` for a page keyed without what its `footer` shows of the build (the catalog's

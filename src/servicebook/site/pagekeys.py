@@ -223,6 +223,7 @@ class _Keys:
 
 
 _PATH = operator.attrgetter("path")
+_PAGE_SHOWS = operator.attrgetter("slug", "source", "meta")  # what a view shows of a policy page
 _KEY = operator.itemgetter(1)
 
 
@@ -434,7 +435,13 @@ def reuse_keys(
     # what the lists' and the other data files' keys hold: with a memo (serve), the last build's
     # digest while the sources they read (not the pages' Markdown) and what each page shows of
     # itself to the others are the same (a body edit), not 10,000 lines sorted and digested again
-    sources = {path: h for path, h in hashes.items() if own_layouts or not path.endswith(".md")}
+    sources = (
+        dict(hashes)
+        if own_layouts
+        else dict(
+            itertools.compress(hashes.items(), map(operator.not_, map(str.endswith, hashes, itertools.repeat(".md"))))
+        )
+    )  # (found at once: 20,000 pages' sources at 20,000 pages)
     stale = repr(sorted((k, v.stale) for k, v in measured.items()))
     shows = loaded.page_digests
     # every source's hash and what every page shows of itself, each digested once for the keys
@@ -663,7 +670,7 @@ def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Map
     build's token while all of that is the same, so that those pages' keys are taken from the memo
     without writing their views out again (`shown`: 350 views of the 5k site, each holding its
     tools' and pages'); a new one otherwise."""
-    inputs = (site.catalog, measured, tuple((p.slug, p.source, p.meta) for p in site.pages))
+    inputs = (site.catalog, measured, tuple(map(_PAGE_SHOWS, site.pages)))
     last = remembered.last.get(_VIEWS)
     return remembered(_VIEWS, inputs, lambda: digest("views", last[1] if last is not None else ""))
 

@@ -99,8 +99,10 @@ class Tally:
         """Source files added, removed or edited since the last build, sorted."""
         previous = self.cache.previous
         now: Mapping[str, str] = self.cache.hashes or {}
-        before = {path: entry[3] for path, entry in (previous.sources.items() if previous else ())}
-        return sorted(path for path in before.keys() | now.keys() if before.get(path) != now.get(path))
+        sources = previous.sources if previous else {}
+        before = dict(zip(sources, map(operator.itemgetter(3), sources.values()), strict=True))
+        # those whose (path, hash) one side has and the other has not: found at once (20,000 at 20,000 pages)
+        return sorted({path for path, _ in before.items() ^ now.items()})
 
 
 class _Counted:
