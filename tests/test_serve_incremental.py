@@ -793,3 +793,47 @@ def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_an
         assert tree(output) == clean_build(run, site, tmp_path)
     finally:
         memory.close()
+
+
+class _Asked(dict):  # type: ignore[type-arg]
+    """A dict that notes each key it is asked for with `get`."""
+
+    def __init__(self, items: dict, asked: list[object]) -> None:  # type: ignore[type-arg]
+        super().__init__(items)
+        self.asked = asked
+
+    def get(self, key: object, default: object = None) -> object:
+        self.asked.append(key)
+        return super().get(key, default)
+
+
+def test_a_serve_rebuild_takes_the_search_index_s_policy_records_and_texts_from_its_last_index_at_once(
+    run, site_copy, tmp_path
+) -> None:
+    """The search index's policy records, their texts and keys, and the pages' text fragments are
+    the last index's where the page is the very object at its place (search.SearchMemory): after a
+    body edit only the edited page's are looked up, not every page's; the output is a build from
+    nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)  # its pages are the memory's from here on (the first build's are copies)
+        search = memory.search
+        assert search is not None
+        policies: list[object] = []
+        records: list[object] = []
+        texts: list[object] = []
+        search.policies = _Asked(search.policies, policies)
+        search.records = _Asked(search.records, records)
+        search.texts = _Asked(search.texts, texts)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nAnother sentence.\n\n")
+        build(options)
+        assert len(policies) == 1 and len(texts) == 1 and pages > 3
+        assert [url for url in records if str(url).startswith("policies/")] == ["policies/change-approval/"]
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -54,6 +54,8 @@ MAX_HEADINGS = 24
 CHUNK = 16  # records per records fragment
 # the records of an index by address: (record, its JSON text, its page's HTML digest, its key)
 RecordTexts = dict[str, tuple[dict[str, Any], str, str, str]]
+_FIRST, _SECOND, _FOURTH = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(3)
+_URL = operator.itemgetter("u")
 LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
 
 # Where in a record a word occurs, as bits (the script ranks a title above a page's body); "lead"
@@ -351,6 +353,17 @@ def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None, hea
     is frozen, and the record is made of it alone. `last` is left holding these."""
     if last is None:
         return [_policy_record(p, headings) for p in pages]
+    pages = tuple(pages)
+    if len(last) == len(pages):  # (as many pages: those not the very object at their place, found at once)
+        entries = list(last.values())
+        changed = list(compress(range(len(pages)), map(operator.is_not, pages, map(_FIRST, entries))))
+        for i in changed:
+            known = last.get(id(pages[i]))
+            entries[i] = known if known is not None and known[0] is pages[i] else (pages[i], _policy_record(pages[i]))
+        if changed:
+            last.clear()
+            last.update(zip(map(id, pages), entries, strict=True))
+        return list(map(_SECOND, entries))
     now: PolicyRecords = {}
     for p in pages:
         known = last.get(id(p))
@@ -549,7 +562,13 @@ def index_files(
         files += [file(fragment("t", rid), page.html_sha256, partial(_text_file, page)) for rid, page in pages.items()]
         return tuple(files)
     texts: KeptFiles = {}
-    for rid in policy:
+    look: Iterable[int] = policy
+    if len(last_texts) == len(policy) and list(last_texts) == policy:
+        # the last text fragments, but where the page is not the very object (found at once)
+        texts = dict(last_texts)
+        olds = map(_FIRST, last_texts.values())
+        look = list(compress(policy, map(operator.is_not, map(pages.__getitem__, policy), olds)))
+    for rid in look:
         page = pages[rid]
         known = last_texts.get(rid)
         if known is None or known[0] is not page:
@@ -575,25 +594,38 @@ def _record_texts(
     texts: list[str] = []
     keys: list[str] = []
     get = (last if last is not None else {}).get
-    for rid, record in enumerate(records):
+    look: Iterable[int] = range(len(records))
+    if last is not None and len(last) == len(records):
+        # a record that is the very object at its place is of the very page it was (`_policy_records`),
+        # with the same HTML: its text and key stand (found at once: 20,000 records at 20,000 pages)
+        entries = list(last.values())
+        same = list(map(operator.is_, records, map(_FIRST, entries)))
+        if any(same):
+            texts, keys = list(map(_SECOND, entries)), list(map(_FOURTH, entries))
+            now = dict(zip(map(_URL, records), entries, strict=True))
+            look = list(compress(range(len(records)), map(operator.not_, same)))
+    for rid in look:
+        record = records[rid]
         page = pages.get(rid)
         html = page.html_sha256 if page is not None else ""
         known = get(record["u"])
         if known is not None and known[0] is record and known[2] == html:  # most of them, in `serve`
             now[record["u"]] = known
-            texts.append(known[1])
-            keys.append(known[3])
-            continue
-        if known is not None and known[2] == html and known[0] == record:
+            text, key = known[1], known[3]
+        elif known is not None and known[2] == html and known[0] == record:
             # kept as this index has it: the very object next time, when it is (`_policy_records`)
             text, key = known[1], known[3]
+            now[record["u"]] = (record, text, html, key)
         else:
             text = _record_text(record, page)
             key = digest(text, html)
-        if last is not None:
-            now[record["u"]] = (record, text, html, key)
-        texts.append(text)
-        keys.append(key)
+            if last is not None:
+                now[record["u"]] = (record, text, html, key)
+        if isinstance(look, range):
+            texts.append(text)
+            keys.append(key)
+        else:
+            texts[rid], keys[rid] = text, key
     if last is not None:
         last.clear()
         last.update(now)
