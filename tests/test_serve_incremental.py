@@ -617,7 +617,7 @@ def test_a_serve_rebuild_takes_the_pages_whose_key_is_unchanged_from_its_last_lo
                 refusing.setattr(load_stage, "_still", refused)
                 report = build(options)
             assert len(asked) == 1  # the edited page's new key
-            assert report.work is not None and report.work.rendered["policy pages"] == 1, print(report.work.why)
+            assert report.work is not None and report.work.rendered["policy pages"] == 1
             assert tree(site / "public") == clean_build(run, site, tmp_path)
         asked.clear()
         CHANGES[2][1](site)  # a page added: every page's links may lead elsewhere now
