@@ -284,6 +284,11 @@ def _kept_part(raw: Any) -> dict[str, tuple[str, str]]:
     return dict(zip(paths, zip(own, keys, strict=True), strict=True))
 
 
+def _kept_part_text(part: Mapping[str, tuple[str, str]]) -> str:
+    """A part of a KeptMemo as stored (`_kept_part` reads it): [paths, inputs, keys]."""
+    return json.dumps([list(part), *map(list, zip(*part.values(), strict=True))], separators=(",", ":"))
+
+
 class DamagedEntry(ValueError):
     """A stored page whose HTML is not the HTML its `html_sha256` was taken of."""
 
@@ -414,6 +419,10 @@ class BuildCache:
         self._published: dict[str, str] | None = None  # see `published_hashes`
         self._kept: KeptMemo | None = None  # the command line's KeptMemo (`kept_memo`), recorded with the manifest
         self._kept_texts: dict[str, str] = {}  # the text of each of its parts as read back
+        # and the outputs of each part read back, by its name, then all of them: the very dict
+        # its `outputs` were read into (`_record_kept` tells the parts to write again from them)
+        self._kept_parts: dict[str, dict[str, tuple[str, str]]] = {}
+        self._kept_read: dict[str, tuple[object, str]] | None = None
 
     @classmethod
     def for_output(cls, survey: Survey) -> BuildCache:
@@ -777,7 +786,7 @@ class BuildCache:
         changed (a one-page edit: a few), not 2 MB at 5,000 pages. A part found damaged is left
         out (its outputs asked one by one), and named in the build's warning."""
         memo = self._kept = KeptMemo()
-        self._kept_texts = {}
+        self._kept_texts, self._kept_parts, self._kept_read = {}, {}, None
         if self.output is None or self.previous is None:
             return memo
         names = self._kept_names()
@@ -801,12 +810,15 @@ class BuildCache:
             if entry is None:
                 continue
             try:
-                outputs.update(_kept_part(json.loads(entry.data)))
+                part = _kept_part(json.loads(entry.data))
             except (ValueError, TypeError, KeyError):
                 self.damaged.append(_KINDS[KEPT_KIND])
                 continue
+            outputs.update(part)
             self._kept_texts[name] = entry.data
+            self._kept_parts[name] = part
         memo.shared, memo.outputs, memo.viewed = (tuple(pages), data), outputs, viewed
+        self._kept_read = outputs
         return memo
 
     def _kept_names(self) -> list[str]:
@@ -816,34 +828,64 @@ class BuildCache:
 
     def _record_kept(self) -> None:
         """The KeptMemo this build left (`kept_memo`), for the next build of the command line:
-        each part whose text is not the one read back, written again (or forgotten)."""
+        each part whose text is not the one read back, written again (or forgotten). The parts
+        of the outputs are made again only where an output's entry is not the one read back
+        (`_changed_parts`): a one-page edit changes a few of KEPT_PARTS."""
         memo = self._kept
         if memo is None or self.output is None:
             return
         names = self._kept_names()
-        texts: dict[str, str] = {}
+        texts: dict[str, str | None] = {}
         pages, data = memo.shared
         if isinstance(pages, tuple):
-            parts: list[tuple[list[str], list[str], list[str]]] = [([], [], []) for _ in range(KEPT_PARTS)]
-            for path, (own, key) in memo.outputs.items():
-                if isinstance(own, str):
-                    paths, owns, keys = parts[zlib.crc32(path.encode()) % KEPT_PARTS]
-                    paths.append(path)
-                    owns.append(own)
-                    keys.append(key)
             viewed = [list(memo.viewed), *map(list, zip(*memo.viewed.values(), strict=True))] if memo.viewed else []
             texts[names[0]] = json.dumps({"shared": [pages, data], "viewed": viewed}, separators=(",", ":"))
-            for name, part in zip(names[1:], parts, strict=True):
-                if part[0]:
-                    texts[name] = json.dumps(part, separators=(",", ":"))
-        for name in names:
-            text = texts.get(name)
+            for n, part in self._changed_parts(memo.outputs).items():
+                texts[names[n + 1]] = _kept_part_text(part) if part else None
+        else:  # (no page of this build was keyed by its store key: none of the parts holds)
+            texts = dict.fromkeys(names)
+        for name, text in texts.items():
             if text == self._kept_texts.get(name):
                 continue
             if text is None:
                 self.store.forget(KEPT_KIND, name)
             else:
                 self.store.put(KEPT_KIND, name, Entry(text))
+
+    def _changed_parts(self, outputs: dict[str, tuple[object, str]]) -> dict[int, dict[str, tuple[str, str]]]:
+        """By its number, each part of the KeptMemo's `outputs` (those whose own input is a str,
+        by a hash of their path) that may not be the part read back: all of them without one,
+        else those holding an output whose entry is not the one read back or is gone (told
+        by set operations on the entries, not output by output), each the part read back with
+        those entries put right."""
+        read = self._kept_read
+        try:
+            changed = (
+                None
+                if read is None
+                else {p for p, _ in outputs.items() - read.items()} | (read.keys() - outputs.keys())
+            )
+        except TypeError:  # (an input that is not a str and cannot be hashed: not in a part)
+            changed = None
+        if changed is None:
+            parts: dict[int, dict[str, tuple[str, str]]] = {n: {} for n in range(KEPT_PARTS)}
+            for path, (own, key) in outputs.items():
+                if isinstance(own, str):
+                    parts[zlib.crc32(path.encode()) % KEPT_PARTS][path] = (own, key)
+            return parts
+        names = self._kept_names()
+        parts = {}
+        for path in changed:
+            n = zlib.crc32(path.encode()) % KEPT_PARTS
+            part = parts.get(n)
+            if part is None:
+                part = parts[n] = dict(self._kept_parts.get(names[n + 1], {}))
+            own, key = outputs.get(path, (None, ""))
+            if isinstance(own, str):
+                part[path] = (own, key)
+            else:
+                part.pop(path, None)
+        return parts
 
     def forget_manifest(self) -> None:
         """Before the output is replaced: until the new manifest is recorded, trust nothing in it,
