@@ -1333,6 +1333,38 @@ def test_a_one_page_rebuild_writes_out_only_the_parts_of_the_kept_memo_it_change
     assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 
+def test_a_one_page_rebuild_asks_reuse_only_for_the_outputs_not_as_recorded(run, tmp_path, monkeypatch) -> None:
+    # A command-line build asks for the outputs the kept memo has keys for in one pass
+    # (BuildCache._reuse_checked: each file's key and identity against the last manifest's), and
+    # asks `reuse` one by one only for the others: the edited page's, and a kept file altered in
+    # the output, which is rendered again. The output is a clean build's.
+    from servicebook.site.buildcache import BuildCache
+
+    site = generated_site(tmp_path / "site", 70)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    pages = sorted((site / "content").glob("*.md"))
+    assert run("build", "--source", site).exit_code == 0
+    pages[10].write_text(pages[10].read_text() + "\nA.\n")
+    assert run("build", "--source", site).exit_code == 0  # (the memo from the store's keys)
+    asked: list[str] = []
+    reuse = BuildCache.reuse
+
+    def spy(self: BuildCache, path: str, key: str) -> str | None:
+        asked.append(path)
+        return reuse(self, path, key)
+
+    monkeypatch.setattr(BuildCache, "reuse", spy)
+    _, _, kept = _keyed(monkeypatch)
+    pages[10].write_text(pages[10].read_text() + "\nB.\n")
+    altered = site / "public" / "policies" / pages[30].stem / "index.html"
+    altered.write_bytes(altered.read_bytes().replace(b"</body>", b"<p>Pay the bearer</p></body>"))
+    assert run("build", "--source", site).exit_code == 0
+    policies = {f"policies/{pages[10].stem}/index.html", f"policies/{pages[30].stem}/index.html"}
+    assert len(kept[-1]) > 100 and {path for path in asked if path.startswith("policies/policy-")} == policies
+    assert b"Pay the bearer" not in altered.read_bytes()
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
 @pytest.mark.parametrize("damage", ["bytes", "shape", "keys", "gone"])
 def test_a_kept_memo_that_is_damaged_or_wrong_never_keeps_a_changed_page(run, built, tmp_path, damage) -> None:
     # The store's record of the last build's keys (BuildCache.kept_memo, in parts) altered on

@@ -608,11 +608,11 @@ class BuildCache:
         previous = self.previous
         if previous is None or self.output is None:
             return [None] * len(paths)
-        if self.memory is None:
-            return list(map(self.reuse, paths, keys))
         if self._same_output is None:
             self._same_output = previous.marker == marker_identity(self.output / MARKER)
             self._output_text = str(self.output)
+        if self.memory is None:
+            return self._reuse_checked(paths, keys) if self._same_output else list(map(self.reuse, paths, keys))
         if not self._same_output:
             return [None] * len(paths)
         before, outputs, folder = previous.keys, previous.outputs, self._output_text + "/"
@@ -621,6 +621,31 @@ class BuildCache:
             for path, key in zip(paths, keys, strict=True)
         ]
         self.keys.update(zip(paths, keys, strict=True))
+        self.reused.update(itertools.compress(paths, found))
+        return found
+
+    def _reuse_checked(self, paths: list[str], keys: list[str]) -> list[str | None]:
+        """`reuse_many` in a build of the command line, into the output the last build swapped
+        in: each file whose key is the one recorded and whose `lstat` is the identity recorded,
+        told in one pass (`reuse` of each cost as much again as its `lstat`: 42,000 kept files
+        at 20,000 pages); any other asked by `reuse` (a copy restored byte for byte, a key or
+        file not as recorded)."""
+        assert self.previous is not None
+        before, outputs, folder = self.previous.keys, self.previous.outputs, self._output_text + "/"
+        self.keys.update(zip(paths, keys, strict=True))
+        found: list[str | None] = []
+        lstat = os.lstat
+        for path, key in zip(paths, keys, strict=True):
+            file = folder + path
+            try:
+                info = lstat(file)
+            except OSError:
+                found.append(self.reuse(path, key))
+                continue
+            if before.get(path) == key and outputs.get(path) == [info.st_size, info.st_mtime_ns, info.st_ino]:
+                found.append(file)
+            else:
+                found.append(self.reuse(path, key))
         self.reused.update(itertools.compress(paths, found))
         return found
 
