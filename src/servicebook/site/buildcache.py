@@ -17,6 +17,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import stat
 import weakref
@@ -71,6 +72,22 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
         list(result.asked),
     ]
     return json.dumps(data, separators=(",", ":")), page.html if page else "", page.text if page else ""
+
+
+# json.loads less its checks of what it is given (typeshed does not declare the scanner)
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _json_value(text: str) -> Any:
+    """`json.loads(text)` of a stored entry's data, which `json.dumps` wrote (no white space
+    around it): the scanner alone (a rebuild reads back every page: 20,000 at 20k)."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if end != len(text):
+        raise ValueError("not one JSON value")
+    return value
 
 
 def _page_meta(data: dict[str, Any], spool: BodySpool | None = None) -> model.PageMeta:
@@ -155,7 +172,7 @@ def decode_page(
     when the caller has it (`Store.get_bytes` checked the entry with it). `kept_in`, with `html`
     None: the page's HTML is left in the store (StoredHtml, and under which key), read from there
     when it is first read (model.Page `html`); its caller checks the entry (`Store.matches`)."""
-    stored, problems, refs, assets, digest_, sections, sha256, blob, asked = json.loads(data)
+    stored, problems, refs, assets, digest_, sections, sha256, blob, asked = _json_value(data)
     page: model.Page | None = None
     if kept_in is not None and stored is not None:
         slug, source, meta, headings, kept_sha256 = stored
@@ -880,18 +897,14 @@ class BuildCache:
     def _changed_parts(self, outputs: dict[str, tuple[object, str]]) -> dict[int, dict[str, tuple[str, str]]]:
         """By its number, each part of the KeptMemo's `outputs` (those whose own input is a str,
         by a hash of their path) that may not be the part read back: all of them without one,
-        else those holding an output whose entry is not the one read back or is gone (told
-        by set operations on the entries, not output by output), each the part read back with
-        those entries put right."""
+        else those holding an output whose entry is not the very one read back (pagekeys._Carried
+        keeps it as it was while unchanged) or is gone, each the part read back with those
+        entries put right."""
         read = self._kept_read
-        try:
-            changed = (
-                None
-                if read is None
-                else {p for p, _ in outputs.items() - read.items()} | (read.keys() - outputs.keys())
-            )
-        except TypeError:  # (an input that is not a str and cannot be hashed: not in a part)
-            changed = None
+        changed: set[str] | None = None
+        if read is not None:  # (at C speed: 42,000 outputs at 20,000 pages)
+            changed = set(itertools.compress(outputs, map(operator.is_not, outputs.values(), map(read.get, outputs))))
+            changed |= read.keys() - outputs.keys()
         if changed is None:
             parts: dict[int, dict[str, tuple[str, str]]] = {n: {} for n in range(KEPT_PARTS)}
             for path, (own, key) in outputs.items():
