@@ -1284,6 +1284,87 @@ def test_a_one_page_rebuild_from_the_command_line_keys_only_what_changed(
     assert tree(built / "public") == clean_build(run, built, tmp_path)
 
 
+@pytest.mark.parametrize("change", ["body", "title", "page-added"])
+def test_a_one_page_rebuild_writes_out_only_the_parts_of_the_kept_memo_it_changed(
+    run, tmp_path, monkeypatch, change
+) -> None:
+    # The store's record of the last build's keys (BuildCache.kept_memo) is in KEPT_PARTS parts by
+    # a hash of the output's path: a one-page rebuild makes the text of the parts holding an
+    # output whose entry changed (the edited page's, the data files that show it), not of every
+    # part to find those. What it records is the whole memo all the same: the next build keys
+    # the edited page alone, and each build's output is a clean build's.
+    from servicebook.site import buildcache
+    from servicebook.site.buildcache import KEPT_KIND, KEPT_PARTS
+
+    site = generated_site(tmp_path / "site", 70)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    pages = sorted((site / "content").glob("*.md"))
+    page = pages[10]
+    assert run("build", "--source", site).exit_code == 0
+    page.write_text(page.read_text() + "\nA.\n")
+    assert run("build", "--source", site).exit_code == 0  # (the memo from the store's keys)
+    output = str(site / "public")
+    names = [_key(KEPT_KIND, f"{output}\0{n}") for n in range(KEPT_PARTS)]
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        stored = [row for name in names for row in db.execute("SELECT 1 FROM entries WHERE key = ?", (name,))]
+    assert len(stored) > KEPT_PARTS // 2  # most parts hold an output
+    made: list[object] = []
+    text_of = buildcache._kept_part_text
+
+    def spy(part: dict[str, tuple[str, str]]) -> str:
+        made.append(part)
+        return text_of(part)
+
+    monkeypatch.setattr(buildcache, "_kept_part_text", spy)
+    if change == "body":
+        page.write_text(page.read_text() + "\nB.\n")
+    elif change == "page-added":
+        (site / "content" / "policy-zz-added.md").write_text(pages[5].read_text().replace("title: ", "title: New ", 1))
+    else:
+        page.write_text(page.read_text().replace("title: ", "title: Revised ", 1))
+    assert run("build", "--source", site).exit_code == 0
+    if change == "body":  # (a page added or retitled changes what many outputs are made from)
+        assert 0 < len(made) <= 12  # (64 parts, 100-odd outputs: each changed output's part)
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+    policies, _, _ = _keyed(monkeypatch)
+    page.write_text(page.read_text() + "\nC.\n")
+    assert run("build", "--source", site).exit_code == 0
+    assert policies == [f"policies/{page.stem}/index.html"]
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def test_a_one_page_rebuild_asks_reuse_only_for_the_outputs_not_as_recorded(run, tmp_path, monkeypatch) -> None:
+    # A command-line build asks for the outputs the kept memo has keys for in one pass
+    # (BuildCache._reuse_checked: each file's key and identity against the last manifest's), and
+    # asks `reuse` one by one only for the others: the edited page's, and a kept file altered in
+    # the output, which is rendered again. The output is a clean build's.
+    from servicebook.site.buildcache import BuildCache
+
+    site = generated_site(tmp_path / "site", 70)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    pages = sorted((site / "content").glob("*.md"))
+    assert run("build", "--source", site).exit_code == 0
+    pages[10].write_text(pages[10].read_text() + "\nA.\n")
+    assert run("build", "--source", site).exit_code == 0  # (the memo from the store's keys)
+    asked: list[str] = []
+    reuse = BuildCache.reuse
+
+    def spy(self: BuildCache, path: str, key: str) -> str | None:
+        asked.append(path)
+        return reuse(self, path, key)
+
+    monkeypatch.setattr(BuildCache, "reuse", spy)
+    _, _, kept = _keyed(monkeypatch)
+    pages[10].write_text(pages[10].read_text() + "\nB.\n")
+    altered = site / "public" / "policies" / pages[30].stem / "index.html"
+    altered.write_bytes(altered.read_bytes().replace(b"</body>", b"<p>Pay the bearer</p></body>"))
+    assert run("build", "--source", site).exit_code == 0
+    policies = {f"policies/{pages[10].stem}/index.html", f"policies/{pages[30].stem}/index.html"}
+    assert len(kept[-1]) > 100 and {path for path in asked if path.startswith("policies/policy-")} == policies
+    assert b"Pay the bearer" not in altered.read_bytes()
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
 @pytest.mark.parametrize("damage", ["bytes", "shape", "keys", "gone"])
 def test_a_kept_memo_that_is_damaged_or_wrong_never_keeps_a_changed_page(run, built, tmp_path, damage) -> None:
     # The store's record of the last build's keys (BuildCache.kept_memo, in parts) altered on

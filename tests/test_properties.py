@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from markdown_it.common import normalize_url
 
@@ -364,6 +365,19 @@ def test_a_pages_links_packed_read_back_as_they_were_in_order(refs: list[AnchorR
     assert list(packed.targets()) == [(r.slug, r.anchor) for r in refs]
     if not packed.odd:  # as the build cache stores and reads it back
         assert PackedRefs.from_text(packed.text) == packed
+
+
+@given(_REFS, st.integers(0, 6 * 7), st.sampled_from(["", "x", "-1", "1.5", " 1"]))
+def test_packed_links_whose_numbers_are_not_numbers_are_refused(refs: list[AnchorRef], at: int, bad: str) -> None:
+    # from_text checks the line, size and occurrence of every link at once (the columns joined):
+    # an empty field, a sign, a point or a letter in any of them is a damaged entry, never a link
+    packed = PackedRefs.of(refs)
+    assume(not packed.odd and packed.count)
+    parts = packed.text.split("\0")
+    number = [i for i in range(len(parts)) if i % 7 in (3, 4, 6)][at % (3 * packed.count)]
+    parts[number] = bad
+    with pytest.raises(ValueError):
+        PackedRefs.from_text("\0".join(parts))
 
 
 def test_property_tests_are_never_timed() -> None:

@@ -172,8 +172,10 @@ class PackedRefs:
         parts = text.split("\0")
         if len(parts) % _REF_FIELDS:
             raise ValueError("a page's links are cut short")
-        # by columns, a C loop each: a rebuild reads back every page's links
-        if not all(all(map(str.isdecimal, parts[n::_REF_FIELDS])) for n in (3, 4, 6)):
+        # the number columns joined, one C loop (a rebuild reads back every page's links): all
+        # decimal digits, and none of them empty (which joined would not show)
+        numbers = [*parts[3::_REF_FIELDS], *parts[4::_REF_FIELDS], *parts[6::_REF_FIELDS]]
+        if not "".join(numbers).isdecimal() or "" in numbers:
             raise ValueError("a page's links are not links")
         return cls(text, (), len(parts) // _REF_FIELDS)
 
