@@ -111,3 +111,18 @@ def test_a_pages_links_to_other_pages_headings_wait_in_the_spool_until_they_are_
         assert kept.anchor_refs.text == "" and kept.anchor_refs.spooled  # not held by the process
         assert list(kept.anchor_refs) == list(refs) and len(kept.anchor_refs) == 2
         assert list(kept.anchor_refs.targets()) == [("b", "scope"), ("c", "exceptions")]
+
+
+def test_html_placed_again_without_its_refs_is_where_it_was_with_them() -> None:
+    # a page read back from the store (no refs) whose HTML a loaded page placed first (with them)
+    html = '<h2 id="a">A</h2>\n<p>é</p>\n'.encode()
+    sha = hashlib.sha256(html).hexdigest()
+    refs = b"0\0a"
+    with BodySpool() as spool:
+        first = spool.place(html, sha, refs)
+        again = spool.place(html, sha)
+        spool.flush()
+        assert again == first and first[2:] == (len(html), len(refs))
+        page = model.Page("p", "content/p.md", model.PageMeta(title="P"), "", "", (), sha, spooled=again)
+        assert page.html == html.decode()
+        assert os.pread(first[0], first[3], first[1] + first[2]) == refs
