@@ -1029,9 +1029,9 @@ def _placed(monkeypatch) -> list[str]:
     placed: list[str] = []
     place = BodySpool.place
 
-    def recorded(self, html: bytes, html_sha256: str) -> tuple[int, int, int]:
+    def recorded(self, html: bytes, html_sha256: str, refs: bytes = b"") -> tuple[int, ...]:
         placed.append(html_sha256)
-        return place(self, html, html_sha256)
+        return place(self, html, html_sha256, refs)
 
     monkeypatch.setattr(BodySpool, "place", recorded)
     return placed

@@ -637,7 +637,9 @@ class Page:
     html_sha256: str  # of `html` in UTF-8: taken once, where it is rendered (catalog.json publishes it)
     # where its HTML is instead of `body`: (open file descriptor, offset, size in bytes), in this
     # process and the worker processes it forks; () when `body` holds it; (-n, i, 0) for a page
-    # read back from the build's store whose HTML was left there: `STORED_HTML[n]` gives it
+    # read back from the build's store whose HTML was left there: `STORED_HTML[n]` gives it. A
+    # fourth number: the size of what the HTML links to and its ids, right after it in the file
+    # (site/load.py PageResult `body_refs`)
     spooled: tuple[int, ...] = ()
     # where what the search index reads of its HTML is (its sections' words and its text
     # fragment, made once where the page was rendered: site/search.py `page_parts`), in the same
@@ -651,7 +653,8 @@ class Page:
         error (never other bytes) when that is gone or no longer holds it."""
         if not self.spooled:
             return self.body
-        fd, offset, size = self.spooled
+        spooled = self.spooled
+        fd, offset, size = spooled[0], spooled[1], spooled[2]
         if fd < 0:
             stored = STORED_HTML.get(-fd)
             if stored is None:

@@ -33,7 +33,15 @@ def read_refs(html: bytes) -> HtmlRefs:
     if root is None:
         return HtmlRefs(frozenset(), frozenset())
     urls, ids = _queries()
-    return HtmlRefs(frozenset(str(u) for u in urls(root)), frozenset(str(i) for i in ids(root)))
+    return HtmlRefs(frozenset(urls(root)), frozenset(ids(root)))
+
+
+def unpack_refs(packed: bytes) -> HtmlRefs:
+    """The links and anchors that content/markdown.py `body_refs` packed: how many addresses, the
+    addresses, the ids, NUL between."""
+    count, *parts = packed.decode().split("\0")
+    urls = int(count)
+    return HtmlRefs(frozenset(parts[:urls]), frozenset(parts[urls:]))
 
 
 @cache
@@ -44,4 +52,5 @@ def _parser() -> etree.HTMLParser:
 
 @cache
 def _queries() -> tuple[etree.XPath, etree.XPath]:
-    return etree.XPath("//@href | //@src"), etree.XPath("//@id | //a/@name")
+    # plain strings, not lxml's "smart" ones that know their element (each costs more to make)
+    return etree.XPath("//@href | //@src", smart_strings=False), etree.XPath("//@id | //a/@name", smart_strings=False)

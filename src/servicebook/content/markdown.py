@@ -213,6 +213,9 @@ class Rendered:
     # with `search`: (heading, anchor, text) of each section, as the search index reads them
     # from `html` (site/search.py `page_sections`), read from the tokens instead (`search_sections`)
     search_sections: list[tuple[str, str, str]] = field(default_factory=list)
+    # the addresses and ids of `html` as a parser reads them from it (`body_refs`), made from the
+    # tokens; b"" when a value could not be packed (the page's HTML is then read for them)
+    refs: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +303,7 @@ def render(  # noqa: C901 - one branch per token type, in document order
     lines = body.split("\n")
     used_anchors: set[str] = set(RESERVED_ANCHORS | theme_anchors())
     text_parts: list[str] = []
+    addresses: list[str] = []  # of the links and images, as the HTML has them (`body_refs`)
     index: dict[tuple[int, int], Written] = {}  # where each block's link addresses are written
     page_dir = posixpath.dirname(slug)
     _label_cells(tokens)
@@ -331,6 +335,7 @@ def render(  # noqa: C901 - one branch per token type, in document order
                     occurrence = seen.get(address, 0)
                     seen[address] = occurrence + 1
                     _link(child, occurrence, index, token, lines, source, line_offset, slug, page_dir, targets, out)
+                    addresses.append(str(child.attrs.get("src" if child.type == "image" else "href", "")))
             text_parts.append(" ")
         elif token.type in ("fence", "code_block"):
             language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
@@ -346,9 +351,26 @@ def render(  # noqa: C901 - one branch per token type, in document order
     out.anchor_refs = [r for r in out.anchor_refs if r.slug != slug]
     html = md.renderer.render(tokens, md.options, {})
     out.html = sanitize(html)
+    out.refs = body_refs(addresses, out.headings)
     if search:
         out.search_sections = search_sections(tokens)
     return out
+
+
+def body_refs(addresses: list[str], headings: list[tuple[int, str, str]]) -> bytes:
+    """What the HTML of a rendered body links to and which ids it has, as `htmlrefs.read_refs`
+    reads them from it, packed for `unpack_refs`: the address of each link and image as `_link`
+    left it (the sanitizer keeps every address `_link` lets through, as written), each heading's
+    link to its own anchor, and the headings' ids (the only ids the sanitizer keeps); read back by
+    `htmlrefs.unpack_refs`: how many addresses, the addresses, the ids, NUL between. b"" when a
+    value holds a NUL."""
+    urls = set(addresses)
+    urls.update(f"#{anchor}" for _, _, anchor in headings if anchor)
+    ids = {anchor for _, _, anchor in headings}
+    packed = "\0".join([str(len(urls)), *urls, *ids])
+    if packed.count("\0") != len(urls) + len(ids):
+        return b""
+    return packed.encode()
 
 
 # The headings the search index splits a page at, and the tags whose start and end it reads as a

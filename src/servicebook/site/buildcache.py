@@ -333,7 +333,7 @@ class StoredHtml:
         self.spool = spool
         self.keys: list[str] = []  # the store key of each page handed out, by its index (`add`)
         self._sha256: list[str] = []  # and the SHA-256 of its HTML
-        self._placed: dict[int, tuple[int, int, int]] = {}  # of those, where the spool holds the HTML
+        self._placed: dict[int, tuple[int, ...]] = {}  # of those, where the spool holds the HTML
         self.remake: Callable[[str], str | None] | None = None  # a page's HTML from its Markdown, by slug
         self.damaged: list[str] = []  # pages whose HTML was found altered in the store (BuildCache.warnings)
         self._pid = os.getpid()
@@ -350,8 +350,7 @@ class StoredHtml:
     def html(self, page: model.Page, index: int) -> str:
         placed = self._placed.get(index)
         if placed is not None:
-            fd, offset, size = placed
-            data: bytes | None = os.pread(fd, size, offset)
+            data: bytes | None = os.pread(placed[0], placed[2], placed[1])  # (what may follow the HTML left)
         else:
             data = self.store.html("page", self.keys[index])
         if data is not None and hashlib.sha256(data).hexdigest() == page.html_sha256:

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
-from servicebook.content.htmlrefs import read_refs
+from servicebook.content.htmlrefs import HtmlRefs, read_refs
 from servicebook.errors import Problem, SourceLocation
 from servicebook.site.parallel import map_shared
 from servicebook.site.write import HeldLinks, PageLinks, SiteFiles
@@ -88,7 +88,11 @@ def check_links(
 
 
 def scan_page(
-    path: str, data: bytes, known: Container[str] = (), memo: dict[str, LinkTarget] | None = None
+    path: str,
+    data: bytes,
+    known: Container[str] = (),
+    memo: dict[str, LinkTarget] | None = None,
+    body: tuple[bytes, HtmlRefs] | None = None,
 ) -> PageLinks:
     """The links and ids of the page at `path`. Links to a path in `known` (files sure to be in
     the site) without a #fragment, and links to an id of the page itself, are settled here; pure,
@@ -97,10 +101,12 @@ def scan_page(
     after the climb: `../../assets/site.css` from `policies/x/` leads to the same file from every
     page at that depth), the first MEMO_LINKS of them: most of a page's links are the theme's,
     the same on every page, while a link to another page's heading is met once or twice in the
-    whole site (remembering all of those grew each render worker by 50 MiB at 20,000 pages)."""
+    whole site (remembering all of those grew each render worker by 50 MiB at 20,000 pages).
+    `body`: HTML that `data` holds and what it links to and its ids, known without reading it (a
+    policy page's body: content/markdown.py `body_refs`): only the rest of `data` is read."""
     here = posixpath.dirname(path)
     climb = "../" * (here.count("/") + 1) if here else ""
-    refs = read_refs(data)
+    refs = _refs_around(data, body) if body is not None else read_refs(data)
     ids = _joined_ids(refs.ids)
     links = []
     for href in sorted(refs.urls):
@@ -120,6 +126,25 @@ def scan_page(
         if joined or b"\0" + fragment.encode() + b"\0" not in ids:
             links.append((href, joined, folder, fragment))
     return PageLinks(tuple(links), ids)
+
+
+def _refs_around(data: bytes, body: tuple[bytes, HtmlRefs]) -> HtmlRefs:
+    """`read_refs(data)` where `data` holds `body[0]`, whose links and ids are `body[1]`: the rest
+    of the page read with a marker element in the body's place. The marker is read as an element
+    only where the body's tags are read as elements too (not in a comment, an attribute or a
+    script); anywhere else, or without the body in `data`, the whole page is read."""
+    html, known = body
+    at = data.find(html) if html else -1
+    if at < 0 or _BODY_ID.encode() in data:
+        return read_refs(data)
+    rest = read_refs(data[:at] + _BODY_MARKER + data[at + len(html) :])
+    if _BODY_ID not in rest.ids:
+        return read_refs(data)
+    return HtmlRefs(rest.urls | known.urls, (rest.ids - {_BODY_ID}) | known.ids)
+
+
+_BODY_ID = "servicebook-body-here"
+_BODY_MARKER = f'<b id="{_BODY_ID}"></b>'.encode()
 
 
 LinkTarget = tuple[str, bool, str] | None  # what a link leads to: (path joined, to a folder, #fragment)

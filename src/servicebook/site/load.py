@@ -764,6 +764,9 @@ class PageResult:
     # page's slug or a file) and the name, and "**" and their digest when it listed them all:
     # its key leaves out which pages and files there are (_Universe `digest`, `_still`)
     asked: tuple[str, ...] = ()
+    # what its HTML links to and its ids (content/markdown.py `body_refs`): the spool keeps it
+    # after the HTML (model.Page `spooled`) for the render worker's link scan; b"" when not made
+    body_refs: bytes = b""
 
 
 def _locate_ref(root: Path, ref: AnchorRef) -> tuple[SourceLocation, str | None]:
@@ -1096,7 +1099,8 @@ class BodySpool:
         self._end = 0  # where the next page's HTML goes
         self._written = 0  # how much of it is in the file; the rest waits in `_pending`
         self._pending: list[bytes] = []
-        self._at: dict[str, tuple[int, int]] = {}  # the HTML of this digest is already at (offset, size)
+        # the HTML of this digest is already at (offset, size), and its refs' size when they follow it
+        self._at: dict[str, tuple[int, ...]] = {}
         # each distinct heading once: most pages share most of theirs ("Scope", "Exceptions"), and
         # a page's headings were most of what it held without its HTML (bench/README.md, "Memory");
         # so too the owners and the ids of offerings and tools that the front matter names
@@ -1127,27 +1131,31 @@ class BodySpool:
             text=page.text,
             headings=tuple(self._headings.setdefault(h, h) for h in page.headings),
             html_sha256=page.html_sha256,
-            spooled=self._placed(page),
+            spooled=self._placed(page, result.body_refs),
             search_spooled=() if parts is None else (self._fd, *parts),
         )
-        kept = dataclasses.replace(result, page=slim, search=b"", anchor_refs=self.refs(result.anchor_refs))
+        kept = dataclasses.replace(
+            result, page=slim, search=b"", body_refs=b"", anchor_refs=self.refs(result.anchor_refs)
+        )
         self._last = (result, kept)
         return kept
 
-    def _placed(self, page: model.Page) -> tuple[int, int, int]:
+    def _placed(self, page: model.Page, refs: bytes = b"") -> tuple[int, ...]:
         at = self._at.get(page.html_sha256)
-        return (self._fd, *at) if at is not None else self.place(page.body.encode("utf-8"), page.html_sha256)
+        return (self._fd, *at) if at is not None else self.place(page.body.encode("utf-8"), page.html_sha256, refs)
 
     # -- what `keep` does, for a page read back from the store (buildcache.decode_page), which makes
     # its page with them at once: a rebuild reads back every page, and making each twice was a
     # third of that
 
-    def place(self, html: bytes, html_sha256: str) -> tuple[int, int, int]:
+    def place(self, html: bytes, html_sha256: str, refs: bytes = b"") -> tuple[int, ...]:
         """Where the page's HTML (`html`, its UTF-8 bytes, whose SHA-256 is `html_sha256`) is
-        kept: model.Page `spooled`. Each distinct HTML once."""
+        kept: model.Page `spooled`, with what it links to and its ids (`refs`, PageResult
+        `body_refs`) right after it when given. Each distinct HTML once."""
         at = self._at.get(html_sha256)
         if at is None:
-            at = self._at[html_sha256] = self._add(html)
+            offset, _ = self._add(html + refs) if refs else self._add(html)
+            at = self._at[html_sha256] = (offset, len(html), len(refs)) if refs else (offset, len(html))
         return (self._fd, *at)
 
     def refs(self, refs: PackedRefs) -> PackedRefs:
@@ -1218,6 +1226,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     slugs, assets = _Asking(universe.slugs, "p"), _Asking(universe.assets, "a")
     outline: list[tuple[str, str, str]] | None = [] if universe.outlines else None
     sections: list[tuple[str, str, str]] | None = [] if universe.search else None  # for the search index
+    body_refs: list[bytes] = []
     page = _load_page(
         universe.root,
         slug,
@@ -1235,6 +1244,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         universe.organisation,
         cross_refs,
         sections,
+        body_refs=body_refs,
     )
     parts = page_parts(sections, page.html_sha256) if page is not None and sections is not None else b""
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
@@ -1260,6 +1270,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
         tuple(
             sorted(slugs.asked | assets.asked | ({"**" + universe.names()} if slugs.whole or assets.whole else set()))
         ),
+        body_refs[0] if page is not None and body_refs else b"",
     )
 
 
@@ -1280,6 +1291,8 @@ def _load_page(
     organisation: str | None = None,
     cross_refs: list[CrossRef] | None = None,
     search_sections: list[tuple[str, str, str]] | None = None,
+    *,
+    body_refs: list[bytes],  # takes what its HTML links to (markdown.body_refs)
 ) -> model.Page | None:
     url: Callable[[str], str]
     elsewhere: Callable[[str], str] | None = None  # other member teams' records: see LinkTargets
@@ -1358,6 +1371,7 @@ def _load_page(
         outline += rendered.sections
     if search_sections is not None:
         search_sections += rendered.search_sections
+    body_refs.append(rendered.refs)
     return model.Page(
         slug=slug,
         source=path,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -24,6 +25,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration, format_minutes, format_percent
 from servicebook.catalog.validate import did_you_mean
+from servicebook.content.htmlrefs import HtmlRefs, unpack_refs
 from servicebook.errors import Problem, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
@@ -203,7 +205,7 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
             data = _render_page(renderer.env, spec, renderer.common, renderer.layouts, renderer.urls)
         except RenderError as exc:
             return exc.problems
-        links = scan_page(spec.path, data, renderer.known, renderer.links)
+        links = scan_page(spec.path, data, renderer.known, renderer.links, _body(spec))
     if renderer.spool is None:
         return data, links
     target = spooled(renderer, index)
@@ -214,6 +216,20 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
         renderer.folders.add(target.parent)
     target.write_bytes(data)
     return None, links
+
+
+def _body(spec: PageSpec) -> tuple[bytes, HtmlRefs] | None:
+    """A policy page's HTML and what it links to and its ids, where the build's spool keeps them
+    (model.Page `spooled`), so that the page's link scan reads only what the template made around
+    it (links.scan_page); None for other pages, and where the spool does not have them."""
+    page = spec.context.get("page")
+    if not isinstance(page, model.Page) or len(page.spooled) != 4:
+        return None
+    fd, offset, size, refs = page.spooled
+    data = os.pread(fd, size + refs, offset)
+    if len(data) != size + refs:
+        return None
+    return data[:size], unpack_refs(data[size:])
 
 
 def _render_page(
