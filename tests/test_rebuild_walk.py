@@ -22,7 +22,9 @@ import os
 import random
 import re
 import shutil
+import struct
 import subprocess
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,21 @@ FULL_STEPS = 10  # `make test`; `make quick` walks a tenth (at least MIN_STEPS)
 MIN_STEPS = 3
 TRACEBACK = "Traceback (most recent call last)"
 LOCATED = re.compile(r"^(?:\S+/)?(catalog\.yaml|content/[\w./-]+\.md):(\d+):(\d+): error: ", re.MULTILINE)
+
+
+def png(width: int) -> bytes:
+    """A grey PNG image `width` pixels wide and one high."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" + b"\x80" * width))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _lines(text: str, start: int) -> Iterator[tuple[int, str]]:
@@ -86,6 +103,7 @@ class Walk:
     counter: int = 0
     version: int = 0
     mend: Callable[[], Step] | None = None  # puts back what the last step broke
+    image: Path | None = None  # the page that shows content/img/walk.png
 
     @property
     def root(self) -> Path:
@@ -256,14 +274,22 @@ class Walk:
         return Step("layouts/policy.html written", [path])
 
     def static_file(self) -> Step:
-        path = self.root / "content" / "img" / "walk.svg"
-        if path.exists() and self.rng.random() < 0.3:
+        """An image under content/ that a page shows (copied into the site): written, changed, or
+        removed with the line that shows it."""
+        path = self.root / "content" / "img" / "walk.png"
+        shown = "\n![A diagram the walk drew](img/walk.png)\n"
+        if self.image is not None and self.rng.random() < 0.3:
+            page, self.image = self.image, None
             path.unlink()
-            return Step("content/img/walk.svg removed", [path])
+            page.write_text(page.read_text().replace(shown, "", 1))
+            return Step(f"content/img/walk.png removed, and the image from {page.name}", [path, page])
         path.parent.mkdir(exist_ok=True)
-        n = self._n()
-        path.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="{n}" height="10"></svg>\n')
-        return Step("content/img/walk.svg written", [path])
+        path.write_bytes(png(self._n()))
+        if self.image is None:
+            self.image = self.rng.choice(self._original_pages())
+            self.image.write_text(self.image.read_text() + shown)
+            return Step(f"content/img/walk.png written and shown on {self.image.name}", [path, self.image])
+        return Step("content/img/walk.png changed", [path])
 
     def measurement(self) -> Step:
         snapshots = sorted((self.root / "measurements").glob("*.json"))
