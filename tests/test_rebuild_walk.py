@@ -214,7 +214,7 @@ class Walk:
         catalog = self.root / "catalog.yaml"
         text = catalog.read_text()
         start = text.index(f"  - id: {tool}\n")
-        end = text.index("  - id: ", start + 1)
+        end = text.index("\n  - id: ", start) + 1  # the next record (not an SLO's id, indented more)
         catalog.write_text(text[:start] + text[end:])
         del self.tools[tool]
         return Step(f"tool {tool} removed", [catalog])
@@ -257,7 +257,7 @@ class Walk:
         catalog = self.root / "catalog.yaml"
         text = catalog.read_text()
         start = text.index(f"  - id: {offering}\n")
-        end = text.index("  - id: ", start + 1)
+        end = text.index("\n  - id: ", start) + 1  # the next record (not an SLO's id, indented more)
         catalog.write_text(text[:start] + text[end:])
         return Step(f"offering {offering} removed", [catalog])
 
