@@ -1,20 +1,24 @@
 """A rebuild equals a build from nothing, whatever sequence of edits came before it: a seeded
 random walk over a git-tracked copy of the example site (its catalog, policy pages and
-measurement snapshots) applies one edit a step (a page's text, a page added, deleted or renamed,
-front matter, an SLO objective, an offering or tool added or removed, a tool marked unsupported,
-a layout, a static file under content/, a measurement snapshot, a commit, a version bumped and
-tagged) and after each step compares the warm rebuild's output byte for byte with a build of the
-same sources, copied to another folder, by a process that has built nothing, with no cache of any
+measurement snapshots) applies one edit a step (a page's text, saved in place or through a new
+file, or one letter of it in the other case: the same size, often within the same second; a page
+added, deleted, renamed or moved into a folder; front matter; an SLO objective; an offering or
+tool added or removed, renamed, a tool marked unsupported; a layout; an image a page shows; a
+measurement snapshot changed or added; a commit, an empty one, a version bumped and tagged) and
+after each step compares the warm rebuild's output byte for byte with a build of the same
+sources, copied to another folder, by a process that has built nothing, with no cache of any
 kind. Some steps break the site (a heading renamed that another page links to, catalog.yaml made
-invalid) and the next step mends it: the broken build fails as the cold one does, with the
-error located as file:line:col, without a traceback, and leaves the output exactly as it was.
+invalid) and the next step mends it: the broken build fails as the cold one does, with the error
+located as file:line:col, without a traceback, and leaves the output exactly as it was.
 
-Run through the command line (`servicebook build`, each build a process of its own) and through
+Walked through the command line (`servicebook build`, each build a process of its own), through
 `serve`'s rebuild path (site/serve.Preview, told which files changed as its file watcher tells
-it). The walk's length follows the Hypothesis profile (a tenth in `make quick`); the seed is
-printed on failure with every step taken, and a walk is replayed with
+it), and through both taking turns on the site's one store (a preview started and stopped, the
+command line building in between). The walk's length follows the Hypothesis profile (a tenth in
+`make quick`); the seed is printed on failure with every step taken, and a walk is replayed with
 SERVICEBOOK_WALK_SEED=N; SERVICEBOOK_WALK_STEPS=N makes longer walks and
-SERVICEBOOK_WALK_SEEDS=K walks K seeds (from the given one) in one run."""
+SERVICEBOOK_WALK_SEEDS=K walks K seeds (from the given one) in one run. Not walked: servicebook.lock
+(a federated site's; tests/test_federation*.py)."""
 
 from __future__ import annotations
 
