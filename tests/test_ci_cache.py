@@ -155,3 +155,47 @@ def test_a_restored_site_whose_times_were_cut_is_kept_once_its_pages_hash_right(
     assert rendered(cache) == {changed, "versions/index.html", *LISTS}
     assert len(hashed) >= len(cache.reused) > 0
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+
+
+def test_a_fresh_checkout_at_another_path_with_the_source_in_a_subfolder_and_the_site_beside_it_uses_the_restored_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the GitLab component's layout: `build --source site --output public` at the top of the
+    # repository, `site/.servicebook-cache/` and `public/` restored from the forge's cache into a
+    # checkout at another path
+    top = tmp_path / "repository"
+    site = generated_site(top / "site", pages=30)
+    (top / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/site/.servicebook-cache/\n")
+    repo = GitSite(top)
+    repo.commit("The generated catalog")
+    builds = Builds(site, monkeypatch)
+
+    def build_at(root: Path) -> BuildCache:
+        builds.caches.clear()
+        build(Options(source=root / "site", output=root / "public", env=ENV))
+        (cache,) = builds.caches
+        return cache
+
+    def commit_a_page_change(index: int) -> str:
+        page = sorted((site / "content").rglob("*.md"))[index]
+        page.write_text(page.read_text() + "\nA committed sentence.\n")
+        repo.commit(f"Page {index} changed")
+        return f"policies/{page.relative_to(site / 'content').with_suffix('').as_posix()}/index.html"
+
+    build_at(top)
+    commit_a_page_change(2)  # the first commit after the first build: see test_page_keys
+    build_at(top)
+    changed = commit_a_page_change(3)
+    clone = tmp_path / "ci" / "checkout"
+    subprocess.run(["git", "clone", "-q", str(top), str(clone)], check=True, capture_output=True)
+    shutil.copytree(top / "site" / ".servicebook-cache", clone / "site" / ".servicebook-cache")
+    shutil.copytree(top / "public", clone / "public")
+    cache = build_at(clone)
+    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert cache.restored
+    cold = tmp_path / "cold"
+    shutil.copytree(
+        clone, cold, ignore=lambda folder, names: [n for n in names if n in ("public", ".servicebook-cache")]
+    )
+    build(Options(source=cold / "site", output=cold / "public", env=ENV))
+    assert tree(clone / "public") == tree(cold / "public")

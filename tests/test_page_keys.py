@@ -21,7 +21,7 @@ from servicebook.catalog.basics import BuildInfo
 from servicebook.git.history import load_timeline
 from servicebook.git.repo import open_repo
 from servicebook.git.versions import Release
-from servicebook.site import render, templates
+from servicebook.site import pagekeys, render, templates
 from servicebook.site.build import Options, build, gather
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import EntryView, HistoryView
@@ -660,3 +660,17 @@ def test_a_recorded_footer_of_another_shape_reads_as_none(text: str) -> None:
 def test_a_recorded_footer_reads_back_as_it_was() -> None:
     footer = Footer("2026.11", "2026.10", dirty=True)
     assert Footer.read(footer.text) == footer
+
+
+def test_no_function_inside_reuse_keys_binds_a_name_reuse_keys_binds() -> None:
+    # such a name (a walrus, an assignment) hides the outer one in the whole inner function: a
+    # read of it before the assignment fails, and a later edit that means the outer one takes
+    # the inner (a first version of the kept keys was caught by `viewed`)
+    import symtable
+
+    module = symtable.symtable(Path(pagekeys.__file__).read_text(), pagekeys.__file__, "exec")
+    (outer,) = [table for table in module.get_children() if table.get_name() == "reuse_keys"]
+    bound = {s.get_name() for s in outer.get_symbols() if s.is_local()}
+    for inner in outer.get_children():
+        own = {s.get_name() for s in inner.get_symbols() if s.is_local() and not s.is_parameter()}
+        assert not own & bound, f"reuse_keys.{inner.get_name()} binds {sorted(own & bound)}"

@@ -533,3 +533,46 @@ def test_a_command_line_rebuild_writes_the_records_of_the_pages_that_changed_alo
     gone = removable(site)[0]
     remove(gone)
     assert address(gone) not in rebuilt()
+
+
+def test_a_command_line_rebuild_after_serve_writes_the_records_of_the_page_that_changed_alone(
+    tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` stores the runs of the index it changes with what each record is made of, as the
+    command line does: the command line's next rebuild takes the other pages' records' keys from
+    them, rather than writing out every policy page's record once more."""
+    site = generated_site(tmp_path / "site", pages=40)
+    assert run("build", "--source", site).exit_code == 0
+    pages = pages_of(site)
+    memory = PageMemory()
+    served = Options(source=site, output=tmp_path / "serve" / "site", env=ENV, memory=memory)
+    try:
+        build(served)
+        for n in (3, 5):
+            pages[n].write_text(pages[n].read_text() + "\nA note made in the preview.\n")
+            build(served)
+    finally:
+        memory.close()
+    written: list[str] = []
+    real, real_keys = search._record_text, search._record_keys
+    keying = [False]
+
+    def spy(record, page):  # type: ignore[no-untyped-def]
+        if record["k"] == "policy" and keying[0]:
+            written.append(record["u"])
+        return real(record, page)
+
+    def keys(*args):  # type: ignore[no-untyped-def]
+        keying[0] = True
+        try:
+            return real_keys(*args)
+        finally:
+            keying[0] = False
+
+    monkeypatch.setattr(search, "_record_text", spy)
+    monkeypatch.setattr(search, "_record_keys", keys)
+    body = pages[7]
+    body.write_text(body.read_text() + "\nA note on quokkaplatypus rotation.\n")
+    assert run("build", "--source", site).exit_code == 0
+    assert set(written) == {routes.policy(body.stem)}  # every policy page's before
+    assert tree(site / "public") == clean_build(run, site, tmp_path)

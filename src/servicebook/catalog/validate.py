@@ -1257,8 +1257,9 @@ def _check_sunset(c: _Check, offering: model.Offering, at: Path, offerings: AbcM
         elif offering.replaced_by == offering.id:
             c.report((*at, "replaced_by"), f"offering '{offering.id}' is replaced by itself")
         elif c.ref(offering.replaced_by, offerings, (*at, "replaced_by"), "offering"):
-            successor = offerings[offering.replaced_by]
-            if successor.lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED):
+            # (None: a record left out of a salvaged catalog, reported on its own)
+            successor = offerings.get(offering.replaced_by)
+            if successor is not None and successor.lifecycle in (model.Lifecycle.DEPRECATED, model.Lifecycle.RETIRED):
                 c.report(
                     (*at, "replaced_by"),
                     f"'{offering.id}' is replaced by '{successor.id}', which is {successor.lifecycle.value} too",

@@ -1052,16 +1052,15 @@ def _previous(store: Store, output: Path, source: Path, memory: PageMemory | Non
     recorded = store.manifest(str(output))
     if recorded is not None:
         return _read_manifest(recorded)
-    if not output.is_relative_to(source):
-        return None
-    relative = output.relative_to(source)
+    # where the output is from the source: inside it (`public/`), or beside it (the GitLab
+    # component's `--source site --output public` at the top of the repository: `../public`)
+    relative = os.path.relpath(output, source)
     for other in store.outputs():
         manifest = _read_manifest(store.manifest(other))
         if manifest is None or not manifest.source or Path(manifest.source) == source:
             continue
-        with contextlib.suppress(ValueError):
-            if Path(other).relative_to(manifest.source) == relative:
-                return manifest
+        if os.path.relpath(other, manifest.source) == relative:
+            return manifest
     return None
 
 

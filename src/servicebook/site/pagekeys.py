@@ -525,11 +525,11 @@ def reuse_keys(
             inputs = (shared, where, page.slug, page.source, page.meta, page.html_sha256)
             made = functools.partial(_policy_key, own, names, tool_names, team, changed, page, where)
             return remembered(spec.path, inputs, made)
-        if (viewed := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
-            view, subject, ident = viewed
-            history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
-            made = functools.partial(_view_key, own, where, history, view, views, member)
-            return viewed_keys(spec.path, own, where, history, member, made)
+        if (of_view := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
+            view, subject, ident = of_view
+            its_history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
+            made = functools.partial(_view_key, own, where, its_history, view, views, member)
+            return viewed_keys(spec.path, own, where, its_history, member, made)
         # a member team's page: its own member (name, mission, where and at which commit it was
         # read, its offerings and tools by name), not the others, which only the Teams page lists
         if spec.template in ("moved.html", "team.html"):

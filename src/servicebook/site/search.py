@@ -502,9 +502,11 @@ def index_files(
     pages = dict(zip(policy, view.pages, strict=True))
     base: IndexWords | None = None
     made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
-    if keyed and made_of is not None:
+    if made_of is not None and usable is not None and view.site.federation is None:
+        # stored with the runs by `serve` too, for the command line's next rebuild to key by
         made = _made_of(len(records), pages, made_of)
-        base = _Words.stored(usable)
+        if keyed:
+            base = _Words.stored(usable)
     written: list[str | None]
     if memory is not None:
         all_texts, keys = _record_texts(records, pages, memory.records)
@@ -1389,6 +1391,7 @@ class _Words:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
+        now.made = self.made if self.made is not None else []  # (`serve`'s next index compares its runs' with it)
         if self.blocks is not None:
             self.blocks.finish()
             now.blocks = self.blocks.blocks
