@@ -3,10 +3,10 @@
 A release's output depends only on its commit and on this servicebook (code and theme), so it is
 cached under `.servicebook-cache/releases/<code>/<commit>/` and reused: a release is built
 once. The cached tree is flat: one folder, each file named by its path (cache.folder.flat_name),
-not a folder per page as the output has them (`stored_file`). Building it shares with the other releases and the current catalog what they have in common
-(buildcache.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs; all
-in the one store, cache/store.py), so the first build of twenty releases costs far less than
-twenty builds.
+not a folder per page as the output has them (`stored_file`). Building it shares with the other
+releases and the current catalog what they have in common (buildcache.py: pages and catalogs as
+read; stamps.py: pages rendered from the same inputs; all in the one store, cache/store.py), so
+the first build of twenty releases costs far less than twenty builds.
 """
 
 from __future__ import annotations
@@ -258,10 +258,10 @@ def _store(
     files: Mapping[str, bytes], target: Path, stored: dict[str, tuple[str, bytes, list[int]]] | None = None
 ) -> dict[str, list[int]]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
-    (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see `_intact`). `stored` (LastMade.stored): the files the
-    release before stored that are not pages; one of this release's with the same path and bytes
-    is linked to it while it is still the file written (its identity), and `stored` becomes this
-    release's."""
+    (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
+    `_intact`). `stored` (LastMade.stored): the files the release before stored that are not
+    pages; one of this release's with the same path and bytes is linked to it while it is still
+    the file written (its identity), and `stored` becomes this release's."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     last = stored or {}

@@ -378,9 +378,8 @@ def write_site(
     if journal is not None:
         journal.forget()  # until this build says what it left
     changed: set[str] | None = None  # the paths looked at, when the journal spared listing the spare
-    if flat_trees:  # every file by its path: as given, else as the tree's one listing names it
-        flat = {prefix: _flat_files(tree, (tree_files or {}).get(prefix)) for prefix, tree in (trees or {}).items()}
-        tree_files = {prefix: listed for prefix, listed in flat.items() if listed is not None}
+    if flat_trees:
+        tree_files = _flat_trees(trees or {}, tree_files or {})
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
@@ -767,6 +766,15 @@ def _known_tree_links(folder: str, at: str, listed: Mapping[str, list[int]], fou
 class _FlatTree(dict[str, list[int]]):
     """The files of a flat tree (`write_site`'s `flat_trees`), path → identity: each is the file
     named `flat_name(path)` in the tree's one folder."""
+
+
+def _flat_trees(
+    trees: Mapping[str, Path], given: Mapping[str, Mapping[str, list[int]]]
+) -> dict[str, Mapping[str, list[int]]]:
+    """`tree_files` of flat trees: every file by its path, as `given`, else as the tree's one
+    listing names it (`_flat_files`)."""
+    flat = {prefix: _flat_files(tree, given.get(prefix)) for prefix, tree in trees.items()}
+    return {prefix: listed for prefix, listed in flat.items() if listed is not None}
 
 
 def _flat_files(tree: Path, given: Mapping[str, list[int]] | None) -> _FlatTree | None:
