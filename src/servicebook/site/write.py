@@ -378,8 +378,7 @@ def write_site(
     if journal is not None:
         journal.forget()  # until this build says what it left
     changed: set[str] | None = None  # the paths looked at, when the journal spared listing the spare
-    if flat_trees:
-        tree_files = _flat_trees(trees or {}, tree_files or {})
+    tree_files = _flat_trees(trees or {}, tree_files or {}) if flat_trees else tree_files
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
