@@ -59,6 +59,7 @@ def _rendered(site: Path) -> Files:
         known: Any = None,
         journal: Any = None,
         tree_files: Any = None,
+        flat_trees: bool = False,
     ) -> dict[str, list[int]]:
         assert staging is None  # a small site is written from memory, so the stage can be replayed
         assert not tree_files  # no releases: a replay lists nothing it is not given

@@ -622,6 +622,28 @@ def _release_trees(root: Path) -> list[Path]:
     return sorted((root / ".servicebook-cache/releases").glob("*/*"))
 
 
+def _stored(tree: Path) -> dict[str, Path]:
+    """path → file of a cached release tree (flat: each file named by its path, but a path too
+    long for a name), its marker aside."""
+    from servicebook.cache.folder import flat_path
+    from servicebook.site.releases import COMPLETE
+
+    found = {flat_path(p.name): p for p in tree.iterdir() if p.is_file() and p.name != COMPLETE}
+    return {path: p for path, p in found.items() if path is not None}
+
+
+def _identities(tree: Path) -> dict[str, list[int]]:
+    """path → (size, modification time, inode) of each file of a cached release tree, as its
+    record holds them, each found by its path."""
+    from servicebook.site.releases import COMPLETE, stored_file
+
+    identities = {}
+    for path in json.loads((tree / COMPLETE).read_text()):
+        info = stored_file(tree, path).stat()
+        identities[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    return identities
+
+
 def test_adding_a_release_does_not_list_the_cached_release_trees_again(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -787,9 +809,7 @@ def test_a_release_record_of_another_shape_is_a_miss_never_an_error(run, repo: G
         p: b for p, b in built.items() if p.startswith("v/")
     }
     for tree in _release_trees(repo.root):  # checked whole, and recorded again as they are
-        assert set(json.loads((tree / COMPLETE).read_text())) == {
-            p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file() and p.name != COMPLETE
-        }
+        assert set(json.loads((tree / COMPLETE).read_text())) == set(_stored(tree))
 
 
 def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
@@ -1045,19 +1065,16 @@ def test_a_release_stores_the_files_it_shares_with_the_release_before_as_links_t
     assert run("build", "--source", repo.root).exit_code == 0
     trees = {json.loads((t / "catalog.json").read_bytes())["catalog_version"]: t for t in _release_trees(repo.root)}
     first, second = trees["1.0"], trees["1.1"]
+    ones, twos = _stored(first), _stored(second)
     shared = [
-        p.relative_to(second).as_posix()
-        for p in second.rglob("*")
-        if p.is_file()
-        and p.suffix != ".html"
-        and p.name != ".complete"
-        and (first / p.relative_to(second)).is_file()
-        and (first / p.relative_to(second)).read_bytes() == p.read_bytes()
+        path
+        for path, p in twos.items()
+        if p.suffix != ".html" and path in ones and ones[path].read_bytes() == p.read_bytes()
     ]
     assert "schema.json" in shared and any(p.startswith("assets/") for p in shared)
     for path in shared:  # one file, not written again
-        assert (second / path).stat().st_ino == (first / path).stat().st_ino
-        assert not [w for w in written if w.endswith(f"/{path}") and f".{second.name}." in w]
+        assert twos[path].stat().st_ino == ones[path].stat().st_ino
+        assert not [w for w in written if w.endswith(f"/{twos[path].name}") and f".{second.name}." in w]
     assert run("verify", "--source", repo.root).exit_code == 0
     # an edit of a published copy of a shared file is found in both releases, which are built again
     (repo.root / "public/v/1.0/schema.json").write_bytes(b"{}")
@@ -1081,3 +1098,44 @@ def test_a_first_build_exports_the_sources_of_its_first_release_alone(
     assert {p.name for p in (repo.root / "public/v").iterdir()} == {"1.0", "1.1", "2.0"}
     assert run("verify", "--source", repo.root).exit_code == 0  # each release as an ordinary build makes it
     _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
+
+
+def test_a_release_is_stored_flat_its_files_named_by_their_paths_long_ones_by_their_record(run, repo: GitSite) -> None:
+    """A cached release is one folder (not a folder per page, as the output has: a first build of
+    twenty releases made ~34,000 of them), each file named by its path; a path too long for one
+    name (a content file deep in folders) is found again by the record when the tree is checked
+    whole. What is published is what a build from nothing makes."""
+    from servicebook.site.releases import COMPLETE
+
+    deep = "/".join(f"a-folder-with-a-long-name-{'x' * 30}-{n}" for n in range(5)) + "/diagram.png"
+    assert len(deep) > 255
+    (repo.root / "content" / deep).parent.mkdir(parents=True)
+    (repo.root / "content" / deep).write_bytes(b"\x89PNG\r\n\x1a\n not really an image")
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + f"\n![A diagram]({deep})\n")
+    repo.write("catalog.yaml", catalog_at("2.1", extra_offering=True).replace("objective: 99.5", "objective: 99.9"))
+    repo.commit("Release 2.1, with a diagram")
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    built = _tree(repo.root / "public")
+    shown = sorted(p for p in built if p.endswith("diagram.png"))  # the root's and release 2.1's
+    assert len(shown) == 2 and shown[1] == f"v/2.1/{shown[0]}" and len(shown[0]) > 255
+    trees = _release_trees(repo.root)
+    assert len(trees) == 4
+    for tree in trees:
+        assert [p.name for p in tree.iterdir() if not p.is_file()] == []  # no folder of its own
+        record = json.loads((tree / COMPLETE).read_text())
+        assert "index.html" in record and "offerings/ci/index.html" in record
+        # the record distrusted (every size off by one): the tree is listed, read and hashed whole
+        (tree / COMPLETE).write_text(json.dumps({path: [size + 1, *rest] for path, (size, *rest) in record.items()}))
+    repo.write("catalog.yaml", catalog_at("2.2", extra_offering=True).replace("objective: 99.5", "objective: 99.9"))
+    repo.commit("Release 2.2")
+    assert run("build", "--source", repo.root).exit_code == 0
+    now = _tree(repo.root / "public")
+    assert {p: b for p, b in now.items() if p.startswith("v/") and not p.startswith("v/2.2/")} == {
+        p: b for p, b in built.items() if p.startswith("v/")
+    }
+    for tree in trees:  # kept, not built again: recorded again as found (a long path by its record)
+        record = json.loads((tree / COMPLETE).read_text())
+        assert {p for p in record if len(p) < 200} == set(_stored(tree)) and record == _identities(tree)
+    assert run("verify", "--source", repo.root).exit_code == 0
+    _assert_a_build_from_nothing_makes(run, repo, now)

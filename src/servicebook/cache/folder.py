@@ -4,6 +4,8 @@ user's cache folder: compiled templates), which holds nothing a site's build dep
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,3 +31,27 @@ def user_cache(env: Mapping[str, str]) -> Path | None:
             return None
         base = home / ".cache"
     return base / "servicebook"
+
+
+_FLAT = re.compile(r"(?:[^%]|%25|%2F)+")
+_NAME_MAX = 255  # bytes of a file's name, on the file systems Linux and macOS use
+
+
+def flat_name(path: str) -> str:
+    """The name of the file at site path `path` ("/"-separated) in a flat folder of the cache (a
+    release's tree, site/releases.py: one folder, not one per page): "%" and "/" written as %25
+    and %2F, so that `flat_path` reads the path back; a path too long for one name is "%%" and
+    its SHA-256 (which `flat_path` cannot read back: the reader finds it by its path)."""
+    name = path.replace("%", "%25").replace("/", "%2F")
+    if len(name.encode("utf-8", "surrogateescape")) > _NAME_MAX:
+        return "%%" + hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+    return name
+
+
+def flat_path(name: str) -> str | None:
+    """The site path whose `flat_name` is `name`; None for a name `flat_name` does not make so
+    (a long path's digest, or a name no path has)."""
+    if not _FLAT.fullmatch(name):
+        return None
+    path = re.sub("%(25|2F)", lambda m: "%" if m[1] == "25" else "/", name)
+    return path if flat_name(path) == name else None

@@ -409,6 +409,7 @@ def _finish(
         known=cache.kept_identities(),
         journal=journal,
         tree_files={r.release.path: r.files for r in releases if r.files is not None},  # as releases.py found them
+        flat_trees=True,  # releases.py stores each release's tree flat (releases.stored_file)
     )
     if options.memory is None:
         cache.record_spare(journal)
@@ -578,7 +579,9 @@ def _summaries(repo: Repo | None, releases: list[BuiltRelease], records: RecordC
 
     def document(n: int) -> dict[str, Any]:
         if n not in documents:
-            documents[n] = json.loads((releases[n].tree / "catalog.json").read_bytes())
+            from servicebook.site.releases import stored_file  # loaded already: there are releases
+
+            documents[n] = json.loads(stored_file(releases[n].tree, "catalog.json").read_bytes())
         return documents[n]
 
     for n, (built, key) in enumerate(zip(releases, keys, strict=True)):

@@ -2,10 +2,11 @@
 
 A release's output depends only on its commit and on this servicebook (code and theme), so it is
 cached under `.servicebook-cache/releases/<code>/<commit>/` and reused: a release is built
-once. Building it shares with the other releases and the current catalog what they have in common
-(buildcache.py: pages and catalogs as read; stamps.py: pages rendered from the same inputs; all
-in the one store, cache/store.py), so the first build of twenty releases costs far less than
-twenty builds.
+once. The cached tree is flat: one folder, each file named by its path (cache.folder.flat_name),
+not a folder per page as the output has them (`stored_file`). Building it shares with the other
+releases and the current catalog what they have in common (buildcache.py: pages and catalogs as
+read; stamps.py: pages rendered from the same inputs; all in the one store, cache/store.py), so
+the first build of twenty releases costs far less than twenty builds.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
+from servicebook.cache.folder import flat_name, flat_path
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
 from servicebook.git.releases import Discovery, Sources
@@ -95,7 +97,7 @@ class _Reuse:
 @dataclass(frozen=True, slots=True)
 class BuiltRelease:
     release: Release
-    tree: Path  # folder holding the release's files (in the cache)
+    tree: Path  # folder holding the release's files (in the cache), flat: see `stored_file`
     paths: frozenset[str] = field(default_factory=frozenset)
     # path → (size, modification time, inode) of each file of `tree`, as found when it was
     # checked or written: the write stage links them without listing the tree again (None: list it)
@@ -148,6 +150,12 @@ def build_releases(
                 done()
     built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
     return built, problems
+
+
+def stored_file(tree: Path, path: str) -> Path:
+    """Where the file at site path `path` of a release is in its cached `tree` (flat: one folder,
+    each file named by its path, cache.folder.flat_name; the write stage links from it)."""
+    return tree / flat_name(path)
 
 
 def code_folder() -> str:
@@ -249,25 +257,21 @@ def build_release(
 def _store(
     files: Mapping[str, bytes], target: Path, stored: dict[str, tuple[str, bytes, list[int]]] | None = None
 ) -> dict[str, list[int]]:
-    """Write the release into the cache atomically (a half-written entry is never used); the
-    identity of each file written (see `_intact`). `stored` (LastMade.stored): the files the
-    release before stored that are not pages; one of this release's with the same path and bytes
-    is linked to it while it is still the file written (its identity), and `stored` becomes this
-    release's."""
+    """Write the release into the cache atomically (a half-written entry is never used), flat
+    (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
+    `_intact`). `stored` (LastMade.stored): the files the release before stored that are not
+    pages; one of this release's with the same path and bytes is linked to it while it is still
+    the file written (its identity), and `stored` becomes this release's."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     last = stored or {}
     try:
-        made = {str(staging)}
         written: dict[str, list[int]] = {}  # as `_identities` reads them, from each file as it is written
-        for path in sorted(files):  # plain strings: a release is thousands of files, a folder each
-            folder, _, _ = f"{staging}/{path}".rpartition("/")
-            if folder not in made:
-                _folder(folder)
-                made.add(folder)
+        for path in sorted(files):  # plain strings: a release is thousands of files
+            name = f"{staging}/{flat_name(path)}"
             data, kept = files[path], last.get(path)
-            linked = kept is not None and (kept[1] is data or kept[1] == data) and _link(kept, f"{staging}/{path}")
-            written[path] = kept[2] if linked and kept is not None else _write(f"{staging}/{path}", data)
+            linked = kept is not None and (kept[1] is data or kept[1] == data) and _link(kept, name)
+            written[path] = kept[2] if linked and kept is not None else _write(name, data)
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         if target.exists():
             shutil.rmtree(target)
@@ -278,22 +282,11 @@ def _store(
     if stored is not None:
         stored.clear()
         stored.update(
-            (path, (f"{target}/{path}", files[path], identity))
+            (path, (f"{target}/{flat_name(path)}", files[path], identity))
             for path, identity in written.items()
             if not path.endswith(".html")
         )
     return written
-
-
-def _folder(folder: str) -> None:
-    """Make `folder` (one `mkdir` when its parent is there, as it mostly is: `os.makedirs` first
-    looks for the parent)."""
-    try:
-        os.mkdir(folder)  # noqa: PTH102 - plain strings, by the thousand
-    except FileExistsError:
-        pass
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)  # noqa: PTH103
 
 
 def _link(kept: tuple[str, bytes, list[int]], path: str) -> bool:
@@ -347,8 +340,10 @@ def _intact(tree: Path) -> dict[str, list[int]] | None:
         if kept != recorded:  # copies: their inodes, so the next build finds them as they are
             _remember(tree, kept)
         return kept
-    now = _identities(tree)
-    files = read_tree(tree)
+    now = _identities(tree, recorded if isinstance(recorded, dict) else {})
+    if now is None:
+        return None
+    files = read_tree(tree, now)
     if manifest(files) != files.get(MANIFEST):
         return None
     _remember(tree, now)  # checked whole: remember how its files are now
@@ -375,7 +370,7 @@ def _as_recorded(tree: str, recorded: Mapping[str, object]) -> dict[str, list[in
         if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
             return None
         try:
-            info = os.lstat(f"{tree}/{path}")
+            info = os.lstat(f"{tree}/{flat_name(path)}")
         except OSError:
             return None
         if info.st_size != identity[0] or info.st_mtime_ns != identity[1] or not stat.S_ISREG(info.st_mode):
@@ -384,28 +379,25 @@ def _as_recorded(tree: str, recorded: Mapping[str, object]) -> dict[str, list[in
     return found
 
 
-def _identities(tree: Path) -> dict[str, list[int]]:
-    """path → (size, modification time, inode) of every file of a release tree but its marker."""
+def _identities(tree: Path, recorded: Mapping[str, object]) -> dict[str, list[int]] | None:
+    """path → (size, modification time, inode) of every file of a release tree but its marker,
+    each named by its path (`stored_file`; a long path's name, which cannot be read back, by the
+    paths `recorded`); None when the tree holds anything else (a folder, a link, a name no path
+    has): it is not a tree `_store` wrote."""
+    long = {flat_name(path): path for path in recorded if isinstance(path, str)}
     found: dict[str, list[int]] = {}
-
-    def scan(folder: str, prefix: str) -> None:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    scan(entry.path, f"{prefix}{entry.name}/")
-                elif not (prefix == "" and entry.name.startswith(COMPLETE)):
-                    info = entry.stat(follow_symlinks=False)
-                    found[prefix + entry.name] = [info.st_size, info.st_mtime_ns, info.st_ino]
-
-    scan(str(tree), "")
+    with os.scandir(tree) as entries:
+        for entry in entries:
+            if entry.name.startswith(COMPLETE):
+                continue
+            path = flat_path(entry.name) or long.get(entry.name)
+            if path is None or not entry.is_file(follow_symlinks=False):
+                return None
+            info = entry.stat(follow_symlinks=False)
+            found[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
     return dict(sorted(found.items()))
 
 
-def _paths(tree: Path) -> frozenset[str]:
-    return frozenset(
-        str(p.relative_to(tree)).replace(os.sep, "/") for p in tree.rglob("*") if p.is_file() and p.name != COMPLETE
-    )
-
-
-def read_tree(tree: Path) -> dict[str, bytes]:
-    return {path: (tree / path).read_bytes() for path in sorted(_paths(tree))}
+def read_tree(tree: Path, paths: Iterable[str]) -> dict[str, bytes]:
+    """The bytes of each file `paths` names in the release tree `tree`."""
+    return {path: stored_file(tree, path).read_bytes() for path in sorted(paths)}

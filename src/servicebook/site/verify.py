@@ -31,7 +31,7 @@ from servicebook.git.versions import MANIFEST, VERSIONS_JSON, compare, parse_man
 from servicebook.progress import Phases
 from servicebook.site.build import Options, build
 from servicebook.site.load import load
-from servicebook.site.releases import COMPLETE, build_releases
+from servicebook.site.releases import build_releases, read_tree, stored_file
 from servicebook.site.write import MARKER
 
 RootCheck = Literal["rebuilt", "manifest", "not checked"]
@@ -250,7 +250,8 @@ def _verify_releases(
     ours: dict[str, str] = {}
     for release in built:
         version = release.release.version
-        ours.update({routes.release(version) + p: h for p, h in _hashes(release.tree, COMPLETE).items()})
+        kept = read_tree(release.tree, release.paths)  # flat: each file named by its path (releases.stored_file)
+        ours.update({routes.release(version) + p: hashlib.sha256(data).hexdigest() for p, data in kept.items()})
     bad |= {v for v in only if v not in rebuilt}
     folders = {routes.release(v) for v in only}
     theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
@@ -258,7 +259,7 @@ def _verify_releases(
 
     def files(path: str) -> tuple[Path, Path]:
         folder = _folder(path, folders)
-        return trees.get(folder, scratch / "none") / path.removeprefix(folder), site / path
+        return stored_file(trees.get(folder, scratch / "none"), path.removeprefix(folder)), site / path
 
     differences += _file_differences(ours, theirs, folders, bad, files)
     checked = tuple(v for v in only if v not in bad and v in published)

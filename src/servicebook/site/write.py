@@ -18,11 +18,12 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Iterator, KeysView, Mapping, MutableMapping, Set
+from collections.abc import Callable, Collection, Iterator, KeysView, Mapping, MutableMapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from servicebook.cache.folder import flat_name, flat_path
 from servicebook.errors import UsageProblem, WriteFailed
 from servicebook.site.libc import function
 
@@ -336,6 +337,8 @@ def write_site(
     known: Mapping[str, list[int]] | None = None,
     journal: SpareJournal | None = None,
     tree_files: Mapping[str, Mapping[str, list[int]]] | None = None,
+    *,
+    flat_trees: bool = False,
 ) -> dict[str, list[int]]:
     """Write `files` into a staging folder, then swap it with `output` (see module docstring).
     Returns the identity (size, modification time, inode) of every file the output now holds,
@@ -349,7 +352,8 @@ def write_site(
     in the current `output` and are hard-linked from it rather than written again. `tree_files`
     gives, for a prefix of `trees`, the files of its tree with their identity as the caller has
     just found them (releases.py: a cached release checked against its record): those files are
-    linked, and the tree is not listed again.
+    linked, and the tree is not listed again. With `flat_trees` (releases.py's cache), each tree is
+    one folder whose files are named by their paths (cache.folder.flat_name).
 
     `spare` is where the replaced site is kept for the next build (in the build cache, on the
     output's file system). When the new site keeps most files of the current one, the spare
@@ -382,6 +386,7 @@ def write_site(
     if journal is not None:
         journal.forget()  # until this build says what it left
     changed: set[str] | None = None  # the paths looked at, when the journal spared listing the spare
+    tree_files = _flat_trees(trees or {}, tree_files or {}) if flat_trees else tree_files
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
@@ -640,7 +645,8 @@ def _fill(
     for prefix, tree in sorted(trees.items()):
         listed = tree_files.get(prefix)
         if listed is not None:
-            linked = _link_files(str(tree), f"{staging}/{prefix}".rstrip("/"), _tree_paths(listed))
+            named = flat_name if isinstance(listed, _FlatTree) else str
+            linked = _link_files(str(tree), f"{staging}/{prefix}".rstrip("/"), _tree_paths(listed), named)
             copied.update(prefix + p for p in linked)
         else:
             copied.update(prefix + p for p in _link_tree(tree, staging / prefix))
@@ -758,9 +764,42 @@ def _known_tree_links(folder: str, at: str, listed: Mapping[str, list[int]], fou
     """`_tree_links` of a tree whose files and their identities the caller gives (`listed`):
     each at its output path under `at`, without a listing or a `stat` of each."""
     device = Path(folder).stat().st_dev
+    named = flat_name if isinstance(listed, _FlatTree) else str
     for path in _tree_paths(listed):
         identity = listed[path]
-        found[at + path] = (identity[2], device, identity, f"{folder}/{path}")
+        found[at + path] = (identity[2], device, identity, f"{folder}/{named(path)}")
+
+
+class _FlatTree(dict[str, list[int]]):
+    """The files of a flat tree (`write_site`'s `flat_trees`), path → identity: each is the file
+    named `flat_name(path)` in the tree's one folder."""
+
+
+def _flat_trees(
+    trees: Mapping[str, Path], given: Mapping[str, Mapping[str, list[int]]]
+) -> dict[str, Mapping[str, list[int]]]:
+    """`tree_files` of flat trees: every file by its path, as `given`, else as the tree's one
+    listing names it (`_flat_files`)."""
+    flat = {prefix: _flat_files(tree, given.get(prefix)) for prefix, tree in trees.items()}
+    return {prefix: listed for prefix, listed in flat.items() if listed is not None}
+
+
+def _flat_files(tree: Path, given: Mapping[str, list[int]] | None) -> _FlatTree | None:
+    """The files of the flat `tree`: as `given`, else as its listing names them (a name no path
+    has, a folder, a link or a marker is none of them); None when it cannot be listed."""
+    if given is not None:
+        return _FlatTree(given)
+    found = _FlatTree()
+    try:
+        with os.scandir(tree) as listing:
+            for entry in listing:
+                path = flat_path(entry.name)
+                if path is not None and entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    found[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+    except OSError:
+        return None
+    return found
 
 
 def _tree_links(folder: str, at: str, found: dict[str, _Link], hollow: list[str]) -> bool:
@@ -988,9 +1027,9 @@ def _link_folder(folder: str, target: str, at: str, copied: list[str]) -> None:
                 copied.append(at + entry.name)
 
 
-def _link_files(folder: str, target: str, paths: Collection[str]) -> list[str]:
+def _link_files(folder: str, target: str, paths: Collection[str], named: Callable[[str], str] = str) -> list[str]:
     """`_link_tree` of the files `paths` of `folder` (their folders made as needed), without
-    listing it; the files it copied."""
+    listing it, each the file `named(path)` of `folder`; the files it copied."""
     copied: list[str] = []
     made: set[str] = set()
     for path in sorted(paths):
@@ -999,9 +1038,9 @@ def _link_files(folder: str, target: str, paths: Collection[str]) -> list[str]:
             os.makedirs(f"{target}/{parent}", exist_ok=True)  # noqa: PTH103 - plain strings, by the thousand
             made.add(parent)
         try:
-            os.link(f"{folder}/{path}", f"{target}/{path}")
+            os.link(f"{folder}/{named(path)}", f"{target}/{path}")
         except OSError:
-            shutil.copyfile(f"{folder}/{path}", f"{target}/{path}")
+            shutil.copyfile(f"{folder}/{named(path)}", f"{target}/{path}")
             copied.append(path)
     return copied
 
