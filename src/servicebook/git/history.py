@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from servicebook.cache.codec import decode, encode
 from servicebook.cache.digest import cache_key
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.records import RecordCache
 from servicebook.git.blobs import Blobs
-from servicebook.git.diff import Change, PageInfo, Section, diff_pages
+from servicebook.git.diff import EFFECTS, Change, PageInfo, Section, diff_pages
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
 from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, tree_at, utc
 from servicebook.git.runner import run
@@ -282,7 +281,7 @@ def _replay_json(head: str, entries: list[Entry], state: _State) -> dict[str, ob
                 e.merge,
                 e.state,
                 e.errors,
-                encode(e.changes),
+                [[c.kind, c.subject, c.effect, c.text, c.before, c.after] for c in e.changes],
                 list(e.contributors),
             ]
             for e in entries
@@ -323,12 +322,27 @@ def _kept_replay(reader: Reader, data: object) -> tuple[str, list[Entry], _State
             ):
                 return None
             date = None if stamp is None else utc(stamp)
-            said: tuple[Change, ...] = decode(tuple[Change, ...], changes)
+            said = tuple(_change(*row) for row in changes)
             entries.append(Entry(commit, author, date, message, merge, status, errors, said, tuple(contributors)))
         pages = tuple(reader.page(p, b) for p, b in sorted(files.items()) if is_page(p))
     except (KeyError, TypeError, ValueError):  # not what this code writes; a blob git no longer has
         return None
     return head, entries, _State(files=dict(files), last_valid=last_valid, pages=pages)
+
+
+def _change(kind: object, subject: object, effect: object, text: object, before: object, after: object) -> Change:
+    """A change as `_replay_json` wrote it (a row, not `codec.encode`'s object: the first commit of
+    a large catalog says thousands); TypeError for anything else."""
+    if not (
+        type(kind) is str
+        and type(subject) is str
+        and effect in EFFECTS
+        and type(text) is str
+        and (before is None or type(before) is str)
+        and (after is None or type(after) is str)
+    ):
+        raise TypeError("not a change")
+    return Change(kind, subject, effect, text, before, after)
 
 
 def _step(
