@@ -386,7 +386,7 @@ def write_site(
             else _links(files, output, trees or {}, unchanged, known, hollow, tree_files or {})
         )
         copied: set[str] = set()  # linked files that had to be copied: their identity is their own
-        base = _usable_spare(spare, output, None if journaled else links)
+        base = _usable_spare(spare, output)
         if base is not None and (staging is None or len(unchanged) >= len(spooled)):
             target = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
             os.rename(base, target)  # replaces the empty folder mkdtemp made; recover() removes it if killed
@@ -638,48 +638,15 @@ def _fill(
             copied.update(prefix + p for p in _link_tree(tree, staging / prefix))
 
 
-SPARE_SAMPLE = 32  # kept pages whose file `_shares` looks for in the spare
-
-
-def _shares(base: Path, links: Mapping[str, _Link]) -> bool:
-    """Whether the spare holds the output's very file at no fewer than half of a few kept pages'
-    paths (SPARE_SAMPLE, spread evenly over them), or there are none: only then is turning it
-    into the new site (`_reconcile`) cheaper than making the site from nothing. A spare restored
-    from an archive that does not keep hard links (a zip: GitLab's cache) holds copies, as does
-    one left by a build that rendered every page again (a new servicebook); `_reconcile` would
-    delete every file of it, and link every one again, on top of listing it."""
-    kept = [path for path, link in links.items() if not link[3]]  # a release tree's are not the output's
-    if not kept:
-        return True
-    sample = kept[:: max(1, len(kept) // SPARE_SAMPLE)][:SPARE_SAMPLE]
-    same = 0
-    for path in sample:
-        try:
-            info = os.lstat(f"{base}/{path}")
-        except OSError:
-            continue
-        link = links[path]
-        same += info.st_ino == link[0] and info.st_dev == link[1] and stat.S_ISREG(info.st_mode)
-    return 2 * same >= len(sample)
-
-
-def _usable_spare(spare: Path | None, output: Path, links: Mapping[str, _Link] | None = None) -> Path | None:
-    """The kept earlier site, if there is one that can be renamed into a staging folder; given
-    the new site's `links` (a spare no journal describes), only if it `_shares` the output's
-    files: one that does not is discarded (the site is then made from nothing, without deleting
-    each of its files first)."""
+def _usable_spare(spare: Path | None, output: Path) -> Path | None:
+    """The kept earlier site, if there is one that can be renamed into a staging folder."""
     if spare is None:
         return None
     try:
         info = os.lstat(spare)
-        if not stat.S_ISDIR(info.st_mode) or info.st_dev != output.parent.stat().st_dev:
-            return None
+        return spare if stat.S_ISDIR(info.st_mode) and info.st_dev == output.parent.stat().st_dev else None
     except OSError:
         return None
-    if links is not None and not _shares(spare, links):
-        _discard(spare, output)
-        return None
-    return spare
 
 
 # A file of the new site that is an existing file, hard-linked: its inode and device, its
