@@ -1,7 +1,7 @@
 """What a CI job waits for after a one-page change is committed, with the build cache restored
 (issue 20, item 4: the whole `build`, history and releases included, at most 1 s on the 5k site).
 
-    python bench/ci_bench.py [--size 5k] [--runs 3]
+    python bench/ci_bench.py [--size 5k] [--runs 3] [--no-spare]
 
 The bench site (run.py's, bench/out/) becomes a git repository with two tagged releases (its
 catalog's `version:` changed once, each version tagged `v<version>`, as docs/versions-and-releases.md
@@ -10,11 +10,12 @@ would rebuild that release) and is built once, which fills `.servicebook-cache/`
 and committed, and the next commit is built two ways:
 
 - **fresh checkout, cache restored**: a clone of the commit (another folder) with
-  `.servicebook-cache/` and `public/` copied in file by file, as a CI job starts that restores
-  both (docs/reviewing-changes.md, "Caching between CI runs"): every file a new inode with its
-  size and modification time kept (as a tar archive, actions/cache, unpacks it), so the build
-  takes the kept pages and the cached releases by those; the spare (`.servicebook-cache/build/`)
-  is left out, as a zip archive (GitLab's cache) makes it useless;
+  `.servicebook-cache/` and `public/` copied in (`cp -a` of both at once), as a CI job starts
+  that restores both as one tar archive (docs/reviewing-changes.md, "Caching between CI runs"):
+  every file a new inode with its size and modification time kept, the hard links between the
+  spare (`.servicebook-cache/build/`) and `public/` kept, so the build takes the kept pages and
+  the cached releases by those and turns the spare into the new site; with `--no-spare`, the
+  spare is left out, as a zip archive (GitLab's own cache) makes it useless;
 - **output kept**: in the repository itself, where the last build's `public/` is still there (a
   runner that keeps its workspace, or a build on the author's machine after `git commit`).
 
@@ -57,10 +58,17 @@ def git(site: Path, *args: str, when: int = 1_790_000_000) -> None:
 
 
 def ci_builds(
-    command: Callable[[Path, Path], list[str]], source: Path, work: Path, runs: int, *, fresh: bool = True
+    command: Callable[[Path, Path], list[str]],
+    source: Path,
+    work: Path,
+    runs: int,
+    *,
+    fresh: bool = True,
+    spare: bool = True,
 ) -> dict[str, list[Run]]:
     """`command(site, output)` builds `site` into `output`; source: a bench site folder. Returns
-    the runs of each way (FRESH, unless `fresh` is False, and KEPT) after the first builds."""
+    the runs of each way (FRESH, unless `fresh` is False, and KEPT) after the first builds;
+    `spare`: whether the restored cache holds the spare (see the module's docstring)."""
     shutil.rmtree(work, ignore_errors=True)
     site = work / "site"
     shutil.copytree(source, site, ignore=shutil.ignore_patterns(".servicebook-cache", "public"))
@@ -92,11 +100,11 @@ def ci_builds(
             continue
         clone = work / f"clone-{i}"
         subprocess.run(["git", "clone", "-q", str(site), str(clone)], check=True, env={**os.environ, **GIT_ENV})
-        shutil.copytree(site / ".servicebook-cache", clone / ".servicebook-cache", symlinks=True)
-        # the spare shares its files with public/ (hard links), which a zip archive (GitLab's
-        # cache) does not keep: restored as copies, it is of no use, and left out here
-        shutil.rmtree(clone / ".servicebook-cache" / "build", ignore_errors=True)
-        shutil.copytree(site / "public", clone / "public", symlinks=True)
+        # as one tar archive of both unpacks them (actions/cache, the GitLab component's
+        # servicebook-cache.tar): new inodes, times kept, the spare's hard links to public/ kept
+        subprocess.run(["cp", "-a", str(site / ".servicebook-cache"), str(site / "public"), str(clone)], check=True)
+        if not spare:  # as a zip archive (GitLab's own cache) unpacks them: the spare of no use
+            shutil.rmtree(clone / ".servicebook-cache" / "build", ignore_errors=True)
         found[FRESH].append(run(command(clone, clone / "public"), work))
         shutil.rmtree(clone, ignore_errors=True)
         found[KEPT].append(run(command(site, site / "public"), work))
@@ -112,9 +120,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="5k", choices=list(SIZES))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-spare", action="store_true", help="restore the cache without the spare (a zip archive)")
     args = parser.parse_args()
     root = ensure_site(args.size)
-    found = ci_builds(_installed, root / "site", OUT / f"ci-{args.size}", args.runs)
+    found = ci_builds(_installed, root / "site", OUT / f"ci-{args.size}", args.runs, spare=not args.no_spare)
     for label, runs in found.items():
         wall = statistics.median(r.seconds for r in runs)
         cpu = statistics.median(r.cpu for r in runs)

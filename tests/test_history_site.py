@@ -437,3 +437,69 @@ def test_the_changes_page_and_history_sections_mark_where_each_release_was_cut(g
     offering = (public / "offerings/ci/index.html").read_text()
     assert '<a class="badge release" href="../../v/0.1/">Release 0.1</a>' in offering  # the commit that added it
     assert (public / "v/0.2/index.html").is_file()
+
+
+@pytest.mark.git
+def test_a_build_after_new_commits_replays_only_those_and_equals_a_replay_from_nothing(
+    git_site, run, tmp_path, monkeypatch
+) -> None:
+    """The command line keeps where its replay of the history ended (the disk cache, by commit):
+    the next build replays only the commits made since, when that commit is on HEAD's
+    first-parent line, and the whole history otherwise (a branch reset, an entry it cannot
+    read); every time, the timeline is the one a replay from nothing reads, and the site a
+    build from nothing's."""
+    from servicebook.git import history
+
+    from .test_build_cache import clean_build, tree
+
+    replayed: list[int] = []
+    real = history._replay
+    monkeypatch.setattr(
+        history,
+        "_replay",
+        lambda reader, repo, commits, *a: replayed.append(len(commits)) or real(reader, repo, commits, *a),
+    )
+
+    def check(expected: list[int]) -> None:
+        replayed.clear()
+        kept = _timeline(git_site.root)
+        assert replayed == expected
+        replayed.clear()
+        assert kept == _timeline(git_site.root, use_disk_cache=False)
+        assert [e.date for e in kept.entries] == [
+            e.date for e in _timeline(git_site.root, use_disk_cache=False).entries
+        ]
+
+    scripted_history(git_site)
+    check([4])  # nothing kept yet: the whole history
+    check([0])  # the same commit: nothing replayed
+    git_site.edit("during business hours", "during office hours", "content/welcome.md")
+    git_site.commit("Reword the welcome page")
+    git_site.write("README.md", "not a catalog file\n")
+    git_site.commit("Readme")  # touches neither the catalog nor the pages
+    check([1])
+    git_site.git("checkout", "-q", "-b", "feature")
+    git_site.edit("response: 30m", "response: 15m")
+    git_site.commit("Faster sev1 response")
+    check([1])
+    git_site.git("checkout", "-q", "main")
+    git_site.clock += 3600
+    git_site.git("merge", "-q", "--no-ff", "-m", "Merge branch 'feature'", "feature")
+    check([6])  # the kept commit is the merge's second parent, not on the first-parent line
+    assert _timeline(git_site.root).entries[0].contributors == ("Test Author",)
+    git_site.git("reset", "-q", "--hard", "HEAD~2")
+    git_site.edit("objective: 99.9", "objective: 99.8")
+    git_site.commit("Rewritten: another objective")
+    check([6])  # history rewritten
+    for entry in (git_site.root / ".servicebook-cache/history").glob("*.json"):
+        if '"head"' in entry.read_text():
+            entry.write_text('{"head": "--all", "entries": [], "files": {}, "last_valid": null}')
+    check([6])  # not an entry this code wrote
+    # a build after a commit, from what the last build kept, is a build from nothing's
+    assert run("build", "--source", git_site.root).exit_code == 0
+    git_site.edit("objective: 99.8", "objective: 99.7")
+    git_site.commit("One more objective")
+    replayed.clear()
+    assert run("build", "--source", git_site.root).exit_code == 0
+    assert replayed == [1]
+    assert tree(git_site.root / "public") == clean_build(run, git_site.root, tmp_path)

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from servicebook.cache.digest import cache_key
 from servicebook.cache.disk import DiskCache
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.records import RecordCache
 from servicebook.git.blobs import Blobs
-from servicebook.git.diff import Change, PageInfo, Section, diff_pages
+from servicebook.git.diff import EFFECTS, Change, PageInfo, Section, diff_pages
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
-from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, tree_at
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, tree_at, utc
 from servicebook.git.runner import run
 from servicebook.git.snapshots import (
     CatalogKey,
@@ -167,6 +168,8 @@ def load_timeline(
                 reader.pages[blob, o.path] = info
         if memo is not None and head is not None and memo.head == head and memo.state is not None:
             entries, state = list(memo.entries), dataclasses.replace(memo.state)
+        elif memo is None and head is not None:
+            entries, state = _committed(reader, repo, progress)
         else:
             entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
             entries = [
@@ -206,8 +209,11 @@ def _replay(
     commits: list[Commit],
     more: MoreChanges | None = None,
     progress: Phases | None = None,
+    state: _State | None = None,
 ) -> tuple[list[Entry], _State]:
-    state = _State()
+    """The entries of `commits`, oldest first, from `state` (where the commits before them left
+    the replay; from nothing by default), which it advances."""
+    state = state if state is not None else _State()
     entries = []
     progress = progress or Phases()
     progress.expect(len(commits))
@@ -217,6 +223,126 @@ def _replay(
         entry = _step(reader, state, state.files, renames, truncated, more)
         entries.append(Entry(c.commit, c.author, c.date, c.message, len(c.parents) > 1, entry[0], entry[1], entry[2]))
     return entries, state
+
+
+TIMELINE_KEY = "timeline"  # the disk cache's entry of the last replay's end (see _committed)
+_ENTRY_STATES: tuple[EntryState, ...] = ("ok", "invalid", "missing", "truncated")
+
+
+def _committed(reader: Reader, repo: Repo, progress: Phases | None) -> tuple[list[Entry], _State]:
+    """The entries and the state of the committed history at HEAD, for a build in a process of
+    its own (the command line), which keeps no memo: the last build's replay, as it left it in
+    the disk cache (its commit, its entries, the catalog and pages' blobs), carried on with the
+    commits made since when that commit is on HEAD's first-parent line, so that a build after a
+    new commit replays that commit alone; the whole history replayed from nothing otherwise (no
+    entry, one this servicebook's code did not write, a branch switched, history rewritten).
+    What it ends with is left there for the next build: one entry per site in the repository,
+    replaced each time (about 100 bytes a page and what the entries say)."""
+    key = cache_key(TIMELINE_KEY, repo.prefix)
+    kept = _kept_replay(reader, reader.disk.get(key))
+    since = None
+    if kept is not None and (kept[0] == repo.head or _after(repo, kept[0])):
+        since, entries, state = kept
+    else:
+        entries, state = [], _State()
+    commits = [] if since == repo.head else read_log(repo, (), since)
+    new, state = _replay(reader, repo, commits, None, progress, state)
+    entries += [
+        dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit)) if e.merge and e.commit else e
+        for e in new
+    ]
+    if since != repo.head:
+        reader.disk.put(key, _replay_json(str(repo.head), entries, state))
+    return entries, state
+
+
+def _after(repo: Repo, commit: str) -> bool:
+    """Whether HEAD's first-parent line passes through `commit` (HEAD itself aside): the oldest
+    commit of it after `commit` has `commit` for its first parent."""
+    if not (40 <= len(commit) <= 64 and all(c in "0123456789abcdef" for c in commit)):
+        return False  # never an option or a range to git, whatever the cache holds
+    done = run(repo.root, ["rev-list", "--first-parent", "--parents", f"{commit}..HEAD"])
+    if done is None or done.returncode != 0:
+        return False
+    lines = done.stdout.decode("ascii", "replace").splitlines()
+    return bool(lines) and lines[-1].split()[1:2] == [commit]
+
+
+def _replay_json(head: str, entries: list[Entry], state: _State) -> dict[str, object]:
+    """What `_kept_replay` reads back: a replay's end at commit `head`."""
+    return {
+        "head": head,
+        "entries": [
+            [
+                e.commit,
+                e.author,
+                None if e.date is None else int(e.date.timestamp()),
+                e.message,
+                e.merge,
+                e.state,
+                e.errors,
+                [[c.kind, c.subject, c.effect, c.text, c.before, c.after] for c in e.changes],
+                list(e.contributors),
+            ]
+            for e in entries
+        ],
+        "files": state.files,
+        "last_valid": None if state.last_valid is None else [state.last_valid[0], list(state.last_valid[1])],
+    }
+
+
+def _kept_replay(reader: Reader, data: object) -> tuple[str, list[Entry], _State] | None:
+    """A replay's end as `_replay_json` wrote it, its pages read by `reader` (the build's
+    outlines, the disk cache, git); None for anything else."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        head, files, valid = data["head"], data["files"], data["last_valid"]
+        if not isinstance(head, str) or not isinstance(files, dict):
+            return None
+        if not all(isinstance(p, str) and isinstance(b, str) for p, b in files.items()):
+            return None
+        last_valid: CatalogKey | None = None
+        if valid is not None:
+            blob, slugs = valid
+            if not isinstance(blob, str) or not all(isinstance(s, str) for s in slugs):
+                return None
+            last_valid = (blob, tuple(slugs))
+        entries = []
+        for commit, author, stamp, message, merge, status, errors, changes, contributors in data["entries"]:
+            if not (
+                isinstance(commit, str)
+                and isinstance(author, str)
+                and (stamp is None or type(stamp) is int)
+                and isinstance(message, str)
+                and type(merge) is bool
+                and status in _ENTRY_STATES
+                and type(errors) is int
+                and all(isinstance(c, str) for c in contributors)
+            ):
+                return None
+            date = None if stamp is None else utc(stamp)
+            said = tuple(_change(*row) for row in changes)
+            entries.append(Entry(commit, author, date, message, merge, status, errors, said, tuple(contributors)))
+        pages = tuple(reader.page(p, b) for p, b in sorted(files.items()) if is_page(p))
+    except (KeyError, TypeError, ValueError):  # not what this code writes; a blob git no longer has
+        return None
+    return head, entries, _State(files=dict(files), last_valid=last_valid, pages=pages)
+
+
+def _change(kind: object, subject: object, effect: object, text: object, before: object, after: object) -> Change:
+    """A change as `_replay_json` wrote it (a row, not `codec.encode`'s object: the first commit of
+    a large catalog says thousands); TypeError for anything else."""
+    if not (
+        type(kind) is str
+        and type(subject) is str
+        and effect in EFFECTS
+        and type(text) is str
+        and (before is None or type(before) is str)
+        and (after is None or type(after) is str)
+    ):
+        raise TypeError("not a change")
+    return Change(kind, subject, effect, text, before, after)
 
 
 def _step(

@@ -39,9 +39,10 @@ class Commit:
     raw: tuple[tuple[str, str, str, str | None], ...]  # (status, blob, path, new path for renames)
 
 
-def read_log(repo: Repo, also: tuple[str, ...] = ()) -> list[Commit]:
+def read_log(repo: Repo, also: tuple[str, ...] = (), since: str | None = None) -> list[Commit]:
     """Every first-parent commit touching the catalog, the pages or the files `also` names
-    (relative to the site), oldest first, in one git call."""
+    (relative to the site), oldest first, in one git call; with `since` (a commit on HEAD's
+    first-parent line), only those after it."""
     done = run(
         repo.root,
         [
@@ -55,7 +56,7 @@ def read_log(repo: Repo, also: tuple[str, ...] = ()) -> list[Commit]:
             "--no-color",
             "--encoding=UTF-8",
             "--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f%s",
-            "HEAD",
+            f"{since}..HEAD" if since is not None else "HEAD",
             "--",
             f":(top){repo.path(CATALOG_FILE)}",  # pathspecs are relative to the folder git runs in
             f":(top){repo.path(CONTENT_DIR)}",
