@@ -76,6 +76,14 @@ class MoreChanges(Protocol):
         ...
 
 
+def _with_contributors(repo: Repo, disk: DiskCache, entries: list[Entry]) -> list[Entry]:
+    """`entries`, each merge's with the authors of the commits it brought in."""
+    return [
+        dataclasses.replace(e, contributors=_merged_authors(repo, disk, e.commit)) if e.merge and e.commit else e
+        for e in entries
+    ]
+
+
 def _merged_authors(repo: Repo, disk: DiskCache, merge: str) -> tuple[str, ...]:
     """Authors of the commits `merge` brought in (reachable from its other parents, not from its
     first) that touch the catalog or the pages, oldest first. A merge never changes, so the
@@ -172,12 +180,7 @@ def load_timeline(
             entries, state = _committed(reader, repo, progress)
         else:
             entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
-            entries = [
-                dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit))
-                if e.merge and e.commit
-                else e
-                for e in entries
-            ]
+            entries = _with_contributors(repo, reader.disk, entries)
             if memo is not None:
                 memo.head, memo.entries, memo.state = head, tuple(entries), dataclasses.replace(state)
         if build.dirty:
@@ -247,10 +250,7 @@ def _committed(reader: Reader, repo: Repo, progress: Phases | None) -> tuple[lis
         entries, state = [], _State()
     commits = [] if since == repo.head else read_log(repo, (), since)
     new, state = _replay(reader, repo, commits, None, progress, state)
-    entries += [
-        dataclasses.replace(e, contributors=_merged_authors(repo, reader.disk, e.commit)) if e.merge and e.commit else e
-        for e in new
-    ]
+    entries += _with_contributors(repo, reader.disk, new)
     if since != repo.head:
         reader.disk.put(key, _replay_json(str(repo.head), entries, state))
     return entries, state

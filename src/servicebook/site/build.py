@@ -579,9 +579,7 @@ def _summaries(repo: Repo | None, releases: list[BuiltRelease], records: RecordC
 
     def document(n: int) -> dict[str, Any]:
         if n not in documents:
-            from servicebook.site.releases import stored_file  # loaded already: there are releases
-
-            documents[n] = json.loads(stored_file(releases[n].tree, "catalog.json").read_bytes())
+            documents[n] = json.loads(releases[n].file("catalog.json").read_bytes())
         return documents[n]
 
     for n, (built, key) in enumerate(zip(releases, keys, strict=True)):

@@ -103,6 +103,10 @@ class BuiltRelease:
     # checked or written: the write stage links them without listing the tree again (None: list it)
     files: Mapping[str, list[int]] | None = None
 
+    def file(self, path: str) -> Path:
+        """Where the file at site path `path` of this release is in its cached tree."""
+        return stored_file(self.tree, path)
+
 
 def build_releases(
     repo: Repo,
