@@ -942,6 +942,27 @@ def test_a_rebuild_from_the_command_line_does_not_list_the_spare_it_has_a_record
         assert tree(built / "public") == clean_build(run, built, tmp_path)
 
 
+def test_the_first_rebuild_after_a_build_from_nothing_does_not_list_the_spare_that_build_left(
+    run, built, tmp_path, monkeypatch
+) -> None:
+    # A build from nothing leaves a spare of links to its own files (write._leave_spare) and
+    # records it, its marker's change time after its folders', so the first rebuild after it
+    # changes only what differs in the spare, as later rebuilds do, without listing it
+    from servicebook.site import write
+
+    assert _spare_recorded(built)
+
+    def listed(*_: object) -> None:
+        raise AssertionError("the spare was listed")
+
+    monkeypatch.setattr(write, "_prune", listed)
+    for note in ("A.", "B."):
+        _edit(built, note)
+        result = run("build", "--source", built)
+        assert result.exit_code == 0, result.output
+        assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
 @pytest.mark.parametrize(
     "change",
     ["file-added-to-spare", "file-in-spare-replaced", "folder-added-to-spare", "file-added-to-public", "public-edited"],

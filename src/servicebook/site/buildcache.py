@@ -798,10 +798,13 @@ class BuildCache:
     def spare_journal(self) -> SpareJournal | None:
         """For a build in a process of its own (the command line): what the last build left in
         the output and the spare, so that the write stage need not list the spare (write.py
-        SpareRecord: the spare checked by its folders' identities); None without a manifest.
-        `serve` keeps its journal in its memory instead."""
-        if self.memory is not None or self.previous is None or self.output is None:
+        SpareRecord: the spare checked by its folders' identities); without a manifest, an empty
+        one, in which a first build notes the spare it leaves, so that the first rebuild after it
+        need not list it either. `serve` keeps its journal in its memory instead."""
+        if self.memory is not None or self.output is None:
             return None
+        if self.previous is None:
+            return SpareJournal()
         entry = self.store.get("spare", [str(self.output)]).get(str(self.output))
         record = SpareRecord.from_json(entry.data) if entry is not None else None
         self._replaced = self.previous.outputs

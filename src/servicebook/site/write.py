@@ -18,6 +18,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Collection, Iterator, KeysView, Mapping, MutableMapping, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,7 @@ class SpareJournal:
         self.differs: set[str] = set()
         self.spare: tuple[int, int] | None = None  # of the spare folder, if `differs` says what it holds
         self.spare_hollow = False  # the spare may have empty folders
+        self.left = False  # the spare is made of the output's own files (a first build's: `_leave_spare`)
 
     def forget(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -271,21 +273,51 @@ def recorded_journal(
 
 def spare_record(journal: SpareJournal, spare: Path | None, replaced: Collection[str]) -> SpareRecord | None:
     """The record (see SpareRecord) of the spare a build left, which held the files `replaced`
-    (the paths of the site it replaced, as the last build recorded them) but where `journal`
-    says it differs; None when it is not known: not kept, or with other names at its top."""
+    (the paths of the site it replaced, as the last build recorded them), or the output's own
+    when the build made it of those (`journal.left`: a first build's), but where `journal` says
+    it differs; None when it is not known: not kept, or with other names at its top."""
     if spare is None or journal.spare is None or journal.spare_hollow or journal.spare != _folder_identity(spare):
         return None
-    top = {path.partition("/")[0] for path in replaced}
+    held = journal.outputs.keys() if journal.left and journal.outputs is not None else replaced
+    top = {path.partition("/")[0] for path in held}
+    folders = sorted(f for f in _folders(held) if f)
     try:
-        marker = os.lstat(spare / MARKER)
+        marker = _marked_after(spare, folders) if journal.left else os.lstat(spare / MARKER)
         names = sorted(os.listdir(spare))  # noqa: PTH208 - names, not paths
     except OSError:
         return None
-    if set(names) != top | {MARKER}:
+    if marker is None or set(names) != top | {MARKER}:
         return None
-    folders = "\0".join(sorted(f for f in _folders(replaced) if f))
     identity = (marker.st_ctime_ns, marker.st_ino)
-    return SpareRecord(journal.spare, "\0".join(names), identity, folders, tuple(journal.differs))
+    return SpareRecord(journal.spare, "\0".join(names), identity, "\0".join(folders), tuple(journal.differs))
+
+
+_MARKING = 50  # times `_marked_after` waits a millisecond for the clock, at most
+_MARKING_NAME = MARKER + ".marking"  # the second name it links to the marker
+
+
+def _marked_after(spare: Path, folders: list[str]) -> os.stat_result | None:
+    """The spare's marker once its change time is later than that of every folder in it (as
+    SpareRecord.holds asks), for a spare a first build made of links to its own files
+    (`_leave_spare`): its marker was linked before its folders were filled. A second name
+    linked to it and removed gives it the time now, until the clock has moved past the folders'
+    (file systems keep a coarse clock: a few ms); None when it will not."""
+    fd = os.open(spare, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
+        latest = max((look(folder).st_ctime_ns for folder in folders), default=0)
+        with contextlib.suppress(FileNotFoundError):  # (left by a build killed here)
+            os.unlink(_MARKING_NAME, dir_fd=fd)
+        for _ in range(_MARKING):
+            os.link(MARKER, _MARKING_NAME, src_dir_fd=fd, dst_dir_fd=fd, follow_symlinks=False)
+            os.unlink(_MARKING_NAME, dir_fd=fd)
+            marker = look(MARKER)
+            if marker.st_ctime_ns > latest and stat.S_ISREG(marker.st_mode):
+                return marker
+            time.sleep(0.001)
+        return None
+    finally:
+        os.close(fd)
 
 
 def _folder_identity(folder: Path) -> tuple[int, int]:
@@ -474,6 +506,7 @@ def _journal(
     if left is not None:
         journal.differs = set(left)
         journal.spare_hollow = hollow[0]
+        journal.left = True
     elif kept and before is not None:
         paths = changed if changed is not None else before.keys() | found.keys()
         journal.differs = {p for p in paths if found.get(p) != before.get(p)}
