@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -80,6 +81,42 @@ def test_a_fresh_checkout_with_cache_and_site_restored_renders_only_the_changed_
     job.caches.clear()
     report = build(Options(source=clone, output=clone / "public", env=ENV))
     assert report.work.unchanged and not job.caches
+
+
+def test_a_fresh_checkout_at_another_path_takes_the_last_builds_answers_for_the_pages_views(
+    job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The last build's answers (BuildCache.kept_memo: the offering and tool pages' keys by what
+    # they are made from, the data files' and policy pages' by their own input) are stored by
+    # output folder; a checkout at another path takes those of the output its restored manifest
+    # is of (fresh._previous), so no offering's or tool's page has its view written out to be
+    # keyed again (pagekeys._view_key), and records them under its own output for its next build
+    from servicebook.cache.store import _key
+    from servicebook.site import buildcache, pagekeys
+
+    changed = job.commit_a_page_change(3)
+    clone = job.restored_checkout("ci")
+    keyed: list[object] = []
+    real = pagekeys._view_key
+
+    def counted(*args: object) -> str:
+        keyed.append(args[1])
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pagekeys, "_view_key", counted)
+    cache = job.build(clone)
+    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert keyed == []
+    with sqlite3.connect(clone / ".servicebook-cache" / "store.sqlite") as db:
+        recorded = {k for (k,) in db.execute("SELECT key FROM entries")}
+
+    def parts(output: Path) -> set[int]:
+        names = [str(output), *(f"{output}\0{n}" for n in range(buildcache.KEPT_PARTS))]
+        return {n for n, name in enumerate(names) if _key(buildcache.KEPT_KIND, name) in recorded}
+
+    assert 0 in parts(clone / "public") and parts(clone / "public") == parts(job.site / "public")
+    monkeypatch.undo()
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
 
 
 def test_a_restored_page_whose_bytes_were_altered_is_rendered_again(job: Job, tmp_path: Path) -> None:

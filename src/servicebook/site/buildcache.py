@@ -830,7 +830,10 @@ class BuildCache:
         KEPT_PARTS + 1 entries (`_kept_names`): what they shared and the views' keys, then the
         outputs by a hash of their path, so that a build writes again only the parts that
         changed (a one-page edit: a few), not 2 MB at 5,000 pages. A part found damaged is left
-        out (its outputs asked one by one), and named in the build's warning."""
+        out (its outputs asked one by one), and named in the build's warning. An output with no
+        memo of its own is given the one of the output whose manifest is the last build's (a CI
+        job's fresh checkout at another path: fresh._previous), all of whose parts this build
+        then writes under its own output's name."""
         memo = self._kept = KeptMemo()
         self._kept_texts, self._kept_parts, self._kept_read = {}, {}, None
         if self.output is None or self.previous is None:
@@ -838,6 +841,11 @@ class BuildCache:
         names = self._kept_names()
         found = self.store.get(KEPT_KIND, names)
         head = found.get(names[0])
+        moved = self._moved_from() if head is None else None
+        if moved is not None:
+            names = self._kept_names(moved)
+            found = self.store.get(KEPT_KIND, names)
+            head = found.get(names[0])
         if head is None:
             return memo
         try:
@@ -864,13 +872,27 @@ class BuildCache:
             self._kept_texts[name] = entry.data
             self._kept_parts[name] = part
         memo.shared, memo.outputs, memo.viewed = (tuple(pages), data), outputs, viewed
-        self._kept_read = outputs
+        if moved is not None:  # (none of its parts is this output's yet: `_record_kept` makes them all)
+            self._kept_texts, self._kept_parts = {}, {}
+        else:
+            self._kept_read = outputs
         return memo
 
-    def _kept_names(self) -> list[str]:
-        """The store's names of the parts of the KeptMemo of this build's output (`kept_memo`)."""
-        output = str(self.output)
+    def _kept_names(self, output: str | None = None) -> list[str]:
+        """The store's names of the parts of the KeptMemo of this build's output (`kept_memo`),
+        or of `output`'s."""
+        output = output or str(self.output)
         return [output, *(f"{output}\0{n}" for n in range(KEPT_PARTS))]
+
+    def _moved_from(self) -> str | None:
+        """The output the last build's manifest was recorded for, when it is not this build's:
+        the one at the same place from the source as this build's output, in the checkout the
+        store was copied from (fresh._previous)."""
+        previous = self.previous
+        if previous is None or self.output is None or not previous.source or previous.source == self.source:
+            return None
+        other = os.path.normpath(os.path.join(previous.source, os.path.relpath(self.output, self.source)))
+        return other if other != str(self.output) else None
 
     def _record_kept(self) -> None:
         """The KeptMemo this build left (`kept_memo`), for the next build of the command line:
