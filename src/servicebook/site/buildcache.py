@@ -891,7 +891,7 @@ class BuildCache:
         previous = self.previous
         if previous is None or self.output is None or not previous.source or previous.source == self.source:
             return None
-        other = os.path.normpath(os.path.join(previous.source, os.path.relpath(self.output, self.source)))
+        other = os.path.normpath(f"{previous.source}/{os.path.relpath(self.output, self.source)}")
         return other if other != str(self.output) else None
 
     def _record_kept(self) -> None:
