@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from servicebook.cache.store import Store
 from servicebook.errors import WriteFailed
+from servicebook.site import libc as libc_module
 from servicebook.site import write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, tree_identity
 from servicebook.site.heap import give_back
-from servicebook.site import libc as libc_module
 from servicebook.site.libc import _process, libc
 from servicebook.site.write import SiteFiles
 
