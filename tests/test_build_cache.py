@@ -724,7 +724,9 @@ def test_a_one_page_rebuild_imports_only_what_it_uses(run, tmp_path) -> None:
     # modules that make those; importing them was start-up time of every rebuild. Nor has it for
     # the standard library's modules that only those, or a mistake, need: the Atom feed's XML
     # (history), tar (a release's sources), time zones (a calendar window checked or measured),
-    # difflib (a "did you mean"), ctypes.util (looking for the C library, which runs `ldconfig -p`).
+    # difflib (a "did you mean"), ctypes.util (looking for the C library, which runs `ldconfig -p`),
+    # importlib.resources and zipfile (the theme's folder is the package's, on disk: `init` alone
+    # reads its files through importlib.resources).
     site = generated_site(tmp_path / "site", pages=70)  # enough pages for a cold build to use workers
     assert run("build", "--source", site).exit_code == 0
     page = sorted((site / "content").glob("*.md"))[3]
@@ -735,7 +737,7 @@ def test_a_one_page_rebuild_imports_only_what_it_uses(run, tmp_path) -> None:
         "unused = ('multiprocessing', 'concurrent.futures.process', 'servicebook.federation.review',"
         " 'servicebook.site.releases', 'servicebook.site.portals', 'servicebook.interop.backstage',"
         " 'servicebook.federation.assemble', 'servicebook.federation.members',"
-        " 'xml.etree', 'tarfile', 'zoneinfo', 'difflib', 'ctypes.util')\n"
+        " 'xml.etree', 'tarfile', 'zoneinfo', 'difflib', 'ctypes.util', 'importlib.resources', 'zipfile')\n"
         "print(sorted(m for m in sys.modules if m.startswith(unused)))"
     )
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
