@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from servicebook.cache.store import Store
 from servicebook.errors import WriteFailed
+from servicebook.site import libc as libc_module
 from servicebook.site import write
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import Manifest, tree_identity
 from servicebook.site.heap import give_back
-from servicebook.site.libc import libc
+from servicebook.site.libc import _process, libc
 from servicebook.site.write import SiteFiles
 
 from .conftest import FIXED_EPOCH, SITES
@@ -266,12 +267,36 @@ def test_a_write_stage_that_fails_forgets_its_journal(tmp_path: Path, monkeypatc
     assert (output / "index.html").read_bytes() == b"new home"
 
 
+def test_the_c_library_is_not_looked_for_where_the_process_has_it_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Looking for it runs `ldconfig -p` (ctypes.util.find_library): a process and ~2 ms of every
+    # build that renders a page. A dynamically linked Python has its C library loaded already.
+    if _process() is None or not hasattr(_process(), "renameat2"):
+        pytest.skip("this Python has no C library of its own loaded, or one without renameat2")
+
+    def refused(name: str) -> str | None:
+        raise AssertionError(f"looked for the C library ({name})")
+
+    monkeypatch.setattr(ctypes.util, "find_library", refused)
+    libc.cache_clear()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "was-a").touch()
+    (tmp_path / "b").mkdir()
+    for _ in range(3):
+        assert write._rename_exchange(tmp_path / "a", tmp_path / "b")
+        give_back()
+    assert (tmp_path / "b" / "was-a").is_file() and not (tmp_path / "a" / "was-a").exists()
+
+
 def test_libc_is_looked_up_once_for_every_swap_and_trim_of_the_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # where the process has no C library of its own loaded (a static Python), it is looked for once
     looked: list[str] = []
     real = ctypes.util.find_library
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: looked.append(name) or real(name))
+    monkeypatch.setattr(libc_module, "_process", lambda: None)
     libc.cache_clear()
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "was-a").touch()
@@ -281,6 +306,7 @@ def test_libc_is_looked_up_once_for_every_swap_and_trim_of_the_process(
         give_back()
     assert looked == ["c"]
     assert (tmp_path / "b" / "was-a").is_file() and not (tmp_path / "a" / "was-a").exists()
+    libc.cache_clear()
 
 
 def test_site_files_hash_a_file_on_disk_a_piece_at_a_time_as_its_bytes_hash(tmp_path) -> None:

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import enum
 import functools
 import itertools
 import re
 import types
 import typing
-import zoneinfo
 from collections.abc import Collection, Iterable
 from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence as AbcSequence
@@ -98,8 +96,16 @@ class Checked(typing.Generic[T]):
 _DECIMAL_COMMA = re.compile(r"([0-9]{1,3}),([0-9]+) *%?")
 
 
+def _close(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str]:
+    """The one of `choices` most like `word`, if any is close enough (difflib, imported here: a
+    mistake's hint alone needs it, and a one-page rebuild would pay for it on every run)."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = _close(word, choices)
     return f"did you mean '{close[0]}'?" if close else None
 
 
@@ -196,7 +202,7 @@ class _Reader:
         for key, child in node.items:
             spec = by_key.get(key.value)
             if spec is None:
-                close = difflib.get_close_matches(key.value, list(by_key), n=1, cutoff=0.6)
+                close = _close(key.value, by_key)
                 misspelt.update(close)
                 hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(by_key)}"
                 self.error(key.location, f"unknown key '{shown(key.value)}' in {_label(name)}", hint)
@@ -433,6 +439,8 @@ def _label(cls_name: str) -> str:
 @functools.cache
 def _timezone_names() -> tuple[str, ...]:
     """Every IANA time zone name this Python knows (the tzdata package ships them all)."""
+    import zoneinfo  # a calendar window's time zone alone: a page's check does not import it
+
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
@@ -451,16 +459,18 @@ def timezones_like(value: str, most: int = 3) -> tuple[str, ...]:
     if city:
         return tuple(city[:most])
     lowered = {n.lower(): n for n in names}
-    close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.75)
+    close = _close(key, lowered, cutoff=0.75)
     if close:
         return (lowered[close[0]],)
     cities = {n.rsplit("/", 1)[1].lower(): n for n in names if "/" in n}  # a misspelt city alone: `Berln`
-    return tuple(cities[c] for c in difflib.get_close_matches(key, list(cities), n=1, cutoff=0.75))
+    return tuple(cities[c] for c in _close(key, cities, cutoff=0.75))
 
 
 def _is_timezone(name: str) -> bool:
     if name.startswith(("/", ".")) or ".." in name:
         return False
+    import zoneinfo  # a calendar window's time zone alone: a page's check does not import it
+
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

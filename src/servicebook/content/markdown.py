@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
-from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple, cast
 from urllib.parse import unquote
 
@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common import normalize_url
 from markdown_it.token import Token
 
+import servicebook
 from servicebook import routes
 from servicebook.catalog.crossrefs import CrossRef, names_another_team
 from servicebook.catalog.crossrefs import Kind as CrossKind
@@ -252,7 +253,7 @@ PAGE_TEMPLATES = ("base.html", "policy.html", "version_bar.html", "macros.html")
 def theme_anchors() -> frozenset[str]:
     """Every literal id in the templates of a policy page, so that a heading named like one
     ("site-search-results") gets `-2` rather than clobbering the element the page relies on."""
-    layouts = resources.files("servicebook") / "layouts"
+    layouts = Path(servicebook.__file__).parent / "layouts"  # as site/templates.py THEME_DIR
     found: set[str] = set()
     for name in PAGE_TEMPLATES:
         template = layouts / name

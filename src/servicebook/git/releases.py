@@ -9,7 +9,6 @@ import hashlib
 import io
 import os
 import shutil
-import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -109,6 +108,8 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
         raise UsageProblem(
             f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"
         )
+    import tarfile  # a release's sources alone: a build without releases does not import it
+
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
         archive.extractall(dest, filter="data")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -252,6 +251,8 @@ def _near_revision(repo: Repo, revision: str) -> str:
     known = (refs or "").split()
     if slash and branch in known:  # `origin/main` where there is no remote, only the branch
         return f"; did you mean '{branch}'? (there is no remote '{remote}' here)"
+    import difflib  # only on this mistake: every build would pay for it at the top
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"

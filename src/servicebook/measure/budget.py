@@ -15,7 +15,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from servicebook.catalog.slo import window_days
 
@@ -29,6 +28,8 @@ def window_start(window: str, end: dt.datetime, timezone: str = "UTC") -> dt.dat
     that midnight the month that just ended is measured, whole."""
     if window in _CALENDAR_MONTHS:
         months = _CALENDAR_MONTHS[window]
+        from zoneinfo import ZoneInfo  # calendar windows only: a build imports it only to measure one
+
         zone = ZoneInfo(timezone)
         before = (end - dt.timedelta(microseconds=1)).astimezone(zone)
         first_month = (before.month - 1) // months * months + 1

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import posixpath
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from servicebook import routes
 from servicebook.errors import counted
@@ -18,6 +18,9 @@ from servicebook.git.diff import Change, ordered
 from servicebook.git.history import Entry, Timeline
 from servicebook.git.snapshots import page_slug
 from servicebook.git.versions import Release
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 100  # the newest commits; the changes pages have all of them
@@ -196,6 +199,8 @@ def atom_feed(history: HistoryView, title: str, base_url: str | None, fallback_d
     """An Atom feed (RFC 4287) of the newest commits. With `site.base_url` every link and id is
     absolute; without it, ids are URNs and links are relative to the feed, which RFC 4287 allows
     (they resolve against the feed's own address)."""
+    import xml.etree.ElementTree as ET  # the feed alone: a build without history does not import it
+
     ET.register_namespace("", ATOM)
     base = base_url.rstrip("/") + "/" if base_url else None
     committed = [e for e in history.entries if e.commit is not None][:FEED_ENTRIES]
@@ -257,10 +262,14 @@ def _from_feed(target: str) -> str:
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:
+    import xml.etree.ElementTree as ET  # imported by atom_feed, which alone calls this
+
     ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = text
 
 
 def _link(parent: ET.Element, href: str, rel: str, kind: str) -> None:
+    import xml.etree.ElementTree as ET  # imported by atom_feed, which alone calls this
+
     ET.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": kind})
 
 

@@ -10,12 +10,12 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+import servicebook
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.catalog import model
@@ -58,7 +58,7 @@ from servicebook.site.templates import (
 from servicebook.site.views import SiteView, ViewMemo, site_view
 from servicebook.site.write import HeldLinks, PageLinks, SiteFiles
 
-STATIC_DIR = Path(str(resources.files("servicebook") / "static"))
+STATIC_DIR = Path(servicebook.__file__).parent / "static"  # as templates.THEME_DIR
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from servicebook.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 _STARTER = ("catalog.yaml", "content/welcome.md", "layouts/README.md")
 # `init --example`: the repository's own example (its catalog.yaml, content/ and measurements/), shipped in the
@@ -59,6 +61,8 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
 
 def _files(example: bool) -> dict[str, Traversable]:
     """The files init writes, by their path in the new site, and where each comes from."""
+    from importlib import resources  # `init` alone: a build imports this module for LAYOUTS_README
+
     scaffold = resources.files("servicebook") / "scaffold"
     if not example:
         return {name: scaffold.joinpath(*name.split("/")) for name in _STARTER}

@@ -15,12 +15,12 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import jinja2
 
+import servicebook
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration, format_minutes, format_percent
@@ -32,7 +32,9 @@ from servicebook.site.forge import edit_url, file_at_commit_url
 from servicebook.site.links import LinkTarget, safe_path, scan_page
 from servicebook.site.write import PageLinks
 
-THEME_DIR = Path(str(resources.files("servicebook") / "layouts"))
+# the installed package's folder, as importlib.resources gives it for a package on disk, without
+# importing importlib.resources and zipfile (~4 ms of every rebuild's start-up)
+THEME_DIR = Path(servicebook.__file__).parent / "layouts"
 
 
 @dataclass(frozen=True, slots=True)
