@@ -468,8 +468,8 @@ def _scan_content(
     if memo is not None and memo.listing is not None and memo.listing.current(root):
         problems += memo.listing.problems
         return memo.listing.pages, memo.listing.assets
-    if memo is None and listed is not None and (found := _content_listed(*listed)) is not None:
-        return found
+    if memo is None and listed is not None and (taken := _content_listed(*listed)) is not None:
+        return taken
     found: list[Problem] = []
     folders: dict[str, tuple[int, int, int]] = {}
     settled_before = time.time_ns() - RACY_NS
