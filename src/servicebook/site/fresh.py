@@ -314,7 +314,7 @@ class SourceList:
         could not be read), which the load then finds and reports by listing it."""
         prefix = top + "/"
         empty = digest("empty folder")  # (a folder with nothing in it is no other entry)
-        odd = [path for path, found in self.odd.items() if path == top or path.startswith(prefix)]
+        odd = [path for path in self.odd if path == top or path.startswith(prefix)]
         if top in self.absent or any(self.odd[path] != empty for path in odd):
             return None
         folders = [folder for folder, _, _ in self.folders if folder.startswith(prefix) or folder == top]
@@ -1051,7 +1051,7 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     )
     key: str | None = stamp.sources if stamp is not None and same else None
     if key is None:
-        if listed is None:  # (none when the stamp's folders are as they were: `holds` found its files)
+        if listed is None:  # (`holds` gives it when the stamp's folders are as they were)
             listed = list_sources(options.source, BUILD_INPUTS)
         key = _sources_key(context, listed)
     tree = None
