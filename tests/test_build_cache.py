@@ -1437,3 +1437,35 @@ def test_a_kept_memo_that_is_damaged_or_wrong_never_keeps_a_changed_page(run, bu
     again = run("build", "--source", built)
     assert again.exit_code == 0 and "altered" not in again.stderr
     assert tree(built / "public") == clean_build(run, built, tmp_path)
+
+
+_SHAPED = Manifest(
+    "inputs", [1, 2, 3], {"index.html": [10, 20, 30]}, (), 1, 1, {"index.html": "key"},
+    {"content/a.md": [1, 2, 3, "hash", 1]}, "published", "/site",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("outputs", {"index.html": ["10", 20, 30]}),
+        ("outputs", {"index.html": [True, 20, 30]}),
+        ("outputs", {"index.html": [10, 20]}),
+        ("outputs", {"index.html": 10}),
+        ("outputs", ["index.html"]),
+        ("keys", {"index.html": 5}),
+        ("keys", {"index.html": None}),
+        ("sources", {"content/a.md": [1, 2, 3, 4, 1]}),
+        ("sources", {"content/a.md": [1, 2, 3, "hash"]}),
+        ("sources", {"content/a.md": "1,2,3,hash,1"}),
+    ],
+)
+def test_a_manifest_of_another_shape_is_no_manifest(field: str, value: object) -> None:
+    """Its maps are taken as parsed, each value checked column by column (fresh._shaped): one of
+    another shape is refused whole (the build then keeps nothing), as when each was made again."""
+    from servicebook.site import fresh
+
+    data = json.loads(_SHAPED.to_json())
+    assert fresh._read_manifest(json.dumps(data)) == _SHAPED
+    data[field] = value
+    assert fresh._read_manifest(json.dumps(data)) is None

@@ -448,3 +448,35 @@ def test_a_stamp_is_read_without_making_a_store_or_reading_one_of_another_format
     with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
         db.execute("UPDATE state SET value = 'another servicebook' WHERE name = 'format'")
     assert read_stamp(site, output) is None
+
+
+def test_a_one_page_edit_after_a_stamped_build_lists_no_source_folder_again(
+    run, stamped, tmp_path, monkeypatch
+) -> None:
+    """The stamp's folders as they were hold the files it lists: the survey takes the sources'
+    listing from the `lstat`s that found one changed (Inputs.listed), and the load takes content/
+    from the survey's listing; neither lists a folder again, and the site is a clean build's."""
+    page = stamped / "content" / "change-approval.md"
+    page.write_text(page.read_text() + "\nReviewed by team beta.\n")
+    from servicebook.site import load
+
+    with monkeypatch.context() as refusing:
+        refusing.setattr(fresh, "list_sources", lambda *args: pytest.fail("a source folder was listed"))
+        refusing.setattr(load, "_list_content", lambda *args: pytest.fail("content/ was listed again"))
+        result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert "team beta" in (stamped / "public" / "policies" / "change-approval" / "index.html").read_text()
+    assert {p: b for p, b in tree(stamped / "public").items() if p != ".servicebook-build"} == {
+        p: b for p, b in clean_build(run, stamped, tmp_path).items() if p != ".servicebook-build"
+    }
+
+
+def test_a_page_added_after_a_stamped_build_is_found_by_listing_its_folder(run, stamped, tmp_path) -> None:
+    """A file added changes its folder's identity: the stamp's files are not the sources'."""
+    (stamped / "content" / "added-later.md").write_text("---\ntitle: Added later\n---\nIts body.\n")
+    result = run("build", "--source", stamped)
+    assert result.exit_code == 0, result.output
+    assert (stamped / "public" / "policies" / "added-later" / "index.html").is_file()
+    assert {p: b for p, b in tree(stamped / "public").items() if p != ".servicebook-build"} == {
+        p: b for p, b in clean_build(run, stamped, tmp_path).items() if p != ".servicebook-build"
+    }

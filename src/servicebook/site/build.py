@@ -25,14 +25,14 @@ from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.git.history import Timeline, TimelineMemo, load_timeline, release_changes
 from servicebook.git.releases import discover
-from servicebook.git.repo import Repo, build_info, changed_since, open_repo, shallow_warning
+from servicebook.git.repo import CONTENT_DIR, Repo, build_info, changed_since, open_repo, shallow_warning
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, survey
 from servicebook.site.heap import give_back
 from servicebook.site.links import CheckedPaths, check_files
-from servicebook.site.load import BodySpool, Loaded, LoadMemo, PageStore, load
+from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, ManifestLines, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
@@ -95,10 +95,12 @@ def gather(
     spool: BodySpool | None = None,
     records: RecordCache | None = None,
     memo: LoadMemo | None = None,
+    content: ContentListed | None = None,
 ) -> tuple[Loaded, Report]:
     """Stage 1: load and validate every source; raise BuildFailed with every problem, or report
     warnings. `meanwhile` is called while worker processes render pages, if they do (see map_shared).
-    `records`: where the catalog's records are kept as it is read (load.load), for the releases'."""
+    `records`: where the catalog's records are kept as it is read (load.load), for the releases'.
+    `content`: content/ as the build's survey listed it (load.load)."""
     hashes = getattr(cache, "hashes", None)
     outlines = action == "build" and options.history and build is not None and build.commit is not None
     loaded = load(
@@ -114,6 +116,7 @@ def gather(
         spool=spool,
         records=records,
         memo=memo,
+        content=content,
     )
     failing = (options.strict and loaded.problems) or loaded.errors
     if loaded.site is None and not loaded.errors:
@@ -202,6 +205,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
             # the releases' catalogs share most records with this one (releases.py, _summaries)
             records=cache.records if options.versions else None,
             memo=_load_memo(options.memory),
+            content=found.listed.inside(CONTENT_DIR) if found.listed is not None else None,
         )
     finally:
         if isinstance(pages, Remembering):

@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import itertools
 import json
+import operator
 import os
 import re
 import stat
@@ -306,6 +307,23 @@ class SourceList:
         else:
             self.odd[rel] = digest("special", str(mode))
 
+    def inside(self, top: str) -> tuple[list[str], list[str]] | None:
+        """The regular files and the folders under the top-level source folder `top`, relative to
+        it, as listed (load.load takes content/'s instead of listing it again); None when `top` is
+        not a folder as listed, or holds anything else (a link, a special file, a folder that
+        could not be read), which the load then finds and reports by listing it."""
+        prefix = top + "/"
+        empty = digest("empty folder")  # (a folder with nothing in it is no other entry)
+        odd = [path for path in self.odd if path == top or path.startswith(prefix)]
+        if top in self.absent or any(self.odd[path] != empty for path in odd):
+            return None
+        folders = [folder for folder, _, _ in self.folders if folder.startswith(prefix) or folder == top]
+        if not folders or folders[0] != top:
+            return None
+        cut = len(prefix)
+        files = [path[cut:] for path in self.paths if path.startswith(prefix)]
+        return files, [folder[cut:] for folder in folders[1:]]
+
     def hashed(self, known: Mapping[str, list[Any]] | None) -> tuple[dict[str, str], dict[str, list[Any]]]:
         """(`scan_sources`) every file's hash, read only when `known` does not have it."""
         files: dict[str, str] = {}
@@ -473,22 +491,42 @@ class Manifest:
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
+        """The manifest `to_json` made; raises ValueError (or another error) for a text of
+        another shape. Its maps are taken as parsed once each value is found of the shape it
+        must have, column by column (`_shaped`), not made again entry by entry: at 20,000 pages
+        that was a third of reading it (bench/README.md, "The survey's listing handed on")."""
         data = json.loads(text)
+        outputs, keys, sources = data["outputs"], data["keys"], data.get("sources", {})
+        if not (
+            _shaped(outputs, (int, int, int))
+            and _shaped(sources, (int, int, int, str, int))
+            and isinstance(keys, dict)
+            and set(map(type, keys.values())) <= {str}
+        ):
+            raise ValueError("a manifest of another shape")
         return cls(
             inputs=str(data["inputs"]),
             marker=[int(n) for n in data["marker"]],
-            outputs={str(k): [int(n) for n in v] for k, v in data["outputs"].items()},
+            outputs=outputs,
             warnings=tuple(decode(Problem, w) for w in data["warnings"]),
             files=int(data["files"]),
             pages=int(data["pages"]),
-            keys={str(k): str(v) for k, v in data["keys"].items()},
-            sources={
-                str(k): [int(v[0]), int(v[1]), int(v[2]), str(v[3]), int(v[4])]
-                for k, v in data.get("sources", {}).items()
-            },
+            keys=keys,
+            sources=sources,
             published=str(data.get("published", "")),
             source=str(data.get("source", "")),
         )
+
+
+def _shaped(values: object, columns: tuple[type, ...]) -> bool:
+    """Whether `values` (parsed JSON) maps to lists of `len(columns)` values each, each of the
+    type of its column (a bool is no int), told column by column at C speed."""
+    if not isinstance(values, dict):
+        return False
+    rows = values.values()
+    if not set(map(type, rows)) <= {list} or not set(map(len, rows)) <= {len(columns)}:
+        return False
+    return all(set(map(type, map(operator.itemgetter(n), rows))) <= {kind} for n, kind in enumerate(columns))
 
 
 _MANY = 2048  # entries of a map per part of a manifest's text
@@ -584,20 +622,25 @@ class Stamp:
         except Exception:  # anything unreadable is simply no stamp
             return None
 
-    def holds(self, context: tuple[str, ...], source: str, output: str, workers: int = 1) -> tuple[bool, bool | None]:
+    def holds(
+        self, context: tuple[str, ...], source: str, output: str, workers: int = 1
+    ) -> tuple[bool, bool | None, SourceList | None]:
         """Whether the sources are as the stamp has them (`Inputs`) and then whether the output
         is (`Listing`; None when that cannot be told without listing it: no listing, or a folder
         changed), each by an `lstat` of each file and folder: the long lists' second halves all
         in one other process when there are two CPUs (`workers`, parallel.halves), which ends as
-        soon as an answer is no."""
+        soon as an answer is no. When the sources are not as the stamp has them but every source
+        folder is (so each holds the files it held), the sources as `list_sources` would list
+        them, from those `lstat`s (`Inputs.listed`): a one-page edit lists no folder again."""
         inputs, listing = self.inputs, self.listing
         if inputs is None:
-            return False, None
+            return False, None, None
+        settled_before = time.time_ns() - RACY_NS  # (as list_sources takes it, before looking)
         with contextlib.ExitStack() as opened:
             try:
                 sources = _descriptor(source, opened)
             except OSError:
-                return False, None
+                return False, None, None
             shown = None
             if listing is not None:
                 with contextlib.suppress(OSError):  # (no output: told once the sources are)
@@ -609,23 +652,25 @@ class Stamp:
             found = opened.enter_context(contextlib.closing(_looked(looks, workers)))
             try:
                 if next(found) != inputs.identities or not inputs.still_absent(sources):
-                    return False, None
+                    return False, None, None
                 now = next(found)
-                if now is None or _inputs_key(context, inputs.files, now) != self.sources:
-                    return False, None
+                if now is None:
+                    return False, None, None
+                if _inputs_key(context, inputs.files, now) != self.sources:
+                    return False, None, inputs.listed(source, now, settled_before)
             except (OSError, ValueError):
-                return False, None
+                return False, None, None
             if shown is None or listing is None:
-                return True, None
+                return True, None, None
             try:
                 if next(found) != listing.identities or not listing.as_listed(output):
-                    return True, None
+                    return True, None, None
                 now = next(found)
             except (OSError, ValueError):
-                return True, None
+                return True, None, None
             if now is None:
-                return True, None
-            return True, _outputs_key(marker, listing.files, now) == self.outputs
+                return True, None, None
+            return True, _outputs_key(marker, listing.files, now) == self.outputs, None
 
 
 def _utf8(text: str) -> bytes:
@@ -714,6 +759,18 @@ class Inputs:
         """Every file's (size, mtime, inode) now, in order, when every folder is as it was and
         no absent path is there; None otherwise (`workers`: see _identities)."""
         return _identities(root, self.looks, self.identities, self.still_absent, workers)
+
+    def listed(self, root: str, identities: bytes, settled_before: int) -> SourceList:
+        """The sources as `list_sources` lists them, when every folder is as it was and no absent
+        path is there: its files, each with its identity now (`identities`, in order, as
+        `identity` finds them), and its folders. `settled_before`: see SourceList."""
+        ids: array[int] = array("q")
+        ids.frombytes(identities)
+        known: array[int] = array("q")
+        known.frombytes(self.identities)
+        times = iter(known)
+        folders = list(zip(_paths(self.folders), times, times, strict=True))
+        return SourceList(root, _paths(self.files), ids, {}, settled_before, folders, list(self.absent))
 
     def looks(self, fd: int) -> list[_Looks]:
         """The `lstat`s that tell it (`_looked`), relative to `fd`, the source's: its folders, its files."""
@@ -989,11 +1046,13 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     # nothing to do neither opens it nor writes it
     stamp = Stamp.from_bytes(read_stamp(options.source, str(output)))
     workers = worker_count(options.env)
-    same, shown = stamp.holds(context, str(options.source), str(output), workers) if stamp else (False, None)
-    listed: SourceList | None = None
+    same, shown, listed = (
+        stamp.holds(context, str(options.source), str(output), workers) if stamp else (False, None, None)
+    )
     key: str | None = stamp.sources if stamp is not None and same else None
     if key is None:
-        listed = list_sources(options.source, BUILD_INPUTS)
+        if listed is None:  # (`holds` gives it when the stamp's folders are as they were)
+            listed = list_sources(options.source, BUILD_INPUTS)
         key = _sources_key(context, listed)
     tree = None
     if stamp is not None and key is not None and stamp.sources == key:
