@@ -81,6 +81,15 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     as front matter does; positions are reported in the whole file.
     Raises `SourceError` with the first structural problem found.
     """
+    if text is not None:  # front matter: mostly one `key: value` a line, read without libyaml
+        flat = _flat_mapping(source.path, text, line_offset)
+        if flat is not None:
+            return flat
+    return _parse_events(source, text, line_offset)
+
+
+def _parse_events(source: SourceText, text: str | None, line_offset: int) -> Node | None:
+    """`parse_yaml` by libyaml's events: every document, and the refusals."""
     builder = _TreeBuilder(source, line_offset)
     try:
         for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
@@ -95,6 +104,66 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.root
+
+
+# The front matter most pages have: one `key: value` a line, each value a plain scalar, a quoted
+# one without escapes, or a flow list of plain scalars. Read by this pattern it gives the very
+# nodes libyaml's events give (tests/test_yaml_parsers.py checks it against them by hypothesis),
+# without making an event object a node; anything else it does not match (a comment, a blank line, a block, a
+# `: ` or ` #` in a value, trailing spaces, a duplicate key) goes to libyaml, errors included.
+_CHAR = "\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_FIRST = f"0-9A-Za-z{_CHAR}"  # what a plain scalar may start with here: no YAML indicator
+_PLAIN = f"[{_FIRST}](?:[{_FIRST} ._,/()'+-]*[{_FIRST}._,/()'+-])?"
+_ITEM = f"[{_FIRST}](?:[{_FIRST} ._/()'+-]*[{_FIRST}._/()'+-])?"  # in a flow list: no `,` `[` `]`
+_FLAT_LINE = re.compile(
+    "([A-Za-z_][A-Za-z0-9_-]*):( +)"
+    f'(?:"([ !#-\\[\\]-~{_CHAR}]*)"'  # "double-quoted": no escapes
+    f"|'([ -&(-~{_CHAR}]*)'"  # 'single-quoted': no quote doubled
+    f"|\\[( *(?:{_ITEM}(?: *, *{_ITEM})*)? *)\\]"  # [a flow, list]
+    f"|({_PLAIN}))"
+    "(?:\n|\\Z)"
+)
+_FLOW_ITEM = re.compile(_ITEM)
+
+
+def _flat_mapping(path: str, text: str, line_offset: int) -> Mapping | None:
+    """`text` as libyaml would read it when every line is one `key: value` of the simple kinds
+    above (the nodes and positions alike); None for any other text, to be read by libyaml."""
+    items: list[tuple[Scalar, Node]] = []
+    keys: set[str] = set()
+    end = len(text)
+    pos = 0
+    line = 1 + line_offset
+    while pos < end:
+        match = _FLAT_LINE.match(text, pos)
+        if match is None:
+            return None
+        key = match[1]
+        if key in keys:
+            return None  # libyaml's reading refuses it, with its position
+        keys.add(key)
+        column = len(key) + len(match[2]) + 2  # the value's, 1-based
+        value: Node
+        if match[3] is not None:
+            value = Scalar(match[3], SourceLocation(path, line, column), False)
+        elif match[4] is not None:
+            value = Scalar(match[4], SourceLocation(path, line, column), False)
+        elif match[5] is not None:
+            value = Sequence(
+                tuple(
+                    Scalar(item[0], SourceLocation(path, line, column + 1 + item.start()), True)
+                    for item in _FLOW_ITEM.finditer(match[5])
+                ),
+                SourceLocation(path, line, column),
+            )
+        else:
+            value = Scalar(match[6], SourceLocation(path, line, column), True)
+        items.append((Scalar(key, SourceLocation(path, line, 1), True), value))
+        pos = match.end()
+        line += 1
+    if not items:
+        return None
+    return Mapping(tuple(items), SourceLocation(path, 1 + line_offset, 1))
 
 
 @dataclass(frozen=True, slots=True)
