@@ -109,8 +109,9 @@ def _parse_events(source: SourceText, text: str | None, line_offset: int) -> Nod
 # The front matter most pages have: one `key: value` a line, each value a plain scalar, a quoted
 # one without escapes, or a flow list of plain scalars. Read by this pattern it gives the very
 # nodes libyaml's events give (tests/test_yaml_parsers.py checks it against them by hypothesis),
-# without making an event object a node; anything else it does not match (a comment, a blank line, a block, a
-# `: ` or ` #` in a value, trailing spaces, a duplicate key) goes to libyaml, errors included.
+# without an event object a node; anything else it does not match (a comment, a blank line, a
+# block, a `: ` or ` #` in a value, trailing spaces, a duplicate key) goes to libyaml, errors and
+# all.
 _CHAR = "\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
 _FIRST = f"0-9A-Za-z{_CHAR}"  # what a plain scalar may start with here: no YAML indicator
 _PLAIN = f"[{_FIRST}](?:[{_FIRST} ._,/()'+-]*[{_FIRST}._,/()'+-])?"
