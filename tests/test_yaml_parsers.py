@@ -296,11 +296,25 @@ _SHAPED = st.one_of(
     st.lists(_VALUE, max_size=4).map(lambda vs: "[ " + " , ".join(vs) + " ]"),
     st.sampled_from(["null", "~", "81", "-1", "no", "[]", "[ ]", "[a, b]", "[a,, b]", '"a" b', "a # c", "|", ">-"]),
 )
+_ITEMS = st.lists(  # a block list: "- item" lines, at one indentation or not
+    st.tuples(st.sampled_from(["", " ", "  ", "    "]), st.sampled_from(["- ", "-  ", "-", "- - "]), _SHAPED).map(
+        "".join
+    ),
+    max_size=3,
+)
 _LINE = st.one_of(
     st.tuples(_KEY, _SEP, _SHAPED).map("".join),
+    st.tuples(_KEY, st.sampled_from([":", ": ", ":\n"]), _ITEMS.map("\n".join)).map(
+        lambda parts: parts[0] + (parts[1] if parts[1] == ":\n" else parts[1] + "\n") + parts[2]
+    ),
     st.sampled_from(["", "# note", "  more", "---", "...", "- x", "title: x"]),
 )
-_KEY_LINE = st.tuples(st.sampled_from(["title", "owner", "tools", "order"]), st.just(": "), _SHAPED).map("".join)
+_KEY_LINE = st.one_of(
+    st.tuples(st.sampled_from(["title", "owner", "tools", "order"]), st.just(": "), _SHAPED).map("".join),
+    st.tuples(st.sampled_from(["offerings", "tools"]), st.sampled_from(["", "  "]), st.lists(_SHAPED, max_size=3)).map(
+        lambda parts: parts[0] + ":\n" + "\n".join(f"{parts[1]}- {v}" for v in parts[2])
+    ),
+)
 _FRONT = st.one_of(st.lists(_LINE, min_size=1, max_size=6), st.lists(_KEY_LINE, min_size=1, max_size=4))
 
 
@@ -329,7 +343,9 @@ def test_the_common_front_matter_is_read_without_libyaml(monkeypatch: pytest.Mon
         "owner: Nina Rossi, Delivery Tooling\n"
         "order: 81\n"
         "offerings: [compliance-dashboards-00022, identity-cache-00016]\n"
-        "tools: []\n"
+        "tools:\n"
+        "  - ci\n"
+        "  - 'cd'\n"
     )
     source = SourceText("content/p.md", "---\n" + front + "---\n")
     expected = sources._parse_events(source, front, 1)
@@ -347,10 +363,17 @@ def test_the_common_front_matter_is_read_without_libyaml(monkeypatch: pytest.Mon
         ),
         sources.SourceLocation("content/p.md", 6, 12),
     )
+    assert expected.items[5][1] == sources.Sequence(
+        (
+            sources.Scalar("ci", sources.SourceLocation("content/p.md", 8, 5), True),
+            sources.Scalar("cd", sources.SourceLocation("content/p.md", 9, 5), False),
+        ),
+        sources.SourceLocation("content/p.md", 8, 3),
+    )
     with pytest.raises(AssertionError, match="libyaml asked"):
         parse_yaml(source, text=front + "# a comment\n", line_offset=1)
     monkeypatch.undo()
     with pytest.raises(SourceError) as raised:
         parse_yaml(source, text=front + "title: again\n", line_offset=1)
     assert raised.value.problems[0].message == "duplicate key 'title' (first defined at line 2)"
-    assert str(raised.value.problems[0].location) == "content/p.md:8:1"
+    assert str(raised.value.problems[0].location) == "content/p.md:10:1"
