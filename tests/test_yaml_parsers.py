@@ -318,7 +318,7 @@ _KEY_LINE = st.one_of(
 _FRONT = st.one_of(st.lists(_LINE, min_size=1, max_size=6), st.lists(_KEY_LINE, min_size=1, max_size=4))
 
 
-@settings(max_examples=examples(1500), deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(_FRONT, st.booleans(), st.integers(0, 2))
 def test_front_matter_read_without_libyaml_is_what_libyaml_reads(
     lines: list[str], last_newline: bool, offset: int
