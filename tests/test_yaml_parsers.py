@@ -377,3 +377,19 @@ def test_the_common_front_matter_is_read_without_libyaml(monkeypatch: pytest.Mon
         parse_yaml(source, text=front + "title: again\n", line_offset=1)
     assert raised.value.problems[0].message == "duplicate key 'title' (first defined at line 2)"
     assert str(raised.value.problems[0].location) == "content/p.md:10:1"
+
+
+@pytest.mark.parametrize("length", [128, 129, 1024, 1025, 5000])
+@pytest.mark.parametrize("shape", ["{key}: v\n", "{key}:\n  - v\n", "a: {key}\n", "a: [{key}, b]\n", "a:\n- {key}\n"])
+def test_long_keys_and_values_read_without_libyaml_only_as_libyaml_reads_them(length: int, shape: str) -> None:
+    """libyaml refuses a key of over 1,024 characters (YAML's limit on an implicit key), not a
+    long value: the quick reading leaves a long key to libyaml and reads a long value as it does."""
+    text = shape.format(key="k" * length)
+    source = SourceText("content/page.md", text)
+    flat = sources._flat_mapping(source.path, text, 0)
+    try:
+        assert flat is None or flat == sources._parse_events(source, text, 0)
+    except SourceError:
+        assert flat is None
+    if not shape.startswith("{key}"):
+        assert flat is not None

@@ -117,17 +117,18 @@ _CHAR = "\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ff
 _FIRST = f"0-9A-Za-z{_CHAR}"  # what a plain scalar may start with here: no YAML indicator
 _PLAIN = f"[{_FIRST}](?:[{_FIRST} ._,/()'+-]*[{_FIRST}._,/()'+-])?"
 _ITEM = f"[{_FIRST}](?:[{_FIRST} ._/()'+-]*[{_FIRST}._/()'+-])?"  # in a flow list: no `,` `[` `]`
+_KEY = "[A-Za-z_][A-Za-z0-9_-]{0,127}"  # libyaml refuses a key of over 1,024 characters: not near it
 _DOUBLE = f'"([ !#-\\[\\]-~{_CHAR}]*)"'  # "double-quoted": no escapes
 _SINGLE = f"'([ -&(-~{_CHAR}]*)'"  # 'single-quoted': no quote doubled
 _FLAT_LINE = re.compile(
-    "([A-Za-z_][A-Za-z0-9_-]*):( +)"
+    f"({_KEY}):( +)"
     f"(?:{_DOUBLE}|{_SINGLE}"
     f"|\\[( *(?:{_ITEM}(?: *, *{_ITEM})*)? *)\\]"  # [a flow, list]
     f"|({_PLAIN}))"
     "(?:\n|\\Z)"
 )
 _FLOW_ITEM = re.compile(_ITEM)
-_LIST_KEY = re.compile("([A-Za-z_][A-Za-z0-9_-]*):\n")  # a key whose value is the block list below
+_LIST_KEY = re.compile(f"({_KEY}):\n")  # a key whose value is the block list below
 _LIST_ITEM = re.compile(f"( *)- +(?:{_DOUBLE}|{_SINGLE}|({_PLAIN}))(?:\n|\\Z)")
 
 
