@@ -81,6 +81,15 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     as front matter does; positions are reported in the whole file.
     Raises `SourceError` with the first structural problem found.
     """
+    if text is not None:  # front matter: mostly one `key: value` a line, read without libyaml
+        flat = _flat_mapping(source.path, text, line_offset)
+        if flat is not None:
+            return flat
+    return _parse_events(source, text, line_offset)
+
+
+def _parse_events(source: SourceText, text: str | None, line_offset: int) -> Node | None:
+    """`parse_yaml` by libyaml's events: every document, and the refusals."""
     builder = _TreeBuilder(source, line_offset)
     try:
         for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
@@ -95,6 +104,113 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.root
+
+
+# The front matter most pages have: one `key: value` a line, each value a plain scalar, a quoted
+# one without escapes, or a list of such scalars (`[a, b]`, or one `- item` a line below the
+# key). Read by these patterns it gives the very nodes libyaml's events give
+# (tests/test_yaml_parsers.py checks it against them by hypothesis), without an event object a
+# node; anything else they do not match (a comment, a blank line, a block scalar, a nested
+# mapping, a `: ` or ` #` in a value, trailing spaces, a duplicate key) goes to libyaml, errors
+# and all.
+_CHAR = "\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_FIRST = f"0-9A-Za-z{_CHAR}"  # what a plain scalar may start with here: no YAML indicator
+_PLAIN = f"[{_FIRST}](?:[{_FIRST} ._,/()'+-]*[{_FIRST}._,/()'+-])?"
+_ITEM = f"[{_FIRST}](?:[{_FIRST} ._/()'+-]*[{_FIRST}._/()'+-])?"  # in a flow list: no `,` `[` `]`
+_KEY = "[A-Za-z_][A-Za-z0-9_-]{0,127}"  # libyaml refuses a key of over 1,024 characters: not near it
+_DOUBLE = f'"([ !#-\\[\\]-~{_CHAR}]*)"'  # "double-quoted": no escapes
+_SINGLE = f"'([ -&(-~{_CHAR}]*)'"  # 'single-quoted': no quote doubled
+_FLAT_LINE = re.compile(
+    f"({_KEY}):( +)"
+    f"(?:{_DOUBLE}|{_SINGLE}"
+    f"|\\[( *(?:{_ITEM}(?: *, *{_ITEM})*)? *)\\]"  # [a flow, list]
+    f"|({_PLAIN}))"
+    "(?:\n|\\Z)"
+)
+_FLOW_ITEM = re.compile(_ITEM)
+_LIST_KEY = re.compile(f"({_KEY}):\n")  # a key whose value is the block list below
+_LIST_ITEM = re.compile(f"( *)- +(?:{_DOUBLE}|{_SINGLE}|({_PLAIN}))(?:\n|\\Z)")
+
+
+def _flat_mapping(path: str, text: str, line_offset: int) -> Mapping | None:
+    """`text` as libyaml would read it when every line is one `key: value` of the simple kinds
+    above (the nodes and positions alike); None for any other text, to be read by libyaml."""
+    items: list[tuple[Scalar, Node]] = []
+    keys: set[str] = set()
+    end = len(text)
+    pos = 0
+    line = 1 + line_offset
+    while pos < end:
+        match = _FLAT_LINE.match(text, pos)
+        if match is None:
+            listed = _block_list(path, text, pos, line)
+            if listed is None:
+                return None
+            name, block, pos, lines = listed
+            if name.value in keys:
+                return None
+            keys.add(name.value)
+            items.append((name, block))
+            line += lines
+            continue
+        key = match[1]
+        if key in keys:
+            return None  # libyaml's reading refuses it, with its position
+        keys.add(key)
+        column = len(key) + len(match[2]) + 2  # the value's, 1-based
+        value: Node
+        if match[3] is not None:
+            value = Scalar(match[3], SourceLocation(path, line, column), False)
+        elif match[4] is not None:
+            value = Scalar(match[4], SourceLocation(path, line, column), False)
+        elif match[5] is not None:
+            value = Sequence(
+                tuple(
+                    Scalar(item[0], SourceLocation(path, line, column + 1 + item.start()), True)
+                    for item in _FLOW_ITEM.finditer(match[5])
+                ),
+                SourceLocation(path, line, column),
+            )
+        else:
+            value = Scalar(match[6], SourceLocation(path, line, column), True)
+        items.append((Scalar(key, SourceLocation(path, line, 1), True), value))
+        pos = match.end()
+        line += 1
+    if not items:
+        return None
+    return Mapping(tuple(items), SourceLocation(path, 1 + line_offset, 1))
+
+
+def _block_list(path: str, text: str, pos: int, line: int) -> tuple[Scalar, Sequence, int, int] | None:
+    """`key:` at `pos` (on `line`) and the list of scalars below it, one `- item` a line, each at
+    the same indentation: the key, the list, where the text goes on and how many lines it took."""
+    match = _LIST_KEY.match(text, pos)
+    if match is None:
+        return None
+    key = Scalar(match[1], SourceLocation(path, line, 1), True)
+    pos = match.end()
+    indent = None
+    values: list[Scalar] = []
+    start = SourceLocation(path, line + 1, 1)
+    while pos < len(text):
+        item = _LIST_ITEM.match(text, pos)
+        if item is None:
+            break
+        if indent is None:
+            indent = item[1]
+            start = SourceLocation(path, line + 1, len(indent) + 1)
+        elif item[1] != indent:
+            return None
+        at = line + 1 + len(values)
+        if item[4] is not None:  # plain: it starts there; quoted: at its opening quote
+            values.append(Scalar(item[4], SourceLocation(path, at, item.start(4) - pos + 1), True))
+        else:
+            quoted = 2 if item[2] is not None else 3
+            values.append(Scalar(item[quoted], SourceLocation(path, at, item.start(quoted) - pos), False))
+        pos = item.end()
+    if not values:
+        return None  # an empty value, or something else below: libyaml's
+    return key, Sequence(tuple(values), start), pos, 1 + len(values)
 
 
 @dataclass(frozen=True, slots=True)
