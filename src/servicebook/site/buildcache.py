@@ -160,7 +160,6 @@ def decode_page(
     shared: dict[Any, model.Heading] | None = None,
     spool: BodySpool | None = None,
     html_sha256: str | None = None,
-    kept_in: tuple[StoredHtml, str] | None = None,
 ) -> PageResult:
     """A loaded page as stored; raises (DamagedEntry, or whatever a malformed entry gives) when it
     cannot be, or when its HTML is not the HTML it was stored with. `shared` holds the headings
@@ -169,25 +168,12 @@ def decode_page(
     every page, and making a frozen dataclass for each heading of each was most of that. With a
     `spool`, the page's HTML (its UTF-8 bytes, as `Store.get_bytes` gives them) goes there as it
     is, never made a text (load.BodySpool `keep_stored`). `html_sha256`: the SHA-256 of `html`
-    when the caller has it (`Store.get_bytes` checked the entry with it). `kept_in`, with `html`
-    None: the page's HTML is left in the store (StoredHtml, and under which key), read from there
-    when it is first read (model.Page `html`); its caller checks the entry (`Store.matches`)."""
+    when the caller has it (`Store.get_bytes` checked the entry with it). (A page whose HTML is
+    left in the store is read back by `_kept_page`, its entry checked first.)"""
     stored, problems, refs, assets, digest_, sections, sha256, blob, asked = _json_value(data)
     page: model.Page | None = None
-    if kept_in is not None and stored is not None:
-        slug, source, meta, headings, kept_sha256 = stored
-        page = model.Page(
-            slug=str(slug),
-            source=str(source),
-            meta=_page_meta(meta, spool),
-            body="",
-            text=text,
-            headings=_headings(headings, {} if shared is None else shared, spool),
-            html_sha256=str(kept_sha256),
-            spooled=kept_in[0].add(kept_in[1], str(kept_sha256)),
-        )
-    encoded = b"" if kept_in is not None else html if isinstance(html, bytes) else (html or "").encode()
-    if stored is not None and page is None:
+    encoded = html if isinstance(html, bytes) else (html or "").encode()
+    if stored is not None:
         slug, source, meta, headings, kept_sha256 = stored
         if (html_sha256 or hashlib.sha256(encoded).hexdigest()) != kept_sha256:
             raise DamagedEntry(slug)
