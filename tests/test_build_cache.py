@@ -1469,3 +1469,78 @@ def test_a_manifest_of_another_shape_is_no_manifest(field: str, value: object) -
     assert fresh._read_manifest(json.dumps(data)) == _SHAPED
     data[field] = value
     assert fresh._read_manifest(json.dumps(data)) is None
+
+
+def test_a_one_page_rebuild_reads_the_kept_pages_back_without_checking_the_shape_of_their_parts(
+    run, tmp_path, monkeypatch
+) -> None:
+    # A command-line build checks each kept page's entry by its checksum (its data, its text and
+    # the SHA-256 its page keeps of its HTML): one that matches is what the build that stored it
+    # wrote, so its front matter and its links are taken as they are (buildcache._kept_page), not
+    # checked field by field, which was most of reading 20,000 pages back. Only the edited page is
+    # rendered; none is taken for damaged; the output is a clean build's.
+    from servicebook.content.markdown import PackedRefs
+    from servicebook.site import buildcache
+
+    site = generated_site(tmp_path / "site", 30)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    assert run("build", "--source", site).exit_code == 0
+    page = sorted((site / "content").glob("*.md"))[12]
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+
+    def checked(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a kept page's parts checked again")
+
+    monkeypatch.setattr(buildcache, "decode_page", checked)
+    monkeypatch.setattr(buildcache, "_page_meta", checked)
+    monkeypatch.setattr(PackedRefs, "from_text", checked)
+    loaded = _loaded_pages(monkeypatch)
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert "altered" not in result.stderr
+    assert loaded == [page.stem]
+    monkeypatch.undo()
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["title, checksum left", "shape, checksum forged", "not JSON, checksum forged"])
+def test_a_kept_pages_data_altered_in_the_store_is_rendered_again_never_published(
+    run, tmp_path, monkeypatch, damage: str
+) -> None:
+    # What a page's entry says of it (its title, its links, its headings) is taken as it is only
+    # when the entry's checksum matches; otherwise, or when a forged checksum matches data that is
+    # not what a build writes, the page is rendered again, with a warning, and never a traceback.
+    site = generated_site(tmp_path / "site", 30)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    assert run("build", "--source", site).exit_code == 0
+    database = site / ".servicebook-cache" / "store.sqlite"
+    with sqlite3.connect(database) as db:
+        key, data, html, text = db.execute(
+            "SELECT key, data, html, text FROM entries WHERE data LIKE '[[\"policy-%' LIMIT 1 OFFSET 3"
+        ).fetchone()
+        stored = json.loads(data)
+        slug = stored[0][0]
+        if damage.startswith("title"):
+            stored[0][2]["title"] = "Pay the bearer"
+            altered, new_checksum = json.dumps(stored, separators=(",", ":")), None
+        else:
+            if damage.startswith("shape"):
+                stored[0][2] = ["Pay the bearer"]
+                altered = json.dumps(stored, separators=(",", ":"))
+            else:
+                altered = data[:-1]
+            new_checksum = checksum_of(altered, html, text)
+        db.execute(
+            "UPDATE entries SET data = ?, checksum = coalesce(?, checksum) WHERE key = ?", (altered, new_checksum, key)
+        )
+    page = sorted((site / "content").glob("*.md"))[20]
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    loaded = _loaded_pages(monkeypatch)
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert sorted(loaded) == sorted({page.stem, slug})
+    assert b"Pay the bearer" not in b"".join(tree(site / "public").values())
+    warning = [line for line in result.stderr.splitlines() if "altered" in line]
+    name = f"page {slug}" if damage.startswith("title") else "a page"
+    assert warning == [f"{database}: warning: 1 cache entry had been altered ({name}): not used, made again"]
+    assert tree(site / "public") == clean_build(run, site, tmp_path)

@@ -160,7 +160,6 @@ def decode_page(
     shared: dict[Any, model.Heading] | None = None,
     spool: BodySpool | None = None,
     html_sha256: str | None = None,
-    kept_in: tuple[StoredHtml, str] | None = None,
 ) -> PageResult:
     """A loaded page as stored; raises (DamagedEntry, or whatever a malformed entry gives) when it
     cannot be, or when its HTML is not the HTML it was stored with. `shared` holds the headings
@@ -169,25 +168,12 @@ def decode_page(
     every page, and making a frozen dataclass for each heading of each was most of that. With a
     `spool`, the page's HTML (its UTF-8 bytes, as `Store.get_bytes` gives them) goes there as it
     is, never made a text (load.BodySpool `keep_stored`). `html_sha256`: the SHA-256 of `html`
-    when the caller has it (`Store.get_bytes` checked the entry with it). `kept_in`, with `html`
-    None: the page's HTML is left in the store (StoredHtml, and under which key), read from there
-    when it is first read (model.Page `html`); its caller checks the entry (`Store.matches`)."""
+    when the caller has it (`Store.get_bytes` checked the entry with it). (A page whose HTML is
+    left in the store is read back by `_kept_page`, its entry checked first.)"""
     stored, problems, refs, assets, digest_, sections, sha256, blob, asked = _json_value(data)
     page: model.Page | None = None
-    if kept_in is not None and stored is not None:
-        slug, source, meta, headings, kept_sha256 = stored
-        page = model.Page(
-            slug=str(slug),
-            source=str(source),
-            meta=_page_meta(meta, spool),
-            body="",
-            text=text,
-            headings=_headings(headings, {} if shared is None else shared, spool),
-            html_sha256=str(kept_sha256),
-            spooled=kept_in[0].add(kept_in[1], str(kept_sha256)),
-        )
-    encoded = b"" if kept_in is not None else html if isinstance(html, bytes) else (html or "").encode()
-    if stored is not None and page is None:
+    encoded = html if isinstance(html, bytes) else (html or "").encode()
+    if stored is not None:
         slug, source, meta, headings, kept_sha256 = stored
         if (html_sha256 or hashlib.sha256(encoded).hexdigest()) != kept_sha256:
             raise DamagedEntry(slug)
@@ -212,6 +198,52 @@ def decode_page(
         sha256=str(sha256),
         blob=str(blob),
         asked=tuple(map(str, asked)),
+    )
+
+
+def _kept_page(
+    value: list[Any], text: str, shared: dict[Any, model.Heading], spool: BodySpool, source: StoredHtml, key: str
+) -> PageResult:
+    """`decode_page` of an entry whose checksum was found to match its data, its text and the
+    SHA-256 its page keeps of its HTML (`_json_value` of its data is `value`), its HTML left in
+    the store (`source`, under `key`): the data is then what `encode_page` wrote, byte for byte,
+    so its parts are made into the page without `decode_page`'s checks of their shapes (a rebuild
+    from the command line reads back every page: 20,000 at 20k). An entry that does not match is
+    damaged, whatever its data says (BuildCache `_get_leaving_html`)."""
+    stored, problems, refs, assets, digest_, sections, sha256, blob, asked = value
+    page: model.Page | None = None
+    if stored is not None:
+        slug, path, meta, headings, html_sha256 = stored
+        one = spool.names.setdefault
+        owner = meta["owner"]
+        page = model.Page(
+            slug=slug,
+            source=path,
+            meta=model.PageMeta(
+                title=meta["title"],
+                summary=meta["summary"],
+                owner=None if owner is None else one(owner, owner),
+                order=meta["order"],
+                offerings=tuple(map(one, meta["offerings"], meta["offerings"])),
+                tools=tuple(map(one, meta["tools"], meta["tools"])),
+            ),
+            body="",
+            text=text,
+            headings=_headings(headings, shared, spool),
+            html_sha256=html_sha256,
+            spooled=source.add(key, html_sha256),
+        )
+    links = PackedRefs.as_written(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
+    return PageResult(
+        page=page,
+        problems=tuple(decode(Problem, p) for p in problems) if problems else (),
+        anchor_refs=spool.refs(links),
+        assets=tuple(assets),
+        digest=digest_,
+        sections=tuple(zip(sections[0::3], sections[1::3], sections[2::3], strict=True)) if sections else (),
+        sha256=sha256,
+        blob=blob,
+        asked=tuple(asked),
     )
 
 
@@ -493,21 +525,30 @@ class BuildCache:
         if source is None or source.spool is not spool:
             source = self._stored_html = StoredHtml(self.store, spool)
         found: dict[str, Any] = {}
+        shared, matches = self._headings, self.store.matches
         for key, entry in self.store.get_unchecked("page", keys).items():
             data, text, _ = entry
-            try:
-                result = decode_page(data, None, text, self._headings, spool, kept_in=(source, key))
+            try:  # the entry's parts, and the SHA-256 its page says its HTML has
+                value = _json_value(data)
+                stored = value[0]
+                html_sha256 = _EMPTY_SHA256 if stored is None else stored[4]
+                if type(html_sha256) is not str:
+                    raise ValueError("not a SHA-256")
             except Exception:
                 self.damaged.append("a page")
                 self.store.forget("page", key)
                 continue
-            page = result.page
-            if not self.store.matches("page", key, entry, page.html_sha256 if page is not None else _EMPTY_SHA256):
+            if not matches("page", key, entry, html_sha256):
                 self.store.damaged.pop()  # named below, by its page
-                self.damaged.append(f"page {page.slug}" if page is not None else "a page")
+                slug = stored[0] if stored is not None and len(stored) == 5 and type(stored[0]) is str else None
+                self.damaged.append("a page" if slug is None else f"page {slug}")
                 self.store.forget("page", key)
                 continue
-            found[key] = result
+            try:  # (one that matches is what `encode_page` wrote: only a forged one fails here)
+                found[key] = _kept_page(value, text, shared, spool, source, key)
+            except Exception:
+                self.damaged.append("a page")
+                self.store.forget("page", key)
         return found
 
     def remake_html(self, remake: Callable[[str], str | None]) -> None:
