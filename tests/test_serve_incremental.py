@@ -837,3 +837,51 @@ def test_a_serve_rebuild_takes_the_search_index_s_policy_records_and_texts_from_
         assert tree(site / "public") == clean_build(run, site, tmp_path)
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_pages_put_right(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """What the load gathers of every page's result (its problems, links, files, digest, the
+    pages themselves) is, after an edit of pages that loaded and still load cleanly, the last
+    load's with the results that are not the very objects put right (load._fold), not gathered
+    result by result again; after a page is added, renamed or removed it is gathered again. Each
+    rebuild equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    gathered: list[int] = []
+    real = load_stage._fold_anew
+
+    def counted(slugs: list[str], results: list[load_stage.PageResult]) -> load_stage._Folded:
+        gathered.append(len(results))
+        return real(slugs, results)
+
+    monkeypatch.setattr(load_stage, "_fold_anew", counted)
+    try:
+        build(options)
+        assert gathered
+        for what, change in [
+            *[
+                (
+                    f"a body edit, number {n}",
+                    lambda s, n=n: _edit(s / "content" / "change-approval.md", "\n\n", f"\n\nAdded {n}.\n\n"),
+                )
+                for n in range(2)
+            ],
+            CHANGES[1],  # a page's title
+        ]:
+            gathered.clear()
+            change(site)
+            build(options)
+            assert gathered == [], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+        for what, change in CHANGES[2:7]:  # a page added, its heading and links changed, renamed, deleted
+            gathered.clear()
+            change(site)
+            build(options)
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+            if what in ("a page added", "a page renamed", "a page deleted"):
+                assert gathered, what
+    finally:
+        memory.close()
