@@ -10,7 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from servicebook.cache.digest import digest
 from servicebook.cache.store import Store
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
@@ -883,5 +886,60 @@ def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_page
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
             if what in ("a page added", "a page renamed", "a page deleted"):
                 assert gathered, what
+    finally:
+        memory.close()
+
+
+_PATHS = st.sampled_from([f"content/page-{n}.md" for n in range(8)] + ["catalog.yaml", "layouts/base.html"])
+
+
+@given(st.lists(st.dictionaries(_PATHS, st.sampled_from(["a1", "b2", "c3"])), min_size=1, max_size=6))
+def test_the_sources_fingerprint_from_the_last_lines_is_the_one_made_from_nothing(rounds: list[dict[str, str]]) -> None:
+    """fresh.SourceLines, survey after survey, gives the digest made of every source's line."""
+    lines = fresh.SourceLines()
+    context = ("code", "info", "settings")
+    for hashes in rounds:
+        assert lines.digest(context, hashes) == digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
+
+
+def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The survey's fingerprint of the sources (what tells a rebuild with nothing to do) is made,
+    after a one-page edit, from the last one's lines with the edited page's put right, not from a
+    line for every source; a page added makes every line again. Each rebuild equals a build from
+    nothing, and a rebuild after no change finds nothing to do."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    lines: list[str] = []
+    real = fresh.encoded
+
+    def counted(part: bytes | str) -> bytes:
+        if isinstance(part, str) and "\0" in part:
+            lines.append(part)
+        return real(part)
+
+    monkeypatch.setattr(fresh, "encoded", counted)
+    sources = len(
+        [p for p in site.rglob("*") if p.is_file() and "public" not in p.parts and ".servicebook-cache" not in p.parts]
+    )
+    try:
+        build(options)
+        for what, change in [CHANGES[0], CHANGES[1]]:
+            lines.clear()
+            change(site)
+            build(options)
+            assert lines == [
+                "content/change-approval.md\0" + memory.source_lines.hashes["content/change-approval.md"]
+            ], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+        lines.clear()
+        CHANGES[2][1](site)  # a page added
+        build(options)
+        assert len(lines) >= sources
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        report = build(options)  # nothing changed
+        assert report.work is not None and report.work.unchanged
     finally:
         memory.close()
