@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Store
+from servicebook.catalog import model
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
 from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
+from servicebook.site import search as search_stage
 from servicebook.site import store as site_store
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
@@ -941,5 +943,42 @@ def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_th
         assert tree(site / "public") == clean_build(run, site, tmp_path)
         report = build(options)  # nothing changed
         assert report.work is not None and report.work.unchanged
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """What each search record is made of (kept with the index's words for the command line's
+    next rebuild, search._made_of) is the last index's for every page that is the very object
+    with the very digest it had: a body edit tells it again for the edited page alone, a page
+    added for every page. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    told: list[str] = []
+    real = search_stage._made_one
+
+    def counted(page: model.Page, seen: str | None) -> str:
+        told.append(page.slug)
+        return real(page, seen)
+
+    monkeypatch.setattr(search_stage, "_made_one", counted)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(told) == pages
+        for n in range(2):
+            told.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert told == ["change-approval"]
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        told.clear()
+        CHANGES[2][1](site)  # a page added: the record ids move
+        build(options)
+        assert len(told) == pages + 1
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
     finally:
         memory.close()
