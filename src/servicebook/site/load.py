@@ -870,7 +870,7 @@ def _carried(
     )
     for slug in gone:
         results.pop(slug, None)
-    carry({keys[slug]: result for slug, result in results.items()})
+    carry(dict(zip(map(keys.__getitem__, results), results.values(), strict=True)))  # (at once)
     return results
 
 

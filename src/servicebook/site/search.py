@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, repeat
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -57,6 +57,7 @@ RecordTexts = dict[str, tuple[dict[str, Any], str, str, str]]
 _FIRST, _SECOND, _FOURTH = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(3)
 _URL = operator.itemgetter("u")
 _SLUG = operator.attrgetter("slug")
+_KIND = operator.itemgetter("k")
 LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
 
 # Where in a record a word occurs, as bits (the script ranks a title above a page's body); "lead"
@@ -1561,16 +1562,14 @@ def _places(postings: list[Any]) -> dict[str, tuple[int, int]]:
 def _kinds(records: list[dict[str, Any]]) -> list[list[object]]:
     """[kind, id of its first record] in the records' order, which groups them by kind: the script
     knows a record's kind from its id before it fetches the record (answer-first ranking)."""
-    kinds: list[list[object]] = []
-    for rid, r in enumerate(records):
-        if not kinds or kinds[-1][0] != r["k"]:
-            kinds.append([r["k"], rid])
-    return kinds
+    found = list(map(_KIND, records))  # the records where the kind changes found at once (20,000 and more)
+    firsts = compress(range(1, len(found)), map(operator.ne, found[1:], found))
+    return [[found[rid], rid] for rid in chain([0] if found else [], firsts)]
 
 
 def _policy_ids(records: list[dict[str, Any]]) -> list[int]:
     """The ids of the policy pages' records, in the order of view.pages."""
-    return [rid for rid, r in enumerate(records) if r["k"] == "policy"]
+    return list(compress(range(len(records)), map(operator.eq, map(_KIND, records), repeat("policy"))))
 
 
 def _compact(data: object) -> bytes:
