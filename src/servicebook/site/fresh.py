@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from servicebook.cache.codec import decode, encode
 from servicebook.cache.digest import code_digest as servicebook_digest
-from servicebook.cache.digest import digest
+from servicebook.cache.digest import digest, digest_encoded, encoded
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.cache.store import Store, read_stamp
 from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
@@ -144,6 +144,8 @@ class PageMemory:
         # source, set before each build; None: not known): the next survey looks at those alone
         # (`rescan`), and a later full survey checks that nothing else changed (`unreported`)
         self.scanned: tuple[dict[str, str], dict[str, list[Any]]] | None = None
+        # the survey's fingerprint of the sources, line by line (SourceLines), made by the first build
+        self.source_lines: SourceLines | None = None
         self.changed: frozenset[str] | None = None
         self.unverified = False  # the last survey took the watcher's word for what changed
 
@@ -1040,7 +1042,9 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         store = Store.for_site(options.source)
         previous = _previous(store, output, options.source.resolve(), options.memory)
         hashes, sources = _scan(options, previous)
-        inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
+        if options.memory.source_lines is None:
+            options.memory.source_lines = SourceLines()
+        inputs = options.memory.source_lines.digest(context, hashes)
         return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
     # the stamp, read without opening the store for writing (which counts a build): a build with
     # nothing to do neither opens it nor writes it
@@ -1082,6 +1086,32 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     hashes, sources = listed.hashed(previous.sources if previous else None)
     inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
     return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, None, key, tree, listed)
+
+
+class SourceLines:
+    """The survey's fingerprint of the sources' hashes (`survey`: the digest of the build's
+    context and a line for each source, in path order) for a long-running process (`serve`):
+    each line kept encoded at its place, with the hash it says, so that the next fingerprint
+    encodes again only the lines of the sources whose hash changed (found at once), not a line
+    made, sorted and encoded for each of 20,000 sources, while the sources are the same paths."""
+
+    def __init__(self) -> None:
+        self.hashes: dict[str, str] = {}  # path → the hash its line says
+        self.at: dict[str, int] = {}  # path → index of its line
+        self.lines: list[bytes] = []  # each source's line, `encoded`
+
+    def digest(self, context: Iterable[str], hashes: Mapping[str, str]) -> str:
+        """digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))."""
+        last, at, lines = self.hashes, self.at, self.lines
+        if len(hashes) == len(last) and hashes.keys() == last.keys():
+            for path in itertools.compress(hashes, map(operator.ne, hashes.values(), map(last.__getitem__, hashes))):
+                lines[at[path]] = encoded(f"{path}\0{hashes[path]}")
+        else:
+            paths = sorted(hashes)
+            self.at = dict(zip(paths, range(len(paths)), strict=True))
+            self.lines = lines = [encoded(f"{p}\0{hashes[p]}") for p in paths]
+        self.hashes = dict(hashes)
+        return digest_encoded([*map(encoded, context), *lines])
 
 
 def _scan(options: Options, previous: Manifest | None) -> tuple[dict[str, str], dict[str, list[Any]]]:

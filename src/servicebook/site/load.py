@@ -10,13 +10,15 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import itertools
+import operator
 import os
 import posixpath
 import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -222,28 +224,20 @@ def load(
         organisation,
         search=spool is not None,
     )
-    pages: list[model.Page] = []
-    anchor_refs: list[PackedRefs] = []
-    used_assets: set[str] = set()
-    digests: dict[str, str] = {}
-    found_outlines: list[PageOutline] = []
     store_keys: dict[str, str] = {}
     results = _load_pages(
         universe, pages_found, slugs, env, cache, hashes, meanwhile, progress, spool, memo, store_keys=store_keys
     )
-    for slug, result in zip(slugs, results, strict=True):
-        problems += result.problems
-        anchor_refs.append(result.anchor_refs)
-        cross_refs += result.cross_refs
-        used_assets.update(result.assets)
-        if result.page is not None:
-            pages.append(result.page)
-            digests[slug] = result.digest
-            if result.sha256:
-                page = result.page
-                found_outlines.append(
-                    PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob, page.meta)
-                )
+    folded = _fold(slugs, results, outlines, memo)
+    problems += folded.problems
+    cross_refs += folded.cross_refs
+    pages = list(folded.pages)
+    anchor_refs, used_assets, digests, found_outlines = (
+        folded.anchor_refs,
+        folded.assets,
+        folded.digests,
+        folded.outlines,
+    )
     for asset in sorted(used_assets):
         size = os.lstat(root / CONTENT_DIR / asset).st_size
         if size > MAX_ASSET_BYTES:
@@ -254,7 +248,7 @@ def load(
                     "link to it where it is hosted instead",
                 )
             )
-    unpublished = set(slugs) - {page.slug for page in pages}
+    unpublished = set(slugs).difference(map(_SLUG, pages))  # (at once: 20,000 pages at 20,000 pages)
     if unpublished:  # their own errors are reported: a hint must not offer them as pages to link to
         problems = _published_pages_only(problems, sorted(universe.slugs - unpublished))
     if gathered is not None:  # an organisation site: what its own pages and the members' refer to
@@ -920,7 +914,7 @@ def _carried(
     )
     for slug in gone:
         results.pop(slug, None)
-    carry({keys[slug]: result for slug, result in results.items()})
+    carry(dict(zip(map(keys.__getitem__, results), results.values(), strict=True)))  # (at once)
     return results
 
 
@@ -1009,9 +1003,111 @@ def _rekeyed(
     return {where[path] for path, _ in hashes.items() ^ last.items() if path in where}
 
 
+_SLUG = operator.attrgetter("slug")
+_SHA256 = operator.attrgetter("sha256")
+FOLD_PATCHED = 64  # pages at most that a load's fold puts right in the last one's (else: folded again)
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """What the load gathers of its pages' results, in `slugs` order: their problems, their links
+    to headings (one a page) and to other teams' records, the files they use, and of each page
+    that loaded (all but `missing`), the page, its digest and (with outlines) its outline."""
+
+    problems: list[Problem]
+    anchor_refs: list[PackedRefs]
+    cross_refs: list[CrossRef]
+    assets: set[str]
+    pages: list[model.Page]
+    digests: dict[str, str]
+    outlines: list[PageOutline]
+    missing: int
+
+
+def _outline(result: PageResult) -> PageOutline:
+    page = result.page
+    assert page is not None
+    return PageOutline(page.source, page.meta.title, result.sections, result.sha256, result.blob, page.meta)
+
+
+def _fold(slugs: list[str], results: list[PageResult], outlines: bool, memo: LoadMemo | None) -> _Folded:
+    """What the load gathers of `results` (see _Folded). With a `memo` (`serve`), the last load's
+    fold with the results that are not the very objects at their place put right (found at once,
+    not page by page: 20,000 pages at 20,000 pages), while the pages are the same slugs, all
+    loaded, and each result put right is one that adds no problem, record link or file to what
+    the one before it added; otherwise folded from the results. The memo is left holding this one."""
+    last = memo.folded if memo is not None else None
+    folded = None
+    if last is not None and last[3] == outlines and last[0] == slugs and not last[2].missing:
+        folded = _patched_fold(last[1], last[2], slugs, results)
+    if folded is None:
+        folded = _fold_anew(slugs, results)
+    if memo is not None:
+        memo.folded = (slugs, results, folded, outlines)
+    return folded
+
+
+def _fold_anew(slugs: list[str], results: list[PageResult]) -> _Folded:
+    """What the load gathers of `results`, result by result."""
+    problems: list[Problem] = []
+    anchor_refs: list[PackedRefs] = []
+    cross_refs: list[CrossRef] = []
+    used_assets: set[str] = set()
+    pages: list[model.Page] = []
+    digests: dict[str, str] = {}
+    found_outlines: list[PageOutline] = []
+    for slug, result in zip(slugs, results, strict=True):
+        problems += result.problems
+        anchor_refs.append(result.anchor_refs)
+        cross_refs += result.cross_refs
+        used_assets.update(result.assets)
+        if result.page is not None:
+            pages.append(result.page)
+            digests[slug] = result.digest
+            if result.sha256:
+                found_outlines.append(_outline(result))
+    missing = len(results) - len(pages)
+    return _Folded(problems, anchor_refs, cross_refs, used_assets, pages, digests, found_outlines, missing)
+
+
+def _patched_fold(
+    results_then: list[PageResult], then: _Folded, slugs: list[str], results: list[PageResult]
+) -> _Folded | None:
+    """`then`, the fold of `results_then` (every page loaded), with the results that differ put
+    right; None when one of those cannot be put right in place (see `_fold`)."""
+    if len(results) != len(results_then):
+        return None
+    changed = list(itertools.compress(range(len(results)), map(operator.is_not, results, results_then)))
+    if len(changed) > FOLD_PATCHED:
+        return None
+    for i in changed:
+        new, old = results[i], results_then[i]
+        if (
+            new.page is None
+            or new.problems
+            or old.problems
+            or new.cross_refs
+            or old.cross_refs
+            or new.assets != old.assets
+            or bool(new.sha256) != bool(old.sha256)
+        ):
+            return None
+    if not changed:
+        return then
+    anchor_refs, pages, digests = list(then.anchor_refs), list(then.pages), dict(then.digests)
+    found_outlines = list(then.outlines)
+    for i in changed:  # every page loaded: the i-th result's page is the i-th page
+        result, page = results[i], results[i].page
+        assert page is not None
+        anchor_refs[i], pages[i], digests[slugs[i]] = result.anchor_refs, page, result.digest
+        if result.sha256:  # (with outlines: every page's, in order)
+            found_outlines[sum(map(bool, map(_SHA256, results[:i])))] = _outline(result)
+    return _Folded(then.problems, anchor_refs, then.cross_refs, then.assets, pages, digests, found_outlines, 0)
+
+
 def _check_anchors(
     root: Path,
-    pages: Iterable[model.Page],
+    pages: Sequence[model.Page],
     slugs: list[str],
     refs: list[PackedRefs],
     memo: LoadMemo | None,
@@ -1022,7 +1118,7 @@ def _check_anchors(
     only the links of the pages whose links did not all lead somewhere then are looked at; with
     `kept` (the command line), only those of the pages whose HTML it does not hold as settled,
     and it is left holding the pages settled now."""
-    by_slug = {page.slug: page for page in pages}
+    by_slug = dict(zip(map(_SLUG, pages), pages, strict=True))  # (at once)
     before = memo.settled if memo is not None and _same_anchors(by_slug, memo.pages) else None
     held = kept.held(by_slug) if kept is not None else {}
     if before is None and kept is not None:
@@ -1051,7 +1147,9 @@ def _same_anchors(pages: Mapping[str, model.Page], last: Mapping[str, model.Page
     the same anchors."""
     if pages.keys() != last.keys():
         return False
-    return all(page is last[slug] or _anchors_of(page) == _anchors_of(last[slug]) for slug, page in pages.items())
+    # the pages that are not the very objects (found at once: 20,000 pages at 20,000 pages)
+    others = itertools.compress(pages.items(), map(operator.is_not, pages.values(), map(last.__getitem__, pages)))
+    return all(_anchors_of(page) == _anchors_of(last[slug]) for slug, page in others)
 
 
 class _Anchors(Mapping[str, frozenset[str]]):
@@ -1088,16 +1186,21 @@ class _Settled:
         self._anchors = anchors
         self.now: dict[str, PackedRefs] = {}
 
-    def unsettled(self, slugs: Iterable[str], refs: Iterable[PackedRefs]) -> Iterator[AnchorRef]:
-        """Those of the refs of the pages `slugs`, in that order."""
-        before, now, anchors = self._before, self.now, self._anchors
-        for slug, packed in zip(slugs, refs, strict=True):
-            if before.get(slug) is packed or all(
-                anchor in anchors[target] for target, anchor in packed.targets() if target in anchors
-            ):
-                now[slug] = packed
+    def unsettled(self, slugs: Sequence[str], refs: Sequence[PackedRefs]) -> Iterator[AnchorRef]:
+        """Those of the refs of the pages `slugs`, in that order; `now` holds the settled ones,
+        in that order, once all are given. The refs remembered `before` are found at once (20,000
+        pages at 20,000 pages), the others looked at one by one."""
+        before, anchors = self._before, self._anchors
+        if len(slugs) != len(refs):
+            raise ValueError("a ref for each page")
+        settled = list(map(operator.is_, map(before.get, slugs), refs))
+        for i in itertools.compress(range(len(settled)), map(operator.not_, settled)):
+            packed = refs[i]
+            if all(anchor in anchors[target] for target, anchor in packed.targets() if target in anchors):
+                settled[i] = True
                 continue
             yield from (ref for ref in packed if ref.slug in anchors)
+        self.now.update(itertools.compress(zip(slugs, refs, strict=True), settled))
 
 
 class LoadMemo:
@@ -1125,6 +1228,9 @@ class LoadMemo:
         self.rekeyed: tuple[dict[str, str], frozenset[str]] | None = None  # (keys made again from, slugs)
         self.by_path: tuple[Mapping[str, str], dict[str, str]] | None = None  # (listing, path → slug)
         self.results: tuple[_Universe, dict[str, str], dict[str, PageResult]] | None = None
+        # what the last load gathered of its results (`_fold`): the slugs, the results, their
+        # fold, and whether it made outlines
+        self.folded: tuple[list[str], list[PageResult], _Folded, bool] | None = None
 
 
 STORED_BATCH = 256  # pages read back from the store at a time when their HTML is spooled

@@ -143,11 +143,14 @@ def _only_the_code(_made: FromCatalog) -> str:
     return ""  # what every file depends on (the code, the theme), nothing more
 
 
+_HTML_SHA256 = operator.attrgetter("html_sha256")
+
+
 def _page_bodies_and_snapshots(made: FromCatalog) -> str:
     """catalog.json has each page's content_sha256, what the snapshots measured (their files
     are build inputs too, but the data file says here what it is made from) and the build's stamp
     (which most pages do not show, see templates.shows_build)."""
-    parts = [*(p.html_sha256 for p in made.site.pages), repr(made.site.snapshots), repr(made.site.build)]
+    parts = [*map(_HTML_SHA256, made.site.pages), repr(made.site.snapshots), repr(made.site.build)]  # (at once)
     return hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
 
 

@@ -65,6 +65,7 @@ CSP = (
 )
 
 
+_PATH, _TEMPLATE = operator.attrgetter("path"), operator.attrgetter("template")
 MOVED_TEMPLATE = "moved.html"  # the page an offering or tool had under an earlier id
 POINTER_TEMPLATE = "root_page.html"  # a release's page that sends readers on to the site root's
 
@@ -255,7 +256,7 @@ def render_site(
     give_back()  # what the search index freed, before the render workers are forked from this process
     # every page, data file and asset of the site: a link to one of them needs no later check
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
-    known = frozenset((*(s.path for s in specs), *(d.path for d in data), *statics))
+    known = frozenset((*map(_PATH, specs), *map(_PATH, data), *statics))  # (at once: 45,000 at 20,000 pages)
     if stamped is not None and spool is None:
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried)
     renderer = Renderer(env, specs, common, layouts, spool, known, list(data))
@@ -268,7 +269,8 @@ def render_site(
         elif name.endswith(".js"):
             content = minify_js(content.decode("utf-8")).encode("utf-8")
         files[routes.asset(name)] = content
-    moved = frozenset(spec.path for spec in specs if spec.template in (MOVED_TEMPLATE, POINTER_TEMPLATE))
+    moving = map((MOVED_TEMPLATE, POINTER_TEMPLATE).__contains__, map(_TEMPLATE, specs))
+    moved = frozenset(map(_PATH, itertools.compress(specs, moving)))
     add_site_outputs(files, site, changes, moved)
     return files
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, repeat
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -56,6 +56,8 @@ CHUNK = 16  # records per records fragment
 RecordTexts = dict[str, tuple[dict[str, Any], str, str, str]]
 _FIRST, _SECOND, _FOURTH = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(3)
 _URL = operator.itemgetter("u")
+_SLUG = operator.attrgetter("slug")
+_KIND = operator.itemgetter("k")
 LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
 
 # Where in a record a word occurs, as bits (the script ranks a title above a page's body); "lead"
@@ -431,6 +433,9 @@ class SearchMemory:
     files: KeptFiles = field(default_factory=dict)  # its records and words files, by site path
     texts: KeptFiles = field(default_factory=dict)  # its text fragments, by record id
     made_as: object = None  # what its files were made as (`index_files`' `file`)
+    # what its records were made of (`_made_of`): the record count, the policy pages' record ids,
+    # the pages, the digest each was given, and what each record was made of
+    made: tuple[int, list[int], list[model.Page], list[str | None], list[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,7 +509,7 @@ def index_files(
     made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
     if made_of is not None and usable is not None and view.site.federation is None:
         # stored with the runs by `serve` too, for the command line's next rebuild to key by
-        made = _made_of(len(records), pages, made_of)
+        made = _made_of(len(records), pages, made_of, memory)
         if keyed:
             base = _Words.stored(usable)
     written: list[str | None]
@@ -634,17 +639,35 @@ def _record_texts(
     return texts, keys
 
 
-def _made_of(count: int, pages: dict[int, model.Page], digests: Mapping[str, str]) -> list[str]:
+def _made_of(
+    count: int, pages: dict[int, model.Page], digests: Mapping[str, str], memory: SearchMemory | None = None
+) -> list[str]:
     """What each of `count` records is made of, as the index's state keeps it beside its key: for
     a policy page with a summary, the digest of its slug, source, front matter and headings
     (`digests`, load.Loaded `page_digests`) and its HTML's, which are all its record and its key
     are made of (`_policy_record`, `_record_text`); "" for any other record (a page without a
-    summary has the beginning of its text in its record, which neither digest covers)."""
-    made = [""] * count
-    for rid, page in pages.items():
-        if page.meta.summary and (seen := digests.get(page.slug)):
-            made[rid] = f"{seen} {page.html_sha256}"
+    summary has the beginning of its text in its record, which neither digest covers).
+    With a `memory` (`serve`), the last index's, but for the records whose page or digest is not
+    the very object it was (found at once: 20,000 pages at 20,000 pages); it is left holding these."""
+    rids, now = list(pages), list(pages.values())
+    seen = list(map(digests.get, map(_SLUG, now)))
+    last = memory.made if memory is not None else None
+    if last is not None and last[0] == count and last[1] == rids:
+        made = list(last[4])
+        changed = map(operator.or_, map(operator.is_not, now, last[2]), map(operator.is_not, seen, last[3]))
+        look: Iterable[int] = compress(range(len(rids)), changed)
+    else:
+        made, look = [""] * count, range(len(rids))
+    for n in look:
+        made[rids[n]] = _made_one(now[n], seen[n])
+    if memory is not None:
+        memory.made = (count, rids, now, seen, made)
     return made
+
+
+def _made_one(page: model.Page, seen: str | None) -> str:
+    """What the record of `page`, given the digest `seen`, is made of (`_made_of`)."""
+    return f"{seen} {page.html_sha256}" if page.meta.summary and seen else ""
 
 
 def _record_keys(
@@ -1539,16 +1562,14 @@ def _places(postings: list[Any]) -> dict[str, tuple[int, int]]:
 def _kinds(records: list[dict[str, Any]]) -> list[list[object]]:
     """[kind, id of its first record] in the records' order, which groups them by kind: the script
     knows a record's kind from its id before it fetches the record (answer-first ranking)."""
-    kinds: list[list[object]] = []
-    for rid, r in enumerate(records):
-        if not kinds or kinds[-1][0] != r["k"]:
-            kinds.append([r["k"], rid])
-    return kinds
+    found = list(map(_KIND, records))  # the records where the kind changes found at once (20,000 and more)
+    firsts = compress(range(1, len(found)), map(operator.ne, found[1:], found))
+    return [[found[rid], rid] for rid in chain([0] if found else [], firsts)]
 
 
 def _policy_ids(records: list[dict[str, Any]]) -> list[int]:
     """The ids of the policy pages' records, in the order of view.pages."""
-    return [rid for rid, r in enumerate(records) if r["k"] == "policy"]
+    return list(compress(range(len(records)), map(operator.eq, map(_KIND, records), repeat("policy"))))
 
 
 def _compact(data: object) -> bytes:
