@@ -108,6 +108,7 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
         raise UsageProblem(
             f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"
         )
+    # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     import tarfile  # a release's sources alone: a build without releases does not import it
 
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:

@@ -28,6 +28,7 @@ def window_start(window: str, end: dt.datetime, timezone: str = "UTC") -> dt.dat
     that midnight the month that just ended is measured, whole."""
     if window in _CALENDAR_MONTHS:
         months = _CALENDAR_MONTHS[window]
+        # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
         from zoneinfo import ZoneInfo  # calendar windows only: a build imports it only to measure one
 
         zone = ZoneInfo(timezone)

@@ -13,6 +13,7 @@ def libc() -> ctypes.CDLL | None:
     """The C library with `errno` kept for each call, or None where there is none: found once per
     process, by running `ldconfig -p` (ctypes.util.find_library); `function` asks it only for a
     function this process has not loaded already."""
+    # start-up cost, measured: find_library runs `ldconfig -p`, ~2 ms and a process a build
     import ctypes.util  # only here: the library is looked for only where the process has none loaded
 
     name = ctypes.util.find_library("c")
