@@ -28,7 +28,7 @@ from servicebook.cache.store import checksum as checksum_of
 from servicebook.routes import relative_url, relative_urls
 from servicebook.site.fresh import Manifest
 
-from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, add_broken_layout_link
+from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, GitSite, add_broken_layout_link
 
 SKIP = {".servicebook-build"}
 
@@ -196,6 +196,61 @@ def test_cache_entries_are_what_the_build_reuses(run, built) -> None:
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")
     assert run("build", "--source", built).exit_code == 0
     assert b"POISON" in (built / "public" / "policies" / "change-approval" / "index.html").read_bytes()
+
+
+@pytest.mark.git
+def test_a_cache_committed_to_git_is_refused_by_every_command_before_it_reads_it(run, built, tmp_path) -> None:
+    # A pull request can commit a .servicebook-cache/ (`git add -f` past its own .gitignore) whose
+    # entries were forged with checksums that match, which the test above shows reach the pages
+    # when the cache is taken as the build's own. A clone holding one (a CI job's checkout) is
+    # refused with what to do, nothing read or written; out of git again, the site builds clean.
+    _poison(built / ".servicebook-cache" / "store.sqlite", version=None)
+    (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")
+    shutil.rmtree(built / "public")
+    committed = GitSite(built)
+    committed.git("add", "-f", ".servicebook-cache")
+    committed.commit("A pull request that also commits a cache")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(built), str(clone)], check=True, capture_output=True)
+    store = (clone / ".servicebook-cache" / "store.sqlite").read_bytes()
+    for command in (["build"], ["check"], ["export", "openslo"]):
+        result = run(*command, "--source", clone)
+        assert result.exit_code == 2, (command, result.output)
+        assert "git tracks '.servicebook-cache/" in result.output
+        assert "git rm -r --cached .servicebook-cache" in result.output
+        assert "Traceback" not in result.output
+    assert not (clone / "public").exists()
+    assert (clone / ".servicebook-cache" / "store.sqlite").read_bytes() == store
+    again = GitSite(clone)
+    again.git("rm", "-r", "-q", "--cached", ".servicebook-cache")
+    again.commit("The cache out of git")
+    shutil.rmtree(clone / ".servicebook-cache")
+    assert run("build", "--source", clone).exit_code == 0
+    assert b"POISON" not in b"".join(tree(clone / "public").values())
+
+
+def test_every_command_that_takes_a_source_refuses_a_committed_cache() -> None:
+    # The refusal rides on the one --source option (commands/options.py): a command given a
+    # source option of its own would read the cache unguarded.
+    import click
+
+    from servicebook.cli import main
+    from servicebook.commands.options import _trusted_source
+
+    def commands(group: click.Group, prefix: str) -> Iterator[tuple[str, click.Command]]:
+        context = click.Context(group)
+        for name in group.list_commands(context):  # (the CLI loads its commands when asked)
+            command = group.get_command(context, name)
+            assert command is not None
+            if isinstance(command, click.Group):
+                yield from commands(command, f"{prefix}{name} ")
+            else:
+                yield f"{prefix}{name}", command
+
+    found = dict(commands(main, ""))
+    sourced = {name: p for name, c in found.items() for p in c.params if p.name == "source"}
+    assert {"build", "check", "serve", "promised", "verify"} <= set(sourced)
+    assert {name for name, p in sourced.items() if p.callback is not _trusted_source} == set()
 
 
 def _build_in_process(site: Path, output: Path, workers: str, seed: str) -> None:

@@ -12,7 +12,16 @@ from pathlib import Path
 import click
 
 from servicebook.errors import BuildFailed, Problem, UsageProblem
+from servicebook.git.repo import refuse_committed_cache
 from servicebook.report import shown_from
+
+
+def _trusted_source(_ctx: click.Context, _param: click.Parameter, source: Path) -> Path:
+    """The source, once its cache folder is known not to come from the repository (every command
+    that takes one may read that cache: builds, the history, the members' heads)."""
+    refuse_committed_cache(source)
+    return source
+
 
 SOURCE = click.option(
     "--source",
@@ -21,6 +30,7 @@ SOURCE = click.option(
     default=".",
     show_default=True,
     help="Folder holding catalog.yaml, content/ and layouts/.",
+    callback=_trusted_source,
 )
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook import __version__
+from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.runner import MISSING, git, installed, run, started
@@ -117,6 +118,29 @@ def build_info(repo: Repo | None, env: Mapping[str, str]) -> BuildInfo:
         if stamp.isdigit() and len(stamp) <= 12:
             date = utc(int(stamp))
     return BuildInfo(commit=commit, dirty=dirty, date=date, generator=generator)
+
+
+def committed_cache(root: Path) -> str | None:
+    """The first file git tracks in the site's cache folder (`.servicebook-cache/`, which keeps
+    itself out of git with a .gitignore of its own), named from `root`; None when git tracks none
+    or `root` is not in a repository. A cache the repository holds came through a commit, which
+    anyone who can open a pull request may write: its entries' checksums are not secret, so a
+    forged page would pass them (docs/security.md)."""
+    listed = git(root, "ls-files", "-z", "--", CACHE_DIR)
+    if not listed:
+        return None
+    return listed.split("\0", 1)[0]
+
+
+def refuse_committed_cache(root: Path) -> None:
+    """Raise UsageProblem when git tracks a file in the site's cache folder (committed_cache)."""
+    tracked = committed_cache(root)
+    if tracked is not None:
+        raise UsageProblem(
+            f"refusing to use {root / CACHE_DIR}/: git tracks {tracked!r} in it, and servicebook never reads "
+            "its cache from the repository, where a pull request could forge it; remove it from git with "
+            f"`git rm -r --cached {CACHE_DIR}` and commit (its own .gitignore keeps it out from then on)"
+        )
 
 
 def changed_since(root: Path, commit: str, build: BuildInfo) -> bool:
