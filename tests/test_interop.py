@@ -320,6 +320,25 @@ def test_sloth_is_matched_by_service_and_name_over_its_period(run, tmp_path) -> 
     assert "has 28d (Sloth's default period" in result.stderr
 
 
+def test_an_slo_that_cannot_be_read_fails_the_check_only_when_it_names_the_catalog(run, tmp_path) -> None:
+    """The OpenSLO example's calendar window of 1m has no form in the catalog: in a folder of
+    someone else's SLOs (service web-availability) it is a warning, as an SLO that matches nothing
+    is left alone; once it names an offering of the catalog it is an error, as it was before."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    theirs = (FIXTURES / "openslo-timeslices-slo.yaml").read_text()
+    monitoring = _monitoring(tmp_path, {"theirs.yaml": theirs})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert "theirs.yaml:27:17: warning: a calendar window of 1m: the catalog has 1M and 1Q (not compared" in (
+        result.stderr
+    )
+    ours = _monitoring(tmp_path / "ours", {"ours.yaml": theirs.replace("service: web-availability", "service: ci")})
+    result = run("check", "--source", site, "--against", ours)
+    assert result.exit_code == 1
+    assert "ours.yaml:27:17: error: a calendar window of 1m: the catalog has 1M and 1Q\n" in result.stderr
+
+
 def test_a_broken_file_in_the_folder_fails_the_check_where_it_is_broken(run, tmp_path) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
