@@ -200,6 +200,16 @@ def test_export_then_import_gives_back_what_openslo_holds(run, tmp_path) -> None
             assert it.get("measurement", {}) == {k: v for k, v in measured.items() if v is not None}
 
 
+def test_a_query_written_as_a_block_is_imported_as_a_block(run) -> None:
+    """Sloth's raw example writes its query as a `|` block (one final line break): the fragment
+    writes it as a block too, not as one double-quoted line of \\x0a escapes, and it reads back."""
+    result = run("import", "sloth", FIXTURES / "sloth-raw-home-wifi.yml")
+    assert "          error_ratio: |\n            1 - (\n" in result.stdout
+    assert "\\x0a" not in result.stdout
+    ratio = fragment(result)["offerings"][0]["slos"][0]["measurement"]["error_ratio"]
+    assert ratio.startswith("1 - (\n  sum(sum_over_time(") and ratio.endswith(")\n")
+
+
 @settings(max_examples=examples(300), deadline=None)
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=80))
 def test_a_fragment_value_reads_back_as_exactly_what_it_was(text: str) -> None:
