@@ -200,6 +200,16 @@ def test_export_then_import_gives_back_what_openslo_holds(run, tmp_path) -> None
             assert it.get("measurement", {}) == {k: v for k, v in measured.items() if v is not None}
 
 
+def test_a_query_written_as_a_block_is_imported_as_a_block(run) -> None:
+    """Sloth's raw example writes its query as a `|` block (one final line break): the fragment
+    writes it as a block too, not as one double-quoted line of \\x0a escapes, and it reads back."""
+    result = run("import", "sloth", FIXTURES / "sloth-raw-home-wifi.yml")
+    assert "          error_ratio: |\n            1 - (\n" in result.stdout
+    assert "\\x0a" not in result.stdout
+    ratio = fragment(result)["offerings"][0]["slos"][0]["measurement"]["error_ratio"]
+    assert ratio.startswith("1 - (\n  sum(sum_over_time(") and ratio.endswith(")\n")
+
+
 @settings(max_examples=examples(300), deadline=None)
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=80))
 def test_a_fragment_value_reads_back_as_exactly_what_it_was(text: str) -> None:
@@ -318,6 +328,25 @@ def test_sloth_is_matched_by_service_and_name_over_its_period(run, tmp_path) -> 
     result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
     assert "the catalog's window is 30d, but Sloth SLO 'availability'" in result.stderr
     assert "has 28d (Sloth's default period" in result.stderr
+
+
+def test_an_slo_that_cannot_be_read_fails_the_check_only_when_it_names_the_catalog(run, tmp_path) -> None:
+    """The OpenSLO example's calendar window of 1m has no form in the catalog: in a folder of
+    someone else's SLOs (service web-availability) it is a warning, as an SLO that matches nothing
+    is left alone; once it names an offering of the catalog it is an error, as it was before."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    theirs = (FIXTURES / "openslo-timeslices-slo.yaml").read_text()
+    monitoring = _monitoring(tmp_path, {"theirs.yaml": theirs})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert "theirs.yaml:27:17: warning: a calendar window of 1m: the catalog has 1M and 1Q (not compared" in (
+        result.stderr
+    )
+    ours = _monitoring(tmp_path / "ours", {"ours.yaml": theirs.replace("service: web-availability", "service: ci")})
+    result = run("check", "--source", site, "--against", ours)
+    assert result.exit_code == 1
+    assert "ours.yaml:27:17: error: a calendar window of 1m: the catalog has 1M and 1Q\n" in result.stderr
 
 
 def test_a_broken_file_in_the_folder_fails_the_check_where_it_is_broken(run, tmp_path) -> None:

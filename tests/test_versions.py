@@ -426,6 +426,28 @@ def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: st
     assert [p for p in cold if warm[p] != cold[p]] == []
 
 
+@pytest.mark.parametrize("damaged", ["", "releases", "releases/*"])
+def test_a_file_where_a_folder_of_the_release_cache_goes_is_a_miss_never_an_error(
+    run, repo: GitSite, damaged: str
+) -> None:
+    """The cache folder, its releases folder or the folder of this servicebook's releases made a
+    file (by hand, a bad restore): the releases are built and stored again, with no internal error,
+    and the site is the one a build from nothing makes."""
+    assert run("build", "--source", repo.root).exit_code == 0
+    cold = _tree(repo.root / "public")
+    cache = repo.root / ".servicebook-cache"
+    target = next(cache.glob(damaged)) if damaged else cache
+    shutil.rmtree(target)
+    target.write_text("not a folder\n")
+    shutil.rmtree(repo.root / "public")
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0, result.output
+    assert target.is_dir()
+    warm = _tree(repo.root / "public")
+    assert sorted(warm) == sorted(cold)
+    assert [p for p in cold if warm[p] != cold[p]] == []
+
+
 # -- pages rendered once for every release that shares their inputs (stamps.py) -----------------------
 
 

@@ -21,6 +21,23 @@ def prepare(folder: Path) -> None:
         ignore.write_text("# servicebook's cache; safe to delete\n*\n", "utf-8")
 
 
+def make_folder(folder: Path, top: Path) -> None:
+    """Create `folder`, which is inside (or is) the cache folder `top`. Anything that is not a
+    folder where `top` or a folder below it belongs (a file, a dangling link) is damage to the
+    cache and is removed, as a damaged entry is a miss and never an error. Raises OSError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    except (FileExistsError, NotADirectoryError):
+        pass
+    path = top
+    for name in ("", *folder.relative_to(top).parts):
+        path = path / name
+        if (path.is_symlink() or path.exists()) and not path.is_dir():
+            path.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def user_cache(env: Mapping[str, str]) -> Path | None:
     """servicebook's folder in the user's cache ($XDG_CACHE_HOME, else ~/.cache), as the XDG base
     directory specification places it; None when neither says where (no HOME)."""

@@ -6,7 +6,9 @@ resource, the Prometheus label `servicebook_slo` on a Sloth SLO), then by name: 
 name are the offering's and the SLO's ids, or its name is `offering-slo` or the name
 `servicebook export openslo` gives it. A matched SLO whose objective, window or budgeting differs
 from the catalog's is an error, reported at the catalog's line with the other file's place in
-the message; a promised SLO that nothing matches is a warning (an error under --strict).
+the message; a promised SLO that nothing matches is a warning (an error under --strict). A
+document servicebook cannot read is an error when it names an offering or SLO of the catalog, and
+otherwise someone else's: a warning.
 """
 
 from __future__ import annotations
@@ -40,7 +42,12 @@ def compare_folder(
     files = list(itertools.islice(yaml_files(folder), MAX_FILES + 1))
     reading = importing.read([(shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
     places = catalog_places(root, MAX_CATALOG_BYTES)
-    found = [*reading.errors, *reading.unread, *compare(catalog, reading, places, shown(folder))]
+    found = [
+        *reading.errors,
+        *_refused(catalog, reading),
+        *reading.unread,
+        *compare(catalog, reading, places, shown(folder)),
+    ]
     if len(files) > MAX_FILES:
         found.append(
             Problem(
@@ -50,6 +57,39 @@ def compare_folder(
                 Severity.WARNING,
             )
         )
+    return found
+
+
+def _refused(catalog: model.Catalog, reading: Reading) -> list[Problem]:
+    """The documents that could not be read: an error for one that names an offering or SLO of the
+    catalog (a value that is its id, `offering/slo`, `offering-slo` or the name the export gives
+    it), which may be what measures it; a warning for any other, an SLO of someone else's that
+    would be left alone if it could be read."""
+    ours = {o.id for o in catalog.offerings}
+    ours.update(f"{o.id}{sep}{s.id}" for o in catalog.offerings for s in o.slos for sep in "/-")
+    ours.update(openslo.object_names(catalog).slos.values())
+    problems = []
+    for problem, node in reading.refused:
+        if _values(node) & ours:
+            problems.append(problem)
+        else:
+            message = f"{problem.message} (not compared: it names no offering or SLO of the catalog)"
+            problems.append(Problem(problem.location, message, problem.hint, Severity.WARNING, problem.source_line))
+    return problems
+
+
+def _values(node: object) -> set[str]:
+    """Every scalar value of a tree (not its keys)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Scalar):
+            found.add(item.value)
+        elif isinstance(item, Sequence):
+            stack.extend(item.items)
+        elif isinstance(item, YamlMapping):
+            stack.extend(value for _, value in item.items)
     return found
 
 

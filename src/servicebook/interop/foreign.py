@@ -90,6 +90,9 @@ class Reading:
     notes: list[Problem] = field(default_factory=list)  # warnings: dropped, guessed, skipped
     errors: list[Problem] = field(default_factory=list)
     unread: list[Problem] = field(default_factory=list)  # warnings: versions of known formats not read
+    # read without `expect` (the drift check): each document that could not be read, and its tree;
+    # whether it is an error depends on whose SLO it is (drift.py)
+    refused: list[tuple[Problem, Node]] = field(default_factory=list)
     skipped: int = 0  # documents of other kinds
 
     def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
@@ -288,7 +291,10 @@ def read_files(
             try:
                 _read_document(Fields(document.node, source, "the document"), source, readers, reading, expect)
             except Refused as exc:
-                reading.errors.append(exc.problem)
+                if expect is None:
+                    reading.refused.append((exc.problem, document.node))
+                else:
+                    reading.errors.append(exc.problem)
 
 
 def _read_document(

@@ -101,7 +101,8 @@ _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "n
 
 def scalar(text: str, indent: int) -> str:
     """A YAML scalar that reads back as exactly `text`: plain when nothing in it means anything to
-    YAML, a literal block for a query over lines, otherwise double-quoted (JSON's escapes are YAML's)."""
+    YAML, a literal block for a query over lines (with or without one final line break), otherwise
+    double-quoted (JSON's escapes are YAML's)."""
     if (
         _PLAIN.fullmatch(text)
         and text == text.strip()
@@ -112,16 +113,19 @@ def scalar(text: str, indent: int) -> str:
         and text.isprintable()
     ):
         return text
-    lines = text.split("\n")
+    # a block keeps one final line break (`|`, as a query written as a block in YAML ends) or none (`|-`)
+    body, block = (text[:-1], "|") if text.endswith("\n") and not text.endswith("\n\n") else (text, "|-")
+    lines = body.split("\n")
     if (
-        len(lines) > 1
-        and text == text.rstrip()
-        and not text.startswith((" ", "\n"))
+        (len(lines) > 1 or block == "|")
+        and body
+        and body == body.rstrip()
+        and not body.startswith((" ", "\n"))
         and all(line == line.rstrip() for line in lines)
         and all(ch.isprintable() for line in lines for ch in line)
     ):
         pad = " " * (indent + 2)
-        return "|-\n" + "\n".join(pad + line if line else "" for line in lines)
+        return block + "\n" + "\n".join(pad + line if line else "" for line in lines)
     return '"' + "".join(_escape(ch) for ch in text) + '"'
 
 

@@ -1477,10 +1477,10 @@ def _load_page(
 
     try:
         source = read_text(root, path, max_bytes=MAX_PAGE_BYTES)
+        front, body, body_offset = split_front_matter(source)  # refuses front matter never closed
     except SourceError as exc:
         problems += exc.problems
         return None
-    front, body, body_offset = split_front_matter(source)
     if front is None:
         problems.append(
             source.problem(1, 1, "page has no front matter", "start the file with ---, a line 'title: …', and ---")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from servicebook import __version__, routes
 from servicebook.cache.digest import code_digest
-from servicebook.cache.folder import flat_name, flat_path
+from servicebook.cache.folder import flat_name, flat_path, make_folder
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
 from servicebook.git.releases import Discovery, Sources
@@ -254,19 +254,22 @@ def build_release(
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     add_published_outputs(files)
-    written = _store(files, target, last.stored if last is not None else None)
+    written = _store(files, target, cache_root, last.stored if last is not None else None)
     return BuiltRelease(release, target, frozenset(files), written), []
 
 
 def _store(
-    files: Mapping[str, bytes], target: Path, stored: dict[str, tuple[str, bytes, list[int]]] | None = None
+    files: Mapping[str, bytes],
+    target: Path,
+    cache_root: Path,
+    stored: dict[str, tuple[str, bytes, list[int]]] | None = None,
 ) -> dict[str, list[int]]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
     (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
     `_intact`). `stored` (LastMade.stored): the files the release before stored that are not
     pages; one of this release's with the same path and bytes is linked to it while it is still
     the file written (its identity), and `stored` becomes this release's."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(target.parent, cache_root)  # a file where a folder of the cache goes is removed
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     last = stored or {}
     try:

@@ -90,6 +90,7 @@ def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int 
 
 def _parse_events(source: SourceText, text: str | None, line_offset: int) -> Node | None:
     """`parse_yaml` by libyaml's events: every document, and the refusals."""
+    _refuse_unicode_breaks(source, source.text if text is None else text, line_offset)
     builder = _TreeBuilder(source, line_offset)
     try:
         for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
@@ -225,6 +226,7 @@ def parse_yaml_documents(source: SourceText, *, max_documents: int = 10_000) -> 
     """Parse a stream of `---`-separated documents (as Kubernetes and OpenSLO files are written)
     into located nodes, with the same refusals as `parse_yaml` (anchors, aliases, tags, duplicate
     keys, absurd nesting). Raises `SourceError` with the first structural problem found."""
+    _refuse_unicode_breaks(source, source.text, 0)
     builder = _TreeBuilder(source, 0, several=max_documents)
     try:
         for event in yaml.parse(source.text, Loader=_Parser):
@@ -239,6 +241,37 @@ def parse_yaml_documents(source: SourceText, *, max_documents: int = 10_000) -> 
     except _Refused as exc:
         raise SourceError([exc.problem]) from None
     return builder.documents_read
+
+
+# YAML reads NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks (libyaml numbers its lines
+# by them, and folds a NEL inside quotes into a space) where an editor shows none: every position
+# after one would be on the wrong line, and a value could hide a second line. Refused, as a lone
+# carriage return is (source/text.py); the front matter read without libyaml never matches them.
+_UNICODE_BREAKS = {"\x85": "NEXT LINE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+_UNICODE_BREAK_RE = re.compile("[\x85\u2028\u2029]")
+
+
+def _refuse_unicode_breaks(source: SourceText, text: str, line_offset: int) -> None:
+    if not any(ch in text for ch in _UNICODE_BREAKS):  # three quick scans; the loop only once one is there
+        return
+    problems = []
+    for found in _UNICODE_BREAK_RE.finditer(text):
+        index = found.start()
+        line = text.count("\n", 0, index) + 1 + line_offset
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        name = _UNICODE_BREAKS[found[0]]
+        problems.append(
+            _problem(
+                source,
+                line,
+                column,
+                f"U+{ord(found[0]):04X} ({name}) is not allowed in YAML",
+                "YAML reads it as a line break, though editors show none; delete it",
+            )
+        )
+        if len(problems) == 20:
+            break
+    raise SourceError(problems)
 
 
 def _problem(source: SourceText, line: int, column: int, message: str, hint: str | None = None) -> Problem:
