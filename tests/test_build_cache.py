@@ -1599,3 +1599,70 @@ def test_a_kept_pages_data_altered_in_the_store_is_rendered_again_never_publishe
     name = f"page {slug}" if damage.startswith("title") else "a page"
     assert warning == [f"{database}: warning: 1 cache entry had been altered ({name}): not used, made again"]
     assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+def test_a_one_page_rebuild_holds_the_kept_pages_links_as_read_and_asks_each_name_once(
+    run, tmp_path, monkeypatch
+) -> None:
+    # A command-line rebuild holds each kept page's links to headings as the text read from the
+    # store (buildcache._kept_page), not copied into the spool, which only the edited page's go
+    # into; and it tells whether the pages and files the kept pages asked about are there as they
+    # were by each name asked once (load._Answers), not page by page (`_still`). The heading-link
+    # check still reads the held links: a heading renamed has the kept page linking to it reported.
+    from servicebook.site import load
+
+    site = generated_site(tmp_path / "site", 30)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    assert run("build", "--source", site).exit_code == 0
+    page = sorted((site / "content").glob("*.md"))[12]
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    spooled: list[str] = []
+    real_refs = load.BodySpool.refs
+
+    def refs(self, packed):  # type: ignore[no-untyped-def]
+        if packed.text:
+            spooled.append(packed.text)
+        return real_refs(self, packed)
+
+    def still(*args: object) -> bool:
+        raise AssertionError("a kept page's names asked page by page")
+
+    monkeypatch.setattr(load.BodySpool, "refs", refs)
+    monkeypatch.setattr(load, "_still", still)
+    asked: list[str] = []
+    real_holds = load._holds
+    monkeypatch.setattr(load, "_holds", lambda entry, universe: asked.append(entry) or real_holds(entry, universe))
+    loaded = _loaded_pages(monkeypatch)
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert loaded == [page.stem]
+    assert len(spooled) <= 1 and all(page.stem in text for text in spooled)  # the edited page's alone
+    assert asked and len(asked) == len(set(asked))
+    monkeypatch.undo()
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
+    # a heading another page links to renamed: the kept page that links to it is reported
+    links = re.finditer(r"\]\((policy-[a-z0-9-]+)\.md#([a-z0-9-]+)\)", page.read_text())
+    linked = next(link for link in links if link[1] != page.stem)
+    target = site / "content" / f"{linked[1]}.md"
+    heading = next(
+        line
+        for line in target.read_text().splitlines()
+        if re.sub(r"[^a-z0-9]+", "-", line.lower()).strip("-") == linked[2]
+    )
+    target.write_text(target.read_text().replace(f"\n{heading}\n", f"\n{heading} renamed\n"))
+    result = run("build", "--source", site)
+    assert result.exit_code == 1
+    assert f"{page.name}" in result.stderr and f"has no heading '#{linked[2]}'" in result.stderr
+
+
+def test_a_pages_row_in_the_store_holds_its_html_after_what_a_rebuild_reads_of_it(tmp_path) -> None:
+    # A one-page rebuild reads every kept page's data, text and checksum and none of their HTML
+    # (Store.get_unchecked): SQLite reads a row's columns after a long one by walking that one's
+    # overflow pages, so the HTML is the last column, and reading the others reads none of it.
+    with Store(tmp_path / "store.sqlite") as store:
+        store.put("page", "k", Entry("[1]", "<p>" + "x" * 50_000 + "</p>", "text"))
+        store.commit()
+        assert store.get_unchecked("page", ["k"])["k"][:2] == ("[1]", "text")
+    with sqlite3.connect(tmp_path / "store.sqlite") as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
+    assert columns[-1] == "html" and set(columns) == {"key", "data", "text", "checksum", "html"}

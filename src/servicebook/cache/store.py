@@ -41,7 +41,7 @@ from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.folder import CACHE_DIR, prepare
 
 STORE_FILE = "store.sqlite"
-SCHEMA = 4  # bump when the tables change shape, entries are named differently, or what a checksum is of
+SCHEMA = 5  # bump when the tables change shape, entries are named differently, or what a checksum is of
 BUSY_SECONDS = 5  # how long a build waits for another build's write before going on without
 WAL_LIMIT = 4 * 1024 * 1024  # bytes of write-ahead log kept on disk after a checkpoint
 _CHUNK = 500  # keys per SELECT … IN (…)
@@ -123,9 +123,11 @@ class Store:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM state")
                 db.execute("INSERT INTO state VALUES ('format', ?)", (_format(),))
+            # the HTML last: a row's columns after it are read by walking its overflow pages, and a
+            # rebuild reads every page's data, text and checksum but none of their HTML (`get_unchecked`)
             db.execute(
-                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, html TEXT NOT NULL, "
-                "text TEXT NOT NULL, checksum TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data TEXT NOT NULL, text TEXT NOT NULL, "
+                "checksum TEXT NOT NULL, html TEXT NOT NULL)"
             )
             # when each entry was last used, apart from the entries: marking a large entry used
             # would otherwise write all of it again
@@ -260,7 +262,7 @@ class Store:
             else _checksum(entry.data, html_sha256, entry.text)
         )
         row = (name, entry.data, entry.html, entry.text, sums)
-        self._write("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", [row])
+        self._write("INSERT OR REPLACE INTO entries (key, data, html, text, checksum) VALUES (?, ?, ?, ?, ?)", [row])
         self._mark([name], carried=False)  # (its row may have been forgotten since the last build)
 
     def touch(self, kind: str, keys: list[str]) -> None:

@@ -140,7 +140,9 @@ class PackedRefs:
     Refs with a NUL in their text (the separator) are kept as they are (`odd`). A build keeps the
     text in its spool file (site/load.py `BodySpool`), as it does the page's HTML, and the refs
     say where (`spooled`): a few hundred bytes a page, which glibc's heap would otherwise hold
-    among the pages' HTML on its way through (the same holes, in another allocator)."""
+    among the pages' HTML on its way through (the same holes, in another allocator). A page read
+    back on the command line holds its text as read from the store, whose HTML never goes
+    through this process (site/buildcache.py `_kept_page`)."""
 
     text: str = ""  # "" when `spooled`
     odd: tuple[AnchorRef, ...] = ()

@@ -209,7 +209,10 @@ def _kept_page(
     the store (`source`, under `key`): the data is then what `encode_page` wrote, byte for byte,
     so its parts are made into the page without `decode_page`'s checks of their shapes (a rebuild
     from the command line reads back every page: 20,000 at 20k). An entry that does not match is
-    damaged, whatever its data says (BuildCache `_get_leaving_html`)."""
+    damaged, whatever its data says (BuildCache `_get_leaving_html`). Its links to headings stay
+    the text read, held by the result, not put into the spool: the heading-link check reads those
+    of the few pages it does not hold as settled (load `_check_anchors`), and copying every kept
+    page's into the spool cost a one-page rebuild more than holding them (bench/README.md)."""
     stored, problems, refs, assets, digest_, sections, sha256, blob, asked = value
     page: model.Page | None = None
     if stored is not None:
@@ -237,7 +240,7 @@ def _kept_page(
     return PageResult(
         page=page,
         problems=tuple(decode(Problem, p) for p in problems) if problems else (),
-        anchor_refs=spool.refs(links),
+        anchor_refs=links,
         assets=tuple(assets),
         digest=digest_,
         sections=tuple(zip(sections[0::3], sections[1::3], sections[2::3], strict=True)) if sections else (),
