@@ -982,3 +982,45 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
         assert tree(site / "public") == clean_build(run, site, tmp_path)
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page_only_for_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The offering and tool views' token (pagekeys._views_token) and the A to Z list's entries
+    (paging._a_to_z) are made from what each policy page shows of itself: a serve rebuild reads
+    it again only of the pages that are not the very object its last build read it from (after
+    a body edit, the edited page's alone; after a page is added, every page's), and a title edit
+    still makes the lists again. Each output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    read: dict[str, list[str]] = {"views": [], "a to z": []}
+    real_shows, real_shown = pagekeys._PAGE_SHOWS, paging._PAGE_SHOWN
+
+    def views(page: model.Page) -> object:
+        read["views"].append(page.slug)
+        return real_shows(page)
+
+    def a_to_z(page: model.Page) -> object:
+        read["a to z"].append(page.slug)
+        return real_shown(page)
+
+    monkeypatch.setattr(pagekeys, "_PAGE_SHOWS", views)
+    monkeypatch.setattr(paging, "_PAGE_SHOWN", a_to_z)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(read["views"]) == len(read["a to z"]) == pages
+        for what, change in CHANGES[:3]:
+            read = {"views": [], "a to z": []}
+            change(site)
+            build(options)
+            if what in ("a page's body", "a page's title"):
+                assert read == {"views": ["change-approval"], "a to z": ["change-approval"]}, what
+            if what == "a page added":
+                assert len(read["views"]) == len(read["a to z"]) == pages + 1
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()

@@ -199,6 +199,7 @@ def chrome(site: model.SiteContent) -> str:
 # output path → (every input its key was made from, the key).
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
 _VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
+_VIEWS_PAGES = "\0views pages"  # and for the policy pages what `_VIEWS` holds of each was read from
 _WHOLE = "\0whole"  # and for what the keys of most data files and of the pages below hold
 _LISTED = "\0listed"  # and for what the lists' keys hold when the footer is filled in (see reuse_keys)
 # the lists that show more of the history than their own "Last changed" (every entry): keyed by `whole`
@@ -670,9 +671,36 @@ def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Map
     build's token while all of that is the same, so that those pages' keys are taken from the memo
     without writing their views out again (`shown`: 350 views of the 5k site, each holding its
     tools' and pages'); a new one otherwise."""
-    inputs = (site.catalog, measured, tuple(map(_PAGE_SHOWS, site.pages)))
     last = remembered.last.get(_VIEWS)
+    inputs = (site.catalog, measured, _page_shows(remembered, site.pages, last))
     return remembered(_VIEWS, inputs, lambda: digest("views", last[1] if last is not None else ""))
+
+
+def _page_shows(
+    remembered: _Remembered, pages: tuple[model.Page, ...], last: tuple[tuple[object, ...], str] | None
+) -> tuple[object, ...]:
+    """What a view shows of each policy page (`_PAGE_SHOWS`), in order. With a memo (`serve`), the
+    last build's tuple with the pages that are not the very page it was read from at their place
+    (found at once) read again, and the very tuple while each of those shows the same: an edit of
+    a page's body makes no tuple of every page's slug, source and front matter (20,000 at 20,000
+    pages, then compared with the last ones)."""
+    memo = remembered.memo
+    if memo is None:
+        return tuple(map(_PAGE_SHOWS, pages))
+    before = remembered.last.get(_VIEWS_PAGES)
+    memo[_VIEWS_PAGES] = ((pages,), "")  # (a page is immutable: the very one shows the same)
+    shows = last[0][2] if last is not None else None
+    read = before[0][0] if before is not None else None
+    if not isinstance(shows, tuple) or not isinstance(read, tuple) or not len(read) == len(shows) == len(pages):
+        return tuple(map(_PAGE_SHOWS, pages))
+    changed = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, read)))
+    now = [_PAGE_SHOWS(pages[i]) for i in changed]
+    if all(map(operator.eq, now, map(shows.__getitem__, changed))):
+        return shows
+    patched = list(shows)
+    for i, shown in zip(changed, now, strict=True):
+        patched[i] = shown
+    return tuple(patched)
 
 
 def _asker(
