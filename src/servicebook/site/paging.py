@@ -219,12 +219,12 @@ def _a_to_z(view: SiteView, memo: PartsMemo | None) -> tuple[IndexEntry, ...]:
         tuple(x for t in view.tools for x in (t.tool, t.path, t.category, t.status_class, t.status, t.alternative)),
         _pages_shown(view.pages, memo.a_to_z_pages, last[0][2] if last is not None else None),
     )
-    memo.a_to_z_pages = view.pages
     if last is not None and last[0] == shown:
-        memo.a_to_z = (shown, last[1])  # this build's objects, not the last build's
+        # this build's objects, not the last build's; the pages `shown` was read from, with it
+        memo.a_to_z, memo.a_to_z_pages = (shown, last[1]), view.pages
         return last[1]
     entries = tuple(e for _letter, entries in a_to_z(view) for e in entries)
-    memo.a_to_z = (shown, entries)
+    memo.a_to_z, memo.a_to_z_pages = (shown, entries), view.pages
     return entries
 
 
