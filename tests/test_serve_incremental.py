@@ -982,3 +982,84 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
         assert tree(site / "public") == clean_build(run, site, tmp_path)
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page_only_for_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The offering and tool views' token (pagekeys._views_token) and the A to Z list's entries
+    (paging._a_to_z) are made from what each policy page shows of itself: a serve rebuild reads
+    it again only of the pages that are not the very object its last build read it from (after
+    a body edit, the edited page's alone; after a page is added, every page's), and a title edit
+    still makes the lists again. Each output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    read: dict[str, list[str]] = {"views": [], "a to z": []}
+    real_shows, real_shown = pagekeys._PAGE_SHOWS, paging._PAGE_SHOWN
+
+    def views(page: model.Page) -> object:
+        read["views"].append(page.slug)
+        return real_shows(page)
+
+    def a_to_z(page: model.Page) -> object:
+        read["a to z"].append(page.slug)
+        return real_shown(page)
+
+    monkeypatch.setattr(pagekeys, "_PAGE_SHOWS", views)
+    monkeypatch.setattr(paging, "_PAGE_SHOWN", a_to_z)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(read["views"]) == len(read["a to z"]) == pages
+        for what, change in CHANGES[:3]:
+            read = {"views": [], "a to z": []}
+            change(site)
+            build(options)
+            if what in ("a page's body", "a page's title"):
+                assert read == {"views": ["change-approval"], "a to z": ["change-approval"]}, what
+            if what == "a page added":
+                assert len(read["views"]) == len(read["a to z"]) == pages + 1
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path_once(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The outputs a serve rebuild keeps with their last keys (pagekeys._Carried.many) are handed
+    to the build cache (BuildCache.reuse_many) with the paths and keys found when they were told
+    carried: no output's path is read off its spec a second time (40,000 outputs at 20,000
+    pages), and the output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    told: list[object] = []
+    handed: list[int] = []
+    real_path, real_many = pagekeys._PATH, buildcache.BuildCache.reuse_many
+
+    def path(spec: object) -> object:
+        told.append(spec)
+        return real_path(spec)
+
+    def many(self: buildcache.BuildCache, paths: list[str], keys: list[str]) -> list[str | None]:
+        handed.append(len(paths))
+        return real_many(self, paths, keys)
+
+    monkeypatch.setattr(pagekeys, "_PATH", path)
+    monkeypatch.setattr(buildcache.BuildCache, "reuse_many", many)
+    try:
+        build(options)
+        for sentence in ("A sentence added in the preview.", "Another sentence."):
+            told.clear()
+            handed.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\n{sentence}\n\n")
+            build(options)
+            assert tree(output) == clean_build(run, site, tmp_path)
+        assert handed and handed[0] > 10  # (the last rebuild carried most outputs)
+        assert len(told) == len(set(map(id, told))) <= handed[0]
+    finally:
+        memory.close()

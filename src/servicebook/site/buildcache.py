@@ -680,11 +680,13 @@ class BuildCache:
         # path by path (40,000 outputs at 20,000 pages)
         recorded = map(operator.is_, map(before.get, paths), keys)
         same = list(map(operator.and_, recorded, map(outputs.__contains__, paths)))
-        files = map(folder.__add__, itertools.compress(paths, same))
-        kept = dict(zip(itertools.compress(range(len(paths)), same), files, strict=True))
         self.keys.update(zip(paths, keys, strict=True))
+        # each file at its place, then None at the places of those not kept (most are kept)
+        found: list[str | None] = list(map(folder.__add__, paths))
+        for i in itertools.compress(range(len(paths)), map(operator.not_, same)):
+            found[i] = None
         self.reused.update(itertools.compress(paths, same))
-        return list(map(kept.get, range(len(paths))))
+        return found
 
     def _reuse_checked(self, paths: list[str], keys: list[str]) -> list[str | None]:
         """`reuse_many` in a build of the command line, into the output the last build swapped

@@ -42,6 +42,7 @@ holds only this (tests/test_page_keys.py).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 import functools
@@ -199,6 +200,7 @@ def chrome(site: model.SiteContent) -> str:
 # output path → (every input its key was made from, the key).
 KeyMemo = dict[str, tuple[tuple[object, ...], str]]
 _VIEWS = "\0views"  # the memo's entry for what the views are made from (no output path starts with NUL)
+_VIEWS_PAGES = "\0views pages"  # and for the policy pages what `_VIEWS` holds of each was read from
 _WHOLE = "\0whole"  # and for what the keys of most data files and of the pages below hold
 _LISTED = "\0listed"  # and for what the lists' keys hold when the footer is filled in (see reuse_keys)
 # the lists that show more of the history than their own "Last changed" (every entry): keyed by `whole`
@@ -267,6 +269,8 @@ class _Carried:
         now: dict[str, tuple[object, str]] = {}  # this build's KeptMemo outputs
         own_inputs: dict[int, object] = {}  # of the outputs keyed by one input of their own, not the same as before
         look: Iterable[int] = range(len(specs))  # the outputs to look at one by one
+        paths: list[str] = []  # of `same`, in its order, and their last keys
+        keys: list[str] = []
         if self.tokens is None and kept.shared == shared and len(kept.specs) == len(specs):
             # `serve`: a spec that is the very object the last build asked with its last key (KeptMemo
             # `specs`) has the very own input it had, so its last answer stands; found at once, not spec
@@ -277,7 +281,10 @@ class _Carried:
             if None not in befores:
                 same = list(itertools.compress(range(len(specs)), mask))
                 now = dict(zip(paths, befores, strict=True))  # type: ignore[arg-type]
+                keys = list(map(_KEY, befores))  # type: ignore[arg-type]
                 look = list(itertools.compress(range(len(specs)), map(operator.not_, mask)))
+            else:
+                paths = []
         carried = len(same)
         for i in look:
             spec = specs[i]
@@ -299,18 +306,19 @@ class _Carried:
             else:
                 asked.append(i)
                 own_inputs[i] = own_input
-        if carried and len(same) > carried:  # those found one by one among the carried, in order
-            same.sort()
-        paths = list(map(_PATH, map(specs.__getitem__, same)))
-        found = self.reuse_many(paths, list(map(_KEY, map(now.__getitem__, paths))))
+        # those found one by one after the carried ones (`same` is in no order an output shows: the
+        # build cache's keys are looked up by path), their paths and keys told of them alone
+        paths += map(_PATH, map(specs.__getitem__, same[carried:]))
+        keys += map(_KEY, map(now.__getitem__, paths[carried:]))
+        found = self.reuse_many(paths, keys)
         for i in itertools.compress(same, map(operator.is_, found, itertools.repeat(None))):
             # not kept as it was: asked again, as any build asks
             asked.append(i)
             own_inputs[i] = now.pop(specs[i].path)[0]
-        by_index: dict[int, str | bytes | None] = dict(zip(same, found, strict=True))
+        answers: list[str | bytes | None] = [None] * len(specs)
+        _put(answers, same, found)  # (at their places at once, not through a dict by place)
         for i in sorted(asked):
-            by_index[i] = one(specs[i])
-        answers = list(map(by_index.get, range(len(specs))))
+            answers[i] = one(specs[i])
         recorded = self.recorded
         for i, own_input in own_inputs.items():
             key = recorded.get(path := specs[i].path)
@@ -319,10 +327,14 @@ class _Carried:
         kept.shared, kept.outputs = shared, now
         if self.tokens is None:  # the specs answered with their last key, at their places, for the next build
             answered = list(itertools.compress(same, map(operator.is_not, found, itertools.repeat(None))))
-            kept.specs = list(
-                map(dict(zip(answered, map(specs.__getitem__, answered), strict=True)).get, range(len(specs)))
-            )
+            kept.specs = [None] * len(specs)
+            _put(kept.specs, answered, map(specs.__getitem__, answered))
         return answers
+
+
+def _put(values: list[Any], places: Iterable[int], new: Iterable[Any]) -> None:
+    """Each of `new` into `values` at its place in `places`, in one pass at C speed."""
+    collections.deque(map(values.__setitem__, places, new), maxlen=0)
 
 
 def _policy_key(
@@ -408,7 +420,8 @@ def reuse_keys(
     is told unchanged by the store key it was loaded under, not by the very object."""
     site = loaded.site
     assert site is not None
-    own_layouts = any(path.startswith("layouts/") and path != LAYOUTS_README for path in hashes)
+    # (at once, not path by path: 20,000 sources at 20,000 pages)
+    own_layouts = sum(map(str.startswith, hashes, itertools.repeat("layouts/"))) > (LAYOUTS_README in hashes)
     # what every page shows: of the build, whether it is of a commit (its commit and date only on
     # the pages that shows_build names, below), the versions, whether there is a history (the
     # navigation, the feed's link); of the history itself, a page shows the newest change to its
@@ -670,9 +683,36 @@ def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Map
     build's token while all of that is the same, so that those pages' keys are taken from the memo
     without writing their views out again (`shown`: 350 views of the 5k site, each holding its
     tools' and pages'); a new one otherwise."""
-    inputs = (site.catalog, measured, tuple(map(_PAGE_SHOWS, site.pages)))
     last = remembered.last.get(_VIEWS)
+    inputs = (site.catalog, measured, _page_shows(remembered, site.pages, last))
     return remembered(_VIEWS, inputs, lambda: digest("views", last[1] if last is not None else ""))
+
+
+def _page_shows(
+    remembered: _Remembered, pages: tuple[model.Page, ...], last: tuple[tuple[object, ...], str] | None
+) -> tuple[object, ...]:
+    """What a view shows of each policy page (`_PAGE_SHOWS`), in order. With a memo (`serve`), the
+    last build's tuple with the pages that are not the very page it was read from at their place
+    (found at once) read again, and the very tuple while each of those shows the same: an edit of
+    a page's body makes no tuple of every page's slug, source and front matter (20,000 at 20,000
+    pages, then compared with the last ones)."""
+    memo = remembered.memo
+    if memo is None:
+        return tuple(map(_PAGE_SHOWS, pages))
+    before = remembered.last.get(_VIEWS_PAGES)
+    memo[_VIEWS_PAGES] = ((pages,), "")  # (a page is immutable: the very one shows the same)
+    shows = last[0][2] if last is not None else None
+    read = before[0][0] if before is not None else None
+    if not isinstance(shows, tuple) or not isinstance(read, tuple) or not len(read) == len(shows) == len(pages):
+        return tuple(map(_PAGE_SHOWS, pages))
+    changed = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, read)))
+    now = [_PAGE_SHOWS(pages[i]) for i in changed]
+    if all(map(operator.eq, now, map(shows.__getitem__, changed))):
+        return shows
+    patched = list(shows)
+    for i, shown in zip(changed, now, strict=True):
+        patched[i] = shown
+    return tuple(patched)
 
 
 def _asker(
