@@ -504,18 +504,6 @@ def reuse_keys(
         found = found or _list_key(spec, where, listed, changed)
         return (digest(whole, *where), False) if found is None else (found, True)
 
-    last_texts: dict[int, str] = {}  # each entry's `_last_shown`, digested once (by identity: `history` holds it)
-
-    def last_changed(path: str) -> str:
-        """What the page at `path` shows of its newest change (`changed` without a subject), as a digest."""
-        last = None if history is None else history.last_changed(path)
-        if last is None:
-            return ""
-        text = last_texts.get(id(last))
-        if text is None:
-            text = last_texts[id(last)] = digest(repr(_last_shown(last)))
-        return text
-
     def changed(path: str, subject: str | None = None) -> str:
         """What the page at `path` shows of the history (base.html's "Last changed", and with a
         `subject` history_macros.html's table of its events): the fields those templates read."""
@@ -569,7 +557,26 @@ def reuse_keys(
     policy_by_own = not own_layouts and not shows_build(versioning, "policy.html")
     carried = ((by_own, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
+    last_changed = _last_changed(history)
     return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens, last_changed))
+
+
+def _last_changed(history: HistoryView | None) -> Callable[[str], str]:
+    """What the page at a path shows of its newest change (`changed` in `reuse_keys` without a
+    subject), as a digest of `_last_shown`: each entry's made once (by identity: `history` holds
+    them all while the build lasts)."""
+    texts: dict[int, str] = {}
+
+    def last_changed(path: str) -> str:
+        last = None if history is None else history.last_changed(path)
+        if last is None:
+            return ""
+        text = texts.get(id(last))
+        if text is None:
+            text = texts[id(last)] = digest(repr(_last_shown(last)))
+        return text
+
+    return last_changed
 
 
 def _view_key(
