@@ -305,3 +305,63 @@ def _same(one: Path, other: Path) -> bool:
         return one.stat().st_ino == other.stat().st_ino
     except OSError:
         return False
+
+
+def _keyed_policies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The output path of each policy page whose key is made (pagekeys._policy_key), noted."""
+    from servicebook.site import pagekeys
+
+    keyed: list[str] = []
+    real = pagekeys._policy_key
+
+    def counted(*args: object) -> str:
+        where = args[-1]
+        assert isinstance(where, tuple)
+        keyed.append(where[0])
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pagekeys, "_policy_key", counted)
+    return keyed
+
+
+def test_a_commit_keys_again_only_the_policy_page_it_changed_in_place_and_in_a_restored_checkout(
+    job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A policy page shows of the history its own "Last changed" alone: the last build's answer
+    # for a page (BuildCache.kept_memo) holds that as the page's own input, not the whole timeline
+    # in what every page shares, so a commit keys and renders again the page it changed, not
+    # every page (5,000 keys made again at 5,000 pages, each page then found kept)
+    keyed = _keyed_policies(monkeypatch)
+    changed = job.commit_a_page_change(3)
+    cache = job.build(job.site)
+    assert keyed == [changed]
+    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    keyed.clear()
+    changed = job.commit_a_page_change(4)
+    clone = job.restored_checkout("ci")
+    cache = job.build(clone)
+    assert keyed == [changed]
+    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    monkeypatch.undo()
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+
+
+def test_a_page_whose_last_change_moved_to_another_changes_page_is_rendered_again(
+    job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each commit moves the older entries one place down the changes list: an entry that crosses
+    # to the next changes page moves the "Last changed" link of the pages it is the newest change
+    # of, which are then keyed and rendered again though nothing else of them changed
+    from servicebook.site import changes
+
+    monkeypatch.setattr(changes, "PAGE_SIZE", 2)
+    job.commit_a_page_change(4)  # the entries, newest first: page 4's, page 2's, the catalog's
+    job.build(job.site)
+    keyed = _keyed_policies(monkeypatch)
+    changed = job.commit_a_page_change(5)  # page 2's entry: index 1 → 2, from changes/ to changes/2/
+    page = sorted((job.site / "content").rglob("*.md"))[2]
+    moved = f"policies/{page.relative_to(job.site / 'content').with_suffix('').as_posix()}/index.html"
+    cache = job.build(job.site)
+    assert sorted(keyed) == sorted([changed, moved])
+    assert {changed, moved} <= rendered(cache)
+    assert tree(job.site / "public") == clean_build(_cli(), job.site, tmp_path)

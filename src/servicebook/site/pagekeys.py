@@ -236,7 +236,9 @@ class _Carried:
     object while unchanged) or, with `tokens` (a build of the command line, whose KeptMemo the
     store kept), the store key it was loaded under (load.Loaded `store_keys`), with its HTML's
     SHA-256, title and section: a page of the same store key is the same page (and its HTML the
-    one it was read back with, which `StoredHtml` checks when it is read)."""
+    one it was read back with, which `StoredHtml` checks when it is read); and its own "Last
+    changed" (`last_changed`), all a policy page shows of the history, so that what they share
+    holds no history and a commit carries every page it did not change."""
 
     def __init__(
         self,
@@ -246,10 +248,11 @@ class _Carried:
         shared: tuple[object, object],
         policy_by_own: bool,
         tokens: Mapping[str, str] | None = None,
+        last_changed: Callable[[str], str] | None = None,
     ) -> None:
         self.kept, self.shared, self.policy_by_own = kept, shared, policy_by_own
         self.reuse_many, self.recorded = reuse_many, recorded
-        self.tokens = tokens
+        self.tokens, self.last_changed = tokens, last_changed
 
     def _page(self, spec: PageSpec) -> object:
         """A policy page's own input (see the class): None when it has none to tell it by."""
@@ -258,7 +261,10 @@ class _Carried:
         if tokens is None or not isinstance(page, model.Page):
             return page
         key = tokens.get(page.slug)
-        return None if key is None else f"{key}\0{page.html_sha256}\0{spec.title}\0{spec.section}"
+        if key is None:
+            return None
+        last = "" if self.last_changed is None else self.last_changed(spec.path)
+        return f"{key}\0{page.html_sha256}\0{spec.title}\0{spec.section}\0{last}"
 
     def many(self, specs: list[PageSpec | DataSpec], one: Reuse) -> list[str | bytes | None]:
         kept, shared, policy_by_own = self.kept, self.shared, self.policy_by_own
@@ -480,14 +486,12 @@ def reuse_keys(
     # what every policy page's key is made from besides the page itself: `own`, the history
     # (`changed`: the timeline and the releases it is shown with), the names of the offerings and
     # tools (`listed`) and the member teams (`team`)
-    shared = digest(
-        own,
-        timeline_text,
-        repr(versioning.releases),
-        repr(sorted(names.items())),
-        repr(sorted(tool_names.items())),
-        repr(sorted(teams.items())),
-    )
+    named_lists = (repr(sorted(names.items())), repr(sorted(tool_names.items())), repr(sorted(teams.items())))
+    shared = digest(own, timeline_text, repr(versioning.releases), *named_lists)
+    # a build of the command line (`tokens`) tells a policy page's own "Last changed", all it shows
+    # of the history, by its own input (`_Carried`, `last_changed`): what they share then holds no
+    # history, and a commit carries the pages it did not change ("Last changed" and where it is listed)
+    by_own = shared if tokens is None else digest(own, *named_lists)
     views_token = _views_token(remembered, site, measured)
     # a build of the command line (`tokens`): the offering and tool pages' keys the store kept, by
     # what each is made from with a token of every view's inputs (KeptMemo `viewed`)
@@ -564,9 +568,28 @@ def reuse_keys(
     # (see KeptMemo); a site's own layouts key every page by every source (a data file's key is
     # the same with them)
     policy_by_own = not own_layouts and not shows_build(versioning, "policy.html")
-    carried = ((shared, footer.text, restamp is not None, policy_by_own), every)
+    carried = ((by_own, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
-    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens))
+    last_changed = _last_changed(history)
+    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens, last_changed))
+
+
+def _last_changed(history: HistoryView | None) -> Callable[[str], str]:
+    """What the page at a path shows of its newest change (`changed` in `reuse_keys` without a
+    subject), as a digest of `_last_shown`: each entry's made once (by identity: `history` holds
+    them all while the build lasts)."""
+    texts: dict[int, str] = {}
+
+    def last_changed(path: str) -> str:
+        last = None if history is None else history.last_changed(path)
+        if last is None:
+            return ""
+        text = texts.get(id(last))
+        if text is None:
+            text = texts[id(last)] = digest(repr(_last_shown(last)))
+        return text
+
+    return last_changed
 
 
 def _view_key(
