@@ -107,8 +107,15 @@ def _class(ascii_class: str) -> str:
     of CPU at every start of the program (bench/README.md, "The command line's start").
     """
     within = re.compile(f"[{ascii_class}]")
-    left_out = "".join(f"\\x{code:02x}" for code in range(0xA0) if not within.match(chr(code)))
-    return f"[^{left_out}{_NOT_CHAR}]"
+    spans: list[list[int]] = []  # of the ASCII and C1 controls left out: [first, last]
+    for code in range(0xA0):
+        if within.match(chr(code)):
+            continue
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "[^" + "".join(f"\\x{first:02x}-\\x{last:02x}" for first, last in spans) + _NOT_CHAR + "]"
 
 
 _FIRST = _class("0-9A-Za-z")  # what a plain scalar may start with here: no YAML indicator
