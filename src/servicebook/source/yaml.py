@@ -1,10 +1,10 @@
 """Read YAML as a tree of plain strings that remember their positions. The text itself is read by
 source/text.py (which imports no YAML); its names are importable from here too, as before.
 
-YAML is read from libyaml's event stream (source/yaml_events.py) rather than through a constructor, so nothing is ever
-typed implicitly (`no`, `1.10`, `22:22`, `0755` and dates stay the text the author wrote), and
-duplicate keys, anchors, aliases, tags, several documents and absurd nesting are refused with a
-position instead of silently changing the meaning of the catalog.
+YAML is read from libyaml's event stream (source/yaml_events.py) rather than through a
+constructor, so nothing is ever typed implicitly (`no`, `1.10`, `22:22`, `0755` and dates stay the
+text the author wrote), and duplicate keys, anchors, aliases, tags, several documents and absurd
+nesting are refused with a position instead of silently changing the meaning of the catalog.
 """
 
 from __future__ import annotations
