@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicebook.source import yaml as sources
+from servicebook.source import yaml_events
 from servicebook.source.yaml import SourceError, SourceText, parse_yaml
 
 from .conftest import examples
@@ -27,18 +28,18 @@ PARSERS = {"libyaml": getattr(yaml, "CSafeLoader", yaml.SafeLoader), "pure-pytho
 def test_nesting_thousands_deep_is_a_located_error_not_a_crash(
     text: str, parser: type, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sources, "_Parser", parser)
+    monkeypatch.setattr(yaml_events, "_Parser", parser)
     with pytest.raises(SourceError) as raised:
         parse_yaml(SourceText("catalog.yaml", text))
     (problem,) = raised.value.problems
-    assert problem.message == f"nesting deeper than {sources.MAX_YAML_DEPTH} levels"
+    assert problem.message == f"nesting deeper than {yaml_events.MAX_YAML_DEPTH} levels"
     assert problem.location.line >= 1 and problem.location.column >= 1
     assert problem.location.line <= text.count("\n") + 1
 
 
 @pytest.mark.parametrize("parser", PARSERS.values(), ids=PARSERS.keys())
 def test_both_parsers_read_the_same_plain_strings(parser: type, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources, "_Parser", parser)
+    monkeypatch.setattr(yaml_events, "_Parser", parser)
     node = parse_yaml(SourceText("catalog.yaml", "a: no\nb: 0755\nc: 22:22\nd: 2024-01-02\ne: [1e3, on]\n"))
     assert isinstance(node, sources.Mapping)
     values = {k.value: v for k, v in node.items}
@@ -79,7 +80,7 @@ def test_syntax_errors_point_at_what_to_fix(
     case: tuple[str, int, int, str], parser: type, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text, line, column, message = case
-    monkeypatch.setattr(sources, "_Parser", parser)
+    monkeypatch.setattr(yaml_events, "_Parser", parser)
     with pytest.raises(SourceError) as raised:
         parse_yaml(SourceText("catalog.yaml", text))
     (problem,) = raised.value.problems
@@ -191,7 +192,7 @@ def test_indentation_slips_are_named_on_the_line_to_fix(
     case: tuple[str, tuple[int, int], str, str], parser: type, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text, where, message, hint = case
-    monkeypatch.setattr(sources, "_Parser", parser)
+    monkeypatch.setattr(yaml_events, "_Parser", parser)
     with pytest.raises(SourceError) as raised:
         parse_yaml(SourceText("catalog.yaml", text))
     (problem,) = raised.value.problems
@@ -201,7 +202,7 @@ def test_indentation_slips_are_named_on_the_line_to_fix(
 
 @pytest.mark.parametrize("parser", PARSERS.values(), ids=PARSERS.keys())
 def test_a_colon_inside_a_value_still_says_to_quote_it(parser: type, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources, "_Parser", parser)
+    monkeypatch.setattr(yaml_events, "_Parser", parser)
     for text in ("site:\n  title: Platform: services\n", "a:\n  description: long text\n    and note: more\n"):
         with pytest.raises(SourceError) as raised:
             parse_yaml(SourceText("catalog.yaml", text))
@@ -354,7 +355,7 @@ def test_the_common_front_matter_is_read_without_libyaml(monkeypatch: pytest.Mon
     def refused(*args: object, **kwargs: object) -> None:
         raise AssertionError("libyaml asked to read simple front matter")
 
-    monkeypatch.setattr(sources.yaml, "parse", refused)
+    monkeypatch.setattr(yaml_events.yaml, "parse", refused)
     assert parse_yaml(source, text=front, line_offset=1) == expected
     assert expected.items[4][1] == sources.Sequence(
         (

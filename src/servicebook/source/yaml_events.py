@@ -1,0 +1,207 @@
+"""YAML read by libyaml's events into the located nodes of source/yaml.py, refusing what hides
+meaning (anchors, aliases, tags, merge and duplicate keys, several documents, absurd nesting): the
+one module that imports PyYAML's parser, imported when a file is read by its events."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from servicebook.errors import Problem, SourceLocation
+from servicebook.source.hints import MAX_YAML_DEPTH, TOO_DEEP, syntax_error
+from servicebook.source.yaml import Document, Mapping, Node, Scalar, Sequence, SourceError, SourceText
+
+try:  # libyaml is ~10x faster; the pure-Python parser gives the same events
+    _Parser: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Parser = yaml.SafeLoader
+
+
+def parse(source: SourceText, text: str | None, line_offset: int) -> Node | None:
+    """`parse_yaml` by libyaml's events: every document, and the refusals."""
+    _refuse_unicode_breaks(source, source.text if text is None else text, line_offset)
+    builder = _TreeBuilder(source, line_offset)
+    try:
+        for event in yaml.parse(source.text if text is None else text, Loader=_Parser):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        line, column, message, hint = syntax_error(exc, (source.text if text is None else text).split("\n"))
+        raise SourceError([_problem(source, line + line_offset, column, message, hint)]) from None
+    except RecursionError:  # the pure-Python parser, should it ever recurse on absurd input
+        raise SourceError([_problem(source, 1 + line_offset, 1, *TOO_DEEP)]) from None
+    except yaml.YAMLError as exc:  # reader errors carry no mark
+        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+    except _Refused as exc:
+        raise SourceError([exc.problem]) from None
+    return builder.root
+
+
+def documents(source: SourceText, max_documents: int) -> list[Document]:
+    """`parse_yaml_documents`: every document of the stream, with the same refusals."""
+    _refuse_unicode_breaks(source, source.text, 0)
+    builder = _TreeBuilder(source, 0, several=max_documents)
+    try:
+        for event in yaml.parse(source.text, Loader=_Parser):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as exc:
+        line, column, message, hint = syntax_error(exc, source.text.split("\n"))
+        raise SourceError([_problem(source, line, column, message, hint)]) from None
+    except RecursionError:
+        raise SourceError([_problem(source, 1, 1, *TOO_DEEP)]) from None
+    except yaml.YAMLError as exc:
+        raise SourceError([Problem(SourceLocation(source.path), f"invalid YAML: {exc}")]) from None
+    except _Refused as exc:
+        raise SourceError([exc.problem]) from None
+    return builder.documents_read
+
+
+# YAML reads NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks (libyaml numbers its lines
+# by them, and folds a NEL inside quotes into a space) where an editor shows none: every position
+# after one would be on the wrong line, and a value could hide a second line. Refused, as a lone
+# carriage return is (source/text.py); the front matter read without libyaml never matches them.
+_UNICODE_BREAKS = {"\x85": "NEXT LINE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+_UNICODE_BREAK_RE = re.compile("[\x85\u2028\u2029]")
+
+
+def _refuse_unicode_breaks(source: SourceText, text: str, line_offset: int) -> None:
+    if not any(ch in text for ch in _UNICODE_BREAKS):  # three quick scans; the loop only once one is there
+        return
+    problems = []
+    for found in _UNICODE_BREAK_RE.finditer(text):
+        index = found.start()
+        line = text.count("\n", 0, index) + 1 + line_offset
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        name = _UNICODE_BREAKS[found[0]]
+        problems.append(
+            _problem(
+                source,
+                line,
+                column,
+                f"U+{ord(found[0]):04X} ({name}) is not allowed in YAML",
+                "YAML reads it as a line break, though editors show none; delete it",
+            )
+        )
+        if len(problems) == 20:
+            break
+    raise SourceError(problems)
+
+
+def _problem(source: SourceText, line: int, column: int, message: str, hint: str | None = None) -> Problem:
+    return Problem(SourceLocation(source.path, line, column), message, hint, source_line=source.line(line))
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _TreeBuilder:
+    """Turns parser events into `Node`s, refusing YAML features that hide meaning."""
+
+    def __init__(self, source: SourceText, line_offset: int, several: int = 1) -> None:
+        self.source = source
+        self.offset = line_offset
+        self.stack: list[tuple[str, SourceLocation, list[Node]]] = []
+        self.root: Node | None = None
+        self.documents = 0
+        self.several = several  # how many documents a stream may hold
+        self.documents_read: list[Document] = []
+        self.start: SourceLocation | None = None
+
+    def _loc(self, mark: Any) -> SourceLocation:
+        return SourceLocation(self.source.path, mark.line + 1 + self.offset, mark.column + 1)
+
+    def _refuse(self, mark: Any, message: str, hint: str | None = None) -> _Refused:
+        loc = self._loc(mark)
+        return _Refused(_problem(self.source, loc.line, loc.column, message, hint))
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > self.several == 1:
+                raise self._refuse(event.start_mark, "only one YAML document is allowed", "remove the '---' separator")
+            if self.documents > self.several:
+                raise self._refuse(
+                    event.start_mark, f"more than {self.several:,} YAML documents in one file", "split it up"
+                )
+            self.start = self._loc(event.start_mark)
+            return
+        if isinstance(event, yaml.DocumentEndEvent) and self.several > 1:
+            root = None if isinstance(self.root, Scalar) and self.root.is_null else self.root
+            self.documents_read.append(Document(root, self.start or self._loc(event.start_mark)))
+            self.root = None
+            return
+        if isinstance(event, yaml.AliasEvent):
+            raise self._refuse(
+                event.start_mark,
+                f"aliases (*{event.anchor}) are not allowed",
+                "write the value out in full; anchors and merge keys hide what a field really says",
+            )
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if event.anchor is not None:
+                raise self._refuse(
+                    event.start_mark,
+                    f"anchors (&{event.anchor}) are not allowed",
+                    "write each value out in full",
+                )
+            if event.tag is not None and event.tag != "!":
+                tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+                raise self._refuse(
+                    event.start_mark,
+                    f"YAML tags ({tag}) are not allowed",
+                    "remove the tag; every value is read as text and checked against the schema",
+                )
+        if isinstance(event, yaml.ScalarEvent):
+            plain = event.style is None or event.style == ""
+            self._add(Scalar(event.value, self._loc(event.start_mark), plain))
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(self.stack) >= MAX_YAML_DEPTH:
+                raise self._refuse(event.start_mark, *TOO_DEEP)
+            kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+            self.stack.append((kind, self._loc(event.start_mark), []))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            kind, loc, children = self.stack.pop()
+            if kind == "seq":
+                self._add(Sequence(tuple(children), loc))
+            else:
+                self._add(self._mapping(loc, children))
+
+    def _mapping(self, loc: SourceLocation, children: list[Node]) -> Mapping:
+        items: list[tuple[Scalar, Node]] = []
+        seen: dict[str, Scalar] = {}
+        for key, value in zip(children[0::2], children[1::2], strict=True):
+            if not isinstance(key, Scalar):
+                raise _Refused(_problem(self.source, key.location.line, key.location.column, "keys must be plain text"))
+            if key.plain and key.value == "<<":
+                raise _Refused(
+                    _problem(
+                        self.source,
+                        key.location.line,
+                        key.location.column,
+                        "merge keys (<<) are not allowed",
+                        "write each key out in full; a merge hides what a record really says",
+                    )
+                )
+            first = seen.get(key.value)
+            if first is not None:
+                raise _Refused(
+                    _problem(
+                        self.source,
+                        key.location.line,
+                        key.location.column,
+                        f"duplicate key '{key.value}' (first defined at line {first.location.line})",
+                        "remove one of them; YAML would silently keep only the last",
+                    )
+                )
+            seen[key.value] = key
+            items.append((key, value))
+        return Mapping(tuple(items), loc)
+
+    def _add(self, node: Node) -> None:
+        if self.stack:
+            self.stack[-1][2].append(node)
+        else:
+            self.root = node
