@@ -32,6 +32,8 @@ from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 
+_GLUED_KEY_RE = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?P<value>[^\s:].*)", re.DOTALL)
+
 T = TypeVar("T")
 Path = tuple[str | int, ...]
 
@@ -194,7 +196,13 @@ class _Reader:
     def _record(self, node: Node, cls: type, path: Path, what: str) -> Any:
         name = cls.__name__
         if not isinstance(node, Mapping):
-            return self.error(node.location, f"{what} must be a mapping of keys to values ({name})")
+            glued = _GLUED_KEY_RE.fullmatch(node.value) if isinstance(node, Scalar) and node.plain else None
+            hint = None
+            if glued is not None and glued["key"] in {f.key for f in _fields(cls)}:
+                # `title:Platform` is text to YAML, not a key: the mistake, not the type, is the news
+                key = glued["key"]
+                hint = f"no space after '{key}:', so YAML reads it as text; write '{key}: {glued['value']}'"
+            return self.error(node.location, f"{what} must be a mapping of keys to values ({name})", hint)
         fields = _fields(cls)
         by_key = {f.key: f for f in fields}
         values: dict[str, Any] = {}
