@@ -10,13 +10,14 @@ nesting are refused with a position instead of silently changing the meaning of 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.source.nodes import NULLS, Document, Mapping, Node, Scalar, Sequence
 from servicebook.source.text import BIDI_CONTROLS, SourceError, SourceText, decode, read_text
 
 __all__ = [
     "BIDI_CONTROLS",  # from source/text.py, as are SourceError, SourceText, decode and read_text
+    # NULLS and the nodes (Document, Mapping, Node, Scalar, Sequence) from source/nodes.py
     "NULLS",
     "Document",
     "Mapping",
@@ -33,35 +34,7 @@ __all__ = [
     "split_front_matter",
 ]
 
-NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-
 # --- YAML ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Scalar:
-    value: str
-    location: SourceLocation
-    plain: bool  # unquoted: only plain scalars can be null
-
-    @property
-    def is_null(self) -> bool:
-        return self.plain and self.value in NULLS
-
-
-@dataclass(frozen=True, slots=True)
-class Mapping:
-    items: tuple[tuple[Scalar, Node], ...]
-    location: SourceLocation
-
-
-@dataclass(frozen=True, slots=True)
-class Sequence:
-    items: tuple[Node, ...]
-    location: SourceLocation
-
-
-Node = Scalar | Mapping | Sequence
 
 
 def parse_yaml(source: SourceText, *, text: str | None = None, line_offset: int = 0) -> Node | None:
@@ -217,14 +190,6 @@ def _block_list(path: str, text: str, pos: int, line: int) -> tuple[Scalar, Sequ
     if not values:
         return None  # an empty value, or something else below: libyaml's
     return key, Sequence(tuple(values), start), pos, 1 + len(values)
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One document of a YAML stream: its tree (None when empty) and where it starts."""
-
-    node: Node | None
-    location: SourceLocation
 
 
 def parse_yaml_documents(source: SourceText, *, max_documents: int = 10_000) -> list[Document]:

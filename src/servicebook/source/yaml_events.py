@@ -11,7 +11,8 @@ import yaml
 
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.hints import MAX_YAML_DEPTH, TOO_DEEP, syntax_error
-from servicebook.source.yaml import Document, Mapping, Node, Scalar, Sequence, SourceError, SourceText
+from servicebook.source.nodes import Document, Mapping, Node, Scalar, Sequence
+from servicebook.source.text import SourceError, SourceText
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same events
     _Parser: type = yaml.CSafeLoader
