@@ -74,6 +74,15 @@ def test_pyrra_resources_give_each_indicator_shape(run) -> None:
     assert "guessed the offering id 'monitoring'" in gauge.stderr
 
 
+def test_a_latency_bucket_without_its_bound_is_refused_where_it_is_written(run) -> None:
+    # Pyrra's own examples/nginx.yaml: its `success` selector names `_bucket` but no le="…", so
+    # good/total would be (all buckets)/(count), not a ratio; imported, it was a wrong SLO
+    result = run("import", "pyrra", FIXTURES / "pyrra-nginx.yaml")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "pyrra-nginx.yaml:32:17: error: the latency indicator's success metric has no le=" in result.stderr
+
+
 def test_openslo_examples_are_read_and_their_mistakes_named(run) -> None:
     occurrences = run("import", "openslo", FIXTURES / "openslo-occurences-slo.yaml")
     slo = fragment(occurrences)["offerings"][0]["slos"][0]

@@ -9,6 +9,8 @@ guessed from its namespace and name.
 
 from __future__ import annotations
 
+import re
+
 from servicebook.catalog import model
 from servicebook.interop.foreign import (
     Fields,
@@ -22,6 +24,8 @@ from servicebook.interop.foreign import (
 from servicebook.source.yaml import SourceText
 
 ANNOTATION = "servicebook.dev/slo"
+# an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
+_LE_MATCHER = re.compile(r'[{,]\s*le\s*=\s*"')
 
 
 def read(root: Fields, source: SourceText, reading: Reading) -> None:
@@ -81,7 +85,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
     if given[0] == "ratio":
         measurement = model.Measurement(errors=_query(shape, "errors"), total=_query(shape, "total"))
     elif given[0] == "latency":
-        measurement = model.Measurement(good=_query(shape, "success"), total=_query(shape, "total"))
+        measurement = model.Measurement(good=_success(shape, source), total=_query(shape, "total"))
     elif given[0] == "bool_gauge":
         metric = shape.text("metric", required=True)
         assert metric is not None
@@ -101,4 +105,22 @@ def _query(shape: Fields, key: str) -> str:
     assert inner is not None
     metric = inner.text("metric", required=True)
     assert metric is not None
+    return metric.value
+
+
+def _success(shape: Fields, source: SourceText) -> str:
+    """A latency indicator's `success`: the histogram's bucket of requests under a bound, which
+    its `le="…"` matcher names; without one the selector counts every bucket, not a ratio."""
+    inner = shape.fields("success", required=True)
+    assert inner is not None
+    metric = inner.text("metric", required=True)
+    assert metric is not None
+    if not _LE_MATCHER.search(metric.value):
+        raise refuse(
+            source,
+            metric.location,
+            "the latency indicator's success metric has no le=\"…\" matcher: "
+            "it would count every bucket, not the requests faster than a bound",
+            'add the bound in seconds to the selector, e.g. le="1" (Pyrra needs it too)',
+        )
     return metric.value
