@@ -119,7 +119,7 @@ def _success(shape: Fields, source: SourceText) -> str:
         raise refuse(
             source,
             metric.location,
-            "the latency indicator's success metric has no le=\"…\" matcher: "
+            'the latency indicator\'s success metric has no le="…" matcher: '
             "it would count every bucket, not the requests faster than a bound",
             'add the bound in seconds to the selector, e.g. le="1" (Pyrra needs it too)',
         )
