@@ -516,6 +516,20 @@ def test_a_radar_without_a_date_says_its_tools_are_dated_by_the_import(run, tmp_
     assert f"{file}:1:66: warning: dropped the radar's date 'October'" in result.stderr
 
 
+def test_what_another_tools_entity_says_beside_what_is_read_is_named_where_it_is(run) -> None:
+    # Backstage's own packages/catalog-model/examples/components/artist-lookup-component.yaml
+    file = INTEROP / "backstage-artist-lookup-component.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    for at, what in (
+        ("10:5", "metadata.tags"),
+        ("35:9", "spec.type 'service'"),
+        ("38:11", "spec.system 'artist-engagement-portal'"),
+        ("5:35", "annotation buildkite.com/project-slug"),
+    ):
+        assert f"{file}:{at}: warning: dropped Component 'artist-lookup': {what}" in result.stderr
+
+
 def test_an_imported_portals_section_says_it_needs_the_base_url(run, tmp_path: Path) -> None:
     # Backstage's own plain Component (as in its catalog-model examples): owner → portals.backstage.owners,
     # which `check` refuses in a catalog without site.base_url

@@ -389,7 +389,22 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
     for key, node in items(child(meta, "annotations")):
         if key in notes and not key.startswith(PREFIX):
             report.dropped(node.location, f"{label}: annotation {key}")
+    if not ours:  # servicebook's own export derives its type, system, namespace and tags from them
+        _unread(meta, spec, report, label)
     return out
+
+
+def _unread(meta: Node | None, spec: Node | None, report: Report, label: str) -> None:
+    """Another tool's entity: what it says beside what was read, named where it is written."""
+    for section, node, read in (("metadata", meta, _META_READ), ("spec", spec, _SPEC_READ)):
+        for key, value in items(node):
+            if key not in read and not (key == "namespace" and text(value) == "default"):
+                shown = f" '{text(value)}'" if text(value) is not None else ""
+                report.dropped(value.location, f"{label}: {section}.{key}{shown}")
+
+
+_META_READ = frozenset({"name", "title", "description", "annotations", "links"})
+_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn"})
 
 
 def _lifecycle(ours: str | None, written: str | None, report: Report, at: SourceLocation, label: str) -> str:
