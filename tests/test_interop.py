@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servicebook.interop import importing, openslo
+from servicebook.interop import backstage, importing, openslo
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceText, parse_yaml
 
 from .conftest import SITES, examples
@@ -400,7 +400,7 @@ def test_hidden_folders_and_symbolic_links_in_the_folder_are_not_read(run, tmp_p
 
 
 HOSTILE_VALUES = ["", "[", "{a: 1}", "- x", "&a x", "*a", "!!python/object:os.system x", "null", "1e999", "-1", "NaN"]
-FORMAT_OF = {"sloth": "sloth", "pyrra": "pyrra", "openslo": "openslo"}
+FORMAT_OF = {"sloth": "sloth", "pyrra": "pyrra", "openslo": "openslo", "backstage": "backstage"}
 
 
 @settings(max_examples=examples(200), deadline=None)
@@ -421,6 +421,12 @@ def test_mangled_files_give_problems_never_an_exception(tmp_path_factory, name, 
     path = tmp_path_factory.mktemp("mangled") / name
     path.write_text("\n".join(lines))
     fmt = FORMAT_OF[name.split("-", 1)[0]]
+    if fmt == "backstage":
+        fragment_text, report = backstage.import_entities([SourceText(name, path.read_text())])
+        assert all(p.location.path == name and p.format() for p in [*report.problems, *report.notes])
+        if not report.problems:
+            parse_yaml(SourceText("fragment", fragment_text))  # YAML servicebook reads (None when all was skipped)
+        return
     reading = importing.read([(name, path)], expect=fmt)
     for problem in [*reading.errors, *reading.notes]:
         assert problem.location.path == name
