@@ -97,6 +97,14 @@ def test_openslo_examples_are_read_and_their_mistakes_named(run) -> None:
     assert "m is minutes, M months" in slices.stderr
 
 
+def test_a_composite_slo_is_refused_at_an_objectives_indicator(run) -> None:
+    # oslo's own composite example: no indicator under spec, one indicatorRef per objective; it was
+    # refused as "an SLO needs indicator or indicatorRef" at its description, which it has
+    result = run("import", "openslo", FIXTURES / "openslo-oslo-composite-slo.yaml")
+    assert result.exit_code == 1
+    assert "openslo-oslo-composite-slo.yaml:17:7: error: a composite SLO (an indicator per objective" in result.stderr
+
+
 def test_versions_that_are_not_read_are_named(run, tmp_path) -> None:
     result = run("import", "openslo", FIXTURES / "sloth-openslo-getting-started.yml")
     assert result.exit_code == 1

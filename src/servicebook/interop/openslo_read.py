@@ -192,6 +192,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         indicator = _indicator(inner, source, reading, inline_annotations)
         inline.dropped(reading, "not part of an inline SLI")
     elif ref is None:
+        _composite(spec, source)
         raise refuse(source, spec.location, "an SLO needs indicator or indicatorRef")
     budgeting = spec.text("budgetingMethod", required=True)
     assert budgeting is not None
@@ -239,6 +240,21 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         objective.dropped(reading, "not part of an objective")
         reading.slos.append(slo)
     spec.dropped(reading, "not part of the catalog")
+
+
+def _composite(spec: Fields, source: SourceText) -> None:
+    """Refuse a composite SLO (OpenSLO v1: each objective its own indicator or indicatorRef, with a
+    compositeWeight) at the objective's indicator: the catalog has one indicator per SLO."""
+    for node in spec.items_of("objectives"):
+        objective = Fields(node, source, "an objective")
+        for key in ("indicatorRef", "indicator"):
+            if objective.has(key):
+                raise refuse(
+                    source,
+                    objective.at(key),
+                    "a composite SLO (an indicator per objective, weighted) is not read",
+                    "write each objective's indicator as an SLO of its own, with indicator or indicatorRef under spec",
+                )
 
 
 def _time_window(spec: Fields, source: SourceText) -> tuple[tuple[str | None, SourceLocation | None], str | None]:
