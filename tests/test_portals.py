@@ -530,6 +530,19 @@ def test_what_another_tools_entity_says_beside_what_is_read_is_named_where_it_is
         assert f"{file}:{at}: warning: dropped Component 'artist-lookup': {what}" in result.stderr
 
 
+def test_a_timeline_written_oldest_first_is_drawn_as_the_plugin_draws_it_and_said(run) -> None:
+    # the sample JSON of Backstage's plugins/tech-radar/README.md: its timeline is oldest first, and
+    # the plugin draws an entry by timeline[0] (RadarComponent.tsx), so it shows Typescript in Trial
+    file = INTEROP / "backstage-tech-radar-readme-sample.json"
+    result = run("import", "techradar", file)
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["status"], tool["since"]) == ("best-effort", "2022-02-06")
+    assert (
+        f"{file}:58:17: warning: guessed entry 'Typescript': ring 'trial' and since 2022-02-06 from the timeline's "
+        "first item, as the plugin draws it, though this one is newer (2022-02-08)"
+    ) in result.stderr
+
+
 def test_an_imported_portals_section_says_it_needs_the_base_url(run, tmp_path: Path) -> None:
     # Backstage's own plain Component (as in its catalog-model examples): owner → portals.backstage.owners,
     # which `check` refuses in a catalog without site.base_url

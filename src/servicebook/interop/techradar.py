@@ -452,6 +452,7 @@ def _tool(
         report.dropped(
             timeline.location, f"{label}: {len(timeline.items) - 1} earlier timeline entries (git keeps history)"
         )
+        _newest_first(timeline, label, report)
     for key, _value in items(entry):
         if key not in (
             "key",
@@ -470,6 +471,22 @@ def _tool(
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool
+
+
+def _newest_first(timeline: YamlSequence, label: str, report: Report) -> None:
+    """The plugin draws an entry where its first timeline item puts it, as this import reads it:
+    a later item dated after the first (a timeline written oldest first) is said, at that item."""
+    first = text(child(timeline.items[0], "date")) or ""
+    for item in timeline.items[1:]:
+        date = text(child(item, "date")) or ""
+        if _is_date(first[:10]) and _is_date(date[:10]) and date[:10] > first[:10]:
+            ring = text(child(timeline.items[0], "ringId"))
+            report.guessed(
+                item.location,
+                f"{label}: ring '{ring}' and since {first[:10]} from the timeline's first item, as the plugin "
+                f"draws it, though this one is newer ({date[:10]}): write the timeline newest first",
+            )
+            return
 
 
 def _place(node: Node | None, named: list[tuple[str, str]]) -> tuple[str, str] | None:
