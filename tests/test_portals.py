@@ -543,6 +543,16 @@ def test_a_timeline_written_oldest_first_is_drawn_as_the_plugin_draws_it_and_sai
     ) in result.stderr
 
 
+def test_a_thoughtworks_sheet_is_refused_saying_what_is_read(run, tmp_path: Path) -> None:
+    # the columns of Thoughtworks' build-your-own-radar sheet (its README: name, ring, quadrant, isNew, description)
+    file = tmp_path / "radar.csv"
+    file.write_text('name,ring,quadrant,isNew,description\nComposer,adopt,tools,TRUE,"Although ..."\n')
+    result = run("import", "techradar", file)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{file}:1:1: error: a radar must be a JSON object with 'entries'" in result.stderr
+    assert "Build-Your-Own-Radar sheet (CSV, or a JSON list of name, ring, quadrant) is not read" in result.stderr
+
+
 def test_an_imported_portals_section_says_it_needs_the_base_url(run, tmp_path: Path) -> None:
     # Backstage's own plain Component (as in its catalog-model examples): owner → portals.backstage.owners,
     # which `check` refuses in a catalog without site.base_url

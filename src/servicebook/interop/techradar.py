@@ -283,7 +283,13 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         report.problems += exc.problems
         return "", report
     if not isinstance(node, YamlMapping):
-        report.error(source, location(node, _start(source)), "a radar must be a JSON object with 'entries'")
+        report.error(
+            source,
+            location(node, _start(source)),
+            "a radar must be a JSON object with 'entries'",
+            "this reads the Backstage tech-radar plugin's JSON and Zalando's config.json; a Thoughtworks "
+            "Build-Your-Own-Radar sheet (CSV, or a JSON list of name, ring, quadrant) is not read",
+        )
         return "", report
     entries = child(node, "entries")
     if not isinstance(entries, YamlSequence):
