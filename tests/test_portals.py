@@ -553,6 +553,24 @@ def test_a_thoughtworks_sheet_is_refused_saying_what_is_read(run, tmp_path: Path
     assert "Build-Your-Own-Radar sheet (CSV, or a JSON list of name, ring, quadrant) is not read" in result.stderr
 
 
+def test_a_substitution_is_named_not_followed_and_a_location_says_what_to_import(run, tmp_path: Path) -> None:
+    # Backstage's descriptor format ("Substitutions in the descriptor format"): $text, $json, $yaml
+    # stand for a file's content; a Location lists files (as its examples/all-components.yaml)
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: example-components\n"
+        "spec:\n  targets:\n    - ./components/artist-lookup-component.yaml\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: artist-web\n"
+        "spec:\n  lifecycle: production\n  owner: team-a\n  dependsOn:\n    $json: ./deps.json\n"
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert f"{file}:1:1: warning: skipped Location 'example-components': a Location is not followed" in result.stderr
+    assert (
+        f"{file}:17:5: warning: dropped Component 'artist-web': $json ./deps.json (a substitution is not followed"
+    ) in result.stderr
+
+
 def test_an_imported_portals_section_says_it_needs_the_base_url(run, tmp_path: Path) -> None:
     # Backstage's own plain Component (as in its catalog-model examples): owner → portals.backstage.owners,
     # which `check` refuses in a catalog without site.base_url

@@ -488,6 +488,8 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     resources: list[str] = []
     for entity in found:
         label = f"{entity.kind} '{entity.name}'"
+        if entity.kind in OFFERING_KINDS or entity.kind in TEAM_KINDS:
+            _substitutions(entity.node, label, report)
         if entity.kind in OFFERING_KINDS:
             offering = _offering(entity, report, owners)
             if offering["id"] in offerings:
@@ -502,7 +504,10 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
             fragment["team"] = _team(entity, report, label)
         else:
-            why = {"System": "the catalog is the system"}.get(entity.kind) or (
+            why = {
+                "System": "the catalog is the system",
+                "Location": "a Location is not followed: import the files it lists",
+            }.get(entity.kind) or (
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
             report.skipped(entity.at, f"{label}: {why}")
@@ -532,6 +537,27 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         )
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+SUBSTITUTIONS = ("$text", "$json", "$yaml")
+
+
+def _substitutions(node: Node | None, label: str, report: Report) -> None:
+    """Backstage reads `{$text|$json|$yaml: path}` as the file at path; this import does not follow
+    it, so each one is named where it is (the value it stands for is missing from the fragment)."""
+    if isinstance(node, Mapping):
+        if len(node.items) == 1 and node.items[0][0].value in SUBSTITUTIONS:
+            key, value = node.items[0]
+            report.dropped(
+                key.location,
+                f"{label}: {key.value} {text(value) or ''} (a substitution is not followed: write the value)",
+            )
+            return
+        for _, value in node.items:
+            _substitutions(value, label, report)
+    elif isinstance(node, Sequence):
+        for item in node.items:
+            _substitutions(item, label, report)
 
 
 def _team(entity: _Entity, report: Report, label: str) -> dict[str, str]:
