@@ -60,6 +60,16 @@ def test_the_kubernetes_resource_and_the_raw_ratio_of_sloth(run) -> None:
     assert raw["measurement"]["error_ratio"].startswith("1 - (\n  sum(sum_over_time(")
 
 
+def test_an_slos_own_labels_and_plugins_are_named_as_dropped(run) -> None:
+    # Sloth's examples/contrib-denominator-corrected.yaml: labels on the SLO (not only on the spec)
+    result = run("import", "sloth", FIXTURES / "sloth-contrib-denominator-corrected.yaml")
+    assert result.exit_code == 0, result.output
+    assert (
+        "sloth-contrib-denominator-corrected.yaml:17:7: warning: dropped 'labels' (Prometheus labels" in result.stderr
+    )
+    assert "sloth-contrib-denominator-corrected.yaml:10:3: warning: dropped 'sloPlugins'" in result.stderr
+
+
 def test_pyrra_resources_give_each_indicator_shape(run) -> None:
     ratio = fragment(run("import", "pyrra", FIXTURES / "pyrra-apiserver-request-errors.yaml"))
     slos = ratio["offerings"][0]["slos"]
