@@ -571,6 +571,19 @@ def test_a_substitution_is_named_not_followed_and_a_location_says_what_to_import
     ) in result.stderr
 
 
+def test_a_new_backstage_apps_examples_import_with_the_scaffolders_template_skipped(run) -> None:
+    # every new Backstage app (create-app) has examples/entities.yaml and examples/template/template.yaml;
+    # the Template's apiVersion is the scaffolder's, and it failed the whole import
+    entities, template = INTEROP / "backstage-create-app-entities.yaml", INTEROP / "backstage-create-app-template.yaml"
+    result = run("import", "backstage", entities, template)
+    assert result.exit_code == 0, result.output
+    assert [o.id for o in _offerings_of(result.stdout)] == ["example-website"]
+    assert f"{template}:1:1: warning: skipped Template 'example-nodejs-template' (scaffolder.backstage.io/v1beta3)" in (
+        result.stderr
+    )
+    assert f"{entities}:20:17: warning: dropped Component 'example-website': spec.providesApis" in result.stderr
+
+
 def test_an_imported_portals_section_says_it_needs_the_base_url(run, tmp_path: Path) -> None:
     # Backstage's own plain Component (as in its catalog-model examples): owner → portals.backstage.owners,
     # which `check` refuses in a catalog without site.base_url
