@@ -115,6 +115,20 @@ def test_a_composite_slo_is_refused_at_an_objectives_indicator(run) -> None:
     assert "openslo-oslo-composite-slo.yaml:17:7: error: a composite SLO (an indicator per objective" in result.stderr
 
 
+def test_a_calendar_window_that_does_not_begin_a_month_is_said(run, tmp_path) -> None:
+    # OpenSLO's timeslices example with its month written 1M, as the refusal of `1m` says to: its
+    # months begin at noon ("startTime: 2022-01-01 12:00:00"), the catalog's at midnight
+    path = tmp_path / "timeslices.yaml"
+    path.write_text((FIXTURES / "openslo-timeslices-slo.yaml").read_text().replace("duration: 1m #", "duration: 1M #"))
+    result = run("import", "openslo", path)
+    assert result.exit_code == 0, result.output
+    assert "window: calendar-month" in result.stdout
+    assert (
+        f"{path}:30:20: warning: guessed calendar-month, which begins on the 1st at 00:00, for calendar windows "
+        "that begin at 2022-01-01 12:00:00"
+    ) in result.stderr
+
+
 def test_versions_that_are_not_read_are_named(run, tmp_path) -> None:
     result = run("import", "openslo", FIXTURES / "sloth-openslo-getting-started.yml")
     assert result.exit_code == 1
