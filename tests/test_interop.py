@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from servicebook.catalog.queries import QueryForm, query_form
 from servicebook.interop import backstage, importing, openslo
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceText, parse_yaml
 
@@ -82,6 +83,23 @@ def test_pyrra_resources_give_each_indicator_shape(run) -> None:
     gauge = run("import", "pyrra", FIXTURES / "pyrra-dynamic-burn-rate-bool-gauge.yaml")
     assert fragment(gauge)["offerings"][0]["slos"][0]["measurement"] == {"bool_gauge": 'up{job="prometheus-k8s"}'}
     assert "guessed the offering id 'monitoring'" in gauge.stderr
+
+
+def test_a_pyrra_selector_shifted_by_offset_is_imported_as_promql_the_catalog_measures(run) -> None:
+    # Pyrra's own slo-prometheus-query-errors-with-offset.yaml: `metric{…} offset 1m` is neither a
+    # selector nor PromQL over {{.window}}, so its fragment failed `check`
+    result = run("import", "pyrra", FIXTURES / "pyrra-prometheus-query-errors-with-offset.yaml")
+    measurement = fragment(result)["offerings"][0]["slos"][0]["measurement"]
+    assert measurement == {
+        "errors": 'sum(increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*",'
+        'code=~"5.."}[{{.window}}] offset 1m))',
+        "total": 'sum(increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*"}'
+        "[{{.window}}] offset 1m))",
+    }
+    assert {query_form(q) for q in measurement.values()} == {QueryForm.TEMPLATE}
+    assert "query-errors-with-offset.yaml:14:17: warning: guessed the queries as PromQL over {{.window}}" in (
+        result.stderr
+    )
 
 
 def test_a_latency_bucket_without_its_bound_is_refused_where_it_is_written(run) -> None:

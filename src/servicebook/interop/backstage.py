@@ -282,8 +282,8 @@ def _documents(source: SourceText, report: Report) -> list[_Entity]:
         api = text(child(node, "apiVersion"))
         kind = text(child(node, "kind"))
         if kind == "Template" and (api or "").startswith("scaffolder.backstage.io/"):  # the scaffolder's own
-            name = text(child(child(node, "metadata"), "name")) or "?"
-            report.skipped(start, f"Template '{name}' ({api}): servicebook has no place for it")
+            template = text(child(child(node, "metadata"), "name")) or "?"
+            report.skipped(start, f"Template '{template}' ({api}): servicebook has no place for it")
             continue
         if api not in API_VERSIONS:
             report.error(
