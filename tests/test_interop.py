@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servicebook.interop import importing, openslo
+from servicebook.catalog.queries import QueryForm, query_form
+from servicebook.interop import backstage, importing, openslo
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceText, parse_yaml
 
 from .conftest import SITES, examples
@@ -60,6 +61,16 @@ def test_the_kubernetes_resource_and_the_raw_ratio_of_sloth(run) -> None:
     assert raw["measurement"]["error_ratio"].startswith("1 - (\n  sum(sum_over_time(")
 
 
+def test_an_slos_own_labels_and_plugins_are_named_as_dropped(run) -> None:
+    # Sloth's examples/contrib-denominator-corrected.yaml: labels on the SLO (not only on the spec)
+    result = run("import", "sloth", FIXTURES / "sloth-contrib-denominator-corrected.yaml")
+    assert result.exit_code == 0, result.output
+    assert (
+        "sloth-contrib-denominator-corrected.yaml:17:7: warning: dropped 'labels' (Prometheus labels" in result.stderr
+    )
+    assert "sloth-contrib-denominator-corrected.yaml:10:3: warning: dropped 'sloPlugins'" in result.stderr
+
+
 def test_pyrra_resources_give_each_indicator_shape(run) -> None:
     ratio = fragment(run("import", "pyrra", FIXTURES / "pyrra-apiserver-request-errors.yaml"))
     slos = ratio["offerings"][0]["slos"]
@@ -74,6 +85,32 @@ def test_pyrra_resources_give_each_indicator_shape(run) -> None:
     assert "guessed the offering id 'monitoring'" in gauge.stderr
 
 
+def test_a_pyrra_selector_shifted_by_offset_is_imported_as_promql_the_catalog_measures(run) -> None:
+    # Pyrra's own slo-prometheus-query-errors-with-offset.yaml: `metric{…} offset 1m` is neither a
+    # selector nor PromQL over {{.window}}, so its fragment failed `check`
+    result = run("import", "pyrra", FIXTURES / "pyrra-prometheus-query-errors-with-offset.yaml")
+    measurement = fragment(result)["offerings"][0]["slos"][0]["measurement"]
+    assert measurement == {
+        "errors": 'sum(increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*",'
+        'code=~"5.."}[{{.window}}] offset 1m))',
+        "total": 'sum(increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*"}'
+        "[{{.window}}] offset 1m))",
+    }
+    assert {query_form(q) for q in measurement.values()} == {QueryForm.TEMPLATE}
+    assert "query-errors-with-offset.yaml:14:17: warning: guessed the queries as PromQL over {{.window}}" in (
+        result.stderr
+    )
+
+
+def test_a_latency_bucket_without_its_bound_is_refused_where_it_is_written(run) -> None:
+    # Pyrra's own examples/nginx.yaml: its `success` selector names `_bucket` but no le="…", so
+    # good/total would be (all buckets)/(count), not a ratio; imported, it was a wrong SLO
+    result = run("import", "pyrra", FIXTURES / "pyrra-nginx.yaml")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "pyrra-nginx.yaml:32:17: error: the latency indicator's success metric has no le=" in result.stderr
+
+
 def test_openslo_examples_are_read_and_their_mistakes_named(run) -> None:
     occurrences = run("import", "openslo", FIXTURES / "openslo-occurences-slo.yaml")
     slo = fragment(occurrences)["offerings"][0]["slos"][0]
@@ -86,6 +123,28 @@ def test_openslo_examples_are_read_and_their_mistakes_named(run) -> None:
     assert slices.exit_code == 1 and slices.stdout == ""
     assert "openslo-timeslices-slo.yaml:27:17: error: a calendar window of 1m" in slices.stderr
     assert "m is minutes, M months" in slices.stderr
+
+
+def test_a_composite_slo_is_refused_at_an_objectives_indicator(run) -> None:
+    # oslo's own composite example: no indicator under spec, one indicatorRef per objective; it was
+    # refused as "an SLO needs indicator or indicatorRef" at its description, which it has
+    result = run("import", "openslo", FIXTURES / "openslo-oslo-composite-slo.yaml")
+    assert result.exit_code == 1
+    assert "openslo-oslo-composite-slo.yaml:17:7: error: a composite SLO (an indicator per objective" in result.stderr
+
+
+def test_a_calendar_window_that_does_not_begin_a_month_is_said(run, tmp_path) -> None:
+    # OpenSLO's timeslices example with its month written 1M, as the refusal of `1m` says to: its
+    # months begin at noon ("startTime: 2022-01-01 12:00:00"), the catalog's at midnight
+    path = tmp_path / "timeslices.yaml"
+    path.write_text((FIXTURES / "openslo-timeslices-slo.yaml").read_text().replace("duration: 1m #", "duration: 1M #"))
+    result = run("import", "openslo", path)
+    assert result.exit_code == 0, result.output
+    assert "window: calendar-month" in result.stdout
+    assert (
+        f"{path}:30:20: warning: guessed calendar-month, which begins on the 1st at 00:00, for calendar windows "
+        "that begin at 2022-01-01 12:00:00"
+    ) in result.stderr
 
 
 def test_versions_that_are_not_read_are_named(run, tmp_path) -> None:
@@ -391,7 +450,7 @@ def test_hidden_folders_and_symbolic_links_in_the_folder_are_not_read(run, tmp_p
 
 
 HOSTILE_VALUES = ["", "[", "{a: 1}", "- x", "&a x", "*a", "!!python/object:os.system x", "null", "1e999", "-1", "NaN"]
-FORMAT_OF = {"sloth": "sloth", "pyrra": "pyrra", "openslo": "openslo"}
+FORMAT_OF = {"sloth": "sloth", "pyrra": "pyrra", "openslo": "openslo", "backstage": "backstage"}
 
 
 @settings(max_examples=examples(200), deadline=None)
@@ -412,6 +471,12 @@ def test_mangled_files_give_problems_never_an_exception(tmp_path_factory, name, 
     path = tmp_path_factory.mktemp("mangled") / name
     path.write_text("\n".join(lines))
     fmt = FORMAT_OF[name.split("-", 1)[0]]
+    if fmt == "backstage":
+        fragment_text, report = backstage.import_entities([SourceText(name, path.read_text())])
+        assert all(p.location.path == name and p.format() for p in [*report.problems, *report.notes])
+        if not report.problems:
+            parse_yaml(SourceText("fragment", fragment_text))  # YAML servicebook reads (None when all was skipped)
+        return
     reading = importing.read([(name, path)], expect=fmt)
     for problem in [*reading.errors, *reading.notes]:
         assert problem.location.path == name

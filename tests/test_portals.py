@@ -265,7 +265,7 @@ def test_export_then_import_gives_back_every_offering_field_backstage_holds(run,
     # support overrides travel only as the hours' text: the report lists them as dropped
     expected = [o.__class__(**{**_fields(o), "support": None}) for o in checked.value.offerings]
     assert back == expected
-    assert "dropped: Component 'ci-pipelines'" in result.stderr
+    assert "warning: dropped Component 'ci-pipelines'" in result.stderr
     assert run("import", "backstage", exported).stdout == result.stdout  # deterministic
     assert "resources: [artifact-registry" not in result.stdout and "- artifact-registry" in result.stdout
 
@@ -324,11 +324,13 @@ def test_a_plain_backstage_catalog_imports_with_every_guess_and_skip_named(run, 
     assert payments.id == "payments-api" and payments.lifecycle is model.Lifecycle.BETA
     assert payments.depends_on == ("payments-db",) and db.id == "payments-db"
     report = result.stderr
-    assert f"guessed: {file}:1: id 'payments-api' from the Backstage name 'Payments_API'" in report
-    assert f"skipped: API 'payments' ({file}:22)" in report
-    assert f"skipped: Widget 'gadget' ({file}:28): an unknown kind" in report
-    assert f"skipped: Component 'not a name!' ({file}:33): not a valid Backstage name" in report
-    assert "dropped: Component 'Payments_API'" in report and "annotation github.com/project-slug" in report
+    # one form for every note, as the SLO imports write theirs: file:line:col: warning: …
+    assert f"{file}:1:1: warning: guessed id 'payments-api' from the Backstage name 'Payments_API'" in report
+    assert f"{file}:22:1: warning: skipped API 'payments':" in report
+    assert f"{file}:28:1: warning: skipped Widget 'gadget': an unknown kind" in report
+    assert f"{file}:33:1: warning: skipped Component 'not a name!': not a valid Backstage name" in report
+    assert "warning: dropped Component 'Payments_API': annotation github.com/project-slug" in report
+    assert all(line.startswith(f"{file}:") for line in report.splitlines())
     assert "ref: group:default/payments" in result.stdout
 
 
@@ -486,7 +488,110 @@ def test_a_zalando_radar_imports_with_its_indexes(run, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     (tool,) = yaml.safe_load(result.stdout)["tools"]
     assert (tool["id"], tool["category"], tool["status"]) == ("aws-athena", "quadrant-4", "best-effort")
-    assert "skipped: entry 'Nowhere' (line 1): its quadrant is not one of the radar's" in result.stderr
+    assert f"{file}:1:112: warning: skipped entry 'Nowhere': its quadrant is not one of the radar's" in result.stderr
+
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+
+
+def test_a_zalando_radar_dates_its_tools_by_its_own_date_not_the_day_of_the_import(run, env) -> None:
+    # Zalando's docs/config.json says "date": "2023.10" (an excerpt: tests/interop/fixtures/SOURCES.md)
+    file = INTEROP / "zalando-config-2023-10.json"
+    first = run("import", "techradar", file)
+    env["SOURCE_DATE_EPOCH"] = "2000000000"  # another day: the fragment does not change
+    assert run("import", "techradar", file).stdout == first.stdout
+    tools = yaml.safe_load(first.stdout)["tools"]
+    assert len(tools) == 7 and {t["since"] for t in tools} == {"2023-10-01"}
+    assert f"{file}:2:11: warning: guessed since 2023-10-01 for 7 entries, from the radar's date" in first.stderr
+
+
+def test_a_radar_without_a_date_says_its_tools_are_dated_by_the_import(run, tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text('{"entries": [{"quadrant": 0, "ring": 0, "label": "Go"}], "date": "October"}')
+    result = run("import", "techradar", file)
+    assert yaml.safe_load(result.stdout)["tools"][0]["since"] == "2026-09-21"  # SOURCE_DATE_EPOCH's day
+    assert "warning: guessed since 2026-09-21 (the day of the import) for 1 entry: the radar gives no date" in (
+        result.stderr
+    )
+    assert f"{file}:1:66: warning: dropped the radar's date 'October'" in result.stderr
+
+
+def test_what_another_tools_entity_says_beside_what_is_read_is_named_where_it_is(run) -> None:
+    # Backstage's own packages/catalog-model/examples/components/artist-lookup-component.yaml
+    file = INTEROP / "backstage-artist-lookup-component.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    for at, what in (
+        ("10:5", "metadata.tags"),
+        ("35:9", "spec.type 'service'"),
+        ("38:11", "spec.system 'artist-engagement-portal'"),
+        ("5:35", "annotation buildkite.com/project-slug"),
+    ):
+        assert f"{file}:{at}: warning: dropped Component 'artist-lookup': {what}" in result.stderr
+
+
+def test_a_timeline_written_oldest_first_is_drawn_as_the_plugin_draws_it_and_said(run) -> None:
+    # the sample JSON of Backstage's plugins/tech-radar/README.md: its timeline is oldest first, and
+    # the plugin draws an entry by timeline[0] (RadarComponent.tsx), so it shows Typescript in Trial
+    file = INTEROP / "backstage-tech-radar-readme-sample.json"
+    result = run("import", "techradar", file)
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["status"], tool["since"]) == ("best-effort", "2022-02-06")
+    assert (
+        f"{file}:58:17: warning: guessed entry 'Typescript': ring 'trial' and since 2022-02-06 from the timeline's "
+        "first item, as the plugin draws it, though this one is newer (2022-02-08)"
+    ) in result.stderr
+
+
+def test_a_thoughtworks_sheet_is_refused_saying_what_is_read(run, tmp_path: Path) -> None:
+    # the columns of Thoughtworks' build-your-own-radar sheet (its README: name, ring, quadrant, isNew, description)
+    file = tmp_path / "radar.csv"
+    file.write_text('name,ring,quadrant,isNew,description\nComposer,adopt,tools,TRUE,"Although ..."\n')
+    result = run("import", "techradar", file)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{file}:1:1: error: a radar must be a JSON object with 'entries'" in result.stderr
+    assert "Build-Your-Own-Radar sheet (CSV, or a JSON list of name, ring, quadrant) is not read" in result.stderr
+
+
+def test_a_substitution_is_named_not_followed_and_a_location_says_what_to_import(run, tmp_path: Path) -> None:
+    # Backstage's descriptor format ("Substitutions in the descriptor format"): $text, $json, $yaml
+    # stand for a file's content; a Location lists files (as its examples/all-components.yaml)
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: example-components\n"
+        "spec:\n  targets:\n    - ./components/artist-lookup-component.yaml\n---\n"
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: artist-web\n"
+        "spec:\n  lifecycle: production\n  owner: team-a\n  dependsOn:\n    $json: ./deps.json\n"
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert f"{file}:1:1: warning: skipped Location 'example-components': a Location is not followed" in result.stderr
+    assert (
+        f"{file}:17:5: warning: dropped Component 'artist-web': $json ./deps.json (a substitution is not followed"
+    ) in result.stderr
+
+
+def test_a_new_backstage_apps_examples_import_with_the_scaffolders_template_skipped(run) -> None:
+    # every new Backstage app (create-app) has examples/entities.yaml and examples/template/template.yaml;
+    # the Template's apiVersion is the scaffolder's, and it failed the whole import
+    entities, template = INTEROP / "backstage-create-app-entities.yaml", INTEROP / "backstage-create-app-template.yaml"
+    result = run("import", "backstage", entities, template)
+    assert result.exit_code == 0, result.output
+    assert [o.id for o in _offerings_of(result.stdout)] == ["example-website"]
+    assert f"{template}:1:1: warning: skipped Template 'example-nodejs-template' (scaffolder.backstage.io/v1beta3)" in (
+        result.stderr
+    )
+    assert f"{entities}:20:17: warning: dropped Component 'example-website': spec.providesApis" in result.stderr
+
+
+def test_an_imported_portals_section_says_it_needs_the_base_url(run, tmp_path: Path) -> None:
+    # Backstage's own plain Component (as in its catalog-model examples): owner → portals.backstage.owners,
+    # which `check` refuses in a catalog without site.base_url
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(PLAIN)
+    result = run("import", "backstage", file)
+    assert "portals:\n  backstage:" in result.stdout
+    assert "warning: guessed portals.backstage" in result.stderr and "without site.base_url" in result.stderr
 
 
 # --- Published with the site --------------------------------------------------------------------
@@ -647,7 +752,7 @@ def test_an_annotation_of_absurdly_nested_json_is_dropped_not_a_crash(run, tmp_p
     )
     result = run("import", "backstage", file)
     assert result.exit_code == 0, result.output
-    assert "dropped: Component 'Payments_API'" in result.stderr and "servicebook.dev/slos is not JSON" in result.stderr
+    assert "dropped Component 'Payments_API': servicebook.dev/slos is not JSON" in result.stderr
 
 
 def test_diff_names_a_change_to_the_portal_settings(run, site_copy) -> None:

@@ -13,6 +13,7 @@ from servicebook import routes
 from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS
+from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
 
@@ -260,7 +261,7 @@ class _Entity:
     name: str
     node: Node
     source: SourceText
-    where: str  # "file:line"
+    at: SourceLocation  # where its document begins
 
 
 def _documents(source: SourceText, report: Report) -> list[_Entity]:
@@ -275,12 +276,15 @@ def _documents(source: SourceText, report: Report) -> list[_Entity]:
         start = node.location if node is not None else document.location  # where the entity begins
         if node is None or (isinstance(node, Scalar) and node.is_null):
             continue  # an empty document (a trailing ---)
-        where = f"{start.path}:{start.line}"
         if not isinstance(node, Mapping):
             report.error(source, start, "a Backstage entity must be a mapping (apiVersion, kind, metadata, spec)")
             continue
         api = text(child(node, "apiVersion"))
         kind = text(child(node, "kind"))
+        if kind == "Template" and (api or "").startswith("scaffolder.backstage.io/"):  # the scaffolder's own
+            template = text(child(child(node, "metadata"), "name")) or "?"
+            report.skipped(start, f"Template '{template}' ({api}): servicebook has no place for it")
+            continue
         if api not in API_VERSIONS:
             report.error(
                 source,
@@ -297,22 +301,23 @@ def _documents(source: SourceText, report: Report) -> list[_Entity]:
             report.error(source, location(child(node, "metadata"), start), f"the {kind} has no metadata.name")
             continue
         if not portals.is_backstage_name(name):
-            report.skipped.append(
-                f"{kind} '{name}' ({where}): not a valid Backstage name (1-63 letters and digits separated by "
-                "'-', '_' or '.'); Backstage would refuse it too"
+            report.skipped(
+                start,
+                f"{kind} '{name}': not a valid Backstage name (1-63 letters and digits separated by "
+                "'-', '_' or '.'); Backstage would refuse it too",
             )
             continue
-        found.append(_Entity(kind, name, node, source, where))
+        found.append(_Entity(kind, name, node, source, start))
     return found
 
 
-def _offering_id(name: str, report: Report, where: str) -> str:
+def _offering_id(name: str, report: Report, where: SourceLocation) -> str:
     if ID_RE.fullmatch(name) and name not in RESERVED_IDS:
         return name
     guess = portals.slug(name)
     if guess in RESERVED_IDS:
         guess += "-offering"
-    report.guessed.append(f"{where}: id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs)")
+    report.guessed(where, f"id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs)")
     return guess
 
 
@@ -320,11 +325,11 @@ def _ours(annotations: dict[str, str], key: str) -> str | None:
     return annotations.get(PREFIX + key)
 
 
-def _guess(value: str | None, fallback: str, report: Report, note: str) -> str:
+def _guess(value: str | None, fallback: str, report: Report, where: SourceLocation, note: str) -> str:
     """`value`, or `fallback` with `note` in the report."""
     if value is not None:
         return value
-    report.guessed.append(note)
+    report.guessed(where, note)
     return fallback
 
 
@@ -334,38 +339,47 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
     meta, spec, label = (
         child(entity.node, "metadata"),
         child(entity.node, "spec"),
-        f"{entity.kind} '{entity.name}' ({entity.where})",
+        f"{entity.kind} '{entity.name}'",
     )
+    at = entity.at
     notes = {k: v for k, v in ((k, text(n)) for k, n in items(child(meta, "annotations"))) if v is not None}
     ours = {k.removeprefix(PREFIX): v for k, v in notes.items() if k.startswith(PREFIX)}
     owner_ref = text(child(spec, "owner"))
-    owner = _guess(ours.get("owner"), owner_ref or "unknown", report, f"{label}: owner from spec.owner")
+    owner = _guess(
+        ours.get("owner"),
+        owner_ref or "unknown",
+        report,
+        location(child(spec, "owner"), at),
+        f"{label}: owner from spec.owner",
+    )
     if owner_ref:
         owners.setdefault(owner, owner_ref)
     name = text(child(meta, "title")) or entity.name
     out: dict[str, Any] = {
-        "id": _offering_id(entity.name, report, entity.where),
+        "id": _offering_id(entity.name, report, at),
         "name": name,
-        "summary": _guess(text(child(meta, "description")), name, report, f"{label}: summary from its title"),
+        "summary": _guess(text(child(meta, "description")), name, report, at, f"{label}: summary from its title"),
         "owner": owner,
-        "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report,
+        "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report, at,
                        f"{label}: tier 3 (Backstage has no tier)"),
-        "lifecycle": _lifecycle(ours.get("lifecycle"), text(child(spec, "lifecycle")), report, label),
+        "lifecycle": _lifecycle(
+            ours.get("lifecycle"), text(child(spec, "lifecycle")), report, location(child(spec, "lifecycle"), at), label
+        ),
         "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
     }  # fmt: skip
     if not out["audience"]:
         out["audience"] = ["developers"]
-        report.guessed.append(f"{label}: audience developers")
+        report.guessed(at, f"{label}: audience developers")
     request_url, links = _links(child(meta, "links"))
-    how = _guess(ours.get("request"), f"Ask {owner}.", report, f"{label}: request.how 'Ask {owner}.'")
+    how = _guess(ours.get("request"), f"Ask {owner}.", report, at, f"{label}: request.how 'Ask {owner}.'")
     out["request"] = {"how": how, **({"url": request_url} if request_url else {})}
     if ours.get("description"):
         out["description"] = ours["description"]
-    depends = _depends_on(texts(child(spec, "dependsOn")), report, label)
+    depends = _depends_on(texts(child(spec, "dependsOn")), report, location(child(spec, "dependsOn"), at), label)
     if depends:
         out["depends_on"] = depends
     if ours.get("slos"):
-        out["slos"] = _read_slos(ours["slos"], report, label)
+        out["slos"] = _read_slos(ours["slos"], report, at, label)
     for key, field in (("tools", "tools"), ("policies", "policies"), ("renamed-from", "renamed_from")):
         if ours.get(key):
             out[field] = [v for v in ours[key].split(",") if v]
@@ -375,18 +389,35 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
         if ours.get(key):
             out[field] = ours[key]
     if ours.get("support-hours"):
-        report.dropped.append(f"{label}: support hours '{ours['support-hours']}' (set them under support)")
-    report.dropped += [f"{label}: annotation {key}" for key in sorted(notes) if not key.startswith(PREFIX)]
+        report.dropped(at, f"{label}: support hours '{ours['support-hours']}' (set them under support)")
+    for key, node in items(child(meta, "annotations")):
+        if key in notes and not key.startswith(PREFIX):
+            report.dropped(node.location, f"{label}: annotation {key}")
+    if not ours:  # servicebook's own export derives its type, system, namespace and tags from them
+        _unread(meta, spec, report, label)
     return out
 
 
-def _lifecycle(ours: str | None, written: str | None, report: Report, label: str) -> str:
+def _unread(meta: Node | None, spec: Node | None, report: Report, label: str) -> None:
+    """Another tool's entity: what it says beside what was read, named where it is written."""
+    for section, node, read in (("metadata", meta, _META_READ), ("spec", spec, _SPEC_READ)):
+        for key, value in items(node):
+            if key not in read and not (key == "namespace" and text(value) == "default"):
+                shown = f" '{text(value)}'" if text(value) is not None else ""
+                report.dropped(value.location, f"{label}: {section}.{key}{shown}")
+
+
+_META_READ = frozenset({"name", "title", "description", "annotations", "links"})
+_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn"})
+
+
+def _lifecycle(ours: str | None, written: str | None, report: Report, at: SourceLocation, label: str) -> str:
     if ours in {lc.value for lc in model.Lifecycle}:
         return ours
     mapped = LIFECYCLE_BACK.get(written or "") or (
         model.Lifecycle.DEPRECATED if written == "deprecated" else model.Lifecycle.GA
     )
-    report.guessed.append(f"{label}: lifecycle {mapped.value} from spec.lifecycle '{written or '(none)'}'")
+    report.guessed(at, f"{label}: lifecycle {mapped.value} from spec.lifecycle '{written or '(none)'}'")
     return mapped.value
 
 
@@ -406,7 +437,7 @@ def _links(written: Node | None) -> tuple[str | None, list[dict[str, str]]]:
     return request_url, links
 
 
-def _depends_on(refs: list[str], report: Report, label: str) -> list[str]:
+def _depends_on(refs: list[str], report: Report, at: SourceLocation, label: str) -> list[str]:
     """The Components and Resources an entity depends on (an API or anything else is dropped)."""
     kept = []
     for ref in refs:
@@ -414,15 +445,15 @@ def _depends_on(refs: list[str], report: Report, label: str) -> list[str]:
         if isinstance(parsed, portals.EntityRef) and (parsed.kind or "").lower() in ("component", "resource"):
             kept.append(parsed.name)
         else:
-            report.dropped.append(f"{label}: dependsOn {ref} (not a Component or Resource)")
+            report.dropped(at, f"{label}: dependsOn {ref} (not a Component or Resource)")
     return kept
 
 
-def _read_slos(value: str, report: Report, label: str) -> list[dict[str, Any]]:
+def _read_slos(value: str, report: Report, at: SourceLocation, label: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(value)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the json module goes
-        report.dropped.append(f"{label}: {PREFIX}slos is not JSON")
+        report.dropped(at, f"{label}: {PREFIX}slos is not JSON")
         return []
     out = []
     for item in data if isinstance(data, list) else []:
@@ -457,31 +488,40 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     fragment: dict[str, Any] = {}
     owners: dict[str, str] = {}
     offerings: dict[str, dict[str, Any]] = {}  # by id
-    where: dict[str, str] = {}
+    where: dict[str, SourceLocation] = {}
     resources: list[str] = []
     for entity in found:
-        label = f"{entity.kind} '{entity.name}' ({entity.where})"
+        label = f"{entity.kind} '{entity.name}'"
+        if entity.kind in OFFERING_KINDS or entity.kind in TEAM_KINDS:
+            _substitutions(entity.node, label, report)
         if entity.kind in OFFERING_KINDS:
             offering = _offering(entity, report, owners)
             if offering["id"] in offerings:
-                report.skipped.append(
-                    f"{label}: a second entity with the id '{offering['id']}' (first at {where[offering['id']]})"
+                report.skipped(
+                    entity.at,
+                    f"{label}: a second entity with the id '{offering['id']}' (first at {where[offering['id']]})",
                 )
                 continue
-            offerings[offering["id"]], where[offering["id"]] = offering, entity.where
+            offerings[offering["id"]], where[offering["id"]] = offering, entity.at
             if entity.kind == "Resource":
                 resources.append(offering["id"])
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
             fragment["team"] = _team(entity, report, label)
         else:
-            why = {"System": "the catalog is the system"}.get(entity.kind) or (
+            why = {
+                "System": "the catalog is the system",
+                "Location": "a Location is not followed: import the files it lists",
+            }.get(entity.kind) or (
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
-            report.skipped.append(f"{label}: {why}")
+            report.skipped(entity.at, f"{label}: {why}")
     for offering in offerings.values():
         missing = [d for d in offering.get("depends_on", []) if d not in offerings]
         if missing:
-            report.dropped.append(f"offering '{offering['id']}': depends_on {', '.join(missing)} (not in the import)")
+            report.dropped(
+                where[offering["id"]],
+                f"offering '{offering['id']}': depends_on {', '.join(missing)} (not in the import)",
+            )
             offering["depends_on"] = [d for d in offering["depends_on"] if d in offerings]
             if not offering["depends_on"]:
                 del offering["depends_on"]
@@ -494,13 +534,41 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         backstage["resources"] = resources
     if backstage:
         fragment["portals"] = {"backstage": backstage}
+        report.guessed(
+            where[next(iter(offerings))],
+            "portals.backstage (the owners' and resources' refs, for an export back to Backstage): "
+            "`check` refuses it without site.base_url; add base_url under site:, or leave the section out",
+        )
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+SUBSTITUTIONS = ("$text", "$json", "$yaml")
+
+
+def _substitutions(node: Node | None, label: str, report: Report) -> None:
+    """Backstage reads `{$text|$json|$yaml: path}` as the file at path; this import does not follow
+    it, so each one is named where it is (the value it stands for is missing from the fragment)."""
+    if isinstance(node, Mapping):
+        if len(node.items) == 1 and node.items[0][0].value in SUBSTITUTIONS:
+            key, value = node.items[0]
+            report.dropped(
+                key.location,
+                f"{label}: {key.value} {text(value) or ''} (a substitution is not followed: write the value)",
+            )
+            return
+        for _, value in node.items:
+            _substitutions(value, label, report)
+    elif isinstance(node, Sequence):
+        for item in node.items:
+            _substitutions(item, label, report)
 
 
 def _team(entity: _Entity, report: Report, label: str) -> dict[str, str]:
     meta = child(entity.node, "metadata")
     profile = child(child(entity.node, "spec"), "profile")
     name = text(child(profile, "displayName")) or text(child(meta, "title")) or entity.name
-    mission = _guess(text(child(meta, "description")), f"What {name} is for.", report, f"{label}: team mission")
+    mission = _guess(
+        text(child(meta, "description")), f"What {name} is for.", report, entity.at, f"{label}: team mission"
+    )
     return {"name": name, "mission": mission}

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from servicebook.errors import Problem, SourceLocation
+from servicebook.errors import Problem, Severity, SourceLocation, sort_problems
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, decode
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024  # a portal's whole catalog is a few MB; more is not an export
@@ -18,21 +18,26 @@ MAX_IMPORT_BYTES = 8 * 1024 * 1024  # a portal's whole catalog is a few MB; more
 
 @dataclass
 class Report:
-    """Everything an import could not carry over as it was, by where it was written."""
+    """Everything an import could not carry over as it was, each where it was written."""
 
     problems: list[Problem] = field(default_factory=list)  # errors: nothing is printed
-    dropped: list[str] = field(default_factory=list)
-    guessed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # warnings: skipped, dropped, guessed
 
     def error(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(loc, message, hint, source_line=source.line(loc.line)))
 
+    def skipped(self, loc: SourceLocation, message: str) -> None:
+        self.notes.append(Problem(loc, f"skipped {message}", severity=Severity.WARNING))
+
+    def dropped(self, loc: SourceLocation, message: str) -> None:
+        self.notes.append(Problem(loc, f"dropped {message}", severity=Severity.WARNING))
+
+    def guessed(self, loc: SourceLocation, message: str) -> None:
+        self.notes.append(Problem(loc, f"guessed {message}", severity=Severity.WARNING))
+
     def text(self) -> str:
-        out = []
-        for title, items in (("skipped", self.skipped), ("dropped", self.dropped), ("guessed", self.guessed)):
-            out += [f"{title}: {item}" for item in items]
-        return "\n".join(out) + ("\n" if out else "")
+        """`file:line:col: warning: …` a line each, as the SLO imports report, in file order."""
+        return "".join(note.format() + "\n" for note in sort_problems(self.notes))
 
 
 def read_file(path: Path, shown: str) -> SourceText:

@@ -192,6 +192,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         indicator = _indicator(inner, source, reading, inline_annotations)
         inline.dropped(reading, "not part of an inline SLI")
     elif ref is None:
+        _composite(spec, source)
         raise refuse(source, spec.location, "an SLO needs indicator or indicatorRef")
     budgeting = spec.text("budgetingMethod", required=True)
     assert budgeting is not None
@@ -202,7 +203,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
             budgeting.location,
             f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
         )
-    window, timezone = _time_window(spec, source)
+    window, timezone = _time_window(spec, source, reading)
     if spec.has("alertPolicies"):
         spec.node_of("alertPolicies")
         reading.note(source, spec.at("alertPolicies"), "dropped 'alertPolicies' (alerting is not part of the catalog)")
@@ -241,7 +242,24 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     spec.dropped(reading, "not part of the catalog")
 
 
-def _time_window(spec: Fields, source: SourceText) -> tuple[tuple[str | None, SourceLocation | None], str | None]:
+def _composite(spec: Fields, source: SourceText) -> None:
+    """Refuse a composite SLO (OpenSLO v1: each objective its own indicator or indicatorRef, with a
+    compositeWeight) at the objective's indicator: the catalog has one indicator per SLO."""
+    for node in spec.items_of("objectives"):
+        objective = Fields(node, source, "an objective")
+        for key in ("indicatorRef", "indicator"):
+            if objective.has(key):
+                raise refuse(
+                    source,
+                    objective.at(key),
+                    "a composite SLO (an indicator per objective, weighted) is not read",
+                    "write each objective's indicator as an SLO of its own, with indicator or indicatorRef under spec",
+                )
+
+
+def _time_window(
+    spec: Fields, source: SourceText, reading: Reading
+) -> tuple[tuple[str | None, SourceLocation | None], str | None]:
     windows = spec.items_of("timeWindow")
     if not windows:
         return (None, None), None
@@ -268,7 +286,7 @@ def _time_window(spec: Fields, source: SourceText) -> tuple[tuple[str | None, So
         return (window, duration.location), None
     if calendar is None:
         raise refuse(source, w.location, "a window that is not rolling needs a calendar")
-    calendar.text("startTime")
+    start = calendar.text("startTime")
     zone = calendar.text("timeZone")
     if duration.value not in _CALENDAR:
         hint = "units are case-sensitive: m is minutes, M months" if duration.value.endswith("m") else None
@@ -282,7 +300,29 @@ def _time_window(spec: Fields, source: SourceText) -> tuple[tuple[str | None, So
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise refuse(source, zone.location, f"'{zone.value}' is not an IANA time zone") from None
         timezone = zone.value
+    if start is not None and not _starts_a_period(start.value, duration.value):
+        reading.note(
+            source,
+            start.location,
+            f"guessed {_CALENDAR[duration.value]}, which begins on the 1st at 00:00, for calendar windows "
+            f"that begin at {start.value}",
+            "the catalog's calendar windows are whole months and quarters; check the objective still holds",
+        )
     return (_CALENDAR[duration.value], duration.location), timezone
+
+
+_START = re.compile(r"[0-9]{4}-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?")
+
+
+def _starts_a_period(start: str, duration: str) -> bool:
+    """Whether OpenSLO's calendar startTime begins a calendar month (1M) or quarter (1Q), as the
+    catalog's calendar windows do: the 1st at midnight (of a quarter's first month for 1Q)."""
+    match = _START.fullmatch(start.strip())
+    if match is None:
+        return False
+    month, day, *time = match.groups()
+    midnight = all(part in (None, "00") for part in time)
+    return day == "01" and midnight and (duration != "1Q" or int(month) in (1, 4, 7, 10))
 
 
 def _objective(o: Fields, source: SourceText, slo: ForeignSLO, method: model.Budgeting | None) -> None:

@@ -9,10 +9,14 @@ guessed from its namespace and name.
 
 from __future__ import annotations
 
+import re
+
 from servicebook.catalog import model
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.interop.foreign import (
     Fields,
     ForeignSLO,
+    Located,
     Reading,
     percent,
     prometheus_seconds,
@@ -22,6 +26,10 @@ from servicebook.interop.foreign import (
 from servicebook.source.yaml import SourceText
 
 ANNOTATION = "servicebook.dev/slo"
+# an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
+_LE_MATCHER = re.compile(r'[{,]\s*le\s*=\s*"')
+# Pyrra's `metric{…} offset 1m`: a selector shifted back in time
+_OFFSET = re.compile(r"(?P<selector>.*?)\s+offset\s+(?P<by>-?[0-9][0-9a-z]*)\s*", re.S)
 
 
 def read(root: Fields, source: SourceText, reading: Reading) -> None:
@@ -79,9 +87,11 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
         reading.note(source, shape.at("grouping"), "dropped 'grouping' (the catalog's SLO is one objective)")
     measurement: model.Measurement | None
     if given[0] == "ratio":
-        measurement = model.Measurement(errors=_query(shape, "errors"), total=_query(shape, "total"))
+        errors, total = _counted(_query(shape, "errors"), _query(shape, "total"), source, reading)
+        measurement = model.Measurement(errors=errors, total=total)
     elif given[0] == "latency":
-        measurement = model.Measurement(good=_query(shape, "success"), total=_query(shape, "total"))
+        good, total = _counted(_success(shape, source), _query(shape, "total"), source, reading)
+        measurement = model.Measurement(good=good, total=total)
     elif given[0] == "bool_gauge":
         metric = shape.text("metric", required=True)
         assert metric is not None
@@ -96,9 +106,57 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
     return measurement
 
 
-def _query(shape: Fields, key: str) -> str:
+def _query(shape: Fields, key: str) -> Located:
     inner = shape.fields(key, required=True)
     assert inner is not None
     metric = inner.text("metric", required=True)
     assert metric is not None
-    return metric.value
+    return metric
+
+
+def _counted(first: Located, total: Located, source: SourceText, reading: Reading) -> tuple[str, str]:
+    """A ratio's two counters as the catalog measures them: selectors as written (counted as
+    sum(increase(SELECTOR[window]))); when Pyrra's `offset` shifts one, both as that PromQL over
+    {{.window}}, the offset after the range where PromQL takes it, so the two still divide."""
+    shifted = [_OFFSET.fullmatch(q.value) for q in (first, total)]
+    out = []
+    for query, shift in zip((first, total), shifted, strict=True):
+        selector = shift["selector"] if shift else query.value
+        if query_form(selector) is not QueryForm.SELECTOR:
+            raise refuse(
+                source,
+                query.location,
+                f"'{query.value}' is not a metric selector (optionally with offset), as Pyrra reads it",
+                'e.g. http_requests_total{code=~"5.."}',
+            )
+        if not any(shifted):
+            out.append(query.value)
+        else:
+            by = f" offset {shift['by']}" if shift else ""
+            out.append(f"sum(increase({selector.strip()}[{WINDOW_PLACEHOLDER}]{by}))")
+    if any(shifted):
+        reading.note(
+            source,
+            first.location,
+            f"guessed the queries as PromQL over {WINDOW_PLACEHOLDER}: an offset shifts the range, "
+            "which a selector cannot say",
+        )
+    return out[0], out[1]
+
+
+def _success(shape: Fields, source: SourceText) -> Located:
+    """A latency indicator's `success`: the histogram's bucket of requests under a bound, which
+    its `le="…"` matcher names; without one the selector counts every bucket, not a ratio."""
+    inner = shape.fields("success", required=True)
+    assert inner is not None
+    metric = inner.text("metric", required=True)
+    assert metric is not None
+    if not _LE_MATCHER.search(metric.value):
+        raise refuse(
+            source,
+            metric.location,
+            'the latency indicator\'s success metric has no le="…" matcher: '
+            "it would count every bucket, not the requests faster than a bound",
+            'add the bound in seconds to the selector, e.g. le="1" (Pyrra needs it too)',
+        )
+    return metric

@@ -62,6 +62,8 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
     labels = f.strings("labels")
     if LABEL in labels:
         slo.explicit = f.located_in("labels", LABEL)
+    if set(labels) - {LABEL}:
+        reading.note(source, f.at("labels"), "dropped 'labels' (Prometheus labels of the generated rules)")
     slo.window, slo.window_at, slo.window_assumed = period, name.location, True
     slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
     sli = f.fields("sli", required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -282,7 +283,13 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         report.problems += exc.problems
         return "", report
     if not isinstance(node, YamlMapping):
-        report.error(source, location(node, _start(source)), "a radar must be a JSON object with 'entries'")
+        report.error(
+            source,
+            location(node, _start(source)),
+            "a radar must be a JSON object with 'entries'",
+            "this reads the Backstage tech-radar plugin's JSON and Zalando's config.json; a Thoughtworks "
+            "Build-Your-Own-Radar sheet (CSV, or a JSON list of name, ring, quadrant) is not read",
+        )
         return "", report
     entries = child(node, "entries")
     if not isinstance(entries, YamlSequence):
@@ -294,8 +301,9 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     rings = _named(rings_node, "id" if _has(rings_node, "id") else None)
     if not quadrants:  # Zalando's config.json: the names are in the page that draws it
         quadrants = [(str(i), f"Quadrant {i + 1}") for i in range(portals.RADAR_QUADRANTS)]
-        report.guessed.append(
-            "quadrant names 'Quadrant 1' to 'Quadrant 4' (the radar names none); rename the categories"
+        report.guessed(
+            location(entries, node.location),
+            "quadrant names 'Quadrant 1' to 'Quadrant 4' (the radar names none); rename the categories",
         )
     if not rings:
         rings = list(_ZALANDO_RINGS)
@@ -310,21 +318,35 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     categories: dict[str, dict[str, str]] = {}
     tools: list[dict[str, Any]] = []
     seen: set[str] = set()
+    placed: dict[str, SourceLocation] = {}  # where each tool's entry is
+    dated = _radar_date(child(node, "date"), report)
+    undated: list[str] = []  # entries without a date of their own, dated by the radar's or today
     for n, entry in enumerate(entries.items):
-        tool = _tool(entry, n, quadrants, rings, categories, report, today)
+        tool = _tool(entry, n, quadrants, rings, categories, report, dated or today, undated)
         if tool is None:
             continue
         if tool["id"] in seen:
-            report.skipped.append(f"entry {n + 1} ({_where(entry)}): a second entry with the id '{tool['id']}'")
+            report.skipped(entry.location, f"entry {n + 1}: a second entry with the id '{tool['id']}'")
             continue
         seen.add(tool["id"])
         tools.append(tool)
+        placed[tool["id"]] = entry.location
     fragment: dict[str, Any] = {}
     if categories:
         fragment["categories"] = list(categories.values())
+    entries_n = f"{len(undated)} {'entry' if len(undated) == 1 else 'entries'}"
+    if undated and dated is not None:
+        where = location(child(node, "date"), node.location)
+        report.guessed(where, f"since {dated.isoformat()} for {entries_n}, from the radar's date")
+    elif undated:  # nothing in the file says when: the day of the import, said so
+        report.guessed(
+            node.location,
+            f"since {today.isoformat()} (the day of the import) for {entries_n}: the radar gives no "
+            "date; set each tool's since to the day it was decided",
+        )
     if tools:
         fragment["tools"] = tools
-        _alternatives(tools, report)
+        _alternatives(tools, placed, report)
     header = "# A catalog fragment from a tech radar (servicebook import techradar): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
 
@@ -333,8 +355,24 @@ def _start(source: SourceText) -> SourceLocation:
     return SourceLocation(source.path, 1, 1)
 
 
-def _where(node: Node) -> str:
-    return f"line {node.location.line}"
+_RADAR_DATE = re.compile(r"([0-9]{4})[.-]([0-9]{1,2})(?:[.-]([0-9]{1,2}))?")
+
+
+def _radar_date(node: Node | None, report: Report) -> dt.date | None:
+    """The day a radar's top-level `date` names (Zalando's `2023.10` is its edition's month: its
+    first day), or None when it has none or names no day (said in the report)."""
+    written = text(node)
+    if node is None or written is None:
+        return None
+    match = _RADAR_DATE.fullmatch(written.strip())
+    try:
+        if match is None:
+            raise ValueError(written)
+        year, month, day = match.groups()
+        return dt.date(int(year), int(month), int(day or 1))
+    except ValueError:
+        report.dropped(node.location, f"the radar's date '{written}' (not a year and month such as 2023.10)")
+        return None
 
 
 def _has(node: Node | None, key: str) -> bool:
@@ -359,48 +397,50 @@ def _tool(
     rings: list[tuple[str, str]],
     categories: dict[str, dict[str, str]],
     report: Report,
-    today: dt.date,
+    dated: dt.date,
+    undated: list[str],
 ) -> dict[str, Any] | None:
-    label = f"entry {n + 1} ({_where(entry)})"
+    at = entry.location
+    label = f"entry {n + 1}"
     if not isinstance(entry, YamlMapping):
-        report.skipped.append(f"{label}: not an object")
+        report.skipped(at, f"{label}: not an object")
         return None
     title = text(child(entry, "title")) or text(child(entry, "label"))
     if not title:
-        report.skipped.append(f"{label}: no title or label")
+        report.skipped(at, f"{label}: no title or label")
         return None
-    label = f"entry '{title}' ({_where(entry)})"
+    label = f"entry '{title}'"
     written_id = text(child(entry, "id")) or text(child(entry, "key"))
     ident = written_id if written_id and ID_RE.fullmatch(written_id) and written_id not in RESERVED_IDS else None
     if ident is None:
         ident = portals.slug(title)
-        report.guessed.append(f"{label}: id '{ident}' from its title")
+        report.guessed(at, f"{label}: id '{ident}' from its title")
     quadrant = _place(child(entry, "quadrant"), quadrants)
     ring_node = child(entry, "ring")
     timeline = child(entry, "timeline")
     newest = timeline.items[0] if isinstance(timeline, YamlSequence) and timeline.items else None
     ring = _place(ring_node if ring_node is not None else child(newest, "ringId"), rings)
     if quadrant is None or ring is None:
-        report.skipped.append(f"{label}: its {'quadrant' if quadrant is None else 'ring'} is not one of the radar's")
+        report.skipped(at, f"{label}: its {'quadrant' if quadrant is None else 'ring'} is not one of the radar's")
         return None
     category = portals.slug(quadrant[1] or quadrant[0])
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
     status = STATUS_OF_RING.get(portals.slug(ring[0]))
     if status is None:
         status = model.ToolStatus.BEST_EFFORT
-        report.guessed.append(f"{label}: status best-effort from the ring '{ring[1]}' (map custom rings by hand)")
+        report.guessed(at, f"{label}: status best-effort from the ring '{ring[1]}' (map custom rings by hand)")
     elif portals.slug(ring[0]) == "assess":
-        report.guessed.append(f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
+        report.guessed(at, f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
     since = text(child(newest, "date")) if newest is not None else None
     if since is None or not _is_date(since[:10]):
-        since_text = today.isoformat()
-        report.guessed.append(f"{label}: since {since_text} (the radar gives no date)")
+        since_text = dated.isoformat()
+        undated.append(title)
     else:
         since_text = since[:10]
     reason = text(child(entry, "description")) or text(child(newest, "description"))
     if not reason:
         reason = f"On the radar's {ring[1]} ring."
-        report.guessed.append(f"{label}: reason '{reason}'")
+        report.guessed(at, f"{label}: reason '{reason}'")
     tool: dict[str, Any] = {
         "id": ident,
         "name": title,
@@ -413,9 +453,12 @@ def _tool(
     if url and check_url(url) is None and "/tools/" not in url:
         tool["url"] = url
     elif url:
-        report.dropped.append(f"{label}: url {url}")
+        report.dropped(at, f"{label}: url {url}")
     if isinstance(timeline, YamlSequence) and len(timeline.items) > 1:
-        report.dropped.append(f"{label}: {len(timeline.items) - 1} earlier timeline entries (git keeps history)")
+        report.dropped(
+            timeline.location, f"{label}: {len(timeline.items) - 1} earlier timeline entries (git keeps history)"
+        )
+        _newest_first(timeline, label, report)
     for key, _value in items(entry):
         if key not in (
             "key",
@@ -432,8 +475,24 @@ def _tool(
             "active",
             "moved",
         ):
-            report.dropped.append(f"{label}: '{key}'")
+            report.dropped(at, f"{label}: '{key}'")
     return tool
+
+
+def _newest_first(timeline: YamlSequence, label: str, report: Report) -> None:
+    """The plugin draws an entry where its first timeline item puts it, as this import reads it:
+    a later item dated after the first (a timeline written oldest first) is said, at that item."""
+    first = text(child(timeline.items[0], "date")) or ""
+    for item in timeline.items[1:]:
+        date = text(child(item, "date")) or ""
+        if _is_date(first[:10]) and _is_date(date[:10]) and date[:10] > first[:10]:
+            ring = text(child(timeline.items[0], "ringId"))
+            report.guessed(
+                item.location,
+                f"{label}: ring '{ring}' and since {first[:10]} from the timeline's first item, as the plugin "
+                f"draws it, though this one is newer ({date[:10]}): write the timeline newest first",
+            )
+            return
 
 
 def _place(node: Node | None, named: list[tuple[str, str]]) -> tuple[str, str] | None:
@@ -460,10 +519,11 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def _alternatives(tools: list[dict[str, Any]], report: Report) -> None:
+def _alternatives(tools: list[dict[str, Any]], placed: Mapping[str, SourceLocation], report: Report) -> None:
     """A radar has no alternatives: a weak decision needs one, so the fragment asks for it."""
     for tool in tools:
         if tool["status"] in ("deprecated", "unsupported"):
-            report.guessed.append(
-                f"tool '{tool['id']}': no alternative (the radar has none); add 'alternative:' before using it"
+            report.guessed(
+                placed[tool["id"]],
+                f"tool '{tool['id']}': no alternative (the radar has none); add 'alternative:' before using it",
             )
