@@ -19,7 +19,7 @@ from click.testing import Result
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Store
 from servicebook.federation.lock import read_lock
-from servicebook.federation.members import MEMBER_KIND
+from servicebook.federation.members import MEMBER_KIND, repository_problem
 from servicebook.site.serve import Preview
 
 from .conftest import FIXED_EPOCH, SITES, GitSite
@@ -217,6 +217,23 @@ def test_a_member_in_a_newer_catalog_format_is_refused(run: Callable[..., Result
     assert result.exit_code == 3
     assert f"commit {newer[:12]} of main is not a valid catalog" in result.output
     assert "format 2" in result.output
+
+
+@pytest.mark.parametrize(
+    ("repository", "refused"),
+    [
+        ("ext::sh -c id", True),  # git would run the command
+        ("fd::17", True),
+        ("git-remote+x.y::anything", True),
+        ("https://[::1]:8443/db-team/catalog.git", False),  # an IPv6 host, not a transport helper
+        ("ssh://git@[fe80::1]/db.git", False),
+        ("../db::team", False),  # a folder: made absolute before git sees it
+    ],
+)
+def test_only_what_git_reads_as_a_transport_helper_is_refused(repository: str, refused: bool) -> None:
+    """git reads `<transport>::<address>` as a helper only when the name starts the address
+    (transport.c); any "::" was refused, so an IPv6 host was called a transport helper."""
+    assert (repository_problem(repository) is not None) is refused
 
 
 def test_an_unreachable_member_and_a_missing_ref_are_named(run: Callable[..., Result], tmp_path: Path) -> None:

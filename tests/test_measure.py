@@ -402,6 +402,27 @@ def test_a_query_prometheus_refuses_is_not_measured_with_its_message(server: str
     assert "unclosed left parenthesis" in reason
 
 
+@pytest.mark.parametrize(
+    ("errors", "said"),
+    [
+        ("vector(-1)", "the errors query returned -1: not a count of events"),  # was: "more good events (6) than …"
+        ("vector(1)/vector(0)", "the errors query returned inf: not a count of events"),  # was: "the good count is nan"
+    ],
+)
+def test_an_errors_query_that_returns_no_count_is_named_as_such(
+    server: str, site: GitSite, run, errors: str, said: str
+) -> None:
+    site.edit(
+        """          errors: nothing_total{code="500"}
+          total: nothing_total""",
+        f"""          errors: sum(rate(nothing_total{{code="500"}}[{{{{.window}}}}])) or {errors}
+          total: sum(rate(nothing_total[{{{{.window}}}}])) or vector(5)""",
+    )
+    site.commit("An errors query that returns no count of events")
+    assert run("measure", "--source", site.root, "--prometheus", server, "--at", AT).exit_code == 3
+    assert _by_slo(_snapshot(site.root))["nothing"]["reason"] == said
+
+
 def test_a_template_query_over_sparse_samples_is_not_said_to_have_no_data(server: str, site: GitSite, run) -> None:
     # samples 5 minutes apart: the window's rate() counts them, but each 5-minute step of the gap
     # check holds one sample, so every step read "no data" and the snapshot said the whole measured

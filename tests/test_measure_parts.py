@@ -142,6 +142,9 @@ def test_a_snapshot_is_named_by_its_end_time() -> None:
         ("http://", "the address has no host name"),
         ("http://p:99999", "the port is not a number from 1 to 65535"),
         ("http://p:9090/?x=1", "without ?query or #fragment"),
+        ("http://[::1", "not an address"),  # urlsplit raises: an error, not a traceback
+        ("http://user:s3cret@p:9090", "a user name or password"),  # never sent, kept in the snapshot
+        ("http://user@p:9090", "a user name or password"),
         ("https://prometheus.example/prom", None),
     ],
 )

@@ -347,6 +347,18 @@ def test_the_name_given_to_bind_is_answered_too(site_copy) -> None:
     assert host_name("[broken") is None
 
 
+@pytest.mark.parametrize("bind", ["", " ", "[]"])
+def test_an_empty_bind_is_refused_rather_than_every_interface(site_copy, bind: str) -> None:
+    """`--bind "$HOST"` with HOST unset listened on every interface (the socket's "" address),
+    saying it served at http://:PORT/."""
+    from servicebook.errors import UsageProblem
+    from servicebook.site.serve import Preview, make_server
+
+    preview = Preview(site_copy("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, print, print)
+    with pytest.raises(UsageProblem, match="--bind"):
+        make_server(preview, bind, 0).server_close()
+
+
 def test_a_full_listen_queue_does_not_turn_clients_away(preview_server) -> None:
     """200 browsers connecting while the server has not yet accepted anyone (socketserver's
     default queue of 5 would drop the rest until they retry, seconds later) are all queued, then

@@ -222,6 +222,21 @@ def test_broken_link_in_a_layout_fails_the_build(run, site_copy) -> None:
     assert BROKEN_LAYOUT_LINK in result.stderr
 
 
+def test_a_layout_link_to_a_malformed_address_of_another_site_is_left_alone(run, site_copy) -> None:
+    # urlsplit raises on an unclosed [IPv6 host: that was a traceback; the link check judges only
+    # links into the site, and this one has a scheme
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(
+        '{% extends "theme/policy.html" %}\n'
+        '{% block content %}<a href="http://[::1">there</a>{{ super() }}{% endblock %}\n'
+    )
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert 'href="http://[::1"' in (site / "public/policies/welcome/index.html").read_text()
+
+
 def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
     html = (build(run, site_copy("minimal")) / "404.html").read_text()
     assert 'href="/assets/style.css"' in html

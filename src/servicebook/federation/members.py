@@ -37,6 +37,9 @@ CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 URL_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+# what git reads as `<transport>::<address>`, run by the helper git-remote-<transport> (ext:: runs
+# a command): git's own test, transport.c; "::" elsewhere (an IPv6 host, https://[::1]/) is no helper
+_HELPER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+.-]*::")
 _SCP_RE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")  # git@host:group/repo.git
 _REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}")
 
@@ -109,7 +112,7 @@ def repository_problem(repository: str) -> str | None:
     """Why git must not be given `repository`, or None."""
     if repository.startswith("-"):
         return "a repository address cannot start with '-'"
-    if "::" in repository:
+    if _HELPER_RE.match(repository):
         return "transport helpers (<transport>::<address>) are not allowed"
     scheme = _SCHEME_RE.match(repository)
     if scheme and scheme[1].lower() not in URL_SCHEMES:

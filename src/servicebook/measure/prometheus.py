@@ -29,11 +29,21 @@ class Unreachable(QueryFailed):
 
 def check_url(url: str) -> str | None:
     """Why `url` cannot be a Prometheus server's address, or None when it can."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # an unclosed [IPv6 address
+        return "not an address; give the server's address, e.g. http://prometheus:9090"
     if parts.scheme not in ("http", "https"):
         return "give the server's address with http:// or https://, e.g. http://prometheus:9090"
     if not parts.hostname:
         return "the address has no host name"
+    if parts.username is not None or parts.password is not None:
+        # urllib cannot use them (it looks the whole "user:password@host" up as the host), and the
+        # snapshot, committed and published, records the address
+        return (
+            "the address has a user name or password, which measure does not send and the snapshot "
+            "would record; reach a Prometheus that asks for them through an authenticating proxy"
+        )
     if parts.query or parts.fragment:
         return "give the server's address without ?query or #fragment"
     try:

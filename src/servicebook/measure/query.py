@@ -103,6 +103,8 @@ def measure_slo(
             name = "errors" if m.errors is not None else "good"
             total, counted = _count(ask, "total", m.total, window, notes, required=True)
             value, _ = _count(ask, name, part, window, notes, required=False)
+            if not math.isfinite(value) or value < 0:  # said of the query, not of a good count made from it
+                raise NotMeasurable(f"the {name} query returned {value:g}: not a count of events")
             good = total - value if name == "errors" else value
             if name == "errors" and value > total:
                 raise NotMeasurable(

@@ -157,7 +157,10 @@ def _target(here: str, href: str, known: Container[str]) -> LinkTarget:
     link to a file in `known` without a #fragment, and for one to nothing at all; a fragment alone
     has `joined` "" (checked against the page's own ids)."""
     if ":" in href or href.startswith("//"):  # may have a scheme or a host: let urlsplit decide
-        parts = urlsplit(href)
+        try:
+            parts = urlsplit(href)
+        except ValueError:  # an address urlsplit cannot read (`http://[::1`): another site's, not a file here
+            return None
         if parts.scheme or parts.netloc:
             return None
         path_part, fragment = parts.path, parts.fragment

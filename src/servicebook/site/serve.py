@@ -426,6 +426,11 @@ def handler_class(preview: Preview) -> type[PreviewHandler]:
 
 def make_server(preview: Preview, bind: str, port: int) -> PreviewServer:
     """The preview's HTTP server on `bind`:`port` (0: any free port), not yet serving."""
+    if not bind.strip("[] "):  # the socket would take "" for every interface
+        raise UsageProblem(
+            f"--bind {bind!r} names no address: give the address or name to listen on, e.g. 127.0.0.1 "
+            "(0.0.0.0 for every network interface)"
+        )
     kind = PreviewServer6 if ":" in bind else PreviewServer
     try:
         server = kind((bind.strip("[]"), port), handler_class(preview))
