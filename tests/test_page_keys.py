@@ -285,7 +285,8 @@ def test_a_lists_last_changed_is_not_filled_in_when_it_is_not_found_once_or_not_
         '<a href="../changes/#c-aaaaaaa">what changed</a></p>'
     )
     page = f"<html>{shown}</html>".encode()
-    assert restamp(page, "policies/index.html", old, new) == f"<html>{new.last_changed('policies/index.html')}</html>".encode()
+    filled = f"<html>{new.last_changed('policies/index.html')}</html>".encode()
+    assert restamp(page, "policies/index.html", old, new) == filled
     assert restamp(page * 2, "policies/index.html", old, new) is None  # found twice
     assert restamp(b"<html></html>", "policies/index.html", old, new) is None  # not found
     assert restamp(page, "policies/index.html", old, Footer("1", changed=())) is None  # none shown now

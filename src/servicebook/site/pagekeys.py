@@ -515,13 +515,8 @@ def reuse_keys(
             found = _own(spec, where)
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
             return digest(whole, *where), None
-        if found is not None:
-            return found, footer
-        found = _list_key(spec, where, listed)
-        if found is None:
-            return digest(whole, *where), None
-        last = None if history is None else history.last_changed(spec.path)
-        return found, dataclasses.replace(footer, changed=() if last is None else _last_shown(last))
+        by_every = (digest(whole, *where), None)  # not a list keyed without its "Last changed" either
+        return (found, footer) if found is not None else _list_key(spec, where, listed, footer, history) or by_every
 
     def changed(path: str, subject: str | None = None) -> str:
         """What the page at `path` shows of the history (base.html's "Last changed", and with a
@@ -688,13 +683,16 @@ def _listed(
     )
 
 
-def _list_key(spec: PageSpec, where: tuple[str, ...], listed: str | None) -> str | None:
-    """A list's key when the footer, with the list's own "Last changed", is filled into it
-    (`listed`, see `_listed`; None: it is not); None for the lists that show more of the history
-    than their own "Last changed"."""
+def _list_key(
+    spec: PageSpec, where: tuple[str, ...], listed: str | None, footer: Footer, history: HistoryView | None
+) -> tuple[str, Footer] | None:
+    """A list's key when the footer, with the list's own "Last changed" (Footer `changed`), is
+    filled into it (`listed`, see `_listed`; None: it is not), and that footer; None for the
+    lists that show more of the history than their own "Last changed"."""
     if listed is None or spec.template in _WHOLE_TEMPLATES:
         return None
-    return digest(listed, *where)
+    last = None if history is None else history.last_changed(spec.path)
+    return digest(listed, *where), dataclasses.replace(footer, changed=() if last is None else _last_shown(last))
 
 
 def _viewed(spec: PageSpec) -> tuple[object, str, str] | None:
