@@ -494,9 +494,10 @@ def restamp(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
             return None
         html = made
     if old.changed != new.changed:
-        html = _restamp_changed(html, path, old, new)
-        if html is None:
+        filled = _restamp_changed(html, path, old, new)
+        if filled is None:
             return None
+        html = filled
     if (old.unreleased, old.dirty) == (new.unreleased, new.dirty):
         return html
     before = dataclasses.replace(new, unreleased=old.unreleased, dirty=old.dirty).shown(path).encode()
