@@ -48,10 +48,10 @@ LISTS = {
     "changes/index.html",
 }
 # what an uncommitted edit of a policy page in a clean working tree (and its undoing) renders
-# besides that page: the pages whose "Last changed" it is (anything's, any policy page's), the
-# changes list, and the pages that show the build (its stamp says uncommitted changes); every
-# other list is kept with the new footer filled in, as the offering, tool and policy pages are
-WORKING_TREE = {"index.html", "policies/index.html", "changes/index.html", "catalog/index.html", "versions/index.html"}
+# besides that page: the changes list and the pages that show the build (its stamp says
+# uncommitted changes); every other list is kept with the new footer and its own "Last changed"
+# filled in, as the offering, tool and policy pages are kept with the new footer
+WORKING_TREE = {"index.html", "changes/index.html", "catalog/index.html", "versions/index.html"}
 
 
 class Builds:
@@ -89,6 +89,10 @@ def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Builds:
     b = Builds(site, monkeypatch)
     assert len(b.rendered()) > 50  # the first build renders everything
     return b
+
+
+def _is_policy_page(path: str) -> bool:
+    return path.startswith("policies/") and not path.startswith("policies/index")
 
 
 def _policies(site: Path, **meta: str) -> set[str]:
@@ -214,6 +218,84 @@ def test_a_new_commit_of_one_policy_page_renders_that_page_and_the_lists_not_eve
 
 
 @pytest.mark.git
+@pytest.mark.parametrize("forge", [True, False], ids=["commit URL", "no repository"])
+def test_a_commit_fills_the_lists_last_changed_into_them_and_renders_none_of_them_again(
+    builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forge: bool
+) -> None:
+    # A list shows of the history its own "Last changed" (base.html), which for the policies
+    # list is the newest change to any policy page: every commit that edits a page's body. Its
+    # key leaves that out (stamps.Footer `changed`) and the new paragraph is filled into the kept
+    # page, linked to the commit when the site has a repository, or to the working tree's entry
+    # of uncommitted changes; the site is the one a build from nothing makes, byte for byte.
+    site = builds.site
+    if not forge:  # no repository: the commit is shown, not linked
+        catalog = site / "catalog.yaml"
+        text = catalog.read_text()
+        line = "  repository: https://git.example.org/platform/catalog\n"
+        assert text.count(line) == 1
+        catalog.write_text(text.replace(line, ""))
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.servicebook-trash-*\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    repo.git("tag", "v2026.11")  # (an untagged release moves to every new commit: the lists show it)
+    builds.rendered()
+    listed = "policies/index.html"
+    real = templates._render_page
+
+    def render(env, spec, common, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # (a release's pages, under v/, are rendered from their release's sources)
+        assert spec.path != listed or common["versioning"].current is not None, "the policies list rendered again"
+        return real(env, spec, common, *args, **kwargs)
+
+    page = sorted((site / "content").rglob("*.md"))[3]
+    slug = page.relative_to(site / "content").with_suffix("").as_posix()
+    before = (site / "public" / listed).read_text()
+    for step in ("committed", "uncommitted", "committed again"):
+        page.write_text(page.read_text() + f"\nA sentence, {step}.\n")
+        if step != "uncommitted":
+            repo.commit(f"A sentence, {step}")
+        with monkeypatch.context() as patched:
+            patched.setattr(templates, "_render_page", render)
+            cache = builds.cache_of(site)
+        assert listed in cache.restamped, step
+        assert f"policies/{slug}/index.html" not in cache.reused | cache.restamped
+        now = (site / "public" / listed).read_text()
+        assert now != before
+        before = now
+        shown = re.findall(r'<p class="last-changed">.*</p>', now)
+        assert len(shown) == 1
+        if step == "uncommitted":
+            assert "Last changed: uncommitted changes (working tree) · " in shown[0]
+        else:
+            head = repo.git("rev-parse", "HEAD").strip()
+            linked = f'<a href="https://git.example.org/platform/catalog/commit/{head}"><code>{head[:7]}'
+            assert (linked in shown[0]) is forge and head[:7] in shown[0]
+        assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+
+
+def test_a_lists_last_changed_is_not_filled_in_when_it_is_not_found_once_or_not_plain_text() -> None:
+    # any doubt renders the page again: the old paragraph not found exactly once, or a value
+    # that HTML escaping would change
+    entry = ("a" * 40, "aaaaaaa", None, "2026-05-28 01:00 UTC", "changes/", "c-aaaaaaa")
+    newer = ("b" * 40, "bbbbbbb", None, "2026-05-28 02:00 UTC", "changes/", "c-bbbbbbb")
+    old, new = Footer("1", changed=entry), Footer("1", changed=newer)
+    shown = old.last_changed("policies/index.html")
+    assert shown == (
+        '<p class="last-changed">Last changed: 2026-05-28 01:00 UTC in <code>aaaaaaa</code> · '
+        '<a href="../changes/#c-aaaaaaa">what changed</a></p>'
+    )
+    page = f"<html>{shown}</html>".encode()
+    filled = f"<html>{new.last_changed('policies/index.html')}</html>".encode()
+    assert restamp(page, "policies/index.html", old, new) == filled
+    assert restamp(page * 2, "policies/index.html", old, new) is None  # found twice
+    assert restamp(b"<html></html>", "policies/index.html", old, new) is None  # not found
+    assert restamp(page, "policies/index.html", old, Footer("1", changed=())) is None  # none shown now
+    odd = Footer("1", changed=(*newer[:3], "2026-05-28 <b>", *newer[4:]))
+    assert restamp(page, "policies/index.html", old, odd) is None
+    assert Footer.read(new.text) == new and Footer.read(Footer("1", changed=()).text) == Footer("1", changed=())
+
+
+@pytest.mark.git
 @pytest.mark.parametrize("serve", [False, True], ids=["command line", "serve"])
 def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_pages_it_keeps(
     builds: Builds, tmp_path: Path, serve: bool
@@ -250,7 +332,7 @@ def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_page
         assert rendered == {f"policies/{slug}/index.html", *WORKING_TREE}
         assert {p.split("/")[0] for p in restamped} >= {"offerings", "tools", "policies"}
         assert restamped >= LISTS - WORKING_TREE  # the lists too: only their footer changed
-        kept = (site / "public" / sorted(p for p in restamped if p.startswith("policies/"))[0]).read_text()
+        kept = (site / "public" / sorted(p for p in restamped if _is_policy_page(p))[0]).read_text()
         assert " · built from a working tree with uncommitted changes" in kept
         assert '<span class="unreleased">(with changes made after <a href="../../v/2026.11/">' in kept
         edited = (site / f"public/policies/{slug}/index.html").read_text()
@@ -302,9 +384,12 @@ def test_the_first_uncommitted_edit_of_the_starter_site_renders_what_it_changes_
     assert pages == {"policies/welcome/index.html", *WORKING_TREE}
     assert set(first.values()) == {"changed: content/welcome.md", "changed: content/welcome.md (its source)"}
     # each page rendered shows more of the edit than the footer; every other page only that
+    # (but the policies list, kept with its own "Last changed" filled in too: see
+    # test_a_commit_fills_the_lists_last_changed_into_them_and_renders_none_of_them_again)
     old, new = Footer("0.1"), Footer("0.1", "0.1", dirty=True)
     for path in (p for p in before if p.endswith(".html") and not p.startswith("v/")):
-        assert (restamp(before[path], path, old, new) == after[path]) is (path not in pages), path
+        if path != "policies/index.html":
+            assert (restamp(before[path], path, old, new) == after[path]) is (path not in pages), path
     welcome.write_text(welcome.read_text() + "And another.\n")
     second = _rendered_again(run("build", "--source", site, "--verbose").output)
     assert {path for path in second if path.endswith(".html")} == {"policies/welcome/index.html"}

@@ -175,7 +175,7 @@ def _entry_shown(entry: EntryView) -> tuple[object, ...]:
     return (entry.commit, entry.short, entry.url, entry.date, entry.page, entry.anchor, entry.releases)
 
 
-def _last_shown(entry: EntryView) -> tuple[object, ...]:
+def _last_shown(entry: EntryView) -> tuple[str | None, ...]:
     """What base.html's "Last changed" shows of the newest entry of a page's subject: where it is
     listed, its commit and date (not the releases cut at it: the newest entry carries the current
     version's mark, which moves to every new commit)."""
@@ -503,19 +503,20 @@ def reuse_keys(
         member, slash, _ = ident.partition("/")
         return repr(teams.get(member)) if slash else ""
 
-    def key(spec: PageSpec) -> tuple[str, bool]:
-        """The page's key, and whether it leaves out the footer (`own`, see `restamp`)."""
+    def key(spec: PageSpec) -> tuple[str, Footer | None]:
+        """The page's key, and the footer it is keyed without (`own`, see `restamp`): a list's
+        with its own "Last changed" (Footer `changed`), which its key leaves out too."""
         where = (spec.path, spec.template, spec.title, spec.section)
         if own_layouts:  # a site's own templates may show the build's commit and date anywhere
-            return digest(whole, repr(build), *where), False
+            return digest(whole, repr(build), *where), None
         if shows_build(versioning, spec.template):
-            return digest(whole, repr(build), *where), False
+            return digest(whole, repr(build), *where), None
         try:
             found = _own(spec, where)
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
-            return digest(whole, *where), False
-        found = found or _list_key(spec, where, listed, changed)
-        return (digest(whole, *where), False) if found is None else (found, True)
+            return digest(whole, *where), None
+        by_every = (digest(whole, *where), None)  # not a list keyed without its "Last changed" either
+        return (found, footer) if found is not None else _list_key(spec, where, listed, footer, history) or by_every
 
     def changed(path: str, subject: str | None = None) -> str:
         """What the page at `path` shows of the history (base.html's "Last changed", and with a
@@ -555,7 +556,7 @@ def reuse_keys(
 
     # a data file whose declared inputs are complete is keyed by them (and the code), not by every source
     data_base = {True: every, False: whole}
-    ask = _asker(reuse, restamp, footer)
+    ask = _asker(reuse, restamp)
 
     def reuse_one(spec: PageSpec | DataSpec) -> str | bytes | None:
         if isinstance(spec, DataSpec):
@@ -682,12 +683,16 @@ def _listed(
     )
 
 
-def _list_key(spec: PageSpec, where: tuple[str, ...], listed: str | None, changed: Callable[[str], str]) -> str | None:
-    """A list's key when the footer is filled into it (`listed`, see `_listed`; None: it is
-    not); None for the lists that show more of the history than their own "Last changed"."""
+def _list_key(
+    spec: PageSpec, where: tuple[str, ...], listed: str | None, footer: Footer, history: HistoryView | None
+) -> tuple[str, Footer] | None:
+    """A list's key when the footer, with the list's own "Last changed" (Footer `changed`), is
+    filled into it (`listed`, see `_listed`; None: it is not), and that footer; None for the
+    lists that show more of the history than their own "Last changed"."""
     if listed is None or spec.template in _WHOLE_TEMPLATES:
         return None
-    return digest(listed, *where, changed(spec.path))
+    last = None if history is None else history.last_changed(spec.path)
+    return digest(listed, *where), dataclasses.replace(footer, changed=() if last is None else _last_shown(last))
 
 
 def _viewed(spec: PageSpec) -> tuple[object, str, str] | None:
@@ -739,13 +744,13 @@ def _page_shows(
 
 
 def _asker(
-    reuse: Callable[[str, str], str | None], restamp: Restamp | None, footer: Footer
-) -> Callable[[str, str, bool], str | bytes | None]:
+    reuse: Callable[[str, str], str | None], restamp: Restamp | None
+) -> Callable[[str, str, Footer | None], str | bytes | None]:
     """How the build cache is asked for a page: by its key, or, for a page keyed without its
-    `footer` (`versionless`), through `restamp`, which fills the footer in."""
+    `footer`, through `restamp`, which fills the footer in."""
 
-    def ask(path: str, key: str, versionless: bool) -> str | bytes | None:
-        if versionless and restamp is not None:
+    def ask(path: str, key: str, footer: Footer | None) -> str | bytes | None:
+        if footer is not None and restamp is not None:
             return restamp(path, key, footer)
         return reuse(path, key)
 

@@ -406,22 +406,64 @@ class Footer:
     # where the 404 page links from (routes.not_found_root): the site's, not recorded (the site's
     # address is in every key that the footer is filled in beside)
     not_found_root: str = field(default="/", compare=False)
+    # a list's own "Last changed" (base.html's `last-changed` paragraph, see `last_changed`),
+    # keyed without it too (pagekeys.py): the newest change's commit, short commit, URL, date,
+    # changes page and anchor (changes.EntryView), () when the page shows none; None on the
+    # pages whose key holds it
+    changed: tuple[str | None, ...] | None = None
     # as the build cache records it after a page's key (one line), made once: asked of every page
     text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", json.dumps([self.version, self.unreleased, self.dirty]))
+        shown: list[object] = [self.version, self.unreleased, self.dirty]
+        if self.changed is not None:
+            shown.append(list(self.changed))
+        object.__setattr__(self, "text", json.dumps(shown))
 
     @staticmethod
     def read(text: str) -> Footer | None:
         """A recorded `text`; None for anything else (a record of an earlier servicebook)."""
         try:
-            version, unreleased, dirty = json.loads(text)
-        except (ValueError, TypeError):  # not JSON, or not three values
+            version, unreleased, dirty, *rest = json.loads(text)
+        except (ValueError, TypeError):  # not JSON, or fewer than three values
             return None
-        if isinstance(version, str) and isinstance(unreleased, str | None) and isinstance(dirty, bool):
+        if not (isinstance(version, str) and isinstance(unreleased, str | None) and isinstance(dirty, bool)):
+            return None
+        if not rest:
             return Footer(version, unreleased, dirty)
+        changed = rest[0]
+        if (
+            len(rest) == 1
+            and isinstance(changed, list)
+            and len(changed) in (0, 6)
+            and all(isinstance(v, str | None) for v in changed)
+        ):
+            return Footer(version, unreleased, dirty, changed=tuple(changed))
         return None
+
+    def last_changed(self, path: str) -> str | None:
+        """base.html's `last-changed` paragraph of the page at `path` when it shows `changed`;
+        None when it shows none, or when a value is not one that escaping leaves as it is."""
+        if not self.changed:
+            return None
+        commit, short, url, date, page, anchor = self.changed
+        if any(v is not None and (_MARK in v or any(c in v for c in "&<>\"'")) for v in self.changed):
+            return None
+        if page is None or anchor is None:
+            return None
+        if commit is None:
+            when = "uncommitted changes (working tree)"
+        elif short is None or date is None:
+            return None
+        elif url:
+            when = f'{date} in <a href="{url}"><code>{short}</code></a>'
+        else:
+            when = f"{date} in <code>{short}</code>"
+        if path == routes.NOT_FOUND:
+            href = self.not_found_root + page
+        else:
+            href = routes.relative_url(posixpath.dirname(path), page)
+        return f'<p class="last-changed">Last changed: {when} · <a href="{href}#{anchor}">what changed</a></p>'
 
     def shown(self, path: str) -> str:
         """base.html's footer from the version to the team's name, on the page at `path` of a
@@ -440,8 +482,9 @@ class Footer:
 
 def restamp(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
     """The page at `path` of the built-in theme rendered with the footer `old`, as it is rendered
-    with `new` (see Footer): the version in its two places (restamp_version), then the footer's
-    text from the version to the team's name, which must be found exactly once as `old` makes it.
+    with `new` (see Footer): the version in its two places (restamp_version), a list's "Last
+    changed" paragraph, then the footer's text from the version to the team's name, each of
+    which must be found exactly once as `old` makes it.
     None (render the page again) when a version is not plain text or a place is not found."""
     if not all(_PLAIN_RE.fullmatch(v) for v in (old.version, new.version, old.unreleased or "", new.unreleased or "")):
         return None
@@ -450,12 +493,32 @@ def restamp(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
         if made is None:
             return None
         html = made
+    if old.changed != new.changed:
+        filled = _restamp_changed(html, path, old, new)
+        if filled is None:
+            return None
+        html = filled
     if (old.unreleased, old.dirty) == (new.unreleased, new.dirty):
         return html
     before = dataclasses.replace(new, unreleased=old.unreleased, dirty=old.dirty).shown(path).encode()
     if html.count(before) != 1:
         return None
     return html.replace(before, new.shown(path).encode())
+
+
+def _restamp_changed(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
+    """The page with `new`'s "Last changed" paragraph in place of `old`'s, which must be found
+    exactly once; None when either shows none (or one not plain, see Footer.last_changed)."""
+    if old.changed is None or new.changed is None:
+        return None
+    before = dataclasses.replace(new, changed=old.changed).last_changed(path)
+    after = new.last_changed(path)
+    if before is None or after is None:
+        return None
+    was = before.encode()
+    if html.count(was) != 1:
+        return None
+    return html.replace(was, after.encode())
 
 
 def restamp_version(html: bytes, old: str, new: str) -> bytes | None:
