@@ -60,6 +60,7 @@ from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
 from servicebook.site.templates import DataSpec, PageSpec, VersionContext, shows_build
+from servicebook.site.views import shown_per_page
 
 if TYPE_CHECKING:
     from servicebook.git.history import Timeline
@@ -719,11 +720,9 @@ def _views_token(remembered: _Remembered, site: model.SiteContent, measured: Map
 def _page_shows(
     remembered: _Remembered, pages: tuple[model.Page, ...], last: tuple[tuple[object, ...], str] | None
 ) -> tuple[object, ...]:
-    """What a view shows of each policy page (`_PAGE_SHOWS`), in order. With a memo (`serve`), the
-    last build's tuple with the pages that are not the very page it was read from at their place
-    (found at once) read again, and the very tuple while each of those shows the same: an edit of
-    a page's body makes no tuple of every page's slug, source and front matter (20,000 at 20,000
-    pages, then compared with the last ones)."""
+    """What a view shows of each policy page (`_PAGE_SHOWS`: slug, source, front matter), in order;
+    with a memo (`serve`), the last build's tuple patched by the pages that changed
+    (views.shown_per_page)."""
     memo = remembered.memo
     if memo is None:
         return tuple(map(_PAGE_SHOWS, pages))
@@ -731,16 +730,9 @@ def _page_shows(
     memo[_VIEWS_PAGES] = ((pages,), "")  # (a page is immutable: the very one shows the same)
     shows = last[0][2] if last is not None else None
     read = before[0][0] if before is not None else None
-    if not isinstance(shows, tuple) or not isinstance(read, tuple) or not len(read) == len(shows) == len(pages):
+    if not isinstance(shows, tuple) or not isinstance(read, tuple):
         return tuple(map(_PAGE_SHOWS, pages))
-    changed = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, read)))
-    now = [_PAGE_SHOWS(pages[i]) for i in changed]
-    if all(map(operator.eq, now, map(shows.__getitem__, changed))):
-        return shows
-    patched = list(shows)
-    for i, shown in zip(changed, now, strict=True):
-        patched[i] = shown
-    return tuple(patched)
+    return shown_per_page(_PAGE_SHOWS, pages, read, shows)
 
 
 def _asker(

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from servicebook import routes
 from servicebook.site.search import IndexEntry, a_to_z
-from servicebook.site.views import SiteView
+from servicebook.site.views import SiteView, shown_per_page
 
 T = TypeVar("T")
 
@@ -217,7 +217,7 @@ def _a_to_z(view: SiteView, memo: PartsMemo | None) -> tuple[IndexEntry, ...]:
     shown = (
         tuple(x for o in view.offerings for x in (o.offering, o.path, o.lifecycle)),
         tuple(x for t in view.tools for x in (t.tool, t.path, t.category, t.status_class, t.status, t.alternative)),
-        _pages_shown(view.pages, memo.a_to_z_pages, last[0][2] if last is not None else None),
+        shown_per_page(_PAGE_SHOWN, view.pages, memo.a_to_z_pages, last[0][2] if last is not None else None),
     )
     if last is not None and last[0] == shown:
         # this build's objects, not the last build's; the pages `shown` was read from, with it
@@ -226,23 +226,6 @@ def _a_to_z(view: SiteView, memo: PartsMemo | None) -> tuple[IndexEntry, ...]:
     entries = tuple(e for _letter, entries in a_to_z(view) for e in entries)
     memo.a_to_z, memo.a_to_z_pages = (shown, entries), view.pages
     return entries
-
-
-def _pages_shown(pages: tuple[Any, ...], read: tuple[Any, ...], last: tuple[Any, ...] | None) -> tuple[Any, ...]:
-    """What the A to Z list shows of each policy page (`_PAGE_SHOWN`), in order: the `last` tuple,
-    read from the pages `read`, with the pages that are not the very page at their place (found
-    at once) read again, and the very tuple while each of those shows the same (a page is
-    immutable): an edit of a page's body makes no tuple of each of 20,000 pages."""
-    if last is None or not len(read) == len(last) == len(pages):
-        return tuple(map(_PAGE_SHOWN, pages))
-    changed = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, read)))
-    now = [_PAGE_SHOWN(pages[i]) for i in changed]
-    if all(map(operator.eq, now, map(last.__getitem__, changed))):
-        return last
-    patched = list(last)
-    for i, shown in zip(changed, now, strict=True):
-        patched[i] = shown
-    return tuple(patched)
 
 
 def page_parts(view: SiteView, name: str, memo: PartsMemo | None = None) -> tuple[Part[Any], ...]:

@@ -437,3 +437,22 @@ def _tool_order(v: ToolView) -> tuple[int, str, str]:
 
 def _counts(values: Sequence[enum.Enum], labels: Mapping[Any, str]) -> tuple[tuple[str, str, int], ...]:
     return tuple((key.value, label, sum(1 for v in values if v is key)) for key, label in labels.items())
+
+
+def shown_per_page(
+    show: Callable[[Any], Any], pages: Sequence[Any], read: Sequence[Any] | None, last: tuple[Any, ...] | None
+) -> tuple[Any, ...]:
+    """`show` of each page, in order: the `last` tuple (what `show` made of the pages `read`) with
+    the pages that are not the very page at their place (found at once) shown again, and the very
+    tuple while each of those shows the same (a page is immutable): an edit of one page's body
+    makes no tuple of every page (the views' token, the A to Z list: 20,000 at 20,000 pages)."""
+    if last is None or read is None or not len(read) == len(last) == len(pages):
+        return tuple(map(show, pages))
+    changed = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, read)))
+    now = [show(pages[i]) for i in changed]
+    if all(map(operator.eq, now, map(last.__getitem__, changed))):
+        return last
+    patched = list(last)
+    for i, shown in zip(changed, now, strict=True):
+        patched[i] = shown
+    return tuple(patched)
