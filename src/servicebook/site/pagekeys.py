@@ -576,14 +576,17 @@ def reuse_keys(
     return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens, last_changed))
 
 
-def _last_changed(history: HistoryView | None) -> Callable[[str], str]:
+def _last_changed(history: HistoryView | None) -> Callable[[str], str] | None:
     """What the page at a path shows of its newest change (`changed` in `reuse_keys` without a
     subject), as a digest of `_last_shown`: each entry's made once (by identity: `history` holds
-    them all while the build lasts)."""
+    them all while the build lasts). None where no page shows one (no history, or one without a
+    change: a site outside git), so that no page's path is looked up in it."""
+    if history is None or not history.newest:
+        return None
     texts: dict[int, str] = {}
 
     def last_changed(path: str) -> str:
-        last = None if history is None else history.last_changed(path)
+        last = history.last_changed(path)
         if last is None:
             return ""
         text = texts.get(id(last))
