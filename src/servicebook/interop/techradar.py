@@ -347,6 +347,10 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     if tools:
         fragment["tools"] = tools
         _alternatives(tools, placed, report)
+    elif entries.items:
+        report.nothing = f"no entry of {source.path} could be read as a tool"
+    else:
+        report.nothing = f"the radar {source.path} has no entries"
     header = "# A catalog fragment from a tech radar (servicebook import techradar): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
 
