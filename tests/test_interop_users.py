@@ -40,6 +40,70 @@ def test_an_import_that_skips_everything_fails_saying_so_and_writes_nothing(
     assert result.exit_code == 1 and result.stdout == ""
     assert said.format(file=file) in result.stderr and "Traceback" not in result.output
     assert not target.exists()
-    if "entries\": []" not in text:  # what was skipped is said where it is, before the error
+    if 'entries": []' not in text:  # what was skipped is said where it is, before the error
         assert f"{file}:1:" in result.stderr and "warning: skipped" in result.stderr
         assert "(the warnings above say why each was skipped)" in result.stderr
+
+
+# --- Tech radars as the real tools write them ----------------------------------------------------
+
+
+def test_a_zalando_list_of_inactive_entries_imports_each_saying_it_is_inactive(run) -> None:
+    # a radar's data/<radar>/<edition>.json: a bare list of entries, every one "active": false
+    # (Zalando's radar.js greys such an entry out unless print_layout is set); SOURCES.md
+    file = INTEROP / "zalando-frontend-2019-10.json"
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert len(tools) == 28
+    assert all(t["reason"].endswith("ring (inactive there).") for t in tools)
+    assert (tools[0]["name"], tools[0]["status"], tools[-1]["status"]) == ("CSS Flexbox", "supported", "unsupported")
+    assert (
+        f"{file}:6:15: warning: guessed entry 'CSS Flexbox': imported from the Adopt ring though the radar marks it "
+        'inactive ("active": false)'
+    ) in result.stderr
+    assert f"{file}:37:3: warning: dropped entry 'Webpack': 'boost'" in result.stderr
+
+
+def test_an_active_entry_is_not_said_to_be_inactive(run, tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text('{"date": "2024.01", "entries": [{"quadrant": 0, "ring": 0, "label": "Go", "active": true}]}')
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert "inactive" not in result.output
+
+
+def test_a_forks_capitalised_keys_are_read_as_zalandos(run, tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text(
+        '{"Date": "2024.03", "Entries": [{"Quadrant": 0, "Ring": 1, "Label": "Go", "Link": "https://go.dev/"}]}'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["name"], tool["status"], tool["since"], tool["url"]) == (
+        "Go",
+        "best-effort",
+        "2024-03-01",
+        "https://go.dev/",
+    )
+    assert f"{file}:1:10: warning: guessed since 2024-03-01 for 1 entry, from the radar's date" in result.stderr
+    assert "dropped" not in result.stderr
+
+
+def test_a_build_your_own_radar_json_list_imports_by_its_quadrant_and_ring_names(run, tmp_path: Path) -> None:
+    # Thoughtworks' build-your-own-radar README: a JSON list of name, ring, quadrant, isNew, description
+    file = tmp_path / "radar.json"
+    file.write_text(
+        '[{"name": "Composer", "ring": "adopt", "quadrant": "tools", "isNew": "TRUE", "description": "Deps."},\n'
+        ' {"name": "JSF", "ring": "hold", "quadrant": "languages & frameworks", "isNew": "FALSE", "description": "No."}]'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert [(t["id"], t["category"], t["status"], t["reason"]) for t in fragment["tools"]] == [
+        ("composer", "tools", "supported", "Deps."),
+        ("jsf", "languages-frameworks", "unsupported", "No."),
+    ]
+    assert [c["name"] for c in fragment["categories"]] == ["tools", "languages & frameworks"]
+    assert f"{file}:1:2: warning: dropped entry 'Composer': 'isNew'" in result.stderr
