@@ -107,3 +107,33 @@ def test_a_build_your_own_radar_json_list_imports_by_its_quadrant_and_ring_names
     ]
     assert [c["name"] for c in fragment["categories"]] == ["tools", "languages & frameworks"]
     assert f"{file}:1:2: warning: dropped entry 'Composer': 'isNew'" in result.stderr
+
+
+# --- Backstage links -------------------------------------------------------------------------------
+
+
+def test_a_backstage_links_icon_is_named_where_it_is_not_dropped_silently(run) -> None:
+    # Backstage's artist-lookup example gives each of its links an icon (user, group, cloud, …)
+    file = INTEROP / "backstage-artist-lookup-component.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:15:13: warning: dropped Component 'artist-lookup': the icon 'user' of link 'Examples Users' "
+        "(a catalog link is a title and a url)"
+    ) in result.stderr
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["links"][0] == {"title": "Examples Users", "url": "https://example.com/user"}
+
+
+def test_a_backstage_link_the_catalog_would_refuse_is_dropped_by_name_not_carried(run, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  links:\n"
+        "    - url: slack://channel?id=C1\n      title: Chat\n    - title: Nowhere\n"
+        "spec:\n  lifecycle: production\n  owner: team-a\n"
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert "links" not in yaml.safe_load(result.stdout)["offerings"][0]
+    assert f"{file}:6:7: warning: dropped Component 'web': link 'Chat' (only https://" in result.stderr
+    assert f"{file}:8:7: warning: dropped Component 'web': link 'Nowhere' (it has no url)" in result.stderr

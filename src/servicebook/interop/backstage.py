@@ -12,7 +12,7 @@ from typing import Any
 from servicebook import routes
 from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
-from servicebook.catalog.validate import ID_RE, RESERVED_IDS
+from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
@@ -370,7 +370,7 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
     if not out["audience"]:
         out["audience"] = ["developers"]
         report.guessed(at, f"{label}: audience developers")
-    request_url, links = _links(child(meta, "links"))
+    request_url, links = _links(child(meta, "links"), report, label)
     how = _guess(ours.get("request"), f"Ask {owner}.", report, at, f"{label}: request.how 'Ask {owner}.'")
     out["request"] = {"how": how, **({"url": request_url} if request_url else {})}
     if ours.get("description"):
@@ -421,19 +421,31 @@ def _lifecycle(ours: str | None, written: str | None, report: Report, at: Source
     return mapped.value
 
 
-def _links(written: Node | None) -> tuple[str | None, list[dict[str, str]]]:
+def _links(written: Node | None, report: Report, label: str) -> tuple[str | None, list[dict[str, str]]]:
     """The request form servicebook exported, and the links an offering had of its own (the
-    links servicebook adds to its pages are not)."""
+    links servicebook adds to its pages are not). A catalog link is a title and an address: an
+    icon or a type, and a link the catalog would refuse, are named where they are written."""
     request_url = None
     links: list[dict[str, str]] = []
     for link in written.items if isinstance(written, Sequence) else ():
         url, title, kind = text(child(link, "url")), text(child(link, "title")), text(child(link, "type"))
-        if url is None:
-            continue
-        if kind == "servicebook-request":
+        if kind == "servicebook-request" and url is not None:
             request_url = url
-        elif kind not in ("servicebook-page", "servicebook-policy"):
-            links.append({"title": title or url, "url": url})
+            continue
+        if kind in ("servicebook-page", "servicebook-policy"):
+            continue
+        shown = f"link '{title or url or '?'}'"
+        why = "it has no url" if url is None else check_url(url)
+        if url is None or why is not None:
+            report.dropped(link.location, f"{label}: {shown} ({why})")
+            continue
+        links.append({"title": title or url, "url": url})
+        for key, value in items(link):
+            if key not in ("url", "title"):
+                written_as = f" '{text(value)}'" if text(value) is not None else ""
+                report.dropped(
+                    value.location, f"{label}: the {key}{written_as} of {shown} (a catalog link is a title and a url)"
+                )
     return request_url, links
 
 
