@@ -137,3 +137,44 @@ def test_a_backstage_link_the_catalog_would_refuse_is_dropped_by_name_not_carrie
     assert "links" not in yaml.safe_load(result.stdout)["offerings"][0]
     assert f"{file}:6:7: warning: dropped Component 'web': link 'Chat' (only https://" in result.stderr
     assert f"{file}:8:7: warning: dropped Component 'web': link 'Nowhere' (it has no url)" in result.stderr
+
+
+# --- An organisation site whose own catalog cannot be read -----------------------------------------
+
+
+MEMBERS = "members:\n  - id: db-team\n    repository: https://git.example.com/db-team/catalog.git\n"
+
+
+@pytest.mark.parametrize(
+    ("mistake", "error"),
+    [
+        (("site:\n", "site:\n  title: Twice\n"), "error: duplicate key 'title'"),
+        (("    lifecycle: ga\n", "    lifecycle: someday\n"), "lifecycle"),
+    ],
+)
+def test_an_unreadable_organisation_catalog_is_its_one_error_not_a_broken_link_per_member_page(
+    run, site_copy, mistake: tuple[str, str], error: str
+) -> None:
+    root = site_copy("minimal")
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text()
+    assert mistake[0] in text
+    catalog.write_text(text.replace(mistake[0], mistake[1], 1) + MEMBERS)
+    (root / "content/together.md").write_text(
+        "---\ntitle: Together\n---\n\nThe database team's [backups](page:db-team/backups) and [a typo](welcom.md).\n"
+    )
+    result = run("check", "--source", root)
+    assert result.exit_code == 1
+    assert error in result.output
+    assert "no page 'db-team/backups'" not in result.output, result.output
+    assert "broken link: no page content/welcom.md" in result.output  # its own pages are still judged
+
+
+def test_a_site_without_members_still_reports_a_link_into_a_folder_it_does_not_have(run, site_copy) -> None:
+    root = site_copy("minimal")
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("site:\n", "site:\n  title: Twice\n", 1))
+    (root / "content/together.md").write_text("---\ntitle: Together\n---\n\nSee [backups](page:db-team/backups).\n")
+    result = run("check", "--source", root)
+    assert result.exit_code == 1
+    assert "broken link: no page 'db-team/backups'" in result.output
