@@ -178,3 +178,24 @@ def test_a_site_without_members_still_reports_a_link_into_a_folder_it_does_not_h
     result = run("check", "--source", root)
     assert result.exit_code == 1
     assert "broken link: no page 'db-team/backups'" in result.output
+
+
+# --- Where a build with --output elsewhere keeps its cache ------------------------------------------
+
+
+@pytest.mark.git
+def test_a_build_elsewhere_names_every_cache_folder_it_wrote_the_releases_among_them(
+    run, git_site, tmp_path: Path
+) -> None:
+    git_site.tag("v0.1")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("Next version")
+    output = tmp_path / "elsewhere" / "site"
+    result = run("build", "--source", git_site.root, "--output", output)
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("Build cache: ")]
+    named = [Path(word.rstrip("/")) for word in line.split() if word.endswith(".servicebook-cache/")]
+    made = [git_site.root / ".servicebook-cache", tmp_path / "elsewhere" / ".servicebook-cache"]
+    assert sorted(named) == sorted(made) and all(p.is_dir() for p in made)
+    assert (git_site.root / ".servicebook-cache" / "releases").is_dir()  # the release 0.1, as built
+    assert (output / "v" / "0.1" / "index.html").is_file()

@@ -551,11 +551,15 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             "portals.backstage (the owners' and resources' refs, for an export back to Backstage): "
             "`check` refuses it without site.base_url; add base_url under site:, or leave the section out",
         )
+    _nothing_read(fragment, sources, report)
+    header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
+    return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _nothing_read(fragment: dict[str, Any], sources: Seq[SourceText], report: Report) -> None:
     if not fragment:
         kinds = f"{', '.join(OFFERING_KINDS)} or {', '.join(TEAM_KINDS)}"
         report.nothing = f"no {kinds} in {', '.join(s.path for s in sources)}"
-    header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
-    return (header + dump_yaml(fragment)) if fragment else header, report
 
 
 SUBSTITUTIONS = ("$text", "$json", "$yaml")

@@ -274,7 +274,8 @@ STATUS_OF_RING = {
 
 def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     """A catalog fragment (categories and tools) from a radar's JSON: the Backstage plugin's
-    (quadrants, rings, entries with a timeline) or Zalando's (date, entries with indexes). JSON
+    (quadrants, rings, entries with a timeline), Zalando's (date, entries with indexes, or a list
+    of those entries) or Build-Your-Own-Radar's list (quadrant and ring by name). JSON
     is read as strictly as the catalog is (a duplicate key is an error with its position)."""
     report = Report()
     try:
@@ -282,26 +283,10 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     except SourceError as exc:
         report.problems += exc.problems
         return "", report
-    if isinstance(node, YamlSequence) and _listed_entries(node):  # a list of entries and nothing else
-        entries: Node | None = node
-        quadrants_node = rings_node = None
-        byor = any(_key(item, "name") is not None for item in node.items)
-    elif isinstance(node, YamlMapping):
-        entries, quadrants_node, rings_node = _key(node, "entries"), _key(node, "quadrants"), _key(node, "rings")
-        byor = False
-    else:
-        report.error(
-            source,
-            location(node, _start(source)),
-            "a radar must be a JSON object with 'entries', or a list of entries",
-            "this reads the Backstage tech-radar plugin's JSON, Zalando's config.json (or its list of "
-            "entries) and a Thoughtworks Build-Your-Own-Radar JSON list (name, ring, quadrant); a CSV "
-            "sheet is not read: download it as JSON, or convert it",
-        )
+    layout = _layout(source, node, report)
+    if layout is None:
         return "", report
-    if not isinstance(entries, YamlSequence):
-        report.error(source, location(entries, node.location), "the radar has no list of 'entries'")
-        return "", report
+    entries, quadrants_node, rings_node, byor = layout
     quadrants = _named(quadrants_node, "id" if _has(quadrants_node, "id") else None)
     rings = _named(rings_node, "id" if _has(rings_node, "id") else None)
     if byor:  # Build-Your-Own-Radar names each entry's quadrant and ring: the radar's are those named
@@ -360,6 +345,30 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         report.nothing = f"the radar {source.path} has no entries"
     header = "# A catalog fragment from a tech radar (servicebook import techradar): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _layout(
+    source: SourceText, node: Node, report: Report
+) -> tuple[YamlSequence, Node | None, Node | None, bool] | None:
+    """Where a radar's entries, quadrants and rings are, and whether it is a Build-Your-Own-Radar
+    list (whose entries name their quadrant and ring); None, said in the report, when it has none."""
+    if isinstance(node, YamlSequence) and _listed_entries(node):  # a list of entries and nothing else
+        return node, None, None, any(_key(item, "name") is not None for item in node.items)
+    if not isinstance(node, YamlMapping):
+        report.error(
+            source,
+            location(node, _start(source)),
+            "a radar must be a JSON object with 'entries', or a list of entries",
+            "this reads the Backstage tech-radar plugin's JSON, Zalando's config.json (or its list of "
+            "entries) and a Thoughtworks Build-Your-Own-Radar JSON list (name, ring, quadrant); a CSV "
+            "sheet is not read: download it as JSON, or convert it",
+        )
+        return None
+    entries = _key(node, "entries")
+    if not isinstance(entries, YamlSequence):
+        report.error(source, location(entries, node.location), "the radar has no list of 'entries'")
+        return None
+    return entries, _key(node, "quadrants"), _key(node, "rings"), False
 
 
 def _key(node: Node | None, key: str) -> Node | None:
@@ -484,7 +493,7 @@ def _tool(
     if inactive:  # Zalando's radar draws it greyed out, unlabelled and unlinked (unless printed)
         report.guessed(
             location(active, at),
-            f"{label}: imported from the {ring[1]} ring though the radar marks it inactive (\"active\": false): "
+            f'{label}: imported from the {ring[1]} ring though the radar marks it inactive ("active": false): '
             "check it is a current decision, or leave it out",
         )
     reason = text(_key(entry, "description")) or text(_key(newest, "description"))
