@@ -5,6 +5,7 @@ leaves a user to guess what happened."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,45 @@ def test_a_build_elsewhere_names_every_cache_folder_it_wrote_the_releases_among_
     assert sorted(named) == sorted(made) and all(p.is_dir() for p in made)
     assert (git_site.root / ".servicebook-cache" / "releases").is_dir()  # the release 0.1, as built
     assert (output / "v" / "0.1" / "index.html").is_file()
+
+
+# --- What a release's tag renders again ---------------------------------------------------------------
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.git
+def test_tagging_the_release_renders_no_list_again_and_the_site_is_a_cold_builds(
+    run, git_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lists show of the releases only whether there are any (the version bar): tagging the
+    release the catalog's version names (it was built at HEAD, untagged) changes the versions
+    page and the pages that show the build, not the policies or offerings lists."""
+    from servicebook.site import render
+
+    git_site.tag("v0.1")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("Next version")
+    assert run("build", "--source", git_site.root).exit_code == 0
+    git_site.tag("v0.2")
+    rendered: list[str] = []
+    real = render.render_one
+
+    def watched(renderer, index):  # type: ignore[no-untyped-def]
+        if index < len(renderer.specs):
+            rendered.append(renderer.specs[index].path)
+            assert renderer.specs[index].path not in ("policies/index.html", "offerings/index.html", "tools/index.html")
+        return real(renderer, index)
+
+    monkeypatch.setattr(render, "render_one", watched)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert "versions/index.html" in rendered  # it lists the tag
+    monkeypatch.setattr(render, "render_one", real)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(git_site.root, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+    assert run("build", "--source", fresh).exit_code == 0
+    assert _tree(git_site.root / "public") == _tree(fresh / "public")
