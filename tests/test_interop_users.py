@@ -242,3 +242,36 @@ def test_tagging_the_release_renders_no_list_again_and_the_site_is_a_cold_builds
     shutil.copytree(git_site.root, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
     assert run("build", "--source", fresh).exit_code == 0
     assert _tree(git_site.root / "public") == _tree(fresh / "public")
+
+
+# --- Sloth's own examples, as users copy them ---------------------------------------------------------
+
+
+def test_a_sloth_specs_owner_and_tier_labels_fill_the_offering(run) -> None:
+    # Sloth's examples label every service with owner, repo and tier: the catalog has two of them
+    file = INTEROP / "sloth-plugin-getting-started.yml"
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["owner"], offering["tier"]) == ("myteam", 2)
+    assert (
+        f"{file}:3:1: warning: guessed the offering's owner myteam and tier 2 from the spec's labels" in result.stderr
+    )
+    assert f"{file}:3:1: warning: dropped 'labels' repo (Prometheus labels" in result.stderr
+    assert "needs summary, lifecycle, audience, request" in result.stderr
+
+
+def test_sloths_alert_windows_beside_its_specs_are_passed_over_by_name(run) -> None:
+    # `sloth generate -i examples/ --slo-period-windows-path examples/windows`: a folder of specs
+    # may hold an AlertWindows file, which has no SLO (it failed the whole import)
+    windows, specs = INTEROP / "sloth-windows-custom-30d.yaml", INTEROP / "sloth-k8s-multifile.yml"
+    result = run("import", "sloth", specs, windows)
+    assert result.exit_code == 0, result.output
+    offerings = yaml.safe_load(result.stdout)["offerings"]
+    assert [(o["id"], o["owner"], o["tier"]) for o in offerings] == [
+        ("myservice", "myteam", 2),
+        ("myservice2", "myteam2", 1),
+    ]
+    assert f"{windows}:1:1: warning: skipped AlertWindows (sloth.slok.dev/v1): Sloth's alert windows" in result.stderr
+    alone = run("import", "sloth", windows)
+    assert alone.exit_code == 1 and alone.stdout == "" and "error: no SLO in" in alone.stderr
