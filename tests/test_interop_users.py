@@ -275,3 +275,22 @@ def test_sloths_alert_windows_beside_its_specs_are_passed_over_by_name(run) -> N
     assert f"{windows}:1:1: warning: skipped AlertWindows (sloth.slok.dev/v1): Sloth's alert windows" in result.stderr
     alone = run("import", "sloth", windows)
     assert alone.exit_code == 1 and alone.stdout == "" and "error: no SLO in" in alone.stderr
+
+
+# --- Pyrra's examples ----------------------------------------------------------------------------------
+
+
+def test_a_pyrra_objective_in_the_default_namespace_is_not_an_offering_named_default(run) -> None:
+    # Pyrra's examples/mimir/example-slo.yaml sits in Kubernetes' `default` namespace, which names no service
+    file = INTEROP / "pyrra-mimir-example-slo.yaml"
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["id"] == "imported"
+    assert offering["slos"][0]["measurement"]["good"].endswith('le="5"}')
+    assert f"{file}:7:9: warning: guessed the offering id 'imported'" in result.stderr
+    chosen = run("import", "pyrra", file, INTEROP / "pyrra-caddy-response-latency.yaml", "--offering", "k8s-api")
+    assert [s["id"] for s in yaml.safe_load(chosen.stdout)["offerings"][0]["slos"]] == [
+        "apiserver-read-cluster-latency",
+        "caddy-response-latency",
+    ]
