@@ -294,3 +294,35 @@ def test_a_pyrra_objective_in_the_default_namespace_is_not_an_offering_named_def
         "apiserver-read-cluster-latency",
         "caddy-response-latency",
     ]
+
+
+# --- OpenSLO files as oslo validates them ------------------------------------------------------------
+
+
+def test_a_calendar_day_window_is_refused_at_its_line_saying_what_to_do(run) -> None:
+    file = INTEROP / "openslo-oslo-calendar-alerts.yaml"
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{file}:29:17: error: a calendar window of 1d: the catalog has 1M and 1Q" in result.stderr
+    assert "hint: a calendar week or day is not a rolling 7d or 1d: write this SLO's window by hand" in result.stderr
+
+
+def test_an_sli_no_slo_names_is_said_to_be_passed_over(run) -> None:
+    file = INTEROP / "openslo-oslo-sli-threshold-cloudwatch.yaml"
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{file}:6:3: warning: skipped SLI 'foo-sli': no SLO in the files read names it" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"error: no SLO in {file}: nothing to import (the notes above say what each document is)"
+    )
+    with_slo = run("import", "openslo", file, INTEROP / "openslo-occurences-slo.yaml")
+    assert with_slo.exit_code == 0, with_slo.output
+    assert "skipped SLI 'foo-sli'" in with_slo.stderr
+
+
+def test_no_slo_and_nothing_noted_does_not_point_at_notes_that_are_not_there(run, tmp_path: Path) -> None:
+    file = tmp_path / "service.yaml"
+    file.write_text("apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  description: The web.\n")
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"error: no SLO in {file}: nothing to import"

@@ -34,8 +34,8 @@ def import_command(fmt: str) -> click.Command:
             for note in sort_problems(reading.notes):
                 click.echo(note.format(), err=True)
             raise ServicebookError(  # said as every other error is, with what to look at
-                f"error: no SLO in {', '.join(str(f) for f in files)}: nothing to import "
-                "(the notes above say what each document is)"
+                f"error: no SLO in {', '.join(str(f) for f in files)}: nothing to import"
+                + (" (the notes above say what each document is)" if reading.notes else "")
             )
         text = importing.fragment(reading, offering=offering)
         for note in sort_problems(reading.notes):
