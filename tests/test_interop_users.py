@@ -326,3 +326,33 @@ def test_no_slo_and_nothing_noted_does_not_point_at_notes_that_are_not_there(run
     result = run("import", "openslo", file)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == f"error: no SLO in {file}: nothing to import"
+
+
+# --- Backstage's catalog-model examples -------------------------------------------------------------------
+
+
+def test_a_backstage_group_gives_the_team_its_email_and_names_what_else_it_says(run) -> None:
+    file = INTEROP / "backstage-team-a-group.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    team = yaml.safe_load(result.stdout)["team"]
+    assert team == {
+        "name": "team-a",
+        "mission": "Team A",
+        "contacts": [{"name": "team-a", "email": "team-a@example.com"}],
+    }
+    for at, what in (("7:9", "spec.type 'team'"), ("12:11", "spec.parent 'backstage'"), ("13:13", "spec.children")):
+        assert f"{file}:{at}: warning: dropped Group 'team-a': {what}" in result.stderr
+    assert f"{file}:11:14: warning: dropped Group 'team-a': spec.profile.picture" in result.stderr
+    assert f"{file}:15:1: warning: skipped User 'breanna.davison'" in result.stderr
+
+
+def test_a_backstage_owner_reference_gives_the_owners_name_and_keeps_the_reference(run) -> None:
+    # `owner: default/team-a` (namespace/name), as Backstage's different-namespace example writes it
+    file = INTEROP / "backstage-different-namespace.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    (offering,) = fragment["offerings"]
+    assert (offering["owner"], offering["request"]["how"]) == ("team-a", "Ask team-a.")
+    assert fragment["portals"]["backstage"]["owners"] == [{"owner": "team-a", "ref": "default/team-a"}]

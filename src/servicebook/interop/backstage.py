@@ -12,7 +12,7 @@ from typing import Any
 from servicebook import routes
 from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
-from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
+from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
@@ -347,7 +347,7 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
     owner_ref = text(child(spec, "owner"))
     owner = _guess(
         ours.get("owner"),
-        owner_ref or "unknown",
+        _ref_name(owner_ref) if owner_ref else "unknown",
         report,
         location(child(spec, "owner"), at),
         f"{label}: owner from spec.owner",
@@ -409,6 +409,12 @@ def _unread(meta: Node | None, spec: Node | None, report: Report, label: str) ->
 
 _META_READ = frozenset({"name", "title", "description", "annotations", "links"})
 _SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn"})
+
+
+def _ref_name(ref: str) -> str:
+    """The name an entity reference ends with (`group:default/team-a`, `default/team-a` → `team-a`):
+    a catalog owner is what readers call the team; the reference itself goes to portals.backstage."""
+    return ref.rpartition(":")[2].rpartition("/")[2] or ref
 
 
 def _lifecycle(ours: str | None, written: str | None, report: Report, at: SourceLocation, label: str) -> str:
@@ -523,6 +529,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             why = {
                 "System": "the catalog is the system",
                 "Location": "a Location is not followed: import the files it lists",
+                "Group": "a catalog has one team, and the first Group read is it",
             }.get(entity.kind) or (
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
@@ -583,11 +590,30 @@ def _substitutions(node: Node | None, label: str, report: Report) -> None:
             _substitutions(item, label, report)
 
 
-def _team(entity: _Entity, report: Report, label: str) -> dict[str, str]:
+def _team(entity: _Entity, report: Report, label: str) -> dict[str, Any]:
+    """The team: its name, mission and (its profile's e-mail) contact; what else the Group says
+    (its picture, parent, children, members) is named where it is written."""
     meta = child(entity.node, "metadata")
-    profile = child(child(entity.node, "spec"), "profile")
+    spec = child(entity.node, "spec")
+    profile = child(spec, "profile")
     name = text(child(profile, "displayName")) or text(child(meta, "title")) or entity.name
     mission = _guess(
         text(child(meta, "description")), f"What {name} is for.", report, entity.at, f"{label}: team mission"
     )
-    return {"name": name, "mission": mission}
+    team: dict[str, Any] = {"name": name, "mission": mission}
+    email = text(child(profile, "email"))
+    if email is not None and EMAIL_RE.fullmatch(email):
+        team["contacts"] = [{"name": name, "email": email}]
+    read = {
+        "metadata": frozenset({"name", "title", "description"}),
+        "spec": frozenset({"profile"}),
+        "spec.profile": frozenset({"displayName"}),
+    }
+    if "contacts" in team:
+        read["spec.profile"] = frozenset({"displayName", "email"})
+    for section, node in (("metadata", meta), ("spec", spec), ("spec.profile", profile)):
+        for key, value in items(node):
+            if key not in read[section] and not (key == "namespace" and text(value) == "default"):
+                shown = f" '{text(value)}'" if text(value) is not None else ""
+                report.dropped(value.location, f"{label}: {section}.{key}{shown}")
+    return team
