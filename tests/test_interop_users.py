@@ -356,3 +356,18 @@ def test_a_backstage_owner_reference_gives_the_owners_name_and_keeps_the_referen
     (offering,) = fragment["offerings"]
     assert (offering["owner"], offering["request"]["how"]) == ("team-a", "Ask team-a.")
     assert fragment["portals"]["backstage"]["owners"] == [{"owner": "team-a", "ref": "default/team-a"}]
+
+
+def test_an_entry_without_a_quadrant_is_said_to_name_none(run, tmp_path: Path) -> None:
+    # a fork of Zalando's radar keeps a file per quadrant (docs/config/quadrant-3-techniques.json),
+    # its entries without a quadrant: "not one of the radar's" sent the user looking for a wrong index
+    file = tmp_path / "quadrant-3-techniques.json"
+    file.write_text(
+        '{\n  "entries": [\n    {\n      "label": "GitOps",\n      "ring": 0,\n      "active": true\n    }\n  ]\n}\n'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:3:5: warning: skipped entry 'GitOps': it names no quadrant (give each entry its 'quadrant', as "
+        "Zalando's config.json does)"
+    ) in result.stderr

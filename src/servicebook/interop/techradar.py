@@ -472,7 +472,14 @@ def _tool(
     newest = timeline.items[0] if isinstance(timeline, YamlSequence) and timeline.items else None
     ring = _place(ring_node if ring_node is not None else _key(newest, "ringId"), rings)
     if quadrant is None or ring is None:
-        report.skipped(at, f"{label}: its {'quadrant' if quadrant is None else 'ring'} is not one of the radar's")
+        what = "quadrant" if quadrant is None else "ring"
+        written = _key(entry, what) if what == "quadrant" or ring_node is not None else _key(newest, "ringId")
+        report.skipped(
+            at,
+            f"{label}: its {what} is not one of the radar's"
+            if written is not None
+            else f"{label}: it names no {what} (give each entry its '{what}', as Zalando's config.json does)",
+        )
         return None
     category = portals.slug(quadrant[1] or quadrant[0])
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
