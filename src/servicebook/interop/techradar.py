@@ -286,6 +286,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     layout = _layout(source, node, report)
     if layout is None:
         return "", report
+    top = location(node, _start(source))  # where what concerns the whole radar is said
     entries, quadrants_node, rings_node, byor = layout
     quadrants = _named(quadrants_node, "id" if _has(quadrants_node, "id") else None)
     rings = _named(rings_node, "id" if _has(rings_node, "id") else None)
@@ -294,7 +295,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     if not quadrants:  # Zalando's config.json: the names are in the page that draws it
         quadrants = [(str(i), f"Quadrant {i + 1}") for i in range(portals.RADAR_QUADRANTS)]
         report.guessed(
-            location(entries, node.location),
+            location(entries, top),
             "quadrant names 'Quadrant 1' to 'Quadrant 4' (the radar names none); rename the categories",
         )
     if not rings:
@@ -302,7 +303,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     if len(quadrants) > portals.RADAR_QUADRANTS:
         report.error(
             source,
-            location(quadrants_node, node.location),
+            location(quadrants_node, top),
             f"the radar has {len(quadrants)} quadrants; a radar has {portals.RADAR_QUADRANTS}",
             "fix the radar first: its entries cannot be placed as its own tool would place them",
         )
@@ -328,11 +329,11 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         fragment["categories"] = list(categories.values())
     entries_n = f"{len(undated)} {'entry' if len(undated) == 1 else 'entries'}"
     if undated and dated is not None:
-        where = location(_key(node, "date"), node.location)
+        where = location(_key(node, "date"), top)
         report.guessed(where, f"since {dated.isoformat()} for {entries_n}, from the radar's date")
     elif undated:  # nothing in the file says when: the day of the import, said so
         report.guessed(
-            node.location,
+            top,
             f"since {today.isoformat()} (the day of the import) for {entries_n}: the radar gives no "
             "date; set each tool's since to the day it was decided",
         )
@@ -348,7 +349,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
 
 
 def _layout(
-    source: SourceText, node: Node, report: Report
+    source: SourceText, node: Node | None, report: Report
 ) -> tuple[YamlSequence, Node | None, Node | None, bool] | None:
     """Where a radar's entries, quadrants and rings are, and whether it is a Build-Your-Own-Radar
     list (whose entries name their quadrant and ring); None, said in the report, when it has none."""
