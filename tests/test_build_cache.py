@@ -617,7 +617,8 @@ def test_a_build_cache_outside_the_site_folder_is_named_once(run, site_copy, tmp
         cache = tmp_path / "elsewhere" / ".servicebook-cache"
         assert (
             result.stdout.splitlines()[-1]
-            == f"Build cache: {cache}/ (beside the output, for fast rebuilds; safe to delete)"
+            == f"Build cache: {site / '.servicebook-cache'}/ (the store and the releases) and {cache}/ (the site "
+            "it replaced, beside the output: rebuilds hard-link from it); both safe to delete"
         )
         assert result.output.count("Build cache:") == 1
         assert (cache / "build").is_dir()  # where the replaced site is kept for the next build

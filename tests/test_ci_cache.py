@@ -19,7 +19,7 @@ from servicebook.site.buildcache import BuildCache
 
 from .conftest import GitSite
 from .test_build_cache import clean_build, generated_site, tree
-from .test_page_keys import ENV, LISTS, Builds, _cli
+from .test_page_keys import COMMITTED, ENV, Builds, _cli
 
 pytestmark = pytest.mark.git
 
@@ -74,7 +74,7 @@ def test_a_fresh_checkout_with_cache_and_site_restored_renders_only_the_changed_
     changed = job.commit_a_page_change(3)
     clone = job.restored_checkout("ci")
     cache = job.build(clone)
-    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert rendered(cache) == {changed, *COMMITTED}
     assert cache.restored  # the kept pages are the restored copies, checked byte for byte
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
     # the next build in the same checkout knows every file by its new identity: nothing to do
@@ -105,7 +105,7 @@ def test_a_fresh_checkout_at_another_path_takes_the_last_builds_answers_for_the_
 
     monkeypatch.setattr(pagekeys, "_view_key", counted)
     cache = job.build(clone)
-    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert rendered(cache) == {changed, *COMMITTED}
     assert keyed == []
     with sqlite3.connect(clone / ".servicebook-cache" / "store.sqlite") as db:
         recorded = {k for (k,) in db.execute("SELECT key FROM entries")}
@@ -171,7 +171,7 @@ def test_a_restored_site_that_kept_its_times_is_kept_without_hashing_a_page(
     monkeypatch.setattr(hashlib, "file_digest", refuse)
     cache = job.build(clone)
     monkeypatch.undo()
-    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert rendered(cache) == {changed, *COMMITTED}
     assert cache.restored
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
 
@@ -189,7 +189,7 @@ def test_a_restored_site_whose_times_were_cut_is_kept_once_its_pages_hash_right(
     monkeypatch.setattr(hashlib, "file_digest", lambda *args: hashed.append(args[0]) or real(*args))
     cache = job.build(clone)
     monkeypatch.undo()
-    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert rendered(cache) == {changed, *COMMITTED}
     assert len(hashed) >= len(cache.reused) > 0
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
 
@@ -228,7 +228,7 @@ def test_a_fresh_checkout_at_another_path_with_the_source_in_a_subfolder_and_the
     shutil.copytree(top / "site" / ".servicebook-cache", clone / "site" / ".servicebook-cache")
     shutil.copytree(top / "public", clone / "public")
     cache = build_at(clone)
-    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert rendered(cache) == {changed, *COMMITTED}
     assert cache.restored
     cold = tmp_path / "cold"
     shutil.copytree(
@@ -335,13 +335,13 @@ def test_a_commit_keys_again_only_the_policy_page_it_changed_in_place_and_in_a_r
     changed = job.commit_a_page_change(3)
     cache = job.build(job.site)
     assert keyed == [changed]
-    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert rendered(cache) == {changed, *COMMITTED}
     keyed.clear()
     changed = job.commit_a_page_change(4)
     clone = job.restored_checkout("ci")
     cache = job.build(clone)
     assert keyed == [changed]
-    assert rendered(cache) == {changed, "versions/index.html", *LISTS}
+    assert rendered(cache) == {changed, *COMMITTED}
     monkeypatch.undo()
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
 

@@ -550,7 +550,7 @@ def test_a_thoughtworks_sheet_is_refused_saying_what_is_read(run, tmp_path: Path
     result = run("import", "techradar", file)
     assert result.exit_code == 1 and result.stdout == ""
     assert f"{file}:1:1: error: a radar must be a JSON object with 'entries'" in result.stderr
-    assert "Build-Your-Own-Radar sheet (CSV, or a JSON list of name, ring, quadrant) is not read" in result.stderr
+    assert "a CSV sheet is not read: download it as JSON, or convert it" in result.stderr
 
 
 def test_a_substitution_is_named_not_followed_and_a_location_says_what_to_import(run, tmp_path: Path) -> None:

@@ -12,6 +12,18 @@ from pathlib import Path
 CACHE_DIR = ".servicebook-cache"
 
 
+def site_folder(source: Path) -> Path:
+    """The cache of a site's builds (the store, the releases as built, git history parsed): in
+    the site's folder, wherever the output goes, so that one folder is all a CI job restores."""
+    return source / CACHE_DIR
+
+
+def output_folder(output: Path) -> Path:
+    """Where a build keeps the site it replaced (and stages the next one): beside the output, on
+    its file system, since a rebuild hard-links pages from it."""
+    return output.parent / CACHE_DIR
+
+
 def prepare(folder: Path) -> None:
     """Create `folder` (inside a cache folder) and the cache folder's .gitignore. Raises OSError."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from servicebook.cache.digest import code_digest, digest
-from servicebook.cache.folder import CACHE_DIR, prepare
+from servicebook.cache.folder import CACHE_DIR, prepare, site_folder
 
 STORE_FILE = "store.sqlite"
 SCHEMA = 5  # bump when the tables change shape, entries are named differently, or what a checksum is of
@@ -98,7 +98,7 @@ class Store:
 
     @classmethod
     def for_site(cls, source: Path, *, enabled: bool = True) -> Store:
-        return cls(source / CACHE_DIR / STORE_FILE if enabled else None)
+        return cls(site_folder(source) / STORE_FILE if enabled else None)
 
     @property
     def usable(self) -> bool:

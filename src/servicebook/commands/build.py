@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from servicebook.cache.folder import site_folder
 from servicebook.commands.options import SOURCE, STRICT, paths_for_people, show_warnings
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
 from servicebook.git.repo import Repo, open_repo
@@ -48,9 +49,12 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool, ve
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
     for line in build_report(report, verbose=verbosity == "verbose", notices=0 if note is None else 1):
         click.echo(line)
-    cache = folder_outside_source(source, out)
-    if cache is not None:
-        click.echo(f"Build cache: {cache}/ (beside the output, for fast rebuilds; safe to delete)")
+    beside = folder_outside_source(source, out)
+    if beside is not None:  # the site's cache stays in its folder: both are said, or a CI job caches the wrong one
+        click.echo(
+            f"Build cache: {site_folder(source)}/ (the store and the releases) and {beside}/ (the site it "
+            "replaced, beside the output: rebuilds hard-link from it); both safe to delete"
+        )
 
 
 def _build(options: Options, repo: Repo | None) -> Report:

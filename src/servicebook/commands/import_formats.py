@@ -34,8 +34,8 @@ def import_command(fmt: str) -> click.Command:
             for note in sort_problems(reading.notes):
                 click.echo(note.format(), err=True)
             raise ServicebookError(  # said as every other error is, with what to look at
-                f"error: no SLO in {', '.join(str(f) for f in files)}: nothing to import "
-                "(the notes above say what each document is)"
+                f"error: no SLO in {', '.join(str(f) for f in files)}: nothing to import"
+                + (" (the notes above say what each document is)" if reading.notes else "")
             )
         text = importing.fragment(reading, offering=offering)
         for note in sort_problems(reading.notes):
@@ -59,10 +59,19 @@ def read_all(paths: Iterable[Path]) -> list[SourceText]:
     return sources
 
 
+def _skipped(note: Problem) -> bool:
+    return note.message.startswith("skipped ")
+
+
 def finish(fragment: str, report: Report, output: Path | None) -> None:
     if report.problems:
         raise BuildFailed(report.problems, action="import")
     click.echo(report.text(), nl=False, err=True)
+    if report.nothing is not None:  # an empty fragment would read as a successful import
+        raise ServicebookError(
+            f"error: {report.nothing}: nothing to import"
+            + (" (the warnings above say why each was skipped)" if any(_skipped(n) for n in report.notes) else "")
+        )
     if output is None:
         click.echo(fragment, nl=False)
         return

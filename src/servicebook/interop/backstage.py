@@ -12,7 +12,7 @@ from typing import Any
 from servicebook import routes
 from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
-from servicebook.catalog.validate import ID_RE, RESERVED_IDS
+from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
@@ -347,7 +347,7 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
     owner_ref = text(child(spec, "owner"))
     owner = _guess(
         ours.get("owner"),
-        owner_ref or "unknown",
+        _ref_name(owner_ref) if owner_ref else "unknown",
         report,
         location(child(spec, "owner"), at),
         f"{label}: owner from spec.owner",
@@ -370,7 +370,7 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
     if not out["audience"]:
         out["audience"] = ["developers"]
         report.guessed(at, f"{label}: audience developers")
-    request_url, links = _links(child(meta, "links"))
+    request_url, links = _links(child(meta, "links"), report, label)
     how = _guess(ours.get("request"), f"Ask {owner}.", report, at, f"{label}: request.how 'Ask {owner}.'")
     out["request"] = {"how": how, **({"url": request_url} if request_url else {})}
     if ours.get("description"):
@@ -411,6 +411,12 @@ _META_READ = frozenset({"name", "title", "description", "annotations", "links"})
 _SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn"})
 
 
+def _ref_name(ref: str) -> str:
+    """The name an entity reference ends with (`group:default/team-a`, `default/team-a` → `team-a`):
+    a catalog owner is what readers call the team; the reference itself goes to portals.backstage."""
+    return ref.rpartition(":")[2].rpartition("/")[2] or ref
+
+
 def _lifecycle(ours: str | None, written: str | None, report: Report, at: SourceLocation, label: str) -> str:
     if ours in {lc.value for lc in model.Lifecycle}:
         return ours
@@ -421,19 +427,31 @@ def _lifecycle(ours: str | None, written: str | None, report: Report, at: Source
     return mapped.value
 
 
-def _links(written: Node | None) -> tuple[str | None, list[dict[str, str]]]:
+def _links(written: Node | None, report: Report, label: str) -> tuple[str | None, list[dict[str, str]]]:
     """The request form servicebook exported, and the links an offering had of its own (the
-    links servicebook adds to its pages are not)."""
+    links servicebook adds to its pages are not). A catalog link is a title and an address: an
+    icon or a type, and a link the catalog would refuse, are named where they are written."""
     request_url = None
     links: list[dict[str, str]] = []
     for link in written.items if isinstance(written, Sequence) else ():
         url, title, kind = text(child(link, "url")), text(child(link, "title")), text(child(link, "type"))
-        if url is None:
-            continue
-        if kind == "servicebook-request":
+        if kind == "servicebook-request" and url is not None:
             request_url = url
-        elif kind not in ("servicebook-page", "servicebook-policy"):
-            links.append({"title": title or url, "url": url})
+            continue
+        if kind in ("servicebook-page", "servicebook-policy"):
+            continue
+        shown = f"link '{title or url or '?'}'"
+        why = "it has no url" if url is None else check_url(url)
+        if url is None or why is not None:
+            report.dropped(link.location, f"{label}: {shown} ({why})")
+            continue
+        links.append({"title": title or url, "url": url})
+        for key, value in items(link):
+            if key not in ("url", "title"):
+                written_as = f" '{text(value)}'" if text(value) is not None else ""
+                report.dropped(
+                    value.location, f"{label}: the {key}{written_as} of {shown} (a catalog link is a title and a url)"
+                )
     return request_url, links
 
 
@@ -511,6 +529,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             why = {
                 "System": "the catalog is the system",
                 "Location": "a Location is not followed: import the files it lists",
+                "Group": "a catalog has one team, and the first Group read is it",
             }.get(entity.kind) or (
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
@@ -539,8 +558,15 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             "portals.backstage (the owners' and resources' refs, for an export back to Backstage): "
             "`check` refuses it without site.base_url; add base_url under site:, or leave the section out",
         )
+    _nothing_read(fragment, sources, report)
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _nothing_read(fragment: dict[str, Any], sources: Seq[SourceText], report: Report) -> None:
+    if not fragment:
+        kinds = f"{', '.join(OFFERING_KINDS)} or {', '.join(TEAM_KINDS)}"
+        report.nothing = f"no {kinds} in {', '.join(s.path for s in sources)}"
 
 
 SUBSTITUTIONS = ("$text", "$json", "$yaml")
@@ -564,11 +590,30 @@ def _substitutions(node: Node | None, label: str, report: Report) -> None:
             _substitutions(item, label, report)
 
 
-def _team(entity: _Entity, report: Report, label: str) -> dict[str, str]:
+def _team(entity: _Entity, report: Report, label: str) -> dict[str, Any]:
+    """The team: its name, mission and (its profile's e-mail) contact; what else the Group says
+    (its picture, parent, children, members) is named where it is written."""
     meta = child(entity.node, "metadata")
-    profile = child(child(entity.node, "spec"), "profile")
+    spec = child(entity.node, "spec")
+    profile = child(spec, "profile")
     name = text(child(profile, "displayName")) or text(child(meta, "title")) or entity.name
     mission = _guess(
         text(child(meta, "description")), f"What {name} is for.", report, entity.at, f"{label}: team mission"
     )
-    return {"name": name, "mission": mission}
+    team: dict[str, Any] = {"name": name, "mission": mission}
+    email = text(child(profile, "email"))
+    if email is not None and EMAIL_RE.fullmatch(email):
+        team["contacts"] = [{"name": name, "email": email}]
+    read = {
+        "metadata": frozenset({"name", "title", "description"}),
+        "spec": frozenset({"profile"}),
+        "spec.profile": frozenset({"displayName"}),
+    }
+    if "contacts" in team:
+        read["spec.profile"] = frozenset({"displayName", "email"})
+    for section, node in (("metadata", meta), ("spec", spec), ("spec.profile", profile)):
+        for key, value in items(node):
+            if key not in read[section] and not (key == "namespace" and text(value) == "default"):
+                shown = f" '{text(value)}'" if text(value) is not None else ""
+                report.dropped(value.location, f"{label}: {section}.{key}{shown}")
+    return team

@@ -240,6 +240,10 @@ def label_id(text: str) -> str | None:
 DocumentReader = Callable[[Fields, SourceText, Reading], None]
 
 
+# Kinds of a format servicebook reads that hold no SLO: passed over by name, as a manifest beside them is
+NOT_SLOS = {"AlertWindows": "Sloth's alert windows for `sloth generate`, no SLO"}
+
+
 def recognise(root: Fields) -> tuple[str, str]:
     """(format, what) for a document: format is one of FORMATS, "" for a kind of no SLO format,
     or "refused" (a version of a format that is not read); `what` names it for people."""
@@ -260,6 +264,8 @@ def recognise(root: Fields) -> tuple[str, str]:
         return "openslo", f"OpenSLO {kind_v}"
     if api_v.startswith("openslo/"):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()
+    if api_v == "sloth.slok.dev/v1" and kind_v in NOT_SLOS:
+        return "", f"{kind_v} ({api_v}): {NOT_SLOS[kind_v]}"
     if api_v == "sloth.slok.dev/v1":
         return ("sloth", "Sloth PrometheusServiceLevel") if kind_v == "PrometheusServiceLevel" else ("refused", what)
     if api_v.startswith("sloth.slok.dev/"):
@@ -317,7 +323,7 @@ def _read_document(
                 _problem(source, root.location, f"{what} is not {expect}", f"use `servicebook import {fmt}`")
             )
         elif expect is not None:  # a manifest beside the SLOs (a Deployment …): named, then passed over
-            reading.note(source, root.location, f"skipped {what}: not {expect}")
+            reading.note(source, root.location, f"skipped {what}" + ("" if ": " in what else f": not {expect}"))
         else:
             reading.skipped += 1
         return

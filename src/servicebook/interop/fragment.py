@@ -22,6 +22,8 @@ class Report:
 
     problems: list[Problem] = field(default_factory=list)  # errors: nothing is printed
     notes: list[Problem] = field(default_factory=list)  # warnings: skipped, dropped, guessed
+    # why nothing at all was carried over (every entity skipped, an empty list): the import fails
+    nothing: str | None = None
 
     def error(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(loc, message, hint, source_line=source.line(loc.line)))

@@ -291,7 +291,11 @@ def _time_window(
     if duration.value not in _CALENDAR:
         hint = "units are case-sensitive: m is minutes, M months" if duration.value.endswith("m") else None
         raise refuse(
-            source, duration.location, f"a calendar window of {duration.value}: the catalog has 1M and 1Q", hint
+            source,
+            duration.location,
+            f"a calendar window of {duration.value}: the catalog has 1M and 1Q",
+            hint
+            or "a calendar week or day is not a rolling 7d or 1d: write this SLO's window by hand, or leave it out",
         )
     timezone = None
     if zone is not None:
@@ -357,7 +361,12 @@ def _objective(o: Fields, source: SourceText, slo: ForeignSLO, method: model.Bud
 
 
 def finish(reading: Reading, state: OpenSLOState) -> None:
-    """Join each SLO to its SLI (by indicatorRef across every file read) and read its measurement."""
+    """Join each SLO to its SLI (by indicatorRef across every file read) and read its measurement;
+    an SLI that no SLO names is said to be passed over (the catalog has no SLI without its SLO)."""
+    named = {p.ref.value for p in state.pending if p.ref is not None}
+    for name, sli in state.slis.items():
+        if name not in named:
+            reading.note(sli.source, sli.location, f"skipped SLI '{name}': no SLO in the files read names it")
     for p in state.pending:
         indicator = p.indicator
         if indicator is None and p.ref is not None:

@@ -4,7 +4,7 @@ A Pyrra objective has a target (percent, as text), a window (a Prometheus durati
 indicator: `ratio` (errors over total), `latency` (successes over total), `latencyNative`
 (a native histogram and a latency) or `bool_gauge`, each a selector of a metric. It has no
 service: the catalog SLO it measures is named by the annotation `servicebook.dev/slo`, or
-guessed from its namespace and name.
+guessed from its namespace (but Kubernetes' `default`, which names no service) and name.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from servicebook.interop.foreign import (
 from servicebook.source.yaml import SourceText
 
 ANNOTATION = "servicebook.dev/slo"
+DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
 # an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
 _LE_MATCHER = re.compile(r'[{,]\s*le\s*=\s*"')
 # Pyrra's `metric{…} offset 1m`: a selector shifted back in time
@@ -43,7 +44,8 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     annotations = meta.strings("annotations")
     meta.strings("labels")
     meta.used.update(meta.items)
-    slo = ForeignSLO("Pyrra", name.location, name.value, service=namespace.value if namespace else None)
+    service = namespace.value if namespace and namespace.value != DEFAULT_NAMESPACE else None
+    slo = ForeignSLO("Pyrra", name.location, name.value, service=service)
     slo.service_guessed = True
     if ANNOTATION in annotations:
         slo.explicit = meta.located_in("annotations", ANNOTATION)

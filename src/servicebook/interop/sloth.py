@@ -42,11 +42,34 @@ def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DE
     service = spec.text("service", required=True)
     assert service is not None
     labels = spec.strings("labels")
-    if labels:
-        reading.note(source, spec.at("labels"), "dropped 'labels' (Prometheus labels of the generated rules)")
+    offering = _labelled(labels, service.value, reading)
+    if offering:
+        said = " and ".join(f"{k} {v}" for k, v in offering.items())
+        reading.note(source, spec.at("labels"), f"guessed the offering's {said} from the spec's labels")
+    rest = sorted(set(labels) - set(offering))
+    if rest:
+        reading.note(
+            source, spec.at("labels"), f"dropped 'labels' {', '.join(rest)} (Prometheus labels of the generated rules)"
+        )
     for item in spec.items_of("slos"):
         reading.slos.append(_slo(Fields(item, source, "an SLO"), source, reading, service.value, period))
     spec.dropped(reading, "not part of the catalog")
+
+
+def _labelled(labels: dict[str, str], service: str, reading: Reading) -> dict[str, str]:
+    """The owner and tier that Sloth's own examples give a service as labels (`owner: myteam`,
+    `tier: "2"`), for the offering the fragment makes of it (a tier the catalog has: 1 to 3)."""
+    found = {}
+    if labels.get("owner", "").strip():
+        found["owner"] = labels["owner"].strip()
+    tier = labels.get("tier", "").strip().lower().removeprefix("tier-").removeprefix("tier")
+    if tier in {t.value for t in model.Tier}:
+        found["tier"] = tier
+    if found:
+        known = reading.services.setdefault(service, {})
+        for key, value in found.items():
+            known.setdefault(key, value)
+    return found
 
 
 def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: str) -> ForeignSLO:

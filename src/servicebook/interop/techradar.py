@@ -274,7 +274,8 @@ STATUS_OF_RING = {
 
 def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     """A catalog fragment (categories and tools) from a radar's JSON: the Backstage plugin's
-    (quadrants, rings, entries with a timeline) or Zalando's (date, entries with indexes). JSON
+    (quadrants, rings, entries with a timeline), Zalando's (date, entries with indexes, or a list
+    of those entries) or Build-Your-Own-Radar's list (quadrant and ring by name). JSON
     is read as strictly as the catalog is (a duplicate key is an error with its position)."""
     report = Report()
     try:
@@ -282,27 +283,19 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     except SourceError as exc:
         report.problems += exc.problems
         return "", report
-    if not isinstance(node, YamlMapping):
-        report.error(
-            source,
-            location(node, _start(source)),
-            "a radar must be a JSON object with 'entries'",
-            "this reads the Backstage tech-radar plugin's JSON and Zalando's config.json; a Thoughtworks "
-            "Build-Your-Own-Radar sheet (CSV, or a JSON list of name, ring, quadrant) is not read",
-        )
+    layout = _layout(source, node, report)
+    if layout is None:
         return "", report
-    entries = child(node, "entries")
-    if not isinstance(entries, YamlSequence):
-        report.error(source, location(entries, node.location), "the radar has no list of 'entries'")
-        return "", report
-    quadrants_node = child(node, "quadrants")
-    rings_node = child(node, "rings")
+    top = location(node, _start(source))  # where what concerns the whole radar is said
+    entries, quadrants_node, rings_node, byor = layout
     quadrants = _named(quadrants_node, "id" if _has(quadrants_node, "id") else None)
     rings = _named(rings_node, "id" if _has(rings_node, "id") else None)
+    if byor:  # Build-Your-Own-Radar names each entry's quadrant and ring: the radar's are those named
+        quadrants, rings = _byor_names(entries, "quadrant"), _byor_names(entries, "ring")
     if not quadrants:  # Zalando's config.json: the names are in the page that draws it
         quadrants = [(str(i), f"Quadrant {i + 1}") for i in range(portals.RADAR_QUADRANTS)]
         report.guessed(
-            location(entries, node.location),
+            location(entries, top),
             "quadrant names 'Quadrant 1' to 'Quadrant 4' (the radar names none); rename the categories",
         )
     if not rings:
@@ -310,7 +303,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     if len(quadrants) > portals.RADAR_QUADRANTS:
         report.error(
             source,
-            location(quadrants_node, node.location),
+            location(quadrants_node, top),
             f"the radar has {len(quadrants)} quadrants; a radar has {portals.RADAR_QUADRANTS}",
             "fix the radar first: its entries cannot be placed as its own tool would place them",
         )
@@ -319,7 +312,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     tools: list[dict[str, Any]] = []
     seen: set[str] = set()
     placed: dict[str, SourceLocation] = {}  # where each tool's entry is
-    dated = _radar_date(child(node, "date"), report)
+    dated = _radar_date(_key(node, "date"), report) if isinstance(node, YamlMapping) else None
     undated: list[str] = []  # entries without a date of their own, dated by the radar's or today
     for n, entry in enumerate(entries.items):
         tool = _tool(entry, n, quadrants, rings, categories, report, dated or today, undated)
@@ -336,19 +329,78 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         fragment["categories"] = list(categories.values())
     entries_n = f"{len(undated)} {'entry' if len(undated) == 1 else 'entries'}"
     if undated and dated is not None:
-        where = location(child(node, "date"), node.location)
+        where = location(_key(node, "date"), top)
         report.guessed(where, f"since {dated.isoformat()} for {entries_n}, from the radar's date")
     elif undated:  # nothing in the file says when: the day of the import, said so
         report.guessed(
-            node.location,
+            top,
             f"since {today.isoformat()} (the day of the import) for {entries_n}: the radar gives no "
             "date; set each tool's since to the day it was decided",
         )
     if tools:
         fragment["tools"] = tools
         _alternatives(tools, placed, report)
+    elif entries.items:
+        report.nothing = f"no entry of {source.path} could be read as a tool"
+    else:
+        report.nothing = f"the radar {source.path} has no entries"
     header = "# A catalog fragment from a tech radar (servicebook import techradar): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _layout(
+    source: SourceText, node: Node | None, report: Report
+) -> tuple[YamlSequence, Node | None, Node | None, bool] | None:
+    """Where a radar's entries, quadrants and rings are, and whether it is a Build-Your-Own-Radar
+    list (whose entries name their quadrant and ring); None, said in the report, when it has none."""
+    if isinstance(node, YamlSequence) and _listed_entries(node):  # a list of entries and nothing else
+        return node, None, None, any(_key(item, "name") is not None for item in node.items)
+    if not isinstance(node, YamlMapping):
+        report.error(
+            source,
+            location(node, _start(source)),
+            "a radar must be a JSON object with 'entries', or a list of entries",
+            "this reads the Backstage tech-radar plugin's JSON, Zalando's config.json (or its list of "
+            "entries) and a Thoughtworks Build-Your-Own-Radar JSON list (name, ring, quadrant); a CSV "
+            "sheet is not read: download it as JSON, or convert it",
+        )
+        return None
+    entries = _key(node, "entries")
+    if not isinstance(entries, YamlSequence):
+        report.error(source, location(entries, node.location), "the radar has no list of 'entries'")
+        return None
+    return entries, _key(node, "quadrants"), _key(node, "rings"), False
+
+
+def _key(node: Node | None, key: str) -> Node | None:
+    """The value of `key` in a mapping, written in any case (a fork's `"Date"`, a sheet's `"Name"`)
+    when not as given."""
+    exact = child(node, key)
+    if exact is not None or not isinstance(node, YamlMapping):
+        return exact
+    folded = key.casefold()
+    return next((value for k, value in node.items if k.value.casefold() == folded), None)
+
+
+def _listed_entries(node: YamlSequence) -> bool:
+    """A JSON list of entries: Zalando's (label, quadrant and ring as indexes, as its
+    data/<radar>/<edition>.json) or Build-Your-Own-Radar's (name, ring, quadrant)."""
+    return bool(node.items) and all(
+        isinstance(item, YamlMapping)
+        and _key(item, "quadrant") is not None
+        and (_key(item, "label") is not None or _key(item, "name") is not None)
+        for item in node.items
+    )
+
+
+def _byor_names(entries: YamlSequence, key: str) -> list[tuple[str, str]]:
+    """The quadrants or rings a Build-Your-Own-Radar list names, in the order they first appear."""
+    named: dict[str, tuple[str, str]] = {}
+    for item in entries.items:
+        value = text(_key(item, key))
+        if value is not None:
+            named.setdefault(value, (value, value))
+    return list(named.values())
 
 
 def _start(source: SourceText) -> SourceLocation:
@@ -376,7 +428,7 @@ def _radar_date(node: Node | None, report: Report) -> dt.date | None:
 
 
 def _has(node: Node | None, key: str) -> bool:
-    return isinstance(node, YamlSequence) and any(child(item, key) is not None for item in node.items)
+    return isinstance(node, YamlSequence) and any(_key(item, key) is not None for item in node.items)
 
 
 def _named(node: Node | None, key: str | None) -> list[tuple[str, str]]:
@@ -384,8 +436,8 @@ def _named(node: Node | None, key: str | None) -> list[tuple[str, str]]:
     out = []
     if isinstance(node, YamlSequence):
         for item in node.items:
-            name = text(child(item, "name")) or text(child(item, "title")) or ""
-            ident = (text(child(item, key)) if key else None) or name
+            name = text(_key(item, "name")) or text(_key(item, "title")) or ""
+            ident = (text(_key(item, key)) if key else None) or name
             out.append((ident, name or ident))
     return out
 
@@ -405,23 +457,30 @@ def _tool(
     if not isinstance(entry, YamlMapping):
         report.skipped(at, f"{label}: not an object")
         return None
-    title = text(child(entry, "title")) or text(child(entry, "label"))
+    title = text(_key(entry, "title")) or text(_key(entry, "label")) or text(_key(entry, "name"))
     if not title:
-        report.skipped(at, f"{label}: no title or label")
+        report.skipped(at, f"{label}: no title, label or name")
         return None
     label = f"entry '{title}'"
-    written_id = text(child(entry, "id")) or text(child(entry, "key"))
+    written_id = text(_key(entry, "id")) or text(_key(entry, "key"))
     ident = written_id if written_id and ID_RE.fullmatch(written_id) and written_id not in RESERVED_IDS else None
     if ident is None:
         ident = portals.slug(title)
         report.guessed(at, f"{label}: id '{ident}' from its title")
-    quadrant = _place(child(entry, "quadrant"), quadrants)
-    ring_node = child(entry, "ring")
-    timeline = child(entry, "timeline")
+    quadrant = _place(_key(entry, "quadrant"), quadrants)
+    ring_node = _key(entry, "ring")
+    timeline = _key(entry, "timeline")
     newest = timeline.items[0] if isinstance(timeline, YamlSequence) and timeline.items else None
-    ring = _place(ring_node if ring_node is not None else child(newest, "ringId"), rings)
+    ring = _place(ring_node if ring_node is not None else _key(newest, "ringId"), rings)
     if quadrant is None or ring is None:
-        report.skipped(at, f"{label}: its {'quadrant' if quadrant is None else 'ring'} is not one of the radar's")
+        what = "quadrant" if quadrant is None else "ring"
+        written = _key(entry, what) if what == "quadrant" or ring_node is not None else _key(newest, "ringId")
+        report.skipped(
+            at,
+            f"{label}: its {what} is not one of the radar's"
+            if written is not None
+            else f"{label}: it names no {what} (give each entry its '{what}', as Zalando's config.json does)",
+        )
         return None
     category = portals.slug(quadrant[1] or quadrant[0])
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
@@ -431,15 +490,23 @@ def _tool(
         report.guessed(at, f"{label}: status best-effort from the ring '{ring[1]}' (map custom rings by hand)")
     elif portals.slug(ring[0]) == "assess":
         report.guessed(at, f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
-    since = text(child(newest, "date")) if newest is not None else None
+    since = text(_key(newest, "date")) if newest is not None else None
     if since is None or not _is_date(since[:10]):
         since_text = dated.isoformat()
         undated.append(title)
     else:
         since_text = since[:10]
-    reason = text(child(entry, "description")) or text(child(newest, "description"))
+    active = _key(entry, "active")
+    inactive = text(active) in ("false", "FALSE", "False")
+    if inactive:  # Zalando's radar draws it greyed out, unlabelled and unlinked (unless printed)
+        report.guessed(
+            location(active, at),
+            f'{label}: imported from the {ring[1]} ring though the radar marks it inactive ("active": false): '
+            "check it is a current decision, or leave it out",
+        )
+    reason = text(_key(entry, "description")) or text(_key(newest, "description"))
     if not reason:
-        reason = f"On the radar's {ring[1]} ring."
+        reason = f"On the radar's {ring[1]} ring{' (inactive there)' if inactive else ''}."
         report.guessed(at, f"{label}: reason '{reason}'")
     tool: dict[str, Any] = {
         "id": ident,
@@ -449,7 +516,7 @@ def _tool(
         "reason": reason.strip(),
         "since": since_text,
     }
-    url = text(child(entry, "url")) or text(child(entry, "link"))
+    url = text(_key(entry, "url")) or text(_key(entry, "link"))
     if url and check_url(url) is None and "/tools/" not in url:
         tool["url"] = url
     elif url:
@@ -460,7 +527,7 @@ def _tool(
         )
         _newest_first(timeline, label, report)
     for key, _value in items(entry):
-        if key not in (
+        if key.casefold() not in (
             "key",
             "id",
             "title",
@@ -474,6 +541,7 @@ def _tool(
             "links",
             "active",
             "moved",
+            "name",
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool
@@ -482,11 +550,11 @@ def _tool(
 def _newest_first(timeline: YamlSequence, label: str, report: Report) -> None:
     """The plugin draws an entry where its first timeline item puts it, as this import reads it:
     a later item dated after the first (a timeline written oldest first) is said, at that item."""
-    first = text(child(timeline.items[0], "date")) or ""
+    first = text(_key(timeline.items[0], "date")) or ""
     for item in timeline.items[1:]:
-        date = text(child(item, "date")) or ""
+        date = text(_key(item, "date")) or ""
         if _is_date(first[:10]) and _is_date(date[:10]) and date[:10] > first[:10]:
-            ring = text(child(timeline.items[0], "ringId"))
+            ring = text(_key(timeline.items[0], "ringId"))
             report.guessed(
                 item.location,
                 f"{label}: ring '{ring}' and since {first[:10]} from the timeline's first item, as the plugin "

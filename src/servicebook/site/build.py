@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from servicebook import routes
-from servicebook.cache.folder import CACHE_DIR, prepare, user_cache
+from servicebook.cache.folder import prepare, site_folder, user_cache
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
 from servicebook.catalog.basics import BuildInfo
@@ -551,7 +551,7 @@ def _releases(
     return build_releases(
         repo,
         found,
-        options.source / CACHE_DIR,
+        site_folder(options.source),
         options.strict,
         store=cache,
         env=options.env,

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from servicebook import routes
 from servicebook.cache.codec import decode, encode
-from servicebook.cache.folder import CACHE_DIR
+from servicebook.cache.folder import output_folder
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
@@ -805,7 +805,7 @@ class BuildCache:
         a store."""
         if self.output is None or not self.store.usable:
             return None
-        return self.output.parent / CACHE_DIR / "build" / f"{self.output.name}.spare"
+        return output_folder(self.output) / "build" / f"{self.output.name}.spare"
 
     def kept_identities(self) -> dict[str, list[int]]:
         """The identity of each file kept from the current output, as the last build recorded it

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Self
 from servicebook.cache.codec import decode, encode
 from servicebook.cache.digest import code_digest as servicebook_digest
 from servicebook.cache.digest import digest, digest_encoded, encoded
-from servicebook.cache.folder import CACHE_DIR
+from servicebook.cache.folder import output_folder
 from servicebook.cache.store import Store, read_stamp
 from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
@@ -1169,7 +1169,7 @@ def folder_outside_source(source: Path, output: Path) -> Path | None:
 
     It stays beside the output: rebuilds hard-link pages from it into the new site, which needs the
     two on one file system."""
-    folder = output.parent / CACHE_DIR
+    folder = output_folder(output)
     if folder.resolve().is_relative_to(source.resolve()):
         return None
     return folder

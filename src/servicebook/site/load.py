@@ -253,6 +253,8 @@ def load(
         problems = _published_pages_only(problems, sorted(universe.slugs - unpublished))
     if gathered is not None:  # an organisation site: what its own pages and the members' refer to
         problems = gathered.judged(problems, pages)
+    elif federate and catalog is None and _names_members(root):
+        problems = _member_pages_unjudged(problems, slugs)
     pages += member_pages
     # the command line: which pages' links to headings were settled among these pages' anchors (links.py)
     kept = SettledAnchors.read(store, slugs, digests) if memo is None and not member_pages else None
@@ -339,6 +341,29 @@ class _CatalogRead:
     source: SourceText
     checked: Checked[model.Catalog] | None
     node: Node | None
+
+
+_MEMBERS_KEY = re.compile(rb"^members[ \t]*:", re.MULTILINE)
+# what a page's link and the catalog's `policies:` say of a page that is not there (content/markdown.py, validate.py)
+_NO_PAGE = re.compile(r"(?:broken link: no page|unknown policy page) '([^'/]+)/[^']*'")
+
+
+def _names_members(root: Path) -> bool:
+    """Whether catalog.yaml, not read whole, has a top-level `members:` (an organisation site's)."""
+    try:
+        with (root / CATALOG_FILE).open("rb") as handle:
+            return _MEMBERS_KEY.search(handle.read(MAX_CATALOG_BYTES)) is not None
+    except OSError:
+        return False
+
+
+def _member_pages_unjudged(problems: list[Problem], slugs: Sequence[str]) -> list[Problem]:
+    """`problems` without those about a page in a folder the site's own content/ does not have
+    (`page:db-team/backups`): with its catalog unread, an organisation site does not know its
+    members nor the pages they publish, and one false 'broken link' per such link would bury
+    the catalog's own error (as offerings and tools are not judged then either)."""
+    folders = {slug.partition("/")[0] for slug in slugs if "/" in slug}
+    return [p for p in problems if not ((m := _NO_PAGE.match(p.message)) and m[1] not in folders)]
 
 
 def _salvage_catalog(read: _CatalogRead) -> tuple[Checked[model.Catalog], dict[str, frozenset[str]]] | None:

@@ -478,7 +478,7 @@ def reuse_keys(
     # changed" (`changed`, in its key) and whether there is one (`frame`): the first edit in a
     # clean working tree adds the working tree's entry to the history and turns the footer, and
     # renders again only the lists whose "Last changed" it is
-    listed = _listed(remembered, every, versioning, stale, sources, shows, named) if restamp is not None else None
+    listed = _listed(remembered, every, stale, sources, shows, named) if restamp is not None else None
     names = {o.id: o.name for o in site.catalog.offerings}
     tool_names = {t.id: t.name for t in site.catalog.tools}
     teams = _teams(site)
@@ -669,21 +669,21 @@ class _Named:
 def _listed(
     remembered: _Remembered,
     every: str,
-    versioning: VersionContext,
     stale: str,
     sources: Mapping[str, str],
     shows: Mapping[str, str],
     named: _Named,
 ) -> str:
     """What a list's key holds besides where it is and its own "Last changed" when the footer is
-    filled into it (see `reuse_keys`): what `whole` holds but the footer and the history (the
-    release the catalog has changed since is shown only in the footer and on the versions page,
-    which shows the build)."""
-    shown_versioning = repr(dataclasses.replace(versioning, unreleased=None))
+    filled into it (see `reuse_keys`): what `whole` holds but the footer, the history and the
+    releases (the release the catalog has changed since is shown only in the footer and on the
+    versions page, which shows the build; of the releases a list shows only whether there are
+    any and whether it is one's, which `every` holds: a tag, or an untagged release moving to a
+    new commit, leaves its bytes as they were)."""
     return remembered(
         _LISTED,
-        (every, shown_versioning, stale, sources, shows),
-        lambda: digest(every, shown_versioning, stale, named.sources(), named.pages()),
+        (every, stale, sources, shows),
+        lambda: digest(every, stale, named.sources(), named.pages()),
     )
 
 

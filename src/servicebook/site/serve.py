@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -281,17 +282,21 @@ def error_page(generation: int, errors: str | None) -> str:
     )
 
 
+# A Host header as RFC 9110 has it: a name or IPv4 address, or an IPv6 address in brackets, and an
+# optional port, nothing else (`127.0.0.1:8765@evil`, `localhost:80:80`, `a b` name no host here).
+_HOST_HEADER = re.compile(r"(\[[0-9a-f:.]+(?:%25[0-9a-z._~-]+)?\]|[0-9a-z._~-]+)(?::[0-9]{0,5})?")
+
+
 def host_name(header: str | None) -> str | None:
     """The name a Host header asks for, lower case, without its port or a final dot; None when
-    there is none."""
+    there is none or the header is not a host and port."""
     if not header:
         return None
-    name = header.strip().lower()
-    if name.startswith("["):  # an IPv6 address: [::1]:8000
-        end = name.find("]")
-        return name[: end + 1] if end != -1 else None
-    name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
-    return name.rstrip(".") or None
+    match = _HOST_HEADER.fullmatch(header.strip().lower())
+    if match is None:
+        return None
+    name = match[1]
+    return name if name.startswith("[") else (name.rstrip(".") or None)
 
 
 def allowed_hosts(bind: str) -> frozenset[str]:
@@ -301,18 +306,28 @@ def allowed_hosts(bind: str) -> frozenset[str]:
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """One thread per connection, a deep listen queue, and a dropped connection (a reload that
-    closed the page mid-reply) reported as one quiet line instead of a traceback."""
+    """One thread per connection, a deep listen queue, and dropped connections (a reload that
+    closed the page mid-reply) reported as one quiet line the first time, instead of a
+    traceback each: they are harmless, and a page that reloads often drops many."""
 
     request_queue_size = BACKLOG
     daemon_threads = True
     dropped: Callable[[str], None] = staticmethod(lambda _line: None)
     hosts: frozenset[str] = LOCAL_NAMES
+    drops = 0  # connections dropped so far (only the first is reported)
+    _drops_lock = threading.Lock()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         exc = sys.exc_info()[1]
         if isinstance(exc, ConnectionError | TimeoutError):
-            self.dropped(f"serve: a browser closed its connection before the reply was sent ({type(exc).__name__})")
+            with self._drops_lock:
+                self.drops += 1
+                first = self.drops == 1
+            if first:
+                self.dropped(
+                    f"serve: a browser closed its connection before the reply was sent ({type(exc).__name__}); "
+                    "harmless (a page left or reloaded mid-reply), and not reported again"
+                )
             return
         super().handle_error(request, client_address)
 
@@ -339,7 +354,8 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 
     def _foreign_host(self) -> bool:
         """Answers 421 to a request for another name than the preview's (see LOCAL_NAMES)."""
-        if host_name(self.headers.get("Host")) in self.server.hosts:
+        asked = self.headers.get_all("Host") or []
+        if len(asked) == 1 and host_name(asked[0]) in self.server.hosts:  # two Host headers: none
             return False
         self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "the preview answers only to localhost and its own address")
         return True

@@ -1,0 +1,373 @@
+"""What users of the imports, the portals and the federation hit with real files and mistakes:
+each import says when it carried nothing over, reads the class of input the real tools allow
+(Zalando's inactive entries and bare entry lists, keys written in another case), and never
+leaves a user to guess what happened."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+API_ONLY = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: payments\nspec:\n  type: openapi\n"
+
+
+# --- An import that carries nothing over ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "text", "said"),
+    [
+        ("backstage", "catalog-info.yaml", API_ONLY, "error: no Component, Resource or Group in {file}: nothing to"),
+        (
+            "techradar",
+            "radar.json",
+            '{"entries": [{"label": "Go", "quadrant": 9, "ring": 0}]}',
+            "error: no entry of {file} could be read as a tool: nothing to import",
+        ),
+        ("techradar", "radar.json", '{"entries": []}', "error: the radar {file} has no entries: nothing to import"),
+    ],
+)
+def test_an_import_that_skips_everything_fails_saying_so_and_writes_nothing(
+    run, tmp_path: Path, fmt: str, name: str, text: str, said: str
+) -> None:
+    file = tmp_path / name
+    file.write_text(text)
+    target = tmp_path / "fragment.yaml"
+    result = run("import", fmt, file, "--output", target)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert said.format(file=file) in result.stderr and "Traceback" not in result.output
+    assert not target.exists()
+    if 'entries": []' not in text:  # what was skipped is said where it is, before the error
+        assert f"{file}:1:" in result.stderr and "warning: skipped" in result.stderr
+        assert "(the warnings above say why each was skipped)" in result.stderr
+
+
+# --- Tech radars as the real tools write them ----------------------------------------------------
+
+
+def test_a_zalando_list_of_inactive_entries_imports_each_saying_it_is_inactive(run) -> None:
+    # a radar's data/<radar>/<edition>.json: a bare list of entries, every one "active": false
+    # (Zalando's radar.js greys such an entry out unless print_layout is set); SOURCES.md
+    file = INTEROP / "zalando-frontend-2019-10.json"
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert len(tools) == 28
+    assert all(t["reason"].endswith("ring (inactive there).") for t in tools)
+    assert (tools[0]["name"], tools[0]["status"], tools[-1]["status"]) == ("CSS Flexbox", "supported", "unsupported")
+    assert (
+        f"{file}:6:15: warning: guessed entry 'CSS Flexbox': imported from the Adopt ring though the radar marks it "
+        'inactive ("active": false)'
+    ) in result.stderr
+    assert f"{file}:37:3: warning: dropped entry 'Webpack': 'boost'" in result.stderr
+
+
+def test_an_active_entry_is_not_said_to_be_inactive(run, tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text('{"date": "2024.01", "entries": [{"quadrant": 0, "ring": 0, "label": "Go", "active": true}]}')
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert "inactive" not in result.output
+
+
+def test_a_forks_capitalised_keys_are_read_as_zalandos(run, tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text(
+        '{"Date": "2024.03", "Entries": [{"Quadrant": 0, "Ring": 1, "Label": "Go", "Link": "https://go.dev/"}]}'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["name"], tool["status"], tool["since"], tool["url"]) == (
+        "Go",
+        "best-effort",
+        "2024-03-01",
+        "https://go.dev/",
+    )
+    assert f"{file}:1:10: warning: guessed since 2024-03-01 for 1 entry, from the radar's date" in result.stderr
+    assert "dropped" not in result.stderr
+
+
+def test_a_build_your_own_radar_json_list_imports_by_its_quadrant_and_ring_names(run, tmp_path: Path) -> None:
+    # Thoughtworks' build-your-own-radar README: a JSON list of name, ring, quadrant, isNew, description
+    file = tmp_path / "radar.json"
+    file.write_text(
+        '[{"name": "Composer", "ring": "adopt", "quadrant": "tools", "isNew": "TRUE", "description": "Deps."},\n'
+        ' {"name": "JSF", "ring": "hold", "quadrant": "languages & frameworks", "isNew": "FALSE", "description": "No."}]'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert [(t["id"], t["category"], t["status"], t["reason"]) for t in fragment["tools"]] == [
+        ("composer", "tools", "supported", "Deps."),
+        ("jsf", "languages-frameworks", "unsupported", "No."),
+    ]
+    assert [c["name"] for c in fragment["categories"]] == ["tools", "languages & frameworks"]
+    assert f"{file}:1:2: warning: dropped entry 'Composer': 'isNew'" in result.stderr
+
+
+# --- Backstage links -------------------------------------------------------------------------------
+
+
+def test_a_backstage_links_icon_is_named_where_it_is_not_dropped_silently(run) -> None:
+    # Backstage's artist-lookup example gives each of its links an icon (user, group, cloud, …)
+    file = INTEROP / "backstage-artist-lookup-component.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:15:13: warning: dropped Component 'artist-lookup': the icon 'user' of link 'Examples Users' "
+        "(a catalog link is a title and a url)"
+    ) in result.stderr
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["links"][0] == {"title": "Examples Users", "url": "https://example.com/user"}
+
+
+def test_a_backstage_link_the_catalog_would_refuse_is_dropped_by_name_not_carried(run, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  links:\n"
+        "    - url: slack://channel?id=C1\n      title: Chat\n    - title: Nowhere\n"
+        "spec:\n  lifecycle: production\n  owner: team-a\n"
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert "links" not in yaml.safe_load(result.stdout)["offerings"][0]
+    assert f"{file}:6:7: warning: dropped Component 'web': link 'Chat' (only https://" in result.stderr
+    assert f"{file}:8:7: warning: dropped Component 'web': link 'Nowhere' (it has no url)" in result.stderr
+
+
+# --- An organisation site whose own catalog cannot be read -----------------------------------------
+
+
+MEMBERS = "members:\n  - id: db-team\n    repository: https://git.example.com/db-team/catalog.git\n"
+
+
+@pytest.mark.parametrize(
+    ("mistake", "error"),
+    [
+        (("site:\n", "site:\n  title: Twice\n"), "error: duplicate key 'title'"),
+        (("    lifecycle: ga\n", "    lifecycle: someday\n"), "lifecycle"),
+    ],
+)
+def test_an_unreadable_organisation_catalog_is_its_one_error_not_a_broken_link_per_member_page(
+    run, site_copy, mistake: tuple[str, str], error: str
+) -> None:
+    root = site_copy("minimal")
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text()
+    assert mistake[0] in text
+    catalog.write_text(text.replace(mistake[0], mistake[1], 1) + MEMBERS)
+    (root / "content/together.md").write_text(
+        "---\ntitle: Together\n---\n\nThe database team's [backups](page:db-team/backups) and [a typo](welcom.md).\n"
+    )
+    result = run("check", "--source", root)
+    assert result.exit_code == 1
+    assert error in result.output
+    assert "no page 'db-team/backups'" not in result.output, result.output
+    assert "broken link: no page content/welcom.md" in result.output  # its own pages are still judged
+
+
+def test_a_site_without_members_still_reports_a_link_into_a_folder_it_does_not_have(run, site_copy) -> None:
+    root = site_copy("minimal")
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("site:\n", "site:\n  title: Twice\n", 1))
+    (root / "content/together.md").write_text("---\ntitle: Together\n---\n\nSee [backups](page:db-team/backups).\n")
+    result = run("check", "--source", root)
+    assert result.exit_code == 1
+    assert "broken link: no page 'db-team/backups'" in result.output
+
+
+# --- Where a build with --output elsewhere keeps its cache ------------------------------------------
+
+
+@pytest.mark.git
+def test_a_build_elsewhere_names_every_cache_folder_it_wrote_the_releases_among_them(
+    run, git_site, tmp_path: Path
+) -> None:
+    git_site.tag("v0.1")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("Next version")
+    output = tmp_path / "elsewhere" / "site"
+    result = run("build", "--source", git_site.root, "--output", output)
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("Build cache: ")]
+    named = [Path(word.rstrip("/")) for word in line.split() if word.endswith(".servicebook-cache/")]
+    made = [git_site.root / ".servicebook-cache", tmp_path / "elsewhere" / ".servicebook-cache"]
+    assert sorted(named) == sorted(made) and all(p.is_dir() for p in made)
+    assert (git_site.root / ".servicebook-cache" / "releases").is_dir()  # the release 0.1, as built
+    assert (output / "v" / "0.1" / "index.html").is_file()
+
+
+# --- What a release's tag renders again ---------------------------------------------------------------
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.git
+def test_tagging_the_release_renders_no_list_again_and_the_site_is_a_cold_builds(
+    run, git_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lists show of the releases only whether there are any (the version bar): tagging the
+    release the catalog's version names (it was built at HEAD, untagged) changes the versions
+    page and the pages that show the build, not the policies or offerings lists."""
+    from servicebook.site import render
+
+    git_site.tag("v0.1")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("Next version")
+    assert run("build", "--source", git_site.root).exit_code == 0
+    git_site.tag("v0.2")
+    rendered: list[str] = []
+    real = render.render_one
+
+    def watched(renderer, index):  # type: ignore[no-untyped-def]
+        if index < len(renderer.specs):
+            rendered.append(renderer.specs[index].path)
+            assert renderer.specs[index].path not in ("policies/index.html", "offerings/index.html", "tools/index.html")
+        return real(renderer, index)
+
+    monkeypatch.setattr(render, "render_one", watched)
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert "versions/index.html" in rendered  # it lists the tag
+    monkeypatch.setattr(render, "render_one", real)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(git_site.root, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+    assert run("build", "--source", fresh).exit_code == 0
+    assert _tree(git_site.root / "public") == _tree(fresh / "public")
+
+
+# --- Sloth's own examples, as users copy them ---------------------------------------------------------
+
+
+def test_a_sloth_specs_owner_and_tier_labels_fill_the_offering(run) -> None:
+    # Sloth's examples label every service with owner, repo and tier: the catalog has two of them
+    file = INTEROP / "sloth-plugin-getting-started.yml"
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["owner"], offering["tier"]) == ("myteam", 2)
+    assert (
+        f"{file}:3:1: warning: guessed the offering's owner myteam and tier 2 from the spec's labels" in result.stderr
+    )
+    assert f"{file}:3:1: warning: dropped 'labels' repo (Prometheus labels" in result.stderr
+    assert "needs summary, lifecycle, audience, request" in result.stderr
+
+
+def test_sloths_alert_windows_beside_its_specs_are_passed_over_by_name(run) -> None:
+    # `sloth generate -i examples/ --slo-period-windows-path examples/windows`: a folder of specs
+    # may hold an AlertWindows file, which has no SLO (it failed the whole import)
+    windows, specs = INTEROP / "sloth-windows-custom-30d.yaml", INTEROP / "sloth-k8s-multifile.yml"
+    result = run("import", "sloth", specs, windows)
+    assert result.exit_code == 0, result.output
+    offerings = yaml.safe_load(result.stdout)["offerings"]
+    assert [(o["id"], o["owner"], o["tier"]) for o in offerings] == [
+        ("myservice", "myteam", 2),
+        ("myservice2", "myteam2", 1),
+    ]
+    assert f"{windows}:1:1: warning: skipped AlertWindows (sloth.slok.dev/v1): Sloth's alert windows" in result.stderr
+    alone = run("import", "sloth", windows)
+    assert alone.exit_code == 1 and alone.stdout == "" and "error: no SLO in" in alone.stderr
+
+
+# --- Pyrra's examples ----------------------------------------------------------------------------------
+
+
+def test_a_pyrra_objective_in_the_default_namespace_is_not_an_offering_named_default(run) -> None:
+    # Pyrra's examples/mimir/example-slo.yaml sits in Kubernetes' `default` namespace, which names no service
+    file = INTEROP / "pyrra-mimir-example-slo.yaml"
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["id"] == "imported"
+    assert offering["slos"][0]["measurement"]["good"].endswith('le="5"}')
+    assert f"{file}:7:9: warning: guessed the offering id 'imported'" in result.stderr
+    chosen = run("import", "pyrra", file, INTEROP / "pyrra-caddy-response-latency.yaml", "--offering", "k8s-api")
+    assert [s["id"] for s in yaml.safe_load(chosen.stdout)["offerings"][0]["slos"]] == [
+        "apiserver-read-cluster-latency",
+        "caddy-response-latency",
+    ]
+
+
+# --- OpenSLO files as oslo validates them ------------------------------------------------------------
+
+
+def test_a_calendar_day_window_is_refused_at_its_line_saying_what_to_do(run) -> None:
+    file = INTEROP / "openslo-oslo-calendar-alerts.yaml"
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{file}:29:17: error: a calendar window of 1d: the catalog has 1M and 1Q" in result.stderr
+    assert "hint: a calendar week or day is not a rolling 7d or 1d: write this SLO's window by hand" in result.stderr
+
+
+def test_an_sli_no_slo_names_is_said_to_be_passed_over(run) -> None:
+    file = INTEROP / "openslo-oslo-sli-threshold-cloudwatch.yaml"
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{file}:6:3: warning: skipped SLI 'foo-sli': no SLO in the files read names it" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"error: no SLO in {file}: nothing to import (the notes above say what each document is)"
+    )
+    with_slo = run("import", "openslo", file, INTEROP / "openslo-occurences-slo.yaml")
+    assert with_slo.exit_code == 0, with_slo.output
+    assert "skipped SLI 'foo-sli'" in with_slo.stderr
+
+
+def test_no_slo_and_nothing_noted_does_not_point_at_notes_that_are_not_there(run, tmp_path: Path) -> None:
+    file = tmp_path / "service.yaml"
+    file.write_text("apiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  description: The web.\n")
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == f"error: no SLO in {file}: nothing to import"
+
+
+# --- Backstage's catalog-model examples -------------------------------------------------------------------
+
+
+def test_a_backstage_group_gives_the_team_its_email_and_names_what_else_it_says(run) -> None:
+    file = INTEROP / "backstage-team-a-group.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    team = yaml.safe_load(result.stdout)["team"]
+    assert team == {
+        "name": "team-a",
+        "mission": "Team A",
+        "contacts": [{"name": "team-a", "email": "team-a@example.com"}],
+    }
+    for at, what in (("7:9", "spec.type 'team'"), ("12:11", "spec.parent 'backstage'"), ("13:13", "spec.children")):
+        assert f"{file}:{at}: warning: dropped Group 'team-a': {what}" in result.stderr
+    assert f"{file}:11:14: warning: dropped Group 'team-a': spec.profile.picture" in result.stderr
+    assert f"{file}:15:1: warning: skipped User 'breanna.davison'" in result.stderr
+
+
+def test_a_backstage_owner_reference_gives_the_owners_name_and_keeps_the_reference(run) -> None:
+    # `owner: default/team-a` (namespace/name), as Backstage's different-namespace example writes it
+    file = INTEROP / "backstage-different-namespace.yaml"
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    (offering,) = fragment["offerings"]
+    assert (offering["owner"], offering["request"]["how"]) == ("team-a", "Ask team-a.")
+    assert fragment["portals"]["backstage"]["owners"] == [{"owner": "team-a", "ref": "default/team-a"}]
+
+
+def test_an_entry_without_a_quadrant_is_said_to_name_none(run, tmp_path: Path) -> None:
+    # a fork of Zalando's radar keeps a file per quadrant (docs/config/quadrant-3-techniques.json),
+    # its entries without a quadrant: "not one of the radar's" sent the user looking for a wrong index
+    file = tmp_path / "quadrant-3-techniques.json"
+    file.write_text(
+        '{\n  "entries": [\n    {\n      "label": "GitOps",\n      "ring": 0,\n      "active": true\n    }\n  ]\n}\n'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:3:5: warning: skipped entry 'GitOps': it names no quadrant (give each entry its 'quadrant', as "
+        "Zalando's config.json does)"
+    ) in result.stderr
