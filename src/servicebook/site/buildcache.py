@@ -688,6 +688,26 @@ class BuildCache:
         self.reused.update(itertools.compress(paths, same))
         return found
 
+    def reuse_again(self, recorded: object, keys: Mapping[str, str], kept: Set[str]) -> bool:
+        """In a long-running process's own output (`memory`): the outputs its last build kept with
+        `reuse_many`, `kept`, each with the key it recorded (`keys`), kept again in one go, when
+        this build's last manifest is the one that build recorded (`recorded`: that build's
+        `keys`, the very dict its manifest holds; a build that failed after telling them recorded
+        none) and the output is the one it swapped in: each is then the file that build linked
+        into it under the key it recorded, which `reuse_many` would find path by path. False,
+        and nothing taken, otherwise."""
+        previous = self.previous
+        if self.memory is None or previous is None or self.output is None or previous.keys is not recorded:
+            return False
+        if self._same_output is None:
+            self._same_output = previous.marker == marker_identity(self.output / MARKER)
+            self._output_text = str(self.output)
+        if not self._same_output:
+            return False
+        self.keys.update(keys)  # (a copy at once while nothing else is in it)
+        self.reused.update(kept)
+        return True
+
     def _reuse_checked(self, paths: list[str], keys: list[str]) -> list[str | None]:
         """`reuse_many` in a build of the command line, into the output the last build swapped
         in: each file whose key is the one recorded and whose `lstat` is the identity recorded,
