@@ -1169,3 +1169,37 @@ def test_a_serve_rebuild_after_a_failed_one_or_a_build_of_the_command_line_tells
         assert tree(output) == clean_build(run, site, tmp_path)
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_makes_the_whole_catalog_s_row_of_a_policy_page_only_for_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The whole-catalog page's rows (paging.catalog_parts) hold one of each policy page: a
+    rebuild takes the last build's rows of the pages that are the very page at their place and
+    makes the edited page's alone (`_policy_row`, counted), not a row of every page; a title
+    edit shows on the catalog page, and the output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[str] = []
+    real = paging._policy_row
+    monkeypatch.setattr(paging, "_policy_row", lambda page: made.append(page.slug) or real(page))
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(made) == pages
+        for edit, new in (("\n\n", "\n\nA sentence added in the preview.\n\n"), ("title: ", "title: Revised ")):
+            made.clear()
+            _edit(site / "content" / "change-approval.md", edit, new)
+            build(options)
+            assert made == ["change-approval"]
+            assert tree(output) == clean_build(run, site, tmp_path)
+        assert b"Revised " in (output / "catalog" / "index.html").read_bytes()
+        made.clear()
+        (site / "content" / "on-call-handbook.md").write_text(HANDBOOK.format(anchor=_anchor(site)))
+        build(options)  # a page added: every page's row made again
+        assert len(made) == pages + 1
+        assert tree(output) == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
