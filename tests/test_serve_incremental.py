@@ -1203,3 +1203,49 @@ def test_a_serve_rebuild_makes_the_whole_catalog_s_row_of_a_policy_page_only_for
         assert tree(output) == clean_build(run, site, tmp_path)
     finally:
         memory.close()
+
+
+class _Refusing(dict[str, str]):
+    """ManifestLines' digests, made to refuse to be compared whole with the kept files' hashes."""
+
+    def items(self):  # type: ignore[override]
+        raise AssertionError("every kept file's hash compared with its line")
+
+
+def test_a_serve_rebuild_puts_right_the_manifest_lines_of_the_files_not_kept_without_comparing_every_kept_hash(
+    run, site_copy, tmp_path
+) -> None:
+    """The kept files' hashes of a serve rebuild are those its last build published less the
+    files not kept (BuildCache.kept_hashes): while the manifest's lines are that build's
+    (ManifestLines `published`), each of those hashes is the one its line says and the lines to
+    put right are the files not kept, neither found again of every file (the lines' digests made
+    to refuse a whole comparison). After a rebuild that failed once it had made its lines, the
+    page edited back to what the last good build kept (and another page edited): the lines are
+    not taken on trust, and manifest.sha256 is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = site / "content" / "change-approval.md"
+    try:
+        build(options)
+        _edit(page, "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        lines = memory.manifest_lines
+        assert lines is not None
+        lines.digests = _Refusing(lines.digests)
+        _edit(page, "A sentence added", "A sentence changed")
+        build(options)
+        assert tree(output) == clean_build(run, site, tmp_path)
+        lines.digests = dict(lines.digests)
+        good = page.read_text()
+        _edit(page, "A sentence changed", "A sentence changed, see [support](site:support#nowhere)")
+        with pytest.raises(BuildFailed):
+            build(options)  # (after its lines were made: the link check comes later)
+        page.write_text(good)  # kept from the output as the last good build left it
+        _edit(site / "content" / "backups-and-restore.md", "\n\n", "\n\nA sentence elsewhere.\n\n")
+        report = build(options)
+        assert report.work is not None and report.work.rendered["policy pages"] == 1
+        assert tree(output) == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()

@@ -305,11 +305,12 @@ def _sections(parts: list[Any]) -> tuple[tuple[str, str, str], ...]:
 _V = TypeVar("_V")
 
 
-def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
+def _only(values: Mapping[str, _V], paths: Set[str], others: Set[str] | None = None) -> dict[str, _V]:
     """The entries of `values` under `paths`: a copy with the others deleted, as most are kept
-    (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000)."""
+    (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000).
+    `others`: the paths of `values` not in `paths`, when found already."""
     kept = dict(values)
-    for path in values.keys() - paths:
+    for path in values.keys() - paths if others is None else others:
         del kept[path]
     return kept
 
@@ -850,7 +851,11 @@ class BuildCache:
         if memory is not None and memory.published is not None and previous is not None:
             published, listed = memory.published
             if self._same_output and published == previous.published:
-                return _only(listed, self.reused)
+                unkept = listed.keys() - self.reused
+                known = _only(listed, self.reused, unkept)
+                if memory.manifest_lines is not None:  # (what its lines are put right by, ManifestLines.make)
+                    memory.manifest_lines.taken = (known, listed, unkept)
+                return known
         hashes = self._recorded_hashes()
         return {path: hashes[path] for path in self.reused if path in hashes}
 
@@ -860,6 +865,8 @@ class BuildCache:
         build's `kept_hashes` (which would otherwise read and parse that file again)."""
         self._published = known if isinstance(known, dict) else dict(known)
         self._published.update(hashed)
+        if self.memory is not None and self.memory.manifest_lines is not None:
+            self.memory.manifest_lines.published = self._published
 
     def spare_journal(self) -> SpareJournal | None:
         """For a build in a process of its own (the command line): what the last build left in
