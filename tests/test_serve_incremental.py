@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.errors import BuildFailed
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
 from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, write
@@ -25,6 +26,7 @@ from servicebook.site import search as search_stage
 from servicebook.site import store as site_store
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
+from servicebook.site.templates import PageSpec
 
 from .conftest import FIXED_EPOCH
 from .test_build_cache import clean_build, tree
@@ -1032,7 +1034,8 @@ def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path
     """The outputs a serve rebuild keeps with their last keys (pagekeys._Carried.many) are handed
     to the build cache (BuildCache.reuse_many) with the paths and keys found when they were told
     carried: no output's path is read off its spec a second time (40,000 outputs at 20,000
-    pages), and the output is a build from nothing's."""
+    pages), and the output is a build from nothing's. (As when the last build's answers do not
+    hold, BuildCache.reuse_again made to say so; while they do, see below.)"""
     site = site_copy("example")
     memory = PageMemory()
     output = site / "public"
@@ -1051,6 +1054,7 @@ def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path
 
     monkeypatch.setattr(pagekeys, "_PATH", path)
     monkeypatch.setattr(buildcache.BuildCache, "reuse_many", many)
+    monkeypatch.setattr(buildcache.BuildCache, "reuse_again", lambda *_: False)
     try:
         build(options)
         for sentence in ("A sentence added in the preview.", "Another sentence."):
@@ -1061,5 +1065,187 @@ def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path
             assert tree(output) == clean_build(run, site, tmp_path)
         assert handed and handed[0] > 10  # (the last rebuild carried most outputs)
         assert len(told) == len(set(map(id, told))) <= handed[0]
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_as_it_left_them(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """After a body edit, the outputs the last rebuild kept with their last keys are kept again in
+    one go as it left them (fresh.KeptAnswers, BuildCache.reuse_again): no policy page among them
+    is told path by path to the build cache (`reuse_many`, made to refuse any but the page the
+    last build rendered, kept now by its own input) nor has its path
+    read off its spec again (only the data files, whose specs are made again by every build, are
+    looked at one by one), and the output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    told: list[object] = []
+    real_path, real_many = pagekeys._PATH, buildcache.BuildCache.reuse_many
+
+    def path(spec: object) -> object:
+        told.append(spec)
+        return real_path(spec)
+
+    def refused(self: buildcache.BuildCache, paths: list[str], keys: list[str]) -> list[str | None]:
+        pages = [p for p in paths if p.startswith("policies/")]
+        if len(pages) > 1:
+            raise AssertionError(f"{len(pages)} policy pages told to the build cache one by one")
+        return real_many(self, paths, keys)
+
+    try:
+        build(options)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        for page, sentence in (("change-approval", "Another sentence."), ("backups-and-restore", "A third.")):
+            _edit(site / "content" / f"{page}.md", "\n\n", f"\n\n{sentence}\n\n")
+            told.clear()
+            with monkeypatch.context() as refusing:
+                refusing.setattr(pagekeys, "_PATH", path)
+                refusing.setattr(buildcache.BuildCache, "reuse_many", refused)
+                report = build(options)
+            assert report.work is not None and report.work.rendered["policy pages"] == 1
+            assert report.work.kept["policy pages"] == len(list((site / "content").glob("*.md"))) - 1
+            assert len([s for s in told if isinstance(s, PageSpec)]) <= 1, page
+            assert tree(output) == clean_build(run, site, tmp_path), page
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_after_a_failed_one_or_a_build_of_the_command_line_tells_the_kept_outputs_again(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The last build's answers hold only while the output and the manifest are the ones the build
+    that made them left: after a rebuild that failed once its answers were told (a broken link
+    found after rendering), and after a build of the command line into the output, the next
+    rebuild does not take them (BuildCache.reuse_again says no), tells the outputs as any rebuild
+    does, and equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    taken: list[bool] = []
+    handed: list[int] = []
+    real_again, real_many = buildcache.BuildCache.reuse_again, buildcache.BuildCache.reuse_many
+
+    def again(self: buildcache.BuildCache, *args: object) -> bool:
+        taken.append(real_again(self, *args))  # type: ignore[arg-type]
+        return taken[-1]
+
+    def many(self: buildcache.BuildCache, paths: list[str], keys: list[str]) -> list[str | None]:
+        handed.append(len(paths))
+        return real_many(self, paths, keys)
+
+    monkeypatch.setattr(buildcache.BuildCache, "reuse_again", again)
+    monkeypatch.setattr(buildcache.BuildCache, "reuse_many", many)
+    page = site / "content" / "change-approval.md"
+    try:
+        build(options)
+        _edit(page, "\n\n", "\n\nSee [support](site:support#nowhere).\n\n")
+        taken.clear()
+        with pytest.raises(BuildFailed):
+            build(options)
+        assert taken == [True]  # (the failed rebuild took them, and told its own)
+        _edit(page, "site:support#nowhere", "site:support")
+        taken.clear()
+        handed.clear()
+        build(options)
+        assert taken == [False] and max(handed) > 20
+        assert tree(output) == clean_build(run, site, tmp_path)
+        _edit(page, "\n\n", "\n\nA sentence added in the preview.\n\n")
+        taken.clear()
+        build(options)
+        assert taken == [True]  # (held again)
+        # a build of the command line into serve's output: it swapped in an output of its own
+        _edit(page, "A sentence added", "A sentence changed")
+        build(Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
+        _edit(page, "A sentence changed", "A sentence changed again")
+        taken.clear()
+        handed.clear()
+        build(options)
+        assert taken == [False]
+        assert tree(output) == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_makes_the_whole_catalog_s_row_of_a_policy_page_only_for_the_pages_that_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The whole-catalog page's rows (paging.catalog_parts) hold one of each policy page: a
+    rebuild takes the last build's rows of the pages that are the very page at their place and
+    makes the edited page's alone (`_policy_row`, counted), not a row of every page; a title
+    edit shows on the catalog page, and the output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[str] = []
+    real = paging._policy_row
+    monkeypatch.setattr(paging, "_policy_row", lambda page: made.append(page.slug) or real(page))
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(made) == pages
+        for edit, new in (("\n\n", "\n\nA sentence added in the preview.\n\n"), ("title: ", "title: Revised ")):
+            made.clear()
+            _edit(site / "content" / "change-approval.md", edit, new)
+            build(options)
+            assert made == ["change-approval"]
+            assert tree(output) == clean_build(run, site, tmp_path)
+        assert b"Revised " in (output / "catalog" / "index.html").read_bytes()
+        made.clear()
+        (site / "content" / "on-call-handbook.md").write_text(HANDBOOK.format(anchor=_anchor(site)))
+        build(options)  # a page added: every page's row made again
+        assert len(made) == pages + 1
+        assert tree(output) == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+class _Refusing(dict[str, str]):
+    """ManifestLines' digests, made to refuse to be compared whole with the kept files' hashes."""
+
+    def items(self):  # type: ignore[override]
+        raise AssertionError("every kept file's hash compared with its line")
+
+
+def test_a_serve_rebuild_puts_right_the_manifest_lines_of_the_files_not_kept_without_comparing_every_kept_hash(
+    run, site_copy, tmp_path
+) -> None:
+    """The kept files' hashes of a serve rebuild are those its last build published less the
+    files not kept (BuildCache.kept_hashes): while the manifest's lines are that build's
+    (ManifestLines `published`), each of those hashes is the one its line says and the lines to
+    put right are the files not kept, neither found again of every file (the lines' digests made
+    to refuse a whole comparison). After a rebuild that failed once it had made its lines, the
+    page edited back to what the last good build kept (and another page edited): the lines are
+    not taken on trust, and manifest.sha256 is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = site / "content" / "change-approval.md"
+    try:
+        build(options)
+        _edit(page, "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        lines = memory.manifest_lines
+        assert lines is not None
+        lines.digests = _Refusing(lines.digests)
+        _edit(page, "A sentence added", "A sentence changed")
+        build(options)
+        assert tree(output) == clean_build(run, site, tmp_path)
+        lines.digests = dict(lines.digests)
+        good = page.read_text()
+        _edit(page, "A sentence changed", "A sentence changed, see [support](site:support#nowhere)")
+        with pytest.raises(BuildFailed):
+            build(options)  # (after its lines were made: the link check comes later)
+        page.write_text(good)  # kept from the output as the last good build left it
+        _edit(site / "content" / "backups-and-restore.md", "\n\n", "\n\nA sentence elsewhere.\n\n")
+        report = build(options)
+        assert report.work is not None and report.work.rendered["policy pages"] == 1
+        assert tree(output) == clean_build(run, site, tmp_path)
     finally:
         memory.close()

@@ -521,6 +521,7 @@ def _reuse(
         if memory.kept is None:
             memory.kept = KeptMemo()
         memo, kept, tokens = memory.keys, memory.kept, None
+    again = cache.reuse_again if memory is not None else None
     return reuse_keys(
         cache.reuse,
         cache.hashes,
@@ -534,6 +535,7 @@ def _reuse(
         reuse_many=cache.reuse_many,
         recorded=cache.keys,
         tokens=tokens,
+        reuse_again=again,
     )
 
 

@@ -305,11 +305,12 @@ def _sections(parts: list[Any]) -> tuple[tuple[str, str, str], ...]:
 _V = TypeVar("_V")
 
 
-def _only(values: Mapping[str, _V], paths: Set[str]) -> dict[str, _V]:
+def _only(values: Mapping[str, _V], paths: Set[str], others: Set[str] | None = None) -> dict[str, _V]:
     """The entries of `values` under `paths`: a copy with the others deleted, as most are kept
-    (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000)."""
+    (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000).
+    `others`: the paths of `values` not in `paths`, when found already."""
     kept = dict(values)
-    for path in values.keys() - paths:
+    for path in values.keys() - paths if others is None else others:
         del kept[path]
     return kept
 
@@ -688,6 +689,26 @@ class BuildCache:
         self.reused.update(itertools.compress(paths, same))
         return found
 
+    def reuse_again(self, recorded: object, keys: Mapping[str, str], kept: Set[str]) -> bool:
+        """In a long-running process's own output (`memory`): the outputs its last build kept with
+        `reuse_many`, `kept`, each with the key it recorded (`keys`), kept again in one go, when
+        this build's last manifest is the one that build recorded (`recorded`: that build's
+        `keys`, the very dict its manifest holds; a build that failed after telling them recorded
+        none) and the output is the one it swapped in: each is then the file that build linked
+        into it under the key it recorded, which `reuse_many` would find path by path. False,
+        and nothing taken, otherwise."""
+        previous = self.previous
+        if self.memory is None or previous is None or self.output is None or previous.keys is not recorded:
+            return False
+        if self._same_output is None:
+            self._same_output = previous.marker == marker_identity(self.output / MARKER)
+            self._output_text = str(self.output)
+        if not self._same_output:
+            return False
+        self.keys.update(keys)  # (a copy at once while nothing else is in it)
+        self.reused.update(kept)
+        return True
+
     def _reuse_checked(self, paths: list[str], keys: list[str]) -> list[str | None]:
         """`reuse_many` in a build of the command line, into the output the last build swapped
         in: each file whose key is the one recorded and whose `lstat` is the identity recorded,
@@ -830,7 +851,11 @@ class BuildCache:
         if memory is not None and memory.published is not None and previous is not None:
             published, listed = memory.published
             if self._same_output and published == previous.published:
-                return _only(listed, self.reused)
+                unkept = listed.keys() - self.reused
+                known = _only(listed, self.reused, unkept)
+                if memory.manifest_lines is not None:  # (what its lines are put right by, ManifestLines.make)
+                    memory.manifest_lines.taken = (known, listed, unkept)
+                return known
         hashes = self._recorded_hashes()
         return {path: hashes[path] for path in self.reused if path in hashes}
 
@@ -840,6 +865,8 @@ class BuildCache:
         build's `kept_hashes` (which would otherwise read and parse that file again)."""
         self._published = known if isinstance(known, dict) else dict(known)
         self._published.update(hashed)
+        if self.memory is not None and self.memory.manifest_lines is not None:
+            self.memory.manifest_lines.published = self._published
 
     def spare_journal(self) -> SpareJournal | None:
         """For a build in a process of its own (the command line): what the last build left in

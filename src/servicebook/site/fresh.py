@@ -86,6 +86,27 @@ class KeptMemo:
     # places among every output's (None elsewhere): one that is the very spec at its place has the
     # very own input it had (pagekeys._Carried)
     specs: list[object] = field(default_factory=list)
+    # `serve`: what its last build's answers for those `specs` were (None: none to take as they were)
+    answered: KeptAnswers | None = None
+
+
+@dataclass(slots=True)
+class KeptAnswers:
+    """What a long-running process's (`serve`) last build answered for the outputs it kept with
+    their last keys (KeptMemo `specs`), for the next build to take as they were, but at the
+    places where a spec is not the very one (pagekeys._Carried): every output's answer at its
+    place (the file of each kept one), every output's path at its place, and the paths of the
+    kept ones with their keys and as a set, which buildcache.BuildCache.reuse_again takes at
+    once. They hold only for a build whose last manifest is the one the build that made them
+    recorded and whose output that build swapped in: `recorded` is that build's keys (the very
+    dict its manifest holds: BuildCache `keys`), which the build cache compares its last
+    manifest's with."""
+
+    answers: list[str | bytes | None]
+    paths: list[str]
+    keys: dict[str, str]
+    kept: set[str]
+    recorded: object
 
 
 class PageMemory:

@@ -22,7 +22,7 @@ import io
 import itertools
 import json
 import operator
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -217,16 +217,28 @@ class ManifestLines:
         self.at: dict[str, int] = {}  # path → index of its line
         self.lines: list[bytes] = []
         self.digests: dict[str, str] = {}  # path → the SHA-256 its line says
+        # the SHA-256 of every file these lines list, as the build that made them published them
+        # (buildcache.BuildCache.published_hashes: the very dict, which that build's
+        # successor takes the kept files' hashes from, `taken`)
+        self.published: object = None
+        # `known` as the next build took it (BuildCache.kept_hashes): (known, the hashes it was
+        # taken from, the paths of those left out)
+        self.taken: tuple[object, object, Set[str]] | None = None
 
     def make(self, files: Mapping[str, bytes], known: Mapping[str, str], digest_of: Callable[[str], str]) -> bytes:
         """manifest.sha256 of `files` (git.versions.manifest), `digest_of` called for each file
-        not `known`."""
+        not `known`. When `known` was taken from the hashes these lines' build published, less
+        some paths (`taken`), each known hash is the one its line says, and the lines to put right
+        are those paths': neither is found again of every file."""
         have = files.paths() if isinstance(files, write.SiteFiles) else files.keys()
         at, digests = self.at, self.digests
+        taken, self.taken = self.taken, None
+        again = taken is not None and taken[0] is known and taken[1] is self.published
+        self.published = None  # (until this build publishes what these lines say)
         same = (
             len(have) - (routes.MANIFEST in have) == len(at)
             and (at.keys() <= have)
-            and known.items() <= digests.items()
+            and (again or known.items() <= digests.items())
         )
         if not same:
             made: dict[str, str] = {}
@@ -239,7 +251,7 @@ class ManifestLines:
             self._made_from(text, sorted(path for path in have if path != routes.MANIFEST), known, made)
             return text
         lines = self.lines
-        for path in at.keys() - known.keys():
+        for path in taken[2] if again and taken is not None else at.keys() - known.keys():
             digest = digest_of(path)
             if digests[path] != digest:
                 digests[path] = digest

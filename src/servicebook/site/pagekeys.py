@@ -48,14 +48,14 @@ import enum
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Set
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.site.changes import EntryView, HistoryView
-from servicebook.site.fresh import KeptMemo, code_digest
+from servicebook.site.fresh import KeptAnswers, KeptMemo, code_digest
 from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
@@ -71,6 +71,8 @@ Reuse = Callable[["PageSpec | DataSpec"], "str | bytes | None"]
 Restamp = Callable[[str, str, Footer], "str | bytes | None"]
 # `reuse` of many outputs whose keys are known (buildcache.BuildCache.reuse_many)
 ReuseMany = Callable[[list[str], list[str]], list["str | None"]]
+# and of those the last build kept so, kept again at once (buildcache.BuildCache.reuse_again)
+ReuseAgain = Callable[[object, Mapping[str, str], Set[str]], bool]
 
 
 def shown(value: object, memo: dict[int, tuple[object, str]] | None = None) -> str:
@@ -230,6 +232,17 @@ _PAGE_SHOWS = operator.attrgetter("slug", "source", "meta")  # what a view shows
 _KEY = operator.itemgetter(1)
 
 
+class _Again(NamedTuple):
+    """The last build's answers taken as it left them (`_Carried._again`): every output's at its
+    place (None at the places told again), and what this build's KeptMemo starts from: the kept
+    outputs' keys and paths, and its `outputs` but for the places told again."""
+
+    answers: list[str | bytes | None]
+    keys: dict[str, str]
+    kept: set[str]
+    outputs: dict[str, tuple[object, str]]
+
+
 class _Carried:
     """Many outputs asked at once with the last build's keys (KeptMemo): `shared`, what this
     build's policy page keys share and its data files' (see `reuse_keys`); `recorded`, the keys
@@ -250,9 +263,10 @@ class _Carried:
         policy_by_own: bool,
         tokens: Mapping[str, str] | None = None,
         last_changed: Callable[[str], str] | None = None,
+        reuse_again: ReuseAgain | None = None,
     ) -> None:
         self.kept, self.shared, self.policy_by_own = kept, shared, policy_by_own
-        self.reuse_many, self.recorded = reuse_many, recorded
+        self.reuse_many, self.recorded, self.reuse_again = reuse_many, recorded, reuse_again
         self.tokens, self.last_changed = tokens, last_changed
 
     def _page(self, spec: PageSpec) -> object:
@@ -278,20 +292,28 @@ class _Carried:
         look: Iterable[int] = range(len(specs))  # the outputs to look at one by one
         paths: list[str] = []  # of `same`, in its order, and their last keys
         keys: list[str] = []
+        told_last, kept.answered = kept.answered, None  # (told again below, when this build answers)
+        again: _Again | None = None
         if self.tokens is None and kept.shared == shared and len(kept.specs) == len(specs):
             # `serve`: a spec that is the very object the last build asked with its last key (KeptMemo
             # `specs`) has the very own input it had, so its last answer stands; found at once, not spec
             # by spec (a look at each of 40,000 outputs at 20,000 pages was ~30 ms a rebuild)
             mask = list(map(operator.is_, specs, kept.specs))
-            paths = list(map(_PATH, itertools.compress(specs, mask)))
-            befores = list(map(kept.outputs.get, paths))
-            if None not in befores:
-                same = list(itertools.compress(range(len(specs)), mask))
-                now = dict(zip(paths, befores, strict=True))  # type: ignore[arg-type]
-                keys = list(map(_KEY, befores))  # type: ignore[arg-type]
-                look = list(itertools.compress(range(len(specs)), map(operator.not_, mask)))
+            others = list(itertools.compress(range(len(specs)), map(operator.not_, mask)))
+            # while the last build's answers hold, they are taken as it left them, not told again
+            again = self._again(told_last, others, specs)
+            if again is not None:
+                look, now = others, again.outputs
             else:
-                paths = []
+                paths = list(map(_PATH, itertools.compress(specs, mask)))
+                befores = list(map(kept.outputs.get, paths))
+                if None not in befores:
+                    same = list(itertools.compress(range(len(specs)), mask))
+                    now = dict(zip(paths, befores, strict=True))  # type: ignore[arg-type]
+                    keys = list(map(_KEY, befores))  # type: ignore[arg-type]
+                    look = others
+                else:
+                    paths = []
         carried = len(same)
         for i in look:
             spec = specs[i]
@@ -322,8 +344,9 @@ class _Carried:
             # not kept as it was: asked again, as any build asks
             asked.append(i)
             own_inputs[i] = now.pop(specs[i].path)[0]
-        answers: list[str | bytes | None] = [None] * len(specs)
+        answers: list[str | bytes | None] = [None] * len(specs) if again is None else again.answers
         _put(answers, same, found)  # (at their places at once, not through a dict by place)
+        told = list(answers) if self.tokens is None else None  # (the answers below are asked for as any build asks)
         for i in sorted(asked):
             answers[i] = one(specs[i])
         recorded = self.recorded
@@ -332,11 +355,66 @@ class _Carried:
             if key is not None:
                 now[path] = (own_input, key)
         kept.shared, kept.outputs = shared, now
-        if self.tokens is None:  # the specs answered with their last key, at their places, for the next build
+        if told is not None:  # the specs answered with their last key, at their places, for the next build
             answered = list(itertools.compress(same, map(operator.is_not, found, itertools.repeat(None))))
-            kept.specs = [None] * len(specs)
+            if again is None:
+                kept.specs = [None] * len(specs)
+            else:  # (the others' are the very specs of the answers taken)
+                _put(kept.specs, look, itertools.repeat(None))
             _put(kept.specs, answered, map(specs.__getitem__, answered))
+            kept.answered = self._told(told, specs, told_last, again, (same, asked), (paths, keys, found))
         return answers
+
+    def _again(self, last: KeptAnswers | None, look: list[int], specs: list[PageSpec | DataSpec]) -> _Again | None:
+        """`serve`: the last build's answers (KeptMemo `answered`) of the outputs whose spec is
+        the very one it kept with its last key (all but those at `look`), taken at once by the
+        build cache (BuildCache `reuse_again`) while they hold; None, and nothing taken, when
+        they do not hold, or a spec at `look` has another path than the last build's there."""
+        if last is None or self.reuse_again is None or len(last.paths) != len(specs):
+            return None
+        paths = last.paths
+        if any(specs[i].path != paths[i] for i in look):
+            return None
+        keys, kept = dict(last.keys), set(last.kept)  # (copies at once)
+        for i in look:
+            if keys.pop(paths[i], None) is not None:
+                kept.discard(paths[i])
+        if not self.reuse_again(last.recorded, keys, kept):
+            return None
+        outputs = dict(self.kept.outputs)
+        for i in look:
+            outputs.pop(paths[i], None)
+        _put(last.answers, look, itertools.repeat(None))
+        return _Again(last.answers, keys, kept, outputs)
+
+    def _told(
+        self,
+        told: list[str | bytes | None],
+        specs: list[PageSpec | DataSpec],
+        last: KeptAnswers | None,
+        again: _Again | None,
+        places: tuple[list[int], list[int]],
+        asked_so: tuple[list[str], list[str], list[str | None]],
+    ) -> KeptAnswers | None:
+        """What this build answered (`told`) for the next to take as it is (KeptMemo `answered`):
+        the outputs taken at once (`again`) and those kept of the ones at `places` (`same`)
+        asked with their last keys (`paths`, `keys`, as `found`), by path; the others were asked
+        one by one (`asked`); None when two outputs have one path."""
+        (same, asked), (paths, keys, found) = places, asked_so
+        if again is not None and last is not None:
+            every, taken, kept = last.paths, again.keys, again.kept  # (the same path at every place)
+        else:  # (each path as read once, at its place)
+            every, taken, kept = [""] * len(specs), {}, set()
+            _put(every, same, paths)
+            for i in asked:
+                every[i] = specs[i].path
+        size = len(taken)
+        are = list(map(operator.is_not, found, itertools.repeat(None)))
+        taken.update(zip(itertools.compress(paths, are), itertools.compress(keys, are), strict=True))
+        kept.update(itertools.compress(paths, are))
+        if len(taken) != size + sum(are) or (again is None and len(set(every)) != len(every)):
+            return None
+        return KeptAnswers(told, every, taken, kept, self.recorded)
 
 
 def _put(values: list[Any], places: Iterable[int], new: Iterable[Any]) -> None:
@@ -402,6 +480,7 @@ def reuse_keys(
     reuse_many: ReuseMany | None = None,
     recorded: Mapping[str, str] | None = None,
     tokens: Mapping[str, str] | None = None,
+    reuse_again: ReuseAgain | None = None,
 ) -> Reuse:
     """`reuse(path, key)` (buildcache.BuildCache.reuse) asked with each output's key; `history`
     is the view of `timeline` that the pages show (render.site_history).
@@ -424,7 +503,9 @@ def reuse_keys(
     the last build are asked for with the last build's keys in one go; `kept` is left holding
     this build's. With `tokens` (load.Loaded `store_keys`: a build of the command line, whose
     `kept` memo the store keeps between builds, buildcache.BuildCache `kept_memo`), a policy page
-    is told unchanged by the store key it was loaded under, not by the very object."""
+    is told unchanged by the store key it was loaded under, not by the very object. With
+    `reuse_again` (BuildCache.reuse_again; `serve`), the outputs the last build kept so are
+    kept again in one go while that build's answers hold (`kept`'s `answered`)."""
     site = loaded.site
     assert site is not None
     # (at once, not path by path: 20,000 sources at 20,000 pages)
@@ -573,7 +654,10 @@ def reuse_keys(
     carried = ((by_own, footer.text, restamp is not None, policy_by_own), every)
     carry = None if kept is None or reuse_many is None or recorded is None else (kept, reuse_many, recorded)
     last_changed = _last_changed(history)
-    return _Keys(reuse_one, None if carry is None else _Carried(*carry, carried, policy_by_own, tokens, last_changed))
+    return _Keys(
+        reuse_one,
+        None if carry is None else _Carried(*carry, carried, policy_by_own, tokens, last_changed, reuse_again),
+    )
 
 
 def _last_changed(history: HistoryView | None) -> Callable[[str], str] | None:

@@ -83,6 +83,8 @@ class PartsMemo:
     a_to_z_pages: tuple[Any, ...] = ()
     # the whole-catalog page's last rows, their weights and its parts (`catalog_parts`)
     catalog: tuple[tuple[Row, ...], list[int], tuple[Part[Row], ...]] | None = None
+    # the policy pages those rows were made of, and their rows (one a page; `catalog_parts`)
+    catalog_pages: tuple[tuple[Any, ...], tuple[Row, ...]] | None = None
     # by page name, the last weights a list was cut by, with the budget, and where it was cut (`_cut`)
     cuts: dict[str, tuple[int, list[int], tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     # by page name, the last parts of a list and the page specs made of them (render._parts)
@@ -320,9 +322,10 @@ CATALOG_SECTIONS = ("team", "offerings", "slos", "support", "tools", "policies")
 Row = tuple[str, Any]
 
 
-def catalog_rows(view: SiteView) -> tuple[Row, ...]:
+def catalog_rows(view: SiteView, policies: Sequence[Row] | None = None) -> tuple[Row, ...]:
     """Every row of the whole-catalog page, in its order: (section, None) opens a section; a tool
-    decision is (category, label, tool), a category's heading (category, None, None)."""
+    decision is (category, label, tool), a category's heading (category, None, None). `policies`:
+    the policy pages' rows, when made already (`catalog_parts`)."""
     rows: list[Row] = [("team", None), ("offerings", None)]
     rows += [("offerings", o) for o in view.offerings]
     rows.append(("slos", None))
@@ -332,8 +335,12 @@ def catalog_rows(view: SiteView) -> tuple[Row, ...]:
         rows.append(("tools", (c, None, None)))
         rows += [("tools", (c, label, t)) for _status, label, tools in c.by_status for t in tools]
     rows.append(("policies", None))
-    rows += [("policies", p) for p in view.pages]
+    rows += [("policies", p) for p in view.pages] if policies is None else policies
     return tuple(rows)
+
+
+def _policy_row(page: Any) -> Row:
+    return ("policies", page)
 
 
 def _catalog_weight(row: Row) -> int:
@@ -361,13 +368,20 @@ def catalog_parts(view: SiteView, memo: PartsMemo | None = None) -> tuple[Part[R
     """The whole-catalog page's parts; a section's or a category's heading is never the last row
     of one. With a `memo` (see PartsMemo), the last build's rows where this build's equal them
     (the same objects, or views made again from the same: what a row shows is the same), and
-    their weights; the last parts when every row is so."""
-    rows = catalog_rows(view)
+    their weights; the last parts when every row is so. The policy pages' rows (one a page) are
+    the last ones but for the pages that are not the very page at their place (views.shown_per_page),
+    and a row that is the very last one at its place is not compared."""
     if memo is None:
+        rows = catalog_rows(view)
         return _catalog_parts(rows, cut([_catalog_weight(r) for r in rows], PART_BYTES))
+    read, shown = memo.catalog_pages or (None, None)
+    policies = shown_per_page(_policy_row, view.pages, read, shown)
+    memo.catalog_pages = (view.pages, policies)
+    rows = catalog_rows(view, policies)
     last = memo.catalog
     if last is not None and len(last[0]) == len(rows):
-        changed = list(itertools.compress(range(len(rows)), map(operator.ne, rows, last[0])))
+        others = itertools.compress(range(len(rows)), map(operator.is_not, rows, last[0]))
+        changed = [i for i in others if rows[i] != last[0][i]]
         if not changed:
             return last[2]
         kept, weights = list(last[0]), list(last[1])
