@@ -104,16 +104,24 @@ def _dump_times(folder: Path, label: str) -> None:
     (folder / f"times-{label}-{os.getpid()}.json").write_text(json.dumps(TIMED))
 
 
+POOLS: list[float] = [0.0, 0.0]  # --pools: this process's CPU s while its pools ran, their workers' CPU s
+
+
 def _split_pools(parallel: Any) -> None:
-    """Print, after each pool of workers (`map_shared`), the CPU its workers used, by pool."""
+    """Print, after each pool of workers (`map_shared`), the CPU its workers used, by pool; and
+    keep in POOLS what this process and the workers used while pools ran."""
     original = parallel.map_shared
 
     def map_shared(fn, shared, items, workers, *args, **kwargs):  # type: ignore[no-untyped-def]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        mine = resource.getrusage(resource.RUSAGE_SELF)
         try:
             return original(fn, shared, items, workers, *args, **kwargs)
         finally:
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            now = resource.getrusage(resource.RUSAGE_SELF)
+            POOLS[0] += now.ru_utime + now.ru_stime - mine.ru_utime - mine.ru_stime
+            POOLS[1] += after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
             print(
                 f"pool {fn.__module__}.{fn.__name__}: {len(items)} items, workers "
                 f"{after.ru_utime - before.ru_utime:.2f} user + {after.ru_stime - before.ru_stime:.2f} system CPU s, "
@@ -138,7 +146,7 @@ def main() -> int:
     parser.add_argument(
         "--pools",
         action="store_true",
-        help="print each pool's workers' CPU seconds (imports the pipeline before the build)",
+        help="print each pool's workers' CPU seconds, and the parent's outside the pools (imports the pipeline before the build)",
     )
     parser.add_argument(
         "--cpu",
@@ -199,6 +207,13 @@ def main() -> int:
         f"workers {worker_cpu:.2f} CPU s ({workers.ru_stime:.2f} system), "
         f"{1000 * (parent_cpu + worker_cpu) / pages:.2f} CPU ms a policy page" + (" (profiled)" if args.profile else "")
     )
+    if args.pools:  # the parent's work outside the pools has a core to itself and the other idle
+        alone = parent_cpu - POOLS[0]
+        print(
+            f"parent outside the pools (the other core idle) {alone:.2f} CPU s, inside them {POOLS[0]:.2f}; "
+            f"their workers {POOLS[1]:.2f}: on two idle cores about {alone + (POOLS[0] + POOLS[1]) / 2:.2f} s "
+            f"of wall time after the start ({100 * alone / (alone + (POOLS[0] + POOLS[1]) / 2):.0f} % of it serial)"
+        )
     if args.time:
         for label in ("parent", "worker"):
             total: dict[str, list[float]] = {}
