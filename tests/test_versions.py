@@ -744,6 +744,8 @@ def test_a_release_cache_restored_as_copies_is_taken_without_writing_its_record_
     result = run("build", "--source", again.root)
     assert result.exit_code == 0, result.output
     monkeypatch.undo()
+    verified = run("verify", "--source", again.root)  # every release's files as a render of it gives
+    assert verified.exit_code == 0, verified.output
     _assert_a_build_from_nothing_makes(run, again, _tree(again.root / "public"))
 
 

@@ -12,6 +12,7 @@ the first build of twenty releases costs far less than twenty builds.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -370,9 +371,22 @@ def _as_recorded(tree: str, recorded: Mapping[str, object]) -> dict[str, list[in
     each is a plain file under `tree` of the size and modification time recorded (its inode
     may be another: a copy); None otherwise. The record is read back from the cache folder: a
     path that leaves the tree, or an identity of another shape, is a record to distrust."""
+    try:
+        fd = os.open(tree, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        return _recorded_in(fd, recorded)
+    finally:
+        os.close(fd)
+
+
+def _recorded_in(fd: int, recorded: Mapping[str, object]) -> dict[str, list[int]] | None:
+    """`_as_recorded` of the tree open as `fd`: each file looked at by its name in that folder
+    (plain strings, one pass: 11,000 files a release at 5k, no path walked from the root)."""
     found: dict[str, list[int]] = {}
-    lstat, regular, folder = os.lstat, stat.S_ISREG, tree + "/"
-    for path, identity in recorded.items():  # plain strings and one pass: 11,000 files a release at 5k
+    look, regular = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False), stat.S_ISREG
+    for path, identity in recorded.items():
         if not (
             type(identity) is list
             and len(identity) == 3
@@ -385,7 +399,7 @@ def _as_recorded(tree: str, recorded: Mapping[str, object]) -> dict[str, list[in
         if "//" in within or "/./" in within or "/../" in within:
             return None
         try:
-            info = lstat(folder + flat_name(path))
+            info = look(flat_name(path))  # one name: flat_name escapes "/"
         except OSError:
             return None
         if info.st_size != identity[0] or info.st_mtime_ns != identity[1] or not regular(info.st_mode):
