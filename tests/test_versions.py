@@ -716,6 +716,39 @@ def test_a_release_cache_restored_as_copies_is_taken_by_its_record_without_readi
     _assert_a_build_from_nothing_makes(run, clone, _tree(clone.root / "public"))
 
 
+def test_a_release_cache_restored_as_copies_is_taken_without_writing_its_record_again(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Every CI job restores the cache with new inodes: the record's sizes and times still hold, so
+    # the record is not written again (it was, 22,470 files' identities at 5k, in every job), and
+    # the next job, restored again, takes the releases as this one did.
+    from servicebook.site import releases
+
+    assert run("build", "--source", repo.root).exit_code == 0
+    clone = repo.copy_to(tmp_path / "ci")  # shutil.copytree: copies, times kept
+    shutil.rmtree(clone.root / ".servicebook-cache/build")
+    records = {tree: (tree / releases.COMPLETE).read_bytes() for tree in _release_trees(clone.root)}
+    assert records
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"wrote or read {args[0]}")
+
+    monkeypatch.setattr(releases, "_remember", refuse)
+    monkeypatch.setattr(releases, "_identities", refuse)
+    monkeypatch.setattr(releases, "read_tree", refuse)
+    result = run("build", "--source", clone.root)
+    assert result.exit_code == 0, result.output
+    assert {tree: (tree / releases.COMPLETE).read_bytes() for tree in _release_trees(clone.root)} == records
+    again = clone.copy_to(tmp_path / "ci2")  # the next job: restored again, new inodes again
+    shutil.rmtree(again.root / ".servicebook-cache/build")
+    result = run("build", "--source", again.root)
+    assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    verified = run("verify", "--source", again.root)  # every release's files as a render of it gives
+    assert verified.exit_code == 0, verified.output
+    _assert_a_build_from_nothing_makes(run, again, _tree(again.root / "public"))
+
+
 def test_a_restored_release_file_rewritten_in_place_makes_the_release_checked_again(
     run, repo: GitSite, tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ the first build of twenty releases costs far less than twenty builds.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -335,17 +336,17 @@ def _intact(tree: Path) -> dict[str, list[int]] | None:
     (the size and modification time that `_store` records in the COMPLETE marker, with the
     inode): an edit in place or a replacement changes the modification time. A copy that kept
     both, as a CI cache restores the folder (a tar archive, `cp -a`: new inodes), is the file
-    it copies, as git and rsync take it. Each recorded file is looked at by its path (one
-    `lstat`, no listing of the tree's folders): a file someone added to the tree is not one of
-    the release's, and the write stage links the files returned, not what the tree holds."""
+    it copies, as git and rsync take it; its record is left as it is (the inode is not asked,
+    and a restore gives new ones every time: rewriting it in every CI job would buy nothing).
+    Each recorded file is looked at by its path (one `lstat`, no listing of the tree's
+    folders): a file someone added to the tree is not one of the release's, and the write stage
+    links the files returned, not what the tree holds."""
     try:
         recorded = json.loads((tree / COMPLETE).read_text("utf-8"))
     except (OSError, ValueError):
         recorded = None
     kept = _as_recorded(str(tree), recorded) if isinstance(recorded, dict) and recorded else None
     if kept is not None:
-        if kept != recorded:  # copies: their inodes, so the next build finds them as they are
-            _remember(tree, kept)
         return kept
     now = _identities(tree, recorded if isinstance(recorded, dict) else {})
     if now is None:
@@ -370,17 +371,38 @@ def _as_recorded(tree: str, recorded: Mapping[str, object]) -> dict[str, list[in
     each is a plain file under `tree` of the size and modification time recorded (its inode
     may be another: a copy); None otherwise. The record is read back from the cache folder: a
     path that leaves the tree, or an identity of another shape, is a record to distrust."""
+    try:
+        fd = os.open(tree, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        return _recorded_in(fd, recorded)
+    finally:
+        os.close(fd)
+
+
+def _recorded_in(fd: int, recorded: Mapping[str, object]) -> dict[str, list[int]] | None:
+    """`_as_recorded` of the tree open as `fd`: each file looked at by its name in that folder
+    (plain strings, one pass: 11,000 files a release at 5k, no path walked from the root)."""
     found: dict[str, list[int]] = {}
+    look, regular = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False), stat.S_ISREG
     for path, identity in recorded.items():
-        if not (isinstance(identity, list) and len(identity) == 3 and all(type(n) is int for n in identity)):
+        if not (
+            type(identity) is list
+            and len(identity) == 3
+            and type(identity[0]) is int
+            and type(identity[1]) is int
+            and type(identity[2]) is int
+        ):
             return None
-        if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
+        within = f"/{path}/"  # a part "", "." or "..", or a leading "/"
+        if "//" in within or "/./" in within or "/../" in within:
             return None
         try:
-            info = os.lstat(f"{tree}/{flat_name(path)}")
+            info = look(flat_name(path))  # one name: flat_name escapes "/"
         except OSError:
             return None
-        if info.st_size != identity[0] or info.st_mtime_ns != identity[1] or not stat.S_ISREG(info.st_mode):
+        if info.st_size != identity[0] or info.st_mtime_ns != identity[1] or not regular(info.st_mode):
             return None
         found[path] = identity if info.st_ino == identity[2] else [info.st_size, info.st_mtime_ns, info.st_ino]
     return found
