@@ -54,12 +54,10 @@ TEMPLATES = frozenset({"offering.html", "tool.html", "policy.html"})
 # (or the store's) with the stamp filled in, as a page of TEMPLATES is.
 LISTS: Mapping[str, tuple[str, ...]] = {
     "home.html": ("offerings", "pages", "status_counts", "support", "unsupported"),
-    "catalog.html": ("support",),
     "search.html": ("support",),
     "offerings.html": ("lifecycle_counts",),
     "slos.html": ("site",),  # its snapshots alone (`_Measured`)
     "unsupported.html": ("unsupported",),
-    "tools.html": ("status_counts",),
     "policies.html": (),
     "support.html": ("offerings", "support"),
 }
