@@ -514,6 +514,33 @@ def test_release_pages_with_the_same_inputs_are_rendered_once(run, stamped_repo:
     assert verified.exit_code == 0, verified.output
 
 
+def test_a_release_renders_only_the_lists_whose_inputs_an_earlier_release_did_not_have(
+    run, stamped_repo: GitSite, renders: list[str]
+) -> None:
+    from servicebook.site.stamps import LISTS
+
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    built = _tree(root / "public")
+    lists = {"index.html", "search/index.html", "offerings/index.html", "slos/index.html"}
+    lists |= {"unsupported/index.html", "policies/index.html", "support/index.html"}
+    assert len(lists) == len(LISTS)
+    # once for the current catalog, then in 1.0, 1.1 (an offering added, which every page may
+    # name) and 2.1 (the repository named: commit links); in 2.0 (the CI offering's objective
+    # raised) those that show the offerings whole (home, offerings, support) and the SLOs; in
+    # 2.2 (the artifacts offering's summary edited, which has no SLO) those that show the
+    # offerings whole and the A to Z list (its entry's note). The policies and the unsupported
+    # tools are rendered in 1.0, 1.1 and 2.1 only.
+    offerings = {"index.html", "offerings/index.html", "support/index.html"}
+    in_2_0, in_2_2 = {*offerings, "slos/index.html"}, {*offerings, "search/index.html"}
+    expected = {path: 1 + 3 + (path in in_2_0) + (path in in_2_2) for path in lists}
+    assert {path: renders.count(path) for path in lists} == expected
+    assert sum(expected.values()) == 7 * 4 + 8  # not 7 * 6
+    # each release's lists are what an ordinary render of it gives, and what a build from nothing makes
+    assert run("verify", "--source", root).exit_code == 0
+    _assert_a_build_from_nothing_makes(run, stamped_repo, built)
+
+
 def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_without_reading_them_again(
     run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -536,11 +563,14 @@ def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_wit
     root = stamped_repo.root
     assert run("build", "--source", root).exit_code == 0
     pages = len(list((root / "public/v/2.2").glob("*/*/index.html")))  # offering, tool, policy pages
+    pages += 7  # and the lists (stamps.LISTS), each one page long here
     assert [a + k for a, k in zip(asked, kept, strict=True)] == [pages - 1, pages, pages, pages, pages]
     # 1.0 first; 1.1 adds an offering (every page may name it); 2.0 raises an objective: the tool
-    # pages are 1.1's; 2.1 names the repository (every page links its commit); 2.2 edits one offering
+    # pages are 1.1's; 2.1 names the repository (every page links its commit); 2.2 edits one
+    # offering's summary: its page and the four lists that show it (home, offerings, support,
+    # the A to Z list); the policies, the SLOs and the unsupported tools are 2.1's
     assert kept[0] == 0 and kept[1] == 0 and kept[3] == 0
-    assert 0 < kept[2] < pages and asked[4] == 1 and kept[4] == pages - 1
+    assert 0 < kept[2] < pages and asked[4] == 1 + 4 and kept[4] == pages - 1 - 4
     assert run("verify", "--source", root).exit_code == 0  # each release as an ordinary build makes it
     _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
 
@@ -890,8 +920,10 @@ def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
     monkeypatch.setattr(BuildCache, "get_rendered", recording)
     assert run("build", "--source", repo.root).exit_code == 0
     # 3.0 shows what 2.0 showed but the edited page and the CI offering, which lists it: the
-    # other pages were still in the store
-    assert asked == [(5, 3)]
+    # other pages were still in the store; of the seven lists (stamps.LISTS), those that show
+    # neither the policy pages' text nor the CI offering (the A to Z list, the unsupported
+    # tools) too
+    assert asked == [(5 + 7, 3 + 2)]
 
 
 def test_sources_that_use_the_stamps_placeholder_character_are_rendered_the_ordinary_way(run, repo: GitSite) -> None:

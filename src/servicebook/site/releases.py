@@ -35,6 +35,7 @@ from servicebook.site.fresh import scan_sources
 from servicebook.site.links import check_files
 from servicebook.site.load import load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
+from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.stamps import Carried
@@ -63,13 +64,17 @@ class LastMade:
     - `stored`: where it stored each of its files that is not a page (the search index's files,
       assets, the content's images and attachments), with the bytes and the identity written:
       the next release's file of the same path and bytes is a hard link to it (`_store`).
+    - `paging`: how its paged lists were cut, from what (paging.PartsMemo, as `serve` keeps it):
+      a list whose items are the very objects, or the whole catalog's rows that equal its, has
+      its parts and pages' specs, whose keys (stamps.list_key) are then carried by identity.
     Only the last release's are held."""
 
-    __slots__ = ("catalog", "data", "stored")
+    __slots__ = ("catalog", "data", "paging", "stored")
 
     def __init__(self) -> None:
         self.data: dict[str, tuple[str, bytes]] = {}
         self.catalog = CatalogLines()
+        self.paging = PartsMemo()
         self.stored: dict[str, tuple[str, bytes, list[int]]] = {}  # path → (file, bytes, identity)
 
 
@@ -241,6 +246,7 @@ def build_release(
                 carried=carried,
                 source_prefix=repo.prefix,
                 catalog_lines=last.catalog if last is not None else None,
+                paging=last.paging if last is not None else None,
             )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]

@@ -1,11 +1,12 @@
 """Pages that several releases render from the same inputs are rendered once: the release's
 stamp (its version, commit and date, which every page shows) goes in last.
 
-Used for the pages of a past release (offering, tool and policy pages, most of a site) when the
-site has no layouts of its own. Such a page is rendered with placeholders for the stamp and from
-a context that holds only what the key below covers: its own view (the offering, tool or policy
-page, with everything they show of others), the site's settings, the team's name and the names of
-all offerings and tools, the navigation. Anything else a template reaches for is undefined, so a
+Used for the pages of a past release (offering, tool and policy pages, most of a site, and its
+lists: LISTS) when the site has no layouts of its own. Such a page is rendered with placeholders
+for the stamp and from a context that holds only what the key below covers: its own view (the
+offering, tool or policy page, with everything they show of others; a list's part), the site's
+settings, the team's name and the names of all offerings and tools, the navigation (a list: the
+fields of the site view its template reads, the team). Anything else a template reaches for is undefined, so a
 theme change that makes these pages show more fails here and the page is rendered the ordinary
 way, never cached under a key that misses what it shows. The stored text (see buildcache.py) is keyed
 by a digest of all of it; the stamp's values are plain text (a version, a hex commit, dates) that
@@ -19,6 +20,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import functools
 import json
 import posixpath
 import re
@@ -44,6 +46,21 @@ if TYPE_CHECKING:
     from servicebook.site.write import SiteFiles
 
 TEMPLATES = frozenset({"offering.html", "tool.html", "policy.html"})
+# The lists (the home page, a list of each kind, the whole catalog, the A to Z list, support): each
+# is rendered from the stamped context with, of the site view, only the fields its template reads
+# (a frozen dataclass of those alone: a field it does not name is undefined, and the page is then
+# rendered the ordinary way), and the catalog as `_ListCatalog`. Consecutive releases change a
+# record or two, which most lists do not show: under the same key, a list is the last release's
+# (or the store's) with the stamp filled in, as a page of TEMPLATES is.
+LISTS: Mapping[str, tuple[str, ...]] = {
+    "home.html": ("offerings", "pages", "status_counts", "support", "unsupported"),
+    "search.html": ("support",),
+    "offerings.html": ("lifecycle_counts",),
+    "slos.html": ("site",),  # its snapshots alone (`_Measured`)
+    "unsupported.html": ("unsupported",),
+    "policies.html": (),
+    "support.html": ("offerings", "support"),
+}
 _MARK = "\ue000"  # a private-use character: no template, filter or escaping produces or changes it
 _ESCAPED = repr(_MARK)[1:-1]  # as repr() writes it
 _TOKEN_RE = re.compile(f"{_MARK}[0-9]{_MARK}")
@@ -107,6 +124,28 @@ class _Catalog:
     site: model.Site
     team: _Team
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ListCatalog:
+    """All a list may see of the catalog: the site settings, the team, the version."""
+
+    site: model.Site
+    team: model.Team
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    """All a list may see of the site: its measurements."""
+
+    snapshots: tuple[model.Snapshot, ...]
+
+
+@functools.cache
+def _shown(fields: tuple[str, ...]) -> type:
+    """The frozen dataclass of a list's view: the site view's `fields` alone."""
+    return dataclasses.make_dataclass("_Shown_" + "_".join(fields), fields, frozen=True, slots=True)
 
 
 class _Marked(Exception):
@@ -321,6 +360,35 @@ def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
     return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, shown)
 
 
+def _list_contexts(stamping: Stamping, common: Mapping[str, Any], templates: set[str]) -> dict[str, dict[str, Any]]:
+    """The stamped context of each list of `templates` (see LISTS): the view of the fields its
+    template reads, the catalog as `_ListCatalog`."""
+    view, catalog = common["view"], common["catalog"]
+    made: dict[str, dict[str, Any]] = {}
+    for template in sorted(templates):
+        fields = LISTS[template]
+        values = [_Measured(view.site.snapshots) if name == "site" else getattr(view, name) for name in fields]
+        made[template] = {
+            **stamping.common,
+            "view": _shown(fields)(*values),
+            "catalog": _ListCatalog(catalog.site, catalog.team, stamping.common["catalog"].version),
+        }
+    return made
+
+
+def list_key(stamping: Stamping, spec: PageSpec, context: Mapping[str, Any]) -> str | None:
+    """`page_key` of a list (see LISTS) rendered from the stamped `context` `_list_contexts`
+    made for it: its own context, the view and the catalog's site and team with the chrome."""
+    catalog: _ListCatalog = context["catalog"]
+    try:
+        shown = [stamping.seen.of(v) for v in (spec.context, context["view"], catalog.site, catalog.team)]
+    except _Marked:
+        return None
+    if _MARK in spec.title:
+        return None
+    return digest(stamping.chrome, "list", spec.path, spec.template, spec.title, spec.section, *shown)
+
+
 def render_stamped(
     files: SiteFiles,
     store: RenderedStore,
@@ -338,6 +406,10 @@ def render_stamped(
     if stamp is None or _has_files(layouts):
         return specs
     keys = {s.path: key for s in specs if s.template in TEMPLATES and (key := page_key(stamp, s)) is not None}
+    lists = _list_contexts(stamp, common, {s.template for s in specs if s.template in LISTS})
+    for s in specs:
+        if s.template in lists and (key := list_key(stamp, s, lists[s.template])) is not None:
+            keys[s.path] = key
     chosen = [s for s in specs if s.path in keys]
     last = carried.pages if carried is not None else {}
     same_pages = carried is not None and carried.known == known  # the last release's settled links hold
@@ -366,8 +438,14 @@ def render_stamped(
         done.add(spec.path)
     # Rendered with no page known, their links are all left for the check, and so are the same
     # in every release: they are stored with the page and settled against this release's pages.
-    renderer = Renderer(env, todo, stamp.common, layouts, None, frozenset())
-    for spec, result in zip(todo, map_shared(render_one, renderer, range(len(todo)), workers), strict=True):
+    # The pages over the workers; the lists (a few a release), each with its own context, here.
+    pages = [s for s in todo if s.template not in lists]
+    renderer = Renderer(env, pages, stamp.common, layouts, None, frozenset())
+    results = list(zip(pages, map_shared(render_one, renderer, range(len(pages)), workers), strict=True))
+    for spec in todo:
+        if spec.template in lists:
+            results.append((spec, render_one(Renderer(env, [spec], lists[spec.template], layouts, None), 0)))
+    for spec, result in results:
         if not isinstance(result, tuple) or result[0] is None or result[1] is None:
             continue  # it reaches for more than the stamped context: rendered the ordinary way
         html = result[0].decode("utf-8")
