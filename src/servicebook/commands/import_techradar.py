@@ -16,9 +16,10 @@ from servicebook.interop.techradar import import_radar
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=None,
-    help="Write the fragment to this new file (never over an existing one) instead of standard output.",
+    metavar="FILE|-",
+    help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
 )
 def import_techradar(file: Path, output: Path | None) -> None:
     """A tech radar's JSON (Backstage or Zalando) as categories and tools.
