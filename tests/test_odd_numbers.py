@@ -1,0 +1,69 @@
+"""Numbers a user can type that Python's int() refuses: a digit that is not 0-9 ("²" passes
+str.isdigit) and a run of more than 4,300 digits. Each is a located error or a usage error, never
+a traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+LONG = "9" * 5000
+
+
+@pytest.mark.parametrize("value", ['"²"', LONG, "1" + "0" * 5000])
+def test_an_odd_catalog_format_is_an_error_not_a_traceback(run, site_copy, value: str) -> None:
+    root = site_copy("example")
+    catalog = root / "catalog.yaml"
+    text = catalog.read_text()
+    assert text.count("\nformat: 1\n") == 1
+    catalog.write_text(text.replace("\nformat: 1\n", f"\nformat: {value}\n"))
+    result = run("check", "--source", root)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and re.search(r"catalog\.yaml:\d+:9: error: ", result.output)
+
+
+@pytest.mark.parametrize("quadrant", ["²", LONG])
+def test_an_odd_radar_quadrant_is_skipped_not_a_traceback(run, tmp_path: Path, quadrant: str) -> None:
+    radar = {
+        "quadrants": [{"id": "q", "name": "Q"}],
+        "rings": [{"id": "adopt", "name": "Adopt"}],
+        "entries": [
+            {"id": "x", "title": "X", "quadrant": quadrant, "ring": "adopt"},
+            {"id": "y", "title": "Y", "quadrant": "q", "ring": "adopt"},
+        ],
+    }
+    file = tmp_path / "radar.json"
+    file.write_text(json.dumps(radar))
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert "skipped entry 'X': its quadrant is not one of the radar's" in result.output
+    assert "id: y" in result.stdout and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("epoch", ["²", LONG])
+def test_an_odd_source_date_epoch_is_a_usage_error_for_import_techradar(
+    run, env: dict[str, str], tmp_path: Path, epoch: str
+) -> None:
+    file = tmp_path / "radar.json"
+    file.write_text(json.dumps([{"name": "Go", "ring": "adopt", "quadrant": "Languages"}]))
+    env["SOURCE_DATE_EPOCH"] = epoch  # the environment `run` invokes the command with
+    result = run("import", "techradar", file)
+    assert result.exit_code == 2, result.output
+    assert "SOURCE_DATE_EPOCH must be a whole number" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("window", ['"²"', LONG, LONG + "m"])
+def test_an_odd_openslo_timeslice_window_is_located(run, tmp_path: Path, window: str) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicatorRef: i\n"
+        "  budgetingMethod: Timeslices\n  timeWindow: [{duration: 28d, isRolling: true}]\n"
+        f"  objectives:\n    - {{target: 0.99, timeSliceTarget: 0.9, timeSliceWindow: {window}}}\n"
+    )
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1, result.output
+    assert "slo.yaml:10:61: error: timeSliceWindow '" in result.output  # a long value is cut short
+    assert "Traceback" not in result.output
