@@ -67,3 +67,15 @@ def test_an_odd_openslo_timeslice_window_is_located(run, tmp_path: Path, window:
     assert result.exit_code == 1, result.output
     assert "slo.yaml:10:61: error: timeSliceWindow '" in result.output  # a long value is cut short
     assert "Traceback" not in result.output
+
+
+def test_an_odd_pyrra_window_is_located(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata: {name: a, namespace: n}\n"
+        f"spec:\n  target: '99'\n  window: {LONG}d\n"
+        "  indicator:\n    ratio:\n      errors: {metric: 'e{code=~\"5..\"}'}\n      total: {metric: t}\n"
+    )
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 1, result.output
+    assert "slo.yaml:6:11: error: window '" in result.output and "Traceback" not in result.output
