@@ -381,7 +381,9 @@ def test_import_output_dash_is_standard_output_and_empty_is_refused(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     file = tmp_path / "in.json"
-    file.write_text(PLAIN if command == "backstage" else json.dumps([{"name": "Go", "ring": "adopt", "quadrant": "Languages"}]))
+    file.write_text(
+        PLAIN if command == "backstage" else json.dumps([{"name": "Go", "ring": "adopt", "quadrant": "Languages"}])
+    )
     monkeypatch.chdir(tmp_path)
     dash = run("import", command, file, "--output", "-")
     assert dash.exit_code == 0, dash.output
