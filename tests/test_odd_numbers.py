@@ -79,3 +79,16 @@ def test_an_odd_pyrra_window_is_located(run, tmp_path: Path) -> None:
     result = run("import", "pyrra", file)
     assert result.exit_code == 1, result.output
     assert "slo.yaml:6:11: error: window '" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", [LONG, "[" * 100_000 + "]" * 100_000])
+def test_an_odd_measurement_snapshot_is_located(run, site_copy, value: str) -> None:
+    root = site_copy("example")
+    (root / "measurements").mkdir()
+    name = "2026-11-11T00-00-00Z.json"
+    (root / "measurements" / name).write_text(
+        f'{{"servicebook_measurements": 1, "end": "2026-11-11T00:00:00Z", "x": {value}}}\n'
+    )
+    result = run("check", "--source", root)
+    assert result.exit_code == 1, result.output
+    assert f"measurements/{name}:1:1: error: not a snapshot" in result.output and "Traceback" not in result.output
