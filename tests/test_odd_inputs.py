@@ -1,6 +1,7 @@
-"""Numbers a user can type that Python's int() refuses: a digit that is not 0-9 ("²" passes
-str.isdigit) and a run of more than 4,300 digits. Each is a located error or a usage error, never
-a traceback."""
+"""Inputs a new user can give that the standard library refuses with an exception: a digit
+int() does not read ("²" passes str.isdigit), a run of more than 4,300 digits, JSON nested past
+the json module's depth, a folder init cannot make. Each is a located error or a usage error,
+never a traceback."""
 
 from __future__ import annotations
 
@@ -92,3 +93,11 @@ def test_an_odd_measurement_snapshot_is_located(run, site_copy, value: str) -> N
     result = run("check", "--source", root)
     assert result.exit_code == 1, result.output
     assert f"measurements/{name}:1:1: error: not a snapshot" in result.output and "Traceback" not in result.output
+
+
+def test_init_where_no_folder_can_be_made_is_an_error_not_a_traceback(run, tmp_path: Path) -> None:
+    file = tmp_path / "a-file"
+    file.write_text("x\n")
+    result = run("init", file / "site")  # under a file: mkdir fails with "Not a directory"
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write {file / 'site'}" in result.output and "Traceback" not in result.output
