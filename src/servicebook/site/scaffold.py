@@ -45,7 +45,7 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
             f"{where} already has {', '.join(clashes)}; init never overwrites a file: "
             f"move {them} away or choose another folder"
         )
-    created = []
+    created: list[Path] = []
     for name, source in files.items():
         dest = directory / name
         try:
