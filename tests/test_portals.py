@@ -376,6 +376,24 @@ def test_import_never_writes_over_a_file(run, tmp_path: Path) -> None:
     assert target.read_text() == "mine\n"
 
 
+@pytest.mark.parametrize("command", ["backstage", "techradar"])
+def test_import_output_dash_is_standard_output_and_empty_is_refused(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    file = tmp_path / "in.json"
+    file.write_text(
+        PLAIN if command == "backstage" else json.dumps([{"name": "Go", "ring": "adopt", "quadrant": "Languages"}])
+    )
+    monkeypatch.chdir(tmp_path)
+    dash = run("import", command, file, "--output", "-")
+    assert dash.exit_code == 0, dash.output
+    assert dash.stdout == run("import", command, file).stdout != ""  # - is stdout, as export's -o - is
+    assert not (tmp_path / "-").exists()
+    empty = run("import", command, file, "--output", "")
+    assert empty.exit_code == 2 and "--output '' names no file" in empty.output, empty.output
+    assert empty.stdout == "" and "Traceback" not in empty.output
+
+
 # --- Tech radars --------------------------------------------------------------------------------
 
 

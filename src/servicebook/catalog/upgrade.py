@@ -77,6 +77,11 @@ def _step_0_to_1(root: Mapping) -> Mapping:
 STEPS: dict[int, Step] = {0: _step_0_to_1}
 
 
+def _small_number(value: str) -> bool:
+    """Digits 0-9 that int() reads ("²" passes str.isdigit; int() refuses over 4,300 digits)."""
+    return value.isascii() and value.isdigit() and len(value) <= 9
+
+
 def upgrade(source: SourceText, node: Node | None) -> tuple[Node | None, list[Problem]]:
     """The tree in the current format, plus a note when it was upgraded."""
     if not isinstance(node, Mapping):
@@ -84,7 +89,7 @@ def upgrade(source: SourceText, node: Node | None) -> tuple[Node | None, list[Pr
     declared = next((v for k, v in node.items if k.value == "format"), None)
     if declared is None:
         version = 0
-    elif isinstance(declared, Scalar) and declared.value.isdigit() and int(declared.value) < FORMAT_VERSION:
+    elif isinstance(declared, Scalar) and _small_number(declared.value) and int(declared.value) < FORMAT_VERSION:
         version = int(declared.value)
         node = Mapping(tuple((k, v) for k, v in node.items if k.value != "format"), node.location)
     else:

@@ -14,9 +14,10 @@ from servicebook.interop.backstage import import_entities
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=None,
-    help="Write the fragment to this new file (never over an existing one) instead of standard output.",
+    metavar="FILE|-",
+    help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
 )
 def import_backstage(files: tuple[Path, ...], output: Path | None) -> None:
     """Backstage entity files as a catalog fragment (offerings, team, owners).

@@ -64,6 +64,8 @@ def _skipped(note: Problem) -> bool:
 
 
 def finish(fragment: str, report: Report, output: Path | None) -> None:
+    if output is not None and output == Path():  # `--output ''`: Path("") is the current folder
+        raise UsageProblem("--output '' names no file: give a new file's name, or - for standard output")
     if report.problems:
         raise BuildFailed(report.problems, action="import")
     click.echo(report.text(), nl=False, err=True)
@@ -72,7 +74,7 @@ def finish(fragment: str, report: Report, output: Path | None) -> None:
             f"error: {report.nothing}: nothing to import"
             + (" (the warnings above say why each was skipped)" if any(_skipped(n) for n in report.notes) else "")
         )
-    if output is None:
+    if output is None or output == Path("-"):
         click.echo(fragment, nl=False)
         return
     write_new_files(output.parent, {output.name: fragment.encode("utf-8")})

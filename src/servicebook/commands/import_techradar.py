@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from servicebook.commands.import_formats import finish, read_all
+from servicebook.git.repo import source_date_epoch
 from servicebook.interop.techradar import import_radar
 
 
@@ -16,9 +17,10 @@ from servicebook.interop.techradar import import_radar
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default=None,
-    help="Write the fragment to this new file (never over an existing one) instead of standard output.",
+    metavar="FILE|-",
+    help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
 )
 def import_techradar(file: Path, output: Path | None) -> None:
     """A tech radar's JSON (Backstage or Zalando) as categories and tools.
@@ -26,8 +28,8 @@ def import_techradar(file: Path, output: Path | None) -> None:
     Quadrant → category, ring → status (adopt: supported, trial and assess: best-effort, hold:
     unsupported). A radar has no alternatives: weak decisions are listed for you to complete."""
     (source,) = read_all((file,))
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch.isdigit() else dt.datetime.now(dt.UTC).date()
+    epoch = source_date_epoch(os.environ)  # a malformed one is a usage error, as for `build`
+    today = (epoch or dt.datetime.now(dt.UTC)).date()
     fragment, report = import_radar(source, today)
     finish(fragment, report, output)
 

@@ -198,7 +198,7 @@ def refuse(source: SourceText, loc: SourceLocation, message: str, hint: str | No
 
 # --- Values in the catalog's terms ------------------------------------------------------------------
 
-_PROM_DURATION = re.compile(r"(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+_PROM_DURATION = re.compile("".join(f"(?:([0-9]{{1,12}}){unit})?" for unit in "ywdhms"))  # at most 12 digits each
 _PROM_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1)
 
 

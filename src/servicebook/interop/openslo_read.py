@@ -20,7 +20,7 @@ from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, la
 from servicebook.interop.openslo import PREFIX
 from servicebook.source.yaml import Scalar, SourceText
 
-_SHORTHAND = re.compile(r"([1-9][0-9]*)([mhdwMQY])")
+_SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _CALENDAR = {"1M": "calendar-month", "1Q": "calendar-quarter"}
 
@@ -350,7 +350,7 @@ def _objective(o: Fields, source: SourceText, slo: ForeignSLO, method: model.Bud
         slo.timeslice_target = percent(source, slice_target, "timeSliceTarget", scale=100, up_to_100=True)
     if slice_window is not None:
         match = _SHORTHAND.fullmatch(slice_window.value)
-        if slice_window.value.isdigit():
+        if slice_window.value.isascii() and slice_window.value.isdigit() and len(slice_window.value) <= 9:
             slo.timeslice_window = int(slice_window.value)  # minutes, says the specification
         elif match is not None and match[2] in _SECONDS:
             slo.timeslice_window = int(match[1]) * _SECONDS[match[2]] // 60

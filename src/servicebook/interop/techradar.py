@@ -571,7 +571,7 @@ def _place(node: Node | None, named: list[tuple[str, str]]) -> tuple[str, str] |
     for ident, name in named:
         if value == ident:
             return ident, name
-    if value.isdigit() and int(value) < len(named):
+    if value.isascii() and value.isdigit() and len(value) <= 9 and int(value) < len(named):  # not "²"
         return named[int(value)]
     return None
 

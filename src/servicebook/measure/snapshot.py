@@ -191,6 +191,15 @@ def parse(source: SourceText) -> model.Snapshot | list[Problem]:
         return [_at(source, (), f"key {exc.args[0]!r} appears twice")]
     except _Constant as exc:
         return [_at(source, (), f"{exc.args[0]} is not a number JSON allows")]
+    except (ValueError, RecursionError):  # an integer of over 4,300 digits; nesting deeper than json reads
+        return [
+            source.problem(
+                1,
+                1,
+                "not a snapshot: a number too long or lists nested too deep for JSON",
+                "a snapshot is written by `servicebook measure`; restore it from git",
+            )
+        ]
     reader = _Reader(source)
     snapshot = reader.snapshot(data, name)
     return reader.problems if reader.problems or snapshot is None else snapshot

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from servicebook.errors import UsageProblem
+from servicebook.errors import UsageProblem, WriteFailed
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -45,12 +45,16 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
             f"{where} already has {', '.join(clashes)}; init never overwrites a file: "
             f"move {them} away or choose another folder"
         )
-    created = []
+    created: list[Path] = []
     for name, source in files.items():
         dest = directory / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with dest.open("xb") as f:  # "x": a file that appeared meanwhile is not overwritten
-            f.write(source.read_bytes())  # bytes: an image under content/ is copied as it is
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with dest.open("xb") as f:  # "x": a file that appeared meanwhile is not overwritten
+                f.write(source.read_bytes())  # bytes: an image under content/ is copied as it is
+        except OSError as exc:  # under a file, read-only, full: said, not a traceback
+            written = f" (written before it: {', '.join(map(str, created))})" if created else ""
+            raise WriteFailed(f"cannot write {exc.filename or dest}: {exc.strerror}{written}") from None
         created.append(dest)
     gitignore = directory / ".gitignore"
     if gitignore.exists():
