@@ -38,9 +38,11 @@ T = TypeVar("T")
 Path = tuple[str | int, ...]
 
 ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-MAX_PERCENT_PLACES = 10
-"""Digits after the decimal point a percentage may have: 1e-10 % of a 30-day window is 2.6 µs,
-below what any measurement tells apart (docs/writing-a-catalog.md)."""
+MAX_PERCENT_PLACES = 20
+"""Digits after the decimal point a percentage may have (trailing zeros aside): more than a float
+holds, so an objective travels exactly, yet with its at most 2 digits before the point within the
+28 significant digits that decimal arithmetic (error budgets) keeps exactly; 10⁻²⁰ % of a year is
+3 fs, which no measurement tells apart (docs/writing-a-catalog.md)."""
 RESERVED_IDS = frozenset(
     {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
