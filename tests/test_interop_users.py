@@ -371,3 +371,37 @@ def test_an_entry_without_a_quadrant_is_said_to_name_none(run, tmp_path: Path) -
         f"{file}:3:5: warning: skipped entry 'GitOps': it names no quadrant (give each entry its 'quadrant', as "
         "Zalando's config.json does)"
     ) in result.stderr
+
+
+def test_an_entry_titled_without_letters_or_digits_gets_an_id_of_its_place(run, tmp_path: Path) -> None:
+    # `!!!` was given the id `team` (the fallback of team names), and a second such entry was skipped
+    file = tmp_path / "config.json"
+    file.write_text(
+        '{"entries": [\n{"quadrant": 0, "ring": 0, "label": "!!!"},\n{"quadrant": 0, "ring": 0, "label": "数据库"},\n'
+        '{"quadrant": 0, "ring": 0, "label": "Index"}]}\n'
+    )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert [t["id"] for t in yaml.safe_load(result.stdout)["tools"]] == ["entry-1", "entry-2", "index-tool"]
+    assert (
+        f"{file}:2:1: warning: guessed entry '!!!': id 'entry-1' from its place in the radar (its title has no "
+        "letters a-z or digits)"
+    ) in result.stderr
+
+
+def test_a_large_radar_shows_the_first_warnings_of_each_kind_and_counts_the_rest(run, tmp_path: Path) -> None:
+    # 100,000 entries printed 200,000 warnings: two of each entry, alike but for the title
+    file = tmp_path / "config.json"
+    entries = ",\n".join(f'{{"quadrant": 0, "ring": 0, "label": "Tool {n}"}}' for n in range(1000))
+    file.write_text(f'{{"date": "2023.10", "entries": [\n{entries}\n]}}\n')
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert len(yaml.safe_load(result.stdout)["tools"]) == 1000
+    lines = result.stderr.splitlines()
+    ids = [line for line in lines if "from its title" in line]
+    assert len(ids) == 11  # the first ten, then one line, located where the eleventh is
+    assert ids[9] == f"{file}:11:1: warning: guessed entry 'Tool 9': id 'tool-9' from its title"
+    assert ids[10] == (
+        f"{file}:12:1: warning: and 990 more like this: guessed entry …: id … from its title (not shown; the first 10 are)"
+    )
+    assert len(lines) < 30

@@ -786,3 +786,27 @@ def test_diff_names_a_change_to_the_portal_settings(run, site_copy) -> None:
     assert [(c.kind, c.text) for c in diff_catalogs(old.value, new.value)] == [
         ("portals.techradar", "Portal exports: techradar changed")
     ]
+
+
+def test_a_zalando_export_is_dated_by_the_build_and_imports_back_without_dropping_its_date(
+    run, site_copy, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it wrote the catalog's version ("0.1") as the radar's date, which the import then dropped
+    root = site_copy("minimal")
+    _with_portals(root)
+    exported = run("export", "techradar", "--format", "zalando", "--source", root, "--no-history")
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(exported.stdout)["date"] == "2026-09-21"  # SOURCE_DATE_EPOCH's day
+    again = run("export", "techradar", "--format", "zalando", "--source", root, "--no-history")
+    assert again.stdout == exported.stdout  # same input, same bytes
+    file = tmp_path / "config.json"
+    file.write_text(exported.stdout)
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    assert "dropped the radar's date" not in result.stderr and "from the radar's date" in result.stderr
+    assert {t["since"] for t in yaml.safe_load(result.stdout)["tools"]} == {"2026-09-21"}
+    del env["SOURCE_DATE_EPOCH"]
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    undated = run("export", "techradar", "--format", "zalando", "--source", root, "--no-history")
+    # outside git and without SOURCE_DATE_EPOCH: the newest decision's day, never the clock
+    assert json.loads(undated.stdout)["date"] == "2026-01-01"

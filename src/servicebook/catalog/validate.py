@@ -38,6 +38,11 @@ T = TypeVar("T")
 Path = tuple[str | int, ...]
 
 ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+MAX_PERCENT_PLACES = 20
+"""Digits after the decimal point a percentage may have (trailing zeros aside): more than a float
+holds, so an objective travels exactly, yet with its at most 2 digits before the point within the
+28 significant digits that decimal arithmetic (error budgets) keeps exactly; 10⁻²⁰ % of a year is
+3 fs, which no measurement tells apart (docs/writing-a-catalog.md)."""
 RESERVED_IDS = frozenset(
     {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
@@ -54,6 +59,16 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_LINE = 200
 MAX_TEXT = 10_000
 DURATION_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+
+
+def _decimal_places(number: Decimal) -> int:
+    """Digits after the decimal point, trailing zeros left out (exactly: normalize() would round
+    to the context's 28 digits)."""
+    _sign, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):
+        return 0
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing))
 
 
 class _Invalid:
@@ -284,6 +299,15 @@ class _Reader:
         comma = _DECIMAL_COMMA.fullmatch(value.strip())
         if comma is not None and not Decimal(0) < Decimal(f"{comma[1]}.{comma[2]}") <= Decimal(100):
             comma = None
+        places = _decimal_places(number)
+        if places > MAX_PERCENT_PLACES:  # 99.(5,000 nines): no measurement tells those apart
+            whole, _, fraction = format(number, "f").partition(".")  # exact, however long
+            cut = f"{whole}.{fraction[:MAX_PERCENT_PLACES]}".rstrip("0").rstrip(".")
+            return self.error(
+                loc,
+                f"{what} has {places:,} digits after the decimal point; at most {MAX_PERCENT_PLACES} are meaningful",
+                f"shorten it, e.g. to {cut}",
+            )
         if up_to_100:
             if not number.is_finite() or not (Decimal(0) < number <= Decimal(100)):
                 return self.error(

@@ -46,7 +46,8 @@ def export_techradar(source: Path, fmt: str, output: Path | None, no_history: bo
     refused = techradar.refusals(site.catalog, radar_format)
     if refused:
         raise UsageProblem("; ".join(refused))
-    files = radar_files(site.catalog, radar_format, radar_events(history))
+    build_date = site.build.date.date() if site.build.date is not None else None
+    files = radar_files(site.catalog, radar_format, radar_events(history), build_date)
     aoe = radar_format is model.RadarFormat.AOE  # a folder of its own; the others are one file each
     named = {
         path.removeprefix(routes.TECHRADAR_AOE) if aoe else path.rsplit("/", 1)[-1]: data

@@ -3,6 +3,8 @@ and the catalog fragment written as YAML that servicebook itself reads back."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +40,29 @@ class Report:
         self.notes.append(Problem(loc, f"guessed {message}", severity=Severity.WARNING))
 
     def text(self) -> str:
-        """`file:line:col: warning: …` a line each, as the SLO imports report, in file order."""
-        return "".join(note.format() + "\n" for note in sort_problems(self.notes))
+        """`file:line:col: warning: …` a line each, as the SLO imports report, in file order: the
+        first MAX_ALIKE of each kind (the same words whatever is quoted or counted), then, where
+        the next of that kind is, one line saying how many more there are."""
+        ordered = sort_problems(self.notes)
+        counts = Counter(_KIND_RE.sub("…", note.message) for note in ordered)
+        seen: Counter[str] = Counter()
+        lines = []
+        for note in ordered:
+            kind = _KIND_RE.sub("…", note.message)
+            seen[kind] += 1
+            if seen[kind] <= MAX_ALIKE:
+                lines.append(note.format())
+            elif seen[kind] == MAX_ALIKE + 1:
+                more = counts[kind] - MAX_ALIKE
+                summary = f"and {more:,} more like this: {kind} (not shown; the first {MAX_ALIKE} are)"
+                lines.append(Problem(note.location, summary, severity=Severity.WARNING).format())
+        return "".join(line + "\n" for line in lines)
+
+
+MAX_ALIKE = 10
+"""Warnings of one kind an import shows (a radar of 100,000 entries would give 200,000): the rest
+are counted on one line."""
+_KIND_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|[0-9][0-9,.]*")  # what one warning of a kind quotes or counts
 
 
 def read_file(path: Path, shown: str) -> SourceText:

@@ -186,12 +186,17 @@ def _ring_text(ring: str, drawn: Radar) -> str:
     return f"Tool decisions: {', '.join(statuses)}" if statuses else "No status maps here"
 
 
-def zalando_radar(catalog: model.Catalog, base_url: str | None) -> bytes:
+def zalando_radar(catalog: model.Catalog, base_url: str | None, date: dt.date | None) -> bytes:
     """Zalando's config.json: `date` and `entries` (quadrant and ring as indexes), with the
-    quadrants and rings that `radar_visualization` takes beside them, in the same order."""
+    quadrants and rings that `radar_visualization` takes beside them, in the same order.
+
+    `date` is the build's (SOURCE_DATE_EPOCH or the commit's), as an ISO day that the radar shows
+    as written and the import reads back; without one, the newest tool decision's `since`, so the
+    same catalog gives the same bytes; with neither (no tools), no date."""
     drawn = radar(catalog)
+    dated = date or max((tool.since for tool in catalog.tools), default=None)
     data = {
-        "date": catalog.version,
+        **({"date": dated.isoformat()} if dated is not None else {}),
         "quadrants": [{"name": q} for q in drawn.quadrants],
         "rings": [{"name": r.upper(), "color": _colour(r)} for n, r in enumerate(drawn.rings)],
         "entries": [
@@ -462,11 +467,7 @@ def _tool(
         report.skipped(at, f"{label}: no title, label or name")
         return None
     label = f"entry '{title}'"
-    written_id = text(_key(entry, "id")) or text(_key(entry, "key"))
-    ident = written_id if written_id and ID_RE.fullmatch(written_id) and written_id not in RESERVED_IDS else None
-    if ident is None:
-        ident = portals.slug(title)
-        report.guessed(at, f"{label}: id '{ident}' from its title")
+    ident = _tool_id(entry, n, title, report)
     quadrant = _place(_key(entry, "quadrant"), quadrants)
     ring_node = _key(entry, "ring")
     timeline = _key(entry, "timeline")
@@ -545,6 +546,28 @@ def _tool(
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool
+
+
+def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:
+    """The id an entry gives (`id`, `key`) when it is one, else one made of its title, else, for a
+    title with no letter a-z or digit, one of its place in the radar; said in the report."""
+    at, label = entry.location, f"entry '{title}'"
+    written_id = text(_key(entry, "id")) or text(_key(entry, "key"))
+    ident = written_id if written_id and ID_RE.fullmatch(written_id) and written_id not in RESERVED_IDS else None
+    if ident is None and _TITLE_ID.search(title.lower()):
+        ident = portals.slug(title)
+        if ident in RESERVED_IDS:  # `nul`, `index`: names a platform or the site keeps for itself
+            ident = f"{ident}-tool"
+        report.guessed(at, f"{label}: id '{ident}' from its title")
+    elif ident is None:  # `!!!`, `数据库`: no letter or digit of an id to make one of
+        ident = f"entry-{n + 1}"
+        report.guessed(
+            at, f"{label}: id '{ident}' from its place in the radar (its title has no letters a-z or digits)"
+        )
+    return ident
+
+
+_TITLE_ID = re.compile(r"[a-z0-9]")  # what portals.slug keeps of a title
 
 
 def _newest_first(timeline: YamlSequence, label: str, report: Report) -> None:

@@ -65,19 +65,23 @@ def published(site: model.SiteContent, history: HistoryView | None) -> dict[str,
     if radar is not None:
         events = radar_events(history)
         for fmt in radar.formats:
-            files.update(radar_files(catalog, fmt, events))
+            files.update(radar_files(catalog, fmt, events, _day(site.build.date)))
     return files
 
 
+def _day(when: dt.datetime | None) -> dt.date | None:
+    return when.date() if when is not None else None
+
+
 def radar_files(
-    catalog: model.Catalog, fmt: model.RadarFormat, events: Mapping[str, list[RadarEvent]]
+    catalog: model.Catalog, fmt: model.RadarFormat, events: Mapping[str, list[RadarEvent]], date: dt.date | None
 ) -> dict[str, bytes]:
-    """One format's files by output path."""
+    """One format's files by output path; `date` is the build's (Zalando's radar shows it)."""
     base_url = catalog.site.base_url
     if fmt is model.RadarFormat.BACKSTAGE:
         return {routes.TECHRADAR_BACKSTAGE: techradar.backstage_radar(catalog, events, base_url)}
     if fmt is model.RadarFormat.ZALANDO:
-        return {routes.TECHRADAR_ZALANDO: techradar.zalando_radar(catalog, base_url)}
+        return {routes.TECHRADAR_ZALANDO: techradar.zalando_radar(catalog, base_url, date)}
     return {routes.TECHRADAR_AOE + name: data for name, data in techradar.aoe_radar(catalog, events, base_url).items()}
 
 
