@@ -1226,3 +1226,33 @@ def test_a_release_is_stored_flat_its_files_named_by_their_paths_long_ones_by_th
         assert {p for p in record if len(p) < 200} == set(_stored(tree)) and record == _identities(tree)
     assert run("verify", "--source", repo.root).exit_code == 0
     _assert_a_build_from_nothing_makes(run, repo, now)
+
+
+def test_the_build_says_how_many_of_its_pages_are_the_releases(run, repo: GitSite, tmp_path: Path) -> None:
+    # A first commit of a catalog with a `version:` publishes that release beside the site: the
+    # page count doubles, and the build says why rather than leave a new user wondering.
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+    first = built.stdout.splitlines()[0]
+    public = repo.root / "public"
+    release_pages = sum(1 for f in (public / "v").rglob("*.html"))
+    all_pages = sum(1 for f in public.rglob("*.html"))
+    assert release_pages > 0
+    assert first.startswith(f"Built {all_pages} pages (")
+    assert first.endswith(f"; {release_pages} of the pages are the 3 releases'")
+
+    one = _repo(tmp_path / "one")
+    shutil.copytree(SITES / "minimal/content", one.root / "content")
+    one.write("catalog.yaml", catalog_at("0.1"))
+    one.commit("First catalog")
+    built = run("build", "--source", one.root)
+    assert built.exit_code == 0, built.output
+    release_pages = sum(1 for f in (one.root / "public/v").rglob("*.html"))
+    assert built.stdout.splitlines()[0].endswith(f"; {release_pages} of the pages are release 0.1's")
+
+
+def test_a_build_outside_git_says_nothing_of_releases(run, site_copy) -> None:
+    site = site_copy("minimal")
+    built = run("build", "--source", site)
+    assert built.exit_code == 0
+    assert built.stdout.splitlines()[0] == f"Built 15 pages (31 files) into {site / 'public'}"

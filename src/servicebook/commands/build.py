@@ -12,7 +12,7 @@ from servicebook.cache.folder import site_folder
 from servicebook.commands.options import SOURCE, STRICT, paths_for_people, show_warnings
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
 from servicebook.git.repo import Repo, open_repo
-from servicebook.site.fresh import Options, Report, folder_outside_source, survey, undated_review_note
+from servicebook.site.fresh import Options, Report, folder_outside_source, of_releases, survey, undated_review_note
 from servicebook.site.parallel import batch_collections
 
 
@@ -46,7 +46,7 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool, ve
     if verbosity == "quiet":
         return
     show_warnings(report.warnings, show)
-    click.echo(f"Built {report.pages} pages ({report.files} files) into {out}")
+    click.echo(f"Built {report.pages} pages ({report.files} files) into {out}{of_releases(report)}")
     for line in build_report(report, verbose=verbosity == "verbose", notices=0 if note is None else 1):
         click.echo(line)
     beside = folder_outside_source(source, out)

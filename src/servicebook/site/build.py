@@ -4,6 +4,7 @@ can never disagree about what is valid."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import itertools
 import json
@@ -157,7 +158,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
             raise Interrupted(replaced=True, previous=had_site) from None
         options.progress.end()
         warnings = (*report.warnings, *cache.warnings())
-        return Report(warnings, report.files, report.pages, tally.work(), options.progress.timings())
+        return dataclasses.replace(report, warnings=warnings, work=tally.work(), phases=options.progress.timings())
 
 
 @contextlib.contextmanager
@@ -419,8 +420,14 @@ def _finish(
     if options.memory is None:
         cache.record_spare(journal)
     html = itertools.repeat(".html")  # the pages counted at once (45,000 files at 20,000 pages)
-    pages = sum(map(str.endswith, files, html)) + sum(map(str.endswith, mounted, html))
-    return Report(warnings=(*report.warnings, *release_problems), files=len(files) + len(mounted), pages=pages)
+    release_pages = sum(map(str.endswith, mounted, html))
+    return Report(
+        warnings=(*report.warnings, *release_problems),
+        files=len(files) + len(mounted),
+        pages=sum(map(str.endswith, files, html)) + release_pages,
+        release_pages=release_pages,
+        releases=tuple(r.release.version for r in releases),
+    )
 
 
 def _complete(

@@ -245,6 +245,18 @@ class Report:
     pages: int = 0
     work: Work | None = None  # what was rendered again and what kept (a build's, not a check's)
     phases: tuple[Phase, ...] = ()  # the time each phase took (progress.py)
+    release_pages: int = 0  # of `pages`, those of the releases published with the site (v/…)
+    releases: tuple[str, ...] = ()  # their versions
+
+
+def of_releases(report: Report) -> str:
+    """What a build's page count holds besides the site's own pages, said after the count: a
+    site's first commit of a catalog with a `version:` publishes that release too, which doubles
+    the pages, and a user who is not told wonders why."""
+    if not report.release_pages:
+        return ""
+    which = f"release {report.releases[0]}'s" if len(report.releases) == 1 else f"the {len(report.releases)} releases'"
+    return f"; {report.release_pages} of the pages are {which}"
 
 
 # -- what the inputs are -----------------------------------------------------------------------

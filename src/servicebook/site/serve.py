@@ -33,7 +33,7 @@ from servicebook.git.repo import BUILD_INPUTS, CONTENT_DIR, LAYOUTS_DIR, MEASURE
 from servicebook.progress import Phases
 from servicebook.report import shown_from
 from servicebook.site.build import Options, Report, build
-from servicebook.site.fresh import PageMemory
+from servicebook.site.fresh import PageMemory, of_releases
 
 HOST = "127.0.0.1"
 # The names a page of the preview may be asked for by (the Host header), besides the address it is
@@ -224,7 +224,7 @@ def rebuilt_line(cause: str, report: Report) -> str:
     seconds = sum(p.seconds for p in report.phases)
     work = report.work
     if work is None or not cause:
-        return f"Built {report.pages} pages in {seconds:.2f} s"
+        return f"Built {report.pages} pages in {seconds:.2f} s{of_releases(report)}"
     if work.unchanged:
         return f"{cause}: nothing to rebuild, the site is the same ({seconds:.2f} s)"
     again = sum(n for kind, n in work.rendered.items() if kind != "data files")
