@@ -200,10 +200,10 @@ def test_hostile_files_give_located_errors_never_a_traceback(run, tmp_path, text
 
 def test_a_huge_file_is_refused_before_it_is_parsed(run, tmp_path) -> None:
     path = tmp_path / "huge.yaml"
-    path.write_text("version: prometheus/v1\n" + "# padding\n" * 500_000)
+    path.write_text("version: prometheus/v1\n" + "# padding\n" * 900_000)
     result = run("import", "sloth", path)
     assert result.exit_code == 1
-    assert "the limit is 4,194,304" in result.stderr
+    assert "the limit is 8,388,608" in result.stderr
 
 
 def test_other_manifests_in_a_stream_are_named_and_passed_over(run, tmp_path) -> None:
@@ -510,3 +510,16 @@ def test_a_file_with_no_slo_of_that_format_is_an_error_said_as_the_others_are(ru
     assert result.stderr.splitlines()[-1] == (
         f"error: no SLO in {catalog}: nothing to import (the notes above say what each document is)"
     )
+
+
+def test_every_import_has_the_same_size_limit(run, tmp_path: Path) -> None:
+    # The SLO imports (one reader for the three formats) refused a 5 MB file that the portal
+    # imports took (8 MB): one limit for every import.
+    padded = tmp_path / "padded.yaml"
+    padded.write_text("# " + "x" * 5_000_000 + "\n" + (FIXTURES / "sloth-getting-started.yml").read_text())
+    assert fragment(run("import", "sloth", padded))["offerings"]
+    with padded.open("r+b") as handle:
+        handle.truncate(9 * 1024 * 1024)
+    refused = run("import", "sloth", padded)
+    assert refused.exit_code != 0
+    assert "8,388,608" in refused.output, refused.output

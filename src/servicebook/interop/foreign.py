@@ -19,6 +19,7 @@ from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.interop.fragment import MAX_IMPORT_BYTES
 from servicebook.source.yaml import (
     Mapping,
     Node,
@@ -30,7 +31,6 @@ from servicebook.source.yaml import (
     read_text,
 )
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
 FORMATS = ("openslo", "sloth", "pyrra")
 
 
@@ -285,7 +285,7 @@ def read_files(
     of no SLO format are counted as skipped."""
     for shown, path in paths:
         try:
-            source = read_text(Path(), str(path), max_bytes=MAX_FILE_BYTES)
+            source = read_text(Path(), str(path), max_bytes=MAX_IMPORT_BYTES)
             source = SourceText(shown, source.text)
             documents = parse_yaml_documents(source)
         except SourceError as exc:

@@ -15,7 +15,9 @@ import yaml
 from servicebook.errors import Problem, Severity, SourceLocation, sort_problems
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, decode
 
-MAX_IMPORT_BYTES = 8 * 1024 * 1024  # a portal's whole catalog is a few MB; more is not an export
+# Every import's limit (SLO specs, portals' catalogs, radars): a portal's whole catalog or an
+# organisation's SLO specs are a few MB; more is not an export.
+MAX_IMPORT_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
