@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
+from servicebook.cache.store import read_stamp
 from servicebook.catalog.read import CatalogRead
 from servicebook.catalog.records import RecordCache
 from servicebook.cli import main
 from servicebook.git.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
+from servicebook.site import fresh
 from servicebook.site.links import check_links
 from servicebook.source.yaml import SourceText
 
@@ -1249,6 +1253,23 @@ def test_the_build_says_how_many_of_its_pages_are_the_releases(run, repo: GitSit
     assert built.exit_code == 0, built.output
     release_pages = sum(1 for f in (one.root / "public/v").rglob("*.html"))
     assert built.stdout.splitlines()[0].endswith(f"; {release_pages} of the pages are release 0.1's")
+
+
+def test_a_build_that_finds_nothing_changed_says_the_releases_count_as_the_last_build_did(run, repo: GitSite) -> None:
+    # The no-change build's report is the last build's, read from the manifest it recorded or
+    # from the stamp: it says how many of the pages are the releases' as the build that wrote them did.
+    first = run("build", "--source", repo.root).stdout.splitlines()[0]
+    assert "of the pages are the 3 releases'" in first
+    again = run("build", "--source", repo.root)  # sources written just now: told by the manifest
+    assert again.exit_code == 0 and again.stdout.splitlines()[0] == first
+    then = time.time_ns() - 60_000_000_000  # settled: the next no-change build records a stamp
+    for path in [repo.root / "catalog.yaml", *(repo.root / "content").rglob("*"), repo.root / "content"]:
+        os.utime(path, ns=(then, then))
+    run("build", "--source", repo.root)
+    stamp = fresh.Stamp.from_bytes(read_stamp(repo.root, str(repo.root / "public")))
+    assert stamp is not None and stamp.releases == ("1.0", "1.1", "2.0")
+    told = run("build", "--source", repo.root)  # told by the stamp
+    assert told.exit_code == 0 and told.stdout.splitlines()[0] == first
 
 
 def test_a_build_outside_git_says_nothing_of_releases(run, site_copy) -> None:

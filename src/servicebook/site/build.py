@@ -151,9 +151,9 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
             raise
         give_back()  # what the build's stages held, freed when they returned (heap.py)
         try:
-            cache.record(report.warnings, report.files, report.pages)
+            cache.record(report)
             if cache.written is not None:  # so that the next build sees at a glance if nothing changed
-                found.record_stamp(cache.written, report.warnings, report.files, report.pages)
+                found.record_stamp(cache.written, report)
         except KeyboardInterrupt:
             raise Interrupted(replaced=True, previous=had_site) from None
         options.progress.end()

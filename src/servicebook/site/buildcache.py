@@ -34,7 +34,16 @@ from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef, PackedRefs
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.site.fresh import KeptMemo, Manifest, PageMemory, Survey, file_identity, marker_identity, tree_identity
+from servicebook.site.fresh import (
+    KeptMemo,
+    Manifest,
+    PageMemory,
+    Report,
+    Survey,
+    file_identity,
+    marker_identity,
+    tree_identity,
+)
 from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.stamps import Footer, restamp
 from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
@@ -1033,7 +1042,7 @@ class BuildCache:
         if self.memory is not None:
             self.memory.manifest = self.memory.published = None
 
-    def record(self, warnings: tuple[Problem, ...], files: int, pages: int) -> None:
+    def record(self, report: Report) -> None:
         """After a successful swap: the manifest of what is now in the output, and pruning."""
         if self.output is None:
             return
@@ -1046,7 +1055,18 @@ class BuildCache:
         except OSError:
             published = ""
         manifest = Manifest(
-            self.inputs, marker, outputs, warnings, files, pages, self.keys, self.sources, published, self.source
+            self.inputs,
+            marker,
+            outputs,
+            report.warnings,
+            report.files,
+            report.pages,
+            self.keys,
+            self.sources,
+            published,
+            self.source,
+            report.release_pages,
+            report.releases,
         )
         if self.memory is None:  # made part by part as the store writes it
             self._record_kept()  # (committed with the manifest)

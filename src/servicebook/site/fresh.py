@@ -259,6 +259,13 @@ def of_releases(report: Report) -> str:
     return f"; {report.release_pages} of the pages are {which}"
 
 
+def _unchanged(
+    warnings: tuple[Problem, ...], files: int, pages: int, release_pages: int, releases: tuple[str, ...]
+) -> Report:
+    """The report of a build that found nothing to do: the last build's, as it recorded it."""
+    return Report(warnings, files, pages, Work(unchanged=True), release_pages=release_pages, releases=releases)
+
+
 # -- what the inputs are -----------------------------------------------------------------------
 
 # A file changed less than this before it was hashed may change again within the same timestamp
@@ -506,6 +513,13 @@ class Manifest:
     sources: Mapping[str, list[Any]] = dataclasses.field(default_factory=dict)  # see `scan_sources`
     published: str = ""  # SHA-256 of the output's manifest.sha256 as this build wrote it
     source: str = ""  # the source folder it was built from (a checkout moved or cloned elsewhere)
+    release_pages: int = 0  # of `pages`, the releases' (Report.release_pages)
+    releases: tuple[str, ...] = ()  # their versions
+
+    def report(self) -> Report:
+        """What the build that recorded this manifest reported, for a build that finds nothing
+        changed since."""
+        return _unchanged(self.warnings, self.files, self.pages, self.release_pages, self.releases)
 
     def to_json(self) -> str:
         """The manifest as recorded."""
@@ -522,7 +536,8 @@ class Manifest:
         yield from _map_parts(self.keys)
         yield ',"sources":'
         yield from _map_parts(self.sources)
-        yield ',"published":' + _dumps(self.published) + ',"source":' + _dumps(self.source) + "}"
+        yield ',"published":' + _dumps(self.published) + ',"source":' + _dumps(self.source)
+        yield ',"release_pages":' + _dumps(self.release_pages) + ',"releases":' + _dumps(self.releases) + "}"
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -550,6 +565,8 @@ class Manifest:
             sources=sources,
             published=str(data.get("published", "")),
             source=str(data.get("source", "")),
+            release_pages=int(data.get("release_pages", 0)),
+            releases=tuple(map(str, data.get("releases", ()))),
         )
 
 
@@ -601,6 +618,13 @@ class Stamp:
     pages: int
     listing: Listing | None = None
     inputs: Inputs | None = None
+    release_pages: int = 0  # of `pages`, the releases' (Report.release_pages)
+    releases: tuple[str, ...] = ()  # their versions
+
+    def report(self) -> Report:
+        """What the build that recorded this stamp reported, for a build that finds nothing
+        changed since."""
+        return _unchanged(self.warnings, self.files, self.pages, self.release_pages, self.releases)
 
     def to_bytes(self) -> bytes:
         """The stamp as the store keeps it: `_STAMP`, the length of a short JSON head (the digests,
@@ -624,6 +648,8 @@ class Stamp:
                 None if listing is None else listing.listed,
                 None if inputs is None else inputs.absent,
                 [len(part) for part in parts],
+                self.release_pages,
+                list(self.releases),
             ]
         ).encode("ascii")  # (json.dumps escapes every other character)
         return b"".join([_STAMP, len(head).to_bytes(4, "little"), head, *parts])
@@ -636,7 +662,8 @@ class Stamp:
         try:
             at = len(_STAMP) + 4
             size = int.from_bytes(data[len(_STAMP) : at], "little")
-            sources, outputs, warnings, files, pages, listed, absent, sizes = json.loads(data[at : at + size])
+            head = json.loads(data[at : at + size])
+            sources, outputs, warnings, files, pages, listed, absent, sizes, release_pages, releases = head
             at += size
             parts: list[bytes] = []
             for n in sizes:
@@ -653,7 +680,8 @@ class Stamp:
             if absent is not None:
                 inputs = Inputs(_text(parts[3]), _text(parts[4]), parts[5], [str(a) for a in absent])
             problems = tuple(decode(Problem, w) for w in warnings)
-            return cls(str(sources), str(outputs), problems, int(files), int(pages), listing, inputs)
+            counted = (int(release_pages), tuple(map(str, releases)))
+            return cls(str(sources), str(outputs), problems, int(files), int(pages), listing, inputs, *counted)
         except Exception:  # anything unreadable is simply no stamp
             return None
 
@@ -985,25 +1013,17 @@ class Survey:
             found = _as_tree(paths, ids)
         if found != previous.outputs:
             return None
-        self._record(found, previous.warnings, previous.files, previous.pages, listing)
-        return Report(previous.warnings, previous.files, previous.pages, Work(unchanged=True))
+        report = previous.report()
+        self._record(found, report, listing)
+        return report
 
-    def record_stamp(
-        self, outputs: Mapping[str, list[int]], warnings: tuple[Problem, ...], files: int, pages: int
-    ) -> None:
+    def record_stamp(self, outputs: Mapping[str, list[int]], report: Report) -> None:
         """Record the stamp (see `Stamp`) of the sources as this survey listed them and of the output
         holding `outputs`, what the build put in it; when every source had settled, else nothing
         (the next build then reads the manifest)."""
-        self._record(outputs, warnings, files, pages, None)
+        self._record(outputs, report, None)
 
-    def _record(
-        self,
-        outputs: Mapping[str, list[int]],
-        warnings: tuple[Problem, ...],
-        files: int,
-        pages: int,
-        listing: Listing | None,
-    ) -> None:
+    def _record(self, outputs: Mapping[str, list[int]], report: Report, listing: Listing | None) -> None:
         key, listed = self.key, self.listed
         if key is None or listed is None or self.options.memory is not None:
             return  # (serve: each build follows an edit, no stamp would be of use)
@@ -1022,7 +1042,15 @@ class Survey:
             if written is not None:
                 listing = _listing(names, marker[2], *written)
         stamp = Stamp(
-            key, _outputs_key(marker, names, ids.tobytes()), warnings, files, pages, listing, Inputs.of(listed)
+            key,
+            _outputs_key(marker, names, ids.tobytes()),
+            report.warnings,
+            report.files,
+            report.pages,
+            listing,
+            Inputs.of(listed),
+            report.release_pages,
+            report.releases,
         )
         self.store.record_stamp(str(self.output), stamp.to_bytes())
 
@@ -1094,7 +1122,7 @@ def survey(options: Options, repo: Repo | None) -> Survey:
     tree = None
     if stamp is not None and key is not None and stamp.sources == key:
         marker = marker_identity(output / MARKER)
-        report = Report(stamp.warnings, stamp.files, stamp.pages, Work(unchanged=True))
+        report = stamp.report()
         if not same and stamp.listing is not None:  # (the sources found by listing them) the output
             now = stamp.listing.identity(str(output), workers)
             shown = None if now is None else _outputs_key(marker, stamp.listing.files, now.tobytes()) == stamp.outputs
