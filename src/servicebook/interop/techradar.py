@@ -383,7 +383,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
 
 def _sheet_separator(source: SourceText) -> str | None:
     """The separator of a Build-Your-Own-Radar sheet (a CSV file: named .csv, or a first line that
-    names the columns name and quadrant), or None for JSON or YAML."""
+    names the column name and one of ring, quadrant, isNew, status), or None for JSON or YAML."""
     if source.text.lstrip().startswith(("{", "[")):
         return None
     header = csvtree.first_line(source.text)
@@ -391,7 +391,7 @@ def _sheet_separator(source: SourceText) -> str | None:
     if source.path.lower().endswith(".csv"):
         return sep or ","
     names = {name.strip().strip('"').strip().casefold() for name in header.split(sep)} if sep else set()
-    return sep if {"name", "quadrant"} <= names else None
+    return sep if "name" in names and names & {"ring", "quadrant", "isnew", "status"} else None
 
 
 SHEET_COLUMNS = ("name", "ring", "quadrant")  # what an entry must have; description, isNew and status it may
