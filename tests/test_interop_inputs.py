@@ -30,7 +30,12 @@ def test_a_build_your_own_radar_sheet_imports_its_rows_with_their_html_as_text(r
     result = run("import", "techradar", SHEET)
     assert result.exit_code == 0, result.output
     fragment_ = yaml.safe_load(result.stdout)
-    assert [c["name"] for c in fragment_["categories"]] == ["Techniques", "Platforms", "Languages & Frameworks", "Tools"]
+    assert [c["name"] for c in fragment_["categories"]] == [
+        "Techniques",
+        "Platforms",
+        "Languages & Frameworks",
+        "Tools",
+    ]
     tools = {t["id"]: t for t in fragment_["tools"]}
     assert list(tools) == [
         "path-to-production-mapping",
@@ -40,7 +45,11 @@ def test_a_build_your_own_radar_sheet_imports_its_rows_with_their_html_as_text(r
         "delta-lake",
         "great-expectations",
     ]
-    assert [tools[t]["status"] for t in ("dragonfly", "carbon", "delta-lake")] == ["best-effort", "unsupported", "supported"]
+    assert [tools[t]["status"] for t in ("dragonfly", "carbon", "delta-lake")] == [
+        "best-effort",
+        "unsupported",
+        "supported",
+    ]
     assert tools["path-to-production-mapping"]["reason"] == (
         "We map the steps from a developer's workstation to production, in a workshop around a shared board "
         "(see value-stream mapping).\n\nIt shows delays & risks."
@@ -85,7 +94,9 @@ def test_a_quoted_field_keeps_its_separator_quotes_and_line_breaks_and_later_row
     assert result.exit_code == 0, result.output
     go, perl = yaml.safe_load(result.stdout)["tools"]
     assert (go["id"], go["name"], go["reason"]) == ("go-the-language", "Go, the language", 'Say "go".\nTwo lines.')
-    assert perl["status"] == "best-effort"  # a ring of its own: said, at its row (line 6, after a blank and an empty row)
+    assert (
+        perl["status"] == "best-effort"
+    )  # a ring of its own: said, at its row (line 6, after a blank and an empty row)
     assert f"{file}:6:1: warning: guessed entry 'Perl': status best-effort from the ring 'Banana'" in result.stderr
 
 

@@ -93,7 +93,9 @@ def read_file(path: Path, shown: str) -> SourceText:
                 raise SourceError(
                     [
                         Problem(
-                            where, f"file is {size:,} bytes; the limit for an import is {MAX_IMPORT_BYTES:,}", "split it"
+                            where,
+                            f"file is {size:,} bytes; the limit for an import is {MAX_IMPORT_BYTES:,}",
+                            "split it",
                         )
                     ]
                 )
@@ -110,7 +112,8 @@ def read_file(path: Path, shown: str) -> SourceText:
     except OSError as exc:
         raise SourceError([Problem(where, f"cannot read file: {exc.strerror}")]) from None
     if len(data) > MAX_IMPORT_BYTES:  # grew while it was read, or a device, or a pipe
-        raise SourceError([Problem(where, f"{'standard input' if path == STDIN else 'file'} is over the limit for an import ({MAX_IMPORT_BYTES:,} bytes)")])
+        what = "standard input" if path == STDIN else "file"
+        raise SourceError([Problem(where, f"{what} is over the limit for an import ({MAX_IMPORT_BYTES:,} bytes)")])
     return decode(shown, data)
 
 

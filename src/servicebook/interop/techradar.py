@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from html.parser import HTMLParser
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 from servicebook import routes
@@ -279,6 +279,11 @@ STATUS_OF_RING = {
 }
 
 
+_Layout = tuple[YamlSequence, Node | None, Node | None, bool]
+"""Where a radar's entries, quadrants and rings are, and whether it is Build-Your-Own-Radar's (whose
+entries name their quadrant and ring)."""
+
+
 def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     """A catalog fragment (categories and tools) from a radar's JSON: the Backstage plugin's
     (quadrants, rings, entries with a timeline), Zalando's (date, entries with indexes, or a list
@@ -286,22 +291,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     Build-Your-Own-Radar's CSV sheet. JSON is read as strictly as the catalog is (a duplicate key
     is an error with its position)."""
     report = Report()
-    sheet = _sheet_separator(source)
-    node: Node | None
-    try:
-        if sheet is not None:
-            header, node = csvtree.parse_csv(source, sheet)
-        elif source.text.lstrip().startswith(("{", "[")):
-            node = parse_json(source)
-        else:
-            node = parse_yaml(source)
-    except SourceError as exc:
-        report.problems += exc.problems
-        return "", report
-    if sheet is not None:
-        layout = _sheet_layout(source, header, node, report)
-    else:
-        layout = _layout(source, node, report)
+    node, layout = _read(source, report)
     if layout is None:
         return "", report
     top = location(node, _start(source))  # where what concerns the whole radar is said
@@ -327,36 +317,9 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         )
         return "", report
     categories: dict[str, dict[str, str]] = {}
-    tools: list[dict[str, Any]] = []
-    by_id: dict[str, dict[str, Any]] = {}
-    placed: dict[str, SourceLocation] = {}  # where each tool's entry is
-    drawn: dict[tuple[str, str, str], SourceLocation] = {}  # (title, quadrant, ring) → where it is first
-    written = _written_ids(entries)  # an id made for a clash is none an entry gives
     dated = _radar_date(_key(node, "date"), report) if isinstance(node, YamlMapping) else None
     undated: list[str] = []  # entries without a date of their own, dated by the radar's or today
-    for n, entry in enumerate(entries.items):
-        read = _tool(entry, n, quadrants, rings, categories, report, dated or today, undated)
-        if read is None:
-            continue
-        tool, place = read
-        if place in drawn:  # the same tool twice (a sheet's row pasted again): once
-            report.skipped(
-                entry.location,
-                f"entry '{tool['name']}': the same title, quadrant and ring as the entry at line {drawn[place].line}",
-            )
-            continue
-        drawn[place] = entry.location
-        if tool["id"] in by_id:  # "Foo" and "foo", or a written id that another's title slugs to: both kept
-            taken = tool["id"]
-            tool["id"] = _free_id(taken, by_id.keys() | written)
-            report.guessed(
-                entry.location,
-                f"entry '{tool['name']}': id '{tool['id']}', as '{taken}' is the id of entry "
-                f"'{by_id[taken]['name']}' at line {placed[taken].line}",
-            )
-        by_id[tool["id"]] = tool
-        tools.append(tool)
-        placed[tool["id"]] = entry.location
+    tools, placed = _tools(entries, quadrants, rings, categories, report, dated or today, undated)
     fragment: dict[str, Any] = {}
     if categories:
         fragment["categories"] = list(categories.values())
@@ -381,6 +344,63 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     return (header + dump_yaml(fragment)) if fragment else header, report
 
 
+def _tools(
+    entries: YamlSequence,
+    quadrants: list[tuple[str, str]],
+    rings: list[tuple[str, str]],
+    categories: dict[str, dict[str, str]],
+    report: Report,
+    dated: dt.date,
+    undated: list[str],
+) -> tuple[list[dict[str, Any]], dict[str, SourceLocation]]:
+    """The tools the entries are, in order, and where each one's entry is: entries whose ids come
+    out alike are both kept (the later with -2, -3 …), the same tool twice once, each said."""
+    tools: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    placed: dict[str, SourceLocation] = {}
+    drawn: dict[tuple[str, str, str], SourceLocation] = {}  # (title, quadrant, ring) → where it is first
+    written = _written_ids(entries)  # an id made for a clash is none an entry gives
+    for n, entry in enumerate(entries.items):
+        read = _tool(entry, n, quadrants, rings, categories, report, dated, undated)
+        if read is None:
+            continue
+        tool, place = read
+        if place in drawn:  # the same tool twice (a sheet's row pasted again): once
+            report.skipped(
+                entry.location,
+                f"entry '{tool['name']}': the same title, quadrant and ring as the entry at line {drawn[place].line}",
+            )
+            continue
+        drawn[place] = entry.location
+        if tool["id"] in by_id:  # "Foo" and "foo", or a written id that another's title slugs to: both kept
+            taken = tool["id"]
+            tool["id"] = _free_id(taken, by_id.keys() | written)
+            report.guessed(
+                entry.location,
+                f"entry '{tool['name']}': id '{tool['id']}', as '{taken}' is the id of entry "
+                f"'{by_id[taken]['name']}' at line {placed[taken].line}",
+            )
+        by_id[tool["id"]] = tool
+        tools.append(tool)
+        placed[tool["id"]] = entry.location
+    return tools, placed
+
+
+def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | None]:
+    """The radar's tree and where its entries, quadrants and rings are; no layout, said in the
+    report, when the file cannot be read as a radar."""
+    sheet = _sheet_separator(source)
+    try:
+        if sheet is not None:
+            columns, rows = csvtree.parse_csv(source, sheet)
+            return rows, _sheet_layout(source, columns, rows, report)
+        node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
+    except SourceError as exc:
+        report.problems += exc.problems
+        return None, None
+    return node, _layout(source, node, report)
+
+
 def _sheet_separator(source: SourceText) -> str | None:
     """The separator of a Build-Your-Own-Radar sheet (a CSV file: named .csv, or a first line that
     names the column name and one of ring, quadrant, isNew, status), or None for JSON or YAML."""
@@ -397,9 +417,7 @@ def _sheet_separator(source: SourceText) -> str | None:
 SHEET_COLUMNS = ("name", "ring", "quadrant")  # what an entry must have; description, isNew and status it may
 
 
-def _sheet_layout(
-    source: SourceText, header: tuple[Scalar, ...], rows: YamlSequence, report: Report
-) -> tuple[YamlSequence, Node | None, Node | None, bool] | None:
+def _sheet_layout(source: SourceText, header: tuple[Scalar, ...], rows: YamlSequence, report: Report) -> _Layout | None:
     """A Build-Your-Own-Radar sheet's rows as its JSON list's entries, or None, said in the report,
     when its header lacks a column an entry needs."""
     names = {name.value.casefold() for name in header}
@@ -436,9 +454,7 @@ def _free_id(taken: str, used: Set[str]) -> str:
     return f"{taken[:60]}-{n}"
 
 
-def _layout(
-    source: SourceText, node: Node | None, report: Report
-) -> tuple[YamlSequence, Node | None, Node | None, bool] | None:
+def _layout(source: SourceText, node: Node | None, report: Report) -> _Layout | None:
     """Where a radar's entries, quadrants and rings are, and whether it is a Build-Your-Own-Radar
     list (whose entries name their quadrant and ring); None, said in the report, when it has none."""
     if isinstance(node, YamlSequence) and _listed_entries(node):  # a list of entries and nothing else
@@ -669,7 +685,7 @@ class _HTMLText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
         if tag in _HTML_BREAKS:
             self.parts.append("\n" if tag == "br" else "\n\n")
 
