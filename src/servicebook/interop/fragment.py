@@ -86,6 +86,8 @@ def read_file(path: Path, shown: str) -> SourceText:
     where = SourceLocation(shown)
     try:
         if path == STDIN:
+            if sys.stdin is None or sys.stdin.closed:  # started with standard input closed (<&-)
+                raise SourceError([Problem(where, "standard input is closed: there is nothing to read")])
             data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
         else:
             size = path.stat().st_size

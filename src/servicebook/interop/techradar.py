@@ -674,7 +674,10 @@ def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:
 
 
 _TITLE_ID = re.compile(r"[a-z0-9]")  # what portals.slug keeps of a title
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_HTML_TAG = re.compile(  # a tag of the HTML a description is written in (not `Optional<T>`)
+    r"</?(?:p|a|b|i|em|strong|br|ul|ol|li|code|pre|div|span|h[1-6]|blockquote|sup|sub|small|hr|img)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 _HTML_BREAKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"})
 
 

@@ -9,6 +9,8 @@ spreadsheet pads a row, are not)."""
 
 from __future__ import annotations
 
+import re
+
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceError, SourceText
 
@@ -38,6 +40,7 @@ def _rows(text: str, sep: str) -> list[list[Scalar]]:
     """Every row's fields, each where it starts (its path is the caller's to fill in); a plain
     field without the spaces around it."""
     rows: list[list[Scalar]] = []
+    ends = re.compile(f"[{re.escape(sep)}\n]")
     i, n, line, line_start = 0, len(text), 1, 0
     while i < n:
         if text[i] == "\n":  # a blank line is no row
@@ -72,9 +75,8 @@ def _rows(text: str, sep: str) -> list[list[Scalar]]:
                     )
                 row.append(Scalar(body, SourceLocation("", start_line, column), False))
             else:  # plain: up to the separator or the end of the line
-                end = i
-                while end < n and text[end] not in (sep, "\n"):
-                    end += 1
+                found = ends.search(text, i)
+                end = found.start() if found else n
                 value = text[i:end]
                 lead = len(value) - len(value.lstrip())
                 row.append(Scalar(value.strip(), SourceLocation("", line, column + lead), True))
