@@ -61,6 +61,10 @@ def test_a_build_your_own_radar_sheet_imports_its_rows_with_their_html_as_text(r
         f"{SHEET}:7:1: warning: skipped entry 'Delta Lake': the same title, quadrant and ring as the entry at line 6"
     ) in result.stderr
     assert f"{SHEET}:2:1: warning: dropped entry 'Path-to-production mapping': 'isNew'" in result.stderr
+    assert [line for line in result.stderr.splitlines() if f"{SHEET}:7:" in line] == [  # the repeat: only that
+        f"{SHEET}:7:1: warning: skipped entry 'Delta Lake': the same title, quadrant and ring as the entry at line 6"
+    ]
+    assert "for 6 entries: the radar gives no date" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -281,7 +285,9 @@ def test_a_short_owner_ref_in_another_namespace_is_another_group(run, tmp_path: 
 
 def test_a_description_with_angle_brackets_but_no_html_is_kept_as_written(run, tmp_path: Path) -> None:
     file = tmp_path / "radar.json"
-    file.write_text('[{"name": "Java", "ring": "adopt", "quadrant": "languages", "description": "Optional<T> & a < b."}]')
+    file.write_text(
+        '[{"name": "Java", "ring": "adopt", "quadrant": "languages", "description": "Optional<T> & a < b."}]'
+    )
     result = run("import", "techradar", file)
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["tools"][0]["reason"] == "Optional<T> & a < b."

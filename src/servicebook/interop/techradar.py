@@ -361,16 +361,20 @@ def _tools(
     drawn: dict[tuple[str, str, str], SourceLocation] = {}  # (title, quadrant, ring) → where it is first
     written = _written_ids(entries)  # an id made for a clash is none an entry gives
     for n, entry in enumerate(entries.items):
-        read = _tool(entry, n, quadrants, rings, categories, report, dated, undated)
+        own, own_undated = Report(), list[str]()  # what a repeat says of itself is said once, at the first
+        read = _tool(entry, n, quadrants, rings, categories, own, dated, own_undated)
+        if read is not None and read[1] in drawn:  # the same tool twice (a sheet's row pasted again): once
+            first = drawn[read[1]]
+            report.skipped(
+                entry.location,
+                f"entry '{read[0]['name']}': the same title, quadrant and ring as the entry at line {first.line}",
+            )
+            continue
+        report.notes += own.notes
+        undated += own_undated
         if read is None:
             continue
         tool, place = read
-        if place in drawn:  # the same tool twice (a sheet's row pasted again): once
-            report.skipped(
-                entry.location,
-                f"entry '{tool['name']}': the same title, quadrant and ring as the entry at line {drawn[place].line}",
-            )
-            continue
         drawn[place] = entry.location
         if tool["id"] in by_id:  # "Foo" and "foo", or a written id that another's title slugs to: both kept
             taken = tool["id"]
