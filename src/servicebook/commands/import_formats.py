@@ -4,7 +4,7 @@ stdout) when a file cannot be read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -14,7 +14,7 @@ from servicebook.commands.import_ import IMPORTS
 from servicebook.commands.options import write_new_files
 from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem, sort_problems
 from servicebook.interop import importing
-from servicebook.interop.fragment import Report, read_file
+from servicebook.interop.fragment import STDIN, Report, read_file, shown_name
 from servicebook.source.text import SourceError, SourceText
 
 
@@ -22,10 +22,11 @@ def import_command(fmt: str) -> click.Command:
     @click.command(
         name=fmt, help=IMPORTS[fmt][1] + "\n\nThe fragment goes to stdout; what was dropped or guessed, to stderr."
     )
-    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+    @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=Path))
     @click.option("--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs.")
     def run(files: tuple[Path, ...], offering: str | None) -> None:
-        reading = importing.read([(str(f), f) for f in files], expect=fmt)
+        once(files)
+        reading = importing.read([(shown_name(f), f) for f in files], expect=fmt)
         if reading.errors:
             raise BuildFailed(reading.errors, action="import")
         if offering is not None and not ID_RE.fullmatch(offering):
@@ -34,7 +35,7 @@ def import_command(fmt: str) -> click.Command:
             for note in sort_problems(reading.notes):
                 click.echo(note.format(), err=True)
             raise ServicebookError(  # said as every other error is, with what to look at
-                f"error: no SLO in {', '.join(str(f) for f in files)}: nothing to import"
+                f"error: no SLO in {', '.join(shown_name(f) for f in files)}: nothing to import"
                 + (" (the notes above say what each document is)" if reading.notes else "")
             )
         text = importing.fragment(reading, offering=offering)
@@ -45,13 +46,21 @@ def import_command(fmt: str) -> click.Command:
     return run
 
 
-def read_all(paths: Iterable[Path]) -> list[SourceText]:
-    """Every file as strict text, or BuildFailed naming every one that cannot be read."""
+def once(paths: Sequence[Path]) -> None:
+    """Standard input can be read once: `-` given twice is a usage error."""
+    if paths.count(STDIN) > 1:
+        raise UsageProblem("- (standard input) is given more than once: it can be read once")
+
+
+def read_all(paths: Sequence[Path]) -> list[SourceText]:
+    """Every file as strict text (`-`: standard input), or BuildFailed naming every one that
+    cannot be read."""
+    once(paths)
     sources: list[SourceText] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            sources.append(read_file(path, str(path)))
+            sources.append(read_file(path, shown_name(path)))
         except SourceError as exc:
             problems += exc.problems
     if problems:

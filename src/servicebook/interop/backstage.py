@@ -333,7 +333,39 @@ def _guess(value: str | None, fallback: str, report: Report, where: SourceLocati
     return fallback
 
 
-def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    """An owner as the fragment names it: the reference it came from, as written, and where."""
+
+    ref: str
+    entity: tuple[str, str, str]  # (kind, namespace, name) the reference resolves to, as Backstage resolves it
+    at: SourceLocation
+
+
+def _resolved(ref: str, namespace: str) -> tuple[str, str, str]:
+    """What an owner reference names: its kind (a Group unless written) and namespace (the entity's
+    own unless written), as Backstage fills them in, so `team-a` and `group:default/team-a` agree."""
+    parsed = portals.parse_entity_ref(ref)
+    if isinstance(parsed, str):  # not a reference: only the same text is the same owner
+        return ("", "", ref)
+    return ((parsed.kind or "group").casefold(), parsed.namespace or namespace, parsed.name)
+
+
+def _owner_ref(
+    owners: dict[str, _Owner], owner: str, ref: str, namespace: str, at: SourceLocation, report: Report, label: str
+) -> None:
+    """Keep the first reference of each owner name for portals.backstage.owners; a second that
+    names another entity (`group:other/team-a` beside `group:default/team-a`) is said, with both."""
+    first = owners.setdefault(owner, _Owner(ref, _resolved(ref, namespace), at))
+    if first.entity != _resolved(ref, namespace):
+        report.guessed(
+            at,
+            f"{label}: owner '{owner}' for {ref}, though '{owner}' is {first.ref} at {first.at} too: "
+            f"portals.backstage.owners keeps {first.ref}; rename one owner, and add its ref there",
+        )
+
+
+def _offering(entity: _Entity, report: Report, owners: dict[str, _Owner]) -> dict[str, Any]:
     """The offering an entity describes: exactly what servicebook exported, when it carries the
     servicebook.dev/ annotations; guesses, each in the report, for anything else."""
     meta, spec, label = (
@@ -353,7 +385,8 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, str]) -> dict[s
         f"{label}: owner from spec.owner",
     )
     if owner_ref:
-        owners.setdefault(owner, owner_ref)
+        namespace = text(child(meta, "namespace")) or "default"
+        _owner_ref(owners, owner, owner_ref, namespace, location(child(spec, "owner"), at), report, label)
     name = text(child(meta, "title")) or entity.name
     out: dict[str, Any] = {
         "id": _offering_id(entity.name, report, at),
@@ -504,7 +537,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     for source in sources:
         found += _documents(source, report)
     fragment: dict[str, Any] = {}
-    owners: dict[str, str] = {}
+    owners: dict[str, _Owner] = {}
     offerings: dict[str, dict[str, Any]] = {}  # by id
     where: dict[str, SourceLocation] = {}
     resources: list[str] = []
@@ -548,7 +581,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         fragment["offerings"] = list(offerings.values())
     backstage: dict[str, Any] = {}
     if owners:
-        backstage["owners"] = [{"owner": k, "ref": v} for k, v in owners.items()]
+        backstage["owners"] = [{"owner": k, "ref": v.ref} for k, v in owners.items()]
     if resources:
         backstage["resources"] = resources
     if backstage:

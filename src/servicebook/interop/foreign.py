@@ -19,7 +19,7 @@ from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.interop.fragment import MAX_IMPORT_BYTES
+from servicebook.interop.fragment import read_file
 from servicebook.source.yaml import (
     Mapping,
     Node,
@@ -28,7 +28,6 @@ from servicebook.source.yaml import (
     SourceError,
     SourceText,
     parse_yaml_documents,
-    read_text,
 )
 
 FORMATS = ("openslo", "sloth", "pyrra")
@@ -285,8 +284,7 @@ def read_files(
     of no SLO format are counted as skipped."""
     for shown, path in paths:
         try:
-            source = read_text(Path(), str(path), max_bytes=MAX_IMPORT_BYTES)
-            source = SourceText(shown, source.text)
+            source = read_file(path, shown)
             documents = parse_yaml_documents(source)
         except SourceError as exc:
             reading.errors += exc.problems

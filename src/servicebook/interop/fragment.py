@@ -4,6 +4,7 @@ and the catalog fragment written as YAML that servicebook itself reads back."""
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -67,25 +68,54 @@ are counted on one line."""
 _KIND_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|[0-9][0-9,.]*")  # what one warning of a kind quotes or counts
 
 
+STDIN = Path("-")
+"""The file an import reads standard input for, as `--output -` writes standard output."""
+STDIN_NAME = "<stdin>"
+"""How messages name standard input (`<stdin>:3:7: error: …`)."""
+
+
+def shown_name(path: Path) -> str:
+    """How messages name the input `path`."""
+    return STDIN_NAME if path == STDIN else str(path)
+
+
 def read_file(path: Path, shown: str) -> SourceText:
-    """The file at `path` as strict UTF-8 text (`shown` names it in messages), size-limited."""
+    """The file at `path` as strict UTF-8 text (`shown` names it in messages), size-limited;
+    `-` (STDIN) is standard input. A folder is refused as a file that cannot be read is (exit 1,
+    with every other input's problems), not as a usage error: the command was right, its input is not."""
     where = SourceLocation(shown)
     try:
-        size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise SourceError(
-                [Problem(where, f"file is {size:,} bytes; the limit for an import is {MAX_IMPORT_BYTES:,}", "split it")]
-            )
-        with path.open("rb") as handle:
-            data = handle.read(MAX_IMPORT_BYTES + 1)
+        if path == STDIN:
+            if sys.stdin is None or sys.stdin.closed:  # started with standard input closed (<&-)
+                raise SourceError([Problem(where, "standard input is closed: there is nothing to read")])
+            data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
+        else:
+            size = path.stat().st_size
+            if size > MAX_IMPORT_BYTES:
+                raise SourceError(
+                    [
+                        Problem(
+                            where,
+                            f"file is {size:,} bytes; the limit for an import is {MAX_IMPORT_BYTES:,}",
+                            "split it",
+                        )
+                    ]
+                )
+            if path.is_dir():
+                raise IsADirectoryError(path)
+            with path.open("rb") as handle:
+                data = handle.read(MAX_IMPORT_BYTES + 1)
     except FileNotFoundError:
         raise SourceError([Problem(where, "file not found")]) from None
     except IsADirectoryError:
-        raise SourceError([Problem(where, "is a folder, not a file")]) from None
+        raise SourceError(
+            [Problem(where, "is a folder, not a file", f"give the files in it instead, by name or as {path}/*")]
+        ) from None
     except OSError as exc:
         raise SourceError([Problem(where, f"cannot read file: {exc.strerror}")]) from None
-    if len(data) > MAX_IMPORT_BYTES:  # grew while it was read, or a device
-        raise SourceError([Problem(where, f"file is over the limit for an import ({MAX_IMPORT_BYTES:,} bytes)")])
+    if len(data) > MAX_IMPORT_BYTES:  # grew while it was read, or a device, or a pipe
+        what = "standard input" if path == STDIN else "file"
+        raise SourceError([Problem(where, f"{what} is over the limit for an import ({MAX_IMPORT_BYTES:,} bytes)")])
     return decode(shown, data)
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 from servicebook import routes
@@ -15,9 +16,10 @@ from servicebook.catalog import crossrefs, model, portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import Report, child, dump_yaml, items, location, text
+from servicebook.source import csvtree
 from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping as YamlMapping
-from servicebook.source.yaml import Node, SourceError, SourceText, parse_yaml
+from servicebook.source.yaml import Node, Scalar, SourceError, SourceText, parse_yaml
 from servicebook.source.yaml import Sequence as YamlSequence
 
 # Colours of the rings (the Backstage plugin and Zalando's radar need one each): the usual four
@@ -277,18 +279,19 @@ STATUS_OF_RING = {
 }
 
 
+_Layout = tuple[YamlSequence, Node | None, Node | None, bool]
+"""Where a radar's entries, quadrants and rings are, and whether it is Build-Your-Own-Radar's (whose
+entries name their quadrant and ring)."""
+
+
 def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     """A catalog fragment (categories and tools) from a radar's JSON: the Backstage plugin's
     (quadrants, rings, entries with a timeline), Zalando's (date, entries with indexes, or a list
-    of those entries) or Build-Your-Own-Radar's list (quadrant and ring by name). JSON
-    is read as strictly as the catalog is (a duplicate key is an error with its position)."""
+    of those entries) or Build-Your-Own-Radar's list (quadrant and ring by name), or from
+    Build-Your-Own-Radar's CSV sheet. JSON is read as strictly as the catalog is (a duplicate key
+    is an error with its position)."""
     report = Report()
-    try:
-        node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
-    except SourceError as exc:
-        report.problems += exc.problems
-        return "", report
-    layout = _layout(source, node, report)
+    node, layout = _read(source, report)
     if layout is None:
         return "", report
     top = location(node, _start(source))  # where what concerns the whole radar is said
@@ -314,21 +317,9 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         )
         return "", report
     categories: dict[str, dict[str, str]] = {}
-    tools: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    placed: dict[str, SourceLocation] = {}  # where each tool's entry is
     dated = _radar_date(_key(node, "date"), report) if isinstance(node, YamlMapping) else None
     undated: list[str] = []  # entries without a date of their own, dated by the radar's or today
-    for n, entry in enumerate(entries.items):
-        tool = _tool(entry, n, quadrants, rings, categories, report, dated or today, undated)
-        if tool is None:
-            continue
-        if tool["id"] in seen:
-            report.skipped(entry.location, f"entry {n + 1}: a second entry with the id '{tool['id']}'")
-            continue
-        seen.add(tool["id"])
-        tools.append(tool)
-        placed[tool["id"]] = entry.location
+    tools, placed = _tools(entries, quadrants, rings, categories, report, dated or today, undated)
     fragment: dict[str, Any] = {}
     if categories:
         fragment["categories"] = list(categories.values())
@@ -353,9 +344,121 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     return (header + dump_yaml(fragment)) if fragment else header, report
 
 
-def _layout(
-    source: SourceText, node: Node | None, report: Report
-) -> tuple[YamlSequence, Node | None, Node | None, bool] | None:
+def _tools(
+    entries: YamlSequence,
+    quadrants: list[tuple[str, str]],
+    rings: list[tuple[str, str]],
+    categories: dict[str, dict[str, str]],
+    report: Report,
+    dated: dt.date,
+    undated: list[str],
+) -> tuple[list[dict[str, Any]], dict[str, SourceLocation]]:
+    """The tools the entries are, in order, and where each one's entry is: entries whose ids come
+    out alike are both kept (the later with -2, -3 …), the same tool twice once, each said."""
+    tools: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    placed: dict[str, SourceLocation] = {}
+    drawn: dict[tuple[str, str, str], SourceLocation] = {}  # (title, quadrant, ring) → where it is first
+    written = _written_ids(entries)  # an id made for a clash is none an entry gives
+    for n, entry in enumerate(entries.items):
+        own, own_undated = Report(), list[str]()  # what a repeat says of itself is said once, at the first
+        read = _tool(entry, n, quadrants, rings, categories, own, dated, own_undated)
+        if read is not None and read[1] in drawn:  # the same tool twice (a sheet's row pasted again): once
+            first = drawn[read[1]]
+            report.skipped(
+                entry.location,
+                f"entry '{read[0]['name']}': the same title, quadrant and ring as the entry at line {first.line}",
+            )
+            continue
+        report.notes += own.notes
+        undated += own_undated
+        if read is None:
+            continue
+        tool, place = read
+        drawn[place] = entry.location
+        if tool["id"] in by_id:  # "Foo" and "foo", or a written id that another's title slugs to: both kept
+            taken = tool["id"]
+            tool["id"] = _free_id(taken, by_id.keys() | written)
+            report.guessed(
+                entry.location,
+                f"entry '{tool['name']}': id '{tool['id']}', as '{taken}' is the id of entry "
+                f"'{by_id[taken]['name']}' at line {placed[taken].line}",
+            )
+        by_id[tool["id"]] = tool
+        tools.append(tool)
+        placed[tool["id"]] = entry.location
+    return tools, placed
+
+
+def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | None]:
+    """The radar's tree and where its entries, quadrants and rings are; no layout, said in the
+    report, when the file cannot be read as a radar."""
+    sheet = _sheet_separator(source)
+    try:
+        if sheet is not None:
+            columns, rows = csvtree.parse_csv(source, sheet)
+            return rows, _sheet_layout(source, columns, rows, report)
+        node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
+    except SourceError as exc:
+        report.problems += exc.problems
+        return None, None
+    return node, _layout(source, node, report)
+
+
+def _sheet_separator(source: SourceText) -> str | None:
+    """The separator of a Build-Your-Own-Radar sheet (a CSV file: named .csv, or a first line that
+    names the column name and one of ring, quadrant, isNew, status), or None for JSON or YAML."""
+    if source.text.lstrip().startswith(("{", "[")):
+        return None
+    header = csvtree.first_line(source.text)
+    sep = csvtree.separator(header)
+    if source.path.lower().endswith(".csv"):
+        return sep or ","
+    names = {name.strip().strip('"').strip().casefold() for name in header.split(sep)} if sep else set()
+    return sep if "name" in names and names & {"ring", "quadrant", "isnew", "status"} else None
+
+
+SHEET_COLUMNS = ("name", "ring", "quadrant")  # what an entry must have; description, isNew and status it may
+
+
+def _sheet_layout(source: SourceText, header: tuple[Scalar, ...], rows: YamlSequence, report: Report) -> _Layout | None:
+    """A Build-Your-Own-Radar sheet's rows as its JSON list's entries, or None, said in the report,
+    when its header lacks a column an entry needs."""
+    names = {name.value.casefold() for name in header}
+    missing = [column for column in SHEET_COLUMNS if column not in names]
+    if missing:
+        where = header[0].location if header else _start(source)
+        report.error(
+            source,
+            SourceLocation(source.path, where.line, 1),
+            f"the sheet has no {' and no '.join(repr(m) for m in missing)} column "
+            f"(its header: {', '.join(n.value for n in header)})",
+            "a Build-Your-Own-Radar sheet's header is name,ring,quadrant,isNew,description "
+            "(or status for isNew); a column may be in any place",
+        )
+        return None
+    return rows, None, None, True
+
+
+def _written_ids(entries: YamlSequence) -> set[str]:
+    """The ids entries give themselves (`id`, `key`)."""
+    return {
+        written
+        for entry in entries.items
+        for written in (text(_key(entry, "id")) or text(_key(entry, "key")),)
+        if written is not None
+    }
+
+
+def _free_id(taken: str, used: Set[str]) -> str:
+    """`taken` with the first -2, -3 … that no tool has and no entry gives, within an id's length."""
+    n = 2
+    while f"{taken[:60]}-{n}" in used:
+        n += 1
+    return f"{taken[:60]}-{n}"
+
+
+def _layout(source: SourceText, node: Node | None, report: Report) -> _Layout | None:
     """Where a radar's entries, quadrants and rings are, and whether it is a Build-Your-Own-Radar
     list (whose entries name their quadrant and ring); None, said in the report, when it has none."""
     if isinstance(node, YamlSequence) and _listed_entries(node):  # a list of entries and nothing else
@@ -366,8 +469,7 @@ def _layout(
             location(node, _start(source)),
             "a radar must be a JSON object with 'entries', or a list of entries",
             "this reads the Backstage tech-radar plugin's JSON, Zalando's config.json (or its list of "
-            "entries) and a Thoughtworks Build-Your-Own-Radar JSON list (name, ring, quadrant); a CSV "
-            "sheet is not read: download it as JSON, or convert it",
+            "entries) and a Thoughtworks Build-Your-Own-Radar JSON list or CSV sheet (name, ring, quadrant)",
         )
         return None
     entries = _key(node, "entries")
@@ -456,7 +558,9 @@ def _tool(
     report: Report,
     dated: dt.date,
     undated: list[str],
-) -> dict[str, Any] | None:
+) -> tuple[dict[str, Any], tuple[str, str, str]] | None:
+    """The tool an entry is, and where the radar draws it (title, quadrant, ring); None, said in
+    the report, for an entry that cannot be placed."""
     at = entry.location
     label = f"entry {n + 1}"
     if not isinstance(entry, YamlMapping):
@@ -505,7 +609,13 @@ def _tool(
             f'{label}: imported from the {ring[1]} ring though the radar marks it inactive ("active": false): '
             "check it is a current decision, or leave it out",
         )
-    reason = text(_key(entry, "description")) or text(_key(newest, "description"))
+    reason_node = _key(entry, "description") if text(_key(entry, "description")) else _key(newest, "description")
+    reason = text(reason_node)
+    if reason and _HTML_TAG.search(reason):  # Build-Your-Own-Radar's descriptions are HTML; a reason is text
+        reason = _html_text(reason)
+        report.guessed(
+            location(reason_node, at), f"{label}: reason as the text of its HTML description (tags left out)"
+        )
     if not reason:
         reason = f"On the radar's {ring[1]} ring{' (inactive there)' if inactive else ''}."
         report.guessed(at, f"{label}: reason '{reason}'")
@@ -545,7 +655,7 @@ def _tool(
             "name",
         ):
             report.dropped(at, f"{label}: '{key}'")
-    return tool
+    return tool, (title, quadrant[0], ring[0])
 
 
 def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:
@@ -568,6 +678,41 @@ def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:
 
 
 _TITLE_ID = re.compile(r"[a-z0-9]")  # what portals.slug keeps of a title
+_HTML_TAG = re.compile(  # a tag of the HTML a description is written in (not `Optional<T>`)
+    r"</?(?:p|a|b|i|em|strong|br|ul|ol|li|code|pre|div|span|h[1-6]|blockquote|sup|sub|small|hr|img)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+_HTML_BREAKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"})
+
+
+class _HTMLText(HTMLParser):
+    """The text of an HTML fragment: a paragraph (or list item, or line break) a line of its own."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
+        if tag in _HTML_BREAKS:
+            self.parts.append("\n" if tag == "br" else "\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_BREAKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    """The text a browser shows of `html`: tags left out, entities as characters, paragraphs
+    apart by one blank line and spaces within them as one."""
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    paragraphs = re.split(r"\n[ \t]*\n\s*", "".join(parser.parts))
+    tidy = ("\n".join(" ".join(line.split()) for line in p.split("\n") if line.strip()) for p in paragraphs)
+    return "\n\n".join(p for p in tidy if p)
 
 
 def _newest_first(timeline: YamlSequence, label: str, report: Report) -> None:
