@@ -72,9 +72,9 @@ for args in json.loads(sys.argv[1]):
 
 
 def test_a_command_leaves_the_interpreters_last_collections_nothing_to_walk(site_copy, tmp_path: Path) -> None:
-    # Freeing every module, function and class one by one at the interpreter's exit cost a
-    # one-page rebuild of 5,000 pages ~0.05 of its ~0.85 CPU s; the process's end frees them at
-    # once. The build still writes its site and says so, and a command that fails keeps its status.
+    # Freeing every module, function and class one by one at the interpreter's exit is work the
+    # process's end does at once (bench/README.md, "the interpreter's exit"). The build still
+    # writes its site and says so, and a command that fails keeps its status.
     site = site_copy("minimal")
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000", "XDG_CACHE_HOME": str(tmp_path / "cache")}
     (tmp_path / "empty").mkdir()  # no catalog.yaml: the check fails

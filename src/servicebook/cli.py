@@ -1,4 +1,5 @@
-"""The `servicebook` program: the command group, and what a crash or an interrupt prints.
+"""The `servicebook` program: the command group, what a crash or an interrupt prints, and what
+its process leaves to the interpreter's exit.
 
 Each command lives in its own module under `commands/`, loaded only when that command runs, so
 `servicebook --help` and `--version` do not pay for importing the build pipeline (the figure is in
@@ -89,13 +90,14 @@ class _Group(LazyGroup):
 
 
 def _collect_nothing_at_exit() -> None:
-    """At the process's exit, once the exit handlers ran, the interpreter's last collections
-    skip every object there is then (`gc.freeze`), which the process's end frees at once: they
-    would otherwise walk and free one by one every module, function and class imported and what
-    the command left, ~0.05 CPU s of a 0.85 s one-page rebuild at 5,000 pages (bench/README.md,
-    "the interpreter's exit"). Files, the store and temporary folders are closed by the code
-    that opened them (or by their own exit handlers) before then; stdout and stderr are flushed
-    after, as always. Registered once a process, however many commands it runs (the tests')."""
+    """At the process's exit, the interpreter's last collections skip every object there is then
+    (`gc.freeze`, an exit handler run after those registered later: what the command imported
+    and made), which the process's end frees at once: they would otherwise walk and free one by
+    one every module, function and class imported and what the command left (bench/README.md,
+    "the interpreter's exit"). Nothing waits for them: files, the store and temporary folders
+    are closed by the code that opened them (or by their own exit handlers), and stdout and
+    stderr are flushed after, as always. Registered once a process, however many commands it
+    runs (the tests')."""
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
 
