@@ -1,10 +1,14 @@
-"""What the command line pays before it looks at a page: the patterns and modules it imports."""
+"""What the command line pays before it looks at a page (the patterns and modules it imports) and
+after its command is done (the interpreter's exit)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from servicebook.source import yaml as located
 
@@ -50,3 +54,36 @@ def test_importing_the_yaml_reader_walks_no_wide_range_of_characters() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     assert done.stdout == "imported\n", done.stderr
+
+
+# Registered before the command line runs, so run after its exit handlers (last in, first out):
+# whether the interpreter's last collections, which come after every handler, have anything left
+# to walk.
+_AT_EXIT = """
+import atexit, gc, json, sys
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0, flush=True))
+from servicebook.cli import main
+for args in json.loads(sys.argv[1]):
+    try:
+        main(args)
+    except SystemExit as exc:
+        print("exit:", exc.code, flush=True)
+"""
+
+
+def test_a_command_leaves_the_interpreters_last_collections_nothing_to_walk(site_copy, tmp_path: Path) -> None:
+    # Freeing every module, function and class one by one at the interpreter's exit is work the
+    # process's end does at once (bench/README.md, "the interpreter's exit"). The build still
+    # writes its site and says so, and a command that fails keeps its status.
+    site = site_copy("minimal")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    (tmp_path / "empty").mkdir()  # no catalog.yaml: the check fails
+    commands = [["build", "--source", str(site)], ["check", "--source", str(tmp_path / "empty")]]
+    done = subprocess.run(
+        [sys.executable, "-c", _AT_EXIT, json.dumps(commands)], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-3:] == ["exit: 0", "exit: 1", "frozen at exit: True"], done.stdout + done.stderr
+    assert any(line.startswith("Built ") for line in lines)
+    assert (site / "public/index.html").exists()

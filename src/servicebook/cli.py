@@ -1,4 +1,5 @@
-"""The `servicebook` program: the command group, and what a crash or an interrupt prints.
+"""The `servicebook` program: the command group, what a crash or an interrupt prints, and what
+its process leaves to the interpreter's exit.
 
 Each command lives in its own module under `commands/`, loaded only when that command runs, so
 `servicebook --help` and `--version` do not pay for importing the build pipeline (the figure is in
@@ -7,6 +8,8 @@ bench/README.md, "Start-up"). The list below is the one place a new command is r
 
 from __future__ import annotations
 
+import atexit
+import gc
 import signal
 import sys
 import threading
@@ -63,6 +66,7 @@ class _Group(LazyGroup):
 
         main_thread = threading.current_thread() is threading.main_thread()  # where Python lets a handler be set
         before = signal.signal(signal.SIGTERM, stop) if main_thread else None
+        _collect_nothing_at_exit()
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
@@ -83,6 +87,19 @@ class _Group(LazyGroup):
         finally:
             if main_thread:
                 signal.signal(signal.SIGTERM, before)
+
+
+def _collect_nothing_at_exit() -> None:
+    """At the process's exit, the interpreter's last collections skip every object there is then
+    (`gc.freeze`, an exit handler run after those registered later: what the command imported
+    and made), which the process's end frees at once: they would otherwise walk and free one by
+    one every module, function and class imported and what the command left (bench/README.md,
+    "the interpreter's exit"). Nothing waits for them: files, the store and temporary folders
+    are closed by the code that opened them (or by their own exit handlers), and stdout and
+    stderr are flushed after, as always. Registered once a process, however many commands it
+    runs (the tests')."""
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 def _interrupted(exc: KeyboardInterrupt, *, terminated: bool = False) -> str:
