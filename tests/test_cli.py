@@ -447,6 +447,29 @@ def test_a_template_that_names_a_missing_template_says_which_and_the_nearest(
     assert "Traceback" not in result.stderr and not (site / "public").exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("{{ 1 / 0 }}", "ZeroDivisionError: division by zero"),
+        ('{{ "%s %s" % (1,) }}', "TypeError: not enough arguments for format string"),
+        ("{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}", "RecursionError: maximum recursion depth"),
+    ],
+)
+def test_a_template_whose_own_code_fails_is_a_located_error_not_a_traceback(run, site_copy, body, said) -> None:
+    """A site's own template that divides by zero, formats wrongly or calls itself without end
+    failed in Python rather than in Jinja: it was 'internal error: this is a bug in servicebook'
+    with a traceback (exit 70); it is the template's error, at its line, as an undefined name is."""
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(
+        '{% extends "theme/policy.html" %}\n{% block content %}' + body + "{{ super() }}{% endblock %}\n"
+    )
+    result = run("build", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: " + said in result.stderr
+    assert "Traceback" not in result.stderr and not (site / "public").exists()
+
+
 def test_nonexistent_source_is_a_usage_error_naming_it(run, tmp_path) -> None:
     result = run("check", "--source", tmp_path / "nope")
     assert result.exit_code == 2
