@@ -25,7 +25,7 @@ def import_command(fmt: str) -> click.Command:
     @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs.")
     def run(files: tuple[Path, ...], offering: str | None) -> None:
-        reading = importing.read([(str(f), f) for f in files], expect=fmt)
+        reading = importing.read([(str(f), f) for f in files], expect=fmt, named=True)
         if reading.errors:
             raise BuildFailed(reading.errors, action="import")
         if offering is not None and not ID_RE.fullmatch(offering):
