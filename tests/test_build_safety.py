@@ -115,6 +115,25 @@ def test_symlinked_page_is_refused(run, site_copy, tmp_path) -> None:
     assert "content/leak.md: error: symbolic links are not allowed in content/" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_catalog_that_is_a_fifo_is_refused_not_waited_for(site_copy, command: str) -> None:
+    """Nothing opens catalog.yaml before asking what it is: a FIFO (or a device) would block the
+    command forever, waiting for a writer, instead of saying it is not a regular file."""
+    site = site_copy("minimal")
+    (site / "catalog.yaml").unlink()
+    os.mkfifo(site / "catalog.yaml")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), command, "--source", str(site)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"{site / 'catalog.yaml'}: error: not a regular file\n"), done.stderr
+    assert not (site / "public").exists()
+
+
 def test_example_site_builds_without_warnings(run, site_copy) -> None:
     site = site_copy("example")
     result = run("build", "--strict", "--source", site)

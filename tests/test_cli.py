@@ -322,6 +322,37 @@ def test_the_first_commit_gives_review_dates_their_date(site_copy, monkeypatch) 
     assert "was due for review on 2026-03-01" in dated.stderr
 
 
+def test_a_review_date_written_in_flow_style_is_said_to_be_unchecked(site_copy, monkeypatch) -> None:
+    """A tool decision on one line, `- {id: …, review_by: …}`, as the README's own example writes
+    tools: its date is as unchecked as one on a line of its own, and said so, where it is."""
+    from click.testing import CliRunner
+
+    from servicebook.cli import main
+
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    flow = (
+        "  - {id: hand-rolled-scripts, name: Hand-rolled CI scripts, category: ci, status: unsupported, "
+        "reason: We cannot support build logic we did not write., alternative: shared-pipelines, "
+        "since: 2026-01-01, review_by: 2030-01-01}\n"
+    )
+    text = catalog.read_text()
+    start = text.index("  - id: hand-rolled-scripts\n")
+    end = text.index("    since: 2026-01-01\n", start) + len("    since: 2026-01-01\n")
+    catalog.write_text(text[:start] + flow + text[end:])
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    undated = {"SOURCE_DATE_EPOCH": None, "GIT_CEILING_DIRECTORIES": str(site.parent)}
+    result = CliRunner().invoke(main, ["check", "--source", str(site)], env=undated)
+    assert result.exit_code == 0, result.output
+    n = catalog.read_text().split("\n").index(flow.rstrip("\n")) + 1
+    column = flow.index("review_by") + 1
+    assert result.stderr.startswith(
+        f"{site / 'catalog.yaml'}:{n}:{column}: warning: review_by dates were not checked: the build has no date"
+    ), result.stderr
+    dated = CliRunner().invoke(main, ["check", "--source", str(site)], env={"SOURCE_DATE_EPOCH": "1924992000"})
+    assert "due for review on 2030-01-01" in dated.stderr
+
+
 def test_a_catalog_without_review_dates_gets_no_note(site_copy, monkeypatch) -> None:
     from click.testing import CliRunner
 
@@ -413,6 +444,29 @@ def test_a_template_that_names_a_missing_template_says_which_and_the_nearest(
     result = run("build", "--source", site)
     assert result.exit_code == 1
     assert said in result.stderr and f"hint: {hint}" in result.stderr
+    assert "Traceback" not in result.stderr and not (site / "public").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("{{ 1 / 0 }}", "ZeroDivisionError: division by zero"),
+        ('{{ "%s %s" % (1,) }}', "TypeError: not enough arguments for format string"),
+        ("{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}", "RecursionError: maximum recursion depth"),
+    ],
+)
+def test_a_template_whose_own_code_fails_is_a_located_error_not_a_traceback(run, site_copy, body, said) -> None:
+    """A site's own template that divides by zero, formats wrongly or calls itself without end
+    failed in Python rather than in Jinja: it was 'internal error: this is a bug in servicebook'
+    with a traceback (exit 70); it is the template's error, at its line, as an undefined name is."""
+    site = site_copy("minimal")
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts/policy.html").write_text(
+        '{% extends "theme/policy.html" %}\n{% block content %}' + body + "{{ super() }}{% endblock %}\n"
+    )
+    result = run("build", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert "layouts/policy.html:2:1: error: while rendering policies/welcome/index.html: " + said in result.stderr
     assert "Traceback" not in result.stderr and not (site / "public").exists()
 
 

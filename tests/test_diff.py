@@ -6,8 +6,11 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
+import shutil
 
 import pytest
+
+from .conftest import SITES, GitSite
 
 OFFERING = "  - id: ci\n    name: CI pipelines\n"
 SLO_BLOCK = """    slos:
@@ -758,6 +761,30 @@ def test_template_changes_in_the_working_tree_are_seen_untracked_or_not(git_site
     bullets = [line for line in result.stdout.splitlines() if line.startswith("- ")]
     assert bullets[1:] == ["- Template layouts/base.html changed", "- Template layouts/offering.html added"]
     assert result.stdout.index("#### Weakened commitments") < result.stdout.index("#### Templates and other files")
+
+
+@pytest.mark.git
+def test_template_changes_in_the_working_tree_of_a_site_in_a_folder_of_its_repository(tmp_path, run) -> None:
+    """A site in a sub-folder (a monorepo's platform/): the working tree's templates and files
+    were hashed by paths git read from the top of the repository, so every `diff` against the
+    working tree failed ("git hash-object failed on the templates or files under content/")."""
+    root = tmp_path / "mono"
+    root.mkdir()
+    repo = GitSite(root)
+    shutil.copytree(SITES / "minimal", root / "platform")
+    repo.write("platform/layouts/offering.html", BANNER)
+    repo.write("platform/content/img/flow.png", "png v1")
+    repo.commit("the catalog, in a folder")
+    site = root / "platform"
+    assert json.loads(run("diff", "--source", site, "HEAD", "--format", "json").stdout)["changes"] == []
+    (site / "layouts/offering.html").write_text(BANNER + "{# v2 #}")
+    (site / "content/img/flow.png").write_text("png v2")
+    result = run("diff", "--source", site, "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [c["text"] for c in json.loads(result.stdout)["changes"]] == [
+        "File content/img/flow.png changed",
+        "Template layouts/offering.html changed",
+    ]
 
 
 @pytest.mark.git

@@ -9,12 +9,13 @@ import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import require_component
+from .conftest import SITES, GitSite, require_component
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -109,3 +110,38 @@ def test_a_rebuild_on_a_full_disk_keeps_the_site_and_the_next_build_with_room_su
     shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
     assert run("build", "--source", clean).exit_code == 0
     assert tree(site / "public") == tree(clean / "public")
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("full", ["cache", "temporary folder"])
+def test_a_release_that_fills_the_disk_fails_the_build_without_a_traceback(
+    run, disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: str
+) -> None:
+    """The releases are built into the build cache, from their sources exported into the
+    temporary folder, before the site is written: a full disk under either is the same clean
+    failure as under the site, not an OSError's traceback."""
+    root = (disk if full == "cache" else tmp_path) / "site"
+    root.mkdir()
+    site = GitSite(root)
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    catalog = (SITES / "minimal/catalog.yaml").read_text()
+    site.write("catalog.yaml", catalog.replace('version: "0.1"', 'version: "1.0"'))
+    site.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    site.commit("1.0")
+    site.tag("v1.0")
+    assert run("build", "--source", site.root).exit_code == 0
+    published = tree(site.root / "public")
+    site.write("catalog.yaml", catalog.replace('version: "0.1"', 'version: "1.1"'))
+    site.commit("1.1: a release to build")
+    if full == "temporary folder":
+        monkeypatch.setattr(tempfile, "tempdir", str(disk))
+    filler = fill(disk, leave=128 * 1024 if full == "cache" else 0)
+    result = run("build", "--source", site.root)
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.stderr
+    assert result.stderr.rstrip().endswith("the previous site was left as it was")
+    assert tree(site.root / "public") == published
+    filler.unlink()
+    result = run("build", "--source", site.root)
+    assert result.exit_code == 0, result.output
+    assert (site.root / "public/v/1.1/index.html").is_file()

@@ -53,6 +53,29 @@ def test_a_sloth_spec_becomes_offerings_with_measured_slos(run) -> None:
     assert "dropped 'alerting' (alerts are not part of the catalog)" in report
 
 
+@pytest.mark.parametrize("fmt", ["sloth", "pyrra", "openslo", "backstage", "techradar"])
+def test_an_import_reads_a_file_named_through_a_link_as_every_import_does(run, tmp_path, fmt: str) -> None:
+    """`servicebook import pyrra <(kubectl get slo -o yaml)` names /dev/fd/63, a link to a pipe,
+    and a folder of exported files may hold links: the file named on the command line is read,
+    by every import alike. The SLO imports refused it with the catalog's own rule ("symbolic links
+    are not allowed in the source", "commit the file itself"), which is not about an import."""
+    real = (
+        FIXTURES
+        / {
+            "sloth": "sloth-getting-started.yml",
+            "pyrra": "pyrra-apiserver-request-errors.yaml",
+            "openslo": "openslo-occurences-slo.yaml",
+            "backstage": "backstage-artist-lookup-component.yaml",
+            "techradar": "zalando-config-2023-10.json",
+        }[fmt]
+    )
+    link = tmp_path / f"linked{real.suffix}"
+    link.symlink_to(real)
+    direct, linked = run("import", fmt, real), run("import", fmt, link)
+    assert direct.exit_code == 0, direct.output
+    assert (linked.exit_code, linked.stdout) == (0, direct.stdout), linked.output
+
+
 def test_the_kubernetes_resource_and_the_raw_ratio_of_sloth(run) -> None:
     wifi = fragment(run("import", "sloth", FIXTURES / "sloth-k8s-home-wifi.yml"))["offerings"][0]
     assert [s["objective"] for s in wifi["slos"]] == ["95", "99.9"]

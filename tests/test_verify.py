@@ -255,6 +255,31 @@ def test_files_a_host_reads_are_not_differences_but_others_are(
     assert "CNAME" not in result.output
 
 
+def test_a_symbolic_link_in_the_published_site_is_a_difference_and_is_not_followed(
+    published: tuple[GitSite, Path, Path], site: Path, tmp_path: Path
+) -> None:
+    """A build never makes a link, and a host may follow one (nginx does): a link added to the
+    published site, as a page of its own, in place of a page or as a folder, would publish what
+    it points to. verify skipped links, and passed such a site as 'every file matches'."""
+    repo = published[0]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN=do-not-show\n")
+    (site / "offerings" / "extra.html").symlink_to(secret)
+    (site / "etc").symlink_to(tmp_path)
+    (site / "v" / "0.3" / "index.html").unlink()
+    (site / "v" / "0.3" / "index.html").symlink_to(secret)
+    result = cli("verify", "--source", repo.root, "--site", site)
+    assert result.exit_code == 1, result.output
+    assert f"offerings/extra.html: a symbolic link (to '{secret}') in the published site" in result.output
+    assert f"etc: a symbolic link (to '{tmp_path}') in the published site" in result.output
+    assert "v/0.3/index.html: a symbolic link" in result.output
+    assert "do-not-show" not in result.output
+    only = cli("verify", "--source", repo.root, "--site", site, "--version", "0.3")
+    assert only.exit_code == 1, only.output
+    assert "v/0.3/index.html: a symbolic link" in only.output
+    assert "offerings/extra.html" not in only.output  # the root is not checked with --version
+
+
 def test_a_site_built_without_releases_is_verified_with_no_versions(
     published: tuple[GitSite, Path, Path], tmp_path: Path
 ) -> None:

@@ -203,6 +203,28 @@ def test_unreadable_release_is_reported_not_dropped(run, repo: GitSite) -> None:
     assert "error: release cannot be built" in strict.stderr
 
 
+@pytest.mark.parametrize("target", ["/etc/hostname", "../../outside.md"])
+def test_a_release_with_a_link_out_of_its_folder_is_reported_not_a_crash(run, repo: GitSite, target: str) -> None:
+    """A release whose committed sources hold a symbolic link leading out of the site (absolute,
+    or up past its top) cannot be built, as the working tree's would not be: a warning naming the
+    link, and the rest of the site is built; nothing from outside is read."""
+    repo.write("catalog.yaml", catalog_at("2.1", extra_offering=True))
+    (repo.root / "content/leak.md").symlink_to(target)
+    repo.commit("A link out of the site")
+    (repo.root / "content/leak.md").unlink()
+    repo.write("catalog.yaml", catalog_at("2.2", extra_offering=True))
+    repo.commit("The link removed")
+    relaxed = run("build", "--source", repo.root)
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "release 2.1 (" in relaxed.stderr
+    assert "warning: release cannot be built: content/leak.md is a symbolic link" in relaxed.stderr
+    assert not (repo.root / "public/v/2.1").exists()
+    assert (repo.root / "public/v/2.2/index.html").is_file()
+    strict = run("build", "--strict", "--source", repo.root)
+    assert strict.exit_code == 1
+    assert "error: release cannot be built: content/leak.md" in strict.stderr
+
+
 def test_source_outside_git_builds_without_versions(run, site_copy) -> None:
     site = site_copy("minimal")
     assert run("build", "--source", site).exit_code == 0

@@ -26,7 +26,7 @@ def import_command(fmt: str) -> click.Command:
     @click.option("--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs.")
     def run(files: tuple[Path, ...], offering: str | None) -> None:
         once(files)
-        reading = importing.read([(shown_name(f), f) for f in files], expect=fmt)
+        reading = importing.read([(shown_name(f), f) for f in files], expect=fmt, named=True)
         if reading.errors:
             raise BuildFailed(reading.errors, action="import")
         if offering is not None and not ID_RE.fullmatch(offering):

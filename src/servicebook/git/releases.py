@@ -92,8 +92,15 @@ def _version_of(blob: bytes | None) -> str | None:
     return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
 
 
+class LinkOutside(Exception):
+    """A commit's sources hold a symbolic link that leads out of the site's folder (absolute, or up
+    past its top): tar's data filter refuses to write it, and its release cannot be built."""
+
+
 def export(repo: Repo, commit: str, dest: Path) -> None:
-    """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter)."""
+    """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter).
+    Raises LinkOutside for a link the filter refuses (a link inside the site is written, and the
+    loader refuses it as it refuses the working tree's)."""
     # The site may live in a sub-folder of the repository: archive that folder's tree, whose
     # paths are then relative to the site root.
     tree = f"{commit}:{repo.prefix.rstrip('/')}"
@@ -112,7 +119,13 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
     import tarfile  # a release's sources alone: a build without releases does not import it
 
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        archive.extractall(dest, filter="data")
+        try:
+            archive.extractall(dest, filter="data")
+        except tarfile.FilterError as exc:  # git archive holds files, folders and links only
+            member = exc.tarinfo
+            raise LinkOutside(
+                f"{member.name} is a symbolic link to {member.linkname!r}, outside the site's folder"
+            ) from None
 
 
 _FILE_MODES = {"100644": 0o644, "100755": 0o755}  # as `export` leaves them (tar's data filter)

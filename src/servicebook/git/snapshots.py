@@ -245,7 +245,9 @@ def worktree_other_files(root: Path) -> dict[str, str]:
                     paths.append(rel)
     if not paths:
         return {}
-    done = run(root, ["hash-object", "--stdin-paths"], "".join(p + "\n" for p in paths).encode())
+    # absolute: git reads --stdin-paths from the top of the repository, not from `root` (a site in a folder of it)
+    top = root.absolute().as_posix()
+    done = run(root, ["hash-object", "--stdin-paths"], "".join(f"{top}/{p}\n" for p in paths).encode())
     if done is None or done.returncode != 0:
         raise UsageProblem("git hash-object failed on the templates or files under content/")
     ids = done.stdout.decode("ascii").split()

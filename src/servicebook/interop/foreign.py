@@ -19,7 +19,7 @@ from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.interop.fragment import read_file
+from servicebook.interop.fragment import MAX_IMPORT_BYTES, read_file
 from servicebook.source.yaml import (
     Mapping,
     Node,
@@ -28,6 +28,7 @@ from servicebook.source.yaml import (
     SourceError,
     SourceText,
     parse_yaml_documents,
+    read_text,
 )
 
 FORMATS = ("openslo", "sloth", "pyrra")
@@ -277,14 +278,25 @@ def recognise(root: Fields) -> tuple[str, str]:
 
 
 def read_files(
-    paths: list[tuple[str, Path]], readers: dict[str, DocumentReader], reading: Reading, *, expect: str | None = None
+    paths: list[tuple[str, Path]],
+    readers: dict[str, DocumentReader],
+    reading: Reading,
+    *,
+    expect: str | None = None,
+    named: bool = False,
 ) -> None:
     """Read every document of every file into `reading`: `paths` are (name shown, path).
     With `expect`, a document of another format is an error that names it; without, documents
-    of no SLO format are counted as skipped."""
+    of no SLO format are counted as skipped. `named`: files the user named (an import), read as
+    every import reads them, through a link or from a pipe (`<(kubectl get …)`); else files found
+    in a folder (the drift check), plain files only."""
     for shown, path in paths:
         try:
-            source = read_file(path, shown)
+            if named:
+                source = read_file(path, shown)
+            else:
+                source = read_text(Path(), str(path), max_bytes=MAX_IMPORT_BYTES)
+                source = SourceText(shown, source.text)
             documents = parse_yaml_documents(source)
         except SourceError as exc:
             reading.errors += exc.problems

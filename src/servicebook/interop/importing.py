@@ -23,10 +23,15 @@ FORMAT_NAMES = {"openslo": "OpenSLO v1", "sloth": "a Sloth spec", "pyrra": "a Py
 
 
 def read(
-    paths: list[tuple[str, Path]], *, expect: str | None = None, sloth_period: str = sloth.DEFAULT_PERIOD
+    paths: list[tuple[str, Path]],
+    *,
+    expect: str | None = None,
+    sloth_period: str = sloth.DEFAULT_PERIOD,
+    named: bool = False,
 ) -> Reading:
     """Read `paths` ((name shown, path)); with `expect` ("openslo", "sloth", "pyrra") every
-    document must be of that format, else every document of a known format is read."""
+    document must be of that format, else every document of a known format is read. `named`:
+    files the user named on the command line (foreign.read_files)."""
     reading = Reading()
     state = openslo_read.OpenSLOState()
     readers: dict[str, DocumentReader] = {
@@ -36,7 +41,7 @@ def read(
     }
     if expect is not None:
         readers = {expect: readers[expect]}
-    read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None)
+    read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)
     return reading
 

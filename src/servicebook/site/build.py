@@ -557,15 +557,20 @@ def _releases(
     from servicebook.site.releases import build_releases  # sites with releases only: ~0.9 ms of start-up
 
     options.progress.enter("releases", total=len(found.choices))
-    return build_releases(
-        repo,
-        found,
-        site_folder(options.source),
-        options.strict,
-        store=cache,
-        env=options.env,
-        done=options.progress.advance,
-    )
+    try:
+        return build_releases(
+            repo,
+            found,
+            site_folder(options.source),
+            options.strict,
+            store=cache,
+            env=options.env,
+            done=options.progress.advance,
+        )
+    except OSError as exc:  # the cache's or the temporary folder's file system refused a file (full, read-only)
+        into = site_folder(options.source) / "releases"
+        doing = f"cannot build the releases into {into} (from sources in {tempfile.gettempdir()})"
+        raise write_failed(exc, options.output, doing) from None
 
 
 def _unreleased(source: Path, version: str, releases: list[BuiltRelease], info: BuildInfo) -> str | None:

@@ -1236,7 +1236,8 @@ def folder_outside_source(source: Path, output: Path) -> Path | None:
     return folder
 
 
-_REVIEW_BY_RE = re.compile(r"^([ ]*(?:-[ ]+)?)review_by[ ]*:", re.MULTILINE)
+# a key at the start of a line (block style), or after a flow mapping's `{` or `,` (`- {id: x, review_by: …}`)
+_REVIEW_BY_RE = re.compile(r"(?:^[ ]*(?:-[ ]+)?|[{,][ ]*)(review_by)[ ]*:", re.MULTILINE)
 
 
 def undated_review_note(source: Path, env: Mapping[str, str], repo: Repo | None) -> Problem | None:
@@ -1257,8 +1258,9 @@ def undated_review_note(source: Path, env: Mapping[str, str], repo: Repo | None)
     if first is None:  # no dates to check
         return None
     line = catalog.text.count("\n", 0, first.start()) + 1
+    column = first.start(1) - (catalog.text.rfind("\n", 0, first.start()) + 1) + 1
     return Problem(
-        SourceLocation(CATALOG_FILE, line, len(first[1]) + 1),
+        SourceLocation(CATALOG_FILE, line, column),
         "review_by dates were not checked: the build has no date (no commit, and SOURCE_DATE_EPOCH is unset)",
         "commit the site, or set SOURCE_DATE_EPOCH to the date to judge them by, e.g. SOURCE_DATE_EPOCH=$(date +%s)",
         Severity.WARNING,

@@ -351,6 +351,8 @@ _NO_PAGE = re.compile(r"(?:broken link: no page|unknown policy page) '([^'/]+)/[
 def _names_members(root: Path) -> bool:
     """Whether catalog.yaml, not read whole, has a top-level `members:` (an organisation site's)."""
     try:
+        if not stat.S_ISREG(os.lstat(root / CATALOG_FILE).st_mode):  # a FIFO would block the open
+            return False  # refused as it is (source/text.py)
         with (root / CATALOG_FILE).open("rb") as handle:
             return _MEMBERS_KEY.search(handle.read(MAX_CATALOG_BYTES)) is not None
     except OSError:

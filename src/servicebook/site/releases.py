@@ -28,7 +28,7 @@ from servicebook.cache.digest import code_digest
 from servicebook.cache.folder import flat_name, flat_path, make_folder
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
-from servicebook.git.releases import Discovery, Sources
+from servicebook.git.releases import Discovery, LinkOutside, Sources
 from servicebook.git.repo import SOURCE_PATHS, Repo
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
@@ -205,7 +205,17 @@ def build_release(
         if sources is None:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="servicebook-release-"))
             sources = Sources(Path(tmp) / "src")
-        source = sources.at(repo, release.commit)
+        try:
+            source = sources.at(repo, release.commit)
+        except LinkOutside as exc:
+            return None, [
+                Problem(
+                    where,
+                    f"release cannot be built: {exc}",
+                    "fix it in a new release; old releases are not rewritten",
+                    severity,
+                )
+            ]
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
         hashes, records = None, None
         if store is not None:

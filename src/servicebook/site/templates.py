@@ -301,6 +301,15 @@ def _render_page(
                 )
             ]
         ) from None
+    except RenderError:
+        raise
+    except Exception as exc:  # the template's own code failed in Python (1 / 0, a macro calling itself)
+        mine = _site_template_frame(exc, layouts)
+        if mine is None:  # no template of the site's own was running: the theme's or servicebook's bug
+            raise
+        raise RenderError(
+            [_template_problem(*mine, layouts, f"while rendering {spec.path}: {type(exc).__name__}: {exc}")]
+        ) from None
     return html.encode("utf-8")
 
 
@@ -385,6 +394,18 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.endswith(".html"):
             found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _site_template_frame(exc: BaseException, layouts: Path) -> tuple[str, int] | None:
+    """The innermost frame of a template of the site's own `layouts/` in an error's traceback."""
+    tb = exc.__traceback__
+    found: tuple[str, int] | None = None
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".html") and Path(name).is_relative_to(layouts):
+            found = (name, tb.tb_lineno)
         tb = tb.tb_next
     return found
 

@@ -193,6 +193,7 @@ def _verify_site(
     else:
         root_check = "rebuilt"
     differences += _file_differences(ours, theirs, releases, bad, lambda path: (rebuilt / path, site / path))
+    differences = _with_links(differences, site, lambda _: True)
     checked = tuple(v for v in expected if v in published and v not in bad)
     advice = _advice(differences, commit, claim, bool(bad), versions)
     if differences and expected and not published and not (site / "v").exists():
@@ -262,6 +263,7 @@ def _verify_releases(
         return stored_file(trees.get(folder, scratch / "none"), path.removeprefix(folder)), site / path
 
     differences += _file_differences(ours, theirs, folders, bad, files)
+    differences = _with_links(differences, site, lambda rel: _folder(rel + "/", folders) != "")
     checked = tuple(v for v in only if v not in bad and v in published)
     return Verification(
         commit, checked, "not checked", tuple(differences), _advice(differences, commit, claim, bool(bad))
@@ -421,6 +423,25 @@ def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
     return [
         f"{path}: {problem.replace('a rebuild', 'the manifest published with it')}"
         for problem, _, path in (d.partition(": ") for d in compare(files, listed))
+    ]
+
+
+def _with_links(differences: list[str], site: Path, checked: Callable[[str], bool]) -> list[str]:
+    """`differences` and each symbolic link in the published site under what is `checked`, not
+    followed: a build never makes one, and a host may follow it and publish what it points to
+    (`_hashes` skips links, so a page that became one was only 'missing')."""
+    links: dict[str, str] = {}
+    for top, folders, files in os.walk(site):  # a linked folder is listed in `folders`, not entered
+        for name in [*folders, *files]:
+            path = Path(top) / name
+            relative = path.relative_to(site).as_posix()
+            if path.is_symlink() and checked(relative):
+                links[relative] = str(path.readlink())
+    missing = {f"{path}: missing from the published site" for path in links}
+    return [d for d in differences if d not in missing] + [
+        f"{path}: a symbolic link (to {target!r}) in the published site, which a build never makes (a host may "
+        "follow it)"
+        for path, target in sorted(links.items())
     ]
 
 

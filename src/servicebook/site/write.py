@@ -633,9 +633,10 @@ def _leave_spare(output: Path, spare: Path) -> list[str] | None:
     return copied
 
 
-def write_failed(exc: OSError, output: Path) -> WriteFailed:
+def write_failed(exc: OSError, output: Path, doing: str | None = None) -> WriteFailed:
     """The file system refused a file of the new site (full, read-only, no permission): what
-    happened, and what the output holds now, which is whatever it held before."""
+    happened, and what the output holds now, which is whatever it held before. `doing`: what
+    was being written, when it is not the site itself (the releases, in the build cache)."""
     where = f" ({exc.filename})" if exc.filename else ""
     if (output / MARKER).is_file():
         now = "the previous site was left as it was"
@@ -643,7 +644,7 @@ def write_failed(exc: OSError, output: Path) -> WriteFailed:
         now = f"{output} was left as it was"
     else:
         now = "no site was written"
-    return WriteFailed(f"cannot write the site to {output}: {exc.strerror or exc}{where}; {now}")
+    return WriteFailed(f"{doing or f'cannot write the site to {output}'}: {exc.strerror or exc}{where}; {now}")
 
 
 def _fill(
