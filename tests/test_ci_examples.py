@@ -249,6 +249,21 @@ def test_pre_commit_hooks_manifest_runs_real_commands() -> None:
         assert_real_command(command)
 
 
+def test_the_docs_say_how_a_site_in_a_sub_folder_runs_the_hook(tmp_path, monkeypatch) -> None:
+    # the hooks' own `files:` are the top of the repository's: a monorepo's site gives its own
+    text = (REPO / "docs/reviewing-changes.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if "args:" in b)
+    (hook,) = yaml.safe_load(block)
+    (manifest,) = [h for h in yaml.safe_load(HOOKS.read_text()) if h["id"] == hook["id"]]
+    files = re.compile(hook["files"])
+    assert files.search("platform/catalog.yaml") and files.search("platform/content/a.md")
+    assert not files.search("catalog.yaml") and not files.search("src/platform/catalog.yaml")
+    (command,) = servicebook_commands(" ".join([manifest["entry"], *hook["args"]]))
+    monkeypatch.chdir(tmp_path)  # pre-commit runs the hook at the top of the repository
+    (tmp_path / "platform").mkdir()
+    assert_real_command(command)
+
+
 def commands_of_scripts(path: Path) -> list[list[str]]:
     """The servicebook commands in the action's or the component's scripts, with the options the
     scripts add (`args=(…)`, `args+=(--strict)`, `$strict`, `$fail_on`) in each of their choices,
