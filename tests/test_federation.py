@@ -615,6 +615,44 @@ def test_the_changes_page_and_feed_carry_what_a_lock_move_changed_in_a_member(
     assert (tmp_path / "again/changes/index.html").read_text() == changes
 
 
+def test_a_fresh_clone_fetches_the_commits_earlier_locks_held_off_the_followed_branch(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    first = locked(org)["db-team"]
+    # the team rewrites main, keeping the old commit on another branch, and the rewrite is accepted
+    db.work.git("push", "-q", str(db.bare), "main:refs/heads/before-rewrite")
+    db.values["objective"] = "99.9"
+    db.work.write("catalog.yaml", MEMBER.format(**db.values))
+    db.work.git("add", "-A")
+    db.work.git("commit", "-q", "--amend", "-m", "Initial catalog, rewritten")
+    db.work.git("push", "-q", "--force", str(db.bare), "main")
+    assert run("federate", "update", "--accept-rewrite", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")
+    built = run("build", "--source", org, "--no-versions", "--output", tmp_path / "first")
+    assert built.exit_code == 0, built.output
+    changes = (tmp_path / "first/changes/index.html").read_text()
+    entry = changes.split(f'id="c-{moved[:12]}"')[1].split("</section>")[0]
+    assert "lowered from 99.95 % to 99.9 %" in entry
+    # a fresh clone: `federate fetch` gets the followed branch, and the commit the first lock held
+    shutil.rmtree(org / ".servicebook-cache")
+    fetched = run("federate", "fetch", "--source", org)
+    assert fetched.exit_code == 0, fetched.output
+    assert "gone" not in fetched.output
+    again = run("build", "--source", org, "--no-versions", "--output", tmp_path / "again")
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again/changes/index.html").read_text() == changes
+    # once the old commit is gone from the member's repository too, fetch says so and still succeeds
+    shutil.rmtree(org / ".servicebook-cache")
+    db.work.git("push", "-q", str(db.bare), ":refs/heads/before-rewrite")
+    subprocess.run(["git", "-C", str(db.bare), "gc", "-q", "--prune=now"], check=True)
+    gone = run("federate", "fetch", "--source", org)
+    assert gone.exit_code == 0, gone.output
+    assert f"commits earlier locks held are gone from {db.url} ({first[:12]})" in gone.output
+
+
 BACKUPS = """\
 ---
 title: Backups

@@ -58,6 +58,20 @@ def test_an_offering_id_two_teams_use_is_a_conflict_and_distinct_ids_are_not() -
     assert [c.message for c in found] == ["offering id 'dns' is claimed by Platform, Network and Database"]
 
 
+def test_teams_of_one_name_are_told_apart_by_member_in_a_conflict() -> None:
+    # two teams scaffolded by `servicebook init` are both "Platform Team": "claimed by Platform Team
+    # and Platform Team" would not say which teams disagree
+    found = conflicts([
+        ("", "Platform", catalog("Platform", {"kafka": S}, ("ci",))),
+        ("app", "Platform", catalog("Platform", {"kafka": D}, ("ci",))),
+        ("db", "Database", catalog("Database", {}, ("ci",))),
+    ])  # fmt: skip
+    assert [c.message for c in found] == [
+        "Kafka: Platform (organisation) supports it; Platform (app) lists it as deprecated (use app/x instead)",
+        "offering id 'ci' is claimed by Platform (organisation), Platform (app) and Database",
+    ]
+
+
 def test_merge_names_a_members_records_by_member_and_carries_its_support() -> None:
     member = model.Member(id="db", repository="../db")
     own = catalog("Database", {"pg": S}, ("postgres",))

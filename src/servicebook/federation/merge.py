@@ -129,7 +129,13 @@ def _carried(team: model.Support, own: model.SupportOverride | None) -> model.Su
 
 def conflicts(owners: Sequence[tuple[str, str, model.Catalog]]) -> tuple[model.Conflict, ...]:
     """Where the teams (member id, name, catalog) disagree: a tool one supports and another has
-    deprecated or does not support; an offering id several teams use. In a fixed order."""
+    deprecated or does not support; an offering id several teams use. In a fixed order. A team
+    name that several teams have (two catalogs scaffolded by `init`) carries its member id."""
+    names = [team for _, team, _ in owners]
+    owners = [
+        (member, f"{team} ({member or 'organisation'})" if names.count(team) > 1 else team, catalog)
+        for member, team, catalog in owners
+    ]
     by_tool: dict[str, list[tuple[str, str, model.Tool]]] = {}
     by_offering: dict[str, list[tuple[str, str]]] = {}
     for member, team, catalog in owners:

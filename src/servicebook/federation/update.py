@@ -8,6 +8,7 @@ catalog never takes down the organisation's site.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -18,9 +19,11 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, counted
 from servicebook.federation.crossrefs import Links, Records, dangling, records
-from servicebook.federation.lock import Entry, Lock, write_lock
+from servicebook.federation.lock import LOCK_FILE, Entry, Lock, lock_from_bytes, write_lock
 from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, recall_links, store_of
-from servicebook.git.members import MemberGitError, fetch, has_commit, is_ancestor
+from servicebook.git.log import read_log
+from servicebook.git.members import MemberGitError, fetch, fetch_commit, has_commit, is_ancestor, read_file
+from servicebook.git.repo import open_repo
 from servicebook.progress import Phases
 from servicebook.routes import ORGANISATION
 
@@ -270,4 +273,51 @@ def fetch_locked(
         outcomes.append(
             Outcome(member.id, "current", entry.commit, entry.commit, f"{member.id}: fetched {entry.commit[:12]}")
         )
+    _fetch_earlier(root, members, lock, outcomes)
     return outcomes
+
+
+def _fetch_earlier(root: Path, members: Sequence[model.Member], lock: Lock, outcomes: list[Outcome]) -> None:
+    """Fetch, by id, each commit an earlier servicebook.lock in the site's history held that the
+    cache lacks: the changes page shows what each move of the lock changed, which takes both of
+    its commits. A fresh clone gets them with the followed ref, but not one its ref no longer
+    leads to (an accepted rewrite, a changed ref). One gone from the member's repository too is
+    said in the member's line; the changes page then names the move without what it changed."""
+    wanted = {o.member for o in outcomes if o.state == "current"}
+    earlier = _earlier_locked(root)
+    for member in members:
+        entry = lock.entries.get(member.id)
+        if member.id not in wanted or entry is None:
+            continue
+        store = store_of(root, member.id)
+        missing = [c for c in earlier.get(member.id, ()) if c != entry.commit and not has_commit(store, c)]
+        gone = [c for c in missing if not fetch_commit(store, fetch_address(root, entry.repository), c)]
+        if gone:
+            at = next(i for i, o in enumerate(outcomes) if o.member == member.id)
+            said = ", ".join(c[:12] for c in gone)
+            outcomes[at] = dataclasses.replace(
+                outcomes[at],
+                message=f"{outcomes[at].message}; commits earlier locks held are gone from "
+                f"{entry.repository} ({said}): the changes page names those moves without what they changed",
+            )
+
+
+def _earlier_locked(root: Path) -> dict[str, list[str]]:
+    """member id → every commit servicebook.lock held for it in the site's first-parent history."""
+    repo = open_repo(root)
+    if repo is None or repo.head is None:
+        return {}
+    held: dict[str, list[str]] = {}
+    for commit in read_log(repo, also=(LOCK_FILE,)):
+        if not any(repo.path(LOCK_FILE) in (path, renamed) for _, _, path, renamed in commit.raw):
+            continue
+        data = read_file(root, commit.commit, f"./{LOCK_FILE}")
+        if data is None:
+            continue
+        old, problems = lock_from_bytes(data)
+        if problems:
+            continue  # a lock of the past that does not read (with conflict markers, say)
+        for ident, e in old.entries.items():
+            if e.commit not in held.setdefault(ident, []):
+                held[ident].append(e.commit)
+    return held

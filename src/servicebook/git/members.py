@@ -78,6 +78,18 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_T
     return Fetched(head.stdout.decode("ascii", "replace").strip())
 
 
+def fetch_commit(store: Path, repository: str, commit: str, *, time_limit: float = FETCH_TIME_LIMIT) -> bool:
+    """Fetch `commit` of `repository` by its id into the existing store `store`: a commit an
+    earlier lock held that the followed ref no longer leads to (a rewrite was accepted, the ref
+    changed), which the repository may still hold on another branch. Whether the store has it now."""
+    done = run(
+        store,
+        [*SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, commit],
+        time_limit=time_limit,
+    )
+    return done is not None and done.ok and has_commit(store, commit)
+
+
 def has_commit(store: Path, commit: str) -> bool:
     """Whether the member's cache repository holds commit `commit`."""
     if not (store / "HEAD").is_file():
