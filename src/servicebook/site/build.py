@@ -394,7 +394,8 @@ def _finish(
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     options.progress.enter("checking links")
-    trusted = cache.reused | cache.restamped  # a restamped page's links are its kept page's
+    # a restamped page's links are its kept page's (the kept set itself when there is none: 40,000 at 20,000 pages)
+    trusted = cache.reused | cache.restamped if cache.restamped else cache.reused
     _verify(options, loaded, files, mounted, trusted, (*report.warnings, *release_problems), action="build")
     # 6. swap the new site in whole (see write.py)
     options.progress.enter("writing")
