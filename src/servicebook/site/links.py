@@ -81,7 +81,8 @@ def check_links(
     # (the few untrusted picked out: a rebuild trusts most of the site's pages, and `names -
     # trusted` makes a set of every file first)
     names = files.paths() if isinstance(files, SiteFiles) else files.keys()
-    untrusted = itertools.filterfalse((trusted if isinstance(trusted, AbstractSet) else set(trusted)).__contains__, names)
+    kept = trusted if isinstance(trusted, AbstractSet) else set(trusted)
+    untrusted = itertools.filterfalse(kept.__contains__, names)
     paths = sorted(p for p in untrusted if p.endswith(".html") and p != "404.html")
     unread = [p for p in paths if p not in scans]
     read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))
