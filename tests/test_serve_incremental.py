@@ -1308,3 +1308,32 @@ def test_a_serve_rebuild_tells_the_files_not_kept_without_making_a_set_of_every_
             assert tree(output) == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_does_not_key_by_every_input_the_pages_keyed_by_their_own(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A page keyed by its own inputs (a policy page, an offering's, a tool's) is not also keyed
+    by every input of the site for nothing: that key (`digest(whole, path, template, title,
+    section)`) is made only for a page that has no key of its own."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[tuple[str, ...]] = []
+    real = pagekeys.digest
+
+    def counted(*parts: str) -> str:
+        made.append(parts)
+        return real(*parts)
+
+    try:
+        build(options)
+        monkeypatch.setattr(pagekeys, "digest", counted)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        by_every = {parts[2] for parts in made if len(parts) == 5 and parts[2].endswith(".html")}
+        assert by_every & {"policy.html", "offering.html", "tool.html"} == set()
+        assert tree(output) == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
