@@ -1337,3 +1337,39 @@ def test_a_serve_rebuild_does_not_key_by_every_input_the_pages_keyed_by_their_ow
         assert tree(output) == clean_build(run, site, tmp_path)
     finally:
         memory.close()
+
+
+class _PutInRefused(dict[str, object]):
+    """What a build's Remembering holds, made to refuse the carried pages put in one by one."""
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("the carried pages put in one by one")
+
+
+def test_a_serve_rebuild_remembers_the_pages_it_carries_from_its_last_load_as_they_are_given(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The pages a serve rebuild carries from its last load (all but the edited ones) are what
+    it remembers, the dict the load made of them, not put one by one into another (20,000 at
+    20,000 pages); the pages it loads again are added to them. Each output is a build from
+    nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    real_init = site_store.Remembering.__init__
+
+    def refusing(self: site_store.Remembering, *args: object) -> None:
+        real_init(self, *args)  # type: ignore[arg-type]
+        self.loaded = _PutInRefused()  # type: ignore[assignment]
+
+    try:
+        build(options)
+        monkeypatch.setattr(site_store.Remembering, "__init__", refusing)
+        for what, change in CHANGES[:2]:
+            change(site)
+            build(options)
+            assert len(memory.pages) == len(list((site / "content").glob("*.md"))), what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
