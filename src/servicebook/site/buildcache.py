@@ -310,8 +310,7 @@ def _only(values: Mapping[str, _V], paths: Set[str], others: Set[str] | None = N
     (a copy of a dict is made at once; a dict made entry by entry costs a few ms at 11,000).
     `others`: the paths of `values` not in `paths`, when found already."""
     kept = dict(values)
-    # (the few others picked out one after the other: `values.keys() - paths` makes a set of all first)
-    for path in itertools.filterfalse(paths.__contains__, values) if others is None else others:
+    for path in values.keys() - paths if others is None else others:
         del kept[path]
     return kept
 
@@ -852,7 +851,7 @@ class BuildCache:
         if memory is not None and memory.published is not None and previous is not None:
             published, listed = memory.published
             if self._same_output and published == previous.published:
-                unkept = set(itertools.filterfalse(self.reused.__contains__, listed))  # (see `_only`)
+                unkept = listed.keys() - self.reused
                 known = _only(listed, self.reused, unkept)
                 if memory.manifest_lines is not None:  # (what its lines are put right by, ManifestLines.make)
                     memory.manifest_lines.taken = (known, listed, unkept)
