@@ -1359,3 +1359,36 @@ def test_a_serve_rebuild_remembers_the_pages_it_carries_from_its_last_load_as_th
             assert tree(output) == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build_between_stages(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """What a serve rebuild's stages free its next stages and rebuilds take again: it hands the
+    free memory back to the system once, at its end (heap.py), not between stages, each page
+    handed back faulted in again; the process's first build gives back between its stages too.
+    A command-line build gives back between stages as before. Each output is a build from
+    nothing's."""
+    from servicebook.site import heap
+
+    trims: list[int] = []
+    monkeypatch.setattr(heap, "function", lambda name: trims.append if name == "malloc_trim" else None)
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        assert len(trims) > 1  # the first build's stages
+        for what, change in CHANGES[:3]:
+            trims.clear()
+            change(site)
+            build(options)
+            assert trims == [0], what
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+    trims.clear()
+    _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence for the command line.\n\n")
+    build(Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
+    assert len(trims) > 1
