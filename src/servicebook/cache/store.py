@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence, Set
@@ -287,7 +288,8 @@ class Store:
         if self.marked is not None:
             self.marked.update(names)
             if carried and self._carried is not None:  # marked by the last build: moved at once by `record`
-                names = list(set(names) - self._carried[1])
+                # (the few others picked out: a set of all 20,000 pages' names is not made for them)
+                names = list(itertools.filterfalse(self._carried[1].__contains__, names))
         self._write("INSERT OR REPLACE INTO used VALUES (?, ?)", [(name, self.generation) for name in names])
 
     def _move_carried(self) -> None:

@@ -32,7 +32,7 @@ from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, survey
-from servicebook.site.heap import give_back
+from servicebook.site.heap import at_end_only, give_back
 from servicebook.site.links import CheckedPaths, check_files
 from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, PageStore, load
 from servicebook.site.outputs import CatalogLines, ManifestLines, add_published_outputs
@@ -141,8 +141,10 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         cache = BuildCache.for_output(found)
         tally = Tally(cache)  # what was rendered again, what kept, and why: the report's (tally.py)
         had_site = (found.output / MARKER).is_file()
+        # a serve rebuild gives back at its end alone (heap.py), a first build between stages too
+        rebuilt = options.memory is not None and options.memory.manifest is not None
         try:
-            with _bodies(options) as bodies:  # the pages' HTML from loading to rendering
+            with _bodies(options) as bodies, at_end_only(rebuilt):  # the pages' HTML from loading to rendering
                 report = _build(options, found, cache, tally, bodies)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
@@ -394,7 +396,8 @@ def _finish(
     mounted = {r.release.path + p for r in releases for p in r.paths}
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     options.progress.enter("checking links")
-    trusted = cache.reused | cache.restamped  # a restamped page's links are its kept page's
+    # a restamped page's links are its kept page's (the kept set itself when there is none: 40,000 at 20,000 pages)
+    trusted = cache.reused | cache.restamped if cache.restamped else cache.reused
     _verify(options, loaded, files, mounted, trusted, (*report.warnings, *release_problems), action="build")
     # 6. swap the new site in whole (see write.py)
     options.progress.enter("writing")

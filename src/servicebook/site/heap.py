@@ -6,15 +6,45 @@ freed inside its heap, where the objects the build still holds pin it, so the pr
 set stays at its largest, and the render workers forked from it start from that size.
 `malloc_trim` hands the free pages inside the heap back (bench/README.md, "Memory"). Elsewhere
 than glibc there is nothing to do.
+
+A rebuild of a long-running process (`serve`, after its first build) gives back once, at its
+end (`at_end_only`): its heap is at the size its builds keep, and what one of its stages frees the
+next stage and the next rebuild take again, each page handed back faulted in again.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from servicebook.site.libc import function
+
+
+class _Held:
+    """Whether `give_back` does nothing (within `at_end_only`)."""
+
+    held = False
+
+
+_STATE = _Held()
 
 
 def give_back() -> None:
     """Return the memory this process has freed to the system, where the allocator can."""
+    if _STATE.held:
+        return
     trim = function("malloc_trim")
     if trim is not None:
         trim(0)
+
+
+@contextlib.contextmanager
+def at_end_only(held: bool) -> Iterator[None]:
+    """When `held`, `give_back` does nothing within (a `serve` rebuild's stages): the caller gives
+    back once after it."""
+    before = _STATE.held
+    _STATE.held = before or held
+    try:
+        yield
+    finally:
+        _STATE.held = before

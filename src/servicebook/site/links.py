@@ -4,6 +4,7 @@ Pure functions over the rendered files, run before anything is written (write.py
 
 from __future__ import annotations
 
+import itertools
 import json
 import posixpath
 from collections.abc import Collection, Container, Iterable, Mapping
@@ -77,9 +78,11 @@ def check_links(
     read over `workers` processes. Problems come in file order whatever their number."""
 
     scans: Mapping[str, PageLinks | HeldLinks] = files.scans if isinstance(files, SiteFiles) else {}
-    # (the trusted taken away at once: a rebuild trusts most of the site's pages)
+    # (the few untrusted picked out: a rebuild trusts most of the site's pages, and `names -
+    # trusted` makes a set of every file first)
     names = files.paths() if isinstance(files, SiteFiles) else files.keys()
-    untrusted = names - (trusted if isinstance(trusted, AbstractSet) else set(trusted))
+    kept = trusted if isinstance(trusted, AbstractSet) else set(trusted)
+    untrusted = itertools.filterfalse(kept.__contains__, names)
     paths = sorted(p for p in untrusted if p.endswith(".html") and p != "404.html")
     unread = [p for p in paths if p not in scans]
     read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))

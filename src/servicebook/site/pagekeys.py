@@ -597,8 +597,16 @@ def reuse_keys(
             found = _own(spec, where)
         except TypeError:  # a view this module cannot show (see `shown`): keyed by every input
             return digest(whole, *where), None
-        by_every = (digest(whole, *where), None)  # not a list keyed without its "Last changed" either
-        return (found, footer) if found is not None else _list_key(spec, where, listed, footer, history) or by_every
+        # not a list keyed without its "Last changed" either: by every input (made only then)
+        return (
+            (found, footer)
+            if found is not None
+            else _list_key(spec, where, listed, footer, history)
+            or (
+                digest(whole, *where),
+                None,
+            )
+        )
 
     def changed(path: str, subject: str | None = None) -> str:
         """What the page at `path` shows of the history (base.html's "Last changed", and with a

@@ -35,9 +35,13 @@ class Remembering:
 
     def carry(self, found: dict[str, PageResult]) -> None:
         """Pages the load takes as its last load had them (load.LoadMemo), by key: counted as used
-        and remembered, as those `get_many` finds in the memory are."""
+        and remembered, as those `get_many` finds in the memory are (`found` itself, which is the
+        caller's to give away, when nothing is remembered yet)."""
         self.then.keep(list(found))
-        self.loaded.update(found)
+        if self.loaded:
+            self.loaded.update(found)
+        else:  # (the first it holds, as most builds carry all but a few pages: 20,000 not put in one by one)
+            self.loaded = found
 
     def put(self, key: str, value: object) -> None:
         self.then.put(key, value)
