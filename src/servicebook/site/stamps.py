@@ -22,6 +22,7 @@ import decimal
 import enum
 import functools
 import json
+import operator
 import posixpath
 import re
 from collections.abc import Mapping
@@ -34,9 +35,10 @@ from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.catalog.basics import BuildInfo
 from servicebook.site.links import resolve
+from servicebook.site.paging import Part
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
-from servicebook.site.views import ViewMemo
+from servicebook.site.views import OfferingView, ViewMemo
 from servicebook.site.write import PageLinks
 
 if TYPE_CHECKING:
@@ -142,6 +144,121 @@ class _Measured:
     snapshots: tuple[model.Snapshot, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _OfferingRecord:
+    """All a list of ROWS may see of an offering's record: not its SLOs, tools, links or
+    description, which the lists do not show (an SLO's objective or a tool's reason changes the
+    record, not what a list shows of it)."""
+
+    id: str
+    name: str
+    summary: str
+    owner: str
+    tier: model.Tier
+    lifecycle: model.Lifecycle
+    audience: tuple[model.Audience, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Overridden:
+    """All a list of ROWS may see of an offering's support: which parts differ from the team's."""
+
+    overridden: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _OfferingRow:
+    """All a list of ROWS may see of an offering's view (views.OfferingView): its record as
+    `_OfferingRecord`, its SLOs only as many (`_hidden`: each undefined), its support's overrides;
+    a field it does not name (its tools, its dependencies) is undefined, and the page is then
+    rendered the ordinary way."""
+
+    offering: _OfferingRecord
+    path: str
+    lifecycle: str
+    audience: tuple[str, ...]
+    slos: tuple[Any, ...]
+    support: _Overridden
+
+
+# The lists that show each offering in a row (a list of offerings, their SLOs, their support, the
+# home page's): rendered with each offering's view as `_OfferingRow`, keyed by that alone, so a
+# release that changed an SLO's objective or a tool decision repeats the lists that do not show it.
+ROWS = frozenset({"home.html", "offerings.html", "slos.html", "support.html"})
+
+
+@functools.cache
+def _hidden(count: int) -> tuple[Any, ...]:
+    """`count` values a template may count but not show: each is undefined (StrictUndefined), so a
+    template that shows one fails and its page is rendered the ordinary way."""
+    import jinja2  # noqa: PLC0415 - templates.py has imported it already
+
+    return (jinja2.StrictUndefined(hint="a list shows how many SLOs an offering has, not the SLOs"),) * count
+
+
+class _Rows:
+    """Each offering's view as a list of ROWS sees it (`_OfferingRow`), made once a release and
+    taken from the last release's where the view, or the offering's record, is the very object
+    (so that their digests are carried too, see Carried)."""
+
+    __slots__ = ("_last", "_now")
+
+    def __init__(self, last: Mapping[int, tuple[object, Any]] | None = None) -> None:
+        self._last = last or {}
+        self._now: dict[int, tuple[object, Any]] = {}
+
+    def _kept(self, value: object, make: Any) -> Any:
+        found = self._now.get(id(value))
+        if found is None:
+            found = self._last.get(id(value))
+            if found is None or found[0] is not value:
+                found = (value, make(value))
+            self._now[id(value)] = found
+        return found[1]
+
+    def row(self, view: OfferingView) -> _OfferingRow:
+        return self._kept(view, self._row)
+
+    def _row(self, view: OfferingView) -> _OfferingRow:
+        return _OfferingRow(
+            self._kept(view.offering, _record),
+            view.path,
+            view.lifecycle,
+            view.audience,
+            _hidden(len(view.slos)),
+            _Overridden(view.support.overridden),
+        )
+
+    def of(self, value: Any) -> Any:
+        """`value` with each offering's view in it as its row: in a list's part, a tuple (its
+        items, the home page's offerings and the SLOs' rows); anything else as it is."""
+        if isinstance(value, OfferingView):
+            return self.row(value)
+        if isinstance(value, Part):
+            items = self.of(value.items)
+            return value if items is value.items else dataclasses.replace(value, items=items)
+        if isinstance(value, tuple):
+            made = tuple(map(self.of, value))
+            return value if all(map(operator.is_, made, value)) else made
+        return value
+
+    def made(self) -> dict[int, tuple[object, Any]]:
+        """This release's rows, for the next."""
+        return self._now
+
+
+def _record(offering: model.Offering) -> _OfferingRecord:
+    return _OfferingRecord(
+        offering.id,
+        offering.name,
+        offering.summary,
+        offering.owner,
+        offering.tier,
+        offering.lifecycle,
+        offering.audience,
+    )
+
+
 @functools.cache
 def _shown(fields: tuple[str, ...]) -> type:
     """The frozen dataclass of a list's view: the site view's `fields` alone."""
@@ -227,7 +344,7 @@ class Carried:
     release fills its stamp in without reading, decoding and parsing it again (about 10 kB a
     page held from one release to the next)."""
 
-    __slots__ = ("chrome", "known", "last", "names", "pages", "views")
+    __slots__ = ("chrome", "known", "last", "names", "pages", "rows", "views")
 
     def __init__(self) -> None:
         self.last: dict[int, tuple[object, str]] = {}
@@ -239,6 +356,9 @@ class Carried:
         # its pages (`known`): the next release's pages under the same keys are these
         self.pages: dict[str, tuple[_Stored, PageLinks]] = {}
         self.known: frozenset[str] = frozenset()
+        # the offerings' views as the lists of ROWS saw them (`_Rows`), by the view's and the
+        # record's identity, with the objects
+        self.rows: dict[int, tuple[object, Any]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,20 +480,37 @@ def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
     return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, shown)
 
 
-def _list_contexts(stamping: Stamping, common: Mapping[str, Any], templates: set[str]) -> dict[str, dict[str, Any]]:
+def _list_contexts(
+    stamping: Stamping, common: Mapping[str, Any], templates: set[str], rows: _Rows
+) -> dict[str, dict[str, Any]]:
     """The stamped context of each list of `templates` (see LISTS): the view of the fields its
-    template reads, the catalog as `_ListCatalog`."""
+    template reads (the offerings as `rows` sees them, for a list of ROWS), the catalog as
+    `_ListCatalog`."""
     view, catalog = common["view"], common["catalog"]
     made: dict[str, dict[str, Any]] = {}
+    offerings: tuple[_OfferingRow, ...] | None = None
     for template in sorted(templates):
         fields = LISTS[template]
         values = [_Measured(view.site.snapshots) if name == "site" else getattr(view, name) for name in fields]
+        if template in ROWS and "offerings" in fields:
+            if offerings is None:
+                offerings = tuple(map(rows.row, view.offerings))
+            values[fields.index("offerings")] = offerings
         made[template] = {
             **stamping.common,
             "view": _shown(fields)(*values),
             "catalog": _ListCatalog(catalog.site, catalog.team, stamping.common["catalog"].version),
         }
     return made
+
+
+def _as_shown(spec: PageSpec, rows: _Rows) -> PageSpec:
+    """A list's spec as it is keyed and rendered: for a list of ROWS, each offering's view in its
+    own context (its part, the home page's offerings) as `rows` sees it."""
+    if spec.template not in ROWS:
+        return spec
+    context = {k: rows.of(v) for k, v in spec.context.items()}
+    return dataclasses.replace(spec, context=context)
 
 
 def list_key(stamping: Stamping, spec: PageSpec, context: Mapping[str, Any]) -> str | None:
@@ -406,10 +543,14 @@ def render_stamped(
     if stamp is None or _has_files(layouts):
         return specs
     keys = {s.path: key for s in specs if s.template in TEMPLATES and (key := page_key(stamp, s)) is not None}
-    lists = _list_contexts(stamp, common, {s.template for s in specs if s.template in LISTS})
+    rows = _Rows(carried.rows if carried is not None else None)
+    lists = _list_contexts(stamp, common, {s.template for s in specs if s.template in LISTS}, rows)
+    shown = {s.path: _as_shown(s, rows) for s in specs if s.template in lists}  # what each list is rendered from
     for s in specs:
-        if s.template in lists and (key := list_key(stamp, s, lists[s.template])) is not None:
+        if s.template in lists and (key := list_key(stamp, shown[s.path], lists[s.template])) is not None:
             keys[s.path] = key
+    if carried is not None:
+        carried.rows = rows.made()
     chosen = [s for s in specs if s.path in keys]
     last = carried.pages if carried is not None else {}
     same_pages = carried is not None and carried.known == known  # the last release's settled links hold
@@ -444,7 +585,7 @@ def render_stamped(
     results = list(zip(pages, map_shared(render_one, renderer, range(len(pages)), workers), strict=True))
     for spec in todo:
         if spec.template in lists:
-            results.append((spec, render_one(Renderer(env, [spec], lists[spec.template], layouts, None), 0)))
+            results.append((spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0)))
     for spec, result in results:
         if not isinstance(result, tuple) or result[0] is None or result[1] is None:
             continue  # it reaches for more than the stamped context: rendered the ordinary way
