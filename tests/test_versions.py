@@ -527,18 +527,64 @@ def test_a_release_renders_only_the_lists_whose_inputs_an_earlier_release_did_no
     assert len(lists) == len(LISTS)
     # once for the current catalog, then in 1.0, 1.1 (an offering added, which every page may
     # name) and 2.1 (the repository named: commit links); in 2.0 (the CI offering's objective
-    # raised) those that show the offerings whole (home, offerings, support) and the SLOs; in
-    # 2.2 (the artifacts offering's summary edited, which has no SLO) those that show the
-    # offerings whole and the A to Z list (its entry's note). The policies and the unsupported
-    # tools are rendered in 1.0, 1.1 and 2.1 only.
+    # raised) the SLOs alone: the lists that show each offering in a row (home, offerings,
+    # support) do not show its objective (stamps.ROWS); in 2.2 (the artifacts offering's summary
+    # edited, which has no SLO) those three and the A to Z list (its entry's note). The policies
+    # and the unsupported tools are rendered in 1.0, 1.1 and 2.1 only.
     offerings = {"index.html", "offerings/index.html", "support/index.html"}
-    in_2_0, in_2_2 = {*offerings, "slos/index.html"}, {*offerings, "search/index.html"}
+    in_2_0, in_2_2 = {"slos/index.html"}, {*offerings, "search/index.html"}
     expected = {path: 1 + 3 + (path in in_2_0) + (path in in_2_2) for path in lists}
     assert {path: renders.count(path) for path in lists} == expected
-    assert sum(expected.values()) == 7 * 4 + 8  # not 7 * 6
+    assert sum(expected.values()) == 7 * 4 + 5  # not 7 * 6
     # each release's lists are what an ordinary render of it gives, and what a build from nothing makes
     assert run("verify", "--source", root).exit_code == 0
     _assert_a_build_from_nothing_makes(run, stamped_repo, built)
+
+
+def test_a_release_that_changes_a_tool_decision_or_an_objective_renders_no_list_of_the_offerings_again(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import stamps
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    stamped: list[str] = []  # the pages a release renders from its stamped context
+    real = stamps.render_one
+
+    def counting(renderer: stamps.Renderer, index: int) -> object:
+        stamped.append(renderer.specs[index].path)
+        return real(renderer, index)
+
+    monkeypatch.setattr(stamps, "render_one", counting)
+    root = repo.root
+    assert run("build", "--source", root).exit_code == 0
+    # 3.0 rewords the CI offering's supported tool's reason and lowers its objective: the
+    # offering's view (its tools, its SLOs) and the tool's page change; what the home page, the
+    # offerings and the support page show of the offering does not (stamps.ROWS)
+    text = catalog_at("3.0", extra_offering=True).replace("objective: 99.5", "objective: 99.7")
+    repo.write("catalog.yaml", text.replace("One template we maintain", "One template we maintain and review"))
+    repo.commit("Release 3.0")
+    stamped.clear()
+    assert run("build", "--source", root).exit_code == 0
+    assert "objective" not in (root / "public/v/3.0/offerings/index.html").read_text()
+    assert {"offerings/ci/index.html", "tools/shared-pipelines/index.html", "slos/index.html"} <= set(stamped)
+    assert not {"index.html", "offerings/index.html", "support/index.html"} & set(stamped)
+    assert run("verify", "--source", root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, repo, _tree(root / "public"))
+
+
+def test_a_list_of_offerings_that_shows_more_than_their_rows_is_rendered_the_ordinary_way(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import stamps
+
+    # the whole catalog shows each offering's SLOs and tools, which its row (`_OfferingRow`) does
+    # not hold: from the rows it cannot render, and the page is rendered from the whole view
+    monkeypatch.setattr(stamps, "LISTS", {**stamps.LISTS, "catalog.html": ("offerings", "support")})
+    monkeypatch.setattr(stamps, "ROWS", stamps.ROWS | {"catalog.html"})
+    assert run("build", "--source", repo.root).exit_code == 0
+    shown = run("verify", "--source", repo.root)
+    assert shown.exit_code == 0, shown.output
+    assert "Pipeline availability" in (repo.root / "public/v/2.0/catalog/index.html").read_text()
 
 
 def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_without_reading_them_again(
