@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import jinja2
+
 from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
@@ -42,8 +44,6 @@ from servicebook.site.views import OfferingView, ViewMemo
 from servicebook.site.write import PageLinks
 
 if TYPE_CHECKING:
-    import jinja2
-
     from servicebook.site.templates import PageSpec
     from servicebook.site.write import SiteFiles
 
@@ -191,8 +191,6 @@ ROWS = frozenset({"home.html", "offerings.html", "slos.html", "support.html"})
 def _hidden(count: int) -> tuple[Any, ...]:
     """`count` values a template may count but not show: each is undefined (StrictUndefined), so a
     template that shows one fails and its page is rendered the ordinary way."""
-    import jinja2  # noqa: PLC0415 - templates.py has imported it already
-
     return (jinja2.StrictUndefined(hint="a list shows how many SLOs an offering has, not the SLOs"),) * count
 
 
@@ -585,7 +583,9 @@ def render_stamped(
     results = list(zip(pages, map_shared(render_one, renderer, range(len(pages)), workers), strict=True))
     for spec in todo:
         if spec.template in lists:
-            results.append((spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0)))
+            results.append(
+                (spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0))
+            )
     for spec, result in results:
         if not isinstance(result, tuple) or result[0] is None or result[1] is None:
             continue  # it reaches for more than the stamped context: rendered the ordinary way
