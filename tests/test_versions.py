@@ -1009,8 +1009,9 @@ def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
     # 3.0 shows what 2.0 showed but the edited page and the CI offering, which lists it: the
     # other pages were still in the store; of the seven lists (stamps.LISTS), those that show
     # neither the policy pages' text nor the CI offering (the A to Z list, the unsupported
-    # tools) too
-    assert asked == [(5 + 7, 3 + 2)]
+    # tools) too, and those that show the offering's row, not its policies (stamps.ROWS: home,
+    # offerings, support)
+    assert asked == [(5 + 7, 3 + 2 + 3)]
 
 
 def test_sources_that_use_the_stamps_placeholder_character_are_rendered_the_ordinary_way(run, repo: GitSite) -> None:
