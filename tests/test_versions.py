@@ -628,6 +628,40 @@ def test_a_release_digests_only_the_a_to_z_entries_that_the_release_before_did_n
     _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
 
 
+def test_a_release_keys_anew_only_the_pages_whose_views_the_release_before_did_not_have(
+    run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import render, stamps
+
+    keyed: list[str] = []  # the pages whose key was made from their context, each release marked
+    real_key, real_render = stamps.page_key, render.render_stamped
+
+    def counting(stamping: stamps.Stamping, spec: render.PageSpec) -> str | None:
+        keyed.append(spec.path)
+        return real_key(stamping, spec)
+
+    def marking(*args: Any, **kwargs: Any) -> list[render.PageSpec]:
+        keyed.append("v" + args[4]["catalog"].version)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(stamps, "page_key", counting)
+    monkeypatch.setattr(render, "render_stamped", marking)
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    at = [i for i, k in enumerate(keyed) if k.startswith("v")]
+    by_release = {keyed[i]: keyed[i + 1 : j] for i, j in zip(at, [*at[1:], len(keyed)], strict=True)}
+    welcome = "policies/welcome/index.html"
+    # 1.0 keys its five pages; 1.1 and 2.1 too (an offering added, the repository named: what
+    # every page may show); 2.0 and 2.2 not the policy page, whose page object, title and place
+    # are the release before's: its key is carried, not made again
+    assert welcome in by_release["v1.0"] and welcome in by_release["v1.1"] and welcome in by_release["v2.1"]
+    assert welcome not in by_release["v2.0"] and welcome not in by_release["v2.2"]
+    assert "offerings/artifacts/index.html" not in by_release["v2.0"]
+    assert "offerings/artifacts/index.html" in by_release["v2.2"]  # its summary edited
+    assert run("verify", "--source", root).exit_code == 0
+    _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
+
+
 def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_without_reading_them_again(
     run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -325,6 +325,18 @@ class _Fingerprints:
         self._kept[id(value)] = (value, made)  # immutable: the same digest wherever it is shown
         return made
 
+    def kept(self, values: tuple[object, ...]) -> tuple[str, ...] | None:
+        """The digests of `values` made already, if each is kept by its identity (immutable)."""
+        found = [self._kept.get(id(value)) for value in values]
+        if not all(k is not None and k[0] is v for k, v in zip(found, values, strict=True)):
+            return None
+        return tuple(k[1] for k in found)  # type: ignore[index]
+
+    def keep(self, values: tuple[object, ...], made: tuple[str, ...]) -> None:
+        """`values` as digested already (`made`, see `kept`)."""
+        for value, digested in zip(values, made, strict=True):
+            self._kept.setdefault(id(value), (value, digested))
+
 
 _SHORT = 64  # characters: longer texts (a policy page's HTML) are digested on their own
 
@@ -342,7 +354,7 @@ class Carried:
     release fills its stamp in without reading, decoding and parsing it again (about 10 kB a
     page held from one release to the next)."""
 
-    __slots__ = ("chrome", "known", "last", "names", "pages", "rows", "views")
+    __slots__ = ("chrome", "keys", "known", "last", "names", "pages", "rows", "views")
 
     def __init__(self) -> None:
         self.last: dict[int, tuple[object, str]] = {}
@@ -357,6 +369,8 @@ class Carried:
         # the offerings' views as the lists of ROWS saw them (`_Rows`), by the view's and the
         # record's identity, with the objects
         self.rows: dict[int, tuple[object, Any]] = {}
+        # the last release's page keys, by path, with what each was made of (`_page_key`)
+        self.keys: dict[str, tuple[tuple[str, ...], tuple[object, ...], tuple[str, ...], str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,6 +492,25 @@ def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
     return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, shown)
 
 
+def _page_key(stamping: Stamping, spec: PageSpec, last: Mapping[str, Any], now: dict[str, Any]) -> str | None:
+    """`page_key`, or the last release's key of the page at the same path when it was made with
+    the same chrome, template, title and section from a context of the very same objects (each
+    kept by identity: immutable, see _Fingerprints), whose digests are then carried as they are:
+    most of a release's 1,700 pages are made of the last one's views. `now` is left holding it."""
+    shown = (stamping.chrome, spec.template, spec.title, spec.section, *spec.context)
+    values = tuple(spec.context.values())
+    found = last.get(spec.path)
+    if found is not None and found[0] == shown and all(map(operator.is_, found[1], values)):
+        stamping.seen.keep(values, found[2])
+        now[spec.path] = found
+        return str(found[3])
+    key = page_key(stamping, spec)
+    made = stamping.seen.kept(values) if key is not None else None
+    if made is not None:
+        now[spec.path] = (shown, values, made, key)
+    return key
+
+
 def _list_contexts(
     stamping: Stamping, common: Mapping[str, Any], templates: set[str], rows: _Rows
 ) -> dict[str, dict[str, Any]]:
@@ -540,7 +573,13 @@ def render_stamped(
     stamp = stamping(common, carried)
     if stamp is None or _has_files(layouts):
         return specs
-    keys = {s.path: key for s in specs if s.template in TEMPLATES and (key := page_key(stamp, s)) is not None}
+    made_keys: dict[str, Any] = {}  # this release's page keys, for the next (`_page_key`)
+    last_keys = carried.keys if carried is not None else {}
+    keys = {
+        s.path: key
+        for s in specs
+        if s.template in TEMPLATES and (key := _page_key(stamp, s, last_keys, made_keys)) is not None
+    }
     rows = _Rows(carried.rows if carried is not None else None)
     lists = _list_contexts(stamp, common, {s.template for s in specs if s.template in LISTS}, rows)
     shown = {s.path: _as_shown(s, rows) for s in specs if s.template in lists}  # what each list is rendered from
@@ -548,7 +587,7 @@ def render_stamped(
         if s.template in lists and (key := list_key(stamp, shown[s.path], lists[s.template])) is not None:
             keys[s.path] = key
     if carried is not None:
-        carried.rows = rows.made()
+        carried.rows, carried.keys = rows.made(), made_keys
     chosen = [s for s in specs if s.path in keys]
     last = carried.pages if carried is not None else {}
     same_pages = carried is not None and carried.known == known  # the last release's settled links hold
