@@ -215,7 +215,8 @@ class _Rows:
         return found[1]
 
     def row(self, view: OfferingView) -> _OfferingRow:
-        return self._kept(view, self._row)
+        row: _OfferingRow = self._kept(view, self._row)
+        return row
 
     def _row(self, view: OfferingView) -> _OfferingRow:
         return _OfferingRow(
