@@ -524,26 +524,26 @@ def test_a_release_renders_only_the_lists_whose_inputs_an_earlier_release_did_no
     assert run("build", "--source", root).exit_code == 0
     built = _tree(root / "public")
     lists = {"index.html", "search/index.html", "offerings/index.html", "slos/index.html"}
-    lists |= {"unsupported/index.html", "policies/index.html", "support/index.html"}
+    lists |= {"unsupported/index.html", "policies/index.html", "support/index.html", "tools/index.html"}
     assert len(lists) == len(LISTS)
     # once for the current catalog, then in 1.0, 1.1 (an offering added, which every page may
     # name) and 2.1 (the repository named: commit links); in 2.0 (the CI offering's objective
     # raised) the SLOs alone: the lists that show each offering in a row (home, offerings,
     # support) do not show its objective (stamps.ROWS); in 2.2 (the artifacts offering's summary
-    # edited, which has no SLO) those three and the A to Z list (its entry's note). The policies
-    # and the unsupported tools are rendered in 1.0, 1.1 and 2.1 only.
+    # edited, which has no SLO) those three and the A to Z list (its entry's note). The policies,
+    # the tools matrix and the unsupported tools are rendered in 1.0, 1.1 and 2.1 only.
     offerings = {"index.html", "offerings/index.html", "support/index.html"}
     in_2_0, in_2_2 = {"slos/index.html"}, {*offerings, "search/index.html"}
     expected = {path: 1 + 3 + (path in in_2_0) + (path in in_2_2) for path in lists}
     assert {path: renders.count(path) for path in lists} == expected
-    assert sum(expected.values()) == 7 * 4 + 5  # not 7 * 6
+    assert sum(expected.values()) == 8 * 4 + 5  # not 8 * 6
     # each release's lists are what an ordinary render of it gives, and what a build from nothing makes
     assert run("verify", "--source", root).exit_code == 0
     _assert_a_build_from_nothing_makes(run, stamped_repo, built)
 
 
 def test_a_release_that_changes_a_tool_decision_or_an_objective_renders_no_list_of_the_offerings_again(
-    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch, renders: list[str]
 ) -> None:
     from servicebook.site import stamps
 
@@ -565,10 +565,13 @@ def test_a_release_that_changes_a_tool_decision_or_an_objective_renders_no_list_
     repo.write("catalog.yaml", text.replace("One template we maintain", "One template we maintain and review"))
     repo.commit("Release 3.0")
     stamped.clear()
+    renders.clear()
     assert run("build", "--source", root).exit_code == 0
     assert "objective" not in (root / "public/v/3.0/offerings/index.html").read_text()
     assert {"offerings/ci/index.html", "tools/shared-pipelines/index.html", "slos/index.html"} <= set(stamped)
-    assert not {"index.html", "offerings/index.html", "support/index.html"} & set(stamped)
+    assert not {"index.html", "offerings/index.html", "support/index.html", "tools/index.html"} & set(stamped)
+    # the tools matrix does not show a reason: rendered for the current catalog, taken for 3.0
+    assert renders.count("tools/index.html") == 1
     assert run("verify", "--source", root).exit_code == 0  # each release as an ordinary build makes it
     _assert_a_build_from_nothing_makes(run, repo, _tree(root / "public"))
 
@@ -684,7 +687,7 @@ def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_wit
     root = stamped_repo.root
     assert run("build", "--source", root).exit_code == 0
     pages = len(list((root / "public/v/2.2").glob("*/*/index.html")))  # offering, tool, policy pages
-    pages += 7  # and the lists (stamps.LISTS), each one page long here
+    pages += 8  # and the lists (stamps.LISTS), each one page long here
     assert [a + k for a, k in zip(asked, kept, strict=True)] == [pages - 1, pages, pages, pages, pages]
     # 1.0 first; 1.1 adds an offering (every page may name it); 2.0 raises an objective: the tool
     # pages are 1.1's; 2.1 names the repository (every page links its commit); 2.2 edits one
@@ -1041,11 +1044,11 @@ def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
     monkeypatch.setattr(BuildCache, "get_rendered", recording)
     assert run("build", "--source", repo.root).exit_code == 0
     # 3.0 shows what 2.0 showed but the edited page and the CI offering, which lists it: the
-    # other pages were still in the store; of the seven lists (stamps.LISTS), those that show
+    # other pages were still in the store; of the eight lists (stamps.LISTS), those that show
     # neither the policy pages' text nor the CI offering (the A to Z list, the unsupported
     # tools) too, and those that show the offering's row, not its policies (stamps.ROWS: home,
-    # offerings, support)
-    assert asked == [(5 + 7, 3 + 2 + 3)]
+    # offerings, support, the tools matrix)
+    assert asked == [(5 + 8, 3 + 2 + 4)]
 
 
 def test_sources_that_use_the_stamps_placeholder_character_are_rendered_the_ordinary_way(run, repo: GitSite) -> None:

@@ -40,7 +40,7 @@ from servicebook.site.links import resolve
 from servicebook.site.paging import Part
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
-from servicebook.site.views import OfferingView, ViewMemo
+from servicebook.site.views import CategoryView, OfferingView, ToolRef, ToolView, ViewMemo
 from servicebook.site.write import PageLinks
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ LISTS: Mapping[str, tuple[str, ...]] = {
     "unsupported.html": ("unsupported",),
     "policies.html": (),
     "support.html": ("offerings", "support"),
+    "tools.html": ("status_counts",),
 }
 _MARK = "\ue000"  # a private-use character: no template, filter or escaping produces or changes it
 _ESCAPED = repr(_MARK)[1:-1]  # as repr() writes it
@@ -181,17 +182,47 @@ class _OfferingRow:
     support: _Overridden
 
 
-# The lists that show each offering in a row (a list of offerings, their SLOs, their support, the
-# home page's): rendered with each offering's view as `_OfferingRow`, keyed by that alone, so a
-# release that changed an SLO's objective or a tool decision repeats the lists that do not show it.
-ROWS = frozenset({"home.html", "offerings.html", "slos.html", "support.html"})
+@dataclass(frozen=True, slots=True)
+class _ToolRecord:
+    """All a list of ROWS may see of a tool decision's record: not its reason, dates or notes."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ToolRow:
+    """All a list of ROWS may see of a tool decision's view (views.ToolView): its record as
+    `_ToolRecord`, its place, status and alternative; not the offerings that use it, nor its
+    policies (undefined: the page is then rendered the ordinary way)."""
+
+    tool: _ToolRecord
+    path: str
+    status: str
+    status_class: str
+    alternative: ToolRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class _CategoryRow:
+    """All a list of ROWS may see of a category's view (views.CategoryView): the category itself
+    (the tools matrix finds its tools in its own context, paging.tools_part)."""
+
+    category: model.Category
+
+
+# The lists that show each offering or tool decision in a row (a list of offerings, their SLOs,
+# their support, the home page's, the tools matrix): rendered with each offering's, tool's and
+# category's view as `_OfferingRow`, `_ToolRow` and `_CategoryRow`, keyed by that alone, so a
+# release that changed an SLO's objective or a tool's reason repeats the lists that do not show it.
+ROWS = frozenset({"home.html", "offerings.html", "slos.html", "support.html", "tools.html"})
 
 
 @functools.cache
 def _hidden(count: int) -> tuple[Any, ...]:
     """`count` values a template may count but not show: each is undefined (StrictUndefined), so a
     template that shows one fails and its page is rendered the ordinary way."""
-    return (jinja2.StrictUndefined(hint="a list shows how many SLOs an offering has, not the SLOs"),) * count
+    return (jinja2.StrictUndefined(hint="a list shows how many of these it has, not what they are"),) * count
 
 
 class _Rows:
@@ -228,11 +259,20 @@ class _Rows:
             _Overridden(view.support.overridden),
         )
 
+    def _tool(self, view: ToolView) -> _ToolRow:
+        record = self._kept(view.tool, lambda t: _ToolRecord(t.id, t.name))
+        return _ToolRow(record, view.path, view.status, view.status_class, view.alternative)
+
     def of(self, value: Any) -> Any:
-        """`value` with each offering's view in it as its row: in a list's part, a tuple (its
-        items, the home page's offerings and the SLOs' rows); anything else as it is."""
+        """`value` with each offering's, tool's and category's view in it as its row: in a list's
+        part, a tuple (its items, the home page's offerings, the SLOs' rows, the tools matrix's
+        cells); anything else as it is."""
         if isinstance(value, OfferingView):
             return self.row(value)
+        if isinstance(value, ToolView):
+            return self._kept(value, self._tool)
+        if isinstance(value, CategoryView):
+            return self._kept(value.category, _CategoryRow)
         if isinstance(value, Part):
             items = self.of(value.items)
             return value if items is value.items else dataclasses.replace(value, items=items)
@@ -536,12 +576,23 @@ def _list_contexts(
     return made
 
 
+# The lists whose template shows of its part's items only how many (the pager's "1 to 40 of
+# 900"): what they show of each item their own context holds too (the tools matrix's cells,
+# paging.tools_part), so the part's items are hidden (`_hidden`) rather than keyed twice.
+_COUNTED = frozenset({"tools.html"})
+
+
 def _as_shown(spec: PageSpec, rows: _Rows) -> PageSpec:
-    """A list's spec as it is keyed and rendered: for a list of ROWS, each offering's view in its
-    own context (its part, the home page's offerings) as `rows` sees it."""
+    """A list's spec as it is keyed and rendered: for a list of ROWS, each offering's, tool's
+    and category's view in its own context (its part, the home page's offerings, the tools
+    matrix's cells) as `rows` sees it; a part of one of _COUNTED, its items hidden."""
     if spec.template not in ROWS:
         return spec
-    context = {k: rows.of(v) for k, v in spec.context.items()}
+    context = dict(spec.context)
+    part = context.get("part")
+    if spec.template in _COUNTED and isinstance(part, Part):
+        context["part"] = dataclasses.replace(part, items=_hidden(len(part.items)))
+    context = {k: rows.of(v) for k, v in context.items()}
     return dataclasses.replace(spec, context=context)
 
 
