@@ -9,6 +9,7 @@ import shutil
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -549,22 +550,145 @@ def test_a_release_renders_only_the_lists_whose_inputs_an_earlier_release_did_no
     assert run("build", "--source", root).exit_code == 0
     built = _tree(root / "public")
     lists = {"index.html", "search/index.html", "offerings/index.html", "slos/index.html"}
-    lists |= {"unsupported/index.html", "policies/index.html", "support/index.html"}
+    lists |= {"unsupported/index.html", "policies/index.html", "support/index.html", "tools/index.html"}
     assert len(lists) == len(LISTS)
     # once for the current catalog, then in 1.0, 1.1 (an offering added, which every page may
     # name) and 2.1 (the repository named: commit links); in 2.0 (the CI offering's objective
-    # raised) those that show the offerings whole (home, offerings, support) and the SLOs; in
-    # 2.2 (the artifacts offering's summary edited, which has no SLO) those that show the
-    # offerings whole and the A to Z list (its entry's note). The policies and the unsupported
-    # tools are rendered in 1.0, 1.1 and 2.1 only.
+    # raised) the SLOs alone: the lists that show each offering in a row (home, offerings,
+    # support) do not show its objective (stamps.ROWS); in 2.2 (the artifacts offering's summary
+    # edited, which has no SLO) those three and the A to Z list (its entry's note). The policies,
+    # the tools matrix and the unsupported tools are rendered in 1.0, 1.1 and 2.1 only.
     offerings = {"index.html", "offerings/index.html", "support/index.html"}
-    in_2_0, in_2_2 = {*offerings, "slos/index.html"}, {*offerings, "search/index.html"}
+    in_2_0, in_2_2 = {"slos/index.html"}, {*offerings, "search/index.html"}
     expected = {path: 1 + 3 + (path in in_2_0) + (path in in_2_2) for path in lists}
     assert {path: renders.count(path) for path in lists} == expected
-    assert sum(expected.values()) == 7 * 4 + 8  # not 7 * 6
+    assert sum(expected.values()) == 8 * 4 + 5  # not 8 * 6
     # each release's lists are what an ordinary render of it gives, and what a build from nothing makes
     assert run("verify", "--source", root).exit_code == 0
     _assert_a_build_from_nothing_makes(run, stamped_repo, built)
+
+
+def test_a_release_that_changes_a_tool_decision_or_an_objective_renders_no_list_of_the_offerings_again(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch, renders: list[str]
+) -> None:
+    from servicebook.site import stamps
+
+    monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
+    stamped: list[str] = []  # the pages a release renders from its stamped context
+    real = stamps.render_one
+
+    def counting(renderer: stamps.Renderer, index: int) -> object:
+        stamped.append(renderer.specs[index].path)
+        return real(renderer, index)
+
+    monkeypatch.setattr(stamps, "render_one", counting)
+    root = repo.root
+    assert run("build", "--source", root).exit_code == 0
+    # 3.0 rewords the CI offering's supported tool's reason and lowers its objective: the
+    # offering's view (its tools, its SLOs) and the tool's page change; what the home page, the
+    # offerings and the support page show of the offering does not (stamps.ROWS)
+    text = catalog_at("3.0", extra_offering=True).replace("objective: 99.5", "objective: 99.7")
+    repo.write("catalog.yaml", text.replace("One template we maintain", "One template we maintain and review"))
+    repo.commit("Release 3.0")
+    stamped.clear()
+    renders.clear()
+    assert run("build", "--source", root).exit_code == 0
+    assert "objective" not in (root / "public/v/3.0/offerings/index.html").read_text()
+    assert {"offerings/ci/index.html", "tools/shared-pipelines/index.html", "slos/index.html"} <= set(stamped)
+    assert not {"index.html", "offerings/index.html", "support/index.html", "tools/index.html"} & set(stamped)
+    # the tools matrix does not show a reason: rendered for the current catalog, taken for 3.0
+    assert renders.count("tools/index.html") == 1
+    assert run("verify", "--source", root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, repo, _tree(root / "public"))
+
+
+def test_a_list_of_offerings_that_shows_more_than_their_rows_is_rendered_the_ordinary_way(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import stamps
+
+    # the whole catalog shows each offering's SLOs and tools, which its row (`_OfferingRow`) does
+    # not hold: from the rows it cannot render, and the page is rendered from the whole view
+    monkeypatch.setattr(stamps, "LISTS", {**stamps.LISTS, "catalog.html": ("offerings", "support")})
+    monkeypatch.setattr(stamps, "ROWS", stamps.ROWS | {"catalog.html"})
+    assert run("build", "--source", repo.root).exit_code == 0
+    shown = run("verify", "--source", repo.root)
+    assert shown.exit_code == 0, shown.output
+    assert "Pipeline availability" in (repo.root / "public/v/2.0/catalog/index.html").read_text()
+
+
+def test_a_release_digests_only_the_a_to_z_entries_that_the_release_before_did_not_have(
+    run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import render, stamps
+
+    digested: list[str] = []  # the A to Z entries digested for the lists' keys (by title), each release marked
+    real_digest, real_render = stamps.digest, render.render_stamped
+
+    def counting(*parts: str) -> str:
+        if parts[0] == "IndexEntry":
+            digested.append(parts[1].removeprefix("s"))
+        return real_digest(*parts)
+
+    def marking(*args: Any, **kwargs: Any) -> list[render.PageSpec]:
+        digested.append("v" + args[4]["catalog"].version)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(stamps, "digest", counting)
+    monkeypatch.setattr(render, "render_stamped", marking)
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    at = [i for i, d in enumerate(digested) if d.startswith("v")]
+    by_release = {digested[i]: digested[i + 1 : j] for i, j in zip(at, [*at[1:], len(digested)], strict=True)}
+    # 1.0 digests its four entries; 1.1 the offering it adds, not the four it shares with 1.0; 2.0
+    # (an objective raised: the CI offering's record is another object) none, its entries equal
+    # 1.1's (paging._a_to_z keeps those objects) nor 2.1's. 2.2 edits an offering's summary: its
+    # entry, and the others again, whose digests went with 2.0 (2.1 took the list's part whole)
+    assert sorted(by_release["v1.0"]) == [
+        "CI pipelines",
+        "Hand-rolled CI scripts",
+        "How we work",
+        "Shared pipeline templates",
+    ]
+    assert by_release["v1.1"] == ["Artifact registry"]
+    assert by_release["v2.0"] == by_release["v2.1"] == []
+    assert "Artifact registry" in by_release["v2.2"]
+    assert run("verify", "--source", root).exit_code == 0
+    _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
+
+
+def test_a_release_keys_anew_only_the_pages_whose_views_the_release_before_did_not_have(
+    run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import render, stamps
+
+    keyed: list[str] = []  # the pages whose key was made from their context, each release marked
+    real_key, real_render = stamps.page_key, render.render_stamped
+
+    def counting(stamping: stamps.Stamping, spec: render.PageSpec) -> str | None:
+        keyed.append(spec.path)
+        return real_key(stamping, spec)
+
+    def marking(*args: Any, **kwargs: Any) -> list[render.PageSpec]:
+        keyed.append("v" + args[4]["catalog"].version)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(stamps, "page_key", counting)
+    monkeypatch.setattr(render, "render_stamped", marking)
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    at = [i for i, k in enumerate(keyed) if k.startswith("v")]
+    by_release = {keyed[i]: keyed[i + 1 : j] for i, j in zip(at, [*at[1:], len(keyed)], strict=True)}
+    welcome = "policies/welcome/index.html"
+    # 1.0 keys its five pages; 1.1 and 2.1 too (an offering added, the repository named: what
+    # every page may show); 2.0 and 2.2 not the policy page, whose page object, title and place
+    # are the release before's: its key is carried, not made again
+    assert welcome in by_release["v1.0"] and welcome in by_release["v1.1"] and welcome in by_release["v2.1"]
+    assert welcome not in by_release["v2.0"] and welcome not in by_release["v2.2"]
+    assert "offerings/artifacts/index.html" not in by_release["v2.0"]
+    assert "offerings/artifacts/index.html" in by_release["v2.2"]  # its summary edited
+    assert run("verify", "--source", root).exit_code == 0
+    _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
 
 
 def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_without_reading_them_again(
@@ -589,7 +713,7 @@ def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_wit
     root = stamped_repo.root
     assert run("build", "--source", root).exit_code == 0
     pages = len(list((root / "public/v/2.2").glob("*/*/index.html")))  # offering, tool, policy pages
-    pages += 7  # and the lists (stamps.LISTS), each one page long here
+    pages += 8  # and the lists (stamps.LISTS), each one page long here
     assert [a + k for a, k in zip(asked, kept, strict=True)] == [pages - 1, pages, pages, pages, pages]
     # 1.0 first; 1.1 adds an offering (every page may name it); 2.0 raises an objective: the tool
     # pages are 1.1's; 2.1 names the repository (every page links its commit); 2.2 edits one
@@ -946,10 +1070,11 @@ def test_rebuilds_of_the_current_catalog_keep_what_the_releases_stored(
     monkeypatch.setattr(BuildCache, "get_rendered", recording)
     assert run("build", "--source", repo.root).exit_code == 0
     # 3.0 shows what 2.0 showed but the edited page and the CI offering, which lists it: the
-    # other pages were still in the store; of the seven lists (stamps.LISTS), those that show
+    # other pages were still in the store; of the eight lists (stamps.LISTS), those that show
     # neither the policy pages' text nor the CI offering (the A to Z list, the unsupported
-    # tools) too
-    assert asked == [(5 + 7, 3 + 2)]
+    # tools) too, and those that show the offering's row, not its policies (stamps.ROWS: home,
+    # offerings, support, the tools matrix)
+    assert asked == [(5 + 8, 3 + 2 + 4)]
 
 
 def test_sources_that_use_the_stamps_placeholder_character_are_rendered_the_ordinary_way(run, repo: GitSite) -> None:

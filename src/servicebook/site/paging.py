@@ -226,6 +226,9 @@ def _a_to_z(view: SiteView, memo: PartsMemo | None) -> tuple[IndexEntry, ...]:
         memo.a_to_z, memo.a_to_z_pages = (shown, last[1]), view.pages
         return last[1]
     entries = tuple(e for _letter, entries in a_to_z(view) for e in entries)
+    if last is not None:  # the last entries where they are equal: one record's edit leaves the others' objects
+        kept = {e: e for e in last[1]}  # (the next release's list keys carry their digests: stamps.py)
+        entries = tuple(kept.get(e, e) for e in entries)
     memo.a_to_z, memo.a_to_z_pages = (shown, entries), view.pages
     return entries
 

@@ -128,9 +128,11 @@ def _parts(view: SiteView, page: routes.FixedPage, paging: PartsMemo | None) -> 
         return
     where = letters(found) if page.name == "search" else ()
     starts = catalog_starts(found) if page.name == "catalog" else {}
-    # the whole catalog's rows are the last build's where they equal them (paging.catalog_parts):
-    # a part that equals the last one at its place (its rows the very objects) has its spec
-    before = last if last is not None and page.name == "catalog" and last[1][0].context["starts"] == starts else None
+    # the whole catalog's rows are the last build's where they equal them (paging.catalog_parts),
+    # and so are the A to Z list's entries (paging._a_to_z): a part that equals the last one at
+    # its place (its rows the very objects) has its spec
+    around = {"catalog": ("starts", starts), "search": ("letters", where)}.get(page.name)
+    before = last if last is not None and around and last[1][0].context[around[0]] == around[1] else None
     made: list[PageSpec] = []
     for part in found:
         if before is not None and part.number <= len(before[0]) and before[0][part.number - 1] == part:

@@ -22,6 +22,7 @@ import decimal
 import enum
 import functools
 import json
+import operator
 import posixpath
 import re
 from collections.abc import Mapping
@@ -29,19 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import jinja2
+
 from servicebook import routes
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.catalog.basics import BuildInfo
 from servicebook.site.links import resolve
+from servicebook.site.paging import Part
 from servicebook.site.parallel import map_shared
 from servicebook.site.templates import Renderer, VersionContext, render_one
-from servicebook.site.views import ViewMemo
+from servicebook.site.views import CategoryView, OfferingView, ToolRef, ToolView, ViewMemo
 from servicebook.site.write import PageLinks
 
 if TYPE_CHECKING:
-    import jinja2
-
     from servicebook.site.templates import PageSpec
     from servicebook.site.write import SiteFiles
 
@@ -60,6 +62,7 @@ LISTS: Mapping[str, tuple[str, ...]] = {
     "unsupported.html": ("unsupported",),
     "policies.html": (),
     "support.html": ("offerings", "support"),
+    "tools.html": ("status_counts",),
 }
 _MARK = "\ue000"  # a private-use character: no template, filter or escaping produces or changes it
 _ESCAPED = repr(_MARK)[1:-1]  # as repr() writes it
@@ -142,6 +145,159 @@ class _Measured:
     snapshots: tuple[model.Snapshot, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _OfferingRecord:
+    """All a list of ROWS may see of an offering's record: not its SLOs, tools, links or
+    description, which the lists do not show (an SLO's objective or a tool's reason changes the
+    record, not what a list shows of it)."""
+
+    id: str
+    name: str
+    summary: str
+    owner: str
+    tier: model.Tier
+    lifecycle: model.Lifecycle
+    audience: tuple[model.Audience, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Overridden:
+    """All a list of ROWS may see of an offering's support: which parts differ from the team's."""
+
+    overridden: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _OfferingRow:
+    """All a list of ROWS may see of an offering's view (views.OfferingView): its record as
+    `_OfferingRecord`, its SLOs only as many (`_hidden`: each undefined), its support's overrides;
+    a field it does not name (its tools, its dependencies) is undefined, and the page is then
+    rendered the ordinary way."""
+
+    offering: _OfferingRecord
+    path: str
+    lifecycle: str
+    audience: tuple[str, ...]
+    slos: tuple[Any, ...]
+    support: _Overridden
+
+
+@dataclass(frozen=True, slots=True)
+class _ToolRecord:
+    """All a list of ROWS may see of a tool decision's record: not its reason, dates or notes."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ToolRow:
+    """All a list of ROWS may see of a tool decision's view (views.ToolView): its record as
+    `_ToolRecord`, its place, status and alternative; not the offerings that use it, nor its
+    policies (undefined: the page is then rendered the ordinary way)."""
+
+    tool: _ToolRecord
+    path: str
+    status: str
+    status_class: str
+    alternative: ToolRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class _CategoryRow:
+    """All a list of ROWS may see of a category's view (views.CategoryView): the category itself
+    (the tools matrix finds its tools in its own context, paging.tools_part)."""
+
+    category: model.Category
+
+
+# The lists that show each offering or tool decision in a row (a list of offerings, their SLOs,
+# their support, the home page's, the tools matrix): rendered with each offering's, tool's and
+# category's view as `_OfferingRow`, `_ToolRow` and `_CategoryRow`, keyed by that alone, so a
+# release that changed an SLO's objective or a tool's reason repeats the lists that do not show it.
+ROWS = frozenset({"home.html", "offerings.html", "slos.html", "support.html", "tools.html"})
+
+
+@functools.cache
+def _hidden(count: int) -> tuple[Any, ...]:
+    """`count` values a template may count but not show: each is undefined (StrictUndefined), so a
+    template that shows one fails and its page is rendered the ordinary way."""
+    return (jinja2.StrictUndefined(hint="a list shows how many of these it has, not what they are"),) * count
+
+
+class _Rows:
+    """Each offering's view as a list of ROWS sees it (`_OfferingRow`), made once a release and
+    taken from the last release's where the view, or the offering's record, is the very object
+    (so that their digests are carried too, see Carried)."""
+
+    __slots__ = ("_last", "_now")
+
+    def __init__(self, last: Mapping[int, tuple[object, Any]] | None = None) -> None:
+        self._last = last or {}
+        self._now: dict[int, tuple[object, Any]] = {}
+
+    def _kept(self, value: object, make: Any) -> Any:
+        found = self._now.get(id(value))
+        if found is None:
+            found = self._last.get(id(value))
+            if found is None or found[0] is not value:
+                found = (value, make(value))
+            self._now[id(value)] = found
+        return found[1]
+
+    def row(self, view: OfferingView) -> _OfferingRow:
+        row: _OfferingRow = self._kept(view, self._row)
+        return row
+
+    def _row(self, view: OfferingView) -> _OfferingRow:
+        return _OfferingRow(
+            self._kept(view.offering, _record),
+            view.path,
+            view.lifecycle,
+            view.audience,
+            _hidden(len(view.slos)),
+            _Overridden(view.support.overridden),
+        )
+
+    def _tool(self, view: ToolView) -> _ToolRow:
+        record = self._kept(view.tool, lambda t: _ToolRecord(t.id, t.name))
+        return _ToolRow(record, view.path, view.status, view.status_class, view.alternative)
+
+    def of(self, value: Any) -> Any:
+        """`value` with each offering's, tool's and category's view in it as its row: in a list's
+        part, a tuple (its items, the home page's offerings, the SLOs' rows, the tools matrix's
+        cells); anything else as it is."""
+        if isinstance(value, OfferingView):
+            return self.row(value)
+        if isinstance(value, ToolView):
+            return self._kept(value, self._tool)
+        if isinstance(value, CategoryView):
+            return self._kept(value.category, _CategoryRow)
+        if isinstance(value, Part):
+            items = self.of(value.items)
+            return value if items is value.items else dataclasses.replace(value, items=items)
+        if isinstance(value, tuple):
+            made = tuple(map(self.of, value))
+            return value if all(map(operator.is_, made, value)) else made
+        return value
+
+    def made(self) -> dict[int, tuple[object, Any]]:
+        """This release's rows, for the next."""
+        return self._now
+
+
+def _record(offering: model.Offering) -> _OfferingRecord:
+    return _OfferingRecord(
+        offering.id,
+        offering.name,
+        offering.summary,
+        offering.owner,
+        offering.tier,
+        offering.lifecycle,
+        offering.audience,
+    )
+
+
 @functools.cache
 def _shown(fields: tuple[str, ...]) -> type:
     """The frozen dataclass of a list's view: the site view's `fields` alone."""
@@ -210,6 +366,18 @@ class _Fingerprints:
         self._kept[id(value)] = (value, made)  # immutable: the same digest wherever it is shown
         return made
 
+    def kept(self, values: tuple[object, ...]) -> tuple[str, ...] | None:
+        """The digests of `values` made already, if each is kept by its identity (immutable)."""
+        found = [self._kept.get(id(value)) for value in values]
+        if not all(k is not None and k[0] is v for k, v in zip(found, values, strict=True)):
+            return None
+        return tuple(k[1] for k in found)  # type: ignore[index]
+
+    def keep(self, values: tuple[object, ...], made: tuple[str, ...]) -> None:
+        """`values` as digested already (`made`, see `kept`)."""
+        for value, digested in zip(values, made, strict=True):
+            self._kept.setdefault(id(value), (value, digested))
+
 
 _SHORT = 64  # characters: longer texts (a policy page's HTML) are digested on their own
 
@@ -227,7 +395,7 @@ class Carried:
     release fills its stamp in without reading, decoding and parsing it again (about 10 kB a
     page held from one release to the next)."""
 
-    __slots__ = ("chrome", "known", "last", "names", "pages", "views")
+    __slots__ = ("chrome", "keys", "known", "last", "names", "pages", "rows", "views")
 
     def __init__(self) -> None:
         self.last: dict[int, tuple[object, str]] = {}
@@ -239,6 +407,11 @@ class Carried:
         # its pages (`known`): the next release's pages under the same keys are these
         self.pages: dict[str, tuple[_Stored, PageLinks]] = {}
         self.known: frozenset[str] = frozenset()
+        # the offerings' views as the lists of ROWS saw them (`_Rows`), by the view's and the
+        # record's identity, with the objects
+        self.rows: dict[int, tuple[object, Any]] = {}
+        # the last release's page keys, by path, with what each was made of (`_page_key`)
+        self.keys: dict[str, tuple[tuple[str, ...], tuple[object, ...], tuple[str, ...], str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,20 +533,67 @@ def page_key(stamping: Stamping, spec: PageSpec) -> str | None:
     return digest(stamping.chrome, spec.path, spec.template, spec.title, spec.section, shown)
 
 
-def _list_contexts(stamping: Stamping, common: Mapping[str, Any], templates: set[str]) -> dict[str, dict[str, Any]]:
+def _page_key(stamping: Stamping, spec: PageSpec, last: Mapping[str, Any], now: dict[str, Any]) -> str | None:
+    """`page_key`, or the last release's key of the page at the same path when it was made with
+    the same chrome, template, title and section from a context of the very same objects (each
+    kept by identity: immutable, see _Fingerprints), whose digests are then carried as they are:
+    most of a release's 1,700 pages are made of the last one's views. `now` is left holding it."""
+    shown = (stamping.chrome, spec.template, spec.title, spec.section, *spec.context)
+    values = tuple(spec.context.values())
+    found = last.get(spec.path)
+    if found is not None and found[0] == shown and all(map(operator.is_, found[1], values)):
+        stamping.seen.keep(values, found[2])
+        now[spec.path] = found
+        return str(found[3])
+    key = page_key(stamping, spec)
+    made = stamping.seen.kept(values) if key is not None else None
+    if made is not None:
+        now[spec.path] = (shown, values, made, key)
+    return key
+
+
+def _list_contexts(
+    stamping: Stamping, common: Mapping[str, Any], templates: set[str], rows: _Rows
+) -> dict[str, dict[str, Any]]:
     """The stamped context of each list of `templates` (see LISTS): the view of the fields its
-    template reads, the catalog as `_ListCatalog`."""
+    template reads (the offerings as `rows` sees them, for a list of ROWS), the catalog as
+    `_ListCatalog`."""
     view, catalog = common["view"], common["catalog"]
     made: dict[str, dict[str, Any]] = {}
+    offerings: tuple[_OfferingRow, ...] | None = None
     for template in sorted(templates):
         fields = LISTS[template]
         values = [_Measured(view.site.snapshots) if name == "site" else getattr(view, name) for name in fields]
+        if template in ROWS and "offerings" in fields:
+            if offerings is None:
+                offerings = tuple(map(rows.row, view.offerings))
+            values[fields.index("offerings")] = offerings
         made[template] = {
             **stamping.common,
             "view": _shown(fields)(*values),
             "catalog": _ListCatalog(catalog.site, catalog.team, stamping.common["catalog"].version),
         }
     return made
+
+
+# The lists whose template shows of its part's items only how many (the pager's "1 to 40 of
+# 900"): what they show of each item their own context holds too (the tools matrix's cells,
+# paging.tools_part), so the part's items are hidden (`_hidden`) rather than keyed twice.
+_COUNTED = frozenset({"tools.html"})
+
+
+def _as_shown(spec: PageSpec, rows: _Rows) -> PageSpec:
+    """A list's spec as it is keyed and rendered: for a list of ROWS, each offering's, tool's
+    and category's view in its own context (its part, the home page's offerings, the tools
+    matrix's cells) as `rows` sees it; a part of one of _COUNTED, its items hidden."""
+    if spec.template not in ROWS:
+        return spec
+    context = dict(spec.context)
+    part = context.get("part")
+    if spec.template in _COUNTED and isinstance(part, Part):
+        context["part"] = dataclasses.replace(part, items=_hidden(len(part.items)))
+    context = {k: rows.of(v) for k, v in context.items()}
+    return dataclasses.replace(spec, context=context)
 
 
 def list_key(stamping: Stamping, spec: PageSpec, context: Mapping[str, Any]) -> str | None:
@@ -405,11 +625,21 @@ def render_stamped(
     stamp = stamping(common, carried)
     if stamp is None or _has_files(layouts):
         return specs
-    keys = {s.path: key for s in specs if s.template in TEMPLATES and (key := page_key(stamp, s)) is not None}
-    lists = _list_contexts(stamp, common, {s.template for s in specs if s.template in LISTS})
+    made_keys: dict[str, Any] = {}  # this release's page keys, for the next (`_page_key`)
+    last_keys = carried.keys if carried is not None else {}
+    keys = {
+        s.path: key
+        for s in specs
+        if s.template in TEMPLATES and (key := _page_key(stamp, s, last_keys, made_keys)) is not None
+    }
+    rows = _Rows(carried.rows if carried is not None else None)
+    lists = _list_contexts(stamp, common, {s.template for s in specs if s.template in LISTS}, rows)
+    shown = {s.path: _as_shown(s, rows) for s in specs if s.template in lists}  # what each list is rendered from
     for s in specs:
-        if s.template in lists and (key := list_key(stamp, s, lists[s.template])) is not None:
+        if s.template in lists and (key := list_key(stamp, shown[s.path], lists[s.template])) is not None:
             keys[s.path] = key
+    if carried is not None:
+        carried.rows, carried.keys = rows.made(), made_keys
     chosen = [s for s in specs if s.path in keys]
     last = carried.pages if carried is not None else {}
     same_pages = carried is not None and carried.known == known  # the last release's settled links hold
@@ -444,7 +674,9 @@ def render_stamped(
     results = list(zip(pages, map_shared(render_one, renderer, range(len(pages)), workers), strict=True))
     for spec in todo:
         if spec.template in lists:
-            results.append((spec, render_one(Renderer(env, [spec], lists[spec.template], layouts, None), 0)))
+            results.append(
+                (spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0))
+            )
     for spec, result in results:
         if not isinstance(result, tuple) or result[0] is None or result[1] is None:
             continue  # it reaches for more than the stamped context: rendered the ordinary way
