@@ -377,7 +377,7 @@ def _sources_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def counted(path: str, *args: object, **kwargs: object) -> object:
         read.append(path)
-        return open(path, *args, **kwargs)  # type: ignore[call-overload]  # noqa: PTH123, SIM115
+        return open(path, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(fresh, "open", counted, raising=False)
     return read
