@@ -377,8 +377,9 @@ class SourceList:
         """(`scan_sources`) every file's hash (the id git gives a blob of its bytes, `blob_id`),
         read only when `known` does not have it. Once ASK_GIT_AT files are not known by their
         identity (a fresh checkout: every file a new inode and time), git is asked which blob
-        each listed file is (`committed`: repo.committed_blobs), and a file whose blob `known`
-        has the hash of, from a file it knows to be of the file's size, takes it unread."""
+        each listed file holds (`committed`: repo.committed_blobs); a file git says holds blob X
+        takes X unread when `known` has a file of its very size whose hash is X (a checkout's
+        line-end conversion, the one rewriting that function leaves to its caller, only adds)."""
         files: dict[str, str] = {}
         seen: dict[str, list[Any]] = {}
         known = known or {}
