@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,6 +311,59 @@ def tree_at(repo: Repo, commit: str, *, layouts: bool = False) -> dict[str, str]
         if len(parts) == 3 and parts[1] == "blob" and path.startswith(repo.prefix):
             files[path[len(repo.prefix) :]] = parts[2]
     return files
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob of `data` in a repository of SHA-1 objects (git's default)."""
+    made = hashlib.sha1(b"blob %d\0" % len(data))  # noqa: S324 - git's object id, not a secret
+    made.update(data)
+    return made.hexdigest()
+
+
+# The attributes by which a checkout may give a file other bytes than its blob's besides its line
+# ends: a filter's smudge, `ident` and `working-tree-encoding` (gitattributes(5)). A line-end
+# conversion only ever puts a CR before a LF, so a file it left the size of its blob is the blob.
+_REWRITING = frozenset({b"filter", b"ident", b"working-tree-encoding"})
+_FILE_MODES = frozenset({b"100644", b"100755"})
+
+
+def committed_blobs(repo: Repo, paths: Sequence[str]) -> dict[str, str]:
+    """path → blob id in git's index of each of `paths` (regular files, relative to the source)
+    whose bytes git holds: tracked, not modified since the index (`ls-files -m` compares each
+    file as `git status` does: by its identity, and by its bytes where that cannot tell), neither
+    assumed unchanged nor skipped (its work-tree file is not compared), not in a merge, and with
+    no attribute that rewrites its bytes on checkout (`_REWRITING`). The work-tree file is the
+    blob's bytes or those with a CR put before some LF (core.autocrlf, `eol`), a file that is
+    longer: the caller compares its size with the blob's. Asked after the files were listed, so
+    that one changed since is found modified. {} when git cannot answer."""
+    listed = run(repo.root, ["ls-files", "-z", "-c", "-m", "-s", "-v", "--", *BUILD_INPUTS])
+    if listed is None or not listed.ok:
+        return {}
+    request = b"".join(path.encode("utf-8", "surrogateescape") + b"\0" for path in paths)
+    attributes = run(repo.root, ["check-attr", "-a", "-z", "--stdin"], request)
+    if attributes is None or not attributes.ok:
+        return {}
+    blobs: dict[bytes, bytes] = {}
+    dropped: set[bytes] = set()
+    for entry in listed.stdout.split(b"\0"):
+        meta, tab, path = entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if not tab or len(parts) != 4:
+            continue
+        tag, mode, blob, stage = parts
+        if tag == b"H" and mode in _FILE_MODES and stage == b"0" and path not in blobs:
+            blobs[path] = blob
+        else:  # modified (C), assumed unchanged (h), skipped (S), in a merge, or not a file
+            dropped.add(path)
+    fields = attributes.stdout.split(b"\0")
+    for path, name, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False):
+        if name in _REWRITING and value != b"unset":
+            dropped.add(path)
+    return {
+        path.decode("utf-8", "surrogateescape"): blob.decode("ascii")
+        for path, blob in blobs.items()
+        if path not in dropped
+    }
 
 
 def merge_base(repo: Repo, a: str, b: str) -> str | None:

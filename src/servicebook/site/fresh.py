@@ -38,7 +38,16 @@ from servicebook.cache.folder import output_folder
 from servicebook.cache.store import Store, read_stamp
 from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.repo import BUILD_INPUTS, CATALOG_FILE, Repo, build_info, source_date_epoch, tag_refs_started
+from servicebook.git.repo import (
+    BUILD_INPUTS,
+    CATALOG_FILE,
+    Repo,
+    blob_id,
+    build_info,
+    committed_blobs,
+    source_date_epoch,
+    tag_refs_started,
+)
 from servicebook.progress import Phase, Phases
 from servicebook.site.parallel import halves, worker_count
 from servicebook.site.write import MARKER, SpareJournal, check_output_dir, recover
@@ -271,6 +280,9 @@ def _unchanged(
 # A file changed less than this before it was hashed may change again within the same timestamp
 # tick unseen (git's "racy" files): its hash is not reused by the next build.
 RACY_NS = 2_000_000_000
+# A survey that finds this many source files it does not know by their identity asks git which
+# blob each is (SourceList.hashed): two git processes cost about what reading a few hundred does.
+ASK_GIT_AT = 256
 
 
 def scan_sources(
@@ -366,27 +378,54 @@ class SourceList:
         files = [path[cut:] for path in self.paths if path.startswith(prefix)]
         return files, [folder[cut:] for folder in folders[1:]]
 
-    def hashed(self, known: Mapping[str, list[Any]] | None) -> tuple[dict[str, str], dict[str, list[Any]]]:
-        """(`scan_sources`) every file's hash, read only when `known` does not have it."""
+    def hashed(
+        self, known: Mapping[str, list[Any]] | None, committed: Callable[[list[str]], Mapping[str, str]] | None = None
+    ) -> tuple[dict[str, str], dict[str, list[Any]]]:
+        """(`scan_sources`) every file's hash (the id git gives a blob of its bytes, `blob_id`),
+        read only when `known` does not have it. Once ASK_GIT_AT files are not known by their
+        identity (a fresh checkout: every file a new inode and time), git is asked which blob
+        each listed file holds (`committed`: repo.committed_blobs); a file git says holds blob X
+        takes X unread when `known` has a file of its very size whose hash is X (a checkout's
+        line-end conversion, the one rewriting that function leaves to its caller, only adds)."""
         files: dict[str, str] = {}
         seen: dict[str, list[Any]] = {}
         known = known or {}
         settled_before = self.settled_before
         values = iter(self.ids)
+        unknown = 0
+        blobs: Mapping[str, str] = {}
+        sizes: dict[str, int] = {}
         for rel, size, mtime, inode in zip(self.paths, values, values, values, strict=False):
             before = known.get(rel)
             if before is not None and before[4] and before[0] == size and before[1] == mtime and before[2] == inode:
                 files[rel] = before[3]
-            else:
-                try:
-                    with open(f"{self.root}/{rel}", "rb") as f:
-                        files[rel] = digest(f.read())
-                except OSError as exc:
-                    files[rel] = digest("unreadable file", str(exc.errno))
-                    continue
+                seen[rel] = [size, mtime, inode, before[3], int(mtime < settled_before)]
+                continue
+            unknown += 1
+            if unknown == ASK_GIT_AT and committed is not None:
+                blobs = committed(self.paths)
+                # each entry's size is that of the bytes its hash is of (below)
+                sizes = {entry[3]: entry[0] for entry in known.values()} if blobs else {}
+            blob = blobs.get(rel)
+            if blob is not None and sizes.get(blob) == size:
+                files[rel] = blob
+                seen[rel] = [size, mtime, inode, blob, int(mtime < settled_before)]
+                continue
+            try:
+                with open(f"{self.root}/{rel}", "rb") as f:
+                    data = f.read()
+            except OSError as exc:
+                files[rel] = digest("unreadable file", str(exc.errno))
+                continue
+            files[rel] = blob_id(data)
             # the hash is kept either way (it says what changed, site/tally.py), but trusted by
-            # the next build without reading the file only when the file had settled
-            seen[rel] = [size, mtime, inode, files[rel], int(mtime < settled_before)]
+            # the next build without reading the file only when the file had settled; a file
+            # read at another size than it was listed at changed meanwhile: its entry has the size
+            # of the bytes its hash is of, and is not trusted
+            if len(data) == size:
+                seen[rel] = [size, mtime, inode, files[rel], int(mtime < settled_before)]
+            else:
+                seen[rel] = [len(data), mtime, inode, files[rel], 0]
         files.update(self.odd)
         return files, seen
 
@@ -1144,7 +1183,9 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         key = _sources_key(context, listed)
     store = Store.for_site(options.source)
     previous = _previous(store, output, options.source.resolve(), options.memory)
-    hashes, sources = listed.hashed(previous.sources if previous else None)
+    # a fresh checkout of the commit the cache was made of (CI): git says which files it holds
+    committed = functools.partial(committed_blobs, repo) if repo is not None else None
+    hashes, sources = listed.hashed(previous.sources if previous else None, committed)
     inputs = digest(*context, *(f"{p}\0{h}" for p, h in sorted(hashes.items())))
     return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, None, key, tree, listed)
 
