@@ -405,3 +405,69 @@ def test_a_large_radar_shows_the_first_warnings_of_each_kind_and_counts_the_rest
         f"{file}:12:1: warning: and 990 more like this: guessed entry …: id … from its title (not shown; the first 10 are)"
     )
     assert len(lines) < 30
+
+
+# --- Files from other projects: Pyrra's team label, an offering chosen by --offering ------------------
+
+# written for servicebook after Pyrra's README (a `pyrra.dev/team` label, which Pyrra passes to
+# its rules as `team`) and parca's generated objectives (`grouping: null`, `alerting: {}`)
+PYRRA_TEAM = """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: grpc-query-errors
+  namespace: parca
+  labels:
+    prometheus: k8s
+    role: alert-rules
+    pyrra.dev/team: parca-devs
+spec:
+  alerting: {}
+  description: ""
+  indicator:
+    ratio:
+      errors:
+        metric: grpc_server_handled_total{grpc_method="Query",grpc_code=~"Unavailable|Internal"}
+      grouping: null
+      total:
+        metric: grpc_server_handled_total{grpc_method="Query"}
+  target: "99"
+  window: 2w
+"""
+
+
+def test_a_pyrra_team_label_names_the_offerings_owner(run, tmp_path: Path) -> None:
+    # the owner was dropped without a word: Pyrra's README labels each objective `pyrra.dev/team`
+    file = tmp_path / "slo.yaml"
+    file.write_text(PYRRA_TEAM)
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["owner"]) == ("parca", "parca-devs")
+    assert offering["slos"][0]["objective"] == 99 and offering["slos"][0]["window"] == "14d"
+    assert (
+        f"{file}:6:3: warning: guessed the offering's owner parca-devs from the label pyrra.dev/team" in result.stderr
+    )
+    # in Kubernetes' default namespace there is no offering it names: said, not lost
+    default = tmp_path / "default.yaml"
+    default.write_text(PYRRA_TEAM.replace("namespace: parca", "namespace: default"))
+    alone = run("import", "pyrra", default)
+    assert alone.exit_code == 0, alone.output
+    assert "owner" not in yaml.safe_load(alone.stdout)["offerings"][0]
+    assert "dropped the label pyrra.dev/team parca-devs: no namespace names its offering" in alone.stderr
+
+
+def test_an_offering_chosen_by_name_keeps_the_owner_its_services_gave(run, tmp_path: Path) -> None:
+    # `--offering web` put the SLOs under 'web' and left the owner guessed from their service behind
+    file = INTEROP / "sloth-plugin-getting-started.yml"
+    result = run("import", "sloth", file, "--offering", "web")
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["owner"], offering["tier"]) == ("web", "myteam", 2)
+    assert "needs summary, lifecycle, audience, request" in result.stderr
+    # two services that disagree: the first is kept and the other said
+    other = tmp_path / "other.yaml"
+    other.write_text(file.read_text().replace('owner: "myteam"', 'owner: "otherteam"').replace("myservice", "other"))
+    both = run("import", "sloth", file, other, "--offering", "web")
+    assert both.exit_code == 0, both.output
+    assert yaml.safe_load(both.stdout)["offerings"][0]["owner"] == "myteam"
+    assert "offering 'web' keeps owner myteam of service 'myservice'; service 'other' says otherteam" in both.stderr

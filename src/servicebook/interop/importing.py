@@ -147,8 +147,31 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def _service_fields(item: _Offering, reading: Reading) -> dict[str, str]:
+    """What the services of an offering's SLOs say of it (owner, tier, summary …): an offering named
+    by --offering or an annotation takes them too; where two services differ, the first is kept."""
+    fields = dict(reading.services.get(item.id, {}))
+    given = dict.fromkeys(fields, item.id)
+    said: set[tuple[str, str]] = set()
+    for _, slo in item.slos:
+        if slo.service is None or slo.service == item.id:
+            continue
+        for key, value in reading.services.get(slo.service, {}).items():
+            if key not in fields:
+                fields[key], given[key] = value, slo.service
+            elif fields[key] != value and (key, slo.service) not in said:
+                said.add((key, slo.service))
+                _guess(
+                    reading,
+                    slo,
+                    f"offering '{item.id}' keeps {key} {fields[key]} of service '{given[key]}'; "
+                    f"service '{slo.service}' says {value}",
+                )
+    return fields
+
+
 def _offering_lines(item: _Offering, reading: Reading) -> list[str]:
-    service = reading.services.get(item.id, {})
+    service = _service_fields(item, reading)
     out = [f"  - id: {item.id}"]
     out.append(f"    name: {scalar(service.get('display', item.id), 4)}")
     summary = service.get("summary")

@@ -27,6 +27,7 @@ from servicebook.source.yaml import SourceText
 
 ANNOTATION = "servicebook.dev/slo"
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
+TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
 # an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
 _LE_MATCHER = re.compile(r'[{,]\s*le\s*=\s*"')
 # Pyrra's `metric{…} offset 1m`: a selector shifted back in time
@@ -42,9 +43,10 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     assert name is not None
     namespace = meta.text("namespace")
     annotations = meta.strings("annotations")
-    meta.strings("labels")
+    labels = meta.strings("labels")
     meta.used.update(meta.items)
     service = namespace.value if namespace and namespace.value != DEFAULT_NAMESPACE else None
+    _team(labels, meta, service, source, reading)
     slo = ForeignSLO("Pyrra", name.location, name.value, service=service)
     slo.service_guessed = True
     if ANNOTATION in annotations:
@@ -72,6 +74,19 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     spec.dropped(reading, "not part of the catalog")
     root.dropped(reading, "not part of the catalog")
     reading.slos.append(slo)
+
+
+def _team(labels: dict[str, str], meta: Fields, service: str | None, source: SourceText, reading: Reading) -> None:
+    """The owner of the offering an objective's namespace names, from its `pyrra.dev/team` label."""
+    team = labels.get(TEAM, "").strip()
+    if not team:
+        return
+    at = meta.at("labels")
+    if service is None:
+        reading.note(source, at, f"dropped the label {TEAM} {team}: no namespace names its offering")
+        return
+    reading.services.setdefault(service, {}).setdefault("owner", team)
+    reading.note(source, at, f"guessed the offering's owner {team} from the label {TEAM}")
 
 
 def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Measurement | None:
