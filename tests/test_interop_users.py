@@ -471,3 +471,25 @@ def test_an_offering_chosen_by_name_keeps_the_owner_its_services_gave(run, tmp_p
     assert both.exit_code == 0, both.output
     assert yaml.safe_load(both.stdout)["offerings"][0]["owner"] == "myteam"
     assert "offering 'web' keeps owner myteam of service 'myservice'; service 'other' says otherteam" in both.stderr
+
+
+def test_a_helm_template_of_a_spec_is_refused_saying_to_render_it_first(run, tmp_path: Path) -> None:
+    # Sloth specs often live in a chart's templates/: Go template actions are not YAML
+    chart = tmp_path / "slo.yaml"
+    chart.write_text(
+        "{{- if .Values.slo.enabled }}\napiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\n"
+        "spec:\n  service: {{ .Values.service | quote }}\n{{- end }}\n"
+    )
+    result = run("import", "sloth", chart)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{chart}:1:3: error: invalid YAML" in result.stderr
+    assert "hint: a Helm or Go template: import what `helm template` renders" in result.stderr
+    assert "Traceback" not in result.output
+    # a query's own {{.window}} is Sloth's, not a template: no such hint on a YAML mistake beside it
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "version: prometheus/v1\nservice: a\nslos:\n  - name: x\n    objective: 99\n    sli:\n      raw:\n"
+        "        error_ratio_query: rate(x[{{.window}}])\n  bad: [\n"
+    )
+    plain = run("import", "sloth", spec)
+    assert plain.exit_code == 1 and "helm template" not in plain.stderr

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -277,6 +277,12 @@ def recognise(root: Fields) -> tuple[str, str]:
     return "", what
 
 
+# a Go template action where YAML has a line or a value (`{{- if …}}`, `key: {{ .Values.x }}`): a Helm
+# chart's template; Sloth's own `{{.window}}` sits inside a query, after other text
+_TEMPLATE_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[\w./-]+:[ \t]+)?\{\{", re.M)
+HELM_HINT = "a Helm or Go template: import what `helm template` renders (e.g. helm template CHART > slos.yaml)"
+
+
 def read_files(
     paths: list[tuple[str, Path]],
     readers: dict[str, DocumentReader],
@@ -291,6 +297,7 @@ def read_files(
     every import reads them, through a link or from a pipe (`<(kubectl get …)`); else files found
     in a folder (the drift check), plain files only."""
     for shown, path in paths:
+        source: SourceText | None = None
         try:
             if named:
                 source = read_file(path, shown)
@@ -299,7 +306,8 @@ def read_files(
                 source = SourceText(shown, source.text)
             documents = parse_yaml_documents(source)
         except SourceError as exc:
-            reading.errors += exc.problems
+            templated = source is not None and _TEMPLATE_LINE.search(source.text) is not None
+            reading.errors += [replace(p, hint=p.hint or HELM_HINT) if templated else p for p in exc.problems]
             continue
         for document in documents:
             if document.node is None:
