@@ -493,3 +493,47 @@ def test_a_helm_template_of_a_spec_is_refused_saying_to_render_it_first(run, tmp
     )
     plain = run("import", "sloth", spec)
     assert plain.exit_code == 1 and "helm template" not in plain.stderr
+
+
+# written for servicebook in the shape of Sloth specs in other projects' docs and charts: the owner
+# as a `team` label (half the specs found label it so, not `owner`), a tier the catalog has no
+# value for, and a query over a fixed range where Sloth's {{.window}} belongs
+SLOTH_TEAM = """apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: api-service-slos
+  namespace: monitoring
+spec:
+  service: api-service
+  labels:
+    team: platform
+    tier: critical
+  slos:
+    - name: requests-availability
+      objective: 99.9
+      sli:
+        events:
+          error_query: sum(rate(http_requests_total{job="api-service",code=~"5.."}[5m]))
+          total_query: sum(rate(http_requests_total{job="api-service"}[{{.window}}]))
+"""
+
+
+def test_a_sloth_team_label_names_the_owner_and_a_fixed_range_query_is_said(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(SLOTH_TEAM)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["owner"] == "platform" and "tier" not in offering
+    assert f"{file}:8:3: warning: guessed the offering's owner platform from the spec's labels" in result.stderr
+    assert f"{file}:8:3: warning: dropped 'labels' tier (Prometheus labels" in result.stderr
+    # the fragment's check would refuse it; the import says so where the query is
+    assert (
+        f"{file}:16:24: warning: the error query is neither a metric selector nor PromQL with {{{{.window}}}}: "
+        "the catalog refuses it" in result.stderr
+    )
+    assert "total query is neither" not in result.stderr
+    # an `owner` label is still the owner when both are given
+    both = tmp_path / "both.yaml"
+    both.write_text(SLOTH_TEAM.replace("    team: platform\n", "    team: platform\n    owner: sre\n"))
+    assert yaml.safe_load(run("import", "sloth", both).stdout)["offerings"][0]["owner"] == "sre"

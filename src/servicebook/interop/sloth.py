@@ -11,6 +11,7 @@ budgeting is occurrences.
 from __future__ import annotations
 
 from servicebook.catalog import model
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.interop.foreign import Fields, ForeignSLO, Reading, percent, refuse
 from servicebook.source.yaml import SourceText
 
@@ -23,6 +24,24 @@ def _either(f: Fields, *keys: str) -> str | None:
         found = f.text(key)
         if found is not None:
             return found.value
+    return None
+
+
+def _query(f: Fields, what: str, source: SourceText, reading: Reading, *keys: str) -> str | None:
+    """A query as written; one over a fixed range (`[5m]`) is said where it is, as the fragment's
+    check would refuse it: the catalog measures over the SLO's window, through {{.window}}."""
+    for key in keys:
+        found = f.text(key)
+        if found is None:
+            continue
+        if query_form(found.value) is None:
+            reading.note(
+                source,
+                found.location,
+                f"the {what} is neither a metric selector nor PromQL with {WINDOW_PLACEHOLDER}: the catalog refuses it",
+                f"write its range as [{WINDOW_PLACEHOLDER}], as Sloth's examples do",
+            )
+        return found.value
     return None
 
 
@@ -46,7 +65,7 @@ def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DE
     if offering:
         said = " and ".join(f"{k} {v}" for k, v in offering.items())
         reading.note(source, spec.at("labels"), f"guessed the offering's {said} from the spec's labels")
-    rest = sorted(set(labels) - set(offering))
+    rest = sorted(set(labels) - set(offering) - ({"team"} if offering.get("owner") == labels.get("team") else set()))
     if rest:
         reading.note(
             source, spec.at("labels"), f"dropped 'labels' {', '.join(rest)} (Prometheus labels of the generated rules)"
@@ -58,10 +77,12 @@ def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DE
 
 def _labelled(labels: dict[str, str], service: str, reading: Reading) -> dict[str, str]:
     """The owner and tier that Sloth's own examples give a service as labels (`owner: myteam`,
-    `tier: "2"`), for the offering the fragment makes of it (a tier the catalog has: 1 to 3)."""
+    `tier: "2"`; `team: …` as many specs name the owner), for the offering the fragment makes of
+    it (a tier the catalog has: 1 to 3)."""
     found = {}
-    if labels.get("owner", "").strip():
-        found["owner"] = labels["owner"].strip()
+    owner = labels.get("owner", "").strip() or labels.get("team", "").strip()
+    if owner:
+        found["owner"] = owner
     tier = labels.get("tier", "").strip().lower().removeprefix("tier-").removeprefix("tier")
     if tier in {t.value for t in model.Tier}:
         found["tier"] = tier
@@ -95,14 +116,14 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
     if sum(x is not None for x in (events, raw, plugin)) != 1:
         raise refuse(source, sli.location, "an SLI gives exactly one of events, raw and plugin")
     if events is not None:
-        errors = _either(events, "error_query", "errorQuery")
-        total = _either(events, "total_query", "totalQuery")
+        errors = _query(events, "error query", source, reading, "error_query", "errorQuery")
+        total = _query(events, "total query", source, reading, "total_query", "totalQuery")
         if errors is None or total is None:
             raise refuse(source, events.location, "events needs an error query and a total query")
         slo.measurement = model.Measurement(errors=errors, total=total)
         events.dropped(reading, "not a Sloth events field")
     elif raw is not None:
-        ratio = _either(raw, "error_ratio_query", "errorRatioQuery")
+        ratio = _query(raw, "error ratio query", source, reading, "error_ratio_query", "errorRatioQuery")
         if ratio is None:
             raise refuse(source, raw.location, "raw needs an error ratio query")
         slo.measurement = model.Measurement(error_ratio=ratio)
