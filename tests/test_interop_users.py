@@ -537,3 +537,56 @@ def test_a_sloth_team_label_names_the_owner_and_a_fixed_range_query_is_said(run,
     both = tmp_path / "both.yaml"
     both.write_text(SLOTH_TEAM.replace("    team: platform\n", "    team: platform\n    owner: sre\n"))
     assert yaml.safe_load(run("import", "sloth", both).stdout)["offerings"][0]["owner"] == "sre"
+
+
+# written for servicebook in the shape of OpenSLO files in other projects: objectives named in
+# words (`displayName: 99% of decisions under 50ms`), several in one SLO
+OPENSLO_NAMED_OBJECTIVES = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: api-proxy
+spec:
+  service: cloud-k8s
+  indicator:
+    metadata:
+      name: good-ratio
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{code!~"5.."}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  objectives:
+    - displayName: Most requests succeed
+      target: 0.99
+    - displayName: Nearly all requests succeed
+      target: 0.999
+"""
+
+
+def test_an_openslo_objectives_display_name_names_its_slo_or_is_said_dropped(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_NAMED_OBJECTIVES)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    slos = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert [(s["id"], s["name"], s["objective"]) for s in slos] == [
+        ("api-proxy-most-requests-succeed", "api-proxy: Most requests succeed", 99),
+        ("api-proxy-nearly-all-requests-succeed", "api-proxy: Nearly all requests succeed", 99.9),
+    ]
+    one = tmp_path / "one.yaml"
+    one.write_text(OPENSLO_NAMED_OBJECTIVES.split("    - displayName: Nearly", maxsplit=1)[0])
+    single = run("import", "openslo", one)
+    assert single.exit_code == 0, single.output
+    assert f"{one}:28:20: warning: dropped the objective's displayName 'Most requests succeed'" in single.stderr

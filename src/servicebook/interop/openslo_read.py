@@ -215,8 +215,8 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         if objective.has("indicator") or objective.has("indicatorRef"):
             raise refuse(source, objective.location, "a composite SLO (an indicator per objective) is not read")
         slo_name = name.value
+        label = objective.text("displayName")
         if len(objectives) > 1:
-            label = objective.text("displayName")
             slo_name = f"{name.value}-{label_id(label.value) if label and label_id(label.value) else i + 1}"
             reading.note(
                 source,
@@ -227,6 +227,16 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         if "slo" in annotations and len(objectives) == 1:
             slo.explicit = meta.located_in("annotations", PREFIX + "slo")
         slo.display_name = annotations.get("name") or (display.value if display else None)
+        shown = slo.display_name or name.value
+        if label is not None and label.value.strip() and label.value != shown:
+            if len(objectives) > 1:  # the objective's words name the SLO made of it
+                slo.display_name = f"{shown}: {label.value}"
+            else:
+                reading.note(
+                    source,
+                    label.location,
+                    f"dropped the objective's displayName '{label.value}' (the SLO is named '{shown}')",
+                )
         slo.description = annotations.get("sli") or (description.value if description else None)
         slo.budgeting, slo.budgeting_at = method, budgeting.location
         if method is None:
