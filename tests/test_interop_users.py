@@ -483,7 +483,7 @@ def test_a_helm_template_of_a_spec_is_refused_saying_to_render_it_first(run, tmp
     result = run("import", "sloth", chart)
     assert result.exit_code == 1 and result.stdout == ""
     assert f"{chart}:1:3: error: invalid YAML" in result.stderr
-    assert "hint: a Helm or Go template: import what `helm template` renders" in result.stderr
+    assert "hint: a Helm or Go template: render it first (e.g. helm template CHART > slos.yaml)" in result.stderr
     assert "Traceback" not in result.output
     # a query's own {{.window}} is Sloth's, not a template: no such hint on a YAML mistake beside it
     spec = tmp_path / "spec.yaml"

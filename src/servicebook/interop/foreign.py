@@ -280,7 +280,7 @@ def recognise(root: Fields) -> tuple[str, str]:
 # a Go template action where YAML has a line or a value (`{{- if …}}`, `key: {{ .Values.x }}`): a Helm
 # chart's template; Sloth's own `{{.window}}` sits inside a query, after other text
 _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[\w./-]+:[ \t]+)?\{\{", re.M)
-HELM_HINT = "a Helm or Go template: import what `helm template` renders (e.g. helm template CHART > slos.yaml)"
+HELM_HINT = "a Helm or Go template: render it first (e.g. helm template CHART > slos.yaml) and read that"
 
 
 def read_files(
