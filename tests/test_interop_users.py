@@ -590,3 +590,26 @@ def test_an_openslo_objectives_display_name_names_its_slo_or_is_said_dropped(run
     single = run("import", "openslo", one)
     assert single.exit_code == 0, single.output
     assert f"{one}:28:20: warning: dropped the objective's displayName 'Most requests succeed'" in single.stderr
+
+
+def test_an_aoe_radar_item_is_refused_as_a_format_not_read_not_as_a_yaml_mistake(run, tmp_path: Path) -> None:
+    # AOE's radar is Markdown with front matter (radar/<release>/<item>.md): the import said
+    # "only one YAML document is allowed: remove the '---' separator", which would break the file
+    item = tmp_path / "kotlin.md"
+    item.write_text('---\ntitle: "Kotlin"\nring: adopt\nquadrant: languages-and-frameworks\n---\n\nOur default.\n')
+    result = run("import", "techradar", item)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{item}:1:1: error: an AOE radar item (Markdown with front matter) is not read" in result.stderr
+    assert "remove the '---'" not in result.stderr
+    # known by its front matter under any name; a YAML radar that starts with '---' is still read
+    unnamed = tmp_path / "kotlin"
+    unnamed.write_text(item.read_text())
+    assert (
+        "error: an AOE radar item (Markdown with front matter) is not read"
+        in run("import", "techradar", unnamed).stderr
+    )
+    radar = tmp_path / "radar.yaml"
+    radar.write_text("---\nentries:\n  - {label: Go, quadrant: 0, ring: 0}\n")
+    read = run("import", "techradar", radar)
+    assert read.exit_code == 0, read.output
+    assert [t["id"] for t in yaml.safe_load(read.stdout)["tools"]] == ["go"]

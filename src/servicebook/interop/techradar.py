@@ -393,6 +393,9 @@ def _tools(
 def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | None]:
     """The radar's tree and where its entries, quadrants and rings are; no layout, said in the
     report, when the file cannot be read as a radar."""
+    if source.path.lower().endswith((".md", ".markdown")):
+        _markdown(source, report)
+        return None, None
     sheet = _sheet_separator(source)
     try:
         if sheet is not None:
@@ -400,9 +403,25 @@ def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | No
             return rows, _sheet_layout(source, columns, rows, report)
         node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
     except SourceError as exc:
-        report.problems += exc.problems
+        if _FRONT_MATTER.match(source.text):  # not a YAML mistake to fix by removing the '---'
+            _markdown(source, report)
+        else:
+            report.problems += exc.problems
         return None, None
     return node, _layout(source, node, report)
+
+
+# Markdown under YAML front matter, as AOE's radar writes an item (radar/<release>/<item>.md)
+_FRONT_MATTER = re.compile(r"---\n(?:.*\n)*?---[ \t]*(?:\n|$)")
+
+
+def _markdown(source: SourceText, report: Report) -> None:
+    report.error(
+        source,
+        SourceLocation(source.path, 1, 1),
+        "an AOE radar item (Markdown with front matter) is not read",
+        "give a radar's JSON (Backstage, Zalando, Build-Your-Own-Radar) or a Build-Your-Own-Radar sheet",
+    )
 
 
 def _sheet_separator(source: SourceText) -> str | None:
