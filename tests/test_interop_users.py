@@ -613,3 +613,23 @@ def test_an_aoe_radar_item_is_refused_as_a_format_not_read_not_as_a_yaml_mistake
     read = run("import", "techradar", radar)
     assert read.exit_code == 0, read.output
     assert [t["id"] for t in yaml.safe_load(read.stdout)["tools"]] == ["go"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "at"),
+    [
+        ("pyrra", PYRRA_TEAM.replace('target: "99"', 'target: "0.99"'), "20:11"),
+        ("sloth", SLOTH_TEAM.replace("objective: 99.9", "objective: 0.999"), "13:18"),
+    ],
+)
+def test_a_percent_target_written_as_a_fraction_is_said(run, tmp_path: Path, fmt: str, text: str, at: str) -> None:
+    # Pyrra and Sloth read a target as a percent: 0.99 is 0.99 %, kept as written, but a reader who
+    # meant 99 % would not see it in the fragment
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", fmt, file)
+    assert result.exit_code == 0, result.output
+    objective = yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"]
+    assert objective < 1
+    assert f"{file}:{at}: warning: an objective of {objective} % (" in result.stderr
+    assert "write 99.9\n" in result.stderr or "write 99\n" in result.stderr

@@ -229,6 +229,19 @@ def percent(source: SourceText, value: Located, what: str, *, scale: int = 1, up
     return number.normalize()
 
 
+def under_one_percent(reading: Reading, source: SourceText, value: Located, objective: Decimal, fmt: str) -> None:
+    """Say an objective below 1 %: kept as written, though a target written as a fraction (0.999 for
+    99.9 %) in a format that reads percents reads so."""
+    if objective < 1:
+        meant = format((objective * 100).normalize(), "f")
+        reading.note(
+            source,
+            value.location,
+            f"an objective of {objective} % ({fmt} reads the target as a percent), kept as written",
+            f"if {meant} % was meant, write {meant}",
+        )
+
+
 def label_id(text: str) -> str | None:
     """`text` as a catalog id (lower case, digits, '-'; 1–63), or None when nothing is left."""
     ident = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")

@@ -22,6 +22,7 @@ from servicebook.interop.foreign import (
     prometheus_seconds,
     refuse,
     rolling_window,
+    under_one_percent,
 )
 from servicebook.source.yaml import SourceText
 
@@ -56,6 +57,7 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     target = spec.text("target", required=True)
     assert target is not None
     slo.objective, slo.objective_at = percent(source, target, "target"), target.location
+    under_one_percent(reading, source, target, slo.objective, "Pyrra")
     window = spec.text("window", required=True)
     assert window is not None
     seconds = prometheus_seconds(window.value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
-from servicebook.interop.foreign import Fields, ForeignSLO, Reading, percent, refuse
+from servicebook.interop.foreign import Fields, ForeignSLO, Reading, percent, refuse, under_one_percent
 from servicebook.source.yaml import SourceText
 
 DEFAULT_PERIOD = "30d"
@@ -101,6 +101,7 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
     assert objective is not None
     slo.objective = percent(source, objective, "objective")
     slo.objective_at = objective.location
+    under_one_percent(reading, source, objective, slo.objective, "Sloth")
     description = f.text("description")
     slo.description = description.value if description else None
     labels = f.strings("labels")
