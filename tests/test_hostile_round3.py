@@ -1,0 +1,36 @@
+"""Hostile inputs of 5 Dec 2026 (third round): each is a located error, never silently wrong
+output or a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicebook.content import markdown
+
+
+@pytest.mark.parametrize(
+    ("nested", "line"),
+    [
+        ("\n".join("  " * i + "- level" for i in range(30)), 5 + markdown.MAX_NESTING // 2 - 1),
+        ("> " * 30 + "quoted", 5),
+    ],
+)
+def test_markdown_nested_past_the_parser_limit_is_an_error_not_a_page_cut_short(run, site_copy, nested, line) -> None:
+    """markdown-it stops reading a page where lists or quotes nest past its limit and drops the
+    rest of the page without a word: the text after it was missing from the built site."""
+    site = site_copy("minimal")
+    (site / "content/welcome.md").write_text(f"---\ntitle: W\n---\n\n{nested}\n\nTHE-REST\n")
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"content/welcome.md:{line}:" in result.output
+    assert "nested more than" in result.output
+
+
+def test_markdown_nested_to_the_limit_keeps_the_whole_page(run, site_copy) -> None:
+    site = site_copy("minimal")
+    nested = "\n".join("  " * i + "- level" for i in range(markdown.MAX_NESTING // 2 - 1))
+    (site / "content/welcome.md").write_text(f"---\ntitle: W\n---\n\n{nested}\n\n> > > quoted\n\nTHE-REST\n")
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert "THE-REST" in (site / "public/policies/welcome/index.html").read_text()
