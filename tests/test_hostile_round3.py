@@ -34,3 +34,22 @@ def test_markdown_nested_to_the_limit_keeps_the_whole_page(run, site_copy) -> No
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
     assert "THE-REST" in (site / "public/policies/welcome/index.html").read_text()
+
+
+def test_a_site_base_template_without_the_blocks_the_pages_fill_is_a_warning(run, site_copy) -> None:
+    """Jinja drops what a page puts in a block its parent lacks: a layouts/base.html without
+    `content` built a site of empty pages with no word said."""
+    site = site_copy("minimal")
+    (site / "layouts").mkdir()
+    base = site / "layouts/base.html"
+    base.write_text("<!doctype html><title>{% block title %}{% endblock %}</title>{% block main %}{% endblock %}\n")
+    result = run("build", "--source", site, "--strict")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert (
+        "layouts/base.html:1:1: warning: base.html replaces the theme's without the blocks breadcrumbs, content,"
+        in (result.output)
+    )
+    assert not (site / "public").exists()
+    base.write_text('{% extends "theme/base.html" %}\n')  # extending the theme's keeps its blocks
+    assert run("build", "--source", site, "--strict").exit_code == 0
