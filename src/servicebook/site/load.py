@@ -691,7 +691,7 @@ def _check_layouts(root: Path, problems: list[Problem]) -> None:
             stack.extend(posixpath.join(rel, name) for name in reversed(names))
         elif not stat.S_ISREG(info.st_mode):
             problems.append(Problem(SourceLocation(rel), "not a regular file"))
-    if os.path.isfile(root / LAYOUTS_DIR / "base.html"):  # Jinja is imported only for a site that replaces it
+    if (root / LAYOUTS_DIR / "base.html").is_file():  # Jinja is imported only for a site that replaces it
         from servicebook.site.templates import blocks_left_out
 
         problems.extend(blocks_left_out(root / LAYOUTS_DIR))

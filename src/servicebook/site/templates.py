@@ -165,7 +165,7 @@ def blocks_left_out(site_layouts: Path) -> list[Problem]:
     without extending it and without a block those pages fill: Jinja drops what a page puts in a
     block its parent does not have, without a word (a `base.html` without `content` empties every
     page). A template that does not parse is left to the render, which locates its error."""
-    parser = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    parser = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)  # parses only
     problems = []
     for name, filled in sorted(_theme_blocks_filled().items()):
         try:
@@ -195,7 +195,7 @@ def blocks_left_out(site_layouts: Path) -> list[Problem]:
 @functools.cache
 def _theme_blocks_filled() -> dict[str, dict[str, list[str]]]:
     """For each template the theme's templates extend: which blocks they fill, and which fill each."""
-    parser = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    parser = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)  # parses only
     filled: dict[str, dict[str, list[str]]] = {}
     for path in sorted(THEME_DIR.glob("*.html")):
         tree = parser.parse(path.read_text(encoding="utf-8"))
