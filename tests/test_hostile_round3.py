@@ -53,3 +53,43 @@ def test_a_site_base_template_without_the_blocks_the_pages_fill_is_a_warning(run
     assert not (site / "public").exists()
     base.write_text('{% extends "theme/base.html" %}\n')  # extending the theme's keeps its blocks
     assert run("build", "--source", site, "--strict").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("escape", "shown"),
+    [
+        ("\\e[31m", "control character U+001B"),
+        ("\\u0000", "control character U+0000"),
+        ("\\u202e", "bidirectional control character U+202E"),
+        ("\\u2028", "line break character U+2028"),
+        ("\\a", "control character U+0007"),
+    ],
+)
+def test_a_control_character_written_as_a_yaml_escape_is_refused_like_one_in_the_file(
+    run, site_copy, escape: str, shown: str
+) -> None:
+    """A double-quoted YAML value puts a terminal escape, a NUL or a bidirectional control into the
+    catalog (and from there into `diff`, `promised` and the exports) that the file itself does not
+    hold, past the check of the file's characters."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    assert text.count("\n    name: ") >= 1
+    catalog.write_text(text.replace("\n    name: ", f'\n    name: "x{escape}y" #', 1))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert f"{shown}, written as an escape, is not allowed" in result.output
+    assert "Traceback" not in result.output and "\x1b" not in result.output
+    page = site / "content/welcome.md"
+    page.write_text(page.read_text().replace("\ntitle: ", f'\ntitle: "x{escape}y"\nsummary: ', 1))
+    catalog.write_text(text)
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert f"content/welcome.md:2:8: error: {shown}, written as an escape" in result.output
+
+
+def test_escapes_of_ordinary_characters_in_quoted_yaml_stay_allowed(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("\n    name: ", '\n    name: "x\\ty \\u00e9\\"" #', 1))
+    assert run("check", "--source", site).exit_code == 0
