@@ -93,3 +93,22 @@ def test_escapes_of_ordinary_characters_in_quoted_yaml_stay_allowed(run, site_co
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("\n    name: ", '\n    name: "x\\ty \\u00e9\\"" #', 1))
     assert run("check", "--source", site).exit_code == 0
+
+
+@pytest.mark.parametrize("folder", ["content", "content/radar", "layouts", "measurements", ".git"])
+@pytest.mark.parametrize(
+    "command",
+    [("export", "techradar", "--format", "aoe", "--no-history", "--output"), ("export", "backstage", "--split")],
+)
+def test_an_export_into_the_sites_own_inputs_is_refused(run, site_copy, folder: str, command: tuple[str, ...]) -> None:
+    """`export techradar --format aoe --output content` wrote 46 Markdown files into content/,
+    each then a broken policy page; into measurements/ or .git/ it broke the next build or the
+    repository."""
+    site = site_copy("example")
+    (site / ".git").mkdir()
+    before = sorted(p.relative_to(site) for p in site.rglob("*"))
+    result = run(*command, site / folder, "--source", site)
+    assert result.exit_code == 2, result.output
+    top = folder.split("/", maxsplit=1)[0]
+    assert f"refusing to write the export into {site / folder}: it is the site's {top} or inside it" in result.output
+    assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
