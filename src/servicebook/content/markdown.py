@@ -507,12 +507,11 @@ def _too_deep(tokens: Sequence[Token], source: SourceText, line_offset: int) -> 
     for token in tokens:
         if token.type in ("blockquote_open", "list_item_open") and token.level + 1 >= MAX_NESTING:
             line = (token.map[0] if token.map else 0) + 1 + line_offset
-            text = source.line(line)
+            text = source.line(line) or ""
             return Problem(
                 SourceLocation(source.path, line, len(text) - len(text.lstrip()) + 1),
                 f"lists and quotes nested more than {MAX_NESTING} levels deep (a quote is one level, a list item two): "
-                "Markdown stops reading the page here, "
-                "and the rest of it would be left out",
+                "Markdown stops reading the page here, and the rest of it would be left out",
                 "nest fewer lists and quotes",
                 source_line=text,
             )
