@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from servicebook.catalog.queries import QueryForm, query_form
 from servicebook.interop import backstage, importing, openslo
-from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceText, parse_yaml
+from servicebook.source.yaml import BIDI_CONTROLS, Mapping, Scalar, Sequence, SourceError, SourceText, parse_yaml
 
 from .conftest import SITES, examples
 from .test_openslo_export import _catalog, _site
@@ -295,9 +295,19 @@ def test_a_query_written_as_a_block_is_imported_as_a_block(run) -> None:
 @settings(max_examples=examples(300), deadline=None)
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=80))
 def test_a_fragment_value_reads_back_as_exactly_what_it_was(text: str) -> None:
+    """...or is refused where it is, as the catalog refuses a control character (a terminal escape,
+    a NUL, a bidirectional control, a Unicode line break) written as an escape."""
     written = importing.scalar(text, 4)
-    node = parse_yaml(SourceText("fragment", f"root:\n  - id: x\n    key: {written}\n"))
-    assert plain(node)["root"][0]["key"] == text
+    source = SourceText("fragment", f"root:\n  - id: x\n    key: {written}\n")
+    if any(c in _REFUSED for c in text):
+        with pytest.raises(SourceError, match="written as an escape, is not allowed"):
+            parse_yaml(source)
+        return
+    assert plain(parse_yaml(source))["root"][0]["key"] == text
+
+
+# what a value may not hold, even written as an escape (source/yaml_events.py)
+_REFUSED = frozenset([*map(chr, range(0x20)), "\x7f", "\x85", "\u2028", "\u2029", *BIDI_CONTROLS]) - {"\t", "\n"}
 
 
 # --- check --against ----------------------------------------------------------------------------

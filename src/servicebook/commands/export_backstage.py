@@ -45,7 +45,7 @@ def export_backstage(source: Path, split_dir: Path | None) -> None:
     if split_dir is None:
         click.echo(backstage.stream(entities).decode("utf-8"), nl=False)
         return
-    written = write_new_files(split_dir, backstage.split(entities))
+    written = write_new_files(split_dir, backstage.split(entities), source)
     click.echo(f"Wrote {len(written)} files to {split_dir} (register {split_dir / 'catalog-info.yaml'}).", err=True)
 
 

@@ -57,7 +57,7 @@ def export_techradar(source: Path, fmt: str, output: Path | None, no_history: bo
         (data,) = named.values()
         click.echo(data.decode("utf-8"), nl=False)
         return
-    written = write_new_files(output, named)
+    written = write_new_files(output, named, source)
     click.echo(f"Wrote {len(written)} file{'s' if len(written) != 1 else ''} to {output}.", err=True)
 
 

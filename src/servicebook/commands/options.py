@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from servicebook.errors import BuildFailed, Problem, UsageProblem
-from servicebook.git.repo import refuse_committed_cache
+from servicebook.git.repo import BUILD_INPUTS, refuse_committed_cache
 from servicebook.report import shown_from
 
 
@@ -56,8 +56,18 @@ def path_prefix(source: Path) -> str:
     return "" if source.is_absolute() or source.as_posix() in (".", "") else source.as_posix()
 
 
-def write_new_files(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write `files` (relative paths) under `folder`; refuses, writing nothing, if any exists."""
+def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | None = None) -> list[Path]:
+    """Write `files` (relative paths) under `folder`; refuses, writing nothing, if any exists, or
+    if `folder` is (or is inside) one of the inputs of the site at `source` or its .git (an export
+    into content/ made every page of the export a broken policy page)."""
+    if source is not None:
+        target, root = folder.resolve(), source.resolve()
+        for name in (*BUILD_INPUTS, ".git"):
+            if target == root / name or (root / name) in target.parents:
+                raise UsageProblem(
+                    f"refusing to write the export into {folder}: it is the site's {name} or inside it, "
+                    "which the build reads; give another folder"
+                )
     targets = {folder / name: data for name, data in files.items()}
     existing = sorted(str(p) for p in targets if p.exists() or p.is_symlink())
     if existing:

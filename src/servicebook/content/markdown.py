@@ -56,10 +56,15 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+# markdown-it's nesting cap: where lists or quotes nest deeper, it stops reading the page and drops
+# the rest of it without a word, so `render` reports a container that deep (`_too_deep`).
+MAX_NESTING = 20
+
+
 @cache
 def markdown_parser() -> MarkdownIt:
     """CommonMark + tables + strikethrough, raw HTML escaped, nesting capped."""
-    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
+    md = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False, "maxNesting": MAX_NESTING})
     # Every link reaches `_links` below, which reports a bad one with its position instead of
     # markdown-it's silent fallback to literal text.
     md.validateLink = _accept_link  # type: ignore[method-assign]
@@ -309,6 +314,9 @@ def render(  # noqa: C901 - one branch per token type, in document order
         return Rendered(html="", text="", problems=[too_many], search_sections=[("", "", "")] if search else [])
     tokens = md.parse(body)
     out = Rendered(html="", text="", sections=outline(body, tokens) if sections else ())
+    too_deep = _too_deep(tokens, source, line_offset)
+    if too_deep is not None:
+        out.problems.append(too_deep)
     lines = body.split("\n")
     used_anchors: set[str] = set(RESERVED_ANCHORS | theme_anchors())
     text_parts: list[str] = []
@@ -489,6 +497,23 @@ def _too_many_brackets(md: MarkdownIt, body: str, source: SourceText, line_offse
                 "it would take too long to render",
                 "split the page, or put bracket-heavy text in a code block (``` fences)",
                 source_line=source.line(line),
+            )
+    return None
+
+
+def _too_deep(tokens: Sequence[Token], source: SourceText, line_offset: int) -> Problem | None:
+    """An error at the first list item or quote whose content markdown-it did not read (nested
+    MAX_NESTING levels deep, counting each list as well as its items): it dropped the rest of the page."""
+    for token in tokens:
+        if token.type in ("blockquote_open", "list_item_open") and token.level + 1 >= MAX_NESTING:
+            line = (token.map[0] if token.map else 0) + 1 + line_offset
+            text = source.line(line) or ""
+            return Problem(
+                SourceLocation(source.path, line, len(text) - len(text.lstrip()) + 1),
+                f"lists and quotes nested more than {MAX_NESTING} levels deep (a quote is one level, a list item two): "
+                "Markdown stops reading the page here, and the rest of it would be left out",
+                "nest fewer lists and quotes",
+                source_line=text,
             )
     return None
 

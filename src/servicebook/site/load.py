@@ -691,6 +691,10 @@ def _check_layouts(root: Path, problems: list[Problem]) -> None:
             stack.extend(posixpath.join(rel, name) for name in reversed(names))
         elif not stat.S_ISREG(info.st_mode):
             problems.append(Problem(SourceLocation(rel), "not a regular file"))
+    if (root / LAYOUTS_DIR / "base.html").is_file():  # Jinja is imported only for a site that replaces it
+        from servicebook.site.templates import blocks_left_out
+
+        problems.extend(blocks_left_out(root / LAYOUTS_DIR))
 
 
 _NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"

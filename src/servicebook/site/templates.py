@@ -26,7 +26,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration, format_minutes, format_percent
 from servicebook.catalog.validate import did_you_mean
 from servicebook.content.htmlrefs import HtmlRefs, unpack_refs
-from servicebook.errors import Problem, SourceLocation
+from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
 from servicebook.site.links import LinkTarget, safe_path, scan_page
@@ -158,6 +158,53 @@ def _environment(site_layouts: Path | None, compiled: Path | None = None) -> jin
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["plural"] = plural
     return env
+
+
+def blocks_left_out(site_layouts: Path) -> list[Problem]:
+    """A warning for each site template that replaces one the theme's pages extend (`base.html`)
+    without extending it and without a block those pages fill: Jinja drops what a page puts in a
+    block its parent does not have, without a word (a `base.html` without `content` empties every
+    page). A template that does not parse is left to the render, which locates its error."""
+    parser = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)  # parses only
+    problems = []
+    for name, filled in sorted(_theme_blocks_filled().items()):
+        try:
+            tree = parser.parse((site_layouts / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError):
+            continue
+        if next(tree.find_all(jinja2.nodes.Extends), None) is not None:
+            continue  # its blocks include its parent's
+        have = {block.name for block in tree.find_all(jinja2.nodes.Block)}
+        missing = sorted(filled.keys() - have)
+        if missing:
+            pages = sorted({page for block in missing for page in filled[block]})
+            shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
+            problems.append(
+                Problem(
+                    SourceLocation(posixpath.join("layouts", name), 1, 1),
+                    f"{name} replaces the theme's without the block{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(missing)}: what the theme's {shown} put there is not shown",
+                    f"add {' '.join(f'{{% block {b} %}}{{% endblock %}}' for b in missing)} where it belongs, "
+                    f'or extend the theme\'s: {{% extends "theme/{name}" %}}',
+                    Severity.WARNING,
+                )
+            )
+    return problems
+
+
+@functools.cache
+def _theme_blocks_filled() -> dict[str, dict[str, list[str]]]:
+    """For each template the theme's templates extend: which blocks they fill, and which fill each."""
+    parser = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)  # parses only
+    filled: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(THEME_DIR.glob("*.html")):
+        tree = parser.parse(path.read_text(encoding="utf-8"))
+        for extends in tree.find_all(jinja2.nodes.Extends):
+            if isinstance(extends.template, jinja2.nodes.Const):
+                blocks = filled.setdefault(str(extends.template.value), {})
+                for block in tree.find_all(jinja2.nodes.Block):
+                    blocks.setdefault(block.name, []).append(path.name)
+    return filled
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:

@@ -338,7 +338,12 @@ def check_output_dir(output: Path, source: Path) -> Path:
         raise UsageProblem(f"refusing to build into {out}: it is the file system root or your home folder")
     if out == src or out in src.parents:
         raise UsageProblem(f"refusing to build into {out}: it contains the site source")
-    for inputs in ("content", "layouts", ".git"):
+    for inputs in (
+        "content",
+        "layouts",
+        "measurements",
+        ".git",
+    ):  # measurements/: `measure` writes there, the build reads it
         if out == src / inputs or (src / inputs) in out.parents:
             raise UsageProblem(f"refusing to build into {out}: it is inside the source's {inputs}/")
     if output.is_symlink():

@@ -12,7 +12,7 @@ import yaml
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.hints import MAX_YAML_DEPTH, TOO_DEEP, syntax_error
 from servicebook.source.nodes import Document, Mapping, Node, Scalar, Sequence
-from servicebook.source.text import SourceError, SourceText
+from servicebook.source.text import BIDI_CONTROLS, SourceError, SourceText
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same events
     _Parser: type = yaml.CSafeLoader
@@ -89,6 +89,29 @@ def _refuse_unicode_breaks(source: SourceText, text: str, line_offset: int) -> N
     raise SourceError(problems)
 
 
+# What source/text.py refuses in a file, and the Unicode line breaks refused above, written in a
+# double-quoted value as an escape ("\e[31m", "\u0000", "\u202e"), which puts it in the value
+# without putting it in the file.
+_ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def _escaped_character(value: str) -> tuple[str, str] | None:
+    found = _ESCAPED_RE.search(value)
+    if found is None:
+        return None
+    kind = (
+        "bidirectional control"
+        if found[0] in BIDI_CONTROLS
+        else "line break"
+        if found[0] in _UNICODE_BREAKS
+        else "control"
+    )
+    return (
+        f"{kind} character U+{ord(found[0]):04X}, written as an escape, is not allowed",
+        "delete the escape: it can make the text show differently from what it says (a terminal escape, Trojan Source)",
+    )
+
+
 def _problem(source: SourceText, line: int, column: int, message: str, hint: str | None = None) -> Problem:
     return Problem(SourceLocation(source.path, line, column), message, hint, source_line=source.line(line))
 
@@ -156,6 +179,8 @@ class _TreeBuilder:
                     "remove the tag; every value is read as text and checked against the schema",
                 )
         if isinstance(event, yaml.ScalarEvent):
+            if event.style == '"' and (escaped := _escaped_character(event.value)) is not None:
+                raise self._refuse(event.start_mark, *escaped)
             plain = event.style is None or event.style == ""
             self._add(Scalar(event.value, self._loc(event.start_mark), plain))
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
