@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import lxml.html
 import pytest
 import referencing
 import referencing.jsonschema
 import yaml
+from markdown_it import MarkdownIt
 
 from servicebook import routes
 from servicebook.catalog import model
@@ -731,6 +733,29 @@ def test_the_aoe_radar_is_items_with_aoes_front_matter_and_a_config_of_its_rings
         assert body.strip()
     jenkins = (out / "radar" / "2025-01-15" / "jenkins.md").read_text()
     assert "Use instead: CI/CD pipelines." in jenkins and "To be reviewed by 2027-04-30." in jenkins
+
+
+def test_an_aoe_radar_item_shows_a_reason_as_written_and_carries_no_markup_of_its_own(
+    run, site_copy, tmp_path: Path
+) -> None:
+    # AOE's radar renders an item's Markdown with its HTML: a reason or a name (plain text in the
+    # catalog, escaped on the site) must not become a script, a link or an image there
+    root = site_copy("example")
+    hostile = "Use <script>alert(1)</script> & [this](javascript:alert(2)) ![x](data:text/html,3) \\[y]"
+    text = (root / "catalog.yaml").read_text()
+    text = text.replace(
+        "      Team-run Jenkins servers had plugins", f"      {hostile} Team-run Jenkins servers had plugins", 1
+    )
+    (root / "catalog.yaml").write_text(text.replace("name: CI/CD pipelines", "name: CI/CD <b>pipelines</b>", 1))
+    out = tmp_path / "aoe"
+    result = run("export", "techradar", "--format", "aoe", "--no-history", "--source", root, "--output", out)
+    assert result.exit_code == 0, result.output
+    body = (out / "radar" / "2025-01-15" / "jenkins.md").read_text().split("---\n", 2)[2]
+    html = MarkdownIt("commonmark", {"html": True}).render(body)  # as AOE renders it: raw HTML on
+    assert "<script" not in html and "<b>" not in html and "<a " not in html and "<img" not in html
+    shown = lxml.html.fromstring(html).text_content()
+    assert hostile in shown  # every character as written
+    assert "Use instead: CI/CD <b>pipelines</b>." in shown
 
 
 def test_every_backstage_radar_entry_names_a_ring_and_quadrant_of_the_radar(run, site_copy) -> None:

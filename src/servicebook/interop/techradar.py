@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -85,11 +85,14 @@ def _names(catalog: model.Catalog) -> dict[str, str]:
     return {t.id: t.name for t in catalog.tools} | {o.id: o.name for o in catalog.offerings}
 
 
-def _description(names: Mapping[str, str], tool: model.Tool, base_url: str | None) -> str:
-    """The reason, the alternative and the review date: what a reader needs of a decision."""
-    parts = [f"{tool.status.value.capitalize()} since {tool.since.isoformat()}. {tool.reason.strip()}"]
+def _description(
+    names: Mapping[str, str], tool: model.Tool, base_url: str | None, text: Callable[[str], str] = str
+) -> str:
+    """The reason, the alternative and the review date: what a reader needs of a decision; what
+    the catalog's writers wrote (the reason, a tool's name) passed through `text`."""
+    parts = [f"{tool.status.value.capitalize()} since {tool.since.isoformat()}. {text(tool.reason.strip())}"]
     if tool.alternative:  # another team's is named by its id there (tool:db-team/pgbouncer: db-team/pgbouncer)
-        parts.append(f"Use instead: {names.get(tool.alternative, crossrefs.alternative(tool.alternative)[1])}.")
+        parts.append(f"Use instead: {text(names.get(tool.alternative, crossrefs.alternative(tool.alternative)[1]))}.")
     if tool.review_by:
         parts.append(f"To be reviewed by {tool.review_by.isoformat()}.")
     if base_url:
@@ -260,9 +263,20 @@ def aoe_radar(
                 "quadrant": _id(drawn.quadrant_of[tool.category]),
                 "tags": [tool.category],
             }
-            body = _description(names, tool, base_url) if last else snapshot["description"]
+            body = _description(names, tool, base_url, _plain) if last else _plain(snapshot["description"])
             files[f"radar/{snapshot['date']}/{tool.id}.md"] = f"---\n{dump_yaml(front)}---\n\n{body}\n".encode()
     return dict(sorted(files.items()))
+
+
+# What starts markup in the Markdown AOE's radar renders as HTML: a tag or an entity, a link or an
+# image (`[x](javascript:…)`), and the backslash that would escape our escapes.
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[", "]": "\\]"})
+
+
+def _plain(text: str) -> str:
+    """`text` (a reason, a name: the catalog holds them as plain text, and the site escapes them)
+    as Markdown that shows it as written: no tag, entity, link or image of its own."""
+    return text.translate(_MARKUP)
 
 
 def _json(data: object) -> bytes:
