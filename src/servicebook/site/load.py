@@ -60,6 +60,7 @@ from servicebook.progress import Phases
 from servicebook.site.links import SettledAnchors
 from servicebook.site.parallel import map_shared, worker_count
 from servicebook.site.search import page_parts
+from servicebook.site.templates import blocks_left_out
 from servicebook.source.yaml import (
     Node,
     SourceError,
@@ -691,9 +692,7 @@ def _check_layouts(root: Path, problems: list[Problem]) -> None:
             stack.extend(posixpath.join(rel, name) for name in reversed(names))
         elif not stat.S_ISREG(info.st_mode):
             problems.append(Problem(SourceLocation(rel), "not a regular file"))
-    if (root / LAYOUTS_DIR / "base.html").is_file():  # Jinja is imported only for a site that replaces it
-        from servicebook.site.templates import blocks_left_out
-
+    if (root / LAYOUTS_DIR / "base.html").is_file():  # a site that replaces the theme's base
         problems.extend(blocks_left_out(root / LAYOUTS_DIR))
 
 
