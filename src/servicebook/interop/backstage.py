@@ -14,7 +14,17 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
-from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
+from servicebook.interop.fragment import (
+    Report,
+    child,
+    dump_stream,
+    dump_yaml,
+    items,
+    listed_objects,
+    location,
+    text,
+    texts,
+)
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
 
 API_VERSION = "backstage.io/v1alpha1"
@@ -272,43 +282,52 @@ def _documents(source: SourceText, report: Report) -> list[_Entity]:
         report.problems += exc.problems
         return found
     for document in documents:
-        node = document.node
-        start = node.location if node is not None else document.location  # where the entity begins
-        if node is None or (isinstance(node, Scalar) and node.is_null):
-            continue  # an empty document (a trailing ---)
-        if not isinstance(node, Mapping):
-            report.error(source, start, "a Backstage entity must be a mapping (apiVersion, kind, metadata, spec)")
-            continue
-        api = text(child(node, "apiVersion"))
-        kind = text(child(node, "kind"))
-        if kind == "Template" and (api or "").startswith("scaffolder.backstage.io/"):  # the scaffolder's own
-            template = text(child(child(node, "metadata"), "name")) or "?"
-            report.skipped(start, f"Template '{template}' ({api}): servicebook has no place for it")
-            continue
-        if api not in API_VERSIONS:
-            report.error(
-                source,
-                location(child(node, "apiVersion"), start),
-                f"apiVersion '{api}' is not one servicebook reads" if api else "the entity has no apiVersion",
-                f"servicebook reads {', '.join(API_VERSIONS)}",
-            )
-            continue
-        if kind is None:
-            report.error(source, start, "the entity has no kind")
-            continue
-        name = text(child(child(node, "metadata"), "name"))
-        if name is None:
-            report.error(source, location(child(node, "metadata"), start), f"the {kind} has no metadata.name")
-            continue
-        if not portals.is_backstage_name(name):
-            report.skipped(
-                start,
-                f"{kind} '{name}': not a valid Backstage name (1-63 letters and digits separated by "
-                "'-', '_' or '.'); Backstage would refuse it too",
-            )
-            continue
-        found.append(_Entity(kind, name, node, source, start))
+        listed = listed_objects(document.node)  # the catalog API's answer: a list or a page of entities
+        for node in [document.node] if listed is None else listed:
+            entity = _entity(node, source, report)
+            if entity is not None:
+                found.append(entity)
     return found
+
+
+def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | None:
+    """The entity a document (or an item of a list of entities) is, or None, said in the report
+    unless the document is empty (a trailing ---)."""
+    if node is None or (isinstance(node, Scalar) and node.is_null):
+        return None
+    start = node.location  # where the entity begins
+    if not isinstance(node, Mapping):
+        report.error(source, start, "a Backstage entity must be a mapping (apiVersion, kind, metadata, spec)")
+        return None
+    api = text(child(node, "apiVersion"))
+    kind = text(child(node, "kind"))
+    if kind == "Template" and (api or "").startswith("scaffolder.backstage.io/"):  # the scaffolder's own
+        template = text(child(child(node, "metadata"), "name")) or "?"
+        report.skipped(start, f"Template '{template}' ({api}): servicebook has no place for it")
+        return None
+    if api not in API_VERSIONS:
+        report.error(
+            source,
+            location(child(node, "apiVersion"), start),
+            f"apiVersion '{api}' is not one servicebook reads" if api else "the entity has no apiVersion",
+            f"servicebook reads {', '.join(API_VERSIONS)}",
+        )
+        return None
+    if kind is None:
+        report.error(source, start, "the entity has no kind")
+        return None
+    name = text(child(child(node, "metadata"), "name"))
+    if name is None:
+        report.error(source, location(child(node, "metadata"), start), f"the {kind} has no metadata.name")
+        return None
+    if not portals.is_backstage_name(name):
+        report.skipped(
+            start,
+            f"{kind} '{name}': not a valid Backstage name (1-63 letters and digits separated by "
+            "'-', '_' or '.'); Backstage would refuse it too",
+        )
+        return None
+    return _Entity(kind, name, node, source, start)
 
 
 def _offering_id(name: str, report: Report, where: SourceLocation) -> str:
@@ -348,7 +367,24 @@ def _resolved(ref: str, namespace: str) -> tuple[str, str, str]:
     parsed = portals.parse_entity_ref(ref)
     if isinstance(parsed, str):  # not a reference: only the same text is the same owner
         return ("", "", ref)
-    return ((parsed.kind or "group").casefold(), parsed.namespace or namespace, parsed.name)
+    return ((parsed.kind or "group").casefold(), (parsed.namespace or namespace).casefold(), parsed.name.casefold())
+
+
+def _same_owner(
+    owners: dict[str, _Owner], owner: str, ref: str, namespace: str, at: SourceLocation, report: Report, label: str
+) -> str:
+    """The owner an earlier reference to the same entity named, as Backstage compares references
+    (without case: `Group:Team-A` and `team-a` are one group), so one team is one owner."""
+    entity = _resolved(ref, namespace)
+    for name, first in owners.items():
+        if first.entity == entity and name != owner:
+            report.guessed(
+                at,
+                f"{label}: owner '{name}' for {ref}, the same {entity[0] or 'owner'} as {first.ref} at {first.at} "
+                "(Backstage compares references without case)",
+            )
+            return name
+    return owner
 
 
 def _owner_ref(
@@ -365,6 +401,24 @@ def _owner_ref(
         )
 
 
+def _owner(entity: _Entity, ours: str | None, owners: dict[str, _Owner], report: Report, label: str) -> str:
+    """The offering's owner: servicebook's own annotation, else the name spec.owner references (the
+    owner an earlier reference to the same entity gave, in whatever case); its reference is kept
+    for portals.backstage.owners."""
+    meta, spec, at = child(entity.node, "metadata"), child(entity.node, "spec"), entity.at
+    owner_ref = text(child(spec, "owner"))
+    where = location(child(spec, "owner"), at)
+    owner = _guess(
+        ours, _ref_name(owner_ref) if owner_ref else "unknown", report, where, f"{label}: owner from spec.owner"
+    )
+    if owner_ref:
+        namespace = text(child(meta, "namespace")) or "default"
+        if ours is None:
+            owner = _same_owner(owners, owner, owner_ref, namespace, where, report, label)
+        _owner_ref(owners, owner, owner_ref, namespace, where, report, label)
+    return owner
+
+
 def _offering(entity: _Entity, report: Report, owners: dict[str, _Owner]) -> dict[str, Any]:
     """The offering an entity describes: exactly what servicebook exported, when it carries the
     servicebook.dev/ annotations; guesses, each in the report, for anything else."""
@@ -376,17 +430,7 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, _Owner]) -> dic
     at = entity.at
     notes = {k: v for k, v in ((k, text(n)) for k, n in items(child(meta, "annotations"))) if v is not None}
     ours = {k.removeprefix(PREFIX): v for k, v in notes.items() if k.startswith(PREFIX)}
-    owner_ref = text(child(spec, "owner"))
-    owner = _guess(
-        ours.get("owner"),
-        _ref_name(owner_ref) if owner_ref else "unknown",
-        report,
-        location(child(spec, "owner"), at),
-        f"{label}: owner from spec.owner",
-    )
-    if owner_ref:
-        namespace = text(child(meta, "namespace")) or "default"
-        _owner_ref(owners, owner, owner_ref, namespace, location(child(spec, "owner"), at), report, label)
+    owner = _owner(entity, ours.get("owner"), owners, report, label)
     name = text(child(meta, "title")) or entity.name
     out: dict[str, Any] = {
         "id": _offering_id(entity.name, report, at),
@@ -424,7 +468,7 @@ def _offering(entity: _Entity, report: Report, owners: dict[str, _Owner]) -> dic
     if ours.get("support-hours"):
         report.dropped(at, f"{label}: support hours '{ours['support-hours']}' (set them under support)")
     for key, node in items(child(meta, "annotations")):
-        if key in notes and not key.startswith(PREFIX):
+        if key in notes and not key.startswith(PREFIX) and key not in BACKSTAGE_OWN_ANNOTATIONS:
             report.dropped(node.location, f"{label}: annotation {key}")
     if not ours:  # servicebook's own export derives its type, system, namespace and tags from them
         _unread(meta, spec, report, label)
@@ -435,12 +479,28 @@ def _unread(meta: Node | None, spec: Node | None, report: Report, label: str) ->
     """Another tool's entity: what it says beside what was read, named where it is written."""
     for section, node, read in (("metadata", meta, _META_READ), ("spec", spec, _SPEC_READ)):
         for key, value in items(node):
-            if key not in read and not (key == "namespace" and text(value) == "default"):
+            if key not in read and not _backstages_own(section, key, value):
                 shown = f" '{text(value)}'" if text(value) is not None else ""
                 report.dropped(value.location, f"{label}: {section}.{key}{shown}")
 
 
+def _backstages_own(section: str, key: str, value: Node) -> bool:
+    """Whether `key` of `section` is what Backstage says of every entity (the default namespace,
+    the uid and etag its catalog gives each): not worth a word in the report."""
+    return section == "metadata" and ((key == "namespace" and text(value) == "default") or key in BACKSTAGE_OWN_META)
+
+
 _META_READ = frozenset({"name", "title", "description", "annotations", "links"})
+# What Backstage's catalog keeps of every entity it read (its API answers with them): not the entity's own
+BACKSTAGE_OWN_META = frozenset({"uid", "etag", "generation"})
+BACKSTAGE_OWN_ANNOTATIONS = frozenset(
+    {
+        "backstage.io/managed-by-location",
+        "backstage.io/managed-by-origin-location",
+        "backstage.io/view-url",
+        "backstage.io/edit-url",
+    }
+)
 _SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn"})
 
 
@@ -541,6 +601,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     offerings: dict[str, dict[str, Any]] = {}  # by id
     where: dict[str, SourceLocation] = {}
     resources: list[str] = []
+    named: dict[str, str] = {}  # an entity's name, as references name it (without case) → its offering's id
     for entity in found:
         label = f"{entity.kind} '{entity.name}'"
         if entity.kind in OFFERING_KINDS or entity.kind in TEAM_KINDS:
@@ -554,6 +615,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 )
                 continue
             offerings[offering["id"]], where[offering["id"]] = offering, entity.at
+            named.setdefault(entity.name.casefold(), offering["id"])
             if entity.kind == "Resource":
                 resources.append(offering["id"])
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
@@ -567,16 +629,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
             report.skipped(entity.at, f"{label}: {why}")
-    for offering in offerings.values():
-        missing = [d for d in offering.get("depends_on", []) if d not in offerings]
-        if missing:
-            report.dropped(
-                where[offering["id"]],
-                f"offering '{offering['id']}': depends_on {', '.join(missing)} (not in the import)",
-            )
-            offering["depends_on"] = [d for d in offering["depends_on"] if d in offerings]
-            if not offering["depends_on"]:
-                del offering["depends_on"]
+    _dependencies(offerings, named, where, report)
     if offerings:
         fragment["offerings"] = list(offerings.values())
     backstage: dict[str, Any] = {}
@@ -594,6 +647,26 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     _nothing_read(fragment, sources, report)
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_yaml(fragment)) if fragment else header, report
+
+
+def _dependencies(
+    offerings: dict[str, dict[str, Any]], named: dict[str, str], where: dict[str, SourceLocation], report: Report
+) -> None:
+    """Each offering's depends_on as the ids of the offerings read (`Component:Payments` is the
+    Component payments, as Backstage compares references); one not read is said dropped."""
+    for offering in offerings.values():
+        if "depends_on" not in offering:
+            continue
+        depends = list(dict.fromkeys(named.get(d.casefold(), d) for d in offering["depends_on"]))
+        missing = [d for d in depends if d not in offerings]
+        if missing:
+            report.dropped(
+                where[offering["id"]],
+                f"offering '{offering['id']}': depends_on {', '.join(missing)} (not in the import)",
+            )
+        offering["depends_on"] = [d for d in depends if d in offerings]
+        if not offering["depends_on"]:
+            del offering["depends_on"]
 
 
 def _nothing_read(fragment: dict[str, Any], sources: Seq[SourceText], report: Report) -> None:
@@ -646,7 +719,7 @@ def _team(entity: _Entity, report: Report, label: str) -> dict[str, Any]:
         read["spec.profile"] = frozenset({"displayName", "email"})
     for section, node in (("metadata", meta), ("spec", spec), ("spec.profile", profile)):
         for key, value in items(node):
-            if key not in read[section] and not (key == "namespace" and text(value) == "default"):
+            if key not in read[section] and not _backstages_own(section, key, value):
                 shown = f" '{text(value)}'" if text(value) is not None else ""
                 report.dropped(value.location, f"{label}: {section}.{key}{shown}")
     return team

@@ -1,5 +1,6 @@
 """What the readers of other tools' SLO files share: the SLO as read (`ForeignSLO`), strict access
-to located YAML (`Fields`), and the dispatch of each document of a file to the reader of its kind.
+to located YAML (`Fields`), and the dispatch of each document of a file (or each object a document
+lists: a Kubernetes `List`, OpenSLO's go-sdk's list) to the reader of its kind.
 
 Files are read as strictly as the catalog (source/yaml.py: no anchors, aliases, tags or duplicate
 keys; size limits; valid UTF-8). A document is recognised by its `apiVersion` and `kind` (Sloth's
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.interop.fragment import MAX_IMPORT_BYTES, read_file
+from servicebook.interop.fragment import MAX_IMPORT_BYTES, listed_objects, read_file
 from servicebook.source.yaml import (
     Mapping,
     Node,
@@ -325,13 +326,16 @@ def read_files(
         for document in documents:
             if document.node is None:
                 continue
-            try:
-                _read_document(Fields(document.node, source, "the document"), source, readers, reading, expect)
-            except Refused as exc:
-                if expect is None:
-                    reading.refused.append((exc.problem, document.node))
-                else:
-                    reading.errors.append(exc.problem)
+            listed = listed_objects(document.node)  # objects listed in one document: each read as one
+            what = "the document" if listed is None else "an item of the list"
+            for node in [document.node] if listed is None else listed:
+                try:
+                    _read_document(Fields(node, source, what), source, readers, reading, expect)
+                except Refused as exc:
+                    if expect is None:
+                        reading.refused.append((exc.problem, node))
+                    else:
+                        reading.errors.append(exc.problem)
 
 
 def _read_document(

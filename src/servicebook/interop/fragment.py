@@ -140,6 +140,26 @@ def texts(node: Node | None) -> list[str]:
     return []
 
 
+# What a page of Backstage's catalog API (`GET /entities/by-query`) holds beside its entities
+_PAGE_KEYS = frozenset({"items", "totalItems", "pageInfo"})
+
+
+def listed_objects(node: Node | None) -> list[Node] | None:
+    """The objects of a document that lists them, each read as a document of its own: a list of
+    objects (OpenSLO's go-sdk encodes its YAML and JSON so; Backstage's catalog API answers
+    `GET /entities` so), a Kubernetes list (`kind: List` or `…List` with `items`, as
+    `kubectl get -o yaml` writes) or a page of Backstage's catalog API (`items`, `totalItems`,
+    `pageInfo`); None for a document that is one object (or a list of no object at all)."""
+    if isinstance(node, Sequence):
+        return list(node.items) if any(isinstance(item, Mapping) for item in node.items) else None
+    found = child(node, "items")
+    if isinstance(node, Mapping) and isinstance(found, Sequence):
+        kind = text(child(node, "kind")) or ""
+        if kind.endswith("List") or {key.value for key, _ in node.items} <= _PAGE_KEYS:
+            return list(found.items)
+    return None
+
+
 def items(node: Node | None) -> Iterator[tuple[str, Node]]:
     if isinstance(node, Mapping):
         for key, value in node.items:

@@ -18,7 +18,7 @@ from servicebook.catalog import model
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, label_id, percent, refuse, rolling_window
 from servicebook.interop.openslo import PREFIX
-from servicebook.source.yaml import Scalar, SourceText
+from servicebook.source.yaml import Mapping, Scalar, SourceText
 
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -65,13 +65,26 @@ def _annotations(meta: Fields) -> dict[str, str]:
     return {k.removeprefix(PREFIX): v for k, v in meta.strings("annotations").items() if k.startswith(PREFIX)}
 
 
+def _foreign_annotations(meta: Fields, reading: Reading) -> None:
+    """Say each annotation that is not servicebook's (`openslo.com/…`, another tool's) where it is:
+    the catalog keeps none of them."""
+    meta.strings("annotations")
+    found = meta.items.get("annotations")
+    if found is not None and isinstance(found[1], Mapping):
+        for key, _ in found[1].items:
+            if not key.value.startswith(PREFIX):
+                reading.note(
+                    meta.source, key.location, f"dropped the annotation '{key.value}' (the catalog keeps {PREFIX} ones)"
+                )
+
+
 def _metadata(root: Fields, reading: Reading) -> tuple[Fields, Located]:
     meta = root.fields("metadata", required=True)
     assert meta is not None
     name = meta.text("name", required=True)
     assert name is not None
     meta.text("displayName")
-    meta.strings("annotations")
+    _foreign_annotations(meta, reading)
     if meta.has("labels"):
         meta.node_of("labels")
         reading.note(meta.source, meta.at("labels"), "dropped 'labels' (the catalog has no labels)")
@@ -186,6 +199,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         inline_meta = inline.fields("metadata")
         inline_annotations = _annotations(inline_meta) if inline_meta is not None else {}
         if inline_meta is not None:
+            _foreign_annotations(inline_meta, reading)
             inline_meta.used.update(inline_meta.items)
         inner = inline.fields("spec", required=True)
         assert inner is not None
@@ -242,7 +256,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         if method is None:
             slo.annotations["budgeting"] = budgeting.value
         slo.window, slo.window_at, slo.timezone = window[0], window[1], timezone
-        _objective(objective, source, slo, method)
+        _objective(objective, source, reading, slo, method)
         op, value = objective.text("op"), objective.text("value")
         state.pending.append(
             _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
@@ -339,15 +353,34 @@ def _starts_a_period(start: str, duration: str) -> bool:
     return day == "01" and midnight and (duration != "1Q" or int(month) in (1, 4, 7, 10))
 
 
-def _objective(o: Fields, source: SourceText, slo: ForeignSLO, method: model.Budgeting | None) -> None:
+def _objective(
+    o: Fields, source: SourceText, reading: Reading, slo: ForeignSLO, method: model.Budgeting | None
+) -> None:
     o.text("displayName")
     target, percent_of = o.text("target"), o.text("targetPercent")
     if (target is None) == (percent_of is None):
         raise refuse(source, o.location, "an objective gives exactly one of target and targetPercent")
     given = target or percent_of
     assert given is not None
-    slo.objective = percent(source, given, "target", scale=100 if target is not None else 1)
+    if target is not None and _at_least_one(target.value):  # a percent written where a fraction goes
+        raise refuse(
+            source,
+            target.location,
+            f"target {target.value} is not a fraction below 1 (OpenSLO's target is 0.999 for 99.9 %)",
+            f"write targetPercent: {target.value.strip()}, or target: {_fraction(target.value)}",
+        )
+    slo.objective = percent(
+        source, given, "target" if target is not None else "targetPercent", scale=100 if target is not None else 1
+    )
     slo.objective_at = given.location
+    if percent_of is not None and slo.objective < 1:  # a fraction written where a percent goes
+        meant = format((slo.objective * 100).normalize(), "f")
+        reading.note(
+            source,
+            percent_of.location,
+            f"an objective of {slo.objective} % (targetPercent is a percent), kept as written",
+            f"if {meant} % was meant, write targetPercent: {meant} or target: {slo.objective}",
+        )
     exact = slo.annotations.get("objective")
     if exact is not None:
         try:
@@ -368,6 +401,19 @@ def _objective(o: Fields, source: SourceText, slo: ForeignSLO, method: model.Bud
             raise refuse(source, slice_window.location, f"timeSliceWindow '{slice_window.value}' is not a duration")
     if method is model.Budgeting.TIMESLICES and (slo.timeslice_target is None or slo.timeslice_window is None):
         raise refuse(source, o.location, "budgetingMethod Timeslices needs timeSliceTarget and timeSliceWindow")
+
+
+def _at_least_one(text: str) -> bool:
+    try:
+        number = Decimal(text.strip())
+        return number.is_finite() and number >= 1
+    except ArithmeticError:
+        return False  # not a number: percent() says so
+
+
+def _fraction(text: str) -> str:
+    """A percent (`99.9`) as OpenSLO's target writes it (`0.999`)."""
+    return format((Decimal(text.strip()) / 100).normalize(), "f")
 
 
 def finish(reading: Reading, state: OpenSLOState) -> None:

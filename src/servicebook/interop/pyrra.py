@@ -38,6 +38,7 @@ _OFFSET = re.compile(r"(?P<selector>.*?)\s+offset\s+(?P<by>-?[0-9][0-9a-z]*)\s*"
 def read(root: Fields, source: SourceText, reading: Reading) -> None:
     root.text("apiVersion")
     root.text("kind")
+    root.node_of("status")  # what Pyrra's controller reports (`kubectl get -o yaml` has it), not the objective
     meta = root.fields("metadata", required=True)
     assert meta is not None
     name = meta.text("name", required=True)

@@ -52,6 +52,7 @@ def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DE
     else:
         root.text("apiVersion")
         root.text("kind")
+        root.node_of("status")  # what Sloth's controller reports (`kubectl get -o yaml` has it), not the spec
         meta = root.fields("metadata")
         if meta is not None:
             meta.used.update(meta.items)  # name, namespace, labels: Kubernetes' own

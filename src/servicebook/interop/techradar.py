@@ -332,15 +332,14 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         return "", report
     categories: dict[str, dict[str, str]] = {}
     dated = _radar_date(_key(node, "date"), report) if isinstance(node, YamlMapping) else None
-    undated: list[str] = []  # entries without a date of their own, dated by the radar's or today
+    undated: list[_Undated] = []  # entries without a date of their own, dated by the radar's or today
     tools, placed = _tools(entries, quadrants, rings, categories, report, dated or today, undated)
     fragment: dict[str, Any] = {}
     if categories:
         fragment["categories"] = list(categories.values())
-    entries_n = f"{len(undated)} {'entry' if len(undated) == 1 else 'entries'}"
+    entries_n = _entries(len(undated))
     if undated and dated is not None:
-        where = location(_key(node, "date"), top)
-        report.guessed(where, f"since {dated.isoformat()} for {entries_n}, from the radar's date")
+        _dated_by_the_radar(undated, dated, location(_key(node, "date"), top), report)
     elif undated:  # nothing in the file says when: the day of the import, said so
         report.guessed(
             top,
@@ -358,6 +357,38 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     return (header + dump_yaml(fragment)) if fragment else header, report
 
 
+_Undated = tuple[str, str | None]
+"""An entry dated by its radar: its title, and how Zalando's `moved` says it came to its ring
+("moved": in, out or new in that edition; "unmoved"; None when it does not say)."""
+_MOVES = {"-1": "moved", "1": "moved", "2": "moved", "0": "unmoved"}  # as Zalando's radar.js draws them
+
+
+def _entries(n: int) -> str:
+    return f"{n} {'entry' if n == 1 else 'entries'}"
+
+
+def _dated_by_the_radar(undated: list[_Undated], dated: dt.date, where: SourceLocation, report: Report) -> None:
+    """Say which entries took the radar's date as their since: an entry that moved (or is new) in
+    that edition reached its ring then; one that did not move was in its ring before."""
+    day = dated.isoformat()
+    said = [title for title, move in undated if move is None]
+    moved = [title for title, move in undated if move == "moved"]
+    unmoved = [title for title, move in undated if move == "unmoved"]
+    if said:
+        report.guessed(where, f"since {day} for {_entries(len(said))}, from the radar's date")
+    if moved:
+        report.guessed(
+            where, f"since {day} for {_entries(len(moved))}, from the radar's date (moved or new in that edition)"
+        )
+    if unmoved:
+        named = ", ".join(unmoved[:5]) + (", …" if len(unmoved) > 5 else "")
+        report.guessed(
+            where,
+            f"since {day} for {_entries(len(unmoved))}, from the radar's date, though they did not move in that "
+            f'edition ("moved": 0: {named}): each was in its ring before; set since to the day it was decided',
+        )
+
+
 def _tools(
     entries: YamlSequence,
     quadrants: list[tuple[str, str]],
@@ -365,7 +396,7 @@ def _tools(
     categories: dict[str, dict[str, str]],
     report: Report,
     dated: dt.date,
-    undated: list[str],
+    undated: list[_Undated],
 ) -> tuple[list[dict[str, Any]], dict[str, SourceLocation]]:
     """The tools the entries are, in order, and where each one's entry is: entries whose ids come
     out alike are both kept (the later with -2, -3 …), the same tool twice once, each said."""
@@ -375,7 +406,7 @@ def _tools(
     drawn: dict[tuple[str, str, str], SourceLocation] = {}  # (title, quadrant, ring) → where it is first
     written = _written_ids(entries)  # an id made for a clash is none an entry gives
     for n, entry in enumerate(entries.items):
-        own, own_undated = Report(), list[str]()  # what a repeat says of itself is said once, at the first
+        own, own_undated = Report(), list[_Undated]()  # what a repeat says of itself is said once, at the first
         read = _tool(entry, n, quadrants, rings, categories, own, dated, own_undated)
         if read is not None and read[1] in drawn:  # the same tool twice (a sheet's row pasted again): once
             first = drawn[read[1]]
@@ -590,7 +621,7 @@ def _tool(
     categories: dict[str, dict[str, str]],
     report: Report,
     dated: dt.date,
-    undated: list[str],
+    undated: list[_Undated],
 ) -> tuple[dict[str, Any], tuple[str, str, str]] | None:
     """The tool an entry is, and where the radar draws it (title, quadrant, ring); None, said in
     the report, for an entry that cannot be placed."""
@@ -628,10 +659,11 @@ def _tool(
         report.guessed(at, f"{label}: status best-effort from the ring '{ring[1]}' (map custom rings by hand)")
     elif portals.slug(ring[0]) == "assess":
         report.guessed(at, f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
+    move = _move(entry, label, report)
     since = text(_key(newest, "date")) if newest is not None else None
     if since is None or not _is_date(since[:10]):
         since_text = dated.isoformat()
-        undated.append(title)
+        undated.append((title, move))
     else:
         since_text = since[:10]
     active = _key(entry, "active")
@@ -689,6 +721,16 @@ def _tool(
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool, (title, quadrant[0], ring[0])
+
+
+def _move(entry: YamlMapping, label: str, report: Report) -> str | None:
+    """How an entry came to its ring, as Zalando's `moved` says (_Undated); a value its radar does
+    not draw is said dropped."""
+    moved = text(_key(entry, "moved"))
+    move = _MOVES.get(moved.strip()) if moved is not None else None
+    if moved is not None and move is None:
+        report.dropped(entry.location, f"{label}: 'moved' {moved} (Zalando's radar draws -1, 0, 1 and 2)")
+    return move
 
 
 def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:

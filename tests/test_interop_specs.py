@@ -1,0 +1,393 @@
+"""The imports read files as the other tools' specifications allow them to be written, and as
+those tools and their clients write them: several objects in one document (OpenSLO's SDK, a
+`kubectl get -o yaml`, Backstage's catalog API), annotations of other tools, a target written
+in the other unit, entity references in another case, a radar entry's move. Each input is
+written by hand after the specification it cites (tests/interop/fixtures/SOURCES.md)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+# An OpenSLO v1 SLO as OpenSLO's go-sdk encodes objects (pkg/openslosdk/encoding.go: Encode
+# marshals the slice of objects, so its YAML is a list; Decode reads such a list too)
+OPENSLO_LIST = """- apiVersion: openslo/v1
+  kind: Service
+  metadata:
+    name: web
+    displayName: Web shop
+  spec:
+    description: The shop's pages
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata:
+    name: web-availability
+  spec:
+    service: web
+    indicator:
+      metadata:
+        name: web-errors
+      spec:
+        ratioMetric:
+          counter: true
+          good:
+            metricSource:
+              type: Prometheus
+              spec:
+                query: http_requests_total{code!~"5.."}
+          total:
+            metricSource:
+              type: Prometheus
+              spec:
+                query: http_requests_total
+    timeWindow:
+      - duration: 28d
+        isRolling: true
+    budgetingMethod: Occurrences
+    objectives:
+      - targetPercent: 99.9
+"""
+
+
+def _import(run, fmt: str, file: Path):
+    result = run("import", fmt, file)
+    assert "Traceback" not in result.output
+    return result
+
+
+# --- Several objects in one document -------------------------------------------------------------
+
+
+def test_openslo_objects_listed_in_one_document_as_its_sdk_writes_them_are_each_read(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(OPENSLO_LIST)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["name"], offering["summary"]) == ("web", "Web shop", "The shop's pages")
+    (slo,) = offering["slos"]
+    assert (slo["id"], slo["objective"], slo["window"]) == ("web-availability", 99.9, "28d")
+    assert slo["measurement"] == {"good": 'http_requests_total{code!~"5.."}', "total": "http_requests_total"}
+
+
+def test_openslo_objects_as_a_json_array_are_each_read(run, tmp_path: Path) -> None:
+    # the SDK's JSON encoding: the same list, as a JSON array
+    file = tmp_path / "slos.json"
+    file.write_text(json.dumps(yaml.safe_load(OPENSLO_LIST), indent=2))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert [s["id"] for s in offering["slos"]] == ["web-availability"]
+
+
+def test_an_item_of_a_list_that_is_no_object_is_refused_where_it_is(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(OPENSLO_LIST + "- just text\n")
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:36:3: error: an item of the list must be a mapping" in result.stderr
+
+
+# `kubectl get servicelevelobjectives -A -o yaml`: a Kubernetes List whose items carry what the
+# API server adds (uid, resourceVersion, managedFields, status)
+KUBECTL_LIST = """apiVersion: v1
+items:
+- apiVersion: pyrra.dev/v1alpha1
+  kind: ServiceLevelObjective
+  metadata:
+    annotations:
+      kubectl.kubernetes.io/last-applied-configuration: |
+        {"apiVersion":"pyrra.dev/v1alpha1","kind":"ServiceLevelObjective"}
+    creationTimestamp: "2024-01-10T09:00:00Z"
+    generation: 1
+    labels:
+      prometheus: k8s
+    name: prometheus-http-errors
+    namespace: monitoring
+    resourceVersion: "123456"
+    uid: 5a0c6e54-3f5e-4c1e-9d9e-1c2b3a4d5e6f
+  spec:
+    description: ""
+    indicator:
+      ratio:
+        errors:
+          metric: prometheus_http_requests_total{job="prometheus-k8s",code=~"5.."}
+        total:
+          metric: prometheus_http_requests_total{job="prometheus-k8s"}
+    target: "99"
+    window: 2w
+  status: {}
+kind: List
+metadata:
+  resourceVersion: ""
+"""
+
+
+def test_a_kubectl_list_of_pyrra_objectives_is_read_item_by_item(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(KUBECTL_LIST)
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    (slo,) = offering["slos"]
+    assert (offering["id"], slo["id"], slo["objective"], slo["window"]) == (
+        "monitoring",
+        "prometheus-http-errors",
+        99,
+        "14d",
+    )
+    # what the API server adds to every object is not the objective's: not a warning each
+    assert "status" not in result.stderr and "resourceVersion" not in result.stderr
+
+
+def test_a_kubectl_list_of_sloth_specs_is_read_item_by_item(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(
+        "apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevelList\nitems:\n"
+        "- apiVersion: sloth.slok.dev/v1\n  kind: PrometheusServiceLevel\n  metadata:\n    name: web\n"
+        "  spec:\n    service: web\n    slos:\n    - name: requests-availability\n      objective: 99.9\n"
+        '      sli:\n        events:\n          errorQuery: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))\n'
+        "          totalQuery: sum(rate(http_requests_total[{{.window}}]))\n"
+        "      alerting:\n        pageAlert:\n          disable: true\n        ticketAlert:\n          disable: true\n"
+    )
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert [s["id"] for s in offering["slos"]] == ["requests-availability"]
+
+
+# --- OpenSLO: annotations and targets ---------------------------------------------------------------
+
+
+def _one_slo(objective: str, annotations: str = "") -> str:
+    return (
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: web-availability\n"
+        + annotations
+        + "spec:\n  service: web\n  indicatorRef: web-errors\n  budgetingMethod: Occurrences\n"
+        "  timeWindow:\n    - duration: 28d\n      isRolling: true\n  objectives:\n"
+        f"    - {objective}\n"
+    )
+
+
+def test_an_openslo_annotation_of_another_tool_is_said_dropped_where_it_is(run, tmp_path: Path) -> None:
+    # the specification's own example: `openslo.com/key1: value1`, `fooimplementation.com/key2: value2`
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        _one_slo(
+            "targetPercent: 99.9",
+            "  annotations:\n    openslo.com/key1: value1\n    fooimplementation.com/key2: value2\n"
+            "    servicebook.dev/name: Web availability\n",
+        )
+    )
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:6:5: warning: dropped the annotation 'openslo.com/key1' (the catalog keeps servicebook.dev/ ones)"
+    ) in result.stderr
+    assert f"{file}:7:5: warning: dropped the annotation 'fooimplementation.com/key2'" in result.stderr
+    assert "servicebook.dev/name" not in result.stderr
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["name"] == "Web availability"
+
+
+def test_an_annotation_of_an_inline_indicator_is_said_dropped_too(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(
+        OPENSLO_LIST.replace(
+            "        name: web-errors\n",
+            "        name: web-errors\n        annotations:\n          grafana.com/dashboard: abc\n",
+        )
+    )
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert f"{file}:18:11: warning: dropped the annotation 'grafana.com/dashboard'" in result.stderr
+
+
+def test_an_openslo_target_percent_under_one_is_said_and_kept(run, tmp_path: Path) -> None:
+    # targetPercent is a percent, [0, 100): 0.999 is 0.999 %, which reads as 99.9 % written as a fraction
+    file = tmp_path / "slo.yaml"
+    file.write_text(_one_slo("targetPercent: 0.999"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"] == 0.999
+    assert (
+        f"{file}:13:22: warning: an objective of 0.999 % (targetPercent is a percent), kept as written"
+    ) in result.stderr
+    assert "if 99.9 % was meant, write targetPercent: 99.9 or target: 0.999" in result.stderr
+
+
+def test_an_openslo_target_written_as_a_percent_is_refused_saying_target_is_a_fraction(run, tmp_path: Path) -> None:
+    # target is a fraction, [0, 1): "target 99.9 is not a percentage" sent the user to the wrong number
+    file = tmp_path / "slo.yaml"
+    file.write_text(_one_slo("target: 99.9"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:13:15: error: target 99.9 is not a fraction below 1 (OpenSLO's target is 0.999 for 99.9 %)" in (
+        result.stderr
+    )
+    assert "write targetPercent: 99.9, or target: 0.999" in result.stderr
+
+
+def test_an_openslo_target_percent_of_100_is_refused_by_its_own_name(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(_one_slo("targetPercent: 100"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:13:22: error: targetPercent 100 is not a percentage above 0 and below 100 %" in result.stderr
+
+
+# --- Backstage: references in any case, the catalog API's answers ----------------------------------
+
+# Backstage compares entity references without case (stringifyEntityRef lower-cases every part):
+# `Group:Team-A` and `team-a` are one group, `Component:Payments` is the Component payments
+BACKSTAGE_CASES = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: web
+spec:
+  type: service
+  lifecycle: production
+  owner: Group:Team-A
+  dependsOn:
+    - Component:Payments
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+"""
+
+
+def test_backstage_owner_references_in_another_case_are_one_owner(run, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(BACKSTAGE_CASES)
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert [o["owner"] for o in fragment["offerings"]] == ["Team-A", "Team-A"]
+    assert fragment["portals"]["backstage"]["owners"] == [{"owner": "Team-A", "ref": "Group:Team-A"}]
+    assert (
+        f"{file}:19:10: warning: guessed Component 'payments': owner 'Team-A' for team-a, the same group as "
+        f"Group:Team-A at {file}:8:10 (Backstage compares references without case)"
+    ) in result.stderr
+
+
+def test_a_backstage_dependency_named_in_another_case_is_kept(run, tmp_path: Path) -> None:
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(BACKSTAGE_CASES)
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    web = yaml.safe_load(result.stdout)["offerings"][0]
+    assert web["depends_on"] == ["payments"]
+    assert "depends_on" not in result.stderr
+
+
+def _api_entity(name: str, owner: str) -> dict[str, object]:
+    # an entity as the catalog's REST API answers it: Backstage's own uid, etag, the annotations
+    # its processors add, its relations
+    return {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {
+            "namespace": "default",
+            "annotations": {
+                "backstage.io/managed-by-location": f"url:https://github.com/acme/{name}/blob/main/catalog-info.yaml",
+                "backstage.io/managed-by-origin-location": "url:https://github.com/acme/catalog/blob/main/all.yaml",
+                "backstage.io/view-url": f"https://github.com/acme/{name}/blob/main/catalog-info.yaml",
+                "backstage.io/edit-url": f"https://github.com/acme/{name}/edit/main/catalog-info.yaml",
+                "backstage.io/source-location": f"url:https://github.com/acme/{name}/tree/main/",
+            },
+            "name": name,
+            "description": f"The {name} service",
+            "uid": "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+            "etag": "6b3c4a0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b",
+        },
+        "spec": {"type": "service", "lifecycle": "production", "owner": owner},
+        "relations": [{"type": "ownedBy", "targetRef": f"group:default/{owner}"}],
+    }
+
+
+def test_the_backstage_catalog_apis_list_of_entities_is_read_entity_by_entity(run, tmp_path: Path) -> None:
+    # `curl …/api/catalog/entities` answers a JSON array of entities
+    file = tmp_path / "entities.json"
+    file.write_text(json.dumps([_api_entity("web", "team-a"), _api_entity("payments", "team-a")], indent=2))
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert [(o["id"], o["summary"]) for o in fragment["offerings"]] == [
+        ("web", "The web service"),
+        ("payments", "The payments service"),
+    ]
+    # what Backstage keeps of every entity (its uid, etag, where it read it) is not the entity's
+    for own in ("uid", "etag", "managed-by-location", "managed-by-origin-location", "view-url", "edit-url"):
+        assert own not in result.stderr
+    assert "annotation backstage.io/source-location" in result.stderr
+
+
+def test_a_page_of_the_backstage_catalog_apis_query_is_read_entity_by_entity(run, tmp_path: Path) -> None:
+    # `…/api/catalog/entities/by-query` answers {items, totalItems, pageInfo}
+    file = tmp_path / "entities.json"
+    page = {"items": [_api_entity("web", "team-a")], "totalItems": 1, "pageInfo": {}}
+    file.write_text(json.dumps(page, indent=2))
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["web"]
+
+
+# --- Zalando's radar: an entry's move -----------------------------------------------------------
+
+
+def test_a_zalando_entry_that_did_not_move_is_said_to_predate_the_radars_date(run, tmp_path: Path) -> None:
+    # Zalando's config.json: "moved" -1 (out), 0 (not moved), 1 (in), 2 (new), as its radar.js draws them;
+    # an entry that did not move was in its ring before this edition, so its date is not the decision's
+    file = tmp_path / "config.json"
+    file.write_text(
+        '{"date": "2023.10", "entries": [\n'
+        '{"quadrant": 0, "ring": 0, "label": "Go", "active": true, "moved": 0},\n'
+        '{"quadrant": 0, "ring": 1, "label": "Rust", "active": true, "moved": 1},\n'
+        '{"quadrant": 0, "ring": 3, "label": "Perl", "active": true, "moved": -1},\n'
+        '{"quadrant": 0, "ring": 2, "label": "Zig", "active": true, "moved": 2},\n'
+        '{"quadrant": 0, "ring": 0, "label": "Java", "active": true, "moved": 0},\n'
+        '{"quadrant": 0, "ring": 0, "label": "Kotlin", "active": true, "moved": 5}\n'
+        "]}\n"
+    )
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert {t["since"] for t in tools} == {"2023-10-01"}
+    assert (
+        f"{file}:1:10: warning: guessed since 2023-10-01 for 3 entries, from the radar's date "
+        "(moved or new in that edition)"
+    ) in result.stderr
+    assert (
+        f"{file}:1:10: warning: guessed since 2023-10-01 for 2 entries, from the radar's date, though they did not "
+        'move in that edition ("moved": 0: Go, Java): each was in its ring before; set since to the day it was decided'
+    ) in result.stderr
+    assert f"{file}:1:10: warning: guessed since 2023-10-01 for 1 entry, from the radar's date\n" in result.stderr
+    assert f"{file}:7:1: warning: dropped entry 'Kotlin': 'moved' 5 (Zalando's radar draws -1, 0, 1 and 2)" in (
+        result.stderr
+    )
+
+
+def test_the_drift_check_reads_a_kubectl_list_in_the_folder_object_by_object(run, tmp_path: Path) -> None:
+    # `kubectl get slo -A -o yaml > monitoring/slos.yaml`, then `check --against monitoring`
+    site = tmp_path / "site"
+    shutil.copytree(Path(__file__).parent / "sites" / "minimal", site)
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    listed = KUBECTL_LIST.replace(
+        "    annotations:\n", "    annotations:\n      servicebook.dev/slo: ci/availability\n"
+    )
+    (monitoring / "slos.yaml").write_text(
+        listed.replace('target: "99"\n    window: 2w', 'target: "99.9"\n    window: 30d')
+    )
+    result = run("check", "--source", site, "--against", monitoring)
+    assert "Traceback" not in result.output
+    assert "the catalog's objective is 99.5 %, but Pyrra SLO 'prometheus-http-errors'" in result.stderr
+    assert f"({monitoring}/slos.yaml:26:13) has 99.9 %" in result.stderr
