@@ -391,3 +391,78 @@ def test_the_drift_check_reads_a_kubectl_list_in_the_folder_object_by_object(run
     assert "Traceback" not in result.output
     assert "the catalog's objective is 99.5 %, but Pyrra SLO 'prometheus-http-errors'" in result.stderr
     assert f"({monitoring}/slos.yaml:26:13) has 99.9 %" in result.stderr
+
+
+# after nobl9/nobl9-openslo's conversion inputs (pkg/openslotonobl9/test_data): OpenSLO objects as a
+# list, Prometheus metric sources whose spec names the query `promql`, Nobl9's own annotations
+NOBL9_SHAPED = """- apiVersion: openslo/v1
+  kind: SLO
+  metadata:
+    name: web-availability
+    displayName: SLO for web availability
+    labels:
+      env:
+        - prod
+    annotations:
+      nobl9.com/metadata.project: my-project
+  spec:
+    description: Share of requests served within 2.5 s
+    service: web
+    budgetingMethod: Occurrences
+    indicator:
+      metadata:
+        name: web-successful-requests-ratio
+      spec:
+        ratioMetric:
+          counter: true
+          good:
+            metricSource:
+              metricSourceRef: my-agent
+              type: prometheus
+              spec:
+                promql: http_request_duration_seconds_bucket{handler="/api",le="2.5"}
+          total:
+            metricSource:
+              metricSourceRef: my-agent
+              type: prometheus
+              spec:
+                promql: http_request_duration_seconds_count{handler="/api"}
+    objectives:
+      - displayName: Good
+        target: 0.95
+    timeWindow:
+      - duration: 28d
+        isRolling: true
+"""
+
+
+def test_a_prometheus_metric_source_whose_spec_names_its_query_promql_is_measured(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(NOBL9_SHAPED)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {
+        "good": 'http_request_duration_seconds_bucket{handler="/api",le="2.5"}',
+        "total": 'http_request_duration_seconds_count{handler="/api"}',
+    }
+    assert (slo["objective"], slo["sli"]) == (95, "Share of requests served within 2.5 s")
+    assert f"{file}:10:7: warning: dropped the annotation 'nobl9.com/metadata.project'" in result.stderr
+
+
+def test_an_openslo_window_rolling_as_yaml_1_1_writes_true_is_rolling(run, tmp_path: Path) -> None:
+    # OpenSLO's Go tools read YAML 1.1 (sigs.k8s.io/yaml): `isRolling: True` or `yes` is true; it was
+    # read as false, and the window refused as "not rolling needs a calendar"
+    file = tmp_path / "slo.yaml"
+    file.write_text(_one_slo("targetPercent: 99.9").replace("isRolling: true", "isRolling: True"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["window"] == "28d"
+
+
+def test_an_openslo_window_rolling_neither_true_nor_false_is_refused_where_it_is(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(_one_slo("targetPercent: 99.9").replace("isRolling: true", "isRolling: maybe"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:11:18: error: isRolling 'maybe' is not true or false" in result.stderr

@@ -23,6 +23,12 @@ from servicebook.source.yaml import Mapping, Scalar, SourceText
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _CALENDAR = {"1M": "calendar-month", "1Q": "calendar-quarter"}
+# A metric source's query, as OpenSLO's examples name it, or as Nobl9's OpenSLO files name a
+# Prometheus one (nobl9/nobl9-openslo: `spec.promql`)
+_QUERY_KEYS = ("query", "promql")
+# isRolling as YAML 1.1 reads a boolean, as OpenSLO's Go tools do (sigs.k8s.io/yaml): `True`, `yes`
+_TRUE = frozenset({"true", "yes", "on", "y"})
+_FALSE = frozenset({"false", "no", "off", "n"})
 
 
 @dataclass(slots=True)
@@ -145,8 +151,11 @@ def _metric(f: Fields | None) -> _Source | None:
     spec = ms.fields("spec")
     query = None
     if spec is not None:
-        q = spec.node_of("query")
-        query = q.value if isinstance(q, Scalar) and not q.is_null else None
+        for key in _QUERY_KEYS:
+            q = spec.node_of(key)
+            if isinstance(q, Scalar) and not q.is_null:
+                query = q.value
+                break
         spec.used.update(spec.items)
     return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location)
 
@@ -294,7 +303,9 @@ def _time_window(
     assert duration is not None
     rolling = w.text("isRolling")
     calendar = w.fields("calendar")
-    is_rolling = rolling is not None and rolling.value == "true"
+    if rolling is not None and rolling.value.lower() not in _TRUE | _FALSE:
+        raise refuse(source, rolling.location, f"isRolling '{rolling.value}' is not true or false")
+    is_rolling = rolling is not None and rolling.value.lower() in _TRUE
     match = _SHORTHAND.fullmatch(duration.value)
     if match is None:
         raise refuse(source, duration.location, f"'{duration.value}' is not a duration shorthand", "e.g. 28d, 4w, 1M")
@@ -454,7 +465,9 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
         )
         return None
     if src.query is None:
-        reading.note(indicator.source, src.location, "dropped the measurement: its metric source has no spec.query")
+        reading.note(
+            indicator.source, src.location, "dropped the measurement: its metric source has no spec.query (or promql)"
+        )
         return None
     return src.query
 
