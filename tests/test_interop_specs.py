@@ -466,3 +466,61 @@ def test_an_openslo_window_rolling_neither_true_nor_false_is_refused_where_it_is
     result = _import(run, "openslo", file)
     assert result.exit_code == 1
     assert f"{file}:11:18: error: isRolling 'maybe' is not true or false" in result.stderr
+
+
+# --- AOE's radar as its build writes it ------------------------------------------------------------
+
+# after AOEpeople/aoe_technology_radar's built `rd.json` (public/rd.json): `items`, each with its
+# title, ring and quadrant by name, its text as HTML (`body`), its newest `release` and `revisions`
+AOE_BUILT = """{
+  "items": [
+    {
+      "flag": "changed",
+      "featured": true,
+      "revisions": [
+        {"name": "akka-streams", "release": "2019-11-01", "title": "Akka Streams", "ring": "adopt",
+         "quadrant": "languages-and-frameworks", "body": "<p>Updated to &quot;adopt&quot;</p>\\n"},
+        {"name": "akka-streams", "release": "2018-03-01", "title": "Akka Streams", "ring": "assess",
+         "quadrant": "languages-and-frameworks", "body": "<p>Streams of elements.</p>\\n"}
+      ],
+      "name": "akka-streams",
+      "title": "Akka Streams",
+      "ring": "adopt",
+      "quadrant": "languages-and-frameworks",
+      "body": "<p>Updated to &quot;adopt&quot;</p>\\n",
+      "info": "",
+      "release": "2019-11-01"
+    },
+    {
+      "flag": "default",
+      "featured": false,
+      "revisions": [],
+      "name": "adr",
+      "title": "ADR",
+      "ring": "hold",
+      "quadrant": "methods-and-patterns",
+      "body": "<p>Architecture Decision Records</p>",
+      "release": "2018-03-01"
+    }
+  ]
+}
+"""
+
+
+def test_the_json_aoes_radar_builds_is_read_item_by_item(run, tmp_path: Path) -> None:
+    # it was refused: "the radar has no list of 'entries'"
+    file = tmp_path / "rd.json"
+    file.write_text(AOE_BUILT)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert [c["id"] for c in fragment["categories"]] == ["languages-and-frameworks", "methods-and-patterns"]
+    tools = {t["id"]: t for t in fragment["tools"]}
+    assert (tools["akka-streams"]["status"], tools["akka-streams"]["since"]) == ("supported", "2019-11-01")
+    assert tools["akka-streams"]["reason"] == 'Updated to "adopt"'
+    assert (tools["adr"]["status"], tools["adr"]["since"]) == ("unsupported", "2018-03-01")
+    assert f"{file}:6:20: warning: dropped entry 'Akka Streams': 1 earlier revisions (git keeps history)" in (
+        result.stderr
+    )
+    assert f"{file}:3:5: warning: dropped entry 'Akka Streams': 'flag'" in result.stderr
+    assert "the radar gives no date" not in result.stderr and "from the radar's date" not in result.stderr

@@ -465,7 +465,8 @@ def _markdown(source: SourceText, report: Report) -> None:
         source,
         SourceLocation(source.path, 1, 1),
         "an AOE radar item (Markdown with front matter) is not read",
-        "give a radar's JSON (Backstage, Zalando, Build-Your-Own-Radar) or a Build-Your-Own-Radar sheet",
+        "give a radar's JSON (Backstage, Zalando, Build-Your-Own-Radar, the rd.json AOE's radar builds of its "
+        "items) or a Build-Your-Own-Radar sheet",
     )
 
 
@@ -537,10 +538,23 @@ def _layout(source: SourceText, node: Node | None, report: Report) -> _Layout | 
         )
         return None
     entries = _key(node, "entries")
+    built = _key(node, "items")
+    if entries is None and isinstance(built, YamlSequence) and _aoe_items(built):  # its items name their places
+        return built, None, None, True
     if not isinstance(entries, YamlSequence):
         report.error(source, location(entries, node.location), "the radar has no list of 'entries'")
         return None
     return entries, _key(node, "quadrants"), _key(node, "rings"), False
+
+
+def _aoe_items(node: YamlSequence) -> bool:
+    """AOE's radar as its build writes it (`rd.json`, `data.json`): `items`, each with its title,
+    ring and quadrant by name, its text (`body`, HTML), the day of its newest release and its
+    `revisions`."""
+    return bool(node.items) and all(
+        isinstance(item, YamlMapping) and all(_key(item, key) is not None for key in ("title", "ring", "quadrant"))
+        for item in node.items
+    )
 
 
 def _key(node: Node | None, key: str) -> Node | None:
@@ -660,7 +674,7 @@ def _tool(
     elif portals.slug(ring[0]) == "assess":
         report.guessed(at, f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
     move = _move(entry, label, report)
-    since = text(_key(newest, "date")) if newest is not None else None
+    since = text(_key(newest, "date")) if newest is not None else text(_key(entry, "release"))  # AOE's
     if since is None or not _is_date(since[:10]):
         since_text = dated.isoformat()
         undated.append((title, move))
@@ -674,7 +688,8 @@ def _tool(
             f'{label}: imported from the {ring[1]} ring though the radar marks it inactive ("active": false): '
             "check it is a current decision, or leave it out",
         )
-    reason_node = _key(entry, "description") if text(_key(entry, "description")) else _key(newest, "description")
+    described = (_key(entry, "description"), _key(newest, "description"), _key(entry, "body"))  # body: AOE's
+    reason_node = next((node for node in described if text(node)), None)
     reason = text(reason_node)
     if reason and _HTML_TAG.search(reason):  # Build-Your-Own-Radar's descriptions are HTML; a reason is text
         reason = _html_text(reason)
@@ -697,11 +712,7 @@ def _tool(
         tool["url"] = url
     elif url:
         report.dropped(at, f"{label}: url {url}")
-    if isinstance(timeline, YamlSequence) and len(timeline.items) > 1:
-        report.dropped(
-            timeline.location, f"{label}: {len(timeline.items) - 1} earlier timeline entries (git keeps history)"
-        )
-        _newest_first(timeline, label, report)
+    _history(entry, timeline, label, report)
     for key, _value in items(entry):
         if key.casefold() not in (
             "key",
@@ -718,9 +729,25 @@ def _tool(
             "active",
             "moved",
             "name",
+            "body",
+            "release",
+            "revisions",
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool, (title, quadrant[0], ring[0])
+
+
+def _history(entry: YamlMapping, timeline: Node | None, label: str, report: Report) -> None:
+    """Say the earlier places a radar keeps of an entry (the plugin's timeline, AOE's revisions)
+    dropped: the catalog's history is its git history."""
+    if isinstance(timeline, YamlSequence) and len(timeline.items) > 1:
+        report.dropped(
+            timeline.location, f"{label}: {len(timeline.items) - 1} earlier timeline entries (git keeps history)"
+        )
+        _newest_first(timeline, label, report)
+    revisions = _key(entry, "revisions")
+    if isinstance(revisions, YamlSequence) and len(revisions.items) > 1:
+        report.dropped(revisions.location, f"{label}: {len(revisions.items) - 1} earlier revisions (git keeps history)")
 
 
 def _move(entry: YamlMapping, label: str, report: Report) -> str | None:
