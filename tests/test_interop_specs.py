@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 # An OpenSLO v1 SLO as OpenSLO's go-sdk encodes objects (pkg/openslosdk/encoding.go: Encode
@@ -524,3 +525,35 @@ def test_the_json_aoes_radar_builds_is_read_item_by_item(run, tmp_path: Path) ->
     )
     assert f"{file}:3:5: warning: dropped entry 'Akka Streams': 'flag'" in result.stderr
     assert "the radar gives no date" not in result.stderr and "from the radar's date" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "said"),
+    [
+        ("openslo", "error: no SLO in {file}: nothing to import"),
+        ("backstage", "error: no Component, Resource or Group in {file}: nothing to"),
+    ],
+)
+def test_an_empty_list_of_objects_is_nothing_to_import_not_a_malformed_document(
+    run, tmp_path: Path, fmt: str, said: str
+) -> None:
+    # the catalog API's answer when no entity matches, an SDK's encoding of no object: `[]`
+    file = tmp_path / "objects.json"
+    file.write_text("[]\n")
+    result = _import(run, fmt, file)
+    assert result.exit_code == 1
+    assert said.format(file=file) in result.stderr
+    assert "must be a mapping" not in result.stderr
+
+
+def test_a_backstage_environment_is_skipped_as_a_kind_of_backstages_own(run, tmp_path: Path) -> None:
+    # Backstage's catalog-model examples/environments/prod.yaml: kind Environment
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Environment\nmetadata:\n  name: prod\n"
+        "  description: SDLC production environment.\nspec:\n  lifecycle: production\n---\n"
+        + BACKSTAGE_CASES.split("---\n")[1]
+    )
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert f"{file}:1:1: warning: skipped Environment 'prod': servicebook has no place for it" in result.stderr

@@ -262,7 +262,18 @@ def split(documents: Seq[dict[str, Any]]) -> dict[str, bytes]:
 
 TEAM_KINDS = ("Group",)
 OFFERING_KINDS = ("Component", "Resource")
-KNOWN_KINDS = ("API", "Domain", "Location", "System", "Template", "User", "Group", "Component", "Resource")
+KNOWN_KINDS = (
+    "API",
+    "Domain",
+    "Location",
+    "System",
+    "Template",
+    "User",
+    "Group",
+    "Component",
+    "Resource",
+    "Environment",  # catalog-model's examples/environments/ (an SDLC environment)
+)
 
 
 @dataclass

@@ -149,9 +149,11 @@ def listed_objects(node: Node | None) -> list[Node] | None:
     objects (OpenSLO's go-sdk encodes its YAML and JSON so; Backstage's catalog API answers
     `GET /entities` so), a Kubernetes list (`kind: List` or `…List` with `items`, as
     `kubectl get -o yaml` writes) or a page of Backstage's catalog API (`items`, `totalItems`,
-    `pageInfo`); None for a document that is one object (or a list of no object at all)."""
+    `pageInfo`); None for a document that is one object (or a list of values that are no object).
+    An empty list (`[]`: the API's answer when nothing matches) lists no object."""
     if isinstance(node, Sequence):
-        return list(node.items) if any(isinstance(item, Mapping) for item in node.items) else None
+        listed = not node.items or any(isinstance(item, Mapping) for item in node.items)
+        return list(node.items) if listed else None
     found = child(node, "items")
     if isinstance(node, Mapping) and isinstance(found, Sequence):
         kind = text(child(node, "kind")) or ""
