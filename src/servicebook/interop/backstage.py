@@ -381,29 +381,39 @@ def _resolved(ref: str, namespace: str) -> tuple[str, str, str]:
     return ((parsed.kind or "group").casefold(), (parsed.namespace or namespace).casefold(), parsed.name.casefold())
 
 
+@dataclass
+class _Owners:
+    """The owners read so far: each owner's first reference, in the order read, and the owner
+    each entity referenced was first given (so a later reference to it, in any case, finds it)."""
+
+    refs: dict[str, _Owner]
+    names: dict[tuple[str, str, str], str]
+
+
 def _same_owner(
-    owners: dict[str, _Owner], owner: str, ref: str, namespace: str, at: SourceLocation, report: Report, label: str
+    owners: _Owners, owner: str, ref: str, namespace: str, at: SourceLocation, report: Report, label: str
 ) -> str:
     """The owner an earlier reference to the same entity named, as Backstage compares references
     (without case: `Group:Team-A` and `team-a` are one group), so one team is one owner."""
     entity = _resolved(ref, namespace)
-    for name, first in owners.items():
-        if first.entity == entity and name != owner:
-            report.guessed(
-                at,
-                f"{label}: owner '{name}' for {ref}, the same {entity[0] or 'owner'} as {first.ref} at {first.at} "
-                "(Backstage compares references without case)",
-            )
-            return name
-    return owner
+    name = owners.names.get(entity, owner)
+    if name != owner:
+        first = owners.refs[name]
+        report.guessed(
+            at,
+            f"{label}: owner '{name}' for {ref}, the same {entity[0] or 'owner'} as {first.ref} at {first.at} "
+            "(Backstage compares references without case)",
+        )
+    return name
 
 
 def _owner_ref(
-    owners: dict[str, _Owner], owner: str, ref: str, namespace: str, at: SourceLocation, report: Report, label: str
+    owners: _Owners, owner: str, ref: str, namespace: str, at: SourceLocation, report: Report, label: str
 ) -> None:
     """Keep the first reference of each owner name for portals.backstage.owners; a second that
     names another entity (`group:other/team-a` beside `group:default/team-a`) is said, with both."""
-    first = owners.setdefault(owner, _Owner(ref, _resolved(ref, namespace), at))
+    first = owners.refs.setdefault(owner, _Owner(ref, _resolved(ref, namespace), at))
+    owners.names.setdefault(first.entity, owner)
     if first.entity != _resolved(ref, namespace):
         report.guessed(
             at,
@@ -412,7 +422,7 @@ def _owner_ref(
         )
 
 
-def _owner(entity: _Entity, ours: str | None, owners: dict[str, _Owner], report: Report, label: str) -> str:
+def _owner(entity: _Entity, ours: str | None, owners: _Owners, report: Report, label: str) -> str:
     """The offering's owner: servicebook's own annotation, else the name spec.owner references (the
     owner an earlier reference to the same entity gave, in whatever case); its reference is kept
     for portals.backstage.owners."""
@@ -430,7 +440,7 @@ def _owner(entity: _Entity, ours: str | None, owners: dict[str, _Owner], report:
     return owner
 
 
-def _offering(entity: _Entity, report: Report, owners: dict[str, _Owner]) -> dict[str, Any]:
+def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any]:
     """The offering an entity describes: exactly what servicebook exported, when it carries the
     servicebook.dev/ annotations; guesses, each in the report, for anything else."""
     meta, spec, label = (
@@ -608,7 +618,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     for source in sources:
         found += _documents(source, report)
     fragment: dict[str, Any] = {}
-    owners: dict[str, _Owner] = {}
+    owners = _Owners({}, {})
     offerings: dict[str, dict[str, Any]] = {}  # by id
     where: dict[str, SourceLocation] = {}
     resources: list[str] = []
@@ -644,8 +654,8 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     if offerings:
         fragment["offerings"] = list(offerings.values())
     backstage: dict[str, Any] = {}
-    if owners:
-        backstage["owners"] = [{"owner": k, "ref": v.ref} for k, v in owners.items()]
+    if owners.refs:
+        backstage["owners"] = [{"owner": k, "ref": v.ref} for k, v in owners.refs.items()]
     if resources:
         backstage["resources"] = resources
     if backstage:
