@@ -929,6 +929,7 @@ class _State:
         return cls([], words_, sizes, starts, digests, runs)
 
 
+_RUNS_KEPT = 16  # runs of the last index read for one call of `_Blocks.old_postings` kept for the next, at most
 _BLOCK_ENDS = frozenset(f"{n:02x}" for n in range(0, 256, 64))  # a run ends at a record whose key ends so
 
 
@@ -967,6 +968,10 @@ class _Blocks:
         self.firsts = sorted(self.todo)
         self.held: dict[int, str] = {}  # postings of records in runs to store, by id, until stored
         self.failed = False  # a record's postings were nowhere: the state is not stored
+        # the last index's runs read (`old_postings`), each its records' postings as stored (None:
+        # not as this code stores them): the run a record that changed left is read for it, then
+        # for the records around it, which its new run is stored with (`finish`)
+        self._read: dict[str, list[str] | None] = {}
 
     def took(self, rid: int, data: str) -> None:
         """The postings of record `rid`, as stored (`_Words._keep`)."""
@@ -1025,15 +1030,23 @@ class _Blocks:
         for key, n in self.old.blocks:
             where[key] = (start, start + n)
             start += n
-        found: dict[str, str] = {}
-        for key, entry in self.store.get(_BUNDLE, sorted(set(runs))).items():
+        unread = sorted(set(runs) - self._read.keys())
+        # kept for the next call when they are a few (an edit's): all of them are a whole store's worth
+        read = self._read if len(unread) <= _RUNS_KEPT else dict(self._read)
+        for key, entry in self.store.get(_BUNDLE, unread).items():
             first, end = where[key]
             try:
                 lines = json.loads(entry.data)["postings"]
             except (ValueError, TypeError, KeyError):
+                lines = None
+            ok = isinstance(lines, list) and len(lines) == end - first and all(isinstance(x, str) for x in lines)
+            read[key] = lines if ok else None
+        found: dict[str, str] = {}
+        for key in dict.fromkeys(runs):
+            lines = read.get(key)
+            if lines is None:
                 continue
-            if not isinstance(lines, list) or len(lines) != end - first or not all(isinstance(x, str) for x in lines):
-                continue
+            first, end = where[key]
             for k, line in zip(self.old.records[first:end], lines, strict=True):
                 if k in wanted:
                     found[k] = line
