@@ -896,6 +896,57 @@ def test_pruning_drops_what_no_recent_build_used_without_comparing_every_entry(t
     assert not any("NOT IN" in s for s in statements)
 
 
+# Builds one after the other: (the keys each stores, the stored keys it uses, whether it is a
+# rebuild in the `serve` process of the build before it, whether it built a release)
+_BUILDS = [
+    ("abcd", "", False, False),
+    ("e", "abc", True, False),
+    ("f", "abe", True, True),
+    ("", "af", True, False),
+    ("g", "f", False, False),  # another build (the command line): `serve`'s run of rebuilds ends
+    ("h", "ag", False, False),  # `serve` started again
+    ("", "ah", True, False),
+    ("i", "g", True, False),
+    ("", "", True, False),
+    ("j", "i", True, False),
+    ("", "j", False, False),
+    ("k", "", False, False),
+]
+
+
+def _kept_after_each(path: Path, *, carry: bool) -> list[set[str]]:
+    kept: list[set[str]] = []
+    last: tuple[int, object] | None = None
+    for stores, uses, rebuild, release in _BUILDS:
+        with Store(path) as store:
+            if carry:
+                store.carry(last if rebuild else None)  # type: ignore[arg-type]
+            store.touch("page", list(uses))
+            for key in stores:
+                store.put("page", key, Entry(key))
+            store.record(str(path.parent / "out"), ["{}"], built_release=release)
+            last = (store.generation, store.marked)
+        db = sqlite3.connect(path)
+        try:
+            kept.append({k for (k,) in db.execute("SELECT key FROM entries")})
+        finally:
+            db.close()
+    return kept
+
+
+def test_a_serve_rebuild_keeps_and_drops_what_any_build_does_without_moving_its_last_builds_rows(
+    tmp_path,
+) -> None:
+    # A rebuild of `serve` neither marks again nor moves the rows of what its last build marked
+    # (Store.carry: a 20,000-page site's ~25,000 rows were written again each rebuild to move
+    # them to its generation); what pruning keeps after each build is what it keeps when every
+    # build marks all it uses, across runs of rebuilds broken by other builds and a release.
+    carried = _kept_after_each(tmp_path / "carried" / "store.sqlite", carry=True)
+    marked = _kept_after_each(tmp_path / "marked" / "store.sqlite", carry=False)
+    assert carried == marked
+    assert [len(k) for k in marked] != [len(k) for k in marked[:1]] * len(marked)  # (pruning did drop some)
+
+
 def _large_manifest(pages: int) -> Manifest:
     outputs = {f"policies/p{n}/index.html": [1000 + n, 1764547200000000000 + n, 4000 + n] for n in range(2 * pages)}
     keys = {f"policies/p{n}/index.html": digest("key", str(n)) for n in range(pages)}

@@ -125,6 +125,40 @@ def test_a_page_body_edit_reads_that_page_alone_and_remakes_only_the_fragments_o
     assert unchanged == {}
 
 
+def test_an_edit_reads_each_run_of_the_last_index_it_needs_once(indexes, monkeypatch) -> None:
+    # The run of records a changed record left is read for that record's postings, then for
+    # those of the records around it, which its new run is stored with: once, not twice (a run
+    # is ~200 KB of JSON at 20,000 pages, checked and parsed each time it is read).
+    asked: list[str] = []
+    real = Store.get
+
+    def spied(self: Store, kind: str, keys: list[str]):  # type: ignore[no-untyped-def]
+        if kind == search._BUNDLE:
+            asked.extend(keys)
+        return real(self, kind, keys)
+
+    monkeypatch.setattr(Store, "get", spied)
+    indexes.make()
+    for page in pages_of(indexes.site)[5:8]:
+        page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n")
+        asked.clear()
+        assert indexes.make()  # (the same as an index made from nothing: `Indexes.make`)
+        assert asked and len(asked) == len(set(asked))
+
+
+def test_an_edit_finds_the_runs_of_the_last_index_around_the_record_it_changed_alone(indexes, monkeypatch) -> None:
+    # Where each run of records ends, and its digest, are the last index's but around the record
+    # that changed: not found again over every record's key (~300 digests at 20,000 pages).
+    indexes.make()
+    looked: list[int] = []
+    real = search._block_ends
+    monkeypatch.setattr(search, "_block_ends", lambda keys: looked.append(len(keys)) or real(keys))
+    page = pages_of(indexes.site)[9]
+    page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n")
+    assert indexes.make()
+    assert looked == []
+
+
 def test_pages_added_and_removed_including_the_only_page_with_a_word(indexes) -> None:
     indexes.make()
     pages = removable(indexes.site)
@@ -576,3 +610,29 @@ def test_a_command_line_rebuild_after_serve_writes_the_records_of_the_page_that_
     assert run("build", "--source", site).exit_code == 0
     assert set(written) == {routes.policy(body.stem)}  # every policy page's before
     assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+@given(
+    st.lists(st.sampled_from([0x00, 0x40, 0x01, 0x02, 0x03]), min_size=1, max_size=400),
+    st.lists(st.tuples(st.integers(0, 399), st.sampled_from([0x80, 0xC0, 0x05])), max_size=12),
+)
+def test_the_runs_after_records_changed_in_place_are_the_runs_made_from_nothing(
+    old_ends: list[int], changes: list[tuple[int, int]]
+) -> None:
+    # A run's end is a key ending in one of four endings (`_Blocks`): the runs of the keys after a
+    # few records changed at their ids, made from the last index's around the changed ones, are
+    # those made of every key, digest and all.
+    def key(n: int, ending: int) -> str:
+        return f"{n:038x}{ending:02x}"
+
+    keys = [key(n, e) for n, e in enumerate(old_ends)]
+    old = search._State(keys, [], [], [], [])
+    runs = list(search._runs(keys, old, None))
+    old.blocks = [(k, e - s) for s, (e, k) in zip([0, *[e for e, _ in runs[:-1]]], runs, strict=True)]
+    new = list(keys)
+    changed = sorted({rid for rid, _ in changes if rid < len(keys)})
+    for rid, ending in changes:
+        if rid < len(keys):
+            new[rid] = key(rid + 1000, ending)
+    assert list(search._runs(new, old, changed)) == list(search._runs(new, old, None))
+    assert [e for e, _ in search._runs(new, old, None)] == search._block_ends(new)

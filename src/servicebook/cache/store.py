@@ -82,6 +82,8 @@ class Store:
         self._off = False  # a read or write failed: the rest of the build does without the store
         self.marked: set[str] | None = None  # the entries this build marked used, when it keeps them (`carry`)
         self._carried: tuple[int, Set[str]] | None = None  # see `carry`
+        self._chain: int | None = None  # the generation the last build's rows are under (`carry`)
+        self._fresh: list[str] = []  # the rows this build marked under its own generation, when carrying
         self._pid = os.getpid()  # the process whose connection `_db` is (see `html`)
         if path is None:
             return
@@ -278,28 +280,68 @@ class Store:
         """For the builds of one long-running process (`serve`): this build keeps the names of the
         entries it marks used (`marked`), and, when `last` is what the process's last build marked
         at the generation just before this one's (no other build opened the store since), does not
-        mark those again one by one: `record` moves that generation's rows to this one in one
-        statement and puts back those this build did not use, so that pruning drops what it would
-        have dropped (a one-page edit of a 5,000-page site used to write 5,000 rows again)."""
+        mark those again one by one, nor moves their rows: they stay under the generation of the
+        first build of the run of such builds (a chain, `_chains`), which `record` says now runs
+        through this build, and the few rows this build marked that the last did not are put
+        under it too; those the last build marked and this one did not are put back to the last
+        build's. Pruning drops what it would have dropped (a one-page edit of a 20,000-page site
+        wrote ~25,000 rows again, to move them from one generation to the next)."""
         self.marked = set()
         self._carried = last if last is not None and last[0] == self.generation - 1 else None
+        self._fresh = []
+        self._chain = None
+        if self._carried is not None:
+            # the last build's rows: under its chain's first build's generation, if it continued one
+            chains = self._chains()
+            base = [first for first, through in chains.items() if through == self.generation - 1]
+            self._chain = base[0] if base else self.generation - 1
 
     def _mark(self, names: list[str], *, carried: bool = True) -> None:
         if self.marked is not None:
             self.marked.update(names)
-            if carried and self._carried is not None:  # marked by the last build: moved at once by `record`
+            if carried and self._carried is not None:  # marked by the last build: its row stands
                 # (the few others picked out: a set of all 20,000 pages' names is not made for them)
                 names = list(itertools.filterfalse(self._carried[1].__contains__, names))
+            if self._chain is not None:
+                self._fresh += names  # put under the chain by `record`
         self._write("INSERT OR REPLACE INTO used VALUES (?, ?)", [(name, self.generation) for name in names])
 
     def _move_carried(self) -> None:
-        """What `carry` spared marking: the last build's rows moved to this generation, but those
-        this build did not use."""
-        if self._carried is None or self.marked is None:
+        """What `carry` spared marking: the rows this build marked that the last did not put under
+        the chain's first generation, those the last marked and this one did not put back to the
+        last build's (as its negative: see `_chains`), and the chain said to run through this build."""
+        if self._carried is None or self.marked is None or self._chain is None:
             return
         last, names = self._carried
-        self._write("UPDATE used SET generation = ? WHERE generation = ?", [(self.generation, last)])
-        self._write("UPDATE used SET generation = ? WHERE key = ?", [(last, name) for name in names - self.marked])
+        first = self._chain
+        self._write(
+            "UPDATE used SET generation = ? WHERE key = ?", [(first, name) for name in dict.fromkeys(self._fresh)]
+        )
+        self._write("UPDATE used SET generation = ? WHERE key = ?", [(-last, name) for name in names - self.marked])
+        chains = self._chains()
+        chains[first] = self.generation
+        self._set_chains(chains)
+
+    def _chains(self) -> dict[int, int]:
+        """The runs of builds of one process that did not move their rows (`carry`): the generation
+        of a run's first build, under which the rows its last build marked are, and the generation
+        of its last build, which they count as. Any other row counts as its generation, or, when
+        that is negative, as the generation it is the negative of (a row put back to the build
+        before: not under a chain's generation, whatever runs on from it)."""
+        try:
+            text = self._state("chains")
+        except sqlite3.Error:
+            return {}
+        chains: dict[int, int] = {}
+        for part in text.split():
+            first, _, through = part.partition(":")
+            if first.isdigit() and through.isdigit():
+                chains[int(first)] = int(through)
+        return chains
+
+    def _set_chains(self, chains: dict[int, int]) -> None:
+        text = " ".join(f"{first}:{through}" for first, through in sorted(chains.items()))
+        self._write("INSERT OR REPLACE INTO state VALUES ('chains', ?)", [(text,)])
 
     def forget(self, kind: str, key: str) -> None:
         name = _key(kind, key)
@@ -391,22 +433,30 @@ class Store:
             self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, "".join(held))])
 
     def _prune(self, oldest: int) -> None:
-        """Drop what no build since generation `oldest` used: the `used` rows older than that, and
-        the entries under their keys. Every entry has a `used` row (`put` and `get` write one in
-        the same transaction, `forget` deletes both), so the entries are found from the rows
-        deleted, without comparing every entry with every row (20 ms a 5k rebuild)."""
+        """Drop what no build since generation `oldest` used: the `used` rows that count as older
+        than that (`_chains`), and the entries under their keys. Every entry has a `used` row
+        (`put` and `get` write one in the same transaction, `forget` deletes both), so the
+        entries are found from the rows deleted, without comparing every entry with every row
+        (20 ms a 5k serve rebuild)."""
         db = self._live
         if db is None:
             return
+        chains = self._chains()
+        live = {first: through for first, through in chains.items() if through >= oldest}
+        # older than `oldest`, or put back to a build older than it, but not under a chain that runs on
+        where = "generation < ? AND generation > ?" + " AND generation <> ?" * len(live)
+        bounds = (oldest, -oldest, *sorted(live))
         try:  # (not DELETE … RETURNING: SQLite 3.35 and later only, and Pythons link older ones)
             if not db.in_transaction:
                 db.execute("BEGIN")
-            gone = db.execute("SELECT key FROM used WHERE generation < ?", (oldest,)).fetchall()
+            gone = db.execute(f"SELECT key FROM used WHERE {where}", bounds).fetchall()  # noqa: S608
         except sqlite3.Error:
             self._failed()
             return
-        self._write("DELETE FROM used WHERE generation < ?", [(oldest,)])
+        self._write(f"DELETE FROM used WHERE {where}", [bounds])  # noqa: S608
         self._write("DELETE FROM entries WHERE key = ?", gone)
+        if live != chains:
+            self._set_chains(live)
 
     def outputs(self) -> list[str]:
         """The output folders a manifest is recorded for."""

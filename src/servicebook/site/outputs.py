@@ -356,8 +356,10 @@ def catalog_json(site: model.SiteContent, kept: CatalogLines | None = None) -> b
     # 8 MB, and their dicts, lines, text and bytes all at once were three times that
     head = ("{\n" + ",\n".join(lines) + ',\n  "pages": ').encode("utf-8")
     if kept is not None:
-        block = kept.page_block(site.pages)
-        return head + (b"[\n    " + block + b"\n  ]\n}\n" if site.pages else b"[]\n}\n")
+        if not site.pages:
+            kept.page_block(site.pages)
+            return head + b"[]\n}\n"
+        return kept.page_block(site.pages, head + b"[\n    ", b"\n  ]\n}\n")
     items = (_item(document_page(p)) for p in site.pages)
     out = io.BytesIO()
     out.write(head)
@@ -418,19 +420,21 @@ class CatalogLines:
         settings = _record_lines(catalog_settings(catalog))
         return [*settings, _list_line("offerings", offerings), _list_line("tools", tools)]
 
-    def page_block(self, pages: Sequence[model.Page]) -> bytes:
-        """The pages' lines as catalog.json has them, joined (b"" for none), from the last build's
-        (`order`, `encoded`) while `pages` are as many: each page that is not the very object at
-        its place has its line made again (found at once, not page by page), or taken from the
-        place it had; when there are not as many pages, `page_lines`, from these. The lines are
-        held once, as bytes: `pages` is left empty."""
+    def page_block(self, pages: Sequence[model.Page], before: bytes = b"", after: bytes = b"") -> bytes:
+        """The pages' lines as catalog.json has them, joined (b"" for none), between `before` and
+        `after`, from the last build's (`order`, `encoded`) while `pages` are as many: each page
+        that is not the very object at its place has its line made again (found at once, not page
+        by page), or taken from the place it had; when there are not as many pages, `page_lines`,
+        from these. The lines are held once, as bytes: `pages` is left empty. Made in one join,
+        `before` and `after` with them: at 20,000 pages the block is 8 MB, and each bytes added
+        to it was a copy of all of it (three a rebuild, each in memory the kernel found anew)."""
         order, encoded = self.order, self.encoded
         if len(order) != len(pages) or not pages:
             if not self.pages and order:
                 self.pages = {id(p): (p, line.decode("utf-8")) for p, line in zip(order, encoded, strict=True)}
             lines = self.page_lines(pages)
             self.order, self.encoded, self.pages = list(pages), [line.encode("utf-8") for line in lines], {}
-            return b",\n    ".join(self.encoded)
+            return _joined(before, self.encoded, after)
         moved = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, order)))
         freed = {id(order[i]): (order[i], encoded[i]) for i in moved}  # a page may be at another place
         for i in moved:
@@ -438,7 +442,7 @@ class CatalogLines:
             found = freed.get(id(page))
             line = found[1] if found is not None and found[0] is page else _item(document_page(page)).encode("utf-8")
             order[i], encoded[i] = page, line
-        return b",\n    ".join(encoded)
+        return _joined(before, encoded, after)
 
     def page_lines(self, pages: Sequence[model.Page]) -> list[str]:
         """The line of each of `pages`; only theirs are kept for the next build."""
@@ -453,6 +457,15 @@ class CatalogLines:
             lines.append(kept[1])
         self.pages = now
         return lines
+
+
+def _joined(before: bytes, lines: list[bytes], after: bytes) -> bytes:
+    """`before + b",\\n    ".join(lines) + after`, in one join (one copy of the lines)."""
+    if not lines:
+        return before + after
+    if len(lines) == 1:
+        return b"".join((before, lines[0], after))
+    return b",\n    ".join([before + lines[0], *itertools.islice(lines, 1, len(lines) - 1), lines[-1] + after])
 
 
 def _slo_names(names: openslo.Names, o: model.Offering) -> tuple[str, ...]:

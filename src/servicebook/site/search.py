@@ -929,6 +929,7 @@ class _State:
         return cls([], words_, sizes, starts, digests, runs)
 
 
+_RUNS_KEPT = 16  # runs of the last index read for one call of `_Blocks.old_postings` kept for the next, at most
 _BLOCK_ENDS = frozenset(f"{n:02x}" for n in range(0, 256, 64))  # a run ends at a record whose key ends so
 
 
@@ -944,7 +945,14 @@ class _Blocks:
     nothing), or at the end (`finish`) with those of the records that did not change read from
     the last index's runs."""
 
-    def __init__(self, store: Store, keys: list[str], old: _State, made: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        keys: list[str],
+        old: _State,
+        made: list[str] | None = None,
+        changed: list[int] | None = None,
+    ) -> None:
         self.store = store
         self.keys = keys
         self.old = old
@@ -954,8 +962,7 @@ class _Blocks:
         old_firsts = list(accumulate((n for _, n in old.blocks), initial=0))
         self.todo: dict[int, tuple[int, str]] = {}  # first id → (end, digest) of each run to store
         start = 0
-        for end in _block_ends(keys):
-            key = digest("\n".join(keys[start:end]))  # hex digests: one part, not one a key
+        for end, key in _runs(keys, old, changed):
             self.blocks.append((key, end - start))
             if key not in known:
                 self.todo[start] = (end, key)
@@ -967,6 +974,10 @@ class _Blocks:
         self.firsts = sorted(self.todo)
         self.held: dict[int, str] = {}  # postings of records in runs to store, by id, until stored
         self.failed = False  # a record's postings were nowhere: the state is not stored
+        # the last index's runs read (`old_postings`), each its records' postings as stored (None:
+        # not as this code stores them): the run a record that changed left is read for it, then
+        # for the records around it, which its new run is stored with (`finish`)
+        self._read: dict[str, list[str] | None] = {}
 
     def took(self, rid: int, data: str) -> None:
         """The postings of record `rid`, as stored (`_Words._keep`)."""
@@ -1025,19 +1036,57 @@ class _Blocks:
         for key, n in self.old.blocks:
             where[key] = (start, start + n)
             start += n
-        found: dict[str, str] = {}
-        for key, entry in self.store.get(_BUNDLE, sorted(set(runs))).items():
+        unread = sorted(set(runs) - self._read.keys())
+        # kept for the next call when they are a few (an edit's): all of them are a whole store's worth
+        read = self._read if len(unread) <= _RUNS_KEPT else dict(self._read)
+        for key, entry in self.store.get(_BUNDLE, unread).items():
             first, end = where[key]
             try:
                 lines = json.loads(entry.data)["postings"]
             except (ValueError, TypeError, KeyError):
+                lines = None
+            ok = isinstance(lines, list) and len(lines) == end - first and all(isinstance(x, str) for x in lines)
+            read[key] = lines if ok else None
+        found: dict[str, str] = {}
+        for key in dict.fromkeys(runs):
+            lines = read.get(key)
+            if lines is None:
                 continue
-            if not isinstance(lines, list) or len(lines) != end - first or not all(isinstance(x, str) for x in lines):
-                continue
+            first, end = where[key]
             for k, line in zip(self.old.records[first:end], lines, strict=True):
                 if k in wanted:
                     found[k] = line
         return found
+
+
+def _runs(keys: list[str], old: _State, changed: list[int] | None) -> Iterator[tuple[int, str]]:
+    """Where each run of `_Blocks` ends (`_block_ends`), and a digest of its keys. With `changed`,
+    the ids of the records whose key is not the last index's (`old`'s), every other key being the
+    same at the same id: the last index's runs, their ends moved only where a changed key ends a
+    run or no longer does, and a run that holds no changed record taken with its digest (a pass
+    over 20,000 keys and ~300 digests of 64 keys each a rebuild, for one page's run)."""
+    old_ends = list(accumulate(n for _, n in old.blocks))
+    last: dict[tuple[int, int], str] = {}
+    if changed is None or not keys or len(keys) != len(old.records) or old_ends[-1:] != [len(keys)]:
+        ends = _block_ends(keys)
+    else:
+        at = set(old_ends)
+        for rid in changed:
+            if keys[rid][-2:] in _BLOCK_ENDS:
+                at.add(rid + 1)
+            else:
+                at.discard(rid + 1)
+        at.add(len(keys))
+        ends = sorted(at)
+        last = {(s, e): key for s, e, (key, _) in zip([0, *old_ends[:-1]], old_ends, old.blocks, strict=True)}
+    dirty = sorted(changed or ())
+    start = 0
+    for end in ends:
+        key = last.get((start, end))
+        if key is None or bisect.bisect_left(dirty, start) != bisect.bisect_left(dirty, end):  # (holds a changed one)
+            key = digest("\n".join(keys[start:end]))  # hex digests: one part, not one a key
+        yield end, key
+        start = end
 
 
 def _block_ends(keys: list[str]) -> list[int]:
@@ -1328,7 +1377,9 @@ class _Words:
         spans = _spans(state.records, keys)
         added = [rid for _, _, lo, hi in spans for rid in range(lo, hi)]
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
-        self.blocks = _Blocks(self.store, keys, state, self.made) if self.store is not None else None
+        # (as many records: `added` is each record whose key changed, the others' the same)
+        changed = added if len(state.records) == len(keys) else None
+        self.blocks = _Blocks(self.store, keys, state, self.made, changed) if self.store is not None else None
         out = self._old_postings(state, removed) if removed else {}
         if out is None:
             return None
