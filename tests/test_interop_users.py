@@ -539,6 +539,54 @@ def test_a_sloth_team_label_names_the_owner_and_a_fixed_range_query_is_said(run,
     assert yaml.safe_load(run("import", "sloth", both).stdout)["offerings"][0]["owner"] == "sre"
 
 
+# as OpenSLO's own examples write a Prometheus ratio: each count a rate over a fixed range
+OPENSLO_FIXED_RANGE = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: vault-availability
+spec:
+  service: secrets-vault
+  indicator:
+    metadata:
+      name: vault-reads
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(vault_reads_ok_total[1m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: vault_reads_total
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.999
+"""
+
+
+def test_an_openslo_query_over_a_fixed_range_is_said_where_it_is_as_for_sloth(run, tmp_path: Path) -> None:
+    file = tmp_path / "openslo.yaml"
+    file.write_text(OPENSLO_FIXED_RANGE)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    # kept as written: the report, not the import, tells the user what to change
+    assert offering["slos"][0]["measurement"]["good"] == "sum(rate(vault_reads_ok_total[1m]))"
+    assert (
+        f"{file}:17:22: warning: the good query is neither a metric selector nor PromQL with {{{{.window}}}}: "
+        "the catalog refuses it" in result.stderr
+    )
+    assert "hint: write its range as [{{.window}}]" in result.stderr
+    assert "total query is neither" not in result.stderr  # a selector is read over the window
+
+
 # written for servicebook in the shape of OpenSLO files in other projects: objectives named in
 # words (`displayName: 99% of decisions under 50ms`), several in one SLO
 OPENSLO_NAMED_OBJECTIVES = """apiVersion: openslo/v1
