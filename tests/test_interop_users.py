@@ -681,3 +681,55 @@ def test_a_percent_target_written_as_a_fraction_is_said(run, tmp_path: Path, fmt
     assert objective < 1
     assert f"{file}:{at}: warning: an objective of {objective} % (" in result.stderr
     assert "write 99.9\n" in result.stderr or "write 99\n" in result.stderr
+
+
+# --- What kubectl prints -------------------------------------------------------------------------
+
+# `kubectl get slo -A -o yaml` (as docs/slo-formats.md suggests piping into the import) prints the
+# objects as the items of a Kubernetes List, never as documents of their own
+KUBECTL_LIST = """apiVersion: v1
+items:
+- apiVersion: pyrra.dev/v1alpha1
+  kind: ServiceLevelObjective
+  metadata:
+    name: availability
+    namespace: ci
+  spec:
+    target: "99.5"
+    window: 30d
+    indicator:
+      ratio:
+        errors:
+          metric: pipeline_starts_total{outcome="late"}
+        total:
+          metric: pipeline_starts_total
+- apiVersion: pyrra.dev/v1alpha1
+  kind: ServiceLevelObjective
+  metadata:
+    name: latency
+    namespace: ci
+  spec:
+    target: "99"
+    window: 2w
+    indicator:
+      bool_gauge:
+        metric: pipeline_fast
+kind: List
+metadata:
+  resourceVersion: ""
+"""
+
+
+def test_a_kubectl_list_is_read_item_by_item(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(KUBECTL_LIST)
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["id"] == "ci"
+    assert [(s["id"], s["objective"], s["window"]) for s in offering["slos"]] == [
+        ("availability", 99.5, "30d"),
+        ("latency", 99, "14d"),
+    ]
+    assert f"{file}:6:11: warning: guessed the offering id 'ci'" in result.stderr  # at the item's own line
+    assert "List" not in result.stderr

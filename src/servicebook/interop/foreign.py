@@ -325,13 +325,31 @@ def read_files(
         for document in documents:
             if document.node is None:
                 continue
-            try:
-                _read_document(Fields(document.node, source, "the document"), source, readers, reading, expect)
-            except Refused as exc:
-                if expect is None:
-                    reading.refused.append((exc.problem, document.node))
-                else:
-                    reading.errors.append(exc.problem)
+            for node in _objects(document.node):
+                try:
+                    _read_document(Fields(node, source, "the document"), source, readers, reading, expect)
+                except Refused as exc:
+                    if expect is None:
+                        reading.refused.append((exc.problem, node))
+                    else:
+                        reading.errors.append(exc.problem)
+
+
+def _objects(node: Node) -> tuple[Node, ...]:
+    """The objects a document holds: itself, or each item of a Kubernetes `List` (`apiVersion: v1`,
+    `kind: List`), which `kubectl get slo -A -o yaml` prints, each read as a document of its own."""
+    if isinstance(node, Mapping):
+        values = {key.value: value for key, value in node.items}
+        api, kind, items = values.get("apiVersion"), values.get("kind"), values.get("items")
+        if (
+            isinstance(api, Scalar)
+            and api.value == "v1"
+            and isinstance(kind, Scalar)
+            and kind.value == "List"
+            and isinstance(items, Sequence)
+        ):
+            return items.items
+    return (node,)
 
 
 def _read_document(
