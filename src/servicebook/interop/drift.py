@@ -2,8 +2,8 @@
 
 Every Sloth, Pyrra and OpenSLO v1 SLO in DIR is matched to a catalog SLO, first by what it says
 explicitly (the annotation `servicebook.dev/slo: offering/slo` on an OpenSLO object or a Pyrra
-resource, the Prometheus label `servicebook_slo` on a Sloth SLO), then by name: its service and
-name are the offering's and the SLO's ids, or its name is `offering-slo` or the name
+resource, the Prometheus label `servicebook_slo` on a Sloth SLO), then by name: its service (a
+Pyrra objective's namespace) and name are the offering's and the SLO's ids, or its name is `offering-slo` or the name
 `servicebook export openslo` gives it. A matched SLO whose objective, window or budgeting differs
 from the catalog's is an error, reported at the catalog's line with the other file's place in
 the message; a promised SLO that nothing matches is a warning (an error under --strict). A
@@ -213,7 +213,9 @@ def _match(
             )
         )
         return None
-    if foreign.service is not None and not foreign.service_guessed and (foreign.service, foreign.name) in promised:
+    # a Pyrra objective's namespace stands for its service, as `import pyrra` reads it: what an import
+    # made an offering of is matched when checked against the same files
+    if foreign.service is not None and (foreign.service, foreign.name) in promised:
         return (foreign.service, foreign.name)
     return by_name.get(foreign.name)
 
