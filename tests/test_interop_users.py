@@ -733,3 +733,19 @@ def test_a_kubectl_list_is_read_item_by_item(run, tmp_path: Path) -> None:
     ]
     assert f"{file}:6:11: warning: guessed the offering id 'ci'" in result.stderr  # at the item's own line
     assert "List" not in result.stderr
+
+
+def test_a_backstage_resource_without_a_lifecycle_is_guessed_ga_saying_it_has_none(run, tmp_path: Path) -> None:
+    # Backstage's Resource has no spec.lifecycle at all: the report says so, not "from '(none)'"
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: artifact-store\n"
+        "spec:\n  type: storage\n  owner: platform-team\n"
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["lifecycle"] == "ga"
+    assert f"{file}:1:1: warning: guessed Resource 'artifact-store': lifecycle ga (it has no spec.lifecycle)" in (
+        result.stderr
+    )
+    assert "(none)" not in result.stderr
