@@ -749,3 +749,39 @@ def test_a_backstage_resource_without_a_lifecycle_is_guessed_ga_saying_it_has_no
         result.stderr
     )
     assert "(none)" not in result.stderr
+
+
+# --- Pasting a fragment --------------------------------------------------------------------------
+
+
+def _paste(catalog: str, key: str, fragment: str) -> str:
+    """The items of `key` in an import's fragment, pasted as they are under the same key of a catalog."""
+    lines = fragment.splitlines(keepends=True)
+    start = lines.index(f"{key}:\n") + 1
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    at = catalog.index(f"\n{key}:\n") + len(f"\n{key}:\n")
+    return catalog[:at] + "".join(lines[start:end]) + catalog[at:]
+
+
+def test_an_imports_items_paste_under_the_scaffolded_catalogs_keys_as_they_are(run, tmp_path: Path) -> None:
+    # `servicebook init` indents each list under its key, as the docs do: a fragment written with
+    # its lists flush with their keys was "indented unlike the lines above it" once pasted
+    site = tmp_path / "site"
+    assert run("init", site).exit_code == 0
+    entities = tmp_path / "catalog-info.yaml"
+    entities.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ci-runners\n"
+        "  description: Shared runners.\n  links:\n    - url: https://runbooks.example.com/runners\n"
+        "      title: Runbook\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/platform\n"
+    )
+    radar = tmp_path / "radar.csv"
+    radar.write_text("name,ring,quadrant,isNew,description\nGitLab CI,adopt,Tools,FALSE,Our CI.\n")
+    imported = run("import", "backstage", entities).stdout
+    assert "offerings:\n  - id: ci-runners\n" in imported
+    catalog = _paste((site / "catalog.yaml").read_text(), "offerings", imported)
+    for key in ("categories", "tools"):
+        catalog = _paste(catalog, key, run("import", "techradar", radar).stdout)
+    (site / "catalog.yaml").write_text(catalog)
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert "2 offerings, 1 SLO, 3 tool decisions" in result.stdout

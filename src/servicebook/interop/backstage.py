@@ -14,7 +14,7 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
-from servicebook.interop.fragment import Report, child, dump_stream, dump_yaml, items, location, text, texts
+from servicebook.interop.fragment import Report, child, dump_fragment, dump_stream, items, location, text, texts
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, parse_yaml_documents
 
 API_VERSION = "backstage.io/v1alpha1"
@@ -606,7 +606,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         )
     _nothing_read(fragment, sources, report)
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
-    return (header + dump_yaml(fragment)) if fragment else header, report
+    return (header + dump_fragment(fragment)) if fragment else header, report
 
 
 def _nothing_read(fragment: dict[str, Any], sources: Seq[SourceText], report: Report) -> None:
