@@ -444,6 +444,7 @@ def test_pyrra_is_matched_by_namespace_and_name_as_its_import_reads_them(run, tm
     other = same.replace("namespace: ci", "namespace: payments")
     result = run("check", "--source", site, "--against", _monitoring(tmp_path / "three", {"ci.yaml": other}))
     assert result.exit_code == 0 and "nothing in" in result.stderr and "measures ci/availability" in result.stderr
+    assert "or service ci and name availability (Pyrra: namespace ci)" in result.stderr  # the hint says where
 
 
 def test_an_slo_that_cannot_be_read_fails_the_check_only_when_it_names_the_catalog(run, tmp_path) -> None:

@@ -187,7 +187,7 @@ def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: st
                     "id",
                     f"nothing in {folder} measures {key[0]}/{key[1]}: no Sloth, Pyrra or OpenSLO SLO names it",
                     f"name it there: annotation servicebook.dev/slo: {key[0]}/{key[1]} (OpenSLO, Pyrra) or label "
-                    f"servicebook_slo (Sloth), or service {key[0]} and name {key[1]}",
+                    f"servicebook_slo (Sloth), or service {key[0]} and name {key[1]} (Pyrra: namespace {key[0]})",
                     Severity.WARNING,
                 )
             )
