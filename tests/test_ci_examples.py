@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from servicebook.cli import main
+from servicebook.git.repo import BUILD_INPUTS
 
 from .conftest import REPO
 
@@ -247,6 +248,25 @@ def test_pre_commit_hooks_manifest_runs_real_commands() -> None:
         assert not files.search("src/app.py")
         (command,) = servicebook_commands(hook["entry"])
         assert_real_command(command)
+
+
+def a_file_under(build_input: str, prefix: str = "") -> str:
+    """A path in the repository that the build input (a file or a folder of BUILD_INPUTS) covers."""
+    return f"{prefix}{build_input}" if "." in build_input else f"{prefix}{build_input}/2026-12-01T00-00-00Z.json"
+
+
+@pytest.mark.parametrize("build_input", BUILD_INPUTS)
+def test_the_hooks_and_the_review_workflow_run_when_any_file_check_reads_changes(build_input) -> None:
+    # a broken measurements/ snapshot or servicebook.lock fails `check`: a commit or pull request
+    # that changes only it must still be checked
+    for hook in yaml.safe_load(HOOKS.read_text()):
+        assert re.search(hook["files"], a_file_under(build_input)), (hook["id"], build_input)
+    text = (REPO / "docs/reviewing-changes.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if "args:" in b)
+    (sub_folder,) = yaml.safe_load(block)
+    assert re.search(sub_folder["files"], a_file_under(build_input, "platform/")), build_input
+    paths = load(EXAMPLES / "github" / "catalog-review.yml")[True]["pull_request"]["paths"]
+    assert build_input in paths or f"{build_input}/**" in paths, build_input
 
 
 def test_the_docs_say_how_a_site_in_a_sub_folder_runs_the_hook(tmp_path, monkeypatch) -> None:

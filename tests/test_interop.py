@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -420,6 +421,30 @@ def test_sloth_is_matched_by_service_and_name_over_its_period(run, tmp_path) -> 
     result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
     assert "the catalog's window is 30d, but Sloth SLO 'availability'" in result.stderr
     assert "has 28d (Sloth's default period" in result.stderr
+
+
+def test_pyrra_is_matched_by_namespace_and_name_as_its_import_reads_them(run, tmp_path) -> None:
+    """`import pyrra` makes the namespace the offering and the name the SLO: the catalog pasted
+    from that fragment is measured by the same file, with no annotation added to it."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    plain = PYRRA_CI.replace("  annotations:\n    servicebook.dev/slo: ci/availability\n", "")
+    plain = plain.replace("name: pipelines-up", "name: availability")
+    imported = run("import", "pyrra", _monitoring(tmp_path / "one", {"ci.yaml": plain}) / "ci.yaml")
+    (offering,) = yaml.safe_load(imported.stdout)["offerings"]
+    assert (offering["id"], offering["slos"][0]["id"]) == ("ci", "availability")
+    same = plain.replace('"99.9"', '"99.5"').replace("4w", "30d")
+    assert (
+        run("check", "--source", site, "--against", _monitoring(tmp_path, {"ci.yaml": same}), "--strict").exit_code == 0
+    )
+    result = run("check", "--source", site, "--against", _monitoring(tmp_path / "two", {"ci.yaml": plain}))
+    assert result.exit_code == 1
+    assert "ci/availability: the catalog's objective is 99.5 %, but Pyrra SLO 'availability'" in result.stderr
+    # in another namespace the same name is someone else's SLO
+    other = same.replace("namespace: ci", "namespace: payments")
+    result = run("check", "--source", site, "--against", _monitoring(tmp_path / "three", {"ci.yaml": other}))
+    assert result.exit_code == 0 and "nothing in" in result.stderr and "measures ci/availability" in result.stderr
+    assert "or service ci and name availability (Pyrra: namespace ci)" in result.stderr  # the hint says where
 
 
 def test_an_slo_that_cannot_be_read_fails_the_check_only_when_it_names_the_catalog(run, tmp_path) -> None:

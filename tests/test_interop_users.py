@@ -539,6 +539,54 @@ def test_a_sloth_team_label_names_the_owner_and_a_fixed_range_query_is_said(run,
     assert yaml.safe_load(run("import", "sloth", both).stdout)["offerings"][0]["owner"] == "sre"
 
 
+# as OpenSLO's own examples write a Prometheus ratio: each count a rate over a fixed range
+OPENSLO_FIXED_RANGE = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: vault-availability
+spec:
+  service: secrets-vault
+  indicator:
+    metadata:
+      name: vault-reads
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(vault_reads_ok_total[1m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: vault_reads_total
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.999
+"""
+
+
+def test_an_openslo_query_over_a_fixed_range_is_said_where_it_is_as_for_sloth(run, tmp_path: Path) -> None:
+    file = tmp_path / "openslo.yaml"
+    file.write_text(OPENSLO_FIXED_RANGE)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    # kept as written: the report, not the import, tells the user what to change
+    assert offering["slos"][0]["measurement"]["good"] == "sum(rate(vault_reads_ok_total[1m]))"
+    assert (
+        f"{file}:17:22: warning: the good query is neither a metric selector nor PromQL with {{{{.window}}}}: "
+        "the catalog refuses it" in result.stderr
+    )
+    assert "hint: write its range as [{{.window}}]" in result.stderr
+    assert "total query is neither" not in result.stderr  # a selector is read over the window
+
+
 # written for servicebook in the shape of OpenSLO files in other projects: objectives named in
 # words (`displayName: 99% of decisions under 50ms`), several in one SLO
 OPENSLO_NAMED_OBJECTIVES = """apiVersion: openslo/v1
@@ -633,3 +681,107 @@ def test_a_percent_target_written_as_a_fraction_is_said(run, tmp_path: Path, fmt
     assert objective < 1
     assert f"{file}:{at}: warning: an objective of {objective} % (" in result.stderr
     assert "write 99.9\n" in result.stderr or "write 99\n" in result.stderr
+
+
+# --- What kubectl prints -------------------------------------------------------------------------
+
+# `kubectl get slo -A -o yaml` (as docs/slo-formats.md suggests piping into the import) prints the
+# objects as the items of a Kubernetes List, never as documents of their own
+KUBECTL_LIST = """apiVersion: v1
+items:
+- apiVersion: pyrra.dev/v1alpha1
+  kind: ServiceLevelObjective
+  metadata:
+    name: availability
+    namespace: ci
+  spec:
+    target: "99.5"
+    window: 30d
+    indicator:
+      ratio:
+        errors:
+          metric: pipeline_starts_total{outcome="late"}
+        total:
+          metric: pipeline_starts_total
+- apiVersion: pyrra.dev/v1alpha1
+  kind: ServiceLevelObjective
+  metadata:
+    name: latency
+    namespace: ci
+  spec:
+    target: "99"
+    window: 2w
+    indicator:
+      bool_gauge:
+        metric: pipeline_fast
+kind: List
+metadata:
+  resourceVersion: ""
+"""
+
+
+def test_a_kubectl_list_is_read_item_by_item(run, tmp_path: Path) -> None:
+    file = tmp_path / "slos.yaml"
+    file.write_text(KUBECTL_LIST)
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["id"] == "ci"
+    assert [(s["id"], s["objective"], s["window"]) for s in offering["slos"]] == [
+        ("availability", 99.5, "30d"),
+        ("latency", 99, "14d"),
+    ]
+    assert f"{file}:6:11: warning: guessed the offering id 'ci'" in result.stderr  # at the item's own line
+    assert "List" not in result.stderr
+
+
+def test_a_backstage_resource_without_a_lifecycle_is_guessed_ga_saying_it_has_none(run, tmp_path: Path) -> None:
+    # Backstage's Resource has no spec.lifecycle at all: the report says so, not "from '(none)'"
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: artifact-store\n"
+        "spec:\n  type: storage\n  owner: platform-team\n"
+    )
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["lifecycle"] == "ga"
+    assert f"{file}:1:1: warning: guessed Resource 'artifact-store': lifecycle ga (it has no spec.lifecycle)" in (
+        result.stderr
+    )
+    assert "(none)" not in result.stderr
+
+
+# --- Pasting a fragment --------------------------------------------------------------------------
+
+
+def _paste(catalog: str, key: str, fragment: str) -> str:
+    """The items of `key` in an import's fragment, pasted as they are under the same key of a catalog."""
+    lines = fragment.splitlines(keepends=True)
+    start = lines.index(f"{key}:\n") + 1
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    at = catalog.index(f"\n{key}:\n") + len(f"\n{key}:\n")
+    return catalog[:at] + "".join(lines[start:end]) + catalog[at:]
+
+
+def test_an_imports_items_paste_under_the_scaffolded_catalogs_keys_as_they_are(run, tmp_path: Path) -> None:
+    # `servicebook init` indents each list under its key, as the docs do: a fragment written with
+    # its lists flush with their keys was "indented unlike the lines above it" once pasted
+    site = tmp_path / "site"
+    assert run("init", site).exit_code == 0
+    entities = tmp_path / "catalog-info.yaml"
+    entities.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ci-runners\n"
+        "  description: Shared runners.\n  links:\n    - url: https://runbooks.example.com/runners\n"
+        "      title: Runbook\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/platform\n"
+    )
+    radar = tmp_path / "radar.csv"
+    radar.write_text("name,ring,quadrant,isNew,description\nGitLab CI,adopt,Tools,FALSE,Our CI.\n")
+    imported = run("import", "backstage", entities).stdout
+    assert "offerings:\n  - id: ci-runners\n" in imported
+    catalog = _paste((site / "catalog.yaml").read_text(), "offerings", imported)
+    for key in ("categories", "tools"):
+        catalog = _paste(catalog, key, run("import", "techradar", radar).stdout)
+    (site / "catalog.yaml").write_text(catalog)
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert "2 offerings, 1 SLO, 3 tool decisions" in result.stdout

@@ -589,7 +589,10 @@ def test_a_substitution_is_named_not_followed_and_a_location_says_what_to_import
     )
     result = run("import", "backstage", file)
     assert result.exit_code == 0, result.output
-    assert f"{file}:1:1: warning: skipped Location 'example-components': a Location is not followed" in result.stderr
+    assert (
+        f"{file}:1:1: warning: skipped Location 'example-components': a Location is not followed: import the files "
+        "it lists (./components/artist-lookup-component.yaml)"
+    ) in result.stderr
     assert (
         f"{file}:17:5: warning: dropped Component 'artist-web': $json ./deps.json (a substitution is not followed"
     ) in result.stderr

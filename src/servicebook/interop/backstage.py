@@ -17,8 +17,8 @@ from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import (
     Report,
     child,
+    dump_fragment,
     dump_stream,
-    dump_yaml,
     items,
     listed_objects,
     location,
@@ -274,6 +274,7 @@ KNOWN_KINDS = (
     "Resource",
     "Environment",  # catalog-model's examples/environments/ (an SDLC environment)
 )
+MAX_TARGETS_SHOWN = 5  # of a Location's files, named in the report (then how many more)
 
 
 @dataclass
@@ -283,6 +284,17 @@ class _Entity:
     node: Node
     source: SourceText
     at: SourceLocation  # where its document begins
+
+
+def _targets(entity: _Entity) -> str:
+    """The files a Location lists (`spec.target`, `spec.targets`, relative to the Location's own
+    file), for the report to name: the user gives those to the import instead."""
+    spec = child(entity.node, "spec")
+    listed = [t for t in (text(child(spec, "target")), *texts(child(spec, "targets"))) if t]
+    if not listed:
+        return ""
+    more = f" and {len(listed) - MAX_TARGETS_SHOWN} more" if len(listed) > MAX_TARGETS_SHOWN else ""
+    return f" ({', '.join(listed[:MAX_TARGETS_SHOWN])}{more})"
 
 
 def _documents(source: SourceText, report: Report) -> list[_Entity]:
@@ -537,7 +549,8 @@ def _lifecycle(ours: str | None, written: str | None, report: Report, at: Source
     mapped = LIFECYCLE_BACK.get(written or "") or (
         model.Lifecycle.DEPRECATED if written == "deprecated" else model.Lifecycle.GA
     )
-    report.guessed(at, f"{label}: lifecycle {mapped.value} from spec.lifecycle '{written or '(none)'}'")
+    said = f"from spec.lifecycle '{written}'" if written else "(it has no spec.lifecycle)"
+    report.guessed(at, f"{label}: lifecycle {mapped.value} {said}")
     return mapped.value
 
 
@@ -644,7 +657,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         else:
             why = {
                 "System": "the catalog is the system",
-                "Location": "a Location is not followed: import the files it lists",
+                "Location": "a Location is not followed: import the files it lists" + _targets(entity),
                 "Group": "a catalog has one team, and the first Group read is it",
             }.get(entity.kind) or (
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
@@ -667,7 +680,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         )
     _nothing_read(fragment, sources, report)
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
-    return (header + dump_yaml(fragment)) if fragment else header, report
+    return (header + dump_fragment(fragment)) if fragment else header, report
 
 
 def _dependencies(

@@ -2,8 +2,8 @@
 
 Every Sloth, Pyrra and OpenSLO v1 SLO in DIR is matched to a catalog SLO, first by what it says
 explicitly (the annotation `servicebook.dev/slo: offering/slo` on an OpenSLO object or a Pyrra
-resource, the Prometheus label `servicebook_slo` on a Sloth SLO), then by name: its service and
-name are the offering's and the SLO's ids, or its name is `offering-slo` or the name
+resource, the Prometheus label `servicebook_slo` on a Sloth SLO), then by name: its service (a
+Pyrra objective's namespace) and name are the offering's and the SLO's ids, or its name is `offering-slo` or the name
 `servicebook export openslo` gives it. A matched SLO whose objective, window or budgeting differs
 from the catalog's is an error, reported at the catalog's line with the other file's place in
 the message; a promised SLO that nothing matches is a warning (an error under --strict). A
@@ -187,7 +187,7 @@ def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: st
                     "id",
                     f"nothing in {folder} measures {key[0]}/{key[1]}: no Sloth, Pyrra or OpenSLO SLO names it",
                     f"name it there: annotation servicebook.dev/slo: {key[0]}/{key[1]} (OpenSLO, Pyrra) or label "
-                    f"servicebook_slo (Sloth), or service {key[0]} and name {key[1]}",
+                    f"servicebook_slo (Sloth), or service {key[0]} and name {key[1]} (Pyrra: namespace {key[0]})",
                     Severity.WARNING,
                 )
             )
@@ -213,7 +213,9 @@ def _match(
             )
         )
         return None
-    if foreign.service is not None and not foreign.service_guessed and (foreign.service, foreign.name) in promised:
+    # a Pyrra objective's namespace stands for its service, as `import pyrra` reads it: what an import
+    # made an offering of is matched when checked against the same files
+    if foreign.service is not None and (foreign.service, foreign.name) in promised:
         return (foreign.service, foreign.name)
     return by_name.get(foreign.name)
 

@@ -190,6 +190,23 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+class _FragmentDumper(yaml.SafeDumper):
+    """As _Dumper, with each list indented under its key, as catalog.yaml is written (`servicebook
+    init`, the docs): an import's items paste under the catalog's `offerings:` or `tools:` as they
+    are. Python's emitter, as libyaml's cannot indent a list; a fragment is small."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: ARG002
+        super().increase_indent(flow, False)  # never indentless: a list is indented under its key
+
+
+_FragmentDumper.add_representer(str, _str)
+
+
+def dump_fragment(data: Any) -> str:
+    """A catalog fragment (an import's output), in catalog.yaml's indentation."""
+    return dump_yaml(data, _FragmentDumper)
+
+
 def dump_yaml(data: Any, dumper: type = _Dumper) -> str:
     """YAML that reads back as the same strings (`08:00`, `1`, `no` come out quoted)."""
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)

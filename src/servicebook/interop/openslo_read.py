@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from servicebook.catalog import model
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, label_id, percent, refuse, rolling_window
 from servicebook.interop.openslo import PREFIX
@@ -37,6 +38,7 @@ class _Source:
     ref: str | None
     query: str | None
     location: SourceLocation
+    query_location: SourceLocation | None = None
 
 
 @dataclass(slots=True)
@@ -149,15 +151,15 @@ def _metric(f: Fields | None) -> _Source | None:
     assert ms is not None
     kind, ref = ms.text("type"), ms.text("metricSourceRef")
     spec = ms.fields("spec")
-    query = None
+    query, query_location = None, None
     if spec is not None:
         for key in _QUERY_KEYS:
             q = spec.node_of(key)
             if isinstance(q, Scalar) and not q.is_null:
-                query = q.value
+                query, query_location = q.value, q.location
                 break
         spec.used.update(spec.items)
-    return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location)
+    return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location)
 
 
 def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: dict[str, str]) -> _Indicator:
@@ -469,6 +471,16 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
             indicator.source, src.location, "dropped the measurement: its metric source has no spec.query (or promql)"
         )
         return None
+    if query_form(src.query) is None:
+        # as for Sloth: the catalog measures over the SLO's window, so the fragment's check would
+        # refuse a query over a fixed range (`[1m]`, as OpenSLO's own examples write them)
+        reading.note(
+            indicator.source,
+            src.query_location or src.location,
+            f"the {key} query is neither a metric selector nor PromQL with {WINDOW_PLACEHOLDER}: "
+            "the catalog refuses it",
+            f"write its range as [{WINDOW_PLACEHOLDER}] in the fragment: the catalog measures over the SLO's window",
+        )
     return src.query
 
 

@@ -15,7 +15,7 @@ from servicebook import routes
 from servicebook.catalog import crossrefs, model, portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
-from servicebook.interop.fragment import Report, child, dump_yaml, items, location, text
+from servicebook.interop.fragment import Report, child, dump_fragment, dump_yaml, items, location, text
 from servicebook.source import csvtree
 from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping as YamlMapping
@@ -354,7 +354,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     else:
         report.nothing = f"the radar {source.path} has no entries"
     header = "# A catalog fragment from a tech radar (servicebook import techradar): review, then merge.\n"
-    return (header + dump_yaml(fragment)) if fragment else header, report
+    return (header + dump_fragment(fragment)) if fragment else header, report
 
 
 _Undated = tuple[str, str | None]
