@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from servicebook.cache.store import _key, read_stamp
+from servicebook.site import fresh, write
 from servicebook.site.build import Options, build
 from servicebook.site.buildcache import BuildCache
 
 from .conftest import GitSite
 from .test_build_cache import clean_build, generated_site, tree
+from .test_fresh_stamp import _settle
 from .test_page_keys import COMMITTED, ENV, Builds, _cli
 
 pytestmark = pytest.mark.git
@@ -297,6 +300,70 @@ def test_a_restored_checkout_with_its_spare_in_one_archive_changes_only_what_dif
     monkeypatch.undo()
     assert changed in rendered(cache) and len(cache.reused) > files / 4
     assert calls.count("link") + calls.count("mkdir") <= differ < files / 4
+    assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+
+
+def _spare_recorded(site: Path) -> bool:
+    """Whether the store of `site` holds the record of the spare its last build into public/ left."""
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        name = _key("spare", str(site / "public"))
+        return db.execute("SELECT 1 FROM entries WHERE key = ?", (name,)).fetchone() is not None
+
+
+def _looked_at(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each time a build looks at the output's folders to record them for the next build
+    (fresh._written_folders), or works out where the spare it leaves differs from the output
+    (write._journal with the replaced site's files), noted."""
+    calls: list[str] = []
+    folders, journal = fresh._written_folders, write._journal
+
+    def written_folders(*args: object) -> object:
+        calls.append("folders")
+        return folders(*args)  # type: ignore[arg-type]
+
+    def journaled(*args: object, **kwargs: object) -> None:
+        if args[4] is not None:  # `before`: the files of the site it replaced, as known
+            calls.append("spare")
+        journal(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fresh, "_written_folders", written_folders)
+    monkeypatch.setattr(write, "_journal", journaled)
+    return calls
+
+
+def test_a_restored_checkout_records_neither_its_outputs_folders_nor_its_spare_for_a_next_job(
+    job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restored `public/` is a copy at new inodes, which the last build's record of its files
+    does not name: where the spare this build leaves differs from the output is not known (the
+    record would say everywhere), and the identities of the output's folders (for the next
+    build to find nothing changed without listing them) are those of a copy the next job
+    restores again, anew. Neither is worked out nor recorded; a next build in the same checkout
+    lists the output's folders once, and the spare, as a build without those records does."""
+    job.commit_a_page_change(3)
+    clone = job.root / "ci"
+    subprocess.run(["git", "clone", "-q", str(job.site), str(clone)], check=True, capture_output=True)
+    _unpacked([job.site / ".servicebook-cache", job.site / "public"], clone, links=True)
+    _settle(clone)  # (a stamp is recorded of sources settled for some seconds: fresh.RACY_NS)
+    assert _spare_recorded(job.site)  # the last build's, in place (restored with the store)
+    looked = _looked_at(monkeypatch)
+    cache = job.build(clone)
+    assert cache.reused and looked == []
+    assert not _spare_recorded(clone)
+    stamp = fresh.Stamp.from_bytes(read_stamp(clone, str(clone / "public")))
+    assert stamp is not None and stamp.listing is None
+    # the next build in the same checkout: nothing changed, found so without a manifest
+    job.caches.clear()
+    assert build(Options(source=clone, output=clone / "public", env=ENV)).work.unchanged and not job.caches
+    stamp = fresh.Stamp.from_bytes(read_stamp(clone, str(clone / "public")))
+    assert stamp is not None and stamp.listing is not None  # (listed by that build, for the next)
+    # and one more change there: the output is the one the last build left, both recorded again
+    page = sorted((clone / "content").rglob("*.md"))[6]
+    page.write_text(page.read_text() + "\nAn uncommitted sentence.\n")
+    _settle(clone)
+    assert job.build(clone).reused and looked == ["spare", "folders"]
+    assert _spare_recorded(clone)
+    monkeypatch.undo()
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
 
 

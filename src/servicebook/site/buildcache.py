@@ -494,6 +494,7 @@ class BuildCache:
         cache.previous = survey.previous
         cache.source = str(survey.options.source.resolve())
         cache.memory = survey.options.memory
+        cache.output_as_left()  # now, before the write stage swaps another marker in
         if cache.memory is not None:  # serve: what its last build marked used is moved at once
             survey.store.carry(cache.memory.used)
         return cache
@@ -877,6 +878,17 @@ class BuildCache:
         if self.memory is not None and self.memory.manifest_lines is not None:
             self.memory.manifest_lines.published = self._published
 
+    def output_as_left(self) -> bool:
+        """Whether the output is the one the last build swapped in (its marker, the very file),
+        as it was when this build began (`for_output` asks): False for one restored from a CI
+        cache or copied (new inodes), or without a last build."""
+        if self.previous is None or self.output is None:
+            return False
+        if self._same_output is None:
+            self._same_output = self.previous.marker == marker_identity(self.output / MARKER)
+            self._output_text = str(self.output)
+        return self._same_output
+
     def spare_journal(self) -> SpareJournal | None:
         """For a build in a process of its own (the command line): what the last build left in
         the output and the spare, so that the write stage need not list the spare (write.py
@@ -886,6 +898,11 @@ class BuildCache:
         if self.memory is not None or self.output is None:
             return None
         if self.previous is None:
+            return SpareJournal()
+        if not self.output_as_left():
+            # a restored (or copied) output: the last build's record of it names other files
+            # than those the write stage replaces, so what the spare would be recorded to hold
+            # is not known (every path would be said to differ); none is recorded
             return SpareJournal()
         entry = self.store.get("spare", [str(self.output)]).get(str(self.output))
         record = SpareRecord.from_json(entry.data) if entry is not None else None
