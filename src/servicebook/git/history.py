@@ -16,7 +16,7 @@ from servicebook.cache.disk import DiskCache
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.records import RecordCache
 from servicebook.git.blobs import Blobs
-from servicebook.git.diff import EFFECTS, Change, PageInfo, Section, diff_pages
+from servicebook.git.diff import EFFECTS, Change, diff_pages
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
 from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, tree_at, utc
 from servicebook.git.runner import run
@@ -166,14 +166,11 @@ def load_timeline(
             reader = dataclasses.replace(memo.reader, store=store, disk=disk, known={}, parsed=0)
         else:
             reader = Reader(store, disk)
-        for o in outlines:
+        for o in outlines:  # (made PageInfos of only as the replay asks: Reader.page)
             kept = reader.pages.get((o.blob, o.path))
             if kept is not None and reader.pages.get(("wt-" + o.sha256, o.path)) is kept:
                 continue  # made of the same bytes' outline by an earlier build of the process
-            sections = tuple(Section(*s) for s in o.sections)
-            info = PageInfo(page_slug(o.path), o.path, o.title, sections, o.sha256, o.meta)
-            for blob in (o.blob, "wt-" + o.sha256):  # as git names it; as the working tree entry does
-                reader.pages[blob, o.path] = info
+            reader.outlined(o)
         if memo is not None and head is not None and memo.head == head and memo.state is not None:
             entries, state = list(memo.entries), dataclasses.replace(memo.state)
         elif memo is None and head is not None:
@@ -191,18 +188,21 @@ def load_timeline(
         # not the parsed catalogs nor their records: tens of megabytes on a large site, which the
         # changes it keeps (`errors`, `moved`) and the disk cache make needless for the next build
         memo.reader = (
-            dataclasses.replace(reader, known={}, models={}, records=RecordCache()) if head is not None else None
+            dataclasses.replace(reader, known={}, models={}, records=RecordCache(), outlines={})
+            if head is not None
+            else None
         )
     return Timeline(available=True, shallow=repo.shallow, entries=tuple(reversed(entries)), parsed=reader.parsed)
 
 
 @dataclass
 class _State:
-    """Where the replay stands: the last catalog that validated and the pages as they are."""
+    """Where the replay stands: the last catalog that validated and the pages as they are (path
+    → blob: a page's PageInfo is read only where a commit changes it, `_step`)."""
 
     files: dict[str, str] = field(default_factory=dict)
     last_valid: CatalogKey | None = None
-    pages: tuple[PageInfo, ...] = ()
+    pages: dict[str, str] = field(default_factory=dict)
     more: str | None = None  # the blob of MoreChanges' file
 
 
@@ -242,7 +242,7 @@ def _committed(reader: Reader, repo: Repo, progress: Phases | None) -> tuple[lis
     What it ends with is left there for the next build: one entry per site in the repository,
     replaced each time (about 100 bytes a page and what the entries say)."""
     key = cache_key(TIMELINE_KEY, repo.prefix)
-    kept = _kept_replay(reader, reader.disk.get(key))
+    kept = _kept_replay(reader.disk.get(key))
     since = None
     if kept is not None and (kept[0] == repo.head or _after(repo, kept[0])):
         since, entries, state = kept
@@ -291,9 +291,9 @@ def _replay_json(head: str, entries: list[Entry], state: _State) -> dict[str, ob
     }
 
 
-def _kept_replay(reader: Reader, data: object) -> tuple[str, list[Entry], _State] | None:
-    """A replay's end as `_replay_json` wrote it, its pages read by `reader` (the build's
-    outlines, the disk cache, git); None for anything else."""
+def _kept_replay(data: object) -> tuple[str, list[Entry], _State] | None:
+    """A replay's end as `_replay_json` wrote it (its pages by their blobs, read only where the
+    next commit changes them: `_step`); None for anything else."""
     if not isinstance(data, dict):
         return None
     try:
@@ -324,9 +324,9 @@ def _kept_replay(reader: Reader, data: object) -> tuple[str, list[Entry], _State
             date = None if stamp is None else utc(stamp)
             said = tuple(_change(*row) for row in changes)
             entries.append(Entry(commit, author, date, message, merge, status, errors, said, tuple(contributors)))
-        pages = tuple(reader.page(p, b) for p, b in sorted(files.items()) if is_page(p))
-    except (KeyError, TypeError, ValueError):  # not what this code writes; a blob git no longer has
+    except (KeyError, TypeError, ValueError):  # not what this code writes
         return None
+    pages = {p: b for p, b in files.items() if is_page(p)}
     return head, entries, _State(files=dict(files), last_valid=last_valid, pages=pages)
 
 
@@ -354,9 +354,9 @@ def _step(
     more: MoreChanges | None = None,
 ) -> tuple[EntryState, int, tuple[Change, ...]]:
     """One commit (or the working tree): its state, error count and changes; advances `state`."""
-    pages = tuple(reader.page(p, b) for p, b in sorted(files.items()) if is_page(p))
+    pages = {p: b for p, b in files.items() if is_page(p)}
     blob = files.get(CATALOG_FILE)
-    key = None if blob is None else (blob, tuple(sorted(p.slug for p in pages)))
+    key = None if blob is None else (blob, tuple(sorted(map(page_slug, pages))))
     errors = 0 if key is None else reader.validity(key)
     status: EntryState = "missing" if key is None else "ok" if errors == 0 else "invalid"
     changes: list[Change] = []
@@ -365,7 +365,7 @@ def _step(
             changes += reader.transition(state.last_valid, key)
         elif status == "missing" and state.last_valid is not None:
             changes.append(Change("catalog.removed", "catalog", "weakened", "catalog.yaml removed"))
-        changes += diff_pages(state.pages, pages, renames)
+        changes += _page_changes(reader, state.pages, pages, renames)
     if more is not None:
         now = files.get(more.path)
         if now != state.more and not truncated:
@@ -375,6 +375,18 @@ def _step(
     if errors == 0 and key is not None:
         state.last_valid = key
     return ("truncated" if truncated else status), errors, tuple(changes)
+
+
+def _page_changes(
+    reader: Reader, before: Mapping[str, str], after: Mapping[str, str], renames: Mapping[str, str]
+) -> list[Change]:
+    """diff_pages of the pages `before` and `after` (path → blob), read only where a path's blob
+    is not the same: a page of the same bytes at the same path has the same digest, which
+    diff_pages finds unchanged, and is no page added or removed (nor moved: a move is a removed
+    path and an added one); so the changes, and their order, are those of every page."""
+    old = [reader.page(p, b) for p, b in sorted(before.items()) if after.get(p) != b]
+    new = [reader.page(p, b) for p, b in sorted(after.items()) if before.get(p) != b]
+    return diff_pages(old, new, renames)
 
 
 def _blob(reader: Reader, blob: str | None) -> bytes | None:
@@ -428,7 +440,7 @@ def _worktree_ids(
         if path != CATALOG_FILE and (not is_page(path) or "/." in path):  # no hidden file or folder
             continue
         before = kept.get(path)
-        if before is None or before[0] != hashed or (path != CATALOG_FILE and (before[1], path) not in reader.pages):
+        if before is None or before[0] != hashed or (path != CATALOG_FILE and not reader.knows(path, before[1])):
             full = root / path
             info = full.lstat()
             if not stat.S_ISREG(info.st_mode):  # a link or special file: worktree_files skips it

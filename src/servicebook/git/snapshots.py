@@ -23,7 +23,7 @@ from servicebook.catalog.validate import check_catalog
 from servicebook.content.markdown import MAX_PAGE_BYTES
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs
-from servicebook.git.diff import Change, PageInfo, added_catalog, diff_catalogs, page_info
+from servicebook.git.diff import Change, PageInfo, Section, added_catalog, diff_catalogs, page_info
 from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, LAYOUTS_DIR, LAYOUTS_README
 from servicebook.git.runner import run
 from servicebook.source.yaml import SourceError
@@ -105,6 +105,9 @@ class Reader:
     models: dict[CatalogKey, model.Catalog | None] = field(default_factory=dict)
     errors: dict[CatalogKey, int] = field(default_factory=dict)
     pages: dict[tuple[str, str], PageInfo] = field(default_factory=dict)  # by (blob id, path)
+    # the pages the build has just loaded (`outlined`), by the same keys: each made a PageInfo
+    # when the history asks for it, which is for the few a commit changed (history._step)
+    outlines: dict[tuple[str, str], PageOutline] = field(default_factory=dict)
     records: RecordCache = field(default_factory=RecordCache)
     # the last few changes from or to a working-tree catalog, which the disk cache does not keep
     # (`_disk`): a process that builds again (`serve`) keeps its reader
@@ -181,10 +184,26 @@ class Reader:
             self.moved[key] = changes
         return changes
 
+    def outlined(self, outline: PageOutline) -> None:
+        """A page the build has just read, at its two names (as git names its bytes, and as the
+        working tree's entry does), which `page` then makes its PageInfo of, not parsed again."""
+        for key in ((outline.blob, outline.path), ("wt-" + outline.sha256, outline.path)):
+            self.pages.pop(key, None)
+            self.outlines[key] = outline
+
+    def knows(self, path: str, blob: str) -> bool:
+        """Whether `page` has the page without reading it."""
+        return (blob, path) in self.pages or (blob, path) in self.outlines
+
     def page(self, path: str, blob: str, data: bytes | None = None) -> PageInfo:
         kept = self.pages.get((blob, path))
         if kept is not None:  # every commit lists every page: most were read at an earlier one
             return kept
+        outline = self.outlines.get((blob, path))
+        if outline is not None:
+            made = _outline_info(outline)
+            self.pages[outline.blob, path] = self.pages["wt-" + outline.sha256, path] = made
+            return made
         key = cache_key("page", blob, path)
         stored = self._disk(blob).get(key)
         if stored is not None:
@@ -202,6 +221,11 @@ class Reader:
         self.pages[blob, path] = info
         self._disk(blob).put(key, encode(info))
         return info
+
+
+def _outline_info(outline: PageOutline) -> PageInfo:
+    sections = tuple(Section(*s) for s in outline.sections)
+    return PageInfo(page_slug(outline.path), outline.path, outline.title, sections, outline.sha256, outline.meta)
 
 
 def worktree_files(root: Path) -> dict[str, bytes]:

@@ -155,7 +155,11 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         try:
             cache.record(report)
             if cache.written is not None:  # so that the next build sees at a glance if nothing changed
-                found.record_stamp(cache.written, report)
+                # with the output's folders only where this build found the output as the last
+                # build left it, or none: a restored one (CI) is a copy the next job restores
+                # again, at other inodes, and its folders' identities would be of no use there
+                folders = cache.previous is None or cache.output_as_left()
+                found.record_stamp(cache.written, report, folders=folders)
         except KeyboardInterrupt:
             raise Interrupted(replaced=True, previous=had_site) from None
         options.progress.end()

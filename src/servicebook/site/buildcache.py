@@ -494,6 +494,7 @@ class BuildCache:
         cache.previous = survey.previous
         cache.source = str(survey.options.source.resolve())
         cache.memory = survey.options.memory
+        cache.output_as_left()  # now, before the write stage swaps another marker in
         if cache.memory is not None:  # serve: what its last build marked used is moved at once
             survey.store.carry(cache.memory.used)
         return cache
@@ -682,7 +683,7 @@ class BuildCache:
             self._same_output = previous.marker == marker_identity(self.output / MARKER)
             self._output_text = str(self.output)
         if self.memory is None:
-            return self._reuse_checked(paths, keys) if self._same_output else list(map(self.reuse, paths, keys))
+            return self._reuse_checked(paths, keys)
         if not self._same_output:
             return [None] * len(paths)
         before, outputs, folder = previous.keys, previous.outputs, self._output_text + "/"
@@ -719,16 +720,17 @@ class BuildCache:
         return True
 
     def _reuse_checked(self, paths: list[str], keys: list[str]) -> list[str | None]:
-        """`reuse_many` in a build of the command line, into the output the last build swapped
-        in: each file whose key is the one recorded and whose `lstat` is the identity recorded,
-        told in one pass (`reuse` of each cost as much again as its `lstat`: 42,000 kept files
-        at 20,000 pages); any other asked by `reuse` (a copy restored byte for byte, a key or
-        file not as recorded)."""
+        """`reuse_many` in a build of the command line: each file whose key is the one recorded
+        and whose `lstat` is the identity recorded (the output the last build swapped in), or,
+        in an output restored from a CI cache (`_same_output` false: new inodes), a plain file of
+        the size and modification time recorded (`_restored`'s copy), told in one pass (`reuse`
+        of each cost as much again as its `lstat`: 42,000 kept files at 20,000 pages); any other
+        asked by `reuse` (a copy whose time was cut, a key or file not as recorded)."""
         assert self.previous is not None
         before, outputs, folder = self.previous.keys, self.previous.outputs, self._output_text + "/"
         self.keys.update(zip(paths, keys, strict=True))
         found: list[str | None] = []
-        lstat = os.lstat
+        lstat, same, restored, regular = os.lstat, self._same_output, self.restored, stat.S_ISREG
         for path, key in zip(paths, keys, strict=True):
             file = folder + path
             try:
@@ -736,7 +738,13 @@ class BuildCache:
             except OSError:
                 found.append(self.reuse(path, key))
                 continue
-            if before.get(path) == key and outputs.get(path) == [info.st_size, info.st_mtime_ns, info.st_ino]:
+            recorded = outputs.get(path) if before.get(path) == key else None
+            if recorded is None:
+                found.append(self.reuse(path, key))
+            elif same and recorded == [info.st_size, info.st_mtime_ns, info.st_ino]:
+                found.append(file)
+            elif not same and info.st_size == recorded[0] and info.st_mtime_ns == recorded[1] and regular(info.st_mode):
+                restored[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
                 found.append(file)
             else:
                 found.append(self.reuse(path, key))
@@ -877,6 +885,17 @@ class BuildCache:
         if self.memory is not None and self.memory.manifest_lines is not None:
             self.memory.manifest_lines.published = self._published
 
+    def output_as_left(self) -> bool:
+        """Whether the output is the one the last build swapped in (its marker, the very file),
+        as it was when this build began (`for_output` asks): False for one restored from a CI
+        cache or copied (new inodes), or without a last build."""
+        if self.previous is None or self.output is None:
+            return False
+        if self._same_output is None:
+            self._same_output = self.previous.marker == marker_identity(self.output / MARKER)
+            self._output_text = str(self.output)
+        return self._same_output
+
     def spare_journal(self) -> SpareJournal | None:
         """For a build in a process of its own (the command line): what the last build left in
         the output and the spare, so that the write stage need not list the spare (write.py
@@ -886,6 +905,11 @@ class BuildCache:
         if self.memory is not None or self.output is None:
             return None
         if self.previous is None:
+            return SpareJournal()
+        if not self.output_as_left():
+            # a restored (or copied) output: the last build's record of it names other files
+            # than those the write stage replaces, so what the spare would be recorded to hold
+            # is not known (every path would be said to differ); none is recorded
             return SpareJournal()
         entry = self.store.get("spare", [str(self.output)]).get(str(self.output))
         record = SpareRecord.from_json(entry.data) if entry is not None else None

@@ -1056,13 +1056,16 @@ class Survey:
         self._record(found, report, listing)
         return report
 
-    def record_stamp(self, outputs: Mapping[str, list[int]], report: Report) -> None:
+    def record_stamp(self, outputs: Mapping[str, list[int]], report: Report, *, folders: bool = True) -> None:
         """Record the stamp (see `Stamp`) of the sources as this survey listed them and of the output
         holding `outputs`, what the build put in it; when every source had settled, else nothing
-        (the next build then reads the manifest)."""
-        self._record(outputs, report, None)
+        (the next build then reads the manifest). Without `folders`, the stamp holds no `Listing`
+        of the output (its folders are not looked at): the next build into it lists them once."""
+        self._record(outputs, report, None, folders=folders)
 
-    def _record(self, outputs: Mapping[str, list[int]], report: Report, listing: Listing | None) -> None:
+    def _record(
+        self, outputs: Mapping[str, list[int]], report: Report, listing: Listing | None, *, folders: bool = True
+    ) -> None:
         key, listed = self.key, self.listed
         if key is None or listed is None or self.options.memory is not None:
             return  # (serve: each build follows an edit, no stamp would be of use)
@@ -1076,7 +1079,7 @@ class Survey:
         paths = sorted(outputs, key=listing_order)
         names = "\0".join(paths)
         ids = array("q", itertools.chain.from_iterable(map(outputs.__getitem__, paths)))
-        if listing is None:
+        if listing is None and folders:
             written = _written_folders(str(self.output), paths)
             if written is not None:
                 listing = _listing(names, marker[2], *written)
