@@ -29,3 +29,50 @@ def test_a_revision_like_an_option_is_refused_shown_escaped(run, git_site: GitSi
     assert result.exit_code == 2, result.output
     assert "\x1b" not in result.output
     assert "error: '--x\\u001b[2J\\u001b[31m' is not a revision name" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        (  # a Cyrillic 'а': the hint read "did you mean 'name'?" under "unknown key 'nаme'"
+            "    name: CI pipelines",
+            "    n\u0430me: CI pipelines",
+            "hint: did you mean 'name'? They look alike: 'n\u0430me' has U+0430 CYRILLIC SMALL LETTER A (like 'a')",
+        ),
+        (  # difflib found 'gа' no closer to 'ga' than to 'beta': no hint but the list
+            "lifecycle: ga",
+            "lifecycle: g\u0430",
+            "hint: did you mean 'ga'? They look alike: 'g\u0430' has U+0430 CYRILLIC SMALL LETTER A (like 'a'); "
+            "expected one of: beta, ga, deprecated, retired",
+        ),
+        (  # full-width letters, as an East Asian input method types them
+            "lifecycle: ga",
+            "lifecycle: \uff47\uff41",
+            "hint: did you mean 'ga'? They look alike: '\uff47\uff41' has U+FF47 FULLWIDTH LATIN SMALL LETTER G "
+            "(like 'g'), U+FF41 FULLWIDTH LATIN SMALL LETTER A (like 'a'); expected one of:",
+        ),
+        (  # an invisible character: the hint shows where it is
+            "    name: CI pipelines",
+            "    na\u200bme: CI pipelines",
+            "hint: did you mean 'name'? They look alike: 'na\\u200bme' has U+200B ZERO WIDTH SPACE",
+        ),
+    ],
+    ids=["cyrillic-letter-in-a-key", "cyrillic-letter-in-a-choice", "full-width-choice", "zero-width-in-a-key"],
+)
+def test_a_hint_for_a_look_alike_says_which_character_differs(run, site_copy, old: str, new: str, hint: str) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    assert text.count(old) == 1
+    catalog.write_text(text.replace(old, new))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert hint in result.output
+
+
+def test_a_hint_for_a_name_that_does_not_look_alike_is_as_before(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("lifecycle: ga", "lifecycle: GA"))
+    result = run("check", "--source", site)
+    assert "hint: did you mean 'ga'? expected one of: beta, ga, deprecated, retired\n" in result.output
