@@ -76,3 +76,18 @@ def test_a_hint_for_a_name_that_does_not_look_alike_is_as_before(run, site_copy)
     catalog.write_text(catalog.read_text().replace("lifecycle: ga", "lifecycle: GA"))
     result = run("check", "--source", site)
     assert "hint: did you mean 'ga'? expected one of: beta, ga, deprecated, retired\n" in result.output
+
+
+@pytest.mark.git
+def test_a_revision_that_looks_like_a_branch_is_told_apart_from_it(run, git_site: GitSite) -> None:
+    """`diff mаster` (a Cyrillic 'а') said "did you mean 'master'?": the name the user believed
+    they had typed."""
+    branch = git_site.git("branch", "--show-current").strip()
+    lookalike = branch.replace("a", "\u0430", 1)
+    assert lookalike != branch
+    result = run("diff", "--source", git_site.root, lookalike)
+    assert result.exit_code == 2, result.output
+    assert (
+        f"did you mean '{branch}'? They look alike: '{lookalike}' has U+0430 CYRILLIC SMALL LETTER A (like 'a')"
+        in result.stderr
+    )
