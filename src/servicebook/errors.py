@@ -47,7 +47,7 @@ class Problem:
         message or the source line are shown as escapes, and a very long line is shown as a
         window around the column, so hostile input cannot forge or flood the report.
         """
-        out = [f"{_printable(str(self.location))}: {self.severity.value}: {_clip(_printable(self.message))}"]
+        out = [f"{printable(str(self.location))}: {self.severity.value}: {_clip(printable(self.message))}"]
         if self.source_line is not None and self.location.line > 0:
             number = str(self.location.line)
             gutter = " " * len(number)
@@ -55,7 +55,7 @@ class Problem:
             out.append(f" {number} | {shown}")
             out.append(f" {gutter} | {' ' * caret_at}^")
         if self.hint:
-            out.append(f"  hint: {_clip(_printable(self.hint))}")
+            out.append(f"  hint: {_clip(printable(self.hint))}")
         return "\n".join(out)
 
     def shown_as(self, show: Callable[[str], str]) -> Problem:
@@ -76,7 +76,7 @@ def _escape(ch: str, tab: str) -> str:
     return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
-def _printable(text: str, tab: str = "\\t") -> str:
+def printable(text: str, tab: str = "\\t") -> str:
     """Show control and bidi characters as escapes so the terminal shows what the file holds.
 
     In a quoted source line a tab is one space, so the caret stays under its column."""
@@ -162,6 +162,9 @@ class ServicebookError(click.ClickException):
 
     exit_code = 1
 
+    def format_message(self) -> str:
+        return printable(self.message)
+
     def show(self, file: object = None) -> None:  # noqa: ARG002 - click's signature
         click.echo(self.format_message(), err=True)
 
@@ -202,7 +205,10 @@ class UsageProblem(ServicebookError):
     exit_code = 2
 
     def format_message(self) -> str:
-        return f"error: {self.message}"
+        # the message quotes what the command line said (a revision, a folder, an id), which can
+        # hold a newline or a terminal escape: shown escaped, as in a Problem, it cannot forge a
+        # line of the report or recolour the terminal
+        return f"error: {printable(self.message)}"
 
 
 class WriteFailed(UsageProblem):

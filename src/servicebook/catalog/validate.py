@@ -30,6 +30,8 @@ from servicebook.catalog.crossrefs import alternative, names_another_team
 from servicebook.catalog.model import Kind, Ref
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.source.lookalike import close_to as _close
+from servicebook.source.lookalike import meant
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 
 _GLUED_KEY_RE = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?P<value>[^\s:].*)", re.DOTALL)
@@ -113,18 +115,9 @@ class Checked(typing.Generic[T]):
 _DECIMAL_COMMA = re.compile(r"([0-9]{1,3}),([0-9]+) *%?")
 
 
-def _close(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str]:
-    """The one of `choices` most like `word`, if any is close enough (difflib, imported here: a
-    mistake's hint alone needs it, and a one-page rebuild would pay for it on every run)."""
-    # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
-    import difflib
-
-    return difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
-
-
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     close = _close(word, choices)
-    return f"did you mean '{close[0]}'?" if close else None
+    return meant(word, close[0]) if close else None
 
 
 def shown(value: str, limit: int = 60) -> str:
@@ -228,7 +221,7 @@ class _Reader:
             if spec is None:
                 close = _close(key.value, by_key)
                 misspelt.update(close)
-                hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(by_key)}"
+                hint = meant(key.value, close[0]) if close else f"valid keys: {', '.join(by_key)}"
                 self.error(key.location, f"unknown key '{shown(key.value)}' in {_label(name)}", hint)
                 ok = False
                 continue
@@ -259,10 +252,9 @@ class _Reader:
                 return base(value)
             # 'GA' is no closer to 'ga' than to 'beta' for difflib: the same word in lower case first
             same = [a for a in allowed if a.casefold() == value.casefold()]
-            hint = (f"did you mean '{same[0]}'?" if same else did_you_mean(value, allowed)) or ""
-            return self.error(
-                loc, f"{what} cannot be '{shown(value)}'", f"{hint} expected one of: {', '.join(allowed)}".strip()
-            )
+            hint = (meant(value, same[0]) if same else did_you_mean(value, allowed)) or ""
+            hint = f"{hint} " if hint.endswith("?") else f"{hint}; " if hint else ""
+            return self.error(loc, f"{what} cannot be '{shown(value)}'", f"{hint}expected one of: {', '.join(allowed)}")
         if base is int and meta is not Kind.DURATION:
             if re.fullmatch(r"-?[0-9]{1,9}", value):
                 return int(value)

@@ -23,7 +23,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent, hours_text
 from servicebook.catalog.validate import changed_span, minutes_text, parse_days, read_record
 from servicebook.content.markdown import markdown_parser, outline
-from servicebook.errors import Problem
+from servicebook.errors import Problem, printable
 from servicebook.report import problem_dict
 from servicebook.source.yaml import SourceError, decode, parse_yaml, split_front_matter
 
@@ -975,7 +975,9 @@ def markdown_escape(text: str) -> str:
             out.append("&amp;")
         else:
             out.append(ch)
-    escaped = "".join(out).replace("\n", " ")
+    # a newline would end the line it is on; another control character (a terminal escape in a
+    # revision name given on the command line) is shown as an escape, as a Problem shows it
+    escaped = printable("".join(out).replace("\n", " "), tab="\t")
     return _MENTION.sub("@" + _ZWSP, _ISSUE.sub("#" + _ZWSP, escaped))  # issues first: _ZWSP has a "#8"
 
 

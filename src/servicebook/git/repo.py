@@ -20,6 +20,7 @@ from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.runner import MISSING, git, installed, run, started
+from servicebook.source.lookalike import close_to, meant
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts", "servicebook.lock")  # the lock: an organisation site's members
 # What a build of the current catalog also reads: the snapshots of `servicebook measure`. Not a
@@ -276,12 +277,9 @@ def _near_revision(repo: Repo, revision: str) -> str:
     known = (refs or "").split()
     if slash and branch in known:  # `origin/main` where there is no remote, only the branch
         return f"; did you mean '{branch}'? (there is no remote '{remote}' here)"
-    # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
-    import difflib  # only on this mistake: every build would pay for it at the top
-
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = close_to(name, known)  # a look-alike ('mаin', a Cyrillic 'а') is said to be one
     if close:
-        return f"; did you mean '{close[0]}'?"
+        return f"; {meant(name, close[0])}"
     branches = (git(repo.root, "for-each-ref", "--format=%(refname:short)", "refs/heads") or "").split()
     if not branches:
         return ""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
-from servicebook.errors import Problem, SourceLocation, UsageProblem, counted
+from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots
 from servicebook.git.repo import (
@@ -46,7 +46,7 @@ class RevisionInvalid(UsageProblem):
         self.revision = revision  # whose catalog; None: the working tree's (problems name REVISION:path)
 
     def format_message(self) -> str:
-        return "\n".join([*(p.format() for p in self.problems), f"error: {self.message}"])
+        return "\n".join([*(p.format() for p in self.problems), f"error: {printable(self.message)}"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,57 @@
+"""Which known name a mistaken one was meant to be, and what tells two look-alike names apart."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+# Letters of other scripts drawn like Latin ones (from Unicode's confusables), and the dashes drawn
+# like '-': a Cyrillic keyboard layout or a pasted word puts them in an id or a key, where they look
+# right and match nothing. NFKC folds the rest (full-width letters, ligatures, superscripts).
+_LOOKALIKES = str.maketrans(
+    {
+        **dict(zip("аеіјорсѕухһԁԛԝӏɑɡıαεινκορτυχ", "aeijopcsyxhdqwlagiaeivkoptux", strict=True)),
+        **dict(zip("АВЕІЈКМНОРСЅТХУΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEIJKMHOPCSTXYABEZHIKMNOPTYX", strict=True)),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212\u2043\ufe63\uff0d", "-"),
+    }
+)
+
+
+def _skeleton(word: str) -> str:
+    """What `word` looks like: look-alike letters as the Latin ones, invisible characters dropped."""
+    folded = unicodedata.normalize("NFKC", word).translate(_LOOKALIKES)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+
+
+def close_to(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str]:
+    """The one of `choices` most like `word`, if any is close enough (difflib, imported here: a
+    mistake's hint alone needs it, and a one-page rebuild would pay for it on every run). One that
+    looks the same comes first: difflib finds 'gа' (a Cyrillic 'а') no closer to 'ga' than to 'beta'."""
+    # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
+    import difflib
+
+    choices = list(choices)
+    looks = _skeleton(word)
+    alike = [c for c in choices if c != word and _skeleton(c) == looks]
+    return alike[:1] or difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+
+
+def meant(word: str, close: str) -> str:
+    """'did you mean …?', and where `word` and `close` look the same, what tells them apart: the
+    hint "did you mean 'name'?" under "unknown key 'nаme'" read as nonsense."""
+    if _skeleton(word) != _skeleton(close):
+        return f"did you mean '{close}'?"
+    told = []
+    for text, who in ((word, f"'{word}'"), (close, "it")):
+        odd = [ch for ch in dict.fromkeys(text) if not ch.isascii()]
+        if odd:
+            told.append(f"{who} has " + ", ".join(_named(ch) for ch in odd))
+    return f"did you mean '{close}'? They look alike: {'; '.join(told)}"
+
+
+def _named(ch: str) -> str:
+    """U+0430 CYRILLIC SMALL LETTER A (like 'a')."""
+    like = _skeleton(ch)
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'a character with no name')}" + (
+        f" (like '{like}')" if like and like.isascii() else ""
+    )
