@@ -448,6 +448,65 @@ def test_the_zalando_radar_has_only_the_documented_entry_fields_and_custom_rings
     ]
 
 
+def _zalandos_radar_draws(config: dict[str, Any]) -> list[str]:
+    """Why Zalando's `radar_visualization` (docs/radar.js, releases 0.5 to 0.15; MIT, not on npm, so
+    its contract is restated here from its source) would fail on `config`, or nothing. It draws four
+    quadrants and four rings whatever it is given: fixed radii for rings 0-3, a legend that reads
+    `config.quadrants[q].name` for q in 0-3 and `config.rings[r].name` for r in 0-3 (a TypeError
+    on `undefined.name` when either list is shorter), an entry's colour from
+    `config.rings[entry.ring].color` and its place in `segmented[entry.quadrant][entry.ring]` (4 x 4)."""
+    out = []
+    for key, needs in (("quadrants", ("name",)), ("rings", ("name", "color"))):
+        given = config.get(key, [])
+        for n in range(4):
+            if n >= len(given) or any(not isinstance(given[n].get(field), str) for field in needs):
+                out.append(f"config.{key}[{n}] has no {' and '.join(needs)}")
+    for entry in config["entries"]:
+        if entry["quadrant"] not in range(4) or entry["ring"] not in range(4):
+            out.append(f"{entry['label']}: quadrant {entry['quadrant']}, ring {entry['ring']} is off the 4 x 4 grid")
+        if entry.get("moved", 0) not in (-1, 0, 1, 2):
+            out.append(f"{entry['label']}: moved {entry['moved']}")
+    return out
+
+
+RING_MAPPINGS = {  # portals.techradar.rings giving 1 to 4 rings in use
+    1: [("best-effort", "Adopt"), ("deprecated", "Adopt"), ("unsupported", "Adopt")],
+    2: [("best-effort", "Adopt"), ("deprecated", "Hold")],
+    3: [],  # the default rings: Adopt, Trial, Hold
+    4: [("unsupported", "Avoid")],
+}
+
+
+@pytest.mark.parametrize("categories", [1, 2, 3, 4])
+@pytest.mark.parametrize("rings", [1, 2, 3, 4])
+def test_the_zalando_radar_draws_in_zalandos_radar_with_any_number_of_categories_and_rings(
+    run, site_copy, categories: int, rings: int
+) -> None:
+    root = site_copy("minimal")
+    catalog = root / "catalog.yaml"
+    extra = range(2, categories + 1)
+    text = catalog.read_text().replace(
+        "    name: Continuous integration\n",
+        "    name: Continuous integration\n" + "".join(f"  - id: c{n}\n    name: Category {n}\n" for n in extra),
+    )
+    text += "".join(
+        f"  - id: tool-{n}\n    name: Tool {n}\n    category: c{n}\n    status: best-effort\n"
+        f"    reason: Tried by one team.\n    since: 2026-01-01\n"
+        for n in extra
+    )
+    catalog.write_text(text)
+    mapping = "".join(f"      - status: {status}\n        ring: {ring}\n" for status, ring in RING_MAPPINGS[rings])
+    _with_portals(root, PORTALS + ("    rings:\n" + mapping if mapping else ""))
+    data = _radar(run, root, "zalando", "--no-history")
+    assert _zalandos_radar_draws(data) == []
+    # the catalog's own quadrants and rings first, in order; the rest unnamed, and no entry is in them
+    named = [q["name"] for q in data["quadrants"] if q["name"]]
+    assert named == ["Continuous integration", *(f"Category {n}" for n in extra)]
+    assert len([r for r in data["rings"] if r["name"]]) == rings
+    assert {e["quadrant"] for e in data["entries"]} == set(range(categories))
+    assert max(e["ring"] for e in data["entries"]) < rings
+
+
 @pytest.mark.git
 def test_the_timeline_has_each_status_change_with_its_date_and_reason(run, git_site: GitSite) -> None:
     _with_portals(git_site.root)

@@ -193,17 +193,22 @@ def _ring_text(ring: str, drawn: Radar) -> str:
 
 def zalando_radar(catalog: model.Catalog, base_url: str | None, date: dt.date | None) -> bytes:
     """Zalando's config.json: `date` and `entries` (quadrant and ring as indexes), with the
-    quadrants and rings that `radar_visualization` takes beside them, in the same order.
+    quadrants and rings that `radar_visualization` takes beside them, in the same order, filled to
+    the four of each it draws.
 
     `date` is the build's (SOURCE_DATE_EPOCH or the commit's), as an ISO day that the radar shows
     as written and the import reads back; without one, the newest tool decision's `since`, so the
     same catalog gives the same bytes; with neither (no tools), no date."""
     drawn = radar(catalog)
     dated = date or max((tool.since for tool in catalog.tools), default=None)
+    # radar.js draws four of each whatever it is given (its legend reads quadrants[0..3] and
+    # rings[0..3]: a TypeError on a shorter list); those the catalog does not use are unnamed, empty.
+    four = portals.RADAR_QUADRANTS
     data = {
         **({"date": dated.isoformat()} if dated is not None else {}),
-        "quadrants": [{"name": q} for q in drawn.quadrants],
-        "rings": [{"name": r.upper(), "color": _colour(r)} for n, r in enumerate(drawn.rings)],
+        "quadrants": [{"name": q} for q in drawn.quadrants] + [{"name": ""}] * (four - len(drawn.quadrants)),
+        "rings": [{"name": r.upper(), "color": _colour(r)} for r in drawn.rings]
+        + [{"name": "", "color": OTHER_COLOUR}] * (four - len(drawn.rings)),
         "entries": [
             {
                 "quadrant": drawn.quadrants.index(drawn.quadrant_of[tool.category]),
