@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -90,6 +91,9 @@ def test_the_wheel_holds_every_file_of_the_package(artifacts) -> None:
     ):
         assert data in names
     assert not [n for n in names if n.startswith(("tests/", "src/", "docs/"))]
+    # the docs pages messages name, installed under <prefix>/share/doc/servicebook/ (pyproject's data-files)
+    shipped = {n.rsplit("/", 1)[1] for n in names if "/data/share/doc/servicebook/" in n}
+    assert shipped == {p.name for p in (REPO / "docs").glob("*.md")}
 
 
 def test_the_wheel_says_its_version_and_refuses_python_before_3_11(artifacts, tmp_path) -> None:
@@ -148,6 +152,9 @@ def test_the_installed_wheel_runs_every_command_outside_the_checkout(installed, 
     init = _run([servicebook_bin, "init", site], cwd=tmp_path)
     assert init.returncode == 0, init.stderr
     assert "docs/customising.md" in init.stdout and "site-packages" not in init.stdout
+    # and where those docs/ pages are: installed with the wheel, outside any checkout
+    (docs,) = re.findall(r"^servicebook's docs/ pages, named below and in its messages: (/.*)/$", init.stdout, re.M)
+    assert Path(docs).is_relative_to(installed.resolve()) and (Path(docs) / "customising.md").is_file(), init.stdout
     repo = GitSite(site)
     repo.commit("Start the catalog")
 

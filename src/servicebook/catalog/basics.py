@@ -13,6 +13,13 @@ MAX_CATALOG_BYTES = 32 * 1024 * 1024
 larger one is refused, not parsed. Here, not beside the reader (catalog/read.py), because the
 build's first stage (site/fresh.py) needs it and must not import the reader."""
 
+CATALOG_TOO_BIG = (
+    "a site has one catalog.yaml: move long texts into policy pages under content/, or give each team "
+    "its own catalog in its own repository and gather them into one organisation site (docs/federating.md)"
+)
+"""The hint for a catalog.yaml over MAX_CATALOG_BYTES: "split it up" would be no help, since one
+site cannot split its catalog into several files."""
+
 
 @dataclass(frozen=True, slots=True)
 class BuildInfo:

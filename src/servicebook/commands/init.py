@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from pathlib import Path
 
 import click
@@ -25,11 +26,13 @@ def init(directory: Path, example: bool) -> None:
         click.echo(f"created {path}")
     if done.ignores_added:
         click.echo(f"added {' and '.join(done.ignores_added)} to {directory / '.gitignore'}")
-    # The docs are pages of servicebook's repository (docs/), not files of the installed package.
+    # Messages and the scaffolded comments name docs/ pages: say where that folder is for this install.
+    docs = docs_folder()
+    where = f"{docs}/" if docs is not None else "the docs/ folder of servicebook's repository and sdist"
     click.echo(
-        "\nThe catalog's fields: docs/writing-a-catalog.md in servicebook's documentation (the docs/ folder "
-        f"of its repository and sdist); templates in {directory / 'layouts'}/ override the built-in theme: "
-        "docs/customising.md."
+        f"\nservicebook's docs/ pages, named below and in its messages: {where}\n"
+        "The catalog's fields: docs/writing-a-catalog.md (`servicebook schema` describes each too); "
+        f"templates in {directory / 'layouts'}/ override the built-in theme: docs/customising.md."
     )
     # as docs/getting-started.md says: commit, then build (the history, the releases and the
     # review_by checks come from git, so a build before the first commit has none of them)
@@ -47,6 +50,22 @@ def init(directory: Path, example: bool) -> None:
         )
     else:
         click.echo(f"Next: commit it (git add -A, git commit), then {build}")
+
+
+def docs_folder() -> Path | None:
+    """The folder holding servicebook's docs/*.md for this install: the wheel installs them under
+    <prefix>/share/doc/servicebook/ (pyproject's data-files), a source checkout has docs/."""
+    try:
+        files = importlib.metadata.files("servicebook") or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.name == "writing-a-catalog.md" and file.parent.name == "servicebook":
+            installed = Path(str(file.locate())).resolve().parent
+            if (installed / "writing-a-catalog.md").is_file():
+                return installed
+    checkout = Path(__file__).resolve().parents[3] / "docs"
+    return checkout if (checkout / "writing-a-catalog.md").is_file() else None
 
 
 command = init

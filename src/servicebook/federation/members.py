@@ -21,7 +21,7 @@ from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
 from servicebook.catalog import model
-from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
+from servicebook.catalog.basics import CATALOG_TOO_BIG, MAX_CATALOG_BYTES, BuildInfo
 from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.read import read_catalog
 from servicebook.catalog.validate import Checked, shown
@@ -390,7 +390,7 @@ def read_organisation(root: Path) -> tuple[SourceText | None, Checked[model.Cata
     """The organisation site's catalog.yaml, read as a build reads it, with its members' rules
     checked: what `federate update` and `fetch` work from."""
     try:
-        read = read_catalog(read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES))
+        read = read_catalog(read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES, too_big=CATALOG_TOO_BIG))
     except SourceError as exc:
         return None, None, list(exc.problems)
     source, checked, problems = read.source, read.checked, [*read.notes, *read.found]

@@ -36,7 +36,7 @@ from servicebook.cache.digest import code_digest as servicebook_digest
 from servicebook.cache.digest import digest, digest_encoded, encoded
 from servicebook.cache.folder import output_folder
 from servicebook.cache.store import Store, read_stamp
-from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
+from servicebook.catalog.basics import CATALOG_TOO_BIG, MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.repo import (
     BUILD_INPUTS,
@@ -1295,7 +1295,7 @@ def undated_review_note(source: Path, env: Mapping[str, str], repo: Repo | None)
         return None  # judged by that date, or by the commit's (see repo.build_info)
 
     try:
-        catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+        catalog = read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES, too_big=CATALOG_TOO_BIG)
     except SourceError:  # the build reports that
         return None
     first = _REVIEW_BY_RE.search(catalog.text)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.catalog import model
-from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
+from servicebook.catalog.basics import CATALOG_TOO_BIG, MAX_CATALOG_BYTES, BuildInfo
 from servicebook.catalog.crossrefs import CrossRef, catalog_refs
 from servicebook.catalog.read import CatalogRead, read_catalog
 from servicebook.catalog.records import RecordCache
@@ -421,7 +421,7 @@ def _read_catalog(
     cached = cache.get_catalog(key) if cache is not None and key is not None else None
     if cached is not None:  # the same bytes, read before by this servicebook: skip the YAML
         try:
-            source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES)
+            source = read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES, too_big=CATALOG_TOO_BIG)
         except SourceError:
             cached = None
         else:
@@ -447,7 +447,9 @@ def _read_catalog(
 def _parse_catalog(root: Path, records: RecordCache | None = None) -> list[Problem] | CatalogRead:
     """catalog.yaml as read (catalog/read.py), or the problems that stopped the reading."""
     try:
-        return read_catalog(read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES), records)
+        return read_catalog(
+            read_text(root, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES, too_big=CATALOG_TOO_BIG), records
+        )
     except SourceError as exc:
         return list(exc.problems)
 

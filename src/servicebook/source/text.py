@@ -43,12 +43,13 @@ class SourceText:
         return Problem(SourceLocation(self.path, line, column), message, hint, source_line=self.line(line))
 
 
-def read_text(root: Path, relative: str, *, max_bytes: int) -> SourceText:
+def read_text(root: Path, relative: str, *, max_bytes: int, too_big: str = "split it up") -> SourceText:
     """Read `root/relative` as strict UTF-8 text, refusing what would change meaning silently.
 
     Refused: symlinks (a PR could publish /proc/self/environ), files over `max_bytes`, invalid
     UTF-8, NUL and other control bytes, and bidi controls (the "Trojan Source" trick). A BOM is
-    dropped and CRLF becomes LF, so both give the same site.
+    dropped and CRLF becomes LF, so both give the same site. `too_big` is the hint for a file over
+    the limit: what its owner can do about it depends on which file it is.
     """
     path = root / relative
     where = SourceLocation(relative)
@@ -63,9 +64,7 @@ def read_text(root: Path, relative: str, *, max_bytes: int) -> SourceText:
     if not stat.S_ISREG(info.st_mode):
         raise SourceError([Problem(where, "not a regular file")])
     if info.st_size > max_bytes:
-        raise SourceError(
-            [Problem(where, f"file is {info.st_size:,} bytes; the limit is {max_bytes:,}", "split it up")]
-        )
+        raise SourceError([Problem(where, f"file is {info.st_size:,} bytes; the limit is {max_bytes:,}", too_big)])
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -1,0 +1,102 @@
+"""What the installed tool points a user at exists for them: every docs/ page (and heading) its
+messages, --help texts and scaffolded files name is a real page of docs/, the wheel installs those
+pages, `servicebook init` prints where, and a hint says what a user can actually do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from servicebook.catalog.basics import CATALOG_TOO_BIG
+from servicebook.interop import backstage
+from servicebook.source.text import SourceText
+
+from .conftest import REPO
+
+PACKAGE = REPO / "src" / "servicebook"
+DOCS = REPO / "docs"
+# docs/PAGE.md, docs/PAGE.md#anchor or docs/PAGE.md, "Heading" (not a path inside some URL)
+POINTER = re.compile(r'(?<![\w/.-])docs/([\w-]+\.md)(?:#([\w-]+)|, "([^"]+)")?')
+SHIPPED = (".py", ".md", ".yaml", ".html", ".js", ".css")
+
+
+def _headings(page: Path) -> list[str]:
+    return [line.lstrip("#").strip() for line in page.read_text().splitlines() if line.startswith("#")]
+
+
+def _anchor(heading: str) -> str:
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def test_every_docs_page_and_heading_the_package_names_exists() -> None:
+    named = []
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.suffix in SHIPPED and p.is_file()):
+        for found in POINTER.finditer(path.read_text()):
+            page, anchor, heading = found.groups()
+            where = f"{path.relative_to(REPO)}: {found[0]}"
+            assert (DOCS / page).is_file(), where
+            if anchor:
+                assert anchor in [_anchor(h) for h in _headings(DOCS / page)], where
+            if heading:
+                assert heading in _headings(DOCS / page), where
+            named.append(page)
+    assert {"writing-a-catalog.md", "federating.md", "customising.md", "portals.md"} <= set(named)
+
+
+def test_init_prints_the_folder_that_holds_the_docs_pages_it_names(run, tmp_path) -> None:
+    result = run("init", tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    (folder,) = re.findall(r"^servicebook's docs/ pages, named below and in its messages: (/.*)/$", result.output, re.M)
+    for page in set(POINTER.findall(result.output + (tmp_path / "site" / "catalog.yaml").read_text())):
+        assert (Path(folder) / page[0]).is_file(), page
+
+
+def test_the_wheel_installs_every_docs_page() -> None:
+    """pyproject's data-files put docs/*.md under <prefix>/share/doc/servicebook/ (tests/test_dist.py
+    checks the built wheel), where init's docs_folder() finds them."""
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'data-files = { "share/doc/servicebook" = ["docs/*.md"] }' in pyproject
+
+
+def test_a_catalog_over_the_limit_is_told_what_one_site_can_do(run, tmp_path) -> None:
+    """One site has one catalog.yaml: "split it up" is no help; policy pages and federation are."""
+    site = tmp_path / "site"
+    assert run("init", site).exit_code == 0
+    with (site / "catalog.yaml").open("r+b") as catalog:
+        catalog.truncate(33 * 1024 * 1024)
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    assert f"  hint: {CATALOG_TOO_BIG}\n" in result.output
+    assert "split it up" not in result.output
+    assert "policy pages under content/" in CATALOG_TOO_BIG and "docs/federating.md" in CATALOG_TOO_BIG
+
+
+GROUP_AND_COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: platform-team
+spec:
+  type: team
+  profile:
+    displayName: Platform Team
+  children: []
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ci-runners
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/platform-team
+"""
+
+
+def test_backstage_import_names_owners_by_the_refs_name_as_docs_portals_says() -> None:
+    fragment, _ = backstage.import_entities([SourceText("catalog-info.yaml", GROUP_AND_COMPONENT)])
+    assert "team:\n  name: Platform Team\n" in fragment
+    assert "    owner: platform-team\n" in fragment
+    portals = " ".join((DOCS / "portals.md").read_text().split())
+    assert "An owner is the reference's name, not the Group's display name" in portals
+    assert 'the team is "Platform Team"' in portals and "each offering's owner is `platform-team`" in portals
