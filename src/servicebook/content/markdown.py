@@ -821,11 +821,17 @@ def _link(  # noqa: C901
         fail("protocol-relative links are not allowed", "write the full https:// address")
         return
     if raw.startswith("/"):
-        fail("absolute paths break when the site is published under a prefix", "link to the .md file relatively")
+        fail(
+            "absolute paths break when the site is published under a prefix",
+            _site_address_meant(raw) or "link to the .md file relatively",
+        )
         return
     path, _, anchor = raw.partition("#")
     if path and posixpath.normpath(posixpath.join(page_dir, path)).split("/")[0] == "..":
-        fail(f"link '{shown(raw)}' leads outside content/", "pages can link only to pages and files under content/")
+        fail(
+            f"link '{shown(raw)}' leads outside content/",
+            _site_address_meant(raw) or "pages can link only to pages and files under content/",
+        )
         return
     if not path:
         if anchor:
@@ -859,7 +865,7 @@ def _link(  # noqa: C901
             return
         fail(
             f"broken link: '{shown(raw)}' is not a page",
-            meant or "link to another page's .md file, or use offering:ID / tool:ID",
+            meant or _site_address_meant(raw) or "link to another page's .md file, or use offering:ID / tool:ID",
         )
         return
     target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
@@ -907,6 +913,27 @@ def _meant_url(raw: str) -> str | None:
         return None
     scheme = (match[1] or "https").lower()
     return f"did you mean '{scheme}://{match[2] or ''}{match['rest']}'?"
+
+
+def _site_address_meant(raw: str) -> str | None:
+    """The link that reaches the page a link copied from the built site leads to (`/tools/jenkins/`,
+    `../offerings/ci/#slos`, `../../support/`): its offering:, tool:, page: or site: form, else None.
+    Such an address cannot be followed from content/, and a release under v/<version>/ would
+    lead away from itself with it."""
+    path, hash_, anchor = raw.partition("#")
+    parts = [p for p in path.partition("?")[0].split("/") if p not in ("", ".", "..")]
+    if not parts or (parts[-1] != "index.html" and "." in parts[-1]):
+        return None
+    site_path = routes.output_path("/".join(p for p in parts if p != "index.html") + "/")
+    suffix = hash_ + anchor
+    entity = routes.entity_at(site_path)
+    if entity is not None:
+        kind, ident = entity
+        return f"link to it as {'page' if kind == 'policy' else kind}:{ident}{suffix}"
+    fixed = routes.fixed_at(site_path)
+    if fixed is not None and fixed.linkable and fixed.name:
+        return f"link to it as site:{fixed.name}{suffix}"
+    return None
 
 
 def _suggest(word: str, known: Container[str], what: str) -> str | None:
