@@ -141,6 +141,52 @@ def test_searching_an_unsupported_tool_answers_what_to_use_instead(page, site_ur
     assert page.locator("h1").inner_text() == alternative
 
 
+def lost_reader(context_factory):
+    """A page whose addresses are missing ones (the `page` fixture takes their 404 for a fault),
+    recording script errors."""
+    page = context_factory().new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+def test_an_old_link_to_a_tool_leads_in_one_click_to_what_to_use_instead(context_factory, site_url) -> None:
+    """A link someone pasted long ago (the tool's id has changed since, and no renamed_from says
+    so): the 404 page offers a search for the words of the address, filled in."""
+    page, errors = lost_reader(context_factory)
+    page.goto(site_url + "tools/selenium/")
+    assert page.locator("h1").inner_text() == "Page not found"
+    box = page.locator("#not-found-q")
+    assert box.input_value() == "selenium"
+    page.locator("form.not-found-search").get_by_role("button", name="Search").click()
+    first = page.locator("#search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == "Selenium Grid"
+    first.locator(".result-answer").get_by_role("link", name="Playwright").click()
+    assert page.locator("h1").inner_text() == "Playwright"
+    assert errors == []
+
+
+def test_the_404_page_fills_in_the_words_of_any_address(context_factory, site_url) -> None:
+    page, errors = lost_reader(context_factory)
+    for path, words in (
+        ("v/2020.1/offerings/ci_pipelines/index.html", "ci pipelines"),
+        ("Docker%20Swarm", "Docker Swarm"),
+    ):
+        page.goto(site_url + path)
+        assert page.locator("#not-found-q").input_value() == words
+    assert errors == []
+
+
+def test_without_javascript_the_404_page_still_searches(context_factory, site_url) -> None:
+    page = context_factory(java_script_enabled=False).new_page()
+    page.goto(site_url + "tools/selenium/")
+    page.locator("#not-found-q").fill("jenkins")
+    page.locator("form.not-found-search").get_by_role("button", name="Search").click()
+    assert page.locator("h1").inner_text() == "Search"  # and its A to Z list, which needs no script
+    assert page.get_by_role("link", name="Jenkins", exact=True).first.is_visible()
+
+
 def test_search_page_keeps_the_query_in_the_address_and_hides_the_a_to_z(page, site_url) -> None:
     page.goto(site_url + "search/")
     assert page.locator("#a-z").is_visible()

@@ -151,6 +151,17 @@
     line.hidden = false;
   }
 
+  /* ---------- the 404 page: what the address was about ---------- */
+
+  // "/v/2025.1/tools/selenium/" → "selenium", "/offerings/ci_pipelines/index.html" → "ci pipelines":
+  // the last part of the address that names something, as words to search for
+  function addressWords(path) {
+    var parts = path.split("/").filter(function (p) { return p && p !== "index.html"; });
+    var last = parts.length ? parts[parts.length - 1] : "";
+    try { last = decodeURIComponent(last); } catch (e) { /* a malformed escape: the text as it is */ }
+    return last.replace(/\.html?$/i, "").replace(/[-_+.]+/g, " ").trim();
+  }
+
   /* ---------- "/" focuses search ---------- */
 
   document.addEventListener("keydown", function (event) {
@@ -179,4 +190,6 @@
   if (onward) window.location.replace(onward.href);
   var help = document.getElementById("help-now");
   if (help) helpNow(help);
+  var lost = document.getElementById("not-found-q");
+  if (lost && !lost.value) lost.value = addressWords(window.location.pathname);
 })();
