@@ -429,6 +429,33 @@ def test_print_view_of_the_whole_catalog_drops_navigation(context_factory, site_
     assert pdf.startswith(b"%PDF")
 
 
+def test_a_printed_offering_leaves_out_whether_help_is_open_now_and_spells_out_its_links(
+    context_factory, site_url
+) -> None:
+    """Paper is read hours after it is printed: "the help desk is closed" would be true only then."""
+    page = context_factory(timezone_id="Europe/Zurich").new_page()
+    page.goto(site_url + "offerings/ci-pipelines/")
+    page.locator(".quick-facts .help-now").wait_for()
+    page.emulate_media(media="print")
+    assert not page.locator(".quick-facts .help-now").is_visible()
+    assert page.locator(".quick-facts").get_by_text("Mon–Fri 08:00–18:00 (Europe/Zurich)").is_visible()
+
+    def after(selector: str) -> str:
+        return page.locator(selector).evaluate("a => getComputedStyle(a, '::after').content")
+
+    assert (
+        after("section[aria-labelledby=request] a")
+        == '" (https://gitlab.acme-bank.example/platform/pipeline-templates)"'
+    )
+    assert (
+        after("section[aria-labelledby=docs] a[href^='https://grafana']")
+        == '" (https://grafana.acme-bank.example/d/ci-overview)"'
+    )
+    page.goto(site_url)  # the home page's line too, once the script has written it
+    page.wait_for_function("document.querySelector('#help-now .help-now').textContent !== ''")
+    assert not page.locator("#help-now .help-now").is_visible()
+
+
 def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory, site_url, page_types) -> None:
     """Every rule in the light scheme; in the dark one, the rules that depend on colour."""
     from axe_playwright_python.sync_playwright import Axe
