@@ -237,6 +237,23 @@ def test_a_layout_link_to_a_malformed_address_of_another_site_is_left_alone(run,
     assert 'href="http://[::1"' in (site / "public/policies/welcome/index.html").read_text()
 
 
+def test_the_help_line_names_the_teams_own_urgent_severity_not_sev1(run, site_copy) -> None:
+    """A team whose severities are P1 to P3: on-call is for a p1 incident; one with no severity
+    whose response clock runs 24x7 is told only to page on-call out of hours."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("id: sev1", "id: p1").replace("id: sev2", "id: p2"))
+    home = (build(run, site) / "index.html").read_text()
+    assert "Out of hours, for a p1 incident: <a" in home and 'data-urgent="p1"' in home
+    assert "sev1 incident" not in home
+    offering = (site / "public/offerings/ci/index.html").read_text()
+    assert 'data-oncall="#support" data-urgent="p1"' in offering
+    catalog.write_text(catalog.read_text().replace("      coverage: 24x7\n", ""))
+    home = (build(run, site) / "index.html").read_text()
+    assert "Out of hours: <a" in home and "data-urgent" not in home
+    assert "data-oncall" not in (site / "public/offerings/ci/index.html").read_text()  # no one answers at night
+
+
 def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
     html = (build(run, site_copy("minimal")) / "404.html").read_text()
     assert 'href="/assets/style.css"' in html

@@ -119,7 +119,8 @@
 
   /* ---------- help that fits the hour: which way to get help is open now ---------- */
 
-  // "It's 03:12 in Zurich: the help desk is closed. For a sev1, page on-call." from the business
+  // "It's 03:12 in Zurich: the help desk is closed. For a sev1 incident, page on-call." (the
+  // severity whose response clock runs 24x7, data-urgent) from the business
   // hours (their days, times and time zone) and now, in the reader's own clock.
   function helpNow(box) {
     var zone = box.getAttribute("data-timezone"), now = new Date(), parts = {};
@@ -141,7 +142,8 @@
       line.appendChild(el("strong", {}, ["the help desk is closed."]));
       var oncall = box.getAttribute("data-oncall");
       if (oncall) {
-        line.appendChild(document.createTextNode(" For a sev1 incident, "));
+        var urgent = box.getAttribute("data-urgent");
+        line.appendChild(document.createTextNode(urgent ? " For a " + urgent + " incident, " : " Out of hours, "));
         line.appendChild(el("a", { href: oncall }, ["page on-call"]));
         line.appendChild(document.createTextNode("."));
       } else {
