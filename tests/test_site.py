@@ -254,6 +254,18 @@ def test_the_help_line_names_the_teams_own_urgent_severity_not_sev1(run, site_co
     assert "data-oncall" not in (site / "public/offerings/ci/index.html").read_text()  # no one answers at night
 
 
+def test_without_javascript_the_search_page_says_where_words_beyond_names_and_summaries_are(run, site_copy) -> None:
+    """The A to Z list has names and summaries; a word of a tool's reason or an SLO's indicator is
+    on the whole-catalog page, which the no-script notice links."""
+    public = build(run, site_copy("minimal"))
+    notice = (public / "search/index.html").read_text().split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+    assert "Every offering, tool decision and policy is in the A to Z list below with its summary" in notice
+    assert '<a href="../catalog/">the whole catalog on one page</a>' in notice
+    whole = (public / "catalog/index.html").read_text()
+    assert "We cannot support build logic we did not write." in whole  # a tool's reason
+    assert "Share of pipeline runs that start within 60 seconds" in whole  # an SLO's indicator
+
+
 def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
     html = (build(run, site_copy("minimal")) / "404.html").read_text()
     assert 'href="/assets/style.css"' in html
