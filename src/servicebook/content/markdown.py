@@ -32,6 +32,7 @@ from servicebook.catalog.crossrefs import Kind as CrossKind
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, shown
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.source.lookalike import close_to, meant
 from servicebook.source.yaml import SourceText
 
 LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
@@ -870,7 +871,7 @@ def _link(  # noqa: C901
         return
     target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
     if target not in targets.pages:
-        fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages, "pages"))
+        fail(f"broken link: no page content/{target}.md", _suggest_link(target, page_dir, targets.pages))
         return
     if anchor:
         out.anchor_refs.append(ref(target, anchor))
@@ -934,6 +935,18 @@ def _site_address_meant(raw: str) -> str | None:
     if fixed is not None and fixed.linkable and fixed.name:
         return f"link to it as site:{fixed.name}{suffix}"
     return None
+
+
+def _suggest_link(target: str, page_dir: str, pages: Container[str]) -> str | None:
+    """'did you mean …' for a relative link to no page, as the link to write from the page's folder
+    (`../welcome.md`, not the page's name `welcome`), else the known pages."""
+    if isinstance(pages, Collection) and not isinstance(pages, str):
+        close = close_to(target, sorted(pages))
+        if close:
+            return meant(target, close[0]).replace(
+                f"'{close[0]}'", f"'{posixpath.relpath(close[0], page_dir or '.')}.md'", 1
+            )
+    return _suggest(target, pages, "pages")
 
 
 def _suggest(word: str, known: Container[str], what: str) -> str | None:
