@@ -213,6 +213,41 @@ def test_review_workflow_checks_comments_and_fails_on_weakened_commitments() -> 
     assert named and named <= workflow["jobs"].keys()  # the header names jobs that exist
 
 
+def test_no_workflow_asks_hashfiles_about_a_file_outside_the_workspace() -> None:
+    # hashFiles() hashes only files under GITHUB_WORKSPACE (GitHub's expression reference; the
+    # runner logs "Ignore '…' since it is not under GITHUB_WORKSPACE"), so asked about runner.temp,
+    # where the action writes its diff, it is always '' and a step it guards never runs
+    texts = [path.read_text() for path in (*GITHUB, *sorted((EXAMPLES / "federation").glob("github-*.yml")))]
+    texts.append((REPO / "docs" / "reviewing-changes.md").read_text())
+    outside = [call for text in texts for call in re.findall(r"hashFiles\((.*?)\)\s*!=", text) if "runner.temp" in call]
+    assert outside == []
+
+
+def test_the_review_comment_is_posted_when_the_action_made_a_diff_and_skipped_when_it_did_not(tmp_path) -> None:
+    steps = load(EXAMPLES / "github" / "catalog-review.yml")["jobs"]["review"]["steps"]
+    comment = next(s for s in steps if "gh pr comment" in s.get("run", ""))
+    assert comment["if"] == "${{ !cancelled() }}"
+    calls = tmp_path / "gh-calls"
+    fake = tmp_path / "bin" / "gh"  # GitHub's CLI, which the runner has: record what it was asked
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {shlex.quote(str(calls))}\n')
+    fake.chmod(0o755)
+    diff = tmp_path / "servicebook-diff.md"
+    env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}", "PR": "7", "DIFF": str(diff)}
+
+    def post() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-e", "-c", comment["run"]], env=env, capture_output=True, text=True, check=False
+        )
+
+    skipped = post()  # the check failed: the action made no diff
+    assert skipped.returncode == 0 and not calls.exists()
+    assert "No diff to post" in skipped.stdout
+    diff.write_text("### servicebook diff\n")
+    assert post().returncode == 0
+    assert calls.read_text() == f"pr comment 7 --body-file {diff} --edit-last\n"
+
+
 def test_pages_workflow_builds_with_the_cache_and_deploys() -> None:
     workflow = load(EXAMPLES / "github" / "publish-pages.yml")
     build_steps = workflow["jobs"]["build"]["steps"]

@@ -372,3 +372,18 @@ def test_a_change_after_a_tagged_release_is_not_taken_for_that_release(tmp_path,
             "path": "v/0.1/",
         },
     }
+
+
+def test_a_day_that_has_not_come_yet_is_answered_with_a_note_that_it_is_todays_catalog(history, run, env) -> None:
+    site, commits = history
+    env["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(2026, 4, 15, 12, tzinfo=dt.UTC).timestamp()))  # "today"
+    result = run("promised", "--source", site.root, "--at", "2026-04-20", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["commit"]["id"] == commits["lowered"]  # the document as for any day
+    assert result.stderr == (
+        "note: 2026-04-20 has not come yet (today is 2026-04-15, UTC): this is the catalog in force now, and "
+        "commits made before then may change what that day holds\n"
+    )
+    for day in ("2026-04-01", "2026-04-15"):  # a past day, and today: no note
+        result = run("promised", "--source", site.root, "--at", day)
+        assert (result.exit_code, result.stderr) == (0, ""), result.output

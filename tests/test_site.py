@@ -237,6 +237,35 @@ def test_a_layout_link_to_a_malformed_address_of_another_site_is_left_alone(run,
     assert 'href="http://[::1"' in (site / "public/policies/welcome/index.html").read_text()
 
 
+def test_the_help_line_names_the_teams_own_urgent_severity_not_sev1(run, site_copy) -> None:
+    """A team whose severities are P1 to P3: on-call is for a p1 incident; one with no severity
+    whose response clock runs 24x7 is told only to page on-call out of hours."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("id: sev1", "id: p1").replace("id: sev2", "id: p2"))
+    home = (build(run, site) / "index.html").read_text()
+    assert "Out of hours, for a p1 incident: <a" in home and 'data-urgent="p1"' in home
+    assert "sev1 incident" not in home
+    offering = (site / "public/offerings/ci/index.html").read_text()
+    assert 'data-oncall="#support" data-urgent="p1"' in offering
+    catalog.write_text(catalog.read_text().replace("      coverage: 24x7\n", ""))
+    home = (build(run, site) / "index.html").read_text()
+    assert "Out of hours: <a" in home and "data-urgent" not in home
+    assert "data-oncall" not in (site / "public/offerings/ci/index.html").read_text()  # no one answers at night
+
+
+def test_without_javascript_the_search_page_says_where_words_beyond_names_and_summaries_are(run, site_copy) -> None:
+    """The A to Z list has names and summaries; a word of a tool's reason or an SLO's indicator is
+    on the whole-catalog page, which the no-script notice links."""
+    public = build(run, site_copy("minimal"))
+    notice = (public / "search/index.html").read_text().split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+    assert "Every offering, tool decision and policy is in the A to Z list below with its summary" in notice
+    assert '<a href="../catalog/">the whole catalog on one page</a>' in notice
+    whole = (public / "catalog/index.html").read_text()
+    assert "We cannot support build logic we did not write." in whole  # a tool's reason
+    assert "Share of pipeline runs that start within 60 seconds" in whole  # an SLO's indicator
+
+
 def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
     html = (build(run, site_copy("minimal")) / "404.html").read_text()
     assert 'href="/assets/style.css"' in html

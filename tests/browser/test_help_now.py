@@ -53,3 +53,44 @@ def test_on_call_is_one_click_from_every_page(example_public) -> None:
         p.relative_to(example_public).as_posix() for p in pages if '#on-call">Production down' not in p.read_text()
     ]
     assert missing == []
+
+
+def offering_help(context_factory, site_url, offering: str, utc: str):
+    page = context_factory(timezone_id="Europe/Zurich").new_page()
+    page.clock.set_fixed_time(dt.datetime.fromisoformat(utc))
+    page.goto(f"{site_url}offerings/{offering}/")
+    line = page.locator(".quick-facts .help-now")
+    line.wait_for()
+    return page, line
+
+
+def test_at_night_an_offering_page_says_the_help_desk_is_closed_and_links_its_on_call(
+    context_factory, site_url
+) -> None:
+    """A developer who found the offering by search, not through the home page, learns there
+    whether anyone answers now."""
+    page, line = offering_help(context_factory, site_url, "ci-pipelines", "2026-12-03T02:12:00+00:00")
+    assert line.inner_text() == "It's 03:12 in Zurich: the help desk is closed. For a sev1 incident, page on-call."
+    line.get_by_role("link", name="page on-call").click()
+    page.wait_for_url("**/offerings/ci-pipelines/#support")
+
+
+def test_an_offering_whose_support_has_no_one_on_call_says_so_at_night_and_names_its_own_channel(
+    context_factory, site_url
+) -> None:
+    # preview environments: its own channel, and an on-call entry that says there is none in the beta
+    _, line = offering_help(context_factory, site_url, "preview-environments", "2026-12-03T02:12:00+00:00")
+    assert line.inner_text() == (
+        "It's 03:12 in Zurich: the help desk is closed. Ask in #platform-preview-beta; we answer when we open."
+    )
+    _, line = offering_help(context_factory, site_url, "preview-environments", "2026-12-03T09:30:00+00:00")
+    assert line.inner_text() == "It's 10:30 in Zurich: #platform-preview-beta is open now."
+
+
+def test_without_javascript_an_offering_says_on_call_only_where_someone_is(example_public) -> None:
+    def hours_line(offering: str) -> str:
+        html = (example_public / "offerings" / offering / "index.html").read_text()
+        return html.split('href="#support">Get help</a>', 1)[1].split("</dd>", 1)[0]
+
+    assert "on call outside those hours" in hours_line("ci-pipelines")
+    assert "on call" not in hours_line("preview-environments")  # its on-call: "No on-call during the beta"

@@ -141,6 +141,52 @@ def test_searching_an_unsupported_tool_answers_what_to_use_instead(page, site_ur
     assert page.locator("h1").inner_text() == alternative
 
 
+def lost_reader(context_factory):
+    """A page whose addresses are missing ones (the `page` fixture takes their 404 for a fault),
+    recording script errors."""
+    page = context_factory().new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+def test_an_old_link_to_a_tool_leads_in_one_click_to_what_to_use_instead(context_factory, site_url) -> None:
+    """A link someone pasted long ago (the tool's id has changed since, and no renamed_from says
+    so): the 404 page offers a search for the words of the address, filled in."""
+    page, errors = lost_reader(context_factory)
+    page.goto(site_url + "tools/selenium/")
+    assert page.locator("h1").inner_text() == "Page not found"
+    box = page.locator("#not-found-q")
+    assert box.input_value() == "selenium"
+    page.locator("form.not-found-search").get_by_role("button", name="Search").click()
+    first = page.locator("#search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == "Selenium Grid"
+    first.locator(".result-answer").get_by_role("link", name="Playwright").click()
+    assert page.locator("h1").inner_text() == "Playwright"
+    assert errors == []
+
+
+def test_the_404_page_fills_in_the_words_of_any_address(context_factory, site_url) -> None:
+    page, errors = lost_reader(context_factory)
+    for path, words in (
+        ("v/2020.1/offerings/ci_pipelines/index.html", "ci pipelines"),
+        ("Docker%20Swarm", "Docker Swarm"),
+    ):
+        page.goto(site_url + path)
+        assert page.locator("#not-found-q").input_value() == words
+    assert errors == []
+
+
+def test_without_javascript_the_404_page_still_searches(context_factory, site_url) -> None:
+    page = context_factory(java_script_enabled=False).new_page()
+    page.goto(site_url + "tools/selenium/")
+    page.locator("#not-found-q").fill("jenkins")
+    page.locator("form.not-found-search").get_by_role("button", name="Search").click()
+    assert page.locator("h1").inner_text() == "Search"  # and its A to Z list, which needs no script
+    assert page.get_by_role("link", name="Jenkins", exact=True).first.is_visible()
+
+
 def test_search_page_keeps_the_query_in_the_address_and_hides_the_a_to_z(page, site_url) -> None:
     page.goto(site_url + "search/")
     assert page.locator("#a-z").is_visible()
@@ -381,6 +427,33 @@ def test_print_view_of_the_whole_catalog_drops_navigation(context_factory, site_
     assert page.locator("h2#tools").is_visible()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
+
+
+def test_a_printed_offering_leaves_out_whether_help_is_open_now_and_spells_out_its_links(
+    context_factory, site_url
+) -> None:
+    """Paper is read hours after it is printed: "the help desk is closed" would be true only then."""
+    page = context_factory(timezone_id="Europe/Zurich").new_page()
+    page.goto(site_url + "offerings/ci-pipelines/")
+    page.locator(".quick-facts .help-now").wait_for()
+    page.emulate_media(media="print")
+    assert not page.locator(".quick-facts .help-now").is_visible()
+    assert page.locator(".quick-facts").get_by_text("Mon–Fri 08:00–18:00 (Europe/Zurich)").is_visible()
+
+    def after(selector: str) -> str:
+        return page.locator(selector).evaluate("a => getComputedStyle(a, '::after').content")
+
+    assert (
+        after("section[aria-labelledby=request] a")
+        == '" (https://gitlab.acme-bank.example/platform/pipeline-templates)"'
+    )
+    assert (
+        after("section[aria-labelledby=docs] a[href^='https://grafana']")
+        == '" (https://grafana.acme-bank.example/d/ci-overview)"'
+    )
+    page.goto(site_url)  # the home page's line too, once the script has written it
+    page.wait_for_function("document.querySelector('#help-now .help-now').textContent !== ''")
+    assert not page.locator("#help-now .help-now").is_visible()
 
 
 def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory, site_url, page_types) -> None:

@@ -91,6 +91,14 @@ def _member_ref(meta: Ref, value: str) -> bool:
     return meta.target in MEMBER_REF_TARGETS and _bare(meta, value).count("/") == 1
 
 
+def _reference_hint(target: str) -> str:
+    """What a reference that is not an id should be: most often the record's name was written
+    (`alternative: Shared pipeline templates`), where its id goes."""
+    if target == "page":
+        return "name the policy page by its file under content/, without .md (content/ops/backups.md is ops/backups)"
+    return f"name the {target.replace('-or-', ' or ')} by its id (its entry's id:), not by its name"
+
+
 def _bare(meta: Ref, value: str) -> str:
     return alternative(value)[1] if meta.target == "tool-or-offering" else value
 
@@ -271,6 +279,8 @@ class _Reader:
                     return INVALID
             return value
         if isinstance(meta, Ref):
+            if value.strip() and "\n" not in value and not ID_RE.fullmatch(value):  # a name where an id goes
+                return self.error(loc, f"{what} '{shown(value)}' is not a valid id", _reference_hint(meta.target))
             return self._text(loc, value, what, Kind.ID)
         return self._text(loc, value, what, meta if isinstance(meta, Kind) else Kind.LINE)
 

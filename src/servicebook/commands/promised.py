@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
 import click
@@ -10,7 +12,8 @@ from servicebook.commands.options import SOURCE
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
-from servicebook.git.promised import offerings_shown, parse_day, to_json, to_text
+from servicebook.git.promised import not_yet_note, offerings_shown, parse_day, to_json, to_text
+from servicebook.git.repo import source_date_epoch
 from servicebook.measure.promised import measured_on
 from servicebook.measure.snapshot import read_all
 
@@ -30,6 +33,7 @@ from servicebook.measure.snapshot import read_all
 def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
     day = parse_day(at)
+    today = (source_date_epoch(os.environ) or dt.datetime.now(dt.UTC)).date()  # for a note only
     # with its members on an organisation site, at the commit whose catalog and lock were in effect
     found = organisation_at(source, catalog_at(source, day, also=(LOCK_FILE,)), day)
     offerings = offerings_shown(found, day, offering)
@@ -38,6 +42,9 @@ def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
         click.echo(problem.format(), err=True)
     measured = measured_on(snapshots, day)
     click.echo((to_json if fmt == "json" else to_text)(found, day, offerings, measured), nl=False)
+    note = not_yet_note(day, today)
+    if note is not None:  # on stderr: the answer on stdout (a JSON document too) stays as it is
+        click.echo(note, err=True)
 
 
 command = promised

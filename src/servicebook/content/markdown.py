@@ -32,6 +32,7 @@ from servicebook.catalog.crossrefs import Kind as CrossKind
 from servicebook.catalog.model import TEXT_CHARS
 from servicebook.catalog.validate import check_url, did_you_mean, shown
 from servicebook.errors import Problem, Severity, SourceLocation
+from servicebook.source.lookalike import close_to, meant
 from servicebook.source.yaml import SourceText
 
 LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
@@ -821,11 +822,17 @@ def _link(  # noqa: C901
         fail("protocol-relative links are not allowed", "write the full https:// address")
         return
     if raw.startswith("/"):
-        fail("absolute paths break when the site is published under a prefix", "link to the .md file relatively")
+        fail(
+            "absolute paths break when the site is published under a prefix",
+            _site_address_meant(raw) or "link to the .md file relatively",
+        )
         return
     path, _, anchor = raw.partition("#")
     if path and posixpath.normpath(posixpath.join(page_dir, path)).split("/")[0] == "..":
-        fail(f"link '{shown(raw)}' leads outside content/", "pages can link only to pages and files under content/")
+        fail(
+            f"link '{shown(raw)}' leads outside content/",
+            _site_address_meant(raw) or "pages can link only to pages and files under content/",
+        )
         return
     if not path:
         if anchor:
@@ -859,12 +866,12 @@ def _link(  # noqa: C901
             return
         fail(
             f"broken link: '{shown(raw)}' is not a page",
-            meant or "link to another page's .md file, or use offering:ID / tool:ID",
+            meant or _site_address_meant(raw) or "link to another page's .md file, or use offering:ID / tool:ID",
         )
         return
     target = posixpath.normpath(posixpath.join(page_dir, path[:-3]))
     if target not in targets.pages:
-        fail(f"broken link: no page content/{target}.md", _suggest(target, targets.pages, "pages"))
+        fail(f"broken link: no page content/{target}.md", _suggest_link(target, page_dir, targets.pages))
         return
     if anchor:
         out.anchor_refs.append(ref(target, anchor))
@@ -907,6 +914,39 @@ def _meant_url(raw: str) -> str | None:
         return None
     scheme = (match[1] or "https").lower()
     return f"did you mean '{scheme}://{match[2] or ''}{match['rest']}'?"
+
+
+def _site_address_meant(raw: str) -> str | None:
+    """The link that reaches the page a link copied from the built site leads to (`/tools/jenkins/`,
+    `../offerings/ci/#slos`, `../../support/`): its offering:, tool:, page: or site: form, else None.
+    Such an address cannot be followed from content/, and a release under v/<version>/ would
+    lead away from itself with it."""
+    path, hash_, anchor = raw.partition("#")
+    parts = [p for p in path.partition("?")[0].split("/") if p not in ("", ".", "..")]
+    if not parts or (parts[-1] != "index.html" and "." in parts[-1]):
+        return None
+    site_path = routes.output_path("/".join(p for p in parts if p != "index.html") + "/")
+    suffix = hash_ + anchor
+    entity = routes.entity_at(site_path)
+    if entity is not None:
+        kind, ident = entity
+        return f"link to it as {'page' if kind == 'policy' else kind}:{ident}{suffix}"
+    fixed = routes.fixed_at(site_path)
+    if fixed is not None and fixed.linkable and fixed.name:
+        return f"link to it as site:{fixed.name}{suffix}"
+    return None
+
+
+def _suggest_link(target: str, page_dir: str, pages: Container[str]) -> str | None:
+    """'did you mean …' for a relative link to no page, as the link to write from the page's folder
+    (`../welcome.md`, not the page's name `welcome`), else the known pages."""
+    if isinstance(pages, Collection) and not isinstance(pages, str):
+        close = close_to(target, sorted(pages))
+        if close:
+            return meant(target, close[0]).replace(
+                f"'{close[0]}'", f"'{posixpath.relpath(close[0], page_dir or '.')}.md'", 1
+            )
+    return _suggest(target, pages, "pages")
 
 
 def _suggest(word: str, known: Container[str], what: str) -> str | None:

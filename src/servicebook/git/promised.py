@@ -35,6 +35,17 @@ def parse_day(text: str) -> dt.date:
         raise UsageProblem(f"--at {text!r}: not a real date") from None
 
 
+def not_yet_note(day: dt.date, today: dt.date) -> str | None:
+    """A day that has not come yet is answered with the catalog in force now; said, so that an
+    auditor (or a year mistyped) does not read it as what was promised for that day."""
+    if day <= today:
+        return None
+    return (
+        f"note: {day.isoformat()} has not come yet (today is {today.isoformat()}, UTC): this is the catalog in force "
+        "now, and commits made before then may change what that day holds"
+    )
+
+
 def offerings_shown(found: CatalogAt, day: dt.date, offering: str | None) -> tuple[model.Offering, ...]:
     """Every offering of the catalog, or the one asked for (an unknown id is an error naming the
     commit whose catalog was searched, with a "did you mean")."""

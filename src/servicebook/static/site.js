@@ -119,7 +119,8 @@
 
   /* ---------- help that fits the hour: which way to get help is open now ---------- */
 
-  // "It's 03:12 in Zurich: the help desk is closed. For a sev1, page on-call." from the business
+  // "It's 03:12 in Zurich: the help desk is closed. For a sev1 incident, page on-call." (the
+  // severity whose response clock runs 24x7, data-urgent) from the business
   // hours (their days, times and time zone) and now, in the reader's own clock.
   function helpNow(box) {
     var zone = box.getAttribute("data-timezone"), now = new Date(), parts = {};
@@ -141,7 +142,8 @@
       line.appendChild(el("strong", {}, ["the help desk is closed."]));
       var oncall = box.getAttribute("data-oncall");
       if (oncall) {
-        line.appendChild(document.createTextNode(" For a sev1 incident, "));
+        var urgent = box.getAttribute("data-urgent");
+        line.appendChild(document.createTextNode(urgent ? " For a " + urgent + " incident, " : " Out of hours, "));
         line.appendChild(el("a", { href: oncall }, ["page on-call"]));
         line.appendChild(document.createTextNode("."));
       } else {
@@ -149,6 +151,17 @@
       }
     }
     line.hidden = false;
+  }
+
+  /* ---------- the 404 page: what the address was about ---------- */
+
+  // "/v/2025.1/tools/selenium/" → "selenium", "/offerings/ci_pipelines/index.html" → "ci pipelines":
+  // the last part of the address that names something, as words to search for
+  function addressWords(path) {
+    var parts = path.split("/").filter(function (p) { return p && p !== "index.html"; });
+    var last = parts.length ? parts[parts.length - 1] : "";
+    try { last = decodeURIComponent(last); } catch (e) { /* a malformed escape: the text as it is */ }
+    return last.replace(/\.html?$/i, "").replace(/[-_+.]+/g, " ").trim();
   }
 
   /* ---------- "/" focuses search ---------- */
@@ -179,4 +192,6 @@
   if (onward) window.location.replace(onward.href);
   var help = document.getElementById("help-now");
   if (help) helpNow(help);
+  var lost = document.getElementById("not-found-q");
+  if (lost && !lost.value) lost.value = addressWords(window.location.pathname);
 })();
