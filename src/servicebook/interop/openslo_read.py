@@ -24,6 +24,14 @@ from servicebook.source.yaml import Mapping, Scalar, SourceText
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _CALENDAR = {"1M": "calendar-month", "1Q": "calendar-quarter"}
+# a rolling month, quarter or year (oslo's test inputs roll 1M): no number of days says it
+_ROLLING_HINT = {
+    "M": "months have no length in days: write the window in days (30d or 28d for one), or "
+    "isRolling: false with a calendar for calendar months",
+    "Q": "quarters have no length in days: write the window in days (90d for one), or isRolling: false "
+    "with a calendar for calendar quarters",
+    "Y": "years have no length in days: write the window in days (365d for one)",
+}
 # A metric source's query, as OpenSLO's examples name it, or as Nobl9's OpenSLO files name a
 # Prometheus one (nobl9/nobl9-openslo: `spec.promql`)
 _QUERY_KEYS = ("query", "promql")
@@ -67,6 +75,7 @@ class OpenSLOState:
     slis: dict[str, _Indicator] = field(default_factory=dict)
     data_sources: dict[str, str] = field(default_factory=dict)  # name → type
     pending: list[_Pending] = field(default_factory=list)
+    services: dict[str, tuple[SourceText, SourceLocation]] = field(default_factory=dict)  # name → where
 
 
 def _annotations(meta: Fields) -> dict[str, str]:
@@ -105,7 +114,7 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     kind = root.text("kind", required=True)
     assert kind is not None
     if kind.value == "Service":
-        _service(root, reading)
+        _service(root, source, reading, state)
     elif kind.value == "SLI":
         meta, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
@@ -127,9 +136,10 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     root.dropped(reading, "not part of an OpenSLO object")
 
 
-def _service(root: Fields, reading: Reading) -> None:
+def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
     """An offering's name, summary and what servicebook's export keeps in annotations."""
     meta, name = _metadata(root, reading)
+    state.services.setdefault(name.value, (source, name.location))
     annotations = _annotations(meta)
     display = meta.text("displayName")
     spec = root.fields("spec")
@@ -212,9 +222,17 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         if inline_meta is not None:
             _foreign_annotations(inline_meta, reading)
             inline_meta.used.update(inline_meta.items)
-        inner = inline.fields("spec", required=True)
-        assert inner is not None
-        indicator = _indicator(inner, source, reading, inline_annotations)
+        inner = inline.fields("spec")
+        if inner is not None:
+            indicator = _indicator(inner, source, reading, inline_annotations)
+        else:  # as oslo's test inputs write one (metadata only): an SLO whose measurement is not said
+            named = inline_meta.text("name") if inline_meta is not None else None
+            reading.note(
+                source,
+                inline.location,
+                f"the inline indicator{f' {named.value!r}' if named else ''} has no spec: no measurement",
+                "give it a spec with ratioMetric or thresholdMetric, or write the measurement in the catalog",
+            )
         inline.dropped(reading, "not part of an inline SLI")
     elif ref is None:
         _composite(spec, source)
@@ -319,6 +337,7 @@ def _time_window(
                 source,
                 duration.location,
                 f"a rolling window of {duration.value} is not a whole number of days (1 to 999)",
+                _ROLLING_HINT.get(unit, "the catalog's rolling windows are 1d to 999d"),
             )
         return (window, duration.location), None
     if calendar is None:
@@ -433,6 +452,10 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     """Join each SLO to its SLI (by indicatorRef across every file read) and read its measurement;
     an SLI that no SLO names is said to be passed over (the catalog has no SLI without its SLO)."""
     named = {p.ref.value for p in state.pending if p.ref is not None}
+    served = {p.slo.service for p in state.pending}
+    for name, (source, at) in state.services.items():
+        if state.pending and name not in served:  # a file of Services alone is "no SLO" already
+            reading.note(source, at, f"skipped Service '{name}': no SLO in the files read names it")
     for name, sli in state.slis.items():
         if name not in named:
             reading.note(sli.source, sli.location, f"skipped SLI '{name}': no SLO in the files read names it")
