@@ -5,10 +5,13 @@ their source in tests/interop/fixtures/SOURCES.md; inline ones are written after
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import yaml
+
+from servicebook.catalog.queries import QueryForm, query_form
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
@@ -93,3 +96,214 @@ def test_an_openslo_service_that_no_slo_names_is_said_to_be_passed_over(run) -> 
         f"{services}:10:11: warning: skipped Service 'example-service': no SLO in the files read names it"
     ) in result.stderr
     assert "skipped Service 'foo-slos'" not in result.stderr
+
+
+# An OpenSLO ratio of gauges: `counter: false`, which OpenSLO's README says of "a single number that
+# can arbitrarily go up or down" (the SDK's examples/slis.yaml writes one, of AppDynamics metrics)
+OPENSLO_GAUGES = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: runners-available
+spec:
+  service: ci
+  indicator:
+    metadata:
+      name: runners-up
+    spec:
+      ratioMetric:
+        counter: false
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ci_runners{state="idle"}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ci_runners
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.99
+"""
+
+
+def test_an_openslo_ratio_of_gauges_is_not_counted_as_counters(run, tmp_path: Path) -> None:
+    # the selectors were kept as written, which the catalog counts as counters' increase over the
+    # window: a gauge's increase is how much it rose, not how much it was
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_GAUGES)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {
+        "good": 'sum(sum_over_time(ci_runners{state="idle"}[{{.window}}]))',
+        "total": "sum(sum_over_time(ci_runners[{{.window}}]))",
+    }
+    assert all(query_form(q) is QueryForm.TEMPLATE for q in slo["measurement"].values())
+    assert (
+        f"{file}:12:18: warning: guessed the good and total queries as sums over {{{{.window}}}}: counter: false "
+        "says the metrics are not counters"
+    ) in result.stderr
+    counted = tmp_path / "counted.yaml"
+    counted.write_text(OPENSLO_GAUGES.replace("counter: false", "counter: true"))
+    assert yaml.safe_load(_import(run, "openslo", counted).stdout)["offerings"][0]["slos"][0]["measurement"] == {
+        "good": 'ci_runners{state="idle"}',
+        "total": "ci_runners",
+    }
+
+
+# --- Tech radars --------------------------------------------------------------------------------------
+
+# Build-Your-Own-Radar's JSON of several sheets, an object of lists by sheet name, as its end-to-end
+# tests' spec/end_to_end_tests/resources/multi_data.json (AGPL-3.0, so not copied: written anew in its shape)
+BYOR_SHEETS = """{
+  "First": [
+    {
+      "name": "Path-to-production mapping",
+      "ring": "Adopt",
+      "quadrant": "Techniques",
+      "isNew": "TRUE",
+      "description": "<p>Mapping the steps to production.</p>"
+    }
+  ],
+  "Second": [
+    {
+      "name": "io-ts",
+      "ring": "Trial",
+      "quadrant": "Languages & Frameworks",
+      "isNew": "FALSE",
+      "description": "<p>Runtime types.</p>"
+    }
+  ]
+}
+"""
+
+
+def test_a_build_your_own_radar_file_of_several_sheets_is_refused_naming_them(run, tmp_path: Path) -> None:
+    # it was "the radar has no list of 'entries'", at the file's first line, and no way out
+    file = tmp_path / "multi_data.json"
+    file.write_text(BYOR_SHEETS)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:2:3: error: a Build-Your-Own-Radar file of 2 sheets ('First', 'Second'): a radar is one sheet"
+    ) in result.stderr
+    assert "hint: save the list of the sheet to import as a file of its own, and import that" in result.stderr
+
+
+def test_a_build_your_own_radar_file_of_one_sheet_is_read_as_that_sheet(run, tmp_path: Path) -> None:
+    file = tmp_path / "one_sheet.json"
+    file.write_text(json.dumps({"Second": json.loads(BYOR_SHEETS)["Second"]}, indent=2))
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["id"], tool["status"], tool["reason"]) == ("io-ts", "best-effort", "Runtime types.")
+
+
+# AOE's radar as its build wrote it (src/rd.json): an item whose newest revision has no title of its
+# own is titled by its file, `akeneo.md`, where its revisions say `Akeneo` (written anew in that shape)
+AOE_FILE_TITLED = (
+    '{"items":[{"flag":"default","featured":false,"revisions":[{"name":"akeneo","release":"2017-03-01",'
+    '"title":"Akeneo","ring":"assess","quadrant":"tools","fileName":"radar/2017-03-01/akeneo.md",'
+    '"body":"<p>A product information system.</p>\\n"}],"name":"akeneo","title":"akeneo.md","ring":"assess",'
+    '"quadrant":"tools","body":"<p>A product information system.</p>\\n","info":"","release":"2019-11-01",'
+    '"fileName":"radar/2019-11-01/akeneo.md"},\n'
+    '{"flag":"default","featured":false,"revisions":[{"name":"ant","release":"2017-03-01","ring":"hold",'
+    '"quadrant":"tools","fileName":"radar/2017-03-01/ant.md","body":"<p>Use Gradle.</p>\\n"}],"name":"ant",'
+    '"title":"ant.md","ring":"hold","quadrant":"tools","body":"<p>Use Gradle.</p>\\n","info":"",'
+    '"release":"2017-03-01","fileName":"radar/2017-03-01/ant.md"}]}\n'
+)
+
+
+def test_an_aoe_item_titled_by_its_file_takes_the_title_its_revisions_give(run, tmp_path: Path) -> None:
+    # the tool was named "akeneo.md", its id akeneo-md
+    file = tmp_path / "rd.json"
+    file.write_text(AOE_FILE_TITLED)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert [(t["id"], t["name"]) for t in tools] == [("akeneo", "Akeneo"), ("ant", "ant")]
+    assert (
+        f"{file}:1:265: warning: guessed entry 'akeneo.md': title 'Akeneo' from its revisions (AOE's build titles "
+        "an item without one by its file)"
+    ) in result.stderr
+    assert "guessed entry 'ant.md': title 'ant' from its name" in result.stderr
+
+
+# --- Backstage ----------------------------------------------------------------------------------------
+
+# Backstage's docs/features/software-catalog/descriptor-format.md (its "Kind: Template" as it was,
+# "Exactly equal to backstage.io/v1beta2 and Template"), beside a Component
+BACKSTAGE_V1BETA2_TEMPLATE = """apiVersion: backstage.io/v1beta2
+kind: Template
+# some metadata about the template itself
+metadata:
+  name: v1beta2-demo
+  title: Test Action template
+  description: scaffolder v1beta2 template demo
+spec:
+  owner: backstage/techdocs-core
+  type: service
+
+  # these are the steps which are rendered in the frontend with the form input
+  parameters:
+    - title: Fill in some steps
+      required:
+        - name
+      properties:
+        name:
+          title: Name
+          type: string
+          description: Unique name of the component
+          ui:autofocus: true
+          ui:options:
+            rows: 5
+
+  # here's the steps that are executed in series in the scaffolder backend
+  steps:
+    - id: fetch-base
+      name: Fetch Base
+      action: fetch:template
+      input:
+        url: ./template
+        values:
+          name: '{{ parameters.name }}'
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: artist-web
+  description: The place to be, for great artists
+spec:
+  type: website
+  lifecycle: production
+  owner: artist-relations-team
+"""
+
+
+def test_a_backstage_template_of_the_scaffolders_v1beta2_is_skipped_as_its_newer_ones_are(run, tmp_path: Path) -> None:
+    # "apiVersion 'backstage.io/v1beta2' is not one servicebook reads" failed the whole import
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(BACKSTAGE_V1BETA2_TEMPLATE)
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["artist-web"]
+    assert (
+        f"{file}:1:1: warning: skipped Template 'v1beta2-demo' (backstage.io/v1beta2): servicebook has no place for it"
+    ) in result.stderr
+
+
+def test_a_backstage_ai_resource_is_skipped_as_a_kind_of_backstages_own(run) -> None:
+    # catalog-model's examples/ai-resources/frontend-design-skill.yaml: a kind its schemas define, which
+    # the import called "an unknown kind"
+    file = INTEROP / "backstage-ai-resource-frontend-design-skill.yaml"
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 1
+    assert f"{file}:1:1: warning: skipped AiResource 'frontend-design': servicebook has no place for it" in (
+        result.stderr
+    )
+    assert "unknown kind" not in result.stderr

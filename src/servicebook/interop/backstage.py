@@ -273,6 +273,7 @@ KNOWN_KINDS = (
     "Component",
     "Resource",
     "Environment",  # catalog-model's examples/environments/ (an SDLC environment)
+    "AiResource",  # catalog-model's examples/ai-resources/ (a skill, rule, plugin or marketplace of AI agents)
 )
 MAX_TARGETS_SHOWN = 5  # of a Location's files, named in the report (then how many more)
 
@@ -324,7 +325,9 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
         return None
     api = text(child(node, "apiVersion"))
     kind = text(child(node, "kind"))
-    if kind == "Template" and (api or "").startswith("scaffolder.backstage.io/"):  # the scaffolder's own
+    # the scaffolder's own, and its templates of before scaffolder.backstage.io (Backstage's
+    # descriptor-format.md: "Exactly equal to backstage.io/v1beta2 and Template")
+    if kind == "Template" and ((api or "").startswith("scaffolder.backstage.io/") or api == "backstage.io/v1beta2"):
         template = text(child(child(node, "metadata"), "name")) or "?"
         report.skipped(start, f"Template '{template}' ({api}): servicebook has no place for it")
         return None

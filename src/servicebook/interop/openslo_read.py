@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, label_id, percent, refuse, rolling_window
 from servicebook.interop.openslo import PREFIX
@@ -57,6 +57,7 @@ class _Indicator:
     annotations: dict[str, str]
     location: SourceLocation
     source: SourceText
+    counter: Located | None = None  # a ratio's `counter`: false says its metrics are gauges
 
 
 @dataclass(slots=True)
@@ -177,6 +178,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
     ratio, threshold = spec.fields("ratioMetric"), spec.fields("thresholdMetric")
     sources: dict[str, _Source] = {}
     shape = ""
+    counter = None
     if (ratio is None) == (threshold is None):
         raise refuse(source, spec.location, "an SLI gives exactly one of ratioMetric and thresholdMetric")
     if threshold is not None:
@@ -185,7 +187,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
         if found:
             sources["threshold"] = found
     elif ratio is not None:
-        ratio.text("counter")
+        counter = ratio.text("counter")
         for key in ("good", "bad", "total", "raw"):
             found = _metric(ratio.fields(key))
             if found is not None:
@@ -201,7 +203,8 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
             raise refuse(source, ratio.location, "a ratioMetric gives good or bad with total, or raw")
         ratio.dropped(reading, "not part of a ratio metric")
     spec.dropped(reading, "not part of an SLI")
-    return _Indicator(shape, sources, description.value if description else None, annotations, spec.location, source)
+    described = description.value if description else None
+    return _Indicator(shape, sources, described, annotations, spec.location, source, counter)
 
 
 def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
@@ -507,6 +510,27 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
     return src.query
 
 
+def _not_counted(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
+    """A ratio of metrics that are not counters (`counter: false`: gauges, which go up and down,
+    says OpenSLO): the catalog counts a selector as a counter's increase over the window, so the
+    selectors become the sums of their samples over it (their ratio, the ratio of their averages),
+    said in the report."""
+    counter = indicator.counter
+    if counter is None or counter.value.strip().lower() not in _FALSE:
+        return
+    summed = [key for key, query in queries.items() if query_form(query) is QueryForm.SELECTOR]
+    for key in summed:
+        queries[key] = f"sum(sum_over_time({queries[key].strip()}[{WINDOW_PLACEHOLDER}]))"
+    if summed:
+        reading.note(
+            indicator.source,
+            counter.location,
+            f"guessed the {' and '.join(summed)} queries as sums over {WINDOW_PLACEHOLDER}: counter: false says "
+            "the metrics are not counters, and the catalog counts a selector as a counter's increase",
+            "check the queries: each is the sum of its gauge's samples over the window",
+        )
+
+
 def _measurement(
     indicator: _Indicator, state: OpenSLOState, reading: Reading, threshold: tuple[str | None, str | None]
 ) -> model.Measurement | None:
@@ -517,6 +541,8 @@ def _measurement(
             return None
         queries[key] = query
     shape = indicator.shape
+    if shape in ("good", "bad"):
+        _not_counted(indicator, queries, reading)
     if shape == "good":
         return model.Measurement(good=queries["good"], total=queries["total"])
     if shape == "bad":
