@@ -307,3 +307,45 @@ def test_a_backstage_ai_resource_is_skipped_as_a_kind_of_backstages_own(run) -> 
         result.stderr
     )
     assert "unknown kind" not in result.stderr
+
+
+def test_a_backstage_component_without_an_owner_is_said_to_have_none(run, tmp_path: Path) -> None:
+    # the report said "owner from spec.owner" of a Component that has no spec.owner, and wrote 'unknown'
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: lonely\n"
+        "spec:\n  type: service\n  lifecycle: experimental\n"
+    )
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["owner"] == "unknown"
+    assert (
+        f"{file}:1:1: warning: guessed Component 'lonely': owner 'unknown' (it has no spec.owner, which Backstage "
+        "requires)"
+    ) in result.stderr
+    assert "owner from spec.owner" not in result.stderr
+
+
+def test_an_openslo_object_of_a_kind_openslo_does_not_define_is_not_called_an_alert(run, tmp_path: Path) -> None:
+    # `kind: Slo` was "dropped the Slo (alerting is not part of the catalog)"
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_GAUGES.replace("kind: SLO", "kind: Slo"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:2:7: warning: skipped the Slo: not a kind of OpenSLO v1 (SLO, SLI, DataSource, Service, "
+        "AlertPolicy, AlertCondition, AlertNotificationTarget)"
+    ) in result.stderr
+    assert "hint: kinds are written as the specification spells them: SLO" in result.stderr
+    assert "alerting" not in result.stderr
+
+
+def test_an_openslo_window_without_is_rolling_is_refused_with_what_to_write(run, tmp_path: Path) -> None:
+    # OpenSLO's isRolling is false unless written: a `duration: 28d` alone is a calendar window without
+    # its calendar, refused without a way out
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_GAUGES.replace("      isRolling: true\n", ""))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:24:7: error: a window that is not rolling needs a calendar" in result.stderr
+    assert "hint: write isRolling: true for a rolling window (it is false unless written)" in result.stderr

@@ -444,9 +444,8 @@ def _owner(entity: _Entity, ours: str | None, owners: _Owners, report: Report, l
     meta, spec, at = child(entity.node, "metadata"), child(entity.node, "spec"), entity.at
     owner_ref = text(child(spec, "owner"))
     where = location(child(spec, "owner"), at)
-    owner = _guess(
-        ours, _ref_name(owner_ref) if owner_ref else "unknown", report, where, f"{label}: owner from spec.owner"
-    )
+    said = "owner from spec.owner" if owner_ref else "owner 'unknown' (it has no spec.owner, which Backstage requires)"
+    owner = _guess(ours, _ref_name(owner_ref) if owner_ref else "unknown", report, where, f"{label}: {said}")
     if owner_ref:
         namespace = text(child(meta, "namespace")) or "default"
         if ours is None:

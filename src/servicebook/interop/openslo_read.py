@@ -32,6 +32,9 @@ _ROLLING_HINT = {
     "with a calendar for calendar quarters",
     "Y": "years have no length in days: write the window in days (365d for one)",
 }
+# the kinds of OpenSLO v1 (OpenSLO/OpenSLO pkg/openslo/kind.go), and those of them about alerting
+_KINDS = ("SLO", "SLI", "DataSource", "Service", "AlertPolicy", "AlertCondition", "AlertNotificationTarget")
+_ALERT_KINDS = frozenset({"AlertPolicy", "AlertCondition", "AlertNotificationTarget"})
 # A metric source's query, as OpenSLO's examples name it, or as Nobl9's OpenSLO files name a
 # Prometheus one (nobl9/nobl9-openslo: `spec.promql`)
 _QUERY_KEYS = ("query", "promql")
@@ -131,8 +134,17 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         assert kind_of is not None
         state.data_sources[name.value] = kind_of.value
         spec.used.update(spec.items)
-    else:
+    elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
+        return
+    else:  # a kind OpenSLO v1 does not define: a misspelt SLO is not an alert to pass over
+        near = next((k for k in _KINDS if k.casefold() == kind.value.casefold()), None)
+        reading.note(
+            source,
+            kind.location,
+            f"skipped the {kind.value}: not a kind of OpenSLO v1 ({', '.join(_KINDS)})",
+            f"kinds are written as the specification spells them: {near}" if near else None,
+        )
         return
     root.dropped(reading, "not part of an OpenSLO object")
 
@@ -344,7 +356,13 @@ def _time_window(
             )
         return (window, duration.location), None
     if calendar is None:
-        raise refuse(source, w.location, "a window that is not rolling needs a calendar")
+        raise refuse(
+            source,
+            w.location,
+            "a window that is not rolling needs a calendar",
+            "write isRolling: true for a rolling window (it is false unless written), or a calendar with its "
+            "startTime for a calendar one",
+        )
     start = calendar.text("startTime")
     zone = calendar.text("timeZone")
     if duration.value not in _CALENDAR:
