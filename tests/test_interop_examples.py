@@ -349,3 +349,39 @@ def test_an_openslo_window_without_is_rolling_is_refused_with_what_to_write(run,
     assert result.exit_code == 1
     assert f"{file}:24:7: error: a window that is not rolling needs a calendar" in result.stderr
     assert "hint: write isRolling: true for a rolling window (it is false unless written)" in result.stderr
+
+
+# --- Pyrra ------------------------------------------------------------------------------------------
+
+
+def test_a_pyrra_native_histogram_latency_gives_the_error_ratio_pyrra_records(run) -> None:
+    # Pyrra's examples/dynamic-burn-rate-latency-native.yaml: latencyNative was dropped, the SLO left
+    # without a measurement; Pyrra records it as 1 - histogram_fraction(0, LATENCY, rate(TOTAL[window]))
+    file = INTEROP / "pyrra-dynamic-burn-rate-latency-native.yaml"
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    ratio = (
+        '1 - histogram_fraction(0, 0.2, sum(rate(connect_server_requests_duration_seconds{job="pyrra",code="ok"}'
+        "[{{.window}}])))"
+    )
+    assert slo["measurement"] == {"error_ratio": ratio}
+    assert query_form(ratio) is QueryForm.TEMPLATE
+    assert f"{file}:22:7: warning: guessed the error ratio of the native histogram as Pyrra records it" in (
+        result.stderr
+    )
+    assert f"{file}:25:7: warning: dropped 'grouping'" in result.stderr
+
+
+def test_a_pyrra_native_histogram_latency_is_read_in_seconds_and_refused_when_not_a_duration(
+    run, tmp_path: Path
+) -> None:
+    text = (INTEROP / "pyrra-dynamic-burn-rate-latency-native.yaml").read_text()
+    file = tmp_path / "slo.yaml"
+    file.write_text(text.replace("latency: 200ms", "latency: 1m30s"))
+    (slo,) = yaml.safe_load(_import(run, "pyrra", file).stdout)["offerings"][0]["slos"]
+    assert slo["measurement"]["error_ratio"].startswith("1 - histogram_fraction(0, 90, sum(rate(")
+    file.write_text(text.replace("latency: 200ms", "latency: fast"))
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 1
+    assert f"{file}:24:16: error: latency 'fast' is not a Prometheus duration" in result.stderr
