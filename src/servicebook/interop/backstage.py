@@ -273,6 +273,7 @@ KNOWN_KINDS = (
     "Component",
     "Resource",
     "Environment",  # catalog-model's examples/environments/ (an SDLC environment)
+    "AiResource",  # catalog-model's examples/ai-resources/ (a skill, rule, plugin or marketplace of AI agents)
 )
 MAX_TARGETS_SHOWN = 5  # of a Location's files, named in the report (then how many more)
 
@@ -324,7 +325,9 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
         return None
     api = text(child(node, "apiVersion"))
     kind = text(child(node, "kind"))
-    if kind == "Template" and (api or "").startswith("scaffolder.backstage.io/"):  # the scaffolder's own
+    # the scaffolder's own, and its templates of before scaffolder.backstage.io (Backstage's
+    # descriptor-format.md: "Exactly equal to backstage.io/v1beta2 and Template")
+    if kind == "Template" and ((api or "").startswith("scaffolder.backstage.io/") or api == "backstage.io/v1beta2"):
         template = text(child(child(node, "metadata"), "name")) or "?"
         report.skipped(start, f"Template '{template}' ({api}): servicebook has no place for it")
         return None
@@ -441,9 +444,8 @@ def _owner(entity: _Entity, ours: str | None, owners: _Owners, report: Report, l
     meta, spec, at = child(entity.node, "metadata"), child(entity.node, "spec"), entity.at
     owner_ref = text(child(spec, "owner"))
     where = location(child(spec, "owner"), at)
-    owner = _guess(
-        ours, _ref_name(owner_ref) if owner_ref else "unknown", report, where, f"{label}: owner from spec.owner"
-    )
+    said = "owner from spec.owner" if owner_ref else "owner 'unknown' (it has no spec.owner, which Backstage requires)"
+    owner = _guess(ours, _ref_name(owner_ref) if owner_ref else "unknown", report, where, f"{label}: {said}")
     if owner_ref:
         namespace = text(child(meta, "namespace")) or "default"
         if ours is None:

@@ -254,6 +254,9 @@ def label_id(text: str) -> str | None:
 DocumentReader = Callable[[Fields, SourceText, Reading], None]
 
 
+# Sloth's resources of one spec: the second is what `sloth generate` reads for Google Cloud's
+# Managed Prometheus (slok/sloth examples/managed-prometheus-*.yml), its rules a GMP Rules CRD
+SLOTH_KINDS = ("PrometheusServiceLevel", "ManagedPrometheusServiceLevel")
 # Kinds of a format servicebook reads that hold no SLO: passed over by name, as a manifest beside them is
 NOT_SLOS = {"AlertWindows": "Sloth's alert windows for `sloth generate`, no SLO"}
 
@@ -281,7 +284,7 @@ def recognise(root: Fields) -> tuple[str, str]:
     if api_v == "sloth.slok.dev/v1" and kind_v in NOT_SLOS:
         return "", f"{kind_v} ({api_v}): {NOT_SLOS[kind_v]}"
     if api_v == "sloth.slok.dev/v1":
-        return ("sloth", "Sloth PrometheusServiceLevel") if kind_v == "PrometheusServiceLevel" else ("refused", what)
+        return ("sloth", f"Sloth {kind_v}") if kind_v in SLOTH_KINDS else ("refused", what)
     if api_v.startswith("sloth.slok.dev/"):
         return "refused", what
     if api_v == "pyrra.dev/v1alpha1":

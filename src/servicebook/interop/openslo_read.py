@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, label_id, percent, refuse, rolling_window
 from servicebook.interop.openslo import PREFIX
@@ -24,6 +24,17 @@ from servicebook.source.yaml import Mapping, Scalar, SourceText
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _CALENDAR = {"1M": "calendar-month", "1Q": "calendar-quarter"}
+# a rolling month, quarter or year (oslo's test inputs roll 1M): no number of days says it
+_ROLLING_HINT = {
+    "M": "months have no length in days: write the window in days (30d or 28d for one), or "
+    "isRolling: false with a calendar for calendar months",
+    "Q": "quarters have no length in days: write the window in days (90d for one), or isRolling: false "
+    "with a calendar for calendar quarters",
+    "Y": "years have no length in days: write the window in days (365d for one)",
+}
+# the kinds of OpenSLO v1 (OpenSLO/OpenSLO pkg/openslo/kind.go), and those of them about alerting
+_KINDS = ("SLO", "SLI", "DataSource", "Service", "AlertPolicy", "AlertCondition", "AlertNotificationTarget")
+_ALERT_KINDS = frozenset({"AlertPolicy", "AlertCondition", "AlertNotificationTarget"})
 # A metric source's query, as OpenSLO's examples name it, or as Nobl9's OpenSLO files name a
 # Prometheus one (nobl9/nobl9-openslo: `spec.promql`)
 _QUERY_KEYS = ("query", "promql")
@@ -49,6 +60,7 @@ class _Indicator:
     annotations: dict[str, str]
     location: SourceLocation
     source: SourceText
+    counter: Located | None = None  # a ratio's `counter`: false says its metrics are gauges
 
 
 @dataclass(slots=True)
@@ -67,6 +79,7 @@ class OpenSLOState:
     slis: dict[str, _Indicator] = field(default_factory=dict)
     data_sources: dict[str, str] = field(default_factory=dict)  # name → type
     pending: list[_Pending] = field(default_factory=list)
+    services: dict[str, tuple[SourceText, SourceLocation]] = field(default_factory=dict)  # name → where
 
 
 def _annotations(meta: Fields) -> dict[str, str]:
@@ -105,7 +118,7 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     kind = root.text("kind", required=True)
     assert kind is not None
     if kind.value == "Service":
-        _service(root, reading)
+        _service(root, source, reading, state)
     elif kind.value == "SLI":
         meta, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
@@ -121,15 +134,25 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         assert kind_of is not None
         state.data_sources[name.value] = kind_of.value
         spec.used.update(spec.items)
-    else:
+    elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
+        return
+    else:  # a kind OpenSLO v1 does not define: a misspelt SLO is not an alert to pass over
+        near = next((k for k in _KINDS if k.casefold() == kind.value.casefold()), None)
+        reading.note(
+            source,
+            kind.location,
+            f"skipped the {kind.value}: not a kind of OpenSLO v1 ({', '.join(_KINDS)})",
+            f"kinds are written as the specification spells them: {near}" if near else None,
+        )
         return
     root.dropped(reading, "not part of an OpenSLO object")
 
 
-def _service(root: Fields, reading: Reading) -> None:
+def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
     """An offering's name, summary and what servicebook's export keeps in annotations."""
     meta, name = _metadata(root, reading)
+    state.services.setdefault(name.value, (source, name.location))
     annotations = _annotations(meta)
     display = meta.text("displayName")
     spec = root.fields("spec")
@@ -167,6 +190,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
     ratio, threshold = spec.fields("ratioMetric"), spec.fields("thresholdMetric")
     sources: dict[str, _Source] = {}
     shape = ""
+    counter = None
     if (ratio is None) == (threshold is None):
         raise refuse(source, spec.location, "an SLI gives exactly one of ratioMetric and thresholdMetric")
     if threshold is not None:
@@ -175,7 +199,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
         if found:
             sources["threshold"] = found
     elif ratio is not None:
-        ratio.text("counter")
+        counter = ratio.text("counter")
         for key in ("good", "bad", "total", "raw"):
             found = _metric(ratio.fields(key))
             if found is not None:
@@ -191,7 +215,8 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
             raise refuse(source, ratio.location, "a ratioMetric gives good or bad with total, or raw")
         ratio.dropped(reading, "not part of a ratio metric")
     spec.dropped(reading, "not part of an SLI")
-    return _Indicator(shape, sources, description.value if description else None, annotations, spec.location, source)
+    described = description.value if description else None
+    return _Indicator(shape, sources, described, annotations, spec.location, source, counter)
 
 
 def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
@@ -212,9 +237,17 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         if inline_meta is not None:
             _foreign_annotations(inline_meta, reading)
             inline_meta.used.update(inline_meta.items)
-        inner = inline.fields("spec", required=True)
-        assert inner is not None
-        indicator = _indicator(inner, source, reading, inline_annotations)
+        inner = inline.fields("spec")
+        if inner is not None:
+            indicator = _indicator(inner, source, reading, inline_annotations)
+        else:  # as oslo's test inputs write one (metadata only): an SLO whose measurement is not said
+            named = inline_meta.text("name") if inline_meta is not None else None
+            reading.note(
+                source,
+                inline.location,
+                f"the inline indicator{f' {named.value!r}' if named else ''} has no spec: no measurement",
+                "give it a spec with ratioMetric or thresholdMetric, or write the measurement in the catalog",
+            )
         inline.dropped(reading, "not part of an inline SLI")
     elif ref is None:
         _composite(spec, source)
@@ -319,10 +352,17 @@ def _time_window(
                 source,
                 duration.location,
                 f"a rolling window of {duration.value} is not a whole number of days (1 to 999)",
+                _ROLLING_HINT.get(unit, "the catalog's rolling windows are 1d to 999d"),
             )
         return (window, duration.location), None
     if calendar is None:
-        raise refuse(source, w.location, "a window that is not rolling needs a calendar")
+        raise refuse(
+            source,
+            w.location,
+            "a window that is not rolling needs a calendar",
+            "write isRolling: true for a rolling window (it is false unless written), or a calendar with its "
+            "startTime for a calendar one",
+        )
     start = calendar.text("startTime")
     zone = calendar.text("timeZone")
     if duration.value not in _CALENDAR:
@@ -433,6 +473,10 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     """Join each SLO to its SLI (by indicatorRef across every file read) and read its measurement;
     an SLI that no SLO names is said to be passed over (the catalog has no SLI without its SLO)."""
     named = {p.ref.value for p in state.pending if p.ref is not None}
+    served = {p.slo.service for p in state.pending}
+    for name, (source, at) in state.services.items():
+        if state.pending and name not in served:  # a file of Services alone is "no SLO" already
+            reading.note(source, at, f"skipped Service '{name}': no SLO in the files read names it")
     for name, sli in state.slis.items():
         if name not in named:
             reading.note(sli.source, sli.location, f"skipped SLI '{name}': no SLO in the files read names it")
@@ -484,6 +528,27 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
     return src.query
 
 
+def _not_counted(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
+    """A ratio of metrics that are not counters (`counter: false`: gauges, which go up and down,
+    says OpenSLO): the catalog counts a selector as a counter's increase over the window, so the
+    selectors become the sums of their samples over it (their ratio, the ratio of their averages),
+    said in the report."""
+    counter = indicator.counter
+    if counter is None or counter.value.strip().lower() not in _FALSE:
+        return
+    summed = [key for key, query in queries.items() if query_form(query) is QueryForm.SELECTOR]
+    for key in summed:
+        queries[key] = f"sum(sum_over_time({queries[key].strip()}[{WINDOW_PLACEHOLDER}]))"
+    if summed:
+        reading.note(
+            indicator.source,
+            counter.location,
+            f"guessed the {' and '.join(summed)} queries as sums over {WINDOW_PLACEHOLDER}: counter: false says "
+            "the metrics are not counters, and the catalog counts a selector as a counter's increase",
+            "check the queries: each is the sum of its gauge's samples over the window",
+        )
+
+
 def _measurement(
     indicator: _Indicator, state: OpenSLOState, reading: Reading, threshold: tuple[str | None, str | None]
 ) -> model.Measurement | None:
@@ -494,6 +559,8 @@ def _measurement(
             return None
         queries[key] = query
     shape = indicator.shape
+    if shape in ("good", "bad"):
+        _not_counted(indicator, queries, reading)
     if shape == "good":
         return model.Measurement(good=queries["good"], total=queries["total"])
     if shape == "bad":

@@ -2,7 +2,8 @@
 
 A Pyrra objective has a target (percent, as text), a window (a Prometheus duration) and one
 indicator: `ratio` (errors over total), `latency` (successes over total), `latencyNative`
-(a native histogram and a latency) or `bool_gauge`, each a selector of a metric. It has no
+(a native histogram and a latency: read as the error ratio Pyrra records of it) or
+`bool_gauge`, each a selector of a metric. It has no
 service: the catalog SLO it measures is named by the annotation `servicebook.dev/slo`, or
 guessed from its namespace (but Kubernetes' `default`, which names no service) and name.
 """
@@ -10,6 +11,7 @@ guessed from its namespace (but Kubernetes' `default`, which names no service) a
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
@@ -117,13 +119,50 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
         assert metric is not None
         measurement = model.Measurement(bool_gauge=metric.value)
     else:
-        reading.note(
-            source, shape.location, "dropped 'latencyNative' (a native histogram's latency has no catalog shape)"
-        )
-        shape.used.update(shape.items)
-        measurement = None
+        measurement = _native(shape, source, reading)
     shape.dropped(reading, "not part of the indicator")
     return measurement
+
+
+def _native(shape: Fields, source: SourceText, reading: Reading) -> model.Measurement:
+    """A native histogram's latency indicator as the error ratio Pyrra records of it (its
+    slo/rules.go: `1 - histogram_fraction(0, LATENCY, rate(TOTAL[window]))`), summed over the
+    histogram's series so the ratio is one number, said in the report."""
+    total = _query(shape, "total")
+    latency = shape.text("latency", required=True)
+    assert latency is not None
+    bound = _seconds(latency.value)
+    if bound is None:
+        raise refuse(
+            source, latency.location, f"latency '{latency.value}' is not a Prometheus duration", "e.g. 200ms, 1s"
+        )
+    if query_form(total.value) is not QueryForm.SELECTOR:
+        raise refuse(source, total.location, f"'{total.value}' is not a metric selector, as Pyrra reads it")
+    ratio = f"1 - histogram_fraction(0, {bound}, sum(rate({total.value.strip()}[{WINDOW_PLACEHOLDER}])))"
+    reading.note(
+        source,
+        shape.location,
+        f"guessed the error ratio of the native histogram as Pyrra records it: {ratio}",
+        "check the query: the share of requests slower than the latency, over the window",
+    )
+    return model.Measurement(error_ratio=ratio)
+
+
+_MILLISECONDS = re.compile(r"([0-9]{1,12})ms")
+
+
+def _seconds(text: str) -> str | None:
+    """A Prometheus duration (`200ms`, `1s`, `1m30s`) as seconds, written as PromQL takes a number."""
+    text = text.strip()
+    millis = _MILLISECONDS.fullmatch(text)
+    if millis is not None:
+        value = Decimal(millis[1]) / 1000
+    else:
+        seconds = prometheus_seconds(text)
+        if seconds is None or seconds == 0:
+            return None
+        value = Decimal(seconds)
+    return format(value.normalize(), "f") if value > 0 else None
 
 
 def _query(shape: Fields, key: str) -> Located:

@@ -1,5 +1,6 @@
 """Sloth's SLO specs, read: the plain spec (`version: prometheus/v1`) and the Kubernetes resource
-(`sloth.slok.dev/v1` `PrometheusServiceLevel`).
+(`sloth.slok.dev/v1` `PrometheusServiceLevel`, or `ManagedPrometheusServiceLevel`, the same spec
+for Google Cloud's Managed Prometheus).
 
 The two spell the same fields differently (`error_query`, `page_alert` in the plain spec since
 Sloth moved it to snake case; `errorQuery`, `pageAlert` in the resource and in early plain specs):

@@ -546,10 +546,28 @@ def _layout(source: SourceText, node: Node | None, report: Report) -> _Layout | 
     built = _key(node, "items")
     if entries is None and isinstance(built, YamlSequence) and _aoe_items(built):  # its items name their places
         return built, None, None, True
+    sheets = [(key, value) for key, value in node.items if isinstance(value, YamlSequence) and _listed_entries(value)]
+    if entries is None and len(sheets) == 1 == len(node.items):  # a Build-Your-Own-Radar file of one sheet
+        listed = sheets[0][1]
+        assert isinstance(listed, YamlSequence)
+        return listed, None, None, any(_key(item, "name") is not None for item in listed.items)
+    if entries is None and sheets and len(sheets) == len(node.items):  # of several, by name
+        names = ", ".join(f"'{key.value}'" for key, _ in sheets[:MAX_SHEETS_SHOWN])
+        more = f" and {len(sheets) - MAX_SHEETS_SHOWN} more" if len(sheets) > MAX_SHEETS_SHOWN else ""
+        report.error(
+            source,
+            sheets[0][0].location,
+            f"a Build-Your-Own-Radar file of {len(sheets)} sheets ({names}{more}): a radar is one sheet",
+            "save the list of the sheet to import as a file of its own, and import that",
+        )
+        return None
     if not isinstance(entries, YamlSequence):
         report.error(source, location(entries, node.location), "the radar has no list of 'entries'")
         return None
     return entries, _key(node, "quadrants"), _key(node, "rings"), False
+
+
+MAX_SHEETS_SHOWN = 5  # of a Build-Your-Own-Radar file's sheets, named in the error (then how many more)
 
 
 def _aoe_items(node: YamlSequence) -> bool:
@@ -653,6 +671,7 @@ def _tool(
     if not title:
         report.skipped(at, f"{label}: no title, label or name")
         return None
+    title = _aoe_title(entry, title, report)
     label = f"entry '{title}'"
     ident = _tool_id(entry, n, title, report)
     quadrant = _place(_key(entry, "quadrant"), quadrants)
@@ -740,6 +759,25 @@ def _tool(
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool, (title, quadrant[0], ring[0])
+
+
+def _aoe_title(entry: YamlMapping, title: str, report: Report) -> str:
+    """An AOE item's title: its build titles an item whose newest revision gives no title by its
+    file (`akeneo.md`), where an earlier revision says `Akeneo`; the newest title of its revisions
+    that is not a file name, else its name, said in the report."""
+    name = text(_key(entry, "name"))
+    revisions = _key(entry, "revisions")
+    if not isinstance(revisions, YamlSequence) or title.casefold() != f"{name or ''}.md".casefold():
+        return title
+    written = (text(_key(revision, "title")) for revision in revisions.items)
+    better = next((t for t in written if t and not t.casefold().endswith(".md")), None) or name
+    assert better is not None  # the title is NAME.md
+    said = "its revisions" if better != name else "its name"
+    report.guessed(
+        location(_key(entry, "title"), entry.location),
+        f"entry '{title}': title '{better}' from {said} (AOE's build titles an item without one by its file)",
+    )
+    return better
 
 
 def _history(entry: YamlMapping, timeline: Node | None, label: str, report: Report) -> None:

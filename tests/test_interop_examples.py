@@ -1,0 +1,387 @@
+"""The imports and `check --against` read the examples the other projects ship (their example
+folders, their SDK's examples, their validators' test inputs) as those projects read them: each
+file is imported, or refused at its line with what to do. Fixtures are copied unchanged, with
+their source in tests/interop/fixtures/SOURCES.md; inline ones are written after the file they cite."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from servicebook.catalog.queries import QueryForm, query_form
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+SITES = Path(__file__).parent / "sites"
+
+
+def _import(run, fmt: str, *files: Path):
+    result = run("import", fmt, *files)
+    assert "Traceback" not in result.output
+    return result
+
+
+# --- Sloth ------------------------------------------------------------------------------------------
+
+
+def test_a_sloth_managed_prometheus_service_level_is_read_as_the_sloth_spec_it_is(run) -> None:
+    # Sloth's examples/managed-prometheus-grpc-server.yml: kind ManagedPrometheusServiceLevel, the
+    # PrometheusServiceLevel spec for Google Cloud's Managed Prometheus (it was "not read")
+    file = INTEROP / "sloth-managed-prometheus-grpc-server.yml"
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["owner"], offering["tier"]) == ("myservice", "myteam", 2)
+    (slo,) = offering["slos"]
+    assert (slo["id"], slo["objective"], slo["window"]) == ("requests-availability", 99.9, "30d")
+    assert slo["measurement"]["errors"].startswith('sum(rate(grpc_server_handled_total{grpc_code!="OK"')
+
+
+def test_check_against_compares_a_managed_prometheus_service_level_as_a_sloth_spec(run, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    spec = (INTEROP / "sloth-managed-prometheus-grpc-server.yml").read_text()
+    spec = spec.replace('service: "myservice"', "service: ci").replace("requests-availability", "availability")
+    (monitoring / "gmp.yaml").write_text(spec)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert "not read" not in result.stderr
+    assert "ci/availability: the catalog's objective is 99.5 %, but Sloth SLO 'availability'" in result.stderr
+
+
+# --- OpenSLO ----------------------------------------------------------------------------------------
+
+
+def test_an_openslo_inline_indicator_of_metadata_alone_gives_an_slo_without_a_measurement(run) -> None:
+    # oslo's test inputs slo-with-labels.yaml and slo-with-annotations.yaml name their inline indicator
+    # and say nothing more of it (the import failed: "'indicator' has no 'spec'", and no way out)
+    for name, line, indicator in (("labels", 16, "no-name"), ("annotations", 9, "no-name")):
+        file = INTEROP / f"openslo-oslo-slo-with-{name}.yaml"
+        result = _import(run, "openslo", file)
+        assert result.exit_code == 0, result.output
+        (offering,) = yaml.safe_load(result.stdout)["offerings"]
+        (slo,) = offering["slos"]
+        assert (slo["objective"], slo["window"]) == (98, "28d")
+        assert "measurement" not in slo
+        assert (
+            f"{file}:{line}:5: warning: the inline indicator '{indicator}' has no spec: no measurement" in result.stderr
+        )
+        assert "hint: give it a spec with ratioMetric or thresholdMetric" in result.stderr
+
+
+def test_an_openslo_rolling_month_is_refused_with_the_days_to_write(run) -> None:
+    # oslo's test input slo-no-indicatorref-rolling-alerts.yaml rolls `1M`: refused without a way out
+    file = INTEROP / "openslo-oslo-no-indicatorref-rolling-alerts.yaml"
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:29:17: error: a rolling window of 1M is not a whole number of days (1 to 999)" in result.stderr
+    assert (
+        "hint: months have no length in days: write the window in days (30d or 28d for one), or isRolling: false "
+        "with a calendar for calendar months"
+    ) in result.stderr
+
+
+def test_an_openslo_service_that_no_slo_names_is_said_to_be_passed_over(run) -> None:
+    # oslo's multi.yaml (an SLO, its SLI and DataSource) beside the SDK's examples/services.yaml: the
+    # Service example-service, its description with it, was left out without a word
+    slos, services = INTEROP / "openslo-oslo-multi.yaml", INTEROP / "openslo-sdk-services.yaml"
+    result = _import(run, "openslo", slos, services)
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["foo-slos"]
+    assert (
+        f"{services}:10:11: warning: skipped Service 'example-service': no SLO in the files read names it"
+    ) in result.stderr
+    assert "skipped Service 'foo-slos'" not in result.stderr
+
+
+# An OpenSLO ratio of gauges: `counter: false`, which OpenSLO's README says of "a single number that
+# can arbitrarily go up or down" (the SDK's examples/slis.yaml writes one, of AppDynamics metrics)
+OPENSLO_GAUGES = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: runners-available
+spec:
+  service: ci
+  indicator:
+    metadata:
+      name: runners-up
+    spec:
+      ratioMetric:
+        counter: false
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ci_runners{state="idle"}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ci_runners
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.99
+"""
+
+
+def test_an_openslo_ratio_of_gauges_is_not_counted_as_counters(run, tmp_path: Path) -> None:
+    # the selectors were kept as written, which the catalog counts as counters' increase over the
+    # window: a gauge's increase is how much it rose, not how much it was
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_GAUGES)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {
+        "good": 'sum(sum_over_time(ci_runners{state="idle"}[{{.window}}]))',
+        "total": "sum(sum_over_time(ci_runners[{{.window}}]))",
+    }
+    assert all(query_form(q) is QueryForm.TEMPLATE for q in slo["measurement"].values())
+    assert (
+        f"{file}:12:18: warning: guessed the good and total queries as sums over {{{{.window}}}}: counter: false "
+        "says the metrics are not counters"
+    ) in result.stderr
+    counted = tmp_path / "counted.yaml"
+    counted.write_text(OPENSLO_GAUGES.replace("counter: false", "counter: true"))
+    assert yaml.safe_load(_import(run, "openslo", counted).stdout)["offerings"][0]["slos"][0]["measurement"] == {
+        "good": 'ci_runners{state="idle"}',
+        "total": "ci_runners",
+    }
+
+
+# --- Tech radars --------------------------------------------------------------------------------------
+
+# Build-Your-Own-Radar's JSON of several sheets, an object of lists by sheet name, as its end-to-end
+# tests' spec/end_to_end_tests/resources/multi_data.json (AGPL-3.0, so not copied: written anew in its shape)
+BYOR_SHEETS = """{
+  "First": [
+    {
+      "name": "Path-to-production mapping",
+      "ring": "Adopt",
+      "quadrant": "Techniques",
+      "isNew": "TRUE",
+      "description": "<p>Mapping the steps to production.</p>"
+    }
+  ],
+  "Second": [
+    {
+      "name": "io-ts",
+      "ring": "Trial",
+      "quadrant": "Languages & Frameworks",
+      "isNew": "FALSE",
+      "description": "<p>Runtime types.</p>"
+    }
+  ]
+}
+"""
+
+
+def test_a_build_your_own_radar_file_of_several_sheets_is_refused_naming_them(run, tmp_path: Path) -> None:
+    # it was "the radar has no list of 'entries'", at the file's first line, and no way out
+    file = tmp_path / "multi_data.json"
+    file.write_text(BYOR_SHEETS)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:2:3: error: a Build-Your-Own-Radar file of 2 sheets ('First', 'Second'): a radar is one sheet"
+    ) in result.stderr
+    assert "hint: save the list of the sheet to import as a file of its own, and import that" in result.stderr
+
+
+def test_a_build_your_own_radar_file_of_one_sheet_is_read_as_that_sheet(run, tmp_path: Path) -> None:
+    file = tmp_path / "one_sheet.json"
+    file.write_text(json.dumps({"Second": json.loads(BYOR_SHEETS)["Second"]}, indent=2))
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["id"], tool["status"], tool["reason"]) == ("io-ts", "best-effort", "Runtime types.")
+
+
+# AOE's radar as its build wrote it (src/rd.json): an item whose newest revision has no title of its
+# own is titled by its file, `akeneo.md`, where its revisions say `Akeneo` (written anew in that shape)
+AOE_FILE_TITLED = (
+    '{"items":[{"flag":"default","featured":false,"revisions":[{"name":"akeneo","release":"2017-03-01",'
+    '"title":"Akeneo","ring":"assess","quadrant":"tools","fileName":"radar/2017-03-01/akeneo.md",'
+    '"body":"<p>A product information system.</p>\\n"}],"name":"akeneo","title":"akeneo.md","ring":"assess",'
+    '"quadrant":"tools","body":"<p>A product information system.</p>\\n","info":"","release":"2019-11-01",'
+    '"fileName":"radar/2019-11-01/akeneo.md"},\n'
+    '{"flag":"default","featured":false,"revisions":[{"name":"ant","release":"2017-03-01","ring":"hold",'
+    '"quadrant":"tools","fileName":"radar/2017-03-01/ant.md","body":"<p>Use Gradle.</p>\\n"}],"name":"ant",'
+    '"title":"ant.md","ring":"hold","quadrant":"tools","body":"<p>Use Gradle.</p>\\n","info":"",'
+    '"release":"2017-03-01","fileName":"radar/2017-03-01/ant.md"}]}\n'
+)
+
+
+def test_an_aoe_item_titled_by_its_file_takes_the_title_its_revisions_give(run, tmp_path: Path) -> None:
+    # the tool was named "akeneo.md", its id akeneo-md
+    file = tmp_path / "rd.json"
+    file.write_text(AOE_FILE_TITLED)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert [(t["id"], t["name"]) for t in tools] == [("akeneo", "Akeneo"), ("ant", "ant")]
+    assert (
+        f"{file}:1:265: warning: guessed entry 'akeneo.md': title 'Akeneo' from its revisions (AOE's build titles "
+        "an item without one by its file)"
+    ) in result.stderr
+    assert "guessed entry 'ant.md': title 'ant' from its name" in result.stderr
+
+
+# --- Backstage ----------------------------------------------------------------------------------------
+
+# Backstage's docs/features/software-catalog/descriptor-format.md (its "Kind: Template" as it was,
+# "Exactly equal to backstage.io/v1beta2 and Template"), beside a Component
+BACKSTAGE_V1BETA2_TEMPLATE = """apiVersion: backstage.io/v1beta2
+kind: Template
+# some metadata about the template itself
+metadata:
+  name: v1beta2-demo
+  title: Test Action template
+  description: scaffolder v1beta2 template demo
+spec:
+  owner: backstage/techdocs-core
+  type: service
+
+  # these are the steps which are rendered in the frontend with the form input
+  parameters:
+    - title: Fill in some steps
+      required:
+        - name
+      properties:
+        name:
+          title: Name
+          type: string
+          description: Unique name of the component
+          ui:autofocus: true
+          ui:options:
+            rows: 5
+
+  # here's the steps that are executed in series in the scaffolder backend
+  steps:
+    - id: fetch-base
+      name: Fetch Base
+      action: fetch:template
+      input:
+        url: ./template
+        values:
+          name: '{{ parameters.name }}'
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: artist-web
+  description: The place to be, for great artists
+spec:
+  type: website
+  lifecycle: production
+  owner: artist-relations-team
+"""
+
+
+def test_a_backstage_template_of_the_scaffolders_v1beta2_is_skipped_as_its_newer_ones_are(run, tmp_path: Path) -> None:
+    # "apiVersion 'backstage.io/v1beta2' is not one servicebook reads" failed the whole import
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(BACKSTAGE_V1BETA2_TEMPLATE)
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["artist-web"]
+    assert (
+        f"{file}:1:1: warning: skipped Template 'v1beta2-demo' (backstage.io/v1beta2): servicebook has no place for it"
+    ) in result.stderr
+
+
+def test_a_backstage_ai_resource_is_skipped_as_a_kind_of_backstages_own(run) -> None:
+    # catalog-model's examples/ai-resources/frontend-design-skill.yaml: a kind its schemas define, which
+    # the import called "an unknown kind"
+    file = INTEROP / "backstage-ai-resource-frontend-design-skill.yaml"
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 1
+    assert f"{file}:1:1: warning: skipped AiResource 'frontend-design': servicebook has no place for it" in (
+        result.stderr
+    )
+    assert "unknown kind" not in result.stderr
+
+
+def test_a_backstage_component_without_an_owner_is_said_to_have_none(run, tmp_path: Path) -> None:
+    # the report said "owner from spec.owner" of a Component that has no spec.owner, and wrote 'unknown'
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: lonely\n"
+        "spec:\n  type: service\n  lifecycle: experimental\n"
+    )
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["owner"] == "unknown"
+    assert (
+        f"{file}:1:1: warning: guessed Component 'lonely': owner 'unknown' (it has no spec.owner, which Backstage "
+        "requires)"
+    ) in result.stderr
+    assert "owner from spec.owner" not in result.stderr
+
+
+def test_an_openslo_object_of_a_kind_openslo_does_not_define_is_not_called_an_alert(run, tmp_path: Path) -> None:
+    # `kind: Slo` was "dropped the Slo (alerting is not part of the catalog)"
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_GAUGES.replace("kind: SLO", "kind: Slo"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:2:7: warning: skipped the Slo: not a kind of OpenSLO v1 (SLO, SLI, DataSource, Service, "
+        "AlertPolicy, AlertCondition, AlertNotificationTarget)"
+    ) in result.stderr
+    assert "hint: kinds are written as the specification spells them: SLO" in result.stderr
+    assert "alerting" not in result.stderr
+
+
+def test_an_openslo_window_without_is_rolling_is_refused_with_what_to_write(run, tmp_path: Path) -> None:
+    # OpenSLO's isRolling is false unless written: a `duration: 28d` alone is a calendar window without
+    # its calendar, refused without a way out
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_GAUGES.replace("      isRolling: true\n", ""))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:24:7: error: a window that is not rolling needs a calendar" in result.stderr
+    assert "hint: write isRolling: true for a rolling window (it is false unless written)" in result.stderr
+
+
+# --- Pyrra ------------------------------------------------------------------------------------------
+
+
+def test_a_pyrra_native_histogram_latency_gives_the_error_ratio_pyrra_records(run) -> None:
+    # Pyrra's examples/dynamic-burn-rate-latency-native.yaml: latencyNative was dropped, the SLO left
+    # without a measurement; Pyrra records it as 1 - histogram_fraction(0, LATENCY, rate(TOTAL[window]))
+    file = INTEROP / "pyrra-dynamic-burn-rate-latency-native.yaml"
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    ratio = (
+        '1 - histogram_fraction(0, 0.2, sum(rate(connect_server_requests_duration_seconds{job="pyrra",code="ok"}'
+        "[{{.window}}])))"
+    )
+    assert slo["measurement"] == {"error_ratio": ratio}
+    assert query_form(ratio) is QueryForm.TEMPLATE
+    assert f"{file}:22:7: warning: guessed the error ratio of the native histogram as Pyrra records it" in (
+        result.stderr
+    )
+    assert f"{file}:25:7: warning: dropped 'grouping'" in result.stderr
+
+
+def test_a_pyrra_native_histogram_latency_is_read_in_seconds_and_refused_when_not_a_duration(
+    run, tmp_path: Path
+) -> None:
+    text = (INTEROP / "pyrra-dynamic-burn-rate-latency-native.yaml").read_text()
+    file = tmp_path / "slo.yaml"
+    file.write_text(text.replace("latency: 200ms", "latency: 1m30s"))
+    (slo,) = yaml.safe_load(_import(run, "pyrra", file).stdout)["offerings"][0]["slos"]
+    assert slo["measurement"]["error_ratio"].startswith("1 - histogram_fraction(0, 90, sum(rate(")
+    file.write_text(text.replace("latency: 200ms", "latency: fast"))
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 1
+    assert f"{file}:24:16: error: latency 'fast' is not a Prometheus duration" in result.stderr
