@@ -45,6 +45,7 @@ STAGES = [
     ("text (_beginning)", "servicebook.content.markdown:_beginning", 2),
     ("markdown-it render", "md:renderer.render", 2),
     ("sanitizer (nh3)", "servicebook.content.markdown:sanitize", 2),
+    ("sanitizer: allow-list check", "servicebook.content.markdown:sanitized_as_is", 2),
     ("sections from tokens", "servicebook.content.markdown:search_sections", 2),
     ("search parts (page_parts)", "servicebook.site.load:page_parts", 1),
     ("sections from HTML", "servicebook.site.search:page_sections", 2),
