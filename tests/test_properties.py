@@ -34,7 +34,7 @@ from markdown_it.common import normalize_url
 
 from servicebook.catalog.validate import check_url
 from servicebook.cli import main
-from servicebook.content.markdown import AnchorRef, PackedRefs, normalize_link
+from servicebook.content.markdown import AnchorRef, PackedRefs, normalize_link, sanitize
 from servicebook.errors import Problem, SourceLocation
 
 from .conftest import FIXED_EPOCH, SITES, examples
@@ -326,6 +326,23 @@ def test_an_accepted_url_is_an_http_or_mailto_url_without_credentials(url: str) 
         assert not re.search(r"[\s\"'<>`\\\x00-\x1f]", url)
         assert "@" not in parts.netloc
         assert parts.scheme == "mailto" or parts.hostname
+
+
+HOST_LABEL = st.one_of(
+    st.text(alphabet="az09-_%|^{}xnXN", min_size=0, max_size=6),
+    st.sampled_from(["xn--", "xn--zz", "xn--bcher-kva", "0x", "0x7f", "08", "07", "255", "256", "999", "4294967296"]),
+    st.integers(0, 2**33).map(str),
+)
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(st.lists(HOST_LABEL, min_size=1, max_size=6).map(".".join), st.sampled_from(["", ":8080", ":0"]))
+def test_an_accepted_address_is_one_browsers_follow(host: str, port: str) -> None:
+    """What `check_url` accepts the URL standard parses too: nh3 (whose parser follows it, as browsers
+    do) keeps the link's address, where it would leave a page a link that goes nowhere."""
+    url = f"https://{host}{port}/path"
+    if check_url(url) is None:
+        assert 'href="' in sanitize(f'<a href="{url}">x</a>'), url
 
 
 URL_CHARS = "aZ09._~:/?#=&+,;!*'()-@$%[] \\<>\"é"

@@ -22,7 +22,7 @@ from collections.abc import Sequence as AbcSequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from servicebook.catalog import model, portals
 from servicebook.catalog.crossrefs import Named as CrossKind
@@ -158,7 +158,68 @@ def check_url(value: str) -> str | None:
         return "the host or port is malformed"
     if not parts.hostname:
         return "the URL has no host"
+    return _host_problem(authority.rsplit(":", 1)[0] if not authority.endswith("]") else authority)
+
+
+# What the URL standard (WHATWG, which browsers and nh3's parser follow) refuses in a host that
+# `urlsplit` takes: a browser does not follow such a link, and nh3 drops it from a page's HTML.
+_FORBIDDEN_IN_HOST_RE = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+_ENDS_IN_NUMBER_RE = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
+
+
+def _host_problem(host: str) -> str | None:
+    """Why a browser refuses `host` (an http(s) URL's host, its port taken off), or None."""
+    if host.startswith("["):
+        return None  # an IPv6 address: `urlsplit` checked its brackets
+    try:
+        name = unquote_to_bytes(host).decode("utf-8")
+    except UnicodeDecodeError:
+        return f"the host '{shown(host)}' is not UTF-8 once its %-escapes are read"
+    bad = _FORBIDDEN_IN_HOST_RE.search(name)
+    if bad:
+        return f"its host holds {bad.group()!r}, which browsers refuse in a host name"
+    labels = name.split(".")
+    for label in labels:
+        if label[:4].lower() == "xn--" and not _is_punycode(label[4:]):
+            return f"'{shown(label)}' in the host is not punycode (a part of a host that begins 'xn--' must be)"
+    if len(labels) > 1 and not labels[-1]:
+        labels.pop()
+    if _ENDS_IN_NUMBER_RE.fullmatch(labels[-1]) and not _is_ipv4(labels):
+        return (
+            f"browsers read a host whose last part is a number as an IPv4 address, and '{shown(host)}' is not one "
+            "(four numbers 0-255, or write the name the host has)"
+        )
     return None
+
+
+def _is_punycode(encoded: str) -> bool:
+    try:
+        decoded = encoded.encode("ascii").decode("punycode")
+    except UnicodeError:
+        return False
+    return any(ord(c) > 0x9F for c in decoded) and not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in decoded)
+
+
+def _is_ipv4(parts: list[str]) -> bool:
+    """The URL standard's IPv4 parser: up to four numbers, decimal, octal (0…) or hex (0x…), the
+    last filling the bytes the others left."""
+    if len(parts) > 4:
+        return False
+    numbers = []
+    for part in parts:
+        if part[:2].lower() == "0x":
+            digits, base = part[2:] or "0", 16
+        elif len(part) > 1 and part.startswith("0"):
+            digits, base = part[1:], 8
+        else:
+            digits, base = part, 10
+        try:
+            numbers.append(int(digits, base) if digits.isascii() and digits.isalnum() else -1)
+        except ValueError:
+            return False
+        if numbers[-1] < 0:
+            return False
+    return all(n <= 255 for n in numbers[:-1]) and numbers[-1] < 256 ** (5 - len(numbers))
 
 
 class _Reader:
