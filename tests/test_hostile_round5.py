@@ -1,0 +1,112 @@
+"""Hostile inputs of 5 Dec 2026 (fifth round): what the commands other than a build read — a
+Prometheus answer, a published copy of the site, the build's own cache — and a site's templates
+and folders that are not text; each refused in words, located where it has a place, never with a
+traceback."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+DEEP = "[" * 100_000 + "]" * 100_000  # past what Python's json module reads (RecursionError)
+MEASURED = """        window: 30d
+        measurement:
+          errors: ci_runs_total{code="500"}
+          total: ci_runs_total"""
+
+
+class _Answers(http.server.BaseHTTPRequestHandler):
+    """Answers each endpoint of the Prometheus API with the bytes the test gives it (`bodies`)."""
+
+    bodies: dict[str, bytes] = {}  # noqa: RUF012 - set on a subclass made per test
+
+    def do_GET(self) -> None:
+        body = self.bodies[self.path.split("?")[0].rsplit("/", 1)[-1]]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def answering() -> Iterator[Callable[[str, str], str]]:
+    """A server at 127.0.0.1 that answers /api/v1/query and /api/v1/query_range with the texts given."""
+    servers: list[http.server.HTTPServer] = []
+
+    def start(query: str, query_range: str) -> str:
+        handler = type(
+            "Answers", (_Answers,), {"bodies": {"query": query.encode(), "query_range": query_range.encode()}}
+        )
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _vector(value: str) -> str:
+    return json.dumps(
+        {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, value]}]}}
+    )
+
+
+def _matrix(values: str) -> str:  # the values as JSON text: json.dumps never writes Infinity
+    return '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":' + values + "}]}}"
+
+
+@pytest.mark.parametrize(
+    ("query", "query_range", "reason"),
+    [
+        (  # a proxy or another server in front: Python's json reader gave up with a RecursionError
+            '{"status":"success","data":{"resultType":"vector","result":' + DEEP + "}}",
+            _matrix("[]"),
+            "query failed: {url} did not answer as the Prometheus API does (JSON nested too deep)",
+        ),
+        (  # int(+Inf) for the note on counter resets: OverflowError
+            _vector("+Inf"),
+            _matrix("[]"),
+            "the total resets query returned inf: not a count of restarts",
+        ),
+        (  # json reads the literal Infinity as a float: round(inf) in the gap check, OverflowError
+            _vector("1"),
+            _matrix('[[Infinity, "1"]]'),
+            "query failed: a time in the answer is not a time: inf",
+        ),
+        (
+            _vector("1"),
+            _matrix('[[NaN, "1"]]'),
+            "query failed: a time in the answer is not a time: nan",
+        ),
+        (  # an integer no float holds
+            _vector("1"),
+            _matrix("[[1" + "0" * 400 + ', "1"]]'),
+            "query failed: a time in the answer is not a time: 1" + "0" * 39,
+        ),
+    ],
+    ids=["nested-past-the-json-reader", "infinite-resets", "infinite-time", "nan-time", "huge-integer-time"],
+)
+def test_a_prometheus_answer_no_server_of_the_api_gives_is_a_reason_in_the_snapshot_not_a_traceback(
+    run, site_copy, answering, query: str, query_range: str, reason: str
+) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("        window: 30d", MEASURED))
+    url = answering(query, query_range)
+    result = run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z")
+    assert "Traceback" not in result.output
+    assert result.exit_code == 3, result.output  # 3: a snapshot was written, with SLOs not measured
+    (snapshot,) = (site / "measurements").iterdir()
+    (measured,) = json.loads(snapshot.read_text())["slos"]
+    assert measured["reason"] == reason.format(url=url)
