@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+
+from .conftest import GitSite
 
 DEEP = "[" * 100_000 + "]" * 100_000  # past what Python's json module reads (RecursionError)
 MEASURED = """        window: 30d
@@ -110,3 +113,41 @@ def test_a_prometheus_answer_no_server_of_the_api_gives_is_a_reason_in_the_snaps
     (snapshot,) = (site / "measurements").iterdir()
     (measured,) = json.loads(snapshot.read_text())["slos"]
     assert measured["reason"] == reason.format(url=url)
+
+
+@pytest.mark.git
+def test_a_published_copy_nested_past_the_json_reader_is_refused_or_found_to_differ(run, git_site: GitSite) -> None:
+    """`verify` reads the copy it is given, which may be anything: its catalog.json and
+    versions.json went to Python's json reader, whose RecursionError was a traceback."""
+    assert run("build", "--source", git_site.root).exit_code == 0
+    public = git_site.root / "public"
+    claim = git_site.root.parent / "claim"
+    shutil.copytree(public, claim)
+    (claim / "catalog.json").write_text(DEEP)
+    result = run("verify", "--source", git_site.root, "--site", claim)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert f"error: {claim}/catalog.json cannot be read (maximum recursion depth exceeded" in result.stderr
+    assert f"is {claim} a site servicebook built?" in result.stderr
+    index = git_site.root.parent / "index"
+    shutil.copytree(public, index)
+    (index / "versions.json").write_text(DEEP)
+    result = run("verify", "--source", git_site.root, "--site", index)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 1, result.output
+    assert "error: versions.json: differs from a rebuild" in result.stderr
+
+
+@pytest.mark.git
+def test_a_history_cache_entry_nested_past_the_json_reader_is_a_miss(run, git_site: GitSite) -> None:
+    """The cache of what git history parsing found (.servicebook-cache/history/) is read as JSON; an
+    entry nested past the json reader is a miss like any other damaged entry, not a traceback."""
+    assert run("build", "--source", git_site.root).exit_code == 0
+    entries = sorted((git_site.root / ".servicebook-cache" / "history").glob("*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_text(DEEP)
+    git_site.edit("Shared pipelines that build", "Shared pipelines that build and test")
+    result = run("build", "--source", git_site.root)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0, result.output

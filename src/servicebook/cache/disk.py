@@ -22,7 +22,7 @@ class DiskCache:
             return None
         try:
             return json.loads((self.folder / f"{key}.json").read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json goes
             return None
 
     def put(self, key: str, value: JSON) -> None:

@@ -118,7 +118,7 @@ def read_claim(site: Path) -> Claim:
         build = data["build"]
         commit, dirty, date, generator = build["commit"], build["dirty"], build["date"], build["generator"]
         when = dt.datetime.fromisoformat(date) if isinstance(date, str) else None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise UsageProblem(f"{document} cannot be read ({exc}); is {site} a site servicebook built?") from None
     if commit is not None and not (isinstance(commit, str) and len(commit) in (40, 64) and commit.isalnum()):
         raise UsageProblem(f"{document}: build.commit is not a commit id: {str(commit)[:80]!r}")
@@ -131,7 +131,7 @@ def _index(path: Path) -> dict[str, Mapping[str, object]]:
         return {}
     try:
         entries = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than the json module goes
         return {}
     if not isinstance(entries, list):
         return {}
