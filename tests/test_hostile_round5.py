@@ -10,6 +10,7 @@ import json
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,10 @@ MEASURED = """        window: 30d
         measurement:
           errors: ci_runs_total{code="500"}
           total: ci_runs_total"""
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 class _Answers(http.server.BaseHTTPRequestHandler):
@@ -151,3 +156,39 @@ def test_a_history_cache_entry_nested_past_the_json_reader_is_a_miss(run, git_si
     result = run("build", "--source", git_site.root)
     assert "Traceback" not in result.output
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "policy.html",
+            b'{% extends "theme/policy.html" %}\n{% block content %}Caf\xe9{% endblock %}\n',
+            "layouts/policy.html:2:23: error: invalid UTF-8 (byte 0xe9)\n"
+            " 2 | {% block content %}Caf\ufffd{% endblock %}\n"
+            "   |                       ^\n"
+            "  hint: save the file as UTF-8\n",
+        ),
+        (  # a template the page's own includes
+            "policy.html",
+            b'{% extends "theme/policy.html" %}{% block content %}{% include "part.html" %}{% endblock %}',
+            "layouts/part.html:2:1: error: invalid UTF-8 (byte 0xff)\n",
+        ),
+    ],
+    ids=["its-own", "included"],
+)
+def test_a_site_template_that_is_not_utf8_is_located_and_the_site_kept(
+    run, site_copy, name: str, text: bytes, expected: str
+) -> None:
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    before = _tree(site / "public")
+    (site / "layouts").mkdir()
+    (site / "layouts" / name).write_bytes(text)
+    (site / "layouts" / "part.html").write_bytes(b"<p>part</p>\n\xff\n")
+    for command in ("build", "check"):
+        result = run(command, "--source", site)
+        assert "Traceback" not in result.output
+        assert result.exit_code == 1, result.output
+        assert f"{site}/{expected}" in result.stderr
+    assert _tree(site / "public") == before
