@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -192,3 +193,23 @@ def test_a_site_template_that_is_not_utf8_is_located_and_the_site_kept(
         assert result.exit_code == 1, result.output
         assert f"{site}/{expected}" in result.stderr
     assert _tree(site / "public") == before
+
+
+@pytest.mark.skipif(os.fsencode("\udcff") != b"\xff", reason="a file system encoding without surrogateescape")
+@pytest.mark.parametrize("which", ["source", "output"])
+def test_a_folder_whose_path_is_not_utf8_is_refused_with_its_name(run, site_copy, tmp_path: Path, which: str) -> None:
+    """A folder named in another system's encoding (Latin-1 'Donn\xe9es'): the build records its
+    folders by name in its cache, whose SQLite cannot take the name Python makes of those bytes."""
+    site = site_copy("minimal")
+    odd = tmp_path / os.fsdecode(b"Donn\xe9es")
+    if which == "source":
+        site = site.rename(odd)
+        args = ["--source", site]
+    else:
+        args = ["--source", site, "--output", odd / "public"]
+    result = run("build", *args)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert f"error: the path {tmp_path}/Donn\\xe9es" in result.stderr
+    assert "is not UTF-8 text: the build records its folders by name in its cache; rename the folder" in result.stderr
+    assert not odd.joinpath("public").exists()
