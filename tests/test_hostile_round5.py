@@ -213,3 +213,18 @@ def test_a_folder_whose_path_is_not_utf8_is_refused_with_its_name(run, site_copy
     assert f"error: the path {tmp_path}/Donn\\xe9es" in result.stderr
     assert "is not UTF-8 text: the build records its folders by name in its cache; rename the folder" in result.stderr
     assert not odd.joinpath("public").exists()
+
+
+@pytest.mark.parametrize("at", ["0001-01-01", "0001-01-01T00:00:00+14:00", "0100-01-01", "1969-12-31T23:59:59Z"])
+def test_measure_at_a_time_before_1970_is_refused_before_anything_is_written(run, site_copy, at: str) -> None:
+    """--at 0001-01-01 raised OverflowError (the window's start is in no year), and --at 0100-01-01
+    wrote measurements/100-01-01T00-00-00Z.json, which every build then refused ('end' must be a
+    UTC time): a site broken by a typo in a command line."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("        window: 30d", MEASURED))
+    result = run("measure", "--source", site, "--prometheus", "http://127.0.0.1:1", "--at", at)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert f"error: --at '{at}'" in result.stderr
+    assert not (site / "measurements").exists()
