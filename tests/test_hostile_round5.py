@@ -9,13 +9,19 @@ import http.server
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from . import test_full_disk
 from .conftest import GitSite
+from .test_full_disk import fill
+
+disk = test_full_disk.disk  # the fixture: a small tmpfs of its own, to fill
 
 DEEP = "[" * 100_000 + "]" * 100_000  # past what Python's json module reads (RecursionError)
 MEASURED = """        window: 30d
@@ -228,3 +234,31 @@ def test_measure_at_a_time_before_1970_is_refused_before_anything_is_written(run
     assert result.exit_code == 2, result.output
     assert f"error: --at '{at}'" in result.stderr
     assert not (site / "measurements").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["schema"], ["export", "openslo", "--source", "{site}"], ["check", "--source", "{site}", "--format", "json"]],
+    ids=["schema", "export-openslo", "check-json"],
+)
+def test_standard_output_on_a_full_disk_is_a_machine_fault_said_in_words(
+    site_copy, disk: Path, command: list[str]
+) -> None:
+    """`servicebook schema > schema.json` on a full disk: the OSError of the write to standard
+    output was reported as 'internal error: this is a bug in servicebook'."""
+    site = site_copy("minimal")
+    fill(disk, leave=0)
+    with (disk / "out").open("wb") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "servicebook", *(a.format(site=site) for a in command)],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.endswith(
+        "error: cannot write the output: No space left on device; what was written is incomplete: "
+        "make room and run the command again\n"
+    )
