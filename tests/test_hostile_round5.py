@@ -262,3 +262,33 @@ def test_standard_output_on_a_full_disk_is_a_machine_fault_said_in_words(
         "error: cannot write the output: No space left on device; what was written is incomplete: "
         "make room and run the command again\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "written"),
+    [
+        (["export", "openslo", "--source", "{site}", "--output", "{disk}/openslo.yaml"], "openslo.yaml"),
+        (["export", "techradar", "--source", "{site}", "--format", "aoe", "--output", "{disk}/aoe"], "aoe/radar/"),
+    ],
+    ids=["openslo", "techradar-aoe"],
+)
+def test_an_export_that_fills_the_disk_leaves_no_file_of_it_behind(
+    run, site_copy, disk: Path, command: list[str], written: str
+) -> None:
+    """A file export left its temporary file (.openslo.yaml.XXXXXXXX) behind; the AOE radar's
+    folder of files, those written before the disk filled."""
+    site = site_copy("example")
+    fill(disk, leave=8 * 1024)  # room for a file or two of the forty the radar has
+    result = run(*(a.format(site=site, disk=disk) for a in command))
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write {disk}/{written}" in result.stderr
+    assert "No space left on device" in result.stderr
+    assert [p.name for p in disk.rglob("*") if p.is_file()] == ["filler"]
+
+
+def test_an_export_to_a_file_is_readable_by_others_as_a_file_the_shell_writes(run, site_copy, tmp_path: Path) -> None:
+    """mkstemp's temporary file is made 0600, for a secret: the export renamed from it stayed so."""
+    site = site_copy("minimal")
+    assert run("export", "openslo", "--source", site, "--output", tmp_path / "openslo.yaml").exit_code == 0
+    assert (tmp_path / "openslo.yaml").stat().st_mode & 0o777 == 0o644
