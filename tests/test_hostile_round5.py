@@ -238,8 +238,13 @@ def test_measure_at_a_time_before_1970_is_refused_before_anything_is_written(run
 
 @pytest.mark.parametrize(
     "command",
-    [["schema"], ["export", "openslo", "--source", "{site}"], ["check", "--source", "{site}", "--format", "json"]],
-    ids=["schema", "export-openslo", "check-json"],
+    [
+        ["schema"],
+        ["export", "openslo", "--source", "{site}"],
+        ["check", "--source", "{site}", "--format", "json"],
+        ["--version"],
+    ],
+    ids=["schema", "export-openslo", "check-json", "version"],
 )
 def test_standard_output_on_a_full_disk_is_a_machine_fault_said_in_words(
     site_copy, disk: Path, command: list[str]

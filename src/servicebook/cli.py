@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -54,6 +55,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 class _Group(LazyGroup):
     """Reports a crash as a bug of ours, distinct from any mistake in the user's sources."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:  # --version and --help answer here, before any command is invoked
+            return super().make_context(info_name, args, parent, **extra)
+        except OSError as exc:
+            if exc.errno not in _NO_ROOM:
+                raise
+            click.echo(_no_room(exc), err=True)
+            _stdout_discarded()
+            raise SystemExit(2) from None
 
     def invoke(self, ctx: click.Context) -> object:
         # A stop asked with SIGTERM (a CI job cancelled, `timeout`, `kill`) takes Ctrl-C's way out:
