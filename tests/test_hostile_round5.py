@@ -297,3 +297,48 @@ def test_an_export_to_a_file_is_readable_by_others_as_a_file_the_shell_writes(ru
     site = site_copy("minimal")
     assert run("export", "openslo", "--source", site, "--output", tmp_path / "openslo.yaml").exit_code == 0
     assert (tmp_path / "openslo.yaml").stat().st_mode & 0o777 == 0o644
+
+
+def _build(site: Path, xdg: Path) -> subprocess.CompletedProcess[str]:
+    """A build in a process of its own, killed after two minutes: one that waits for ever fails."""
+    return subprocess.run(
+        [sys.executable, "-m", "servicebook", "build", "--source", str(site)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "XDG_CACHE_HOME": str(xdg), "SOURCE_DATE_EPOCH": "1780000000"},
+    )
+
+
+def _store(site: Path, xdg: Path) -> list[Path]:
+    return [site / ".servicebook-cache" / "store.sqlite"]
+
+
+def _history(site: Path, xdg: Path) -> list[Path]:
+    return sorted((site / ".servicebook-cache" / "history").glob("*.json"))
+
+
+def _compiled(site: Path, xdg: Path) -> list[Path]:
+    return sorted((xdg / "servicebook" / "templates").rglob("*.cache"))
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("where", [_store, _history, _compiled], ids=["store", "history-entry", "compiled-template"])
+def test_a_fifo_in_the_build_cache_is_no_entry_not_a_build_that_waits_for_ever(
+    git_site: GitSite, tmp_path: Path, where: Callable[[Path, Path], list[Path]]
+) -> None:
+    """SQLite's open of a store that is a FIFO, and the open of a history entry or a compiled
+    template that is one, waited for a writer for ever, in C, where SIGTERM and Ctrl-C do not reach:
+    only SIGKILL ended the build (a CI job's time limit)."""
+    xdg = tmp_path / "xdg"
+    assert _build(git_site.root, xdg).returncode == 0
+    fifos = where(git_site.root, xdg)
+    assert fifos
+    for path in fifos:
+        path.unlink()
+        os.mkfifo(path)
+    git_site.edit("Shared pipelines that build", "Shared pipelines that build and test")
+    done = _build(git_site.root, xdg)
+    assert done.returncode == 0, done.stderr
+    assert "that build and test every merge request" in (git_site.root / "public/offerings/ci/index.html").read_text()

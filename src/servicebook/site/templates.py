@@ -13,6 +13,7 @@ import functools
 import os
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,9 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
+            # a FIFO there would be opened, and waited on, for ever: only a file is read
+            if not stat.S_ISREG(Path(self._get_cache_filename(bucket)).stat().st_mode):
+                return
             super().load_bytecode(bucket)
         except Exception:  # a damaged or foreign file: compile the template instead
             bucket.reset()
