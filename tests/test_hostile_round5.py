@@ -342,3 +342,26 @@ def test_a_fifo_in_the_build_cache_is_no_entry_not_a_build_that_waits_for_ever(
     done = _build(git_site.root, xdg)
     assert done.returncode == 0, done.stderr
     assert "that build and test every merge request" in (git_site.root / "public/offerings/ci/index.html").read_text()
+
+
+@pytest.mark.git
+def test_verify_of_a_copy_whose_catalog_json_is_a_fifo_is_refused_not_waited_on(run, git_site: GitSite) -> None:
+    """verify read the copy's catalog.json (and versions.json) whatever it was: a FIFO made it
+    wait for a writer for ever."""
+    assert run("build", "--source", git_site.root).exit_code == 0
+    claim = git_site.root.parent / "claim"
+    shutil.copytree(git_site.root / "public", claim)
+    for name in ("catalog.json", "versions.json"):
+        (claim / name).unlink()
+        os.mkfifo(claim / name)
+    done = subprocess.run(
+        [sys.executable, "-m", "servicebook", "verify", "--source", str(git_site.root), "--site", str(claim)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert (
+        f"error: {claim}/catalog.json cannot be read (not a file); is {claim} a site servicebook built?" in done.stderr
+    )

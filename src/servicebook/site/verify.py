@@ -113,6 +113,8 @@ def read_claim(site: Path) -> Claim:
     document = site / "catalog.json"
     if not site.is_dir():
         raise UsageProblem(f"there is no folder {site}: give --site the folder a build wrote (public by default)")
+    if document.exists() and not document.is_file():  # a FIFO: its read would wait for a writer for ever
+        raise UsageProblem(f"{document} cannot be read (not a file); is {site} a site servicebook built?")
     try:
         data = json.loads(document.read_bytes())
         build = data["build"]
@@ -126,8 +128,9 @@ def read_claim(site: Path) -> Claim:
 
 
 def _index(path: Path) -> dict[str, Mapping[str, object]]:
-    """version → entry of a published versions.json; empty when the site has none (no releases)."""
-    if not path.exists():
+    """version → entry of a published versions.json; empty when the site has none (no releases), or
+    something other than a file in its place (a FIFO would be waited on for ever)."""
+    if not path.is_file():
         return {}
     try:
         entries = json.loads(path.read_bytes())
