@@ -9,10 +9,13 @@ bench/README.md, "Start-up"). The list below is the one place a new command is r
 from __future__ import annotations
 
 import atexit
+import errno
 import gc
+import os
 import signal
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -53,6 +56,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
 class _Group(LazyGroup):
     """Reports a crash as a bug of ours, distinct from any mistake in the user's sources."""
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:  # --version and --help answer here, before any command is invoked
+            return super().make_context(info_name, args, parent, **extra)
+        except OSError as exc:
+            if exc.errno not in _NO_ROOM:
+                raise
+            click.echo(_no_room(exc), err=True)
+            _stdout_discarded()
+            raise SystemExit(2) from None
+
     def invoke(self, ctx: click.Context) -> object:
         # A stop asked with SIGTERM (a CI job cancelled, `timeout`, `kill`) takes Ctrl-C's way out:
         # workers stopped, temporary folders removed, the previous site left as it was. Left to
@@ -74,7 +89,11 @@ class _Group(LazyGroup):
         except KeyboardInterrupt as exc:
             click.echo(_interrupted(exc, terminated=bool(stopped)), err=True)
             raise SystemExit(128 + signal.SIGTERM if stopped else 130) from None
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _NO_ROOM:  # a machine fault, wherever it struck
+                click.echo(_no_room(exc), err=True)
+                _stdout_discarded()
+                raise SystemExit(2) from None
             import traceback  # only for a crash: at the top, every command paid ~1.2 ms (-X importtime, 4 Dec 2026)
 
             click.echo(traceback.format_exc(), err=True)
@@ -87,6 +106,28 @@ class _Group(LazyGroup):
         finally:
             if main_thread:
                 signal.signal(signal.SIGTERM, before)
+
+
+# A write the file system refused for want of room, or could not make: never a bug of ours. The
+# build says so itself (site/write.py); this is for what any command writes to its standard output
+# (`servicebook export openslo > openslo.yaml`, `schema > schema.json`) or elsewhere.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _no_room(exc: OSError) -> str:
+    where = exc.filename or "the output"
+    what = "make room and run the command again" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "check the disk"
+    return f"error: cannot write {where}: {exc.strerror or exc}; what was written is incomplete: {what}"
+
+
+def _stdout_discarded() -> None:
+    """What is left in standard output's buffer goes nowhere: flushed at the interpreter's exit
+    into a full disk, it would fail again, with an 'Exception ignored' report and status 120."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured output): nothing to flush
+        pass
 
 
 def _collect_nothing_at_exit() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 from servicebook.cache.codec import JSON
@@ -21,8 +22,13 @@ class DiskCache:
         if self.folder is None:
             return None
         try:
-            return json.loads((self.folder / f"{key}.json").read_text("utf-8"))
-        except (OSError, ValueError):
+            # not blocking: a FIFO put there would wait for a writer for ever (and in C, where no
+            # Ctrl-C reaches); it is no file, and so a miss
+            with open(os.open(self.folder / f"{key}.json", os.O_RDONLY | os.O_NONBLOCK), "rb") as entry:
+                if not stat.S_ISREG(os.fstat(entry.fileno()).st_mode):
+                    return None
+                return json.loads(entry.read().decode("utf-8"))
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json goes
             return None
 
     def put(self, key: str, value: JSON) -> None:

@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,11 @@ class Store:
         self._fresh: list[str] = []  # the rows this build marked under its own generation, when carrying
         self._pid = os.getpid()  # the process whose connection `_db` is (see `html`)
         if path is None:
+            return
+        if _not_files(path):  # a FIFO there would block the open or the first read for ever
+            self._reset(path)
+            if self._db is None:
+                self.give_back_space()
             return
         try:
             self._db = self._open(path)
@@ -155,6 +161,8 @@ class Store:
     def _reset(self, path: Path) -> None:
         """A file that cannot be used as it is (not a database, damaged): start again from nothing."""
         _remove(path)
+        if _not_files(path):  # still there (a folder, or in a read-only one): do without a store
+            return
         with contextlib.suppress(OSError, sqlite3.Error):
             self._db = self._open(path)
 
@@ -569,6 +577,8 @@ def read_stamp(source: Path, output: str) -> str | bytes | None:
     shows has nothing to do writes nothing. None when there is no store, or one another
     servicebook wrote (its format), or no stamp, or reading it fails or would have to wait."""
     path = source / CACHE_DIR / STORE_FILE
+    if _not_files(path):
+        return None
     try:
         db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=0, isolation_level=None)
     except (sqlite3.Error, ValueError):
@@ -637,6 +647,8 @@ def _size(path: Path) -> int:
 
 def _in_use(path: Path) -> bool:
     """Whether another process is writing the store (then its files are not ours to delete)."""
+    if _not_files(path):
+        return False
     try:
         db = sqlite3.connect(path, timeout=0, isolation_level=None)
     except sqlite3.Error:
@@ -648,6 +660,21 @@ def _in_use(path: Path) -> bool:
         return _busy(exc)
     finally:
         db.close()
+    return False
+
+
+def _not_files(path: Path) -> bool:
+    """Whether the store, its write-ahead log or its shared memory is there as something other than
+    a file (a FIFO, a folder, a device, a link to one): SQLite's open or first read of a FIFO
+    waits for a writer for ever, and in C, where no SIGTERM or Ctrl-C reaches it."""
+    for part in (path, _wal(path), path.with_name(path.name + "-shm")):
+        try:
+            if not stat.S_ISREG(part.stat().st_mode):
+                return True
+        except FileNotFoundError:
+            continue
+        except OSError:  # a loop of links, a name too long: no file either
+            return True
     return False
 
 

@@ -72,12 +72,16 @@ def _write(path: Path, text: str, source: Path) -> None:
                 "give --output another file (e.g. openslo.yaml), or - for standard output"
             )
     folder = path.parent if str(path.parent) else Path()
+    temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(temporary, 0o644)  # noqa: PTH101 - mkstemp's 0600 is for a secret; the export is a file to share
         Path(temporary).replace(path)
     except OSError as exc:
+        if temporary is not None:  # a full disk: the half-written temporary file goes, not only the export
+            Path(temporary).unlink(missing_ok=True)
         raise WriteFailed(f"cannot write {path}: {exc.strerror}") from None
 
 

@@ -30,6 +30,7 @@ from servicebook.measure.snapshot import refuse_taken, utc_text, write
 from servicebook.site.build import Options, gather
 
 NOT_ALL_MEASURED = 3
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})")
 
@@ -37,6 +38,7 @@ _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?
 def parse_at(text: str, now: dt.datetime) -> dt.datetime:
     """--at: a UTC day (its start, 00:00) or a time with its offset (`2026-03-31T12:00:00Z`);
     not after `now`, which nothing has measured yet."""
+    given = text
     if _DAY.fullmatch(text):
         text += "T00:00:00Z"
     elif not _TIME.fullmatch(text):
@@ -46,10 +48,12 @@ def parse_at(text: str, now: dt.datetime) -> dt.datetime:
         )
     try:
         when = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
-    except ValueError:
-        raise UsageProblem(f"--at {text!r}: not a real date or time") from None
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00:00+01:00 is in no year in UTC
+        raise UsageProblem(f"--at {given!r}: not a real date or time") from None
+    if when < EPOCH:  # no window ends there, and a snapshot's name has a year of four digits
+        raise UsageProblem(f"--at {given!r} is before 1970: Prometheus keeps no samples from then")
     if when > now + dt.timedelta(minutes=1):
-        raise UsageProblem(f"--at {text!r} is in the future: nothing has been measured up to it yet")
+        raise UsageProblem(f"--at {given!r} is in the future: nothing has been measured up to it yet")
     return when
 
 

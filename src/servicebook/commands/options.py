@@ -73,13 +73,18 @@ def write_new_files(folder: Path, files: Mapping[str, bytes], source: Path | Non
     if existing:
         shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
         raise UsageProblem(f"{shown} already exist{'s' if len(existing) == 1 else ''}; nothing was written")
+    written: list[Path] = []
     try:
         for path, data in targets.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             # O_EXCL: a file that appeared since the check above is not written over either
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            written.append(path)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
     except OSError as exc:
-        raise UsageProblem(f"cannot write {exc.filename}: {exc.strerror}") from None
+        # all or nothing: the files this run made go again (a full disk leaves no half an export)
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise UsageProblem(f"cannot write {exc.filename or path}: {exc.strerror}; nothing was written") from None
     return list(targets)

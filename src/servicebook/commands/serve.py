@@ -12,6 +12,7 @@ from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.errors import BuildFailed
 from servicebook.site.load import missing_catalog
 from servicebook.site.serve import serve as run_serve
+from servicebook.site.write import refuse_path_not_text
 
 
 @click.command()
@@ -37,6 +38,7 @@ def serve(source: Path, port: int, bind: str) -> None:
     def stop(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
 
+    refuse_path_not_text(source.resolve())  # before the first build: no edit of the sources mends it
     missing = missing_catalog(source)
     if missing is not None:  # not a site: say so and stop, rather than preview an error page at :8000
         with paths_for_people(source):

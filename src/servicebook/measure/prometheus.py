@@ -5,6 +5,7 @@ turned into a sentence (never a traceback, never a number made up for a missing 
 from __future__ import annotations
 
 import json
+import math
 import socket
 import urllib.error
 import urllib.parse
@@ -121,6 +122,8 @@ class Prometheus:
             document = json.loads(body)
         except ValueError:
             raise QueryFailed(f"{self.url} did not answer as the Prometheus API does (not JSON)") from None
+        except RecursionError:  # nested deeper than the json module goes: no answer Prometheus writes
+            raise QueryFailed(f"{self.url} did not answer as the Prometheus API does (JSON nested too deep)") from None
         if not isinstance(document, dict) or document.get("status") != "success":
             raise QueryFailed(_api_error(body) or "the server did not answer as the Prometheus API does")
         data = document.get("data")
@@ -142,7 +145,7 @@ def _reason(reason: object) -> str:
 def _api_error(body: bytes) -> str | None:
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(document, dict) and isinstance(document.get("error"), str):
         kind = document.get("errorType")
@@ -166,7 +169,14 @@ def _time_of(pair: object) -> float:
     stamp = _field_at(pair, 0)
     if not isinstance(stamp, int | float) or isinstance(stamp, bool):
         raise QueryFailed(f"a time in the answer is not a number: {stamp!r}")
-    return float(stamp)
+    try:
+        seconds = float(stamp)
+    except OverflowError:  # an integer past any float
+        seconds = math.inf
+    # json reads NaN and Infinity as floats: no time of a sample, and none rounds to a second
+    if not math.isfinite(seconds):
+        raise QueryFailed(f"a time in the answer is not a time: {str(stamp)[:40]}")
+    return seconds
 
 
 def _labels(item: object) -> dict[str, str]:

@@ -184,6 +184,8 @@ def _count(ask: Ask, name: str, query: str, window: str, notes: list[str], *, re
         notes.append(f"{name}: the selector matched no series in the window while {metric} has some: counted as 0")
         value = 0.0
     resets = _one(f"{name} resets", ask(f"{name} resets", f"sum(resets({selector}[{window}]))"))
+    if resets is not None and not (math.isfinite(resets) and resets >= 0):  # no server of the API counts so
+        raise _Refused(f"the {name} resets query returned {resets:g}: not a count of restarts")
     if resets:
         restarts = int(resets)
         notes.append(

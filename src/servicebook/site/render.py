@@ -356,7 +356,7 @@ def _render_pages(
     data_todo, pages_todo = [i for i in todo if i >= len(specs)], [i for i in todo if i < len(specs)]
     if workers > 1:  # compiled once here rather than once in every worker
         for name in sorted({specs[i].template for i in pages_todo}):
-            with contextlib.suppress(jinja2.TemplateError):  # reported, located, by the page's render
+            with contextlib.suppress(jinja2.TemplateError, RenderError):  # reported, located, by the page's render
                 renderer.env.get_template(name)
     if progress is not None:
         progress.expect(len(todo))

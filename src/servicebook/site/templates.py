@@ -13,6 +13,7 @@ import functools
 import os
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
 from servicebook.site.links import LinkTarget, safe_path, scan_page
 from servicebook.site.write import PageLinks
+from servicebook.source.text import SourceError, decode
 
 # the installed package's folder, as importlib.resources gives it for a package on disk, without
 # importing importlib.resources and zipfile (~4 ms of every rebuild's start-up)
@@ -127,6 +129,9 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
+            # a FIFO there would be opened, and waited on, for ever: only a file is read
+            if not stat.S_ISREG(Path(self._get_cache_filename(bucket)).stat().st_mode):
+                return
             super().load_bytecode(bucket)
         except Exception:  # a damaged or foreign file: compile the template instead
             bucket.reset()
@@ -136,11 +141,31 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+class _SiteTemplates(jinja2.FileSystemLoader):
+    """The site's layouts/: a template that is not UTF-8 text is a located problem of the page
+    that uses it (the file, line and column of the first byte that is not), as it is in a
+    catalog or a policy page, not the UnicodeDecodeError Jinja's loader lets through."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            folder = Path(self.searchpath[0])
+            path = folder / template
+            try:
+                decode(posixpath.join("layouts", template), path.read_bytes())
+            except SourceError as exc:
+                raise RenderError(exc.problems[:1]) from None
+            except OSError:
+                pass
+            raise
+
+
 def _environment(site_layouts: Path | None, compiled: Path | None = None) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(THEME_DIR)
     loaders: list[jinja2.BaseLoader] = []
     if site_layouts is not None and site_layouts.is_dir():
-        loaders.append(jinja2.FileSystemLoader(site_layouts, followlinks=False))
+        loaders.append(_SiteTemplates(site_layouts, followlinks=False))
     loaders += [jinja2.PrefixLoader({"theme": builtin}), builtin]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),

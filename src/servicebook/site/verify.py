@@ -113,12 +113,14 @@ def read_claim(site: Path) -> Claim:
     document = site / "catalog.json"
     if not site.is_dir():
         raise UsageProblem(f"there is no folder {site}: give --site the folder a build wrote (public by default)")
+    if document.exists() and not document.is_file():  # a FIFO: its read would wait for a writer for ever
+        raise UsageProblem(f"{document} cannot be read (not a file); is {site} a site servicebook built?")
     try:
         data = json.loads(document.read_bytes())
         build = data["build"]
         commit, dirty, date, generator = build["commit"], build["dirty"], build["date"], build["generator"]
         when = dt.datetime.fromisoformat(date) if isinstance(date, str) else None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise UsageProblem(f"{document} cannot be read ({exc}); is {site} a site servicebook built?") from None
     if commit is not None and not (isinstance(commit, str) and len(commit) in (40, 64) and commit.isalnum()):
         raise UsageProblem(f"{document}: build.commit is not a commit id: {str(commit)[:80]!r}")
@@ -126,12 +128,13 @@ def read_claim(site: Path) -> Claim:
 
 
 def _index(path: Path) -> dict[str, Mapping[str, object]]:
-    """version → entry of a published versions.json; empty when the site has none (no releases)."""
-    if not path.exists():
+    """version → entry of a published versions.json; empty when the site has none (no releases), or
+    something other than a file in its place (a FIFO would be waited on for ever)."""
+    if not path.is_file():
         return {}
     try:
         entries = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than the json module goes
         return {}
     if not isinstance(entries, list):
         return {}

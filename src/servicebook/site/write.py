@@ -329,10 +329,26 @@ def _folder_identity(folder: Path) -> tuple[int, int]:
     return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else (-1, -1)
 
 
+def refuse_path_not_text(folder: Path) -> None:
+    """Refuse a folder whose path has bytes that are not UTF-8 (a name from another system's
+    encoding): the build records its folders by name in its cache, and serve watches them, and
+    neither can name it."""
+    try:
+        str(folder).encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system encoding could not decode (os.fsdecode)
+        shown = os.fsencode(folder).decode("utf-8", "backslashreplace")
+        raise UsageProblem(
+            f"the path {shown} is not UTF-8 text: the build records its folders by name in its cache; "
+            "rename the folder, or build from or into one whose path is UTF-8"
+        ) from None
+
+
 def check_output_dir(output: Path, source: Path) -> Path:
     """Refuse output folders whose replacement would destroy something that is not ours."""
     out = output.resolve()
     src = source.resolve()
+    refuse_path_not_text(src)
+    refuse_path_not_text(out)
     home = Path.home().resolve()
     if out == Path(out.anchor) or out == home:
         raise UsageProblem(f"refusing to build into {out}: it is the file system root or your home folder")
