@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -164,6 +165,14 @@ def test_update_locks_each_member_at_the_head_of_its_branch(run: Callable[..., R
     assert locked(org) == {"db-team": head}
     again = run("federate", "update", "--source", org)
     assert again.exit_code == 0 and "servicebook.lock unchanged" in again.output
+
+
+def test_the_lock_file_is_readable_by_everyone_as_a_file_git_checks_out(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """servicebook.lock is committed and read by CI and other people's checkouts: not mkstemp's 0600."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert stat.S_IMODE((org / "servicebook.lock").stat().st_mode) == 0o644
 
 
 def test_build_publishes_member_offerings_labelled_with_their_team(

@@ -188,6 +188,7 @@ def write_lock(root: Path, lock: Lock) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(lock_text(lock))
+        os.chmod(tmp, 0o644)  # noqa: PTH101 - mkstemp's 0600 is for a secret; the lock is committed and shared
         Path(tmp).replace(root / LOCK_FILE)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
