@@ -280,6 +280,22 @@ def test_a_symbolic_link_in_the_published_site_is_a_difference_and_is_not_follow
     assert "offerings/extra.html" not in only.output  # the root is not checked with --version
 
 
+def test_a_named_pipe_in_the_published_site_is_a_difference_and_is_not_read(
+    published: tuple[GitSite, Path, Path], site: Path
+) -> None:
+    """A build never makes a FIFO, socket or device; verify skipped one (its hashes are of regular
+    files) and said 'every file matches', as for a page replaced by one."""
+    repo = published[0]
+    os.mkfifo(site / "offerings" / "extra.html")
+    (site / "v" / "0.3" / "index.html").unlink()
+    os.mkfifo(site / "v" / "0.3" / "index.html")
+    result = cli("verify", "--source", repo.root, "--site", site)
+    assert result.exit_code == 1, result.output
+    assert "offerings/extra.html: a named pipe (FIFO) in the published site" in result.output
+    assert "v/0.3/index.html: a named pipe (FIFO) in the published site" in result.output
+    assert "v/0.3/index.html: missing" not in result.output
+
+
 def test_a_site_built_without_releases_is_verified_with_no_versions(
     published: tuple[GitSite, Path, Path], tmp_path: Path
 ) -> None:

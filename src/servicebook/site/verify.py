@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -434,18 +435,39 @@ def _with_links(differences: list[str], site: Path, checked: Callable[[str], boo
     followed: a build never makes one, and a host may follow it and publish what it points to
     (`_hashes` skips links, so a page that became one was only 'missing')."""
     links: dict[str, str] = {}
+    special: dict[str, str] = {}
     for top, folders, files in os.walk(site):  # a linked folder is listed in `folders`, not entered
         for name in [*folders, *files]:
             path = Path(top) / name
             relative = path.relative_to(site).as_posix()
-            if path.is_symlink() and checked(relative):
+            if not checked(relative):
+                continue
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
                 links[relative] = str(path.readlink())
-    missing = {f"{path}: missing from the published site" for path in links}
-    return [d for d in differences if d not in missing] + [
-        f"{path}: a symbolic link (to {target!r}) in the published site, which a build never makes (a host may "
-        "follow it)"
-        for path, target in sorted(links.items())
-    ]
+            elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                special[relative] = _SPECIAL_KINDS.get(stat.S_IFMT(mode), "a special file")
+    missing = {f"{path}: missing from the published site" for path in [*links, *special]}
+    return (
+        [d for d in differences if d not in missing]
+        + [
+            f"{path}: a symbolic link (to {target!r}) in the published site, which a build never makes (a host "
+            "may follow it)"
+            for path, target in sorted(links.items())
+        ]
+        + [
+            f"{path}: {kind} in the published site, which a build never makes (a reader of it may wait for ever)"
+            for path, kind in sorted(special.items())
+        ]
+    )
+
+
+_SPECIAL_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
 def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
