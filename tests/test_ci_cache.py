@@ -242,12 +242,14 @@ def test_a_fresh_checkout_at_another_path_with_the_source_in_a_subfolder_and_the
     assert tree(clone / "public") == tree(cold / "public")
 
 
-def _unpacked(folders: list[Path], into: Path, *, links: bool) -> None:
+def _unpacked(folders: list[Path], into: Path, *, links: bool, made: dict[tuple[int, int], str] | None = None) -> None:
     """`folders` restored under `into` as a cache archive unpacks them: every file a new one, its
     modification time kept; with `links`, files that were hard links of one another (the spare's
     and public/'s) are again (one tar archive of both, as actions/cache and the GitLab
-    component's make), else each is a copy of its own (a zip archive: GitLab's own cache)."""
-    made: dict[tuple[int, int], str] = {}
+    component's make), else each is a copy of its own (a zip archive: GitLab's own cache);
+    `made`: the files already unpacked from the same archive (into other folders), by the file
+    they copy."""
+    made = {} if made is None else made
     for folder in folders:
         for path in sorted(folder.rglob("*")):
             target = into / folder.name / path.relative_to(folder)
@@ -302,6 +304,67 @@ def test_a_restored_checkout_with_its_spare_in_one_archive_changes_only_what_dif
     assert changed in rendered(cache) and len(cache.reused) > files / 4
     assert calls.count("link") + calls.count("mkdir") <= differ < files / 4
     assert tree(clone / "public") == clean_build(_cli(), clone, tmp_path)
+
+
+def test_a_site_in_a_sub_folder_built_beside_it_restores_its_spare_from_the_three_folders_the_docs_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`build --source catalog --output public` (the action's `source: catalog` with `output:
+    public`, the GitLab component's layout): the store is in `catalog/.servicebook-cache/`, the
+    spare beside the output, in `.servicebook-cache/build/`. Restored in one archive with links,
+    as docs/reviewing-changes.md ("Caching between CI runs") says to cache them, the three folders
+    make a job that changes only what differs, and the site is a build from nothing's."""
+    top = tmp_path / "repository"
+    site = generated_site(top / "catalog", pages=30)
+    (top / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/catalog/.servicebook-cache/\n")
+    repo = GitSite(top)
+    repo.commit("The generated catalog")
+    builds = Builds(site, monkeypatch)
+
+    def build_at(root: Path) -> BuildCache:
+        builds.caches.clear()
+        build(Options(source=root / "catalog", output=root / "public", env=ENV))
+        (cache,) = builds.caches
+        return cache
+
+    def commit_a_page_change(index: int) -> str:
+        page = sorted((site / "content").rglob("*.md"))[index]
+        page.write_text(page.read_text() + "\nA committed sentence.\n")
+        repo.commit(f"Page {index} changed")
+        return f"policies/{page.relative_to(site / 'content').with_suffix('').as_posix()}/index.html"
+
+    build_at(top)
+    commit_a_page_change(2)  # the first commit after the first build: see test_page_keys
+    build_at(top)
+    repo.tag("v2026.11")  # as in the test above: the spare is then a site of this commit's line
+    for page in (4, 5):
+        commit_a_page_change(page)
+        build_at(top)
+    assert (top / ".servicebook-cache" / "build" / "public.spare").is_dir()  # beside the output, not in catalog/
+    assert not (site / ".servicebook-cache" / "build").exists()
+    changed = commit_a_page_change(3)
+    clone = tmp_path / "ci"
+    subprocess.run(["git", "clone", "-q", str(top), str(clone)], check=True, capture_output=True)
+    # one archive of `catalog/.servicebook-cache`, `public` and `.servicebook-cache/build` (the
+    # spare's release pages are links to the release cache's files in catalog/.servicebook-cache)
+    unpacked: dict[tuple[int, int], str] = {}
+    _unpacked([site / ".servicebook-cache"], clone / "catalog", links=True, made=unpacked)
+    _unpacked([top / "public"], clone, links=True, made=unpacked)
+    _unpacked([top / ".servicebook-cache" / "build"], clone / ".servicebook-cache", links=True, made=unpacked)
+    files = sum(1 for p in (clone / "public").rglob("*") if p.is_file())
+    spare, public = clone / ".servicebook-cache/build/public.spare", clone / "public"
+    differ = sum(1 for p in public.rglob("*") if p.is_file() and not _same(p, spare / p.relative_to(public)))
+    calls = _counting(monkeypatch, ("link", "mkdir"))
+    cache = build_at(clone)
+    monkeypatch.undo()
+    assert changed in rendered(cache) and cache.restored
+    assert calls.count("link") + calls.count("mkdir") <= differ < files / 4  # the spare made the site
+    cold = tmp_path / "cold"
+    shutil.copytree(
+        clone, cold, ignore=lambda folder, names: [n for n in names if n in ("public", ".servicebook-cache")]
+    )
+    build(Options(source=cold / "catalog", output=cold / "public", env=ENV))
+    assert tree(clone / "public") == tree(cold / "public")
 
 
 def _spare_recorded(site: Path) -> bool:
