@@ -66,6 +66,36 @@ def test_github_format_prints_workflow_commands(run, site_copy, tmp_path, monkey
     ]
 
 
+def test_a_build_in_the_github_format_annotates_what_check_does_and_writes_nothing(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A CI job that builds need not check first (the action's build step): the build's problems are
+    the same workflow commands, the check's own lines."""
+    site = site_copy("minimal")
+    break_objective(site)
+    monkeypatch.chdir(tmp_path)
+    checked = run("check", "--source", "minimal", "--format", "github")
+    built = run("build", "--source", "minimal", "--format", "github")
+    assert built.exit_code == 1
+    assert built.stdout.splitlines() == checked.stdout.splitlines()[:-1]
+    assert built.stderr.strip().endswith("build failed: 1 error; nothing was written.")
+    assert not (site / "public").exists()
+
+
+def test_a_build_in_the_github_format_annotates_its_warnings_and_under_strict_as_errors(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
+    lenient = run("build", "--source", site, "--format", "github", "--quiet")
+    assert lenient.exit_code == 0, lenient.output
+    assert lenient.stdout.startswith("::warning file=catalog.yaml,")
+    assert (site / "public" / "index.html").is_file()
+    strict = run("build", "--source", site, "--output", site / "strict", "--format", "github", "--strict")
+    assert strict.exit_code == 1
+    assert strict.stdout.startswith("::error file=catalog.yaml,")
+    assert not (site / "strict").exists()
+
+
 def test_github_escaping_follows_the_runner_rules() -> None:
     assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
     assert escape_property("a:b,c%d\n") == "a%3Ab%2Cc%25d%0A"

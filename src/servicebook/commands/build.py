@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from servicebook.cache.folder import site_folder
-from servicebook.commands.options import SOURCE, STRICT, paths_for_people, show_warnings
+from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
+from servicebook.errors import BuildFailed, Problem, Severity
 from servicebook.git.repo import Repo, open_repo
+from servicebook.report import github_command
 from servicebook.site.fresh import Options, Report, folder_outside_source, of_releases, survey, undated_review_note
 from servicebook.site.parallel import batch_collections
 
@@ -27,25 +29,48 @@ from servicebook.site.parallel import batch_collections
 )
 @STRICT
 @click.option("--no-versions", is_flag=True, help="Build only the current catalog, not past releases.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="How problems are shown: text for people; github as `check --format github` shows them (workflow "
+    "commands that annotate a pull request), so a CI job that builds need not check first.",
+)
 @verbosity_options
-def build(source: Path, output: Path | None, strict: bool, no_versions: bool, verbosity: Verbosity | None) -> None:
+def build(
+    source: Path, output: Path | None, strict: bool, no_versions: bool, fmt: str, verbosity: Verbosity | None
+) -> None:
     """Check everything, then write the site (the previous one stays if anything fails)."""
     # the collector's thresholds for a build before it imports the pipeline: with the defaults,
     # the imports alone cost a rebuild ~130 collections, one of them full (bench/README.md)
     batch_collections()
     out = output if output is not None else source / "public"
     verbosity = verbosity or "normal"
+    github = fmt == "github"
     with paths_for_people(source) as show:
         repo = open_repo(source)  # what git says about the source, asked once for the whole build
         note = undated_review_note(source, os.environ, repo)  # about where the build runs: not subject to --strict
-        if verbosity != "quiet":
-            show_warnings((note,) if note is not None else (), show)
+        notices = (note,) if note is not None else ()
+        if verbosity != "quiet" and not github:
+            show_warnings(notices, show)
         with shown(verbosity) as progress:
             options = Options(source=source, output=out, strict=strict, versions=not no_versions, progress=progress)
-            report = _build(options, repo)
+            try:
+                report = _build(options, repo)
+            except BuildFailed as exc:
+                if not github:
+                    raise
+                _annotate([*_as_failed(exc.problems, strict), *notices], path_prefix(source))
+                click.echo(exc.message, err=True)
+                raise SystemExit(exc.exit_code) from None
+    if github:  # annotations whatever the verbosity: they are the job's findings, not its chatter
+        _annotate([*report.warnings, *notices], path_prefix(source))
     if verbosity == "quiet":
         return
-    show_warnings(report.warnings, show)
+    if not github:
+        show_warnings(report.warnings, show)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}{of_releases(report)}")
     for line in build_report(report, verbose=verbosity == "verbose", notices=0 if note is None else 1):
         click.echo(line)
@@ -55,6 +80,18 @@ def build(source: Path, output: Path | None, strict: bool, no_versions: bool, ve
             f"Build cache: {site_folder(source)}/ (the store and the releases) and {beside}/ (the site it "
             "replaced, beside the output: rebuilds hard-link from it); both safe to delete"
         )
+
+
+def _annotate(problems: list[Problem], prefix: str) -> None:
+    for problem in problems:
+        click.echo(github_command(problem, prefix))
+
+
+def _as_failed(problems: list[Problem], strict: bool) -> list[Problem]:
+    """Under --strict the warnings are what failed the build: annotated as errors, as `check` does."""
+    if not strict:
+        return problems
+    return [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
 
 
 def _build(options: Options, repo: Repo | None) -> Report:
