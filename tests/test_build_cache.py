@@ -677,7 +677,7 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     monkeypatch.setattr(BuildCache, "get_many", lambda self, keys, *more: asked.append(keys) or real(self, keys, *more))
     monkeypatch.setattr(BuildCache, "get_catalog", lambda self, key: pytest.fail("the catalog was read again"))
     # nor the manifest the last build recorded: the process holds it as it recorded it
-    monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read again"))
+    monkeypatch.setattr(Manifest, "from_bytes", lambda data: pytest.fail("the manifest was read again"))
     page = site / "content" / "change-approval.md"
     page.write_text(page.read_text() + "\nOne more sentence, written in the preview.\n")
     build(options)
@@ -956,12 +956,12 @@ def _large_manifest(pages: int) -> Manifest:
 
 def test_a_manifest_is_stored_part_by_part_as_it_is_made_and_read_back_whole(tmp_path) -> None:
     manifest = _large_manifest(5000)
-    whole = manifest.to_json()
+    whole = manifest.to_bytes()
     assert len(whole) > 4 * store_module._PART
     path = tmp_path / "store.sqlite"
     made: list[int] = []  # how many of the manifest's parts were made when each row was written
 
-    def parts() -> Iterator[str]:
+    def parts() -> Iterator[bytes]:
         for n, part in enumerate(manifest.parts()):
             made.append(n)
             yield part
@@ -983,7 +983,7 @@ def test_a_manifest_is_stored_part_by_part_as_it_is_made_and_read_back_whole(tmp
     with Store(path) as store:
         assert store.manifest(str(tmp_path / "out")) == whole
         assert store.outputs() == [str(tmp_path / "out")]
-    assert Manifest.from_json(whole) == manifest
+    assert Manifest.from_bytes(whole) == manifest
 
 
 def test_a_manifest_interrupted_while_it_is_made_is_not_recorded(tmp_path) -> None:
@@ -1554,30 +1554,103 @@ _SHAPED = Manifest(
 )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("outputs", {"index.html": ["10", 20, 30]}),
-        ("outputs", {"index.html": [True, 20, 30]}),
-        ("outputs", {"index.html": [10, 20]}),
-        ("outputs", {"index.html": 10}),
-        ("outputs", ["index.html"]),
-        ("keys", {"index.html": 5}),
-        ("keys", {"index.html": None}),
-        ("sources", {"content/a.md": [1, 2, 3, 4, 1]}),
-        ("sources", {"content/a.md": [1, 2, 3, "hash"]}),
-        ("sources", {"content/a.md": "1,2,3,hash,1"}),
-    ],
-)
-def test_a_manifest_of_another_shape_is_no_manifest(field: str, value: object) -> None:
-    """Its maps are taken as parsed, each value checked column by column (fresh._shaped): one of
-    another shape is refused whole (the build then keeps nothing), as when each was made again."""
+def _manifest_parts(data: bytes) -> tuple[list[object], list[bytes]]:
+    """A manifest's bytes (Manifest.parts) as its JSON head and its columns."""
     from servicebook.site import fresh
 
-    data = json.loads(_SHAPED.to_json())
-    assert fresh._read_manifest(json.dumps(data)) == _SHAPED
-    data[field] = value
-    assert fresh._read_manifest(json.dumps(data)) is None
+    at = len(fresh._MANIFEST) + 4
+    size = int.from_bytes(data[len(fresh._MANIFEST) : at], "little")
+    head = json.loads(data[at : at + size])
+    columns, at = [], at + size
+    for n in head[-1]:
+        columns.append(data[at : at + n])
+        at += n
+    return head, columns
+
+
+def _manifest_of(head: list[object], columns: list[bytes]) -> bytes:
+    from servicebook.site import fresh
+
+    head = [*head[:-1], [len(c) for c in columns]]
+    text = json.dumps(head).encode()
+    return b"".join([fresh._MANIFEST, len(text).to_bytes(4, "little"), text, *columns])
+
+
+def _spoiled(what: str) -> bytes:
+    data = _SHAPED.to_bytes()
+    head, columns = _manifest_parts(data)
+    if what == "cut short":
+        return data[:-1]
+    if what == "one byte more":
+        return data + b"x"
+    if what == "a path twice":
+        head[9] = [2, 1, 1]
+        columns[0], columns[1] = b"index.html\0index.html", columns[1] * 2
+    elif what == "more outputs counted than there are":
+        head[9] = [2, 1, 1]
+    elif what == "an identity one number short":
+        columns[1] = columns[1][:-8]
+    elif what == "a key longer than the keys' text":
+        columns[4] = (4).to_bytes(8, "little", signed=True)
+    elif what == "a key of a negative length":
+        columns[3], columns[4] = b"", (-1).to_bytes(8, "little", signed=True)
+    elif what == "a path not in UTF-8":
+        columns[0] = b"index\xff.html"
+    elif what == "a marker that is not numbers":
+        head[1] = ["1", 2, 3]
+    elif what == "a count that is not a number":
+        head[3] = True
+    elif what == "a column fewer":
+        columns = columns[:-1]
+    return _manifest_of(head, columns)
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        "cut short",
+        "one byte more",
+        "a path twice",
+        "more outputs counted than there are",
+        "an identity one number short",
+        "a key longer than the keys' text",
+        "a key of a negative length",
+        "a path not in UTF-8",
+        "a marker that is not numbers",
+        "a count that is not a number",
+        "a column fewer",
+    ],
+)
+def test_a_manifest_of_another_shape_is_no_manifest(what: str) -> None:
+    """Its maps are read back as columns (fresh.Manifest.parts): paths, numbers, texts and their
+    lengths, each counted. One whose counts or sizes do not add up, or whose head or texts are
+    not what the build writes, is refused whole (the build then keeps nothing)."""
+    from servicebook.site import fresh
+
+    head, columns = _manifest_parts(_SHAPED.to_bytes())
+    assert fresh._read_manifest(_manifest_of(head, columns)) == _SHAPED
+    assert fresh._read_manifest(_spoiled(what)) is None
+
+
+def test_a_manifest_recorded_as_json_by_an_earlier_servicebook_is_no_manifest() -> None:
+    """The earlier manifests were JSON (one text): read as no manifest, so the build keeps nothing."""
+    from servicebook.site import fresh
+
+    recorded = json.dumps({"inputs": "inputs", "marker": [1, 2, 3], "outputs": {"index.html": [10, 20, 30]}})
+    assert fresh._read_manifest(recorded) is None
+    assert fresh._read_manifest(recorded.encode()) is None
+
+
+def test_a_manifest_reads_back_the_texts_and_paths_it_was_made_of() -> None:
+    """Keys hold any text (a footer's, after a line end: BuildCache.reuse_restamped), paths any
+    character but NUL; each reads back as it was, numbers and hashes in their places."""
+    keys = {"index.html": "k1\nfooter \u00e9 \0 \U0001f600", "a/b.html": "", "c.html": "k3"}
+    sources = {"content/\u00e9.md": [5, 1764547200000000000, 9, "", 0], "catalog.yaml": [1, 2, 3, "h", 1]}
+    outputs = {"index.html": [1, -2, 3], "a/b.html": [0, 0, 0]}
+    made = Manifest("inputs", [1, 2, 3], outputs, (), 2, 2, keys, sources, "published", "/site", 1, ("1.0",))
+    read = Manifest.from_bytes(made.to_bytes())
+    assert read == made
+    assert read is not None and list(read.keys) == list(keys) and list(read.sources) == list(sources)
 
 
 def test_a_one_page_rebuild_reads_the_kept_pages_back_without_checking_the_shape_of_their_parts(

@@ -80,8 +80,8 @@ def stamped(run, site_copy, request) -> Path:
 
 
 def test_a_no_change_rebuild_after_a_build_reads_no_manifest_and_no_source(run, stamped, monkeypatch) -> None:
-    # at 20,000 pages the manifest is 9 MB of JSON: reading it was a fifth of a no-change rebuild
-    monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read"))
+    # at 20,000 pages the manifest was 9 MB of JSON: reading it was a fifth of a no-change rebuild
+    monkeypatch.setattr(Manifest, "from_bytes", lambda data: pytest.fail("the manifest was read"))
     monkeypatch.setattr(fresh.SourceList, "hashed", lambda self, known: pytest.fail("a source was hashed"))
     monkeypatch.setattr(fresh, "list_sources", lambda *args: pytest.fail("a source folder was listed"))
     if _listing(stamped) is not None:  # nor any folder but those changed since the build wrote its marker
@@ -268,7 +268,7 @@ def test_a_build_from_sources_just_written_records_no_stamp_and_the_next_check_d
     again = run("build", "--source", site)
     assert "Nothing changed since the last build" in again.output
     assert _stamps(site) == [str(site / "public")]
-    monkeypatch.setattr(Manifest, "from_json", lambda text: pytest.fail("the manifest was read"))
+    monkeypatch.setattr(Manifest, "from_bytes", lambda data: pytest.fail("the manifest was read"))
     last = run("build", "--source", site)
     assert "Nothing changed since the last build" in last.output
 

@@ -203,7 +203,7 @@ def test_a_serve_build_keeps_its_manifest_in_its_memory_and_records_none_in_the_
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
     """No other process builds into serve's output: its manifest is kept in its memory, not made
-    into JSON, written into the store and read back by every rebuild; a rebuild still keeps what
+    into bytes, written into the store and read back by every rebuild; a rebuild still keeps what
     it may and equals a build from nothing."""
     site = site_copy("example")
     memory = PageMemory()
@@ -211,7 +211,7 @@ def test_a_serve_build_keeps_its_manifest_in_its_memory_and_records_none_in_the_
     options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
 
     def refused(*_: object) -> None:
-        raise AssertionError("a manifest made into JSON or read back")
+        raise AssertionError("a manifest made or read back")
 
     try:
         build(options)

@@ -358,7 +358,9 @@ class Store:
 
     # -- manifests ----------------------------------------------------------------------------
 
-    def manifest(self, output: str) -> str | None:
+    def manifest(self, output: str) -> str | bytes | None:
+        """The manifest recorded for `output`, its rows joined (each a text, or each bytes, as
+        `record` was given its parts); None when there is none or its rows are of both kinds."""
         db = self._live
         if db is None:
             return None
@@ -367,9 +369,11 @@ class Store:
         except sqlite3.Error:
             self._failed()
             return None
-        if not rows or not all(isinstance(text, str) for (text,) in rows):
-            return None
-        return "".join(text for (text,) in rows)
+        if rows and all(isinstance(text, str) for (text,) in rows):
+            return "".join(text for (text,) in rows)
+        if rows and all(isinstance(data, bytes) for (data,) in rows):
+            return b"".join(data for (data,) in rows)
+        return None
 
     def forget_manifest(self, output: str) -> None:
         """Before the output is replaced: until the new manifest is recorded, it describes nothing."""
@@ -398,7 +402,7 @@ class Store:
         )
         self.commit()
 
-    def record(self, output: str, manifest: Iterable[str] | None, *, built_release: bool) -> None:
+    def record(self, output: str, manifest: Iterable[str] | Iterable[bytes] | None, *, built_release: bool) -> None:
         """After a successful build into `output`: its manifest, the text of the parts `manifest`
         gives one after the other (None: none, the build keeps it: `serve`'s), and the pruning
         (see the module)."""
@@ -427,18 +431,19 @@ class Store:
         self._write("DELETE FROM stamps WHERE output = ?", stale)
         self.commit()
 
-    def _write_manifest(self, output: str, parts: Iterable[str]) -> None:
-        """Each row as soon as the parts make `_PART` characters: only one row's worth is held."""
-        held: list[str] = []
+    def _write_manifest(self, output: str, parts: Iterable[str] | Iterable[bytes]) -> None:
+        """Each row as soon as the parts make `_PART` characters (or bytes): only one row's worth
+        is held. Parts of one kind: texts, or bytes (a row of bytes is kept as they are)."""
+        held: list[Any] = []
         size = row = 0
         for part in parts:
             held.append(part)
             size += len(part)
             if size >= _PART:
-                self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, "".join(held))])
+                self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, _joined(held))])
                 held, size, row = [], 0, row + 1
         if held or row == 0:
-            self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, "".join(held))])
+            self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, _joined(held))])
 
     def _prune(self, oldest: int) -> None:
         """Drop what no build since generation `oldest` used: the `used` rows that count as older
@@ -619,6 +624,11 @@ def _key(kind: str, key: str) -> str:
     if len(key) <= _NAMED_AS_IS:
         return f"{len(kind)}.{kind}:{key}"
     return f"{len(kind)}.{kind}#{digest(key)}"
+
+
+def _joined(parts: list[Any]) -> str | bytes:
+    """Parts of a manifest's row as one: bytes when they are bytes, else a text."""
+    return b"".join(parts) if parts and isinstance(parts[0], bytes) else "".join(parts)
 
 
 def _number(db: sqlite3.Connection, name: str) -> int:

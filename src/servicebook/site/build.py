@@ -27,7 +27,7 @@ from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.git.history import Timeline, TimelineMemo, load_timeline, release_changes
 from servicebook.git.releases import discover
-from servicebook.git.repo import CONTENT_DIR, Repo, build_info, changed_since, open_repo, shallow_warning
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, build_info, changed_since, open_repo, shallow_warning
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryView
@@ -279,6 +279,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 compiled=compiled,
                 search_texts=_search_memory(options.memory),
                 search_made_of=loaded.page_digests,
+                catalog_key=cache.hashes.get(CATALOG_FILE) if cache.hashes is not None else None,
                 catalog_lines=_catalog_lines(options.memory),
                 views=_views(options.memory),
                 paging=_paging(options.memory),

@@ -45,6 +45,7 @@ from servicebook.site.fresh import (
     tree_identity,
 )
 from servicebook.site.load import BodySpool, PageResult
+from servicebook.site.outputs import CATALOG_SECTIONS
 from servicebook.site.stamps import Footer, restamp
 from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
 
@@ -330,6 +331,7 @@ _KINDS = {
     KEPT_KIND: "the kept outputs' keys",
     "page": "a page",
     "catalog": "the catalog",
+    CATALOG_SECTIONS: "catalog.json's catalog sections",
     "rendered": "a page of a release",
 }
 

@@ -218,6 +218,7 @@ def render_site(
     views: ViewMemo | None = None,
     paging: PartsMemo | None = None,
     search_made_of: Mapping[str, str] | None = None,
+    catalog_key: str | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -239,7 +240,9 @@ def render_site(
     the very objects where their inputs are); `paging`, how its last build cut the paged lists
     (paging.PartsMemo). `shown_history`: the view of `history` (site_history) when the build has
     made it already, for the page keys. `search_made_of`: what each policy page's search record
-    is made of (load.Loaded `page_digests`; search.index_files `made_of`).
+    is made of (load.Loaded `page_digests`; search.index_files `made_of`). `catalog_key`: the
+    key of the catalog's bytes, by which the `store` keeps catalog.json's catalog sections
+    (outputs.stored_sections; the command line).
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -254,7 +257,7 @@ def render_site(
     # every page, never also holds the many small objects they are built from.
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
         store = shared
-    data = data_specs(site, view, store, workers, search_texts, catalog_lines, search_made_of)
+    data = data_specs(site, view, store, workers, search_texts, catalog_lines, search_made_of, catalog_key)
     give_back()  # what the search index freed, before the render workers are forked from this process
     # every page, data file and asset of the site: a link to one of them needs no later check
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
