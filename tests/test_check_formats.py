@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.report import escape_data, escape_property, github_command, shown_from
 
-from .conftest import BROKEN_LAYOUT_LINK, add_broken_layout_link
+from .conftest import BROKEN_LAYOUT_LINK, SITES, GitSite, add_broken_layout_link
 
 # check never writes; a refused build says it left the output alone
 SAID_AFTER = {"check": ".", "build": "; nothing was written."}
@@ -94,6 +95,27 @@ def test_a_build_in_the_github_format_annotates_its_warnings_and_under_strict_as
     assert strict.exit_code == 1
     assert strict.stdout.startswith("::error file=catalog.yaml,")
     assert not (site / "strict").exists()
+
+
+@pytest.mark.git
+def test_an_annotation_names_its_file_from_the_repositorys_top_wherever_the_command_runs(
+    run, tmp_path, monkeypatch
+) -> None:
+    """The runner looks for an annotation's file from the repository's top: a step with
+    `working-directory: docs` and `--source catalog`, or an absolute --source, annotated
+    `file=catalog/catalog.yaml` or `file=catalog.yaml`, which is no file there."""
+    site = tmp_path / "repo" / "docs" / "catalog"
+    shutil.copytree(SITES / "minimal", site)
+    GitSite(tmp_path / "repo").commit("A catalog in docs/catalog")
+    break_objective(site)
+    monkeypatch.chdir(tmp_path / "repo" / "docs")
+    for command in ("check", "build"):
+        for source in ("catalog", str(site)):
+            result = run(command, "--source", source, "--format", "github")
+            assert result.exit_code == 1
+            assert result.stdout.startswith("::error file=docs/catalog/catalog.yaml,line=59,col=20,"), result.stdout
+    as_json = run("check", "--source", "catalog", "--format", "json")  # documented: from the current folder
+    assert json.loads(as_json.stdout)["problems"][0]["file"] == "catalog/catalog.yaml"
 
 
 def test_github_escaping_follows_the_runner_rules() -> None:

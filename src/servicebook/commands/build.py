@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from servicebook.cache.folder import site_folder
-from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
+from servicebook.commands.options import SOURCE, STRICT, annotation_prefix, paths_for_people, show_warnings
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
 from servicebook.errors import BuildFailed, Problem, Severity
 from servicebook.git.repo import Repo, open_repo
@@ -62,11 +62,11 @@ def build(
             except BuildFailed as exc:
                 if not github:
                     raise
-                _annotate([*_as_failed(exc.problems, strict), *notices], path_prefix(source))
+                _annotate([*_as_failed(exc.problems, strict), *notices], annotation_prefix(source, repo))
                 click.echo(exc.message, err=True)
                 raise SystemExit(exc.exit_code) from None
     if github:  # annotations whatever the verbosity: they are the job's findings, not its chatter
-        _annotate([*report.warnings, *notices], path_prefix(source))
+        _annotate([*report.warnings, *notices], annotation_prefix(source, repo))
     if verbosity == "quiet":
         return
     if not github:

@@ -10,7 +10,14 @@ import click
 
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.validate import WINDOW_RE
-from servicebook.commands.options import SOURCE, STRICT, path_prefix, paths_for_people, show_warnings
+from servicebook.commands.options import (
+    SOURCE,
+    STRICT,
+    annotation_prefix,
+    path_prefix,
+    paths_for_people,
+    show_warnings,
+)
 from servicebook.errors import BuildFailed, Problem, Severity, UsageProblem
 from servicebook.git.repo import open_repo, shallow_warning
 from servicebook.interop import drift, sloth
@@ -82,7 +89,10 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
     if strict:  # --strict makes warnings errors: annotate them as what failed the check
         problems = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
     problems += notices
-    click.echo((check_json if fmt == "json" else check_github)(problems, failed is not None, path_prefix(source)))
+    if fmt == "json":
+        click.echo(check_json(problems, failed is not None, path_prefix(source)))
+    else:
+        click.echo(check_github(problems, failed is not None, annotation_prefix(source, repo)))
     if failed is not None:
         raise SystemExit(failed.exit_code)
 

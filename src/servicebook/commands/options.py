@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from servicebook.errors import BuildFailed, Problem, UsageProblem
-from servicebook.git.repo import BUILD_INPUTS, refuse_committed_cache
+from servicebook.git.repo import BUILD_INPUTS, Repo, refuse_committed_cache
 from servicebook.report import shown_from
 
 
@@ -49,6 +49,13 @@ def paths_for_people(source: Path) -> Iterator[Callable[[str], str]]:
         yield show
     except BuildFailed as exc:
         raise exc.shown_as(show) from None
+
+
+def annotation_prefix(source: Path, repo: Repo | None) -> str:
+    """The prefix of a GitHub annotation's file: the source's path from the repository's top, where
+    the runner looks for it whatever folder the step runs in (`working-directory`, an absolute
+    --source); outside git, the source as the user gave it."""
+    return repo.prefix if repo is not None else path_prefix(source)
 
 
 def path_prefix(source: Path) -> str:
