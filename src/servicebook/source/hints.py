@@ -13,7 +13,10 @@ import yaml
 MAX_YAML_DEPTH = 32
 
 
-TOO_DEEP = (f"nesting deeper than {MAX_YAML_DEPTH} levels", "the catalog format never needs this much nesting")
+TOO_DEEP = (
+    f"nesting deeper than {MAX_YAML_DEPTH} levels",
+    "neither the catalog format nor the SLO and portal formats servicebook imports need this much nesting",
+)
 
 
 def syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str, str | None]:
