@@ -952,6 +952,7 @@ class _Blocks:
         old: _State,
         made: list[str] | None = None,
         changed: list[int] | None = None,
+        stored: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.store = store
         self.keys = keys
@@ -976,8 +977,11 @@ class _Blocks:
         self.failed = False  # a record's postings were nowhere: the state is not stored
         # the last index's runs read (`old_postings`), each its records' postings as stored (None:
         # not as this code stores them): the run a record that changed left is read for it, then
-        # for the records around it, which its new run is stored with (`finish`)
-        self._read: dict[str, list[str] | None] = {}
+        # for the records around it, which its new run is stored with (`finish`); those of its
+        # runs that the last index of the process stored itself are taken as it stored them
+        self._read: dict[str, list[str] | None] = dict(stored) if stored else {}
+        # the runs this index stores, as stored, while they are a few (`IndexWords.runs`); None past that
+        self.stored: dict[str, list[str]] | None = {}
 
     def took(self, rid: int, data: str) -> None:
         """The postings of record `rid`, as stored (`_Words._keep`)."""
@@ -997,6 +1001,10 @@ class _Blocks:
         self._store_keys(first, end, key)
         self.store.put(_BUNDLE, key, Entry(json.dumps({"postings": lines}, ensure_ascii=False)))
         del self.todo[first]
+        if self.stored is not None:  # (a build from nothing stores every run: none of them kept)
+            self.stored[key] = lines
+            if len(self.stored) > _RUNS_KEPT:
+                self.stored = None
 
     def _store_keys(self, first: int, end: int, key: str) -> None:
         run: dict[str, list[str]] = {"keys": self.keys[first:end]}
@@ -1152,6 +1160,10 @@ class IndexWords:
     texts: dict[str, str]
     index: dict[str, int] | None = None  # where each word is in `state.words`, when known
     touched: int | None = None  # the store's generation its entries were last all marked used in (`_remember`)
+    # the runs of records this index stored (`_Blocks`), each its records' postings as stored, by
+    # digest, when they were a few (an edit's, in `serve`): the next index of the process reads a
+    # record that left one of them from here, not from the store (a run is ~200 KB at 20,000 pages)
+    runs: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1379,7 +1391,9 @@ class _Words:
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
         # (as many records: `added` is each record whose key changed, the others' the same)
         changed = added if len(state.records) == len(keys) else None
-        self.blocks = _Blocks(self.store, keys, state, self.made, changed) if self.store is not None else None
+        # the runs the last index of the process stored, as it stored them (`serve`: not read again)
+        stored = base.runs if base is not None and self.spill is None else None
+        self.blocks = _Blocks(self.store, keys, state, self.made, changed, stored) if self.store is not None else None
         out = self._old_postings(state, removed) if removed else {}
         if out is None:
             return None
@@ -1474,7 +1488,9 @@ class _Words:
         fragments_made = list(zip(now.digests, makers, strict=True))
         fragments_made += [(empty, partial(_utf8, _EMPTY))] * (fragments - len(made))
         # a spilled index's texts are not kept: it is a cold build's, which no later index starts from
-        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched)
+        kept = self.spill is None and self.blocks is not None and not self.blocks.failed
+        runs = self.blocks.stored if kept and self.blocks is not None and self.blocks.stored is not None else {}
+        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched, runs)
         return _Made([ordered[a] for a in starts], fragments_made, words)
 
     def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, str]:
