@@ -1024,6 +1024,55 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
         memory.close()
 
 
+class _CountedDigests(dict[str, str]):
+    """load.Loaded `page_digests` that counts the slugs looked up in it into `asked`."""
+
+    def __init__(self, digests: dict[str, str], asked: list[str]) -> None:
+        super().__init__(digests)
+        self.asked = asked
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.asked.append(key)
+        return super().get(key, default)
+
+
+def test_a_serve_rebuild_looks_up_the_digest_of_the_pages_that_changed_alone(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A page's digest (load.Loaded `page_digests`) is of its own fields: a serve rebuild takes
+    what the search record of a page that is the very object it was is made of (search._made_of)
+    as its last index had it, not asking for the page's digest again (a slug read and a lookup
+    for each of 20,000 pages a rebuild); a body edit asks for the edited page's alone, a page
+    added for every page. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = search_stage._made_of
+
+    def counted(count, pages, digests, memory=None):  # type: ignore[no-untyped-def]
+        return real(count, pages, _CountedDigests(digests, asked), memory)
+
+    monkeypatch.setattr(search_stage, "_made_of", counted)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(asked) == pages
+        for n in range(2):
+            asked.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert asked == ["change-approval"]
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        asked.clear()
+        CHANGES[2][1](site)  # a page added: the record ids move
+        build(options)
+        assert len(asked) == pages + 1
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page_only_for_the_pages_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:

@@ -56,7 +56,6 @@ CHUNK = 16  # records per records fragment
 RecordTexts = dict[str, tuple[dict[str, Any], str, str, str]]
 _FIRST, _SECOND, _FOURTH = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(3)
 _URL = operator.itemgetter("u")
-_SLUG = operator.attrgetter("slug")
 _KIND = operator.itemgetter("k")
 LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
 
@@ -434,8 +433,8 @@ class SearchMemory:
     texts: KeptFiles = field(default_factory=dict)  # its text fragments, by record id
     made_as: object = None  # what its files were made as (`index_files`' `file`)
     # what its records were made of (`_made_of`): the record count, the policy pages' record ids,
-    # the pages, the digest each was given, and what each record was made of
-    made: tuple[int, list[int], list[model.Page], list[str | None], list[str]] | None = None
+    # the pages, and what each record was made of
+    made: tuple[int, list[int], list[model.Page], list[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,21 +646,23 @@ def _made_of(
     (`digests`, load.Loaded `page_digests`) and its HTML's, which are all its record and its key
     are made of (`_policy_record`, `_record_text`); "" for any other record (a page without a
     summary has the beginning of its text in its record, which neither digest covers).
-    With a `memory` (`serve`), the last index's, but for the records whose page or digest is not
-    the very object it was (found at once: 20,000 pages at 20,000 pages); it is left holding these."""
+    With a `memory` (`serve`), the last index's, but for the records whose page is not the very
+    object it was (found at once: 20,000 pages at 20,000 pages): a page's digest is of its own
+    fields (load.py `_load_page`), so the very page has the digest it had, not looked up again
+    (a page's slug and a lookup for each of 20,000 pages were most of this a rebuild). `memory`
+    is left holding these."""
     rids, now = list(pages), list(pages.values())
-    seen = list(map(digests.get, map(_SLUG, now)))
     last = memory.made if memory is not None else None
     if last is not None and last[0] == count and last[1] == rids:
-        made = list(last[4])
-        changed = map(operator.or_, map(operator.is_not, now, last[2]), map(operator.is_not, seen, last[3]))
-        look: Iterable[int] = compress(range(len(rids)), changed)
+        made = list(last[3])
+        look: Iterable[int] = compress(range(len(rids)), map(operator.is_not, now, last[2]))
     else:
         made, look = [""] * count, range(len(rids))
     for n in look:
-        made[rids[n]] = _made_one(now[n], seen[n])
+        page = now[n]
+        made[rids[n]] = _made_one(page, digests.get(page.slug))
     if memory is not None:
-        memory.made = (count, rids, now, seen, made)
+        memory.made = (count, rids, now, made)
     return made
 
 
