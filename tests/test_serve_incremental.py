@@ -1073,6 +1073,40 @@ def test_a_serve_rebuild_looks_up_the_digest_of_the_pages_that_changed_alone(
         memory.close()
 
 
+def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed_alone(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """`serve` keeps each search record's text and key by its address (search.SearchMemory
+    `records`): after an edit, the entries of the records that are not the very objects they
+    were are put right at their addresses, not a dict of every record's address made again
+    (20,000 at 20,000 pages); after a page is added (the addresses move) it is made again, and
+    the next edit puts it right again. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    addressed: list[str] = []
+    real = search_stage._URL
+    monkeypatch.setattr(search_stage, "_URL", lambda record: addressed.append(record["u"]) or real(record))
+    try:
+        build(options)
+        for n in range(2):
+            addressed.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert addressed == []
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        CHANGES[2][1](site)  # a page added: the record ids move
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        addressed.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added once more.\n\n")
+        build(options)
+        assert addressed == []
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page_only_for_the_pages_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:

@@ -435,6 +435,8 @@ class SearchMemory:
     # what its records were made of (`_made_of`): the record count, the policy pages' record ids,
     # the pages, and what each record was made of
     made: tuple[int, list[int], list[model.Page], list[str]] | None = None
+    # its records in order, with each one's text and key (`_record_texts`), as `records` holds them
+    listed: tuple[list[dict[str, Any]], list[str], list[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,7 +515,9 @@ def index_files(
             base = _Words.stored(usable)
     written: list[str | None]
     if memory is not None:
-        all_texts, keys = _record_texts(records, pages, memory.records)
+        again = _texts_again(records, pages, memory)
+        all_texts, keys = again if again is not None else _record_texts(records, pages, memory.records)
+        memory.listed = (records, all_texts, keys)
         written = list(all_texts)
     else:
         written, keys = _record_keys(records, pages, made, base)
@@ -573,7 +577,7 @@ def index_files(
         # the last text fragments, but where the page is not the very object (found at once)
         texts = dict(last_texts)
         olds = map(_FIRST, last_texts.values())
-        look = list(compress(policy, map(operator.is_not, map(pages.__getitem__, policy), olds)))
+        look = list(compress(policy, map(operator.is_not, view.pages, olds)))  # (`pages`: `policy`'s, in order)
     for rid in look:
         page = pages[rid]
         known = last_texts.get(rid)
@@ -635,6 +639,41 @@ def _record_texts(
     if last is not None:
         last.clear()
         last.update(now)
+    return texts, keys
+
+
+def _texts_again(
+    records: list[dict[str, Any]], pages: dict[int, model.Page], memory: SearchMemory
+) -> tuple[list[str], list[str]] | None:
+    """`serve`: each record's JSON text and key (`_record_texts`), the last index's in order
+    (SearchMemory `listed`) but for the records that are not the very object at their place,
+    when each of those has the address of the one it replaces: `memory.records` is put right
+    for them alone, at their addresses (the same places), not made again of every record's
+    address (at 20,000 pages, a dict of 20,000 addresses and three passes over its entries a
+    rebuild). None, and nothing changed, when they are not so (`_record_texts` then)."""
+    listed, last = memory.listed, memory.records
+    if listed is None or len(listed[0]) != len(records) or len(last) != len(records):
+        return None  # (as many addresses as records: each record's at its place in `last`)
+    old, old_texts, old_keys = listed
+    changed = list(compress(range(len(records)), map(operator.is_not, records, old)))
+    if any(records[rid]["u"] != old[rid]["u"] for rid in changed):
+        return None
+    texts, keys = list(old_texts), list(old_keys)
+    for rid in changed:
+        record = records[rid]
+        page = pages.get(rid)
+        html = page.html_sha256 if page is not None else ""
+        url = record["u"]
+        known = last.get(url)  # (there: the address was at this place)
+        if known is not None and known[2] == html and (known[0] is record or known[0] == record):
+            # kept as this index has it: the very object next time, when it is (`_policy_records`)
+            text, key = known[1], known[3]
+            last[url] = (record, text, html, key)
+        else:
+            text = _record_text(record, page)
+            key = digest(text, html)
+            last[url] = (record, text, html, key)
+        texts[rid], keys[rid] = text, key
     return texts, keys
 
 
@@ -912,10 +951,17 @@ class _State:
     # what each record is made of, beside its key (`_made_of`; "" where not known), read from its
     # blocks with their keys
     made: list[str] = field(default_factory=list)
+    # `words` as JSON, once written (`to_json`): the next state of the process that has the very
+    # same list of words (an edit that brought no word in and took none out) writes it as it is
+    words_json: str | None = None
 
     def to_json(self) -> str:
-        state = [self.blocks, self.words, self.sizes, self.starts, self.digests]
-        return json.dumps({"search": state}, ensure_ascii=False)
+        """`json.dumps({"search": [blocks, words, sizes, starts, digests]}, ensure_ascii=False)`,
+        the words written once for the list (most of the state: ~100,000 words at 20,000 pages)."""
+        if self.words_json is None:
+            self.words_json = json.dumps(self.words, ensure_ascii=False)
+        parts = [json.dumps(part, ensure_ascii=False) for part in (self.blocks, self.sizes, self.starts, self.digests)]
+        return '{"search": [' + ", ".join([parts[0], self.words_json, *parts[1:]]) + "]}"
 
     @classmethod
     def from_json(cls, text: str) -> _State:
@@ -1480,6 +1526,8 @@ class _Words:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
+        if ordered is state.words:  # (the very list: `_reordered`)
+            now.words_json = state.words_json
         now.made = self.made if self.made is not None else []  # (`serve`'s next index compares its runs' with it)
         if self.blocks is not None:
             self.blocks.finish()
