@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -504,7 +504,8 @@ def index_files(
     records = search_records(
         view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed
     )
-    policy = _policy_ids(records)
+    kinds = _kinds(records)  # (a policy page's record made later is one still: `_UNMADE`)
+    policy = _policy_ids(kinds, len(records))
     pages = dict(zip(policy, view.pages, strict=True))
     base: IndexWords | None = None
     made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
@@ -549,7 +550,7 @@ def index_files(
             "records": len(records),
             "chunk": CHUNK,
             "words": words_made.firsts,
-            "kinds": _kinds(records),
+            "kinds": kinds,
         }
     )
     files = [file(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
@@ -1683,9 +1684,15 @@ def _kinds(records: list[dict[str, Any]]) -> list[list[object]]:
     return [[found[rid], rid] for rid in chain([0] if found else [], firsts)]
 
 
-def _policy_ids(records: list[dict[str, Any]]) -> list[int]:
-    """The ids of the policy pages' records, in the order of view.pages."""
-    return list(compress(range(len(records)), map(operator.eq, map(_KIND, records), repeat("policy"))))
+def _policy_ids(kinds: list[list[object]], count: int) -> list[int]:
+    """The ids of the policy pages' records, in the order of view.pages: those of the runs of
+    policy records in `kinds` (`_kinds` of the `count` records), not each record looked at again."""
+    ends = [*(first for _, first in kinds[1:]), count] if kinds else []
+    ids: list[int] = []
+    for (kind, first), end in zip(kinds, ends, strict=True):
+        if kind == "policy":
+            ids += range(cast(int, first), cast(int, end))
+    return ids
 
 
 def _compact(data: object) -> bytes:
