@@ -1107,6 +1107,58 @@ def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed
         memory.close()
 
 
+def test_a_serve_rebuild_looks_at_the_links_to_headings_of_the_pages_that_changed_alone(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """While every page's links to headings lead somewhere and no page's headings change, a serve
+    rebuild looks at the links of the pages that are not the very objects they were alone (load
+    `_anchors_again`), not at a dict of every page made again (20,000 at 20,000 pages); a link
+    to a heading that is not there, added or left by a heading renamed, is reported all the
+    same. Each rebuild that succeeds equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    looked: list[str] = []
+    real = load_stage._SLUG
+    monkeypatch.setattr(load_stage, "_SLUG", lambda page: looked.append(page.slug) or real(page))
+    page, target = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    try:
+        build(options)
+        for n in range(2):
+            looked.clear()
+            _edit(page, "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert looked == [] or n == 0  # (the first build's pages are copies: the memory's from here on)
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        _edit(page, "\n\n", "\n\nSee [the restore](backups-and-restore.md#nowhere).\n\n")
+        with pytest.raises(BuildFailed) as failed:
+            build(options)
+        assert {p.location.path for p in failed.value.problems if "nowhere" in p.message} == {
+            "content/change-approval.md"
+        }
+        _edit(page, "backups-and-restore.md#nowhere", "backups-and-restore.md#requesting-a-restore")
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        _edit(target, "## Requesting a restore", "## Asking for a restore")
+        with pytest.raises(BuildFailed) as failed:
+            build(options)
+        assert {p.location.path for p in failed.value.problems if "requesting-a-restore" in p.message} == {
+            "content/change-approval.md"
+        }
+        _edit(target, "## Asking for a restore", "## Requesting a restore")
+        looked.clear()
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        for n in range(2):  # (the first after the failures looks at every page: the last load's were not all settled)
+            looked.clear()
+            _edit(page, "\n\n", f"\n\nOne more sentence, number {n}.\n\n")
+            build(options)
+            assert looked == [] or n == 0
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page_only_for_the_pages_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
