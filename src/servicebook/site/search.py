@@ -244,7 +244,12 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
 
 
 def search_records(
-    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True, unmade: bool = False
+    view: SiteView,
+    policies: PolicyRecords | None = None,
+    *,
+    headings: bool = True,
+    unmade: bool = False,
+    memory: SearchMemory | None = None,
 ) -> list[dict[str, Any]]:
     """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
     number in this list is its id in the index. `policies`: see `_policy_records`. Without
@@ -281,7 +286,7 @@ def search_records(
                 }
             )
     records.extend(_tool_record(t) for t in view.tools)
-    records += [_UNMADE] * len(view.pages) if unmade else _policy_records(view.pages, policies, headings)
+    records += [_UNMADE] * len(view.pages) if unmade else _policy_records(view.pages, policies, headings, memory)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
         severity = sev.severity
@@ -348,30 +353,41 @@ def _record_of(records: list[dict[str, Any]], pages: dict[int, model.Page], rid:
     return record
 
 
-def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None, headings: bool) -> list[dict[str, Any]]:
+def _policy_records(
+    pages: tuple[model.Page, ...], last: PolicyRecords | None, headings: bool, memory: SearchMemory | None = None
+) -> list[dict[str, Any]]:
     """The records of `pages`. A page that is the very object a record in `last` was made of
     (`serve` loads again only the pages that changed) has that record, the same object: the page
-    is frozen, and the record is made of it alone. `last` is left holding these."""
+    is frozen, and the record is made of it alone. `last` is left holding these. With `memory`
+    (whose `policies` is `last`), as many pages as the last index's are found in its order
+    (SearchMemory `policy_order`) at once, and `last` put right for those that are not the very
+    objects at their place alone (at 20,000 pages, not a dict of 20,000 made again a rebuild)."""
     if last is None:
         return [_policy_record(p, headings) for p in pages]
-    pages = tuple(pages)
-    if len(last) == len(pages):  # (as many pages: those not the very object at their place, found at once)
-        entries = list(last.values())
-        changed = list(compress(range(len(pages)), map(operator.is_not, pages, map(_FIRST, entries))))
+    order = memory.policy_order if memory is not None else None
+    if memory is not None and order is not None and len(order[0]) == len(pages):
+        olds, records = order[0], list(order[1])
+        changed = list(compress(range(len(pages)), map(operator.is_not, pages, olds)))
         for i in changed:
             known = last.get(id(pages[i]))
-            entries[i] = known if known is not None and known[0] is pages[i] else (pages[i], _policy_record(pages[i]))
-        if changed:
-            last.clear()
-            last.update(zip(map(id, pages), entries, strict=True))
-        return list(map(_SECOND, entries))
-    now: PolicyRecords = {}
+            records[i] = known[1] if known is not None and known[0] is pages[i] else _policy_record(pages[i])
+        now = {id(pages[i]) for i in changed}
+        for i in changed:  # (a page that left is at no place now; one that moved is at another)
+            if id(olds[i]) not in now:
+                last.pop(id(olds[i]), None)
+        last.update((id(pages[i]), (pages[i], records[i])) for i in changed)
+        memory.policy_order = (pages, records)
+        return records
+    now_records: PolicyRecords = {}
     for p in pages:
         known = last.get(id(p))
-        now[id(p)] = known if known is not None and known[0] is p else (p, _policy_record(p))
+        now_records[id(p)] = known if known is not None and known[0] is p else (p, _policy_record(p))
     last.clear()
-    last.update(now)
-    return [record for _, record in now.values()]
+    last.update(now_records)
+    records = [record for _, record in now_records.values()]
+    if memory is not None:
+        memory.policy_order = (pages, records)
+    return records
 
 
 def _policy_record(p: model.Page, headings: bool = True) -> dict[str, Any]:
@@ -435,6 +451,8 @@ class SearchMemory:
     # what its records were made of (`_made_of`): the record count, the policy pages' record ids,
     # the pages, and what each record was made of
     made: tuple[int, list[int], list[model.Page], list[str]] | None = None
+    # its policy pages in order, and their records (`_policy_records`)
+    policy_order: tuple[tuple[model.Page, ...], list[dict[str, Any]]] | None = None
     # its records in order, with each one's text and key (`_record_texts`), as `records` holds them
     listed: tuple[list[dict[str, Any]], list[str], list[str]] | None = None
 
@@ -502,7 +520,7 @@ def index_files(
     usable = store if store is not None and store.usable else None
     keyed = memory is None and made_of is not None and usable is not None and view.site.federation is None
     records = search_records(
-        view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed
+        view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed, memory=memory
     )
     kinds = _kinds(records)  # (a policy page's record made later is one still: `_UNMADE`)
     policy = _policy_ids(kinds, len(records))
