@@ -196,4 +196,5 @@ def test_the_kinds_and_policy_ids_found_at_once_are_those_found_record_by_record
         if not expected or expected[-1][0] != r["k"]:
             expected.append([r["k"], rid])
     assert search._kinds(records) == expected
-    assert search._policy_ids(records) == [rid for rid, r in enumerate(records) if r["k"] == "policy"]
+    policy = search._policy_ids(search._kinds(records), len(records))
+    assert policy == [rid for rid, r in enumerate(records) if r["k"] == "policy"]

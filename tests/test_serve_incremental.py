@@ -19,7 +19,7 @@ from servicebook.catalog import model
 from servicebook.errors import BuildFailed
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, write
+from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, views, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
 from servicebook.site import search as search_stage
@@ -884,6 +884,54 @@ def test_a_serve_rebuild_takes_the_search_index_s_policy_records_and_texts_from_
         memory.close()
 
 
+class _Put(dict):  # type: ignore[type-arg]
+    """A dict that notes each key put in it by `update`, and each time it is cleared (as None)."""
+
+    def __init__(self, items: dict, put: list[object]) -> None:  # type: ignore[type-arg]
+        super().__init__(items)
+        self.put = put
+
+    def update(self, *args: object) -> None:  # type: ignore[override]
+        items = dict(*args)  # type: ignore[call-overload]
+        self.put.extend(items)
+        super().update(items)
+
+    def clear(self) -> None:
+        self.put.append(None)
+        super().clear()
+
+
+def test_a_serve_rebuild_puts_right_the_search_records_of_the_policy_pages_that_changed_alone(
+    run, site_copy, tmp_path
+) -> None:
+    """The search index's policy records by page (search.SearchMemory `policies`) are put right
+    for the pages that are not the very objects they were alone, not made again of every page
+    (20,000 at 20,000 pages); a page added puts every page in again. Each rebuild equals a build
+    from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    pages = len(list((site / "content").glob("*.md")))
+    put: list[object] = []
+    try:
+        build(options)
+        for n in range(3):
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            search = memory.search
+            assert search is not None
+            search.policies = _Put(search.policies, put)
+            put.clear()
+            build(options)
+            assert len(put) == 1 or n == 0  # (the first build's pages are copies: the memory's from here on)
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        put.clear()
+        CHANGES[2][1](site)  # a page added: every page at another place
+        build(options)
+        assert len(put) >= pages and tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_pages_put_right(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
@@ -1020,6 +1068,176 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
         build(options)
         assert len(told) == pages + 1
         assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+class _CountedDigests(dict[str, str]):
+    """load.Loaded `page_digests` that counts the slugs looked up in it into `asked`."""
+
+    def __init__(self, digests: dict[str, str], asked: list[str]) -> None:
+        super().__init__(digests)
+        self.asked = asked
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.asked.append(key)
+        return super().get(key, default)
+
+
+def test_a_serve_rebuild_looks_up_the_digest_of_the_pages_that_changed_alone(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A page's digest (load.Loaded `page_digests`) is of its own fields: a serve rebuild takes
+    what the search record of a page that is the very object it was is made of (search._made_of)
+    as its last index had it, not asking for the page's digest again (a slug read and a lookup
+    for each of 20,000 pages a rebuild); a body edit asks for the edited page's alone, a page
+    added for every page. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    asked: list[str] = []
+    real = search_stage._made_of
+
+    def counted(count, pages, digests, memory=None):  # type: ignore[no-untyped-def]
+        return real(count, pages, _CountedDigests(digests, asked), memory)
+
+    monkeypatch.setattr(search_stage, "_made_of", counted)
+    pages = len(list((site / "content").glob("*.md")))
+    try:
+        build(options)
+        assert len(asked) == pages
+        for n in range(2):
+            asked.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert asked == ["change-approval"]
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        asked.clear()
+        CHANGES[2][1](site)  # a page added: the record ids move
+        build(options)
+        assert len(asked) == pages + 1
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed_alone(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """`serve` keeps each search record's text and key by its address (search.SearchMemory
+    `records`): after an edit, the entries of the records that are not the very objects they
+    were are put right at their addresses, not a dict of every record's address made again
+    (20,000 at 20,000 pages); after a page is added (the addresses move) it is made again, and
+    the next edit puts it right again. The output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    addressed: list[str] = []
+    real = search_stage._URL
+    monkeypatch.setattr(search_stage, "_URL", lambda record: addressed.append(record["u"]) or real(record))
+    try:
+        build(options)
+        for n in range(2):
+            addressed.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert addressed == []
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        CHANGES[2][1](site)  # a page added: the record ids move
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        addressed.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added once more.\n\n")
+        build(options)
+        assert addressed == []
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_looks_at_the_links_to_headings_of_the_pages_that_changed_alone(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """While every page's links to headings lead somewhere and no page's headings change, a serve
+    rebuild looks at the links of the pages that are not the very objects they were alone (load
+    `_anchors_again`), not at a dict of every page made again (20,000 at 20,000 pages); a link
+    to a heading that is not there, added or left by a heading renamed, is reported all the
+    same. Each rebuild that succeeds equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    looked: list[str] = []
+    real = load_stage._SLUG
+    monkeypatch.setattr(load_stage, "_SLUG", lambda page: looked.append(page.slug) or real(page))
+    page, target = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    try:
+        build(options)
+        for n in range(2):
+            looked.clear()
+            _edit(page, "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert looked == [] or n == 0  # (the first build's pages are copies: the memory's from here on)
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        _edit(page, "\n\n", "\n\nSee [the restore](backups-and-restore.md#nowhere).\n\n")
+        with pytest.raises(BuildFailed) as failed:
+            build(options)
+        assert {p.location.path for p in failed.value.problems if "nowhere" in p.message} == {
+            "content/change-approval.md"
+        }
+        _edit(page, "backups-and-restore.md#nowhere", "backups-and-restore.md#requesting-a-restore")
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        _edit(target, "## Requesting a restore", "## Asking for a restore")
+        with pytest.raises(BuildFailed) as failed:
+            build(options)
+        assert {p.location.path for p in failed.value.problems if "requesting-a-restore" in p.message} == {
+            "content/change-approval.md"
+        }
+        _edit(target, "## Asking for a restore", "## Requesting a restore")
+        looked.clear()
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        for n in range(2):  # (the first after the failures looks at every page: the last load's were not all settled)
+            looked.clear()
+            _edit(page, "\n\n", f"\n\nOne more sentence, number {n}.\n\n")
+            build(options)
+            assert looked == [] or n == 0
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_keys_the_policy_pages_of_the_tools_of_the_pages_that_changed_alone(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A tool view is taken again when it is made of the very same inputs (views.ViewMemo); its
+    policy pages are the very tuple while none of them changed (views._pages_made), whose key is
+    kept, not each page's id taken again for each tool (~80 a tool at 20,000 pages): after a body
+    edit, only the tuples of the edited page's tools are keyed. Each rebuild equals a build from
+    nothing."""
+    monkeypatch.setattr(views, "_LONG", 1, raising=False)  # (the example's tools have a few pages each)
+    keyed: list[tuple[str, ...]] = []
+    real = views._by_identity
+
+    def spied(value: object) -> object:
+        made = memory.views.pages if memory.views is not None else None
+        if made is not None and any(value is pages for pages in made.by_tool.values()):  # a tool's
+            keyed.append(tuple(p.slug for p in value))  # type: ignore[attr-defined]
+        return real(value)
+
+    monkeypatch.setattr(views, "_by_identity", spied)
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        for n in range(3):
+            keyed.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            if n > 0:  # (the first build's pages are copies: the memory's from here on)
+                assert keyed and all("change-approval" in slugs for slugs in keyed)
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
     finally:
         memory.close()
 

@@ -249,7 +249,9 @@ def load(
                     "link to it where it is hosted instead",
                 )
             )
-    unpublished = set(slugs).difference(map(_SLUG, pages))  # (at once: 20,000 pages at 20,000 pages)
+    # the i-th page loaded is of the i-th slug that loaded (`_fold`): when every one did, none is
+    # unpublished (not a set of 20,000 slugs and each page's looked up in it, a rebuild)
+    unpublished = set() if len(pages) == len(slugs) else set(slugs).difference(map(_SLUG, pages))
     if unpublished:  # their own errors are reported: a hint must not offer them as pages to link to
         problems = _published_pages_only(problems, sorted(universe.slugs - unpublished))
     if gathered is not None:  # an organisation site: what its own pages and the members' refer to
@@ -1175,6 +1177,8 @@ def _check_anchors(
     only the links of the pages whose links did not all lead somewhere then are looked at; with
     `kept` (the command line), only those of the pages whose HTML it does not hold as settled,
     and it is left holding the pages settled now."""
+    if memo is not None and kept is None and _anchors_again(pages, slugs, refs, memo):
+        return []
     by_slug = dict(zip(map(_SLUG, pages), pages, strict=True))  # (at once)
     before = memo.settled if memo is not None and _same_anchors(by_slug, memo.pages) else None
     held = kept.held(by_slug) if kept is not None else {}
@@ -1190,9 +1194,41 @@ def _check_anchors(
     problems = check_anchor_refs(settled.unsettled(slugs, refs), anchors, partial(_locate_ref, root))
     if memo is not None:
         memo.pages, memo.settled = by_slug, settled.now
+        memo.anchored = (pages, slugs, refs)
     if kept is not None:
         kept.record(held[slug] for slug in settled.now if slug in held)  # (a page with errors is not loaded)
     return problems
+
+
+def _anchors_again(pages: Sequence[model.Page], slugs: list[str], refs: list[PackedRefs], memo: LoadMemo) -> bool:
+    """`serve`: whether every page's links to headings lead somewhere, found from the last load's
+    (`memo`) when it found that of every page, the pages are of the same slugs in the same order,
+    each page that is not the very object it was has that one's slug and anchors, and the links of
+    each page whose links are not the very objects they were lead somewhere: those alone looked at,
+    not a dict of 20,000 pages and one of their links made again (`memo` is then left holding this
+    load's). False, and nothing changed, when any of this does not hold (`_check_anchors` then)."""
+    if memo.anchored is None:
+        return False
+    last_pages, last_slugs, last_refs = memo.anchored
+    if len(pages) != len(last_pages) or len(memo.settled) != len(slugs) or slugs != last_slugs:
+        return False  # (each of `slugs` was settled: the last load's links all led somewhere)
+    changed = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, last_pages)))
+    for i in changed:
+        page, last = pages[i], last_pages[i]
+        if page.slug != last.slug or _anchors_of(page) != _anchors_of(last):
+            return False
+    by_slug = dict(memo.pages)
+    for i in changed:
+        by_slug[pages[i].slug] = pages[i]
+    anchors = _Anchors(by_slug)
+    settled = dict(memo.settled)
+    for i in itertools.compress(range(len(refs)), map(operator.is_not, refs, last_refs)):
+        packed = refs[i]
+        if not all(anchor in anchors[target] for target, anchor in packed.targets() if target in anchors):
+            return False  # (a link that leads nowhere: reported as any load reports it)
+        settled[slugs[i]] = packed
+    memo.pages, memo.settled, memo.anchored = by_slug, settled, (pages, slugs, refs)
+    return True
 
 
 def _anchors_of(page: model.Page) -> frozenset[str]:
@@ -1279,6 +1315,8 @@ class LoadMemo:
         self.keys: dict[str, str] = {}  # slug → store key
         self.pages: Mapping[str, model.Page] = {}  # slug → page, of every page loaded
         self.settled: dict[str, PackedRefs] = {}  # slug → its refs, every one of which leads somewhere
+        # the pages, slugs and refs the last load looked at the links to headings of (`_anchors_again`)
+        self.anchored: tuple[Sequence[model.Page], list[str], list[PackedRefs]] | None = None
         # the slugs whose key the last load made again from the memo's (`_rekeyed`; None: it
         # looked at every page), the page listed under each source path, for the listing it was
         # made of, and the last load's results, by slug, with the universe and keys they were for

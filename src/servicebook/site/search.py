@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -56,7 +56,6 @@ CHUNK = 16  # records per records fragment
 RecordTexts = dict[str, tuple[dict[str, Any], str, str, str]]
 _FIRST, _SECOND, _FOURTH = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(3)
 _URL = operator.itemgetter("u")
-_SLUG = operator.attrgetter("slug")
 _KIND = operator.itemgetter("k")
 LONGEST_WORD = 40  # longer runs of letters and digits (hashes, keys) are not indexed
 
@@ -245,7 +244,12 @@ def _tool_record(t: ToolView) -> dict[str, Any]:
 
 
 def search_records(
-    view: SiteView, policies: PolicyRecords | None = None, *, headings: bool = True, unmade: bool = False
+    view: SiteView,
+    policies: PolicyRecords | None = None,
+    *,
+    headings: bool = True,
+    unmade: bool = False,
+    memory: SearchMemory | None = None,
 ) -> list[dict[str, Any]]:
     """Every record, in the site's own order (offerings, SLOs, tools, policies, pages); a record's
     number in this list is its id in the index. `policies`: see `_policy_records`. Without
@@ -282,7 +286,7 @@ def search_records(
                 }
             )
     records.extend(_tool_record(t) for t in view.tools)
-    records += [_UNMADE] * len(view.pages) if unmade else _policy_records(view.pages, policies, headings)
+    records += [_UNMADE] * len(view.pages) if unmade else _policy_records(view.pages, policies, headings, memory)
     channels = ", ".join(c.name for c in view.support.support.channels)
     for sev in view.support.severities:
         severity = sev.severity
@@ -349,30 +353,41 @@ def _record_of(records: list[dict[str, Any]], pages: dict[int, model.Page], rid:
     return record
 
 
-def _policy_records(pages: Iterable[model.Page], last: PolicyRecords | None, headings: bool) -> list[dict[str, Any]]:
+def _policy_records(
+    pages: tuple[model.Page, ...], last: PolicyRecords | None, headings: bool, memory: SearchMemory | None = None
+) -> list[dict[str, Any]]:
     """The records of `pages`. A page that is the very object a record in `last` was made of
     (`serve` loads again only the pages that changed) has that record, the same object: the page
-    is frozen, and the record is made of it alone. `last` is left holding these."""
+    is frozen, and the record is made of it alone. `last` is left holding these. With `memory`
+    (whose `policies` is `last`), as many pages as the last index's are found in its order
+    (SearchMemory `policy_order`) at once, and `last` put right for those that are not the very
+    objects at their place alone (at 20,000 pages, not a dict of 20,000 made again a rebuild)."""
     if last is None:
         return [_policy_record(p, headings) for p in pages]
-    pages = tuple(pages)
-    if len(last) == len(pages):  # (as many pages: those not the very object at their place, found at once)
-        entries = list(last.values())
-        changed = list(compress(range(len(pages)), map(operator.is_not, pages, map(_FIRST, entries))))
+    order = memory.policy_order if memory is not None else None
+    if memory is not None and order is not None and len(order[0]) == len(pages):
+        olds, records = order[0], list(order[1])
+        changed = list(compress(range(len(pages)), map(operator.is_not, pages, olds)))
         for i in changed:
             known = last.get(id(pages[i]))
-            entries[i] = known if known is not None and known[0] is pages[i] else (pages[i], _policy_record(pages[i]))
-        if changed:
-            last.clear()
-            last.update(zip(map(id, pages), entries, strict=True))
-        return list(map(_SECOND, entries))
-    now: PolicyRecords = {}
+            records[i] = known[1] if known is not None and known[0] is pages[i] else _policy_record(pages[i])
+        now = {id(pages[i]) for i in changed}
+        for i in changed:  # (a page that left is at no place now; one that moved is at another)
+            if id(olds[i]) not in now:
+                last.pop(id(olds[i]), None)
+        last.update((id(pages[i]), (pages[i], records[i])) for i in changed)
+        memory.policy_order = (pages, records)
+        return records
+    now_records: PolicyRecords = {}
     for p in pages:
         known = last.get(id(p))
-        now[id(p)] = known if known is not None and known[0] is p else (p, _policy_record(p))
+        now_records[id(p)] = known if known is not None and known[0] is p else (p, _policy_record(p))
     last.clear()
-    last.update(now)
-    return [record for _, record in now.values()]
+    last.update(now_records)
+    records = [record for _, record in now_records.values()]
+    if memory is not None:
+        memory.policy_order = (pages, records)
+    return records
 
 
 def _policy_record(p: model.Page, headings: bool = True) -> dict[str, Any]:
@@ -434,8 +449,12 @@ class SearchMemory:
     texts: KeptFiles = field(default_factory=dict)  # its text fragments, by record id
     made_as: object = None  # what its files were made as (`index_files`' `file`)
     # what its records were made of (`_made_of`): the record count, the policy pages' record ids,
-    # the pages, the digest each was given, and what each record was made of
-    made: tuple[int, list[int], list[model.Page], list[str | None], list[str]] | None = None
+    # the pages, and what each record was made of
+    made: tuple[int, list[int], list[model.Page], list[str]] | None = None
+    # its policy pages in order, and their records (`_policy_records`)
+    policy_order: tuple[tuple[model.Page, ...], list[dict[str, Any]]] | None = None
+    # its records in order, with each one's text and key (`_record_texts`), as `records` holds them
+    listed: tuple[list[dict[str, Any]], list[str], list[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,9 +520,10 @@ def index_files(
     usable = store if store is not None and store.usable else None
     keyed = memory is None and made_of is not None and usable is not None and view.site.federation is None
     records = search_records(
-        view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed
+        view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed, memory=memory
     )
-    policy = _policy_ids(records)
+    kinds = _kinds(records)  # (a policy page's record made later is one still: `_UNMADE`)
+    policy = _policy_ids(kinds, len(records))
     pages = dict(zip(policy, view.pages, strict=True))
     base: IndexWords | None = None
     made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
@@ -514,7 +534,9 @@ def index_files(
             base = _Words.stored(usable)
     written: list[str | None]
     if memory is not None:
-        all_texts, keys = _record_texts(records, pages, memory.records)
+        again = _texts_again(records, pages, memory)
+        all_texts, keys = again if again is not None else _record_texts(records, pages, memory.records)
+        memory.listed = (records, all_texts, keys)
         written = list(all_texts)
     else:
         written, keys = _record_keys(records, pages, made, base)
@@ -546,7 +568,7 @@ def index_files(
             "records": len(records),
             "chunk": CHUNK,
             "words": words_made.firsts,
-            "kinds": _kinds(records),
+            "kinds": kinds,
         }
     )
     files = [file(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
@@ -574,7 +596,7 @@ def index_files(
         # the last text fragments, but where the page is not the very object (found at once)
         texts = dict(last_texts)
         olds = map(_FIRST, last_texts.values())
-        look = list(compress(policy, map(operator.is_not, map(pages.__getitem__, policy), olds)))
+        look = list(compress(policy, map(operator.is_not, view.pages, olds)))  # (`pages`: `policy`'s, in order)
     for rid in look:
         page = pages[rid]
         known = last_texts.get(rid)
@@ -639,6 +661,41 @@ def _record_texts(
     return texts, keys
 
 
+def _texts_again(
+    records: list[dict[str, Any]], pages: dict[int, model.Page], memory: SearchMemory
+) -> tuple[list[str], list[str]] | None:
+    """`serve`: each record's JSON text and key (`_record_texts`), the last index's in order
+    (SearchMemory `listed`) but for the records that are not the very object at their place,
+    when each of those has the address of the one it replaces: `memory.records` is put right
+    for them alone, at their addresses (the same places), not made again of every record's
+    address (at 20,000 pages, a dict of 20,000 addresses and three passes over its entries a
+    rebuild). None, and nothing changed, when they are not so (`_record_texts` then)."""
+    listed, last = memory.listed, memory.records
+    if listed is None or len(listed[0]) != len(records) or len(last) != len(records):
+        return None  # (as many addresses as records: each record's at its place in `last`)
+    old, old_texts, old_keys = listed
+    changed = list(compress(range(len(records)), map(operator.is_not, records, old)))
+    if any(records[rid]["u"] != old[rid]["u"] for rid in changed):
+        return None
+    texts, keys = list(old_texts), list(old_keys)
+    for rid in changed:
+        record = records[rid]
+        page = pages.get(rid)
+        html = page.html_sha256 if page is not None else ""
+        url = record["u"]
+        known = last.get(url)  # (there: the address was at this place)
+        if known is not None and known[2] == html and (known[0] is record or known[0] == record):
+            # kept as this index has it: the very object next time, when it is (`_policy_records`)
+            text, key = known[1], known[3]
+            last[url] = (record, text, html, key)
+        else:
+            text = _record_text(record, page)
+            key = digest(text, html)
+            last[url] = (record, text, html, key)
+        texts[rid], keys[rid] = text, key
+    return texts, keys
+
+
 def _made_of(
     count: int, pages: dict[int, model.Page], digests: Mapping[str, str], memory: SearchMemory | None = None
 ) -> list[str]:
@@ -647,21 +704,23 @@ def _made_of(
     (`digests`, load.Loaded `page_digests`) and its HTML's, which are all its record and its key
     are made of (`_policy_record`, `_record_text`); "" for any other record (a page without a
     summary has the beginning of its text in its record, which neither digest covers).
-    With a `memory` (`serve`), the last index's, but for the records whose page or digest is not
-    the very object it was (found at once: 20,000 pages at 20,000 pages); it is left holding these."""
+    With a `memory` (`serve`), the last index's, but for the records whose page is not the very
+    object it was (found at once: 20,000 pages at 20,000 pages): a page's digest is of its own
+    fields (load.py `_load_page`), so the very page has the digest it had, not looked up again
+    (a page's slug and a lookup for each of 20,000 pages were most of this a rebuild). `memory`
+    is left holding these."""
     rids, now = list(pages), list(pages.values())
-    seen = list(map(digests.get, map(_SLUG, now)))
     last = memory.made if memory is not None else None
     if last is not None and last[0] == count and last[1] == rids:
-        made = list(last[4])
-        changed = map(operator.or_, map(operator.is_not, now, last[2]), map(operator.is_not, seen, last[3]))
-        look: Iterable[int] = compress(range(len(rids)), changed)
+        made = list(last[3])
+        look: Iterable[int] = compress(range(len(rids)), map(operator.is_not, now, last[2]))
     else:
         made, look = [""] * count, range(len(rids))
     for n in look:
-        made[rids[n]] = _made_one(now[n], seen[n])
+        page = now[n]
+        made[rids[n]] = _made_one(page, digests.get(page.slug))
     if memory is not None:
-        memory.made = (count, rids, now, seen, made)
+        memory.made = (count, rids, now, made)
     return made
 
 
@@ -911,10 +970,17 @@ class _State:
     # what each record is made of, beside its key (`_made_of`; "" where not known), read from its
     # blocks with their keys
     made: list[str] = field(default_factory=list)
+    # `words` as JSON, once written (`to_json`): the next state of the process that has the very
+    # same list of words (an edit that brought no word in and took none out) writes it as it is
+    words_json: str | None = None
 
     def to_json(self) -> str:
-        state = [self.blocks, self.words, self.sizes, self.starts, self.digests]
-        return json.dumps({"search": state}, ensure_ascii=False)
+        """`json.dumps({"search": [blocks, words, sizes, starts, digests]}, ensure_ascii=False)`,
+        the words written once for the list (most of the state: ~100,000 words at 20,000 pages)."""
+        if self.words_json is None:
+            self.words_json = json.dumps(self.words, ensure_ascii=False)
+        parts = [json.dumps(part, ensure_ascii=False) for part in (self.blocks, self.sizes, self.starts, self.digests)]
+        return '{"search": [' + ", ".join([parts[0], self.words_json, *parts[1:]]) + "]}"
 
     @classmethod
     def from_json(cls, text: str) -> _State:
@@ -952,6 +1018,7 @@ class _Blocks:
         old: _State,
         made: list[str] | None = None,
         changed: list[int] | None = None,
+        stored: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.store = store
         self.keys = keys
@@ -976,8 +1043,11 @@ class _Blocks:
         self.failed = False  # a record's postings were nowhere: the state is not stored
         # the last index's runs read (`old_postings`), each its records' postings as stored (None:
         # not as this code stores them): the run a record that changed left is read for it, then
-        # for the records around it, which its new run is stored with (`finish`)
-        self._read: dict[str, list[str] | None] = {}
+        # for the records around it, which its new run is stored with (`finish`); those of its
+        # runs that the last index of the process stored itself are taken as it stored them
+        self._read: dict[str, list[str] | None] = dict(stored) if stored else {}
+        # the runs this index stores, as stored, while they are a few (`IndexWords.runs`); None past that
+        self.stored: dict[str, list[str]] | None = {}
 
     def took(self, rid: int, data: str) -> None:
         """The postings of record `rid`, as stored (`_Words._keep`)."""
@@ -997,6 +1067,10 @@ class _Blocks:
         self._store_keys(first, end, key)
         self.store.put(_BUNDLE, key, Entry(json.dumps({"postings": lines}, ensure_ascii=False)))
         del self.todo[first]
+        if self.stored is not None:  # (a build from nothing stores every run: none of them kept)
+            self.stored[key] = lines
+            if len(self.stored) > _RUNS_KEPT:
+                self.stored = None
 
     def _store_keys(self, first: int, end: int, key: str) -> None:
         run: dict[str, list[str]] = {"keys": self.keys[first:end]}
@@ -1152,6 +1226,10 @@ class IndexWords:
     texts: dict[str, str]
     index: dict[str, int] | None = None  # where each word is in `state.words`, when known
     touched: int | None = None  # the store's generation its entries were last all marked used in (`_remember`)
+    # the runs of records this index stored (`_Blocks`), each its records' postings as stored, by
+    # digest, when they were a few (an edit's, in `serve`): the next index of the process reads a
+    # record that left one of them from here, not from the store (a run is ~200 KB at 20,000 pages)
+    runs: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1379,7 +1457,9 @@ class _Words:
         removed = [rid for lo, hi, _, _ in spans for rid in range(lo, hi)]
         # (as many records: `added` is each record whose key changed, the others' the same)
         changed = added if len(state.records) == len(keys) else None
-        self.blocks = _Blocks(self.store, keys, state, self.made, changed) if self.store is not None else None
+        # the runs the last index of the process stored, as it stored them (`serve`: not read again)
+        stored = base.runs if base is not None and self.spill is None else None
+        self.blocks = _Blocks(self.store, keys, state, self.made, changed, stored) if self.store is not None else None
         out = self._old_postings(state, removed) if removed else {}
         if out is None:
             return None
@@ -1465,6 +1545,8 @@ class _Words:
                 self.store.put(_FRAGMENT, key, Entry(text))
             made.append(self._made_text(key, text, makers))
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
+        if ordered is state.words:  # (the very list: `_reordered`)
+            now.words_json = state.words_json
         now.made = self.made if self.made is not None else []  # (`serve`'s next index compares its runs' with it)
         if self.blocks is not None:
             self.blocks.finish()
@@ -1474,7 +1556,9 @@ class _Words:
         fragments_made = list(zip(now.digests, makers, strict=True))
         fragments_made += [(empty, partial(_utf8, _EMPTY))] * (fragments - len(made))
         # a spilled index's texts are not kept: it is a cold build's, which no later index starts from
-        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched)
+        kept = self.spill is None and self.blocks is not None and not self.blocks.failed
+        runs = self.blocks.stored if kept and self.blocks is not None and self.blocks.stored is not None else {}
+        words = IndexWords(now, dict(made) if self.spill is None else {}, index if same_words else None, touched, runs)
         return _Made([ordered[a] for a in starts], fragments_made, words)
 
     def _made_text(self, key: str, text: str, makers: list[Callable[[], bytes]]) -> tuple[str, str]:
@@ -1618,9 +1702,15 @@ def _kinds(records: list[dict[str, Any]]) -> list[list[object]]:
     return [[found[rid], rid] for rid in chain([0] if found else [], firsts)]
 
 
-def _policy_ids(records: list[dict[str, Any]]) -> list[int]:
-    """The ids of the policy pages' records, in the order of view.pages."""
-    return list(compress(range(len(records)), map(operator.eq, map(_KIND, records), repeat("policy"))))
+def _policy_ids(kinds: list[list[object]], count: int) -> list[int]:
+    """The ids of the policy pages' records, in the order of view.pages: those of the runs of
+    policy records in `kinds` (`_kinds` of the `count` records), not each record looked at again."""
+    ends = [*(first for _, first in kinds[1:]), count] if kinds else []
+    ids: list[int] = []
+    for (kind, first), end in zip(kinds, ends, strict=True):
+        if kind == "policy":
+            ids += range(cast(int, first), cast(int, end))
+    return ids
 
 
 def _compact(data: object) -> bytes:

@@ -166,11 +166,15 @@ class ViewMemo:
     would be made. Only the last site view's and the current one's are held (the inputs with
     them, so that no id is reused while they are), which bounds the memory."""
 
-    __slots__ = ("_last", "_now", "pages")
+    __slots__ = ("_keys_last", "_keys_now", "_last", "_now", "pages")
 
     def __init__(self) -> None:
         self._last: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
         self._now: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        # the keys of the long tuples among the inputs (a tool's policy pages: `_PagesMade.by_tool`
+        # keeps them), by id, with the tuple (held, so that no id is reused while it is)
+        self._keys_last: dict[int, tuple[tuple[Any, ...], object]] = {}
+        self._keys_now: dict[int, tuple[tuple[Any, ...], object]] = {}
         # what the last site view made of the site's pages (`_by_pages`)
         self.pages: PagesMade | None = None
 
@@ -178,10 +182,11 @@ class ViewMemo:
         """A new site view begins: the one made last is what it may share."""
         if self._now:
             self._last, self._now = self._now, {}
+            self._keys_last, self._keys_now = self._keys_now, {}
 
     def get(self, inputs: tuple[Any, ...], make: Callable[[], _V]) -> _V:
         """The view made from `inputs` (texts by their value, anything else by identity)."""
-        key = tuple(map(_by_identity, inputs))
+        key = tuple(map(self._identity, inputs))
         found = self._now.get(key)
         if found is None:
             found = self._last.get(key)
@@ -190,6 +195,18 @@ class ViewMemo:
             self._now[key] = found
         view: _V = found[1]
         return view
+
+    def _identity(self, value: object) -> object:
+        """`_by_identity(value)`; of a long tuple that an input of the last view was too (the very
+        object), the key it had then (a tool's policy pages, ~80 each at 20,000 pages: each id
+        again for each of its tools, a rebuild)."""
+        if type(value) is not tuple or len(value) < _LONG:
+            return _by_identity(value)
+        known = self._keys_now.get(id(value)) or self._keys_last.get(id(value))
+        if known is None or known[0] is not value:
+            known = (value, _by_identity(value))
+        self._keys_now[id(value)] = known
+        return known[1]
 
     def same(self, value: _V) -> _V:
         """`value`, or the object the memo holds that reads the same (type and `repr`, which
@@ -201,6 +218,9 @@ class ViewMemo:
     def made(self, cls: Callable[..., _V], *fields: Any) -> _V:
         """`cls(*fields)`, or the view this memo holds that was made of the very same fields."""
         return self.get((cls, *fields), lambda: cls(*fields))
+
+
+_LONG = 8  # a tuple input of this many items or more has its key kept (ViewMemo `_identity`)
 
 
 def _by_identity(value: object) -> object:
@@ -224,7 +244,7 @@ class PagesMade:
 
     pages: tuple[model.Page, ...]
     by_slug: dict[str, model.Page]
-    by_tool: dict[str, list[model.Page]]
+    by_tool: dict[str, tuple[model.Page, ...]]
     ordered: tuple[model.Page, ...]
     places: dict[int, int]
 
@@ -251,12 +271,13 @@ def _pages_made(pages: tuple[model.Page, ...], last: PagesMade | None) -> PagesM
                 place = places.pop(id(old))
                 in_order[place], places[id(new)] = new, place
                 for t in new.meta.tools:
-                    tools[t] = [new if p is old else p for p in tools[t]]
+                    tools[t] = tuple(new if p is old else p for p in tools[t])
             return PagesMade(pages, by_slug, tools, tuple(in_order), places)
-    by_tool: dict[str, list[model.Page]] = {}
+    listed: dict[str, list[model.Page]] = {}
     for p in pages:
         for t in p.meta.tools:
-            by_tool.setdefault(t, []).append(p)
+            listed.setdefault(t, []).append(p)
+    by_tool = {t: tuple(found) for t, found in listed.items()}
     ordered = tuple(sorted(pages, key=_order))
     return PagesMade(pages, {p.slug: p for p in pages}, by_tool, ordered, {id(p): i for i, p in enumerate(ordered)})
 
@@ -343,7 +364,7 @@ def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView
             alternative(t),
             pages.get(t.migration) if t.migration else None,  # migration
             tuple(link(o) for o in sorted(tool_users.get(t.id, []), key=_name_key)),  # used_by
-            tuple(tool_pages.get(t.id, [])),  # policies
+            tool_pages.get(t.id, ()),  # policies (the very tuple while its pages are: `_pages_made`)
         )
         for t in catalog.tools
     }
