@@ -127,6 +127,19 @@ def test_init_refuses_naming_every_file_it_would_overwrite_and_writes_nothing(ru
     assert (tmp_path / "content" / "welcome.md").read_text() == "mine"
 
 
+def test_init_into_a_dangling_symbolic_link_says_where_it_points(run, tmp_path) -> None:
+    (tmp_path / "site").symlink_to(tmp_path / "gone")
+    result = run("init", tmp_path / "site")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {tmp_path / 'site'} is a symbolic link to {tmp_path / 'gone'}, which does not exist: "
+        "make that folder, or choose another\n"
+    )  # it said "cannot write …/site: File exists"
+    (tmp_path / "gone").mkdir()
+    assert run("init", tmp_path / "site").exit_code == 0
+    assert (tmp_path / "gone" / "catalog.yaml").is_file()
+
+
 def test_init_explains_layouts_and_its_readme_is_not_published(run, tmp_path) -> None:
     site = tmp_path / "site"
     result = run("init", site)

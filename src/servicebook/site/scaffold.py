@@ -36,6 +36,11 @@ def scaffold(directory: Path, *, example: bool = False) -> Scaffolded:
     """
     if directory.exists() and not directory.is_dir():
         raise UsageProblem(f"{directory} exists and is not a folder; choose a folder")
+    if directory.is_symlink() and not directory.exists():  # mkdir would say "File exists" of it
+        raise UsageProblem(
+            f"{directory} is a symbolic link to {directory.readlink()}, which does not exist: "
+            "make that folder, or choose another"
+        )
     files = _files(example)
     clashes = conflicts(directory, tuple(files))
     if clashes:
