@@ -234,6 +234,33 @@ def test_an_aoe_item_titled_by_its_file_takes_the_title_its_revisions_give(run, 
     assert "guessed entry 'ant.md': title 'ant' from its name" in result.stderr
 
 
+# AOE's build gives an item the body of its newest revision, which for a tool that moved ring is
+# often only a note of the move (akka-streams in AOE's src/rd.json; written anew in that shape)
+AOE_MOVED = (
+    '{"items":[{"flag":"changed","featured":false,"revisions":[{"name":"streams","release":"2019-11-01",'
+    '"title":"Streams","ring":"adopt","quadrant":"tools","fileName":"radar/2019-11-01/streams.md",'
+    '"body":"<p>Updated to &quot;adopt&quot;</p>\\n"},{"name":"streams","release":"2018-03-01",'
+    '"title":"Streams","ring":"assess","quadrant":"tools","fileName":"radar/2018-03-01/streams.md",'
+    '"body":"<p>Data as a stream of elements, bounded in memory.</p>\\n"}],"name":"streams","title":"Streams",'
+    '"ring":"adopt","quadrant":"tools","body":"<p>Updated to &quot;adopt&quot;</p>\\n","info":"",'
+    '"release":"2019-11-01","fileName":"radar/2019-11-01/streams.md"}]}\n'
+)
+
+
+def test_an_aoe_item_whose_newest_revision_only_notes_its_move_keeps_its_description(run, tmp_path: Path) -> None:
+    # its reason was "Updated to "adopt"", and the description it moved with was said dropped
+    file = tmp_path / "rd.json"
+    file.write_text(AOE_MOVED)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    (tool,) = yaml.safe_load(result.stdout)["tools"]
+    assert (tool["status"], tool["reason"]) == ("supported", "Data as a stream of elements, bounded in memory.")
+    assert (
+        "warning: guessed entry 'Streams': reason from its revision of 2018-03-01: its newest only says "
+        "'Updated to \"adopt\"'"
+    ) in result.stderr
+
+
 # --- Backstage ----------------------------------------------------------------------------------------
 
 # Backstage's docs/features/software-catalog/descriptor-format.md (its "Kind: Template" as it was,

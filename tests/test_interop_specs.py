@@ -341,6 +341,63 @@ def test_a_page_of_the_backstage_catalog_apis_query_is_read_entity_by_entity(run
     assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["web"]
 
 
+def test_the_refs_the_backstage_catalog_api_does_not_know_are_said_to_be_skipped(run, tmp_path: Path) -> None:
+    # `POST …/api/catalog/entities/by-refs` answers {items} in the order asked, null for a ref it does not know
+    file = tmp_path / "entities.json"
+    page = {"items": [None, _api_entity("web", "team-a"), None]}
+    file.write_text(json.dumps(page, indent=2))
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["web"]
+    assert "entities.json:3:5: warning: skipped 2 null item(s) of the list of entities" in result.stderr
+    assert "a ref it does not know" in result.stderr
+
+
+# --- Pyrra: a query is its metric alone --------------------------------------------------------
+
+PYRRA_MATCHERS = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-latency
+  namespace: api
+spec:
+  target: "99.5"
+  window: 30d
+  indicator:
+    latency:
+      success:
+        metric: http_request_duration_seconds_bucket
+        matchers:
+        - {name: le, value: "0.5"}
+      total:
+        metric: http_request_duration_seconds_count
+"""
+
+
+def test_a_pyrra_matchers_list_is_said_not_read_where_the_missing_bound_is_refused(run, tmp_path: Path) -> None:
+    # Pyrra's examples/demo-dynamic-burnrate.yaml writes le in a `matchers:` list, which its CRD
+    # has not (a query is `metric` alone): the refusal says the list was not read, and where it is
+    file = tmp_path / "slo.yaml"
+    file.write_text(PYRRA_MATCHERS)
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 1
+    assert "slo.yaml:12:17: error: the latency indicator's success metric has no le=" in result.stderr
+    assert "'matchers' at 13:9 is not read (Pyrra's query is its metric alone" in result.stderr
+
+
+def test_a_field_beside_a_pyrra_querys_metric_is_said_dropped(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        PYRRA_MATCHERS.replace("_bucket\n", '_bucket{le="0.5"}\n', 1)
+        + "        matchers:\n        - {name: job, value: api}\n"
+    )
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 0, result.output
+    assert "slo.yaml:13:9: warning: dropped 'matchers' (Pyrra's query is its metric alone" in result.stderr
+    assert "slo.yaml:17:9: warning: dropped 'matchers'" in result.stderr
+
+
 # --- Zalando's radar: an entry's move -----------------------------------------------------------
 
 
@@ -518,7 +575,8 @@ def test_the_json_aoes_radar_builds_is_read_item_by_item(run, tmp_path: Path) ->
     assert [c["id"] for c in fragment["categories"]] == ["languages-and-frameworks", "methods-and-patterns"]
     tools = {t["id"]: t for t in fragment["tools"]}
     assert (tools["akka-streams"]["status"], tools["akka-streams"]["since"]) == ("supported", "2019-11-01")
-    assert tools["akka-streams"]["reason"] == 'Updated to "adopt"'
+    # its newest revision only notes the move ('Updated to "adopt"'): the reason is the description before it
+    assert tools["akka-streams"]["reason"] == "Streams of elements."
     assert (tools["adr"]["status"], tools["adr"]["since"]) == ("unsupported", "2018-03-01")
     assert f"{file}:6:20: warning: dropped entry 'Akka Streams': 1 earlier revisions (git keeps history)" in (
         result.stderr

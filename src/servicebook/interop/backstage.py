@@ -307,6 +307,13 @@ def _documents(source: SourceText, report: Report) -> list[_Entity]:
         return found
     for document in documents:
         listed = listed_objects(document.node)  # the catalog API's answer: a list or a page of entities
+        unknown = [n for n in listed or () if isinstance(n, Scalar) and n.is_null]
+        if unknown:  # `/entities/by-refs` answers null for each ref the catalog does not know
+            report.skipped(
+                unknown[0].location,
+                f"{len(unknown)} null item(s) of the list of entities (the catalog API answers null "
+                "for a ref it does not know)",
+            )
         for node in [document.node] if listed is None else listed:
             entity = _entity(node, source, report)
             if entity is not None:

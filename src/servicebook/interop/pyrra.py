@@ -33,6 +33,8 @@ DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: 
 TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
 # an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
 _LE_MATCHER = re.compile(r'[{,]\s*le\s*=\s*"')
+# a query of Pyrra's CRD (its Query type) has a metric and nothing else: matchers go in the selector
+NOT_A_QUERY_FIELD = "Pyrra's query is its metric alone: write matchers in the selector"
 # Pyrra's `metric{…} offset 1m`: a selector shifted back in time
 _OFFSET = re.compile(r"(?P<selector>.*?)\s+offset\s+(?P<by>-?[0-9][0-9a-z]*)\s*", re.S)
 
@@ -109,10 +111,10 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
         reading.note(source, shape.at("grouping"), "dropped 'grouping' (the catalog's SLO is one objective)")
     measurement: model.Measurement | None
     if given[0] == "ratio":
-        errors, total = _counted(_query(shape, "errors"), _query(shape, "total"), source, reading)
+        errors, total = _counted(_query(shape, "errors", reading), _query(shape, "total", reading), source, reading)
         measurement = model.Measurement(errors=errors, total=total)
     elif given[0] == "latency":
-        good, total = _counted(_success(shape, source), _query(shape, "total"), source, reading)
+        good, total = _counted(_success(shape, source, reading), _query(shape, "total", reading), source, reading)
         measurement = model.Measurement(good=good, total=total)
     elif given[0] == "bool_gauge":
         metric = shape.text("metric", required=True)
@@ -128,7 +130,7 @@ def _native(shape: Fields, source: SourceText, reading: Reading) -> model.Measur
     """A native histogram's latency indicator as the error ratio Pyrra records of it (its
     slo/rules.go: `1 - histogram_fraction(0, LATENCY, rate(TOTAL[window]))`), summed over the
     histogram's series so the ratio is one number, said in the report."""
-    total = _query(shape, "total")
+    total = _query(shape, "total", reading)
     latency = shape.text("latency", required=True)
     assert latency is not None
     bound = _seconds(latency.value)
@@ -165,11 +167,12 @@ def _seconds(text: str) -> str | None:
     return format(value.normalize(), "f") if value > 0 else None
 
 
-def _query(shape: Fields, key: str) -> Located:
+def _query(shape: Fields, key: str, reading: Reading) -> Located:
     inner = shape.fields(key, required=True)
     assert inner is not None
     metric = inner.text("metric", required=True)
     assert metric is not None
+    inner.dropped(reading, NOT_A_QUERY_FIELD)
     return metric
 
 
@@ -203,7 +206,7 @@ def _counted(first: Located, total: Located, source: SourceText, reading: Readin
     return out[0], out[1]
 
 
-def _success(shape: Fields, source: SourceText) -> Located:
+def _success(shape: Fields, source: SourceText, reading: Reading) -> Located:
     """A latency indicator's `success`: the histogram's bucket of requests under a bound, which
     its `le="…"` matcher names; without one the selector counts every bucket, not a ratio."""
     inner = shape.fields("success", required=True)
@@ -211,11 +214,18 @@ def _success(shape: Fields, source: SourceText) -> Located:
     metric = inner.text("metric", required=True)
     assert metric is not None
     if not _LE_MATCHER.search(metric.value):
+        # a `matchers:` list beside the metric (Pyrra's examples/demo-dynamic-burnrate.yaml puts le
+        # there) is no field of Pyrra's CRD: Kubernetes prunes it, and servicebook does not read it
+        unread = ""
+        if "matchers" in inner.items:
+            at = inner.at("matchers")
+            unread = f"; 'matchers' at {at.line}:{at.column} is not read ({NOT_A_QUERY_FIELD})"
         raise refuse(
             source,
             metric.location,
             'the latency indicator\'s success metric has no le="…" matcher: '
-            "it would count every bucket, not the requests faster than a bound",
+            f"it would count every bucket, not the requests faster than a bound{unread}",
             'add the bound in seconds to the selector, e.g. le="1" (Pyrra needs it too)',
         )
+    inner.dropped(reading, NOT_A_QUERY_FIELD)
     return metric

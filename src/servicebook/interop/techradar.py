@@ -714,6 +714,8 @@ def _tool(
         )
     described = (_key(entry, "description"), _key(newest, "description"), _key(entry, "body"))  # body: AOE's
     reason_node = next((node for node in described if text(node)), None)
+    if reason_node is not None and reason_node is _key(entry, "body"):
+        reason_node = _aoe_description(entry, reason_node, ring, label, report)
     reason = text(reason_node)
     if reason and _HTML_TAG.search(reason):  # Build-Your-Own-Radar's descriptions are HTML; a reason is text
         reason = _html_text(reason)
@@ -759,6 +761,34 @@ def _tool(
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool, (title, quadrant[0], ring[0])
+
+
+def _aoe_description(entry: YamlMapping, body: Node, ring: tuple[str, str], label: str, report: Report) -> Node:
+    """An AOE item's description: its build gives an item the body of its newest revision that
+    has one, which for a tool that moved is often only a note of the move (akka-streams in AOE's
+    src/rd.json: "Updated to &quot;adopt&quot;"); the newest revision's body that is more than
+    such a note, else the item's body, said in the report."""
+    if not _ring_note(text(body) or "", ring):
+        return body
+    revisions = _key(entry, "revisions")
+    for revision in revisions.items if isinstance(revisions, YamlSequence) else ():  # newest first
+        written = _key(revision, "body")
+        if text(written) and not _ring_note(text(written) or "", ring):
+            assert written is not None
+            when = text(_key(revision, "release"))
+            report.guessed(
+                location(body, entry.location),
+                f"{label}: reason from its revision{f' of {when}' if when else ''}: its newest only says "
+                f"'{_html_text(text(body) or '').strip()}'",
+            )
+            return written
+    return body
+
+
+def _ring_note(body: str, ring: tuple[str, str]) -> bool:
+    """Whether a description only notes a move to the item's ring (a line that names it)."""
+    note = _html_text(body).strip()
+    return len(note) <= MAX_RING_NOTE and "\n" not in note and any(r and r.casefold() in note.casefold() for r in ring)
 
 
 def _aoe_title(entry: YamlMapping, title: str, report: Report) -> str:
@@ -823,6 +853,7 @@ def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:
 
 
 _TITLE_ID = re.compile(r"[a-z0-9]")  # what portals.slug keeps of a title
+MAX_RING_NOTE = 80  # characters: "Updated to "adopt"", "Moved to trial." — a description says more
 _HTML_TAG = re.compile(  # a tag of the HTML a description is written in (not `Optional<T>`)
     r"</?(?:p|a|b|i|em|strong|br|ul|ol|li|code|pre|div|span|h[1-6]|blockquote|sup|sub|small|hr|img)(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
