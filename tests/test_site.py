@@ -266,6 +266,28 @@ def test_without_javascript_the_search_page_says_where_words_beyond_names_and_su
     assert "Share of pipeline runs that start within 60 seconds" in whole  # an SLO's indicator
 
 
+def test_without_javascript_a_word_only_in_an_offerings_description_is_on_the_page_search_sends_you_to(
+    run, site_copy
+) -> None:
+    """The no-script notice names descriptions among what the whole-catalog page holds, and that
+    page shows each offering's description, so the browser's find there finds a word of it."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "    summary: Shared pipelines that build and test every merge request.\n",
+            "    summary: Shared pipelines that build and test every merge request.\n"
+            "    description: Runners are immutable images, rebuilt every night.\n",
+        )
+    )
+    public = build(run, site)
+    notice = (public / "search/index.html").read_text().split("<noscript>", 1)[1].split("</noscript>", 1)[0]
+    assert "For a word of an offering's description" in notice
+    assert "immutable" not in (public / "search/index.html").read_text()  # not in the A to Z list
+    whole = (public / "catalog/index.html").read_text()
+    assert "Runners are immutable images, rebuilt every night." in whole
+
+
 def test_404_page_links_work_at_any_depth(run, site_copy) -> None:
     html = (build(run, site_copy("minimal")) / "404.html").read_text()
     assert 'href="/assets/style.css"' in html

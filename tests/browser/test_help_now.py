@@ -4,8 +4,14 @@ reader's time, and the on-call route is one click from every page."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
+
+from servicebook.site.build import Options, build
+
+from ..conftest import FIXED_EPOCH, REPO
+from .conftest import static_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.git]  # the example site is built in a git repository
 
@@ -94,3 +100,21 @@ def test_without_javascript_an_offering_says_on_call_only_where_someone_is(examp
 
     assert "on call outside those hours" in hours_line("ci-pipelines")
     assert "on call" not in hours_line("preview-environments")  # its on-call: "No on-call during the beta"
+
+
+@pytest.fixture(scope="module")
+def utc_site_url(tmp_path_factory):
+    """The example site with its business hours in UTC, a zone that is no city."""
+    src = tmp_path_factory.mktemp("utc")
+    shutil.copy(REPO / "catalog.yaml", src)
+    shutil.copytree(REPO / "content", src / "content")
+    catalog = src / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("timezone: Europe/Zurich", "timezone: UTC"))
+    build(Options(source=src, output=src / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
+    with static_server(src / "public") as url:
+        yield url
+
+
+def test_hours_kept_in_utc_say_its_14_05_utc_not_in_utc(context_factory, utc_site_url) -> None:
+    _, line = help_line(context_factory, utc_site_url, "2026-12-03T14:05:00+00:00", "Europe/Zurich")
+    assert line.inner_text() == "It's 14:05 UTC (15:05 where you are): #platform-help is open now."

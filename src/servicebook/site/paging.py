@@ -353,7 +353,9 @@ def _catalog_weight(row: Row) -> int:
     if kind == "offerings":
         return (
             200
-            + _text(item.offering.name, item.offering.summary, item.offering.owner, item.path)
+            + _text(
+                item.offering.name, item.offering.summary, item.offering.description, item.offering.owner, item.path
+            )
             + 2 * len(item.offering.id)
         )
     if kind == "slos":

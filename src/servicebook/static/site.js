@@ -132,10 +132,12 @@
     var days = (box.getAttribute("data-days") || "").split(" ");
     var open = days.indexOf(String(parts.weekday).slice(0, 3).toLowerCase()) !== -1 &&
       time >= box.getAttribute("data-start") && time < box.getAttribute("data-end");
-    var city = zone.split("/").pop().replace(/_/g, " ");
+    // a city's zone reads "in Zurich"; a zone that is no place (UTC, Etc/GMT) reads "14:05 UTC"
+    var where = zone.indexOf("/") === -1 || zone.indexOf("Etc/") === 0 ? " " + zone.split("/").pop()
+      : " in " + zone.split("/").pop().replace(/_/g, " ");
     var local = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(now);
     var line = box.querySelector(".help-now");
-    line.textContent = "It's " + time + " in " + city + (local !== time ? " (" + local + " where you are)" : "") + ": ";
+    line.textContent = "It's " + time + where + (local !== time ? " (" + local + " where you are)" : "") + ": ";
     if (open) {
       line.appendChild(el("strong", {}, [box.getAttribute("data-channel") + " is open now."]));
     } else {
