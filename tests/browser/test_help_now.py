@@ -102,19 +102,26 @@ def test_without_javascript_an_offering_says_on_call_only_where_someone_is(examp
     assert "on call" not in hours_line("preview-environments")  # its on-call: "No on-call during the beta"
 
 
-@pytest.fixture(scope="module")
-def utc_site_url(tmp_path_factory):
-    """The example site with its business hours in UTC, a zone that is no city."""
-    src = tmp_path_factory.mktemp("utc")
+@pytest.fixture(scope="module", params=["UTC", "Etc/GMT+5"])
+def zone_site(request, tmp_path_factory):
+    """The example site with its business hours in a zone that is no city: UTC, and Etc/GMT+5
+    (five hours behind UTC: POSIX's sign is the other way round)."""
+    src = tmp_path_factory.mktemp("zone")
     shutil.copy(REPO / "catalog.yaml", src)
     shutil.copytree(REPO / "content", src / "content")
     catalog = src / "catalog.yaml"
-    catalog.write_text(catalog.read_text().replace("timezone: Europe/Zurich", "timezone: UTC"))
+    catalog.write_text(catalog.read_text().replace("timezone: Europe/Zurich", f"timezone: {request.param}"))
     build(Options(source=src, output=src / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
     with static_server(src / "public") as url:
-        yield url
+        yield request.param, url
 
 
-def test_hours_kept_in_utc_say_its_14_05_utc_not_in_utc(context_factory, utc_site_url) -> None:
-    _, line = help_line(context_factory, utc_site_url, "2026-12-03T14:05:00+00:00", "Europe/Zurich")
-    assert line.inner_text() == "It's 14:05 UTC (15:05 where you are): #platform-help is open now."
+def test_hours_kept_in_a_zone_that_is_no_city_say_its_time_and_offset_not_in(context_factory, zone_site) -> None:
+    zone, url = zone_site
+    _, line = help_line(context_factory, url, "2026-12-03T14:05:00+00:00", "Europe/Zurich")
+    said = {
+        "UTC": "It's 14:05 UTC (15:05 where you are): #platform-help is open now.",
+        # "09:05 GMT+5" would say the opposite offset
+        "Etc/GMT+5": "It's 09:05 UTC-5 (15:05 where you are): #platform-help is open now.",
+    }
+    assert line.inner_text() == said[zone]

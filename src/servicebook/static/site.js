@@ -132,9 +132,12 @@
     var days = (box.getAttribute("data-days") || "").split(" ");
     var open = days.indexOf(String(parts.weekday).slice(0, 3).toLowerCase()) !== -1 &&
       time >= box.getAttribute("data-start") && time < box.getAttribute("data-end");
-    // a city's zone reads "in Zurich"; a zone that is no place (UTC, Etc/GMT) reads "14:05 UTC"
-    var where = zone.indexOf("/") === -1 || zone.indexOf("Etc/") === 0 ? " " + zone.split("/").pop()
-      : " in " + zone.split("/").pop().replace(/_/g, " ");
+    // a city's zone reads "in Zurich"; a zone that is no place (UTC, Etc/GMT) reads "14:05 UTC",
+    // and Etc/GMT+5, five hours behind UTC (POSIX's sign), "09:05 UTC-5"
+    var name = zone.split("/").pop();
+    var offset = zone.indexOf("Etc/") === 0 && /^GMT([+-])(\d+)$/.exec(name);
+    if (offset) name = "UTC" + (offset[1] === "+" ? "-" : "+") + offset[2];
+    var where = zone.indexOf("/") === -1 || zone.indexOf("Etc/") === 0 ? " " + name : " in " + name.replace(/_/g, " ");
     var local = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(now);
     var line = box.querySelector(".help-now");
     line.textContent = "It's " + time + where + (local !== time ? " (" + local + " where you are)" : "") + ": ";
