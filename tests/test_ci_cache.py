@@ -60,6 +60,39 @@ class Job:
         return f"policies/{page.relative_to(self.site / 'content').with_suffix('').as_posix()}/index.html"
 
 
+class SubfolderJob:
+    """A repository whose site is in a sub-folder, built beside it (`build --source FOLDER --output
+    public` at the repository's top: the GitLab component's and the action's layout)."""
+
+    def __init__(self, top: Path, folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.top, self.folder = top, folder
+        self.site = generated_site(top / folder, pages=30)
+        (top / ".gitignore").write_text(f"/public/\n/.servicebook-cache/\n/{folder}/.servicebook-cache/\n")
+        self.repo = GitSite(top)
+        self.repo.commit("The generated catalog")
+        self.builds = Builds(self.site, monkeypatch)
+
+    def build_at(self, root: Path) -> BuildCache:
+        self.builds.caches.clear()
+        build(Options(source=root / self.folder, output=root / "public", env=ENV))
+        (cache,) = self.builds.caches
+        return cache
+
+    def commit_a_page_change(self, index: int) -> str:
+        page = sorted((self.site / "content").rglob("*.md"))[index]
+        page.write_text(page.read_text() + "\nA committed sentence.\n")
+        self.repo.commit(f"Page {index} changed")
+        return f"policies/{page.relative_to(self.site / 'content').with_suffix('').as_posix()}/index.html"
+
+    def built_from_nothing(self, clone: Path, where: Path) -> dict[str, bytes]:
+        """The output of `clone`'s sources built at `where` without its output or caches."""
+        shutil.copytree(
+            clone, where, ignore=lambda folder, names: [n for n in names if n in ("public", ".servicebook-cache")]
+        )
+        build(Options(source=where / self.folder, output=where / "public", env=ENV))
+        return tree(where / "public")
+
+
 def rendered(cache: BuildCache) -> set[str]:
     return {path for path in cache.keys if path.endswith(".html") and path not in cache.reused}
 
@@ -205,41 +238,19 @@ def test_a_fresh_checkout_at_another_path_with_the_source_in_a_subfolder_and_the
     # repository, `site/.servicebook-cache/` and `public/` restored from the forge's cache into a
     # checkout at another path
     top = tmp_path / "repository"
-    site = generated_site(top / "site", pages=30)
-    (top / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/site/.servicebook-cache/\n")
-    repo = GitSite(top)
-    repo.commit("The generated catalog")
-    builds = Builds(site, monkeypatch)
-
-    def build_at(root: Path) -> BuildCache:
-        builds.caches.clear()
-        build(Options(source=root / "site", output=root / "public", env=ENV))
-        (cache,) = builds.caches
-        return cache
-
-    def commit_a_page_change(index: int) -> str:
-        page = sorted((site / "content").rglob("*.md"))[index]
-        page.write_text(page.read_text() + "\nA committed sentence.\n")
-        repo.commit(f"Page {index} changed")
-        return f"policies/{page.relative_to(site / 'content').with_suffix('').as_posix()}/index.html"
-
-    build_at(top)
-    commit_a_page_change(2)  # the first commit after the first build: see test_page_keys
-    build_at(top)
-    changed = commit_a_page_change(3)
+    job = SubfolderJob(top, "site", monkeypatch)
+    job.build_at(top)
+    job.commit_a_page_change(2)  # the first commit after the first build: see test_page_keys
+    job.build_at(top)
+    changed = job.commit_a_page_change(3)
     clone = tmp_path / "ci" / "checkout"
     subprocess.run(["git", "clone", "-q", str(top), str(clone)], check=True, capture_output=True)
     shutil.copytree(top / "site" / ".servicebook-cache", clone / "site" / ".servicebook-cache")
     shutil.copytree(top / "public", clone / "public")
-    cache = build_at(clone)
+    cache = job.build_at(clone)
     assert rendered(cache) == {changed, *COMMITTED}
     assert cache.restored
-    cold = tmp_path / "cold"
-    shutil.copytree(
-        clone, cold, ignore=lambda folder, names: [n for n in names if n in ("public", ".servicebook-cache")]
-    )
-    build(Options(source=cold / "site", output=cold / "public", env=ENV))
-    assert tree(clone / "public") == tree(cold / "public")
+    assert tree(clone / "public") == job.built_from_nothing(clone, tmp_path / "cold")
 
 
 def _unpacked(folders: list[Path], into: Path, *, links: bool, made: dict[tuple[int, int], str] | None = None) -> None:
@@ -315,34 +326,18 @@ def test_a_site_in_a_sub_folder_built_beside_it_restores_its_spare_from_the_thre
     as docs/reviewing-changes.md ("Caching between CI runs") says to cache them, the three folders
     make a job that changes only what differs, and the site is a build from nothing's."""
     top = tmp_path / "repository"
-    site = generated_site(top / "catalog", pages=30)
-    (top / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/catalog/.servicebook-cache/\n")
-    repo = GitSite(top)
-    repo.commit("The generated catalog")
-    builds = Builds(site, monkeypatch)
-
-    def build_at(root: Path) -> BuildCache:
-        builds.caches.clear()
-        build(Options(source=root / "catalog", output=root / "public", env=ENV))
-        (cache,) = builds.caches
-        return cache
-
-    def commit_a_page_change(index: int) -> str:
-        page = sorted((site / "content").rglob("*.md"))[index]
-        page.write_text(page.read_text() + "\nA committed sentence.\n")
-        repo.commit(f"Page {index} changed")
-        return f"policies/{page.relative_to(site / 'content').with_suffix('').as_posix()}/index.html"
-
-    build_at(top)
-    commit_a_page_change(2)  # the first commit after the first build: see test_page_keys
-    build_at(top)
-    repo.tag("v2026.11")  # as in the test above: the spare is then a site of this commit's line
+    job = SubfolderJob(top, "catalog", monkeypatch)
+    site = job.site
+    job.build_at(top)
+    job.commit_a_page_change(2)  # the first commit after the first build: see test_page_keys
+    job.build_at(top)
+    job.repo.tag("v2026.11")  # as in the test above: the spare is then a site of this commit's line
     for page in (4, 5):
-        commit_a_page_change(page)
-        build_at(top)
+        job.commit_a_page_change(page)
+        job.build_at(top)
     assert (top / ".servicebook-cache" / "build" / "public.spare").is_dir()  # beside the output, not in catalog/
     assert not (site / ".servicebook-cache" / "build").exists()
-    changed = commit_a_page_change(3)
+    changed = job.commit_a_page_change(3)
     clone = tmp_path / "ci"
     subprocess.run(["git", "clone", "-q", str(top), str(clone)], check=True, capture_output=True)
     # one archive of `catalog/.servicebook-cache`, `public` and `.servicebook-cache/build` (the
@@ -355,16 +350,11 @@ def test_a_site_in_a_sub_folder_built_beside_it_restores_its_spare_from_the_thre
     spare, public = clone / ".servicebook-cache/build/public.spare", clone / "public"
     differ = sum(1 for p in public.rglob("*") if p.is_file() and not _same(p, spare / p.relative_to(public)))
     calls = _counting(monkeypatch, ("link", "mkdir"))
-    cache = build_at(clone)
+    cache = job.build_at(clone)
     monkeypatch.undo()
     assert changed in rendered(cache) and cache.restored
     assert calls.count("link") + calls.count("mkdir") <= differ < files / 4  # the spare made the site
-    cold = tmp_path / "cold"
-    shutil.copytree(
-        clone, cold, ignore=lambda folder, names: [n for n in names if n in ("public", ".servicebook-cache")]
-    )
-    build(Options(source=cold / "catalog", output=cold / "public", env=ENV))
-    assert tree(clone / "public") == tree(cold / "public")
+    assert tree(clone / "public") == job.built_from_nothing(clone, tmp_path / "cold")
 
 
 def _spare_recorded(site: Path) -> bool:
