@@ -628,6 +628,19 @@ def test_a_build_cache_outside_the_site_folder_is_named_once(run, site_copy, tmp
         assert "Build cache" not in result.output
 
 
+def test_a_cache_folder_linked_elsewhere_is_not_named_as_a_second_folder(run, site_copy, tmp_path) -> None:
+    # a site whose .servicebook-cache is a link to a bigger disk: the output is inside the site, so
+    # the cache beside it is the site's own, and the build does not name the same folder twice
+    site = site_copy("minimal")
+    (tmp_path / "big-disk").mkdir()
+    (site / ".servicebook-cache").symlink_to(tmp_path / "big-disk")
+    for _ in range(2):  # the first build and a rebuild that hard-links from the replaced site
+        result = run("build", "--source", site)
+        assert result.exit_code == 0, result.output
+        assert "Build cache" not in result.output
+    assert (tmp_path / "big-disk" / "build").is_dir()
+
+
 def test_a_source_changed_just_before_a_build_is_read_again_even_if_it_looks_untouched(run, built) -> None:
     """Sources whose size, time and inode are unchanged are not read again; one written within
     the last seconds before a build could change again within the same clock tick unseen, so its

@@ -1342,9 +1342,10 @@ def folder_outside_source(source: Path, output: Path) -> Path | None:
     /tmp/.servicebook-cache/), so the build can say where it is; None when it is.
 
     It stays beside the output: rebuilds hard-link pages from it into the new site, which needs the
-    two on one file system."""
+    two on one file system. Whether it is inside is asked of the folder it sits in, not of the
+    folder itself, which may be a link to another disk and is still the site's own."""
     folder = output_folder(output)
-    if folder.resolve().is_relative_to(source.resolve()):
+    if folder.parent.resolve().is_relative_to(source.resolve()):
         return None
     return folder
 
