@@ -412,3 +412,25 @@ def test_a_pyrra_native_histogram_latency_is_read_in_seconds_and_refused_when_no
     result = _import(run, "pyrra", file)
     assert result.exit_code == 1
     assert f"{file}:24:16: error: latency 'fast' is not a Prometheus duration" in result.stderr
+
+
+# --- Round 6: more of the projects' own files (specsweep6) -----------------------------------------
+
+
+def test_an_openslo_v2alpha_file_is_named_as_not_read_by_the_import_and_the_drift_check(run, tmp_path: Path) -> None:
+    # oslo's test/inputs/validate/v2alpha.yaml: v2alpha's apiVersion is openslo.com/v2alpha (the go-sdk's
+    # VersionV2alpha), not openslo/…: the import said only "not OpenSLO v1" and the drift check passed
+    # the file over without a word, as if it were a Deployment beside the SLOs
+    file = INTEROP / "openslo-oslo-validate-v2alpha.yaml"
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    for line, kind in ((1, "SLO"), (38, "Service"), (47, "Service")):
+        assert f"{file}:{line}:3: error: OpenSLO openslo.com/v2alpha {kind} is not read" in result.stderr
+    assert "hint: this servicebook reads openslo/v1," in result.stderr
+    site, monitoring = tmp_path / "site", tmp_path / "monitoring"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring.mkdir()
+    shutil.copy(file, monitoring / "web.yaml")
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert f"{monitoring / 'web.yaml'}:1:3: warning: OpenSLO openslo.com/v2alpha SLO is not read" in result.stderr

@@ -279,7 +279,8 @@ def recognise(root: Fields) -> tuple[str, str]:
     what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
     if api_v == "openslo/v1":
         return "openslo", f"OpenSLO {kind_v}"
-    if api_v.startswith("openslo/"):
+    # v2alpha moved to a domain (OpenSLO's go-sdk: VersionV2alpha = "openslo.com/v2alpha")
+    if api_v.startswith(("openslo/", "openslo.com/")):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()
     if api_v == "sloth.slok.dev/v1" and kind_v in NOT_SLOS:
         return "", f"{kind_v} ({api_v}): {NOT_SLOS[kind_v]}"
