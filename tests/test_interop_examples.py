@@ -595,6 +595,41 @@ def test_a_backstage_component_consuming_a_component_ref_imports_dropping_what_i
     assert f"{file}:13:17: warning: dropped Component 'dream11-svc': spec.consumesApis" in result.stderr
 
 
+# Backstage takes any spec.lifecycle; catalogs write `development` (the docs of Tyk's entity provider,
+# scaffolder skeletons) and `Production` or `Deprecated` as titles, as much as its well-known three
+@pytest.mark.parametrize(
+    ("written", "read", "said"),
+    [
+        ("development", "beta", " (not one of Backstage's experimental, production, deprecated: check it)"),
+        ("Production", "ga", ""),
+        ("Deprecated", "deprecated", ""),
+        ("retired", "retired", " (not one of Backstage's experimental, production, deprecated: check it)"),
+        (
+            "incubation",
+            "ga",
+            " (a lifecycle of the organisation's own: choose beta, ga, deprecated or retired by hand)",
+        ),
+    ],
+)
+def test_a_backstage_lifecycle_is_read_without_case_and_a_common_word_for_a_stage_is_mapped(
+    run, tmp_path: Path, written: str, read: str, said: str
+) -> None:
+    # `development` was guessed ga, a component not yet in production promised as generally available,
+    # and `Deprecated` ga too
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        (INTEROP / "backstage-dream11-component.yaml")
+        .read_text()
+        .replace("lifecycle: production", f"lifecycle: {written}")
+    )
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["lifecycle"] == read
+    assert (
+        f"{file}:12:14: warning: guessed Component 'dream11-svc': lifecycle {read} from spec.lifecycle '{written}'{said}\n"
+    ) in result.stderr
+
+
 # The SLO files of every round that servicebook refuses, each for its reason (tested where it is said)
 REFUSED = {
     "openslo-oslo-calendar-alerts.yaml",  # a calendar day

@@ -40,7 +40,16 @@ LIFECYCLE = {  # Backstage's well-known lifecycles: experimental, production, de
     # and servicebook.dev/lifecycle says "retired".
     model.Lifecycle.RETIRED: "deprecated",
 }
+# Backstage accepts any lifecycle ("an organization should take great care to establish a proper
+# taxonomy"): its three well-known ones, and the words catalogs write for the same stages (its docs'
+# and plugins' own examples write `development`; `Production` as a title), read without case.
 LIFECYCLE_BACK = {"experimental": model.Lifecycle.BETA, "production": model.Lifecycle.GA, "deprecated": None}
+LIFECYCLE_WORDS = {
+    **dict.fromkeys(("development", "dev", "alpha", "beta", "preview", "staging", "incubating"), model.Lifecycle.BETA),
+    **dict.fromkeys(("prod", "stable", "live", "ga", "active"), model.Lifecycle.GA),
+    **dict.fromkeys(("sunset", "sunsetting", "legacy", "end-of-life", "eol"), model.Lifecycle.DEPRECATED),
+    **dict.fromkeys(("retired", "decommissioned", "archived"), model.Lifecycle.RETIRED),
+}
 WEAK = (model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED)
 
 
@@ -555,10 +564,18 @@ def _ref_name(ref: str) -> str:
 def _lifecycle(ours: str | None, written: str | None, report: Report, at: SourceLocation, label: str) -> str:
     if ours in {lc.value for lc in model.Lifecycle}:
         return ours
-    mapped = LIFECYCLE_BACK.get(written or "") or (
-        model.Lifecycle.DEPRECATED if written == "deprecated" else model.Lifecycle.GA
+    word = (written or "").strip().casefold()
+    known = word in LIFECYCLE_BACK
+    mapped = (
+        (LIFECYCLE_BACK[word] or model.Lifecycle.DEPRECATED) if known else LIFECYCLE_WORDS.get(word, model.Lifecycle.GA)
     )
     said = f"from spec.lifecycle '{written}'" if written else "(it has no spec.lifecycle)"
+    if written and not known:
+        said += (
+            " (not one of Backstage's experimental, production, deprecated: check it)"
+            if word in LIFECYCLE_WORDS
+            else " (a lifecycle of the organisation's own: choose beta, ga, deprecated or retired by hand)"
+        )
     report.guessed(at, f"{label}: lifecycle {mapped.value} {said}")
     return mapped.value
 
