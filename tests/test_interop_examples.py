@@ -685,6 +685,45 @@ def test_every_real_slo_file_imports_and_exports_as_valid_openslo_the_drift_chec
     assert result.exit_code == 0, result.output
 
 
+# A Build-Your-Own-Radar sheet with a government team's own rings, in the shape of bcgov/nr-arch's
+# docs/TechRadar/IIT-TechnologyRadar.csv (its licence not checked: written anew): adopt, explore, endure
+# and retire, quadrants in lower case, `TRUE`/`FALSE`, a name ending in a space, HTML in upper case
+BCGOV_RINGS = (
+    "name,ring,quadrant,isNew,description\n"
+    'API first,adopt,techniques,FALSE,"<p>An API is the first interface of a service.</P>"\n'
+    "Graph database,explore,tools,TRUE,<p>Being assessed for a network model.</p>\n"
+    "Relational database ,endure,tools,FALSE,<p>Supported where it runs; not for new builds.</p>\n"
+    'Old build tool,retire,tools,FALSE,"<p>Replaced by the new one, which all builds use.</p>"\n'
+)
+
+
+def test_a_radars_own_rings_of_explore_endure_and_retire_are_read_by_their_meaning(run, tmp_path: Path) -> None:
+    # every ring but adopt was guessed best-effort, "map custom rings by hand": the tool to retire
+    # promised the same support as the one being explored
+    file = tmp_path / "radar.csv"
+    file.write_text(BCGOV_RINGS)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert [(t["id"], t["category"], t["status"]) for t in tools] == [
+        ("api-first", "techniques", "supported"),
+        ("graph-database", "tools", "best-effort"),
+        ("relational-database", "tools", "deprecated"),
+        ("old-build-tool", "tools", "unsupported"),
+    ]
+    for line, title, status, ring in (
+        (3, "Graph database", "best-effort", "explore"),
+        (4, "Relational database", "deprecated", "endure"),
+        (5, "Old build tool", "unsupported", "retire"),
+    ):
+        assert (
+            f"{file}:{line}:1: warning: guessed entry '{title}': status {status} from the ring '{ring}' "
+            "(a custom ring: check it)"
+        ) in result.stderr
+    assert "map custom rings by hand" not in result.stderr
+    assert "tool 'old-build-tool': no alternative (the radar has none)" in result.stderr
+
+
 def test_every_fixture_file_says_where_it_comes_from() -> None:
     sources = (INTEROP / "SOURCES.md").read_text()
     assert [
