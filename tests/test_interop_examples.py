@@ -729,3 +729,66 @@ def test_every_fixture_file_says_where_it_comes_from() -> None:
     assert [
         p.name for p in sorted(INTEROP.iterdir()) if p.name != "SOURCES.md" and f"| {p.name} |" not in sources
     ] == []
+
+
+# An SLO in the shape of OpenSLO/slogen's samples/sumologic/v1/logs-req-calendar.yaml (its licence not
+# checked: written anew): its window's duration in words, a calendar that starts on a weekday
+OPENSLO_WORDS = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: batch_latency
+spec:
+  service: batcher
+  indicator:
+    metadata:
+      name: batch-latency
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: batches_total{fast="true"}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: batches_total
+  timeWindow:
+    - duration: Week
+      calendar:
+        startTime: Monday
+        timeZone: America/New_York
+      isRolling: false
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.98
+"""
+
+
+@pytest.mark.parametrize(
+    ("duration", "rolling", "hint"),
+    [
+        ("Week", "false", "OpenSLO v1 writes one week as 1w (a number and a unit, case-sensitive), but a calendar "
+         "week is no window of the catalog (1M, 1Q): write this SLO's window by hand, or leave it out"),
+        ("Month", "false", "OpenSLO v1 writes one month as 1M (a number and a unit, case-sensitive)\n"),
+        ("Days", "true", "OpenSLO v1 writes one day as 1d (a number and a unit, case-sensitive)\n"),
+        ("Month", "true", "OpenSLO v1 writes one month as 1M (a number and a unit, case-sensitive), but a rolling "
+         "month has no length in days: write it in days (30d, 90d, 365d)"),
+    ],
+)  # fmt: skip
+def test_an_openslo_duration_written_in_words_is_refused_with_its_shorthand(
+    run, tmp_path: Path, duration: str, rolling: str, hint: str
+) -> None:
+    # the hint was "e.g. 28d, 4w, 1M", which for a calendar week led to a second refusal
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        OPENSLO_WORDS.replace("duration: Week", f"duration: {duration}").replace(
+            "isRolling: false", f"isRolling: {rolling}"
+        )
+    )
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:24:17: error: '{duration}' is not a duration shorthand" in result.stderr
+    assert f"hint: {hint}" in result.stderr
