@@ -630,6 +630,19 @@ def test_a_backstage_lifecycle_is_read_without_case_and_a_common_word_for_a_stag
     ) in result.stderr
 
 
+def test_a_backstage_lifecycle_that_is_not_one_word_is_said_to_be_so(run, tmp_path: Path) -> None:
+    # a list or a mapping was "it has no spec.lifecycle", pointing at the spec.lifecycle it has
+    file = tmp_path / "catalog-info.yaml"
+    text = (INTEROP / "backstage-dream11-component.yaml").read_text()
+    file.write_text(text.replace("lifecycle: production", "lifecycle: {stage: production}"))
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:12:14: warning: guessed Component 'dream11-svc': lifecycle ga (its spec.lifecycle is a list or a "
+        "mapping, not one word)"
+    ) in result.stderr
+
+
 # The SLO files of every round that servicebook refuses, each for its reason (tested where it is said)
 REFUSED = {
     "openslo-oslo-calendar-alerts.yaml",  # a calendar day

@@ -490,9 +490,7 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
         "owner": owner,
         "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report, at,
                        f"{label}: tier 3 (Backstage has no tier)"),
-        "lifecycle": _lifecycle(
-            ours.get("lifecycle"), text(child(spec, "lifecycle")), report, location(child(spec, "lifecycle"), at), label
-        ),
+        "lifecycle": _lifecycle(ours.get("lifecycle"), child(spec, "lifecycle"), report, at, label),
         "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
     }  # fmt: skip
     if not out["audience"]:
@@ -561,15 +559,18 @@ def _ref_name(ref: str) -> str:
     return ref.rpartition(":")[2].rpartition("/")[2] or ref
 
 
-def _lifecycle(ours: str | None, written: str | None, report: Report, at: SourceLocation, label: str) -> str:
+def _lifecycle(ours: str | None, node: Node | None, report: Report, at: SourceLocation, label: str) -> str:
     if ours in {lc.value for lc in model.Lifecycle}:
         return ours
+    written, at = text(node), location(node, at)
     word = (written or "").strip().casefold()
     known = word in LIFECYCLE_BACK
     mapped = (
         (LIFECYCLE_BACK[word] or model.Lifecycle.DEPRECATED) if known else LIFECYCLE_WORDS.get(word, model.Lifecycle.GA)
     )
     said = f"from spec.lifecycle '{written}'" if written else "(it has no spec.lifecycle)"
+    if isinstance(node, (Mapping, Sequence)):  # Backstage's schema refuses it: a lifecycle is one word
+        said = "(its spec.lifecycle is a list or a mapping, not one word)"
     if written and not known:
         said += (
             " (not one of Backstage's experimental, production, deprecated: check it)"
