@@ -643,6 +643,28 @@ def test_a_backstage_lifecycle_that_is_not_one_word_is_said_to_be_so(run, tmp_pa
     ) in result.stderr
 
 
+def test_sloths_generated_rules_beside_its_spec_are_named_as_rules_not_as_a_document_without_kind(
+    run, tmp_path: Path
+) -> None:
+    # Sloth's examples/_gen/no-alerts.yml, what `sloth generate` wrote from examples/no-alerts.yml: a
+    # `groups:` file was "a document without kind (no apiVersion)", and the operator's PrometheusRule
+    # "not a Sloth spec", neither saying what they are or what to read instead
+    rules, spec = INTEROP / "sloth-gen-no-alerts.yml", INTEROP / "sloth-no-alerts.yml"
+    said = "Prometheus rules (`sloth generate` and Pyrra write them from SLOs), not SLOs: read the specs"
+    result = _import(run, "sloth", rules, spec)
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["myapp"]
+    assert f"{rules}:6:1: warning: skipped a rule file (groups:): {said}" in result.stderr
+    operator = tmp_path / "rules.yaml"
+    operator.write_text(
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: sloth-slo-myapp\nspec:\n"
+        "  groups:\n  - name: sloth-slo-sli-recordings-myapp-http-availability\n    rules: []\n"
+    )
+    result = _import(run, "pyrra", operator)
+    assert result.exit_code == 1
+    assert f"{operator}:1:1: warning: skipped PrometheusRule: {said}" in result.stderr
+
+
 # The SLO files of every round that servicebook refuses, each for its reason (tested where it is said)
 REFUSED = {
     "openslo-oslo-calendar-alerts.yaml",  # a calendar day
@@ -656,6 +678,7 @@ REFUSED = {
     "sloth-openslo-getting-started.yml",  # v1alpha
     "sloth-openslo-kubernetes-apiserver.yml",  # v1alpha
     "sloth-windows-custom-30d.yaml",  # Sloth's AlertWindows, no SLO
+    "sloth-gen-no-alerts.yml",  # the rules Sloth generated, no spec
 }
 
 
