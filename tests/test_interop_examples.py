@@ -9,9 +9,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from servicebook.catalog.queries import QueryForm, query_form
+
+from .openslo_v1 import problems
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
@@ -412,3 +415,416 @@ def test_a_pyrra_native_histogram_latency_is_read_in_seconds_and_refused_when_no
     result = _import(run, "pyrra", file)
     assert result.exit_code == 1
     assert f"{file}:24:16: error: latency 'fast' is not a Prometheus duration" in result.stderr
+
+
+# --- Round 6: more of the projects' own files (specsweep6) -----------------------------------------
+
+
+def test_an_openslo_v2alpha_file_is_named_as_not_read_by_the_import_and_the_drift_check(run, tmp_path: Path) -> None:
+    # oslo's test/inputs/validate/v2alpha.yaml: v2alpha's apiVersion is openslo.com/v2alpha (the go-sdk's
+    # VersionV2alpha), not openslo/…: the import said only "not OpenSLO v1" and the drift check passed
+    # the file over without a word, as if it were a Deployment beside the SLOs
+    file = INTEROP / "openslo-oslo-validate-v2alpha.yaml"
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    for line, kind in ((1, "SLO"), (38, "Service"), (47, "Service")):
+        assert f"{file}:{line}:3: error: OpenSLO openslo.com/v2alpha {kind} is not read" in result.stderr
+    assert "hint: this servicebook reads openslo/v1," in result.stderr
+    site, monitoring = tmp_path / "site", tmp_path / "monitoring"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring.mkdir()
+    shutil.copy(file, monitoring / "web.yaml")
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert f"{monitoring / 'web.yaml'}:1:3: warning: OpenSLO openslo.com/v2alpha SLO is not read" in result.stderr
+
+
+def test_an_openslo_v1alpha_file_of_two_slos_names_each_where_it_begins(run) -> None:
+    # Sloth's examples/openslo-kubernetes-apiserver.yml: two v1alpha SLOs (ratioMetrics, timeWindows)
+    file = INTEROP / "sloth-openslo-kubernetes-apiserver.yml"
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    for line in (8, 33):
+        assert f"{file}:{line}:1: error: OpenSLO openslo/v1alpha SLO is not read" in result.stderr
+    assert "import failed: 2 errors; nothing was written." in result.stderr
+
+
+def test_an_openslo_slo_whose_indicator_is_elsewhere_imports_without_a_measurement(run) -> None:
+    # oslo's test/v1/slo/slo-indicatorRef-rolling-cloudwatch.yaml alone, then with its SLI (a CloudWatch
+    # threshold, which the catalog's Prometheus measurement cannot say)
+    slo = INTEROP / "openslo-oslo-indicatorref-rolling-cloudwatch.yaml"
+    result = _import(run, "openslo", slo)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    (entry,) = offering["slos"]
+    assert (offering["id"], entry["id"], entry["name"]) == ("foo-slos", "foo-openslo-slo", "FOO OPENSLO SLO")
+    assert (entry["objective"], entry["window"], "measurement" in entry) == (98, "28d", False)
+    assert f"{slo}:8:17: warning: the SLI 'foo-sli' is not in the files read: no measurement" in result.stderr
+    assert f"{slo}:18:3: warning: dropped 'alertPolicies' (alerting is not part of the catalog)" in result.stderr
+    sli = INTEROP / "openslo-oslo-sli-threshold-cloudwatch.yaml"
+    result = _import(run, "openslo", sli, slo)
+    assert result.exit_code == 0, result.output
+    assert "the SLI 'foo-sli' is not in the files read" not in result.stderr
+    assert f"{sli}:9:7: warning: dropped the measurement: its metric is from 'CloudWatch'" in result.stderr
+
+
+def test_sloths_spec_without_alerts_keeps_its_multi_line_queries(run) -> None:
+    # Sloth's examples/no-alerts.yml: block-scalar queries, both alerts disabled
+    file = INTEROP / "sloth-no-alerts.yml"
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    (slo,) = offering["slos"]
+    assert (offering["id"], offering["owner"], slo["objective"], slo["window"]) == ("myapp", "myteam", 99.99, "30d")
+    assert slo["measurement"]["errors"] == (
+        'sum(\n  rate(http_request_duration_seconds_count{job="myapp", code=~"(5..|429)"}[{{.window}}])\n)\n'
+    )
+    assert f"{file}:24:5: warning: dropped 'alerting' (alerts are not part of the catalog)" in result.stderr
+
+
+def test_sloths_specs_of_one_file_each_give_their_offering_its_owner_and_tier(run) -> None:
+    # Sloth's examples/multifile.yml: two prometheus/v1 specs, each with its own owner and tier labels
+    file = INTEROP / "sloth-multifile.yml"
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 0, result.output
+    offerings = yaml.safe_load(result.stdout)["offerings"]
+    assert [(o["id"], o["owner"], o["tier"], o["slos"][0]["objective"]) for o in offerings] == [
+        ("myservice", "myteam", 2, 99.9),
+        ("myservice2", "myteam2", 1, 99.99),
+    ]
+    assert f"{file}:36:1: warning: guessed the offering's owner myteam2 and tier 1 from the spec's labels" in (
+        result.stderr
+    )
+
+
+def test_a_managed_prometheus_service_levels_camel_case_queries_are_read(run) -> None:
+    # Sloth's examples/managed-prometheus-getting-started.yml: errorQuery/totalQuery, as the CRD writes them
+    result = _import(run, "sloth", INTEROP / "sloth-managed-prometheus-getting-started.yml")
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {
+        "errors": 'sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))',
+        "total": 'sum(rate(http_request_duration_seconds_count{job="myservice"}[{{.window}}]))',
+    }
+
+
+def test_pyrras_dynamic_and_static_burn_rate_latency_objectives_are_two_slos(run, tmp_path: Path) -> None:
+    # Pyrra's examples/latency-dynamic-burnrate.yaml: a team label, `grouping`, alerting's burnRateType
+    file = INTEROP / "pyrra-latency-dynamic-burnrate.yaml"
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["owner"] == "platform"
+    assert [(s["id"], s["objective"], s["window"]) for s in offering["slos"]] == [
+        ("http-latency-dynamic", 99.5, "28d"),
+        ("http-latency-static", 99.5, "28d"),
+    ]
+    assert (
+        offering["slos"][0]["measurement"]["good"] == 'http_request_duration_seconds_bucket{job="api-server",le="0.1"}'
+    )
+    for line in (25, 55):
+        assert f"{file}:{line}:7: warning: dropped 'grouping' (the catalog's SLO is one objective)" in result.stderr
+    # and the drift check compares it with the catalog's promise
+    site, monitoring = tmp_path / "site", tmp_path / "monitoring"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring.mkdir()
+    text = file.read_text().replace("namespace: monitoring", "namespace: ci", 1)
+    (monitoring / "slo.yaml").write_text(text.replace("name: http-latency-dynamic", "name: availability"))
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1
+    assert "ci/availability: the catalog's window is 30d, but Pyrra SLO 'availability'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "offering", "objective", "measurement"),
+    [
+        ("pyrra-coredns-response-errors.yaml", "test-mika", 99.99, "errors"),
+        ("pyrra-coredns-request-latency.yaml", "monitoring", 99, "good"),
+    ],
+)
+def test_pyrras_kubernetes_examples_import_with_their_two_week_window(
+    run, name: str, offering: str, objective: float, measurement: str
+) -> None:
+    # Pyrra's examples/kubernetes/…/slo-coredns-response-errors.yaml and slos/coredns-request-latency.yaml
+    result = _import(run, "pyrra", INTEROP / name)
+    assert result.exit_code == 0, result.output
+    (read,) = yaml.safe_load(result.stdout)["offerings"]
+    (slo,) = read["slos"]
+    assert (read["id"], slo["objective"], slo["window"], measurement in slo["measurement"]) == (
+        offering,
+        objective,
+        "14d",
+        True,
+    )
+
+
+def test_a_backstage_location_of_targets_names_the_files_to_import(run) -> None:
+    # Backstage's catalog-model examples/all.yaml: a Location whose targets are the entities
+    file = INTEROP / "backstage-all.yaml"
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:1:1: warning: skipped Location 'example-all': a Location is not followed: import the files it "
+        "lists (./all-ai-resources.yaml, ./all-apis.yaml, ./all-components.yaml, ./all-domains.yaml, "
+        "./all-resources.yaml and 1 more)"
+    ) in result.stderr
+
+
+def test_a_backstage_mcp_server_api_without_a_definition_is_skipped_by_name(run) -> None:
+    # Backstage's catalog-model examples/apis/backstage-mcp-server-api.yaml: type mcp-server, `remotes`
+    file = INTEROP / "backstage-mcp-server-api.yaml"
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 1
+    assert f"{file}:1:1: warning: skipped API 'backstage-mcp-server': servicebook has no place for it" in (
+        result.stderr
+    )
+
+
+def test_a_backstage_component_consuming_a_component_ref_imports_dropping_what_it_consumes(run) -> None:
+    # Backstage's catalog-model examples/components/dream11-component.yaml
+    file = INTEROP / "backstage-dream11-component.yaml"
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["summary"], offering["owner"], offering["lifecycle"]) == (
+        "dream11-svc",
+        "Dream11 Service",
+        "sre",
+        "ga",
+    )
+    assert f"{file}:13:17: warning: dropped Component 'dream11-svc': spec.consumesApis" in result.stderr
+
+
+# Backstage takes any spec.lifecycle; catalogs write `development` (the docs of Tyk's entity provider,
+# scaffolder skeletons) and `Production` or `Deprecated` as titles, as much as its well-known three
+@pytest.mark.parametrize(
+    ("written", "read", "said"),
+    [
+        ("development", "beta", " (not one of Backstage's experimental, production, deprecated: check it)"),
+        ("Production", "ga", ""),
+        ("Deprecated", "deprecated", ""),
+        ("retired", "retired", " (not one of Backstage's experimental, production, deprecated: check it)"),
+        (
+            "incubation",
+            "ga",
+            " (a lifecycle of the organisation's own: choose beta, ga, deprecated or retired by hand)",
+        ),
+    ],
+)
+def test_a_backstage_lifecycle_is_read_without_case_and_a_common_word_for_a_stage_is_mapped(
+    run, tmp_path: Path, written: str, read: str, said: str
+) -> None:
+    # `development` was guessed ga, a component not yet in production promised as generally available,
+    # and `Deprecated` ga too
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(
+        (INTEROP / "backstage-dream11-component.yaml")
+        .read_text()
+        .replace("lifecycle: production", f"lifecycle: {written}")
+    )
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["lifecycle"] == read
+    assert (
+        f"{file}:12:14: warning: guessed Component 'dream11-svc': lifecycle {read} from spec.lifecycle '{written}'{said}\n"
+    ) in result.stderr
+
+
+def test_a_backstage_lifecycle_that_is_not_one_word_is_said_to_be_so(run, tmp_path: Path) -> None:
+    # a list or a mapping was "it has no spec.lifecycle", pointing at the spec.lifecycle it has
+    file = tmp_path / "catalog-info.yaml"
+    text = (INTEROP / "backstage-dream11-component.yaml").read_text()
+    file.write_text(text.replace("lifecycle: production", "lifecycle: {stage: production}"))
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:12:14: warning: guessed Component 'dream11-svc': lifecycle ga (its spec.lifecycle is a list or a "
+        "mapping, not one word)"
+    ) in result.stderr
+
+
+def test_sloths_generated_rules_beside_its_spec_are_named_as_rules_not_as_a_document_without_kind(
+    run, tmp_path: Path
+) -> None:
+    # Sloth's examples/_gen/no-alerts.yml, what `sloth generate` wrote from examples/no-alerts.yml: a
+    # `groups:` file was "a document without kind (no apiVersion)", and the operator's PrometheusRule
+    # "not a Sloth spec", neither saying what they are or what to read instead
+    rules, spec = INTEROP / "sloth-gen-no-alerts.yml", INTEROP / "sloth-no-alerts.yml"
+    said = "Prometheus rules (`sloth generate` and Pyrra write them from SLOs), not SLOs: read the specs"
+    result = _import(run, "sloth", rules, spec)
+    assert result.exit_code == 0, result.output
+    assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["myapp"]
+    assert f"{rules}:6:1: warning: skipped a rule file (groups:): {said}" in result.stderr
+    operator = tmp_path / "rules.yaml"
+    operator.write_text(
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: sloth-slo-myapp\nspec:\n"
+        "  groups:\n  - name: sloth-slo-sli-recordings-myapp-http-availability\n    rules: []\n"
+    )
+    result = _import(run, "pyrra", operator)
+    assert result.exit_code == 1
+    assert f"{operator}:1:1: warning: skipped PrometheusRule: {said}" in result.stderr
+
+
+# The SLO files of every round that servicebook refuses, each for its reason (tested where it is said)
+REFUSED = {
+    "openslo-oslo-calendar-alerts.yaml",  # a calendar day
+    "openslo-oslo-composite-slo.yaml",  # a composite SLO
+    "openslo-oslo-no-indicatorref-rolling-alerts.yaml",  # a rolling 1M
+    "openslo-oslo-sli-threshold-cloudwatch.yaml",  # an SLI alone, no SLO
+    "openslo-oslo-validate-v2alpha.yaml",  # v2alpha
+    "openslo-sdk-services.yaml",  # Services alone
+    "openslo-timeslices-slo.yaml",  # `duration: 1m` for a month
+    "pyrra-nginx.yaml",  # a latency bucket without le
+    "sloth-openslo-getting-started.yml",  # v1alpha
+    "sloth-openslo-kubernetes-apiserver.yml",  # v1alpha
+    "sloth-windows-custom-30d.yaml",  # Sloth's AlertWindows, no SLO
+    "sloth-gen-no-alerts.yml",  # the rules Sloth generated, no spec
+}
+
+
+def test_every_real_slo_file_imports_and_exports_as_valid_openslo_the_drift_check_finds_equal(
+    run, tmp_path: Path
+) -> None:
+    # What the imports read of the projects' own files, pasted into a catalog (with what the files do
+    # not say), exports as OpenSLO v1 that the specification's rules accept, and `check --against`
+    # that export finds every objective and window as the catalog promises them
+    offerings = []
+    for fmt in ("openslo", "pyrra", "sloth"):
+        for file in sorted(INTEROP.glob(f"{fmt}-*.y*ml")):
+            result = _import(run, fmt, file)
+            assert result.exit_code == (1 if file.name in REFUSED else 0), (file.name, result.output)
+            for offering in yaml.safe_load(result.stdout or "{}").get("offerings", []):
+                offering["id"] = f"{offering['id']}-{len(offerings)}"[-63:].strip("-")
+                for key, value in (("summary", "Read from a real file."), ("owner", "Platform Team"), ("tier", "2")):
+                    offering.setdefault(key, value)
+                offering.setdefault("lifecycle", "ga")
+                offering.setdefault("audience", ["developers"])
+                offering.setdefault("request", {"how": "Ask."})
+                for slo in offering["slos"]:
+                    slo.setdefault("sli", "What the file measures.")
+                offerings.append(offering)
+    assert len(offerings) >= 25
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["offerings"] += offerings
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    result = run("export", "openslo", "--source", site)
+    assert result.exit_code == 0, result.output
+    documents = [d for d in yaml.safe_load_all(result.stdout) if d is not None]
+    assert sum(d["kind"] == "SLO" for d in documents) == 1 + sum(len(o["slos"]) for o in offerings)
+    assert [(d["metadata"]["name"], p) for d in documents for p in problems(d)] == []
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "slos.yaml").write_text(result.stdout)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+
+
+# A Build-Your-Own-Radar sheet with a government team's own rings, in the shape of bcgov/nr-arch's
+# docs/TechRadar/IIT-TechnologyRadar.csv (its licence not checked: written anew): adopt, explore, endure
+# and retire, quadrants in lower case, `TRUE`/`FALSE`, a name ending in a space, HTML in upper case
+BCGOV_RINGS = (
+    "name,ring,quadrant,isNew,description\n"
+    'API first,adopt,techniques,FALSE,"<p>An API is the first interface of a service.</P>"\n'
+    "Graph database,explore,tools,TRUE,<p>Being assessed for a network model.</p>\n"
+    "Relational database ,endure,tools,FALSE,<p>Supported where it runs; not for new builds.</p>\n"
+    'Old build tool,retire,tools,FALSE,"<p>Replaced by the new one, which all builds use.</p>"\n'
+)
+
+
+def test_a_radars_own_rings_of_explore_endure_and_retire_are_read_by_their_meaning(run, tmp_path: Path) -> None:
+    # every ring but adopt was guessed best-effort, "map custom rings by hand": the tool to retire
+    # promised the same support as the one being explored
+    file = tmp_path / "radar.csv"
+    file.write_text(BCGOV_RINGS)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    assert [(t["id"], t["category"], t["status"]) for t in tools] == [
+        ("api-first", "techniques", "supported"),
+        ("graph-database", "tools", "best-effort"),
+        ("relational-database", "tools", "deprecated"),
+        ("old-build-tool", "tools", "unsupported"),
+    ]
+    for line, title, status, ring in (
+        (3, "Graph database", "best-effort", "explore"),
+        (4, "Relational database", "deprecated", "endure"),
+        (5, "Old build tool", "unsupported", "retire"),
+    ):
+        assert (
+            f"{file}:{line}:1: warning: guessed entry '{title}': status {status} from the ring '{ring}' "
+            "(a custom ring: check it)"
+        ) in result.stderr
+    assert "map custom rings by hand" not in result.stderr
+    assert "tool 'old-build-tool': no alternative (the radar has none)" in result.stderr
+
+
+def test_every_fixture_file_says_where_it_comes_from() -> None:
+    sources = (INTEROP / "SOURCES.md").read_text()
+    assert [
+        p.name for p in sorted(INTEROP.iterdir()) if p.name != "SOURCES.md" and f"| {p.name} |" not in sources
+    ] == []
+
+
+# An SLO in the shape of OpenSLO/slogen's samples/sumologic/v1/logs-req-calendar.yaml (its licence not
+# checked: written anew): its window's duration in words, a calendar that starts on a weekday
+OPENSLO_WORDS = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: batch_latency
+spec:
+  service: batcher
+  indicator:
+    metadata:
+      name: batch-latency
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: batches_total{fast="true"}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: batches_total
+  timeWindow:
+    - duration: Week
+      calendar:
+        startTime: Monday
+        timeZone: America/New_York
+      isRolling: false
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.98
+"""
+
+
+@pytest.mark.parametrize(
+    ("duration", "rolling", "hint"),
+    [
+        ("Week", "false", "OpenSLO v1 writes one week as 1w (a number and a unit, case-sensitive), but a calendar "
+         "week is no window of the catalog (1M, 1Q): write this SLO's window by hand, or leave it out"),
+        ("Month", "false", "OpenSLO v1 writes one month as 1M (a number and a unit, case-sensitive)\n"),
+        ("Days", "true", "OpenSLO v1 writes one day as 1d (a number and a unit, case-sensitive)\n"),
+        ("Month", "true", "OpenSLO v1 writes one month as 1M (a number and a unit, case-sensitive), but a rolling "
+         "month has no length in days: write it in days (30d, 90d, 365d)"),
+    ],
+)  # fmt: skip
+def test_an_openslo_duration_written_in_words_is_refused_with_its_shorthand(
+    run, tmp_path: Path, duration: str, rolling: str, hint: str
+) -> None:
+    # the hint was "e.g. 28d, 4w, 1M", which for a calendar week led to a second refusal
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        OPENSLO_WORDS.replace("duration: Week", f"duration: {duration}").replace(
+            "isRolling: false", f"isRolling: {rolling}"
+        )
+    )
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:24:17: error: '{duration}' is not a duration shorthand" in result.stderr
+    assert f"hint: {hint}" in result.stderr

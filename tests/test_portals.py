@@ -755,6 +755,28 @@ def test_import_then_export_passes_backstages_own_validation(run, site_copy, tmp
     assert entities[3]["kind"] == "Resource" and entities[2]["spec"]["dependsOn"] == ["resource:default/payments-db"]
 
 
+def test_backstages_own_example_entities_imported_then_exported_pass_its_validation(run, site_copy) -> None:
+    # Every Backstage file of tests/interop/fixtures (catalog-model's and create-app's examples: Components,
+    # Resources, a Group, Locations, APIs, Systems, an AI resource, a Template) read at once, then written
+    # back: each entity valid by @backstage/catalog-model's schemas and the descriptor rules
+    files = sorted((REPO / "tests" / "interop" / "fixtures").glob("backstage-*.yaml"))
+    result = run("import", "backstage", *files)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    root = site_copy("minimal")
+    catalog = yaml.safe_load((root / "catalog.yaml").read_text())
+    shutil.rmtree(root / "content")
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["offerings"], catalog["portals"] = fragment["offerings"], fragment["portals"]
+    (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    entities = _export(run, root)
+    names = {e["metadata"]["name"] for e in entities}
+    assert {"artist-lookup", "different-namespace", "dream11-svc"} <= names
+    for entity in entities:
+        assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == [], entity["metadata"]["name"]
+        assert _descriptor_rule_breaches(entity) == [], entity["metadata"]["name"]
+
+
 def test_libyamls_emitter_and_pyyamls_write_the_same_bytes(run, site_copy) -> None:
     """The export is written by libyaml's emitter where PyYAML has it: a machine without it (and
     `verify` there) must get the same bytes."""

@@ -40,7 +40,16 @@ LIFECYCLE = {  # Backstage's well-known lifecycles: experimental, production, de
     # and servicebook.dev/lifecycle says "retired".
     model.Lifecycle.RETIRED: "deprecated",
 }
+# Backstage accepts any lifecycle ("an organization should take great care to establish a proper
+# taxonomy"): its three well-known ones, and the words catalogs write for the same stages (its docs'
+# and plugins' own examples write `development`; `Production` as a title), read without case.
 LIFECYCLE_BACK = {"experimental": model.Lifecycle.BETA, "production": model.Lifecycle.GA, "deprecated": None}
+LIFECYCLE_WORDS = {
+    **dict.fromkeys(("development", "dev", "alpha", "beta", "preview", "staging", "incubating"), model.Lifecycle.BETA),
+    **dict.fromkeys(("prod", "stable", "live", "ga", "active"), model.Lifecycle.GA),
+    **dict.fromkeys(("sunset", "sunsetting", "legacy", "end-of-life", "eol"), model.Lifecycle.DEPRECATED),
+    **dict.fromkeys(("retired", "decommissioned", "archived"), model.Lifecycle.RETIRED),
+}
 WEAK = (model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED)
 
 
@@ -481,9 +490,7 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
         "owner": owner,
         "tier": _guess(ours.get("tier") if ours.get("tier") in ("1", "2", "3") else None, "3", report, at,
                        f"{label}: tier 3 (Backstage has no tier)"),
-        "lifecycle": _lifecycle(
-            ours.get("lifecycle"), text(child(spec, "lifecycle")), report, location(child(spec, "lifecycle"), at), label
-        ),
+        "lifecycle": _lifecycle(ours.get("lifecycle"), child(spec, "lifecycle"), report, at, label),
         "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
     }  # fmt: skip
     if not out["audience"]:
@@ -552,13 +559,24 @@ def _ref_name(ref: str) -> str:
     return ref.rpartition(":")[2].rpartition("/")[2] or ref
 
 
-def _lifecycle(ours: str | None, written: str | None, report: Report, at: SourceLocation, label: str) -> str:
+def _lifecycle(ours: str | None, node: Node | None, report: Report, at: SourceLocation, label: str) -> str:
     if ours in {lc.value for lc in model.Lifecycle}:
         return ours
-    mapped = LIFECYCLE_BACK.get(written or "") or (
-        model.Lifecycle.DEPRECATED if written == "deprecated" else model.Lifecycle.GA
+    written, at = text(node), location(node, at)
+    word = (written or "").strip().casefold()
+    known = word in LIFECYCLE_BACK
+    mapped = (
+        (LIFECYCLE_BACK[word] or model.Lifecycle.DEPRECATED) if known else LIFECYCLE_WORDS.get(word, model.Lifecycle.GA)
     )
     said = f"from spec.lifecycle '{written}'" if written else "(it has no spec.lifecycle)"
+    if isinstance(node, (Mapping, Sequence)):  # Backstage's schema refuses it: a lifecycle is one word
+        said = "(its spec.lifecycle is a list or a mapping, not one word)"
+    if written and not known:
+        said += (
+            " (not one of Backstage's experimental, production, deprecated: check it)"
+            if word in LIFECYCLE_WORDS
+            else " (a lifecycle of the organisation's own: choose beta, ga, deprecated or retired by hand)"
+        )
     report.guessed(at, f"{label}: lifecycle {mapped.value} {said}")
     return mapped.value
 

@@ -259,6 +259,9 @@ DocumentReader = Callable[[Fields, SourceText, Reading], None]
 SLOTH_KINDS = ("PrometheusServiceLevel", "ManagedPrometheusServiceLevel")
 # Kinds of a format servicebook reads that hold no SLO: passed over by name, as a manifest beside them is
 NOT_SLOS = {"AlertWindows": "Sloth's alert windows for `sloth generate`, no SLO"}
+# What `sloth generate` and Pyrra write from the SLOs (a rule file's `groups:`, or the operator's
+# PrometheusRule): kept beside the specs in many repositories, and read for them by mistake
+GENERATED_RULES = "Prometheus rules (`sloth generate` and Pyrra write them from SLOs), not SLOs: read the specs"
 
 
 def recognise(root: Fields) -> tuple[str, str]:
@@ -279,7 +282,8 @@ def recognise(root: Fields) -> tuple[str, str]:
     what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
     if api_v == "openslo/v1":
         return "openslo", f"OpenSLO {kind_v}"
-    if api_v.startswith("openslo/"):
+    # v2alpha moved to a domain (OpenSLO's go-sdk: VersionV2alpha = "openslo.com/v2alpha")
+    if api_v.startswith(("openslo/", "openslo.com/")):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()
     if api_v == "sloth.slok.dev/v1" and kind_v in NOT_SLOS:
         return "", f"{kind_v} ({api_v}): {NOT_SLOS[kind_v]}"
@@ -291,6 +295,10 @@ def recognise(root: Fields) -> tuple[str, str]:
         return ("pyrra", "Pyrra ServiceLevelObjective") if kind_v == "ServiceLevelObjective" else ("refused", what)
     if api_v.startswith("pyrra.dev/"):
         return "refused", what
+    if (not api_v and not kind_v and "groups" in root.items) or (
+        kind_v == "PrometheusRule" and api_v.startswith("monitoring.coreos.com/")
+    ):
+        return "", f"{'PrometheusRule' if kind_v else 'a rule file (groups:)'}: {GENERATED_RULES}"
     return "", what
 
 

@@ -343,7 +343,12 @@ def _time_window(
     is_rolling = rolling is not None and rolling.value.lower() in _TRUE
     match = _SHORTHAND.fullmatch(duration.value)
     if match is None:
-        raise refuse(source, duration.location, f"'{duration.value}' is not a duration shorthand", "e.g. 28d, 4w, 1M")
+        raise refuse(
+            source,
+            duration.location,
+            f"'{duration.value}' is not a duration shorthand",
+            _unit_word_hint(duration.value, is_rolling),
+        )
     if is_rolling:
         unit = match[2]
         window = rolling_window(int(match[1]) * _SECONDS[unit]) if unit in _SECONDS else None
@@ -390,6 +395,28 @@ def _time_window(
             "the catalog's calendar windows are whole months and quarters; check the objective still holds",
         )
     return (_CALENDAR[duration.value], duration.location), timezone
+
+
+# OpenSLO v1alpha's `unit: Day` and slogen's samples (`duration: Week`, a calendar from Monday) name a unit in words
+_UNIT_WORDS = {"minute": "m", "hour": "h", "day": "d", "week": "w", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _unit_word_hint(written: str, rolling: bool) -> str:
+    """What to write for a duration that is not a shorthand: the shorthand of a unit named in words,
+    and whether the catalog has a window of it."""
+    word = written.strip().casefold().removesuffix("s")
+    unit = _UNIT_WORDS.get(word)
+    if unit is None:
+        return "e.g. 28d, 4w, 1M"
+    hint = f"OpenSLO v1 writes one {word} as 1{unit} (a number and a unit, case-sensitive)"
+    if rolling and unit not in _SECONDS:
+        return f"{hint}, but a rolling {word} has no length in days: write it in days (30d, 90d, 365d)"
+    if not rolling and f"1{unit}" not in _CALENDAR:
+        return (
+            f"{hint}, but a calendar {word} is no window of the catalog (1M, 1Q): write this SLO's window by "
+            "hand, or leave it out"
+        )
+    return hint
 
 
 _START = re.compile(r"[0-9]{4}-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?")

@@ -296,6 +296,15 @@ STATUS_OF_RING = {
     "assess": model.ToolStatus.BEST_EFFORT,
     "hold": model.ToolStatus.UNSUPPORTED,
 }
+# Rings that companies' own radars draw instead: Backstage's tech-radar sample (USE), bcgov/nr-arch's
+# BYOR sheet (explore, endure, retire), ministryofjustice's radar (REDUCE): guessed, and said so
+STATUS_OF_OTHER_RING = {
+    "use": model.ToolStatus.SUPPORTED,
+    "explore": model.ToolStatus.BEST_EFFORT,
+    "endure": model.ToolStatus.DEPRECATED,
+    "reduce": model.ToolStatus.DEPRECATED,
+    "retire": model.ToolStatus.UNSUPPORTED,
+}
 
 
 _Layout = tuple[YamlSequence, Node | None, Node | None, bool]
@@ -650,6 +659,22 @@ def _named(node: Node | None, key: str | None) -> list[tuple[str, str]]:
     return out
 
 
+def _status(ring: tuple[str, str], label: str, at: SourceLocation, report: Report) -> model.ToolStatus:
+    """The status a ring stands for: Zalando's and Thoughtworks' four, the rings companies' radars
+    name instead (a guess, said), else best-effort, to map by hand."""
+    status = STATUS_OF_RING.get(portals.slug(ring[0]))
+    if status is not None:
+        if portals.slug(ring[0]) == "assess":
+            report.guessed(at, f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
+        return status
+    other = STATUS_OF_OTHER_RING.get(portals.slug(ring[0])) or STATUS_OF_OTHER_RING.get(portals.slug(ring[1] or ""))
+    if other is not None:
+        report.guessed(at, f"{label}: status {other.value} from the ring '{ring[1]}' (a custom ring: check it)")
+        return other
+    report.guessed(at, f"{label}: status best-effort from the ring '{ring[1]}' (map custom rings by hand)")
+    return model.ToolStatus.BEST_EFFORT
+
+
 def _tool(
     entry: Node,
     n: int,
@@ -691,12 +716,7 @@ def _tool(
         return None
     category = portals.slug(quadrant[1] or quadrant[0])
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
-    status = STATUS_OF_RING.get(portals.slug(ring[0]))
-    if status is None:
-        status = model.ToolStatus.BEST_EFFORT
-        report.guessed(at, f"{label}: status best-effort from the ring '{ring[1]}' (map custom rings by hand)")
-    elif portals.slug(ring[0]) == "assess":
-        report.guessed(at, f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
+    status = _status(ring, label, at, report)
     move = _move(entry, label, report)
     since = text(_key(newest, "date")) if newest is not None else text(_key(entry, "release"))  # AOE's
     if since is None or not _is_date(since[:10]):
