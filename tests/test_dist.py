@@ -22,7 +22,7 @@ import pytest
 import servicebook
 from servicebook.site.render import minify_js
 
-from .conftest import REPO, GitSite
+from .conftest import REPO, GitSite, require_component
 
 PACKAGE = REPO / "src" / "servicebook"
 
@@ -182,6 +182,46 @@ def test_the_installed_wheel_runs_every_command_outside_the_checkout(installed, 
     built = _run([servicebook_bin, "build", "--source", example], cwd=tmp_path, SOURCE_DATE_EPOCH="1790000000")
     assert built.returncode == 0, built.stderr
     assert (example / "public" / "tools" / "jenkins" / "index.html").is_file()
+
+
+def _python_without_tar_filters() -> Path | None:
+    """A Python 3.11 older than 3.11.4, whose tarfile has no extraction filters: Debian 12's own
+    python3.11 (3.11.2), on the machine CI runs on."""
+    for candidate in (Path("/usr/bin/python3.11"), Path("/usr/local/bin/python3.11")):
+        if candidate.is_file():
+            done = _run([candidate, "-c", "import sys; print(sys.version_info[:3] < (3, 11, 4))"], cwd=Path("/"))
+            if done.stdout.strip() == "True":
+                return candidate
+    return None
+
+
+@pytest.mark.git
+def test_the_wheel_builds_releases_on_debians_python_which_has_no_tar_filters(artifacts, tmp_path) -> None:
+    # a release's sources are unpacked from `git archive` with tar's "data" filter, which tarfile
+    # has from 3.11.4 on; pip installs backports.tarfile on the older 3.11s (Debian 12's python3)
+    python = _python_without_tar_filters()
+    require_component(python, "a Python 3.11 before 3.11.4 (Debian 12's python3.11)", "apt-get install python3.11")
+    assert python is not None
+    venv = tmp_path / "venv"
+    assert _run([python, "-m", "venv", "--without-pip", venv], cwd=tmp_path).returncode == 0
+    done = _run(
+        [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
+         "-c", REPO / "requirements.lock", artifacts["wheel"]],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    site = tmp_path / "catalog"
+    assert _run([venv / "bin" / "servicebook", "init", site], cwd=tmp_path).returncode == 0
+    repo = GitSite(site)
+    repo.commit("Start the catalog")
+    repo.tag("v0.1")
+    build = _run([venv / "bin" / "servicebook", "build"], cwd=site)
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert "Traceback" not in build.stderr
+    assert (site / "public" / "v" / "0.1" / "offerings" / "ci" / "index.html").is_file()
+    # the filters came from the backport, which the wheel's metadata asks for on this Python only
+    backport = _run([venv / "bin" / "python", "-c", "import backports.tarfile"], cwd=tmp_path)
+    assert backport.returncode == 0, backport.stderr
 
 
 @pytest.mark.git

@@ -8,13 +8,12 @@ configuration says.
 
 from __future__ import annotations
 
-import io
 import shutil
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from servicebook.git import untar
 from servicebook.git.blobs import read_blobs
 from servicebook.git.runner import MISSING, Done, run
 
@@ -128,11 +127,9 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=dest.parent))
     try:
-        with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
-            # the "data" filter refuses links out of the folder, devices and absolute names
-            tar.extractall(staging, filter="data")
+        untar.unpack(done.stdout, staging)  # refuses links out of the folder, devices and absolute names
         staging.replace(dest)
-    except (OSError, tarfile.TarError) as exc:
+    except (OSError, untar.TarError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if dest.is_dir():  # another build made it meanwhile
             return dest

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import shutil
 from collections.abc import Mapping
@@ -116,16 +115,15 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
             f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"
         )
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
-    import tarfile  # a release's sources alone: a build without releases does not import it
+    from servicebook.git import untar  # a release's sources alone: a build without releases does not import it
 
-    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
-        try:
-            archive.extractall(dest, filter="data")
-        except tarfile.FilterError as exc:  # git archive holds files, folders and links only
-            member = exc.tarinfo
-            raise LinkOutside(
-                f"{member.name} is a symbolic link to {member.linkname!r}, outside the site's folder"
-            ) from None
+    try:
+        untar.unpack(done.stdout, dest)
+    except untar.FilterError as exc:  # git archive holds files, folders and links only
+        member = exc.tarinfo
+        raise LinkOutside(
+            f"{member.name} is a symbolic link to {member.linkname!r}, outside the site's folder"
+        ) from None
 
 
 _FILE_MODES = {"100644": 0o644, "100755": 0o755}  # as `export` leaves them (tar's data filter)
