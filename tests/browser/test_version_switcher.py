@@ -62,6 +62,23 @@ def test_switching_to_a_version_without_the_page_explains_instead_of_a_404(page,
     assert explanation.get_by_role("link").get_attribute("href") == "../v/1.0/"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?missing=offerings/ci/index.html&to=1.0.%20Support%20has%20moved%3A%20call%20%2B1%20555%200100",
+        "?missing=Support%20has%20moved%3A%20call%20%2B1%20555%200100&to=1.0",
+    ],
+    ids=["version-the-site-lacks", "page-no-version-has"],
+)
+def test_an_explanation_the_switcher_did_not_ask_for_is_not_shown(page, two_releases: str, query: str) -> None:
+    """The versions page explains only what the switcher asks: a link made up elsewhere cannot
+    put its own words on the site (a phone number, "support has moved")."""
+    page.goto(two_releases + "versions/" + query)
+    page.wait_for_load_state("networkidle")  # pages.json fetched and read
+    assert page.locator("#missing-explanation").is_hidden()
+    assert "555" not in page.locator("body").inner_text()
+
+
 def test_archived_banner_points_to_the_same_page_in_the_current_catalog(page, two_releases: str) -> None:
     from playwright.sync_api import expect
 

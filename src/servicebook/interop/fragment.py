@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from servicebook.errors import Problem, Severity, SourceLocation, sort_problems
+from servicebook.interop.yaml12 import quoting_yaml12_numbers
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, decode
 
 # Every import's limit (SLO specs, portals' catalogs, radars): a portal's whole catalog or an
@@ -188,6 +189,7 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _str)
+quoting_yaml12_numbers(_Dumper)
 
 
 class _FragmentDumper(yaml.SafeDumper):
@@ -200,6 +202,7 @@ class _FragmentDumper(yaml.SafeDumper):
 
 
 _FragmentDumper.add_representer(str, _str)
+quoting_yaml12_numbers(_FragmentDumper)
 
 
 def dump_fragment(data: Any) -> str:
@@ -208,7 +211,7 @@ def dump_fragment(data: Any) -> str:
 
 
 def dump_yaml(data: Any, dumper: type = _Dumper) -> str:
-    """YAML that reads back as the same strings (`08:00`, `1`, `no` come out quoted)."""
+    """YAML that reads back as the same strings, in YAML 1.1 and 1.2 (`08:00`, `1`, `no`, `1e3` come out quoted)."""
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 

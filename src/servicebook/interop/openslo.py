@@ -20,6 +20,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_timezone, error_budget
 from servicebook.catalog.validate import minutes_text
+from servicebook.interop.yaml12 import quoting_yaml12_numbers
 
 API_VERSION = "openslo/v1"
 PREFIX = "servicebook.dev/"
@@ -279,9 +280,13 @@ def dump(docs: Sequence[Mapping[str, Any]]) -> str:
     # command line's start").
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        """PyYAML's, quoting what YAML 1.2 reads as a number (an offering `1e3`)."""
+
+    quoting_yaml12_numbers(Dumper)
     return yaml.dump_all(
         [dict(d) for d in docs],
-        Dumper=yaml.SafeDumper,
+        Dumper=Dumper,
         explicit_start=True,
         sort_keys=False,
         allow_unicode=True,

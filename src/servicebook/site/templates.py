@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import jinja2
+import jinja2.sandbox
 
 import servicebook
 from servicebook import routes
@@ -112,7 +113,7 @@ def environment(site_layouts: Path | None, compiled: Path | None = None) -> jinj
     if site_layouts is None or not site_layouts.is_dir():
         env = _theme_environment()  # compiled once a process: a build with releases renders many sites
         if compiled is not None:  # for the templates this process has not compiled yet
-            env.bytecode_cache = _CompiledTemplates(str(compiled))
+            env.bytecode_cache = _CompiledTemplates(str(compiled), COMPILED_THEME)
         return env
     return _environment(site_layouts, compiled)
 
@@ -120,6 +121,12 @@ def environment(site_layouts: Path | None, compiled: Path | None = None) -> jinj
 @functools.cache
 def _theme_environment() -> jinja2.Environment:
     return _environment(None)
+
+
+# The names of the compiled templates' files (Jinja's default: __jinja2_%s.cache), one for each
+# kind of environment: a template compiled outside the sandbox must never run in it.
+COMPILED_THEME = "__jinja2_%s.cache"
+COMPILED_SANDBOXED = "__jinja2_sandboxed_%s.cache"
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
@@ -164,10 +171,18 @@ class _SiteTemplates(jinja2.FileSystemLoader):
 def _environment(site_layouts: Path | None, compiled: Path | None = None) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(THEME_DIR)
     loaders: list[jinja2.BaseLoader] = []
-    if site_layouts is not None and site_layouts.is_dir():
+    # A site's own templates come with its pull requests, and `check` renders them in the job that
+    # reviews one: they run in Jinja's sandbox, which keeps them from Python (a function's globals,
+    # a class's subclasses), so that a pull request cannot run a command there. The built-in theme
+    # alone is ours and runs without it (the sandbox checks every attribute and call: 6-9 % more CPU on a
+    # full build, bench/README.md "Site templates in Jinja's sandbox"). The two compile a template
+    # differently, so each keeps its compiled code under a name of its own.
+    sandboxed = site_layouts is not None and site_layouts.is_dir()
+    if sandboxed and site_layouts is not None:
         loaders.append(_SiteTemplates(site_layouts, followlinks=False))
     loaders += [jinja2.PrefixLoader({"theme": builtin}), builtin]
-    env = jinja2.Environment(
+    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    env = kind(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -175,7 +190,9 @@ def _environment(site_layouts: Path | None, compiled: Path | None = None) -> jin
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        bytecode_cache=None if compiled is None else _CompiledTemplates(str(compiled)),
+        bytecode_cache=None
+        if compiled is None
+        else _CompiledTemplates(str(compiled), COMPILED_SANDBOXED if sandboxed else COMPILED_THEME),
     )
     env.filters["percent"] = format_percent
     env.filters["duration"] = format_duration
@@ -357,11 +374,15 @@ def _render_page(
         frame_name, line = _template_frame(exc)
         unknown = _UNDEFINED_NAME.fullmatch(exc.message or "")
         given = [*common, *spec.context, *env.globals, *_GIVEN_EVERY_PAGE]
-        hint = (
-            (did_you_mean(unknown[1], given) or "docs/customising.md says what each template is given")
-            if unknown
-            else "check the template"
-        )
+        if isinstance(exc, jinja2.exceptions.SecurityError):
+            hint = (
+                "a template runs in Jinja's sandbox: it shapes the pages from what it is given, and "
+                "cannot reach Python (names starting with '_', a function's globals); docs/security.md"
+            )
+        elif unknown:
+            hint = did_you_mean(unknown[1], given) or "docs/customising.md says what each template is given"
+        else:
+            hint = "check the template"
         raise RenderError(
             [
                 _template_problem(

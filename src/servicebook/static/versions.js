@@ -60,6 +60,11 @@
   if (explain && params.get("missing")) {
     var missing = params.get("missing"), to = params.get("to") || "";
     json(root + "versions/pages.json").then(function (pages) {
+      // Only what the switcher itself asks: a version the site has, and a page one of them has.
+      // Any other address was made up elsewhere, and its words would read as the site's own.
+      var listed = Object.keys(pages);
+      if (listed.indexOf(to) < 0) return;
+      if (!listed.some(function (v) { return (pages[v] || []).indexOf(missing) >= 0; })) return;
       var order = Array.prototype.map.call(document.querySelectorAll("table.versions tbody tr"), function (tr) {
         return tr.id.slice(2);
       }).reverse(); // oldest first
