@@ -80,37 +80,38 @@ def check(options: Options, repo: Repo | None) -> tuple[Loaded, Report]:
     The pages are gathered through the store every build of the site shares (`_check_cache`), as
     a build gathers them: a page whose sources and servicebook are unchanged is taken from it,
     its located problems, anchors and links with it, and the pages read again are stored for
-    the next check or build. The store is a cache, not an output (mypy and ruff keep theirs): a
-    hook that only ever checks gets faster on its second run. The verdict is the one a check
-    without a store gives (the same keys and entries a build trusts); a store that cannot be
-    read or written is done without."""
+    the next check or build; the search index and catalog.json are made from what the last
+    build or check stored of them, as a build's are. The store is a cache, not an output (mypy
+    and ruff keep theirs): a hook that only ever checks gets faster on its second run. The
+    verdict is the one a check without a store gives (the same keys and entries a build
+    trusts); a store that cannot be read or written is done without."""
     # the collector's thresholds of a build: the default ones scan a large catalog's model again and
     # again while it is read (10,000 offerings: 14.9 → 14.2 CPU s, bench/README.md)
     batch_collections()
     with _check_cache(options) as (cache, content):
+        store = cache.store if cache is not None else None
         loaded, report = gather(
-            options,
-            action="check",
-            build=build_info(repo, options.env),
-            cache=cache,
-            store=cache.store if cache is not None else None,
-            content=content,
+            options, action="check", build=build_info(repo, options.env), cache=cache, store=store, content=content
         )
-    assert loaded.site is not None
-    workers = worker_count(options.env)
-    try:
-        files = render_site(
-            loaded.site,
-            options.source,
-            history=Timeline(available=False),
-            workers=workers,
-            source_prefix=repo.prefix if repo is not None else "",
-            compiled=_compiled_templates(options),  # as a build's: `check` in CI or a hook is a process of its own
-        )
-    except RenderError as exc:  # the warnings found so far are reported with it, not dropped for it
-        raise BuildFailed((*report.warnings, *exc.problems), action="check") from None
-    _complete(options, loaded, files, [], {})
-    _verify(options, loaded, files, set(), (), report.warnings, action="check")
+        assert loaded.site is not None
+        try:
+            files = render_site(
+                loaded.site,
+                options.source,
+                history=Timeline(available=False),
+                workers=worker_count(options.env),
+                source_prefix=repo.prefix if repo is not None else "",
+                compiled=_compiled_templates(options),  # as a build's: `check` in CI or a hook is a process of its own
+                # the search index made from the last index's words, catalog.json from its stored
+                # sections, as a build's are (search.index_files, outputs.stored_sections)
+                store=store,
+                search_made_of=loaded.page_digests if store is not None else None,
+                catalog_key=cache.hashes.get(CATALOG_FILE) if cache is not None and cache.hashes is not None else None,
+            )
+        except RenderError as exc:  # the warnings found so far are reported with it, not dropped for it
+            raise BuildFailed((*report.warnings, *exc.problems), action="check") from None
+        _complete(options, loaded, files, [], {})
+        _verify(options, loaded, files, set(), (), report.warnings, action="check")
     return loaded, report
 
 
