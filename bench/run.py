@@ -7,6 +7,7 @@ offerings, 5,000 tool decisions and 2,000 pages; 20,000 pages with `--sizes 20k`
   memory (the largest resident set of the build process or any of its workers, from wait4);
 - a rebuild with nothing changed, a rebuild after one page's body changed, and one after one
   SLO's objective changed in catalog.yaml;
+- `servicebook check` after those builds and one more page edit (the pre-commit hook's cost);
 - MkDocs (default theme) and Hugo (minimal layouts, see `hugo_site`) building the same content/
   folder, each as a ratio to servicebook's full build;
 - the reference pipeline (`reference.py`): the same pages through markdown-it-py and one Jinja2
@@ -172,7 +173,7 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
     original = page.read_text()
     catalog = root / "site" / "catalog.yaml"
     catalog_text = catalog.read_text()
-    full, same, one, again, record = [], [], [], [], []
+    full, same, one, again, record, checked = [], [], [], [], [], []
     try:
         for i in range(runs):
             clean(root)
@@ -187,6 +188,10 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
             catalog.write_text(re.sub(r"objective: [0-9.]+", f"objective: 97.{i + 1}", catalog_text, count=1))
             record.append(run(servicebook(root), root))
             catalog.write_text(catalog_text)
+            # `servicebook check` (a pre-commit hook, a merge request's job) after a build and an
+            # edit: the pages from the build's store, every file rendered in memory
+            page.write_text(original + f"\nA revision note, number {i}, checked by the benchmark.\n")
+            checked.append(run([*servicebook(root)[:1], "check", "--source", str(root / "site")], root))
     finally:
         page.write_text(original)
         catalog.write_text(catalog_text)
@@ -199,6 +204,7 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         ("servicebook next one-page change", median(again), ""),
         ("servicebook one SLO changed", median(record), ""),
         ("servicebook serve: edit, rebuilt", served, ""),
+        ("servicebook check, one page changed", median(checked), ""),
     ]
     if competitors and name != "20k":  # MkDocs and Hugo at 20k: minutes, and nothing new to learn
         mkdocs = [str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-f", str(root / "mkdocs.yml")]

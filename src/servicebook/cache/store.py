@@ -24,6 +24,11 @@ The policy, in one place:
 - *prune*: after a successful build, entries that neither this build, the one before it, nor
   the last two builds that built a past release used are dropped (so a release built next
   still finds what the last one stored, and an editing session does not grow it without end).
+  A `check` opens the store without counting as a build (`counted=False`): what it stores is
+  marked used as by the last build, and what it reads is not marked at all, so that a check
+  between two builds never makes the second drop what the first stored (the releases' pages,
+  the kept outputs' memo) nor moves the marks `serve`'s builds carry; a check never prunes,
+  the next build does.
 """
 
 from __future__ import annotations
@@ -75,8 +80,9 @@ class Store:
     """The store of one site. Every failure to read or write it means 'not stored'; `damaged`
     lists the entries that were found altered (their checksum does not match)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, *, counted: bool = True) -> None:
         self.path = path
+        self.counted = counted  # a build's opening: a generation of its own (see the module's *prune*)
         self.generation = 0
         self.damaged: list[tuple[str, str]] = []  # (kind, key) of entries that did not match their checksum
         self._db: sqlite3.Connection | None = None
@@ -106,8 +112,8 @@ class Store:
             self.give_back_space()
 
     @classmethod
-    def for_site(cls, source: Path, *, enabled: bool = True) -> Store:
-        return cls(site_folder(source) / STORE_FILE if enabled else None)
+    def for_site(cls, source: Path, *, enabled: bool = True, counted: bool = True) -> Store:
+        return cls(site_folder(source) / STORE_FILE if enabled else None, counted=counted)
 
     @property
     def usable(self) -> bool:
@@ -150,8 +156,9 @@ class Store:
             # one per output, beside its manifest: what lets a build tell at a glance that nothing
             # changed since (site/fresh.py); forgotten with the manifest
             db.execute("CREATE TABLE IF NOT EXISTS stamps (output TEXT PRIMARY KEY, text TEXT NOT NULL)")
-            self.generation = _number(db, "generation") + 1
-            db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
+            self.generation = _number(db, "generation") + (1 if self.counted else 0)
+            if self.counted:
+                db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
             db.execute("COMMIT")
         except BaseException:
             db.close()
@@ -305,6 +312,8 @@ class Store:
             self._chain = base[0] if base else self.generation - 1
 
     def _mark(self, names: list[str], *, carried: bool = True) -> None:
+        if carried and not self.counted:  # what a check reads (see the module's *prune*)
+            return
         if self.marked is not None:
             self.marked.update(names)
             if carried and self._carried is not None:  # marked by the last build: its row stands

@@ -27,11 +27,20 @@ from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.git.history import Timeline, TimelineMemo, load_timeline, release_changes
 from servicebook.git.releases import discover
-from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, build_info, changed_since, open_repo, shallow_warning
+from servicebook.git.repo import (
+    BUILD_INPUTS,
+    CATALOG_FILE,
+    CONTENT_DIR,
+    Repo,
+    build_info,
+    changed_since,
+    open_repo,
+    shallow_warning,
+)
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import HistoryView
-from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, survey
+from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, list_sources, survey
 from servicebook.site.heap import at_end_only, give_back
 from servicebook.site.links import CheckedPaths, check_files
 from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, PageStore, load
@@ -63,30 +72,67 @@ __all__ = ["Interrupted", "Options", "Report", "build", "check", "gather"]
 
 def check(options: Options, repo: Repo | None) -> tuple[Loaded, Report]:
     """`build` without its write stage: every source loaded and validated, every file rendered in
-    memory, the same path and link checks; nothing is written. It reads only the working tree: no
-    past releases (nothing links into v/ without them) and no history (the history's pages are
-    rendered as a build outside git renders them: the changes page without entries). `repo`: what
-    git says about the source (open_repo; None outside git)."""
+    memory, the same path and link checks; nothing is written but the store. It reads only the
+    working tree: no past releases (nothing links into v/ without them) and no history (the
+    history's pages are rendered as a build outside git renders them: the changes page without
+    entries). `repo`: what git says about the source (open_repo; None outside git).
+
+    The pages are gathered through the store every build of the site shares (`_check_cache`), as
+    a build gathers them: a page whose sources and servicebook are unchanged is taken from it,
+    its located problems, anchors and links with it, and the pages read again are stored for
+    the next check or build; the search index and catalog.json are made from what the last
+    build or check stored of them, as a build's are. The store is a cache, not an output (mypy
+    and ruff keep theirs): a hook that only ever checks gets faster on its second run. The
+    verdict is the one a check without a store gives (the same keys and entries a build
+    trusts); a store that cannot be read or written is done without."""
     # the collector's thresholds of a build: the default ones scan a large catalog's model again and
     # again while it is read (10,000 offerings: 14.9 → 14.2 CPU s, bench/README.md)
     batch_collections()
-    loaded, report = gather(options, action="check", build=build_info(repo, options.env))
-    assert loaded.site is not None
-    workers = worker_count(options.env)
-    try:
-        files = render_site(
-            loaded.site,
-            options.source,
-            history=Timeline(available=False),
-            workers=workers,
-            source_prefix=repo.prefix if repo is not None else "",
-            compiled=_compiled_templates(options),  # as a build's: `check` in CI or a hook is a process of its own
+    with _check_cache(options) as (cache, content):
+        store = cache.store if cache is not None else None
+        loaded, report = gather(
+            options, action="check", build=build_info(repo, options.env), cache=cache, store=store, content=content
         )
-    except RenderError as exc:  # the warnings found so far are reported with it, not dropped for it
-        raise BuildFailed((*report.warnings, *exc.problems), action="check") from None
-    _complete(options, loaded, files, [], {})
-    _verify(options, loaded, files, set(), (), report.warnings, action="check")
+        assert loaded.site is not None
+        try:
+            files = render_site(
+                loaded.site,
+                options.source,
+                history=Timeline(available=False),
+                workers=worker_count(options.env),
+                source_prefix=repo.prefix if repo is not None else "",
+                compiled=_compiled_templates(options),  # as a build's: `check` in CI or a hook is a process of its own
+                # the search index made from the last index's words, catalog.json from its stored
+                # sections, as a build's are (search.index_files, outputs.stored_sections)
+                store=store,
+                search_made_of=loaded.page_digests if store is not None else None,
+                catalog_key=cache.hashes.get(CATALOG_FILE) if cache is not None and cache.hashes is not None else None,
+            )
+        except RenderError as exc:  # the warnings found so far are reported with it, not dropped for it
+            raise BuildFailed((*report.warnings, *exc.problems), action="check") from None
+        _complete(options, loaded, files, [], {})
+        _verify(options, loaded, files, set(), (), report.warnings, action="check")
     return loaded, report
+
+
+@contextlib.contextmanager
+def _check_cache(options: Options) -> Iterator[tuple[BuildCache | None, ContentListed | None]]:
+    """A check's view of the site's store, with the hashes of the source files its page keys are
+    made of, and content/ as listed to hash them (load.load takes it); (None, None) without a
+    cache, or where the store cannot be opened. Opened without counting as a build
+    (cache/store.py, *prune*), committed and closed at the end, whatever happens. Its damaged
+    entries are not reported: a check's verdict is about the sources (such an entry is dropped,
+    and its page made again, all the same)."""
+    if not options.cache:
+        yield None, None
+        return
+    with Store.for_site(options.source, counted=False) as store:
+        if not store.usable:
+            yield None, None
+            return
+        listed = list_sources(options.source, BUILD_INPUTS)
+        hashes, _ = listed.hashed(None)
+        yield BuildCache(store, hashes), listed.inside(CONTENT_DIR)
 
 
 def gather(
