@@ -12,11 +12,12 @@ import textwrap
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from servicebook.site.parallel import IN_FLIGHT, MAX_CHUNK, halves, map_shared
+from servicebook.site.parallel import IN_FLIGHT, MAX_CHUNK, beside, halves, map_shared
 
 
 def _square(offset: int, item: int) -> int:
@@ -254,3 +255,60 @@ def test_a_caller_that_stops_asking_ends_the_other_process() -> None:
     assert len(there) == 1
     with pytest.raises(ProcessLookupError):  # ended and waited for
         os.kill(there.pop(), 0)
+
+
+def _say_pid(write: int) -> None:
+    os.write(write, str(os.getpid()).encode())
+
+
+def test_beside_does_its_work_in_another_process_while_the_caller_goes_on() -> None:
+    read, write = os.pipe()
+    try:
+        with beside(partial(_say_pid, write), workers=2) as other:
+            mine = os.getpid()  # the caller's own work, meanwhile
+            assert other.wait()
+        assert int(os.read(read, 32)) != mine
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def _fail() -> None:
+    raise OSError("no space left on device")
+
+
+def test_beside_says_when_its_work_failed_and_does_none_with_one_worker() -> None:
+    with beside(_fail, workers=2) as other:
+        assert not other.wait()
+    read, write = os.pipe()
+    try:
+        with beside(partial(_say_pid, write), workers=1) as other:
+            assert not other.wait()  # not done: the caller does it
+        os.set_blocking(read, False)
+        with pytest.raises(BlockingIOError):
+            os.read(read, 32)
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def _say_pid_and_wait(write: int) -> None:
+    _say_pid(write)
+    signal.pause()
+
+
+def test_leaving_beside_without_waiting_ends_its_process() -> None:
+    read, write = os.pipe()
+    try:
+        pid = 0
+        with (
+            pytest.raises(RuntimeError, match="the caller's own work failed"),
+            beside(partial(_say_pid_and_wait, write), workers=2),
+        ):
+            pid = int(os.read(read, 32))
+            raise RuntimeError("the caller's own work failed")
+        with pytest.raises(ProcessLookupError):  # killed and reaped
+            os.kill(pid, 0)
+    finally:
+        os.close(read)
+        os.close(write)

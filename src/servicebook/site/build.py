@@ -329,6 +329,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 catalog_lines=_catalog_lines(options.memory),
                 views=_views(options.memory),
                 paging=_paging(options.memory),
+                first=cache.previous is None,  # then nothing is kept (BuildCache.reuse)
             )
         except RenderError as exc:
             raise BuildFailed((*report.warnings, *release_problems, *exc.problems)) from None

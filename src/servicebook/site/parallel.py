@@ -16,7 +16,7 @@ import mmap
 import os
 import signal
 import threading
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -185,6 +185,69 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             pool.shutdown(wait=True, cancel_futures=True)
     finally:
         threading.excepthook = shown
+
+
+class Beside:
+    """The process `beside` forked, as its caller sees it."""
+
+    def __init__(self, pid: int | None) -> None:
+        self._pid = pid
+
+    def wait(self) -> bool:
+        """Wait for the other process to end: whether it did all of its work (False where there
+        was none, or it failed or was killed)."""
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return False
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status) == 0
+
+    def stop(self) -> None:
+        """End the other process at once, if it has not been waited for."""
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+@contextlib.contextmanager
+def beside(fn: Callable[[], object] | None, workers: int) -> Iterator[Beside]:
+    """fn() in one forked process while the caller goes on with work of its own (with two CPUs or
+    more, `workers`, and fork; else, or without `fn`, nothing is done): for work that needs
+    nothing the caller does meanwhile, where the caller's own work keeps one core and the other is
+    idle. The caller asks `wait()` whether it was done, and does itself what was not; leaving the
+    block without waiting (an exception) kills the process."""
+    pid = _fork(fn) if fn is not None and workers >= 2 and hasattr(os, "fork") else None
+    other = Beside(pid)
+    try:
+        yield other
+    finally:
+        other.stop()
+
+
+def _fork(fn: Callable[[], object]) -> int | None:
+    # SIGINT blocked until the new process ignores it (as in _init): the parent alone answers Ctrl-C
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had: the caller does all of it
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return None
+    if pid == 0:  # pragma: no cover - the forked process, which leaves by os._exit alone
+        status = 1
+        try:
+            gc.disable()  # (what it makes, it frees; the parent's garbage is the parent's to collect)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            _die_with_parent()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            fn()
+            status = 0
+        finally:
+            os._exit(status)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    return pid
 
 
 def halves(

@@ -6,6 +6,7 @@ large sites spool them to a folder."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import operator
 import re
@@ -26,7 +27,7 @@ from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.heap import give_back
-from servicebook.site.links import SharedLinks
+from servicebook.site.links import SharedLinks, safe_path
 from servicebook.site.outputs import CatalogLines, add_site_outputs, data_specs
 from servicebook.site.paging import (
     Part,
@@ -40,8 +41,8 @@ from servicebook.site.paging import (
     page_parts,
     tools_part,
 )
-from servicebook.site.parallel import map_shared
-from servicebook.site.search import KIND_LABELS, SearchMemory
+from servicebook.site.parallel import beside, map_shared
+from servicebook.site.search import KIND_LABELS, SearchMemory, text_files
 from servicebook.site.stamps import Carried, RenderedStore, render_stamped
 from servicebook.site.teams import team_specs, teams_view
 from servicebook.site.templates import (
@@ -219,6 +220,7 @@ def render_site(
     paging: PartsMemo | None = None,
     search_made_of: Mapping[str, str] | None = None,
     catalog_key: str | None = None,
+    first: bool = False,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -242,7 +244,7 @@ def render_site(
     made it already, for the page keys. `search_made_of`: what each policy page's search record
     is made of (load.Loaded `page_digests`; search.index_files `made_of`). `catalog_key`: the
     key of the catalog's bytes, by which the `store` keeps catalog.json's catalog sections
-    (outputs.stored_sections; the command line).
+    (outputs.stored_sections; the command line). `first`: `reuse` keeps nothing (no last build).
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -257,7 +259,16 @@ def render_site(
     # every page, never also holds the many small objects they are built from.
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
         store = shared
-    data = data_specs(site, view, store, workers, search_texts, catalog_lines, search_made_of, catalog_key)
+    # A first build (`first`: nothing of a last build can be kept) writes the search index's text
+    # fragments, a file each policy page made of that page alone, from another process while this
+    # one makes the index, a core's work the other core was idle for (inodes, most of it: the
+    # data files' pool spent most of its time on them); the index's own are those that match
+    early = first and search_texts is None and site.federation is None and bool(view.pages)
+    writer = functools.partial(_write_early, view, spool) if early and spool is not None else None
+    with beside(writer, workers) as other:
+        data = data_specs(site, view, store, workers, search_texts, catalog_lines, search_made_of, catalog_key)
+        written = other.wait()
+    made = _made_early(view, data, spool, written) if writer is not None else range(0)
     give_back()  # what the search index freed, before the render workers are forked from this process
     # every page, data file and asset of the site: a link to one of them needs no later check
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
@@ -266,7 +277,7 @@ def render_site(
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried)
     renderer = Renderer(env, specs, common, layouts, spool, known, list(data))
     del data  # the renderer's list is the only hold on the data files' makers: emptied once they are made
-    _render_pages(files, renderer, reuse, workers, progress)
+    _render_pages(files, renderer, reuse, workers, progress, made)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
         if name.endswith(".css"):
@@ -278,6 +289,49 @@ def render_site(
     moved = frozenset(map(_PATH, itertools.compress(specs, moving)))
     add_site_outputs(files, site, changes, moved)
     return files
+
+
+EarlyText = tuple[str, str, Callable[[], bytes]]  # a text fragment's path, inputs and maker (search.text_files)
+
+
+def _early(path: str, inputs: str, make: Callable[[], bytes]) -> EarlyText:
+    return path, inputs, make
+
+
+def _write_early(view: SiteView, spool: Path) -> None:
+    """The search index's text fragments (search.text_files) into the `spool` folder, as
+    `templates.render_one` writes a data file there; in the process `render_site` forks for it."""
+    folders: set[Path] = set()
+    for path, _, make in text_files(view, _early):
+        if not safe_path(path):
+            raise ValueError(f"{path} is outside the site")  # not written early: made with the others
+        target = spool / path
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        target.write_bytes(make())
+
+
+def _made_early(view: SiteView, data: tuple[DataSpec, ...], spool: Path | None, written: bool) -> range:
+    """The places in `data` of the data files `_write_early` wrote: the index's text fragments,
+    its last files, when it wrote every one and each is the index's own (the same path, the
+    same inputs); else none, and whatever it wrote is removed (made again with the others)."""
+    start = len(data) - len(view.pages)
+    texts = text_files(view, _early)
+    if written and start >= 0:
+        same = map(_same_file, data[start:], texts)
+        if all(same) and next(texts, None) is None:
+            return range(start, len(data))
+        texts = text_files(view, _early)
+    if spool is not None:
+        for path, _, _ in texts:
+            if safe_path(path):
+                (spool / path).unlink(missing_ok=True)
+    return range(0)
+
+
+def _same_file(job: DataSpec, text: EarlyText) -> bool:
+    return job.path == text[0] and job.inputs == text[1]
 
 
 def site_history(site: model.SiteContent, timeline: Timeline | None, releases: Iterable[Release]) -> HistoryView | None:
@@ -346,6 +400,7 @@ def _render_pages(
     reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None,
     workers: int,
     progress: Phases | None = None,
+    made: range = range(0),
 ) -> None:
     """Every page of the renderer's specs, then every data file, into `files`, in order: the file
     `reuse` names when it has one, else made (into the spool folder, when there is one). A
@@ -355,14 +410,20 @@ def _render_pages(
     specs, data = renderer.specs, renderer.data
     paths = [job.path for job in specs] + [job.path for job in data]
     kept, remade = _kept(renderer, reuse)
+    # the data files in the spool folder already (`made`: `_made_early`), unless kept after all
+    ready = set(_ready(renderer, kept, made))
     todo = list(itertools.compress(range(len(kept)), map(operator.is_, kept, itertools.repeat(None))))
+    if ready:
+        todo = [i for i in todo if i not in ready]
     data_todo, pages_todo = [i for i in todo if i >= len(specs)], [i for i in todo if i < len(specs)]
     if workers > 1:  # compiled once here rather than once in every worker
         for name in sorted({specs[i].template for i in pages_todo}):
             with contextlib.suppress(jinja2.TemplateError, RenderError):  # reported, located, by the page's render
                 renderer.env.get_template(name)
     if progress is not None:
-        progress.expect(len(todo))
+        progress.expect(len(todo) + len(ready))
+        if ready:
+            progress.advance(len(ready))
     done = progress.advance if progress is not None else None
     shared = SharedLinks()
 
@@ -376,7 +437,7 @@ def _render_pages(
     )
     # where the data files made here went (their specs are let go below), as strings (a `Path` each
     # held about 7 MiB more at 20,000 pages); a kept one is where `reuse` says
-    places = {i: str(spooled(renderer, i)) for i in data_todo} if renderer.spool is not None else {}
+    places = {i: str(spooled(renderer, i)) for i in (*data_todo, *ready)} if renderer.spool is not None else {}
     data.clear()
     give_back()
     pages = map_shared(render_one, renderer, pages_todo, workers, done=done, keep=keep)
@@ -390,7 +451,7 @@ def _render_pages(
     others: Iterable[int] = range(len(paths))
     if renderer.spool is not None and not files:
         files.put_kept(paths, kept)
-        others = sorted({*todo, *remade})
+        others = sorted({*todo, *remade, *ready})
     for i in others:
         path = paths[i]
         result = results.get(i)
@@ -403,6 +464,18 @@ def _render_pages(
             files[path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
             files.scans[path] = result[1]
+
+
+def _ready(renderer: Renderer, kept: list[str | bytes | None], made: range) -> Iterator[int]:
+    """The places of the data files at `made` in the renderer's data (in the spool folder
+    already: `_made_early`) that are not kept. One kept after all is taken from where `reuse`
+    says, and removed from the spool folder."""
+    first = len(renderer.specs)
+    for n in made:
+        if kept[first + n] is None:
+            yield first + n
+        else:
+            spooled(renderer, first + n).unlink(missing_ok=True)
 
 
 def _kept(

@@ -588,7 +588,7 @@ def index_files(
     files += [made for _, made in kept.values()]
     fragment = routes.search_fragment
     if memory is None:  # a file each, kept by nothing (20,000 at 20,000 pages)
-        files += [file(fragment("t", rid), page.html_sha256, partial(_text_file, page)) for rid, page in pages.items()]
+        files += _text_files(pages, file)
         return tuple(files)
     texts: KeptFiles = {}
     look: Iterable[int] = policy
@@ -610,6 +610,21 @@ def index_files(
         memory.texts = texts
         memory.made_as = file
     return tuple(files)
+
+
+def text_files(view: SiteView, file: Callable[[str, str, Callable[[], bytes]], F]) -> Iterator[F]:
+    """The index's text fragments, a file each policy page, as `index_files` makes them, in its
+    order (the same paths, inputs and makers) without the rest of the index: each is its page's
+    alone. Not for an organisation site (whose records `index_files` labels by team)."""
+    if view.site.federation is not None:
+        raise ValueError("an organisation site's text fragments are made with its index")
+    records = search_records(view, unmade=True)  # (only their kinds are read: the policy pages' ids)
+    return _text_files(dict(zip(_policy_ids(_kinds(records), len(records)), view.pages, strict=True)), file)
+
+
+def _text_files(pages: dict[int, model.Page], file: Callable[[str, str, Callable[[], bytes]], F]) -> Iterator[F]:
+    fragment = routes.search_fragment
+    return (file(fragment("t", rid), page.html_sha256, partial(_text_file, page)) for rid, page in pages.items())
 
 
 def _record_texts(
