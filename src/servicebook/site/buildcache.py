@@ -499,6 +499,8 @@ class BuildCache:
         cache.output_as_left()  # now, before the write stage swaps another marker in
         if cache.memory is not None:  # serve: what its last build marked used is moved at once
             survey.store.carry(cache.memory.used)
+        else:  # the command line: what the build before it marked, as the store holds it
+            survey.store.carry_stored()
         return cache
 
     # -- pages and catalogs (load.PageStore) ----------------------------------------------------
