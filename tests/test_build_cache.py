@@ -701,6 +701,29 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     assert stored == len(pages) + 1 and catalogs == 1
 
 
+def test_an_entrys_checksum_is_the_sha256_of_its_data_its_htmls_sha256_and_its_text_each_after_its_length(
+    tmp_path,
+) -> None:
+    # SHA-256, not the cache keys' BLAKE2b: a rebuild checks every kept page's entry, and SHA-256
+    # has the processor's own instructions on most machines (bench/README.md, cli9)
+    data, html, text = '["é"]', "<p>Ünïcode</p>", "the text"
+    html_sha256 = hashlib.sha256(html.encode()).hexdigest()
+    whole = b"".join(len(p.encode()).to_bytes(8, "little") + p.encode() for p in (data, html_sha256, text))
+    assert checksum_of(data, html, text) == hashlib.sha256(whole).hexdigest()
+    with Store(tmp_path / "store.sqlite") as store:
+        store.put("page", "k", Entry(data, html, text))
+        assert store.get("page", ["k"]) == {"k": Entry(data, html, text)}
+    db = sqlite3.connect(tmp_path / "store.sqlite")
+    try:
+        db.execute("UPDATE entries SET text = 'the text!'")
+        db.commit()
+    finally:
+        db.close()
+    with Store(tmp_path / "store.sqlite") as store:
+        assert store.get("page", ["k"]) == {}
+        assert store.damaged == [("page", "k")]
+
+
 @pytest.mark.parametrize("checksum", ["left as it was", "forged too", "forged too, not UTF-8"])
 def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the_store(
     run, built, tmp_path, checksum: str

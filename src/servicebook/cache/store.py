@@ -43,7 +43,7 @@ from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.folder import CACHE_DIR, prepare, site_folder
 
 STORE_FILE = "store.sqlite"
-SCHEMA = 5  # bump when the tables change shape, entries are named differently, or what a checksum is of
+SCHEMA = 6  # bump when the tables change shape, entries are named differently, or what a checksum is of
 BUSY_SECONDS = 5  # how long a build waits for another build's write before going on without
 WAL_LIMIT = 4 * 1024 * 1024  # bytes of write-ahead log kept on disk after a checkpoint
 _CHUNK = 500  # keys per SELECT … IN (…)
@@ -636,7 +636,15 @@ def checksum(data: str, html: str | bytes, text: str) -> str:
 
 
 def _checksum(data: str, html_sha256: str, text: str) -> str:
-    return digest(data, html_sha256, text)
+    """The SHA-256 of the three parts, each after its length (as `digest` takes its parts), not
+    `digest`'s BLAKE2b: a rebuild checks the entry of every page it keeps (~12 MB at 5,000 pages),
+    and SHA-256 has the processor's own instructions on most machines (x86's SHA extensions,
+    ARMv8's): 0.020 → 0.014 CPU s for the 5k site's pages (bench/README.md, cli9)."""
+    raw = data.encode("utf-8", "surrogatepass")
+    sha = html_sha256.encode("utf-8", "surrogatepass")
+    more = text.encode("utf-8", "surrogatepass")
+    parts = (len(raw).to_bytes(8, "little"), raw, len(sha).to_bytes(8, "little"), sha, len(more).to_bytes(8, "little"))
+    return hashlib.sha256(b"".join((*parts, more))).hexdigest()
 
 
 def _key(kind: str, key: str) -> str:
