@@ -714,6 +714,29 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     assert stored == len(pages) + 1 and catalogs == 1
 
 
+def test_an_entrys_checksum_is_the_sha256_of_its_data_its_htmls_sha256_and_its_text_each_after_its_length(
+    tmp_path,
+) -> None:
+    # SHA-256, not the cache keys' BLAKE2b: a rebuild checks every kept page's entry, and SHA-256
+    # has the processor's own instructions on most machines (bench/README.md, cli9)
+    data, html, text = '["é"]', "<p>Ünïcode</p>", "the text"
+    html_sha256 = hashlib.sha256(html.encode()).hexdigest()
+    whole = b"".join(len(p.encode()).to_bytes(8, "little") + p.encode() for p in (data, html_sha256, text))
+    assert checksum_of(data, html, text) == hashlib.sha256(whole).hexdigest()
+    with Store(tmp_path / "store.sqlite") as store:
+        store.put("page", "k", Entry(data, html, text))
+        assert store.get("page", ["k"]) == {"k": Entry(data, html, text)}
+    db = sqlite3.connect(tmp_path / "store.sqlite")
+    try:
+        db.execute("UPDATE entries SET text = 'the text!'")
+        db.commit()
+    finally:
+        db.close()
+    with Store(tmp_path / "store.sqlite") as store:
+        assert store.get("page", ["k"]) == {}
+        assert store.damaged == [("page", "k")]
+
+
 @pytest.mark.parametrize("checksum", ["left as it was", "forged too", "forged too, not UTF-8"])
 def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the_store(
     run, built, tmp_path, checksum: str
@@ -927,18 +950,23 @@ _BUILDS = [
 ]
 
 
-def _kept_after_each(path: Path, *, carry: bool) -> list[set[str]]:
+def _kept_after_each(path: Path, *, carry: bool, stored: bool = False) -> list[set[str]]:
+    """What the store keeps after each of _BUILDS; with `carry`, `serve`'s rebuilds carry what their
+    last build marked (Store.carry); with `stored`, every other build (the command line's) carries
+    what the build before it marked as the store holds it (Store.carry_stored)."""
     kept: list[set[str]] = []
     last: tuple[int, object] | None = None
     for stores, uses, rebuild, release in _BUILDS:
         with Store(path) as store:
-            if carry:
+            if stored and not (carry and rebuild):
+                store.carry_stored()
+            elif carry:
                 store.carry(last if rebuild else None)  # type: ignore[arg-type]
             store.touch("page", list(uses))
             for key in stores:
                 store.put("page", key, Entry(key))
             store.record(str(path.parent / "out"), ["{}"], built_release=release)
-            last = (store.generation, store.marked)
+            last = (store.generation, store.marked) if store.marked is not None else None  # (as `serve` keeps it)
         db = sqlite3.connect(path)
         try:
             kept.append({k for (k,) in db.execute("SELECT key FROM entries")})
@@ -958,6 +986,48 @@ def test_a_serve_rebuild_keeps_and_drops_what_any_build_does_without_moving_its_
     marked = _kept_after_each(tmp_path / "marked" / "store.sqlite", carry=False)
     assert carried == marked
     assert [len(k) for k in marked] != [len(k) for k in marked[:1]] * len(marked)  # (pruning did drop some)
+
+
+def test_a_command_line_build_keeps_and_drops_what_any_build_does_without_moving_the_rows_of_the_build_before(
+    tmp_path,
+) -> None:
+    # A build of the command line carries what the build before it marked, read from the store
+    # (Store.carry_stored: a one-page rebuild of 5,000 pages wrote ~5,400 rows again to move them
+    # to its generation), between and after `serve`'s runs of rebuilds and a release: what pruning
+    # keeps after each build is what it keeps when every build marks all it uses.
+    carried = _kept_after_each(tmp_path / "carried" / "store.sqlite", carry=True, stored=True)
+    stored = _kept_after_each(tmp_path / "stored" / "store.sqlite", carry=False, stored=True)
+    marked = _kept_after_each(tmp_path / "marked" / "store.sqlite", carry=False)
+    assert carried == marked
+    assert stored == marked
+
+
+def test_a_one_page_rebuild_from_the_command_line_writes_no_used_row_again_for_what_it_kept(run, tmp_path) -> None:
+    """The store's rows of what the build before marked used and a command-line rebuild used again
+    stay as they are (Store.carry_stored), not moved to its generation one by one: the pages' rows
+    but the edited page's are as they were; each rebuild equals a build from nothing."""
+    site = generated_site(tmp_path / "site", pages=60)
+
+    def pages_rows() -> dict[str, int]:
+        db = sqlite3.connect(site / ".servicebook-cache" / "store.sqlite")
+        try:
+            return dict(db.execute("SELECT key, generation FROM used WHERE key LIKE '4.page:%'").fetchall())
+        finally:
+            db.close()
+
+    pages = len(list((site / "content").glob("*.md")))
+    page = sorted((site / "content").glob("*.md"))[30]
+    assert run("build", "--source", site).exit_code == 0
+    for n in range(3):
+        before = pages_rows()
+        page.write_text(page.read_text() + f"\nSentence {n} added.\n")
+        result = run("build", "--source", site)
+        assert result.exit_code == 0, result.output
+        after = pages_rows()
+        # but the edited page's: its last text's row put back to the build before, its new text's made
+        assert len(after) == pages + 1
+        assert len([k for k, g in before.items() if after.get(k) == g]) == pages - 1
+    assert tree(site / "public") == clean_build(run, site, tmp_path)
 
 
 def _large_manifest(pages: int) -> Manifest:

@@ -480,3 +480,45 @@ def test_a_page_added_after_a_stamped_build_is_found_by_listing_its_folder(run, 
     assert {p: b for p, b in tree(stamped / "public").items() if p != ".servicebook-build"} == {
         p: b for p, b in clean_build(run, stamped, tmp_path).items() if p != ".servicebook-build"
     }
+
+
+def test_a_one_page_rebuild_looks_again_only_at_the_output_folders_its_write_stage_touched(
+    run, stamped, tmp_path, monkeypatch
+) -> None:
+    """The stamp's listing of the output after a one-page rebuild takes the identity of each
+    folder the write stage did not touch from the spare's check just before it (write.py
+    `_settled`, ~5,400 folders looked at twice at 5,000 pages): each is the folder's identity
+    then; the next build finds nothing changed without listing the output, and the site is a
+    clean build's."""
+    page = stamped / "content" / "change-approval.md"
+    real = fresh._written_folders
+    taken: list[tuple[dict[str, tuple[int, int, int]], list[str]]] = []
+
+    def spied(output: str, paths: list[str], settled=None):  # type: ignore[no-untyped-def]
+        written = real(output, paths, settled)
+        assert written is not None
+        taken.append((dict(settled or {}), [folder for folder, *_ in written[0]]))
+        return written
+
+    monkeypatch.setattr(fresh, "_written_folders", spied)
+    for n in range(3):
+        page.write_text(page.read_text() + f"\nReviewed by team {n}.\n")
+        _settle(stamped)  # (a source written within the last seconds: no stamp is recorded)
+        result = run("build", "--source", stamped)
+        assert result.exit_code == 0, result.output
+    settled, folders = taken[-1]
+    looked_at = [folder for folder in folders if folder not in settled]
+    pages = [folder for folder in folders if folder.startswith("policies/")]
+    assert len(pages) > 5
+    assert [folder for folder in pages if folder in looked_at] == ["policies/change-approval"]
+    assert len(looked_at) < len(folders) / 2
+    for folder, identity in settled.items():
+        info = (stamped / "public" / folder).stat()
+        assert identity == (info.st_mtime_ns, info.st_ino, info.st_nlink), folder
+    with monkeypatch.context() as refusing:
+        refusing.setattr(fresh, "_list_output", lambda *args: pytest.fail("the output was listed"))
+        again = run("build", "--source", stamped)
+    assert "Nothing changed since the last build" in again.output
+    assert {p: b for p, b in tree(stamped / "public").items() if p != ".servicebook-build"} == {
+        p: b for p, b in clean_build(run, stamped, tmp_path).items() if p != ".servicebook-build"
+    }

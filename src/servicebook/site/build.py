@@ -208,7 +208,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
                 # build left it, or none: a restored one (CI) is a copy the next job restores
                 # again, at other inodes, and its folders' identities would be of no use there
                 folders = cache.previous is None or cache.output_as_left()
-                found.record_stamp(cache.written, report, folders=folders)
+                found.record_stamp(cache.written, report, folders=folders, settled=cache.settled_folders)
         except KeyboardInterrupt:
             raise Interrupted(replaced=True, previous=had_site) from None
         options.progress.end()

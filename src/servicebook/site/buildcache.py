@@ -479,6 +479,8 @@ class BuildCache:
         self.written: dict[str, list[int]] | None = None  # what the write stage put in the output (write.py)
         self.memory: PageMemory | None = None  # a long-running process's (serve): the manifest is kept there too
         self._replaced: Mapping[str, list[int]] = {}  # the output's files the write stage replaces (`spare_journal`)
+        # the output's folders the write stage left as it found them, with their identities (`record_spare`)
+        self.settled_folders: Mapping[str, tuple[int, int, int]] = {}
         self._published: dict[str, str] | None = None  # see `published_hashes`
         self._kept: KeptMemo | None = None  # the command line's KeptMemo (`kept_memo`), recorded with the manifest
         self._kept_texts: dict[str, str] = {}  # the text of each of its parts as read back
@@ -499,6 +501,8 @@ class BuildCache:
         cache.output_as_left()  # now, before the write stage swaps another marker in
         if cache.memory is not None:  # serve: what its last build marked used is moved at once
             survey.store.carry(cache.memory.used)
+        else:  # the command line: what the build before it marked, as the store holds it
+            survey.store.carry_stored()
         return cache
 
     # -- pages and catalogs (load.PageStore) ----------------------------------------------------
@@ -923,6 +927,7 @@ class BuildCache:
         the manifest, by `record`), for the next build's `spare_journal`."""
         if journal is None or self.output is None:
             return
+        self.settled_folders = journal.settled  # for the stamp (fresh.Survey `record_stamp`)
         record = spare_record(journal, self.spare, self._replaced.keys())
         if record is not None:
             self.store.put("spare", str(self.output), Entry(record.to_json()))

@@ -1030,10 +1030,19 @@ def _listing(files: str, marker: int, folders: list[_Folder], nlinks: Mapping[st
     return Listing(files, "\0".join(known), identities.tobytes(), listed)
 
 
-def _written_folders(output: str, paths: list[str]) -> tuple[list[_Folder], dict[str, int]] | None:
+# A folder's (modification time, inode, link count), as `_written_folders` takes it.
+_Identity = tuple[int, int, int]
+
+
+def _written_folders(
+    output: str, paths: list[str], settled: Mapping[str, _Identity] | None = None
+) -> tuple[list[_Folder], dict[str, int]] | None:
     """The folders of an output holding the files `paths` ("" the output itself), each with its
     identity now and the names in it, and for each the difference between its link count and
-    the folders `paths` put in it (0 on file systems that count them, as ext4 does)."""
+    the folders `paths` put in it (0 on file systems that count them, as ext4 does). A folder
+    of `settled` (the write stage's word that it did not touch it, write.py `_settled`) has the
+    identity found there, without an `lstat` (~5,400 folders at 5,000 pages, each looked at just
+    before by the spare's check, SpareRecord `holds`); the output itself is always looked at."""
     names: dict[str, list[str]] = {"": []}
     for path in paths:
         folder, _, name = path.rpartition("/")
@@ -1049,13 +1058,17 @@ def _written_folders(output: str, paths: list[str]) -> tuple[list[_Folder], dict
         return None
     try:
         look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
-        infos = map(look, [folder or "." for folder in names])
-        for (folder, inside), info in zip(names.items(), infos, strict=True):
-            if not stat.S_ISDIR(info.st_mode):
-                return None
+        taken = (settled or {}).get
+        for folder, inside in names.items():
+            known = taken(folder) if folder else None
+            if known is None:
+                info = look(folder or ".")
+                if not stat.S_ISDIR(info.st_mode):
+                    return None
+                known = (info.st_mtime_ns, info.st_ino, info.st_nlink)
             inside.sort()
-            found.append((folder, info.st_mtime_ns, info.st_ino, inside))
-            nlinks[folder] = info.st_nlink - 2
+            found.append((folder, known[0], known[1], inside))
+            nlinks[folder] = known[2] - 2
         for folder in names:
             if folder:
                 nlinks[folder.rpartition("/")[0]] -= 1
@@ -1130,15 +1143,30 @@ class Survey:
         self._record(found, report, listing)
         return report
 
-    def record_stamp(self, outputs: Mapping[str, list[int]], report: Report, *, folders: bool = True) -> None:
+    def record_stamp(
+        self,
+        outputs: Mapping[str, list[int]],
+        report: Report,
+        *,
+        folders: bool = True,
+        settled: Mapping[str, _Identity] | None = None,
+    ) -> None:
         """Record the stamp (see `Stamp`) of the sources as this survey listed them and of the output
         holding `outputs`, what the build put in it; when every source had settled, else nothing
         (the next build then reads the manifest). Without `folders`, the stamp holds no `Listing`
-        of the output (its folders are not looked at): the next build into it lists them once."""
-        self._record(outputs, report, None, folders=folders)
+        of the output (its folders are not looked at): the next build into it lists them once.
+        `settled`: folders the write stage did not touch, with their identities as found before
+        it (write.py `_settled`), not looked at again (`_written_folders`)."""
+        self._record(outputs, report, None, folders=folders, settled=settled)
 
     def _record(
-        self, outputs: Mapping[str, list[int]], report: Report, listing: Listing | None, *, folders: bool = True
+        self,
+        outputs: Mapping[str, list[int]],
+        report: Report,
+        listing: Listing | None,
+        *,
+        folders: bool = True,
+        settled: Mapping[str, _Identity] | None = None,
     ) -> None:
         key, listed = self.key, self.listed
         if key is None or listed is None or self.options.memory is not None:
@@ -1154,7 +1182,7 @@ class Survey:
         names = "\0".join(paths)
         ids = array("q", itertools.chain.from_iterable(map(outputs.__getitem__, paths)))
         if listing is None and folders:
-            written = _written_folders(str(self.output), paths)
+            written = _written_folders(str(self.output), paths, settled)
             if written is not None:
                 listing = _listing(names, marker[2], *written)
         stamp = Stamp(

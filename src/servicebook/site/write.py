@@ -168,6 +168,11 @@ class SpareJournal:
         self.spare: tuple[int, int] | None = None  # of the spare folder, if `differs` says what it holds
         self.spare_hollow = False  # the spare may have empty folders
         self.left = False  # the spare is made of the output's own files (a first build's: `_leave_spare`)
+        # the command line's: each folder below the spare as its record's check found it (SpareRecord
+        # `holds`), then, after write_site, each folder below the output it made of the spare that
+        # the write stage did not touch, as found then (`settled`): (mtime, inode, link count)
+        self.folders: dict[str, tuple[int, int, int]] = {}
+        self.settled: dict[str, tuple[int, int, int]] = {}
 
     def forget(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -220,8 +225,9 @@ class SpareRecord:
         except (ValueError, TypeError, LookupError):
             return None
 
-    def holds(self, spare: Path) -> bool:
-        """Whether `spare` is still the folder recorded, holding what the record says (see above)."""
+    def holds(self, spare: Path, seen: dict[str, tuple[int, int, int]] | None = None) -> bool:
+        """Whether `spare` is still the folder recorded, holding what the record says (see above);
+        when it is, each folder below it with its (mtime, inode, link count) as found, in `seen`."""
         if self.spare != _folder_identity(spare):
             return False
         folders = self.folders.split("\0") if self.folders else []
@@ -249,6 +255,8 @@ class SpareRecord:
             for info, held in zip(below, list(inside.values())[1:], strict=True):
                 if not stat.S_ISDIR(info.st_mode) or info.st_ctime_ns >= written or info.st_nlink - 2 != held:
                     return False
+            if seen is not None:
+                seen.update(zip(folders, [(i.st_mtime_ns, i.st_ino, i.st_nlink) for i in below], strict=True))
             return True
         except OSError:
             return False
@@ -266,7 +274,7 @@ def recorded_journal(
     journal = SpareJournal()
     journal.outputs = dict(outputs)
     journal.output = _folder_identity(output)
-    if spare is not None and record is not None and record.holds(spare):
+    if spare is not None and record is not None and record.holds(spare, journal.folders):
         journal.differs = set(record.differs)
         journal.spare = record.spare
     return journal
@@ -437,7 +445,9 @@ def write_site(
     journaled = journal is not None and journal.applies(output, spare)
     differs = journal.differs if journal is not None else set()
     was_hollow = journal is not None and journal.hollow
+    seen: Mapping[str, tuple[int, int, int]] = {}  # the spare's folders as its record's check found them
     if journal is not None:
+        seen = journal.folders
         journal.forget()  # until this build says what it left
     changed: set[str] | None = None  # the paths looked at, when the journal spared listing the spare
     tree_files = _flat_trees(trees or {}, tree_files or {}) if flat_trees else tree_files
@@ -499,7 +509,30 @@ def write_site(
         found = _identities(output, files, links, copied)
     if journal is not None:
         _journal(journal, output, spare, found, before, changed, left, kept=kept, hollow=(bool(hollow), was_hollow))
+        journal.settled = _settled(seen, changed, hollow)
     return found
+
+
+def _settled(
+    seen: Mapping[str, tuple[int, int, int]], changed: Collection[str] | None, hollow: Collection[str]
+) -> dict[str, tuple[int, int, int]]:
+    """The folders of an output made of the spare, where only the paths `changed` were looked at
+    (`_reconcile_known`; None: the spare was listed, or not used) and the empty folders `hollow`
+    made, that the write stage did not touch:
+    those of `seen` (the spare's, as its record's check found them before) that hold none of those
+    paths at any depth. Entries are added to, removed from, or made in no other folder, so each
+    keeps the identity found (the stamp's listing takes them from here, fresh.py `_written_folders`:
+    a folder changed since by anyone else has another modification time, and the next build looks
+    at it, as it would at one changed after being looked at)."""
+    if changed is None:
+        return {}
+    touched: set[str] = set()
+    for path in itertools.chain(changed, hollow):
+        folder = path
+        while folder and folder not in touched:
+            touched.add(folder)
+            folder = folder.rpartition("/")[0]
+    return {folder: ids for folder, ids in seen.items() if folder not in touched}
 
 
 def _journal(
