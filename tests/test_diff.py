@@ -7,6 +7,7 @@ import html as htmllib
 import json
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -713,17 +714,46 @@ def test_a_misspelt_revision_gets_a_did_you_mean(git_site, run) -> None:
     )
 
 
+def fetch_as_told(clone, stderr: str) -> None:
+    """Run the git command an error message gives, as a person pastes it."""
+    command = re.search(r"`(git fetch [^`]+)`", stderr)
+    assert command, stderr
+    subprocess.run(command[1].split(), cwd=clone, check=True, capture_output=True)
+
+
 @pytest.mark.git
 def test_a_remote_branch_that_was_not_fetched_says_how_to_fetch_it(git_site, run, tmp_path) -> None:
-    # a CI checkout of a pull request: the remote is known, its base branch was never fetched
+    # a CI checkout of a pull request: the remote is known, its base branch was never fetched, and
+    # the clone keeps one branch only, so a plain `git fetch origin release` would not keep it
+    git_site.git("branch", "release")
     clone = tmp_path / "checkout"
     git_site.git("clone", "-q", "--single-branch", "--branch", "main", str(git_site.root), str(clone))
     result = run("diff", "--source", clone, "origin/release...HEAD")
     assert result.exit_code == 2
     assert result.stderr == (
         "error: unknown revision 'origin/release': no commit, branch or tag has that name; the remote 'origin' "
-        "is known but its branch 'release' was not fetched: `git fetch origin release`\n"
+        "is known but its branch 'release' was not fetched: `git fetch origin release:refs/remotes/origin/release`\n"
     )
+    fetch_as_told(clone, result.stderr)
+    assert run("diff", "--source", clone, "origin/release...HEAD").exit_code == 0
+
+
+@pytest.mark.git
+def test_a_shallow_clone_is_told_the_one_fetch_that_brings_the_base_branch_and_the_history(
+    git_site, run, tmp_path
+) -> None:
+    git_site.edit("objective: 99.5", "objective: 99.9")
+    git_site.commit("raise")
+    git_site.git("branch", "release", "HEAD~1")
+    clone = tmp_path / "checkout"
+    git_site.git("clone", "-q", "--depth", "1", "--branch", "main", f"file://{git_site.root}", str(clone))
+    result = run("diff", "--source", clone, "origin/release...HEAD")
+    assert result.exit_code == 2
+    assert "`git fetch --unshallow origin release:refs/remotes/origin/release`" in result.stderr
+    fetch_as_told(clone, result.stderr)
+    done = run("diff", "--source", clone, "origin/release...HEAD", "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert [c["kind"] for c in json.loads(done.stdout)["changes"]] == ["slo.objective"]
 
 
 @pytest.mark.git
