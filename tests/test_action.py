@@ -136,6 +136,7 @@ def test_check_diff_and_build_write_the_outputs_the_action_declares(runner, pull
         "site": "${{ steps.build.outputs.site }}",
         "diff-summary": "${{ steps.diff.outputs.summary }}",
         "diff-file": "${{ steps.diff.outputs.markdown }}",
+        "diff-weakened": "${{ steps.diff.outputs.weakened }}",
     }
     assert (
         STEPS["Build the site"]["id"] == "build" and STEPS["Describe the change in the catalog's terms"]["id"] == "diff"
@@ -149,8 +150,18 @@ def test_fail_on_weakened_fails_after_writing_the_diff(runner, pull_request) -> 
         **{"diff-base": "main", "fail-on-weakened": "true"},
     )
     assert diff.returncode == 3
-    assert "diff: 1 change(s) weaken a commitment (--fail-on weakened)" in diff.stderr
-    assert diff.outputs["summary"].startswith("1 change(s): 1 weaken")
+    # the job fails with an annotation that says where the diff is, and every output is written
+    # first: a later step that runs on failure (to post the diff) reads them
+    assert (
+        "::error title=servicebook::1 change(s) weaken a commitment (fail-on-weakened): the diff is on the job's "
+        "summary page and in the diff-file output"
+    ) in diff.stdout
+    assert diff.outputs == {
+        "markdown": str(runner.temp / "servicebook-diff.md"),
+        "summary": "1 change(s): 1 weaken a commitment, 0 strengthen one, 0 neutral",
+        "weakened": "1",
+    }
+    assert "⚠️ **Weakens a commitment:**" in (runner.temp / "servicebook-diff.md").read_text()
     pull_request.git("checkout", "-q", "main")
     same = runner.run(
         "Describe the change in the catalog's terms",
@@ -236,3 +247,7 @@ def test_an_unknown_base_fails_with_servicebooks_message(runner, pull_request) -
     assert done.returncode == 2
     assert "error:" in done.stderr and "origin/main" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+    # the diff-file output is set all the same: a comment posted from it says why there is no diff
+    said = Path(done.outputs["markdown"]).read_text()
+    assert "**The catalogs could not be compared:** unknown revision 'origin/main'" in said
+    assert "weakened" not in done.outputs

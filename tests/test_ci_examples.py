@@ -23,7 +23,7 @@ import yaml
 from servicebook.cli import main
 from servicebook.git.repo import BUILD_INPUTS
 
-from .conftest import REPO
+from .conftest import REPO, SITES, GitSite
 
 EXAMPLES = REPO / "examples" / "ci"
 GITHUB = sorted((EXAMPLES / "github").glob("*.yml"))
@@ -139,7 +139,7 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict"] in commands
     assert [
         "diff", "--source", "SERVICEBOOK_SOURCE", "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
-        "--format", "json", "--fail-on", "fail_on",
+        "--format", "json",
     ] in commands  # fmt: skip
     assert servicebook_commands("\n".join(jobs["pages"]["script"])) == [
         ["build", "--source", "SERVICEBOOK_SOURCE", "--output", "public", "strict"]
@@ -147,6 +147,56 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     assert jobs["pages"]["artifacts"]["paths"] == ["public"]
     assert jobs["pages"]["cache"]["paths"] == ["servicebook-cache.tar"]  # see the test below
     assert jobs[".servicebook"]["variables"]["GIT_DEPTH"] == "0"
+
+
+def run_review_job(tmp_path: Path, fail_on: str) -> tuple[int, str, Path]:
+    """The component's `servicebook-review` script, line by line as GitLab runs it (the first line
+    that fails ends the job), in the clone of a merge request that lowers an objective: its exit
+    status, its log and the checkout (where the artifacts are)."""
+    _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
+    shutil.copytree(SITES / "minimal", tmp_path / "upstream")
+    upstream = GitSite(tmp_path / "upstream")
+    upstream.commit("Initial catalog")
+    upstream.git("checkout", "-q", "-b", "lower-slo")
+    upstream.edit("objective: 99.5", "objective: 99")
+    upstream.commit("Lower the pipelines' objective")
+    checkout = tmp_path / "checkout"
+    upstream.git("clone", "-q", "--branch", "lower-slo", str(upstream.root), str(checkout))
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "SERVICEBOOK_BOT_TOKEN"},
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "SERVICEBOOK_SOURCE": ".",
+        "SERVICEBOOK_STRICT": "false",
+        "SERVICEBOOK_FAIL_ON": fail_on,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+    }
+    log = ""
+    for line in jobs["servicebook-review"]["script"]:
+        done = subprocess.run(["sh", "-ec", line], cwd=checkout, env=env, capture_output=True, text=True, check=False)
+        log += done.stdout + done.stderr
+        if done.returncode != 0:
+            return done.returncode, log, checkout
+    return 0, log, checkout
+
+
+@pytest.mark.git
+def test_the_gitlab_review_job_fails_a_weakening_merge_request_after_making_its_artifacts(tmp_path) -> None:
+    status, log, checkout = run_review_job(tmp_path, "true")
+    assert status == 3, log
+    assert log.endswith(
+        "error: 1 change(s) weaken a commitment (the component's fail-on-weakened input): the diff is above, "
+        "and in the catalog-diff.md artifact\n"
+    )
+    assert "⚠️ **Weakens a commitment:** SLO “Pipeline availability”" in (checkout / "catalog-diff.md").read_text()
+    assert json.loads((checkout / "catalog-diff.json").read_text())["summary"]["weakened"] == 1
+    assert "Traceback" not in log
+
+
+@pytest.mark.git
+def test_the_gitlab_review_job_with_fail_on_weakened_off_passes_and_still_shows_the_diff(tmp_path) -> None:
+    status, log, _ = run_review_job(tmp_path, "false")
+    assert status == 0, log
+    assert "⚠️ **Weakens a commitment:**" in log
 
 
 @pytest.mark.parametrize("source", [".", "docs/catalog"])

@@ -7,6 +7,7 @@ import html as htmllib
 import json
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -54,14 +55,42 @@ CASES = {
             )
         ],
     ),
-    "window changed": (
-        [("window: 30d", "window: 28d")],
+    # A new window is a new promise even at the same objective: judged by its length (a longer
+    # window lets a longer incident fit in the error budget), and at the same length a calendar
+    # window judges only whole months where a rolling one judges every span of it.
+    "window lengthened": (
+        [("window: 30d", "window: 90d")],
         [
             (
-                "neutral",
+                "weakened",
                 "slo.window",
-                "SLO “Pipeline availability” of “CI pipelines” window changed from rolling 30 days to rolling 28 days "
-                "(error budget 3 h 36 min → 3 h 21 min 36 s)",
+                "SLO “Pipeline availability” of “CI pipelines” window lengthened from rolling 30 days to rolling 90 "
+                "days: a longer incident fits in its error budget (error budget 3 h 36 min per rolling 30 days → "
+                "10 h 48 min per rolling 90 days)",
+            )
+        ],
+    ),
+    "window shortened": (
+        [("window: 30d", "window: 7d")],
+        [
+            (
+                "strengthened",
+                "slo.window",
+                "SLO “Pipeline availability” of “CI pipelines” window shortened from rolling 30 days to rolling 7 "
+                "days: a shorter incident breaks it (error budget 3 h 36 min per rolling 30 days → 50 min 24 s per "
+                "rolling 7 days)",
+            )
+        ],
+    ),
+    "window from rolling to calendar": (
+        [("window: 30d", "window: calendar-month")],
+        [
+            (
+                "weakened",
+                "slo.window",
+                "SLO “Pipeline availability” of “CI pipelines” window changed from rolling 30 days to calendar "
+                "month: only whole months are judged: an incident across the turn of a month is split in two "
+                "(error budget 3 h 36 min per rolling 30 days → 3 h 36 min per calendar month)",
             )
         ],
     ),
@@ -75,9 +104,10 @@ CASES = {
                 "from 3 h 36 min per rolling 30 days to 7 h 12 min per calendar month",
             ),
             (
-                "neutral",
+                "weakened",
                 "slo.window",
-                "SLO “Pipeline availability” of “CI pipelines” window changed from rolling 30 days to calendar month",
+                "SLO “Pipeline availability” of “CI pipelines” window changed from rolling 30 days to calendar "
+                "month: only whole months are judged: an incident across the turn of a month is split in two",
             ),
         ],
     ),
@@ -267,6 +297,33 @@ def test_fail_on_weakened_exits_3_only_when_something_weakens(git_site, run) -> 
     result = run("diff", "--source", git_site.root, "HEAD", "--fail-on", "weakened")
     assert result.exit_code == 3
     assert result.stderr == "diff: 1 change(s) weaken a commitment (--fail-on weakened)\n"
+
+
+@pytest.mark.git
+def test_a_calendar_window_made_rolling_of_the_same_length_strengthens_the_promise(git_site, run) -> None:
+    git_site.edit("window: 30d", "window: calendar-quarter")
+    git_site.commit("quarterly")
+    git_site.edit("window: calendar-quarter", "window: 91d")
+    git_site.commit("every 91 days")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    assert [(c["effect"], c["text"]) for c in json.loads(result.stdout)["changes"]] == [
+        (
+            "strengthened",
+            "SLO “Pipeline availability” of “CI pipelines” window changed from calendar quarter to rolling 91 days: "
+            "every 91 days are judged, not only whole quarters (error budget 10 h 55 min 12 s per calendar quarter "
+            "→ 10 h 55 min 12 s per rolling 91 days)",
+        )
+    ]
+
+
+@pytest.mark.git
+def test_a_lengthened_window_fails_the_weakened_gate_of_a_pull_request(git_site, run) -> None:
+    git_site.edit("window: 30d", "window: 90d")
+    result = run("diff", "--source", git_site.root, "HEAD", "--fail-on", "weakened")
+    assert result.exit_code == 3
+    assert "- ⚠️ **Weakens a commitment:** SLO “Pipeline availability” of “CI pipelines” window lengthened" in (
+        result.stdout
+    )
 
 
 @pytest.mark.git
@@ -657,17 +714,46 @@ def test_a_misspelt_revision_gets_a_did_you_mean(git_site, run) -> None:
     )
 
 
+def fetch_as_told(clone, stderr: str) -> None:
+    """Run the git command an error message gives, as a person pastes it."""
+    command = re.search(r"`(git fetch [^`]+)`", stderr)
+    assert command, stderr
+    subprocess.run(command[1].split(), cwd=clone, check=True, capture_output=True)
+
+
 @pytest.mark.git
 def test_a_remote_branch_that_was_not_fetched_says_how_to_fetch_it(git_site, run, tmp_path) -> None:
-    # a CI checkout of a pull request: the remote is known, its base branch was never fetched
+    # a CI checkout of a pull request: the remote is known, its base branch was never fetched, and
+    # the clone keeps one branch only, so a plain `git fetch origin release` would not keep it
+    git_site.git("branch", "release")
     clone = tmp_path / "checkout"
     git_site.git("clone", "-q", "--single-branch", "--branch", "main", str(git_site.root), str(clone))
     result = run("diff", "--source", clone, "origin/release...HEAD")
     assert result.exit_code == 2
     assert result.stderr == (
         "error: unknown revision 'origin/release': no commit, branch or tag has that name; the remote 'origin' "
-        "is known but its branch 'release' was not fetched: `git fetch origin release`\n"
+        "is known but its branch 'release' was not fetched: `git fetch origin release:refs/remotes/origin/release`\n"
     )
+    fetch_as_told(clone, result.stderr)
+    assert run("diff", "--source", clone, "origin/release...HEAD").exit_code == 0
+
+
+@pytest.mark.git
+def test_a_shallow_clone_is_told_the_one_fetch_that_brings_the_base_branch_and_the_history(
+    git_site, run, tmp_path
+) -> None:
+    git_site.edit("objective: 99.5", "objective: 99.9")
+    git_site.commit("raise")
+    git_site.git("branch", "release", "HEAD~1")
+    clone = tmp_path / "checkout"
+    git_site.git("clone", "-q", "--depth", "1", "--branch", "main", f"file://{git_site.root}", str(clone))
+    result = run("diff", "--source", clone, "origin/release...HEAD")
+    assert result.exit_code == 2
+    assert "`git fetch --unshallow origin release:refs/remotes/origin/release`" in result.stderr
+    fetch_as_told(clone, result.stderr)
+    done = run("diff", "--source", clone, "origin/release...HEAD", "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert [c["kind"] for c in json.loads(done.stdout)["changes"]] == ["slo.objective"]
 
 
 @pytest.mark.git

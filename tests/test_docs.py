@@ -13,9 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from servicebook.catalog.schema import reference_markdown
+from servicebook.cli import main
 
 from .conftest import REPO
 
@@ -212,3 +214,33 @@ def test_output_shown_after_a_block_is_what_it_prints(path, tmp_path, serviceboo
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
         )  # fmt: skip
         assert done.stdout == shown
+
+
+def leaf_commands(group: click.Group, ctx: click.Context, path: tuple[str, ...] = ()) -> dict[str, click.Command]:
+    """Every command a user types, by its words (`export openslo`), with its options."""
+    out: dict[str, click.Command] = {}
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
+        if isinstance(command, click.Group):
+            out |= leaf_commands(command, ctx, (*path, name))
+        else:
+            out[" ".join((*path, name))] = command
+    return out
+
+
+def test_the_readme_command_table_says_what_each_commands_help_does() -> None:
+    """Each option in the README's table of commands is one that command takes, and the sentence
+    under it names the commands without --source, as their --help shows."""
+    readme = README.read_text()
+    commands = leaf_commands(main, click.Context(main))
+    options = {name: {o for p in c.params for o in p.opts} for name, c in commands.items()}
+    rows = re.findall(r"^\| `servicebook ([a-z]+)([^`]*)` \|", readme, re.M)
+    assert len(rows) >= 10
+    for name, rest in rows:
+        takes = set().union(*(opts for full, opts in options.items() if full.split()[0] == name))
+        for option in re.findall(r"--[a-z][a-z-]*", rest):
+            assert option in takes, f"README: servicebook {name}{rest}: {option}"
+    without = sorted({name.split()[0] for name, opts in options.items() if "--source" not in opts})
+    assert without == ["import", "init", "schema"]
+    assert "Every command that reads a catalog (all but `init`, `import` and `schema`) takes `--source DIR`" in readme

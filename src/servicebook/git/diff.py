@@ -20,7 +20,14 @@ from typing import Literal
 
 from servicebook import routes
 from servicebook.catalog import model
-from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent, hours_text
+from servicebook.catalog.slo import (
+    effective_support,
+    error_budget,
+    format_minutes,
+    format_percent,
+    hours_text,
+    window_days,
+)
 from servicebook.catalog.validate import changed_span, minutes_text, parse_days, read_record
 from servicebook.content.markdown import markdown_parser, outline
 from servicebook.errors import Problem, printable
@@ -397,18 +404,7 @@ def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[m
                 )
             )
         if x.window != y.window:
-            # With a new objective too, the budgets are in the objective's line, each with its window.
-            same = f" (error budget {bx.text} → {by.text})" if x.objective == y.objective else ""
-            out.append(
-                Change(
-                    "slo.window",
-                    subject,
-                    "neutral",
-                    f"{name} window changed from {bx.window_text} to {by.window_text}{same}",
-                    x.window,
-                    y.window,
-                )
-            )
+            out.append(_window_change(subject, name, x, y))
         if x.sli != y.sli:
             out.append(
                 Change("slo.sli", subject, "neutral", f"{name} measures something else: SLI changed", x.sli, y.sli)
@@ -437,6 +433,42 @@ def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[m
             )
         out += _slices(subject, name, x, y)
     return out
+
+
+def _window_change(subject: str, name: str, x: model.SLO, y: model.SLO) -> Change:
+    """A new window is a new promise, judged at the same objective (a new objective is a change of
+    its own): over a longer window the error budget grows, so one incident may last longer before
+    the promise is broken (30 days → 90 days: 3 h 36 min → 10 h 48 min at 99.5 %), and a calendar
+    window judges only whole months or quarters, where a rolling one of the same length judges every
+    span of it (an incident across the turn of a month is split between two months). Longer, or
+    calendar instead of rolling at the same length, weakens; shorter, or rolling instead of
+    calendar, strengthens. docs/reviewing-changes.md says why, with the figures."""
+    bx, by = error_budget(x), error_budget(y)
+    old_days, new_days = window_days(x.window)[0], window_days(y.window)[0]
+    old_calendar, new_calendar = x.window.startswith("calendar-"), y.window.startswith("calendar-")
+    weakened = (new_days, new_calendar) > (old_days, old_calendar)
+    if new_days > old_days:
+        verb, why = "lengthened", "a longer incident fits in its error budget"
+    elif new_days < old_days:
+        verb, why = "shortened", "a shorter incident breaks it"
+    else:  # a rolling window and a calendar one of the same length
+        period = (by if new_calendar else bx).window_text.removeprefix("calendar ")
+        verb = "changed"
+        if new_calendar:
+            why = f"only whole {period}s are judged: an incident across the turn of a {period} is split in two"
+        else:
+            why = f"every {new_days} days are judged, not only whole {period}s"
+    # With a new objective too, the budgets are in the objective's line, each with its window.
+    budgets = f" (error budget {bx.text} per {bx.window_text} → {by.text} per {by.window_text})"
+    return Change(
+        "slo.window",
+        subject,
+        "weakened" if weakened else "strengthened",
+        f"{name} window {verb} from {bx.window_text} to {by.window_text}: {why}"
+        f"{budgets if x.objective == y.objective else ''}",
+        x.window,
+        y.window,
+    )
 
 
 def _slices(subject: str, name: str, x: model.SLO, y: model.SLO) -> list[Change]:

@@ -246,7 +246,7 @@ def resolve(repo: Repo, revision: str) -> str:
             raise UsageProblem(
                 f"'{revision}' names a {kind} ({named[:12]}), not a commit; name a commit, branch or tag"
             )
-        hint = (
+        hint = _unfetched_branch(repo, revision) or (
             " (this is a shallow clone: run `git fetch --unshallow`)"
             if repo.shallow
             else _near_revision(repo, revision)
@@ -258,9 +258,28 @@ def resolve(repo: Repo, revision: str) -> str:
 KNOWN_SHOWN = 10  # branches a hint names before "and N more"
 
 
+def _unfetched_branch(repo: Repo, revision: str) -> str:
+    """The fetch that makes `REMOTE/BRANCH` known, when REMOTE is a remote of this clone: a CI
+    checkout fetches only what it builds. The fetch names where the branch goes, since a clone made
+    with `--single-branch` or `--depth` (one branch only) would not keep it for a plain
+    `git fetch origin main`; a shallow clone fetches its whole history with it."""
+    name = revision.split("~", 1)[0].split("^", 1)[0]
+    remote, slash, branch = name.partition("/")
+    if not (slash and branch) or remote not in (git(repo.root, "remote") or "").split():
+        return ""
+    if find_commit(repo.root, name):  # the branch is there: `origin/main~50` goes further back than it
+        return ""
+    unshallow = "--unshallow " if repo.shallow else ""
+    return (
+        f"; the remote '{remote}' is known but its branch '{branch}' was not fetched: "
+        f"`git fetch {unshallow}{remote} {branch}:refs/remotes/{remote}/{branch}`"
+    )
+
+
 def _near_revision(repo: Repo, revision: str) -> str:
-    """What a revision that names nothing was probably meant to be: a remote's branch that was
-    not fetched (a CI checkout fetches only what it builds), or a branch or tag spelled alike."""
+    """What a revision that names nothing was probably meant to be: a commit further back than the
+    history goes, or a branch or tag spelled alike (a remote's branch that was not fetched is
+    `_unfetched_branch`'s)."""
     name = revision.split("~", 1)[0].split("^", 1)[0]
     back = re.fullmatch(r"[^~^]+(?:~[0-9]*)+", revision)  # `HEAD~5`, `main~2~3`: back along first parents
     if back and find_commit(repo.root, name):
@@ -269,10 +288,6 @@ def _near_revision(repo: Repo, revision: str) -> str:
             before = int(count) - 1
             return f"; {name} has {before} commit{'s' if before != 1 else ''} before it"
     remote, slash, branch = name.partition("/")
-    if slash and branch and remote in (git(repo.root, "remote") or "").split():
-        return (
-            f"; the remote '{remote}' is known but its branch '{branch}' was not fetched: `git fetch {remote} {branch}`"
-        )
     refs = git(repo.root, "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags", "refs/remotes")
     known = (refs or "").split()
     if slash and branch in known:  # `origin/main` where there is no remote, only the branch

@@ -214,13 +214,18 @@ class Reader:
             except (KeyError, TypeError, ValueError):
                 pass
         data = data if data is not None else self._data(blob)
-        if len(data) > MAX_PAGE_BYTES:  # the build refuses it; the history only notes that it changed
-            info = PageInfo(page_slug(path), path, page_slug(path), (), hashlib.sha256(data).hexdigest())
-        else:
-            info = page_info(path, page_slug(path), data)
+        # a page too large is refused by the build; the history only notes that it changed
+        info = unread_page(path, data) if len(data) > MAX_PAGE_BYTES else page_info(path, page_slug(path), data)
         self.pages[blob, path] = info
         self._disk(blob).put(key, encode(info))
         return info
+
+
+def unread_page(path: str, data: bytes) -> PageInfo:
+    """A page known only by its path and bytes, not parsed: enough to tell that it changed (its
+    digest is the one `page_info` gives the same bytes), for a page a diff finds the same on both
+    sides, or one too large to read."""
+    return PageInfo(page_slug(path), path, page_slug(path), (), hashlib.sha256(data).hexdigest())
 
 
 def _outline_info(outline: PageOutline) -> PageInfo:
