@@ -120,6 +120,26 @@ def test_a_repository_with_git_attributes_is_exported_whole(tmp_path: Path) -> N
     assert not (sources.folder / "content/ignored.md").exists()
 
 
+def test_the_users_and_the_systems_git_attributes_do_not_change_a_release(tmp_path: Path, monkeypatch) -> None:
+    """A release is its commit's: the attributes files of whoever builds it (`~/.config/git/attributes`,
+    `core.attributesFile` in `~/.gitconfig`) are not in the commit, and `git archive` must not follow
+    them (a global `*.md export-ignore` left every policy page out of every release). The commit's
+    own `.gitattributes` still applies (above)."""
+    site, commits = _history(tmp_path / "site")
+    plain = {c: _exported(site.root, c, tmp_path / "plain") for c in commits}
+    home = tmp_path / "home"
+    (home / ".config" / "git").mkdir(parents=True)
+    (home / ".config" / "git" / "attributes").write_text("*.md export-ignore\n")
+    (home / "attributes").write_text("catalog.yaml export-ignore\n* export-subst\n")
+    (home / ".gitconfig").write_text(f"[core]\n\tattributesFile = {home / 'attributes'}\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for commit in commits:
+        assert _exported(site.root, commit, tmp_path / "their") == plain[commit], commit
+    sources = _moved_through(site.root, commits, tmp_path)
+    assert sources.moved == len(commits) - 1  # no attributes of the commit's: each later one is a move
+
+
 def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "repo"
     root.mkdir()
