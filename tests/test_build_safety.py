@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXED_EPOCH, REPO
+from .conftest import FIXED_EPOCH, REPO, SITES, GitSite
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -93,6 +93,65 @@ def test_two_builds_are_byte_identical_whatever_the_environment(site_copy, tmp_p
     _build_in_subprocess(second, tmp_path / "out2", PYTHONHASHSEED="4242", TZ="America/Adak", LC_ALL="C.UTF-8")
     cmp = filecmp.dircmp(tmp_path / "out1", tmp_path / "out2")
     assert tree(tmp_path / "out1") == tree(tmp_path / "out2"), cmp.diff_files
+
+
+@pytest.mark.slow
+@pytest.mark.git
+def test_two_clones_built_by_two_people_give_byte_identical_sites(tmp_path) -> None:
+    """The same commit of a history with releases, cloned twice and built by two people, from the
+    installed code: other folders, umask, time zone, locale, hash seed, home folder and git
+    configuration (the second's says log.showRoot=false and names an attributes file that
+    export-ignores every page), every source file's modification time changed. Each file of the
+    two sites holds the same bytes (the umask sets their modes only)."""
+    (tmp_path / "origin").mkdir()
+    origin = GitSite(tmp_path / "origin")
+    shutil.copytree(SITES / "minimal/content", origin.root / "content")
+    origin.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    origin.commit("0.1")
+    origin.tag("v0.1")
+    origin.edit("objective: 99.5", "objective: 99")
+    origin.edit('version: "0.1"', 'version: "0.2"')
+    origin.commit("0.2, with a lower objective")
+    people = [
+        (0o022, "UTC", "C.UTF-8", "1", ""),
+        (0o077, "Pacific/Chatham", "C", "4242", "[log]\n\tshowRoot = false\n"),
+    ]
+    sites = []
+    for n, (umask, zone, locale, seed, config) in enumerate(people):
+        home = tmp_path / f"home {n}"
+        home.mkdir()
+        (home / "attributes").write_text("*.md export-ignore\n" if n else "")
+        (home / ".gitconfig").write_text(f"{config}[core]\n\tattributesFile = {home / 'attributes'}\n")
+        clone = tmp_path / f"clone {n}" / "site"
+        plain = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+        subprocess.run(["git", "clone", "-q", f"file://{origin.root}", str(clone)], check=True, env=plain)
+        for path in clone.rglob("*"):
+            if n and ".git" not in path.relative_to(clone).parts:
+                os.utime(path, (1_600_000_000 + len(str(path)), 1_600_000_000))
+        env = {**os.environ, "HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "TZ": zone}
+        env.update(LC_ALL=locale, PYTHONHASHSEED=seed, XDG_CONFIG_HOME=str(home / ".config"))
+        env.update(XDG_CACHE_HOME=str(home / ".cache"))
+        env.pop("SOURCE_DATE_EPOCH", None)  # each builds at its commit's date
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "build.py"),
+                "build",
+                "--source",
+                str(clone),
+                "--output",
+                str(clone / "public"),
+            ],
+            env=env,
+            capture_output=True,
+            check=True,
+            umask=umask,
+        )
+        sites.append(clone / "public")
+    assert (sites[0] / "v/0.1/index.html").is_file() and (sites[0] / "v/0.2/index.html").is_file()
+    first, second = tree(sites[0]), tree(sites[1])
+    assert sorted(first) == sorted(second)
+    assert [path for path in first if first[path] != second[path]] == []
 
 
 def test_crlf_and_bom_give_the_same_site(run, site_copy) -> None:

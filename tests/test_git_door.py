@@ -167,6 +167,7 @@ HOSTILE_CONFIG = {
     "i18n.logOutputEncoding": "ISO-8859-1",
     "status.showUntrackedFiles": "no",
     "tag.sort": "-refname",
+    "log.showRoot": "false",  # git log would show the first commit as changing nothing
 }
 
 

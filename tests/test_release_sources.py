@@ -4,7 +4,9 @@ move, exactly what exporting that commit from nothing writes (files, bytes, mode
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from servicebook.git import releases
 from servicebook.git.releases import Sources, export
 from servicebook.git.repo import open_repo
 
-from .conftest import SITES, GitSite
+from .conftest import REPO, SITES, GitSite
 
 pytestmark = pytest.mark.git
 
@@ -118,6 +120,26 @@ def test_a_repository_with_git_attributes_is_exported_whole(tmp_path: Path) -> N
     assert not (sources.folder / "content/ignored.md").exists()
 
 
+def test_the_users_and_the_systems_git_attributes_do_not_change_a_release(tmp_path: Path, monkeypatch) -> None:
+    """A release is its commit's: the attributes files of whoever builds it (`~/.config/git/attributes`,
+    `core.attributesFile` in `~/.gitconfig`) are not in the commit, and `git archive` must not follow
+    them (a global `*.md export-ignore` left every policy page out of every release). The commit's
+    own `.gitattributes` still applies (above)."""
+    site, commits = _history(tmp_path / "site")
+    plain = {c: _exported(site.root, c, tmp_path / "plain") for c in commits}
+    home = tmp_path / "home"
+    (home / ".config" / "git").mkdir(parents=True)
+    (home / ".config" / "git" / "attributes").write_text("*.md export-ignore\n")
+    (home / "attributes").write_text("catalog.yaml export-ignore\n* export-subst\n")
+    (home / ".gitconfig").write_text(f"[core]\n\tattributesFile = {home / 'attributes'}\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for commit in commits:
+        assert _exported(site.root, commit, tmp_path / "their") == plain[commit], commit
+    sources = _moved_through(site.root, commits, tmp_path)
+    assert sources.moved == len(commits) - 1  # no attributes of the commit's: each later one is a move
+
+
 def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "repo"
     root.mkdir()
@@ -138,3 +160,13 @@ def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_pa
     sources.at(repo, commits[1])
     assert _snapshot(sources.folder) == expected[1]
     assert sorted(_snapshot(sources.folder)) == sorted({*expected[0], "content/new.md"})
+
+
+def test_the_package_refuses_the_pythons_whose_tarfile_cannot_unpack_a_release() -> None:
+    """A release is unpacked from `git archive` with tarfile's `data` extraction filter (PEP 706),
+    which Python 3.11 gained in 3.11.4: on Debian 12's 3.11.2 every build with a release stopped on
+    an internal error. pip must refuse those Pythons at install time instead."""
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["requires-python"]
+    minimum = re.fullmatch(r">=(\d+)\.(\d+)(?:\.(\d+))?", declared)
+    assert minimum is not None, declared
+    assert tuple(int(n or 0) for n in minimum.groups()) >= (3, 11, 4)

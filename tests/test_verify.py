@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -214,6 +215,13 @@ def test_verify_refuses_a_shallow_clone_and_a_commit_it_does_not_have(
     unknown = cli("verify", "--source", repo.root, "--site", site)
     assert unknown.exit_code == 2
     assert "says it was built from commit 000000000000, which this repository does not have" in unknown.stderr
+    (tmp_path / "download").mkdir()  # an auditor with a downloaded site, outside any clone
+    outside = cli("verify", "--site", site, cwd=tmp_path / "download")
+    assert (outside.exit_code, outside.stderr) == (
+        2,
+        "error: . is not in a git repository: verify rebuilds the site from the history of the repository it was "
+        "built from; run it in a clone of that repository, or give the clone's folder with --source\n",
+    )
 
 
 def test_verify_rebuilds_from_the_commit_the_site_names_not_from_the_checkout(
@@ -379,3 +387,85 @@ def test_a_site_folder_that_does_not_exist_is_named_as_such(published: tuple[Git
     assert result.stderr == (
         f"error: there is no folder {tmp_path / 'nope'}: give --site the folder a build wrote (public by default)\n"
     )
+
+
+def test_one_release_copied_on_its_own_is_verified_with_version(
+    published: tuple[GitSite, Path, Path], tmp_path: Path
+) -> None:
+    """What an auditor downloads is often one release: `v/0.4/` of the site, as an archive unpacked
+    somewhere else. `--version 0.4` checks that folder against the release as the repository's
+    history (HEAD's) defines it, file by file, naming files as they are in the folder."""
+    repo, good, _ = published
+    head = repo.git("rev-parse", "HEAD").strip()[:12]
+    v03, v04 = (repo.git("rev-parse", f"{tag}^{{commit}}").strip()[:12] for tag in ("v0.3", "v0.4"))
+    folder = tmp_path / "download" / "0.4"
+    shutil.copytree(good / "v/0.4", folder)
+    result = cli("verify", "--source", repo.root, "--site", folder, "--version", "0.4")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Verified 1 release(s) (0.4) against a rebuild from commit {head}: every file matches a rebuild.\n"
+    )
+    # without --version, the first hint says how to check it
+    plain = cli("verify", "--source", repo.root, "--site", folder)
+    assert plain.exit_code == 1
+    hints = [line for line in plain.stderr.splitlines() if line.startswith("  hint: ")]
+    assert hints[0] == (
+        f"  hint: {folder} has no versions.json and no v/, and its catalog.json names commit {v04}, the commit of "
+        f"release 0.4: if it is that release's folder (v/0.4/ of a site, copied on its own), check it with "
+        f"`servicebook verify --site {folder} --version 0.4`"
+    )
+    # one file altered, one added: each named as it is in the folder
+    page = folder / "offerings/ci/index.html"
+    page.write_text(page.read_text().replace("99.5 %", "99.95 %"))
+    (folder / "extra.html").write_text("<p>Not from a build.</p>\n")
+    edited = cli("verify", "--source", repo.root, "--site", folder, "--version", "0.4")
+    assert edited.exit_code == 1
+    assert [line for line in edited.stderr.splitlines() if line.startswith("error:")] == [
+        "error: extra.html: not produced by a rebuild",
+        "error: offerings/ci/index.html: differs from a rebuild",
+    ]
+    # another release's folder passed off as 0.4
+    other = tmp_path / "download" / "0.3"
+    shutil.copytree(good / "v/0.3", other)
+    swapped = cli("verify", "--source", repo.root, "--site", other, "--version", "0.4")
+    assert swapped.exit_code == 1
+    assert swapped.stderr.splitlines()[0] == (
+        f"error: {other} is a build of commit {v03}, but release 0.4 in this repository is commit {v04} (tag v0.4)"
+    )
+
+
+def test_an_archive_given_as_the_site_says_to_unpack_it(published: tuple[GitSite, Path, Path], tmp_path: Path) -> None:
+    repo, good, _ = published
+    archive = tmp_path / "site.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(good, arcname=".")
+    result = cli("verify", "--source", repo.root, "--site", archive)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {archive} is a file, not a folder: if it is an archive of a site or of one release, unpack it "
+        f"(`mkdir unpacked && tar -xf {archive} -C unpacked`) and give --site the folder that holds its catalog.json\n",
+    )
+
+
+def test_a_published_file_that_cannot_be_read_is_a_difference_not_a_crash(
+    published: tuple[GitSite, Path, Path], site: Path, monkeypatch
+) -> None:
+    """A copy whose files came with their permissions (an archive unpacked by another user, a
+    mode 000 page) is checked by whoever may read it: a file they may not read is named, with
+    why, never a traceback. (The read is made to fail here because the tests run as root, whom
+    file modes do not stop.)"""
+    repo = published[0]
+    unreadable = site / "offerings" / "ci" / "index.html"
+    read_bytes = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    result = cli("verify", "--source", repo.root, "--site", site)
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        "error: offerings/ci/index.html: cannot be read (Permission denied), so it cannot be compared"
+    ]

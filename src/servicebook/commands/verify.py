@@ -15,7 +15,7 @@ from servicebook.site.verify import verify as run_verify
 @SOURCE
 @click.option(
     "--site",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file (an archive) is refused with what to do instead
     default=None,
     help="The published site to check.  [default: SOURCE/public]",
 )

@@ -64,7 +64,10 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
     cutoff = end_of_day(day)
     repo = open_repo(root)
     if repo is None:
-        raise UsageProblem(f"{not_in_git(root)}: `promised` reads the catalog's history")
+        raise UsageProblem(
+            f"{not_in_git(root)}: `promised` reads the catalog's history; run it in a clone of the catalog's "
+            "repository, or give the clone's folder with --source"
+        )
     files: dict[str, str] = {}
     changed: list[tuple[Commit, str | None, tuple[str, ...]]] = []  # each commit touching the catalog
     catalog_path = repo.path(CATALOG_FILE)
@@ -86,9 +89,14 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
     first = changed[0][0]
     boundary = repo.shallow and not first.parents  # the clone's history starts there, not the catalog's
     if boundary and (not before or before[-1][0] is first):
+        unknown = (  # the clone's first commit holds a catalog it may not have written: who did is unknown
+            f"which commit made {CATALOG_FILE} what it was on {day.isoformat()}"
+            if before
+            else f"what {CATALOG_FILE} said on {day.isoformat()}"
+        )
         raise UsageProblem(
             f"this shallow clone's history starts at commit {first.commit[:12]} of {utc_minute(first.date)}, so it "
-            f"cannot tell what {CATALOG_FILE} said on {day.isoformat()}; fetch the whole history first: {UNSHALLOW}"
+            f"cannot tell {unknown}; fetch the whole history first: {UNSHALLOW}"
         )
     if not before:
         raise UsageProblem(

@@ -161,18 +161,13 @@ class Sources:
 
 def _no_attributes(repo: Repo, commit: str) -> bool:
     """Whether no git attributes can apply to an export of `commit`: no `.gitattributes` anywhere
-    in its tree, no `info/attributes` in the repository, no attributes file of the user's or the
-    system's."""
+    in its tree, no `info/attributes` in the repository (the user's and the system's attributes
+    files never apply: runner.CONFIG)."""
     listed = git(repo.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
     if listed is None or any(p.rpartition("/")[2] == ".gitattributes" for p in listed.split("\0")):
         return False
     where = git(repo.root, "rev-parse", "--git-path", "info/attributes")
-    if where is None or (repo.root / where.strip()).exists():
-        return False
-    if git(repo.root, "config", "--get", "core.attributesFile") is not None:
-        return False
-    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return not any(Path(p).exists() for p in (f"{home}/git/attributes", "/etc/gitattributes"))
+    return where is not None and not (repo.root / where.strip()).exists()
 
 
 def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:

@@ -24,9 +24,14 @@ ENV_EXTRA: Mapping[str, str] = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_PAGER": "cat",
+    "GIT_ATTR_NOSYSTEM": "1",  # /etc/gitattributes: not the commit's (core.attributesFile below)
 }
 # What the user's configuration must not change in the output we parse: quoted paths,
-# signatures in `git log`, and the encoding of names and messages (tests/test_git_door.py).
+# signatures in `git log`, the encoding of names and messages, and the root commit's files in
+# `git log --raw` (with log.showRoot=false git lists none, and the first commit of the history
+# would seem to add nothing) (tests/test_git_door.py). And the attributes of the user's (and the
+# system's) own, which `git archive` would follow (a global `*.md export-ignore` left every policy
+# page out of the releases): a release is its commit's, with the commit's own .gitattributes only.
 CONFIG: tuple[str, ...] = (
     "-c",
     "core.quotepath=off",
@@ -34,6 +39,10 @@ CONFIG: tuple[str, ...] = (
     "log.showSignature=false",
     "-c",
     "i18n.logOutputEncoding=UTF-8",
+    "-c",
+    "log.showRoot=true",
+    "-c",
+    "core.attributesFile=/dev/null",
 )
 TIME_LIMIT = 600.0  # seconds for one git command; none of ours takes more than a few on a large history
 MISSING = "git is not installed (no `git` command on PATH)"

@@ -78,7 +78,10 @@ def verify(
     claim = read_claim(site)
     repo = open_repo(root)
     if repo is None:
-        raise UsageProblem(f"{not_in_git(root)}: verify rebuilds the site from its history")
+        raise UsageProblem(
+            f"{not_in_git(root)}: verify rebuilds the site from the history of the repository it was built from; "
+            "run it in a clone of that repository, or give the clone's folder with --source"
+        )
     if repo.shallow:
         raise UsageProblem(
             f"{root} is a shallow clone: past releases and the history cannot be rebuilt from it; "
@@ -100,18 +103,30 @@ def verify(
     if claim.date is not None:  # the root's build date: SOURCE_DATE_EPOCH or the commit's date
         environment["SOURCE_DATE_EPOCH"] = str(int(claim.date.timestamp()))
     published = _index(site / VERSIONS_JSON)
+    # One release's folder downloaded on its own: its catalog.json names the release's commit, and
+    # which commit is that release is the repository's to say, from the history of HEAD.
+    alone = len(only) == 1 and not published and not (site / routes.RELEASES).exists() and repo.head is not None
+    if alone and repo.head is not None:
+        commit = repo.head
     progress = progress if progress is not None else Phases()
     progress.enter(f"checking out {commit[:12]}")
     with _checkout(repo, commit) as (source, scratch):
         if only:
-            return _verify_releases(source, scratch, site, commit, only, published, environment, claim, progress)
+            return _verify_releases(
+                source, scratch, site, commit, only, published, environment, claim, progress, alone=alone
+            )
         return _verify_site(
-            source, scratch, site, commit, published, environment, claim, allow_dirty, versions, progress
+            source, scratch, site, commit, published, environment, claim, allow_dirty, versions, progress, repo.head
         )
 
 
 def read_claim(site: Path) -> Claim:
     document = site / "catalog.json"
+    if site.is_file():  # a site or a release downloaded as an archive
+        raise UsageProblem(
+            f"{site} is a file, not a folder: if it is an archive of a site or of one release, unpack it "
+            f"(`mkdir unpacked && tar -xf {site} -C unpacked`) and give --site the folder that holds its catalog.json"
+        )
     if not site.is_dir():
         raise UsageProblem(f"there is no folder {site}: give --site the folder a build wrote (public by default)")
     if document.exists() and not document.is_file():  # a FIFO: its read would wait for a writer for ever
@@ -165,6 +180,7 @@ def _verify_site(
     allow_dirty: bool,
     versions: bool = True,
     progress: Phases | None = None,
+    head: str | None = None,
 ) -> Verification:
 
     rebuilt = scratch / "site"
@@ -200,9 +216,24 @@ def _verify_site(
     differences = _with_links(differences, site, lambda _: True)
     checked = tuple(v for v in expected if v in published and v not in bad)
     advice = _advice(differences, commit, claim, bool(bad), versions)
-    if differences and expected and not published and not (site / "v").exists():
-        advice = (_no_versions_hint(expected), *advice)  # the likeliest explanation first
+    if differences and expected and not published and not (site / routes.RELEASES).exists():
+        hints = [_no_versions_hint(expected)]
+        alone = [v for v, entry in expected.items() if entry.get("commit") == claim.commit]
+        if alone:  # the likeliest explanation first: a release's commit that HEAD is not, one release's folder
+            hint = _release_folder_hint(site, claim.commit or "", alone[0])
+            hints = [hint, *hints] if claim.commit != head else [*hints, hint]
+        advice = (*hints, *advice)
     return Verification(commit, checked, root_check, (*unverified, *differences), advice)
+
+
+def _release_folder_hint(site: Path, commit: str, version: str) -> str:
+    """For a site with no releases whose commit is a release's: most likely that release's own
+    folder (`v/<version>/`), downloaded or copied on its own."""
+    return (
+        f"{site} has no {VERSIONS_JSON} and no {routes.RELEASES}, and its catalog.json names commit {commit[:12]}, "
+        f"the commit of release {version}: if it is that release's folder ({routes.release(version)} of a site, "
+        f"copied on its own), check it with `servicebook verify --site {site} --version {version}`"
+    )
 
 
 def _no_versions_hint(expected: Mapping[str, Mapping[str, object]]) -> str:
@@ -226,8 +257,11 @@ def _verify_releases(
     env: Mapping[str, str],
     claim: Claim,
     progress: Phases | None = None,
+    alone: bool = False,
 ) -> Verification:
-    """`--version`: only the named releases, each rebuilt on its own (the root is not checked)."""
+    """`--version`: only the named releases, each rebuilt on its own (the root is not checked).
+    `alone`: `site` is the folder of the one release named (`v/<version>/` copied on its own), and
+    `commit` the repository's HEAD, whose history says which commit that release is."""
     progress = progress if progress is not None else Phases()
 
     loaded = load(source, env)
@@ -250,6 +284,16 @@ def _verify_releases(
     progress.enter("comparing")
     expected = {str(e["version"]): e for e in versions_index([b.release for b in built])}
     differences, bad = _compare_releases({v: published[v] for v in only if v in published}, expected, site)
+    prefix = routes.release(only[0])
+    if alone:  # the folder's own catalog.json says which commit it is, as a site's versions.json would
+        differences, bad = [], set()
+        entry = expected.get(only[0])
+        if entry is not None and entry.get("commit") != claim.commit:
+            differences.append(
+                f"{site} is a build of commit {(claim.commit or '?')[:12]}, but release {only[0]} in this "
+                f"repository is {_described(entry)}"
+            )
+            bad.add(only[0])
     rebuilt = {b.release.version for b in built}
     differences += [f"{p.location}: {p.message}" for p in problems if p.severity is Severity.ERROR]
     ours: dict[str, str] = {}
@@ -259,16 +303,26 @@ def _verify_releases(
         ours.update({routes.release(version) + p: hashlib.sha256(data).hexdigest() for p, data in kept.items()})
     bad |= {v for v in only if v not in rebuilt}
     folders = {routes.release(v) for v in only}
-    theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
+    if alone:
+        theirs = {prefix + p: h for p, h in _hashes(site).items()}
+    else:
+        theirs = {p: h for p, h in _hashes(site).items() if _folder(p, folders)}
     trees = {routes.release(b.release.version): b.tree for b in built}
 
     def files(path: str) -> tuple[Path, Path]:
         folder = _folder(path, folders)
-        return stored_file(trees.get(folder, scratch / "none"), path.removeprefix(folder)), site / path
+        published_file = site / (path.removeprefix(prefix) if alone else path)
+        return stored_file(trees.get(folder, scratch / "none"), path.removeprefix(folder)), published_file
 
-    differences += _file_differences(ours, theirs, folders, bad, files)
-    differences = _with_links(differences, site, lambda rel: _folder(rel + "/", folders) != "")
-    checked = tuple(v for v in only if v not in bad and v in published)
+    found_differences = _file_differences(ours, theirs, folders, bad, files)
+    if alone:  # named as in the folder given
+        found_differences = [
+            f"{site}{line.removeprefix(prefix)}" if line.startswith(f"{prefix}: ") else line.removeprefix(prefix)
+            for line in found_differences
+        ]
+    differences += found_differences
+    differences = _with_links(differences, site, lambda rel: alone or _folder(rel + "/", folders) != "")
+    checked = tuple(v for v in only if v not in bad and (alone or v in published))
     return Verification(
         commit, checked, "not checked", tuple(differences), _advice(differences, commit, claim, bool(bad))
     )
@@ -349,6 +403,8 @@ def _file_differences(
             continue
         elif path not in ours:
             line = f"{path}: not produced by a rebuild"
+        elif theirs[path].startswith(UNREADABLE):
+            line = f"{path}: cannot be read ({theirs[path].removeprefix(UNREADABLE)}), so it cannot be compared"
         elif ours[path] != theirs[path]:
             line = f"{path}: differs from a rebuild"
             if files is not None and path.endswith(TEXT_SUFFIXES):
@@ -479,8 +535,14 @@ def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
         if path.is_file() and not path.is_symlink():
             relative = path.relative_to(tree).as_posix()
             if relative != (marker or MARKER):
-                out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+                try:
+                    out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError as exc:  # a published file this user may not read: a difference, not a crash
+                    out[relative] = f"{UNREADABLE}{exc.strerror or exc}"
     return out
+
+
+UNREADABLE = "unreadable: "  # in place of a SHA-256 in `_hashes`, which never holds a colon
 
 
 def _advice(
