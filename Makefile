@@ -1,4 +1,4 @@
-# Every target sets itself up: a fresh clone needs only Python 3.11.4+ and make.
+# Every target sets itself up: a fresh clone needs only Python 3.11+ and make.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

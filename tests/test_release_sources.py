@@ -4,9 +4,7 @@ move, exactly what exporting that commit from nothing writes (files, bytes, mode
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from servicebook.git import releases
 from servicebook.git.releases import Sources, export
 from servicebook.git.repo import open_repo
 
-from .conftest import REPO, SITES, GitSite
+from .conftest import SITES, GitSite
 
 pytestmark = pytest.mark.git
 
@@ -160,13 +158,3 @@ def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_pa
     sources.at(repo, commits[1])
     assert _snapshot(sources.folder) == expected[1]
     assert sorted(_snapshot(sources.folder)) == sorted({*expected[0], "content/new.md"})
-
-
-def test_the_package_refuses_the_pythons_whose_tarfile_cannot_unpack_a_release() -> None:
-    """A release is unpacked from `git archive` with tarfile's `data` extraction filter (PEP 706),
-    which Python 3.11 gained in 3.11.4: on Debian 12's 3.11.2 every build with a release stopped on
-    an internal error. pip must refuse those Pythons at install time instead."""
-    declared = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["requires-python"]
-    minimum = re.fullmatch(r">=(\d+)\.(\d+)(?:\.(\d+))?", declared)
-    assert minimum is not None, declared
-    assert tuple(int(n or 0) for n in minimum.groups()) >= (3, 11, 4)
