@@ -649,54 +649,6 @@ def test_a_serve_rebuild_gives_the_history_the_outlines_of_the_pages_that_change
         memory.close()
 
 
-@pytest.mark.git
-def test_a_serve_rebuild_in_a_git_site_looks_at_the_working_tree_pages_whose_hash_changed_alone(
-    run, git_site, tmp_path, monkeypatch
-) -> None:
-    """The history's working-tree entry (a site with uncommitted changes) asks the reader whether
-    it holds the page at its id, and compares it with the committed one, for the pages whose hash
-    the survey found changed alone: not for each page of the site, each rebuild. Each output is a
-    build from nothing's: pages edited, put back as committed, added, removed, the catalog edited,
-    and a commit made while serve runs."""
-    site = git_site.root
-    page = "---\ntitle: {}\n---\n\n## About\n\nHi.\n"
-    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
-    for name in ("paging", "backups", "secrets"):
-        git_site.write(f"content/{name}.md", page.format(name.title()))
-    git_site.commit("Three more pages")
-    git_site.write("content/draft.md", page.format("Draft"))  # (not committed: each build has the entry)
-    asked: list[str] = []  # the pages the working-tree entry asked the reader about (Reader.knows)
-    real = snapshots.Reader.knows
-    monkeypatch.setattr(
-        snapshots.Reader, "knows", lambda self, path, blob: asked.append(path) or real(self, path, blob)
-    )
-    edits: list[tuple[str, Callable[[], object], set[str] | None]] = [
-        ("a page edited", lambda: git_site.edit("Hi.", "Hello.", "content/paging.md"), {"content/paging.md"}),
-        ("another page", lambda: git_site.edit("Hi.", "Hey.", "content/backups.md"), {"content/backups.md"}),
-        ("the first as committed", lambda: git_site.edit("Hello.", "Hi.", "content/paging.md"), {"content/paging.md"}),
-        ("its title", lambda: git_site.edit("Paging", "Paging at night", "content/paging.md"), {"content/paging.md"}),
-        ("the catalog edited", lambda: git_site.edit("objective: 99.5", "objective: 99.0"), set()),
-        ("a page added", lambda: git_site.write("content/vault.md", page.format("Vault")), None),
-        ("it edited", lambda: git_site.edit("Hi.", "Hello.", "content/vault.md"), {"content/vault.md"}),
-        ("the edits committed while serve runs", lambda: git_site.commit("Edits"), None),
-        ("a page edited after it", lambda: git_site.edit("Hey.", "Hi.", "content/backups.md"), {"content/backups.md"}),
-        ("a page removed", (site / "content/secrets.md").unlink, None),
-    ]
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
-        build(options)
-        for what, change, looked in edits:
-            asked.clear()
-            change()
-            build(options)
-            if looked is not None:  # (None: a page came or went, or a commit: each page is looked at)
-                assert set(asked) <= looked, what
-            assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
-
-
 def test_a_serve_rebuild_cuts_again_only_the_paged_lists_and_weighs_only_the_items_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:

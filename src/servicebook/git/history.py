@@ -8,7 +8,7 @@ import datetime as dt
 import itertools
 import operator
 import stat
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -136,25 +136,6 @@ class TimelineMemo:
     # the page outlines the last build gave its reader (`reader.outlines` holds them), in order:
     # the load gives an unchanged page's very outline again (None: the reader holds none of them)
     outlined: Sequence[PageOutline] | None = None
-    # what the last build found of the working tree, when the next may look again at the files
-    # whose hash changed alone (`_worktree_ids`)
-    tree: _Tree | None = None
-
-
-@dataclass
-class _Tree:
-    """The working tree as the last build of a long-running process found it (TimelineMemo `tree`):
-    the survey's hashes it was found from (the very mapping), the ids of catalog.yaml and the pages
-    (`_worktree_ids`, every page's one the reader holds), and, once the working-tree entry was
-    made of them, the committed pages it compared them with (`_State.pages`, the very dict), the
-    slugs of the pages, and the paths where the pages and the committed ones differ (another id,
-    or a page on one side alone)."""
-
-    hashes: Mapping[str, str]
-    ids: dict[str, str]
-    committed: Mapping[str, str] | None = None
-    slugs: tuple[str, ...] = ()
-    differs: set[str] = field(default_factory=set)
 
 
 def load_timeline(
@@ -204,9 +185,7 @@ def load_timeline(
             outlined = _outlined_anew(reader, listed, last if unchanged else None)
         else:
             reader = Reader(store, disk)
-            outlined, unchanged = listed, False
-        # the pages whose outline the reader is given again, when it holds the others' still
-        again = {o.path for o in outlined} if unchanged else None
+            outlined = listed
         for o in outlined:  # (made PageInfos of only as the replay asks: Reader.page)
             kept = reader.pages.get((o.blob, o.path))
             if kept is not None and reader.pages.get(("wt-" + o.sha256, o.path)) is kept:
@@ -222,8 +201,7 @@ def load_timeline(
             if memo is not None:
                 memo.head, memo.entries, memo.state = head, tuple(entries), dataclasses.replace(state)
         if build.dirty:
-            tree_memo = memo if head is not None else None
-            entries += _worktree_entry(reader, root, state, more, tree_memo, hashes, continued=again)
+            entries += _worktree_entry(reader, root, state, more, memo if head is not None else None, hashes)
     finally:
         store.close()
     if memo is not None:
@@ -464,13 +442,9 @@ def _worktree_entry(
     more: MoreChanges | None = None,
     memo: TimelineMemo | None = None,
     hashes: Mapping[str, str] | None = None,
-    *,
-    continued: Collection[str] | None = None,
 ) -> list[Entry]:
-    """Uncommitted changes to the catalog or pages, as one more entry (none if they change nothing).
-    `continued`: when the reader is the memo's last one, holding every outline it was given but at
-    these paths, which it was given again (see `_worktree_ids`)."""
-    ids, tree, changed = _worktree_ids(reader, root, memo, hashes, continued)
+    """Uncommitted changes to the catalog or pages, as one more entry (none if they change nothing)."""
+    ids = _worktree_ids(reader, root, memo, hashes)
     if more is not None:
         extra = root / more.path
         if extra.is_file() and not extra.is_symlink():
@@ -483,61 +457,26 @@ def _worktree_entry(
         # that validated are those the disk cache holds, not parsed again
         ids[CATALOG_FILE] = state.files[CATALOG_FILE]
         reader.known[ids[CATALOG_FILE]] = reader.known[catalog]
-    committed = state.pages  # (`_step` puts the working tree's in its place)
-    found = _tree_step(reader, state, ids, tree, changed) if more is None and tree is not None else None
-    status, errors, changes = found if found is not None else _step(reader, state, ids, {}, False, more)
-    if tree is not None and more is None:  # (what this entry compared, for the next)
-        assert memo is not None
-        memo.tree = tree if found is not None else _compared(tree, committed)
+    status, errors, changes = _step(reader, state, ids, {}, False, more)
     if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
         return []
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
 
 
 def _worktree_ids(
-    reader: Reader,
-    root: Path,
-    memo: TimelineMemo | None,
-    hashes: Mapping[str, str] | None,
-    continued: Collection[str] | None = None,
-) -> tuple[dict[str, str], _Tree | None, list[str] | None]:
+    reader: Reader, root: Path, memo: TimelineMemo | None, hashes: Mapping[str, str] | None
+) -> dict[str, str]:
     """The ids of catalog.yaml and the pages in the working tree (snapshots.worktree_files), with
     the bytes of those the reader may need to parse in `reader.known`. Given the hashes the build's
     survey found (`hashes`, by path) and a memo of the last build's, only the files whose hash
-    changed are read: the others are the bytes the last build read, whose pages the reader holds.
-    With the last build's `_Tree` and its reader `continued` (which still holds every page it held
-    then, but at the paths `continued` names), only the files whose hash is not the one of the last
-    survey, and those paths, are looked at (found at once: a look at each of 20,000 files was
-    ~17 ms a rebuild). Also the `_Tree` for the next build (None: a page the reader does not hold)
-    and the files looked at (None: every file, or a file came or went)."""
+    changed are read: the others are the bytes the last build read, whose pages the reader holds."""
     if memo is None or hashes is None:
         files = worktree_files(root)
         ids = {path: worktree_blob_id(data) for path, data in files.items()}
         reader.known.update({ids[p]: d for p, d in files.items()})
-        return ids, None, None
-    tree, memo.tree = memo.tree, None  # (none until this build's entry is made: see _worktree_entry)
+        return ids
     kept, now, ids = memo.worktree, {}, {}
-    look: Iterable[tuple[str, str]] = hashes.items()
-    changed: list[str] | None = None
-    had: list[bool] = []
-    if (
-        continued is not None
-        and tree is not None
-        and tree.hashes is not hashes  # (a new mapping each survey: one put right in place could not be compared)
-        and len(tree.hashes) == len(hashes)
-        and tree.hashes.keys() == hashes.keys()
-    ):
-        last = tree.hashes
-        changed = list(itertools.compress(hashes, map(operator.ne, hashes.values(), map(last.__getitem__, hashes))))
-        changed += (path for path in continued if path in hashes and last[path] == hashes[path])
-        now, ids = kept, tree.ids  # (put right in place: the memo holds neither until this build's entry is made)
-        had = [path in ids for path in changed]
-        for path in changed:
-            now.pop(path, None)
-            ids.pop(path, None)
-        look = [(path, hashes[path]) for path in changed]
-    held = True  # whether the reader holds every page at its id
-    for path, hashed in look:
+    for path, hashed in hashes.items():
         if path != CATALOG_FILE and (not is_page(path) or "/." in path):  # no hidden file or folder
             continue
         before = kept.get(path)
@@ -549,61 +488,13 @@ def _worktree_ids(
             data = full.read_bytes()
             before = (hashed, worktree_blob_id(data), data if path == CATALOG_FILE else None)
             reader.known[before[1]] = data
-            held = held and (path == CATALOG_FILE or reader.knows(path, before[1]))
         now[path] = before
         ids[path] = before[1]
     catalog = now.get(CATALOG_FILE)
     if catalog is not None and catalog[2] is not None:
         reader.known[catalog[1]] = catalog[2]
     memo.worktree = now
-    if changed is not None and had != [path in ids for path in changed]:
-        changed = None  # (a file came or went)
-    if not held:
-        return dict(ids), None, changed
-    # (with what the last entry compared, which `_tree_step` puts right at `changed`)
-    made = _Tree(hashes, ids) if tree is None or changed is None else dataclasses.replace(tree, hashes=hashes, ids=ids)
-    return dict(ids), made, changed
-
-
-def _tree_step(
-    reader: Reader, state: _State, ids: Mapping[str, str], tree: _Tree, changed: list[str] | None
-) -> tuple[EntryState, int, tuple[Change, ...]] | None:
-    """`_step` of the working tree's `ids` (no MoreChanges) from the last build's entry (`tree`):
-    when only the files `changed` may have other ids, no page came or went, and the committed pages
-    are the very ones it compared with, the pages that differ from those are its own put right at
-    `changed`, and the page slugs its own; None otherwise (then `_step`)."""
-    before, pages = state.pages, tree.ids
-    if changed is None or tree.committed is not before:
-        return None
-    differs = tree.differs
-    for path in changed:
-        if is_page(path) and before.get(path) != pages.get(path):
-            differs.add(path)
-        else:
-            differs.discard(path)
-    blob = ids.get(CATALOG_FILE)
-    key = None if blob is None else (blob, tree.slugs)
-    errors = 0 if key is None else reader.validity(key)
-    status: EntryState = "missing" if key is None else "ok" if errors == 0 else "invalid"
-    changes: list[Change] = []
-    if status == "ok" and key is not None:
-        changes += reader.transition(state.last_valid, key)
-    elif status == "missing" and state.last_valid is not None:
-        changes.append(Change("catalog.removed", "catalog", "weakened", "catalog.yaml removed"))
-    # (`_page_changes` of the paths that differ alone: the others are the same on both sides)
-    paths = sorted(differs)
-    old = [reader.page(p, before[p]) for p in paths if p in before]
-    new = [reader.page(p, ids[p]) for p in paths if p in ids]
-    changes += diff_pages(old, new, {})
-    return status, errors, tuple(changes)
-
-
-def _compared(tree: _Tree, committed: Mapping[str, str]) -> _Tree:
-    """`tree` with what a working-tree entry made by `_step` compared its pages with (the
-    `committed` pages), for the next build's `_tree_step`."""
-    pages = {p: b for p, b in tree.ids.items() if is_page(p)}
-    differs = {p for p in pages.keys() | committed.keys() if pages.get(p) != committed.get(p)}
-    return dataclasses.replace(tree, committed=committed, slugs=tuple(sorted(map(page_slug, pages))), differs=differs)
+    return ids
 
 
 def _committed_id(reader: Reader, blob: str, memo: TimelineMemo | None) -> str:
