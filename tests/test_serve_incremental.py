@@ -565,7 +565,8 @@ def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_h
     git_site, monkeypatch
 ) -> None:
     """The history's working-tree entry takes the ids of the files the survey found unchanged
-    from the last build's: after a one-page edit it reads (and hashes) that page alone."""
+    from the last build's, and of the pages as committed from the commit: after a one-page edit it
+    reads (and hashes) that page alone."""
     site = git_site.root
     (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
     git_site.commit("Ignore the output")
@@ -577,7 +578,8 @@ def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_h
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     try:
         build(options)
-        assert len(read) == 3  # catalog.yaml and both pages
+        # catalog.yaml and the uncommitted page: the committed one is known by git's id, unread
+        assert sorted(read) == sorted([(site / f).read_bytes() for f in ("catalog.yaml", "content/paging.md")])
         read.clear()
         git_site.edit("Hi.", "Hello.", "content/paging.md")
         build(options)
@@ -1648,3 +1650,61 @@ def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build
     _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence for the command line.\n\n")
     build(Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
     assert len(trims) > 1
+
+
+@pytest.mark.git
+def test_the_working_tree_entry_reads_only_the_pages_that_differ_from_the_last_commit(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """A site with one uncommitted edit: the history's working-tree entry compares the committed
+    pages with the working tree's, and a page whose bytes are the commit's (the survey's hash is
+    git's id of them) is that commit's page — the entry asks the reader for the pages that differ
+    alone, not for every page of the site on every rebuild of `serve`. Each
+    output is a build from nothing's: pages edited, put back as committed, added, removed, a
+    commit made while serve runs."""
+    site = git_site.root
+    page = "---\ntitle: {}\n---\n\n## About\n\nHi.\n"
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    for name in ("paging", "backups", "secrets", "vpn", "dns"):
+        git_site.write(f"content/{name}.md", page.format(name.title()))
+    git_site.commit("Five more pages")
+    asked: list[str] = []  # the pages the working-tree entry asked the reader for (Reader.page)
+    real = snapshots.Reader.page
+    monkeypatch.setattr(
+        snapshots.Reader, "page", lambda self, path, blob, data=None: asked.append(path) or real(self, path, blob, data)
+    )
+    edits: list[tuple[str, Callable[[], object], set[str] | None]] = [
+        ("a page edited", lambda: git_site.edit("Hi.", "Hello.", "content/paging.md"), {"content/paging.md"}),
+        (
+            "another page",
+            lambda: git_site.edit("Hi.", "Hey.", "content/backups.md"),
+            {"content/paging.md", "content/backups.md"},
+        ),
+        ("the first as committed", lambda: git_site.edit("Hello.", "Hi.", "content/paging.md"), {"content/backups.md"}),
+        (
+            "a page added",
+            lambda: git_site.write("content/vault.md", page.format("Vault")),
+            {"content/backups.md", "content/vault.md"},
+        ),
+        (
+            "a page removed",
+            (site / "content/secrets.md").unlink,
+            {"content/backups.md", "content/vault.md", "content/secrets.md"},
+        ),
+        ("the edits committed while serve runs", lambda: git_site.commit("Edits"), None),
+        ("a page edited after it", lambda: git_site.edit("Hi.", "Hello.", "content/dns.md"), {"content/dns.md"}),
+    ]
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        for what, change, looked in edits:
+            change()
+            asked.clear()
+            build(options)
+            if looked is not None:  # (None: a commit, whose pages the history reads as a commit's)
+                assert set(asked) <= looked, what
+                assert looked - {"content/secrets.md"} <= set(asked), what  # (a removed page is read at its commit)
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()

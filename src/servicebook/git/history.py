@@ -404,7 +404,7 @@ def _worktree_entry(
     hashes: Mapping[str, str] | None = None,
 ) -> list[Entry]:
     """Uncommitted changes to the catalog or pages, as one more entry (none if they change nothing)."""
-    ids = _worktree_ids(reader, root, memo, hashes)
+    ids = _worktree_ids(reader, root, memo, hashes, state.pages)
     if more is not None:
         extra = root / more.path
         if extra.is_file() and not extra.is_symlink():
@@ -424,20 +424,36 @@ def _worktree_entry(
 
 
 def _worktree_ids(
-    reader: Reader, root: Path, memo: TimelineMemo | None, hashes: Mapping[str, str] | None
+    reader: Reader,
+    root: Path,
+    memo: TimelineMemo | None,
+    hashes: Mapping[str, str] | None,
+    committed: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The ids of catalog.yaml and the pages in the working tree (snapshots.worktree_files), with
     the bytes of those the reader may need to parse in `reader.known`. Given the hashes the build's
     survey found (`hashes`, by path) and a memo of the last build's, only the files whose hash
-    changed are read: the others are the bytes the last build read, whose pages the reader holds."""
+    changed are read: the others are the bytes the last build read, whose pages the reader holds.
+
+    A page whose hash is the blob the last commit holds at its path (`committed`: path → blob;
+    the survey's hash is the id git gives the file's bytes) is that blob, by git's id and unread:
+    the entry then compares, parses and diffs only the pages that differ from the commit, not
+    every page of a site with one uncommitted edit."""
+    committed = committed if committed is not None and hashes is not None else {}
     if memo is None or hashes is None:
         files = worktree_files(root)
         ids = {path: worktree_blob_id(data) for path, data in files.items()}
         reader.known.update({ids[p]: d for p, d in files.items()})
+        for path in ids.keys() & committed.keys():
+            if hashes is not None and hashes.get(path) == committed[path]:
+                ids[path] = committed[path]
         return ids
     kept, now, ids = memo.worktree, {}, {}
     for path, hashed in hashes.items():
         if path != CATALOG_FILE and (not is_page(path) or "/." in path):  # no hidden file or folder
+            continue
+        if path != CATALOG_FILE and committed.get(path) == hashed:
+            ids[path] = hashed
             continue
         before = kept.get(path)
         if before is None or before[0] != hashed or (path != CATALOG_FILE and not reader.knows(path, before[1])):
