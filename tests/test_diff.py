@@ -722,6 +722,21 @@ def fetch_as_told(clone, stderr: str) -> None:
 
 
 @pytest.mark.git
+def test_a_misspelt_remote_branch_gets_a_did_you_mean_beside_the_fetch(git_site, run, tmp_path) -> None:
+    # `origin/mian` in a clone that fetched `origin/main`: the slip comes first; the fetch stays, in
+    # case the remote does have a branch of that name
+    clone = tmp_path / "checkout"
+    git_site.git("clone", "-q", str(git_site.root), str(clone))
+    result = run("diff", "--source", clone, "origin/mian...HEAD")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: unknown revision 'origin/mian': no commit, branch or tag has that name; did you mean "
+        "'origin/main'? If 'mian' is a branch of 'origin' that was not fetched: "
+        "`git fetch origin mian:refs/remotes/origin/mian`\n"
+    )
+
+
+@pytest.mark.git
 def test_a_remote_branch_that_was_not_fetched_says_how_to_fetch_it(git_site, run, tmp_path) -> None:
     # a CI checkout of a pull request: the remote is known, its base branch was never fetched, and
     # the clone keeps one branch only, so a plain `git fetch origin release` would not keep it

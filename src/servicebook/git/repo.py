@@ -270,10 +270,13 @@ def _unfetched_branch(repo: Repo, revision: str) -> str:
     if find_commit(repo.root, name):  # the branch is there: `origin/main~50` goes further back than it
         return ""
     unshallow = "--unshallow " if repo.shallow else ""
-    return (
-        f"; the remote '{remote}' is known but its branch '{branch}' was not fetched: "
-        f"`git fetch {unshallow}{remote} {branch}:refs/remotes/{remote}/{branch}`"
-    )
+    fetch = f"`git fetch {unshallow}{remote} {branch}:refs/remotes/{remote}/{branch}`"
+    fetched = git(repo.root, "for-each-ref", "--format=%(refname:lstrip=3)", f"refs/remotes/{remote}")
+    close = close_to(branch, [b for b in (fetched or "").split() if b != "HEAD"])  # the branch's name alone
+    if close:  # `origin/mian` beside a fetched `origin/main`: most likely a slip, perhaps a branch not fetched
+        told = meant(branch, close[0]).replace(f"'{close[0]}'", f"'{remote}/{close[0]}'", 1)
+        return f"; {told} If '{branch}' is a branch of '{remote}' that was not fetched: {fetch}"
+    return f"; the remote '{remote}' is known but its branch '{branch}' was not fetched: {fetch}"
 
 
 def _near_revision(repo: Repo, revision: str) -> str:
