@@ -119,6 +119,34 @@ def test_a_link_can_name_a_part_of_an_offering_or_tool_page(run, site_copy, monk
         assert lines[3].startswith("  hint: ")
 
 
+@pytest.mark.parametrize(
+    ("link", "edit"),
+    [
+        ("offering:ci#slo-availability", ("- id: availability", "- id: start-time")),  # the SLO renamed
+        ("site:support#severity-sev1", ("- id: sev1", "- id: p1")),  # the severity renamed
+    ],
+)
+def test_a_kept_page_whose_link_lost_its_anchor_fails_the_rebuild_as_a_build_from_nothing(
+    run, site_copy, monkeypatch, link, edit
+) -> None:
+    # the page is kept (its Markdown did not change), but the page it links into was made again
+    # without the anchor: the rebuild says so at the link, as a build from nothing would
+    site = site_copy("minimal")
+    monkeypatch.chdir(site)
+    _link(site, f"[there]({link})")
+    assert run("build").exit_code == 0
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace(*edit))
+    rebuilt = run("build")
+    assert rebuilt.exit_code == 1, rebuilt.stderr
+    line = _line_of(site, link)
+    assert rebuilt.stderr.startswith(f"content/welcome.md:{line}:9: error: broken link: "), rebuilt.stderr
+    assert (site / ".servicebook-cache").is_dir()  # the rebuild had the last build's pages to keep
+    shutil.rmtree(site / "public")
+    shutil.rmtree(site / ".servicebook-cache")
+    assert run("build").stderr == rebuilt.stderr
+
+
 def test_a_link_to_the_history_of_an_offering_is_refused_as_releases_lack_it(run, site_copy, monkeypatch) -> None:
     site = site_copy("minimal")
     monkeypatch.chdir(site)

@@ -646,6 +646,10 @@ class Page:
     # file as `spooled`: (file descriptor, offset, size); () when not made (a page read back
     # from the store: the index reads its HTML instead)
     search_spooled: tuple[int, ...] = ()
+    # the site's own pages (output paths: "offerings/ci/index.html") whose anchors its links name
+    # (`offering:ci#slo-x`, `site:support#hours`): those ids are checked on the built site, so a
+    # build that keeps this page checks its links again when one of those pages is made again
+    fragment_targets: tuple[str, ...] = ()
 
     @property
     def html(self) -> str:

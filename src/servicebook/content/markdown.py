@@ -265,6 +265,8 @@ class Rendered:
     assets: list[str] = field(default_factory=list)  # paths under content/ to copy
     problems: list[Problem] = field(default_factory=list)
     cross_refs: list[CrossRef] = field(default_factory=list)  # links to other teams' records
+    # the site's own pages (output paths) whose anchors its links name (model.Page `fragment_targets`)
+    fragment_targets: list[str] = field(default_factory=list)
     # with `search`: (heading, anchor, text) of each section, as the search index reads them
     # from `html` (site/search.py `page_sections`), read from the tokens instead (`search_sections`)
     search_sections: list[tuple[str, str, str]] = field(default_factory=list)
@@ -879,11 +881,10 @@ def _link(  # noqa: C901
                     f"link to the page itself: {scheme}:{target}",
                 )
                 return
-            token.attrSet(
-                attr,
-                targets.url((routes.offering if scheme == "offering" else routes.tool)(target))
-                + (f"#{anchor}" if anchor else ""),
-            )
+            page_url = (routes.offering if scheme == "offering" else routes.tool)(target)
+            token.attrSet(attr, targets.url(page_url) + (f"#{anchor}" if anchor else ""))
+            if anchor:
+                out.fragment_targets.append(routes.output_path(page_url))
         return
     if scheme == "site":
         # the fixed pages of routes.py ("" is the home page); an #anchor on one is checked on the
@@ -896,6 +897,8 @@ def _link(  # noqa: C901
         token.attrSet(
             attr, targets.url(routes.page(target)) + (f"#{anchor}" if anchor and targets.site_anchors else "")
         )
+        if anchor and targets.site_anchors:
+            out.fragment_targets.append(routes.output_path(routes.page(target)))
         return
     if scheme is not None:
         fail(

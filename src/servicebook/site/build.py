@@ -535,10 +535,28 @@ def _verify(
     if memory is not None and memory.checked is None:
         memory.checked = CheckedPaths()
     checked = memory.checked if memory is not None else None  # serve: the paths its last build checked
+    trusted = _still_trusted(trusted, loaded)
     problems = check_files(files, mounted, trusted, worker_count(options.env), checked)
     problems = _located(problems, loaded, options.source, files)
     if problems:
         raise BuildFailed((*warnings, *problems), action=action)
+
+
+def _still_trusted(trusted: Collection[str], loaded: Loaded) -> Collection[str]:
+    """`trusted` (the pages kept from the last build, whose links are not read again) less the
+    kept policy pages that link to an anchor of a page made again (`offering:ci#slo-x` when the
+    offering's page changed): a page's key covers its own Markdown, not the ids of the pages it
+    links into, which only the built site has."""
+    if not trusted or loaded.site is None:
+        return trusted
+    again = [
+        path
+        for page in loaded.site.pages
+        if page.fragment_targets
+        and (path := routes.output_path(routes.policy(page.slug))) in trusted
+        and not all(target in trusted for target in page.fragment_targets)
+    ]
+    return set(trusted).difference(again) if again else trusted
 
 
 def _located(problems: list[Problem], loaded: Loaded, source: Path, files: Mapping[str, bytes]) -> list[Problem]:

@@ -71,6 +71,7 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
             _encode_meta(page.meta),
             [part for h in page.headings for part in (h.level, h.text, h.anchor)],
             page.html_sha256,
+            list(page.fragment_targets),
         ],
         [encode(p) for p in result.problems],
         refs,
@@ -184,7 +185,7 @@ def decode_page(
     page: model.Page | None = None
     encoded = html if isinstance(html, bytes) else (html or "").encode()
     if stored is not None:
-        slug, source, meta, headings, kept_sha256 = stored
+        slug, source, meta, headings, kept_sha256, fragment_targets = stored
         if (html_sha256 or hashlib.sha256(encoded).hexdigest()) != kept_sha256:
             raise DamagedEntry(slug)
         page = model.Page(
@@ -196,6 +197,7 @@ def decode_page(
             headings=_headings(headings, {} if shared is None else shared, spool),
             html_sha256=str(kept_sha256),
             spooled=() if spool is None else spool.place(encoded, str(kept_sha256)),
+            fragment_targets=tuple(map(str, fragment_targets)),
         )
     links = PackedRefs.from_text(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
     return PageResult(
@@ -226,7 +228,7 @@ def _kept_page(
     stored, problems, refs, assets, digest_, sections, sha256, blob, asked = value
     page: model.Page | None = None
     if stored is not None:
-        slug, path, meta, headings, html_sha256 = stored
+        slug, path, meta, headings, html_sha256, fragment_targets = stored
         one = spool.names.setdefault
         owner = meta["owner"]
         page = model.Page(
@@ -245,6 +247,7 @@ def _kept_page(
             headings=_headings(headings, shared, spool),
             html_sha256=html_sha256,
             spooled=source.add(key, html_sha256),
+            fragment_targets=tuple(fragment_targets),
         )
     links = PackedRefs.as_written(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
     return PageResult(
@@ -560,7 +563,7 @@ class BuildCache:
                 continue
             if not matches("page", key, entry, html_sha256):
                 self.store.damaged.pop()  # named below, by its page
-                slug = stored[0] if stored is not None and len(stored) == 5 and type(stored[0]) is str else None
+                slug = stored[0] if stored is not None and len(stored) == 6 and type(stored[0]) is str else None
                 self.damaged.append("a page" if slug is None else f"page {slug}")
                 self.store.forget("page", key)
                 continue

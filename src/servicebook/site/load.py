@@ -1378,6 +1378,7 @@ class BodySpool:
             html_sha256=page.html_sha256,
             spooled=self._placed(page, result.body_refs),
             search_spooled=() if parts is None else (self._fd, *parts),
+            fragment_targets=page.fragment_targets,
         )
         kept = dataclasses.replace(
             result, page=slim, search=b"", body_refs=b"", anchor_refs=self.refs(result.anchor_refs)
@@ -1625,4 +1626,5 @@ def _load_page(
         text=rendered.text,
         headings=tuple(model.Heading(level, text, anchor) for level, text, anchor in rendered.headings),
         html_sha256=hashlib.sha256(rendered.html.encode()).hexdigest(),
+        fragment_targets=tuple(sorted(set(rendered.fragment_targets))),
     )
