@@ -813,3 +813,29 @@ def test_serve_rebuilds_when_servicebook_lock_moves_a_member(run: Callable[..., 
             lambda: "99.99" in slos.read_text(), what="the member's new objective", output=lambda: "\n".join(lines)
         )
     assert any("servicebook.lock changed: rebuilt" in line for line in lines), lines
+
+
+def test_verify_in_a_fresh_clone_without_the_members_says_on_lines_of_their_own_to_fetch_them(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    """An auditor verifying a downloaded organisation site from a fresh clone: the members are not
+    in its cache yet. The rebuild's problem is printed as the build prints it, on lines of its own
+    with its hint (it was folded into one line with literal '\\n's), and names no other cause."""
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    assert run("build", "--source", org).exit_code == 0
+    clone = tmp_path / "audit"
+    subprocess.run(["git", "clone", "-q", str(org), str(clone)], check=True)
+    result = run("verify", "--source", clone, "--site", org / "public")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].startswith("error: commit ") and lines[0].endswith(
+        "cannot be rebuilt from this checkout by this servicebook (1 error):"
+    )
+    assert "\\n" not in result.output
+    assert lines[1].startswith("catalog.yaml:") and "locked commit" in lines[1] and "is not in the cache" in lines[1]
+    assert any(line.strip().startswith("hint: run `servicebook federate fetch`") for line in lines[2:])
+    assert run("federate", "fetch", "--source", clone).exit_code == 0
+    assert run("verify", "--source", clone, "--site", org / "public").exit_code == 0
