@@ -839,3 +839,20 @@ def test_verify_in_a_fresh_clone_without_the_members_says_on_lines_of_their_own_
     assert any(line.strip().startswith("hint: run `servicebook federate fetch`") for line in lines[2:])
     assert run("federate", "fetch", "--source", clone).exit_code == 0
     assert run("verify", "--source", clone, "--site", org / "public").exit_code == 0
+
+
+def test_a_member_without_the_followed_branch_is_told_its_branches_and_the_ref_to_write(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """`ref` defaults to main, and a repository made by a plain `git init` has master: the refusal
+    names the branches it has and the line to write, instead of leaving a guess."""
+    subprocess.run(["git", "-C", str(db.bare), "branch", "-m", "main", "master"], check=True)
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert (
+        f"db-team: no branch or tag 'main' in {db.url}; it has one branch, master: "
+        "write `ref: master` under the member 'db-team' in catalog.yaml"
+    ) in result.output
+    catalog = org / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("    site: https://db.example.com/\n", "    ref: master\n"))
+    assert run("federate", "update", "--source", org).exit_code == 0

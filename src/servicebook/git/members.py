@@ -77,6 +77,35 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_T
     return Fetched(head.stdout.decode("ascii", "replace").strip())
 
 
+@dataclass(frozen=True, slots=True)
+class Branches:
+    """What a repository offers to follow: its branches, and which one its HEAD names (the branch a
+    clone checks out: `master` where git's default was never changed), when it says."""
+
+    names: tuple[str, ...]
+    default: str | None
+
+
+def branches(store: Path, repository: str, *, time_limit: float = FETCH_TIME_LIMIT) -> Branches | None:
+    """The branches of `repository` (`git ls-remote`, as safely as a fetch); None when it cannot
+    be asked (unreachable, no git): a message about a missing ref then says no more."""
+    _store_ready(store)
+    done = run(
+        store, [*SAFE_TRANSPORTS, "ls-remote", "--symref", "--end-of-options", repository], time_limit=time_limit
+    )
+    if done is None or not done.ok:
+        return None
+    names: list[str] = []
+    default = None
+    for line in done.stdout.decode("utf-8", "replace").splitlines():
+        left, _, right = line.partition("\t")
+        if left.startswith("ref: refs/heads/") and right == "HEAD":
+            default = left.removeprefix("ref: refs/heads/")
+        elif right.startswith("refs/heads/"):
+            names.append(right.removeprefix("refs/heads/"))
+    return Branches(tuple(sorted(names)), default)
+
+
 def fetch_commit(store: Path, repository: str, commit: str, *, time_limit: float = FETCH_TIME_LIMIT) -> bool:
     """Fetch `commit` of `repository` by its id into the existing store `store`: a commit an
     earlier lock held that the followed ref no longer leads to (a rewrite was accepted, the ref
