@@ -487,3 +487,30 @@ def test_an_error_ratio_read_from_a_recording_rule_says_why_it_has_no_value(
     assert measured.get("reason") == reason
     if reason is None:
         assert measured["attainment"] == pytest.approx(1 - 0.0004)
+
+
+def test_a_calendar_window_that_had_just_begun_says_so_and_the_time_that_measures_the_one_before(
+    server: str, site: GitSite, run
+) -> None:
+    """An SRE measures "the month" at a day's midnight in UTC, which in the SLO's time zone is
+    already (or not yet) another time: the month in force had begun only hours before. The line
+    says where the window starts, and a note says it is that part and how to measure the month
+    before whole (it read '99.9 % over the calendar month', the first hours of the new month)."""
+    site.edit(
+        "        window: calendar-month\n", "        window: calendar-month\n        timezone: America/New_York\n"
+    )
+    site.commit("The monthly SLO counts in New York's months")
+    result = run(
+        "measure", "--source", site.root, "--prometheus", server, "--at", "2026-01-01T07:00:00Z", "--offering", "ci"
+    )
+    assert "  ci/month: 100.000 % over the calendar month from 2026-01-01 05:00 UTC (objective 99.9 %)" in result.output
+    note = (
+        "the calendar month began only 2 h before the end time, at midnight in America/New_York "
+        "(2026-01-01 05:00 UTC): the figures are of that part; the month before is measured whole up to "
+        "that midnight (--at 2026-01-01T05:00:00Z)"
+    )
+    assert f"    note: {note}" in result.output
+    month = _by_slo(json.loads((site.root / "measurements/2026-01-01T07-00-00Z.json").read_text()))["month"]
+    assert month["start"] == "2026-01-01T05:00:00Z" and month["notes"][0] == note
+    week = _by_slo(json.loads((site.root / "measurements/2026-01-01T07-00-00Z.json").read_text()))["availability"]
+    assert not any("calendar" in n for n in week.get("notes", []))  # a rolling window starts where it says
