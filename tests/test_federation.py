@@ -3,6 +3,7 @@ file://), pinned in servicebook.lock by `federate update`, and built from the lo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -484,11 +485,11 @@ def test_promised_names_the_commit_whose_catalog_and_lock_were_in_effect_and_eac
     assert f"db-team {lowered[:12]}" in text and "99.9 %" in text and "99.95 %" not in text
     document = json.loads(promised("2026-05-30", "json"))
     assert document["commit"]["id"] == moved and document["catalog_commit"] == edited
-    assert document["members"] == [{"id": "db-team", "commit": lowered}]
+    assert [(m["id"], m["commit"], m["author"]) for m in document["members"]] == [("db-team", lowered, "Test Author")]
     # the day between the catalog's change and the lock's move: the lock in effect then, not the newest
     between = json.loads(promised("2026-05-29", "json"))
     assert between["commit"]["id"] == edited and between["catalog_commit"] == edited
-    assert between["members"] == [{"id": "db-team", "commit": first}]
+    assert [(m["id"], m["commit"]) for m in between["members"]] == [("db-team", first)]
     assert between["offerings"][0]["slos"][0]["objective"] == "99.95"
     assert f"db-team {first[:12]}" in promised("2026-05-29", "text")
 
@@ -856,3 +857,36 @@ def test_a_member_without_the_followed_branch_is_told_its_branches_and_the_ref_t
     catalog = org / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("    site: https://db.example.com/\n", "    ref: master\n"))
     assert run("federate", "update", "--source", org).exit_code == 0
+
+
+def test_a_lock_move_names_the_member_commits_it_brings_with_their_authors(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    """Who lowered a member's SLO, and why: the lock's commit is the organisation's (who moved the
+    lock); the move names the member's own commits, their authors and messages, in `diff`, on the
+    changes page and in `promised` (they said only 'Member db-team moved from … to …')."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.work.git("config", "user.name", "Bea DB")
+    reworded = db.publish("Reword the mission", what="PostgreSQL")
+    lowered = db.publish("Lower the availability objective: the new storage cannot meet 99.95", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")
+    brought = (
+        f"; its 2 commits: {lowered[:12]} of 2026-05-28 by Bea DB: Lower the availability objective: the new "
+        f"storage cannot meet 99.95; {reworded[:12]} of 2026-05-28 by Bea DB: Reword the mission"
+    )
+    diff = run("diff", "HEAD~1", "HEAD", "--source", org)
+    assert brought in diff.output
+    public = tmp_path / "public"
+    assert run("build", "--source", org, "--no-versions", "--output", public).exit_code == 0
+    entry = (public / "changes/index.html").read_text().split(f'id="c-{moved[:12]}"')[1].split("</section>")[0]
+    assert brought in entry
+    promised = run("promised", "--at", "2026-05-28", "--source", org, "--offering", "db-team/postgres")
+    stamp = int(db.work.git("log", "-1", "--format=%ct", lowered))
+    date = dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    assert (
+        f"Members, at their locked commits:\n  db-team {lowered[:12]} of {date} UTC by Bea DB: Lower the "
+        "availability objective: the new storage cannot meet 99.95\n"
+    ) in promised.output
