@@ -455,8 +455,9 @@ def test_a_template_query_over_sparse_samples_is_not_said_to_have_no_data(server
         (
             'slo:sli_error:ratio_rate30d{sloth_service="api",sloth_slo="availability"}',
             "the error_ratio selector has no value: Prometheus has no series named slo:sli_error:ratio_rate30d "
-            "in the window; is the recording rule that records it loaded there, under that name? "
-            "(`promtool check rules FILE` lists the names a rule file records)",
+            "in the window; is the recording rule that records it loaded there, under that name, and was it by "
+            "then? (a rule records from when it is loaded: `promtool check rules FILE` lists the names a rule "
+            "file records, `promtool tsdb create-blocks-from rules` backfills them)",
         ),
         (
             'slo:sli_error:ratio_rate7d{sloth_service="api",sloth_slo="latency"}',

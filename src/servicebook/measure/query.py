@@ -218,8 +218,9 @@ def _why_no_value(ask: Ask, selector: str, window: str) -> str:
         if not named:
             return (
                 f"has no value: Prometheus has no series named {metric} in the window; is the recording "
-                "rule that records it loaded there, under that name? (`promtool check rules FILE` lists "
-                "the names a rule file records)"
+                "rule that records it loaded there, under that name, and was it by then? (a rule records "
+                "from when it is loaded: `promtool check rules FILE` lists the names a rule file records, "
+                "`promtool tsdb create-blocks-from rules` backfills them)"
             )
     matched = _one("series", ask("series", f"count(count_over_time({selector}[{window}]))"))
     if not matched:
