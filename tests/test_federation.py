@@ -890,3 +890,22 @@ def test_a_lock_move_names_the_member_commits_it_brings_with_their_authors(
         f"Members, at their locked commits:\n  db-team {lowered[:12]} of {date} UTC by Bea DB: Lower the "
         "availability objective: the new storage cannot meet 99.95\n"
     ) in promised.output
+
+
+def test_a_lock_set_by_hand_to_an_invalid_member_commit_points_to_its_errors_where_they_are(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The build lists the member's errors after the organisation's catalog.yaml (paths in order),
+    so the member's line names where they are; it said '(see above)' with them below it."""
+    good = db.work.git("rev-parse", "HEAD").strip()
+    assert run("federate", "update", "--source", org).exit_code == 0
+    broken = db.publish("Tighten the objective", objective="101")
+    lock = org / "servicebook.lock"
+    lock.write_text(lock.read_text().replace(good, broken))
+    assert run("federate", "fetch", "--source", org).exit_code == 0
+    result = run("build", "--source", org)
+    assert result.exit_code == 1
+    assert "see above" not in result.output
+    said = f"member 'db-team' is not valid at its locked commit {broken[:12]} (its errors are at members/db-team@{broken[:12]}/…)"
+    assert said in result.output
+    assert result.output.index(said) < result.output.index(f"members/db-team@{broken[:12]}/catalog.yaml:")

@@ -358,7 +358,9 @@ def read_members(
         problems += found_problems
         if site is None:
             bad(
-                f"member '{member.id}' is not valid at its locked commit {entry.commit[:12]} (see above)",
+                # its errors sort after catalog.yaml's, so they follow this one: named, not "above"
+                f"member '{member.id}' is not valid at its locked commit {entry.commit[:12]} (its errors are "
+                f"at {MEMBERS_DIR}/{member.id}@{entry.commit[:12]}/…)",
                 f"the lock should only hold valid commits: run `servicebook federate update {member.id}`",
             )
             continue
