@@ -909,3 +909,25 @@ def test_a_lock_set_by_hand_to_an_invalid_member_commit_points_to_its_errors_whe
     said = f"member 'db-team' is not valid at its locked commit {broken[:12]} (its errors are at members/db-team@{broken[:12]}/…)"
     assert said in result.output
     assert result.output.index(said) < result.output.index(f"members/db-team@{broken[:12]}/catalog.yaml:")
+
+
+def test_a_member_given_as_a_relative_folder_is_looked_for_beside_the_checkout_and_the_message_says_so(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    """An auditor clones the organisation site elsewhere: `repository: ../db` now leads to a folder
+    that is not there. git's 'does not appear to be a git repository' named the path, not that it
+    comes from the checkout's place, nor what to do."""
+    org = organisation(tmp_path, "  - id: db-team\n    repository: ../db.git\n")
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    clone = tmp_path / "audit" / "org"
+    clone.parent.mkdir()
+    subprocess.run(["git", "clone", "-q", str(org), str(clone)], check=True)
+    result = run("federate", "fetch", "--source", clone)
+    assert result.exit_code == 3
+    assert (
+        "; a member given as a folder is looked for from the folder of catalog.yaml "
+        f"(here {tmp_path / 'audit' / 'db.git'}): put a clone of it there, or give its repository as an "
+        "address every checkout reaches"
+    ) in result.output

@@ -20,7 +20,15 @@ from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, counted
 from servicebook.federation.crossrefs import Links, Records, dangling, records
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock, lock_from_bytes, write_lock
-from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, recall_links, store_of
+from servicebook.federation.members import (
+    Loader,
+    MemberRead,
+    fetch_address,
+    folder_hint,
+    read_member,
+    recall_links,
+    store_of,
+)
 from servicebook.git.log import read_log
 from servicebook.git.members import MemberGitError, branches, fetch, fetch_commit, has_commit, is_ancestor, read_file
 from servicebook.git.repo import open_repo
@@ -192,7 +200,7 @@ def _update_one(
                 f"{ident}: no branch or tag '{member.ref}' in {member.repository}{_ref_hint(store, address, ident)}"
             )
         else:
-            message = f"{ident}: cannot fetch {member.repository}: {exc.message}"
+            message = f"{ident}: cannot fetch {member.repository}: {exc.message}{folder_hint(root, member.repository)}"
         return _refused(ident, before, None, message), None, None
     except OSError as exc:
         return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None, None
@@ -283,7 +291,11 @@ def fetch_locked(
             prepare(store.parent)
             head = fetch(store, fetch_address(root, entry.repository), entry.ref).commit
         except MemberGitError as exc:
-            what = f"no branch or tag '{entry.ref}'" if exc.reason == "ref" else exc.message
+            what = (
+                f"no branch or tag '{entry.ref}'"
+                if exc.reason == "ref"
+                else exc.message + folder_hint(root, entry.repository)
+            )
             outcomes.append(
                 _refused(member.id, entry.commit, None, f"{member.id}: cannot fetch {entry.repository}: {what}")
             )
