@@ -215,6 +215,11 @@ def test_a_member_commit_that_is_invalid_is_named_and_the_member_stays_at_its_la
         result.output
     )
     assert f"members/db-team@{bad[:12]}/catalog.yaml:" in result.output
+    # what those paths are, and what to do: the organisation cannot fix the member's catalog
+    assert (
+        f"staying at {good[:12]}: its errors are at that commit of {db.url}; once its team has fixed them there, "
+        "run `servicebook federate update db-team` again"
+    ) in result.output
     assert locked(org) == {"db-team": good}
     assert run("build", "--source", org, "--no-versions").exit_code == 0
 

@@ -229,7 +229,12 @@ def _update_one(
         errors = tuple(p for p in problems if p.severity is Severity.ERROR)
         stay = f"staying at {before[:12]}" if before else "not locked"
         invalid = f"is not a valid catalog ({counted(len(errors), 'error')})"
-        message = f"{ident}: commit {head[:12]} of {member.ref} {invalid}; {stay}"
+        # the errors' paths (members/ID@COMMIT/…) are of no file here: say where they are, and what then
+        fix = (
+            f"its errors are at that commit of {member.repository}; once its team has fixed them there, run "
+            f"`servicebook federate update {ident}` again"
+        )
+        message = f"{ident}: commit {head[:12]} of {member.ref} {invalid}; {stay}: {fix}"
         return _refused(ident, before, head, message, errors), None, None
     entry = Entry(member.repository, member.ref, member.path, head)
     moved = f"{before[:12]} → {head[:12]}" if before else f"locked at {head[:12]}"
