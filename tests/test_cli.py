@@ -787,6 +787,13 @@ def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_
         (["export", "opensol"], "No such command 'opensol'. Did you mean 'openslo'?"),
         (["federate", "updaet"], "No such command 'updaet'. Did you mean 'update'?"),
         (["xyzzy"], "No such command 'xyzzy'.\n"),
+        # a command an auditor guesses: what answers the question instead
+        (
+            ["history"],
+            "No such command 'history': the history is the built site's changes/ page and feed, and each "
+            "offering's and tool's History; `servicebook diff BASE HEAD` prints what changed between two commits, "
+            "and `servicebook promised --at YYYY-MM-DD` what was promised on a day (docs/auditing.md)",
+        ),
     ],
 )
 def test_a_misspelt_command_names_the_nearest_one(run, args, said) -> None:

@@ -3,6 +3,7 @@ file://), pinned in servicebook.lock by `federate update`, and built from the lo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -214,6 +215,11 @@ def test_a_member_commit_that_is_invalid_is_named_and_the_member_stays_at_its_la
         result.output
     )
     assert f"members/db-team@{bad[:12]}/catalog.yaml:" in result.output
+    # what those paths are, and what to do: the organisation cannot fix the member's catalog
+    assert (
+        f"staying at {good[:12]}: its errors are at that commit of {db.url}; once its team has fixed them there, "
+        "run `servicebook federate update db-team` again"
+    ) in result.output
     assert locked(org) == {"db-team": good}
     assert run("build", "--source", org, "--no-versions").exit_code == 0
 
@@ -484,11 +490,11 @@ def test_promised_names_the_commit_whose_catalog_and_lock_were_in_effect_and_eac
     assert f"db-team {lowered[:12]}" in text and "99.9 %" in text and "99.95 %" not in text
     document = json.loads(promised("2026-05-30", "json"))
     assert document["commit"]["id"] == moved and document["catalog_commit"] == edited
-    assert document["members"] == [{"id": "db-team", "commit": lowered}]
+    assert [(m["id"], m["commit"], m["author"]) for m in document["members"]] == [("db-team", lowered, "Test Author")]
     # the day between the catalog's change and the lock's move: the lock in effect then, not the newest
     between = json.loads(promised("2026-05-29", "json"))
     assert between["commit"]["id"] == edited and between["catalog_commit"] == edited
-    assert between["members"] == [{"id": "db-team", "commit": first}]
+    assert [(m["id"], m["commit"]) for m in between["members"]] == [("db-team", first)]
     assert between["offerings"][0]["slos"][0]["objective"] == "99.95"
     assert f"db-team {first[:12]}" in promised("2026-05-29", "text")
 
@@ -813,3 +819,120 @@ def test_serve_rebuilds_when_servicebook_lock_moves_a_member(run: Callable[..., 
             lambda: "99.99" in slos.read_text(), what="the member's new objective", output=lambda: "\n".join(lines)
         )
     assert any("servicebook.lock changed: rebuilt" in line for line in lines), lines
+
+
+def test_verify_in_a_fresh_clone_without_the_members_says_on_lines_of_their_own_to_fetch_them(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    """An auditor verifying a downloaded organisation site from a fresh clone: the members are not
+    in its cache yet. The rebuild's problem is printed as the build prints it, on lines of its own
+    with its hint (it was folded into one line with literal '\\n's), and names no other cause."""
+    repo = GitSite(org)
+    (org / ".gitignore").write_text("/public/\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    assert run("build", "--source", org).exit_code == 0
+    clone = tmp_path / "audit"
+    subprocess.run(["git", "clone", "-q", str(org), str(clone)], check=True)
+    result = run("verify", "--source", clone, "--site", org / "public")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[0].startswith("error: commit ") and lines[0].endswith(
+        "cannot be rebuilt from this checkout by this servicebook (1 error):"
+    )
+    assert "\\n" not in result.output
+    assert lines[1].startswith("catalog.yaml:") and "locked commit" in lines[1] and "is not in the cache" in lines[1]
+    assert any(line.strip().startswith("hint: run `servicebook federate fetch`") for line in lines[2:])
+    assert run("federate", "fetch", "--source", clone).exit_code == 0
+    assert run("verify", "--source", clone, "--site", org / "public").exit_code == 0
+
+
+def test_a_member_without_the_followed_branch_is_told_its_branches_and_the_ref_to_write(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """`ref` defaults to main, and a repository made by a plain `git init` has master: the refusal
+    names the branches it has and the line to write, instead of leaving a guess."""
+    subprocess.run(["git", "-C", str(db.bare), "branch", "-m", "main", "master"], check=True)
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert (
+        f"db-team: no branch or tag 'main' in {db.url}; it has one branch, master: "
+        "write `ref: master` under the member 'db-team' in catalog.yaml"
+    ) in result.output
+    catalog = org / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("    site: https://db.example.com/\n", "    ref: master\n"))
+    assert run("federate", "update", "--source", org).exit_code == 0
+
+
+def test_a_lock_move_names_the_member_commits_it_brings_with_their_authors(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    """Who lowered a member's SLO, and why: the lock's commit is the organisation's (who moved the
+    lock); the move names the member's own commits, their authors and messages, in `diff`, on the
+    changes page and in `promised` (they said only 'Member db-team moved from … to …')."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.work.git("config", "user.name", "Bea DB")
+    reworded = db.publish("Reword the mission", what="PostgreSQL")
+    lowered = db.publish("Lower the availability objective: the new storage cannot meet 99.95", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")
+    brought = (
+        f"; its 2 commits: {lowered[:12]} of 2026-05-28 by Bea DB: Lower the availability objective: the new "
+        f"storage cannot meet 99.95; {reworded[:12]} of 2026-05-28 by Bea DB: Reword the mission"
+    )
+    diff = run("diff", "HEAD~1", "HEAD", "--source", org)
+    assert brought in diff.output
+    public = tmp_path / "public"
+    assert run("build", "--source", org, "--no-versions", "--output", public).exit_code == 0
+    entry = (public / "changes/index.html").read_text().split(f'id="c-{moved[:12]}"')[1].split("</section>")[0]
+    assert brought in entry
+    promised = run("promised", "--at", "2026-05-28", "--source", org, "--offering", "db-team/postgres")
+    stamp = int(db.work.git("log", "-1", "--format=%ct", lowered))
+    date = dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    assert (
+        f"Members, at their locked commits:\n  db-team {lowered[:12]} of {date} UTC by Bea DB: Lower the "
+        "availability objective: the new storage cannot meet 99.95\n"
+    ) in promised.output
+
+
+def test_a_lock_set_by_hand_to_an_invalid_member_commit_points_to_its_errors_where_they_are(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The build lists the member's errors after the organisation's catalog.yaml (paths in order),
+    so the member's line names where they are; it said '(see above)' with them below it."""
+    good = db.work.git("rev-parse", "HEAD").strip()
+    assert run("federate", "update", "--source", org).exit_code == 0
+    broken = db.publish("Tighten the objective", objective="101")
+    lock = org / "servicebook.lock"
+    lock.write_text(lock.read_text().replace(good, broken))
+    assert run("federate", "fetch", "--source", org).exit_code == 0
+    result = run("build", "--source", org)
+    assert result.exit_code == 1
+    assert "see above" not in result.output
+    said = f"member 'db-team' is not valid at its locked commit {broken[:12]} (its errors are at members/db-team@{broken[:12]}/…)"
+    assert said in result.output
+    assert result.output.index(said) < result.output.index(f"members/db-team@{broken[:12]}/catalog.yaml:")
+
+
+def test_a_member_given_as_a_relative_folder_is_looked_for_beside_the_checkout_and_the_message_says_so(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    """An auditor clones the organisation site elsewhere: `repository: ../db` now leads to a folder
+    that is not there. git's 'does not appear to be a git repository' named the path, not that it
+    comes from the checkout's place, nor what to do."""
+    org = organisation(tmp_path, "  - id: db-team\n    repository: ../db.git\n")
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    clone = tmp_path / "audit" / "org"
+    clone.parent.mkdir()
+    subprocess.run(["git", "clone", "-q", str(org), str(clone)], check=True)
+    result = run("federate", "fetch", "--source", clone)
+    assert result.exit_code == 3
+    assert (
+        "; a member given as a folder is looked for from the folder of catalog.yaml "
+        f"(here {tmp_path / 'audit' / 'db.git'}): put a clone of it there, or give its repository as an "
+        "address every checkout reaches"
+    ) in result.output

@@ -49,7 +49,12 @@ WEB_OK = Counter("web_requests_total", {"job": "web", "code": "200"}, T0, END, l
 PROBE = Gauge("probe_success", {"job": "probe"}, T0, END, lambda t: 0 if PROBE_DOWN[0] <= t < PROBE_DOWN[1] else 1)
 # scraped every 5 minutes, 37 s off the minute: a rate() over one 5-minute step of the gap check sees one sample
 SPARSE = Counter("sparse_total", {"job": "sparse"}, T0 + 37, END, lambda t: 5, step=300)
-SERIES = (API_OK, API_ERR, BATCH_OK, BATCH_FAILED, WEB_OK, PROBE, SPARSE)
+# what Sloth's recording rules record for an SLO: its error ratio over the SLO's window, a series
+# of its own; the second one's rule stopped being evaluated a day before the end
+SLOTH_LABELS = {"sloth_service": "api", "sloth_slo": "availability"}
+RULE = Gauge("slo:sli_error:ratio_rate7d", SLOTH_LABELS, T0, END, lambda t: 0.0004)  # type: ignore[arg-type,return-value]
+STOPPED_RULE = Gauge("stopped:sli_error:ratio_rate7d", SLOTH_LABELS, T0, END - DAY, lambda t: 0.0004)  # type: ignore[arg-type,return-value]
+SERIES = (API_OK, API_ERR, BATCH_OK, BATCH_FAILED, WEB_OK, PROBE, SPARSE, RULE, STOPPED_RULE)
 
 EMPTY_SNAPSHOT = {
     "servicebook_measurements": 1,
@@ -441,3 +446,72 @@ def test_a_template_query_over_sparse_samples_is_not_said_to_have_no_data(server
         "gaps not checked: `sum(rate(sparse_total[5m]))` returned nothing at any 5 min step, though the "
         "query over the window did (are samples more than 2 min 30 s apart?)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("selector", "reason"),
+    [
+        ('slo:sli_error:ratio_rate7d{sloth_service="api",sloth_slo="availability"}', None),
+        (
+            'slo:sli_error:ratio_rate30d{sloth_service="api",sloth_slo="availability"}',
+            "the error_ratio selector has no value: Prometheus has no series named slo:sli_error:ratio_rate30d "
+            "in the window; is the recording rule that records it loaded there, under that name, and was it by "
+            "then? (a rule records from when it is loaded: `promtool check rules FILE` lists the names a rule "
+            "file records, `promtool tsdb create-blocks-from rules` backfills them)",
+        ),
+        (
+            'slo:sli_error:ratio_rate7d{sloth_service="api",sloth_slo="latency"}',
+            "the error_ratio selector matched no series in the window, though slo:sli_error:ratio_rate7d has "
+            "some: its labels differ from the selector's (compare them with the recording rule's labels)",
+        ),
+        (
+            'stopped:sli_error:ratio_rate7d{sloth_service="api"}',
+            "the error_ratio selector has no value at the end time, though its series have samples earlier in "
+            "the window: it stopped (is the recording rule still evaluated, up to the end time?)",
+        ),
+    ],
+)
+def test_an_error_ratio_read_from_a_recording_rule_says_why_it_has_no_value(
+    server: str, site: GitSite, run, selector: str, reason: str | None
+) -> None:
+    """An SRE points an SLO at the series a Sloth rule records: a rule named otherwise, labelled
+    otherwise, or no longer evaluated each get their own reason (all three said "the error_ratio
+    query returned no series for the window")."""
+    site.edit(
+        """          errors: nothing_total{code="500"}
+          total: nothing_total""",
+        f"""          error_ratio: {selector}""",
+    )
+    site.commit("The error ratio Sloth records")
+    run("measure", "--source", site.root, "--prometheus", server, "--at", AT)
+    measured = _by_slo(_snapshot(site.root))["nothing"]
+    assert measured.get("reason") == reason
+    if reason is None:
+        assert measured["attainment"] == pytest.approx(1 - 0.0004)
+
+
+def test_a_calendar_window_that_had_just_begun_says_so_and_the_time_that_measures_the_one_before(
+    server: str, site: GitSite, run
+) -> None:
+    """An SRE measures "the month" at a day's midnight in UTC, which in the SLO's time zone is
+    already (or not yet) another time: the month in force had begun only hours before. The line
+    says where the window starts, and a note says it is that part and how to measure the month
+    before whole (it read '99.9 % over the calendar month', the first hours of the new month)."""
+    site.edit(
+        "        window: calendar-month\n", "        window: calendar-month\n        timezone: America/New_York\n"
+    )
+    site.commit("The monthly SLO counts in New York's months")
+    result = run(
+        "measure", "--source", site.root, "--prometheus", server, "--at", "2026-01-01T07:00:00Z", "--offering", "ci"
+    )
+    assert "  ci/month: 100.000 % over the calendar month from 2026-01-01 05:00 UTC (objective 99.9 %)" in result.output
+    note = (
+        "the calendar month began only 2 h before the end time, at midnight in America/New_York "
+        "(2026-01-01 05:00 UTC): the figures are of that part; the month before is measured whole up to "
+        "that midnight (--at 2026-01-01T05:00:00Z)"
+    )
+    assert f"    note: {note}" in result.output
+    month = _by_slo(json.loads((site.root / "measurements/2026-01-01T07-00-00Z.json").read_text()))["month"]
+    assert month["start"] == "2026-01-01T05:00:00Z" and month["notes"][0] == note
+    week = _by_slo(json.loads((site.root / "measurements/2026-01-01T07-00-00Z.json").read_text()))["availability"]
+    assert not any("calendar" in n for n in week.get("notes", []))  # a rolling window starts where it says

@@ -53,6 +53,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Commands an auditor or a newcomer guesses that do not exist, with what answers their question.
+_HISTORY = (
+    "the history is the built site's changes/ page and feed, and each offering's and tool's History; "
+    "`servicebook diff BASE HEAD` prints what changed between two commits, and `servicebook promised "
+    "--at YYYY-MM-DD` what was promised on a day (docs/auditing.md)"
+)
+INSTEAD = {"history": _HISTORY, "log": _HISTORY, "changes": _HISTORY}
+
+
 class _Group(LazyGroup):
     """Reports a crash as a bug of ours, distinct from any mistake in the user's sources."""
 
@@ -155,7 +164,7 @@ def _interrupted(exc: KeyboardInterrupt, *, terminated: bool = False) -> str:
     return f"{word}; the previous site was left as it was"
 
 
-@click.group(cls=_Group, table=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, table=COMMANDS, instead=INSTEAD, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="servicebook")
 def main() -> None:
     """servicebook: publish a platform team's service catalog as a static site."""

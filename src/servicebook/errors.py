@@ -211,5 +211,17 @@ class UsageProblem(ServicebookError):
         return f"error: {printable(self.message)}"
 
 
+class NotRebuilt(UsageProblem):
+    """`verify` could not rebuild the site's commit: the build's problems follow the message, each
+    as a build prints it (its own lines, its source line and hint), not folded into one line."""
+
+    def __init__(self, message: str, problems: Iterable[Problem]) -> None:
+        super().__init__(message)
+        self.problems = causes_first(problems)
+
+    def format_message(self) -> str:
+        return "\n".join([super().format_message(), *(p.format() for p in self.problems)])
+
+
 class WriteFailed(UsageProblem):
     """The file system refused the output (read-only, full, no permission); nothing was replaced."""

@@ -14,9 +14,16 @@ import click
 
 
 class LazyGroup(click.Group):
-    def __init__(self, *args: Any, table: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        table: Mapping[str, tuple[str, str]],
+        instead: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.table = dict(table)
+        self.instead = dict(instead or {})  # a command people guess, which we do not have → what to run
 
     def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002 - click's signature
         return sorted(self.table)
@@ -34,6 +41,8 @@ class LazyGroup(click.Group):
         """As click's, with the nearest command named for a misspelt one (`biuld`: did you mean
         'build'?), as click already does for a misspelt option."""
         name = args[0] if args else ""
+        if name in self.instead and name not in self.table:
+            ctx.fail(f"No such command {name!r}: {self.instead[name]}")
         if name and not name.startswith("-") and name not in self.table:
             import difflib  # only on this mistake: every command would pay for it at the top
 

@@ -62,8 +62,10 @@ def result_line(r: model.MeasuredSLO) -> str:
     if r.reason is not None:
         return f"  {name}: not measured: {r.reason}"
     assert r.attainment is not None and r.budget_consumed is not None
+    # a calendar window's start depends on its time zone and the end time: said, not left to a guess
+    since = f" from {r.start:%Y-%m-%d %H:%M} UTC" if r.window.startswith("calendar-") else ""
     line = (
-        f"  {name}: {attainment_text(r.attainment)} over the {describe_window(r.window)} (objective "
+        f"  {name}: {attainment_text(r.attainment)} over the {describe_window(r.window)}{since} (objective "
         f"{format_percent(r.objective)}), {budget_left_text(r.budget_consumed)}"
     )
     return "\n".join([line, *(f"    note: {n}" for n in r.notes)])

@@ -132,6 +132,19 @@ def fetch_address(root: Path, repository: str) -> str:
     return str((root / repository).resolve())
 
 
+def folder_hint(root: Path, repository: str) -> str:
+    """For a member given as a local folder that git cannot read: where that folder is looked for.
+    A relative folder is found from catalog.yaml's, so in another checkout (an auditor's clone, a
+    CI job) it names another place; '' for an address."""
+    if _SCHEME_RE.match(repository) or _SCP_RE.match(repository):
+        return ""
+    return (
+        "; a member given as a folder is looked for from the folder of catalog.yaml "
+        f"(here {fetch_address(root, repository)}): put a clone of it there, or give its repository as an "
+        "address every checkout reaches"
+    )
+
+
 def store_of(root: Path, ident: str) -> Path:
     """The bare repository in the cache that holds everything fetched of member `ident`."""
     return root / CACHE_DIR / MEMBERS_DIR / f"{ident}.git"
@@ -358,7 +371,9 @@ def read_members(
         problems += found_problems
         if site is None:
             bad(
-                f"member '{member.id}' is not valid at its locked commit {entry.commit[:12]} (see above)",
+                # its errors sort after catalog.yaml's, so they follow this one: named, not "above"
+                f"member '{member.id}' is not valid at its locked commit {entry.commit[:12]} (its errors are "
+                f"at {MEMBERS_DIR}/{member.id}@{entry.commit[:12]}/…)",
                 f"the lock should only hold valid commits: run `servicebook federate update {member.id}`",
             )
             continue

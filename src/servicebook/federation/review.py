@@ -23,8 +23,15 @@ from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import merge
 from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
-from servicebook.git.in_effect import CatalogAt, end_of_day, release_standing
-from servicebook.git.members import files_under, read_file, read_files
+from servicebook.git.in_effect import CatalogAt, Stamp, end_of_day, release_standing
+from servicebook.git.members import (
+    MemberCommit,
+    commits_between,
+    files_under,
+    member_commit,
+    read_file,
+    read_files,
+)
 from servicebook.git.repo import CONTENT_DIR, open_repo
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
@@ -81,16 +88,39 @@ def _entries(data: bytes | None, shown: str) -> dict[str, Entry]:
     return dict(lock.entries)
 
 
+SHOWN_MEMBER_COMMITS = 3  # of a lock move, named with their authors; the rest counted
+
+
 def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
-    moved = f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}"
-    head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit)]
     (old, old_pages), (new, new_pages) = _member_at(root, ident, a), _member_at(root, ident, b)
+    moved = f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}" + _brought(root, ident, a, b)
+    head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit)]
     # its policy pages' text too: a move that only edits a page is a change readers see
     pages = [_scoped(ident, c) for c in diff_pages(old_pages, new_pages, {})]
     if old is None or new is None:
         invalid = Change("member.invalid", f"member:{ident}", "neutral", f"{moved}: a catalog does not validate")
         return [*head, invalid, *pages]
     return head + [_scoped(ident, c) for c in diff_catalogs(old, new)] + pages
+
+
+def _brought(root: Path, ident: str, a: Entry, b: Entry) -> str:
+    """The member's own commits a move brings in, named by their authors: the lock's commit is the
+    organisation's (who moved the lock), and an auditor asking who lowered a member's SLO, and
+    why, would otherwise have to find the member's repository."""
+    inside = "" if b.path in ("", ".") else f"{b.path.rstrip('/')}/"
+    found = commits_between(store_of(root, ident), a.commit, b.commit, [inside + CATALOG_FILE, inside + CONTENT_DIR])
+    if not found:
+        return ""
+    named = [_named(c) for c in found[:SHOWN_MEMBER_COMMITS]]
+    more = len(found) - len(named)
+    if more:
+        named.append(f"and {more} more")
+    return f"; its commit {named[0]}" if len(found) == 1 else f"; its {len(found)} commits: " + "; ".join(named)
+
+
+def _named(c: MemberCommit) -> str:
+    when = f" of {c.date:%Y-%m-%d}" if c.date is not None else ""
+    return f"{c.commit[:12]}{when} by {c.author}: {c.message}"
 
 
 def _member_catalog(root: Path, ident: str, entry: Entry) -> model.Catalog | None:
@@ -158,7 +188,16 @@ def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
         if catalog is not None:
             members.append((member, entry.commit, catalog))
     merged, _ = merge(found.catalog, members)
-    return dataclasses.replace(found, catalog=merged, members=tuple((m.id, commit) for m, commit, _ in members))
+    named = tuple((m.id, _stamp(root, m.id, commit)) for m, commit, _ in members)
+    return dataclasses.replace(found, catalog=merged, members=named)
+
+
+def _stamp(root: Path, ident: str, commit: str) -> Stamp:
+    """A member's locked commit as `promised` names it: the member's author, date and message."""
+    found = member_commit(store_of(root, ident), commit)
+    if found is None:  # read just now from the same cache: only a damaged cache gets here
+        return Stamp(commit, "", None, "")
+    return Stamp(found.commit, found.author, found.date, found.message)
 
 
 LOCK_CHANGES = "a move of servicebook.lock"  # the store's kind of entry for what one changed

@@ -20,9 +20,17 @@ from servicebook.catalog import model
 from servicebook.errors import Problem, Severity, counted
 from servicebook.federation.crossrefs import Links, Records, dangling, records
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock, lock_from_bytes, write_lock
-from servicebook.federation.members import Loader, MemberRead, fetch_address, read_member, recall_links, store_of
+from servicebook.federation.members import (
+    Loader,
+    MemberRead,
+    fetch_address,
+    folder_hint,
+    read_member,
+    recall_links,
+    store_of,
+)
 from servicebook.git.log import read_log
-from servicebook.git.members import MemberGitError, fetch, fetch_commit, has_commit, is_ancestor, read_file
+from servicebook.git.members import MemberGitError, branches, fetch, fetch_commit, has_commit, is_ancestor, read_file
 from servicebook.git.repo import open_repo
 from servicebook.progress import Phases
 from servicebook.routes import ORGANISATION
@@ -187,9 +195,12 @@ def _update_one(
         head = fetch(store, fetch_address(root, member.repository), member.ref).commit
     except MemberGitError as exc:
         if exc.reason == "ref":
-            message = f"{ident}: no branch or tag '{member.ref}' in {member.repository}"
+            address = fetch_address(root, member.repository)
+            message = (
+                f"{ident}: no branch or tag '{member.ref}' in {member.repository}{_ref_hint(store, address, ident)}"
+            )
         else:
-            message = f"{ident}: cannot fetch {member.repository}: {exc.message}"
+            message = f"{ident}: cannot fetch {member.repository}: {exc.message}{folder_hint(root, member.repository)}"
         return _refused(ident, before, None, message), None, None
     except OSError as exc:
         return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None, None
@@ -218,11 +229,39 @@ def _update_one(
         errors = tuple(p for p in problems if p.severity is Severity.ERROR)
         stay = f"staying at {before[:12]}" if before else "not locked"
         invalid = f"is not a valid catalog ({counted(len(errors), 'error')})"
-        message = f"{ident}: commit {head[:12]} of {member.ref} {invalid}; {stay}"
+        # the errors' paths (members/ID@COMMIT/…) are of no file here: say where they are, and what then
+        fix = (
+            f"its errors are at that commit of {member.repository}; once its team has fixed them there, run "
+            f"`servicebook federate update {ident}` again"
+        )
+        message = f"{ident}: commit {head[:12]} of {member.ref} {invalid}; {stay}: {fix}"
         return _refused(ident, before, head, message, errors), None, None
     entry = Entry(member.repository, member.ref, member.path, head)
     moved = f"{before[:12]} → {head[:12]}" if before else f"locked at {head[:12]}"
     return Outcome(ident, "moved", before, head, f"{ident}: {moved} ({member.ref})"), entry, read
+
+
+SHOWN_BRANCHES = 10
+
+
+def _ref_hint(store: Path, address: str, ident: str) -> str:
+    """What the repository has instead, and the `ref:` to write: the member's `ref` defaults to
+    main, and a repository made by a plain `git init` has master."""
+    found = branches(store, address)
+    if found is None:
+        return ""
+    if not found.names:
+        return "; it has no branches yet (nothing pushed?)"
+
+    def say(ref: str) -> str:
+        return f"write `ref: {ref}` under the member '{ident}' in catalog.yaml"
+
+    if len(found.names) == 1:
+        return f"; it has one branch, {found.names[0]}: " + say(found.names[0])
+    shown = ", ".join(found.names[:SHOWN_BRANCHES]) + (", …" if len(found.names) > SHOWN_BRANCHES else "")
+    if found.default in found.names:
+        return f"; its branches: {shown}; its default is {found.default}: " + say(found.default)
+    return f"; its branches: {shown}: name one as its `ref:` in catalog.yaml"
 
 
 def _refused(ident: str, old: str | None, new: str | None, message: str, problems: tuple[Problem, ...] = ()) -> Outcome:
@@ -257,7 +296,11 @@ def fetch_locked(
             prepare(store.parent)
             head = fetch(store, fetch_address(root, entry.repository), entry.ref).commit
         except MemberGitError as exc:
-            what = f"no branch or tag '{entry.ref}'" if exc.reason == "ref" else exc.message
+            what = (
+                f"no branch or tag '{entry.ref}'"
+                if exc.reason == "ref"
+                else exc.message + folder_hint(root, entry.repository)
+            )
             outcomes.append(
                 _refused(member.id, entry.commit, None, f"{member.id}: cannot fetch {entry.repository}: {what}")
             )

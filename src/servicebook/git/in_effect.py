@@ -43,7 +43,8 @@ class CatalogAt:
     standing: Standing | None = None  # None: the releases could not be read
     later: Stamp | None = None  # the newest commit by then that changed a file `also` named, if after `commit`
     catalog_commit: str = ""  # set when `commit` names a later commit than the one catalog.yaml is of
-    members: tuple[tuple[str, str], ...] = ()  # (member id, locked commit) on an organisation site
+    # (member id, its locked commit, named: who wrote it, when, why) on an organisation site
+    members: tuple[tuple[str, Stamp], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ configuration says.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from servicebook.git import untar
 from servicebook.git.blobs import read_blobs
+from servicebook.git.log import clean_text
+from servicebook.git.repo import utc
 from servicebook.git.runner import MISSING, Done, run
 
 FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails the update, not hangs it
@@ -77,6 +80,35 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_T
     return Fetched(head.stdout.decode("ascii", "replace").strip())
 
 
+@dataclass(frozen=True, slots=True)
+class Branches:
+    """What a repository offers to follow: its branches, and which one its HEAD names (the branch a
+    clone checks out: `master` where git's default was never changed), when it says."""
+
+    names: tuple[str, ...]
+    default: str | None
+
+
+def branches(store: Path, repository: str, *, time_limit: float = FETCH_TIME_LIMIT) -> Branches | None:
+    """The branches of `repository` (`git ls-remote`, as safely as a fetch); None when it cannot
+    be asked (unreachable, no git): a message about a missing ref then says no more."""
+    _store_ready(store)
+    done = run(
+        store, [*SAFE_TRANSPORTS, "ls-remote", "--symref", "--end-of-options", repository], time_limit=time_limit
+    )
+    if done is None or not done.ok:
+        return None
+    names: list[str] = []
+    default = None
+    for line in done.stdout.decode("utf-8", "replace").splitlines():
+        left, _, right = line.partition("\t")
+        if left.startswith("ref: refs/heads/") and right == "HEAD":
+            default = left.removeprefix("ref: refs/heads/")
+        elif right.startswith("refs/heads/"):
+            names.append(right.removeprefix("refs/heads/"))
+    return Branches(tuple(sorted(names)), default)
+
+
 def fetch_commit(store: Path, repository: str, commit: str, *, time_limit: float = FETCH_TIME_LIMIT) -> bool:
     """Fetch `commit` of `repository` by its id into the existing store `store`: a commit an
     earlier lock held that the followed ref no longer leads to (a rewrite was accepted, the ref
@@ -101,6 +133,44 @@ def is_ancestor(store: Path, older: str, newer: str) -> bool:
     """Whether `newer` descends from `older` (a fast-forward): false after a rewritten history."""
     done = run(store, ["merge-base", "--is-ancestor", "--end-of-options", older, newer])
     return done is not None and done.returncode == 0
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCommit:
+    """A commit of a member's own repository, as an auditor of the organisation site needs it
+    named: who wrote it, when, and why (the organisation's lock move names only who moved the lock)."""
+
+    commit: str
+    author: str
+    date: dt.datetime | None
+    message: str
+
+
+_FORMAT = "--format=%x1e%H%x1f%an%x1f%ct%x1f%s"
+
+
+def _commits(done: Done | None) -> list[MemberCommit]:
+    if done is None or not done.ok:
+        return []
+    found = []
+    for record in done.stdout.decode("utf-8", "replace").split("\x1e")[1:]:
+        sha, author, stamp, message = (record.rstrip("\n").split("\x1f") + [""] * 4)[:4]
+        when = utc(int(stamp)) if stamp.isdigit() and len(stamp) <= 12 else None
+        found.append(MemberCommit(sha, clean_text(author), when, clean_text(message)))
+    return found
+
+
+def member_commit(store: Path, commit: str) -> MemberCommit | None:
+    """`commit` of the member's cache, named (None when the cache does not have it)."""
+    found = _commits(run(store, ["log", "-1", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", commit]))
+    return found[0] if found else None
+
+
+def commits_between(store: Path, old: str, new: str, paths: list[str]) -> list[MemberCommit]:
+    """The member's first-parent commits after `old` up to `new` that changed `paths` (its catalog
+    and pages), newest first; empty when the cache cannot say."""
+    args = ["log", "--first-parent", "--no-color", "--encoding=UTF-8", _FORMAT, f"{old}..{new}", "--", *paths]
+    return _commits(run(store, args))
 
 
 def commit_date(store: Path, commit: str) -> int | None:

@@ -90,7 +90,12 @@ def to_text(
         lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
     lines += [f"(note: {note})" for note in _passed_over(found)]
     if found.members:
-        lines.append("Members, at their locked commits: " + ", ".join(f"{i} {c[:12]}" for i, c in found.members))
+        # each member's commit named as the site's own is: who wrote that team's promise, when, why
+        lines.append("Members, at their locked commits:")
+        lines += [
+            f"  {ident} {s.commit[:12]} of {utc_minute(s.date)} by {s.author}: {s.message}"
+            for ident, s in found.members
+        ]
     if found.standing is not None:
         lines.append(standing_text(found))
     lines += ["", "Team support", *_support_lines(catalog.support)]
@@ -183,7 +188,16 @@ def to_json(
             "message": found.message,
         },
         "catalog_commit": found.catalog_commit or found.commit,
-        "members": [{"id": ident, "commit": commit} for ident, commit in found.members],
+        "members": [
+            {
+                "id": ident,
+                "commit": s.commit,
+                "date": s.date.isoformat() if s.date else None,
+                "author": s.author,
+                "message": s.message,
+            }
+            for ident, s in found.members
+        ],
         "passed_over": [
             {"commit": commit, "date": date.isoformat() if date else None, "errors": errors}
             for commit, date, errors in found.invalid

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from servicebook.catalog.slo import window_days
+from servicebook.catalog.slo import describe_window, format_duration, window_days
 
 _CALENDAR_MONTHS = {"calendar-month": 1, "calendar-quarter": 3}
 
@@ -37,6 +37,21 @@ def window_start(window: str, end: dt.datetime, timezone: str = "UTC") -> dt.dat
         return dt.datetime(before.year, first_month, 1, tzinfo=zone).astimezone(dt.UTC)
     days, _, _ = window_days(window)
     return end - dt.timedelta(days=days)
+
+
+def calendar_note(window: str, start: dt.datetime, end: dt.datetime, timezone: str) -> str | None:
+    """A note for a calendar window that had only just begun at `end`: `--at 2026-12-01` is
+    midnight in UTC, which in Europe/Zurich is already 01:00 on the 1st, so the month measured is
+    December's first hour, not November; the figures then say so, and the end time that measures
+    the month before whole (its last midnight in `timezone`)."""
+    if window not in _CALENDAR_MONTHS or end - start >= dt.timedelta(days=1):
+        return None
+    unit = describe_window(window).removeprefix("calendar ")
+    return (
+        f"the calendar {unit} began only {format_duration(int((end - start).total_seconds()))} before the "
+        f"end time, at midnight in {timezone} ({start:%Y-%m-%d %H:%M} UTC): the figures are of that part; the "
+        f"{unit} before is measured whole up to that midnight (--at {start:%Y-%m-%dT%H:%M:%SZ})"
+    )
 
 
 def promql_duration(seconds: int) -> str:

@@ -200,8 +200,40 @@ def _ratio(ask: Ask, query: str, window: str) -> float:
     promql = with_window(query, window) if form is QueryForm.TEMPLATE else selector_text(query)
     value = _one("error_ratio", ask("error_ratio", promql))
     if value is None:
-        raise _Refused("the error_ratio query returned no series for the window")
+        if form is QueryForm.TEMPLATE:
+            raise _Refused("the error_ratio query returned no series for the window")
+        raise _Refused(f"the error_ratio selector {_why_no_value(ask, selector_text(query), window)}")
     return value
+
+
+def _why_no_value(ask: Ask, selector: str, window: str) -> str:
+    """Why a selector of a recording rule's series (Sloth's `slo:sli_error:ratio_rate30d{…}`)
+    has no value at the end time, as far as Prometheus can tell: no metric of that name at all
+    (the rule is not loaded, or records another name), series of that name but none with these
+    labels, or series that stopped before the end (the rule is no longer evaluated, or not yet up
+    to then). Each is a different fix; "no series" alone named none of them."""
+    metric = metric_name(selector)
+    if metric:
+        named = _one("metric", ask("metric", f'count(count_over_time({{__name__="{metric}"}}[{window}]))'))
+        if not named:
+            return (
+                f"has no value: Prometheus has no series named {metric} in the window; is the recording "
+                "rule that records it loaded there, under that name, and was it by then? (a rule records "
+                "from when it is loaded: `promtool check rules FILE` lists the names a rule file records, "
+                "`promtool tsdb create-blocks-from rules` backfills them)"
+            )
+    matched = _one("series", ask("series", f"count(count_over_time({selector}[{window}]))"))
+    if not matched:
+        if not metric:
+            return "matched no series in the window"
+        return (
+            f"matched no series in the window, though {metric} has some: its labels differ from the "
+            "selector's (compare them with the recording rule's labels)"
+        )
+    return (
+        "has no value at the end time, though its series have samples earlier in the window: it stopped "
+        "(is the recording rule still evaluated, up to the end time?)"
+    )
 
 
 def _gauge(ask: Ask, query: str, window: str, slo: model.SLO) -> tuple[Attainment, float | None, float | None, str]:

@@ -9,12 +9,12 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_timezone
-from servicebook.measure.budget import window_start
+from servicebook.measure.budget import calendar_note, window_start
 from servicebook.measure.prometheus import Prometheus, QueryFailed, Unreachable
 from servicebook.measure.query import Measured, measure_slo, shape_of
 from servicebook.measure.snapshot import document
@@ -55,11 +55,16 @@ def measure(
 
     def one(pair: tuple[model.Offering, model.SLO]) -> Measured:
         o, s = pair
-        start = window_start(s.window, end, calendar_timezone(catalog, o, s))
+        zone = calendar_timezone(catalog, o, s)
+        start = window_start(s.window, end, zone)
         if down:
             return _unmeasured(o, s, start, end, down[0])
         try:
-            return measure_slo(prometheus, o, s, start, end)
+            measured = measure_slo(prometheus, o, s, start, end)
+            note = calendar_note(s.window, start, end, zone)
+            if note is None or measured.result.reason is not None:
+                return measured
+            return replace(measured, result=replace(measured.result, notes=(note, *measured.result.notes)))
         except Unreachable as exc:
             with lock:
                 if not down:

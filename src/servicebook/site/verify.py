@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from servicebook import __version__, routes
-from servicebook.errors import BuildFailed, Severity, UsageProblem
+from servicebook.errors import BuildFailed, NotRebuilt, Severity, UsageProblem, counted
 from servicebook.federation.members import share_members
 from servicebook.git.clone import clone_at
 from servicebook.git.releases import DEFAULT_PATTERN, discover
@@ -36,6 +36,7 @@ from servicebook.site.releases import build_releases, read_tree, stored_file
 from servicebook.site.write import MARKER
 
 RootCheck = Literal["rebuilt", "manifest", "not checked"]
+MAX_SHOWN_PROBLEMS = 10  # of a rebuild that failed, each printed as the build prints it
 SHOWN_PER_FOLDER = 10  # file differences listed per release (or for the root) before "and N more"
 FETCH_ALL = "`git fetch --unshallow --tags` (in CI: fetch-depth: 0)"
 
@@ -188,8 +189,16 @@ def _verify_site(
     try:
         build(Options(source=source, output=rebuilt, versions=versions, cache=False, env=env, progress=progress))
     except BuildFailed as exc:
-        first = exc.problems[0].format() if exc.problems else exc.message
-        raise UsageProblem(f"commit {commit[:12]} cannot be rebuilt by this servicebook: {first}") from None
+        errors = [p for p in exc.problems if p.severity is Severity.ERROR] or exc.problems
+        if not errors:
+            raise UsageProblem(f"commit {commit[:12]} cannot be rebuilt here: {exc.message}") from None
+        shown = errors[:MAX_SHOWN_PROBLEMS]
+        more = f"; the first {len(shown)}" if len(errors) > len(shown) else ""
+        raise NotRebuilt(
+            f"commit {commit[:12]} cannot be rebuilt from this checkout by this servicebook "
+            f"({counted(len(errors), 'error')}{more}):",
+            shown,
+        ) from None
     progress.enter("comparing")
     expected = _index(rebuilt / VERSIONS_JSON)
     differences, bad = _compare_releases(published, expected, site, versions)
