@@ -89,10 +89,17 @@ def check(options: Options, repo: Repo | None) -> tuple[Loaded, Report]:
     # the collector's thresholds of a build: the default ones scan a large catalog's model again and
     # again while it is read (10,000 offerings: 14.9 → 14.2 CPU s, bench/README.md)
     batch_collections()
-    with _check_cache(options) as (cache, content):
+    # the pages' HTML in a spool, as a build's (load.BodySpool): a check holds their outlines only
+    with _check_cache(options) as (cache, content), BodySpool() as bodies:
         store = cache.store if cache is not None else None
         loaded, report = gather(
-            options, action="check", build=build_info(repo, options.env), cache=cache, store=store, content=content
+            options,
+            action="check",
+            build=build_info(repo, options.env),
+            cache=cache,
+            store=store,
+            content=content,
+            spool=bodies,
         )
         assert loaded.site is not None
         timeline, versioning = Timeline(available=False), VersionContext()
