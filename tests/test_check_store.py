@@ -367,3 +367,36 @@ def test_a_check_after_a_check_takes_each_unchanged_pages_links_from_the_store(r
     [problem] = json.loads(result.output)["problems"]
     assert problem["file"] == "policies/anchors/index.html"
     assert problem["message"] == "broken link to '../../offerings/gone/' (no offerings/gone/index.html in the site)"
+
+
+def test_a_store_only_checks_fill_stops_growing(run: Run, site: Path) -> None:
+    # A build drops what neither it nor the build before it used; a store no build opens (a
+    # pre-commit hook that only ever checks) is pruned by its checks the same way, or every edit
+    # of a page would leave its old entries in it for good.
+    guide = site / "content" / "guide.md"
+    held = []
+    for n in range(4):
+        guide.write_text(guide.read_text() + f"\nEdit number {n}.\n")
+        assert run("check", "--source", site).exit_code == 0
+        held.append(_entries(site))
+    # each of the four pages, and the guide as the check before read it; each page's links and ids
+    # likewise (the search index's words come and go as its own parts are merged, as in a build's)
+    assert [h["4.page"] for h in held] == [4, 5, 5, 5]
+    assert held[3]["9.page-refs"] == held[1]["9.page-refs"]
+
+
+def test_a_check_drops_an_altered_entry_without_the_builds_warning(run: Run, checked_once: Path) -> None:
+    # A build says it found cache entries altered on disk (and made them again); a check's verdict
+    # is about the sources alone: the same entries are dropped and made again without a word.
+    site = checked_once
+    expected = verdicts_without_store(run, site)
+    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+        db.execute("UPDATE entries SET data = data || ' '")  # every entry, its checksum not
+    assert verdicts(run, site) == expected
+    assert all("had been altered" not in output for _, output in expected.values()), expected
+    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+        db.execute("UPDATE entries SET data = data || ' '")
+    edit(site / "content" / "guide.md", "(tool:shared-pipeline)", "(tool:shared-pipelines)")
+    built = run("build", "--source", site)
+    assert built.exit_code == 0
+    assert "had been altered" in built.output

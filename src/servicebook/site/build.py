@@ -168,6 +168,7 @@ def _check_cache(options: Options) -> Iterator[tuple[BuildCache | None, ContentL
         listed = list_sources(options.source, BUILD_INPUTS)
         hashes, _ = listed.hashed(None)
         yield BuildCache(store, hashes), listed.inside(CONTENT_DIR)
+        store.prune_checked()  # a store no build opens is pruned by its checks (cache/store.py)
 
 
 def gather(
