@@ -46,6 +46,17 @@ title: Links
 The [guide's first part](guide.md#old-heading), and [the guide](guide.md).
 """
 
+# links to what another page shows, settled on the rendered site (content/sitelinks.py): this
+# page's key does not change when the page it links to does
+ANCHORS = """---
+title: Anchors
+---
+
+## Where the numbers are
+
+The [pipelines' availability](offering:ci#slo-availability) and [severities](site:support#severity-sev1).
+"""
+
 Verdict = tuple[int, str]  # exit code, stdout (the problems, in order, with their places)
 Run = Callable[..., Result]
 
@@ -56,6 +67,7 @@ def site(site_copy: Callable[[str], Path]) -> Path:
     root = site_copy("minimal")
     (root / "content" / "guide.md").write_text(GUIDE)
     (root / "content" / "links.md").write_text(LINKS)
+    (root / "content" / "anchors.md").write_text(ANCHORS)
     return root
 
 
@@ -112,12 +124,34 @@ def break_a_page_from_the_catalog(site: Path) -> None:
     catalog.write_text(text[: text.index("  - id: hand-rolled-scripts")])
 
 
+def rename_an_slo(site: Path) -> None:
+    """The SLO another page links to by its anchor on its offering's page gets another id (that
+    page is unchanged, and so is its key)."""
+    edit(site / "catalog.yaml", "      - id: availability", "      - id: start-time")
+
+
+def rename_an_offering(site: Path) -> None:
+    """The offering other pages link to gets another id (they are unchanged)."""
+    edit(site / "catalog.yaml", "  - id: ci\n    name: CI pipelines", "  - id: pipelines\n    name: CI pipelines")
+
+
+def remove_a_severity(site: Path) -> None:
+    """The support page loses the anchor a page links to (a catalog edit; the page is unchanged)."""
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    start = text.index("    - id: sev1")
+    catalog.write_text(text[:start] + text[text.index("    - id: sev2") :])
+
+
 CHANGES = [
     break_a_fine_page,
     delete_a_linked_page,
     rename_a_linked_heading,
     break_a_layout,
     break_a_page_from_the_catalog,
+    rename_an_slo,
+    rename_an_offering,
+    remove_a_severity,
 ]
 
 
@@ -310,3 +344,59 @@ def test_a_build_from_what_checks_stored_is_the_build_from_nothing(run: Run, sit
     fresh = shutil.copytree(site, tmp_path / "fresh", ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
     assert run("build", "--source", fresh).exit_code == 0
     assert _public(site / "public") == _public(fresh / "public")
+
+
+def test_a_check_after_a_check_takes_each_unchanged_pages_links_from_the_store(run: Run, site: Path) -> None:
+    # What a check keeps of a page is its links and ids, by the page's key (site/scans.py), and a
+    # page whose key is unchanged is not rendered again: the anchors page's entry made to hold one
+    # more link (checksum and all, as a forger would) is what the next check reports of it.
+    assert run("check", "--source", site).exit_code == 0
+    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+        [(key, data, html, text)] = [
+            row
+            for row in db.execute("SELECT key, data, html, text FROM entries WHERE key LIKE '9.page-refs:%'")
+            if "#slo-availability" in row[1]
+        ]
+        urls, ids = json.loads(data)
+        forged = json.dumps([[*urls, "../../offerings/gone/"], ids])
+        db.execute(
+            "UPDATE entries SET data = ?, checksum = ? WHERE key = ?", (forged, checksum(forged, html, text), key)
+        )
+    result = run("check", "--source", site, "--format", "json")
+    assert result.exit_code == 1
+    [problem] = json.loads(result.output)["problems"]
+    assert problem["file"] == "policies/anchors/index.html"
+    assert problem["message"] == "broken link to '../../offerings/gone/' (no offerings/gone/index.html in the site)"
+
+
+def test_a_store_only_checks_fill_stops_growing(run: Run, site: Path) -> None:
+    # A build drops what neither it nor the build before it used; a store no build opens (a
+    # pre-commit hook that only ever checks) is pruned by its checks the same way, or every edit
+    # of a page would leave its old entries in it for good.
+    guide = site / "content" / "guide.md"
+    held = []
+    for n in range(4):
+        guide.write_text(guide.read_text() + f"\nEdit number {n}.\n")
+        assert run("check", "--source", site).exit_code == 0
+        held.append(_entries(site))
+    # each of the four pages, and the guide as the check before read it; each page's links and ids
+    # likewise (the search index's words come and go as its own parts are merged, as in a build's)
+    assert [h["4.page"] for h in held] == [4, 5, 5, 5]
+    assert held[3]["9.page-refs"] == held[1]["9.page-refs"]
+
+
+def test_a_check_drops_an_altered_entry_without_the_builds_warning(run: Run, checked_once: Path) -> None:
+    # A build says it found cache entries altered on disk (and made them again); a check's verdict
+    # is about the sources alone: the same entries are dropped and made again without a word.
+    site = checked_once
+    expected = verdicts_without_store(run, site)
+    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+        db.execute("UPDATE entries SET data = data || ' '")  # every entry, its checksum not
+    assert verdicts(run, site) == expected
+    assert all("had been altered" not in output for _, output in expected.values()), expected
+    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+        db.execute("UPDATE entries SET data = data || ' '")
+    edit(site / "content" / "guide.md", "(tool:shared-pipeline)", "(tool:shared-pipelines)")
+    built = run("build", "--source", site)
+    assert built.exit_code == 0
+    assert "had been altered" in built.output

@@ -434,3 +434,35 @@ def test_every_pin_in_the_docs_and_examples_names_this_release_spelled_as_its_ta
     default = next(f.default for f in fields(Site) if f.name == "release_tags")
     release_tags = yaml.safe_load((REPO / "catalog.yaml").read_text())["site"].get("release_tags", default)
     assert not fnmatchcase(__version__, release_tags)
+
+
+@pytest.mark.parametrize("source", [".", "docs/catalog"])
+def test_the_gitlab_review_job_reads_the_pages_jobs_cache_without_writing_it(
+    source, run, tmp_path, monkeypatch
+) -> None:
+    """The review job restores the cache the `pages` job saved, under the one key both jobs name,
+    read only (`policy: pull`: a merge request never changes what the default branch's build starts
+    from), and unpacks the source's store alone from it: its check reads the pages the merge
+    request did not change from there."""
+    _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text().replace("$[[ inputs.source ]]", source))
+    review, pages = jobs["servicebook-review"]["cache"], jobs["pages"]["cache"]
+    assert review == {**pages, "policy": "pull"}
+    assert pages.get("policy", "pull-push") == "pull-push"
+    assert "$" not in pages["key"]  # not the branch's: the review job's branch is the merge request's
+    env = {**os.environ, "SERVICEBOOK_SOURCE": source}
+    built = tmp_path / "pages"
+    shutil.copytree(REPO / "tests" / "sites" / "minimal", built / source, dirs_exist_ok=True)
+    monkeypatch.chdir(built)
+    assert run("build", "--source", source, "--output", "public").exit_code == 0
+    subprocess.run(["sh", "-ec", jobs["pages"]["script"][-1]], env=env, check=True)
+    checkout = tmp_path / "review"
+    shutil.copytree(REPO / "tests" / "sites" / "minimal", checkout / source, dirs_exist_ok=True)
+    shutil.copy2(built / "servicebook-cache.tar", checkout)
+    monkeypatch.chdir(checkout)
+    unpack = jobs["servicebook-review"]["script"][0]
+    subprocess.run(["sh", "-ec", unpack], env=env, check=True)
+    store = Path(source) / ".servicebook-cache" / "store.sqlite"
+    before, after = os.stat(built / store), os.stat(store)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert not Path("public").exists()  # the site is the pages job's alone
+    assert run("check", "--source", source).exit_code == 0

@@ -28,7 +28,9 @@ The policy, in one place:
   marked used as by the last build, and what it reads is not marked at all, so that a check
   between two builds never makes the second drop what the first stored (the releases' pages,
   the kept outputs' memo) nor moves the marks `serve`'s builds carry; a check never prunes,
-  the next build does.
+  the next build does. But a store no build has opened (a pre-commit hook that only ever
+  checks) has no build to prune it: there a check counts as one, marks what it reads, and
+  prunes as a build does (`prune_checked`), or the store would grow with every edit.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class Store:
     def __init__(self, path: Path | None, *, counted: bool = True) -> None:
         self.path = path
         self.counted = counted  # a build's opening: a generation of its own (see the module's *prune*)
+        self.building = counted  # asked to count: a build's opening (a check's counts where no build opened it)
         self.generation = 0
         self.damaged: list[tuple[str, str]] = []  # (kind, key) of entries that did not match their checksum
         self._db: sqlite3.Connection | None = None
@@ -156,9 +159,13 @@ class Store:
             # one per output, beside its manifest: what lets a build tell at a glance that nothing
             # changed since (site/fresh.py); forgotten with the manifest
             db.execute("CREATE TABLE IF NOT EXISTS stamps (output TEXT PRIMARY KEY, text TEXT NOT NULL)")
+            built = _number(db, "built") > 0
+            self.counted = self.building or not built  # a check counts where no build opened the store
             self.generation = _number(db, "generation") + (1 if self.counted else 0)
             if self.counted:
                 db.execute("INSERT OR REPLACE INTO state VALUES ('generation', ?)", (str(self.generation),))
+            if self.building and not built:
+                db.execute("INSERT OR REPLACE INTO state VALUES ('built', '1')")
             db.execute("COMMIT")
         except BaseException:
             db.close()
@@ -476,6 +483,13 @@ class Store:
                 held, size, row = [], 0, row + 1
         if held or row == 0:
             self._write("INSERT INTO manifests VALUES (?, ?, ?)", [(output, row, _joined(held))])
+
+    def prune_checked(self) -> None:
+        """After a check that counted as a build (no build has opened the store, see the module's
+        *prune*): drop what neither it nor the check before it used, as a build's `record` does."""
+        if self.building or not self.counted or self._live is None:
+            return
+        self._prune(self.generation - 1)
 
     def _prune(self, oldest: int) -> None:
         """Drop what no build since generation `oldest` used: the `used` rows that count as older

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 
 from servicebook import routes
 from servicebook.catalog.model import Page
 from servicebook.catalog.validate import did_you_mean
-from servicebook.content.htmlrefs import read_refs
 from servicebook.content.markdown import RESERVED_ANCHORS, made_only, theme_anchors
 from servicebook.errors import Problem, SourceLocation
 
@@ -26,24 +25,24 @@ def locate_site_links(
     problems: Iterable[Problem],
     pages: Sequence[Page],
     read_source: Callable[[str], str],
-    files: Mapping[str, bytes],
+    ids_of: Callable[[str], Set[str] | None],
 ) -> list[Problem]:
     """`problems` with each broken link that a `site:`, `offering:` or `tool:` link of a policy
     page made reported at that link in the page's Markdown (every place it is written), with the
     anchors the target has; any other problem as it is. `read_source` gives a page's source text
-    by its path."""
+    by its path; `ids_of` the ids of the site's page at an output path (None: no such file)."""
     by_output = {routes.output_path(routes.policy(page.slug)): page for page in pages}
     out: list[Problem] = []
     for problem in problems:
         page = by_output.get(problem.location.path) if problem.location.line == 0 else None
         match = _BROKEN_RE.match(problem.message) if page is not None else None
-        located = _locate(page, match, read_source, files) if page is not None and match is not None else []
+        located = _locate(page, match, read_source, ids_of) if page is not None and match is not None else []
         out += located or [problem]
     return out
 
 
 def _locate(
-    page: Page, match: re.Match[str], read_source: Callable[[str], str], files: Mapping[str, bytes]
+    page: Page, match: re.Match[str], read_source: Callable[[str], str], ids_of: Callable[[str], Set[str] | None]
 ) -> list[Problem]:
     href = match["href"]
     path, _, fragment = href.partition("#")
@@ -66,7 +65,7 @@ def _locate(
     written = re.compile(re.escape(spelled) + r"(?=[\s)\"'>]|$)")
     if match["id"] is not None:
         message = f"broken link: {page_name} has no '#{fragment}'" + (" on its page" if entity else "")
-        hint = _anchors_hint(fragment, files.get(routes.output_path(page_url)))
+        hint = _anchors_hint(fragment, ids_of(routes.output_path(page_url)))
     else:
         message = f"broken link: this build has no {name or 'home'} page"
         made = made_only(name)
@@ -95,11 +94,11 @@ def _outside_code(text: str, pattern: re.Pattern[str]) -> list[tuple[int, str, i
     return found
 
 
-def _anchors_hint(fragment: str, html: bytes | None) -> str | None:
-    if html is None:
+def _anchors_hint(fragment: str, found: Set[str] | None) -> str | None:
+    if found is None:
         return None
     chrome = RESERVED_ANCHORS | theme_anchors()
-    ids = sorted(read_refs(html).ids - chrome)
+    ids = sorted(found - chrome)
     if not ids:
         return None
     return did_you_mean(fragment, ids) or "its anchors: " + ", ".join(ids[:SHOWN_IDS]) + (

@@ -23,6 +23,7 @@ from servicebook.cache.store import Store
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.records import RecordCache
+from servicebook.content.htmlrefs import read_refs
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
 from servicebook.git.history import Timeline, TimelineMemo, load_timeline, release_changes
@@ -49,18 +50,18 @@ from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
 from servicebook.site.render import render_site, site_history
+from servicebook.site.scans import Checking
 from servicebook.site.search import SearchMemory
 from servicebook.site.store import Remembering
 from servicebook.site.tally import Tally
-from servicebook.site.templates import DataSpec, RenderError, VersionContext, compile_theme
+from servicebook.site.templates import DataSpec, PageSpec, RenderError, VersionContext, compile_theme
 from servicebook.site.views import ViewMemo
-from servicebook.site.write import MARKER, write_failed, write_site
+from servicebook.site.write import MARKER, SiteFiles, write_failed, write_site
 
 if TYPE_CHECKING:
     from servicebook.federation.review import LockHistory
     from servicebook.git.diff import Change
     from servicebook.site.releases import BuiltRelease
-    from servicebook.site.templates import PageSpec
 
 # Another servicebook's compiled templates (an upgrade, a second installation) are kept this long
 # after their last use.
@@ -88,17 +89,30 @@ def check(options: Options, repo: Repo | None) -> tuple[Loaded, Report]:
     # the collector's thresholds of a build: the default ones scan a large catalog's model again and
     # again while it is read (10,000 offerings: 14.9 → 14.2 CPU s, bench/README.md)
     batch_collections()
-    with _check_cache(options) as (cache, content):
+    # the pages' HTML in a spool, as a build's (load.BodySpool): a check holds their outlines only
+    with _check_cache(options) as (cache, content), BodySpool() as bodies:
         store = cache.store if cache is not None else None
         loaded, report = gather(
-            options, action="check", build=build_info(repo, options.env), cache=cache, store=store, content=content
+            options,
+            action="check",
+            build=build_info(repo, options.env),
+            cache=cache,
+            store=store,
+            content=content,
+            spool=bodies,
         )
         assert loaded.site is not None
+        timeline, versioning = Timeline(available=False), VersionContext()
+        history = site_history(loaded.site, timeline, ())
+        keys = _check_keys(cache, loaded, versioning, timeline, history) if cache is not None else None
         try:
             files = render_site(
                 loaded.site,
                 options.source,
-                history=Timeline(available=False),
+                history=timeline,
+                shown_history=history,
+                versioning=versioning,
+                checking=Checking(store, keys),  # each page's links and ids by its key, not its bytes
                 workers=worker_count(options.env),
                 source_prefix=repo.prefix if repo is not None else "",
                 compiled=_compiled_templates(options),  # as a build's: `check` in CI or a hook is a process of its own
@@ -113,6 +127,27 @@ def check(options: Options, repo: Repo | None) -> tuple[Loaded, Report]:
         _complete(options, loaded, files, [], {})
         _verify(options, loaded, files, set(), (), report.warnings, action="check")
     return loaded, report
+
+
+def _check_keys(
+    cache: BuildCache, loaded: Loaded, versioning: VersionContext, timeline: Timeline, history: HistoryView | None
+) -> Callable[[PageSpec], str] | None:
+    """Each page's key as a build of the same sources has it (pagekeys.reuse_keys), by which a
+    check keeps the page's links and ids (site/scans.py); None without the sources' hashes."""
+    if cache.hashes is None:
+        return None
+    asked: dict[str, str] = {}
+
+    def told(path: str, key: str) -> None:
+        asked[path] = key
+
+    answer = reuse_keys(told, cache.hashes, loaded, versioning, timeline, history)
+
+    def key(spec: PageSpec) -> str:
+        answer(spec)
+        return asked.pop(spec.path)
+
+    return key
 
 
 @contextlib.contextmanager
@@ -133,6 +168,7 @@ def _check_cache(options: Options) -> Iterator[tuple[BuildCache | None, ContentL
         listed = list_sources(options.source, BUILD_INPUTS)
         hashes, _ = listed.hashed(None)
         yield BuildCache(store, hashes), listed.inside(CONTENT_DIR)
+        store.prune_checked()  # a store no build opens is pruned by its checks (cache/store.py)
 
 
 def gather(
@@ -564,7 +600,18 @@ def _located(problems: list[Problem], loaded: Loaded, source: Path, files: Mappi
     if not problems or loaded.site is None:
         return problems
 
-    return locate_site_links(problems, loaded.site.pages, lambda path: (source / path).read_text("utf-8-sig"), files)
+    return locate_site_links(
+        problems, loaded.site.pages, lambda path: (source / path).read_text("utf-8-sig"), functools.partial(_ids, files)
+    )
+
+
+def _ids(files: Mapping[str, bytes], path: str) -> frozenset[str] | None:
+    """The ids of the page at `path`: as its links' scan holds them (a check holds no page's
+    bytes: render._check_pages), else read from it; None when the site has no such file."""
+    scan = files.scans.get(path) if isinstance(files, SiteFiles) else None
+    if scan is not None:
+        return frozenset(name.decode() for name in scan.ids.split(b"\0") if name)
+    return read_refs(files[path]).ids if path in files else None
 
 
 SPOOL_FROM = 1000  # pages; below this, holding every page in memory costs little

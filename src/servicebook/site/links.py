@@ -107,9 +107,22 @@ def scan_page(
     whole site (remembering all of those grew each render worker by 50 MiB at 20,000 pages).
     `body`: HTML that `data` holds and what it links to and its ids, known without reading it (a
     policy page's body: content/markdown.py `body_refs`): only the rest of `data` is read."""
+    return settle(path, page_refs(data, body), known, memo)
+
+
+def page_refs(data: bytes, body: tuple[bytes, HtmlRefs] | None = None) -> HtmlRefs:
+    """What the page `data` links to and its ids (`scan_page`'s `body`: the part of it known already)."""
+    return _refs_around(data, body) if body is not None else read_refs(data)
+
+
+def settle(
+    path: str, refs: HtmlRefs, known: Container[str] = (), memo: dict[str, LinkTarget] | None = None
+) -> PageLinks:
+    """`scan_page` of the page at `path` whose links and ids are `refs` (`page_refs`): a page's
+    refs are a function of its bytes alone, so they can be kept by the page's key and settled
+    again against the files of another build (`check`: site/scans.py)."""
     here = posixpath.dirname(path)
     climb = "../" * (here.count("/") + 1) if here else ""
-    refs = _refs_around(data, body) if body is not None else read_refs(data)
     ids = _joined_ids(refs.ids)
     links = []
     for href in sorted(refs.urls):

@@ -20,6 +20,7 @@ import servicebook
 from servicebook import routes
 from servicebook.cache.store import Store
 from servicebook.catalog import model
+from servicebook.content.htmlrefs import HtmlRefs
 from servicebook.errors import Problem
 from servicebook.git.history import Timeline
 from servicebook.git.versions import Release
@@ -27,7 +28,7 @@ from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.heap import give_back
-from servicebook.site.links import SharedLinks, safe_path
+from servicebook.site.links import LinkTarget, SharedLinks, safe_path, settle
 from servicebook.site.outputs import CatalogLines, add_site_outputs, data_specs
 from servicebook.site.paging import (
     Part,
@@ -42,6 +43,7 @@ from servicebook.site.paging import (
     tools_part,
 )
 from servicebook.site.parallel import beside, map_shared
+from servicebook.site.scans import Checking, encode
 from servicebook.site.search import KIND_LABELS, SearchMemory, text_files
 from servicebook.site.stamps import Carried, RenderedStore, render_stamped
 from servicebook.site.teams import team_specs, teams_view
@@ -52,6 +54,7 @@ from servicebook.site.templates import (
     RenderError,
     ReuseAll,
     VersionContext,
+    check_one,
     environment,
     render_one,
     spooled,
@@ -221,6 +224,7 @@ def render_site(
     search_made_of: Mapping[str, str] | None = None,
     catalog_key: str | None = None,
     first: bool = False,
+    checking: Checking | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -245,6 +249,10 @@ def render_site(
     is made of (load.Loaded `page_digests`; search.index_files `made_of`). `catalog_key`: the
     key of the catalog's bytes, by which the `store` keeps catalog.json's catalog sections
     (outputs.stored_sections; the command line). `first`: `reuse` keeps nothing (no last build).
+    `checking` (`check`): the files for the path and link checks only, not to be written: each
+    page's links and ids (`SiteFiles.scans`) and no bytes of it, kept in the store by the page's
+    key and taken from it (site/scans.py); the data files by their paths alone (code makes them
+    from the checked catalog, and none is HTML with links).
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -277,7 +285,10 @@ def render_site(
         specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried)
     renderer = Renderer(env, specs, common, layouts, spool, known, list(data))
     del data  # the renderer's list is the only hold on the data files' makers: emptied once they are made
-    _render_pages(files, renderer, reuse, workers, progress, made)
+    if checking is not None:
+        _check_pages(files, renderer, checking, workers, progress)
+    else:
+        _render_pages(files, renderer, reuse, workers, progress, made)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         content = (STATIC_DIR / name).read_bytes()
         if name.endswith(".css"):
@@ -464,6 +475,60 @@ def _render_pages(
             files[path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
             files.scans[path] = result[1]
+
+
+_CHECKED_AT_ONCE = 1000  # pages whose links and ids are read from the store at a time (`_check_pages`)
+CheckedPage = tuple[HtmlRefs, PageLinks] | list[Problem]  # templates.check_one
+
+
+def _check_pages(
+    files: SiteFiles, renderer: Renderer, checking: Checking, workers: int, progress: Phases | None = None
+) -> None:
+    """`_render_pages` for `check`: each page at its place in `files` with no bytes (b""), and its
+    links and ids as the store keeps them by the page's key, settled against this site's files
+    (links.settle), or, where it keeps none, as the page rendered now has them (stored for the
+    next check); each data file by its path alone. A page's problems are its render's: a page
+    whose key is unchanged rendered without one (its key covers its templates)."""
+    specs = renderer.specs
+    keys = checking.keys(specs)
+    shared = SharedLinks()
+    memo: dict[str, LinkTarget] = {}
+    scans: list[HeldLinks | None] = [None] * len(specs)
+    todo: list[int] = []
+    for start in range(0, len(specs), _CHECKED_AT_ONCE):  # (not every page's at once: memory flat in pages)
+        part = range(start, min(start + _CHECKED_AT_ONCE, len(specs)))
+        found = checking.stored([k for k in map(keys.__getitem__, part) if k is not None])
+        for i in part:
+            refs = found.get(keys[i] or "")
+            if refs is None:
+                todo.append(i)
+            else:
+                scans[i] = shared(settle(specs[i].path, refs, renderer.known, memo))
+    if progress is not None:
+        progress.expect(len(todo))
+
+    def keep(n: int, result: CheckedPage) -> HeldLinks | list[Problem]:
+        if isinstance(result, list):
+            return result
+        key = keys[todo[n]]
+        if key is not None:
+            checking.put(key, encode(result[0]))
+        return shared(result[1])
+
+    done = progress.advance if progress is not None else None
+    results: list[Any] = map_shared(check_one, renderer, todo, workers, done=done, keep=keep)
+    problems = [p for result in results if isinstance(result, list) for p in result]
+    if problems:
+        raise RenderError(problems[:1])  # the first, in page order, as a sequential render reports it
+    for i, result in zip(todo, results, strict=True):
+        scans[i] = result
+    for spec, scan in zip(specs, scans, strict=True):
+        files[spec.path] = b""
+        assert scan is not None
+        files.scans[spec.path] = scan
+    for job in renderer.data:
+        files[job.path] = b""
+    renderer.data.clear()
 
 
 def _ready(renderer: Renderer, kept: list[str | bytes | None], made: range) -> Iterator[int]:

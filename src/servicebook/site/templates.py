@@ -31,7 +31,7 @@ from servicebook.content.htmlrefs import HtmlRefs, unpack_refs
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
-from servicebook.site.links import LinkTarget, safe_path, scan_page
+from servicebook.site.links import LinkTarget, page_refs, safe_path, scan_page, settle
 from servicebook.site.write import PageLinks
 from servicebook.source.text import SourceError, decode
 
@@ -307,6 +307,18 @@ def render_one(renderer: Renderer, index: int) -> tuple[bytes | None, PageLinks 
         renderer.folders.add(target.parent)
     target.write_bytes(data)
     return None, links
+
+
+def check_one(renderer: Renderer, index: int) -> tuple[HtmlRefs, PageLinks] | list[Problem]:
+    """One page's links and ids (links.page_refs), for the store, and its scan as `render_one`
+    makes it, or its problems: what `check` keeps of a page, not the page (site/scans.py)."""
+    spec = renderer.specs[index]
+    try:
+        data = _render_page(renderer.env, spec, renderer.common, renderer.layouts, renderer.urls)
+    except RenderError as exc:
+        return exc.problems
+    refs = page_refs(data, _body(spec))
+    return refs, settle(spec.path, refs, renderer.known, renderer.links)
 
 
 def _body(spec: PageSpec) -> tuple[bytes, HtmlRefs] | None:
