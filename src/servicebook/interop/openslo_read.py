@@ -50,6 +50,7 @@ class _Source:
     query: str | None
     location: SourceLocation
     query_location: SourceLocation | None = None
+    size: str | None = None  # slogen's (Sumo Logic's) length of a time slice, in its metric source's spec
 
 
 @dataclass(slots=True)
@@ -174,15 +175,17 @@ def _metric(f: Fields | None) -> _Source | None:
     assert ms is not None
     kind, ref = ms.text("type"), ms.text("metricSourceRef")
     spec = ms.fields("spec")
-    query, query_location = None, None
+    query, query_location, size = None, None, None
     if spec is not None:
         for key in _QUERY_KEYS:
             q = spec.node_of(key)
             if isinstance(q, Scalar) and not q.is_null:
                 query, query_location = q.value, q.location
                 break
+        sized = spec.node_of("size")
+        size = sized.value if isinstance(sized, Scalar) and not sized.is_null else None
         spec.used.update(spec.items)
-    return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location)
+    return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location, size)
 
 
 def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: dict[str, str]) -> _Indicator:
@@ -300,7 +303,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         if method is None:
             slo.annotations["budgeting"] = budgeting.value
         slo.window, slo.window_at, slo.timezone = window[0], window[1], timezone
-        _objective(objective, source, reading, slo, method)
+        _objective(objective, source, reading, slo, method, indicator)
         op, value = objective.text("op"), objective.text("value")
         state.pending.append(
             _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
@@ -434,7 +437,12 @@ def _starts_a_period(start: str, duration: str) -> bool:
 
 
 def _objective(
-    o: Fields, source: SourceText, reading: Reading, slo: ForeignSLO, method: model.Budgeting | None
+    o: Fields,
+    source: SourceText,
+    reading: Reading,
+    slo: ForeignSLO,
+    method: model.Budgeting | None,
+    indicator: _Indicator | None,
 ) -> None:
     o.text("displayName")
     target, percent_of = o.text("target"), o.text("targetPercent")
@@ -479,8 +487,36 @@ def _objective(
             slo.timeslice_window = int(match[1]) * _SECONDS[match[2]] // 60
         else:
             raise refuse(source, slice_window.location, f"timeSliceWindow '{slice_window.value}' is not a duration")
-    if method is model.Budgeting.TIMESLICES and (slo.timeslice_target is None or slo.timeslice_window is None):
-        raise refuse(source, o.location, "budgetingMethod Timeslices needs timeSliceTarget and timeSliceWindow")
+    if method is model.Budgeting.TIMESLICES:
+        _slices_given(o, source, slo, indicator)
+
+
+def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _Indicator | None) -> None:
+    """Refuse Timeslices without what makes a slice good and how long one is (OpenSLO v1 puts both on
+    the objective; the catalog requires both), saying what to write: slogen's (Sumo Logic's) samples
+    give a slice's length as their metric source's `size`, which is named."""
+    missing = [
+        key
+        for key, value in (("timeSliceTarget", slo.timeslice_target), ("timeSliceWindow", slo.timeslice_window))
+        if value is None
+    ]
+    if not missing:
+        return
+    sizes = [s.size for s in (indicator.sources.values() if indicator else ()) if s.size]
+    hint = (
+        "OpenSLO v1 writes both on the objective: timeSliceTarget, the share of good events that makes a slice "
+        "good (0.95), and timeSliceWindow, the length of a slice (1m)"
+    )
+    if sizes and "timeSliceWindow" in missing:
+        hint += (
+            f"; the metric source's size ({sizes[0]}, as slogen writes it) is that length: timeSliceWindow: {sizes[0]}"
+        )
+    raise refuse(
+        source,
+        o.location,
+        f"budgetingMethod Timeslices needs {' and '.join(missing)} on the objective",
+        f"{hint}; or write budgetingMethod: Occurrences to count events",
+    )
 
 
 def _at_least_one(text: str) -> bool:
