@@ -5,8 +5,10 @@ the file they cite."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
@@ -89,3 +91,96 @@ def test_openslo_timeslices_without_its_slices_is_refused_with_what_to_write(run
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert (slo["budgeting"], slo["timeslice_target"], slo["timeslice_window"]) == ("timeslices", 90, "1m")
+
+
+# --- Other vendors' own formats -------------------------------------------------------------------------
+
+# Nobl9's own format, in the shape of the objects nobl9/nobl9-go's examples print and sloctl applies
+# (a YAML list; its licence not checked: written anew): an SLO, and a Project, which is no SLO
+NOBL9_OWN = """- apiVersion: n9/v1alpha
+  kind: Project
+  metadata:
+    name: default
+- apiVersion: n9/v1alpha
+  kind: SLO
+  metadata:
+    name: api-latency
+    project: default
+  spec:
+    service: api
+    budgetingMethod: Occurrences
+    objectives:
+      - displayName: ok
+        value: 200
+        target: 0.99
+        op: lte
+        rawMetric:
+          query:
+            prometheus:
+              promql: latency
+    timeWindows:
+      - unit: Day
+        count: 28
+        isRolling: true
+"""
+NOBL9_HINT = (
+    "hint: write the SLO in the catalog from its objectives (target is a fraction) and timeWindows, or import "
+    "the OpenSLO files it was converted from (sloctl convert openslo)"
+)
+VENDOR_FILES = (
+    (
+        "datadog-operator-metric-slo.yaml",
+        "DatadogSLO (datadoghq.com/v1alpha1): the Datadog Operator's resource, no SLO format servicebook reads",
+        "hint: write the SLO in the catalog from its targetThreshold (a percent) and timeframe (7d, 30d, 90d)",
+    ),
+    (
+        "slo-generator-prom-availability-ratio.yaml",
+        "ServiceLevelObjective (sre.google.com/v2): Google's slo-generator config, no SLO format servicebook reads",
+        "hint: write the SLO in the catalog from its goal (a fraction, 0.999 for 99.9) and the window of the error "
+        "budget policy it is computed with",
+    ),
+)
+
+
+@pytest.mark.parametrize("fmt", ["openslo", "sloth", "pyrra"])
+def test_another_vendors_own_slo_is_named_for_what_it_is_with_what_to_do(run, tmp_path: Path, fmt: str) -> None:
+    # Nobl9's n9/v1alpha was "skipped SLO (n9/v1alpha): not OpenSLO v1", a Datadog Operator's
+    # DatadogSLO "not OpenSLO v1": true, and no word of whose it is or what to do with it
+    nobl9 = tmp_path / "nobl9.yaml"
+    nobl9.write_text(NOBL9_OWN)
+    result = _import(run, fmt, nobl9, *(INTEROP / name for name, _, _ in VENDOR_FILES))
+    assert result.exit_code == 1
+    assert (
+        f"{nobl9}:1:3: warning: skipped Project (n9/v1alpha): Nobl9's own format (what sloctl applies and prints), "
+        "not OpenSLO\n"
+    ) in result.stderr
+    assert (
+        f"{nobl9}:5:3: warning: skipped SLO (n9/v1alpha): Nobl9's own format (what sloctl applies and prints), "
+        "not OpenSLO\n"
+    ) in result.stderr
+    assert result.stderr.count(NOBL9_HINT) == 1  # for the SLO, not for the Project
+    for name, what, hint in VENDOR_FILES:
+        assert f"{INTEROP / name}:1:1: warning: skipped {what}\n" in result.stderr
+        assert hint in result.stderr
+
+
+def test_the_drift_check_warns_that_another_vendors_slos_are_not_compared(run, tmp_path: Path) -> None:
+    # they were counted as documents of no SLO format and passed over without a word
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "nobl9.yaml").write_text(NOBL9_OWN)
+    for name, _, _ in VENDOR_FILES:
+        shutil.copy(INTEROP / name, monitoring / name)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0, result.output  # warnings: someone else's SLOs, which cannot be compared
+    assert (
+        f"{monitoring / 'nobl9.yaml'}:5:3: warning: SLO (n9/v1alpha): Nobl9's own format (what sloctl applies and "
+        "prints), not OpenSLO (not compared)"
+    ) in result.stderr
+    assert "Project (n9/v1alpha)" not in result.stderr
+    for name, what, hint in VENDOR_FILES:
+        assert f"{monitoring / name}:1:1: warning: {what} (not compared)" in result.stderr
+        assert hint in result.stderr

@@ -264,15 +264,94 @@ NOT_SLOS = {"AlertWindows": "Sloth's alert windows for `sloth generate`, no SLO"
 GENERATED_RULES = "Prometheus rules (`sloth generate` and Pyrra write them from SLOs), not SLOs: read the specs"
 
 
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """Another tool's own format, which servicebook does not read: named for what it is, and for
+    its SLOs, what to do (an import says so; the drift check warns that they are not compared)."""
+
+    prefix: str  # of its apiVersion
+    name: str  # whose, in words
+    slo_kinds: frozenset[str]
+    hint: str
+
+
+VENDORS = (
+    Vendor(
+        "n9/",
+        "Nobl9's own format (what sloctl applies and prints), not OpenSLO",
+        frozenset({"SLO"}),
+        "write the SLO in the catalog from its objectives (target is a fraction) and timeWindows, or import the "
+        "OpenSLO files it was converted from (sloctl convert openslo)",
+    ),
+    Vendor(
+        "datadoghq.com/",
+        "the Datadog Operator's resource, no SLO format servicebook reads",
+        frozenset({"DatadogSLO"}),
+        "write the SLO in the catalog from its targetThreshold (a percent) and timeframe (7d, 30d, 90d)",
+    ),
+    Vendor(
+        "sre.google.com/",
+        "Google's slo-generator config, no SLO format servicebook reads",
+        frozenset({"ServiceLevelObjective"}),
+        "write the SLO in the catalog from its goal (a fraction, 0.999 for 99.9) and the window of the error "
+        "budget policy it is computed with",
+    ),
+    Vendor("backstage.io/", "a Backstage entity, not an SLO", frozenset(), "use `servicebook import backstage`"),
+)
+# Documents without apiVersion of tools that write SLOs in their own keys: (keys that tell, whose, what to do)
+PLAIN_VENDORS = (
+    (
+        frozenset({"slo_name", "slo_target"}),
+        "Google's slo-generator v1 config, no SLO format servicebook reads",
+        "write the SLO in the catalog from its slo_target (a fraction, 0.999 for 99.9)",
+    ),
+    (
+        frozenset({"spec_version", "objectives"}),
+        "a Keptn quality gate (slo.yaml), no SLO format servicebook reads",
+        "a quality gate's pass and warning criteria are no objective over a window: write the SLO in the catalog",
+    ),
+)
+
+
+def vendor_hint(root: Fields) -> str | None:
+    """What to do with another tool's own format (VENDORS, PLAIN_VENDORS), or None."""
+    api = root.items.get("apiVersion")
+    api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
+    if not api_v:
+        return next((hint for keys, _, hint in PLAIN_VENDORS if keys <= root.items.keys()), None)
+    kind = root.items.get("kind")
+    kind_v = kind[1].value if kind and isinstance(kind[1], Scalar) else ""
+    vendor = next((v for v in VENDORS if api_v.startswith(v.prefix)), None)
+    return vendor.hint if vendor is not None and (kind_v in vendor.slo_kinds or not vendor.slo_kinds) else None
+
+
+def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
+    """recognise() for another tool's own format: ("vendor", whose) for its SLOs, ("", whose) for its
+    other kinds; None for a document of no vendor's."""
+    if not api_v and not kind_v:
+        return next((("vendor", whose) for keys, whose, _ in PLAIN_VENDORS if keys <= root.items.keys()), None)
+    for vendor in VENDORS:
+        if api_v.startswith(vendor.prefix):
+            return (
+                "vendor" if kind_v in vendor.slo_kinds else "",
+                f"{kind_v or 'a document without kind'} ({api_v}): {vendor.name}",
+            )
+    return None
+
+
 def recognise(root: Fields) -> tuple[str, str]:
     """(format, what) for a document: format is one of FORMATS, "" for a kind of no SLO format,
-    or "refused" (a version of a format that is not read); `what` names it for people."""
+    "refused" (a version of a format that is not read) or "vendor" (an SLO in another tool's own
+    format, VENDORS); `what` names it for people."""
     api = root.items.get("apiVersion")
     kind = root.items.get("kind")
     api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
     kind_v = kind[1].value if kind and isinstance(kind[1], Scalar) else ""
     version = root.items.get("version")
     version_v = version[1].value if version and isinstance(version[1], Scalar) else ""
+    vendor = _vendor(root, api_v, kind_v)
+    if vendor is not None:
+        return vendor
     if not api_v and version_v:
         if version_v == "prometheus/v1":
             return "sloth", "Sloth prometheus/v1 spec"
@@ -363,13 +442,32 @@ def _read_document(
         else:
             reading.errors.append(problem)
         return
+    if fmt == "vendor":  # another tool's own SLO: named, with what to do; the drift check cannot compare it
+        if expect is not None:
+            reading.note(source, root.location, f"skipped {what}", vendor_hint(root))
+        else:
+            reading.unread.append(
+                Problem(
+                    root.location,
+                    f"{what} (not compared)",
+                    vendor_hint(root),
+                    Severity.WARNING,
+                    source.line(root.location.line),
+                )
+            )
+        return
     if fmt == "" or fmt not in readers:
         if expect is not None and fmt:  # another SLO format: the wrong command, said plainly
             reading.errors.append(
                 _problem(source, root.location, f"{what} is not {expect}", f"use `servicebook import {fmt}`")
             )
         elif expect is not None:  # a manifest beside the SLOs (a Deployment …): named, then passed over
-            reading.note(source, root.location, f"skipped {what}" + ("" if ": " in what else f": not {expect}"))
+            reading.note(
+                source,
+                root.location,
+                f"skipped {what}" + ("" if ": " in what else f": not {expect}"),
+                vendor_hint(root),
+            )
         else:
             reading.skipped += 1
         return
