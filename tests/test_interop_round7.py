@@ -184,3 +184,90 @@ def test_the_drift_check_warns_that_another_vendors_slos_are_not_compared(run, t
     for name, what, hint in VENDOR_FILES:
         assert f"{monitoring / name}:1:1: warning: {what} (not compared)" in result.stderr
         assert hint in result.stderr
+
+
+# --- Backstage Locations ----------------------------------------------------------------------------
+
+
+def test_a_backstage_location_gives_the_command_that_imports_the_files_it_lists(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OS2mo's catalog-info.yaml: a Location of type url whose targets, between comments, are files
+    # beside it; the advice named them as written, relative to the Location, not to where one is
+    repo = tmp_path / "os2mo"
+    (repo / "docs").mkdir(parents=True)
+    shutil.copy(INTEROP / "backstage-os2mo-catalog-info.yaml", repo / "catalog-info.yaml")
+    monkeypatch.chdir(repo / "docs")
+    result = _import(run, "backstage", "../catalog-info.yaml")
+    assert result.exit_code == 1
+    assert (
+        "../catalog-info.yaml:4:1: warning: skipped Location 'OS2mo-repository': a Location is not followed; "
+        "import the 7 files it lists\n"
+    ) in result.stderr
+    listed = ("rammearkitektur", "os2mo-system", "os2mo", "amqp", "legacy_amqp", "graphql_api", "service_api")
+    command = "servicebook import backstage " + " ".join(f"../.backstage/{name}.yaml" for name in listed)
+    assert f"  hint: {command}\n" in result.stderr
+    # the files the command names are the Component and API it lists, which import as they are
+    (repo / ".backstage").mkdir()
+    shutil.copy(INTEROP / "backstage-os2mo-component.yaml", repo / ".backstage/os2mo.yaml")
+    shutil.copy(INTEROP / "backstage-os2mo-graphql-api.yaml", repo / ".backstage/graphql_api.yaml")
+    result = _import(run, "backstage", repo / ".backstage/os2mo.yaml", repo / ".backstage/graphql_api.yaml")
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["owner"], offering["lifecycle"]) == ("os2mo", "emil", "ga")
+    assert "skipped API 'OS2mo GraphQL v20': not a valid Backstage name" in result.stderr
+
+
+# Locations as Backstage's descriptor format allows them (docs/features/software-catalog/descriptor-format.md,
+# kind Location: target and targets optional, type optional, a discovery type's target a pattern of URLs)
+LOCATIONS = """apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: everything
+spec:
+  type: github-discovery
+  target: https://github.com/acme/*/blob/main/catalog-info.yaml
+---
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: nothing
+spec:
+  type: url
+---
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: elsewhere
+spec:
+  type: url
+  targets:
+    - https://github.com/acme/payments/blob/main/catalog-info.yaml
+    - ./teams/*.yaml
+    - ./my team/catalog-info.yaml
+"""
+
+
+def test_a_backstage_location_without_files_to_import_says_what_there_is_to_do(run, tmp_path: Path) -> None:
+    # a Location without targets, or with URLs, gave "import the files it lists" and nothing to import
+    file = tmp_path / "locations.yaml"
+    file.write_text(LOCATIONS)
+    result = _import(run, "backstage", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:1:1: warning: skipped Location 'everything': a github-discovery Location finds catalog files in "
+        "repositories (https://github.com/acme/*/blob/main/catalog-info.yaml), which servicebook does not search\n"
+        "  hint: import the catalog files it would find, from a clone of each repository\n"
+    ) in result.stderr
+    assert (
+        f"{file}:9:1: warning: skipped Location 'nothing': a Location is not followed, and this one lists no files "
+        "(no spec.target or spec.targets)\n"
+        "  hint: there is nothing of it to import: give the import the entity files themselves\n"
+    ) in result.stderr
+    assert (
+        f"{file}:16:1: warning: skipped Location 'elsewhere': a Location is not followed; import the file it lists; "
+        "its pattern (./teams/*.yaml) not expanded; its URL "
+        "(https://github.com/acme/payments/blob/main/catalog-info.yaml) not fetched\n"
+        f"  hint: servicebook import backstage '{tmp_path}/my team/catalog-info.yaml'; give the import the files "
+        "each pattern matches; servicebook reads files, not URLs: download each (its raw file) and import it\n"
+    ) in result.stderr
