@@ -271,3 +271,85 @@ def test_a_backstage_location_without_files_to_import_says_what_there_is_to_do(r
         f"  hint: servicebook import backstage '{tmp_path}/my team/catalog-info.yaml'; give the import the files "
         "each pattern matches; servicebook reads files, not URLs: download each (its raw file) and import it\n"
     ) in result.stderr
+
+
+# --- Tech radars ----------------------------------------------------------------------------------------
+
+# Build-Your-Own-Radar sheets as teams write them in their own language (written anew): Thoughtworks'
+# rings as its Chinese and Portuguese radars name them, quadrants in Chinese, accents, a byte order
+# mark, a description over two lines, an extra column
+RADAR_ZH = (
+    "name,ring,quadrant,isNew,description\n"
+    "Kubernetes,采纳,平台,TRUE,运行中\n"
+    'Jenkins,暂缓,工具,FALSE,"请使用 GitLab CI\n不再支持"\n'
+    "Argo CD,试验,工具,FALSE,看看\n"
+    "数据网格,评估,技术,FALSE,看看\n"
+)
+RADAR_PT = (
+    "\ufeffname,ring,quadrant,isNew,description,owner\n"
+    "Kubernetes,Adote,Plataformas,TRUE,ok,time-a\n"
+    "Jenkins,Evite,Técnicas,FALSE,não,time-b\n"
+    "Gestão de segredos,Experimente,Técnicas,FALSE,sim,time-b\n"
+)
+
+
+def test_a_radars_quadrants_of_no_latin_letters_stay_apart(run, tmp_path: Path) -> None:
+    # every quadrant whose name has no letter a-z became the category 'team': 平台, 工具 and 技术 one
+    # category named 平台, each tool filed under the first quadrant read
+    file = tmp_path / "radar.csv"
+    file.write_text(RADAR_ZH)
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert fragment["categories"] == [
+        {"id": "quadrant-1", "name": "平台"},
+        {"id": "quadrant-2", "name": "工具"},
+        {"id": "quadrant-3", "name": "技术"},
+    ]
+    assert [(t["name"], t["category"]) for t in fragment["tools"]] == [
+        ("Kubernetes", "quadrant-1"),
+        ("Jenkins", "quadrant-2"),
+        ("Argo CD", "quadrant-2"),
+        ("数据网格", "quadrant-3"),
+    ]
+    assert (
+        f"{file}:3:1: warning: guessed category id 'quadrant-2' for the quadrant '工具' (its name has no letters "
+        "a-z or digits)\n"
+    ) in result.stderr
+    assert result.stderr.count("for the quadrant '工具'") == 1
+
+
+@pytest.mark.parametrize(
+    ("sheet", "statuses"),
+    [
+        (RADAR_ZH, [("采纳", "Adopt", "supported"), ("暂缓", "Hold", "unsupported"), ("试验", "Trial", "best-effort")]),
+        (RADAR_PT, [("Adote", "Adopt", "supported"), ("Evite", "Hold", "unsupported")]),
+    ],
+)
+def test_thoughtworks_rings_in_the_languages_its_radar_is_published_in_are_read_by_their_meaning(
+    run, tmp_path: Path, sheet: str, statuses: list[tuple[str, str, str]]
+) -> None:
+    # they were custom rings, best-effort each, "map custom rings by hand": the tool on hold promised
+    # as much as the one adopted
+    file = tmp_path / "radar.csv"
+    file.write_text(sheet, encoding="utf-8")
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = yaml.safe_load(result.stdout)["tools"]
+    for (ring, meaning, status), tool in zip(statuses, tools, strict=False):
+        assert tool["status"] == status
+        assert f"status {status} from the ring '{ring}' (read as {meaning}: check it)" in result.stderr
+    assert "map custom rings by hand" not in result.stderr
+
+
+def test_a_radars_accented_names_keep_their_letters_in_ids(run, tmp_path: Path) -> None:
+    # `Técnicas` was the category 't-cnicas', `Gestão de segredos` the tool 'gest-o-de-segredos'
+    file = tmp_path / "radar.csv"
+    file.write_text(RADAR_PT, encoding="utf-8")
+    result = _import(run, "techradar", file)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert [c["id"] for c in fragment["categories"]] == ["plataformas", "tecnicas"]
+    assert [t["id"] for t in fragment["tools"]] == ["kubernetes", "jenkins", "gestao-de-segredos"]
+    assert fragment["tools"][1]["reason"] == "não"
+    assert f"{file}:2:1: warning: dropped entry 'Kubernetes': 'owner'" in result.stderr

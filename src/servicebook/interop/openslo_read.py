@@ -255,15 +255,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     elif ref is None:
         _composite(spec, source)
         raise refuse(source, spec.location, "an SLO needs indicator or indicatorRef")
-    budgeting = spec.text("budgetingMethod", required=True)
-    assert budgeting is not None
-    method = {"Occurrences": model.Budgeting.OCCURRENCES, "Timeslices": model.Budgeting.TIMESLICES}.get(budgeting.value)
-    if method is None and budgeting.value != "RatioTimeslices":
-        raise refuse(
-            source,
-            budgeting.location,
-            f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
-        )
+    budgeting, method = _budgeting(spec, source)
     window, timezone = _time_window(spec, source, reading)
     if spec.has("alertPolicies"):
         spec.node_of("alertPolicies")
@@ -311,6 +303,28 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         objective.dropped(reading, "not part of an objective")
         reading.slos.append(slo)
     spec.dropped(reading, "not part of the catalog")
+
+
+def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting | None]:
+    """The SLO's budgetingMethod as written, and the catalog's (None: RatioTimeslices, which the
+    catalog has not)."""
+    budgeting = spec.text("budgetingMethod")
+    if budgeting is None:  # required by OpenSLO v1, and left out by hand-written files and other tools' exports
+        raise refuse(
+            source,
+            spec.location,
+            "the SLO has no budgetingMethod (OpenSLO v1 requires one)",
+            "write budgetingMethod: Occurrences to count good events (as Sloth and Pyrra do), or Timeslices "
+            "with timeSliceTarget and timeSliceWindow on the objective to count good time slices",
+        )
+    method = {"Occurrences": model.Budgeting.OCCURRENCES, "Timeslices": model.Budgeting.TIMESLICES}.get(budgeting.value)
+    if method is None and budgeting.value != "RatioTimeslices":
+        raise refuse(
+            source,
+            budgeting.location,
+            f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
+        )
+    return budgeting, method
 
 
 def _composite(spec: Fields, source: SourceText) -> None:
