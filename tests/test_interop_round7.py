@@ -93,6 +93,49 @@ def test_openslo_timeslices_without_its_slices_is_refused_with_what_to_write(run
     assert (slo["budgeting"], slo["timeslice_target"], slo["timeslice_window"]) == ("timeslices", 90, "1m")
 
 
+# An SLO written as other tools' OpenSLO exports write one (an inline indicator without metadata, a raw
+# error ratio) and without budgetingMethod, which OpenSLO v1 requires (written anew)
+OPENSLO_UNBUDGETED = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: rawslo
+spec:
+  service: svc
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  indicator:
+    spec:
+      ratioMetric:
+        rawType: failure
+        raw:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(errs[{{.window}}])) / sum(rate(reqs[{{.window}}]))
+  objectives:
+    - target: 0.99
+"""
+
+
+def test_openslo_without_budgeting_method_is_refused_with_what_to_write(run, tmp_path: Path) -> None:
+    # it was "'spec' has no 'budgetingMethod'", with nothing said of what to choose
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_UNBUDGETED)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:6:3: error: the SLO has no budgetingMethod (OpenSLO v1 requires one)\n" in result.stderr
+    assert (
+        "hint: write budgetingMethod: Occurrences to count good events (as Sloth and Pyrra do), or Timeslices with "
+        "timeSliceTarget and timeSliceWindow on the objective to count good time slices"
+    ) in result.stderr
+    file.write_text(OPENSLO_UNBUDGETED.replace("  service: svc\n", "  service: svc\n  budgetingMethod: Occurrences\n"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {"error_ratio": "sum(rate(errs[{{.window}}])) / sum(rate(reqs[{{.window}}]))"}
+
+
 # --- Other vendors' own formats -------------------------------------------------------------------------
 
 # Nobl9's own format, in the shape of the objects nobl9/nobl9-go's examples print and sloctl applies
