@@ -5,6 +5,7 @@ the file they cite."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -396,3 +397,48 @@ def test_a_radars_accented_names_keep_their_letters_in_ids(run, tmp_path: Path) 
     assert [t["id"] for t in fragment["tools"]] == ["kubernetes", "jenkins", "gestao-de-segredos"]
     assert fragment["tools"][1]["reason"] == "não"
     assert f"{file}:2:1: warning: dropped entry 'Kubernetes': 'owner'" in result.stderr
+
+
+def test_a_radar_of_quadrants_named_without_latin_letters_exports_each_under_an_id_of_its_own(
+    run, tmp_path: Path
+) -> None:
+    # the Backstage and AOE radars named every such quadrant 'team': three quadrants of one id, every
+    # entry drawn in the first
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    file = tmp_path / "radar.csv"
+    file.write_text(RADAR_ZH)
+    fragment = yaml.safe_load(_import(run, "techradar", file).stdout)
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["categories"] += fragment["categories"]
+    catalog["tools"] += fragment["tools"]
+    for tool in catalog["tools"]:
+        if tool["status"] == "unsupported":
+            tool["alternative"] = "ci"
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False, allow_unicode=True))
+    result = run("export", "techradar", "--format", "backstage", "--source", site, "--no-history")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["quadrants"] == [
+        {"id": "continuous-integration", "name": "Continuous integration"},
+        {"id": "quadrant-2", "name": "平台"},
+        {"id": "quadrant-3", "name": "工具"},
+        {"id": "quadrant-4", "name": "技术"},
+    ]
+    assert [(e["title"], e["quadrant"]) for e in data["entries"]][2:] == [
+        ("Kubernetes", "quadrant-2"),
+        ("Jenkins", "quadrant-3"),
+        ("Argo CD", "quadrant-3"),
+        ("数据网格", "quadrant-4"),
+    ]
+    aoe = tmp_path / "aoe"
+    result = run("export", "techradar", "--format", "aoe", "--source", site, "--no-history", "--output", aoe)
+    assert result.exit_code == 0, result.output
+    config = json.loads((aoe / "config.json").read_text())
+    assert [q["id"] for q in config["quadrants"]] == [q["id"] for q in data["quadrants"]]
+    # read back, the radar gives a category for each quadrant, with its tools
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(data))
+    back = yaml.safe_load(_import(run, "techradar", again).stdout)
+    assert [c["name"] for c in back["categories"]] == ["Continuous integration", "平台", "工具", "技术"]
+    assert len({t["category"] for t in back["tools"]}) == 4

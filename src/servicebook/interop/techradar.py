@@ -50,16 +50,36 @@ class Radar:
     rings: tuple[str, ...]
     quadrant_of: Mapping[str, str]  # category id → quadrant
     ring_of: Mapping[model.ToolStatus, str]
+    quadrant_ids: Mapping[str, str]  # quadrant → its id, in the formats that name quadrants by id
+    ring_ids: Mapping[str, str]  # ring → its id
 
 
 def radar(catalog: model.Catalog) -> Radar:
     settings = catalog.portals.techradar if catalog.portals else None
+    quadrants = tuple(portals.quadrant_order(catalog, settings))
+    rings = tuple(portals.ring_order(settings))
     return Radar(
-        tuple(portals.quadrant_order(catalog, settings)),
-        tuple(portals.ring_order(settings)),
+        quadrants,
+        rings,
         portals.quadrants(catalog, settings),
         portals.rings(settings),
+        _drawn_ids(quadrants, "quadrant"),
+        _drawn_ids(rings, "ring"),
     )
+
+
+def _drawn_ids(names: Sequence[str], kind: str) -> dict[str, str]:
+    """An id for each quadrant or ring: its name as one (accents folded), else (`平台`: no letter a-z
+    or digit, which every such name would share as `team`) `quadrant-N` of its place; never one id
+    for two."""
+    ids: dict[str, str] = {}
+    for n, name in enumerate(names):
+        base = portals.slug(_folded(name)) if _TITLE_ID.search(_folded(name).lower()) else f"{kind}-{n + 1}"
+        ident, more = base, 2
+        while ident in ids.values():
+            ident, more = f"{base}-{more}", more + 1
+        ids[name] = ident
+    return ids
 
 
 def refusals(catalog: model.Catalog, fmt: model.RadarFormat) -> list[str]:
@@ -75,10 +95,6 @@ def refusals(catalog: model.Catalog, fmt: model.RadarFormat) -> list[str]:
     if fmt is model.RadarFormat.ZALANDO and len(drawn.rings) > portals.RADAR_QUADRANTS:
         out.append(f"Zalando's radar draws four rings, not {len(drawn.rings)}: map two statuses to one ring")
     return out
-
-
-def _id(name: str) -> str:
-    return portals.slug(name)
 
 
 def _names(catalog: model.Catalog) -> dict[str, str]:
@@ -145,11 +161,16 @@ def _timeline(tool: model.Tool, history: Sequence[RadarEvent], drawn: Radar) -> 
     for event in events:
         ring = drawn.ring_of[event.status]
         index = drawn.rings.index(ring)
-        if out and out[-1]["ringId"] == _id(ring):
+        if out and out[-1]["ringId"] == drawn.ring_ids[ring]:
             continue  # a status change within one ring is not a move on the radar
         moved = 0 if previous is None else (1 if index < previous else -1)
         out.append(
-            {"date": event.date.isoformat(), "ringId": _id(ring), "moved": moved, "description": event.reason.strip()}
+            {
+                "date": event.date.isoformat(),
+                "ringId": drawn.ring_ids[ring],
+                "moved": moved,
+                "description": event.reason.strip(),
+            }
         )
         previous = index
     return list(reversed(out))
@@ -160,15 +181,16 @@ def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[Radar
     drawn = radar(catalog)
     names, tool_ids = _names(catalog), frozenset(t.id for t in catalog.tools)
     data = {
-        "quadrants": [{"id": _id(q), "name": q} for q in drawn.quadrants],
+        "quadrants": [{"id": drawn.quadrant_ids[q], "name": q} for q in drawn.quadrants],
         "rings": [
-            {"id": _id(r), "name": r, "color": _colour(r), "description": _ring_text(r, drawn)} for r in drawn.rings
+            {"id": drawn.ring_ids[r], "name": r, "color": _colour(r), "description": _ring_text(r, drawn)}
+            for r in drawn.rings
         ],
         "entries": [
             {
                 "key": tool.id,
                 "id": tool.id,
-                "quadrant": _id(drawn.quadrant_of[tool.category]),
+                "quadrant": drawn.quadrant_ids[drawn.quadrant_of[tool.category]],
                 "title": tool.name,
                 **(
                     {"url": routes.absolute_url(base_url, routes.tool(tool.id))}
@@ -243,11 +265,12 @@ def aoe_radar(
         "config.json": _json(
             {
                 "quadrants": [
-                    {"id": _id(q), "title": q, "description": "", "color": OTHER_COLOUR} for q in drawn.quadrants
+                    {"id": drawn.quadrant_ids[q], "title": q, "description": "", "color": OTHER_COLOUR}
+                    for q in drawn.quadrants
                 ],
                 "rings": [
                     {
-                        "id": _id(r),
+                        "id": drawn.ring_ids[r],
                         "title": r,
                         "description": _ring_text(r, drawn),
                         "color": _colour(r),
@@ -266,7 +289,7 @@ def aoe_radar(
             front = {
                 "title": tool.name,
                 "ring": snapshot["ringId"],
-                "quadrant": _id(drawn.quadrant_of[tool.category]),
+                "quadrant": drawn.quadrant_ids[drawn.quadrant_of[tool.category]],
                 "tags": [tool.category],
             }
             body = _description(names, tool, base_url, _plain) if last else _plain(snapshot["description"])
