@@ -137,6 +137,50 @@ def test_openslo_without_budgeting_method_is_refused_with_what_to_write(run, tmp
     assert slo["measurement"] == {"error_ratio": "sum(rate(errs[{{.window}}])) / sum(rate(reqs[{{.window}}]))"}
 
 
+# In the shape of OpenSLO/slogen's samples/openslo/ingest-lag-timeslice-budgeting.yaml (its licence not
+# checked: written anew): OpenSLO v1alpha, Timeslices, ratioMetrics on the objective
+SLOGEN_V1ALPHA = """apiVersion: openslo/v1alpha
+kind: SLO
+metadata:
+  displayName: CloudCollector Ingest Lag
+  name: cc-ingest-lag
+spec:
+  service: cloudcollector
+  budgetingMethod: Timeslices
+  objectives:
+    - displayName: ingest completes within 5 seconds
+      target: 0.95
+      timeSliceTarget: 0.9
+      ratioMetrics:
+        total:
+          source: sumologic
+          queryType: Logs
+          query: _sourcecategory=cloudcollector
+        good:
+          source: sumologic
+          queryType: Logs
+          query: lag_seconds <= 20
+        incremental: true
+  timeWindows:
+    - unit: Day
+      count: 28
+      isRolling: true
+"""
+
+
+def test_openslo_v1alpha_is_refused_with_what_v1_calls_what_it_writes(run, tmp_path: Path) -> None:
+    # the hint was the list of versions servicebook reads, which says nothing of how to get there
+    file = tmp_path / "slo.yaml"
+    file.write_text(SLOGEN_V1ALPHA)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:1:1: error: OpenSLO openslo/v1alpha SLO is not read\n" in result.stderr
+    assert (
+        "hint: OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is timeWindow (duration: "
+        "28d, isRolling: true), and an objective's ratioMetrics is the SLO's indicator"
+    ) in result.stderr
+
+
 # --- Other vendors' own formats -------------------------------------------------------------------------
 
 # Nobl9's own format, in the shape of the objects nobl9/nobl9-go's examples print and sloctl applies

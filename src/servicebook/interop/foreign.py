@@ -433,7 +433,7 @@ def _read_document(
 ) -> None:
     fmt, what = recognise(root)
     if fmt == "refused":
-        hint = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
+        hint = _unread_hint(root)
         problem = _problem(source, root.location, f"{what} is not read", hint)
         if expect is None:
             reading.unread.append(
@@ -472,6 +472,23 @@ def _read_document(
             reading.skipped += 1
         return
     readers[fmt](root, source, reading)
+
+
+READ_VERSIONS = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
+# What to do with an OpenSLO version that is not read: v1alpha's files (slogen's samples, Sloth's
+# OpenSLO examples) say the same in other words, which v1 renamed
+UNREAD_HINTS = {
+    "openslo/v1alpha": "OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is timeWindow "
+    "(duration: 28d, isRolling: true), and an objective's ratioMetrics is the SLO's indicator (spec.indicator.spec."
+    "ratioMetric: good or bad, and total, each under metricSource); rewrite it as openslo/v1, or write the SLO in "
+    "the catalog",
+}
+
+
+def _unread_hint(root: Fields) -> str:
+    api = root.items.get("apiVersion")
+    api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
+    return UNREAD_HINTS.get(api_v, READ_VERSIONS)
 
 
 def yaml_files(folder: Path) -> Iterator[Path]:
