@@ -181,6 +181,65 @@ def test_openslo_v1alpha_is_refused_with_what_v1_calls_what_it_writes(run, tmp_p
     ) in result.stderr
 
 
+# An SLO whose indicator is OpenSLO's README's own example of a ratioMetric (OpenSLO/OpenSLO README.md,
+# "An example of ratioMetric", Apache-2.0): a counter's good events as `sum(SELECTOR)`, its total a selector
+OPENSLO_README_RATIO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: web-availability
+spec:
+  service: web
+  indicator:
+    metadata:
+      name: web-successful-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            metricSourceRef: prometheus-datasource
+            spec:
+              query: sum(localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"})
+        total:
+          metricSource:
+            type: Prometheus
+            metricSourceRef: prometheus-datasource
+            spec:
+              query: localhost_server_requests{code="total",host="*",instance="127.0.0.1:9090"}
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - target: 0.98
+"""
+
+
+def test_openslos_own_ratio_of_a_summed_counter_is_read_as_its_selector(run, tmp_path: Path) -> None:
+    # `sum(SELECTOR)` was kept and said refused by the catalog ("write its range as [{{.window}}]"):
+    # of a counter, the catalog's selector is that sum over the window, the same ratio
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_README_RATIO)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {
+        "good": 'localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"}',
+        "total": 'localhost_server_requests{code="total",host="*",instance="127.0.0.1:9090"}',
+    }
+    assert (
+        f"{file}:18:22: warning: guessed the good query as its selector "
+        'localhost_server_requests{code=~"2xx|3xx",host="*",instance="127.0.0.1:9090"}: the catalog counts a '
+        "selector as sum(increase(SELECTOR[{{.window}}])), the sum of the counter over the SLO's window"
+    ) in result.stderr
+    assert "the catalog refuses it" not in result.stderr
+    # of gauges (counter: false), the sum at an instant is not a count: said as before
+    file.write_text(OPENSLO_README_RATIO.replace("counter: true", "counter: false"))
+    result = _import(run, "openslo", file)
+    assert "the good query is neither a metric selector nor PromQL with {{.window}}" in result.stderr
+
+
 # --- Other vendors' own formats -------------------------------------------------------------------------
 
 # Nobl9's own format, in the shape of the objects nobl9/nobl9-go's examples print and sloctl applies

@@ -592,7 +592,7 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
             indicator.source, src.location, "dropped the measurement: its metric source has no spec.query (or promql)"
         )
         return None
-    if query_form(src.query) is None:
+    if query_form(src.query) is None and _summed_selector(indicator, src.query) is None:
         # as for Sloth: the catalog measures over the SLO's window, so the fragment's check would
         # refuse a query over a fixed range (`[1m]`, as OpenSLO's own examples write them)
         reading.note(
@@ -603,6 +603,41 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
             f"write its range as [{WINDOW_PLACEHOLDER}] in the fragment: the catalog measures over the SLO's window",
         )
     return src.query
+
+
+_SUMMED = re.compile(r"\s*sum\s*\((?P<selector>[^()]*)\)\s*")  # `sum(selector)`: OpenSLO's README's ratio queries
+
+
+def _summed_selector(indicator: _Indicator, query: str) -> str | None:
+    """The selector of a counter ratio's `sum(SELECTOR)` query, or None."""
+    if indicator.shape not in ("good", "bad"):
+        return None
+    if indicator.counter is not None and indicator.counter.value.strip().lower() in _FALSE:
+        return None  # gauges: _not_counted says what they become
+    match = _SUMMED.fullmatch(query)
+    if match is None or query_form(match["selector"]) is not QueryForm.SELECTOR:
+        return None
+    return match["selector"].strip()
+
+
+def _summed_counters(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
+    """A ratio of counters each written as `sum(SELECTOR)`, as OpenSLO's README writes its ratioMetric
+    queries: a sum at one instant, which the catalog cannot evaluate over the SLO's window. Of
+    counters, the catalog counts a selector as its increase over the window, summed: the same ratio,
+    so each becomes its selector, said in the report (the query's own note would refuse it)."""
+    for key, query in queries.items():
+        selector = _summed_selector(indicator, query)
+        if selector is None:
+            continue
+        queries[key] = selector
+        src = indicator.sources[key]
+        reading.note(
+            indicator.source,
+            src.query_location or src.location,
+            f"guessed the {key} query as its selector {queries[key]}: the catalog counts a selector as "
+            f"sum(increase(SELECTOR[{WINDOW_PLACEHOLDER}])), the sum of the counter over the SLO's window",
+            "check the query: a counter, summed over the window",
+        )
 
 
 def _not_counted(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
@@ -637,6 +672,7 @@ def _measurement(
         queries[key] = query
     shape = indicator.shape
     if shape in ("good", "bad"):
+        _summed_counters(indicator, queries, reading)
         _not_counted(indicator, queries, reading)
     if shape == "good":
         return model.Measurement(good=queries["good"], total=queries["total"])
