@@ -545,3 +545,24 @@ def test_a_radar_of_quadrants_named_without_latin_letters_exports_each_under_an_
     back = yaml.safe_load(_import(run, "techradar", again).stdout)
     assert [c["name"] for c in back["categories"]] == ["Continuous integration", "平台", "工具", "技术"]
     assert len({t["category"] for t in back["tools"]}) == 4
+
+
+# --- Sloth ------------------------------------------------------------------------------------------------
+
+
+def test_a_sloth_plugin_sli_is_named_with_what_to_write_for_its_measurement(run) -> None:
+    # Sloth's examples/plugin-getting-started.yml: "dropped the SLI plugin", without which plugin or
+    # what the catalog needs instead
+    file = INTEROP / "sloth-plugin-getting-started.yml"
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:14:9: warning: dropped the SLI plugin 'getting_started_availability' (its queries are made by the "
+        "plugin, not written here): no measurement\n"
+    ) in result.stderr
+    assert (
+        "hint: write the measurement as the error ratio the plugin makes (the expr of the slo:sli_error:ratio_rate5m "
+        "rule `sloth generate` writes of it, its range as [{{.window}}]), or leave it out"
+    ) in result.stderr
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert "measurement" not in slo
