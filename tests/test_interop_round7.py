@@ -566,3 +566,77 @@ def test_a_sloth_plugin_sli_is_named_with_what_to_write_for_its_measurement(run)
     ) in result.stderr
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert "measurement" not in slo
+
+
+# --- OpenSLO as osko serves it ------------------------------------------------------------------------
+
+# In the shape of oskoperator/osko's config/samples/openslo_v1_slo.yaml (its licence not checked: written
+# anew): OpenSLO v1 as the Kubernetes API group openslo.com, each metric source's spec the query itself
+OSKO_SLO = """apiVersion: openslo.com/v1
+kind: SLO
+metadata:
+  name: logging-query-frontend-error-rate
+  annotations:
+    osko.dev/datasourceRef: "logging-ds"
+spec:
+  budgetingMethod: Occurrences
+  description: 99.00% of Loki read requests return valid response
+  indicator:
+    metadata:
+      name: read-requests-valid-response-rate
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            spec: |
+              loki_request_duration_seconds_count{route=~"loki.*",status_code!~"5.*"}
+            type: Prometheus
+        total:
+          metricSource:
+            spec: |
+              loki_request_duration_seconds_count{route=~"loki.*"}
+            type: Prometheus
+  objectives:
+    - displayName: read-requests-valid-response-rate
+      target: '0.99'
+  service: logging
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+"""
+
+
+def test_openslo_as_osko_serves_it_is_read_as_openslo_v1(run, tmp_path: Path) -> None:
+    # openslo.com/v1 was "not read", as v2alpha's openslo.com/v2alpha is: osko's CRDs are OpenSLO v1
+    file = tmp_path / "slo.yaml"
+    file.write_text(OSKO_SLO)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    (slo,) = offering["slos"]
+    assert (offering["id"], slo["id"], slo["objective"], slo["window"]) == (
+        "logging",
+        "logging-query-frontend-error-rate",
+        99,
+        "28d",
+    )
+    assert slo["measurement"] == {
+        "good": 'loki_request_duration_seconds_count{route=~"loki.*",status_code!~"5.*"}\n',
+        "total": 'loki_request_duration_seconds_count{route=~"loki.*"}\n',
+    }
+    assert "not read" not in result.stderr
+    assert "dropped the annotation 'osko.dev/datasourceRef'" in result.stderr
+    # and check --against compares it with the catalog's SLO it names
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "slo.yaml").write_text(
+        OSKO_SLO.replace("service: logging", "service: ci").replace(
+            "name: logging-query-frontend-error-rate", "name: availability"
+        )
+    )
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert "ci/availability: the catalog's objective is 99.5 %, but OpenSLO SLO 'availability'" in result.stderr

@@ -361,6 +361,10 @@ def recognise(root: Fields) -> tuple[str, str]:
     what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
     if api_v == "openslo/v1":
         return "openslo", f"OpenSLO {kind_v}"
+    # osko, the OpenSLO Kubernetes operator, serves OpenSLO v1 as the API group openslo.com (its CRDs'
+    # openslo.com/v1): the same objects, read as such
+    if api_v == "openslo.com/v1":
+        return "openslo", f"OpenSLO {kind_v} (openslo.com/v1, as osko serves it)"
     # v2alpha moved to a domain (OpenSLO's go-sdk: VersionV2alpha = "openslo.com/v2alpha")
     if api_v.startswith(("openslo/", "openslo.com/")):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()

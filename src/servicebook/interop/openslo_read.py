@@ -174,6 +174,11 @@ def _metric(f: Fields | None) -> _Source | None:
     ms = f.fields("metricSource", required=True)
     assert ms is not None
     kind, ref = ms.text("type"), ms.text("metricSourceRef")
+    written = ms.node_of("spec")
+    if isinstance(written, Scalar):  # osko's samples write the query itself as the metric source's spec
+        return _Source(
+            kind.value if kind else None, ref.value if ref else None, written.value, ms.location, written.location
+        )
     spec = ms.fields("spec")
     query, query_location, size = None, None, None
     if spec is not None:
