@@ -640,3 +640,21 @@ def test_openslo_as_osko_serves_it_is_read_as_openslo_v1(run, tmp_path: Path) ->
     result = run("check", "--source", site, "--against", monitoring)
     assert result.exit_code == 1, result.output
     assert "ci/availability: the catalog's objective is 99.5 %, but OpenSLO SLO 'availability'" in result.stderr
+
+
+def test_the_rules_sloth_generates_for_managed_prometheus_are_named_as_generated_rules(run, tmp_path: Path) -> None:
+    # a ManagedPrometheusServiceLevel's rules, as `sloth generate` writes them (Google Cloud's Rules), were
+    # "skipped Rules (monitoring.googleapis.com/v1): not a Sloth spec", where a PrometheusRule is named as
+    # the generated rules it is
+    file = tmp_path / "rules.yaml"
+    file.write_text(
+        "apiVersion: monitoring.googleapis.com/v1\nkind: Rules\nmetadata:\n  name: sloth-slo-myservice\nspec:\n"
+        "  groups:\n  - name: sloth-slo-sli-recordings-myservice-requests-availability\n    rules:\n"
+        "    - record: slo:sli_error:ratio_rate5m\n      expr: vector(0)\n"
+    )
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:1:1: warning: skipped Rules: Prometheus rules (`sloth generate` and Pyrra write them from SLOs), "
+        "not SLOs: read the specs"
+    ) in result.stderr

@@ -339,6 +339,9 @@ def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
     return None
 
 
+GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
+
+
 def recognise(root: Fields) -> tuple[str, str]:
     """(format, what) for a document: format is one of FORMATS, "" for a kind of no SLO format,
     "refused" (a version of a format that is not read) or "vendor" (an SLO in another tool's own
@@ -378,10 +381,13 @@ def recognise(root: Fields) -> tuple[str, str]:
         return ("pyrra", "Pyrra ServiceLevelObjective") if kind_v == "ServiceLevelObjective" else ("refused", what)
     if api_v.startswith("pyrra.dev/"):
         return "refused", what
-    if (not api_v and not kind_v and "groups" in root.items) or (
-        kind_v == "PrometheusRule" and api_v.startswith("monitoring.coreos.com/")
+    if (
+        (not api_v and not kind_v and "groups" in root.items)
+        or (kind_v == "PrometheusRule" and api_v.startswith("monitoring.coreos.com/"))
+        # what `sloth generate` writes of a ManagedPrometheusServiceLevel: Google Cloud's Rules
+        or (kind_v in GMP_RULES and api_v.startswith("monitoring.googleapis.com/"))
     ):
-        return "", f"{'PrometheusRule' if kind_v else 'a rule file (groups:)'}: {GENERATED_RULES}"
+        return "", f"{kind_v or 'a rule file (groups:)'}: {GENERATED_RULES}"
     return "", what
 
 
