@@ -1088,6 +1088,36 @@ def test_a_time_slice_that_needs_fewer_good_events_weakens_the_promise(git_site,
     ]
 
 
+@pytest.mark.git
+def test_a_change_of_budgeting_says_what_now_spends_the_error_budget(git_site, run) -> None:
+    """Events or time slices: neither promise follows from the other, so the change is neither
+    weaker nor stronger, but the reviewer reads what the same objective now counts."""
+    slices = "        window: 30d\n        budgeting: timeslices\n        timeslice_target: 95\n        timeslice_window: 5m\n"
+    git_site.edit("        window: 30d\n", slices)
+    git_site.commit("Time slices")
+    to_slices = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    to_events = run("diff", "--source", git_site.root, "HEAD", "HEAD~1", "--format", "json")
+    got = [(c["effect"], c["kind"], c["text"]) for r in (to_slices, to_events) for c in json.loads(r.stdout)["changes"]]
+    assert got == [
+        (
+            "neutral",
+            "slo.budgeting",
+            "SLO “Pipeline availability” of “CI pipelines” budgeting changed from occurrences to timeslices: "
+            "the error budget (3 h 36 min per rolling 30 days) is now spent by bad time slices of 5m, not "
+            "by failed events: a slice is bad when fewer than 95 % of its events are good, so errors spread "
+            "thinly no longer spend it, and a bad slice at a quiet hour spends as much as one at peak",
+        ),
+        (
+            "neutral",
+            "slo.budgeting",
+            "SLO “Pipeline availability” of “CI pipelines” budgeting changed from timeslices to occurrences: "
+            "the error budget (3 h 36 min per rolling 30 days) is now spent by failed events, not by bad time "
+            "slices of 5m (a slice was bad when fewer than 95 % of its events are good): every failed "
+            "event spends it, and a failure at peak spends more than one at a quiet hour",
+        ),
+    ]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "lower"),
     [

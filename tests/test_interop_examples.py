@@ -564,10 +564,11 @@ def test_a_backstage_location_of_targets_names_the_files_to_import(run) -> None:
     result = _import(run, "backstage", file)
     assert result.exit_code == 1
     assert (
-        f"{file}:1:1: warning: skipped Location 'example-all': a Location is not followed: import the files it "
-        "lists (./all-ai-resources.yaml, ./all-apis.yaml, ./all-components.yaml, ./all-domains.yaml, "
-        "./all-resources.yaml and 1 more)"
+        f"{file}:1:1: warning: skipped Location 'example-all': a Location is not followed; import the 6 files it "
+        "lists\n"
     ) in result.stderr
+    beside = [f"{INTEROP}/all-{kind}.yaml" for kind in ("ai-resources", "apis", "components", "domains")]
+    assert f"  hint: servicebook import backstage {' '.join(beside)} (and 2 more)\n" in result.stderr
 
 
 def test_a_backstage_mcp_server_api_without_a_definition_is_skipped_by_name(run) -> None:

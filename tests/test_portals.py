@@ -649,8 +649,8 @@ def test_a_substitution_is_named_not_followed_and_a_location_says_what_to_import
     result = run("import", "backstage", file)
     assert result.exit_code == 0, result.output
     assert (
-        f"{file}:1:1: warning: skipped Location 'example-components': a Location is not followed: import the files "
-        "it lists (./components/artist-lookup-component.yaml)"
+        f"{file}:1:1: warning: skipped Location 'example-components': a Location is not followed; import the file "
+        f"it lists\n  hint: servicebook import backstage {tmp_path}/components/artist-lookup-component.yaml\n"
     ) in result.stderr
     assert (
         f"{file}:17:5: warning: dropped Component 'artist-web': $json ./deps.json (a substitution is not followed"

@@ -421,18 +421,45 @@ def _slos(subject: str, offering: str, old: Sequence[model.SLO], new: Sequence[m
                 )
             )
         if x.budgeting != y.budgeting:
-            out.append(
-                Change(
-                    "slo.budgeting",
-                    subject,
-                    "neutral",
-                    f"{name} budgeting changed from {x.budgeting.value} to {y.budgeting.value}",
-                    x.budgeting.value,
-                    y.budgeting.value,
-                )
-            )
+            out.append(_budgeting_change(subject, name, x, y))
         out += _slices(subject, name, x, y)
     return out
+
+
+def _budgeting_change(subject: str, name: str, x: model.SLO, y: model.SLO) -> Change:
+    """Events or time slices: the same objective spends its error budget on other things. Counted in
+    events, every failed event spends it and a failure at peak spends more than one at a quiet hour;
+    counted in slices, only a slice with too few good events spends it (errors spread thinly spend
+    nothing), and a bad slice at a quiet hour spends as much as one at peak. Neither promise follows
+    from the other, so the change is neither weaker nor stronger: the text says what it now counts."""
+    sliced = y if y.budgeting is model.Budgeting.TIMESLICES else x
+    size = f" of {minutes_text(sliced.timeslice_window)}" if sliced.timeslice_window is not None else ""
+    target = sliced.timeslice_target
+    bad = (
+        "any of its events fails"
+        if target is None or target >= 100
+        else f"fewer than {format_percent(target)} of its events are good"
+    )
+    budget = f"the error budget ({error_budget(y).text} per {error_budget(y).window_text})"
+    if y.budgeting is model.Budgeting.TIMESLICES:
+        why = (
+            f"{budget} is now spent by bad time slices{size}, not by failed events: a slice is bad when {bad}, "
+            "so errors spread thinly no longer spend it, and a bad slice at a quiet hour spends as much "
+            "as one at peak"
+        )
+    else:
+        why = (
+            f"{budget} is now spent by failed events, not by bad time slices{size} (a slice was bad when {bad}): "
+            "every failed event spends it, and a failure at peak spends more than one at a quiet hour"
+        )
+    return Change(
+        "slo.budgeting",
+        subject,
+        "neutral",
+        f"{name} budgeting changed from {x.budgeting.value} to {y.budgeting.value}: {why}",
+        x.budgeting.value,
+        y.budgeting.value,
+    )
 
 
 def _window_change(subject: str, name: str, x: model.SLO, y: model.SLO) -> Change:

@@ -4,9 +4,13 @@ per offering, and a stream of entities back to a catalog fragment (docs/portals.
 from __future__ import annotations
 
 import json
+import posixpath
+import re
+import shlex
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from servicebook import routes
@@ -15,6 +19,7 @@ from servicebook.catalog.slo import effective_support, error_budget
 from servicebook.catalog.validate import EMAIL_RE, ID_RE, RESERVED_IDS, check_url
 from servicebook.errors import SourceLocation
 from servicebook.interop.fragment import (
+    STDIN_NAME,
     Report,
     child,
     dump_fragment,
@@ -296,15 +301,71 @@ class _Entity:
     at: SourceLocation  # where its document begins
 
 
-def _targets(entity: _Entity) -> str:
-    """The files a Location lists (`spec.target`, `spec.targets`, relative to the Location's own
-    file), for the report to name: the user gives those to the import instead."""
+def _location(entity: _Entity) -> tuple[str, str | None]:
+    """Why a Location is skipped, and what to import instead (a hint): the files it lists
+    (`spec.target`, `spec.targets`, relative to the Location's own file) as the command that imports
+    them; a URL is fetched by Backstage, not here, and a pattern or a discovery type finds files the
+    user has to give; a Location that lists nothing has nothing to import."""
     spec = child(entity.node, "spec")
+    kind_of = text(child(spec, "type")) or ""
     listed = [t for t in (text(child(spec, "target")), *texts(child(spec, "targets"))) if t]
     if not listed:
-        return ""
-    more = f" and {len(listed) - MAX_TARGETS_SHOWN} more" if len(listed) > MAX_TARGETS_SHOWN else ""
-    return f" ({', '.join(listed[:MAX_TARGETS_SHOWN])}{more})"
+        return (
+            "a Location is not followed, and this one lists no files (no spec.target or spec.targets)",
+            "there is nothing of it to import: give the import the entity files themselves",
+        )
+    if kind_of.endswith("-discovery"):  # github-discovery, gitlab-discovery … (the providers' modules)
+        return (
+            f"a {kind_of} Location finds catalog files in repositories ({_shown(listed)}), which servicebook "
+            "does not search",
+            "import the catalog files it would find, from a clone of each repository",
+        )
+    urls = [t for t in listed if _URL.match(t)]
+    patterns = [t for t in listed if t not in urls and ("*" in t or "?" in t)]
+    files = [_beside(entity.source.path, t) for t in listed if t not in urls and t not in patterns]
+    said, todo = ["a Location is not followed"], []
+    if files:
+        said.append(f"import the {_count(len(files), 'file')} it lists")
+        todo.append(_command(files))
+    if patterns:
+        said.append(f"its {_count(len(patterns), 'pattern')} ({_shown(patterns)}) not expanded")
+        todo.append("give the import the files each pattern matches")
+    if urls:
+        said.append(f"its {_count(len(urls), 'URL')} ({_shown(urls)}) not fetched")
+        todo.append("servicebook reads files, not URLs: download each (its raw file) and import it")
+    return "; ".join(said), "; ".join(todo)
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+MAX_COMMAND = 300  # characters of the import command a Location's hint gives (then how many more files)
+
+
+def _count(n: int, noun: str) -> str:
+    return noun if n == 1 else f"{n} {noun}s"
+
+
+def _command(files: list[str]) -> str:
+    """`servicebook import backstage FILE…`, as long as a hint shows, then how many more files."""
+    command = "servicebook import backstage"
+    for i, name in enumerate(files):
+        word = shlex.quote(name)
+        if len(command) + len(word) > MAX_COMMAND:
+            return f"{command} (and {len(files) - i} more)"
+        command += " " + word
+    return command
+
+
+def _beside(location_file: str, target: str) -> str:
+    """A Location's target as a path from here: relative to the Location's own file, as Backstage
+    reads it (a Location read from standard input has no folder: the target as written)."""
+    if location_file == STDIN_NAME or PurePath(target).is_absolute():
+        return target
+    return posixpath.normpath(posixpath.join(posixpath.dirname(location_file), target))
+
+
+def _shown(values: list[str]) -> str:
+    more = f" and {len(values) - MAX_TARGETS_SHOWN} more" if len(values) > MAX_TARGETS_SHOWN else ""
+    return ", ".join(values[:MAX_TARGETS_SHOWN]) + more
 
 
 def _documents(source: SourceText, report: Report) -> list[_Entity]:
@@ -681,10 +742,12 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 resources.append(offering["id"])
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
             fragment["team"] = _team(entity, report, label)
+        elif entity.kind == "Location":
+            why, hint = _location(entity)
+            report.skipped(entity.at, f"{label}: {why}", hint)
         else:
             why = {
                 "System": "the catalog is the system",
-                "Location": "a Location is not followed: import the files it lists" + _targets(entity),
                 "Group": "a catalog has one team, and the first Group read is it",
             }.get(entity.kind) or (
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"

@@ -264,15 +264,97 @@ NOT_SLOS = {"AlertWindows": "Sloth's alert windows for `sloth generate`, no SLO"
 GENERATED_RULES = "Prometheus rules (`sloth generate` and Pyrra write them from SLOs), not SLOs: read the specs"
 
 
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """Another tool's own format, which servicebook does not read: named for what it is, and for
+    its SLOs, what to do (an import says so; the drift check warns that they are not compared)."""
+
+    prefix: str  # of its apiVersion
+    name: str  # whose, in words
+    slo_kinds: frozenset[str]
+    hint: str
+
+
+VENDORS = (
+    Vendor(
+        "n9/",
+        "Nobl9's own format (what sloctl applies and prints), not OpenSLO",
+        frozenset({"SLO"}),
+        "write the SLO in the catalog from its objectives (target is a fraction) and timeWindows, or import the "
+        "OpenSLO files it was converted from (sloctl convert openslo)",
+    ),
+    Vendor(
+        "datadoghq.com/",
+        "the Datadog Operator's resource, no SLO format servicebook reads",
+        frozenset({"DatadogSLO"}),
+        "write the SLO in the catalog from its targetThreshold (a percent) and timeframe (7d, 30d, 90d)",
+    ),
+    Vendor(
+        "sre.google.com/",
+        "Google's slo-generator config, no SLO format servicebook reads",
+        frozenset({"ServiceLevelObjective"}),
+        "write the SLO in the catalog from its goal (a fraction, 0.999 for 99.9) and the window of the error "
+        "budget policy it is computed with",
+    ),
+    Vendor("backstage.io/", "a Backstage entity, not an SLO", frozenset(), "use `servicebook import backstage`"),
+)
+# Documents without apiVersion of tools that write SLOs in their own keys: (keys that tell, whose, what to do)
+PLAIN_VENDORS = (
+    (
+        frozenset({"slo_name", "slo_target"}),
+        "Google's slo-generator v1 config, no SLO format servicebook reads",
+        "write the SLO in the catalog from its slo_target (a fraction, 0.999 for 99.9)",
+    ),
+    (
+        frozenset({"spec_version", "objectives"}),
+        "a Keptn quality gate (slo.yaml), no SLO format servicebook reads",
+        "a quality gate's pass and warning criteria are no objective over a window: write the SLO in the catalog",
+    ),
+)
+
+
+def vendor_hint(root: Fields) -> str | None:
+    """What to do with another tool's own format (VENDORS, PLAIN_VENDORS), or None."""
+    api = root.items.get("apiVersion")
+    api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
+    if not api_v:
+        return next((hint for keys, _, hint in PLAIN_VENDORS if keys <= root.items.keys()), None)
+    kind = root.items.get("kind")
+    kind_v = kind[1].value if kind and isinstance(kind[1], Scalar) else ""
+    vendor = next((v for v in VENDORS if api_v.startswith(v.prefix)), None)
+    return vendor.hint if vendor is not None and (kind_v in vendor.slo_kinds or not vendor.slo_kinds) else None
+
+
+def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
+    """recognise() for another tool's own format: ("vendor", whose) for its SLOs, ("", whose) for its
+    other kinds; None for a document of no vendor's."""
+    if not api_v and not kind_v:
+        return next((("vendor", whose) for keys, whose, _ in PLAIN_VENDORS if keys <= root.items.keys()), None)
+    for vendor in VENDORS:
+        if api_v.startswith(vendor.prefix):
+            return (
+                "vendor" if kind_v in vendor.slo_kinds else "",
+                f"{kind_v or 'a document without kind'} ({api_v}): {vendor.name}",
+            )
+    return None
+
+
+GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
+
+
 def recognise(root: Fields) -> tuple[str, str]:
     """(format, what) for a document: format is one of FORMATS, "" for a kind of no SLO format,
-    or "refused" (a version of a format that is not read); `what` names it for people."""
+    "refused" (a version of a format that is not read) or "vendor" (an SLO in another tool's own
+    format, VENDORS); `what` names it for people."""
     api = root.items.get("apiVersion")
     kind = root.items.get("kind")
     api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
     kind_v = kind[1].value if kind and isinstance(kind[1], Scalar) else ""
     version = root.items.get("version")
     version_v = version[1].value if version and isinstance(version[1], Scalar) else ""
+    vendor = _vendor(root, api_v, kind_v)
+    if vendor is not None:
+        return vendor
     if not api_v and version_v:
         if version_v == "prometheus/v1":
             return "sloth", "Sloth prometheus/v1 spec"
@@ -282,6 +364,10 @@ def recognise(root: Fields) -> tuple[str, str]:
     what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
     if api_v == "openslo/v1":
         return "openslo", f"OpenSLO {kind_v}"
+    # osko, the OpenSLO Kubernetes operator, serves OpenSLO v1 as the API group openslo.com (its CRDs'
+    # openslo.com/v1): the same objects, read as such
+    if api_v == "openslo.com/v1":
+        return "openslo", f"OpenSLO {kind_v} (openslo.com/v1, as osko serves it)"
     # v2alpha moved to a domain (OpenSLO's go-sdk: VersionV2alpha = "openslo.com/v2alpha")
     if api_v.startswith(("openslo/", "openslo.com/")):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()
@@ -295,10 +381,13 @@ def recognise(root: Fields) -> tuple[str, str]:
         return ("pyrra", "Pyrra ServiceLevelObjective") if kind_v == "ServiceLevelObjective" else ("refused", what)
     if api_v.startswith("pyrra.dev/"):
         return "refused", what
-    if (not api_v and not kind_v and "groups" in root.items) or (
-        kind_v == "PrometheusRule" and api_v.startswith("monitoring.coreos.com/")
+    if (
+        (not api_v and not kind_v and "groups" in root.items)
+        or (kind_v == "PrometheusRule" and api_v.startswith("monitoring.coreos.com/"))
+        # what `sloth generate` writes of a ManagedPrometheusServiceLevel: Google Cloud's Rules
+        or (kind_v in GMP_RULES and api_v.startswith("monitoring.googleapis.com/"))
     ):
-        return "", f"{'PrometheusRule' if kind_v else 'a rule file (groups:)'}: {GENERATED_RULES}"
+        return "", f"{kind_v or 'a rule file (groups:)'}: {GENERATED_RULES}"
     return "", what
 
 
@@ -354,7 +443,7 @@ def _read_document(
 ) -> None:
     fmt, what = recognise(root)
     if fmt == "refused":
-        hint = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
+        hint = _unread_hint(root)
         problem = _problem(source, root.location, f"{what} is not read", hint)
         if expect is None:
             reading.unread.append(
@@ -363,17 +452,53 @@ def _read_document(
         else:
             reading.errors.append(problem)
         return
+    if fmt == "vendor":  # another tool's own SLO: named, with what to do; the drift check cannot compare it
+        if expect is not None:
+            reading.note(source, root.location, f"skipped {what}", vendor_hint(root))
+        else:
+            reading.unread.append(
+                Problem(
+                    root.location,
+                    f"{what} (not compared)",
+                    vendor_hint(root),
+                    Severity.WARNING,
+                    source.line(root.location.line),
+                )
+            )
+        return
     if fmt == "" or fmt not in readers:
         if expect is not None and fmt:  # another SLO format: the wrong command, said plainly
             reading.errors.append(
                 _problem(source, root.location, f"{what} is not {expect}", f"use `servicebook import {fmt}`")
             )
         elif expect is not None:  # a manifest beside the SLOs (a Deployment …): named, then passed over
-            reading.note(source, root.location, f"skipped {what}" + ("" if ": " in what else f": not {expect}"))
+            reading.note(
+                source,
+                root.location,
+                f"skipped {what}" + ("" if ": " in what else f": not {expect}"),
+                vendor_hint(root),
+            )
         else:
             reading.skipped += 1
         return
     readers[fmt](root, source, reading)
+
+
+READ_VERSIONS = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
+# What to do with an OpenSLO version that is not read: v1alpha's files (slogen's samples, Sloth's
+# OpenSLO examples) say the same in other words, which v1 renamed
+UNREAD_HINTS = {
+    "openslo/v1alpha": "OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is timeWindow "
+    "(duration: 28d, isRolling: true), and an objective's ratioMetrics is the SLO's indicator (spec.indicator.spec."
+    "ratioMetric: good or bad, and total, each under metricSource); rewrite it as openslo/v1, or write the SLO in "
+    "the catalog",
+}
+
+
+def _unread_hint(root: Fields) -> str:
+    api = root.items.get("apiVersion")
+    api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
+    return UNREAD_HINTS.get(api_v, READ_VERSIONS)
 
 
 def yaml_files(folder: Path) -> Iterator[Path]:

@@ -34,8 +34,8 @@ class Report:
     def error(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(loc, message, hint, source_line=source.line(loc.line)))
 
-    def skipped(self, loc: SourceLocation, message: str) -> None:
-        self.notes.append(Problem(loc, f"skipped {message}", severity=Severity.WARNING))
+    def skipped(self, loc: SourceLocation, message: str, hint: str | None = None) -> None:
+        self.notes.append(Problem(loc, f"skipped {message}", hint, severity=Severity.WARNING))
 
     def dropped(self, loc: SourceLocation, message: str) -> None:
         self.notes.append(Problem(loc, f"dropped {message}", severity=Severity.WARNING))

@@ -50,6 +50,7 @@ class _Source:
     query: str | None
     location: SourceLocation
     query_location: SourceLocation | None = None
+    size: str | None = None  # slogen's (Sumo Logic's) length of a time slice, in its metric source's spec
 
 
 @dataclass(slots=True)
@@ -173,16 +174,23 @@ def _metric(f: Fields | None) -> _Source | None:
     ms = f.fields("metricSource", required=True)
     assert ms is not None
     kind, ref = ms.text("type"), ms.text("metricSourceRef")
+    written = ms.node_of("spec")
+    if isinstance(written, Scalar):  # osko's samples write the query itself as the metric source's spec
+        return _Source(
+            kind.value if kind else None, ref.value if ref else None, written.value, ms.location, written.location
+        )
     spec = ms.fields("spec")
-    query, query_location = None, None
+    query, query_location, size = None, None, None
     if spec is not None:
         for key in _QUERY_KEYS:
             q = spec.node_of(key)
             if isinstance(q, Scalar) and not q.is_null:
                 query, query_location = q.value, q.location
                 break
+        sized = spec.node_of("size")
+        size = sized.value if isinstance(sized, Scalar) and not sized.is_null else None
         spec.used.update(spec.items)
-    return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location)
+    return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location, size)
 
 
 def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: dict[str, str]) -> _Indicator:
@@ -252,15 +260,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     elif ref is None:
         _composite(spec, source)
         raise refuse(source, spec.location, "an SLO needs indicator or indicatorRef")
-    budgeting = spec.text("budgetingMethod", required=True)
-    assert budgeting is not None
-    method = {"Occurrences": model.Budgeting.OCCURRENCES, "Timeslices": model.Budgeting.TIMESLICES}.get(budgeting.value)
-    if method is None and budgeting.value != "RatioTimeslices":
-        raise refuse(
-            source,
-            budgeting.location,
-            f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
-        )
+    budgeting, method = _budgeting(spec, source)
     window, timezone = _time_window(spec, source, reading)
     if spec.has("alertPolicies"):
         spec.node_of("alertPolicies")
@@ -300,7 +300,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         if method is None:
             slo.annotations["budgeting"] = budgeting.value
         slo.window, slo.window_at, slo.timezone = window[0], window[1], timezone
-        _objective(objective, source, reading, slo, method)
+        _objective(objective, source, reading, slo, method, indicator)
         op, value = objective.text("op"), objective.text("value")
         state.pending.append(
             _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
@@ -308,6 +308,28 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         objective.dropped(reading, "not part of an objective")
         reading.slos.append(slo)
     spec.dropped(reading, "not part of the catalog")
+
+
+def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting | None]:
+    """The SLO's budgetingMethod as written, and the catalog's (None: RatioTimeslices, which the
+    catalog has not)."""
+    budgeting = spec.text("budgetingMethod")
+    if budgeting is None:  # required by OpenSLO v1, and left out by hand-written files and other tools' exports
+        raise refuse(
+            source,
+            spec.location,
+            "the SLO has no budgetingMethod (OpenSLO v1 requires one)",
+            "write budgetingMethod: Occurrences to count good events (as Sloth and Pyrra do), or Timeslices "
+            "with timeSliceTarget and timeSliceWindow on the objective to count good time slices",
+        )
+    method = {"Occurrences": model.Budgeting.OCCURRENCES, "Timeslices": model.Budgeting.TIMESLICES}.get(budgeting.value)
+    if method is None and budgeting.value != "RatioTimeslices":
+        raise refuse(
+            source,
+            budgeting.location,
+            f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
+        )
+    return budgeting, method
 
 
 def _composite(spec: Fields, source: SourceText) -> None:
@@ -434,7 +456,12 @@ def _starts_a_period(start: str, duration: str) -> bool:
 
 
 def _objective(
-    o: Fields, source: SourceText, reading: Reading, slo: ForeignSLO, method: model.Budgeting | None
+    o: Fields,
+    source: SourceText,
+    reading: Reading,
+    slo: ForeignSLO,
+    method: model.Budgeting | None,
+    indicator: _Indicator | None,
 ) -> None:
     o.text("displayName")
     target, percent_of = o.text("target"), o.text("targetPercent")
@@ -479,8 +506,36 @@ def _objective(
             slo.timeslice_window = int(match[1]) * _SECONDS[match[2]] // 60
         else:
             raise refuse(source, slice_window.location, f"timeSliceWindow '{slice_window.value}' is not a duration")
-    if method is model.Budgeting.TIMESLICES and (slo.timeslice_target is None or slo.timeslice_window is None):
-        raise refuse(source, o.location, "budgetingMethod Timeslices needs timeSliceTarget and timeSliceWindow")
+    if method is model.Budgeting.TIMESLICES:
+        _slices_given(o, source, slo, indicator)
+
+
+def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _Indicator | None) -> None:
+    """Refuse Timeslices without what makes a slice good and how long one is (OpenSLO v1 puts both on
+    the objective; the catalog requires both), saying what to write: slogen's (Sumo Logic's) samples
+    give a slice's length as their metric source's `size`, which is named."""
+    missing = [
+        key
+        for key, value in (("timeSliceTarget", slo.timeslice_target), ("timeSliceWindow", slo.timeslice_window))
+        if value is None
+    ]
+    if not missing:
+        return
+    sizes = [s.size for s in (indicator.sources.values() if indicator else ()) if s.size]
+    hint = (
+        "OpenSLO v1 writes both on the objective: timeSliceTarget, the share of good events that makes a slice "
+        "good (0.95), and timeSliceWindow, the length of a slice (1m)"
+    )
+    if sizes and "timeSliceWindow" in missing:
+        hint += (
+            f"; the metric source's size ({sizes[0]}, as slogen writes it) is that length: timeSliceWindow: {sizes[0]}"
+        )
+    raise refuse(
+        source,
+        o.location,
+        f"budgetingMethod Timeslices needs {' and '.join(missing)} on the objective",
+        f"{hint}; or write budgetingMethod: Occurrences to count events",
+    )
 
 
 def _at_least_one(text: str) -> bool:
@@ -542,7 +597,7 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
             indicator.source, src.location, "dropped the measurement: its metric source has no spec.query (or promql)"
         )
         return None
-    if query_form(src.query) is None:
+    if query_form(src.query) is None and _summed_selector(indicator, src.query) is None:
         # as for Sloth: the catalog measures over the SLO's window, so the fragment's check would
         # refuse a query over a fixed range (`[1m]`, as OpenSLO's own examples write them)
         reading.note(
@@ -553,6 +608,41 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
             f"write its range as [{WINDOW_PLACEHOLDER}] in the fragment: the catalog measures over the SLO's window",
         )
     return src.query
+
+
+_SUMMED = re.compile(r"\s*sum\s*\((?P<selector>[^()]*)\)\s*")  # `sum(selector)`: OpenSLO's README's ratio queries
+
+
+def _summed_selector(indicator: _Indicator, query: str) -> str | None:
+    """The selector of a counter ratio's `sum(SELECTOR)` query, or None."""
+    if indicator.shape not in ("good", "bad"):
+        return None
+    if indicator.counter is not None and indicator.counter.value.strip().lower() in _FALSE:
+        return None  # gauges: _not_counted says what they become
+    match = _SUMMED.fullmatch(query)
+    if match is None or query_form(match["selector"]) is not QueryForm.SELECTOR:
+        return None
+    return match["selector"].strip()
+
+
+def _summed_counters(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
+    """A ratio of counters each written as `sum(SELECTOR)`, as OpenSLO's README writes its ratioMetric
+    queries: a sum at one instant, which the catalog cannot evaluate over the SLO's window. Of
+    counters, the catalog counts a selector as its increase over the window, summed: the same ratio,
+    so each becomes its selector, said in the report (the query's own note would refuse it)."""
+    for key, query in queries.items():
+        selector = _summed_selector(indicator, query)
+        if selector is None:
+            continue
+        queries[key] = selector
+        src = indicator.sources[key]
+        reading.note(
+            indicator.source,
+            src.query_location or src.location,
+            f"guessed the {key} query as its selector {queries[key]}: the catalog counts a selector as "
+            f"sum(increase(SELECTOR[{WINDOW_PLACEHOLDER}])), the sum of the counter over the SLO's window",
+            "check the query: a counter, summed over the window",
+        )
 
 
 def _not_counted(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
@@ -587,6 +677,7 @@ def _measurement(
         queries[key] = query
     shape = indicator.shape
     if shape in ("good", "bad"):
+        _summed_counters(indicator, queries, reading)
         _not_counted(indicator, queries, reading)
     if shape == "good":
         return model.Measurement(good=queries["good"], total=queries["total"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.interop.foreign import Fields, ForeignSLO, Reading, percent, refuse, under_one_percent
-from servicebook.source.yaml import SourceText
+from servicebook.source.yaml import Scalar, SourceText
 
 DEFAULT_PERIOD = "30d"
 LABEL = "servicebook_slo"  # a Prometheus label name cannot hold '/' or '.': the SLO's own label
@@ -132,8 +132,14 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
         slo.measurement = model.Measurement(error_ratio=ratio)
         raw.dropped(reading, "not a Sloth raw field")
     elif plugin is not None:
+        named = plugin.items.get("id")
+        plugin_id = f" '{named[1].value}'" if named is not None and isinstance(named[1], Scalar) else ""
         reading.note(
-            source, plugin.location, "dropped the SLI plugin (its queries are made by the plugin, not written here)"
+            source,
+            plugin.location,
+            f"dropped the SLI plugin{plugin_id} (its queries are made by the plugin, not written here): no measurement",
+            "write the measurement as the error ratio the plugin makes (the expr of the slo:sli_error:ratio_rate5m "
+            "rule `sloth generate` writes of it, its range as [{{.window}}]), or leave it out",
         )
         plugin.used.update(plugin.items)
     if f.has("alerting"):

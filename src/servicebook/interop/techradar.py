@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -49,16 +50,36 @@ class Radar:
     rings: tuple[str, ...]
     quadrant_of: Mapping[str, str]  # category id → quadrant
     ring_of: Mapping[model.ToolStatus, str]
+    quadrant_ids: Mapping[str, str]  # quadrant → its id, in the formats that name quadrants by id
+    ring_ids: Mapping[str, str]  # ring → its id
 
 
 def radar(catalog: model.Catalog) -> Radar:
     settings = catalog.portals.techradar if catalog.portals else None
+    quadrants = tuple(portals.quadrant_order(catalog, settings))
+    rings = tuple(portals.ring_order(settings))
     return Radar(
-        tuple(portals.quadrant_order(catalog, settings)),
-        tuple(portals.ring_order(settings)),
+        quadrants,
+        rings,
         portals.quadrants(catalog, settings),
         portals.rings(settings),
+        _drawn_ids(quadrants, "quadrant"),
+        _drawn_ids(rings, "ring"),
     )
+
+
+def _drawn_ids(names: Sequence[str], kind: str) -> dict[str, str]:
+    """An id for each quadrant or ring: its name as one (accents folded), else (`平台`: no letter a-z
+    or digit, which every such name would share as `team`) `quadrant-N` of its place; never one id
+    for two."""
+    ids: dict[str, str] = {}
+    for n, name in enumerate(names):
+        base = portals.slug(_folded(name)) if _TITLE_ID.search(_folded(name).lower()) else f"{kind}-{n + 1}"
+        ident, more = base, 2
+        while ident in ids.values():
+            ident, more = f"{base}-{more}", more + 1
+        ids[name] = ident
+    return ids
 
 
 def refusals(catalog: model.Catalog, fmt: model.RadarFormat) -> list[str]:
@@ -74,10 +95,6 @@ def refusals(catalog: model.Catalog, fmt: model.RadarFormat) -> list[str]:
     if fmt is model.RadarFormat.ZALANDO and len(drawn.rings) > portals.RADAR_QUADRANTS:
         out.append(f"Zalando's radar draws four rings, not {len(drawn.rings)}: map two statuses to one ring")
     return out
-
-
-def _id(name: str) -> str:
-    return portals.slug(name)
 
 
 def _names(catalog: model.Catalog) -> dict[str, str]:
@@ -144,11 +161,16 @@ def _timeline(tool: model.Tool, history: Sequence[RadarEvent], drawn: Radar) -> 
     for event in events:
         ring = drawn.ring_of[event.status]
         index = drawn.rings.index(ring)
-        if out and out[-1]["ringId"] == _id(ring):
+        if out and out[-1]["ringId"] == drawn.ring_ids[ring]:
             continue  # a status change within one ring is not a move on the radar
         moved = 0 if previous is None else (1 if index < previous else -1)
         out.append(
-            {"date": event.date.isoformat(), "ringId": _id(ring), "moved": moved, "description": event.reason.strip()}
+            {
+                "date": event.date.isoformat(),
+                "ringId": drawn.ring_ids[ring],
+                "moved": moved,
+                "description": event.reason.strip(),
+            }
         )
         previous = index
     return list(reversed(out))
@@ -159,15 +181,16 @@ def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[Radar
     drawn = radar(catalog)
     names, tool_ids = _names(catalog), frozenset(t.id for t in catalog.tools)
     data = {
-        "quadrants": [{"id": _id(q), "name": q} for q in drawn.quadrants],
+        "quadrants": [{"id": drawn.quadrant_ids[q], "name": q} for q in drawn.quadrants],
         "rings": [
-            {"id": _id(r), "name": r, "color": _colour(r), "description": _ring_text(r, drawn)} for r in drawn.rings
+            {"id": drawn.ring_ids[r], "name": r, "color": _colour(r), "description": _ring_text(r, drawn)}
+            for r in drawn.rings
         ],
         "entries": [
             {
                 "key": tool.id,
                 "id": tool.id,
-                "quadrant": _id(drawn.quadrant_of[tool.category]),
+                "quadrant": drawn.quadrant_ids[drawn.quadrant_of[tool.category]],
                 "title": tool.name,
                 **(
                     {"url": routes.absolute_url(base_url, routes.tool(tool.id))}
@@ -242,11 +265,12 @@ def aoe_radar(
         "config.json": _json(
             {
                 "quadrants": [
-                    {"id": _id(q), "title": q, "description": "", "color": OTHER_COLOUR} for q in drawn.quadrants
+                    {"id": drawn.quadrant_ids[q], "title": q, "description": "", "color": OTHER_COLOUR}
+                    for q in drawn.quadrants
                 ],
                 "rings": [
                     {
-                        "id": _id(r),
+                        "id": drawn.ring_ids[r],
                         "title": r,
                         "description": _ring_text(r, drawn),
                         "color": _colour(r),
@@ -265,7 +289,7 @@ def aoe_radar(
             front = {
                 "title": tool.name,
                 "ring": snapshot["ringId"],
-                "quadrant": _id(drawn.quadrant_of[tool.category]),
+                "quadrant": drawn.quadrant_ids[drawn.quadrant_of[tool.category]],
                 "tags": [tool.category],
             }
             body = _description(names, tool, base_url, _plain) if last else _plain(snapshot["description"])
@@ -304,6 +328,19 @@ STATUS_OF_OTHER_RING = {
     "endure": model.ToolStatus.DEPRECATED,
     "reduce": model.ToolStatus.DEPRECATED,
     "retire": model.ToolStatus.UNSUPPORTED,
+}
+
+# Thoughtworks' four rings as its radar is published in Portuguese, Spanish and Chinese, and as teams
+# translate them (German, French): read as the ring each translates, said as a guess to check
+TRANSLATED_RINGS = {
+    **dict.fromkeys(
+        ("adote", "adotar", "adoptar", "采纳", "übernehmen", "adoptieren", "einsetzen", "adopter"), "adopt"
+    ),
+    **dict.fromkeys(("experimente", "experimentar", "probar", "试验", "testen", "erproben", "essayer"), "trial"),
+    **dict.fromkeys(("avalie", "avaliar", "evaluar", "评估", "bewerten", "prüfen", "évaluer"), "assess"),
+    **dict.fromkeys(
+        ("evite", "evitar", "resistir", "暂缓", "halten", "zurückhalten", "vermeiden", "abwarten", "suspendre"), "hold"
+    ),
 }
 
 
@@ -667,6 +704,13 @@ def _status(ring: tuple[str, str], label: str, at: SourceLocation, report: Repor
         if portals.slug(ring[0]) == "assess":
             report.guessed(at, f"{label}: status best-effort from the ring 'Assess' (servicebook has no assess)")
         return status
+    meant = TRANSLATED_RINGS.get(ring[0].strip().casefold()) or TRANSLATED_RINGS.get((ring[1] or "").strip().casefold())
+    if meant is not None:
+        translated = STATUS_OF_RING[meant]
+        report.guessed(
+            at, f"{label}: status {translated.value} from the ring '{ring[1]}' (read as {meant.capitalize()}: check it)"
+        )
+        return translated
     other = STATUS_OF_OTHER_RING.get(portals.slug(ring[0])) or STATUS_OF_OTHER_RING.get(portals.slug(ring[1] or ""))
     if other is not None:
         report.guessed(at, f"{label}: status {other.value} from the ring '{ring[1]}' (a custom ring: check it)")
@@ -714,7 +758,11 @@ def _tool(
             else f"{label}: it names no {what} (give each entry its '{what}', as Zalando's config.json does)",
         )
         return None
-    category = portals.slug(quadrant[1] or quadrant[0])
+    category, by_place = _category_id(quadrant, quadrants)
+    if category not in categories and by_place:
+        report.guessed(
+            at, f"category id '{category}' for the quadrant '{quadrant[1]}' (its name has no letters a-z or digits)"
+        )
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
     status = _status(ring, label, at, report)
     move = _move(entry, label, report)
@@ -859,8 +907,8 @@ def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:
     at, label = entry.location, f"entry '{title}'"
     written_id = text(_key(entry, "id")) or text(_key(entry, "key"))
     ident = written_id if written_id and ID_RE.fullmatch(written_id) and written_id not in RESERVED_IDS else None
-    if ident is None and _TITLE_ID.search(title.lower()):
-        ident = portals.slug(title)
+    if ident is None and _TITLE_ID.search(_folded(title).lower()):
+        ident = portals.slug(_folded(title))
         if ident in RESERVED_IDS:  # `nul`, `index`: names a platform or the site keeps for itself
             ident = f"{ident}-tool"
         report.guessed(at, f"{label}: id '{ident}' from its title")
@@ -873,6 +921,24 @@ def _tool_id(entry: YamlMapping, n: int, title: str, report: Report) -> str:
 
 
 _TITLE_ID = re.compile(r"[a-z0-9]")  # what portals.slug keeps of a title
+
+
+def _folded(name: str) -> str:
+    """`name` without its accents (`Técnicas` → `Tecnicas`, `Übernehmen` → `Ubernehmen`), so an id
+    made of it keeps its letters; a letter of no Latin form (`平台`) stays and is no letter of an id."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+
+
+def _category_id(quadrant: tuple[str, str], quadrants: list[tuple[str, str]]) -> tuple[str, bool]:
+    """The category a quadrant becomes, and whether its id is of its place: its name as an id, else
+    (`平台`, `工具`: no letter a-z or digit) `quadrant-N` of its place among the radar's quadrants, so
+    quadrants whose names give no id are never one category."""
+    name = quadrant[1] or quadrant[0]
+    if _TITLE_ID.search(_folded(name).lower()):
+        return portals.slug(_folded(name)), False
+    return f"quadrant-{quadrants.index(quadrant) + 1}", True
+
+
 MAX_RING_NOTE = 80  # characters: "Updated to "adopt"", "Moved to trial." — a description says more
 _HTML_TAG = re.compile(  # a tag of the HTML a description is written in (not `Optional<T>`)
     r"</?(?:p|a|b|i|em|strong|br|ul|ol|li|code|pre|div|span|h[1-6]|blockquote|sup|sub|small|hr|img)(?:\s[^<>]*)?/?>",
