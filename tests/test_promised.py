@@ -208,6 +208,11 @@ def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
             f"error: --offering 'cii': no such offering in the catalog on 2026-03-31 (commit {commits['first'][:12]} "
             "of 2026-03-01 11:00 UTC); did you mean 'ci'?\n"
         ),
+        ("2026-03-31",): (  # the day as an argument, as an auditor first types it
+            "error: unexpected argument '2026-03-31': name the day with --at, as in "
+            "`servicebook promised --at 2026-03-31`\n"
+        ),
+        (): "error: name the day with --at, as in `servicebook promised --at 2026-11-01`\n",
         ("--at", "2026-03-31", "--offering", "zzz"): (
             f"error: --offering 'zzz': no such offering in the catalog on 2026-03-31 (commit {commits['first'][:12]} "
             "of 2026-03-01 11:00 UTC); offerings then: ci\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from servicebook.commands.options import SOURCE
+from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
@@ -20,7 +21,7 @@ from servicebook.measure.snapshot import read_all
 
 @click.command()
 @SOURCE
-@click.option("--at", "at", required=True, metavar="YYYY-MM-DD", help="The day (up to its end, UTC).")
+@click.option("--at", "at", default=None, metavar="YYYY-MM-DD", help="The day (up to its end, UTC).  [required]")
 @click.option("--offering", default=None, metavar="ID", help="Only this offering.")
 @click.option(
     "--format",
@@ -30,8 +31,14 @@ from servicebook.measure.snapshot import read_all
     show_default=True,
     help="text for people; json (documented, stable) for tools.",
 )
-def promised(source: Path, at: str, offering: str | None, fmt: str) -> None:
+@click.argument("given", nargs=-1, metavar="")
+def promised(source: Path, at: str | None, offering: str | None, fmt: str, given: tuple[str, ...]) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
+    if given:  # `promised 2026-11-01`: the day is named with --at
+        told = f"servicebook promised --at {given[0]}" if at is None and len(given) == 1 else "servicebook promised --at DAY"
+        raise UsageProblem(f"unexpected argument '{' '.join(given)}': name the day with --at, as in `{told}`")
+    if at is None:
+        raise UsageProblem("name the day with --at, as in `servicebook promised --at 2026-11-01`")
     day = parse_day(at)
     today = (source_date_epoch(os.environ) or dt.datetime.now(dt.UTC)).date()  # for a note only
     # with its members on an organisation site, at the commit whose catalog and lock were in effect
