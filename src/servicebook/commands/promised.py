@@ -35,7 +35,8 @@ from servicebook.measure.snapshot import read_all
 def promised(source: Path, at: str | None, offering: str | None, fmt: str, given: tuple[str, ...]) -> None:
     """What the catalog promised on a day: SLOs, support targets and unsupported tools, from git."""
     if given:  # `promised 2026-11-01`: the day is named with --at
-        told = f"servicebook promised --at {given[0]}" if at is None and len(given) == 1 else "servicebook promised --at DAY"
+        day_given = given[0] if at is None and len(given) == 1 else "DAY"
+        told = f"servicebook promised --at {day_given}"
         raise UsageProblem(f"unexpected argument '{' '.join(given)}': name the day with --at, as in `{told}`")
     if at is None:
         raise UsageProblem("name the day with --at, as in `servicebook promised --at 2026-11-01`")
