@@ -702,3 +702,43 @@ def test_the_runs_after_records_changed_in_place_are_the_runs_made_from_nothing(
             new[rid] = key(rid + 1000, ending)
     assert list(search._runs(new, old, changed)) == list(search._runs(new, old, None))
     assert [e for e, _ in search._runs(new, old, None)] == search._block_ends(new)
+
+
+def test_records_put_back_where_ids_moved_take_their_postings_from_the_last_indexs_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page removed (or added) moves the ids of every record after it, and the records between
+    the first and the last that changed are taken out and put back: those whose key is the
+    same take the postings the last index's runs held for them, not their pages' words read
+    again, also once the store has pruned what each record's own entry was (two builds on)."""
+    site = generated_site(tmp_path / "site", pages=40)
+    read: list[str] = []
+    real = search._record_words
+
+    def spy(record):  # type: ignore[no-untyped-def]
+        read.append(record["t"])
+        return real(record)
+
+    monkeypatch.setattr(search, "_record_words", spy)
+
+    def build_index() -> list[str]:
+        """The records read for their words by an index made from the last one (checked against
+        the index made from nothing)."""
+        view = view_of(site)
+        read.clear()
+        with Store(tmp_path / "store.sqlite") as store:
+            made = search.search_files(view, store)
+            store.record(str(tmp_path / "public"), [], built_release=False)  # the build's end: pruned
+        words_read = list(read)
+        assert made == search.search_files(view), "an index made from the last one differs from one made from nothing"
+        return words_read
+
+    build_index()
+    pages = removable(site)
+    for n in range(3):  # three builds: what only the first build stored is pruned
+        pages[n].write_text(pages[n].read_text() + f"\nEdit {n}: wombat{n}.\n")
+        build_index()
+    lonely = pages[4]
+    linked = remove(lonely)
+    assert len(linked) >= 2
+    assert set(build_index()) == linked  # the pages that linked to it, whose text changed: no others

@@ -1339,20 +1339,27 @@ class _Words:
             return None
         return IndexWords(state, texts, touched=touched if isinstance(touched, int) else None)
 
-    def _postings(self, rids: list[int]) -> Iterator[tuple[int, dict[str, list[int]], list[Any], str]]:
+    def _postings(
+        self, rids: list[int], known: Mapping[str, tuple[list[Any], str]] | None = None
+    ) -> Iterator[tuple[int, dict[str, list[int]], list[Any], str]]:
         """The postings of these records, in their order, a batch at a time (so that they are not
         all held at once), each as its own fields' words (word → [where, section], all in
         section 0) and the rest of its postings ([word, where, section, …]; `merged_postings`
         makes the record's postings of the two), and their text as stored (`_keep`; "" without a
-        store). Stored; or made here from the record and what its page's render found
-        (`page_parts`); or, for a page whose render this build did not see (read back from the
-        store, a release's, a member's), read from its HTML over the workers. Each one made is
-        stored."""
+        store). Those of a record whose key is in `known` (postings and text, by key: those the
+        last index's runs held for the records taken out, `_old_postings`), as they are there;
+        stored; or made here from the record and what its page's render found (`page_parts`);
+        or, for a page whose render this build did not see (read back from the store, a
+        release's, a member's), read from its HTML over the workers. Each one made is stored."""
         pages = self.pages
+        # a record put back where ids moved (its key the same): what its run held
+        keys = self.keys
+        rids_known = {rid: known[keys[rid]] for rid in rids if keys[rid] in known} if known else {}
         # pages without parts: their HTML is read, over the workers, all at once (as few as the
         # pages that changed, on a rebuild)
-        unread = [rid for rid in rids if rid in pages and not pages[rid].search_spooled]
+        unread = [rid for rid in rids if rid in pages and not pages[rid].search_spooled and rid not in rids_known]
         read = self._stored(unread)
+        read.update(rids_known)
         missing = [rid for rid in unread if rid not in read]
         made = map_shared(_tokenise, (self.records, pages), missing, self.workers)
         for rid, postings in zip(missing, made, strict=True):
@@ -1404,21 +1411,24 @@ class _Words:
         self.store.put(_POSTINGS, self.keys[rid], Entry(data))
         return data
 
-    def _old_postings(self, state: _State, removed: list[int]) -> dict[str, list[Any]] | None:
+    def _old_postings(self, state: _State, removed: list[int]) -> dict[str, tuple[list[Any], str]] | None:
         """The postings of the last index's records `removed` (their ids), read from the runs
-        that hold them; None when one is not stored."""
+        that hold them, each with its text as stored, by key; None when one is not stored."""
         if self.blocks is None or not state.blocks:
             return None
         ends = list(accumulate(n for _, n in state.blocks))
         runs = [state.blocks[bisect.bisect_right(ends, rid)][0] for rid in removed]
         keys = {state.records[rid] for rid in removed}
-        found = {k: _postings_of(data) for k, data in self.blocks.old_postings(keys, runs).items()}
-        if len(found) != len(keys) or None in found.values():
-            return None
-        return found  # type: ignore[return-value]
+        found: dict[str, tuple[list[Any], str]] = {}
+        for k, data in self.blocks.old_postings(keys, runs).items():
+            postings = _postings_of(data)
+            if postings is None:
+                return None
+            found[k] = (postings, data)
+        return found if len(found) == len(keys) else None
 
     def _came(
-        self, added: list[int], state: _State, out: dict[str, list[Any]], index: Container[str]
+        self, added: list[int], state: _State, out: dict[str, tuple[list[Any], str]], index: Container[str]
     ) -> tuple[dict[str, list[int]], dict[str, bytes], set[str]]:
         """The postings of the records that came in, folded in as each record's are made: of the
         words the last index has (`index`), as lists (word → [id, where, section, …], in the
@@ -1431,11 +1441,11 @@ class _Words:
         entries: dict[str, list[int]] = {}
         fresh = _Fresh()
         blocks = self.blocks
-        for rid, own, rest, data in self._postings(added):
+        for rid, own, rest, data in self._postings(added, out):
             if blocks is not None:
                 blocks.took(rid, data)
             if same:
-                was = _places(out[state.records[rid]])
+                was = _places(out[state.records[rid]][0])
                 now = _places(_merged({w: list(at) for w, at in own.items()}, rest))
                 work.update(w for w in was.keys() | now.keys() if was.get(w) != now.get(w))
             fresh_words = fresh.batch  # words new to the index go there, the others to `entries`
