@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import json
 import re
+import sqlite3
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -17,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicebook import routes
-from servicebook.cache.store import Store
+from servicebook.cache.store import Store, _key
 from servicebook.site import outputs, search
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
@@ -702,3 +703,70 @@ def test_the_runs_after_records_changed_in_place_are_the_runs_made_from_nothing(
             new[rid] = key(rid + 1000, ending)
     assert list(search._runs(new, old, changed)) == list(search._runs(new, old, None))
     assert [e for e, _ in search._runs(new, old, None)] == search._block_ends(new)
+
+
+def _postings_entries(site: Path) -> int:
+    """The entries of the site's store that hold one record's postings each."""
+    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM entries WHERE key LIKE ?", [f"{_key(search._POSTINGS, '')}%"]
+        ).fetchone()
+    return int(count)
+
+
+def test_a_build_from_nothing_keeps_its_records_postings_in_their_runs_alone(run, tmp_path: Path) -> None:
+    """An index made from nothing stores every record's postings in the runs (`_Blocks`) that the
+    next index reads a changed record's from, and not each under its own key as well: no build
+    read those but one that put an edit back, and the second build after dropped them all (20,000
+    entries at 20,000 pages). An index made from the last one stores the records that came in."""
+    site = generated_site(tmp_path / "site", pages=30)
+    assert run("build", "--source", site).exit_code == 0
+    assert _postings_entries(site) == 0
+    page = removable(site)[1]
+    page.write_text(page.read_text() + "\nSay xylophonic twice: xylophonic.\n")
+    assert run("build", "--source", site).exit_code == 0
+    assert _postings_entries(site) == 1  # the edited page's record
+    page.write_text(page.read_text() + "\nAnd quokka once.\n")
+    assert run("build", "--source", site).exit_code == 0
+    built = tree(site / "public")
+    assert built == clean_build(run, site, tmp_path)
+
+
+def test_records_put_back_where_ids_moved_take_their_postings_from_the_last_indexs_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page removed (or added) moves the ids of every record after it, and the records between
+    the first and the last that changed are taken out and put back: those whose key is the
+    same take the postings the last index's runs held for them, not their pages' words read
+    again, also once the store has pruned what each record's own entry was (two builds on)."""
+    site = generated_site(tmp_path / "site", pages=40)
+    read: list[str] = []
+    real = search._record_words
+
+    def spy(record):  # type: ignore[no-untyped-def]
+        read.append(record["t"])
+        return real(record)
+
+    monkeypatch.setattr(search, "_record_words", spy)
+
+    def build_index() -> list[str]:
+        """The records read for their words by an index made from the last one (checked against
+        the index made from nothing)."""
+        view = view_of(site)
+        read.clear()
+        with Store(tmp_path / "store.sqlite") as store:
+            made = search.search_files(view, store)
+            store.record(str(tmp_path / "public"), [], built_release=False)  # the build's end: pruned
+        words_read = list(read)
+        assert made == search.search_files(view), "an index made from the last one differs from one made from nothing"
+        return words_read
+
+    build_index()
+    pages = removable(site)
+    for n in range(3):  # three builds: what only the first build stored is pruned
+        pages[n].write_text(pages[n].read_text() + f"\nEdit {n}: wombat{n}.\n")
+        build_index()
+    lonely = pages[4]
+    linked = remove(lonely)
+    assert len(linked) >= 2
+    assert set(build_index()) == linked  # the pages that linked to it, whose text changed: no others
