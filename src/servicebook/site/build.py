@@ -612,7 +612,12 @@ def _releases(
     found = discover(repo, pattern)
     if found is None or repo is None:
         return [], []
-    from servicebook.site.releases import build_releases  # sites with releases only: ~0.9 ms of start-up
+    # sites with releases only: ~0.9 ms of start-up
+    from servicebook.site.releases import CheckedReleases, build_releases
+
+    memory = options.memory
+    if memory is not None and memory.releases is None:  # serve: what its builds took as it was
+        memory.releases = CheckedReleases()
 
     options.progress.enter("releases", total=len(found.choices))
     try:
@@ -624,6 +629,7 @@ def _releases(
             store=cache,
             env=options.env,
             done=options.progress.advance,
+            checked=memory.releases if memory is not None else None,
         )
     except OSError as exc:  # the cache's or the temporary folder's file system refused a file (full, read-only)
         into = site_folder(options.source) / "releases"

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines, ManifestLines
     from servicebook.site.paging import PartsMemo
+    from servicebook.site.releases import CheckedReleases
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
 
@@ -169,6 +170,9 @@ class PageMemory:
         self.load: LoadMemo | None = None
         # what its last history read of the commits (git.history.TimelineMemo), made by the first build
         self.timeline: TimelineMemo | None = None
+        # the cached releases its builds took as they were (releases.CheckedReleases), made by
+        # the first build that publishes one
+        self.releases: CheckedReleases | None = None
         # the source files as its last survey found them (`scan_sources`: hashes, identities),
         # and what changed since then as far as a file watcher knows (paths relative to the
         # source, set before each build; None: not known): the next survey looks at those alone
