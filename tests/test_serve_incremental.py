@@ -612,43 +612,52 @@ RELEASE_DAMAGE: list[tuple[str, Callable[[Path], None]]] = [
 
 
 @pytest.mark.git
-def test_a_serve_rebuild_takes_the_release_it_checked_as_it_left_it_and_finds_a_changed_one(
+def test_a_serve_rebuild_takes_the_release_it_checked_and_its_links_as_it_left_them_and_finds_a_changed_one(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
     """The release that HEAD's catalog version makes is checked against its record (a `stat` of
     each of its files: releases._intact) by the serve build that first takes it from the cache;
     later rebuilds at the same commit, with the same code, take it as that build left it, while
-    its tree's folder and its marker are as they were. A file of the tree removed, replaced or
-    added, the marker written again, or the whole cache deleted between two rebuilds is found:
-    the release is checked again, or built again, and each output is a build from nothing's."""
+    its tree's folder and its marker are as they were, and the write stage takes the links to
+    its files that it made then (write._known_tree_links, a link a file). A file of the tree
+    removed, replaced or added, the marker written again, or the whole cache deleted between two
+    rebuilds is found: the release is checked again, or built again, its links made again, and
+    each output is a build from nothing's."""
     site = git_site.root
     (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
     git_site.commit("Ignore the output")
     checked: list[Path] = []
     real = releases._intact
     monkeypatch.setattr(releases, "_intact", lambda tree: checked.append(tree) or real(tree))
+    linked: list[str] = []  # the trees whose links were made
+    real_links = write._known_tree_links
+    monkeypatch.setattr(write, "_known_tree_links", lambda folder, *a: linked.append(folder) or real_links(folder, *a))
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
     try:
         build(options)  # the release built and stored
         trees = list((site / ".servicebook-cache" / "releases").glob("*/*"))
-        assert len(trees) == 1 and checked == []
+        assert len(trees) == 1 and checked == [] and linked == [str(trees[0])]
         folder = trees[0]
         for n in range(3):
+            linked.clear()
             git_site.edit("## What we support\n", f"## What we support\n\nEdit {n}.\n", page)  # not committed
             build(options)
             assert checked == ([folder] if n == 0 else []), n  # checked once, by the first rebuild
+            assert linked == ([str(folder)] if n == 0 else []), n  # its links made as it was checked
             checked.clear()
             assert tree(site / "public") == clean_build(run, site, tmp_path), n
             git_site.edit(f"\n\nEdit {n}.\n", "\n", page)
         for what, damage in RELEASE_DAMAGE:
             build(options)
             checked.clear()
+            linked.clear()
             damage(folder)
             git_site.edit("## What we support\n", "## What we support\n\nEdited.\n", page)
             build(options)
             assert checked == ([] if what.startswith("the release removed") else [folder]), what
+            assert linked == [str(folder)], what
             assert os.path.isfile(folder / releases.COMPLETE), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
             git_site.edit("\n\nEdited.\n", "\n", page)
