@@ -665,6 +665,42 @@ def test_a_serve_rebuild_takes_the_release_it_checked_and_its_links_as_it_left_t
         memory.close()
 
 
+@pytest.mark.git
+def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_changed(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """Finding the releases (git.releases.discover: three git processes) is asked by a serve
+    build when HEAD's commit or the tags are not those of the last build; after an edit alone the
+    releases the last build found are taken. A tag added, a commit made: found again, and each
+    output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    asked: list[object] = []
+    real = build_stage.discover
+    monkeypatch.setattr(build_stage, "discover", lambda *a, **k: asked.append(a) or real(*a, **k))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    steps: list[tuple[str, Callable[[], object], int]] = [
+        ("a page edited, not committed", lambda: git_site.edit("## What we support\n", "## Support\n", page), 0),
+        ("edited again", lambda: git_site.edit("## Support\n", "## What we support today\n", page), 0),
+        ("a tag added", lambda: git_site.tag("v0.1"), 1),
+        ("the edit committed", lambda: git_site.commit("Rename a heading"), 1),
+    ]
+    try:
+        build(options)
+        assert len(asked) == 1
+        for what, change, times in steps:
+            asked.clear()
+            change()
+            build(options)
+            assert len(asked) == times, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_cuts_again_only_the_paged_lists_and_weighs_only_the_items_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
