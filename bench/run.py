@@ -8,6 +8,9 @@ offerings, 5,000 tool decisions and 2,000 pages; 20,000 pages with `--sizes 20k`
 - a rebuild with nothing changed, a rebuild after one page's body changed, and one after one
   SLO's objective changed in catalog.yaml;
 - `servicebook check` after those builds and one more page edit (the pre-commit hook's cost);
+- a `servicebook serve` rebuild after a one-page edit (serve_rebuild.py), of the site as generated
+  (in a folder git ignores: no history) and, at 5k and 20k, of a copy committed in a repository
+  of its own with the edit not committed (`own_repository`), as a team edits its site;
 - MkDocs (default theme) and Hugo (minimal layouts, see `hugo_site`) building the same content/
   folder, each as a ratio to servicebook's full build;
 - the reference pipeline (`reference.py`): the same pages through markdown-it-py and one Jinja2
@@ -56,7 +59,15 @@ SECONDS = {
     ("5k", "servicebook serve: edit, rebuilt"): 0.15,
     ("20k", "servicebook serve: edit, rebuilt"): 0.2,
     ("large", "servicebook serve: edit, rebuilt"): 0.3,
+    # the same with the site in a repository of its own, the edit not committed (OWN_REPO)
+    ("5k", "servicebook serve, own repository, uncommitted edit"): 0.15,
+    ("20k", "servicebook serve, own repository, uncommitted edit"): 0.2,
 }
+# The site above sits in bench/out/, a folder this checkout's git ignores: it has no history. A
+# team's site is a repository of its own, and while one edits under `serve` the edit is not
+# committed: the history's working-tree entry and the release HEAD's catalog version makes are
+# built as well. Measured at the sizes that have a target for it.
+OWN_REPO = "servicebook serve, own repository, uncommitted edit"
 PEAK_MIB = {("5k", "servicebook full build"): 150, ("20k", "servicebook full build"): 200}
 REFERENCE_SHARE = {"1k": 0.9, "5k": 0.9}  # of the reference pipeline's policy pages/s
 EPOCH = "1790000000"  # a fixed build date, so no review_by warnings and identical output
@@ -196,7 +207,8 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         page.write_text(original)
         catalog.write_text(catalog_text)
     html_pages = sum(1 for _ in (root / "site" / "public").rglob("*.html"))
-    served = serve_rebuilds(root, runs)
+    served = serve_rebuilds(root / "site", runs)
+    own = serve_rebuilds(own_repository(root), runs) if (name, OWN_REPO) in SECONDS else None
     rows = [
         ("servicebook full build", median(full), ""),
         ("servicebook no-change rebuild", median(same), ""),
@@ -204,6 +216,7 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         ("servicebook next one-page change", median(again), ""),
         ("servicebook one SLO changed", median(record), ""),
         ("servicebook serve: edit, rebuilt", served, ""),
+        *([(OWN_REPO, own, "")] if own is not None else []),
         ("servicebook check, one page changed", median(checked), ""),
     ]
     if competitors and name != "20k":  # MkDocs and Hugo at 20k: minutes, and nothing new to learn
@@ -226,12 +239,13 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         refs.append(run(reference, root))
     rows.append(("Markdown + template only (ref.)", median(refs), ""))
     base = rows[0][1].seconds
+    width = max(32, *(len(label) for label, _, _ in rows))
     print(
         f"\n== {name}: {params['pages']:,} policy pages, {params['offerings']:,} offerings, {params['tools']:,} tool "
         f"decisions; servicebook writes {html_pages:,} HTML pages =="
     )
     print(
-        f"{'':32} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'CPU s':>7} {'sys s':>6} "
+        f"{'':{width}} {'wall s':>8} {'policy pages/s':>15} {'all pages/s':>12} {'peak MiB':>9} {'CPU s':>7} {'sys s':>6} "
         f"{'vs servicebook':>15}  target (issues 20, 21)"
     )
     for label, r, note in rows:
@@ -250,7 +264,7 @@ def bench(name: str, runs: int, mkdocs_timeout: float, competitors: bool) -> lis
         aps = f"{html_pages / r.seconds:12,.0f}" if label.endswith("full build") else f"{'':12}"
         target = _target(name, label, r, refs_run=rows[-1][1])
         print(
-            f"{label:32} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {r.system:6.2f} {ratio:>15}  {target}",
+            f"{label:{width}} {secs} {pps} {aps} {r.max_rss_mib:9.0f} {r.cpu:7.2f} {r.system:6.2f} {ratio:>15}  {target}",
             flush=True,
         )
     return rows
@@ -272,11 +286,40 @@ def _target(size: str, label: str, r: Run, refs_run: Run) -> str:
     return "; ".join(shown)
 
 
-def serve_rebuilds(root: Path, runs: int) -> Run:
+def own_repository(root: Path) -> Path:
+    """A copy of the size's site (catalog.yaml and content/) committed in a git repository of its
+    own, `.gitignore` keeping out public/ and the cache, as a team's site is (OWN_REPO): made
+    again when the site is, kept otherwise (with its cache: the release HEAD's version makes is
+    built by the first run alone, as a team's is)."""
+    repo = root / "own-repo"
+    stamp = root / "own-repo.json"
+    wanted = (root / "params.json").read_text()
+    if stamp.exists() and stamp.read_text() == wanted and (repo / ".git").is_dir():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir()
+    shutil.copy2(root / "site" / "catalog.yaml", repo / "catalog.yaml")
+    shutil.copytree(root / "site" / "content", repo / "content")
+    (repo / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_DATE": f"@{EPOCH} +0000",
+        "GIT_COMMITTER_DATE": f"@{EPOCH} +0000",
+    }
+    who = ["-c", "user.name=Benchmark", "-c", "user.email=bench@example.org"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], [*who, "commit", "-q", "-m", "The catalog"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    stamp.write_text(wanted)
+    return repo
+
+
+def serve_rebuilds(site: Path, runs: int) -> Run:
     """The median rebuild of `servicebook serve` after a one-page edit (serve_rebuild.py); the peak
     memory is that of the serve process over its whole life, first build included."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "GIT_CEILING_DIRECTORIES": str(OUT)}
-    cmd = [sys.executable, str(HERE / "serve_rebuild.py"), str(root / "site"), str(max(3, runs))]
+    cmd = [sys.executable, str(HERE / "serve_rebuild.py"), str(site), str(max(3, runs))]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")

@@ -5,6 +5,8 @@ made again."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable, KeysView
 from pathlib import Path
@@ -19,7 +21,7 @@ from servicebook.catalog import model
 from servicebook.errors import BuildFailed
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, fresh, links, pagekeys, paging, render, views, write
+from servicebook.site import buildcache, fresh, links, pagekeys, paging, releases, render, views, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
 from servicebook.site import search as search_stage
@@ -584,6 +586,117 @@ def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_h
         git_site.edit("Hi.", "Hello.", "content/paging.md")
         build(options)
         assert read == [(site / "content" / "paging.md").read_bytes()]
+    finally:
+        memory.close()
+
+
+def _replaced(file: Path, data: bytes) -> None:
+    """`file` replaced by another holding `data`, as an editor that saves by renaming does."""
+    spare = file.with_name(file.name + ".new")
+    spare.write_bytes(data)
+    spare.replace(file)
+
+
+def _rewritten_marker(tree: Path) -> None:
+    """The release's marker written again with what it holds, as another process's check does."""
+    _replaced(tree / releases.COMPLETE, (tree / releases.COMPLETE).read_bytes())
+
+
+RELEASE_DAMAGE: list[tuple[str, Callable[[Path], None]]] = [
+    ("a file of the release removed", lambda tree: (tree / "index.html").unlink()),
+    ("a file of the release replaced", lambda tree: _replaced(tree / "index.html", b"<p>Defaced</p>\n")),
+    ("a file added beside the release's", lambda tree: (tree / "stray.html").write_text("<p>Stray</p>\n")),
+    ("the release's marker written again", _rewritten_marker),
+    ("the release removed (the cache deleted)", lambda tree: shutil.rmtree(tree.parent.parent)),
+]
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_takes_the_release_it_checked_and_its_links_as_it_left_them_and_finds_a_changed_one(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The release that HEAD's catalog version makes is checked against its record (a `stat` of
+    each of its files: releases._intact) by the serve build that first takes it from the cache;
+    later rebuilds at the same commit, with the same code, take it as that build left it, while
+    its tree's folder and its marker are as they were, and the write stage takes the links to
+    its files that it made then (write._known_tree_links, a link a file). A file of the tree
+    removed, replaced or added, the marker written again, or the whole cache deleted between two
+    rebuilds is found: the release is checked again, or built again, its links made again, and
+    each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    checked: list[Path] = []
+    real = releases._intact
+    monkeypatch.setattr(releases, "_intact", lambda tree: checked.append(tree) or real(tree))
+    linked: list[str] = []  # the trees whose links were made
+    real_links = write._known_tree_links
+    monkeypatch.setattr(write, "_known_tree_links", lambda folder, *a: linked.append(folder) or real_links(folder, *a))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    try:
+        build(options)  # the release built and stored
+        trees = list((site / ".servicebook-cache" / "releases").glob("*/*"))
+        assert len(trees) == 1 and checked == [] and linked == [str(trees[0])]
+        folder = trees[0]
+        for n in range(3):
+            linked.clear()
+            git_site.edit("## What we support\n", f"## What we support\n\nEdit {n}.\n", page)  # not committed
+            build(options)
+            assert checked == ([folder] if n == 0 else []), n  # checked once, by the first rebuild
+            assert linked == ([str(folder)] if n == 0 else []), n  # its links made as it was checked
+            checked.clear()
+            assert tree(site / "public") == clean_build(run, site, tmp_path), n
+            git_site.edit(f"\n\nEdit {n}.\n", "\n", page)
+        for what, damage in RELEASE_DAMAGE:
+            build(options)
+            checked.clear()
+            linked.clear()
+            damage(folder)
+            git_site.edit("## What we support\n", "## What we support\n\nEdited.\n", page)
+            build(options)
+            assert checked == ([] if what.startswith("the release removed") else [folder]), what
+            assert linked == [str(folder)], what
+            assert os.path.isfile(folder / releases.COMPLETE), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+            git_site.edit("\n\nEdited.\n", "\n", page)
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_changed(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """Finding the releases (git.releases.discover: three git processes) is asked by a serve
+    build when HEAD's commit or the tags are not those of the last build; after an edit alone the
+    releases the last build found are taken. A tag added, a commit made: found again, and each
+    output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    asked: list[object] = []
+    real = build_stage.discover
+    monkeypatch.setattr(build_stage, "discover", lambda *a, **k: asked.append(a) or real(*a, **k))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    steps: list[tuple[str, Callable[[], object], int]] = [
+        ("a page edited, not committed", lambda: git_site.edit("## What we support\n", "## Support\n", page), 0),
+        ("edited again", lambda: git_site.edit("## Support\n", "## What we support today\n", page), 0),
+        ("a tag added", lambda: git_site.tag("v0.1"), 1),
+        ("the edit committed", lambda: git_site.commit("Rename a heading"), 1),
+    ]
+    try:
+        build(options)
+        assert len(asked) == 1
+        for what, change, times in steps:
+            asked.clear()
+            change()
+            build(options)
+            assert len(asked) == times, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
 

@@ -56,10 +56,12 @@ from servicebook.source.text import SourceError, read_text
 if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.git.history import TimelineMemo
+    from servicebook.git.releases import Discovery
     from servicebook.site.links import CheckedPaths
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines, ManifestLines
     from servicebook.site.paging import PartsMemo
+    from servicebook.site.releases import CheckedReleases
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
 
@@ -169,6 +171,12 @@ class PageMemory:
         self.load: LoadMemo | None = None
         # what its last history read of the commits (git.history.TimelineMemo), made by the first build
         self.timeline: TimelineMemo | None = None
+        # the cached releases its builds took as they were (releases.CheckedReleases), made by
+        # the first build that publishes one
+        self.releases: CheckedReleases | None = None
+        # the releases its last build found (git.releases.discover), with what they were found
+        # from: the repository (HEAD's commit among it), the tag pattern, the tags as listed
+        self.discovered: tuple[tuple[object, ...], Discovery | None] | None = None
         # the source files as its last survey found them (`scan_sources`: hashes, identities),
         # and what changed since then as far as a file watcher knows (paths relative to the
         # source, set before each build; None: not known): the next survey looks at those alone
@@ -1119,6 +1127,7 @@ class Survey:
     key: str | None = None  # the stamp's digest of the sources now (None: no stamp can be recorded)
     tree: dict[str, list[int]] | None = None  # the output's files as listed by the survey, if it did
     listed: SourceList | None = None  # the source files as the survey listed them
+    tags: str | None = None  # (serve) the tags as git listed them for the survey (repo.tag_refs); None: not asked
 
     def unchanged(self) -> Report | None:
         """The last build's report when every input is as it saw it and the output is what it
@@ -1250,7 +1259,8 @@ def survey(options: Options, repo: Repo | None) -> Survey:
         if options.memory.source_lines is None:
             options.memory.source_lines = SourceLines()
         inputs = options.memory.source_lines.digest(context, hashes)
-        return Survey(options, output, repo, info, store, previous, inputs, hashes, sources)
+        listed_tags = context[5] if tags is not None else None
+        return Survey(options, output, repo, info, store, previous, inputs, hashes, sources, tags=listed_tags)
     # the stamp, read without opening the store for writing (which counts a build): a build with
     # nothing to do neither opens it nor writes it
     stamp = Stamp.from_bytes(read_stamp(options.source, str(output)))

@@ -12,6 +12,7 @@ the first build of twenty releases costs far less than twenty builds.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -78,6 +79,64 @@ class LastMade:
         self.stored: dict[str, tuple[str, bytes, list[int]]] = {}  # path → (file, bytes, identity)
 
 
+class CheckedReleases:
+    """The cached releases a long-running process (`serve`) took as they were, by their tree:
+    the next build takes each as this one left it, without `_intact`'s `stat` of each of its
+    files (11,000 at 5,000 pages), while nothing that could have changed it did:
+    - the release's commit and this servicebook's code: its tree's folder is named by both
+      (`code_folder`, worked out once a process), so another commit or code is another tree;
+    - another servicebook process (a `build`, `check` or `verify` in the same site) or a person
+      removing, adding or renaming a file of the tree, or the tree itself (`_store` renames a
+      new one in; deleting the cache removes it): the tree's folder changes (its inode, or its
+      modification or change time), which `_witness` looks at;
+    - a process recording what it checked (`_remember`) or replacing the marker: the marker's
+      inode, size, modification or change time.
+    What it does not see is a file of the tree written in place, through the tree or one of its
+    hard links (the output of a `build` links them): that bytes of a published release were
+    edited is then seen by the next `build` (whose check puts the tree right, renaming a new
+    one in, which the next `serve` rebuild sees in turn) or by `verify`, not by `serve`, which
+    shows its own output's links to the same files as they are. Each witness is read before
+    the release is checked, so a change made while it is checked is seen by the next build."""
+
+    __slots__ = ("trees",)
+
+    def __init__(self) -> None:
+        self.trees: dict[Path, tuple[tuple[int, ...], BuiltRelease]] = {}
+
+    def get(self, target: Path, release: Release) -> BuiltRelease | None:
+        """The release as this process last took it from `target`, if nothing changed it since."""
+        kept = self.trees.get(target)
+        if kept is None or _witness(target) != kept[0]:
+            return None
+        return kept[1] if kept[1].release == release else dataclasses.replace(kept[1], release=release)
+
+    def note(self, built: BuiltRelease, witness: tuple[int, ...] | None) -> None:
+        """`built` as taken from its tree, which `witness` (read before it was checked) describes."""
+        if witness is None:
+            self.trees.pop(built.tree, None)
+        else:
+            self.trees[built.tree] = (witness, built)
+
+
+def _witness(tree: Path) -> tuple[int, ...] | None:
+    """What changes when a file of `tree` is added, removed or renamed, when the tree is replaced
+    or removed, and when its marker is rewritten (see CheckedReleases); None when it cannot be read."""
+    try:
+        folder, marker = tree.stat(), (tree / COMPLETE).lstat()
+    except OSError:
+        return None
+    return (
+        folder.st_dev,
+        folder.st_ino,
+        folder.st_mtime_ns,
+        folder.st_ctime_ns,
+        marker.st_ino,
+        marker.st_size,
+        marker.st_mtime_ns,
+        marker.st_ctime_ns,
+    )
+
+
 class _Reuse:
     """render_site's `reuse` for a release: the data files of `LastMade.data` whose inputs are the
     same, noting the declared inputs of every complete data file it is asked about."""
@@ -124,10 +183,12 @@ def build_releases(
     env: Mapping[str, str] | None = None,
     only: frozenset[str] | None = None,
     done: Callable[[], object] | None = None,
+    checked: CheckedReleases | None = None,
 ) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release (or those in `only`), oldest first, each from the first of its options that
     builds; what could not be built, or was passed over, is reported, never silently dropped.
-    `done` is called after each release (the build's progress)."""
+    `done` is called after each release (the build's progress). `checked`: the releases a
+    long-running process took as they were (`serve`: CheckedReleases)."""
     problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
@@ -141,7 +202,16 @@ def build_releases(
             published: BuiltRelease | None = None
             for option in choice.options:
                 result, issues = build_release(
-                    repo, option, cache_root, strict, store=store, env=env, carried=carried, last=last, sources=sources
+                    repo,
+                    option,
+                    cache_root,
+                    strict,
+                    store=store,
+                    env=env,
+                    carried=carried,
+                    last=last,
+                    sources=sources,
+                    checked=checked,
                 )
                 if store is not None:
                     store.commit()
@@ -184,6 +254,7 @@ def build_release(
     carried: Carried | None = None,
     last: LastMade | None = None,
     sources: Sources | None = None,
+    checked: CheckedReleases | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
@@ -192,13 +263,23 @@ def build_release(
     `carried`: what the release built before it keyed its pages from (stamps.Carried); `last`:
     what it made that this one may take as it is (LastMade); `sources`: the folder the release's
     sources are moved into from the last release's (git.releases.Sources), else a folder of its own.
+    `checked` (serve): the releases the process took as they were, which it takes again while
+    nothing changed them (CheckedReleases); a release taken from the cache is noted in it.
     """
 
     target = cache_root / "releases" / code_folder() / release.commit
+    if checked is not None:
+        known = checked.get(target, release)
+        if known is not None:
+            return known, []
+    witness = _witness(target) if checked is not None else None  # before the check (CheckedReleases)
     if (target / COMPLETE).is_file():
         kept = _intact(target)
         if kept is not None:
-            return BuiltRelease(release, target, frozenset(kept), kept), []
+            built = BuiltRelease(release, target, frozenset(kept), kept)
+            if checked is not None:
+                checked.note(built, witness)
+            return built, []
     where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
     severity = Severity.ERROR if strict else Severity.WARNING
     with contextlib.ExitStack() as stack:

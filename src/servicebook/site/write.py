@@ -173,9 +173,16 @@ class SpareJournal:
         # the write stage did not touch, as found then (`settled`): (mtime, inode, link count)
         self.folders: dict[str, tuple[int, int, int]] = {}
         self.settled: dict[str, tuple[int, int, int]] = {}
+        # each release tree's links as the last build made them (`_links`), by the tree's folder
+        # and output prefix, with the files they were made of (the caller's very mapping): the
+        # next build takes them as they are while it gives the tree's files as that very object
+        # (releases.CheckedReleases gives a release it took as it was as the same object)
+        self.tree_links: dict[tuple[str, str], tuple[Mapping[str, list[int]], dict[str, _Link]]] = {}
 
     def forget(self) -> None:
+        links = self.tree_links  # (made of the trees' files alone, not of what the output holds)
         self.__init__()  # type: ignore[misc]
+        self.tree_links = links
 
     def described(self, output: Path) -> dict[str, list[int]] | None:
         """The identity of each file of `output`, if it is still the folder this journal describes."""
@@ -450,6 +457,7 @@ def write_site(
         seen = journal.folders
         journal.forget()  # until this build says what it left
     changed: set[str] | None = None  # the paths looked at, when the journal spared listing the spare
+    given = tree_files or {}  # (the caller's mappings: what the journal's tree links were made of)
     tree_files = _flat_trees(trees or {}, tree_files or {}) if flat_trees else tree_files
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -457,10 +465,20 @@ def write_site(
         hollow: list[str] = []
         # serve's: the kept pages' links made as asked for (only the changed paths' are)
         kept_links = _kept_links(files, output, unchanged, known) if journaled and not trees else None
+        trees_linked = _TreeLinks(journal, given) if journal is not None else None
         links = (
             kept_links
             if kept_links is not None
-            else _links(files, output, trees or {}, unchanged, known, hollow, tree_files or {})
+            else _links(
+                files,
+                output,
+                trees or {},
+                unchanged,
+                known,
+                hollow,
+                tree_files or {},
+                trees_linked,
+            )
         )
         copied: set[str] = set()  # linked files that had to be copied: their identity is their own
         base = _usable_spare(spare, output)
@@ -767,12 +785,14 @@ def _links(
     known: Mapping[str, list[int]],
     hollow: list[str] | None = None,
     tree_files: Mapping[str, Mapping[str, list[int]]] | None = None,
+    kept: _TreeLinks | None = None,
 ) -> dict[str, _Link]:
     """Output path → the existing file it is: the pages kept from `output` whose identity the
     caller knows (or, when it does not say, as the file is now), and every file of the release
     trees (hard links need no copying): as `tree_files` gives them, else listed. Notes in
     `hollow` each folder of a listed release tree that holds no file, which the new site has as
-    an empty folder (the journal, which knows files, does not know of it)."""
+    an empty folder (the journal, which knows files, does not know of it). `kept` (serve): the
+    trees' links the last build made, taken again for a tree given the same files."""
     device = output.parent.stat().st_dev if unchanged and output.exists() else -2
     have = files.paths() if isinstance(files, SiteFiles) else files  # see SiteFiles.paths
     get = known.get
@@ -783,11 +803,41 @@ def _links(
     }
     for prefix, tree in sorted(trees.items()):
         listed = (tree_files or {}).get(prefix)
-        if listed is not None:
+        if listed is not None and kept is not None:
+            found.update(kept.links(str(tree), prefix, listed))
+        elif listed is not None:
             _known_tree_links(str(tree), prefix, listed, found)
         elif not _tree_links(str(tree), prefix, found, hollow if hollow is not None else []) and hollow is not None:
             hollow.append(prefix)
     return found
+
+
+class _TreeLinks:
+    """The release trees' links a long-running process's last build made (SpareJournal.tree_links),
+    and the files the caller gives for each tree now (`given`, by prefix): a tree's links are
+    made again only when its files are not the very mapping they were made of."""
+
+    __slots__ = ("given", "memo", "now")
+
+    def __init__(self, journal: SpareJournal, given: Mapping[str, Mapping[str, list[int]]]) -> None:
+        self.memo, self.given = journal.tree_links, given
+        # the journal keeps those of this build's trees alone, as they are taken or made
+        self.now: dict[tuple[str, str], tuple[Mapping[str, list[int]], dict[str, _Link]]] = {}
+        journal.tree_links = self.now
+
+    def links(self, folder: str, at: str, listed: Mapping[str, list[int]]) -> dict[str, _Link]:
+        """`_known_tree_links` of the tree `folder` at `at`, as the last build made them when
+        the caller gives it the same files."""
+        source = self.given.get(at)
+        last = self.memo.get((folder, at))
+        if source is not None and last is not None and last[0] is source:
+            self.now[(folder, at)] = last
+            return last[1]
+        made: dict[str, _Link] = {}
+        _known_tree_links(folder, at, listed, made)
+        if source is not None:
+            self.now[(folder, at)] = (source, made)
+        return made
 
 
 def _link_paths(links: Mapping[str, _Link]) -> Set[str]:
