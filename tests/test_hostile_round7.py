@@ -1,11 +1,22 @@
 """Hostile inputs of 6 Dec 2026 (seventh round): a pull request's templates that would exhaust the
-memory of the job that checks it, ..."""
+memory of the job that checks it, page names `diff` and `check` judged differently, a radar export's
+reasons as live Markdown in Backstage, and a preview connection that never sends a request."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import socket
+import threading
 from pathlib import Path
 
+import lxml.html
 import pytest
+from markdown_it import MarkdownIt
+
+from servicebook.site.serve import Preview, make_server
+
+from .conftest import FIXED_EPOCH, SITES, GitSite
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -78,3 +89,92 @@ def test_a_site_template_within_the_bounds_renders_as_it_did(run, site_copy) -> 
     assert result.exit_code == 0, result.output
     html = (site / "public" / "index.html").read_text()
     assert "<p id=t>---|1024|    a|00042|  ab  |a,b|a::b|[1, 2, 3]|xxxxxxxx</p>" in html
+
+
+# Page files in a pull request that `check` refuses (a name that cannot become a URL) were
+# compared by `diff` as if they were pages, and a page under a folder starting with '.' (which
+# the build skips) was reported as added: the two commands must judge a revision alike.
+REFUSED_NAMES = ["content/a\nb.md", "content/c\td.md", "content/Upper.md", "content/index.md", "content/x y/page.md"]
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("name", REFUSED_NAMES, ids=["newline", "tab", "upper-case", "reserved", "folder"])
+def test_diff_refuses_a_page_file_name_that_check_refuses(run, tmp_path: Path, name: str) -> None:
+    shutil.copytree(SITES / "minimal", tmp_path / "site")
+    site = GitSite(tmp_path / "site")
+    site.commit("First")
+    site.write(name, "# Evil\n\nText.\n")
+    site.commit("A page the build refuses")
+    check = run("check", "--source", site.root)
+    assert check.exit_code == 1 and "cannot" in check.stderr
+    for head in (("HEAD",), ()):  # a commit, and the working tree
+        for fmt in ("markdown", "json"):
+            result = run("diff", "--source", site.root, "--format", fmt, "HEAD~1", *head)
+            assert "Traceback" not in result.output
+            assert result.exit_code == 1, result.output
+            shown = name.replace("\n", "\\n").replace("\t", "\\t")
+            assert shown in result.stderr, result.stderr
+            assert "cannot" in result.stderr and "hint: use lower-case letters" in result.stderr
+            if fmt == "markdown":  # the pull-request comment: the name cannot start Markdown of its own
+                assert all(line.startswith(("### ", "**", "- `")) for line in result.stdout.splitlines() if line)
+
+
+@pytest.mark.git
+def test_diff_skips_a_page_under_a_hidden_folder_as_the_build_does(run, tmp_path: Path) -> None:
+    shutil.copytree(SITES / "minimal", tmp_path / "site")
+    site = GitSite(tmp_path / "site")
+    site.commit("First")
+    site.write("content/.drafts/later.md", "# Later\n\nNot yet.\n")
+    site.write("content/.hidden.md", "# Hidden\n\nNot a page.\n")
+    site.commit("Drafts")
+    assert run("check", "--source", site.root).exit_code == 0
+    result = run("diff", "--source", site.root, "--format", "json", "HEAD~1", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changes"] == []
+
+
+def test_a_backstage_radar_shows_a_reason_as_written_and_carries_no_markup_of_its_own(run, site_copy) -> None:
+    """The Backstage tech-radar plugin renders an entry's description and each timeline
+    description as Markdown: a reason or a name (plain text in the catalog, escaped on the site)
+    must not become a link, an image or HTML there."""
+    root = site_copy("example")
+    hostile = "Use <script>alert(1)</script> & [this](javascript:alert(2)) ![x](data:text/html,3) \\[y]"
+    text = (root / "catalog.yaml").read_text()
+    text = text.replace(
+        "      Team-run Jenkins servers had plugins", f"      {hostile} Team-run Jenkins servers had plugins", 1
+    )
+    (root / "catalog.yaml").write_text(text.replace("name: CI/CD pipelines", "name: CI/CD <b>pipelines</b>", 1))
+    result = run("export", "techradar", "--format", "backstage", "--no-history", "--source", root)
+    assert result.exit_code == 0, result.output
+    entry = next(e for e in json.loads(result.stdout)["entries"] if e["id"] == "jenkins")
+    for markdown in [entry["description"], *(t["description"] for t in entry["timeline"])]:
+        html = MarkdownIt("commonmark", {"html": True}).render(markdown)  # raw HTML on: the worst case
+        assert "<script" not in html and "<b>" not in html and "<a " not in html and "<img" not in html
+        assert hostile in lxml.html.fromstring(html).text_content()  # every character as written
+    shown = lxml.html.fromstring(MarkdownIt("commonmark").render(entry["description"])).text_content()
+    assert "Use instead: CI/CD <b>pipelines</b>." in shown
+
+
+def test_serve_closes_a_connection_that_never_sends_a_request(site_copy) -> None:
+    """A client that connects and sends nothing (or half a request) held a preview thread for
+    ever: many of them exhaust the server. The preview closes such a connection after its read
+    timeout, and keeps answering others meanwhile."""
+    preview = Preview(site_copy("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, print, print)
+    assert preview.rebuild()
+    server = make_server(preview, "127.0.0.1", 0, read_timeout=0.5)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_port
+        for sent in (b"", b"GET / HTTP/1.1\r\nHost: localhost\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as idle:
+                idle.sendall(sent)
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as other:
+                    other.sendall(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                    assert other.recv(12) == b"HTTP/1.0 200"
+                while idle.recv(65536):  # closed by the server (before the client's 30 s)
+                    pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        preview.close()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
+from servicebook.catalog.validate import ID_RE, PAGE_NAME_HINT, RESERVED_IDS
 from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots
@@ -185,13 +186,14 @@ def _snapshot_from_bytes(
     error: at the base, the state before the catalog was added; at the head (whose base has one),
     the state after it was removed. `neither`: the base, when it has no catalog either. The pages
     in `unchanged` are the same on the other side: known by their bytes, not read."""
+    where = "in the working tree" if name == "working tree" else f"at {name}"
+    revision = None if name == "working tree" else name
+    listed = _pages_built(files, name)
     pages = tuple(
         unread_page(p, d) if p in unchanged else reader.page(p, worktree_blob_id(d), d)
         for p, d in sorted(files.items())
-        if is_page(p)
+        if p in listed
     )
-    where = "in the working tree" if name == "working tree" else f"at {name}"
-    revision = None if name == "working tree" else name
     if CATALOG_FILE not in files:
         if absent_ok:
             return Snapshot(None, pages, absent=True)
@@ -205,6 +207,37 @@ def _snapshot_from_bytes(
             f"the catalog {where} does not validate ({count}); fix it or pick another revision", errors, revision
         )
     return Snapshot(catalog, pages)
+
+
+def _pages_built(files: Mapping[str, bytes], name: str) -> frozenset[str]:
+    """The paths of `files` that the build reads as pages (site/load.py's listing of content/):
+    not one under a name starting with '.', which the build leaves out; and a name that cannot
+    become part of a URL is a problem, as `check` says, not a page the diff compares."""
+    problems = []
+    pages = set()
+    for path in sorted(p for p in files if is_page(p)):
+        parts = path[len(CONTENT_DIR) + 1 :].split("/")
+        if any(part.startswith(".") for part in parts):
+            continue
+        *folders, file = parts
+        bad = next((f for f in folders if not ID_RE.fullmatch(f) or f in RESERVED_IDS), None)
+        shown = path if name == "working tree" else f"{name}:{path}"
+        if bad is not None:
+            message = f"folder name '{bad}' cannot be part of a URL"
+        elif not ID_RE.fullmatch(file[:-3]) or file[:-3] in RESERVED_IDS:
+            message = f"page file name '{file}' cannot become a URL"
+        else:
+            pages.add(path)
+            continue
+        problems.append(Problem(SourceLocation(shown), message, PAGE_NAME_HINT))
+    if problems:
+        where = "in the working tree" if name == "working tree" else f"at {name}"
+        raise RevisionInvalid(
+            f"the pages {where} do not validate ({counted(len(problems), 'error')}); fix them or pick another revision",
+            problems,
+            None if name == "working tree" else name,
+        )
+    return frozenset(pages)
 
 
 def _renames(repo: Repo, span: list[str]) -> dict[str, str]:

@@ -148,7 +148,12 @@ def _timeline(tool: model.Tool, history: Sequence[RadarEvent], drawn: Radar) -> 
             continue  # a status change within one ring is not a move on the radar
         moved = 0 if previous is None else (1 if index < previous else -1)
         out.append(
-            {"date": event.date.isoformat(), "ringId": _id(ring), "moved": moved, "description": event.reason.strip()}
+            {
+                "date": event.date.isoformat(),
+                "ringId": _id(ring),
+                "moved": moved,
+                "description": _plain(event.reason.strip()),
+            }
         )
         previous = index
     return list(reversed(out))
@@ -177,7 +182,8 @@ def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[Radar
                     else {}
                 ),
                 "timeline": _timeline(tool, history.get(tool.id, ()), drawn),
-                "description": _description(names, tool, base_url),
+                # the plugin renders both descriptions as Markdown (RadarDescription, RadarTimeline)
+                "description": _description(names, tool, base_url, _plain),
                 "links": _links(tool_ids, tool, base_url, catalog.organisation),
             }
             for tool in catalog.tools
@@ -273,8 +279,8 @@ def aoe_radar(
     return dict(sorted(files.items()))
 
 
-# What starts markup in the Markdown AOE's radar renders as HTML: a tag or an entity, a link or an
-# image (`[x](javascript:…)`), and the backslash that would escape our escapes.
+# What starts markup in the Markdown AOE's radar (and Backstage's plugin) renders: a tag or an
+# entity, a link or an image (`[x](javascript:…)`), and the backslash that would escape our escapes.
 _MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[", "]": "\\]"})
 
 
