@@ -4,19 +4,30 @@ reasons as live Markdown in Backstage, and a preview connection that never sends
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
+import os
+import re
 import shutil
 import socket
+import stat
+import subprocess
+import sys
 import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 import lxml.html
 import pytest
 from markdown_it import MarkdownIt
 
+from servicebook.measure.prometheus import Prometheus, QueryFailed
 from servicebook.site.serve import Preview, make_server
 
-from .conftest import FIXED_EPOCH, SITES, GitSite
+from .conftest import FIXED_EPOCH, REPO, SITES, GitSite
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -178,3 +189,100 @@ def test_serve_closes_a_connection_that_never_sends_a_request(site_copy) -> None
         server.shutdown()
         server.server_close()
         preview.close()
+
+
+class _Prometheus(http.server.BaseHTTPRequestHandler):
+    """A server answering any instant query with 0.5, or doing what its server's `behaviour` says:
+    redirect each query to `location` (but those under /prefix/), or answer a byte at a time."""
+
+    def do_GET(self) -> None:
+        behaviour, location = self.server.behaviour  # type: ignore[attr-defined]
+        path = urllib.parse.urlsplit(self.path).path
+        if behaviour == "redirect" and not path.startswith("/prefix/"):
+            self.send_response(302)
+            self.send_header("Location", location + "/api/v1/query?" + urllib.parse.urlsplit(self.path).query)
+            self.end_headers()
+        elif behaviour == "drip":  # a byte at a time, each well within the client's timeout, for ever
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                while not self.server.done.wait(0.05):  # type: ignore[attr-defined]
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+        else:
+            self.server.asked += 1  # type: ignore[attr-defined]
+            body = json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [0, "0.5"]}})
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _server(behaviour: str, location: str = "") -> Iterator[http.server.ThreadingHTTPServer]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Prometheus)
+    server.behaviour, server.asked, server.done = (behaviour, location), 0, threading.Event()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.done.set()  # type: ignore[attr-defined]
+        server.shutdown()
+        server.server_close()
+
+
+def test_measure_follows_no_redirect_to_another_server() -> None:
+    """The snapshot names the server measure was given: a redirect to another host (or port, or
+    to ftp://) is refused, said, and that server never asked; one within the server is followed."""
+    with _server("plain") as other:
+        other_url = f"http://localhost:{other.server_address[1]}"
+        for elsewhere in (other_url, f"http://127.0.0.1:{other.server_address[1]}", "ftp://127.0.0.1:21"):
+            with _server("redirect", elsewhere) as redirecting:
+                url = f"http://127.0.0.1:{redirecting.server_address[1]}"
+                with pytest.raises(QueryFailed, match="redirected the query to another server"):
+                    Prometheus(url, timeout=5).query("up", 0)
+        assert other.asked == 0
+    with _server("redirect") as within:
+        url = f"http://127.0.0.1:{within.server_address[1]}"
+        within.behaviour = ("redirect", url + "/prefix")  # type: ignore[attr-defined]
+        assert Prometheus(url + "/old", timeout=5).query("up", 0)[0].value == 0.5
+        assert within.asked == 1
+
+
+def test_measure_gives_up_on_an_answer_that_trickles_past_its_timeout() -> None:
+    """The timeout bounds each read of the socket; a server sending a byte now and then never
+    tripped it, and measure waited for ever. The whole answer is bounded by it too."""
+    with _server("drip") as dripping:
+        url = f"http://127.0.0.1:{dripping.server_address[1]}"
+        started = time.monotonic()
+        with pytest.raises(QueryFailed, match=re.escape("no answer within 0.5 s")):
+            Prometheus(url, timeout=0.5).query("up", 0)
+        assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o002, 0o077], ids=["000", "002", "077"])
+def test_a_site_is_published_readable_by_all_and_writable_by_its_owner_alone(site_copy, umask: int) -> None:
+    """Whatever the umask of whoever builds: under 000 the site was world-writable (anyone on the
+    machine could change it before it is uploaded), under 077 unreadable to a web server running
+    as another user. Files are 0644 and folders 0755, as `git archive` gives them."""
+    site = site_copy("minimal")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    done = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "build", "--source", str(site), "-q"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        umask=umask,
+    )
+    assert done.returncode == 0, done.stderr
+    public = site / "public"
+    modes = {stat.S_IMODE(p.lstat().st_mode) for p in [public, *public.rglob("*")] if p.is_dir()}
+    assert modes == {0o755}
+    modes = {stat.S_IMODE(p.lstat().st_mode) for p in public.rglob("*") if p.is_file()}
+    assert modes == {0o644}
