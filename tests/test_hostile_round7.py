@@ -58,6 +58,7 @@ HOARDERS = {
     "macro-doubling": "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ d('x', 60) }}",
     "list-extend": "{% set l = [1] %}{% for i in range(60) %}{{ l.extend(l) }}{% endfor %}",
     "range": "{% for i in range(10**9) %}{% endfor %}",
+    "lipsum": "{{ lipsum(10**6)|length }}",
     "page-of-copies": "{% set s = 'x' * 10000000 %}{% for i in range(100000) %}{{ s }}{% endfor %}",
 }
 
@@ -93,13 +94,14 @@ def test_a_site_template_within_the_bounds_renders_as_it_did(run, site_copy) -> 
         '{% extends "theme/home.html" %}\n{% block content %}'
         "<p id=t>{{ '-' * 3 }}|{{ 2 ** 10 }}|{{ '{:>5}'.format('a') }}|{{ '%05d' % 42 }}|{{ 'ab'|center(6) }}"
         "|{{ ['a', 'b']|join(',') }}|{{ 'a.b'.replace('.', '::') }}|{{ [1, 2] + [3] }}"
+        "|{{ not_given|default(10**12) }}|{{ 'aaa'.replace('a', 'b', 10**12) }}|{{ lipsum(1, false, 3, 4)|wordcount > 2 }}"
         "{% set ns = namespace(s='x') %}{% for i in range(3) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}|{{ ns.s }}</p>"
         "{% endblock %}\n"
     )
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
     html = (site / "public" / "index.html").read_text()
-    assert "<p id=t>---|1024|    a|00042|  ab  |a,b|a::b|[1, 2, 3]|xxxxxxxx</p>" in html
+    assert "<p id=t>---|1024|    a|00042|  ab  |a,b|a::b|[1, 2, 3]|1000000000000|bbb|True|xxxxxxxx</p>" in html
 
 
 # Page files in a pull request that `check` refuses (a name that cannot become a URL) were
@@ -286,3 +288,19 @@ def test_a_site_is_published_readable_by_all_and_writable_by_its_owner_alone(sit
     assert modes == {0o755}
     modes = {stat.S_IMODE(p.lstat().st_mode) for p in public.rglob("*") if p.is_file()}
     assert modes == {0o644}
+
+
+@pytest.mark.git
+def test_diff_refuses_a_symbolically_linked_page_as_check_does(run, tmp_path: Path) -> None:
+    """git keeps a symbolic link's target as its bytes: `diff` read `content/pw.md -> /etc/passwd`
+    as a page whose text is '/etc/passwd' and reported it added, where `check` refuses it."""
+    shutil.copytree(SITES / "minimal", tmp_path / "site")
+    site = GitSite(tmp_path / "site")
+    site.commit("First")
+    (site.root / "content" / "pw.md").symlink_to("/etc/passwd")
+    site.commit("A linked page")
+    assert "symbolic links are not allowed in content/" in run("check", "--source", site.root).stderr
+    for head in (("HEAD",), ()):  # a commit, and the working tree
+        result = run("diff", "--source", site.root, "HEAD~1", *head)
+        assert result.exit_code == 1, result.output
+        assert "content/pw.md: error: symbolic links are not allowed in content/" in result.stderr

@@ -24,6 +24,11 @@ MAX_BITS = 100_000
 
 # the methods whose result can be far larger than their object and arguments
 _STRETCHING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join", "translate", "extend"})
+# those whose numbers say how wide the result is (a count elsewhere only bounds what is done)
+_WIDENING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+# the built-in filters whose numbers say how large the result is: a width, an indent, a count of
+# items to fill or of slices (a number given to another, `default(10**8)`, makes nothing large)
+_WIDENING_FILTERS = frozenset({"center", "indent", "batch", "slice", "tojson", "wordwrap"})
 # printf-style conversions' width and precision ('%-10.3f', '%*d')
 _PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _NUMBER = re.compile(r"\d+")
@@ -100,7 +105,8 @@ def _stretch_size(method: Any, args: tuple[Any, ...]) -> None:
     if name not in _STRETCHING or (not _size(owner) and not isinstance(owner, str)):
         return
     what = f"'.{name}()'"
-    _check_numbers(what, args)
+    if name in _WIDENING:
+        _check_numbers(what, args)
     if name == "expandtabs" and isinstance(owner, str):
         width = args[0] if args and isinstance(args[0], int) else 8
         _refuse(what, len(owner) + owner.count("\t") * max(width, 0))
@@ -125,7 +131,8 @@ def _bounded_filter(name: str, apply: Callable[..., Any]) -> Callable[..., Any]:
     def bounded(*args: Any, **kwargs: Any) -> Any:
         given = args[1:] if takes_context else args
         value, rest = (given[0], given[1:]) if given else (None, ())
-        _check_numbers(f"the filter '{name}'", [*rest, *kwargs.values()])
+        if name in _WIDENING_FILTERS:
+            _check_numbers(f"the filter '{name}'", [*rest, *kwargs.values()])
         if name == "format" and isinstance(value, str):
             _check_printf(value, tuple(rest) or kwargs)
         elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
@@ -153,6 +160,12 @@ def bounded_range(*args: int) -> range:
     return numbers
 
 
+def bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    """lipsum(): its paragraphs and their words bounded (lipsum(10**6) would make about 400 MB)."""
+    _check_numbers("lipsum()", [n * max, min])
+    return str(jinja2.utils.generate_lorem_ipsum(n=n, html=html, min=min, max=max))
+
+
 class BoundedNamespace(jinja2.utils.Namespace):
     """namespace(): `{% set ns.text = ns.text ~ ns.text %}` in a loop doubles a text each time."""
 
@@ -172,6 +185,7 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.globals["namespace"] = BoundedNamespace
         self.globals["range"] = bounded_range
+        self.globals["lipsum"] = bounded_lipsum
         self.filters = {name: _bounded_filter(name, apply) for name, apply in self.filters.items()}
 
     def add_filter(self, name: str, apply: Callable[..., Any]) -> None:
