@@ -102,7 +102,7 @@ def test_two_clones_built_by_two_people_give_byte_identical_sites(tmp_path) -> N
     installed code: other folders, umask, time zone, locale, hash seed, home folder and git
     configuration (the second's says log.showRoot=false and names an attributes file that
     export-ignores every page), every source file's modification time changed. Each file of the
-    two sites holds the same bytes (the umask sets their modes only)."""
+    two sites holds the same bytes (and the umask changes no mode: both are written 0644 and 0755)."""
     (tmp_path / "origin").mkdir()
     origin = GitSite(tmp_path / "origin")
     shutil.copytree(SITES / "minimal/content", origin.root / "content")

@@ -138,6 +138,21 @@ def test_the_users_and_the_systems_git_attributes_do_not_change_a_release(tmp_pa
     assert sources.moved == len(commits) - 1  # no attributes of the commit's: each later one is a move
 
 
+def test_the_clones_own_git_attributes_do_not_change_a_release(tmp_path: Path) -> None:
+    """`.git/info/attributes` is the clone's, not the commit's: an `export-ignore` there (or an
+    `export-subst`) must not change what a release holds, or two clones of one commit would publish
+    two different releases (hostile round 7: `*.md export-ignore` there dropped every policy page)."""
+    site, commits = _history(tmp_path / "site")
+    plain = {c: _exported(site.root, c, tmp_path / "plain") for c in commits}
+    info = site.root / ".git" / "info"
+    info.mkdir(exist_ok=True)
+    (info / "attributes").write_text("*.md export-ignore\ncatalog.yaml export-subst\n")
+    for commit in commits:
+        assert _exported(site.root, commit, tmp_path / "clone") == plain[commit], commit
+    sources = _moved_through(site.root, commits, tmp_path)
+    assert _snapshot(sources.folder) == plain[commits[-1]]
+
+
 def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_path: Path, monkeypatch) -> None:
     root = tmp_path / "repo"
     root.mkdir()

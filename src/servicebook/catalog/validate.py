@@ -45,6 +45,8 @@ MAX_PERCENT_PLACES = 20
 holds, so an objective travels exactly, yet with its at most 2 digits before the point within the
 28 significant digits that decimal arithmetic (error budgets) keeps exactly; 10⁻²⁰ % of a year is
 3 fs, which no measurement tells apart (docs/writing-a-catalog.md)."""
+# what a page's file name or folder under content/ is told when it cannot become part of a URL
+PAGE_NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
 RESERVED_IDS = frozenset(
     {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from servicebook.cache.folder import site_folder
-from servicebook.commands.options import SOURCE, STRICT, annotation_prefix, paths_for_people, show_warnings
+from servicebook.commands.options import (
+    SOURCE,
+    STRICT,
+    annotation_prefix,
+    paths_for_people,
+    published_modes,
+    show_warnings,
+)
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
 from servicebook.errors import BuildFailed, Problem, Severity
 from servicebook.git.repo import Repo, open_repo
@@ -49,7 +56,7 @@ def build(
     out = output if output is not None else source / "public"
     verbosity = verbosity or "normal"
     github = fmt == "github"
-    with paths_for_people(source) as show:
+    with paths_for_people(source) as show, published_modes():
         repo = open_repo(source)  # what git says about the source, asked once for the whole build
         note = undated_review_note(source, os.environ, repo)  # about where the build runs: not subject to --strict
         notices = (note,) if note is not None else ()

@@ -40,6 +40,23 @@ def show_warnings(warnings: tuple[Problem, ...], show: Callable[[str], str]) -> 
         click.echo(warning.shown_as(show).format(), err=True)
 
 
+# The umask a build writes with: the site (and its releases) is published for everyone to read and
+# no one but its owner to change. With the user's own, umask 000 wrote a world-writable site (any
+# user of the machine could change it before it is uploaded) and 077 one the web server, another
+# user, cannot read; git archive and git's checkouts of the lock give 0644 files alike.
+PUBLISHED_UMASK = 0o022
+
+
+@contextlib.contextmanager
+def published_modes() -> Iterator[None]:
+    """While a build writes: files 0644 and folders 0755, whatever the umask (PUBLISHED_UMASK)."""
+    mask = os.umask(PUBLISHED_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(mask)
+
+
 @contextlib.contextmanager
 def paths_for_people(source: Path) -> Iterator[Callable[[str], str]]:
     """Text output names files as paths the user can open from where they are (report.shown_from),

@@ -1074,7 +1074,8 @@ def to_markdown_failure(message: str, problems: Sequence[Problem], base: str, he
         "",
     ]
     for p in problems[:MAX_FAILURE_PROBLEMS]:
-        where = p.location.path + (f":{p.location.line}:{p.location.column}" if p.location.line else "")
+        # a path's newline would end the list item, and what follows it be the comment's own Markdown
+        where = printable(p.location.path) + (f":{p.location.line}:{p.location.column}" if p.location.line else "")
         hint = f" ({markdown_escape(p.hint)})" if p.hint else ""
         lines.append(f"- `{where.replace('`', '')}`: {markdown_escape(p.message)}{hint}")
     if len(problems) > MAX_FAILURE_PROBLEMS:

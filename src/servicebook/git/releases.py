@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,7 +18,7 @@ from servicebook.catalog.read import catalog_version
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, Repo
-from servicebook.git.runner import MISSING, git, run
+from servicebook.git.runner import MISSING, Done, git, run
 from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
 
 DEFAULT_PATTERN = "v*"
@@ -108,8 +109,7 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     if not paths:
         return
-    # from the top: pathspecs are relative to the working directory
-    done = run(repo.top, ["archive", "--format=tar", tree, "--", *paths])
+    done = _archive(repo, ["archive", "--format=tar", tree, "--", *paths])
     if done is None or not done.ok:
         raise UsageProblem(
             f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"
@@ -124,6 +124,36 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
         raise LinkOutside(
             f"{member.name} is a symbolic link to {member.linkname!r}, outside the site's folder"
         ) from None
+
+
+def _archive(repo: Repo, args: list[str]) -> Done | None:
+    """`git archive` of a commit as the commit has it: with the commit's own .gitattributes, not
+    the clone's `info/attributes` (an `export-ignore` there dropped pages from a release, and two
+    clones of one commit published two releases; the user's and the system's are off: runner.CONFIG).
+    git reads that file whenever it runs in the repository, so where there is one, git archives from
+    an empty repository of its own that borrows this one's objects (objects/info/alternates)."""
+    info = _info_attributes(repo)
+    if info is None:
+        return run(repo.top, args)  # from the top: pathspecs are relative to the working directory
+    objects = git(repo.root, "rev-parse", "--path-format=absolute", "--git-path", "objects")
+    if objects is None:
+        return run(repo.top, args)
+    with tempfile.TemporaryDirectory(prefix="servicebook-archive-") as bare:
+        empty = Path(bare)
+        for folder in ("refs", "objects/info"):
+            (empty / folder).mkdir(parents=True)
+        (empty / "HEAD").write_text("ref: refs/heads/none\n")
+        (empty / "objects" / "info" / "alternates").write_text(objects.strip() + "\n")
+        return run(empty, args)
+
+
+def _info_attributes(repo: Repo) -> Path | None:
+    """The clone's own attributes file (`.git/info/attributes`), when it has one."""
+    where = git(repo.root, "rev-parse", "--path-format=absolute", "--git-path", "info/attributes")
+    if where is None:
+        return None
+    path = Path(where.strip())
+    return path if path.exists() else None
 
 
 _FILE_MODES = {"100644": 0o644, "100755": 0o755}  # as `export` leaves them (tar's data filter)
@@ -161,13 +191,9 @@ class Sources:
 
 def _no_attributes(repo: Repo, commit: str) -> bool:
     """Whether no git attributes can apply to an export of `commit`: no `.gitattributes` anywhere
-    in its tree, no `info/attributes` in the repository (the user's and the system's attributes
-    files never apply: runner.CONFIG)."""
+    in its tree (the clone's, the user's and the system's attributes files never apply: _archive)."""
     listed = git(repo.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
-    if listed is None or any(p.rpartition("/")[2] == ".gitattributes" for p in listed.split("\0")):
-        return False
-    where = git(repo.root, "rev-parse", "--git-path", "info/attributes")
-    return where is not None and not (repo.root / where.strip()).exists()
+    return listed is not None and not any(p.rpartition("/")[2] == ".gitattributes" for p in listed.split("\0"))
 
 
 def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:

@@ -313,9 +313,10 @@ def related(repo: Repo, a: str, b: str) -> bool:
     return done is not None and done.returncode == 0
 
 
-def tree_at(repo: Repo, commit: str, *, layouts: bool = False) -> dict[str, str]:
+def tree_at(repo: Repo, commit: str, *, layouts: bool = False, links: set[str] | None = None) -> dict[str, str]:
     """Site-relative path → blob id of catalog.yaml and every file under content/ (and under
-    layouts/ when asked) at `commit`."""
+    layouts/ when asked) at `commit`; the paths of those that are symbolic links are also added to
+    `links`, when given (the build refuses them: `diff` must too)."""
     tops = (CATALOG_FILE, CONTENT_DIR, *((LAYOUTS_DIR,) if layouts else ()))
     out = git(repo.root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *(f":(top){repo.path(t)}" for t in tops))
     files: dict[str, str] = {}
@@ -326,6 +327,8 @@ def tree_at(repo: Repo, commit: str, *, layouts: bool = False) -> dict[str, str]
         parts = meta.split()
         if len(parts) == 3 and parts[1] == "blob" and path.startswith(repo.prefix):
             files[path[len(repo.prefix) :]] = parts[2]
+            if links is not None and parts[0] == "120000":
+                links.add(path[len(repo.prefix) :])
     return files
 
 

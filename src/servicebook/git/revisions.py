@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
+from servicebook.catalog.validate import ID_RE, PAGE_NAME_HINT, RESERVED_IDS
 from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots
@@ -32,6 +33,7 @@ from servicebook.git.snapshots import (
     unread_page,
     worktree_blob_id,
     worktree_files,
+    worktree_links,
     worktree_other_files,
 )
 
@@ -117,15 +119,15 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     reader = Reader(Blobs(None), DiskCache(None, "diff"))
     # Problems at a merge base are named by its commit, which `git show` can open.
     base_name = base_commit[:12] if base_side.merge_base_of else base
-    old_files, old_other = _revision_files(repo, base_commit)
+    old_files, old_other, old_links = _revision_files(repo, base_commit)
     if head is None or head_commit is None:
-        new_files, new_other = worktree_files(root), worktree_other_files(root)
+        new_files, new_other, new_links = worktree_files(root), worktree_other_files(root), worktree_links(root)
     else:
-        new_files, new_other = _revision_files(repo, head_commit)
+        new_files, new_other, new_links = _revision_files(repo, head_commit)
     # A page with the same bytes on both sides has no change to name: it is not parsed (at 5,000
     # pages, parsing them all was ~9 of the 10 CPU seconds of a diff that changes one line).
     same = frozenset(p for p, data in old_files.items() if is_page(p) and new_files.get(p) == data)
-    old = _snapshot(reader, old_files, old_other, base_name, same, absent_ok=True)
+    old = _snapshot(reader, old_files, old_other, base_name, same, absent_ok=True, links=old_links)
     # A catalog deleted at HEAD is a change (the pull request that removes it), as one added is;
     # with none on either side there is nothing to compare (a wrong --source, most likely).
     neither = base_name if old.absent else None
@@ -137,25 +139,37 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
             raise RevisionInvalid("the catalog in the working tree cannot be read (1 error)", (link,), None)
         gone = not (root / CATALOG_FILE).exists()
         new = _snapshot(
-            reader, new_files, new_other, "working tree", same, absent_ok=gone and not old.absent, neither=neither
+            reader,
+            new_files,
+            new_other,
+            "working tree",
+            same,
+            absent_ok=gone and not old.absent,
+            neither=neither,
+            links=new_links - {CATALOG_FILE},  # a linked catalog: said above
         )
         span = [base_commit]
     else:
-        new = _snapshot(reader, new_files, new_other, head, same, absent_ok=not old.absent, neither=neither)
+        new = _snapshot(
+            reader, new_files, new_other, head, same, absent_ok=not old.absent, neither=neither, links=new_links
+        )
         span = [base_commit, head_commit]
     renames = _renames(repo, span)
     changes = diff_snapshots(old, new, renames)
     return changes, base_side, Side(head or "working tree", head_commit)
 
 
-def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str, str]]:
-    """catalog.yaml and the pages at `commit`, by path with their bytes, and the other files of
-    the site (templates, images …) by path with their blob ids."""
-    tree = tree_at(repo, commit, layouts=True)
-    read = {p: b for p, b in tree.items() if p == CATALOG_FILE or is_page(p)}
+def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str, str], set[str]]:
+    """catalog.yaml and the pages at `commit`, by path with their bytes, the other files of the
+    site (templates, images …) by path with their blob ids, and which of the first are symbolic
+    links (left out of the first: the build refuses them)."""
+    links: set[str] = set()
+    tree = tree_at(repo, commit, layouts=True, links=links)
+    read = {p: b for p, b in tree.items() if (p == CATALOG_FILE or is_page(p)) and p not in links}
     data = read_blobs(repo.root, read.values())
     found = {p: data[b] for p, b in read.items() if b in data}
-    return found, {p: b for p, b in tree.items() if is_other_file(p)}
+    linked = {p for p in links if p == CATALOG_FILE or is_page(p)}
+    return found, {p: b for p, b in tree.items() if is_other_file(p)}, linked
 
 
 def _snapshot(
@@ -167,7 +181,9 @@ def _snapshot(
     *,
     absent_ok: bool = False,
     neither: str | None = None,
+    links: Iterable[str] = (),
 ) -> Snapshot:
+    _refuse_links(links, name)
     snapshot = _snapshot_from_bytes(reader, files, name, absent_ok=absent_ok, neither=neither, unchanged=unchanged)
     return dataclasses.replace(snapshot, files=other)
 
@@ -185,13 +201,14 @@ def _snapshot_from_bytes(
     error: at the base, the state before the catalog was added; at the head (whose base has one),
     the state after it was removed. `neither`: the base, when it has no catalog either. The pages
     in `unchanged` are the same on the other side: known by their bytes, not read."""
+    where = "in the working tree" if name == "working tree" else f"at {name}"
+    revision = None if name == "working tree" else name
+    listed = _pages_built(files, name)
     pages = tuple(
         unread_page(p, d) if p in unchanged else reader.page(p, worktree_blob_id(d), d)
         for p, d in sorted(files.items())
-        if is_page(p)
+        if p in listed
     )
-    where = "in the working tree" if name == "working tree" else f"at {name}"
-    revision = None if name == "working tree" else name
     if CATALOG_FILE not in files:
         if absent_ok:
             return Snapshot(None, pages, absent=True)
@@ -205,6 +222,60 @@ def _snapshot_from_bytes(
             f"the catalog {where} does not validate ({count}); fix it or pick another revision", errors, revision
         )
     return Snapshot(catalog, pages)
+
+
+def _refuse_links(links: Iterable[str], name: str) -> None:
+    """A page or catalog.yaml that is a symbolic link, refused as `check` refuses it (git keeps
+    the link's target as its bytes: the diff read that text as the page)."""
+    problems = [
+        Problem(
+            SourceLocation(path if name == "working tree" else f"{name}:{path}"),
+            "symbolic links are not allowed in the source"
+            if path == CATALOG_FILE
+            else "symbolic links are not allowed in content/",
+            "commit the file itself",
+        )
+        for path in sorted(links)
+    ]
+    if not problems:
+        return
+    where = "in the working tree" if name == "working tree" else f"at {name}"
+    raise RevisionInvalid(
+        f"the sources {where} do not validate ({counted(len(problems), 'error')}); fix them or pick another revision",
+        problems,
+        None if name == "working tree" else name,
+    )
+
+
+def _pages_built(files: Mapping[str, bytes], name: str) -> frozenset[str]:
+    """The paths of `files` that the build reads as pages (site/load.py's listing of content/):
+    not one under a name starting with '.', which the build leaves out; and a name that cannot
+    become part of a URL is a problem, as `check` says, not a page the diff compares."""
+    problems = []
+    pages = set()
+    for path in sorted(p for p in files if is_page(p)):
+        parts = path[len(CONTENT_DIR) + 1 :].split("/")
+        if any(part.startswith(".") for part in parts):
+            continue
+        *folders, file = parts
+        bad = next((f for f in folders if not ID_RE.fullmatch(f) or f in RESERVED_IDS), None)
+        shown = path if name == "working tree" else f"{name}:{path}"
+        if bad is not None:
+            message = f"folder name '{bad}' cannot be part of a URL"
+        elif not ID_RE.fullmatch(file[:-3]) or file[:-3] in RESERVED_IDS:
+            message = f"page file name '{file}' cannot become a URL"
+        else:
+            pages.add(path)
+            continue
+        problems.append(Problem(SourceLocation(shown), message, PAGE_NAME_HINT))
+    if problems:
+        where = "in the working tree" if name == "working tree" else f"at {name}"
+        raise RevisionInvalid(
+            f"the pages {where} do not validate ({counted(len(problems), 'error')}); fix them or pick another revision",
+            problems,
+            None if name == "working tree" else name,
+        )
+    return frozenset(pages)
 
 
 def _renames(repo: Repo, span: list[str]) -> dict[str, str]:

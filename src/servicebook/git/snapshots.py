@@ -250,6 +250,21 @@ def worktree_files(root: Path) -> dict[str, bytes]:
     return out
 
 
+def worktree_links(root: Path) -> set[str]:
+    """The pages under content/ (and catalog.yaml) on disk that are symbolic links, which
+    worktree_files leaves out and the build refuses."""
+    found = {CATALOG_FILE} if (root / CATALOG_FILE).is_symlink() else set()
+    content = root / CONTENT_DIR
+    if content.is_dir() and not content.is_symlink():
+        for dirpath, dirnames, filenames in os.walk(content):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in [*dirnames, *filenames]:
+                full = Path(dirpath) / name
+                if (name in dirnames or name.endswith(".md")) and full.is_symlink():
+                    found.add(full.relative_to(root).as_posix())
+    return found
+
+
 def is_other_file(path: str) -> bool:
     """Whether `path` is a template or a file under content/ other than a policy page, which the
     diff reports by name (hidden files, which the build skips, and layouts/README.md are not)."""

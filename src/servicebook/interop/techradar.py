@@ -169,7 +169,7 @@ def _timeline(tool: model.Tool, history: Sequence[RadarEvent], drawn: Radar) -> 
                 "date": event.date.isoformat(),
                 "ringId": drawn.ring_ids[ring],
                 "moved": moved,
-                "description": event.reason.strip(),
+                "description": _plain(event.reason.strip()),
             }
         )
         previous = index
@@ -200,7 +200,8 @@ def backstage_radar(catalog: model.Catalog, history: Mapping[str, Sequence[Radar
                     else {}
                 ),
                 "timeline": _timeline(tool, history.get(tool.id, ()), drawn),
-                "description": _description(names, tool, base_url),
+                # the plugin renders both descriptions as Markdown (RadarDescription, RadarTimeline)
+                "description": _description(names, tool, base_url, _plain),
                 "links": _links(tool_ids, tool, base_url, catalog.organisation),
             }
             for tool in catalog.tools
@@ -297,8 +298,8 @@ def aoe_radar(
     return dict(sorted(files.items()))
 
 
-# What starts markup in the Markdown AOE's radar renders as HTML: a tag or an entity, a link or an
-# image (`[x](javascript:…)`), and the backslash that would escape our escapes.
+# What starts markup in the Markdown AOE's radar (and Backstage's plugin) renders: a tag or an
+# entity, a link or an image (`[x](javascript:…)`), and the backslash that would escape our escapes.
 _MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[", "]": "\\]"})
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicebook import __version__
+from servicebook.errors import printable
 
 DEFAULT_TIMEOUT = 30.0  # seconds for one query, connection included
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
@@ -101,9 +103,10 @@ class Prometheus:
         request = urllib.request.Request(  # noqa: S310 - check_url allowed only http and https
             address, headers={"Accept": "application/json", "User-Agent": f"servicebook/{__version__}"}
         )
+        deadline = time.monotonic() + self.timeout
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-                body = answer.read(MAX_ANSWER_BYTES + 1)
+            with urllib.request.build_opener(_SameServer).open(request, timeout=self.timeout) as answer:
+                body = _read_until(answer, deadline, self.timeout)
         except urllib.error.HTTPError as exc:
             body = exc.read(MAX_ANSWER_BYTES + 1)
             raise QueryFailed(_api_error(body) or f"the server answered HTTP {exc.code} {exc.reason}") from None
@@ -130,6 +133,60 @@ class Prometheus:
         if not isinstance(data, dict):
             raise QueryFailed("the server's answer has no data")
         return data
+
+
+class _SameServer(urllib.request.HTTPRedirectHandler):
+    """Redirects followed within the server alone (its scheme, host and port): the snapshot names
+    the server it asked, and a redirect elsewhere (another host, ftp://) would have made measure
+    ask, and record as this server's, another one."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        old, new = (
+            urllib.parse.urlsplit(req.full_url),
+            urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl)),
+        )
+        try:
+            same = (new.scheme, new.hostname, new.port) == (old.scheme, old.hostname, old.port)
+        except ValueError:  # a port that is not a number
+            same = False
+        if not same:
+            there = f"{new.scheme}://{new.hostname or ''}" + (f":{_port(new)}" if _port(new) else "")
+            raise QueryFailed(
+                f"the server redirected the query to another server ({printable(there)}); measure asks only "
+                "the one it is given: give --prometheus that server's address if it is the one to ask"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _port(parts: urllib.parse.SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def _read_until(answer: Any, deadline: float, timeout: float) -> bytes:
+    """The answer's body, at most MAX_ANSWER_BYTES + 1 of it, read by `deadline`: the socket's own
+    timeout is for each read, and a server sending a byte now and then never trips it."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_ANSWER_BYTES:
+        if time.monotonic() > deadline:
+            raise QueryFailed(f"no answer within {timeout:g} s")
+        chunk = answer.read1(64 * 1024)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _time(at: float) -> str:

@@ -33,6 +33,7 @@ from servicebook.catalog.read import CatalogRead, read_catalog
 from servicebook.catalog.records import RecordCache
 from servicebook.catalog.validate import (
     ID_RE,
+    PAGE_NAME_HINT,
     PAGE_REFS,
     RESERVED_IDS,
     Checked,
@@ -624,7 +625,7 @@ def _list_content(
                 if not ID_RE.fullmatch(entry.name) or entry.name in RESERVED_IDS:
                     problems.append(
                         Problem(
-                            SourceLocation(shown), f"folder name '{entry.name}' cannot be part of a URL", _NAME_HINT
+                            SourceLocation(shown), f"folder name '{entry.name}' cannot be part of a URL", PAGE_NAME_HINT
                         )
                     )
                     continue
@@ -638,7 +639,9 @@ def _list_content(
                 stem = entry.name[:-3]
                 if not ID_RE.fullmatch(stem) or stem in RESERVED_IDS:
                     problems.append(
-                        Problem(SourceLocation(shown), f"page file name '{entry.name}' cannot become a URL", _NAME_HINT)
+                        Problem(
+                            SourceLocation(shown), f"page file name '{entry.name}' cannot become a URL", PAGE_NAME_HINT
+                        )
                     )
                     continue
                 pages[slug] = shown
@@ -698,9 +701,6 @@ def _check_layouts(root: Path, problems: list[Problem]) -> None:
             problems.append(Problem(SourceLocation(rel), "not a regular file"))
     if (root / LAYOUTS_DIR / "base.html").is_file():  # a site that replaces the theme's base
         problems.extend(blocks_left_out(root / LAYOUTS_DIR))
-
-
-_NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
 
 
 class PageStore(Protocol):

@@ -436,12 +436,21 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def handler_class(preview: Preview) -> type[PreviewHandler]:
-    return type("Handler", (PreviewHandler,), {"preview": preview})
+# Seconds a connection may stay silent (no request, or a request's headers stopped half-way)
+# before the preview closes it: each holds a thread, and a client that opens connections and
+# sends nothing held them for ever. A browser's idle keep-alive connection is simply reopened.
+READ_TIMEOUT = 30.0
 
 
-def make_server(preview: Preview, bind: str, port: int) -> PreviewServer:
-    """The preview's HTTP server on `bind`:`port` (0: any free port), not yet serving."""
+def handler_class(preview: Preview, read_timeout: float = READ_TIMEOUT) -> type[PreviewHandler]:
+    # StreamRequestHandler.timeout: the connection's socket timeout; a request line or header not
+    # read in time ends the connection (BaseHTTPRequestHandler logs it, quietly here)
+    return type("Handler", (PreviewHandler,), {"preview": preview, "timeout": read_timeout})
+
+
+def make_server(preview: Preview, bind: str, port: int, read_timeout: float = READ_TIMEOUT) -> PreviewServer:
+    """The preview's HTTP server on `bind`:`port` (0: any free port), not yet serving; a
+    connection silent for `read_timeout` seconds is closed."""
     if not bind.strip("[] "):  # the socket would take "" for every interface
         raise UsageProblem(
             f"--bind {bind!r} names no address: give the address or name to listen on, e.g. 127.0.0.1 "
@@ -449,7 +458,7 @@ def make_server(preview: Preview, bind: str, port: int) -> PreviewServer:
         )
     kind = PreviewServer6 if ":" in bind else PreviewServer
     try:
-        server = kind((bind.strip("[]"), port), handler_class(preview))
+        server = kind((bind.strip("[]"), port), handler_class(preview, read_timeout))
     except (OSError, OverflowError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UsageProblem(f"cannot serve on {bind}:{port}: {reason}") from None

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import jinja2
-import jinja2.sandbox
 
 import servicebook
 from servicebook import routes
@@ -32,6 +31,7 @@ from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
 from servicebook.site.links import LinkTarget, page_refs, safe_path, scan_page, settle
+from servicebook.site.sandbox import BoundedSandbox, TooLarge
 from servicebook.site.write import PageLinks
 from servicebook.source.text import SourceError, decode
 
@@ -124,9 +124,10 @@ def _theme_environment() -> jinja2.Environment:
 
 
 # The names of the compiled templates' files (Jinja's default: __jinja2_%s.cache), one for each
-# kind of environment: a template compiled outside the sandbox must never run in it.
+# kind of environment: a template compiled outside the sandbox must never run in it, nor one compiled
+# for Jinja's own sandbox (which did not bound the operators, sandbox.py) in ours.
 COMPILED_THEME = "__jinja2_%s.cache"
-COMPILED_SANDBOXED = "__jinja2_sandboxed_%s.cache"
+COMPILED_SANDBOXED = "__jinja2_bounded_%s.cache"
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
@@ -181,7 +182,7 @@ def _environment(site_layouts: Path | None, compiled: Path | None = None) -> jin
     if sandboxed and site_layouts is not None:
         loaders.append(_SiteTemplates(site_layouts, followlinks=False))
     loaders += [jinja2.PrefixLoader({"theme": builtin}), builtin]
-    kind = jinja2.sandbox.SandboxedEnvironment if sandboxed else jinja2.Environment
+    kind = BoundedSandbox if sandboxed else jinja2.Environment
     env = kind(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -386,7 +387,12 @@ def _render_page(
         frame_name, line = _template_frame(exc)
         unknown = _UNDEFINED_NAME.fullmatch(exc.message or "")
         given = [*common, *spec.context, *env.globals, *_GIVEN_EVERY_PAGE]
-        if isinstance(exc, jinja2.exceptions.SecurityError):
+        if isinstance(exc, TooLarge):
+            hint = (
+                "a template runs in Jinja's sandbox, which bounds what it makes (a text or list, a number, "
+                "a page) so that a template cannot exhaust the memory of the job that builds it; docs/security.md"
+            )
+        elif isinstance(exc, jinja2.exceptions.SecurityError):
             hint = (
                 "a template runs in Jinja's sandbox: it shapes the pages from what it is given, and "
                 "cannot reach Python (names starting with '_', a function's globals); docs/security.md"

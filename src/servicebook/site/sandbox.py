@@ -1,0 +1,239 @@
+"""The sandbox a site's own templates (layouts/) run in: Jinja's, with bounds on the size of what a
+template makes, so that a pull request's layouts cannot exhaust the memory of the job that checks it."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Generator, Iterable, Mapping
+from typing import Any
+
+import jinja2.exceptions
+import jinja2.sandbox
+import jinja2.utils
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+# The most characters (or items) one value a site's template makes may hold, and the most one page
+# (or a macro's or block's output) may: the built-in theme's largest page of a 20k-offering site is
+# about 12 MB, and a template's own value is far smaller than a page.
+MAX_VALUE = 10_000_000
+MAX_PAGE = 200_000_000
+# the most bits a whole number a template makes may have (10**30000 has ~100,000)
+MAX_BITS = 100_000
+
+# the methods whose result can be far larger than their object and arguments
+_STRETCHING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join", "translate", "extend"})
+# those whose numbers say how wide the result is (a count elsewhere only bounds what is done)
+_WIDENING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+# the built-in filters whose numbers say how large the result is: a width, an indent, a count of
+# items to fill or of slices (a number given to another, `default(10**8)`, makes nothing large)
+_WIDENING_FILTERS = frozenset({"center", "indent", "batch", "slice", "tojson", "wordwrap"})
+# printf-style conversions' width and precision ('%-10.3f', '%*d')
+_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_NUMBER = re.compile(r"\d+")
+
+
+class TooLarge(jinja2.exceptions.SecurityError):
+    """A site's template made, or was about to make, a value larger than the sandbox allows."""
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, str | bytes | list | tuple | dict | set | frozenset) else 0
+
+
+def _refuse(what: str, size: int, limit: int = MAX_VALUE) -> None:
+    if size > limit:
+        raise TooLarge(f"{what} would make {size:,} characters or items, more than a template may ({limit:,})")
+
+
+def _check_numbers(what: str, numbers: Iterable[object]) -> None:
+    for number in numbers:
+        if isinstance(number, int) and not isinstance(number, bool) and abs(number) > MAX_VALUE:
+            raise TooLarge(f"{what} is given {number:,}, more than a template may ask for ({MAX_VALUE:,})")
+
+
+def _check_printf(template: str, values: object) -> None:
+    """'%10000000000d' % 1 and '%*d' % (10**10, 1): a width or precision past the bound."""
+    starred = False
+    for match in _PRINTF_SPEC.finditer(template):
+        for part in match.groups():
+            if part == "*":
+                starred = True
+            elif part is not None:
+                _check_numbers("a '%' format's width or precision", [int(part)])
+    if starred:
+        _check_numbers("a '%' format's '*' width", values if isinstance(values, tuple) else [values])
+
+
+def _check_format(template: str, args: Iterable[object], kwargs: Mapping[str, object]) -> None:
+    """'{:>10000000000}'.format(1), and '{:{}}'.format(1, 10**10): a width or precision past the bound."""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:  # str.format itself says what is wrong with it
+        return
+    for _, _, spec, _ in fields:
+        if spec:
+            _check_numbers("a format's width or precision", [int(n) for n in _NUMBER.findall(spec)])
+            if "{" in spec:
+                _check_numbers("a format's nested width", [*args, *kwargs.values()])
+
+
+def _binop_size(op: str, left: Any, right: Any) -> None:
+    if op == "*":
+        for seq, times in ((left, right), (right, left)):
+            if _size(seq) and isinstance(times, int):
+                _refuse("'*'", _size(seq) * max(times, 0))
+    elif op == "+":
+        if _size(left) and _size(right):
+            _refuse("'+'", _size(left) + _size(right))
+    elif op == "**":
+        if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
+            bits = abs(left).bit_length() * right
+            if bits > MAX_BITS:
+                raise TooLarge(
+                    f"'**' would make a number of about {bits:,} bits, more than a template may ({MAX_BITS:,})"
+                )
+    elif op == "%" and isinstance(left, str):
+        _check_printf(left, right)
+
+
+def _stretch_size(method: Any, args: tuple[Any, ...]) -> None:
+    """What a str or list method named in _STRETCHING would make, before it makes it."""
+    owner = getattr(method, "__self__", None)
+    name = getattr(method, "__name__", "")
+    if name not in _STRETCHING or (not _size(owner) and not isinstance(owner, str)):
+        return
+    what = f"'.{name}()'"
+    if name in _WIDENING:
+        _check_numbers(what, args)
+    if name == "expandtabs" and isinstance(owner, str):
+        width = args[0] if args and isinstance(args[0], int) else 8
+        _refuse(what, len(owner) + owner.count("\t") * max(width, 0))
+    elif name == "replace" and isinstance(owner, str) and len(args) >= 2:
+        old, new = args[0], args[1]
+        if isinstance(old, str) and isinstance(new, str):
+            _refuse(what, len(owner) + owner.count(old) * max(len(new) - len(old), 0))
+    elif name == "join" and isinstance(owner, str) and args and isinstance(args[0], list | tuple):
+        _refuse(what, sum(_size(p) for p in args[0]) + len(owner) * len(args[0]))
+    elif name == "translate" and isinstance(owner, str) and args and isinstance(args[0], dict):
+        widest = max((_size(v) for v in args[0].values()), default=1)
+        _refuse(what, len(owner) * max(widest, 1))
+    elif name == "extend" and args:
+        _refuse(what, _size(owner) + _size(args[0]))
+
+
+def _bounded_filter(name: str, apply: Callable[..., Any]) -> Callable[..., Any]:
+    """A built-in filter whose numbers past the value (center's width, batch's count) are bounded,
+    with format's '%' checked and join's and replace's result measured before it is made."""
+    takes_context = getattr(apply, "jinja_pass_arg", None) is not None
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        given = args[1:] if takes_context else args
+        value, rest = (given[0], given[1:]) if given else (None, ())
+        if name in _WIDENING_FILTERS:
+            _check_numbers(f"the filter '{name}'", [*rest, *kwargs.values()])
+        if name == "format" and isinstance(value, str):
+            _check_printf(value, tuple(rest) or kwargs)
+        elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
+            old, new = str(rest[0]), str(rest[1])
+            _refuse(f"the filter '{name}'", len(value) + value.count(old) * max(len(new) - len(old), 0))
+        elif name == "join" and isinstance(value, list | tuple):
+            joiner = rest[0] if rest and isinstance(rest[0], str) else ""
+            _refuse(f"the filter '{name}'", sum(_size(p) for p in value) + len(joiner) * len(value))
+        result = apply(*args, **kwargs)
+        _refuse(f"the filter '{name}'", _size(result))
+        return result
+
+    bounded.__name__ = getattr(apply, "__name__", name)
+    if takes_context:
+        bounded.jinja_pass_arg = apply.jinja_pass_arg  # type: ignore[attr-defined]
+    return bounded
+
+
+def bounded_range(*args: int) -> range:
+    """range(), of at most jinja2.sandbox.MAX_RANGE numbers (Jinja's own says so in an OverflowError)."""
+    numbers = range(*args)
+    count = (numbers.stop - numbers.start + numbers.step - (1 if numbers.step > 0 else -1)) // numbers.step
+    if count > jinja2.sandbox.MAX_RANGE:  # len() itself fails past sys.maxsize
+        raise TooLarge(f"range() would make {count:,} numbers, more than a template may ({jinja2.sandbox.MAX_RANGE:,})")
+    return numbers
+
+
+def bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    """lipsum(): its paragraphs and their words bounded (lipsum(10**6) would make about 400 MB)."""
+    _check_numbers("lipsum()", [n * max, min])
+    return str(jinja2.utils.generate_lorem_ipsum(n=n, html=html, min=min, max=max))
+
+
+class BoundedNamespace(jinja2.utils.Namespace):
+    """namespace(): `{% set ns.text = ns.text ~ ns.text %}` in a loop doubles a text each time."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        _refuse(f"setting '{name}' of a namespace", _size(value))
+        super().__setitem__(name, value)
+
+
+class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja's sandbox (no reaching Python from a template), where each value a template makes is
+    bounded in size: `'x' * 10**10`, `10 ** 10 ** 10`, `'{:>10000000000}'.format(1)`, a text doubled
+    in a loop or a macro are a located error of the template, not a job out of memory."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.globals["namespace"] = BoundedNamespace
+        self.globals["range"] = bounded_range
+        self.globals["lipsum"] = bounded_lipsum
+        self.filters = {name: _bounded_filter(name, apply) for name, apply in self.filters.items()}
+
+    def add_filter(self, name: str, apply: Callable[..., Any]) -> None:
+        """A filter of ours, bounded as the built-in ones are."""
+        self.filters[name] = _bounded_filter(name, apply)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        _binop_size(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        # a macro's or block's output (Markup) may be as large as a page
+        for value in (*args, *kwargs.values()):
+            _refuse("a call's argument", _size(value), MAX_PAGE if isinstance(value, Markup) else MAX_VALUE)
+        _stretch_size(__obj, args)
+        result = super().call(__context, __obj, *args, **kwargs)
+        limit = MAX_PAGE if isinstance(result, Markup) else MAX_VALUE
+        _refuse(f"calling {getattr(__obj, '__name__', 'a function')}", _size(result), limit)
+        return result
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        sandboxed = super().wrap_str_format(value)
+        if sandboxed is None:
+            return None
+        template = value.__self__
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            fields = args[0] if value.__name__ == "format_map" and args else kwargs
+            _check_format(template, args, fields if isinstance(fields, Mapping) else {})
+            result = sandboxed(*args, **kwargs)
+            _refuse("'.format()'", len(result))
+            return result
+
+        return bounded
+
+    def concat(self, parts: Iterable[str]) -> str:
+        """A page's, a macro's or a block's output, joined: a loop printing one large text many
+        times holds only references to it until this join."""
+        kept = []
+        total = 0
+        for part in parts:
+            total += len(part)
+            if total > MAX_PAGE:
+                too_large = TooLarge(
+                    f"the output would be more than {MAX_PAGE:,} characters, more than a template may make"
+                )
+                if isinstance(parts, Generator):  # raised where the template is, at the line that printed the part
+                    parts.throw(too_large)
+                raise too_large
+            kept.append(part)
+        return "".join(kept)
