@@ -689,8 +689,11 @@ def _releases(
     # sites with releases only: ~0.9 ms of start-up
     from servicebook.site.releases import CheckedReleases, build_releases
 
-    if memory is not None and memory.releases is None:  # serve: what its builds took as it was
-        memory.releases = CheckedReleases()
+    checked = None  # serve: the releases its builds took as they were
+    if memory is not None:
+        if not isinstance(memory.releases, CheckedReleases):
+            memory.releases = CheckedReleases()
+        checked = memory.releases
 
     options.progress.enter("releases", total=len(found.choices))
     try:
@@ -702,7 +705,7 @@ def _releases(
             store=cache,
             env=options.env,
             done=options.progress.advance,
-            checked=memory.releases if memory is not None else None,
+            checked=checked,
         )
     except OSError as exc:  # the cache's or the temporary folder's file system refused a file (full, read-only)
         into = site_folder(options.source) / "releases"

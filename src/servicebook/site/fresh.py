@@ -61,7 +61,6 @@ if TYPE_CHECKING:
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines, ManifestLines
     from servicebook.site.paging import PartsMemo
-    from servicebook.site.releases import CheckedReleases
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
 
@@ -172,8 +171,9 @@ class PageMemory:
         # what its last history read of the commits (git.history.TimelineMemo), made by the first build
         self.timeline: TimelineMemo | None = None
         # the cached releases its builds took as they were (releases.CheckedReleases), made by
-        # the first build that publishes one
-        self.releases: CheckedReleases | None = None
+        # the first build that publishes one; typed `object` here, as releases.py builds on this
+        # module (a type import back would make a circle of the two)
+        self.releases: object = None
         # the releases its last build found (git.releases.discover), with what they were found
         # from: the repository (HEAD's commit among it), the tag pattern, the tags as listed
         self.discovered: tuple[tuple[object, ...], Discovery | None] | None = None
