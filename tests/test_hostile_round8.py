@@ -1,0 +1,83 @@
+"""Hostile inputs of 6 Dec 2026 (eighth round): a preview client or a Prometheus that trickles its
+headers, revisions that name this clone's reflog, a range of dots, and a site left world-writable by
+an older build."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import socketserver
+import threading
+import time
+
+import pytest
+
+from servicebook.measure.prometheus import Prometheus, QueryFailed
+from servicebook.site.serve import Preview, make_server
+
+from .conftest import FIXED_EPOCH
+
+
+def test_serve_closes_a_connection_whose_headers_trickle(site_copy) -> None:
+    """A client sending its request a byte at a time, each well within the read timeout, held a
+    preview thread for as long as it liked (slowloris: enough of them exhaust the server's threads
+    and files). A request must arrive whole within the read timeout."""
+    preview = Preview(site_copy("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, print, print)
+    assert preview.rebuild()
+    server = make_server(preview, "127.0.0.1", 0, read_timeout=0.5)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=0.1) as slow:
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+            started = time.monotonic()
+            closed = False
+            while not closed and time.monotonic() - started < 10:
+                try:
+                    slow.sendall(b"X")  # a header that never ends, a byte every 0.1 s
+                    closed = slow.recv(65536) == b""
+                except TimeoutError:
+                    continue
+                except OSError:  # reset by the server
+                    closed = True
+            assert closed, "the trickling connection was still open after 10 s"
+            assert time.monotonic() - started < 5
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=30) as other:
+            other.sendall(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            assert other.recv(12) == b"HTTP/1.0 200"
+    finally:
+        server.shutdown()
+        server.server_close()
+        preview.close()
+
+
+class _TricklingPrometheus(socketserver.BaseRequestHandler):
+    """A server that answers every request with its status line and headers a byte at a time,
+    each byte well within the client's timeout, for ever."""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        with contextlib.suppress(OSError):
+            self.request.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not self.server.done.wait(0.05):  # type: ignore[attr-defined]
+                self.request.sendall(b"X")  # a header line that never ends
+
+
+def test_measure_gives_up_on_headers_that_trickle_past_its_timeout() -> None:
+    """measure's timeout bounded the answer's body as a whole but each read of its headers alone:
+    a Prometheus (or a proxy before it) sending its headers a byte now and then kept the job that
+    measures waiting for ever. The whole answer, headers included, is read within the timeout."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _TricklingPrometheus)
+    server.daemon_threads = True
+    server.done = threading.Event()  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryFailed, match=re.escape("no answer within 0.5 s")):
+            Prometheus(f"http://127.0.0.1:{server.server_address[1]}", timeout=0.5).query("up", 0)
+        assert time.monotonic() - started < 10
+    finally:
+        server.done.set()  # type: ignore[attr-defined]
+        server.shutdown()
+        server.server_close()
