@@ -81,3 +81,41 @@ def test_measure_gives_up_on_headers_that_trickle_past_its_timeout() -> None:
         server.done.set()  # type: ignore[attr-defined]
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("revision", ["HEAD@{1}", "main@{yesterday}", "@{-1}", "main@{0}..HEAD"])
+def test_diff_refuses_a_revision_read_from_the_clones_reflog(git_site, run, revision: str) -> None:
+    """`HEAD@{1}` is where HEAD was before in this clone: a review job's clone has another reflog
+    (or none), so its diff compared something else than the author's. Refused, with the commit it
+    names here when it names one."""
+    git_site.git("checkout", "-q", "-b", "other")
+    git_site.edit("build logic we did not write", "build logic of others")
+    git_site.commit("Reword a reason")
+    git_site.git("checkout", "-q", "main")
+    result = run("diff", "--source", git_site.root, revision)
+    assert result.exit_code == 2, result.output
+    assert f"'{revision.partition('..')[0]}' is read from this clone's reflog" in result.output
+    assert "Name the commit, branch or tag itself" in result.output
+    if revision == "HEAD@{1}":  # before the checkout of main: the branch 'other'
+        assert f"({git_site.git('rev-parse', 'other').strip()[:12]} is the commit it names here)" in result.output
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("revision", ["main@{upstream}", ":/Initial @{1}"])
+def test_diff_reads_an_upstream_or_a_message_search_as_git_does(git_site, run, revision: str) -> None:
+    """`@{upstream}` names a remote's branch (a ref any clone fetches), and `:/text` searches the
+    history for a message: neither reads the reflog."""
+    result = run("diff", "--source", git_site.root, revision)
+    assert "reflog" not in result.output
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("spelled", ["....", "main....HEAD", "main...HEAD...x", "main..HEAD.", ".main..HEAD"])
+def test_diff_says_what_a_range_looks_like(git_site, run, spelled: str) -> None:
+    """`diff ....` said "unknown revision '.'": a range of too many dots is not a name to look up."""
+    result = run("diff", "--source", git_site.root, spelled)
+    assert result.exit_code == 2, result.output
+    assert f"'{spelled}' is not a range: a range is BASE..HEAD" in result.output
+    assert "e.g. main...HEAD" in result.output
+    assert "unknown revision" not in result.output

@@ -83,6 +83,13 @@ def _range(base: str, head: str | None) -> tuple[str, str | None, bool]:
             if head is not None:
                 raise UsageProblem(f"give either a range '{base}' or BASE and HEAD, not both")
             left, right = base.split(dots, 1)
+            # no name of a branch, tag or commit starts or ends with '.' or holds '..'
+            if any(side.startswith(".") or side.endswith(".") or ".." in side for side in (left, right)):
+                raise UsageProblem(
+                    f"'{printable(base)}' is not a range: a range is BASE..HEAD (BASE compared with HEAD, as "
+                    "`diff BASE HEAD`) or BASE...HEAD (what HEAD changed since it left BASE, as a pull request "
+                    "shows it), e.g. main...HEAD"
+                )
             return left or "HEAD", right or "HEAD", symmetric
     return base, head, False
 
