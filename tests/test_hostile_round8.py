@@ -153,3 +153,66 @@ def test_a_site_an_older_build_left_world_writable_is_published_without_those_pe
     done = subprocess.run(build, check=False, env=env, capture_output=True, text=True, umask=0)
     assert done.returncode == 0, done.stderr
     assert _modes(public) == {("folder", 0o755), ("file", 0o644)}
+
+
+def _nest(top: Path, depth: int, page: str = "---\ntitle: Deep\n---\nDeep down.\n") -> None:
+    """`depth` folders named d, one in the other, under `top`, a page at the bottom (made a folder
+    at a time: the whole path can be longer than a path the system takes)."""
+    fd = os.open(top, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        below = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = below
+    with open(os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as file:
+        file.write(page)
+    os.close(fd)
+
+
+def _unnest(top: Path) -> None:
+    """Removes what _nest made (shutil.rmtree recurses once per folder: a RecursionError)."""
+    fds = [os.open(top, os.O_RDONLY)]
+    while "d" in os.listdir(fds[-1]):
+        fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+    for name in os.listdir(fds[-1]):
+        os.unlink(name, dir_fd=fds[-1])
+    for fd, parent in zip(reversed(fds[1:]), reversed(fds[:-1]), strict=True):
+        os.close(fd)
+        os.rmdir("d", dir_fd=parent)
+    os.close(fds[0])
+
+
+@pytest.mark.parametrize("depth", [33, 1100])
+def test_a_page_nested_too_deep_is_a_located_error(site_copy, run, depth: int) -> None:
+    """content/ with a page 1,100 folders deep was a RecursionError (a traceback) in check and
+    build, and one a few hundred deep made paths longer than the file system holds when the site
+    was written. A page is at most 32 folders deep: each folder is a part of its URL."""
+    site = site_copy("minimal")
+    _nest(site / "content", depth)
+    try:
+        for command in ("check", "build"):
+            result = run(command, "--source", site)
+            assert result.exit_code == 1, result.output
+            assert "Traceback" not in result.output
+            assert f"content/{'d/' * 32}d: error: folders nested more than 32 deep under content/" in result.output
+            assert "keep pages at most 32 folders deep" in result.output
+        assert not (site / "public").exists()
+    finally:
+        _unnest(site / "content")
+
+
+def test_a_page_32_folders_deep_is_built(site_copy, run) -> None:
+    site = site_copy("minimal")
+    _nest(site / "content", 32)
+    result = run("build", "--source", site)
+    assert result.exit_code == 0, result.output
+    assert (site / "public" / "policies" / ("d/" * 32) / "deep" / "index.html").is_file()
+
+
+@pytest.mark.git
+def test_diff_refuses_a_page_nested_too_deep_as_check_does(git_site, run) -> None:
+    _nest(git_site.root / "content", 33)
+    git_site.commit("A deep page")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
+    assert result.exit_code == 1, result.output
+    assert f"HEAD:content/{'d/' * 32}d: error: folders nested more than 32 deep under content/" in result.output

@@ -47,6 +47,10 @@ holds, so an objective travels exactly, yet with its at most 2 digits before the
 3 fs, which no measurement tells apart (docs/writing-a-catalog.md)."""
 # what a page's file name or folder under content/ is told when it cannot become part of a URL
 PAGE_NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
+# The most folders a page may sit in under content/: each is a part of its URL, and a thousand of
+# them made the paths the build writes longer than a file system holds (and a RecursionError).
+MAX_CONTENT_DEPTH = 32
+CONTENT_DEPTH_HINT = f"each folder is a part of the page's URL: keep pages at most {MAX_CONTENT_DEPTH} folders deep"
 RESERVED_IDS = frozenset(
     {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
