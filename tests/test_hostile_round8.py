@@ -216,3 +216,28 @@ def test_diff_refuses_a_page_nested_too_deep_as_check_does(git_site, run) -> Non
     result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
     assert result.exit_code == 1, result.output
     assert f"HEAD:content/{'d/' * 32}d: error: folders nested more than 32 deep under content/" in result.output
+
+
+NESTED_TOO_DEEP = {
+    "conditions": ("{% if true %}" * 3000 + "{% endif %}" * 3000, 1),
+    "brackets": ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", 1),
+    "loops": ("\n" + "{% for i in [1] %}\n" * 25 + "x" + "{% endfor %}" * 25, 27),  # Python: 20 blocks
+}
+
+
+@pytest.mark.parametrize("name", NESTED_TOO_DEEP)
+def test_a_template_nested_too_deep_to_compile_is_a_located_error(site_copy, run, name: str) -> None:
+    """A site's template with 3,000 conditions or 5,000 brackets one in another was a
+    RecursionError in Jinja's parser, and one with 25 loops a SyntaxError of Python's compiler
+    (20 nested blocks at most): tracebacks, for a pull request's layouts/. Each is now an error at
+    the template's line."""
+    body, line = NESTED_TOO_DEEP[name]
+    site = site_copy("minimal")
+    (site / "layouts").mkdir()
+    (site / "layouts" / "home.html").write_text(
+        '{% extends "base.html" %}{% block content %}' + body + "{% endblock %}"
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"layouts/home.html:{line}:1: error: tags or expressions nested too deeply one in another" in result.output
