@@ -155,7 +155,7 @@ def test_a_site_an_older_build_left_world_writable_is_published_without_those_pe
     assert _modes(public) == {("folder", 0o755), ("file", 0o644)}
 
 
-def _nest(top: Path, depth: int, page: str = "---\ntitle: Deep\n---\nDeep down.\n") -> None:
+def _nest(top: Path, depth: int, page: str = "---\ntitle: Deep\n---\nDeep down.\n", name: str = "deep.md") -> None:
     """`depth` folders named d, one in the other, under `top`, a page at the bottom (made a folder
     at a time: the whole path can be longer than a path the system takes)."""
     fd = os.open(top, os.O_RDONLY)
@@ -164,7 +164,7 @@ def _nest(top: Path, depth: int, page: str = "---\ntitle: Deep\n---\nDeep down.\
         below = os.open("d", os.O_RDONLY, dir_fd=fd)
         os.close(fd)
         fd = below
-    with open(os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as file:
+    with open(os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as file:
         file.write(page)
     os.close(fd)
 
@@ -241,3 +241,18 @@ def test_a_template_nested_too_deep_to_compile_is_a_located_error(site_copy, run
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert f"layouts/home.html:{line}:1: error: tags or expressions nested too deeply one in another" in result.output
+
+
+@pytest.mark.git
+def test_verify_reports_a_folder_nested_deep_in_the_published_site(git_site, run) -> None:
+    """A published copy with a folder 1,100 deep (its host's, or whoever changed it) made verify
+    a RecursionError while it listed the copy: a traceback where a difference is the answer."""
+    assert run("build", "--source", git_site.root).exit_code == 0
+    _nest(git_site.root / "public", 1100, "<p>added</p>", "added.html")
+    try:
+        result = run("verify", "--source", git_site.root)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert f"{'d/' * 1100}added.html: not produced by a rebuild" in result.output
+    finally:
+        _unnest(git_site.root / "public")
