@@ -461,7 +461,8 @@ def test_bad_revision_is_a_clear_error_with_exit_2(git_site, run) -> None:
 @pytest.mark.git
 def test_every_revision_form_git_accepts_names_the_commit_git_resolves(git_site, run) -> None:
     """The revision is git's to read (gitrevisions(7)), not a grammar of ours: each form names
-    the very commit `git rev-parse` says it does."""
+    the very commit `git rev-parse` says it does (but those read from the clone's reflog, which
+    are refused: tests/test_hostile_round8.py)."""
     git_site.tag("v1")
     git_site.edit("objective: 99.5", "objective: 99")
     second = git_site.commit("Lower the SLO to 99")
@@ -471,7 +472,7 @@ def test_every_revision_form_git_accepts_names_the_commit_git_resolves(git_site,
     forms = [
         "HEAD", "@", "HEAD~1", "HEAD^", "HEAD~1^0", "main", "main~2", "refs/heads/main", "v1", "v2",
         "v2^{}", "v2^{commit}", "tags/v1", second, second[:7], second[:12], ":/Lower the", ":/^Add",
-        "@{1}", "main@{2}", "HEAD@{0}", "HEAD^{/Lower}", "v2~1",
+        "HEAD^{/Lower}", "v2~1",
     ]  # fmt: skip
     for form in forms:
         expected = git_site.git("rev-parse", "--verify", "--end-of-options", form).strip()

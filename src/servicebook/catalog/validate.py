@@ -47,6 +47,10 @@ holds, so an objective travels exactly, yet with its at most 2 digits before the
 3 fs, which no measurement tells apart (docs/writing-a-catalog.md)."""
 # what a page's file name or folder under content/ is told when it cannot become part of a URL
 PAGE_NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
+# The most folders a page may sit in under content/: each is a part of its URL, and a thousand of
+# them made the paths the build writes longer than a file system holds (and a RecursionError).
+MAX_CONTENT_DEPTH = 32
+CONTENT_DEPTH_HINT = f"each folder is a part of the page's URL: keep pages at most {MAX_CONTENT_DEPTH} folders deep"
 RESERVED_IDS = frozenset(
     {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
@@ -368,6 +372,8 @@ class _Reader:
         if places > MAX_PERCENT_PLACES:  # 99.(5,000 nines): no measurement tells those apart
             whole, _, fraction = format(number, "f").partition(".")  # exact, however long
             cut = f"{whole}.{fraction[:MAX_PERCENT_PLACES]}".rstrip("0").rstrip(".")
+            while "." in cut and float(cut) >= 100:  # as many nines as a float tells from 100 (below)
+                cut = cut[:-1].rstrip(".")
             return self.error(
                 loc,
                 f"{what} has {places:,} digits after the decimal point; at most {MAX_PERCENT_PLACES} are meaningful",
@@ -386,6 +392,13 @@ class _Reader:
                 loc,
                 f"{what} must be a percentage between 0 and 100 (exclusive), not '{shown(value)}'",
                 f"did you mean {comma[1]}.{comma[2]}? (a decimal point, not a comma)" if comma else "e.g. 99.9",
+            )
+        if float(number) >= 100:  # 99.99999999999999999: catalog.json, the exports and Prometheus read 100
+            return self.error(
+                loc,
+                f"{what} {shown(value)} is 100 to every program that reads it as a number (catalog.json, the "
+                "exports, Prometheus: about 15 digits), and an objective of 100 % leaves no error budget",
+                "use fewer nines, e.g. 99.9999",
             )
         if number < 1:  # no service promises less than 1 %: a fraction typed where a percent is meant
             return self.error(

@@ -18,7 +18,7 @@ from pathlib import Path
 from servicebook import __version__
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.basics import BuildInfo
-from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
+from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem, printable
 from servicebook.git.runner import MISSING, git, installed, run, started
 from servicebook.source.lookalike import close_to, meant
 
@@ -239,6 +239,13 @@ def resolve(repo: Repo, revision: str) -> str:
     if not revision or revision.startswith("-") or "\0" in revision:
         raise UsageProblem(f"'{revision}' is not a revision name")
     found = find_commit(repo.root, revision)
+    if _names_reflog(revision):
+        here = f" ({found[:12]} is the commit it names here)" if found else ""
+        raise UsageProblem(
+            f"'{printable(revision)}' is read from this clone's reflog (where a branch or HEAD pointed before, "
+            "here), which no other clone has: a review job would compare another commit, or none. Name the "
+            f"commit, branch or tag itself{here}"
+        )
     if found is None:
         named = named_object(repo.root, revision)
         if named is not None:
@@ -253,6 +260,21 @@ def resolve(repo: Repo, revision: str) -> str:
         )
         raise UsageProblem(f"unknown revision '{revision}': no commit, branch or tag has that name{hint}")
     return found
+
+
+# `@{...}` in a revision: what a branch pointed to N changes or a date ago, or the branch checked
+# out N switches ago (`@{-1}`), all read from this clone's reflog; `@{upstream}` and `@{push}` name
+# a remote's branch, as the clone's configuration says. (A ref's own name cannot hold `@{`.)
+_AT_BRACES = re.compile(r"@\{([^}]*)\}")
+_NOT_REFLOG = frozenset({"u", "upstream", "push"})
+
+
+def _names_reflog(revision: str) -> bool:
+    """Whether `revision` reads this clone's reflog (`HEAD@{1}`, `main@{yesterday}`, `@{-1}`); a
+    `:/text` search is text, whatever it holds."""
+    if revision.startswith(":"):
+        return False
+    return any(inner.lower() not in _NOT_REFLOG for inner in _AT_BRACES.findall(revision))
 
 
 KNOWN_SHOWN = 10  # branches a hint names before "and N more"

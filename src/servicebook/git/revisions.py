@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
-from servicebook.catalog.validate import ID_RE, PAGE_NAME_HINT, RESERVED_IDS
+from servicebook.catalog.validate import CONTENT_DEPTH_HINT, ID_RE, MAX_CONTENT_DEPTH, PAGE_NAME_HINT, RESERVED_IDS
 from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots
@@ -83,6 +83,13 @@ def _range(base: str, head: str | None) -> tuple[str, str | None, bool]:
             if head is not None:
                 raise UsageProblem(f"give either a range '{base}' or BASE and HEAD, not both")
             left, right = base.split(dots, 1)
+            # no name of a branch, tag or commit starts or ends with '.' or holds '..'
+            if any(side.startswith(".") or side.endswith(".") or ".." in side for side in (left, right)):
+                raise UsageProblem(
+                    f"'{printable(base)}' is not a range: a range is BASE..HEAD (BASE compared with HEAD, as "
+                    "`diff BASE HEAD`) or BASE...HEAD (what HEAD changed since it left BASE, as a pull request "
+                    "shows it), e.g. main...HEAD"
+                )
             return left or "HEAD", right or "HEAD", symmetric
     return base, head, False
 
@@ -260,14 +267,18 @@ def _pages_built(files: Mapping[str, bytes], name: str) -> frozenset[str]:
         *folders, file = parts
         bad = next((f for f in folders if not ID_RE.fullmatch(f) or f in RESERVED_IDS), None)
         shown = path if name == "working tree" else f"{name}:{path}"
-        if bad is not None:
+        hint = PAGE_NAME_HINT
+        if len(folders) > MAX_CONTENT_DEPTH:
+            shown = "/".join(shown.split("/")[: MAX_CONTENT_DEPTH + 2])  # content/ and the first folder too deep
+            message, hint = f"folders nested more than {MAX_CONTENT_DEPTH} deep under content/", CONTENT_DEPTH_HINT
+        elif bad is not None:
             message = f"folder name '{bad}' cannot be part of a URL"
         elif not ID_RE.fullmatch(file[:-3]) or file[:-3] in RESERVED_IDS:
             message = f"page file name '{file}' cannot become a URL"
         else:
             pages.add(path)
             continue
-        problems.append(Problem(SourceLocation(shown), message, PAGE_NAME_HINT))
+        problems.append(Problem(SourceLocation(shown), message, hint))
     if problems:
         where = "in the working tree" if name == "working tree" else f"at {name}"
         raise RevisionInvalid(

@@ -4,6 +4,9 @@ turned into a sentence (never a traceback, never a number made up for a missing 
 
 from __future__ import annotations
 
+import functools
+import http.client
+import io
 import json
 import math
 import socket
@@ -105,7 +108,8 @@ class Prometheus:
         )
         deadline = time.monotonic() + self.timeout
         try:
-            with urllib.request.build_opener(_SameServer).open(request, timeout=self.timeout) as answer:
+            opener = urllib.request.build_opener(_SameServer, _DeadlineHTTP(deadline), _DeadlineHTTPS(deadline))
+            with opener.open(request, timeout=self.timeout) as answer:
                 body = _read_until(answer, deadline, self.timeout)
         except urllib.error.HTTPError as exc:
             body = exc.read(MAX_ANSWER_BYTES + 1)
@@ -164,6 +168,70 @@ class _SameServer(urllib.request.HTTPRedirectHandler):
                 "the one it is given: give --prometheus that server's address if it is the one to ask"
             )
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class _Reads(io.RawIOBase):
+    """A connection's reads, each waiting no longer than what is left until `deadline`: the
+    socket's own timeout is for each read, and a server sending its status line and headers a byte
+    now and then never tripped it (the body is read by `_read_until`, bounded the same way)."""
+
+    def __init__(self, connection: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._raw = connection.makefile("rb", buffering=0)
+        self._connection = connection
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no answer in time")
+        self._connection.settimeout(left)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An answer whose every byte, headers included, is read by a deadline (`_Reads`)."""
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()  # the socket's own reader, replaced
+        self.fp = io.BufferedReader(_Reads(sock, deadline))
+
+
+def _connection(kind: Any, deadline: float) -> Any:
+    """`kind` (http.client's connection class) as urllib makes it, its answers read by `deadline`."""
+
+    def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        made: http.client.HTTPConnection = kind(host, **kwargs)
+        made.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
+        return made
+
+    return connect
+
+
+class _DeadlineHTTP(urllib.request.HTTPHandler):
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def do_open(self, http_class: Any, req: urllib.request.Request, **http_conn_args: Any) -> Any:
+        return super().do_open(_connection(http_class, self.deadline), req, **http_conn_args)
+
+
+class _DeadlineHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def do_open(self, http_class: Any, req: urllib.request.Request, **http_conn_args: Any) -> Any:
+        return super().do_open(_connection(http_class, self.deadline), req, **http_conn_args)
 
 
 def _port(parts: urllib.parse.SplitResult) -> int | None:

@@ -343,31 +343,53 @@ class SourceList:
     absent: list[str]  # top-level source paths that are not there
 
     def add(self, rel: str, path: str, info: os.stat_result) -> None:
+        """`rel` and, for a folder, everything under it, in the order of their names. Folders are
+        walked with a stack of their listings, not by recursion: a content/ nested a thousand
+        folders deep was a RecursionError, a traceback for a source the build reports."""
+        paths, ids, is_file = self.paths, self.ids, stat.S_ISREG
+        listings: list[tuple[str, Iterator[os.DirEntry[str]]]] = []
+        self._entry(rel, path, info, listings)
+        while listings:
+            folder, entries = listings[-1]
+            try:
+                for entry in entries:
+                    info = entry.stat(follow_symlinks=False)
+                    if is_file(info.st_mode):  # most entries: no call
+                        paths.append(f"{folder}/{entry.name}")
+                        ids.extend(_IDENTITY(info))
+                    elif self._entry(f"{folder}/{entry.name}", entry.path, info, listings):
+                        break  # its entries first, then the rest of this folder's
+                else:
+                    listings.pop()  # (nothing was put on it while this folder was listed)
+            except OSError as exc:
+                self.odd[folder] = digest("unreadable folder", str(exc.errno))
+                listings.pop()
+
+    def _entry(
+        self, rel: str, path: str, info: os.stat_result, listings: list[tuple[str, Iterator[os.DirEntry[str]]]]
+    ) -> bool:
+        """Adds the entry `rel`; whether it is a folder whose listing was put on `listings`."""
         mode = info.st_mode
         if stat.S_ISREG(mode):
             self.paths.append(rel)
             self.ids.extend(_IDENTITY(info))
         elif stat.S_ISDIR(mode):
-            paths, ids, is_file = self.paths, self.ids, stat.S_ISREG
             self.folders.append((rel, info.st_mtime_ns, info.st_ino))
             try:
                 with os.scandir(path) as it:
                     entries = sorted(it, key=_NAME)
-                if not entries:  # no file says it is there, yet its name is checked (load.py)
-                    self.odd[rel] = digest("empty folder")
-                for entry in entries:
-                    info = entry.stat(follow_symlinks=False)
-                    if is_file(info.st_mode):  # most entries: no call
-                        paths.append(f"{rel}/{entry.name}")
-                        ids.extend(_IDENTITY(info))
-                    else:
-                        self.add(f"{rel}/{entry.name}", entry.path, info)
             except OSError as exc:
                 self.odd[rel] = digest("unreadable folder", str(exc.errno))
+                return False
+            if not entries:  # no file says it is there, yet its name is checked (load.py)
+                self.odd[rel] = digest("empty folder")
+            listings.append((rel, iter(entries)))
+            return True
         elif stat.S_ISLNK(mode):
             self.odd[rel] = digest("symlink", os.readlink(path))  # noqa: PTH115 - a str path in a hot loop
         else:
             self.odd[rel] = digest("special", str(mode))
+        return False
 
     def inside(self, top: str) -> tuple[list[str], list[str]] | None:
         """The regular files and the folders under the top-level source folder `top`, relative to

@@ -32,7 +32,9 @@ from servicebook.catalog.crossrefs import CrossRef, catalog_refs
 from servicebook.catalog.read import CatalogRead, read_catalog
 from servicebook.catalog.records import RecordCache
 from servicebook.catalog.validate import (
+    CONTENT_DEPTH_HINT,
     ID_RE,
+    MAX_CONTENT_DEPTH,
     PAGE_NAME_HINT,
     PAGE_REFS,
     RESERVED_IDS,
@@ -551,6 +553,8 @@ def _content_listed(files: Sequence[str], folders: Sequence[str]) -> tuple[dict[
     page, too many files): `_list_content` then says what."""
     if len(files) + len(folders) >= MAX_CONTENT_FILES:
         return None
+    if any(folder.count("/") >= MAX_CONTENT_DEPTH for folder in folders):
+        return None
     hidden = [f"{folder}/" for folder in folders if folder.startswith(".") or "/." in folder]
     for folder in folders:
         name = folder.rpartition("/")[2]
@@ -622,12 +626,9 @@ def _list_content(
                 )
                 continue
             if entry.is_dir():
-                if not ID_RE.fullmatch(entry.name) or entry.name in RESERVED_IDS:
-                    problems.append(
-                        Problem(
-                            SourceLocation(shown), f"folder name '{entry.name}' cannot be part of a URL", PAGE_NAME_HINT
-                        )
-                    )
+                refused = _folder_refused(rel, entry.name, shown)
+                if refused is not None:
+                    problems.append(refused)
                     continue
                 stack.append(rel)
                 continue
@@ -650,6 +651,19 @@ def _list_content(
                     problems.append(_not_a_page(rel_dir, entry.name, entries))
                 assets.append(rel)
     return dict(sorted(pages.items())), sorted(assets), True
+
+
+def _folder_refused(rel: str, name: str, shown: str) -> Problem | None:
+    """Why the folder `rel` of content/ (`name` its own name) holds no pages, or None."""
+    if not ID_RE.fullmatch(name) or name in RESERVED_IDS:
+        return Problem(SourceLocation(shown), f"folder name '{name}' cannot be part of a URL", PAGE_NAME_HINT)
+    if rel.count("/") >= MAX_CONTENT_DEPTH:
+        return Problem(
+            SourceLocation(shown),
+            f"folders nested more than {MAX_CONTENT_DEPTH} deep under content/",
+            CONTENT_DEPTH_HINT,
+        )
+    return None
 
 
 # Endings other tools read as Markdown: a page saved with one of them is not a page here, and

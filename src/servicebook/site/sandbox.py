@@ -9,6 +9,8 @@ from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
 import jinja2.exceptions
+import jinja2.nodes
+import jinja2.parser
 import jinja2.sandbox
 import jinja2.utils
 from jinja2.runtime import Context
@@ -192,6 +194,29 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
         """A filter of ours, bounded as the built-in ones are."""
         self.filters[name] = _bounded_filter(name, apply)
 
+    def compile(
+        self,
+        source: str | jinja2.nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        """Jinja's compile, where a template nested too deeply for its parser (a RecursionError)
+        or for Python (25 loops one in another: "too many statically nested blocks") is a syntax
+        error of the template, located, as any other, rather than a traceback."""
+        try:
+            return super().compile(source, name, filename, raw, defer_init)  # type: ignore[call-overload]
+        except (RecursionError, SyntaxError) as exc:
+            line = _parsed_line(exc) or (_deepest_line(self, source) if isinstance(source, str) else None)
+            raise jinja2.exceptions.TemplateSyntaxError(
+                "tags or expressions nested too deeply one in another (loops, conditions, brackets) for the "
+                "template to be compiled; take the inner ones out into a macro or an include",
+                line or 1,
+                name,
+                filename,
+            ) from None
+
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         _binop_size(operator, left, right)
         return super().call_binop(context, operator, left, right)
@@ -237,3 +262,32 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
                 raise too_large
             kept.append(part)
         return "".join(kept)
+
+
+def _parsed_line(exc: BaseException) -> int | None:
+    """The line Jinja's parser had reached when `exc` was raised in it (it recurses once for each
+    level of nesting), or None when it was not raised while parsing."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        parser = tb.tb_frame.f_locals.get("self")
+        if isinstance(parser, jinja2.parser.Parser):
+            line = parser.stream.current.lineno
+        tb = tb.tb_next
+    return line
+
+
+def _deepest_line(env: jinja2.Environment, source: str) -> int | None:
+    """The line of the most deeply nested node of a template that parses (None if it does not)."""
+    try:
+        tree = env.parse(source)
+    except (RecursionError, jinja2.exceptions.TemplateSyntaxError):
+        return None
+    deepest, line = -1, None
+    stack: list[tuple[jinja2.nodes.Node, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest, line = depth, getattr(node, "lineno", None)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return line

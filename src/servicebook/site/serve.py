@@ -10,6 +10,7 @@ Content-Security-Policy (`script-src 'self'`) holds unchanged; nothing is inject
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
 import re
@@ -336,14 +337,58 @@ class PreviewServer6(PreviewServer):
     address_family = socket.AF_INET6
 
 
+class _RequestReads(io.RawIOBase):
+    """A connection's reads, each waiting no longer than what is left of its handler's deadline for
+    the request being read: the socket's own timeout is for each read, and a client sending a byte
+    of its headers every few seconds never tripped it."""
+
+    def __init__(self, connection: socket.socket, handler: PreviewHandler) -> None:
+        super().__init__()
+        self._raw = connection.makefile("rb", buffering=0)
+        self._connection = connection
+        self._handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self._connection.settimeout(min(left, self._handler.timeout or left))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 class PreviewHandler(SimpleHTTPRequestHandler):
     """Serves the current build, with the reload script added to every page."""
 
     preview: Preview  # set by handler_class
     server: PreviewServer
+    deadline = 0.0  # (monotonic) by when the request being read must have arrived whole
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, directory=str(self.preview.output), **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own reader, replaced by one bounded by the deadline
+        self.rfile = io.BufferedReader(_RequestReads(self.connection, self))
+
+    def handle_one_request(self) -> None:
+        # A request (its line and headers, or the silence before it on a kept-alive connection)
+        # must arrive whole within the read timeout: each connection holds a thread, and clients
+        # trickling their headers held them for ever.
+        self.deadline = time.monotonic() + self.timeout if self.timeout is not None else float("inf")
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers
+        self.connection.settimeout(self.timeout)  # the reply is written with the socket's own timeout
+        return parsed
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal is for build results."""
@@ -436,9 +481,10 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
 
-# Seconds a connection may stay silent (no request, or a request's headers stopped half-way)
-# before the preview closes it: each holds a thread, and a client that opens connections and
-# sends nothing held them for ever. A browser's idle keep-alive connection is simply reopened.
+# Seconds a connection may stay silent (no request, or a request's headers stopped half-way), and
+# the most a request's line and headers may take to arrive whole, before the preview closes it:
+# each holds a thread, and a client that opens connections and sends nothing, or sends its headers
+# a byte at a time, held them for ever. A browser's idle keep-alive connection is simply reopened.
 READ_TIMEOUT = 30.0
 
 

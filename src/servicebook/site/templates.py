@@ -213,7 +213,7 @@ def blocks_left_out(site_layouts: Path) -> list[Problem]:
     for name, filled in sorted(_theme_blocks_filled().items()):
         try:
             tree = parser.parse((site_layouts / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError):
+        except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError, RecursionError):  # nested too deep
             continue
         if next(tree.find_all(jinja2.nodes.Extends), None) is not None:
             continue  # its blocks include its parent's

@@ -501,17 +501,13 @@ def _with_links(differences: list[str], site: Path, checked: Callable[[str], boo
     (`_hashes` skips links, so a page that became one was only 'missing')."""
     links: dict[str, str] = {}
     special: dict[str, str] = {}
-    for top, folders, files in os.walk(site):  # a linked folder is listed in `folders`, not entered
-        for name in [*folders, *files]:
-            path = Path(top) / name
-            relative = path.relative_to(site).as_posix()
-            if not checked(relative):
-                continue
-            mode = path.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                links[relative] = str(path.readlink())
-            elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                special[relative] = _SPECIAL_KINDS.get(stat.S_IFMT(mode), "a special file")
+    for relative, path, mode in _entries(site):  # a linked folder is listed, not entered
+        if not checked(relative):
+            continue
+        if stat.S_ISLNK(mode):
+            links[relative] = str(path.readlink())
+        elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            special[relative] = _SPECIAL_KINDS.get(stat.S_IFMT(mode), "a special file")
     missing = {f"{path}: missing from the published site" for path in [*links, *special]}
     return (
         [d for d in differences if d not in missing]
@@ -540,15 +536,37 @@ def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
     one `build` leaves in an output folder)."""
 
     out: dict[str, str] = {}
-    for path in sorted(tree.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            relative = path.relative_to(tree).as_posix()
-            if relative != (marker or MARKER):
-                try:
-                    out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
-                except OSError as exc:  # a published file this user may not read: a difference, not a crash
-                    out[relative] = f"{UNREADABLE}{exc.strerror or exc}"
+    for relative, path, mode in sorted(_entries(tree)):
+        if stat.S_ISREG(mode) and relative != (marker or MARKER):
+            try:
+                out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:  # a published file this user may not read: a difference, not a crash
+                out[relative] = f"{UNREADABLE}{exc.strerror or exc}"
     return out
+
+
+def _entries(tree: Path) -> Iterator[tuple[str, Path, int]]:
+    """Each entry under `tree`: its path relative to it (with '/'), its path, and its mode, links
+    not followed. Folders are entered from a stack, not by recursion (Path.rglob and os.walk
+    recurse once per level: a published copy with a folder 1,100 deep was a RecursionError);
+    one that cannot be listed is left out, as rglob and os.walk leave it."""
+    folders = [tree]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            yield path.relative_to(tree).as_posix(), path, mode
+            if stat.S_ISDIR(mode):
+                folders.append(path)
 
 
 UNREADABLE = "unreadable: "  # in place of a SHA-256 in `_hashes`, which never holds a colon
