@@ -39,3 +39,72 @@ def test_an_empty_row_between_a_sheets_entries_is_named_at_its_line(run, tmp_pat
     assert f"{file}:6:1: {said}" in result.stderr
     # the file's last lines, after the last entry, hide nothing: not said
     assert f"{file}:8:1: " not in result.stderr and f"{file}:9:1: " not in result.stderr
+
+
+# --- OpenSLO as osko serves it ----------------------------------------------------------------------
+
+# After oskoperator/osko's config/samples (licence not checked: written anew): its own Datasource (osko's
+# spelling; a Mimir tenant's address), served in osko's first releases as the API group openslo.openslo,
+# and an SLO that names it by annotation
+OSKO_OLD = """apiVersion: openslo.openslo/v1
+kind: Datasource
+metadata:
+  name: logging-ds
+spec:
+  description: Mimir Datasource for logging tenant
+  type: cortex
+  connectionDetails:
+    address: https://mimir.example.com/
+    sourceTenants:
+      - logging
+    targetTenant: logging
+---
+apiVersion: openslo.openslo/v1
+kind: SLO
+metadata:
+  name: logging-query-frontend-error-rate
+  annotations:
+    osko.dev/datasourceRef: logging-ds
+spec:
+  budgetingMethod: Occurrences
+  description: 99.00% of Loki read requests return valid response
+  indicator:
+    metadata:
+      name: read-requests-valid-response-rate
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            spec: loki_request_duration_seconds_count{status_code!~"5.*"}
+            type: Prometheus
+        total:
+          metricSource:
+            spec: loki_request_duration_seconds_count
+            type: Prometheus
+  objectives:
+    - target: '0.99'
+  service: logging
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+"""
+
+
+def test_osko_s_older_api_group_is_read_and_its_datasource_named_for_what_it_is(run, tmp_path: Path) -> None:
+    # openslo.openslo/v1 was "skipped Datasource (openslo.openslo/v1)" and its SLO with it, as a document
+    # of no format; its Datasource is no misspelt DataSource but where osko sends the queries
+    file = tmp_path / "osko.yaml"
+    file.write_text(OSKO_OLD)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    (slo,) = offering["slos"]
+    assert (offering["id"], slo["objective"], slo["window"]) == ("logging", 99, "28d")
+    assert slo["measurement"]["total"] == "loki_request_duration_seconds_count"
+    assert (
+        f"{file}:1:1: warning: skipped osko's Datasource 'logging-ds' (openslo.openslo/v1, type cortex): where osko "
+        "sends the queries of the SLOs that name it (osko.dev/datasourceRef), not an OpenSLO v1 DataSource"
+    ) in result.stderr
+    assert "`servicebook measure --prometheus URL`" in result.stderr
+    assert "written as the specification spells them" not in result.stderr

@@ -339,6 +339,9 @@ def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
     return None
 
 
+# osko, the OpenSLO Kubernetes operator, serves OpenSLO v1 as the API group openslo.com (its CRDs'
+# openslo.com/v1), and did as openslo.openslo (kubebuilder's group of its first releases): the same objects
+OSKO_GROUPS = ("openslo.com/v1", "openslo.openslo/v1")
 GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
 
 
@@ -364,10 +367,8 @@ def recognise(root: Fields) -> tuple[str, str]:
     what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
     if api_v == "openslo/v1":
         return "openslo", f"OpenSLO {kind_v}"
-    # osko, the OpenSLO Kubernetes operator, serves OpenSLO v1 as the API group openslo.com (its CRDs'
-    # openslo.com/v1): the same objects, read as such
-    if api_v == "openslo.com/v1":
-        return "openslo", f"OpenSLO {kind_v} (openslo.com/v1, as osko serves it)"
+    if api_v in OSKO_GROUPS:
+        return "openslo", f"OpenSLO {kind_v} ({api_v}, as osko serves it)"
     # v2alpha moved to a domain (OpenSLO's go-sdk: VersionV2alpha = "openslo.com/v2alpha")
     if api_v.startswith(("openslo/", "openslo.com/")):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()

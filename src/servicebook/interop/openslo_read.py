@@ -17,7 +17,17 @@ from decimal import Decimal
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.errors import SourceLocation
-from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, label_id, percent, refuse, rolling_window
+from servicebook.interop.foreign import (
+    OSKO_GROUPS,
+    Fields,
+    ForeignSLO,
+    Located,
+    Reading,
+    label_id,
+    percent,
+    refuse,
+    rolling_window,
+)
 from servicebook.interop.openslo import PREFIX
 from servicebook.source.yaml import Mapping, Scalar, SourceText
 
@@ -115,7 +125,7 @@ def _metadata(root: Fields, reading: Reading) -> tuple[Fields, Located]:
 
 
 def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
-    root.text("apiVersion")
+    api = root.text("apiVersion")
     kind = root.text("kind", required=True)
     assert kind is not None
     if kind.value == "Service":
@@ -138,6 +148,9 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
         return
+    elif kind.value == "Datasource" and api is not None and api.value in OSKO_GROUPS:
+        _osko_datasource(root, source, reading, api.value)
+        return
     else:  # a kind OpenSLO v1 does not define: a misspelt SLO is not an alert to pass over
         near = next((k for k in _KINDS if k.casefold() == kind.value.casefold()), None)
         reading.note(
@@ -148,6 +161,26 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         )
         return
     root.dropped(reading, "not part of an OpenSLO object")
+
+
+def _osko_datasource(root: Fields, source: SourceText, reading: Reading, api: str) -> None:
+    """osko's own Datasource (its spelling; OpenSLO v1's DataSource is another object): the Mimir,
+    Cortex or Prometheus osko sends an SLO's queries to, which `servicebook measure` is told with
+    --prometheus. Named as such, not as a misspelt DataSource."""
+    meta = root.fields("metadata")
+    name = meta.text("name") if meta is not None else None
+    spec = root.fields("spec")
+    kind_of = spec.text("type") if spec is not None else None
+    what = f"'{name.value}' " if name is not None else ""
+    of = f", type {kind_of.value}" if kind_of is not None else ""
+    reading.note(
+        source,
+        root.location,
+        f"skipped osko's Datasource {what}({api}{of}): where osko sends the queries of the SLOs that name it "
+        "(osko.dev/datasourceRef), not an OpenSLO v1 DataSource",
+        "servicebook measures the SLOs' queries against the Prometheus API given to `servicebook measure "
+        "--prometheus URL` (Mimir and Cortex serve one): give it the address this Datasource names",
+    )
 
 
 def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
