@@ -5,6 +5,7 @@ after the file they cite."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
@@ -108,3 +109,66 @@ def test_osko_s_older_api_group_is_read_and_its_datasource_named_for_what_it_is(
     ) in result.stderr
     assert "`servicebook measure --prometheus URL`" in result.stderr
     assert "written as the specification spells them" not in result.stderr
+
+
+# --- check --strict --against: what it cannot compare -----------------------------------------------
+
+
+def _matched_monitoring(tmp_path: Path) -> Path:
+    """A monitoring folder whose Sloth spec measures the minimal site's one SLO as it promises."""
+    spec = (INTEROP / "sloth-getting-started.yml").read_text()
+    spec = spec.replace('service: "myservice"', "service: ci").replace('"requests-availability"', "availability")
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "sloth.yml").write_text(spec.replace("objective: 99.9", "objective: 99.5"))
+    return monitoring
+
+
+def test_someone_elses_slo_that_cannot_be_compared_is_said_but_does_not_fail_a_strict_check(
+    run, tmp_path: Path
+) -> None:
+    # a shared monitoring folder with another team's Datadog SLO and an OpenSLO v1alpha file made
+    # `check --strict --against` fail on a catalog whose every promise is measured as it says, with
+    # nothing the catalog's team could change to pass
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = _matched_monitoring(tmp_path)
+    shutil.copy(INTEROP / "datadog-operator-metric-slo.yaml", monitoring / "datadog.yaml")
+    shutil.copy(INTEROP / "sloth-openslo-getting-started.yml", monitoring / "old.yml")
+    for strict in ((), ("--strict",)):
+        result = run("check", "--source", site, "--against", monitoring, *strict)
+        assert "Traceback" not in result.output
+        assert result.exit_code == 0, result.output
+        assert (
+            f"{monitoring / 'datadog.yaml'}:1:1: warning: DatadogSLO (datadoghq.com/v1alpha1): the Datadog Operator's "
+            "resource, no SLO format servicebook reads (not compared: it names no offering or SLO of the catalog)"
+        ) in result.stderr
+        assert (
+            f"{monitoring / 'old.yml'}:6:1: warning: OpenSLO openslo/v1alpha SLO is not read (not compared: it names "
+            "no offering or SLO of the catalog)"
+        ) in result.stderr
+        assert result.stdout.endswith("no errors, 2 warnings (above).\n")
+    # as the GitHub annotations of a strict check: warnings still, not what failed it
+    result = run("check", "--source", site, "--against", monitoring, "--strict", "--format", "github")
+    assert result.exit_code == 0, result.output
+    assert "::error" not in result.stdout and result.stdout.count("::warning") == 2
+
+
+def test_an_slo_that_cannot_be_compared_and_names_the_catalogs_fails_a_strict_check(run, tmp_path: Path) -> None:
+    # the same Datadog SLO named as the catalog's SLO: perhaps what measures the promise, unchecked
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = _matched_monitoring(tmp_path)
+    datadog = (INTEROP / "datadog-operator-metric-slo.yaml").read_text()
+    (monitoring / "datadog.yaml").write_text(datadog.replace("name: example-slo", "name: ci-availability"))
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    said = (
+        f"{monitoring / 'datadog.yaml'}:1:1: warning: DatadogSLO (datadoghq.com/v1alpha1): the Datadog Operator's "
+        "resource, no SLO format servicebook reads (not compared)\n"
+    )
+    assert said in result.stderr
+    result = run("check", "--source", site, "--against", monitoring, "--strict")
+    assert result.exit_code == 1
+    assert said in result.stderr
+    assert "check failed: 1 warning (--strict)." in result.stderr

@@ -90,7 +90,8 @@ class Reading:
     services: dict[str, dict[str, str]] = field(default_factory=dict)  # OpenSLO Service name → fields
     notes: list[Problem] = field(default_factory=list)  # warnings: dropped, guessed, skipped
     errors: list[Problem] = field(default_factory=list)
-    unread: list[Problem] = field(default_factory=list)  # warnings: versions of known formats not read
+    # warnings, each with its document's tree: versions of known formats not read, other vendors' SLOs
+    unread: list[tuple[Problem, Node]] = field(default_factory=list)
     # read without `expect` (the drift check): each document that could not be read, and its tree;
     # whether it is an error depends on whose SLO it is (drift.py)
     refused: list[tuple[Problem, Node]] = field(default_factory=list)
@@ -448,7 +449,7 @@ def _read_document(
         problem = _problem(source, root.location, f"{what} is not read", hint)
         if expect is None:
             reading.unread.append(
-                Problem(problem.location, problem.message, hint, Severity.WARNING, problem.source_line)
+                (Problem(problem.location, problem.message, hint, Severity.WARNING, problem.source_line), root.node)
             )
         else:
             reading.errors.append(problem)
@@ -458,12 +459,15 @@ def _read_document(
             reading.note(source, root.location, f"skipped {what}", vendor_hint(root))
         else:
             reading.unread.append(
-                Problem(
-                    root.location,
-                    f"{what} (not compared)",
-                    vendor_hint(root),
-                    Severity.WARNING,
-                    source.line(root.location.line),
+                (
+                    Problem(
+                        root.location,
+                        f"{what} (not compared)",
+                        vendor_hint(root),
+                        Severity.WARNING,
+                        source.line(root.location.line),
+                    ),
+                    root.node,
                 )
             )
         return
