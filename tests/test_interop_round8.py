@@ -5,10 +5,15 @@ after the file they cite."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
+
+from tests.conftest import GitSite, require_component
+from tests.promhelp import INSTALL, Counter, installed, prometheus
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
@@ -172,3 +177,119 @@ def test_an_slo_that_cannot_be_compared_and_names_the_catalogs_fails_a_strict_ch
     assert result.exit_code == 1
     assert said in result.stderr
     assert "check failed: 1 warning (--strict)." in result.stderr
+
+
+# --- Pyrra's grouping: one objective a group ----------------------------------------------------------
+
+# After Pyrra's examples/pyrra-connect-latency.yaml (vendored) and its ratio examples: an error ratio
+# grouped by method, as Pyrra writes one SLO a method
+PYRRA_GROUPED = """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: availability
+  namespace: ci
+spec:
+  target: '99'
+  window: 1d
+  indicator:
+    ratio:
+      errors:
+        metric: http_requests_total{job="api",code=~"5.."}
+      total:
+        metric: http_requests_total{job="api"}
+      grouping:
+        - method
+"""
+DAY = 86_400
+T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
+# GET: 100 requests a minute and never an error (no series of errors at all); POST: 10, one an error
+GROUPED_SERIES = (
+    Counter("http_requests_total", {"job": "api", "method": "GET", "code": "200"}, T0, T0 + 2 * DAY, lambda t: 100),
+    Counter("http_requests_total", {"job": "api", "method": "POST", "code": "200"}, T0, T0 + 2 * DAY, lambda t: 9),
+    Counter("http_requests_total", {"job": "api", "method": "POST", "code": "500"}, T0, T0 + 2 * DAY, lambda t: 1),
+)
+
+
+def test_a_pyrra_grouping_is_imported_as_its_promise_for_each_group(run, tmp_path: Path) -> None:
+    # 'grouping' was dropped, and the catalog measured the sum over every group: a weaker promise than
+    # Pyrra's, met while one group fails; Pyrra's own example, a native histogram by service and method
+    result = _import(run, "pyrra", INTEROP / "pyrra-connect-latency.yaml")
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {
+        "error_ratio": "max(1 - histogram_fraction(0, 0.2, sum by (service, method) "
+        '(rate(connect_server_requests_duration_seconds{job="pyrra",code="ok"}[{{.window}}]))))'
+    }
+    at = f"{INTEROP / 'pyrra-connect-latency.yaml'}:18:7"
+    assert f"{at}: warning: measured the worst of each service, method: Pyrra's objective holds for each group" in (
+        result.stderr
+    )
+    assert "dropped 'grouping'" not in result.stderr
+    # the latency of a classic histogram, and a gauge, grouped alike
+    latency = tmp_path / "latency.yaml"
+    latency.write_text(
+        PYRRA_GROUPED.replace(
+            'errors:\n        metric: http_requests_total{job="api",code=~"5.."}',
+            'success:\n        metric: request_seconds_bucket{le="0.3"}',
+        )
+        .replace(
+            'total:\n        metric: http_requests_total{job="api"}', "total:\n        metric: request_seconds_count"
+        )
+        .replace("ratio:", "latency:")
+    )
+    gauge = tmp_path / "gauge.yaml"
+    gauge.write_text(
+        PYRRA_GROUPED.replace(
+            PYRRA_GROUPED[PYRRA_GROUPED.index("    ratio:") :],
+            '    bool_gauge:\n      metric: up{job="api"}\n      grouping: [instance]\n',
+        )
+    )
+    result = _import(run, "pyrra", latency, gauge)
+    assert result.exit_code == 0, result.output
+    first, second = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert first["measurement"]["error_ratio"] == (
+        'max(1 - sum by (method) (increase(request_seconds_bucket{le="0.3"}[{{.window}}])) '
+        "/ sum by (method) (increase(request_seconds_count[{{.window}}])))"
+    )
+    assert second["measurement"]["error_ratio"] == (
+        'max(1 - sum by (instance) (sum_over_time(up{job="api"}[{{.window}}])) '
+        '/ sum by (instance) (count_over_time(up{job="api"}[{{.window}}])))'
+    )
+
+
+def test_a_grouping_that_is_not_label_names_is_refused_at_its_place(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(PYRRA_GROUPED.replace("        - method\n", "        - http.method\n"))
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 1
+    assert f"{file}:16:11: error: 'grouping' is a list of label names" in result.stderr
+
+
+@pytest.mark.git
+def test_a_grouped_pyrra_slo_is_measured_as_its_worst_group(run, tmp_path: Path) -> None:
+    # the sum over both methods is 1 error in 110 requests (99.1 %, within 99 %); POST alone is 90 %:
+    # Pyrra's promise for POST is broken, and so is the catalog's now
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    file = tmp_path / "slo.yaml"
+    file.write_text(PYRRA_GROUPED)
+    result = _import(run, "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    root = tmp_path / "repo"
+    shutil.copytree(SITES / "minimal", root)
+    text = (root / "catalog.yaml").read_text()
+    old = text[text.index("    slos:\n") : text.index("    tools: [shared")]
+    measured = (
+        "    slos:\n      - id: availability\n        name: API availability\n        sli: Requests without a "
+        "server error.\n        objective: 99\n        window: 1d\n        measurement:\n          error_ratio: "
+        f"{json.dumps(slo['measurement']['error_ratio'])}\n"
+    )
+    (root / "catalog.yaml").write_text(text.replace(old, measured, 1))
+    GitSite(root).commit("Catalog with a grouped measurement")
+    (tmp_path / "prometheus").mkdir()
+    with prometheus(tmp_path / "prometheus", GROUPED_SERIES) as url:
+        result = run("measure", "--source", root, "--prometheus", url, "--at", "2026-01-02T12:00:00Z")
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads((root / "measurements" / "2026-01-02T12-00-00Z.json").read_text())["slos"]
+    assert entry["attainment"] == pytest.approx(0.9, rel=1e-9)  # POST's, not the sum's 109/110
+    assert entry["budget_remaining"] < 0
