@@ -7,7 +7,6 @@ promised on a day (`promised`), its members at the commits the lock named then."
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import merge
 from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
-from servicebook.git.in_effect import CatalogAt, Stamp, end_of_day, release_standing
+from servicebook.git.in_effect import CatalogAt, Moment, Stamp, release_standing
 from servicebook.git.members import (
     MemberCommit,
     commits_between,
@@ -155,8 +154,8 @@ def _scoped(ident: str, change: Change) -> Change:
     return Change(change.kind, subject, change.effect, f"{ident}: {change.text}", change.before, change.after)
 
 
-def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
-    """The catalog in effect at the end of `day` with the members the lock named then, each at its
+def organisation_at(root: Path, found: CatalogAt, at: Moment) -> CatalogAt:
+    """The catalog in effect at `at` (the end of a day, or a time) with the members the lock named then, each at its
     locked commit (`promised` on an organisation site); `found` itself for a site without members.
     `found` is read with servicebook.lock watched (`catalog_at(..., also=(LOCK_FILE,))`): when the
     lock moved after the catalog last changed, the commit named is that move, the one whose
@@ -165,7 +164,7 @@ def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
         return found
     if found.later is not None:
         later = found.later
-        cutoff = end_of_day(day)
+        cutoff = at.cutoff
         found = dataclasses.replace(
             found,
             commit=later.commit,
