@@ -293,3 +293,34 @@ def test_a_grouped_pyrra_slo_is_measured_as_its_worst_group(run, tmp_path: Path)
     (entry,) = json.loads((root / "measurements" / "2026-01-02T12-00-00Z.json").read_text())["slos"]
     assert entry["attainment"] == pytest.approx(0.9, rel=1e-9)  # POST's, not the sum's 109/110
     assert entry["budget_remaining"] < 0
+
+
+# --- the site's "not measured" ----------------------------------------------------------------------
+
+REPO = Path(__file__).parent.parent
+
+
+def test_the_site_says_why_an_slo_has_no_figures(run, tmp_path: Path) -> None:
+    # every SLO without figures read "not measured": no query declared, declared but never measured, or a
+    # run that could not measure it were one word for the reader; the last gives its reason already
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("content", "measurements"):
+        shutil.copytree(REPO / name, site / name)
+    catalog = (REPO / "catalog.yaml").read_text()
+    assert catalog.count("      - id: latency\n") == 1
+    (site / "catalog.yaml").write_text(catalog.replace("      - id: latency\n", "      - id: read-latency\n"))
+    result = run("build", "--source", site, "--output", tmp_path / "public")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "public" / "slos" / "index.html").read_text()
+
+    def cell(row: str) -> str:
+        found = page[page.index(f'<tr id="{row}">') :]
+        found = found[: found.index("</tr>")]
+        return found[found.index('class="measured"') :]
+
+    assert "not measured yet: declared, but no measurement run has included it" in cell(
+        "slo-secrets-management-read-latency"
+    )
+    assert "not measured: the catalog declares no query for it" in cell("slo-artifact-registry-manifest-latency")
+    assert '<strong class="num">' in cell("slo-ci-pipelines-availability")  # measured: its figures
