@@ -324,3 +324,59 @@ def test_the_site_says_why_an_slo_has_no_figures(run, tmp_path: Path) -> None:
     )
     assert "not measured: the catalog declares no query for it" in cell("slo-artifact-registry-manifest-latency")
     assert '<strong class="num">' in cell("slo-ci-pipelines-availability")  # measured: its figures
+
+
+# --- OpenSLO: a latency quantile under a bound --------------------------------------------------------
+
+# "p99 under 300 ms", the commonest SLO there is, as OpenSLO writes it of a Prometheus histogram (after
+# OpenSLO's README's thresholdMetric and the Prometheus documentation's histogram_quantile example)
+OPENSLO_P99 = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: latency
+spec:
+  service: api
+  budgetingMethod: Occurrences
+  indicator:
+    metadata:
+      name: api-p99
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{job="api"}[5m])) by (le))
+  objectives:
+    - op: lt
+      value: 0.3
+      target: 0.999
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+"""
+
+
+def test_a_latency_quantile_under_a_bound_says_what_to_write_and_what_it_then_promises(run, tmp_path: Path) -> None:
+    # the measurement was dropped with "a threshold (lt 0.3) has no catalog shape" and a list of shapes:
+    # the share of requests within a bucket bound is what measures it, a promise over the window's
+    # requests, sound only when the bound is one of the histogram's buckets, which the file cannot say
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_P99)
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert "measurement" not in slo
+    assert "dropped the measurement: a threshold (lt 0.3) has no catalog shape" in result.stderr
+    assert (
+        "hint: the share of requests within the bound measures it: good: "
+        'http_request_duration_seconds_bucket{job="api",le="0.3"}, total: http_request_duration_seconds_count'
+        '{job="api"}, objective: 99 (99 % of the window\'s requests within 0.3, not the quantile at each data point), '
+        "if 0.3 is one of the histogram's le bounds (any other matches no series)\n"
+    ) in result.stderr
+    # a quantile for each group (by le and another label), or kept above a bound: no one share to write
+    for old, new in (("by (le)", "by (le, method)"), ("op: lt", "op: gt")):
+        file.write_text(OPENSLO_P99.replace(old, new))
+        result = _import(run, "openslo", file)
+        assert result.exit_code == 0, result.output
+        assert "the share of requests within the bound" not in result.stderr
+        assert "the catalog measures events (errors or good, over total)" in result.stderr

@@ -731,6 +731,39 @@ def _measurement(
         indicator.source,
         indicator.location,
         f"dropped the measurement: a threshold ({op} {value}) has no catalog shape",
-        "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
+        _quantile_hint(queries["threshold"], op, value)
+        or "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
     )
     return None
+
+
+# `histogram_quantile(0.99, sum(rate(x_bucket{…}[5m])) by (le))`: a latency SLO's "p99 under a bound"
+_QUANTILE = re.compile(r"\s*histogram_quantile\s*\(\s*(?P<q>0?\.[0-9]+|1(?:\.0*)?)\s*,(?P<inner>.*)\)\s*", re.S)
+_BUCKET = re.compile(r"(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)_bucket\s*(?:\{(?P<labels>[^{}]*)\})?")
+_BY_LE_ONLY = re.compile(r"\bby\s*\(\s*le\s*\)")
+
+
+def _quantile_hint(query: str, op: str | None, value: str | None) -> str | None:
+    """What to write for a quantile of a classic histogram kept under a bound (the commonest latency
+    SLO, "p99 < 300 ms"), which no catalog shape is: the share of requests within the bound, a
+    promise over the window's requests rather than OpenSLO's quantile at each data point, and sound
+    only when the bound is one of the histogram's buckets; None for any other threshold."""
+    found = _QUANTILE.fullmatch(query)
+    if found is None or op not in ("lt", "lte") or value is None:
+        return None
+    try:
+        bound = Decimal(value)
+    except ArithmeticError:
+        return None
+    buckets = {(m["name"], (m["labels"] or "").strip().rstrip(",")) for m in _BUCKET.finditer(found["inner"])}
+    if len(buckets) != 1 or not bound.is_finite() or bound <= 0 or not _BY_LE_ONLY.search(found["inner"]):
+        return None  # several histograms, or per group (by le and more): no one share to write
+    ((name, labels),) = buckets
+    le = format(bound.normalize(), "f")
+    within = ",".join(part for part in (labels, f'le="{le}"') if part)
+    percent = format((Decimal(found["q"]) * 100).normalize(), "f")
+    return (
+        f"the share of requests within the bound measures it: good: {name}_bucket{{{within}}}, total: "
+        f"{name}_count{{{labels}}}, objective: {percent} ({percent} % of the window's requests within {le}, not the "
+        f"quantile at each data point), if {le} is one of the histogram's le bounds (any other matches no series)"
+    )
