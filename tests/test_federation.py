@@ -897,6 +897,28 @@ def test_a_lock_move_names_the_member_commits_it_brings_with_their_authors(
     ) in promised.output
 
 
+def test_a_member_offerings_history_names_who_wrote_a_change_and_who_moved_the_lock(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path
+) -> None:
+    """The offering's History said 'By' the organisation's commit author, who only moved the lock,
+    as if they had lowered the database team's SLO (interop8)."""
+    repo = GitSite(org)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    repo.commit("Lock the members")
+    db.work.git("config", "user.name", "Bea DB")
+    db.publish("Lower the availability objective", objective="99.9")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    moved = repo.commit("Move db-team")
+    mover = repo.git("log", "-1", "--format=%an", moved).strip()
+    assert mover != "Bea DB"
+    public = tmp_path / "public"
+    assert run("build", "--source", org, "--no-versions", "--output", public).exit_code == 0
+    history = (public / "offerings/db-team/postgres/index.html").read_text().split('id="history"')[1]
+    at = history.index(moved[:12])
+    row = history[history.rindex("<tr>", 0, at) : history.index("</tr>", at)]
+    assert f'<td>Bea DB <span class="muted small">(lock moved by {mover})</span></td>' in row
+
+
 def test_a_lock_set_by_hand_to_an_invalid_member_commit_points_to_its_errors_where_they_are(
     run: Callable[..., Result], org: Path, db: Member
 ) -> None:

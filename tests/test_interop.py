@@ -111,15 +111,19 @@ def test_pyrra_resources_give_each_indicator_shape(run) -> None:
 
 def test_a_pyrra_selector_shifted_by_offset_is_imported_as_promql_the_catalog_measures(run) -> None:
     # Pyrra's own slo-prometheus-query-errors-with-offset.yaml: `metric{…} offset 1m` is neither a
-    # selector nor PromQL over {{.window}}, so its fragment failed `check`
+    # selector nor PromQL over {{.window}}, so its fragment failed `check`; grouped by handler, the
+    # worst handler's error ratio (interop8)
     result = run("import", "pyrra", FIXTURES / "pyrra-prometheus-query-errors-with-offset.yaml")
     measurement = fragment(result)["offerings"][0]["slos"][0]["measurement"]
-    assert measurement == {
-        "errors": 'sum(increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*",'
-        'code=~"5.."}[{{.window}}] offset 1m))',
-        "total": 'sum(increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*"}'
-        "[{{.window}}] offset 1m))",
-    }
+    bad = (
+        'sum by (handler) (increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*",'
+        'code=~"5.."}[{{.window}}] offset 1m))'
+    )
+    every = (
+        'sum by (handler) (increase(prometheus_http_requests_total{job="prometheus-k8s",handler=~"/api/v1/query.*"}'
+        "[{{.window}}] offset 1m))"
+    )
+    assert measurement == {"error_ratio": f"max(({bad} or 0 * {every}) / {every})"}
     assert {query_form(q) for q in measurement.values()} == {QueryForm.TEMPLATE}
     assert "query-errors-with-offset.yaml:14:17: warning: guessed the queries as PromQL over {{.window}}" in (
         result.stderr

@@ -385,11 +385,25 @@ def test_an_openslo_window_without_is_rolling_is_refused_with_what_to_write(run,
 # --- Pyrra ------------------------------------------------------------------------------------------
 
 
-def test_a_pyrra_native_histogram_latency_gives_the_error_ratio_pyrra_records(run) -> None:
+def test_a_pyrra_native_histogram_latency_gives_the_error_ratio_pyrra_records(run, tmp_path: Path) -> None:
     # Pyrra's examples/dynamic-burn-rate-latency-native.yaml: latencyNative was dropped, the SLO left
-    # without a measurement; Pyrra records it as 1 - histogram_fraction(0, LATENCY, rate(TOTAL[window]))
+    # without a measurement; Pyrra records it as 1 - histogram_fraction(0, LATENCY, rate(TOTAL[window])),
+    # here for each service and method (its grouping), of which the catalog measures the worst
     file = INTEROP / "pyrra-dynamic-burn-rate-latency-native.yaml"
     result = _import(run, "pyrra", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    ratio = (
+        "max(1 - histogram_fraction(0, 0.2, sum by (service, method) "
+        '(rate(connect_server_requests_duration_seconds{job="pyrra",code="ok"}[{{.window}}]))))'
+    )
+    assert slo["measurement"] == {"error_ratio": ratio}
+    assert query_form(ratio) is QueryForm.TEMPLATE
+    assert f"{file}:25:7: warning: measured the worst of each service, method" in result.stderr
+    # without its grouping, one ratio over every request
+    ungrouped = tmp_path / "slo.yaml"
+    ungrouped.write_text(file.read_text().replace("      grouping:\n        - service\n        - method\n", ""))
+    result = _import(run, "pyrra", ungrouped)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     ratio = (
@@ -397,11 +411,9 @@ def test_a_pyrra_native_histogram_latency_gives_the_error_ratio_pyrra_records(ru
         "[{{.window}}])))"
     )
     assert slo["measurement"] == {"error_ratio": ratio}
-    assert query_form(ratio) is QueryForm.TEMPLATE
-    assert f"{file}:22:7: warning: guessed the error ratio of the native histogram as Pyrra records it" in (
+    assert f"{ungrouped}:22:7: warning: guessed the error ratio of the native histogram as Pyrra records it" in (
         result.stderr
     )
-    assert f"{file}:25:7: warning: dropped 'grouping'" in result.stderr
 
 
 def test_a_pyrra_native_histogram_latency_is_read_in_seconds_and_refused_when_not_a_duration(
@@ -411,7 +423,7 @@ def test_a_pyrra_native_histogram_latency_is_read_in_seconds_and_refused_when_no
     file = tmp_path / "slo.yaml"
     file.write_text(text.replace("latency: 200ms", "latency: 1m30s"))
     (slo,) = yaml.safe_load(_import(run, "pyrra", file).stdout)["offerings"][0]["slos"]
-    assert slo["measurement"]["error_ratio"].startswith("1 - histogram_fraction(0, 90, sum(rate(")
+    assert slo["measurement"]["error_ratio"].startswith("max(1 - histogram_fraction(0, 90, sum by (service, method) (")
     file.write_text(text.replace("latency: 200ms", "latency: fast"))
     result = _import(run, "pyrra", file)
     assert result.exit_code == 1
@@ -520,11 +532,13 @@ def test_pyrras_dynamic_and_static_burn_rate_latency_objectives_are_two_slos(run
         ("http-latency-dynamic", 99.5, "28d"),
         ("http-latency-static", 99.5, "28d"),
     ]
-    assert (
-        offering["slos"][0]["measurement"]["good"] == 'http_request_duration_seconds_bucket{job="api-server",le="0.1"}'
+    assert offering["slos"][0]["measurement"]["error_ratio"] == (
+        'max(1 - sum by (handler, method) (increase(http_request_duration_seconds_bucket{job="api-server",le="0.1"}'
+        '[{{.window}}])) / sum by (handler, method) (increase(http_request_duration_seconds_count{job="api-server"}'
+        "[{{.window}}])))"
     )
     for line in (25, 55):
-        assert f"{file}:{line}:7: warning: dropped 'grouping' (the catalog's SLO is one objective)" in result.stderr
+        assert f"{file}:{line}:7: warning: measured the worst of each handler, method" in result.stderr
     # and the drift check compares it with the catalog's promise
     site, monitoring = tmp_path / "site", tmp_path / "monitoring"
     shutil.copytree(SITES / "minimal", site)

@@ -325,11 +325,11 @@ def test_the_drift_check_warns_that_another_vendors_slos_are_not_compared(run, t
     assert result.exit_code == 0, result.output  # warnings: someone else's SLOs, which cannot be compared
     assert (
         f"{monitoring / 'nobl9.yaml'}:5:3: warning: SLO (n9/v1alpha): Nobl9's own format (what sloctl applies and "
-        "prints), not OpenSLO (not compared)"
+        "prints), not OpenSLO (not compared: it names no offering or SLO of the catalog)"
     ) in result.stderr
     assert "Project (n9/v1alpha)" not in result.stderr
     for name, what, hint in VENDOR_FILES:
-        assert f"{monitoring / name}:1:1: warning: {what} (not compared)" in result.stderr
+        assert f"{monitoring / name}:1:1: warning: {what} (not compared: it names no offering" in result.stderr
         assert hint in result.stderr
 
 

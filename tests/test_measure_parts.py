@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import QueryForm, metric_name, query_form, with_window
+from servicebook.git.in_effect import Moment
 from servicebook.measure.budget import (
     NotMeasurable,
     attainment_text,
@@ -219,7 +220,7 @@ def test_promised_says_of_a_day_what_the_window_that_holds_it_measured() -> None
         return model.Snapshot(f"measurements/{file_name(end)}", end, "x", None, False, (r,))
 
     snapshots = [snapshot(dt.datetime(2026, 3, 5, tzinfo=UTC)), snapshot(dt.datetime(2026, 3, 20, tzinfo=UTC), "down")]
-    line, data = measured_on(snapshots, dt.date(2026, 3, 4))("ci", "a") or ("", {})
+    line, data = measured_on(snapshots, Moment(dt.date(2026, 3, 4)))("ci", "a") or ("", {})
     assert line.startswith("measured 2026-02-26 00:00 to 2026-03-05 00:00 UTC: ")
     assert line.endswith(
         "(objective then 99 %), 50 % of the error budget left (measurements/2026-03-05T00-00-00Z.json)"
@@ -233,11 +234,11 @@ def test_promised_says_of_a_day_what_the_window_that_holds_it_measured() -> None
         "budget_remaining": 0.5,
         "reason": None,
     }
-    line, data = measured_on(snapshots, dt.date(2026, 3, 19))("ci", "a") or ("", {})
+    line, data = measured_on(snapshots, Moment(dt.date(2026, 3, 19)))("ci", "a") or ("", {})
     assert line.endswith(": could not be measured: down (measurements/2026-03-20T00-00-00Z.json)")
     assert data["reason"] == "down" and data["attainment"] is None
-    assert measured_on(snapshots, dt.date(2026, 3, 4))("ci", "b") is None  # another SLO
-    assert measured_on(snapshots, dt.date.max)("ci", "a") is None  # the last day there is: no overflow
+    assert measured_on(snapshots, Moment(dt.date(2026, 3, 4)))("ci", "b") is None  # another SLO
+    assert measured_on(snapshots, Moment(dt.date.max))("ci", "a") is None  # the last day there is: no overflow
 
 
 _JSON = st.recursive(

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicebook.git.in_effect import end_of_day
+from servicebook.git.promised import AT_FORMS
 
 from .conftest import SITES, GitSite
 
@@ -190,6 +191,34 @@ def test_a_catalog_that_did_not_validate_is_passed_over_and_named(history, run) 
     assert doc["passed_over"] == [{"commit": commits["broken"], "date": "2026-05-01T09:00:00+00:00", "errors": 1}]
 
 
+def test_a_time_of_day_is_answered_with_the_catalog_in_force_at_that_time(history, run) -> None:
+    # an auditor asks what was promised at "2026-04-01 09:30 UTC": --at refused a time (only measure
+    # took one), and the day's answer is the SLO Grace lowered at 10:00, not the 99.5 % in force at 09:30
+    site, commits = history
+    before = run("promised", "--source", site.root, "--at", "2026-04-01T09:30Z")
+    assert before.exit_code == 0, before.output
+    assert before.stdout.startswith(
+        "Promised at 2026-04-01 09:30 UTC: catalog version 0.1\n"
+        f"from commit {commits['first'][:12]} of 2026-03-01 11:00 UTC by Ada Lovelace: Publish the catalog\n"
+    )
+    assert "SLO Pipeline availability (availability): 99.5 % over rolling 30 days" in before.stdout
+    # the same time written with its offset, as measure --at takes it
+    assert run("promised", "--source", site.root, "--at", "2026-04-01 11:30+02:00").stdout == before.stdout
+    # a commit is in force from its second on
+    for when, commit in (("2026-04-01T09:59:59Z", "first"), ("2026-04-01T10:00:00Z", "lowered")):
+        result = run("promised", "--source", site.root, "--at", when, "--format", "json")
+        assert result.exit_code == 0, result.output
+        doc = json.loads(result.stdout)
+        assert (doc["at"], doc["commit"]["id"]) == (when, commits[commit])
+    late = run("promised", "--source", site.root, "--at", "2026-04-01T10:00:00Z")
+    assert late.stdout.startswith("Promised at 2026-04-01 10:00 UTC: catalog version 0.1\n")
+    assert "99 % over rolling 30 days" in late.stdout
+    # before the first commit that changed the catalog: said with the time
+    result = run("promised", "--source", site.root, "--at", "2026-03-01T10:59:59Z")
+    assert result.exit_code == 2
+    assert "no commit changed catalog.yaml at or before 2026-03-01 10:59:59 UTC" in result.output
+
+
 def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
     site, commits = history
     cases = {
@@ -201,8 +230,13 @@ def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
             f"error: there was no catalog.yaml on 2026-06-01: commit {commits['removed'][:12]} of 2026-06-01 09:00 UTC "
             "(Retire the catalog) removed it\n"
         ),
-        ("--at", "31.03.2026"): "error: --at '31.03.2026': not a date; write the day as YYYY-MM-DD, e.g. 2026-03-31\n",
-        ("--at", "20260331"): "error: --at '20260331': not a date; write the day as YYYY-MM-DD, e.g. 2026-03-31\n",
+        ("--at", "31.03.2026"): f"error: --at '31.03.2026': not a day or a time; write {AT_FORMS}\n",
+        ("--at", "20260331"): f"error: --at '20260331': not a day or a time; write {AT_FORMS}\n",
+        ("--at", "2026-03-31 14:00 UTC"): (  # as an auditor writes it (interop8)
+            f"error: --at '2026-03-31 14:00 UTC': not a day or a time; write {AT_FORMS}; for this one, write "
+            "2026-03-31T14:00Z\n"
+        ),
+        ("--at", "2026-03-31T25:00Z"): "error: --at '2026-03-31T25:00Z': not a real date or time\n",
         ("--at", "2026-02-30"): "error: --at '2026-02-30': not a real date\n",
         ("--at", "2026-03-31", "--offering", "cii"): (
             f"error: --offering 'cii': no such offering in the catalog on 2026-03-31 (commit {commits['first'][:12]} "

@@ -18,7 +18,7 @@ from servicebook.commands.options import (
     paths_for_people,
     show_warnings,
 )
-from servicebook.errors import BuildFailed, Problem, Severity, UsageProblem
+from servicebook.errors import BuildFailed, Severity, UsageProblem
 from servicebook.git.repo import open_repo, shallow_warning
 from servicebook.interop import drift, sloth
 from servicebook.report import check_github, check_json
@@ -73,7 +73,8 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
             loaded, report = run_check(options, repo)
             warnings = report.warnings
             if against is not None:
-                warnings = (*warnings, *_compared(loaded, source, against, sloth_period, strict))
+                compared = _compared(loaded, source, against, sloth_period, strict)
+                warnings = (*warnings, *compared.problems, *compared.notices)
         show_warnings(warnings, show)
         assert loaded.site is not None  # run_check raises otherwise
         click.echo(ready_line(loaded.site, len(warnings) + len(notices)))
@@ -83,7 +84,9 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
         loaded, report = run_check(options, repo)
         problems = list(report.warnings)
         if against is not None:
-            problems += _compared(loaded, source, against, sloth_period, strict)
+            compared = _compared(loaded, source, against, sloth_period, strict)
+            problems += compared.problems
+            notices += compared.notices
     except BuildFailed as exc:
         failed, problems = exc, list(exc.problems)
     if strict:  # --strict makes warnings errors: annotate them as what failed the check
@@ -117,14 +120,16 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def _compared(loaded: Loaded, source: Path, against: Path, sloth_period: str, strict: bool) -> tuple[Problem, ...]:
-    """The drift check's warnings (after the catalog's own check passed); raises BuildFailed when
-    it finds errors, or warnings under --strict, with the catalog's warnings beside them."""
+def _compared(loaded: Loaded, source: Path, against: Path, sloth_period: str, strict: bool) -> drift.Compared:
+    """The drift check's warnings and notices (after the catalog's own check passed); raises
+    BuildFailed when it finds errors, or warnings under --strict (not notices: someone else's files,
+    which it could not compare), with the catalog's warnings beside them, and the notices but
+    under --strict, whose failure counts every warning it shows as what failed."""
     assert loaded.site is not None
     found = drift.compare_folder(loaded.site.catalog, source, against, sloth_period=sloth_period, shown=_shown)
-    if any(p.severity is Severity.ERROR or strict for p in found):
-        raise BuildFailed([*loaded.problems, *found], action="check")
-    return tuple(found)
+    if any(p.severity is Severity.ERROR or strict for p in found.problems):
+        raise BuildFailed([*loaded.problems, *found.problems, *([] if strict else found.notices)], action="check")
+    return found
 
 
 def _shown(path: Path) -> str:

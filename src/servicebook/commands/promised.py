@@ -13,7 +13,7 @@ from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
-from servicebook.git.promised import not_yet_note, offerings_shown, parse_day, to_json, to_text
+from servicebook.git.promised import not_yet_note, offerings_shown, parse_at, to_json, to_text
 from servicebook.git.repo import source_date_epoch
 from servicebook.measure.promised import measured_on
 from servicebook.measure.snapshot import read_all
@@ -21,7 +21,13 @@ from servicebook.measure.snapshot import read_all
 
 @click.command()
 @SOURCE
-@click.option("--at", "at", default=None, metavar="YYYY-MM-DD", help="The day (up to its end, UTC).  [required]")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="WHEN",
+    help="The day (YYYY-MM-DD, up to its end, UTC) or a time with its offset (2026-03-31T14:00Z).  [required]",
+)
 @click.option("--offering", default=None, metavar="ID", help="Only this offering.")
 @click.option(
     "--format",
@@ -40,17 +46,17 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
         raise UsageProblem(f"unexpected argument '{' '.join(given)}': name the day with --at, as in `{told}`")
     if at is None:
         raise UsageProblem("name the day with --at, as in `servicebook promised --at 2026-11-01`")
-    day = parse_day(at)
-    today = (source_date_epoch(os.environ) or dt.datetime.now(dt.UTC)).date()  # for a note only
+    when = parse_at(at)
+    now = source_date_epoch(os.environ) or dt.datetime.now(dt.UTC)  # for a note only
     # with its members on an organisation site, at the commit whose catalog and lock were in effect
-    found = organisation_at(source, catalog_at(source, day, also=(LOCK_FILE,)), day)
-    offerings = offerings_shown(found, day, offering)
+    found = organisation_at(source, catalog_at(source, when, also=(LOCK_FILE,)), when)
+    offerings = offerings_shown(found, when, offering)
     snapshots, problems = read_all(source)  # as the working tree has them
     for problem in problems:  # a snapshot that cannot be read is named, and left out
         click.echo(problem.format(), err=True)
-    measured = measured_on(snapshots, day)
-    click.echo((to_json if fmt == "json" else to_text)(found, day, offerings, measured), nl=False)
-    note = not_yet_note(day, today)
+    measured = measured_on(snapshots, when)
+    click.echo((to_json if fmt == "json" else to_text)(found, when, offerings, measured), nl=False)
+    note = not_yet_note(when, now)
     if note is not None:  # on stderr: the answer on stdout (a JSON document too) stays as it is
         click.echo(note, err=True)
 

@@ -7,7 +7,6 @@ promised on a day (`promised`), its members at the commits the lock named then."
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from servicebook.federation.lock import LOCK_FILE, Entry, lock_from_bytes
 from servicebook.federation.members import CATALOG_FILE, store_of
 from servicebook.federation.merge import merge
 from servicebook.git.diff import Change, PageInfo, diff_catalogs, diff_pages, page_info
-from servicebook.git.in_effect import CatalogAt, Stamp, end_of_day, release_standing
+from servicebook.git.in_effect import CatalogAt, Moment, Stamp, release_standing
 from servicebook.git.members import (
     MemberCommit,
     commits_between,
@@ -93,29 +92,32 @@ SHOWN_MEMBER_COMMITS = 3  # of a lock move, named with their authors; the rest c
 
 def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
     (old, old_pages), (new, new_pages) = _member_at(root, ident, a), _member_at(root, ident, b)
-    moved = f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}" + _brought(root, ident, a, b)
-    head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit)]
+    brought, by = _brought(root, ident, a, b)
+    moved = f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}" + brought
+    head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit, by)]
     # its policy pages' text too: a move that only edits a page is a change readers see
-    pages = [_scoped(ident, c) for c in diff_pages(old_pages, new_pages, {})]
+    pages = [_scoped(ident, c, by) for c in diff_pages(old_pages, new_pages, {})]
     if old is None or new is None:
         invalid = Change("member.invalid", f"member:{ident}", "neutral", f"{moved}: a catalog does not validate")
         return [*head, invalid, *pages]
-    return head + [_scoped(ident, c) for c in diff_catalogs(old, new)] + pages
+    return head + [_scoped(ident, c, by) for c in diff_catalogs(old, new)] + pages
 
 
-def _brought(root: Path, ident: str, a: Entry, b: Entry) -> str:
+def _brought(root: Path, ident: str, a: Entry, b: Entry) -> tuple[str, str]:
     """The member's own commits a move brings in, named by their authors: the lock's commit is the
     organisation's (who moved the lock), and an auditor asking who lowered a member's SLO, and
-    why, would otherwise have to find the member's repository."""
+    why, would otherwise have to find the member's repository. Also those authors, each once, in
+    the order of their commits (newest first), as the history's "By" names them."""
     inside = "" if b.path in ("", ".") else f"{b.path.rstrip('/')}/"
     found = commits_between(store_of(root, ident), a.commit, b.commit, [inside + CATALOG_FILE, inside + CONTENT_DIR])
     if not found:
-        return ""
+        return "", ""
+    by = ", ".join(dict.fromkeys(c.author for c in found))
     named = [_named(c) for c in found[:SHOWN_MEMBER_COMMITS]]
     more = len(found) - len(named)
     if more:
         named.append(f"and {more} more")
-    return f"; its commit {named[0]}" if len(found) == 1 else f"; its {len(found)} commits: " + "; ".join(named)
+    return (f"; its commit {named[0]}" if len(found) == 1 else f"; its {len(found)} commits: " + "; ".join(named)), by
 
 
 def _named(c: MemberCommit) -> str:
@@ -148,15 +150,16 @@ def _member_at(root: Path, ident: str, entry: Entry) -> tuple[model.Catalog | No
     return catalog, pages
 
 
-def _scoped(ident: str, change: Change) -> Change:
-    """A member's change as the organisation site names it: `offering:db-team/postgres`."""
+def _scoped(ident: str, change: Change, by: str = "") -> Change:
+    """A member's change as the organisation site names it: `offering:db-team/postgres`; `by`, the
+    member's authors who wrote it (the lock's commit is whoever moved the lock)."""
     kind, colon, rest = change.subject.partition(":")
     subject = f"{kind}:{ident}/{rest}" if colon else f"{change.subject}:{ident}"
-    return Change(change.kind, subject, change.effect, f"{ident}: {change.text}", change.before, change.after)
+    return Change(change.kind, subject, change.effect, f"{ident}: {change.text}", change.before, change.after, by)
 
 
-def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
-    """The catalog in effect at the end of `day` with the members the lock named then, each at its
+def organisation_at(root: Path, found: CatalogAt, at: Moment) -> CatalogAt:
+    """The catalog in effect at `at` (the end of a day, or a time) with the members the lock named then, each at its
     locked commit (`promised` on an organisation site); `found` itself for a site without members.
     `found` is read with servicebook.lock watched (`catalog_at(..., also=(LOCK_FILE,))`): when the
     lock moved after the catalog last changed, the commit named is that move, the one whose
@@ -165,7 +168,7 @@ def organisation_at(root: Path, found: CatalogAt, day: dt.date) -> CatalogAt:
         return found
     if found.later is not None:
         later = found.later
-        cutoff = end_of_day(day)
+        cutoff = at.cutoff
         found = dataclasses.replace(
             found,
             commit=later.commit,

@@ -59,6 +59,8 @@ class Change:
     text: str
     before: str | None = None
     after: str | None = None
+    # who wrote it, when not the commit's author: a member's authors, for a lock move that brought it
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True)

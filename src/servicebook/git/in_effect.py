@@ -1,5 +1,5 @@
-"""The `promised` back end: which catalog was in effect at the end of a day, from the same
-first-parent history the changes page shows."""
+"""The `promised` back end: which catalog was in effect at the end of a day, or at a time, from
+the same first-parent history the changes page shows."""
 
 from __future__ import annotations
 
@@ -57,12 +57,12 @@ class Stamp:
     message: str
 
 
-def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogAt:
-    """What catalog.yaml said at the end of `day` (UTC), from the history `load_timeline` reads
+def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
+    """What catalog.yaml said at `at` (the end of a day, UTC, or a time), from the history `load_timeline` reads
     (one git log, the same first-parent history as the changes page); with `also` (files relative
     to the site, such as servicebook.lock) the newest commit by then that changed one of them, when
     it is later than the catalog's, is `later`."""
-    cutoff = end_of_day(day)
+    cutoff = at.cutoff
     repo = open_repo(root)
     if repo is None:
         raise UsageProblem(
@@ -91,9 +91,7 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
     boundary = repo.shallow and not first.parents  # the clone's history starts there, not the catalog's
     if boundary and (not before or before[-1][0] is first):
         unknown = (  # the clone's first commit holds a catalog it may not have written: who did is unknown
-            f"which commit made {CATALOG_FILE} what it was on {day.isoformat()}"
-            if before
-            else f"what {CATALOG_FILE} said on {day.isoformat()}"
+            f"which commit made {CATALOG_FILE} what it was {at.on}" if before else f"what {CATALOG_FILE} said {at.on}"
         )
         raise UsageProblem(
             f"this shallow clone's history starts at commit {first.commit[:12]} of {utc_minute(first.date)}, so it "
@@ -101,7 +99,7 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
         )
     if not before:
         raise UsageProblem(
-            f"no commit changed {CATALOG_FILE} on or before {day.isoformat()}: the first that did is "
+            f"no commit changed {CATALOG_FILE} {at.by}: the first that did is "
             f"{first.commit[:12]} of {utc_minute(first.date)} ({first.message})"
         )
     invalid: list[tuple[str, dt.datetime | None, int]] = []
@@ -110,7 +108,7 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
         if blob is None:
             if not invalid:  # the catalog was deleted by then: nothing was promised
                 raise UsageProblem(
-                    f"there was no {CATALOG_FILE} on {day.isoformat()}: commit {c.commit[:12]} of {utc_minute(c.date)} "
+                    f"there was no {CATALOG_FILE} {at.on}: commit {c.commit[:12]} of {utc_minute(c.date)} "
                     f"({c.message}) removed it"
                 )
             removed = c
@@ -125,16 +123,13 @@ def catalog_at(root: Path, day: dt.date, also: tuple[str, ...] = ()) -> CatalogA
             return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing, later)
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
-    said = (
-        f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect on {day.isoformat()}, "
-        "does not validate"
-    )
+    said = f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect {at.on}, does not validate"
     if removed is None:
         raise UsageProblem(f"{said}, nor does any before it: nothing valid was published by then")
     oldest = invalid[-1]
     raise UsageProblem(
         f"{said}, nor does any since commit {oldest[0][:12]} of {utc_minute(oldest[1])} added it again after commit "
-        f"{removed.commit[:12]} ({removed.message}) removed it: nothing valid was in effect on {day.isoformat()}"
+        f"{removed.commit[:12]} ({removed.message}) removed it: nothing valid was in effect {at.on}"
     )
 
 
@@ -148,6 +143,49 @@ def release_standing(repo: Repo | None, commit: str, cutoff: dt.datetime | None,
     in_force = max((c.release for c in found.choices), key=lambda r: place.get(r.commit, -1), default=None)
     released = in_force is not None and place.get(in_force.commit, -1) >= place.get(commit, 0)
     return Standing(in_force, released)
+
+
+_LAST_SECOND = dt.datetime.max.replace(microsecond=0, tzinfo=dt.UTC)  # 9999-12-31 23:59:59 UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """When `promised` is asked about: up to the end of a day (UTC), or a time (an auditor's
+    "2026-11-03 14:00 UTC"), up to and including its second (git dates commits to the second)."""
+
+    day: dt.date  # the day, or the UTC day the time falls on
+    time: dt.datetime | None = None  # UTC; None: the whole day
+
+    @property
+    def cutoff(self) -> dt.datetime | None:
+        """The first moment after it: commits before it were in effect then; None after the last
+        day a date can name (every commit is)."""
+        if self.time is None:
+            return end_of_day(self.day)
+        return None if self.time >= _LAST_SECOND else self.time + dt.timedelta(seconds=1)
+
+    @property
+    def shown(self) -> str:
+        """`2026-11-03`, or `2026-11-03 14:00 UTC` (with its seconds when it has any)."""
+        if self.time is None:
+            return self.day.isoformat()
+        form = "%Y-%m-%d %H:%M:%S" if self.time.second else "%Y-%m-%d %H:%M"
+        return f"{self.time:{form}} UTC"
+
+    @property
+    def on(self) -> str:
+        """`on 2026-11-03`, `at 2026-11-03 14:00 UTC`."""
+        return f"{'on' if self.time is None else 'at'} {self.shown}"
+
+    @property
+    def by(self) -> str:
+        """`on or before 2026-11-03`, `at or before 2026-11-03 14:00 UTC`."""
+        return f"{'on' if self.time is None else 'at'} or before {self.shown}"
+
+    @property
+    def iso(self) -> str:
+        """For tools: `2026-11-03`, or `2026-11-03T14:00:00Z`."""
+        return self.day.isoformat() if self.time is None else f"{self.time:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def end_of_day(day: dt.date) -> dt.datetime | None:

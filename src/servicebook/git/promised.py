@@ -1,4 +1,4 @@
-"""`servicebook promised`: what the catalog promised on a given day (SLOs with their error budgets,
+"""`servicebook promised`: what the catalog promised on a given day or at a time (SLOs with their error budgets,
 support hours and response targets, unsupported tools), for auditors. Pure functions over the
 catalog that `in_effect.catalog_at` finds; no git, no I/O.
 """
@@ -14,7 +14,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent
 from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import UsageProblem
-from servicebook.git.in_effect import CatalogAt, utc_minute
+from servicebook.git.in_effect import CatalogAt, Moment, utc_minute
 
 PROMISED_JSON_VERSION = 1
 
@@ -24,29 +24,53 @@ Measured = Callable[[str, str], "tuple[str, dict[str, object]] | None"]
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def parse_day(text: str) -> dt.date:
+# a time as `measure --at` takes one: a date, T or a space, hours and minutes (seconds if written),
+# and Z or an offset from UTC
+_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?)(Z|[+-][0-9]{2}:[0-9]{2})")
+_NAMED_ZONE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?) ?(UTC|GMT)")
+AT_FORMS = (
+    "a day (2026-03-31, up to its end, UTC) or a time with its offset (2026-03-31T14:00Z, 2026-03-31T16:00+02:00)"
+)
+
+
+def parse_at(text: str) -> Moment:
     """`--at`'s value: a calendar day written YYYY-MM-DD (nothing else: `20260331` and
-    `2026-W13-2`, which Python also reads, are not what an auditor means to type)."""
-    if not _DAY.fullmatch(text):
-        raise UsageProblem(f"--at {text!r}: not a date; write the day as YYYY-MM-DD, e.g. 2026-03-31")
+    `2026-W13-2`, which Python also reads, are not what an auditor means to type), up to its end
+    in UTC; or a time with its offset from UTC, as `measure --at` takes one."""
+    if _DAY.fullmatch(text):
+        try:
+            return Moment(dt.date.fromisoformat(text))
+        except ValueError:
+            raise UsageProblem(f"--at {text!r}: not a real date") from None
+    written = _TIME.fullmatch(text)
+    if written is None:
+        named = _NAMED_ZONE.fullmatch(text)  # "2026-11-03 14:00 UTC", as an auditor writes it: what to type
+        told = f"; for this one, write {named[1]}T{named[2]}Z" if named else ""
+        raise UsageProblem(f"--at {text!r}: not a day or a time; write {AT_FORMS}{told}")
+    offset = "+00:00" if written[3] == "Z" else written[3]
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageProblem(f"--at {text!r}: not a real date") from None
+        when = dt.datetime.fromisoformat(f"{written[1]}T{written[2]}{offset}").astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 is in no year in UTC
+        raise UsageProblem(f"--at {text!r}: not a real date or time") from None
+    return Moment(when.date(), when)
 
 
-def not_yet_note(day: dt.date, today: dt.date) -> str | None:
-    """A day that has not come yet is answered with the catalog in force now; said, so that an
-    auditor (or a year mistyped) does not read it as what was promised for that day."""
-    if day <= today:
+def not_yet_note(at: Moment, now: dt.datetime) -> str | None:
+    """A day or a time that has not come yet is answered with the catalog in force now; said, so
+    that an auditor (or a year mistyped) does not read it as what was promised then."""
+    if at.time is None and at.day <= now.date():
         return None
+    if at.time is not None and at.time <= now:
+        return None
+    today = now.date().isoformat() if at.time is None else f"{now:%Y-%m-%d %H:%M} UTC"
     return (
-        f"note: {day.isoformat()} has not come yet (today is {today.isoformat()}, UTC): this is the catalog in force "
-        "now, and commits made before then may change what that day holds"
+        f"note: {at.shown} has not come yet ({'today is' if at.time is None else 'it is now'} {today}"
+        f"{', UTC' if at.time is None else ''}): this is the catalog in force now, and commits made before then may "
+        f"change what {'that day holds' if at.time is None else 'was in force then'}"
     )
 
 
-def offerings_shown(found: CatalogAt, day: dt.date, offering: str | None) -> tuple[model.Offering, ...]:
+def offerings_shown(found: CatalogAt, at: Moment, offering: str | None) -> tuple[model.Offering, ...]:
     """Every offering of the catalog, or the one asked for (an unknown id is an error naming the
     commit whose catalog was searched, with a "did you mean")."""
     offerings = found.catalog.offerings
@@ -57,7 +81,7 @@ def offerings_shown(found: CatalogAt, day: dt.date, offering: str | None) -> tup
         ids = [o.id for o in offerings]
         hint = did_you_mean(offering, ids) or (f"offerings then: {', '.join(ids)}" if ids else "it had no offerings")
         raise UsageProblem(
-            f"--offering {offering!r}: no such offering in the catalog on {day.isoformat()} (commit "
+            f"--offering {offering!r}: no such offering in the catalog {at.on} (commit "
             f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"
         )
     return chosen
@@ -78,12 +102,11 @@ def _passed_over(found: CatalogAt) -> list[str]:
 # --------------------------------------------------------------------------- text
 
 
-def to_text(
-    found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering], measured: Measured | None = None
-) -> str:
+def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], measured: Measured | None = None) -> str:
     catalog = found.catalog
     lines = [
-        f"Promised on {day.isoformat()} (up to the end of the day, UTC): catalog version {catalog.version}",
+        f"Promised {at.on}{' (up to the end of the day, UTC)' if at.time is None else ''}: catalog version "
+        f"{catalog.version}",
         f"from commit {found.commit[:12]} of {utc_minute(found.date)} by {found.author}: {found.message}",
     ]
     if found.catalog_commit:
@@ -174,13 +197,11 @@ def _support_lines(support: model.Support) -> list[str]:
 # --------------------------------------------------------------------------- json
 
 
-def to_json(
-    found: CatalogAt, day: dt.date, offerings: Sequence[model.Offering], measured: Measured | None = None
-) -> str:
+def to_json(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], measured: Measured | None = None) -> str:
     catalog = found.catalog
     doc = {
         "servicebook_promised": PROMISED_JSON_VERSION,
-        "at": day.isoformat(),
+        "at": at.iso,
         "commit": {
             "id": found.commit,
             "date": found.date.isoformat() if found.date else None,

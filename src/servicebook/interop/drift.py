@@ -7,8 +7,10 @@ Pyrra objective's namespace) and name are the offering's and the SLO's ids, or i
 `servicebook export openslo` gives it. A matched SLO whose objective, window or budgeting differs
 from the catalog's is an error, reported at the catalog's line with the other file's place in
 the message; a promised SLO that nothing matches is a warning (an error under --strict). A
-document servicebook cannot read is an error when it names an offering or SLO of the catalog, and
-otherwise someone else's: a warning.
+document servicebook cannot read or compare (another vendor's format, a version not read) is an
+error (one it cannot read) or a warning (one it cannot compare) when it names an offering or SLO of
+the catalog, and otherwise someone else's: a notice, shown but not failing --strict, which a
+promise left unchecked fails already (nothing else measures it).
 """
 
 from __future__ import annotations
@@ -33,19 +35,29 @@ MAX_FILES = 10_000
 Key = tuple[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Compared:
+    """What the drift check found: `problems` (errors, and warnings that fail --strict), and
+    `notices`, warnings of documents that name nothing of the catalog and could not be compared
+    (someone else's), which --strict does not make errors."""
+
+    problems: list[Problem]
+    notices: list[Problem]
+
+
 def compare_folder(
     catalog: model.Catalog, root: Path, folder: Path, *, sloth_period: str, shown: Callable[[Path], str]
-) -> list[Problem]:
+) -> Compared:
     """The drift check of `root`'s catalog against every YAML file under `folder` (at most
-    MAX_FILES of them, and a warning when there are more): what could not be read, and every
-    difference `compare` finds. `shown` gives a path as the user can open it."""
+    MAX_FILES of them, and a warning when there are more): what could not be read or compared,
+    and every difference `compare` finds. `shown` gives a path as the user can open it."""
     files = list(itertools.islice(yaml_files(folder), MAX_FILES + 1))
     reading = importing.read([(shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
     places = catalog_places(root, MAX_CATALOG_BYTES)
+    refused, notices = _not_compared(catalog, reading)
     found = [
         *reading.errors,
-        *_refused(catalog, reading),
-        *reading.unread,
+        *refused,
         *compare(catalog, reading, places, shown(folder)),
     ]
     if len(files) > MAX_FILES:
@@ -57,25 +69,33 @@ def compare_folder(
                 Severity.WARNING,
             )
         )
-    return found
+    return Compared(found, notices)
 
 
-def _refused(catalog: model.Catalog, reading: Reading) -> list[Problem]:
-    """The documents that could not be read: an error for one that names an offering or SLO of the
-    catalog (a value that is its id, `offering/slo`, `offering-slo` or the name the export gives
-    it), which may be what measures it; a warning for any other, an SLO of someone else's that
-    would be left alone if it could be read."""
+NOT_OURS = "it names no offering or SLO of the catalog"
+
+
+def _not_compared(catalog: model.Catalog, reading: Reading) -> tuple[list[Problem], list[Problem]]:
+    """(problems, notices) of the documents that could not be read, or read but not compared (a
+    version not read, another vendor's SLO). One that names an offering or SLO of the catalog (a
+    value that is its id, `offering/slo`, `offering-slo` or the name the export gives it) may be
+    what measures it: a problem as found (an error for one that could not be read, a warning for
+    one of a format not compared, which --strict fails: the promise is not checked). Any other is
+    someone else's, left alone were it read: a notice, which --strict does not fail on, as a CI job
+    checking a team's catalog against a shared monitoring folder must not fail on another team's
+    file; a promise of the catalog that nothing else measures is a warning of its own."""
     ours = {o.id for o in catalog.offerings}
     ours.update(f"{o.id}{sep}{s.id}" for o in catalog.offerings for s in o.slos for sep in "/-")
     ours.update(openslo.object_names(catalog).slos.values())
-    problems = []
-    for problem, node in reading.refused:
+    problems, notices = [], []
+    for problem, node in [*reading.refused, *reading.unread]:
         if _values(node) & ours:
             problems.append(problem)
         else:
-            message = f"{problem.message} (not compared: it names no offering or SLO of the catalog)"
-            problems.append(Problem(problem.location, message, problem.hint, Severity.WARNING, problem.source_line))
-    return problems
+            said = problem.message.removesuffix(" (not compared)")
+            message = f"{said} (not compared: {NOT_OURS})"
+            notices.append(Problem(problem.location, message, problem.hint, Severity.WARNING, problem.source_line))
+    return problems, notices
 
 
 def _values(node: object) -> set[str]:

@@ -90,7 +90,8 @@ class Reading:
     services: dict[str, dict[str, str]] = field(default_factory=dict)  # OpenSLO Service name → fields
     notes: list[Problem] = field(default_factory=list)  # warnings: dropped, guessed, skipped
     errors: list[Problem] = field(default_factory=list)
-    unread: list[Problem] = field(default_factory=list)  # warnings: versions of known formats not read
+    # warnings, each with its document's tree: versions of known formats not read, other vendors' SLOs
+    unread: list[tuple[Problem, Node]] = field(default_factory=list)
     # read without `expect` (the drift check): each document that could not be read, and its tree;
     # whether it is an error depends on whose SLO it is (drift.py)
     refused: list[tuple[Problem, Node]] = field(default_factory=list)
@@ -339,6 +340,9 @@ def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
     return None
 
 
+# osko, the OpenSLO Kubernetes operator, serves OpenSLO v1 as the API group openslo.com (its CRDs'
+# openslo.com/v1), and did as openslo.openslo (kubebuilder's group of its first releases): the same objects
+OSKO_GROUPS = ("openslo.com/v1", "openslo.openslo/v1")
 GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
 
 
@@ -364,10 +368,8 @@ def recognise(root: Fields) -> tuple[str, str]:
     what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
     if api_v == "openslo/v1":
         return "openslo", f"OpenSLO {kind_v}"
-    # osko, the OpenSLO Kubernetes operator, serves OpenSLO v1 as the API group openslo.com (its CRDs'
-    # openslo.com/v1): the same objects, read as such
-    if api_v == "openslo.com/v1":
-        return "openslo", f"OpenSLO {kind_v} (openslo.com/v1, as osko serves it)"
+    if api_v in OSKO_GROUPS:
+        return "openslo", f"OpenSLO {kind_v} ({api_v}, as osko serves it)"
     # v2alpha moved to a domain (OpenSLO's go-sdk: VersionV2alpha = "openslo.com/v2alpha")
     if api_v.startswith(("openslo/", "openslo.com/")):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()
@@ -447,7 +449,7 @@ def _read_document(
         problem = _problem(source, root.location, f"{what} is not read", hint)
         if expect is None:
             reading.unread.append(
-                Problem(problem.location, problem.message, hint, Severity.WARNING, problem.source_line)
+                (Problem(problem.location, problem.message, hint, Severity.WARNING, problem.source_line), root.node)
             )
         else:
             reading.errors.append(problem)
@@ -457,12 +459,15 @@ def _read_document(
             reading.note(source, root.location, f"skipped {what}", vendor_hint(root))
         else:
             reading.unread.append(
-                Problem(
-                    root.location,
-                    f"{what} (not compared)",
-                    vendor_hint(root),
-                    Severity.WARNING,
-                    source.line(root.location.line),
+                (
+                    Problem(
+                        root.location,
+                        f"{what} (not compared)",
+                        vendor_hint(root),
+                        Severity.WARNING,
+                        source.line(root.location.line),
+                    ),
+                    root.node,
                 )
             )
         return

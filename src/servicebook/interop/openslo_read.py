@@ -17,7 +17,17 @@ from decimal import Decimal
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.errors import SourceLocation
-from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, label_id, percent, refuse, rolling_window
+from servicebook.interop.foreign import (
+    OSKO_GROUPS,
+    Fields,
+    ForeignSLO,
+    Located,
+    Reading,
+    label_id,
+    percent,
+    refuse,
+    rolling_window,
+)
 from servicebook.interop.openslo import PREFIX
 from servicebook.source.yaml import Mapping, Scalar, SourceText
 
@@ -115,7 +125,7 @@ def _metadata(root: Fields, reading: Reading) -> tuple[Fields, Located]:
 
 
 def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
-    root.text("apiVersion")
+    api = root.text("apiVersion")
     kind = root.text("kind", required=True)
     assert kind is not None
     if kind.value == "Service":
@@ -138,6 +148,9 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
         return
+    elif kind.value == "Datasource" and api is not None and api.value in OSKO_GROUPS:
+        _osko_datasource(root, source, reading, api.value)
+        return
     else:  # a kind OpenSLO v1 does not define: a misspelt SLO is not an alert to pass over
         near = next((k for k in _KINDS if k.casefold() == kind.value.casefold()), None)
         reading.note(
@@ -148,6 +161,26 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         )
         return
     root.dropped(reading, "not part of an OpenSLO object")
+
+
+def _osko_datasource(root: Fields, source: SourceText, reading: Reading, api: str) -> None:
+    """osko's own Datasource (its spelling; OpenSLO v1's DataSource is another object): the Mimir,
+    Cortex or Prometheus osko sends an SLO's queries to, which `servicebook measure` is told with
+    --prometheus. Named as such, not as a misspelt DataSource."""
+    meta = root.fields("metadata")
+    name = meta.text("name") if meta is not None else None
+    spec = root.fields("spec")
+    kind_of = spec.text("type") if spec is not None else None
+    what = f"'{name.value}' " if name is not None else ""
+    of = f", type {kind_of.value}" if kind_of is not None else ""
+    reading.note(
+        source,
+        root.location,
+        f"skipped osko's Datasource {what}({api}{of}): where osko sends the queries of the SLOs that name it "
+        "(osko.dev/datasourceRef), not an OpenSLO v1 DataSource",
+        "servicebook measures the SLOs' queries against the Prometheus API given to `servicebook measure "
+        "--prometheus URL` (Mimir and Cortex serve one): give it the address this Datasource names",
+    )
 
 
 def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
@@ -698,6 +731,39 @@ def _measurement(
         indicator.source,
         indicator.location,
         f"dropped the measurement: a threshold ({op} {value}) has no catalog shape",
-        "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
+        _quantile_hint(queries["threshold"], op, value)
+        or "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
     )
     return None
+
+
+# `histogram_quantile(0.99, sum(rate(x_bucket{…}[5m])) by (le))`: a latency SLO's "p99 under a bound"
+_QUANTILE = re.compile(r"\s*histogram_quantile\s*\(\s*(?P<q>0?\.[0-9]+|1(?:\.0*)?)\s*,(?P<inner>.*)\)\s*", re.S)
+_BUCKET = re.compile(r"(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)_bucket\s*(?:\{(?P<labels>[^{}]*)\})?")
+_BY_LE_ONLY = re.compile(r"\bby\s*\(\s*le\s*\)")
+
+
+def _quantile_hint(query: str, op: str | None, value: str | None) -> str | None:
+    """What to write for a quantile of a classic histogram kept under a bound (the commonest latency
+    SLO, "p99 < 300 ms"), which no catalog shape is: the share of requests within the bound, a
+    promise over the window's requests rather than OpenSLO's quantile at each data point, and sound
+    only when the bound is one of the histogram's buckets; None for any other threshold."""
+    found = _QUANTILE.fullmatch(query)
+    if found is None or op not in ("lt", "lte") or value is None:
+        return None
+    try:
+        bound = Decimal(value)
+    except ArithmeticError:
+        return None
+    buckets = {(m["name"], (m["labels"] or "").strip().rstrip(",")) for m in _BUCKET.finditer(found["inner"])}
+    if len(buckets) != 1 or not bound.is_finite() or bound <= 0 or not _BY_LE_ONLY.search(found["inner"]):
+        return None  # several histograms, or per group (by le and more): no one share to write
+    ((name, labels),) = buckets
+    le = format(bound.normalize(), "f")
+    within = ",".join(part for part in (labels, f'le="{le}"') if part)
+    percent = format((Decimal(found["q"]) * 100).normalize(), "f")
+    return (
+        f"the share of requests within the bound measures it: good: {name}_bucket{{{within}}}, total: "
+        f"{name}_count{{{labels}}}, objective: {percent} ({percent} % of the window's requests within {le}, not the "
+        f"quantile at each data point), if {le} is one of the histogram's le bounds (any other matches no series)"
+    )

@@ -3,7 +3,8 @@
 A Pyrra objective has a target (percent, as text), a window (a Prometheus duration) and one
 indicator: `ratio` (errors over total), `latency` (successes over total), `latencyNative`
 (a native histogram and a latency: read as the error ratio Pyrra records of it) or
-`bool_gauge`, each a selector of a metric. It has no
+`bool_gauge`, each a selector of a metric, summed over its series or, with `grouping`, for each
+group on its own: the worst group's error ratio. It has no
 service: the catalog SLO it measures is named by the annotation `servicebook.dev/slo`, or
 guessed from its namespace (but Kubernetes' `default`, which names no service) and name.
 """
@@ -26,7 +27,8 @@ from servicebook.interop.foreign import (
     rolling_window,
     under_one_percent,
 )
-from servicebook.source.yaml import SourceText
+from servicebook.source.yaml import Scalar, SourceText
+from servicebook.source.yaml import Sequence as YamlSequence
 
 ANNOTATION = "servicebook.dev/slo"
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
@@ -106,27 +108,81 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Meas
         )
     shape = indicator.fields(given[0])
     assert shape is not None
-    if shape.has("grouping"):
-        shape.node_of("grouping")
-        reading.note(source, shape.at("grouping"), "dropped 'grouping' (the catalog's SLO is one objective)")
+    by = _grouping(shape, source)
     measurement: model.Measurement | None
     if given[0] == "ratio":
-        errors, total = _counted(_query(shape, "errors", reading), _query(shape, "total", reading), source, reading)
+        first, total_q = _query(shape, "errors", reading), _query(shape, "total", reading)
+        errors, total = _counted(first, total_q, source, reading)
         measurement = model.Measurement(errors=errors, total=total)
+        if by:
+            bad, every = _increase(first, by), _increase(total_q, by)
+            # a group without a series of errors had none: 0, not a group left out of the worst
+            measurement = model.Measurement(error_ratio=f"max(({bad} or 0 * {every}) / {every})")
     elif given[0] == "latency":
-        good, total = _counted(_success(shape, source, reading), _query(shape, "total", reading), source, reading)
+        success, total_q = _success(shape, source, reading), _query(shape, "total", reading)
+        good, total = _counted(success, total_q, source, reading)
         measurement = model.Measurement(good=good, total=total)
+        if by:
+            ratio = f"max(1 - {_increase(success, by)} / {_increase(total_q, by)})"
+            measurement = model.Measurement(error_ratio=ratio)
     elif given[0] == "bool_gauge":
         metric = shape.text("metric", required=True)
         assert metric is not None
         measurement = model.Measurement(bool_gauge=metric.value)
+        if by:
+            gauge, group = f"{metric.value.strip()}[{WINDOW_PLACEHOLDER}]", ", ".join(by)
+            ratio = f"max(1 - sum by ({group}) (sum_over_time({gauge})) / sum by ({group}) (count_over_time({gauge})))"
+            measurement = model.Measurement(error_ratio=ratio)
     else:
-        measurement = _native(shape, source, reading)
+        measurement = _native(shape, source, reading, by)
+    if by:
+        assert measurement.error_ratio is not None
+        reading.note(
+            source,
+            shape.at("grouping"),
+            f"measured the worst of each {', '.join(by)}: Pyrra's objective holds for each group on its own "
+            "(one SLO a group), so the catalog's SLO is its worst group's error ratio, met when every group meets "
+            f"it: {measurement.error_ratio}",
+            "check the query: the sum over every group would be a weaker promise, met while one group fails",
+        )
     shape.dropped(reading, "not part of the indicator")
     return measurement
 
 
-def _native(shape: Fields, source: SourceText, reading: Reading) -> model.Measurement:
+_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def _grouping(shape: Fields, source: SourceText) -> tuple[str, ...]:
+    """The labels of an indicator's `grouping` (none for null or an empty list, as Pyrra writes
+    `grouping: null`); each a Prometheus label name."""
+    node = shape.node_of("grouping")
+    if node is None:
+        return ()
+    if not isinstance(node, YamlSequence):
+        raise refuse(source, node.location, "'grouping' is a list of label names", "e.g. grouping: [service, method]")
+    labels = []
+    for item in node.items:
+        if not isinstance(item, Scalar) or not _LABEL.fullmatch(item.value.strip()):
+            raise refuse(
+                source,
+                item.location,
+                "'grouping' is a list of label names",
+                "a Prometheus label name: letters, digits and _, not first a digit",
+            )
+        labels.append(item.value.strip())
+    return tuple(dict.fromkeys(labels))
+
+
+def _increase(query: Located, by: tuple[str, ...]) -> str:
+    """A counter's increase over the window, summed by the labels `by` (a selector as _counted
+    accepted it, optionally with Pyrra's offset)."""
+    shift = _OFFSET.fullmatch(query.value)
+    selector = (shift["selector"] if shift else query.value).strip()
+    offset = f" offset {shift['by']}" if shift else ""
+    return f"sum by ({', '.join(by)}) (increase({selector}[{WINDOW_PLACEHOLDER}]{offset}))"
+
+
+def _native(shape: Fields, source: SourceText, reading: Reading, by: tuple[str, ...]) -> model.Measurement:
     """A native histogram's latency indicator as the error ratio Pyrra records of it (its
     slo/rules.go: `1 - histogram_fraction(0, LATENCY, rate(TOTAL[window]))`), summed over the
     histogram's series so the ratio is one number, said in the report."""
@@ -140,6 +196,9 @@ def _native(shape: Fields, source: SourceText, reading: Reading) -> model.Measur
         )
     if query_form(total.value) is not QueryForm.SELECTOR:
         raise refuse(source, total.location, f"'{total.value}' is not a metric selector, as Pyrra reads it")
+    if by:  # each group's share, the worst of them (what that means: said by the caller)
+        rate = f"sum by ({', '.join(by)}) (rate({total.value.strip()}[{WINDOW_PLACEHOLDER}]))"
+        return model.Measurement(error_ratio=f"max(1 - histogram_fraction(0, {bound}, {rate}))")
     ratio = f"1 - histogram_fraction(0, {bound}, sum(rate({total.value.strip()}[{WINDOW_PLACEHOLDER}])))"
     reading.note(
         source,

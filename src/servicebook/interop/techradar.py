@@ -496,8 +496,13 @@ def _read(source: SourceText, report: Report) -> tuple[Node | None, _Layout | No
     sheet = _sheet_separator(source)
     try:
         if sheet is not None:
-            columns, rows = csvtree.parse_csv(source, sheet)
-            return rows, _sheet_layout(source, columns, rows, report)
+            read = csvtree.parse_csv(source, sheet)
+            for line in read.empty_lines:  # between entries: perhaps where an entry was meant to be
+                report.skipped(
+                    SourceLocation(source.path, line, 1),
+                    "an empty row: it has no name, ring or quadrant, so no entry is read from it",
+                )
+            return read.rows, _sheet_layout(source, read.header, read.rows, report)
         node = parse_json(source) if source.text.lstrip().startswith(("{", "[")) else parse_yaml(source)
     except SourceError as exc:
         if _FRONT_MATTER.match(source.text):  # not a YAML mistake to fix by removing the '---'

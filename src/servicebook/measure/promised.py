@@ -8,17 +8,22 @@ from collections.abc import Sequence
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_percent
+from servicebook.git.in_effect import Moment
 from servicebook.git.promised import Measured
 from servicebook.measure.budget import attainment_text, budget_left_text
 from servicebook.measure.snapshot import covering, utc_text
 
 
-def measured_on(snapshots: Sequence[model.Snapshot], day: dt.date) -> Measured:
-    """(offering, SLO) → what the snapshot whose window holds the day (up to its end, UTC) says,
-    or None when no snapshot's window holds it."""
-    start = dt.datetime.combine(day, dt.time(), dt.UTC)
-    # up to the end of the day; the last day a date can name ends at the last instant there is
-    end = start + dt.timedelta(days=1) if day < dt.date.max else dt.datetime.max.replace(tzinfo=dt.UTC)
+def measured_on(snapshots: Sequence[model.Snapshot], at: Moment) -> Measured:
+    """(offering, SLO) → what the snapshot whose window holds the day (up to its end, UTC), or the
+    time, says, or None when no snapshot's window holds it."""
+    if at.time is not None:  # the second it names
+        start = at.time
+        end = at.cutoff or dt.datetime.max.replace(tzinfo=dt.UTC)
+    else:
+        start = dt.datetime.combine(at.day, dt.time(), dt.UTC)
+        # up to the end of the day; the last day a date can name ends at the last instant there is
+        end = start + dt.timedelta(days=1) if at.day < dt.date.max else dt.datetime.max.replace(tzinfo=dt.UTC)
 
     def measured(offering: str, slo: str) -> tuple[str, dict[str, object]] | None:
         found = covering(snapshots, offering, slo, start, end)

@@ -2,14 +2,16 @@
 JSON (source/yaml.py, source/jsontree.py): a list with a mapping per row, keyed by the header's
 names, every value a string that remembers its line and column.
 
-Quoted fields may hold the separator, doubled quotes and line breaks; blank lines are passed
-over. A header naming a column twice, an unclosed quote, text after a closing quote and a row with
-more or fewer fields than the header are errors with their position (empty trailing fields, as a
-spreadsheet pads a row, are not)."""
+Quoted fields may hold the separator, doubled quotes and line breaks; blank lines and rows of
+empty fields are passed over, their lines told to the caller (a reader says them). A header naming
+a column twice, an unclosed quote, text after a closing quote and a row with more or fewer fields
+than the header are errors with their position (empty trailing fields, as a spreadsheet pads a
+row, are not)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceError, SourceText
@@ -43,7 +45,8 @@ def _rows(text: str, sep: str) -> list[list[Scalar]]:
     ends = re.compile(f"[{re.escape(sep)}\n]")
     i, n, line, line_start = 0, len(text), 1, 0
     while i < n:
-        if text[i] == "\n":  # a blank line is no row
+        if text[i] == "\n":  # a blank line: a row of one empty field, passed over as a spreadsheet's ,,,, is
+            rows.append([Scalar("", SourceLocation("", line, 1), True)])
             i += 1
             line, line_start = line + 1, i
             continue
@@ -92,12 +95,31 @@ def _rows(text: str, sep: str) -> list[list[Scalar]]:
     return rows
 
 
-def parse_csv(source: SourceText, sep: str = ",") -> tuple[tuple[Scalar, ...], Sequence]:
-    """The header's names, and the rows after it as mappings (header name → field) in order;
-    SourceError with the position of what is wrong."""
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """A sheet as read: its header's names, its rows as mappings (header name → field) in order,
+    and the lines of the empty rows between them (blank, or only separators), which hold nothing."""
+
+    header: tuple[Scalar, ...]
+    rows: Sequence
+    empty_lines: tuple[int, ...]
+
+
+def _empty(row: list[Scalar]) -> bool:
+    return not any(field.value.strip() for field in row)
+
+
+def parse_csv(source: SourceText, sep: str = ",") -> Sheet:
+    """The sheet `source` holds; SourceError with the position of what is wrong. Empty rows after
+    the last row with anything in it (a file's final blank lines, a spreadsheet's padding) are not
+    among its empty lines: nothing follows them."""
     path = source.path
     try:
         rows = _rows(source.text, sep)
+        while rows and _empty(rows[0]):  # blank lines before the header
+            rows.pop(0)
+        while rows and _empty(rows[-1]):
+            rows.pop()
         if not rows:
             raise _Refused(1, 1, "the sheet is empty: it has no header row")
         header = rows[0]
@@ -113,8 +135,10 @@ def parse_csv(source: SourceText, sep: str = ",") -> tuple[tuple[Scalar, ...], S
                 )
             seen[folded] = name
         out: list[Mapping] = []
+        empty_lines: list[int] = []
         for row in rows[1:]:
-            if not any(field.value.strip() for field in row):  # a spreadsheet's empty row (,,,,)
+            if _empty(row):  # a blank line, or a spreadsheet's empty row (,,,,)
+                empty_lines.append(row[0].location.line)
                 continue
             extra = [field for field in row[len(header) :] if field.value.strip()]
             if extra:
@@ -138,7 +162,11 @@ def parse_csv(source: SourceText, sep: str = ",") -> tuple[tuple[Scalar, ...], S
     except _Refused as exc:
         loc = SourceLocation(path, exc.line, exc.column)
         raise SourceError([Problem(loc, exc.message, exc.hint, source_line=source.line(exc.line))]) from None
-    return tuple(_at(path, name, strip=True) for name in header), Sequence(tuple(out), SourceLocation(path, 1, 1))
+    return Sheet(
+        tuple(_at(path, name, strip=True) for name in header),
+        Sequence(tuple(out), SourceLocation(path, 1, 1)),
+        tuple(empty_lines),
+    )
 
 
 def _at(path: str, node: Scalar, *, strip: bool = False) -> Scalar:
