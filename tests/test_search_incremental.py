@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import json
 import re
 import sqlite3
@@ -770,3 +771,69 @@ def test_records_put_back_where_ids_moved_take_their_postings_from_the_last_inde
     linked = remove(lonely)
     assert len(linked) >= 2
     assert set(build_index()) == linked  # the pages that linked to it, whose text changed: no others
+
+
+def _postings_encoded(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The postings lists `search._compact` writes from now on (each word's, as ids' differences,
+    wheres and sections: lists of numbers alone), as they come."""
+    encoded: list[list[int]] = []
+    real = search._compact
+
+    def spy(data: object) -> bytes:
+        if isinstance(data, list) and data and all(type(n) is int for n in data):
+            encoded.append(data)
+        return real(data)
+
+    monkeypatch.setattr(search, "_compact", spy)
+    return encoded
+
+
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_page_added_or_removed_splices_the_postings_as_written_encoding_its_new_words_alone(
+    indexes, monkeypatch, change
+) -> None:
+    indexes.make()
+    # its title puts its record among the others: the ids of those after it move
+    middle = indexes.site / "content" / "mmm-in-the-middle.md"
+    middle.write_text("---\ntitle: Middle of all\n---\n\nAbout wombatmiddle and pipelines.\n")
+    if change == "removed":  # (no other page links to it: the others' records stay as they were)
+        indexes.make()
+        middle.unlink()
+    view = view_of(indexes.site)
+    encoded = _postings_encoded(monkeypatch)
+    made = search.search_files(view, indexes.store, memory=indexes.memory)
+    encoded_again = len(encoded)
+    assert made == search.search_files(view)  # as the index made from nothing
+    # not every word whose postings' ids moved (425 words of 40 pages, each decoded, spliced and
+    # encoded again): those new to the index alone, of which the page added has a few
+    assert encoded_again <= 8 if change == "added" else encoded_again == 0, encoded_again
+
+
+def test_postings_spliced_as_written_are_those_encoded_again() -> None:
+    written = '"wombat":[2,1,0,3,8,0,4,2,1]'  # ids 2, 5 and 9 (differences 2, 3, 4), each with where and section
+    # a record put in at 5: ids 5 and 9 move to 6 and 10
+    assert search._spliced(written, (5, 5, 5, 6), [5, 4, 0]) == b"[2,1,0,3,4,0,1,8,0,4,2,1]"
+    # the record of id 5 taken out: 9 moves to 8
+    assert search._spliced(written, (5, 6, 5, 5), []) == b"[2,1,0,6,2,1]"
+    # records without the word put in before 5: the first difference after them changes alone
+    assert search._spliced(written, (3, 3, 3, 5), []) == b"[2,1,0,5,8,0,4,2,1]"
+    assert search._spliced(written, (0, 0, 0, 1), []) == b"[3,1,0,3,8,0,4,2,1]"
+    # two records taken out for one put in, the word in the second and in the new one
+    assert search._spliced(written, (4, 6, 4, 5), [4, 16, 1]) == b"[2,1,0,2,16,1,4,2,1]"
+    # nothing in or after the span: as written; the only record with the word taken out: none left
+    assert search._spliced(written, (10, 10, 10, 11), []) is None
+    assert search._spliced('"wombat":[5,1,0]', (5, 6, 5, 5), []) == b""
+    for span, came in [((5, 5, 5, 6), [5, 4, 0]), ((5, 6, 5, 5), []), ((3, 3, 3, 5), []), ((4, 6, 4, 5), [4, 16, 1])]:
+        assert search._spliced(written, span, came) == _spliced_by_lists([2, 1, 0, 5, 8, 0, 9, 2, 1], span, came)
+
+
+def _spliced_by_lists(postings: list[int], span: tuple[int, int, int, int], came: list[int]) -> bytes:
+    """The same splice made on whole lists of ids, then encoded as a words fragment writes them."""
+    old_lo, old_hi, _, new_hi = span
+    triples = [postings[k : k + 3] for k in range(0, len(postings), 3)]
+    before = [t for t in triples if t[0] < old_lo]
+    after = [[t[0] + new_hi - old_hi, *t[1:]] for t in triples if t[0] >= old_hi]
+    merged = [*before, *(came[k : k + 3] for k in range(0, len(came), 3)), *after]
+    ids = [t[0] for t in merged]
+    deltas = [b - a for a, b in itertools.pairwise([0, *ids])]
+    return search._compact([n for d, t in zip(deltas, merged, strict=True) for n in (d, *t[1:])])[:-1]
