@@ -701,6 +701,68 @@ def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_ch
         memory.close()
 
 
+@pytest.mark.git
+def test_a_serve_rebuild_gives_the_history_the_outlines_of_the_pages_that_changed_alone(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The history is given the outline of each page the build loaded (snapshots.Reader
+    `outlined`), so that it parses none again. A serve rebuild gives it those of the pages whose
+    outline is not the one it gave it last (the load's very object while a page is unchanged):
+    here a site in a folder its repository ignores (as the benchmark's), whose pages no commit
+    holds. The output is a build from nothing's (in a copy of the repository)."""
+    repo = git_site.root
+    PAGE = "---\ntitle: {}\n---\n\n## About\n\nHi.\n"
+    (repo / ".gitignore").write_text("docs/\n")
+    git_site.commit("Ignore the site")
+    site = repo / "docs"
+    site.mkdir()
+    for name in ("catalog.yaml", "content"):
+        (repo / name).rename(site / name)
+    for name in ("paging", "backups"):
+        (site / "content" / f"{name}.md").write_text(PAGE.format(name.title()))
+    outlined: list[str] = []
+    real = snapshots.Reader.outlined
+    monkeypatch.setattr(snapshots.Reader, "outlined", lambda self, o: outlined.append(o.path) or real(self, o))
+
+    def fresh() -> dict[str, bytes]:  # the repository copied as it is, its site built from nothing
+        copy = tmp_path / "fresh"
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(repo, copy, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+        assert run("build", "--source", copy / "docs").exit_code == 0
+        return tree(copy / "docs" / "public")
+
+    every = ["backups.md", "paging.md", "welcome.md"]  # (by name: the outlines' paths are the repository's)
+    edits: list[tuple[str, Callable[[], object], list[str]]] = [
+        ("a page edited", lambda: _edit(site / "content/paging.md", "Hi.", "Hello."), ["paging.md"]),
+        ("its title", lambda: _edit(site / "content/paging.md", "Paging", "Paging at night"), ["paging.md"]),
+        ("another page", lambda: _edit(site / "content/backups.md", "Hi.", "Hey."), ["backups.md"]),
+        ("its text as it was", lambda: _edit(site / "content/paging.md", "Hello.", "Hi."), ["paging.md"]),
+        (
+            "a page added",
+            lambda: (site / "content/secrets.md").write_text(PAGE.format("Secrets")),
+            sorted([*every, "secrets.md"]),
+        ),
+        ("it edited", lambda: _edit(site / "content/secrets.md", "Hi.", "Vault."), ["secrets.md"]),
+        ("a page removed", (site / "content/backups.md").unlink, ["paging.md", "secrets.md", "welcome.md"]),
+    ]
+    compared = {"its title", "its text as it was", "a page removed"}  # (each a build from nothing)
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        assert sorted(path.rsplit("/", 1)[-1] for path in outlined) == every
+        for what, change, given in edits:
+            outlined.clear()
+            change()
+            build(options)
+            assert sorted(path.rsplit("/", 1)[-1] for path in outlined) == given, what
+            if what in compared:
+                assert tree(site / "public") == fresh(), what
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_cuts_again_only_the_paged_lists_and_weighs_only_the_items_that_changed(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
