@@ -21,7 +21,7 @@ from servicebook.catalog import model
 from servicebook.errors import BuildFailed
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, fresh, links, pagekeys, paging, releases, render, views, write
+from servicebook.site import buildcache, changes, fresh, links, pagekeys, paging, releases, render, views, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
 from servicebook.site import search as search_stage
@@ -557,6 +557,62 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
             assert replayed == replays, what
             if what == "a page edited while the SLO is":  # the same two catalogs as the last rebuild's
                 assert diffed == [], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_views_the_committed_history_once_per_head_and_the_working_tree_entry_alone(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The pages show a view of the history (changes.history_view: each commit's entry, each
+    entity's events). A serve rebuild at the same commit takes the committed entries' view as
+    its last build made it and views the working tree's entry alone; a commit made while it runs
+    views them all again, and so does a working-tree change that renames a page (its new name
+    applies to the older entries). Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.commit("Lower the CI objective")
+    viewed: list[str | None] = []  # the commit of each entry viewed (None: the working tree's)
+    real = changes._entry_view
+    monkeypatch.setattr(changes, "_entry_view", lambda entry, *a: viewed.append(entry.commit) or real(entry, *a))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    welcome = "content/welcome.md"
+    edits: list[tuple[str, Callable[[], object], int | None]] = [  # committed entries viewed (None: all)
+        # the working tree's entry comes on top: every committed entry is one place further down
+        (
+            "a page edited, not committed",
+            lambda: git_site.edit("## What we support", "## What we offer", welcome),
+            None,
+        ),
+        ("the same page again", lambda: git_site.edit("we offer", "we provide", welcome), 0),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), 0),
+        ("the edits committed while serve runs", lambda: git_site.commit("Edit the welcome page and the SLO"), None),
+        (
+            "a page added, not committed",
+            lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"),
+            None,
+        ),
+        ("it edited", lambda: git_site.edit("Hi.", "Hello.", "content/paging.md"), 0),
+        ("it committed", lambda: git_site.commit("Add the paging page"), None),
+        ("a page edited, not committed, again", lambda: git_site.edit("we provide", "we run", welcome), None),
+        ("the paging page renamed", lambda: (site / "content/paging.md").rename(site / "content/on-call.md"), None),
+        ("the welcome page edited after it", lambda: git_site.edit("we run", "we operate", welcome), None),
+    ]
+    try:
+        build(options)
+        for what, change, committed in edits:
+            change()
+            viewed.clear()
+            build(options)
+            heads = [c for c in viewed if c is not None]
+            if committed is None:
+                assert heads == git_site.git("log", "--format=%H").split(), what
+            else:
+                assert heads == [], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
     finally:
         memory.close()

@@ -40,7 +40,7 @@ from servicebook.git.repo import (
 )
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
-from servicebook.site.changes import HistoryView
+from servicebook.site.changes import HistoryMemo, HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, list_sources, survey
 from servicebook.site.heap import at_end_only, give_back
 from servicebook.site.links import CheckedPaths, check_files
@@ -343,7 +343,8 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
     # pages are rendered straight into a staging folder beside it, which becomes the new site or
     # is removed whatever happens; see write.SiteFiles and write.write_site)
     progress.enter("rendering")
-    shown = site_history(loaded.site, timeline, versioning.releases)  # made once: the keys and the pages show it
+    # made once: the keys and the pages show it (serve: the committed history's view as its last build made it)
+    shown = site_history(loaded.site, timeline, versioning.releases, _history_memo(options.memory))
     with _spool(output, len(loaded.site.pages)) as spool:
         try:
             files = render_site(
@@ -401,6 +402,16 @@ def _timeline_memo(memory: PageMemory | None) -> TimelineMemo | None:
     if memory.timeline is None:
         memory.timeline = TimelineMemo()
     return memory.timeline
+
+
+def _history_memo(memory: PageMemory | None) -> HistoryMemo | None:
+    """The view of the committed history a long-running process's last build made (`serve`),
+    made empty by its first build."""
+    if memory is None:
+        return None
+    if memory.history is None:
+        memory.history = HistoryMemo()
+    return memory.history
 
 
 def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.git.history import TimelineMemo
     from servicebook.git.releases import Discovery
+    from servicebook.site.changes import HistoryMemo
     from servicebook.site.links import CheckedPaths
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
     from servicebook.site.outputs import CatalogLines, ManifestLines
@@ -170,6 +171,8 @@ class PageMemory:
         self.load: LoadMemo | None = None
         # what its last history read of the commits (git.history.TimelineMemo), made by the first build
         self.timeline: TimelineMemo | None = None
+        # the view of the committed history its last build made (changes.HistoryMemo), made by the first build
+        self.history: HistoryMemo | None = None
         # the cached releases its builds took as they were (releases.CheckedReleases), made by
         # the first build that publishes one; typed `object` here, as releases.py builds on this
         # module (a type import back would make a circle of the two)
