@@ -722,6 +722,54 @@ def test_a_serve_rebuild_takes_the_release_it_checked_and_its_links_as_it_left_t
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last_build_made_them(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """What the site makes of a release's paths (all of them under its version's folder, which
+    the link check and the report count; its sorted list of pages in pages-by-version.json:
+    tens of thousands of paths on a large site) is taken by a serve rebuild as its last build
+    made it while the release is the one that build took as it was (releases.CheckedReleases);
+    a release found changed (a file of it removed) is made of again. Each output is a build from
+    nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    listed: list[object] = []  # each version's list of pages made (the root's, a release's)
+    real = site_outputs.version_pages
+    monkeypatch.setattr(site_outputs, "version_pages", lambda paths: listed.append(paths) or real(paths))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    trees = site / ".servicebook-cache" / "releases"
+    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether the release is made of again
+        ("a page edited (the release checked)", lambda: git_site.edit("## What we support", "## Support", page), True),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
+        ("and again", lambda: git_site.edit("## Supported", "## What we support", page), False),
+        (
+            "a file of the release removed, a page edited",
+            lambda: (next(trees.glob("*/*/index.html")).unlink(), git_site.edit("## What we", "## All we", page)),
+            True,
+        ),
+        # (the release was stored again: the rebuild after that checks it, as after the first build)
+        ("a page edited after it", lambda: git_site.edit("## All we", "## What we", page), True),
+        ("and again after it", lambda: git_site.edit("## What we", "## All we", page), False),
+    ]
+    try:
+        build(options)
+        assert memory.mounted is not None
+        for what, change, again in steps:
+            last = memory.mounted[1]
+            listed.clear()
+            change()
+            build(options)
+            assert len(listed) == (2 if again else 1), what  # the root's list is made each build
+            assert (memory.mounted[1] is last) is not again, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_changed(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
