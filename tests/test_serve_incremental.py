@@ -1436,6 +1436,51 @@ def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed
         memory.close()
 
 
+def test_a_serve_rebuild_takes_the_ids_of_a_kept_page_linked_to_as_an_earlier_build_read_them(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A link to a heading of another page is checked against that page's ids: those of a page
+    the build rendered are known, those of a page kept from the last build are read from its
+    file. A serve rebuild takes them as an earlier build read them while the page has been kept
+    since (its bytes are those they were read from); rendered again, the page's ids are read
+    again when it is next kept. A link to a heading that is not there is reported all the same,
+    and each rebuild that succeeds equals a build from nothing."""
+    site = site_copy("example")
+    page, target = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    _edit(page, "\n\n", "\n\nSee [the restore](backups-and-restore.md#requesting-a-restore).\n\n")
+    target_html = site / "public" / "policies" / "backups-and-restore" / "index.html"
+    read: list[bytes] = []  # the pages whose ids (and links) were read
+    real = links.read_refs
+    monkeypatch.setattr(links, "read_refs", lambda data: read.append(data) or real(data))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    steps: list[tuple[str, Callable[[], object], int]] = [  # how often the linked page's ids are read
+        ("the linking page edited", lambda: _edit(page, "See [the", "Read [the"), 1),
+        ("edited again", lambda: _edit(page, "Read [the", "See [the"), 0),
+        ("the linked page edited (rendered)", lambda: _edit(target, "\n\n", "\n\nA note.\n\n"), 0),
+        ("the linking page edited after it", lambda: _edit(page, "See [the", "Read [the"), 1),
+        ("and again", lambda: _edit(page, "Read [the", "See [the"), 0),
+    ]
+    try:
+        build(options)
+        assert target_html.is_file()
+        for what, change, times in steps:
+            read.clear()
+            change()
+            build(options)
+            assert read.count(target_html.read_bytes()) == times, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+        _edit(page, "#requesting-a-restore", "#nowhere")
+        with pytest.raises(BuildFailed) as failed:
+            build(options)
+        assert any("nowhere" in p.message for p in failed.value.problems)
+        _edit(page, "#nowhere", "#requesting-a-restore")
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_looks_at_the_links_to_headings_of_the_pages_that_changed_alone(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:

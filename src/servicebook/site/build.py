@@ -500,7 +500,8 @@ def _finish(
     options.progress.enter("checking links")
     # a restamped page's links are its kept page's (the kept set itself when there is none: 40,000 at 20,000 pages)
     trusted = cache.reused | cache.restamped if cache.restamped else cache.reused
-    _verify(options, loaded, files, mounted, trusted, (*report.warnings, *release_problems), action="build")
+    problems = (*report.warnings, *release_problems)
+    _verify(options, loaded, files, mounted, trusted, problems, action="build", kept=cache.reused)
     # 6. swap the new site in whole (see write.py)
     options.progress.enter("writing")
     # the command line's record of the spare the last build left (serve's is in its memory)
@@ -604,16 +605,18 @@ def _verify(
     warnings: tuple[Problem, ...],
     *,
     action: str,
+    kept: Collection[str] = (),
 ) -> None:
     """Stage 5, for build and check alike: no escaping or colliding paths, no broken links (those
     made by a page's `site:` links reported at their place in its Markdown); BuildFailed with the
-    `warnings` found so far and every problem."""
+    `warnings` found so far and every problem. `kept`: the pages kept byte for byte from the
+    last build (serve: the ids its link check read of them are taken again, links.check_links)."""
     memory = options.memory
     if memory is not None and memory.checked is None:
         memory.checked = CheckedPaths()
     checked = memory.checked if memory is not None else None  # serve: the paths its last build checked
     trusted = _still_trusted(trusted, loaded)
-    problems = check_files(files, mounted, trusted, worker_count(options.env), checked)
+    problems = check_files(files, mounted, trusted, worker_count(options.env), checked, kept)
     problems = _located(problems, loaded, options.source, files)
     if problems:
         raise BuildFailed((*warnings, *problems), action=action)
