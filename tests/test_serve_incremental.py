@@ -21,7 +21,7 @@ from servicebook.catalog import model
 from servicebook.errors import BuildFailed
 from servicebook.git import history, snapshots
 from servicebook.site import build as build_stage
-from servicebook.site import buildcache, fresh, links, pagekeys, paging, releases, render, views, write
+from servicebook.site import buildcache, changes, fresh, links, pagekeys, paging, releases, render, views, write
 from servicebook.site import load as load_stage
 from servicebook.site import outputs as site_outputs
 from servicebook.site import search as search_stage
@@ -563,6 +563,62 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_views_the_committed_history_once_per_head_and_the_working_tree_entry_alone(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The pages show a view of the history (changes.history_view: each commit's entry, each
+    entity's events). A serve rebuild at the same commit takes the committed entries' view as
+    its last build made it and views the working tree's entry alone; a commit made while it runs
+    views them all again, and so does a working-tree change that renames a page (its new name
+    applies to the older entries). Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.commit("Lower the CI objective")
+    viewed: list[str | None] = []  # the commit of each entry viewed (None: the working tree's)
+    real = changes._entry_view
+    monkeypatch.setattr(changes, "_entry_view", lambda entry, *a: viewed.append(entry.commit) or real(entry, *a))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    welcome = "content/welcome.md"
+    edits: list[tuple[str, Callable[[], object], int | None]] = [  # committed entries viewed (None: all)
+        # the working tree's entry comes on top: every committed entry is one place further down
+        (
+            "a page edited, not committed",
+            lambda: git_site.edit("## What we support", "## What we offer", welcome),
+            None,
+        ),
+        ("the same page again", lambda: git_site.edit("we offer", "we provide", welcome), 0),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), 0),
+        ("the edits committed while serve runs", lambda: git_site.commit("Edit the welcome page and the SLO"), None),
+        (
+            "a page added, not committed",
+            lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"),
+            None,
+        ),
+        ("it edited", lambda: git_site.edit("Hi.", "Hello.", "content/paging.md"), 0),
+        ("it committed", lambda: git_site.commit("Add the paging page"), None),
+        ("a page edited, not committed, again", lambda: git_site.edit("we provide", "we run", welcome), None),
+        ("the paging page renamed", lambda: (site / "content/paging.md").rename(site / "content/on-call.md"), None),
+        ("the welcome page edited after it", lambda: git_site.edit("we run", "we operate", welcome), None),
+    ]
+    try:
+        build(options)
+        for what, change, committed in edits:
+            change()
+            viewed.clear()
+            build(options)
+            heads = [c for c in viewed if c is not None]
+            if committed is None:
+                assert heads == git_site.git("log", "--format=%H").split(), what
+            else:
+                assert heads == [], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_hash_changed(
     git_site, monkeypatch
 ) -> None:
@@ -666,6 +722,54 @@ def test_a_serve_rebuild_takes_the_release_it_checked_and_its_links_as_it_left_t
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last_build_made_them(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """What the site makes of a release's paths (all of them under its version's folder, which
+    the link check and the report count; its sorted list of pages in pages-by-version.json:
+    tens of thousands of paths on a large site) is taken by a serve rebuild as its last build
+    made it while the release is the one that build took as it was (releases.CheckedReleases);
+    a release found changed (a file of it removed) is made of again. Each output is a build from
+    nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    listed: list[object] = []  # each version's list of pages made (the root's, a release's)
+    real = site_outputs.version_pages
+    monkeypatch.setattr(site_outputs, "version_pages", lambda paths: listed.append(paths) or real(paths))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    trees = site / ".servicebook-cache" / "releases"
+    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether the release is made of again
+        ("a page edited (the release checked)", lambda: git_site.edit("## What we support", "## Support", page), True),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
+        ("and again", lambda: git_site.edit("## Supported", "## What we support", page), False),
+        (
+            "a file of the release removed, a page edited",
+            lambda: (next(trees.glob("*/*/index.html")).unlink(), git_site.edit("## What we", "## All we", page)),
+            True,
+        ),
+        # (the release was stored again: the rebuild after that checks it, as after the first build)
+        ("a page edited after it", lambda: git_site.edit("## All we", "## What we", page), True),
+        ("and again after it", lambda: git_site.edit("## What we", "## All we", page), False),
+    ]
+    try:
+        build(options)
+        assert memory.mounted is not None
+        for what, change, again in steps:
+            last = memory.mounted[1]
+            listed.clear()
+            change()
+            build(options)
+            assert len(listed) == (2 if again else 1), what  # the root's list is made each build
+            assert (memory.mounted[1] is last) is not again, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_changed(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
@@ -697,6 +801,68 @@ def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_ch
             build(options)
             assert len(asked) == times, what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_gives_the_history_the_outlines_of_the_pages_that_changed_alone(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The history is given the outline of each page the build loaded (snapshots.Reader
+    `outlined`), so that it parses none again. A serve rebuild gives it those of the pages whose
+    outline is not the one it gave it last (the load's very object while a page is unchanged):
+    here a site in a folder its repository ignores (as the benchmark's), whose pages no commit
+    holds. The output is a build from nothing's (in a copy of the repository)."""
+    repo = git_site.root
+    PAGE = "---\ntitle: {}\n---\n\n## About\n\nHi.\n"
+    (repo / ".gitignore").write_text("docs/\n")
+    git_site.commit("Ignore the site")
+    site = repo / "docs"
+    site.mkdir()
+    for name in ("catalog.yaml", "content"):
+        (repo / name).rename(site / name)
+    for name in ("paging", "backups"):
+        (site / "content" / f"{name}.md").write_text(PAGE.format(name.title()))
+    outlined: list[str] = []
+    real = snapshots.Reader.outlined
+    monkeypatch.setattr(snapshots.Reader, "outlined", lambda self, o: outlined.append(o.path) or real(self, o))
+
+    def fresh() -> dict[str, bytes]:  # the repository copied as it is, its site built from nothing
+        copy = tmp_path / "fresh"
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(repo, copy, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
+        assert run("build", "--source", copy / "docs").exit_code == 0
+        return tree(copy / "docs" / "public")
+
+    every = ["backups.md", "paging.md", "welcome.md"]  # (by name: the outlines' paths are the repository's)
+    edits: list[tuple[str, Callable[[], object], list[str]]] = [
+        ("a page edited", lambda: _edit(site / "content/paging.md", "Hi.", "Hello."), ["paging.md"]),
+        ("its title", lambda: _edit(site / "content/paging.md", "Paging", "Paging at night"), ["paging.md"]),
+        ("another page", lambda: _edit(site / "content/backups.md", "Hi.", "Hey."), ["backups.md"]),
+        ("its text as it was", lambda: _edit(site / "content/paging.md", "Hello.", "Hi."), ["paging.md"]),
+        (
+            "a page added",
+            lambda: (site / "content/secrets.md").write_text(PAGE.format("Secrets")),
+            sorted([*every, "secrets.md"]),
+        ),
+        ("it edited", lambda: _edit(site / "content/secrets.md", "Hi.", "Vault."), ["secrets.md"]),
+        ("a page removed", (site / "content/backups.md").unlink, ["paging.md", "secrets.md", "welcome.md"]),
+    ]
+    compared = {"its title", "its text as it was", "a page removed"}  # (each a build from nothing)
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        assert sorted(path.rsplit("/", 1)[-1] for path in outlined) == every
+        for what, change, given in edits:
+            outlined.clear()
+            change()
+            build(options)
+            assert sorted(path.rsplit("/", 1)[-1] for path in outlined) == given, what
+            if what in compared:
+                assert tree(site / "public") == fresh(), what
     finally:
         memory.close()
 
@@ -1265,6 +1431,51 @@ def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added once more.\n\n")
         build(options)
         assert addressed == []
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_takes_the_ids_of_a_kept_page_linked_to_as_an_earlier_build_read_them(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A link to a heading of another page is checked against that page's ids: those of a page
+    the build rendered are known, those of a page kept from the last build are read from its
+    file. A serve rebuild takes them as an earlier build read them while the page has been kept
+    since (its bytes are those they were read from); rendered again, the page's ids are read
+    again when it is next kept. A link to a heading that is not there is reported all the same,
+    and each rebuild that succeeds equals a build from nothing."""
+    site = site_copy("example")
+    page, target = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
+    _edit(page, "\n\n", "\n\nSee [the restore](backups-and-restore.md#requesting-a-restore).\n\n")
+    target_html = site / "public" / "policies" / "backups-and-restore" / "index.html"
+    read: list[bytes] = []  # the pages whose ids (and links) were read
+    real = links.read_refs
+    monkeypatch.setattr(links, "read_refs", lambda data: read.append(data) or real(data))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    steps: list[tuple[str, Callable[[], object], int]] = [  # how often the linked page's ids are read
+        ("the linking page edited", lambda: _edit(page, "See [the", "Read [the"), 1),
+        ("edited again", lambda: _edit(page, "Read [the", "See [the"), 0),
+        ("the linked page edited (rendered)", lambda: _edit(target, "\n\n", "\n\nA note.\n\n"), 0),
+        ("the linking page edited after it", lambda: _edit(page, "See [the", "Read [the"), 1),
+        ("and again", lambda: _edit(page, "Read [the", "See [the"), 0),
+    ]
+    try:
+        build(options)
+        assert target_html.is_file()
+        for what, change, times in steps:
+            read.clear()
+            change()
+            build(options)
+            assert read.count(target_html.read_bytes()) == times, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+        _edit(page, "#requesting-a-restore", "#nowhere")
+        with pytest.raises(BuildFailed) as failed:
+            build(options)
+        assert any("nowhere" in p.message for p in failed.value.problems)
+        _edit(page, "#nowhere", "#requesting-a-restore")
+        build(options)
         assert tree(site / "public") == clean_build(run, site, tmp_path)
     finally:
         memory.close()

@@ -222,10 +222,19 @@ def versions_json(releases: Sequence[Release]) -> bytes:
 
 def pages_by_version(files_by_version: Mapping[str, Iterable[str]]) -> bytes:
     """For the switcher: each version's HTML pages, so it can tell whether a page exists there."""
-    data = {
-        version: sorted(p for p in paths if p.endswith(".html")) for version, paths in sorted(files_by_version.items())
-    }
-    return (json.dumps(data, separators=(",", ":")) + "\n").encode()
+    return listed_by_version({version: version_pages(paths) for version, paths in files_by_version.items()})
+
+
+def version_pages(paths: Iterable[str]) -> str:
+    """One version's part of `pages_by_version`: its HTML pages in order, as JSON."""
+    return json.dumps(sorted(p for p in paths if p.endswith(".html")), separators=(",", ":"))
+
+
+def listed_by_version(listed: Mapping[str, str]) -> bytes:
+    """`pages_by_version` of each version's part (`version_pages`): the bytes `json.dumps` writes
+    of the versions in order, each with its list, without separating spaces."""
+    parts = [f"{json.dumps(version)}:{text}" for version, text in sorted(listed.items())]
+    return ("{" + ",".join(parts) + "}\n").encode()
 
 
 def manifest(

@@ -40,12 +40,12 @@ from servicebook.git.repo import (
 )
 from servicebook.git.versions import release_summary
 from servicebook.site.buildcache import BuildCache
-from servicebook.site.changes import HistoryView
+from servicebook.site.changes import HistoryMemo, HistoryView
 from servicebook.site.fresh import KeptMemo, Options, PageMemory, Report, Survey, code_digest, list_sources, survey
 from servicebook.site.heap import at_end_only, give_back
 from servicebook.site.links import CheckedPaths, check_files
 from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, PageStore, load
-from servicebook.site.outputs import CatalogLines, ManifestLines, add_published_outputs
+from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
@@ -343,7 +343,8 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
     # pages are rendered straight into a staging folder beside it, which becomes the new site or
     # is removed whatever happens; see write.SiteFiles and write.write_site)
     progress.enter("rendering")
-    shown = site_history(loaded.site, timeline, versioning.releases)  # made once: the keys and the pages show it
+    # made once: the keys and the pages show it (serve: the committed history's view as its last build made it)
+    shown = site_history(loaded.site, timeline, versioning.releases, _history_memo(options.memory))
     with _spool(output, len(loaded.site.pages)) as spool:
         try:
             files = render_site(
@@ -401,6 +402,16 @@ def _timeline_memo(memory: PageMemory | None) -> TimelineMemo | None:
     if memory.timeline is None:
         memory.timeline = TimelineMemo()
     return memory.timeline
+
+
+def _history_memo(memory: PageMemory | None) -> HistoryMemo | None:
+    """The view of the committed history a long-running process's last build made (`serve`),
+    made empty by its first build."""
+    if memory is None:
+        return None
+    if memory.history is None:
+        memory.history = HistoryMemo()
+    return memory.history
 
 
 def _catalog_lines(memory: PageMemory | None) -> CatalogLines | None:
@@ -484,12 +495,13 @@ def _finish(
     if hashed is not None:
         cache.published_hashes(known, hashed)
     trees = {r.release.path: r.tree for r in releases}
-    mounted = {r.release.path + p for r in releases for p in r.paths}
+    mounted, release_pages = _mounted(releases, options.memory)
     # 5. no escaping or colliding paths, no broken links (kept pages' own links were checked before)
     options.progress.enter("checking links")
     # a restamped page's links are its kept page's (the kept set itself when there is none: 40,000 at 20,000 pages)
     trusted = cache.reused | cache.restamped if cache.restamped else cache.reused
-    _verify(options, loaded, files, mounted, trusted, (*report.warnings, *release_problems), action="build")
+    problems = (*report.warnings, *release_problems)
+    _verify(options, loaded, files, mounted, trusted, problems, action="build", kept=cache.reused)
     # 6. swap the new site in whole (see write.py)
     options.progress.enter("writing")
     # the command line's record of the spare the last build left (serve's is in its memory)
@@ -514,7 +526,6 @@ def _finish(
     if options.memory is None:
         cache.record_spare(journal)
     html = itertools.repeat(".html")  # the pages counted at once (45,000 files at 20,000 pages)
-    release_pages = sum(map(str.endswith, mounted, html))
     return Report(
         warnings=(*report.warnings, *release_problems),
         files=len(files) + len(mounted),
@@ -522,6 +533,27 @@ def _finish(
         release_pages=release_pages,
         releases=tuple(r.release.version for r in releases),
     )
+
+
+def _mounted(releases: list[BuiltRelease], memory: PageMemory | None) -> tuple[frozenset[str], int]:
+    """The paths of the release trees in the site (each under its release's path), and how many
+    of them are pages; a long-running process (`serve`) takes them as its last build made them
+    while the releases are at the same paths with the very sets of paths they were made of
+    (releases.CheckedReleases gives a release it took as it was as the same object): 40,000
+    paths at 20,000 pages."""
+    made_of = tuple((r.release.path, r.paths) for r in releases)
+    last = memory.mounted if memory is not None else None
+    if (
+        last is not None
+        and len(last[0]) == len(made_of)
+        and all(a[0] == b[0] and a[1] is b[1] for a, b in zip(last[0], made_of, strict=True))
+    ):
+        return last[1], last[2]
+    mounted = frozenset(path + p for path, paths in made_of for p in paths)
+    pages = sum(map(str.endswith, mounted, itertools.repeat(".html")))
+    if memory is not None:  # (holding the sets: no id of theirs is given to another while it does)
+        memory.mounted = (made_of, mounted, pages)
+    return mounted, pages
 
 
 def _complete(
@@ -538,9 +570,19 @@ def _complete(
     for asset in loaded.assets:
         files[routes.content_file(asset)] = (options.source / "content" / asset).read_bytes()
     files.update(loaded.member_files)  # an organisation site's members' page images and attachments
-    add_published_outputs(
-        files, [(r.release, r.paths) for r in releases], kept_hashes, hashed, _manifest_lines(options)
-    )
+    made = [(r.release, r.paths) for r in releases]
+    add_published_outputs(files, made, kept_hashes, hashed, _manifest_lines(options), _version_pages(options))
+
+
+def _version_pages(options: Options) -> VersionPages | None:
+    """Each release's part of the last pages-by-version.json of a long-running process (`serve`),
+    made empty by its first build."""
+    memory = options.memory
+    if memory is None:
+        return None
+    if memory.version_pages is None:
+        memory.version_pages = VersionPages()
+    return memory.version_pages
 
 
 def _manifest_lines(options: Options) -> ManifestLines | None:
@@ -563,16 +605,18 @@ def _verify(
     warnings: tuple[Problem, ...],
     *,
     action: str,
+    kept: Collection[str] = (),
 ) -> None:
     """Stage 5, for build and check alike: no escaping or colliding paths, no broken links (those
     made by a page's `site:` links reported at their place in its Markdown); BuildFailed with the
-    `warnings` found so far and every problem."""
+    `warnings` found so far and every problem. `kept`: the pages kept byte for byte from the
+    last build (serve: the ids its link check read of them are taken again, links.check_links)."""
     memory = options.memory
     if memory is not None and memory.checked is None:
         memory.checked = CheckedPaths()
     checked = memory.checked if memory is not None else None  # serve: the paths its last build checked
     trusted = _still_trusted(trusted, loaded)
-    problems = check_files(files, mounted, trusted, worker_count(options.env), checked)
+    problems = check_files(files, mounted, trusted, worker_count(options.env), checked, kept)
     problems = _located(problems, loaded, options.source, files)
     if problems:
         raise BuildFailed((*warnings, *problems), action=action)

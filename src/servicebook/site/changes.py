@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from servicebook import routes
 from servicebook.errors import counted
@@ -155,19 +156,82 @@ def _moves(change: Change) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(slots=True)
+class HistoryMemo:
+    """The view of the committed history a long-running process's (`serve`) last build made
+    (`history_view`): the next build takes it again while the committed entries are the very ones
+    (git.history.TimelineMemo keeps them while HEAD is the same commit) at the same places, with
+    the same releases and links to the forge, and puts the working tree's entry on top, instead
+    of viewing and ordering every change of every commit again (one commit adding a catalog of
+    20,000 pages is 20,000 changes, each an entity's event)."""
+
+    made_of: tuple[tuple[Entry, ...], int, object, tuple[Release, ...]] | None = None
+    entries: tuple[EntryView, ...] = ()
+    events: dict[str, tuple[EntityEvent, ...]] = field(default_factory=dict)
+    newest: dict[str, EntryView] = field(default_factory=dict)
+
+
 def history_view(
-    timeline: Timeline, commit_url: Callable[[str], str | None], releases: Iterable[Release] = ()
+    timeline: Timeline,
+    commit_url: Callable[[str], str | None],
+    releases: Iterable[Release] = (),
+    *,
+    memo: HistoryMemo | None = None,
+    links: object = None,
 ) -> HistoryView:
     """The history's view models; each entry marks the releases published from its commit
-    (linking to v/<version>/), so a reader sees where each release was cut."""
+    (linking to v/<version>/), so a reader sees where each release was cut. With a `memo`
+    (`serve`) and `links`, what `commit_url` is made of, the committed entries' view is taken from
+    the last build's while it is of the same entries (see HistoryMemo)."""
+    released = tuple(releases)
     cut: dict[str, list[tuple[str, str]]] = {}
-    for release in releases:
+    for release in released:
         cut.setdefault(release.commit, []).append((release.version, release.path))
-    entries = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(timeline.entries))
+    every = timeline.entries
+    top = next((n for n, e in enumerate(every) if e.commit is not None), len(every))  # the working tree's, on top
+    # an entry that renames renames the subjects of the older ones: the working tree's then views them anew
+    if memo is None or links is None or any(_moves(c) is not None for e in every[:top] for c in e.changes):
+        entries = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(every))
+        events, newest = _folded(every, entries)
+        return HistoryView(
+            available=timeline.available,
+            shallow=timeline.shallow,
+            entries=entries,
+            events=_sorted(events),
+            newest=dict(sorted(newest.items())),
+        )
+    older = every[top:]
+    last = memo.made_of
+    if not (
+        last is not None
+        and last[1:] == (top, links, released)
+        and len(last[0]) == len(older)
+        and all(map(operator.is_, last[0], older))
+    ):
+        views = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(older, top))
+        events, newest = _folded(older, views)
+        memo.made_of, memo.entries = (older, top, links, released), views
+        memo.events, memo.newest = _sorted(events), dict(sorted(newest.items()))
+    entries = tuple(_entry_view(e, n, commit_url, cut) for n, e in enumerate(every[:top]))
+    new_events, new_newest = _folded(every[:top], entries)
+    return HistoryView(
+        available=timeline.available,
+        shallow=timeline.shallow,
+        entries=entries + memo.entries,
+        events=_put(memo.events, {s: (*v, *memo.events.get(s, ())) for s, v in new_events.items()}),
+        newest=_put(memo.newest, new_newest),
+    )
+
+
+def _folded(
+    entries: Iterable[Entry], views: Iterable[EntryView]
+) -> tuple[dict[str, list[EntityEvent]], dict[str, EntryView]]:
+    """Each subject's events, newest first, and the newest entry of each subject, kind of subject
+    ("offering:") and of all (""), of `entries` (newest first) and their `views`."""
     events: dict[str, list[EntityEvent]] = {}
     newest: dict[str, EntryView] = {}
     alias: dict[str, str] = {}  # a name an entity had in older commits → its name today
-    for entry, view in zip(timeline.entries, entries, strict=True):  # newest first: renames apply to older
+    for entry, view in zip(entries, views, strict=True):  # newest first: renames apply to older
         newest.setdefault("", view)
         by_subject: dict[str, list[Change]] = {}
         for change in ordered(entry.changes):
@@ -183,13 +247,26 @@ def history_view(
             kind = subject.split(":", 1)[0] + ":" if ":" in subject else None
             if kind:
                 newest.setdefault(kind, view)
-    return HistoryView(
-        available=timeline.available,
-        shallow=timeline.shallow,
-        entries=entries,
-        events={k: tuple(v) for k, v in sorted(events.items())},
-        newest=dict(sorted(newest.items())),
-    )
+    return events, newest
+
+
+_V = TypeVar("_V")
+
+
+def _sorted(events: Mapping[str, list[EntityEvent]]) -> dict[str, tuple[EntityEvent, ...]]:
+    return {k: tuple(v) for k, v in sorted(events.items())}
+
+
+def _put(kept: Mapping[str, _V], new: Mapping[str, _V]) -> dict[str, _V]:
+    """`kept` (in key order) with `new`'s values over it, in key order: the copy put right in place
+    when `new` brings no key of its own, else sorted again."""
+    if not new:
+        return dict(kept)
+    if new.keys() <= kept.keys():
+        merged = dict(kept)
+        merged.update(new)
+        return merged
+    return dict(sorted({**kept, **new}.items()))
 
 
 # --------------------------------------------------------------------------- Atom

@@ -57,9 +57,10 @@ if TYPE_CHECKING:
     from servicebook.catalog.model import Catalog
     from servicebook.git.history import TimelineMemo
     from servicebook.git.releases import Discovery
+    from servicebook.site.changes import HistoryMemo
     from servicebook.site.links import CheckedPaths
     from servicebook.site.load import BodySpool, LoadMemo, PageResult
-    from servicebook.site.outputs import CatalogLines, ManifestLines
+    from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages
     from servicebook.site.paging import PartsMemo
     from servicebook.site.search import SearchMemory
     from servicebook.site.views import ViewMemo
@@ -170,6 +171,13 @@ class PageMemory:
         self.load: LoadMemo | None = None
         # what its last history read of the commits (git.history.TimelineMemo), made by the first build
         self.timeline: TimelineMemo | None = None
+        # the view of the committed history its last build made (changes.HistoryMemo), made by the first build
+        self.history: HistoryMemo | None = None
+        # its last build's release trees' paths in the site, and how many are pages (build._mounted),
+        # with what they were made of: each release's path and its very set of paths
+        self.mounted: tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str], int] | None = None
+        # each release's part of its last pages-by-version.json (outputs.VersionPages), made by the first build
+        self.version_pages: VersionPages | None = None
         # the cached releases its builds took as they were (releases.CheckedReleases), made by
         # the first build that publishes one; typed `object` here, as releases.py builds on this
         # module (a type import back would make a circle of the two)
@@ -216,6 +224,9 @@ class PageMemory:
         self.paging = None
         self.load = None
         self.timeline = None
+        self.history = None
+        self.mounted = None
+        self.version_pages = None
         self.scanned = self.changed = None
         self.spare.forget()
 

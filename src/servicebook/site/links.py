@@ -9,7 +9,7 @@ import json
 import posixpath
 from collections.abc import Collection, Container, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from servicebook.cache.digest import digest
@@ -36,9 +36,13 @@ _UNNORMAL = frozenset(("", ".", ".."))
 @dataclass(slots=True)
 class CheckedPaths:
     """The output paths of a long-running process's last build (`serve`, fresh.PageMemory), which
-    passed the path checks: the same paths pass again without being looked at one by one."""
+    passed the path checks: the same paths pass again without being looked at one by one. And
+    the ids of the kept pages whose ids a link check read (a link to a heading of a page kept
+    from the last build, not rendered: its file parsed), each while the page is kept build after
+    build: its bytes are those it was read from."""
 
     paths: AbstractSet[str] | None = None
+    ids: dict[str, bytes] = field(default_factory=dict)
 
 
 def check_files(
@@ -47,9 +51,11 @@ def check_files(
     trusted: Collection[str] = (),
     workers: int = 1,
     checked: CheckedPaths | None = None,
+    kept: Container[str] = (),
 ) -> list[Problem]:
     """Path safety, then every relative link and #anchor in the HTML must lead somewhere.
-    `checked`: the paths that passed last time (CheckedPaths), left holding this build's."""
+    `checked`: the paths that passed last time (CheckedPaths), left holding this build's, and the
+    ids of the pages `kept` byte for byte from the last build that a check read (check_links)."""
     problems: list[Problem] = []
     names = files.paths() if isinstance(files, SiteFiles) else files.keys()
     if checked is None or checked.paths is None or names != checked.paths:
@@ -63,19 +69,28 @@ def check_files(
             folded[key] = path
         if checked is not None:
             checked.paths = None if problems else set(names)
-    problems += check_links(files, mounted, trusted, workers)
+    problems += check_links(files, mounted, trusted, workers, checked, kept)
     return problems
 
 
 def check_links(
-    files: Mapping[str, bytes], mounted: Collection[str] = (), trusted: Collection[str] = (), workers: int = 1
+    files: Mapping[str, bytes],
+    mounted: Collection[str] = (),
+    trusted: Collection[str] = (),
+    workers: int = 1,
+    checked: CheckedPaths | None = None,
+    kept: Container[str] = (),
 ) -> list[Problem]:
     """Every relative link in `files` leads to one of them, or to a `mounted` path (a release
     tree checked when it was built). The links of `trusted` files are not read again: they are
     pages kept from the last build, whose inputs, and so the set of pages and headings they can
     point to, are unchanged (see build.py); they are still link targets. Pages whose links were
     read when they were rendered (`SiteFiles.scans`) are not read again either; the others are
-    read over `workers` processes. Problems come in file order whatever their number."""
+    read over `workers` processes. Problems come in file order whatever their number. The ids
+    of a page linked to with a #fragment whose links were not read are read from it, or, for a
+    page `kept` byte for byte from the last build (`serve`), taken from `checked` when that
+    build, or one before it that the page was kept from since, read them; `checked` is left
+    holding those of this build's kept pages."""
 
     scans: Mapping[str, PageLinks | HeldLinks] = files.scans if isinstance(files, SiteFiles) else {}
     # (the few untrusted picked out: a rebuild trusts most of the site's pages, and `names -
@@ -86,8 +101,13 @@ def check_links(
     paths = sorted(p for p in untrusted if p.endswith(".html") and p != "404.html")
     unread = [p for p in paths if p not in scans]
     read = dict(zip(unread, map_shared(_scan_file, files, unread, workers), strict=True))
-    check = _LinkCheck(files, mounted, {path: scan.ids for path, scan in scans.items()})
-    return [problem for path in paths for problem in _check_page_links(check, path, scans.get(path) or read[path])]
+    last = {path: ids for path, ids in checked.ids.items() if path in kept} if checked is not None else {}
+    check = _LinkCheck(files, mounted, {path: scan.ids for path, scan in scans.items()}, last, [])
+    problems = [problem for path in paths for problem in _check_page_links(check, path, scans.get(path) or read[path])]
+    if checked is not None:
+        last.update((path, check.ids[path]) for path in check.read if path in kept)
+        checked.ids = last
+    return problems
 
 
 def scan_page(
@@ -251,10 +271,16 @@ class _LinkCheck:
     files: Mapping[str, bytes]
     mounted: Collection[str]
     ids: dict[str, bytes]  # ids of each page (see PageLinks.ids): known from scans, else read when needed
+    kept: Mapping[str, bytes]  # those of pages kept from the last build, as read then (check_links)
+    read: list[str]  # the pages whose ids were read
 
     def has_id(self, path: str, fragment: str) -> bool:
         if path not in self.ids:
-            self.ids[path] = _joined_ids(read_refs(self.files[path]).ids)
+            known = self.kept.get(path)
+            if known is None:
+                known = _joined_ids(read_refs(self.files[path]).ids)
+                self.read.append(path)
+            self.ids[path] = known
         return b"\0" + fragment.encode() + b"\0" in self.ids[path]
 
 

@@ -34,7 +34,7 @@ from servicebook import routes
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
 from servicebook.catalog.schema import json_schema
-from servicebook.git.versions import Release, manifest, pages_by_version, versions_json
+from servicebook.git.versions import Release, listed_by_version, manifest, version_pages, versions_json
 from servicebook.interop import openslo
 from servicebook.site import write
 from servicebook.site.catalog_json import (
@@ -88,6 +88,7 @@ class FromPublished:
     # where the SHA-256 of each file the manifest hashed (one not `known`) goes, if anywhere (`serve`)
     hashed: dict[str, str] | None = None
     lines: ManifestLines | None = None  # `serve`: the lines of the last manifest.sha256 it made
+    versions: VersionPages | None = None  # `serve`: each release's part of the last pages-by-version.json
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +189,30 @@ def _pages_by_version(made: FromPublished) -> bytes | None:
         return None
     # a release's pages that only send readers on to the root's are not pages of that version
     elsewhere = {routes.output_path(p.url) for p in routes.release_pointers()}
-    kept = {release.version: [p for p in paths if p not in elsewhere] for release, paths in made.releases}
-    return pages_by_version({"": list(made.files), **kept})
+    last = made.versions.made if made.versions is not None else {}
+    listed = {"": version_pages(made.files)}
+    now: dict[str, tuple[frozenset[str], str]] = {}
+    for release, paths in made.releases:
+        kept = last.get(release.version)
+        if kept is None or kept[0] is not paths:
+            kept = (paths, version_pages(p for p in paths if p not in elsewhere))
+        listed[release.version] = kept[1]
+        now[release.version] = kept
+    if made.versions is not None:
+        made.versions.made = now
+    return listed_by_version(listed)
+
+
+class VersionPages:
+    """Each release's part of pages-by-version.json as a long-running process's (`serve`) last
+    build made it, by the very set of the release's paths it was made of (releases.CheckedReleases
+    gives a release it took as it was as the same object): a release's sorted list of thousands
+    of pages is not made again each rebuild."""
+
+    __slots__ = ("made",)
+
+    def __init__(self) -> None:
+        self.made: dict[str, tuple[frozenset[str], str]] = {}  # version → (its paths, its part)
 
 
 def _manifest(made: FromPublished) -> bytes:
@@ -340,11 +363,13 @@ def add_published_outputs(
     known: Mapping[str, str] | None = None,
     hashed: dict[str, str] | None = None,
     lines: ManifestLines | None = None,
+    versions: VersionPages | None = None,
 ) -> None:
     """The `PUBLISHED` outputs this build has, into `files` (each sees those before it); the
     SHA-256 of each file hashed for the manifest (not `known`) into `hashed`, when given, and the
-    manifest made from the `lines` of the last one (`serve`), when given."""
-    made = FromPublished(files, tuple(releases), known or {}, hashed, lines)
+    manifest made from the `lines` of the last one (`serve`), when given, and pages-by-version.json
+    from each release's part of the last one (`versions`, `serve`), when given."""
+    made = FromPublished(files, tuple(releases), known or {}, hashed, lines, versions)
     for output in PUBLISHED:
         data = output.make(made)
         if data is not None:

@@ -25,7 +25,7 @@ from servicebook.errors import Problem
 from servicebook.git.history import Timeline
 from servicebook.git.versions import Release
 from servicebook.progress import Phases
-from servicebook.site.changes import HistoryView, changes_pages, history_view
+from servicebook.site.changes import HistoryMemo, HistoryView, changes_pages, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.heap import give_back
 from servicebook.site.links import LinkTarget, SharedLinks, safe_path, settle
@@ -345,12 +345,16 @@ def _same_file(job: DataSpec, text: EarlyText) -> bool:
     return job.path == text[0] and job.inputs == text[1]
 
 
-def site_history(site: model.SiteContent, timeline: Timeline | None, releases: Iterable[Release]) -> HistoryView | None:
+def site_history(
+    site: model.SiteContent, timeline: Timeline | None, releases: Iterable[Release], memo: HistoryMemo | None = None
+) -> HistoryView | None:
     """The view of the history that the site's pages show (changes.history_view), its commits
-    linked on the site's forge; None without a timeline."""
+    linked on the site's forge; None without a timeline. `memo`: the committed history's view
+    of the last build of a long-running process (`serve`)."""
     if timeline is None:
         return None
-    return history_view(timeline, _commit_url_for(site), releases)
+    links = (site.catalog.site.repository, site.catalog.site.forge)  # what `_commit_url_for` is made of
+    return history_view(timeline, _commit_url_for(site), releases, memo=memo, links=links)
 
 
 def _commit_url_for(site: model.SiteContent) -> Callable[[str], str | None]:
