@@ -28,6 +28,7 @@ from servicebook.site.changes import EntryView, HistoryView
 from servicebook.site.fresh import PageMemory
 from servicebook.site.stamps import Footer, _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName, restamp
 from servicebook.site.views import site_view
+from servicebook.site.write import Spooled
 
 from .conftest import FIXED_EPOCH, GitSite
 from .test_build_cache import clean_build, generated_site, tree
@@ -358,6 +359,48 @@ def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_page
         assert restamped >= LISTS - WORKING_TREE
         not_found = (site / "public/404.html").read_text()  # served at any depth: linked from the root
         assert '<span class="unreleased">' not in not_found and "uncommitted" not in not_found
+        assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+    finally:
+        if memory is not None:
+            memory.close()
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("serve", [False, True], ids=["command line", "serve"])
+def test_a_spooled_sites_first_uncommitted_edit_writes_each_page_it_fills_the_footer_into_as_it_is_made(
+    builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serve: bool
+) -> None:
+    # A large site's pages go into the spool folder (build.SPOOL_FROM). The first uncommitted edit
+    # fills the new footer into every offering, tool and policy page it keeps: each is written
+    # there as it is made, and answered as its place (write.Spooled), so that the build never
+    # holds every such page's bytes at once; the site is the one a build from nothing makes.
+    monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 0)
+    answers: list[object] = []
+    real = BuildCache.reuse_restamped
+
+    def spy(self, path, key, footer, spool=None):  # type: ignore[no-untyped-def]
+        answer = real(self, path, key, footer) if spool is None else real(self, path, key, footer, spool)
+        if answer is not None and path in self.restamped:
+            answers.append((answer, spool))
+        return answer
+
+    monkeypatch.setattr(BuildCache, "reuse_restamped", spy)
+    site = builds.site
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.servicebook-trash-*\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    memory = PageMemory() if serve else None
+    try:
+        build(Options(source=site, output=site / "public", env=ENV, memory=memory))
+        page = sorted((site / "content").rglob("*.md"))[3]
+        page.write_text(page.read_text() + "\nAn uncommitted sentence.\n")
+        answers.clear()
+        build(Options(source=site, output=site / "public", env=ENV, memory=memory))
+        assert len(answers) > 30  # every offering, tool and policy page but the edited one
+        for answer, spool in answers:
+            assert isinstance(answer, Spooled) and spool is not None
+            assert answer.startswith(f"{spool}/")  # the page's own place in the spool folder
+        assert not any(p.name.startswith(".public.new-") for p in site.iterdir())  # the spool is gone
         assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
     finally:
         if memory is not None:

@@ -44,10 +44,11 @@ from servicebook.site.fresh import (
     marker_identity,
     tree_identity,
 )
+from servicebook.site.links import safe_path
 from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.outputs import CATALOG_SECTIONS
 from servicebook.site.stamps import Footer, restamp
-from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
+from servicebook.site.write import MARKER, SpareJournal, SpareRecord, Spooled, recorded_journal, spare_record
 
 
 def encode_page(result: PageResult) -> tuple[str, str, str]:
@@ -760,13 +761,14 @@ class BuildCache:
         self.reused.update(itertools.compress(paths, found))
         return found
 
-    def reuse_restamped(self, path: str, key: str, footer: Footer) -> str | bytes | None:
+    def reuse_restamped(self, path: str, key: str, footer: Footer, spool: Path | None = None) -> str | bytes | None:
         """`reuse` for a page keyed without what its `footer` shows of the build (the catalog's
         version, the release it has changed since, uncommitted changes), which stamps.restamp
         fills in (pagekeys.py): the file as it is when the last build showed the same footer; its
         bytes with this footer filled in when it showed another (in `restamped`, not `reused`: its
         bytes are new, its links are the kept page's but for the footer's link to the release,
-        which this build publishes); None: render it. The footer is recorded after the key, for
+        which this build publishes), or with a `spool` folder, those bytes written at the page's
+        place in it (`Spooled`); None: render it. The footer is recorded after the key, for
         the next build."""
         full = f"{key}\n{footer.text}"
         before = self.previous.keys.get(path) if self.previous is not None else None
@@ -784,9 +786,17 @@ class BuildCache:
                 made = restamp(file.read(), path, shown, footer)
         except OSError:
             return None
-        if made is not None:
-            self.restamped.add(path)
-        return made
+        if made is None:
+            return None
+        self.restamped.add(path)
+        if spool is None or not safe_path(path):
+            return made
+        # (the spool's own place for the page, templates.spooled: the paths that pass safe_path)
+        target = f"{spool}/{path}"
+        os.makedirs(target.rpartition("/")[0], exist_ok=True)  # noqa: PTH103 - plain strings, a page at a time
+        with open(target, "wb") as file:
+            file.write(made)
+        return Spooled(target)
 
     def _restored(self, path: str, file: str) -> list[int] | None:
         """The identity of `file` if it is not the file the last build wrote but holds its very
