@@ -26,7 +26,17 @@ from servicebook.site.build import Options, build, gather
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import EntryView, HistoryView
 from servicebook.site.fresh import PageMemory
-from servicebook.site.stamps import Footer, _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName, restamp
+from servicebook.site.stamps import (
+    Footer,
+    FooterTexts,
+    _Catalog,
+    _Name,
+    _Names,
+    _OfferingName,
+    _Team,
+    _ToolName,
+    restamp,
+)
 from servicebook.site.views import site_view
 from servicebook.site.write import Spooled
 
@@ -484,11 +494,44 @@ def test_each_footer_filled_into_a_kept_page_is_the_one_a_build_from_nothing_ren
     ]
     assert len(same) > 10
     assert all(len({pages[path] for _, pages in states}) == len(states) for path in same)  # four footers
+    memo: FooterTexts = {}  # as a build fills one footer into many pages
     for old, pages in states:
         for new, expected in states:
             for path in same:
                 assert restamp(pages[path], path, old, new) == expected[path], (path, old, new)
+                assert restamp(pages[path], path, old, new, memo) == expected[path], (path, old, new)
     assert restamp(states[0][1][same[0]], same[0], Footer("2026.10"), Footer("2026.11")) is None  # not its footer
+
+
+def test_the_footer_filled_into_many_pages_is_each_pages_own_wherever_it_is() -> None:
+    # The footer's texts are made once for the pages a build fills it into (stamps.restamp's memo)
+    # and are the same on every page at one depth outside the releases' folder; a page in it, the
+    # 404 page (which links from the site's root) and a page at the top each have their own.
+    paths = [
+        "policies/a/index.html",
+        "tools/b/index.html",
+        "offerings/index.html",
+        "index.html",
+        "404.html",
+        "v/2026.10/index.html",
+        "v/index.html",
+        "policies/a/b/c/index.html",
+        "policies/a/index.html",
+    ]
+    memo: FooterTexts = {}
+    for root in ("/", "/catalog/"):  # a site's own: where its 404 page links from
+        footers = [
+            Footer("2026.11", not_found_root=root),
+            Footer("2026.11", "2026.11", dirty=True, not_found_root=root),
+            Footer("2026.11", "2026.11", not_found_root=root),
+            Footer("2026.11", "2026.10", dirty=True, not_found_root=root),
+        ]
+        for old in footers:
+            for new in footers:
+                for path in paths:
+                    page = f"<footer>{old.shown(path)}</footer>".encode()
+                    made = restamp(page, path, old, new, memo)
+                    assert made == f"<footer>{new.shown(path)}</footer>".encode(), (path, old, new)
 
 
 @pytest.mark.git

@@ -67,9 +67,14 @@ class Spooled(str):
     plain path): the write stage moves it into place (SiteFiles.put_file, movable). A page kept
     with another footer filled in (buildcache.BuildCache.reuse_restamped) is written there as it
     is made, so that a build that fills the footer into every page holds no more than one page's
-    bytes at a time (at 5k, every page's together were ~70 MiB of `serve`'s peak)."""
+    bytes at a time (at 5k, every page's together were ~70 MiB of `serve`'s peak), under a name
+    of its own at the folder's top (RESTAMPED), not at its place: no folder is made for it there,
+    and removed again, for each of thousands of pages."""
 
     __slots__ = ()
+
+
+RESTAMPED = ".restamped-"  # then a number: no output's path (the site's top holds its own few names)
 
 
 class SiteFiles(MutableMapping[str, bytes]):
