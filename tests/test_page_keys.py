@@ -26,8 +26,19 @@ from servicebook.site.build import Options, build, gather
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.changes import EntryView, HistoryView
 from servicebook.site.fresh import PageMemory
-from servicebook.site.stamps import Footer, _Catalog, _Name, _Names, _OfferingName, _Team, _ToolName, restamp
+from servicebook.site.stamps import (
+    Footer,
+    FooterTexts,
+    _Catalog,
+    _Name,
+    _Names,
+    _OfferingName,
+    _Team,
+    _ToolName,
+    restamp,
+)
 from servicebook.site.views import site_view
+from servicebook.site.write import Spooled
 
 from .conftest import FIXED_EPOCH, GitSite
 from .test_build_cache import clean_build, generated_site, tree
@@ -365,6 +376,48 @@ def test_the_first_uncommitted_edit_fills_the_working_trees_footer_into_the_page
 
 
 @pytest.mark.git
+@pytest.mark.parametrize("serve", [False, True], ids=["command line", "serve"])
+def test_a_spooled_sites_first_uncommitted_edit_writes_each_page_it_fills_the_footer_into_as_it_is_made(
+    builds: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serve: bool
+) -> None:
+    # A large site's pages go into the spool folder (build.SPOOL_FROM). The first uncommitted edit
+    # fills the new footer into every offering, tool and policy page it keeps: each is written
+    # there as it is made, and answered as its place (write.Spooled), so that the build never
+    # holds every such page's bytes at once; the site is the one a build from nothing makes.
+    monkeypatch.setattr(servicebook.site.build, "SPOOL_FROM", 0)
+    answers: list[object] = []
+    real = BuildCache.reuse_restamped
+
+    def spy(self, path, key, footer, spool=None):  # type: ignore[no-untyped-def]
+        answer = real(self, path, key, footer) if spool is None else real(self, path, key, footer, spool)
+        if answer is not None and path in self.restamped:
+            answers.append((answer, spool))
+        return answer
+
+    monkeypatch.setattr(BuildCache, "reuse_restamped", spy)
+    site = builds.site
+    (site / ".gitignore").write_text("/public/\n/.servicebook-cache/\n/.servicebook-trash-*\n")
+    repo = GitSite(site)
+    repo.commit("The generated catalog")
+    memory = PageMemory() if serve else None
+    try:
+        build(Options(source=site, output=site / "public", env=ENV, memory=memory))
+        page = sorted((site / "content").rglob("*.md"))[3]
+        page.write_text(page.read_text() + "\nAn uncommitted sentence.\n")
+        answers.clear()
+        build(Options(source=site, output=site / "public", env=ENV, memory=memory))
+        assert len(answers) > 30  # every offering, tool and policy page but the edited one
+        for answer, spool in answers:
+            assert isinstance(answer, Spooled) and spool is not None
+            assert answer.startswith(f"{spool}/")  # the page's own place in the spool folder
+        assert not any(p.name.startswith(".public.new-") for p in site.iterdir())  # the spool is gone
+        assert tree(site / "public") == clean_build(_cli(), site, tmp_path)
+    finally:
+        if memory is not None:
+            memory.close()
+
+
+@pytest.mark.git
 def test_the_first_uncommitted_edit_of_the_starter_site_renders_what_it_changes_and_says_so(tmp_path: Path) -> None:
     # A new user's first steps: `servicebook init`, a commit, a build, a line added to the welcome
     # page. Every page's footer then says that the build has uncommitted changes and (the starter
@@ -441,11 +494,44 @@ def test_each_footer_filled_into_a_kept_page_is_the_one_a_build_from_nothing_ren
     ]
     assert len(same) > 10
     assert all(len({pages[path] for _, pages in states}) == len(states) for path in same)  # four footers
+    memo: FooterTexts = {}  # as a build fills one footer into many pages
     for old, pages in states:
         for new, expected in states:
             for path in same:
                 assert restamp(pages[path], path, old, new) == expected[path], (path, old, new)
+                assert restamp(pages[path], path, old, new, memo) == expected[path], (path, old, new)
     assert restamp(states[0][1][same[0]], same[0], Footer("2026.10"), Footer("2026.11")) is None  # not its footer
+
+
+def test_the_footer_filled_into_many_pages_is_each_pages_own_wherever_it_is() -> None:
+    # The footer's texts are made once for the pages a build fills it into (stamps.restamp's memo)
+    # and are the same on every page at one depth outside the releases' folder; a page in it, the
+    # 404 page (which links from the site's root) and a page at the top each have their own.
+    paths = [
+        "policies/a/index.html",
+        "tools/b/index.html",
+        "offerings/index.html",
+        "index.html",
+        "404.html",
+        "v/2026.10/index.html",
+        "v/index.html",
+        "policies/a/b/c/index.html",
+        "policies/a/index.html",
+    ]
+    memo: FooterTexts = {}
+    for root in ("/", "/catalog/"):  # a site's own: where its 404 page links from
+        footers = [
+            Footer("2026.11", not_found_root=root),
+            Footer("2026.11", "2026.11", dirty=True, not_found_root=root),
+            Footer("2026.11", "2026.11", not_found_root=root),
+            Footer("2026.11", "2026.10", dirty=True, not_found_root=root),
+        ]
+        for old in footers:
+            for new in footers:
+                for path in paths:
+                    page = f"<footer>{old.shown(path)}</footer>".encode()
+                    made = restamp(page, path, old, new, memo)
+                    assert made == f"<footer>{new.shown(path)}</footer>".encode(), (path, old, new)
 
 
 @pytest.mark.git

@@ -353,7 +353,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
                 versioning=versioning,
                 history=timeline,
                 shown_history=shown,
-                reuse=tally.watch(_reuse(cache, loaded, versioning, timeline, shown)),
+                reuse=tally.watch(_reuse(cache, loaded, versioning, timeline, shown, spool)),
                 workers=worker_count(options.env),
                 source_prefix=repo.prefix if repo is not None else "",
                 spool=spool,
@@ -682,10 +682,12 @@ def _reuse(
     versioning: VersionContext,
     timeline: Timeline | None,
     history: HistoryView | None,
+    spool: Path | None = None,
 ) -> Callable[[PageSpec | DataSpec], str | bytes | None] | None:
     """Pages of the last build that can be kept: those whose inputs are unchanged (each page's
     key covers what it shows, see pagekeys.py; not where the source folder is, which no page
-    shows: a checkout cloned elsewhere, with the cache restored, keeps them too)."""
+    shows: a checkout cloned elsewhere, with the cache restored, keeps them too). A page kept
+    with another footer filled in goes into the `spool` folder as it is made (write.Spooled)."""
     if cache.hashes is None or loaded.site is None:
         return None
     memory = cache.memory
@@ -703,7 +705,7 @@ def _reuse(
         versioning,
         timeline,
         history,
-        restamp=cache.reuse_restamped,
+        restamp=cache.reuse_restamped if spool is None else functools.partial(cache.reuse_restamped, spool=spool),
         memo=memo,
         kept=kept,
         reuse_many=cache.reuse_many,

@@ -46,8 +46,8 @@ from servicebook.site.fresh import (
 )
 from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.outputs import CATALOG_SECTIONS
-from servicebook.site.stamps import Footer, restamp
-from servicebook.site.write import MARKER, SpareJournal, SpareRecord, recorded_journal, spare_record
+from servicebook.site.stamps import Footer, FooterTexts, restamp
+from servicebook.site.write import MARKER, RESTAMPED, SpareJournal, SpareRecord, Spooled, recorded_journal, spare_record
 
 
 def encode_page(result: PageResult) -> tuple[str, str, str]:
@@ -474,6 +474,9 @@ class BuildCache:
         self.keys: dict[str, str] = {}  # page path → key, for this build's manifest
         self.reused: set[str] = set()  # pages kept from the last build
         self.restamped: set[str] = set()  # pages kept with another footer filled in (`reuse_restamped`)
+        # what `reuse_restamped` made once for them all: the footers read back, their texts (stamps.restamp)
+        self._footers: dict[str, Footer | None] = {}
+        self._footer_texts: FooterTexts = {}
         self.restored: dict[str, list[int]] = {}  # of those, the copies found byte-identical: their identity now
         self._hashes: Mapping[str, str] | None = None  # see `_recorded_hashes`
         self.source = ""  # the source folder, for a checkout that moves (fresh._previous)
@@ -760,19 +763,23 @@ class BuildCache:
         self.reused.update(itertools.compress(paths, found))
         return found
 
-    def reuse_restamped(self, path: str, key: str, footer: Footer) -> str | bytes | None:
+    def reuse_restamped(self, path: str, key: str, footer: Footer, spool: Path | None = None) -> str | bytes | None:
         """`reuse` for a page keyed without what its `footer` shows of the build (the catalog's
         version, the release it has changed since, uncommitted changes), which stamps.restamp
         fills in (pagekeys.py): the file as it is when the last build showed the same footer; its
         bytes with this footer filled in when it showed another (in `restamped`, not `reused`: its
         bytes are new, its links are the kept page's but for the footer's link to the release,
-        which this build publishes); None: render it. The footer is recorded after the key, for
-        the next build."""
+        which this build publishes), or with a `spool` folder, those bytes written into it
+        (`Spooled`); None: render it. The footer is recorded after the key, for the next build."""
         full = f"{key}\n{footer.text}"
         before = self.previous.keys.get(path) if self.previous is not None else None
         if before is None or before == full or not before.startswith(key + "\n"):
             return self.reuse(path, full)
-        shown = Footer.read(before[len(key) + 1 :])
+        text = before[len(key) + 1 :]
+        if text in self._footers:  # (every page records the same one or two)
+            shown = self._footers[text]
+        else:
+            shown = self._footers[text] = Footer.read(text)
         kept = self.reuse(path, before) if shown is not None else None
         self.keys[path] = full
         if kept is None or shown is None:
@@ -781,12 +788,20 @@ class BuildCache:
         self.restored.pop(path, None)
         try:
             with open(kept, "rb") as file:
-                made = restamp(file.read(), path, shown, footer)
+                made = restamp(file.read(), path, shown, footer, self._footer_texts)
         except OSError:
             return None
-        if made is not None:
-            self.restamped.add(path)
-        return made
+        if made is None:
+            return None
+        self.restamped.add(path)
+        if spool is None:
+            return made
+        # at the spool's top, named apart from any page's place (no folder made, and removed, for each
+        # of thousands of pages): the write stage moves it to its place
+        target = f"{spool}/{RESTAMPED}{len(self.restamped)}"
+        with open(target, "xb") as file:
+            file.write(made)
+        return Spooled(target)
 
     def _restored(self, path: str, file: str) -> list[int] | None:
         """The identity of `file` if it is not the file the last build wrote but holds its very

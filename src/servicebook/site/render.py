@@ -60,7 +60,7 @@ from servicebook.site.templates import (
     spooled,
 )
 from servicebook.site.views import SiteView, ViewMemo, site_view
-from servicebook.site.write import HeldLinks, PageLinks, SiteFiles
+from servicebook.site.write import HeldLinks, PageLinks, SiteFiles, Spooled
 
 STATIC_DIR = Path(servicebook.__file__).parent / "static"  # as templates.THEME_DIR
 CSP = (
@@ -551,12 +551,14 @@ def _kept(
     renderer: Renderer, reuse: Callable[[PageSpec | DataSpec], str | bytes | None] | None
 ) -> tuple[list[str | bytes | None], set[int]]:
     """What `reuse` keeps of each page and data file (None: made again), and which of those kept
-    are new bytes (the catalog's new version filled in), spooled where rendered ones go."""
+    are new bytes (the catalog's new version or another footer filled in), spooled where rendered
+    ones go (where `reuse` has not put them already: write.Spooled)."""
     jobs: list[PageSpec | DataSpec] = [*renderer.specs, *renderer.data]
     if reuse is None:
         return [None] * len(jobs), set()
     kept = reuse.many(jobs) if isinstance(reuse, ReuseAll) else [reuse(job) for job in jobs]
-    remade = set(itertools.compress(range(len(kept)), map(isinstance, kept, itertools.repeat(bytes))))
+    # (a page with a new footer filled in may be in the spool folder already: write.Spooled)
+    remade = set(itertools.compress(range(len(kept)), map(isinstance, kept, itertools.repeat((bytes, Spooled)))))
     for i in sorted(remade):
         kept[i] = _spooled(renderer, i, kept[i])
     return kept, remade

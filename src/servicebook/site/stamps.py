@@ -790,12 +790,18 @@ class Footer:
         return f'<strong class="catalog-version">{self.version}</strong>\n{release}{dirty}      · '
 
 
-def restamp(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
+# the footer's text before and after (`restamp`), by the two footers and where the page is (see `_where`)
+FooterTexts = dict[tuple[object, ...], tuple[bytes, bytes]]
+
+
+def restamp(html: bytes, path: str, old: Footer, new: Footer, memo: FooterTexts | None = None) -> bytes | None:
     """The page at `path` of the built-in theme rendered with the footer `old`, as it is rendered
     with `new` (see Footer): the version in its two places (restamp_version), a list's "Last
     changed" paragraph, then the footer's text from the version to the team's name, each of
     which must be found exactly once as `old` makes it.
-    None (render the page again) when a version is not plain text or a place is not found."""
+    None (render the page again) when a version is not plain text or a place is not found.
+    `memo` (one for the many pages of a build: the first uncommitted edit fills a new footer
+    into every page) keeps the footer's two texts, the same on every page at the same depth."""
     if not all(_PLAIN_RE.fullmatch(v) for v in (old.version, new.version, old.unreleased or "", new.unreleased or "")):
         return None
     if old.version != new.version:
@@ -810,10 +816,32 @@ def restamp(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:
         html = filled
     if (old.unreleased, old.dirty) == (new.unreleased, new.dirty):
         return html
-    before = dataclasses.replace(new, unreleased=old.unreleased, dirty=old.dirty).shown(path).encode()
+    key = (old.unreleased, old.dirty, new, new.not_found_root, _where(path, old.unreleased or new.unreleased))
+    texts = memo.get(key) if memo is not None else None
+    if texts is None:
+        was = dataclasses.replace(new, unreleased=old.unreleased, dirty=old.dirty)
+        texts = (was.shown(path).encode(), new.shown(path).encode())
+        if memo is not None:
+            memo[key] = texts
+    before, after = texts
     if html.count(before) != 1:
         return None
-    return html.replace(before, new.shown(path).encode())
+    return html.replace(before, after)
+
+
+def _where(path: str, release: str | None) -> object:
+    """What of a page's path its footer's text depends on (Footer.shown: the link to `release`,
+    relative to the page's folder): nothing without a link; its folder's depth, where the folder
+    is outside the release's top folder (as routes.relative_urls has it); else the path itself."""
+    if release is None:
+        return 0
+    folder = posixpath.dirname(path)
+    if path == routes.NOT_FOUND or not folder:
+        return path
+    parts = folder.split("/")
+    if parts[0] == routes.release(release).partition("/")[0] or not all(p and p not in (".", "..") for p in parts):
+        return path
+    return len(parts)
 
 
 def _restamp_changed(html: bytes, path: str, old: Footer, new: Footer) -> bytes | None:

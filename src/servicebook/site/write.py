@@ -67,6 +67,21 @@ class HeldLinks:
     ids: bytes
 
 
+class Spooled(str):
+    """Where a page this build made is in its spool folder, as a kept file's place is given (a
+    plain path): the write stage moves it into place (SiteFiles.put_file, movable). A page kept
+    with another footer filled in (buildcache.BuildCache.reuse_restamped) is written there as it
+    is made, so that a build that fills the footer into every page holds no more than one page's
+    bytes at a time (at 5k, every page's together were ~70 MiB of `serve`'s peak), under a name
+    of its own at the folder's top (RESTAMPED), not at its place: no folder is made for it there,
+    and removed again, for each of thousands of pages."""
+
+    __slots__ = ()
+
+
+RESTAMPED = ".restamped-"  # then a number: no output's path (the site's top holds its own few names)
+
+
 class SiteFiles(MutableMapping[str, bytes]):
     """Output files by path, in insertion order: bytes in memory, or files on disk that are read
     only when asked for. A large site's pages are rendered straight to a spool folder beside the
