@@ -1,7 +1,7 @@
 """What a CI job waits for after a one-page change is committed, with the build cache restored
 (issue 20, item 4: the whole `build`, history and releases included, at most 1 s on the 5k site).
 
-    python bench/ci_bench.py [--size 5k] [--runs 3] [--no-spare]
+    python bench/ci_bench.py [--size 5k] [--runs 3] [--no-spare] [--same-path]
 
 The bench site (run.py's, bench/out/) becomes a git repository with two tagged releases (its
 catalog's `version:` changed once, each version tagged `v<version>`, as docs/versions-and-releases.md
@@ -65,10 +65,14 @@ def ci_builds(
     *,
     fresh: bool = True,
     spare: bool = True,
+    same_path: bool = False,
 ) -> dict[str, list[Run]]:
     """`command(site, output)` builds `site` into `output`; source: a bench site folder. Returns
     the runs of each way (FRESH, unless `fresh` is False, and KEPT) after the first builds;
-    `spare`: whether the restored cache holds the spare (see the module's docstring)."""
+    `spare`: whether the restored cache holds the spare (see the module's docstring);
+    `same_path`: each fresh checkout is made at the path the cache was built at (the repository
+    moved aside meanwhile), as a CI job's workspace is at the same path every run, not at a path
+    of its own (where the build writes again what it records by the output's path)."""
     shutil.rmtree(work, ignore_errors=True)
     site = work / "site"
     shutil.copytree(source, site, ignore=shutil.ignore_patterns(".servicebook-cache", "public"))
@@ -98,15 +102,19 @@ def ci_builds(
         if not fresh:
             found[KEPT].append(run(command(site, site / "public"), work))
             continue
-        clone = work / f"clone-{i}"
-        subprocess.run(["git", "clone", "-q", str(site), str(clone)], check=True, env={**os.environ, **GIT_ENV})
+        origin, clone = (work / "site-kept", site) if same_path else (site, work / f"clone-{i}")
+        if same_path:
+            site.rename(origin)
+        subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True, env={**os.environ, **GIT_ENV})
         # as one tar archive of both unpacks them (actions/cache, the GitLab component's
         # servicebook-cache.tar): new inodes, times kept, the spare's hard links to public/ kept
-        subprocess.run(["cp", "-a", str(site / ".servicebook-cache"), str(site / "public"), str(clone)], check=True)
+        subprocess.run(["cp", "-a", str(origin / ".servicebook-cache"), str(origin / "public"), str(clone)], check=True)
         if not spare:  # as a zip archive (GitLab's own cache) unpacks them: the spare of no use
             shutil.rmtree(clone / ".servicebook-cache" / "build", ignore_errors=True)
         found[FRESH].append(run(command(clone, clone / "public"), work))
         shutil.rmtree(clone, ignore_errors=True)
+        if same_path:
+            origin.rename(site)
         found[KEPT].append(run(command(site, site / "public"), work))
     shutil.rmtree(work, ignore_errors=True)
     return found
@@ -121,9 +129,13 @@ def main() -> None:
     parser.add_argument("--size", default="5k", choices=list(SIZES))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-spare", action="store_true", help="restore the cache without the spare (a zip archive)")
+    parser.add_argument(
+        "--same-path", action="store_true", help="each fresh checkout at the path the cache was built at, as a CI job's"
+    )
     args = parser.parse_args()
     root = ensure_site(args.size)
-    found = ci_builds(_installed, root / "site", OUT / f"ci-{args.size}", args.runs, spare=not args.no_spare)
+    work = OUT / f"ci-{args.size}"
+    found = ci_builds(_installed, root / "site", work, args.runs, spare=not args.no_spare, same_path=args.same_path)
     for label, runs in found.items():
         wall = statistics.median(r.seconds for r in runs)
         cpu = statistics.median(r.cpu for r in runs)

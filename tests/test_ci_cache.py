@@ -636,3 +636,58 @@ def test_a_fresh_checkout_reads_a_file_its_checkout_converted(
     assert {p: b for p, b in built.items() if not p.startswith("v/")} == {
         p: b for p, b in clean.items() if not p.startswith("v/")
     }
+
+
+def test_a_restored_checkout_whose_cache_was_restored_in_part_or_damaged_builds_a_build_from_nothings_site(
+    job: Job, tmp_path: Path
+) -> None:
+    """A cache archive may be unpacked in part (a download or an extraction cut short: actions/cache
+    warns and goes on), its files cut, or be of another commit: nothing of it is trusted unseen. The
+    spare missing files, holding others and a page cut (a copy, not public/'s file), a release's
+    stored file cut and another missing, the history's kept replay cut: the site is the one a
+    build from nothing makes, and so is that of a job whose cache is the one of two commits before."""
+    job.repo.tag("v2026.11")
+    older = job.root / "older"
+    for page in (4, 5):
+        job.commit_a_page_change(page)
+        job.build(job.site)
+        if page == 4:  # the cache of a job two commits before the one below
+            _unpacked([job.site / ".servicebook-cache", job.site / "public"], older, links=True)
+    job.commit_a_page_change(3)
+    clone = job.root / "ci"
+    subprocess.run(["git", "clone", "-q", str(job.site), str(clone)], check=True, capture_output=True)
+    _unpacked([job.site / ".servicebook-cache", job.site / "public"], clone, links=True)
+    spare = clone / ".servicebook-cache/build/public.spare"
+    kept = sorted(p for p in spare.rglob("*.html") if p.is_file())
+    assert len(kept) > 20
+    for page in kept[::7]:  # unpacked in part
+        page.unlink()
+    cut = kept[1]  # a copy of its own, cut short
+    data = cut.read_bytes()
+    cut.unlink()
+    cut.write_bytes(data[: len(data) // 2])
+    (spare / "policies" / "stray.html").write_text("not the site's")
+    (spare / "stray").mkdir()
+    (spare / "stray" / "index.html").write_text("nor this")
+    tagged = subprocess.run(
+        ["git", "rev-parse", "v2026.11^{commit}"], check=True, cwd=clone, capture_output=True, text=True
+    )
+    published = tagged.stdout.strip()  # the published release's tree (an older one of the untagged version stays)
+    (tree_folder,) = (clone / ".servicebook-cache/releases").glob(f"*/{published}")
+    stored = sorted(p for p in tree_folder.iterdir() if p.name.endswith("index.html"))
+    with stored[0].open("r+b") as file:  # cut, its time kept as an archive keeps it
+        times = os.stat(stored[0])
+        file.truncate(10)
+    os.utime(stored[0], ns=(times.st_atime_ns, times.st_mtime_ns))
+    stored[1].unlink()
+    for entry in (clone / ".servicebook-cache/history").glob("*.json"):
+        entry.write_bytes(entry.read_bytes()[:40])
+    job.build(clone)
+    from_nothing = clean_build(_cli(), clone, tmp_path)
+    assert tree(clone / "public") == from_nothing
+    other = job.root / "ci-older"
+    subprocess.run(["git", "clone", "-q", str(job.site), str(other)], check=True, capture_output=True)
+    for folder in (".servicebook-cache", "public"):
+        os.rename(older / folder, other / folder)
+    job.build(other)
+    assert tree(other / "public") == from_nothing

@@ -1023,10 +1023,21 @@ def test_a_file_added_to_a_cached_release_tree_is_not_published(run, repo: GitSi
         {"index.html": [1, 2]},
         {"index.html": [1.5, 2, 3]},
         {"a//b": [1, 2, 3]},
+        {"index\u0000.html": [1, 2, 3]},
         ["index.html"],
         "index.html",
     ],
-    ids=["leaves the tree", "absolute", "not a list", "too short", "not integers", "empty part", "a list", "a text"],
+    ids=[
+        "leaves the tree",
+        "absolute",
+        "not a list",
+        "too short",
+        "not integers",
+        "empty part",
+        "a NUL in a path",
+        "a list",
+        "a text",
+    ],
 )
 def test_a_release_record_of_another_shape_is_a_miss_never_an_error(run, repo: GitSite, record: object) -> None:
     from servicebook.site.releases import COMPLETE

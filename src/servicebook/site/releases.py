@@ -497,7 +497,7 @@ def _recorded_in(fd: int, recorded: Mapping[str, object]) -> dict[str, list[int]
             return None
         try:
             info = look(flat_name(path))  # one name: flat_name escapes "/"
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the path, which no name holds
             return None
         if info.st_size != identity[0] or info.st_mtime_ns != identity[1] or not regular(info.st_mode):
             return None
