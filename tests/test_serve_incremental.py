@@ -619,6 +619,74 @@ def test_a_serve_rebuild_views_the_committed_history_once_per_head_and_the_worki
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_writes_out_the_committed_history_for_the_page_keys_once_per_head(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The page keys hold the history as text (pagekeys.py: the whole history, and each offering's
+    and tool's events). A serve rebuild at the same commit takes the committed entries' text, and
+    each subject's events' text, as its last build wrote them while they are the very objects
+    (history.TimelineMemo, changes.HistoryMemo keep them while HEAD is the same): it writes out
+    the working tree's entry and the events of the subjects it changes alone. A commit made while
+    it runs is written out again. Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    git_site.commit("Lower the CI objective")
+    histories: list[str] = []  # the committed entries written out (repr), by commit
+    real_repr = history.Entry.__repr__
+    monkeypatch.setattr(history.Entry, "__repr__", lambda e: (e.commit and histories.append(e.commit)) or real_repr(e))
+    tables: list[str | None] = []  # the entry of each subject's event written out, by commit (None: the working tree)
+    real_shown = pagekeys._entry_shown
+    monkeypatch.setattr(pagekeys, "_entry_shown", lambda entry: tables.append(entry.commit) or real_shown(entry))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    welcome = "content/welcome.md"
+    build(options)
+    commits = git_site.git("log", "--format=%H").split()
+    assert histories == commits  # every committed entry, once
+    shown = len(tables)  # every event of every offering and tool, once (their pages show them)
+    assert shown > len(commits) and set(tables) == set(commits)
+    ci = [None, *commits]  # the CI offering's events once its SLO is edited: the working tree's on top
+    edits: list[tuple[str, Callable[[], object], bool, list[str | None] | None]] = [
+        # (whether the committed entries are written out again, and the events written out: None, all)
+        # the working tree's entry comes on top: every committed entry's view is made again (its
+        # place on the changes pages moves), not the entries themselves
+        (
+            "a page edited, not committed",
+            lambda: git_site.edit("## What we support", "## What we offer", welcome),
+            False,
+            None,
+        ),
+        ("the same page again", lambda: git_site.edit("we offer", "we provide", welcome), False, []),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), False, ci),
+        ("the SLO edited again", lambda: git_site.edit("objective: 99.9", "objective: 99.95"), False, ci),
+        ("nothing", lambda: None, False, []),
+        (
+            "the edits committed while serve runs",
+            lambda: git_site.commit("Edit the welcome page and the SLO"),
+            True,
+            None,
+        ),
+        ("a page edited after the commit", lambda: git_site.edit("we provide", "we run", welcome), False, None),
+        ("it again", lambda: git_site.edit("we run", "we operate", welcome), False, []),
+    ]
+    try:
+        for what, change, written, events in edits:
+            change()
+            histories.clear()
+            tables.clear()
+            build(options)
+            assert histories == (git_site.git("log", "--format=%H").split() if written else []), what
+            if events is None:
+                assert len(tables) >= shown and set(tables) >= set(commits), what
+            else:
+                assert tables == events, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_hash_changed(
     git_site, monkeypatch
 ) -> None:
