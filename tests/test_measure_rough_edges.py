@@ -167,3 +167,36 @@ def test_a_grouped_latency_whose_bound_is_a_bucket_is_measured_as_its_worst_grou
     assert result.exit_code == 0, result.output
     (entry,) = json.loads((site.root / "measurements" / "2026-01-02T12-00-00Z.json").read_text())["slos"]
     assert entry["attainment"] == pytest.approx(0.99, rel=1e-9)
+
+
+# --- --at: one reader for measure and promised --------------------------------------------------------
+
+MEASURE_AT_FORMS = (
+    "a day (2026-03-31, its start in UTC) or a time with its offset (2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
+)
+
+
+@pytest.mark.git
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        # as an auditor writes it: promised named what to type, measure only listed its forms
+        (
+            "2026-11-03 14:00 UTC",
+            f"--at '2026-11-03 14:00 UTC': not a day or a time; write {MEASURE_AT_FORMS}; for this one, write "
+            "2026-11-03T14:00Z\n",
+        ),
+        ("20260331", f"--at '20260331': not a day or a time; write {MEASURE_AT_FORMS}\n"),
+        ("2026-02-30", "--at '2026-02-30': not a real date\n"),
+        ("2026-03-31T25:00Z", "--at '2026-03-31T25:00Z': not a real date or time\n"),
+        # measure's own rules: nothing was measured before 1970, nor after now
+        ("1969-12-31T23:00Z", "--at '1969-12-31T23:00Z' is before 1970"),
+        ("2999-01-01", "--at '2999-01-01' is in the future"),
+    ],
+)
+def test_measure_reads_at_as_promised_does_and_keeps_its_own_rules(run, tmp_path: Path, at: str, message: str) -> None:
+    site = _site(tmp_path, SLICED)
+    result = run("measure", "--source", site.root, "--prometheus", "http://127.0.0.1:9", "--at", at)
+    assert result.exit_code == 2
+    assert f"error: {message}" in result.output
+    assert not (site.root / "measurements").exists()
