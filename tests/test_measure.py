@@ -282,8 +282,11 @@ def test_a_snapshot_is_never_written_over(site: GitSite, run) -> None:
     ("args", "message"),
     [
         (["--prometheus", "prometheus:9090"], "give the server's address with http:// or https://"),
-        (["--prometheus", "http://x", "--at", "yesterday"], "--at 'yesterday': write a day (2026-03-31"),
-        (["--prometheus", "http://x", "--at", "2026-02-30"], "not a real date or time"),
+        (
+            ["--prometheus", "http://x", "--at", "yesterday"],
+            "--at 'yesterday': not a day or a time; write a day (2026-03-31",
+        ),
+        (["--prometheus", "http://x", "--at", "2026-02-30"], "--at '2026-02-30': not a real date"),
         (["--prometheus", "http://x", "--at", "2999-01-01"], "is in the future"),
         (["--prometheus", "http://x", "--at", AT, "--offering", "cii"], "no such offering; did you mean 'ci'?"),
     ],

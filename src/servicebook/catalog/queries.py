@@ -54,6 +54,22 @@ def metric_name(selector: str) -> str | None:
     return (named[1] or named[2]) if named else None
 
 
+# a metric named with its braces, and in them an equality matcher on a histogram's bucket bound
+_NAMED_BRACES_RE = re.compile(rf"(?P<name>{_NAME})\s*\{{(?P<matchers>[^{{}}]*)\}}")
+_LE_RE = re.compile(r"""(?<![a-zA-Z0-9_])le\s*=(?!~)\s*(?:"([^"\\]*)"|'([^'\\]*)')""")
+
+
+def bucket_bounds(query: str) -> tuple[tuple[str, str], ...]:
+    """The (metric, bound) of each selector in `query` that names a bucket by an equality matcher on
+    its `le` (`request_seconds_bucket{le="0.3"}` → ("request_seconds_bucket", "0.3")), in order."""
+    found = []
+    for braces in _NAMED_BRACES_RE.finditer(query):
+        le = _LE_RE.search(braces["matchers"])
+        if le is not None:
+            found.append((braces["name"], le[1] if le[1] is not None else le[2]))
+    return tuple(dict.fromkeys(found))
+
+
 def selector_text(selector: str) -> str:
     """The selector as it goes into a query: surrounding white space dropped."""
     return selector.strip()

@@ -1284,6 +1284,20 @@ def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) ->
                 f"a time slice ({minutes_text(slo.timeslice_window)}) is not shorter than the window ({slo.window})",
                 "a slice is a small part of the window, e.g. 1m or 5m",
             )
+        m = slo.measurement
+        if m is not None and m.total is not None and slo.timeslice_window is not None:
+            # `measure` divides what the two queries count: a share of events (OpenSLO's ratioMetric
+            # counts requests), compared with an objective that is a share of good slices
+            counted = "errors" if m.errors is not None else "good"
+            c.report(
+                (*at, "measurement", counted),
+                f"budgeting: timeslices, but the measurement's {counted} and total are divided as counts: "
+                f"`measure` compares their share with an objective on {minutes_text(slo.timeslice_window)} "
+                "slices, which is right only if they count slices, not events",
+                "give a bool_gauge that is 1 in a good slice (one sample a slice), or queries that count good "
+                "and all slices (docs/measuring.md); or use budgeting: occurrences to promise a share of events",
+                Severity.WARNING,
+            )
     else:
         for key in ("timeslice_target", "timeslice_window"):
             if getattr(slo, key) is not None:

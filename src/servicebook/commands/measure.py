@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from pathlib import Path
 
 import click
@@ -28,32 +27,24 @@ from servicebook.measure.run import chosen
 from servicebook.measure.run import measure as measure_run
 from servicebook.measure.snapshot import refuse_taken, utc_text, write
 from servicebook.site.build import Options, gather
+from servicebook.source.day_or_time import read_day_or_time
 
 NOT_ALL_MEASURED = 3
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})")
+AT_FORMS = (
+    "a day (2026-03-31, its start in UTC) or a time with its offset (2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
+)
 
 
 def parse_at(text: str, now: dt.datetime) -> dt.datetime:
-    """--at: a UTC day (its start, 00:00) or a time with its offset (`2026-03-31T12:00:00Z`);
-    not after `now`, which nothing has measured yet."""
-    given = text
-    if _DAY.fullmatch(text):
-        text += "T00:00:00Z"
-    elif not _TIME.fullmatch(text):
-        raise UsageProblem(
-            f"--at {text!r}: write a day (2026-03-31, its start in UTC) or a time with its offset "
-            "(2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
-        )
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00:00+01:00 is in no year in UTC
-        raise UsageProblem(f"--at {given!r}: not a real date or time") from None
+    """--at: a UTC day (its start, 00:00) or a time with its offset (`2026-03-31T12:00:00Z`), read
+    as `promised --at` reads them; not before 1970, nor after `now`, which nothing has measured yet."""
+    written = read_day_or_time(text, AT_FORMS)
+    when = written.time or dt.datetime.combine(written.day, dt.time(), dt.UTC)
     if when < EPOCH:  # no window ends there, and a snapshot's name has a year of four digits
-        raise UsageProblem(f"--at {given!r} is before 1970: Prometheus keeps no samples from then")
+        raise UsageProblem(f"--at {text!r} is before 1970: Prometheus keeps no samples from then")
     if when > now + dt.timedelta(minutes=1):
-        raise UsageProblem(f"--at {given!r} is in the future: nothing has been measured up to it yet")
+        raise UsageProblem(f"--at {text!r} is in the future: nothing has been measured up to it yet")
     return when
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Sequence
 
 from servicebook.catalog import model
@@ -15,44 +14,25 @@ from servicebook.catalog.slo import effective_support, error_budget, format_minu
 from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import UsageProblem
 from servicebook.git.in_effect import CatalogAt, Moment, utc_minute
+from servicebook.source.day_or_time import read_day_or_time
 
 PROMISED_JSON_VERSION = 1
 
 # What was measured of an SLO for the day asked about (commands/promised.py reads the snapshots
 # under measurements/): (offering id, SLO id) → a line for people and an object for tools, or None.
 Measured = Callable[[str, str], "tuple[str, dict[str, object]] | None"]
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-# a time as `measure --at` takes one: a date, T or a space, hours and minutes (seconds if written),
-# and Z or an offset from UTC
-_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?)(Z|[+-][0-9]{2}:[0-9]{2})")
-_NAMED_ZONE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?) ?(UTC|GMT)")
 AT_FORMS = (
     "a day (2026-03-31, up to its end, UTC) or a time with its offset (2026-03-31T14:00Z, 2026-03-31T16:00+02:00)"
 )
 
 
 def parse_at(text: str) -> Moment:
-    """`--at`'s value: a calendar day written YYYY-MM-DD (nothing else: `20260331` and
-    `2026-W13-2`, which Python also reads, are not what an auditor means to type), up to its end
-    in UTC; or a time with its offset from UTC, as `measure --at` takes one."""
-    if _DAY.fullmatch(text):
-        try:
-            return Moment(dt.date.fromisoformat(text))
-        except ValueError:
-            raise UsageProblem(f"--at {text!r}: not a real date") from None
-    written = _TIME.fullmatch(text)
-    if written is None:
-        named = _NAMED_ZONE.fullmatch(text)  # "2026-11-03 14:00 UTC", as an auditor writes it: what to type
-        told = f"; for this one, write {named[1]}T{named[2]}Z" if named else ""
-        raise UsageProblem(f"--at {text!r}: not a day or a time; write {AT_FORMS}{told}")
-    offset = "+00:00" if written[3] == "Z" else written[3]
-    try:
-        when = dt.datetime.fromisoformat(f"{written[1]}T{written[2]}{offset}").astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 is in no year in UTC
-        raise UsageProblem(f"--at {text!r}: not a real date or time") from None
-    return Moment(when.date(), when)
+    """`--at`'s value: a calendar day, up to its end in UTC; or a time with its offset from UTC,
+    read as `measure --at` reads them (source/day_or_time.py)."""
+    written = read_day_or_time(text, AT_FORMS)
+    return Moment(written.day, written.time)
 
 
 def not_yet_note(at: Moment, now: dt.datetime) -> str | None:

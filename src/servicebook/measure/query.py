@@ -29,7 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import QueryForm, metric_name, query_form, selector_text, with_window
+from servicebook.catalog.queries import (
+    QueryForm,
+    bucket_bounds,
+    metric_name,
+    query_form,
+    selector_text,
+    with_window,
+)
 from servicebook.catalog.slo import format_duration
 from servicebook.measure.budget import Attainment, NotMeasurable, from_counts, from_ratio, promql_duration
 from servicebook.measure.prometheus import Prometheus, QueryFailed, Sample
@@ -112,6 +119,8 @@ def measure_slo(
                 )
             figures = from_counts(good, total, slo.objective)
             gap_query = m.total
+            if slo.budgeting is model.Budgeting.TIMESLICES and slo.timeslice_window is not None:
+                notes.insert(0, _not_slices(name, slo.timeslice_window))
         notes += _gaps(prometheus, sent, gap_query, start, end)
     except (NotMeasurable, _Refused) as exc:
         return Measured(replace(base, reason=str(exc)), sent, shape)
@@ -129,6 +138,16 @@ def measure_slo(
         notes=tuple(notes),
     )
     return Measured(result, sent, shape)
+
+
+def _not_slices(name: str, slice_minutes: int) -> str:
+    """The note of a time-slice SLO measured with two counts (`check` warns of it): the figure is
+    their share, which is a share of slices only if they count slices."""
+    return (
+        f"budgeting: timeslices, but this is the share of what the {name} and total queries count, "
+        f"compared with an objective on {format_duration(slice_minutes * 60)} slices: a share of slices "
+        "only if they count slices (an OpenSLO ratioMetric counts events)"
+    )
 
 
 def shape_of(m: model.Measurement) -> str:
@@ -172,6 +191,9 @@ def _count(ask: Ask, name: str, query: str, window: str, notes: list[str], *, re
     selector = selector_text(query)
     value = _one(name, ask(name, f"sum(increase({selector}[{window}]))"))
     if value is None:
+        no_bucket = _no_bucket(ask, selector, window)
+        if no_bucket is not None:
+            raise _Refused(f"the {name} selector {no_bucket}")
         metric = metric_name(selector)
         present = (
             _one(f"{name} metric", ask(f"{name} metric", f'count(count_over_time({{__name__="{metric}"}}[{window}]))'))
@@ -201,9 +223,37 @@ def _ratio(ask: Ask, query: str, window: str) -> float:
     value = _one("error_ratio", ask("error_ratio", promql))
     if value is None:
         if form is QueryForm.TEMPLATE:
-            raise _Refused("the error_ratio query returned no series for the window")
+            no_bucket = _no_bucket(ask, query, window)
+            raise _Refused(f"the error_ratio query {no_bucket or 'returned no series for the window'}")
         raise _Refused(f"the error_ratio selector {_why_no_value(ask, selector_text(query), window)}")
     return value
+
+
+def _no_bucket(ask: Ask, query: str, window: str) -> str | None:
+    """Why a query that names a histogram's bucket (`…_bucket{le="0.25"}`) has no value, when no
+    series of that metric has that bound: an `le` that is not one of the histogram's bounds
+    matches nothing, which counted 0 fast requests, or no group at all, rather than naming the
+    bucket. None when every bound named is there (or the metric has no series: said elsewhere)."""
+    for metric, le in bucket_bounds(query):
+        if _one("bucket", ask("bucket", f'count(count_over_time({{__name__="{metric}",le="{le}"}}[{window}]))')):
+            continue
+        every = ask("bounds", f'count by (le) (count_over_time({{__name__="{metric}"}}[{window}]))')
+        bounds = {s.labels["le"] for s in every if s.labels.get("le")}
+        if not bounds:
+            continue
+        return (
+            f'found no bucket le="{le}": no series of {metric} has that bound in the window (its bounds: '
+            f"{', '.join(sorted(bounds, key=_bound))}); an le that is not one of the histogram's bounds "
+            "matches nothing"
+        )
+    return None
+
+
+def _bound(le: str) -> float:
+    try:
+        return float(le)
+    except ValueError:
+        return math.inf
 
 
 def _why_no_value(ask: Ask, selector: str, window: str) -> str:

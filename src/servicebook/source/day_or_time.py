@@ -1,0 +1,47 @@
+"""A day or a time with its offset from UTC, as people type one on a command line (`measure
+--at`, `promised --at`): the one reader of those forms, so the two commands take the same text
+and answer a near miss with the same hint. What a day alone stands for (its start for `measure`,
+its end for `promised`) and which times make sense are each command's own rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from servicebook.errors import UsageProblem
+
+# a calendar day and nothing else: `20260331` and `2026-W13-2`, which Python also reads, are not
+# what people mean to type
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# a date, T or a space, hours and minutes (seconds if written), and Z or an offset from UTC
+_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?)(Z|[+-][0-9]{2}:[0-9]{2})")
+# "2026-11-03 14:00 UTC", as an auditor writes it: a zone's name is not read, but answered with what to type
+_NAMED_ZONE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?) ?(UTC|GMT)")
+
+
+@dataclass(frozen=True, slots=True)
+class DayOrTime:
+    day: dt.date  # the day written, or the day in UTC that the time falls on
+    time: dt.datetime | None  # in UTC; None when a day alone was written
+
+
+def read_day_or_time(text: str, forms: str, option: str = "--at") -> DayOrTime:
+    """`text` as a day (YYYY-MM-DD) or a time with its offset; `forms` is what the command takes,
+    as its error says it (with what a day means there)."""
+    if _DAY.fullmatch(text):
+        try:
+            return DayOrTime(dt.date.fromisoformat(text), None)
+        except ValueError:
+            raise UsageProblem(f"{option} {text!r}: not a real date") from None
+    written = _TIME.fullmatch(text)
+    if written is None:
+        named = _NAMED_ZONE.fullmatch(text)
+        told = f"; for this one, write {named[1]}T{named[2]}Z" if named else ""
+        raise UsageProblem(f"{option} {text!r}: not a day or a time; write {forms}{told}")
+    offset = "+00:00" if written[3] == "Z" else written[3]
+    try:
+        when = dt.datetime.fromisoformat(f"{written[1]}T{written[2]}{offset}").astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 is in no year in UTC
+        raise UsageProblem(f"{option} {text!r}: not a real date or time") from None
+    return DayOrTime(when.date(), when)
