@@ -224,11 +224,24 @@ def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
         if slo.timeslice_window is not None:
             out.append(f"        timeslice_window: {minutes_text(slo.timeslice_window)}")
     elif slo.budgeting is None:
+        # RatioTimeslices, the mean of every slice's share of good events: a burst of traffic weighs
+        # as one slice there, and as all its events here; said in the fragment, where the promise is
+        # read and pasted, not only in the report
+        method = slo.annotations.get("budgeting", "?")
+        slices = f"{minutes_text(slo.timeslice_window)} " if slo.timeslice_window is not None else ""
+        out += [
+            f"        # OpenSLO budgetingMethod {method}, the mean of each {slices}slice's share of good events,",
+            "        # is not a catalog budgeting: promised here as the share of the window's events (occurrences)",
+        ]
         _guess(
             reading,
             slo,
-            f"budgetingMethod {slo.annotations.get('budgeting', '?')} has no catalog equivalent: "
-            "written as occurrences",
+            f"budgetingMethod {method} has no catalog equivalent: written as occurrences, the share of the "
+            f"window's events, where OpenSLO's is the mean of each {slices}slice's share (a burst of traffic "
+            "weighs as all its events, not as one slice)",
+            "keep occurrences, or count good slices: budgeting: timeslices, with timeslice_window"
+            f"{': ' + minutes_text(slo.timeslice_window) if slo.timeslice_window is not None else ''} and the "
+            "share of good events that makes a slice good (timeslice_target: 95)",
         )
     if slo.timezone is not None and slo.window and slo.window.startswith("calendar-"):
         out.append(f"        timezone: {slo.timezone}")
