@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import GitSite, require_component
 from tests.promhelp import INSTALL, Counter, installed, prometheus
@@ -221,8 +222,88 @@ def test_ratio_timeslices_is_written_as_occurrences_and_says_so_in_the_catalog_i
     ) in result.stdout
     assert "        budgeting:" not in result.stdout
     assert (
-        "openslo-ratio-timeslices.yaml:3:1: warning: budgetingMethod RatioTimeslices has no catalog equivalent: "
+        "openslo-ratio-timeslices.yaml:29:20: warning: budgetingMethod RatioTimeslices has no catalog equivalent: "
         "written as occurrences, the share of the window's events, where OpenSLO's is the mean of each 1m slice's "
         "share (a burst of traffic weighs as all its events, not as one slice)"
     ) in result.stderr
     assert "budgeting: timeslices, with timeslice_window: 1m" in result.stderr
+
+
+# --- Backstage: a large project's descriptors -----------------------------------------------------
+
+
+def test_a_dependency_not_imported_is_said_at_the_entitys_depends_on(run) -> None:
+    # 1-Platform/one-platform's feedback service: a namespaced Component (devex) owned by a Group of
+    # another namespace, deprecated, depending on a Resource listed by another file of its Location;
+    # the dependency left out was said at the document's first line, not where it is written
+    result = _import(run, "backstage", INTEROP / "backstage-one-platform-feedback-service.yaml")
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["id"], offering["owner"], offering["lifecycle"]) == (
+        "one-platform-feedback-service",
+        "one-platform-devs",
+        "deprecated",
+    )
+    assert "depends_on" not in offering
+    assert (
+        "backstage-one-platform-feedback-service.yaml:28:5: warning: dropped offering "
+        "'one-platform-feedback-service': depends_on native-apps-mongodb (not in the import)"
+    ) in result.stderr
+
+
+# --- OpenSLO: go-sdk's own inputs ----------------------------------------------------------------
+
+# after OpenSLO/go-sdk's pkg/openslosdk/test_data/inline/inputs/v1_slo.yaml (licence not checked:
+# written anew): a YAML list of objects, a Timeslices SLO over a calendar week, and its SLI a
+# threshold whose objective gives `op: gt` and a target, but no `value`
+GOSDK_INLINE = """\
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata:
+    name: my-slo
+  spec:
+    service: web
+    indicatorRef: my-sli
+    timeWindow:
+      - duration: 1w
+        isRolling: false
+        calendar:
+          startTime: 2022-01-01 12:00:00
+          timeZone: America/New_York
+    budgetingMethod: Timeslices
+    objectives:
+      - displayName: Good
+        op: gt
+        target: 0.995
+        timeSliceTarget: 0.95
+        timeSliceWindow: 1m
+- apiVersion: openslo/v1
+  kind: SLI
+  metadata:
+    name: my-sli
+  spec:
+    thresholdMetric:
+      metricSource:
+        metricSourceRef: my-prometheus
+        type: Prometheus
+        spec:
+          query: |
+            sum(min_over_time(kafka_consumergroup_lag{k8s_cluster="prod", consumergroup="annotator"}[2m]))
+"""
+
+
+def test_a_threshold_without_a_value_is_said_as_such_not_as_none(run, tmp_path: Path) -> None:
+    file = tmp_path / "v1_slo.yaml"
+    file.write_text(GOSDK_INLINE)
+    week = _import(run, "openslo", file)
+    assert week.exit_code == 1
+    assert f"{file}:9:19: error: a calendar window of 1w: the catalog has 1M and 1Q" in week.stderr
+    file.write_text(GOSDK_INLINE.replace("duration: 1w", "duration: 1M"))
+    result = _import(run, "openslo", file)
+    assert result.exit_code == 0, result.output
+    slo = yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]
+    assert (slo["budgeting"], slo["timeslice_target"], slo["timeslice_window"]) == ("timeslices", 95, "1m")
+    assert f"{file}:26:5: warning: dropped the measurement: a threshold (gt, no value) has no catalog shape" in (
+        result.stderr
+    )
+    assert "None" not in result.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.catalog.validate import ID_RE, minutes_text
-from servicebook.errors import Problem, Severity
+from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo_read, pyrra, sloth
 from servicebook.interop.foreign import DocumentReader, ForeignSLO, Reading, label_id, read_files
 
@@ -79,8 +79,10 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _guess(reading: Reading, slo: ForeignSLO, message: str, hint: str | None = None) -> None:
-    reading.notes.append(Problem(slo.location, message, hint, Severity.WARNING))
+def _guess(
+    reading: Reading, slo: ForeignSLO, message: str, hint: str | None = None, at: SourceLocation | None = None
+) -> None:
+    reading.notes.append(Problem(at or slo.location, message, hint, Severity.WARNING))
 
 
 def _ids(slo: ForeignSLO, reading: Reading, offering: str | None) -> tuple[str, str]:
@@ -242,6 +244,7 @@ def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
             "keep occurrences, or count good slices: budgeting: timeslices, with timeslice_window"
             f"{': ' + minutes_text(slo.timeslice_window) if slo.timeslice_window is not None else ''} and the "
             "share of good events that makes a slice good (timeslice_target: 95)",
+            slo.budgeting_at,
         )
     if slo.timezone is not None and slo.window and slo.window.startswith("calendar-"):
         out.append(f"        timezone: {slo.timezone}")
