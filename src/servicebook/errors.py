@@ -172,8 +172,11 @@ class ServicebookError(click.ClickException):
 class BuildFailed(ServicebookError):
     """The sources have errors (or warnings under --strict); a build wrote nothing."""
 
-    def __init__(self, problems: Iterable[Problem], *, action: str = "build") -> None:
+    def __init__(self, problems: Iterable[Problem], *, action: str = "build", notices: Iterable[Problem] = ()) -> None:
         self.problems = causes_first(problems)
+        # said with the failure, and not what failed it (check --against: files that name nothing of
+        # the catalog, which --strict does not fail)
+        self.notices = list(notices)
         self.action = action
         errors = sum(1 for p in self.problems if p.severity is Severity.ERROR)
         warnings = len(self.problems) - errors
@@ -187,15 +190,19 @@ class BuildFailed(ServicebookError):
         summary = f"{action} failed: {', '.join(counts)}" + (
             "." if action in ("check", "serve") else "; nothing was written."
         )
+        if self.notices:
+            n = len(self.notices)
+            summary += f" Not failing it: {n} warning{'s' if n != 1 else ''} of files that name nothing of the catalog."
         super().__init__(summary)
 
     def format_message(self) -> str:
-        return "\n".join([*(p.format() for p in self.problems), self.message])
+        return "\n".join([*(p.format() for p in (*self.problems, *self.notices)), self.message])
 
     def shown_as(self, show: Callable[[str], str]) -> BuildFailed:
         """The same failure, its problems in the same order, with paths as `show` gives them."""
-        failed = BuildFailed(self.problems, action=self.action)
+        failed = BuildFailed(self.problems, action=self.action, notices=self.notices)
         failed.problems = [p.shown_as(show) for p in self.problems]
+        failed.notices = [p.shown_as(show) for p in self.notices]
         return failed
 
 

@@ -732,7 +732,7 @@ class MeasuredSLO:
     budget_consumed: float | None = None  # share of the error budget spent; above 1: overspent
     good: float | None = None
     total: float | None = None
-    counted_as: str | None = None  # "events", "samples", "query values"; None for an error ratio
+    counted_as: str | None = None  # "events", "samples", "query values", "slices"; None for an error ratio
     notes: tuple[str, ...] = ()  # counter resets, gaps: what the figures were measured around
 
     @property

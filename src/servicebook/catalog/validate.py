@@ -28,7 +28,7 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.crossrefs import Named as CrossKind
 from servicebook.catalog.crossrefs import alternative, names_another_team
 from servicebook.catalog.model import Kind, Ref
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to as _close
 from servicebook.source.lookalike import meant
@@ -1285,17 +1285,15 @@ def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) ->
                 "a slice is a small part of the window, e.g. 1m or 5m",
             )
         m = slo.measurement
-        if m is not None and m.total is not None and slo.timeslice_window is not None:
-            # `measure` divides what the two queries count: a share of events (OpenSLO's ratioMetric
-            # counts requests), compared with an objective that is a share of good slices
-            counted = "errors" if m.errors is not None else "good"
+        if m is not None and m.error_ratio is not None and query_form(m.error_ratio) is QueryForm.SELECTOR:
+            # a recording rule's series holds the ratio over the SLO's window, which no slice can
+            # be read from: `measure` compares it, a share of events, with an objective on slices
             c.report(
-                (*at, "measurement", counted),
-                f"budgeting: timeslices, but the measurement's {counted} and total are divided as counts: "
-                f"`measure` compares their share with an objective on {minutes_text(slo.timeslice_window)} "
-                "slices, which is right only if they count slices, not events",
-                "give a bool_gauge that is 1 in a good slice (one sample a slice), or queries that count good "
-                "and all slices (docs/measuring.md); or use budgeting: occurrences to promise a share of events",
+                (*at, "measurement", "error_ratio"),
+                "budgeting: timeslices, but the measurement's error_ratio is a series (a recording rule's ratio "
+                "over the window): `measure` compares that share of events with an objective on slices",
+                "give the ratio as PromQL with {{.window}}, which `measure` evaluates over each slice, or "
+                "errors (good) and total (docs/measuring.md); or use budgeting: occurrences",
                 Severity.WARNING,
             )
     else:

@@ -89,6 +89,7 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
             notices += compared.notices
     except BuildFailed as exc:
         failed, problems = exc, list(exc.problems)
+        notices += exc.notices
     if strict:  # --strict makes warnings errors: annotate them as what failed the check
         problems = [dataclasses.replace(p, severity=Severity.ERROR) for p in problems]
     problems += notices
@@ -123,12 +124,14 @@ def _count(n: int, one: str, many: str) -> str:
 def _compared(loaded: Loaded, source: Path, against: Path, sloth_period: str, strict: bool) -> drift.Compared:
     """The drift check's warnings and notices (after the catalog's own check passed); raises
     BuildFailed when it finds errors, or warnings under --strict (not notices: someone else's files,
-    which it could not compare), with the catalog's warnings beside them, and the notices but
-    under --strict, whose failure counts every warning it shows as what failed."""
+    which it could not compare), with the catalog's warnings beside them, and the notices: among
+    its problems, or under --strict, whose failure counts every problem as what failed, apart."""
     assert loaded.site is not None
     found = drift.compare_folder(loaded.site.catalog, source, against, sloth_period=sloth_period, shown=_shown)
     if any(p.severity is Severity.ERROR or strict for p in found.problems):
-        raise BuildFailed([*loaded.problems, *found.problems, *([] if strict else found.notices)], action="check")
+        if strict:  # every warning shown fails the check, but not the notices, said beside it
+            raise BuildFailed([*loaded.problems, *found.problems], action="check", notices=found.notices)
+        raise BuildFailed([*loaded.problems, *found.problems, *found.notices], action="check")
     return found
 
 

@@ -722,6 +722,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     owners = _Owners({}, {})
     offerings: dict[str, dict[str, Any]] = {}  # by id
     where: dict[str, SourceLocation] = {}
+    depends_at: dict[str, SourceLocation] = {}  # an offering's spec.dependsOn
     resources: list[str] = []
     named: dict[str, str] = {}  # an entity's name, as references name it (without case) → its offering's id
     for entity in found:
@@ -737,6 +738,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 )
                 continue
             offerings[offering["id"]], where[offering["id"]] = offering, entity.at
+            depends_at[offering["id"]] = location(child(child(entity.node, "spec"), "dependsOn"), entity.at)
             named.setdefault(entity.name.casefold(), offering["id"])
             if entity.kind == "Resource":
                 resources.append(offering["id"])
@@ -753,7 +755,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
             report.skipped(entity.at, f"{label}: {why}")
-    _dependencies(offerings, named, where, report)
+    _dependencies(offerings, named, depends_at, report)
     if offerings:
         fragment["offerings"] = list(offerings.values())
     backstage: dict[str, Any] = {}
@@ -774,10 +776,11 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
 
 
 def _dependencies(
-    offerings: dict[str, dict[str, Any]], named: dict[str, str], where: dict[str, SourceLocation], report: Report
+    offerings: dict[str, dict[str, Any]], named: dict[str, str], depends_at: dict[str, SourceLocation], report: Report
 ) -> None:
     """Each offering's depends_on as the ids of the offerings read (`Component:Payments` is the
-    Component payments, as Backstage compares references); one not read is said dropped."""
+    Component payments, as Backstage compares references); one not read is said dropped, at the
+    entity's dependsOn."""
     for offering in offerings.values():
         if "depends_on" not in offering:
             continue
@@ -785,7 +788,7 @@ def _dependencies(
         missing = [d for d in depends if d not in offerings]
         if missing:
             report.dropped(
-                where[offering["id"]],
+                depends_at[offering["id"]],
                 f"offering '{offering['id']}': depends_on {', '.join(missing)} (not in the import)",
             )
         offering["depends_on"] = [d for d in depends if d in offerings]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from servicebook.catalog import model
 from servicebook.catalog.validate import ID_RE, minutes_text
-from servicebook.errors import Problem, Severity
+from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo_read, pyrra, sloth
 from servicebook.interop.foreign import DocumentReader, ForeignSLO, Reading, label_id, read_files
 
@@ -79,8 +79,10 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _guess(reading: Reading, slo: ForeignSLO, message: str, hint: str | None = None) -> None:
-    reading.notes.append(Problem(slo.location, message, hint, Severity.WARNING))
+def _guess(
+    reading: Reading, slo: ForeignSLO, message: str, hint: str | None = None, at: SourceLocation | None = None
+) -> None:
+    reading.notes.append(Problem(at or slo.location, message, hint, Severity.WARNING))
 
 
 def _ids(slo: ForeignSLO, reading: Reading, offering: str | None) -> tuple[str, str]:
@@ -224,11 +226,25 @@ def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
         if slo.timeslice_window is not None:
             out.append(f"        timeslice_window: {minutes_text(slo.timeslice_window)}")
     elif slo.budgeting is None:
+        # RatioTimeslices, the mean of every slice's share of good events: a burst of traffic weighs
+        # as one slice there, and as all its events here; said in the fragment, where the promise is
+        # read and pasted, not only in the report
+        method = slo.annotations.get("budgeting", "?")
+        slices = f"{minutes_text(slo.timeslice_window)} " if slo.timeslice_window is not None else ""
+        out += [
+            f"        # OpenSLO budgetingMethod {method}, the mean of each {slices}slice's share of good events,",
+            "        # is not a catalog budgeting: promised here as the share of the window's events (occurrences)",
+        ]
         _guess(
             reading,
             slo,
-            f"budgetingMethod {slo.annotations.get('budgeting', '?')} has no catalog equivalent: "
-            "written as occurrences",
+            f"budgetingMethod {method} has no catalog equivalent: written as occurrences, the share of the "
+            f"window's events, where OpenSLO's is the mean of each {slices}slice's share (a burst of traffic "
+            "weighs as all its events, not as one slice)",
+            "keep occurrences, or count good slices: budgeting: timeslices, with timeslice_window"
+            f"{': ' + minutes_text(slo.timeslice_window) if slo.timeslice_window is not None else ''} and the "
+            "share of good events that makes a slice good (timeslice_target: 95)",
+            slo.budgeting_at,
         )
     if slo.timezone is not None and slo.window and slo.window.startswith("calendar-"):
         out.append(f"        timezone: {slo.timezone}")

@@ -727,10 +727,11 @@ def _measurement(
     if indicator.annotations.get("measurement") == "bool_gauge" or threshold == ("gte", "1"):
         return model.Measurement(bool_gauge=queries["threshold"])
     op, value = threshold
+    written = f"{op or 'no op'} {value}" if value is not None else f"{op or 'no op'}, no value"
     reading.note(
         indicator.source,
         indicator.location,
-        f"dropped the measurement: a threshold ({op} {value}) has no catalog shape",
+        f"dropped the measurement: a threshold ({written}) has no catalog shape",
         _quantile_hint(queries["threshold"], op, value)
         or "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
     )

@@ -13,6 +13,10 @@ figures read from the answers, or why there are none. Each shape, over the windo
   query counts none as 0).
 - error_ratio: PromQL with {{.window}}, the share of bad events over W; a selector is a series
   that already holds the ratio over the SLO's window (a recording rule), read at `end`.
+- budgeting: timeslices, with errors or good and total, or an error_ratio in PromQL: each query
+  over a slice (S) gives the slice's share of good events, a slice good when it is at least the
+  slice target; good slices = `sum_over_time((SHARE >= bool T)[W-S/2:S])`, all slices =
+  `count_over_time(SHARE[W-S/2:S])` (a slice without events is not counted).
 - bool_gauge: a selector of a 0/1 gauge: good = `sum(sum_over_time(SEL[W]))` samples, total =
   `sum(count_over_time(SEL[W]))` samples; PromQL with {{.window}} gives the share of good time
   itself (`avg_over_time(…[{{.window}}])`).
@@ -99,6 +103,11 @@ def measure_slo(
             got, counted = _ratio(ask, m.error_ratio, window), None
             figures = from_ratio(got, slo.objective)
             good = total = None
+            if slo.budgeting is model.Budgeting.TIMESLICES and query_form(m.error_ratio) is QueryForm.TEMPLATE:
+                ratio = m.error_ratio
+                figures, good, total, counted = _slices(
+                    ask, lambda size: f"(1 - ({with_window(ratio, size)}))", slo, seconds, notes
+                )
             gap_query = m.error_ratio
         elif shape == "bool_gauge":
             assert m.bool_gauge is not None
@@ -119,8 +128,10 @@ def measure_slo(
                 )
             figures = from_counts(good, total, slo.objective)
             gap_query = m.total
-            if slo.budgeting is model.Budgeting.TIMESLICES and slo.timeslice_window is not None:
-                notes.insert(0, _not_slices(name, slo.timeslice_window))
+            if slo.budgeting is model.Budgeting.TIMESLICES:
+                # the counts over the window above refuse what cannot be counted (no series, a
+                # bucket that is not one); the promise is on the slices, counted next
+                figures, good, total, counted = _slices(ask, _counted_share(name, part, m.total), slo, seconds, notes)
         notes += _gaps(prometheus, sent, gap_query, start, end)
     except (NotMeasurable, _Refused) as exc:
         return Measured(replace(base, reason=str(exc)), sent, shape)
@@ -140,14 +151,50 @@ def measure_slo(
     return Measured(result, sent, shape)
 
 
-def _not_slices(name: str, slice_minutes: int) -> str:
-    """The note of a time-slice SLO measured with two counts (`check` warns of it): the figure is
-    their share, which is a share of slices only if they count slices."""
-    return (
-        f"budgeting: timeslices, but this is the share of what the {name} and total queries count, "
-        f"compared with an objective on {format_duration(slice_minutes * 60)} slices: a share of slices "
-        "only if they count slices (an OpenSLO ratioMetric counts events)"
-    )
+def _counted_share(name: str, part: str, total: str) -> Callable[[str], str]:
+    """The share of good events in a slice of the given length, from the errors (good) and total
+    queries over the slice: none when the slice has no events (a division by 0 is no share)."""
+
+    def over(query: str, size: str, *, none_is_zero: bool) -> str:
+        if query_form(query) is QueryForm.TEMPLATE:
+            return f"({with_window(query, size)})"
+        zero = " or vector(0)" if none_is_zero else ""
+        return f"(sum(increase({selector_text(query)}[{size}])){zero})"
+
+    def share(size: str) -> str:
+        # a slice whose counter of errors (good events) has no series in it counts none of them
+        of = f"{over(part, size, none_is_zero=True)} / ({over(total, size, none_is_zero=False)} > 0)"
+        return f"(1 - {of})" if name == "errors" else f"({of})"
+
+    return share
+
+
+def _slices(
+    ask: Ask, good_share: Callable[[str], str], slo: model.SLO, seconds: int, notes: list[str]
+) -> tuple[Attainment, float, float, str]:
+    """A time-slice SLO's good and all slices over the window (OpenSLO's Timeslices): a slice is good
+    when its share of good events (`good_share` of the slice's length) is at least the slice target;
+    a slice without events (for a counter, without two samples in it) is not counted.
+
+    A subquery `[R:S]` evaluates at the multiples of S in its range, each slice (t - S, t]; its range
+    is R = W - S/2, not W, so that it holds W/S slices whether its start is in the range (Prometheus 2)
+    or not (3): `[1d:1m]` counts 1,441 one-minute slices on Prometheus 2."""
+    assert slo.timeslice_window is not None and slo.timeslice_target is not None  # validate.py requires them
+    size = slo.timeslice_window * 60
+    share = good_share(promql_duration(size))
+    target = format(slo.timeslice_target / 100, "f")
+    span = f"[{promql_duration(seconds - size // 2)}:{promql_duration(size)}]"
+    all_slices = _one("slices", ask("slices", f"count_over_time({share}{span})"))
+    if not all_slices:
+        raise _Refused(f"no {format_duration(size)} slice of the window has events to share: nothing to count")
+    good = _one("good slices", ask("good slices", f"sum_over_time(({share} >= bool {target}){span})")) or 0.0
+    expected = seconds // size
+    if all_slices < expected:
+        notes.append(
+            f"{int(all_slices):,} of the window's {expected:,} {format_duration(size)} slices had events, and "
+            "only they are counted (a counter needs two samples in a slice to count its events)"
+        )
+    return from_counts(good, all_slices, slo.objective), good, all_slices, "slices"
 
 
 def shape_of(m: model.Measurement) -> str:
