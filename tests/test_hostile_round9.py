@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -169,3 +170,26 @@ def test_a_spare_record_naming_a_folder_no_file_system_holds_is_not_trusted(run,
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
     assert tree(site / "public") == clean_build(run, site, tmp_path)
+
+
+@pytest.mark.git
+def test_a_release_an_older_build_stored_world_writable_is_published_without_those_permissions(
+    git_site, run, tmp_path
+) -> None:
+    """A build before the umask fix, under umask 000, stored each release's files in the cache
+    0666; a build links them into the site. The site such a build left loses those permissions
+    at the first build of this version (round 8), but a release's files first linked later (into
+    another output, or a site started again) kept them: anyone on the machine could change a
+    published release. A stored release's files lose them as the build takes the release."""
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("Version 0.2")
+    assert run("build", "--source", git_site.root).exit_code == 0
+    stored = [p for p in (git_site.root / ".servicebook-cache" / "releases").rglob("*") if p.is_file()]
+    assert stored
+    for path in stored:  # as the older build left them under umask 000
+        path.chmod(0o666)
+    other = tmp_path / "other"
+    assert run("build", "--source", git_site.root, "--output", other).exit_code == 0
+    published = [p for p in other.rglob("*") if p.is_file()]
+    assert any("/v/0.1/" in str(p) for p in published)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in published} == {0o644}

@@ -1214,6 +1214,11 @@ def _link_files(folder: str, target: str, paths: Collection[str], named: Callabl
     return copied
 
 
+def umask_taken() -> int:
+    """The permissions the umask takes away (a build's: 0o022, whatever the user's)."""
+    return 0o777 & ~_folder_mode()
+
+
 def _folder_mode() -> int:
     """0o777 less the umask, as `mkdir` would give (the umask can only be read by setting it)."""
     mask = os.umask(0o022)
@@ -1232,7 +1237,7 @@ def _tighten(target: Path, output: Path) -> None:
             return
     except OSError:  # no site yet (its files are all written by this build), or none of ours
         return
-    mask = 0o777 & ~_folder_mode()
+    mask = umask_taken()
     for folder, folders, files in os.walk(target):
         for name in (*folders, *files):
             path = os.path.join(folder, name)  # noqa: PTH118 - plain strings, a file at a time
