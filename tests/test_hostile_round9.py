@@ -8,14 +8,17 @@ import json
 import shutil
 import sqlite3
 import stat
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from servicebook.cache.digest import digest
 from servicebook.cache.store import _key, checksum
 
+from .conftest import REPO
 from .test_build_cache import clean_build, tree
 
 STORE = Path(".servicebook-cache/store.sqlite")
@@ -193,3 +196,28 @@ def test_a_release_an_older_build_stored_world_writable_is_published_without_tho
     published = [p for p in other.rglob("*") if p.is_file()]
     assert any("/v/0.1/" in str(p) for p in published)
     assert {stat.S_IMODE(p.stat().st_mode) for p in published} == {0o644}
+
+
+def test_the_pages_workflow_drops_a_site_restored_without_its_marker(run, site_copy) -> None:
+    """actions/cache restores public/ and the build cache, and a restore cut short (a download
+    that failed) warns and goes on: public/ can then be there without .servicebook-build, which
+    the build refuses to replace (it did not make that folder), a red job with 'move what is in it
+    away'. The Pages workflow drops such a folder after the restore and before the build; a site
+    restored whole is kept."""
+    workflow = yaml.safe_load((REPO / "examples/ci/github/publish-pages.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    cache = next(n for n, s in enumerate(steps) if s.get("uses", "").startswith("actions/cache@"))
+    drop = next(n for n, s in enumerate(steps) if s.get("name") == "Drop a site restored in part")
+    build = next(n for n, s in enumerate(steps) if s.get("id") == "servicebook")
+    assert cache < drop < build
+    site = site_copy("minimal")
+    assert run("build", "--source", site).exit_code == 0
+    (site / "public" / ".servicebook-build").unlink()  # restored in part
+    refused = run("build", "--source", site)
+    assert refused.exit_code != 0 and "was not made by servicebook" in refused.output
+    subprocess.run(["bash", "-c", steps[drop]["run"]], cwd=site, check=True)
+    assert not (site / "public").exists()
+    assert run("build", "--source", site).exit_code == 0
+    kept = (site / "public" / "index.html").stat().st_ino
+    subprocess.run(["bash", "-c", steps[drop]["run"]], cwd=site, check=True)
+    assert (site / "public" / "index.html").stat().st_ino == kept
