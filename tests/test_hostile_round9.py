@@ -1,14 +1,19 @@
 """Hostile inputs of 6 Dec 2026 (ninth round): store entries forged with checksums that match (the
 search index's state, words fragments and runs, every other kind nested deeper than JSON decodes,
-a spare's record naming a folder no file system holds)."""
+a spare's record naming a folder no file system holds), a release an older build stored
+world-writable, a site restored in part by a CI cache, and a TLS handshake that trickles."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import socket
 import sqlite3
 import stat
 import subprocess
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +22,7 @@ import yaml
 
 from servicebook.cache.digest import digest
 from servicebook.cache.store import _key, checksum
+from servicebook.measure.prometheus import Prometheus, QueryFailed
 
 from .conftest import REPO
 from .test_build_cache import clean_build, tree
@@ -221,3 +227,33 @@ def test_the_pages_workflow_drops_a_site_restored_without_its_marker(run, site_c
     kept = (site / "public" / "index.html").stat().st_ino
     subprocess.run(["bash", "-c", steps[drop]["run"]], cwd=site, check=True)
     assert (site / "public" / "index.html").stat().st_ino == kept
+
+
+def test_measure_gives_up_on_a_tls_handshake_that_trickles_past_its_timeout() -> None:
+    """A server that answers the TLS client hello with a handshake record of 16 KiB sent a byte
+    every 0.2 s: each read is within any timeout, and the job that measures would wait an hour.
+    Python bounds the whole handshake by the socket's timeout (since 3.5), and measure's is its
+    own: the query fails as no answer within it (this held when tried in round 9)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)  # the client hello
+            connection.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record's header: 16 KiB follow
+            while not done.wait(0.2):
+                try:
+                    connection.sendall(b"\x02")
+                except OSError:
+                    return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryFailed, match=re.escape("no answer within 0.5 s")):
+            Prometheus(f"https://127.0.0.1:{listener.getsockname()[1]}", timeout=0.5).query("up", 0)
+        assert time.monotonic() - started < 10
+    finally:
+        done.set()
+        listener.close()
