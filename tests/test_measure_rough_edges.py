@@ -188,3 +188,19 @@ def test_measure_reads_at_as_promised_does_and_keeps_its_own_rules(run, tmp_path
     assert result.exit_code == 2
     assert f"error: {message}" in result.output
     assert not (site.root / "measurements").exists()
+
+
+@pytest.mark.git
+def test_a_bound_in_single_quotes_holding_a_double_quote_is_asked_of_prometheus_as_written(
+    server: str, run, tmp_path: Path
+) -> None:
+    # le='0.1",method="GET' is one bound, which no series has; spliced between double quotes into
+    # the question whether the histogram has it, it was le="0.1",method="GET", a selector of its
+    # own that matched, and the reason said no series rather than naming the bound (round 9)
+    site = _site(tmp_path, GROUPED_LATENCY.replace('le="LE"', "le='0.1\",method=\"GET'"))
+    result = run("measure", "--source", site.root, "--prometheus", server, "--at", AT)
+    assert result.exit_code == 3, result.output
+    assert (
+        """  ci/latency: not measured: the error_ratio query found no bucket le="0.1",method="GET": no series of """
+        "request_seconds_bucket has that bound in the window (its bounds: 0.1, 0.5, +Inf)"
+    ) in result.output

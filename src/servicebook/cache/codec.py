@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import enum
 import functools
+import json
 import types
 import typing
 from decimal import Decimal
@@ -29,6 +30,17 @@ def encode(value: object) -> JSON:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def read_json(text: str | bytes) -> JSON:
+    """`json.loads` of what a cache holds (a store entry, a cache file), which anyone who can write
+    the cache folder may have forged: text nested deeper than the decoder recurses (a
+    RecursionError) is a ValueError, as any other text that is not JSON is, so that every reader's
+    `except ValueError` takes it for the miss it is."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested deeper than JSON is read") from None
 
 
 def decode(tp: Any, data: JSON) -> Any:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from servicebook import routes
-from servicebook.cache.codec import decode, encode
+from servicebook.cache.codec import decode, encode, read_json
 from servicebook.cache.digest import digest
 from servicebook.cache.folder import CACHE_DIR, prepare
 from servicebook.cache.store import Entry as StoreEntry
@@ -256,7 +256,7 @@ def _recall(
         return None
     for entry in store.get(MEMBER_KIND, [key]).values():
         try:
-            data = json.loads(entry.data)
+            data = read_json(entry.data)
             return (
                 decode(model.Catalog, data["catalog"]),
                 decode(tuple[model.Page, ...], data["pages"]),

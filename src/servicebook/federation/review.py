@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servicebook.cache.codec import decode, encode
+from servicebook.cache.codec import decode, encode, read_json
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
@@ -239,7 +239,7 @@ class LockHistory:
             return None
         for entry in self.store.get(LOCK_CHANGES, [key]).values():
             try:
-                return tuple(decode(tuple[Change, ...], json.loads(entry.data)))
+                return tuple(decode(tuple[Change, ...], read_json(entry.data)))
             except (ValueError, TypeError, KeyError):
                 return None
         return None

@@ -28,6 +28,7 @@ steps without data are reported as gaps: the figures are from the data there is,
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -282,7 +283,10 @@ def _no_bucket(ask: Ask, query: str, window: str) -> str | None:
     matches nothing, which counted 0 fast requests, or no group at all, rather than naming the
     bucket. None when every bound named is there (or the metric has no series: said elsewhere)."""
     for metric, le in bucket_bounds(query):
-        if _one("bucket", ask("bucket", f'count(count_over_time({{__name__="{metric}",le="{le}"}}[{window}]))')):
+        # the bound as a PromQL string: one written in single quotes may hold '"' (`le='0.1",job="x'`),
+        # which spliced between double quotes made another selector than the query's
+        bound = json.dumps(le, ensure_ascii=False)
+        if _one("bucket", ask("bucket", f'count(count_over_time({{__name__="{metric}",le={bound}}}[{window}]))')):
             continue
         every = ask("bounds", f'count by (le) (count_over_time({{__name__="{metric}"}}[{window}]))')
         bounds = {s.labels["le"] for s in every if s.labels.get("le")}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from servicebook import routes
+from servicebook.cache.codec import read_json
 from servicebook.cache.folder import prepare, site_folder, user_cache
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
@@ -804,7 +805,7 @@ def _kept_summary(entry: StoreEntry | None, key: str) -> str | None:
     if entry is None:
         return None
     try:
-        kept = json.loads(entry.data)
+        kept = read_json(entry.data)
     except ValueError:
         return None
     if not isinstance(kept, dict) or kept.get("releases") != key or not isinstance(kept.get("summary"), str):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from servicebook import routes
-from servicebook.cache.codec import decode, encode
+from servicebook.cache.codec import decode, encode, read_json
 from servicebook.cache.folder import output_folder
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
@@ -600,7 +600,7 @@ class BuildCache:
         """The catalog read from bytes with this hash, and the problems reading it found."""
         for entry in self.store.get("catalog", [key]).values():
             try:
-                raw = json.loads(entry.data)
+                raw = read_json(entry.data)
                 return decode(model.Catalog, raw["catalog"]), tuple(decode(Problem, p) for p in raw["problems"])
             except Exception:
                 self.damaged.append("the catalog")
@@ -980,7 +980,7 @@ class BuildCache:
         if head is None:
             return memo
         try:
-            raw = json.loads(head.data)
+            raw = read_json(head.data)
             pages, data = raw["shared"]
             if not isinstance(pages, list) or len(pages) != 4:
                 raise ValueError("a kept memo of another shape")
@@ -995,7 +995,7 @@ class BuildCache:
             if entry is None:
                 continue
             try:
-                part = _kept_part(json.loads(entry.data))
+                part = _kept_part(read_json(entry.data))
             except (ValueError, TypeError, KeyError):
                 self.damaged.append(_KINDS[KEPT_KIND])
                 continue

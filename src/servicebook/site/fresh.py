@@ -1113,7 +1113,7 @@ def _written_folders(
         for folder in names:
             if folder:
                 nlinks[folder.rpartition("/")[0]] -= 1
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a path no file system holds (a NUL, a lone surrogate)
         return None
     finally:
         os.close(fd)

@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from servicebook.cache.codec import read_json
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
@@ -346,7 +347,7 @@ class SettledAnchors:
         settled: frozenset[str] = frozenset()
         if entry is not None:
             try:
-                found = json.loads(entry.data)["settled"]
+                found = read_json(entry.data)["settled"]
             except (ValueError, TypeError, KeyError):
                 found = None
             if isinstance(found, list) and all(isinstance(h, str) for h in found):

@@ -31,6 +31,7 @@ from typing import Any
 from markupsafe import Markup
 
 from servicebook import routes
+from servicebook.cache.codec import read_json
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
 from servicebook.catalog.schema import json_schema
@@ -392,7 +393,7 @@ def stored_sections(catalog: model.Catalog, store: Store | None, key: str) -> tu
     entry = usable.get(CATALOG_SECTIONS, [key]).get(key) if usable is not None else None
     if entry is not None:
         with contextlib.suppress(ValueError):
-            kept = json.loads(entry.data)
+            kept = read_json(entry.data)
             if isinstance(kept, list) and kept and all(isinstance(line, str) for line in kept):
                 return tuple(kept)
     lines = tuple(_record_lines(catalog_sections(catalog)))

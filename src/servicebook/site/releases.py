@@ -41,6 +41,7 @@ from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.stamps import Carried
 from servicebook.site.templates import DataSpec, PageSpec, RenderError, VersionContext
+from servicebook.site.write import umask_taken
 
 if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
@@ -483,6 +484,7 @@ def _recorded_in(fd: int, recorded: Mapping[str, object]) -> dict[str, list[int]
     (plain strings, one pass: 11,000 files a release at 5k, no path walked from the root)."""
     found: dict[str, list[int]] = {}
     look, regular = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False), stat.S_ISREG
+    taken = umask_taken()
     for path, identity in recorded.items():
         if not (
             type(identity) is list
@@ -501,6 +503,8 @@ def _recorded_in(fd: int, recorded: Mapping[str, object]) -> dict[str, list[int]
             return None
         if info.st_size != identity[0] or info.st_mtime_ns != identity[1] or not regular(info.st_mode):
             return None
+        if info.st_mode & taken:  # stored by a build before the umask fix: see `_tightened`
+            _tightened(flat_name(path), info.st_mode, taken, fd)
         found[path] = identity if info.st_ino == identity[2] else [info.st_size, info.st_mtime_ns, info.st_ino]
     return found
 
@@ -512,6 +516,7 @@ def _identities(tree: Path, recorded: Mapping[str, object]) -> dict[str, list[in
     has): it is not a tree `_store` wrote."""
     long = {flat_name(path): path for path in recorded if isinstance(path, str)}
     found: dict[str, list[int]] = {}
+    taken = umask_taken()
     with os.scandir(tree) as entries:
         for entry in entries:
             if entry.name.startswith(COMPLETE):
@@ -520,8 +525,20 @@ def _identities(tree: Path, recorded: Mapping[str, object]) -> dict[str, list[in
             if path is None or not entry.is_file(follow_symlinks=False):
                 return None
             info = entry.stat(follow_symlinks=False)
+            if info.st_mode & taken:  # stored by a build before the umask fix: see `_tightened`
+                _tightened(entry.path, info.st_mode, taken)
             found[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
     return dict(sorted(found.items()))
+
+
+def _tightened(path: str, mode: int, taken: int, fd: int | None = None) -> None:
+    """A stored release's file without the permissions the umask takes away (`taken`): a build
+    before the umask fix, under umask 000, stored them 0666, and a build links them into the site
+    (anyone on the machine could change a published release). Its change time moves, not its
+    modification time: it is the same file to `_intact`. One that cannot be changed is left (the
+    site's own check, write.py `_tighten`, is once per site)."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, stat.S_IMODE(mode) & ~taken, dir_fd=fd)
 
 
 def read_tree(tree: Path, paths: Iterable[str]) -> dict[str, bytes]:

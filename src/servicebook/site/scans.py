@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from servicebook.cache.codec import read_json
 from servicebook.cache.store import Entry, Store
 from servicebook.content.htmlrefs import HtmlRefs
 from servicebook.site.templates import PageSpec
@@ -58,7 +59,7 @@ def encode(refs: HtmlRefs) -> str:
 def decode(text: str) -> HtmlRefs | None:
     """`encode`'s text read back; None for a text of another shape."""
     try:
-        urls, ids = json.loads(text)
+        urls, ids = read_json(text)
     except (ValueError, TypeError):
         return None
     if not isinstance(urls, list) or not isinstance(ids, list):

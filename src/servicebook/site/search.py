@@ -37,11 +37,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, pairwise
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from servicebook import routes
+from servicebook.cache.codec import read_json
 from servicebook.cache.digest import digest
 from servicebook.cache.store import Entry, Store
 from servicebook.catalog import model
@@ -1001,12 +1002,22 @@ class _State:
     def from_json(cls, text: str) -> _State:
         """The state stored, without its records' keys (`records` is empty: they are read from
         its blocks')."""
-        blocks, words_, sizes, starts, digests = json.loads(text)["search"]
+        blocks, words_, sizes, starts, digests = read_json(text)["search"]
+        if not all(isinstance(part, list) for part in (blocks, words_, sizes, starts, digests)):
+            raise ValueError("a search state's parts are not lists")
         if not (len(words_) == len(sizes) and len(starts) == len(digests)):
             raise ValueError("inconsistent search state")
         runs = [(key, n) for key, n in blocks]
-        if not all(isinstance(key, str) and isinstance(n, int) and n > 0 for key, n in runs):
+        if not all(isinstance(key, str) and type(n) is int and n > 0 for key, n in runs):
             raise ValueError("a search state's blocks are not runs of records")
+        # what this code writes (the store may hold what anyone wrote): words that are texts, sizes
+        # that are counts, ranges that start at the first word and each after the one before
+        if not (all(isinstance(w, str) for w in words_) and all(type(n) is int for n in sizes)):
+            raise ValueError("a search state's words are not words")
+        if not all(isinstance(d, str) for d in digests) or starts[:1] != ([0] if words_ else []):
+            raise ValueError("a search state's ranges are not ranges of its words")
+        if not all(type(a) is int for a in starts) or not all(a < b < len(words_) for a, b in pairwise(starts)):
+            raise ValueError("a search state's ranges are not ranges of its words")
         return cls([], words_, sizes, starts, digests, runs)
 
 
@@ -1131,7 +1142,7 @@ class _Blocks:
         for key, entry in self.store.get(_BUNDLE, unread).items():
             first, end = where[key]
             try:
-                lines = json.loads(entry.data)["postings"]
+                lines = read_json(entry.data)["postings"]
             except (ValueError, TypeError, KeyError):
                 lines = None
             ok = isinstance(lines, list) and len(lines) == end - first and all(isinstance(x, str) for x in lines)
@@ -1185,6 +1196,10 @@ def _block_ends(keys: list[str]) -> list[int]:
         ends.append(len(keys))
     return ends
 
+
+# what reading a words fragment or a run of the last index raises when it is not what this code
+# wrote (`_Words.make`)
+_UNLIKE_WRITTEN = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 FRESH_BATCH = 1 << 16  # postings held as lists before they are encoded (about 360 pages' worth)
 
@@ -1290,7 +1305,14 @@ class _Words:
     def make(self) -> _Made:
         base = self.last if self.last is not None or self.read else self.stored(self.store)
         self.touched = base.touched if base is not None else None
-        made = self._from(base) if base is not None else None
+        try:
+            made = self._from(base) if base is not None else None
+        except _UNLIKE_WRITTEN:
+            # a words fragment or a run that is not what this code writes: the store's entries
+            # are the checksums' word alone, and anyone who can write the cache folder can forge
+            # both (a fragment's text is spliced as written, not parsed: `_moved`); the index is
+            # made from nothing, as when an entry it needs is no longer stored
+            made = None
         if made is None:
             self.touched = None
             made = self._from(None)
@@ -1306,7 +1328,7 @@ class _Words:
             return None
         pointer = store.get(_LATEST, [LATEST_KEY]).get(LATEST_KEY)
         try:
-            latest = json.loads(pointer.data) if pointer is not None else None
+            latest = read_json(pointer.data) if pointer is not None else None
         except ValueError:
             return None
         # the state's digest, and when every entry it needs was last marked used (`_remember`)
@@ -1324,11 +1346,11 @@ class _Words:
         for key, n in state.blocks:  # the records' keys, a run at a time
             run = runs.get(key)
             try:
-                found = json.loads(run.data) if run is not None else None
+                found = read_json(run.data) if run is not None else None
                 keys = found["keys"] if found is not None else None
             except (ValueError, TypeError, KeyError):
                 return None
-            if not isinstance(keys, list) or len(keys) != n:
+            if not isinstance(keys, list) or len(keys) != n or not all(isinstance(k, str) for k in keys):
                 return None
             state.records += keys
             made = found.get("made") if isinstance(found, dict) else None  # where the build that stored it said
@@ -1507,7 +1529,7 @@ class _Words:
             """The last index's postings of `w`, from the fragment that holds it."""
             j = bisect.bisect_right(state.starts, index[w]) - 1
             if j not in parsed:
-                parsed[j] = json.loads(texts[state.digests[j]])
+                parsed[j] = read_json(texts[state.digests[j]])
             return parsed[j][w]
 
         if changed is None and len(spans) == 1:  # ids moved: each word's postings spliced as written
@@ -1772,7 +1794,7 @@ def _postings_of(data: str) -> list[Any] | None:
     """A record's postings as stored (`_Words._keep`), or None when the entry is not what this
     code writes."""
     try:
-        stored = json.loads(data)
+        stored = read_json(data)
         own, rest = stored["r"], stored["b"]
     except (ValueError, TypeError, KeyError):
         return None

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import jinja2
 
 from servicebook import routes
+from servicebook.cache.codec import read_json
 from servicebook.cache.digest import digest
 from servicebook.catalog import model
 from servicebook.catalog.basics import BuildInfo
@@ -734,7 +735,7 @@ class Footer:
     def read(text: str) -> Footer | None:
         """A recorded `text`; None for anything else (a record of an earlier servicebook)."""
         try:
-            version, unreleased, dirty, *rest = json.loads(text)
+            version, unreleased, dirty, *rest = read_json(text)
         except (ValueError, TypeError):  # not JSON, or fewer than three values
             return None
         if not (isinstance(version, str) and isinstance(unreleased, str | None) and isinstance(dirty, bool)):
@@ -906,7 +907,7 @@ def _write_links(links: PageLinks) -> str:
 def _read_links(data: str) -> PageLinks | None:
     """Links as stored; None when they cannot be read (a miss)."""
     try:
-        raw_links, raw_ids = json.loads(data)
+        raw_links, raw_ids = read_json(data)
         links = tuple((str(h), str(j), bool(f), str(g)) for h, j, f, g in raw_links)
         return PageLinks(links, str(raw_ids).encode("utf-8", "surrogateescape"))
     except (ValueError, TypeError):

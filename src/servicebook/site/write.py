@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from servicebook.cache.codec import read_json
 from servicebook.cache.folder import flat_name, flat_path
 from servicebook.errors import UsageProblem, WriteFailed
 from servicebook.site.libc import function
@@ -243,7 +244,7 @@ class SpareRecord:
     @classmethod
     def from_json(cls, text: str) -> SpareRecord | None:
         try:
-            spare, names, marker, folders, differs = json.loads(text)
+            spare, names, marker, folders, differs = read_json(text)
             if not (isinstance(names, str) and isinstance(folders, str)):
                 return None
             if not all(isinstance(d, str) for d in differs):
@@ -268,7 +269,7 @@ class SpareRecord:
             if "\0".join(sorted(os.listdir(spare))) != self.names:  # noqa: PTH208 - names, not paths
                 return False
             fd = os.open(spare, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a name no file system holds (a NUL, a lone surrogate)
             return False
         try:
             look = functools.partial(os.stat, dir_fd=fd, follow_symlinks=False)
@@ -285,7 +286,7 @@ class SpareRecord:
             if seen is not None:
                 seen.update(zip(folders, [(i.st_mtime_ns, i.st_ino, i.st_nlink) for i in below], strict=True))
             return True
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a recorded folder no file system holds (forged)
             return False
         finally:
             os.close(fd)
@@ -1213,6 +1214,11 @@ def _link_files(folder: str, target: str, paths: Collection[str], named: Callabl
     return copied
 
 
+def umask_taken() -> int:
+    """The permissions the umask takes away (a build's: 0o022, whatever the user's)."""
+    return 0o777 & ~_folder_mode()
+
+
 def _folder_mode() -> int:
     """0o777 less the umask, as `mkdir` would give (the umask can only be read by setting it)."""
     mask = os.umask(0o022)
@@ -1231,7 +1237,7 @@ def _tighten(target: Path, output: Path) -> None:
             return
     except OSError:  # no site yet (its files are all written by this build), or none of ours
         return
-    mask = 0o777 & ~_folder_mode()
+    mask = umask_taken()
     for folder, folders, files in os.walk(target):
         for name in (*folders, *files):
             path = os.path.join(folder, name)  # noqa: PTH118 - plain strings, a file at a time
