@@ -97,6 +97,34 @@ def test_each_serve_rebuild_equals_a_build_from_nothing(run, site_copy, tmp_path
         memory.close()
 
 
+def test_a_serve_rebuild_publishes_the_theme_s_style_sheets_and_scripts_without_minifying_them_again(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The theme's style sheets and scripts are minified once for their bytes, not at every
+    rebuild of a `serve` process: a rebuild after an edit publishes them as the first build did,
+    and its output equals a build from nothing. Other bytes are minified as such."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    minified: list[str] = []
+    css, js = render.minify_css, render.minify_js
+    monkeypatch.setattr(render, "minify_css", lambda text: minified.append("css") or css(text))
+    monkeypatch.setattr(render, "minify_js", lambda text: minified.append("js") or js(text))
+    try:
+        build(options)
+        minified.clear()
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        assert minified == []
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+    assert render.published_asset("x.css", b"a { color: red; }") == b"a{color: red}\n"
+    assert render.published_asset("x.css", b"b { color: red; }") == b"b{color: red}\n"
+    assert render.published_asset("x.js", b"// a comment\nvar a;\n") == b"var a;\n"
+    assert render.published_asset("x.svg", b"<svg/>  ") == b"<svg/>  "
+
+
 def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_copy, monkeypatch) -> None:
     site = site_copy("example")
     memory = PageMemory()

@@ -910,8 +910,11 @@ def _load_pages(
     if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
         keys = _page_keys(universe, paths, slugs, hashes, memo)
     results = _carried(memo, universe, keys, cache)
-    stored = [keys[slug] for slug in slugs if slug in keys and slug not in results]
-    by_key = {key: slug for slug, key in keys.items()}
+    # the pages not carried, found at once (a rebuild carries all but the few edited ones: the
+    # passes over every slug below, and a dict of every key, were ~4 ms a rebuild at 20,000 pages)
+    missing = list(itertools.filterfalse(results.__contains__, slugs))
+    stored = [keys[slug] for slug in missing if slug in keys]
+    by_key = {keys[slug]: slug for slug in missing if slug in keys}
     batch = STORED_BATCH if spool is not None else max(1, len(stored))  # unspooled, all at once
     moved: dict[str, str] = {}  # a page whose links' pages or files changed: its key with their answers now
     answers = _Answers(universe)
@@ -937,7 +940,7 @@ def _load_pages(
     remake = getattr(cache, "remake_html", None)  # (buildcache.BuildCache: pages read back without their HTML)
     if remake is not None:
         remake(partial(_html_again, universe, paths))
-    todo = [(slug, paths[slug]) for slug in slugs if slug not in results]
+    todo = [(slug, paths[slug]) for slug in missing if slug not in results]
     if progress is not None:
         progress.expect(len(todo))
     done = progress.advance if progress is not None else None
@@ -956,7 +959,7 @@ def _load_pages(
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
     _remember(memo, universe, keys, results)
-    return [results[slug] for slug in slugs]
+    return list(map(results.__getitem__, slugs))
 
 
 def _remember(memo: LoadMemo | None, universe: _Universe, keys: dict[str, str], results: dict[str, PageResult]) -> None:

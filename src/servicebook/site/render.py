@@ -290,12 +290,7 @@ def render_site(
     else:
         _render_pages(files, renderer, reuse, workers, progress, made)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
-        content = (STATIC_DIR / name).read_bytes()
-        if name.endswith(".css"):
-            content = minify_css(content.decode("utf-8")).encode("utf-8")
-        elif name.endswith(".js"):
-            content = minify_js(content.decode("utf-8")).encode("utf-8")
-        files[routes.asset(name)] = content
+        files[routes.asset(name)] = published_asset(name, (STATIC_DIR / name).read_bytes())
     moving = map((MOVED_TEMPLATE, POINTER_TEMPLATE).__contains__, map(_TEMPLATE, specs))
     moved = frozenset(map(_PATH, itertools.compress(specs, moving)))
     add_site_outputs(files, site, changes, moved)
@@ -572,6 +567,19 @@ def _spooled(renderer: Renderer, index: int, old: str | bytes | None) -> str | b
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(old)
     return str(target)
+
+
+@functools.lru_cache(maxsize=32)
+def published_asset(name: str, content: bytes) -> bytes:
+    """A theme asset as the site publishes it: a style sheet or a script minified, anything else
+    as it is. A pure function of its name and bytes, kept for the few assets of the theme: every
+    rebuild of `serve` published them again, minified anew (~2 ms at 20,000 pages, idle; the
+    bytes compared for the look-up cost microseconds)."""
+    if name.endswith(".css"):
+        return minify_css(content.decode("utf-8")).encode("utf-8")
+    if name.endswith(".js"):
+        return minify_js(content.decode("utf-8")).encode("utf-8")
+    return content
 
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
