@@ -818,6 +818,58 @@ def test_a_serve_rebuild_takes_the_release_it_checked_and_its_links_as_it_left_t
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_tells_what_changed_beside_a_release_without_looking_at_each_of_its_files(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """With a release in the site, a serve rebuild's write stage tells the paths that changed by
+    set operations, as it does without one (write._changes), while the release's links are those
+    its last build made and each of them was found then to be a file of the output at its place
+    (write.SpareJournal.placed); no link is made for each kept page or each file of the release.
+    A release found changed between two rebuilds (a file of it removed, replaced or added, its
+    marker written again, the cache deleted) has its links made again and looked at one by one
+    by the rebuild that finds it (and by the one that checks it once stored again), and told at
+    once again after that. Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    at_once: list[bool] = []  # each write stage's: whether it told what changed by set operations
+    real = write._all_known
+    monkeypatch.setattr(write, "_all_known", lambda *a: at_once.append(real(*a)) or at_once[-1])
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    try:
+        build(options)  # the release built and stored
+        (folder,) = (site / ".servicebook-cache" / "releases").glob("*/*")
+        for n in range(3):
+            at_once.clear()
+            git_site.edit("## What we support\n", f"## What we support\n\nEdit {n}.\n", page)  # not committed
+            build(options)
+            # the first rebuild checks the release and makes its links again (see the test above)
+            assert at_once == ([] if n == 0 else [True]), n
+            assert tree(site / "public") == clean_build(run, site, tmp_path), n
+            git_site.edit(f"\n\nEdit {n}.\n", "\n", page)
+        for what, damage in RELEASE_DAMAGE:
+            build(options)
+            damage(folder)
+            git_site.edit("## What we support\n", "## What we support\n\nEdited.\n", page)
+            at_once.clear()
+            build(options)
+            assert at_once == [], what  # the release's links made again: each looked at
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+            git_site.edit("\n\nEdited.\n", "\n", page)
+            build(options)  # (a release stored again is checked by the rebuild after it: see the test above)
+            at_once.clear()
+            git_site.edit("## What we support\n", "## What we support\n\nAgain.\n", page)
+            build(options)
+            assert at_once == [True], what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+            git_site.edit("\n\nAgain.\n", "\n", page)
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last_build_made_them(
     run, git_site, tmp_path, monkeypatch
 ) -> None:

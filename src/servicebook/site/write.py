@@ -199,6 +199,11 @@ class SpareJournal:
         # next build takes them as they are while it gives the tree's files as that very object
         # (releases.CheckedReleases gives a release it took as it was as the same object)
         self.tree_links: dict[tuple[str, str], tuple[Mapping[str, list[int]], dict[str, _Link]]] = {}
+        # those of `tree_links`' links (the very dicts) each of which is a file of `outputs` at its
+        # place, on `placed_on` (the output's device): the next build tells what changed without
+        # looking at each (`_changes`), as it does for the kept pages
+        self.placed: list[dict[str, _Link]] = []
+        self.placed_on = -1
 
     def forget(self) -> None:
         links = self.tree_links  # (made of the trees' files alone, not of what the output holds)
@@ -474,19 +479,24 @@ def write_site(
     differs = journal.differs if journal is not None else set()
     was_hollow = journal is not None and journal.hollow
     seen: Mapping[str, tuple[int, int, int]] = {}  # the spare's folders as its record's check found them
+    given = tree_files or {}  # (the caller's mappings: what the journal's tree links were made of)
+    trees_linked = _TreeLinks(journal, given, journaled=journaled) if journal is not None else None
     if journal is not None:
         seen = journal.folders
         journal.forget()  # until this build says what it left
     changed: set[str] | None = None  # the paths looked at, when the journal spared listing the spare
-    given = tree_files or {}  # (the caller's mappings: what the journal's tree links were made of)
     tree_files = _flat_trees(trees or {}, tree_files or {}) if flat_trees else tree_files
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         spooled = files.spooled if isinstance(files, SiteFiles) else set()
         hollow: list[str] = []
-        # serve's: the kept pages' links made as asked for (only the changed paths' are)
-        kept_links = _kept_links(files, output, unchanged, known) if journaled and not trees else None
-        trees_linked = _TreeLinks(journal, given) if journal is not None else None
+        # serve's: the kept pages' links made as asked for (only the changed paths' are), beside
+        # the release trees' links as its last build made them
+        kept_links = (
+            _kept_links(files, output, unchanged, known, trees or {}, tree_files or {}, trees_linked)
+            if journaled
+            else None
+        )
         links = (
             kept_links
             if kept_links is not None
@@ -508,7 +518,9 @@ def write_site(
             os.rename(base, target)  # replaces the empty folder mkdtemp made; recover() removes it if killed
             try:
                 if journaled and before is not None:
-                    at_once = not trees and known.items() <= before.items()  # (see _changes)
+                    at_once = (  # (see _changes)
+                        not trees or (kept_links is not None and kept_links.placed)
+                    ) and known.items() <= before.items()
                     changed = _changes(files, links, before, differs, target.stat().st_dev, known if at_once else None)
                     _reconcile_known(target, output, files, links, copied, changed)
                 else:
@@ -550,7 +562,35 @@ def write_site(
     if journal is not None:
         _journal(journal, output, spare, found, before, changed, left, kept=kept, hollow=(bool(hollow), was_hollow))
         journal.settled = _settled(seen, changed, hollow)
+        journal.placed, journal.placed_on = _placed(trees_linked, output, found, changed)
     return found
+
+
+def _placed(
+    linked: _TreeLinks | None, output: Path, found: Mapping[str, list[int]], changed: Collection[str] | None
+) -> tuple[list[dict[str, _Link]], int]:
+    """Those of this build's release trees' links (`linked.now`, the very dicts) of which each
+    is a file of the new output (`found`) at its place, and the output's device (see
+    SpareJournal.placed). A tree's links that were so in the output this build replaced
+    (`linked.placed`, on the same device) are still so but where this build looked (`changed`,
+    when it looked at those paths alone: `found` is the replaced output's identities but there);
+    any other tree's are looked at one by one (a release built or checked again: once)."""
+    if linked is None:
+        return [], -1
+    try:
+        device = output.parent.stat().st_dev  # (as `_kept_links` tells it)
+    except OSError:
+        return [], -1
+    last, on = linked.placed
+    placed: list[dict[str, _Link]] = []
+    for _, links in linked.now.values():
+        if changed is not None and on == device and any(links is p for p in last):
+            there = (path for path in changed if path in links)
+            if all(found.get(path) == links[path][2] for path in there):
+                placed.append(links)
+        elif all(link[1] == device and found.get(path) == link[2] for path, link in links.items()):
+            placed.append(links)
+    return placed, device
 
 
 def _settled(
@@ -625,15 +665,19 @@ def _changes(
     as `before` describes it: a file that is not linked to the output's very file at its place
     (new, changed, copied, or on another device), and the output's files that it no longer has.
     `known`: the identities the kept pages' links were made of (`_links`), when the caller found
-    each to be the one `before` holds and there are no release trees: then every link made of
-    them is a file of the output at its place, and the paths are told by set operations alone."""
+    each to be the one `before` holds and there are no release trees, or the trees' links are
+    each a file of the output at its place (`_KeptLinks.placed`): then every link is a file of
+    the output at its place, and the paths are told by set operations alone."""
     have = files.paths() if isinstance(files, SiteFiles) else files
     if known is not None and _all_known(links, known, device):
         paths = _link_paths(links)
         # (the few files not linked, picked out: `have - paths` makes a set of every file first)
         changed = set(itertools.filterfalse(paths.__contains__, have))
         changed.update(differs)
-        changed.update(before.keys() - have if isinstance(have, Set) else before.keys() - set(have))
+        gone = before.keys() - have if isinstance(have, Set) else before.keys() - set(have)
+        for tree in links.trees if isinstance(links, _KeptLinks) else ():
+            gone.difference_update(tree)  # each a file of the output at its place (`_all_known`)
+        changed.update(gone)
         changed.discard(MARKER)  # write_site writes it again
         return changed
     seen, get = before.get, links.get
@@ -643,9 +687,11 @@ def _changes(
         if (link := get(path)) is None or link[1] != device or (link[2] is not seen(path) and link[2] != seen(path))
     }
     changed.update(differs)
-    for path, link in links.items():
-        if link[3] and (link[1] != device or link[2] != seen(path)):  # a release tree's file
-            changed.add(path)
+    trees: tuple[Mapping[str, _Link], ...] = links.trees if isinstance(links, _KeptLinks) else (links,)
+    for linked in trees:
+        for path, link in linked.items():
+            if link[3] and (link[1] != device or link[2] != seen(path)):  # a release tree's file
+                changed.add(path)
     changed.update(before.keys() - set(have) - links.keys())
     changed.discard(MARKER)  # write_site writes it again
     return changed
@@ -656,6 +702,9 @@ def _all_known(links: Mapping[str, _Link], known: Mapping[str, list[int]], devic
     each at its place ("") with the very list `known` holds, which the first link and the paths
     tell (`_links` gives every kept page's link the one device, and takes a page's identity from
     `known` whenever it is there)."""
+    if isinstance(links, _KeptLinks) and links.trees:
+        # the trees' links each a file of the output at its place on `device` (SpareJournal.placed)
+        return links.made_of(known) and links.placed and links.device in (device, -2)
     if not (isinstance(links, _KeptLinks) and links.made_of(known)) and not _link_paths(links) <= known.keys():
         return False
     first = next(iter(links.values()), None)
@@ -839,10 +888,13 @@ class _TreeLinks:
     and the files the caller gives for each tree now (`given`, by prefix): a tree's links are
     made again only when its files are not the very mapping they were made of."""
 
-    __slots__ = ("given", "memo", "now")
+    __slots__ = ("given", "memo", "now", "placed")
 
-    def __init__(self, journal: SpareJournal, given: Mapping[str, Mapping[str, list[int]]]) -> None:
+    def __init__(self, journal: SpareJournal, given: Mapping[str, Mapping[str, list[int]]], *, journaled: bool) -> None:
         self.memo, self.given = journal.tree_links, given
+        # which of them are files of the output the journal describes at their places, on which
+        # device (SpareJournal.placed), when it still describes it (`journaled`)
+        self.placed = (journal.placed, journal.placed_on) if journaled else ([], -1)
         # the journal keeps those of this build's trees alone, as they are taken or made
         self.now: dict[tuple[str, str], tuple[Mapping[str, list[int]], dict[str, _Link]]] = {}
         journal.tree_links = self.now
@@ -868,12 +920,23 @@ def _link_paths(links: Mapping[str, _Link]) -> Set[str]:
 
 
 class _KeptLinks(Mapping[str, _Link]):
-    """`_links` of the kept pages alone (no release trees), each of whose identity the caller
-    gives: each link made when asked for. `serve`'s write stage with a journal asks for those of
-    the paths that changed, not for each of the tens of thousands of kept pages."""
+    """`_links` of the kept pages, each of whose identity the caller gives: each link made when
+    asked for, and the release trees' links, as `_TreeLinks` gives them (a tree's path is its
+    tree's link, as in `_links`). `serve`'s write stage with a journal asks for those of the paths
+    that changed, not for each of the tens of thousands of kept pages and release files.
+    `placed`: the journal says that each of the trees' links is a file of the output at its place
+    on `device` (SpareJournal.placed)."""
 
-    def __init__(self, paths: Set[str], known: Mapping[str, list[int]], device: int) -> None:
-        self.paths, self._known, self._device = paths, known, device
+    def __init__(
+        self,
+        paths: Set[str],
+        known: Mapping[str, list[int]],
+        device: int,
+        trees: tuple[dict[str, _Link], ...] = (),
+        *,
+        placed: bool = False,
+    ) -> None:
+        self.paths, self._known, self.device, self.trees, self.placed = paths, known, device, trees, placed
 
     def made_of(self, known: Mapping[str, list[int]]) -> bool:
         """Whether these links are made of the identities `known` (every path is one of its keys:
@@ -881,26 +944,45 @@ class _KeptLinks(Mapping[str, _Link]):
         return self._known is known
 
     def __getitem__(self, path: str) -> _Link:
+        for tree in reversed(self.trees):  # (as `_links` puts them in)
+            link = tree.get(path)
+            if link is not None:
+                return link
         if path not in self.paths:
             raise KeyError(path)
         identity = self._known[path]
-        return (identity[2], self._device, identity, "")
+        return (identity[2], self.device, identity, "")
 
     def __contains__(self, path: object) -> bool:
-        return path in self.paths
+        return path in self.paths or any(path in tree for tree in self.trees)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.paths)
+        return iter(self._every()) if self.trees else iter(self.paths)
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self._every()) if self.trees else len(self.paths)
+
+    def _every(self) -> dict[str, None]:
+        """Every path, once (a whole walk: a build that lists the spare, or has none)."""
+        every = dict.fromkeys(self.paths)
+        for tree in self.trees:
+            every.update(dict.fromkeys(tree))
+        return every
 
 
 def _kept_links(
-    files: Collection[str], output: Path, unchanged: Collection[str], known: Mapping[str, list[int]]
+    files: Collection[str],
+    output: Path,
+    unchanged: Collection[str],
+    known: Mapping[str, list[int]],
+    trees: Mapping[str, Path] | None = None,
+    tree_files: Mapping[str, Mapping[str, list[int]]] | None = None,
+    linked: _TreeLinks | None = None,
 ) -> _KeptLinks | None:
-    """What `_links` makes without release trees, as `_KeptLinks`, when `known` gives the identity
-    of every kept page the new site has (found by set operations); None when it does not."""
+    """What `_links` makes, as `_KeptLinks`, when `known` gives the identity of every kept page
+    the new site has (found by set operations) and each release tree's files are given
+    (`tree_files`: its links taken from `linked`, which says which of them the journal holds to
+    be files of the output at their places); None when they are not."""
     if isinstance(files, Mapping):
         have = files.paths() if isinstance(files, SiteFiles) else files.keys()
         # every kept page a file of the new site (as a rebuild keeps them): the set copied as it
@@ -908,10 +990,17 @@ def _kept_links(
         kept = set(unchanged) if isinstance(unchanged, Set) and unchanged <= have else set(have & unchanged)
     else:
         kept = set(files).intersection(unchanged)
-    if not kept <= known.keys():
+    trees, tree_files = trees or {}, tree_files or {}
+    if not kept <= known.keys() or (trees and (linked is None or not trees.keys() <= tree_files.keys())):
         return None
     device = output.parent.stat().st_dev if unchanged and output.exists() else -2
-    return _KeptLinks(kept, known, device)
+    if not trees:
+        return _KeptLinks(kept, known, device)
+    assert linked is not None
+    made = tuple(linked.links(str(tree), prefix, tree_files[prefix]) for prefix, tree in sorted(trees.items()))
+    last, on = linked.placed
+    at_place = on == output.parent.stat().st_dev and all(any(links is p for p in last) for links in made)
+    return _KeptLinks(kept, known, device, made, placed=at_place)
 
 
 def _identity_now(path: str) -> list[int] | None:
