@@ -725,6 +725,30 @@ def test_a_release_takes_the_stamped_pages_it_shares_with_the_release_before_wit
     _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
 
 
+def test_the_last_release_built_keeps_no_stamped_pages_for_a_release_after_it(
+    run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import render
+
+    carried: list[tuple[str, int]] = []  # each release built, and how many of its pages it carries on
+    real_render = render.render_stamped
+
+    def marking(*args: Any, **kwargs: Any) -> list[render.PageSpec]:
+        left = real_render(*args, **kwargs)
+        carried.append((args[4]["catalog"].version, len(args[8].pages)))
+        return left
+
+    monkeypatch.setattr(render, "render_stamped", marking)
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    # each release carries its stamped pages to the next (which takes those it shares without
+    # reading them, the test above); the last one built has no next, and holds none for it
+    assert [version for version, _ in carried] == ["1.0", "1.1", "2.0", "2.1", "2.2"]
+    assert all(pages > 0 for _, pages in carried[:-1]) and carried[-1] == ("2.2", 0)
+    assert run("verify", "--source", root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
+
+
 def test_a_page_that_reaches_beyond_its_stamped_context_is_rendered_the_ordinary_way(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

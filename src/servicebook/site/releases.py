@@ -196,9 +196,9 @@ def build_releases(
     last = LastMade() if store is not None else None
     with tempfile.TemporaryDirectory(prefix="servicebook-releases-") as tmp:
         sources = Sources(Path(tmp) / "src")  # moved from release to release by what changed
-        for choice in found.choices:
-            if only is not None and choice.version not in only:
-                continue
+        wanted = [c for c in found.choices if only is None or c.version in only]
+        for n, choice in enumerate(wanted):
+            carried.more = n + 1 < len(wanted)  # the last one's pages are carried to no release
             failed: dict[str, list[Problem]] = {}
             published: BuiltRelease | None = None
             for option in choice.options:

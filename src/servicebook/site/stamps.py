@@ -394,9 +394,11 @@ class Carried:
     `pages`: the last release's stamped pages as stored (split at their placeholders, their
     links read): a page under the same key is the same text with the same links, so the next
     release fills its stamp in without reading, decoding and parsing it again (about 10 kB a
-    page held from one release to the next)."""
+    page held from one release to the next). `more`: whether a release may be built after this
+    one; the last release's pages are not kept for none (the pages of a release of 5,000 pages,
+    60 MB, on top of its files)."""
 
-    __slots__ = ("chrome", "keys", "known", "last", "names", "pages", "rows", "views")
+    __slots__ = ("chrome", "keys", "known", "last", "more", "names", "pages", "rows", "views")
 
     def __init__(self) -> None:
         self.last: dict[int, tuple[object, str]] = {}
@@ -413,6 +415,7 @@ class Carried:
         self.rows: dict[int, tuple[object, Any]] = {}
         # the last release's page keys, by path, with what each was made of (`_page_key`)
         self.keys: dict[str, tuple[tuple[str, ...], tuple[object, ...], tuple[str, ...], str]] = {}
+        self.more = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -647,6 +650,7 @@ def render_stamped(
     store.keep_rendered([key for key in keys.values() if key in last])
     found = store.get_rendered([key for key in keys.values() if key not in last])
     now: dict[str, tuple[_Stored, PageLinks]] = {}
+    carry = carried is not None and carried.more  # the pages for a release built after this one
     done: set[str] = set()
     todo: list[PageSpec] = []
     settled: dict[tuple[str, bool], bool] = {}
@@ -663,7 +667,8 @@ def render_stamped(
             continue
         if not (same_pages and key in last):
             page = (page[0], _settle(page[0].links, known, settled))
-        now[key] = page
+        if carry:
+            now[key] = page
         files[spec.path] = filled
         files.scans[spec.path] = page[1]
         done.add(spec.path)
@@ -672,28 +677,56 @@ def render_stamped(
     # The pages over the workers; the lists (a few a release), each with its own context, here.
     pages = [s for s in todo if s.template not in lists]
     renderer = Renderer(env, pages, stamp.common, layouts, None, frozenset())
-    results = list(zip(pages, map_shared(render_one, renderer, range(len(pages)), workers), strict=True))
+    # each page's HTML as it comes in from the workers, in order: into `files` (and the store, and
+    # `now` for the next release), not held in a list of every page's besides (a release of 5,000
+    # pages rendered from nothing held 60 MB of it at once, bench/README.md)
+    take = _Taking(files, store, stamp, keys, known, settled, now if carry else None, done)
+    map_shared(render_one, renderer, range(len(pages)), workers, keep=lambda i, result: take(pages[i], result))
     for spec in todo:
         if spec.template in lists:
-            results.append(
-                (spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0))
-            )
-    for spec, result in results:
-        if not isinstance(result, tuple) or result[0] is None or result[1] is None:
-            continue  # it reaches for more than the stamped context: rendered the ordinary way
-        html = result[0].decode("utf-8")
-        made = stamp.fill(html)
-        if made is None or _stamp_in(result[1]):
-            continue
-        store.put_rendered(keys[spec.path], html, _write_links(result[1]))
-        files[spec.path] = made.encode("utf-8")
-        links = _settle(result[1], known, settled)
-        files.scans[spec.path] = links
-        now[keys[spec.path]] = (_stored(html, result[1]), links)
-        done.add(spec.path)
+            take(spec, render_one(Renderer(env, [shown[spec.path]], lists[spec.template], layouts, None), 0))
     if carried is not None:
         carried.pages, carried.known = now, known
     return [s for s in specs if s.path not in done]
+
+
+class _Taking:
+    """A stamped page as rendered (`render_one`'s result), taken into the release's `files`, the
+    store and `now` (the pages carried to the next release; None: none is built after it), and
+    counted `done`; one that reaches for more than the stamped context is left for the ordinary
+    render."""
+
+    __slots__ = ("done", "files", "keys", "known", "now", "settled", "stamp", "store")
+
+    def __init__(
+        self,
+        files: SiteFiles,
+        store: RenderedStore,
+        stamp: Stamping,
+        keys: Mapping[str, str],
+        known: frozenset[str],
+        settled: dict[tuple[str, bool], bool],
+        now: dict[str, tuple[_Stored, PageLinks]] | None,
+        done: set[str],
+    ) -> None:
+        self.files, self.store, self.stamp, self.keys = files, store, stamp, keys
+        self.known, self.settled, self.now, self.done = known, settled, now, done
+
+    def __call__(self, spec: PageSpec, result: Any) -> None:
+        if not isinstance(result, tuple) or result[0] is None or result[1] is None:
+            return  # it reaches for more than the stamped context: rendered the ordinary way
+        html = result[0].decode("utf-8")
+        made = self.stamp.fill(html)
+        if made is None or _stamp_in(result[1]):
+            return
+        key = self.keys[spec.path]
+        self.store.put_rendered(key, html, _write_links(result[1]))
+        self.files[spec.path] = made.encode("utf-8")
+        links = _settle(result[1], self.known, self.settled)
+        self.files.scans[spec.path] = links
+        if self.now is not None:
+            self.now[key] = (_stored(html, result[1]), links)
+        self.done.add(spec.path)
 
 
 # Where base.html shows the catalog's version, escaped as a version of _PLAIN_RE's characters
