@@ -1,0 +1,63 @@
+"""Rough edges interop9 found from the installed wheel (fixes13): what a message tells a user to
+do is something the user can do, and a reason given is the reason that fits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+SITES = Path(__file__).parent / "sites"
+
+
+# --- check --against: a budgeting the catalog cannot say -------------------------------------------
+
+
+def _site_promising_what_the_import_wrote(tmp_path: Path) -> Path:
+    """The minimal site whose SLO is what `import openslo` writes of OpenSLO's RatioTimeslices
+    example (99 % over 14 days, occurrences), and a monitoring folder holding that example, named
+    for the catalog's SLO."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace("objective: 99.5\n        window: 30d", "objective: 99\n        window: 14d")
+    )
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    example = (INTEROP / "openslo-ratio-timeslices.yaml").read_text()
+    named = example.replace("service: web-shop", "service: ci").replace("name: main-page", "name: availability", 1)
+    (monitoring / "slo.yaml").write_text(named)
+    return site
+
+
+def test_a_budgeting_the_catalog_cannot_say_is_hinted_with_what_can_be_done(run, tmp_path: Path) -> None:
+    # the hint was "change the monitoring, or the promise": no promise of the catalog says
+    # RatioTimeslices, so the choices are the monitoring's method, or keeping the difference
+    site = _site_promising_what_the_import_wrote(tmp_path)
+    result = run("check", "--source", site, "--against", tmp_path / "monitoring")
+    assert "Traceback" not in result.output
+    assert result.exit_code == 1
+    assert (
+        "error: ci/availability: the catalog's budgeting is occurrences, but OpenSLO SLO 'availability' "
+    ) in result.stderr
+    assert "has RatioTimeslices\n" in result.stderr
+    assert (
+        "  hint: the catalog has no RatioTimeslices budgeting: change the monitoring's budgetingMethod to Occurrences "
+        "(the catalog's budgeting: occurrences) or Timeslices (budgeting: timeslices, with timeslice_target and "
+        "timeslice_window), or keep RatioTimeslices there, knowing the catalog promises occurrences, the share of the "
+        "window's events (this check fails while they differ)\n"
+    ) in result.stderr
+    assert "change the monitoring, or the promise" not in result.stderr
+
+
+def test_a_budgeting_the_catalog_has_keeps_the_hint_to_make_them_agree(run, tmp_path: Path) -> None:
+    site = _site_promising_what_the_import_wrote(tmp_path)
+    slo = tmp_path / "monitoring" / "slo.yaml"
+    sliced = slo.read_text().replace("budgetingMethod: RatioTimeslices", "budgetingMethod: Timeslices")
+    slo.write_text(sliced.replace("timeSliceWindow: 1m", "timeSliceWindow: 1m\n      timeSliceTarget: 0.95"))
+    result = run("check", "--source", site, "--against", tmp_path / "monitoring")
+    assert result.exit_code == 1
+    assert "the catalog's budgeting is occurrences, but OpenSLO SLO 'availability' " in result.stderr
+    assert "has timeslices\n" in result.stderr
+    assert "  hint: make them agree: change the monitoring, or the promise (and tell its readers)\n" in result.stderr
