@@ -4,7 +4,14 @@ do is something the user can do, and a reason given is the reason that fits."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_component
+from tests.promhelp import INSTALL, Gauge, installed, prometheus
+from tests.test_interop_round9 import DAY, END, T0, _measured, _sliced_site
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
@@ -61,3 +68,40 @@ def test_a_budgeting_the_catalog_has_keeps_the_hint_to_make_them_agree(run, tmp_
     assert "the catalog's budgeting is occurrences, but OpenSLO SLO 'availability' " in result.stderr
     assert "has timeslices\n" in result.stderr
     assert "  hint: make them agree: change the monitoring, or the promise (and tell its readers)\n" in result.stderr
+
+
+# --- measure: why slices are not counted, as fits the query ----------------------------------------
+
+# a probe's 0/1 gauge scraped every minute, down one minute in twenty, its scrapes stopped for an hour
+PROBE = Gauge(
+    "probe_success",
+    {"job": "probe"},
+    T0,
+    T0 + 2 * DAY,
+    lambda t: 0 if (t // 60) % 20 == 0 else 1,
+    gaps=((END - 3 * 3600, END - 2 * 3600),),
+)
+
+
+@pytest.fixture(scope="module")
+def probe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    with prometheus(tmp_path_factory.mktemp("prometheus"), (PROBE,)) as url:
+        yield url
+
+
+@pytest.mark.git
+def test_slices_a_gauge_query_gives_no_value_are_not_said_to_need_two_counter_samples(
+    probe_server: str, run, tmp_path: Path
+) -> None:
+    # the note gave a counter's reason ("needs two samples") for a gauge's avg_over_time, whose
+    # slices without a value are those without a sample
+    site = _sliced_site(tmp_path, 'error_ratio: 1 - avg_over_time(probe_success{job="probe"}[{{.window}}])')
+    _, entry = _measured(run, site, probe_server)
+    (note,) = [n for n in entry.get("notes", ()) if "slices had" in n]
+    assert note.endswith(
+        "of the window's 1,440 1 min slices had a share of good events, and only they are counted (the others "
+        "gave the query no value: no samples in them, or no events)"
+    )
+    assert entry["total"] < 1440
+    assert "counter" not in note
