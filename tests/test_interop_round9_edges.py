@@ -105,3 +105,47 @@ def test_slices_a_gauge_query_gives_no_value_are_not_said_to_need_two_counter_sa
     )
     assert entry["total"] < 1440
     assert "counter" not in note
+
+
+# --- import sloth: what dropping SLO plugins means for the promise ---------------------------------
+
+# after Sloth's examples/slo-plugin-getting-started.yml (written anew): a plugin on one SLO
+SLO_PLUGIN = """\
+version: "prometheus/v1"
+service: "myservice"
+slos:
+  - name: "requests-availability"
+    objective: 99.9
+    plugins:
+      chain:
+        - id: "sloth.dev/contrib/alert_for/v1"
+    sli:
+      events:
+        error_query: sum(rate(http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}[{{.window}}]))
+        total_query: sum(rate(http_request_duration_seconds_count{job="myservice"}[{{.window}}]))
+    alerting:
+      page_alert:
+        disable: true
+"""
+
+PLUGINS_DROPPED = (
+    "(SLO plugins change the rules and alerts sloth generate writes, not the objective: the catalog's promise "
+    "is the same without them)"
+)
+
+
+def test_dropped_sloth_plugins_are_said_to_leave_the_promise_as_it_is(run, tmp_path: Path) -> None:
+    # "dropped (not part of the catalog)" left a user to wonder whether the promise changed
+    inline = tmp_path / "slo-plugin.yml"
+    inline.write_text(SLO_PLUGIN)
+    files = (INTEROP / "sloth-getting-started.yml", INTEROP / "sloth-contrib-denominator-corrected.yaml", inline)
+    result = run("import", "sloth", *files)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    for place, key in (
+        ("sloth-getting-started.yml:7:1", "slo_plugins"),
+        ("sloth-contrib-denominator-corrected.yaml:10:3", "sloPlugins"),
+        ("slo-plugin.yml:6:5", "plugins"),
+    ):
+        assert f"{place}: warning: dropped '{key}' {PLUGINS_DROPPED}\n" in result.stderr
+    assert "plugins' (not part of the catalog)" not in result.stderr

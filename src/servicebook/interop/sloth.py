@@ -72,9 +72,24 @@ def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DE
         reading.note(
             source, spec.at("labels"), f"dropped 'labels' {', '.join(rest)} (Prometheus labels of the generated rules)"
         )
+    _plugins(spec, source, reading, "slo_plugins", "sloPlugins")
     for item in spec.items_of("slos"):
         reading.slos.append(_slo(Fields(item, source, "an SLO"), source, reading, service.value, period))
     spec.dropped(reading, "not part of the catalog")
+
+
+def _plugins(f: Fields, source: SourceText, reading: Reading, *keys: str) -> None:
+    """Say what dropping Sloth's SLO plugins means for the promise: they change the rules and alerts
+    `sloth generate` writes (an alert's `for`, a corrected burn rate), not the objective or the SLI."""
+    for key in keys:
+        if f.has(key):
+            f.node_of(key)
+            reading.note(
+                source,
+                f.at(key),
+                f"dropped '{key}' (SLO plugins change the rules and alerts sloth generate writes, not the "
+                "objective: the catalog's promise is the same without them)",
+            )
 
 
 def _labelled(labels: dict[str, str], service: str, reading: Reading) -> dict[str, str]:
@@ -142,6 +157,7 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
             "rule `sloth generate` writes of it, its range as [{{.window}}]), or leave it out",
         )
         plugin.used.update(plugin.items)
+    _plugins(f, source, reading, "plugins")
     if f.has("alerting"):
         f.node_of("alerting")
         reading.note(source, f.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
