@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import require_component
 from tests.promhelp import INSTALL, Gauge, installed, prometheus
-from tests.test_interop_round9 import DAY, END, T0, _measured, _sliced_site
+from tests.test_interop_round7 import SLOGEN_V1ALPHA
+from tests.test_interop_round9 import DAY, END, T0, _import, _measured, _sliced_site
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
@@ -149,3 +151,71 @@ def test_dropped_sloth_plugins_are_said_to_leave_the_promise_as_it_is(run, tmp_p
     ):
         assert f"{place}: warning: dropped '{key}' {PLUGINS_DROPPED}\n" in result.stderr
     assert "plugins' (not part of the catalog)" not in result.stderr
+
+
+# --- import sloth: the OpenSLO v1alpha that sloth generate reads --------------------------------------
+
+
+def test_import_sloth_reads_openslo_v1alpha_as_sloth_generate_does(run) -> None:
+    # Sloth's own examples/openslo-getting-started.yml, which `sloth generate -i` reads, was refused
+    # by `import sloth` as a version not read
+    file = INTEROP / "sloth-openslo-getting-started.yml"
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    (slo,) = offering["slos"]
+    assert (offering["id"], slo["id"], slo["objective"], slo["window"]) == (
+        "my-service",
+        "sloth-slo-my-service-0",
+        99.9,
+        "30d",
+    )
+    assert slo["sli"] == "Common SLO based on availability for HTTP request responses."
+    assert slo["measurement"] == {
+        "error_ratio": '1 - ((sum(rate(http_request_duration_seconds_count{job="myservice",code!~"(5..|429)"}'
+        '[{{.window}}]))) / (sum(rate(http_request_duration_seconds_count{job="myservice"}[{{.window}}]))))'
+    }
+    assert "budgeting" not in slo
+    assert (
+        f"{file}:6:1: warning: read OpenSLO openslo/v1alpha as sloth generate does: each objective is an SLO "
+        "named sloth-slo-my-service-INDEX, its error ratio 1 - (good / total)\n"
+    ) in result.stderr
+    assert "guessed the window" not in result.stderr  # timeWindows said 30 days
+    # the other imports and the drift check still name v1alpha as not read
+    assert "OpenSLO openslo/v1alpha SLO is not read" in _import(run, "openslo", file).stderr
+
+
+def test_import_sloth_of_each_objective_of_an_openslo_v1alpha_file(run) -> None:
+    file = INTEROP / "sloth-openslo-kubernetes-apiserver.yml"
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert [(s["id"], s["objective"]) for s in offering["slos"]] == [
+        ("requests-availability-openslo-0", 99.9),
+        ("requests-latency-openslo-0", 99),
+        ("requests-latency-openslo-1", 99.9),
+    ]
+
+
+def test_import_sloth_refuses_openslo_v1alpha_that_sloth_does_not_read_saying_what_it_reads(run, tmp_path) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(SLOGEN_V1ALPHA)
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:19:11: error: the good query is a sumologic Logs query: Sloth reads source prometheus (or "
+        "sloth) with queryType promql\n"
+    ) in result.stderr
+    promql = SLOGEN_V1ALPHA.replace("source: sumologic", "source: prometheus").replace(
+        "queryType: Logs", "queryType: promql"
+    )
+    sliced = tmp_path / "sliced.yaml"
+    sliced.write_text(promql)
+    result = _import(run, "sloth", sliced)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{sliced}:8:20: warning: budgetingMethod Timeslices is not read by Sloth, which counts events: read as "
+        "occurrences\n"
+    ) in result.stderr
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert [(s["id"], s["objective"], s["window"]) for s in offering["slos"]] == [("cc-ingest-lag-0", 95, "28d")]
