@@ -219,3 +219,16 @@ def test_import_sloth_refuses_openslo_v1alpha_that_sloth_does_not_read_saying_wh
     ) in result.stderr
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert [(s["id"], s["objective"], s["window"]) for s in offering["slos"]] == [("cc-ingest-lag-0", 95, "28d")]
+
+
+def test_import_sloth_refuses_a_percent_written_as_openslo_v1alphas_target(run, tmp_path) -> None:
+    # Sloth multiplies the target by 100: 99.9 is 9,990 %, said as "not a percentage below 100 %"
+    file = tmp_path / "slo.yml"
+    file.write_text((INTEROP / "sloth-openslo-getting-started.yml").read_text().replace("0.999", "99.9"))
+    result = _import(run, "sloth", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:24:15: error: target 99.9 is not a fraction below 1 (Sloth reads OpenSLO's target as 0.999 for "
+        "99.9 %)\n"
+    ) in result.stderr
+    assert "  hint: write target: 0.999\n" in result.stderr

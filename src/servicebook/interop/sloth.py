@@ -12,10 +12,12 @@ budgeting is occurrences.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.errors import SourceLocation
-from servicebook.interop.foreign import Fields, ForeignSLO, Reading, percent, refuse, under_one_percent
+from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, percent, refuse, under_one_percent
 from servicebook.source.yaml import Scalar, SourceText
 
 DEFAULT_PERIOD = "30d"
@@ -202,6 +204,7 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
         slo.description = description.value if description else None
         target = o.text("target", required=True)
         assert target is not None
+        _fraction_target(target, source)
         slo.objective, slo.objective_at = percent(source, target, "target", scale=100), target.location
         slo.window, slo.window_at, slo.window_assumed = window or period, window_at or name.location, window is None
         slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
@@ -216,6 +219,21 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
     )
     spec.dropped(reading, "not read by Sloth")
     root.dropped(reading, "not part of an SLO")
+
+
+def _fraction_target(target: Located, source: SourceText) -> None:
+    """Refuse a percent written where Sloth reads a fraction (`target: 99.9`, read as 9,990 %)."""
+    try:
+        number = Decimal(target.value.strip())
+    except ArithmeticError:
+        return  # not a number: percent() says so
+    if number.is_finite() and number >= 1:
+        raise refuse(
+            source,
+            target.location,
+            f"target {target.value} is not a fraction below 1 (Sloth reads OpenSLO's target as 0.999 for 99.9 %)",
+            f"write target: {format((number / 100).normalize(), 'f')}",
+        )
 
 
 def _v1alpha_window(spec: Fields, source: SourceText, reading: Reading) -> tuple[str | None, SourceLocation | None]:
