@@ -700,8 +700,6 @@ REFUSED = {
     "openslo-sdk-services.yaml",  # Services alone
     "openslo-timeslices-slo.yaml",  # `duration: 1m` for a month
     "pyrra-nginx.yaml",  # a latency bucket without le
-    "sloth-openslo-getting-started.yml",  # v1alpha
-    "sloth-openslo-kubernetes-apiserver.yml",  # v1alpha
     "sloth-windows-custom-30d.yaml",  # Sloth's AlertWindows, no SLO
     "sloth-gen-no-alerts.yml",  # the rules Sloth generated, no spec
 }

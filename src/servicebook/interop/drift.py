@@ -33,6 +33,7 @@ from servicebook.source.yaml import Scalar, Sequence, SourceError, SourceText, p
 CATALOG = "catalog.yaml"
 MAX_FILES = 10_000
 Key = tuple[str, str]
+AGREE = "make them agree: change the monitoring, or the promise (and tell its readers)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,14 +248,22 @@ def _differences(
     there = f"{foreign.format} SLO '{foreign.name}'"
     out: list[Problem] = []
 
-    def differ(field: str, what: str, promised: str, measured: str, at: SourceLocation | None, note: str = "") -> None:
+    def differ(
+        field: str,
+        what: str,
+        promised: str,
+        measured: str,
+        at: SourceLocation | None,
+        note: str = "",
+        hint: str = AGREE,
+    ) -> None:
         where = f" ({at})" if at else ""
         out.append(
             places.problem(
                 key,
                 field,
                 f"{key[0]}/{key[1]}: the catalog's {what} is {promised}, but {there}{where} has {measured}{note}",
-                "make them agree: change the monitoring, or the promise (and tell its readers)",
+                hint,
                 Severity.ERROR,
             )
         )
@@ -282,7 +291,10 @@ def _differences(
             )
     theirs = foreign.budgeting.value if foreign.budgeting else foreign.annotations.get("budgeting", "another method")
     if foreign.budgeting is not slo.budgeting:
-        differ("budgeting", "budgeting", slo.budgeting.value, theirs, foreign.budgeting_at)
+        # a method the catalog cannot say (OpenSLO's RatioTimeslices): "change the promise" cannot make
+        # them agree, so say what can
+        hint = AGREE if foreign.budgeting is not None else _no_such_budgeting(slo, theirs)
+        differ("budgeting", "budgeting", slo.budgeting.value, theirs, foreign.budgeting_at, hint=hint)
     elif slo.budgeting is model.Budgeting.TIMESLICES:
         if foreign.timeslice_target is not None and foreign.timeslice_target != slo.timeslice_target:
             promised = format(slo.timeslice_target.normalize(), "f") if slo.timeslice_target else "none"
@@ -303,3 +315,19 @@ def _differences(
                 foreign.budgeting_at,
             )
     return out
+
+
+def _no_such_budgeting(slo: model.SLO, theirs: str) -> str:
+    """What can be done when the monitoring budgets by a method the catalog has not: change the
+    monitoring's to one the catalog has, or keep it and know what the catalog promises."""
+    promises = (
+        "the share of the window's events"
+        if slo.budgeting is model.Budgeting.OCCURRENCES
+        else "the share of good time slices"
+    )
+    return (
+        f"the catalog has no {theirs} budgeting: change the monitoring's budgetingMethod to Occurrences (the catalog's "
+        "budgeting: occurrences) or Timeslices (budgeting: timeslices, with timeslice_target and timeslice_window), "
+        f"or keep {theirs} there, knowing the catalog promises {slo.budgeting.value}, {promises} "
+        "(this check fails while they differ)"
+    )

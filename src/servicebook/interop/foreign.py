@@ -444,6 +444,10 @@ def _read_document(
     root: Fields, source: SourceText, readers: dict[str, DocumentReader], reading: Reading, expect: str | None
 ) -> None:
     fmt, what = recognise(root)
+    by_version = readers.get(_api_version(root)) if fmt == "refused" else None
+    if by_version is not None:  # a version one import reads as its tool does (Sloth's OpenSLO v1alpha)
+        by_version(root, source, reading)
+        return
     if fmt == "refused":
         hint = _unread_hint(root)
         problem = _problem(source, root.location, f"{what} is not read", hint)
@@ -500,10 +504,13 @@ UNREAD_HINTS = {
 }
 
 
-def _unread_hint(root: Fields) -> str:
+def _api_version(root: Fields) -> str:
     api = root.items.get("apiVersion")
-    api_v = api[1].value if api and isinstance(api[1], Scalar) else ""
-    return UNREAD_HINTS.get(api_v, READ_VERSIONS)
+    return api[1].value if api and isinstance(api[1], Scalar) else ""
+
+
+def _unread_hint(root: Fields) -> str:
+    return UNREAD_HINTS.get(_api_version(root), READ_VERSIONS)
 
 
 def yaml_files(folder: Path) -> Iterator[Path]:

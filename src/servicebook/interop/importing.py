@@ -41,6 +41,8 @@ def read(
     }
     if expect is not None:
         readers = {expect: readers[expect]}
+    if expect == "sloth":  # what sloth generate reads of OpenSLO, read by the import of Sloth's files only
+        readers[sloth.OPENSLO_V1ALPHA] = partial(sloth.read_openslo_v1alpha, period=sloth_period)
     read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)
     return reading

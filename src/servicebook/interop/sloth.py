@@ -1,6 +1,7 @@
 """Sloth's SLO specs, read: the plain spec (`version: prometheus/v1`) and the Kubernetes resource
 (`sloth.slok.dev/v1` `PrometheusServiceLevel`, or `ManagedPrometheusServiceLevel`, the same spec
-for Google Cloud's Managed Prometheus).
+for Google Cloud's Managed Prometheus); and, for `import sloth` only, the subset of OpenSLO
+`openslo/v1alpha` that `sloth generate` reads (its examples/openslo-*.yml).
 
 The two spell the same fields differently (`error_query`, `page_alert` in the plain spec since
 Sloth moved it to snake case; `errorQuery`, `pageAlert` in the resource and in early plain specs):
@@ -11,12 +12,16 @@ budgeting is occurrences.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
-from servicebook.interop.foreign import Fields, ForeignSLO, Reading, percent, refuse, under_one_percent
+from servicebook.errors import SourceLocation
+from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, percent, refuse, under_one_percent
 from servicebook.source.yaml import Scalar, SourceText
 
 DEFAULT_PERIOD = "30d"
+OPENSLO_V1ALPHA = "openslo/v1alpha"
 LABEL = "servicebook_slo"  # a Prometheus label name cannot hold '/' or '.': the SLO's own label
 
 
@@ -72,9 +77,24 @@ def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DE
         reading.note(
             source, spec.at("labels"), f"dropped 'labels' {', '.join(rest)} (Prometheus labels of the generated rules)"
         )
+    _plugins(spec, source, reading, "slo_plugins", "sloPlugins")
     for item in spec.items_of("slos"):
         reading.slos.append(_slo(Fields(item, source, "an SLO"), source, reading, service.value, period))
     spec.dropped(reading, "not part of the catalog")
+
+
+def _plugins(f: Fields, source: SourceText, reading: Reading, *keys: str) -> None:
+    """Say what dropping Sloth's SLO plugins means for the promise: they change the rules and alerts
+    `sloth generate` writes (an alert's `for`, a corrected burn rate), not the objective or the SLI."""
+    for key in keys:
+        if f.has(key):
+            f.node_of(key)
+            reading.note(
+                source,
+                f.at(key),
+                f"dropped '{key}' (SLO plugins change the rules and alerts sloth generate writes, not the "
+                "objective: the catalog's promise is the same without them)",
+            )
 
 
 def _labelled(labels: dict[str, str], service: str, reading: Reading) -> dict[str, str]:
@@ -142,8 +162,122 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
             "rule `sloth generate` writes of it, its range as [{{.window}}]), or leave it out",
         )
         plugin.used.update(plugin.items)
+    _plugins(f, source, reading, "plugins")
     if f.has("alerting"):
         f.node_of("alerting")
         reading.note(source, f.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
     f.dropped(reading, "not part of the catalog")
     return slo
+
+
+def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, period: str = DEFAULT_PERIOD) -> None:
+    """An OpenSLO v1alpha SLO as Sloth reads it (slok/sloth internal/openslo/spec.go): each
+    objective is an SLO named `name-INDEX`, its ratioMetrics' good and total PromQL queries (source
+    prometheus or sloth) make the error ratio `1 - (good / total)`, its target is a fraction; a
+    single rolling window in days (Sloth's period when there is none), counted as occurrences."""
+    root.text("apiVersion")
+    root.text("kind")
+    meta = root.fields("metadata", required=True)
+    assert meta is not None
+    name = meta.text("name", required=True)
+    assert name is not None
+    meta.used.update(meta.items)  # displayName, labels: Kubernetes' own and people's
+    spec = root.fields("spec", required=True)
+    assert spec is not None
+    service = spec.text("service", required=True)
+    assert service is not None
+    description = spec.text("description")
+    budgeting = spec.text("budgetingMethod")
+    if budgeting is not None and budgeting.value != "Occurrences":
+        reading.note(
+            source,
+            budgeting.location,
+            f"budgetingMethod {budgeting.value} is not read by Sloth, which counts events: read as occurrences",
+        )
+    window, window_at = _v1alpha_window(spec, source, reading)
+    objectives = spec.items_of("objectives")
+    if not objectives:
+        raise refuse(source, spec.location, "the SLO has no objectives (Sloth makes an SLO of each)")
+    for index, node in enumerate(objectives):
+        o = Fields(node, source, "an objective")
+        slo = ForeignSLO("Sloth", name.location, f"{name.value}-{index}", service=service.value)
+        slo.description = description.value if description else None
+        target = o.text("target", required=True)
+        assert target is not None
+        _fraction_target(target, source)
+        slo.objective, slo.objective_at = percent(source, target, "target", scale=100), target.location
+        slo.window, slo.window_at, slo.window_assumed = window or period, window_at or name.location, window is None
+        slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
+        slo.measurement = model.Measurement(error_ratio=_v1alpha_ratio(o, source, reading))
+        o.dropped(reading, "not read by Sloth")
+        reading.slos.append(slo)
+    reading.note(
+        source,
+        root.location,
+        f"read OpenSLO {OPENSLO_V1ALPHA} as sloth generate does: each objective is an SLO named "
+        f"{name.value}-INDEX, its error ratio 1 - (good / total)",
+    )
+    spec.dropped(reading, "not read by Sloth")
+    root.dropped(reading, "not part of an SLO")
+
+
+def _fraction_target(target: Located, source: SourceText) -> None:
+    """Refuse a percent written where Sloth reads a fraction (`target: 99.9`, read as 9,990 %)."""
+    try:
+        number = Decimal(target.value.strip())
+    except ArithmeticError:
+        return  # not a number: percent() says so
+    if number.is_finite() and number >= 1:
+        raise refuse(
+            source,
+            target.location,
+            f"target {target.value} is not a fraction below 1 (Sloth reads OpenSLO's target as 0.999 for 99.9 %)",
+            f"write target: {format((number / 100).normalize(), 'f')}",
+        )
+
+
+def _v1alpha_window(spec: Fields, source: SourceText, reading: Reading) -> tuple[str | None, SourceLocation | None]:
+    """The one rolling window Sloth reads (`timeWindows: [{count: 30, unit: Day}]`), or none."""
+    windows = spec.items_of("timeWindows")
+    if not windows:
+        return None, None
+    if len(windows) != 1:
+        raise refuse(source, spec.at("timeWindows"), "Sloth reads one time window, not several")
+    w = Fields(windows[0], source, "a time window")
+    count, unit = w.text("count", required=True), w.text("unit", required=True)
+    assert count is not None and unit is not None
+    w.node_of("isRolling")  # Sloth's windows roll, whatever it says
+    w.dropped(reading, "not read by Sloth")
+    if unit.value.lower() != "day" or not count.value.strip().isdigit():
+        raise refuse(
+            source, w.location, f"a window of {count.value} {unit.value}: Sloth reads a count of days (unit: Day)"
+        )
+    return f"{int(count.value)}d", count.location
+
+
+def _v1alpha_ratio(o: Fields, source: SourceText, reading: Reading) -> str:
+    """The error ratio Sloth makes of an objective's ratioMetrics: 1 - (good / total)."""
+    ratio = o.fields("ratioMetrics")
+    if ratio is None:
+        raise refuse(source, o.location, "Sloth reads an objective's ratioMetrics (good and total), which this has not")
+    queries = []
+    for key in ("good", "total"):
+        m = ratio.fields(key, required=True)
+        assert m is not None
+        where, kind = m.text("source", required=True), m.text("queryType", required=True)
+        assert where is not None and kind is not None
+        if where.value not in ("prometheus", "sloth") or kind.value != "promql":
+            raise refuse(
+                source,
+                m.location,
+                f"the {key} query is a {where.value} {kind.value} query: Sloth reads source prometheus (or sloth) "
+                "with queryType promql",
+                "write the SLO's queries in PromQL, or write it in the catalog without a measurement",
+            )
+        query = _query(m, f"{key} query", source, reading, "query")
+        if query is None:
+            raise refuse(source, m.location, f"the {key} metric has no query")
+        m.dropped(reading, "not read by Sloth")
+        queries.append(query.strip())
+    ratio.dropped(reading, "not read by Sloth")
+    return f"1 - (({queries[0]}) / ({queries[1]}))"

@@ -107,7 +107,7 @@ def measure_slo(
             if slo.budgeting is model.Budgeting.TIMESLICES and query_form(m.error_ratio) is QueryForm.TEMPLATE:
                 ratio = m.error_ratio
                 figures, good, total, counted = _slices(
-                    ask, lambda size: f"(1 - ({with_window(ratio, size)}))", slo, seconds, notes
+                    ask, lambda size: f"(1 - ({with_window(ratio, size)}))", slo, seconds, notes, _NO_VALUE
                 )
             gap_query = m.error_ratio
         elif shape == "bool_gauge":
@@ -132,7 +132,11 @@ def measure_slo(
             if slo.budgeting is model.Budgeting.TIMESLICES:
                 # the counts over the window above refuse what cannot be counted (no series, a
                 # bucket that is not one); the promise is on the slices, counted next
-                figures, good, total, counted = _slices(ask, _counted_share(name, part, m.total), slo, seconds, notes)
+                # a selector's events are its counter's increase; PromQL may be any query (a gauge's
+                # avg_over_time): what leaves a slice out is said as it fits the total query
+                why = _NO_EVENTS if query_form(m.total) is QueryForm.SELECTOR else _NO_VALUE
+                share = _counted_share(name, part, m.total)
+                figures, good, total, counted = _slices(ask, share, slo, seconds, notes, why)
         notes += _gaps(prometheus, sent, gap_query, start, end)
     except (NotMeasurable, _Refused) as exc:
         return Measured(replace(base, reason=str(exc)), sent, shape)
@@ -170,12 +174,22 @@ def _counted_share(name: str, part: str, total: str) -> Callable[[str], str]:
     return share
 
 
+# why a slice is not counted, said after how many were: a counter's increase needs two samples in
+# the slice; PromQL (a gauge's avg_over_time, a ratio of rates) may give no value for other reasons
+_NO_EVENTS = "slices had events, and only they are counted (a counter needs two samples in a slice to count its events)"
+_NO_VALUE = (
+    "slices had a share of good events, and only they are counted (the others gave the query no value: no "
+    "samples in them, or no events)"
+)
+
+
 def _slices(
-    ask: Ask, good_share: Callable[[str], str], slo: model.SLO, seconds: int, notes: list[str]
+    ask: Ask, good_share: Callable[[str], str], slo: model.SLO, seconds: int, notes: list[str], why: str
 ) -> tuple[Attainment, float, float, str]:
     """A time-slice SLO's good and all slices over the window (OpenSLO's Timeslices): a slice is good
     when its share of good events (`good_share` of the slice's length) is at least the slice target;
-    a slice without events (for a counter, without two samples in it) is not counted.
+    a slice without events (for a counter, without two samples in it) is not counted, and `why`
+    says so in a note when there are fewer slices than the window's.
 
     A subquery `[R:S]` evaluates at the multiples of S in its range, each slice (t - S, t]; its range
     is R = W - S/2, not W, so that it holds W/S slices whether its start is in the range (Prometheus 2)
@@ -191,10 +205,7 @@ def _slices(
     good = _one("good slices", ask("good slices", f"sum_over_time(({share} >= bool {target}){span})")) or 0.0
     expected = seconds // size
     if all_slices < expected:
-        notes.append(
-            f"{int(all_slices):,} of the window's {expected:,} {format_duration(size)} slices had events, and "
-            "only they are counted (a counter needs two samples in a slice to count its events)"
-        )
+        notes.append(f"{int(all_slices):,} of the window's {expected:,} {format_duration(size)} {why}")
     return from_counts(good, all_slices, slo.objective), good, all_slices, "slices"
 
 
