@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from servicebook.cache.folder import flat_name
 from servicebook.cache.store import read_stamp
 from servicebook.catalog.read import CatalogRead
 from servicebook.catalog.records import RecordCache
@@ -21,6 +22,7 @@ from servicebook.cli import main
 from servicebook.git.versions import Candidate, Note, Tag, names_version, outcome_notes, select_releases
 from servicebook.site import fresh
 from servicebook.site.links import check_links
+from servicebook.site.releases import COMPLETE
 from servicebook.source.yaml import SourceText
 
 from .conftest import FIXED_EPOCH, SITES, GitSite
@@ -1459,3 +1461,67 @@ def test_a_build_outside_git_says_nothing_of_releases(run, site_copy) -> None:
     built = run("build", "--source", site)
     assert built.exit_code == 0
     assert built.stdout.splitlines()[0] == f"Built 15 pages (31 files) into {site / 'public'}"
+
+
+def _staging_folders(root: Path) -> list[Path]:
+    """What the release cache holds beside the release trees: staging folders (`.COMMIT.*`)."""
+    return sorted((root / ".servicebook-cache/releases").glob("*/.*"))
+
+
+def test_a_release_tree_holds_exactly_the_files_its_record_names_and_no_staging_folder_is_left(
+    run, repo: GitSite
+) -> None:
+    """A release's stamped pages are written into its tree's staging folder as each is made (not
+    held in memory until it is stored): the tree renamed in holds the release's files and its
+    record, nothing more, and is what `verify` builds again without the cache, byte for byte."""
+    assert run("build", "--source", repo.root).exit_code == 0
+    trees = _release_trees(repo.root)
+    assert len(trees) == 3
+    for tree in trees:
+        recorded = json.loads((tree / COMPLETE).read_text())
+        assert "index.html" in recorded and "404.html" not in recorded
+        assert sorted(p.name for p in tree.iterdir()) == sorted([COMPLETE, *map(flat_name, recorded)])
+    assert _staging_folders(repo.root) == []
+    assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_release_that_fails_after_its_pages_were_written_leaves_no_staging_folder(run, repo: GitSite) -> None:
+    """Release 2.1 renders (its stamped pages written into its staging folder) and then fails
+    its link check (an anchor of a built page): it is not published, nothing of it is left in the cache, and the next
+    build does not take it either."""
+    repo.write("catalog.yaml", catalog_at("2.1", extra_offering=True))
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + "\n[Gone](offering:ci#gone)\n")
+    repo.commit("A link to an anchor that is not there")
+    repo.write("catalog.yaml", catalog_at("2.2", extra_offering=True))
+    repo.git("checkout", "HEAD~1", "--", "content/welcome.md")
+    repo.commit("The link removed")
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+    assert "release 2.1 (" in built.stderr and "broken links" in built.stderr, built.stderr
+    assert not (repo.root / "public/v/2.1").exists()
+    assert len(_release_trees(repo.root)) == 4  # 1.0, 1.1, 2.0, 2.2
+    assert _staging_folders(repo.root) == []
+    again = run("build", "--source", repo.root)
+    assert "release 2.1 (" in again.stderr and not (repo.root / "public/v/2.1").exists()
+
+
+def test_a_staging_folder_a_killed_build_left_is_removed_when_its_release_is_built_again(run, repo: GitSite) -> None:
+    """A build killed (SIGKILL) while it wrote a release leaves that release's staging folder
+    (`.COMMIT.xxxxxxxx`, which may hold every stamped page of it). It is never taken as the
+    release; the next build of that release removes it once it is old enough to be no other
+    build's at work, and leaves one that is being written now."""
+    assert run("build", "--source", repo.root).exit_code == 0
+    tree = _release_trees(repo.root)[0]
+    shutil.rmtree(tree)  # the release was not stored: the killed build was writing it,
+    shutil.rmtree(repo.root / "public")  # and published nothing
+    left = tree.parent / f".{tree.name}.killed01"
+    left.mkdir()
+    (left / "index.html").write_text("half a release")
+    os.utime(left, (0, 0))
+    working = tree.parent / f".{tree.name}.working"  # another build's, at work now
+    working.mkdir()
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert (tree / "index.html").is_file()
+    assert not left.exists()
+    assert working.is_dir()
+    assert run("verify", "--source", repo.root).exit_code == 0

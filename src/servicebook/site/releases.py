@@ -14,11 +14,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import glob
 import json
 import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +43,7 @@ from servicebook.site.parallel import worker_count
 from servicebook.site.render import render_site
 from servicebook.site.stamps import Carried
 from servicebook.site.templates import DataSpec, PageSpec, RenderError, VersionContext
-from servicebook.site.write import umask_taken
+from servicebook.site.write import SiteFiles, umask_taken
 
 if TYPE_CHECKING:
     from servicebook.site.buildcache import BuildCache
@@ -281,6 +283,31 @@ def build_release(
             if checked is not None:
                 checked.note(built, witness)
             return built, []
+    # a build with a store writes the stamped pages into the tree's staging folder as each is
+    # made (stamps.render_stamped `into`), not holding them all until it is stored (`_store`)
+    staging = _staging(target, cache_root) if store is not None else None
+    try:
+        return _build_release(repo, release, target, cache_root, strict, store, env, carried, last, sources, staging)
+    finally:
+        if staging is not None:  # (renamed to `target` once stored)
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build_release(
+    repo: Repo,
+    release: Release,
+    target: Path,
+    cache_root: Path,
+    strict: bool,
+    store: BuildCache | None,
+    env: Mapping[str, str] | None,
+    carried: Carried | None,
+    last: LastMade | None,
+    sources: Sources | None,
+    staging: Path | None,
+) -> tuple[BuiltRelease | None, list[Problem]]:
+    """`build_release` of a release not taken from the cache, its stamped pages written into
+    `staging` as each is made, when given (the tree `_store` renames in)."""
     where = SourceLocation(f"release {release.version} ({release.commit[:12]})")
     severity = Severity.ERROR if strict else Severity.WARNING
     with contextlib.ExitStack() as stack:
@@ -339,13 +366,17 @@ def build_release(
                 source_prefix=repo.prefix,
                 catalog_lines=last.catalog if last is not None else None,
                 paging=last.paging if last is not None else None,
+                into=staging,
             )
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
         if reuse is not None:
             reuse.keep(files)
         # Hosts serve the root's 404.html for every missing path; a release's own would never be.
+        placed = files.file("404.html")
         files.pop("404.html", None)
+        if placed is not None:
+            placed.unlink()
         for asset in loaded.assets:
             files[routes.content_file(asset)] = (source / "content" / asset).read_bytes()
         files.update(loaded.member_files)  # an organisation site's members' page images and attachments
@@ -353,31 +384,63 @@ def build_release(
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     add_published_outputs(files)
-    written = _store(files, target, cache_root, last.stored if last is not None else None)
+    written = _store(files, target, cache_root, last.stored if last is not None else None, staging)
     return BuiltRelease(release, target, frozenset(files), written), []
 
 
+STAGING_LEFT_SECONDS = 3600  # a staging folder unchanged this long is a killed build's (see `_staging`)
+
+
+def _staging(target: Path, cache_root: Path) -> Path:
+    """A new folder beside `target` to write the release's tree into (`_store` renames it in).
+    One a killed build of the same release left (SIGKILL: no `finally` ran; it may hold every
+    stamped page of the release) is removed first: a build writes into its own as it renders,
+    so one unchanged for STAGING_LEFT_SECONDS is no other process's at work. It is never taken
+    as the release's tree: only a folder named `target` with its COMPLETE record is."""
+    make_folder(target.parent, cache_root)  # a file where a folder of the cache goes is removed
+    stale = time.time() - STAGING_LEFT_SECONDS
+    for left in target.parent.glob(f".{glob.escape(target.name)}.*"):
+        with contextlib.suppress(OSError):
+            if not left.is_symlink() and left.is_dir() and left.stat().st_mtime < stale:
+                shutil.rmtree(left, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+
+
 def _store(
-    files: Mapping[str, bytes],
+    files: SiteFiles,
     target: Path,
     cache_root: Path,
     stored: dict[str, tuple[str, bytes, list[int]]] | None = None,
+    staging: Path | None = None,
 ) -> dict[str, list[int]]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
     (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
     `_intact`). `stored` (LastMade.stored): the files the release before stored that are not
     pages; one of this release's with the same path and bytes is linked to it while it is still
-    the file written (its identity), and `stored` becomes this release's."""
-    make_folder(target.parent, cache_root)  # a file where a folder of the cache goes is removed
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    the file written (its identity), and `stored` becomes this release's. `staging`: the folder
+    to write into (`_staging`), where the files that `files` has there are already."""
+    given = staging is not None
+    if staging is None:
+        staging = _staging(target, cache_root)
     last = stored or {}
     try:
         written: dict[str, list[int]] = {}  # as `_identities` reads them, from each file as it is written
         for path in sorted(files):  # plain strings: a release is thousands of files
             name = f"{staging}/{flat_name(path)}"
+            there = files.file(path)
+            if there is not None and str(there) == name:  # written as it was made (render_stamped `into`)
+                info = os.lstat(name)
+                written[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
+                continue
             data, kept = files[path], last.get(path)
             linked = kept is not None and (kept[1] is data or kept[1] == data) and _link(kept, name)
             written[path] = kept[2] if linked and kept is not None else _write(name, data)
+        if given:  # a page written as it was made and then dropped from `files` is no file of the tree
+            names = {flat_name(path) for path in written}
+            with os.scandir(staging) as entries:
+                dropped = [entry.path for entry in entries if entry.name not in names]
+            for path in dropped:
+                os.unlink(path)  # noqa: PTH108 - plain strings, as above
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
         if target.exists():
             shutil.rmtree(target)

@@ -225,6 +225,7 @@ def render_site(
     catalog_key: str | None = None,
     first: bool = False,
     checking: Checking | None = None,
+    into: Path | None = None,
 ) -> SiteFiles:
     """All output files of `site`; raises RenderError for a broken template.
 
@@ -253,6 +254,8 @@ def render_site(
     page's links and ids (`SiteFiles.scans`) and no bytes of it, kept in the store by the page's
     key and taken from it (site/scans.py); the data files by their paths alone (code makes them
     from the checked catalog, and none is HTML with links).
+    `into` (a past release's build, with `stamped`): the folder its stamped pages are written to
+    as each is made (stamps.render_stamped), flat, as the release's tree holds them.
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -282,7 +285,7 @@ def render_site(
     statics = (routes.asset(p.name) for p in STATIC_DIR.iterdir() if p.is_file())
     known = frozenset((*map(_PATH, specs), *map(_PATH, data), *statics))  # (at once: 45,000 at 20,000 pages)
     if stamped is not None and spool is None:
-        specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried)
+        specs = render_stamped(files, stamped, env, specs, common, layouts, known, workers, carried, into)
     renderer = Renderer(env, specs, common, layouts, spool, known, list(data))
     del data  # the renderer's list is the only hold on the data files' makers: emptied once they are made
     if checking is not None:

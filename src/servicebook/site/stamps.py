@@ -35,6 +35,7 @@ import jinja2
 from servicebook import routes
 from servicebook.cache.codec import read_json
 from servicebook.cache.digest import digest
+from servicebook.cache.folder import flat_name
 from servicebook.catalog import model
 from servicebook.catalog.basics import BuildInfo
 from servicebook.site.links import resolve
@@ -623,9 +624,12 @@ def render_stamped(
     known: frozenset[str],
     workers: int,
     carried: Carried | None = None,
+    into: Path | None = None,
 ) -> list[PageSpec]:
     """Put the stamped pages of `specs` into `files`, from `store` or rendered once and stored;
-    returns the specs left for the ordinary render. `carried`: see Carried."""
+    returns the specs left for the ordinary render. `carried`: see Carried. `into`: the folder
+    each page is written to as it is made, flat (cache.folder.flat_name), put into `files` as
+    that file (movable): a release's pages are not all held in memory until it is stored."""
     stamp = stamping(common, carried)
     if stamp is None or _has_files(layouts):
         return specs
@@ -669,7 +673,7 @@ def render_stamped(
             page = (page[0], _settle(page[0].links, known, settled))
         if carry:
             now[key] = page
-        files[spec.path] = filled
+        _put(files, spec.path, filled, into)
         files.scans[spec.path] = page[1]
         done.add(spec.path)
     # Rendered with no page known, their links are all left for the check, and so are the same
@@ -680,7 +684,7 @@ def render_stamped(
     # each page's HTML as it comes in from the workers, in order: into `files` (and the store, and
     # `now` for the next release), not held in a list of every page's besides (a release of 5,000
     # pages rendered from nothing held 60 MB of it at once, bench/README.md)
-    take = _Taking(files, store, stamp, keys, known, settled, now if carry else None, done)
+    take = _Taking(files, store, stamp, keys, known, settled, now if carry else None, done, into)
     map_shared(render_one, renderer, range(len(pages)), workers, keep=lambda i, result: take(pages[i], result))
     for spec in todo:
         if spec.template in lists:
@@ -696,7 +700,7 @@ class _Taking:
     counted `done`; one that reaches for more than the stamped context is left for the ordinary
     render."""
 
-    __slots__ = ("done", "files", "keys", "known", "now", "settled", "stamp", "store")
+    __slots__ = ("done", "files", "into", "keys", "known", "now", "settled", "stamp", "store")
 
     def __init__(
         self,
@@ -708,9 +712,10 @@ class _Taking:
         settled: dict[tuple[str, bool], bool],
         now: dict[str, tuple[_Stored, PageLinks]] | None,
         done: set[str],
+        into: Path | None,
     ) -> None:
         self.files, self.store, self.stamp, self.keys = files, store, stamp, keys
-        self.known, self.settled, self.now, self.done = known, settled, now, done
+        self.known, self.settled, self.now, self.done, self.into = known, settled, now, done, into
 
     def __call__(self, spec: PageSpec, result: Any) -> None:
         if not isinstance(result, tuple) or result[0] is None or result[1] is None:
@@ -721,12 +726,23 @@ class _Taking:
             return
         key = self.keys[spec.path]
         self.store.put_rendered(key, html, _write_links(result[1]))
-        self.files[spec.path] = made.encode("utf-8")
+        _put(self.files, spec.path, made.encode("utf-8"), self.into)
         links = _settle(result[1], self.known, self.settled)
         self.files.scans[spec.path] = links
         if self.now is not None:
             self.now[key] = (_stored(html, result[1]), links)
         self.done.add(spec.path)
+
+
+def _put(files: SiteFiles, path: str, data: bytes, into: Path | None) -> None:
+    """A stamped page into `files`: its bytes, or with `into`, the file there it is written to."""
+    if into is None:
+        files[path] = data
+        return
+    name = f"{into}/{flat_name(path)}"
+    with open(name, "wb") as file:
+        file.write(data)
+    files.put_file(path, name, movable=True)
 
 
 # Where base.html shows the catalog's version, escaped as a version of _PLAIN_RE's characters
