@@ -42,12 +42,13 @@ def _other_servicebooks_set(root: Path, code: str, last_used: float) -> Path:
     return other
 
 
-def _edit_and_build(run, repo: GitSite, n: int = 1) -> None:
-    """A build that has something to do (a policy page changed), as after each commit."""
+def _edit_and_build(run, repo: GitSite, n: int = 1) -> str:
+    """A build that has something to do (a policy page changed), as after each commit; what it printed."""
     repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + f"\nEdit {n}.\n")
     repo.commit(f"Edit {n}")
     built = run("build", "--source", repo.root)
     assert built.exit_code == 0, built.output
+    return built.stdout
 
 
 def _codes(n: int) -> list[str]:
@@ -59,8 +60,14 @@ def test_the_releases_an_older_servicebook_built_are_removed_once_unused_for_a_w
     has been unused for KEEP_SECONDS removes it, and keeps this servicebook's."""
     assert run("build", "--source", repo.root).exit_code == 0
     old = _other_servicebooks_set(repo.root, _codes(1)[0], time.time() - KEEP_SECONDS - DAY)
-    _edit_and_build(run, repo)
+    said = _edit_and_build(run, repo)
     assert not old.exists()
+    assert (
+        f"Removed from {repo.root / '.servicebook-cache'}/releases/ the releases 1 other servicebook built, "
+        "which no build uses any more"
+    ) in said
+    assert "removing old releases" in said  # its own phase: seconds, at 5,000 pages on a busy disk
+    assert "Removed from" not in _edit_and_build(run, repo, 2)  # once
     assert sorted(p.name for p in _releases(repo.root).iterdir() if p.is_dir()) == [code_folder()]
     assert len(list((_releases(repo.root) / code_folder()).iterdir())) == 3
     assert (repo.root / "public/v/1.0/index.html").is_file()

@@ -99,11 +99,10 @@ class ReleaseTrees:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def prune(self, now: float) -> list[str]:
-        """Remove the sets of other servicebooks that the policy (see the module) no longer keeps,
-        the leftovers of killed builds and prunes, and this servicebook's staging folders that no
-        build wrote into for STAGING_LEFT_SECONDS; the names of the sets removed. `now`: the
-        time the ages are counted to (the caller's clock)."""
+    def stale(self, now: float) -> list[str]:
+        """The sets of other servicebooks that the policy (see the module) no longer keeps, the
+        last used first (a look at the folder: nothing is removed). `now`: the time the ages are
+        counted to (the caller's clock)."""
         top = self.cache_root / RELEASES
         try:
             names = [entry.name for entry in top.iterdir()]
@@ -113,7 +112,21 @@ class ReleaseTrees:
         used = {name: _last_used(top, name) for name in names if _CODE.fullmatch(name) and name != ours}
         ranked = sorted(used, key=lambda name: (-used[name], name))
         kept = {name for name in ranked[:KEEP_OTHERS] if now - used[name] <= KEEP_SECONDS}
-        removed = [name for name in ranked if name not in kept and _remove_set(top, name)]
+        return [name for name in ranked if name not in kept]
+
+    def prune(self, now: float, stale: list[str] | None = None) -> list[str]:
+        """Remove the `stale` sets (by default, what `stale` says now) but those a running build
+        holds, the leftovers of killed builds and prunes, and this servicebook's staging folders
+        that no build wrote into for STAGING_LEFT_SECONDS; the names of the sets removed."""
+        top = self.cache_root / RELEASES
+        try:
+            names = [entry.name for entry in top.iterdir()]
+        except OSError:
+            return []
+        ours = code_folder()
+        stale = self.stale(now) if stale is None else stale
+        removed = [name for name in stale if name != ours and _remove_set(top, name)]
+        used = {name for name in names if _CODE.fullmatch(name)} - set(removed)
         for name in names:
             if name.startswith(_GONE):
                 shutil.rmtree(top / name, ignore_errors=True)

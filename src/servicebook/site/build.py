@@ -253,11 +253,22 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
                 found.record_stamp(cache.written, report, folders=folders, settled=cache.settled_folders)
         except KeyboardInterrupt:
             raise Interrupted(replaced=True, previous=had_site) from None
+        removed: list[str] = []
         if trees.held:  # a build that succeeded drops the releases no servicebook uses any more
-            trees.prune(time.time())
+            now = time.time()
+            stale = trees.stale(now)
+            if stale:  # (a set of 5,000 pages is 11,000 files: seconds of a busy disk, said apart)
+                options.progress.enter("removing old releases")
+            removed = trees.prune(now, stale)
         options.progress.end()
         warnings = (*report.warnings, *cache.warnings())
-        return dataclasses.replace(report, warnings=warnings, work=tally.work(), phases=options.progress.timings())
+        return dataclasses.replace(
+            report,
+            warnings=warnings,
+            work=tally.work(),
+            phases=options.progress.timings(),
+            removed_releases=tuple(removed),
+        )
 
 
 @contextlib.contextmanager
