@@ -253,3 +253,31 @@ def test_promised_says_the_calendar_week_and_its_budget(git_site, run) -> None:
     result = run("promised", "--source", git_site.root, "--at", "2030-01-01")
     assert result.exit_code == 0, result.output
     assert "99.5 % over calendar week, error budget 50 min 24 s\n" in result.stdout
+
+
+def test_sloth_v1alpha_says_it_reads_a_window_that_is_not_rolling_as_rolling_and_drops_the_display_name(
+    run, tmp_path: Path
+) -> None:
+    """Sloth's windows roll whatever OpenSLO v1alpha says, and it names each SLO `name-INDEX`: both
+    were done without a word (isRolling: false and the displayName vanished from the fragment)."""
+    file = tmp_path / "slo.yml"
+    file.write_text(
+        (FIXTURES / "sloth-openslo-getting-started.yml")
+        .read_text()
+        .replace("      unit: Day\n", "      unit: Day\n      isRolling: false\n")
+    )
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["window"] == "30d"
+    assert (
+        f"{file}:28:18: warning: isRolling false is not read by Sloth, whose windows roll: read as a rolling 30d\n"
+    ) in result.stderr
+    assert "  hint: for a calendar window, write window: calendar-week, calendar-month, calendar-quarter or " in (
+        result.stderr
+    )
+    assert (
+        f"{file}:10:16: warning: dropped displayName 'Requests Availability' (not read by Sloth: each objective is "
+        "an SLO named sloth-slo-my-service-INDEX)\n"
+    ) in result.stderr
+    rolling = run("import", "sloth", FIXTURES / "sloth-openslo-getting-started.yml")
+    assert "isRolling" not in rolling.stderr  # a window that rolls, or says nothing, is read as Sloth reads it
