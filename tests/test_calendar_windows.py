@@ -125,7 +125,7 @@ def test_openslos_own_calendar_week_is_read_with_where_its_weeks_begin(run) -> N
     assert (slo["window"], slo["timezone"], slo["budgeting"]) == ("calendar-week", "America/New_York", "timeslices")
     assert (
         f"{REAL_WEEK}:28:20: warning: guessed calendar-week, which begins on Monday at 00:00, for calendar "
-        "windows that begin at 2022-01-01 12:00:00"
+        "windows that begin at 2022-01-01 12:00:00 (a Saturday)\n"
     ) in result.stderr
 
 

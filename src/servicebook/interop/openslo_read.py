@@ -48,6 +48,7 @@ _CALENDAR = {
     "12M": "calendar-year",
 }
 _CALENDAR_TEXT = "1w, 1M, 1Q and 1Y"
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # what each calendar window of the catalog begins on, at 00:00 in its time zone
 _BEGINS = {
     "calendar-week": "Monday",
@@ -467,7 +468,7 @@ def _time_window(
             source,
             start.location,
             f"guessed {window}, which begins on {_BEGINS[window]} at 00:00, for calendar windows "
-            f"that begin at {start.value}",
+            f"that begin at {start.value}{_weekday(start.value) if window == 'calendar-week' else ''}",
             "the catalog's calendar windows are whole weeks from Monday, and whole months, quarters and years "
             "from the 1st; check the objective still holds",
         )
@@ -513,6 +514,16 @@ def _unit_word_hint(written: str, rolling: bool) -> str:
 
 
 _START = re.compile(r"[0-9]{4}-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?")
+
+
+def _weekday(start: str) -> str:
+    """' (a Saturday)' for a startTime on a Saturday: where the file's weeks begin, said beside where
+    the catalog's do; nothing for a startTime that is no date."""
+    try:
+        day = dt.date.fromisoformat(start.strip()[:10]).weekday()
+    except ValueError:
+        return ""
+    return f" (a {_WEEKDAYS[day]})"  # not strftime's %A, which speaks the locale's language
 
 
 def _starts_a_period(start: str, window: str) -> bool:
