@@ -244,6 +244,10 @@ class _State:
     last_valid: CatalogKey | None = None
     pages: dict[str, str] = field(default_factory=dict)
     more: str | None = None  # the blob of MoreChanges' file
+    # the slugs of `pages`, sorted, as a catalog key names them (None: not made yet); the next
+    # step's pages are mostly the same paths (every commit that adds or removes none, the working
+    # tree with an edit): the same tuple, not sorted again (20,000 at 20,000 pages)
+    slugs: tuple[str, ...] | None = None
 
 
 def _replay(
@@ -396,7 +400,9 @@ def _step(
     """One commit (or the working tree): its state, error count and changes; advances `state`."""
     pages = {p: b for p, b in files.items() if is_page(p)}
     blob = files.get(CATALOG_FILE)
-    key = None if blob is None else (blob, tuple(sorted(map(page_slug, pages))))
+    same = state.slugs is not None and pages.keys() == state.pages.keys()
+    slugs = state.slugs if same and state.slugs is not None else tuple(sorted(map(page_slug, pages)))
+    key = None if blob is None else (blob, slugs)
     errors = 0 if key is None else reader.validity(key)
     status: EntryState = "missing" if key is None else "ok" if errors == 0 else "invalid"
     changes: list[Change] = []
@@ -411,7 +417,7 @@ def _step(
         if now != state.more and not truncated:
             changes += more.changes(_blob(reader, state.more), _blob(reader, now))
         state.more = now
-    state.pages = pages
+    state.pages, state.slugs = pages, slugs
     if errors == 0 and key is not None:
         state.last_valid = key
     return ("truncated" if truncated else status), errors, tuple(changes)
@@ -424,8 +430,9 @@ def _page_changes(
     is not the same: a page of the same bytes at the same path has the same digest, which
     diff_pages finds unchanged, and is no page added or removed (nor moved: a move is a removed
     path and an added one); so the changes, and their order, are those of every page."""
-    old = [reader.page(p, b) for p, b in sorted(before.items()) if after.get(p) != b]
-    new = [reader.page(p, b) for p, b in sorted(after.items()) if before.get(p) != b]
+    # (picked out, then sorted: each path once, so in the same order as all of them sorted)
+    old = [reader.page(p, b) for p, b in sorted((p, b) for p, b in before.items() if after.get(p) != b)]
+    new = [reader.page(p, b) for p, b in sorted((p, b) for p, b in after.items() if before.get(p) != b)]
     return diff_pages(old, new, renames)
 
 
