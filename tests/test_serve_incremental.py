@@ -912,6 +912,45 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
 
 
 @pytest.mark.git
+def test_the_release_links_are_looked_at_one_by_one_by_the_next_build_of_the_process_alone(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """Whether each of a release tree's links is a file of the output at its place (which lets a
+    serve rebuild tell what changed by set operations, see the test above) is looked at by the
+    build that takes those links from the build before it in the same process, once; a
+    command-line build, whose process makes no other build, does not look (~11,000 links at
+    5,000 pages, for nothing). Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    looked: list[int] = []  # the links looked at one by one, a tree at a time
+    real = write._at_places
+    monkeypatch.setattr(write, "_at_places", lambda links, *a: looked.append(len(links)) or real(links, *a))
+    page = "content/welcome.md"
+    command_line = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH})
+    for n in range(3):
+        git_site.edit("## What we support\n", f"## What we support\n\nEdit {n}.\n", page)  # not committed
+        build(command_line)
+        assert looked == [], n
+        assert tree(site / "public") == clean_build(run, site, tmp_path), n
+        git_site.edit(f"\n\nEdit {n}.\n", "\n", page)
+    memory = PageMemory()
+    serve = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(serve)
+        for n in range(4):
+            looked.clear()
+            git_site.edit("## What we support\n", f"## What we support\n\nServed {n}.\n", page)
+            build(serve)
+            # the first rebuild checks the release and makes its links again; the next looks at them
+            assert len(looked) == (1 if n == 1 else 0) and all(looked), n
+            assert tree(site / "public") == clean_build(run, site, tmp_path), n
+            git_site.edit(f"\n\nServed {n}.\n", "\n", page)
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last_build_made_them(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
