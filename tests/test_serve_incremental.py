@@ -912,6 +912,58 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_looks_at_the_working_tree_files_whose_hash_changed_alone_for_the_history(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The history's working-tree entry (history._worktree_ids) is made of the ids of catalog.yaml
+    and every page as they are on disk. A serve rebuild at the same commit takes the ids its last
+    build made and looks again only at the files whose hash the survey found changed (edited,
+    added, removed) and at those that are not as committed, not at every page (20,000 at 20,000
+    pages); a commit made while serving makes them all again. The history, and each output, is
+    a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    for n in range(30):
+        git_site.write(f"content/note-{n:02d}.md", f"---\ntitle: Note {n}\n---\n\nNote {n}.\n")
+    git_site.commit("Thirty notes")
+    looked: list[str] = []  # each path history.py asks whether it is a page
+    real = history.is_page
+    monkeypatch.setattr(history, "is_page", lambda path: looked.append(path) or real(path))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether every page is looked at
+        # (the first build's tree was clean: no working-tree entry made yet)
+        ("a page edited, not committed", lambda: git_site.edit("## What we support", "## Support", page), True),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
+        (
+            "another page edited",
+            lambda: git_site.write("content/note-07.md", "---\ntitle: Seven\n---\n\nSeven.\n"),
+            False,
+        ),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.5", "objective: 99.0"), False),
+        ("a page added", lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"), False),
+        ("a page removed", (site / "content" / "note-03.md").unlink, False),
+        ("the page added removed again", (site / "content" / "paging.md").unlink, False),
+        ("a page as committed again", lambda: git_site.git("checkout", "--", "content/note-07.md"), False),
+        ("a commit while serving", lambda: git_site.commit("Edits"), True),
+        ("an edit after it", lambda: git_site.edit("## Supported", "## What we support", page), True),
+        ("and another", lambda: git_site.edit("## What we support", "## We support", page), False),
+    ]
+    try:
+        build(options)
+        for what, change, every in steps:
+            change()
+            looked.clear()
+            build(options)
+            pages = len(list((site / "content").glob("*.md")))
+            assert (len(looked) >= pages) == every, (what, len(looked))
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_the_release_links_are_looked_at_one_by_one_by_the_next_build_of_the_process_alone(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
