@@ -980,9 +980,9 @@ def _kept_links(
     output: Path,
     unchanged: Collection[str],
     known: Mapping[str, list[int]],
-    trees: Mapping[str, Path],
-    tree_files: Mapping[str, Mapping[str, list[int]]],
-    linked: _TreeLinks | None,
+    trees: Mapping[str, Path] | None = None,
+    tree_files: Mapping[str, Mapping[str, list[int]]] | None = None,
+    linked: _TreeLinks | None = None,
     before: Mapping[str, list[int]] | None = None,
 ) -> _KeptLinks | None:
     """What `_links` makes, as `_KeptLinks`, when `known` gives the identity of every kept page
@@ -991,6 +991,7 @@ def _kept_links(
     on its device, as the journal holds (one it has not looked at is looked at here, once: see
     `_placed`); None when they are not."""
     made: tuple[dict[str, _Link], ...] = ()
+    trees, tree_files = trees or {}, tree_files or {}
     if trees:
         if linked is None or not trees.keys() <= tree_files.keys() or not trees.keys() <= linked.given.keys():
             return None  # (a tree whose files the caller does not give: its links made by `_links` alone)
