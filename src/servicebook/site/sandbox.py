@@ -26,8 +26,9 @@ MAX_BITS = 100_000
 # The most loop iterations and calls the templates of one page may make. What each makes is
 # bounded in size above, not how many there are: two loops of range(100000), one in the other, ran
 # for hours. An iteration costs 0.1-1 µs, a macro's call about 5 µs, so a page at the bound takes
-# seconds; the built-in theme's busiest page of the 5k bench site makes 5,502 (its lists are paged;
-# bench/README.md, "A page's loop iterations and calls bounded").
+# seconds (longer where each step works on a text of millions of characters: a step is bounded in
+# size, not in time). The built-in theme's busiest page of the 5k bench site makes 5,502 (its lists
+# are paged; bench/README.md, "A page's loop iterations and calls bounded").
 MAX_STEPS = 2_000_000
 
 # the methods whose result can be far larger than their object and arguments
@@ -346,7 +347,7 @@ def _parsed_line(exc: BaseException) -> int | None:
 def _deepest_line(env: jinja2.Environment, source: str) -> int | None:
     """The line of the most deeply nested node of a template that parses (None if it does not)."""
     try:
-        tree = env.parse(source)
+        tree = jinja2.parser.Parser(env, source).parse()  # as written: not BoundedSandbox._parse's counted loops
     except (RecursionError, jinja2.exceptions.TemplateSyntaxError):
         return None
     deepest, line = -1, None
