@@ -135,7 +135,7 @@ def _member_at(root: Path, ident: str, entry: Entry) -> tuple[model.Catalog | No
     validate), and its policy pages as the diff sees them."""
     store = store_of(root, ident)
     inside = "" if entry.path in ("", ".") else f"{entry.path.rstrip('/')}/"
-    data = read_file(store, entry.commit, inside + CATALOG_FILE) if (store / "HEAD").is_file() else None
+    data = read_file(store, entry.commit, inside + CATALOG_FILE, bare=True) if (store / "HEAD").is_file() else None
     if data is None:
         raise UsageProblem(
             f"member {ident}: commit {entry.commit[:12]} is not in the cache; "

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import TracebackType
 
 from servicebook.errors import UsageProblem
-from servicebook.git.runner import Pipe, run
+from servicebook.git.runner import BARE, Pipe, run
 
 FAILED = "git cat-file failed; is the repository complete?"
 
@@ -63,14 +63,14 @@ class Blobs:
         self.close()
 
 
-def read_blobs(root: Path, names: Iterable[str]) -> dict[str, bytes]:
+def read_blobs(root: Path, names: Iterable[str], *, bare: bool = False) -> dict[str, bytes]:
     """name → contents of each of `names` (ids or `commit:path`) that names a blob, read by one
-    `git cat-file --batch` given them all at once."""
+    `git cat-file --batch` given them all at once (`bare`: `root` is a bare repository of ours)."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return {}
     request = "".join(f"{name}\n" for name in wanted).encode("utf-8", "surrogateescape")
-    done = run(root, ["cat-file", "--batch", "--buffer"], request)
+    done = run(root, [*(BARE if bare else ()), "cat-file", "--batch", "--buffer"], request)
     if done is None or not done.ok:
         raise UsageProblem(FAILED)
     out, pos = done.stdout, 0

@@ -18,7 +18,7 @@ from servicebook.git import untar
 from servicebook.git.blobs import read_blobs
 from servicebook.git.log import clean_text
 from servicebook.git.repo import utc
-from servicebook.git.runner import MISSING, Done, run
+from servicebook.git.runner import BARE, MISSING, Done, run
 
 FETCH_TIME_LIMIT = 300.0  # seconds for one member's fetch: a slow forge fails the update, not hangs it
 FOLLOWED = "refs/servicebook/followed"  # where the store keeps the head of the followed ref
@@ -65,7 +65,16 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_T
     _store_ready(store)
     done = run(
         store,
-        [*SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, f"+{ref}:{FOLLOWED}"],
+        [
+            *BARE,
+            *SAFE_TRANSPORTS,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--end-of-options",
+            repository,
+            f"+{ref}:{FOLLOWED}",
+        ],
         time_limit=time_limit,
     )
     if done is None:
@@ -75,7 +84,7 @@ def fetch(store: Path, repository: str, ref: str, *, time_limit: float = FETCH_T
         reason = "ref" if "couldn't find remote ref" in message or "invalid refspec" in message else "unreachable"
         raise MemberGitError(reason, message or f"git fetch exited with {done.returncode}")
     head = _must(
-        run(store, ["rev-parse", "--verify", "--end-of-options", f"{FOLLOWED}^{{commit}}"]), "ref", "rev-parse"
+        run(store, [*BARE, "rev-parse", "--verify", "--end-of-options", f"{FOLLOWED}^{{commit}}"]), "ref", "rev-parse"
     )
     return Fetched(head.stdout.decode("ascii", "replace").strip())
 
@@ -94,7 +103,7 @@ def branches(store: Path, repository: str, *, time_limit: float = FETCH_TIME_LIM
     be asked (unreachable, no git): a message about a missing ref then says no more."""
     _store_ready(store)
     done = run(
-        store, [*SAFE_TRANSPORTS, "ls-remote", "--symref", "--end-of-options", repository], time_limit=time_limit
+        store, [*BARE, *SAFE_TRANSPORTS, "ls-remote", "--symref", "--end-of-options", repository], time_limit=time_limit
     )
     if done is None or not done.ok:
         return None
@@ -115,7 +124,7 @@ def fetch_commit(store: Path, repository: str, commit: str, *, time_limit: float
     changed), which the repository may still hold on another branch. Whether the store has it now."""
     done = run(
         store,
-        [*SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, commit],
+        [*BARE, *SAFE_TRANSPORTS, "fetch", "--quiet", "--no-tags", "--end-of-options", repository, commit],
         time_limit=time_limit,
     )
     return done is not None and done.ok and has_commit(store, commit)
@@ -125,13 +134,13 @@ def has_commit(store: Path, commit: str) -> bool:
     """Whether the member's cache repository holds commit `commit`."""
     if not (store / "HEAD").is_file():
         return False
-    done = run(store, ["cat-file", "-e", "--end-of-options", f"{commit}^{{commit}}"])
+    done = run(store, [*BARE, "cat-file", "-e", "--end-of-options", f"{commit}^{{commit}}"])
     return done is not None and done.ok
 
 
 def is_ancestor(store: Path, older: str, newer: str) -> bool:
     """Whether `newer` descends from `older` (a fast-forward): false after a rewritten history."""
-    done = run(store, ["merge-base", "--is-ancestor", "--end-of-options", older, newer])
+    done = run(store, [*BARE, "merge-base", "--is-ancestor", "--end-of-options", older, newer])
     return done is not None and done.returncode == 0
 
 
@@ -162,20 +171,22 @@ def _commits(done: Done | None) -> list[MemberCommit]:
 
 def member_commit(store: Path, commit: str) -> MemberCommit | None:
     """`commit` of the member's cache, named (None when the cache does not have it)."""
-    found = _commits(run(store, ["log", "-1", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", commit]))
+    found = _commits(
+        run(store, [*BARE, "log", "-1", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", commit])
+    )
     return found[0] if found else None
 
 
 def commits_between(store: Path, old: str, new: str, paths: list[str]) -> list[MemberCommit]:
     """The member's first-parent commits after `old` up to `new` that changed `paths` (its catalog
     and pages), newest first; empty when the cache cannot say."""
-    args = ["log", "--first-parent", "--no-color", "--encoding=UTF-8", _FORMAT, f"{old}..{new}", "--", *paths]
+    args = [*BARE, "log", "--first-parent", "--no-color", "--encoding=UTF-8", _FORMAT, f"{old}..{new}", "--", *paths]
     return _commits(run(store, args))
 
 
 def commit_date(store: Path, commit: str) -> int | None:
     """The commit's date, seconds since the epoch (what the member's own build judges dates by)."""
-    done = run(store, ["log", "-1", "--format=%ct", "--end-of-options", commit])
+    done = run(store, [*BARE, "log", "-1", "--format=%ct", "--end-of-options", commit])
     text = done.stdout.decode("ascii", "replace").strip() if done is not None and done.ok else ""
     return int(text) if text.isdigit() and len(text) <= 12 else None
 
@@ -186,7 +197,7 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
     if dest.is_dir():
         return dest
     spec = commit if path in ("", ".") else f"{commit}:{path}"
-    done = run(store, ["archive", "--format=tar", "--end-of-options", spec])
+    done = run(store, [*BARE, "archive", "--format=tar", "--end-of-options", spec])
     if done is None:
         raise MemberGitError("commit", MISSING)
     if not done.ok:
@@ -207,17 +218,18 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
     return dest
 
 
-def read_file(repository: Path, commit: str, path: str) -> bytes | None:
+def read_file(repository: Path, commit: str, path: str, *, bare: bool = False) -> bytes | None:
     """The bytes of file `path` at `commit` (a path starting with ./ is relative to `repository`,
-    a folder of a work tree); None when there is no such file."""
-    done = run(repository, ["cat-file", "blob", "--end-of-options", f"{commit}:{path}"])
+    a folder of a work tree; `bare`: `repository` is a member's store); None when there is no such
+    file."""
+    done = run(repository, [*(BARE if bare else ()), "cat-file", "blob", "--end-of-options", f"{commit}:{path}"])
     return done.stdout if done is not None and done.ok else None
 
 
 def read_files(store: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
     """path → bytes of each of `paths` (relative to the top of the repository) at `commit` that
     is a file there, in one `git cat-file --batch`."""
-    found = read_blobs(store, [f"{commit}:{p}" for p in paths])
+    found = read_blobs(store, [f"{commit}:{p}" for p in paths], bare=True)
     return {p: found[f"{commit}:{p}"] for p in paths if f"{commit}:{p}" in found}
 
 
@@ -225,7 +237,7 @@ def files_under(store: Path, commit: str, folder: str) -> list[str]:
     """The paths of every file under `folder` (relative to the top of the repository; "" or "."
     for the top) at `commit`, relative to that folder; [] when there is no such folder."""
     spec = commit if folder in ("", ".") else f"{commit}:{folder.rstrip('/')}"
-    done = run(store, ["ls-tree", "-r", "-z", "--name-only", "--end-of-options", spec])
+    done = run(store, [*BARE, "ls-tree", "-r", "-z", "--name-only", "--end-of-options", spec])
     if done is None or not done.ok:
         return []
     return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]

@@ -18,7 +18,7 @@ from servicebook.catalog.read import catalog_version
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, Repo
-from servicebook.git.runner import MISSING, Done, git, run
+from servicebook.git.runner import BARE, MISSING, Done, git, run
 from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
 
 DEFAULT_PATTERN = "v*"
@@ -144,7 +144,7 @@ def _archive(repo: Repo, args: list[str]) -> Done | None:
             (empty / folder).mkdir(parents=True)
         (empty / "HEAD").write_text("ref: refs/heads/none\n")
         (empty / "objects" / "info" / "alternates").write_text(objects.strip() + "\n")
-        return run(empty, args)
+        return run(empty, [*BARE, *args])
 
 
 def _info_attributes(repo: Repo) -> Path | None:

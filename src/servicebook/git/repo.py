@@ -19,7 +19,7 @@ from servicebook import __version__
 from servicebook.cache.folder import CACHE_DIR
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem, printable
-from servicebook.git.runner import MISSING, git, installed, run, started
+from servicebook.git.runner import BARE_REFUSED, MISSING, git, installed, run, started
 from servicebook.source.lookalike import close_to, meant
 
 SOURCE_PATHS = ("catalog.yaml", "content", "layouts", "servicebook.lock")  # the lock: an organisation site's members
@@ -181,6 +181,8 @@ def open_repo(root: Path) -> Repo | None:
     process. Before the first commit `--verify -q HEAD` fails (exit 1) after the other answers
     were given, so they are read whatever it says."""
     done = run(root, OPEN_ASKS)
+    if done is not None and BARE_REFUSED in done.error():
+        raise _bare_refused(root, done.error())
     if done is None or done.returncode not in (0, 1):
         return None
     lines = done.stdout.decode("utf-8", "replace").split("\n")
@@ -192,6 +194,23 @@ def open_repo(root: Path) -> Repo | None:
     shallow = lines.pop() == "true"
     top, prefix = _top_and_prefix(root, lines)
     return Repo(root=root, top=Path(top), prefix=prefix, shallow=shallow, head=head)
+
+
+def _bare_refused(root: Path, message: str) -> UsageProblem:
+    """The error for a source that git takes for a bare repository (or that lies in one): found, not
+    named, so its config (which a commit can write) is not obeyed (runner.CONFIG), and nothing is
+    built from it."""
+    named = re.search(r"bare repository '(.*)' \(safe", message)
+    where = Path(named.group(1)) if named else root
+    with contextlib.suppress(OSError):
+        if where.samefile(root):
+            where = root
+    return UsageProblem(
+        f"git takes {printable(str(where))} for a bare repository: it holds HEAD, objects/ and refs/, and git "
+        "would obey its config, where anyone who can commit there could have named a command for git to run, so "
+        "servicebook does not use it; remove HEAD, config, objects/ and refs/ from that folder (committed beside "
+        "the site's sources, they make git take it for a repository of its own)"
+    )
 
 
 def _top_and_prefix(root: Path, lines: list[str]) -> tuple[str, str]:

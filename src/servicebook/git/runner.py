@@ -43,7 +43,18 @@ CONFIG: tuple[str, ...] = (
     "log.showRoot=true",
     "-c",
     "core.attributesFile=/dev/null",
+    "-c",
+    "safe.bareRepository=explicit",
 )
+# git looks for a repository in the folder it is given before the folders above it, and takes one
+# holding HEAD, objects/ and refs/ for a bare repository whose config it obeys: a commit can write
+# those files beside a catalog, and its config names commands for git to run (core.fsmonitor, run by
+# `git status`). So git uses a bare repository only where it is told of one
+# (safe.bareRepository=explicit above; git 2.38 and later), and the bare repositories servicebook
+# makes itself (a member's store, an empty one borrowing objects) are named with BARE, first of a
+# command's arguments.
+BARE: tuple[str, ...] = ("--git-dir=.",)
+BARE_REFUSED = "cannot use bare repository"  # git's message when it finds one it is not told of
 TIME_LIMIT = 600.0  # seconds for one git command; none of ours takes more than a few on a large history
 MISSING = "git is not installed (no `git` command on PATH)"
 

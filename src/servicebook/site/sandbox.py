@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any
 
 import jinja2.exceptions
@@ -13,7 +13,7 @@ import jinja2.nodes
 import jinja2.parser
 import jinja2.sandbox
 import jinja2.utils
-from jinja2.runtime import Context
+from jinja2.runtime import Context, LoopContext
 from markupsafe import Markup
 
 # The most characters (or items) one value a site's template makes may hold, and the most one page
@@ -23,6 +23,13 @@ MAX_VALUE = 10_000_000
 MAX_PAGE = 200_000_000
 # the most bits a whole number a template makes may have (10**30000 has ~100,000)
 MAX_BITS = 100_000
+# The most loop iterations and calls the templates of one page may make. What each makes is
+# bounded in size above, not how many there are: two loops of range(100000), one in the other, ran
+# for hours. An iteration costs 0.1-1 µs, a macro's call about 5 µs, so a page at the bound takes
+# seconds (longer where each step works on a text of millions of characters: a step is bounded in
+# size, not in time). The built-in theme's busiest page of the 5k bench site makes 5,502 (its lists
+# are paged; bench/README.md, "A page's loop iterations and calls bounded").
+MAX_STEPS = 2_000_000
 
 # the methods whose result can be far larger than their object and arguments
 _STRETCHING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join", "translate", "extend"})
@@ -38,6 +45,28 @@ _NUMBER = re.compile(r"\d+")
 
 class TooLarge(jinja2.exceptions.SecurityError):
     """A site's template made, or was about to make, a value larger than the sandbox allows."""
+
+
+class TooMuchWork(jinja2.exceptions.SecurityError):
+    """A page's templates made more loop iterations and calls than the sandbox allows."""
+
+
+def _too_much_work(steps: int) -> TooMuchWork:
+    return TooMuchWork(
+        f"this page's templates made more than {steps:,} loop iterations and calls, more than a page may "
+        "(a loop nested in another, or a macro calling itself, multiplies them)"
+    )
+
+
+class PageTemplate(jinja2.Template):
+    """A template of BoundedSandbox: each page rendered from it starts with a whole budget of
+    loop iterations and calls (its includes, macros and parents share it)."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        environment = self.environment
+        if isinstance(environment, BoundedSandbox):
+            environment.steps_left = environment.steps
+        return super().render(*args, **kwargs)
 
 
 def _size(value: object) -> int:
@@ -182,9 +211,12 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
     in a loop or a macro are a located error of the template, not a job out of memory."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})
+    template_class = PageTemplate
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, steps: int = MAX_STEPS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.steps = steps  # the loop iterations and calls a page may make
+        self.steps_left = steps  # of the page being rendered (PageTemplate.render)
         self.globals["namespace"] = BoundedNamespace
         self.globals["range"] = bounded_range
         self.globals["lipsum"] = bounded_lipsum
@@ -193,6 +225,36 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
     def add_filter(self, name: str, apply: Callable[..., Any]) -> None:
         """A filter of ours, bounded as the built-in ones are."""
         self.filters[name] = _bounded_filter(name, apply)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        """The template's tree, where each loop's iterable is counted (`counted`)."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(jinja2.nodes.For):
+            loop.iter = jinja2.nodes.Call(
+                jinja2.nodes.EnvironmentAttribute("counted"), [loop.iter], [], None, None, lineno=loop.iter.lineno
+            )
+        return tree
+
+    def counted(self, iterable: Iterable[Any]) -> Iterable[Any]:
+        """A loop's iterable, each of its items one step of the page's budget: taken at once from
+        one that says its length (a list, a range, a text: the loop then runs over the iterable
+        itself, at no cost an item), one at a time from another. Items added to a list while a loop
+        runs over it are added by calls, which are counted."""
+        try:
+            length = len(iterable)  # type: ignore[arg-type]
+        except TypeError:
+            return self._counted_items(iterable)
+        self.steps_left -= length
+        if self.steps_left < 0:
+            raise _too_much_work(self.steps)
+        return iterable
+
+    def _counted_items(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        for item in iterable:
+            self.steps_left -= 1
+            if self.steps_left < 0:
+                raise _too_much_work(self.steps)
+            yield item
 
     def compile(
         self,
@@ -222,6 +284,11 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        __self.steps_left -= 1
+        if __self.steps_left < 0:
+            raise _too_much_work(__self.steps)
+        if isinstance(__obj, LoopContext) and args:  # a recursive loop's next level: its items are counted too
+            args = (__self.counted(args[0]), *args[1:])
         # a macro's or block's output (Markup) may be as large as a page
         for value in (*args, *kwargs.values()):
             _refuse("a call's argument", _size(value), MAX_PAGE if isinstance(value, Markup) else MAX_VALUE)
@@ -280,7 +347,7 @@ def _parsed_line(exc: BaseException) -> int | None:
 def _deepest_line(env: jinja2.Environment, source: str) -> int | None:
     """The line of the most deeply nested node of a template that parses (None if it does not)."""
     try:
-        tree = env.parse(source)
+        tree = jinja2.parser.Parser(env, source).parse()  # as written: not BoundedSandbox._parse's counted loops
     except (RecursionError, jinja2.exceptions.TemplateSyntaxError):
         return None
     deepest, line = -1, None

@@ -31,7 +31,7 @@ from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
 from servicebook.site.links import LinkTarget, page_refs, safe_path, scan_page, settle
-from servicebook.site.sandbox import BoundedSandbox, TooLarge
+from servicebook.site.sandbox import BoundedSandbox, TooLarge, TooMuchWork
 from servicebook.site.write import PageLinks
 from servicebook.source.text import SourceError, decode
 
@@ -387,7 +387,13 @@ def _render_page(
         frame_name, line = _template_frame(exc)
         unknown = _UNDEFINED_NAME.fullmatch(exc.message or "")
         given = [*common, *spec.context, *env.globals, *_GIVEN_EVERY_PAGE]
-        if isinstance(exc, TooLarge):
+        if isinstance(exc, TooMuchWork):
+            hint = (
+                "a template runs in Jinja's sandbox, which bounds the loop iterations and calls one page makes, "
+                "so that a template cannot hold the job that builds it for hours; loop over what the page shows, "
+                "not over all of it for each item; docs/security.md"
+            )
+        elif isinstance(exc, TooLarge):
             hint = (
                 "a template runs in Jinja's sandbox, which bounds what it makes (a text or list, a number, "
                 "a page) so that a template cannot exhaust the memory of the job that builds it; docs/security.md"

@@ -40,6 +40,12 @@ RootCheck = Literal["rebuilt", "manifest", "not checked"]
 MAX_SHOWN_PROBLEMS = 10  # of a rebuild that failed, each printed as the build prints it
 SHOWN_PER_FOLDER = 10  # file differences listed per release (or for the root) before "and N more"
 FETCH_ALL = "`git fetch --unshallow --tags` (in CI: fetch-depth: 0)"
+# The largest published file verify reads: far more than any a build makes (at 20,000 offerings the
+# largest is catalog.json, about 8 MB). A larger one (a host's fault, a forged or sparse file) is a
+# difference named by its size, never read: read whole it exhausted the memory (a MemoryError).
+LARGEST_FILE = 1024**3
+LARGEST_SHOWN = 64 * 1024**2  # the largest published file whose first differing line is shown
+LARGEST_INDEX = 256 * 1024**2  # catalog.json, versions.json and the manifest, read as JSON or text
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +140,7 @@ def read_claim(site: Path) -> Claim:
     if document.exists() and not document.is_file():  # a FIFO: its read would wait for a writer for ever
         raise UsageProblem(f"{document} cannot be read (not a file); is {site} a site servicebook built?")
     try:
-        data = json.loads(document.read_bytes())
+        data = json.loads(_bounded_read(document))
         build = data["build"]
         commit, dirty, date, generator = build["commit"], build["dirty"], build["date"], build["generator"]
         when = dt.datetime.fromisoformat(date) if isinstance(date, str) else None
@@ -151,12 +157,22 @@ def _index(path: Path) -> dict[str, Mapping[str, object]]:
     if not path.is_file():
         return {}
     try:
-        entries = json.loads(path.read_bytes())
+        entries = json.loads(_bounded_read(path))
     except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than the json module goes
         return {}
     if not isinstance(entries, list):
         return {}
     return {str(e.get("version")): e for e in entries if isinstance(e, dict)}
+
+
+def _bounded_read(path: Path) -> bytes:
+    """The bytes of a published index (catalog.json, versions.json, the manifest); OSError when it
+    is larger than any a build makes."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > LARGEST_INDEX:
+            raise OSError(f"{size:,} bytes, more than a build makes")
+        return file.read(LARGEST_INDEX + 1)
 
 
 @contextlib.contextmanager
@@ -416,12 +432,15 @@ def _file_differences(
             line = f"{path}: not produced by a rebuild"
         elif theirs[path].startswith(UNREADABLE):
             line = f"{path}: cannot be read ({theirs[path].removeprefix(UNREADABLE)}), so it cannot be compared"
+        elif theirs[path].startswith(TOO_LARGE):
+            line = f"{path}: {theirs[path].removeprefix(TOO_LARGE)}"
         elif ours[path] != theirs[path]:
             line = f"{path}: differs from a rebuild"
             if files is not None and path.endswith(TEXT_SUFFIXES):
                 rebuilt, published = files(path)
                 with contextlib.suppress(OSError):
-                    line += first_difference(rebuilt.read_bytes(), published.read_bytes())
+                    if published.stat().st_size <= LARGEST_SHOWN:
+                        line += first_difference(rebuilt.read_bytes(), published.read_bytes())
         else:
             continue
         grouped.setdefault(_folder(path, folders), []).append(line)
@@ -486,11 +505,14 @@ def _against_own_manifest(site: Path, releases: set[str]) -> list[str]:
     if not listed_file.is_file():
         return [f"{MANIFEST}: missing from the published site"]
     files = {
-        path: (site / path).read_bytes()
-        for path in _hashes(site)
+        path: digest
+        for path, digest in _hashes(site).items()
         if not _folder(path, releases) and not path.startswith(routes.RELEASES) and path not in (MANIFEST, MARKER)
     }
-    listed = parse_manifest(listed_file.read_text("utf-8", "replace"))
+    try:
+        listed = parse_manifest(_bounded_read(listed_file).decode("utf-8", "replace"))
+    except OSError as exc:
+        return [f"{MANIFEST}: cannot be read ({exc.strerror or exc}), so nothing can be compared with it"]
     return [
         f"{path}: {problem.replace('a rebuild', 'the manifest published with it')}"
         for problem, _, path in (d.partition(": ") for d in compare(files, listed))
@@ -541,10 +563,20 @@ def _hashes(tree: Path, marker: str | None = None) -> dict[str, str]:
     for relative, path, mode in sorted(_entries(tree)):
         if stat.S_ISREG(mode) and relative != (marker or MARKER):
             try:
-                out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+                out[relative] = _file_hash(path)
             except OSError as exc:  # a published file this user may not read: a difference, not a crash
                 out[relative] = f"{UNREADABLE}{exc.strerror or exc}"
     return out
+
+
+def _file_hash(path: Path) -> str:
+    """The SHA-256 of a file, read a piece at a time; TOO_LARGE and its size, unread, for a file
+    larger than LARGEST_FILE."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > LARGEST_FILE:
+            return f"{TOO_LARGE}{size:,} bytes, more than any file a build makes ({LARGEST_FILE:,}): it was not read"
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _entries(tree: Path) -> Iterator[tuple[str, Path, int]]:
@@ -572,6 +604,7 @@ def _entries(tree: Path) -> Iterator[tuple[str, Path, int]]:
 
 
 UNREADABLE = "unreadable: "  # in place of a SHA-256 in `_hashes`, which never holds a colon
+TOO_LARGE = "too large: "  # likewise, for a file larger than LARGEST_FILE
 
 
 def _advice(
