@@ -197,6 +197,30 @@ def test_a_calendar_week_in_monitoring_agrees_with_the_catalogs(run, tmp_path: P
     )
 
 
+def test_monitoring_whose_weeks_begin_on_another_day_differs_from_the_catalogs_week(run, tmp_path: Path) -> None:
+    """`check --against`: an OpenSLO calendar week from Wednesday judges other weeks than the
+    catalog's, from Monday, so the promise is not what is measured: an error saying where they begin."""
+    site = _site(tmp_path, WEEK_AND_YEAR)
+    exported = run("export", "openslo", "--source", site).stdout
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    from_wednesday = exported.replace("startTime: '2020-01-06 00:00:00'", "startTime: '2020-01-08 00:00:00'")
+    assert from_wednesday != exported
+    (monitoring / "slos.yaml").write_text(from_wednesday)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert (
+        "builds/weekly: the catalog's window is calendar-week (Europe/Zurich), but OpenSLO SLO 'builds-weekly' ("
+        in result.stderr
+    )
+    assert (
+        "has calendar-week (Europe/Zurich) with periods that begin at 2020-01-08 00:00:00 (a Wednesday)"
+        in result.stderr
+    )
+    assert "hint: the catalog's calendar windows are whole weeks from Monday" in result.stderr
+    assert "check failed: 1 error," in result.stderr  # the year begins on 1 January, as the catalog's does
+
+
 @pytest.mark.git
 @pytest.mark.parametrize(
     ("before", "after", "effect", "text"),
