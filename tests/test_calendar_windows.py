@@ -80,8 +80,14 @@ def test_the_site_says_per_calendar_week_and_year(run, tmp_path: Path) -> None:
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
     page = (site / "public/offerings/builds/index.html").read_text()
-    assert '<td data-label="Window">calendar week</td>' in page
-    assert '<td data-label="Window">calendar year</td>' in page
+    # which week and year: where each begins, in the SLO's time zone, else its support hours'
+    assert (
+        '<td data-label="Window">calendar week<br><span class="muted small">from Monday 00:00 (Europe/Zurich)</span></td>'
+    ) in page
+    assert (
+        '<td data-label="Window">calendar year<br><span class="muted small">from 1 January 00:00 (UTC)</span></td>'
+    ) in page
+    assert "from Monday 00:00 (Europe/Zurich)" in (site / "public/catalog/index.html").read_text()
     assert "8 h 46 min to 8 h 47 min depending on the year&#39;s length" in page
 
 
@@ -276,7 +282,7 @@ def test_promised_says_the_calendar_week_and_its_budget(git_site, run) -> None:
     git_site.commit("per calendar week")
     result = run("promised", "--source", git_site.root, "--at", "2030-01-01")
     assert result.exit_code == 0, result.output
-    assert "99.5 % over calendar week, error budget 50 min 24 s\n" in result.stdout
+    assert "99.5 % over calendar week from Monday 00:00 (UTC), error budget 50 min 24 s\n" in result.stdout
 
 
 def test_sloth_v1alpha_says_it_reads_a_window_that_is_not_rolling_as_rolling_and_drops_the_display_name(
