@@ -80,8 +80,14 @@ def test_the_site_says_per_calendar_week_and_year(run, tmp_path: Path) -> None:
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
     page = (site / "public/offerings/builds/index.html").read_text()
-    assert '<td data-label="Window">calendar week</td>' in page
-    assert '<td data-label="Window">calendar year</td>' in page
+    # which week and year: where each begins, in the SLO's time zone, else its support hours'
+    assert (
+        '<td data-label="Window">calendar week<br><span class="muted small">from Monday 00:00 (Europe/Zurich)</span></td>'
+    ) in page
+    assert (
+        '<td data-label="Window">calendar year<br><span class="muted small">from 1 January 00:00 (UTC)</span></td>'
+    ) in page
+    assert "from Monday 00:00 (Europe/Zurich)" in (site / "public/catalog/index.html").read_text()
     assert "8 h 46 min to 8 h 47 min depending on the year&#39;s length" in page
 
 
@@ -197,6 +203,30 @@ def test_a_calendar_week_in_monitoring_agrees_with_the_catalogs(run, tmp_path: P
     )
 
 
+def test_monitoring_whose_weeks_begin_on_another_day_differs_from_the_catalogs_week(run, tmp_path: Path) -> None:
+    """`check --against`: an OpenSLO calendar week from Wednesday judges other weeks than the
+    catalog's, from Monday, so the promise is not what is measured: an error saying where they begin."""
+    site = _site(tmp_path, WEEK_AND_YEAR)
+    exported = run("export", "openslo", "--source", site).stdout
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    from_wednesday = exported.replace("startTime: '2020-01-06 00:00:00'", "startTime: '2020-01-08 00:00:00'")
+    assert from_wednesday != exported
+    (monitoring / "slos.yaml").write_text(from_wednesday)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert (
+        "builds/weekly: the catalog's window is calendar-week (Europe/Zurich), but OpenSLO SLO 'builds-weekly' ("
+        in result.stderr
+    )
+    assert (
+        "has calendar-week (Europe/Zurich) with periods that begin at 2020-01-08 00:00:00 (a Wednesday)"
+        in result.stderr
+    )
+    assert "hint: the catalog's calendar windows are whole weeks from Monday" in result.stderr
+    assert "check failed: 1 error," in result.stderr  # the year begins on 1 January, as the catalog's does
+
+
 @pytest.mark.git
 @pytest.mark.parametrize(
     ("before", "after", "effect", "text"),
@@ -252,7 +282,7 @@ def test_promised_says_the_calendar_week_and_its_budget(git_site, run) -> None:
     git_site.commit("per calendar week")
     result = run("promised", "--source", git_site.root, "--at", "2030-01-01")
     assert result.exit_code == 0, result.output
-    assert "99.5 % over calendar week, error budget 50 min 24 s\n" in result.stdout
+    assert "99.5 % over calendar week from Monday 00:00 (UTC), error budget 50 min 24 s\n" in result.stdout
 
 
 def test_sloth_v1alpha_says_it_reads_a_window_that_is_not_rolling_as_rolling_and_drops_the_display_name(

@@ -138,6 +138,21 @@ def calendar_timezone(catalog: model.Catalog, offering: model.Offering, slo: mod
     return slo.timezone or effective_support(catalog.support, offering.support).hours.timezone
 
 
+_PERIOD_STARTS = {
+    "calendar-week": "Monday",
+    "calendar-month": "the 1st",
+    "calendar-quarter": "1 January, April, July and October",
+    "calendar-year": "1 January",
+}
+
+
+def calendar_start(catalog: model.Catalog, offering: model.Offering, slo: model.SLO) -> str | None:
+    """Where a calendar window's periods begin, as readers need it to know which week (month …) is
+    judged: "from Monday 00:00 (Europe/Zurich)"; None for a rolling window."""
+    first = _PERIOD_STARTS.get(slo.window)
+    return None if first is None else f"from {first} 00:00 ({calendar_timezone(catalog, offering, slo)})"
+
+
 def latest_results(snapshots: Sequence[model.Snapshot]) -> dict[tuple[str, str], model.MeasuredSLO]:
     """(offering, slo) → its result in the latest snapshot that has it (snapshots oldest first),
     measured or not: a failed run stands, never an older figure in its place."""

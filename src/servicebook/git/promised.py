@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from servicebook.catalog import model
-from servicebook.catalog.slo import effective_support, error_budget, format_minutes, format_percent
+from servicebook.catalog.slo import calendar_start, effective_support, error_budget, format_minutes, format_percent
 from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import UsageProblem
 from servicebook.git.in_effect import CatalogAt, Moment, utc_minute
@@ -109,8 +109,10 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
         for s in o.slos:
             budget = error_budget(s)
             range_text = f" ({budget.range_text})" if budget.range_text else ""
+            starts = calendar_start(catalog, o, s)
             lines.append(
-                f"  SLO {s.name} ({s.id}): {format_percent(s.objective)} over {budget.window_text}, "
+                f"  SLO {s.name} ({s.id}): {format_percent(s.objective)} over {budget.window_text}"
+                f"{f' {starts}' if starts else ''}, "
                 f"error budget {budget.text}{range_text}"
             )
             shown = measured(o.id, s.id) if measured is not None else None

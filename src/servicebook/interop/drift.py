@@ -26,7 +26,7 @@ from servicebook.catalog.slo import calendar_timezone
 from servicebook.catalog.validate import did_you_mean, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import importing, openslo
-from servicebook.interop.foreign import ForeignSLO, Reading, yaml_files
+from servicebook.interop.foreign import CALENDAR_PERIODS, ForeignSLO, Reading, yaml_files
 from servicebook.source.yaml import Mapping as YamlMapping
 from servicebook.source.yaml import Scalar, Sequence, SourceError, SourceText, parse_yaml, read_text
 
@@ -288,6 +288,17 @@ def _differences(
                 _window_text(foreign.window, theirs_zone),
                 foreign.window_at,
                 note if foreign.window_assumed else "",
+            )
+        elif foreign.window_begins is not None:
+            # the same length of calendar period, but other periods: an incident the catalog counts in
+            # one week the monitoring may split between two
+            differ(
+                "window",
+                "window",
+                _window_text(slo.window, zone if theirs_zone else None),
+                f"{_window_text(foreign.window, theirs_zone)} with periods that begin at {foreign.window_begins}",
+                foreign.window_at,
+                hint=f"{CALENDAR_PERIODS}: begin the monitoring's there (startTime), or promise another window",
             )
     theirs = foreign.budgeting.value if foreign.budgeting else foreign.annotations.get("budgeting", "another method")
     if foreign.budgeting is not slo.budgeting:

@@ -33,6 +33,10 @@ from servicebook.source.yaml import (
 )
 
 FORMATS = ("openslo", "sloth", "pyrra")
+# where the catalog's calendar periods begin, said where another tool's begin elsewhere
+CALENDAR_PERIODS = (
+    "the catalog's calendar windows are whole weeks from Monday, and whole months, quarters and years from the 1st"
+)
 
 
 class Refused(Exception):
@@ -73,6 +77,9 @@ class ForeignSLO:
     timeslice_target: Decimal | None = None
     timeslice_window: int | None = None  # minutes
     timezone: str | None = None
+    # where a calendar window's periods begin ("2020-01-08 00:00:00 (a Wednesday)"), when not where
+    # the catalog's do: other periods are judged than the catalog's
+    window_begins: str | None = None
     measurement: model.Measurement | None = None
     annotations: dict[str, str] = field(default_factory=dict)  # servicebook.dev/… keys, prefix dropped
     missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines

@@ -19,6 +19,7 @@ from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import (
+    CALENDAR_PERIODS,
     OSKO_GROUPS,
     Fields,
     ForeignSLO,
@@ -317,7 +318,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         _composite(spec, source)
         raise refuse(source, spec.location, "an SLO needs indicator or indicatorRef")
     budgeting, method = _budgeting(spec, source)
-    window, timezone = _time_window(spec, source, reading)
+    window, timezone, begins = _time_window(spec, source, reading)
     if spec.has("alertPolicies"):
         spec.node_of("alertPolicies")
         reading.note(source, spec.at("alertPolicies"), "dropped 'alertPolicies' (alerting is not part of the catalog)")
@@ -355,7 +356,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         slo.budgeting, slo.budgeting_at = method, budgeting.location
         if method is None:
             slo.annotations["budgeting"] = budgeting.value
-        slo.window, slo.window_at, slo.timezone = window[0], window[1], timezone
+        slo.window, slo.window_at, slo.timezone, slo.window_begins = window[0], window[1], timezone, begins
         _objective(objective, source, reading, slo, method, indicator)
         op, value = objective.text("op"), objective.text("value")
         state.pending.append(
@@ -405,10 +406,12 @@ def _composite(spec: Fields, source: SourceText) -> None:
 
 def _time_window(
     spec: Fields, source: SourceText, reading: Reading
-) -> tuple[tuple[str | None, SourceLocation | None], str | None]:
+) -> tuple[tuple[str | None, SourceLocation | None], str | None, str | None]:
+    """The window in the catalog's spelling and where it is, its calendar's time zone, and where a
+    calendar window's periods begin when that is not where the catalog's do."""
     windows = spec.items_of("timeWindow")
     if not windows:
-        return (None, None), None
+        return (None, None), None, None
     if len(windows) != 1:
         raise refuse(source, spec.at("timeWindow"), "timeWindow has exactly one item")
     w = Fields(windows[0], source, "a time window")
@@ -437,7 +440,7 @@ def _time_window(
                 f"a rolling window of {duration.value} is not a whole number of days (1 to 999)",
                 _ROLLING_HINT.get(unit, "the catalog's rolling windows are 1d to 999d"),
             )
-        return (window, duration.location), None
+        return (window, duration.location), None, None
     if calendar is None:
         raise refuse(
             source,
@@ -463,16 +466,17 @@ def _time_window(
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise refuse(source, zone.location, f"'{zone.value}' is not an IANA time zone") from None
         timezone = zone.value
+    begins = None
     if start is not None and not _starts_a_period(start.value, window):
+        begins = f"{start.value}{_weekday(start.value) if window == 'calendar-week' else ''}"
         reading.note(
             source,
             start.location,
             f"guessed {window}, which begins on {_BEGINS[window]} at 00:00, for calendar windows "
-            f"that begin at {start.value}{_weekday(start.value) if window == 'calendar-week' else ''}",
-            "the catalog's calendar windows are whole weeks from Monday, and whole months, quarters and years "
-            "from the 1st; check the objective still holds",
+            f"that begin at {begins}",
+            CALENDAR_PERIODS + "; check the objective still holds",
         )
-    return (window, duration.location), timezone
+    return (window, duration.location), timezone, begins
 
 
 def _calendar_hint(unit: str, count: int) -> str:

@@ -18,6 +18,7 @@ from servicebook import routes
 from servicebook.catalog import crossrefs, model
 from servicebook.catalog.slo import (
     ErrorBudget,
+    calendar_start,
     effective_support,
     error_budget,
     format_minutes,
@@ -62,6 +63,7 @@ class SLOView:
     objective: str  # "99.9 %"
     budget: ErrorBudget
     measured: MeasuredView | None = None  # the latest snapshot's figures, if one has the SLO
+    starts: str | None = None  # a calendar window's: "from Monday 00:00 (Europe/Zurich)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,11 +317,12 @@ def site_view(site: model.SiteContent, memo: ViewMemo | None = None) -> SiteView
 
     def slo_view(o: model.Offering, s: model.SLO) -> SLOView:
         shown = measured.get((o.id, s.id))
+        starts = calendar_start(catalog, o, s)  # the same SLO in another time zone begins elsewhere
 
         def make() -> SLOView:
-            return SLOView(s, format_percent(s.objective), error_budget(s), shown)
+            return SLOView(s, format_percent(s.objective), error_budget(s), shown, starts)
 
-        return shared.get(("slo", s, shown), make)
+        return shared.get(("slo", s, shown, starts), make)
 
     def support(override: model.SupportOverride | None) -> SupportView:
         team = shared.same(catalog.support)
