@@ -461,13 +461,17 @@ def test_an_slo_that_cannot_be_read_fails_the_check_only_when_it_names_the_catal
     monitoring = _monitoring(tmp_path, {"theirs.yaml": theirs})
     result = run("check", "--source", site, "--against", monitoring)
     assert result.exit_code == 0, result.output
-    assert "theirs.yaml:27:17: warning: a calendar window of 1m: the catalog has 1M and 1Q (not compared" in (
-        result.stderr
-    )
+    assert (
+        "theirs.yaml:27:17: warning: a calendar window of 1m: the catalog's calendar windows are 1w, 1M, 1Q and 1Y "
+        "(not compared"
+    ) in result.stderr
     ours = _monitoring(tmp_path / "ours", {"ours.yaml": theirs.replace("service: web-availability", "service: ci")})
     result = run("check", "--source", site, "--against", ours)
     assert result.exit_code == 1
-    assert "ours.yaml:27:17: error: a calendar window of 1m: the catalog has 1M and 1Q\n" in result.stderr
+    assert (
+        "ours.yaml:27:17: error: a calendar window of 1m: the catalog's calendar windows are 1w, 1M, 1Q and 1Y\n"
+        in (result.stderr)
+    )
 
 
 def test_a_broken_file_in_the_folder_fails_the_check_where_it_is_broken(run, tmp_path) -> None:

@@ -829,8 +829,9 @@ spec:
 @pytest.mark.parametrize(
     ("duration", "rolling", "hint"),
     [
-        ("Week", "false", "OpenSLO v1 writes one week as 1w (a number and a unit, case-sensitive), but a calendar "
-         "week is no window of the catalog (1M, 1Q): write this SLO's window by hand, or leave it out"),
+        ("Week", "false", "OpenSLO v1 writes one week as 1w (a number and a unit, case-sensitive)\n"),
+        ("Day", "false", "OpenSLO v1 writes one day as 1d (a number and a unit, case-sensitive), but a calendar "
+         "day is no window of the catalog (1w, 1M, 1Q and 1Y): write this SLO's window by hand, or leave it out"),
         ("Month", "false", "OpenSLO v1 writes one month as 1M (a number and a unit, case-sensitive)\n"),
         ("Days", "true", "OpenSLO v1 writes one day as 1d (a number and a unit, case-sensitive)\n"),
         ("Month", "true", "OpenSLO v1 writes one month as 1M (a number and a unit, case-sensitive), but a rolling "

@@ -303,8 +303,13 @@ def test_a_calendar_day_window_is_refused_at_its_line_saying_what_to_do(run) -> 
     file = INTEROP / "openslo-oslo-calendar-alerts.yaml"
     result = run("import", "openslo", file)
     assert result.exit_code == 1 and result.stdout == ""
-    assert f"{file}:29:17: error: a calendar window of 1d: the catalog has 1M and 1Q" in result.stderr
-    assert "hint: a calendar week or day is not a rolling 7d or 1d: write this SLO's window by hand" in result.stderr
+    assert (
+        f"{file}:29:17: error: a calendar window of 1d: the catalog's calendar windows are 1w, 1M, 1Q and 1Y"
+    ) in result.stderr
+    assert (
+        "hint: write isRolling: true for a rolling 1d, which judges every span of a day, not only the calendar's; "
+        "or write this SLO's window by hand"
+    ) in result.stderr
 
 
 def test_an_sli_no_slo_names_is_said_to_be_passed_over(run) -> None:

@@ -54,7 +54,24 @@ SPARSE = Counter("sparse_total", {"job": "sparse"}, T0 + 37, END, lambda t: 5, s
 SLOTH_LABELS = {"sloth_service": "api", "sloth_slo": "availability"}
 RULE = Gauge("slo:sli_error:ratio_rate7d", SLOTH_LABELS, T0, END, lambda t: 0.0004)  # type: ignore[arg-type,return-value]
 STOPPED_RULE = Gauge("stopped:sli_error:ratio_rate7d", SLOTH_LABELS, T0, END - DAY, lambda t: 0.0004)  # type: ignore[arg-type,return-value]
-SERIES = (API_OK, API_ERR, BATCH_OK, BATCH_FAILED, WEB_OK, PROBE, SPARSE, RULE, STOPPED_RULE)
+# A week across Zurich's change to summer time (Sunday 2026-03-29): from Monday the 23rd 00:00 CET
+# (the 22nd 23:00 UTC) to Monday the 30th 00:00 CEST (the 29th 22:00 UTC), 167 hours. Ten minutes of
+# errors half an hour before it begins, ten in its last half hour.
+DST0 = 1_773_964_800  # 2026-03-20T00:00:00Z
+DST_END = DST0 + 11 * DAY
+DST_WEEK = (DST0 + 2 * DAY + 23 * 3600, DST0 + 9 * DAY + 22 * 3600)
+DST_BURSTS = (DST_WEEK[0] - 1800, DST_WEEK[1] - 1800)
+# scraped every 5 minutes: a fifth of the samples a minute's scrapes would add to the server
+DST_OK = Counter("shop_requests_total", {"job": "shop", "code": "200"}, DST0, DST_END, lambda t: 500, step=300)
+DST_ERR = Counter(
+    "shop_requests_total",
+    {"job": "shop", "code": "500"},
+    DST0,
+    DST_END,
+    lambda t: 25 if any(b < t <= b + 600 for b in DST_BURSTS) else 0,
+    step=300,
+)
+SERIES = (API_OK, API_ERR, BATCH_OK, BATCH_FAILED, WEB_OK, PROBE, SPARSE, RULE, STOPPED_RULE, DST_OK, DST_ERR)
 
 EMPTY_SNAPSHOT = {
     "servicebook_measurements": 1,
@@ -518,3 +535,54 @@ def test_a_calendar_window_that_had_just_begun_says_so_and_the_time_that_measure
     assert month["start"] == "2026-01-01T05:00:00Z" and month["notes"][0] == note
     week = _by_slo(json.loads((site.root / "measurements/2026-01-01T07-00-00Z.json").read_text()))["availability"]
     assert not any("calendar" in n for n in week.get("notes", []))  # a rolling window starts where it says
+
+
+UNMEASURED = """      - id: unmeasured
+        name: Promised, not measured
+        sli: Share of something.
+        objective: 99
+        window: 30d
+"""
+
+
+def test_a_calendar_week_is_measured_from_monday_midnight_in_its_time_zone_across_daylight_saving_time(
+    server: str, site: GitSite, run
+) -> None:
+    """A shop promises 99.9 % per calendar week in Zurich. Measured at the Monday midnight that
+    ends the week in which the clocks went forward: 167 hours, from the Monday midnight before
+    (22:00 UTC the day before, in winter time), the errors of its last half hour counted, not
+    those of the half hour before it began."""
+    site.edit(
+        UNMEASURED,
+        """      - id: weekly
+        name: Shop availability per week
+        sli: Share of shop requests answered without a server error.
+        objective: 99.9
+        window: calendar-week
+        timezone: Europe/Zurich
+        measurement:
+          errors: shop_requests_total{job="shop",code=~"5.."}
+          total: shop_requests_total{job="shop"}
+""",
+    )
+    site.commit("The shop's weekly SLO")
+    at = "2026-03-29T22:00:00Z"
+    result = run("measure", "--source", site.root, "--prometheus", server, "--at", at, "--offering", "ci")
+    start, end = DST_WEEK
+    bad, total = DST_ERR.count(start, end), DST_OK.count(start, end) + DST_ERR.count(start, end)
+    assert (bad, total, end - start) == (50, 167 * 12 * 500 + 50, 167 * 3600)
+    weekly = _by_slo(json.loads((site.root / "measurements/2026-03-29T22-00-00Z.json").read_text()))["weekly"]
+    assert (weekly["start"], weekly["end"]) == ("2026-03-22T23:00:00Z", at)
+    _expect_counts(weekly, bad, total, 99.9)
+    assert weekly["notes"] == []
+    assert "  ci/weekly: 99.995 % over the calendar week from 2026-03-22 23:00 UTC (objective 99.9 %)" in result.output
+
+
+def test_a_calendar_year_so_far_is_measured_from_new_year_in_its_time_zone(server: str, site: GitSite, run) -> None:
+    site.edit("        window: calendar-month\n", "        window: calendar-year\n        timezone: America/New_York\n")
+    site.commit("The API's SLO counts New York's years")
+    run("measure", "--source", site.root, "--prometheus", server, "--at", AT, "--offering", "ci")
+    year = _by_slo(_snapshot(site.root))["month"]
+    new_year = T0 + 5 * 3600  # midnight in New York, 05:00 UTC
+    assert year["start"] == "2026-01-01T05:00:00Z"
+    _expect_counts(year, API_ERR.count(new_year, END), API_OK.count(new_year, END) + API_ERR.count(new_year, END), 99.9)

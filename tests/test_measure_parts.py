@@ -77,6 +77,13 @@ def test_the_window_goes_where_the_template_says_and_a_selector_names_its_metric
         ("calendar-month", dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2025, 12, 1, tzinfo=UTC)),
         ("calendar-quarter", dt.datetime(2026, 5, 20, tzinfo=UTC), dt.datetime(2026, 4, 1, tzinfo=UTC)),
         ("calendar-quarter", dt.datetime(2026, 4, 1, tzinfo=UTC), dt.datetime(2026, 1, 1, tzinfo=UTC)),
+        # a week from Monday (ISO 8601): Thursday 2026-01-08 is in the week of Monday the 5th
+        ("calendar-week", dt.datetime(2026, 1, 8, 15, tzinfo=UTC), dt.datetime(2026, 1, 5, tzinfo=UTC)),
+        # at midnight on a Monday, the week that just ended, whole (across the turn of the year)
+        ("calendar-week", dt.datetime(2026, 1, 5, tzinfo=UTC), dt.datetime(2025, 12, 29, tzinfo=UTC)),
+        ("calendar-week", dt.datetime(2026, 1, 4, 23, 59, tzinfo=UTC), dt.datetime(2025, 12, 29, tzinfo=UTC)),
+        ("calendar-year", dt.datetime(2026, 7, 1, tzinfo=UTC), dt.datetime(2026, 1, 1, tzinfo=UTC)),
+        ("calendar-year", dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2025, 1, 1, tzinfo=UTC)),
     ],
 )
 def test_each_window_starts_where_its_kind_says(window: str, end: dt.datetime, start: dt.datetime) -> None:
@@ -326,3 +333,21 @@ def test_a_number_too_large_for_a_float_is_refused_at_its_place(field: str) -> N
     data["slos"][0][field] = 10**400
     found = parse(SourceText("measurements/2026-01-09T00-00-00Z.json", json.dumps(data, indent=2)))
     assert isinstance(found, list) and len(found) == 1 and found[0].message.startswith(f"'{field}' must be")
+
+
+def test_a_calendar_week_starts_on_monday_at_midnight_in_its_time_zone_across_daylight_saving_time() -> None:
+    # Zurich's clocks go forward on Sunday 2026-03-29: the week of Monday the 23rd began at 23:00 UTC
+    # on the 22nd (winter time) and the next at 22:00 UTC on the 29th (summer time), 167 hours later
+    before = dt.datetime(2026, 3, 22, 23, tzinfo=UTC)
+    after = dt.datetime(2026, 3, 29, 22, tzinfo=UTC)
+    assert window_start("calendar-week", dt.datetime(2026, 3, 29, 12, tzinfo=UTC), "Europe/Zurich") == before
+    assert window_start("calendar-week", after, "Europe/Zurich") == before  # at its end: that week, whole
+    assert after - before == dt.timedelta(hours=167)
+    assert window_start("calendar-week", after + dt.timedelta(minutes=1), "Europe/Zurich") == after
+    # and back on Sunday 2026-10-25: the week that ends at 23:00 UTC that day is 169 hours long
+    monday = dt.datetime(2026, 10, 25, 23, tzinfo=UTC)
+    assert monday - window_start("calendar-week", monday, "Europe/Zurich") == dt.timedelta(hours=169)
+    # New York's year begins at 05:00 UTC
+    assert window_start("calendar-year", dt.datetime(2026, 6, 1, tzinfo=UTC), "America/New_York") == dt.datetime(
+        2026, 1, 1, 5, tzinfo=UTC
+    )

@@ -34,7 +34,7 @@ class Kind(enum.Enum):
     EMAIL = "email"
     PERCENT = "percent"  # 1 <= x < 100 (below 1 is a fraction typed for a percent), kept exact as a Decimal
     SLICE_PERCENT = "slice-percent"  # 0 < x <= 100, kept exact as a Decimal
-    WINDOW = "window"  # "28d", "30d" (rolling) or "calendar-month"
+    WINDOW = "window"  # "28d", "30d" (rolling) or "calendar-week", "calendar-month" …
     DURATION = "duration"  # "15m", "4h", "2d": stored as minutes
     CLOCK = "clock"  # "09:00"
     TIMEZONE = "timezone"  # IANA name, e.g. "Europe/Zurich"
@@ -310,7 +310,8 @@ class SLO:
     )
     window: Annotated[str, Kind.WINDOW] = field(
         metadata=doc(
-            "Rolling window such as 28d or 30d, or calendar-month (OpenSLO's timeWindow).",
+            "Rolling window such as 28d or 30d, or calendar-week, calendar-month, calendar-quarter or "
+            "calendar-year (OpenSLO's timeWindow).",
             example="30d",
         )
     )
@@ -334,8 +335,9 @@ class SLO:
     timezone: Annotated[str, Kind.TIMEZONE] | None = field(
         default=None,
         metadata=doc(
-            "For a calendar window only: the IANA time zone its months or quarters start in (OpenSLO's "
-            "calendar timeZone); default: the time zone of the offering's support hours.",
+            "For a calendar window only: the IANA time zone its weeks (from Monday), months, quarters or "
+            "years start in, at midnight (OpenSLO's calendar timeZone); default: the time zone of the "
+            "offering's support hours.",
             example="Europe/Zurich",
         ),
     )

@@ -13,8 +13,14 @@ from servicebook.catalog.validate import parse_days
 DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 _ROLLING = re.compile(r"([0-9]+)d")
-# Calendar windows vary in length; the nominal length is what the budget is quoted for.
-_CALENDAR = {"calendar-month": (30, 28, 31, "month"), "calendar-quarter": (91, 90, 92, "quarter")}
+# Calendar windows vary in length; the nominal length is what the budget is quoted for. A week is
+# 7 days (the hour a change of daylight saving time takes or gives is no more counted than in a month).
+_CALENDAR = {
+    "calendar-week": (7, 7, 7, "week"),
+    "calendar-month": (30, 28, 31, "month"),
+    "calendar-quarter": (91, 90, 92, "quarter"),
+    "calendar-year": (365, 365, 366, "year"),
+}
 DAY = 86_400
 
 

@@ -55,7 +55,13 @@ RESERVED_IDS = frozenset(
     {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
 VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}")
-WINDOW_RE = re.compile(r"([1-9][0-9]{0,2})d|calendar-month|calendar-quarter")
+# The calendar windows, shortest first: a week from Monday (ISO 8601), a month, quarter or year
+# from the 1st, each at midnight in the SLO's time zone (docs/writing-a-catalog.md)
+CALENDAR_WINDOWS = ("calendar-week", "calendar-month", "calendar-quarter", "calendar-year")
+CALENDAR_WINDOWS_TEXT = "calendar-week, calendar-month, calendar-quarter or calendar-year"
+WINDOW_RE = re.compile(r"([1-9][0-9]{0,2})d|" + "|".join(CALENDAR_WINDOWS))
+# a window written as OpenSLO or Prometheus write weeks and years: 4w, 1y (told what the catalog writes)
+_WEEKS_OR_YEARS_RE = re.compile(r"([1-9][0-9]{0,2})([wWyY])")
 DURATION_RE = re.compile(r"([1-9][0-9]{0,3})(m|h|d)")
 CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -441,11 +447,7 @@ class _Reader:
                 return self.error(loc, f"{what} '{shown(value)}' is not an e-mail address")
         elif kind is Kind.WINDOW:
             if not WINDOW_RE.fullmatch(value):
-                return self.error(
-                    loc,
-                    f"{what} '{shown(value)}' is not a window",
-                    "use a rolling window like 28d or 30d, or calendar-month",
-                )
+                return self.error(loc, f"{what} '{shown(value)}' is not a window", window_hint(value))
         elif kind is Kind.DURATION:
             match = DURATION_RE.fullmatch(value)
             if not match:
@@ -1304,12 +1306,26 @@ def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) ->
                     f"'{key}' applies to budgeting: timeslices only, and this SLO counts occurrences",
                     f"add 'budgeting: timeslices', or remove {key}",
                 )
-    if slo.timezone is not None and not slo.window.startswith("calendar-"):
+    if slo.timezone is not None and slo.window not in CALENDAR_WINDOWS:
         c.report(
             (*at, "timezone"),
             f"a time zone applies to calendar windows only, and {slo.window} is a rolling window",
-            "remove timezone, or use window: calendar-month or calendar-quarter",
+            f"remove timezone, or use window: {CALENDAR_WINDOWS_TEXT}",
         )
+
+
+def window_hint(value: str) -> str:
+    """What to write for a window the catalog does not have: weeks and years as OpenSLO writes
+    them (4w, 1Y) are days when rolling, or the calendar's; a misspelt calendar window is named."""
+    match = _WEEKS_OR_YEARS_RE.fullmatch(value.strip())
+    if match is not None:
+        days, word = int(match[1]) * (7 if match[2] in "wW" else 365), "week" if match[2] in "wW" else "year"
+        rolling = f"a rolling window is written in days: {days}d" if days <= 999 else "a rolling window is 1d to 999d"
+        return f"{rolling}; a calendar {word} is calendar-{word}"
+    close = _close(value.strip().lower(), CALENDAR_WINDOWS)
+    if close:
+        return meant(value, close[0])
+    return f"use a rolling window like 28d or 30d, or {CALENDAR_WINDOWS_TEXT}"
 
 
 def minutes_text(minutes: int) -> str:
@@ -1324,7 +1340,8 @@ def window_minutes(window: str) -> int:
     """The shortest length of an SLO window, in minutes (a calendar month: 28 days)."""
     if window.endswith("d"):
         return int(window[:-1]) * 24 * 60
-    return {"calendar-month": 28, "calendar-quarter": 90}[window] * 24 * 60
+    shortest = {"calendar-week": 7, "calendar-month": 28, "calendar-quarter": 90, "calendar-year": 365}
+    return shortest[window] * 24 * 60
 
 
 _SHAPES = (("errors", "total"), ("good", "total"), ("error_ratio",), ("bool_gauge",))

@@ -18,7 +18,7 @@ from servicebook.commands.options import (
     show_warnings,
 )
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
-from servicebook.errors import BuildFailed, Problem, Severity
+from servicebook.errors import BuildFailed, Problem, Severity, counted
 from servicebook.git.repo import Repo, open_repo
 from servicebook.report import github_command
 from servicebook.site.fresh import Options, Report, folder_outside_source, of_releases, survey, undated_review_note
@@ -81,6 +81,12 @@ def build(
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}{of_releases(report)}")
     for line in build_report(report, verbose=verbosity == "verbose", notices=0 if note is None else 1):
         click.echo(line)
+    if report.removed_releases:  # (why this build took longer, and where the space came back from)
+        other = counted(len(report.removed_releases), "other servicebook")
+        click.echo(
+            f"Removed from {site_folder(source)}/releases/ the releases {other} built, which no build uses "
+            'any more (docs/versions-and-releases.md, "Upgrading servicebook")'
+        )
     beside = folder_outside_source(source, out)
     if beside is not None:  # the site's cache stays in its folder: both are said, or a CI job caches the wrong one
         click.echo(

@@ -28,9 +28,11 @@ NAME_MAX = 63  # metadata.name: an RFC 1123 DNS label
 DISPLAY_NAME_MAX = 63
 DESCRIPTION_MAX = 1050
 SLI_SUFFIX = "-sli"
-# A calendar window starts at the start of a month or quarter in its time zone; this date is both.
+# A calendar window starts at the start of a month, quarter or year in its time zone, this date; a
+# week on a Monday (ISO 8601), the first of 2020 (OpenSLO's periods follow one another from startTime)
 CALENDAR_START = "2020-01-01 00:00:00"
-CALENDAR_DURATIONS = {"calendar-month": "1M", "calendar-quarter": "1Q"}
+WEEK_START = "2020-01-06 00:00:00"
+CALENDAR_DURATIONS = {"calendar-week": "1w", "calendar-month": "1M", "calendar-quarter": "1Q", "calendar-year": "1Y"}
 METRIC_SOURCE = "Prometheus"
 
 
@@ -89,7 +91,10 @@ def time_window(catalog: model.Catalog, offering: model.Offering, slo: model.SLO
         return {
             "duration": CALENDAR_DURATIONS[slo.window],
             "isRolling": False,
-            "calendar": {"startTime": CALENDAR_START, "timeZone": calendar_timezone(catalog, offering, slo)},
+            "calendar": {
+                "startTime": WEEK_START if slo.window == "calendar-week" else CALENDAR_START,
+                "timeZone": calendar_timezone(catalog, offering, slo),
+            },
         }
     return {"duration": slo.window, "isRolling": True}
 

@@ -9,6 +9,7 @@ names and prose longer than OpenSLO allows, the measurement's shape) is read bac
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -33,14 +34,36 @@ from servicebook.source.yaml import Mapping, Scalar, SourceText
 
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_CALENDAR = {"1M": "calendar-month", "1Q": "calendar-quarter"}
+# OpenSLO's calendar durations the catalog has a window for, and those of the same length (a 7d
+# period from startTime is a week; 3M a quarter; 12M and 4Q a year); where a period begins is
+# read from startTime (_starts_a_period)
+_CALENDAR = {
+    "1w": "calendar-week",
+    "7d": "calendar-week",
+    "1M": "calendar-month",
+    "3M": "calendar-quarter",
+    "1Q": "calendar-quarter",
+    "1Y": "calendar-year",
+    "4Q": "calendar-year",
+    "12M": "calendar-year",
+}
+_CALENDAR_TEXT = "1w, 1M, 1Q and 1Y"
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# what each calendar window of the catalog begins on, at 00:00 in its time zone
+_BEGINS = {
+    "calendar-week": "Monday",
+    "calendar-month": "the 1st",
+    "calendar-quarter": "the 1st",
+    "calendar-year": "the 1st of January",
+}
 # a rolling month, quarter or year (oslo's test inputs roll 1M): no number of days says it
 _ROLLING_HINT = {
     "M": "months have no length in days: write the window in days (30d or 28d for one), or "
     "isRolling: false with a calendar for calendar months",
     "Q": "quarters have no length in days: write the window in days (90d for one), or isRolling: false "
     "with a calendar for calendar quarters",
-    "Y": "years have no length in days: write the window in days (365d for one)",
+    "Y": "years have no length in days: write the window in days (365d for one), or isRolling: false "
+    "with a calendar for calendar years",
 }
 # the kinds of OpenSLO v1 (OpenSLO/OpenSLO pkg/openslo/kind.go), and those of them about alerting
 _KINDS = ("SLO", "SLI", "DataSource", "Service", "AlertPolicy", "AlertCondition", "AlertNotificationTarget")
@@ -425,14 +448,13 @@ def _time_window(
         )
     start = calendar.text("startTime")
     zone = calendar.text("timeZone")
-    if duration.value not in _CALENDAR:
-        hint = "units are case-sensitive: m is minutes, M months" if duration.value.endswith("m") else None
+    window = _CALENDAR.get(duration.value)
+    if window is None:
         raise refuse(
             source,
             duration.location,
-            f"a calendar window of {duration.value}: the catalog has 1M and 1Q",
-            hint
-            or "a calendar week or day is not a rolling 7d or 1d: write this SLO's window by hand, or leave it out",
+            f"a calendar window of {duration.value}: the catalog's calendar windows are {_CALENDAR_TEXT}",
+            _calendar_hint(match[2], int(match[1])),
         )
     timezone = None
     if zone is not None:
@@ -441,15 +463,32 @@ def _time_window(
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise refuse(source, zone.location, f"'{zone.value}' is not an IANA time zone") from None
         timezone = zone.value
-    if start is not None and not _starts_a_period(start.value, duration.value):
+    if start is not None and not _starts_a_period(start.value, window):
         reading.note(
             source,
             start.location,
-            f"guessed {_CALENDAR[duration.value]}, which begins on the 1st at 00:00, for calendar windows "
-            f"that begin at {start.value}",
-            "the catalog's calendar windows are whole months and quarters; check the objective still holds",
+            f"guessed {window}, which begins on {_BEGINS[window]} at 00:00, for calendar windows "
+            f"that begin at {start.value}{_weekday(start.value) if window == 'calendar-week' else ''}",
+            "the catalog's calendar windows are whole weeks from Monday, and whole months, quarters and years "
+            "from the 1st; check the objective still holds",
         )
-    return (_CALENDAR[duration.value], duration.location), timezone
+    return (window, duration.location), timezone
+
+
+def _calendar_hint(unit: str, count: int) -> str:
+    """What the catalog can promise instead of a calendar window it has not (2w, 1d, 6M): a rolling
+    window of the same days, when it has one."""
+    if unit == "m":
+        return "units are case-sensitive: m is minutes, M months"
+    seconds = count * _SECONDS.get(unit, 0)
+    days = rolling_window(seconds) if seconds else None
+    if days is not None:
+        span = "a day" if days == "1d" else f"{days[:-1]} days"
+        return (
+            f"write isRolling: true for a rolling {days}, which judges every span of {span}, not only the "
+            "calendar's; or write this SLO's window by hand"
+        )
+    return "write this SLO's window by hand, or leave it out"
 
 
 # OpenSLO v1alpha's `unit: Day` and slogen's samples (`duration: Week`, a calendar from Monday) name a unit in words
@@ -468,8 +507,8 @@ def _unit_word_hint(written: str, rolling: bool) -> str:
         return f"{hint}, but a rolling {word} has no length in days: write it in days (30d, 90d, 365d)"
     if not rolling and f"1{unit}" not in _CALENDAR:
         return (
-            f"{hint}, but a calendar {word} is no window of the catalog (1M, 1Q): write this SLO's window by "
-            "hand, or leave it out"
+            f"{hint}, but a calendar {word} is no window of the catalog ({_CALENDAR_TEXT}): write this SLO's "
+            "window by hand, or leave it out"
         )
     return hint
 
@@ -477,15 +516,33 @@ def _unit_word_hint(written: str, rolling: bool) -> str:
 _START = re.compile(r"[0-9]{4}-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?")
 
 
-def _starts_a_period(start: str, duration: str) -> bool:
-    """Whether OpenSLO's calendar startTime begins a calendar month (1M) or quarter (1Q), as the
-    catalog's calendar windows do: the 1st at midnight (of a quarter's first month for 1Q)."""
+def _weekday(start: str) -> str:
+    """' (a Saturday)' for a startTime on a Saturday: where the file's weeks begin, said beside where
+    the catalog's do; nothing for a startTime that is no date."""
+    try:
+        day = dt.date.fromisoformat(start.strip()[:10]).weekday()
+    except ValueError:
+        return ""
+    return f" (a {_WEEKDAYS[day]})"  # not strftime's %A, which speaks the locale's language
+
+
+def _starts_a_period(start: str, window: str) -> bool:
+    """Whether OpenSLO's calendar startTime begins a period of the catalog's calendar `window`:
+    midnight on a Monday for a week; on the 1st for a month, of a quarter's first month for a
+    quarter, of January for a year."""
     match = _START.fullmatch(start.strip())
     if match is None:
         return False
     month, day, *time = match.groups()
-    midnight = all(part in (None, "00") for part in time)
-    return day == "01" and midnight and (duration != "1Q" or int(month) in (1, 4, 7, 10))
+    if not all(part in (None, "00") for part in time):
+        return False
+    if window == "calendar-week":
+        try:
+            return dt.date.fromisoformat(start.strip()[:10]).weekday() == 0
+        except ValueError:
+            return False
+    first_months = {"calendar-month": range(1, 13), "calendar-quarter": (1, 4, 7, 10), "calendar-year": (1,)}
+    return day == "01" and int(month) in first_months[window]
 
 
 def _objective(

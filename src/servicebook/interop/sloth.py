@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
+from servicebook.catalog.validate import CALENDAR_WINDOWS_TEXT
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, percent, refuse, under_one_percent
 from servicebook.source.yaml import Scalar, SourceText
@@ -181,7 +182,16 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
     assert meta is not None
     name = meta.text("name", required=True)
     assert name is not None
-    meta.used.update(meta.items)  # displayName, labels: Kubernetes' own and people's
+    meta.used.update(key for key in meta.items if key != "displayName")  # labels: Kubernetes' own and people's
+    display = meta.text("displayName")
+    if display is not None:
+        reading.note(
+            source,
+            display.location,
+            f"dropped displayName '{display.value}' (not read by Sloth: each objective is an SLO named "
+            f"{name.value}-INDEX)",
+            "give each SLO a name in the catalog's words",
+        )
     spec = root.fields("spec", required=True)
     assert spec is not None
     service = spec.text("service", required=True)
@@ -246,11 +256,19 @@ def _v1alpha_window(spec: Fields, source: SourceText, reading: Reading) -> tuple
     w = Fields(windows[0], source, "a time window")
     count, unit = w.text("count", required=True), w.text("unit", required=True)
     assert count is not None and unit is not None
-    w.node_of("isRolling")  # Sloth's windows roll, whatever it says
+    rolling = w.text("isRolling")  # Sloth's windows roll, whatever it says: said when it says otherwise
     w.dropped(reading, "not read by Sloth")
     if unit.value.lower() != "day" or not count.value.strip().isdigit():
         raise refuse(
             source, w.location, f"a window of {count.value} {unit.value}: Sloth reads a count of days (unit: Day)"
+        )
+    if rolling is not None and rolling.value.strip().lower() in ("false", "no", "off", "n"):
+        reading.note(
+            source,
+            rolling.location,
+            f"isRolling {rolling.value} is not read by Sloth, whose windows roll: read as a rolling "
+            f"{int(count.value)}d",
+            f"for a calendar window, write window: {CALENDAR_WINDOWS_TEXT} in the catalog",
         )
     return f"{int(count.value)}d", count.location
 

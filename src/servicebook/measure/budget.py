@@ -18,21 +18,27 @@ from decimal import Decimal
 
 from servicebook.catalog.slo import describe_window, format_duration, window_days
 
-_CALENDAR_MONTHS = {"calendar-month": 1, "calendar-quarter": 3}
+_CALENDAR_MONTHS = {"calendar-month": 1, "calendar-quarter": 3, "calendar-year": 12}
+_CALENDAR_WEEK = "calendar-week"
 
 
 def window_start(window: str, end: dt.datetime, timezone: str = "UTC") -> dt.datetime:
     """Where the SLO's window ending at `end` begins (in UTC). Rolling: `end` less its days.
-    Calendar: midnight of the first day of the month (quarter) that holds the instant just before
-    `end`, in `timezone` (the SLO's calendar time zone, catalog/slo.py calendar_timezone); so at
-    that midnight the month that just ended is measured, whole."""
-    if window in _CALENDAR_MONTHS:
-        months = _CALENDAR_MONTHS[window]
+    Calendar: midnight of the first day of the week (Monday, as ISO 8601), month, quarter or year
+    that holds the instant just before `end`, in `timezone` (the SLO's calendar time zone,
+    catalog/slo.py calendar_timezone); so at that midnight the period that just ended is measured,
+    whole. A week across a change of daylight saving time is 167 or 169 hours long: its Monday's
+    midnight is where the clocks there say it is."""
+    if window in _CALENDAR_MONTHS or window == _CALENDAR_WEEK:
         # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
         from zoneinfo import ZoneInfo  # calendar windows only: a build imports it only to measure one
 
         zone = ZoneInfo(timezone)
         before = (end - dt.timedelta(microseconds=1)).astimezone(zone)
+        if window == _CALENDAR_WEEK:
+            monday = before.date() - dt.timedelta(days=before.weekday())
+            return dt.datetime(monday.year, monday.month, monday.day, tzinfo=zone).astimezone(dt.UTC)
+        months = _CALENDAR_MONTHS[window]
         first_month = (before.month - 1) // months * months + 1
         return dt.datetime(before.year, first_month, 1, tzinfo=zone).astimezone(dt.UTC)
     days, _, _ = window_days(window)
@@ -43,8 +49,9 @@ def calendar_note(window: str, start: dt.datetime, end: dt.datetime, timezone: s
     """A note for a calendar window that had only just begun at `end`: `--at 2026-12-01` is
     midnight in UTC, which in Europe/Zurich is already 01:00 on the 1st, so the month measured is
     December's first hour, not November; the figures then say so, and the end time that measures
-    the month before whole (its last midnight in `timezone`)."""
-    if window not in _CALENDAR_MONTHS or end - start >= dt.timedelta(days=1):
+    the month (week, year) before whole (its last midnight in `timezone`)."""
+    calendar = window in _CALENDAR_MONTHS or window == _CALENDAR_WEEK
+    if not calendar or end - start >= dt.timedelta(days=1):
         return None
     unit = describe_window(window).removeprefix("calendar ")
     return (

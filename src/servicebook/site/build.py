@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from servicebook import routes
 from servicebook.cache.codec import read_json
 from servicebook.cache.folder import prepare, site_folder, user_cache
+from servicebook.cache.releases import ReleaseTrees
 from servicebook.cache.store import Entry as StoreEntry
 from servicebook.cache.store import Store
 from servicebook.catalog.basics import BuildInfo
@@ -220,7 +221,11 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
     made from the same inputs (stage 0, fresh.py; the build command asks that before importing
     this module, and passes its `Survey` on)."""
     batch_collections()
-    with surveyed or survey(options, open_repo(options.source)) as found:
+    # the releases' trees, held while the build reads and links them (cache/releases.py)
+    with (
+        surveyed or survey(options, open_repo(options.source)) as found,
+        ReleaseTrees(site_folder(options.source)) as trees,
+    ):
         unchanged = found.unchanged()
         if unchanged is not None:  # 0. nothing changed since the last build: keep it
             return unchanged
@@ -231,7 +236,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         rebuilt = options.memory is not None and options.memory.manifest is not None
         try:
             with _bodies(options) as bodies, at_end_only(rebuilt):  # the pages' HTML from loading to rendering
-                report = _build(options, found, cache, tally, bodies)
+                report = _build(options, found, cache, tally, bodies, trees)
         except KeyboardInterrupt:
             raise Interrupted(replaced=False, previous=had_site) from None
         except (OSError, WriteFailed):
@@ -248,9 +253,22 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
                 found.record_stamp(cache.written, report, folders=folders, settled=cache.settled_folders)
         except KeyboardInterrupt:
             raise Interrupted(replaced=True, previous=had_site) from None
+        removed: list[str] = []
+        if trees.held:  # a build that succeeded drops the releases no servicebook uses any more
+            now = time.time()
+            stale = trees.stale(now)
+            if stale:  # (a set of 5,000 pages is 11,000 files: seconds of a busy disk, said apart)
+                options.progress.enter("removing old releases")
+            removed = trees.prune(now, stale)
         options.progress.end()
         warnings = (*report.warnings, *cache.warnings())
-        return dataclasses.replace(report, warnings=warnings, work=tally.work(), phases=options.progress.timings())
+        return dataclasses.replace(
+            report,
+            warnings=warnings,
+            work=tally.work(),
+            phases=options.progress.timings(),
+            removed_releases=tuple(removed),
+        )
 
 
 @contextlib.contextmanager
@@ -277,7 +295,9 @@ class Interrupted(KeyboardInterrupt):
         self.previous = previous  # whether there was a previous site in the output
 
 
-def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bodies: BodySpool) -> Report:
+def _build(
+    options: Options, found: Survey, cache: BuildCache, tally: Tally, bodies: BodySpool, trees: ReleaseTrees
+) -> Report:
     output, info, repo = found.output, found.info, found.repo  # repo: what git said where the survey began
     progress = options.progress  # each stage below is a phase of the report (progress.py)
 
@@ -316,7 +336,7 @@ def _build(options: Options, found: Survey, cache: BuildCache, tally: Tally, bod
         release_problems.append(shallow)
     if options.versions:
         releases, skipped = _releases(
-            options, repo, loaded.site.catalog.site.release_tags, cache, found.tags, spool=bodies
+            options, repo, loaded.site.catalog.site.release_tags, cache, trees, found.tags, spool=bodies
         )
         release_problems += skipped
         tally.releases = len(releases)
@@ -723,6 +743,7 @@ def _releases(
     repo: Repo | None,
     pattern: str,
     cache: BuildCache,
+    trees: ReleaseTrees,
     tags: str | None = None,
     *,
     spool: BodySpool | None = None,
@@ -755,7 +776,7 @@ def _releases(
         return build_releases(
             repo,
             found,
-            site_folder(options.source),
+            trees,
             options.strict,
             store=cache,
             env=options.env,
@@ -764,7 +785,7 @@ def _releases(
             spool=spool,  # the build's (load.BodySpool): the releases' pages' HTML kept as the build's
         )
     except OSError as exc:  # the cache's or the temporary folder's file system refused a file (full, read-only)
-        into = site_folder(options.source) / "releases"
+        into = trees.folder.parent
         doing = f"cannot build the releases into {into} (from sources in {tempfile.gettempdir()})"
         raise write_failed(exc, options.output, doing) from None
 

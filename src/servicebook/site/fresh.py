@@ -275,6 +275,8 @@ class Report:
     phases: tuple[Phase, ...] = ()  # the time each phase took (progress.py)
     release_pages: int = 0  # of `pages`, those of the releases published with the site (v/…)
     releases: tuple[str, ...] = ()  # their versions
+    # the sets of releases other servicebooks built that the build removed (cache/releases.py)
+    removed_releases: tuple[str, ...] = ()
 
 
 def of_releases(report: Report) -> str:

@@ -1,9 +1,10 @@
 """Build each of the catalog's releases (git/releases.py finds them) from its own revision, once.
 
 A release's output depends only on its commit and on this servicebook (code and theme), so it is
-cached under `.servicebook-cache/releases/<code>/<commit>/` and reused: a release is built
-once. The cached tree is flat: one folder, each file named by its path (cache.folder.flat_name),
-not a folder per page as the output has them (`stored_file`). Building it shares with the other
+cached under `.servicebook-cache/releases/<code>/<commit>/` (cache/releases.py owns where, and
+when a set is dropped) and reused: a release is built once. The cached tree is flat: one
+folder, each file named by its path (cache.folder.flat_name), not a folder per page as the
+output has them (`stored_file`). Building it shares with the other
 releases and the current catalog what they have in common (buildcache.py: pages and catalogs as
 read; stamps.py: pages rendered from the same inputs; all in the one store, cache/store.py), so
 the first build of twenty releases costs far less than twenty builds.
@@ -27,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from servicebook import __version__, routes
-from servicebook.cache.digest import code_digest
 from servicebook.cache.folder import flat_name, flat_path, make_folder
+from servicebook.cache.releases import ReleaseTrees, remove_staging
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
 from servicebook.git.releases import Discovery, LinkOutside, Sources
@@ -89,7 +90,7 @@ class CheckedReleases:
     the next build takes each as this one left it, without `_intact`'s `stat` of each of its
     files (11,000 at 5,000 pages), while nothing that could have changed it did:
     - the release's commit and this servicebook's code: its tree's folder is named by both
-      (`code_folder`, worked out once a process), so another commit or code is another tree;
+      (cache.releases `code_folder`, worked out once a process), so another commit or code is another tree;
     - another servicebook process (a `build`, `check` or `verify` in the same site) or a person
       removing, adding or renaming a file of the tree, or the tree itself (`_store` renames a
       new one in; deleting the cache removes it): the tree's folder changes (its inode, or its
@@ -181,7 +182,7 @@ class BuiltRelease:
 def build_releases(
     repo: Repo,
     found: Discovery,
-    cache_root: Path,
+    trees: ReleaseTrees,
     strict: bool,
     *,
     store: BuildCache | None = None,
@@ -194,8 +195,10 @@ def build_releases(
     """Every release (or those in `only`), oldest first, each from the first of its options that
     builds; what could not be built, or was passed over, is reported, never silently dropped.
     `done` is called after each release (the build's progress). `checked`: the releases a
-    long-running process took as they were (`serve`: CheckedReleases). `spool`: where the
-    releases' pages' HTML is kept as they are loaded (`build_release`)."""
+    long-running process took as they were (`serve`: CheckedReleases). `trees`: where the
+    releases are kept, held (ReleaseTrees.hold) from here until the caller closes it. `spool`:
+    where the releases' pages' HTML is kept as they are loaded (`build_release`)."""
+    trees.hold()
     problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
@@ -213,7 +216,7 @@ def build_releases(
                 result, issues = build_release(
                     repo,
                     option,
-                    cache_root,
+                    trees,
                     strict,
                     store=store,
                     env=env,
@@ -248,15 +251,10 @@ def stored_file(tree: Path, path: str) -> Path:
     return tree / flat_name(path)
 
 
-def code_folder() -> str:
-    """Identifies this servicebook's code and theme: a cached release built by another is stale."""
-    return code_digest()[:16]
-
-
 def build_release(
     repo: Repo,
     release: Release,
-    cache_root: Path,
+    trees: ReleaseTrees,
     strict: bool,
     *,
     store: BuildCache | None = None,
@@ -283,7 +281,8 @@ def build_release(
     the working tree's cost nothing more.
     """
 
-    target = cache_root / "releases" / code_folder() / release.commit
+    target = trees.tree(release.commit)
+    cache_root = trees.cache_root
     if checked is not None:
         known = checked.get(target, release)
         if known is not None:
@@ -409,21 +408,15 @@ def _build_release(
     return BuiltRelease(release, target, frozenset(files), written), []
 
 
-STAGING_LEFT_SECONDS = 3600  # a staging folder unchanged this long is a killed build's (see `_staging`)
-
-
 def _staging(target: Path, cache_root: Path) -> Path:
     """A new folder beside `target` to write the release's tree into (`_store` renames it in).
     One a killed build of the same release left (SIGKILL: no `finally` ran; it may hold every
     stamped page of the release) is removed first: a build writes into its own as it renders,
-    so one unchanged for STAGING_LEFT_SECONDS is no other process's at work. It is never taken
-    as the release's tree: only a folder named `target` with its COMPLETE record is."""
+    so one unchanged for cache.releases STAGING_LEFT_SECONDS is no other process's at work (a
+    successful build removes those of every release: ReleaseTrees.prune). It is never taken as
+    the release's tree: only a folder named `target` with its COMPLETE record is."""
     make_folder(target.parent, cache_root)  # a file where a folder of the cache goes is removed
-    stale = time.time() - STAGING_LEFT_SECONDS
-    for left in target.parent.glob(f".{glob.escape(target.name)}.*"):
-        with contextlib.suppress(OSError):
-            if not left.is_symlink() and left.is_dir() and left.stat().st_mtime < stale:
-                shutil.rmtree(left, ignore_errors=True)
+    remove_staging(target.parent, time.time(), glob.escape(target.name))
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
 
 

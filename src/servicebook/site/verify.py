@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from servicebook import __version__, routes
+from servicebook.cache.releases import ReleaseTrees
 from servicebook.errors import BuildFailed, NotRebuilt, Severity, UsageProblem, counted
 from servicebook.federation.members import share_members
 from servicebook.git.clone import clone_at
@@ -285,11 +286,12 @@ def _verify_releases(
             f"releases there: {', '.join(sorted(versions, reverse=True)) or 'none'}"
         )
     progress.enter("releases", total=sum(1 for c in found.choices if c.version in only) if found else 0)
-    built, problems = (
-        build_releases(clone, found, scratch, strict=True, env=env, only=frozenset(only), done=progress.advance)
-        if found is not None and clone is not None
-        else ([], [])
-    )
+    with ReleaseTrees(scratch) as cached:  # a scratch folder of its own: no other build reads it
+        built, problems = (
+            build_releases(clone, found, cached, strict=True, env=env, only=frozenset(only), done=progress.advance)
+            if found is not None and clone is not None
+            else ([], [])
+        )
     progress.enter("comparing")
     expected = {str(e["version"]): e for e in versions_index([b.release for b in built])}
     differences, bad = _compare_releases({v: published[v] for v in only if v in published}, expected, site)
