@@ -4,8 +4,10 @@ the same inputs whichever objects hold them, different when anything it shows di
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 from servicebook.catalog import model
+from servicebook.site.load import BodySpool
 from servicebook.site.stamps import Carried, Stamping, _Fingerprints, page_key, restamp_version
 from servicebook.site.templates import PageSpec
 
@@ -54,6 +56,31 @@ def test_a_text_that_holds_the_placeholders_character_is_never_stamped() -> None
     assert _key(_page(html=LONG_HTML + "\ue000")) is None
     assert _key(_page(owner="Team \ue0001\ue000")) is None
     assert _key(_page(title="Odd \ue000")) is None
+
+
+def _spooled(page: model.Page, spool: BodySpool) -> model.Page:
+    """`page` with its HTML in the build's spool (load.BodySpool), as a release's pages are kept."""
+    html = page.body.encode()
+    sha256 = hashlib.sha256(html).hexdigest()
+    return dataclasses.replace(page, body="", html_sha256=sha256, spooled=spool.place(html, sha256))
+
+
+def test_a_pages_key_reads_its_html_wherever_the_build_keeps_it() -> None:
+    # a release's pages keep their HTML in the build's spool, at an offset that differs from build
+    # to build: the key is the one of the same page holding its HTML, in every spool
+    with BodySpool() as spool, BodySpool() as other:
+        other.place(b"<p>another page first</p>", "0" * 64)
+        page = _page()
+        spooled, elsewhere = _spooled(page, spool), _spooled(page, other)
+        edited = _spooled(_page(html=LONG_HTML[:-6] + "!</p>\n"), spool)
+        marked = _spooled(_page(html=LONG_HTML + "\ue0001\ue000"), spool)
+        spool.flush()
+        other.flush()
+        assert spooled.spooled != elsewhere.spooled
+        held = dataclasses.replace(page, html_sha256=spooled.html_sha256)
+        assert _key(spooled) == _key(elsewhere) == _key(held) is not None
+        assert _key(edited) not in {_key(spooled), None}
+        assert _key(marked) is None  # the placeholders' character in its HTML: never stamped
 
 
 def test_a_release_keyed_after_the_one_before_gets_the_keys_it_would_get_alone() -> None:

@@ -1525,3 +1525,76 @@ def test_a_staging_folder_a_killed_build_left_is_removed_when_its_release_is_bui
     assert not left.exists()
     assert working.is_dir()
     assert run("verify", "--source", repo.root).exit_code == 0
+
+
+def test_a_releases_pages_keep_their_html_and_words_where_the_build_keeps_its_own(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release's pages keep their HTML in the build's spool (load.BodySpool), as the working
+    tree's do, not in memory: HEAD's release (2.0) is the working tree's pages again, each
+    distinct HTML kept once, and what the search index reads of each page (its words, its text
+    fragment) is taken from where the build's own load put it, not read from its HTML again."""
+    from servicebook.site import releases
+    from servicebook.site.search import spooled_parts
+
+    seen: dict[str, list[tuple[str, bool, bool]]] = {}  # version → (slug, HTML spooled, words kept)
+    real_render = releases.render_site
+
+    def looking(site: Any, *args: Any, **kwargs: Any) -> Any:
+        seen[site.catalog.version] = [
+            (p.slug, p.body == "" and bool(p.spooled), spooled_parts(p) is not None) for p in site.pages
+        ]
+        return real_render(site, *args, **kwargs)
+
+    monkeypatch.setattr(releases, "render_site", looking)
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert sorted(seen) == ["1.0", "1.1", "2.0"]
+    assert all(spooled for pages in seen.values() for _, spooled, _ in pages)
+    assert seen["2.0"] and all(words for _, _, words in seen["2.0"])
+    assert run("verify", "--source", repo.root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
+
+
+def test_a_releases_data_files_are_written_into_its_staging_folder_as_each_is_made(
+    run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release's data files (its search index, catalog.json, …) go into the folder its tree is
+    stored from as each comes in from the render, as its stamped pages do, not held as bytes until
+    it is stored (but those the release before made of the same inputs, taken as they are:
+    releases.LastMade); the last release built keeps none of them for a release after it."""
+    from servicebook.site import releases
+
+    held: dict[str, list[str]] = {}  # version → its data files held as bytes, not in its staging folder
+    kept: list[str] = []  # the releases that kept their data files for the next
+    real_render, real_keep = releases.render_site, releases._Reuse.keep
+
+    def looking(site: Any, *args: Any, **kwargs: Any) -> Any:
+        files = real_render(site, *args, **kwargs)
+        into = kwargs["into"]
+        held[site.catalog.version] = [
+            path
+            for path in files
+            if not path.endswith(".html")
+            and not path.startswith("assets/")
+            and files.file(path) != into / flat_name(path)
+        ]
+        return files
+
+    def keeping(self: Any, files: Any) -> None:
+        kept.append(files["catalog.json"] and json.loads(files["catalog.json"])["catalog_version"])
+        real_keep(self, files)
+
+    monkeypatch.setattr(releases, "render_site", looking)
+    monkeypatch.setattr(releases._Reuse, "keep", keeping)
+    assert run("build", "--source", repo.root).exit_code == 0
+    assert sorted(held) == ["1.0", "1.1", "2.0"]
+    assert held["1.0"] == [] and "catalog.json" not in held["1.1"] + held["2.0"]
+    trees = {
+        json.loads((t / "catalog.json").read_bytes())["catalog_version"]: _stored(t) for t in _release_trees(repo.root)
+    }
+    for before, version in (("1.0", "1.1"), ("1.1", "2.0")):  # the bytes of the release before, kept
+        assert all(trees[version][p].read_bytes() == trees[before][p].read_bytes() for p in held[version])
+    assert kept == ["1.0", "1.1"]
+    assert _staging_folders(repo.root) == []
+    assert run("verify", "--source", repo.root).exit_code == 0
+    _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))

@@ -335,7 +335,9 @@ def _build(
     if shallow is not None and (options.versions or options.history):
         release_problems.append(shallow)
     if options.versions:
-        releases, skipped = _releases(options, repo, loaded.site.catalog.site.release_tags, cache, trees, found.tags)
+        releases, skipped = _releases(
+            options, repo, loaded.site.catalog.site.release_tags, cache, trees, found.tags, spool=bodies
+        )
         release_problems += skipped
         tally.releases = len(releases)
     if options.strict and release_problems:
@@ -737,7 +739,14 @@ def _reuse(
 
 
 def _releases(
-    options: Options, repo: Repo | None, pattern: str, cache: BuildCache, trees: ReleaseTrees, tags: str | None = None
+    options: Options,
+    repo: Repo | None,
+    pattern: str,
+    cache: BuildCache,
+    trees: ReleaseTrees,
+    tags: str | None = None,
+    *,
+    spool: BodySpool | None = None,
 ) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release reachable from HEAD, built (or taken from the cache); unbuildable ones are
     reported, not silently dropped. `tags`: the tags as the survey listed them (serve), with
@@ -773,6 +782,7 @@ def _releases(
             env=options.env,
             done=options.progress.advance,
             checked=checked,
+            spool=spool,  # the build's (load.BodySpool): the releases' pages' HTML kept as the build's
         )
     except OSError as exc:  # the cache's or the temporary folder's file system refused a file (full, read-only)
         into = trees.folder.parent

@@ -197,6 +197,7 @@ def decode_page(
             headings=_headings(headings, {} if shared is None else shared, spool),
             html_sha256=str(kept_sha256),
             spooled=() if spool is None else spool.place(encoded, str(kept_sha256)),
+            search_spooled=() if spool is None else spool.search_parts(str(kept_sha256)),
             fragment_targets=tuple(map(str, fragment_targets)),
         )
     links = PackedRefs.from_text(refs) if isinstance(refs, str) else PackedRefs.of(_anchor_refs(refs))
@@ -527,7 +528,10 @@ class BuildCache:
         if kept:
             self.store.touch("page", kept)
         rest = [key for key in keys if key not in last]
-        if spool is not None and self.memory is None:  # the command line's build: their HTML left in the store
+        # the command line's build: their HTML left in the store (StoredHtml), made again from the
+        # build's own sources should it be found altered; a release's (`built`), from sources in a
+        # folder of its own, which the next release's moves, is put into the spool as it is read
+        if spool is not None and self.memory is None and not self.built:
             found.update(self._get_leaving_html(rest, spool))
             rest = []
         for key, (data, html, text, html_sha256) in self.store.get_bytes("page", rest).items():
@@ -579,8 +583,9 @@ class BuildCache:
 
     def remake_html(self, remake: Callable[[str], str | None]) -> None:
         """How the pages read back make their HTML again from their Markdown (load._html_again),
-        should their HTML in the store be found gone or altered (StoredHtml)."""
-        if self._stored_html is not None:
+        should their HTML in the store be found gone or altered (StoredHtml): the build's own
+        load's, not a release's (`built`: whose pages are never left there, `get_many`)."""
+        if self._stored_html is not None and not self.built:
             self._stored_html.remake = remake
 
     def keep(self, keys: list[str]) -> None:

@@ -1421,6 +1421,15 @@ class BodySpool:
             at = self._at[html_sha256] = (offset, len(html), len(refs)) if refs else (offset, len(html))
         return (self._fd, *at)
 
+    def search_parts(self, html_sha256: str) -> tuple[int, ...]:
+        """model.Page `search_spooled` of a page with this HTML read back from the store (which
+        keeps no search parts): where `keep` put those of a page of the same HTML this build
+        loaded, which are that HTML's (search.spooled_parts checks it); () when none was. A past
+        release's pages are mostly the working tree's: its index then reads their words as the
+        build's own index does, a batch at a time, not every page's HTML again at once."""
+        parts = self._parts_at.get(html_sha256)
+        return () if parts is None else (self._fd, *parts)
+
     def refs(self, refs: PackedRefs) -> PackedRefs:
         """A page's links to other pages' headings, kept here (read when every page is loaded)."""
         if not refs.text:

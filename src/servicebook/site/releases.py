@@ -37,7 +37,7 @@ from servicebook.git.repo import SOURCE_PATHS, Repo
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
 from servicebook.site.links import check_files
-from servicebook.site.load import load
+from servicebook.site.load import BodySpool, load
 from servicebook.site.outputs import CatalogLines, add_published_outputs
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import worker_count
@@ -72,11 +72,13 @@ class LastMade:
     - `paging`: how its paged lists were cut, from what (paging.PartsMemo, as `serve` keeps it):
       a list whose items are the very objects, or the whole catalog's rows that equal its, has
       its parts and pages' specs, whose keys (stamps.list_key) are then carried by identity.
-    Only the last release's are held."""
+    Only the last release's are held, and none of the last release built (`more`: whether a
+    release is built after this one), which would keep its data files' bytes for nothing."""
 
-    __slots__ = ("catalog", "data", "paging", "stored")
+    __slots__ = ("catalog", "data", "more", "paging", "stored")
 
     def __init__(self) -> None:
+        self.more = True
         self.data: dict[str, tuple[str, bytes]] = {}
         self.catalog = CatalogLines()
         self.paging = PartsMemo()
@@ -188,12 +190,14 @@ def build_releases(
     only: frozenset[str] | None = None,
     done: Callable[[], object] | None = None,
     checked: CheckedReleases | None = None,
+    spool: BodySpool | None = None,
 ) -> tuple[list[BuiltRelease], list[Problem]]:
     """Every release (or those in `only`), oldest first, each from the first of its options that
     builds; what could not be built, or was passed over, is reported, never silently dropped.
     `done` is called after each release (the build's progress). `checked`: the releases a
     long-running process took as they were (`serve`: CheckedReleases). `trees`: where the
-    releases are kept, held (ReleaseTrees.hold) from here until the caller closes it."""
+    releases are kept, held (ReleaseTrees.hold) from here until the caller closes it. `spool`:
+    where the releases' pages' HTML is kept as they are loaded (`build_release`)."""
     trees.hold()
     problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
     built: list[BuiltRelease] = []
@@ -204,6 +208,8 @@ def build_releases(
         wanted = [c for c in found.choices if only is None or c.version in only]
         for n, choice in enumerate(wanted):
             carried.more = n + 1 < len(wanted)  # the last one's pages are carried to no release
+            if last is not None:
+                last.more = carried.more  # nor its files
             failed: dict[str, list[Problem]] = {}
             published: BuiltRelease | None = None
             for option in choice.options:
@@ -218,6 +224,7 @@ def build_releases(
                     last=last,
                     sources=sources,
                     checked=checked,
+                    spool=spool,
                 )
                 if store is not None:
                     store.commit()
@@ -256,6 +263,7 @@ def build_release(
     last: LastMade | None = None,
     sources: Sources | None = None,
     checked: CheckedReleases | None = None,
+    spool: BodySpool | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """The release's files, from the cache or built from its revision; problems become warnings.
 
@@ -266,6 +274,11 @@ def build_release(
     sources are moved into from the last release's (git.releases.Sources), else a folder of its own.
     `checked` (serve): the releases the process took as they were, which it takes again while
     nothing changed them (CheckedReleases); a release taken from the cache is noted in it.
+    `spool`: where the release's pages' HTML is kept as they are loaded (load.BodySpool), not in
+    its pages: the build's own, which outlives every page result the store's memory may give
+    another load of the same build (a spool of the release's own, closed after it, left them
+    pointing nowhere); each distinct HTML is kept once, so the pages HEAD's release shares with
+    the working tree's cost nothing more.
     """
 
     target = trees.tree(release.commit)
@@ -286,7 +299,9 @@ def build_release(
     # made (stamps.render_stamped `into`), not holding them all until it is stored (`_store`)
     staging = _staging(target, cache_root) if store is not None else None
     try:
-        return _build_release(repo, release, target, cache_root, strict, store, env, carried, last, sources, staging)
+        return _build_release(
+            repo, release, target, cache_root, strict, store, env, carried, last, sources, staging, spool
+        )
     finally:
         if staging is not None:  # (renamed to `target` once stored)
             shutil.rmtree(staging, ignore_errors=True)
@@ -304,6 +319,7 @@ def _build_release(
     last: LastMade | None,
     sources: Sources | None,
     staging: Path | None,
+    spool: BodySpool | None = None,
 ) -> tuple[BuiltRelease | None, list[Problem]]:
     """`build_release` of a release not taken from the cache, its stamped pages written into
     `staging` as each is made, when given (the tree `_store` renames in)."""
@@ -340,6 +356,7 @@ def _build_release(
             members_cache=repo.root,
             store=store.store if store is not None else None,
             records=records,
+            spool=spool,
         )
         if loaded.site is None:
             first = loaded.errors[0] if loaded.errors else None
@@ -370,7 +387,10 @@ def _build_release(
         except RenderError as exc:
             return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
         if reuse is not None:
-            reuse.keep(files)
+            if reuse.last.more:
+                reuse.keep(files)
+            else:  # the release before's, for no release after this one
+                reuse.last.data = {}
         # Hosts serve the root's 404.html for every missing path; a release's own would never be.
         placed = files.file("404.html")
         files.pop("404.html", None)
@@ -383,7 +403,8 @@ def _build_release(
         if problems:
             return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
     add_published_outputs(files)
-    written = _store(files, target, cache_root, last.stored if last is not None else None, staging)
+    stored = last.stored if last is not None else None
+    written = _store(files, target, cache_root, stored, staging, keep=last is not None and last.more)
     return BuiltRelease(release, target, frozenset(files), written), []
 
 
@@ -405,13 +426,17 @@ def _store(
     cache_root: Path,
     stored: dict[str, tuple[str, bytes, list[int]]] | None = None,
     staging: Path | None = None,
+    *,
+    keep: bool = True,
 ) -> dict[str, list[int]]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
     (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
     `_intact`). `stored` (LastMade.stored): the files the release before stored that are not
     pages; one of this release's with the same path and bytes is linked to it while it is still
-    the file written (its identity), and `stored` becomes this release's. `staging`: the folder
-    to write into (`_staging`), where the files that `files` has there are already."""
+    the file written (its identity), and `stored` becomes this release's (or, not to `keep`,
+    empty: no release is built after it). `staging`: the folder to write into (`_staging`),
+    where the files that `files` has there are already (one of them that is the stored file's
+    bytes is linked to it all the same)."""
     given = staging is not None
     if staging is None:
         staging = _staging(target, cache_root)
@@ -421,8 +446,16 @@ def _store(
         for path in sorted(files):  # plain strings: a release is thousands of files
             name = f"{staging}/{flat_name(path)}"
             there = files.file(path)
-            if there is not None and str(there) == name:  # written as it was made (render_stamped `into`)
+            if there is not None and str(there) == name:  # written as it was made (render_*`into`)
+                kept = last.get(path)
                 info = os.lstat(name)
+                if kept is not None and info.st_size == kept[2][0] and _same_bytes(name, kept[1]):
+                    os.unlink(name)  # noqa: PTH108 - plain strings, as below
+                    if _link(kept, name):
+                        written[path] = kept[2]
+                        continue
+                    _write(name, kept[1])  # (the same bytes)
+                    info = os.lstat(name)
                 written[path] = [info.st_size, info.st_mtime_ns, info.st_ino]
                 continue
             data, kept = files[path], last.get(path)
@@ -443,12 +476,20 @@ def _store(
         raise
     if stored is not None:
         stored.clear()
-        stored.update(
-            (path, (f"{target}/{flat_name(path)}", files[path], identity))
-            for path, identity in written.items()
-            if not path.endswith(".html")
-        )
+    if stored is not None and keep:
+        for path, identity in written.items():
+            if not path.endswith(".html"):
+                name = f"{target}/{flat_name(path)}"
+                # one written into the staging folder as it was made is read where it is now
+                data = files[path] if files.file(path) is None else Path(name).read_bytes()
+                stored[path] = (name, data, identity)
     return written
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    """Whether the file at `path` holds exactly `data`."""
+    with open(path, "rb") as file:
+        return file.read(len(data) + 1) == data
 
 
 def _link(kept: tuple[str, bytes, list[int]], path: str) -> bool:

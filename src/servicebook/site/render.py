@@ -18,6 +18,7 @@ import jinja2
 
 import servicebook
 from servicebook import routes
+from servicebook.cache.folder import flat_name
 from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.content.htmlrefs import HtmlRefs
@@ -254,8 +255,9 @@ def render_site(
     page's links and ids (`SiteFiles.scans`) and no bytes of it, kept in the store by the page's
     key and taken from it (site/scans.py); the data files by their paths alone (code makes them
     from the checked catalog, and none is HTML with links).
-    `into` (a past release's build, with `stamped`): the folder its stamped pages are written to
-    as each is made (stamps.render_stamped), flat, as the release's tree holds them.
+    `into` (a past release's build, with `stamped`): the folder its stamped pages and the data
+    files it makes are written to as each is made (stamps.render_stamped, `_render_pages`), flat,
+    as the release's tree holds them.
     """
     layouts = site_root / "layouts"
     env = environment(layouts, compiled)
@@ -291,7 +293,7 @@ def render_site(
     if checking is not None:
         _check_pages(files, renderer, checking, workers, progress)
     else:
-        _render_pages(files, renderer, reuse, workers, progress, made)
+        _render_pages(files, renderer, reuse, workers, progress, made, into if spool is None else None)
     for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
         files[routes.asset(name)] = published_asset(name, (STATIC_DIR / name).read_bytes())
     moving = map((MOVED_TEMPLATE, POINTER_TEMPLATE).__contains__, map(_TEMPLATE, specs))
@@ -414,9 +416,11 @@ def _render_pages(
     workers: int,
     progress: Phases | None = None,
     made: range = range(0),
+    into: Path | None = None,
 ) -> None:
     """Every page of the renderer's specs, then every data file, into `files`, in order: the file
-    `reuse` names when it has one, else made (into the spool folder, when there is one). A
+    `reuse` names when it has one, else made (into the spool folder, when there is one; a data
+    file into the folder `into`, flat, as it comes in, when given: a past release's tree's). A
     rendered page's links are read by the process that rendered it (links.scan_page), for the
     link check, and held until then as `SharedLinks` keeps them, as each page comes in."""
 
@@ -443,14 +447,19 @@ def _render_pages(
     def keep(_i: int, result: Rendered) -> Rendered:
         return (result[0], shared(result[1])) if isinstance(result, tuple) and result[1] is not None else result
 
+    # a past release's data files (its search index: 34 MB at 5,000 pages) written into its tree's
+    # folder as each comes in from the workers, not all held until the release is stored
+    into_tree = _IntoTree(into, renderer, data_todo, keep) if into is not None else keep
     # the data files first, then what they were made from (the search index's words and texts:
     # tens of MB at 20,000 pages) is let go, before the pages' workers are forked from this process
     results = dict(
-        zip(data_todo, map_shared(render_one, renderer, data_todo, workers, done=done, keep=keep), strict=True)
+        zip(data_todo, map_shared(render_one, renderer, data_todo, workers, done=done, keep=into_tree), strict=True)
     )
     # where the data files made here went (their specs are let go below), as strings (a `Path` each
     # held about 7 MiB more at 20,000 pages); a kept one is where `reuse` says
     places = {i: str(spooled(renderer, i)) for i in (*data_todo, *ready)} if renderer.spool is not None else {}
+    if isinstance(into_tree, _IntoTree):
+        places = into_tree.written
     data.clear()
     give_back()
     pages = map_shared(render_one, renderer, pages_todo, workers, done=done, keep=keep)
@@ -471,12 +480,37 @@ def _render_pages(
         old = kept[i]
         if isinstance(old, bytes):
             files[path] = old
-        elif old is not None or renderer.spool is not None:
+        elif old is not None or renderer.spool is not None or i in places:
             files.put_file(path, old or places.get(i) or spooled(renderer, i), movable=old is None or i in remade)
         elif isinstance(result, tuple) and result[0] is not None:
             files[path] = result[0]
         if isinstance(result, tuple) and result[1] is not None:
             files.scans[path] = result[1]
+
+
+class _IntoTree:
+    """`_render_pages`' `keep` of the data files' results that writes each data file into a past
+    release's tree's folder as it comes in (flat, as `stamps._put` writes its pages), keeping
+    where it went (`written`: its place in the renderer's jobs → the file), not its bytes."""
+
+    __slots__ = ("folder", "jobs", "then", "todo", "written")
+
+    def __init__(
+        self, folder: Path, renderer: Renderer, todo: list[int], then: Callable[[int, Rendered], Rendered]
+    ) -> None:
+        self.folder, self.todo, self.then = folder, todo, then
+        self.jobs = (len(renderer.specs), renderer.data)
+        self.written: dict[int, str] = {}
+
+    def __call__(self, n: int, result: Rendered) -> Rendered:
+        if isinstance(result, tuple) and result[0] is not None:
+            i = self.todo[n]
+            first, data = self.jobs
+            self.written[i] = name = f"{self.folder}/{flat_name(data[i - first].path)}"
+            with open(name, "wb") as file:
+                file.write(result[0])
+            result = (None, result[1])
+        return self.then(n, result)
 
 
 _CHECKED_AT_ONCE = 1000  # pages whose links and ids are read from the store at a time (`_check_pages`)

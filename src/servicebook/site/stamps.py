@@ -306,6 +306,20 @@ def _shown(fields: tuple[str, ...]) -> type:
     return dataclasses.make_dataclass("_Shown_" + "_".join(fields), fields, frozen=True, slots=True)
 
 
+def _digested(value: object) -> list[object]:
+    """What `_Fingerprints` digests of a dataclass: its fields' values, in their order; of a
+    policy page, its HTML wherever the build keeps it (model.Page `html`: in the page, or in the
+    build's spool), not where (`spooled`, `search_spooled`: offsets in this build's spool), so a
+    page has the same digest spooled or not, in every build."""
+    fields = dataclasses.fields(value)  # type: ignore[arg-type]  # (a dataclass: `of` asked)
+    if type(value) is not model.Page:
+        return [getattr(value, f.name) for f in fields]
+    return [value.html if f.name == "body" else getattr(value, f.name) for f in fields if f.name not in _WHERE_KEPT]
+
+
+_WHERE_KEPT = frozenset({"spooled", "search_spooled"})
+
+
 class _Marked(Exception):
     """A source holds the placeholders' character: filling the stamp in could change it."""
 
@@ -353,8 +367,7 @@ class _Fingerprints:
         if isinstance(value, list):
             return digest("[", *(self.of(item) for item in value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = dataclasses.fields(value)
-            made = digest(type(value).__qualname__, *(self.of(getattr(value, f.name)) for f in fields))
+            made = digest(type(value).__qualname__, *map(self.of, _digested(value)))
             if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 return made
         elif isinstance(value, tuple | frozenset):
