@@ -465,7 +465,8 @@ def test_a_file_where_a_folder_of_the_release_cache_goes_is_a_miss_never_an_erro
     assert run("build", "--source", repo.root).exit_code == 0
     cold = _tree(repo.root / "public")
     cache = repo.root / ".servicebook-cache"
-    target = next(cache.glob(damaged)) if damaged else cache
+    # (the folder itself: beside this servicebook's folder of releases lies its lock file, cache/releases.py)
+    target = next(path for path in cache.glob(damaged) if path.is_dir()) if damaged else cache
     shutil.rmtree(target)
     target.write_text("not a folder\n")
     shutil.rmtree(repo.root / "public")
