@@ -54,6 +54,22 @@ def test_refuses_to_replace_a_folder_it_did_not_make(run, site_copy, tmp_path) -
     assert (precious / "thesis.tex").read_text() == "years of work"
 
 
+def test_an_output_that_is_a_symbolic_link_is_refused_saying_what_to_do(run, site_copy, tmp_path) -> None:
+    """A build replaces the output folder whole, so a link there would be replaced, not followed:
+    the error says where the link leads and what to give instead, and that works."""
+    site = site_copy("minimal")
+    www = tmp_path / "www"
+    www.mkdir()
+    (site / "public").symlink_to(www)
+    result = run("build", "--source", site)
+    assert result.exit_code == 2
+    assert f"refusing to replace {site / 'public'}: it is a symbolic link (to {www})" in result.stderr
+    assert "give --output the folder the link leads to, or remove the link" in result.stderr
+    assert list(www.iterdir()) == []
+    assert run("build", "--source", site, "--output", www).exit_code == 0
+    assert (www / "index.html").is_file()
+
+
 def test_refuses_root_home_and_source_as_output(run, site_copy) -> None:
     site = site_copy("minimal")
     for output in ("/", str(Path.home()), str(site), str(site / "content")):

@@ -406,8 +406,11 @@ def check_output_dir(output: Path, source: Path) -> Path:
     ):  # measurements/: `measure` writes there, the build reads it
         if out == src / inputs or (src / inputs) in out.parents:
             raise UsageProblem(f"refusing to build into {out}: it is inside the source's {inputs}/")
-    if output.is_symlink():
-        raise UsageProblem(f"refusing to replace {output}: it is a symbolic link")
+    if output.is_symlink():  # a build swaps the folder whole: it would replace the link, not build where it leads
+        raise UsageProblem(
+            f"refusing to replace {output}: it is a symbolic link (to {_link_target(output)}), and a build "
+            "replaces the output folder whole; give --output the folder the link leads to, or remove the link"
+        )
     for parent in out.parents:
         if (parent / MARKER).is_file():
             raise UsageProblem(
@@ -423,6 +426,14 @@ def check_output_dir(output: Path, source: Path) -> Path:
                 "(a build replaces the whole folder); move what is in it away, or give --output another folder",
             )
     return out
+
+
+def _link_target(link: Path) -> str:
+    """Where a symbolic link leads, as written in it; "?" if it cannot be read."""
+    try:
+        return str(link.readlink())
+    except OSError:
+        return "?"
 
 
 def write_site(
