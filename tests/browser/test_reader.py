@@ -398,6 +398,8 @@ def test_keyboard_reaches_the_skip_link_first_and_focus_is_visible(page, site_ur
     assert box is not None and box["x"] >= 0  # on screen once focused
     assert skip.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
     page.keyboard.press("Enter")
+    # the fragment's navigation is the browser's own, done after the key press returns: waited for
+    page.wait_for_function("location.hash === '#main'", timeout=5_000)
     assert urlsplit(page.url).fragment == "main"
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.closest('main') !== null")
