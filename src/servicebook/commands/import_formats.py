@@ -9,24 +9,21 @@ from pathlib import Path
 
 import click
 
-from servicebook.catalog.validate import ID_RE
+from servicebook.catalog.validate import ID_RE, WINDOW_RE
 from servicebook.commands.import_ import IMPORTS
 from servicebook.commands.options import write_new_files
 from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem, sort_problems
-from servicebook.interop import importing
+from servicebook.interop import importing, sloth
 from servicebook.interop.fragment import STDIN, Report, read_file, shown_name
 from servicebook.source.text import SourceError, SourceText
 
 
 def import_command(fmt: str) -> click.Command:
-    @click.command(
-        name=fmt, help=IMPORTS[fmt][1] + "\n\nThe fragment goes to stdout; what was dropped or guessed, to stderr."
-    )
-    @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=Path))
-    @click.option("--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs.")
-    def run(files: tuple[Path, ...], offering: str | None) -> None:
+    def run(files: tuple[Path, ...], offering: str | None, period: str = sloth.DEFAULT_PERIOD) -> None:
         once(files)
-        reading = importing.read([(shown_name(f), f) for f in files], expect=fmt, named=True)
+        if not WINDOW_RE.fullmatch(period) or period.startswith("calendar"):
+            raise UsageProblem(f"--period '{period}' is not a rolling window such as 28d or 30d")
+        reading = importing.read([(shown_name(f), f) for f in files], expect=fmt, named=True, sloth_period=period)
         if reading.errors:
             raise BuildFailed(reading.errors, action="import")
         if offering is not None and not ID_RE.fullmatch(offering):
@@ -43,7 +40,23 @@ def import_command(fmt: str) -> click.Command:
             click.echo(note.format(), err=True)
         click.echo(text, nl=False)
 
-    return run
+    command = click.option(
+        "--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs."
+    )(run)
+    if fmt == "sloth":  # a Sloth spec has no window: sloth generate runs it with a period
+        command = click.option(
+            "--period",
+            default=sloth.DEFAULT_PERIOD,
+            show_default=True,
+            metavar="WINDOW",
+            help="The period sloth generate runs the specs with (--default-slo-period): their SLOs' window.",
+        )(command)
+    command = click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=Path))(
+        command
+    )
+    return click.command(
+        name=fmt, help=IMPORTS[fmt][1] + "\n\nThe fragment goes to stdout; what was dropped or guessed, to stderr."
+    )(command)
 
 
 def once(paths: Sequence[Path]) -> None:

@@ -217,7 +217,8 @@ def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
             _guess(
                 reading,
                 slo,
-                f"guessed the window {slo.window}: a Sloth spec has none (sloth generate --default-slo-period)",
+                f"guessed the window {slo.window}: a Sloth spec has none (sloth generate --default-slo-period; "
+                "import sloth --period says it)",
             )
     else:
         _guess(reading, slo, "no time window: add 'window:' (28d, 30d, calendar-month …)")

@@ -20,7 +20,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_timezone, error_budget
 from servicebook.catalog.validate import minutes_text
-from servicebook.interop.yaml12 import quoting_yaml12_numbers
+from servicebook.interop.yaml12 import dump_stream
 
 API_VERSION = "openslo/v1"
 PREFIX = "servicebook.dev/"
@@ -276,24 +276,4 @@ def documents(
 
 def dump(docs: Sequence[Mapping[str, Any]]) -> str:
     """A multi-document YAML stream, each document after `---`; the same documents, the same text."""
-    if not docs:
-        return ""
-    # PyYAML's own emitter, never libyaml's: the two fold long quoted values differently, and the
-    # stream must be the same bytes wherever it is made (bench/README.md, "OpenSLO export").
-    # Imported here: a build imports this module for the catalog's OpenSLO names, and PyYAML
-    # otherwise only where YAML is read by its events (~9 ms of CPU, bench/README.md, "The
-    # command line's start").
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        """PyYAML's, quoting what YAML 1.2 reads as a number (an offering `1e3`)."""
-
-    quoting_yaml12_numbers(Dumper)
-    return yaml.dump_all(
-        [dict(d) for d in docs],
-        Dumper=Dumper,
-        explicit_start=True,
-        sort_keys=False,
-        allow_unicode=True,
-        width=100,
-    )
+    return dump_stream(docs)

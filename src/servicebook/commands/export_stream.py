@@ -1,0 +1,117 @@
+"""What the exports that write one stream share (`export openslo`, `sloth`, `pyrra`): the catalog
+read and checked, the offerings chosen with --offering, and the stream written to standard output
+or replacing a file whole, never one the build reads."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from servicebook.catalog import model
+from servicebook.catalog.validate import did_you_mean
+from servicebook.commands.options import paths_for_people
+from servicebook.commands.progress import shown
+from servicebook.errors import UsageProblem, WriteFailed
+from servicebook.git.repo import BUILD_INPUTS
+from servicebook.interop.rule_generators import Exported
+from servicebook.site.build import Options, gather
+from servicebook.site.load import Loaded
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def offering_option(function: F) -> F:
+    return click.option(
+        "--offering", "offerings", multiple=True, metavar="ID", help="Only this offering (repeatable)."
+    )(function)
+
+
+def output_option(example: str) -> Callable[[F], F]:
+    def decorate(function: F) -> F:
+        return click.option(
+            "--output",
+            "-o",
+            default="-",
+            show_default=True,
+            metavar="FILE|-",
+            help=f"Where to write the stream ({example}); - is stdout.",
+        )(function)
+
+    return decorate
+
+
+def read_site(source: Path) -> Loaded:
+    """The site in `source`, read and checked (BuildFailed when it has errors)."""
+    with paths_for_people(source), shown("normal") as progress:  # on a terminal: the pages read
+        progress.enter("reading and checking")
+        loaded, _ = gather(Options(source=source, output=source / "public", progress=progress), action="export")
+    assert loaded.site is not None
+    return loaded
+
+
+def chosen(catalog: model.Catalog, offerings: tuple[str, ...]) -> list[model.Offering]:
+    """The offerings named by --offering, in catalog order (every one when none is named)."""
+    by_id = {o.id: o for o in catalog.offerings}
+    for ident in offerings:
+        if ident not in by_id:
+            hint = did_you_mean(ident, by_id) or f"known offerings: {', '.join(sorted(by_id)[:12])}"
+            raise UsageProblem(f"there is no offering '{ident}' ({hint})")
+    return [o for o in catalog.offerings if not offerings or o.id in offerings]
+
+
+def emit(output: str, text: str, source: Path, example: str) -> None:
+    """`text` to standard output (`-`) or into the file `output`."""
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    write(Path(output), text, source, example)
+
+
+def write(path: Path, text: str, source: Path, example: str) -> None:
+    """Replace `path` whole or not at all (a temporary file beside it, renamed over it); never
+    one of the site's own inputs (`-o catalog.yaml` would put the export in place of the catalog)."""
+    if path.is_dir():
+        raise UsageProblem(f"--output {path} is a folder; give a file name")
+    target = path.parent.resolve() / path.name
+    if target.is_symlink():
+        target = target.resolve()
+    root = source.resolve()
+    for name in (*BUILD_INPUTS, ".git"):
+        if target == root / name or (root / name) in target.parents:
+            where = f"it is the site's {name}" if target == root / name else f"it is inside the site's {name}/"
+            raise UsageProblem(
+                f"refusing to write the export to {path}: {where}, which the build reads; "
+                f"give --output another file (e.g. {example}), or - for standard output"
+            )
+    folder = path.parent if str(path.parent) else Path()
+    temporary: str | None = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)  # noqa: PTH101 - mkstemp's 0600 is for a secret; the export is a file to share
+        Path(temporary).replace(path)
+    except OSError as exc:
+        if temporary is not None:  # a full disk: the half-written temporary file goes, not only the export
+            Path(temporary).unlink(missing_ok=True)
+        raise WriteFailed(f"cannot write {path}: {exc.strerror}") from None
+
+
+def said(exported: Exported, how: str) -> None:
+    """What the export holds and, grouped by reason, the SLOs it left out, on standard error."""
+    n = exported.slos
+    click.echo(f"Exported {n} SLO{'s' if n != 1 else ''}{'; ' + how if n else ''}.", err=True)
+    if not exported.left:
+        return
+    k = len(exported.left)
+    click.echo(f"{k} SLO{'s' if k != 1 else ''} left out:", err=True)
+    by_reason: dict[str, list[str]] = {}
+    for item in exported.left:
+        by_reason.setdefault(item.reason, []).append(f"{item.offering}/{item.slo}")
+    for reason, slos in by_reason.items():
+        click.echo(f"  {reason}: {', '.join(slos)}", err=True)

@@ -1,0 +1,99 @@
+"""The catalog's SLOs as Pyrra `ServiceLevelObjective` resources (`pyrra.dev/v1alpha1`), valid under
+Pyrra's own checks (its webhook's `validate`: a target of 0 to 100 as text, a Prometheus duration
+for the window, one indicator whose metrics are selectors, a latency's success metric with an
+`le` matcher).
+
+Pyrra reads metric selectors, not PromQL: errors and total become a `ratio`, good and total a
+`latency` when the good selector names a histogram bucket (`le="0.3"`), a bool_gauge its
+`bool_gauge`; an SLO measured with PromQL, or with an error ratio, is left out with the reason.
+Each resource is named as `export openslo` names the SLO (a DNS label), lives in the offering's
+namespace unless one is given, and carries the annotation `servicebook.dev/slo: offering/slo`,
+which `check --against` and `import pyrra` read back. Pure functions of the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from servicebook.catalog import model
+from servicebook.catalog.queries import QueryForm, bucket_bounds, query_form, selector_text
+from servicebook.interop.openslo import Names
+from servicebook.interop.rule_generators import PREFIX, Exported, Left, cannot_hold
+
+API_VERSION = "pyrra.dev/v1alpha1"
+KIND = "ServiceLevelObjective"
+TEAM_LABEL = "pyrra.dev/team"
+# a Kubernetes label value: at most 63 characters, letters, digits, '-', '_', '.', alphanumeric at both ends
+_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)")
+TOOL = "Pyrra"
+NOT_SELECTORS = "Pyrra reads metric selectors, not PromQL (export sloth or openslo keeps it)"
+
+
+def indicator(measurement: model.Measurement) -> tuple[dict[str, Any] | None, str | None]:
+    """Pyrra's `indicator` for a measurement, or why it has none."""
+    m = measurement
+
+    def selectors(*queries: str | None) -> bool:
+        return all(q is not None and query_form(q) is QueryForm.SELECTOR for q in queries)
+
+    if m.errors is not None and m.total is not None:
+        if not selectors(m.errors, m.total):
+            return None, NOT_SELECTORS
+        return {
+            "ratio": {"errors": {"metric": selector_text(m.errors)}, "total": {"metric": selector_text(m.total)}}
+        }, None
+    if m.good is not None and m.total is not None:
+        if not selectors(m.good, m.total):
+            return None, NOT_SELECTORS
+        if not bucket_bounds(m.good):
+            return None, (
+                "Pyrra counts good events only as a histogram's bucket (latency: a good selector with an "
+                "le matcher); write the bad events as errors for Pyrra's ratio"
+            )
+        return {
+            "latency": {"success": {"metric": selector_text(m.good)}, "total": {"metric": selector_text(m.total)}}
+        }, None
+    if m.bool_gauge is not None:
+        if not selectors(m.bool_gauge):
+            return None, NOT_SELECTORS
+        return {"bool_gauge": {"metric": selector_text(m.bool_gauge)}}, None
+    return (
+        None,
+        "an error_ratio, which Pyrra has no form for: it computes the ratio itself (export sloth or openslo keeps it)",
+    )
+
+
+def objectives(offerings: Iterable[model.Offering], names: Names, namespace: str | None = None) -> Exported:
+    """A resource per SLO Pyrra can hold, in catalog order, in `namespace` or its offering's."""
+    documents: list[dict[str, Any]] = []
+    left: list[Left] = []
+    for offering in offerings:
+        for slo in offering.slos:
+            reason = cannot_hold(slo, TOOL)
+            spec = None
+            if reason is None:
+                assert slo.measurement is not None
+                spec, reason = indicator(slo.measurement)
+            if reason is not None or spec is None:
+                left.append(Left(offering.id, slo.id, reason or ""))
+                continue
+            metadata: dict[str, Any] = {"name": names.slo(offering.id, slo.id), "namespace": namespace or offering.id}
+            if _LABEL_VALUE.fullmatch(offering.owner):
+                metadata["labels"] = {TEAM_LABEL: offering.owner}
+            metadata["annotations"] = {f"{PREFIX}slo": f"{offering.id}/{slo.id}"}
+            documents.append(
+                {
+                    "apiVersion": API_VERSION,
+                    "kind": KIND,
+                    "metadata": metadata,
+                    "spec": {
+                        "target": format(slo.objective.normalize(), "f"),
+                        "window": slo.window,
+                        "description": slo.sli,
+                        "indicator": spec,
+                    },
+                }
+            )
+    return Exported(documents, len(documents), tuple(left))
