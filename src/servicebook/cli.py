@@ -28,7 +28,7 @@ from servicebook.commands.lazy import LazyGroup
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "Check everything, then write the site (the previous one stays if anything fails)."),
     "check": ("check", "Everything `build` checks, without writing anything."),
-    "export": ("export", "Write the catalog in a format another tool reads (OpenSLO, Backstage, tech radars)."),
+    "export": ("export", "Write the catalog for another tool: OpenSLO, Sloth, Pyrra, Backstage, tech radars."),
     "diff": ("diff", "What changed in the catalog and policy pages from BASE to HEAD (default: the working tree)."),
     "import": (
         "import_",

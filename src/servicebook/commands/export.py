@@ -18,7 +18,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
 
 @click.group(cls=LazyGroup, table=EXPORTS)
 def export() -> None:
-    """Write the catalog in a format another tool reads (OpenSLO, Sloth, Pyrra, Backstage, tech radars).
+    """Write the catalog for another tool: OpenSLO, Sloth, Pyrra, Backstage, tech radars.
 
     To standard output, unless a command is told to write files."""
 
