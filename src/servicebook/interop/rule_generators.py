@@ -43,6 +43,6 @@ def cannot_hold(slo: model.SLO, tool: str) -> str | None:
         return "no measurement: the catalog does not say how Prometheus counts the events (add measurement:)"
     if slo.window.startswith("calendar-"):
         return f"a {slo.window} window: {tool} has rolling windows only (export openslo keeps it)"
-    if slo.budgeting is model.Budgeting.TIMESLICES:
-        return f"budgeting: timeslices: {tool} counts events, not time slices (export openslo keeps it)"
+    if slo.budgeting is not model.Budgeting.OCCURRENCES:
+        return f"budgeting: {slo.budgeting.value}: {tool} counts events, not time slices (export openslo keeps it)"
     return None
