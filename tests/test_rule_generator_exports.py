@@ -531,3 +531,17 @@ def test_import_sloth_reads_an_export_back_over_the_period_it_is_told(run, site:
     refused = run("import", "sloth", spec, "--period", "calendar-month")
     assert refused.exit_code == 2
     assert "--period 'calendar-month' is not a rolling window such as 28d or 30d" in refused.output
+
+
+def test_an_export_of_no_slo_is_an_error_that_writes_nothing(run, site: Path, tmp_path: Path) -> None:
+    """An empty stream applied as the monitoring's specs would remove what they measure."""
+    target = tmp_path / "slos.yaml"
+    target.write_text("kept\n")
+    result = run("export", "sloth", "--period", "90d", "--source", site, "-o", target)
+    assert result.exit_code == 1
+    assert "a window of 7d, not this export's 90d (export again with --period 7d): ci/errors-sel" in result.output
+    assert result.output.rstrip().endswith("error: no SLO to export (the reasons above); nothing was written")
+    assert "Exported" not in result.output
+    assert target.read_text() == "kept\n"
+    result = run("export", "pyrra", "--offering", "x", "--namespace", "x", "--source", site)
+    assert result.exit_code == 0 and result.stdout.startswith("# Made by servicebook export pyrra")

@@ -7,12 +7,11 @@ from pathlib import Path
 import click
 
 from servicebook.catalog.validate import ID_RE
-from servicebook.commands.export_stream import chosen, emit, offering_option, output_option, read_site, said
+from servicebook.commands.export_stream import chosen, offering_option, output_option, publish, read_site
 from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.interop import pyrra_export
 from servicebook.interop.openslo import object_names
-from servicebook.interop.yaml12 import dump_stream
 
 
 @click.command(name="pyrra")
@@ -40,13 +39,7 @@ def export_pyrra(source: Path, offerings: tuple[str, ...], namespace: str | None
     catalog = loaded.site.catalog
     exported = pyrra_export.objectives(chosen(catalog, offerings), object_names(catalog), namespace)
     how = f"kubectl apply -f {'FILE' if output == '-' else output} where Pyrra watches"
-    emit(
-        output,
-        f"# Made by servicebook export pyrra: {how}\n" + dump_stream(exported.documents),
-        source,
-        "slos.pyrra.yaml",
-    )
-    said(exported, how)
+    publish(exported, f"# Made by servicebook export pyrra: {how}\n", output, source, "slos.pyrra.yaml", how)
 
 
 command = export_pyrra

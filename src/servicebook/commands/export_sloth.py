@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 
 from servicebook.catalog.validate import WINDOW_RE
-from servicebook.commands.export_stream import chosen, emit, offering_option, output_option, read_site, said
+from servicebook.commands.export_stream import chosen, offering_option, output_option, publish, read_site
 from servicebook.commands.options import SOURCE
 from servicebook.errors import UsageProblem
 from servicebook.interop import sloth_export
-from servicebook.interop.yaml12 import dump_stream
 
 
 @click.command(name="sloth")
@@ -41,8 +40,7 @@ def export_sloth(source: Path, offerings: tuple[str, ...], period: str | None, o
     if period not in sloth_export.BUILT_IN_PERIODS:
         run += " --slo-period-windows-path DIR (Sloth has alert windows for 28d and 30d only: DIR holds yours)"
     header = f"# Made by servicebook export sloth: SLOs of a {period} window (a Sloth spec has none): {run}\n"
-    emit(output, header + dump_stream(exported.documents), source, "slos.sloth.yaml")
-    said(exported, f"their window {period}: {run}")
+    publish(exported, header, output, source, "slos.sloth.yaml", f"their window {period}: {run}")
 
 
 command = export_sloth

@@ -16,9 +16,10 @@ from servicebook.catalog import model
 from servicebook.catalog.validate import did_you_mean
 from servicebook.commands.options import paths_for_people
 from servicebook.commands.progress import shown
-from servicebook.errors import UsageProblem, WriteFailed
+from servicebook.errors import ServicebookError, UsageProblem, WriteFailed
 from servicebook.git.repo import BUILD_INPUTS
 from servicebook.interop.rule_generators import Exported
+from servicebook.interop.yaml12 import dump_stream
 from servicebook.site.build import Options, gather
 from servicebook.site.load import Loaded
 
@@ -102,16 +103,24 @@ def write(path: Path, text: str, source: Path, example: str) -> None:
         raise WriteFailed(f"cannot write {path}: {exc.strerror}") from None
 
 
-def said(exported: Exported, how: str) -> None:
-    """What the export holds and, grouped by reason, the SLOs it left out, on standard error."""
-    n = exported.slos
-    click.echo(f"Exported {n} SLO{'s' if n != 1 else ''}{'; ' + how if n else ''}.", err=True)
-    if not exported.left:
-        return
-    k = len(exported.left)
-    click.echo(f"{k} SLO{'s' if k != 1 else ''} left out:", err=True)
-    by_reason: dict[str, list[str]] = {}
-    for item in exported.left:
-        by_reason.setdefault(item.reason, []).append(f"{item.offering}/{item.slo}")
-    for reason, slos in by_reason.items():
-        click.echo(f"  {reason}: {', '.join(slos)}", err=True)
+def publish(exported: Exported, header: str, output: str, source: Path, example: str, how: str) -> None:
+    """Write the export (`header`, a comment, first) and say on standard error what it holds and,
+    grouped by reason, the SLOs it left out; an export of no SLO is an error that writes nothing
+    (an empty stream applied as the monitoring's would remove what it measures)."""
+    if exported.slos:
+        emit(output, header + dump_stream(exported.documents), source, example)
+        n = exported.slos
+        click.echo(f"Exported {n} SLO{'s' if n != 1 else ''}; {how}.", err=True)
+    if exported.left:
+        k = len(exported.left)
+        click.echo(f"{k} SLO{'s' if k != 1 else ''} left out:", err=True)
+        by_reason: dict[str, list[str]] = {}
+        for item in exported.left:
+            by_reason.setdefault(item.reason, []).append(f"{item.offering}/{item.slo}")
+        for reason, slos in by_reason.items():
+            click.echo(f"  {reason}: {', '.join(slos)}", err=True)
+    if not exported.slos:
+        raise ServicebookError(
+            "error: no SLO to export"
+            + (" (the reasons above); nothing was written" if exported.left else ": the offerings chosen have none")
+        )
