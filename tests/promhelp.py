@@ -100,8 +100,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def prometheus(folder: Path, series: Iterable[Counter | Gauge]) -> Iterator[str]:
-    """Backfill `series` into a TSDB under `folder` and serve it; yields the server's address."""
+def prometheus(folder: Path, series: Iterable[Counter | Gauge], flags: Iterable[str] = ()) -> Iterator[str]:
+    """Backfill `series` into a TSDB under `folder` and serve it, started with `flags` besides its
+    own (a limit a real installation sets, e.g. `--query.max-samples=…`); yields its address."""
     data = folder / "series.om"
     data.write_text(openmetrics(series))
     storage = folder / "tsdb"
@@ -122,6 +123,7 @@ def prometheus(folder: Path, series: Iterable[Counter | Gauge]) -> Iterator[str]
             f"--storage.tsdb.path={storage}",
             "--storage.tsdb.retention.time=100y",
             f"--web.listen-address=127.0.0.1:{port}",
+            *flags,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

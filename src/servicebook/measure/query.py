@@ -81,8 +81,10 @@ def measure_slo(
     slo: model.SLO,
     start: dt.datetime,
     end: dt.datetime,
+    timezone: str | None = None,
 ) -> Measured:
-    """Measure `slo` over [start, end]; the result says why when it could not be measured (a
+    """Measure `slo` over [start, end] (a calendar window's period begun in `timezone`, which the
+    result records); the result says why when it could not be measured (a
     QueryFailed from an unreachable server is raised, for the caller to stop asking)."""
     assert slo.measurement is not None
     seconds = int((end - start).total_seconds())
@@ -95,7 +97,7 @@ def measure_slo(
         sent[name] = promql
         return prometheus.query(promql, at)
 
-    base = model.MeasuredSLO(offering.id, slo.id, slo.objective, slo.window, start, end, reason=None)
+    base = model.MeasuredSLO(offering.id, slo.id, slo.objective, slo.window, start, end, reason=None, timezone=timezone)
     m = slo.measurement
     shape = shape_of(m)
     try:
