@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from servicebook.catalog import model
 from servicebook.measure.budget import calendar_note, day_start, period, period_text
 from servicebook.measure.run import not_begun
+from servicebook.measure.snapshot import parse
+from servicebook.source.yaml import SourceText
 from tests.conftest import SITES, GitSite, require_component
 from tests.promhelp import INSTALL, Counter, installed, prometheus
 
@@ -229,6 +232,22 @@ def test_the_site_and_promised_say_where_a_calendar_period_began_in_its_time_zon
     assert slos["rolling"]["measured"]["timezone"] is None
 
 
+@pytest.mark.parametrize("zone", ["America", "Etc", "America/New York"])
+def test_a_calendar_time_zone_that_is_no_zone_is_refused_at_its_place_before_asking(
+    site: GitSite, run, zone: str
+) -> None:
+    """`timezone: America` (a folder of the zone database, not a zone) ended `measure` and `check`
+    with a traceback (IsADirectoryError): now it is the catalog's error at its place, as a name
+    misspelt is, exit 1, nothing asked or written."""
+    site.edit("        timezone: Europe/Berlin\n", f"        timezone: {zone}\n")
+    result = run("measure", "--source", site.root, "--prometheus", "http://127.0.0.1:9", "--at", "2026-11-30")
+    assert result.exit_code == 1, result.output
+    assert f"/catalog.yaml:70:19: error: 'timezone' '{zone}' is not an IANA time zone\n" in result.output
+    assert "  hint: " in result.output and "Traceback" not in result.output
+    assert not (site.root / "measurements").exists()
+    assert run("check", "--source", site.root).exit_code == 1
+
+
 # --- the arithmetic of periods, without a server ---------------------------------------------------
 
 
@@ -295,3 +314,34 @@ def test_at_a_day_that_has_not_begun_in_an_slos_time_zone_is_refused_naming_when
     )
     assert not_begun(zones, day, dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC)) is None  # begun everywhere
     assert not_begun([], day, early) is None
+
+
+@pytest.mark.parametrize(("zone", "problem"), [("Europe/Berlin", None), ("America", 16), ("Mars/Olympus", 16), (5, 16)])
+def test_a_snapshots_time_zone_is_read_or_refused_at_its_place(zone: object, problem: int | None) -> None:
+    entry = {
+        "offering": "ci",
+        "slo": "weekly",
+        "objective": "99.9",
+        "window": "calendar-week",
+        "timezone": zone,
+        "start": "2026-11-22T23:00:00Z",
+        "end": "2026-11-29T23:00:00Z",
+        "reason": "down",
+    }
+    data = {
+        "servicebook_measurements": 1,
+        "end": "2026-11-30T00:00:00Z",
+        "server": "http://p:9090",
+        "catalog": {"commit": None, "dirty": False},
+        "generator": "servicebook",
+        "slos": [entry],
+        "not_defined": [],
+    }
+    found = parse(SourceText("measurements/2026-11-30T00-00-00Z.json", json.dumps(data, indent=1)))
+    if problem is None:
+        assert isinstance(found, model.Snapshot) and found.results[0].timezone == zone
+    else:
+        assert isinstance(found, list)
+        assert [(p.location.line, p.message) for p in found] == [
+            (problem, "'timezone' must be an IANA time zone such as Europe/Zurich")
+        ]

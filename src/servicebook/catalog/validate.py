@@ -590,6 +590,8 @@ def is_timezone(name: str) -> bool:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
+    except OSError:  # a folder of zones (`America`, `Etc`), a name longer than a file's can be
+        return False
     return True
 
 
