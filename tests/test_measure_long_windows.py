@@ -1,8 +1,8 @@
 """Long windows of short slices against a real Prometheus (tests/promhelp.py) that limits the
 samples one query may hold, as every installation does (`--query.max-samples`, 50,000,000 by
 default): Prometheus holds each point of every series a subquery or a range query reads at once,
-so a time-slice SLO over 90 days of one-minute slices of 400 series (129,600 slices each) passes
-the default. Here the limit is lowered to 4,000 so that 11 series over two days pass it: the
+so a time-slice SLO over 90 days of one-minute slices of 300 series (129,600 slices each, about
+1.3 samples a slice and series) passes the default. Here the limit is lowered to 4,000 so that 11 series over two days pass it: the
 slices and the gap check are asked in parts, and give what a server without the limit gives; a
 query that cannot be parted fails saying what to do, never with a traceback or a figure made up."""
 
