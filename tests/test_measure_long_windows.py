@@ -160,3 +160,62 @@ def test_a_query_beyond_the_servers_sample_limit_that_cannot_be_parted_says_what
         "Prometheus server, or promise over a shorter window"
     )
     assert "Traceback" not in result.output
+
+
+# a year of requests scraped every half hour, in UTC's calendar year 2025
+YEAR0 = 1_735_689_600  # 2025-01-01T00:00:00Z
+YEAR_END = 1_767_225_600  # 2026-01-01T00:00:00Z
+YEAR = (
+    Counter("year_requests_total", {"code": "200"}, YEAR0, YEAR_END, lambda t: 1000, step=1800),
+    Counter(
+        "year_requests_total",
+        {"code": "500"},
+        YEAR0,
+        YEAR_END,
+        lambda t: 100 if YEAR0 + 100 * DAY < t <= YEAR0 + 100 * DAY + 3600 else 0,
+        step=1800,
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def year_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    with prometheus(tmp_path_factory.mktemp("year"), YEAR, block="744h") as url:
+        yield url
+
+
+def test_a_calendar_year_is_measured_whole_within_the_points_a_range_query_may_have(
+    year_server: str, run, tmp_path: Path
+) -> None:
+    """Prometheus refuses a range query of more than 11,000 points a series: the gap check over a
+    year steps every 53 minutes (9,917 points), so the year is measured, its counts whole and no
+    gap made up between half-hourly scrapes."""
+    root = tmp_path / "year"
+    shutil.copytree(SITES / "minimal", root)
+    text = (root / "catalog.yaml").read_text()
+    old = text[text.index("    slos:\n") : text.index("    tools: [shared")]
+    slo = """\
+    slos:
+      - id: yearly
+        name: Requests per year
+        sli: Share of requests that succeed.
+        objective: 99.9
+        window: calendar-year
+        timezone: UTC
+        measurement:
+          errors: year_requests_total{code="500"}
+          total: year_requests_total
+"""
+    (root / "catalog.yaml").write_text(text.replace(old, slo, 1))
+    GitSite(root).commit("A yearly SLO")
+    result = run("measure", "--source", root, "--prometheus", year_server, "--at", "2026-01-01")
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads((root / "measurements/2026-01-01T00-00-00Z.json").read_text())["slos"]
+    assert (entry["start"], entry["end"]) == ("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z")
+    bad = YEAR[1].count(YEAR0, YEAR_END)
+    assert bad == 200
+    assert entry["total"] == pytest.approx(YEAR[0].count(YEAR0, YEAR_END) + bad, rel=1e-12)
+    assert entry["good"] == pytest.approx(entry["total"] - bad, rel=1e-12)
+    assert entry["notes"] == []
+    assert entry["queries"]["coverage"] == "sum(count_over_time(year_requests_total[53m]))"
