@@ -524,8 +524,9 @@ def test_a_calendar_window_that_had_just_begun_says_so_and_the_time_that_measure
     result = run(
         "measure", "--source", site.root, "--prometheus", server, "--at", "2026-01-01T07:00:00Z", "--offering", "ci"
     )
-    assert "  ci/month: 100.000 % over the calendar month from Thu 1 Jan 00:00 (America/New_York) (objective 99.9 %)" in (
-        result.output
+    assert (
+        "  ci/month: 100.000 % over the calendar month from Thu 1 Jan 00:00 (America/New_York) (objective 99.9 %)"
+        in (result.output)
     )
     note = (
         "the calendar month began only 2 h before the end time, at midnight in America/New_York "
