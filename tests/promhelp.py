@@ -100,13 +100,25 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def prometheus(folder: Path, series: Iterable[Counter | Gauge]) -> Iterator[str]:
-    """Backfill `series` into a TSDB under `folder` and serve it; yields the server's address."""
+def prometheus(
+    folder: Path, series: Iterable[Counter | Gauge], flags: Iterable[str] = (), block: str = "24h"
+) -> Iterator[str]:
+    """Backfill `series` into a TSDB under `folder` and serve it, started with `flags` besides its
+    own (a limit a real installation sets, e.g. `--query.max-samples=…`), its blocks at most `block`
+    long (a year of data in blocks of a day takes Prometheus minutes to open); yields its address."""
     data = folder / "series.om"
     data.write_text(openmetrics(series))
     storage = folder / "tsdb"
     done = subprocess.run(
-        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=24h", str(data), str(storage)],
+        [
+            PROMTOOL,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            f"--max-block-duration={block}",
+            str(data),
+            str(storage),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -122,6 +134,7 @@ def prometheus(folder: Path, series: Iterable[Counter | Gauge]) -> Iterator[str]
             f"--storage.tsdb.path={storage}",
             "--storage.tsdb.retention.time=100y",
             f"--web.listen-address=127.0.0.1:{port}",
+            *flags,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

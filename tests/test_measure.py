@@ -524,11 +524,14 @@ def test_a_calendar_window_that_had_just_begun_says_so_and_the_time_that_measure
     result = run(
         "measure", "--source", site.root, "--prometheus", server, "--at", "2026-01-01T07:00:00Z", "--offering", "ci"
     )
-    assert "  ci/month: 100.000 % over the calendar month from 2026-01-01 05:00 UTC (objective 99.9 %)" in result.output
+    assert (
+        "  ci/month: 100.000 % over the calendar month from Thu 1 Jan 00:00 (America/New_York) (objective 99.9 %)"
+        in (result.output)
+    )
     note = (
         "the calendar month began only 2 h before the end time, at midnight in America/New_York "
         "(2026-01-01 05:00 UTC): the figures are of that part; the month before is measured whole up to "
-        "that midnight (--at 2026-01-01T05:00:00Z)"
+        "that midnight by --at 2026-01-01 (or --at 2026-01-01T05:00:00Z)"
     )
     assert f"    note: {note}" in result.output
     month = _by_slo(json.loads((site.root / "measurements/2026-01-01T07-00-00Z.json").read_text()))["month"]
@@ -575,7 +578,9 @@ def test_a_calendar_week_is_measured_from_monday_midnight_in_its_time_zone_acros
     assert (weekly["start"], weekly["end"]) == ("2026-03-22T23:00:00Z", at)
     _expect_counts(weekly, bad, total, 99.9)
     assert weekly["notes"] == []
-    assert "  ci/weekly: 99.995 % over the calendar week from 2026-03-22 23:00 UTC (objective 99.9 %)" in result.output
+    assert "  ci/weekly: 99.995 % over the calendar week from Mon 23 Mar 00:00 (Europe/Zurich) (objective 99.9 %)" in (
+        result.output
+    )
 
 
 def test_a_calendar_year_so_far_is_measured_from_new_year_in_its_time_zone(server: str, site: GitSite, run) -> None:

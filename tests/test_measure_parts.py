@@ -236,6 +236,7 @@ def test_promised_says_of_a_day_what_the_window_that_holds_it_measured() -> None
         "snapshot": "measurements/2026-03-05T00-00-00Z.json",
         "start": "2026-02-26T00:00:00Z",
         "end": "2026-03-05T00:00:00Z",
+        "timezone": None,  # a rolling window's: only a calendar window's period began in a time zone
         "objective": "99",
         "attainment": 0.995,
         "budget_remaining": 0.5,

@@ -160,7 +160,8 @@ def test_a_grouped_latency_whose_bound_is_a_bucket_is_measured_as_its_worst_grou
 # --- --at: one reader for measure and promised --------------------------------------------------------
 
 MEASURE_AT_FORMS = (
-    "a day (2026-03-31, its start in UTC) or a time with its offset (2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
+    "a day (2026-03-31: its start, a calendar window's in its time zone, others' in UTC) or a time with its "
+    "offset (2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
 )
 
 

@@ -736,6 +736,7 @@ class MeasuredSLO:
     total: float | None = None
     counted_as: str | None = None  # "events", "samples", "query values", "slices"; None for an error ratio
     notes: tuple[str, ...] = ()  # counter resets, gaps: what the figures were measured around
+    timezone: str | None = None  # a calendar window's: where its period began (None: rolling, or not recorded)
 
     @property
     def budget_remaining(self) -> float | None:

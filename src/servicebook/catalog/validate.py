@@ -461,7 +461,7 @@ class _Reader:
                     loc, f"{what} '{shown(value)}' is not a time of day", 'use 24-hour HH:MM, quoted: "08:00"'
                 )
         elif kind is Kind.TIMEZONE:
-            if not _is_timezone(value):
+            if not is_timezone(value):
                 near = timezones_like(value)
                 return self.error(
                     loc,
@@ -580,7 +580,7 @@ def timezones_like(value: str, most: int = 3) -> tuple[str, ...]:
     return tuple(cities[c] for c in _close(key, cities, cutoff=0.75))
 
 
-def _is_timezone(name: str) -> bool:
+def is_timezone(name: str) -> bool:
     if name.startswith(("/", ".")) or ".." in name:
         return False
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
@@ -589,6 +589,8 @@ def _is_timezone(name: str) -> bool:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    except OSError:  # a folder of zones (`America`, `Etc`), a name longer than a file's can be
         return False
     return True
 

@@ -21,9 +21,9 @@ from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.commands.progress import shown as show_progress
 from servicebook.errors import UsageProblem
 from servicebook.git.repo import build_info, catalog_state, open_repo
-from servicebook.measure.budget import attainment_text, budget_left_text
+from servicebook.measure.budget import attainment_text, budget_left_text, period_text
 from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url
-from servicebook.measure.run import chosen
+from servicebook.measure.run import calendar_zones, chosen, not_begun
 from servicebook.measure.run import measure as measure_run
 from servicebook.measure.snapshot import refuse_taken, utc_text, write
 from servicebook.site.build import Options, gather
@@ -32,20 +32,23 @@ from servicebook.source.day_or_time import read_day_or_time
 NOT_ALL_MEASURED = 3
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 AT_FORMS = (
-    "a day (2026-03-31, its start in UTC) or a time with its offset (2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
+    "a day (2026-03-31: its start, a calendar window's in its time zone, others' in UTC) or a time with its "
+    "offset (2026-03-31T12:00:00Z, 2026-03-31T14:00:00+02:00)"
 )
 
 
-def parse_at(text: str, now: dt.datetime) -> dt.datetime:
-    """--at: a UTC day (its start, 00:00) or a time with its offset (`2026-03-31T12:00:00Z`), read
-    as `promised --at` reads them; not before 1970, nor after `now`, which nothing has measured yet."""
+def parse_at(text: str, now: dt.datetime) -> tuple[dt.datetime, dt.date | None]:
+    """--at: a day or a time with its offset (`2026-03-31T12:00:00Z`), read as `promised --at`
+    reads them: (the time, or the day's start in UTC; the day, or None for a time). A day ends a
+    calendar window at its midnight in the SLO's time zone (run.py end_of). Not before 1970, nor
+    after `now`, which nothing has measured yet."""
     written = read_day_or_time(text, AT_FORMS)
     when = written.time or dt.datetime.combine(written.day, dt.time(), dt.UTC)
     if when < EPOCH:  # no window ends there, and a snapshot's name has a year of four digits
         raise UsageProblem(f"--at {text!r} is before 1970: Prometheus keeps no samples from then")
     if when > now + dt.timedelta(minutes=1):
         raise UsageProblem(f"--at {text!r} is in the future: nothing has been measured up to it yet")
-    return when
+    return when, None if written.time is not None else written.day
 
 
 def result_line(r: model.MeasuredSLO) -> str:
@@ -54,9 +57,10 @@ def result_line(r: model.MeasuredSLO) -> str:
         return f"  {name}: not measured: {r.reason}"
     assert r.attainment is not None and r.budget_consumed is not None
     # a calendar window's start depends on its time zone and the end time: said, not left to a guess
-    since = f" from {r.start:%Y-%m-%d %H:%M} UTC" if r.window.startswith("calendar-") else ""
+    period = period_text(r.window, r.start, r.timezone)
+    over = f"calendar {period}" if period is not None else describe_window(r.window)
     line = (
-        f"  {name}: {attainment_text(r.attainment)} over the {describe_window(r.window)}{since} (objective "
+        f"  {name}: {attainment_text(r.attainment)} over the {over} (objective "
         f"{format_percent(r.objective)}), {budget_left_text(r.budget_consumed)}"
     )
     return "\n".join([line, *(f"    note: {n}" for n in r.notes)])
@@ -72,7 +76,8 @@ def result_line(r: model.MeasuredSLO) -> str:
     "at",
     default=None,
     metavar="TIME",
-    help="Measure up to this time (default: now), e.g. 2026-03-31T00:00:00Z.",
+    help="Measure up to this time (default: now), e.g. 2026-03-31T00:00:00Z; a day, 2026-03-31, ends a "
+    "calendar window at midnight in its time zone.",
 )
 @click.option("--offering", default=None, metavar="ID", help="Only this offering's SLOs.")
 @click.option(
@@ -88,7 +93,7 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
     if problem is not None:
         raise UsageProblem(f"--prometheus {url!r}: {problem}")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    end = now if at is None else parse_at(at, now)
+    end, day = (now, None) if at is None else parse_at(at, now)
     env = dict(os.environ)
     repo = open_repo(source)  # what git says about the source, asked once
     with paths_for_people(source), show_progress("normal") as progress:  # on a terminal: the pages read
@@ -107,16 +112,28 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
         raise UsageProblem(
             "no SLO says how Prometheus measures it: give an SLO a `measurement` (see docs/measuring.md)"
         )
+    late = None if day is None else not_begun(calendar_zones(catalog, slos), day, now)
+    if day is not None and late is not None:
+        slo, zone, begins = late
+        raise UsageProblem(
+            f"--at {at!r}: that day has not begun yet in {zone}, the time zone of {slo}'s calendar window (it "
+            f"begins at {utc_text(begins)}): nothing has been measured up to it; measure after then, or up to "
+            f"--at {day - dt.timedelta(days=1)}"
+        )
     refuse_taken(source, end)  # before any query: the queries' answers could not be kept
     commit, dirty = catalog_state(repo)
+    up_to = utc_text(end)
+    if day is not None:
+        up_to = f"{day} ({up_to}; calendar windows to midnight in their time zone)"
     click.echo(
-        f"measuring {defined} SLO{'s' if defined != 1 else ''} up to {utc_text(end)} with {url}"
+        f"measuring {defined} SLO{'s' if defined != 1 else ''} up to {up_to} with {url}"
         + (f" ({len(slos) - defined} without a measurement left out)" if len(slos) > defined else "")
     )
     run = measure_run(
         catalog,
         Prometheus(url, timeout),
         end,
+        day=day,
         offering=offering,
         commit=commit,
         dirty=dirty,

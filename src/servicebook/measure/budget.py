@@ -22,6 +22,24 @@ _CALENDAR_MONTHS = {"calendar-month": 1, "calendar-quarter": 3, "calendar-year":
 _CALENDAR_WEEK = "calendar-week"
 
 
+def is_calendar(window: str) -> bool:
+    return window in _CALENDAR_MONTHS or window == _CALENDAR_WEEK
+
+
+def _zone(timezone: str) -> dt.tzinfo:
+    # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
+    from zoneinfo import ZoneInfo  # calendar windows only: a build imports it only to measure one
+
+    return ZoneInfo(timezone)
+
+
+def day_start(day: dt.date, timezone: str) -> dt.datetime:
+    """The midnight that begins `day` in `timezone`, in UTC: where `measure --at DAY` ends a
+    calendar window (the midnight its periods turn at). Where the clocks skip midnight, the
+    first instant of the day there."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=_zone(timezone)).astimezone(dt.UTC)
+
+
 def window_start(window: str, end: dt.datetime, timezone: str = "UTC") -> dt.datetime:
     """Where the SLO's window ending at `end` begins (in UTC). Rolling: `end` less its days.
     Calendar: midnight of the first day of the week (Monday, as ISO 8601), month, quarter or year
@@ -29,36 +47,78 @@ def window_start(window: str, end: dt.datetime, timezone: str = "UTC") -> dt.dat
     catalog/slo.py calendar_timezone); so at that midnight the period that just ended is measured,
     whole. A week across a change of daylight saving time is 167 or 169 hours long: its Monday's
     midnight is where the clocks there say it is."""
-    if window in _CALENDAR_MONTHS or window == _CALENDAR_WEEK:
-        # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
-        from zoneinfo import ZoneInfo  # calendar windows only: a build imports it only to measure one
-
-        zone = ZoneInfo(timezone)
-        before = (end - dt.timedelta(microseconds=1)).astimezone(zone)
-        if window == _CALENDAR_WEEK:
-            monday = before.date() - dt.timedelta(days=before.weekday())
-            return dt.datetime(monday.year, monday.month, monday.day, tzinfo=zone).astimezone(dt.UTC)
-        months = _CALENDAR_MONTHS[window]
-        first_month = (before.month - 1) // months * months + 1
-        return dt.datetime(before.year, first_month, 1, tzinfo=zone).astimezone(dt.UTC)
+    if is_calendar(window):
+        return period(window, end, timezone)[0]
     days, _, _ = window_days(window)
     return end - dt.timedelta(days=days)
 
 
+def period(window: str, end: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The calendar period (week, month, quarter, year) that holds the instant just before `end`,
+    in `timezone`: (its first midnight, the midnight after its last day), in UTC."""
+    zone = _zone(timezone)
+    before = (end - dt.timedelta(microseconds=1)).astimezone(zone)
+    if window == _CALENDAR_WEEK:
+        first = before.date() - dt.timedelta(days=before.weekday())
+        after = first + dt.timedelta(days=7)
+    else:
+        months = _CALENDAR_MONTHS[window]
+        first_month = (before.month - 1) // months * months  # months since January, 0-based
+        first = dt.date(before.year, first_month + 1, 1)
+        year, month = divmod(first_month + months, 12)
+        after = dt.date(before.year + year, month + 1, 1)
+    return day_start(first, timezone), day_start(after, timezone)
+
+
+def period_text(window: str, start: dt.datetime, timezone: str | None) -> str | None:
+    """Where a calendar window's period began, as people read it: "week from Mon 30 Nov 00:00
+    (Europe/Berlin)"; in UTC for a result that does not say its time zone (a snapshot written
+    before they did). None for a rolling window, which starts where its length says."""
+    if not is_calendar(window):
+        return None
+    local = start.astimezone(_zone(timezone or "UTC"))
+    unit = describe_window(window).removeprefix("calendar ")
+    return f"{unit} from {local:%a} {local.day} {local:%b %H:%M} ({timezone or 'UTC'})"
+
+
+_DAY = dt.timedelta(days=1)
+
+
 def calendar_note(window: str, start: dt.datetime, end: dt.datetime, timezone: str) -> str | None:
-    """A note for a calendar window that had only just begun at `end`: `--at 2026-12-01` is
-    midnight in UTC, which in Europe/Zurich is already 01:00 on the 1st, so the month measured is
-    December's first hour, not November; the figures then say so, and the end time that measures
-    the month (week, year) before whole (its last midnight in `timezone`)."""
-    calendar = window in _CALENDAR_MONTHS or window == _CALENDAR_WEEK
-    if not calendar or end - start >= dt.timedelta(days=1):
+    """A note for a calendar window measured within a day of a turn of its periods, where the
+    figures are of another span than the period people mean:
+
+    - the period had only just begun: `--at 2026-12-01T00:00:00Z` is already 01:00 on the 1st in
+      Europe/Zurich, so the month measured is December's first hour, not November;
+    - the period ends less than a day after the end time: `--at 2026-11-30T00:00:00Z` is still
+      19:00 on Sunday the 29th in America/New_York, so the week measured lacks its last 5 hours.
+
+    Each says which `--at` measures the period meant whole: the day whose midnight in `timezone`
+    turns it (`--at DAY` ends a calendar window there)."""
+    if not is_calendar(window):
         return None
     unit = describe_window(window).removeprefix("calendar ")
-    return (
-        f"the calendar {unit} began only {format_duration(int((end - start).total_seconds()))} before the "
-        f"end time, at midnight in {timezone} ({start:%Y-%m-%d %H:%M} UTC): the figures are of that part; the "
-        f"{unit} before is measured whole up to that midnight (--at {start:%Y-%m-%dT%H:%M:%SZ})"
-    )
+    _, after = period(window, end, timezone)
+    if end - start < _DAY:
+        return (
+            f"the calendar {unit} began only {format_duration(int((end - start).total_seconds()))} before the "
+            f"end time, at midnight in {timezone} ({start:%Y-%m-%d %H:%M} UTC): the figures are of that part; the "
+            f"{unit} before is measured whole up to that midnight by --at {_local_day(start, timezone)} "
+            f"(or --at {start:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    if end != after and after - end < _DAY:
+        short = format_duration(int((after - end).total_seconds()))
+        return (
+            f"the calendar {unit} ends {short} after the end time, at midnight in {timezone} "
+            f"({after:%Y-%m-%d %H:%M} UTC): the figures are of the {unit} without its last {short}; it is "
+            f"measured whole up to that midnight by --at {_local_day(after, timezone)} "
+            f"(or --at {after:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    return None
+
+
+def _local_day(midnight: dt.datetime, timezone: str) -> str:
+    return midnight.astimezone(_zone(timezone)).date().isoformat()
 
 
 def promql_duration(seconds: int) -> str:

@@ -10,7 +10,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import format_percent
 from servicebook.git.in_effect import Moment
 from servicebook.git.promised import Measured
-from servicebook.measure.budget import attainment_text, budget_left_text
+from servicebook.measure.budget import attainment_text, budget_left_text, period_text
 from servicebook.measure.snapshot import covering, utc_text
 
 
@@ -34,6 +34,7 @@ def measured_on(snapshots: Sequence[model.Snapshot], at: Moment) -> Measured:
             "snapshot": snapshot.path,
             "start": utc_text(r.start),
             "end": utc_text(r.end),
+            "timezone": r.timezone,
             "objective": format(r.objective.normalize(), "f"),
             "attainment": r.attainment,
             "budget_remaining": r.budget_remaining,
@@ -46,6 +47,9 @@ def measured_on(snapshots: Sequence[model.Snapshot], at: Moment) -> Measured:
 
 def _line(r: model.MeasuredSLO, snapshot: model.Snapshot) -> str:
     span = f"{r.start:%Y-%m-%d %H:%M} to {r.end:%Y-%m-%d %H:%M} UTC"
+    period = period_text(r.window, r.start, r.timezone)
+    if period is not None:  # where the calendar period began, in its own time zone
+        span = f"the {period}, {span}"
     if r.reason is not None or r.attainment is None or r.budget_consumed is None:
         return f"measured {span}: could not be measured: {r.reason} ({snapshot.path})"
     return (

@@ -32,6 +32,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import (
@@ -44,7 +45,7 @@ from servicebook.catalog.queries import (
 )
 from servicebook.catalog.slo import format_duration
 from servicebook.measure.budget import Attainment, NotMeasurable, from_counts, from_ratio, promql_duration
-from servicebook.measure.prometheus import Prometheus, QueryFailed, Sample
+from servicebook.measure.prometheus import Prometheus, QueryFailed, Sample, Series
 
 MAX_POINTS = 10_000  # points of one range query (Prometheus refuses more than 11,000)
 MIN_STEP = 300  # seconds: Prometheus' default look-back; finer steps would see scrape gaps as outages
@@ -81,21 +82,25 @@ def measure_slo(
     slo: model.SLO,
     start: dt.datetime,
     end: dt.datetime,
+    timezone: str | None = None,
 ) -> Measured:
-    """Measure `slo` over [start, end]; the result says why when it could not be measured (a
+    """Measure `slo` over [start, end] (a calendar window's period begun in `timezone`, which the
+    result records); the result says why when it could not be measured (a
     QueryFailed from an unreachable server is raised, for the caller to stop asking)."""
     assert slo.measurement is not None
     seconds = int((end - start).total_seconds())
     window = promql_duration(seconds)
     at = end.timestamp()
     sent: dict[str, str] = {}
+    asking: list[str] = []  # the name of the query asked last: a refusal is said of it
     notes: list[str] = []
 
-    def ask(name: str, promql: str) -> tuple[Sample, ...]:
-        sent[name] = promql
-        return prometheus.query(promql, at)
+    def ask(name: str, promql: str, when: float | None = None, whole: str | None = None) -> tuple[Sample, ...]:
+        sent[name] = whole or promql
+        asking[:] = [name]
+        return prometheus.query(promql, at if when is None else when)
 
-    base = model.MeasuredSLO(offering.id, slo.id, slo.objective, slo.window, start, end, reason=None)
+    base = model.MeasuredSLO(offering.id, slo.id, slo.objective, slo.window, start, end, reason=None, timezone=timezone)
     m = slo.measurement
     shape = shape_of(m)
     try:
@@ -107,7 +112,7 @@ def measure_slo(
             if slo.budgeting is model.Budgeting.TIMESLICES and query_form(m.error_ratio) is QueryForm.TEMPLATE:
                 ratio = m.error_ratio
                 figures, good, total, counted = _slices(
-                    ask, lambda size: f"(1 - ({with_window(ratio, size)}))", slo, seconds, notes, _NO_VALUE
+                    ask, lambda size: f"(1 - ({with_window(ratio, size)}))", slo, (start, end), notes, _NO_VALUE
                 )
             gap_query = m.error_ratio
         elif shape == "bool_gauge":
@@ -136,14 +141,16 @@ def measure_slo(
                 # avg_over_time): what leaves a slice out is said as it fits the total query
                 why = _NO_EVENTS if query_form(m.total) is QueryForm.SELECTOR else _NO_VALUE
                 share = _counted_share(name, part, m.total)
-                figures, good, total, counted = _slices(ask, share, slo, seconds, notes, why)
+                figures, good, total, counted = _slices(ask, share, slo, (start, end), notes, why)
+        asking[:] = ["coverage"]
         notes += _gaps(prometheus, sent, gap_query, start, end)
     except (NotMeasurable, _Refused) as exc:
         return Measured(replace(base, reason=str(exc)), sent, shape)
     except QueryFailed as exc:
         if type(exc) is not QueryFailed:
             raise
-        return Measured(replace(base, reason=f"query failed: {exc}"), sent, shape)
+        what = f"the {asking[0]} query over the {format_duration(seconds)} window" if asking else "a query"
+        return Measured(replace(base, reason=f"query failed: {exc}{_what_to_do(exc, what)}"), sent, shape)
     result = replace(
         base,
         attainment=figures.attainment,
@@ -184,7 +191,12 @@ _NO_VALUE = (
 
 
 def _slices(
-    ask: Ask, good_share: Callable[[str], str], slo: model.SLO, seconds: int, notes: list[str], why: str
+    ask: Ask,
+    good_share: Callable[[str], str],
+    slo: model.SLO,
+    window: tuple[dt.datetime, dt.datetime],
+    notes: list[str],
+    why: str,
 ) -> tuple[Attainment, float, float, str]:
     """A time-slice SLO's good and all slices over the window (OpenSLO's Timeslices): a slice is good
     when its share of good events (`good_share` of the slice's length) is at least the slice target;
@@ -193,20 +205,97 @@ def _slices(
 
     A subquery `[R:S]` evaluates at the multiples of S in its range, each slice (t - S, t]; its range
     is R = W - S/2, not W, so that it holds W/S slices whether its start is in the range (Prometheus 2)
-    or not (3): `[1d:1m]` counts 1,441 one-minute slices on Prometheus 2."""
+    or not (3): `[1d:1m]` counts 1,441 one-minute slices on Prometheus 2. Prometheus holds every
+    slice of every series the share reads at once, so a long window of short slices (90 days of
+    minutes: 129,600 a series) can pass its query.max-samples: then the slices are counted in parts
+    (`_in_parts`), which add up to the same count."""
     assert slo.timeslice_window is not None and slo.timeslice_target is not None  # validate.py requires them
+    start, end = (round(t.timestamp()) for t in window)
+    seconds = end - start
     size = slo.timeslice_window * 60
     share = good_share(promql_duration(size))
     target = format(slo.timeslice_target / 100, "f")
-    span = f"[{promql_duration(seconds - size // 2)}:{promql_duration(size)}]"
-    all_slices = _one("slices", ask("slices", f"count_over_time({share}{span})"))
+    queries = {
+        "slices": lambda span: f"count_over_time({share}{span})",
+        "good slices": lambda span: f"sum_over_time(({share} >= bool {target}){span})",
+    }
+    # the slices' ends: the multiples of S in (end - W + S/2, end], as the subquery over the window has them
+    first = (start + size // 2) // size * size + size
+    last = end // size * size
+    parts: list[tuple[int, int]] = [(first, last)]
+    counts: dict[str, float | None] = {}
+    for name, query in queries.items():
+        counts[name], parts = _in_parts(ask, name, query, size, parts, whole=seconds - size // 2)
+    all_slices, good = counts["slices"], counts["good slices"] or 0.0
     if not all_slices:
         raise _Refused(f"no {format_duration(size)} slice of the window has events to share: nothing to count")
-    good = _one("good slices", ask("good slices", f"sum_over_time(({share} >= bool {target}){span})")) or 0.0
+    if len(parts) > 1:
+        notes.append(
+            f"the slices were counted in {len(parts)} parts: Prometheus refused to hold all "
+            f"{(last - first) // size + 1:,} of them at once (more samples than its query.max-samples)"
+        )
     expected = seconds // size
     if all_slices < expected:
         notes.append(f"{int(all_slices):,} of the window's {expected:,} {format_duration(size)} {why}")
     return from_counts(good, all_slices, slo.objective), good, all_slices, "slices"
+
+
+def _in_parts(
+    ask: Ask,
+    name: str,
+    query: Callable[[str], str],
+    size: int,
+    parts: list[tuple[int, int]],
+    whole: int,
+) -> tuple[float | None, list[tuple[int, int]]]:
+    """The sum of `query` (a `[R:S]` subquery of the slices, `query(span)`) over the slices whose
+    ends are in `parts` ((first, last) multiples of S), and the parts it was asked in. One part is
+    asked as the window, at the end time with its range (`whole`), as every query is; each part is asked
+    at its last slice's end with a range from half a slice before its first, which holds exactly
+    its slices on Prometheus 2 and 3. A part refused for holding more samples than the server's
+    query.max-samples is halved, down to one slice; None when no slice gave a value."""
+    total: float | None = None
+    done: list[tuple[int, int]] = []
+    todo = list(parts)
+    while todo:
+        first, last = todo.pop(0)
+        step = promql_duration(size)
+        window = query(f"[{promql_duration(whole)}:{step}]")
+        try:
+            if len(parts) == 1 and not done and (first, last) == parts[0]:
+                asked = ask(name, window)  # at the end time, as every query of the window is
+            else:
+                asked = ask(name, query(f"[{promql_duration(last - first + size // 2)}:{step}]"), last, window)
+            value = _one(name, asked)
+        except QueryFailed as exc:
+            if type(exc) is not QueryFailed or not _too_many_samples(exc) or first == last:
+                raise
+            middle = first + (last - first) // size // 2 * size
+            todo[:0] = [(first, middle), (middle + size, last)]
+            continue
+        done.append((first, last))
+        if value is not None:
+            total = (total or 0.0) + value
+    return total, done
+
+
+def _too_many_samples(exc: QueryFailed) -> bool:
+    """Prometheus refused the query for loading more samples than its --query.max-samples."""
+    return "too many samples" in str(exc)
+
+
+def _what_to_do(exc: QueryFailed, what: str) -> str:
+    """What to do about a query that failed for the window's length, said after Prometheus' words."""
+    if _too_many_samples(exc):
+        return (
+            f": {what} reads more samples at once than the server's --query.max-samples allows (50,000,000 "
+            "by default); raise that limit on the Prometheus server, or promise over a shorter window"
+        )
+    if "query timed out" in str(exc):
+        return f": {what} takes the server longer than its --query.timeout (2 min by default); raise that limit"
+    if str(exc).startswith("no answer within"):
+        return f": {what} took longer; give measure a longer --timeout"
+    return ""
 
 
 def shape_of(m: model.Measurement) -> str:
@@ -217,7 +306,13 @@ def shape_of(m: model.Measurement) -> str:
     return "errors/total" if m.errors is not None else "good/total"
 
 
-Ask = Callable[[str, str], tuple[Sample, ...]]
+class Ask(Protocol):
+    """Asks Prometheus a query at the end time, recorded under its name as sent; or a part of the
+    window's (at `when`), recorded as the window's query (`whole`), which it adds up to."""
+
+    def __call__(
+        self, name: str, promql: str, when: float | None = None, whole: str | None = None, /
+    ) -> tuple[Sample, ...]: ...
 
 
 def _one(name: str, samples: tuple[Sample, ...]) -> float | None:
@@ -376,7 +471,7 @@ def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.da
         promql = f"sum(count_over_time({selector_text(query)}[{duration}]))"
     sent["coverage"] = promql
     first = start.timestamp() + step  # each point looks back one step: the first covers [start, start + step]
-    series = prometheus.query_range(promql, first, end.timestamp(), step)
+    series = _range_in_parts(prometheus, promql, first, end.timestamp(), step)
     seen = {round(t) for s in series for t, v in s.points if not math.isnan(v)}
     if not seen and query_form(query) is QueryForm.TEMPLATE:
         # the query gave figures over the window, so the data is there: a rate() over one step
@@ -401,6 +496,22 @@ def _gaps(prometheus: Prometheus, sent: dict[str, str], query: str, start: dt.da
             )
             run_start = None
     return notes
+
+
+def _range_in_parts(prometheus: Prometheus, promql: str, first: float, last: float, step: int) -> list[Series]:
+    """A range query's series from `first` to `last` every `step`; a range refused for holding more
+    samples than the server's query.max-samples (each point of every series the query reads) is
+    asked in halves, whose points are the same steps."""
+    try:
+        return list(prometheus.query_range(promql, first, last, step))
+    except QueryFailed as exc:
+        if type(exc) is not QueryFailed or not _too_many_samples(exc) or last - first < step:
+            raise
+    middle = first + (last - first) // step // 2 * step
+    return [
+        *_range_in_parts(prometheus, promql, first, middle, step),
+        *_range_in_parts(prometheus, promql, middle + step, last, step),
+    ]
 
 
 def _utc(seconds: float) -> str:

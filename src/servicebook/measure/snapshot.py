@@ -9,7 +9,8 @@ A snapshot holds (documented in docs/measuring.md):
   catalog                   {commit, dirty}: the catalog the SLOs were read from
   generator                 "servicebook X.Y"
   slos                      one entry per SLO with a measurement: offering, slo, objective (as
-                            text, exact), window, start, end, shape, queries (as sent), and
+                            text, exact), window, timezone (a calendar window's, where its
+                            period began), start, end, shape, queries (as sent), and
                             either attainment, budget_consumed, budget_remaining, good, total,
                             counted_as and notes, or reason (why it was not measured)
   not_defined               "offering/slo" of the SLOs without a measurement
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from servicebook.catalog import model
+from servicebook.catalog.validate import is_timezone
 from servicebook.errors import Problem, SourceLocation, UsageProblem
 from servicebook.source import yaml as located
 from servicebook.source.yaml import SourceError, SourceText, read_text
@@ -70,6 +72,7 @@ def document(
             "slo": r.slo,
             "objective": format(r.objective.normalize(), "f"),
             "window": r.window,
+            **({"timezone": r.timezone} if r.timezone is not None else {}),
             "start": utc_text(r.start),
             "end": utc_text(r.end),
             "shape": shape,
@@ -294,6 +297,7 @@ class _Reader:
         offering = self.text(entry, (*at, "offering"))
         slo = self.text(entry, (*at, "slo"))
         window = self.text(entry, (*at, "window"))
+        timezone = self.timezone(entry, (*at, "timezone"))
         start = self.time(entry, (*at, "start"))
         end = self.time(entry, (*at, "end"))
         raw = entry.get("objective")
@@ -337,7 +341,7 @@ class _Reader:
         if len(self.problems) > before:
             return None
         assert offering and slo and window and start and end and objective is not None
-        return model.MeasuredSLO(offering, slo, objective, window, start, end, reason, **fields)
+        return model.MeasuredSLO(offering, slo, objective, window, start, end, reason, **fields, timezone=timezone)
 
     def text(self, data: dict[str, Any], at: Path_) -> str | None:
         value = data.get(str(at[-1]))
@@ -345,6 +349,16 @@ class _Reader:
             self.fail(at if at[-1] in data else at[:-1], f"'{at[-1]}' must be text")
             return None
         return value
+
+    def timezone(self, data: dict[str, Any], at: Path_) -> str | None:
+        """A calendar window's time zone; absent from snapshots written before they said it."""
+        if str(at[-1]) not in data:
+            return None
+        value = data[str(at[-1])]
+        if isinstance(value, str) and is_timezone(value):
+            return value
+        self.fail(at, f"'{at[-1]}' must be an IANA time zone such as Europe/Zurich")
+        return None
 
     def time(self, data: dict[str, Any], at: Path_) -> dt.datetime | None:
         value = data.get(str(at[-1]))

@@ -1,7 +1,8 @@
 """What the site shows of the snapshots under measurements/: each SLO's latest attainment and
-error budget left, with the snapshot's date, whether that is stale at the build's date (never
-the wall clock: the same commit shows the same), and a small history chart as inline SVG (no
-script; drawn in `currentColor`, so it follows the page's colours in dark mode and in print)."""
+error budget left, with the snapshot's date (and a calendar window's period), whether that is
+stale at the build's date (never the wall clock: the same commit shows the same), and a small
+history chart as inline SVG (no script; drawn in `currentColor`, so it follows the page's colours
+in dark mode and in print)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from markupsafe import Markup, escape
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import format_duration
-from servicebook.measure.budget import attainment_text, budget_left_text
+from servicebook.measure.budget import attainment_text, budget_left_text, period_text
 
 CHART_WIDTH = 160
 CHART_HEIGHT = 40
@@ -34,6 +35,7 @@ class MeasuredView:
     result: model.MeasuredSLO  # the latest result for the SLO (measured or not)
     snapshot: str  # its file, e.g. measurements/2026-03-31T00-00-00Z.json
     date: str  # "2026-03-31 00:00 UTC"
+    period: str | None  # a calendar window's: "week from Mon 30 Nov 00:00 (Europe/Berlin)"
     attainment: str | None  # "99.953 %"
     budget: str | None  # "53 % of the error budget left"
     met: bool | None  # attainment at or above the objective
@@ -67,6 +69,7 @@ def measured_views(
             result=r,
             snapshot=snapshot.path,
             date=r.end.strftime("%Y-%m-%d %H:%M UTC"),
+            period=period_text(r.window, r.start, r.timezone),
             attainment=attainment_text(r.attainment) if r.attainment is not None else None,
             budget=budget_left_text(r.budget_consumed) if r.budget_consumed is not None else None,
             met=(r.attainment * 100 >= float(r.objective)) if measured and r.attainment is not None else None,
