@@ -281,12 +281,16 @@ def _differences(
         theirs_zone = foreign.timezone if foreign.window.startswith("calendar-") else None
         if foreign.window != slo.window or (theirs_zone is not None and theirs_zone != zone):
             note = " (Sloth's default period: give --sloth-period if sloth generate runs with another)"
+            # the same calendar window in another time zone: the field that differs is the zone, on
+            # both sides (the catalog's own `timezone`, where it writes one)
+            zone_only = foreign.window == slo.window
+            written = "timezone" if zone_only and "timezone" in places.slos.get(key, {}) else "window"
             differ(
-                "window",
+                written,
                 "window",
                 _window_text(slo.window, zone if theirs_zone else None),
                 _window_text(foreign.window, theirs_zone),
-                foreign.window_at,
+                (foreign.timezone_at if zone_only else None) or foreign.window_at,
                 note if foreign.window_assumed else "",
             )
         elif foreign.window_begins is not None:
@@ -297,7 +301,7 @@ def _differences(
                 "window",
                 _window_text(slo.window, zone if theirs_zone else None),
                 f"{_window_text(foreign.window, theirs_zone)} with periods that begin at {foreign.window_begins}",
-                foreign.window_at,
+                foreign.window_begins_at or foreign.window_at,
                 hint=f"{CALENDAR_PERIODS}: begin the monitoring's there (startTime), or promise another window",
             )
     theirs = foreign.budgeting.value if foreign.budgeting else foreign.annotations.get("budgeting", "another method")

@@ -356,7 +356,9 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         slo.budgeting, slo.budgeting_at = method, budgeting.location
         if method is None:
             slo.annotations["budgeting"] = budgeting.value
-        slo.window, slo.window_at, slo.timezone, slo.window_begins = window[0], window[1], timezone, begins
+        slo.window, slo.window_at = window
+        slo.timezone, slo.timezone_at = timezone if timezone is not None else (None, None)
+        slo.window_begins, slo.window_begins_at = begins if begins is not None else (None, None)
         _objective(objective, source, reading, slo, method, indicator)
         op, value = objective.text("op"), objective.text("value")
         state.pending.append(
@@ -406,9 +408,12 @@ def _composite(spec: Fields, source: SourceText) -> None:
 
 def _time_window(
     spec: Fields, source: SourceText, reading: Reading
-) -> tuple[tuple[str | None, SourceLocation | None], str | None, str | None]:
+) -> tuple[
+    tuple[str | None, SourceLocation | None], tuple[str, SourceLocation] | None, tuple[str, SourceLocation] | None
+]:
     """The window in the catalog's spelling and where it is, its calendar's time zone, and where a
-    calendar window's periods begin when that is not where the catalog's do."""
+    calendar window's periods begin when that is not where the catalog's do (with the place of the
+    startTime that says so)."""
     windows = spec.items_of("timeWindow")
     if not windows:
         return (None, None), None, None
@@ -465,15 +470,15 @@ def _time_window(
             zoneinfo.ZoneInfo(zone.value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise refuse(source, zone.location, f"'{zone.value}' is not an IANA time zone") from None
-        timezone = zone.value
+        timezone = (zone.value, zone.location)
     begins = None
     if start is not None and not _starts_a_period(start.value, window):
-        begins = f"{start.value}{_weekday(start.value) if window == 'calendar-week' else ''}"
+        begins = (f"{start.value}{_weekday(start.value) if window == 'calendar-week' else ''}", start.location)
         reading.note(
             source,
             start.location,
             f"guessed {window}, which begins on {_BEGINS[window]} at 00:00, for calendar windows "
-            f"that begin at {begins}",
+            f"that begin at {begins[0]}",
             CALENDAR_PERIODS + "; check the objective still holds",
         )
     return (window, duration.location), timezone, begins
