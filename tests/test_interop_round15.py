@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servicebook.interop import importing
+from servicebook.source.yaml import SourceText, parse_yaml
+from tests.conftest import examples
 from tests.test_calendar_windows import WEEK_AND_YEAR
+from tests.test_interop import plain
 from tests.test_openslo_export import _site
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
@@ -59,3 +68,59 @@ def test_a_week_in_another_time_zone_is_reported_at_both_time_zones(run, tmp_pat
         f"catalog.yaml:{ours}: error: builds/weekly: the catalog's window is calendar-week (Europe/Zurich), but "
         f"OpenSLO SLO 'builds-weekly' ({monitoring / 'slos.yaml'}:{theirs}) has calendar-week (Europe/Paris)"
     ) in result.stderr
+
+
+# --- what an import writes reads back the same, to servicebook and to any YAML reader ---------------
+
+
+def test_an_imported_tier_is_written_quoted_as_the_catalog_writes_it(run, tmp_path: Path) -> None:
+    # the docs and every catalog write `tier: "2"`; the fragment wrote `tier: 1`, a number to an
+    # editor's YAML reader and to the JSON Schema check it runs
+    site = _site(tmp_path, WEEK_AND_YEAR)
+    exported = tmp_path / "exported.yaml"
+    exported.write_text(run("export", "openslo", "--source", site).stdout)
+    result = run("import", "openslo", exported)
+    assert result.exit_code == 0, result.output
+    assert '    tier: "2"\n' in result.stdout
+    tiers = {o["id"]: o["tier"] for o in yaml.safe_load(result.stdout)["offerings"]}
+    assert tiers["builds"] == "2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1",
+        "2024",
+        "1e3",
+        "0x1F",
+        "0o17",
+        "08",
+        "1_000",
+        "1:20",
+        "2026-12-06",
+        "2026-12-06 10:00:00",
+        ".inf",
+        "=",
+        "Yes",
+        "NULL",
+        "+1",
+        ".5",
+    ],
+)
+def test_a_fragment_value_yaml_would_take_for_another_type_is_quoted(text: str) -> None:
+    written = importing.scalar(text, 4)
+    assert written.startswith('"'), written
+    assert yaml.safe_load(f"key: {written}")["key"] == text
+    assert plain(parse_yaml(SourceText("fragment", f"key: {written}\n")))["key"] == text
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x85\u2028\u2029"), max_size=40))
+def test_a_fragment_value_reads_back_as_a_text_to_pyyaml(text: str) -> None:
+    # PyYAML reads YAML 1.1: what it takes for a number, a date or a boolean is quoted
+    written = importing.scalar(text, 4)
+    try:
+        loaded = yaml.safe_load(f"root:\n  - id: x\n    key: {written}\n")
+    except yaml.YAMLError:
+        return  # a control character written as an escape, which PyYAML refuses too
+    assert loaded["root"][0]["key"] == text

@@ -13,11 +13,14 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
+import yaml
+
 from servicebook.catalog import model
 from servicebook.catalog.validate import ID_RE, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo_read, pyrra, sloth
 from servicebook.interop.foreign import DocumentReader, ForeignSLO, Reading, label_id, read_files
+from servicebook.interop.yaml12 import NUMBER_12
 
 FORMAT_NAMES = {"openslo": "OpenSLO v1", "sloth": "a Sloth spec", "pyrra": "a Pyrra ServiceLevelObjective"}
 
@@ -106,16 +109,26 @@ def _ids(slo: ForeignSLO, reading: Reading, offering: str | None) -> tuple[str, 
 
 _PLAIN = re.compile(r"[A-Za-z0-9][^\n]*")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
+_TEXT = "tag:yaml.org,2002:str"
+
+
+def _a_text_to_every_reader(text: str) -> bool:
+    """Whether `text`, written plainly, is a text to every YAML reader: not a number, a date, a
+    boolean or null to YAML 1.1 (PyYAML, what an editor's schema check may use) nor a number to
+    YAML 1.2's core schema. servicebook reads every value as written; the catalog's docs write such
+    a value quoted (`tier: "2"`), and so does the fragment."""
+    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    return resolved == _TEXT and text.lower() not in _YAML_WORDS and NUMBER_12.match(text) is None
 
 
 def scalar(text: str, indent: int) -> str:
-    """A YAML scalar that reads back as exactly `text`: plain when nothing in it means anything to
-    YAML, a literal block for a query over lines (with or without one final line break), otherwise
-    double-quoted (JSON's escapes are YAML's)."""
+    """A YAML scalar that reads back as exactly `text`, to servicebook and to any YAML reader:
+    plain when nothing in it means anything to YAML, a literal block for a query over lines (with
+    or without one final line break), otherwise double-quoted (JSON's escapes are YAML's)."""
     if (
         _PLAIN.fullmatch(text)
         and text == text.strip()
-        and text.lower() not in _YAML_WORDS
+        and _a_text_to_every_reader(text)
         and ": " not in text
         and " #" not in text
         and not text.endswith(":")
