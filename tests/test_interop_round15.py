@@ -4,6 +4,7 @@ promised and compared; what an import writes reads back as the catalog reads it.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.test_interop import plain
 from tests.test_openslo_export import _site
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
+SITES = Path(__file__).parent / "sites"
 
 
 def _place(text: str, needle: str) -> str:
@@ -124,3 +126,69 @@ def test_a_fragment_value_reads_back_as_a_text_to_pyyaml(text: str) -> None:
     except yaml.YAMLError:
         return  # a control character written as an escape, which PyYAML refuses too
     assert loaded["root"][0]["key"] == text
+
+
+# --- Pyrra's window: a Prometheus duration, rolling -------------------------------------------------
+
+# after Pyrra's examples (kubernetes/api/v1alpha1: "Window within which the Target is supposed to be
+# kept. Usually something like 1d, 7d or 28d", read with Prometheus' model.ParseDuration): a week
+PYRRA_WEEK = """\
+apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: availability
+  namespace: ci
+spec:
+  target: "99.5"
+  window: 1w
+  description: Share of pipeline runs that start within 60 seconds of being queued.
+  indicator:
+    ratio:
+      errors:
+        metric: pipeline_runs_total{job="ci",status="late"}
+      total:
+        metric: pipeline_runs_total{job="ci"}
+"""
+
+
+def _minimal_with_window(tmp_path: Path, window: str) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("window: 30d", f"window: {window}"))
+    return site
+
+
+def test_a_pyrra_week_is_imported_as_the_rolling_seven_days_it_is(run, tmp_path: Path) -> None:
+    spec = tmp_path / "pyrra.yaml"
+    spec.write_text(PYRRA_WEEK)
+    result = run("import", "pyrra", spec)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["window"] == "7d"
+
+
+def test_a_pyrra_week_measures_a_rolling_seven_day_promise(run, tmp_path: Path) -> None:
+    site = _minimal_with_window(tmp_path, "7d")
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "pyrra.yaml").write_text(PYRRA_WEEK)
+    result = run("check", "--source", site, "--against", monitoring, "--strict")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_pyrra_week_is_not_a_calendar_week_and_the_hint_says_it_rolls(run, tmp_path: Path) -> None:
+    site = _minimal_with_window(tmp_path, "calendar-week")
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "pyrra.yaml").write_text(PYRRA_WEEK)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert (
+        f"error: ci/availability: the catalog's window is calendar-week, but Pyrra SLO 'availability' "
+        f"({monitoring / 'pyrra.yaml'}:8:11) has 7d\n"
+    ) in result.stderr
+    assert (
+        "  hint: Pyrra's window rolls: it judges every span of 7 days, the catalog's calendar-week only the "
+        "calendar's; promise window: 7d if that is what is meant, or change the monitoring\n"
+    ) in result.stderr

@@ -292,6 +292,7 @@ def _differences(
                 _window_text(foreign.window, theirs_zone),
                 (foreign.timezone_at if zone_only else None) or foreign.window_at,
                 note if foreign.window_assumed else "",
+                _rolling_hint(foreign, slo.window),
             )
         elif foreign.window_begins is not None:
             # the same length of calendar period, but other periods: an incident the catalog counts in
@@ -330,6 +331,19 @@ def _differences(
                 foreign.budgeting_at,
             )
     return out
+
+
+def _rolling_hint(foreign: ForeignSLO, promised: str) -> str:
+    """What to do when a calendar window is promised and the monitoring's rolls (Pyrra's and Sloth's
+    always do: Pyrra's `1w` is the last 7 days at every instant, not the week from Monday)."""
+    if foreign.window is None or foreign.window.startswith("calendar-") or not promised.startswith("calendar-"):
+        return AGREE
+    days = foreign.window.removesuffix("d")
+    span = "day" if days == "1" else f"{days} days"
+    return (
+        f"{foreign.format}'s window rolls: it judges every span of {span}, the catalog's {promised} only the "
+        f"calendar's; promise window: {foreign.window} if that is what is meant, or change the monitoring"
+    )
 
 
 def _no_such_budgeting(slo: model.SLO, theirs: str) -> str:
