@@ -4,7 +4,9 @@ promised and compared; what an import writes reads back as the catalog reads it.
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,12 @@ from hypothesis import strategies as st
 
 from servicebook.interop import importing
 from servicebook.source.yaml import SourceText, parse_yaml
-from tests.conftest import examples
+from tests.conftest import examples, require_component
+from tests.openslo_v1 import problems
+from tests.promhelp import INSTALL, installed, prometheus
 from tests.test_calendar_windows import WEEK_AND_YEAR
 from tests.test_interop import plain
+from tests.test_interop_round9 import DAY, END, SLICE_SERIES, _errors, _measured, _sliced_site
 from tests.test_openslo_export import _site
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
@@ -192,3 +197,214 @@ def test_a_pyrra_week_is_not_a_calendar_week_and_the_hint_says_it_rolls(run, tmp
         "  hint: Pyrra's window rolls: it judges every span of 7 days, the catalog's calendar-week only the "
         "calendar's; promise window: 7d if that is what is meant, or change the monitoring\n"
     ) in result.stderr
+
+
+# --- RatioTimeslices and Timeslices: promised, exported, imported and compared alike ---------------
+
+# OpenSLO's own RatioTimeslices example (examples/budgeting-method/ratio-timeslices.yaml), named for
+# the minimal site's SLO, and the catalog's SLO as `import openslo` writes it
+RATIO_PROMISE = """\
+        objective: 99
+        window: 14d
+        budgeting: ratio-timeslices
+        timeslice_window: 1m"""
+
+
+def _promising(tmp_path: Path, promise: str) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("        objective: 99.5\n        window: 30d", promise))
+    return site
+
+
+def _ratio_example(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir(parents=True, exist_ok=True)
+    text = (INTEROP / "openslo-ratio-timeslices.yaml").read_text()
+    text = text.replace("service: web-shop", "service: ci").replace("name: main-page", "name: availability", 1)
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    (monitoring / "slo.yaml").write_text(text)
+    return monitoring
+
+
+def test_ratio_timeslices_imported_and_pasted_agrees_with_its_file(run, tmp_path: Path) -> None:
+    # the import wrote occurrences (the catalog had no such budgeting), so check --against failed on
+    # every RatioTimeslices SLO, however the catalog was written
+    monitoring = _ratio_example(tmp_path)
+    imported = run("import", "openslo", monitoring / "slo.yaml")
+    assert imported.exit_code == 0, imported.output
+    (slo,) = yaml.safe_load(imported.stdout)["offerings"][0]["slos"]
+    assert (slo["objective"], slo["window"], slo["budgeting"], slo["timeslice_window"]) == (
+        99,
+        "14d",
+        "ratio-timeslices",
+        "1m",
+    )
+    assert "timeslice_target" not in slo
+    site = _promising(tmp_path, RATIO_PROMISE)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.stderr
+
+
+def test_ratio_timeslices_with_another_slice_is_reported_at_its_time_slice_window(run, tmp_path: Path) -> None:
+    monitoring = _ratio_example(tmp_path, ("timeSliceWindow: 1m", "timeSliceWindow: 5m"))
+    site = _promising(tmp_path, RATIO_PROMISE)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    text = (monitoring / "slo.yaml").read_text()
+    ours = _place((site / "catalog.yaml").read_text(), "timeslice_window: ")
+    assert (
+        f"catalog.yaml:{ours}: error: ci/availability: the catalog's time slice is 1m, but OpenSLO SLO "
+        f"'availability' ({monitoring / 'slo.yaml'}:{_place(text, 'timeSliceWindow: ')}) has 5m"
+    ) in result.stderr
+
+
+def test_ratio_timeslices_is_not_timeslices(run, tmp_path: Path) -> None:
+    monitoring = _ratio_example(
+        tmp_path,
+        ("budgetingMethod: RatioTimeslices", "budgetingMethod: Timeslices"),
+        ("timeSliceWindow: 1m", "timeSliceWindow: 1m\n      timeSliceTarget: 0.95"),
+    )
+    site = _promising(tmp_path, RATIO_PROMISE)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert "the catalog's budgeting is ratio-timeslices, but OpenSLO SLO 'availability' (" in result.stderr
+    assert "has timeslices\n" in result.stderr
+
+
+TIMESLICES_PROMISE = """\
+        objective: 99
+        window: 14d
+        budgeting: timeslices
+        timeslice_target: 95
+        timeslice_window: 1m"""
+
+
+def test_timeslices_agreeing_with_the_catalog_passes_and_a_slice_target_is_reported_where_it_is(
+    run, tmp_path: Path
+) -> None:
+    timeslices = (
+        ("budgetingMethod: RatioTimeslices", "budgetingMethod: Timeslices"),
+        ("timeSliceWindow: 1m", "timeSliceWindow: 1m\n      timeSliceTarget: 0.95"),
+    )
+    site = _promising(tmp_path, TIMESLICES_PROMISE)
+    same = run("check", "--source", site, "--against", _ratio_example(tmp_path / "same", *timeslices))
+    assert same.exit_code == 0, same.output
+    other = _ratio_example(tmp_path / "other", *timeslices, ("timeSliceTarget: 0.95", "timeSliceTarget: 0.9"))
+    result = run("check", "--source", site, "--against", other)
+    assert result.exit_code == 1, result.output
+    text = (other / "slo.yaml").read_text()
+    assert (
+        f"error: ci/availability: the catalog's time-slice target is 95 %, but OpenSLO SLO 'availability' "
+        f"({other / 'slo.yaml'}:{_place(text, 'timeSliceTarget: ')}) has 90 %"
+    ) in result.stderr
+
+
+def test_ratio_timeslices_is_exported_as_openslo_ratio_timeslices_and_reads_back(run, tmp_path: Path) -> None:
+    site = _promising(tmp_path, RATIO_PROMISE)
+    exported = run("export", "openslo", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    documents = list(yaml.safe_load_all(exported.stdout))
+    for document in documents:
+        assert problems(document) == [], document
+    (slo,) = [d for d in documents if d["kind"] == "SLO"]
+    assert slo["spec"]["budgetingMethod"] == "RatioTimeslices"
+    assert slo["spec"]["objectives"] == [
+        {"displayName": "Pipeline availability", "target": 0.99, "timeSliceWindow": "1m"}
+    ]
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "slos.yaml").write_text(exported.stdout)
+    back = run("import", "openslo", monitoring / "slos.yaml")
+    assert "        budgeting: ratio-timeslices\n        timeslice_window: 1m\n" in back.stdout
+    assert run("check", "--source", site, "--against", monitoring).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("promise", "message"),
+    [
+        (
+            "        objective: 99\n        window: 14d\n        budgeting: ratio-timeslices",
+            "error: budgeting: ratio-timeslices needs 'timeslice_window'",
+        ),
+        (
+            RATIO_PROMISE + "\n        timeslice_target: 95",
+            "error: 'timeslice_target' applies to budgeting: timeslices only: ratio-timeslices averages each "
+            "slice's share of good events, and no share makes a slice good or bad",
+        ),
+    ],
+)
+def test_ratio_timeslices_needs_its_slice_and_no_slice_target(run, tmp_path: Path, promise: str, message: str) -> None:
+    result = run("check", "--source", _promising(tmp_path, promise))
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
+def test_a_ratio_timeslices_objective_without_a_slice_is_refused_with_what_to_write(run, tmp_path: Path) -> None:
+    monitoring = _ratio_example(tmp_path, ("      timeSliceWindow: 1m\n", ""))
+    result = run("import", "openslo", monitoring / "slo.yaml")
+    assert result.exit_code == 1
+    assert "error: budgetingMethod RatioTimeslices needs timeSliceWindow on the objective" in result.stderr
+    assert "hint: OpenSLO v1 writes it on the objective: timeSliceWindow, the length of a slice (1m)" in result.stderr
+
+
+def test_a_slice_target_ratio_timeslices_has_no_use_for_is_said_dropped(run, tmp_path: Path) -> None:
+    monitoring = _ratio_example(tmp_path, ("timeSliceWindow: 1m", "timeSliceWindow: 1m\n      timeSliceTarget: 0.95"))
+    result = run("import", "openslo", monitoring / "slo.yaml")
+    assert result.exit_code == 0, result.output
+    assert "warning: dropped timeSliceTarget (budgetingMethod RatioTimeslices has no use for it)" in result.stderr
+    assert "timeslice_target" not in result.stdout
+
+
+@pytest.fixture(scope="module")
+def slice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    with prometheus(tmp_path_factory.mktemp("prometheus"), SLICE_SERIES) as url:
+        yield url
+
+
+@pytest.mark.git
+def test_ratio_timeslices_is_measured_as_the_mean_of_the_slices_shares(slice_server: str, run, tmp_path: Path) -> None:
+    # one minute in ten is 90 % good, the others 99 %: the mean of the minutes' shares, each minute
+    # weighing the same (Timeslices at 95 % would count 90 % of the minutes good)
+    site = _sliced_site(
+        tmp_path, 'errors: http_requests_total{job="api",code="500"}\ntotal: http_requests_total{job="api"}'
+    )
+    catalog = site.root / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "budgeting: timeslices\n        timeslice_target: 95\n", "budgeting: ratio-timeslices\n"
+        )
+    )
+    site.commit("Ratio of time slices")
+    _, entry = _measured(run, site, slice_server)
+    shares = sum((100 - _errors(t)) / 100 for t in range(END - DAY + 60, END + 1, 60))
+    assert (entry["good"], entry["total"], entry["counted_as"]) == (pytest.approx(shares), 1440, "slice shares")
+    assert entry["attainment"] == pytest.approx(shares / 1440, rel=1e-9)
+    assert entry["attainment"] == pytest.approx(0.981, rel=1e-9)
+
+
+@pytest.mark.git
+def test_a_change_to_ratio_timeslices_says_what_now_spends_the_error_budget(git_site, run) -> None:
+    git_site.edit(
+        "        window: 30d\n",
+        "        window: 30d\n        budgeting: ratio-timeslices\n        timeslice_window: 5m\n",
+    )
+    git_site.commit("Ratio of time slices")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = [(c["effect"], c["kind"], c["text"]) for c in json.loads(result.stdout)["changes"]]
+    assert got == [
+        (
+            "neutral",
+            "slo.budgeting",
+            "SLO “Pipeline availability” of “CI pipelines” budgeting changed from occurrences to ratio-timeslices: "
+            "the error budget (3 h 36 min per rolling 30 days) is now spent by each time slice of 5m's share of "
+            "failed events, every slice weighing the same (a failure at a quiet hour spends more than one at peak), "
+            "not by failed events (a failure at peak spends more than one at a quiet hour)",
+        )
+    ]

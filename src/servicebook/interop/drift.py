@@ -305,21 +305,22 @@ def _differences(
                 foreign.window_begins_at or foreign.window_at,
                 hint=f"{CALENDAR_PERIODS}: begin the monitoring's there (startTime), or promise another window",
             )
-    theirs = foreign.budgeting.value if foreign.budgeting else foreign.annotations.get("budgeting", "another method")
-    if foreign.budgeting is not slo.budgeting:
-        # a method the catalog cannot say (OpenSLO's RatioTimeslices): "change the promise" cannot make
-        # them agree, so say what can
-        hint = AGREE if foreign.budgeting is not None else _no_such_budgeting(slo, theirs)
-        differ("budgeting", "budgeting", slo.budgeting.value, theirs, foreign.budgeting_at, hint=hint)
-    elif slo.budgeting is model.Budgeting.TIMESLICES:
-        if foreign.timeslice_target is not None and foreign.timeslice_target != slo.timeslice_target:
+    if foreign.budgeting is not None and foreign.budgeting is not slo.budgeting:
+        differ("budgeting", "budgeting", slo.budgeting.value, foreign.budgeting.value, foreign.budgeting_at)
+    elif slo.budgeting is not model.Budgeting.OCCURRENCES:
+        # time slices: what makes one good (Timeslices) and how long one is (both) are the promise too
+        if (
+            slo.budgeting is model.Budgeting.TIMESLICES
+            and foreign.timeslice_target is not None
+            and foreign.timeslice_target != slo.timeslice_target
+        ):
             promised = format(slo.timeslice_target.normalize(), "f") if slo.timeslice_target else "none"
             differ(
                 "timeslice_target",
                 "time-slice target",
                 f"{promised} %",
                 f"{format(foreign.timeslice_target.normalize(), 'f')} %",
-                foreign.budgeting_at,
+                foreign.timeslice_target_at or foreign.budgeting_at,
             )
         if foreign.timeslice_window is not None and foreign.timeslice_window != slo.timeslice_window:
             promised = minutes_text(slo.timeslice_window) if slo.timeslice_window else "none"
@@ -328,7 +329,7 @@ def _differences(
                 "time slice",
                 promised,
                 minutes_text(foreign.timeslice_window),
-                foreign.budgeting_at,
+                foreign.timeslice_window_at or foreign.budgeting_at,
             )
     return out
 
@@ -343,20 +344,4 @@ def _rolling_hint(foreign: ForeignSLO, promised: str) -> str:
     return (
         f"{foreign.format}'s window rolls: it judges every span of {span}, the catalog's {promised} only the "
         f"calendar's; promise window: {foreign.window} if that is what is meant, or change the monitoring"
-    )
-
-
-def _no_such_budgeting(slo: model.SLO, theirs: str) -> str:
-    """What can be done when the monitoring budgets by a method the catalog has not: change the
-    monitoring's to one the catalog has, or keep it and know what the catalog promises."""
-    promises = (
-        "the share of the window's events"
-        if slo.budgeting is model.Budgeting.OCCURRENCES
-        else "the share of good time slices"
-    )
-    return (
-        f"the catalog has no {theirs} budgeting: change the monitoring's budgetingMethod to Occurrences (the catalog's "
-        "budgeting: occurrences) or Timeslices (budgeting: timeslices, with timeslice_target and timeslice_window), "
-        f"or keep {theirs} there, knowing the catalog promises {slo.budgeting.value}, {promises} "
-        "(this check fails while they differ)"
     )

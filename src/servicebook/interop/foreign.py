@@ -75,7 +75,9 @@ class ForeignSLO:
     budgeting: model.Budgeting | None = None
     budgeting_at: SourceLocation | None = None
     timeslice_target: Decimal | None = None
+    timeslice_target_at: SourceLocation | None = None
     timeslice_window: int | None = None  # minutes
+    timeslice_window_at: SourceLocation | None = None
     timezone: str | None = None
     timezone_at: SourceLocation | None = None
     # where a calendar window's periods begin ("2020-01-08 00:00:00 (a Wednesday)"), when not where

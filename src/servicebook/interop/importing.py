@@ -117,7 +117,8 @@ def _a_text_to_every_reader(text: str) -> bool:
     boolean or null to YAML 1.1 (PyYAML, what an editor's schema check may use) nor a number to
     YAML 1.2's core schema. servicebook reads every value as written; the catalog's docs write such
     a value quoted (`tier: "2"`), and so does the fragment."""
-    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    # PyYAML's resolver, as its loader resolves a plain scalar (types-PyYAML leaves it untyped)
+    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return resolved == _TEXT and text.lower() not in _YAML_WORDS and NUMBER_12.match(text) is None
 
 
@@ -234,33 +235,12 @@ def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
             )
     else:
         _guess(reading, slo, "no time window: add 'window:' (28d, 30d, calendar-month …)")
-    if slo.budgeting is model.Budgeting.TIMESLICES:
-        out.append("        budgeting: timeslices")
-        if slo.timeslice_target is not None:
+    if slo.budgeting is not None and slo.budgeting is not model.Budgeting.OCCURRENCES:
+        out.append(f"        budgeting: {slo.budgeting.value}")
+        if slo.timeslice_target is not None and slo.budgeting is model.Budgeting.TIMESLICES:
             out.append(f"        timeslice_target: {_number(slo.timeslice_target)}")
         if slo.timeslice_window is not None:
             out.append(f"        timeslice_window: {minutes_text(slo.timeslice_window)}")
-    elif slo.budgeting is None:
-        # RatioTimeslices, the mean of every slice's share of good events: a burst of traffic weighs
-        # as one slice there, and as all its events here; said in the fragment, where the promise is
-        # read and pasted, not only in the report
-        method = slo.annotations.get("budgeting", "?")
-        slices = f"{minutes_text(slo.timeslice_window)} " if slo.timeslice_window is not None else ""
-        out += [
-            f"        # OpenSLO budgetingMethod {method}, the mean of each {slices}slice's share of good events,",
-            "        # is not a catalog budgeting: promised here as the share of the window's events (occurrences)",
-        ]
-        _guess(
-            reading,
-            slo,
-            f"budgetingMethod {method} has no catalog equivalent: written as occurrences, the share of the "
-            f"window's events, where OpenSLO's is the mean of each {slices}slice's share (a burst of traffic "
-            "weighs as all its events, not as one slice)",
-            "keep occurrences, or count good slices: budgeting: timeslices, with timeslice_window"
-            f"{': ' + minutes_text(slo.timeslice_window) if slo.timeslice_window is not None else ''} and the "
-            "share of good events that makes a slice good (timeslice_target: 95)",
-            slo.budgeting_at,
-        )
     if slo.timezone is not None and slo.window and slo.window.startswith("calendar-"):
         out.append(f"        timezone: {slo.timezone}")
     m = slo.measurement

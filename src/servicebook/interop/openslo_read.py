@@ -30,7 +30,7 @@ from servicebook.interop.foreign import (
     refuse,
     rolling_window,
 )
-from servicebook.interop.openslo import PREFIX
+from servicebook.interop.openslo import BUDGETING_METHODS, PREFIX
 from servicebook.source.yaml import Mapping, Scalar, SourceText
 
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
@@ -354,8 +354,6 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
                 )
         slo.description = annotations.get("sli") or (description.value if description else None)
         slo.budgeting, slo.budgeting_at = method, budgeting.location
-        if method is None:
-            slo.annotations["budgeting"] = budgeting.value
         slo.window, slo.window_at = window
         slo.timezone, slo.timezone_at = timezone if timezone is not None else (None, None)
         slo.window_begins, slo.window_begins_at = begins if begins is not None else (None, None)
@@ -369,9 +367,8 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     spec.dropped(reading, "not part of the catalog")
 
 
-def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting | None]:
-    """The SLO's budgetingMethod as written, and the catalog's (None: RatioTimeslices, which the
-    catalog has not)."""
+def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting]:
+    """The SLO's budgetingMethod as written, and the catalog's."""
     budgeting = spec.text("budgetingMethod")
     if budgeting is None:  # required by OpenSLO v1, and left out by hand-written files and other tools' exports
         raise refuse(
@@ -381,12 +378,17 @@ def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeti
             "write budgetingMethod: Occurrences to count good events (as Sloth and Pyrra do), or Timeslices "
             "with timeSliceTarget and timeSliceWindow on the objective to count good time slices",
         )
-    method = {"Occurrences": model.Budgeting.OCCURRENCES, "Timeslices": model.Budgeting.TIMESLICES}.get(budgeting.value)
-    if method is None and budgeting.value != "RatioTimeslices":
+    method = next((m for m, written in BUDGETING_METHODS.items() if written == budgeting.value), None)
+    if method is None:
+        near = next(
+            (written for written in BUDGETING_METHODS.values() if written.casefold() == budgeting.value.casefold()),
+            None,
+        )
         raise refuse(
             source,
             budgeting.location,
-            f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
+            f"budgetingMethod '{budgeting.value}' is not one of {', '.join(BUDGETING_METHODS.values())}",
+            f"OpenSLO spells it {near}" if near else None,
         )
     return budgeting, method
 
@@ -559,7 +561,7 @@ def _objective(
     source: SourceText,
     reading: Reading,
     slo: ForeignSLO,
-    method: model.Budgeting | None,
+    method: model.Budgeting,
     indicator: _Indicator | None,
 ) -> None:
     o.text("displayName")
@@ -594,10 +596,24 @@ def _objective(
                 slo.objective = Decimal(exact)
         except ArithmeticError:
             pass
+    _time_slices(o, source, reading, slo, method, indicator)
+
+
+def _time_slices(
+    o: Fields,
+    source: SourceText,
+    reading: Reading,
+    slo: ForeignSLO,
+    method: model.Budgeting,
+    indicator: _Indicator | None,
+) -> None:
+    """An objective's timeSliceTarget and timeSliceWindow, as its budgetingMethod uses them."""
     slice_target, slice_window = o.text("timeSliceTarget"), o.text("timeSliceWindow")
     if slice_target is not None:
         slo.timeslice_target = percent(source, slice_target, "timeSliceTarget", scale=100, up_to_100=True)
+        slo.timeslice_target_at = slice_target.location
     if slice_window is not None:
+        slo.timeslice_window_at = slice_window.location
         match = _SHORTHAND.fullmatch(slice_window.value)
         if slice_window.value.isascii() and slice_window.value.isdigit() and len(slice_window.value) <= 9:
             slo.timeslice_window = int(slice_window.value)  # minutes, says the specification
@@ -605,19 +621,36 @@ def _objective(
             slo.timeslice_window = int(match[1]) * _SECONDS[match[2]] // 60
         else:
             raise refuse(source, slice_window.location, f"timeSliceWindow '{slice_window.value}' is not a duration")
+    if method is not model.Budgeting.OCCURRENCES:
+        _slices_given(o, source, slo, method, indicator)
+    # what the method has no use for is not promised: said where it is written
+    unused = [("timeSliceTarget", slice_target)] if method is not model.Budgeting.TIMESLICES else []
+    if method is model.Budgeting.OCCURRENCES:
+        unused.append(("timeSliceWindow", slice_window))
+    for key, written in unused:
+        if written is not None:
+            reading.note(
+                source,
+                written.location,
+                f"dropped {key} (budgetingMethod {BUDGETING_METHODS[method]} has no use for it)",
+            )
+            if key == "timeSliceTarget":
+                slo.timeslice_target = None
+            else:
+                slo.timeslice_window = None
+
+
+def _slices_given(
+    o: Fields, source: SourceText, slo: ForeignSLO, method: model.Budgeting, indicator: _Indicator | None
+) -> None:
+    """Refuse Timeslices without what makes a slice good and how long one is, and RatioTimeslices
+    without how long a slice is (OpenSLO v1 puts both on the objective; the catalog requires them),
+    saying what to write: slogen's (Sumo Logic's) samples give a slice's length as their metric
+    source's `size`, which is named. RatioTimeslices has no use for a timeSliceTarget: said dropped."""
+    given: list[tuple[str, object]] = [("timeSliceWindow", slo.timeslice_window)]
     if method is model.Budgeting.TIMESLICES:
-        _slices_given(o, source, slo, indicator)
-
-
-def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _Indicator | None) -> None:
-    """Refuse Timeslices without what makes a slice good and how long one is (OpenSLO v1 puts both on
-    the objective; the catalog requires both), saying what to write: slogen's (Sumo Logic's) samples
-    give a slice's length as their metric source's `size`, which is named."""
-    missing = [
-        key
-        for key, value in (("timeSliceTarget", slo.timeslice_target), ("timeSliceWindow", slo.timeslice_window))
-        if value is None
-    ]
+        given.insert(0, ("timeSliceTarget", slo.timeslice_target))
+    missing = [key for key, value in given if value is None]
     if not missing:
         return
     sizes = [s.size for s in (indicator.sources.values() if indicator else ()) if s.size]
@@ -625,6 +658,8 @@ def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _In
         "OpenSLO v1 writes both on the objective: timeSliceTarget, the share of good events that makes a slice "
         "good (0.95), and timeSliceWindow, the length of a slice (1m)"
     )
+    if method is model.Budgeting.RATIO_TIMESLICES:
+        hint = "OpenSLO v1 writes it on the objective: timeSliceWindow, the length of a slice (1m)"
     if sizes and "timeSliceWindow" in missing:
         hint += (
             f"; the metric source's size ({sizes[0]}, as slogen writes it) is that length: timeSliceWindow: {sizes[0]}"
@@ -632,7 +667,7 @@ def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _In
     raise refuse(
         source,
         o.location,
-        f"budgetingMethod Timeslices needs {' and '.join(missing)} on the objective",
+        f"budgetingMethod {BUDGETING_METHODS[method]} needs {' and '.join(missing)} on the objective",
         f"{hint}; or write budgetingMethod: Occurrences to count events",
     )
 

@@ -17,6 +17,8 @@ figures read from the answers, or why there are none. Each shape, over the windo
   over a slice (S) gives the slice's share of good events, a slice good when it is at least the
   slice target; good slices = `sum_over_time((SHARE >= bool T)[W-S/2:S])`, all slices =
   `count_over_time(SHARE[W-S/2:S])` (a slice without events is not counted).
+- budgeting: ratio-timeslices: the same slices, the attainment the mean of their shares,
+  `sum_over_time(SHARE[W-S/2:S])` over all slices.
 - bool_gauge: a selector of a 0/1 gauge: good = `sum(sum_over_time(SEL[W]))` samples, total =
   `sum(count_over_time(SEL[W]))` samples; PromQL with {{.window}} gives the share of good time
   itself (`avg_over_time(…[{{.window}}])`).
@@ -104,7 +106,7 @@ def measure_slo(
             got, counted = _ratio(ask, m.error_ratio, window), None
             figures = from_ratio(got, slo.objective)
             good = total = None
-            if slo.budgeting is model.Budgeting.TIMESLICES and query_form(m.error_ratio) is QueryForm.TEMPLATE:
+            if slo.budgeting is not model.Budgeting.OCCURRENCES and query_form(m.error_ratio) is QueryForm.TEMPLATE:
                 ratio = m.error_ratio
                 figures, good, total, counted = _slices(
                     ask, lambda size: f"(1 - ({with_window(ratio, size)}))", slo, seconds, notes, _NO_VALUE
@@ -129,7 +131,7 @@ def measure_slo(
                 )
             figures = from_counts(good, total, slo.objective)
             gap_query = m.total
-            if slo.budgeting is model.Budgeting.TIMESLICES:
+            if slo.budgeting is not model.Budgeting.OCCURRENCES:
                 # the counts over the window above refuse what cannot be counted (no series, a
                 # bucket that is not one); the promise is on the slices, counted next
                 # a selector's events are its counter's increase; PromQL may be any query (a gauge's
@@ -187,25 +189,31 @@ def _slices(
     ask: Ask, good_share: Callable[[str], str], slo: model.SLO, seconds: int, notes: list[str], why: str
 ) -> tuple[Attainment, float, float, str]:
     """A time-slice SLO's good and all slices over the window (OpenSLO's Timeslices): a slice is good
-    when its share of good events (`good_share` of the slice's length) is at least the slice target;
+    when its share of good events (`good_share` of the slice's length) is at least the slice target
+    (for ratio-timeslices, OpenSLO's RatioTimeslices, the shares are summed instead: their mean);
     a slice without events (for a counter, without two samples in it) is not counted, and `why`
     says so in a note when there are fewer slices than the window's.
 
     A subquery `[R:S]` evaluates at the multiples of S in its range, each slice (t - S, t]; its range
     is R = W - S/2, not W, so that it holds W/S slices whether its start is in the range (Prometheus 2)
     or not (3): `[1d:1m]` counts 1,441 one-minute slices on Prometheus 2."""
-    assert slo.timeslice_window is not None and slo.timeslice_target is not None  # validate.py requires them
+    assert slo.timeslice_window is not None  # validate.py requires it
     size = slo.timeslice_window * 60
     share = good_share(promql_duration(size))
-    target = format(slo.timeslice_target / 100, "f")
     span = f"[{promql_duration(seconds - size // 2)}:{promql_duration(size)}]"
     all_slices = _one("slices", ask("slices", f"count_over_time({share}{span})"))
     if not all_slices:
         raise _Refused(f"no {format_duration(size)} slice of the window has events to share: nothing to count")
-    good = _one("good slices", ask("good slices", f"sum_over_time(({share} >= bool {target}){span})")) or 0.0
     expected = seconds // size
     if all_slices < expected:
         notes.append(f"{int(all_slices):,} of the window's {expected:,} {format_duration(size)} {why}")
+    if slo.budgeting is model.Budgeting.RATIO_TIMESLICES:
+        # OpenSLO's RatioTimeslices: the mean of the slices' shares, each slice weighing the same
+        shares = _one("slice shares", ask("slice shares", f"sum_over_time({share}{span})")) or 0.0
+        return from_counts(shares, all_slices, slo.objective), shares, all_slices, "slice shares"
+    assert slo.timeslice_target is not None  # validate.py requires it with timeslices
+    target = format(slo.timeslice_target / 100, "f")
+    good = _one("good slices", ask("good slices", f"sum_over_time(({share} >= bool {target}){span})")) or 0.0
     return from_counts(good, all_slices, slo.objective), good, all_slices, "slices"
 
 
