@@ -74,6 +74,7 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
             ident = new
         taken.add((where, ident))
         target.slos.append((ident, slo))
+        _unmatched(reading, slo, where, ident)
     lines = [
         "# A starting point made by `servicebook import`: check every value; the report on stderr",
         "# says what was dropped or guessed. Paste it under `offerings:` in catalog.yaml.",
@@ -82,6 +83,29 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
     for item in offerings.values():
         lines += _offering_lines(item, reading)
     return "\n".join(lines) + "\n"
+
+
+def _unmatched(reading: Reading, slo: ForeignSLO, where: str, ident: str) -> None:
+    """Say where the fragment's SLO is not what `check --against` finds in the file it came from (its
+    service or namespace and name, `offering-slo`, or the annotation), with what to write there:
+    the check would say nothing measures the promise the import made of it."""
+    if slo.explicit is not None:
+        if slo.explicit.value == f"{where}/{ident}":
+            return
+    elif (slo.service, slo.name) == (where, ident) or slo.name == f"{where}-{ident}":
+        return
+    pyrra = slo.format == "Pyrra"
+    if slo.service is None:
+        named = "the file names no offering for it" + (" (no namespace, or default)" if pyrra else "")
+    else:
+        named = f"the file names it {slo.service}/{slo.name} (its {'namespace' if pyrra else 'service'} and name)"
+    tag = "the label servicebook_slo" if slo.format == "Sloth" else "the annotation servicebook.dev/slo"
+    _guess(
+        reading,
+        slo,
+        f"`check --against` will not find {where}/{ident} in this file: {named}",
+        f"name it there: {tag}: {where}/{ident}",
+    )
 
 
 def _guess(
