@@ -498,3 +498,114 @@ def test_an_objective_without_a_namespace_is_found_once_annotated_as_the_import_
     result = run("check", "--source", site, "--against", monitoring)
     assert result.exit_code == 0, result.output
     assert "measures web/caddy-response-latency" not in result.stderr
+
+
+# --- OpenSLO bundles as people keep them -------------------------------------------------------------
+
+# after OpenSLO's README (a DataSource named by metricSourceRef, an SLI, an SLO with an inline
+# AlertPolicy), written anew: document end markers, an empty document, a comment before the first
+BUNDLE = """\
+# the API's SLOs
+---
+apiVersion: openslo/v1
+kind: DataSource
+metadata:
+  name: prom
+spec:
+  type: Prometheus
+  connectionDetails:
+    url: http://prometheus:9090
+...
+---
+apiVersion: openslo/v1
+kind: SLI
+metadata:
+  name: api-errors
+spec:
+  ratioMetric:
+    counter: true
+    bad:
+      metricSource:
+        metricSourceRef: prom
+        spec:
+          query: http_requests_total{job="api",code=~"5.."}
+    total:
+      metricSource:
+        metricSourceRef: prom
+        spec:
+          query: http_requests_total{job="api"}
+---
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+  displayName: API availability
+spec:
+  service: api
+  indicatorRef: api-errors
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  objectives:
+    - target: 0.995
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata:
+        name: fast-burn
+      spec:
+        conditions:
+          - kind: AlertCondition
+            metadata:
+              name: cond
+            spec:
+              severity: page
+              condition:
+                kind: burnrate
+                op: gte
+                threshold: 14.4
+                lookbackWindow: 1h
+                alertAfter: 5m
+        notificationTargets:
+          - targetRef: pager
+---
+"""
+
+
+def test_a_bundle_with_end_markers_and_empty_documents_imports_and_checks(run, tmp_path: Path) -> None:
+    monitoring = tmp_path / "monitoring"
+    monitoring.mkdir()
+    (monitoring / "api.yaml").write_text(BUNDLE)
+    imported = run("import", "openslo", monitoring / "api.yaml")
+    assert imported.exit_code == 0, imported.output
+    (slo,) = yaml.safe_load(imported.stdout)["offerings"][0]["slos"]
+    assert slo["measurement"] == {
+        "errors": 'http_requests_total{job="api",code=~"5.."}',
+        "total": 'http_requests_total{job="api"}',
+    }
+    assert "dropped 'alertPolicies' (alerting is not part of the catalog)" in imported.stderr
+    site = _pasted(yaml.safe_load(imported.stdout)["offerings"], tmp_path)
+    result = run("check", "--source", site, "--against", monitoring)
+    assert ": error: " not in result.stderr, result.stderr
+    assert "measures api/availability" not in result.stderr
+
+
+def test_a_metric_source_written_beside_its_key_is_refused_with_where_it_goes(run, tmp_path: Path) -> None:
+    # `bad: {metricSourceRef, spec}` without `metricSource:` was "'bad' has no 'metricSource'" at the
+    # mapping, not saying what was written instead
+    file = tmp_path / "api.yaml"
+    file.write_text(
+        BUNDLE.replace(
+            "    bad:\n      metricSource:\n        metricSourceRef: prom\n        spec:\n          query: "
+            'http_requests_total{job="api",code=~"5.."}\n',
+            '    bad:\n      metricSourceRef: prom\n      spec:\n        query: http_requests_total{job="api",code=~"5.."}\n',
+        )
+    )
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    line = file.read_text().splitlines().index("      metricSourceRef: prom") + 1
+    assert (
+        f"{file}:{line}:7: error: 'bad' has no 'metricSource': 'metricSourceRef' is written beside it, not in it\n"
+    ) in result.stderr
+    assert "  hint: indent metricSourceRef, spec under metricSource: (OpenSLO v1: bad: metricSource: " in result.stderr

@@ -228,6 +228,15 @@ def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOS
 def _metric(f: Fields | None) -> _Source | None:
     if f is None:
         return None
+    misplaced = [key for key in ("metricSourceRef", "type", "spec") if key in f.items]
+    if not f.has("metricSource") and misplaced:
+        raise refuse(
+            f.source,
+            f.at(misplaced[0]),
+            f"{f.what} has no 'metricSource': '{misplaced[0]}' is written beside it, not in it",
+            f"indent {', '.join(misplaced)} under metricSource: (OpenSLO v1: {f.what.strip(chr(39))}: metricSource: "
+            "{metricSourceRef, type, spec})",
+        )
     ms = f.fields("metricSource", required=True)
     assert ms is not None
     kind, ref = ms.text("type"), ms.text("metricSourceRef")
