@@ -609,3 +609,11 @@ def test_a_metric_source_written_beside_its_key_is_refused_with_where_it_goes(ru
         f"{file}:{line}:7: error: 'bad' has no 'metricSource': 'metricSourceRef' is written beside it, not in it\n"
     ) in result.stderr
     assert "  hint: indent metricSourceRef, spec under metricSource: (OpenSLO v1: bad: metricSource: " in result.stderr
+
+
+def test_an_imported_backstage_tier_is_written_in_double_quotes_as_the_catalog_writes_it(run) -> None:
+    # the Backstage import wrote PyYAML's `tier: '3'`; the docs and the catalogs write `tier: "3"`
+    result = run("import", "backstage", INTEROP / "backstage-artist-lookup-component.yaml")
+    assert result.exit_code == 0, result.output
+    assert '    tier: "3"\n' in result.stdout
+    assert "'" not in result.stdout.split("tier:", 1)[1].split("\n", 1)[0]
