@@ -416,6 +416,7 @@ def test_a_change_to_ratio_timeslices_says_what_now_spends_the_error_budget(git_
 DIFFERS_SAID = {
     # weeks from Saturday noon, read as the catalog's week from Monday with a note saying so
     "openslo-low-traffic-timeslices-week.yaml": "guessed calendar-week, which begins on Monday at 00:00",
+    "openslo-sdk-export-v1-slo.yaml": "guessed calendar-week, which begins on Monday at 00:00",
 }
 
 
@@ -617,3 +618,17 @@ def test_an_imported_backstage_tier_is_written_in_double_quotes_as_the_catalog_w
     assert result.exit_code == 0, result.output
     assert '    tier: "3"\n' in result.stdout
     assert "'" not in result.stdout.split("tier:", 1)[1].split("\n", 1)[0]
+
+
+def test_a_threshold_dropped_is_not_also_told_to_rewrite_its_query(run) -> None:
+    # OpenSLO/go-sdk's export input: a threshold (gt, no value) over `[2m]`; the report said both that
+    # the measurement was dropped and that its query needed [{{.window}}] "in the fragment", where
+    # there is no measurement to write it in
+    file = INTEROP / "openslo-sdk-export-v1-slo.yaml"
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert f"{file}:11:9: warning: dropped the measurement: a threshold (gt, no value) has no catalog shape" in (
+        result.stderr
+    )
+    assert "neither a metric selector nor PromQL" not in result.stderr
+    assert "measurement:" not in result.stdout

@@ -724,7 +724,9 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
         p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
 
 
-def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Reading) -> str | None:
+def _query(
+    indicator: _Indicator, key: str, state: OpenSLOState, reading: Reading, *, form_note: bool = True
+) -> str | None:
     src = indicator.sources[key]
     kind = src.type or (state.data_sources.get(src.ref) if src.ref else None)
     if kind is None or kind.lower() != "prometheus":
@@ -740,7 +742,7 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
             indicator.source, src.location, "dropped the measurement: its metric source has no spec.query (or promql)"
         )
         return None
-    if query_form(src.query) is None and _summed_selector(indicator, src.query) is None:
+    if form_note and query_form(src.query) is None and _summed_selector(indicator, src.query) is None:
         # as for Sloth: the catalog measures over the SLO's window, so the fragment's check would
         # refuse a query over a fixed range (`[1m]`, as OpenSLO's own examples write them)
         reading.note(
@@ -812,9 +814,12 @@ def _not_counted(indicator: _Indicator, queries: dict[str, str], reading: Readin
 def _measurement(
     indicator: _Indicator, state: OpenSLOState, reading: Reading, threshold: tuple[str | None, str | None]
 ) -> model.Measurement | None:
+    gauge = indicator.annotations.get("measurement") == "bool_gauge" or threshold == ("gte", "1")
+    # a threshold dropped whatever its query: what the query lacks is not said of a measurement not written
+    written = indicator.shape != "threshold" or gauge
     queries = {}
     for key in indicator.sources:
-        query = _query(indicator, key, state, reading)
+        query = _query(indicator, key, state, reading, form_note=written)
         if query is None:
             return None
         queries[key] = query
@@ -834,18 +839,26 @@ def _measurement(
         )
         return model.Measurement(error_ratio=f"1 - ({queries['raw']})")
     # a threshold: good while the value is at least 1 is a gauge of 1 (good) and 0 (bad)
-    if indicator.annotations.get("measurement") == "bool_gauge" or threshold == ("gte", "1"):
+    if gauge:
         return model.Measurement(bool_gauge=queries["threshold"])
+    _threshold_dropped(indicator, queries["threshold"], reading, threshold)
+    return None
+
+
+def _threshold_dropped(
+    indicator: _Indicator, query: str, reading: Reading, threshold: tuple[str | None, str | None]
+) -> None:
+    """Say a threshold other than a 0/1 gauge's `gte 1` dropped, with what measures a latency
+    quantile's bound soundly where the query is one."""
     op, value = threshold
     written = f"{op or 'no op'} {value}" if value is not None else f"{op or 'no op'}, no value"
     reading.note(
         indicator.source,
         indicator.location,
         f"dropped the measurement: a threshold ({written}) has no catalog shape",
-        _quantile_hint(queries["threshold"], op, value)
+        _quantile_hint(query, op, value)
         or "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
     )
-    return None
 
 
 # `histogram_quantile(0.99, sum(rate(x_bucket{…}[5m])) by (le))`: a latency SLO's "p99 under a bound"
