@@ -632,3 +632,19 @@ def test_a_threshold_dropped_is_not_also_told_to_rewrite_its_query(run) -> None:
     )
     assert "neither a metric selector nor PromQL" not in result.stderr
     assert "measurement:" not in result.stdout
+
+
+def test_a_draft_format_catalog_with_openslos_ratio_timeslices_is_upgraded_to_ratio_timeslices(
+    run, tmp_path: Path
+) -> None:
+    # format 0 wrote OpenSLO's spelling; its `RatioTimeslices` was lowered to `ratiotimeslices`
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    draft = (Path(__file__).parent / "formats" / "0" / "catalog.yaml").read_text()
+    old = "        budgetingMethod: Occurrences\n"
+    assert old in draft
+    (site / "catalog.yaml").write_text(
+        draft.replace(old, "        budgetingMethod: RatioTimeslices\n        timeslice_window: 1m\n")
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 0, result.output
