@@ -145,7 +145,7 @@ def test_openslo_examples_are_read_and_their_mistakes_named(run) -> None:
     assert (slo["objective"], slo["window"]) == ("99", "14d")
     assert "its metric is from 'Any', and the catalog's measurement speaks Prometheus" in occurrences.stderr
     ratio = run("import", "openslo", FIXTURES / "openslo-ratio-timeslices.yaml")
-    assert "budgetingMethod RatioTimeslices has no catalog equivalent" in ratio.stderr
+    assert "        budgeting: ratio-timeslices\n        timeslice_window: 1m\n" in ratio.stdout
     # The specification's own example writes a monthly calendar window as `1m` (a minute).
     slices = run("import", "openslo", FIXTURES / "openslo-timeslices-slo.yaml")
     assert slices.exit_code == 1 and slices.stdout == ""

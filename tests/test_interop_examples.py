@@ -37,7 +37,7 @@ def test_a_sloth_managed_prometheus_service_level_is_read_as_the_sloth_spec_it_i
     result = _import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
-    assert (offering["id"], offering["owner"], offering["tier"]) == ("myservice", "myteam", 2)
+    assert (offering["id"], offering["owner"], offering["tier"]) == ("myservice", "myteam", "2")
     (slo,) = offering["slos"]
     assert (slo["id"], slo["objective"], slo["window"]) == ("requests-availability", 99.9, "30d")
     assert slo["measurement"]["errors"].startswith('sum(rate(grpc_server_handled_total{grpc_code!="OK"')
@@ -502,8 +502,8 @@ def test_sloths_specs_of_one_file_each_give_their_offering_its_owner_and_tier(ru
     assert result.exit_code == 0, result.output
     offerings = yaml.safe_load(result.stdout)["offerings"]
     assert [(o["id"], o["owner"], o["tier"], o["slos"][0]["objective"]) for o in offerings] == [
-        ("myservice", "myteam", 2, 99.9),
-        ("myservice2", "myteam2", 1, 99.99),
+        ("myservice", "myteam", "2", 99.9),
+        ("myservice2", "myteam2", "1", 99.99),
     ]
     assert f"{file}:36:1: warning: guessed the offering's owner myteam2 and tier 1 from the spec's labels" in (
         result.stderr

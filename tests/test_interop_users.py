@@ -253,7 +253,7 @@ def test_a_sloth_specs_owner_and_tier_labels_fill_the_offering(run) -> None:
     result = run("import", "sloth", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
-    assert (offering["owner"], offering["tier"]) == ("myteam", 2)
+    assert (offering["owner"], offering["tier"]) == ("myteam", "2")
     assert (
         f"{file}:3:1: warning: guessed the offering's owner myteam and tier 2 from the spec's labels" in result.stderr
     )
@@ -269,8 +269,8 @@ def test_sloths_alert_windows_beside_its_specs_are_passed_over_by_name(run) -> N
     assert result.exit_code == 0, result.output
     offerings = yaml.safe_load(result.stdout)["offerings"]
     assert [(o["id"], o["owner"], o["tier"]) for o in offerings] == [
-        ("myservice", "myteam", 2),
-        ("myservice2", "myteam2", 1),
+        ("myservice", "myteam", "2"),
+        ("myservice2", "myteam2", "1"),
     ]
     assert f"{windows}:1:1: warning: skipped AlertWindows (sloth.slok.dev/v1): Sloth's alert windows" in result.stderr
     alone = run("import", "sloth", windows)
@@ -467,7 +467,7 @@ def test_an_offering_chosen_by_name_keeps_the_owner_its_services_gave(run, tmp_p
     result = run("import", "sloth", file, "--offering", "web")
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
-    assert (offering["id"], offering["owner"], offering["tier"]) == ("web", "myteam", 2)
+    assert (offering["id"], offering["owner"], offering["tier"]) == ("web", "myteam", "2")
     assert "needs summary, lifecycle, audience, request" in result.stderr
     # two services that disagree: the first is kept and the other said
     other = tmp_path / "other.yaml"

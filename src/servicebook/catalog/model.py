@@ -101,6 +101,7 @@ class Budgeting(enum.Enum):
 
     OCCURRENCES = "occurrences"
     TIMESLICES = "timeslices"
+    RATIO_TIMESLICES = "ratio-timeslices"  # OpenSLO's RatioTimeslices: the mean of each slice's share
 
 
 class Forge(enum.Enum):
@@ -315,7 +316,13 @@ class SLO:
             example="30d",
         )
     )
-    budgeting: Budgeting = field(default=Budgeting.OCCURRENCES, metadata=doc("OpenSLO's budgetingMethod."))
+    budgeting: Budgeting = field(
+        default=Budgeting.OCCURRENCES,
+        metadata=doc(
+            "OpenSLO's budgetingMethod: occurrences (the share of the window's good events), timeslices (the "
+            "share of good time slices) or ratio-timeslices (the mean of each time slice's share of good events).",
+        ),
+    )
     timeslice_target: Annotated[Decimal, Kind.SLICE_PERCENT] | None = field(
         default=None,
         metadata=doc(
@@ -327,8 +334,8 @@ class SLO:
     timeslice_window: Annotated[int, Kind.DURATION] | None = field(
         default=None,
         metadata=doc(
-            "With budgeting: timeslices (required then, refused otherwise): the length of a time slice, "
-            "e.g. 1m or 5m (OpenSLO's timeSliceWindow).",
+            "With budgeting: timeslices or ratio-timeslices (required then, refused otherwise): the length of "
+            "a time slice, e.g. 1m or 5m (OpenSLO's timeSliceWindow).",
             example="1m",
         ),
     )
@@ -734,7 +741,9 @@ class MeasuredSLO:
     budget_consumed: float | None = None  # share of the error budget spent; above 1: overspent
     good: float | None = None
     total: float | None = None
-    counted_as: str | None = None  # "events", "samples", "query values", "slices"; None for an error ratio
+    # "events", "samples", "query values", "slices", "slice shares" (good: the sum of the slices' shares of
+    # good events, ratio-timeslices); None for an error ratio
+    counted_as: str | None = None
     notes: tuple[str, ...] = ()  # counter resets, gaps: what the figures were measured around
     timezone: str | None = None  # a calendar window's: where its period began (None: rolling, or not recorded)
 

@@ -50,8 +50,11 @@ def _fraction_to_percent(value: Scalar) -> Scalar:
     return Scalar(format((fraction * 100).normalize(), "f"), value.location, value.plain)
 
 
-def _lower(value: Scalar) -> Scalar:
-    return Scalar(value.value.lower(), value.location, value.plain)
+def _budgeting(value: Scalar) -> Scalar:
+    """OpenSLO's budgetingMethod as the catalog spells it: `Timeslices` → `timeslices`,
+    `RatioTimeslices` → `ratio-timeslices`."""
+    lowered = value.value.lower()
+    return Scalar("ratio-timeslices" if lowered == "ratiotimeslices" else lowered, value.location, value.plain)
 
 
 def _slo_0_to_1(slo: Node) -> Node:
@@ -60,7 +63,7 @@ def _slo_0_to_1(slo: Node) -> Node:
     return _rename(
         slo,
         {"target": "objective", "timeWindow": "window", "budgetingMethod": "budgeting"},
-        {"target": _fraction_to_percent, "budgetingMethod": _lower},
+        {"target": _fraction_to_percent, "budgetingMethod": _budgeting},
     )
 
 

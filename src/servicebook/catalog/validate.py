@@ -1268,18 +1268,26 @@ def _check_offering(
 
 
 def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) -> None:
-    """Time slices need their target and length (OpenSLO's timeSliceTarget and timeSliceWindow);
-    other budgeting has none; a time zone belongs to a calendar window."""
-    slicing = slo.budgeting is model.Budgeting.TIMESLICES
-    if slicing:
-        missing = [key for key in ("timeslice_target", "timeslice_window") if getattr(slo, key) is None]
+    """Time slices need their length (OpenSLO's timeSliceWindow), and Timeslices also the share of
+    good events that makes a slice good (timeSliceTarget); other budgeting has neither; a time zone
+    belongs to a calendar window."""
+    needed = {
+        model.Budgeting.TIMESLICES: ("timeslice_target", "timeslice_window"),
+        model.Budgeting.RATIO_TIMESLICES: ("timeslice_window",),
+    }.get(slo.budgeting, ())
+    if needed:
+        missing = [key for key in needed if getattr(slo, key) is None]
         if missing:
             # A release from before these fields existed keeps building (see check_catalog).
             c.report(
                 (*at, "budgeting"),
-                f"budgeting: timeslices needs {' and '.join(repr(k) for k in missing)}",
-                "add the share of good events that makes a slice good (timeslice_target: 95) and the length of "
-                "a slice (timeslice_window: 1m), or use budgeting: occurrences",
+                f"budgeting: {slo.budgeting.value} needs {' and '.join(repr(k) for k in missing)}",
+                (
+                    "add the share of good events that makes a slice good (timeslice_target: 95) and the length of "
+                    "a slice (timeslice_window: 1m), or use budgeting: occurrences"
+                    if slo.budgeting is model.Budgeting.TIMESLICES
+                    else "add the length of a slice (timeslice_window: 1m), or use budgeting: occurrences"
+                ),
                 Severity.WARNING if release else Severity.ERROR,
             )
         elif slo.timeslice_window is not None and slo.timeslice_window >= window_minutes(slo.window):
@@ -1294,18 +1302,26 @@ def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) ->
             # be read from: `measure` compares it, a share of events, with an objective on slices
             c.report(
                 (*at, "measurement", "error_ratio"),
-                "budgeting: timeslices, but the measurement's error_ratio is a series (a recording rule's ratio "
-                "over the window): `measure` compares that share of events with an objective on slices",
+                f"budgeting: {slo.budgeting.value}, but the measurement's error_ratio is a series (a recording "
+                "rule's ratio over the window): `measure` compares that share of events with an objective on slices",
                 "give the ratio as PromQL with {{.window}}, which `measure` evaluates over each slice, or "
                 "errors (good) and total (docs/measuring.md); or use budgeting: occurrences",
                 Severity.WARNING,
             )
-    else:
-        for key in ("timeslice_target", "timeslice_window"):
-            if getattr(slo, key) is not None:
+    for key in ("timeslice_target", "timeslice_window"):
+        if key not in needed and getattr(slo, key) is not None:
+            if slo.budgeting is model.Budgeting.RATIO_TIMESLICES:
                 c.report(
                     (*at, key),
-                    f"'{key}' applies to budgeting: timeslices only, and this SLO counts occurrences",
+                    f"'{key}' applies to budgeting: timeslices only: ratio-timeslices averages each slice's share "
+                    "of good events, and no share makes a slice good or bad",
+                    f"remove {key}, or use budgeting: timeslices to count good slices",
+                )
+            else:
+                methods = "timeslices" if key == "timeslice_target" else "timeslices or ratio-timeslices"
+                c.report(
+                    (*at, key),
+                    f"'{key}' applies to budgeting: {methods} only, and this SLO counts occurrences",
                     f"add 'budgeting: timeslices', or remove {key}",
                 )
     if slo.timezone is not None and slo.window not in CALENDAR_WINDOWS:

@@ -434,6 +434,8 @@ def _budgeting_change(subject: str, name: str, x: model.SLO, y: model.SLO) -> Ch
     counted in slices, only a slice with too few good events spends it (errors spread thinly spend
     nothing), and a bad slice at a quiet hour spends as much as one at peak. Neither promise follows
     from the other, so the change is neither weaker nor stronger: the text says what it now counts."""
+    if model.Budgeting.RATIO_TIMESLICES in (x.budgeting, y.budgeting):
+        return _ratio_slices_change(subject, name, x, y)
     sliced = y if y.budgeting is model.Budgeting.TIMESLICES else x
     size = f" of {minutes_text(sliced.timeslice_window)}" if sliced.timeslice_window is not None else ""
     target = sliced.timeslice_target
@@ -459,6 +461,41 @@ def _budgeting_change(subject: str, name: str, x: model.SLO, y: model.SLO) -> Ch
         subject,
         "neutral",
         f"{name} budgeting changed from {x.budgeting.value} to {y.budgeting.value}: {why}",
+        x.budgeting.value,
+        y.budgeting.value,
+    )
+
+
+def _ratio_slices_change(subject: str, name: str, x: model.SLO, y: model.SLO) -> Change:
+    """To or from ratio-timeslices (OpenSLO's RatioTimeslices), the mean of each slice's share of good
+    events: every slice weighs the same, so a failure at a quiet hour spends more of the budget than
+    one at peak, and no slice is simply good or bad. Neither weaker nor stronger, as any change of
+    method: the text says what spends the budget now and what spent it before."""
+
+    def spends(slo: model.SLO) -> str:
+        size = f" of {minutes_text(slo.timeslice_window)}" if slo.timeslice_window is not None else ""
+        if slo.budgeting is model.Budgeting.RATIO_TIMESLICES:
+            return (
+                f"each time slice{size}'s share of failed events, every slice weighing the same (a failure at a "
+                "quiet hour spends more than one at peak)"
+            )
+        if slo.budgeting is model.Budgeting.TIMESLICES:
+            target = slo.timeslice_target
+            bad = (
+                "any of its events fails"
+                if target is None or target >= 100
+                else f"fewer than {format_percent(target)} of its events are good"
+            )
+            return f"bad time slices{size} (a slice is bad when {bad})"
+        return "failed events (a failure at peak spends more than one at a quiet hour)"
+
+    budget = f"the error budget ({error_budget(y).text} per {error_budget(y).window_text})"
+    return Change(
+        "slo.budgeting",
+        subject,
+        "neutral",
+        f"{name} budgeting changed from {x.budgeting.value} to {y.budgeting.value}: {budget} is now spent by "
+        f"{spends(y)}, not by {spends(x)}",
         x.budgeting.value,
         y.budgeting.value,
     )

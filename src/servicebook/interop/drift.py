@@ -281,13 +281,18 @@ def _differences(
         theirs_zone = foreign.timezone if foreign.window.startswith("calendar-") else None
         if foreign.window != slo.window or (theirs_zone is not None and theirs_zone != zone):
             note = " (Sloth's default period: give --sloth-period if sloth generate runs with another)"
+            # the same calendar window in another time zone: the field that differs is the zone, on
+            # both sides (the catalog's own `timezone`, where it writes one)
+            zone_only = foreign.window == slo.window
+            written = "timezone" if zone_only and "timezone" in places.slos.get(key, {}) else "window"
             differ(
-                "window",
+                written,
                 "window",
                 _window_text(slo.window, zone if theirs_zone else None),
                 _window_text(foreign.window, theirs_zone),
-                foreign.window_at,
+                (foreign.timezone_at if zone_only else None) or foreign.window_at,
                 note if foreign.window_assumed else "",
+                _rolling_hint(foreign, slo.window),
             )
         elif foreign.window_begins is not None:
             # the same length of calendar period, but other periods: an incident the catalog counts in
@@ -297,24 +302,25 @@ def _differences(
                 "window",
                 _window_text(slo.window, zone if theirs_zone else None),
                 f"{_window_text(foreign.window, theirs_zone)} with periods that begin at {foreign.window_begins}",
-                foreign.window_at,
+                foreign.window_begins_at or foreign.window_at,
                 hint=f"{CALENDAR_PERIODS}: begin the monitoring's there (startTime), or promise another window",
             )
-    theirs = foreign.budgeting.value if foreign.budgeting else foreign.annotations.get("budgeting", "another method")
-    if foreign.budgeting is not slo.budgeting:
-        # a method the catalog cannot say (OpenSLO's RatioTimeslices): "change the promise" cannot make
-        # them agree, so say what can
-        hint = AGREE if foreign.budgeting is not None else _no_such_budgeting(slo, theirs)
-        differ("budgeting", "budgeting", slo.budgeting.value, theirs, foreign.budgeting_at, hint=hint)
-    elif slo.budgeting is model.Budgeting.TIMESLICES:
-        if foreign.timeslice_target is not None and foreign.timeslice_target != slo.timeslice_target:
+    if foreign.budgeting is not None and foreign.budgeting is not slo.budgeting:
+        differ("budgeting", "budgeting", slo.budgeting.value, foreign.budgeting.value, foreign.budgeting_at)
+    elif slo.budgeting is not model.Budgeting.OCCURRENCES:
+        # time slices: what makes one good (Timeslices) and how long one is (both) are the promise too
+        if (
+            slo.budgeting is model.Budgeting.TIMESLICES
+            and foreign.timeslice_target is not None
+            and foreign.timeslice_target != slo.timeslice_target
+        ):
             promised = format(slo.timeslice_target.normalize(), "f") if slo.timeslice_target else "none"
             differ(
                 "timeslice_target",
                 "time-slice target",
                 f"{promised} %",
                 f"{format(foreign.timeslice_target.normalize(), 'f')} %",
-                foreign.budgeting_at,
+                foreign.timeslice_target_at or foreign.budgeting_at,
             )
         if foreign.timeslice_window is not None and foreign.timeslice_window != slo.timeslice_window:
             promised = minutes_text(slo.timeslice_window) if slo.timeslice_window else "none"
@@ -323,22 +329,19 @@ def _differences(
                 "time slice",
                 promised,
                 minutes_text(foreign.timeslice_window),
-                foreign.budgeting_at,
+                foreign.timeslice_window_at or foreign.budgeting_at,
             )
     return out
 
 
-def _no_such_budgeting(slo: model.SLO, theirs: str) -> str:
-    """What can be done when the monitoring budgets by a method the catalog has not: change the
-    monitoring's to one the catalog has, or keep it and know what the catalog promises."""
-    promises = (
-        "the share of the window's events"
-        if slo.budgeting is model.Budgeting.OCCURRENCES
-        else "the share of good time slices"
-    )
+def _rolling_hint(foreign: ForeignSLO, promised: str) -> str:
+    """What to do when a calendar window is promised and the monitoring's rolls (Pyrra's and Sloth's
+    always do: Pyrra's `1w` is the last 7 days at every instant, not the week from Monday)."""
+    if foreign.window is None or foreign.window.startswith("calendar-") or not promised.startswith("calendar-"):
+        return AGREE
+    days = foreign.window.removesuffix("d")
+    span = "day" if days == "1" else f"{days} days"
     return (
-        f"the catalog has no {theirs} budgeting: change the monitoring's budgetingMethod to Occurrences (the catalog's "
-        "budgeting: occurrences) or Timeslices (budgeting: timeslices, with timeslice_target and timeslice_window), "
-        f"or keep {theirs} there, knowing the catalog promises {slo.budgeting.value}, {promises} "
-        "(this check fails while they differ)"
+        f"{foreign.format}'s window rolls: it judges every span of {span}, the catalog's {promised} only the "
+        f"calendar's; promise window: {foreign.window} if that is what is meant, or change the monitoring"
     )

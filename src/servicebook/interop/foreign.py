@@ -75,11 +75,15 @@ class ForeignSLO:
     budgeting: model.Budgeting | None = None
     budgeting_at: SourceLocation | None = None
     timeslice_target: Decimal | None = None
+    timeslice_target_at: SourceLocation | None = None
     timeslice_window: int | None = None  # minutes
+    timeslice_window_at: SourceLocation | None = None
     timezone: str | None = None
+    timezone_at: SourceLocation | None = None
     # where a calendar window's periods begin ("2020-01-08 00:00:00 (a Wednesday)"), when not where
     # the catalog's do: other periods are judged than the catalog's
     window_begins: str | None = None
+    window_begins_at: SourceLocation | None = None  # the field that says where (OpenSLO's startTime)
     measurement: model.Measurement | None = None
     annotations: dict[str, str] = field(default_factory=dict)  # servicebook.dev/… keys, prefix dropped
     missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines

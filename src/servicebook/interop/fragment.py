@@ -201,7 +201,16 @@ class _FragmentDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)  # never indentless: a list is indented under its key
 
 
-_FragmentDumper.add_representer(str, _str)
+def _fragment_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """As _str, and a text that a reader would otherwise take for another type (a tier `3`, a date) in
+    double quotes, as catalog.yaml and the docs write it (`tier: "2"`), not PyYAML's single ones."""
+    resolved = dumper.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    if "\n" not in value and resolved != "tag:yaml.org,2002:str":
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return _str(dumper, value)
+
+
+_FragmentDumper.add_representer(str, _fragment_str)
 quoting_yaml12_numbers(_FragmentDumper)
 
 

@@ -13,11 +13,14 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
+import yaml
+
 from servicebook.catalog import model
 from servicebook.catalog.validate import ID_RE, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo_read, pyrra, sloth
 from servicebook.interop.foreign import DocumentReader, ForeignSLO, Reading, label_id, read_files
+from servicebook.interop.yaml12 import NUMBER_12
 
 FORMAT_NAMES = {"openslo": "OpenSLO v1", "sloth": "a Sloth spec", "pyrra": "a Pyrra ServiceLevelObjective"}
 
@@ -71,6 +74,7 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
             ident = new
         taken.add((where, ident))
         target.slos.append((ident, slo))
+        _unmatched(reading, slo, where, ident)
     lines = [
         "# A starting point made by `servicebook import`: check every value; the report on stderr",
         "# says what was dropped or guessed. Paste it under `offerings:` in catalog.yaml.",
@@ -79,6 +83,29 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
     for item in offerings.values():
         lines += _offering_lines(item, reading)
     return "\n".join(lines) + "\n"
+
+
+def _unmatched(reading: Reading, slo: ForeignSLO, where: str, ident: str) -> None:
+    """Say where the fragment's SLO is not what `check --against` finds in the file it came from (its
+    service or namespace and name, `offering-slo`, or the annotation), with what to write there:
+    the check would say nothing measures the promise the import made of it."""
+    if slo.explicit is not None:
+        if slo.explicit.value == f"{where}/{ident}":
+            return
+    elif (slo.service, slo.name) == (where, ident) or slo.name == f"{where}-{ident}":
+        return
+    pyrra = slo.format == "Pyrra"
+    if slo.service is None:
+        named = "the file names no offering for it" + (" (no namespace, or default)" if pyrra else "")
+    else:
+        named = f"the file names it {slo.service}/{slo.name} (its {'namespace' if pyrra else 'service'} and name)"
+    tag = "the label servicebook_slo" if slo.format == "Sloth" else "the annotation servicebook.dev/slo"
+    _guess(
+        reading,
+        slo,
+        f"`check --against` will not find {where}/{ident} in this file: {named}",
+        f"name it there: {tag}: {where}/{ident}",
+    )
 
 
 def _guess(
@@ -106,16 +133,27 @@ def _ids(slo: ForeignSLO, reading: Reading, offering: str | None) -> tuple[str, 
 
 _PLAIN = re.compile(r"[A-Za-z0-9][^\n]*")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
+_TEXT = "tag:yaml.org,2002:str"
+
+
+def _a_text_to_every_reader(text: str) -> bool:
+    """Whether `text`, written plainly, is a text to every YAML reader: not a number, a date, a
+    boolean or null to YAML 1.1 (PyYAML, what an editor's schema check may use) nor a number to
+    YAML 1.2's core schema. servicebook reads every value as written; the catalog's docs write such
+    a value quoted (`tier: "2"`), and so does the fragment."""
+    # PyYAML's resolver, as its loader resolves a plain scalar (types-PyYAML leaves it untyped)
+    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return resolved == _TEXT and text.lower() not in _YAML_WORDS and NUMBER_12.match(text) is None
 
 
 def scalar(text: str, indent: int) -> str:
-    """A YAML scalar that reads back as exactly `text`: plain when nothing in it means anything to
-    YAML, a literal block for a query over lines (with or without one final line break), otherwise
-    double-quoted (JSON's escapes are YAML's)."""
+    """A YAML scalar that reads back as exactly `text`, to servicebook and to any YAML reader:
+    plain when nothing in it means anything to YAML, a literal block for a query over lines (with
+    or without one final line break), otherwise double-quoted (JSON's escapes are YAML's)."""
     if (
         _PLAIN.fullmatch(text)
         and text == text.strip()
-        and text.lower() not in _YAML_WORDS
+        and _a_text_to_every_reader(text)
         and ": " not in text
         and " #" not in text
         and not text.endswith(":")
@@ -222,33 +260,12 @@ def _slo_lines(ident: str, slo: ForeignSLO, reading: Reading) -> list[str]:
             )
     else:
         _guess(reading, slo, "no time window: add 'window:' (28d, 30d, calendar-month …)")
-    if slo.budgeting is model.Budgeting.TIMESLICES:
-        out.append("        budgeting: timeslices")
-        if slo.timeslice_target is not None:
+    if slo.budgeting is not None and slo.budgeting is not model.Budgeting.OCCURRENCES:
+        out.append(f"        budgeting: {slo.budgeting.value}")
+        if slo.timeslice_target is not None and slo.budgeting is model.Budgeting.TIMESLICES:
             out.append(f"        timeslice_target: {_number(slo.timeslice_target)}")
         if slo.timeslice_window is not None:
             out.append(f"        timeslice_window: {minutes_text(slo.timeslice_window)}")
-    elif slo.budgeting is None:
-        # RatioTimeslices, the mean of every slice's share of good events: a burst of traffic weighs
-        # as one slice there, and as all its events here; said in the fragment, where the promise is
-        # read and pasted, not only in the report
-        method = slo.annotations.get("budgeting", "?")
-        slices = f"{minutes_text(slo.timeslice_window)} " if slo.timeslice_window is not None else ""
-        out += [
-            f"        # OpenSLO budgetingMethod {method}, the mean of each {slices}slice's share of good events,",
-            "        # is not a catalog budgeting: promised here as the share of the window's events (occurrences)",
-        ]
-        _guess(
-            reading,
-            slo,
-            f"budgetingMethod {method} has no catalog equivalent: written as occurrences, the share of the "
-            f"window's events, where OpenSLO's is the mean of each {slices}slice's share (a burst of traffic "
-            "weighs as all its events, not as one slice)",
-            "keep occurrences, or count good slices: budgeting: timeslices, with timeslice_window"
-            f"{': ' + minutes_text(slo.timeslice_window) if slo.timeslice_window is not None else ''} and the "
-            "share of good events that makes a slice good (timeslice_target: 95)",
-            slo.budgeting_at,
-        )
     if slo.timezone is not None and slo.window and slo.window.startswith("calendar-"):
         out.append(f"        timezone: {slo.timezone}")
     m = slo.measurement

@@ -23,6 +23,12 @@ from servicebook.catalog.validate import minutes_text
 from servicebook.interop.yaml12 import dump_stream
 
 API_VERSION = "openslo/v1"
+# the catalog's budgeting as OpenSLO v1 spells its budgetingMethod
+BUDGETING_METHODS = {
+    model.Budgeting.OCCURRENCES: "Occurrences",
+    model.Budgeting.TIMESLICES: "Timeslices",
+    model.Budgeting.RATIO_TIMESLICES: "RatioTimeslices",
+}
 PREFIX = "servicebook.dev/"
 NAME_MAX = 63  # metadata.name: an RFC 1123 DNS label
 DISPLAY_NAME_MAX = 63
@@ -214,7 +220,7 @@ def slo_document(
     objective["target"] = _fraction(slo.objective)
     if slo.budgeting is model.Budgeting.TIMESLICES and slo.timeslice_target is not None:
         objective["timeSliceTarget"] = _fraction(slo.timeslice_target)
-    if slo.budgeting is model.Budgeting.TIMESLICES and slo.timeslice_window is not None:
+    if slo.budgeting is not model.Budgeting.OCCURRENCES and slo.timeslice_window is not None:
         objective["timeSliceWindow"] = minutes_text(slo.timeslice_window)
     return {
         "apiVersion": API_VERSION,
@@ -224,7 +230,7 @@ def slo_document(
             "description": clip(slo.sli, DESCRIPTION_MAX),
             "service": offering.id,
             "indicatorRef": names.sli(offering.id, slo.id),
-            "budgetingMethod": slo.budgeting.value.capitalize(),
+            "budgetingMethod": BUDGETING_METHODS[slo.budgeting],
             "timeWindow": [time_window(catalog, offering, slo)],
             "objectives": [objective],
         },
@@ -248,8 +254,9 @@ def _delivered(r: model.MeasuredSLO) -> dict[str, str]:
 def exportable(slo: model.SLO) -> bool:
     """Whether the SLO's OpenSLO form is valid: a time-slice SLO of a release from before the
     catalog said its slices (check_catalog(release=True)) is not."""
-    slicing = slo.budgeting is model.Budgeting.TIMESLICES
-    return not slicing or (slo.timeslice_target is not None and slo.timeslice_window is not None)
+    if slo.budgeting is model.Budgeting.TIMESLICES:
+        return slo.timeslice_target is not None and slo.timeslice_window is not None
+    return slo.budgeting is model.Budgeting.OCCURRENCES or slo.timeslice_window is not None
 
 
 def documents(

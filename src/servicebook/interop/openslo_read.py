@@ -30,7 +30,7 @@ from servicebook.interop.foreign import (
     refuse,
     rolling_window,
 )
-from servicebook.interop.openslo import PREFIX
+from servicebook.interop.openslo import BUDGETING_METHODS, PREFIX
 from servicebook.source.yaml import Mapping, Scalar, SourceText
 
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
@@ -228,6 +228,15 @@ def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOS
 def _metric(f: Fields | None) -> _Source | None:
     if f is None:
         return None
+    misplaced = [key for key in ("metricSourceRef", "type", "spec") if key in f.items]
+    if not f.has("metricSource") and misplaced:
+        raise refuse(
+            f.source,
+            f.at(misplaced[0]),
+            f"{f.what} has no 'metricSource': '{misplaced[0]}' is written beside it, not in it",
+            f"indent {', '.join(misplaced)} under metricSource: (OpenSLO v1: {f.what.strip(chr(39))}: metricSource: "
+            "{metricSourceRef, type, spec})",
+        )
     ms = f.fields("metricSource", required=True)
     assert ms is not None
     kind, ref = ms.text("type"), ms.text("metricSourceRef")
@@ -354,9 +363,9 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
                 )
         slo.description = annotations.get("sli") or (description.value if description else None)
         slo.budgeting, slo.budgeting_at = method, budgeting.location
-        if method is None:
-            slo.annotations["budgeting"] = budgeting.value
-        slo.window, slo.window_at, slo.timezone, slo.window_begins = window[0], window[1], timezone, begins
+        slo.window, slo.window_at = window
+        slo.timezone, slo.timezone_at = timezone if timezone is not None else (None, None)
+        slo.window_begins, slo.window_begins_at = begins if begins is not None else (None, None)
         _objective(objective, source, reading, slo, method, indicator)
         op, value = objective.text("op"), objective.text("value")
         state.pending.append(
@@ -367,9 +376,8 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     spec.dropped(reading, "not part of the catalog")
 
 
-def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting | None]:
-    """The SLO's budgetingMethod as written, and the catalog's (None: RatioTimeslices, which the
-    catalog has not)."""
+def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting]:
+    """The SLO's budgetingMethod as written, and the catalog's."""
     budgeting = spec.text("budgetingMethod")
     if budgeting is None:  # required by OpenSLO v1, and left out by hand-written files and other tools' exports
         raise refuse(
@@ -379,12 +387,17 @@ def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeti
             "write budgetingMethod: Occurrences to count good events (as Sloth and Pyrra do), or Timeslices "
             "with timeSliceTarget and timeSliceWindow on the objective to count good time slices",
         )
-    method = {"Occurrences": model.Budgeting.OCCURRENCES, "Timeslices": model.Budgeting.TIMESLICES}.get(budgeting.value)
-    if method is None and budgeting.value != "RatioTimeslices":
+    method = next((m for m, written in BUDGETING_METHODS.items() if written == budgeting.value), None)
+    if method is None:
+        near = next(
+            (written for written in BUDGETING_METHODS.values() if written.casefold() == budgeting.value.casefold()),
+            None,
+        )
         raise refuse(
             source,
             budgeting.location,
-            f"budgetingMethod '{budgeting.value}' is not one of Occurrences, Timeslices, RatioTimeslices",
+            f"budgetingMethod '{budgeting.value}' is not one of {', '.join(BUDGETING_METHODS.values())}",
+            f"OpenSLO spells it {near}" if near else None,
         )
     return budgeting, method
 
@@ -406,9 +419,12 @@ def _composite(spec: Fields, source: SourceText) -> None:
 
 def _time_window(
     spec: Fields, source: SourceText, reading: Reading
-) -> tuple[tuple[str | None, SourceLocation | None], str | None, str | None]:
+) -> tuple[
+    tuple[str | None, SourceLocation | None], tuple[str, SourceLocation] | None, tuple[str, SourceLocation] | None
+]:
     """The window in the catalog's spelling and where it is, its calendar's time zone, and where a
-    calendar window's periods begin when that is not where the catalog's do."""
+    calendar window's periods begin when that is not where the catalog's do (with the place of the
+    startTime that says so)."""
     windows = spec.items_of("timeWindow")
     if not windows:
         return (None, None), None, None
@@ -465,15 +481,15 @@ def _time_window(
             zoneinfo.ZoneInfo(zone.value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise refuse(source, zone.location, f"'{zone.value}' is not an IANA time zone") from None
-        timezone = zone.value
+        timezone = (zone.value, zone.location)
     begins = None
     if start is not None and not _starts_a_period(start.value, window):
-        begins = f"{start.value}{_weekday(start.value) if window == 'calendar-week' else ''}"
+        begins = (f"{start.value}{_weekday(start.value) if window == 'calendar-week' else ''}", start.location)
         reading.note(
             source,
             start.location,
             f"guessed {window}, which begins on {_BEGINS[window]} at 00:00, for calendar windows "
-            f"that begin at {begins}",
+            f"that begin at {begins[0]}",
             CALENDAR_PERIODS + "; check the objective still holds",
         )
     return (window, duration.location), timezone, begins
@@ -554,7 +570,7 @@ def _objective(
     source: SourceText,
     reading: Reading,
     slo: ForeignSLO,
-    method: model.Budgeting | None,
+    method: model.Budgeting,
     indicator: _Indicator | None,
 ) -> None:
     o.text("displayName")
@@ -589,10 +605,24 @@ def _objective(
                 slo.objective = Decimal(exact)
         except ArithmeticError:
             pass
+    _time_slices(o, source, reading, slo, method, indicator)
+
+
+def _time_slices(
+    o: Fields,
+    source: SourceText,
+    reading: Reading,
+    slo: ForeignSLO,
+    method: model.Budgeting,
+    indicator: _Indicator | None,
+) -> None:
+    """An objective's timeSliceTarget and timeSliceWindow, as its budgetingMethod uses them."""
     slice_target, slice_window = o.text("timeSliceTarget"), o.text("timeSliceWindow")
     if slice_target is not None:
         slo.timeslice_target = percent(source, slice_target, "timeSliceTarget", scale=100, up_to_100=True)
+        slo.timeslice_target_at = slice_target.location
     if slice_window is not None:
+        slo.timeslice_window_at = slice_window.location
         match = _SHORTHAND.fullmatch(slice_window.value)
         if slice_window.value.isascii() and slice_window.value.isdigit() and len(slice_window.value) <= 9:
             slo.timeslice_window = int(slice_window.value)  # minutes, says the specification
@@ -600,19 +630,36 @@ def _objective(
             slo.timeslice_window = int(match[1]) * _SECONDS[match[2]] // 60
         else:
             raise refuse(source, slice_window.location, f"timeSliceWindow '{slice_window.value}' is not a duration")
+    if method is not model.Budgeting.OCCURRENCES:
+        _slices_given(o, source, slo, method, indicator)
+    # what the method has no use for is not promised: said where it is written
+    unused = [("timeSliceTarget", slice_target)] if method is not model.Budgeting.TIMESLICES else []
+    if method is model.Budgeting.OCCURRENCES:
+        unused.append(("timeSliceWindow", slice_window))
+    for key, written in unused:
+        if written is not None:
+            reading.note(
+                source,
+                written.location,
+                f"dropped {key} (budgetingMethod {BUDGETING_METHODS[method]} has no use for it)",
+            )
+            if key == "timeSliceTarget":
+                slo.timeslice_target = None
+            else:
+                slo.timeslice_window = None
+
+
+def _slices_given(
+    o: Fields, source: SourceText, slo: ForeignSLO, method: model.Budgeting, indicator: _Indicator | None
+) -> None:
+    """Refuse Timeslices without what makes a slice good and how long one is, and RatioTimeslices
+    without how long a slice is (OpenSLO v1 puts both on the objective; the catalog requires them),
+    saying what to write: slogen's (Sumo Logic's) samples give a slice's length as their metric
+    source's `size`, which is named. RatioTimeslices has no use for a timeSliceTarget: said dropped."""
+    given: list[tuple[str, object]] = [("timeSliceWindow", slo.timeslice_window)]
     if method is model.Budgeting.TIMESLICES:
-        _slices_given(o, source, slo, indicator)
-
-
-def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _Indicator | None) -> None:
-    """Refuse Timeslices without what makes a slice good and how long one is (OpenSLO v1 puts both on
-    the objective; the catalog requires both), saying what to write: slogen's (Sumo Logic's) samples
-    give a slice's length as their metric source's `size`, which is named."""
-    missing = [
-        key
-        for key, value in (("timeSliceTarget", slo.timeslice_target), ("timeSliceWindow", slo.timeslice_window))
-        if value is None
-    ]
+        given.insert(0, ("timeSliceTarget", slo.timeslice_target))
+    missing = [key for key, value in given if value is None]
     if not missing:
         return
     sizes = [s.size for s in (indicator.sources.values() if indicator else ()) if s.size]
@@ -620,6 +667,8 @@ def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _In
         "OpenSLO v1 writes both on the objective: timeSliceTarget, the share of good events that makes a slice "
         "good (0.95), and timeSliceWindow, the length of a slice (1m)"
     )
+    if method is model.Budgeting.RATIO_TIMESLICES:
+        hint = "OpenSLO v1 writes it on the objective: timeSliceWindow, the length of a slice (1m)"
     if sizes and "timeSliceWindow" in missing:
         hint += (
             f"; the metric source's size ({sizes[0]}, as slogen writes it) is that length: timeSliceWindow: {sizes[0]}"
@@ -627,7 +676,7 @@ def _slices_given(o: Fields, source: SourceText, slo: ForeignSLO, indicator: _In
     raise refuse(
         source,
         o.location,
-        f"budgetingMethod Timeslices needs {' and '.join(missing)} on the objective",
+        f"budgetingMethod {BUDGETING_METHODS[method]} needs {' and '.join(missing)} on the objective",
         f"{hint}; or write budgetingMethod: Occurrences to count events",
     )
 
@@ -675,7 +724,9 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
         p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
 
 
-def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Reading) -> str | None:
+def _query(
+    indicator: _Indicator, key: str, state: OpenSLOState, reading: Reading, *, form_note: bool = True
+) -> str | None:
     src = indicator.sources[key]
     kind = src.type or (state.data_sources.get(src.ref) if src.ref else None)
     if kind is None or kind.lower() != "prometheus":
@@ -691,7 +742,7 @@ def _query(indicator: _Indicator, key: str, state: OpenSLOState, reading: Readin
             indicator.source, src.location, "dropped the measurement: its metric source has no spec.query (or promql)"
         )
         return None
-    if query_form(src.query) is None and _summed_selector(indicator, src.query) is None:
+    if form_note and query_form(src.query) is None and _summed_selector(indicator, src.query) is None:
         # as for Sloth: the catalog measures over the SLO's window, so the fragment's check would
         # refuse a query over a fixed range (`[1m]`, as OpenSLO's own examples write them)
         reading.note(
@@ -763,9 +814,12 @@ def _not_counted(indicator: _Indicator, queries: dict[str, str], reading: Readin
 def _measurement(
     indicator: _Indicator, state: OpenSLOState, reading: Reading, threshold: tuple[str | None, str | None]
 ) -> model.Measurement | None:
+    gauge = indicator.annotations.get("measurement") == "bool_gauge" or threshold == ("gte", "1")
+    # a threshold dropped whatever its query: what the query lacks is not said of a measurement not written
+    written = indicator.shape != "threshold" or gauge
     queries = {}
     for key in indicator.sources:
-        query = _query(indicator, key, state, reading)
+        query = _query(indicator, key, state, reading, form_note=written)
         if query is None:
             return None
         queries[key] = query
@@ -785,18 +839,26 @@ def _measurement(
         )
         return model.Measurement(error_ratio=f"1 - ({queries['raw']})")
     # a threshold: good while the value is at least 1 is a gauge of 1 (good) and 0 (bad)
-    if indicator.annotations.get("measurement") == "bool_gauge" or threshold == ("gte", "1"):
+    if gauge:
         return model.Measurement(bool_gauge=queries["threshold"])
+    _threshold_dropped(indicator, queries["threshold"], reading, threshold)
+    return None
+
+
+def _threshold_dropped(
+    indicator: _Indicator, query: str, reading: Reading, threshold: tuple[str | None, str | None]
+) -> None:
+    """Say a threshold other than a 0/1 gauge's `gte 1` dropped, with what measures a latency
+    quantile's bound soundly where the query is one."""
     op, value = threshold
     written = f"{op or 'no op'} {value}" if value is not None else f"{op or 'no op'}, no value"
     reading.note(
         indicator.source,
         indicator.location,
         f"dropped the measurement: a threshold ({written}) has no catalog shape",
-        _quantile_hint(queries["threshold"], op, value)
+        _quantile_hint(query, op, value)
         or "the catalog measures events (errors or good, over total), an error ratio or a 0/1 gauge",
     )
-    return None
 
 
 # `histogram_quantile(0.99, sum(rate(x_bucket{…}[5m])) by (le))`: a latency SLO's "p99 under a bound"

@@ -225,7 +225,10 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
         source,
         root.location,
         f"read OpenSLO {OPENSLO_V1ALPHA} as sloth generate does: each objective is an SLO named "
-        f"{name.value}-INDEX, its error ratio 1 - (good / total)",
+        f"{name.value}-INDEX, its error ratio 1 - (good / total); `check --against` does not compare it "
+        f"({OPENSLO_V1ALPHA} is not read there: other tools read it otherwise)",
+        "to have the promise checked, write the SLOs as a Sloth spec (prometheus/v1), which sloth generate "
+        "reads as well, or as OpenSLO v1",
     )
     spec.dropped(reading, "not read by Sloth")
     root.dropped(reading, "not part of an SLO")

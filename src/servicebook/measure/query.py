@@ -17,6 +17,8 @@ figures read from the answers, or why there are none. Each shape, over the windo
   over a slice (S) gives the slice's share of good events, a slice good when it is at least the
   slice target; good slices = `sum_over_time((SHARE >= bool T)[W-S/2:S])`, all slices =
   `count_over_time(SHARE[W-S/2:S])` (a slice without events is not counted).
+- budgeting: ratio-timeslices: the same slices, the attainment the mean of their shares,
+  `sum_over_time(SHARE[W-S/2:S])` over all slices.
 - bool_gauge: a selector of a 0/1 gauge: good = `sum(sum_over_time(SEL[W]))` samples, total =
   `sum(count_over_time(SEL[W]))` samples; PromQL with {{.window}} gives the share of good time
   itself (`avg_over_time(…[{{.window}}])`).
@@ -109,7 +111,7 @@ def measure_slo(
             got, counted = _ratio(ask, m.error_ratio, window), None
             figures = from_ratio(got, slo.objective)
             good = total = None
-            if slo.budgeting is model.Budgeting.TIMESLICES and query_form(m.error_ratio) is QueryForm.TEMPLATE:
+            if slo.budgeting is not model.Budgeting.OCCURRENCES and query_form(m.error_ratio) is QueryForm.TEMPLATE:
                 ratio = m.error_ratio
                 figures, good, total, counted = _slices(
                     ask, lambda size: f"(1 - ({with_window(ratio, size)}))", slo, (start, end), notes, _NO_VALUE
@@ -134,7 +136,7 @@ def measure_slo(
                 )
             figures = from_counts(good, total, slo.objective)
             gap_query = m.total
-            if slo.budgeting is model.Budgeting.TIMESLICES:
+            if slo.budgeting is not model.Budgeting.OCCURRENCES:
                 # the counts over the window above refuse what cannot be counted (no series, a
                 # bucket that is not one); the promise is on the slices, counted next
                 # a selector's events are its counter's increase; PromQL may be any query (a gauge's
@@ -199,7 +201,8 @@ def _slices(
     why: str,
 ) -> tuple[Attainment, float, float, str]:
     """A time-slice SLO's good and all slices over the window (OpenSLO's Timeslices): a slice is good
-    when its share of good events (`good_share` of the slice's length) is at least the slice target;
+    when its share of good events (`good_share` of the slice's length) is at least the slice target
+    (for ratio-timeslices, OpenSLO's RatioTimeslices, the shares are summed instead: their mean);
     a slice without events (for a counter, without two samples in it) is not counted, and `why`
     says so in a note when there are fewer slices than the window's.
 
@@ -209,16 +212,20 @@ def _slices(
     slice of every series the share reads at once, so a long window of short slices (90 days of
     minutes: 129,600 a series) can pass its query.max-samples: then the slices are counted in parts
     (`_in_parts`), which add up to the same count."""
-    assert slo.timeslice_window is not None and slo.timeslice_target is not None  # validate.py requires them
+    assert slo.timeslice_window is not None  # validate.py requires it
     start, end = (round(t.timestamp()) for t in window)
     seconds = end - start
     size = slo.timeslice_window * 60
     share = good_share(promql_duration(size))
-    target = format(slo.timeslice_target / 100, "f")
-    queries = {
-        "slices": lambda span: f"count_over_time({share}{span})",
-        "good slices": lambda span: f"sum_over_time(({share} >= bool {target}){span})",
-    }
+    ratios = slo.budgeting is model.Budgeting.RATIO_TIMESLICES
+    queries: dict[str, Callable[[str], str]] = {"slices": lambda span: f"count_over_time({share}{span})"}
+    if ratios:
+        # OpenSLO's RatioTimeslices: the mean of the slices' shares, each slice weighing the same
+        queries["slice shares"] = lambda span: f"sum_over_time({share}{span})"
+    else:
+        assert slo.timeslice_target is not None  # validate.py requires it with timeslices
+        target = format(slo.timeslice_target / 100, "f")
+        queries["good slices"] = lambda span: f"sum_over_time(({share} >= bool {target}){span})"
     # the slices' ends: the multiples of S in (end - W + S/2, end], as the subquery over the window has them
     first = (start + size // 2) // size * size + size
     last = end // size * size
@@ -226,7 +233,7 @@ def _slices(
     counts: dict[str, float | None] = {}
     for name, query in queries.items():
         counts[name], parts = _in_parts(ask, name, query, size, parts, whole=seconds - size // 2)
-    all_slices, good = counts["slices"], counts["good slices"] or 0.0
+    all_slices = counts["slices"]
     if not all_slices:
         raise _Refused(f"no {format_duration(size)} slice of the window has events to share: nothing to count")
     if len(parts) > 1:
@@ -237,6 +244,10 @@ def _slices(
     expected = seconds // size
     if all_slices < expected:
         notes.append(f"{int(all_slices):,} of the window's {expected:,} {format_duration(size)} {why}")
+    if ratios:
+        shares = counts["slice shares"] or 0.0
+        return from_counts(shares, all_slices, slo.objective), shares, all_slices, "slice shares"
+    good = counts["good slices"] or 0.0
     return from_counts(good, all_slices, slo.objective), good, all_slices, "slices"
 
 
