@@ -52,6 +52,7 @@ from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages, 
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
+from servicebook.site.previews import sweep as sweep_previews
 from servicebook.site.render import render_site, site_history
 from servicebook.site.scans import Checking
 from servicebook.site.search import SearchMemory
@@ -262,6 +263,8 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
                 options.progress.enter("removing old releases")
             removed = trees.prune(now, listing)
         _prune_other_servicebooks(options.source, found.repo)
+        if options.memory is None:  # (serve sweeps as it starts: previews.py)
+            sweep_previews()  # what killed serves left in the temporary folder
         options.progress.end()
         warnings = (*report.warnings, *cache.warnings())
         return dataclasses.replace(
