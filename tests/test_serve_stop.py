@@ -101,9 +101,13 @@ def test_ctrl_c_stops_serve_and_what_a_killed_serve_left_is_removed_by_the_next(
     assert len(left) == 1
     assert (left[0] / "site" / "index.html").is_file()
     serving, lines = _serve(site)
-    assert not left[0].exists()  # renamed away as it started
-    serving.send_signal(signal.SIGINT)
-    out, _ = serving.communicate(timeout=PATIENCE)
+    try:
+        assert not left[0].exists()  # renamed away as it started
+        serving.send_signal(signal.SIGINT)
+        out, _ = serving.communicate(timeout=PATIENCE)
+    finally:
+        serving.kill()
+        serving.communicate()
     assert serving.returncode == 0, "".join(lines) + out
     assert out.strip().endswith("Stopped.")
     assert "Traceback" not in out
