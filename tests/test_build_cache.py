@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from servicebook.cache import store as store_module
 from servicebook.cache.digest import code_digest, digest
-from servicebook.cache.store import Entry, Store, _key
+from servicebook.cache.store import Entry, Store, _key, store_file
 from servicebook.cache.store import checksum as checksum_of
 from servicebook.routes import relative_url, relative_urls
 from servicebook.site.fresh import Manifest
@@ -63,7 +63,7 @@ def built(run, site_copy):
     site = site_copy("example")
     result = run("build", "--source", site)
     assert result.exit_code == 0, result.output
-    assert (site / ".servicebook-cache" / "store.sqlite").is_file()
+    assert store_file(site / ".servicebook-cache").is_file()
     return site
 
 
@@ -153,8 +153,8 @@ def test_incremental_build_equals_clean_build(run, built, tmp_path, change) -> N
 
 
 def test_corrupt_cache_is_ignored_and_rebuilt(run, built, tmp_path) -> None:
-    database = built / ".servicebook-cache" / "store.sqlite"
-    for extra in database.parent.glob("store.sqlite-*"):
+    database = store_file(built / ".servicebook-cache")
+    for extra in database.parent.glob(database.name + "-*"):
         extra.unlink()
     database.write_bytes(b"this is not a database" * 100)
     page = built / "content" / "change-approval.md"
@@ -182,7 +182,7 @@ def _poison(database: Path, *, version: str | None) -> None:
 
 
 def test_cache_written_by_another_servicebook_is_not_used(run, built) -> None:
-    database = built / ".servicebook-cache" / "store.sqlite"
+    database = store_file(built / ".servicebook-cache")
     _poison(database, version="servicebook 0.0.1")
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")  # so the build renders
     assert run("build", "--source", built).exit_code == 0
@@ -192,7 +192,7 @@ def test_cache_written_by_another_servicebook_is_not_used(run, built) -> None:
 def test_cache_entries_are_what_the_build_reuses(run, built) -> None:
     # The converse of the test above, so that it cannot pass by accident: the same poisoned
     # entries, under this servicebook's own version, do reach the pages.
-    _poison(built / ".servicebook-cache" / "store.sqlite", version=None)
+    _poison(store_file(built / ".servicebook-cache"), version=None)
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")
     assert run("build", "--source", built).exit_code == 0
     assert b"POISON" in (built / "public" / "policies" / "change-approval" / "index.html").read_bytes()
@@ -204,7 +204,7 @@ def test_a_cache_committed_to_git_is_refused_by_every_command_before_it_reads_it
     # entries were forged with checksums that match, which the test above shows reach the pages
     # when the cache is taken as the build's own. A clone holding one (a CI job's checkout) is
     # refused with what to do, nothing read or written; out of git again, the site builds clean.
-    _poison(built / ".servicebook-cache" / "store.sqlite", version=None)
+    _poison(store_file(built / ".servicebook-cache"), version=None)
     (built / "catalog.yaml").write_text((built / "catalog.yaml").read_text() + "\n")
     shutil.rmtree(built / "public")
     committed = GitSite(built)
@@ -212,7 +212,7 @@ def test_a_cache_committed_to_git_is_refused_by_every_command_before_it_reads_it
     committed.commit("A pull request that also commits a cache")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(built), str(clone)], check=True, capture_output=True)
-    store = (clone / ".servicebook-cache" / "store.sqlite").read_bytes()
+    store = store_file(clone / ".servicebook-cache").read_bytes()
     for command in (["build"], ["check"], ["export", "openslo"]):
         result = run(*command, "--source", clone)
         assert result.exit_code == 2, (command, result.output)
@@ -220,7 +220,7 @@ def test_a_cache_committed_to_git_is_refused_by_every_command_before_it_reads_it
         assert "git rm -r --cached .servicebook-cache" in result.output
         assert "Traceback" not in result.output
     assert not (clone / "public").exists()
-    assert (clone / ".servicebook-cache" / "store.sqlite").read_bytes() == store
+    assert store_file(clone / ".servicebook-cache").read_bytes() == store
     again = GitSite(clone)
     again.git("rm", "-r", "-q", "--cached", ".servicebook-cache")
     again.commit("The cache out of git")
@@ -703,7 +703,7 @@ def test_a_long_running_build_process_takes_unchanged_pages_from_memory(run, sit
     assert "One more sentence, written in the preview." in html
     assert tree(site / "public") == clean_build(run, site, tmp_path)
 
-    db = sqlite3.connect(site / ".servicebook-cache" / "store.sqlite")
+    db = sqlite3.connect(store_file(site / ".servicebook-cache"))
     try:
         stored = db.execute("SELECT count(*) FROM entries WHERE data LIKE '[%'").fetchone()[0]
         catalogs = db.execute("SELECT count(*) FROM entries WHERE data LIKE '{\"catalog\"%'").fetchone()[0]
@@ -745,7 +745,7 @@ def test_a_page_altered_in_the_store_is_rendered_again_with_a_warning_naming_the
     # page's own html_sha256 no longer matches, so the page is rendered again, not published.
     # Bytes that are not UTF-8 at all, in a text column, are one altered page too, not a store
     # that fails.
-    database = built / ".servicebook-cache" / "store.sqlite"
+    database = store_file(built / ".servicebook-cache")
     with sqlite3.connect(database) as db:
         rows = db.execute("SELECT key, data, html, text FROM entries WHERE html LIKE '%<h2%'").fetchall()
         key, data, html, text = rows[0]
@@ -1009,7 +1009,7 @@ def test_a_one_page_rebuild_from_the_command_line_writes_no_used_row_again_for_w
     site = generated_site(tmp_path / "site", pages=60)
 
     def pages_rows() -> dict[str, int]:
-        db = sqlite3.connect(site / ".servicebook-cache" / "store.sqlite")
+        db = sqlite3.connect(store_file(site / ".servicebook-cache"))
         try:
             return dict(db.execute("SELECT key, generation FROM used WHERE key LIKE '4.page:%'").fetchall())
         finally:
@@ -1105,7 +1105,7 @@ def test_a_store_whose_manifests_have_the_earlier_shape_is_emptied_and_used(tmp_
 
 def _spare_recorded(site: Path) -> bool:
     """Whether the store holds a record of the spare (write.SpareRecord) for the site's public/."""
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         return (
             db.execute("SELECT 1 FROM entries WHERE key = ?", (_key("spare", str(site / "public")),)).fetchone()
             is not None
@@ -1338,7 +1338,7 @@ def test_a_stored_pages_html_that_cannot_be_had_is_made_again_from_its_markdown(
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "1" if where == "altered in the store" else "2")
     site = generated_site(tmp_path / "site", pages=70)
     assert run("build", "--source", site).exit_code == 0
-    database = site / ".servicebook-cache" / "store.sqlite"
+    database = store_file(site / ".servicebook-cache")
     if where == "altered in the store":
         with sqlite3.connect(database) as db:
             key, html = db.execute("SELECT key, html FROM entries WHERE html LIKE '%<h2%' LIMIT 1").fetchone()
@@ -1524,7 +1524,7 @@ def test_a_one_page_rebuild_writes_out_only_the_parts_of_the_kept_memo_it_change
     assert run("build", "--source", site).exit_code == 0  # (the memo from the store's keys)
     output = str(site / "public")
     names = [_key(KEPT_KIND, f"{output}\0{n}") for n in range(KEPT_PARTS)]
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         stored = [row for name in names for row in db.execute("SELECT 1 FROM entries WHERE key = ?", (name,))]
     assert len(stored) > KEPT_PARTS // 2  # most parts hold an output
     made: list[object] = []
@@ -1595,7 +1595,7 @@ def test_a_kept_memo_that_is_damaged_or_wrong_never_keeps_a_changed_page(run, bu
 
     _edit(built, "A.")
     assert run("build", "--source", built).exit_code == 0
-    database = built / ".servicebook-cache" / "store.sqlite"
+    database = store_file(built / ".servicebook-cache")
     output = str(built / "public")
     names = [_key(KEPT_KIND, name) for name in [output, *(f"{output}\0{n}" for n in range(KEPT_PARTS))]]
     with sqlite3.connect(database) as db:
@@ -1778,7 +1778,7 @@ def test_a_kept_pages_data_altered_in_the_store_is_rendered_again_never_publishe
     site = generated_site(tmp_path / "site", 30)
     monkeypatch.setenv("SERVICEBOOK_WORKERS", "1")
     assert run("build", "--source", site).exit_code == 0
-    database = site / ".servicebook-cache" / "store.sqlite"
+    database = store_file(site / ".servicebook-cache")
     with sqlite3.connect(database) as db:
         key, data, html, text = db.execute(
             "SELECT key, data, html, text FROM entries WHERE data LIKE '[[\"policy-%' LIMIT 1 OFFSET 3"

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from servicebook.cache.store import _key, checksum
+from servicebook.cache.store import _key, checksum, store_file
 from servicebook.site import outputs
 
 from .test_build_cache import clean_build, generated_site, tree
@@ -39,7 +39,7 @@ def _edit_page(site) -> None:
 
 
 def _entries(site) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         prefix = _key(outputs.CATALOG_SECTIONS, "")
         return db.execute("SELECT key, data, text FROM entries WHERE key LIKE ?", (prefix + "%",)).fetchall()
 
@@ -82,7 +82,7 @@ def test_catalog_jsons_catalog_sections_altered_in_the_store_are_made_again(
         "forged into another shape": json.dumps({"lines": lines}),
         "forged empty": "[]",
     }[how]
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         if how == "altered":
             db.execute("UPDATE entries SET data = ? WHERE key = ?", (forged, key))
         else:

@@ -21,7 +21,7 @@ from click.testing import Result
 
 from servicebook.cache import store as store_module
 from servicebook.cache.folder import site_folder
-from servicebook.cache.store import STORE_FILE, checksum
+from servicebook.cache.store import checksum, store_file
 
 from .conftest import add_broken_layout_link
 
@@ -161,7 +161,7 @@ def test_a_change_since_the_store_was_filled_gives_the_verdict_of_a_check_withou
     run: Run, site: Path, change: Callable[[Path], None], filled_by: str
 ) -> None:
     assert run(filled_by, "--source", site).exit_code == 0
-    assert (site_folder(site) / STORE_FILE).is_file()
+    assert store_file(site_folder(site)).is_file()
     change(site)
     first = verdicts(run, site)  # with the store as the build or check left it
     assert all(code == 1 for code, _ in first.values()), first
@@ -197,7 +197,7 @@ def test_a_second_check_takes_the_pages_from_the_store(run: Run, site: Path) -> 
     assert run("check", "--source", site).exit_code == 1  # the broken page stored with its problem
     edit(site / "content" / "guide.md", "(tool:shared-pipeline)", "(tool:shared-pipelines)")
     assert run("check", "--source", site).exit_code == 0  # the good one stored too
-    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+    with sqlite3.connect(store_file(site_folder(site))) as db:
         guides = []
         for key, data, html, text in db.execute("SELECT key, data, html, text FROM entries").fetchall():
             stored = json.loads(data)
@@ -280,8 +280,8 @@ def test_a_damaged_or_missing_store_never_changes_the_verdict(
 ) -> None:
     site = checked_once
     expected = verdicts_without_store(run, site)
-    store = site_folder(site) / STORE_FILE
-    for extra in store.parent.glob(STORE_FILE + "-*"):  # the write-ahead log, as a killed process leaves it
+    store = store_file(site_folder(site))
+    for extra in store.parent.glob(store.name + "-*"):  # the write-ahead log, as a killed process leaves it
         extra.unlink()
     damage(store)
     try:
@@ -293,7 +293,7 @@ def test_a_damaged_or_missing_store_never_changes_the_verdict(
 
 def _entries(site: Path) -> Counter[str]:
     """How many entries of each kind the store holds (some are named by the output's path)."""
-    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+    with sqlite3.connect(store_file(site_folder(site))) as db:
         return Counter(re.split("[:#]", key)[0] for (key,) in db.execute("SELECT key FROM entries"))
 
 
@@ -321,7 +321,7 @@ def test_a_check_while_a_build_writes_the_store_goes_on_without_it(
     site = checked_once
     expected = verdicts_without_store(run, site)
     monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.1)
-    with contextlib.closing(sqlite3.connect(site_folder(site) / STORE_FILE, isolation_level=None)) as db:
+    with contextlib.closing(sqlite3.connect(store_file(site_folder(site)), isolation_level=None)) as db:
         db.execute("BEGIN IMMEDIATE")  # as a build storing its pages holds it
         assert verdicts(run, site) == expected
         db.execute("ROLLBACK")
@@ -351,7 +351,7 @@ def test_a_check_after_a_check_takes_each_unchanged_pages_links_from_the_store(r
     # page whose key is unchanged is not rendered again: the anchors page's entry made to hold one
     # more link (checksum and all, as a forger would) is what the next check reports of it.
     assert run("check", "--source", site).exit_code == 0
-    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+    with sqlite3.connect(store_file(site_folder(site))) as db:
         [(key, data, html, text)] = [
             row
             for row in db.execute("SELECT key, data, html, text FROM entries WHERE key LIKE '9.page-refs:%'")
@@ -390,11 +390,11 @@ def test_a_check_drops_an_altered_entry_without_the_builds_warning(run: Run, che
     # is about the sources alone: the same entries are dropped and made again without a word.
     site = checked_once
     expected = verdicts_without_store(run, site)
-    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+    with sqlite3.connect(store_file(site_folder(site))) as db:
         db.execute("UPDATE entries SET data = data || ' '")  # every entry, its checksum not
     assert verdicts(run, site) == expected
     assert all("had been altered" not in output for _, output in expected.values()), expected
-    with sqlite3.connect(site_folder(site) / STORE_FILE) as db:
+    with sqlite3.connect(store_file(site_folder(site))) as db:
         db.execute("UPDATE entries SET data = data || ' '")
     edit(site / "content" / "guide.md", "(tool:shared-pipeline)", "(tool:shared-pipelines)")
     built = run("build", "--source", site)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.cache.store import _key, read_stamp
+from servicebook.cache.store import _key, read_stamp, store_file
 from servicebook.git.snapshots import Reader
 from servicebook.site import fresh, write
 from servicebook.site.build import Options, build
@@ -144,7 +144,7 @@ def test_a_fresh_checkout_at_another_path_takes_the_last_builds_answers_for_the_
     cache = job.build(clone)
     assert rendered(cache) == {changed, *COMMITTED}
     assert keyed == []
-    with sqlite3.connect(clone / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(clone / ".servicebook-cache")) as db:
         recorded = {k for (k,) in db.execute("SELECT key FROM entries")}
 
     def parts(output: Path) -> set[int]:
@@ -359,7 +359,7 @@ def test_a_site_in_a_sub_folder_built_beside_it_restores_its_spare_from_the_thre
 
 def _spare_recorded(site: Path) -> bool:
     """Whether the store of `site` holds the record of the spare its last build into public/ left."""
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         name = _key("spare", str(site / "public"))
         return db.execute("SELECT 1 FROM entries WHERE key = ?", (name,)).fetchone() is not None
 
@@ -680,7 +680,7 @@ def test_a_restored_checkout_whose_cache_was_restored_in_part_or_damaged_builds_
         file.truncate(10)
     os.utime(stored[0], ns=(times.st_atime_ns, times.st_mtime_ns))
     stored[1].unlink()
-    for entry in (clone / ".servicebook-cache/history").glob("*.json"):
+    for entry in (clone / ".servicebook-cache/history").glob("*/*.json"):
         entry.write_bytes(entry.read_bytes()[:40])
     job.build(clone)
     from_nothing = clean_build(_cli(), clone, tmp_path)

@@ -20,6 +20,7 @@ import click
 import pytest
 import yaml
 
+from servicebook.cache.store import store_file
 from servicebook.cli import main
 from servicebook.git.repo import BUILD_INPUTS
 
@@ -219,7 +220,7 @@ def test_the_gitlab_pages_job_caches_the_cache_of_the_source_it_builds(source, r
         monkeypatch.chdir(checkout)
         subprocess.run(["sh", "-ec", unpack], env=env, check=True)
         if job == "next":  # as the first job left them
-            for path in ("public/index.html", f"{source}/.servicebook-cache/store.sqlite"):
+            for path in ("public/index.html", str(store_file(Path(source) / ".servicebook-cache"))):
                 before, after = os.stat(tmp_path / "first" / path), os.stat(path)
                 assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
             assert os.stat("public/index.html").st_nlink == 2  # and the spare's
@@ -227,7 +228,7 @@ def test_the_gitlab_pages_job_caches_the_cache_of_the_source_it_builds(source, r
         for _ in range(2):  # the second build leaves a spare of the first's site, which shares its files
             result = run(*args)
             assert result.exit_code == 0, result.output
-        assert (Path(source) / ".servicebook-cache" / "store.sqlite").is_file()
+        assert store_file(Path(source) / ".servicebook-cache").is_file()
         subprocess.run(["sh", "-ec", pack], env=env, check=True)
 
 
@@ -461,7 +462,7 @@ def test_the_gitlab_review_job_reads_the_pages_jobs_cache_without_writing_it(
     monkeypatch.chdir(checkout)
     unpack = jobs["servicebook-review"]["script"][0]
     subprocess.run(["sh", "-ec", unpack], env=env, check=True)
-    store = Path(source) / ".servicebook-cache" / "store.sqlite"
+    store = store_file(Path(source) / ".servicebook-cache")
     before, after = os.stat(built / store), os.stat(store)
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     assert not Path("public").exists()  # the site is the pages job's alone

@@ -19,7 +19,7 @@ import yaml
 from click.testing import Result
 
 from servicebook.cache.digest import digest
-from servicebook.cache.store import Store
+from servicebook.cache.store import Store, store_file
 from servicebook.federation.lock import read_lock
 from servicebook.federation.members import MEMBER_KIND, repository_problem
 from servicebook.site.serve import Preview
@@ -569,7 +569,7 @@ def test_a_member_checked_once_at_a_commit_is_remembered_in_the_sites_store_and_
     first = run("build", "--source", org, "--no-versions", "--output", tmp_path / "first")
     assert first.exit_code == 0, first.output
     assert not exported.exists()  # read from the store, not exported again
-    with sqlite3.connect(org / ".servicebook-cache/store.sqlite") as db:  # damage every stored entry
+    with sqlite3.connect(store_file(org / ".servicebook-cache")) as db:  # damage every stored entry
         db.execute("UPDATE entries SET data = '{\"catalog\": {}}'")
     second = run("build", "--source", org, "--no-versions", "--output", tmp_path / "second")
     assert second.exit_code == 0, second.output

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from servicebook.cache.store import Store, read_stamp
+from servicebook.cache.store import Store, read_stamp, store_file
 from servicebook.errors import Problem, SourceLocation
 from servicebook.site import fresh
 from servicebook.site.fresh import Manifest, listing_order, tree_identity
@@ -39,12 +39,12 @@ def _settle(site: Path) -> None:
 
 
 def _stamps(site: Path) -> list[str]:
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         return [output for (output,) in db.execute("SELECT output FROM stamps")]
 
 
 def _stamp(site: Path) -> fresh.Stamp:
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         (data,) = db.execute("SELECT text FROM stamps").fetchone()
     stamp = fresh.Stamp.from_bytes(data)
     assert stamp is not None
@@ -331,7 +331,7 @@ def test_files_looked_at_in_two_processes_are_found_as_in_one_and_any_change_see
 
 
 def _generation(site: Path) -> str:
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         (value,) = db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()
     return str(value)
 
@@ -397,7 +397,7 @@ def _garbage_head(data: bytes) -> bytes:
 def test_a_stamp_of_another_shape_or_cut_short_is_no_stamp_and_the_rebuild_is_right(
     run, stamped, alter: Callable[[bytes], bytes | str]
 ) -> None:
-    store = stamped / ".servicebook-cache" / "store.sqlite"
+    store = store_file(stamped / ".servicebook-cache")
     with sqlite3.connect(store) as db:
         (data,) = db.execute("SELECT text FROM stamps").fetchone()
         assert isinstance(data, bytes) and fresh.Stamp.from_bytes(data) is not None
@@ -413,7 +413,7 @@ def test_a_stamp_of_another_shape_or_cut_short_is_no_stamp_and_the_rebuild_is_ri
 
 
 def _stamp_bytes(site: Path) -> bytes:
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         (data,) = db.execute("SELECT text FROM stamps").fetchone()
     assert isinstance(data, bytes)
     return data
@@ -439,13 +439,13 @@ def test_a_stamp_is_read_without_making_a_store_or_reading_one_of_another_format
     output = str(site / "public")
     (site / "public").mkdir(parents=True)
     assert read_stamp(site, output) is None
-    assert not (site / ".servicebook-cache" / "store.sqlite").exists()  # none made
+    assert not store_file(site / ".servicebook-cache").exists()  # none made
     with Store.for_site(site) as store:
         store.record(output, ["{}"], built_release=False)
         store.record_stamp(output, b"a stamp")
     assert read_stamp(site, output) == b"a stamp"
     assert read_stamp(site, str(tmp_path)) is None
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         db.execute("UPDATE state SET value = 'another servicebook' WHERE name = 'format'")
     assert read_stamp(site, output) is None
 

@@ -491,7 +491,7 @@ def test_a_build_after_new_commits_replays_only_those_and_equals_a_replay_from_n
     git_site.edit("objective: 99.9", "objective: 99.8")
     git_site.commit("Rewritten: another objective")
     check([6])  # history rewritten
-    for entry in (git_site.root / ".servicebook-cache/history").glob("*.json"):
+    for entry in (git_site.root / ".servicebook-cache/history").glob("*/*.json"):
         if '"head"' in entry.read_text():
             entry.write_text('{"head": "--all", "entries": [], "files": {}, "last_valid": null}')
     check([6])  # not an entry this code wrote

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from servicebook.cache.store import store_file
+
 from . import test_full_disk
 from .conftest import GitSite
 from .test_full_disk import fill
@@ -155,7 +157,7 @@ def test_a_history_cache_entry_nested_past_the_json_reader_is_a_miss(run, git_si
     """The cache of what git history parsing found (.servicebook-cache/history/) is read as JSON; an
     entry nested past the json reader is a miss like any other damaged entry, not a traceback."""
     assert run("build", "--source", git_site.root).exit_code == 0
-    entries = sorted((git_site.root / ".servicebook-cache" / "history").glob("*.json"))
+    entries = sorted((git_site.root / ".servicebook-cache" / "history").glob("*/*.json"))
     assert entries
     for entry in entries:
         entry.write_text(DEEP)
@@ -312,11 +314,11 @@ def _build(site: Path, xdg: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _store(site: Path, xdg: Path) -> list[Path]:
-    return [site / ".servicebook-cache" / "store.sqlite"]
+    return [store_file(site / ".servicebook-cache")]
 
 
 def _history(site: Path, xdg: Path) -> list[Path]:
-    return sorted((site / ".servicebook-cache" / "history").glob("*.json"))
+    return sorted((site / ".servicebook-cache" / "history").glob("*/*.json"))
 
 
 def _compiled(site: Path, xdg: Path) -> list[Path]:

@@ -21,13 +21,11 @@ import pytest
 import yaml
 
 from servicebook.cache.digest import digest
-from servicebook.cache.store import _key, checksum
+from servicebook.cache.store import _key, checksum, store_file
 from servicebook.measure.prometheus import Prometheus, QueryFailed
 
 from .conftest import REPO
 from .test_build_cache import clean_build, tree
-
-STORE = Path(".servicebook-cache/store.sqlite")
 
 
 def _kind(name: str) -> str:
@@ -40,7 +38,7 @@ def _forge(site: Path, kind: str, forged: Callable[[str], str]) -> int:
     """Every entry of `kind` made to hold `forged(data)`, its checksum made to match, as someone who
     can write the cache folder can; how many there were."""
     count = 0
-    with sqlite3.connect(site / STORE) as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         for name, data, html, text in db.execute("SELECT key, data, html, text FROM entries").fetchall():
             if _kind(name) != kind:
                 continue
@@ -73,7 +71,7 @@ def _change(site: Path, how: str) -> None:
 def _forge_state(site: Path, forged: Callable[[str], str]) -> int:
     """The search index's last state made to hold `forged(data)`, stored under the digest of what it
     now holds (as a state is) and named by the pointer to the last state, checksums and all."""
-    with sqlite3.connect(site / STORE) as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         pointer = _key("search-latest", "latest")
         (latest,) = db.execute("SELECT data FROM entries WHERE key = ?", (pointer,)).fetchone()
         state = json.loads(latest)["state"]

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicebook import routes
-from servicebook.cache.store import Store, _key
+from servicebook.cache.store import Store, _key, store_file
 from servicebook.site import outputs, search
 from servicebook.site.build import Options, build
 from servicebook.site.fresh import PageMemory
@@ -708,7 +708,7 @@ def test_the_runs_after_records_changed_in_place_are_the_runs_made_from_nothing(
 
 def _postings_entries(site: Path) -> int:
     """The entries of the site's store that hold one record's postings each."""
-    with sqlite3.connect(site / ".servicebook-cache" / "store.sqlite") as db:
+    with sqlite3.connect(store_file(site / ".servicebook-cache")) as db:
         (count,) = db.execute(
             "SELECT count(*) FROM entries WHERE key LIKE ?", [f"{_key(search._POSTINGS, '')}%"]
         ).fetchone()

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicebook.cache.digest import digest
-from servicebook.cache.store import Store
+from servicebook.cache.store import Store, store_file
 from servicebook.catalog import model
 from servicebook.errors import BuildFailed
 from servicebook.git import history, snapshots
@@ -348,7 +348,7 @@ def test_a_serve_rebuild_marks_again_only_what_its_last_build_did_not_use_and_pr
 
     def stored() -> tuple[int, int, set[int]]:
         """The pages' entries, and the generations of the pages' `used` rows of the last build."""
-        db = sqlite3.connect(site / ".servicebook-cache" / "store.sqlite")
+        db = sqlite3.connect(store_file(site / ".servicebook-cache"))
         try:
             entries = db.execute("SELECT count(*) FROM entries WHERE key LIKE '4.page:%'").fetchone()[0]
             (generation,) = db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()
@@ -394,7 +394,7 @@ def test_a_serve_rebuild_writes_no_used_row_again_for_what_its_last_build_marked
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
 
     def pages_rows() -> dict[str, int]:
-        db = sqlite3.connect(site / ".servicebook-cache" / "store.sqlite")
+        db = sqlite3.connect(store_file(site / ".servicebook-cache"))
         try:
             return dict(db.execute("SELECT key, generation FROM used WHERE key LIKE '4.page:%'").fetchall())
         finally:

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from servicebook.cache.folder import flat_name
-from servicebook.cache.store import read_stamp
+from servicebook.cache.store import read_stamp, store_file
 from servicebook.catalog.read import CatalogRead
 from servicebook.catalog.records import RecordCache
 from servicebook.cli import main
@@ -350,11 +350,11 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def _forget_all_but_the_store(root: Path) -> None:
-    """Delete the output, the release cache and the site a rebuild starts from; keep store.sqlite."""
+    """Delete the output, the release cache and the site a rebuild starts from; keep the store."""
     shutil.rmtree(root / "public")
     shutil.rmtree(root / ".servicebook-cache/releases")
     shutil.rmtree(root / ".servicebook-cache/build", ignore_errors=True)
-    assert (root / ".servicebook-cache/store.sqlite").is_file()
+    assert (store_file(root / ".servicebook-cache")).is_file()
 
 
 @pytest.fixture
@@ -428,7 +428,7 @@ def test_a_damaged_store_is_a_miss_never_an_error(run, repo: GitSite, damage: st
 
     assert run("build", "--source", repo.root).exit_code == 0
     cold = _tree(repo.root / "public")
-    store = repo.root / ".servicebook-cache/store.sqlite"
+    store = store_file(repo.root / ".servicebook-cache")
     if damage == "garbage file":
         store.write_bytes(b"not a database\n" * 100)
     elif damage == "truncated file":

@@ -1,8 +1,11 @@
-"""JSON entries in files, one per key, for what git history parsing found (keyed by git blob ids).
+"""JSON entries in files, one per key, for what git history parsing found (keyed by git blob ids),
+in a folder per servicebook code (`.servicebook-cache/<area>/<code>/`, cache/sets.py): what another
+servicebook parsed is never read, and goes as the sets' policy says (`prune_area`).
 A missing, corrupt or stale entry is simply a miss; the cache never changes what a build shows."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -10,13 +13,18 @@ from pathlib import Path
 
 from servicebook.cache.codec import JSON
 from servicebook.cache.folder import CACHE_DIR, prepare
+from servicebook.cache.sets import Listing, Sets, code_folder
+
+_ENTRY = ".json"
 
 
 class DiskCache:
-    """JSON entries in `root/.servicebook-cache/<area>/`; every failure is a miss."""
+    """JSON entries in `root/.servicebook-cache/<area>/<code>/`; every failure is a miss. The first
+    entry read or written marks the folder used (its time: what the sets' policy goes by)."""
 
     def __init__(self, root: Path | None, area: str) -> None:
-        self.folder = None if root is None else root / CACHE_DIR / area
+        self.folder = None if root is None else root / CACHE_DIR / area / code_folder()
+        self._marked = False
 
     def get(self, key: str) -> JSON | None:
         if self.folder is None:
@@ -24,21 +32,55 @@ class DiskCache:
         try:
             # not blocking: a FIFO put there would wait for a writer for ever (and in C, where no
             # Ctrl-C reaches); it is no file, and so a miss
-            with open(os.open(self.folder / f"{key}.json", os.O_RDONLY | os.O_NONBLOCK), "rb") as entry:
+            with open(os.open(self.folder / f"{key}{_ENTRY}", os.O_RDONLY | os.O_NONBLOCK), "rb") as entry:
                 if not stat.S_ISREG(os.fstat(entry.fileno()).st_mode):
                     return None
-                return json.loads(entry.read().decode("utf-8"))
+                found = json.loads(entry.read().decode("utf-8"))
         except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json goes
             return None
+        self._mark()
+        return found
 
     def put(self, key: str, value: JSON) -> None:
         if self.folder is None:
             return
         try:
             prepare(self.folder)
-            target = self.folder / f"{key}.json"
+            target = self.folder / f"{key}{_ENTRY}"
             temp = self.folder / f".{key}.{os.getpid()}.tmp"
             temp.write_text(json.dumps(value, separators=(",", ":")), "utf-8")
             temp.replace(target)
         except OSError:
             return
+        self._mark()
+
+    def _mark(self) -> None:
+        if not self._marked and self.folder is not None:
+            self._marked = True
+            with contextlib.suppress(OSError):
+                os.utime(self.folder)
+
+
+def prune_area(root: Path, area: str, now: float) -> list[str]:
+    """After a successful build: remove the folders of `area` that other servicebooks left and the
+    sets' policy no longer keeps (cache/sets.py), and on the same terms the entries a servicebook
+    from before the folders left beside them (ranked by the area's folder's time); the codes removed."""
+    top = root / CACHE_DIR / area
+    folders = Sets(top)
+
+    def last_used(names: tuple[str, ...]) -> float | None:
+        if not any(name.endswith(_ENTRY) for name in names):
+            return None
+        try:
+            return top.stat().st_mtime
+        except OSError:
+            return None
+
+    def remove_legacy(listing: Listing) -> bool:
+        for name in listing.names:
+            if name.endswith((_ENTRY, ".tmp")):
+                with contextlib.suppress(OSError):
+                    (top / name).unlink()
+        return True
+
+    return folders.prune(folders.look(now, last_used), remove_legacy)

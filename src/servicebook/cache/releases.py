@@ -1,20 +1,13 @@
 """Where the built releases live in a site's cache, `.servicebook-cache/releases/<code>/<commit>/`
 (a release's files depend on its commit and on the servicebook that built it: one set of trees
-per servicebook code), and the one policy for dropping the sets no servicebook uses any more.
+per servicebook code, cache/sets.py), and what a successful build removes of them:
 
-Every upgrade of servicebook (and, in a development checkout, every change of its code) starts a
-new set, and nothing else ever removed an old one: a CI cache grew by a whole set of releases per
-upgrade (138 MB a release at 5,000 pages). So:
-
-- *in use*: a build that reads or writes its set holds a shared lock on `releases/<code>.lock`
-  for as long as it runs (its output hard-links the trees' files until the write stage is done),
-  and marks the set used by touching that file;
-- *prune*: after a successful build, the sets of other servicebooks are removed when they are not
-  among the KEEP_OTHERS last used, or were last used more than KEEP_SECONDS ago; never one that a
-  running build holds (its lock is taken, without waiting, before the set is renamed away). A CI
-  matrix or a developer switching between two branches of servicebook keeps both sets (no
-  thrashing); the set an upgrade left behind goes a week after the last build that used it.
-  What a killed build or a killed prune left (a staging folder, a set renamed away) goes too.
+- the sets of other servicebooks the policy no longer keeps (cache/sets.py: unused a week, or
+  beyond the two last used), never one a running build holds;
+- in this servicebook's set, the trees of commits that are no longer releases (a tag deleted or
+  moved), only when no other build holds the set (its lock taken without waiting): a running
+  build links the trees' files into its output;
+- what a killed build or a killed prune left (a staging folder, a tree or a set renamed away).
 
 Failing to prune is never an error: it is only space, and the next build tries again.
 """
@@ -26,62 +19,47 @@ import fcntl
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Self
 
-from servicebook.cache.digest import code_digest
-from servicebook.cache.folder import make_folder
+from servicebook.cache.sets import GONE, KEEP_OTHERS, KEEP_SECONDS, Listing, Sets, code_folder, hold, same_file
+
+__all__ = ["KEEP_OTHERS", "KEEP_SECONDS", "RELEASES", "ReleaseTrees", "code_folder", "remove_staging"]
 
 RELEASES = "releases"
-KEEP_OTHERS = 2  # other servicebooks' sets kept (the last used first): two branches, a CI matrix
-KEEP_SECONDS = 7 * 24 * 3600  # an other servicebook's set unused this long is dropped
 STAGING_LEFT_SECONDS = 3600  # a staging folder unchanged this long is a killed build's
-_LOCK = ".lock"
-_GONE = ".gone-"  # a set being removed: renamed to this first, so that no build takes it meanwhile
-_CODE = re.compile(r"[0-9a-f]{16}")
-
-
-def code_folder() -> str:
-    """Identifies this servicebook's code and theme: a cached release built by another is stale."""
-    return code_digest()[:16]
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a tree's name: its commit (SHA-1 or SHA-256)
 
 
 class ReleaseTrees:
     """The release trees of one cache folder (`cache_root`, a site's `.servicebook-cache`, or a
     scratch folder of `verify`): where each release's tree goes, the lock that keeps other
-    servicebooks' builds from removing them while this one runs (`hold`), and the pruning."""
+    builds from removing them while this one runs (`hold`), and the pruning."""
 
     def __init__(self, cache_root: Path) -> None:
         self.cache_root = cache_root
-        self.folder = cache_root / RELEASES / code_folder()
+        self.sets = Sets(cache_root / RELEASES)
+        self.folder = self.sets.entry(code_folder())
         self._lock: int | None = None
+        self.releases: frozenset[str] | None = None  # the commits that are releases now (`current`)
 
     def tree(self, commit: str) -> Path:
         """Where the release built from `commit` by this servicebook is kept."""
         return self.folder / commit
 
+    def current(self, commits: Iterable[str]) -> None:
+        """The commits that are releases now (every option of every version the build found):
+        the trees of any other commit are of releases whose tag was deleted or moved, which
+        `prune` removes."""
+        self.releases = frozenset(commits)
+
     def hold(self) -> None:
         """Mark this servicebook's set used and keep it from being pruned until `close` (a
         build's whole run: its output links the trees' files). Once a process; a cache that
         cannot be written (read-only) is used without it."""
-        if self._lock is not None:
-            return
-        lock = _lock_file(self.cache_root, code_folder())
-        for _ in range(10):  # a prune may remove the file between its open and its lock: again
-            try:
-                make_folder(lock.parent, self.cache_root)
-                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-            except OSError:
-                return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH)
-                if _same_file(fd, lock):
-                    os.utime(fd)  # last used now: what the pruning orders the sets by
-                    self._lock = fd
-                    return
-            except OSError:
-                pass
-            os.close(fd)
+        if self._lock is None:
+            self._lock = hold(self.sets.lock(code_folder()), self.cache_root)
 
     @property
     def held(self) -> bool:
@@ -99,119 +77,67 @@ class ReleaseTrees:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def stale(self, now: float) -> list[str]:
-        """The sets of other servicebooks that the policy (see the module) no longer keeps, the
-        last used first (a look at the folder: nothing is removed). `now`: the time the ages are
-        counted to (the caller's clock)."""
-        top = self.cache_root / RELEASES
-        try:
-            names = [entry.name for entry in top.iterdir()]
-        except OSError:
-            return []
-        ours = code_folder()
-        used = {name: _last_used(top, name) for name in names if _CODE.fullmatch(name) and name != ours}
-        ranked = sorted(used, key=lambda name: (-used[name], name))
-        kept = {name for name in ranked[:KEEP_OTHERS] if now - used[name] <= KEEP_SECONDS}
-        return [name for name in ranked if name not in kept]
+    def stale(self, now: float) -> Listing:
+        """`releases/` listed once, and the sets of other servicebooks that the policy
+        (cache/sets.py) no longer keeps, the last used first (nothing is removed: `prune` takes
+        this listing). `now`: the time the ages are counted to (the caller's clock)."""
+        return self.sets.look(now)
 
-    def prune(self, now: float, stale: list[str] | None = None) -> list[str]:
-        """Remove the `stale` sets (by default, what `stale` says now) but those a running build
-        holds, the leftovers of killed builds and prunes, and this servicebook's staging folders
-        that no build wrote into for STAGING_LEFT_SECONDS; the names of the sets removed."""
-        top = self.cache_root / RELEASES
-        try:
-            names = [entry.name for entry in top.iterdir()]
-        except OSError:
-            return []
-        ours = code_folder()
-        stale = self.stale(now) if stale is None else stale
-        removed = [name for name in stale if name != ours and _remove_set(top, name)]
-        used = {name for name in names if _CODE.fullmatch(name)} - set(removed)
-        for name in names:
-            if name.startswith(_GONE):
-                shutil.rmtree(top / name, ignore_errors=True)
-            elif name.endswith(_LOCK) and name[: -len(_LOCK)] not in used and name[: -len(_LOCK)] != ours:
-                _remove_lock(top / name)  # a set removed by hand: its lock file is all that is left
-        remove_staging(self.folder, now)
+    def prune(self, now: float, listing: Listing | None = None) -> list[str]:
+        """Remove the stale sets of `listing` (by default, what `stale` says now) but those a
+        running build holds, the leftovers of killed builds and prunes, and in this
+        servicebook's set the trees of commits that are no longer releases (`current`) and the
+        staging folders that no build wrote into for STAGING_LEFT_SECONDS; the codes of the
+        sets removed. Lets go of this build's hold (`close`): call it when the build is done."""
+        removed = self.sets.prune(self.stale(now) if listing is None else listing)
+        self._tidy(now)
         return removed
 
+    def _tidy(self, now: float) -> None:
+        """This servicebook's set listed once: the staging folders killed builds left, and, when no
+        other build holds the set, the trees of commits that are no longer releases."""
+        try:
+            names = [entry.name for entry in os.scandir(self.folder)]
+        except OSError:
+            return
+        remove_staging(self.folder, now, names=names)
+        if self.releases is None:
+            return
+        orphans = [n for n in names if _COMMIT.fullmatch(n) and n not in self.releases]
+        if not orphans:
+            return
+        self.close()  # (a shared lock of ours would keep ours from being taken)
+        lock = self.sets.lock(code_folder())
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:
+            return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:  # another build of this servicebook is running: it may link them
+                return
+            if not same_file(fd, lock):
+                return
+            for name in orphans:
+                gone = self.folder / f"{GONE}{name}.{os.getpid()}"
+                with contextlib.suppress(OSError):
+                    os.rename(self.folder / name, gone)
+                    shutil.rmtree(gone, ignore_errors=True)
+        finally:
+            os.close(fd)
 
-def remove_staging(folder: Path, now: float, commit: str = "*") -> None:
+
+def remove_staging(folder: Path, now: float, commit: str = "*", names: Iterable[str] | None = None) -> None:
     """Staging folders (`.<commit>.<random>`) in a set's `folder` that no build wrote into for
     STAGING_LEFT_SECONDS: a build writes into its own as it renders, so such a folder is a killed
-    build's (SIGKILL: no `finally` ran), and it may hold every stamped page of a release."""
+    build's (SIGKILL: no `finally` ran), and it may hold every stamped page of a release; and the
+    trees a killed prune renamed away (`.gone-…`). `names`: the folder's listing, when the caller
+    has it (then for every commit)."""
     stale = now - STAGING_LEFT_SECONDS
-    for left in folder.glob(f".{commit}.*"):
+    lefts = folder.glob(f".{commit}.*") if names is None else (folder / n for n in names if n.startswith("."))
+    for left in lefts:
         with contextlib.suppress(OSError):
-            if not left.is_symlink() and left.is_dir() and left.stat().st_mtime < stale:
+            old = left.name.startswith(GONE) or left.stat().st_mtime < stale
+            if not left.is_symlink() and left.is_dir() and old:
                 shutil.rmtree(left, ignore_errors=True)
-
-
-def _lock_file(cache_root: Path, code: str) -> Path:
-    return cache_root / RELEASES / f"{code}{_LOCK}"
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    """Whether the file open as `fd` is still the one at `path` (a prune did not remove it)."""
-    try:
-        here, there = os.fstat(fd), path.stat()
-    except OSError:
-        return False
-    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
-
-
-def _last_used(top: Path, code: str) -> float:
-    """When the set `code` was last used: its lock file's time (touched by each build that held
-    it), else its folder's (a set written by a servicebook from before the lock, or whose lock
-    file was removed: the folder's time moves when a release's tree is renamed in)."""
-    times = []
-    for path in (top / f"{code}{_LOCK}", top / code):
-        with contextlib.suppress(OSError):
-            times.append(path.stat().st_mtime)
-    return max(times, default=0.0)
-
-
-def _remove_set(top: Path, code: str) -> bool:
-    """Remove the set `code` unless a running build holds it: its lock is taken without waiting,
-    the set renamed away (a build starting now makes a new one), the lock file removed while
-    still held (a build that opened it sees it is gone and opens the new one), then the set
-    deleted. Whether it was removed."""
-    lock = top / f"{code}{_LOCK}"
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:
-        return False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # held: a build of that servicebook is running
-            return False
-        if not _same_file(fd, lock):  # another prune removed it, and a build may hold the new one
-            return False
-        gone = top / f"{_GONE}{code}.{os.getpid()}"
-        try:
-            os.rename(top / code, gone)
-        except OSError:  # gone already, or not ours to move
-            return False
-        with contextlib.suppress(OSError):
-            lock.unlink()
-    finally:
-        os.close(fd)
-    shutil.rmtree(gone, ignore_errors=True)
-    return True
-
-
-def _remove_lock(lock: Path) -> None:
-    """Remove the lock file of a set that is gone, unless a build holds it (it is making the set again)."""
-    try:
-        fd = os.open(lock, os.O_RDWR)
-    except OSError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        if _same_file(fd, lock) and not (lock.parent / lock.name[: -len(_LOCK)]).exists():
-            lock.unlink()
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,6 +1,8 @@
-"""The one cache store: an SQLite file, `.servicebook-cache/store.sqlite` in the site's folder,
-shared by every build of the site (into any output, of the current catalog and of every release,
-and `serve`'s previews), with one policy for opening, resetting, locking and failing.
+"""The one cache store: an SQLite file in the site's folder, `.servicebook-cache/store/<code>.sqlite`
+(one per servicebook code, cache/sets.py: two servicebooks alternating on one site each keep
+theirs, and an upgrade's old one goes as the policy says), shared by every build of the site by
+that servicebook (into any output, of the current catalog and of every release, and `serve`'s
+previews), with one policy for opening, resetting, locking and failing.
 
 It holds two kinds of rows, both plain text (JSON and HTML, never pickle, so a store someone
 else wrote cannot run code):
@@ -14,8 +16,10 @@ else wrote cannot run code):
 
 The policy, in one place:
 
-- *open*: WAL mode; the file's format is this servicebook's code digest, and a file written by
-  another servicebook is emptied; a file that is not a database is deleted and made again;
+- *open*: WAL mode; a shared lock on `<code>.lock` beside it while it is open (cache/sets.py
+  `hold`: another servicebook's build does not remove a store in use); the file's format is this
+  servicebook's code digest, and a file of another format (a servicebook's files copied by hand)
+  is emptied; a file that is not a database is deleted and made again;
 - *lock*: a build waits a few seconds for another one's write and then goes on without the
   store (entries are only an optimisation; the output is the same without them);
 - *fail*: any error reading or writing is 'not cached', never a failed build. After a failure
@@ -48,8 +52,12 @@ from typing import Any, Self
 
 from servicebook.cache.digest import code_digest, digest
 from servicebook.cache.folder import CACHE_DIR, prepare, site_folder
+from servicebook.cache.sets import LOCK, Listing, Sets, code_folder, hold
 
-STORE_FILE = "store.sqlite"
+STORES = "store"  # the folder of the stores in a cache folder, one per servicebook code
+LEGACY_FILE = "store.sqlite"  # the one store of a servicebook from before they were kept apart
+_SQLITE = ".sqlite"
+_SIDECARS = ("-wal", "-shm")
 SCHEMA = 6  # bump when the tables change shape, entries are named differently, or what a checksum is of
 BUSY_SECONDS = 5  # how long a build waits for another build's write before going on without
 WAL_LIMIT = 4 * 1024 * 1024  # bytes of write-ahead log kept on disk after a checkpoint
@@ -95,8 +103,10 @@ class Store:
         self._chain: int | None = None  # the generation the last build's rows are under (`carry`)
         self._fresh: list[str] = []  # the rows this build marked under its own generation, when carrying
         self._pid = os.getpid()  # the process whose connection `_db` is (see `html`)
+        self._held: int | None = None  # the shared lock on the store's lock file (cache/sets.py `hold`)
         if path is None:
             return
+        self._held = hold(path.with_suffix(LOCK), path.parent)
         if _not_files(path):  # a FIFO there would block the open or the first read for ever
             self._reset(path)
             if self._db is None:
@@ -116,7 +126,7 @@ class Store:
 
     @classmethod
     def for_site(cls, source: Path, *, enabled: bool = True, counted: bool = True) -> Store:
-        return cls(site_folder(source) / STORE_FILE if enabled else None, counted=counted)
+        return cls(store_file(site_folder(source)) if enabled else None, counted=counted)
 
     @property
     def usable(self) -> bool:
@@ -580,6 +590,12 @@ class Store:
         path = self.path
         if path is None:
             return
+        try:
+            self._give_back(db, path)
+        finally:
+            self._let_go()
+
+    def _give_back(self, db: sqlite3.Connection | None, path: Path) -> None:
         if db is not None:
             try:
                 if db.in_transaction:
@@ -614,6 +630,13 @@ class Store:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
         self._db = None
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """Let go of the store's lock (closed: another servicebook's build may remove it now)."""
+        if self._held is not None and os.getpid() == self._pid:
+            os.close(self._held)
+        self._held = None
 
     def __enter__(self) -> Self:
         return self
@@ -627,7 +650,7 @@ def read_stamp(source: Path, output: str) -> str | bytes | None:
     opening the store for writing (opening it counts a build, see `Store`): a build that the stamp
     shows has nothing to do writes nothing. None when there is no store, or one another
     servicebook wrote (its format), or no stamp, or reading it fails or would have to wait."""
-    path = source / CACHE_DIR / STORE_FILE
+    path = store_file(source / CACHE_DIR)
     if _not_files(path):
         return None
     try:
@@ -644,6 +667,39 @@ def read_stamp(source: Path, output: str) -> str | bytes | None:
     finally:
         db.close()
     return row[0] if row is not None and isinstance(row[0], str | bytes) else None
+
+
+def store_file(cache_root: Path) -> Path:
+    """This servicebook's store in the cache folder `cache_root` (a site's `.servicebook-cache`)."""
+    return cache_root / STORES / f"{code_folder()}{_SQLITE}"
+
+
+def prune_stores(cache_root: Path, now: float) -> list[str]:
+    """After a successful build: remove the stores of other servicebooks that the policy no
+    longer keeps (cache/sets.py), never one open in a running build, and the one store of a
+    servicebook from before they were kept apart (`store.sqlite`, ranked by its last write) on
+    the same terms, unless a build is writing it; the codes removed."""
+    stores = Sets(cache_root / STORES, _SQLITE, _SIDECARS)
+    legacy = cache_root / LEGACY_FILE
+
+    def last_written(_names: tuple[str, ...]) -> float | None:
+        times = [t for t in (_mtime(legacy), _mtime(_wal(legacy))) if t is not None]
+        return max(times) if times else None
+
+    def remove_legacy(_listing: Listing) -> bool:
+        if _not_files(legacy) or _in_use(legacy):
+            return False
+        _remove(legacy)
+        return True
+
+    return stores.prune(stores.look(now, last_written), remove_legacy)
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def _format() -> str:

@@ -34,6 +34,8 @@ from servicebook.git.snapshots import (
 )
 from servicebook.progress import Phases
 
+HISTORY = "history"  # the disk cache's area of what the history's parsing found (cache/disk.py)
+
 EntryState = Literal["ok", "invalid", "missing", "truncated"]
 
 
@@ -166,7 +168,7 @@ def load_timeline(
         return Timeline(available=False)
     root = repo.root
     store = Blobs(root)
-    disk = DiskCache(root if use_disk_cache else None, "history")
+    disk = DiskCache(root if use_disk_cache else None, HISTORY)
     # a shallow clone's history grows with `git fetch --deepen` at the same commit, and what
     # `more` says depends on more than its file: neither is remembered
     head = (str(root), repo.prefix, repo.head) if repo.head and not repo.shallow and more is None else None
@@ -570,7 +572,7 @@ def release_changes(
     store = Blobs(repo.root)
     out: list[tuple[Change, ...] | None] = []
     try:
-        reader = Reader(store, DiskCache(repo.root, "history"), records=records or RecordCache())
+        reader = Reader(store, DiskCache(repo.root, HISTORY), records=records or RecordCache())
         previous: CatalogKey | None = None
         for n, commit in enumerate(commits):
             tree = tree_at(repo, commit)

@@ -18,17 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from servicebook import routes
 from servicebook.cache.codec import read_json
+from servicebook.cache.disk import prune_area
 from servicebook.cache.folder import prepare, site_folder, user_cache
 from servicebook.cache.releases import ReleaseTrees
 from servicebook.cache.store import Entry as StoreEntry
-from servicebook.cache.store import Store
+from servicebook.cache.store import Store, prune_stores
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.records import RecordCache
 from servicebook.content.htmlrefs import read_refs
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
-from servicebook.git.history import Timeline, TimelineMemo, load_timeline, release_changes
+from servicebook.git.history import HISTORY, Timeline, TimelineMemo, load_timeline, release_changes
 from servicebook.git.releases import discover
 from servicebook.git.repo import (
     BUILD_INPUTS,
@@ -51,6 +52,7 @@ from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages, 
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
 from servicebook.site.parallel import batch_collections, worker_count
+from servicebook.site.previews import sweep as sweep_previews
 from servicebook.site.render import render_site, site_history
 from servicebook.site.scans import Checking
 from servicebook.site.search import SearchMemory
@@ -256,10 +258,13 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         removed: list[str] = []
         if trees.held:  # a build that succeeded drops the releases no servicebook uses any more
             now = time.time()
-            stale = trees.stale(now)
-            if stale:  # (a set of 5,000 pages is 11,000 files: seconds of a busy disk, said apart)
+            listing = trees.stale(now)
+            if listing.stale:  # (a set of 5,000 pages is 11,000 files: seconds of a busy disk, said apart)
                 options.progress.enter("removing old releases")
-            removed = trees.prune(now, stale)
+            removed = trees.prune(now, listing)
+        _prune_other_servicebooks(options.source, found.repo)
+        if options.memory is None:  # (serve sweeps as it starts: previews.py)
+            sweep_previews()  # what killed serves left in the temporary folder
         options.progress.end()
         warnings = (*report.warnings, *cache.warnings())
         return dataclasses.replace(
@@ -269,6 +274,15 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
             phases=options.progress.timings(),
             removed_releases=tuple(removed),
         )
+
+
+def _prune_other_servicebooks(source: Path, repo: Repo | None) -> None:
+    """After a successful build: the stores and the parsed history other servicebooks left that
+    the cache's policy no longer keeps (cache/sets.py: a few files and folders listed)."""
+    now = time.time()
+    prune_stores(site_folder(source), now)
+    if repo is not None:
+        prune_area(repo.root, HISTORY, now)
 
 
 @contextlib.contextmanager

@@ -199,6 +199,7 @@ def build_releases(
     releases are kept, held (ReleaseTrees.hold) from here until the caller closes it. `spool`:
     where the releases' pages' HTML is kept as they are loaded (`build_release`)."""
     trees.hold()
+    trees.current(option.commit for choice in found.choices for option in choice.options)
     problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)

@@ -14,10 +14,8 @@ import io
 import json
 import os
 import re
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -35,6 +33,7 @@ from servicebook.progress import Phases
 from servicebook.report import shown_from
 from servicebook.site.build import Options, Report, build
 from servicebook.site.fresh import PageMemory, of_releases
+from servicebook.site.previews import PreviewFolder, sweep
 
 HOST = "127.0.0.1"
 # The names a page of the preview may be asked for by (the Host header), besides the address it is
@@ -93,7 +92,9 @@ class Preview:
         self.env = dict(env)
         self.out = out
         self.err = err
-        self.workdir = Path(tempfile.mkdtemp(prefix="servicebook-serve-"))
+        sweep()  # what killed serves left in the temporary folder
+        self.folder = PreviewFolder()  # in the temporary folder, which only its builds write
+        self.workdir = self.folder.path
         self.output = self.workdir / "site"
         self._lock = threading.Lock()
         self._generation = 0
@@ -198,8 +199,9 @@ class Preview:
         return f"{shown} changed"
 
     def close(self) -> None:
+        """Stop at once: the preview's folder is removed by a detached process (previews.py)."""
         self.memory.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.folder.discard()
 
 
 def warning_keys(warnings: tuple[Problem, ...]) -> list[tuple[object, ...]]:

@@ -1,0 +1,127 @@
+"""Stopping `serve` (Ctrl-C) is at once: the preview's folder (a 20,000-page site is ~50,000 files,
+minutes of a busy disk to delete) is renamed away and removed by a detached process, as a build
+removes the site it replaced; what a killed serve left is removed by the next serve or build
+(site/previews.py)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from servicebook.site.serve import Preview
+
+from .conftest import FIXED_EPOCH
+from .servehelp import PATIENCE, URL_RE, wait_for
+
+
+@pytest.fixture
+def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary folder of the test's own, for this process (tempfile's) and the serves it starts (TMPDIR)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
+def _exited(pid: int) -> bool:
+    """Wait (bounded) for the process `pid`, not a child of this one, to exit."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], PATIENCE)
+        return bool(ready)
+    finally:
+        os.close(fd)
+
+
+def test_a_stopped_preview_leaves_its_folder_to_a_process_of_its_own(site_copy: Callable[[str], Path], temp) -> None:
+    """`close` renames the preview's folder away and returns: a detached process removes it, once
+    no process holds the preview's lock (here the test holds it, as a serve letting go would)."""
+    preview = Preview(site_copy("minimal"), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, print, print)
+    preview.rebuild()
+    folder = preview.workdir
+    assert (folder / "site" / "index.html").is_file()
+    held = os.open(folder.with_name(folder.name + ".lock"), os.O_RDWR)
+    try:
+        fcntl.flock(held, fcntl.LOCK_SH)
+        preview.close()
+        trash = folder.with_name(folder.name + ".trash")
+        assert not folder.exists()
+        assert (trash / "site" / "index.html").is_file()  # not deleted by the serving process
+        remover = preview.folder.remover
+        assert remover is not None
+        assert remover != os.getpid()
+        assert os.getsid(remover) == remover  # a session of its own: Ctrl-C in the terminal does not reach it
+    finally:
+        os.close(held)
+    assert _exited(remover)
+    assert sorted(temp.iterdir()) == []
+
+
+def _serve(site: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    """`servicebook serve` in a process of its own, once it serves; what it printed so far."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "servicebook", "serve", "--source", str(site), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    while not URL_RE.search("".join(lines)):
+        line = process.stdout.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    return process, lines
+
+
+def test_ctrl_c_stops_serve_and_what_a_killed_serve_left_is_removed_by_the_next(
+    site_copy: Callable[[str], Path], temp: Path
+) -> None:
+    site = site_copy("minimal")
+    killed, _ = _serve(site)
+    killed.kill()  # SIGKILL: nothing of it runs
+    killed.wait(PATIENCE)
+    assert killed.stdout is not None
+    killed.stdout.close()
+    left = [p for p in temp.iterdir() if p.is_dir()]
+    assert len(left) == 1
+    assert (left[0] / "site" / "index.html").is_file()
+    serving, lines = _serve(site)
+    try:
+        assert not left[0].exists()  # renamed away as it started
+        serving.send_signal(signal.SIGINT)
+        out, _ = serving.communicate(timeout=PATIENCE)
+    finally:
+        serving.kill()
+        serving.communicate()
+    assert serving.returncode == 0, "".join(lines) + out
+    assert out.strip().endswith("Stopped.")
+    assert "Traceback" not in out
+    wait_for(lambda: not any(temp.iterdir()), what="the previews' removal", output=lambda: str(list(temp.iterdir())))
+
+
+def test_a_build_removes_what_a_killed_serve_left(run, site_copy: Callable[[str], Path], temp: Path) -> None:
+    site = site_copy("minimal")
+    killed, _ = _serve(site)
+    killed.kill()
+    killed.wait(PATIENCE)
+    assert killed.stdout is not None
+    killed.stdout.close()
+    assert any(p.is_dir() for p in temp.iterdir())
+    assert run("build", "--source", site).exit_code == 0
+    assert not any(p.is_dir() and not p.name.endswith(".trash") for p in temp.iterdir())
+    wait_for(lambda: not any(temp.iterdir()), what="the preview's removal", output=lambda: str(list(temp.iterdir())))
