@@ -4,11 +4,19 @@ config from being obeyed, and site templates that make huge texts again and agai
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from .conftest import GitSite
+from servicebook.git import runner
+
+from .conftest import SITES, GitSite
+from .test_hostile_round10 import _committed_as_a_bare_repository
 
 CAFE_NFC = unicodedata.normalize("NFC", "café")
 CAFE_NFD = unicodedata.normalize("NFD", "café")
@@ -55,3 +63,84 @@ def test_diff_of_a_commit_holding_both_spellings_of_a_page_name_shows_them_apart
     assert "(written caf\\u00e9.md) cannot become a URL" in result.output
     assert "(written cafe\\u0301.md) cannot become a URL" in result.output
     assert "looks the same but is written with other code points" in result.output
+
+
+@pytest.mark.parametrize(
+    ("said", "version"),
+    [
+        ("git version 2.39.5\n", (2, 39, 5)),
+        ("git version 2.37.1 (Apple Git-137.1)\n", (2, 37, 1)),
+        ("git version 2.40.0.windows.1\n", (2, 40, 0)),
+        ("git version 2.38.0.rc1\n", (2, 38, 0)),
+        ("git version 3.0\n", (3, 0)),
+        ("git version 2\n", None),
+        ("hub version 2.14.2\n", None),
+        ("", None),
+        ("git version ２.４０\n", None),  # full-width digits: isdigit(), but not what git prints
+    ],
+)
+def test_the_git_version_is_read_from_what_git_version_says(said: str, version: tuple[int, ...] | None) -> None:
+    assert runner.parse_version(said) == version
+
+
+def test_a_git_older_than_2_38_is_refused_saying_why_and_what_to_do() -> None:
+    """git before 2.38 ignores safe.bareRepository without a word, so a folder committed to look
+    like a bare repository had its config obeyed (tests/test_hostile_round10.py): such a git is not
+    run at all. One that does not say its version is not run either."""
+    assert runner.version_refusal("git version 2.38.0\n") is None
+    assert runner.version_refusal("git version 2.39.5\n") is None
+    assert runner.version_refusal("git version 10.1\n") is None
+    assert runner.version_refusal("git version 2.37.1 (Apple Git-137.1)\n") == (
+        "git 2.37.1 is installed, and servicebook needs git 2.38 or later: older ones ignore "
+        "safe.bareRepository, and would obey the config of a folder a commit made look like a repository "
+        "(a command it names would run); install git 2.38 or later"
+    )
+    assert runner.version_refusal("git version 1.9.5\n").startswith("git 1.9.5 is installed")  # type: ignore[union-attr]
+    assert runner.version_refusal("something else\n").startswith(  # type: ignore[union-attr]
+        "a git that says 'something else' is installed, and servicebook needs git 2.38 or later"
+    )
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_site_folder_committed_as_a_bare_repository_runs_nothing_under_a_git_older_than_2_38(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, forgotten_git_version: None
+) -> None:
+    """The real git, behind a `git` first on PATH that says it is 2.37 (as Debian 11's, 2.30, or
+    Ubuntu 22.04's, 2.34, would): the command is refused before git runs in the site's folder."""
+    site = tmp_path / "repo" / "site"
+    shutil.copytree(SITES / "minimal", site)
+    top = GitSite(tmp_path / "repo")
+    ran = tmp_path / "ran"
+    _committed_as_a_bare_repository(site, ran)
+    top.commit("A site folder that git takes for a repository of its own")
+    _git_saying_it_is(tmp_path, monkeypatch, "git version 2.37.1")
+    result = run(command, "--source", site)
+    assert not ran.exists(), "git ran the command the committed config names"
+    assert result.exit_code == 2, result.output
+    assert "error: git 2.37.1 is installed, and servicebook needs git 2.38 or later" in result.output
+    assert "Traceback" not in result.output
+    assert not (site / "public").exists()
+
+
+def _git_saying_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, said: str) -> None:
+    """A `git` first on PATH that answers `git --version` with `said` and runs the real git for
+    anything else."""
+    real = shutil.which("git")
+    assert real is not None
+    folder = tmp_path / "old-git"
+    folder.mkdir()
+    wrapper = folder / "git"
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ "$1" = --version ]; then echo {shlex.quote(said)}; exit 0; fi\nexec {shlex.quote(real)} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.fixture
+def forgotten_git_version() -> Iterator[None]:
+    """The version servicebook read from git once a process, forgotten before and after the test."""
+    runner._version_refused.cache_clear()
+    yield
+    runner._version_refused.cache_clear()
