@@ -144,3 +144,50 @@ def forgotten_git_version() -> Iterator[None]:
     runner._version_refused.cache_clear()
     yield
     runner._version_refused.cache_clear()
+
+
+def _commit_with_a_path_no_checkout_holds(site: GitSite, version: str) -> str:
+    """A commit on main, after HEAD, whose catalog says `version` and whose content/ holds a file
+    named '..' beside its pages (written with git mktree: no checkout, nor `git archive`, can
+    write it), the work tree left as the commit has it otherwise; its id."""
+    site.edit('version: "0.1"', f'version: "{version}"')
+    site.git("add", "-A")
+    index = site.git("write-tree").strip()
+    blob = site.git("hash-object", "-w", "--stdin", stdin="")
+    pages = site.git("ls-tree", f"{index}:content")
+    odd_content = site.git("mktree", stdin=f"{pages}100644 blob {blob.strip()}\t..\n").strip()
+    top = site.git("ls-tree", index).replace(site.git("rev-parse", f"{index}:content").strip(), odd_content)
+    site.clock += 3600
+    odd = site.git("commit-tree", site.git("mktree", stdin=top).strip(), "-p", "HEAD", "-m", "content/..").strip()
+    site.git("update-ref", "refs/heads/main", odd)
+    return odd
+
+
+@pytest.mark.git
+def test_a_tag_on_a_commit_git_cannot_archive_is_skipped_naming_the_tag_and_the_path(run, git_site: GitSite) -> None:
+    """A tag on a commit whose tree holds `content/..` (git mktree writes what no checkout can)
+    failed every later build: "cannot read the sources of commit X: git archive: error: invalid
+    path", naming neither the tag nor what to do. That release is left out, as one whose catalog
+    does not build is, with a warning naming the tag, the path and what to do; the rest of the site
+    is built (and `--strict` fails, leaving the site as it was)."""
+    git_site.tag("v0.1")
+    odd = _commit_with_a_path_no_checkout_holds(git_site, "0.2")
+    git_site.tag("v0.2")
+    git_site.edit('version: "0.2"', 'version: "0.3"')
+    git_site.commit("Version 0.3")
+    strict = run("build", "--strict", "--source", git_site.root)
+    assert strict.exit_code == 1, strict.output
+    assert not (git_site.root / "public").exists()
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: tag v0.2 (commit {odd[:12]}) was skipped: release 0.2 there cannot be built: git cannot archive "
+        "its sources (invalid path 'content/..'); no commit that carries 0.2 builds"
+    ) in result.output
+    assert (
+        "hint: a release tag must be on a commit whose catalog builds: move the tag to one (`git tag -f v0.2 <commit>`) or delete it"
+        in result.output
+    )
+    assert "Traceback" not in result.output
+    published = git_site.root / "public"
+    assert sorted(p.name for p in (published / "v").iterdir()) == ["0.1", "0.3"]

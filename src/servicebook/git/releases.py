@@ -92,7 +92,12 @@ def _version_of(blob: bytes | None) -> str | None:
     return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
 
 
-class LinkOutside(Exception):
+class CannotExport(Exception):
+    """A commit's sources cannot be exported, so its release cannot be built (the other releases
+    can): what it says is why."""
+
+
+class LinkOutside(CannotExport):
     """A commit's sources hold a symbolic link that leads out of the site's folder (absolute, or up
     past its top): tar's data filter refuses to write it, and its release cannot be built."""
 
@@ -100,7 +105,8 @@ class LinkOutside(Exception):
 def export(repo: Repo, commit: str, dest: Path) -> None:
     """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter).
     Raises LinkOutside for a link the filter refuses (a link inside the site is written, and the
-    loader refuses it as it refuses the working tree's)."""
+    loader refuses it as it refuses the working tree's), CannotExport where git cannot archive the
+    commit's tree (a path no checkout can hold, `content/..`, written with `git mktree`)."""
     # The site may live in a sub-folder of the repository: archive that folder's tree, whose
     # paths are then relative to the site root.
     tree = f"{commit}:{repo.prefix.rstrip('/')}"
@@ -110,10 +116,11 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
     if not paths:
         return
     done = _archive(repo, ["archive", "--format=tar", tree, "--", *paths])
-    if done is None or not done.ok:
-        raise UsageProblem(
-            f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"
-        )
+    if done is None:
+        raise UsageProblem(f"cannot read the sources of commit {commit[:12]}: {MISSING}")
+    if not done.ok:
+        said = "; ".join(line.removeprefix("error: ").removeprefix("fatal: ") for line in done.error().splitlines())
+        raise CannotExport(f"git cannot archive its sources ({said or f'exit status {done.returncode}'})")
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     from servicebook.git import untar  # a release's sources alone: a build without releases does not import it
 
