@@ -11,9 +11,12 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+import jinja2
+import jinja2.sandbox
 import pytest
 
 from servicebook.git import runner
+from servicebook.site.sandbox import MAX_WORK, BoundedSandbox, TooLarge, TooMuchText
 
 from .conftest import SITES, GitSite
 from .test_hostile_round10 import _committed_as_a_bare_repository
@@ -191,3 +194,88 @@ def test_a_tag_on_a_commit_git_cannot_archive_is_skipped_naming_the_tag_and_the_
     assert "Traceback" not in result.output
     published = git_site.root / "public"
     assert sorted(p.name for p in (published / "v").iterdir()) == ["0.1", "0.3"]
+
+
+def _page(source: str, work: int = MAX_WORK) -> str:
+    """A page rendered from `source` by the sandbox a site's layouts/ run in, with a budget of
+    `work` characters."""
+    env = BoundedSandbox(loader=jinja2.DictLoader({"page.html": source}), autoescape=True, work=work)
+    return env.get_template("page.html").render()
+
+
+BIG = "{% set x = 'ab <i>c</i> http://x.example/ ' * 40000 %}"  # 1.2 million characters
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        BIG + "{% for i in range(1000) %}{% set y = x.replace('a', 'b') %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% set y %}{{ x }}{% endset %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% set y = x ~ '' %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% if 'zz' in x %}{% endif %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% if x == x %}{% endif %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% if x is lower %}{% endif %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% set y = x[1:] %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% set y = x|upper %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% set y = x|urlize %}{% endfor %}",
+        BIG + "{% for i in range(1000) %}{% set y = x.split() %}{% endfor %}",
+        BIG + "{% macro m() %}{{ x }}{% endmacro %}{% for i in range(1000) %}{% set y = m() %}{% endfor %}",
+    ],
+    ids=["replace", "a set block", "~", "in", "==", "a test", "a slice", "a filter", "urlize", "split", "a macro"],
+)
+def test_what_the_templates_of_a_page_work_on_is_bounded(source: str) -> None:
+    """Each value a site's template makes is bounded in size (10 million characters) and a page's
+    loop iterations and calls in number (2 million), but a step on a text of 10 million characters
+    takes milliseconds (urlize: seconds), so a page at those bounds took hours. A page's templates
+    have a budget of characters worked on: each value made, given to a call, filter or test,
+    compared, sliced, joined or printed counts (slow filters and methods many times)."""
+    with pytest.raises(TooMuchText, match="this page's templates worked on more than 50,000,000 characters"):
+        _page(source, work=50_000_000)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{% set x = 'a' * 10000000 %}{% set y = x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x ~ x %}", "'~' would make"),
+        ("{% set x = 'a' * 10000000 %}{{ [x] * 1000 }}", "printing a value would make"),
+        ("{% set x = 'a' * 1000000 %}{% set y = [[x] * 100] * 100 %}{{ y ~ '' }}", "'~' would make"),
+        ("{% set x = 'a' * 1000000 %}{% set y = [[x] * 100] * 100 %}{{ y|string|length }}", "the filter 'string'"),
+    ],
+    ids=["~ of many texts", "a list of one text many times", "lists in a list joined", "lists in a list as text"],
+)
+def test_a_text_joined_or_printed_from_many_large_parts_is_refused_before_it_is_made(source: str, message: str) -> None:
+    """`~` was not bounded at all (twelve texts of 10 million characters joined made 120 million;
+    a thousand, gigabytes), nor printing a list, whose text holds each of its items: a list of
+    one text of 10 million characters a thousand times is 10 billion. Each is measured first."""
+    with pytest.raises(TooLarge, match=message):
+        _page(source)
+
+
+def test_what_a_page_makes_within_the_budget_is_what_jinja_makes() -> None:
+    """`~`, comparisons, slices and tests go through the sandbox's own code now: what they make is
+    unchanged."""
+    source = (
+        "{% set x = [1, 2, 3, 4, 5] %}{{ x[1:] }} {{ x[::2] }} {{ x[:-1] }} {{ 'abc'[1] }} {{ 'abcd'[1:3] }} "
+        "{{ x|select('odd')|list }} {{ 'b' in 'abc' }} {{ 1 < 2 < 3 }} {{ 3 not in x }} {{ 'a' ~ 1 ~ [2] ~ '<' }} "
+        "{{ 'x' is lower }} {{ ('<b>'|safe) ~ '<' }} {{ x == [1, 2, 3, 4, 5] }} {{ {'a': [1, 'b']} }} {{ none }}"
+    )
+    plain = jinja2.sandbox.SandboxedEnvironment(loader=jinja2.DictLoader({"page.html": source}), autoescape=True)
+    assert _page(source) == plain.get_template("page.html").render()
+
+
+def test_check_names_the_line_of_a_layout_that_works_on_a_large_text_again_and_again(run, site_copy) -> None:
+    """End to end, at the real budget: a layout that replaces in a text of 10 million characters
+    in a loop of 100,000 (about half an hour) fails `check` at that line, in seconds."""
+    site = site_copy("minimal")
+    (site / "layouts").mkdir()
+    (site / "layouts" / "offering.html").write_text(
+        '{% extends "theme/offering.html" %}\n{% block content %}\n{% set x = "a" * 10000000 %}\n'
+        "{% for i in range(100000) %}\n{% set y = x.replace('a', 'b') %}\n{% endfor %}\n{{ super() }}{% endblock %}\n"
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert (
+        f"layouts/offering.html:5:1: error: while rendering offerings/ci/index.html: this page's templates worked on "
+        f"more than {MAX_WORK:,} characters"
+    ) in result.output
+    assert "make a large text once, not in a loop" in result.output
