@@ -279,3 +279,40 @@ def test_check_names_the_line_of_a_layout_that_works_on_a_large_text_again_and_a
         f"more than {MAX_WORK:,} characters"
     ) in result.output
     assert "make a large text once, not in a loop" in result.output
+
+
+@pytest.mark.git
+def test_a_release_is_its_commits_own_catalog_whatever_a_replace_ref_of_the_clone_says(run, git_site: GitSite) -> None:
+    """`git replace` (a ref under refs/replace/ of one clone) makes git show another commit's
+    content under a commit's id: release 0.1 was published as commit X, tag v0.1, with a catalog X
+    never held (an objective of 90 % for 99.5 %), which no other clone rebuilds. git is run with
+    replace refs off: a commit is what its id names."""
+    git_site.tag("v0.1")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.commit("Version 0.2")
+    forged = git_site.catalog.read_text().replace('version: "0.2"', 'version: "0.1"').replace("99.5", "90.0")
+    blob = git_site.git("hash-object", "-w", "--stdin", stdin=forged).strip()
+    listing = git_site.git("ls-tree", "v0.1").replace(git_site.git("rev-parse", "v0.1:catalog.yaml").strip(), blob)
+    other = git_site.git("commit-tree", git_site.git("mktree", stdin=listing).strip(), "-m", "Initial catalog").strip()
+    git_site.git("replace", "v0.1", other)
+    assert "90.0" in git_site.git("show", "v0.1:catalog.yaml")  # as git shows it by default
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    released = (git_site.root / "public" / "v" / "0.1" / "catalog.json").read_text()
+    assert "99.5" in released
+    assert "90.0" not in released
+
+
+@pytest.mark.git
+def test_the_history_is_the_commits_own_whatever_a_graft_file_of_the_clone_says(run, git_site: GitSite) -> None:
+    """.git/info/grafts gives commits other parents in one clone: one making HEAD a root hid
+    every release before it. It is not read (a shallow clone's own boundary still is)."""
+    git_site.tag("v0.1")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    head = git_site.commit("Version 0.2")
+    (git_site.root / ".git" / "info").mkdir(exist_ok=True)
+    (git_site.root / ".git" / "info" / "grafts").write_text(f"{head}\n")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir()) == ["0.1", "0.2"]
+    assert "hint: Support for <GIT_DIR>/info/grafts is deprecated" not in result.output

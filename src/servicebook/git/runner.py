@@ -26,6 +26,13 @@ ENV_EXTRA: Mapping[str, str] = {
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_PAGER": "cat",
     "GIT_ATTR_NOSYSTEM": "1",  # /etc/gitattributes: not the commit's (core.attributesFile below)
+    # A commit is what its id names, whatever the clone says: not the commit a replace ref
+    # (refs/replace/, `git replace`) puts in its place, nor with the parents a graft file
+    # (.git/info/grafts) gives it. With them a release was published under one commit's id with
+    # another's catalog, which nobody else's clone rebuilds. (The graft file is named where none can
+    # be: /dev/null is not a folder. A shallow clone's own file, .git/shallow, is read as before.)
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_GRAFT_FILE": "/dev/null/none",
 }
 # What the user's configuration must not change in the output we parse: quoted paths,
 # signatures in `git log`, the encoding of names and messages, and the root commit's files in

@@ -1,5 +1,6 @@
 """The sandbox a site's own templates (layouts/) run in: Jinja's, with bounds on the size of what a
-template makes, so that a pull request's layouts cannot exhaust the memory of the job that checks it."""
+template makes and on how much work a page's templates do, so that a pull request's layouts cannot
+exhaust the memory, or hold for hours, the job that checks it."""
 
 from __future__ import annotations
 
@@ -27,8 +28,7 @@ MAX_BITS = 100_000
 # The most loop iterations and calls the templates of one page may make. What each makes is
 # bounded in size above, not how many there are: two loops of range(100000), one in the other, ran
 # for hours. An iteration costs 0.1-1 µs, a macro's call about 5 µs, so a page at the bound takes
-# seconds (longer where each step works on a text of millions of characters: a step is bounded in
-# size, not in time). The built-in theme's busiest page of the 5k bench site makes 5,502 (its lists
+# seconds (what each step works on is bounded by MAX_WORK below). The built-in theme's busiest page of the 5k bench site makes 5,502 (its lists
 # are paged; bench/README.md, "A page's loop iterations and calls bounded").
 MAX_STEPS = 2_000_000
 # The most characters the templates of one page may work on: each value a call, a filter, an
