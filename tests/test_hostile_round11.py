@@ -16,6 +16,8 @@ import jinja2.sandbox
 import pytest
 
 from servicebook.git import runner
+from servicebook.git.blobs import Blobs, read_blobs
+from servicebook.git.releases import LARGEST_SOURCE_FILE
 from servicebook.site.sandbox import MAX_WORK, BoundedSandbox, TooLarge, TooMuchText
 
 from .conftest import SITES, GitSite
@@ -316,3 +318,44 @@ def test_the_history_is_the_commits_own_whatever_a_graft_file_of_the_clone_says(
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir()) == ["0.1", "0.2"]
     assert "hint: Support for <GIT_DIR>/info/grafts is deprecated" not in result.output
+
+
+@pytest.mark.git
+def test_a_blob_larger_than_any_source_is_not_read(git_site: GitSite) -> None:
+    """git keeps a file of gigabytes of one character in a few megabytes, so a commit of a small
+    repository can hold more than the machine's memory: one of 400 MB took a build 3 GB (the
+    history's reader and the releases' discovery read every commit's catalog whole). The readers
+    of blobs leave one larger than their bound unread."""
+    small = git_site.git("hash-object", "-w", "--stdin", stdin="small\n").strip()
+    large = git_site.git("hash-object", "-w", "--stdin", stdin="x" * 1000).strip()
+    assert read_blobs(git_site.root, [small, large], largest=999) == {small: b"small\n"}
+    assert read_blobs(git_site.root, [small, large]) == {small: b"small\n", large: b"x" * 1000}
+    with Blobs(git_site.root, largest=999) as blobs:
+        assert blobs.get(large) is None
+        assert blobs.get(small) == b"small\n"  # the pipe goes on after the bytes it dropped
+        assert blobs.skipped == {large}
+
+
+@pytest.mark.git
+def test_a_commit_holding_a_file_larger_than_any_source_builds_the_rest_of_the_site(run, git_site: GitSite) -> None:
+    """A commit whose catalog is larger than a catalog may be is in the history as one that does
+    not validate, and a tag on a commit holding a file that large is skipped, naming the file and
+    its size: neither is read, and the rest of the site is built."""
+    git_site.tag("v0.1")
+    git_site.edit('version: "0.1"', 'version: "0.2"')
+    git_site.write("content/huge.pdf", "%" * (LARGEST_SOURCE_FILE + 1))
+    big = git_site.commit("A file larger than any source")
+    git_site.tag("v0.2")
+    (git_site.root / "content" / "huge.pdf").unlink()
+    git_site.catalog.write_text(git_site.catalog.read_text() + "#" * (LARGEST_SOURCE_FILE + 1) + "\n")
+    git_site.commit("A catalog larger than any")
+    git_site.git("checkout", "-q", "v0.2", "--", "catalog.yaml")
+    git_site.edit('version: "0.2"', 'version: "0.3"')
+    git_site.commit("Version 0.3")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: tag v0.2 (commit {big[:12]}) was skipped: release 0.2 there cannot be built: content/huge.pdf is "
+        f"{LARGEST_SOURCE_FILE + 1:,} bytes, more than any source may be ({LARGEST_SOURCE_FILE:,}), so it is not read"
+    ) in result.output
+    assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir()) == ["0.1", "0.3"]

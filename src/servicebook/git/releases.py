@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.read import catalog_version
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
@@ -40,7 +41,8 @@ def discover(repo: Repo | None, pattern: str = DEFAULT_PATTERN, until: dt.dateti
     root, prefix = repo.root, repo.prefix
     log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "--", *SOURCE_PATHS) or ""
     commits = [(h, int(t)) for h, t in (line.split() for line in log.splitlines() if line.strip())]
-    catalogs = read_blobs(root, (f"{h}:{prefix}{CATALOG_FILE}" for h, _ in commits))
+    # a catalog larger than any build reads is left unread: its commit carries no version
+    catalogs = read_blobs(root, (f"{h}:{prefix}{CATALOG_FILE}" for h, _ in commits), largest=MAX_CATALOG_BYTES)
     candidates = [
         Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(catalogs.get(f"{h}:{prefix}{CATALOG_FILE}")))
         for h, t in commits
@@ -115,6 +117,7 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     if not paths:
         return
+    _refuse_large(repo, tree, paths)
     done = _archive(repo, ["archive", "--format=tar", tree, "--", *paths])
     if done is None:
         raise UsageProblem(f"cannot read the sources of commit {commit[:12]}: {MISSING}")
@@ -131,6 +134,38 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
         raise LinkOutside(
             f"{member.name} is a symbolic link to {member.linkname!r}, outside the site's folder"
         ) from None
+
+
+# The most a release's sources may hold, read (as a tar, in memory) before any is checked: a file
+# larger than a catalog may be cannot be a source, and git keeps a file of gigabytes of one
+# character in a few megabytes, so a commit can hold more than the machine's memory.
+LARGEST_SOURCE_FILE = MAX_CATALOG_BYTES
+LARGEST_SOURCES = 1024**3
+
+
+def _refuse_large(repo: Repo, tree: str, paths: list[str]) -> None:
+    """CannotExport when a file of the sources at `tree` (its `paths`) is larger than a source may
+    be, or all of them than a release's sources may (git ls-tree's sizes: nothing is read)."""
+    listed = run(repo.root, ["ls-tree", "-r", "-l", "-z", "--full-tree", tree, "--", *paths])
+    if listed is None or not listed.ok:
+        return  # the archive says what is wrong
+    total = 0
+    for entry in listed.stdout.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        size = meta.split()[-1] if meta else b"-"
+        if not size.isdigit():  # a folder, a submodule
+            continue
+        total += int(size)
+        if int(size) > LARGEST_SOURCE_FILE:
+            shown = name.decode("utf-8", "replace")
+            raise CannotExport(
+                f"{shown} is {int(size):,} bytes, more than any source may be ({LARGEST_SOURCE_FILE:,}), "
+                "so it is not read"
+            )
+    if total > LARGEST_SOURCES:
+        raise CannotExport(
+            f"its sources are {total:,} bytes together, more than a release's may be ({LARGEST_SOURCES:,})"
+        )
 
 
 def _archive(repo: Repo, args: list[str]) -> Done | None:
@@ -212,7 +247,8 @@ def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
         return False
     gone, written = changes
     try:
-        blobs = read_blobs(repo.root, sorted({blob for blob, _ in written.values()})) if written else {}
+        wanted = sorted({blob for blob, _ in written.values()})
+        blobs = read_blobs(repo.root, wanted, largest=LARGEST_SOURCE_FILE) if written else {}
     except UsageProblem:  # git failed: an export says why
         return False
     if any(blob not in blobs for blob, _ in written.values()):

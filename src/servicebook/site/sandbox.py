@@ -28,8 +28,9 @@ MAX_BITS = 100_000
 # The most loop iterations and calls the templates of one page may make. What each makes is
 # bounded in size above, not how many there are: two loops of range(100000), one in the other, ran
 # for hours. An iteration costs 0.1-1 µs, a macro's call about 5 µs, so a page at the bound takes
-# seconds (what each step works on is bounded by MAX_WORK below). The built-in theme's busiest page of the 5k bench site makes 5,502 (its lists
-# are paged; bench/README.md, "A page's loop iterations and calls bounded").
+# seconds (what each step works on is bounded by MAX_WORK below). The built-in theme's busiest
+# page of the 5k bench site makes 5,502 (its lists are paged; bench/README.md, "A page's loop
+# iterations and calls bounded").
 MAX_STEPS = 2_000_000
 # The most characters the templates of one page may work on: each value a call, a filter, an
 # operator, a `~`, a comparison or an output makes or is given is counted, once for each time it is
