@@ -359,3 +359,17 @@ def test_a_commit_holding_a_file_larger_than_any_source_builds_the_rest_of_the_s
         f"{LARGEST_SOURCE_FILE + 1:,} bytes, more than any source may be ({LARGEST_SOURCE_FILE:,}), so it is not read"
     ) in result.output
     assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir()) == ["0.1", "0.3"]
+
+
+@pytest.mark.git
+def test_diff_against_a_commit_whose_catalog_is_larger_than_any_does_not_read_it(run, git_site: GitSite) -> None:
+    """`diff` (which the job that reviews a pull request runs) read both catalogs whole: one of
+    400 MB of one character took it 800 MB. One larger than a catalog may be is named, unread."""
+    git_site.catalog.write_text(git_site.catalog.read_text() + "#" * (LARGEST_SOURCE_FILE + 1) + "\n")
+    big = git_site.commit("A catalog larger than any")
+    result = run("diff", "--source", git_site.root, big, "HEAD")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"error: catalog.yaml at {big[:12]} is larger than any source may be ({LARGEST_SOURCE_FILE:,} bytes), so it "
+        "is not read; pick another revision"
+    ) in result.output

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.validate import (
     CONTENT_DEPTH_HINT,
     ID_RE,
@@ -181,7 +182,15 @@ def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str
     links: set[str] = set()
     tree = tree_at(repo, commit, layouts=True, links=links)
     read = {p: b for p, b in tree.items() if (p == CATALOG_FILE or is_page(p)) and p not in links}
-    data = read_blobs(repo.root, read.values())
+    data = read_blobs(repo.root, read.values(), largest=MAX_CATALOG_BYTES)
+    unread = sorted(p for p, b in read.items() if b not in data)  # listed in the tree: larger than the bound
+    if unread:
+        raise RevisionInvalid(
+            f"{unread[0]} at {commit[:12]} is larger than any source may be ({MAX_CATALOG_BYTES:,} bytes), so it "
+            "is not read; pick another revision",
+            (),
+            commit,
+        )
     found = {p: data[b] for p, b in read.items() if b in data}
     linked = {p for p in links if p == CATALOG_FILE or is_page(p)}
     return found, {p: b for p, b in tree.items() if is_other_file(p)}, linked
