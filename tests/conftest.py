@@ -258,7 +258,7 @@ class GitSite:
         copy.root, copy.clock = root, self.clock
         return copy
 
-    def git(self, *args: str) -> str:
+    def git(self, *args: str, stdin: str | None = None) -> str:
         env = {
             **os.environ,
             "GIT_AUTHOR_DATE": f"@{self.clock} +0000",
@@ -266,7 +266,9 @@ class GitSite:
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_CONFIG_NOSYSTEM": "1",
         }
-        done = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            ["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=True, input=stdin
+        )
         return done.stdout
 
     @property

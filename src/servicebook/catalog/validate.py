@@ -16,6 +16,7 @@ import itertools
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Collection, Iterable
 from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence as AbcSequence
@@ -47,6 +48,50 @@ holds, so an objective travels exactly, yet with its at most 2 digits before the
 3 fs, which no measurement tells apart (docs/writing-a-catalog.md)."""
 # what a page's file name or folder under content/ is told when it cannot become part of a URL
 PAGE_NAME_HINT = "use lower-case letters, digits and '-' (at most 63), e.g. change-approval.md"
+
+
+def name_shown(name: str) -> str:
+    """`name` quoted and, when it holds other than ASCII, also written with each such character as
+    an escape: two names that differ only in how Unicode encodes a letter ('é' as one code point,
+    NFC, or as 'e' and a combining accent, NFD) look the same on a terminal, and are told apart so."""
+    if name.isascii():
+        return f"'{name}'"
+    written = "".join(ch if ch.isascii() else _code_point(ch) for ch in name)
+    return f"'{name}' (written {written})"
+
+
+def _code_point(ch: str) -> str:
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+
+
+def ascii_name(name: str) -> str:
+    """A name that can be part of a URL, made from `name`: accents taken off its letters (NFKD),
+    lower case, every run of other characters a '-'."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return "-".join(part for part in re.split(r"[^a-z0-9]+", plain.lower()) if part)[:63].strip("-") or "page"
+
+
+def name_hint(name: str, ending: str, siblings: Iterable[str] = ()) -> str:
+    """What a page's file name or folder `name` (`ending` ".md" or "") that cannot become part of a
+    URL is told: PAGE_NAME_HINT, or, for one written with other than ASCII, the name to rename it to,
+    and the names beside it (`siblings`) that look the same, written with other code points."""
+    if name.isascii():
+        return PAGE_NAME_HINT
+    stem = name.removesuffix(ending) if ending else name
+    hint = f"use lower-case ASCII letters, digits and '-' (at most 63): rename it to {ascii_name(stem)}{ending}"
+    twins = sorted(
+        other
+        for other in siblings
+        if other != name and unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", name)
+    )
+    if twins:
+        hint += (
+            f"; {', '.join(name_shown(t) for t in twins)} beside it looks the same but is written with other code "
+            "points (Unicode NFC and NFD): keep one of them"
+        )
+    return hint
+
+
 # The most folders a page may sit in under content/: each is a part of its URL, and a thousand of
 # them made the paths the build writes longer than a file system holds (and a RecursionError).
 MAX_CONTENT_DEPTH = 32

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.catalog import model
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.log import Commit, apply_raw, read_log
@@ -113,7 +114,8 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
                 )
             removed = c
             break
-        data = read_blobs(repo.root, [blob]).get(blob, b"")
+        # a catalog larger than any may be is not read: it does not validate
+        data = read_blobs(repo.root, [blob], largest=MAX_CATALOG_BYTES).get(blob, b"")
         catalog, errors = read_catalog(data, slugs, f"{c.commit[:12]}:{CATALOG_FILE}")
         if catalog is not None:
             standing = release_standing(repo, c.commit, cutoff, catalog.site.release_tags)

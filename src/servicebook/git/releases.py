@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.read import catalog_version
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
@@ -40,7 +41,8 @@ def discover(repo: Repo | None, pattern: str = DEFAULT_PATTERN, until: dt.dateti
     root, prefix = repo.root, repo.prefix
     log = git(root, "log", "--first-parent", "--reverse", "--format=%H %ct", "--", *SOURCE_PATHS) or ""
     commits = [(h, int(t)) for h, t in (line.split() for line in log.splitlines() if line.strip())]
-    catalogs = read_blobs(root, (f"{h}:{prefix}{CATALOG_FILE}" for h, _ in commits))
+    # a catalog larger than any build reads is left unread: its commit carries no version
+    catalogs = read_blobs(root, (f"{h}:{prefix}{CATALOG_FILE}" for h, _ in commits), largest=MAX_CATALOG_BYTES)
     candidates = [
         Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(catalogs.get(f"{h}:{prefix}{CATALOG_FILE}")))
         for h, t in commits
@@ -92,7 +94,12 @@ def _version_of(blob: bytes | None) -> str | None:
     return _version_from_bytes(hashlib.sha256(blob).hexdigest(), blob)
 
 
-class LinkOutside(Exception):
+class CannotExport(Exception):
+    """A commit's sources cannot be exported, so its release cannot be built (the other releases
+    can): what it says is why."""
+
+
+class LinkOutside(CannotExport):
     """A commit's sources hold a symbolic link that leads out of the site's folder (absolute, or up
     past its top): tar's data filter refuses to write it, and its release cannot be built."""
 
@@ -100,7 +107,8 @@ class LinkOutside(Exception):
 def export(repo: Repo, commit: str, dest: Path) -> None:
     """Write the site sources at `commit` into `dest` (git archive, extracted with tar's data filter).
     Raises LinkOutside for a link the filter refuses (a link inside the site is written, and the
-    loader refuses it as it refuses the working tree's)."""
+    loader refuses it as it refuses the working tree's), CannotExport where git cannot archive the
+    commit's tree (a path no checkout can hold, `content/..`, written with `git mktree`)."""
     # The site may live in a sub-folder of the repository: archive that folder's tree, whose
     # paths are then relative to the site root.
     tree = f"{commit}:{repo.prefix.rstrip('/')}"
@@ -109,11 +117,13 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     if not paths:
         return
+    _refuse_large(repo, tree, paths)
     done = _archive(repo, ["archive", "--format=tar", tree, "--", *paths])
-    if done is None or not done.ok:
-        raise UsageProblem(
-            f"cannot read the sources of commit {commit[:12]}: git archive: {done.error() if done else MISSING}"
-        )
+    if done is None:
+        raise UsageProblem(f"cannot read the sources of commit {commit[:12]}: {MISSING}")
+    if not done.ok:
+        said = "; ".join(line.removeprefix("error: ").removeprefix("fatal: ") for line in done.error().splitlines())
+        raise CannotExport(f"git cannot archive its sources ({said or f'exit status {done.returncode}'})")
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     from servicebook.git import untar  # a release's sources alone: a build without releases does not import it
 
@@ -124,6 +134,38 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
         raise LinkOutside(
             f"{member.name} is a symbolic link to {member.linkname!r}, outside the site's folder"
         ) from None
+
+
+# The most a release's sources may hold, read (as a tar, in memory) before any is checked: a file
+# larger than a catalog may be cannot be a source, and git keeps a file of gigabytes of one
+# character in a few megabytes, so a commit can hold more than the machine's memory.
+LARGEST_SOURCE_FILE = MAX_CATALOG_BYTES
+LARGEST_SOURCES = 1024**3
+
+
+def _refuse_large(repo: Repo, tree: str, paths: list[str]) -> None:
+    """CannotExport when a file of the sources at `tree` (its `paths`) is larger than a source may
+    be, or all of them than a release's sources may (git ls-tree's sizes: nothing is read)."""
+    listed = run(repo.root, ["ls-tree", "-r", "-l", "-z", "--full-tree", tree, "--", *paths])
+    if listed is None or not listed.ok:
+        return  # the archive says what is wrong
+    total = 0
+    for entry in listed.stdout.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        size = meta.split()[-1] if meta else b"-"
+        if not size.isdigit():  # a folder, a submodule
+            continue
+        total += int(size)
+        if int(size) > LARGEST_SOURCE_FILE:
+            shown = name.decode("utf-8", "replace")
+            raise CannotExport(
+                f"{shown} is {int(size):,} bytes, more than any source may be ({LARGEST_SOURCE_FILE:,}), "
+                "so it is not read"
+            )
+    if total > LARGEST_SOURCES:
+        raise CannotExport(
+            f"its sources are {total:,} bytes together, more than a release's may be ({LARGEST_SOURCES:,})"
+        )
 
 
 def _archive(repo: Repo, args: list[str]) -> Done | None:
@@ -205,7 +247,8 @@ def _move(repo: Repo, old: str, new: str, folder: Path) -> bool:
         return False
     gone, written = changes
     try:
-        blobs = read_blobs(repo.root, sorted({blob for blob, _ in written.values()})) if written else {}
+        wanted = sorted({blob for blob, _ in written.values()})
+        blobs = read_blobs(repo.root, wanted, largest=LARGEST_SOURCE_FILE) if written else {}
     except UsageProblem:  # git failed: an export says why
         return False
     if any(blob not in blobs for blob, _ in written.values()):

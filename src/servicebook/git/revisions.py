@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.disk import DiskCache
-from servicebook.catalog.validate import CONTENT_DEPTH_HINT, ID_RE, MAX_CONTENT_DEPTH, PAGE_NAME_HINT, RESERVED_IDS
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
+from servicebook.catalog.validate import (
+    CONTENT_DEPTH_HINT,
+    ID_RE,
+    MAX_CONTENT_DEPTH,
+    PAGE_NAME_HINT,
+    RESERVED_IDS,
+    name_hint,
+    name_shown,
+)
 from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
 from servicebook.git.blobs import Blobs, read_blobs
 from servicebook.git.diff import Change, Snapshot, diff_snapshots
@@ -173,7 +182,15 @@ def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str
     links: set[str] = set()
     tree = tree_at(repo, commit, layouts=True, links=links)
     read = {p: b for p, b in tree.items() if (p == CATALOG_FILE or is_page(p)) and p not in links}
-    data = read_blobs(repo.root, read.values())
+    data = read_blobs(repo.root, read.values(), largest=MAX_CATALOG_BYTES)
+    unread = sorted(p for p, b in read.items() if b not in data)  # listed in the tree: larger than the bound
+    if unread:
+        raise RevisionInvalid(
+            f"{unread[0]} at {commit[:12]} is larger than any source may be ({MAX_CATALOG_BYTES:,} bytes), so it "
+            "is not read; pick another revision",
+            (),
+            commit,
+        )
     found = {p: data[b] for p, b in read.items() if b in data}
     linked = {p for p in links if p == CATALOG_FILE or is_page(p)}
     return found, {p: b for p, b in tree.items() if is_other_file(p)}, linked
@@ -272,9 +289,12 @@ def _pages_built(files: Mapping[str, bytes], name: str) -> frozenset[str]:
             shown = "/".join(shown.split("/")[: MAX_CONTENT_DEPTH + 2])  # content/ and the first folder too deep
             message, hint = f"folders nested more than {MAX_CONTENT_DEPTH} deep under content/", CONTENT_DEPTH_HINT
         elif bad is not None:
-            message = f"folder name '{bad}' cannot be part of a URL"
+            message = f"folder name {name_shown(bad)} cannot be part of a URL"
+            hint = name_hint(bad, "")
         elif not ID_RE.fullmatch(file[:-3]) or file[:-3] in RESERVED_IDS:
-            message = f"page file name '{file}' cannot become a URL"
+            message = f"page file name {name_shown(file)} cannot become a URL"
+            folder = path.rpartition("/")[0]
+            hint = name_hint(file, ".md", (p.rpartition("/")[2] for p in files if p.rpartition("/")[0] == folder))
         else:
             pages.add(path)
             continue

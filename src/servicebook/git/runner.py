@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from servicebook.errors import UsageProblem
@@ -25,6 +26,13 @@ ENV_EXTRA: Mapping[str, str] = {
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_PAGER": "cat",
     "GIT_ATTR_NOSYSTEM": "1",  # /etc/gitattributes: not the commit's (core.attributesFile below)
+    # A commit is what its id names, whatever the clone says: not the commit a replace ref
+    # (refs/replace/, `git replace`) puts in its place, nor with the parents a graft file
+    # (.git/info/grafts) gives it. With them a release was published under one commit's id with
+    # another's catalog, which nobody else's clone rebuilds. (The graft file is named where none can
+    # be: /dev/null is not a folder. A shallow clone's own file, .git/shallow, is read as before.)
+    "GIT_NO_REPLACE_OBJECTS": "1",
+    "GIT_GRAFT_FILE": "/dev/null/none",
 }
 # What the user's configuration must not change in the output we parse: quoted paths,
 # signatures in `git log`, the encoding of names and messages, and the root commit's files in
@@ -54,6 +62,8 @@ CONFIG: tuple[str, ...] = (
 # makes itself (a member's store, an empty one borrowing objects) are named with BARE, first of a
 # command's arguments.
 BARE: tuple[str, ...] = ("--git-dir=.",)
+# git before 2.38 ignores safe.bareRepository, without a word: servicebook does not run one.
+OLDEST_GIT = (2, 38)
 BARE_REFUSED = "cannot use bare repository"  # git's message when it finds one it is not told of
 TIME_LIMIT = 600.0  # seconds for one git command; none of ours takes more than a few on a large history
 MISSING = "git is not installed (no `git` command on PATH)"
@@ -77,8 +87,53 @@ class Done:
 
 
 def command(root: Path, args: Iterable[str]) -> list[str]:
-    """The command line that runs git subcommand `args` in `root`."""
+    """The command line that runs git subcommand `args` in `root`; refused (UsageProblem) where
+    the installed git is older than OLDEST_GIT."""
+    refused = _version_refused()
+    if refused is not None:
+        raise UsageProblem(refused)
     return ["git", "-C", str(root), *CONFIG, *args]
+
+
+def parse_version(said: str) -> tuple[int, ...] | None:
+    """The version `git --version` says (`git version 2.39.5`, `git version 2.37.1 (Apple
+    Git-137.1)`, `git version 2.40.0.windows.1`), as its leading numbers; None when it says none."""
+    words = said.split()
+    if len(words) < 3 or words[:2] != ["git", "version"]:
+        return None
+    numbers = []
+    for part in words[2].split("."):
+        if not part.isdigit() or not part.isascii():
+            break
+        numbers.append(int(part))
+    return tuple(numbers) if len(numbers) >= 2 else None
+
+
+def version_refusal(said: str) -> str | None:
+    """Why the git whose `git --version` says `said` is not run, or None when it may be."""
+    version = parse_version(said)
+    oldest = ".".join(map(str, OLDEST_GIT))
+    if version is not None and version >= OLDEST_GIT:
+        return None
+    found = f"git {'.'.join(map(str, version))}" if version is not None else f"a git that says {said.strip()[:80]!r}"
+    return (
+        f"{found} is installed, and servicebook needs git {oldest} or later: older ones ignore "
+        "safe.bareRepository, and would obey the config of a folder a commit made look like a repository "
+        f"(a command it names would run); install git {oldest} or later"
+    )
+
+
+@cache
+def _version_refused() -> str | None:
+    """version_refusal of the installed git, asked once a process (None where there is no git to
+    run: each command then says so)."""
+    try:
+        done = subprocess.run(
+            ["git", "--version"], capture_output=True, check=False, env=environment(), timeout=TIME_LIMIT
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return version_refusal(done.stdout.decode("utf-8", "replace"))
 
 
 def environment() -> dict[str, str]:

@@ -114,11 +114,12 @@ class Reader:
     moved: dict[str, tuple[Change, ...]] = field(default_factory=dict)
     parsed: int = 0  # how many catalogs were parsed in this build (the benchmark reports it)
 
-    def _data(self, blob: str) -> bytes:
+    def _data(self, blob: str) -> bytes | None:
+        """The blob's bytes; None for one larger than any source may be (not read: Blobs)."""
         if blob in self.known:
             return self.known[blob]
         data = self.store.get(blob)
-        if data is None:
+        if data is None and blob not in self.store.skipped:
             raise KeyError(blob)
         return data
 
@@ -130,8 +131,14 @@ class Reader:
             return self.models[key]
         data = self._data(key[0])
         catalog: model.Catalog | None
-        fast = read_by_records(data, list(key[1]), self.records, CATALOG_FILE) if len(data) >= BY_RECORDS else None
-        if fast is not None and fast[1] == 0:
+        fast = (
+            read_by_records(data, list(key[1]), self.records, CATALOG_FILE)
+            if data is not None and len(data) >= BY_RECORDS
+            else None
+        )
+        if data is None:  # larger than a catalog may be: it does not validate
+            catalog, errors = None, 1
+        elif fast is not None and fast[1] == 0:
             catalog, errors = fast
         else:
             catalog, problems = read_catalog(data, key[1])
@@ -215,7 +222,10 @@ class Reader:
                 pass
         data = data if data is not None else self._data(blob)
         # a page too large is refused by the build; the history only notes that it changed
-        info = unread_page(path, data) if len(data) > MAX_PAGE_BYTES else page_info(path, page_slug(path), data)
+        if data is None or len(data) > MAX_PAGE_BYTES:
+            info = unread_page(path, data or b"")
+        else:
+            info = page_info(path, page_slug(path), data)
         self.pages[blob, path] = info
         self._disk(blob).put(key, encode(info))
         return info

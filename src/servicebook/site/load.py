@@ -35,7 +35,6 @@ from servicebook.catalog.validate import (
     CONTENT_DEPTH_HINT,
     ID_RE,
     MAX_CONTENT_DEPTH,
-    PAGE_NAME_HINT,
     PAGE_REFS,
     RESERVED_IDS,
     Checked,
@@ -43,6 +42,8 @@ from servicebook.catalog.validate import (
     check_left_out_references,
     check_page_meta,
     check_raw_references,
+    name_hint,
+    name_shown,
     read_record,
     salvage_record,
 )
@@ -626,7 +627,7 @@ def _list_content(
                 )
                 continue
             if entry.is_dir():
-                refused = _folder_refused(rel, entry.name, shown)
+                refused = _folder_refused(rel, entry.name, shown, [e.name for e in entries])
                 if refused is not None:
                     problems.append(refused)
                     continue
@@ -641,7 +642,9 @@ def _list_content(
                 if not ID_RE.fullmatch(stem) or stem in RESERVED_IDS:
                     problems.append(
                         Problem(
-                            SourceLocation(shown), f"page file name '{entry.name}' cannot become a URL", PAGE_NAME_HINT
+                            SourceLocation(shown),
+                            f"page file name {name_shown(entry.name)} cannot become a URL",
+                            name_hint(entry.name, ".md", (e.name for e in entries)),
                         )
                     )
                     continue
@@ -653,10 +656,12 @@ def _list_content(
     return dict(sorted(pages.items())), sorted(assets), True
 
 
-def _folder_refused(rel: str, name: str, shown: str) -> Problem | None:
-    """Why the folder `rel` of content/ (`name` its own name) holds no pages, or None."""
+def _folder_refused(rel: str, name: str, shown: str, siblings: list[str]) -> Problem | None:
+    """Why the folder `rel` of content/ (`name` its own name, `siblings` the names beside it) holds
+    no pages, or None."""
     if not ID_RE.fullmatch(name) or name in RESERVED_IDS:
-        return Problem(SourceLocation(shown), f"folder name '{name}' cannot be part of a URL", PAGE_NAME_HINT)
+        message = f"folder name {name_shown(name)} cannot be part of a URL"
+        return Problem(SourceLocation(shown), message, name_hint(name, "", siblings))
     if rel.count("/") >= MAX_CONTENT_DEPTH:
         return Problem(
             SourceLocation(shown),

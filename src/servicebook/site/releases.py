@@ -32,7 +32,7 @@ from servicebook.cache.folder import flat_name, flat_path, make_folder
 from servicebook.cache.releases import ReleaseTrees, remove_staging
 from servicebook.catalog.basics import BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, counted
-from servicebook.git.releases import Discovery, LinkOutside, Sources
+from servicebook.git.releases import CannotExport, Discovery, Sources
 from servicebook.git.repo import SOURCE_PATHS, Repo
 from servicebook.git.versions import MANIFEST, Release, manifest, outcome_notes
 from servicebook.site.fresh import scan_sources
@@ -332,7 +332,7 @@ def _build_release(
             sources = Sources(Path(tmp) / "src")
         try:
             source = sources.at(repo, release.commit)
-        except LinkOutside as exc:
+        except CannotExport as exc:
             return None, [
                 Problem(
                     where,

@@ -1,13 +1,15 @@
 """The sandbox a site's own templates (layouts/) run in: Jinja's, with bounds on the size of what a
-template makes, so that a pull request's layouts cannot exhaust the memory of the job that checks it."""
+template makes and on how much work a page's templates do, so that a pull request's layouts cannot
+exhaust the memory, or hold for hours, the job that checks it."""
 
 from __future__ import annotations
 
 import re
 import string
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
+import jinja2.compiler
 import jinja2.exceptions
 import jinja2.nodes
 import jinja2.parser
@@ -26,10 +28,46 @@ MAX_BITS = 100_000
 # The most loop iterations and calls the templates of one page may make. What each makes is
 # bounded in size above, not how many there are: two loops of range(100000), one in the other, ran
 # for hours. An iteration costs 0.1-1 µs, a macro's call about 5 µs, so a page at the bound takes
-# seconds (longer where each step works on a text of millions of characters: a step is bounded in
-# size, not in time). The built-in theme's busiest page of the 5k bench site makes 5,502 (its lists
-# are paged; bench/README.md, "A page's loop iterations and calls bounded").
+# seconds (what each step works on is bounded by MAX_WORK below). The built-in theme's busiest
+# page of the 5k bench site makes 5,502 (its lists are paged; bench/README.md, "A page's loop
+# iterations and calls bounded").
 MAX_STEPS = 2_000_000
+# The most characters the templates of one page may work on: each value a call, a filter, an
+# operator, a `~`, a comparison or an output makes or is given is counted, once for each time it is
+# (a text passed three times counts three times its length). Each step above is bounded in size, not
+# in time: a step on a text of 10 million characters takes milliseconds, and 2 million of them took
+# hours. At the bound a page takes seconds; the built-in theme's busiest page of the 5k bench site
+# works on far fewer (bench/README.md, "What a page's templates work on bounded").
+MAX_WORK = 1_000_000_000
+# filters, tests and methods that spend far more on a character than a copy does (regular
+# expressions, words, sorting, a character's class): what they are given counts this many times,
+# so that none works on the budget for more than seconds (bench/README.md)
+_SLOW = {
+    "urlize": 100,
+    "wordwrap": 100,
+    "title": 100,
+    "striptags": 100,
+    "wordcount": 100,
+    "sort": 100,
+    "unique": 100,
+    "groupby": 100,
+    "dictsort": 100,
+    "translate": 50,
+    "split": 10,
+    "rsplit": 10,
+    "capitalize": 10,
+    "swapcase": 10,
+    "lower": 5,  # the test `is lower` (str.islower), and the filter
+    "upper": 5,
+    "islower": 5,
+    "isupper": 5,
+    "istitle": 5,
+    "isprintable": 5,
+}
+# the filters that turn what they are given into text (so a list of large texts is as large as its text)
+_TEXT_FILTERS = frozenset(
+    {"string", "pprint", "tojson", "e", "escape", "forceescape", "safe", "urlencode", "format", "xmlattr"}
+)
 
 # the methods whose result can be far larger than their object and arguments
 _STRETCHING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join", "translate", "extend"})
@@ -51,6 +89,17 @@ class TooMuchWork(jinja2.exceptions.SecurityError):
     """A page's templates made more loop iterations and calls than the sandbox allows."""
 
 
+class TooMuchText(TooMuchWork):
+    """A page's templates worked on more characters than the sandbox allows."""
+
+
+def _too_much_text(work: int) -> TooMuchText:
+    return TooMuchText(
+        f"this page's templates worked on more than {work:,} characters, more than a page may (a large "
+        "text made, printed, compared or searched again and again in a loop)"
+    )
+
+
 def _too_much_work(steps: int) -> TooMuchWork:
     return TooMuchWork(
         f"this page's templates made more than {steps:,} loop iterations and calls, more than a page may "
@@ -60,17 +109,133 @@ def _too_much_work(steps: int) -> TooMuchWork:
 
 class PageTemplate(jinja2.Template):
     """A template of BoundedSandbox: each page rendered from it starts with a whole budget of
-    loop iterations and calls (its includes, macros and parents share it)."""
+    loop iterations and calls, and of characters worked on (its includes, macros and parents share
+    them)."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         environment = self.environment
         if isinstance(environment, BoundedSandbox):
             environment.steps_left = environment.steps
+            environment.work_left = environment.work
         return super().render(*args, **kwargs)
+
+
+class BoundedCodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, where a `~` joins its parts through BoundedSandbox.joined (which
+    measures them before joining: `x ~ x ~ x …` of a text of 10 million characters made gigabytes),
+    and the sides of a comparison go through BoundedSandbox.measured (`'b' in x`, `x == y` read
+    the whole of a text)."""
+
+    @jinja2.compiler.optimizeconst
+    def visit_Concat(self, node: jinja2.nodes.Concat, frame: jinja2.compiler.Frame) -> None:
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"  # as Jinja's own
+        elif frame.eval_ctx.autoescape:
+            join = "markup_join"
+        else:
+            join = "str_join"
+        self.write(f"environment.joined({join}, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+    @jinja2.compiler.optimizeconst
+    def visit_Compare(self, node: jinja2.nodes.Compare, frame: jinja2.compiler.Frame) -> None:
+        self.write("(environment.measured(")
+        self.visit(node.expr, frame)
+        self.write(")")
+        for op in node.ops:
+            self.visit(op, frame)
+        self.write(")")
+
+    @jinja2.compiler.optimizeconst
+    def visit_Getitem(self, node: jinja2.nodes.Getitem, frame: jinja2.compiler.Frame) -> None:
+        if not isinstance(node.arg, jinja2.nodes.Slice):
+            super().visit_Getitem(node, frame)
+            return
+        self.write("environment.sliced(")  # Jinja's own takes a slice in Python, not through the sandbox
+        self.visit(node.node, frame)
+        for part in (node.arg.start, node.arg.stop, node.arg.step):
+            self.write(", ")
+            if part is None:
+                self.write("None")
+            else:
+                self.visit(part, frame)
+        self.write(")")
+
+    def visit_Operand(self, node: jinja2.nodes.Operand, frame: jinja2.compiler.Frame) -> None:
+        self.write(f" {jinja2.compiler.operators[node.op]} environment.measured(")
+        self.visit(node.expr, frame)
+        self.write(")")
 
 
 def _size(value: object) -> int:
     return len(value) if isinstance(value, str | bytes | list | tuple | dict | set | frozenset) else 0
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _text_size(value: object, limit: int) -> int:
+    """About how many characters `str(value)` makes, found without making it (a list holding one
+    text of 10 million characters a thousand times is 10 billion); once past `limit`, a number past
+    it. Texts, numbers and containers are measured (each container once, however often it is held:
+    its size is kept); anything else in a container is made into text (repr) once; anything else
+    outside one counts 0 (it comes from the site as it is, not made by the template)."""
+    if isinstance(value, str):
+        return len(value)
+    if not isinstance(value, _CONTAINERS):
+        return 0
+    sizes: dict[int, int] = {}  # each container's and object's size, once known (`value` holds them)
+    walking: set[int] = set()  # the containers being measured (one holding itself prints `[...]`)
+    seen = 0  # what the parts measured so far come to: the whole is at least that
+    stack: list[tuple[object, bool]] = [(value, False)]
+    while stack:
+        item, measured = stack.pop()
+        if measured:  # its parts are known
+            parts = _parts(item)
+            walking.discard(id(item))
+            sizes[id(item)] = 2 + sum(_leaf_size(p, sizes) + 2 for p in parts)
+            continue
+        if id(item) in sizes or id(item) in walking:
+            continue
+        walking.add(id(item))
+        stack.append((item, True))
+        for part in _parts(item):
+            if isinstance(part, _CONTAINERS):
+                if id(part) not in walking:
+                    stack.append((part, False))
+            else:
+                seen += _leaf_size(part, sizes) + 2
+                if seen > limit:
+                    return seen
+    return sizes.get(id(value), 0)
+
+
+def _parts(container: object) -> list[object]:
+    if isinstance(container, dict):
+        return [*container.keys(), *container.values()]
+    return list(cast(Iterable[object], container))
+
+
+def _leaf_size(item: object, sizes: dict[int, int]) -> int:
+    """The characters `item` makes inside a printed container (sizes: the containers measured, and
+    the objects made into text, by id)."""
+    if isinstance(item, str):
+        return len(item) + 2  # its quotes
+    if isinstance(item, bytes):
+        return 4 * len(item) + 3
+    if isinstance(item, int) and not isinstance(item, bool):
+        return item.bit_length() // 3 + 2
+    if isinstance(item, bool | float) or item is None:
+        return 24
+    if id(item) in sizes:
+        return sizes[id(item)]
+    if isinstance(item, _CONTAINERS):
+        return 5  # one being measured: it holds itself, and prints as `[...]`
+    sizes[id(item)] = len(repr(item))
+    return sizes[id(item)]
 
 
 def _refuse(what: str, size: int, limit: int = MAX_VALUE) -> None:
@@ -154,14 +319,22 @@ def _stretch_size(method: Any, args: tuple[Any, ...]) -> None:
         _refuse(what, _size(owner) + _size(args[0]))
 
 
-def _bounded_filter(name: str, apply: Callable[..., Any]) -> Callable[..., Any]:
+def _bounded_filter(env: BoundedSandbox, name: str, apply: Callable[..., Any]) -> Callable[..., Any]:
     """A built-in filter whose numbers past the value (center's width, batch's count) are bounded,
-    with format's '%' checked and join's and replace's result measured before it is made."""
+    with format's '%' checked, join's and replace's result measured before it is made, and what
+    it is given and makes charged to the page's characters (BoundedSandbox.charge)."""
     takes_context = getattr(apply, "jinja_pass_arg", None) is not None
+    weight = _SLOW.get(name, 1)
 
     def bounded(*args: Any, **kwargs: Any) -> Any:
         given = args[1:] if takes_context else args
         value, rest = (given[0], given[1:]) if given else (None, ())
+        if name in _TEXT_FILTERS:  # a list of texts as text: as large as they are together
+            size = _text_size(value, MAX_PAGE)
+            _refuse(f"the filter '{name}'", size, MAX_PAGE if isinstance(value, Markup) else MAX_VALUE)
+        else:
+            size = _size(value)
+        env.charge(weight * size + sum(_size(v) for v in (*rest, *kwargs.values())))
         if name in _WIDENING_FILTERS:
             _check_numbers(f"the filter '{name}'", [*rest, *kwargs.values()])
         if name == "format" and isinstance(value, str):
@@ -174,12 +347,29 @@ def _bounded_filter(name: str, apply: Callable[..., Any]) -> Callable[..., Any]:
             _refuse(f"the filter '{name}'", sum(_size(p) for p in value) + len(joiner) * len(value))
         result = apply(*args, **kwargs)
         _refuse(f"the filter '{name}'", _size(result))
+        env.charge(_size(result))
         return result
 
     bounded.__name__ = getattr(apply, "__name__", name)
     if takes_context:
         bounded.jinja_pass_arg = apply.jinja_pass_arg  # type: ignore[attr-defined]
     return bounded
+
+
+def _charged_test(env: BoundedSandbox, name: str, test: Callable[..., Any]) -> Callable[..., Any]:
+    """A built-in test (`x is lower`, `x is in(y)` read a whole text), what it is given charged."""
+    takes_context = getattr(test, "jinja_pass_arg", None) is not None
+    weight = _SLOW.get(name, 1)
+
+    def charged(*args: Any, **kwargs: Any) -> Any:
+        given = args[1:] if takes_context else args
+        env.charge(weight * sum(_size(v) for v in (*given, *kwargs.values())))
+        return test(*args, **kwargs)
+
+    charged.__name__ = getattr(test, "__name__", name)
+    if takes_context:
+        charged.jinja_pass_arg = test.jinja_pass_arg  # type: ignore[attr-defined]
+    return charged
 
 
 def bounded_range(*args: int) -> range:
@@ -212,19 +402,64 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})
     template_class = PageTemplate
+    code_generator_class = BoundedCodeGenerator
 
-    def __init__(self, *args: Any, steps: int = MAX_STEPS, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, steps: int = MAX_STEPS, work: int = MAX_WORK, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.steps = steps  # the loop iterations and calls a page may make
         self.steps_left = steps  # of the page being rendered (PageTemplate.render)
+        self.work = work  # the characters a page's templates may work on
+        self.work_left = work  # of the page being rendered
+        self.finalize = self.printed
         self.globals["namespace"] = BoundedNamespace
         self.globals["range"] = bounded_range
         self.globals["lipsum"] = bounded_lipsum
-        self.filters = {name: _bounded_filter(name, apply) for name, apply in self.filters.items()}
+        self.filters = {name: _bounded_filter(self, name, apply) for name, apply in self.filters.items()}
+        self.tests = {
+            name: _charged_test(self, name, cast(Callable[..., Any], test)) for name, test in self.tests.items()
+        }
 
     def add_filter(self, name: str, apply: Callable[..., Any]) -> None:
         """A filter of ours, bounded as the built-in ones are."""
-        self.filters[name] = _bounded_filter(name, apply)
+        self.filters[name] = _bounded_filter(self, name, apply)
+
+    def charge(self, characters: int) -> None:
+        """Count `characters` worked on against the page's budget (MAX_WORK)."""
+        self.work_left -= characters
+        if self.work_left < 0:
+            raise _too_much_text(self.work)
+
+    def measured(self, value: Any) -> Any:
+        """A side of a comparison (`in`, `==`, `<` read a whole text or list), charged."""
+        self.charge(_size(value))
+        return value
+
+    def printed(self, value: Any) -> Any:
+        """A value a template prints (`{{ … }}`), before it is made into text: a list of large
+        texts is refused as a text that large would be, and what it comes to is charged."""
+        size = _text_size(value, MAX_PAGE)
+        _refuse("printing a value", size, MAX_PAGE if isinstance(value, Markup) else MAX_VALUE)
+        self.charge(size)
+        return value
+
+    def joined(self, join: Callable[[Iterable[Any]], str], parts: tuple[Any, ...]) -> str:
+        """`a ~ b ~ c`, measured before it is joined (by `join`, Jinja's markup_join or str_join)."""
+        limit = MAX_PAGE if any(isinstance(p, Markup) for p in parts) else MAX_VALUE
+        size = 0
+        for part in parts:
+            size += _text_size(part, limit)
+            _refuse("'~'", size, limit)
+        self.charge(size)
+        result = join(parts)
+        _refuse("'~'", len(result), limit)  # escaped: '<' is '&lt;'
+        self.charge(len(result))
+        return result
+
+    def sliced(self, obj: Any, start: Any, stop: Any, step: Any) -> Any:
+        """`x[a:b:c]`, which copies what it takes: charged."""
+        result = obj[start:stop:step]
+        self.charge(_size(result))
+        return result
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         """The template's tree, where each loop's iterable is counted (`counted`)."""
@@ -281,7 +516,10 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         _binop_size(operator, left, right)
-        return super().call_binop(context, operator, left, right)
+        self.charge(_size(left) + _size(right))
+        result = super().call_binop(context, operator, left, right)
+        self.charge(_size(result))
+        return result
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         __self.steps_left -= 1
@@ -293,9 +531,12 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
         for value in (*args, *kwargs.values()):
             _refuse("a call's argument", _size(value), MAX_PAGE if isinstance(value, Markup) else MAX_VALUE)
         _stretch_size(__obj, args)
+        given = _size(getattr(__obj, "__self__", None)) + sum(_size(v) for v in (*args, *kwargs.values()))
+        __self.charge(_SLOW.get(getattr(__obj, "__name__", ""), 1) * given)
         result = super().call(__context, __obj, *args, **kwargs)
         limit = MAX_PAGE if isinstance(result, Markup) else MAX_VALUE
         _refuse(f"calling {getattr(__obj, '__name__', 'a function')}", _size(result), limit)
+        __self.charge(_size(result))
         return result
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
@@ -320,13 +561,18 @@ class BoundedSandbox(jinja2.sandbox.SandboxedEnvironment):
         total = 0
         for part in parts:
             total += len(part)
+            refused: jinja2.exceptions.SecurityError | None = None
             if total > MAX_PAGE:
-                too_large = TooLarge(
+                refused = TooLarge(
                     f"the output would be more than {MAX_PAGE:,} characters, more than a template may make"
                 )
+            elif self.work_left < len(part):
+                refused = _too_much_text(self.work)
+            if refused is not None:
                 if isinstance(parts, Generator):  # raised where the template is, at the line that printed the part
-                    parts.throw(too_large)
-                raise too_large
+                    parts.throw(refused)
+                raise refused
+            self.work_left -= len(part)
             kept.append(part)
         return "".join(kept)
 

@@ -31,7 +31,7 @@ from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.git.versions import Release
 from servicebook.site.forge import edit_url, file_at_commit_url
 from servicebook.site.links import LinkTarget, page_refs, safe_path, scan_page, settle
-from servicebook.site.sandbox import BoundedSandbox, TooLarge, TooMuchWork
+from servicebook.site.sandbox import BoundedSandbox, TooLarge, TooMuchText, TooMuchWork
 from servicebook.site.write import PageLinks
 from servicebook.source.text import SourceError, decode
 
@@ -125,9 +125,11 @@ def _theme_environment() -> jinja2.Environment:
 
 # The names of the compiled templates' files (Jinja's default: __jinja2_%s.cache), one for each
 # kind of environment: a template compiled outside the sandbox must never run in it, nor one compiled
-# for Jinja's own sandbox (which did not bound the operators, sandbox.py) in ours.
+# for Jinja's own sandbox (which did not bound the operators, sandbox.py) in ours, nor one compiled by
+# an earlier servicebook's (whose code did not charge what `~`, a comparison or a slice work on:
+# sandbox.BoundedCodeGenerator), since Jinja checks only the template's text and Python's version.
 COMPILED_THEME = "__jinja2_%s.cache"
-COMPILED_SANDBOXED = "__jinja2_bounded_%s.cache"
+COMPILED_SANDBOXED = "__jinja2_bounded_charged_%s.cache"
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
@@ -387,7 +389,13 @@ def _render_page(
         frame_name, line = _template_frame(exc)
         unknown = _UNDEFINED_NAME.fullmatch(exc.message or "")
         given = [*common, *spec.context, *env.globals, *_GIVEN_EVERY_PAGE]
-        if isinstance(exc, TooMuchWork):
+        if isinstance(exc, TooMuchText):
+            hint = (
+                "a template runs in Jinja's sandbox, which bounds the characters one page's templates make, "
+                "print, compare and search, so that a template cannot hold the job that builds it for hours; "
+                "make a large text once, not in a loop; docs/security.md"
+            )
+        elif isinstance(exc, TooMuchWork):
             hint = (
                 "a template runs in Jinja's sandbox, which bounds the loop iterations and calls one page makes, "
                 "so that a template cannot hold the job that builds it for hours; loop over what the page shows, "
