@@ -88,22 +88,39 @@ def test_the_git_version_is_read_from_what_git_version_says(said: str, version: 
     assert runner.parse_version(said) == version
 
 
-def test_a_git_older_than_2_38_is_refused_saying_why_and_what_to_do() -> None:
+def _bare_layout(folder: Path) -> Path:
+    """`folder` holding what makes git take it for a repository's own folder."""
+    (folder / "objects").mkdir(parents=True)
+    (folder / "refs").mkdir()
+    (folder / "HEAD").write_text("ref: refs/heads/main\n")
+    return folder
+
+
+def test_a_git_older_than_2_38_is_refused_where_a_folder_on_its_way_looks_like_a_repository(tmp_path: Path) -> None:
     """git before 2.38 ignores safe.bareRepository without a word, so a folder committed to look
-    like a bare repository had its config obeyed (tests/test_hostile_round10.py): such a git is not
-    run at all. One that does not say its version is not run either."""
-    assert runner.version_refusal("git version 2.38.0\n") is None
-    assert runner.version_refusal("git version 2.39.5\n") is None
-    assert runner.version_refusal("git version 10.1\n") is None
-    assert runner.version_refusal("git version 2.37.1 (Apple Git-137.1)\n") == (
-        "git 2.37.1 is installed, and servicebook needs git 2.38 or later: older ones ignore "
-        "safe.bareRepository, and would obey the config of a folder a commit made look like a repository "
-        "(a command it names would run); install git 2.38 or later"
+    like a bare repository had its config obeyed (tests/test_hostile_round10.py). Such a git (or one
+    that does not say its version) is refused in a folder where it would find one before the
+    repository's .git; it runs everywhere else (Ubuntu 22.04's git is 2.34, Debian 11's 2.30)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    site = _bare_layout(repo / "docs" / "site")
+    plain = repo / "other"
+    plain.mkdir()
+    old = "git version 2.37.1 (Apple Git-137.1)\n"
+    assert runner.layout_refusal(site, old) == (
+        f"git 2.37.1 is installed, which ignores safe.bareRepository (git 2.38 and later do not), and {site} "
+        "holds HEAD, objects/ and refs/ as a repository's own folder does: that git would take it for a "
+        "repository and obey its config (a command it names would run); remove them from the folder, or "
+        "install git 2.38 or later"
     )
-    assert runner.version_refusal("git version 1.9.5\n").startswith("git 1.9.5 is installed")  # type: ignore[union-attr]
-    assert runner.version_refusal("something else\n").startswith(  # type: ignore[union-attr]
-        "a git that says 'something else' is installed, and servicebook needs git 2.38 or later"
+    assert runner.layout_refusal(site / "content", old) is not None  # found on the way up, before .git
+    assert runner.layout_refusal(plain, old) is None
+    assert runner.layout_refusal(repo, old) is None  # git stops at .git before looking at the folder
+    assert runner.layout_refusal(site, "something else\n").startswith(  # type: ignore[union-attr]
+        "a git that says 'something else' is installed, which ignores safe.bareRepository"
     )
+    for said in ("git version 2.38.0\n", "git version 2.39.5\n", "git version 10.1\n"):
+        assert runner.layout_refusal(site, said) is None  # safe.bareRepository=explicit holds
 
 
 @pytest.mark.git
@@ -123,9 +140,20 @@ def test_a_site_folder_committed_as_a_bare_repository_runs_nothing_under_a_git_o
     result = run(command, "--source", site)
     assert not ran.exists(), "git ran the command the committed config names"
     assert result.exit_code == 2, result.output
-    assert "error: git 2.37.1 is installed, and servicebook needs git 2.38 or later" in result.output
+    assert "error: git 2.37.1 is installed, which ignores safe.bareRepository" in result.output
+    assert f"and {site.absolute()} holds HEAD, objects/ and refs/" in result.output
     assert "Traceback" not in result.output
     assert not (site / "public").exists()
+
+
+@pytest.mark.git
+def test_a_git_older_than_2_38_builds_a_site_no_folder_of_which_looks_like_a_repository(
+    run, git_site: GitSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forgotten_git_version: None
+) -> None:
+    _git_saying_it_is(tmp_path, monkeypatch, "git version 2.34.1")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (git_site.root / "public" / "index.html").is_file()
 
 
 def _git_saying_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, said: str) -> None:
@@ -146,9 +174,11 @@ def _git_saying_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, said: str
 @pytest.fixture
 def forgotten_git_version() -> Iterator[None]:
     """The version servicebook read from git once a process, forgotten before and after the test."""
-    runner._version_refused.cache_clear()
+    runner._installed_version.cache_clear()
+    runner._refused_in.cache_clear()
     yield
-    runner._version_refused.cache_clear()
+    runner._installed_version.cache_clear()
+    runner._refused_in.cache_clear()
 
 
 def _commit_with_a_path_no_checkout_holds(site: GitSite, version: str) -> str:

@@ -62,7 +62,7 @@ CONFIG: tuple[str, ...] = (
 # makes itself (a member's store, an empty one borrowing objects) are named with BARE, first of a
 # command's arguments.
 BARE: tuple[str, ...] = ("--git-dir=.",)
-# git before 2.38 ignores safe.bareRepository, without a word: servicebook does not run one.
+# git before 2.38 ignores safe.bareRepository, without a word: see layout_refusal.
 OLDEST_GIT = (2, 38)
 BARE_REFUSED = "cannot use bare repository"  # git's message when it finds one it is not told of
 TIME_LIMIT = 600.0  # seconds for one git command; none of ours takes more than a few on a large history
@@ -87,11 +87,14 @@ class Done:
 
 
 def command(root: Path, args: Iterable[str]) -> list[str]:
-    """The command line that runs git subcommand `args` in `root`; refused (UsageProblem) where
-    the installed git is older than OLDEST_GIT."""
-    refused = _version_refused()
-    if refused is not None:
-        raise UsageProblem(refused)
+    """The command line that runs git subcommand `args` in `root`; refused (UsageProblem) where the
+    installed git is older than OLDEST_GIT and would take a folder of the site for a repository
+    (layout_refusal). A command on a bare repository of ours names it (BARE): git looks for none."""
+    args = list(args)
+    if args[:1] != list(BARE):
+        refused = _refused_in(root)
+        if refused is not None:
+            raise UsageProblem(refused)
     return ["git", "-C", str(root), *CONFIG, *args]
 
 
@@ -109,31 +112,59 @@ def parse_version(said: str) -> tuple[int, ...] | None:
     return tuple(numbers) if len(numbers) >= 2 else None
 
 
-def version_refusal(said: str) -> str | None:
-    """Why the git whose `git --version` says `said` is not run, or None when it may be."""
+def looks_bare(folder: Path) -> bool:
+    """Whether git would take `folder` for a repository's own folder (a bare repository): it holds
+    HEAD, objects/ and refs/."""
+    return (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir()
+
+
+def layout_refusal(root: Path, said: str) -> str | None:
+    """Why the git whose `git --version` says `said` is not run in `root`, or None when it may be.
+    git before 2.38 (or one that does not say its version) ignores safe.bareRepository without a
+    word: looking for the repository from `root` up, it would take a folder on the way that looks
+    like a repository's own (a commit can make one: HEAD, objects/, refs/, config) for one, and obey
+    its config (a command it names would run). Such a git runs where no folder on the way does."""
     version = parse_version(said)
-    oldest = ".".join(map(str, OLDEST_GIT))
     if version is not None and version >= OLDEST_GIT:
         return None
-    found = f"git {'.'.join(map(str, version))}" if version is not None else f"a git that says {said.strip()[:80]!r}"
-    return (
-        f"{found} is installed, and servicebook needs git {oldest} or later: older ones ignore "
-        "safe.bareRepository, and would obey the config of a folder a commit made look like a repository "
-        f"(a command it names would run); install git {oldest} or later"
-    )
+    folder = root.absolute()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return None  # git stops at the first .git, before looking at the folder itself
+        if looks_bare(candidate):
+            found = (
+                f"git {'.'.join(map(str, version))}"
+                if version is not None
+                else f"a git that says {said.strip()[:80]!r}"
+            )
+            oldest = ".".join(map(str, OLDEST_GIT))
+            return (
+                f"{found} is installed, which ignores safe.bareRepository (git {oldest} and later do not), and "
+                f"{candidate} holds HEAD, objects/ and refs/ as a repository's own folder does: that git would "
+                "take it for a repository and obey its config (a command it names would run); remove them from "
+                f"the folder, or install git {oldest} or later"
+            )
+    return None
 
 
 @cache
-def _version_refused() -> str | None:
-    """version_refusal of the installed git, asked once a process (None where there is no git to
-    run: each command then says so)."""
+def _installed_version() -> str | None:
+    """What `git --version` says, asked once a process (None where there is no git to run: each
+    command then says so)."""
     try:
         done = subprocess.run(
             ["git", "--version"], capture_output=True, check=False, env=environment(), timeout=TIME_LIMIT
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return version_refusal(done.stdout.decode("utf-8", "replace"))
+    return done.stdout.decode("utf-8", "replace")
+
+
+@cache
+def _refused_in(root: Path) -> str | None:
+    """layout_refusal of the installed git in `root`, asked once a process and folder."""
+    said = _installed_version()
+    return None if said is None else layout_refusal(root, said)
 
 
 def environment() -> dict[str, str]:
