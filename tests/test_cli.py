@@ -690,7 +690,13 @@ def test_every_command_module_is_registered_and_its_help_line_is_its_docstring()
                 walk(command)
 
     walk(main)
-    shared = {"options", "lazy", "import_formats", "export_stream", "progress"}  # what several commands share: no command of their own
+    shared = {
+        "options",
+        "lazy",
+        "import_formats",
+        "export_stream",
+        "progress",
+    }  # what several commands share: no command of their own
     modules = {m.name for m in pkgutil.iter_modules(servicebook.commands.__path__)} - shared
     assert modules == registered
 

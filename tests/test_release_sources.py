@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
+from servicebook.errors import UsageProblem
 from servicebook.git import releases
 from servicebook.git.releases import Sources, export
 from servicebook.git.repo import open_repo
@@ -173,3 +175,52 @@ def test_a_site_in_a_folder_of_its_repository_is_moved_by_its_own_sources(tmp_pa
     sources.at(repo, commits[1])
     assert _snapshot(sources.folder) == expected[1]
     assert sorted(_snapshot(sources.folder)) == sorted({*expected[0], "content/new.md"})
+
+
+def test_a_commits_sources_are_unpacked_as_git_archive_writes_them_never_held_whole(tmp_path: Path) -> None:
+    """`git archive` of a commit is as large as its sources (~45 MB at 5,000 pages): `export` hands
+    it to tar as git writes it, so the process holds a buffer of it, never the archive (it held it
+    as one bytes object, and more while reading it)."""
+    site, _ = _history(tmp_path / "site")
+    paragraph = "A line of a long policy page, as a large site has thousands of them.\n"
+    for n in range(4):
+        site.write(f"content/long-{n}.md", f"# Long {n}\n\n" + paragraph * 30_000)  # 2 MB each
+    commit = site.commit("Long pages")
+    repo = open_repo(site.root)
+    assert repo is not None
+    dest = tmp_path / "exported"
+    tracemalloc.start()
+    try:
+        export(repo, commit, dest)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    sizes = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
+    assert sizes > 8_000_000
+    assert peak < 1_000_000, f"{peak:,} bytes held while {sizes:,} bytes of sources were exported"
+    assert _snapshot(dest) == _snapshot_of_commit(site, commit, tmp_path / "checkout")
+
+
+def _snapshot_of_commit(site: GitSite, commit: str, where: Path) -> dict[str, tuple[int, bytes | None]]:
+    """What git's own checkout of `commit` holds of the sources (catalog.yaml and content/)."""
+    site.git("worktree", "add", "--detach", str(where), commit)
+    shutil.rmtree(where / "content" / "extra", ignore_errors=True)  # an empty folder git does not check out
+    found = _snapshot(where)
+    return {p: v for p, v in found.items() if p == "catalog.yaml" or p.startswith("content")}
+
+
+def test_a_commit_git_cannot_archive_is_reported_with_gits_own_words(tmp_path: Path) -> None:
+    """git failing half-way through an archive (here: a page's object gone from the repository)
+    is a clear problem naming the commit and git's message, whatever tar made of what git wrote
+    before it stopped."""
+    site, _ = _history(tmp_path / "site")
+    site.write("content/zz-last.md", "# The last page archived\n")
+    commit = site.commit("A page whose object goes")
+    blob = site.git("rev-parse", f"{commit}:content/zz-last.md").strip()
+    (site.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    repo = open_repo(site.root)
+    assert repo is not None
+    dest = tmp_path / "exported"
+    said = f"cannot read the sources of commit {commit[:12]}: git archive: error: invalid object 100644 {blob}"
+    with pytest.raises(UsageProblem, match=rf"^{said} for 'content/zz-last.md'"):
+        export(repo, commit, dest)

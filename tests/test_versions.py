@@ -1599,3 +1599,43 @@ def test_a_releases_data_files_are_written_into_its_staging_folder_as_each_is_ma
     assert _staging_folders(repo.root) == []
     assert run("verify", "--source", repo.root).exit_code == 0
     _assert_a_build_from_nothing_makes(run, repo, _tree(repo.root / "public"))
+
+
+def test_heads_release_takes_the_pages_the_build_loaded_not_read_back_again(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build from nothing of a site whose HEAD is a release (a team's own repository, nothing
+    uncommitted) loads the working tree's pages, then HEAD's release loads the same pages under
+    the same keys: it takes the very objects the build's own load took (BuildCache `took`), not
+    each read back from the store and decoded again, which held every page twice."""
+    from servicebook.site import buildcache, releases
+
+    site = _repo(tmp_path / "site")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", catalog_at("1.0"))
+    site.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    site.commit("The catalog")
+    decoded: list[str] = []
+    real_decode, real_load = buildcache.decode_page, releases.load
+
+    def decoding(*args: Any, **kwargs: Any) -> Any:
+        result = real_decode(*args, **kwargs)
+        decoded.append(result.page.slug if result.page is not None else "")
+        return result
+
+    loads: list[tuple[str, list[str], int]] = []  # each release's version, the pages its load decoded, of how many
+
+    def loading(*args: Any, **kwargs: Any) -> Any:
+        before = len(decoded)
+        loaded = real_load(*args, **kwargs)
+        loads.append((loaded.site.catalog.version, decoded[before:], len(loaded.site.pages)))
+        return loaded
+
+    monkeypatch.setattr(buildcache, "decode_page", decoding)
+    monkeypatch.setattr(releases, "load", loading)
+    assert run("build", "--source", site.root).exit_code == 0
+    assert [(version, names) for version, names, _ in loads] == [("1.0", [])]
+    assert loads[0][2] >= 1
+    monkeypatch.undo()
+    assert run("verify", "--source", site.root).exit_code == 0  # the release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, site, _tree(site.root / "public"))

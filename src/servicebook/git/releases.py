@@ -9,17 +9,18 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.read import catalog_version
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, Repo
-from servicebook.git.runner import BARE, MISSING, Done, git, run
+from servicebook.git.runner import BARE, MISSING, Done, git, run, stream
 from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
 
 DEFAULT_PATTERN = "v*"
@@ -118,22 +119,22 @@ def export(repo: Repo, commit: str, dest: Path) -> None:
     if not paths:
         return
     _refuse_large(repo, tree, paths)
-    done = _archive(repo, ["archive", "--format=tar", tree, "--", *paths])
-    if done is None:
-        raise UsageProblem(f"cannot read the sources of commit {commit[:12]}: {MISSING}")
-    if not done.ok:
-        said = "; ".join(line.removeprefix("error: ").removeprefix("fatal: ") for line in done.error().splitlines())
-        raise CannotExport(f"git cannot archive its sources ({said or f'exit status {done.returncode}'})")
     # start-up cost, measured: xml.etree, tarfile, zoneinfo, difflib 7 ms a build together
     from servicebook.git import untar  # a release's sources alone: a build without releases does not import it
 
-    try:
-        untar.unpack(done.stdout, dest)
+    args = ["archive", "--format=tar", tree, "--", *paths]
+    try:  # unpacked as git writes it, never held whole: the archive is as large as the sources
+        done = _archive(repo, args, lambda out: untar.unpack_stream(out, dest))
     except untar.FilterError as exc:  # git archive holds files, folders and links only
         member = exc.tarinfo
         raise LinkOutside(
             f"{member.name} is a symbolic link to {member.linkname!r}, outside the site's folder"
         ) from None
+    if done is None:
+        raise UsageProblem(f"cannot read the sources of commit {commit[:12]}: {MISSING}")
+    if not done.ok:
+        said = "; ".join(line.removeprefix("error: ").removeprefix("fatal: ") for line in done.error().splitlines())
+        raise CannotExport(f"git cannot archive its sources ({said or f'exit status {done.returncode}'})")
 
 
 # The most a release's sources may hold, read (as a tar, in memory) before any is checked: a file
@@ -168,25 +169,26 @@ def _refuse_large(repo: Repo, tree: str, paths: list[str]) -> None:
         )
 
 
-def _archive(repo: Repo, args: list[str]) -> Done | None:
-    """`git archive` of a commit as the commit has it: with the commit's own .gitattributes, not
-    the clone's `info/attributes` (an `export-ignore` there dropped pages from a release, and two
-    clones of one commit published two releases; the user's and the system's are off: runner.CONFIG).
+def _archive(repo: Repo, args: list[str], read: Callable[[IO[bytes]], object]) -> Done | None:
+    """`git archive` of a commit as the commit has it, its output handed to `read` (runner.stream):
+    with the commit's own .gitattributes, not the clone's `info/attributes` (an `export-ignore` there
+    dropped pages from a release, and two clones of one commit published two releases; the user's
+    and the system's are off: runner.CONFIG).
     git reads that file whenever it runs in the repository, so where there is one, git archives from
     an empty repository of its own that borrows this one's objects (objects/info/alternates)."""
     info = _info_attributes(repo)
     if info is None:
-        return run(repo.top, args)  # from the top: pathspecs are relative to the working directory
+        return stream(repo.top, args, read)  # from the top: pathspecs are relative to the working directory
     objects = git(repo.root, "rev-parse", "--path-format=absolute", "--git-path", "objects")
     if objects is None:
-        return run(repo.top, args)
+        return stream(repo.top, args, read)
     with tempfile.TemporaryDirectory(prefix="servicebook-archive-") as bare:
         empty = Path(bare)
         for folder in ("refs", "objects/info"):
             (empty / folder).mkdir(parents=True)
         (empty / "HEAD").write_text("ref: refs/heads/none\n")
         (empty / "objects" / "info" / "alternates").write_text(objects.strip() + "\n")
-        return run(empty, [*BARE, *args])
+        return stream(empty, [*BARE, *args], read)
 
 
 def _info_attributes(repo: Repo) -> Path | None:

@@ -1,7 +1,7 @@
 """Starts git, the only process servicebook runs: with an environment and configuration that never
 prompt, never take optional locks and keep its output the same parseable text in every locale.
 
-Every other module reaches git through `run`, `git` or `Pipe`; import-linter and
+Every other module reaches git through `run`, `stream`, `git` or `Pipe`; import-linter and
 tests/test_git_door.py keep it so.
 """
 
@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 from servicebook.errors import UsageProblem
 
@@ -188,6 +191,58 @@ def run(root: Path, args: Iterable[str], stdin: bytes | None = None, *, time_lim
     except OSError:  # no git on PATH, or not one that can be run
         return None
     return Done(done.returncode, done.stdout, done.stderr)
+
+
+def stream(
+    root: Path, args: Iterable[str], read: Callable[[IO[bytes]], object], *, time_limit: float = TIME_LIMIT
+) -> Done | None:
+    """Run git subcommand `args` in `root`, its stdout handed to `read` (a file open for reading) as
+    git writes it, never held whole: a release's `git archive` is as large as its sources. What
+    `read` leaves unread is read and dropped, so git ends as it would have; Done's stdout is empty.
+    An exception `read` raises is raised again once git has ended, unless git failed: then Done
+    says why (what `read` saw was what git wrote before it failed). None when git cannot be started."""
+    args = list(args)
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: git may fill it while `read` reads
+        try:
+            proc = subprocess.Popen(command(root, args), stdout=subprocess.PIPE, stderr=errors, env=environment())
+        except OSError:  # no git on PATH, or not one that can be run
+            return None
+        out = proc.stdout
+        assert out is not None
+        fired = threading.Event()
+
+        def stop() -> None:
+            fired.set()
+            proc.kill()
+
+        timer = threading.Timer(time_limit, stop)
+        timer.start()
+        failure: Exception | None = None
+        try:
+            try:
+                read(out)
+            except Exception as exc:  # raised again below unless git says why
+                failure = exc
+            while out.read(_DROPPED):
+                pass
+            proc.wait()
+        finally:
+            timer.cancel()
+            timer.join()  # no thread left running when the build forks its workers
+            if proc.poll() is None:  # interrupted: git goes too
+                proc.kill()
+                proc.wait()
+            out.close()
+        if fired.is_set():
+            raise _too_long(root, args, time_limit)
+        errors.seek(0)
+        done = Done(proc.returncode, b"", errors.read())
+    if failure is not None and done.ok:
+        raise failure
+    return done
+
+
+_DROPPED = 1 << 16  # bytes read at a time of what `stream`'s reader left
 
 
 def _too_long(root: Path, args: Iterable[str], time_limit: float) -> UsageProblem:

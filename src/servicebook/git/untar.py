@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from typing import IO
 
 if sys.version_info >= (3, 11, 4):
     import tarfile
@@ -23,4 +24,11 @@ def unpack(archive: bytes, dest: Path) -> None:
     """Write the files of the tar `archive` into the folder `dest`. Raises FilterError for a member
     the data filter refuses (its `tarinfo` names it), TarError for a damaged archive, OSError."""
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+
+
+def unpack_stream(stream: IO[bytes], dest: Path) -> None:
+    """`unpack` of a tar read from `stream` as it comes (tarfile's "r|": one member after another,
+    a file's bytes a buffer at a time), not held whole first. Raises as `unpack` does."""
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
         tar.extractall(dest, filter="data")

@@ -466,6 +466,7 @@ class BuildCache:
         self.damaged: list[str] = []  # entries found altered (as the warning names them): made again
         self._headings: dict[Any, model.Heading] = {}  # the headings of the pages read back (`decode_page`)
         self._read: dict[str, Any] = {}  # the pages the last release read back, by key (`get_many`)
+        self._took: dict[str, Any] = {}  # the pages the build's own load took, by key (`took`)
         self._stored_html: StoredHtml | None = None  # where those keep their HTML (`get_many`)
         # -- the output this build replaces (see `for_output`)
         self.output: Path | None = None
@@ -523,11 +524,12 @@ class BuildCache:
         consecutive releases share most pages, and what the last release's pages were keyed
         from by identity (stamps.Carried) then holds for them too."""
         last = self._read if self.built > 1 else {}
-        kept = [key for key in keys if key in last]
-        found: dict[str, Any] = {key: last[key] for key in kept}
+        own = self._took if self.built else {}
+        kept = [key for key in keys if key in last or key in own]
+        found: dict[str, Any] = {key: last[key] if key in last else own[key] for key in kept}
         if kept:
             self.store.touch("page", kept)
-        rest = [key for key in keys if key not in last]
+        rest = [key for key in keys if key not in found]
         # the command line's build: their HTML left in the store (StoredHtml), made again from the
         # build's own sources should it be found altered; a release's (`built`), from sources in a
         # folder of its own, which the next release's moves, is put into the spool as it is read
@@ -546,6 +548,20 @@ class BuildCache:
         if self.built:
             self._read = found
         return found
+
+    def took(self, pages: Mapping[str, Any]) -> None:
+        """The pages the build's own load took (read back or loaded), by key, as it holds them
+        (their HTML in the build's spool): a release's load takes a page under the same key as
+        that very object (immutable), not read back and decoded again. HEAD's release is the
+        working tree's pages when nothing is uncommitted: a build from nothing decoded each of
+        them a second time, and held both. A release's own load (`built`) changes nothing."""
+        if not self.built:
+            self._took = dict(pages)
+
+    def releases_built(self) -> None:
+        """The releases are built: the pages kept for the next one's load (`took`, `get_many`) are
+        let go (the build keeps the working tree's pages as its site holds them)."""
+        self._took, self._read = {}, {}
 
     def _get_leaving_html(self, keys: list[str], spool: BodySpool) -> dict[str, Any]:
         """`get_many` for a build in a process of its own: each page's HTML left in the store

@@ -964,6 +964,9 @@ def _load_pages(
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
     _remember(memo, universe, keys, results)
+    took = getattr(cache, "took", None)  # (buildcache.BuildCache: the releases built after this load)
+    if took is not None:
+        took({keys[slug]: result for slug, result in results.items() if slug in keys})
     return list(map(results.__getitem__, slugs))
 
 

@@ -242,6 +242,8 @@ def build_releases(
                 problems += [p for issues in failed.values() for p in issues]
             if done is not None:
                 done()
+    if store is not None:
+        store.releases_built()
     built.sort(key=lambda b: (found.positions.get(b.release.commit, -1), b.release.version))
     return built, problems
 

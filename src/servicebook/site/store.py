@@ -4,6 +4,7 @@ again (buildcache.py, over cache/store.py, keeps them on disk)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from servicebook.catalog import model
@@ -47,6 +48,10 @@ class Remembering:
         self.then.put(key, value)
         if isinstance(value, PageResult):
             self.loaded[key] = self._kept(value)
+
+    def took(self, pages: Mapping[str, Any]) -> None:
+        """The pages this build's load took, for the releases built after it (BuildCache `took`)."""
+        self.then.took(pages)
 
     def _kept(self, result: PageResult) -> PageResult:
         """What the memory holds of a page: its HTML in the memory's spool, when it has one."""
