@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from servicebook.site.previews import PreviewFolder
 from servicebook.site.serve import Preview
 
 from .conftest import FIXED_EPOCH
@@ -125,3 +126,34 @@ def test_a_build_removes_what_a_killed_serve_left(run, site_copy: Callable[[str]
     assert run("build", "--source", site).exit_code == 0
     assert not any(p.is_dir() and not p.name.endswith(".trash") for p in temp.iterdir())
     wait_for(lambda: not any(temp.iterdir()), what="the preview's removal", output=lambda: str(list(temp.iterdir())))
+
+
+def test_a_remover_waiting_for_a_preview_keeps_no_output_of_the_process_that_started_it(tmp_path: Path) -> None:
+    """The remover a stopped serve starts waits for the serve's lock; it held the serve's standard
+    output, so a caller reading that pipe (a CI step, a test's communicate) waited for the removal
+    to end, and the removal for the lock: here the lock is this test's, so it waits until let go."""
+    folder = PreviewFolder(tmp_path)  # holds the preview's lock, as a serve does
+    script = (
+        "from pathlib import Path; from servicebook.site.previews import remove_detached; "
+        f"remove_detached(Path({str(folder.path)!r})); print('started', flush=True)"
+    )
+    starter = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert starter.stdout is not None
+    out = b""
+    try:
+        while True:  # to the pipe's end: every process holding it has let go of it
+            readable, _, _ = select.select([starter.stdout], [], [], PATIENCE)
+            assert readable, f"the pipe is still held after {PATIENCE} s, by the remover: {out!r}"
+            chunk = os.read(starter.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        starter.stdout.close()
+        starter.wait(PATIENCE)
+    assert out == b"started\n"
+    assert folder.path.exists()  # the remover still waits for the lock
+    folder.discard()
+    wait_for(
+        lambda: not any(tmp_path.iterdir()), what="the preview's removal", output=lambda: str(list(tmp_path.iterdir()))
+    )

@@ -62,13 +62,11 @@ def remove_detached(base: Path) -> int | None:
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the forked processes
         try:
-            grandchild = os.fork()
-            if grandchild == 0:  # adopted by init, so no one has to wait for it
-                os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # (a server's socket held for minutes)
+            if os.fork() == 0:  # adopted by init, so no one has to wait for it
                 os.setsid()
+                os.write(write, str(os.getpid()).encode())  # said once in a session of its own
+                let_go_of_descriptors()
                 _remove(base)
-            else:
-                os.write(write, str(grandchild).encode())
         finally:
             os._exit(0)
     os.close(write)
@@ -78,6 +76,16 @@ def remove_detached(base: Path) -> int | None:
         os.close(read)
         os.waitpid(child, 0)
     return int(said) if said.isdigit() else None
+
+
+def let_go_of_descriptors() -> None:
+    """In a detached remover: keep nothing its parent had open. A server's socket kept the port
+    taken for minutes; the standard output of a serve, inherited, kept a caller reading it (a
+    pipe) waiting for the remover's end, and the remover waits for the serve's lock."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
 
 
 def _remove(base: Path) -> None:

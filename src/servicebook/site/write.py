@@ -29,6 +29,7 @@ from servicebook.cache.codec import read_json
 from servicebook.cache.folder import flat_name, flat_path
 from servicebook.errors import UsageProblem, WriteFailed
 from servicebook.site.libc import function
+from servicebook.site.previews import let_go_of_descriptors
 
 MARKER = ".servicebook-build"
 # The second line tells a site this version wrote from one an older one did: those could hold files
@@ -1433,6 +1434,7 @@ def _remove_in_background(trash: Path) -> None:
     if child == 0:  # pragma: no cover - runs in the forked processes
         try:
             if os.fork() == 0:  # the grandchild, adopted by init, so no one has to wait for it
+                let_go_of_descriptors()
                 os.setsid()
                 shutil.rmtree(trash, ignore_errors=True)
         finally:
