@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import select
 import shutil
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 PREFIX = "servicebook-preview-"
 LOCK = ".lock"
 TRASH = ".trash"
+SAID_WITHIN = 10.0  # seconds a remover has to say its process id
 NO_LOCK_SECONDS = 24 * 3600  # a preview folder without its lock file this old is a killed serve's
 
 
@@ -70,11 +72,14 @@ def remove_detached(base: Path) -> int | None:
         finally:
             os._exit(0)
     os.close(write)
-    try:
-        said = os.read(read, 32)
+    said = b""
+    try:  # bounded: a remover that never says its id must not keep a stopping serve from ending
+        ready, _, _ = select.select([read], [], [], SAID_WITHIN)
+        said = os.read(read, 32) if ready else b""
     finally:
         os.close(read)
-        os.waitpid(child, 0)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0 if said else os.WNOHANG)
     return int(said) if said.isdigit() else None
 
 
