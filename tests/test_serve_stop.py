@@ -178,3 +178,24 @@ def test_a_remover_waiting_for_a_preview_keeps_no_output_of_the_process_that_sta
     wait_for(
         lambda: not any(tmp_path.iterdir()), what="the preview's removal", output=lambda: str(list(tmp_path.iterdir()))
     )
+
+
+def test_ctrl_c_stops_a_serve_started_with_ctrl_c_ignored(site_copy: Callable[[str], Path], temp: Path) -> None:
+    """A shell's background job, or a test runner's worker, starts commands with SIGINT ignored;
+    Python then leaves it ignored, and serve did not stop on Ctrl-C."""
+    site = site_copy("minimal")
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the serve, as from such a parent
+    try:
+        serving, _ = _serve(site)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    try:
+        serving.send_signal(signal.SIGINT)
+        serving.wait(PATIENCE)
+        out = _written(serving)
+    finally:
+        serving.kill()
+        serving.wait()
+        assert serving.stdout is not None
+        serving.stdout.close()
+    assert out.strip().endswith("Stopped.")

@@ -44,6 +44,8 @@ def serve(source: Path, port: int, bind: str) -> None:
         with paths_for_people(source):
             raise BuildFailed([missing], action="serve")
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C stops it even where it was started with SIGINT ignored (a shell's background job)
+    signal.signal(signal.SIGINT, stop)
     try:
         run_serve(source, port, os.environ, out=click.echo, err=lambda text: click.echo(text, err=True), bind=bind)
     except KeyboardInterrupt:
