@@ -197,7 +197,7 @@ def test_a_week_measured_hours_before_its_end_says_so_and_names_the_at_that_meas
     ]
 
 
-def test_the_site_and_promised_say_where_a_calendar_period_began_in_its_time_zone(
+def test_the_site_its_catalog_json_and_promised_say_where_a_calendar_period_began_in_its_time_zone(
     server: str, site: GitSite, run, env, tmp_path: Path
 ) -> None:
     site.clock = T0 - 7200  # the catalog in effect from before the data starts
@@ -220,6 +220,14 @@ def test_the_site_and_promised_say_where_a_calendar_period_began_in_its_time_zon
     )
     row = page[page.index('<tr id="slo-rolling">') :]
     assert "measured up to 2026-11-30 00:00 UTC</span>" in row[: row.index("</tr>")]  # a rolling window: no period
+    # catalog.json's start and end are UTC: the zone says which week or month they are
+    latest = {m["slo"]: m["latest"] for m in json.loads((out / "catalog.json").read_text())["measurements"]}
+    assert (latest["week-new-york"]["start"], latest["week-new-york"]["timezone"]) == (
+        "2026-11-23T05:00:00Z",
+        "America/New_York",
+    )
+    assert latest["month-new-york"]["timezone"] == "America/New_York"
+    assert latest["rolling"]["timezone"] is None
 
     text = run("promised", "--source", site.root, "--at", "2026-11-28").output
     assert (

@@ -94,6 +94,9 @@ def document_measurements(site: model.SiteContent) -> list[dict[str, Any]]:
                 "end": _utc(r.end),
                 "objective": float(r.objective),
                 "window": r.window,
+                # a calendar window's zone, where its period began (None: a rolling window, or a
+                # snapshot from before measure recorded it)
+                "timezone": r.timezone,
                 "stale": m.stale is not None,
                 **figures(r),
             }
