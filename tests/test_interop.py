@@ -397,11 +397,12 @@ def test_an_slo_without_its_sli_measures_nothing(run, tmp_path) -> None:
 def test_an_unmeasured_promise_is_a_warning_and_fails_strict(run, tmp_path) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
-    monitoring = _monitoring(tmp_path, {"old.yml": (FIXTURES / "sloth-openslo-getting-started.yml").read_text()})
+    v2 = "apiVersion: openslo.com/v2alpha\nkind: SLO\nmetadata:\n  name: x\nspec:\n  service: ci\n"
+    monitoring = _monitoring(tmp_path, {"new.yml": v2})
     result = run("check", "--source", site, "--against", monitoring)
     assert result.exit_code == 0
     assert "warning: nothing in" in result.stderr and "measures ci/availability" in result.stderr
-    assert "old.yml:6:1: warning: OpenSLO openslo/v1alpha SLO is not read" in result.stderr
+    assert "new.yml:1:1: warning: OpenSLO openslo.com/v2alpha SLO is not read" in result.stderr
     assert run("check", "--source", site, "--against", monitoring, "--strict").exit_code == 1
 
 

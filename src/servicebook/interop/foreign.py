@@ -87,6 +87,8 @@ class ForeignSLO:
     measurement: model.Measurement | None = None
     annotations: dict[str, str] = field(default_factory=dict)  # servicebook.dev/… keys, prefix dropped
     missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines
+    # the format it is written in, when read as another tool reads it ("OpenSLO v1alpha", which Sloth reads)
+    written_as: str | None = None
 
     @property
     def key(self) -> str:
@@ -456,8 +458,24 @@ def _read_document(
 ) -> None:
     fmt, what = recognise(root)
     by_version = readers.get(_api_version(root)) if fmt == "refused" else None
-    if by_version is not None:  # a version one import reads as its tool does (Sloth's OpenSLO v1alpha)
-        by_version(root, source, reading)
+    if by_version is not None:  # a version read as its tool reads it (OpenSLO v1alpha, as sloth generate does)
+        if expect is not None:
+            by_version(root, source, reading)
+            return
+        slos, notes = len(reading.slos), len(reading.notes)
+        try:
+            by_version(root, source, reading)
+        except Refused as exc:
+            # what that tool cannot read another may (slogen reads v1alpha's logs queries): not compared,
+            # and none of its SLOs read before the refusal compared either
+            del reading.slos[slos:], reading.notes[notes:]
+            p = exc.problem
+            reading.unread.append(
+                (
+                    Problem(p.location, f"{what}: {p.message} (not compared)", p.hint, Severity.WARNING, p.source_line),
+                    root.node,
+                )
+            )
         return
     if fmt == "refused":
         hint = _unread_hint(root)
@@ -511,7 +529,7 @@ UNREAD_HINTS = {
     "openslo/v1alpha": "OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is timeWindow "
     "(duration: 28d, isRolling: true), and an objective's ratioMetrics is the SLO's indicator (spec.indicator.spec."
     "ratioMetric: good or bad, and total, each under metricSource); rewrite it as openslo/v1, or write the SLO in "
-    "the catalog",
+    "the catalog; or read it as sloth generate does: servicebook import sloth FILE",
 }
 
 

@@ -44,7 +44,9 @@ def read(
     }
     if expect is not None:
         readers = {expect: readers[expect]}
-    if expect == "sloth":  # what sloth generate reads of OpenSLO, read by the import of Sloth's files only
+    if expect in (None, "sloth"):
+        # OpenSLO v1alpha as sloth generate reads it, by the import of Sloth's files and the drift check
+        # alike (one reader); `import openslo` names it as not read: other tools read it otherwise
         readers[sloth.OPENSLO_V1ALPHA] = partial(sloth.read_openslo_v1alpha, period=sloth_period)
     read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)
@@ -100,12 +102,13 @@ def _unmatched(reading: Reading, slo: ForeignSLO, where: str, ident: str) -> Non
     else:
         named = f"the file names it {slo.service}/{slo.name} (its {'namespace' if pyrra else 'service'} and name)"
     tag = "the label servicebook_slo" if slo.format == "Sloth" else "the annotation servicebook.dev/slo"
-    _guess(
-        reading,
-        slo,
-        f"`check --against` will not find {where}/{ident} in this file: {named}",
-        f"name it there: {tag}: {where}/{ident}",
-    )
+    hint = f"name it there: {tag}: {where}/{ident}"
+    if slo.written_as is not None:  # OpenSLO v1alpha has neither: Sloth reads its service and name
+        hint = (
+            f"{slo.written_as} has no place for it: write the file's service and name (NAME-INDEX) in the "
+            f"catalog, or write the SLO as a Sloth spec with the label servicebook_slo: {where}/{ident}"
+        )
+    _guess(reading, slo, f"`check --against` will not find {where}/{ident} in this file: {named}", hint)
 
 
 def _guess(

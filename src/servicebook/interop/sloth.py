@@ -1,7 +1,8 @@
 """Sloth's SLO specs, read: the plain spec (`version: prometheus/v1`) and the Kubernetes resource
 (`sloth.slok.dev/v1` `PrometheusServiceLevel`, or `ManagedPrometheusServiceLevel`, the same spec
-for Google Cloud's Managed Prometheus); and, for `import sloth` only, the subset of OpenSLO
-`openslo/v1alpha` that `sloth generate` reads (its examples/openslo-*.yml).
+for Google Cloud's Managed Prometheus); and the subset of OpenSLO
+`openslo/v1alpha` that `sloth generate` reads (its examples/openslo-*.yml), which `import sloth` and
+`check --against` read.
 
 The two spell the same fields differently (`error_query`, `page_alert` in the plain spec since
 Sloth moved it to snake case; `errorQuery`, `pageAlert` in the resource and in early plain specs):
@@ -211,6 +212,7 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
     for index, node in enumerate(objectives):
         o = Fields(node, source, "an objective")
         slo = ForeignSLO("Sloth", name.location, f"{name.value}-{index}", service=service.value)
+        slo.written_as = "OpenSLO v1alpha"
         slo.description = description.value if description else None
         target = o.text("target", required=True)
         assert target is not None
@@ -225,10 +227,7 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
         source,
         root.location,
         f"read OpenSLO {OPENSLO_V1ALPHA} as sloth generate does: each objective is an SLO named "
-        f"{name.value}-INDEX, its error ratio 1 - (good / total); `check --against` does not compare it "
-        f"({OPENSLO_V1ALPHA} is not read there: other tools read it otherwise)",
-        "to have the promise checked, write the SLOs as a Sloth spec (prometheus/v1), which sloth generate "
-        "reads as well, or as OpenSLO v1",
+        f"{name.value}-INDEX, its error ratio 1 - (good / total)",
     )
     spec.dropped(reading, "not read by Sloth")
     root.dropped(reading, "not part of an SLO")

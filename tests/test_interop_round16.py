@@ -1,0 +1,94 @@
+"""interop16: real files of OpenSLO, Sloth and Pyrra read as their own tools read them, by the
+imports and by `check --against` alike, and the exports annotated for the people who read them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests.test_interop_round7 import SLOGEN_V1ALPHA
+from tests.test_interop_round15 import _pasted, _place
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+SLOTH_V1ALPHA = INTEROP / "sloth-openslo-getting-started.yml"
+
+
+def _monitoring(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "monitoring"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+# --- OpenSLO v1alpha: one reader, for the import and the drift check -----------------------------
+
+
+def test_check_against_reads_openslo_v1alpha_as_import_sloth_does(run, tmp_path: Path) -> None:
+    # Sloth's examples/openslo-getting-started.yml: `import sloth` read it, `check --against` named
+    # it "not read" and said nothing measured the SLO the import had made of it
+    imported = run("import", "sloth", SLOTH_V1ALPHA)
+    assert imported.exit_code == 0, imported.output
+    assert "`check --against` does not compare it" not in imported.stderr
+    site = _pasted(yaml.safe_load(imported.stdout)["offerings"], tmp_path)
+    text = SLOTH_V1ALPHA.read_text()
+    monitoring = _monitoring(tmp_path, {"slo.yml": text})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert "not read" not in result.stderr
+    assert "measures my-service/sloth-slo-my-service-0" not in result.stderr
+
+    (monitoring / "slo.yml").write_text(text.replace("target: 0.999", "target: 0.995"))
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1
+    assert (
+        "my-service/sloth-slo-my-service-0: the catalog's objective is 99.9 %, but Sloth SLO "
+        f"'sloth-slo-my-service-0' ({monitoring / 'slo.yml'}:{_place(text, 'target: ')}) has 99.5 %"
+    ) in result.stderr
+
+
+def test_a_v1alpha_slo_sloth_cannot_read_is_not_compared_and_said_where(run, tmp_path: Path) -> None:
+    # slogen's v1alpha (Sumo Logic logs queries): Sloth refuses it, slogen reads it; the drift check
+    # names why it does not compare it, a warning where it names an offering of the catalog
+    site = _pasted(
+        [
+            {
+                "id": "cloudcollector",
+                "name": "Cloud collector",
+                "slos": [{"id": "availability", "name": "Availability", "objective": 99.5, "window": "28d"}],
+            }
+        ],
+        tmp_path,
+    )
+    monitoring = _monitoring(tmp_path, {"slogen.yaml": SLOGEN_V1ALPHA})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{monitoring / 'slogen.yaml'}:{_place(SLOGEN_V1ALPHA, '        good:' + chr(10) + '          ')}: warning: "
+        "OpenSLO openslo/v1alpha SLO: the good query is a sumologic Logs query: Sloth reads source prometheus (or "
+        "sloth) with queryType promql (not compared)\n"
+    ) in result.stderr
+    assert run("check", "--source", site, "--against", monitoring, "--strict").exit_code == 1
+
+
+def test_import_openslo_names_the_import_that_reads_v1alpha(run, tmp_path: Path) -> None:
+    result = run("import", "openslo", SLOTH_V1ALPHA)
+    assert result.exit_code == 1
+    assert "error: OpenSLO openslo/v1alpha SLO is not read" in result.stderr
+    assert "or read it as sloth generate does: servicebook import sloth FILE" in result.stderr
+
+
+def test_an_import_of_v1alpha_the_check_would_not_find_says_what_to_write_instead_of_an_annotation(
+    run, tmp_path: Path
+) -> None:
+    # v1alpha has no labels or annotations Sloth reads: the hint named `the label servicebook_slo`
+    result = run("import", "sloth", "--offering", "web", SLOTH_V1ALPHA)
+    assert result.exit_code == 0, result.output
+    assert (
+        "`check --against` will not find web/sloth-slo-my-service-0 in this file: the file names it "
+        "my-service/sloth-slo-my-service-0 (its service and name)\n"
+        "  hint: OpenSLO v1alpha has no place for it: write the file's service and name (NAME-INDEX) in the "
+        "catalog, or write the SLO as a Sloth spec with the label servicebook_slo: web/sloth-slo-my-service-0\n"
+    ) in result.stderr
