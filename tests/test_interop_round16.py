@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.test_interop_round7 import SLOGEN_V1ALPHA
@@ -92,3 +93,66 @@ def test_an_import_of_v1alpha_the_check_would_not_find_says_what_to_write_instea
         "  hint: OpenSLO v1alpha has no place for it: write the file's service and name (NAME-INDEX) in the "
         "catalog, or write the SLO as a Sloth spec with the label servicebook_slo: web/sloth-slo-my-service-0\n"
     ) in result.stderr
+
+
+# --- what each key allows, said at the key -----------------------------------------------------------
+
+SLICED = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: api-availability
+spec:
+  service: api
+  indicatorRef: api-requests
+  budgetingMethod: Timeslices
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  objectives:
+    - target: 0.99
+      timeSliceTarget: 0.95
+      timeSliceWindow: WINDOW
+"""
+
+
+@pytest.mark.parametrize(
+    ("window", "message", "hint"),
+    [
+        (
+            "1M",
+            "timeSliceWindow '1M' is months, which have no fixed length: a time slice is a number of minutes (5) or "
+            "a duration of minutes, hours, days or weeks (1m, 5m, 1h, 1d, 1w)",
+            "units are case-sensitive: m is minutes, M months: write 1m",
+        ),
+        ("1Q", "timeSliceWindow '1Q' is quarters, which have no fixed length: a time slice is a number", None),
+        (
+            "30s",
+            "timeSliceWindow '30s' is not a duration OpenSLO writes there: a time slice is a number of minutes (5) "
+            "or a duration of minutes, hours, days or weeks",
+            "OpenSLO's durations have no seconds: the shortest slice is 1m",
+        ),
+        ("5 minutes", "timeSliceWindow '5 minutes' is not a duration OpenSLO writes there", None),
+    ],
+)
+def test_a_time_slice_openslo_does_not_allow_says_what_it_allows_there(
+    run, tmp_path: Path, window: str, message: str, hint: str | None
+) -> None:
+    # `timeSliceWindow: 1M` (a month where a minute was meant) said only "is not a duration"
+    file = tmp_path / "slo.yaml"
+    file.write_text(SLICED.replace("WINDOW", window))
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1, result.output
+    assert f"{file}:15:24: error: {message}" in result.stderr
+    if hint is not None:
+        assert f"  hint: {hint}\n" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("window", "minutes"), [("5", 5), ("1m", 1), ("2h", 120), ("1d", 1440)])
+def test_a_time_slice_openslo_allows_is_read(run, tmp_path: Path, window: str, minutes: int) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(SLICED.replace("WINDOW", window))
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert slo["timeslice_window"] in (f"{minutes}m", f"{minutes // 60}h", f"{minutes // 1440}d")

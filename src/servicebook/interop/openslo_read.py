@@ -25,6 +25,7 @@ from servicebook.interop.foreign import (
     ForeignSLO,
     Located,
     Reading,
+    Refused,
     label_id,
     percent,
     refuse,
@@ -629,7 +630,7 @@ def _time_slices(
         elif match is not None and match[2] in _SECONDS:
             slo.timeslice_window = int(match[1]) * _SECONDS[match[2]] // 60
         else:
-            raise refuse(source, slice_window.location, f"timeSliceWindow '{slice_window.value}' is not a duration")
+            raise _slice_window_refused(source, slice_window, match)
     if method is not model.Budgeting.OCCURRENCES:
         _slices_given(o, source, slo, method, indicator)
     # what the method has no use for is not promised: said where it is written
@@ -647,6 +648,32 @@ def _time_slices(
                 slo.timeslice_target = None
             else:
                 slo.timeslice_window = None
+
+
+_UNIT_NAMES = {"M": "months", "Q": "quarters", "Y": "years"}
+
+
+def _slice_window_refused(source: SourceText, written: Located, match: re.Match[str] | None) -> Refused:
+    """What is allowed at timeSliceWindow, said there: OpenSLO v1 writes a number (of minutes) or a
+    duration shorthand, and a slice is a fixed length of time, which months, quarters and years are
+    not (the catalog's timeslice_window is minutes)."""
+    allowed = "a number of minutes (5) or a duration of minutes, hours, days or weeks (1m, 5m, 1h, 1d, 1w)"
+    if match is not None:  # 1M, 1Q, 1Y: a shorthand OpenSLO allows elsewhere, with no fixed length
+        hint = f"units are case-sensitive: m is minutes, M months: write {match[1]}m" if match[2] == "M" else None
+        return refuse(
+            source,
+            written.location,
+            f"timeSliceWindow '{written.value}' is {_UNIT_NAMES[match[2]]}, which have no fixed length: a time slice "
+            f"is {allowed}",
+            hint,
+        )
+    seconds = re.fullmatch(r"[0-9]+(?:\.[0-9]+)?\s*(?:s|sec|secs|seconds?|ms)", written.value.strip())
+    return refuse(
+        source,
+        written.location,
+        f"timeSliceWindow '{written.value}' is not a duration OpenSLO writes there: a time slice is {allowed}",
+        "OpenSLO's durations have no seconds: the shortest slice is 1m" if seconds else None,
+    )
 
 
 def _slices_given(
