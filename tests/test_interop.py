@@ -204,8 +204,8 @@ def test_the_wrong_command_for_a_file_says_which_to_use(run) -> None:
         ("version: prometheus/v1\nservice: &s a\n", "2:10: error: anchors (&s) are not allowed"),
         ("version: !!str prometheus/v1\n", "1:10: error: YAML tags (!!str) are not allowed"),
         (
-            "version: prometheus/v1\nservice: a\nslos:\n  - name: x\n    objective: 100\n",
-            "5:16: error: objective 100 is",
+            "version: prometheus/v1\nservice: a\nslos:\n  - name: x\n    objective: 0\n",
+            "5:16: error: objective 0 is not a percentage above 0 and at most 100 %, as Sloth's validation requires",
         ),
         (
             "version: prometheus/v1\nservice: a\nslos:\n  - name: x\n    objective: 99\n",

@@ -156,3 +156,68 @@ def test_a_time_slice_openslo_allows_is_read(run, tmp_path: Path, window: str, m
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert slo["timeslice_window"] in (f"{minutes}m", f"{minutes // 60}h", f"{minutes // 1440}d")
+
+
+# --- Sloth's objective: what Sloth takes, taken ------------------------------------------------------
+
+SLOTH_100 = """version: prometheus/v1
+service: api
+slos:
+  - name: availability
+    objective: OBJECTIVE
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: ApiAvailability
+"""
+
+
+def test_a_sloth_objective_of_100_is_taken_as_sloth_takes_it_and_said(run, tmp_path: Path) -> None:
+    # Sloth validates 0 < objective <= 100 (slok/sloth's SLO model: `gt=0,lte=100`); the import refused 100
+    file = tmp_path / "slos.yml"
+    file.write_text(SLOTH_100.replace("OBJECTIVE", "100"))
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"] == 100
+    assert (
+        f"{file}:5:16: warning: an objective of 100 %, which Sloth takes (an error budget of nothing: every error "
+        "burns it), kept as written; the catalog's objectives are below 100 %\n"
+    ) in result.stderr
+
+
+def test_the_drift_check_compares_a_sloth_objective_of_100(run, tmp_path: Path) -> None:
+    # it was refused: an error about the file, not the difference with the catalog
+    offering = {"id": "api", "name": "API", "slos": [{"id": "availability", "name": "Availability", "window": "30d"}]}
+    offering["slos"][0]["objective"] = 99.9
+    site = _pasted([offering], tmp_path)
+    monitoring = _monitoring(tmp_path, {"slos.yml": SLOTH_100.replace("OBJECTIVE", "100")})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1
+    assert (
+        "api/availability: the catalog's objective is 99.9 %, but Sloth SLO 'availability' "
+        f"({monitoring / 'slos.yml'}:5:16) has 100 %\n"
+    ) in result.stderr
+
+
+@pytest.mark.parametrize("objective", ["0", "-1", "100.5", "1e3"])
+def test_a_sloth_objective_sloth_refuses_is_refused_with_sloths_reason(run, tmp_path: Path, objective: str) -> None:
+    file = tmp_path / "slos.yml"
+    file.write_text(SLOTH_100.replace("OBJECTIVE", objective))
+    result = run("import", "sloth", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:5:16: error: objective {objective} is not a percentage above 0 and at most 100 %, as Sloth's "
+        "validation requires\n"
+    ) in result.stderr
+
+
+def test_an_openslo_v1alpha_target_of_1_is_taken_as_sloth_takes_it(run, tmp_path: Path) -> None:
+    # Sloth makes the objective of target * 100, validated as any other: 1 is 100 %
+    file = tmp_path / "slo.yml"
+    file.write_text(SLOTH_V1ALPHA.read_text().replace("target: 0.999", "target: 1"))
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"] == 100
+    assert "an objective of 100 %, which Sloth takes" in result.stderr

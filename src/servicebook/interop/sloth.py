@@ -13,13 +13,23 @@ budgeting is occurrences.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.catalog.validate import CALENDAR_WINDOWS_TEXT
 from servicebook.errors import SourceLocation
-from servicebook.interop.foreign import Fields, ForeignSLO, Located, Reading, percent, refuse, under_one_percent
+from servicebook.interop.foreign import (
+    Fields,
+    ForeignSLO,
+    Located,
+    Reading,
+    Refused,
+    percent,
+    refuse,
+    under_one_percent,
+)
 from servicebook.source.yaml import Scalar, SourceText
 
 DEFAULT_PERIOD = "30d"
@@ -123,8 +133,7 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
     slo = ForeignSLO("Sloth", name.location, name.value, service=service)
     objective = f.text("objective", required=True)
     assert objective is not None
-    slo.objective = percent(source, objective, "objective")
-    slo.objective_at = objective.location
+    slo.objective, slo.objective_at = _objective(source, reading, objective, "objective"), objective.location
     under_one_percent(reading, source, objective, slo.objective, "Sloth")
     description = f.text("description")
     slo.description = description.value if description else None
@@ -217,7 +226,7 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
         target = o.text("target", required=True)
         assert target is not None
         _fraction_target(target, source)
-        slo.objective, slo.objective_at = percent(source, target, "target", scale=100), target.location
+        slo.objective, slo.objective_at = _objective(source, reading, target, "target", scale=100), target.location
         slo.window, slo.window_at, slo.window_assumed = window or period, window_at or name.location, window is None
         slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
         slo.measurement = model.Measurement(error_ratio=_v1alpha_ratio(o, source, reading))
@@ -233,13 +242,33 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
     root.dropped(reading, "not part of an SLO")
 
 
+def _objective(source: SourceText, reading: Reading, written: Located, what: str, *, scale: int = 1) -> Decimal:
+    """An objective as Sloth takes it (slok/sloth's SLO model: `gt=0,lte=100`): 100 % included, which
+    leaves no error budget (every error burns it) and the catalog does not promise: said, kept as
+    written, so that the drift check compares it and `check` of the fragment asks for another."""
+    try:
+        objective = percent(source, written, what, scale=scale, up_to_100=True)
+    except Refused as exc:
+        problem = exc.problem
+        raise Refused(replace(problem, message=f"{problem.message}, as Sloth's validation requires")) from None
+    if objective == 100:
+        reading.note(
+            source,
+            written.location,
+            "an objective of 100 %, which Sloth takes (an error budget of nothing: every error burns it), kept as "
+            "written; the catalog's objectives are below 100 %",
+            "write the objective the team promises in the fragment (99.99, …)",
+        )
+    return objective
+
+
 def _fraction_target(target: Located, source: SourceText) -> None:
     """Refuse a percent written where Sloth reads a fraction (`target: 99.9`, read as 9,990 %)."""
     try:
         number = Decimal(target.value.strip())
     except ArithmeticError:
         return  # not a number: percent() says so
-    if number.is_finite() and number >= 1:
+    if number.is_finite() and number > 1:  # 1 is 100 %, which Sloth takes
         raise refuse(
             source,
             target.location,
