@@ -3,7 +3,6 @@ imports and by `check --against` alike, and the exports annotated for the people
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -221,3 +220,21 @@ def test_an_openslo_v1alpha_target_of_1_is_taken_as_sloth_takes_it(run, tmp_path
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"] == 100
     assert "an objective of 100 %, which Sloth takes" in result.stderr
+
+
+def test_a_pyrra_target_of_100_is_taken_as_pyrras_webhook_takes_it(run, tmp_path: Path) -> None:
+    # Pyrra's webhook refuses a target below 0 or above 100 only
+    file = tmp_path / "slo.yaml"
+    text = (INTEROP / "pyrra-apiserver-request-errors.yaml").read_text()
+    target = text[text.index("target: ") : text.index("\n", text.index("target: "))]
+    file.write_text(text.replace(target, 'target: "100"'))
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"] == 100
+    assert "warning: an objective of 100 %, which Pyrra takes" in result.stderr
+    file.write_text(text.replace(target, 'target: "100.1"'))
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 1
+    assert "error: target 100.1 is not a percentage above 0 and at most 100 %, as Pyrra's webhook requires" in (
+        result.stderr
+    )

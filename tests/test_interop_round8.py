@@ -14,6 +14,7 @@ import yaml
 
 from tests.conftest import GitSite, require_component
 from tests.promhelp import INSTALL, Counter, installed, prometheus
+from tests.test_interop_round7 import SLOGEN_V1ALPHA
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
@@ -139,7 +140,8 @@ def test_someone_elses_slo_that_cannot_be_compared_is_said_but_does_not_fail_a_s
     shutil.copytree(SITES / "minimal", site)
     monitoring = _matched_monitoring(tmp_path)
     shutil.copy(INTEROP / "datadog-operator-metric-slo.yaml", monitoring / "datadog.yaml")
-    shutil.copy(INTEROP / "sloth-openslo-getting-started.yml", monitoring / "old.yml")
+    # slogen's OpenSLO v1alpha (logs queries), which Sloth's reading of v1alpha cannot read
+    (monitoring / "old.yml").write_text(SLOGEN_V1ALPHA)
     for strict in ((), ("--strict",)):
         result = run("check", "--source", site, "--against", monitoring, *strict)
         assert "Traceback" not in result.output
@@ -149,8 +151,9 @@ def test_someone_elses_slo_that_cannot_be_compared_is_said_but_does_not_fail_a_s
             "resource, no SLO format servicebook reads (not compared: it names no offering or SLO of the catalog)"
         ) in result.stderr
         assert (
-            f"{monitoring / 'old.yml'}:6:1: warning: OpenSLO openslo/v1alpha SLO is not read (not compared: it names "
-            "no offering or SLO of the catalog)"
+            f"{monitoring / 'old.yml'}:19:11: warning: OpenSLO openslo/v1alpha SLO: the good query is a sumologic Logs "
+            "query: Sloth reads source prometheus (or sloth) with queryType promql (not compared: it names no "
+            "offering or SLO of the catalog)"
         ) in result.stderr
         assert result.stdout.endswith("no errors, 2 warnings (above).\n")
     # as the GitHub annotations of a strict check: warnings still, not what failed it

@@ -21,7 +21,7 @@ from servicebook.interop.foreign import (
     ForeignSLO,
     Located,
     Reading,
-    percent,
+    objective_up_to_100,
     prometheus_seconds,
     refuse,
     rolling_window,
@@ -31,6 +31,8 @@ from servicebook.source.yaml import Scalar, SourceText
 from servicebook.source.yaml import Sequence as YamlSequence
 
 ANNOTATION = "servicebook.dev/slo"
+# what Pyrra's webhook takes (kubernetes/api/v1alpha1 validate: "target must be between 0 and 100")
+PYRRA_TAKES = ("Pyrra", "as Pyrra's webhook requires")
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
 TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
 # an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
@@ -63,7 +65,10 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     assert spec is not None
     target = spec.text("target", required=True)
     assert target is not None
-    slo.objective, slo.objective_at = percent(source, target, "target"), target.location
+    slo.objective, slo.objective_at = (
+        objective_up_to_100(source, reading, target, "target", PYRRA_TAKES),
+        target.location,
+    )
     under_one_percent(reading, source, target, slo.objective, "Pyrra")
     window = spec.text("window", required=True)
     assert window is not None

@@ -13,7 +13,6 @@ budgeting is occurrences.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from servicebook.catalog import model
@@ -25,8 +24,7 @@ from servicebook.interop.foreign import (
     ForeignSLO,
     Located,
     Reading,
-    Refused,
-    percent,
+    objective_up_to_100,
     refuse,
     under_one_percent,
 )
@@ -34,6 +32,8 @@ from servicebook.source.yaml import Scalar, SourceText
 
 DEFAULT_PERIOD = "30d"
 OPENSLO_V1ALPHA = "openslo/v1alpha"
+# what Sloth's validation takes (slok/sloth's SLO model: `Objective float64 validate:"gt=0,lte=100"`)
+SLOTH_TAKES = ("Sloth", "as Sloth's validation requires")
 LABEL = "servicebook_slo"  # a Prometheus label name cannot hold '/' or '.': the SLO's own label
 
 
@@ -133,7 +133,10 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
     slo = ForeignSLO("Sloth", name.location, name.value, service=service)
     objective = f.text("objective", required=True)
     assert objective is not None
-    slo.objective, slo.objective_at = _objective(source, reading, objective, "objective"), objective.location
+    slo.objective, slo.objective_at = (
+        objective_up_to_100(source, reading, objective, "objective", SLOTH_TAKES),
+        objective.location,
+    )
     under_one_percent(reading, source, objective, slo.objective, "Sloth")
     description = f.text("description")
     slo.description = description.value if description else None
@@ -226,7 +229,10 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
         target = o.text("target", required=True)
         assert target is not None
         _fraction_target(target, source)
-        slo.objective, slo.objective_at = _objective(source, reading, target, "target", scale=100), target.location
+        slo.objective, slo.objective_at = (
+            objective_up_to_100(source, reading, target, "target", SLOTH_TAKES, scale=100),
+            target.location,
+        )
         slo.window, slo.window_at, slo.window_assumed = window or period, window_at or name.location, window is None
         slo.budgeting, slo.budgeting_at = model.Budgeting.OCCURRENCES, name.location
         slo.measurement = model.Measurement(error_ratio=_v1alpha_ratio(o, source, reading))
@@ -240,26 +246,6 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
     )
     spec.dropped(reading, "not read by Sloth")
     root.dropped(reading, "not part of an SLO")
-
-
-def _objective(source: SourceText, reading: Reading, written: Located, what: str, *, scale: int = 1) -> Decimal:
-    """An objective as Sloth takes it (slok/sloth's SLO model: `gt=0,lte=100`): 100 % included, which
-    leaves no error budget (every error burns it) and the catalog does not promise: said, kept as
-    written, so that the drift check compares it and `check` of the fragment asks for another."""
-    try:
-        objective = percent(source, written, what, scale=scale, up_to_100=True)
-    except Refused as exc:
-        problem = exc.problem
-        raise Refused(replace(problem, message=f"{problem.message}, as Sloth's validation requires")) from None
-    if objective == 100:
-        reading.note(
-            source,
-            written.location,
-            "an objective of 100 %, which Sloth takes (an error budget of nothing: every error burns it), kept as "
-            "written; the catalog's objectives are below 100 %",
-            "write the objective the team promises in the fragment (99.99, …)",
-        )
-    return objective
 
 
 def _fraction_target(target: Located, source: SourceText) -> None:
