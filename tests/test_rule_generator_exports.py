@@ -167,6 +167,10 @@ LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 PROM_DURATION = re.compile(r"(?:[0-9]+(?:ms|s|m|h|d|w|y))+")
 K8S_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+K8S_QUALIFIED_NAME = re.compile(
+    r"(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+)
 VECTOR_SELECTOR = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^{}]*\})?")
 
 
@@ -208,8 +212,17 @@ def sloth_problems(spec: dict[str, Any]) -> list[str]:
         if "raw" in sli and sorted(sli["raw"]) != ["error_ratio_query"]:
             out.append(f"{where}: raw")
         out += [f"{where}: no window in {q!r}" for q in queries if not SLOTH_WINDOW.search(str(q))]
-        if not (slo.get("alerting") or {}).get("name"):
+        alerting = slo.get("alerting") or {}
+        if not alerting.get("name"):
             out.append(f"{where}: alert name")
+        unknown = set(alerting) - {"name", "labels", "annotations", "page_alert", "ticket_alert"}
+        out += [f"{where}: unknown alerting field {k}" for k in sorted(unknown)]
+        # an annotation's name is a Prometheus label name (prom_annot_key), its value required
+        out += [
+            f"{where}: annotation {k!r}"
+            for k, v in (alerting.get("annotations") or {}).items()
+            if not LABEL_NAME.fullmatch(k) or not isinstance(v, str) or not v
+        ]
     return out
 
 
@@ -234,6 +247,12 @@ def pyrra_problems(document: dict[str, Any]) -> list[str]:
     if not DNS_LABEL.fullmatch(str(meta.get("namespace", ""))):
         out.append("namespace must be set")
     out += [f"label {k}" for k, v in (meta.get("labels") or {}).items() if not K8S_LABEL_VALUE.fullmatch(v)]
+    # Kubernetes: an annotation's key is a qualified name (a DNS subdomain prefix, '/', a name), its value text
+    out += [
+        f"annotation {k!r}"
+        for k, v in (meta.get("annotations") or {}).items()
+        if not K8S_QUALIFIED_NAME.fullmatch(k) or not isinstance(v, str)
+    ]
     target = spec.get("target")
     try:
         value = float(target) if isinstance(target, str) else None
@@ -292,7 +311,14 @@ def test_the_oracles_refuse_what_sloth_and_pyrra_refuse() -> None:
     bad = {
         "version": "prometheus/v1",
         "service": "a",
-        "slos": [{"name": "x-", "objective": "99", "sli": {}, "alerting": {}}],
+        "slos": [
+            {
+                "name": "x-",
+                "objective": "99",
+                "sli": {},
+                "alerting": {"annotations": {"servicebook.dev/window": "7d", "servicebook_x": ""}, "for": "5m"},
+            }
+        ],
     }
     assert sloth_problems(bad) == [
         "service 'a'",
@@ -300,12 +326,15 @@ def test_the_oracles_refuse_what_sloth_and_pyrra_refuse() -> None:
         "slo x-: objective '99'",
         "slo x-: one SLI type",
         "slo x-: alert name",
+        "slo x-: unknown alerting field for",
+        "slo x-: annotation 'servicebook.dev/window'",
+        "slo x-: annotation 'servicebook_x'",
     ]
     assert pyrra_problems(
         {
             "apiVersion": "pyrra.dev/v1alpha1",
             "kind": "ServiceLevelObjective",
-            "metadata": {"name": "Api_x"},
+            "metadata": {"name": "Api_x", "annotations": {"servicebook.dev/x": "1", "servicebook.dev/": "2"}},
             "spec": {
                 "target": 99.9,
                 "window": "4 weeks",
@@ -315,6 +344,7 @@ def test_the_oracles_refuse_what_sloth_and_pyrra_refuse() -> None:
     ) == [
         "name 'Api_x'",
         "namespace must be set",
+        "annotation 'servicebook.dev/'",
         "target 99.9",
         "window '4 weeks'",
         "latency: not a vector selector 'sum(b)'",
@@ -545,3 +575,52 @@ def test_an_export_of_no_slo_is_an_error_that_writes_nothing(run, site: Path, tm
     assert target.read_text() == "kept\n"
     result = run("export", "pyrra", "--offering", "x", "--namespace", "x", "--source", site)
     assert result.exit_code == 0 and result.stdout.startswith("# Made by servicebook export pyrra")
+
+
+# --- the promise, for the people who read the files ----------------------------------------------
+
+
+def _openslo_annotations(run, site: Path) -> dict[str, dict[str, str]]:
+    """`export openslo`'s annotations of each SLO object, by its servicebook.dev/slo."""
+    docs, _ = _export(run, site, "openslo")
+    out = {}
+    for doc in docs:
+        if doc["kind"] == "SLO":
+            notes = doc["metadata"]["annotations"]
+            out[notes["servicebook.dev/slo"]] = notes
+    return out
+
+
+def test_pyrra_annotates_each_objective_as_export_openslo_annotates_its_slo(run, tmp_path: Path) -> None:
+    # the OpenSLO export said the error budget and what was measured; Pyrra's resources said neither
+    assert run("init", "--example", tmp_path / "site").exit_code == 0
+    site = tmp_path / "site"
+    openslo = _openslo_annotations(run, site)
+    docs, _ = _export(run, site, "pyrra")
+    assert docs
+    for doc in docs:
+        assert pyrra_problems(doc) == []
+        notes = doc["metadata"]["annotations"]
+        theirs = openslo[notes["servicebook.dev/slo"]]
+        assert notes == {k: v for k, v in theirs.items() if k not in ("servicebook.dev/name", "servicebook.dev/sli")}
+        assert {"servicebook.dev/error-budget", "servicebook.dev/window", "servicebook.dev/objective"} <= set(notes)
+    measured = [doc for doc in docs if "servicebook.dev/attainment" in doc["metadata"]["annotations"]]
+    assert measured  # the example ships snapshots: what was delivered travels too
+
+
+def test_sloth_annotates_each_slos_alerts_with_its_promise(run, tmp_path: Path) -> None:
+    # as Sloth's validation wants an annotation named (a Prometheus label name), on the alerts it writes
+    assert run("init", "--example", tmp_path / "site").exit_code == 0
+    site = tmp_path / "site"
+    openslo = _openslo_annotations(run, site)
+    specs, _ = _export(run, site, "sloth")
+    assert specs
+    for spec in specs:
+        assert sloth_problems(spec) == []
+        for slo in spec["slos"]:
+            theirs = openslo[slo["labels"]["servicebook_slo"]]
+            assert slo["alerting"]["annotations"] == {
+                "servicebook_objective": theirs["servicebook.dev/objective"],
+                "servicebook_window": theirs["servicebook.dev/window"],
+                "servicebook_error_budget": theirs["servicebook.dev/error-budget"],
+            }

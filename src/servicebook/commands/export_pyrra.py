@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from servicebook.catalog.slo import latest_results
 from servicebook.catalog.validate import ID_RE
 from servicebook.commands.export_stream import chosen, offering_option, output_option, publish, read_site
 from servicebook.commands.options import SOURCE
@@ -37,7 +38,9 @@ def export_pyrra(source: Path, offerings: tuple[str, ...], namespace: str | None
     loaded = read_site(source)
     assert loaded.site is not None
     catalog = loaded.site.catalog
-    exported = pyrra_export.objectives(chosen(catalog, offerings), object_names(catalog), namespace)
+    exported = pyrra_export.objectives(
+        chosen(catalog, offerings), object_names(catalog), namespace, latest_results(loaded.site.snapshots)
+    )
     how = f"kubectl apply -f {'FILE' if output == '-' else output} where Pyrra watches"
     publish(exported, f"# Made by servicebook export pyrra: {how}\n", output, source, "slos.pyrra.yaml", how)
 

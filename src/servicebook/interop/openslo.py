@@ -201,17 +201,11 @@ def slo_document(
     measured: model.MeasuredSLO | None = None,
 ) -> dict[str, Any]:
     """The SLO object; `measured`, the SLO's latest snapshot result, adds what was delivered."""
-    budget = error_budget(slo)
-    annotations = {
-        "slo": f"{offering.id}/{slo.id}",
-        "objective": format(slo.objective.normalize(), "f"),
-        "window": slo.window,
-        "error-budget": f"{budget.text} per {budget.window_text}",
-    }
+    annotations = {"slo": f"{offering.id}/{slo.id}", **promise_annotations(slo)}
     if slo.measurement is None:
         annotations["measured"] = "false"
     if measured is not None:
-        annotations.update(_delivered(measured))
+        annotations.update(delivered_annotations(measured))
     _kept_in_full(annotations, "name", slo.name, DISPLAY_NAME_MAX)
     _kept_in_full(annotations, "sli", slo.sli, DESCRIPTION_MAX)
     objective: dict[str, Any] = {"displayName": clip(slo.name, DISPLAY_NAME_MAX)}
@@ -237,8 +231,21 @@ def slo_document(
     }
 
 
-def _delivered(r: model.MeasuredSLO) -> dict[str, str]:
-    """The latest measurement as annotations (shares written as fractions, like OpenSLO's target)."""
+def promise_annotations(slo: model.SLO) -> dict[str, str]:
+    """What the SLO promises, for people reading another tool's file (keys without the prefix): the
+    objective digit for digit, the window and the error budget it leaves. The OpenSLO, Pyrra and
+    Sloth exports carry the same."""
+    budget = error_budget(slo)
+    return {
+        "objective": format(slo.objective.normalize(), "f"),
+        "window": slo.window,
+        "error-budget": f"{budget.text} per {budget.window_text}",
+    }
+
+
+def delivered_annotations(r: model.MeasuredSLO) -> dict[str, str]:
+    """The latest measurement as annotations (keys without the prefix; shares written as fractions,
+    like OpenSLO's target)."""
     out = {
         "measured-from": r.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "measured-to": r.end.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -8,18 +8,20 @@ Pyrra reads metric selectors, not PromQL: errors and total become a `ratio`, goo
 `bool_gauge`; an SLO measured with PromQL, or with an error ratio, is left out with the reason.
 Each resource is named as `export openslo` names the SLO (a DNS label), lives in the offering's
 namespace unless one is given, and carries the annotation `servicebook.dev/slo: offering/slo`,
-which `check --against` and `import pyrra` read back. Pure functions of the catalog.
+which `check --against` and `import pyrra` read back, and those `export openslo` writes of the
+objective, the window, the error budget and the latest measurement (Pyrra's webhook reads no
+annotation; its rules carry only those of its own `pyrra.dev/` prefix). Pure functions of the catalog.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import QueryForm, bucket_bounds, query_form, selector_text
-from servicebook.interop.openslo import Names
+from servicebook.interop.openslo import Names, delivered_annotations, promise_annotations
 from servicebook.interop.rule_generators import PREFIX, Exported, Left, cannot_hold
 
 API_VERSION = "pyrra.dev/v1alpha1"
@@ -65,8 +67,15 @@ def indicator(measurement: model.Measurement) -> tuple[dict[str, Any] | None, st
     )
 
 
-def objectives(offerings: Iterable[model.Offering], names: Names, namespace: str | None = None) -> Exported:
-    """A resource per SLO Pyrra can hold, in catalog order, in `namespace` or its offering's."""
+def objectives(
+    offerings: Iterable[model.Offering],
+    names: Names,
+    namespace: str | None = None,
+    measured: Mapping[tuple[str, str], model.MeasuredSLO] | None = None,
+) -> Exported:
+    """A resource per SLO Pyrra can hold, in catalog order, in `namespace` or its offering's;
+    annotated as `export openslo` annotates the SLO: what it promises, and what `measured` (catalog/
+    slo.py latest_results) says was delivered."""
     documents: list[dict[str, Any]] = []
     left: list[Left] = []
     for offering in offerings:
@@ -82,7 +91,11 @@ def objectives(offerings: Iterable[model.Offering], names: Names, namespace: str
             metadata: dict[str, Any] = {"name": names.slo(offering.id, slo.id), "namespace": namespace or offering.id}
             if _LABEL_VALUE.fullmatch(offering.owner):
                 metadata["labels"] = {TEAM_LABEL: offering.owner}
-            metadata["annotations"] = {f"{PREFIX}slo": f"{offering.id}/{slo.id}"}
+            annotations = {"slo": f"{offering.id}/{slo.id}", **promise_annotations(slo)}
+            latest = measured.get((offering.id, slo.id)) if measured is not None else None
+            if latest is not None:
+                annotations.update(delivered_annotations(latest))
+            metadata["annotations"] = {PREFIX + key: value for key, value in sorted(annotations.items())}
             documents.append(
                 {
                     "apiVersion": API_VERSION,

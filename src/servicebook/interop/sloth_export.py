@@ -6,7 +6,9 @@ Sloth has one period for all the SLOs of a run (`sloth generate --default-slo-pe
 export holds the SLOs of one rolling window; the others are left out, each with the reason. A
 query the catalog writes as a counter's selector becomes Sloth's `sum(rate(SELECTOR[{{.window}}]))`;
 PromQL with `{{.window}}` goes as written. Each SLO carries the Prometheus label `servicebook_slo:
-offering/slo`, which `check --against` and `import sloth` read back. Pure functions of the catalog.
+offering/slo`, which `check --against` and `import sloth` read back, and its alerts the annotations
+`servicebook_objective`, `servicebook_window` and `servicebook_error_budget` (what `export openslo`
+annotates the SLO with, as Sloth names annotations). Pure functions of the catalog.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form, selector_text, with_window
 from servicebook.catalog.slo import window_days
+from servicebook.interop.openslo import promise_annotations
 from servicebook.interop.rule_generators import SLO_LABEL, Exported, Left, cannot_hold
 
 VERSION = "prometheus/v1"
@@ -26,6 +29,7 @@ DEFAULT_PERIOD = "30d"  # sloth generate's own default
 BUILT_IN_PERIODS = ("28d", "30d")  # the periods Sloth has alert windows for without a windows file
 NAME = re.compile(r"[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]")  # Sloth's names: ID, service, SLO name
 TOOL = "Sloth"
+ANNOTATION_PREFIX = "servicebook_"  # servicebook.dev/ as a Prometheus label name (no '.' or '/')
 
 
 def sloth_name(ident: str, kind: str) -> str:
@@ -37,6 +41,13 @@ def alert_name(offering: model.Offering, slo: model.SLO) -> str:
     """The name of the alerts Sloth writes for the SLO, in Prometheus' style: `CiPipelinesAvailability`."""
     words = re.split(r"[^A-Za-z0-9]+", f"{offering.id} {slo.id}")
     return "".join(word[:1].upper() + word[1:] for word in words if word) + "BudgetBurn"
+
+
+def alert_annotations(slo: model.SLO) -> dict[str, str]:
+    """What the SLO promises, on the alerts Sloth writes for it (`export openslo`'s annotations, named
+    as Sloth's validation wants an annotation named: a Prometheus label name, `servicebook_error_budget`),
+    for whoever an alert pages. Not what was measured: an alert fires later than the export is made."""
+    return {f"{ANNOTATION_PREFIX}{key.replace('-', '_')}": value for key, value in promise_annotations(slo).items()}
 
 
 def choose_period(offerings: Iterable[model.Offering]) -> str:
@@ -120,7 +131,7 @@ def specs(offerings: Iterable[model.Offering], period: str) -> Exported:
                     "description": slo.sli,
                     "labels": {SLO_LABEL: f"{offering.id}/{slo.id}"},
                     "sli": indicator,
-                    "alerting": {"name": alert_name(offering, slo)},
+                    "alerting": {"name": alert_name(offering, slo), "annotations": alert_annotations(slo)},
                 }
             )
         if not slos:
