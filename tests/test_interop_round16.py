@@ -238,3 +238,32 @@ def test_a_pyrra_target_of_100_is_taken_as_pyrras_webhook_takes_it(run, tmp_path
     assert "error: target 100.1 is not a percentage above 0 and at most 100 %, as Pyrra's webhook requires" in (
         result.stderr
     )
+
+
+# --- Sloth's own examples, as a Sloth user reads them ------------------------------------------------
+
+
+def test_a_spec_held_to_metricsql_by_its_plugin_says_measure_asks_prometheus(run) -> None:
+    # slok/sloth examples/victoria-metrics.yml: its plugin chain validates the queries as MetricsQL
+    # (histogram_share), which the fragment passed on as if Prometheus read them
+    file = INTEROP / "sloth-victoria-metrics.yml"
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:12:11: warning: the plugin sloth.dev/contrib/validate_victoria_metrics/v1 validates the queries as "
+        "VictoriaMetrics' MetricsQL, which Prometheus may not read"
+    ) in result.stderr
+    assert "  hint: point measure at VictoriaMetrics' Prometheus API, or write the measurement in PromQL\n" in (
+        result.stderr
+    )
+
+
+def test_a_rule_group_interval_is_dropped_as_what_it_is(run) -> None:
+    # slok/sloth examples/custom_rule_group_interval.yml: "dropped 'interval' (not part of the catalog)"
+    file = INTEROP / "sloth-custom-rule-group-interval.yml"
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:18:5: warning: dropped 'interval' (how often the rule groups sloth generate writes are evaluated, "
+        "not the objective)\n"
+    ) in result.stderr

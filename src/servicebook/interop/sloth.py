@@ -28,13 +28,17 @@ from servicebook.interop.foreign import (
     refuse,
     under_one_percent,
 )
-from servicebook.source.yaml import Scalar, SourceText
+from servicebook.source.yaml import Mapping, Scalar, SourceText
 
 DEFAULT_PERIOD = "30d"
 OPENSLO_V1ALPHA = "openslo/v1alpha"
 # what Sloth's validation takes (slok/sloth's SLO model: `Objective float64 validate:"gt=0,lte=100"`)
 SLOTH_TAKES = ("Sloth", "as Sloth's validation requires")
-LABEL = "servicebook_slo"  # a Prometheus label name cannot hold '/' or '.': the SLO's own label
+LABEL = "servicebook_slo"
+# Sloth's contrib plugins that hold a spec's queries to VictoriaMetrics' MetricsQL (examples/victoria-metrics.yml)
+METRICSQL_PLUGINS = frozenset(
+    {"sloth.dev/contrib/validate_victoria_metrics/v1"}
+)  # a Prometheus label name cannot hold '/' or '.': the SLO's own label
 
 
 def _either(f: Fields, *keys: str) -> str | None:
@@ -100,13 +104,25 @@ def _plugins(f: Fields, source: SourceText, reading: Reading, *keys: str) -> Non
     `sloth generate` writes (an alert's `for`, a corrected burn rate), not the objective or the SLI."""
     for key in keys:
         if f.has(key):
-            f.node_of(key)
+            node = f.node_of(key)
             reading.note(
                 source,
                 f.at(key),
                 f"dropped '{key}' (SLO plugins change the rules and alerts sloth generate writes, not the "
                 "objective: the catalog's promise is the same without them)",
             )
+            chain = Fields(node, source, f"'{key}'").items_of("chain") if isinstance(node, Mapping) else []
+            ids = [i[1] for i in (Fields(c, source, "a plugin").items.get("id") for c in chain) if i is not None]
+            for plugin in ids:
+                if isinstance(plugin, Scalar) and plugin.value in METRICSQL_PLUGINS:
+                    reading.note(
+                        source,
+                        plugin.location,
+                        f"the plugin {plugin.value} validates the queries as VictoriaMetrics' MetricsQL, which "
+                        "Prometheus may not read (histogram_share, a range of vector(1)): `servicebook measure` "
+                        "asks a Prometheus API",
+                        "point measure at VictoriaMetrics' Prometheus API, or write the measurement in PromQL",
+                    )
 
 
 def _labelled(labels: dict[str, str], service: str, reading: Reading) -> dict[str, str]:
@@ -177,6 +193,13 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
         )
         plugin.used.update(plugin.items)
     _plugins(f, source, reading, "plugins")
+    if f.has("interval"):
+        f.node_of("interval")
+        reading.note(
+            source,
+            f.at("interval"),
+            "dropped 'interval' (how often the rule groups sloth generate writes are evaluated, not the objective)",
+        )
     if f.has("alerting"):
         f.node_of("alerting")
         reading.note(source, f.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
