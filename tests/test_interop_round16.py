@@ -267,3 +267,32 @@ def test_a_rule_group_interval_is_dropped_as_what_it_is(run) -> None:
         f"{file}:18:5: warning: dropped 'interval' (how often the rule groups sloth generate writes are evaluated, "
         "not the objective)\n"
     ) in result.stderr
+
+
+def test_oslos_v1alpha_file_is_read_by_the_check_as_sloth_reads_it_services_passed_over(run, tmp_path: Path) -> None:
+    # OpenSLO/oslo test/inputs/validate/v1alpha.yaml: a list of two v1alpha Services, a ratio SLO and a
+    # threshold SLO over a calendar month; the Services were read as SLOs ("'spec' has no 'service'")
+    file = INTEROP / "openslo-oslo-validate-v1alpha.yaml"
+    site = _pasted(
+        [
+            {
+                "id": "my-test-service",
+                "name": "My test service",
+                "slos": [{"id": "ratio-0", "name": "Ratio", "objective": 98, "window": "28d"}],
+            }
+        ],
+        tmp_path,
+    )
+    monitoring = _monitoring(tmp_path, {"v1alpha.yaml": file.read_text()})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert "has no 'service'" not in result.stderr and "has no 'spec'" not in result.stderr
+    assert "measures my-test-service/ratio-0" not in result.stderr  # the ratio SLO measures the promise
+    # the threshold SLO over a calendar month, which Sloth cannot read, is someone else's: said, not compared
+    assert (
+        f"{monitoring / 'v1alpha.yaml'}:60:7: warning: OpenSLO openslo/v1alpha SLO: a window of 1 Month: Sloth reads "
+        "a count of days (unit: Day) (not compared: it names no offering or SLO of the catalog)\n"
+    ) in result.stderr
+    imported = run("import", "sloth", file)
+    assert "has no 'service'" not in imported.stderr
+    assert f"{file}:60:7: error: a window of 1 Month: Sloth reads a count of days (unit: Day)\n" in imported.stderr

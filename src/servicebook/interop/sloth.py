@@ -213,7 +213,11 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
     prometheus or sloth) make the error ratio `1 - (good / total)`, its target is a fraction; a
     single rolling window in days (Sloth's period when there is none), counted as occurrences."""
     root.text("apiVersion")
-    root.text("kind")
+    kind = root.text("kind")
+    if kind is None or kind.value != "SLO":  # a Service, as oslo's v1alpha files list them beside their SLOs
+        shown = f"a {kind.value}" if kind is not None else "a document without kind"
+        reading.note(source, root.location, f"skipped {shown} ({OPENSLO_V1ALPHA}): sloth generate reads its SLOs only")
+        return
     meta = root.fields("metadata", required=True)
     assert meta is not None
     name = meta.text("name", required=True)
