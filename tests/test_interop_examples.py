@@ -697,6 +697,7 @@ REFUSED = {
     "openslo-oslo-no-indicatorref-rolling-alerts.yaml",  # a rolling 1M
     "openslo-oslo-sli-threshold-cloudwatch.yaml",  # an SLI alone, no SLO
     "openslo-oslo-validate-v2alpha.yaml",  # v2alpha
+    "openslo-oslo-validate-v1alpha.yaml",  # v1alpha, which import openslo does not read (import sloth: a 1 Month window)
     "openslo-sdk-services.yaml",  # Services alone
     "openslo-timeslices-slo.yaml",  # `duration: 1m` for a month
     "pyrra-nginx.yaml",  # a latency bucket without le
