@@ -44,8 +44,9 @@ def test_check_against_reads_openslo_v1alpha_as_import_sloth_does(run, tmp_path:
     result = run("check", "--source", site, "--against", monitoring)
     assert result.exit_code == 1
     assert (
-        "my-service/sloth-slo-my-service-0: the catalog's objective is 99.9 %, but Sloth SLO "
-        f"'sloth-slo-my-service-0' ({monitoring / 'slo.yml'}:{_place(text, 'target: ')}) has 99.5 %"
+        "my-service/sloth-slo-my-service-0: the catalog's objective is 99.9 %, but OpenSLO v1alpha SLO "
+        f"'sloth-slo-my-service-0' ({monitoring / 'slo.yml'}:{_place(text, 'target: ')}; read as Sloth reads it) "
+        "has 99.5 %"
     ) in result.stderr
 
 

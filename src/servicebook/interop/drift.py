@@ -245,7 +245,9 @@ def _differences(
     catalog: model.Catalog, offering: model.Offering, slo: model.SLO, foreign: ForeignSLO, places: Places
 ) -> list[Problem]:
     key = (offering.id, slo.id)
-    there = f"{foreign.format} SLO '{foreign.name}'"
+    # OpenSLO v1alpha is read as Sloth reads it: named as written, and said how it was read
+    there = f"{foreign.written_as or foreign.format} SLO '{foreign.name}'"
+    read_as = f"; read as {foreign.format} reads it" if foreign.written_as else ""
     out: list[Problem] = []
 
     def differ(
@@ -257,7 +259,7 @@ def _differences(
         note: str = "",
         hint: str = AGREE,
     ) -> None:
-        where = f" ({at})" if at else ""
+        where = f" ({at}{read_as})" if at else ""
         out.append(
             places.problem(
                 key,
