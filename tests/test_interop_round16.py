@@ -297,3 +297,16 @@ def test_oslos_v1alpha_file_is_read_by_the_check_as_sloth_reads_it_services_pass
     imported = run("import", "sloth", file)
     assert "has no 'service'" not in imported.stderr
     assert f"{file}:60:7: error: a window of 1 Month: Sloth reads a count of days (unit: Day)\n" in imported.stderr
+
+
+def test_a_pyrra_target_of_0_is_refused_without_blaming_pyrra(run, tmp_path: Path) -> None:
+    # Pyrra's webhook takes 0 (target < 0 || target > 100 is its refusal): the catalog's reason only
+    file = tmp_path / "slo.yaml"
+    text = (INTEROP / "pyrra-apiserver-request-errors.yaml").read_text()
+    target = text[text.index("target: ") : text.index("\n", text.index("target: "))]
+    file.write_text(text.replace(target, 'target: "0"'))
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 1
+    assert "error: target 0 is not a percentage above 0 and at most 100 %; the catalog's objectives are above 0\n" in (
+        result.stderr
+    )

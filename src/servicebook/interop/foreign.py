@@ -244,27 +244,45 @@ def percent(source: SourceText, value: Located, what: str, *, scale: int = 1, up
     return number.normalize()
 
 
+@dataclass(frozen=True, slots=True)
+class ObjectiveRule:
+    """What a tool takes as an objective, up to 100 % included: its name, the reason it gives for
+    what it refuses, and whether it takes 0 (which the catalog does not)."""
+
+    tool: str
+    refusal: str
+    takes_zero: bool = False
+
+
 def objective_up_to_100(
-    source: SourceText, reading: Reading, written: Located, what: str, tool: tuple[str, str], *, scale: int = 1
+    source: SourceText, reading: Reading, written: Located, what: str, rule: ObjectiveRule, *, scale: int = 1
 ) -> Decimal:
-    """An objective as a tool that takes 100 % takes it (`tool`: its name, and the reason it refuses
-    others): 100 % leaves no error budget (every error burns it) and the catalog does not promise it,
-    so it is said and kept as written, for the drift check to compare and `check` of the fragment to
-    ask for another."""
+    """An objective as a tool that takes 100 % takes it (`rule`): 100 % leaves no error budget (every
+    error burns it) and the catalog does not promise it, so it is said and kept as written, for the
+    drift check to compare and `check` of the fragment to ask for another."""
     try:
         objective = percent(source, written, what, scale=scale, up_to_100=True)
     except Refused as exc:
         problem = exc.problem
-        raise Refused(replace(problem, message=f"{problem.message}, {tool[1]}")) from None
+        taken = rule.takes_zero and _is_zero(written.value)
+        said = "; the catalog's objectives are above 0" if taken else f", {rule.refusal}"
+        raise Refused(replace(problem, message=f"{problem.message}{said}")) from None
     if objective == 100:
         reading.note(
             source,
             written.location,
-            f"an objective of 100 %, which {tool[0]} takes (an error budget of nothing: every error burns it), "
+            f"an objective of 100 %, which {rule.tool} takes (an error budget of nothing: every error burns it), "
             "kept as written; the catalog's objectives are below 100 %",
             "write the objective the team promises in the fragment (99.99, …)",
         )
     return objective
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return Decimal(text.strip()) == 0
+    except InvalidOperation:
+        return False
 
 
 def under_one_percent(reading: Reading, source: SourceText, value: Located, objective: Decimal, fmt: str) -> None:

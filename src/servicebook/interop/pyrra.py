@@ -20,6 +20,7 @@ from servicebook.interop.foreign import (
     Fields,
     ForeignSLO,
     Located,
+    ObjectiveRule,
     Reading,
     objective_up_to_100,
     prometheus_seconds,
@@ -32,7 +33,7 @@ from servicebook.source.yaml import Sequence as YamlSequence
 
 ANNOTATION = "servicebook.dev/slo"
 # what Pyrra's webhook takes (kubernetes/api/v1alpha1 validate: "target must be between 0 and 100")
-PYRRA_TAKES = ("Pyrra", "as Pyrra's webhook requires")
+PYRRA_TAKES = ObjectiveRule("Pyrra", "as Pyrra's webhook requires", takes_zero=True)
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
 TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
 # an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces

@@ -23,6 +23,7 @@ from servicebook.interop.foreign import (
     Fields,
     ForeignSLO,
     Located,
+    ObjectiveRule,
     Reading,
     objective_up_to_100,
     refuse,
@@ -33,7 +34,7 @@ from servicebook.source.yaml import Mapping, Scalar, SourceText
 DEFAULT_PERIOD = "30d"
 OPENSLO_V1ALPHA = "openslo/v1alpha"
 # what Sloth's validation takes (slok/sloth's SLO model: `Objective float64 validate:"gt=0,lte=100"`)
-SLOTH_TAKES = ("Sloth", "as Sloth's validation requires")
+SLOTH_TAKES = ObjectiveRule("Sloth", "as Sloth's validation requires")
 LABEL = "servicebook_slo"
 # Sloth's contrib plugins that hold a spec's queries to VictoriaMetrics' MetricsQL (examples/victoria-metrics.yml)
 METRICSQL_PLUGINS = frozenset(
