@@ -28,7 +28,13 @@ from servicebook.site.fresh import undated_review_note
 from servicebook.site.load import Loaded
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  servicebook check --source platform --strict
+  servicebook check --against slos    # and the Sloth, Pyrra, OpenSLO files
+  servicebook check --format github   # annotations in a GitHub workflow"""
+)
 @SOURCE
 @STRICT
 @click.option(
