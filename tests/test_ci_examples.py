@@ -370,6 +370,25 @@ def test_the_docs_say_how_a_site_in_a_sub_folder_runs_the_hook(tmp_path, monkeyp
     assert_real_command(command)
 
 
+def test_the_docs_hook_that_compares_with_the_monitoring_runs_when_its_files_change(tmp_path, monkeypatch) -> None:
+    """A hook given `--against slos` with the manifest's `files:` skipped a commit that changed only
+    slos/ ('no files to check'): the drift it brought passed. The docs' example names the folder in
+    `files:` too, beside every file check reads."""
+    text = (REPO / "docs/reviewing-changes.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if "--against" in b)
+    (hook,) = yaml.safe_load(block)
+    folder = hook["args"][hook["args"].index("--against") + 1]
+    files = re.compile(hook["files"])
+    assert files.search(f"{folder}/myservice.sloth.yml"), hook["files"]
+    for build_input in BUILD_INPUTS:
+        assert files.search(a_file_under(build_input)), build_input
+    (manifest,) = [h for h in yaml.safe_load(HOOKS.read_text()) if h["id"] == hook["id"]]
+    (command,) = servicebook_commands(" ".join([manifest["entry"], *hook["args"]]))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / folder).mkdir()
+    assert_real_command(command)
+
+
 def commands_of_scripts(path: Path) -> list[list[str]]:
     """The servicebook commands in the action's or the component's scripts, with the options the
     scripts add (`args=(…)`, `args+=(--strict)`, `$strict`, `$fail_on`) in each of their choices,
