@@ -604,3 +604,23 @@ def test_every_import_has_the_same_size_limit(run, tmp_path: Path) -> None:
     refused = run("import", "sloth", padded)
     assert refused.exit_code != 0
     assert "8,388,608" in refused.output, refused.output
+
+
+def test_an_import_fragment_pasted_as_its_comment_says_joins_the_offerings_list(run, tmp_path) -> None:
+    """The fragment said 'Paste it under `offerings:`', and pasted whole there its own `offerings:`
+    line was a duplicate key, whose hint then said to remove one of them (and with it one list's
+    records). It now says to paste its items without that line: so pasted, the catalog reads one
+    list, and check asks only for what the Sloth spec does not say."""
+    result = run("import", "sloth", FIXTURES / "sloth-getting-started.yml")
+    assert result.exit_code == 0, result.output
+    header = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert "without the `offerings:` line itself" in " ".join(header)
+    items = result.stdout.split("\nofferings:\n", 1)[1]
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("\nofferings:\n", "\nofferings:\n" + items, 1))
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 1
+    assert "duplicate key" not in checked.stderr
+    assert "offering is missing the required key 'summary'" in checked.stderr
