@@ -251,3 +251,43 @@ def test_an_unknown_base_fails_with_servicebooks_message(runner, pull_request) -
     said = Path(done.outputs["markdown"]).read_text()
     assert "**The catalogs could not be compared:** unknown revision 'origin/main'" in said
     assert "weakened" not in done.outputs
+
+
+PYRRA_CI = """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: pipelines-up
+  namespace: ci
+  annotations:
+    servicebook.dev/slo: ci/availability
+spec:
+  target: "99.9"
+  window: 30d
+  indicator:
+    ratio:
+      errors:
+        metric: pipeline_starts_total{outcome="late"}
+      total:
+        metric: pipeline_starts_total
+"""
+
+
+def test_against_compares_the_slos_with_the_monitorings_files_even_in_a_job_that_builds(runner, pull_request) -> None:
+    """A team whose SLOs are measured with Sloth, Pyrra or OpenSLO files wires the drift check into
+    its workflow with `against`: the docs had only `servicebook check --against` in a terminal, and
+    a job that builds skipped the check step, so the action could not compare them."""
+    (runner.workspace / "monitoring").mkdir()
+    (runner.workspace / "monitoring" / "ci.yaml").write_text(PYRRA_CI)
+    line = next(i for i, text in enumerate((runner.workspace / "catalog/catalog.yaml").read_text().splitlines(), 1)
+                if "objective: 99" in text)  # fmt: skip
+    drifted = runner.run("Check the catalog and policy pages", source="catalog", against="monitoring")
+    assert drifted.returncode == 1, drifted.stdout + drifted.stderr
+    assert f"::error file=catalog/catalog.yaml,line={line},col=20," in drifted.stdout
+    assert "but Pyrra SLO 'pipelines-up'" in drifted.stdout
+    pull_request.edit("objective: 99", "objective: 99.9", "catalog/catalog.yaml")
+    agreed = runner.run("Check the catalog and policy pages", source="catalog", against="monitoring", build="false")
+    assert agreed.returncode == 0, agreed.stdout + agreed.stderr
+    missing = runner.run("Check the catalog and policy pages", source="catalog", against="slos")
+    assert missing.returncode == 1
+    assert missing.stdout.startswith("::error title=servicebook::the folder 'slos' does not exist in ")
+    assert "'against' input" in missing.stdout

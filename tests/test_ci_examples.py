@@ -137,7 +137,7 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     assert "default" not in header["spec"]["inputs"]["package"]  # which servicebook: the user pins it
     review = "\n".join(jobs["servicebook-review"]["script"])
     commands = servicebook_commands(review)
-    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict"] in commands
+    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "against"] in commands
     assert [
         "diff", "--source", "SERVICEBOOK_SOURCE", "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
         "--format", "json",
@@ -191,6 +191,41 @@ def test_the_gitlab_review_job_fails_a_weakening_merge_request_after_making_its_
     assert "⚠️ **Weakens a commitment:** SLO “Pipeline availability”" in (checkout / "catalog-diff.md").read_text()
     assert json.loads((checkout / "catalog-diff.json").read_text())["summary"]["weakened"] == 1
     assert "Traceback" not in log
+
+
+@pytest.mark.git
+def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_input_names(tmp_path) -> None:
+    """The component's `against` input: the review job's check compares the SLOs with the Sloth,
+    Pyrra or OpenSLO files there, as the GitHub Action's does (newuser16: neither could)."""
+    _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    (site / "slos").mkdir()
+    (site / "slos" / "ci.yaml").write_text(
+        "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: availability\n"
+        "  namespace: ci\nspec:\n  target: '99.9'\n  window: 30d\n  indicator:\n    ratio:\n      errors:\n"
+        "        metric: runs_total{late='1'}\n      total:\n        metric: runs_total\n"
+    )
+    check_lines = [line for line in jobs["servicebook-review"]["script"] if "git fetch" in line]
+    script = jobs["servicebook-review"]["script"]
+    up_to_check = script[: script.index(check_lines[0])]  # GitLab runs a job's lines in one shell
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "SERVICEBOOK_SOURCE": ".",
+        "SERVICEBOOK_STRICT": "false",
+    }
+    for against, status in (("", 0), ("slos", 1)):
+        done = subprocess.run(
+            ["sh", "-ec", "\n".join(up_to_check)],
+            cwd=site,
+            env={**env, "SERVICEBOOK_AGAINST": against},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == status, done.stdout + done.stderr
+    assert "the catalog's objective is 99.5 %, but Pyrra SLO 'availability'" in done.stderr
 
 
 @pytest.mark.git
@@ -370,6 +405,25 @@ def test_the_docs_say_how_a_site_in_a_sub_folder_runs_the_hook(tmp_path, monkeyp
     assert_real_command(command)
 
 
+def test_the_docs_hook_that_compares_with_the_monitoring_runs_when_its_files_change(tmp_path, monkeypatch) -> None:
+    """A hook given `--against slos` with the manifest's `files:` skipped a commit that changed only
+    slos/ ('no files to check'): the drift it brought passed. The docs' example names the folder in
+    `files:` too, beside every file check reads."""
+    text = (REPO / "docs/reviewing-changes.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if "--against" in b)
+    (hook,) = yaml.safe_load(block)
+    folder = hook["args"][hook["args"].index("--against") + 1]
+    files = re.compile(hook["files"])
+    assert files.search(f"{folder}/myservice.sloth.yml"), hook["files"]
+    for build_input in BUILD_INPUTS:
+        assert files.search(a_file_under(build_input)), build_input
+    (manifest,) = [h for h in yaml.safe_load(HOOKS.read_text()) if h["id"] == hook["id"]]
+    (command,) = servicebook_commands(" ".join([manifest["entry"], *hook["args"]]))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / folder).mkdir()
+    assert_real_command(command)
+
+
 def commands_of_scripts(path: Path) -> list[list[str]]:
     """The servicebook commands in the action's or the component's scripts, with the options the
     scripts add (`args=(…)`, `args+=(--strict)`, `$strict`, `$fail_on`) in each of their choices,
@@ -384,7 +438,11 @@ def commands_of_scripts(path: Path) -> list[list[str]]:
         if command[0].startswith("args["):  # servicebook "${args[@]}"
             found += [*arrays, *[[*a, "--strict"] for a in arrays]]
             continue
-        choices = {"strict": ([], ["--strict"]), "fail_on": (["never"], ["weakened"])}
+        choices = {
+            "strict": ([], ["--strict"]),
+            "fail_on": (["never"], ["weakened"]),
+            "against": ([], ["--against", "SERVICEBOOK_SOURCE"]),
+        }
         variants: list[list[str]] = [[]]
         for word in command:
             variants = [[*v, *choice] for v in variants for choice in choices.get(word, ([word],))]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -16,7 +18,9 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
+from servicebook.cli import main
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
 
 from .conftest import REPO, SITES
@@ -900,3 +904,28 @@ def test_sigterm_during_a_build_with_workers_leaves_no_process_behind(tmp_path: 
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # what a failure left behind
+
+
+@pytest.mark.parametrize("name", ["check", "diff", "promised", "verify"])
+def test_the_help_of_the_commands_people_guess_at_shows_examples_that_parse(name, tmp_path, monkeypatch) -> None:
+    """`servicebook diff --help` did not say what BASE may be, and `promised`, `verify` and `check
+    --against` showed no whole command: a new user read 'Missing argument BASE' and guessed. Each
+    example is a real command line (its comment after `#`), parsed by servicebook's own parser."""
+    shown = CliRunner().invoke(main, [name, "--help"], terminal_width=80)
+    assert shown.exit_code == 0, shown.output
+    _, examples_title, examples = shown.output.partition("Examples")
+    assert examples_title, shown.output
+    lines = [line.strip() for line in examples.splitlines() if line.strip().startswith("servicebook ")]
+    assert len(lines) >= 3, examples
+    for line in lines:
+        assert len(line) + 4 <= 80, line  # fits a terminal, as click indents it
+        _, command, *args = shlex.split(line, comments=True)
+        assert command == name
+        monkeypatch.chdir(tmp_path)  # the folders an example names exist here
+        for option, value in itertools.pairwise(args):
+            if option in ("--source", "--against", "--site"):
+                (tmp_path / value.lstrip("/")).mkdir(parents=True, exist_ok=True)
+                args[args.index(value)] = str(tmp_path / value.lstrip("/"))
+        sub = main.get_command(click.Context(main), command)
+        assert sub is not None
+        sub.make_context(command, args)  # an unknown option or a missing value fails here

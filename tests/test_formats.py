@@ -54,3 +54,22 @@ def test_format_from_the_future_is_refused(run, tmp_path: Path) -> None:
     result = run("check", "--source", site)
     assert result.exit_code == 1
     assert "catalog.yaml:2:9: error: catalog format 7 is not supported by this servicebook" in result.stderr
+
+
+def test_a_catalog_in_a_future_format_is_not_judged_by_this_releases_rules(run, tmp_path: Path) -> None:
+    """A later servicebook's catalog (format 7, with a key this release does not know) read by this
+    one: only the format was refused, and only once every other value was valid by format 1's
+    rules; before that, each new key and value was reported as a mistake of the user's, and the
+    format not at all (newuser16)."""
+    site = _site(tmp_path, FORMAT_VERSION)
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text().replace("format: 1", "format: 7").replace("  title:", "  colour: blue\n  title:", 1)
+    catalog.write_text(text)
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    errors = [line.removeprefix(f"{site}/") for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "catalog.yaml:2:9: error: catalog format 7 is not supported by this servicebook: it reads format 1 and "
+        "older, and the catalog's other values were not checked"
+    ], result.stderr
+    assert "install the servicebook the catalog was written for" in result.stderr

@@ -376,10 +376,24 @@ def test_an_export_of_the_catalog_measures_exactly_what_it_promises(run, tmp_pat
     (monitoring / "deploy.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n")
     result = run("check", "--source", site, "--against", monitoring, "--strict")
     assert result.exit_code == 0, result.output
-    assert (
-        result.stdout.strip()
-        == "Ready to build: 1 offering, 1 SLO, 2 tool decisions, 1 policy page; no errors, no warnings."
+    assert result.stdout.splitlines() == [
+        "Ready to build: 1 offering, 1 SLO, 2 tool decisions, 1 policy page; no errors, no warnings.",
+        f"Compared with {monitoring} (2 YAML files): 1 of 1 SLO measured there as the catalog promises.",
+    ]
+
+
+def test_a_check_against_a_folder_says_what_it_compared(run, tmp_path) -> None:
+    """A check --against that passed said only 'Ready to build', as a check without it does: a team
+    pointing it at the wrong folder (no SLO files, or none naming the catalog's) could not tell."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = _monitoring(tmp_path, {"deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n"})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        f"Compared with {monitoring} (1 YAML file): 0 of 1 SLO measured there as the catalog promises."
     )
+    assert "nothing in" in result.stderr and "measures ci/availability" in result.stderr
 
 
 def test_an_slo_without_its_sli_measures_nothing(run, tmp_path) -> None:
@@ -591,3 +605,23 @@ def test_every_import_has_the_same_size_limit(run, tmp_path: Path) -> None:
     refused = run("import", "sloth", padded)
     assert refused.exit_code != 0
     assert "8,388,608" in refused.output, refused.output
+
+
+def test_an_import_fragment_pasted_as_its_comment_says_joins_the_offerings_list(run, tmp_path) -> None:
+    """The fragment said 'Paste it under `offerings:`', and pasted whole there its own `offerings:`
+    line was a duplicate key, whose hint then said to remove one of them (and with it one list's
+    records). It now says to paste its items without that line: so pasted, the catalog reads one
+    list, and check asks only for what the Sloth spec does not say."""
+    result = run("import", "sloth", FIXTURES / "sloth-getting-started.yml")
+    assert result.exit_code == 0, result.output
+    header = [line for line in result.stdout.splitlines() if line.startswith("#")]
+    assert "without the `offerings:` line itself" in " ".join(header)
+    items = result.stdout.split("\nofferings:\n", 1)[1]
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("\nofferings:\n", "\nofferings:\n" + items, 1))
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 1
+    assert "duplicate key" not in checked.stderr
+    assert "offering is missing the required key 'summary'" in checked.stderr

@@ -1639,3 +1639,25 @@ def test_heads_release_takes_the_pages_the_build_loaded_not_read_back_again(
     monkeypatch.undo()
     assert run("verify", "--source", site.root).exit_code == 0  # the release as an ordinary build makes it
     _assert_a_build_from_nothing_makes(run, site, _tree(site.root / "public"))
+
+
+def test_a_tag_named_after_its_version_that_the_pattern_does_not_match_is_reported_where_it_changes_the_release() -> (
+    None
+):
+    """`git tag 1.0` on the commit meant as release 1.0, with release tags `v*`: the release was the
+    last commit carrying 1.0, and nothing said the tag was passed over (newuser16)."""
+    candidates = _candidates("1.0", "1.0", "1.1")
+    choices, notes = select_releases(candidates, [Tag("1.0", "c0"), Tag("1.1", "c2"), Tag("nightly", "c1")], "v*")
+    assert [(c.release.version, c.release.commit, c.release.tag) for c in choices] == [
+        ("1.0", "c1", None),
+        ("1.1", "c2", None),
+    ]
+    assert notes == [
+        Note(
+            "tag 1.0 names version 1.0, but site.release_tags ('v*') does not match it: 1.0 is published from "
+            "commit c1, the last that carries it, not from the tagged commit c0",
+            "to publish the tagged commit, tag it v1.0 (`git tag v1.0 1.0`), or set site.release_tags to a glob "
+            "that matches 1.0",
+        )
+    ]  # 1.1 is tagged on the commit that publishes it anyway: nothing to say
+    assert select_releases(candidates, [Tag("1.0", "c0"), Tag("v1.0", "c0")], "v*")[1] == []

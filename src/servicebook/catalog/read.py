@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache, read_clean
-from servicebook.catalog.upgrade import upgrade
+from servicebook.catalog.upgrade import newer_format, upgrade
 from servicebook.catalog.validate import VERSION_RE, Checked, read_record
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.yaml import Mapping, Node, Scalar, SourceError, SourceText, comment_traps, decode, parse_yaml
@@ -46,6 +46,9 @@ def read_catalog(source: SourceText, records: RecordCache | None = None) -> Cata
             whole = Checked(catalog, {(): SourceLocation(source.path)})
             return CatalogRead(source, None, whole, (), tuple(comment_traps(source)), ())
     node = parse_yaml(source)
+    newer = newer_format(source, node)
+    if newer is not None:  # a later servicebook's catalog: judged by no rule of this one
+        return CatalogRead(source, None, None, (), (), (newer,))
     node, notes = upgrade(source, node)  # older formats keep building (see upgrade.py)
     checked, found = read_record(source, node, model.Catalog, "the catalog", EMPTY_CATALOG)
     return CatalogRead(source, node, checked, tuple(notes), tuple(comment_traps(source)), tuple(found))

@@ -112,3 +112,22 @@ def upgrade(source: SourceText, node: Node | None) -> tuple[Node | None, list[Pr
         node = STEPS[version](node)
         version += 1
     return node, problems
+
+
+def newer_format(source: SourceText, node: Node | None) -> Problem | None:
+    """The error for a catalog in a format newer than this servicebook reads (written for a later
+    release), which no other problem is reported beside: each would judge it by rules it may not
+    follow."""
+    if not isinstance(node, Mapping):
+        return None
+    declared = next((v for k, v in node.items if k.value == "format"), None)
+    if not (isinstance(declared, Scalar) and _small_number(declared.value) and int(declared.value) > FORMAT_VERSION):
+        return None
+    return source.problem(
+        declared.location.line,
+        declared.location.column,
+        f"catalog format {declared.value} is not supported by this servicebook: it reads format {FORMAT_VERSION} "
+        "and older, and the catalog's other values were not checked",
+        "install the servicebook the catalog was written for (`servicebook --version` says which one you have), "
+        f"or write 'format: {FORMAT_VERSION}' if it was written for this one",
+    )

@@ -190,6 +190,10 @@ def shown(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+# A host name with a dot, then a path or nothing: `acme.example.com/catalog`
+_BARE_HOST_RE = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:[/?#]|$)")
+
+
 def check_url(value: str) -> str | None:
     """Why `value` is not an allowed link address, or None when it is.
 
@@ -336,6 +340,8 @@ class _Reader:
                 # `title:Platform` is text to YAML, not a key: the mistake, not the type, is the news
                 key = glued["key"]
                 hint = f"no space after '{key}:', so YAML reads it as text; write '{key}: {glued['value']}'"
+            elif isinstance(node, Scalar) and _label(name) != "catalog":
+                hint = _keys_hint(cls, node.value)
             return self.error(node.location, f"{what} must be a mapping of keys to values ({name})", hint)
         fields = _fields(cls)
         by_key = {f.key: f for f in fields}
@@ -486,7 +492,10 @@ class _Reader:
         elif kind is Kind.URL:
             why = check_url(value)
             if why:
-                return self.error(loc, f"{what} '{shown(value)}' is not allowed: {why}")
+                # `acme.example.com/catalog`: an address without its scheme, as a browser's bar shows it
+                bare = _BARE_HOST_RE.match(value) is not None and check_url(f"https://{value}") is None
+                hint = f"did you mean 'https://{shown(value)}'?" if bare else None
+                return self.error(loc, f"{what} '{shown(value)}' is not allowed: {why}", hint)
         elif kind is Kind.EMAIL:
             if not EMAIL_RE.fullmatch(value):
                 return self.error(loc, f"{what} '{shown(value)}' is not an e-mail address")
@@ -527,6 +536,18 @@ class _Reader:
         elif kind is Kind.VERSION and not VERSION_RE.fullmatch(value):
             return self.error(loc, f"{what} '{shown(value)}' is not a version", "e.g. 2026.11 or 3.2.0")
         return value
+
+
+def _keys_hint(cls: type, text: str | None) -> str:
+    """What to write where one value stands in place of a record's keys (`request: Ask in
+    #platform-help`): its keys, the required ones first; a text under the one key it requires."""
+    fields = _fields(cls)
+    required = [f.key for f in fields if f.required]
+    optional = [f.key for f in fields if not f.required]
+    keys = ", ".join([*(f"{k} (required)" for k in required), *optional])
+    if len(required) == 1 and text is not None and "\n" not in text and text.strip():
+        return f"its keys: {keys}; write '{required[0]}: {shown(text)}' on the line below, indented"
+    return f"its keys, each on a line of its own below it, indented: {keys}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -855,6 +876,69 @@ def check_left_out_references(
             if ident is not None and ident in exist.get(key.value, ()) and ident not in kept[key.value]:
                 problems += check_raw_references(source, item, refs, known)
     return problems
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WrittenIds:
+    """The ids a catalog that did not validate writes in its lists of records, by list; None for a
+    list whose ids cannot be told (not a list at all: reported as such)."""
+
+    offerings: frozenset[str] | None
+    tools: frozenset[str] | None
+    categories: frozenset[str] | None
+
+
+def written_ids(node: Node | None) -> WrittenIds | None:
+    """The ids written in the catalog's offerings, tools and categories (a missing list has none,
+    unless a key the catalog does not have may be it misspelt: `offering:`); None when the catalog
+    is not a mapping."""
+    if not isinstance(node, Mapping):
+        return None
+    sections = {key.value: child for key, child in node.items}
+    misspelt = not sections.keys() <= {f.key for f in _fields(model.Catalog)}
+
+    def ids(section: str) -> frozenset[str] | None:
+        child = sections.get(section)
+        if child is None and misspelt:
+            return None
+        if child is None or (isinstance(child, Scalar) and child.is_null):
+            return frozenset()
+        if not isinstance(child, Sequence):
+            return None
+        return frozenset(i for item in child.items if (i := _raw_id(item)) is not None)
+
+    return WrittenIds(ids("offerings"), ids("tools"), ids("categories"))
+
+
+def check_written_references(
+    source: SourceText, node: Node | None, page_slugs: Collection[str]
+) -> tuple[list[Problem], WrittenIds | None]:
+    """The unknown ids among the references of every offering and tool of a catalog that failed
+    outside its lists of records (a site, team or support value: `salvage_record` has no catalog
+    then), read from the YAML as written against the ids written there, so that a first catalog's
+    misspelt tool or page is reported in the same run as its wrong e-mail address, not after it.
+    A kind whose list is not a list is not judged. Also the ids found, for the pages' references."""
+    found = written_ids(node)
+    if found is None or not isinstance(node, Mapping):
+        return [], None
+    tools_or_offerings = None if found.tools is None or found.offerings is None else found.tools | found.offerings
+    known: dict[str, Collection[str] | None] = {
+        "offering": found.offerings,
+        "tool": found.tools,
+        "tool or offering": tools_or_offerings,
+        "category": found.categories,
+        "policy page": page_slugs,
+    }
+    problems: list[Problem] = []
+    for key, child in node.items:
+        refs = {"offerings": OFFERING_REFS, "tools": TOOL_REFS}.get(key.value)
+        if refs is None or not isinstance(child, Sequence):
+            continue
+        judged = [(k, what) for k, what in refs if known[what] is not None]
+        sure = {what: ids for what, ids in known.items() if ids is not None}
+        for item in child.items:
+            problems += check_raw_references(source, item, judged, sure)
+    return problems, found
 
 
 def _unknown(value: str, known: Collection[str], what: str) -> tuple[str, str]:

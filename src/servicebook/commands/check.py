@@ -28,7 +28,13 @@ from servicebook.site.fresh import undated_review_note
 from servicebook.site.load import Loaded
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  servicebook check --source platform --strict
+  servicebook check --against slos    # and the Sloth, Pyrra, OpenSLO files
+  servicebook check --format github   # annotations in a GitHub workflow"""
+)
 @SOURCE
 @STRICT
 @click.option(
@@ -72,12 +78,15 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
             show_warnings(tuple(notices), show)
             loaded, report = run_check(options, repo)
             warnings = report.warnings
+            compared = None
             if against is not None:
                 compared = _compared(loaded, source, against, sloth_period, strict)
                 warnings = (*warnings, *compared.problems, *compared.notices)
         show_warnings(warnings, show)
         assert loaded.site is not None  # run_check raises otherwise
         click.echo(ready_line(loaded.site, len(warnings) + len(notices)))
+        if compared is not None and against is not None:
+            click.echo(compared_line(compared, _shown(against)))
         return
     failed: BuildFailed | None = None
     try:
@@ -115,6 +124,16 @@ def ready_line(site: SiteContent, warnings: int) -> str:
     )
     said = "no warnings" if not warnings else f"{_count(warnings, 'warning', 'warnings')} (above)"
     return f"Ready to build: {held}; no errors, {said}."
+
+
+def compared_line(compared: drift.Compared, folder: str) -> str:
+    """What `--against` compared, so that a check that passed says it looked: the files read, and
+    the SLOs found there as the catalog promises them."""
+    files = _count(compared.files, "YAML file", "YAML files")
+    return (
+        f"Compared with {folder} ({files}): {compared.agreeing:,} of {_count(compared.promised, 'SLO', 'SLOs')} "
+        "measured there as the catalog promises."
+    )
 
 
 def _count(n: int, one: str, many: str) -> str:

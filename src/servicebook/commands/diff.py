@@ -13,7 +13,14 @@ from servicebook.git.diff import to_json, to_json_failure, to_markdown, to_markd
 from servicebook.git.revisions import RevisionInvalid, diff_revisions, head_named
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples (BASE and HEAD: a tag, a branch, a commit):
+  servicebook diff HEAD                 # what the uncommitted changes do
+  servicebook diff 1.0 1.1              # between two release tags
+  servicebook diff origin/main...HEAD   # what a branch (a pull request) does
+  servicebook diff HEAD~1 HEAD --fail-on weakened"""
+)
 @SOURCE
 @click.argument("base")
 @click.argument("head", required=False)

@@ -19,7 +19,13 @@ from servicebook.measure.promised import measured_on
 from servicebook.measure.snapshot import read_all
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  servicebook promised --at 2026-03-31    # as the day ended (UTC)
+  servicebook promised --at 2026-03-31T14:00+01:00 --offering ci
+  servicebook promised --at 2026-03-31 --format json"""
+)
 @SOURCE
 @click.option(
     "--at",

@@ -11,7 +11,13 @@ from servicebook.commands.progress import shown
 from servicebook.site.verify import verify as run_verify
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples (in a full clone, with the release tags):
+  servicebook verify                       # public/, as the build wrote it
+  servicebook verify --site /srv/catalog   # a copy, with all its releases
+  servicebook verify --site /srv/catalog --version 1.0"""
+)
 @SOURCE
 @click.option(
     "--site",

@@ -119,6 +119,7 @@ def select_releases(
             notes.append(Note(f"tag {tag.name}: the catalog at {tag.commit[:12]} cannot be read; skipped"))
             continue
         tagged.setdefault(found.version, []).append(Release(found.version, found.commit, found.date, tag.name))
+    notes += _unmatched_tags(tags, by_commit, untagged, tagged, pattern)
     choices = []
     for version in untagged.keys() | tagged.keys():
         options = list(tagged.get(version, []))
@@ -128,6 +129,40 @@ def select_releases(
         choices.append(Choice(version, tuple(options), misnamed & {o.tag for o in options}, pattern))
     choices.sort(key=lambda c: (order[c.release.commit], c.version))
     return choices, notes
+
+
+def _unmatched_tags(
+    tags: Iterable[Tag],
+    by_commit: Mapping[str, Candidate],
+    untagged: Mapping[str, Release],
+    tagged: Mapping[str, list[Release]],
+    pattern: str,
+) -> list[Note]:
+    """Tags named after the version their commit carries (`1.0`) that the release pattern does not
+    match (`v*`), on another commit than the one that publishes that version: whoever tagged it
+    meant that commit to be the release, and it silently was not."""
+    notes = []
+    prefix = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    for tag in sorted(tags, key=lambda t: t.name):
+        found = by_commit.get(tag.commit)
+        if fnmatch.fnmatchcase(tag.name, pattern) or found is None or found.version is None:
+            continue
+        version, published = found.version, untagged.get(found.version)
+        if version in tagged or published is None or published.commit == tag.commit:
+            continue
+        if not names_version(tag.name, version, ""):
+            continue
+        named = f"{prefix}{tag.name.removeprefix('v').removeprefix('V')}" if prefix else None
+        notes.append(
+            Note(
+                f"tag {tag.name} names version {version}, but site.release_tags ({pattern!r}) does not match it: "
+                f"{version} is published from commit {published.commit[:12]}, the last that carries it, not from "
+                f"the tagged commit {tag.commit[:12]}",
+                (f"to publish the tagged commit, tag it {named} (`git tag {named} {tag.name}`), or " if named else "")
+                + f"set site.release_tags to a glob that matches {tag.name}",
+            )
+        )
+    return notes
 
 
 def names_version(tag: str, version: str, pattern: str) -> bool:

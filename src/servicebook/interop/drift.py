@@ -44,6 +44,9 @@ class Compared:
 
     problems: list[Problem]
     notices: list[Problem]
+    files: int = 0  # YAML files read
+    promised: int = 0  # SLOs of the catalog
+    agreeing: int = 0  # of them, measured in the folder with no difference found
 
 
 def compare_folder(
@@ -56,11 +59,8 @@ def compare_folder(
     reading = importing.read([(shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
     places = catalog_places(root, MAX_CATALOG_BYTES)
     refused, notices = _not_compared(catalog, reading)
-    found = [
-        *reading.errors,
-        *refused,
-        *compare(catalog, reading, places, shown(folder)),
-    ]
+    differences, agreeing = compare(catalog, reading, places, shown(folder))
+    found = [*reading.errors, *refused, *differences]
     if len(files) > MAX_FILES:
         found.append(
             Problem(
@@ -70,7 +70,8 @@ def compare_folder(
                 Severity.WARNING,
             )
         )
-    return Compared(found, notices)
+    promised = sum(len(o.slos) for o in catalog.offerings)
+    return Compared(found, notices, min(len(files), MAX_FILES), promised, len(agreeing))
 
 
 NOT_OURS = "it names no offering or SLO of the catalog"
@@ -164,9 +165,11 @@ def _window_text(window: str, timezone: str | None = None) -> str:
     return f"{window} ({timezone})" if timezone else window
 
 
-def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: str) -> list[Problem]:
+def compare(
+    catalog: model.Catalog, reading: Reading, places: Places, folder: str
+) -> tuple[list[Problem], frozenset[Key]]:
     """Every difference between the catalog's SLOs and those `reading` holds, and every promised
-    SLO nothing measures."""
+    SLO nothing measures; and the SLOs measured there with no difference found."""
     promised: dict[Key, tuple[model.Offering, model.SLO]] = {
         (o.id, s.id): (o, s) for o in catalog.offerings for s in o.slos
     }
@@ -178,6 +181,7 @@ def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: st
     problems: list[Problem] = []
     measured: set[Key] = set()
     incomplete: dict[Key, ForeignSLO] = {}
+    differing: set[Key] = set()
     for foreign in reading.slos:
         match = _match(foreign, promised, by_name, problems)
         if match is None:
@@ -187,7 +191,10 @@ def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: st
         else:
             incomplete.setdefault(match, foreign)
         offering, slo = promised[match]
-        problems += _differences(catalog, offering, slo, foreign, places)
+        differences = _differences(catalog, offering, slo, foreign, places)
+        if differences:
+            differing.add(match)
+        problems += differences
     for key, foreign in incomplete.items():
         if key not in measured and foreign.missing_sli is not None:
             problems.append(
@@ -212,7 +219,7 @@ def compare(catalog: model.Catalog, reading: Reading, places: Places, folder: st
                     Severity.WARNING,
                 )
             )
-    return problems
+    return problems, frozenset(measured - differing)
 
 
 def _match(

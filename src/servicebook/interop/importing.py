@@ -79,7 +79,8 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
         _unmatched(reading, slo, where, ident)
     lines = [
         "# A starting point made by `servicebook import`: check every value; the report on stderr",
-        "# says what was dropped or guessed. Paste it under `offerings:` in catalog.yaml.",
+        "# says what was dropped or guessed. Paste the items below (each `- id:` and what follows it)",
+        "# into the `offerings:` list of catalog.yaml, without the `offerings:` line itself.",
         "offerings:",
     ]
     for item in offerings.values():

@@ -42,6 +42,7 @@ from servicebook.catalog.validate import (
     check_left_out_references,
     check_page_meta,
     check_raw_references,
+    check_written_references,
     name_hint,
     name_shown,
     read_record,
@@ -217,6 +218,10 @@ def load(
         problems += check_left_out_references(catalog_source, read.node, rest, slugs, exist)
         offering_ids = frozenset(o.id for o in rest.value.offerings) | exist.get("offerings", frozenset())
         tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())
+    elif read is not None and read.node is not None:
+        # The catalog failed outside its records (a site, team or support value): the references
+        # its records and pages make are still judged, against the ids written in it.
+        offering_ids, tool_ids = _written_references(read.source, read.node, slugs, problems)
     universe = _Universe(
         root,
         frozenset(slugs) | {p.slug for p in member_pages},
@@ -373,6 +378,19 @@ def _member_pages_unjudged(problems: list[Problem], slugs: Sequence[str]) -> lis
     the catalog's own error (as offerings and tools are not judged then either)."""
     folders = {slug.partition("/")[0] for slug in slugs if "/" in slug}
     return [p for p in problems if not ((m := _NO_PAGE.match(p.message)) and m[1] not in folders)]
+
+
+def _written_references(
+    source: SourceText, node: Node, slugs: Collection[str], problems: list[Problem]
+) -> tuple[Container[str], Container[str]]:
+    """Adds to `problems` the unknown ids the records of a catalog that failed outside them name
+    (validate.check_written_references); the offering and tool ids the pages may name (any, for a
+    list that is not one)."""
+    found, written = check_written_references(source, node, slugs)
+    problems += found
+    offerings = written.offerings if written is not None and written.offerings is not None else _ANYTHING
+    tools = written.tools if written is not None and written.tools is not None else _ANYTHING
+    return offerings, tools
 
 
 def _salvage_catalog(read: _CatalogRead) -> tuple[Checked[model.Catalog], dict[str, frozenset[str]]] | None:

@@ -219,7 +219,12 @@ class _TreeBuilder:
                         key.location.line,
                         key.location.column,
                         f"duplicate key '{key.value}' (first defined at line {first.location.line})",
-                        "remove one of them; YAML would silently keep only the last",
+                        # a pasted fragment (servicebook import) brings a list's key with its items:
+                        # removing one of the keys with its items would lose records
+                        f"keep one list: move the items under this '{key.value}:' into the one at line "
+                        f"{first.location.line}, then delete this line; YAML would silently keep only the last"
+                        if isinstance(value, Sequence)
+                        else "remove one of them; YAML would silently keep only the last",
                     )
                 )
             seen[key.value] = key
