@@ -45,7 +45,8 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class Tag:
     name: str
-    commit: str
+    commit: str  # the object the tag names once peeled: a commit, unless `kind` says otherwise
+    kind: str = "commit"  # git's object type: "tree" or "blob" for a tag no release can be
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,17 @@ def select_releases(
     # oldest first; of two tags on one commit, the one named after its version first
     for tag in sorted(tags, key=lambda t: (order.get(t.commit, -1), t.name in misnamed, t.name)):
         if not fnmatch.fnmatchcase(tag.name, pattern):
+            continue
+        if tag.kind != "commit":
+            notes.append(
+                Note(
+                    f"tag {tag.name} names a {tag.kind} ({tag.commit[:12]}), not a commit, so it releases "
+                    "nothing; skipped",
+                    f"a release tag names the commit whose catalog it releases: `git tag -f {tag.name} <commit>` "
+                    f"moves it there (`git push -f origin {tag.name}` then moves the remote's), `git tag -d "
+                    f"{tag.name}` deletes it",
+                )
+            )
             continue
         found = by_commit.get(tag.commit)
         if found is None:
