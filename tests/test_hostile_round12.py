@@ -5,8 +5,11 @@ or files) that each earn the same warning, ..."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+
+from servicebook.errors import MAX_ALIKE, SHOWN_ALIKE, Problem, Severity, SourceLocation, alike
 
 from .conftest import GitSite
 
@@ -65,3 +68,179 @@ def test_a_release_tag_named_like_a_branch_releases_its_commit(run, git_site: Gi
     result = run("build", "--source", git_site.root)
     assert result.exit_code == 0, result.output
     assert _published_versions(git_site) == {"0.1": "v0.1"}
+
+
+TAGS = 2_000
+
+
+@pytest.mark.git
+def test_thousands_of_tags_on_one_commit_print_a_few_warnings_and_a_count(run, git_site: GitSite) -> None:
+    """Thousands of release tags on one commit (a bot tagging each CI run) each earned a warning and a
+    hint: 20,000 tags printed 40,000 lines, the build's own report lost at their top. The first few are shown, then
+    one line counts the rest, names the first of them and says how to see each."""
+    head = git_site.head()
+    git_site.git("update-ref", "--stdin", stdin="".join(f"create refs/tags/v0.1-r{i:05} {head}\n" for i in range(TAGS)))
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("warning: tag v0.1-r") == SHOWN_ALIKE
+    assert (
+        f"git: warning: {TAGS - SHOWN_ALIKE:,} more warnings like the 3 above, about v0.1-r00003, v0.1-r00004, "
+        f"v0.1-r00005 and {TAGS - SHOWN_ALIKE - 3:,} more\n  hint: `servicebook build --all-warnings` shows each\n"
+    ) in result.output
+    assert len(result.output.splitlines()) < 40
+    every = run("build", "--source", git_site.root, "--all-warnings")
+    assert every.exit_code == 0, every.output
+    assert every.output.count("warning: tag v0.1-r") == TAGS
+    github = run("build", "--source", git_site.root, "--format", "github")
+    assert github.output.count("::warning file=git") == SHOWN_ALIKE + 1
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_warning_each_page_earns_is_shown_for_the_first_few_pages_and_the_rest_counted(
+    run, site_copy, fmt: str
+) -> None:
+    """The same slip in 40 pages (a link whose address has a space, pasted from one template) gave
+    40 warnings of two lines. `check` shows the first few, then counts the rest naming what they
+    quote; `--all-warnings` shows each and `--format json` lists each, as machines want them."""
+    site = site_copy("minimal")
+    for i in range(40):
+        (site / "content" / f"page-{i:02}.md").write_text(
+            f"---\ntitle: Page {i}\n---\nSee [guide {i}](the guide.md).\n"
+        )
+    result = run("check", "--source", site, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    if fmt == "text":
+        assert result.output.count("is shown as text, not as a link") == SHOWN_ALIKE
+        assert (
+            f"{site}/content/page-03.md: warning: 37 more warnings like the 3 above, about [guide 3](the guide.md), "
+            "[guide 4](the guide.md), [guide 5](the guide.md) and 34 more\n"
+            "  hint: `servicebook check --all-warnings` shows each\n"
+        ) in result.output
+        assert (
+            "Ready to build: 1 offering, 1 SLO, 2 tool decisions, 41 policy pages; no errors, 40 warnings (above)."
+            in result.output
+        )
+    else:
+        assert result.output.count("::warning ") == SHOWN_ALIKE + 1
+        assert "servicebook check passed: 0 errors, 40 warnings" in result.output
+    every = run("check", "--source", site, "--format", fmt, "--all-warnings")
+    assert every.output.count("is shown as text, not as a link") == 40
+    listed = json.loads(run("check", "--source", site, "--format", "json").output)
+    assert len(listed["problems"]) == 40
+
+
+def test_warnings_of_one_kind_are_counted_past_the_first_few_and_errors_never_are() -> None:
+    """What `alike` keeps: each error; of warnings that say the same thing of different names
+    (quoted, counted, or the subject the warning names), the first SHOWN_ALIKE where there are more
+    than MAX_ALIKE, and one line counting the rest where the next one was."""
+
+    def warning(name: str, line: int) -> Problem:
+        return Problem(
+            SourceLocation("catalog.yaml", line, 3),
+            f"the decision on '{name}' was due for review on 2026-01-0{line % 9}",
+            severity=Severity.WARNING,
+        )
+
+    errors = [
+        Problem(SourceLocation("catalog.yaml", 50 + i, 1), f"unknown offering 'x{i}'") for i in range(MAX_ALIKE + 2)
+    ]
+    few = [warning(f"tool-{i}", i) for i in range(MAX_ALIKE)]
+    assert alike([*few, *errors]) == [*few, *errors]
+    many = [warning(f"tool-{i}", i) for i in range(MAX_ALIKE + 1)]
+    other = Problem(
+        SourceLocation("git"), "tag v9 is not on the first-parent history", severity=Severity.WARNING, subject="v9"
+    )
+    shown = alike([*many[:4], other, *many[4:], *errors])
+    assert shown[:SHOWN_ALIKE] == many[:SHOWN_ALIKE]
+    assert shown[SHOWN_ALIKE].message == "3 more warnings like the 3 above, about tool-3, tool-4, tool-5"
+    assert shown[SHOWN_ALIKE].location == SourceLocation("catalog.yaml")
+    assert shown[SHOWN_ALIKE + 1 :] == [other, *errors]
+
+
+@pytest.mark.git
+def test_two_releases_whose_versions_differ_only_in_case_publish_the_earlier_and_say_why(
+    run, git_site: GitSite
+) -> None:
+    """Catalog versions 1.0-rc and then 1.0-RC were published as v/1.0-rc/ and v/1.0-RC/: one folder
+    on macOS and Windows, so a checkout of the built site there (a gh-pages branch, a copy on a
+    laptop) held one release under both names, or failed. The earlier stays published, as a
+    published release never changes; the later is said not to be, and why."""
+    git_site.edit('version: "0.1"', 'version: "1.0-rc"')
+    first = git_site.commit("Release candidate")
+    git_site.tag("v1.0-rc")
+    git_site.edit('version: "1.0-rc"', 'version: "1.0-RC"')
+    later = git_site.commit("The same candidate, written in capitals")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"git: warning: catalog versions 1.0-rc (tag v1.0-rc) and 1.0-RC (commit {later[:12]}) differ only in case: "
+        "v/1.0-rc/ and v/1.0-RC/ are one folder on macOS and Windows, so 1.0-RC is not published"
+    ) in result.output
+    assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir()) == ["0.1", "1.0-rc"]
+    assert _published_versions(git_site) == {"0.1": None, "1.0-rc": "v1.0-rc"}
+    assert json.loads((git_site.root / "public" / "versions.json").read_text())[0]["commit"] == first
+
+
+@pytest.mark.parametrize(
+    ("version", "said"),
+    [
+        (
+            "2.0.",
+            "'version' '2.0.' ends in '.', which Windows drops from the name of its release's folder (v/2.0./ is v/2.0/ there)",
+        ),
+        ("CON", "'version' 'CON' names the folder of its release (v/CON/), which Windows takes for a device"),
+        ("aux.1", "'version' 'aux.1' names the folder of its release (v/aux.1/), which Windows takes for a device"),
+    ],
+)
+def test_a_version_no_windows_folder_can_be_named_is_a_located_error(run, site_copy, version: str, said: str) -> None:
+    """A version names its release's folder, v/<version>/: `2.0.` is v/2.0/ on Windows (which drops
+    a final dot) and `CON` or `aux.1` a device there, so no checkout of the site can hold it."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace('version: "0.1"', f'version: "{version}"'))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert f"catalog.yaml:3:10: error: {said}" in result.output
+
+
+def test_a_published_file_named_for_a_windows_device_is_a_located_error(run, site_copy) -> None:
+    """`content/aux.png`, linked from a page, was published as policies/aux.png, which Windows takes
+    for the device AUX (whatever its ending): no checkout of the built site there holds it."""
+    site = site_copy("minimal")
+    (site / "content" / "aux.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (site / "content" / "nul.txt").write_text("not linked: not published")
+    welcome = site / "content" / "welcome.md"
+    welcome.write_text(welcome.read_text() + "\n![The pipeline](aux.png)\n")
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{site}/content/aux.png: error: 'aux.png' cannot be published: Windows takes it for a device (AUX), so no "
+        "checkout of the site there can hold it\n  hint: rename it, and the links to it\n"
+    ) in result.output
+    assert "nul.txt" not in result.output
+
+
+def test_an_slo_import_of_many_alike_shows_the_first_few_warnings_and_counts_the_rest(run, tmp_path: Path) -> None:
+    """A Sloth spec of 40 SLOs, each with its alerting (which the catalog does not carry): 40
+    warnings that each say "dropped 'alerting'". The first few are shown and the rest counted, as
+    the portal and radar imports already did; `--all-warnings` shows each."""
+    slos = "".join(
+        f"  - name: requests-{i}\n    objective: 99.9\n    sli:\n      events:\n"
+        f"        error_query: sum(rate(errors_total[{{{{.window}}}}]))\n"
+        f"        total_query: sum(rate(requests_total[{{{{.window}}}}]))\n"
+        f"    alerting:\n      name: Alert{i}\n"
+        for i in range(40)
+    )
+    spec = tmp_path / "sloth.yaml"
+    spec.write_text(f'version: "prometheus/v1"\nservice: "myservice"\nslos:\n{slos}')
+    result = run("import", "sloth", spec)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("warning: dropped 'alerting'") == SHOWN_ALIKE
+    assert (
+        f"{spec}: warning: 37 more warnings like the 3 above, about line 34, line 42, line 50 and 34 more"
+        in result.stderr
+    )
+    assert "hint: `servicebook import sloth --all-warnings` shows each" in result.stderr
+    every = run("import", "sloth", spec, "--all-warnings")
+    assert every.stderr.count("warning: dropped 'alerting'") == 40
+    assert every.stdout == result.stdout
