@@ -244,3 +244,66 @@ def test_an_slo_import_of_many_alike_shows_the_first_few_warnings_and_counts_the
     every = run("import", "sloth", spec, "--all-warnings")
     assert every.stderr.count("warning: dropped 'alerting'") == 40
     assert every.stdout == result.stdout
+
+
+@pytest.mark.parametrize(
+    ("encoding", "said", "iconv"),
+    [
+        ("utf-16", "UTF-16 (little-endian)", "UTF-16LE"),  # Python writes its byte order mark, as PowerShell does
+        ("utf-16-le", "UTF-16 (little-endian)", "UTF-16LE"),  # no mark
+        ("utf-16-be", "UTF-16 (big-endian)", "UTF-16BE"),
+        ("utf-32", "UTF-32 (little-endian)", "UTF-32LE"),
+    ],
+)
+def test_a_file_in_utf16_from_a_windows_machine_is_named_as_such(
+    run, site_copy, tmp_path: Path, encoding: str, said: str, iconv: str
+) -> None:
+    """Windows PowerShell 5's `kubectl get slo -o yaml > slos.yaml` writes UTF-16, and so does
+    Notepad's "Unicode": read as UTF-8 it was "invalid UTF-8 (byte 0xff)" under a line of
+    replacement characters and escaped NULs, or (without a byte order mark) twenty "NUL byte in
+    text file" errors. It is said to be UTF-16, with how to save it as UTF-8."""
+    message = f"error: the file is {said}, not UTF-8 (Windows PowerShell's `>` and Notepad's \"Unicode\" write UTF-16)"
+    hint = f"elsewhere `iconv -f {iconv} -t UTF-8`"
+    spec = tmp_path / "slos.yaml"
+    spec.write_bytes(OPENSLO.encode(encoding))
+    result = run("import", "openslo", spec)
+    assert result.exit_code == 1, result.output
+    assert f"{spec}:1:1: {message}\n" in result.output and hint in result.output
+    assert "NUL" not in result.output and "\\u0000" not in result.output
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_bytes(catalog.read_text().encode(encoding))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert f"{site}/catalog.yaml:1:1: {message}\n" in result.output
+
+
+OPENSLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+spec:
+  service: checkout
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  indicator:
+    metadata:
+      name: good-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total{code!~"5.."}[{{.window}}]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(http_requests_total[{{.window}}]))
+  objectives:
+    - target: 0.999
+"""
