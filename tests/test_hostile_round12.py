@@ -12,6 +12,7 @@ import pytest
 from servicebook.errors import MAX_ALIKE, SHOWN_ALIKE, Problem, Severity, SourceLocation, alike
 
 from .conftest import GitSite
+from .test_federation import Member, organisation
 
 
 def _published_versions(site: GitSite) -> dict[str, str | None]:
@@ -307,3 +308,29 @@ spec:
   objectives:
     - target: 0.999
 """
+
+
+@pytest.mark.git
+@pytest.mark.parametrize(
+    ("own", "what", "folder"),
+    [("offering", "offering", "offerings"), ("tool", "tool decision", "tools"), ("page", "policy page", "policies")],
+)
+def test_a_member_whose_id_is_one_of_the_organisations_own_records_is_a_located_error(
+    run, tmp_path: Path, own: str, what: str, folder: str
+) -> None:
+    """A member called `ci` on a site whose own offering is `ci`: the member's Postgres was
+    published at offerings/ci/postgres/, inside the organisation's CI offering's page, and
+    `offering:ci/postgres` read as a part of it. So for a tool decision or a policy page of the
+    member's id."""
+    ident = {"offering": "ci", "tool": "shared-pipelines", "page": "welcome"}[own]
+    db = Member(tmp_path, "db", "Database Team")
+    org = organisation(tmp_path, f"  - id: {ident}\n    repository: {db.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 1, result.output
+    line = (org / "catalog.yaml").read_text().splitlines().index("members:") + 2  # the member's `- id:`
+    assert (
+        f"{org}/catalog.yaml:{line}:9: error: member id '{ident}' is also this site's own {what} '{ident}': the "
+        f"member's records would be published inside its page ({folder}/{ident}/…)"
+    ) in result.output
+    assert not (org / "public").exists()

@@ -1178,7 +1178,34 @@ def _head(
     tools = {t.id: t for t in catalog.tools}
     categories = {cat.id: cat for cat in catalog.categories}
     pages = dict.fromkeys(page_slugs)  # looked up once per reference: not a scan of every page
+    _members_apart(c, catalog, offerings, tools, pages)
     return offerings, tools, categories, pages
+
+
+def _members_apart(
+    c: _Check,
+    catalog: model.Catalog,
+    offerings: AbcMapping[str, model.Offering],
+    tools: AbcMapping[str, model.Tool],
+    pages: AbcMapping[str, None],
+) -> None:
+    """A member's records are published under its id (offerings/<member>/<id>/, tools/…, policies/…):
+    an organisation's own offering, tool or page of that id would hold them as its own sub-pages,
+    and `offering:db-team/postgres` read as a part of the organisation's db-team."""
+    for i, member in enumerate(catalog.members):
+        for what, ids, folder in (
+            ("offering", offerings, "offerings"),
+            ("tool decision", tools, "tools"),
+            ("policy page", pages, "policies"),
+        ):
+            if member.id in ids:
+                c.report(
+                    ("members", i, "id"),
+                    f"member id '{member.id}' is also this site's own {what} '{member.id}': the member's records "
+                    f"would be published inside its page ({folder}/{member.id}/…)",
+                    f"give the member another id, or the {what} another one: a member's records are named "
+                    f"<member>/<id>",
+                )
 
 
 def check_catalog(
