@@ -1,6 +1,8 @@
 """Hostile inputs of 6 Dec 2026 (twelfth round): what other teams, other tools and other machines
-hand servicebook: release tags on trees and blobs or on other tags, thousands of tags (or pages,
-or files) that each earn the same warning, ..."""
+hand servicebook. Release tags on trees, blobs and other tags; thousands of tags (or pages, or
+SLOs) that each earn the same warning; release folders and published files that macOS and Windows
+checkouts cannot hold (names differing only in case, device names, a final dot); files written in
+UTF-16 by Windows tools; a member of an organisation named like one of its own records."""
 
 from __future__ import annotations
 
