@@ -192,16 +192,19 @@ def _name(problem: Problem) -> str:
     return str(problem.location)
 
 
-def _names(counted: Sequence[Problem], path: str) -> list[str]:
-    """The first NAMED_ALIKE of the `counted` warnings by what each is about, or where each is when
-    they are all about one name (`dropped 'alerting'` of 40 SLOs): its line in `path`, or its place."""
+def _names(counted: Sequence[Problem], path: str) -> tuple[list[str], int]:
+    """The first NAMED_ALIKE names of the `counted` warnings by what each is about (a name two are
+    about is named once), or by where each is when they are all about one name (`dropped 'alerting'`
+    of 40 SLOs: its line in `path`, or its place); and how many of them those names leave out."""
     names = [_name(q) for q in counted]
-    if len(set(names)) > 1 or len(counted) == 1:
-        return names[:NAMED_ALIKE]
-    return [
-        f"line {q.location.line}" if q.location.path == path and q.location.line else str(q.location)
-        for q in counted[:NAMED_ALIKE]
-    ]
+    if len(set(names)) == 1 and len(counted) > 1:
+        names = [
+            f"line {q.location.line}" if q.location.path == path and q.location.line else str(q.location)
+            for q in counted
+        ]
+    shown = list(dict.fromkeys(names))[:NAMED_ALIKE]
+    named = set(shown)
+    return shown, sum(1 for name in names if name not in named)
 
 
 def alike(problems: Sequence[Problem], every: str = f"`servicebook build {EVERY_WARNING}`") -> list[Problem]:
@@ -227,8 +230,7 @@ def alike(problems: Sequence[Problem], every: str = f"`servicebook build {EVERY_
             out.append(p)
         elif seen[kind] == SHOWN_ALIKE + 1:
             rest = counted_ones[kind][SHOWN_ALIKE:]
-            names = _names(rest, p.location.path)
-            more = len(rest) - len(names)
+            names, more = _names(rest, p.location.path)
             listed = ", ".join(names) + (f" and {more:,} more" if more else "")
             message = f"{len(rest):,} more warnings like the {SHOWN_ALIKE} above, about {listed}"
             out.append(Problem(SourceLocation(p.location.path), message, f"{every} shows each", Severity.WARNING))

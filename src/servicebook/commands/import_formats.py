@@ -98,12 +98,14 @@ def _skipped(note: Problem) -> bool:
     return note.message.startswith("skipped ")
 
 
-def finish(fragment: str, report: Report, output: Path | None) -> None:
+def finish(fragment: str, report: Report, output: Path | None, fmt: str, every_warning: bool) -> None:
     if output is not None and output == Path():  # `--output ''`: Path("") is the current folder
         raise UsageProblem("--output '' names no file: give a new file's name, or - for standard output")
     if report.problems:
         raise BuildFailed(report.problems, action="import")
-    click.echo(report.text(), nl=False, err=True)
+    click.echo(
+        report.text(None if every_warning else f"`servicebook import {fmt} {EVERY_WARNING}`"), nl=False, err=True
+    )
     if report.nothing is not None:  # an empty fragment would read as a successful import
         raise ServicebookError(
             f"error: {report.nothing}: nothing to import"
