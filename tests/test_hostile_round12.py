@@ -336,3 +336,24 @@ def test_a_member_whose_id_is_one_of_the_organisations_own_records_is_a_located_
         f"member's records would be published inside its page ({folder}/{ident}/…)"
     ) in result.output
     assert not (org / "public").exists()
+
+
+@pytest.mark.git
+def test_a_release_tag_on_a_catalog_whose_version_cannot_name_a_folder_is_skipped_saying_why(
+    run, git_site: GitSite
+) -> None:
+    """A tag made before versions were held to names every system can give a folder (`CON`): the
+    release is skipped, and the warning says the version may be why, not only that the catalog
+    "cannot be read"."""
+    git_site.edit('version: "0.1"', 'version: "CON"')
+    commit = git_site.commit("A version Windows cannot name a folder")
+    git_site.tag("vCON")
+    git_site.edit('version: "CON"', 'version: "1.0"')
+    git_site.commit("A version every system can name a folder")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"git: warning: tag vCON: the catalog at {commit[:12]} cannot be read, or its version cannot name a release's "
+        "folder (one ending in '.', or a device name on Windows); skipped"
+    ) in result.output
+    assert not (git_site.root / "public" / "v" / "CON").exists()

@@ -167,7 +167,7 @@ are more than MAX_ALIKE of them: the rest are counted on one line (20,000 tags o
 printed 40,000 lines)."""
 MAX_ALIKE = 5
 NAMED_ALIKE = 3  # names of the counted warnings that line gives
-EVERY_WARNING = "--all-warnings"  # the option of build and check that shows each warning
+EVERY_WARNING = "--all-warnings"  # the option of build, check and the imports that shows each warning
 
 _QUOTED_RE = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
 # what one warning of a kind quotes, counts or names by its id (a commit)

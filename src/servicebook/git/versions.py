@@ -133,7 +133,13 @@ def select_releases(
             continue
         if found.version is None:
             notes.append(
-                Note(f"tag {tag.name}: the catalog at {tag.commit[:12]} cannot be read; skipped", None, tag.name)
+                Note(
+                    f"tag {tag.name}: the catalog at {tag.commit[:12]} cannot be read, or its version cannot name "
+                    "a release's folder (one ending in '.', or a device name on Windows); skipped",
+                    f"a release tag must be on a commit whose catalog builds: move the tag to one (`git tag -f "
+                    f"{tag.name} <commit>`) or delete it",
+                    tag.name,
+                )
             )
             continue
         tagged.setdefault(found.version, []).append(Release(found.version, found.commit, found.date, tag.name))
