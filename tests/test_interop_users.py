@@ -404,12 +404,13 @@ def test_a_large_radar_shows_the_first_warnings_of_each_kind_and_counts_the_rest
     assert len(yaml.safe_load(result.stdout)["tools"]) == 1000
     lines = result.stderr.splitlines()
     ids = [line for line in lines if "from its title" in line]
-    assert len(ids) == 11  # the first ten, then one line, located where the eleventh is
-    assert ids[9] == f"{file}:11:1: warning: guessed entry 'Tool 9': id 'tool-9' from its title"
-    assert ids[10] == (
-        f"{file}:12:1: warning: and 990 more like this: guessed entry …: id … from its title (not shown; the first 10 are)"
-    )
+    assert len(ids) == 3  # the first three (errors.SHOWN_ALIKE), then one line where the fourth is, counting the rest
+    assert ids[2] == f"{file}:4:1: warning: guessed entry 'Tool 2': id 'tool-2' from its title"
+    assert f"{file}: warning: 997 more warnings like the 3 above, about Tool 3, Tool 4, Tool 5 and 994 more" in lines
+    assert "  hint: `servicebook import techradar --all-warnings` shows each" in lines
     assert len(lines) < 30
+    every = run("import", "techradar", file, "--all-warnings")
+    assert len([line for line in every.stderr.splitlines() if "from its title" in line]) == 1000
 
 
 # --- Files from other projects: Pyrra's team label, an offering chosen by --offering ------------------

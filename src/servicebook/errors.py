@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import click
@@ -39,6 +40,9 @@ class Problem:
     hint: str | None = None
     severity: Severity = Severity.ERROR
     source_line: str | None = None  # the offending line, shown under the message
+    # what the message is about among others alike (a tag's name): `alike` sets it aside to tell
+    # warnings of one kind, and names it when it counts them
+    subject: str | None = dataclasses.field(default=None, compare=False)
 
     def format(self) -> str:
         """Compiler-style text: `path:line:col: error: message`, the line, a caret, a hint.
@@ -157,6 +161,82 @@ def causes_first(problems: Iterable[Problem]) -> list[Problem]:
     return [*causes, *consequences, *rest]
 
 
+SHOWN_ALIKE = 3
+"""Warnings of one kind (the same words, the names they are about aside) shown in full when there
+are more than MAX_ALIKE of them: the rest are counted on one line (20,000 tags on one commit
+printed 40,000 lines)."""
+MAX_ALIKE = 5
+NAMED_ALIKE = 3  # names of the counted warnings that line gives
+EVERY_WARNING = "--all-warnings"  # the option of build, check and the imports that shows each warning
+
+_QUOTED_RE = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+# what one warning of a kind quotes, counts or names by its id (a commit)
+_KIND_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|\b[0-9a-f]{7,64}\b|[0-9][0-9,.]*")
+
+
+def kind_of(problem: Problem) -> tuple[str, str]:
+    """What a warning says once what it is about is set aside: its `subject`, else what it quotes
+    or counts."""
+    message = problem.message.replace(problem.subject, "…") if problem.subject else problem.message
+    return problem.severity.value, _KIND_RE.sub("…", message)
+
+
+def _name(problem: Problem) -> str:
+    """What a warning counted among others alike is about: its subject, what it quotes first, or
+    where it is."""
+    if problem.subject:
+        return problem.subject
+    quoted = _QUOTED_RE.search(problem.message)
+    if quoted is not None:
+        return quoted[1] if quoted[1] is not None else quoted[2]
+    return str(problem.location)
+
+
+def _names(counted: Sequence[Problem], path: str) -> tuple[list[str], int]:
+    """The first NAMED_ALIKE names of the `counted` warnings by what each is about (a name two are
+    about is named once), or by where each is when they are all about one name (`dropped 'alerting'`
+    of 40 SLOs: its line in `path`, or its place); and how many of them those names leave out."""
+    names = [_name(q) for q in counted]
+    if len(set(names)) == 1 and len(counted) > 1:
+        names = [
+            f"line {q.location.line}" if q.location.path == path and q.location.line else str(q.location)
+            for q in counted
+        ]
+    shown = list(dict.fromkeys(names))[:NAMED_ALIKE]
+    named = set(shown)
+    return shown, sum(1 for name in names if name not in named)
+
+
+def alike(problems: Sequence[Problem], every: str = f"`servicebook build {EVERY_WARNING}`") -> list[Problem]:
+    """`problems` in their order, except warnings of a kind (`kind_of`) that has more than MAX_ALIKE:
+    the first SHOWN_ALIKE of those, then, where the next is, one warning counting the rest, naming
+    the first few and saying that `every` shows each. Errors are all kept."""
+    kinds = [kind_of(p) if p.severity is Severity.WARNING else None for p in problems]
+    counts = Counter(k for k in kinds if k is not None)
+    if all(n <= MAX_ALIKE for n in counts.values()):
+        return list(problems)
+    counted_ones: dict[tuple[str, str], list[Problem]] = {}
+    for p, kind in zip(problems, kinds, strict=True):
+        if kind is not None and counts[kind] > MAX_ALIKE:
+            counted_ones.setdefault(kind, []).append(p)
+    out: list[Problem] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    for p, kind in zip(problems, kinds, strict=True):
+        if kind is None or kind not in counted_ones:
+            out.append(p)
+            continue
+        seen[kind] += 1
+        if seen[kind] <= SHOWN_ALIKE:
+            out.append(p)
+        elif seen[kind] == SHOWN_ALIKE + 1:
+            rest = counted_ones[kind][SHOWN_ALIKE:]
+            names, more = _names(rest, p.location.path)
+            listed = ", ".join(names) + (f" and {more:,} more" if more else "")
+            message = f"{len(rest):,} more warnings like the {SHOWN_ALIKE} above, about {listed}"
+            out.append(Problem(SourceLocation(p.location.path), message, f"{every} shows each", Severity.WARNING))
+    return out
+
+
 class ServicebookError(click.ClickException):
     """Base of every error a user can cause; the CLI prints it without a traceback."""
 
@@ -195,14 +275,22 @@ class BuildFailed(ServicebookError):
             summary += f" Not failing it: {n} warning{'s' if n != 1 else ''} of files that name nothing of the catalog."
         super().__init__(summary)
 
-    def format_message(self) -> str:
-        return "\n".join([*(p.format() for p in (*self.problems, *self.notices)), self.message])
+    every_warning = False  # `--all-warnings`: each warning shown, none counted with others alike (`alike`)
 
-    def shown_as(self, show: Callable[[str], str]) -> BuildFailed:
-        """The same failure, its problems in the same order, with paths as `show` gives them."""
+    def format_message(self) -> str:
+        shown = [*self.problems, *self.notices]
+        if not self.every_warning:
+            command = self.action if self.action in ("build", "check") else "build"
+            shown = alike(shown, f"`servicebook {command} {EVERY_WARNING}`")
+        return "\n".join([*(p.format() for p in shown), self.message])
+
+    def shown_as(self, show: Callable[[str], str], *, every_warning: bool = False) -> BuildFailed:
+        """The same failure, its problems in the same order, with paths as `show` gives them (and
+        each warning shown, with `every_warning`)."""
         failed = BuildFailed(self.problems, action=self.action, notices=self.notices)
         failed.problems = [p.shown_as(show) for p in self.problems]
         failed.notices = [p.shown_as(show) for p in self.notices]
+        failed.every_warning = every_warning or self.every_warning
         return failed
 
 

@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from servicebook.errors import Problem, Severity
+from servicebook.errors import EVERY_WARNING, Problem, Severity, alike
 
 SOURCE_ROOTS = ("catalog.yaml", "content", "layouts")  # what a problem's path may name in the site
 
@@ -67,8 +67,11 @@ def github_command(problem: Problem, prefix: str = "") -> str:
     return f"::{problem.severity.value} {','.join(props)}::{escape_data(message)}"
 
 
-def check_github(problems: Sequence[Problem], failed: bool, prefix: str = "") -> str:
-    lines = [github_command(p, prefix) for p in problems]
+def check_github(problems: Sequence[Problem], failed: bool, prefix: str = "", *, every: bool = False) -> str:
+    """A workflow command each (of many warnings alike, the first few and a count of the rest,
+    unless `every`), then the verdict, which counts them all."""
+    shown = problems if every else alike(problems, f"`servicebook check {EVERY_WARNING}`")
+    lines = [github_command(p, prefix) for p in shown]
     counts = summary(problems, failed)
     verdict = "check failed" if failed else "check passed"
     errors, warnings = counts["errors"], counts["warnings"]

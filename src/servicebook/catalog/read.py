@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache, read_clean
 from servicebook.catalog.upgrade import newer_format, upgrade
-from servicebook.catalog.validate import VERSION_RE, Checked, read_record
+from servicebook.catalog.validate import Checked, folder_name, read_record
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.yaml import Mapping, Node, Scalar, SourceError, SourceText, comment_traps, decode, parse_yaml
 
@@ -90,4 +90,4 @@ def catalog_version(data: bytes) -> str | None:
         if len(named) != 1:
             return None
         value = named[0]
-    return value if VERSION_RE.fullmatch(value) else None
+    return value if folder_name(value) else None

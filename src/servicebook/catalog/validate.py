@@ -99,7 +99,40 @@ CONTENT_DEPTH_HINT = f"each folder is a part of the page's URL: keep pages at mo
 RESERVED_IDS = frozenset(
     {"con", "prn", "aux", "nul", "index", "assets"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
-VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}")
+# a version names its release's folder (v/<version>/): it does not end in '.', which Windows drops
+# from a name (v/2.0./ is v/2.0/ there), and it is not a name Windows keeps for a device
+VERSION_RE = re.compile(r"[0-9A-Za-z](?:[0-9A-Za-z.+_-]{0,38}[0-9A-Za-z+_-])?")
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)})
+
+
+def windows_device(name: str) -> bool:
+    """Whether Windows takes the file or folder `name` for a device (CON, aux.png, Nul.1.0): no
+    checkout there can hold it."""
+    return name.split(".", 1)[0].casefold() in WINDOWS_DEVICES
+
+
+_NOT_ON_WINDOWS = frozenset('<>:"|?*\\')
+
+
+def unportable(name: str) -> str | None:
+    """Why a file named `name` (published as it is named) cannot be checked out on every system,
+    or None: Windows takes it for a device, drops the dot or space it ends in, or refuses a
+    character of it."""
+    if windows_device(name):
+        return f"Windows takes it for a device ({name.split('.', 1)[0].upper()})"
+    if name.endswith((".", " ")):
+        return f"Windows drops the {'dot' if name.endswith('.') else 'space'} it ends in"
+    refused = sorted({ch for ch in name if ch in _NOT_ON_WINDOWS or ord(ch) < 32})
+    if refused:
+        return f"Windows does not allow {', '.join(repr(ch) for ch in refused)} in a file name"
+    return None
+
+
+def folder_name(version: str) -> bool:
+    """Whether `version` is one (VERSION_RE) that names a release's folder on every system."""
+    return bool(VERSION_RE.fullmatch(version)) and not windows_device(version)
+
+
 # The calendar windows, shortest first: a week from Monday (ISO 8601), a month, quarter or year
 # from the 1st, each at midnight in the SLO's time zone (docs/writing-a-catalog.md)
 CALENDAR_WINDOWS = ("calendar-week", "calendar-month", "calendar-quarter", "calendar-year")
@@ -533,8 +566,22 @@ class _Reader:
                     f"{what} '{shown(value)}' is not a set of week days",
                     hint + "week days are written in lower case, e.g. mon-fri, mon-sun or mon,wed,fri",
                 )
+        elif kind is Kind.VERSION and value.endswith(".") and VERSION_RE.fullmatch(value.rstrip(".")):
+            return self.error(
+                loc,
+                f"{what} '{shown(value)}' ends in '.', which Windows drops from the name of its release's folder "
+                f"(v/{shown(value)}/ is v/{shown(value.rstrip('.'))}/ there)",
+                f"write {value.rstrip('.')}",
+            )
         elif kind is Kind.VERSION and not VERSION_RE.fullmatch(value):
             return self.error(loc, f"{what} '{shown(value)}' is not a version", "e.g. 2026.11 or 3.2.0")
+        elif kind is Kind.VERSION and windows_device(value):
+            return self.error(
+                loc,
+                f"{what} '{shown(value)}' names the folder of its release (v/{shown(value)}/), which Windows "
+                "takes for a device: no checkout of the site there can hold it",
+                "e.g. 2026.11 or 3.2.0",
+            )
         return value
 
 
@@ -1215,7 +1262,34 @@ def _head(
     tools = {t.id: t for t in catalog.tools}
     categories = {cat.id: cat for cat in catalog.categories}
     pages = dict.fromkeys(page_slugs)  # looked up once per reference: not a scan of every page
+    _members_apart(c, catalog, offerings, tools, pages)
     return offerings, tools, categories, pages
+
+
+def _members_apart(
+    c: _Check,
+    catalog: model.Catalog,
+    offerings: AbcMapping[str, model.Offering],
+    tools: AbcMapping[str, model.Tool],
+    pages: AbcMapping[str, None],
+) -> None:
+    """A member's records are published under its id (offerings/<member>/<id>/, tools/…, policies/…):
+    an organisation's own offering, tool or page of that id would hold them as its own sub-pages,
+    and `offering:db-team/postgres` read as a part of the organisation's db-team."""
+    for i, member in enumerate(catalog.members):
+        for what, ids, folder in (
+            ("offering", offerings, "offerings"),
+            ("tool decision", tools, "tools"),
+            ("policy page", pages, "policies"),
+        ):
+            if member.id in ids:
+                c.report(
+                    ("members", i, "id"),
+                    f"member id '{member.id}' is also this site's own {what} '{member.id}': the member's records "
+                    f"would be published inside its page ({folder}/{member.id}/…)",
+                    f"give the member another id, or the {what} another one: a member's records are named "
+                    f"<member>/<id>",
+                )
 
 
 def check_catalog(

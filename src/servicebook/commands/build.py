@@ -10,6 +10,7 @@ import click
 
 from servicebook.cache.folder import site_folder
 from servicebook.commands.options import (
+    ALL_WARNINGS,
     SOURCE,
     STRICT,
     annotation_prefix,
@@ -18,7 +19,7 @@ from servicebook.commands.options import (
     show_warnings,
 )
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
-from servicebook.errors import BuildFailed, Problem, Severity, counted
+from servicebook.errors import BuildFailed, Problem, Severity, alike, counted
 from servicebook.git.repo import Repo, open_repo
 from servicebook.report import github_command
 from servicebook.site.fresh import Options, Report, folder_outside_source, of_releases, survey, undated_review_note
@@ -35,6 +36,7 @@ from servicebook.site.parallel import batch_collections
     help="Where to write the site.  [default: SOURCE/public]",
 )
 @STRICT
+@ALL_WARNINGS
 @click.option("--no-versions", is_flag=True, help="Build only the current catalog, not past releases.")
 @click.option(
     "--format",
@@ -47,7 +49,13 @@ from servicebook.site.parallel import batch_collections
 )
 @verbosity_options
 def build(
-    source: Path, output: Path | None, strict: bool, no_versions: bool, fmt: str, verbosity: Verbosity | None
+    source: Path,
+    output: Path | None,
+    strict: bool,
+    every_warning: bool,
+    no_versions: bool,
+    fmt: str,
+    verbosity: Verbosity | None,
 ) -> None:
     """Check everything, then write the site (the previous one stays if anything fails)."""
     # the collector's thresholds for a build before it imports the pipeline: with the defaults,
@@ -56,12 +64,12 @@ def build(
     out = output if output is not None else source / "public"
     verbosity = verbosity or "normal"
     github = fmt == "github"
-    with paths_for_people(source) as show, published_modes():
+    with paths_for_people(source, every_warning=every_warning) as show, published_modes():
         repo = open_repo(source)  # what git says about the source, asked once for the whole build
         note = undated_review_note(source, os.environ, repo)  # about where the build runs: not subject to --strict
         notices = (note,) if note is not None else ()
         if verbosity != "quiet" and not github:
-            show_warnings(notices, show)
+            show_warnings(notices, show, every=every_warning)
         with shown(verbosity) as progress:
             options = Options(source=source, output=out, strict=strict, versions=not no_versions, progress=progress)
             try:
@@ -69,15 +77,15 @@ def build(
             except BuildFailed as exc:
                 if not github:
                     raise
-                _annotate([*_as_failed(exc.problems, strict), *notices], annotation_prefix(source, repo))
+                _annotate([*_as_failed(exc.problems, strict), *notices], annotation_prefix(source, repo), every_warning)
                 click.echo(exc.message, err=True)
                 raise SystemExit(exc.exit_code) from None
     if github:  # annotations whatever the verbosity: they are the job's findings, not its chatter
-        _annotate([*report.warnings, *notices], annotation_prefix(source, repo))
+        _annotate([*report.warnings, *notices], annotation_prefix(source, repo), every_warning)
     if verbosity == "quiet":
         return
     if not github:
-        show_warnings(report.warnings, show)
+        show_warnings(report.warnings, show, every=every_warning)
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}{of_releases(report)}")
     for line in build_report(report, verbose=verbosity == "verbose", notices=0 if note is None else 1):
         click.echo(line)
@@ -95,8 +103,9 @@ def build(
         )
 
 
-def _annotate(problems: list[Problem], prefix: str) -> None:
-    for problem in problems:
+def _annotate(problems: list[Problem], prefix: str, every: bool) -> None:
+    """A workflow command each; of many warnings alike, the first few and a count of the rest."""
+    for problem in problems if every else alike(problems):
         click.echo(github_command(problem, prefix))
 
 

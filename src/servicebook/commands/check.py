@@ -11,6 +11,7 @@ import click
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.validate import WINDOW_RE
 from servicebook.commands.options import (
+    ALL_WARNINGS,
     SOURCE,
     STRICT,
     annotation_prefix,
@@ -37,6 +38,7 @@ Examples:
 )
 @SOURCE
 @STRICT
+@ALL_WARNINGS
 @click.option(
     "--format",
     "fmt",
@@ -59,7 +61,7 @@ Examples:
     metavar="WINDOW",
     help="The window Sloth specs are generated for (sloth generate --default-slo-period).",
 )
-def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_period: str) -> None:
+def check(source: Path, strict: bool, every_warning: bool, fmt: str, against: Path | None, sloth_period: str) -> None:
     """Everything `build` checks, without writing anything."""
     if not WINDOW_RE.fullmatch(sloth_period) or sloth_period.startswith("calendar"):
         raise UsageProblem(f"--sloth-period '{sloth_period}' is not a rolling window such as 28d or 30d")
@@ -74,15 +76,15 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
     ]
     options = Options(source=source, output=source / "public", strict=strict)
     if fmt == "text":
-        with paths_for_people(source) as show:
-            show_warnings(tuple(notices), show)
+        with paths_for_people(source, every_warning=every_warning) as show:
+            show_warnings(notices, show, every=every_warning, command="check")
             loaded, report = run_check(options, repo)
             warnings = report.warnings
             compared = None
             if against is not None:
                 compared = _compared(loaded, source, against, sloth_period, strict)
                 warnings = (*warnings, *compared.problems, *compared.notices)
-        show_warnings(warnings, show)
+        show_warnings(warnings, show, every=every_warning, command="check")
         assert loaded.site is not None  # run_check raises otherwise
         click.echo(ready_line(loaded.site, len(warnings) + len(notices)))
         if compared is not None and against is not None:
@@ -105,7 +107,7 @@ def check(source: Path, strict: bool, fmt: str, against: Path | None, sloth_peri
     if fmt == "json":
         click.echo(check_json(problems, failed is not None, path_prefix(source)))
     else:
-        click.echo(check_github(problems, failed is not None, annotation_prefix(source, repo)))
+        click.echo(check_github(problems, failed is not None, annotation_prefix(source, repo), every=every_warning))
     if failed is not None:
         raise SystemExit(failed.exit_code)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from servicebook.commands.import_formats import finish, read_all
+from servicebook.commands.options import ALL_WARNINGS
 from servicebook.interop.backstage import import_entities
 
 
@@ -19,7 +20,8 @@ from servicebook.interop.backstage import import_entities
     metavar="FILE|-",
     help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
 )
-def import_backstage(files: tuple[Path, ...], output: Path | None) -> None:
+@ALL_WARNINGS
+def import_backstage(files: tuple[Path, ...], output: Path | None, every_warning: bool) -> None:
     """Backstage entity files as a catalog fragment (offerings, team, owners).
 
     Files are catalog-info.yaml, one or many documents each: Components and Resources become
@@ -27,7 +29,7 @@ def import_backstage(files: tuple[Path, ...], output: Path | None) -> None:
     the catalog is skipped by name; what the fragment had to guess is listed."""
     sources = read_all(files)
     fragment, report = import_entities(sources)
-    finish(fragment, report, output)
+    finish(fragment, report, output, "backstage", every_warning)
 
 
 command = import_backstage

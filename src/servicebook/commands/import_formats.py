@@ -11,15 +11,25 @@ import click
 
 from servicebook.catalog.validate import ID_RE, WINDOW_RE
 from servicebook.commands.import_ import IMPORTS
-from servicebook.commands.options import write_new_files
-from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem, sort_problems
+from servicebook.commands.options import ALL_WARNINGS, write_new_files
+from servicebook.errors import (
+    EVERY_WARNING,
+    BuildFailed,
+    Problem,
+    ServicebookError,
+    UsageProblem,
+    alike,
+    sort_problems,
+)
 from servicebook.interop import importing, sloth
 from servicebook.interop.fragment import STDIN, Report, read_file, shown_name
 from servicebook.source.text import SourceError, SourceText
 
 
 def import_command(fmt: str) -> click.Command:
-    def run(files: tuple[Path, ...], offering: str | None, period: str = sloth.DEFAULT_PERIOD) -> None:
+    def run(
+        files: tuple[Path, ...], offering: str | None, every_warning: bool, period: str = sloth.DEFAULT_PERIOD
+    ) -> None:
         once(files)
         if not WINDOW_RE.fullmatch(period) or period.startswith("calendar"):
             raise UsageProblem(f"--period '{period}' is not a rolling window such as 28d or 30d")
@@ -28,21 +38,24 @@ def import_command(fmt: str) -> click.Command:
             raise BuildFailed(reading.errors, action="import")
         if offering is not None and not ID_RE.fullmatch(offering):
             raise UsageProblem(f"--offering '{offering}' is not a catalog id (lower-case letters, digits and '-')")
+        every = f"`servicebook import {fmt} {EVERY_WARNING}`"
         if not reading.slos:
-            for note in sort_problems(reading.notes):
+            notes = sort_problems(reading.notes)
+            for note in notes if every_warning else alike(notes, every):
                 click.echo(note.format(), err=True)
             raise ServicebookError(  # said as every other error is, with what to look at
                 f"error: no SLO in {', '.join(shown_name(f) for f in files)}: nothing to import"
                 + (" (the notes above say what each document is)" if reading.notes else "")
             )
-        text = importing.fragment(reading, offering=offering)
-        for note in sort_problems(reading.notes):
+        text = importing.fragment(reading, offering=offering)  # (which notes what it guessed)
+        notes = sort_problems(reading.notes)
+        for note in notes if every_warning else alike(notes, every):
             click.echo(note.format(), err=True)
         click.echo(text, nl=False)
 
     command = click.option(
         "--offering", default=None, metavar="ID", help="The offering for SLOs that do not name theirs."
-    )(run)
+    )(ALL_WARNINGS(run))
     if fmt == "sloth":  # a Sloth spec has no window: sloth generate runs it with a period
         command = click.option(
             "--period",
@@ -85,12 +98,14 @@ def _skipped(note: Problem) -> bool:
     return note.message.startswith("skipped ")
 
 
-def finish(fragment: str, report: Report, output: Path | None) -> None:
+def finish(fragment: str, report: Report, output: Path | None, fmt: str, every_warning: bool) -> None:
     if output is not None and output == Path():  # `--output ''`: Path("") is the current folder
         raise UsageProblem("--output '' names no file: give a new file's name, or - for standard output")
     if report.problems:
         raise BuildFailed(report.problems, action="import")
-    click.echo(report.text(), nl=False, err=True)
+    click.echo(
+        report.text(None if every_warning else f"`servicebook import {fmt} {EVERY_WARNING}`"), nl=False, err=True
+    )
     if report.nothing is not None:  # an empty fragment would read as a successful import
         raise ServicebookError(
             f"error: {report.nothing}: nothing to import"

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from servicebook.commands.import_formats import finish, read_all
+from servicebook.commands.options import ALL_WARNINGS
 from servicebook.git.repo import source_date_epoch
 from servicebook.interop.techradar import import_radar
 
@@ -22,7 +23,8 @@ from servicebook.interop.techradar import import_radar
     metavar="FILE|-",
     help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
 )
-def import_techradar(file: Path, output: Path | None) -> None:
+@ALL_WARNINGS
+def import_techradar(file: Path, output: Path | None, every_warning: bool) -> None:
     """A tech radar's JSON (Backstage or Zalando) as categories and tools.
 
     Quadrant → category, ring → status (adopt: supported, trial and assess: best-effort, hold:
@@ -31,7 +33,7 @@ def import_techradar(file: Path, output: Path | None) -> None:
     epoch = source_date_epoch(os.environ)  # a malformed one is a usage error, as for `build`
     today = (epoch or dt.datetime.now(dt.UTC)).date()
     fragment, report = import_radar(source, today)
-    finish(fragment, report, output)
+    finish(fragment, report, output, "techradar", every_warning)
 
 
 command = import_techradar

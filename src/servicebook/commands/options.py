@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import click
 
-from servicebook.errors import BuildFailed, Problem, UsageProblem
+from servicebook.errors import EVERY_WARNING, MAX_ALIKE, SHOWN_ALIKE, BuildFailed, Problem, UsageProblem, alike
 from servicebook.git.repo import BUILD_INPUTS, Repo, refuse_committed_cache
 from servicebook.report import shown_from
 
@@ -33,10 +33,20 @@ SOURCE = click.option(
     callback=_trusted_source,
 )
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+ALL_WARNINGS = click.option(
+    EVERY_WARNING,
+    "every_warning",
+    is_flag=True,
+    help=f"Show each warning: of more than {MAX_ALIKE} alike (a tag's, a page's), the first {SHOWN_ALIKE} are shown "
+    "and the rest counted.",
+)
 
 
-def show_warnings(warnings: tuple[Problem, ...], show: Callable[[str], str]) -> None:
-    for warning in warnings:
+def show_warnings(
+    warnings: Sequence[Problem], show: Callable[[str], str], *, every: bool = False, command: str = "build"
+) -> None:
+    """Each warning on stderr; of many alike, the first few and a count of the rest, unless `every`."""
+    for warning in warnings if every else alike(warnings, f"`servicebook {command} {EVERY_WARNING}`"):
         click.echo(warning.shown_as(show).format(), err=True)
 
 
@@ -58,14 +68,14 @@ def published_modes() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def paths_for_people(source: Path) -> Iterator[Callable[[str], str]]:
+def paths_for_people(source: Path, *, every_warning: bool = False) -> Iterator[Callable[[str], str]]:
     """Text output names files as paths the user can open from where they are (report.shown_from),
-    the problems of a failed build or check included."""
+    the problems of a failed build or check included (each of its warnings, with `every_warning`)."""
     show = shown_from(source, Path.cwd())
     try:
         yield show
     except BuildFailed as exc:
-        raise exc.shown_as(show) from None
+        raise exc.shown_as(show, every_warning=every_warning) from None
 
 
 def annotation_prefix(source: Path, repo: Repo | None) -> str:

@@ -50,14 +50,51 @@ def discover(repo: Repo | None, pattern: str = DEFAULT_PATTERN, until: dt.dateti
     ]
     if until is not None:
         candidates = [c for c in candidates if c.date < until]
-    refs = git(root, "for-each-ref", "--format=%(refname:short) %(objectname) %(*objectname)", "refs/tags") or ""
-    tags = []
+    choices, notes = select_releases(
+        candidates, _onto_source_commits(root, candidates, release_tags(root), until), pattern
+    )
+    return Discovery(tuple(choices), tuple(notes), repo.shallow, {c.commit: i for i, c in enumerate(candidates)})
+
+
+def release_tags(root: Path) -> list[Tag]:
+    """Every tag with the object it names once peeled (an annotated tag to what it tags, a tag of
+    a tag to the end of the chain): a commit, or a tree or a blob, which no release can be. The
+    name is the whole name under refs/tags/ (`refname:short` says `tags/v1` when a branch is also
+    called v1, which no release pattern matches)."""
+    refs = (
+        git(
+            root,
+            "for-each-ref",
+            "--format=%(refname:lstrip=2) %(objecttype) %(objectname) %(*objecttype) %(*objectname)",
+            "refs/tags",
+        )
+        or ""
+    )
+    named: list[tuple[str, str, str]] = []
     for line in refs.splitlines():
         parts = line.split()
-        if len(parts) >= 2:
-            tags.append(Tag(parts[0], parts[2] if len(parts) > 2 else parts[1]))
-    choices, notes = select_releases(candidates, _onto_source_commits(root, candidates, tags, until), pattern)
-    return Discovery(tuple(choices), tuple(notes), repo.shallow, {c.commit: i for i, c in enumerate(candidates)})
+        if len(parts) == 3:  # a tag naming a commit, a tree or a blob itself
+            named.append((parts[0], parts[1], parts[2]))
+        elif len(parts) == 5:  # an annotated tag: what it tags
+            named.append((parts[0], parts[3], parts[4]))
+    nested = sorted({ident for _, kind, ident in named if kind == "tag"})
+    peeled: dict[str, tuple[str, str]] = {}
+    if nested:  # a tag of a tag: cat-file peels the chain to its end
+        said = run(
+            root,
+            ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+            "".join(f"{i}^{{}}\n" for i in nested).encode(),
+        )
+        answers = said.stdout.decode("ascii", "replace").splitlines() if said is not None and said.ok else []
+        for ident, answer in zip(nested, answers, strict=False):
+            found = answer.split()
+            if len(found) == 2:
+                peeled[ident] = (found[1], found[0])
+    tags = []
+    for name, kind, ident in named:
+        end_kind, end = peeled.get(ident, (kind, ident)) if kind == "tag" else (kind, ident)
+        tags.append(Tag(name, end, end_kind))
+    return tags
 
 
 def _onto_source_commits(
@@ -81,7 +118,7 @@ def _onto_source_commits(
             last = commit
         elif commit in wanted and last is not None:
             moved[commit] = last
-    return [Tag(t.name, moved.get(t.commit, t.commit)) for t in tags]
+    return [Tag(t.name, moved.get(t.commit, t.commit), t.kind) for t in tags]
 
 
 @cache

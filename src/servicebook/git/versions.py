@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook import routes
@@ -45,7 +45,8 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class Tag:
     name: str
-    commit: str
+    commit: str  # the object the tag names once peeled: a commit, unless `kind` says otherwise
+    kind: str = "commit"  # git's object type: "tree" or "blob" for a tag no release can be
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class Note:
 
     message: str
     hint: str | None = None
+    subject: str | None = field(default=None, compare=False)  # the tag it is about (Problem.subject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +113,34 @@ def select_releases(
     for tag in sorted(tags, key=lambda t: (order.get(t.commit, -1), t.name in misnamed, t.name)):
         if not fnmatch.fnmatchcase(tag.name, pattern):
             continue
+        if tag.kind != "commit":
+            notes.append(
+                Note(
+                    f"tag {tag.name} names a {tag.kind} ({tag.commit[:12]}), not a commit, so it releases "
+                    "nothing; skipped",
+                    f"a release tag names the commit whose catalog it releases: `git tag -f {tag.name} <commit>` "
+                    f"moves it there (`git push -f origin {tag.name}` then moves the remote's), `git tag -d "
+                    f"{tag.name}` deletes it",
+                    tag.name,
+                )
+            )
+            continue
         found = by_commit.get(tag.commit)
         if found is None:
-            notes.append(Note(f"tag {tag.name} is not on the first-parent history of the built branch; skipped"))
+            notes.append(
+                Note(f"tag {tag.name} is not on the first-parent history of the built branch; skipped", None, tag.name)
+            )
             continue
         if found.version is None:
-            notes.append(Note(f"tag {tag.name}: the catalog at {tag.commit[:12]} cannot be read; skipped"))
+            notes.append(
+                Note(
+                    f"tag {tag.name}: the catalog at {tag.commit[:12]} cannot be read, or its version cannot name "
+                    "a release's folder (one ending in '.', or a device name on Windows); skipped",
+                    f"a release tag must be on a commit whose catalog builds: move the tag to one (`git tag -f "
+                    f"{tag.name} <commit>`) or delete it",
+                    tag.name,
+                )
+            )
             continue
         tagged.setdefault(found.version, []).append(Release(found.version, found.commit, found.date, tag.name))
     notes += _unmatched_tags(tags, by_commit, untagged, tagged, pattern)
@@ -128,7 +152,37 @@ def select_releases(
             options.append(last)
         choices.append(Choice(version, tuple(options), misnamed & {o.tag for o in options}, pattern))
     choices.sort(key=lambda c: (order[c.release.commit], c.version))
-    return choices, notes
+    return _one_folder_each(choices, notes), notes
+
+
+def _one_folder_each(choices: list[Choice], notes: list[Note]) -> list[Choice]:
+    """`choices` (oldest first) less each whose version differs from an earlier one's only in case
+    (1.0-rc, 1.0-RC): their folders are one on macOS and Windows, where a checkout of the site
+    holds one of them. The earlier stays published (a published release never changes); a note
+    says why the later is not."""
+    first: dict[str, Choice] = {}
+    kept: list[Choice] = []
+    for choice in choices:
+        earlier = first.setdefault(choice.version.casefold(), choice)
+        if earlier is choice:
+            kept.append(choice)
+            continue
+        was, now = earlier.release, choice.release
+        notes.append(
+            Note(
+                f"catalog versions {earlier.version} ({_named(was)}) and {choice.version} ({_named(now)}) differ "
+                f"only in case: {routes.release(earlier.version)} and {routes.release(choice.version)} are one "
+                f"folder on macOS and Windows, so {choice.version} is not published",
+                "a published release is never changed: give the catalog a version of its own (`version:` in "
+                "catalog.yaml) for a new release",
+                now.tag or choice.version,
+            )
+        )
+    return kept
+
+
+def _named(release: Release) -> str:
+    return f"tag {release.tag}" if release.tag else f"commit {release.commit[:12]}"
 
 
 def _unmatched_tags(
@@ -201,6 +255,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                         "the catalog's `version:` names a release: delete or rename the tag (`git tag -d "
                         f"{option.tag}`, and on the remote), or narrow `site.release_tags` (now "
                         f"{choice.pattern!r}) so that it does not match",
+                        option.tag,
                     )
                 )
             continue
@@ -219,6 +274,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                     f"{failed[option.commit] or 'cannot be built'}; {instead}",
                     "a release tag must be on a commit whose catalog builds: move the tag to one "
                     f"(`git tag -f {option.tag} <commit>`) or delete it",
+                    option.tag,
                 )
             )
         elif seen_published and published is not None:
@@ -228,6 +284,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                     f"tags {first} and {option.tag} both carry catalog version {choice.version}; {first}, the "
                     f"earlier, stays published as {routes.release(choice.version)} and {option.tag} is ignored",
                     "a published release is never changed: bump `version` in catalog.yaml for a new release",
+                    option.tag,
                 )
             )
     return notes

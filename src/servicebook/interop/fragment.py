@@ -3,9 +3,7 @@ and the catalog fragment written as YAML that servicebook itself reads back."""
 
 from __future__ import annotations
 
-import re
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from servicebook.errors import Problem, Severity, SourceLocation, sort_problems
+from servicebook.errors import Problem, Severity, SourceLocation, alike, sort_problems
 from servicebook.interop.yaml12 import quoting_yaml12_numbers
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText, decode
 
@@ -43,30 +41,12 @@ class Report:
     def guessed(self, loc: SourceLocation, message: str) -> None:
         self.notes.append(Problem(loc, f"guessed {message}", severity=Severity.WARNING))
 
-    def text(self) -> str:
-        """`file:line:col: warning: …` a line each, as the SLO imports report, in file order: the
-        first MAX_ALIKE of each kind (the same words whatever is quoted or counted), then, where
-        the next of that kind is, one line saying how many more there are."""
+    def text(self, every: str | None = None) -> str:
+        """`file:line:col: warning: …` a line each, as the SLO imports report, in file order; of many
+        alike (errors.alike), the first few and a line counting the rest, saying that `every` (the
+        option) shows each; each of them without `every`."""
         ordered = sort_problems(self.notes)
-        counts = Counter(_KIND_RE.sub("…", note.message) for note in ordered)
-        seen: Counter[str] = Counter()
-        lines = []
-        for note in ordered:
-            kind = _KIND_RE.sub("…", note.message)
-            seen[kind] += 1
-            if seen[kind] <= MAX_ALIKE:
-                lines.append(note.format())
-            elif seen[kind] == MAX_ALIKE + 1:
-                more = counts[kind] - MAX_ALIKE
-                summary = f"and {more:,} more like this: {kind} (not shown; the first {MAX_ALIKE} are)"
-                lines.append(Problem(note.location, summary, severity=Severity.WARNING).format())
-        return "".join(line + "\n" for line in lines)
-
-
-MAX_ALIKE = 10
-"""Warnings of one kind an import shows (a radar of 100,000 entries would give 200,000): the rest
-are counted on one line."""
-_KIND_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|[0-9][0-9,.]*")  # what one warning of a kind quotes or counts
+        return "".join(note.format() + "\n" for note in (ordered if every is None else alike(ordered, every)))
 
 
 STDIN = Path("-")

@@ -47,6 +47,7 @@ from servicebook.catalog.validate import (
     name_shown,
     read_record,
     salvage_record,
+    unportable,
 )
 from servicebook.content.markdown import (
     MAX_PAGE_BYTES,
@@ -249,6 +250,16 @@ def load(
         folded.outlines,
     )
     for asset in sorted(used_assets):
+        why = unportable(asset.rpartition("/")[2])
+        if why is not None:  # a page links to it, so it is published as it is named
+            problems.append(
+                Problem(
+                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
+                    f"{name_shown(asset.rpartition('/')[2])} cannot be published: {why}, so no checkout of the "
+                    "site there can hold it",
+                    "rename it, and the links to it",
+                )
+            )
         size = os.lstat(root / CONTENT_DIR / asset).st_size
         if size > MAX_ASSET_BYTES:
             problems.append(

@@ -200,7 +200,9 @@ def build_releases(
     where the releases' pages' HTML is kept as they are loaded (`build_release`)."""
     trees.hold()
     trees.current(option.commit for choice in found.choices for option in choice.options)
-    problems = [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in found.notes]
+    problems = [
+        Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING, subject=n.subject) for n in found.notes
+    ]
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
     last = LastMade() if store is not None else None
@@ -235,7 +237,9 @@ def build_releases(
                 failed[option.commit] = issues
             why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
             notes = outcome_notes(choice, published.release if published else None, why)
-            problems += [Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING) for n in notes]
+            problems += [
+                Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING, subject=n.subject) for n in notes
+            ]
             if published is not None:
                 built.append(published)
             else:  # no option builds: each one's own report

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem
+from servicebook.errors import BuildFailed, Problem, ServicebookError, UsageProblem, alike
 from servicebook.git.repo import BUILD_INPUTS, CONTENT_DIR, LAYOUTS_DIR, MEASUREMENTS_DIR
 from servicebook.progress import Phases
 from servicebook.report import shown_from
@@ -135,9 +135,9 @@ class Preview:
         else:
             errors = None
             keys = warning_keys(report.warnings)
-            for warning, key in zip(report.warnings, keys, strict=True):
-                if key not in self._warned:
-                    self.err(warning.shown_as(show).format())
+            new = [warning for warning, key in zip(report.warnings, keys, strict=True) if key not in self._warned]
+            for warning in alike(new):  # of many alike, the first few and a count of the rest
+                self.err(warning.shown_as(show).format())
             repeated = sum(1 for key in keys if key in self._warned)
             self._warned.update(keys)
         with self._lock:

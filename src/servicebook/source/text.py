@@ -76,6 +76,18 @@ def decode(relative: str, data: bytes) -> SourceText:
     """Decode UTF-8 bytes into a `SourceText`, or raise `SourceError` pointing at the bad byte."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    wide = _wide_encoding(data)
+    if wide is not None:  # read as UTF-8 it would be every other character a NUL, or invalid
+        raise SourceError(
+            [
+                Problem(
+                    SourceLocation(relative, 1, 1),
+                    f"the file is {wide}, not UTF-8 (Windows PowerShell's `>` and Notepad's \"Unicode\" write UTF-16)",
+                    "save it as UTF-8: in PowerShell `Out-File -Encoding utf8` or `Set-Content -Encoding utf8`, "
+                    f"elsewhere `iconv -f {wide.split()[0]}{'LE' if 'little' in wide else 'BE'} -t UTF-8`",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -93,6 +105,29 @@ def decode(relative: str, data: bytes) -> SourceText:
     if problems:
         raise SourceError(problems[:20])
     return source
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """ "UTF-16 (little-endian)" and the like when `data` starts as a text in UTF-16 or UTF-32 does:
+    with its byte order mark, or (UTF-16 without one) with a NUL beside each of its first ASCII
+    characters, which no UTF-8 text does."""
+    for mark, name in _WIDE_MARKS:  # UTF-32's first: its little-endian mark starts as UTF-16's does
+        if data.startswith(mark):
+            return name
+    head = data[:8]
+    if len(head) == 8 and not any(head[1::2]) and all(0 < b < 0x80 for b in head[0::2]):
+        return "UTF-16 (little-endian)"
+    if len(head) == 8 and not any(head[0::2]) and all(0 < b < 0x80 for b in head[1::2]):
+        return "UTF-16 (big-endian)"
+    return None
+
+
+_WIDE_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
 
 
 _FORBIDDEN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f" + "".join(sorted(BIDI_CONTROLS)) + "]")
