@@ -752,6 +752,38 @@ def test_the_last_release_built_keeps_no_stamped_pages_for_a_release_after_it(
     _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
 
 
+def test_the_last_release_built_lets_go_of_its_digests_once_its_pages_are_keyed(
+    run, stamped_repo: GitSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicebook.site import render
+    from servicebook.site.buildcache import BuildCache
+    from servicebook.site.stamps import Carried
+
+    building: list[tuple[str, Carried]] = []  # the release being built, and what it carries
+    held: dict[str, set[int]] = {}  # release → digests, keys and rows held as each page is taken in
+    real_render, real_put = render.render_stamped, BuildCache.put_rendered
+
+    def marking(*args: Any, **kwargs: Any) -> list[render.PageSpec]:
+        building.append((args[4]["catalog"].version, args[8]))
+        return real_render(*args, **kwargs)
+
+    def put(self: BuildCache, key: str, html: str, data: str) -> None:
+        version, carried = building[-1]
+        held.setdefault(version, set()).add(len(carried.last) + len(carried.keys) + len(carried.rows))
+        real_put(self, key, html, data)
+
+    monkeypatch.setattr(render, "render_stamped", marking)
+    monkeypatch.setattr(BuildCache, "put_rendered", put)
+    root = stamped_repo.root
+    assert run("build", "--source", root).exit_code == 0
+    # each release keys its pages from what the one before digested (carried to the next); the
+    # last one built has no next: what its pages were keyed from is gone before they are rendered
+    assert list(held) == ["1.0", "1.1", "2.0", "2.1", "2.2"]
+    assert all(0 not in held[v] for v in ("1.0", "1.1", "2.0", "2.1")) and held["2.2"] == {0}
+    assert run("verify", "--source", root).exit_code == 0  # each release as an ordinary build makes it
+    _assert_a_build_from_nothing_makes(run, stamped_repo, _tree(root / "public"))
+
+
 def test_a_page_that_reaches_beyond_its_stamped_context_is_rendered_the_ordinary_way(
     run, repo: GitSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -354,6 +354,8 @@ def _build(
         )
         release_problems += skipped
         tally.releases = len(releases)
+        if cache.built:  # what building them freed (their renders' pages and links), before the history and render
+            give_back()
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
     versioning = VersionContext(

@@ -388,6 +388,11 @@ class _Fingerprints:
             return None
         return tuple(k[1] for k in found)  # type: ignore[index]
 
+    def forget(self) -> None:
+        """Let go of every digest, this release's and the one before's (no page is keyed after)."""
+        self._kept.clear()
+        self._carried = {}
+
     def keep(self, values: tuple[object, ...], made: tuple[str, ...]) -> None:
         """`values` as digested already (`made`, see `kept`)."""
         for value, digested in zip(values, made, strict=True):
@@ -410,7 +415,8 @@ class Carried:
     release fills its stamp in without reading, decoding and parsing it again (about 10 kB a
     page held from one release to the next). `more`: whether a release may be built after this
     one; the last release's pages are not kept for none (the pages of a release of 5,000 pages,
-    60 MB, on top of its files)."""
+    60 MB, on top of its files), nor its digests and keys, let go once its pages are keyed,
+    before they are rendered (tens of MB at 5,000 pages: each an object held with its digest)."""
 
     __slots__ = ("chrome", "keys", "known", "last", "more", "names", "pages", "rows", "views")
 
@@ -659,8 +665,12 @@ def render_stamped(
     for s in specs:
         if s.template in lists and (key := list_key(stamp, shown[s.path], lists[s.template])) is not None:
             keys[s.path] = key
-    if carried is not None:
+    if carried is not None and carried.more:
         carried.rows, carried.keys = rows.made(), made_keys
+    elif carried is not None:  # the last release built: no release is keyed after it
+        carried.rows, carried.keys, carried.chrome = {}, {}, {}
+        stamp.seen.forget()  # (carried.last): every object its pages are made of, with its digest
+    del made_keys, last_keys  # the pages are keyed: what they were keyed from is carried or let go
     chosen = [s for s in specs if s.path in keys]
     last = carried.pages if carried is not None else {}
     same_pages = carried is not None and carried.known == known  # the last release's settled links hold
