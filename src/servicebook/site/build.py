@@ -26,6 +26,7 @@ from servicebook.cache.store import Store, prune_stores
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.records import RecordCache
+from servicebook.collector import batch_collections, held_to_the_end
 from servicebook.content.htmlrefs import read_refs
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
@@ -51,7 +52,7 @@ from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, Pa
 from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
-from servicebook.site.parallel import batch_collections, worker_count
+from servicebook.site.parallel import worker_count
 from servicebook.site.previews import sweep as sweep_previews
 from servicebook.site.render import render_site, site_history
 from servicebook.site.scans import Checking
@@ -340,6 +341,7 @@ def _build(
             pages.commit()  # each page it holds is right for its key, whether or not the build goes on
     assert loaded.site is not None
     give_back()  # the pages' HTML and results on their way from the load workers (heap.py)
+    held_to_the_end()  # the command line's: what is loaded is kept to the end, never walked again
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
     release_problems: list[Problem] = []

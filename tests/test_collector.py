@@ -1,0 +1,124 @@
+"""The cyclic garbage collector's policy (collector.py): a command-line build holds what it loaded
+out of the collector's reach to its end; `serve`, which runs for hours, keeps collecting, so the
+cycles each rebuild drops are freed and a long preview does not grow; whatever a process froze
+for a command is handed back when the command is done."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from servicebook.collector import BATCHED, frozen_for_fork, held_to_the_end, no_collections, one_command
+from servicebook.progress import Phase, Phases
+from servicebook.site import build as pipeline
+from servicebook.site.fresh import Options
+from servicebook.site.serve import Preview
+
+from .conftest import FIXED_EPOCH
+
+
+class _FrozenAtEachPhase:
+    """A progress listener that notes how many objects are frozen as each phase of a build begins."""
+
+    def __init__(self) -> None:
+        self.frozen: dict[str, int] = {}
+
+    def started(self, name: str, total: int | None) -> None:
+        self.frozen.setdefault(name, gc.get_freeze_count())
+
+    def expected(self, name: str, total: int) -> None:
+        pass
+
+    def advanced(self, done: int, total: int | None) -> None:
+        pass
+
+    def finished(self, phase: Phase) -> None:
+        pass
+
+
+def _edit(site: Path, n: int) -> Path:
+    page = sorted((site / "content").glob("*.md"))[0]
+    page.write_text(page.read_text() + f"\nA revision note, number {n}.\n")
+    return page
+
+
+def test_a_command_line_build_holds_what_it_loaded_out_of_the_collectors_reach(site_copy, tmp_path) -> None:
+    site, output = site_copy("example"), tmp_path / "public"
+    env = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}
+    pipeline.build(Options(source=site, output=output, env=env))
+    _edit(site, 1)
+    assert gc.get_freeze_count() == 0
+    seen = _FrozenAtEachPhase()
+    with one_command():  # as commands/build.py runs it
+        pipeline.build(Options(source=site, output=output, env=env, progress=Phases(seen)))
+        assert gc.get_freeze_count() > 0  # to the command's end
+    # nothing frozen while the sources are read; after, the model and pages (and all else) are
+    assert seen.frozen["reading and checking"] == 0
+    assert seen.frozen["rendering"] > 10_000
+    assert gc.get_freeze_count() == 0  # handed back: a process that runs more commands collects them
+    assert gc.get_threshold() == BATCHED
+
+
+def test_a_build_outside_a_command_freezes_nothing(site_copy, tmp_path) -> None:
+    # the tests' own builds, and any caller that is not the command line: nothing held back
+    site = site_copy("example")
+    seen = _FrozenAtEachPhase()
+    pipeline.build(Options(source=site, output=tmp_path / "public", env={}, progress=Phases(seen)))
+    assert set(seen.frozen.values()) == {0}
+    held_to_the_end()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_serve_rebuild_leaves_everything_to_the_collector(site_copy) -> None:
+    site = site_copy("minimal")
+    preview = Preview(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lambda _: None, lambda _: None)
+    try:
+        assert preview.rebuild()
+        assert preview.rebuild([_edit(site, 1)])
+        assert gc.get_freeze_count() == 0
+        assert gc.isenabled()
+        assert gc.get_threshold() == BATCHED
+    finally:
+        preview.close()
+
+
+def _held_after_collecting() -> int:
+    """Every object the collector tracks, frozen ones included (what a collection cannot free)."""
+    gc.collect()
+    return len(gc.get_objects()) + gc.get_freeze_count()
+
+
+def test_a_long_serve_does_not_grow_with_its_rebuilds(site_copy) -> None:
+    # Each rebuild drops the last one's objects, cycles among them (Jinja's, exceptions'): frozen
+    # or left where no collection looks, they would pile up edit after edit, for hours.
+    site = site_copy("minimal")
+    preview = Preview(site, {"SOURCE_DATE_EPOCH": FIXED_EPOCH}, lambda _: None, lambda _: None)
+    try:
+        assert preview.rebuild()
+        for n in range(5):
+            assert preview.rebuild([_edit(site, n)])
+        settled = _held_after_collecting()
+        for n in range(5, 35):
+            assert preview.rebuild([_edit(site, n)])
+        grown = _held_after_collecting() - settled
+    finally:
+        preview.close()
+    assert grown < 300  # 30 rebuilds; a frozen heap after each grew by ~150 objects a rebuild here
+
+
+def test_frozen_for_fork_hands_everything_back_after() -> None:
+    assert gc.get_freeze_count() == 0
+    kept = [[n] for n in range(1000)]
+    with frozen_for_fork():
+        assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_freeze_count() == 0
+
+
+def test_no_collections_within_and_the_collector_as_it_was_after() -> None:
+    assert gc.isenabled()
+    with no_collections():
+        assert not gc.isenabled()
+        with no_collections():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer one still holds
+    assert gc.isenabled()
