@@ -12,25 +12,30 @@ from servicebook.collector import BATCHED, frozen_for_fork, held_to_the_end, no_
 from servicebook.progress import Phase, Phases
 from servicebook.site import build as pipeline
 from servicebook.site.fresh import Options
+from servicebook.site.parallel import MIN_ITEMS, map_shared
 from servicebook.site.serve import Preview
 
 from .conftest import FIXED_EPOCH
 
 
 class _FrozenAtEachPhase:
-    """A progress listener that notes how many objects are frozen as each phase of a build begins."""
+    """A progress listener that notes how many objects are frozen as each phase of a build begins,
+    and whether the collector was on as it went through its items."""
 
     def __init__(self) -> None:
         self.frozen: dict[str, int] = {}
+        self.collecting: dict[str, set[bool]] = {}
+        self.phase = ""
 
     def started(self, name: str, total: int | None) -> None:
+        self.phase = name
         self.frozen.setdefault(name, gc.get_freeze_count())
 
     def expected(self, name: str, total: int) -> None:
         pass
 
     def advanced(self, done: int, total: int | None) -> None:
-        pass
+        self.collecting.setdefault(self.phase, set()).add(gc.isenabled())
 
     def finished(self, phase: Phase) -> None:
         pass
@@ -52,11 +57,24 @@ def test_a_command_line_build_holds_what_it_loaded_out_of_the_collectors_reach(s
     with one_command():  # as commands/build.py runs it
         pipeline.build(Options(source=site, output=output, env=env, progress=Phases(seen)))
         assert gc.get_freeze_count() > 0  # to the command's end
-    # nothing frozen while the sources are read; after, the model and pages (and all else) are
+    # nothing frozen while the sources are read, which a rebuild does without collections (its
+    # kept pages read back); after, the model and pages (and all else) are, and it collects again
     assert seen.frozen["reading and checking"] == 0
+    assert seen.collecting["reading and checking"] == {False}
     assert seen.frozen["rendering"] > 10_000
+    assert gc.isenabled()
     assert gc.get_freeze_count() == 0  # handed back: a process that runs more commands collects them
     assert gc.get_threshold() == BATCHED
+
+
+def test_a_first_command_line_build_collects_while_it_loads(site_copy, tmp_path) -> None:
+    # a build from nothing renders every page's Markdown (templates, cycles): it collects as it goes
+    site = site_copy("example")
+    seen = _FrozenAtEachPhase()
+    with one_command():
+        pipeline.build(Options(source=site, output=tmp_path / "public", env={}, progress=Phases(seen)))
+    assert seen.collecting["reading and checking"] == {True}
+    assert seen.frozen["rendering"] > 10_000
 
 
 def test_a_build_outside_a_command_freezes_nothing(site_copy, tmp_path) -> None:
@@ -65,7 +83,9 @@ def test_a_build_outside_a_command_freezes_nothing(site_copy, tmp_path) -> None:
     seen = _FrozenAtEachPhase()
     pipeline.build(Options(source=site, output=tmp_path / "public", env={}, progress=Phases(seen)))
     assert set(seen.frozen.values()) == {0}
-    held_to_the_end()
+    assert seen.collecting["reading and checking"] == {True}
+    with held_to_the_end(collect=False):
+        assert gc.isenabled()
     assert gc.get_freeze_count() == 0
 
 
@@ -112,6 +132,16 @@ def test_frozen_for_fork_hands_everything_back_after() -> None:
     with frozen_for_fork():
         assert gc.get_freeze_count() >= len(kept)
     assert gc.get_freeze_count() == 0
+
+
+def _collecting(_shared: object, _item: int) -> bool:
+    return gc.isenabled()
+
+
+def test_workers_forked_while_the_parent_does_not_collect_collect_their_own() -> None:
+    with no_collections():
+        answers = map_shared(_collecting, None, list(range(MIN_ITEMS * 2)), workers=2)
+    assert set(answers) == {True}
 
 
 def test_no_collections_within_and_the_collector_as_it_was_after() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from servicebook import __version__
-from servicebook.collector import collect_nothing_at_exit
+from servicebook.collector import command_line
 from servicebook.commands.lazy import LazyGroup
 
 # name -> (module under servicebook.commands, one-line help shown by `servicebook --help`); a
@@ -89,7 +89,7 @@ class _Group(LazyGroup):
 
         main_thread = threading.current_thread() is threading.main_thread()  # where Python lets a handler be set
         before = signal.signal(signal.SIGTERM, stop) if main_thread else None
-        collect_nothing_at_exit()
+        command_line()  # the collector for a command (collector.py)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):

@@ -6,9 +6,11 @@ back from the store) and few cycles (Jinja's, exceptions'): each collection walk
 build keeps, and frees almost nothing. What is done about it, process by process
 (bench/README.md, "The cyclic garbage collector's share …", has the figures):
 
-- every build process collects in batches (`batch_collections`);
+- every command's process, and every build's, collects in batches (`batch_collections`, from
+  `command_line` on);
 - a command-line build, once its sources are loaded, holds what it holds to its end
-  (`held_to_the_end`, within `one_command`): no collection walks it again;
+  (`held_to_the_end`, within `one_command`): no collection walks it again; a rebuild's load,
+  which reads its kept pages back, runs without collections;
 - forked workers start with what they inherit frozen (`frozen_for_fork`): they never walk it,
   nor copy the pages the collector would write to;
 - reading a whole catalog (a past release's) runs without collections (`no_collections`);
@@ -62,13 +64,26 @@ def one_command() -> Iterator[None]:
             gc.unfreeze()
 
 
-def held_to_the_end() -> None:
-    """Within `one_command`: what the process holds now (the imported code, the model, every page
-    loaded or read back) it keeps to its end, so no collection walks it again (a one-page rebuild
-    at 20,000 pages walked it once more, ~0.15 CPU s). Cycles made from now on are collected as
-    before. Elsewhere (`serve`, the tests' builds) nothing."""
-    if _COMMAND.depth:
-        gc.freeze()
+@contextlib.contextmanager
+def held_to_the_end(*, collect: bool) -> Iterator[None]:
+    """Within `one_command`, around the load: on leaving, what the process holds (the imported
+    code, the model, every page loaded or read back) it keeps to its end, so it is frozen and no
+    collection walks it again (a one-page rebuild at 20,000 pages walked it once more, ~0.15
+    CPU s). Unless `collect`, no collection within either: a rebuild's load reads its kept pages
+    back from the store, objects without cycles that every young collection walked. Cycles made
+    after are collected as before. Elsewhere (`serve`, the tests' builds) nothing."""
+    if not _COMMAND.depth:
+        yield
+        return
+    with contextlib.nullcontext() if collect else no_collections():
+        yield
+    gc.freeze()
+
+
+def in_worker() -> None:
+    """A forked worker collects its own garbage, in batches, whatever its parent was doing."""
+    gc.enable()
+    batch_collections()
 
 
 @contextlib.contextmanager
@@ -100,6 +115,14 @@ def collect_nothing() -> None:
     """No collection in this process from now on: a forked helper that frees what it makes and
     leaves by `os._exit` (the parent's garbage is the parent's to collect)."""
     gc.disable()
+
+
+def command_line() -> None:
+    """A command's process, before the command's module is imported: collections in batches (the
+    imports alone cost a rebuild ~15 young and 2 middle collections with Python's defaults) and
+    none at the exit."""
+    batch_collections()
+    collect_nothing_at_exit()
 
 
 def collect_nothing_at_exit() -> None:

@@ -320,28 +320,29 @@ def _build(
     # store every build of the site shares (or, in `serve`, from memory)
     progress.enter("reading and checking")
     pages: PageStore = cache if options.memory is None else Remembering(options.memory, cache)
-    try:
-        # while workers render the pages' Markdown, this process compiles the theme's templates
-        compiled = _compiled_templates(options)
-        loaded, report = gather(
-            options,
-            action="build",
-            build=info,
-            cache=pages,
-            meanwhile=functools.partial(compile_theme, compiled),
-            store=cache.store,
-            spool=bodies,
-            # the releases' catalogs share most records with this one (releases.py, _summaries)
-            records=cache.records if options.versions else None,
-            memo=_load_memo(options.memory),
-            content=found.listed.inside(CONTENT_DIR) if found.listed is not None else None,
-        )
-    finally:
-        if isinstance(pages, Remembering):
-            pages.commit()  # each page it holds is right for its key, whether or not the build goes on
+    # the command line's: what is loaded is kept to the end, never walked again (collector.py)
+    with held_to_the_end(collect=cache.previous is None):
+        try:
+            # while workers render the pages' Markdown, this process compiles the theme's templates
+            compiled = _compiled_templates(options)
+            loaded, report = gather(
+                options,
+                action="build",
+                build=info,
+                cache=pages,
+                meanwhile=functools.partial(compile_theme, compiled),
+                store=cache.store,
+                spool=bodies,
+                # the releases' catalogs share most records with this one (releases.py, _summaries)
+                records=cache.records if options.versions else None,
+                memo=_load_memo(options.memory),
+                content=found.listed.inside(CONTENT_DIR) if found.listed is not None else None,
+            )
+        finally:
+            if isinstance(pages, Remembering):
+                pages.commit()  # each page it holds is right for its key, whether or not the build goes on
     assert loaded.site is not None
     give_back()  # the pages' HTML and results on their way from the load workers (heap.py)
-    held_to_the_end()  # the command line's: what is loaded is kept to the end, never walked again
     # 2. past releases, each from its own revision (cached): the root build links to them
     releases: list[BuiltRelease] = []
     release_problems: list[Problem] = []

@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from servicebook.collector import batch_collections, collect_nothing, frozen_for_fork
+from servicebook.collector import collect_nothing, frozen_for_fork, in_worker
 from servicebook.site.libc import loaded
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _init(shared: object) -> None:
     _die_with_parent()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while forking
     _shared[:] = [shared]
-    batch_collections()
+    in_worker()
 
 
 def _die_with_parent() -> None:
