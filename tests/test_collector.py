@@ -8,7 +8,14 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from servicebook.collector import BATCHED, frozen_for_fork, held_to_the_end, no_collections, one_command
+from servicebook.collector import (
+    BATCHED,
+    batch_collections,
+    frozen_for_fork,
+    held_to_the_end,
+    no_collections,
+    one_command,
+)
 from servicebook.progress import Phase, Phases
 from servicebook.site import build as pipeline
 from servicebook.site.fresh import Options
@@ -54,9 +61,16 @@ def test_a_command_line_build_holds_what_it_loaded_out_of_the_collectors_reach(s
     _edit(site, 1)
     assert gc.get_freeze_count() == 0
     seen = _FrozenAtEachPhase()
-    with one_command():  # as commands/build.py runs it
-        pipeline.build(Options(source=site, output=output, env=env, progress=Phases(seen)))
-        assert gc.get_freeze_count() > 0  # to the command's end
+    collections: list[str] = []  # the phase each collection ran in
+    gc.callbacks.append(collected := lambda what, _: collections.append(seen.phase) if what == "start" else None)
+    try:
+        with one_command():  # as commands/build.py runs it
+            pipeline.build(Options(source=site, output=output, env=env, progress=Phases(seen)))
+            assert gc.get_freeze_count() > 0  # to the command's end
+    finally:
+        gc.callbacks.remove(collected)
+    # none while it loads, nor as the collector comes on again (which would walk all it loaded)
+    assert "reading and checking" not in collections
     # nothing frozen while the sources are read, which a rebuild does without collections (its
     # kept pages read back); after, the model and pages (and all else) are, and it collects again
     assert seen.frozen["reading and checking"] == 0
@@ -65,6 +79,24 @@ def test_a_command_line_build_holds_what_it_loaded_out_of_the_collectors_reach(s
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0  # handed back: a process that runs more commands collects them
     assert gc.get_threshold() == BATCHED
+
+
+def test_what_a_rebuild_loaded_without_collections_is_frozen_before_the_collector_is_on_again() -> None:
+    # else the first young collection after the load walks everything it read back (at 20,000
+    # pages ~0.1 CPU s), the very walk the load went without collections to avoid
+    batch_collections()
+    collections: list[int] = []
+    gc.callbacks.append(
+        collected := lambda what, info: collections.append(info["generation"]) if what == "start" else None
+    )
+    try:
+        with one_command():
+            with held_to_the_end(collect=False):
+                loaded = [[n] for n in range(BATCHED[0] * 3)]  # more than a young collection waits for
+            assert collections == []
+            assert gc.get_freeze_count() >= len(loaded)
+    finally:
+        gc.callbacks.remove(collected)
 
 
 def test_a_first_command_line_build_collects_while_it_loads(site_copy, tmp_path) -> None:

@@ -77,7 +77,8 @@ def held_to_the_end(*, collect: bool) -> Iterator[None]:
         return
     with contextlib.nullcontext() if collect else no_collections():
         yield
-    gc.freeze()
+        # frozen before the collector is on again: else its first young collection walks all of it
+        gc.freeze()
 
 
 def in_worker() -> None:
