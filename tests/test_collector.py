@@ -82,8 +82,8 @@ def test_a_command_line_build_holds_what_it_loaded_out_of_the_collectors_reach(s
 
 
 def test_what_a_rebuild_loaded_without_collections_is_frozen_before_the_collector_is_on_again() -> None:
-    # else the first young collection after the load walks everything it read back (at 20,000
-    # pages ~0.1 CPU s), the very walk the load went without collections to avoid
+    # else the first young collection after the load walks everything it read back, the very
+    # walk the load went without collections to avoid
     batch_collections()
     collections: list[int] = []
     gc.callbacks.append(

@@ -68,10 +68,11 @@ def one_command() -> Iterator[None]:
 def held_to_the_end(*, collect: bool) -> Iterator[None]:
     """Within `one_command`, around the load: on leaving, what the process holds (the imported
     code, the model, every page loaded or read back) it keeps to its end, so it is frozen and no
-    collection walks it again (a one-page rebuild at 20,000 pages walked it once more, ~0.15
-    CPU s). Unless `collect`, no collection within either: a rebuild's load reads its kept pages
-    back from the store, objects without cycles that every young collection walked. Cycles made
-    after are collected as before. Elsewhere (`serve`, the tests' builds) nothing."""
+    collection walks it again (a large one-page rebuild walked it once more, in a collection of
+    the middle generation). Unless `collect`, no collection within either: a rebuild's load reads
+    its kept pages back from the store, objects without cycles that every young collection
+    walked. Cycles made after are collected as before. Elsewhere (`serve`, the tests' builds)
+    nothing."""
     if not _COMMAND.depth:
         yield
         return
@@ -119,9 +120,9 @@ def collect_nothing() -> None:
 
 
 def command_line() -> None:
-    """A command's process, before the command's module is imported: collections in batches (the
-    imports alone cost a rebuild ~15 young and 2 middle collections with Python's defaults) and
-    none at the exit."""
+    """A command's process, before the command's module is imported: collections in batches (with
+    Python's defaults the imports alone cost a rebuild a dozen young collections and two middle
+    ones) and none at the exit."""
     batch_collections()
     collect_nothing_at_exit()
 
