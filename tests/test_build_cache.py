@@ -796,7 +796,7 @@ def test_a_no_change_rebuild_that_cannot_judge_review_by_dates_says_so_without_i
 
 
 def test_a_rebuild_collects_garbage_in_batches_from_its_start(built) -> None:
-    # The build's collector thresholds (parallel.batch_collections) hold from the command's start,
+    # The build's collector thresholds (collector.batch_collections) hold from the command's start,
     # before it imports anything of the pipeline: with the defaults, importing it cost a rebuild
     # ~130 collections, one of them of everything. A no-change rebuild imports no pipeline at all.
     code = (

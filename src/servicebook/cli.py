@@ -8,9 +8,7 @@ bench/README.md, "Start-up"). The list below is the one place a new command is r
 
 from __future__ import annotations
 
-import atexit
 import errno
-import gc
 import os
 import signal
 import sys
@@ -20,6 +18,7 @@ from typing import Any
 import click
 
 from servicebook import __version__
+from servicebook.collector import command_line
 from servicebook.commands.lazy import LazyGroup
 
 # name -> (module under servicebook.commands, one-line help shown by `servicebook --help`); a
@@ -90,7 +89,7 @@ class _Group(LazyGroup):
 
         main_thread = threading.current_thread() is threading.main_thread()  # where Python lets a handler be set
         before = signal.signal(signal.SIGTERM, stop) if main_thread else None
-        _collect_nothing_at_exit()
+        command_line()  # the collector for a command (collector.py)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
@@ -137,19 +136,6 @@ def _stdout_discarded() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # no file descriptor (a test's captured output): nothing to flush
         pass
-
-
-def _collect_nothing_at_exit() -> None:
-    """At the process's exit, the interpreter's last collections skip every object there is then
-    (`gc.freeze`, an exit handler run after those registered later: what the command imported
-    and made), which the process's end frees at once: they would otherwise walk and free one by
-    one every module, function and class imported and what the command left (bench/README.md,
-    "the interpreter's exit"). Nothing waits for them: files, the store and temporary folders
-    are closed by the code that opened them (or by their own exit handlers), and stdout and
-    stderr are flushed after, as always. Registered once a process, however many commands it
-    runs (the tests')."""
-    atexit.unregister(gc.freeze)
-    atexit.register(gc.freeze)
 
 
 def _interrupted(exc: KeyboardInterrupt, *, terminated: bool = False) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from servicebook.cache.folder import site_folder
+from servicebook.collector import batch_collections, one_command
 from servicebook.commands.options import (
     ALL_WARNINGS,
     SOURCE,
@@ -23,7 +24,6 @@ from servicebook.errors import BuildFailed, Problem, Severity, alike, counted
 from servicebook.git.repo import Repo, open_repo
 from servicebook.report import github_command
 from servicebook.site.fresh import Options, Report, folder_outside_source, of_releases, survey, undated_review_note
-from servicebook.site.parallel import batch_collections
 
 
 @click.command()
@@ -131,7 +131,8 @@ def _build(options: Options, repo: Repo | None) -> Report:
     options.progress.enter("loading the pipeline")
     from servicebook.site import build as pipeline
 
-    return pipeline.build(options, surveyed)
+    with one_command():  # the process ends with this build: what it loads is held to its end (collector.py)
+        return pipeline.build(options, surveyed)
 
 
 command = build

@@ -5,7 +5,6 @@ memory) and its outcome kept once per servicebook version (on disk, in `.service
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import os
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.read import read_catalog as whole_catalog
 from servicebook.catalog.records import RecordCache, read_by_records
 from servicebook.catalog.validate import check_catalog
+from servicebook.collector import no_collections
 from servicebook.content.markdown import MAX_PAGE_BYTES
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs
@@ -62,18 +62,15 @@ def read_catalog(
         return None, [
             Problem(SourceLocation(shown), f"file is {len(data):,} bytes; the limit is {MAX_CATALOG_BYTES:,}")
         ]
-    collecting = gc.isenabled()
-    gc.disable()  # a large catalog is millions of objects, none cyclic: collections only cost time
-    try:
-        read = whole_catalog(decode_text(shown, data))
-        checked, problems = read.checked, [*read.found, *read.notes]
-        if checked is not None:
-            problems += check_catalog(read.source, checked, sorted(slugs), None, release=True)  # a past catalog
-    except SourceError as exc:
-        return None, list(exc.problems)
-    finally:
-        if collecting:
-            gc.enable()
+    # a large catalog is millions of objects, none cyclic: collections only cost time
+    with no_collections():
+        try:
+            read = whole_catalog(decode_text(shown, data))
+            checked, problems = read.checked, [*read.found, *read.notes]
+            if checked is not None:
+                problems += check_catalog(read.source, checked, sorted(slugs), None, release=True)  # a past catalog
+        except SourceError as exc:
+            return None, list(exc.problems)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     return (None if errors or checked is None else checked.value), errors
 

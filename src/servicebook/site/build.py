@@ -26,6 +26,7 @@ from servicebook.cache.store import Store, prune_stores
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.records import RecordCache
+from servicebook.collector import batch_collections, held_to_the_end
 from servicebook.content.htmlrefs import read_refs
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
@@ -51,7 +52,7 @@ from servicebook.site.load import BodySpool, ContentListed, Loaded, LoadMemo, Pa
 from servicebook.site.outputs import CatalogLines, ManifestLines, VersionPages, add_published_outputs
 from servicebook.site.pagekeys import reuse_keys
 from servicebook.site.paging import PartsMemo
-from servicebook.site.parallel import batch_collections, worker_count
+from servicebook.site.parallel import worker_count
 from servicebook.site.previews import sweep as sweep_previews
 from servicebook.site.render import render_site, site_history
 from servicebook.site.scans import Checking
@@ -319,25 +320,27 @@ def _build(
     # store every build of the site shares (or, in `serve`, from memory)
     progress.enter("reading and checking")
     pages: PageStore = cache if options.memory is None else Remembering(options.memory, cache)
-    try:
-        # while workers render the pages' Markdown, this process compiles the theme's templates
-        compiled = _compiled_templates(options)
-        loaded, report = gather(
-            options,
-            action="build",
-            build=info,
-            cache=pages,
-            meanwhile=functools.partial(compile_theme, compiled),
-            store=cache.store,
-            spool=bodies,
-            # the releases' catalogs share most records with this one (releases.py, _summaries)
-            records=cache.records if options.versions else None,
-            memo=_load_memo(options.memory),
-            content=found.listed.inside(CONTENT_DIR) if found.listed is not None else None,
-        )
-    finally:
-        if isinstance(pages, Remembering):
-            pages.commit()  # each page it holds is right for its key, whether or not the build goes on
+    # the command line's: what is loaded is kept to the end, never walked again (collector.py)
+    with held_to_the_end(collect=cache.previous is None):
+        try:
+            # while workers render the pages' Markdown, this process compiles the theme's templates
+            compiled = _compiled_templates(options)
+            loaded, report = gather(
+                options,
+                action="build",
+                build=info,
+                cache=pages,
+                meanwhile=functools.partial(compile_theme, compiled),
+                store=cache.store,
+                spool=bodies,
+                # the releases' catalogs share most records with this one (releases.py, _summaries)
+                records=cache.records if options.versions else None,
+                memo=_load_memo(options.memory),
+                content=found.listed.inside(CONTENT_DIR) if found.listed is not None else None,
+            )
+        finally:
+            if isinstance(pages, Remembering):
+                pages.commit()  # each page it holds is right for its key, whether or not the build goes on
     assert loaded.site is not None
     give_back()  # the pages' HTML and results on their way from the load workers (heap.py)
     # 2. past releases, each from its own revision (cached): the root build links to them

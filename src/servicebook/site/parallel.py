@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import gc
 import itertools
 import mmap
 import os
@@ -20,6 +19,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from servicebook.collector import collect_nothing, frozen_for_fork, in_worker
 from servicebook.site.libc import loaded
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _init(shared: object) -> None:
     _die_with_parent()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while forking
     _shared[:] = [shared]
-    batch_collections()
+    in_worker()
 
 
 def _die_with_parent() -> None:
@@ -71,13 +71,6 @@ def _die_with_parent() -> None:
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def batch_collections() -> None:
-    """Collect garbage less often: a build makes hundreds of thousands of objects it keeps to the
-    end (pages, the model) and almost no cycles, and the default thresholds scan all of them
-    again and again (10 % of a one-page rebuild of a 5,000-page site)."""
-    gc.set_threshold(10_000, 50, 1_000)
 
 
 def _can_fork() -> bool:
@@ -123,8 +116,7 @@ def map_shared(
     from concurrent.futures import ProcessPoolExecutor  # with its process pool, ~6.6 ms of start-up
 
     context = multiprocessing.get_context("fork")
-    gc.freeze()  # what the workers inherit is never collected there: they need not scan (nor copy) it
-    try:
+    with frozen_for_fork():  # what the workers inherit, they never collect (nor copy)
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(shared,))
         try:
             # At most IN_FLIGHT chunks per worker are handed out and not yet taken back: a result
@@ -155,8 +147,6 @@ def map_shared(
             _stop(pool)  # interrupted, or a worker died: do not wait for the others
             raise
         pool.shutdown(wait=True)
-    finally:
-        gc.unfreeze()
     return results
 
 
@@ -237,7 +227,7 @@ def _fork(fn: Callable[[], object]) -> int | None:
     if pid == 0:  # pragma: no cover - the forked process, which leaves by os._exit alone
         status = 1
         try:
-            gc.disable()  # (what it makes, it frees; the parent's garbage is the parent's to collect)
+            collect_nothing()  # (what it makes, it frees; the parent's garbage is the parent's to collect)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             _die_with_parent()
