@@ -1693,3 +1693,30 @@ def test_a_tag_named_after_its_version_that_the_pattern_does_not_match_is_report
         )
     ]  # 1.1 is tagged on the commit that publishes it anyway: nothing to say
     assert select_releases(candidates, [Tag("1.0", "c0"), Tag("v1.0", "c0")], "v*")[1] == []
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["outside-git", "with-releases"])
+def test_the_pages_kept_for_heads_release_are_let_go_before_the_site_is_rendered(
+    run, repo: GitSite, site_copy, monkeypatch: pytest.MonkeyPatch, in_git: bool
+) -> None:
+    from servicebook.site import build
+    from servicebook.site.buildcache import BuildCache
+
+    caches: list[BuildCache] = []
+    held: list[int] = []  # pages the build cache keeps for a release, as the site is written
+    real_took, real_write = BuildCache.took, build.write_site
+
+    def took(self: BuildCache, pages: Any) -> None:
+        caches.append(self)
+        real_took(self, pages)
+
+    def write_site(*args: Any, **kwargs: Any) -> Any:
+        held.append(sum(len(c._took) for c in caches))  # what it holds is the point
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(BuildCache, "took", took)
+    monkeypatch.setattr(build, "write_site", write_site)
+    root = repo.root if in_git else site_copy("minimal")
+    assert run("build", "--source", root).exit_code == 0
+    # a site outside git has no release to take them: a 20k build held every page to its end (+19 MiB)
+    assert caches and held and set(held) == {0}

@@ -359,6 +359,7 @@ def _build(
         tally.releases = len(releases)
         if cache.built:  # what building them freed (their renders' pages and links), before the history and render
             give_back()
+    cache.releases_built()  # the loaded pages kept for HEAD's release let go, whether or not one was built
     if options.strict and release_problems:
         raise BuildFailed(release_problems)
     versioning = VersionContext(
