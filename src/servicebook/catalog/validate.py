@@ -218,6 +218,15 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return meant(word, close[0]) if close else None
 
 
+def _email_hint(value: str) -> str:
+    """What to write for an address that is not one: 'platform at acme.com' spelt out, as people
+    write it to keep it from robots, read back as platform@acme.com."""
+    spelt = re.sub(r"\s*(?:\bat\b|\(at\)|\[at\])\s*", "@", value.strip(), count=1, flags=re.IGNORECASE)
+    if spelt != value.strip() and EMAIL_RE.fullmatch(spelt):
+        return f"did you mean '{shown(spelt)}'?"
+    return "write one address as name@domain, e.g. platform-team@example.com"
+
+
 def shown(value: str, limit: int = 60) -> str:
     """`value` cut to `limit` characters for quoting in a message (a 10 MB value stays 10 MB)."""
     return value if len(value) <= limit else value[: limit - 1] + "…"
@@ -531,7 +540,7 @@ class _Reader:
                 return self.error(loc, f"{what} '{shown(value)}' is not allowed: {why}", hint)
         elif kind is Kind.EMAIL:
             if not EMAIL_RE.fullmatch(value):
-                return self.error(loc, f"{what} '{shown(value)}' is not an e-mail address")
+                return self.error(loc, f"{what} '{shown(value)}' is not an e-mail address", _email_hint(value))
         elif kind is Kind.WINDOW:
             if not WINDOW_RE.fullmatch(value):
                 return self.error(loc, f"{what} '{shown(value)}' is not a window", window_hint(value))

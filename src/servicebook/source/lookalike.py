@@ -33,7 +33,19 @@ def close_to(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str
     choices = list(choices)
     looks = _skeleton(word)
     alike = [c for c in choices if c != word and _skeleton(c) == looks]
-    return alike[:1] or difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+    return alike[:1] or difflib.get_close_matches(word, choices, n=1, cutoff=cutoff) or _shortened(word, choices)
+
+
+def _shortened(word: str, choices: list[str]) -> list[str]:
+    """The one choice `word` is a short form of ('dev', 'devs' for 'developers'; 'desc' for
+    'description'), which difflib finds too unlike the whole word: three letters or more that
+    begin exactly one of the choices, a plural's 's' aside."""
+    stem = word.casefold()
+    stem = stem[:-1] if stem.endswith("s") and len(stem) > 3 else stem
+    if len(stem) < 3:
+        return []
+    begun = [c for c in choices if c.casefold().startswith(stem) and c.casefold() != word.casefold()]
+    return begun if len(begun) == 1 else []
 
 
 def meant(word: str, close: str) -> str:
