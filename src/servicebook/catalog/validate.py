@@ -794,11 +794,14 @@ def _kept_path(path: Path, kept: AbcMapping[Path, list[int]]) -> Path | None:
 
 def _raw_id(node: Node) -> str | None:
     """The `id` written in a mapping node, if it is a plain value."""
-    if isinstance(node, Mapping):
-        for key, child in node.items:
-            if key.value == "id" and isinstance(child, Scalar) and not child.is_null:
-                return str(child.value)
-    return None
+    written = _id_node(node)
+    return None if written is None else str(written.value)
+
+
+def _id_node(node: Node) -> Scalar | None:
+    """The value node of the `id` written in a mapping node, if it is a plain value."""
+    written = _written_value(node, "id")
+    return written if isinstance(written, Scalar) and not written.is_null else None
 
 
 # --- Cross-record rules ----------------------------------------------------------------------
@@ -994,7 +997,60 @@ def check_written_references(
         sure = {what: ids for what, ids in known.items() if ids is not None}
         for item in child.items:
             problems += check_raw_references(source, item, judged, sure)
-    return problems, found
+    return problems + _written_duplicates(source, node), found
+
+
+# The lists of records whose ids must be unique, by key, with what their records are called.
+_LISTS_OF_RECORDS = {"offerings": "offering", "tools": "tool", "categories": "category"}
+
+
+def _written_duplicates(source: SourceText, node: Mapping) -> list[Problem]:
+    """check_catalog's unique ids (`_Check.unique`: offerings, tools, categories, and each
+    offering's SLOs) over the YAML as written, for a catalog that failed outside its lists of
+    records: a duplicate id is reported in the same run as a wrong site value, not after it."""
+    problems: list[Problem] = []
+    for key, child in node.items:
+        what = _LISTS_OF_RECORDS.get(key.value)
+        if what is None or not isinstance(child, Sequence):
+            continue
+        problems += _duplicate_ids(source, child, what)
+        if key.value == "offerings":
+            for item in child.items:
+                slos = _written_value(item, "slos")
+                if isinstance(slos, Sequence):
+                    problems += _duplicate_ids(source, slos, "SLO")
+    return problems
+
+
+def _written_value(node: Node, key: str) -> Node | None:
+    """The value written at `key` in a mapping node, if it is one."""
+    if isinstance(node, Mapping):
+        return next((value for k, value in node.items if k.value == key), None)
+    return None
+
+
+def _duplicate_ids(source: SourceText, records: Sequence, what: str) -> list[Problem]:
+    """Each id written a second time in `records`, where it is, as `_Check.unique` says it."""
+    first: dict[str, SourceLocation] = {}
+    problems: list[Problem] = []
+    for item in records.items:
+        written = _id_node(item)
+        if written is None:
+            continue
+        ident = str(written.value)
+        if ident not in first:
+            first[ident] = written.location
+            continue
+        loc = written.location
+        problems.append(
+            Problem(
+                loc,
+                f"duplicate {what} id '{ident}' (first used at line {first[ident].line})",
+                "ids must be unique",
+                source_line=source.line(loc.line),
+            )
+        )
+    return problems
 
 
 def _unknown(value: str, known: Collection[str], what: str) -> tuple[str, str]:
