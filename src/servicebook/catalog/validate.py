@@ -169,6 +169,17 @@ class _Invalid:
 
 INVALID: Any = _Invalid()
 
+# What a salvaged catalog (salvage_record) holds in place of its site, team or support when that
+# failed, so that the rules over its records still run: values that say nothing, read by no rule
+# (check_catalog leaves out the rules over a section stood in for: `unread`).
+_STAND_INS: dict[str, object] = {
+    "site": model.Site(title=""),
+    "team": model.Team(name="", mission=""),
+    "support": model.Support(
+        hours=model.Hours(days="mon-fri", start="09:00", end="17:00", timezone="UTC"), channels=(), severities=()
+    ),
+}
+
 
 # What an organisation site's catalog may name a member's record of, as `<member>/<id>`.
 MEMBER_REF_TARGETS = ("offering", "tool", "tool-or-offering")
@@ -337,6 +348,7 @@ class _Reader:
         self.salvage = salvage
         self.dropped: dict[str, set[str]] = {}  # "offerings", "tools", "offerings.slos" … → ids
         self.kept: dict[Path, list[int]] = {}  # list path → the original index of each kept item
+        self.stood_in: set[str] = set()  # the catalog's sections held by a stand-in (_STAND_INS)
 
     def error(self, loc: SourceLocation, message: str, hint: str | None = None) -> Any:
         self.problems.append(Problem(loc, message, hint, source_line=self.source.line(loc.line)))
@@ -404,19 +416,34 @@ class _Reader:
                 continue
             value = self.read(child, spec.type, (*path, spec.name), f"'{spec.key}'")
             if value is INVALID:
+                value = self._stand_in(cls, path, spec.name)
+            if value is INVALID:
                 ok = False
             else:
                 values[spec.name] = value
         present = {key.value for key, _ in node.items}
         for spec in fields:
-            if spec.required and spec.key not in present and spec.key not in misspelt:
-                self.error(
-                    node.location,
-                    f"{_label(name)} is missing the required key '{spec.key}'",
-                    f"add '{spec.key}: …' ({spec.doc.rstrip('.')})" if spec.doc else f"add '{spec.key}: …'",
-                )
-                ok = False
+            if spec.required and spec.key not in present:
+                if spec.key not in misspelt:
+                    self.error(
+                        node.location,
+                        f"{_label(name)} is missing the required key '{spec.key}'",
+                        f"add '{spec.key}: …' ({spec.doc.rstrip('.')})" if spec.doc else f"add '{spec.key}: …'",
+                    )
+                stand_in = self._stand_in(cls, path, spec.name)
+                if stand_in is INVALID:
+                    ok = False
+                else:
+                    values[spec.name] = stand_in
         return cls(**values) if ok else INVALID
+
+    def _stand_in(self, cls: type, path: Path, name: str) -> Any:
+        """With `salvage`, what the catalog holds in place of its site, team or support when that
+        failed (_STAND_INS); INVALID for any other value."""
+        if not self.salvage or path or cls is not model.Catalog or name not in _STAND_INS:
+            return INVALID
+        self.stood_in.add(name)
+        return _STAND_INS[name]
 
     def _scalar(self, node: Scalar, base: Any, meta: Any, what: str) -> Any:
         value, loc = node.value, node.location
@@ -756,13 +783,14 @@ def read_record(
 
 def salvage_record(
     source: SourceText, node: Node | None, cls: type[T], what: str
-) -> tuple[Checked[T], dict[str, frozenset[str]]] | None:
+) -> tuple[Checked[T], dict[str, frozenset[str]], frozenset[str]] | None:
     """What is left of a file that failed `read_record` once each invalid record of a list of
-    records with ids (an offering, a tool …) is left out, and the ids left out by list ("offerings",
-    "tools", "offerings.slos" …); None when the
-    failure is elsewhere. For the cross-record rules to report their problems in the same run as
-    the type errors (references to a left-out id are then not reported: the record exists).
-    Locations are those of the kept items."""
+    records with ids (an offering, a tool …) is left out, and a catalog's failed site, team or
+    support is stood in for (_STAND_INS); the ids left out by list ("offerings", "tools",
+    "offerings.slos" …), and the sections stood in for. None when the failure is elsewhere. For
+    the cross-record rules to report their problems in the same run as the type errors
+    (references to a left-out id are then not reported: the record exists). Locations are those
+    of the kept items."""
     if node is None:
         return None
     reader = _Reader(source, salvage=True)
@@ -775,7 +803,8 @@ def salvage_record(
         moved = _kept_path(path, reader.kept)
         if moved is not None:
             locations[moved] = loc
-    return Checked(value, locations), {section: frozenset(ids) for section, ids in reader.dropped.items()}
+    dropped = {section: frozenset(ids) for section, ids in reader.dropped.items()}
+    return Checked(value, locations), dropped, frozenset(reader.stood_in)
 
 
 def _kept_path(path: Path, kept: AbcMapping[Path, list[int]]) -> Path | None:
@@ -824,12 +853,17 @@ _CROSS_KINDS: dict[str, CrossKind] = {"offering": "offering", "tool or offering"
 
 class _Check:
     def __init__(
-        self, source: SourceText | None, checked: Checked[Any], exist: AbcMapping[str, Collection[str]] | None = None
+        self,
+        source: SourceText | None,
+        checked: Checked[Any],
+        exist: AbcMapping[str, Collection[str]] | None = None,
+        unread: Collection[str] = (),
     ) -> None:
         self.source = source
         self.checked = checked
         self.problems: list[Problem] = []
         self.exist = exist or {}  # ids of records left out for their own errors, by list (salvage_record)
+        self.unread = unread  # the catalog's sections stood in for (salvage_record): no rule reads them
         # a member of an organisation (`organisation:`) may name other teams' records: <member>/<id>
         self.other_teams = isinstance(checked.value, model.Catalog) and checked.value.organisation is not None
 
@@ -1319,10 +1353,11 @@ def _head(
     c.unique(catalog.categories, ("categories",), "category")
     _check_renames(c, catalog.offerings, ("offerings",), "offering")
     _check_renames(c, catalog.tools, ("tools",), "tool")
-    c.unique(catalog.support.severities, ("support", "severities"), "severity")
-    _check_hours(c, catalog.support.hours, ("support", "hours"))
-    team = catalog.support
-    _check_round_the_clock(c, team.severities, team.oncall, team.hours, ("support", "severities"))
+    if "support" not in c.unread:
+        team = catalog.support
+        c.unique(team.severities, ("support", "severities"), "severity")
+        _check_hours(c, team.hours, ("support", "hours"))
+        _check_round_the_clock(c, team.severities, team.oncall, team.hours, ("support", "severities"))
     offerings = {o.id: o for o in catalog.offerings}
     tools = {t.id: t for t in catalog.tools}
     categories = {cat.id: cat for cat in catalog.categories}
@@ -1366,22 +1401,25 @@ def check_catalog(
     *,
     release: bool = False,
     memo: RecordChecks | None = None,
+    unread: Collection[str] = (),
 ) -> list[Problem]:
     """Rules that span records: unique ids, references, tool-decision ladder, review dates.
-    `exist`: ids of records left out of a salvaged catalog (see salvage_record). With `release`
+    `exist`: ids of records left out of a salvaged catalog (see salvage_record); `unread`: its
+    sections stood in for (site, team, support), whose rules are left out. With `release`
     (the catalog of a past release), a rule added after format 1 was published that old catalogs
     could not have met (time-slice fields) is a warning, so that past releases keep building.
     `memo`: the last version's check, for catalogs whose every location is the file's (see
     RecordChecks); the problems are the same as without it, in the same order."""
     catalog = checked.value
     if memo is not None:
-        if exist or len(checked.locations) != 1:
+        if exist or unread or len(checked.locations) != 1:
             raise ValueError("RecordChecks remembers problems located at the file only")
         return memo.check(source, checked, page_slugs, today, release)
-    c = _Check(source, checked, exist)
+    c = _Check(source, checked, exist, unread)
     offerings, tools, categories, pages = _head(c, catalog, page_slugs)
     for i, offering in enumerate(catalog.offerings):
-        c.problems += _own_support(source, checked, offering, i, catalog.support)
+        if "support" not in unread:  # an offering's own support is judged with the team's
+            c.problems += _own_support(source, checked, offering, i, catalog.support)
     for i, offering in enumerate(catalog.offerings):
         _check_offering(c, offering, ("offerings", i), offerings, tools, pages, release)
     for i, offering in enumerate(catalog.offerings):
@@ -1430,7 +1468,7 @@ def _check_portals(
     at: Path = ("portals", "backstage")
     backstage = settings.backstage
     if backstage is not None:
-        if catalog.site.base_url is None:
+        if catalog.site.base_url is None and "site" not in c.unread:
             c.report(
                 ("portals", "@backstage"),
                 "the Backstage export links each entity to its page on the published site, but site.base_url is "

@@ -214,8 +214,8 @@ def load(
         # The catalog has errors in some of its records: the rest still answers for references
         # and the other rules, so that one run reports every problem, not one round at a time.
         catalog_source = read.source
-        rest, exist = salvaged
-        problems += check_catalog(catalog_source, rest, slugs, today, exist, release=release)
+        rest, exist, unread = salvaged
+        problems += check_catalog(catalog_source, rest, slugs, today, exist, release=release, unread=unread)
         problems += check_left_out_references(catalog_source, read.node, rest, slugs, exist)
         offering_ids = frozenset(o.id for o in rest.value.offerings) | exist.get("offerings", frozenset())
         tool_ids = frozenset(t.id for t in rest.value.tools) | exist.get("tools", frozenset())
@@ -404,7 +404,9 @@ def _written_references(
     return offerings, tools
 
 
-def _salvage_catalog(read: _CatalogRead) -> tuple[Checked[model.Catalog], dict[str, frozenset[str]]] | None:
+def _salvage_catalog(
+    read: _CatalogRead,
+) -> tuple[Checked[model.Catalog], dict[str, frozenset[str]], frozenset[str]] | None:
     """The catalog without its invalid offerings, tools … (see validate.salvage_record), when
     reading it failed only in such records; from the tree the failed read composed (a catalog of
     megabytes is not parsed a second time)."""
