@@ -1363,6 +1363,37 @@ def _check_tool(
             )
 
 
+def _unmapped_owners(c: _Check, catalog: model.Catalog, namespace: str) -> None:
+    """Each offering owner without a Backstage entity reference, at the first offering it owns."""
+    mapped = portals.owner_refs(catalog)
+    first: dict[str, int] = {}
+    for i, offering in enumerate(catalog.offerings):
+        if offering.owner not in mapped and offering.owner not in first:
+            first[offering.owner] = i
+            owned = [o.id for o in catalog.offerings if o.owner == offering.owner]
+            c.report(
+                ("offerings", i, "owner"),
+                f"owner '{shown(offering.owner)}' has no Backstage entity reference (owns {', '.join(owned)})",
+                f"add it under portals.backstage.owners: - owner: {offering.owner} / ref: "
+                f"group:{namespace}/{portals.slug(offering.owner)}",
+            )
+
+
+def backstage_export(source: SourceText, checked: Checked[model.Catalog]) -> list[Problem]:
+    """What stops `export backstage` of a catalog that publishes no Backstage entities (no
+    portals.backstage, which validation checks where there is one), where it is: each offering owner
+    without an entity reference, and site.base_url unset (the entities link to the site)."""
+    c = _Check(source, checked, None)
+    if checked.value.site.base_url is None:
+        c.report(
+            ("site",),
+            "the Backstage entities link each offering to its page on the published site, but site.base_url is not set",
+            "add 'base_url:' (where the site is published) under 'site:'",
+        )
+    _unmapped_owners(c, checked.value, "default")
+    return c.problems
+
+
 def _check_portals(
     c: _Check,
     catalog: model.Catalog,
@@ -1397,18 +1428,7 @@ def _check_portals(
                     f"(first at line {c.checked.at(*at, 'owners', seen[mapping.owner], 'owner').line})",
                 )
             seen.setdefault(mapping.owner, j)
-        mapped = portals.owner_refs(catalog)
-        first: dict[str, int] = {}
-        for i, offering in enumerate(catalog.offerings):
-            if offering.owner not in mapped and offering.owner not in first:
-                first[offering.owner] = i
-                owned = [o.id for o in catalog.offerings if o.owner == offering.owner]
-                c.report(
-                    ("offerings", i, "owner"),
-                    f"owner '{shown(offering.owner)}' has no Backstage entity reference (owns {', '.join(owned)})",
-                    f"add it under portals.backstage.owners: - owner: {offering.owner} / ref: "
-                    f"group:{backstage.namespace}/{portals.slug(offering.owner)}",
-                )
+        _unmapped_owners(c, catalog, backstage.namespace)
         for j, resource in enumerate(backstage.resources):
             c.ref(resource, offerings, (*at, "resources", j), "offering")
     radar = settings.techradar
