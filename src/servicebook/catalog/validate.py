@@ -1275,6 +1275,21 @@ def _head(
     return offerings, tools, categories, pages
 
 
+def members_apart(source: SourceText, checked: Checked[model.Catalog], page_slugs: AbcSequence[str]) -> list[Problem]:
+    """A member whose id is also an own offering's, tool's or (of `page_slugs`) policy page's, as the
+    build refuses it (`federate update` and `fetch`, which check the catalog without its pages)."""
+    c = _Check(source, checked, None)
+    catalog = checked.value
+    _members_apart(
+        c,
+        catalog,
+        {o.id: o for o in catalog.offerings},
+        {t.id: t for t in catalog.tools},
+        dict.fromkeys(page_slugs),
+    )
+    return c.problems
+
+
 def _members_apart(
     c: _Check,
     catalog: model.Catalog,
