@@ -357,3 +357,29 @@ def test_a_release_tag_on_a_catalog_whose_version_cannot_name_a_folder_is_skippe
         "folder (one ending in '.', or a device name on Windows); skipped"
     ) in result.output
     assert not (git_site.root / "public" / "v" / "CON").exists()
+
+
+@pytest.mark.git
+@pytest.mark.parametrize(
+    ("version", "why"),
+    [
+        ("1.0.", "Windows drops the '.' it ends in (v/1.0./ is v/1.0/ there)"),
+        ("CON", "Windows takes it for a device: no checkout of the site there could hold it"),
+    ],
+)
+def test_an_untagged_commit_whose_version_cannot_name_a_folder_is_said_not_to_be_released(
+    run, git_site: GitSite, version: str, why: str
+) -> None:
+    """The last commit carrying a version written before versions were held to names every system
+    can give a folder: by the untagged rule it would be released, and it was not, silently."""
+    git_site.edit('version: "0.1"', f'version: "{version}"')
+    commit = git_site.commit("A version Windows cannot name a folder")
+    git_site.edit(f'version: "{version}"', 'version: "1.1"')
+    git_site.commit("A version every system can name a folder")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"git: warning: commit {commit[:12]}: catalog version '{version}' cannot name a release's folder ({why}), so "
+        "it is not released\n"
+    ) in result.output
+    assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir() if p.is_dir()) == ["0.1", "1.1"]
