@@ -323,18 +323,22 @@ def test_a_member_whose_id_is_one_of_the_organisations_own_records_is_a_located_
     """A member called `ci` on a site whose own offering is `ci`: the member's Postgres was
     published at offerings/ci/postgres/, inside the organisation's CI offering's page, and
     `offering:ci/postgres` read as a part of it. So for a tool decision or a policy page of the
-    member's id."""
+    member's id. `federate update` refuses it as the build does (it locked the member)."""
     ident = {"offering": "ci", "tool": "shared-pipelines", "page": "welcome"}[own]
     db = Member(tmp_path, "db", "Database Team")
     org = organisation(tmp_path, f"  - id: {ident}\n    repository: {db.url}\n")
-    assert run("federate", "update", "--source", org).exit_code == 0
-    result = run("build", "--source", org, "--no-versions")
-    assert result.exit_code == 1, result.output
     line = (org / "catalog.yaml").read_text().splitlines().index("members:") + 2  # the member's `- id:`
-    assert (
+    said = (
         f"{org}/catalog.yaml:{line}:9: error: member id '{ident}' is also this site's own {what} '{ident}': the "
         f"member's records would be published inside its page ({folder}/{ident}/…)"
-    ) in result.output
+    )
+    updated = run("federate", "update", "--source", org)
+    assert updated.exit_code == 1, updated.output
+    assert said in updated.output
+    assert not (org / "servicebook.lock").exists()
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 1, result.output
+    assert said in result.output
     assert not (org / "public").exists()
 
 
