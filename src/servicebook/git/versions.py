@@ -105,8 +105,8 @@ def select_releases(
     for i, c in enumerate(candidates):
         following = candidates[i + 1] if i + 1 < len(candidates) else None
         if c.version is None:
-            last = following is None or following.unnamed != c.unnamed
-            if c.unnamed is not None and last and c.commit not in release_tagged:
+            carried_on = following is not None and following.unnamed == c.unnamed
+            if c.unnamed is not None and not carried_on and c.commit not in release_tagged:
                 notes.append(_unreleased(c, c.unnamed))
             continue
         if following is None or following.version != c.version:
