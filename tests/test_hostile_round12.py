@@ -367,7 +367,7 @@ def test_a_release_tag_on_a_catalog_whose_version_cannot_name_a_folder_is_skippe
 @pytest.mark.parametrize(
     ("version", "why"),
     [
-        ("1.0.", "Windows drops the '.' it ends in (v/1.0./ is v/1.0/ there)"),
+        ("1.0.", "Windows drops the '.' it ends in: v/1.0./ is v/1.0/ there"),
         ("CON", "Windows takes it for a device: no checkout of the site there could hold it"),
     ],
 )
@@ -383,7 +383,7 @@ def test_an_untagged_commit_whose_version_cannot_name_a_folder_is_said_not_to_be
     result = run("build", "--source", git_site.root)
     assert result.exit_code == 0, result.output
     assert (
-        f"git: warning: commit {commit[:12]}: catalog version '{version}' cannot name a release's folder ({why}), so "
-        "it is not released\n"
+        f"git: warning: commit {commit[:12]}: catalog version '{version}' is not released: it cannot name a "
+        f"release's folder ({why})\n"
     ) in result.output
     assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir() if p.is_dir()) == ["0.1", "1.1"]

@@ -167,14 +167,14 @@ def _unreleased(candidate: Candidate, version: str) -> Note:
     """The last commit carrying a version no release's folder can be named (written by a servicebook
     that allowed it): by the untagged rule it would have been released, and it is not."""
     if version.endswith(".") and VERSION_RE.fullmatch(version.rstrip(".")):
-        why = f"Windows drops the '.' it ends in (v/{version}/ is v/{version.rstrip('.')}/ there)"
+        why = f"Windows drops the '.' it ends in: v/{version}/ is v/{version.rstrip('.')}/ there"
     elif VERSION_RE.fullmatch(version):
         why = "Windows takes it for a device: no checkout of the site there could hold it"
     else:
         why = "it is not a version: letters, digits and . + _ - only, 40 at most, ending in no '.'"
     return Note(
-        f"commit {candidate.commit[:12]}: catalog version '{printable(version[:60])}' cannot name a release's "
-        f"folder ({why}), so it is not released",
+        f"commit {candidate.commit[:12]}: catalog version '{printable(version[:60])}' is not released: it cannot "
+        f"name a release's folder ({why})",
         "past commits are not changed: a later commit whose `version:` names a folder (e.g. 2026.11) is released",
         version,
     )
