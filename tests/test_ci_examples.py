@@ -137,7 +137,7 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     assert "default" not in header["spec"]["inputs"]["package"]  # which servicebook: the user pins it
     review = "\n".join(jobs["servicebook-review"]["script"])
     commands = servicebook_commands(review)
-    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "against"] in commands
+    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "$@"] in commands
     assert [
         "diff", "--source", "SERVICEBOOK_SOURCE", "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
         "--format", "json",
@@ -200,7 +200,7 @@ def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_inp
     _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
-    (site / "slos").mkdir()
+    (site / "slos").mkdir()  # a path with a space: the input was split into two words
     (site / "slos" / "ci.yaml").write_text(
         "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: availability\n"
         "  namespace: ci\nspec:\n  target: '99.9'\n  window: 30d\n  indicator:\n    ratio:\n      errors:\n"
@@ -215,7 +215,8 @@ def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_inp
         "SERVICEBOOK_SOURCE": ".",
         "SERVICEBOOK_STRICT": "false",
     }
-    for against, status in (("", 0), ("slos", 1)):
+    (site / "slos").rename(site / "our slos")
+    for against, status in (("", 0), ("our slos", 1)):
         done = subprocess.run(
             ["sh", "-ec", "\n".join(up_to_check)],
             cwd=site,
@@ -441,7 +442,7 @@ def commands_of_scripts(path: Path) -> list[list[str]]:
         choices = {
             "strict": ([], ["--strict"]),
             "fail_on": (["never"], ["weakened"]),
-            "against": ([], ["--against", "SERVICEBOOK_SOURCE"]),
+            "$@": ([], ["--against", "SERVICEBOOK_SOURCE"]),  # the component's `set -- --against …`
         }
         variants: list[list[str]] = [[]]
         for word in command:

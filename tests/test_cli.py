@@ -317,6 +317,54 @@ def test_without_a_build_date_review_dates_are_said_to_be_unchecked_without_fail
     assert (dated.exit_code, dated.stderr) == (0, "")
 
 
+@pytest.mark.parametrize(
+    ("args", "verdict"),
+    [
+        (["check"], "check failed: 1 error, 1 warning."),
+        (["build"], "build failed: 1 error, 1 warning; nothing was written."),
+        (["build", "--format", "github"], "build failed: 1 error, 1 warning; nothing was written."),
+        (["check", "--strict"], "check failed: 1 error, 1 warning."),
+    ],
+)
+def test_a_failure_counts_the_undated_review_note_it_shows(site_copy, monkeypatch, args, verdict) -> None:
+    """A failing check said "1 error" under the review_by note it had shown as a warning: every
+    count a command prints is of what it shows."""
+    from click.testing import CliRunner
+
+    from servicebook.cli import main
+
+    site = site_copy("minimal")
+    _with_review_date(site)
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("objective: 99.5", "objective: 199.5"))
+    monkeypatch.chdir(site)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    undated = {"SOURCE_DATE_EPOCH": None, "GIT_CEILING_DIRECTORIES": str(site.parent)}
+    result = CliRunner().invoke(main, args, env=undated)
+    assert result.exit_code == 1, result.output
+    shown = result.stderr + result.stdout
+    assert shown.count("warning: review_by dates were not checked") + shown.count("::warning ") == 1, shown
+    assert result.stderr.rstrip("\n").endswith(verdict), result.stderr
+
+
+def test_a_strict_failure_counts_apart_the_undated_review_note_strict_does_not_fail_on(site_copy, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from servicebook.cli import main
+
+    site = site_copy("minimal")
+    _with_review_date(site)
+    catalog = site / "catalog.yaml"  # a warning: deprecated, without saying what replaces it
+    catalog.write_text(catalog.read_text().replace("lifecycle: ga", "lifecycle: deprecated", 1))
+    monkeypatch.chdir(site)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    undated = {"SOURCE_DATE_EPOCH": None, "GIT_CEILING_DIRECTORIES": str(site.parent)}
+    result = CliRunner().invoke(main, ["check", "--strict"], env=undated)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count(": warning: ") == 2, result.stderr
+    assert result.stderr.endswith("check failed: 1 warning (--strict), 1 more not subject to it.\n"), result.stderr
+
+
 @pytest.mark.git
 def test_the_first_commit_gives_review_dates_their_date(site_copy, monkeypatch) -> None:
     from click.testing import CliRunner

@@ -23,6 +23,7 @@ import servicebook
 from servicebook.site.render import minify_js
 
 from .conftest import REPO, GitSite, require_component
+from .test_doc_pointers import relative_links
 
 PACKAGE = REPO / "src" / "servicebook"
 
@@ -91,9 +92,24 @@ def test_the_wheel_holds_every_file_of_the_package(artifacts) -> None:
     ):
         assert data in names
     assert not [n for n in names if n.startswith(("tests/", "src/", "docs/"))]
-    # the docs pages messages name, installed under <prefix>/share/doc/servicebook/ (pyproject's data-files)
-    shipped = {n.rsplit("/", 1)[1] for n in names if "/data/share/doc/servicebook/" in n}
+    # the docs pages messages name, installed under <prefix>/share/doc/servicebook/docs/ (pyproject's data-files)
+    shipped = {n.rsplit("/", 1)[1] for n in names if "/data/share/doc/servicebook/docs/" in n}
     assert shipped == {p.name for p in (REPO / "docs").glob("*.md")}
+
+
+def test_every_relative_link_of_the_installed_docs_leads_to_an_installed_file(installed) -> None:
+    """Five links of the docs the wheel installs led nowhere (../CHANGELOG.md, the federation's CI
+    examples): the wheel lays out what they open beside them, as the repository does."""
+    (folder,) = installed.glob("share/doc/servicebook/docs")
+    pages = sorted(folder.glob("*.md"))
+    assert len(pages) == len(list((REPO / "docs").glob("*.md")))
+    broken = [
+        f"{page.name}: {link}"
+        for page in pages
+        for link in relative_links(page.read_text())
+        if not (page.parent / link).resolve().is_file()
+    ]
+    assert broken == []
 
 
 def test_the_wheel_says_its_version_and_refuses_python_before_3_11(artifacts, tmp_path) -> None:

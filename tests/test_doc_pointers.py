@@ -4,7 +4,9 @@ pages, `servicebook init` prints where, and a hint says what a user can actually
 
 from __future__ import annotations
 
+import posixpath
 import re
+import tomllib
 from pathlib import Path
 
 from servicebook.catalog.basics import CATALOG_TOO_BIG
@@ -52,10 +54,47 @@ def test_init_prints_the_folder_that_holds_the_docs_pages_it_names(run, tmp_path
 
 
 def test_the_wheel_installs_every_docs_page() -> None:
-    """pyproject's data-files put docs/*.md under <prefix>/share/doc/servicebook/ (tests/test_dist.py
+    """pyproject's data-files put docs/*.md under <prefix>/share/doc/servicebook/docs/ (tests/test_dist.py
     checks the built wheel), where init's docs_folder() finds them."""
-    pyproject = (REPO / "pyproject.toml").read_text()
-    assert 'data-files = { "share/doc/servicebook" = ["docs/*.md"] }' in pyproject
+    data_files = _data_files()
+    assert data_files["share/doc/servicebook/docs"] == ["docs/*.md"]
+
+
+def _data_files() -> dict[str, list[str]]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def relative_links(text: str) -> list[str]:
+    """The paths of a Markdown page's relative links (its code blocks aside), without their #anchor."""
+    prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", text, flags=re.S | re.M))
+    found = []
+    for target in MARKDOWN_LINK.findall(prose):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            continue
+        found.append(target.split("#", 1)[0])
+    return found
+
+
+def test_every_relative_link_of_the_docs_as_the_wheel_installs_them_leads_to_a_file_it_installs() -> None:
+    """Five links of the installed docs led nowhere (../CHANGELOG.md, ../examples/ci/federation/…):
+    the wheel lays out, under share/doc/servicebook/, what they open as the repository does."""
+    installed: set[str] = set()
+    for folder, patterns in _data_files().items():
+        for pattern in patterns:
+            for path in REPO.glob(pattern):
+                installed.add(posixpath.join(folder, path.name))
+    docs = sorted(p for p in installed if p.startswith("share/doc/servicebook/docs/") and p.endswith(".md"))
+    assert len(docs) == len(list((REPO / "docs").glob("*.md")))
+    broken = []
+    for page in docs:
+        for link in relative_links((REPO / "docs" / posixpath.basename(page)).read_text()):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(page), link))
+            if target not in installed:
+                broken.append(f"{posixpath.basename(page)}: {link}")
+    assert broken == []
 
 
 def test_a_catalog_over_the_limit_is_told_what_one_site_can_do(run, tmp_path) -> None:

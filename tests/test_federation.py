@@ -284,11 +284,68 @@ def test_rewritten_history_keeps_the_locked_commit_until_accepted(
     shutil.rmtree(org / ".servicebook-cache")
     fetched = run("federate", "fetch", "--source", org)
     assert fetched.exit_code == 3
-    assert f"locked commit {first[:12]} is no longer in {db.url}" in fetched.output
+    assert f"locked commit {first[:12]} is not in {db.url}: main (now {rewritten[:12]}) does not lead to it" in (
+        fetched.output
+    )
     assert "--accept-rewrite db-team" in fetched.output
     accepted = run("federate", "update", "--accept-rewrite", "--source", org)
     assert accepted.exit_code == 0, accepted.output
     assert locked(org) == {"db-team": rewritten}
+
+
+def test_a_locked_commit_the_member_never_had_is_said_not_to_be_in_its_repository(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """fetch said "its history was rewritten" of a commit servicebook.lock named that the member's
+    repository never had (a lock edited by hand): it says the repository does not have it."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    head = locked(org)["db-team"]
+    never = "0123456789abcdef0123456789abcdef01234567"
+    (org / "servicebook.lock").write_text((org / "servicebook.lock").read_text().replace(head, never))
+    shutil.rmtree(org / ".servicebook-cache")
+    fetched = run("federate", "fetch", "--source", org)
+    assert fetched.exit_code == 3
+    assert fetched.output == (
+        f"refused: db-team: locked commit {never[:12]} is not in {db.url}: main (now {head[:12]}) does not lead to "
+        "it, and the repository has no commit of that id: its history was rewritten and the commit removed, or "
+        "servicebook.lock names a commit it never had (`git log -p servicebook.lock` shows who wrote it); run "
+        f"`servicebook federate update --accept-rewrite db-team` to lock {head[:12]} once you have checked it\n"
+    )
+    updated = run("federate", "update", "--source", org)
+    assert updated.exit_code == 3
+    assert f"refused: db-team: locked commit {never[:12]} is not in {db.url}" in updated.output
+    assert "rewritten: locked commit" not in updated.output and "not an ancestor" not in updated.output
+    assert locked(org) == {"db-team": never}
+
+
+def test_a_commit_the_branch_no_longer_leads_to_is_fetched_by_its_id_and_the_rewrite_still_said(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    assert run("federate", "update", "--source", org).exit_code == 0
+    first = locked(org)["db-team"]
+    db.work.git("commit", "-q", "--amend", "-m", "Initial catalog, amended")  # not collected: still in the repository
+    db.work.git("push", "-q", "--force", str(db.bare), "main")
+    shutil.rmtree(org / ".servicebook-cache")
+    fetched = run("federate", "fetch", "--source", org)
+    assert fetched.exit_code == 3
+    assert f"locked commit {first[:12]} is no longer on main in {db.url}" in fetched.output
+    assert "fetched it by its id" in fetched.output
+    assert run("build", "--source", org, "--no-versions").exit_code == 0  # what the lock names is here
+
+
+def test_update_refuses_a_member_whose_id_is_an_own_offerings_as_the_build_does(
+    run: Callable[..., Result], tmp_path: Path, db: Member
+) -> None:
+    root = organisation(tmp_path, f"  - id: ci\n    repository: {db.url}\n")
+    result = run("federate", "update", "--source", root)
+    assert result.exit_code == 1
+    assert "error: member id 'ci' is also this site's own offering 'ci'" in result.output
+    assert not (root / "servicebook.lock").exists()
+    other = organisation(tmp_path / "again", f"  - id: welcome\n    repository: {db.url}\n")
+    assert (
+        "member id 'welcome' is also this site's own policy page 'welcome'"
+        in run("federate", "update", "--source", other).output
+    )
 
 
 def test_build_reads_only_the_cache_and_says_how_to_fill_it(run: Callable[..., Result], org: Path, db: Member) -> None:

@@ -323,18 +323,22 @@ def test_a_member_whose_id_is_one_of_the_organisations_own_records_is_a_located_
     """A member called `ci` on a site whose own offering is `ci`: the member's Postgres was
     published at offerings/ci/postgres/, inside the organisation's CI offering's page, and
     `offering:ci/postgres` read as a part of it. So for a tool decision or a policy page of the
-    member's id."""
+    member's id. `federate update` refuses it as the build does (it locked the member)."""
     ident = {"offering": "ci", "tool": "shared-pipelines", "page": "welcome"}[own]
     db = Member(tmp_path, "db", "Database Team")
     org = organisation(tmp_path, f"  - id: {ident}\n    repository: {db.url}\n")
-    assert run("federate", "update", "--source", org).exit_code == 0
-    result = run("build", "--source", org, "--no-versions")
-    assert result.exit_code == 1, result.output
     line = (org / "catalog.yaml").read_text().splitlines().index("members:") + 2  # the member's `- id:`
-    assert (
+    said = (
         f"{org}/catalog.yaml:{line}:9: error: member id '{ident}' is also this site's own {what} '{ident}': the "
         f"member's records would be published inside its page ({folder}/{ident}/…)"
-    ) in result.output
+    )
+    updated = run("federate", "update", "--source", org)
+    assert updated.exit_code == 1, updated.output
+    assert said in updated.output
+    assert not (org / "servicebook.lock").exists()
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 1, result.output
+    assert said in result.output
     assert not (org / "public").exists()
 
 
@@ -357,3 +361,29 @@ def test_a_release_tag_on_a_catalog_whose_version_cannot_name_a_folder_is_skippe
         "folder (one ending in '.', or a device name on Windows); skipped"
     ) in result.output
     assert not (git_site.root / "public" / "v" / "CON").exists()
+
+
+@pytest.mark.git
+@pytest.mark.parametrize(
+    ("version", "why"),
+    [
+        ("1.0.", "Windows drops the '.' it ends in: v/1.0./ is v/1.0/ there"),
+        ("CON", "Windows takes it for a device: no checkout of the site there could hold it"),
+    ],
+)
+def test_an_untagged_commit_whose_version_cannot_name_a_folder_is_said_not_to_be_released(
+    run, git_site: GitSite, version: str, why: str
+) -> None:
+    """The last commit carrying a version written before versions were held to names every system
+    can give a folder: by the untagged rule it would be released, and it was not, silently."""
+    git_site.edit('version: "0.1"', f'version: "{version}"')
+    commit = git_site.commit("A version Windows cannot name a folder")
+    git_site.edit(f'version: "{version}"', 'version: "1.1"')
+    git_site.commit("A version every system can name a folder")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"git: warning: commit {commit[:12]}: catalog version '{version}' is not released: it cannot name a "
+        f"release's folder ({why})\n"
+    ) in result.output
+    assert sorted(p.name for p in (git_site.root / "public" / "v").iterdir() if p.is_dir()) == ["0.1", "1.1"]

@@ -86,11 +86,6 @@ def _matrix(values: str) -> str:  # the values as JSON text: json.dumps never wr
 @pytest.mark.parametrize(
     ("query", "query_range", "reason"),
     [
-        (  # a proxy or another server in front: Python's json reader gave up with a RecursionError
-            '{"status":"success","data":{"resultType":"vector","result":' + DEEP + "}}",
-            _matrix("[]"),
-            "query failed: {url} did not answer as the Prometheus API does (JSON nested too deep)",
-        ),
         (  # int(+Inf) for the note on counter resets: OverflowError
             _vector("+Inf"),
             _matrix("[]"),
@@ -112,7 +107,7 @@ def _matrix(values: str) -> str:  # the values as JSON text: json.dumps never wr
             "query failed: a time in the answer is not a time: 1" + "0" * 39,
         ),
     ],
-    ids=["nested-past-the-json-reader", "infinite-resets", "infinite-time", "nan-time", "huge-integer-time"],
+    ids=["infinite-resets", "infinite-time", "nan-time", "huge-integer-time"],
 )
 def test_a_prometheus_answer_no_server_of_the_api_gives_is_a_reason_in_the_snapshot_not_a_traceback(
     run, site_copy, answering, query: str, query_range: str, reason: str
@@ -127,6 +122,25 @@ def test_a_prometheus_answer_no_server_of_the_api_gives_is_a_reason_in_the_snaps
     (snapshot,) = (site / "measurements").iterdir()
     (measured,) = json.loads(snapshot.read_text())["slos"]
     assert measured["reason"] == reason.format(url=url)
+
+
+def test_a_server_whose_every_answer_is_nested_past_the_json_reader_is_refused_not_a_traceback(
+    run, site_copy, answering
+) -> None:
+    """A proxy or another server in front: Python's json reader gave up with a RecursionError. No
+    query answered as Prometheus does, so nothing is written (a snapshot would read as measured)."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("        window: 30d", MEASURED))
+    url = answering('{"status":"success","data":{"resultType":"vector","result":' + DEEP + "}}", _matrix("[]"))
+    result = run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z")
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: no query was answered by a Prometheus at {url}: {url} did not answer as the Prometheus API does "
+        "(JSON nested too deep); check --prometheus (nothing was written)"
+    )
+    assert not (site / "measurements").exists()
 
 
 @pytest.mark.git

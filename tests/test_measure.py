@@ -6,13 +6,16 @@ same figure computed here from the generated events."""
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import json
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from servicebook.measure.prometheus import Prometheus, QueryFailed
 from servicebook.measure.snapshot import read_all
 from tests.conftest import SITES, GitSite, require_component
 from tests.promhelp import INSTALL, STEP, Counter, Gauge, installed, prometheus
@@ -274,13 +277,56 @@ def test_snapshot_figures_match_the_events_generated(server: str, site: GitSite,
     assert {r.slo: r.attainment for r in snapshot.results}["availability"] == slos["availability"]["attainment"]
 
 
-def test_a_server_that_is_down_gives_a_snapshot_that_says_so(site: GitSite, run) -> None:
+def test_a_server_that_is_down_is_refused_and_nothing_is_written(site: GitSite, run) -> None:
+    """A mistyped port wrote a snapshot of every SLO unmeasured, which an auditor reads as
+    measured: when no query is answered at all, measure writes nothing and says what to check."""
     result = run("measure", "--source", site.root, "--prometheus", "http://127.0.0.1:9", "--at", AT)
-    assert result.exit_code == 3, result.output
-    slos = _by_slo(_snapshot(site.root))
-    assert {entry["reason"] for entry in slos.values()} == {"cannot reach http://127.0.0.1:9: connection refused"}
-    assert all("attainment" not in entry for entry in slos.values())
-    assert "0 measured, 8 not measured" in result.output.splitlines()[-1]
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        "error: could not reach Prometheus at http://127.0.0.1:9: connection refused; check --prometheus "
+        "(nothing was written)"
+    )
+    assert "not measured" not in result.output  # no line per SLO for a run that measured nothing
+    assert not (site.root / "measurements").exists()
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<html>a web page</html>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_server_that_is_no_prometheus_is_refused_and_nothing_is_written(site: GitSite, run) -> None:
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{web.server_address[1]}"
+    try:
+        result = run("measure", "--source", site.root, "--prometheus", url, "--at", AT)
+    finally:
+        web.shutdown()
+        web.server_close()
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: no query was answered by a Prometheus at {url}: {url} did not answer as the Prometheus API does "
+        "(not JSON); check --prometheus (nothing was written)"
+    )
+    assert not (site.root / "measurements").exists()
+
+
+def test_a_query_prometheus_refuses_is_an_answer_of_prometheus(server: str) -> None:
+    """What tells a Prometheus that refuses a query (kept as that SLO's reason, in a snapshot)
+    from an address where none answers: its refusal is an answer."""
+    prometheus = Prometheus(server)
+    with pytest.raises(QueryFailed, match="Prometheus refused the query"):
+        prometheus.query("sum(rate(x[5m])", END)
+    assert prometheus.answered.is_set()
+    assert not Prometheus("http://127.0.0.1:9").answered.is_set()
 
 
 def test_a_snapshot_is_never_written_over(site: GitSite, run) -> None:

@@ -202,13 +202,32 @@ def test_an_owner_left_unmapped_is_a_located_error_naming_it(run, site_copy) -> 
     assert "group:default/platform-team" in result.output  # the hint says what to add
 
 
-def test_export_without_owner_mapping_names_every_owner_to_map(run, site_copy) -> None:
+def test_export_without_owner_mapping_names_every_owner_to_map_where_it_is(run, site_copy) -> None:
+    """A catalog that publishes no Backstage entities: the export names each owner to map at its
+    line, as check does for one that does (it said which, but not where)."""
     root = site_copy("minimal")
     _with_portals(root, "")
     result = run("export", "backstage", "--source", root)
-    assert result.exit_code == 2
-    assert "1 offering owner has no Backstage entity reference: 'Platform Team' (owns ci)" in result.output
-    assert "Traceback" not in result.output
+    assert result.exit_code == 1
+    assert result.output == (
+        f"{root}/catalog.yaml:50:12: error: owner 'Platform Team' has no Backstage entity reference (owns ci)\n"
+        " 50 |     owner: Platform Team\n"
+        "    |            ^\n"
+        "  hint: add it under portals.backstage.owners: - owner: Platform Team / ref: group:default/platform-team\n"
+        "export failed: 1 error; nothing was written.\n"
+    )
+
+
+def test_export_without_base_url_says_where_to_set_it(run, site_copy) -> None:
+    root = site_copy("minimal")
+    _with_portals(root, "", base_url=False)
+    result = run("export", "backstage", "--source", root)
+    assert result.exit_code == 1
+    assert (
+        f"{root}/catalog.yaml:5:3: error: the Backstage entities link each offering to its page on the published "
+        "site, but site.base_url is not set\n"
+    ) in result.output
+    assert "  hint: add 'base_url:' (where the site is published) under 'site:'\n" in result.output
 
 
 def test_an_owner_reference_that_backstage_would_refuse_is_an_error(run, site_copy) -> None:

@@ -12,11 +12,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from servicebook.site import previews
 from servicebook.site.previews import PreviewFolder
 from servicebook.site.serve import Preview
 
@@ -199,3 +201,21 @@ def test_ctrl_c_stops_a_serve_started_with_ctrl_c_ignored(site_copy: Callable[[s
         assert serving.stdout is not None
         serving.stdout.close()
     assert out.strip().endswith("Stopped.")
+
+
+def _children() -> set[int]:
+    """This thread's child processes, running or exited and not waited for (zombies)."""
+    listed = Path(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/children").read_text()
+    return {int(pid) for pid in listed.split()}
+
+
+def test_a_remover_that_never_says_its_id_in_time_leaves_no_zombie(tmp_path: Path, monkeypatch) -> None:
+    """The process between a serve and its detached remover was waited for without blocking when
+    the remover had not said its id in time: not yet exited, it stayed a zombie until serve ended.
+    It only forks and exits, so it is waited for whatever the remover says."""
+    base = tmp_path / "servicebook-preview-x"
+    base.mkdir()
+    monkeypatch.setattr(previews.select, "select", lambda r, w, x, timeout: ([], [], []))  # (never in time)
+    before = _children()
+    previews.remove_detached(base)
+    assert _children() - before == set()

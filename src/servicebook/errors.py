@@ -252,20 +252,34 @@ class ServicebookError(click.ClickException):
 class BuildFailed(ServicebookError):
     """The sources have errors (or warnings under --strict); a build wrote nothing."""
 
-    def __init__(self, problems: Iterable[Problem], *, action: str = "build", notices: Iterable[Problem] = ()) -> None:
+    def __init__(
+        self,
+        problems: Iterable[Problem],
+        *,
+        action: str = "build",
+        notices: Iterable[Problem] = (),
+        said_before: int = 0,
+    ) -> None:
         self.problems = causes_first(problems)
         # said with the failure, and not what failed it (check --against: files that name nothing of
         # the catalog, which --strict does not fail)
         self.notices = list(notices)
         self.action = action
+        # warnings the command showed before the failure, not among its problems (the undated
+        # review_by notice, the shallow clone's): counted with them, as the report shows them all
+        self.said_before = said_before
         errors = sum(1 for p in self.problems if p.severity is Severity.ERROR)
         warnings = len(self.problems) - errors
         counts = []
         if errors:
-            counts.append(f"{errors} error{'s' if errors != 1 else ''}")
-        if warnings:
-            # warnings fail a build only under --strict; beside errors they are just counted
-            counts.append(f"{warnings} warning{'s' if warnings != 1 else ''}" + ("" if errors else " (--strict)"))
+            counts.append(counted(errors, "error"))
+            if warnings + said_before:  # beside errors, warnings are just counted
+                counts.append(counted(warnings + said_before, "warning"))
+        else:  # what failed it: warnings under --strict, which does not apply to those said before
+            if warnings:
+                counts.append(f"{counted(warnings, 'warning')} (--strict)")
+            if said_before:
+                counts.append(f"{said_before} more not subject to it" if warnings else counted(said_before, "warning"))
         # check and serve never write the output, so only a refused build says what it left alone
         summary = f"{action} failed: {', '.join(counts)}" + (
             "." if action in ("check", "serve") else "; nothing was written."
@@ -287,11 +301,21 @@ class BuildFailed(ServicebookError):
     def shown_as(self, show: Callable[[str], str], *, every_warning: bool = False) -> BuildFailed:
         """The same failure, its problems in the same order, with paths as `show` gives them (and
         each warning shown, with `every_warning`)."""
-        failed = BuildFailed(self.problems, action=self.action, notices=self.notices)
+        failed = BuildFailed(self.problems, action=self.action, notices=self.notices, said_before=self.said_before)
         failed.problems = [p.shown_as(show) for p in self.problems]
         failed.notices = [p.shown_as(show) for p in self.notices]
         failed.every_warning = every_warning or self.every_warning
         return failed
+
+
+def counting_said(failed: BuildFailed, said_before: int) -> BuildFailed:
+    """`failed` counting, in its summary, `said_before` warnings the command showed before it."""
+    if not said_before:
+        return failed
+    again = BuildFailed(failed.problems, action=failed.action, notices=failed.notices, said_before=said_before)
+    again.problems = failed.problems  # in their order already (causes_first)
+    again.every_warning = failed.every_warning
+    return again
 
 
 class UsageProblem(ServicebookError):

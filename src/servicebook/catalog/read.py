@@ -72,10 +72,17 @@ _VERSION_LINE = re.compile(
 def catalog_version(data: bytes) -> str | None:
     """The version the catalog in `data` names (its top-level `version:`), or None when it names
     none the format accepts. For every catalog this reader accepts it is the version the whole
-    read gives; one `version:` line, plain or single- or double-quoted, is taken as it is written,
-    without parsing the rest (a catalog the reader refuses may still name a version this way: its
-    build says what is wrong with it), and anything else (no such line, several, escapes, flow
-    style) is parsed."""
+    read gives (see `written_version`)."""
+    value = written_version(data)
+    return value if value is not None and folder_name(value) else None
+
+
+def written_version(data: bytes) -> str | None:
+    """The version the catalog in `data` names as it is written, whether or not it can name a
+    release's folder (`folder_name`); None when it names none. One `version:` line, plain or single-
+    or double-quoted, is taken as it is written, without parsing the rest (a catalog the reader
+    refuses may still name a version this way: its build says what is wrong with it), and anything
+    else (no such line, several, escapes, flow style) is parsed."""
     found = _VERSION_LINE.findall(data.decode("utf-8", "replace"))
     if len(found) == 1:
         value: str = "".join(found[0])  # the one group that matched (a quoted "" matches none)
@@ -90,4 +97,4 @@ def catalog_version(data: bytes) -> str | None:
         if len(named) != 1:
             return None
         value = named[0]
-    return value if folder_name(value) else None
+    return value

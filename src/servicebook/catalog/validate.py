@@ -1366,6 +1366,21 @@ def _head(
     return offerings, tools, categories, pages
 
 
+def members_apart(source: SourceText, checked: Checked[model.Catalog], page_slugs: AbcSequence[str]) -> list[Problem]:
+    """A member whose id is also an own offering's, tool's or (of `page_slugs`) policy page's, as the
+    build refuses it (`federate update` and `fetch`, which check the catalog without its pages)."""
+    c = _Check(source, checked, None)
+    catalog = checked.value
+    _members_apart(
+        c,
+        catalog,
+        {o.id: o for o in catalog.offerings},
+        {t.id: t for t in catalog.tools},
+        dict.fromkeys(page_slugs),
+    )
+    return c.problems
+
+
 def _members_apart(
     c: _Check,
     catalog: model.Catalog,
@@ -1457,6 +1472,37 @@ def _check_tool(
             )
 
 
+def _unmapped_owners(c: _Check, catalog: model.Catalog, namespace: str) -> None:
+    """Each offering owner without a Backstage entity reference, at the first offering it owns."""
+    mapped = portals.owner_refs(catalog)
+    first: dict[str, int] = {}
+    for i, offering in enumerate(catalog.offerings):
+        if offering.owner not in mapped and offering.owner not in first:
+            first[offering.owner] = i
+            owned = [o.id for o in catalog.offerings if o.owner == offering.owner]
+            c.report(
+                ("offerings", i, "owner"),
+                f"owner '{shown(offering.owner)}' has no Backstage entity reference (owns {', '.join(owned)})",
+                f"add it under portals.backstage.owners: - owner: {offering.owner} / ref: "
+                f"group:{namespace}/{portals.slug(offering.owner)}",
+            )
+
+
+def backstage_export(source: SourceText, checked: Checked[model.Catalog]) -> list[Problem]:
+    """What stops `export backstage` of a catalog that publishes no Backstage entities (no
+    portals.backstage, which validation checks where there is one), where it is: each offering owner
+    without an entity reference, and site.base_url unset (the entities link to the site)."""
+    c = _Check(source, checked, None)
+    if checked.value.site.base_url is None:
+        c.report(
+            ("site",),
+            "the Backstage entities link each offering to its page on the published site, but site.base_url is not set",
+            "add 'base_url:' (where the site is published) under 'site:'",
+        )
+    _unmapped_owners(c, checked.value, "default")
+    return c.problems
+
+
 def _check_portals(
     c: _Check,
     catalog: model.Catalog,
@@ -1491,18 +1537,7 @@ def _check_portals(
                     f"(first at line {c.checked.at(*at, 'owners', seen[mapping.owner], 'owner').line})",
                 )
             seen.setdefault(mapping.owner, j)
-        mapped = portals.owner_refs(catalog)
-        first: dict[str, int] = {}
-        for i, offering in enumerate(catalog.offerings):
-            if offering.owner not in mapped and offering.owner not in first:
-                first[offering.owner] = i
-                owned = [o.id for o in catalog.offerings if o.owner == offering.owner]
-                c.report(
-                    ("offerings", i, "owner"),
-                    f"owner '{shown(offering.owner)}' has no Backstage entity reference (owns {', '.join(owned)})",
-                    f"add it under portals.backstage.owners: - owner: {offering.owner} / ref: "
-                    f"group:{backstage.namespace}/{portals.slug(offering.owner)}",
-                )
+        _unmapped_owners(c, catalog, backstage.namespace)
         for j, resource in enumerate(backstage.resources):
             c.ref(resource, offerings, (*at, "resources", j), "offering")
     radar = settings.techradar

@@ -20,7 +20,7 @@ from servicebook.commands.options import (
     show_warnings,
 )
 from servicebook.commands.progress import Verbosity, build_report, shown, verbosity_options
-from servicebook.errors import BuildFailed, Problem, Severity, alike, counted
+from servicebook.errors import BuildFailed, Problem, Severity, alike, counted, counting_said
 from servicebook.git.repo import Repo, open_repo
 from servicebook.report import github_command
 from servicebook.site.fresh import Options, Report, folder_outside_source, of_releases, survey, undated_review_note
@@ -75,10 +75,12 @@ def build(
             try:
                 report = _build(options, repo)
             except BuildFailed as exc:
+                # its count counts the notices shown (or annotated) with it
+                said = counting_said(exc, len(notices) if github or verbosity != "quiet" else 0)
                 if not github:
-                    raise
+                    raise said from None
                 _annotate([*_as_failed(exc.problems, strict), *notices], annotation_prefix(source, repo), every_warning)
-                click.echo(exc.message, err=True)
+                click.echo(said.message, err=True)
                 raise SystemExit(exc.exit_code) from None
     if github:  # annotations whatever the verbosity: they are the job's findings, not its chatter
         _annotate([*report.warnings, *notices], annotation_prefix(source, repo), every_warning)

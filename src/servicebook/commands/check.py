@@ -19,7 +19,7 @@ from servicebook.commands.options import (
     paths_for_people,
     show_warnings,
 )
-from servicebook.errors import BuildFailed, Severity, UsageProblem
+from servicebook.errors import BuildFailed, Severity, UsageProblem, counting_said
 from servicebook.git.repo import open_repo, shallow_warning
 from servicebook.interop import drift, sloth
 from servicebook.report import check_github, check_json
@@ -78,12 +78,15 @@ def check(source: Path, strict: bool, every_warning: bool, fmt: str, against: Pa
     if fmt == "text":
         with paths_for_people(source, every_warning=every_warning) as show:
             show_warnings(notices, show, every=every_warning, command="check")
-            loaded, report = run_check(options, repo)
-            warnings = report.warnings
-            compared = None
-            if against is not None:
-                compared = _compared(loaded, source, against, sloth_period, strict)
-                warnings = (*warnings, *compared.problems, *compared.notices)
+            try:
+                loaded, report = run_check(options, repo)
+                warnings = report.warnings
+                compared = None
+                if against is not None:
+                    compared = _compared(loaded, source, against, sloth_period, strict)
+                    warnings = (*warnings, *compared.problems, *compared.notices)
+            except BuildFailed as exc:  # its count counts the notices shown above too
+                raise counting_said(exc, len(notices)) from None
         show_warnings(warnings, show, every=every_warning, command="check")
         assert loaded.site is not None  # run_check raises otherwise
         click.echo(ready_line(loaded.site, len(warnings) + len(notices)))

@@ -9,9 +9,9 @@ import click
 from servicebook.catalog.portals import unmapped_owners
 from servicebook.commands.options import SOURCE, paths_for_people, write_new_files
 from servicebook.commands.progress import shown
-from servicebook.errors import UsageProblem
+from servicebook.errors import BuildFailed
 from servicebook.interop import backstage
-from servicebook.site.portals import load_for_export
+from servicebook.site.portals import backstage_export_problems, load_for_export
 
 
 @click.command(name="backstage")
@@ -31,16 +31,10 @@ def export_backstage(source: Path, split_dir: Path | None) -> None:
     offering, with SLOs, tier and support under servicebook.dev/ annotations."""
     with paths_for_people(source), shown("normal") as progress:  # on a terminal: the pages read
         site, _ = load_for_export(source, history=False, progress=progress)
-    catalog = site.catalog
-    missing = unmapped_owners(catalog)
-    if missing:
-        listed = "; ".join(f"'{owner}' (owns {', '.join(ids)})" for owner, ids in missing)
-        raise UsageProblem(
-            f"{len(missing)} offering owner{'s have' if len(missing) != 1 else ' has'} no Backstage entity "
-            f"reference: {listed}; map each under portals.backstage.owners (- owner: … / ref: group:default/…)"
-        )
-    if not catalog.site.base_url:
-        raise UsageProblem("the entities link to the published site: set site.base_url in catalog.yaml")
+        catalog = site.catalog
+        if unmapped_owners(catalog) or not catalog.site.base_url:  # (a catalog with portals.backstage: never)
+            raise BuildFailed(backstage_export_problems(source), action="export")
+    assert catalog.site.base_url is not None
     entities = backstage.entities(catalog, catalog.site.base_url)
     if split_dir is None:
         click.echo(backstage.stream(entities).decode("utf-8"), nl=False)

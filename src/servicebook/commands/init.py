@@ -54,13 +54,13 @@ def init(directory: Path, example: bool) -> None:
 
 def docs_folder() -> Path | None:
     """The folder holding servicebook's docs/*.md for this install: the wheel installs them under
-    <prefix>/share/doc/servicebook/ (pyproject's data-files), a source checkout has docs/."""
+    <prefix>/share/doc/servicebook/docs/ (pyproject's data-files), a source checkout has docs/."""
     try:
         files = importlib.metadata.files("servicebook") or []
     except importlib.metadata.PackageNotFoundError:
         files = []
     for file in files:
-        if file.name == "writing-a-catalog.md" and file.parent.name == "servicebook":
+        if file.name == "writing-a-catalog.md" and file.parent.parts[-2:] == ("servicebook", "docs"):
             installed = Path(str(file.locate())).resolve().parent
             if (installed / "writing-a-catalog.md").is_file():
                 return installed

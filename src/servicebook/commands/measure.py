@@ -2,8 +2,8 @@
 measurements/. Exit codes: 0 every SLO with a measurement was measured; 1 the catalog has
 errors (nothing asked, nothing written); 2 a usage problem (a bad --prometheus or --at, an
 unknown --offering, no SLO with a measurement, a snapshot for that time exists, the folder
-cannot be written); 3 the snapshot was written, but some SLOs could not be measured (it says
-why for each)."""
+cannot be written, no query answered as Prometheus answers: nothing written); 3 the snapshot
+was written, but some SLOs could not be measured (it says why for each)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,18 @@ def result_line(r: model.MeasuredSLO) -> str:
         f"{format_percent(r.objective)}), {budget_left_text(r.budget_consumed)}"
     )
     return "\n".join([line, *(f"    note: {n}" for n in r.notes)])
+
+
+def unanswered(url: str, failed: tuple[model.MeasuredSLO, ...]) -> str:
+    """Why a run none of whose queries Prometheus answered wrote nothing: a snapshot of SLOs all
+    unmeasured would read as measured (nothing listening there, or not a Prometheus server)."""
+    why = (failed[0].reason or "") if failed else ""
+    unreachable = f"cannot reach {url}: "
+    if why.startswith(unreachable):
+        said = f"could not reach Prometheus at {url}: {why.removeprefix(unreachable)}"
+    else:
+        said = f"no query was answered by a Prometheus at {url}: {why.removeprefix('query failed: ')}"
+    return f"{said}; check --prometheus (nothing was written)"
 
 
 @click.command()
@@ -129,17 +141,29 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
         f"measuring {defined} SLO{'s' if defined != 1 else ''} up to {up_to} with {url}"
         + (f" ({len(slos) - defined} without a measurement left out)" if len(slos) > defined else "")
     )
+    prometheus = Prometheus(url, timeout)
+    held: list[model.MeasuredSLO] = []  # the lines before the server's first answer: said once it answers
+
+    def said(result: model.MeasuredSLO) -> None:
+        held.append(result)
+        if prometheus.answered.is_set():
+            for r in held:
+                click.echo(result_line(r))
+            held.clear()
+
     run = measure_run(
         catalog,
-        Prometheus(url, timeout),
+        prometheus,
         end,
         day=day,
         offering=offering,
         commit=commit,
         dirty=dirty,
         generator=f"servicebook {__version__}",
-        progress=lambda r: click.echo(result_line(r)),
+        progress=said,
     )
+    if not prometheus.answered.is_set():  # an address that is no Prometheus: no snapshot to read as measured
+        raise UsageProblem(unanswered(url, run.failed))
     path = write(source, run.document, end)
     failed = len(run.failed)
     shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)

@@ -24,7 +24,7 @@ from servicebook.catalog import model
 from servicebook.catalog.basics import CATALOG_TOO_BIG, MAX_CATALOG_BYTES, BuildInfo
 from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.read import read_catalog
-from servicebook.catalog.validate import Checked, shown
+from servicebook.catalog.validate import Checked, members_apart, shown
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.federation.crossrefs import Links, links_from_json, links_json, records
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock
@@ -411,6 +411,9 @@ def read_organisation(root: Path) -> tuple[SourceText | None, Checked[model.Cata
     source, checked, problems = read.source, read.checked, [*read.notes, *read.found]
     if checked is not None:
         problems += check_members(source, checked)
+        # a policy page a member's id would be (content/<id>.md): the pages are not read here
+        pages = [m.id for m in checked.value.members if (root / CONTENT_DIR / f"{m.id}.md").is_file()]
+        problems += members_apart(source, checked, pages)
     return source, checked, problems
 
 

@@ -211,9 +211,18 @@ def _update_one(
     )
     if same_source and old is not None and old.commit == head:
         return Outcome(ident, "current", before, head, f"{ident}: already at {head[:12]} ({member.ref})"), None, None
-    if (same_source and old is not None and not accept_rewrite) and (
-        not has_commit(store, old.commit) or not is_ancestor(store, old.commit, head)
+    if (
+        same_source
+        and old is not None
+        and not accept_rewrite
+        and not _reached(root, store, member.repository, old.commit)
     ):
+        message = (
+            f"{ident}: {_never_had(old.commit, member.repository, member.ref, head)}; run `servicebook federate "
+            f"update --accept-rewrite {ident}` to lock {head[:12]} once you have checked it"
+        )
+        return _refused(ident, before, head, message), None, None
+    if (same_source and old is not None and not accept_rewrite) and not is_ancestor(store, old.commit, head):
         message = (
             f"{ident}: the history of {member.ref} was rewritten: locked commit {old.commit[:12]} is not "
             f"an ancestor of the new head {head[:12]}; staying at {old.commit[:12]}"
@@ -264,6 +273,23 @@ def _ref_hint(store: Path, address: str, ident: str) -> str:
     return f"; its branches: {shown}: name one as its `ref:` in catalog.yaml"
 
 
+def _reached(root: Path, store: Path, repository: str, commit: str) -> bool:
+    """Whether the member's cache has `commit`, fetched by its id when the followed ref did not
+    bring it (a commit the ref no longer leads to may still be in the repository)."""
+    return has_commit(store, commit) or fetch_commit(store, fetch_address(root, repository), commit)
+
+
+def _never_had(commit: str, repository: str, ref: str, head: str) -> str:
+    """A locked commit the member's repository does not have at all (git gives a commit the ref no
+    longer leads to by its id while the repository keeps it): removed with a rewritten history, or
+    never there (a lock edited by hand, or merged from elsewhere)."""
+    return (
+        f"locked commit {commit[:12]} is not in {repository}: {ref} (now {head[:12]}) does not lead to it, and the "
+        "repository has no commit of that id: its history was rewritten and the commit removed, or "
+        "servicebook.lock names a commit it never had (`git log -p servicebook.lock` shows who wrote it)"
+    )
+
+
 def _refused(ident: str, old: str | None, new: str | None, message: str, problems: tuple[Problem, ...] = ()) -> Outcome:
     return Outcome(ident, "refused", old, new, message, problems)
 
@@ -306,11 +332,18 @@ def fetch_locked(
             )
             continue
         if not has_commit(store, entry.commit):
-            message = (
-                f"{member.id}: locked commit {entry.commit[:12]} is no longer in {entry.repository} "
-                f"({entry.ref} is now {head[:12]}: its history was rewritten); run "
-                f"`servicebook federate update --accept-rewrite {member.id}` once you have checked the new history"
-            )
+            if _reached(root, store, entry.repository, entry.commit):
+                message = (
+                    f"{member.id}: locked commit {entry.commit[:12]} is no longer on {entry.ref} in "
+                    f"{entry.repository} ({entry.ref} is now {head[:12]}: its history was rewritten); fetched it "
+                    f"by its id; run `servicebook federate update --accept-rewrite {member.id}` once you have "
+                    "checked the new history"
+                )
+            else:
+                message = (
+                    f"{member.id}: {_never_had(entry.commit, entry.repository, entry.ref, head)}; run `servicebook "
+                    f"federate update --accept-rewrite {member.id}` to lock {head[:12]} once you have checked it"
+                )
             outcomes.append(_refused(member.id, entry.commit, head, message))
             continue
         outcomes.append(

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import IO
 
 from servicebook.catalog.basics import MAX_CATALOG_BYTES
-from servicebook.catalog.read import catalog_version
+from servicebook.catalog.read import written_version
+from servicebook.catalog.validate import folder_name
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, Repo
@@ -45,7 +46,7 @@ def discover(repo: Repo | None, pattern: str = DEFAULT_PATTERN, until: dt.dateti
     # a catalog larger than any build reads is left unread: its commit carries no version
     catalogs = read_blobs(root, (f"{h}:{prefix}{CATALOG_FILE}" for h, _ in commits), largest=MAX_CATALOG_BYTES)
     candidates = [
-        Candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(catalogs.get(f"{h}:{prefix}{CATALOG_FILE}")))
+        _candidate(h, dt.datetime.fromtimestamp(t, tz=dt.UTC), _version_of(catalogs.get(f"{h}:{prefix}{CATALOG_FILE}")))
         for h, t in commits
     ]
     if until is not None:
@@ -121,9 +122,17 @@ def _onto_source_commits(
     return [Tag(t.name, moved.get(t.commit, t.commit), t.kind) for t in tags]
 
 
+def _candidate(commit: str, date: dt.datetime, version: str | None) -> Candidate:
+    """A commit with the version its catalog names as written: one that cannot name a release's
+    folder is kept apart (`unnamed`), for the build to say that commit is not released."""
+    if version is None or folder_name(version):
+        return Candidate(commit, date, version)
+    return Candidate(commit, date, None, unnamed=version)
+
+
 @cache
 def _version_from_bytes(digest: str, blob: bytes) -> str | None:  # noqa: ARG001 - digest keys the cache
-    return catalog_version(blob)
+    return written_version(blob)
 
 
 def _version_of(blob: bytes | None) -> str | None:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook import routes
+from servicebook.catalog.validate import VERSION_RE
+from servicebook.errors import printable
 from servicebook.git.diff import Change, ordered
 
 LATEST_ALIAS = "latest"
@@ -39,7 +41,9 @@ class Candidate:
 
     commit: str
     date: dt.datetime
-    version: str | None  # the catalog's `version`, None when it cannot be read
+    version: str | None  # the catalog's `version`, None when it cannot be read or name a release's folder
+    # the version as written when it cannot name a release's folder (`1.0.`, `CON`: folder_name)
+    unnamed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +100,18 @@ def select_releases(
     order = {c.commit: i for i, c in enumerate(candidates)}
     notes: list[Note] = []
     untagged: dict[str, Release] = {}
+    tags = list(tags)
+    release_tagged = {t.commit for t in tags if fnmatch.fnmatchcase(t.name, pattern)}  # (their notes say why)
     for i, c in enumerate(candidates):
-        if c.version is None:
-            continue
         following = candidates[i + 1] if i + 1 < len(candidates) else None
+        if c.version is None:
+            carried_on = following is not None and following.unnamed == c.unnamed
+            if c.unnamed is not None and not carried_on and c.commit not in release_tagged:
+                notes.append(_unreleased(c, c.unnamed))
+            continue
         if following is None or following.version != c.version:
             untagged[c.version] = Release(c.version, c.commit, c.date, None)
     tagged: dict[str, list[Release]] = {}
-    tags = list(tags)
     misnamed = frozenset(
         t.name
         for t in tags
@@ -153,6 +161,23 @@ def select_releases(
         choices.append(Choice(version, tuple(options), misnamed & {o.tag for o in options}, pattern))
     choices.sort(key=lambda c: (order[c.release.commit], c.version))
     return _one_folder_each(choices, notes), notes
+
+
+def _unreleased(candidate: Candidate, version: str) -> Note:
+    """The last commit carrying a version no release's folder can be named (written by a servicebook
+    that allowed it): by the untagged rule it would have been released, and it is not."""
+    if version.endswith(".") and VERSION_RE.fullmatch(version.rstrip(".")):
+        why = f"Windows drops the '.' it ends in: v/{version}/ is v/{version.rstrip('.')}/ there"
+    elif VERSION_RE.fullmatch(version):
+        why = "Windows takes it for a device: no checkout of the site there could hold it"
+    else:
+        why = "it is not a version: letters, digits and . + _ - only, 40 at most, ending in no '.'"
+    return Note(
+        f"commit {candidate.commit[:12]}: catalog version '{printable(version[:60])}' is not released: it cannot "
+        f"name a release's folder ({why})",
+        "past commits are not changed: a later commit whose `version:` names a folder (e.g. 2026.11) is released",
+        version,
+    )
 
 
 def _one_folder_each(choices: list[Choice], notes: list[Note]) -> list[Choice]:

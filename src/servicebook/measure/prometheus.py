@@ -10,12 +10,13 @@ import io
 import json
 import math
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook import __version__
@@ -75,6 +76,9 @@ class Series:
 class Prometheus:
     url: str  # the server's base address, e.g. http://127.0.0.1:9090 (a path prefix is kept)
     timeout: float = DEFAULT_TIMEOUT
+    # set once the server has answered a query as the Prometheus API does (with figures, or refusing
+    # it): a run none of whose queries was answered so asked no Prometheus at all (a mistyped port)
+    answered: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     def query(self, promql: str, at: float) -> tuple[Sample, ...]:
         """An instant query evaluated at `at` (unix seconds): its vector (a scalar as one sample)."""
@@ -113,7 +117,10 @@ class Prometheus:
                 body = _read_until(answer, deadline, self.timeout)
         except urllib.error.HTTPError as exc:
             body = exc.read(MAX_ANSWER_BYTES + 1)
-            raise QueryFailed(_api_error(body) or f"the server answered HTTP {exc.code} {exc.reason}") from None
+            refused = _api_error(body)  # Prometheus refusing the query (400, 422, 503) is its answer
+            if refused is not None:
+                self.answered.set()
+            raise QueryFailed(refused or f"the server answered HTTP {exc.code} {exc.reason}") from None
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, TimeoutError | socket.timeout):
@@ -131,6 +138,10 @@ class Prometheus:
             raise QueryFailed(f"{self.url} did not answer as the Prometheus API does (not JSON)") from None
         except RecursionError:  # nested deeper than the json module goes: no answer Prometheus writes
             raise QueryFailed(f"{self.url} did not answer as the Prometheus API does (JSON nested too deep)") from None
+        if isinstance(document, dict) and (
+            document.get("status") == "success" or (document.get("status") == "error" and _api_error(body))
+        ):
+            self.answered.set()
         if not isinstance(document, dict) or document.get("status") != "success":
             raise QueryFailed(_api_error(body) or "the server did not answer as the Prometheus API does")
         data = document.get("data")

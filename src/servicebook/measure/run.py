@@ -1,7 +1,7 @@
 """One run of `servicebook measure`: every SLO of the catalog that says how it is measured,
 each over its own window ending at one time, asked of one Prometheus server (a few SLOs at a
 time), gathered into one snapshot. An unreachable server is asked no further: the SLOs not yet
-measured say so."""
+measured say so (and a run none of whose queries was answered is no snapshot: the command refuses it)."""
 
 from __future__ import annotations
 

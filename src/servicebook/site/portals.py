@@ -11,16 +11,20 @@ from pathlib import Path
 
 from servicebook import routes
 from servicebook.catalog import model
+from servicebook.catalog.basics import CATALOG_TOO_BIG, MAX_CATALOG_BYTES
 from servicebook.catalog.portals import own_records
-from servicebook.errors import BuildFailed
+from servicebook.catalog.read import read_catalog
+from servicebook.catalog.validate import backstage_export
+from servicebook.errors import BuildFailed, Problem
 from servicebook.git.history import load_timeline
-from servicebook.git.repo import build_info, open_repo
+from servicebook.git.repo import CATALOG_FILE, build_info, open_repo
 from servicebook.interop import backstage, techradar
 from servicebook.interop.techradar import RadarEvent
 from servicebook.progress import Phases
 from servicebook.site.changes import HistoryView, history_view
 from servicebook.site.forge import commit_url
 from servicebook.site.load import load
+from servicebook.source.text import read_text
 
 _STATUSES = {s.value: s for s in model.ToolStatus}
 
@@ -83,6 +87,14 @@ def radar_files(
     if fmt is model.RadarFormat.ZALANDO:
         return {routes.TECHRADAR_ZALANDO: techradar.zalando_radar(catalog, base_url, date)}
     return {routes.TECHRADAR_AOE + name: data for name, data in techradar.aoe_radar(catalog, events, base_url).items()}
+
+
+def backstage_export_problems(source: Path) -> list[Problem]:
+    """What stops the Backstage export of the valid catalog in `source` that publishes no entities
+    itself (catalog/validate.py `backstage_export`), each where it is in catalog.yaml."""
+    read = read_catalog(read_text(source, CATALOG_FILE, max_bytes=MAX_CATALOG_BYTES, too_big=CATALOG_TOO_BIG))
+    assert read.checked is not None  # the export loaded it valid
+    return backstage_export(read.source, read.checked)
 
 
 def load_for_export(

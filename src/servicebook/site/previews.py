@@ -78,8 +78,10 @@ def remove_detached(base: Path) -> int | None:
         said = os.read(read, 32) if ready else b""
     finally:
         os.close(read)
+        # the process between only forks and exits: waited for whatever the remover said, or it
+        # stays a zombie until this process ends (a serve, hours later)
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(child, 0 if said else os.WNOHANG)
+            os.waitpid(child, 0)
     return int(said) if said.isdigit() else None
 
 
