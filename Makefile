@@ -36,15 +36,17 @@ test: $(STAMP) lint typecheck unit
 # Each test module runs on one worker (--dist loadfile), so a module's shared fixtures (a built
 # site, a repository of releases, the docs' command server) are made once, not once per worker.
 # The tests' folders go to a RAM file system where there is one (/dev/shm), one folder per
-# checkout (pytest empties it at the start of a run), removed after a run that passed (kept for a
-# look after one that failed). The suite makes and deletes thousands of files (sites, caches, git
+# checkout (pytest empties it at the start of a run), removed after every run, passed or not: it
+# holds gigabytes of RAM and ~450,000 inodes, and a run that failed or was stopped left it behind
+# until /dev/shm was full (to look at a failed test's files, run it with pytest alone). The suite makes and deletes thousands of files (sites, caches, git
 # repositories): on a disk file system that costs system time (bench/README.md, "The quick tier's
 # cost").
 QUICK_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 QUICK_TMP ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm/servicebook-quick-$$(id -u)-$$(printf %s '$(CURDIR)' | cksum | cut -d' ' -f1))
 quick: $(STAMP) $(NPM_STAMP) lint typecheck
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -m "not browser and not slow and not dist" --hypothesis-profile=quick \
-		-n $(QUICK_WORKERS) --dist loadfile $(if $(QUICK_TMP),--basetemp=$(QUICK_TMP) && rm -rf $(QUICK_TMP))
+		-n $(QUICK_WORKERS) --dist loadfile $(if $(QUICK_TMP),--basetemp=$(QUICK_TMP); \
+		status=$$?; rm -rf $(QUICK_TMP); exit $$status)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests build.py bench scripts
