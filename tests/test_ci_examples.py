@@ -137,7 +137,7 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     assert "default" not in header["spec"]["inputs"]["package"]  # which servicebook: the user pins it
     review = "\n".join(jobs["servicebook-review"]["script"])
     commands = servicebook_commands(review)
-    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "against"] in commands
+    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "$@"] in commands
     assert [
         "diff", "--source", "SERVICEBOOK_SOURCE", "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
         "--format", "json",
@@ -194,14 +194,17 @@ def test_the_gitlab_review_job_fails_a_weakening_merge_request_after_making_its_
 
 
 @pytest.mark.git
-def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_input_names(tmp_path) -> None:
+@pytest.mark.parametrize("folder", ["slos", "SLO files [*]"], ids=["slos", "a name with spaces and wildcards"])
+def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_input_names(tmp_path, folder) -> None:
     """The component's `against` input: the review job's check compares the SLOs with the Sloth,
-    Pyrra or OpenSLO files there, as the GitHub Action's does (newuser16: neither could)."""
+    Pyrra or OpenSLO files there, as the GitHub Action's does (newuser16: neither could). The
+    folder is one argument whatever its name holds: the shell split a name with spaces into
+    several (hostile13)."""
     _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
-    (site / "slos").mkdir()
-    (site / "slos" / "ci.yaml").write_text(
+    (site / folder).mkdir()
+    (site / folder / "ci.yaml").write_text(
         "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: availability\n"
         "  namespace: ci\nspec:\n  target: '99.9'\n  window: 30d\n  indicator:\n    ratio:\n      errors:\n"
         "        metric: runs_total{late='1'}\n      total:\n        metric: runs_total\n"
@@ -215,7 +218,7 @@ def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_inp
         "SERVICEBOOK_SOURCE": ".",
         "SERVICEBOOK_STRICT": "false",
     }
-    for against, status in (("", 0), ("slos", 1)):
+    for against, status in (("", 0), (folder, 1)):
         done = subprocess.run(
             ["sh", "-ec", "\n".join(up_to_check)],
             cwd=site,
@@ -442,6 +445,7 @@ def commands_of_scripts(path: Path) -> list[list[str]]:
             "strict": ([], ["--strict"]),
             "fail_on": (["never"], ["weakened"]),
             "against": ([], ["--against", "SERVICEBOOK_SOURCE"]),
+            "$@": ([], ["--against", "SERVICEBOOK_SOURCE"]),  # set -- --against "$SERVICEBOOK_AGAINST"
         }
         variants: list[list[str]] = [[]]
         for word in command:
