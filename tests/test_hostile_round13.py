@@ -6,6 +6,7 @@ the ends of the calendar."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -52,3 +53,59 @@ def test_a_build_reads_the_history_of_the_sources_repository_whatever_git_variab
     assert result.exit_code == 0, result.output
     assert _published(git_site.root) == expected
     assert "Another team" not in expected[1]
+
+
+RECURSION_HINT = (
+    "hint: a template that includes, imports or extends itself (directly or through another), or a macro "
+    "that calls itself with nothing to stop it, runs until Python gives up; break the cycle"
+)
+
+
+@pytest.mark.parametrize(
+    ("layouts", "expected"),
+    [
+        (
+            {"policy.html": "{% include 'policy.html' %}\n"},
+            "layouts/policy.html:1:1: error: while rendering policies/welcome/index.html: the templates never stop "
+            "calling one another: layouts/policy.html:1 → layouts/policy.html:1 → …",
+        ),
+        (
+            {
+                "policy.html": "{% extends 'theme/policy.html' %}\n{% block content %}\n<p>Intro</p>\n"
+                "{% include 'parts.html' %}\n{% endblock %}\n",
+                "parts.html": "<p>One</p>\n<p>Two</p>\n{% include 'policy.html' %}\n",
+            },
+            "layouts/policy.html:1:1: error: while rendering policies/welcome/index.html: the templates never stop "
+            "calling one another: layouts/policy.html:1 → (built-in theme) policy.html:{n} → (built-in theme) "
+            "base.html:{n} → layouts/policy.html:4 → layouts/parts.html:3 → layouts/policy.html:1 → …",
+        ),
+        (
+            {
+                "policy.html": "{% extends 'theme/policy.html' %}\n{% block content %}\n{% macro item(n) %}\n"
+                "<li>{{ item(n + 1) }}</li>\n{% endmacro %}\n{{ item(1) }}{% endblock %}\n"
+            },
+            "layouts/policy.html:4:1: error: while rendering policies/welcome/index.html: the templates never stop "
+            "calling one another: layouts/policy.html:4 → layouts/policy.html:4 → …",
+        ),
+    ],
+    ids=["a template including itself", "a template including itself through another", "a macro calling itself"],
+)
+def test_templates_that_call_one_another_without_end_are_named_as_the_cycle_they_make(
+    run, site_copy, layouts: dict[str, str], expected: str
+) -> None:
+    """A team's template that includes (or extends, or imports) itself, through another template
+    or not, or a macro with no case that stops it: the error was Python's "RecursionError:
+    maximum recursion depth exceeded while calling a Python object", at whichever line the
+    recursion happened to stop, with the hint "check the template". It names the lines that
+    repeat, and what makes a cycle."""
+    site = site_copy("minimal")
+    (site / "layouts").mkdir()
+    for name, text in layouts.items():
+        (site / "layouts" / name).write_text(text)
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    # ({n}: a line of the built-in theme's, which the theme's own changes move)
+    assert re.fullmatch(re.escape(expected).replace(re.escape("{n}"), r"\d+"), lines[0].removeprefix(f"{site}/"))
+    assert lines[1].strip() == RECURSION_HINT
+    assert "RecursionError" not in result.output
