@@ -109,3 +109,33 @@ def test_templates_that_call_one_another_without_end_are_named_as_the_cycle_they
     assert re.fullmatch(re.escape(expected).replace(re.escape("{n}"), r"\d+"), lines[0].removeprefix(f"{site}/"))
     assert lines[1].strip() == RECURSION_HINT
     assert "RecursionError" not in result.output
+
+
+@pytest.mark.git
+@pytest.mark.parametrize(
+    "command",
+    [("check",), ("build",), ("diff", "HEAD"), ("promised", "--at", "2026-06-01"), ("verify",)],
+    ids=lambda c: c[0],
+)
+def test_a_repository_git_refuses_for_its_owner_is_an_error_saying_how_to_trust_it(
+    run, git_site: GitSite, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """A container job running as root on the runner user's checkout, or a clone on a shared disk:
+    git refuses a repository another user owns ("detected dubious ownership"). servicebook took
+    that for a folder outside git: the build published no release and no history, check said all
+    was well, and diff, promised and verify said the source was "not in a git repository". Each
+    says what git refused and how to trust the repository, and the build leaves public/ as it was.
+    (GIT_TEST_ASSUME_DIFFERENT_OWNER is git's own switch for testing this without a second user.)"""
+    git_site.tag("v0.1")
+    assert run("build", "--source", git_site.root).exit_code == 0
+    before = {p: p.read_bytes() for p in (git_site.root / "public").rglob("*") if p.is_file()}
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")
+    result = run(command[0], "--source", git_site.root, *command[1:])
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: git refuses to read the repository at {git_site.root}: it is owned by a user other than the one "
+        "running servicebook, so its history and releases cannot be read (a build would publish neither); if you "
+        f"trust it, as a CI job trusts its own checkout: `git config --global --add safe.directory {git_site.root}`"
+    ) in result.output
+    assert "not in a git repository" not in result.output and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in (git_site.root / "public").rglob("*") if p.is_file()} == before
