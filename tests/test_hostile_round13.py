@@ -139,3 +139,23 @@ def test_a_repository_git_refuses_for_its_owner_is_an_error_saying_how_to_trust_
     ) in result.output
     assert "not in a git repository" not in result.output and "Traceback" not in result.output
     assert {p: p.read_bytes() for p in (git_site.root / "public").rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.git
+@pytest.mark.parametrize("command", [("build",), ("check",), ("promised", "--at", "2026-06-01")], ids=lambda c: c[0])
+def test_a_bare_clone_given_as_the_source_is_told_to_be_cloned_not_emptied(
+    run, git_site: GitSite, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A CI mirror or a server's repository (`git clone --bare`) given as --source: it was refused
+    as the folder a commit can make to have git obey its config, with that case's advice: "remove
+    HEAD, config, objects/ and refs/ from that folder", which would destroy the repository. A bare
+    repository given as the source (no catalog.yaml in it) is said to be one, and how to build it."""
+    bare = tmp_path / "catalog.git"
+    git_site.git("clone", "-q", "--bare", str(git_site.root), str(bare))
+    result = run(command[0], "--source", bare, *command[1:])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"error: {bare} is a bare repository (git's own folder, with no checked-out files): servicebook builds "
+        f"from a checkout of the catalog; clone it and give the clone's folder: `git clone {bare} site`, then "
+        "--source site\n"
+    )

@@ -208,6 +208,12 @@ def _bare_refused(root: Path, message: str) -> UsageProblem:
     with contextlib.suppress(OSError):
         if where.samefile(root):
             where = root
+    if where == root and not (root / CATALOG_FILE).exists():  # a bare clone given as the source
+        return UsageProblem(
+            f"{printable(str(root))} is a bare repository (git's own folder, with no checked-out files): "
+            "servicebook builds from a checkout of the catalog; clone it and give the clone's folder: "
+            f"`git clone {shlex.quote(str(root))} site`, then --source site"
+        )
     return UsageProblem(
         f"git takes {printable(str(where))} for a bare repository: it holds HEAD, objects/ and refs/, and git "
         "would obey its config, where anyone who can commit there could have named a command for git to run, so "
