@@ -159,3 +159,31 @@ def test_a_bare_clone_given_as_the_source_is_told_to_be_cloned_not_emptied(
         f"from a checkout of the catalog; clone it and give the clone's folder: `git clone {bare} site`, then "
         "--source site\n"
     )
+
+
+@pytest.mark.git
+def test_promised_says_when_a_commit_before_its_answer_is_dated_after_the_day_asked(run, git_site: GitSite) -> None:
+    """A committer whose clock said 2100 (or a rebase that kept a commit's old date) makes the
+    history's dates go backwards: `promised` picks the last commit dated by the moment asked, and
+    answered "the catalog of commit B" without a word that commit A, before B on the history and
+    the catalog B changed, is dated after that moment. It says so: the answer follows the dates."""
+    git_site.clock = 4_102_444_800 - 3600  # the next commit: 2100-01-01 00:00 UTC
+    git_site.edit("objective: 99.5", "objective: 99")
+    future = git_site.commit("Lower the objective (a clock set to 2100)")
+    git_site.clock = 1_781_000_000  # 2026-06-09
+    git_site.edit("objective: 99", "objective: 98")
+    git_site.commit("Lower it again")
+    result = run("promised", "--source", git_site.root, "--at", "2050-01-01")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1].endswith("by Test Author: Lower it again")
+    assert lines[2] == (
+        f"(note: commit {future[:12]} (Lower the objective (a clock set to 2100)), which changed the catalog before "
+        "this one on the history, is dated 2100-01-01 00:00 UTC, after 2050-01-01: the commits' dates go backwards "
+        "there (a clock set wrong, or a rebase that kept old dates), so this answer follows the dates, not the order "
+        "of the history)"
+    )
+    assert "98 %" in result.output
+    ordered = run("promised", "--source", git_site.root, "--at", "2026-05-28")  # before both: dates in order
+    assert ordered.exit_code == 0, ordered.output
+    assert "dates go backwards" not in ordered.output
