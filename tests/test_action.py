@@ -208,6 +208,28 @@ def test_a_missing_source_folder_fails_with_a_located_error_not_a_traceback(runn
     assert "Traceback" not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("source", "catalogue\n::warning title=forged::all good"),
+        ("output", "public\nsite=/etc"),
+        ("against", "slos\r\n::error::forged"),
+    ],
+)
+def test_an_input_holding_a_line_break_is_refused_before_anything_prints_or_writes_it(
+    runner, pull_request, name: str, value: str
+) -> None:
+    """A folder's name is printed in a workflow command and written as a line of $GITHUB_OUTPUT,
+    both read a line at a time: a line break in an input (a value pasted from a multi-line
+    expression) made what followed it a command of its own (an annotation, or a forged `site`
+    output). The first step refuses it, naming the input; no later step runs."""
+    done = runner.run("Check the catalog and policy pages", **{name: value})
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"::error title=servicebook::the action's '{name}' input holds a line break: name a folder without one\n"
+    )
+
+
 def test_an_invalid_catalog_is_annotated_on_its_line(runner, pull_request) -> None:
     pull_request.edit("objective: 99", "objective: 101", "catalog/catalog.yaml")
     line = next(i for i, text in enumerate((runner.workspace / "catalog/catalog.yaml").read_text().splitlines(), 1)

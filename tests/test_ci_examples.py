@@ -194,14 +194,17 @@ def test_the_gitlab_review_job_fails_a_weakening_merge_request_after_making_its_
 
 
 @pytest.mark.git
-def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_input_names(tmp_path) -> None:
+@pytest.mark.parametrize("folder", ["slos", "SLO files [*]"], ids=["slos", "a name with spaces and wildcards"])
+def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_input_names(tmp_path, folder) -> None:
     """The component's `against` input: the review job's check compares the SLOs with the Sloth,
-    Pyrra or OpenSLO files there, as the GitHub Action's does (newuser16: neither could)."""
+    Pyrra or OpenSLO files there, as the GitHub Action's does (newuser16: neither could). The
+    folder is one argument whatever its name holds: the shell split a name with spaces into
+    several (hostile13)."""
     _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
-    (site / "slos").mkdir()  # a path with a space: the input was split into two words
-    (site / "slos" / "ci.yaml").write_text(
+    (site / folder).mkdir()
+    (site / folder / "ci.yaml").write_text(
         "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: availability\n"
         "  namespace: ci\nspec:\n  target: '99.9'\n  window: 30d\n  indicator:\n    ratio:\n      errors:\n"
         "        metric: runs_total{late='1'}\n      total:\n        metric: runs_total\n"
@@ -215,8 +218,7 @@ def test_the_gitlab_review_job_compares_the_slos_with_the_folder_its_against_inp
         "SERVICEBOOK_SOURCE": ".",
         "SERVICEBOOK_STRICT": "false",
     }
-    (site / "slos").rename(site / "our slos")
-    for against, status in (("", 0), ("our slos", 1)):
+    for against, status in (("", 0), (folder, 1)):
         done = subprocess.run(
             ["sh", "-ec", "\n".join(up_to_check)],
             cwd=site,
@@ -442,7 +444,7 @@ def commands_of_scripts(path: Path) -> list[list[str]]:
         choices = {
             "strict": ([], ["--strict"]),
             "fail_on": (["never"], ["weakened"]),
-            "$@": ([], ["--against", "SERVICEBOOK_SOURCE"]),  # the component's `set -- --against …`
+            "$@": ([], ["--against", "SERVICEBOOK_SOURCE"]),  # set -- --against "$SERVICEBOOK_AGAINST"
         }
         variants: list[list[str]] = [[]]
         for word in command:

@@ -46,6 +46,9 @@ class CatalogAt:
     catalog_commit: str = ""  # set when `commit` names a later commit than the one catalog.yaml is of
     # (member id, its locked commit, named: who wrote it, when, why) on an organisation site
     members: tuple[tuple[str, Stamp], ...] = ()
+    # a commit before `commit` on the history that changed the catalog but is dated after the moment
+    # (the dates go backwards there: a committer's clock set wrong, a rebase that kept old dates)
+    dated_later: Stamp | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,19 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
             later = None
             if moved is not None and position[moved.commit] > position[c.commit]:
                 later = Stamp(moved.commit, moved.author, moved.date, moved.message)
-            return CatalogAt(c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing, later)
+            dated_later = next(
+                (
+                    Stamp(e.commit, e.author, e.date, e.message)
+                    for e, _, _ in changed
+                    if cutoff is not None
+                    and position[e.commit] < position[c.commit]
+                    and (e.date is None or e.date >= cutoff)
+                ),
+                None,
+            )
+            return CatalogAt(
+                c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing, later, dated_later=dated_later
+            )
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
     said = f"the catalog of commit {newest[0][:12]} of {utc_minute(newest[1])}, in effect {at.on}, does not validate"

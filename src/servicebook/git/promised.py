@@ -13,7 +13,7 @@ from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_start, effective_support, error_budget, format_minutes, format_percent
 from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import UsageProblem
-from servicebook.git.in_effect import CatalogAt, Moment, utc_minute
+from servicebook.git.in_effect import CatalogAt, Moment, Stamp, utc_minute
 from servicebook.source.day_or_time import read_day_or_time
 
 PROMISED_JSON_VERSION = 1
@@ -71,6 +71,16 @@ def unsupported_tools(catalog: model.Catalog) -> tuple[model.Tool, ...]:
     return tuple(t for t in catalog.tools if t.status is model.ToolStatus.UNSUPPORTED)
 
 
+def _dated_later(earlier: Stamp, at: Moment) -> str:
+    """Why the answer is uncertain where the commits' dates go backwards: the catalog in effect is
+    chosen by the dates git holds, and a commit that came before the answer is dated after the moment."""
+    return (
+        f"commit {earlier.commit[:12]} ({earlier.message}), which changed the catalog before this one on the history, "
+        f"is dated {utc_minute(earlier.date)}, after {at.shown}: the commits' dates go backwards there (a clock set "
+        "wrong, or a rebase that kept old dates), so this answer follows the dates, not the order of the history"
+    )
+
+
 def _passed_over(found: CatalogAt) -> list[str]:
     return [
         f"commit {commit[:12]} of {utc_minute(date)} changed the catalog too, but it did not validate "
@@ -92,6 +102,8 @@ def to_text(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
     if found.catalog_commit:
         lines.append(f"(catalog.yaml as commit {found.catalog_commit[:12]} made it; this commit moved the lock)")
     lines += [f"(note: {note})" for note in _passed_over(found)]
+    if found.dated_later is not None:
+        lines.append(f"(note: {_dated_later(found.dated_later, at)})")
     if found.members:
         # each member's commit named as the site's own is: who wrote that team's promise, when, why
         lines.append("Members, at their locked commits:")

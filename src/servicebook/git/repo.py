@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +184,8 @@ def open_repo(root: Path) -> Repo | None:
     done = run(root, OPEN_ASKS)
     if done is not None and BARE_REFUSED in done.error():
         raise _bare_refused(root, done.error())
+    if done is not None and DUBIOUS_OWNER in done.error():
+        raise _owner_refused(root, done.error())
     if done is None or done.returncode not in (0, 1):
         return None
     lines = done.stdout.decode("utf-8", "replace").split("\n")
@@ -205,11 +208,35 @@ def _bare_refused(root: Path, message: str) -> UsageProblem:
     with contextlib.suppress(OSError):
         if where.samefile(root):
             where = root
+    if where == root and not (root / CATALOG_FILE).exists():  # a bare clone given as the source
+        return UsageProblem(
+            f"{printable(str(root))} is a bare repository (git's own folder, with no checked-out files): "
+            "servicebook builds from a checkout of the catalog; clone it and give the clone's folder: "
+            f"`git clone {shlex.quote(str(root))} site`, then --source site"
+        )
     return UsageProblem(
         f"git takes {printable(str(where))} for a bare repository: it holds HEAD, objects/ and refs/, and git "
         "would obey its config, where anyone who can commit there could have named a command for git to run, so "
         "servicebook does not use it; remove HEAD, config, objects/ and refs/ from that folder (committed beside "
         "the site's sources, they make git take it for a repository of its own)"
+    )
+
+
+# git's message for a repository that another user owns than the one running it (git 2.35.2 and
+# later), which it then refuses to read, as it would a folder that is not a repository at all
+DUBIOUS_OWNER = "detected dubious ownership in repository at '"
+
+
+def _owner_refused(root: Path, message: str) -> UsageProblem:
+    """The error for a source in a repository git refuses because another user owns it (a container
+    job running as root on the runner user's checkout, a clone on a shared disk). Taken for a folder
+    outside git, it was built with neither releases nor history, and every command said all was well."""
+    named = re.search(re.escape(DUBIOUS_OWNER) + r"(.*)'", message)
+    where = named.group(1) if named else str(root)
+    return UsageProblem(
+        f"git refuses to read the repository at {printable(where)}: it is owned by a user other than the one running "
+        "servicebook, so its history and releases cannot be read (a build would publish neither); if you trust "
+        f"it, as a CI job trusts its own checkout: `git config --global --add safe.directory {shlex.quote(where)}`"
     )
 
 

@@ -37,6 +37,29 @@ ENV_EXTRA: Mapping[str, str] = {
     "GIT_NO_REPLACE_OBJECTS": "1",
     "GIT_GRAFT_FILE": "/dev/null/none",
 }
+# Where a repository is, which servicebook finds from the folder it is given (--source), never from
+# the caller's environment: the variables git itself clears before it runs in another repository
+# (`git rev-parse --local-env-vars`), but for the configuration ones (GIT_CONFIG_PARAMETERS, set by
+# `git -c`, and GIT_CONFIG_COUNT, a job's safe.directory), which are the user's configuration as
+# ~/.gitconfig is. A git hook runs with GIT_DIR or GIT_INDEX_FILE set, and a shell may export
+# GIT_DIR: with them, a build of one site published another repository's history and releases.
+REPOSITORY_ENV: frozenset[str] = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_COMMON_DIR",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_SHALLOW_FILE",
+        "GIT_PREFIX",
+        "GIT_NAMESPACE",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_CONFIG",
+        "GIT_INTERNAL_SUPER_PREFIX",
+    }
+)
 # What the user's configuration must not change in the output we parse: quoted paths,
 # signatures in `git log`, the encoding of names and messages, and the root commit's files in
 # `git log --raw` (with log.showRoot=false git lists none, and the first commit of the history
@@ -171,7 +194,8 @@ def _refused_in(root: Path) -> str | None:
 
 
 def environment() -> dict[str, str]:
-    return {**os.environ, **ENV_EXTRA}
+    """The caller's environment, less where a repository is (REPOSITORY_ENV), with ENV_EXTRA."""
+    return {**{k: v for k, v in os.environ.items() if k not in REPOSITORY_ENV}, **ENV_EXTRA}
 
 
 def installed() -> bool:

@@ -432,6 +432,8 @@ def _render_page(
         mine = _site_template_frame(exc, layouts)
         if mine is None:  # no template of the site's own was running: the theme's or servicebook's bug
             raise
+        if isinstance(exc, RecursionError):
+            raise RenderError([_recursion_problem(exc, mine, layouts, spec.path)]) from None
         raise RenderError(
             [_template_problem(*mine, layouts, f"while rendering {spec.path}: {type(exc).__name__}: {exc}")]
         ) from None
@@ -533,6 +535,43 @@ def _site_template_frame(exc: BaseException, layouts: Path) -> tuple[str, int] |
             found = (name, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _recursion_problem(exc: RecursionError, innermost: tuple[str, int], layouts: Path, page: str) -> Problem:
+    """A template that includes, imports or extends itself (through others too), or a macro that
+    calls itself without end: Python's "maximum recursion depth exceeded", which named only where
+    the recursion happened to stop, as the cycle of template lines that repeats, located at its
+    first line of the site's own."""
+    frames: list[tuple[str, int]] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        here = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        if here[0].endswith(".html") and (not frames or frames[-1] != here):
+            frames.append(here)
+        tb = tb.tb_next
+    seen: dict[tuple[str, int], int] = {}
+    cycle: list[tuple[str, int]] = []
+    for i, here in enumerate(frames):
+        if here in seen:
+            cycle = frames[seen[here] : i + 1]
+            break
+        seen[here] = i
+    if not cycle:  # one line calling itself (its repeats were folded into one frame)
+        cycle = [innermost, innermost]
+    own = next((f for f in cycle if Path(f[0]).is_relative_to(layouts)), innermost)
+
+    def shown(frame: tuple[str, int]) -> str:
+        location = _template_problem(frame[0], frame[1], layouts, "").location
+        return f"{location.path}:{location.line}"
+
+    steps = " → ".join(shown(f) for f in cycle)
+    return _template_problem(
+        *own,
+        layouts,
+        f"while rendering {page}: the templates never stop calling one another: {steps} → …",
+        "a template that includes, imports or extends itself (directly or through another), or a macro "
+        "that calls itself with nothing to stop it, runs until Python gives up; break the cycle",
+    )
 
 
 def _template_problem(
