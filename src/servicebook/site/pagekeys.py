@@ -482,19 +482,21 @@ class _Remembered:
         return made
 
 
-def _history_text(remembered: _Remembered, timeline: Timeline | None) -> str:
-    """What the keys that hold the whole history hold of it (`timeline_text` in `reuse_keys`):
-    whether there is one and is shallow, and each entry as repr() writes it, the working tree's
-    first. With a memo (`serve`), the committed entries' text is the last build's while they are
-    the very same entries (history.TimelineMemo keeps them while HEAD is the same commit): one
-    commit adding a catalog of 20,000 pages is 20,000 changes to write out again each rebuild."""
+def _history_text(remembered: _Remembered, timeline: Timeline | None) -> tuple[str, str]:
+    """What the keys that hold the whole history hold of it (`timeline_text` in `reuse_keys`, the
+    two parts joined): whether there is one and is shallow, and each entry as repr() writes it,
+    the working tree's first; then the committed entries. With a memo (`serve`), the committed
+    entries' text is the last build's while they are the very same entries (history.TimelineMemo
+    keeps them while HEAD is the same commit): one commit adding a catalog of 20,000 pages is
+    20,000 changes to write out again each rebuild. Apart, so that the memo compares and holds
+    the very text it keeps for them, not a joined copy of it (MBs at 5,000 pages)."""
     if timeline is None:
-        return repr(None)
+        return repr(None), ""
     entries = timeline.entries
     top = next((n for n, e in enumerate(entries) if e.commit is not None), len(entries))
     committed = entries[top:]
     head = repr((timeline.available, timeline.shallow, entries[:top]))
-    return head + remembered.same(_HISTORY, committed, functools.partial(repr, committed))
+    return head, remembered.same(_HISTORY, committed, functools.partial(repr, committed))
 
 
 def _page_history(
@@ -593,7 +595,8 @@ def reuse_keys(
     # the lists show what the build's date makes of the measurements (stale or not, views.py)
     measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
     remembered = _Remembered(memo)
-    timeline_text = _history_text(remembered, timeline)
+    history_parts = _history_text(remembered, timeline)  # what `whole`'s memo entry holds of the history
+    timeline_text = "".join(history_parts)  # what the keys hold of it (gone when this returns)
     # what the lists' and the other data files' keys hold: with a memo (serve), the last build's
     # digest while the sources they read (not the pages' Markdown) and what each page shows of
     # itself to the others are the same (a body edit), not 10,000 lines sorted and digested again
@@ -611,7 +614,7 @@ def reuse_keys(
     named = _Named(sources, shows)
     whole = remembered(
         _WHOLE,
-        (every, footer.text, repr(versioning), stale, timeline_text, sources, shows),
+        (every, footer.text, repr(versioning), stale, history_parts, sources, shows),
         lambda: digest(every, footer.text, repr(versioning), stale, timeline_text, named.sources(), named.pages()),
     )
     # what a list's key holds when the footer is filled into it (`restamp`): `whole` but for the
