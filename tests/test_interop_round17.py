@@ -1,0 +1,192 @@
+"""interop17: every kind each format allows, read as the tools themselves read it, by the imports
+and by `check --against` alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_interop_round15 import _pasted, _place
+from tests.test_interop_round16 import _monitoring
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+
+
+# --- OpenSLO v1alpha: one reader for both imports and the drift check ------------------------------
+
+
+@pytest.mark.parametrize("name", ["sloth-openslo-getting-started.yml", "sloth-openslo-kubernetes-apiserver.yml"])
+def test_import_openslo_reads_v1alpha_as_import_sloth_and_the_drift_check_do(run, tmp_path: Path, name: str) -> None:
+    # `import openslo` refused openslo/v1alpha ("is not read") while `check --against` read it with
+    # `import sloth`'s reader: the same file was two answers. Now the one reader answers for all three.
+    file = INTEROP / name
+    by_openslo, by_sloth = run("import", "openslo", file), run("import", "sloth", file)
+    assert by_openslo.exit_code == by_sloth.exit_code == 0, by_openslo.output
+    assert (by_openslo.stdout, by_openslo.stderr) == (by_sloth.stdout, by_sloth.stderr)
+    assert "warning: read OpenSLO openslo/v1alpha as sloth generate does" in by_openslo.stderr
+    site = _pasted(yaml.safe_load(by_openslo.stdout)["offerings"], tmp_path)
+    result = run("check", "--source", site, "--against", _monitoring(tmp_path, {name: file.read_text()}))
+    assert result.exit_code == 0, result.output
+    assert "not read" not in result.stderr and "nothing in the files" not in result.stderr
+
+
+# --- numbers as the tools' own Go types take them ----------------------------------------------------
+
+SLOTH_PLAIN = """version: "prometheus/v1"
+service: web
+slos:
+  - name: availability
+    objective: OBJECTIVE
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      page_alert:
+        disable: true
+      ticket_alert:
+        disable: true
+"""
+
+SLOTH_RESOURCE = """apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata:
+  name: web
+spec:
+  service: web
+  slos:
+    - name: availability
+      objective: OBJECTIVE
+      sli:
+        events:
+          errorQuery: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+          totalQuery: sum(rate(http_requests_total[{{.window}}]))
+      alerting:
+        pageAlert:
+          disable: true
+        ticketAlert:
+          disable: true
+"""
+
+SLOTH_V1ALPHA = """apiVersion: openslo/v1alpha
+kind: SLO
+metadata:
+  name: availability
+spec:
+  service: web
+  timeWindows:
+    - unit: Day
+      count: 30
+  objectives:
+    - ratioMetrics:
+        good:
+          source: prometheus
+          queryType: promql
+          query: sum(rate(http_requests_total{code!~"5.."}[{{.window}}]))
+        total:
+          source: prometheus
+          queryType: promql
+          query: sum(rate(http_requests_total[{{.window}}]))
+      target: OBJECTIVE
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted", "key"),
+    [
+        (SLOTH_PLAIN, '"99.5"', "objective"),
+        (SLOTH_PLAIN, "'99.5'", "objective"),
+        (SLOTH_RESOURCE, '"99.5"', "objective"),
+        (SLOTH_V1ALPHA, '"0.995"', "target"),
+    ],
+    ids=["plain-double", "plain-single", "resource", "openslo-v1alpha"],
+)
+def test_a_sloth_objective_written_in_quotes_is_refused_as_sloth_refuses_it(
+    run, tmp_path: Path, text: str, quoted: str, key: str
+) -> None:
+    # Sloth's spec has `Objective float64` (OpenSLO v1alpha's `target` too), read by gopkg.in/yaml.v2,
+    # which makes no number of text ("cannot unmarshal !!str `99.5` into float64"); the resource's
+    # schema says number. servicebook read "99.5" as 99.5: a file Sloth refuses was imported and compared.
+    file = tmp_path / "slo.yaml"
+    file.write_text(text.replace("OBJECTIVE", quoted))
+    result = run("import", "sloth", file)
+    assert result.exit_code == 1
+    value = quoted.strip("'\"")
+    assert (
+        f"{file}:{_place(file.read_text(), f'{key}: ')}: error: {key} '{value}' is written in quotes, as text: "
+        "Sloth reads a number there and refuses the file\n"
+    ) in result.stderr
+    assert f"hint: write {key}: {value}, without quotes\n" in result.stderr
+    assert "Traceback" not in result.output
+
+    file.write_text(text.replace("OBJECTIVE", value))  # as Sloth's examples write it
+    assert run("import", "sloth", file).exit_code == 0
+
+
+def test_the_drift_check_does_not_compare_a_sloth_objective_sloth_refuses(run, tmp_path: Path) -> None:
+    site = _pasted(
+        [
+            {
+                "id": "web",
+                "name": "Web",
+                "slos": [{"id": "availability", "name": "Availability", "objective": 99.5, "window": "30d"}],
+            }
+        ],
+        tmp_path,
+    )
+    text = SLOTH_PLAIN.replace("OBJECTIVE", '"99.5"')
+    monitoring = _monitoring(tmp_path, {"web.yaml": text})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1
+    assert (
+        f"{monitoring / 'web.yaml'}:{_place(text, 'objective: ')}: error: objective '99.5' is written in quotes, "
+        "as text: Sloth reads a number there and refuses the file"
+    ) in result.stderr
+
+
+PYRRA = """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-errors
+  namespace: web
+spec:
+  target: TARGET
+  window: 28d
+  indicator:
+    ratio:
+      errors:
+        metric: http_requests_total{code=~"5.."}
+      total:
+        metric: http_requests_total
+"""
+
+
+@pytest.mark.parametrize("target", ["99.5", "99"])
+def test_a_pyrra_target_written_as_a_number_is_said_as_kubernetes_refuses_it(run, tmp_path: Path, target: str) -> None:
+    # Pyrra's `Target string` (its CRD: type string): `kubectl apply` of `target: 99.5` is refused by the
+    # API ("spec.target in body must be of type string"); Pyrra's filesystem mode (sigs.k8s.io/yaml,
+    # which turns a number into the string field's text) takes it. servicebook said nothing.
+    file = tmp_path / "slo.yaml"
+    file.write_text(PYRRA.replace("TARGET", target))
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:7:11: warning: target {target} is written as a number: the Kubernetes API refuses the resource "
+        "(Pyrra's schema says target is a string: spec.target in body must be of type string); Pyrra read from "
+        "files takes it, as servicebook does\n"
+    ) in result.stderr
+    assert f'hint: write target: "{target}", quoted, as Pyrra\'s examples do\n' in result.stderr
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"] == float(target)
+
+    site = _pasted(yaml.safe_load(result.stdout)["offerings"], tmp_path)
+    monitoring = _monitoring(tmp_path, {"slo.yaml": file.read_text()})
+    checked = run("check", "--source", site, "--against", monitoring)
+    assert checked.exit_code == 0, checked.output
+    assert f"target {target} is written as a number" in checked.stderr
+    assert run("check", "--source", site, "--against", monitoring, "--strict").exit_code == 1
+
+    for quoted in (f'"{target}"', f"'{target}'"):  # as every example of Pyrra's writes it
+        file.write_text(PYRRA.replace("TARGET", quoted))
+        assert "written as a number" not in run("import", "pyrra", file).stderr
