@@ -478,7 +478,9 @@ def test_an_openslo_slo_whose_indicator_is_elsewhere_imports_without_a_measureme
     result = _import(run, "openslo", sli, slo)
     assert result.exit_code == 0, result.output
     assert "the SLI 'foo-sli' is not in the files read" not in result.stderr
-    assert f"{sli}:9:7: warning: dropped the measurement: its metric is from 'CloudWatch'" in result.stderr
+    assert (
+        f"{sli}:9:7: warning: dropped the measurement, a threshold (gte 10): its metric is from 'CloudWatch'"
+    ) in result.stderr
 
 
 def test_sloths_spec_without_alerts_keeps_its_multi_line_queries(run) -> None:
@@ -699,6 +701,7 @@ REFUSED = {
     "openslo-oslo-validate-v2alpha.yaml",  # v2alpha
     "openslo-oslo-validate-v1alpha.yaml",  # v1alpha, read as Sloth reads it: a 1 Month window
     "openslo-sdk-services.yaml",  # Services alone
+    "openslo-sdk-alert-policies.yaml",  # alerting kinds alone
     "openslo-timeslices-slo.yaml",  # `duration: 1m` for a month
     "pyrra-nginx.yaml",  # a latency bucket without le
     "sloth-windows-custom-30d.yaml",  # Sloth's AlertWindows, no SLO

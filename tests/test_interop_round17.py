@@ -190,3 +190,123 @@ def test_a_pyrra_target_written_as_a_number_is_said_as_kubernetes_refuses_it(run
     for quoted in (f'"{target}"', f"'{target}'"):  # as every example of Pyrra's writes it
         file.write_text(PYRRA.replace("TARGET", quoted))
         assert "written as a number" not in run("import", "pyrra", file).stderr
+
+
+# --- OpenSLO v1: every kind, and metrics of other vendors ----------------------------------------------
+
+# A threshold SLO of New Relic's, as OpenSLO v1 allows any vendor's metricSource (written for this
+# test in the shape of OpenSLO's README: thresholdMetric, an objective's op and value, Timeslices)
+NEWRELIC_THRESHOLD = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-latency
+spec:
+  service: checkout
+  budgetingMethod: Timeslices
+  timeWindow:
+    - duration: 7d
+      isRolling: true
+  indicator:
+    metadata:
+      name: checkout-p95
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: NewRelic
+          spec:
+            nrql: SELECT percentile(duration, 95) FROM Transaction WHERE appName = 'checkout'
+  objectives:
+    - displayName: p95 under 300 ms
+      op: lte
+      value: 0.3
+      target: 0.99
+      timeSliceTarget: 0.95
+      timeSliceWindow: 5m
+"""
+
+
+def test_a_threshold_of_another_vendors_metric_is_said_with_its_bound(run, tmp_path: Path) -> None:
+    # "dropped the measurement: its metric is from 'NewRelic'" and nothing of `lte 0.3`: the fragment
+    # promised 99 % of slices good with no word of what makes a slice good
+    file = tmp_path / "slo.yaml"
+    file.write_text(NEWRELIC_THRESHOLD)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:17:11: warning: dropped the measurement, a threshold (lte 0.3): its metric is from 'NewRelic', "
+        "and the catalog's measurement speaks Prometheus\n"
+    ) in result.stderr
+    assert (
+        "hint: write in the SLO's sli: what is measured and its bound (lte 0.3): the objective counts what keeps to it\n"
+        in (result.stderr)
+    )
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert (slo["objective"], slo["budgeting"], slo["timeslice_target"]) == (99, "timeslices", 95)
+    assert "measurement" not in slo
+
+
+def test_a_ratio_of_another_vendors_metrics_is_said_as_before(run, tmp_path: Path) -> None:
+    # a ratio has no bound: the note is as it was
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        NEWRELIC_THRESHOLD.replace(
+            """      thresholdMetric:
+        metricSource:
+          type: NewRelic
+          spec:
+            nrql: SELECT percentile(duration, 95) FROM Transaction WHERE appName = 'checkout'
+""",
+            """      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Datadog
+            spec:
+              query: sum:trace.http.request.hits.by_http_status{http.status_class:2xx}.as_count()
+        total:
+          metricSource:
+            type: Datadog
+            spec:
+              query: sum:trace.http.request.hits{*}.as_count()
+""",
+        )
+    )
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: dropped the measurement: its metric is from 'Datadog', and the catalog's measurement speaks "
+        "Prometheus\n"
+    ) in result.stderr
+
+
+def test_openslo_alerting_kinds_alone_are_named_each_and_nothing_is_imported(run) -> None:
+    # OpenSLO/go-sdk's AlertPolicies with conditions and notification targets referenced and inline
+    file = INTEROP / "openslo-sdk-alert-policies.yaml"
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    for line, kind in (
+        (2, "AlertPolicy"),
+        (48, "AlertPolicy"),
+        (72, "AlertCondition"),
+        (90, "AlertNotificationTarget"),
+    ):
+        assert f"{file}:{line}:9: warning: dropped the {kind} (alerting is not part of the catalog)\n" in result.stderr
+    assert f"error: no SLO in {file}: nothing to import" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_sdks_threshold_slo_on_a_saturday_noon_week_imports_as_a_calendar_week_said(run) -> None:
+    # OpenSLO/go-sdk's inline v1 SLO: a `1w` calendar from a Saturday at noon in New York, Timeslices,
+    # a threshold objective with `op` and no `value`
+    file = INTEROP / "openslo-sdk-inline-v1-slo.yaml"
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
+    assert (slo["window"], slo["timezone"], slo["budgeting"], slo["timeslice_window"]) == (
+        "calendar-week",
+        "America/New_York",
+        "timeslices",
+        "1m",
+    )
+    assert "(a Saturday)" in result.stderr
+    assert "dropped the measurement: a threshold (gt, no value) has no catalog shape" in result.stderr
