@@ -776,7 +776,8 @@ def _query(
                 src.location,
                 f"dropped the measurement, a threshold ({bound}): its metric is from {what}, and the catalog's "
                 "measurement speaks Prometheus",
-                f"write in the SLO's sli: what is measured and its bound ({bound}): the objective counts what keeps to it",
+                f"write in the SLO's sli: what is measured and its bound ({bound}): the objective counts what "
+                "keeps to it",
             )
         return None
     if src.query is None:
