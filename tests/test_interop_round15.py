@@ -417,6 +417,7 @@ DIFFERS_SAID = {
     # weeks from Saturday noon, read as the catalog's week from Monday with a note saying so
     "openslo-low-traffic-timeslices-week.yaml": "guessed calendar-week, which begins on Monday at 00:00",
     "openslo-sdk-export-v1-slo.yaml": "guessed calendar-week, which begins on Monday at 00:00",
+    "openslo-sdk-inline-v1-slo.yaml": "guessed calendar-week, which begins on Monday at 00:00",
 }
 
 

@@ -74,13 +74,6 @@ def test_a_v1alpha_slo_sloth_cannot_read_is_not_compared_and_said_where(run, tmp
     assert run("check", "--source", site, "--against", monitoring, "--strict").exit_code == 1
 
 
-def test_import_openslo_names_the_import_that_reads_v1alpha(run, tmp_path: Path) -> None:
-    result = run("import", "openslo", SLOTH_V1ALPHA)
-    assert result.exit_code == 1
-    assert "error: OpenSLO openslo/v1alpha SLO is not read" in result.stderr
-    assert "or read it as sloth generate does: servicebook import sloth FILE" in result.stderr
-
-
 def test_an_import_of_v1alpha_the_check_would_not_find_says_what_to_write_instead_of_an_annotation(
     run, tmp_path: Path
 ) -> None:

@@ -172,12 +172,16 @@ def test_openslo_v1alpha_is_refused_with_what_v1_calls_what_it_writes(run, tmp_p
     # the hint was the list of versions servicebook reads, which says nothing of how to get there
     file = tmp_path / "slo.yaml"
     file.write_text(SLOGEN_V1ALPHA)
+    # (interop17: read as sloth generate reads v1alpha, which refuses its Sumo Logic queries)
     result = _import(run, "openslo", file)
     assert result.exit_code == 1
-    assert f"{file}:1:1: error: OpenSLO openslo/v1alpha SLO is not read\n" in result.stderr
     assert (
-        "hint: OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is timeWindow (duration: "
-        "28d, isRolling: true), and an objective's ratioMetrics is the SLO's indicator"
+        f"{file}:19:11: error: OpenSLO openslo/v1alpha SLO, read as sloth generate reads it: the good query is a "
+        "sumologic Logs query"
+    ) in result.stderr
+    assert (
+        "or rewrite it as openslo/v1: OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is "
+        "timeWindow (duration: 28d, isRolling: true), and an objective's ratioMetrics is the SLO's indicator"
     ) in result.stderr
 
 

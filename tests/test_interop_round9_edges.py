@@ -175,9 +175,7 @@ def test_import_sloth_reads_openslo_v1alpha_as_sloth_generate_does(run) -> None:
         "named sloth-slo-my-service-INDEX, its error ratio 1 - (good / total)\n"
     ) in result.stderr
     assert "guessed the window" not in result.stderr  # timeWindows said 30 days
-    # `import openslo` names v1alpha as not read (other tools read it otherwise); the drift check reads it
-    # as this import does (tests/test_interop_round16.py)
-    assert "OpenSLO openslo/v1alpha SLO is not read" in _import(run, "openslo", file).stderr
+    # `import openslo` and the drift check read it as this import does (tests/test_interop_round17.py)
 
 
 def test_import_sloth_of_each_objective_of_an_openslo_v1alpha_file(run) -> None:

@@ -191,6 +191,7 @@ def compare(
         else:
             incomplete.setdefault(match, foreign)
         offering, slo = promised[match]
+        problems += foreign.cautions
         differences = _differences(catalog, offering, slo, foreign, places)
         if differences:
             differing.add(match)

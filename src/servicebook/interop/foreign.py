@@ -53,6 +53,7 @@ class Located:
 
     value: str
     location: SourceLocation
+    plain: bool = True  # written unquoted: a number or a boolean to the YAML readers of Go's tools
 
 
 @dataclass(slots=True)
@@ -89,6 +90,8 @@ class ForeignSLO:
     missing_sli: Located | None = None  # an OpenSLO indicatorRef no file read defines
     # the format it is written in, when read as another tool reads it ("OpenSLO v1alpha", which Sloth reads)
     written_as: str | None = None
+    # how its own tool may not take it (a Pyrra target written as a number): said by the drift check too
+    cautions: list[Problem] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -150,7 +153,7 @@ class Fields:
             return None
         if not isinstance(node, Scalar):
             raise Refused(_problem(self.source, node.location, f"'{key}' in {self.what} must be a single value"))
-        return Located(node.value, node.location)
+        return Located(node.value, node.location, node.plain)
 
     def fields(self, key: str, *, required: bool = False) -> Fields | None:
         node = self.node_of(key)
@@ -242,6 +245,45 @@ def percent(source: SourceText, value: Located, what: str, *, scale: int = 1, up
         limit = "at most 100 %" if up_to_100 else "below 100 % (100 % leaves no error budget)"
         raise refuse(source, value.location, f"{what} {value.value} is not a percentage above 0 and {limit}")
     return number.normalize()
+
+
+def _a_number(text: str) -> bool:
+    try:
+        return Decimal(text.strip()).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def number_not_text(source: SourceText, written: Located, what: str, tool: str) -> None:
+    """Refuse a number written in quotes where `tool` reads a number, as it refuses the file: Go's
+    YAML and JSON readers make no float64 of text (`cannot unmarshal !!str`), nor does the
+    Kubernetes API of a resource whose schema says number."""
+    if not written.plain and _a_number(written.value):
+        raise refuse(
+            source,
+            written.location,
+            f"{what} '{written.value}' is written in quotes, as text: {tool} reads a number there and refuses the file",
+            f"write {what}: {written.value.strip()}, without quotes",
+        )
+
+
+def text_not_number(slo: ForeignSLO, reading: Reading, source: SourceText, written: Located, what: str) -> None:
+    """Say a number written unquoted where the resource of `slo`'s tool has text: the Kubernetes API
+    refuses it (its schema says string), though a reader that knows the field (sigs.k8s.io/yaml)
+    takes it. Said by the import, and by the drift check where `slo` is one of the catalog's."""
+    tool = slo.format
+    if written.plain and _a_number(written.value):
+        caution = Problem(
+            written.location,
+            f"{what} {written.value} is written as a number: the Kubernetes API refuses the resource ({tool}'s "
+            f"schema says {what} is a string: spec.{what} in body must be of type string); {tool} read from "
+            "files takes it, as servicebook does",
+            f'write {what}: "{written.value.strip()}", quoted, as {tool}\'s examples do',
+            Severity.WARNING,
+            source.line(written.location.line),
+        )
+        reading.notes.append(caution)
+        slo.cautions.append(caution)
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,17 +542,22 @@ def _read_document(
     fmt, what = recognise(root)
     by_version = readers.get(_api_version(root)) if fmt == "refused" else None
     if by_version is not None:  # a version read as its tool reads it (OpenSLO v1alpha, as sloth generate does)
-        if expect is not None:
-            by_version(root, source, reading)
-            return
         slos, notes = len(reading.slos), len(reading.notes)
         try:
             by_version(root, source, reading)
         except Refused as exc:
+            p = exc.problem
+            if expect is not None:
+                # an import of the format it is a version of (`import openslo`) names the version it reads
+                rewrite = REWRITE_HINTS.get(_api_version(root))
+                if rewrite is None or rewrite[0] != expect:
+                    raise
+                _, how, other = rewrite
+                hint = f"{p.hint}; {other}" if p.hint else other
+                raise Refused(replace(p, message=f"{what}, {how}: {p.message}", hint=hint)) from None
             # what that tool cannot read another may (slogen reads v1alpha's logs queries): not compared,
             # and none of its SLOs read before the refusal compared either
             del reading.slos[slos:], reading.notes[notes:]
-            p = exc.problem
             reading.unread.append(
                 (
                     Problem(p.location, f"{what}: {p.message} (not compared)", p.hint, Severity.WARNING, p.source_line),
@@ -566,11 +613,23 @@ def _read_document(
 READ_VERSIONS = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
 # What to do with an OpenSLO version that is not read: v1alpha's files (slogen's samples, Sloth's
 # OpenSLO examples) say the same in other words, which v1 renamed
-UNREAD_HINTS = {
-    "openslo/v1alpha": "OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is timeWindow "
+V1ALPHA_RENAMED = (
+    "OpenSLO v1 renamed what v1alpha writes: timeWindows (unit: Day, count: 28) is timeWindow "
     "(duration: 28d, isRolling: true), and an objective's ratioMetrics is the SLO's indicator (spec.indicator.spec."
-    "ratioMetric: good or bad, and total, each under metricSource); rewrite it as openslo/v1, or write the SLO in "
-    "the catalog; or read it as sloth generate does: servicebook import sloth FILE",
+    "ratioMetric: good or bad, and total, each under metricSource)"
+)
+UNREAD_HINTS = {
+    "openslo/v1alpha": f"{V1ALPHA_RENAMED}; rewrite it as openslo/v1, or write the SLO in the catalog; or read it "
+    "as sloth generate does: servicebook import sloth FILE",
+}
+# What an import of a format says of a document of another version of it, read as another tool reads
+# it, that that tool refuses: (the import's format, how it was read, what else to do)
+REWRITE_HINTS = {
+    "openslo/v1alpha": (
+        "OpenSLO v1",
+        "read as sloth generate reads it",
+        f"or rewrite it as openslo/v1: {V1ALPHA_RENAMED}",
+    )
 }
 
 

@@ -44,9 +44,9 @@ def read(
     }
     if expect is not None:
         readers = {expect: readers[expect]}
-    if expect in (None, "sloth"):
-        # OpenSLO v1alpha as sloth generate reads it, by the import of Sloth's files and the drift check
-        # alike (one reader); `import openslo` names it as not read: other tools read it otherwise
+    if expect in (None, "sloth", "openslo"):
+        # OpenSLO v1alpha as sloth generate reads it, by both imports and the drift check alike (one
+        # reader, one answer): the one tool of those servicebook reads that reads v1alpha
         readers[sloth.OPENSLO_V1ALPHA] = partial(sloth.read_openslo_v1alpha, period=sloth_period)
     read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)

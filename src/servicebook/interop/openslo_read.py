@@ -752,17 +752,33 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
 
 
 def _query(
-    indicator: _Indicator, key: str, state: OpenSLOState, reading: Reading, *, form_note: bool = True
+    indicator: _Indicator,
+    key: str,
+    state: OpenSLOState,
+    reading: Reading,
+    *,
+    form_note: bool = True,
+    bound: str | None = None,
 ) -> str | None:
     src = indicator.sources[key]
     kind = src.type or (state.data_sources.get(src.ref) if src.ref else None)
     if kind is None or kind.lower() != "prometheus":
         what = f"'{kind}'" if kind else "an unknown source"
-        reading.note(
-            indicator.source,
-            src.location,
-            f"dropped the measurement: its metric is from {what}, and the catalog's measurement speaks Prometheus",
-        )
+        if bound is None:
+            reading.note(
+                indicator.source,
+                src.location,
+                f"dropped the measurement: its metric is from {what}, and the catalog's measurement speaks Prometheus",
+            )
+        else:  # the bound would go unsaid: no objective of the catalog has a place for it
+            reading.note(
+                indicator.source,
+                src.location,
+                f"dropped the measurement, a threshold ({bound}): its metric is from {what}, and the catalog's "
+                "measurement speaks Prometheus",
+                f"write in the SLO's sli: what is measured and its bound ({bound}): the objective counts what "
+                "keeps to it",
+            )
         return None
     if src.query is None:
         reading.note(
@@ -845,8 +861,10 @@ def _measurement(
     # a threshold dropped whatever its query: what the query lacks is not said of a measurement not written
     written = indicator.shape != "threshold" or gauge
     queries = {}
+    # a threshold of a metric dropped with its query is said with it: it is what makes the metric good
+    bound = None if written else _threshold_text(threshold)
     for key in indicator.sources:
-        query = _query(indicator, key, state, reading, form_note=written)
+        query = _query(indicator, key, state, reading, form_note=written, bound=bound)
         if query is None:
             return None
         queries[key] = query
@@ -872,13 +890,18 @@ def _measurement(
     return None
 
 
+def _threshold_text(threshold: tuple[str | None, str | None]) -> str:
+    op, value = threshold
+    return f"{op or 'no op'} {value}" if value is not None else f"{op or 'no op'}, no value"
+
+
 def _threshold_dropped(
     indicator: _Indicator, query: str, reading: Reading, threshold: tuple[str | None, str | None]
 ) -> None:
     """Say a threshold other than a 0/1 gauge's `gte 1` dropped, with what measures a latency
     quantile's bound soundly where the query is one."""
     op, value = threshold
-    written = f"{op or 'no op'} {value}" if value is not None else f"{op or 'no op'}, no value"
+    written = _threshold_text(threshold)
     reading.note(
         indicator.source,
         indicator.location,

@@ -26,6 +26,7 @@ from servicebook.interop.foreign import (
     prometheus_seconds,
     refuse,
     rolling_window,
+    text_not_number,
     under_one_percent,
 )
 from servicebook.source.yaml import Scalar, SourceText
@@ -66,6 +67,7 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     assert spec is not None
     target = spec.text("target", required=True)
     assert target is not None
+    text_not_number(slo, reading, source, target, "target")
     slo.objective, slo.objective_at = (
         objective_up_to_100(source, reading, target, "target", PYRRA_TAKES),
         target.location,

@@ -25,6 +25,7 @@ from servicebook.interop.foreign import (
     Located,
     ObjectiveRule,
     Reading,
+    number_not_text,
     objective_up_to_100,
     refuse,
     under_one_percent,
@@ -150,6 +151,7 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
     slo = ForeignSLO("Sloth", name.location, name.value, service=service)
     objective = f.text("objective", required=True)
     assert objective is not None
+    number_not_text(source, objective, "objective", "Sloth")
     slo.objective, slo.objective_at = (
         objective_up_to_100(source, reading, objective, "objective", SLOTH_TAKES),
         objective.location,
@@ -256,6 +258,7 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
         slo.description = description.value if description else None
         target = o.text("target", required=True)
         assert target is not None
+        number_not_text(source, target, "target", "Sloth")
         _fraction_target(target, source)
         slo.objective, slo.objective_at = (
             objective_up_to_100(source, reading, target, "target", SLOTH_TAKES, scale=100),
