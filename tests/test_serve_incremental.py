@@ -2355,3 +2355,53 @@ def test_the_working_tree_entry_reads_only_the_pages_that_differ_from_the_last_c
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
+
+
+def test_a_serve_rebuild_checks_the_catalog_s_records_again_only_when_the_catalog_or_the_pages_slugs_changed(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The rules across the catalog's records (validate.check_catalog: ids, references, the
+    tool-decision ladder, review dates) are a pure function of the catalog, the pages' slugs,
+    the day and the members' ids: a serve rebuild after a page's edit takes the problems its
+    last load found (load._catalog_checked) while the catalog is the very object it checked and
+    the slugs are the same; a page that the catalog names deleted, or the catalog edited, has
+    them found again (a failed build's load is not its memory's). Each rebuild equals a build
+    from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    checks: list[int] = []
+    real = load_stage.check_catalog
+
+    def counted(*args: object, **kwargs: object) -> object:
+        checks.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load_stage, "check_catalog", counted)
+    page = site / "content" / "security-scanning.md"  # an offering's `policies` names it
+    try:
+        build(options)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added first.\n\n")
+        build(options)  # (the first build's catalog was located by its YAML nodes; a rebuild's by the file)
+        for n in range(2):
+            checks.clear()
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert checks == []
+            assert tree(site / "public") == clean_build(run, site, tmp_path)
+        text = page.read_text()
+        page.unlink()
+        with pytest.raises(BuildFailed) as failed:
+            build(options)
+        assert checks
+        assert "security-scanning" in failed.value.format_message()
+        page.write_text(text)  # back: the slugs of the last load that succeeded
+        build(options)
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+        checks.clear()
+        CHANGES[7][1](site)  # an SLO's objective in catalog.yaml
+        build(options)
+        assert checks == [1]
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()

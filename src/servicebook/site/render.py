@@ -82,43 +82,48 @@ def page_specs(
     versions: bool = False,
     release: str | None = None,
     paging: PartsMemo | None = None,
-) -> Iterator[PageSpec]:
+) -> list[PageSpec]:
     """Every HTML page of the site, in a fixed order: the fixed pages of routes.py that this
     build has (the changes list with a `history`, the versions page with `versions`), each
     listing followed by the pages it lists; in a `release`, last, a page at the address of each
     page only the root has that its pages may link to, sending readers on to the root's.
-    `paging`: how the last build of a long-running process cut its paged lists (paging.PartsMemo)."""
-    yield from _fixed_specs(view, history, versions=versions, paging=paging)
+    `paging`: how the last build of a long-running process cut its paged lists (paging.PartsMemo).
+    A list, each part put in whole (`list.extend`), not a generator: the policy pages' specs
+    taken through three generators were a resumption of each for every page, every build."""
+    specs = _fixed_specs(view, history, versions=versions, paging=paging)
     if release is not None:
         for page in routes.release_pointers():
             context = {"target": routes.from_release(release, page.url)}
-            yield PageSpec(routes.output_path(page.url), POINTER_TEMPLATE, page.title, page.section, context)
+            specs.append(PageSpec(routes.output_path(page.url), POINTER_TEMPLATE, page.title, page.section, context))
+    return specs
 
 
 def _fixed_specs(
     view: SiteView, history: HistoryView | None, *, versions: bool, paging: PartsMemo | None
-) -> Iterator[PageSpec]:
+) -> list[PageSpec]:
     members = view.site.federation is not None
+    specs: list[PageSpec] = []
     for page in routes.fixed_pages(history=history is not None, releases=versions, members=members):
         if page.name == "changes" and history is not None:
             for listing in changes_pages(history):
                 title = page.title if listing.number == 1 else f"{page.title}, page {listing.number} of {listing.count}"
-                yield PageSpec(
-                    routes.output_path(listing.path), page.template, title, page.section, {"listing": listing}
+                specs.append(
+                    PageSpec(routes.output_path(listing.path), page.template, title, page.section, {"listing": listing})
                 )
         elif page.paged:
-            yield from _parts(view, page, paging)
+            specs.extend(_parts(view, page, paging))
         else:
             title = page.title or view.site.catalog.team.name
             context: dict[str, Any] = at_a_glance(view) if page.name == "" else {}
-            yield PageSpec(routes.output_path(page.url), page.template, title, page.section, context)
+            specs.append(PageSpec(routes.output_path(page.url), page.template, title, page.section, context))
         if page.lists is not None:
-            yield from _listed(view, page.lists, page.section, paging)
+            specs.extend(_listed(view, page.lists, page.section, paging))
         if page.name == "teams":
-            yield from team_specs(view.site, page.section)
+            specs.extend(team_specs(view.site, page.section))
+    return specs
 
 
-def _parts(view: SiteView, page: routes.FixedPage, paging: PartsMemo | None) -> Iterator[PageSpec]:
+def _parts(view: SiteView, page: routes.FixedPage, paging: PartsMemo | None) -> list[PageSpec]:
     """A paged list's pages (site/paging.py): one, at the page's own address, unless its list is long.
     With a `paging` memo, the A to Z list's and the whole catalog's specs are the last build's
     where their parts are the very same (their contexts are pure functions of the parts: the
@@ -129,8 +134,7 @@ def _parts(view: SiteView, page: routes.FixedPage, paging: PartsMemo | None) -> 
     )
     last = paging.specs.get(page.name) if paging is not None and page.name in ("search", "catalog") else None
     if last is not None and last[0] is found:
-        yield from last[1]
-        return
+        return last[1]
     where = letters(found) if page.name == "search" else ()
     starts = catalog_starts(found) if page.name == "catalog" else {}
     # the whole catalog's rows are the last build's where they equal them (paging.catalog_parts),
@@ -154,31 +158,33 @@ def _parts(view: SiteView, page: routes.FixedPage, paging: PartsMemo | None) -> 
         made.append(PageSpec(routes.output_path(part.path), page.template, title, page.section, context))
     if paging is not None and page.name in ("search", "catalog"):
         paging.specs[page.name] = (found, made)
-    yield from made
+    return made
 
 
-def _listed(view: SiteView, kind: routes.Entity, section: str, memo: PartsMemo | None = None) -> Iterator[PageSpec]:
+def _listed(view: SiteView, kind: routes.Entity, section: str, memo: PartsMemo | None = None) -> list[PageSpec]:
     """The page of each offering, tool or policy page; an offering's or a tool's earlier ids
     keep a page that sends readers on (old links and bookmarks lead on). With a `memo` (`serve`),
     the policy pages' specs of its last build where the page is the very one (`_policy_specs`)."""
+    if kind == "policy":
+        return _policy_specs(view.pages, section, memo)
+    specs: list[PageSpec] = []
     if kind == "offering":
         for o in view.offerings:
-            yield PageSpec(routes.output_path(o.path), "offering.html", o.offering.name, section, {"o": o})
+            specs.append(PageSpec(routes.output_path(o.path), "offering.html", o.offering.name, section, {"o": o}))
         for o in view.offerings:
             for old in o.offering.renamed_from:
                 context = {"target": o.path, "kind": "offering", "old": old}
-                yield PageSpec(
-                    routes.output_path(routes.offering(old)), MOVED_TEMPLATE, o.offering.name, section, context
-                )
-    elif kind == "tool":
+                path = routes.output_path(routes.offering(old))
+                specs.append(PageSpec(path, MOVED_TEMPLATE, o.offering.name, section, context))
+    else:
         for t in view.tools:
-            yield PageSpec(routes.output_path(t.path), "tool.html", t.tool.name, section, {"t": t})
+            specs.append(PageSpec(routes.output_path(t.path), "tool.html", t.tool.name, section, {"t": t}))
         for t in view.tools:
             for old in t.tool.renamed_from:
                 context = {"target": t.path, "kind": "tool decision", "old": old}
-                yield PageSpec(routes.output_path(routes.tool(old)), MOVED_TEMPLATE, t.tool.name, section, context)
-    else:
-        yield from _policy_specs(view.pages, section, memo)
+                path = routes.output_path(routes.tool(old))
+                specs.append(PageSpec(path, MOVED_TEMPLATE, t.tool.name, section, context))
+    return specs
 
 
 def _policy_specs(pages: tuple[Any, ...], section: str, memo: PartsMemo | None) -> list[PageSpec]:
@@ -267,7 +273,7 @@ def render_site(
     common = {**_common_context(view), "versioning": versioning, "source_prefix": source_prefix}
     changes = _history(history, common, versioning.releases, shown_history)
     versions = versioning.current is None and bool(versioning.releases)
-    specs = list(page_specs(view, changes, versions=versions, release=versioning.current, paging=paging))
+    specs = page_specs(view, changes, versions=versions, release=versioning.current, paging=paging)
     # The site's JSON documents are made by the workers too, so that the parent, which holds
     # every page, never also holds the many small objects they are built from.
     if store is None and isinstance(shared := getattr(stamped, "store", None), Store):
@@ -425,7 +431,7 @@ def _render_pages(
     link check, and held until then as `SharedLinks` keeps them, as each page comes in."""
 
     specs, data = renderer.specs, renderer.data
-    paths = [job.path for job in specs] + [job.path for job in data]
+    paths = [*map(_PATH, specs), *map(_PATH, data)]  # (at once: 45,000 at 20,000 pages)
     kept, remade = _kept(renderer, reuse)
     # the data files in the spool folder already (`made`: `_made_early`), unless kept after all
     ready = set(_ready(renderer, kept, made))
