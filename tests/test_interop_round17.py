@@ -310,3 +310,77 @@ def test_the_sdks_threshold_slo_on_a_saturday_noon_week_imports_as_a_calendar_we
     )
     assert "(a Saturday)" in result.stderr
     assert "dropped the measurement: a threshold (gt, no value) has no catalog shape" in result.stderr
+
+
+# --- a ratio the metric source computes (`raw`) -----------------------------------------------------
+
+OPENSLO_RAW = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: rawslo
+spec:
+  service: svc
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  indicator:
+    metadata:
+      name: raw-ind
+    spec:
+      ratioMetric:
+        counter: false
+        rawType: RAW_TYPE
+        raw:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: job:http_errors:ratio_rate5m{job="api"}
+  objectives:
+    - target: 0.99
+"""
+
+
+@pytest.mark.parametrize(
+    ("raw_type", "error_ratio"),
+    [
+        ("failure", 'job:http_errors:ratio_rate5m{job="api"}'),
+        ("success", '1 - (last_over_time(job:http_errors:ratio_rate5m{job="api"}[{{.window}}]))'),
+    ],
+)
+def test_a_raw_ratio_written_as_a_selector_imports_as_a_query_the_catalog_takes_with_its_reading_said(
+    run, tmp_path: Path, raw_type: str, error_ratio: str
+) -> None:
+    # a success ratio of a selector became `1 - (SELECTOR)`, which `check` refuses as neither form;
+    # and either was read as the ratio over the whole window without a word, where OpenSLO's raw
+    # says nothing of the time its ratio is over (a rate5m rule would be misread)
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO_RAW.replace("RAW_TYPE", raw_type))
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert offering["slos"][0]["measurement"] == {"error_ratio": error_ratio}
+    assert (
+        f"{file}:15:7: warning: read the raw ratio's selector as a series holding the ratio over the SLO's whole window"
+        in result.stderr
+    )
+    averaged = 'avg_over_time(job:http_errors:ratio_rate5m{job="api"}[{{.window}}])'
+    assert (
+        f"write error_ratio: {averaged if raw_type == 'failure' else '1 - ' + averaged} in the catalog" in result.stderr
+    )
+    checked = run("check", "--source", _pasted([offering], tmp_path))
+    assert checked.exit_code == 0, checked.output
+
+
+def test_servicebooks_own_raw_ratio_comes_back_without_a_word_on_its_reading(run, tmp_path: Path) -> None:
+    # the export says the ratio is the catalog's error_ratio (servicebook.dev/measurement): its reading is known
+    file = tmp_path / "slo.yaml"
+    file.write_text(
+        OPENSLO_RAW.replace("RAW_TYPE", "failure").replace(
+            "    metadata:\n      name: raw-ind\n",
+            "    metadata:\n      name: raw-ind\n      annotations:\n        servicebook.dev/measurement: error_ratio\n",
+        )
+    )
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert "raw ratio's selector" not in result.stderr

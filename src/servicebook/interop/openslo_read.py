@@ -876,18 +876,42 @@ def _measurement(
         return model.Measurement(good=queries["good"], total=queries["total"])
     if shape == "bad":
         return model.Measurement(errors=queries["bad"], total=queries["total"])
-    if shape == "raw-failure":
-        return model.Measurement(error_ratio=queries["raw"])
-    if shape == "raw-success":
-        reading.note(
-            indicator.source, indicator.location, "guessed error_ratio as 1 - (the success ratio); check the query"
-        )
-        return model.Measurement(error_ratio=f"1 - ({queries['raw']})")
+    if shape in ("raw-failure", "raw-success"):
+        return _raw_ratio(indicator, queries["raw"], reading)
     # a threshold: good while the value is at least 1 is a gauge of 1 (good) and 0 (bad)
     if gauge:
         return model.Measurement(bool_gauge=queries["threshold"])
     _threshold_dropped(indicator, queries["threshold"], reading, threshold)
     return None
+
+
+def _raw_ratio(indicator: _Indicator, raw: str, reading: Reading) -> model.Measurement:
+    """A ratio the metric source computes (`raw`) as the catalog's error_ratio. A selector there is
+    read as the catalog reads one, a series holding the share over the SLO's window, read at its
+    end (a recording rule over the window: servicebook's own export writes such): OpenSLO does not
+    say what time a raw ratio is over, so that reading is said, with what to write for a shorter
+    one. A success ratio is turned into the failure one: of a selector, its last value over the
+    window (`1 - SEL` is not a query the catalog can evaluate over the window)."""
+    selector = query_form(raw) is QueryForm.SELECTOR
+    failure = indicator.shape == "raw-failure"
+    if selector and indicator.annotations.get("measurement") != "error_ratio":
+        averaged = f"avg_over_time({raw.strip()}[{WINDOW_PLACEHOLDER}])"
+        reading.note(
+            indicator.source,
+            indicator.location,
+            "read the raw ratio's selector as a series holding the ratio over the SLO's whole window (a recording "
+            "rule over it), its value at the window's end: OpenSLO does not say what time the ratio is over",
+            "if it is a ratio over a shorter time (a rate5m rule), write error_ratio: "
+            + (averaged if failure else f"1 - {averaged}")
+            + " in the catalog",
+        )
+    if failure:
+        return model.Measurement(error_ratio=raw)
+    reading.note(
+        indicator.source, indicator.location, "guessed error_ratio as 1 - (the success ratio); check the query"
+    )
+    success = f"last_over_time({raw.strip()}[{WINDOW_PLACEHOLDER}])" if selector else raw
+    return model.Measurement(error_ratio=f"1 - ({success})")
 
 
 def _threshold_text(threshold: tuple[str | None, str | None]) -> str:
