@@ -187,3 +187,13 @@ def test_promised_says_when_a_commit_before_its_answer_is_dated_after_the_day_as
     ordered = run("promised", "--source", git_site.root, "--at", "2026-05-28")  # before both: dates in order
     assert ordered.exit_code == 0, ordered.output
     assert "dates go backwards" not in ordered.output
+    # the JSON document says it too, for an auditor's script
+    as_json = json.loads(run("promised", "--source", git_site.root, "--at", "2050-01-01", "--format", "json").stdout)
+    assert as_json["dated_later"] == {
+        "commit": future,
+        "date": "2100-01-01T00:00:00+00:00",
+        "author": "Test Author",
+        "message": "Lower the objective (a clock set to 2100)",
+    }
+    in_order = run("promised", "--source", git_site.root, "--at", "2026-05-28", "--format", "json")
+    assert json.loads(in_order.stdout)["dated_later"] is None

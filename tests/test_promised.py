@@ -110,6 +110,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
         "catalog_commit": commits["lowered"],
         "members": [],  # a site without member teams
         "passed_over": [],
+        "dated_later": None,
         "catalog_version": "0.1",
         "release": {
             "released": True,

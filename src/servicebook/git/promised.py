@@ -81,6 +81,15 @@ def _dated_later(earlier: Stamp, at: Moment) -> str:
     )
 
 
+def _stamp_dict(stamp: Stamp) -> dict[str, object]:
+    return {
+        "commit": stamp.commit,
+        "date": stamp.date.isoformat() if stamp.date else None,
+        "author": stamp.author,
+        "message": stamp.message,
+    }
+
+
 def _passed_over(found: CatalogAt) -> list[str]:
     return [
         f"commit {commit[:12]} of {utc_minute(date)} changed the catalog too, but it did not validate "
@@ -203,20 +212,13 @@ def to_json(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
             "message": found.message,
         },
         "catalog_commit": found.catalog_commit or found.commit,
-        "members": [
-            {
-                "id": ident,
-                "commit": s.commit,
-                "date": s.date.isoformat() if s.date else None,
-                "author": s.author,
-                "message": s.message,
-            }
-            for ident, s in found.members
-        ],
+        "members": [{"id": ident, **_stamp_dict(s)} for ident, s in found.members],
         "passed_over": [
             {"commit": commit, "date": date.isoformat() if date else None, "errors": errors}
             for commit, date, errors in found.invalid
         ],
+        # the text's note where the dates go backwards (_dated_later): that commit, or null
+        "dated_later": None if found.dated_later is None else _stamp_dict(found.dated_later),
         "catalog_version": catalog.version,
         "release": _standing_dict(found),
         "support": _support_dict(catalog.support),
