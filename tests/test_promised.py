@@ -239,6 +239,10 @@ def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
         ),
         ("--at", "2026-03-31T25:00Z"): "error: --at '2026-03-31T25:00Z': not a real date or time\n",
         ("--at", "2026-02-30"): "error: --at '2026-02-30': not a real date\n",
+        ("--at", "9999-12-31T23:59-01:00"): (  # it was "not a real date or time" (hostile13)
+            "error: --at '9999-12-31T23:59-01:00': a real time, but in UTC it falls outside the years 1 to 9999, "
+            "the only ones read\n"
+        ),
         ("--at", "2026-03-31", "--offering", "cii"): (
             f"error: --offering 'cii': no such offering in the catalog on 2026-03-31 (commit {commits['first'][:12]} "
             "of 2026-03-01 11:00 UTC); did you mean 'ci'?\n"

@@ -41,7 +41,13 @@ def read_day_or_time(text: str, forms: str, option: str = "--at") -> DayOrTime:
         raise UsageProblem(f"{option} {text!r}: not a day or a time; write {forms}{told}")
     offset = "+00:00" if written[3] == "Z" else written[3]
     try:
-        when = dt.datetime.fromisoformat(f"{written[1]}T{written[2]}{offset}").astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 is in no year in UTC
+        local = dt.datetime.fromisoformat(f"{written[1]}T{written[2]}{offset}")
+    except ValueError:
         raise UsageProblem(f"{option} {text!r}: not a real date or time") from None
+    try:
+        when = local.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 and 9999-12-31T23:59-01:00 are in no year of UTC's
+        raise UsageProblem(
+            f"{option} {text!r}: a real time, but in UTC it falls outside the years 1 to 9999, the only ones read"
+        ) from None
     return DayOrTime(when.date(), when)
