@@ -280,6 +280,7 @@ def load(
         problems = gathered.judged(problems, pages)
     elif federate and catalog is None and _names_members(root):
         problems = _member_pages_unjudged(problems, slugs)
+    problems = _pages_unjudged_unread(problems, slugs)
     pages += member_pages
     # the command line: which pages' links to headings were settled among these pages' anchors (links.py)
     kept = SettledAnchors.read(store, slugs, digests) if memo is None and not member_pages else None
@@ -370,6 +371,8 @@ class _CatalogRead:
 
 _MEMBERS_KEY = re.compile(rb"^members[ \t]*:", re.MULTILINE)
 # what a page's link and the catalog's `policies:` say of a page that is not there (content/markdown.py, validate.py)
+CONTENT_LINKED = "content/ must not be a symbolic link"
+_A_PAGE = re.compile(r"(?:broken link: no page|unknown policy page) '")
 _NO_PAGE = re.compile(r"(?:broken link: no page|unknown policy page) '([^'/]+)/[^']*'")
 
 
@@ -382,6 +385,15 @@ def _names_members(root: Path) -> bool:
             return _MEMBERS_KEY.search(handle.read(MAX_CATALOG_BYTES)) is not None
     except OSError:
         return False
+
+
+def _pages_unjudged_unread(problems: list[Problem], slugs: Sequence[str]) -> list[Problem]:
+    """`problems` without those about a page not found, when content/ was refused unread (a
+    symbolic link): which pages there are is not known, and one "unknown policy page" per
+    reference would follow the one error that says why."""
+    if slugs or not any(p.message == CONTENT_LINKED for p in problems):
+        return problems
+    return [p for p in problems if not _A_PAGE.match(p.message)]
 
 
 def _member_pages_unjudged(problems: list[Problem], slugs: Sequence[str]) -> list[Problem]:
@@ -627,7 +639,7 @@ def _list_content(
     except FileNotFoundError:
         return pages, assets, False
     if stat.S_ISLNK(info.st_mode):
-        problems.append(Problem(SourceLocation(CONTENT_DIR), "content/ must not be a symbolic link"))
+        problems.append(Problem(SourceLocation(CONTENT_DIR), CONTENT_LINKED))
         return pages, assets, False
     stack = [""]
     count = 0
