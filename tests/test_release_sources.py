@@ -224,3 +224,31 @@ def test_a_commit_git_cannot_archive_is_reported_with_gits_own_words(tmp_path: P
     said = rf"git cannot archive its sources \(invalid object 100644 {blob} for 'content/zz-last.md'; "
     with pytest.raises(CannotExport, match=rf"^{said}"):
         export(repo, commit, dest)
+
+
+@pytest.mark.parametrize("path", ["content", "layouts/theme"])
+def test_a_release_whose_sources_hold_a_submodule_is_not_built_and_the_submodule_is_named(
+    run, git_site: GitSite, tmp_path: Path, path: str
+) -> None:
+    """git archive writes a submodule as an empty folder: a release with its policy pages (or a
+    theme) in a submodule was built without them, or refused for 'unknown policy page' on every
+    reference. The release is left out with a warning that names the submodule and says how to
+    keep its files in the repository; the site itself is built from the working tree."""
+    (tmp_path / "other").mkdir()
+    other = GitSite(tmp_path / "other")
+    if path == "content":
+        shutil.copytree(git_site.root / "content", other.root, dirs_exist_ok=True)
+        shutil.rmtree(git_site.root / "content")
+        git_site.git("rm", "-rq", "--cached", "content")
+    else:
+        other.write("base.html", "{% extends 'theme/base.html' %}\n")
+    other.commit("Files kept in a repository of their own")
+    git_site.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other.root), path)
+    git_site.commit("Files in a submodule")
+    git_site.tag("v1.0")
+    result = run("build", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    said = f"{path} is a git submodule (commit {other.head()[:12]}), whose files are not in this repository's commits"
+    assert said in result.output
+    assert f"git rm --cached {path}" in result.output
+    assert not (git_site.root / "public" / "versions.json").exists()  # no release published

@@ -192,15 +192,19 @@ LARGEST_SOURCES = 1024**3
 
 def _refuse_large(repo: Repo, tree: str, paths: list[str]) -> None:
     """CannotExport when a file of the sources at `tree` (its `paths`) is larger than a source may
-    be, or all of them than a release's sources may (git ls-tree's sizes: nothing is read)."""
+    be, or all of them than a release's sources may (git ls-tree's sizes: nothing is read), or when
+    one of them is a submodule (git archive leaves it an empty folder)."""
     listed = run(repo.root, ["ls-tree", "-r", "-l", "-z", "--full-tree", tree, "--", *paths])
     if listed is None or not listed.ok:
         return  # the archive says what is wrong
     total = 0
     for entry in listed.stdout.split(b"\0"):
         meta, _, name = entry.partition(b"\t")
-        size = meta.split()[-1] if meta else b"-"
-        if not size.isdigit():  # a folder, a submodule
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == b"commit":  # a gitlink: git archive writes an empty folder
+            raise CannotExport(_submodule(name.decode("utf-8", "replace"), fields[2].decode()))
+        size = fields[-1] if fields else b"-"
+        if not size.isdigit():  # a folder
             continue
         total += int(size)
         if int(size) > LARGEST_SOURCE_FILE:
@@ -213,6 +217,15 @@ def _refuse_large(repo: Repo, tree: str, paths: list[str]) -> None:
         raise CannotExport(
             f"its sources are {total:,} bytes together, more than a release's may be ({LARGEST_SOURCES:,})"
         )
+
+
+def _submodule(path: str, commit: str) -> str:
+    """Why a release whose sources hold a submodule at `path` (at `commit`) is not built."""
+    return (
+        f"{path} is a git submodule (commit {commit[:12]}), whose files are not in this repository's "
+        f"commits, so not in a release: keep them in this repository (`git rm --cached {path}`, delete "
+        f"{path}/.git, `git add {path}`)"
+    )
 
 
 def _archive(repo: Repo, args: list[str], read: Callable[[IO[bytes]], object]) -> Done | None:
