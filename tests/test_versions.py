@@ -1229,6 +1229,23 @@ def test_a_tag_named_unlike_the_version_it_carries_is_reported(run, repo: GitSit
     assert run("build", "--source", repo.root, "--strict").exit_code == 1
 
 
+def test_a_misnamed_tag_on_a_commit_that_changed_no_source_is_named_on_its_own_commit(run, repo: GitSite) -> None:
+    """A tag on a commit that changed no source (a README edit, an empty commit) releases the last
+    commit before it that did; the warning said the tag was on that earlier commit, which an
+    auditor comparing with `git show v9.9` found false."""
+    repo.git("checkout", "-q", "-b", "side", "v1.0")
+    sources = repo.git("rev-parse", "HEAD").strip()
+    repo.git("commit", "-q", "--allow-empty", "-m", "Nothing but a message")
+    empty = repo.git("rev-parse", "HEAD").strip()
+    repo.git("tag", "v9.9")
+    result = run("build", "--source", repo.root)
+    assert result.exit_code == 0
+    assert (
+        f"git: warning: tag v9.9 is on commit {empty[:12]} (which changed no source: its sources are commit "
+        f"{sources[:12]}'s), whose catalog carries version 1.0: the tag's name does not say the version it releases"
+    ) in result.stderr
+
+
 def test_a_release_tag_on_a_commit_that_does_not_build_does_not_unpublish_its_version(run, repo: GitSite) -> None:
     broken = catalog_at("3.0", extra_offering=True).replace("lifecycle: ga", "lifecycle: gaa", 1)
     repo.write("catalog.yaml", broken)

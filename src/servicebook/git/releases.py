@@ -119,7 +119,7 @@ def _onto_source_commits(
             last = commit
         elif commit in wanted and last is not None:
             moved[commit] = last
-    return [Tag(t.name, moved.get(t.commit, t.commit), t.kind) for t in tags]
+    return [Tag(t.name, moved[t.commit], t.kind, t.commit) if t.commit in moved else t for t in tags]
 
 
 def _candidate(commit: str, date: dt.datetime, version: str | None) -> Candidate:

@@ -51,6 +51,7 @@ class Tag:
     name: str
     commit: str  # the object the tag names once peeled: a commit, unless `kind` says otherwise
     kind: str = "commit"  # git's object type: "tree" or "blob" for a tag no release can be
+    on: str | None = None  # the commit the tag names, where `commit` is the one whose sources it releases
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,9 @@ class Release:
     commit: str
     date: dt.datetime
     tag: str | None
+    # the commit the tag names, where it changed no source and `commit` (whose sources it releases) is
+    # the last before it that did: what a note about the tag names (never part of what is published)
+    on: str | None = field(default=None, compare=False)
 
     @property
     def path(self) -> str:
@@ -150,7 +154,7 @@ def select_releases(
                 )
             )
             continue
-        tagged.setdefault(found.version, []).append(Release(found.version, found.commit, found.date, tag.name))
+        tagged.setdefault(found.version, []).append(Release(found.version, found.commit, found.date, tag.name, tag.on))
     notes += _unmatched_tags(tags, by_commit, untagged, tagged, pattern)
     choices = []
     for version in untagged.keys() | tagged.keys():
@@ -236,7 +240,7 @@ def _unmatched_tags(
             Note(
                 f"tag {tag.name} names version {version}, but site.release_tags ({pattern!r}) does not match it: "
                 f"{version} is published from commit {published.commit[:12]}, the last that carries it, not from "
-                f"the tagged commit {tag.commit[:12]}",
+                f"the tagged commit {(tag.on or tag.commit)[:12]}",
                 (f"to publish the tagged commit, tag it {named} (`git tag {named} {tag.name}`), or " if named else "")
                 + f"set site.release_tags to a glob that matches {tag.name}",
             )
@@ -274,7 +278,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
             if option.tag in choice.misnamed:
                 notes.append(
                     Note(
-                        f"tag {option.tag} is on commit {option.commit[:12]}, whose catalog carries version "
+                        f"tag {option.tag} is on commit {_sources_of(option)}, whose catalog carries version "
                         f"{choice.version}: the tag's name does not say the version it releases (published as "
                         f"{routes.release(choice.version)})",
                         "the catalog's `version:` names a release: delete or rename the tag (`git tag -d "
@@ -295,7 +299,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
             )
             notes.append(
                 Note(
-                    f"tag {option.tag} (commit {option.commit[:12]}) was skipped: release {choice.version} there "
+                    f"tag {option.tag} (commit {_sources_of(option)}) was skipped: release {choice.version} there "
                     f"{failed[option.commit] or 'cannot be built'}; {instead}",
                     "a release tag must be on a commit whose catalog builds: move the tag to one "
                     f"(`git tag -f {option.tag} <commit>`) or delete it",
@@ -313,6 +317,13 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                 )
             )
     return notes
+
+
+def _sources_of(release: Release) -> str:
+    """The commit a release's tag names, and the one whose sources it releases where they differ."""
+    if release.on is None:
+        return release.commit[:12]
+    return f"{release.on[:12]} (which changed no source: its sources are commit {release.commit[:12]}'s)"
 
 
 def versions_index(releases: Sequence[Release]) -> list[dict[str, object]]:
