@@ -59,8 +59,8 @@ def _report(outcomes: list[Outcome], show: Callable[[str], str]) -> None:
     for outcome in outcomes:
         for problem in outcome.problems:
             click.echo(problem.shown_as(show).format(), err=True)
-        mark = {"moved": "updated", "current": "ok", "refused": "refused"}[outcome.state]
-        click.echo(f"{mark}: {outcome.message}", err=outcome.state == "refused")
+        mark = {"moved": "updated", "current": "ok", "kept": "warning", "refused": "refused"}[outcome.state]
+        click.echo(f"{mark}: {outcome.message}", err=outcome.state in ("kept", "refused"))
 
 
 @federate.command("update")

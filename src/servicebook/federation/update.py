@@ -38,7 +38,9 @@ from servicebook.routes import ORGANISATION
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one member: "moved", "current", or "refused" (it stays where it was)."""
+    """What happened to one member: "moved", "current", "kept" (current, with something to say: its
+    locked commit fetched by id, off the rewritten history of its ref), or "refused" (it stays where
+    it was)."""
 
     member: str
     state: str
@@ -332,18 +334,19 @@ def fetch_locked(
             )
             continue
         if not has_commit(store, entry.commit):
-            if _reached(root, store, entry.repository, entry.commit):
+            if _reached(root, store, entry.repository, entry.commit):  # what the lock names is here: a build works
                 message = (
                     f"{member.id}: locked commit {entry.commit[:12]} is no longer on {entry.ref} in "
                     f"{entry.repository} ({entry.ref} is now {head[:12]}: its history was rewritten); fetched it "
                     f"by its id; run `servicebook federate update --accept-rewrite {member.id}` once you have "
                     "checked the new history"
                 )
-            else:
-                message = (
-                    f"{member.id}: {_never_had(entry.commit, entry.repository, entry.ref, head)}; run `servicebook "
-                    f"federate update --accept-rewrite {member.id}` to lock {head[:12]} once you have checked it"
-                )
+                outcomes.append(Outcome(member.id, "kept", entry.commit, entry.commit, message))
+                continue
+            message = (
+                f"{member.id}: {_never_had(entry.commit, entry.repository, entry.ref, head)}; run `servicebook "
+                f"federate update --accept-rewrite {member.id}` to lock {head[:12]} once you have checked it"
+            )
             outcomes.append(_refused(member.id, entry.commit, head, message))
             continue
         outcomes.append(
@@ -359,7 +362,7 @@ def _fetch_earlier(root: Path, members: Sequence[model.Member], lock: Lock, outc
     its commits. A fresh clone gets them with the followed ref, but not one its ref no longer
     leads to (an accepted rewrite, a changed ref). One gone from the member's repository too is
     said in the member's line; the changes page then names the move without what it changed."""
-    wanted = {o.member for o in outcomes if o.state == "current"}
+    wanted = {o.member for o in outcomes if o.state in ("current", "kept")}
     earlier = _earlier_locked(root)
     for member in members:
         entry = lock.entries.get(member.id)
