@@ -226,6 +226,23 @@ def test_a_commit_git_cannot_archive_is_reported_with_gits_own_words(tmp_path: P
         export(repo, commit, dest)
 
 
+def _in_a_submodule(site: GitSite, tmp_path: Path, path: str) -> GitSite:
+    """`site` with its policy pages (`path` "content") or a theme's file (another path) moved into
+    a repository of their own, added at `path` as a submodule and committed: that repository."""
+    (tmp_path / "other").mkdir()
+    other = GitSite(tmp_path / "other")
+    if path == "content":
+        shutil.copytree(site.root / "content", other.root, dirs_exist_ok=True)
+        shutil.rmtree(site.root / "content")
+        site.git("rm", "-rq", "--cached", "content")
+    else:
+        other.write("base.html", "{% extends 'theme/base.html' %}\n")
+    other.commit("Files kept in a repository of their own")
+    site.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other.root), path)
+    site.commit("Files in a submodule")
+    return other
+
+
 @pytest.mark.parametrize("path", ["content", "layouts/theme"])
 def test_a_release_whose_sources_hold_a_submodule_is_not_built_and_the_submodule_is_named(
     run, git_site: GitSite, tmp_path: Path, path: str
@@ -234,17 +251,7 @@ def test_a_release_whose_sources_hold_a_submodule_is_not_built_and_the_submodule
     theme) in a submodule was built without them, or refused for 'unknown policy page' on every
     reference. The release is left out with a warning that names the submodule and says how to
     keep its files in the repository; the site itself is built from the working tree."""
-    (tmp_path / "other").mkdir()
-    other = GitSite(tmp_path / "other")
-    if path == "content":
-        shutil.copytree(git_site.root / "content", other.root, dirs_exist_ok=True)
-        shutil.rmtree(git_site.root / "content")
-        git_site.git("rm", "-rq", "--cached", "content")
-    else:
-        other.write("base.html", "{% extends 'theme/base.html' %}\n")
-    other.commit("Files kept in a repository of their own")
-    git_site.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other.root), path)
-    git_site.commit("Files in a submodule")
+    other = _in_a_submodule(git_site, tmp_path, path)
     git_site.tag("v1.0")
     result = run("build", "--source", git_site.root)
     assert result.exit_code == 0, result.output
@@ -252,3 +259,24 @@ def test_a_release_whose_sources_hold_a_submodule_is_not_built_and_the_submodule
     assert said in result.output
     assert f"git rm --cached {path}" in result.output
     assert not (git_site.root / "public" / "versions.json").exists()  # no release published
+
+
+def test_policy_pages_in_a_submodule_a_clone_did_not_check_out_are_said_to_be_so(
+    run, git_site: GitSite, tmp_path: Path
+) -> None:
+    """A clone made without its submodules (actions/checkout's default) has content/ as an empty
+    folder: `check` reported "unknown policy page" at every reference, with the hint "there are
+    no policy pages". It says content/ is a submodule not checked out, and how to check it out."""
+    _in_a_submodule(git_site, tmp_path, "content")
+    clone = tmp_path / "clone"
+    git_site.git("clone", "-q", str(git_site.root), str(clone))
+    assert (clone / "content").is_dir() and not any((clone / "content").iterdir())
+    result = run("check", "--source", clone)
+    assert result.exit_code == 1
+    assert "content: error: content/ is empty: it is a git submodule that this clone has not checked out" in (
+        result.output
+    )
+    assert "git submodule update --init content" in result.output
+    assert "unknown policy page" not in result.output
+    assert "check failed: 1 error." in result.output
+    assert run("check", "--source", git_site.root).exit_code == 0  # checked out, the pages are read

@@ -280,7 +280,7 @@ def load(
         problems = gathered.judged(problems, pages)
     elif federate and catalog is None and _names_members(root):
         problems = _member_pages_unjudged(problems, slugs)
-    problems = _pages_unjudged_unread(problems, slugs)
+    problems = _pages_unjudged_unread(problems, slugs, root)
     pages += member_pages
     # the command line: which pages' links to headings were settled among these pages' anchors (links.py)
     kept = SettledAnchors.read(store, slugs, digests) if memo is None and not member_pages else None
@@ -387,13 +387,55 @@ def _names_members(root: Path) -> bool:
         return False
 
 
-def _pages_unjudged_unread(problems: list[Problem], slugs: Sequence[str]) -> list[Problem]:
+def _submodule_not_checked_out(root: Path) -> bool:
+    """Whether content/ is an empty folder that a `.gitmodules` of the repository names as a
+    submodule's: a clone made without its submodules (CI's checkout, by default)."""
+    top = root / CONTENT_DIR
+    try:
+        with os.scandir(top) as entries:
+            if next(entries, None) is not None:
+                return False
+    except OSError:
+        return False
+    for folder in (root, *root.parents):
+        try:
+            text = (folder / ".gitmodules").read_bytes()[:MAX_CATALOG_BYTES].decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        wanted = top.relative_to(folder).as_posix()
+        named = (_SUBMODULE_PATH.fullmatch(line) for line in text.splitlines())
+        if any(m is not None and m[1] == wanted for m in named):
+            return True
+        if (folder / ".git").exists():
+            return False
+    return False
+
+
+_SUBMODULE_PATH = re.compile(r"\s*path\s*=\s*(?:\./)?(.*?)/?\s*")
+
+
+def _unchecked_submodule() -> Problem:
+    return Problem(
+        SourceLocation(CONTENT_DIR),
+        "content/ is empty: it is a git submodule that this clone has not checked out",
+        "check it out (`git submodule update --init content`; in GitHub Actions, actions/checkout with "
+        "`submodules: true`); a release holds only this repository's own files, so keep the policy pages "
+        "in it rather than in a submodule",
+    )
+
+
+def _pages_unjudged_unread(problems: list[Problem], slugs: Sequence[str], root: Path) -> list[Problem]:
     """`problems` without those about a page not found, when content/ was refused unread (a
-    symbolic link): which pages there are is not known, and one "unknown policy page" per
-    reference would follow the one error that says why."""
-    if slugs or not any(p.message == CONTENT_LINKED for p in problems):
+    symbolic link) or is a submodule this clone did not check out (that error put first): which
+    pages there are is not known, and one "unknown policy page" per reference would follow the one
+    error that says why."""
+    if slugs:
         return problems
-    return [p for p in problems if not _A_PAGE.match(p.message)]
+    if any(p.message == CONTENT_LINKED for p in problems):
+        return [p for p in problems if not _A_PAGE.match(p.message)]
+    if _submodule_not_checked_out(root):
+        return [_unchecked_submodule(), *(p for p in problems if not _A_PAGE.match(p.message))]
+    return problems
 
 
 def _member_pages_unjudged(problems: list[Problem], slugs: Sequence[str]) -> list[Problem]:
