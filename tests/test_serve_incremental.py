@@ -125,6 +125,35 @@ def test_a_serve_rebuild_publishes_the_theme_s_style_sheets_and_scripts_without_
     assert render.published_asset("x.svg", b"<svg/>  ") == b"<svg/>  "
 
 
+def test_a_serve_rebuild_without_releases_makes_no_dict_of_its_pages_by_key(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The pages the load took are kept for the releases' loads as the load holds them (by slug,
+    with their keys): made into a dict by key only when a release's load asks for one, never in a
+    build that builds no release (a `serve` rebuild outside git: 20,000 pages made into a dict and
+    copied, for nothing). Each rebuild equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[int] = []
+    real = buildcache.BuildCache._own_pages
+
+    def counted(self: buildcache.BuildCache) -> dict[str, object]:
+        pages = real(self)
+        made.append(len(pages))
+        return pages
+
+    monkeypatch.setattr(buildcache.BuildCache, "_own_pages", counted)
+    try:
+        build(options)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        assert made == []
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_copy, monkeypatch) -> None:
     site = site_copy("example")
     memory = PageMemory()

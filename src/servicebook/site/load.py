@@ -1011,7 +1011,7 @@ def _load_pages(
     _remember(memo, universe, keys, results)
     took = getattr(cache, "took", None)  # (buildcache.BuildCache: the releases built after this load)
     if took is not None:
-        took({keys[slug]: result for slug, result in results.items() if slug in keys})
+        took(keys, results)  # (by key where a release's load asks: BuildCache `took`)
     return list(map(results.__getitem__, slugs))
 
 

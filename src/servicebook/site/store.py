@@ -49,9 +49,9 @@ class Remembering:
         if isinstance(value, PageResult):
             self.loaded[key] = self._kept(value)
 
-    def took(self, pages: Mapping[str, Any]) -> None:
+    def took(self, keys: Mapping[str, str], results: Mapping[str, Any]) -> None:
         """The pages this build's load took, for the releases built after it (BuildCache `took`)."""
-        self.then.took(pages)
+        self.then.took(keys, results)
 
     def _kept(self, result: PageResult) -> PageResult:
         """What the memory holds of a page: its HTML in the memory's spool, when it has one."""
