@@ -2295,6 +2295,43 @@ def test_a_serve_rebuild_remembers_the_pages_it_carries_from_its_last_load_as_th
         memory.close()
 
 
+def test_a_serve_rebuild_carries_its_last_load_s_pages_by_key_without_making_them_again(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A serve rebuild counts the pages it carries from its last load as used, by their keys:
+    the last load's pages by key less those gone (a page whose key is the one it had is under it
+    there), not a dict made again of every carried page; the pages loaded again are put in beside
+    them. After every kind of change the pages by key are those the load's results and keys make
+    from nothing, the memory of pages holds those, and each output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    carried: list[int] = []
+    real = site_store.Remembering.carry
+
+    def counted(self: site_store.Remembering, found: dict[str, load_stage.PageResult]) -> None:
+        carried.append(len(found))
+        real(self, found)
+
+    monkeypatch.setattr(site_store.Remembering, "carry", counted)
+    try:
+        build(options)
+        for what, change in CHANGES:
+            carried.clear()
+            change(site)
+            build(options)
+            assert memory.load is not None and memory.load.results is not None, what
+            _, keys, results, by_key = memory.load.results
+            assert by_key == {keys[slug]: result for slug, result in results.items() if slug in keys}, what
+            assert all(memory.pages[key] is result for key, result in by_key.items()), what
+            if what == "a page's body":  # all but the edited page carried
+                assert carried == [len(results) - 1]
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build_between_stages(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
