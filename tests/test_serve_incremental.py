@@ -2332,6 +2332,59 @@ def test_a_serve_rebuild_carries_its_last_load_s_pages_by_key_without_making_the
         memory.close()
 
 
+def test_a_serve_rebuild_marks_the_pages_it_carries_used_by_the_names_its_memory_kept(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The pages a serve rebuild carries from its last load are counted as used in the store by
+    their entries' names as the memory of pages kept them (the very strings), not named and
+    hashed again for each page: only the pages its last build loaded (an edited page's new key)
+    are named. The names are those the store gives each key, the memory keeps no more than
+    twice the names of the pages it holds, and each output is a build from nothing's."""
+    from servicebook.cache import store as cache_store
+
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    named: list[int] = []  # how many pages' names each carry made
+    marked: list[tuple[list[str], list[str]]] = []  # (the names marked, those the store gives the keys)
+    real_names, real_carry = cache_store.names, site_store.Remembering.carry
+
+    def naming(kind: str, keys: list[str]) -> list[str]:
+        named.append(len(keys))
+        return real_names(kind, keys)
+
+    def carrying(self: site_store.Remembering, found: dict[str, load_stage.PageResult]) -> None:
+        touched = self.then.store.touch_names
+
+        def spied(names: list[str]) -> None:
+            marked.append((names, real_names("page", list(found))))
+            touched(names)
+
+        self.then.store.touch_names = spied  # type: ignore[method-assign]
+        real_carry(self, found)
+
+    monkeypatch.setattr(buildcache, "entry_names", naming)
+    monkeypatch.setattr(site_store.Remembering, "carry", carrying)
+    pages = ["change-approval.md", "backups-and-restore.md", "change-approval.md"]
+    try:
+        build(options)
+        for n, name in enumerate(pages):
+            named.clear()
+            marked.clear()
+            _edit(site / "content" / name, "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert len(marked) == 1 and marked[0][0] == marked[0][1]
+            carried = len(marked[0][0])
+            # the first rebuild names every page it carries; the next, the page the last one loaded
+            assert named == ([carried] if n == 0 else [1]), name
+            assert all(memory.page_names[key] == real_names("page", [key])[0] for key in memory.page_names)
+            assert tree(output) == clean_build(run, site, tmp_path), name
+        assert len(memory.page_names) <= 2 * len(memory.pages) + site_store.PAGE_NAMES_SPARE
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build_between_stages(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:

@@ -30,6 +30,7 @@ from servicebook import routes
 from servicebook.cache.codec import decode, encode, read_json
 from servicebook.cache.folder import output_folder
 from servicebook.cache.store import Entry, Store
+from servicebook.cache.store import names as entry_names
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef, PackedRefs
@@ -620,6 +621,15 @@ class BuildCache:
     def keep(self, keys: list[str]) -> None:
         """Count these pages as used by this build without reading them (see fresh.PageMemory)."""
         self.store.touch("page", keys)
+
+    def keep_named(self, named: list[str]) -> None:
+        """`keep` of the pages whose entries' names (`page_names`) the caller kept."""
+        self.store.touch_names(named)
+
+    @staticmethod
+    def page_names(keys: list[str]) -> list[str]:
+        """The names of the pages' entries under `keys` in the store (cache.store.names)."""
+        return entry_names("page", keys)
 
     def put(self, key: str, value: object) -> None:
         """Store a loaded page now (committed with the manifest, or on close), so that thousands
