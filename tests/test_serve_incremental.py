@@ -125,6 +125,35 @@ def test_a_serve_rebuild_publishes_the_theme_s_style_sheets_and_scripts_without_
     assert render.published_asset("x.svg", b"<svg/>  ") == b"<svg/>  "
 
 
+def test_a_serve_rebuild_without_releases_makes_no_dict_of_its_pages_by_key(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The pages the load took are kept for the releases' loads as the load holds them (by slug,
+    with their keys): made into a dict by key only when a release's load asks for one, never in a
+    build that builds no release (a `serve` rebuild outside git: 20,000 pages made into a dict and
+    copied, for nothing). Each rebuild equals a build from nothing."""
+    site = site_copy("example")
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    made: list[int] = []
+    real = buildcache.BuildCache._own_pages
+
+    def counted(self: buildcache.BuildCache) -> dict[str, object]:
+        pages = real(self)
+        made.append(len(pages))
+        return pages
+
+    monkeypatch.setattr(buildcache.BuildCache, "_own_pages", counted)
+    try:
+        build(options)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        assert made == []
+        assert tree(site / "public") == clean_build(run, site, tmp_path)
+    finally:
+        memory.close()
+
+
 def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_copy, monkeypatch) -> None:
     site = site_copy("example")
     memory = PageMemory()
@@ -2262,6 +2291,96 @@ def test_a_serve_rebuild_remembers_the_pages_it_carries_from_its_last_load_as_th
             build(options)
             assert len(memory.pages) == len(list((site / "content").glob("*.md"))), what
             assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_carries_its_last_load_s_pages_by_key_without_making_them_again(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """A serve rebuild counts the pages it carries from its last load as used, by their keys:
+    the last load's pages by key less those gone (a page whose key is the one it had is under it
+    there), not a dict made again of every carried page; the pages loaded again are put in beside
+    them. After every kind of change the pages by key are those the load's results and keys make
+    from nothing, the memory of pages holds those, and each output is a build from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    carried: list[int] = []
+    real = site_store.Remembering.carry
+
+    def counted(self: site_store.Remembering, found: dict[str, load_stage.PageResult]) -> None:
+        carried.append(len(found))
+        real(self, found)
+
+    monkeypatch.setattr(site_store.Remembering, "carry", counted)
+    try:
+        build(options)
+        for what, change in CHANGES:
+            carried.clear()
+            change(site)
+            build(options)
+            assert memory.load is not None and memory.load.results is not None, what
+            _, keys, results, by_key = memory.load.results
+            assert by_key == {keys[slug]: result for slug, result in results.items() if slug in keys}, what
+            assert all(memory.pages[key] is result for key, result in by_key.items()), what
+            if what == "a page's body":  # all but the edited page carried
+                assert carried == [len(results) - 1]
+            assert tree(output) == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_marks_the_pages_it_carries_used_by_the_names_its_memory_kept(
+    run, site_copy, tmp_path, monkeypatch
+) -> None:
+    """The pages a serve rebuild carries from its last load are counted as used in the store by
+    their entries' names as the memory of pages kept them (the very strings), not named and
+    hashed again for each page: only the pages its last build loaded (an edited page's new key)
+    are named. The names are those the store gives each key, the memory keeps no more than
+    twice the names of the pages it holds, and each output is a build from nothing's."""
+    from servicebook.cache import store as cache_store
+
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    named: list[int] = []  # how many pages' names each carry made
+    marked: list[tuple[list[str], list[str]]] = []  # (the names marked, those the store gives the keys)
+    real_names, real_carry = cache_store.names, site_store.Remembering.carry
+
+    def naming(kind: str, keys: list[str]) -> list[str]:
+        named.append(len(keys))
+        return real_names(kind, keys)
+
+    def carrying(self: site_store.Remembering, found: dict[str, load_stage.PageResult]) -> None:
+        touched = self.then.store.touch_names
+
+        def spied(names: list[str]) -> None:
+            marked.append((names, real_names("page", list(found))))
+            touched(names)
+
+        self.then.store.touch_names = spied  # type: ignore[method-assign]
+        real_carry(self, found)
+
+    monkeypatch.setattr(buildcache, "entry_names", naming)
+    monkeypatch.setattr(site_store.Remembering, "carry", carrying)
+    pages = ["change-approval.md", "backups-and-restore.md", "change-approval.md"]
+    try:
+        build(options)
+        for n, name in enumerate(pages):
+            named.clear()
+            marked.clear()
+            _edit(site / "content" / name, "\n\n", f"\n\nA sentence added, number {n}.\n\n")
+            build(options)
+            assert len(marked) == 1 and marked[0][0] == marked[0][1]
+            carried = len(marked[0][0])
+            # the first rebuild names every page it carries; the next, the page the last one loaded
+            assert named == ([carried] if n == 0 else [1]), name
+            assert all(memory.page_names[key] == real_names("page", [key])[0] for key in memory.page_names)
+            assert tree(output) == clean_build(run, site, tmp_path), name
+        assert len(memory.page_names) <= 2 * len(memory.pages) + site_store.PAGE_NAMES_SPARE
     finally:
         memory.close()
 

@@ -302,11 +302,13 @@ class Store:
 
     def touch(self, kind: str, keys: list[str]) -> None:
         """Count entries as used by this build without reading them (pruning keeps them)."""
-        prefix = f"{len(kind)}.{kind}:"  # as `_key` names them (most keys are short enough)
-        if max(map(len, keys), default=0) <= _NAMED_AS_IS:  # all of them: named at once (20,000 pages' keys)
-            self._mark(list(map(prefix.__add__, keys)))
-            return
-        self._mark([prefix + k if len(k) <= _NAMED_AS_IS else _key(kind, k) for k in keys])
+        self._mark(names(kind, keys))
+
+    def touch_names(self, named: list[str]) -> None:
+        """`touch` of the entries whose names (`names`) the caller kept: the very strings, their
+        hashes made once (`serve`: the pages it carries, 20,000 names made and hashed again a
+        rebuild at 20,000 pages)."""
+        self._mark(named)
 
     def carry(self, last: tuple[int, Set[str]] | None) -> None:
         """For the builds of one long-running process (`serve`): this build keeps the names of the
@@ -724,6 +726,15 @@ def _checksum(data: str, html_sha256: str, text: str) -> str:
     more = text.encode("utf-8", "surrogatepass")
     parts = (len(raw).to_bytes(8, "little"), raw, len(sha).to_bytes(8, "little"), sha, len(more).to_bytes(8, "little"))
     return hashlib.sha256(b"".join((*parts, more))).hexdigest()
+
+
+def names(kind: str, keys: list[str]) -> list[str]:
+    """The names of the entries of `kind` under `keys`, as `_key` names each (at once where every
+    key is short enough: 20,000 pages' keys)."""
+    prefix = f"{len(kind)}.{kind}:"  # as `_key` names them (most keys are short enough)
+    if max(map(len, keys), default=0) <= _NAMED_AS_IS:
+        return list(map(prefix.__add__, keys))
+    return [prefix + k if len(k) <= _NAMED_AS_IS else _key(kind, k) for k in keys]
 
 
 def _key(kind: str, key: str) -> str:

@@ -30,6 +30,7 @@ from servicebook import routes
 from servicebook.cache.codec import decode, encode, read_json
 from servicebook.cache.folder import output_folder
 from servicebook.cache.store import Entry, Store
+from servicebook.cache.store import names as entry_names
 from servicebook.catalog import model
 from servicebook.catalog.records import RecordCache
 from servicebook.content.markdown import AnchorRef, PackedRefs
@@ -466,7 +467,9 @@ class BuildCache:
         self.damaged: list[str] = []  # entries found altered (as the warning names them): made again
         self._headings: dict[Any, model.Heading] = {}  # the headings of the pages read back (`decode_page`)
         self._read: dict[str, Any] = {}  # the pages the last release read back, by key (`get_many`)
-        self._took: dict[str, Any] = {}  # the pages the build's own load took, by key (`took`)
+        # the pages the build's own load took, by key (`took`): made when a release's load first asks
+        self._took: dict[str, Any] | None = {}
+        self._took_from: tuple[Mapping[str, str], Mapping[str, Any]] | None = None
         self._stored_html: StoredHtml | None = None  # where those keep their HTML (`get_many`)
         # -- the output this build replaces (see `for_output`)
         self.output: Path | None = None
@@ -524,7 +527,7 @@ class BuildCache:
         consecutive releases share most pages, and what the last release's pages were keyed
         from by identity (stamps.Carried) then holds for them too."""
         last = self._read if self.built > 1 else {}
-        own = self._took if self.built else {}
+        own = self._own_pages() if self.built else {}
         kept = [key for key in keys if key in last or key in own]
         found: dict[str, Any] = {key: last[key] if key in last else own[key] for key in kept}
         if kept:
@@ -549,19 +552,30 @@ class BuildCache:
             self._read = found
         return found
 
-    def took(self, pages: Mapping[str, Any]) -> None:
-        """The pages the build's own load took (read back or loaded), by key, as it holds them
-        (their HTML in the build's spool): a release's load takes a page under the same key as
-        that very object (immutable), not read back and decoded again. HEAD's release is the
-        working tree's pages when nothing is uncommitted: a build from nothing decoded each of
-        them a second time, and held both. A release's own load (`built`) changes nothing."""
+    def took(self, keys: Mapping[str, str], results: Mapping[str, Any]) -> None:
+        """The pages the build's own load took (read back or loaded), as it holds them (their HTML
+        in the build's spool), each page's result by its slug and its key by its slug: a release's
+        load takes a page under the same key as that very object (immutable), not read back and
+        decoded again. HEAD's release is the working tree's pages when nothing is uncommitted: a
+        build from nothing decoded each of them a second time, and held both. A release's own
+        load (`built`) changes nothing. The pages by key are made only when a release's load
+        first asks (`_own_pages`): a build that builds no release (`serve` outside git, after an
+        edit) made a dict of every page for nothing (20,000 at 20,000 pages), and copied it."""
         if not self.built:
-            self._took = dict(pages)
+            self._took, self._took_from = None, (keys, results)
+
+    def _own_pages(self) -> dict[str, Any]:
+        """The pages the build's own load took, by key (`took`), made once."""
+        if self._took is None:
+            keys, results = self._took_from or ({}, {})
+            self._took = {keys[slug]: result for slug, result in results.items() if slug in keys}
+            self._took_from = None
+        return self._took
 
     def releases_built(self) -> None:
         """The releases are built: the pages kept for the next one's load (`took`, `get_many`) are
         let go (the build keeps the working tree's pages as its site holds them)."""
-        self._took, self._read = {}, {}
+        self._took, self._took_from, self._read = {}, None, {}
 
     def _get_leaving_html(self, keys: list[str], spool: BodySpool) -> dict[str, Any]:
         """`get_many` for a build in a process of its own: each page's HTML left in the store
@@ -607,6 +621,15 @@ class BuildCache:
     def keep(self, keys: list[str]) -> None:
         """Count these pages as used by this build without reading them (see fresh.PageMemory)."""
         self.store.touch("page", keys)
+
+    def keep_named(self, named: list[str]) -> None:
+        """`keep` of the pages whose entries' names (`page_names`) the caller kept."""
+        self.store.touch_names(named)
+
+    @staticmethod
+    def page_names(keys: list[str]) -> list[str]:
+        """The names of the pages' entries under `keys` in the store (cache.store.names)."""
+        return entry_names("page", keys)
 
     def put(self, key: str, value: object) -> None:
         """Store a loaded page now (committed with the manifest, or on close), so that thousands

@@ -134,6 +134,9 @@ class PageMemory:
 
     def __init__(self) -> None:
         self.pages: dict[str, PageResult] = {}
+        # the names of the pages' entries in the store, by key (store.Remembering `carry`): those of
+        # the pages it holds, and of at most as many more (cache.store.names: a pure function of the key)
+        self.page_names: dict[str, str] = {}
         self.catalog: tuple[str, tuple[Catalog, tuple[Problem, ...]]] | None = None  # key, as read
         # the manifest its last build recorded, kept here only (buildcache.BuildCache.record): its
         # output is the process's own, which only its builds write; None from when a build begins
@@ -211,6 +214,7 @@ class PageMemory:
             self.bodies.close()
             self.bodies = None
         self.pages = {}
+        self.page_names = {}
         self.keys = {}
         self.kept = None
         self.published = None

@@ -1001,7 +1001,7 @@ def _load_pages(
     keys: dict[str, str] = {}
     if cache is not None and hashes is not None:  # the store forgets everything when servicebook changes
         keys = _page_keys(universe, paths, slugs, hashes, memo)
-    results = _carried(memo, universe, keys, cache)
+    results, carried = _carried(memo, universe, keys, cache)
     # the pages not carried, found at once (a rebuild carries all but the few edited ones: the
     # passes over every slug below, and a dict of every key, were ~4 ms a rebuild at 20,000 pages)
     missing = list(itertools.filterfalse(results.__contains__, slugs))
@@ -1050,17 +1050,27 @@ def _load_pages(
     store_keys.update(keys)
     if spool is not None:
         spool.flush()  # every page's HTML readable from here on, by this process and its workers
-    _remember(memo, universe, keys, results)
+    _remember(memo, universe, keys, results, carried, missing)
     took = getattr(cache, "took", None)  # (buildcache.BuildCache: the releases built after this load)
     if took is not None:
-        took({keys[slug]: result for slug, result in results.items() if slug in keys})
+        took(keys, results)  # (by key where a release's load asks: BuildCache `took`)
     return list(map(results.__getitem__, slugs))
 
 
-def _remember(memo: LoadMemo | None, universe: _Universe, keys: dict[str, str], results: dict[str, PageResult]) -> None:
-    """This load's results, for the next load's `_carried` (without keys, it takes none of them)."""
+def _remember(
+    memo: LoadMemo | None,
+    universe: _Universe,
+    keys: dict[str, str],
+    results: dict[str, PageResult],
+    carried: dict[str, PageResult],
+    missing: list[str],
+) -> None:
+    """This load's results, by slug and by key, for the next load's `_carried` (without keys, it
+    takes none of them): by key, those it `carried` (`_carried`) and those of the slugs it did
+    not (`missing`), put in beside them."""
     if memo is not None:
-        memo.results = (universe, keys, results)
+        carried.update((keys[slug], results[slug]) for slug in missing if slug in results and slug in keys)
+        memo.results = (universe, keys, results, carried)
 
 
 def _catalog_checked(
@@ -1093,28 +1103,31 @@ def _catalog_checked(
 
 def _carried(
     memo: LoadMemo | None, universe: _Universe, keys: dict[str, str], cache: PageStore | None
-) -> dict[str, PageResult]:
+) -> tuple[dict[str, PageResult], dict[str, PageResult]]:
     """From the last load of a long-running process (`serve`): the result of each page whose key
     is the one it had then, under the same universe (what `_still` asked of it is answered as
     then), found without a look at each page when the memo knows which keys changed (`_page_keys`):
-    the last results less those. The `cache` counts them as used and remembers them (store.Remembering
+    the last results less those; and the same results by their key (a page whose key is the one
+    it had is under it in the last load's, so those are the last load's less the pages gone, not
+    made again of every page). The `cache` counts them as used and remembers them (store.Remembering
     `carry`); a cache that cannot takes none."""
     carry = getattr(cache, "carry", None)
     if memo is None or memo.results is None or carry is None:
-        return {}
-    universe_then, keys_then, results_then = memo.results
+        return {}, {}
+    universe_then, keys_then, results_then, by_key_then = memo.results
     if universe_then != universe:
-        return {}
-    results = dict(results_then)
+        return {}, {}
+    results, by_key = dict(results_then), dict(by_key_then)  # (copies at once)
     gone = (
         memo.rekeyed[1]
         if memo.rekeyed is not None and memo.rekeyed[0] is keys_then
         else {slug for slug, key in keys.items() if keys_then.get(slug) != key} | (results.keys() - keys.keys())
     )
     for slug in gone:
-        results.pop(slug, None)
-    carry(dict(zip(map(keys.__getitem__, results), results.values(), strict=True)))  # (at once)
-    return results
+        if results.pop(slug, None) is not None and slug in keys_then:
+            del by_key[keys_then[slug]]
+    carry(dict(by_key))  # (the cache's to keep: `by_key` is the memo's)
+    return results, by_key
 
 
 def _moved_key(key: str, result: PageResult, universe: _Universe) -> str:
@@ -1462,7 +1475,7 @@ class LoadMemo:
         # made of, and the last load's results, by slug, with the universe and keys they were for
         self.rekeyed: tuple[dict[str, str], frozenset[str]] | None = None  # (keys made again from, slugs)
         self.by_path: tuple[Mapping[str, str], dict[str, str]] | None = None  # (listing, path → slug)
-        self.results: tuple[_Universe, dict[str, str], dict[str, PageResult]] | None = None
+        self.results: tuple[_Universe, dict[str, str], dict[str, PageResult], dict[str, PageResult]] | None = None
         # what the last load gathered of its results (`_fold`): the slugs, the results, their
         # fold, and whether it made outlines
         self.folded: tuple[list[str], list[PageResult], _Folded, bool] | None = None

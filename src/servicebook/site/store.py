@@ -4,14 +4,18 @@ again (buildcache.py, over cache/store.py, keeps them on disk)."""
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from servicebook.catalog import model
 from servicebook.errors import Problem
 from servicebook.site.buildcache import BuildCache
 from servicebook.site.fresh import PageMemory
 from servicebook.site.load import BodySpool, PageResult
+
+PAGE_NAMES_SPARE = 1024  # names of pages no longer held that PageMemory `page_names` may keep
 
 
 class Remembering:
@@ -37,8 +41,18 @@ class Remembering:
     def carry(self, found: dict[str, PageResult]) -> None:
         """Pages the load takes as its last load had them (load.LoadMemo), by key: counted as used
         and remembered, as those `get_many` finds in the memory are (`found` itself, which is the
-        caller's to give away, when nothing is remembered yet)."""
-        self.then.keep(list(found))
+        caller's to give away, when nothing is remembered yet). Their entries' names in the store
+        are those the memory kept (PageMemory `page_names`, a pure function of each key), the very
+        strings, not made and hashed again for each page."""
+        known = self.memory.page_names
+        if len(known) > 2 * len(found) + PAGE_NAMES_SPARE:  # (no more than twice the pages it holds)
+            known.clear()
+        kept = list(map(known.get, found))
+        if None in kept:  # the names of the pages the last build loaded (a few), or of all (the first)
+            new = list(itertools.compress(found, map(operator.not_, kept)))
+            known.update(zip(new, self.then.page_names(new), strict=True))
+            kept = list(map(known.get, found))
+        self.then.keep_named(cast(list[str], kept))
         if self.loaded:
             self.loaded.update(found)
         else:  # (the first it holds, as most builds carry all but a few pages: 20,000 not put in one by one)
@@ -49,9 +63,9 @@ class Remembering:
         if isinstance(value, PageResult):
             self.loaded[key] = self._kept(value)
 
-    def took(self, pages: Mapping[str, Any]) -> None:
+    def took(self, keys: Mapping[str, str], results: Mapping[str, Any]) -> None:
         """The pages this build's load took, for the releases built after it (BuildCache `took`)."""
-        self.then.took(pages)
+        self.then.took(keys, results)
 
     def _kept(self, result: PageResult) -> PageResult:
         """What the memory holds of a page: its HTML in the memory's spool, when it has one."""
