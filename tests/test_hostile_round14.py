@@ -116,3 +116,136 @@ def test_an_address_holding_a_password_is_refused_without_printing_the_password(
     assert "s3cret-t0ken" not in result.output
     assert result.output.startswith(f"error: --prometheus '{shown}': the address has a user name or password")
     assert not (site / "measurements").exists()
+
+
+@pytest.mark.parametrize(
+    ("objective", "hint"),
+    [
+        ("1e-999999999", "write a percentage, e.g. 99.9"),  # 2 GB and 11 s to write its digits out
+        ("1e-999999999999999999", "write a percentage, e.g. 99.9"),  # past memory: an internal error
+        ("0e-999999999999999999", "write a percentage, e.g. 99.9"),
+        ("1e-99999", "write a percentage, e.g. 99.9"),  # was "shorten it, e.g. to 0"
+        ("0.0000000000000000000000001", "write a percentage, e.g. 99.9"),
+        ("99.99999999999999999999999", "shorten it, e.g. to 99.99999999999999"),  # as before
+    ],
+)
+def test_an_objective_with_more_places_than_meaningful_is_refused_without_writing_its_every_digit(
+    run, site_copy, objective: str, hint: str
+) -> None:
+    """The error for an objective of more than 20 places showed it shortened to 20, made by writing
+    every digit of it out: twelve characters, `1e-999999999`, wrote a billion (2 GB of memory and
+    11 s in the job that checks a pull request), a longer exponent ran out of memory (an internal
+    error), and a number whose first digit lies past the 20th place was shortened to 0."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("objective: 99.5", f"objective: {objective}"))
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{site}/catalog.yaml:59:20: error: 'objective' has ")
+    assert lines[0].endswith(" digits after the decimal point; at most 20 are meaningful")
+    assert lines[3] == f"  hint: {hint}"
+
+
+SLOTH = """version: "prometheus/v1"
+service: web
+slos:
+  - name: availability
+    objective: OBJECTIVE
+    sli:
+      events:
+        errorQuery: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        totalQuery: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      page_alert:
+        disable: true
+      ticket_alert:
+        disable: true
+"""
+
+OPENSLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: latency
+spec:
+  service: api
+  budgetingMethod: Occurrences
+  indicator:
+    metadata:
+      name: api-p99
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{job="api"}[5m])) by (le))
+  objectives:
+    - op: lt
+      value: VALUE
+      OBJECTIVE
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+"""
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "message"),
+    [
+        (
+            "sloth",
+            SLOTH.replace("OBJECTIVE", "1e999999999"),
+            "5:16: error: objective 1e999999999 is not a percentage above 0 and at most 100 %",
+        ),
+        (
+            "sloth",
+            SLOTH.replace("OBJECTIVE", "-1e999999999"),
+            "5:16: error: objective -1e999999999 is not a percentage above 0 and at most 100 %",
+        ),
+        (
+            "openslo",
+            OPENSLO.replace("VALUE", "0.3").replace("OBJECTIVE", "targetPercent: 1e999999999"),
+            "20:22: error: targetPercent 1e999999999 is not a percentage above 0 and below 100 %",
+        ),
+        (
+            "openslo",
+            OPENSLO.replace("VALUE", "0.3").replace("OBJECTIVE", "target: 1e999999999"),
+            "20:15: error: target 1e999999999 is not a fraction below 1 (OpenSLO's target is 0.999 for 99.9 %)\n"
+            " 20 |       target: 1e999999999\n"
+            "    |               ^\n"
+            "  hint: write e.g. target: 0.999, or targetPercent: 99.9\n",  # was: or target: 1 and 999,997 zeros
+        ),
+        (  # a million digits written into the fragment, which the catalog then refuses
+            "openslo",
+            OPENSLO.replace("VALUE", "0.3").replace("OBJECTIVE", "targetPercent: 1e-999990"),
+            "20:22: error: targetPercent 1e-999990 is not a percentage above 0 and below 100 %",
+        ),
+    ],
+    ids=["sloth-huge", "sloth-huge-negative", "openslo-percent-huge", "openslo-target-huge", "openslo-percent-tiny"],
+)
+def test_an_objective_written_with_an_exponent_past_any_percentage_is_refused_located(
+    run, tmp_path: Path, fmt: str, text: str, message: str
+) -> None:
+    """Another tool's SLO file with `objective: 1e999999999`: multiplying it (a fraction into a
+    percent, or by 1) went past what Python's decimal holds, and decimal.Overflow was a traceback;
+    a tiny one was written out into the fragment digit by digit."""
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", fmt, file)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 1, result.output[:2000]
+    assert f"{file}:{message}" in result.stderr
+    assert len(result.output) < 2000
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "-1e999999999", "1e-999999999"])
+def test_a_threshold_past_any_bound_is_dropped_with_a_warning_not_a_traceback(run, tmp_path: Path, value: str) -> None:
+    """The hint for a latency quantile kept under a bound wrote the bound out (`le="1000…"`): one
+    written with a long exponent overflowed (a traceback); it has no share to suggest."""
+    file = tmp_path / "slo.yaml"
+    file.write_text(OPENSLO.replace("VALUE", value).replace("OBJECTIVE", "target: 0.999"))
+    result = run("import", "openslo", file)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0, result.output[:2000]
+    assert f"warning: dropped the measurement: a threshold (lt {value}) has no catalog shape" in result.stderr
+    assert "the share of requests within the bound" not in result.stderr
