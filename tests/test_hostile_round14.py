@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from . import test_hostile_round5
+from . import test_federation, test_hostile_round5
 
 answering = test_hostile_round5.answering  # the fixture: a server answering the Prometheus API as told
 MEASURED = test_hostile_round5.MEASURED
@@ -249,3 +249,40 @@ def test_a_threshold_past_any_bound_is_dropped_with_a_warning_not_a_traceback(ru
     assert result.exit_code == 0, result.output[:2000]
     assert f"warning: dropped the measurement: a threshold (lt {value}) has no catalog shape" in result.stderr
     assert "the share of requests within the bound" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("repository", "refused"),
+    [
+        ("https://builder:s3cret@git.example.com/db-team/catalog.git", True),
+        ("https://ghp_s3cret@github.com/db-team/catalog.git", True),  # a token as the user name, as forges take it
+        ("http://builder@git.example.com/db.git", True),
+        ("ssh://git:s3cret@git.example.com/db.git", True),
+        ("ssh://git@git.example.com/db.git", False),  # a user name is how ssh addresses are written
+        ("git@git.example.com:db-team/catalog.git", False),
+        ("https://git.example.com/db-team/catalog.git", False),
+        ("https://git.example.com/users/@me/catalog.git", False),  # an @ in the path is no user name
+    ],
+)
+@pytest.mark.git
+def test_a_member_address_holding_a_password_is_a_located_error_before_git_runs(
+    run, tmp_path: Path, repository: str, refused: bool
+) -> None:
+    """`repository: https://builder:token@git.example.com/…` was fetched with the token, printed
+    whole when the fetch failed ("cannot fetch https://builder:token@…", where git's own message had
+    taken it out), and, once fetched, written into servicebook.lock and published on the member's
+    team page and in catalog.json."""
+    root = test_federation.organisation(tmp_path, f"  - id: db-team\n    repository: {repository}\n")
+    line = root.joinpath("catalog.yaml").read_text().splitlines().index(f"    repository: {repository}") + 1
+    # (`federate update` of an address it takes would reach the network: `check` says what it takes)
+    for command in (("federate", "update"), ("check",)) if refused else (("check",),):
+        result = run(*command, "--source", root)
+        assert result.exit_code == 1, result.output
+        said = (
+            f"{root}/catalog.yaml:{line}:17: error: member 'db-team': the address holds a user name or password"
+        ) in result.output
+        assert said is refused
+        if refused:  # nothing fetched: the message is the catalog's
+            assert "cannot fetch" not in result.output
+            assert "hint: write the address without them, and give git the credentials another way" in result.output
+    assert not (root / "servicebook.lock").exists()
