@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from servicebook.git import members as git_members
+
 from . import test_federation, test_hostile_round5
+from .conftest import GitSite
 
 answering = test_hostile_round5.answering  # the fixture: a server answering the Prometheus API as told
 MEASURED = test_hostile_round5.MEASURED
@@ -286,3 +290,57 @@ def test_a_member_address_holding_a_password_is_a_located_error_before_git_runs(
             assert "cannot fetch" not in result.output
             assert "hint: write the address without them, and give git the credentials another way" in result.output
     assert not (root / "servicebook.lock").exists()
+
+
+class _Asked:
+    """git/members.py's runs of git, each passed on to the real git and its subcommand noted."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.subcommands: list[str] = []
+        real = git_members.run
+
+        def run(root: Path, args: Any, stdin: bytes | None = None, **kwargs: Any) -> Any:
+            args = list(args)
+            self.subcommands.append(" ".join([a for a in args if not a.startswith("--git-dir")][:2]))
+            return real(root, args, stdin, **kwargs)
+
+        monkeypatch.setattr(git_members, "run", run)
+
+
+@pytest.mark.git
+def test_a_member_commit_holding_more_than_a_member_folder_may_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git keeps a file of gigabytes of one character in a few megabytes, so a member repository of
+    2 MB can hold a commit of 400 MB: `federate update` and the build read the folder's archive
+    whole before measuring it (800 MB of memory for 400 MB of files; the machine's memory for a few
+    GB). Its files' sizes are read from git's listing first, and a folder over the bound is not
+    archived; a catalog or page over a catalog's bound is not read either."""
+    (tmp_path / "member").mkdir()
+    work = GitSite(tmp_path / "member")
+    work.write("catalog.yaml", "format: 1\n")
+    work.write("content/welcome.md", "# Welcome\n")
+    work.write("content/big.txt", "x" * 3000)
+    commit = work.commit("A member's folder")
+    store = work.root / ".git"
+    monkeypatch.setattr(git_members, "MAX_TREE_BYTES", 2000)
+    asked = _Asked(monkeypatch)
+    with pytest.raises(git_members.MemberGitError) as refused:
+        git_members.export(store, commit, ".", tmp_path / "tree")
+    assert (refused.value.reason, refused.value.message) == (
+        "tree",
+        "its files are 3,020 bytes together, more than 2,000: not read",
+    )
+    assert "archive --format=tar" not in asked.subcommands
+    assert not (tmp_path / "tree").exists()
+
+    monkeypatch.setattr(git_members, "MAX_CATALOG_BYTES", 2000)
+    assert git_members.read_file(store, commit, "content/big.txt", bare=True) is None
+    assert git_members.read_file(store, commit, "catalog.yaml", bare=True) == b"format: 1\n"
+    assert "cat-file blob" in asked.subcommands  # read: within the bound
+    asked.subcommands.clear()
+    assert git_members.read_file(store, commit, "content/big.txt", bare=True) is None
+    assert asked.subcommands == ["cat-file -s"]
+    assert git_members.read_files(store, commit, ["content/big.txt", "content/welcome.md"]) == {
+        "content/welcome.md": b"# Welcome\n"
+    }
