@@ -344,3 +344,18 @@ def test_a_member_commit_holding_more_than_a_member_folder_may_is_refused_unread
     assert git_members.read_files(store, commit, ["content/big.txt", "content/welcome.md"]) == {
         "content/welcome.md": b"# Welcome\n"
     }
+
+
+def test_an_answer_larger_than_any_of_ours_is_refused_unparsed(run, site_copy, answering) -> None:
+    """An answer to one of measure's queries is a sum's one series, or a few dozen buckets: well
+    under a megabyte. Up to 64 MB was read and parsed: 60 MB of [time, value] pairs were 900 MB of
+    Python objects, for each of the eight SLOs measured at once."""
+    site = _measured_site(site_copy)
+    pairs = ",".join(['[1,"1"]'] * 1_300_000)  # 10 MB
+    url = answering(test_hostile_round5._vector("1"), test_hostile_round5._matrix(f"[{pairs}]"))
+    result = run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z")
+    assert "Traceback" not in result.output
+    assert result.exit_code == 3, result.output[:2000]
+    (snapshot,) = (site / "measurements").iterdir()
+    (measured,) = json.loads(snapshot.read_text())["slos"]
+    assert measured["reason"].startswith("query failed: the answer is larger than 8,388,608 bytes")

@@ -23,7 +23,10 @@ from servicebook import __version__
 from servicebook.errors import printable
 
 DEFAULT_TIMEOUT = 30.0  # seconds for one query, connection included
-MAX_ANSWER_BYTES = 64 * 1024 * 1024
+# what one answer may be: ours are a sum's one series (a range of at most ~11,000 points, as
+# Prometheus caps them) or a few dozen buckets, well under a megabyte; a server's 60 MB of [time,
+# value] pairs were 900 MB of Python objects, and CONCURRENT_QUERIES of them are read at once
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
 MAX_TOLD = 300  # characters of a text the server wrote quoted in a reason (Prometheus's errors are a line)
 
 
