@@ -359,3 +359,32 @@ def test_an_answer_larger_than_any_of_ours_is_refused_unparsed(run, site_copy, a
     (snapshot,) = (site / "measurements").iterdir()
     (measured,) = json.loads(snapshot.read_text())["slos"]
     assert measured["reason"].startswith("query failed: the answer is larger than 8,388,608 bytes")
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("\\u001b[2J", "001B"), ("\\u0000", "0000"), ("\\u202e", "202E"), ("\\r", "000D")],
+)
+def test_a_snapshot_whose_text_holds_a_control_character_is_a_located_error(
+    run, site_copy, answering, written: str, code: str
+) -> None:
+    """A snapshot is committed, and its reasons and notes are published: one edited by hand (or
+    written by an earlier measure from a server's answer) with a terminal escape, a NUL or a
+    bidirectional override written as a JSON escape was read and its text put into the pages as
+    it was. The catalog and the pages refuse those characters however they are written; so does a
+    snapshot, at the character."""
+    site = _measured_site(site_copy)
+    url = answering(_refusal("no such metric"), _refusal("no such metric"))
+    assert run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z").exit_code == 3
+    (snapshot,) = (site / "measurements").iterdir()
+    text = snapshot.read_text()
+    assert "no such metric" in text
+    snapshot.write_text(text.replace("no such metric", f"no such {written}metric"))
+    line = next(n for n, s in enumerate(text.splitlines(), 1) if "no such metric" in s)
+    column = text.splitlines()[line - 1].index("no such metric") + len("no such ") + 1
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(
+        f"measurements/{snapshot.name}:{line}:{column}: error: 'reason' holds the control character U+{code}, "
+        "which no text of a snapshot may (it would reach the site and the terminal as it is)\n"
+    )
