@@ -388,3 +388,17 @@ def test_a_snapshot_whose_text_holds_a_control_character_is_a_located_error(
         f"measurements/{snapshot.name}:{line}:{column}: error: 'reason' holds the control character U+{code}, "
         "which no text of a snapshot may (it would reach the site and the terminal as it is)\n"
     )
+
+
+@pytest.mark.git
+def test_a_member_branch_named_with_a_bidirectional_override_is_shown_escaped(run, tmp_path: Path) -> None:
+    """When the followed branch is missing, `federate update` names the branches the member's
+    repository has: git allows any character but ASCII controls and a few marks in a branch name,
+    so one holding U+202E (Trojan Source) reversed the rest of the line in the terminal."""
+    member = test_federation.Member(tmp_path, "db", "Database Team")
+    member.work.git("push", "-q", str(member.bare), "main:release\u202enoitcudorp")
+    root = test_federation.organisation(tmp_path, f"  - id: db-team\n    repository: {member.url}\n    ref: trunk\n")
+    result = run("federate", "update", "--source", root)
+    assert result.exit_code == 3, result.output
+    assert "\u202e" not in result.output
+    assert "; its branches: main, release\\u202enoitcudorp; its default is main: write `ref: main`" in result.output
