@@ -1,8 +1,10 @@
 """Hostile inputs of 6 Dec 2026 (fourteenth round): the newer surfaces. A Prometheus that answers
-with terminal escapes and megabytes of text, an address holding a password, numbers past what a
-decimal holds in another tool's SLO file and in the catalog, a member repository address holding
-a password; each refused in words, nothing printed that the input did not mean to be read, no
-traceback, no memory spent on a number's every digit."""
+with terminal escapes, megabytes of text or of figures, an address holding a password, numbers
+past what a decimal holds in another tool's SLO file and in the catalog, a snapshot holding
+control characters, a member repository whose address holds a password, whose commit holds
+gigabytes that git keeps in megabytes, or whose branch names hold a bidirectional override; each
+refused in words, nothing printed as it came from the input, no traceback, no memory spent on
+what is then refused."""
 
 from __future__ import annotations
 
