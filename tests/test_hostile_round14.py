@@ -404,3 +404,29 @@ def test_a_member_branch_named_with_a_bidirectional_override_is_shown_escaped(ru
     assert result.exit_code == 3, result.output
     assert "\u202e" not in result.output
     assert "; its branches: main, release\\u202enoitcudorp; its default is main: write `ref: main`" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://127.0.0.1:9/prometheus api", "'http://127.0.0.1:9/prometheus api'"),
+        ("http://127.0.0.1:9/\x1b[2J", "'http://127.0.0.1:9/\\x1b[2J'"),
+        ("http://127.0.0.1:9/\u202ex", "'http://127.0.0.1:9/\\u202ex'"),
+        ("http://127.0.0.1:9/a\tb", "'http://127.0.0.1:9/a\\tb'"),
+    ],
+    ids=["space", "terminal escape", "bidirectional override", "tab"],
+)
+def test_an_address_holding_a_space_or_a_control_character_is_refused_before_anything_is_asked(
+    run, site_copy, url: str, shown: str
+) -> None:
+    """A space in --prometheus (a path typed with one) or a control character was sent to Python's
+    HTTP client, which refuses them with an exception of its own: an internal error with a
+    traceback, after printing the address as it was."""
+    site = _measured_site(site_copy)
+    result = run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z")
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"error: --prometheus {shown}: the address holds a space or a control character; write a space in a "
+        "path as %20\n"
+    )
+    assert not (site / "measurements").exists()

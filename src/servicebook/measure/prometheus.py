@@ -46,6 +46,8 @@ def check_url(url: str) -> str | None:
         return "not an address; give the server's address, e.g. http://prometheus:9090"
     if parts.scheme not in ("http", "https"):
         return "give the server's address with http:// or https://, e.g. http://prometheus:9090"
+    if any(ch.isspace() or not ch.isprintable() for ch in url):  # http.client refuses them (a traceback)
+        return "the address holds a space or a control character; write a space in a path as %20"
     if not parts.hostname:
         return "the address has no host name"
     if parts.username is not None or parts.password is not None:
