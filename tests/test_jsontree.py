@@ -4,6 +4,7 @@ position of every value, and refuses everything else with a located error, never
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -14,10 +15,13 @@ from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText
 from tests.conftest import examples
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+# text as a file may hold it: no control character but tab and line feed, no bidirectional control,
+# no Unicode line break and no lone surrogate, even written as an escape (test_an_escape_of_…)
+texts = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp")) | st.sampled_from("\t\n"))
+scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | texts
 documents = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
     max_leaves=20,
 )
 
@@ -42,14 +46,56 @@ def test_it_reads_what_the_json_module_reads(value: Any, indent: int | str | Non
 @settings(max_examples=examples(500), deadline=None)
 @given(st.text(alphabet='{}[]",:0123456789.eE+-truefalsn \t\n\\/u', max_size=40))
 def test_anything_else_is_a_located_error(text: str) -> None:
-    try:  # a duplicate key, which the json module keeps silently, is refused too
+    try:  # a duplicate key, which the json module keeps silently, is refused too, and so is an
+        # escape of what no text may hold ("\u0000")
         expected = json.loads(text, object_pairs_hook=_no_duplicates)
+        if _holds_what_no_text_may(expected):
+            raise ValueError("a control character or a lone surrogate")
     except (ValueError, RecursionError):
         with pytest.raises(SourceError) as refused:
             parse_json(SourceText("x.json", text))
         assert refused.value.problems[0].location.line >= 1
         return
     assert _plain(parse_json(SourceText("x.json", text))) == expected
+
+
+_REFUSED = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ud800-\udfff]"
+)
+
+
+def _holds_what_no_text_may(value: Any) -> bool:
+    if isinstance(value, str):
+        return _REFUSED.search(value) is not None
+    if isinstance(value, list):
+        return any(map(_holds_what_no_text_may, value))
+    if isinstance(value, dict):
+        return any(_holds_what_no_text_may(k) or _holds_what_no_text_may(v) for k, v in value.items())
+    return False
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("\\u001b[31m", "control character U+001B, written as an escape, is not allowed"),
+        ("\\u0000", "control character U+0000, written as an escape, is not allowed"),
+        ("\\r", "control character U+000D, written as an escape, is not allowed"),
+        ("\\u202e", "bidirectional control character U+202E, written as an escape, is not allowed"),
+        ("\\u2028", "line break character U+2028, written as an escape, is not allowed"),
+        ("\\udfff", "a lone surrogate U+DFFF, written as an escape, is no character"),
+    ],
+)
+def test_an_escape_of_what_no_text_may_hold_is_refused_at_its_string(written: str, message: str) -> None:
+    """A radar's JSON took `"\u001b[31m"`, `"\u0000"`, `"\u202e"` or a lone surrogate into the
+    fragment it wrote, which `check` then refused (and a terminal showed its warnings as they were):
+    JSON is read as strictly as a double-quoted YAML value, which refuses them at its place."""
+    with pytest.raises(SourceError) as refused:
+        parse_json(SourceText("x.json", '{"entries": [\n  {"title": "Ev' + written + 'il"}]}'))
+    problem = refused.value.problems[0]
+    assert (problem.location.line, problem.location.column, problem.message) == (2, 13, message)
+    assert _plain(parse_json(SourceText("x.json", '{"a": "one\\ttwo\\nthree \\ud83d\\ude00"}'))) == {
+        "a": "one\ttwo\nthree \U0001f600"
+    }
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

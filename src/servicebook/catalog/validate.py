@@ -496,14 +496,20 @@ class _Reader:
             comma = None
         places = _decimal_places(number)
         if places > MAX_PERCENT_PLACES:  # 99.(5,000 nines): no measurement tells those apart
-            whole, _, fraction = format(number, "f").partition(".")  # exact, however long
-            cut = f"{whole}.{fraction[:MAX_PERCENT_PLACES]}".rstrip("0").rstrip(".")
-            while "." in cut and float(cut) >= 100:  # as many nines as a float tells from 100 (below)
-                cut = cut[:-1].rstrip(".")
+            hint = f"write a percentage, e.g. {95 if up_to_100 else 99.9}"
+            # the number shortened, when its digits are the ones written: an exponent (1e-999999999)
+            # writes as many as it says (gigabytes), and one that leaves nothing in the first places
+            # would be shortened to 0
+            if -MAX_PERCENT_PLACES <= number.adjusted() <= 2:
+                whole, _, fraction = format(number, "f").partition(".")  # exact: as long as the text
+                cut = f"{whole}.{fraction[:MAX_PERCENT_PLACES]}".rstrip("0").rstrip(".")
+                while "." in cut and float(cut) >= 100:  # as many nines as a float tells from 100 (below)
+                    cut = cut[:-1].rstrip(".")
+                hint = f"shorten it, e.g. to {cut}"
             return self.error(
                 loc,
                 f"{what} has {places:,} digits after the decimal point; at most {MAX_PERCENT_PLACES} are meaningful",
-                f"shorten it, e.g. to {cut}",
+                hint,
             )
         if up_to_100:
             if not number.is_finite() or not (Decimal(0) < number <= Decimal(100)):

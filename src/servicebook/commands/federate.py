@@ -14,7 +14,7 @@ from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import Member
 from servicebook.commands.options import SOURCE, paths_for_people
 from servicebook.commands.progress import shown
-from servicebook.errors import BuildFailed, Severity, UsageProblem
+from servicebook.errors import BuildFailed, Severity, UsageProblem, printable
 from servicebook.federation.crossrefs import Records, organisation_records
 from servicebook.federation.lock import LOCK_FILE, Lock, read_lock
 from servicebook.federation.members import read_organisation
@@ -60,7 +60,10 @@ def _report(outcomes: list[Outcome], show: Callable[[str], str]) -> None:
         for problem in outcome.problems:
             click.echo(problem.shown_as(show).format(), err=True)
         mark = {"moved": "updated", "current": "ok", "kept": "warning", "refused": "refused"}[outcome.state]
-        click.echo(f"{mark}: {outcome.message}", err=outcome.state in ("kept", "refused"))
+        # line by line: git's own message may run over lines, and it names what the member's
+        # repository holds (its branches), whose names may hold a bidirectional override
+        said = "\n".join(printable(line) for line in outcome.message.split("\n"))
+        click.echo(f"{mark}: {said}", err=outcome.state in ("kept", "refused"))
 
 
 @federate.command("update")

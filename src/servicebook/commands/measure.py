@@ -22,7 +22,7 @@ from servicebook.commands.progress import shown as show_progress
 from servicebook.errors import UsageProblem
 from servicebook.git.repo import build_info, catalog_state, open_repo
 from servicebook.measure.budget import attainment_text, budget_left_text, period_text
-from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url
+from servicebook.measure.prometheus import DEFAULT_TIMEOUT, Prometheus, check_url, without_credentials
 from servicebook.measure.run import calendar_zones, chosen, not_begun
 from servicebook.measure.run import measure as measure_run
 from servicebook.measure.snapshot import refuse_taken, utc_text, write
@@ -103,7 +103,7 @@ def measure(source: Path, url: str, at: str | None, offering: str | None, timeou
     """Ask Prometheus what each SLO attained over its window; write a snapshot under measurements/."""
     problem = check_url(url)
     if problem is not None:
-        raise UsageProblem(f"--prometheus {url!r}: {problem}")
+        raise UsageProblem(f"--prometheus {without_credentials(url)!r}: {problem}")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     end, day = (now, None) if at is None else parse_at(at, now)
     env = dict(os.environ)

@@ -93,6 +93,14 @@ def check_members(source: SourceText, checked: Checked[model.Catalog]) -> list[P
                 f"member '{member.id}': {why}",
                 "give an https://, ssh:// or file:// address, user@host:path, or a folder relative to catalog.yaml",
             )
+        elif holds_credentials(member.repository):
+            bad(
+                (i, "repository"),
+                f"member '{member.id}': the address holds a user name or password, which servicebook.lock, the "
+                "site and the messages of `federate update` would show to everyone who reads them",
+                "write the address without them, and give git the credentials another way: a credential helper, "
+                "~/.netrc or an ssh key",
+            )
         if not _REF_RE.fullmatch(member.ref) or ".." in member.ref or member.ref.endswith((".lock", "/", ".")):
             bad(
                 (i, "ref"),
@@ -118,6 +126,17 @@ def repository_problem(repository: str) -> str | None:
     if scheme and scheme[1].lower() not in URL_SCHEMES:
         return f"'{shown(scheme[1])}://' is not a git address servicebook fetches from"
     return None
+
+
+def holds_credentials(repository: str) -> bool:
+    """Whether `repository` holds a password (`https://user:token@host/…`), or any user name in an
+    http(s) address (forges take a token there): the address is written into servicebook.lock,
+    shown on the member's team page and in catalog.json, and printed when a fetch fails."""
+    scheme = _SCHEME_RE.match(repository)
+    if scheme is None:
+        return False
+    user, at, _ = repository[scheme.end() :].partition("/")[0].rpartition("@")
+    return bool(at) and (":" in user or scheme[1].lower() in ("https", "http"))
 
 
 def path_escapes(path: str) -> bool:

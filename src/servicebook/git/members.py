@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.git import untar
 from servicebook.git.blobs import read_blobs
 from servicebook.git.log import clean_text
@@ -197,6 +198,11 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
     if dest.is_dir():
         return dest
     spec = commit if path in ("", ".") else f"{commit}:{path}"
+    size = _files_size(store, spec)
+    if size is not None and size > MAX_TREE_BYTES:
+        # git keeps a file of gigabytes of one character in a few megabytes: the archive, read whole
+        # before it was measured, took twice the folder's size in memory
+        raise MemberGitError("tree", f"its files are {size:,} bytes together, more than {MAX_TREE_BYTES:,}: not read")
     done = run(store, [*BARE, "archive", "--format=tar", "--end-of-options", spec])
     if done is None:
         raise MemberGitError("commit", MISSING)
@@ -218,18 +224,33 @@ def export(store: Path, commit: str, path: str, dest: Path) -> Path:
     return dest
 
 
+def _files_size(store: Path, spec: str) -> int | None:
+    """The bytes of every file under the tree `spec` together, as `git ls-tree` gives their sizes
+    (nothing read); None when git cannot list it (the archive then says why)."""
+    listed = run(store, [*BARE, "ls-tree", "-r", "-l", "-z", "--end-of-options", spec])
+    if listed is None or not listed.ok:
+        return None
+    sizes = (entry.partition(b"\t")[0].split()[-1:] for entry in listed.stdout.split(b"\0") if entry)
+    return sum(int(size[0]) for size in sizes if size and size[0].isdigit())  # "-": a submodule
+
+
 def read_file(repository: Path, commit: str, path: str, *, bare: bool = False) -> bytes | None:
     """The bytes of file `path` at `commit` (a path starting with ./ is relative to `repository`,
     a folder of a work tree; `bare`: `repository` is a member's store); None when there is no such
-    file."""
-    done = run(repository, [*(BARE if bare else ()), "cat-file", "blob", "--end-of-options", f"{commit}:{path}"])
+    file, or one larger than any source may be (MAX_CATALOG_BYTES: not read, as a build reads none)."""
+    where, name = [*(BARE if bare else ())], f"{commit}:{path}"
+    size = run(repository, [*where, "cat-file", "-s", "--end-of-options", name])
+    if size is None or not size.ok or not size.stdout.strip().isdigit() or int(size.stdout) > MAX_CATALOG_BYTES:
+        return None
+    done = run(repository, [*where, "cat-file", "blob", "--end-of-options", name])
     return done.stdout if done is not None and done.ok else None
 
 
 def read_files(store: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
     """path → bytes of each of `paths` (relative to the top of the repository) at `commit` that
-    is a file there, in one `git cat-file --batch`."""
-    found = read_blobs(store, [f"{commit}:{p}" for p in paths], bare=True)
+    is a file there, in one `git cat-file --batch`; one larger than any source may be is left out,
+    unread."""
+    found = read_blobs(store, [f"{commit}:{p}" for p in paths], bare=True, largest=MAX_CATALOG_BYTES)
     return {p: found[f"{commit}:{p}"] for p in paths if f"{commit}:{p}" in found}
 
 

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from servicebook.catalog import model
+from servicebook.catalog.validate import MAX_PERCENT_PLACES
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop.fragment import MAX_IMPORT_BYTES, listed_objects, read_file
 from servicebook.source.yaml import (
@@ -234,14 +235,34 @@ def rolling_window(seconds: int) -> str | None:
     return f"{days}d" if not rest and 1 <= days <= 999 else None
 
 
+# a number of another tool's file is worked on only within 10^±MAX_EXPONENT: one written with a long
+# exponent (1e999999999) is past what a decimal holds once multiplied (decimal.Overflow, a traceback),
+# and its digits written out in a hint or a fragment were as many as the exponent said
+MAX_EXPONENT = 100
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """`text` as a finite decimal within 10^±MAX_EXPONENT; None for any other (not a number, NaN,
+    Infinity, 1e999999999)."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT else None
+
+
 def percent(source: SourceText, value: Located, what: str, *, scale: int = 1, up_to_100: bool = False) -> Decimal:
     """A number as the catalog's percent (`scale` 100 for a fraction such as 0.999), exact."""
     try:
-        number = Decimal(value.value.strip()) * scale
+        number = Decimal(value.value.strip())
     except InvalidOperation:
         raise refuse(source, value.location, f"{what} '{value.value}' is not a number") from None
     top = Decimal(100)
-    if not number.is_finite() or number <= 0 or number > top or (number == top and not up_to_100):
+    if plain_decimal(value.value) is not None:  # else no percentage: refused below, not multiplied
+        number *= scale
+    # below 10^-20 % no catalog objective is written (catalog/validate.py's MAX_PERCENT_PLACES)
+    tiny = number.is_finite() and number.adjusted() < -MAX_PERCENT_PLACES
+    if not number.is_finite() or tiny or number <= 0 or number > top or (number == top and not up_to_100):
         limit = "at most 100 %" if up_to_100 else "below 100 % (100 % leaves no error budget)"
         raise refuse(source, value.location, f"{what} {value.value} is not a percentage above 0 and {limit}")
     return number.normalize()

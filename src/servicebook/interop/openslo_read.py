@@ -28,6 +28,7 @@ from servicebook.interop.foreign import (
     Refused,
     label_id,
     percent,
+    plain_decimal,
     refuse,
     rolling_window,
 )
@@ -585,7 +586,9 @@ def _objective(
             source,
             target.location,
             f"target {target.value} is not a fraction below 1 (OpenSLO's target is 0.999 for 99.9 %)",
-            f"write targetPercent: {target.value.strip()}, or target: {_fraction(target.value)}",
+            f"write targetPercent: {target.value.strip()}, or target: {_fraction(target.value)}"
+            if _at_most_100(target.value)
+            else "write e.g. target: 0.999, or targetPercent: 99.9",
         )
     slo.objective = percent(
         source, given, "target" if target is not None else "targetPercent", scale=100 if target is not None else 1
@@ -714,6 +717,11 @@ def _at_least_one(text: str) -> bool:
         return number.is_finite() and number >= 1
     except ArithmeticError:
         return False  # not a number: percent() says so
+
+
+def _at_most_100(text: str) -> bool:
+    number = plain_decimal(text)
+    return number is not None and number <= 100
 
 
 def _fraction(text: str) -> str:
@@ -949,12 +957,9 @@ def _quantile_hint(query: str, op: str | None, value: str | None) -> str | None:
     found = _QUANTILE.fullmatch(query)
     if found is None or op not in ("lt", "lte") or value is None:
         return None
-    try:
-        bound = Decimal(value)
-    except ArithmeticError:
-        return None
+    bound = plain_decimal(value)
     buckets = {(m["name"], (m["labels"] or "").strip().rstrip(",")) for m in _BUCKET.finditer(found["inner"])}
-    if len(buckets) != 1 or not bound.is_finite() or bound <= 0 or not _BY_LE_ONLY.search(found["inner"]):
+    if len(buckets) != 1 or bound is None or bound <= 0 or not _BY_LE_ONLY.search(found["inner"]):
         return None  # several histograms, or per group (by le and more): no one share to write
     ((name, labels),) = buckets
     le = format(bound.normalize(), "f")

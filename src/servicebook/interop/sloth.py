@@ -13,8 +13,6 @@ budgeting is occurrences.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.catalog.validate import CALENDAR_WINDOWS_TEXT
@@ -27,6 +25,7 @@ from servicebook.interop.foreign import (
     Reading,
     number_not_text,
     objective_up_to_100,
+    plain_decimal,
     refuse,
     under_one_percent,
 )
@@ -281,16 +280,16 @@ def read_openslo_v1alpha(root: Fields, source: SourceText, reading: Reading, *, 
 
 def _fraction_target(target: Located, source: SourceText) -> None:
     """Refuse a percent written where Sloth reads a fraction (`target: 99.9`, read as 9,990 %)."""
-    try:
-        number = Decimal(target.value.strip())
-    except ArithmeticError:
-        return  # not a number: percent() says so
-    if number.is_finite() and number > 1:  # 1 is 100 %, which Sloth takes
+    number = plain_decimal(target.value)
+    if number is None:
+        return  # not a number, or none within reach: percent() says so
+    if number > 1:  # 1 is 100 %, which Sloth takes
         raise refuse(
             source,
             target.location,
             f"target {target.value} is not a fraction below 1 (Sloth reads OpenSLO's target as 0.999 for 99.9 %)",
-            f"write target: {format((number / 100).normalize(), 'f')}",
+            # a percent written where the fraction goes, or no objective at all
+            f"write target: {format((number / 100).normalize(), 'f')}" if number <= 100 else "write e.g. target: 0.999",
         )
 
 

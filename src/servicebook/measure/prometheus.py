@@ -23,7 +23,11 @@ from servicebook import __version__
 from servicebook.errors import printable
 
 DEFAULT_TIMEOUT = 30.0  # seconds for one query, connection included
-MAX_ANSWER_BYTES = 64 * 1024 * 1024
+# what one answer may be: ours are a sum's one series (a range of at most ~11,000 points, as
+# Prometheus caps them) or a few dozen buckets, well under a megabyte; a server's 60 MB of [time,
+# value] pairs were 900 MB of Python objects, and CONCURRENT_QUERIES of them are read at once
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+MAX_TOLD = 300  # characters of a text the server wrote quoted in a reason (Prometheus's errors are a line)
 
 
 class QueryFailed(Exception):
@@ -42,6 +46,8 @@ def check_url(url: str) -> str | None:
         return "not an address; give the server's address, e.g. http://prometheus:9090"
     if parts.scheme not in ("http", "https"):
         return "give the server's address with http:// or https://, e.g. http://prometheus:9090"
+    if any(ch.isspace() or not ch.isprintable() for ch in url):  # http.client refuses them (a traceback)
+        return "the address holds a space or a control character; write a space in a path as %20"
     if not parts.hostname:
         return "the address has no host name"
     if parts.username is not None or parts.password is not None:
@@ -58,6 +64,26 @@ def check_url(url: str) -> str | None:
     except ValueError:
         return "the port is not a number from 1 to 65535"
     return None
+
+
+def told(text: str) -> str:
+    """A text the server wrote (its error, a value that is no number) as a reason quotes it: at most
+    MAX_TOLD characters, control characters as escapes. The reason is printed, written into the
+    snapshot and published: a terminal escape in an answer cleared the job's log, a line break forged
+    lines of it, and an error of megabytes was a snapshot and a page of megabytes."""
+    return printable(text if len(text) <= MAX_TOLD else text[: MAX_TOLD - 1] + "…")
+
+
+def without_credentials(url: str) -> str:
+    """`url` as a message may show it: a user name or password in it (`http://user:secret@host`)
+    replaced by `***`, so that refusing the address does not print the secret into a CI log."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +113,7 @@ class Prometheus:
         if kind == "scalar" and isinstance(result, list):
             return (Sample({}, _number(result)),)
         if kind != "vector" or not isinstance(result, list):
-            raise QueryFailed(f"expected a vector, the server answered a {kind!r}")
+            raise QueryFailed(f"expected a vector, the server answered a {told(repr(kind))}")
         return tuple(Sample(_labels(item), _number(_field(item, "value"))) for item in result)
 
     def query_range(self, promql: str, start: float, end: float, step: int) -> tuple[Series, ...]:
@@ -95,7 +121,7 @@ class Prometheus:
         data = self._get("query_range", {"query": promql, "start": _time(start), "end": _time(end), "step": str(step)})
         result = data.get("result")
         if data.get("resultType") != "matrix" or not isinstance(result, list):
-            raise QueryFailed(f"expected a matrix, the server answered a {data.get('resultType')!r}")
+            raise QueryFailed(f"expected a matrix, the server answered a {told(repr(data.get('resultType')))}")
         series = []
         for item in result:
             values = _field(item, "values")
@@ -120,7 +146,7 @@ class Prometheus:
             refused = _api_error(body)  # Prometheus refusing the query (400, 422, 503) is its answer
             if refused is not None:
                 self.answered.set()
-            raise QueryFailed(refused or f"the server answered HTTP {exc.code} {exc.reason}") from None
+            raise QueryFailed(refused or f"the server answered HTTP {exc.code} {told(str(exc.reason))}") from None
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, TimeoutError | socket.timeout):
@@ -284,8 +310,8 @@ def _api_error(body: bytes) -> str | None:
     except (ValueError, RecursionError):
         return None
     if isinstance(document, dict) and isinstance(document.get("error"), str):
-        kind = document.get("errorType")
-        return f"Prometheus refused the query ({kind}): {document['error']}" if kind else document["error"]
+        kind, error = document.get("errorType"), told(document["error"])
+        return f"Prometheus refused the query ({told(str(kind))}): {error}" if kind else error
     return None
 
 
@@ -328,5 +354,5 @@ def _number(pair: object) -> float:
     try:
         value = float(str(text))
     except ValueError:
-        raise QueryFailed(f"a value in the answer is not a number: {text!r}") from None
+        raise QueryFailed(f"a value in the answer is not a number: {told(repr(text))}") from None
     return value  # NaN and ±Inf included: the caller says why such a value is no measurement

@@ -47,7 +47,7 @@ from servicebook.catalog.queries import (
 )
 from servicebook.catalog.slo import format_duration
 from servicebook.measure.budget import Attainment, NotMeasurable, from_counts, from_ratio, promql_duration
-from servicebook.measure.prometheus import Prometheus, QueryFailed, Sample, Series
+from servicebook.measure.prometheus import Prometheus, QueryFailed, Sample, Series, told
 
 MAX_POINTS = 10_000  # points of one range query (Prometheus refuses more than 11,000)
 MIN_STEP = 300  # seconds: Prometheus' default look-back; finer steps would see scrape gaps as outages
@@ -411,7 +411,7 @@ def _no_bucket(ask: Ask, query: str, window: str) -> str | None:
             continue
         return (
             f'found no bucket le="{le}": no series of {metric} has that bound in the window (its bounds: '
-            f"{', '.join(sorted(bounds, key=_bound))}); an le that is not one of the histogram's bounds "
+            f"{told(', '.join(sorted(bounds, key=_bound)))}); an le that is not one of the histogram's bounds "
             "matches nothing"
         )
     return None

@@ -34,7 +34,7 @@ from servicebook.catalog import model
 from servicebook.catalog.validate import is_timezone
 from servicebook.errors import Problem, SourceLocation, UsageProblem
 from servicebook.source import yaml as located
-from servicebook.source.yaml import SourceError, SourceText, read_text
+from servicebook.source.yaml import BIDI_CONTROLS, SourceError, SourceText, read_text
 
 FORMAT = 1
 FOLDER = "measurements"
@@ -43,6 +43,9 @@ MAX_SNAPSHOTS = 10_000
 _NAME_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2})-([0-9]{2})-([0-9]{2})Z\.json")
 _DECIMAL_RE = re.compile(r"[0-9]{1,3}(\.[0-9]{1,20})?")
 _TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# what no text of a snapshot holds, written as a JSON escape ("\u001b") or not: as in any source
+# file (source/text.py), control characters but tab and line feed, and bidirectional controls
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 def file_name(end: dt.datetime) -> str:
@@ -204,6 +207,8 @@ def parse(source: SourceText) -> model.Snapshot | list[Problem]:
             )
         ]
     reader = _Reader(source)
+    if not reader.printable(data):
+        return reader.problems
     snapshot = reader.snapshot(data, name)
     return reader.problems if reader.problems or snapshot is None else snapshot
 
@@ -239,6 +244,39 @@ class _Reader:
 
     def fail(self, at: Path_, message: str, hint: str | None = None) -> None:
         self.problems.append(_at(self.source, at, message, hint))
+
+    def printable(self, data: Any) -> bool:
+        """Whether no text of `data` holds a control character: a reason, a note or a query is
+        published on the site and printed (a terminal escape, a NUL or a bidirectional override,
+        from an edit, or from a server's answer that an earlier measure wrote as it came)."""
+        todo: list[tuple[Path_, Any]] = [((), data)]
+        while todo:
+            at, value = todo.pop()
+            if isinstance(value, dict):
+                todo += [((*at, str(k)), v) for k, v in value.items()] + [((*at, str(k)), str(k)) for k in value]
+            elif isinstance(value, list):
+                todo += [((*at, i), v) for i, v in enumerate(value)]
+            elif isinstance(value, str) and (found := _CONTROL_RE.search(value)) is not None:
+                message = (
+                    f"'{at[-1] if at else 'the snapshot'}' holds the control character U+{ord(found[0]):04X}, which "
+                    "no text of a snapshot may (it would reach the site and the terminal as it is)"
+                )
+                hint = "measure again, or delete the file: a snapshot is written by `servicebook measure`"
+                # at the character as the file writes it (a JSON escape, which the located reading
+                # of the file, as YAML, refuses), else at the value
+                text, ch = self.source.text, found[0]
+                short = {"\b": "b", "\f": "f", "\r": "r"}.get(ch)
+                escape = re.escape(f"\\u{ord(ch):04x}") + (f"|\\\\{short}" if short else "")
+                # an escape is one where the backslash before it is not itself escaped
+                written = re.search(rf"(?<!\\)(?:\\\\)*({escape}|{re.escape(ch)})", text, re.IGNORECASE)
+                index = written.start(1) if written is not None else -1
+                if index < 0:
+                    self.fail(at, message, hint)
+                else:
+                    line = text.count("\n", 0, index) + 1
+                    self.problems.append(self.source.problem(line, index - text.rfind("\n", 0, index), message, hint))
+                return False
+        return True
 
     def snapshot(self, data: Any, name: str) -> model.Snapshot | None:
         if not isinstance(data, dict):

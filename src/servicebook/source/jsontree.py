@@ -12,10 +12,12 @@ import re
 from servicebook.errors import Problem, SourceLocation
 from servicebook.source.hints import MAX_YAML_DEPTH
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceError, SourceText
+from servicebook.source.yaml_events import escaped_character
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _WORDS = ("true", "false", "null")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # json decodes a pair into one character: one left is alone
 
 
 class _Refused(Exception):
@@ -63,6 +65,18 @@ class _Reader:
             value, end = json.decoder.scanstring(self.text, index + 1)  # type: ignore[attr-defined]
         except json.JSONDecodeError as exc:
             raise _Refused(exc.pos, f"invalid JSON string: {exc.msg}") from None
+        # as in a double-quoted YAML value: what the file may not hold, written as an escape
+        # ("\u001b", "\u0000", "\u202e"), and a lone surrogate ("\udfff"), which no UTF-8 writes
+        escaped = escaped_character(value)
+        if escaped is not None:
+            raise _Refused(index, *escaped)
+        lone = _SURROGATE.search(value)
+        if lone is not None:
+            raise _Refused(
+                index,
+                f"a lone surrogate U+{ord(lone[0]):04X}, written as an escape, is no character",
+                "delete the escape (a character past U+FFFF is written as a pair of them)",
+            )
         return Scalar(value, self.location(index), False), end
 
     def object(self, index: int, depth: int) -> tuple[Mapping, int]:

@@ -95,7 +95,7 @@ def _refuse_unicode_breaks(source: SourceText, text: str, line_offset: int) -> N
 _ESCAPED_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
-def _escaped_character(value: str) -> tuple[str, str] | None:
+def escaped_character(value: str) -> tuple[str, str] | None:
     found = _ESCAPED_RE.search(value)
     if found is None:
         return None
@@ -179,7 +179,7 @@ class _TreeBuilder:
                     "remove the tag; every value is read as text and checked against the schema",
                 )
         if isinstance(event, yaml.ScalarEvent):
-            if event.style == '"' and (escaped := _escaped_character(event.value)) is not None:
+            if event.style == '"' and (escaped := escaped_character(event.value)) is not None:
                 raise self._refuse(event.start_mark, *escaped)
             plain = event.style is None or event.style == ""
             self._add(Scalar(event.value, self._loc(event.start_mark), plain))
