@@ -267,17 +267,29 @@ def number_not_text(source: SourceText, written: Located, what: str, tool: str) 
         )
 
 
-def text_not_number(slo: ForeignSLO, reading: Reading, source: SourceText, written: Located, what: str) -> None:
-    """Say a number written unquoted where the resource of `slo`'s tool has text: the Kubernetes API
-    refuses it (its schema says string), though a reader that knows the field (sigs.k8s.io/yaml)
-    takes it. Said by the import, and by the drift check where `slo` is one of the catalog's."""
-    tool = slo.format
+def text_not_number(
+    slo: ForeignSLO,
+    reading: Reading,
+    source: SourceText,
+    written: Located,
+    what: str,
+    *,
+    tool: str | None = None,
+    path: str | None = None,
+    files_too: bool = True,
+) -> None:
+    """Say a number written unquoted where the resource of `tool` (`slo`'s format unless named) has
+    text: the Kubernetes API refuses it (its schema says string), though a reader that knows the
+    field (sigs.k8s.io/yaml) takes it, where the tool reads files at all (`files_too`); `path` is
+    where the API says it is (spec.`what` unless given). Said by the import, and by the drift check
+    where `slo` is one of the catalog's."""
+    tool = tool or slo.format
     if written.plain and _a_number(written.value):
+        read = f"{tool} read from files takes it, as servicebook does" if files_too else "servicebook reads it"
         caution = Problem(
             written.location,
             f"{what} {written.value} is written as a number: the Kubernetes API refuses the resource ({tool}'s "
-            f"schema says {what} is a string: spec.{what} in body must be of type string); {tool} read from "
-            "files takes it, as servicebook does",
+            f"schema says {what} is a string: {path or 'spec.' + what} in body must be of type string); {read}",
             f'write {what}: "{written.value.strip()}", quoted, as {tool}\'s examples do',
             Severity.WARNING,
             source.line(written.location.line),

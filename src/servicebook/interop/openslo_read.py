@@ -27,9 +27,11 @@ from servicebook.interop.foreign import (
     Reading,
     Refused,
     label_id,
+    number_not_text,
     percent,
     refuse,
     rolling_window,
+    text_not_number,
 )
 from servicebook.interop.openslo import BUDGETING_METHODS, PREFIX
 from servicebook.source.yaml import Mapping, Scalar, SourceText
@@ -161,7 +163,7 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         assert spec is not None
         state.slis[name.value] = _indicator(spec, source, reading, _annotations(meta))
     elif kind.value == "SLO":
-        _slo(root, source, reading, state)
+        _slo(root, source, reading, state, api.value if api is not None else "")
     elif kind.value == "DataSource":
         _, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
@@ -294,7 +296,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
     return _Indicator(shape, sources, described, annotations, spec.location, source, counter)
 
 
-def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
+def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState, api: str) -> None:
     meta, name = _metadata(root, reading)
     annotations = _annotations(meta)
     display = meta.text("displayName")
@@ -367,8 +369,9 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         slo.window, slo.window_at = window
         slo.timezone, slo.timezone_at = timezone if timezone is not None else (None, None)
         slo.window_begins, slo.window_begins_at = begins if begins is not None else (None, None)
-        _objective(objective, source, reading, slo, method, indicator)
         op, value = objective.text("op"), objective.text("value")
+        _numbers_as_written(objective, source, reading, slo, api, i)
+        _objective(objective, source, reading, slo, method, indicator)
         state.pending.append(
             _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
         )
@@ -564,6 +567,27 @@ def _starts_a_period(start: str, window: str) -> bool:
             return False
     first_months = {"calendar-month": range(1, 13), "calendar-quarter": (1, 4, 7, 10), "calendar-year": (1,)}
     return day == "01" and int(month) in first_months[window]
+
+
+# an objective's numbers: float64 in OpenSLO's Go SDK (pkg/openslo/v1 SLOObjective), text in osko's
+# resources (api/openslo/v1 ObjectivesSpec: `Target string`, its CRD's type string)
+_OBJECTIVE_NUMBERS = ("target", "targetPercent", "timeSliceTarget", "value")
+
+
+def _numbers_as_written(o: Fields, source: SourceText, reading: Reading, slo: ForeignSLO, api: str, index: int) -> None:
+    """Refuse an objective's number written in quotes, as OpenSLO's Go SDK refuses the file (its YAML
+    becomes JSON, and `json: cannot unmarshal string into Go struct field SLOObjective.target of type
+    float64`), as oslo does; in osko's resources these fields are text, and a number unquoted is what
+    the Kubernetes API refuses: said, as for Pyrra's target."""
+    for key in _OBJECTIVE_NUMBERS:
+        written = o.text(key)
+        if written is None:
+            continue
+        if api in OSKO_GROUPS:
+            where = f"spec.objectives[{index}].{key}"
+            text_not_number(slo, reading, source, written, key, tool="osko", path=where, files_too=False)
+        else:
+            number_not_text(source, written, key, "OpenSLO's Go SDK (and oslo)")
 
 
 def _objective(

@@ -1,0 +1,181 @@
+"""interop18: the corners each specification allows, read as the tools themselves read them, by the
+imports and by `check --against` alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_interop_round15 import _pasted, _place
+from tests.test_interop_round16 import _monitoring
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+
+
+# --- OpenSLO v1: an objective's numbers are numbers to OpenSLO's Go SDK -----------------------------
+
+OPENSLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+spec:
+  service: web
+  budgetingMethod: BUDGETING
+  indicator:
+    metadata:
+      name: good-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{code!~"5.."}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  objectives:
+    - OBJECTIVE
+"""
+
+
+def _openslo(objective: str, budgeting: str = "Occurrences") -> str:
+    return OPENSLO.replace("OBJECTIVE", objective).replace("BUDGETING", budgeting)
+
+
+@pytest.mark.parametrize(
+    ("objective", "budgeting", "key", "value"),
+    [
+        ('target: "0.99"', "Occurrences", "target", "0.99"),
+        ("target: '0.99'", "Occurrences", "target", "0.99"),
+        ('targetPercent: "99"', "Occurrences", "targetPercent", "99"),
+        (
+            'target: 0.99\n      timeSliceTarget: "0.95"\n      timeSliceWindow: 5m',
+            "Timeslices",
+            "timeSliceTarget",
+            "0.95",
+        ),
+    ],
+    ids=["target-double", "target-single", "target-percent", "time-slice-target"],
+)
+def test_an_openslo_objective_written_in_quotes_is_refused_as_the_go_sdk_refuses_it(
+    run, tmp_path: Path, objective: str, budgeting: str, key: str, value: str
+) -> None:
+    # OpenSLO/go-sdk's SLOObjective has `Target *float64` (targetPercent, timeSliceTarget alike) and
+    # decodes YAML as JSON (sigs.k8s.io/yaml, then encoding/json): "0.99" is a JSON string, and
+    # `json: cannot unmarshal string into Go struct field SLOObjective.spec.objectives.target of type
+    # float64`; oslo validates with it. servicebook read "0.99" as 99 %: a file OpenSLO refuses was imported.
+    file = tmp_path / "slo.yaml"
+    file.write_text(_openslo(objective, budgeting))
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:{_place(file.read_text(), f'{key}: ')}: error: {key} '{value}' is written in quotes, as text: "
+        "OpenSLO's Go SDK (and oslo) reads a number there and refuses the file\n"
+    ) in result.stderr
+    assert f"hint: write {key}: {value}, without quotes\n" in result.stderr
+    assert "Traceback" not in result.output
+
+    file.write_text(_openslo(objective.replace(f'"{value}"', value).replace(f"'{value}'", value), budgeting))
+    assert run("import", "openslo", file).exit_code == 0, "as OpenSLO's examples write it"
+
+
+def test_an_openslo_json_target_written_as_text_is_refused(run, tmp_path: Path) -> None:
+    # the Go SDK's JSON decoding is the same json.Unmarshal into float64
+    document = yaml.safe_load(_openslo("target: 0.99"))
+    document["spec"]["objectives"][0]["target"] = "0.99"
+    file = tmp_path / "slo.json"
+    file.write_text(json.dumps(document, indent=2))
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    place = _place(file.read_text(), '"target": ')
+    assert f"{file}:{place}: error: target '0.99' is written in quotes" in result.stderr
+
+
+THRESHOLD = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: latency
+spec:
+  service: web
+  budgetingMethod: Occurrences
+  indicator:
+    metadata:
+      name: p99-latency
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: histogram_quantile(0.99, sum(rate(latency_seconds_bucket[{{.window}}])) by (le))
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  objectives:
+    - op: lt
+      value: '0.3'
+      target: 0.99
+"""
+
+
+def test_a_threshold_value_written_in_quotes_is_refused(run, tmp_path: Path) -> None:
+    # SLOObjective's `Value float64`, as its target
+    file = tmp_path / "slo.yaml"
+    file.write_text(THRESHOLD)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    assert f"{file}:{_place(THRESHOLD, 'value: ')}: error: value '0.3' is written in quotes" in result.stderr
+    file.write_text(THRESHOLD.replace("'0.3'", "0.3"))
+    assert run("import", "openslo", file).exit_code == 0
+
+
+def test_the_drift_check_does_not_compare_an_openslo_objective_the_go_sdk_refuses(run, tmp_path: Path) -> None:
+    site = _pasted(
+        [
+            {
+                "id": "web",
+                "name": "Web",
+                "slos": [{"id": "availability", "name": "Availability", "objective": 99, "window": "28d"}],
+            }
+        ],
+        tmp_path,
+    )
+    text = _openslo('target: "0.99"')
+    monitoring = _monitoring(tmp_path, {"web.yaml": text})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1
+    assert (
+        f"{monitoring / 'web.yaml'}:{_place(text, 'target: ')}: error: target '0.99' is written in quotes, as text: "
+        "OpenSLO's Go SDK (and oslo) reads a number there"
+    ) in result.stderr
+
+
+OSKO = _openslo("target: TARGET").replace("apiVersion: openslo/v1", "apiVersion: openslo.com/v1")
+
+
+def test_osko_s_target_is_text_and_a_number_there_is_said_as_kubernetes_refuses_it(run, tmp_path: Path) -> None:
+    # osko's resources (api/openslo/v1 ObjectivesSpec: `Target string`) are the other way round: its
+    # samples quote the target, and the API refuses a number there
+    file = tmp_path / "slo.yaml"
+    file.write_text(OSKO.replace("TARGET", "'0.99'"))
+    quoted = run("import", "openslo", file)
+    assert quoted.exit_code == 0, quoted.output
+    assert "written as a number" not in quoted.stderr and "written in quotes" not in quoted.stderr
+    file.write_text(OSKO.replace("TARGET", "0.99"))
+    plain = run("import", "openslo", file)
+    assert plain.exit_code == 0, plain.output
+    assert (
+        f"{file}:{_place(file.read_text(), 'target: ')}: warning: target 0.99 is written as a number: the Kubernetes "
+        "API refuses the resource (osko's schema says target is a string: spec.objectives[0].target in body must be "
+        "of type string); servicebook reads it\n"
+    ) in plain.stderr
+    assert yaml.safe_load(plain.stdout)["offerings"][0]["slos"][0]["objective"] == 99
