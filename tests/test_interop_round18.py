@@ -179,3 +179,68 @@ def test_osko_s_target_is_text_and_a_number_there_is_said_as_kubernetes_refuses_
         "of type string); servicebook reads it\n"
     ) in plain.stderr
     assert yaml.safe_load(plain.stdout)["offerings"][0]["slos"][0]["objective"] == 99
+
+
+# --- Pyrra: a latency bound in any of PromQL's quotes ------------------------------------------------
+
+PYRRA_LATENCY = """apiVersion: pyrra.dev/v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-latency
+  namespace: web
+spec:
+  target: "99"
+  window: 2w
+  indicator:
+    latency:
+      success:
+        metric: http_request_duration_seconds_bucket{job="api",BOUND}
+      total:
+        metric: http_request_duration_seconds_count{job="api"}
+"""
+
+
+@pytest.mark.parametrize("bound", ["le='0.5'", "le=`0.5`", 'le="+Inf"', 'le = "5e-1"'])
+def test_a_pyrra_latency_bound_in_any_promql_quotes_goes_round_the_catalog(run, tmp_path: Path, bound: str) -> None:
+    # Pyrra reads the success metric with Prometheus' parser and takes its `le` matcher whatever quotes
+    # PromQL writes it in; servicebook looked for `le="` alone and refused `le='0.5'` as having no bound.
+    # Imported, pasted, checked against the file, exported and imported again: the same promise.
+    text = PYRRA_LATENCY.replace("BOUND", bound)
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    imported = run("import", "pyrra", file)
+    assert imported.exit_code == 0, imported.output
+    (offering,) = yaml.safe_load(imported.stdout)["offerings"]
+    (slo,) = offering["slos"]
+    assert slo["measurement"]["good"] == f'http_request_duration_seconds_bucket{{job="api",{bound}}}'
+    site = _pasted([offering], tmp_path)
+    checked = run("check", "--source", site, "--against", _monitoring(tmp_path, {"slo.yaml": text}))
+    assert checked.exit_code == 0, checked.output
+    exported = run("export", "pyrra", "--source", site, "--offering", "web")
+    assert exported.exit_code == 0, exported.output
+    (resource,) = yaml.safe_load_all(exported.stdout)
+    assert resource["spec"]["indicator"]["latency"]["success"]["metric"] == slo["measurement"]["good"]
+    again = tmp_path / "again.yaml"
+    again.write_text(exported.stdout)
+    reimported = run("import", "pyrra", again)
+    assert reimported.exit_code == 0, reimported.output
+    (back,) = yaml.safe_load(reimported.stdout)["offerings"][0]["slos"]
+    assert (back["objective"], back["window"], back["measurement"]) == (
+        slo["objective"],
+        slo["window"],
+        slo["measurement"],
+    )
+
+
+def test_a_pyrra_latency_bound_that_is_no_number_is_refused_as_pyrra_refuses_it(run, tmp_path: Path) -> None:
+    # Pyrra's webhook: "latency success metric must contain a le label matcher with a float value"
+    text = PYRRA_LATENCY.replace("BOUND", 'le="fast"')
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:{_place(text, 'metric: ')}: error: the latency indicator's bound le 'fast' is not a number: Pyrra's "
+        "webhook refuses it (latency success metric must contain a le label matcher with a float value)\n"
+    ) in result.stderr
+    assert "Traceback" not in result.output

@@ -37,8 +37,11 @@ ANNOTATION = "servicebook.dev/slo"
 PYRRA_TAKES = ObjectiveRule("Pyrra", "as Pyrra's webhook requires", takes_zero=True)
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
 TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
-# an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
-_LE_MATCHER = re.compile(r'[{,]\s*le\s*=\s*"')
+# an equality matcher on the bucket bound inside a selector's braces, its value in any of PromQL's
+# quotes, as Pyrra's PromQL parser reads it: `le="0.1"`, `le='0.1'`, `le=`0.1``
+_LE_MATCHER = re.compile(r"""[{,]\s*le\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`]*)`)""")
+# what Go's strconv.ParseFloat reads as a number, which Pyrra's webhook requires of the bound
+_GO_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)", re.I)
 # a query of Pyrra's CRD (its Query type) has a metric and nothing else: matchers go in the selector
 NOT_A_QUERY_FIELD = "Pyrra's query is its metric alone: write matchers in the selector"
 # Pyrra's `metric{…} offset 1m`: a selector shifted back in time
@@ -280,7 +283,18 @@ def _success(shape: Fields, source: SourceText, reading: Reading) -> Located:
     assert inner is not None
     metric = inner.text("metric", required=True)
     assert metric is not None
-    if not _LE_MATCHER.search(metric.value):
+    le = _LE_MATCHER.search(metric.value)
+    if le is not None:
+        bound = next(group for group in le.groups() if group is not None)
+        if not _GO_FLOAT.fullmatch(bound):
+            raise refuse(
+                source,
+                metric.location,
+                f"the latency indicator's bound le '{bound}' is not a number: Pyrra's webhook refuses it (latency "
+                "success metric must contain a le label matcher with a float value)",
+                'write the bound in seconds, as the histogram\'s buckets name it, e.g. le="0.5"',
+            )
+    else:
         # a `matchers:` list beside the metric (Pyrra's examples/demo-dynamic-burnrate.yaml puts le
         # there) is no field of Pyrra's CRD: Kubernetes prunes it, and servicebook does not read it
         unread = ""
