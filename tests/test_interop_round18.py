@@ -244,3 +244,119 @@ def test_a_pyrra_latency_bound_that_is_no_number_is_refused_as_pyrra_refuses_it(
         "webhook refuses it (latency success metric must contain a le label matcher with a float value)\n"
     ) in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- anchors, aliases and merge keys, as the tools' YAML readers take them -------------------------
+
+SLOTH_ANCHORED = """version: "prometheus/v1"
+service: "myservice"
+slos:
+  - &availability
+    name: "requests-availability"
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: &total sum(rate(http_requests_total[{{.window}}]))
+    alerting: &quiet
+      page_alert:
+        disable: true
+      ticket_alert:
+        disable: true
+  - <<: *availability
+    name: "requests-availability-strict"
+    objective: 99.99
+  - name: "client-errors"
+    objective: 99
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"4.."}[{{.window}}]))
+        total_query: *total
+    alerting: *quiet
+"""
+
+
+def test_a_sloth_spec_with_anchors_aliases_and_merge_keys_is_read_as_sloth_reads_it(run, tmp_path: Path) -> None:
+    # Sloth reads its specs with Go's YAML (gopkg.in/yaml.v2; sigs.k8s.io/yaml for the resource),
+    # which takes anchors, aliases and YAML 1.1's merge keys: specs write their alerting once and
+    # repeat it. servicebook refused the file ("anchors (&availability) are not allowed").
+    file = tmp_path / "sloth.yaml"
+    file.write_text(SLOTH_ANCHORED)
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert [slo["id"] for slo in offering["slos"]] == [
+        "requests-availability",
+        "requests-availability-strict",
+        "client-errors",
+    ]
+    by_id = {slo["id"]: slo for slo in offering["slos"]}
+    assert (by_id["requests-availability-strict"]["objective"], by_id["requests-availability"]["objective"]) == (
+        99.99,
+        99.9,
+    )
+    assert by_id["requests-availability-strict"]["measurement"] == by_id["requests-availability"]["measurement"]
+    assert by_id["client-errors"]["measurement"]["total"] == "sum(rate(http_requests_total[{{.window}}]))"
+    # and the drift check reads the file the same way: each promise found
+    site = _pasted([offering], tmp_path)
+    checked = run("check", "--source", site, "--against", _monitoring(tmp_path, {"sloth.yaml": SLOTH_ANCHORED}))
+    assert checked.exit_code == 0, checked.output
+    assert "not allowed" not in checked.stderr
+
+
+def test_a_backstage_entity_with_an_alias_is_read_and_a_merge_key_refused_as_backstage_does(
+    run, tmp_path: Path
+) -> None:
+    # Backstage reads YAML 1.2 (the `yaml` package): aliases yes, `<<` a key like any other
+    text = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: petstore
+  description: &about Sells pets.
+  title: Pet Store
+spec:
+  type: service
+  lifecycle: production
+  owner: &owner team-pets
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-pets
+  description: The pet store's team.
+spec:
+  type: team
+  children: []
+"""
+    file = tmp_path / "catalog-info.yaml"
+    file.write_text(text)
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    (offering,) = yaml.safe_load(result.stdout)["offerings"]
+    assert (offering["summary"], offering["owner"]) == ("Sells pets.", "team-pets")
+    merged = text.replace("  title: Pet Store\n", "  <<: {title: Pet Store}\n")
+    file.write_text(merged)
+    refused = run("import", "backstage", file)
+    assert refused.exit_code == 1
+    assert f"{file}:6:3: error: merge keys (<<) are not allowed" in refused.stderr
+
+
+def test_an_anchor_names_a_value_of_its_own_document_only(run, tmp_path: Path) -> None:
+    file = tmp_path / "slo.yaml"
+    first, _ = SLOTH_ANCHORED.split("  - <<: *availability")
+    file.write_text(first + "---\n" + 'version: "prometheus/v1"\nservice: other\nslos:\n  - <<: *availability\n')
+    result = run("import", "sloth", file)
+    assert result.exit_code == 1
+    assert f"{file}:20:9: error: alias *availability names no anchor before it" in result.stderr
+
+
+def test_aliases_that_grow_without_bound_are_refused_at_once(run, tmp_path: Path) -> None:
+    # "billion laughs": nine anchors, each a list of ten of the one before
+    lines = ['version: "prometheus/v1"', "service: a", "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    file = tmp_path / "laughs.yaml"
+    file.write_text("\n".join(lines) + "\n")
+    result = run("import", "sloth", file)
+    assert result.exit_code == 1
+    assert "error: aliases repeat over 100,000 values in this file" in result.stderr
+    assert "Traceback" not in result.output

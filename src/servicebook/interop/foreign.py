@@ -528,7 +528,7 @@ def read_files(
             else:
                 source = read_text(Path(), str(path), max_bytes=MAX_IMPORT_BYTES)
                 source = SourceText(shown, source.text)
-            documents = parse_yaml_documents(source)
+            documents = parse_yaml_documents(source, aliases=True, merges=True)  # as Go's YAML reads them
         except SourceError as exc:
             templated = source is not None and _TEMPLATE_LINE.search(source.text) is not None
             reading.errors += [replace(p, hint=p.hint or HELM_HINT) if templated else p for p in exc.problems]
