@@ -297,6 +297,8 @@ def test_a_sloth_spec_with_anchors_aliases_and_merge_keys_is_read_as_sloth_reads
     )
     assert by_id["requests-availability-strict"]["measurement"] == by_id["requests-availability"]["measurement"]
     assert by_id["client-errors"]["measurement"]["total"] == "sum(rate(http_requests_total[{{.window}}]))"
+    # what the merge repeats is written once, and said once
+    assert result.stderr.count(f"{file}:11:5: warning: dropped 'alerting'") == 1
     # and the drift check reads the file the same way: each promise found
     site = _pasted([offering], tmp_path)
     checked = run("check", "--source", site, "--against", _monitoring(tmp_path, {"sloth.yaml": SLOTH_ANCHORED}))

@@ -112,8 +112,14 @@ class Reading:
     # whether it is an error depends on whose SLO it is (drift.py)
     refused: list[tuple[Problem, Node]] = field(default_factory=list)
     skipped: int = 0  # documents of other kinds
+    said: set[tuple[SourceLocation, str]] = field(default_factory=set)  # the notes' places and messages
 
     def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
+        """Say `message` at `loc`, once: a value an alias or a merge key repeats is read in each
+        place that names it, but written in one."""
+        if (loc, message) in self.said:
+            return
+        self.said.add((loc, message))
         self.notes.append(Problem(loc, message, hint, Severity.WARNING, source.line(loc.line)))
 
 
