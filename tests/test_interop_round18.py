@@ -362,3 +362,25 @@ def test_aliases_that_grow_without_bound_are_refused_at_once(run, tmp_path: Path
     assert result.exit_code == 1
     assert "error: aliases repeat over 100,000 values in this file" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_field_pyrra_does_not_have_is_said_as_such_not_as_one_the_catalog_drops(run, tmp_path: Path) -> None:
+    # SLO write-ups give Pyrra resources a `spec.service` (and `target: 0.999`): no field of Pyrra's
+    # CRD, which kubectl refuses (unknown field "spec.service"); it was "dropped 'service' (not part of
+    # the catalog)", as if Pyrra had it. Pyrra's own partial_response_strategy is still the catalog's drop.
+    text = PYRRA_LATENCY.replace("BOUND", 'le="0.5"').replace(
+        '  target: "99"\n', '  target: "99"\n  service: payment-service\n  partial_response_strategy: warn\n'
+    )
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:8:3: warning: dropped 'service': no field of Pyrra's "
+        'ServiceLevelObjective (kubectl apply refuses it: unknown field "spec.service"; Pyrra reads nothing of it)\n'
+    ) in result.stderr
+    assert (
+        "hint: Pyrra's spec has description, target, window, indicator, alerting, partial_response_strategy; the "
+        "offering is the objective's namespace" in result.stderr
+    )
+    assert f"{file}:9:3: warning: dropped 'partial_response_strategy' (not part of the catalog)" in result.stderr
