@@ -384,3 +384,51 @@ def test_a_field_pyrra_does_not_have_is_said_as_such_not_as_one_the_catalog_drop
         "offering is the objective's namespace" in result.stderr
     )
     assert f"{file}:9:3: warning: dropped 'partial_response_strategy' (not part of the catalog)" in result.stderr
+
+
+# --- OpenSLO v1: labels and annotations are text ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metadata", "needle", "message"),
+    [
+        ("  annotations:\n    priority: 1\n", "priority: ", "the annotation 'priority' is 1, a number"),
+        ("  annotations:\n    paged: yes\n", "paged: ", "the annotation 'paged' is yes, a boolean"),
+        ("  labels:\n    tier: 2\n", "tier: ", "the label 'tier' is 2, a number"),
+        ("  labels:\n    teams:\n      - web\n      - 42\n", "- web\n      - ", "the label 'teams' is 42, a number"),
+    ],
+    ids=["annotation-number", "annotation-boolean", "label-number", "label-list-number"],
+)
+def test_an_openslo_label_or_annotation_that_is_no_text_is_refused_as_the_go_sdk_refuses_it(
+    run, tmp_path: Path, metadata: str, needle: str, message: str
+) -> None:
+    # go-sdk's v1 Metadata: `Annotations map[string]string`, `Labels map[string]Label` (a string or a list
+    # of strings); YAML made JSON keeps 1 a number: `json: cannot unmarshal number into Go struct field
+    # Metadata.metadata.annotations of type string`. servicebook dropped it with a warning: the file was read.
+    text = _openslo("target: 0.99").replace("  name: availability\n", "  name: availability\n" + metadata, 1)
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    place = _place(text, needle)
+    assert (
+        f"{file}:{place}: error: {message}: OpenSLO reads {'labels' if 'label ' in message else 'annotations'} as "
+        "text; its Go SDK (and oslo), and the Kubernetes API for osko's resources, refuse the file\n"
+    ) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_openslo_labels_and_annotations_written_as_text_or_left_empty_are_read(run, tmp_path: Path) -> None:
+    metadata = '  labels:\n    tier: "2"\n    teams: [web, "42"]\n    empty:\n  annotations:\n    priority: "1"\n'
+    text = _openslo("target: 0.99").replace("  name: availability\n", "  name: availability\n" + metadata, 1)
+    # and so in an inline indicator's metadata
+    text = text.replace("      name: good-requests\n", "      name: good-requests\n      labels:\n        tier: '2'\n")
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    inline = text.replace("        tier: '2'\n", "        tier: 2\n")
+    file.write_text(inline)
+    refused = run("import", "openslo", file)
+    assert refused.exit_code == 1
+    assert f"{file}:{_place(inline, '        tier: ')}: error: the label 'tier' is 2, a number" in refused.stderr

@@ -34,7 +34,7 @@ from servicebook.interop.foreign import (
     text_not_number,
 )
 from servicebook.interop.openslo import BUDGETING_METHODS, PREFIX
-from servicebook.source.yaml import Mapping, Scalar, SourceText
+from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceText
 
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -137,11 +137,48 @@ def _foreign_annotations(meta: Fields, reading: Reading) -> None:
                 )
 
 
+def _not_text(value: Scalar) -> str | None:
+    """What a plain value is to Go's YAML (sigs.k8s.io/yaml, YAML 1.1) when it is not text: "a number",
+    "a boolean"; None for text (or null, which Go reads as no text)."""
+    if not value.plain or value.is_null:
+        return None
+    if value.value.lower() in _TRUE | _FALSE:
+        return "a boolean"
+    try:
+        return "a number" if Decimal(value.value.replace("_", "")).is_finite() else None
+    except ArithmeticError:
+        return None
+
+
+def _text_values(meta: Fields) -> None:
+    """Refuse a label's or an annotation's value that is no text, as OpenSLO's Go SDK refuses the file
+    (v1 Metadata: annotations map[string]string, labels a string or a list of strings each; its YAML
+    becomes JSON, and `json: cannot unmarshal number into … of type string`), as the Kubernetes API
+    refuses osko's."""
+    for key, what in (("labels", "label"), ("annotations", "annotation")):
+        found = meta.items.get(key)
+        if found is None or not isinstance(found[1], Mapping):
+            continue
+        for name, node in found[1].items:
+            values = node.items if isinstance(node, Sequence) and key == "labels" else (node,)
+            for value in values:
+                kind = _not_text(value) if isinstance(value, Scalar) else None
+                if kind is not None and isinstance(value, Scalar):
+                    raise refuse(
+                        meta.source,
+                        value.location,
+                        f"the {what} '{name.value}' is {value.value}, {kind}: OpenSLO reads {key} as text; its Go "
+                        "SDK (and oslo), and the Kubernetes API for osko's resources, refuse the file",
+                        f'write it quoted: "{value.value}"',
+                    )
+
+
 def _metadata(root: Fields, reading: Reading) -> tuple[Fields, Located]:
     meta = root.fields("metadata", required=True)
     assert meta is not None
     name = meta.text("name", required=True)
     assert name is not None
+    _text_values(meta)
     meta.text("displayName")
     _foreign_annotations(meta, reading)
     if meta.has("labels"):
@@ -312,6 +349,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         inline_meta = inline.fields("metadata")
         inline_annotations = _annotations(inline_meta) if inline_meta is not None else {}
         if inline_meta is not None:
+            _text_values(inline_meta)
             _foreign_annotations(inline_meta, reading)
             inline_meta.used.update(inline_meta.items)
         inner = inline.fields("spec")
