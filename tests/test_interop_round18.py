@@ -432,3 +432,29 @@ def test_openslo_labels_and_annotations_written_as_text_or_left_empty_are_read(r
     refused = run("import", "openslo", file)
     assert refused.exit_code == 1
     assert f"{file}:{_place(inline, '        tier: ')}: error: the label 'tier' is 2, a number" in refused.stderr
+
+
+# --- Zalando's radar: places by index, as JavaScript indexes ---------------------------------------
+
+
+def test_a_zalando_entry_placed_by_a_whole_number_written_as_a_float_is_read_as_radar_js_reads_it(
+    run, tmp_path: Path
+) -> None:
+    # Zalando's radar.js draws an entry in `config.rings[entry.ring]`: JavaScript indexes by `1.0` and
+    # `1e0` as by 1 (a radar written by a script's floats); servicebook skipped the entry ("its ring is
+    # not one of the radar's"). The text "1.0" indexes nothing in JavaScript, and is still skipped.
+    radar = json.loads((INTEROP / "zalando-config-2023-10.json").read_text())
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(radar, indent=2))
+    floats = tmp_path / "floats.json"
+    floats.write_text(
+        json.dumps(radar, indent=2).replace('"ring": 2', '"ring": 2.0').replace('"quadrant": 3', '"quadrant": 3e0')
+    )
+    expected, read = run("import", "techradar", plain), run("import", "techradar", floats)
+    assert expected.exit_code == read.exit_code == 0, read.output
+    assert read.stdout == expected.stdout
+    assert "is not one of the radar's" not in read.stderr
+    text = floats.read_text().replace('"ring": 2.0', '"ring": "2.0"', 1)
+    floats.write_text(text)
+    skipped = run("import", "techradar", floats, "--all-warnings")
+    assert "AWS Athena': its ring is not one of the radar's" in skipped.stderr

@@ -1009,7 +1009,16 @@ def _place(node: Node | None, named: list[tuple[str, str]]) -> tuple[str, str] |
             return ident, name
     if value.isascii() and value.isdigit() and len(value) <= 9 and int(value) < len(named):  # not "²"
         return named[int(value)]
+    if isinstance(node, Scalar) and node.plain and _JSON_INDEX.fullmatch(value):
+        # a JSON number JavaScript indexes by as the whole number it is: Zalando's radar.js takes
+        # `"ring": 1.0` (as a script's floats write it) as ring 1
+        whole = float(value)
+        if whole.is_integer() and 0 <= whole < len(named):
+            return named[int(whole)]
     return None
+
+
+_JSON_INDEX = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?(?:[eE][+-]?[0-9]{1,2})?")
 
 
 _ZALANDO_RINGS = [("adopt", "Adopt"), ("trial", "Trial"), ("assess", "Assess"), ("hold", "Hold")]  # its default
