@@ -458,3 +458,38 @@ def test_a_zalando_entry_placed_by_a_whole_number_written_as_a_float_is_read_as_
     floats.write_text(text)
     skipped = run("import", "techradar", floats, "--all-warnings")
     assert "AWS Athena': its ring is not one of the radar's" in skipped.stderr
+
+
+# --- Build-Your-Own-Radar: a name as its sanitizer reads it ------------------------------------------
+
+BYOR_NAMES = (
+    "name,ring,quadrant,isNew,description\n"
+    '"Go ",Hold,Languages & Frameworks,false,<p>Old.</p>\n'
+    "<b>Kafka</b>,adopt,Platforms,false,<p>Streams.</p>\n"
+    "Ansible &amp; Terraform,trial,Tools,TRUE,<p>Both.</p>\n"
+)
+
+
+@pytest.mark.parametrize("form", ["csv", "json"])
+def test_a_byor_name_is_the_text_build_your_own_radar_shows(run, tmp_path: Path, form: str) -> None:
+    # build-your-own-radar's src/util/inputSanitizer.js trims every cell and keeps a name's text only
+    # (sanitize-html with no tag allowed): servicebook named a tool 'Go ' and '<b>Kafka</b>' (its id
+    # b-kafka-b) and 'Ansible &amp; Terraform', where the radar shows Go, Kafka, Ansible & Terraform.
+    file = tmp_path / f"radar.{form}"
+    if form == "csv":
+        file.write_text(BYOR_NAMES)
+    else:
+        rows = [line.split(",") for line in BYOR_NAMES.splitlines()[1:]]
+        keys = BYOR_NAMES.splitlines()[0].split(",")
+        file.write_text(
+            json.dumps(
+                [dict(zip(keys, [c.strip('"') if c == '"Go "' else c for c in row], strict=True)) for row in rows]
+            )
+        )
+    result = run("import", "techradar", file)
+    assert result.exit_code == 0, result.output
+    tools = {tool["id"]: tool["name"] for tool in yaml.safe_load(result.stdout)["tools"]}
+    assert tools == {"go": "Go", "kafka": "Kafka", "ansible-terraform": "Ansible & Terraform"}
+    assert "guessed entry 'Kafka': name 'Kafka', the text Build-Your-Own-Radar shows of '<b>Kafka</b>'" in (
+        result.stderr
+    )

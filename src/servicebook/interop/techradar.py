@@ -385,7 +385,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     categories: dict[str, dict[str, str]] = {}
     dated = _radar_date(_key(node, "date"), report) if isinstance(node, YamlMapping) else None
     undated: list[_Undated] = []  # entries without a date of their own, dated by the radar's or today
-    tools, placed = _tools(entries, quadrants, rings, categories, report, dated or today, undated)
+    tools, placed = _tools(entries, quadrants, rings, categories, report, dated or today, undated, byor=byor)
     fragment: dict[str, Any] = {}
     if categories:
         fragment["categories"] = list(categories.values())
@@ -449,6 +449,8 @@ def _tools(
     report: Report,
     dated: dt.date,
     undated: list[_Undated],
+    *,
+    byor: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, SourceLocation]]:
     """The tools the entries are, in order, and where each one's entry is: entries whose ids come
     out alike are both kept (the later with -2, -3 …), the same tool twice once, each said."""
@@ -459,7 +461,7 @@ def _tools(
     written = _written_ids(entries)  # an id made for a clash is none an entry gives
     for n, entry in enumerate(entries.items):
         own, own_undated = Report(), list[_Undated]()  # what a repeat says of itself is said once, at the first
-        read = _tool(entry, n, quadrants, rings, categories, own, dated, own_undated)
+        read = _tool(entry, n, quadrants, rings, categories, own, dated, own_undated, byor=byor)
         if read is not None and read[1] in drawn:  # the same tool twice (a sheet's row pasted again): once
             first = drawn[read[1]]
             report.skipped(
@@ -734,6 +736,8 @@ def _tool(
     report: Report,
     dated: dt.date,
     undated: list[_Undated],
+    *,
+    byor: bool = False,
 ) -> tuple[dict[str, Any], tuple[str, str, str]] | None:
     """The tool an entry is, and where the radar draws it (title, quadrant, ring); None, said in
     the report, for an entry that cannot be placed."""
@@ -747,6 +751,8 @@ def _tool(
         report.skipped(at, f"{label}: no title, label or name")
         return None
     title = _aoe_title(entry, title, report)
+    if byor:
+        title = _byor_name(entry, title, report)
     label = f"entry '{title}'"
     ident = _tool_id(entry, n, title, report)
     quadrant = _place(_key(entry, "quadrant"), quadrants)
@@ -970,6 +976,18 @@ class _HTMLText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
+
+
+def _byor_name(entry: YamlMapping, title: str, report: Report) -> str:
+    """An entry's name as Build-Your-Own-Radar shows it: its sanitizer trims every cell and keeps a
+    name's text only (sanitize-html, no tag allowed), an entity as its character."""
+    shown = _html_text(title) if _HTML_TAG.search(title) or "&" in title else title.strip()
+    if shown != title.strip() and shown:
+        report.guessed(
+            location(_key(entry, "name"), entry.location),
+            f"entry '{shown}': name '{shown}', the text Build-Your-Own-Radar shows of '{title.strip()}'",
+        )
+    return shown or title.strip()
 
 
 def _html_text(html: str) -> str:
