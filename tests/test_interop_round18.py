@@ -11,6 +11,7 @@ import yaml
 
 from tests.test_interop_round15 import _pasted, _place
 from tests.test_interop_round16 import _monitoring
+from tests.test_interop_round17 import PYRRA
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 
@@ -492,4 +493,50 @@ def test_a_byor_name_is_the_text_build_your_own_radar_shows(run, tmp_path: Path,
     assert tools == {"go": "Go", "kafka": "Kafka", "ansible-terraform": "Ansible & Terraform"}
     assert "guessed entry 'Kafka': name 'Kafka', the text Build-Your-Own-Radar shows of '<b>Kafka</b>'" in (
         result.stderr
+    )
+
+
+PYRRA_CONFIG_MAP = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: pyrra-recording-rule-api-errors
+  namespace: web
+  ownerReferences:
+    - apiVersion: v1alpha1
+      kind: ServiceLevelObjective
+      name: api-errors
+      uid: 0b4f6b4e-0000-4000-8000-000000000000
+      controller: true
+data:
+  pyrra-recording-rule-api-errors.rules.yaml: |
+    groups:
+    - interval: 2m30s
+      name: api-errors-increase
+      rules:
+      - expr: sum by (code) (increase(http_requests_total[4w]))
+        labels:
+          slo: api-errors
+        record: http_requests:increase4w
+"""
+
+
+def test_the_rules_pyrra_writes_to_a_config_map_are_named_for_what_they_are(run, tmp_path: Path) -> None:
+    # Pyrra's `kubernetes --config-map-mode=true` writes each objective's rules to a ConfigMap of its
+    # own (pyrra-recording-rule-NAME, owned by the ServiceLevelObjective), beside the objective in a
+    # `kubectl get -o yaml` dump: it was "skipped ConfigMap (v1): not a Pyrra ServiceLevelObjective".
+    file = tmp_path / "dump.yaml"
+    file.write_text(PYRRA_CONFIG_MAP + "---\n" + PYRRA.replace("TARGET", '"99"'))
+    result = run("import", "pyrra", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:1:1: warning: skipped ConfigMap (v1) of Pyrra's --config-map-mode: Prometheus rules (`sloth "
+        "generate` and Pyrra write them from SLOs), not SLOs: read the specs\n"
+    ) in result.stderr
+    # an operator's other ConfigMaps are named as before
+    other = PYRRA_CONFIG_MAP.replace("pyrra-recording-rule-api-errors", "settings").replace(
+        "kind: ServiceLevelObjective", "kind: Deployment"
+    )
+    file.write_text(other + "---\n" + PYRRA.replace("TARGET", '"99"'))
+    assert f"{file}:1:1: warning: skipped ConfigMap (v1): not a Pyrra ServiceLevelObjective" in (
+        run("import", "pyrra", file).stderr
     )

@@ -504,7 +504,29 @@ def recognise(root: Fields) -> tuple[str, str]:
         or (kind_v in GMP_RULES and api_v.startswith("monitoring.googleapis.com/"))
     ):
         return "", f"{kind_v or 'a rule file (groups:)'}: {GENERATED_RULES}"
+    if kind_v == "ConfigMap" and api_v == "v1" and _pyrra_rules(root):
+        return "", f"ConfigMap (v1) of Pyrra's --config-map-mode: {GENERATED_RULES}"
     return "", what
+
+
+def _pyrra_rules(root: Fields) -> bool:
+    """Whether a ConfigMap holds the rules Pyrra's --config-map-mode writes of a ServiceLevelObjective
+    (named pyrra-recording-rule-NAME, owned by it), where a Prometheus Operator's PrometheusRule is not."""
+    meta = root.items.get("metadata")
+    if meta is None or not isinstance(meta[1], Mapping):
+        return False
+    fields = dict((key.value, value) for key, value in meta[1].items)
+    name = fields.get("name")
+    if isinstance(name, Scalar) and name.value.startswith("pyrra-recording-rule-"):
+        return True
+    owners = fields.get("ownerReferences")
+    return isinstance(owners, Sequence) and any(
+        isinstance(owner, Mapping)
+        and any(
+            k.value == "kind" and isinstance(v, Scalar) and v.value == "ServiceLevelObjective" for k, v in owner.items
+        )
+        for owner in owners.items
+    )
 
 
 # a Go template action where YAML has a line or a value (`{{- if …}}`, `key: {{ .Values.x }}`): a Helm
