@@ -540,3 +540,28 @@ def test_the_rules_pyrra_writes_to_a_config_map_are_named_for_what_they_are(run,
     assert f"{file}:1:1: warning: skipped ConfigMap (v1): not a Pyrra ServiceLevelObjective" in (
         run("import", "pyrra", file).stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "value"),
+    [
+        ("      isRolling: true", '      isRolling: "true"', "isRolling", "true"),
+        ("        counter: true", "        counter: 'false'", "counter", "false"),
+    ],
+    ids=["is-rolling", "counter"],
+)
+def test_an_openslo_boolean_written_in_quotes_is_refused_as_the_go_sdk_refuses_it(
+    run, tmp_path: Path, old: str, new: str, key: str, value: str
+) -> None:
+    # SLOTimeWindow's `IsRolling bool`, a ratio's `Counter bool`: "true" is a JSON string to go-sdk's
+    # decoding (json: cannot unmarshal string into Go struct field … of type bool); servicebook read it
+    text = _openslo("target: 0.99").replace(old, new)
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 1
+    assert (
+        f"{file}:{_place(text, f'{key}: ')}: error: {key} '{value}' is written in quotes, as text: OpenSLO's Go SDK "
+        "(and oslo) reads a boolean there and refuses the file\n"
+    ) in result.stderr
+    assert f"hint: write {key}: {value}, without quotes\n" in result.stderr

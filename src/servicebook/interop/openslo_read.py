@@ -150,6 +150,20 @@ def _not_text(value: Scalar) -> str | None:
         return None
 
 
+def _boolean_not_text(source: SourceText, written: Located | None, what: str) -> None:
+    """Refuse a boolean written in quotes (`isRolling: "true"`, `counter: "false"`): a bool to OpenSLO's
+    Go SDK (and oslo), which refuses the file (`json: cannot unmarshal string into … of type bool`), as
+    the Kubernetes API does osko's resource."""
+    if written is not None and not written.plain and written.value.strip().lower() in _TRUE | _FALSE:
+        raise refuse(
+            source,
+            written.location,
+            f"{what} '{written.value}' is written in quotes, as text: OpenSLO's Go SDK (and oslo) reads a boolean "
+            "there and refuses the file",
+            f"write {what}: {written.value.strip().lower()}, without quotes",
+        )
+
+
 def _text_values(meta: Fields) -> None:
     """Refuse a label's or an annotation's value that is no text, as OpenSLO's Go SDK refuses the file
     (v1 Metadata: annotations map[string]string, labels a string or a list of strings each; its YAML
@@ -314,6 +328,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
             sources["threshold"] = found
     elif ratio is not None:
         counter = ratio.text("counter")
+        _boolean_not_text(source, counter, "counter")
         for key in ("good", "bad", "total", "raw"):
             found = _metric(ratio.fields(key))
             if found is not None:
@@ -479,6 +494,7 @@ def _time_window(
     calendar = w.fields("calendar")
     if rolling is not None and rolling.value.lower() not in _TRUE | _FALSE:
         raise refuse(source, rolling.location, f"isRolling '{rolling.value}' is not true or false")
+    _boolean_not_text(source, rolling, "isRolling")
     is_rolling = rolling is not None and rolling.value.lower() in _TRUE
     match = _SHORTHAND.fullmatch(duration.value)
     if match is None:
