@@ -198,7 +198,8 @@ def test_the_wrong_command_for_a_file_says_which_to_use(run) -> None:
             "version: prometheus/v1\nservice: a\nservice: b\n",
             "3:1: error: duplicate key 'service' (first defined at line 2)",
         ),
-        ("version: prometheus/v1\nservice: &s a\n", "2:10: error: anchors (&s) are not allowed"),
+        ("version: prometheus/v1\nservice: *s\n", "2:10: error: alias *s names no anchor before it"),
+        ("version: prometheus/v1\nservice: a\nslos:\n  - <<: a\n", "4:5: error: a merge key (<<) merges a mapping"),
         ("version: !!str prometheus/v1\n", "1:10: error: YAML tags (!!str) are not allowed"),
         (
             "version: prometheus/v1\nservice: a\nslos:\n  - name: x\n    objective: 0\n",

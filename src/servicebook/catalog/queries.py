@@ -56,7 +56,7 @@ def metric_name(selector: str) -> str | None:
 
 # a metric named with its braces, and in them an equality matcher on a histogram's bucket bound
 _NAMED_BRACES_RE = re.compile(rf"(?P<name>{_NAME})\s*\{{(?P<matchers>[^{{}}]*)\}}")
-_LE_RE = re.compile(r"""(?<![a-zA-Z0-9_])le\s*=(?!~)\s*(?:"([^"\\]*)"|'([^'\\]*)')""")
+_LE_RE = re.compile(r"""(?<![a-zA-Z0-9_])le\s*=(?!~)\s*(?:"([^"\\]*)"|'([^'\\]*)'|`([^`]*)`)""")
 
 
 def bucket_bounds(query: str) -> tuple[tuple[str, str], ...]:
@@ -66,7 +66,7 @@ def bucket_bounds(query: str) -> tuple[tuple[str, str], ...]:
     for braces in _NAMED_BRACES_RE.finditer(query):
         le = _LE_RE.search(braces["matchers"])
         if le is not None:
-            found.append((braces["name"], le[1] if le[1] is not None else le[2]))
+            found.append((braces["name"], next(bound for bound in le.groups() if bound is not None)))
     return tuple(dict.fromkeys(found))
 
 

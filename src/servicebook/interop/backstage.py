@@ -371,7 +371,7 @@ def _shown(values: list[str]) -> str:
 def _documents(source: SourceText, report: Report) -> list[_Entity]:
     found: list[_Entity] = []
     try:
-        documents = parse_yaml_documents(source)
+        documents = parse_yaml_documents(source, aliases=True)  # as Backstage's YAML 1.2 reads them: no merge keys
     except SourceError as exc:
         report.problems += exc.problems
         return found

@@ -113,8 +113,14 @@ class Reading:
     # whether it is an error depends on whose SLO it is (drift.py)
     refused: list[tuple[Problem, Node]] = field(default_factory=list)
     skipped: int = 0  # documents of other kinds
+    said: set[tuple[SourceLocation, str]] = field(default_factory=set)  # the notes' places and messages
 
     def note(self, source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> None:
+        """Say `message` at `loc`, once: a value an alias or a merge key repeats is read in each
+        place that names it, but written in one."""
+        if (loc, message) in self.said:
+            return
+        self.said.add((loc, message))
         self.notes.append(Problem(loc, message, hint, Severity.WARNING, source.line(loc.line)))
 
 
@@ -288,17 +294,29 @@ def number_not_text(source: SourceText, written: Located, what: str, tool: str) 
         )
 
 
-def text_not_number(slo: ForeignSLO, reading: Reading, source: SourceText, written: Located, what: str) -> None:
-    """Say a number written unquoted where the resource of `slo`'s tool has text: the Kubernetes API
-    refuses it (its schema says string), though a reader that knows the field (sigs.k8s.io/yaml)
-    takes it. Said by the import, and by the drift check where `slo` is one of the catalog's."""
-    tool = slo.format
+def text_not_number(
+    slo: ForeignSLO,
+    reading: Reading,
+    source: SourceText,
+    written: Located,
+    what: str,
+    *,
+    tool: str | None = None,
+    path: str | None = None,
+    files_too: bool = True,
+) -> None:
+    """Say a number written unquoted where the resource of `tool` (`slo`'s format unless named) has
+    text: the Kubernetes API refuses it (its schema says string), though a reader that knows the
+    field (sigs.k8s.io/yaml) takes it, where the tool reads files at all (`files_too`); `path` is
+    where the API says it is (spec.`what` unless given). Said by the import, and by the drift check
+    where `slo` is one of the catalog's."""
+    tool = tool or slo.format
     if written.plain and _a_number(written.value):
+        read = f"{tool} read from files takes it, as servicebook does" if files_too else "servicebook reads it"
         caution = Problem(
             written.location,
             f"{what} {written.value} is written as a number: the Kubernetes API refuses the resource ({tool}'s "
-            f"schema says {what} is a string: spec.{what} in body must be of type string); {tool} read from "
-            "files takes it, as servicebook does",
+            f"schema says {what} is a string: {path or 'spec.' + what} in body must be of type string); {read}",
             f'write {what}: "{written.value.strip()}", quoted, as {tool}\'s examples do',
             Severity.WARNING,
             source.line(written.location.line),
@@ -507,7 +525,29 @@ def recognise(root: Fields) -> tuple[str, str]:
         or (kind_v in GMP_RULES and api_v.startswith("monitoring.googleapis.com/"))
     ):
         return "", f"{kind_v or 'a rule file (groups:)'}: {GENERATED_RULES}"
+    if kind_v == "ConfigMap" and api_v == "v1" and _pyrra_rules(root):
+        return "", f"ConfigMap (v1) of Pyrra's --config-map-mode: {GENERATED_RULES}"
     return "", what
+
+
+def _pyrra_rules(root: Fields) -> bool:
+    """Whether a ConfigMap holds the rules Pyrra's --config-map-mode writes of a ServiceLevelObjective
+    (named pyrra-recording-rule-NAME, owned by it), where a Prometheus Operator's PrometheusRule is not."""
+    meta = root.items.get("metadata")
+    if meta is None or not isinstance(meta[1], Mapping):
+        return False
+    fields = dict((key.value, value) for key, value in meta[1].items)
+    name = fields.get("name")
+    if isinstance(name, Scalar) and name.value.startswith("pyrra-recording-rule-"):
+        return True
+    owners = fields.get("ownerReferences")
+    return isinstance(owners, Sequence) and any(
+        isinstance(owner, Mapping)
+        and any(
+            k.value == "kind" and isinstance(v, Scalar) and v.value == "ServiceLevelObjective" for k, v in owner.items
+        )
+        for owner in owners.items
+    )
 
 
 # a Go template action where YAML has a line or a value (`{{- if …}}`, `key: {{ .Values.x }}`): a Helm
@@ -537,7 +577,7 @@ def read_files(
             else:
                 source = read_text(Path(), str(path), max_bytes=MAX_IMPORT_BYTES)
                 source = SourceText(shown, source.text)
-            documents = parse_yaml_documents(source)
+            documents = parse_yaml_documents(source, aliases=True, merges=True)  # as Go's YAML reads them
         except SourceError as exc:
             templated = source is not None and _TEMPLATE_LINE.search(source.text) is not None
             reading.errors += [replace(p, hint=p.hint or HELM_HINT) if templated else p for p in exc.problems]

@@ -27,13 +27,15 @@ from servicebook.interop.foreign import (
     Reading,
     Refused,
     label_id,
+    number_not_text,
     percent,
     plain_decimal,
     refuse,
     rolling_window,
+    text_not_number,
 )
 from servicebook.interop.openslo import BUDGETING_METHODS, PREFIX
-from servicebook.source.yaml import Mapping, Scalar, SourceText
+from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceText
 
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -136,11 +138,62 @@ def _foreign_annotations(meta: Fields, reading: Reading) -> None:
                 )
 
 
+def _not_text(value: Scalar) -> str | None:
+    """What a plain value is to Go's YAML (sigs.k8s.io/yaml, YAML 1.1) when it is not text: "a number",
+    "a boolean"; None for text (or null, which Go reads as no text)."""
+    if not value.plain or value.is_null:
+        return None
+    if value.value.lower() in _TRUE | _FALSE:
+        return "a boolean"
+    try:
+        return "a number" if Decimal(value.value.replace("_", "")).is_finite() else None
+    except ArithmeticError:
+        return None
+
+
+def _boolean_not_text(source: SourceText, written: Located | None, what: str) -> None:
+    """Refuse a boolean written in quotes (`isRolling: "true"`, `counter: "false"`): a bool to OpenSLO's
+    Go SDK (and oslo), which refuses the file (`json: cannot unmarshal string into … of type bool`), as
+    the Kubernetes API does osko's resource."""
+    if written is not None and not written.plain and written.value.strip().lower() in _TRUE | _FALSE:
+        raise refuse(
+            source,
+            written.location,
+            f"{what} '{written.value}' is written in quotes, as text: OpenSLO's Go SDK (and oslo) reads a boolean "
+            "there and refuses the file",
+            f"write {what}: {written.value.strip().lower()}, without quotes",
+        )
+
+
+def _text_values(meta: Fields) -> None:
+    """Refuse a label's or an annotation's value that is no text, as OpenSLO's Go SDK refuses the file
+    (v1 Metadata: annotations map[string]string, labels a string or a list of strings each; its YAML
+    becomes JSON, and `json: cannot unmarshal number into … of type string`), as the Kubernetes API
+    refuses osko's."""
+    for key, what in (("labels", "label"), ("annotations", "annotation")):
+        found = meta.items.get(key)
+        if found is None or not isinstance(found[1], Mapping):
+            continue
+        for name, node in found[1].items:
+            values = node.items if isinstance(node, Sequence) and key == "labels" else (node,)
+            for value in values:
+                kind = _not_text(value) if isinstance(value, Scalar) else None
+                if kind is not None and isinstance(value, Scalar):
+                    raise refuse(
+                        meta.source,
+                        value.location,
+                        f"the {what} '{name.value}' is {value.value}, {kind}: OpenSLO reads {key} as text; its Go "
+                        "SDK (and oslo), and the Kubernetes API for osko's resources, refuse the file",
+                        f'write it quoted: "{value.value}"',
+                    )
+
+
 def _metadata(root: Fields, reading: Reading) -> tuple[Fields, Located]:
     meta = root.fields("metadata", required=True)
     assert meta is not None
     name = meta.text("name", required=True)
     assert name is not None
+    _text_values(meta)
     meta.text("displayName")
     _foreign_annotations(meta, reading)
     if meta.has("labels"):
@@ -162,7 +215,7 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         assert spec is not None
         state.slis[name.value] = _indicator(spec, source, reading, _annotations(meta))
     elif kind.value == "SLO":
-        _slo(root, source, reading, state)
+        _slo(root, source, reading, state, api.value if api is not None else "")
     elif kind.value == "DataSource":
         _, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
@@ -276,6 +329,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
             sources["threshold"] = found
     elif ratio is not None:
         counter = ratio.text("counter")
+        _boolean_not_text(source, counter, "counter")
         for key in ("good", "bad", "total", "raw"):
             found = _metric(ratio.fields(key))
             if found is not None:
@@ -295,7 +349,7 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
     return _Indicator(shape, sources, described, annotations, spec.location, source, counter)
 
 
-def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
+def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState, api: str) -> None:
     meta, name = _metadata(root, reading)
     annotations = _annotations(meta)
     display = meta.text("displayName")
@@ -311,6 +365,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         inline_meta = inline.fields("metadata")
         inline_annotations = _annotations(inline_meta) if inline_meta is not None else {}
         if inline_meta is not None:
+            _text_values(inline_meta)
             _foreign_annotations(inline_meta, reading)
             inline_meta.used.update(inline_meta.items)
         inner = inline.fields("spec")
@@ -368,8 +423,9 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         slo.window, slo.window_at = window
         slo.timezone, slo.timezone_at = timezone if timezone is not None else (None, None)
         slo.window_begins, slo.window_begins_at = begins if begins is not None else (None, None)
-        _objective(objective, source, reading, slo, method, indicator)
         op, value = objective.text("op"), objective.text("value")
+        _numbers_as_written(objective, source, reading, slo, api, i)
+        _objective(objective, source, reading, slo, method, indicator)
         state.pending.append(
             _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
         )
@@ -439,6 +495,7 @@ def _time_window(
     calendar = w.fields("calendar")
     if rolling is not None and rolling.value.lower() not in _TRUE | _FALSE:
         raise refuse(source, rolling.location, f"isRolling '{rolling.value}' is not true or false")
+    _boolean_not_text(source, rolling, "isRolling")
     is_rolling = rolling is not None and rolling.value.lower() in _TRUE
     match = _SHORTHAND.fullmatch(duration.value)
     if match is None:
@@ -565,6 +622,27 @@ def _starts_a_period(start: str, window: str) -> bool:
             return False
     first_months = {"calendar-month": range(1, 13), "calendar-quarter": (1, 4, 7, 10), "calendar-year": (1,)}
     return day == "01" and int(month) in first_months[window]
+
+
+# an objective's numbers: float64 in OpenSLO's Go SDK (pkg/openslo/v1 SLOObjective), text in osko's
+# resources (api/openslo/v1 ObjectivesSpec: `Target string`, its CRD's type string)
+_OBJECTIVE_NUMBERS = ("target", "targetPercent", "timeSliceTarget", "value")
+
+
+def _numbers_as_written(o: Fields, source: SourceText, reading: Reading, slo: ForeignSLO, api: str, index: int) -> None:
+    """Refuse an objective's number written in quotes, as OpenSLO's Go SDK refuses the file (its YAML
+    becomes JSON, and `json: cannot unmarshal string into Go struct field SLOObjective.target of type
+    float64`), as oslo does; in osko's resources these fields are text, and a number unquoted is what
+    the Kubernetes API refuses: said, as for Pyrra's target."""
+    for key in _OBJECTIVE_NUMBERS:
+        written = o.text(key)
+        if written is None:
+            continue
+        if api in OSKO_GROUPS:
+            where = f"spec.objectives[{index}].{key}"
+            text_not_number(slo, reading, source, written, key, tool="osko", path=where, files_too=False)
+        else:
+            number_not_text(source, written, key, "OpenSLO's Go SDK (and oslo)")
 
 
 def _objective(

@@ -37,8 +37,11 @@ ANNOTATION = "servicebook.dev/slo"
 PYRRA_TAKES = ObjectiveRule("Pyrra", "as Pyrra's webhook requires", takes_zero=True)
 DEFAULT_NAMESPACE = "default"  # where Kubernetes puts what names no namespace: not a service
 TEAM = "pyrra.dev/team"  # Pyrra's README labels an objective with its team (passed to its rules as `team`)
-# an equality matcher on the bucket bound, `le="0.1"`, inside a selector's braces
-_LE_MATCHER = re.compile(r'[{,]\s*le\s*=\s*"')
+# an equality matcher on the bucket bound inside a selector's braces, its value in any of PromQL's
+# quotes, as Pyrra's PromQL parser reads it: `le="0.1"`, `le='0.1'`, `le=`0.1``
+_LE_MATCHER = re.compile(r"""[{,]\s*le\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`]*)`)""")
+# what Go's strconv.ParseFloat reads as a number, which Pyrra's webhook requires of the bound
+_GO_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)", re.I)
 # a query of Pyrra's CRD (its Query type) has a metric and nothing else: matchers go in the selector
 NOT_A_QUERY_FIELD = "Pyrra's query is its metric alone: write matchers in the selector"
 # Pyrra's `metric{…} offset 1m`: a selector shifted back in time
@@ -88,9 +91,33 @@ def read(root: Fields, source: SourceText, reading: Reading) -> None:
     if spec.has("alerting"):
         spec.node_of("alerting")
         reading.note(source, spec.at("alerting"), "dropped 'alerting' (alerts are not part of the catalog)")
+    _not_pyrra_fields(spec, reading)
     spec.dropped(reading, "not part of the catalog")
     root.dropped(reading, "not part of the catalog")
     reading.slos.append(slo)
+
+
+# the fields of Pyrra's ServiceLevelObjectiveSpec (kubernetes/api/v1alpha1): any other is no field of
+# the resource, which `kubectl apply` refuses (strict field validation) and Pyrra never reads
+_SPEC_FIELDS = ("description", "target", "window", "indicator", "alerting", "partial_response_strategy")
+
+
+def _not_pyrra_fields(spec: Fields, reading: Reading) -> None:
+    """Say a key of `spec` Pyrra's resource does not have as such, not as one the catalog drops: a
+    `service:` beside the target (as SLO write-ups give one) names nothing to Pyrra."""
+    for name, (key, _) in spec.items.items():
+        if name in spec.used or name in _SPEC_FIELDS:
+            continue
+        spec.used.add(name)
+        reading.note(
+            spec.source,
+            key.location,
+            f"dropped '{name}': no field of Pyrra's ServiceLevelObjective (kubectl apply refuses it: unknown field "
+            f'"spec.{name}"; Pyrra reads nothing of it)',
+            f"Pyrra's spec has {', '.join(_SPEC_FIELDS)}; the offering is the objective's namespace"
+            if name == "service"
+            else f"Pyrra's spec has {', '.join(_SPEC_FIELDS)}",
+        )
 
 
 def _team(labels: dict[str, str], meta: Fields, service: str | None, source: SourceText, reading: Reading) -> None:
@@ -280,7 +307,18 @@ def _success(shape: Fields, source: SourceText, reading: Reading) -> Located:
     assert inner is not None
     metric = inner.text("metric", required=True)
     assert metric is not None
-    if not _LE_MATCHER.search(metric.value):
+    le = _LE_MATCHER.search(metric.value)
+    if le is not None:
+        bound = next(group for group in le.groups() if group is not None)
+        if not _GO_FLOAT.fullmatch(bound):
+            raise refuse(
+                source,
+                metric.location,
+                f"the latency indicator's bound le '{bound}' is not a number: Pyrra's webhook refuses it (latency "
+                "success metric must contain a le label matcher with a float value)",
+                'write the bound in seconds, as the histogram\'s buckets name it, e.g. le="0.5"',
+            )
+    else:
         # a `matchers:` list beside the metric (Pyrra's examples/demo-dynamic-burnrate.yaml puts le
         # there) is no field of Pyrra's CRD: Kubernetes prunes it, and servicebook does not read it
         unread = ""

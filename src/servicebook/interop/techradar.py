@@ -385,7 +385,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
     categories: dict[str, dict[str, str]] = {}
     dated = _radar_date(_key(node, "date"), report) if isinstance(node, YamlMapping) else None
     undated: list[_Undated] = []  # entries without a date of their own, dated by the radar's or today
-    tools, placed = _tools(entries, quadrants, rings, categories, report, dated or today, undated)
+    tools, placed = _tools(entries, quadrants, rings, categories, report, dated or today, undated, byor=byor)
     fragment: dict[str, Any] = {}
     if categories:
         fragment["categories"] = list(categories.values())
@@ -449,6 +449,8 @@ def _tools(
     report: Report,
     dated: dt.date,
     undated: list[_Undated],
+    *,
+    byor: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, SourceLocation]]:
     """The tools the entries are, in order, and where each one's entry is: entries whose ids come
     out alike are both kept (the later with -2, -3 …), the same tool twice once, each said."""
@@ -459,7 +461,7 @@ def _tools(
     written = _written_ids(entries)  # an id made for a clash is none an entry gives
     for n, entry in enumerate(entries.items):
         own, own_undated = Report(), list[_Undated]()  # what a repeat says of itself is said once, at the first
-        read = _tool(entry, n, quadrants, rings, categories, own, dated, own_undated)
+        read = _tool(entry, n, quadrants, rings, categories, own, dated, own_undated, byor=byor)
         if read is not None and read[1] in drawn:  # the same tool twice (a sheet's row pasted again): once
             first = drawn[read[1]]
             report.skipped(
@@ -734,6 +736,8 @@ def _tool(
     report: Report,
     dated: dt.date,
     undated: list[_Undated],
+    *,
+    byor: bool = False,
 ) -> tuple[dict[str, Any], tuple[str, str, str]] | None:
     """The tool an entry is, and where the radar draws it (title, quadrant, ring); None, said in
     the report, for an entry that cannot be placed."""
@@ -747,6 +751,8 @@ def _tool(
         report.skipped(at, f"{label}: no title, label or name")
         return None
     title = _aoe_title(entry, title, report)
+    if byor:
+        title = _byor_name(entry, title, report)
     label = f"entry '{title}'"
     ident = _tool_id(entry, n, title, report)
     quadrant = _place(_key(entry, "quadrant"), quadrants)
@@ -972,6 +978,18 @@ class _HTMLText(HTMLParser):
         self.parts.append(data)
 
 
+def _byor_name(entry: YamlMapping, title: str, report: Report) -> str:
+    """An entry's name as Build-Your-Own-Radar shows it: its sanitizer trims every cell and keeps a
+    name's text only (sanitize-html, no tag allowed), an entity as its character."""
+    shown = _html_text(title) if _HTML_TAG.search(title) or "&" in title else title.strip()
+    if shown != title.strip() and shown:
+        report.guessed(
+            location(_key(entry, "name"), entry.location),
+            f"entry '{shown}': name '{shown}', the text Build-Your-Own-Radar shows of '{title.strip()}'",
+        )
+    return shown or title.strip()
+
+
 def _html_text(html: str) -> str:
     """The text a browser shows of `html`: tags left out, entities as characters, paragraphs
     apart by one blank line and spaces within them as one."""
@@ -1009,7 +1027,16 @@ def _place(node: Node | None, named: list[tuple[str, str]]) -> tuple[str, str] |
             return ident, name
     if value.isascii() and value.isdigit() and len(value) <= 9 and int(value) < len(named):  # not "²"
         return named[int(value)]
+    if isinstance(node, Scalar) and node.plain and _JSON_INDEX.fullmatch(value):
+        # a JSON number JavaScript indexes by as the whole number it is: Zalando's radar.js takes
+        # `"ring": 1.0` (as a script's floats write it) as ring 1
+        whole = float(value)
+        if whole.is_integer() and 0 <= whole < len(named):
+            return named[int(whole)]
     return None
+
+
+_JSON_INDEX = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?(?:[eE][+-]?[0-9]{1,2})?")
 
 
 _ZALANDO_RINGS = [("adopt", "Adopt"), ("trial", "Trial"), ("assess", "Assess"), ("hold", "Hold")]  # its default

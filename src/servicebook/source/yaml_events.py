@@ -1,6 +1,7 @@
 """YAML read by libyaml's events into the located nodes of source/yaml.py, refusing what hides
-meaning (anchors, aliases, tags, merge and duplicate keys, several documents, absurd nesting): the
-one module that imports PyYAML's parser, imported when a file is read by its events."""
+meaning (anchors, aliases, tags, merge and duplicate keys, several documents, absurd nesting;
+another tool's files, read as it reads them, may have anchors, aliases and merge keys): the one
+module that imports PyYAML's parser, imported when a file is read by its events."""
 
 from __future__ import annotations
 
@@ -39,10 +40,11 @@ def parse(source: SourceText, text: str | None, line_offset: int) -> Node | None
     return builder.root
 
 
-def documents(source: SourceText, max_documents: int) -> list[Document]:
-    """`parse_yaml_documents`: every document of the stream, with the same refusals."""
+def documents(source: SourceText, max_documents: int, *, aliases: bool = False, merges: bool = False) -> list[Document]:
+    """`parse_yaml_documents`: every document of the stream, with the same refusals (anchors and
+    aliases read as the value they name with `aliases`, merge keys merged with `merges`)."""
     _refuse_unicode_breaks(source, source.text, 0)
-    builder = _TreeBuilder(source, 0, several=max_documents)
+    builder = _TreeBuilder(source, 0, several=max_documents, aliases=aliases, merges=merges)
     try:
         for event in yaml.parse(source.text, Loader=_Parser):
             builder.feed(event)
@@ -122,13 +124,34 @@ class _Refused(Exception):
         self.problem = problem
 
 
-class _TreeBuilder:
-    """Turns parser events into `Node`s, refusing YAML features that hide meaning."""
+# How many values aliases may repeat in one file read with them: a few anchors that name each other
+# ("billion laughs") would otherwise make a tree larger than any memory from a file of a few lines
+MAX_ALIASED_VALUES = 100_000
 
-    def __init__(self, source: SourceText, line_offset: int, several: int = 1) -> None:
+
+def _size(node: Node) -> int:
+    if isinstance(node, Scalar):
+        return 1
+    if isinstance(node, Sequence):
+        return 1 + sum(_size(item) for item in node.items)
+    return 1 + sum(1 + _size(value) for _, value in node.items)
+
+
+class _TreeBuilder:
+    """Turns parser events into `Node`s, refusing YAML features that hide meaning (but where the
+    files of other tools are read as those tools read them: anchors and aliases with `aliases`,
+    merge keys with `merges`)."""
+
+    def __init__(
+        self, source: SourceText, line_offset: int, several: int = 1, *, aliases: bool = False, merges: bool = False
+    ) -> None:
         self.source = source
         self.offset = line_offset
-        self.stack: list[tuple[str, SourceLocation, list[Node]]] = []
+        self.aliases = aliases
+        self.merges = merges
+        self.anchored: dict[str, Node] = {}
+        self.aliased = 0  # values repeated by aliases so far
+        self.stack: list[tuple[str, SourceLocation, list[Node], str | None]] = []
         self.root: Node | None = None
         self.documents = 0
         self.several = several  # how many documents a stream may hold
@@ -142,21 +165,28 @@ class _TreeBuilder:
         loc = self._loc(mark)
         return _Refused(_problem(self.source, loc.line, loc.column, message, hint))
 
+    def _document(self, event: yaml.DocumentStartEvent) -> None:
+        self.documents += 1
+        if self.documents > self.several == 1:
+            raise self._refuse(event.start_mark, "only one YAML document is allowed", "remove the '---' separator")
+        if self.documents > self.several:
+            raise self._refuse(
+                event.start_mark, f"more than {self.several:,} YAML documents in one file", "split it up"
+            )
+        self.start = self._loc(event.start_mark)
+        self.anchored = {}  # an anchor names a value of its own document only
+
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > self.several == 1:
-                raise self._refuse(event.start_mark, "only one YAML document is allowed", "remove the '---' separator")
-            if self.documents > self.several:
-                raise self._refuse(
-                    event.start_mark, f"more than {self.several:,} YAML documents in one file", "split it up"
-                )
-            self.start = self._loc(event.start_mark)
+            self._document(event)
             return
         if isinstance(event, yaml.DocumentEndEvent) and self.several > 1:
             root = None if isinstance(self.root, Scalar) and self.root.is_null else self.root
             self.documents_read.append(Document(root, self.start or self._loc(event.start_mark)))
             self.root = None
+            return
+        if isinstance(event, yaml.AliasEvent) and self.aliases:
+            self._alias(event)
             return
         if isinstance(event, yaml.AliasEvent):
             raise self._refuse(
@@ -165,7 +195,7 @@ class _TreeBuilder:
                 "write the value out in full; anchors and merge keys hide what a field really says",
             )
         if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if event.anchor is not None:
+            if event.anchor is not None and not self.aliases:
                 raise self._refuse(
                     event.start_mark,
                     f"anchors (&{event.anchor}) are not allowed",
@@ -182,25 +212,48 @@ class _TreeBuilder:
             if event.style == '"' and (escaped := escaped_character(event.value)) is not None:
                 raise self._refuse(event.start_mark, *escaped)
             plain = event.style is None or event.style == ""
-            self._add(Scalar(event.value, self._loc(event.start_mark), plain))
+            self._add(Scalar(event.value, self._loc(event.start_mark), plain), event.anchor)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(self.stack) >= MAX_YAML_DEPTH:
                 raise self._refuse(event.start_mark, *TOO_DEEP)
             kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-            self.stack.append((kind, self._loc(event.start_mark), []))
+            self.stack.append((kind, self._loc(event.start_mark), [], event.anchor))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            kind, loc, children = self.stack.pop()
+            kind, loc, children, anchor = self.stack.pop()
             if kind == "seq":
-                self._add(Sequence(tuple(children), loc))
+                self._add(Sequence(tuple(children), loc), anchor)
             else:
-                self._add(self._mapping(loc, children))
+                self._add(self._mapping(loc, children), anchor)
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        """The value an anchor before it names, as Go's and JavaScript's YAML readers take it."""
+        node = self.anchored.get(event.anchor or "")
+        if node is None:
+            raise self._refuse(
+                event.start_mark,
+                f"alias *{event.anchor} names no anchor before it",
+                f"write &{event.anchor} on the value it stands for, above this line",
+            )
+        self.aliased += _size(node)
+        if self.aliased > MAX_ALIASED_VALUES:
+            raise self._refuse(
+                event.start_mark,
+                f"aliases repeat over {MAX_ALIASED_VALUES:,} values in this file",
+                "write the values out, or name fewer of them by aliases (anchors that name each other grow "
+                "the file's tree without bound)",
+            )
+        self._add(node)
 
     def _mapping(self, loc: SourceLocation, children: list[Node]) -> Mapping:
         items: list[tuple[Scalar, Node]] = []
         seen: dict[str, Scalar] = {}
+        merged: list[tuple[Scalar, Node]] = []
         for key, value in zip(children[0::2], children[1::2], strict=True):
             if not isinstance(key, Scalar):
                 raise _Refused(_problem(self.source, key.location.line, key.location.column, "keys must be plain text"))
+            if key.plain and key.value == "<<" and self.merges:
+                merged += self._merged(key, value)
+                continue
             if key.plain and key.value == "<<":
                 raise _Refused(
                     _problem(
@@ -229,9 +282,31 @@ class _TreeBuilder:
                 )
             seen[key.value] = key
             items.append((key, value))
+        for key, value in merged:  # the mapping's own keys win, then the first merged mapping's
+            if key.value not in seen:
+                seen[key.value] = key
+                items.append((key, value))
         return Mapping(tuple(items), loc)
 
-    def _add(self, node: Node) -> None:
+    def _merged(self, key: Scalar, value: Node) -> list[tuple[Scalar, Node]]:
+        """The keys a merge key (`<<: *defaults`, or a list of such mappings) brings, as YAML 1.1's
+        merge, which Go's YAML readers keep, defines them."""
+        mappings = value.items if isinstance(value, Sequence) else (value,)
+        if not all(isinstance(m, Mapping) for m in mappings):
+            raise _Refused(
+                _problem(
+                    self.source,
+                    key.location.line,
+                    key.location.column,
+                    "a merge key (<<) merges a mapping or a list of mappings",
+                    "write <<: *NAME, with &NAME on a mapping above",
+                )
+            )
+        return [item for m in mappings if isinstance(m, Mapping) for item in m.items]
+
+    def _add(self, node: Node, anchor: str | None = None) -> None:
+        if anchor is not None:
+            self.anchored[anchor] = node
         if self.stack:
             self.stack[-1][2].append(node)
         else:
