@@ -750,6 +750,57 @@ def test_serve_keeps_the_committed_historys_text_for_its_page_keys_once(run, git
         memory.close()
 
 
+def _rules(git_site) -> None:
+    """Three policy pages whose headings are alike ("Scope", "Details" twice: as a team's pages
+    written from one template are), committed, the output and the cache ignored."""
+    (git_site.root / ".gitignore").write_text("public*/\n.servicebook-cache/\n")
+    for n in range(3):
+        git_site.write(
+            f"content/rule-{n}.md",
+            f"---\ntitle: Rule {n}\n---\n\nWhy rule {n}.\n\n## Scope\n\nScope {n}.\n\n"
+            f"### Details\n\nFirst {n}.\n\n### Details\n\nSecond {n}.\n",
+        )
+    git_site.commit("Three rules")
+
+
+@pytest.mark.git
+def test_serve_makes_the_history_s_page_infos_of_its_outlines_when_asked_and_keeps_an_edited_page_s_committed_one(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The history's reader that serve keeps (TimelineMemo `reader`) holds each loaded page's
+    outline, not a PageInfo made of it beside it (6 MiB at 5,000 pages); when a page is edited,
+    the PageInfo of its committed bytes is kept, so that the history's "uncommitted changes"
+    compare with it without reading the page from git again. Each rebuild is a build from
+    nothing's."""
+    _rules(git_site)
+    site = git_site.root
+    read: list[str] = []
+    real = snapshots.Blobs.get
+    monkeypatch.setattr(snapshots.Blobs, "get", lambda self, name: read.append(name) or real(self, name))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        assert memory.timeline is not None and memory.timeline.reader is not None
+        reader = memory.timeline.reader
+        assert len(reader.outlines) == 2 * 4  # four pages, by git's id and the working tree's
+        assert reader.pages == {}
+        committed = git_site.git("rev-parse", "HEAD:content/rule-1.md").strip()
+        for n, (old, new) in enumerate((("Scope 1.", "Scope one."), ("Scope one.", "Scope 1, now."))):
+            git_site.edit(old, new, "content/rule-1.md")
+            read.clear()
+            build(options)
+            reader = memory.timeline.reader
+            assert committed not in read  # the committed page's outline, kept as its PageInfo
+            assert (committed, "content/rule-1.md") in reader.pages
+            assert len(reader.pages) == 1 + n  # (and the first edit's, as before)
+            shown = tree(site / "public")
+            assert "uncommitted" in shown["policies/rule-1/index.html"].decode().lower()
+            assert shown == clean_build(run, site, tmp_path / f"clean-{n}")
+    finally:
+        memory.close()
+
+
 @pytest.mark.git
 def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_hash_changed(
     git_site, monkeypatch
