@@ -764,6 +764,28 @@ def _rules(git_site) -> None:
 
 
 @pytest.mark.git
+def test_serve_holds_each_title_and_anchor_of_its_pages_outlines_once(run, git_site, tmp_path) -> None:
+    """In a site in git, serve holds every page's outline for the history (PageResult
+    `sections`: anchor, title, digest of each section) for as long as it runs: each title and
+    anchor that several pages share is one string, whether the page was rendered or read back
+    from the store (a second serve of the same site). 55,000 sections at 5,000 pages, of 16
+    titles. The output stays a build from nothing's."""
+    _rules(git_site)
+    site = git_site.root
+    for output in ("public", "public-again"):  # the second reads every page back from the store
+        memory = PageMemory()
+        options = Options(source=site, output=site / output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+        try:
+            build(options)
+            named = [part for result in memory.pages.values() for section in result.sections for part in section[:2]]
+            assert {"Scope", "scope", "Details", "details", "details-2"} <= set(named)
+            assert len({id(part) for part in named}) == len(set(named))  # one string each
+            assert tree(site / output) == clean_build(run, site, tmp_path / output)
+        finally:
+            memory.close()
+
+
+@pytest.mark.git
 def test_serve_makes_the_history_s_page_infos_of_its_outlines_when_asked_and_keeps_an_edited_page_s_committed_one(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
