@@ -726,26 +726,32 @@ def _strings(value: object) -> list[str]:
 
 
 @pytest.mark.git
-def test_serve_keeps_the_committed_historys_text_for_its_page_keys_once(run, git_site, tmp_path) -> None:
+def test_serve_keeps_the_committed_historys_digest_for_its_page_keys_not_its_text(run, git_site, tmp_path) -> None:
     """What serve keeps of its last build's page keys (PageMemory `keys`) holds the committed
-    history's text, which a rebuild at the same commit compares by, once: the very text it keeps
-    for those entries, not a copy joined to the working tree's part beside it (2.7 MB at 5,000
-    pages in one commit, held for the whole session). The output stays a build from nothing's."""
+    history, which a rebuild at the same commit compares by, as its digest: no text of its
+    entries (2.7 MB at 5,000 pages in one commit, held for the whole session), nor a copy joined
+    to the working tree's part. A commit changes it. The output stays a build from nothing's."""
     site = git_site.root
     (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
     git_site.edit("objective: 99.5", "objective: 99.0")
     git_site.commit("Lower the CI objective")
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    digests = []
     try:
-        for edit in (lambda: None, lambda: git_site.edit("objective: 99.0", "objective: 99.9")):
+        for edit in (
+            lambda: None,
+            lambda: git_site.edit("objective: 99.0", "objective: 99.9"),
+            lambda: git_site.commit("Raise the CI objective"),
+        ):
             edit()
             build(options)
             committed = memory.keys[pagekeys._HISTORY][1]
-            assert "Lower the CI objective" in committed
-            holding = {id(text): text for text in _strings(memory.keys) if committed in text}
-            assert list(holding.values()) == [committed]  # that very string, wherever it is held
+            assert len(committed) == 40  # a digest (cache.digest)
+            assert not [text for text in _strings(memory.keys) if "Lower the CI objective" in text]
+            digests.append(committed)
             assert tree(site / "public") == clean_build(run, site, tmp_path)
+        assert digests[0] == digests[1] != digests[2]
     finally:
         memory.close()
 
