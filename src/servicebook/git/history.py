@@ -235,9 +235,7 @@ def _outlined_anew(
     for i in places:
         before, now = last[i], outlines[i]
         if before.path == now.path:
-            for key in ((before.blob, before.path), ("wt-" + before.sha256, before.path)):
-                if reader.outlines.get(key) is before:
-                    del reader.outlines[key]
+            reader.forget(before)
     return [outlines[i] for i in places]
 
 

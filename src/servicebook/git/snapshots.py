@@ -103,7 +103,9 @@ class Reader:
     errors: dict[CatalogKey, int] = field(default_factory=dict)
     pages: dict[tuple[str, str], PageInfo] = field(default_factory=dict)  # by (blob id, path)
     # the pages the build has just loaded (`outlined`), by the same keys: each made a PageInfo
-    # when the history asks for it, which is for the few a commit changed (history._step)
+    # when the history asks for it, which is for the few a commit changed (history._step), and
+    # not kept in `pages` (a process that builds again, `serve`, holds every page's outline: at
+    # 5,000 pages their PageInfos beside them were 6 MiB)
     outlines: dict[tuple[str, str], PageOutline] = field(default_factory=dict)
     records: RecordCache = field(default_factory=RecordCache)
     # the last few changes from or to a working-tree catalog, which the disk cache does not keep
@@ -188,6 +190,15 @@ class Reader:
             self.moved[key] = changes
         return changes
 
+    def forget(self, outline: PageOutline) -> None:
+        """`outline` no longer held for its page, whose bytes changed: its PageInfo kept by git's
+        id for those bytes (the history asks a page as committed when its working copy changed)."""
+        for key in ((outline.blob, outline.path), ("wt-" + outline.sha256, outline.path)):
+            if self.outlines.get(key) is outline:
+                del self.outlines[key]
+        if (outline.blob, outline.path) not in self.outlines:
+            self.pages.setdefault((outline.blob, outline.path), _outline_info(outline))
+
     def outlined(self, outline: PageOutline) -> None:
         """A page the build has just read, at its two names (as git names its bytes, and as the
         working tree's entry does), which `page` then makes its PageInfo of, not parsed again."""
@@ -204,10 +215,8 @@ class Reader:
         if kept is not None:  # every commit lists every page: most were read at an earlier one
             return kept
         outline = self.outlines.get((blob, path))
-        if outline is not None:
-            made = _outline_info(outline)
-            self.pages[outline.blob, path] = self.pages["wt-" + outline.sha256, path] = made
-            return made
+        if outline is not None:  # made again each time asked, not held beside the outline (`outlines`)
+            return _outline_info(outline)
         key = cache_key("page", blob, path)
         stored = self._disk(blob).get(key)
         if stored is not None:

@@ -26,7 +26,7 @@ from servicebook.cache.store import Store, prune_stores
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.model import SiteContent
 from servicebook.catalog.records import RecordCache
-from servicebook.collector import batch_collections, held_to_the_end
+from servicebook.collector import batch_collections, collect_after_first_build, held_to_the_end
 from servicebook.content.htmlrefs import read_refs
 from servicebook.content.sitelinks import locate_site_links
 from servicebook.errors import BuildFailed, Problem, WriteFailed
@@ -266,6 +266,9 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
         _prune_other_servicebooks(options.source, found.repo)
         if options.memory is None:  # (serve sweeps as it starts: previews.py)
             sweep_previews()  # what killed serves left in the temporary folder
+        elif not rebuilt:  # serve's first build: its cycles freed, and the memory they held given back
+            collect_after_first_build()
+            give_back()
         options.progress.end()
         warnings = (*report.warnings, *cache.warnings())
         return dataclasses.replace(

@@ -208,7 +208,7 @@ def decode_page(
         anchor_refs=links if spool is None else spool.refs(links),
         assets=tuple(map(str, assets)),
         digest=str(digest_),
-        sections=_sections(sections),
+        sections=_sections(sections) if spool is None else spool.sections(_sections(sections)),
         sha256=str(sha256),
         blob=str(blob),
         asked=tuple(map(str, asked)),
@@ -258,7 +258,7 @@ def _kept_page(
         anchor_refs=links,
         assets=tuple(assets),
         digest=digest_,
-        sections=tuple(zip(sections[0::3], sections[1::3], sections[2::3], strict=True)) if sections else (),
+        sections=_kept_sections(sections, spool.names.setdefault) if sections else (),
         sha256=sha256,
         blob=blob,
         asked=tuple(asked),
@@ -315,6 +315,13 @@ def _sections(parts: list[Any]) -> tuple[tuple[str, str, str], ...]:
     if len(parts) % 3:
         raise ValueError("a page's outline is cut short")
     return tuple(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(str, parts[2::3]), strict=True))
+
+
+def _kept_sections(parts: list[str], one: Callable[[str, str], str]) -> tuple[tuple[str, str, str], ...]:
+    """`_sections` of an entry that matched its checksum, each anchor and title as the one
+    string `one` gives (BodySpool `sections`)."""
+    anchors, titles = parts[0::3], parts[1::3]
+    return tuple(zip(map(one, anchors, anchors), map(one, titles, titles), parts[2::3], strict=True))
 
 
 _V = TypeVar("_V")

@@ -485,18 +485,19 @@ class _Remembered:
 def _history_text(remembered: _Remembered, timeline: Timeline | None) -> tuple[str, str]:
     """What the keys that hold the whole history hold of it (`timeline_text` in `reuse_keys`, the
     two parts joined): whether there is one and is shallow, and each entry as repr() writes it,
-    the working tree's first; then the committed entries. With a memo (`serve`), the committed
-    entries' text is the last build's while they are the very same entries (history.TimelineMemo
-    keeps them while HEAD is the same commit): one commit adding a catalog of 20,000 pages is
-    20,000 changes to write out again each rebuild. Apart, so that the memo compares and holds
-    the very text it keeps for them, not a joined copy of it (MBs at 5,000 pages)."""
+    the working tree's first; then the digest of the committed entries as repr() writes them.
+    With a memo (`serve`), the committed entries' digest is the last build's while they are the
+    very same entries (history.TimelineMemo keeps them while HEAD is the same commit): one commit
+    adding a catalog of 20,000 pages is 20,000 changes to write out again each rebuild. Their
+    digest, not their text, so that neither the memo nor the keys made of it hold the text (2.7 MB
+    at 5,000 pages in one commit, held by `serve` for the whole session)."""
     if timeline is None:
         return repr(None), ""
     entries = timeline.entries
     top = next((n for n, e in enumerate(entries) if e.commit is not None), len(entries))
     committed = entries[top:]
     head = repr((timeline.available, timeline.shallow, entries[:top]))
-    return head, remembered.same(_HISTORY, committed, functools.partial(repr, committed))
+    return head, remembered.same(_HISTORY, committed, lambda: digest(repr(committed)))
 
 
 def _page_history(
@@ -596,7 +597,7 @@ def reuse_keys(
     measured = measured_views(site.snapshots, build.date, site.catalog.site.measurements_stale_after)
     remembered = _Remembered(memo)
     history_parts = _history_text(remembered, timeline)  # what `whole`'s memo entry holds of the history
-    timeline_text = "".join(history_parts)  # what the keys hold of it (gone when this returns)
+    timeline_text = "".join(history_parts)  # what the keys hold of it
     # what the lists' and the other data files' keys hold: with a memo (serve), the last build's
     # digest while the sources they read (not the pages' Markdown) and what each page shows of
     # itself to the others are the same (a body edit), not 10,000 lines sorted and digested again
