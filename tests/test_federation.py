@@ -594,7 +594,36 @@ def test_a_member_catalog_in_a_sub_folder_and_a_folder_that_is_not_there(
     assert result.exit_code == 3
     assert "updated: db-team: locked at" in result.output
     assert "refused: elsewhere: cannot read commit" in result.output and "no folder 'docs/catalog'" in result.output
+    assert "it has one in 'site': write `path: site` under the member 'elsewhere'" in result.output
     assert set(locked(root)) == {"db-team"}
+
+
+def test_a_member_that_moved_its_catalog_is_told_with_the_path_to_write_in_the_organisations_catalog(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The member's team moved its catalog into a folder (newuser17): its head is not invalid, the
+    organisation's `path:` is out of date, and only the organisation can change it. It was 'file
+    not found' with the hint to point --source at the folder that holds catalog.yaml, and 'once
+    its team has fixed them there'."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    good = locked(org)["db-team"]
+    db.work.root.joinpath("svc").mkdir()
+    db.work.git("mv", "catalog.yaml", "svc/catalog.yaml")
+    moved = db.work.commit("Move the catalog into svc/")
+    db.work.git("push", "-q", str(db.bare), "main")
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert (
+        f"refused: db-team: commit {moved[:12]} of main has no catalog.yaml in the folder '.' (its `path:`); "
+        f"staying at {good[:12]}: it has one in 'svc': write `path: svc` under the member 'db-team' in "
+        "catalog.yaml, then run `servicebook federate update db-team` again"
+    ) in result.output
+    assert "--source" not in result.output and "its team has fixed" not in result.output
+    assert locked(org) == {"db-team": good}
+    catalog = org / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("    site: https://db.example.com/\n", "    path: svc\n"))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert locked(org) == {"db-team": moved}
 
 
 def test_a_member_commit_with_a_link_out_of_its_folder_is_refused_unread(
