@@ -262,6 +262,9 @@ def test_an_unreachable_member_and_a_missing_ref_are_named(run: Callable[..., Re
     result = run("federate", "update", "--source", root)
     assert result.exit_code == 3
     assert f"refused: gone: cannot fetch {(tmp_path / 'nowhere.git').as_uri()}:" in result.output
+    # git's message of several lines is one line of the refusal (newuser17: its advice was lost below it)
+    (refusal,) = [line for line in result.output.splitlines() if line.startswith("refused: gone:")]
+    assert "does not appear to be a git repository fatal: Could not read from remote repository." in refusal
     assert "refused: nobranch: no branch or tag 'release' in ../nobranch" in result.output
     assert not (root / "servicebook.lock").exists()
     build = run("build", "--source", root, "--no-versions")

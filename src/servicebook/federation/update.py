@@ -211,7 +211,8 @@ def _update_one(
                 f"{ident}: no branch or tag '{member.ref}' in {member.repository}{_ref_hint(store, address, ident)}"
             )
         else:
-            message = f"{ident}: cannot fetch {member.repository}: {exc.message}{folder_hint(root, member.repository)}"
+            said = _one_line(exc.message)
+            message = f"{ident}: cannot fetch {member.repository}: {said}{folder_hint(root, member.repository)}"
         return _refused(ident, before, None, message), None, None
     except OSError as exc:
         return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None, None
@@ -265,6 +266,14 @@ def _update_one(
 
 
 SHOWN_BRANCHES = 10
+
+
+def _one_line(said: str) -> str:
+    """git's message of several lines (`fatal: …`, `fatal: Could not read from remote repository.`,
+    an empty line, advice) as one, so that the refusal's own advice after it stays on its line."""
+    return " ".join(line.strip() for line in said.splitlines() if line.strip())
+
+
 SHOWN_FOLDERS = 5
 
 
@@ -367,7 +376,7 @@ def fetch_locked(
             what = (
                 f"no branch or tag '{entry.ref}'"
                 if exc.reason == "ref"
-                else exc.message + folder_hint(root, entry.repository)
+                else _one_line(exc.message) + folder_hint(root, entry.repository)
             )
             outcomes.append(
                 _refused(member.id, entry.commit, None, f"{member.id}: cannot fetch {entry.repository}: {what}")
