@@ -285,6 +285,8 @@ def _catalog_elsewhere(store: Path, head: str, member: model.Member, stay: str) 
     be listed (reading it then says why)."""
     folder = posixpath.normpath(member.path or ".")
     inside = "" if folder == "." else f"{folder}/"
+    if read_file(store, head, f"{inside}{CATALOG_FILE}", bare=True) is not None:
+        return None  # (the usual case, asked without listing a tree that may be a large repository's)
     files = files_under(store, head, ".")
     if not files or f"{inside}{CATALOG_FILE}" in files:
         return None
