@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -395,6 +396,14 @@ def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
     teams = (root / "public/teams/index.html").read_text()
     assert "Database Team lists it as unsupported" in teams
     assert "claimed by Database Team and Network Team" in teams
+    # on a phone the matrix's rows are cards without its column headers: each cell names its team
+    # (newuser17 read two 'Supported' badges under a tool and could not tell whose was which)
+    matrix = teams[teams.index('<table class="tools-matrix">') :]
+    matrix = matrix[: matrix.index("</table>")]
+    row = matrix[matrix.index("Shared pipeline templates") :]
+    labels = re.findall(r'<td data-label="([^"]*)">', row[: row.index("</tr>")])
+    assert labels == ["Platform Team", "Database Team", "Network Team"]
+    assert matrix.count("<td") == matrix.count("<td data-label=")
     assert run("build", "--source", root, "--no-versions", "--strict").exit_code == 1
 
 
