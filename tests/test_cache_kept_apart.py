@@ -131,6 +131,29 @@ def test_two_servicebooks_alternating_on_one_site_each_find_their_store_as_they_
     assert len(mine & again[ours]) >= len(mine) - 2  # the page edited, and what names it
 
 
+def test_the_first_build_after_an_upgrade_says_why_every_page_was_rendered_again(
+    run, site: GitSite, other_servicebook: Path
+) -> None:
+    """A build into a site another servicebook built (an upgrade, newuser17) renders every page
+    again, and said so only under --verbose: a user reading '0 kept' after upgrading, or in CI
+    after a cache that was not restored, could not tell why. A first build, and a build after
+    one of its own, say nothing of it."""
+    said = "Every page was rendered again: "
+    _build_by(other_servicebook, site.root)
+    upgraded = run("build", "--source", site.root)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert (
+        f"{said}{site.root}/.servicebook-cache/ has no record of this servicebook building {site.root}/public (the "
+        "first build after servicebook was upgraded, or the cache was deleted or not restored; "
+        'docs/versions-and-releases.md, "Upgrading servicebook")'
+    ) in upgraded.stdout
+    assert said not in _edit_and_build(run, site)
+    shutil.rmtree(site.root / ".servicebook-cache")
+    assert said in run("build", "--source", site.root).stdout
+    first = run("build", "--source", site.root, "--output", site.root / "elsewhere")
+    assert first.exit_code == 0 and said not in first.stdout
+
+
 def test_the_stores_other_servicebooks_left_go_as_their_releases_do(run, site: GitSite) -> None:
     """Another servicebook's store goes once unused a week, or when KEEP_OTHERS others were used
     after it; one a running build holds open stays; the one store of a servicebook from before the

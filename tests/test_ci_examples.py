@@ -139,8 +139,7 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     commands = servicebook_commands(review)
     assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "$@"] in commands
     assert [
-        "diff", "--source", "SERVICEBOOK_SOURCE", "origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME...HEAD",
-        "--format", "json",
+        "diff", "--source", "SERVICEBOOK_SOURCE", "base...HEAD", "--format", "json",
     ] in commands  # fmt: skip
     assert servicebook_commands("\n".join(jobs["pages"]["script"])) == [
         ["build", "--source", "SERVICEBOOK_SOURCE", "--output", "public", "strict"]
@@ -150,11 +149,29 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     assert jobs[".servicebook"]["variables"]["GIT_DEPTH"] == "0"
 
 
-def run_review_job(tmp_path: Path, fail_on: str) -> tuple[int, str, Path]:
-    """The component's `servicebook-review` script, line by line as GitLab runs it (the first line
-    that fails ends the job), in the clone of a merge request that lowers an objective: its exit
-    status, its log and the checkout (where the artifacts are)."""
+def review_script() -> str:
+    """The component's `servicebook-review` script as GitLab runs it: its lines in one shell (a
+    variable one line sets is there for the next), the first line that fails ending the job."""
     _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
+    return "\n".join(jobs["servicebook-review"]["script"])
+
+
+def review_job_env(fail_on: str, **variables: str) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if k != "SERVICEBOOK_BOT_TOKEN" and not k.startswith("CI_")},
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "SERVICEBOOK_SOURCE": ".",
+        "SERVICEBOOK_STRICT": "false",
+        "SERVICEBOOK_FAIL_ON": fail_on,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        **variables,
+    }
+
+
+def run_review_job(tmp_path: Path, fail_on: str) -> tuple[int, str, Path]:
+    """The component's `servicebook-review` script in the clone of a merge request that lowers an
+    objective, on a GitLab that sets none of the merge request's base variables: its exit status,
+    its log and the checkout (where the artifacts are)."""
     shutil.copytree(SITES / "minimal", tmp_path / "upstream")
     upstream = GitSite(tmp_path / "upstream")
     upstream.commit("Initial catalog")
@@ -163,21 +180,52 @@ def run_review_job(tmp_path: Path, fail_on: str) -> tuple[int, str, Path]:
     upstream.commit("Lower the pipelines' objective")
     checkout = tmp_path / "checkout"
     upstream.git("clone", "-q", "--branch", "lower-slo", str(upstream.root), str(checkout))
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "SERVICEBOOK_BOT_TOKEN"},
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "SERVICEBOOK_SOURCE": ".",
-        "SERVICEBOOK_STRICT": "false",
-        "SERVICEBOOK_FAIL_ON": fail_on,
-        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
-    }
-    log = ""
-    for line in jobs["servicebook-review"]["script"]:
-        done = subprocess.run(["sh", "-ec", line], cwd=checkout, env=env, capture_output=True, text=True, check=False)
-        log += done.stdout + done.stderr
-        if done.returncode != 0:
-            return done.returncode, log, checkout
-    return 0, log, checkout
+    done = subprocess.run(
+        ["sh", "-ec", review_script()],
+        cwd=checkout,
+        env=review_job_env(fail_on),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr, checkout
+
+
+@pytest.mark.git
+def test_the_gitlab_review_job_of_a_forks_merge_request_diffs_only_what_the_merge_request_changes(tmp_path) -> None:
+    """A merge request from a fork runs its pipeline in the fork, where origin is the fork and its
+    main can be far behind the project's (newuser17): the diff from there counted the project's
+    own changes since (a response target the project slowed) as the merge request's, and failed
+    it on them. The job diffs from the base GitLab names for the merge request, which HEAD holds."""
+    shutil.copytree(SITES / "minimal", tmp_path / "project")
+    project = GitSite(tmp_path / "project")
+    project.commit("Initial catalog")
+    fork = tmp_path / "fork"
+    project.git("clone", "-q", str(project.root), str(fork))  # the fork's main stays here
+    project.edit("response: 30m", "response: 1h")
+    base = project.commit("A slower sev1 response, agreed in the project")
+    project.git("checkout", "-q", "-b", "lower-slo")
+    project.edit("objective: 99.5", "objective: 99")
+    head = project.commit("Lower the pipelines' objective")
+    # the contributor pushed the branch to the fork; the fork's pipeline clones the fork at it
+    project.git("push", "-q", str(fork), "lower-slo")
+    checkout = tmp_path / "checkout"
+    project.git("clone", "-q", "--branch", "lower-slo", str(fork), str(checkout))
+    for variables in ({"CI_MERGE_REQUEST_DIFF_BASE_SHA": base}, {"CI_MERGE_REQUEST_TARGET_BRANCH_SHA": base}):
+        done = subprocess.run(
+            ["sh", "-ec", review_script()],
+            cwd=checkout,
+            env=review_job_env("true", **variables),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        log = done.stdout + done.stderr
+        assert done.returncode == 3, log
+        diff = json.loads((checkout / "catalog-diff.json").read_text())
+        assert (diff["base"]["commit"], diff["head"]["commit"]) == (base, head)
+        assert [c["kind"] for c in diff["changes"]] == ["slo.objective"], log
+        assert "error: 1 change(s) weaken a commitment" in log
 
 
 @pytest.mark.git

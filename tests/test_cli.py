@@ -855,6 +855,15 @@ def test_a_duplicate_id_comes_before_the_references_it_broke_which_are_one_line_
             "offering's and tool's History; `servicebook diff BASE HEAD` prints what changed between two commits, "
             "and `servicebook promised --at YYYY-MM-DD` what was promised on a day (docs/auditing.md)",
         ),
+        # a member added as package managers add one (newuser17): where members are written instead
+        (
+            ["federate", "add", "db-team"],
+            "No such command 'add': a team joins with an entry under `members:` in the organisation's catalog.yaml "
+            '(its id and repository: docs/federating.md, "Members"); then `servicebook federate update ID` '
+            "fetches it and locks its head",
+        ),
+        (["federate", "remove", "db-team"], "No such command 'remove': a team leaves when its entry is taken out"),
+        (["federate", "list"], "No such command 'list': the members are the entries under `members:`"),
     ],
 )
 def test_a_misspelt_command_names_the_nearest_one(run, args, said) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -262,12 +263,17 @@ def test_an_unreachable_member_and_a_missing_ref_are_named(run: Callable[..., Re
     result = run("federate", "update", "--source", root)
     assert result.exit_code == 3
     assert f"refused: gone: cannot fetch {(tmp_path / 'nowhere.git').as_uri()}:" in result.output
+    # git's message of several lines is one line of the refusal (newuser17: its advice was lost below it)
+    (refusal,) = [line for line in result.output.splitlines() if line.startswith("refused: gone:")]
+    assert "does not appear to be a git repository fatal: Could not read from remote repository." in refusal
     assert "refused: nobranch: no branch or tag 'release' in ../nobranch" in result.output
     assert not (root / "servicebook.lock").exists()
     build = run("build", "--source", root, "--no-versions")
     assert build.exit_code == 1
     assert "member 'gone' has no commit in servicebook.lock" in build.output
     assert "run `servicebook federate update gone`" in build.output
+    # the update just refused it: what else there is to do (newuser17: a team that joined, unreachable)
+    assert "the site builds only without it: take it out of members: until then" in build.output
 
 
 def test_rewritten_history_keeps_the_locked_commit_until_accepted(
@@ -394,6 +400,14 @@ def test_teams_that_disagree_are_build_warnings_and_a_note_for_readers(
     teams = (root / "public/teams/index.html").read_text()
     assert "Database Team lists it as unsupported" in teams
     assert "claimed by Database Team and Network Team" in teams
+    # on a phone the matrix's rows are cards without its column headers: each cell names its team
+    # (newuser17 read two 'Supported' badges under a tool and could not tell whose was which)
+    matrix = teams[teams.index('<table class="tools-matrix">') :]
+    matrix = matrix[: matrix.index("</table>")]
+    row = matrix[matrix.index("Shared pipeline templates") :]
+    labels = re.findall(r'<td data-label="([^"]*)">', row[: row.index("</tr>")])
+    assert labels == ["Platform Team", "Database Team", "Network Team"]
+    assert matrix.count("<td") == matrix.count("<td data-label=")
     assert run("build", "--source", root, "--no-versions", "--strict").exit_code == 1
 
 
@@ -598,7 +612,36 @@ def test_a_member_catalog_in_a_sub_folder_and_a_folder_that_is_not_there(
     assert result.exit_code == 3
     assert "updated: db-team: locked at" in result.output
     assert "refused: elsewhere: cannot read commit" in result.output and "no folder 'docs/catalog'" in result.output
+    assert "it has one in 'site': write `path: site` under the member 'elsewhere'" in result.output
     assert set(locked(root)) == {"db-team"}
+
+
+def test_a_member_that_moved_its_catalog_is_told_with_the_path_to_write_in_the_organisations_catalog(
+    run: Callable[..., Result], org: Path, db: Member
+) -> None:
+    """The member's team moved its catalog into a folder (newuser17): its head is not invalid, the
+    organisation's `path:` is out of date, and only the organisation can change it. It was 'file
+    not found' with the hint to point --source at the folder that holds catalog.yaml, and 'once
+    its team has fixed them there'."""
+    assert run("federate", "update", "--source", org).exit_code == 0
+    good = locked(org)["db-team"]
+    db.work.root.joinpath("svc").mkdir()
+    db.work.git("mv", "catalog.yaml", "svc/catalog.yaml")
+    moved = db.work.commit("Move the catalog into svc/")
+    db.work.git("push", "-q", str(db.bare), "main")
+    result = run("federate", "update", "--source", org)
+    assert result.exit_code == 3
+    assert (
+        f"refused: db-team: commit {moved[:12]} of main has no catalog.yaml in the folder '.' (its `path:`); "
+        f"staying at {good[:12]}: it has one in 'svc': write `path: svc` under the member 'db-team' in "
+        "catalog.yaml, then run `servicebook federate update db-team` again"
+    ) in result.output
+    assert "--source" not in result.output and "its team has fixed" not in result.output
+    assert locked(org) == {"db-team": good}
+    catalog = org / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("    site: https://db.example.com/\n", "    path: svc\n"))
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert locked(org) == {"db-team": moved}
 
 
 def test_a_member_commit_with_a_link_out_of_its_folder_is_refused_unread(

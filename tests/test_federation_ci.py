@@ -57,6 +57,24 @@ def test_the_member_side_triggers_the_organisation_side() -> None:
     assert gitlab["tell-the-organisation"]["trigger"]["project"] == "your-org/organisation-catalog"
 
 
+def test_the_member_side_runs_on_what_the_organisation_reads_and_says_so_for_a_catalog_in_a_folder() -> None:
+    """A member's catalog in a folder of its repository (`path: svc`) never changes catalog.yaml at
+    the top, so the filters as copied never told the organisation of its changes (newuser17: a team
+    that moved its catalog into svc/). Each says which paths to write then."""
+    github = yaml.safe_load((FOLDER / "github-member.yml").read_text())
+    gitlab = yaml.safe_load((FOLDER / "gitlab-member.yml").read_text())
+    assert github[True]["push"]["paths"] == ["catalog.yaml", "content/**"]
+    assert gitlab["tell-the-organisation"]["rules"][0]["changes"] == ["catalog.yaml", "content/**/*"]
+    for name, paths in (
+        ("github-member.yml", "svc/catalog.yaml and svc/content/**\n"),
+        ("gitlab-member.yml", "svc/catalog.yaml and svc/content/**/*\n"),
+    ):
+        text = (FOLDER / name).read_text()
+        assert "a catalog in a folder of the repository (its\n" in text, name
+        assert "`path:` under members: in the organisation's catalog.yaml, e.g. svc) is that folder's:" in text, name
+        assert paths in text, name
+
+
 @pytest.mark.parametrize("path", GITHUB + GITLAB, ids=lambda p: p.name)
 def test_every_servicebook_command_in_the_examples_parses(path) -> None:  # type: ignore[no-untyped-def]
     commands = [args for script in scripts(path) for args in servicebook_commands(script)]

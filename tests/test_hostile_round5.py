@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -283,6 +284,36 @@ def test_standard_output_on_a_full_disk_is_a_machine_fault_said_in_words(
         "error: cannot write the output: No space left on device; what was written is incomplete: "
         "make room and run the command again\n"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["schema"], ["build", "--source", "{site}"], ["check", "--source", "{site}", "--format", "json"]],
+    ids=["schema", "build", "check-json"],
+)
+def test_standard_output_whose_reader_stopped_reading_ends_the_command_quietly(site_copy, command: list[str]) -> None:
+    """`servicebook build --format github | head -1` in a CI step (newuser17): the build was done
+    and the site written, and the next line of its report, which no one read any more, was a
+    BrokenPipeError reported as 'internal error: this is a bug in servicebook'. It ends as a
+    program SIGPIPE ends, without a word."""
+    site = site_copy("minimal")
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line: every write to the pipe fails
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "servicebook", *(a.format(site=site) for a in command)],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert "internal error" not in done.stderr
+    assert done.returncode == 128 + signal.SIGPIPE, done.stderr
+    if command[0] == "build":
+        assert (site / "public" / "index.html").is_file()  # what it did is done
 
 
 @pytest.mark.parametrize(

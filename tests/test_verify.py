@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import servicebook
 from servicebook.cli import main
 from servicebook.site.verify import first_difference
 
@@ -148,6 +149,25 @@ def test_an_edit_of_the_current_catalog_is_caught_even_with_its_manifest_rewritt
     assert re.fullmatch(r"  first at line \d+:", lines[at + 1])
     assert lines[at + 2].startswith("    published: ") and "99.95 %" in lines[at + 2]
     assert lines[at + 3].startswith("    rebuild:   ") and "99.5 %" in lines[at + 3]
+
+
+def test_a_copy_that_differs_from_a_rebuild_by_a_servicebook_of_the_same_version_says_another_build_of_it_can(
+    published: tuple[GitSite, Path, Path], site: Path
+) -> None:
+    """Every wheel made from servicebook's repository says the same version (newuser17 upgraded
+    from one of a day before, both 0.1.0): a copy that the older one published differed from the
+    rebuild in its schema.json and manifests, and verify said only to find out how the copy came
+    to differ, as of an edited copy. It says that another build of the same version can differ."""
+    page = site / "schema.json"
+    page.write_text(page.read_text().replace('"type": "object"', '"type":  "object"', 1))
+    result = cli("verify", "--source", published[0].root, "--site", site)
+    assert result.exit_code == 1
+    assert "error: schema.json: differs from a rebuild\n" in result.stderr
+    assert (
+        f"hint: the site says it was built by servicebook {servicebook.__version__}, as this one is; a servicebook "
+        f"{servicebook.__version__} made from another commit of servicebook's repository (an older or newer wheel "
+        "of the same version) can make other files too: if the copy was built by one, verify with it"
+    ) in result.stderr
 
 
 def test_missing_and_extra_releases_are_reported(published: tuple[GitSite, Path, Path], site: Path) -> None:

@@ -97,6 +97,12 @@ class _Group(LazyGroup):
         except KeyboardInterrupt as exc:
             click.echo(_interrupted(exc, terminated=bool(stopped)), err=True)
             raise SystemExit(128 + signal.SIGTERM if stopped else 130) from None
+        except BrokenPipeError:
+            # whoever read the standard output stopped reading (`servicebook build | head -1`): what
+            # the command did is done, and the rest of what it says has no reader. Ended as a program
+            # that SIGPIPE ends by default (Python ignores the signal, so the write fails instead).
+            _stdout_discarded()
+            raise SystemExit(128 + signal.SIGPIPE) from None
         except Exception as exc:
             if isinstance(exc, OSError) and exc.errno in _NO_ROOM:  # a machine fault, wherever it struck
                 click.echo(_no_room(exc), err=True)

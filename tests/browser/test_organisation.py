@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ..conftest import REPO
-from .conftest import static_server
+from .conftest import PHONE, static_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.git]  # the members are git repositories
 
@@ -61,3 +61,13 @@ def test_search_names_the_team_of_each_result(page: Any, org_url: str) -> None:
     page.fill("#site-search-q", "postgresql")
     page.locator("#site-search-results .result").first.wait_for()
     assert "Managed PostgreSQL (Database Services)" in page.locator("#site-search-results").inner_text()
+
+
+def test_on_a_phone_each_cell_of_the_tools_matrix_names_its_team(context_factory: Any, org_url: str) -> None:
+    """A phone shows the matrix's rows as cards without its column headers: each badge is led by
+    its team's name (newuser17 read two badges under a tool and could not tell whose was which)."""
+    page = context_factory(viewport=PHONE).new_page()
+    page.goto(org_url + "teams/")
+    cells = page.locator("table.tools-matrix tbody tr").first.locator("td")
+    shown = [cells.nth(i).evaluate("cell => getComputedStyle(cell, '::before').content") for i in range(cells.count())]
+    assert shown == ['"Platform Engineering: "', '"Database Services: "', '"Network and Edge: "']

@@ -91,6 +91,12 @@ def build(
     click.echo(f"Built {report.pages} pages ({report.files} files) into {out}{of_releases(report)}")
     for line in build_report(report, verbose=verbosity == "verbose", notices=0 if note is None else 1):
         click.echo(line)
+    if report.unrecorded_output and verbosity != "verbose":  # (verbose says it among its reasons)
+        click.echo(
+            f"Every page was rendered again: {site_folder(source)}/ has no record of this servicebook "
+            f"building {out} (the first build after servicebook was upgraded, or the cache was deleted "
+            'or not restored; docs/versions-and-releases.md, "Upgrading servicebook")'
+        )
     if report.removed_releases:  # (why this build took longer, and where the space came back from)
         other = counted(len(report.removed_releases), "other servicebook")
         click.echo(

@@ -24,7 +24,34 @@ from servicebook.site.load import Loaded, load
 REFUSED_EXIT = 3  # some member was refused and stays at its last good commit (see docs/federating.md)
 
 
-@click.group()
+# Subcommands a new organisation guesses that do not exist: members are what catalog.yaml says,
+# and `update` makes servicebook.lock follow it.
+_ADD = (
+    "a team joins with an entry under `members:` in the organisation's catalog.yaml (its id and repository: "
+    'docs/federating.md, "Members"); then `servicebook federate update ID` fetches it and locks its head'
+)
+_REMOVE = (
+    "a team leaves when its entry is taken out of `members:` in catalog.yaml; the next "
+    "`servicebook federate update` drops it from servicebook.lock"
+)
+_LIST = (
+    "the members are the entries under `members:` in catalog.yaml, each locked at the commit servicebook.lock "
+    "names; `servicebook federate fetch` says of each whether that commit is here"
+)
+INSTEAD = {"add": _ADD, "join": _ADD, "remove": _REMOVE, "rm": _REMOVE, "list": _LIST, "status": _LIST}
+
+
+class _Federate(click.Group):
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name in INSTEAD and name not in self.commands:
+            ctx.fail(f"No such command {name!r}: {INSTEAD[name]}")
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Federate)
 def federate() -> None:
     """Pin an organisation site's members in servicebook.lock: `update` moves them, `fetch` gets them."""
 

@@ -350,7 +350,9 @@ def read_members(
         if entry is None:
             bad(
                 f"member '{member.id}' has no commit in {LOCK_FILE}",
-                f"run `servicebook federate update {member.id}` to fetch it and lock the head of its {member.ref}",
+                f"run `servicebook federate update {member.id}` to fetch it and lock the head of its {member.ref}; "
+                "while update refuses it (unreachable, or not a valid catalog there), the site builds only "
+                "without it: take it out of members: until then",
             )
             continue
         if (entry.repository, entry.ref, entry.path) != (member.repository, member.ref, member.path):

@@ -9,6 +9,7 @@ catalog never takes down the organisation's site.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -21,6 +22,7 @@ from servicebook.errors import Problem, Severity, counted
 from servicebook.federation.crossrefs import Links, Records, dangling, records
 from servicebook.federation.lock import LOCK_FILE, Entry, Lock, lock_from_bytes, write_lock
 from servicebook.federation.members import (
+    CATALOG_FILE,
     Loader,
     MemberRead,
     fetch_address,
@@ -30,7 +32,16 @@ from servicebook.federation.members import (
     store_of,
 )
 from servicebook.git.log import read_log
-from servicebook.git.members import MemberGitError, branches, fetch, fetch_commit, has_commit, is_ancestor, read_file
+from servicebook.git.members import (
+    MemberGitError,
+    branches,
+    fetch,
+    fetch_commit,
+    files_under,
+    has_commit,
+    is_ancestor,
+    read_file,
+)
 from servicebook.git.repo import open_repo
 from servicebook.progress import Phases
 from servicebook.routes import ORGANISATION
@@ -202,7 +213,8 @@ def _update_one(
                 f"{ident}: no branch or tag '{member.ref}' in {member.repository}{_ref_hint(store, address, ident)}"
             )
         else:
-            message = f"{ident}: cannot fetch {member.repository}: {exc.message}{folder_hint(root, member.repository)}"
+            said = _one_line(exc.message)
+            message = f"{ident}: cannot fetch {member.repository}: {said}{folder_hint(root, member.repository)}"
         return _refused(ident, before, None, message), None, None
     except OSError as exc:
         return _refused(ident, before, None, f"{ident}: cannot write the cache: {exc}"), None, None
@@ -230,6 +242,9 @@ def _update_one(
             f"an ancestor of the new head {head[:12]}; staying at {old.commit[:12]}"
         )
         return _refused(ident, before, head, message), None, None
+    elsewhere = _catalog_elsewhere(store, head, member, f"staying at {before[:12]}" if before else "not locked")
+    if elsewhere is not None:
+        return _refused(ident, before, head, elsewhere), None, None
     read = read_member(root, member, head, member.path, generator, loader, cache)
     site, problems, failure = read.site, read.problems, read.failure
     if failure is not None:
@@ -253,6 +268,44 @@ def _update_one(
 
 
 SHOWN_BRANCHES = 10
+
+
+def _one_line(said: str) -> str:
+    """git's message of several lines (`fatal: …`, `fatal: Could not read from remote repository.`,
+    an empty line, advice) as one, so that the refusal's own advice after it stays on its line."""
+    return " ".join(line.strip() for line in said.splitlines() if line.strip())
+
+
+SHOWN_FOLDERS = 5
+
+
+def _catalog_elsewhere(store: Path, head: str, member: model.Member, stay: str) -> str | None:
+    """What to say of a member whose `head` has no catalog.yaml in the folder its `path:` names
+    (its team moved the catalog, or the path was mistyped): the folders that have one, and the
+    `path:` to write in the organisation's catalog.yaml, which only the organisation can change
+    (the member's own catalog is not wrong); None when the folder has one, or when the head cannot
+    be listed (reading it then says why)."""
+    folder = posixpath.normpath(member.path or ".")
+    inside = "" if folder == "." else f"{folder}/"
+    if read_file(store, head, f"{inside}{CATALOG_FILE}", bare=True) is not None:
+        return None  # (the usual case, asked without listing a tree that may be a large repository's)
+    files = files_under(store, head, ".")
+    if not files or f"{inside}{CATALOG_FILE}" in files:
+        return None
+    if inside and not any(f.startswith(inside) for f in files):
+        problem = f"cannot read commit {head[:12]}: no folder '{member.path}'"
+    else:
+        problem = (
+            f"commit {head[:12]} of {member.ref} has no {CATALOG_FILE} in the folder '{member.path}' (its `path:`)"
+        )
+    folders = sorted(f[: -len(CATALOG_FILE)].rstrip("/") or "." for f in files if f.rsplit("/", 1)[-1] == CATALOG_FILE)
+    if not folders:
+        return f"{member.id}: {problem}, nor has any other folder one; {stay}: ask its team where its catalog went"
+    then = f"under the member '{member.id}' in catalog.yaml, then run `servicebook federate update {member.id}` again"
+    if len(folders) == 1:
+        return f"{member.id}: {problem}; {stay}: it has one in '{folders[0]}': write `path: {folders[0]}` {then}"
+    shown = ", ".join(f"'{f}'" for f in folders[:SHOWN_FOLDERS]) + (", …" if len(folders) > SHOWN_FOLDERS else "")
+    return f"{member.id}: {problem}; {stay}: it has one in {shown}: write the right one as `path:` {then}"
 
 
 def _ref_hint(store: Path, address: str, ident: str) -> str:
@@ -327,7 +380,7 @@ def fetch_locked(
             what = (
                 f"no branch or tag '{entry.ref}'"
                 if exc.reason == "ref"
-                else exc.message + folder_hint(root, entry.repository)
+                else _one_line(exc.message) + folder_hint(root, entry.repository)
             )
             outcomes.append(
                 _refused(member.id, entry.commit, None, f"{member.id}: cannot fetch {entry.repository}: {what}")

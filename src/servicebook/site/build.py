@@ -277,6 +277,7 @@ def build(options: Options, surveyed: Survey | None = None) -> Report:
             work=tally.work(),
             phases=options.progress.timings(),
             removed_releases=tuple(removed),
+            unrecorded_output=had_site and cache.previous is None,
         )
 
 

@@ -281,6 +281,9 @@ class Report:
     releases: tuple[str, ...] = ()  # their versions
     # the sets of releases other servicebooks built that the build removed (cache/releases.py)
     removed_releases: tuple[str, ...] = ()
+    # the output held a site that this servicebook has no record of building (it was upgraded since,
+    # or the cache was deleted or not restored): every page was rendered again
+    unrecorded_output: bool = False
 
 
 def of_releases(report: Report) -> str:

@@ -629,4 +629,10 @@ def _advice(
             f"the site says it was built by {claim.generator} and this is {mine}: files can differ for that "
             "reason alone; verify with the servicebook that built it"
         )
+    elif claim.generator == mine:  # one version number, many builds: a wheel of each commit is "0.1.0"
+        out.append(
+            f"the site says it was built by {mine}, as this one is; a {mine} made from another commit of "
+            "servicebook's repository (an older or newer wheel of the same version) can make other files too: "
+            "if the copy was built by one, verify with it"
+        )
     return tuple(out)
