@@ -430,3 +430,22 @@ def test_an_address_holding_a_space_or_a_control_character_is_refused_before_any
         "path as %20\n"
     )
     assert not (site / "measurements").exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9/prom\u00e9th\u00e9e", "http://pr\u00f6metheus.example:9090"], ids=["path", "host"]
+)
+def test_an_address_holding_a_character_that_is_not_ascii_is_refused_saying_how_to_write_it(
+    run, site_copy, url: str
+) -> None:
+    """A path or host name with an accent reached Python's HTTP client, whose ASCII request line
+    refused it: "could not reach Prometheus at …: 'ascii' codec can't encode character '\\xe9'",
+    as if the server were down."""
+    site = _measured_site(site_copy)
+    result = run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z")
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"error: --prometheus '{url}': the address holds a character that is not ASCII; write it percent-encoded "
+        "in a path (\u00e9 as %C3%A9) and an international host name in its xn-- form\n"
+    )
+    assert not (site / "measurements").exists()

@@ -48,6 +48,11 @@ def check_url(url: str) -> str | None:
         return "give the server's address with http:// or https://, e.g. http://prometheus:9090"
     if any(ch.isspace() or not ch.isprintable() for ch in url):  # http.client refuses them (a traceback)
         return "the address holds a space or a control character; write a space in a path as %20"
+    if not url.isascii():  # http.client sends the request line in ASCII (it raised UnicodeEncodeError)
+        return (
+            "the address holds a character that is not ASCII; write it percent-encoded in a path "
+            "(é as %C3%A9) and an international host name in its xn-- form"
+        )
     if not parts.hostname:
         return "the address has no host name"
     if parts.username is not None or parts.password is not None:
