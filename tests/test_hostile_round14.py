@@ -406,46 +406,35 @@ def test_a_member_branch_named_with_a_bidirectional_override_is_shown_escaped(ru
     assert "; its branches: main, release\\u202enoitcudorp; its default is main: write `ref: main`" in result.output
 
 
+_CONTROL = "the address holds a space or a control character; write a space in a path as %20"
+_NOT_ASCII = (
+    "the address holds a character that is not ASCII; write it percent-encoded in a path (\u00e9 as %C3%A9) and "
+    "an international host name in its xn-- form"
+)
+
+
 @pytest.mark.parametrize(
-    ("url", "shown"),
+    ("url", "shown", "said"),
     [
-        ("http://127.0.0.1:9/prometheus api", "'http://127.0.0.1:9/prometheus api'"),
-        ("http://127.0.0.1:9/\x1b[2J", "'http://127.0.0.1:9/\\x1b[2J'"),
-        ("http://127.0.0.1:9/\u202ex", "'http://127.0.0.1:9/\\u202ex'"),
-        ("http://127.0.0.1:9/a\tb", "'http://127.0.0.1:9/a\\tb'"),
+        ("http://127.0.0.1:9/prometheus api", "'http://127.0.0.1:9/prometheus api'", _CONTROL),
+        ("http://127.0.0.1:9/\x1b[2J", "'http://127.0.0.1:9/\\x1b[2J'", _CONTROL),
+        ("http://127.0.0.1:9/\u202ex", "'http://127.0.0.1:9/\\u202ex'", _CONTROL),
+        ("http://127.0.0.1:9/a\tb", "'http://127.0.0.1:9/a\\tb'", _CONTROL),
+        ("http://127.0.0.1:9/prom\u00e9th\u00e9e", "'http://127.0.0.1:9/prom\u00e9th\u00e9e'", _NOT_ASCII),
+        ("http://pr\u00f6metheus.example:9090", "'http://pr\u00f6metheus.example:9090'", _NOT_ASCII),
     ],
-    ids=["space", "terminal escape", "bidirectional override", "tab"],
+    ids=["space", "terminal escape", "bidirectional override", "tab", "not ASCII in the path", "not ASCII in the host"],
 )
-def test_an_address_holding_a_space_or_a_control_character_is_refused_before_anything_is_asked(
-    run, site_copy, url: str, shown: str
+def test_an_address_python_cannot_send_is_refused_before_anything_is_asked_saying_how_to_write_it(
+    run, site_copy, url: str, shown: str, said: str
 ) -> None:
-    """A space in --prometheus (a path typed with one) or a control character was sent to Python's
-    HTTP client, which refuses them with an exception of its own: an internal error with a
-    traceback, after printing the address as it was."""
+    """Python's HTTP client refuses a space or a control character in --prometheus (a path typed with
+    one) with an exception of its own (an internal error with a traceback, after printing the
+    address as it was), and a path or host name with an accent in its ASCII request line ("could
+    not reach Prometheus at …: 'ascii' codec can't encode character '\\xe9'", as if the server were
+    down)."""
     site = _measured_site(site_copy)
     result = run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z")
     assert result.exit_code == 2, result.output
-    assert result.output == (
-        f"error: --prometheus {shown}: the address holds a space or a control character; write a space in a "
-        "path as %20\n"
-    )
-    assert not (site / "measurements").exists()
-
-
-@pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:9/prom\u00e9th\u00e9e", "http://pr\u00f6metheus.example:9090"], ids=["path", "host"]
-)
-def test_an_address_holding_a_character_that_is_not_ascii_is_refused_saying_how_to_write_it(
-    run, site_copy, url: str
-) -> None:
-    """A path or host name with an accent reached Python's HTTP client, whose ASCII request line
-    refused it: "could not reach Prometheus at …: 'ascii' codec can't encode character '\\xe9'",
-    as if the server were down."""
-    site = _measured_site(site_copy)
-    result = run("measure", "--source", site, "--prometheus", url, "--at", "2026-06-01T00:00:00Z")
-    assert result.exit_code == 2, result.output
-    assert result.output == (
-        f"error: --prometheus '{url}': the address holds a character that is not ASCII; write it percent-encoded "
-        "in a path (\u00e9 as %C3%A9) and an international host name in its xn-- form\n"
-    )
+    assert result.output == f"error: --prometheus {shown}: {said}\n"
     assert not (site / "measurements").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from servicebook import __version__
 from servicebook.cache.folder import CACHE_DIR
-from servicebook.catalog.basics import BuildInfo
+from servicebook.catalog.basics import MAX_CATALOG_BYTES, BuildInfo
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem, printable
 from servicebook.git.runner import BARE_REFUSED, MISSING, git, installed, run, started
 from servicebook.source.lookalike import close_to, meant
@@ -175,6 +176,33 @@ class Repo:
 
 # Everything open_repo asks, in the order git answers: one line each (HEAD's only after a commit).
 OPEN_ASKS = ("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository", "--verify", "-q", "HEAD")
+
+
+def unchecked_submodule(folder: Path) -> bool:
+    """Whether `folder` is an empty folder that a `.gitmodules` of its repository names as a
+    submodule's path: a clone made without its submodules (CI's checkout, by default). Reads no
+    more of `.gitmodules` than a catalog may hold, and stops at the repository's top."""
+    try:
+        with os.scandir(folder) as entries:
+            if next(entries, None) is not None:
+                return False
+    except OSError:
+        return False
+    for top in folder.parents:
+        try:
+            text = (top / ".gitmodules").read_bytes()[:MAX_CATALOG_BYTES].decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        wanted = folder.relative_to(top).as_posix()
+        named = (_SUBMODULE_PATH.fullmatch(line) for line in text.splitlines())
+        if any(m is not None and m[1] == wanted for m in named):
+            return True
+        if (top / ".git").exists():
+            return False
+    return False
+
+
+_SUBMODULE_PATH = re.compile(r"\s*path\s*=\s*(?:\./)?(.*?)/?\s*")
 
 
 def open_repo(root: Path) -> Repo | None:

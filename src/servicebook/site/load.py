@@ -59,7 +59,7 @@ from servicebook.content.markdown import (
     render,
 )
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.repo import build_info, open_repo
+from servicebook.git.repo import build_info, open_repo, unchecked_submodule
 from servicebook.git.snapshots import PageOutline, git_blob_id
 from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.progress import Phases
@@ -387,33 +387,6 @@ def _names_members(root: Path) -> bool:
         return False
 
 
-def _submodule_not_checked_out(root: Path) -> bool:
-    """Whether content/ is an empty folder that a `.gitmodules` of the repository names as a
-    submodule's: a clone made without its submodules (CI's checkout, by default)."""
-    top = root / CONTENT_DIR
-    try:
-        with os.scandir(top) as entries:
-            if next(entries, None) is not None:
-                return False
-    except OSError:
-        return False
-    for folder in (root, *root.parents):
-        try:
-            text = (folder / ".gitmodules").read_bytes()[:MAX_CATALOG_BYTES].decode("utf-8", "replace")
-        except OSError:
-            text = ""
-        wanted = top.relative_to(folder).as_posix()
-        named = (_SUBMODULE_PATH.fullmatch(line) for line in text.splitlines())
-        if any(m is not None and m[1] == wanted for m in named):
-            return True
-        if (folder / ".git").exists():
-            return False
-    return False
-
-
-_SUBMODULE_PATH = re.compile(r"\s*path\s*=\s*(?:\./)?(.*?)/?\s*")
-
-
 def _unchecked_submodule() -> Problem:
     return Problem(
         SourceLocation(CONTENT_DIR),
@@ -433,7 +406,7 @@ def _pages_unjudged_unread(problems: list[Problem], slugs: Sequence[str], root: 
         return problems
     if any(p.message == CONTENT_LINKED for p in problems):
         return [p for p in problems if not _A_PAGE.match(p.message)]
-    if _submodule_not_checked_out(root):
+    if unchecked_submodule(root / CONTENT_DIR):
         return [_unchecked_submodule(), *(p for p in problems if not _A_PAGE.match(p.message))]
     return problems
 
