@@ -402,7 +402,7 @@ def test_pages_workflow_builds_with_the_cache_and_deploys() -> None:
 def test_gitlab_example_includes_the_component_with_inputs_it_declares() -> None:
     pipeline = load(GITLAB)
     (include,) = pipeline["include"]
-    assert include["component"].endswith("/servicebook@0.1.0")
+    assert include["component"].endswith(f"/servicebook@{RELEASED}")
     header = next(yaml.safe_load_all(COMPONENTS[0].read_text()))
     assert set(include["inputs"]) <= set(header["spec"]["inputs"])
     assert "package" in include["inputs"]  # the one input without a default
@@ -519,17 +519,20 @@ def test_a_misspelt_option_would_be_caught() -> None:
         assert_real_command(["check", "--formats", "github"])
 
 
-PIN = re.compile(r"(?:/servicebook(?:\.git)?@|rev: )(v?\d[\w.+-]*)")
+PIN = re.compile(
+    r"(?:/servicebook(?:\.git)?@|rev: |servicebook-)(v?\d[\w.+-]*?)(?:\"|`|\s|-py3-none-any\.whl|\.tar\.gz|$)", re.M
+)
+RELEASED = re.findall(r"^## \[(\d[^\]]*)\] — \d{4}-\d\d-\d\d$", (REPO / "CHANGELOG.md").read_text(), re.M)[0]
 
 
-def test_every_pin_in_the_docs_and_examples_names_this_release_spelled_as_its_tag() -> None:
-    """The tool's release tags are bare versions (`0.1.0`): this repository's example catalog
-    publishes its own releases from tags matching its `release_tags` (`v*` by default), so a `v0.1.0`
-    tag of the tool would become a release of the example site."""
+def test_every_pin_in_the_docs_and_examples_names_the_latest_release_spelled_as_its_tag() -> None:
+    """The docs pin the latest release in the CHANGELOG (its tag, its wheel and sdist). The tool's
+    release tags are bare versions (`0.2.0`): this repository's example catalog publishes its own
+    releases from tags matching its `release_tags` (`v*` by default), so a `v0.2.0` tag of the tool
+    would become a release of the example site."""
     from dataclasses import fields
     from fnmatch import fnmatchcase
 
-    from servicebook import __version__
     from servicebook.catalog.model import Site
 
     pins: dict[str, set[str]] = {}
@@ -540,10 +543,27 @@ def test_every_pin_in_the_docs_and_examples_names_this_release_spelled_as_its_ta
     ]:
         for found in PIN.findall(path.read_text()):
             pins.setdefault(found, set()).add(str(path.relative_to(REPO)))
-    assert set(pins) == {__version__}, pins
+    assert set(pins) == {RELEASED}, pins
     default = next(f.default for f in fields(Site) if f.name == "release_tags")
     release_tags = yaml.safe_load((REPO / "catalog.yaml").read_text())["site"].get("release_tags", default)
-    assert not fnmatchcase(__version__, release_tags)
+    assert not fnmatchcase(RELEASED, release_tags)
+
+
+def _release(version: str) -> tuple[int, int, int, bool]:
+    found = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(\.dev\d+)?", version)
+    assert found, f"{version} is not X.Y.Z or X.Y.Z.devN"
+    return int(found[1]), int(found[2]), int(found[3]), found[4] is not None
+
+
+def test_the_version_is_the_latest_release_or_a_development_version_of_a_later_one() -> None:
+    """Between releases the code says `X.Y.Z.devN` of the next release, so that a wheel built from
+    main is not taken for the release it follows (`verify` and the site name the version)."""
+    from servicebook import __version__
+
+    *mine, development = _release(__version__)
+    *released, released_development = _release(RELEASED)
+    assert not released_development
+    assert mine > released if development else mine == released
 
 
 @pytest.mark.parametrize("source", [".", "docs/catalog"])
