@@ -277,7 +277,7 @@ def test_a_member_address_holding_a_password_is_a_located_error_before_git_runs(
     """`repository: https://builder:token@git.example.com/…` was fetched with the token, printed
     whole when the fetch failed ("cannot fetch https://builder:token@…", where git's own message had
     taken it out), and, once fetched, written into servicebook.lock and published on the member's
-    team page and in catalog.json."""
+    team page and in catalog.json; refused, the catalog's line shown under the error still held it."""
     root = test_federation.organisation(tmp_path, f"  - id: db-team\n    repository: {repository}\n")
     line = root.joinpath("catalog.yaml").read_text().splitlines().index(f"    repository: {repository}") + 1
     # (`federate update` of an address it takes would reach the network: `check` says what it takes)
@@ -288,8 +288,10 @@ def test_a_member_address_holding_a_password_is_a_located_error_before_git_runs(
             f"{root}/catalog.yaml:{line}:17: error: member 'db-team': the address holds a user name or password"
         ) in result.output
         assert said is refused
-        if refused:  # nothing fetched: the message is the catalog's
+        if refused:  # nothing fetched: the message is the catalog's, the line under it without the secret
             assert "cannot fetch" not in result.output
+            assert "s3cret" not in result.output and "builder" not in result.output, result.output
+            assert f"{line} |     repository: {repository.split('//', maxsplit=1)[0]}//***@" in result.output
             assert "hint: write the address without them, and give git the credentials another way" in result.output
     assert not (root / "servicebook.lock").exists()
 

@@ -70,9 +70,12 @@ def check_members(source: SourceText, checked: Checked[model.Catalog]) -> list[P
     address git may fetch without running anything, a ref name, a path within the repository."""
     problems: list[Problem] = []
 
-    def bad(path: tuple[str | int, ...], message: str, hint: str) -> None:
+    def bad(path: tuple[str | int, ...], message: str, hint: str, *, secret: str = "") -> None:
         at = checked.at("members", *path)
-        problems.append(Problem(at, message, hint, source_line=source.line(at.line)))
+        line = source.line(at.line)
+        if secret and line is not None:  # the line as a CI log may show it
+            line = line.replace(f"{secret}@", "***@")
+        problems.append(Problem(at, message, hint, source_line=line))
 
     seen: dict[str, int] = {}
     for i, member in enumerate(checked.value.members):
@@ -100,6 +103,7 @@ def check_members(source: SourceText, checked: Checked[model.Catalog]) -> list[P
                 "site and the messages of `federate update` would show to everyone who reads them",
                 "write the address without them, and give git the credentials another way: a credential helper, "
                 "~/.netrc or an ssh key",
+                secret=_user_info(member.repository),
             )
         if not _REF_RE.fullmatch(member.ref) or ".." in member.ref or member.ref.endswith((".lock", "/", ".")):
             bad(
@@ -133,10 +137,16 @@ def holds_credentials(repository: str) -> bool:
     http(s) address (forges take a token there): the address is written into servicebook.lock,
     shown on the member's team page and in catalog.json, and printed when a fetch fails."""
     scheme = _SCHEME_RE.match(repository)
+    user = _user_info(repository)
+    return scheme is not None and bool(user) and (":" in user or scheme[1].lower() in ("https", "http"))
+
+
+def _user_info(repository: str) -> str:
+    """The `user:password` before the host of a URL-style `repository`, or ""."""
+    scheme = _SCHEME_RE.match(repository)
     if scheme is None:
-        return False
-    user, at, _ = repository[scheme.end() :].partition("/")[0].rpartition("@")
-    return bool(at) and (":" in user or scheme[1].lower() in ("https", "http"))
+        return ""
+    return repository[scheme.end() :].partition("/")[0].rpartition("@")[0]
 
 
 def path_escapes(path: str) -> bool:
