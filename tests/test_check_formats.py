@@ -1,4 +1,4 @@
-"""`check --format json|github`: problems for machines, in a documented, stable shape."""
+"""`check --format json|github|gitlab`: problems for machines, in a documented, stable shape."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.report import escape_data, escape_property, github_command, shown_from
+from servicebook.report import check_gitlab, escape_data, escape_property, github_command, shown_from
 
 from .conftest import BROKEN_LAYOUT_LINK, SITES, GitSite, add_broken_layout_link
 
@@ -263,3 +263,57 @@ def test_warnings_are_reported_with_a_template_error(run, site_copy) -> None:
         assert ": warning: " in result.stderr
         assert "'nope' is undefined" in result.stderr
         assert result.stderr.splitlines()[-1] == f"{command} failed: 1 error, 1 warning{SAID_AFTER[command]}"
+
+
+@pytest.mark.git
+def test_gitlab_format_writes_a_code_quality_report_and_the_problems_for_the_log(run, tmp_path, monkeypatch) -> None:
+    """GitLab shows a Code Quality report in the merge request: one issue per problem, its path
+    from the repository's top (GitLab looks for it there, as GitHub's runner does), a fingerprint
+    it tells new problems from fixed ones by; the job's log gets the problems as people read them."""
+    site = tmp_path / "repo" / "docs" / "catalog"
+    shutil.copytree(SITES / "minimal", site)
+    GitSite(tmp_path / "repo").commit("A catalog in docs/catalog")
+    break_objective(site)
+    monkeypatch.chdir(tmp_path / "repo" / "docs")
+    result = run("check", "--source", "catalog", "--format", "gitlab")
+    assert result.exit_code == 1
+    (issue,) = json.loads(result.stdout)
+    fingerprint = issue.pop("fingerprint")
+    assert issue == {
+        "description": "'objective' must be a percentage between 0 and 100 (exclusive), not '101' (hint: e.g. 99.9)",
+        "check_name": "servicebook error",
+        "severity": "major",
+        "location": {"path": "docs/catalog/catalog.yaml", "lines": {"begin": 59}},
+    }
+    assert json.loads(run("check", "--source", "catalog", "--format", "gitlab").stdout)[0]["fingerprint"] == fingerprint
+    assert result.stderr.splitlines()[0] == (
+        "docs/catalog/catalog.yaml:59:20: error: 'objective' must be a percentage between 0 and 100 (exclusive), "
+        "not '101'"
+    )
+    assert result.stderr.splitlines()[-1] == "servicebook check failed: 1 error, 0 warnings"
+
+
+def test_gitlab_format_rates_warnings_minor_errors_major_and_a_whole_file_at_its_first_line(
+    run, site_copy, tmp_path
+) -> None:
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Platform Team #platform", 1))
+    lenient = run("check", "--source", site, "--format", "gitlab")
+    assert lenient.exit_code == 0
+    assert [(i["severity"], i["check_name"]) for i in json.loads(lenient.stdout)] == [("minor", "servicebook warning")]
+    assert lenient.stderr.splitlines()[-1] == "servicebook check passed: 0 errors, 1 warning"
+    strict = run("check", "--source", site, "--format", "gitlab", "--strict")
+    assert strict.exit_code == 1
+    assert [i["severity"] for i in json.loads(strict.stdout)] == ["major"]
+    missing = json.loads(run("check", "--source", tmp_path, "--format", "gitlab").stdout)
+    assert missing[0]["location"] == {"path": "catalog.yaml", "lines": {"begin": 1}}
+
+
+def test_gitlab_fingerprints_differ_for_every_issue_of_a_report_even_the_same_problem_twice() -> None:
+    """GitLab shows one issue per fingerprint: two alike problems at one place would show as one."""
+    twice = Problem(SourceLocation("catalog.yaml", 3, 1), "bad", None, Severity.WARNING)
+    other = Problem(SourceLocation("catalog.yaml", 4, 1), "bad", None, Severity.WARNING)
+    issues = json.loads(check_gitlab([twice, twice, other])[0])
+    assert len({i["fingerprint"] for i in issues}) == 3
+    assert json.loads(check_gitlab([twice])[0])[0]["fingerprint"] == issues[0]["fingerprint"]

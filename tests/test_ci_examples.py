@@ -137,7 +137,7 @@ def test_the_gitlab_component_uses_only_inputs_it_declares_and_publishes_pages()
     assert "default" not in header["spec"]["inputs"]["package"]  # which servicebook: the user pins it
     review = "\n".join(jobs["servicebook-review"]["script"])
     commands = servicebook_commands(review)
-    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "$@"] in commands
+    assert ["check", "--source", "SERVICEBOOK_SOURCE", "strict", "$@", "--format", "gitlab"] in commands
     assert [
         "diff", "--source", "SERVICEBOOK_SOURCE", "base...HEAD", "--format", "json",
     ] in commands  # fmt: skip
@@ -234,8 +234,9 @@ def test_the_gitlab_review_job_fails_a_weakening_merge_request_after_making_its_
     assert status == 3, log
     assert log.endswith(
         "error: 1 change(s) weaken a commitment (the component's fail-on-weakened input): the diff is above, "
-        "and in the catalog-diff.md artifact\n"
-    )
+        "and in the catalog-diff.md artifact\nservicebook check passed: 0 errors, 0 warnings\n"
+    )  # (the log as stdout, then stderr)
+    assert json.loads((checkout / "gl-code-quality-report.json").read_text()) == []
     assert "⚠️ **Weakens a commitment:** SLO “Pipeline availability”" in (checkout / "catalog-diff.md").read_text()
     assert json.loads((checkout / "catalog-diff.json").read_text())["summary"]["weakened"] == 1
     assert "Traceback" not in log
@@ -596,3 +597,14 @@ def test_the_gitlab_review_job_reads_the_pages_jobs_cache_without_writing_it(
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     assert not Path("public").exists()  # the site is the pages job's alone
     assert run("check", "--source", source).exit_code == 0
+
+
+def test_the_gitlab_review_job_reports_the_checks_problems_as_code_quality() -> None:
+    """The merge request's Code Quality widget shows check's problems: the job writes the report
+    its artifacts declare (`check --format gitlab`), on every outcome."""
+    _, jobs = yaml.safe_load_all(COMPONENTS[0].read_text())
+    review = jobs["servicebook-review"]
+    assert review["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
+    assert review["artifacts"]["when"] == "always"
+    (check,) = [line for line in review["script"] if line.startswith("servicebook check ")]
+    assert check.endswith(" --format gitlab > gl-code-quality-report.json")

@@ -1,9 +1,11 @@
-"""How `check` reports problems to machines: a stable JSON document and GitHub Actions workflow
-commands (`::error file=…,line=…::…`), escaped as GitHub's runner expects; and which path the
-text format shows people."""
+"""How `check` reports problems to machines: a stable JSON document, GitHub Actions workflow
+commands (`::error file=…,line=…::…`), escaped as GitHub's runner expects, and a GitLab Code
+Quality report; and which path the text format shows people."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import posixpath
@@ -71,13 +73,49 @@ def check_github(problems: Sequence[Problem], failed: bool, prefix: str = "", *,
     """A workflow command each (of many warnings alike, the first few and a count of the rest,
     unless `every`), then the verdict, which counts them all."""
     shown = problems if every else alike(problems, f"`servicebook check {EVERY_WARNING}`")
-    lines = [github_command(p, prefix) for p in shown]
+    return "\n".join([*(github_command(p, prefix) for p in shown), verdict(problems, failed)])
+
+
+def verdict(problems: Sequence[Problem], failed: bool) -> str:
+    """`servicebook check passed: 0 errors, 2 warnings`, counting every problem."""
     counts = summary(problems, failed)
-    verdict = "check failed" if failed else "check passed"
+    said = "check failed" if failed else "check passed"
     errors, warnings = counts["errors"], counts["warnings"]
     errors_s, warnings_s = "s" if errors != 1 else "", "s" if warnings != 1 else ""
-    lines.append(f"servicebook {verdict}: {errors} error{errors_s}, {warnings} warning{warnings_s}")
-    return "\n".join(lines)
+    return f"servicebook {said}: {errors} error{errors_s}, {warnings} warning{warnings_s}"
+
+
+def check_gitlab(problems: Sequence[Problem], prefix: str = "", *, every: bool = False) -> tuple[str, list[str]]:
+    """A GitLab Code Quality report (the subset of Code Climate's issue format GitLab reads: each
+    issue's description, check_name, a fingerprint unique in the report, severity, and the path
+    from the repository's top with its line), and the same problems as lines for people (the job's
+    log). Of many warnings alike, the first few and a count of the rest, unless `every`."""
+    shown = problems if every else alike(problems, f"`servicebook check {EVERY_WARNING}`")
+    issues: list[dict[str, object]] = []
+    said: list[str] = []
+    taken: set[str] = set()
+    for problem in shown:
+        loc = problem.location
+        path = _file(loc.path, prefix)
+        description = problem.message if not problem.hint else f"{problem.message} (hint: {problem.hint})"
+        key = "\0".join((path, str(loc.line), str(loc.column), problem.severity.value, description))
+        fingerprint = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        again = 1
+        while fingerprint in taken:  # the same problem twice: GitLab shows one issue per fingerprint
+            again += 1
+            fingerprint = hashlib.sha256(f"{key}\0{again}".encode("utf-8", "surrogatepass")).hexdigest()
+        taken.add(fingerprint)
+        issues.append(
+            {
+                "description": description,
+                "check_name": f"servicebook {problem.severity.value}",
+                "fingerprint": fingerprint,
+                "severity": "major" if problem.severity is Severity.ERROR else "minor",
+                "location": {"path": path, "lines": {"begin": max(loc.line, 1)}},
+            }
+        )
+        said.append(dataclasses.replace(problem, location=dataclasses.replace(loc, path=path)).format())
+    return json.dumps(issues, indent=2, ensure_ascii=False), said
 
 
 def _file(path: str, prefix: str) -> str:

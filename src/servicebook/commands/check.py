@@ -22,7 +22,7 @@ from servicebook.commands.options import (
 from servicebook.errors import BuildFailed, Severity, UsageProblem, counting_said
 from servicebook.git.repo import open_repo, shallow_warning
 from servicebook.interop import drift, sloth
-from servicebook.report import check_github, check_json
+from servicebook.report import check_github, check_gitlab, check_json, verdict
 from servicebook.site.build import Options
 from servicebook.site.build import check as run_check
 from servicebook.site.fresh import undated_review_note
@@ -34,7 +34,8 @@ from servicebook.site.load import Loaded
 Examples:
   servicebook check --source platform --strict
   servicebook check --against slos    # and the Sloth, Pyrra, OpenSLO files
-  servicebook check --format github   # annotations in a GitHub workflow"""
+  servicebook check --format github   # annotations in a GitHub workflow
+  servicebook check --format gitlab > gl-code-quality-report.json"""
 )
 @SOURCE
 @STRICT
@@ -42,10 +43,11 @@ Examples:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(["text", "json", "github", "gitlab"]),
     default="text",
     show_default=True,
-    help="text for people; json (documented, stable) or github (workflow commands that annotate a pull request).",
+    help="text for people; json (documented, stable), github (workflow commands that annotate a pull request) "
+    "or gitlab (a Code Quality report for a merge request; the problems as text on stderr).",
 )
 @click.option(
     "--against",
@@ -109,6 +111,12 @@ def check(source: Path, strict: bool, every_warning: bool, fmt: str, against: Pa
     problems += notices
     if fmt == "json":
         click.echo(check_json(problems, failed is not None, path_prefix(source)))
+    elif fmt == "gitlab":
+        issues, said = check_gitlab(problems, annotation_prefix(source, repo), every=every_warning)
+        click.echo(issues)
+        for line in said:
+            click.echo(line, err=True)
+        click.echo(verdict(problems, failed is not None), err=True)
     else:
         click.echo(check_github(problems, failed is not None, annotation_prefix(source, repo), every=every_warning))
     if failed is not None:
