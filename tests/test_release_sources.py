@@ -280,3 +280,32 @@ def test_policy_pages_in_a_submodule_a_clone_did_not_check_out_are_said_to_be_so
     assert "unknown policy page" not in result.output
     assert "check failed: 1 error." in result.output
     assert run("check", "--source", git_site.root).exit_code == 0  # checked out, the pages are read
+
+
+@pytest.mark.parametrize("path", ["content", "layouts"])
+def test_sources_in_a_submodule_checked_out_are_warned_of_before_any_release_is_tagged(
+    run, git_site: GitSite, tmp_path: Path, path: str
+) -> None:
+    """The site built from a checked-out submodule without a word: the team learnt that its policy
+    pages (or its theme) were in no commit of its own only when its first release was left out."""
+    if path == "layouts":
+        (tmp_path / "theme").mkdir()
+        theme = GitSite(tmp_path / "theme")
+        theme.write("base.html", "{% extends 'theme/base.html' %}\n")
+        theme.commit("A theme of its own")
+        git_site.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(theme.root), "layouts")
+        git_site.commit("The theme in a submodule")
+    else:
+        _in_a_submodule(git_site, tmp_path, path)
+    result = run("check", "--source", git_site.root)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{path}: warning: {path}/ is a git submodule or a repository of its own: its files are not in this "
+        "repository's commits, so a release of this site cannot hold them and is left out"
+    ) in result.output
+    assert f"hint: keep them in this repository (`git rm --cached {path}`, delete {path}/.git, `git add {path}`)" in (
+        result.output
+    )
+    assert run("check", "--source", git_site.root, "--strict").exit_code == 1
+    shutil.rmtree(git_site.root / ".git")  # outside git there are no releases: nothing to say
+    assert "submodule" not in run("check", "--source", git_site.root).output

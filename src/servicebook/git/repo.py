@@ -178,6 +178,12 @@ class Repo:
 OPEN_ASKS = ("rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository", "--verify", "-q", "HEAD")
 
 
+def own_repository(folder: Path) -> bool:
+    """Whether `folder` is a git submodule's checkout or a repository of its own (it holds `.git`,
+    a file or a folder): its files are not in the commits of the repository around it."""
+    return os.path.lexists(folder / ".git")
+
+
 def unchecked_submodule(folder: Path) -> bool:
     """Whether `folder` is an empty folder that a `.gitmodules` of its repository names as a
     submodule's path: a clone made without its submodules (CI's checkout, by default). Reads no

@@ -59,7 +59,7 @@ from servicebook.content.markdown import (
     render,
 )
 from servicebook.errors import Problem, Severity, SourceLocation
-from servicebook.git.repo import build_info, open_repo, unchecked_submodule
+from servicebook.git.repo import build_info, open_repo, own_repository, unchecked_submodule
 from servicebook.git.snapshots import PageOutline, git_blob_id
 from servicebook.measure.snapshot import read_all as read_snapshots
 from servicebook.progress import Phases
@@ -167,6 +167,7 @@ def load(
     read = _read_catalog(root, problems, cache, hashes, records, release=release)
     pages_found, assets = _scan_content(root, problems, memo, content)
     _check_layouts(root, problems)
+    problems.extend(_own_repositories(root, build))
     slugs = sorted(pages_found)
 
     catalog = None
@@ -385,6 +386,25 @@ def _names_members(root: Path) -> bool:
             return _MEMBERS_KEY.search(handle.read(MAX_CATALOG_BYTES)) is not None
     except OSError:
         return False
+
+
+def _own_repositories(root: Path, build: BuildInfo) -> list[Problem]:
+    """A warning for content/ or layouts/ of a site in git that is a submodule or a repository of
+    its own: the site builds from the files as they are here, but no release can hold them
+    (git/releases.py leaves such a release out)."""
+    if build.commit is None:
+        return []
+    return [
+        Problem(
+            SourceLocation(folder),
+            f"{folder}/ is a git submodule or a repository of its own: its files are not in this repository's "
+            "commits, so a release of this site cannot hold them and is left out",
+            f"keep them in this repository (`git rm --cached {folder}`, delete {folder}/.git, `git add {folder}`)",
+            Severity.WARNING,
+        )
+        for folder in (CONTENT_DIR, LAYOUTS_DIR)
+        if own_repository(root / folder)
+    ]
 
 
 def _unchecked_submodule() -> Problem:
