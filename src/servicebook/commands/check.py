@@ -35,7 +35,7 @@ Examples:
   servicebook check --source platform --strict
   servicebook check --against slos    # and the Sloth, Pyrra, OpenSLO files
   servicebook check --format github   # annotations in a GitHub workflow
-  servicebook check --format gitlab > gl-code-quality-report.json"""
+  servicebook check --format gitlab   # a GitLab Code Quality report"""
 )
 @SOURCE
 @STRICT
