@@ -37,9 +37,7 @@ def _link_out(path: Path, outside: Path) -> None:
 
 
 @pytest.mark.git
-@pytest.mark.parametrize(
-    "where", ["history", "store", "lock", "release", "the cache itself", "dangling"], ids=lambda w: w
-)
+@pytest.mark.parametrize("where", ["history", "store", "lock", "release", "dangling"], ids=lambda w: w)
 def test_a_restored_cache_whose_links_lead_out_is_neither_written_nor_read_through_them(
     run, git_site: GitSite, tmp_path: Path, where: str
 ) -> None:
@@ -51,7 +49,8 @@ def test_a_restored_cache_whose_links_lead_out_is_neither_written_nor_read_throu
     release's tree from a folder anywhere. Now a link where the cache has a folder or a file is
     damage like any other: the link itself is removed (never what it names), the build makes the
     entry again, nothing outside the cache is created or changed, and the site is the one a
-    build from nothing makes."""
+    build from nothing makes. (`.servicebook-cache` itself may be a link to a folder: a cache kept
+    on a bigger disk, the owner's choice; test_build_cache.)"""
     git_site.edit('version: "0.1"', 'version: "1.0"')
     git_site.commit("Release 1.0")
     git_site.tag("v1.0")
@@ -74,8 +73,6 @@ def test_a_restored_cache_whose_links_lead_out_is_neither_written_nor_read_throu
     elif where == "release":
         for tree in [t for t in (cache / "releases" / code).iterdir() if len(t.name) == 40]:
             _link_out(tree, outside / tree.name)
-    elif where == "the cache itself":
-        _link_out(cache, outside / "cache")
     else:  # every folder of the cache a link to a folder that is not there
         for folder in ("history", "store", "releases"):
             shutil.rmtree(cache / folder)
