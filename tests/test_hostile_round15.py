@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from . import test_federation
 from .conftest import GitSite
 
 
@@ -153,3 +154,55 @@ def test_a_release_is_what_its_commit_holds_whatever_export_attributes_it_sets(
     released = (public / "v" / "1.0" / "policies" / "welcome" / "index.html").read_text()
     assert "Made from $Format:%H$ of $Format:%cr$." in released
     assert released.count("$Format") == current.count("$Format") == 2
+
+
+@pytest.mark.git
+@pytest.mark.parametrize(
+    ("config", "extra", "refused"),
+    [
+        ('[filter "x"]\n\tsmudge = "touch {ran}; cat"\n', {"info/attributes": "* filter=x\n"}, True),
+        ("[core]\n\tbare = true\n[include]\n\tpath = {elsewhere}\n", {"info/attributes": "* filter=x\n"}, True),
+        ("[core]\n\tbare = true\n", {"hooks/reference-transaction": "#!/bin/sh\ntouch {ran}\n"}, False),
+    ],
+    ids=["a filter's smudge", "an include", "a hook"],
+)
+def test_a_member_store_restored_with_commands_in_its_config_runs_none_of_them(
+    run, tmp_path: Path, config: str, extra: dict[str, str], refused: bool
+) -> None:
+    """An organisation site's build reads each member from a bare repository in its cache
+    (`.servicebook-cache/members/<id>.git`), which a CI job restores from an archive. git obeys
+    such a repository's own config and `info/attributes`: a restored store whose config named a
+    filter's smudge command and whose attributes gave every file that filter had `git archive`
+    run the command in the job that builds and publishes the site. A store that holds anything
+    `git init --bare` does not write is refused, named, with what to do; no command runs, no
+    hook (git runs one when a fetch updates a ref), and `public/` stays as it was."""
+    member = test_federation.Member(tmp_path, "db", "Database Team")
+    org = test_federation.organisation(tmp_path, f"  - id: db-team\n    repository: {member.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    first = run("build", "--source", org, "--no-versions")
+    assert first.exit_code == 0, first.output
+    before = _tree(org / "public")
+    (store,) = (org / ".servicebook-cache" / "members").glob("*.git")
+    ran = tmp_path / "ran"
+    values = {"ran": ran, "elsewhere": tmp_path / "elsewhere.config"}
+    (tmp_path / "elsewhere.config").write_text(f'[filter "x"]\n\tsmudge = "touch {ran}; cat"\n')
+    (store / "config").write_text(config.format(**values))
+    for name, text in extra.items():
+        (store / name).parent.mkdir(exist_ok=True)
+        (store / name).write_text(text.format(**values))
+        (store / name).chmod(0o755)
+    (org / "content" / "welcome.md").write_text((org / "content" / "welcome.md").read_text() + "\nEdited.\n")
+    member.publish("A higher objective", objective="99.99")  # (the update fetches it: a ref moves)
+
+    for args in (("federate", "update", "--source", org), ("build", "--source", org, "--no-versions")):
+        result = run(*args)
+        assert not ran.exists(), args  # the command the cache named never ran
+        assert "Traceback" not in result.output
+        if refused:
+            assert result.exit_code != 0, result.output
+            assert f"the repository {store} in servicebook's cache is not as servicebook made it" in result.output
+        else:
+            assert result.exit_code == 0, result.output
+    assert not ran.exists()
+    if refused:
+        assert _tree(org / "public") == before

@@ -21,7 +21,7 @@ from servicebook.catalog.validate import folder_name
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, Repo
-from servicebook.git.runner import BARE, MISSING, Done, git, run, stream
+from servicebook.git.runner import ARCHIVE_ATTRIBUTES, BARE, MISSING, Done, git, run, stream
 from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
 
 DEFAULT_PATTERN = "v*"
@@ -252,7 +252,7 @@ def _archive(repo: Repo, args: list[str], read: Callable[[IO[bytes]], object]) -
             config = f"[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectformat = {object_format.strip()}\n"
             (empty / "config").write_text(config)
         (empty / "objects" / "info" / "alternates").write_text(objects.strip() + "\n")
-        (empty / "info" / "attributes").write_text("* -export-ignore -export-subst\n")
+        (empty / "info" / "attributes").write_text(ARCHIVE_ATTRIBUTES)
         return stream(empty, [*BARE, *args], read)
 
 
