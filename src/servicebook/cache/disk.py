@@ -49,15 +49,14 @@ class DiskCache:
         if self.folder is None:
             return
         try:
-            prepare(self.folder)
+            if not self._checked:  # (once: a cold build puts thousands of entries)
+                prepare(self.folder)  # a link in the cache's folders is removed, never followed
+                self._checked = True
             target = self.folder / f"{key}{_ENTRY}"
             temp = self.folder / f".{key}.{os.getpid()}.tmp"
-            with contextlib.suppress(FileNotFoundError):  # (a link left there is not followed)
-                temp.unlink()
-            with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666), "wb") as file:
+            with open(_created(temp), "wb") as file:
                 file.write(json.dumps(value, separators=(",", ":")).encode("utf-8"))
             temp.replace(target)
-            self._checked = True
         except OSError:
             return
         self._mark()
@@ -74,6 +73,17 @@ class DiskCache:
             self._marked = True
             with contextlib.suppress(OSError):
                 os.utime(self.folder)
+
+
+def _created(path: Path) -> int:
+    """`path` made anew and open for writing, never through a link left there (what a killed
+    build left under that name is removed first). Raises OSError."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        return os.open(path, flags, 0o666)
+    except FileExistsError:
+        path.unlink()
+        return os.open(path, flags, 0o666)
 
 
 def prune_area(root: Path, area: str, now: float) -> list[str]:

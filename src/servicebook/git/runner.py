@@ -103,6 +103,7 @@ _STORE_KEYS = frozenset(
         "core.logallrefupdates",
         "core.symlinks",
         "extensions.objectformat",
+        "extensions.refstorage",
     }
 )
 # git before 2.38 ignores safe.bareRepository, without a word: see layout_refusal.
