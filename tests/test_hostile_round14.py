@@ -326,7 +326,9 @@ def test_a_member_commit_holding_more_than_a_member_folder_may_is_refused_unread
     work.write("content/welcome.md", "# Welcome\n")
     work.write("content/big.txt", "x" * 3000)
     commit = work.commit("A member's folder")
-    store = work.root / ".git"
+    store = tmp_path / "store.git"  # as `federate` makes a member's store: `git init --bare`, then a fetch
+    work.git("init", "-q", "--bare", str(store))
+    work.git("push", "-q", str(store), "main")
     monkeypatch.setattr(git_members, "MAX_TREE_BYTES", 2000)
     asked = _Asked(monkeypatch)
     with pytest.raises(git_members.MemberGitError) as refused:

@@ -107,16 +107,30 @@ def test_a_change_a_move_cannot_make_is_exported_whole(tmp_path: Path) -> None:
 
 
 def test_a_repository_with_git_attributes_is_exported_whole(tmp_path: Path) -> None:
-    """`git archive` follows attributes (`export-ignore`: a file left out): each commit is exported
-    whole, whatever changed."""
+    """`git archive` writes a file as a checkout does, by the commit's attributes (`eol=crlf`: its
+    line ends written CRLF): each commit is exported whole, whatever changed, never moved to by
+    writing its blobs as they are."""
     site, commits = _history(tmp_path / "site")
-    site.write(".gitattributes", "content/ignored.md export-ignore\n")
-    site.write("content/ignored.md", "# Ignored\n")
+    site.write(".gitattributes", "content/windows.md text eol=crlf\n")
+    site.write("content/windows.md", "# Windows\n")
     commits.append(site.commit("Attributes"))
-    site.write("content/ignored.md", "# Ignored, edited\n")  # a move would write it
-    commits.append(site.commit("An edit of the ignored page"))
+    site.write("content/windows.md", "# Windows, edited\n")  # a move would write it as the blob is
+    commits.append(site.commit("An edit of the page written with CRLF"))
     sources = _moved_through(site.root, commits, tmp_path)
-    assert not (sources.folder / "content/ignored.md").exists()
+    assert (sources.folder / "content/windows.md").read_bytes() == b"# Windows, edited\r\n"
+
+
+def test_export_ignore_and_export_subst_leave_a_release_as_its_commit_holds_it(tmp_path: Path) -> None:
+    """The two attributes only `git archive` follows, never a checkout: a file the commit's
+    `.gitattributes` says to `export-ignore` is in its release, and `$Format:%H$` is not written over."""
+    site, commits = _history(tmp_path / "site")
+    site.write(".gitattributes", "content/ignored.md export-ignore\ncontent/subst.md export-subst\n")
+    site.write("content/ignored.md", "# Ignored\n")
+    site.write("content/subst.md", "# $Format:%H$\n")
+    commits.append(site.commit("Attributes"))
+    sources = _moved_through(site.root, commits, tmp_path)
+    assert (sources.folder / "content/ignored.md").read_text() == "# Ignored\n"
+    assert (sources.folder / "content/subst.md").read_text() == "# $Format:%H$\n"
 
 
 def test_the_users_and_the_systems_git_attributes_do_not_change_a_release(tmp_path: Path, monkeypatch) -> None:

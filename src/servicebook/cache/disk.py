@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 
 from servicebook.cache.codec import JSON
-from servicebook.cache.folder import CACHE_DIR, prepare
+from servicebook.cache.folder import CACHE_DIR, owned, prepare
 from servicebook.cache.sets import Listing, Sets, code_folder
 
 _ENTRY = ".json"
@@ -25,6 +25,7 @@ class DiskCache:
     def __init__(self, root: Path | None, area: str) -> None:
         self.folder = None if root is None else root / CACHE_DIR / area / code_folder()
         self._marked = False
+        self._checked = False  # the folder found to be a folder of the cache's own (`_owned`)
 
     def get(self, key: str) -> JSON | None:
         if self.folder is None:
@@ -32,7 +33,10 @@ class DiskCache:
         try:
             # not blocking: a FIFO put there would wait for a writer for ever (and in C, where no
             # Ctrl-C reaches); it is no file, and so a miss
-            with open(os.open(self.folder / f"{key}{_ENTRY}", os.O_RDONLY | os.O_NONBLOCK), "rb") as entry:
+            if not self._owned():
+                return None
+            entry_fd = os.open(self.folder / f"{key}{_ENTRY}", os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            with open(entry_fd, "rb") as entry:
                 if not stat.S_ISREG(os.fstat(entry.fileno()).st_mode):
                     return None
                 found = json.loads(entry.read().decode("utf-8"))
@@ -45,20 +49,41 @@ class DiskCache:
         if self.folder is None:
             return
         try:
-            prepare(self.folder)
+            if not self._checked:  # (once: a cold build puts thousands of entries)
+                prepare(self.folder)  # a link in the cache's folders is removed, never followed
+                self._checked = True
             target = self.folder / f"{key}{_ENTRY}"
             temp = self.folder / f".{key}.{os.getpid()}.tmp"
-            temp.write_text(json.dumps(value, separators=(",", ":")), "utf-8")
+            with open(_created(temp), "wb") as file:
+                file.write(json.dumps(value, separators=(",", ":")).encode("utf-8"))
             temp.replace(target)
         except OSError:
             return
         self._mark()
+
+    def _owned(self) -> bool:
+        """Whether the entries' folder, and each above it in the cache, is a folder, no symbolic
+        link (a cache restored from a job someone else controlled): looked at once."""
+        if not self._checked and self.folder is not None:
+            self._checked = owned(self.folder, self.folder.parents[1])
+        return self._checked
 
     def _mark(self) -> None:
         if not self._marked and self.folder is not None:
             self._marked = True
             with contextlib.suppress(OSError):
                 os.utime(self.folder)
+
+
+def _created(path: Path) -> int:
+    """`path` made anew and open for writing, never through a link left there (what a killed
+    build left under that name is removed first). Raises OSError."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        return os.open(path, flags, 0o666)
+    except FileExistsError:
+        path.unlink()
+        return os.open(path, flags, 0o666)
 
 
 def prune_area(root: Path, area: str, now: float) -> list[str]:

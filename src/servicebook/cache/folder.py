@@ -4,8 +4,11 @@ user's cache folder: compiled templates), which holds nothing a site's build dep
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,28 +29,48 @@ def output_folder(output: Path) -> Path:
 
 def prepare(folder: Path) -> None:
     """Create `folder` (inside a cache folder) and the cache folder's .gitignore. Raises OSError."""
-    folder.mkdir(parents=True, exist_ok=True)
     top = next((p for p in (folder, *folder.parents) if p.name == CACHE_DIR), folder)
+    make_folder(folder, top)
     ignore = top / ".gitignore"
-    if not ignore.exists():
+    if not ignore.is_symlink() and not ignore.exists():
         ignore.write_text("# servicebook's cache; safe to delete\n*\n", "utf-8")
 
 
 def make_folder(folder: Path, top: Path) -> None:
     """Create `folder`, which is inside (or is) the cache folder `top`. Anything that is not a
-    folder where `top` or a folder below it belongs (a file, a dangling link) is damage to the
-    cache and is removed, as a damaged entry is a miss and never an error. Raises OSError."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return
-    except (FileExistsError, NotADirectoryError):
-        pass
+    folder where a folder below `top` belongs (a file, a symbolic link, dangling or not) is damage
+    to the cache and is removed (the link, never what it names), as a damaged entry is a miss and
+    never an error: a cache restored from a job someone else controlled could otherwise hold a
+    link that has a build write its store, history or releases into any folder of the machine
+    (`/etc`, the folder above the output). `top` itself may be a link to a folder (a cache kept
+    on a bigger disk: the owner's choice, never one the archive a job restores makes below it);
+    a file or a dangling link there is removed. Raises OSError."""
+    top.parent.mkdir(parents=True, exist_ok=True)  # (the site's folder, or the output's parent)
     path = top
     for name in ("", *folder.relative_to(top).parts):
+        path = path / name if name else top
+        with contextlib.suppress(FileExistsError):  # (another build made it meanwhile: looked at below)
+            path.mkdir()
+        if not stat.S_ISDIR(os.lstat(path).st_mode) and not (path == top and top.is_dir()):
+            path.unlink()  # (a link is never a folder to lstat)
+            path.mkdir()
+
+
+def owned(folder: Path, top: Path) -> bool:
+    """Whether `folder` and every folder from the cache folder `top` down to it is a folder of its
+    own, no symbolic link (`top` may be a link to a folder: `make_folder`); nothing is created or
+    removed: a reader's look, `make_folder`'s for a writer."""
+    if not top.is_dir():
+        return False
+    path = top
+    for name in folder.relative_to(top).parts:
         path = path / name
-        if (path.is_symlink() or path.exists()) and not path.is_dir():
-            path.unlink()
-    folder.mkdir(parents=True, exist_ok=True)
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def user_cache(env: Mapping[str, str]) -> Path | None:

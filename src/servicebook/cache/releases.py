@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Self
 
+from servicebook.cache.folder import make_folder
 from servicebook.cache.sets import GONE, KEEP_OTHERS, KEEP_SECONDS, Listing, Sets, code_folder, hold, same_file
 
 __all__ = ["KEEP_OTHERS", "KEEP_SECONDS", "RELEASES", "ReleaseTrees", "code_folder", "remove_staging"]
@@ -60,6 +61,8 @@ class ReleaseTrees:
         cannot be written (read-only) is used without it."""
         if self._lock is None:
             self._lock = hold(self.sets.lock(code_folder()), self.cache_root)
+            with contextlib.suppress(OSError):  # (a link in its place, restored into the cache, is removed)
+                make_folder(self.folder, self.cache_root)
 
     @property
     def held(self) -> bool:
@@ -109,7 +112,7 @@ class ReleaseTrees:
         self.close()  # (a shared lock of ours would keep ours from being taken)
         lock = self.sets.lock(code_folder())
         try:
-            fd = os.open(lock, os.O_RDWR)
+            fd = os.open(lock, os.O_RDWR | os.O_NOFOLLOW)
         except OSError:
             return
         try:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.cache.digest import code_digest
-from servicebook.cache.folder import make_folder
+from servicebook.cache.folder import CACHE_DIR, make_folder
 
 KEEP_OTHERS = 2  # other servicebooks' sets kept (the last used first): two branches, a CI matrix
 KEEP_SECONDS = 7 * 24 * 3600  # an other servicebook's set unused this long is dropped
@@ -126,7 +126,7 @@ class Sets:
         then the set deleted. Whether it was removed."""
         lock = self.lock(code)
         try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
         except OSError:
             return False
         try:
@@ -156,7 +156,7 @@ class Sets:
         """Remove the lock file of a set that is gone, unless a build holds it (it is making the set again)."""
         lock = self.lock(code)
         try:
-            fd = os.open(lock, os.O_RDWR)
+            fd = os.open(lock, os.O_RDWR | os.O_NOFOLLOW)
         except OSError:
             return
         try:
@@ -173,10 +173,13 @@ def hold(lock: Path, top: Path) -> int | None:
     """A shared lock on `lock` (created, with its folders, inside the cache folder `top`), its
     time set to now (the set's last use): the open file, which the holder closes when it is done.
     None when the cache cannot be written (read-only): the set is then used without it."""
+    top = next((p for p in (top, *top.parents) if p.name == CACHE_DIR), top)  # (links checked from there)
     for _ in range(10):  # a prune may remove the file between its open and its lock: again
         try:
             make_folder(lock.parent, top)
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            if lock.is_symlink():  # (restored into the cache: opening it would create or touch what it names)
+                lock.unlink()
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
         except OSError:
             return None
         try:

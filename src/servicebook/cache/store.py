@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from servicebook.cache.digest import code_digest, digest
-from servicebook.cache.folder import CACHE_DIR, prepare, site_folder
+from servicebook.cache.folder import CACHE_DIR, owned, prepare, site_folder
 from servicebook.cache.sets import LOCK, Listing, Sets, code_folder, hold
 
 STORES = "store"  # the folder of the stores in a cache folder, one per servicebook code
@@ -653,7 +653,7 @@ def read_stamp(source: Path, output: str) -> str | bytes | None:
     shows has nothing to do writes nothing. None when there is no store, or one another
     servicebook wrote (its format), or no stamp, or reading it fails or would have to wait."""
     path = store_file(source / CACHE_DIR)
-    if _not_files(path):
+    if not owned(path.parent, source / CACHE_DIR) or _not_files(path):  # (no link followed: `_not_files`)
         return None
     try:
         db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=0, isolation_level=None)
@@ -796,11 +796,13 @@ def _in_use(path: Path) -> bool:
 
 def _not_files(path: Path) -> bool:
     """Whether the store, its write-ahead log or its shared memory is there as something other than
-    a file (a FIFO, a folder, a device, a link to one): SQLite's open or first read of a FIFO
-    waits for a writer for ever, and in C, where no SIGTERM or Ctrl-C reaches it."""
+    a file (a FIFO, a folder, a device, a symbolic link): SQLite's open or first read of a FIFO
+    waits for a writer for ever, and in C, where no SIGTERM or Ctrl-C reaches it; and through a
+    link (restored into the cache from a job someone else controlled) a build would empty the
+    tables of any SQLite file the link names, or make one wherever it says."""
     for part in (path, _wal(path), path.with_name(path.name + "-shm")):
         try:
-            if not stat.S_ISREG(part.stat().st_mode):
+            if not stat.S_ISREG(os.lstat(part).st_mode):
                 return True
         except FileNotFoundError:
             continue

@@ -21,7 +21,7 @@ from servicebook.catalog.validate import folder_name
 from servicebook.errors import UsageProblem
 from servicebook.git.blobs import read_blobs
 from servicebook.git.repo import CATALOG_FILE, SOURCE_PATHS, Repo
-from servicebook.git.runner import BARE, MISSING, Done, git, run, stream
+from servicebook.git.runner import ARCHIVE_ATTRIBUTES, BARE, MISSING, Done, git, run, stream
 from servicebook.git.versions import Candidate, Choice, Note, Tag, select_releases
 
 DEFAULT_PATTERN = "v*"
@@ -229,34 +229,31 @@ def _submodule(path: str, commit: str) -> str:
 
 
 def _archive(repo: Repo, args: list[str], read: Callable[[IO[bytes]], object]) -> Done | None:
-    """`git archive` of a commit as the commit has it, its output handed to `read` (runner.stream):
-    with the commit's own .gitattributes, not the clone's `info/attributes` (an `export-ignore` there
-    dropped pages from a release, and two clones of one commit published two releases; the user's
-    and the system's are off: runner.CONFIG).
-    git reads that file whenever it runs in the repository, so where there is one, git archives from
-    an empty repository of its own that borrows this one's objects (objects/info/alternates)."""
-    info = _info_attributes(repo)
-    if info is None:
-        return stream(repo.top, args, read)  # from the top: pathspecs are relative to the working directory
-    objects = git(repo.root, "rev-parse", "--path-format=absolute", "--git-path", "objects")
-    if objects is None:
-        return stream(repo.top, args, read)
+    """`git archive` of a commit as a checkout of the commit has it, its output handed to `read`
+    (runner.stream): with the commit's own .gitattributes, not the clone's `info/attributes` (an
+    `export-ignore` there dropped pages from a release, and two clones of one commit published two
+    releases; the user's and the system's are off: runner.CONFIG), and without the two attributes
+    only `git archive` follows, `export-ignore` and `export-subst` (a `.gitattributes` of the
+    commit saying `catalog.yaml export-ignore` or `content/ export-ignore` left its release without
+    its catalog or its pages, which the commit holds and the site built from its checkout shows:
+    a release is what its commit holds). So git archives from an empty repository of its own that
+    borrows this one's objects (objects/info/alternates), whose `info/attributes`, which git takes
+    before any `.gitattributes`, unsets those two for every path."""
+    where = git(repo.root, "rev-parse", "--path-format=absolute", "--git-path", "objects", "--show-object-format")
+    objects, _, object_format = (where or "").strip().partition("\n")
+    if not objects:
+        return stream(repo.top, args, read)  # (git will say what is wrong)
     with tempfile.TemporaryDirectory(prefix="servicebook-archive-") as bare:
         empty = Path(bare)
-        for folder in ("refs", "objects/info"):
+        for folder in ("refs", "objects/info", "info"):
             (empty / folder).mkdir(parents=True)
         (empty / "HEAD").write_text("ref: refs/heads/none\n")
+        if object_format.strip() not in ("", "sha1"):  # (a repository of SHA-256 objects)
+            config = f"[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectformat = {object_format.strip()}\n"
+            (empty / "config").write_text(config)
         (empty / "objects" / "info" / "alternates").write_text(objects.strip() + "\n")
+        (empty / "info" / "attributes").write_text(ARCHIVE_ATTRIBUTES)
         return stream(empty, [*BARE, *args], read)
-
-
-def _info_attributes(repo: Repo) -> Path | None:
-    """The clone's own attributes file (`.git/info/attributes`), when it has one."""
-    where = git(repo.root, "rev-parse", "--path-format=absolute", "--git-path", "info/attributes")
-    if where is None:
-        return None
-    path = Path(where.strip())
-    return path if path.exists() else None
 
 
 _FILE_MODES = {"100644": 0o644, "100755": 0o755}  # as `export` leaves them (tar's data filter)
@@ -269,7 +266,8 @@ class Sources:
     two, and an export is a `git archive` of every source and its extraction. Anything a move
     cannot write as `export` would (a symbolic link, a submodule, a path of another shape, git
     failing) and the first commit are exported whole, and so is every commit of a repository
-    where git attributes could apply (`git archive` follows `export-ignore` and `export-subst`)."""
+    where git attributes could apply (line ends, `ident`, a filter: `git archive` writes a file as a
+    checkout would)."""
 
     __slots__ = ("commit", "folder", "moved")
 

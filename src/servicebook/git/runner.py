@@ -88,6 +88,24 @@ CONFIG: tuple[str, ...] = (
 # makes itself (a member's store, an empty one borrowing objects) are named with BARE, first of a
 # command's arguments.
 BARE: tuple[str, ...] = ("--git-dir=.",)
+# A bare repository of ours lives in the site's cache (a member's store), which a CI job restores
+# from an archive that a job someone else controlled may have written: its hooks never run, and
+# its config and attributes may hold nothing but what `git init --bare` writes (altered_store).
+BARE_CONFIG: tuple[str, ...] = ("-c", "core.hooksPath=/dev/null")
+ARCHIVE_ATTRIBUTES = "* -export-ignore -export-subst\n"  # an empty repository's of ours (git/releases.py)
+_STORE_KEYS = frozenset(
+    {
+        "core.repositoryformatversion",
+        "core.filemode",
+        "core.bare",
+        "core.ignorecase",
+        "core.precomposeunicode",
+        "core.logallrefupdates",
+        "core.symlinks",
+        "extensions.objectformat",
+        "extensions.refstorage",
+    }
+)
 # git before 2.38 ignores safe.bareRepository, without a word: see layout_refusal.
 OLDEST_GIT = (2, 38)
 BARE_REFUSED = "cannot use bare repository"  # git's message when it finds one it is not told of
@@ -121,7 +139,11 @@ def command(root: Path, args: Iterable[str]) -> list[str]:
         refused = _refused_in(root)
         if refused is not None:
             raise UsageProblem(refused)
-    return ["git", "-C", str(root), *CONFIG, *args]
+        return ["git", "-C", str(root), *CONFIG, *args]
+    altered = altered_store(root)
+    if altered is not None:
+        raise UsageProblem(altered)
+    return ["git", "-C", str(root), *CONFIG, *BARE_CONFIG, *args]
 
 
 def parse_version(said: str) -> tuple[int, ...] | None:
@@ -335,3 +357,48 @@ class Pipe:
         self._proc.wait()
         if self._proc.stdout is not None:
             self._proc.stdout.close()
+
+
+def altered_store(root: Path) -> str | None:
+    """Why the bare repository `root` (one of ours: a member's store, or an empty one borrowing
+    objects) is not as servicebook makes it, or None. git obeys a repository's own `config`, and
+    its `info/attributes` before any `.gitattributes`: a config naming a filter's smudge command
+    (which `git archive` runs) with attributes giving every file that filter, or any other key
+    than those `git init --bare` writes, or a `commondir` taking the config from elsewhere, would
+    have a build run a command of the choosing of whoever wrote the cache a CI job restored."""
+    try:
+        text = (root / "config").read_text("utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError):
+        return _altered(root, "its config cannot be read")
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            head, bracket, line = line[1:].partition("]")
+            section, line = head.strip().lower(), line.strip()
+            if not bracket or not section.isalnum():
+                return _altered(root, f"its config has a section [{head[:40]!s}]")
+        if not line or line.startswith(("#", ";")):
+            continue
+        key = f"{section}.{line.partition('=')[0].strip().lower()}"
+        if key not in _STORE_KEYS:
+            return _altered(root, f"its config sets {key[:60]!r}")
+    for name in ("commondir", "info/attributes"):
+        try:
+            data = (root / name).read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            data = b"?"
+        if name != "info/attributes" or data.decode("utf-8", "replace") != ARCHIVE_ATTRIBUTES:
+            return _altered(root, f"it holds {name}")
+    return None
+
+
+def _altered(root: Path, why: str) -> str:
+    return (
+        f"the repository {root} in servicebook's cache is not as servicebook made it ({why}), and git "
+        "would obey it; delete it (a member's: then run `servicebook federate fetch`)"
+    )

@@ -475,7 +475,9 @@ def _store(
             for path in dropped:
                 os.unlink(path)  # noqa: PTH108 - plain strings, as above
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
-        if target.exists():
+        if target.is_symlink() or target.is_file():  # (a link restored into the cache: never what it names)
+            target.unlink()
+        elif target.exists():
             shutil.rmtree(target)
         os.rename(staging, target)
     except BaseException:  # a full disk: the half-written release holds no space
@@ -542,7 +544,11 @@ def _intact(tree: Path) -> dict[str, list[int]] | None:
     and a restore gives new ones every time: rewriting it in every CI job would buy nothing).
     Each recorded file is looked at by its path (one `lstat`, no listing of the tree's
     folders): a file someone added to the tree is not one of the release's, and the write stage
-    links the files returned, not what the tree holds."""
+    links the files returned, not what the tree holds. A tree that is a symbolic link (a cache
+    restored from a job someone else controlled) is none: what it names is never read, changed
+    or published."""
+    if tree.is_symlink():
+        return None
     try:
         recorded = json.loads((tree / COMPLETE).read_text("utf-8"))
     except (OSError, ValueError):
