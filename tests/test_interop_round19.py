@@ -1,0 +1,266 @@
+"""interop19: what round 18 left: a composite OpenSLO SLO beside ordinary ones, owners in OpenSLO
+labels, OpenSLO v2alpha, BYOR links, AOE's Markdown radar, Backstage names that are no ids; each
+pushed through import → build → check --against → export → re-import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.test_interop_round15 import _pasted, _place
+from tests.test_interop_round16 import _monitoring
+
+INTEROP = Path(__file__).parent / "interop" / "fixtures"
+
+
+def _file(tmp_path: Path, text: str, name: str = "slos.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# --- OpenSLO: a composite SLO beside ordinary ones ---------------------------------------------------
+
+ORDINARY = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: availability
+spec:
+  service: web
+  budgetingMethod: Occurrences
+  indicator:
+    metadata:
+      name: good-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total{code!~"5.."}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: http_requests_total
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  objectives:
+    - target: 0.995
+"""
+
+
+def test_a_composite_slo_is_left_out_where_it_is_and_the_others_of_its_file_are_read(run, tmp_path: Path) -> None:
+    # oslo's composite example beside an ordinary SLO: the whole file was refused (exit 1, no fragment)
+    composite = (INTEROP / "openslo-oslo-composite-slo.yaml").read_text()
+    text = ORDINARY + "---\n" + composite
+    file = tmp_path / "slos.yaml"
+    file.write_text(text)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    offerings = yaml.safe_load(result.stdout)["offerings"]
+    assert [(o["id"], [s["id"] for s in o["slos"]]) for o in offerings] == [("web", ["availability"])]
+    place = _place(text, "      compositeWeight")
+    line, col = place.split(":")
+    assert (
+        f"{file}:{line}:{int(col) - len('compositeWeight')}: warning: left out the composite SLO 'test-slo': "
+        "a composite SLO (an indicator per objective, weighted: 'compositeWeight' on an objective) is not read\n"
+    ) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_file_of_composite_slos_alone_imports_nothing_and_says_why(run) -> None:
+    result = run("import", "openslo", INTEROP / "openslo-oslo-composite-slo.yaml")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "openslo-oslo-composite-slo.yaml:16:7: warning: left out the composite SLO 'test-slo'" in result.stderr
+    assert "nothing to import" in result.stderr
+
+
+def test_the_drift_check_still_fails_on_a_composite_slo_that_names_a_promise(run, tmp_path: Path) -> None:
+    imported = run("import", "openslo", _file(tmp_path, ORDINARY, "o.yaml"))
+    site = _pasted(yaml.safe_load(imported.stdout)["offerings"], tmp_path)
+    composite = (INTEROP / "openslo-oslo-composite-slo.yaml").read_text().replace("TheServiceName", "web")
+    monitoring = _monitoring(tmp_path, {"slos.yaml": ORDINARY + "---\n" + composite.replace("test-slo", "latency")})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert "a composite SLO (an indicator per objective, weighted" in result.stderr
+
+
+# --- OpenSLO: the owner in labels or osko's annotation ---------------------------------------------
+
+
+def test_an_openslo_team_label_is_the_offerings_owner_as_sloth_and_pyrra_imports_guess_it(run, tmp_path: Path) -> None:
+    # go-sdk's v1 examples label an SLO `team: [team-a, team-b]` (a list); the label was dropped and
+    # the report asked for an owner the file gives
+    text = ORDINARY.replace(
+        "  name: availability\n",
+        "  name: availability\n  labels:\n    env: [prod]\n    team:\n      - team-a\n      - team-b\n",
+        1,
+    )
+    file = tmp_path / "slo.yaml"
+    file.write_text(text)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["owner"] == "team-a"
+    assert (
+        f"{file}:{_place(text, '      - ')}: warning: guessed the offering's owner team-a from the label team "
+        "(the catalog has one owner: dropped team-b)"
+    ) in result.stderr
+    labels = _place(text, "availability\n  ")
+    assert f"{file}:{labels}: warning: dropped 'labels' env (the catalog has no labels)" in result.stderr
+    assert "needs summary, tier, lifecycle, audience, request" in result.stderr
+
+
+def test_an_owner_label_and_osko_s_owner_annotation_name_the_owner_before_a_team(run, tmp_path: Path) -> None:
+    service = "---\napiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    team: payments\n"
+    osko = ORDINARY.replace(
+        "  name: availability\n", "  name: availability\n  annotations:\n    osko/owner: checkout-team\n", 1
+    )
+    result = run("import", "openslo", _file(tmp_path, osko + service))
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["owner"] == "checkout-team"
+    assert "from the annotation osko/owner" in result.stderr
+    assert "dropped the annotation 'osko/owner'" not in result.stderr
+    labelled = ORDINARY.replace(
+        "  name: availability\n", "  name: availability\n  labels:\n    team: t\n    owner: o\n", 1
+    )
+    owner = run("import", "openslo", _file(tmp_path, labelled, "l.yaml"))
+    assert yaml.safe_load(owner.stdout)["offerings"][0]["owner"] == "o"
+    assert "dropped 'labels' team (the catalog has no labels)" in owner.stderr
+
+
+def test_servicebook_s_own_owner_annotation_wins_over_a_label(run, tmp_path: Path) -> None:
+    service = (
+        "---\napiVersion: openslo/v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n"
+        "    servicebook.dev/owner: Platform Team\n  labels:\n    team: payments\n"
+    )
+    result = run("import", "openslo", _file(tmp_path, ORDINARY + service))
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["owner"] == "Platform Team"
+    assert "guessed the offering's owner" not in result.stderr
+
+
+# --- OpenSLO v2alpha (openslo.com/v2alpha), read with v2alpha's names ---------------------------------
+
+V2_DATA_SOURCE = """---
+apiVersion: openslo.com/v2alpha
+kind: DataSource
+metadata:
+  name: my-prometheus
+spec:
+  type: Prometheus
+  connectionDetails:
+    url: http://prometheus.example:9090
+"""
+
+# sliRef to an SLI of its own, serviceRef, a rolling window: what `check --against` compares
+V2_REF = """apiVersion: openslo.com/v2alpha
+kind: SLO
+metadata:
+  name: availability
+  labels:
+    team: payments
+spec:
+  serviceRef: checkout
+  sliRef: good-requests
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  objectives:
+    - target: 0.999
+---
+apiVersion: openslo.com/v2alpha
+kind: SLI
+metadata:
+  name: good-requests
+spec:
+  ratioMetric:
+    counter: true
+    bad:
+      dataSourceSpec:
+        type: Prometheus
+        connectionDetails:
+          url: http://prometheus.example:9090
+      spec:
+        query: http_requests_total{job="checkout",code=~"5.."}
+    total:
+      dataSourceSpec:
+        type: Prometheus
+        connectionDetails:
+          url: http://prometheus.example:9090
+      spec:
+        query: http_requests_total{job="checkout"}
+"""
+
+
+def test_openslo_v2alpha_is_read_with_its_own_names(run, tmp_path: Path) -> None:
+    # go-sdk's v2alpha example (serviceRef, sli, a metric's dataSourceRef and spec): "OpenSLO
+    # openslo.com/v2alpha SLO is not read"
+    # its data source, my-prometheus, beside it
+    file = _file(tmp_path, V2_DATA_SOURCE, "data-sources.yaml")
+    result = run("import", "openslo", INTEROP / "openslo-sdk-v2alpha-slos.yaml", file)
+    assert result.exit_code == 0, result.output
+    offering = yaml.safe_load(result.stdout)["offerings"][0]
+    assert (offering["id"], offering["owner"]) == ("web", "team-a")
+    slo = offering["slos"][0]
+    assert (slo["id"], slo["objective"], slo["window"], slo["budgeting"]) == (
+        "web-availability",
+        99.5,
+        "calendar-week",
+        "timeslices",
+    )
+    assert "not read" not in result.stderr
+
+
+def test_openslo_v2alpha_goes_round_import_check_against_export_and_back(run, tmp_path: Path) -> None:
+    monitoring = _monitoring(tmp_path, {"slos.yaml": V2_REF})
+    imported = run("import", "openslo", monitoring / "slos.yaml")
+    assert imported.exit_code == 0, imported.output
+    offerings = yaml.safe_load(imported.stdout)["offerings"]
+    assert offerings[0]["owner"] == "payments"
+    assert offerings[0]["slos"][0]["measurement"] == {
+        "errors": 'http_requests_total{job="checkout",code=~"5.."}',
+        "total": 'http_requests_total{job="checkout"}',
+    }
+    site = _pasted(offerings, tmp_path)
+    built = run("build", "--source", site)
+    assert built.exit_code == 0, built.output
+    checked = run("check", "--source", site, "--against", monitoring)
+    assert checked.exit_code == 0, checked.output
+    assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout  # the minimal site's own SLO is not
+    (tmp_path / "lowered").mkdir()
+    lowered = _monitoring(tmp_path / "lowered", {"slos.yaml": V2_REF.replace("0.999", "0.99")})
+    differs = run("check", "--source", site, "--against", lowered)
+    assert differs.exit_code == 1
+    assert (
+        f"OpenSLO SLO 'availability' ({lowered / 'slos.yaml'}:{_place(V2_REF, 'target: ')}) has 99 %" in differs.stderr
+    )
+    exported = run("export", "openslo", "--source", site, "--offering", "checkout")
+    again = run("import", "openslo", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert yaml.safe_load(again.stdout)["offerings"][0]["slos"] == offerings[0]["slos"]
+
+
+def test_a_v2alpha_composite_slo_is_left_out_and_a_v1_metric_in_v2alpha_is_refused(run, tmp_path: Path) -> None:
+    composite = V2_REF.replace("  sliRef: good-requests\n", "").replace(
+        "    - target: 0.999\n", "    - target: 0.999\n      sliRef: good-requests\n      compositeWeight: 1\n"
+    )
+    both = V2_REF.replace("name: availability", "name: latency").replace("target: 0.999", "target: 0.99", 1)
+    text = composite + "---\n" + both
+    result = run("import", "openslo", _file(tmp_path, text))
+    assert result.exit_code == 0, result.output
+    assert [s["id"] for s in yaml.safe_load(result.stdout)["offerings"][0]["slos"]] == ["latency"]
+    place = _place(text, "0.999\n      ")  # the objective's sliRef
+    assert f"slos.yaml:{place}: warning: left out the composite SLO 'availability'" in result.stderr
+    assert "with sli or sliRef under spec" in result.stderr
+    v1_metric = V2_REF.replace(
+        "    bad:\n      dataSourceSpec:",
+        "    bad:\n      metricSource:\n        type: Prometheus\n      dataSourceSpec:",
+    )
+    refused = run("import", "openslo", _file(tmp_path, v1_metric, "v1.yaml"))
+    assert refused.exit_code == 1
+    place = _place(v1_metric, "bad:\n      ")
+    assert f"v1.yaml:{place}: error: 'bad' has a metricSource, as OpenSLO v1 writes a metric" in refused.stderr
