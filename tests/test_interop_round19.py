@@ -264,3 +264,32 @@ def test_a_v2alpha_composite_slo_is_left_out_and_a_v1_metric_in_v2alpha_is_refus
     assert refused.exit_code == 1
     place = _place(v1_metric, "bad:\n      ")
     assert f"v1.yaml:{place}: error: 'bad' has a metricSource, as OpenSLO v1 writes a metric" in refused.stderr
+
+
+# --- Build Your Own Radar: a description's links keep their address -----------------------------------
+
+
+def test_a_byor_description_s_links_keep_their_address_after_their_text(run, tmp_path: Path) -> None:
+    # the vendored sheet links value-stream mapping to Wikipedia and Dragonfly to its repository; the
+    # reason kept "value-stream mapping" and "Dragonfly", and the addresses were gone
+    sheet = INTEROP / "byor-sheet.csv"
+    result = run("import", "techradar", sheet)
+    assert result.exit_code == 0, result.output
+    reasons = {tool["id"]: tool["reason"] for tool in yaml.safe_load(result.stdout)["tools"]}
+    assert (
+        "(see value-stream mapping (https://en.wikipedia.org/wiki/Value-stream_mapping))"
+        in (reasons["path-to-production-mapping"])
+    )
+    assert reasons["dragonfly"].startswith(
+        "Dragonfly (https://github.com/dragonflydb/dragonfly) is an in-memory store with Redis and Memcached"
+    )
+    # a link relative to the radar's own site (Thoughtworks' /radar/…) has nothing here to be relative to
+    assert (
+        f"{sheet}:3:33: warning: guessed entry 'Dragonfly': reason as the text of its HTML description (tags left "
+        "out; a link's address in brackets after its text; links to /radar/platforms/redis as their text: "
+        "addresses relative to the radar's own site)"
+    ) in result.stderr
+    # an address that is its own text is written once
+    text = "name,ring,quadrant,isNew,description\nGo,Adopt,Languages,TRUE,\"<a href='https://go.dev/'>https://go.dev/</a>\"\n"
+    once = run("import", "techradar", _file(tmp_path, text, "radar.csv"))
+    assert yaml.safe_load(once.stdout)["tools"][0]["reason"] == "https://go.dev/"
