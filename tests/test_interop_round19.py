@@ -10,6 +10,7 @@ import yaml
 
 from tests.test_interop_round15 import _pasted, _place
 from tests.test_interop_round16 import _monitoring
+from tests.test_portals import _validator
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 
@@ -293,3 +294,67 @@ def test_a_byor_description_s_links_keep_their_address_after_their_text(run, tmp
     text = "name,ring,quadrant,isNew,description\nGo,Adopt,Languages,TRUE,\"<a href='https://go.dev/'>https://go.dev/</a>\"\n"
     once = run("import", "techradar", _file(tmp_path, text, "radar.csv"))
     assert yaml.safe_load(once.stdout)["tools"][0]["reason"] == "https://go.dev/"
+
+
+# --- Backstage: a name that is no catalog id -----------------------------------------------------------
+
+ENTITIES = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: My_Service.v2
+  description: Takes payments.
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+  dependsOn: [component:Other_Thing]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: Other_Thing
+  title: Other thing
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+"""
+
+
+def test_a_backstage_name_that_is_no_id_keeps_its_words_and_says_the_entity_it_becomes(
+    run, site_copy, tmp_path: Path
+) -> None:
+    # `My_Service.v2` came back from export → re-import as my-service-v2, an entity Backstage takes for
+    # another, and the import said only that it guessed the id
+    file = _file(tmp_path, ENTITIES, "catalog-info.yaml")
+    imported = run("import", "backstage", file)
+    assert imported.exit_code == 0, imported.output
+    assert (
+        f"{file}:1:1: warning: guessed id 'my-service-v2' from the Backstage name 'My_Service.v2' (ids are "
+        "lower-case slugs): the catalog keeps no other name, and `export backstage` names the entity "
+        "my-service-v2, which Backstage takes for another entity than My_Service.v2: unregister My_Service.v2 "
+        "when the export replaces it, and write my-service-v2 where other entities refer to it"
+    ) in imported.stderr
+    fragment = yaml.safe_load(imported.stdout)
+    root = site_copy("minimal")
+    catalog = yaml.safe_load((root / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["offerings"] += fragment["offerings"]
+    catalog["portals"] = fragment["portals"]
+    catalog["portals"]["backstage"]["owners"].append({"owner": "Platform Team", "ref": "group:default/platform"})
+    (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    assert run("build", "--source", root).exit_code == 0
+    exported = run("export", "backstage", "--source", root)
+    assert exported.exit_code == 0, exported.output
+    entities = [e for e in yaml.safe_load_all(exported.stdout) if e is not None]
+    for entity in entities:  # valid by @backstage/catalog-model's own JSON Schemas
+        assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
+    mine = next(e for e in entities if e["metadata"]["name"] == "my-service-v2")
+    assert mine["metadata"]["title"] == "My_Service.v2"  # the words a reader sees are kept
+    assert mine["spec"]["dependsOn"] == ["component:default/other-thing"]
+    again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    back = {o["id"]: o for o in yaml.safe_load(again.stdout)["offerings"]}
+    assert back["my-service-v2"]["name"] == "My_Service.v2"
+    assert back["my-service-v2"]["depends_on"] == ["other-thing"]
+    assert "guessed id" not in again.stderr  # it is an id now: nothing more is lost
