@@ -358,3 +358,76 @@ def test_a_backstage_name_that_is_no_id_keeps_its_words_and_says_the_entity_it_b
     assert back["my-service-v2"]["name"] == "My_Service.v2"
     assert back["my-service-v2"]["depends_on"] == ["other-thing"]
     assert "guessed id" not in again.stderr  # it is an id now: nothing more is lost
+
+
+# --- AOE's radar as its authors write it: a folder of releases ----------------------------------------
+
+# After the layout of AOE radars in the code corpus (porscheofficial/porschedigital-technology-radar's
+# data/radar/<release>/<item>.md: title, ring, quadrant, tags, teams); written here, not copied
+AOE_ITEMS = {
+    "2024-01-15/kubernetes.md": '---\ntitle: "Kubernetes"\nring: trial\nquadrant: platforms-and-operations\n'
+    'tags: [devops, backend]\nteams: ["911", macan]\n---\n\nBeing trialed as our container platform.\n',
+    "2024-07-01/kubernetes.md": '---\ntitle: "Kubernetes"\nring: adopt\nquadrant: platforms-and-operations\n'
+    'tags: [devops, backend]\nteams: ["911", macan, cayenne]\n---\n\nMoved to **adopt**: every service runs on '
+    "[EKS](https://aws.amazon.com/eks/), observed with [[dash0]].\n\n## Platform overview\n\n- three clusters\n",
+    "2025-01-15/kubernetes.md": "---\ntitle: Kubernetes\nquadrant: platforms-and-operations\nfeatured: false\n---\n",
+    "2024-01-15/elm.md": "---\ntitle: Elm\nring: hold\nquadrant: languages-and-frameworks\n---\n\nNo new code in Elm.\n",
+}
+
+
+def _aoe(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    for name, text in AOE_ITEMS.items():
+        (root / "radar" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "radar" / name).write_text(text)
+    return root
+
+
+def test_an_aoe_radar_folder_is_read_as_its_build_joins_its_releases(run, tmp_path: Path) -> None:
+    # a folder was refused as a file that cannot be read, and one item file as "an AOE radar item is not read"
+    root = _aoe(tmp_path)
+    result = run("import", "techradar", root)
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert fragment["categories"] == [
+        {"id": "languages-and-frameworks", "name": "Languages and frameworks"},
+        {"id": "platforms-and-operations", "name": "Platforms and operations"},
+    ]
+    tools = {t["id"]: t for t in fragment["tools"]}
+    # the ring the newest release that writes one gives, since the release that set it; the reason the
+    # newest text's first paragraph, as text
+    assert tools["kubernetes"] == {
+        "id": "kubernetes",
+        "name": "Kubernetes",
+        "category": "platforms-and-operations",
+        "status": "supported",
+        "reason": "Moved to adopt: every service runs on EKS (https://aws.amazon.com/eks/), observed with dash0.",
+        "since": "2024-07-01",
+    }
+    assert (tools["elm"]["status"], tools["elm"]["since"]) == ("unsupported", "2024-01-15")
+    first = root / "radar" / "2024-01-15" / "kubernetes.md"
+    assert f"{first}:6:8: warning: dropped item 'kubernetes': 'teams' (not part of a tool decision)" in result.stderr
+    assert f"{first}:5:7: warning: dropped item 'kubernetes': tags (a tool decision has none)" in result.stderr
+    # a folder that holds no release is refused as before, as a folder where a file was meant
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = run("import", "techradar", empty)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert f"{empty}: error: is a folder, not a file" in refused.stderr
+
+
+def test_the_aoe_radar_servicebook_exports_comes_back_as_the_catalog_s_decisions(run, site_copy, tmp_path) -> None:
+    site = site_copy("example")
+    out = tmp_path / "aoe"
+    assert (
+        run("export", "techradar", "--source", site, "--format", "aoe", "--no-history", "--output", out).exit_code == 0
+    )
+    result = run("import", "techradar", out)
+    assert result.exit_code == 0, result.output
+    back = {t["id"]: t for t in yaml.safe_load(result.stdout)["tools"]}
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    assert set(back) == {t["id"] for t in catalog["tools"]}
+    for tool in catalog["tools"]:
+        if tool["status"] in ("supported", "best-effort", "unsupported"):
+            assert (back[tool["id"]]["status"], back[tool["id"]]["name"]) == (tool["status"], tool["name"])
+            assert back[tool["id"]]["since"] == str(tool["since"]), tool["id"]
