@@ -4,6 +4,7 @@ pushed through import → build → check --against → export → re-import."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -424,8 +425,13 @@ def test_the_aoe_radar_servicebook_exports_comes_back_as_the_catalog_s_decisions
     )
     result = run("import", "techradar", out)
     assert result.exit_code == 0, result.output
-    back = {t["id"]: t for t in yaml.safe_load(result.stdout)["tools"]}
+    fragment = yaml.safe_load(result.stdout)
+    back = {t["id"]: t for t in fragment["tools"]}
     catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    # the quadrants' titles (portals.techradar.quadrants) from the config.json the export writes beside its releases
+    titles = {q["id"]: q["title"] for q in json.loads((out / "config.json").read_text())["quadrants"]}
+    assert {c["id"]: c["name"] for c in fragment["categories"]} == titles
+    assert "named from the quadrant id" not in result.stderr
     assert set(back) == {t["id"] for t in catalog["tools"]}
     for tool in catalog["tools"]:
         if tool["status"] in ("supported", "best-effort", "unsupported"):

@@ -13,9 +13,10 @@ from typing import Any
 from servicebook.catalog import portals
 from servicebook.catalog.validate import ID_RE, RESERVED_IDS
 from servicebook.errors import Problem, SourceLocation
-from servicebook.interop.fragment import Report, dump_fragment, items, read_file, text
+from servicebook.interop.fragment import Report, child, dump_fragment, items, read_file, text
 from servicebook.interop.techradar import alternatives, ring_status
-from servicebook.source.yaml import Mapping, Scalar, SourceError, SourceText, parse_yaml, split_front_matter
+from servicebook.source.jsontree import parse_json
+from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceError, SourceText, parse_yaml, split_front_matter
 
 _RELEASE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_ITEM_FILES = 10_000
@@ -66,6 +67,11 @@ def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
             Problem(top, f"the radar has {len(files):,} item files; the limit is {MAX_ITEM_FILES:,}")
         )
         return "", report
+    titles: dict[str, str] = {}
+    try:
+        titles = _quadrant_titles(folder, shown)
+    except SourceError as exc:
+        report.problems += exc.problems
     for path in files:
         name = shown.rstrip("/") + "/" + str(path.relative_to(folder))
         try:
@@ -79,7 +85,7 @@ def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
     categories: dict[str, dict[str, str]] = {}
     placed: dict[str, SourceLocation] = {}
     for item in found.values():
-        tool = _tool(item, categories, report)
+        tool = _tool(item, categories, titles, report)
         if tool is not None:
             tools.append(tool)
             placed[tool["id"]] = item.first
@@ -125,7 +131,25 @@ def _revision(source: SourceText, release: str, stem: str, found: dict[str, _Ite
         item.body = body
 
 
-def _tool(item: _Item, categories: dict[str, dict[str, str]], report: Report) -> dict[str, Any] | None:
+def _quadrant_titles(folder: Path, shown: str) -> dict[str, str]:
+    """The quadrants' titles by id, from the radar's config.json beside its releases (AOE's own, or the
+    one `export techradar --format aoe` writes); none without one."""
+    path = folder / "config.json"
+    if not path.is_file():
+        return {}
+    node = parse_json(read_file(path, shown.rstrip("/") + "/config.json"))
+    quadrants = child(node, "quadrants")
+    found = {}
+    for quadrant in quadrants.items if isinstance(quadrants, Sequence) else ():
+        ident, title = text(child(quadrant, "id")), text(child(quadrant, "title"))
+        if ident and title:
+            found[ident] = title
+    return found
+
+
+def _tool(
+    item: _Item, categories: dict[str, dict[str, str]], titles: dict[str, str], report: Report
+) -> dict[str, Any] | None:
     at = item.first
     label = f"item '{item.id}'"
     ring, quadrant = item.fields.get("ring"), item.fields.get("quadrant")
@@ -138,11 +162,14 @@ def _tool(item: _Item, categories: dict[str, dict[str, str]], report: Report) ->
         report.guessed(at, f"{label}: id '{ident}' from its file name (ids are lower-case slugs)")
     category = portals.slug(quadrant[0]) or "quadrant"
     if category not in categories:
-        name = quadrant[0].replace("-", " ").replace("_", " ").strip().capitalize()
+        name = titles.get(quadrant[0]) or quadrant[0].replace("-", " ").replace("_", " ").strip().capitalize()
         categories[category] = {"id": category, "name": name}
-        report.guessed(
-            quadrant[1], f"category '{name}' named from the quadrant id '{quadrant[0]}' (AOE's config.json names it)"
-        )
+        if quadrant[0] not in titles:
+            report.guessed(
+                quadrant[1],
+                f"category '{name}' named from the quadrant id '{quadrant[0]}' (the radar's config.json, which "
+                "names quadrants, is not beside its releases)",
+            )
     status = ring_status((ring[0], ring[0]), label, ring[1], report)
     reason = _first_paragraph(item.body or "")
     if reason:
