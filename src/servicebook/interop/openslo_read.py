@@ -80,9 +80,9 @@ _ALERT_KINDS = frozenset({"AlertPolicy", "AlertCondition", "AlertNotificationTar
 _QUERY_KEYS = ("query", "promql")
 # isRolling as YAML 1.1 reads a boolean, as OpenSLO's Go tools do (sigs.k8s.io/yaml): `True`, `yes`
 _TRUE = frozenset({"true", "yes", "on", "y"})
+_FALSE = frozenset({"false", "no", "off", "n"})
 # osko's (the OpenSLO Kubernetes operator's) annotation for an SLO's owner, read before the labels
 OSKO_OWNER = "osko/owner"
-_FALSE = frozenset({"false", "no", "off", "n"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +92,13 @@ class _Version:
     `service`, as oslo's test inputs do), and writes a metric's dataSourceRef or dataSourceSpec and
     spec where v1 nests them under metricSource."""
 
-    name: str
     indicator: str
     ref: str
     services: tuple[str, ...]
 
 
-_V1 = _Version("OpenSLO v1", "indicator", "indicatorRef", ("service",))
-_V2 = _Version("OpenSLO v2alpha", "sli", "sliRef", ("serviceRef", "service"))
+_V1 = _Version("indicator", "indicatorRef", ("service",))
+_V2 = _Version("sli", "sliRef", ("serviceRef", "service"))
 
 
 def _version(api: str) -> _Version:
@@ -236,6 +235,15 @@ def _metadata(root: Fields, reading: Reading, *, service: str | None = None) -> 
     return meta, name
 
 
+def _written_name(root: Fields) -> str | None:
+    """The object's metadata.name as written, before its metadata is read (and said)."""
+    meta = root.items.get("metadata")
+    if meta is None or not isinstance(meta[1], Mapping):
+        return None
+    name = dict((k.value, v) for k, v in meta[1].items).get("name")
+    return name.value if isinstance(name, Scalar) else None
+
+
 def _owner(meta: Fields, service: str, reading: Reading) -> str | None:
     """The offering's owner as OpenSLO files name it, where the specification has no field for it: osko's
     annotation `osko/owner`, else the label `owner`, else `team` (OpenSLO's go-sdk examples label an SLO
@@ -328,9 +336,7 @@ def _osko_datasource(root: Fields, source: SourceText, reading: Reading, api: st
 
 def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
     """An offering's name, summary and what servicebook's export keeps in annotations."""
-    peek = root.items.get("metadata")
-    named = dict((k.value, v) for k, v in peek[1].items).get("name") if peek and isinstance(peek[1], Mapping) else None
-    meta, name = _metadata(root, reading, service=named.value if isinstance(named, Scalar) else None)
+    meta, name = _metadata(root, reading, service=_written_name(root))
     state.services.setdefault(name.value, (source, name.location))
     annotations = _annotations(meta)
     display = meta.text("displayName")
@@ -573,13 +579,8 @@ def _composite(root: Fields, source: SourceText, version: _Version) -> None:
             continue
         for key, _ in node.items:
             if key.value in (version.ref, version.indicator, "compositeWeight"):
-                meta = root.items.get("metadata")
-                name = (
-                    dict((k.value, v) for k, v in meta[1].items).get("name")
-                    if meta is not None and isinstance(meta[1], Mapping)
-                    else None
-                )
-                named = f" '{name.value}'" if isinstance(name, Scalar) else ""
+                name = _written_name(root)
+                named = f" '{name}'" if name is not None else ""
                 raise LeftOut(
                     refuse(
                         source,
