@@ -5,6 +5,7 @@ each field the one the newest release that writes it gives."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from servicebook.interop.techradar import alternatives, ring_status
 from servicebook.source.jsontree import parse_json
 from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceError, SourceText, parse_yaml, split_front_matter
 
-_RELEASE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_RELEASE = re.compile(r"\d{4}-\d{2}-\d{2}")  # and a day of the calendar (_release)
 MAX_ITEM_FILES = 10_000
 _READ = frozenset({"title", "ring", "quadrant", "tags", "featured"})
 # what a reason keeps of Markdown written in a body: a link as its text and address, AOE's [[item]] as its id
@@ -29,7 +30,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|`)(.+?)\1")
 
 @dataclass(slots=True)
 class _Item:
-    """An item as the releases so far give it: each field with the release and place it was written."""
+    """An item as the releases so far give it: each field with the place it was written."""
 
     id: str
     first: SourceLocation
@@ -45,9 +46,21 @@ def releases(folder: Path) -> Path | None:
     if not folder.is_dir():
         return None
     for candidate in (folder, folder / "radar", folder / "data" / "radar"):
-        if candidate.is_dir() and any(_RELEASE.fullmatch(p.name) and p.is_dir() for p in candidate.iterdir()):
+        if candidate.is_dir() and any(_release(p) for p in candidate.iterdir()):
             return candidate
     return None
+
+
+def _release(path: Path) -> bool:
+    """Whether `path` is a release folder: named by the day of its release (YYYY-MM-DD), as AOE's build
+    reads them (a folder named otherwise is not one of its releases)."""
+    if not (_RELEASE.fullmatch(path.name) and path.is_dir()):
+        return False
+    try:
+        dt.date.fromisoformat(path.name)
+    except ValueError:
+        return False
+    return True
 
 
 def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
@@ -59,7 +72,7 @@ def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
     assert where is not None  # the command gives a folder that holds releases only
     found: dict[str, _Item] = {}
     files = sorted(
-        (p for d in where.iterdir() if d.is_dir() and _RELEASE.fullmatch(d.name) for p in d.glob("*.md")),
+        (p for d in where.iterdir() if _release(d) for p in d.glob("*.md")),
         key=lambda p: (p.parent.name, p.name),
     )
     if len(files) > MAX_ITEM_FILES:
