@@ -203,7 +203,12 @@ def test_openslo_v2alpha_is_read_with_its_own_names(run, tmp_path: Path) -> None
     # go-sdk's v2alpha example (serviceRef, sli, a metric's dataSourceRef and spec): "OpenSLO
     # openslo.com/v2alpha SLO is not read"
     # its data source, my-prometheus, beside it
-    file = _file(tmp_path, V2_DATA_SOURCE, "data-sources.yaml")
+    adjustment = (
+        "---\napiVersion: openslo.com/v2alpha\nkind: BudgetAdjustment\nmetadata:\n  name: maintenance\nspec:\n"
+        "  description: Planned maintenance\n  service: web\n  indicatorRef: web-successful-requests-ratio\n"
+        "  startTime: 2024-01-06T22:00:00Z\n  duration: 4h\n"
+    )
+    file = _file(tmp_path, V2_DATA_SOURCE + adjustment, "data-sources.yaml")
     result = run("import", "openslo", INTEROP / "openslo-sdk-v2alpha-slos.yaml", file)
     assert result.exit_code == 0, result.output
     offering = yaml.safe_load(result.stdout)["offerings"][0]
@@ -216,6 +221,9 @@ def test_openslo_v2alpha_is_read_with_its_own_names(run, tmp_path: Path) -> None
         "timeslices",
     )
     assert "not read" not in result.stderr
+    assert f"{file}:12:7: warning: dropped the BudgetAdjustment (a time its SLO's error budget does not count" in (
+        result.stderr
+    )
 
 
 def test_openslo_v2alpha_goes_round_import_check_against_export_and_back(run, tmp_path: Path) -> None:

@@ -299,6 +299,15 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
         return
+    elif kind.value == "BudgetAdjustment" and version is _V2:  # v2alpha's: a window the budget does not count
+        reading.note(
+            source,
+            kind.location,
+            "dropped the BudgetAdjustment (a time its SLO's error budget does not count: the catalog's budgets "
+            "have no adjustments)",
+            "say it where readers see it: a policy page, or the offering's description",
+        )
+        return
     elif kind.value == "Datasource" and api is not None and api.value in OSKO_GROUPS:
         _osko_datasource(root, source, reading, api.value)
         return
