@@ -17,7 +17,7 @@ from servicebook.interop.techradar import import_radar
 
 
 @click.command(name="techradar")
-@click.argument("file", type=click.Path(allow_dash=True, path_type=Path))
+@click.argument("file", type=click.Path(allow_dash=True, path_type=Path), metavar="FILE|FOLDER")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
