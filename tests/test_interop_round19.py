@@ -221,6 +221,10 @@ def test_openslo_v2alpha_is_read_with_its_own_names(run, tmp_path: Path) -> None
         "timeslices",
     )
     assert "not read" not in result.stderr
+    # oslo's v2alpha file: its Service example-service (team: team-b) is named by no SLO: passed over,
+    # its owner not guessed for an offering the fragment does not have
+    oslo = run("import", "openslo", INTEROP / "openslo-oslo-validate-v2alpha.yaml")
+    assert "skipped Service 'example-service'" in oslo.stderr and "team-b" not in oslo.stderr
     assert f"{file}:12:7: warning: dropped the BudgetAdjustment (a time its SLO's error budget does not count" in (
         result.stderr
     )

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
-from servicebook.errors import SourceLocation
+from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.foreign import (
     CALENDAR_PERIODS,
     OPENSLO_V2ALPHA,
@@ -143,6 +143,8 @@ class OpenSLOState:
     data_sources: dict[str, str] = field(default_factory=dict)  # name → type
     pending: list[_Pending] = field(default_factory=list)
     services: dict[str, tuple[SourceText, SourceLocation]] = field(default_factory=dict)  # name → where
+    # what a Service's labels said of its owner: unsaid when no SLO read names the Service (finish)
+    owner_notes: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def _annotations(meta: Fields) -> dict[str, str]:
@@ -345,7 +347,11 @@ def _osko_datasource(root: Fields, source: SourceText, reading: Reading, api: st
 
 def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
     """An offering's name, summary and what servicebook's export keeps in annotations."""
+    before = len(reading.notes)
     meta, name = _metadata(root, reading, service=_written_name(root))
+    state.owner_notes.setdefault(name.value, []).extend(
+        n for n in reading.notes[before:] if n.message.startswith("guessed the offering's owner")
+    )
     state.services.setdefault(name.value, (source, name.location))
     annotations = _annotations(meta)
     display = meta.text("displayName")
@@ -943,6 +949,8 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     for name, (source, at) in state.services.items():
         if state.pending and name not in served:  # a file of Services alone is "no SLO" already
             reading.note(source, at, f"skipped Service '{name}': no SLO in the files read names it")
+            unsaid = state.owner_notes.get(name, [])
+            reading.notes[:] = [n for n in reading.notes if not any(n is u for u in unsaid)]
     for name, sli in state.slis.items():
         if name not in named:
             reading.note(sli.source, sli.location, f"skipped SLI '{name}': no SLO in the files read names it")
