@@ -307,6 +307,13 @@ def test_a_byor_description_s_links_keep_their_address_after_their_text(run, tmp
     text = "name,ring,quadrant,isNew,description\nGo,Adopt,Languages,TRUE,\"<a href='https://go.dev/'>https://go.dev/</a>\"\n"
     once = run("import", "techradar", _file(tmp_path, text, "radar.csv"))
     assert yaml.safe_load(once.stdout)["tools"][0]["reason"] == "https://go.dev/"
+    # a name is the text the radar shows, address or not; a mail link is its text
+    named = (
+        "name,ring,quadrant,isNew,description\n"
+        "\"<a href='https://go.dev/'>Go</a>\",Adopt,Languages,TRUE,\"Ask <a href='mailto:go@example.com'>us</a>.\"\n"
+    )
+    tool = yaml.safe_load(run("import", "techradar", _file(tmp_path, named, "named.csv")).stdout)["tools"][0]
+    assert (tool["name"], tool["reason"]) == ("Go", "Ask us.")
 
 
 # --- Backstage: a name that is no catalog id -----------------------------------------------------------

@@ -970,6 +970,7 @@ _HTML_TAG = re.compile(  # a tag of the HTML a description is written in (not `O
     r"</?(?:p|a|b|i|em|strong|br|ul|ol|li|code|pre|div|span|h[1-6]|blockquote|sup|sub|small|hr|img)(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 )
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _HTML_BREAKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"})
 
 
@@ -979,8 +980,9 @@ class _HTMLText(HTMLParser):
     only so. A link to an address relative to the radar's own site (`/radar/platforms/redis`, as
     Thoughtworks' blips write them) has nothing to be relative to here: its text alone, listed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, addresses: bool) -> None:
         super().__init__(convert_charrefs=True)
+        self.addresses = addresses  # a name is its text alone, as Build-Your-Own-Radar shows it
         self.parts: list[str] = []
         self.link: tuple[str, int] | None = None  # the open <a>'s href and where its text begins
         self.kept: list[str] = []
@@ -989,7 +991,7 @@ class _HTMLText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HTML_BREAKS:
             self.parts.append("\n" if tag == "br" else "\n\n")
-        href = dict(attrs).get("href") if tag == "a" else None
+        href = dict(attrs).get("href") if tag == "a" and self.addresses else None
         if href and href.strip():
             self.link = (href.strip(), len(self.parts))
 
@@ -1004,7 +1006,7 @@ class _HTMLText(HTMLParser):
                 if href not in (shown, shown.rstrip("/") + "/"):
                     self.parts.append(f" ({href})")
                 self.kept.append(href)
-            else:
+            elif not _SCHEME.match(href):  # mailto:, javascript: … are no web page to point to
                 self.relative.append(href)
 
     def handle_data(self, data: str) -> None:
@@ -1026,8 +1028,9 @@ def _byor_name(entry: YamlMapping, title: str, report: Report) -> str:
 def _html_text(html: str, links: tuple[list[str], list[str]] | None = None) -> str:
     """The text a browser shows of `html`: tags left out, entities as characters, paragraphs
     apart by one blank line and spaces within them as one; a link's web address after its text
-    (_HTMLText). `links` gains the addresses of the links kept, and of those not kept."""
-    parser = _HTMLText()
+    (_HTMLText) when `links` is given, which gains the addresses of the links kept, and of those
+    relative to the radar's own site, not kept."""
+    parser = _HTMLText(addresses=links is not None)
     parser.feed(html)
     parser.close()
     if links is not None:
