@@ -52,7 +52,7 @@ def test_a_build_your_own_radar_sheet_imports_its_rows_with_their_html_as_text(r
     ]
     assert tools["path-to-production-mapping"]["reason"] == (
         "We map the steps from a developer's workstation to production, in a workshop around a shared board "
-        "(see value-stream mapping).\n\nIt shows delays & risks."
+        "(see value-stream mapping (https://en.wikipedia.org/wiki/Value-stream_mapping)).\n\nIt shows delays & risks."
     )
     assert f"{SHEET}:2:50: warning: guessed entry 'Path-to-production mapping': reason as the text of its HTML" in (
         result.stderr

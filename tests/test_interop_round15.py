@@ -418,6 +418,9 @@ DIFFERS_SAID = {
     "openslo-low-traffic-timeslices-week.yaml": "guessed calendar-week, which begins on Monday at 00:00",
     "openslo-sdk-export-v1-slo.yaml": "guessed calendar-week, which begins on Monday at 00:00",
     "openslo-sdk-inline-v1-slo.yaml": "guessed calendar-week, which begins on Monday at 00:00",
+    # the same week, in OpenSLO v2alpha (oslo's and the go-sdk's examples)
+    "openslo-oslo-validate-v2alpha.yaml": "guessed calendar-week, which begins on Monday at 00:00",
+    "openslo-sdk-v2alpha-slos.yaml": "guessed calendar-week, which begins on Monday at 00:00",
 }
 
 

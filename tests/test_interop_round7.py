@@ -612,7 +612,7 @@ spec:
 
 
 def test_openslo_as_osko_serves_it_is_read_as_openslo_v1(run, tmp_path: Path) -> None:
-    # openslo.com/v1 was "not read", as v2alpha's openslo.com/v2alpha is: osko's CRDs are OpenSLO v1
+    # openslo.com/v1 was "not read", as v2alpha's openslo.com/v2alpha was: osko's CRDs are OpenSLO v1
     file = tmp_path / "slo.yaml"
     file.write_text(OSKO_SLO)
     result = _import(run, "openslo", file)

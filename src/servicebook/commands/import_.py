@@ -9,10 +9,13 @@ from servicebook.commands.lazy import LazyGroup
 # format -> (module under servicebook.commands, one-line help)
 IMPORTS: dict[str, tuple[str, str]] = {
     "backstage": ("import_backstage", "Backstage entity files as a catalog fragment (offerings, team, owners)."),
-    "openslo": ("import_openslo", "OpenSLO v1 files (Service, SLI, SLO) as a catalog fragment."),
+    "openslo": ("import_openslo", "OpenSLO v1 and v2alpha files (Service, SLI, SLO) as a catalog fragment."),
     "pyrra": ("import_pyrra", "Pyrra ServiceLevelObjective resources as a catalog fragment."),
     "sloth": ("import_sloth", "Sloth specs (prometheus/v1, sloth.slok.dev/v1) as a catalog fragment."),
-    "techradar": ("import_techradar", "A tech radar's JSON (Backstage or Zalando) as categories and tools."),
+    "techradar": (
+        "import_techradar",
+        "A tech radar's JSON (Backstage or Zalando), or AOE's radar folder, as categories and tools.",
+    ),
 }
 
 

@@ -439,7 +439,12 @@ def _offering_id(name: str, report: Report, where: SourceLocation) -> str:
     guess = portals.slug(name)
     if guess in RESERVED_IDS:
         guess += "-offering"
-    report.guessed(where, f"id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs)")
+    report.guessed(
+        where,
+        f"id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs): the catalog keeps no other "
+        f"name, and `export backstage` names the entity {guess}, which Backstage takes for another entity than "
+        f"{name}: unregister {name} when the export replaces it, and write {guess} where other entities refer to it",
+    )
     return guess
 
 

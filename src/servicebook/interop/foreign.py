@@ -48,6 +48,16 @@ class Refused(Exception):
         self.problem = problem
 
 
+class LeftOut(Refused):
+    """A document an import leaves out, said where it is, while the other documents of its file are
+    read (an OpenSLO composite SLO beside ordinary ones): a warning to an import, to the drift check
+    a document it cannot read, as any Refused."""
+
+    def __init__(self, problem: Problem, what: str) -> None:
+        super().__init__(problem)
+        self.what = what  # names it: "the composite SLO 'checkout'"
+
+
 @dataclass(frozen=True, slots=True)
 class Located:
     """A value read from a file, and where it was written."""
@@ -478,6 +488,14 @@ def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
 # osko, the OpenSLO Kubernetes operator, serves OpenSLO v1 as the API group openslo.com (its CRDs'
 # openslo.com/v1), and did as openslo.openslo (kubebuilder's group of its first releases): the same objects
 OSKO_GROUPS = ("openslo.com/v1", "openslo.openslo/v1")
+# OpenSLO v2alpha (OpenSLO's go-sdk: VersionV2alpha), read by the OpenSLO reader with v2alpha's names
+OPENSLO_V2ALPHA = "openslo.com/v2alpha"
+# the OpenSLO apiVersions read, and how a document of each is named
+_OPENSLO_READ = {
+    "openslo/v1": "OpenSLO {kind}",
+    **dict.fromkeys(OSKO_GROUPS, "OpenSLO {kind} ({api}, as osko serves it)"),
+    OPENSLO_V2ALPHA: "OpenSLO v2alpha {kind}",
+}
 GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
 
 
@@ -501,10 +519,8 @@ def recognise(root: Fields) -> tuple[str, str]:
             return "refused", f"Sloth spec version {version_v}"
         return "", f"a document with version '{version_v}'"
     what = f"{kind_v or 'a document without kind'} ({api_v or 'no apiVersion'})"
-    if api_v == "openslo/v1":
-        return "openslo", f"OpenSLO {kind_v}"
-    if api_v in OSKO_GROUPS:
-        return "openslo", f"OpenSLO {kind_v} ({api_v}, as osko serves it)"
+    if api_v in _OPENSLO_READ:
+        return "openslo", _OPENSLO_READ[api_v].format(kind=kind_v, api=api_v)
     # v2alpha moved to a domain (OpenSLO's go-sdk: VersionV2alpha = "openslo.com/v2alpha")
     if api_v.startswith(("openslo/", "openslo.com/")):
         return "refused", f"OpenSLO {api_v} {kind_v}".rstrip()
@@ -593,6 +609,11 @@ def read_files(
                 except Refused as exc:
                     if expect is None:
                         reading.refused.append((exc.problem, node))
+                    elif isinstance(exc, LeftOut):  # the file's other documents are read: said, not failing
+                        p = exc.problem
+                        reading.notes.append(
+                            replace(p, message=f"left out {exc.what}: {p.message}", severity=Severity.WARNING)
+                        )
                     else:
                         reading.errors.append(exc.problem)
 
@@ -671,7 +692,10 @@ def _read_document(
     readers[fmt](root, source, reading)
 
 
-READ_VERSIONS = "this servicebook reads openslo/v1, Sloth prometheus/v1 and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
+READ_VERSIONS = (
+    "this servicebook reads openslo/v1 and openslo.com/v2alpha, Sloth prometheus/v1 and sloth.slok.dev/v1, "
+    "Pyrra pyrra.dev/v1alpha1"
+)
 # What to do with an OpenSLO version that is not read: v1alpha's files (slogen's samples, Sloth's
 # OpenSLO examples) say the same in other words, which v1 renamed
 V1ALPHA_RENAMED = (
@@ -687,7 +711,7 @@ UNREAD_HINTS = {
 # it, that that tool refuses: (the import's format, how it was read, what else to do)
 REWRITE_HINTS = {
     "openslo/v1alpha": (
-        "OpenSLO v1",
+        "OpenSLO v1 or v2alpha",  # the import's (importing.FORMAT_NAMES)
         "read as sloth generate reads it",
         f"or rewrite it as openslo/v1: {V1ALPHA_RENAMED}",
     )

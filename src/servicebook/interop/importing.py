@@ -22,7 +22,7 @@ from servicebook.interop import openslo_read, pyrra, sloth
 from servicebook.interop.foreign import DocumentReader, ForeignSLO, Reading, label_id, read_files
 from servicebook.interop.yaml12 import NUMBER_12
 
-FORMAT_NAMES = {"openslo": "OpenSLO v1", "sloth": "a Sloth spec", "pyrra": "a Pyrra ServiceLevelObjective"}
+FORMAT_NAMES = {"openslo": "OpenSLO v1 or v2alpha", "sloth": "a Sloth spec", "pyrra": "a Pyrra ServiceLevelObjective"}
 
 
 def read(

@@ -17,12 +17,14 @@ from decimal import Decimal
 
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
-from servicebook.errors import SourceLocation
+from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.foreign import (
     CALENDAR_PERIODS,
+    OPENSLO_V2ALPHA,
     OSKO_GROUPS,
     Fields,
     ForeignSLO,
+    LeftOut,
     Located,
     Reading,
     Refused,
@@ -35,7 +37,7 @@ from servicebook.interop.foreign import (
     text_not_number,
 )
 from servicebook.interop.openslo import BUDGETING_METHODS, PREFIX
-from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceText
+from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
 
 _SHORTHAND = re.compile(r"([1-9][0-9]{0,8})([mhdwMQY])")  # at most 9 digits: int() reads them
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -79,6 +81,28 @@ _QUERY_KEYS = ("query", "promql")
 # isRolling as YAML 1.1 reads a boolean, as OpenSLO's Go tools do (sigs.k8s.io/yaml): `True`, `yes`
 _TRUE = frozenset({"true", "yes", "on", "y"})
 _FALSE = frozenset({"false", "no", "off", "n"})
+# osko's (the OpenSLO Kubernetes operator's) annotation for an SLO's owner, read before the labels
+OSKO_OWNER = "osko/owner"
+
+
+@dataclass(frozen=True, slots=True)
+class _Version:
+    """What an OpenSLO version calls the parts the reader reads: v2alpha renamed an SLO's indicator
+    `sli` (and indicatorRef `sliRef`), its service `serviceRef` (the go-sdk's first v2alpha wrote
+    `service`, as oslo's test inputs do), and writes a metric's dataSourceRef or dataSourceSpec and
+    spec where v1 nests them under metricSource."""
+
+    indicator: str
+    ref: str
+    services: tuple[str, ...]
+
+
+_V1 = _Version("indicator", "indicatorRef", ("service",))
+_V2 = _Version("sli", "sliRef", ("serviceRef", "service"))
+
+
+def _version(api: str) -> _Version:
+    return _V2 if api == OPENSLO_V2ALPHA else _V1
 
 
 @dataclass(slots=True)
@@ -119,20 +143,22 @@ class OpenSLOState:
     data_sources: dict[str, str] = field(default_factory=dict)  # name → type
     pending: list[_Pending] = field(default_factory=list)
     services: dict[str, tuple[SourceText, SourceLocation]] = field(default_factory=dict)  # name → where
+    # what a Service's labels said of its owner: unsaid when no SLO read names the Service (finish)
+    owner_notes: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 def _annotations(meta: Fields) -> dict[str, str]:
     return {k.removeprefix(PREFIX): v for k, v in meta.strings("annotations").items() if k.startswith(PREFIX)}
 
 
-def _foreign_annotations(meta: Fields, reading: Reading) -> None:
+def _foreign_annotations(meta: Fields, reading: Reading, *, taken: str | None = None) -> None:
     """Say each annotation that is not servicebook's (`openslo.com/…`, another tool's) where it is:
-    the catalog keeps none of them."""
+    the catalog keeps none of them but the owner `taken` ("annotation osko/owner")."""
     meta.strings("annotations")
     found = meta.items.get("annotations")
     if found is not None and isinstance(found[1], Mapping):
         for key, _ in found[1].items:
-            if not key.value.startswith(PREFIX):
+            if not key.value.startswith(PREFIX) and taken != f"annotation {key.value}":
                 reading.note(
                     meta.source, key.location, f"dropped the annotation '{key.value}' (the catalog keeps {PREFIX} ones)"
                 )
@@ -188,32 +214,80 @@ def _text_values(meta: Fields) -> None:
                     )
 
 
-def _metadata(root: Fields, reading: Reading) -> tuple[Fields, Located]:
+def _metadata(root: Fields, reading: Reading, *, service: str | None = None) -> tuple[Fields, Located]:
+    """The object's metadata and name; for a Service or an SLO (`service`: the one it names), the
+    offering's owner its labels or osko's annotation give (_owner)."""
     meta = root.fields("metadata", required=True)
     assert meta is not None
     name = meta.text("name", required=True)
     assert name is not None
     _text_values(meta)
     meta.text("displayName")
-    _foreign_annotations(meta, reading)
+    owner_key = _owner(meta, service, reading) if service is not None else None
+    _foreign_annotations(meta, reading, taken=owner_key)
     if meta.has("labels"):
-        meta.node_of("labels")
-        reading.note(meta.source, meta.at("labels"), "dropped 'labels' (the catalog has no labels)")
+        node = meta.node_of("labels")
+        rest = [k.value for k, _ in node.items] if isinstance(node, Mapping) else []
+        if owner_key is not None and owner_key.startswith("label "):
+            rest = [k for k in rest if k != owner_key.removeprefix("label ")]
+        if rest or not isinstance(node, Mapping):
+            named = f" {', '.join(rest)}" if owner_key is not None else ""
+            reading.note(meta.source, meta.at("labels"), f"dropped 'labels'{named} (the catalog has no labels)")
     meta.dropped(reading, "not OpenSLO metadata")
     return meta, name
+
+
+def _written_name(root: Fields) -> str | None:
+    """The object's metadata.name as written, before its metadata is read (and said)."""
+    meta = root.items.get("metadata")
+    if meta is None or not isinstance(meta[1], Mapping):
+        return None
+    name = dict((k.value, v) for k, v in meta[1].items).get("name")
+    return name.value if isinstance(name, Scalar) else None
+
+
+def _owner(meta: Fields, service: str, reading: Reading) -> str | None:
+    """The offering's owner as OpenSLO files name it, where the specification has no field for it: osko's
+    annotation `osko/owner`, else the label `owner`, else `team` (OpenSLO's go-sdk examples label an SLO
+    `team: [team-a, team-b]`, its v2alpha ones `team: team-a`); a list's first value, the others said.
+    Kept for the offering `service` names, as the Sloth and Pyrra imports guess owners, and said; returns
+    which it was ("annotation osko/owner", "label team"), or None."""
+    if PREFIX + "owner" in meta.strings("annotations"):  # servicebook's own export says it
+        return None
+    candidates: list[tuple[str, Node]] = []
+    for key, what in (("annotations", "annotation"), ("labels", "label")):
+        found = meta.items.get(key)
+        if found is not None and isinstance(found[1], Mapping):
+            named = {k.value: v for k, v in found[1].items}
+            for wanted in (OSKO_OWNER,) if key == "annotations" else ("owner", "team"):
+                if wanted in named:
+                    candidates.append((f"{what} {wanted}", named[wanted]))
+    for which, node in candidates:
+        values = [v for v in (node.items if isinstance(node, Sequence) else [node]) if isinstance(v, Scalar)]
+        owners = [v.value.strip() for v in values if not v.is_null and v.value.strip()]
+        if not owners:
+            continue
+        reading.services.setdefault(service, {}).setdefault("owner", owners[0])
+        others = f" (the catalog has one owner: dropped {', '.join(owners[1:])})" if len(owners) > 1 else ""
+        reading.note(
+            meta.source, values[0].location, f"guessed the offering's owner {owners[0]} from the {which}{others}"
+        )
+        return which
+    return None
 
 
 def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
     api = root.text("apiVersion")
     kind = root.text("kind", required=True)
     assert kind is not None
+    version = _version(api.value if api is not None else "")
     if kind.value == "Service":
         _service(root, source, reading, state)
     elif kind.value == "SLI":
         meta, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
         assert spec is not None
-        state.slis[name.value] = _indicator(spec, source, reading, _annotations(meta))
+        state.slis[name.value] = _indicator(spec, source, reading, _annotations(meta), version)
     elif kind.value == "SLO":
         _slo(root, source, reading, state, api.value if api is not None else "")
     elif kind.value == "DataSource":
@@ -226,6 +300,15 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         spec.used.update(spec.items)
     elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
+        return
+    elif kind.value == "BudgetAdjustment" and version is _V2:  # v2alpha's: a window the budget does not count
+        reading.note(
+            source,
+            kind.location,
+            "dropped the BudgetAdjustment (a time its SLO's error budget does not count: the catalog's budgets "
+            "have no adjustments)",
+            "say it where readers see it: a policy page, or the offering's description",
+        )
         return
     elif kind.value == "Datasource" and api is not None and api.value in OSKO_GROUPS:
         _osko_datasource(root, source, reading, api.value)
@@ -264,7 +347,11 @@ def _osko_datasource(root: Fields, source: SourceText, reading: Reading, api: st
 
 def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState) -> None:
     """An offering's name, summary and what servicebook's export keeps in annotations."""
-    meta, name = _metadata(root, reading)
+    before = len(reading.notes)
+    meta, name = _metadata(root, reading, service=_written_name(root))
+    state.owner_notes.setdefault(name.value, []).extend(
+        n for n in reading.notes[before:] if n.message.startswith("guessed the offering's owner")
+    )
     state.services.setdefault(name.value, (source, name.location))
     annotations = _annotations(meta)
     display = meta.text("displayName")
@@ -277,12 +364,14 @@ def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOS
     summary = annotations.get("summary") or (description.value if description else None)
     if summary:
         fields["summary"] = summary
-    reading.services[name.value] = fields
+    reading.services[name.value] = {**reading.services.get(name.value, {}), **fields}  # an owner from labels
 
 
-def _metric(f: Fields | None) -> _Source | None:
+def _metric(f: Fields | None, version: _Version = _V1) -> _Source | None:
     if f is None:
         return None
+    if version is _V2:
+        return _metric_v2alpha(f)
     misplaced = [key for key in ("metricSourceRef", "type", "spec") if key in f.items]
     if not f.has("metricSource") and misplaced:
         raise refuse(
@@ -314,7 +403,37 @@ def _metric(f: Fields | None) -> _Source | None:
     return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location, size)
 
 
-def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: dict[str, str]) -> _Indicator:
+def _metric_v2alpha(f: Fields) -> _Source:
+    """A v2alpha metric: its data source named (dataSourceRef) or written in it (dataSourceSpec, whose
+    type says Prometheus), and its spec, which holds the query as v1's metricSource's spec does."""
+    if f.has("metricSource"):
+        raise refuse(
+            f.source,
+            f.at("metricSource"),
+            f"{f.what} has a metricSource, as OpenSLO v1 writes a metric; v2alpha writes dataSourceRef (or "
+            "dataSourceSpec) and spec in the metric itself",
+            "write it as v2alpha does (good: {dataSourceRef: NAME, spec: {query: …}}), or the file as openslo/v1",
+        )
+    ref = f.text("dataSourceRef")
+    inline = f.fields("dataSourceSpec")
+    kind = inline.text("type") if inline is not None else None
+    if inline is not None:
+        inline.used.update(inline.items)  # its connection details: the catalog keeps none
+    query, query_location = None, None
+    spec = f.fields("spec")
+    if spec is not None:
+        for key in _QUERY_KEYS:
+            q = spec.node_of(key)
+            if isinstance(q, Scalar) and not q.is_null:
+                query, query_location = q.value, q.location
+                break
+        spec.used.update(spec.items)
+    return _Source(kind.value if kind else None, ref.value if ref else None, query, f.location, query_location)
+
+
+def _indicator(
+    spec: Fields, source: SourceText, reading: Reading, annotations: dict[str, str], version: _Version = _V1
+) -> _Indicator:
     description = spec.text("description")
     ratio, threshold = spec.fields("ratioMetric"), spec.fields("thresholdMetric")
     sources: dict[str, _Source] = {}
@@ -324,14 +443,14 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
         raise refuse(source, spec.location, "an SLI gives exactly one of ratioMetric and thresholdMetric")
     if threshold is not None:
         shape = "threshold"
-        found = _metric(threshold)
+        found = _metric(threshold, version)
         if found:
             sources["threshold"] = found
     elif ratio is not None:
         counter = ratio.text("counter")
         _boolean_not_text(source, counter, "counter")
         for key in ("good", "bad", "total", "raw"):
-            found = _metric(ratio.fields(key))
+            found = _metric(ratio.fields(key), version)
             if found is not None:
                 sources[key] = found
         raw_type = ratio.text("rawType")
@@ -350,16 +469,19 @@ def _indicator(spec: Fields, source: SourceText, reading: Reading, annotations: 
 
 
 def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState, api: str) -> None:
-    meta, name = _metadata(root, reading)
-    annotations = _annotations(meta)
-    display = meta.text("displayName")
+    version = _version(api)
+    _composite(root, source, version)
     spec = root.fields("spec", required=True)
     assert spec is not None
-    service = spec.text("service", required=True)
-    assert service is not None
+    service = next((s for s in (spec.text(key) for key in version.services) if s is not None), None)
+    if service is None:
+        raise refuse(source, spec.location, f"the SLO's spec has no '{version.services[0]}'")
+    meta, name = _metadata(root, reading, service=service.value)
+    annotations = _annotations(meta)
+    display = meta.text("displayName")
     description = spec.text("description")
-    ref = spec.text("indicatorRef")
-    inline = spec.fields("indicator")
+    ref = spec.text(version.ref)
+    inline = spec.fields(version.indicator)
     indicator = None
     if inline is not None:
         inline_meta = inline.fields("metadata")
@@ -370,7 +492,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
             inline_meta.used.update(inline_meta.items)
         inner = inline.fields("spec")
         if inner is not None:
-            indicator = _indicator(inner, source, reading, inline_annotations)
+            indicator = _indicator(inner, source, reading, inline_annotations, version)
         else:  # as oslo's test inputs write one (metadata only): an SLO whose measurement is not said
             named = inline_meta.text("name") if inline_meta is not None else None
             reading.note(
@@ -381,8 +503,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
             )
         inline.dropped(reading, "not part of an inline SLI")
     elif ref is None:
-        _composite(spec, source)
-        raise refuse(source, spec.location, "an SLO needs indicator or indicatorRef")
+        raise refuse(source, spec.location, f"an SLO needs {version.indicator} or {version.ref}")
     budgeting, method = _budgeting(spec, source)
     window, timezone, begins = _time_window(spec, source, reading)
     if spec.has("alertPolicies"):
@@ -393,8 +514,6 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         raise refuse(source, spec.location, "an SLO needs objectives")
     for i, node in enumerate(objectives):
         objective = Fields(node, source, "an objective")
-        if objective.has("indicator") or objective.has("indicatorRef"):
-            raise refuse(source, objective.location, "a composite SLO (an indicator per objective) is not read")
         slo_name = name.value
         label = objective.text("displayName")
         if len(objectives) > 1:
@@ -460,18 +579,33 @@ def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeti
     return budgeting, method
 
 
-def _composite(spec: Fields, source: SourceText) -> None:
-    """Refuse a composite SLO (OpenSLO v1: each objective its own indicator or indicatorRef, with a
-    compositeWeight) at the objective's indicator: the catalog has one indicator per SLO."""
-    for node in spec.items_of("objectives"):
-        objective = Fields(node, source, "an objective")
-        for key in ("indicatorRef", "indicator"):
-            if objective.has(key):
-                raise refuse(
-                    source,
-                    objective.at(key),
-                    "a composite SLO (an indicator per objective, weighted) is not read",
-                    "write each objective's indicator as an SLO of its own, with indicator or indicatorRef under spec",
+def _composite(root: Fields, source: SourceText, version: _Version) -> None:
+    """Leave out a composite SLO (OpenSLO v1: an objective with its own indicator or indicatorRef,
+    weighted by compositeWeight), said at the first objective's indicator or weight, before anything
+    of it is read: the catalog has one indicator per SLO. An import reads the file's other SLOs."""
+    spec = root.items.get("spec")
+    if spec is None or not isinstance(spec[1], Mapping):
+        return
+    objectives = dict((key.value, value) for key, value in spec[1].items).get("objectives")
+    if not isinstance(objectives, Sequence):
+        return
+    for node in objectives.items:
+        if not isinstance(node, Mapping):
+            continue
+        for key, _ in node.items:
+            if key.value in (version.ref, version.indicator, "compositeWeight"):
+                name = _written_name(root)
+                named = f" '{name}'" if name is not None else ""
+                raise LeftOut(
+                    refuse(
+                        source,
+                        key.location,
+                        f"a composite SLO (an indicator per objective, weighted: '{key.value}' on an objective) "
+                        "is not read",
+                        "the catalog has one indicator per SLO: write each objective's indicator as an SLO of its "
+                        f"own, with {version.indicator} or {version.ref} under spec",
+                    ).problem,
+                    f"the composite SLO{named}",
                 )
 
 
@@ -815,6 +949,8 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     for name, (source, at) in state.services.items():
         if state.pending and name not in served:  # a file of Services alone is "no SLO" already
             reading.note(source, at, f"skipped Service '{name}': no SLO in the files read names it")
+            unsaid = state.owner_notes.get(name, [])
+            reading.notes[:] = [n for n in reading.notes if not any(n is u for u in unsaid)]
     for name, sli in state.slis.items():
         if name not in named:
             reading.note(sli.source, sli.location, f"skipped SLI '{name}': no SLO in the files read names it")

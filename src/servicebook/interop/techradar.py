@@ -400,7 +400,7 @@ def import_radar(source: SourceText, today: dt.date) -> tuple[str, Report]:
         )
     if tools:
         fragment["tools"] = tools
-        _alternatives(tools, placed, report)
+        alternatives(tools, placed, report)
     elif entries.items:
         report.nothing = f"no entry of {source.path} could be read as a tool"
     else:
@@ -523,9 +523,10 @@ def _markdown(source: SourceText, report: Report) -> None:
     report.error(
         source,
         SourceLocation(source.path, 1, 1),
-        "an AOE radar item (Markdown with front matter) is not read",
-        "give a radar's JSON (Backstage, Zalando, Build-Your-Own-Radar, the rd.json AOE's radar builds of its "
-        "items) or a Build-Your-Own-Radar sheet",
+        "an AOE radar item (Markdown with front matter) is not read alone",
+        "give the AOE radar's folder (its release folders, radar/YYYY-MM-DD/, hold its items), a radar's JSON "
+        "(Backstage, Zalando, Build-Your-Own-Radar, the rd.json AOE's radar builds of its items) or a "
+        "Build-Your-Own-Radar sheet",
     )
 
 
@@ -704,7 +705,7 @@ def _named(node: Node | None, key: str | None) -> list[tuple[str, str]]:
     return out
 
 
-def _status(ring: tuple[str, str], label: str, at: SourceLocation, report: Report) -> model.ToolStatus:
+def ring_status(ring: tuple[str, str], label: str, at: SourceLocation, report: Report) -> model.ToolStatus:
     """The status a ring stands for: Zalando's and Thoughtworks' four, the rings companies' radars
     name instead (a guess, said), else best-effort, to map by hand."""
     status = STATUS_OF_RING.get(portals.slug(ring[0]))
@@ -776,7 +777,7 @@ def _tool(
             at, f"category id '{category}' for the quadrant '{quadrant[1]}' (its name has no letters a-z or digits)"
         )
     categories.setdefault(category, {"id": category, "name": quadrant[1]})
-    status = _status(ring, label, at, report)
+    status = ring_status(ring, label, at, report)
     move = _move(entry, label, report)
     since = text(_key(newest, "date")) if newest is not None else text(_key(entry, "release"))  # AOE's
     if since is None or not _is_date(since[:10]):
@@ -796,12 +797,7 @@ def _tool(
     reason_node = next((node for node in described if text(node)), None)
     if reason_node is not None and reason_node is _key(entry, "body"):
         reason_node = _aoe_description(entry, reason_node, ring, label, report)
-    reason = text(reason_node)
-    if reason and _HTML_TAG.search(reason):  # Build-Your-Own-Radar's descriptions are HTML; a reason is text
-        reason = _html_text(reason)
-        report.guessed(
-            location(reason_node, at), f"{label}: reason as the text of its HTML description (tags left out)"
-        )
+    reason = _reason_text(reason_node, at, label, report)
     if not reason:
         reason = f"On the radar's {ring[1]} ring{' (inactive there)' if inactive else ''}."
         report.guessed(at, f"{label}: reason '{reason}'")
@@ -841,6 +837,24 @@ def _tool(
         ):
             report.dropped(at, f"{label}: '{key}'")
     return tool, (title, quadrant[0], ring[0])
+
+
+def _reason_text(reason_node: Node | None, at: SourceLocation, label: str, report: Report) -> str | None:
+    """A description as a reason, which is text: Build-Your-Own-Radar's (and AOE's) are HTML, whose
+    text it is then, said in the report."""
+    reason = text(reason_node)
+    if not reason or not _HTML_TAG.search(reason):
+        return reason
+    links: tuple[list[str], list[str]] = ([], [])
+    kept, relative = links
+    reason = _html_text(reason, links)
+    said = ["tags left out"] + (["a link's address in brackets after its text"] if kept else [])
+    if relative:
+        said.append(f"links to {', '.join(relative)} as their text: addresses relative to the radar's own site")
+    report.guessed(
+        location(reason_node, at), f"{label}: reason as the text of its HTML description ({'; '.join(said)})"
+    )
+    return reason
 
 
 def _aoe_description(entry: YamlMapping, body: Node, ring: tuple[str, str], label: str, report: Report) -> Node:
@@ -956,23 +970,44 @@ _HTML_TAG = re.compile(  # a tag of the HTML a description is written in (not `O
     r"</?(?:p|a|b|i|em|strong|br|ul|ol|li|code|pre|div|span|h[1-6]|blockquote|sup|sub|small|hr|img)(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 )
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _HTML_BREAKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"})
 
 
 class _HTMLText(HTMLParser):
-    """The text of an HTML fragment: a paragraph (or list item, or line break) a line of its own."""
+    """The text of an HTML fragment: a paragraph (or list item, or line break) a line of its own; a
+    link's web address (http, https) in brackets after its text, which a reason (plain text) keeps
+    only so. A link to an address relative to the radar's own site (`/radar/platforms/redis`, as
+    Thoughtworks' blips write them) has nothing to be relative to here: its text alone, listed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, addresses: bool) -> None:
         super().__init__(convert_charrefs=True)
+        self.addresses = addresses  # a name is its text alone, as Build-Your-Own-Radar shows it
         self.parts: list[str] = []
+        self.link: tuple[str, int] | None = None  # the open <a>'s href and where its text begins
+        self.kept: list[str] = []
+        self.relative: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HTML_BREAKS:
             self.parts.append("\n" if tag == "br" else "\n\n")
+        href = dict(attrs).get("href") if tag == "a" and self.addresses else None
+        if href and href.strip():
+            self.link = (href.strip(), len(self.parts))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HTML_BREAKS:
             self.parts.append("\n\n")
+        if tag == "a" and self.link is not None:
+            href, start = self.link
+            self.link = None
+            shown = " ".join("".join(self.parts[start:]).split())
+            if href.lower().startswith(("http://", "https://")) and check_url(href) is None:
+                if href not in (shown, shown.rstrip("/") + "/"):
+                    self.parts.append(f" ({href})")
+                self.kept.append(href)
+            elif not _SCHEME.match(href):  # mailto:, javascript: … are no web page to point to
+                self.relative.append(href)
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
@@ -990,12 +1025,17 @@ def _byor_name(entry: YamlMapping, title: str, report: Report) -> str:
     return shown or title.strip()
 
 
-def _html_text(html: str) -> str:
+def _html_text(html: str, links: tuple[list[str], list[str]] | None = None) -> str:
     """The text a browser shows of `html`: tags left out, entities as characters, paragraphs
-    apart by one blank line and spaces within them as one."""
-    parser = _HTMLText()
+    apart by one blank line and spaces within them as one; a link's web address after its text
+    (_HTMLText) when `links` is given, which gains the addresses of the links kept, and of those
+    relative to the radar's own site, not kept."""
+    parser = _HTMLText(addresses=links is not None)
     parser.feed(html)
     parser.close()
+    if links is not None:
+        links[0].extend(parser.kept)
+        links[1].extend(parser.relative)
     paragraphs = re.split(r"\n[ \t]*\n\s*", "".join(parser.parts))
     tidy = ("\n".join(" ".join(line.split()) for line in p.split("\n") if line.strip()) for p in paragraphs)
     return "\n\n".join(p for p in tidy if p)
@@ -1050,7 +1090,7 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def _alternatives(tools: list[dict[str, Any]], placed: Mapping[str, SourceLocation], report: Report) -> None:
+def alternatives(tools: list[dict[str, Any]], placed: Mapping[str, SourceLocation], report: Report) -> None:
     """A radar has no alternatives: a weak decision needs one, so the fragment asks for it."""
     for tool in tools:
         if tool["status"] in ("deprecated", "unsupported"):

@@ -1,0 +1,214 @@
+"""AOE's technology radar as its authors write it: a folder of releases (`radar/<YYYY-MM-DD>/`), an
+item a Markdown file with front matter (`title`, `ring`, `quadrant`, `tags`, `featured`) in each
+release that changes it, read as AOE's build joins them: an item is its file name across releases,
+each field the one the newest release that writes it gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from servicebook.catalog import portals
+from servicebook.catalog.validate import ID_RE, RESERVED_IDS
+from servicebook.errors import Problem, SourceLocation
+from servicebook.interop.fragment import Report, child, dump_fragment, items, read_file, text
+from servicebook.interop.techradar import alternatives, ring_status
+from servicebook.source.jsontree import parse_json
+from servicebook.source.yaml import Mapping, Scalar, Sequence, SourceError, SourceText, parse_yaml, split_front_matter
+
+_RELEASE = re.compile(r"\d{4}-\d{2}-\d{2}")  # and a day of the calendar (_release)
+MAX_ITEM_FILES = 10_000
+_READ = frozenset({"title", "ring", "quadrant", "tags", "featured"})
+# what a reason keeps of Markdown written in a body: a link as its text and address, AOE's [[item]] as its id
+_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_WIKI = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
+_EMPHASIS = re.compile(r"(\*\*|__|`)(.+?)\1")
+
+
+@dataclass(slots=True)
+class _Item:
+    """An item as the releases so far give it: each field with the place it was written."""
+
+    id: str
+    first: SourceLocation
+    fields: dict[str, tuple[str, SourceLocation]] = field(default_factory=dict)
+    ring_since: str | None = None  # the release from which it has stood in its ring
+    body: str | None = None
+    dropped: set[str] = field(default_factory=set)
+
+
+def releases(folder: Path) -> Path | None:
+    """The folder holding the release folders: `folder` itself, or its `radar/` (AOE's data/radar);
+    None when `folder` is no folder or holds no release."""
+    if not folder.is_dir():
+        return None
+    for candidate in (folder, folder / "radar", folder / "data" / "radar"):
+        if candidate.is_dir() and any(_release(p) for p in candidate.iterdir()):
+            return candidate
+    return None
+
+
+def _release(path: Path) -> bool:
+    """Whether `path` is a release folder: named by the day of its release (YYYY-MM-DD), as AOE's build
+    reads them (a folder named otherwise is not one of its releases)."""
+    if not (_RELEASE.fullmatch(path.name) and path.is_dir()):
+        return False
+    try:
+        dt.date.fromisoformat(path.name)
+    except ValueError:
+        return False
+    return True
+
+
+def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
+    """A catalog fragment (categories and tools) from an AOE radar's folder (one `releases` finds
+    releases in): each tool's `since` is the release from which it stands in its ring."""
+    report = Report()
+    top = SourceLocation(shown)
+    where = releases(folder)
+    assert where is not None  # the command gives a folder that holds releases only
+    found: dict[str, _Item] = {}
+    files = sorted(
+        (p for d in where.iterdir() if _release(d) for p in d.glob("*.md")),
+        key=lambda p: (p.parent.name, p.name),
+    )
+    if len(files) > MAX_ITEM_FILES:
+        report.problems.append(
+            Problem(top, f"the radar has {len(files):,} item files; the limit is {MAX_ITEM_FILES:,}")
+        )
+        return "", report
+    titles: dict[str, str] = {}
+    try:
+        titles = _quadrant_titles(folder, shown)
+    except SourceError as exc:
+        report.problems += exc.problems
+    for path in files:
+        name = shown.rstrip("/") + "/" + str(path.relative_to(folder))
+        try:
+            source = read_file(path, name)
+            _revision(source, path.parent.name, path.stem, found, report)
+        except SourceError as exc:
+            report.problems += exc.problems
+    if report.problems:
+        return "", report
+    tools: list[dict[str, Any]] = []
+    categories: dict[str, dict[str, str]] = {}
+    placed: dict[str, SourceLocation] = {}
+    for item in found.values():
+        tool = _tool(item, categories, titles, report)
+        if tool is not None:
+            tools.append(tool)
+            placed[tool["id"]] = item.first
+    fragment: dict[str, Any] = {}
+    if categories:
+        fragment["categories"] = list(categories.values())
+    if tools:
+        fragment["tools"] = tools
+        alternatives(tools, placed, report)
+    else:
+        report.nothing = f"no item of the AOE radar {shown} could be read as a tool"
+    header = "# A catalog fragment from a tech radar (servicebook import techradar): review, then merge.\n"
+    return (header + dump_fragment(fragment)) if fragment else header, report
+
+
+def _revision(source: SourceText, release: str, stem: str, found: dict[str, _Item], report: Report) -> None:
+    """One release's file of an item, over what the earlier releases gave it."""
+    front, body, _ = split_front_matter(source)
+    node = parse_yaml(source, text=front, line_offset=1) if front is not None else None
+    start = SourceLocation(source.path, 1, 1)
+    item = found.setdefault(stem, _Item(stem, start))
+    if front is not None and not isinstance(node, Mapping):
+        report.skipped(start, f"item '{stem}' of {release}: its front matter is not a mapping of fields")
+        return
+    for key, value in items(node):
+        written = text(value)
+        if key not in _READ:
+            if key not in item.dropped:
+                item.dropped.add(key)
+                report.dropped(value.location, f"item '{stem}': '{key}' (not part of a tool decision)")
+            continue
+        if written is None or not isinstance(value, Scalar):
+            if key == "tags" and key not in item.dropped:
+                item.dropped.add(key)
+                report.dropped(value.location, f"item '{stem}': tags (a tool decision has none)")
+            continue
+        if key == "ring" and written != (item.fields.get("ring") or ("", start))[0]:
+            item.ring_since = release
+        if key == "featured":
+            continue  # how the radar draws it, not the decision
+        item.fields[key] = (written, value.location)
+    if body.strip():
+        item.body = body
+
+
+def _quadrant_titles(folder: Path, shown: str) -> dict[str, str]:
+    """The quadrants' titles by id, from the radar's config.json beside its releases (AOE's own, or the
+    one `export techradar --format aoe` writes); none without one."""
+    path = folder / "config.json"
+    if not path.is_file():
+        return {}
+    node = parse_json(read_file(path, shown.rstrip("/") + "/config.json"))
+    quadrants = child(node, "quadrants")
+    found = {}
+    for quadrant in quadrants.items if isinstance(quadrants, Sequence) else ():
+        ident, title = text(child(quadrant, "id")), text(child(quadrant, "title"))
+        if ident and title:
+            found[ident] = title
+    return found
+
+
+def _tool(
+    item: _Item, categories: dict[str, dict[str, str]], titles: dict[str, str], report: Report
+) -> dict[str, Any] | None:
+    at = item.first
+    label = f"item '{item.id}'"
+    ring, quadrant = item.fields.get("ring"), item.fields.get("quadrant")
+    if ring is None or quadrant is None:
+        report.skipped(at, f"{label}: no release gives it a {'ring' if ring is None else 'quadrant'}")
+        return None
+    title = item.fields.get("title", (item.id, at))[0]
+    ident = item.id if ID_RE.fullmatch(item.id) and item.id not in RESERVED_IDS else portals.slug(item.id)
+    if ident != item.id:
+        report.guessed(at, f"{label}: id '{ident}' from its file name (ids are lower-case slugs)")
+    category = portals.slug(quadrant[0]) or "quadrant"
+    if category not in categories:
+        name = titles.get(quadrant[0]) or quadrant[0].replace("-", " ").replace("_", " ").strip().capitalize()
+        categories[category] = {"id": category, "name": name}
+        if quadrant[0] not in titles:
+            report.guessed(
+                quadrant[1],
+                f"category '{name}' named from the quadrant id '{quadrant[0]}' (the radar's config.json, which "
+                "names quadrants, is not beside its releases)",
+            )
+    status = ring_status((ring[0], ring[0]), label, ring[1], report)
+    reason = _first_paragraph(item.body or "")
+    if reason:
+        report.guessed(at, f"{label}: reason from the first paragraph of its newest text")
+    else:
+        reason = f"On the radar's {ring[0]} ring."
+        report.guessed(at, f"{label}: reason '{reason}'")
+    assert item.ring_since is not None  # set by the release that wrote its ring
+    return {
+        "id": ident,
+        "name": title,
+        "category": category,
+        "status": status.value,
+        "reason": reason,
+        "since": item.ring_since,
+    }
+
+
+def _first_paragraph(body: str) -> str:
+    """The first paragraph of an item's Markdown, as text: a link as its text and address, `[[id]]` as
+    the id, emphasis and code marks left out (a reason is text)."""
+    for paragraph in re.split(r"\n\s*\n", body.strip()):
+        lines = [line.strip() for line in paragraph.splitlines()]
+        if lines and not lines[0].startswith(("#", "```", "|", "<")):
+            words = " ".join(lines)
+            words = _LINK.sub(lambda m: f"{m[1]} ({m[2]})" if m[1] and m[1] != m[2] else m[2], words)
+            words = _WIKI.sub(lambda m: m[2] or m[1], words)
+            return _EMPHASIS.sub(lambda m: m[2], words)
+    return ""
