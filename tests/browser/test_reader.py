@@ -534,6 +534,7 @@ def test_on_a_phone_a_tool_card_leaves_out_what_it_has_no_value_for(context_fact
     page.set_viewport_size({"width": 1280, "height": 800})
     assert page.locator(f"#tool-github-actions {guide}").inner_text() == "—"
 
+
 def test_a_trade_off_says_who_benefits_without_capitalising_mid_sentence(page, site_url) -> None:
     """The catalog's `for:` is a phrase written to stand alone ("The business and its clients"):
     it is labelled, not run into a sentence ("For The business and its clients")."""
