@@ -491,6 +491,7 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
     ("query", "first_result", "searched"),
     [
         ("jenkns", "Jenkins", "jenkins"),  # a typo: the nearest word of the catalog
+        ("jenknis", "Jenkins", "jenkins"),  # two letters swapped, the commonest typo: one slip, not two
         ("how do i get the artifact registry", "Artifact registry", None),  # a question: its small words are optional
         ("how do i get help", "Support: how to get help", None),  # a question whose small words match elsewhere
         ("ci sla", "CI/CD pipelines: GitLab availability", "ci slo"),  # the catalog's word for it
