@@ -404,8 +404,10 @@ def test_policy_page_sections_added_changed_removed_and_moves(git_site, run) -> 
     git_site.git("mv", "content/escalation.md", "content/escalate.md")
     git_site.commit("move page")
     doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    # a reviewer is told that the page's address changes with its file's name: links to it break
     assert [c["text"] for c in doc["changes"]] == [
-        "Policy page “Escalation” moved from content/escalation.md to content/escalate.md"
+        "Policy page “Escalation” moved from content/escalation.md to content/escalate.md (its page moves "
+        "from policies/escalation/ to policies/escalate/, and the old address is gone)"
     ]
 
 

@@ -154,7 +154,8 @@ def test_renamed_policy_page_keeps_its_history(git_site, run) -> None:
     timeline = _timeline(git_site.root)
     assert [c.text for c in timeline.entries[0].changes] == [
         "Offering “CI pipelines”: policies changed from welcome to how-we-work",
-        "Policy page “How we work” moved from content/welcome.md to content/how-we-work.md",
+        "Policy page “How we work” moved from content/welcome.md to content/how-we-work.md (its page moves from "
+        "policies/welcome/ to policies/how-we-work/, and the old address is gone)",
     ]
     from servicebook.site.changes import history_view
 

@@ -76,6 +76,8 @@ def test_the_catalog_of_the_last_commit_on_or_before_the_day_is_shown(history, r
         f"from commit {commits['first'][:12]} of 2026-03-01 11:00 UTC by Ada Lovelace: Publish the catalog\n"
         f"Released: this catalog is the one of release 0.1 (commit {commits['page'][:12]} of 2026-03-10 08:00 UTC), "
         "published at v/0.1/.\n"
+        f"Since then release 0.1 has moved to commit {commits['broken'][:12]} of 2026-05-01 09:00 UTC (the version "
+        "was not tagged: its release is its last commit): v/0.1/ of a site built now is not the release in force then.\n"
         "\n"
         "Team support\n"
         "  hours: mon-fri 09:00-17:00 UTC\n"
@@ -119,6 +121,13 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
                 "tag": None,
                 "commit": commits["lowered"],
                 "date": "2026-04-01T10:00:00+00:00",
+                "path": "v/0.1/",
+            },
+            "published_now": {  # a later commit of 0.1, the last
+                "version": "0.1",
+                "tag": None,
+                "commit": commits["broken"],
+                "date": "2026-05-01T09:00:00+00:00",
                 "path": "v/0.1/",
             },
         },
@@ -421,6 +430,7 @@ def test_a_change_after_a_tagged_release_is_not_taken_for_that_release(tmp_path,
             "date": "2026-03-01T11:00:00+00:00",
             "path": "v/0.1/",
         },
+        "published_now": None,
     }
 
 
@@ -437,3 +447,40 @@ def test_a_day_that_has_not_come_yet_is_answered_with_a_note_that_it_is_todays_c
     for day in ("2026-04-01", "2026-04-15"):  # a past day, and today: no note
         result = run("promised", "--source", site.root, "--at", day)
         assert (result.exit_code, result.stderr) == (0, ""), result.output
+
+
+def test_a_release_that_later_changes_moved_says_its_address_now_shows_another_catalog(tmp_path, run) -> None:
+    """An auditor reads "published at v/0.1/" and opens v/0.1/: a version's release is its last
+    commit until a tag fixes it, so a later change of the same version moved what v/0.1/ shows.
+    The answer says so, naming that commit, rather than send the auditor to another catalog
+    (it said only "published at v/0.1/")."""
+    (tmp_path / "repo").mkdir()
+    site = GitSite(tmp_path / "repo")
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    at(site, "2026-03-01T11:00")
+    first = site.commit("Publish the catalog")
+    at(site, "2026-03-05T11:00")
+    site.edit("objective: 99.5", "objective: 99")
+    later = site.commit("Lower the SLO, still 0.1")
+    result = run("promised", "--source", site.root, "--at", "2026-03-02")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2:4] == [
+        f"Released: this catalog is the one of release 0.1 (commit {first[:12]} of 2026-03-01 11:00 UTC), "
+        "published at v/0.1/.",
+        f"Since then release 0.1 has moved to commit {later[:12]} of 2026-03-05 11:00 UTC (the version was not "
+        "tagged: its release is its last commit): v/0.1/ of a site built now is not the release in force then.",
+    ]
+    assert "99.5 %" in result.stdout
+    doc = json.loads(run("promised", "--source", site.root, "--at", "2026-03-02", "--format", "json").stdout)
+    assert doc["release"]["in_force"]["commit"] == first
+    assert doc["release"]["published_now"] == {
+        "version": "0.1",
+        "tag": None,
+        "commit": later,
+        "date": "2026-03-05T11:00:00+00:00",
+        "path": "v/0.1/",
+    }
+    # asked for a day when the later change was in force, nothing moved since
+    today = run("promised", "--source", site.root, "--at", "2026-03-06").stdout
+    assert "Since then" not in today

@@ -454,6 +454,27 @@ def test_one_release_copied_on_its_own_is_verified_with_version(
     )
 
 
+def test_the_newest_release_copied_on_its_own_is_told_to_add_version_first(
+    published: tuple[GitSite, Path, Path], tmp_path: Path
+) -> None:
+    """The release an auditor archives is often the newest, whose commit is HEAD's too: its folder
+    has no 404 page (a site's root always has one), so it is no `build --no-versions` of HEAD, and
+    the first hint is to name the release (it was to pass --no-versions, which fails as well)."""
+    repo, good, _ = published
+    head = repo.git("rev-parse", "HEAD").strip()[:12]
+    folder = tmp_path / "archive" / "0.5"
+    shutil.copytree(good / "v/0.5", folder)
+    plain = cli("verify", "--source", repo.root, "--site", folder)
+    assert plain.exit_code == 1
+    hints = [line for line in plain.stderr.splitlines() if line.startswith("  hint: ")]
+    assert hints[0] == (
+        f"  hint: {folder} has no versions.json and no v/, and its catalog.json names commit {head}, the commit of "
+        f"release 0.5: if it is that release's folder (v/0.5/ of a site, copied on its own), check it with "
+        f"`servicebook verify --site {folder} --version 0.5`"
+    )
+    assert cli("verify", "--source", repo.root, "--site", folder, "--version", "0.5").exit_code == 0
+
+
 def test_an_archive_given_as_the_site_says_to_unpack_it(published: tuple[GitSite, Path, Path], tmp_path: Path) -> None:
     repo, good, _ = published
     archive = tmp_path / "site.tar.gz"

@@ -491,6 +491,7 @@ def test_axe_finds_no_accessibility_violations_on_any_page_type(context_factory,
     ("query", "first_result", "searched"),
     [
         ("jenkns", "Jenkins", "jenkins"),  # a typo: the nearest word of the catalog
+        ("jenknis", "Jenkins", "jenkins"),  # two letters swapped, the commonest typo: one slip, not two
         ("how do i get the artifact registry", "Artifact registry", None),  # a question: its small words are optional
         ("how do i get help", "Support: how to get help", None),  # a question whose small words match elsewhere
         ("ci sla", "CI/CD pipelines: GitLab availability", "ci slo"),  # the catalog's word for it
@@ -518,3 +519,29 @@ def test_searching_a_deprecated_offering_answers_where_to_move(page, site_url) -
     assert result.locator(".result-answer").inner_text() == "Legacy Jenkins is deprecated. Move to: CI/CD pipelines"
     result.locator(".result-answer a").click()
     assert page.locator("h1").inner_text() == "CI/CD pipelines"
+
+
+def test_on_a_phone_a_tool_card_leaves_out_what_it_has_no_value_for(context_factory, site_url) -> None:
+    """The unsupported table's rows are cards of labelled cells on a phone: a tool with no
+    migration guide is no "Migration guide: —" line (a label with a dash told the reader nothing)."""
+    page = context_factory(viewport=PHONE).new_page()
+    page.goto(site_url + "unsupported/")
+    guide = "td[data-label='Migration guide']"
+    assert page.locator(f"#tool-jenkins {guide}").is_visible()  # Migration guide: Migrating from Jenkins…
+    assert not page.locator(f"#tool-github-actions {guide}").is_visible()
+    assert "—" not in page.locator("#tool-github-actions").inner_text()
+    assert page.locator("#tool-github-actions td[data-label='Use instead']").is_visible()
+    # on a desktop the column stays, its empty cells a dash
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.locator(f"#tool-github-actions {guide}").inner_text() == "—"
+
+
+def test_a_trade_off_says_who_benefits_without_capitalising_mid_sentence(page, site_url) -> None:
+    """The catalog's `for:` is a phrase written to stand alone ("The business and its clients"):
+    it is labelled, not run into a sentence ("For The business and its clients")."""
+    page.goto(site_url)
+    text = page.locator("main").inner_text()
+    assert "Who benefits: The business and its clients" in text
+    assert "For The" not in text
+    page.goto(site_url + "catalog/")
+    assert "(who benefits: The business and its clients)" in page.locator("main").inner_text()

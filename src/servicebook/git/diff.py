@@ -900,12 +900,19 @@ def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mappin
             removed.remove(path)
             added.remove(target)
             pairs.append((a[path], b[target]))
+            was, now = a[path].slug, b[target].slug
+            # a new file name is a new address: readers' links and bookmarks to the old one break
+            address = (
+                ""
+                if was == now
+                else f" (its page moves from {routes.policy(was)} to {routes.policy(now)}, and the old address is gone)"
+            )
             out.append(
                 Change(
                     "page.moved",
-                    f"page:{b[target].slug}",
+                    f"page:{now}",
                     "neutral",
-                    f"Policy page {_q(b[target].title)} moved from {path} to {target}",
+                    f"Policy page {_q(b[target].title)} moved from {path} to {target}{address}",
                     path,
                     target,
                 )

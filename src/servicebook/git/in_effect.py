@@ -26,6 +26,9 @@ class Standing:
 
     in_force: Release | None  # None: no release had been made by then
     released: bool  # the catalog in force is the one of `in_force` (no later change to it)
+    # what v/<version>/ of `in_force` publishes now, where that is another commit's catalog (a
+    # version's release is its last commit until a tag fixes it, so later changes moved it)
+    published_now: Release | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +162,12 @@ def release_standing(repo: Repo | None, commit: str, cutoff: dt.datetime | None,
     place = found.positions
     in_force = max((c.release for c in found.choices), key=lambda r: place.get(r.commit, -1), default=None)
     released = in_force is not None and place.get(in_force.commit, -1) >= place.get(commit, 0)
-    return Standing(in_force, released)
+    now = None
+    if in_force is not None and cutoff is not None:
+        every = discover(repo, pattern)
+        same = (c.release for c in every.choices if c.release.version == in_force.version) if every else ()
+        now = next((r for r in same if r.commit != in_force.commit), None)
+    return Standing(in_force, released, now)
 
 
 _LAST_SECOND = dt.datetime.max.replace(microsecond=0, tzinfo=dt.UTC)  # 9999-12-31 23:59:59 UTC

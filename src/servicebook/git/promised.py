@@ -14,6 +14,7 @@ from servicebook.catalog.slo import calendar_start, effective_support, error_bud
 from servicebook.catalog.validate import did_you_mean
 from servicebook.errors import UsageProblem
 from servicebook.git.in_effect import CatalogAt, Moment, Stamp, utc_minute
+from servicebook.git.versions import Release
 from servicebook.source.day_or_time import read_day_or_time
 
 PROMISED_JSON_VERSION = 1
@@ -164,10 +165,20 @@ def standing_text(found: CatalogAt) -> str:
         return "Not a release: no release of the catalog had been made by then."
     made = f"{'tag ' + r.tag + ', ' if r.tag else ''}commit {r.commit[:12]} of {utc_minute(r.date)}"
     if standing.released:
-        return f"Released: this catalog is the one of release {r.version} ({made}), published at {r.path}."
+        said = f"Released: this catalog is the one of release {r.version} ({made}), published at {r.path}."
+    else:
+        said = (
+            f"Not a release: the release in force was {r.version} ({made}), published at {r.path}; "
+            f"this commit is a later change that had not been released."
+        )
+    now = standing.published_now
+    if now is None:
+        return said
+    # an auditor who opens v/<version>/ today must not take its catalog for the one promised then
+    how = f"tag {now.tag} was moved to it" if now.tag else "the version was not tagged: its release is its last commit"
     return (
-        f"Not a release: the release in force was {r.version} ({made}), published at {r.path}; "
-        f"this commit is a later change that had not been released."
+        f"{said}\nSince then release {r.version} has moved to commit {now.commit[:12]} of {utc_minute(now.date)} "
+        f"({how}): {r.path} of a site built now is not the release in force then."
     )
 
 
@@ -178,10 +189,13 @@ def _standing_dict(found: CatalogAt) -> dict[str, object] | None:
     r = standing.in_force
     return {
         "released": standing.released,
-        "in_force": None
-        if r is None
-        else {"version": r.version, "tag": r.tag, "commit": r.commit, "date": r.date.isoformat(), "path": r.path},
+        "in_force": None if r is None else _release_dict(r),
+        "published_now": None if standing.published_now is None else _release_dict(standing.published_now),
     }
+
+
+def _release_dict(r: Release) -> dict[str, object]:
+    return {"version": r.version, "tag": r.tag, "commit": r.commit, "date": r.date.isoformat(), "path": r.path}
 
 
 def _support_lines(support: model.Support) -> list[str]:

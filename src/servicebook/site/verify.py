@@ -245,9 +245,11 @@ def _verify_site(
     if differences and expected and not published and not (site / routes.RELEASES).exists():
         hints = [_no_versions_hint(expected)]
         alone = [v for v, entry in expected.items() if entry.get("commit") == claim.commit]
-        if alone:  # the likeliest explanation first: a release's commit that HEAD is not, one release's folder
+        if alone:  # the likeliest explanation first: a release's commit that HEAD is not, or a folder
+            # without the 404 page every site has at its root (a release has none): one release's folder
             hint = _release_folder_hint(site, claim.commit or "", alone[0])
-            hints = [hint, *hints] if claim.commit != head else [*hints, hint]
+            folder = claim.commit != head or not (site / routes.NOT_FOUND).exists()
+            hints = [hint, *hints] if folder else [*hints, hint]
         advice = (*hints, *advice)
     return Verification(commit, checked, root_check, (*unverified, *differences), advice)
 

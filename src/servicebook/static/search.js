@@ -192,18 +192,25 @@
   // Words people search for that the catalog says otherwise (tried only when found nowhere).
   var SYNONYMS = { sla: "slo", slas: "slo", uptime: "availability", oncall: "on call", "on-duty": "on call" };
 
-  function distance(a, b, limit) {  // Levenshtein, given up past `limit`
+  // Edits from `a` to `b`, a letter added, dropped, changed or two side by side swapped each one
+  // (the commonest slip, "jenknis"), given up past `limit`
+  function distance(a, b, limit) {
     if (Math.abs(a.length - b.length) > limit) return limit + 1;
-    var prev = [], cur, i, j;
+    var before = null, prev = [], cur, i, j;
     for (j = 0; j <= b.length; j++) prev.push(j);
     for (i = 1; i <= a.length; i++) {
       cur = [i];
       var best = i;
       for (j = 1; j <= b.length; j++) {
-        cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1)));
-        best = Math.min(best, cur[j]);
+        var d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1));
+        if (before && j > 1 && a.charAt(i - 1) === b.charAt(j - 2) && a.charAt(i - 2) === b.charAt(j - 1)) {
+          d = Math.min(d, before[j - 2] + 1);
+        }
+        cur.push(d);
+        best = Math.min(best, d);
       }
       if (best > limit) return limit + 1;
+      before = prev;
       prev = cur;
     }
     return prev[b.length];
