@@ -24,7 +24,7 @@ from servicebook.site.previews import PreviewFolder
 from servicebook.site.serve import Preview
 
 from .conftest import FIXED_EPOCH
-from .servehelp import PATIENCE, URL_RE, wait_for
+from .servehelp import PATIENCE, URL_RE, running_serve, wait_for
 
 
 @pytest.fixture
@@ -247,34 +247,14 @@ def test_serve_removes_the_sites_it_replaced_without_forking_its_threads(
     held stays held in the child (a remover that never ends, the site left in the trash)."""
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
-    serve = ["serve", "--source", str(site), "--port", "0"]
-    process = subprocess.Popen(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", _SERVE_SAYING_FORKS, *serve],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: list[str] = []
-    assert process.stdout is not None
-    stream = process.stdout
-    reader = threading.Thread(target=lambda: lines.extend(iter(stream.readline, "")), daemon=True)
-    reader.start()
-    said = lambda: "".join(lines)  # noqa: E731
-    try:
-        wait_for(lambda: URL_RE.search(said()), what="the server to start", output=said)
+    with running_serve(site, FIXED_EPOCH, ("-W", "error::DeprecationWarning", "-c", _SERVE_SAYING_FORKS)) as served:
         for n, objective in enumerate(("99.9", "99.8", "99.7"), 1):  # the third build replaces one that replaced one
             catalog.write_text(re.sub(r"objective: 99\.\d", f"objective: {objective}", catalog.read_text(), count=1))
-            rebuilt = lambda n=n: said().count("catalog.yaml changed") == n  # noqa: E731
-            wait_for(rebuilt, what=f"rebuild {n}", output=said)
-        process.send_signal(signal.SIGINT)
-        process.wait(PATIENCE)
-    finally:
-        process.kill()
-        process.wait()
-        reader.join(PATIENCE)
-        stream.close()
-    assert process.returncode == 0, said()
-    assert "multi-threaded" not in said()
-    assert "Traceback" not in said()
+            rebuilt = lambda n=n: served.output().count("catalog.yaml changed") == n  # noqa: E731
+            wait_for(rebuilt, what=f"rebuild {n}", output=served.output)
+        served.process.send_signal(signal.SIGINT)
+        served.process.wait(PATIENCE)
+    assert served.process.returncode == 0, served.output()
+    assert "multi-threaded" not in served.output()
+    assert "Traceback" not in served.output()
     wait_for(lambda: not any(temp.iterdir()), what="the removals", output=lambda: str(list(temp.iterdir())))
