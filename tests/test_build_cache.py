@@ -29,12 +29,9 @@ from servicebook.routes import relative_url, relative_urls
 from servicebook.site.fresh import Manifest
 
 from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, GitSite, add_broken_layout_link
+from .folders import tree
 
 SKIP = {".servicebook-build"}
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def generated_site(path: Path, pages: int) -> Path:

@@ -23,7 +23,8 @@ from servicebook.cache.sets import KEEP_OTHERS, KEEP_SECONDS, code_folder
 from servicebook.cache.store import store_file
 
 from .conftest import FIXED_EPOCH, GitSite
-from .test_build_cache import clean_build, tree
+from .folders import tree
+from .test_build_cache import clean_build
 from .test_versions import _three_releases  # noqa: F401 - a fixture: three releases, made once a module
 
 pytestmark = pytest.mark.git

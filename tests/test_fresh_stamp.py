@@ -21,7 +21,8 @@ from servicebook.errors import Problem, SourceLocation
 from servicebook.site import fresh
 from servicebook.site.fresh import Manifest, listing_order, tree_identity
 
-from .test_build_cache import clean_build, tree
+from .folders import tree
+from .test_build_cache import clean_build
 
 SOURCES = ("catalog.yaml", "content", "layouts")
 

@@ -28,7 +28,8 @@ from servicebook.site.search import SearchMemory
 from servicebook.site.views import SiteView, site_view
 
 from .conftest import FIXED_EPOCH
-from .test_build_cache import clean_build, generated_site, tree
+from .folders import tree
+from .test_build_cache import clean_build, generated_site
 
 ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
 
