@@ -6,7 +6,10 @@ It is started without forking this process: `serve` runs threads (the HTTP serve
 watcher), and a fork copies only the forking thread, so a lock another thread held (the import
 lock, a logging or I/O lock, malloc's) stays held in the child for ever. A shell is spawned
 (`posix_spawn`: no code of this process runs in between) and starts the program in the
-background, says its process id and exits; the program, its parent gone, is adopted by init."""
+background, says its process id and exits; the program, its parent gone, is adopted by init.
+
+Besides git/runner.py (which starts git), the one module that starts a program
+(tests/test_git_door.py)."""
 
 from __future__ import annotations
 
