@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import FIXED_EPOCH, REPO, SITES, GitSite
-from .folders import tree
+from .sitefiles import tree
 
 
 def test_failed_build_leaves_previous_public_exactly_as_it_was(run, site_copy) -> None:

@@ -23,8 +23,7 @@ from servicebook.cache.sets import KEEP_OTHERS, KEEP_SECONDS, code_folder
 from servicebook.cache.store import store_file
 
 from .conftest import FIXED_EPOCH, GitSite, edit_and_build
-from .folders import tree
-from .test_build_cache import clean_build
+from .sitefiles import clean_build, tree
 
 pytestmark = pytest.mark.git
 

@@ -24,7 +24,7 @@ from servicebook.cli import main
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
 
 from .conftest import REPO, SITES
-from .folders import tree
+from .sitefiles import tree
 
 
 def test_init_scaffolds_a_site_that_builds(run, tmp_path) -> None:
@@ -915,7 +915,7 @@ def _session_processes(session: int) -> list[int]:
 
 def test_sigterm_during_a_build_with_workers_leaves_no_process_behind(tmp_path: Path) -> None:
     # The real thing: a build whose render workers are running when the build is asked to stop.
-    from .test_build_cache import generated_site
+    from .sitefiles import generated_site
 
     site = generated_site(tmp_path / "site", pages=300)
     script = textwrap.dedent(

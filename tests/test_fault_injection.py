@@ -29,7 +29,7 @@ from servicebook.site import write
 from servicebook.site.build import Options, build
 
 from .conftest import FIXED_EPOCH, SITES
-from .folders import tree
+from .sitefiles import tree
 
 KILLED = 137
 OPS = ("mkdir", "rename", "replace", "link", "unlink", "rmdir", "fsync")

@@ -21,8 +21,7 @@ from servicebook.errors import Problem, SourceLocation
 from servicebook.site import fresh
 from servicebook.site.fresh import Manifest, listing_order, tree_identity
 
-from .folders import tree
-from .test_build_cache import clean_build
+from .sitefiles import clean_build, tree
 
 SOURCES = ("catalog.yaml", "content", "layouts")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SITES, GitSite, require_component
-from .folders import tree
+from .sitefiles import tree
 
 
 def free(path: Path) -> int:

@@ -22,7 +22,7 @@ from servicebook.cache.store import store_file
 
 from . import test_full_disk
 from .conftest import GitSite
-from .folders import tree
+from .sitefiles import tree
 from .test_full_disk import fill
 
 disk = test_full_disk.disk  # the fixture: a small tmpfs of its own, to fill

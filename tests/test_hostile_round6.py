@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .folders import tree
+from .sitefiles import tree
 
 # Each reaches Python from a template the usual ways (the published Jinja escapes): a global's
 # function globals, a string's class tree, the template's own context, a format string reading

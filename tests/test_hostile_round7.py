@@ -28,7 +28,7 @@ from servicebook.measure.prometheus import Prometheus, QueryFailed
 from servicebook.site.serve import Preview, make_server
 
 from .conftest import FIXED_EPOCH, REPO, SITES, GitSite
-from .folders import tree
+from .sitefiles import tree
 
 # Each would ask the review job for gigabytes (or a number of billions of digits), in a few bytes
 # of template: an operator, a format's width, a filter's or a method's count, a text doubled in a

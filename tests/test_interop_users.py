@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .folders import tree
+from .sitefiles import tree
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 API_ONLY = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: payments\nspec:\n  type: openapi\n"

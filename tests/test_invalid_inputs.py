@@ -36,8 +36,8 @@ from click.testing import CliRunner, Result
 from servicebook.cli import main
 
 from .conftest import FIXED_EPOCH, SITES, golden
-from .folders import tree
 from .htmlcheck import dangers
+from .sitefiles import tree
 
 CASES = Path(__file__).parent / "invalid"
 EXPECTATIONS = ("expected.txt", "expected-build.txt", "harmless")

@@ -39,7 +39,7 @@ from servicebook.site.build import Options, build
 from servicebook.site.serve import Preview
 
 from .conftest import FIXED_EPOCH, REPO, GitSite, examples
-from .folders import tree
+from .sitefiles import tree
 
 DEFAULT_SEED = 20261205
 FULL_STEPS = 10  # `make test`; `make quick` walks a tenth (at least MIN_STEPS)
