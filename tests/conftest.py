@@ -392,6 +392,13 @@ def repo(tmp_path: Path, _three_releases: GitSite) -> GitSite:
     return _three_releases.copy_to(tmp_path / "site")
 
 
+def run_import(run: Callable[..., Result], fmt: str, *files: Path) -> Result:
+    """`servicebook import FMT FILE…`, which ends without a traceback whatever it says."""
+    result = run("import", fmt, *files)
+    assert "Traceback" not in result.output
+    return result
+
+
 BROKEN_LAYOUT_LINK = "policies/index.html: error: broken link to '../nowhere/'"
 
 
