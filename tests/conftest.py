@@ -337,6 +337,68 @@ def git_site(tmp_path: Path, _committed_minimal: GitSite) -> GitSite:
     return _committed_minimal.copy_to(tmp_path / "repo")
 
 
+def catalog_at(version: str, extra_offering: bool = False) -> str:
+    """The minimal site's catalog at `version` (with `extra_offering`, an artifact registry more)."""
+    text = (SITES / "minimal/catalog.yaml").read_text().replace('version: "0.1"', f'version: "{version}"')
+    if extra_offering:
+        text = text.replace(
+            "tools:\n  - id: shared",
+            "  - id: artifacts\n    name: Artifact registry\n    summary: Stores build outputs.\n    owner: Platform Team\n"
+            '    tier: "2"\n    lifecycle: ga\n    audience: [developers]\n    request:\n      how: Ask in chat.\n'
+            "tools:\n  - id: shared",
+        )
+    return text
+
+
+def three_releases(root: Path) -> GitSite:
+    """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated)."""
+    root.mkdir(parents=True, exist_ok=True)
+    r = GitSite(root)
+    shutil.copytree(SITES / "minimal/content", r.root / "content")
+    r.write("catalog.yaml", catalog_at("1.0"))
+    r.write(".gitignore", "/public/\n/.servicebook-cache/\n")
+    r.commit("First catalog")
+    r.tag("v1.0")
+    r.write("catalog.yaml", catalog_at("1.1", extra_offering=True))
+    r.commit("Add the artifact registry")
+    r.write("content/welcome.md", (r.root / "content/welcome.md").read_text() + "\nA later edit, still 1.1.\n")
+    r.commit("Clarify the welcome page")
+    r.write("catalog.yaml", catalog_at("2.0", extra_offering=True).replace("objective: 99.5", "objective: 99.9"))
+    r.commit("Raise the CI objective")
+    r.tag("v2.0", annotated=True)
+    return r
+
+
+def edit_and_build(run: Callable[..., Result], repo: GitSite, n: int = 1) -> str:
+    """A build that has something to do (a policy page changed and committed, as after each
+    commit); what it printed."""
+    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + f"\nEdit {n}.\n")
+    repo.commit(f"Edit {n}")
+    built = run("build", "--source", repo.root)
+    assert built.exit_code == 0, built.output
+    return built.stdout
+
+
+@pytest.fixture(scope="module")
+def _three_releases(tmp_path_factory: pytest.TempPathFactory) -> GitSite:
+    """Three releases (releases.three_releases), made once a module."""
+    return three_releases(tmp_path_factory.mktemp("releases") / "site")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, _three_releases: GitSite) -> GitSite:
+    """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated),
+    in a repository of the test's own (a copy of one made once per test module)."""
+    return _three_releases.copy_to(tmp_path / "site")
+
+
+def run_import(run: Callable[..., Result], fmt: str, *files: Path) -> Result:
+    """`servicebook import FMT FILE…`, which ends without a traceback whatever it says."""
+    result = run("import", fmt, *files)
+    assert "Traceback" not in result.output
+    return result
+
+
 BROKEN_LAYOUT_LINK = "policies/index.html: error: broken link to '../nowhere/'"
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -57,10 +57,12 @@ class Served:
 
 
 @contextlib.contextmanager
-def running_serve(site: Path, epoch: str) -> Iterator[Served]:
+def running_serve(site: Path, epoch: str, python: Sequence[str] = ("-m", "servicebook.cli")) -> Iterator[Served]:
+    """`servicebook serve` of `site` in a process of its own, once it serves (Python run with
+    `python`: its options, and the program that runs the command line); stopped at the end."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": epoch, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "servicebook.cli", "serve", "--source", str(site), "--port", "0"],
+        [sys.executable, *python, "serve", "--source", str(site), "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -18,7 +18,7 @@ from servicebook.site import links
 from servicebook.source.yaml import SourceText, split_front_matter
 
 from .conftest import examples
-from .test_build_cache import generated_site, tree
+from .sitefiles import generated_site, tree
 from .test_search_sections import _MARKDOWN, _TARGETS
 
 _EDGES = st.sampled_from(

@@ -4,7 +4,6 @@ equals a clean build byte for byte, whatever changed, however many workers, what
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
@@ -28,34 +27,10 @@ from servicebook.cache.store import checksum as checksum_of
 from servicebook.routes import relative_url, relative_urls
 from servicebook.site.fresh import Manifest
 
-from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, REPO, GitSite, add_broken_layout_link
+from .conftest import BROKEN_LAYOUT_LINK, FIXED_EPOCH, GitSite, add_broken_layout_link
+from .sitefiles import clean_build, generated_site, tree
 
 SKIP = {".servicebook-build"}
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def generated_site(path: Path, pages: int) -> Path:
-    """A realistic site from the benchmark's generator (bench/generate.py)."""
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_generate", module)
-    spec.loader.exec_module(module)
-    module.generate(path, offerings=6, tools=12, pages=pages, seed=7)
-    return path
-
-
-def clean_build(run, site: Path, tmp_path: Path) -> dict[str, bytes]:
-    """The same sources built from nothing: a fresh copy, no public/, no cache."""
-    fresh = tmp_path / "fresh"
-    if fresh.exists():
-        shutil.rmtree(fresh)
-    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache", ".servicebook-trash-*"))
-    assert run("build", "--source", fresh).exit_code == 0
-    return tree(fresh / "public")
 
 
 @pytest.fixture

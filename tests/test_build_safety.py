@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import FIXED_EPOCH, REPO, SITES, GitSite
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from .sitefiles import tree
 
 
 def test_failed_build_leaves_previous_public_exactly_as_it_was(run, site_copy) -> None:

@@ -22,19 +22,12 @@ import servicebook
 from servicebook.cache.sets import KEEP_OTHERS, KEEP_SECONDS, code_folder
 from servicebook.cache.store import store_file
 
-from .conftest import FIXED_EPOCH, GitSite
-from .test_build_cache import clean_build, tree
-from .test_versions import _three_releases  # noqa: F401 - a fixture: three releases, made once a module
+from .conftest import FIXED_EPOCH, GitSite, edit_and_build
+from .sitefiles import clean_build, tree
 
 pytestmark = pytest.mark.git
 
 DAY = 24 * 3600
-
-
-@pytest.fixture
-def repo(tmp_path: Path, _three_releases: GitSite) -> GitSite:  # noqa: F811 - the fixture imported above
-    """Three releases (1.0, 1.1, 2.0), in a repository of the test's own."""
-    return _three_releases.copy_to(tmp_path / "site")
 
 
 @pytest.fixture
@@ -81,15 +74,6 @@ def _entries(cache: Path) -> dict[Path, set[str]]:
             found[path] = {name for (name,) in db.execute("SELECT key FROM entries")}
         db.close()
     return found
-
-
-def _edit_and_build(run, repo: GitSite, n: int = 1) -> str:
-    """A build that has something to do (a policy page changed and committed); what it printed."""
-    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + f"\nEdit {n}.\n")
-    repo.commit(f"Edit {n}")
-    built = run("build", "--source", repo.root)
-    assert built.exit_code == 0, built.output
-    return built.stdout
 
 
 def _codes(n: int) -> list[str]:
@@ -147,7 +131,7 @@ def test_the_first_build_after_an_upgrade_says_why_every_page_was_rendered_again
         "first build after servicebook was upgraded, or the cache was deleted or not restored; "
         'docs/versions-and-releases.md, "Upgrading servicebook")'
     ) in upgraded.stdout
-    assert said not in _edit_and_build(run, site)
+    assert said not in edit_and_build(run, site)
     shutil.rmtree(site.root / ".servicebook-cache")
     assert said in run("build", "--source", site.root).stdout
     first = run("build", "--source", site.root, "--output", site.root / "elsewhere")
@@ -172,7 +156,7 @@ def test_the_stores_other_servicebooks_left_go_as_their_releases_do(run, site: G
     try:
         fcntl.flock(lock, fcntl.LOCK_SH)  # a build of that servicebook at work
         os.utime(lock, (0, 0))
-        _edit_and_build(run, site)
+        edit_and_build(run, site)
         assert [p.exists() for p in recent] == [True] * KEEP_OTHERS + [False]
         assert not old.exists()
         assert held.exists()
@@ -180,7 +164,7 @@ def test_the_stores_other_servicebooks_left_go_as_their_releases_do(run, site: G
         assert ours.is_file()
     finally:
         os.close(lock)
-    _edit_and_build(run, site, 2)
+    edit_and_build(run, site, 2)
     assert not held.exists()
     assert not held.with_suffix(".lock").exists()
     assert sorted(p.name for p in ours.parent.glob("*.sqlite")) == sorted(p.name for p in [ours, *recent[:KEEP_OTHERS]])
@@ -203,7 +187,7 @@ def test_the_history_other_servicebooks_parsed_goes_as_their_releases_do(run, si
     _dated(recent, now - DAY)
     legacy = [shutil.copy(entry, history / entry.name) for entry in ours.glob("*.json")]
     _dated(history, now - KEEP_SECONDS - DAY)
-    _edit_and_build(run, site)
+    edit_and_build(run, site)
     assert not old.exists()
     assert recent.is_dir()
     assert not any(p.exists() for p in legacy)
@@ -243,11 +227,11 @@ def test_the_tree_of_a_release_whose_tag_was_deleted_is_removed(run, repo: GitSi
     lock = os.open(repo.root / ".servicebook-cache" / "releases" / f"{code_folder()}.lock", os.O_RDWR)
     try:
         fcntl.flock(lock, fcntl.LOCK_SH)  # another build of this servicebook at work
-        _edit_and_build(run, repo)
+        edit_and_build(run, repo)
         assert tagged in _trees(repo)
     finally:
         os.close(lock)
-    _edit_and_build(run, repo, 2)
+    edit_and_build(run, repo, 2)
     assert tagged not in _trees(repo)
     assert len(_trees(repo)) == 3  # 1.0, 1.1 (its last commit), 2.0
     assert tree(repo.root / "public") == clean_build(run, repo.root, tmp_path)

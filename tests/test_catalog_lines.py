@@ -18,7 +18,7 @@ from servicebook.site.load import load
 from servicebook.site.outputs import CatalogLines, catalog_json
 
 from .conftest import FIXED_EPOCH
-from .test_build_cache import generated_site
+from .sitefiles import generated_site
 
 ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
 

@@ -15,7 +15,7 @@ import pytest
 from servicebook.cache.store import _key, checksum, store_file
 from servicebook.site import outputs
 
-from .test_build_cache import clean_build, generated_site, tree
+from .sitefiles import clean_build, generated_site, tree
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from servicebook.site.build import Options, build
 from servicebook.site.buildcache import BuildCache
 
 from .conftest import GitSite
-from .test_build_cache import clean_build, generated_site, tree
+from .sitefiles import clean_build, generated_site, tree
 from .test_fresh_stamp import _settle
 from .test_page_keys import COMMITTED, ENV, Builds, _cli
 

@@ -24,6 +24,7 @@ from servicebook.cli import main
 from servicebook.errors import BuildFailed, Problem, Severity, SourceLocation
 
 from .conftest import REPO, SITES
+from .sitefiles import tree
 
 
 def test_init_scaffolds_a_site_that_builds(run, tmp_path) -> None:
@@ -638,10 +639,6 @@ def test_python_build_py_without_dependencies_says_what_to_do(tmp_path) -> None:
     assert "is not installed. Run `make site`" in done.stderr
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypatch) -> None:
     import servicebook.site.build
     import servicebook.site.buildcache
@@ -651,14 +648,14 @@ def test_ctrl_c_says_which_whole_site_the_output_holds(run, site_copy, monkeypat
 
     site = site_copy("minimal")
     assert run("build", "--source", site).exit_code == 0
-    before = _tree(site / "public")
+    before = tree(site / "public")
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
     with monkeypatch.context() as patch:  # while rendering: nothing was written
         patch.setattr(servicebook.site.build, "render_site", interrupt)
         result = run("build", "--source", site)
     assert (result.exit_code, result.stderr) == (130, "interrupted; the previous site was left as it was\n")
-    assert _tree(site / "public") == before
+    assert tree(site / "public") == before
     with monkeypatch.context() as patch:  # after the swap, while recording it
         patch.setattr(servicebook.site.buildcache.BuildCache, "record", interrupt)
         result = run("build", "--source", site)
@@ -884,7 +881,7 @@ def test_a_stop_asked_with_sigterm_takes_ctrl_cs_way_out(run, site_copy, monkeyp
 
     site = site_copy("minimal")
     assert run("build", "--source", site).exit_code == 0
-    before = _tree(site / "public")
+    before = tree(site / "public")
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace("name: Platform Team", "name: Delivery Team"))
 
@@ -899,7 +896,7 @@ def test_a_stop_asked_with_sigterm_takes_ctrl_cs_way_out(run, site_copy, monkeyp
     finally:
         signal.signal(signal.SIGTERM, handler)
     assert (result.exit_code, result.stderr) == (143, "terminated; the previous site was left as it was\n")
-    assert _tree(site / "public") == before
+    assert tree(site / "public") == before
 
 
 def _session_processes(session: int) -> list[int]:
@@ -918,7 +915,7 @@ def _session_processes(session: int) -> list[int]:
 
 def test_sigterm_during_a_build_with_workers_leaves_no_process_behind(tmp_path: Path) -> None:
     # The real thing: a build whose render workers are running when the build is asked to stop.
-    from .test_build_cache import generated_site
+    from .sitefiles import generated_site
 
     site = generated_site(tmp_path / "site", pages=300)
     script = textwrap.dedent(

@@ -81,7 +81,7 @@ def test_content_holding_a_link_or_no_content_is_listed_by_the_load(tmp_path: Pa
 def test_a_one_page_rebuild_does_not_list_content_again(run, site_copy, tmp_path, monkeypatch) -> None:
     """Without a stamp too (the last build's sources had not settled): the survey lists the
     sources, the load takes content/ from that listing; the site is a clean build's."""
-    from .test_build_cache import clean_build, tree
+    from .sitefiles import clean_build, tree
 
     site = site_copy("example")
     assert run("build", "--source", site).exit_code == 0

@@ -15,7 +15,7 @@ import pytest
 
 import servicebook.site.build
 import servicebook.site.render as render
-from tests.test_build_cache import generated_site, tree
+from tests.sitefiles import generated_site, tree
 
 if TYPE_CHECKING:
     from servicebook.site.parallel import Beside

@@ -29,13 +29,10 @@ from servicebook.site import write
 from servicebook.site.build import Options, build
 
 from .conftest import FIXED_EPOCH, SITES
+from .sitefiles import tree
 
 KILLED = 137
 OPS = ("mkdir", "rename", "replace", "link", "unlink", "rmdir", "fsync")
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _options(site: Path) -> Options:

@@ -21,7 +21,7 @@ from servicebook.errors import Problem, SourceLocation
 from servicebook.site import fresh
 from servicebook.site.fresh import Manifest, listing_order, tree_identity
 
-from .test_build_cache import clean_build, tree
+from .sitefiles import clean_build, tree
 
 SOURCES = ("catalog.yaml", "content", "layouts")
 

@@ -16,10 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SITES, GitSite, require_component
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from .sitefiles import tree
 
 
 def free(path: Path) -> int:

@@ -451,7 +451,7 @@ def test_a_build_after_new_commits_replays_only_those_and_equals_a_replay_from_n
     build from nothing's."""
     from servicebook.git import history
 
-    from .test_build_cache import clean_build, tree
+    from .sitefiles import clean_build, tree
 
     replayed: list[int] = []
     real = history._replay

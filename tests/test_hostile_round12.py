@@ -133,15 +133,16 @@ def test_a_warning_each_page_earns_is_shown_for_the_first_few_pages_and_the_rest
 
 
 def test_warnings_of_one_kind_are_counted_past_the_first_few_and_errors_never_are() -> None:
-    """What `alike` keeps: each error; of warnings that say the same thing of different names
-    (quoted, counted, or the subject the warning names), the first SHOWN_ALIKE where there are more
-    than MAX_ALIKE, and one line counting the rest where the next one was."""
+    """What `alike` keeps: each error; of warnings of one kind (each about a name of its own), the
+    first SHOWN_ALIKE where there are more than MAX_ALIKE, and one line counting the rest where the
+    next one was."""
 
     def warning(name: str, line: int) -> Problem:
         return Problem(
             SourceLocation("catalog.yaml", line, 3),
             f"the decision on '{name}' was due for review on 2026-01-0{line % 9}",
             severity=Severity.WARNING,
+            kind="decision-due-for-review",
         )
 
     errors = [
@@ -158,6 +159,24 @@ def test_warnings_of_one_kind_are_counted_past_the_first_few_and_errors_never_ar
     assert shown[SHOWN_ALIKE].message == "3 more warnings like the 3 above, about tool-3, tool-4, tool-5"
     assert shown[SHOWN_ALIKE].location == SourceLocation("catalog.yaml")
     assert shown[SHOWN_ALIKE + 1 :] == [other, *errors]
+
+
+def test_warnings_are_counted_by_the_kind_said_where_they_are_made_not_by_their_words() -> None:
+    """Warnings of one kind (`Problem.kind`) are counted together whatever names their words hold,
+    quoted or not (a tag that failed for six different reasons); warnings worded alike but of two
+    kinds are not counted as one."""
+
+    def failed(tag: str, why: str, kind: str = "tag-release-failed") -> Problem:
+        message = f"tag {tag} was skipped: release {tag} there {why}"
+        return Problem(SourceLocation("git"), message, severity=Severity.WARNING, subject=tag, kind=kind)
+
+    reasons = ["has 2 errors", "cannot be read", "has broken links", "cannot be built", "is empty", "has no version"]
+    tags = [failed(f"v{i}", why) for i, why in enumerate(reasons)]
+    shown = alike(tags)
+    assert shown[:SHOWN_ALIKE] == tags[:SHOWN_ALIKE]
+    assert [p.message for p in shown[SHOWN_ALIKE:]] == ["3 more warnings like the 3 above, about v3, v4, v5"]
+    two_kinds = [failed(f"v{i}", "is empty", "tag-release-failed" if i % 2 else "other") for i in range(MAX_ALIKE + 1)]
+    assert alike(two_kinds) == two_kinds
 
 
 @pytest.mark.git

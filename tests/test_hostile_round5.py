@@ -22,6 +22,7 @@ from servicebook.cache.store import store_file
 
 from . import test_full_disk
 from .conftest import GitSite
+from .sitefiles import tree
 from .test_full_disk import fill
 
 disk = test_full_disk.disk  # the fixture: a small tmpfs of its own, to fill
@@ -31,10 +32,6 @@ MEASURED = """        window: 30d
         measurement:
           errors: ci_runs_total{code="500"}
           total: ci_runs_total"""
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 class _Answers(http.server.BaseHTTPRequestHandler):
@@ -206,7 +203,7 @@ def test_a_site_template_that_is_not_utf8_is_located_and_the_site_kept(
 ) -> None:
     site = site_copy("minimal")
     assert run("build", "--source", site).exit_code == 0
-    before = _tree(site / "public")
+    before = tree(site / "public")
     (site / "layouts").mkdir()
     (site / "layouts" / name).write_bytes(text)
     (site / "layouts" / "part.html").write_bytes(b"<p>part</p>\n\xff\n")
@@ -215,7 +212,7 @@ def test_a_site_template_that_is_not_utf8_is_located_and_the_site_kept(
         assert "Traceback" not in result.output
         assert result.exit_code == 1, result.output
         assert f"{site}/{expected}" in result.stderr
-    assert _tree(site / "public") == before
+    assert tree(site / "public") == before
 
 
 @pytest.mark.skipif(os.fsencode("\udcff") != b"\xff", reason="a file system encoding without surrogateescape")

@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
+from .sitefiles import tree
 
 # Each reaches Python from a template the usual ways (the published Jinja escapes): a global's
 # function globals, a string's class tree, the template's own context, a format string reading
@@ -36,7 +33,7 @@ def test_a_site_template_reaching_python_is_refused_located_and_runs_nothing(
     so it can shape every page but cannot run a command there (nor read the job's secrets)."""
     site = site_copy("minimal")
     assert run("build", "--source", site).exit_code == 0
-    before = _tree(site / "public")
+    before = tree(site / "public")
     marker = tmp_path / "ran"
     (site / "layouts").mkdir()
     (site / "layouts" / "home.html").write_text(
@@ -52,7 +49,7 @@ def test_a_site_template_reaching_python_is_refused_located_and_runs_nothing(
         assert "is unsafe" in result.stderr
         assert "hint: a template runs in Jinja's sandbox" in result.stderr
     assert not marker.exists()
-    assert _tree(site / "public") == before
+    assert tree(site / "public") == before
 
 
 # YAML 1.2.2, 10.3.2: the plain texts the core schema reads as null, a boolean or a number.

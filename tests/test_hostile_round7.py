@@ -28,11 +28,7 @@ from servicebook.measure.prometheus import Prometheus, QueryFailed
 from servicebook.site.serve import Preview, make_server
 
 from .conftest import FIXED_EPOCH, REPO, SITES, GitSite
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
+from .sitefiles import tree
 
 # Each would ask the review job for gigabytes (or a number of billions of digits), in a few bytes
 # of template: an operator, a format's width, a filter's or a method's count, a text doubled in a
@@ -70,7 +66,7 @@ def test_a_site_template_making_a_huge_value_is_a_located_error_not_the_jobs_mem
     to do, and the published site stays as it was."""
     site = site_copy("minimal")
     assert run("build", "--source", site).exit_code == 0
-    before = _tree(site / "public")
+    before = tree(site / "public")
     (site / "layouts").mkdir()
     (site / "layouts" / "home.html").write_text(
         '{% extends "theme/home.html" %}\n{% block content %}' + hoard + "{% endblock %}\n"
@@ -82,7 +78,7 @@ def test_a_site_template_making_a_huge_value_is_a_located_error_not_the_jobs_mem
         assert f"{site}/layouts/home.html:2:1: error: while rendering index.html: " in result.stderr
         assert "more than a template may" in result.stderr, result.stderr
         assert "hint: a template runs in Jinja's sandbox" in result.stderr, result.stderr
-    assert _tree(site / "public") == before
+    assert tree(site / "public") == before
 
 
 def test_a_site_template_within_the_bounds_renders_as_it_did(run, site_copy) -> None:

@@ -25,7 +25,7 @@ from servicebook.cache.store import _key, checksum, store_file
 from servicebook.measure.prometheus import Prometheus, QueryFailed
 
 from .conftest import REPO
-from .test_build_cache import clean_build, tree
+from .sitefiles import clean_build, tree
 
 
 def _kind(name: str) -> str:

@@ -15,16 +15,11 @@ import yaml
 
 from servicebook.catalog.queries import QueryForm, query_form
 
+from .conftest import run_import
 from .openslo_v1 import problems
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
-
-
-def _import(run, fmt: str, *files: Path):
-    result = run("import", fmt, *files)
-    assert "Traceback" not in result.output
-    return result
 
 
 # --- Sloth ------------------------------------------------------------------------------------------
@@ -34,7 +29,7 @@ def test_a_sloth_managed_prometheus_service_level_is_read_as_the_sloth_spec_it_i
     # Sloth's examples/managed-prometheus-grpc-server.yml: kind ManagedPrometheusServiceLevel, the
     # PrometheusServiceLevel spec for Google Cloud's Managed Prometheus (it was "not read")
     file = INTEROP / "sloth-managed-prometheus-grpc-server.yml"
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert (offering["id"], offering["owner"], offering["tier"]) == ("myservice", "myteam", "2")
@@ -65,7 +60,7 @@ def test_an_openslo_inline_indicator_of_metadata_alone_gives_an_slo_without_a_me
     # and say nothing more of it (the import failed: "'indicator' has no 'spec'", and no way out)
     for name, line, indicator in (("labels", 16, "no-name"), ("annotations", 9, "no-name")):
         file = INTEROP / f"openslo-oslo-slo-with-{name}.yaml"
-        result = _import(run, "openslo", file)
+        result = run_import(run, "openslo", file)
         assert result.exit_code == 0, result.output
         (offering,) = yaml.safe_load(result.stdout)["offerings"]
         (slo,) = offering["slos"]
@@ -80,7 +75,7 @@ def test_an_openslo_inline_indicator_of_metadata_alone_gives_an_slo_without_a_me
 def test_an_openslo_rolling_month_is_refused_with_the_days_to_write(run) -> None:
     # oslo's test input slo-no-indicatorref-rolling-alerts.yaml rolls `1M`: refused without a way out
     file = INTEROP / "openslo-oslo-no-indicatorref-rolling-alerts.yaml"
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert f"{file}:29:17: error: a rolling window of 1M is not a whole number of days (1 to 999)" in result.stderr
     assert (
@@ -93,7 +88,7 @@ def test_an_openslo_service_that_no_slo_names_is_said_to_be_passed_over(run) -> 
     # oslo's multi.yaml (an SLO, its SLI and DataSource) beside the SDK's examples/services.yaml: the
     # Service example-service, its description with it, was left out without a word
     slos, services = INTEROP / "openslo-oslo-multi.yaml", INTEROP / "openslo-sdk-services.yaml"
-    result = _import(run, "openslo", slos, services)
+    result = run_import(run, "openslo", slos, services)
     assert result.exit_code == 0, result.output
     assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["foo-slos"]
     assert (
@@ -140,7 +135,7 @@ def test_an_openslo_ratio_of_gauges_is_not_counted_as_counters(run, tmp_path: Pa
     # window: a gauge's increase is how much it rose, not how much it was
     file = tmp_path / "slo.yaml"
     file.write_text(OPENSLO_GAUGES)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert slo["measurement"] == {
@@ -154,7 +149,7 @@ def test_an_openslo_ratio_of_gauges_is_not_counted_as_counters(run, tmp_path: Pa
     ) in result.stderr
     counted = tmp_path / "counted.yaml"
     counted.write_text(OPENSLO_GAUGES.replace("counter: false", "counter: true"))
-    assert yaml.safe_load(_import(run, "openslo", counted).stdout)["offerings"][0]["slos"][0]["measurement"] == {
+    assert yaml.safe_load(run_import(run, "openslo", counted).stdout)["offerings"][0]["slos"][0]["measurement"] == {
         "good": 'ci_runners{state="idle"}',
         "total": "ci_runners",
     }
@@ -191,7 +186,7 @@ def test_a_build_your_own_radar_file_of_several_sheets_is_refused_naming_them(ru
     # it was "the radar has no list of 'entries'", at the file's first line, and no way out
     file = tmp_path / "multi_data.json"
     file.write_text(BYOR_SHEETS)
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 1
     assert (
         f"{file}:2:3: error: a Build-Your-Own-Radar file of 2 sheets ('First', 'Second'): a radar is one sheet"
@@ -202,7 +197,7 @@ def test_a_build_your_own_radar_file_of_several_sheets_is_refused_naming_them(ru
 def test_a_build_your_own_radar_file_of_one_sheet_is_read_as_that_sheet(run, tmp_path: Path) -> None:
     file = tmp_path / "one_sheet.json"
     file.write_text(json.dumps({"Second": json.loads(BYOR_SHEETS)["Second"]}, indent=2))
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     (tool,) = yaml.safe_load(result.stdout)["tools"]
     assert (tool["id"], tool["status"], tool["reason"]) == ("io-ts", "best-effort", "Runtime types.")
@@ -227,7 +222,7 @@ def test_an_aoe_item_titled_by_its_file_takes_the_title_its_revisions_give(run, 
     # the tool was named "akeneo.md", its id akeneo-md
     file = tmp_path / "rd.json"
     file.write_text(AOE_FILE_TITLED)
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     tools = yaml.safe_load(result.stdout)["tools"]
     assert [(t["id"], t["name"]) for t in tools] == [("akeneo", "Akeneo"), ("ant", "ant")]
@@ -255,7 +250,7 @@ def test_an_aoe_item_whose_newest_revision_only_notes_its_move_keeps_its_descrip
     # its reason was "Updated to "adopt"", and the description it moved with was said dropped
     file = tmp_path / "rd.json"
     file.write_text(AOE_MOVED)
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     (tool,) = yaml.safe_load(result.stdout)["tools"]
     assert (tool["status"], tool["reason"]) == ("supported", "Data as a stream of elements, bounded in memory.")
@@ -320,7 +315,7 @@ def test_a_backstage_template_of_the_scaffolders_v1beta2_is_skipped_as_its_newer
     # "apiVersion 'backstage.io/v1beta2' is not one servicebook reads" failed the whole import
     file = tmp_path / "catalog-info.yaml"
     file.write_text(BACKSTAGE_V1BETA2_TEMPLATE)
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 0, result.output
     assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["artist-web"]
     assert (
@@ -332,7 +327,7 @@ def test_a_backstage_ai_resource_is_skipped_as_a_kind_of_backstages_own(run) -> 
     # catalog-model's examples/ai-resources/frontend-design-skill.yaml: a kind its schemas define, which
     # the import called "an unknown kind"
     file = INTEROP / "backstage-ai-resource-frontend-design-skill.yaml"
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 1
     assert f"{file}:1:1: warning: skipped AiResource 'frontend-design': servicebook has no place for it" in (
         result.stderr
@@ -347,7 +342,7 @@ def test_a_backstage_component_without_an_owner_is_said_to_have_none(run, tmp_pa
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: lonely\n"
         "spec:\n  type: service\n  lifecycle: experimental\n"
     )
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["offerings"][0]["owner"] == "unknown"
     assert (
@@ -361,7 +356,7 @@ def test_an_openslo_object_of_a_kind_openslo_does_not_define_is_not_called_an_al
     # `kind: Slo` was "dropped the Slo (alerting is not part of the catalog)"
     file = tmp_path / "slo.yaml"
     file.write_text(OPENSLO_GAUGES.replace("kind: SLO", "kind: Slo"))
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert (
         f"{file}:2:7: warning: skipped the Slo: not a kind of OpenSLO v1 (SLO, SLI, DataSource, Service, "
@@ -376,7 +371,7 @@ def test_an_openslo_window_without_is_rolling_is_refused_with_what_to_write(run,
     # its calendar, refused without a way out
     file = tmp_path / "slo.yaml"
     file.write_text(OPENSLO_GAUGES.replace("      isRolling: true\n", ""))
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert f"{file}:24:7: error: a window that is not rolling needs a calendar" in result.stderr
     assert "hint: write isRolling: true for a rolling window (it is false unless written)" in result.stderr
@@ -390,7 +385,7 @@ def test_a_pyrra_native_histogram_latency_gives_the_error_ratio_pyrra_records(ru
     # without a measurement; Pyrra records it as 1 - histogram_fraction(0, LATENCY, rate(TOTAL[window])),
     # here for each service and method (its grouping), of which the catalog measures the worst
     file = INTEROP / "pyrra-dynamic-burn-rate-latency-native.yaml"
-    result = _import(run, "pyrra", file)
+    result = run_import(run, "pyrra", file)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     ratio = (
@@ -403,7 +398,7 @@ def test_a_pyrra_native_histogram_latency_gives_the_error_ratio_pyrra_records(ru
     # without its grouping, one ratio over every request
     ungrouped = tmp_path / "slo.yaml"
     ungrouped.write_text(file.read_text().replace("      grouping:\n        - service\n        - method\n", ""))
-    result = _import(run, "pyrra", ungrouped)
+    result = run_import(run, "pyrra", ungrouped)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     ratio = (
@@ -422,10 +417,10 @@ def test_a_pyrra_native_histogram_latency_is_read_in_seconds_and_refused_when_no
     text = (INTEROP / "pyrra-dynamic-burn-rate-latency-native.yaml").read_text()
     file = tmp_path / "slo.yaml"
     file.write_text(text.replace("latency: 200ms", "latency: 1m30s"))
-    (slo,) = yaml.safe_load(_import(run, "pyrra", file).stdout)["offerings"][0]["slos"]
+    (slo,) = yaml.safe_load(run_import(run, "pyrra", file).stdout)["offerings"][0]["slos"]
     assert slo["measurement"]["error_ratio"].startswith("max(1 - histogram_fraction(0, 90, sum by (service, method) (")
     file.write_text(text.replace("latency: 200ms", "latency: fast"))
-    result = _import(run, "pyrra", file)
+    result = run_import(run, "pyrra", file)
     assert result.exit_code == 1
     assert f"{file}:24:16: error: latency 'fast' is not a Prometheus duration" in result.stderr
 
@@ -439,7 +434,7 @@ def test_an_openslo_v2alpha_file_is_read_by_the_import_and_the_drift_check(run, 
     # the file over without a word, as if it were a Deployment beside the SLOs; then both named it "not
     # read"; now both read it, with v2alpha's names (test_interop_round19)
     file = INTEROP / "openslo-oslo-validate-v2alpha.yaml"
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["web"]
     assert "is not read" not in result.stderr
@@ -456,7 +451,7 @@ def test_an_openslo_v1alpha_file_of_two_slos_names_each_where_it_begins(run) -> 
     # Sloth's examples/openslo-kubernetes-apiserver.yml: two v1alpha SLOs (ratioMetrics, timeWindows),
     # each read as sloth generate reads it, said where each begins
     file = INTEROP / "sloth-openslo-kubernetes-apiserver.yml"
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     for line in (8, 33):
         assert f"{file}:{line}:1: warning: read OpenSLO openslo/v1alpha as sloth generate does" in result.stderr
@@ -466,7 +461,7 @@ def test_an_openslo_slo_whose_indicator_is_elsewhere_imports_without_a_measureme
     # oslo's test/v1/slo/slo-indicatorRef-rolling-cloudwatch.yaml alone, then with its SLI (a CloudWatch
     # threshold, which the catalog's Prometheus measurement cannot say)
     slo = INTEROP / "openslo-oslo-indicatorref-rolling-cloudwatch.yaml"
-    result = _import(run, "openslo", slo)
+    result = run_import(run, "openslo", slo)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     (entry,) = offering["slos"]
@@ -475,7 +470,7 @@ def test_an_openslo_slo_whose_indicator_is_elsewhere_imports_without_a_measureme
     assert f"{slo}:8:17: warning: the SLI 'foo-sli' is not in the files read: no measurement" in result.stderr
     assert f"{slo}:18:3: warning: dropped 'alertPolicies' (alerting is not part of the catalog)" in result.stderr
     sli = INTEROP / "openslo-oslo-sli-threshold-cloudwatch.yaml"
-    result = _import(run, "openslo", sli, slo)
+    result = run_import(run, "openslo", sli, slo)
     assert result.exit_code == 0, result.output
     assert "the SLI 'foo-sli' is not in the files read" not in result.stderr
     assert (
@@ -486,7 +481,7 @@ def test_an_openslo_slo_whose_indicator_is_elsewhere_imports_without_a_measureme
 def test_sloths_spec_without_alerts_keeps_its_multi_line_queries(run) -> None:
     # Sloth's examples/no-alerts.yml: block-scalar queries, both alerts disabled
     file = INTEROP / "sloth-no-alerts.yml"
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     (slo,) = offering["slos"]
@@ -500,7 +495,7 @@ def test_sloths_spec_without_alerts_keeps_its_multi_line_queries(run) -> None:
 def test_sloths_specs_of_one_file_each_give_their_offering_its_owner_and_tier(run) -> None:
     # Sloth's examples/multifile.yml: two prometheus/v1 specs, each with its own owner and tier labels
     file = INTEROP / "sloth-multifile.yml"
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     offerings = yaml.safe_load(result.stdout)["offerings"]
     assert [(o["id"], o["owner"], o["tier"], o["slos"][0]["objective"]) for o in offerings] == [
@@ -514,7 +509,7 @@ def test_sloths_specs_of_one_file_each_give_their_offering_its_owner_and_tier(ru
 
 def test_a_managed_prometheus_service_levels_camel_case_queries_are_read(run) -> None:
     # Sloth's examples/managed-prometheus-getting-started.yml: errorQuery/totalQuery, as the CRD writes them
-    result = _import(run, "sloth", INTEROP / "sloth-managed-prometheus-getting-started.yml")
+    result = run_import(run, "sloth", INTEROP / "sloth-managed-prometheus-getting-started.yml")
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert slo["measurement"] == {
@@ -526,7 +521,7 @@ def test_a_managed_prometheus_service_levels_camel_case_queries_are_read(run) ->
 def test_pyrras_dynamic_and_static_burn_rate_latency_objectives_are_two_slos(run, tmp_path: Path) -> None:
     # Pyrra's examples/latency-dynamic-burnrate.yaml: a team label, `grouping`, alerting's burnRateType
     file = INTEROP / "pyrra-latency-dynamic-burnrate.yaml"
-    result = _import(run, "pyrra", file)
+    result = run_import(run, "pyrra", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert offering["owner"] == "platform"
@@ -563,7 +558,7 @@ def test_pyrras_kubernetes_examples_import_with_their_two_week_window(
     run, name: str, offering: str, objective: float, measurement: str
 ) -> None:
     # Pyrra's examples/kubernetes/…/slo-coredns-response-errors.yaml and slos/coredns-request-latency.yaml
-    result = _import(run, "pyrra", INTEROP / name)
+    result = run_import(run, "pyrra", INTEROP / name)
     assert result.exit_code == 0, result.output
     (read,) = yaml.safe_load(result.stdout)["offerings"]
     (slo,) = read["slos"]
@@ -578,7 +573,7 @@ def test_pyrras_kubernetes_examples_import_with_their_two_week_window(
 def test_a_backstage_location_of_targets_names_the_files_to_import(run) -> None:
     # Backstage's catalog-model examples/all.yaml: a Location whose targets are the entities
     file = INTEROP / "backstage-all.yaml"
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 1
     assert (
         f"{file}:1:1: warning: skipped Location 'example-all': a Location is not followed; import the 6 files it "
@@ -600,7 +595,7 @@ def test_a_backstage_location_of_targets_names_the_files_to_import(run) -> None:
 def test_a_backstage_mcp_server_api_without_a_definition_is_skipped_by_name(run) -> None:
     # Backstage's catalog-model examples/apis/backstage-mcp-server-api.yaml: type mcp-server, `remotes`
     file = INTEROP / "backstage-mcp-server-api.yaml"
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 1
     assert f"{file}:1:1: warning: skipped API 'backstage-mcp-server': servicebook has no place for it" in (
         result.stderr
@@ -610,7 +605,7 @@ def test_a_backstage_mcp_server_api_without_a_definition_is_skipped_by_name(run)
 def test_a_backstage_component_consuming_a_component_ref_imports_dropping_what_it_consumes(run) -> None:
     # Backstage's catalog-model examples/components/dream11-component.yaml
     file = INTEROP / "backstage-dream11-component.yaml"
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert (offering["id"], offering["summary"], offering["owner"], offering["lifecycle"]) == (
@@ -649,7 +644,7 @@ def test_a_backstage_lifecycle_is_read_without_case_and_a_common_word_for_a_stag
         .read_text()
         .replace("lifecycle: production", f"lifecycle: {written}")
     )
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["offerings"][0]["lifecycle"] == read
     assert (
@@ -662,7 +657,7 @@ def test_a_backstage_lifecycle_that_is_not_one_word_is_said_to_be_so(run, tmp_pa
     file = tmp_path / "catalog-info.yaml"
     text = (INTEROP / "backstage-dream11-component.yaml").read_text()
     file.write_text(text.replace("lifecycle: production", "lifecycle: {stage: production}"))
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 0, result.output
     assert (
         f"{file}:12:14: warning: guessed Component 'dream11-svc': lifecycle ga (its spec.lifecycle is a list or a "
@@ -678,7 +673,7 @@ def test_sloths_generated_rules_beside_its_spec_are_named_as_rules_not_as_a_docu
     # "not a Sloth spec", neither saying what they are or what to read instead
     rules, spec = INTEROP / "sloth-gen-no-alerts.yml", INTEROP / "sloth-no-alerts.yml"
     said = "Prometheus rules (`sloth generate` and Pyrra write them from SLOs), not SLOs: read the specs"
-    result = _import(run, "sloth", rules, spec)
+    result = run_import(run, "sloth", rules, spec)
     assert result.exit_code == 0, result.output
     assert [o["id"] for o in yaml.safe_load(result.stdout)["offerings"]] == ["myapp"]
     assert f"{rules}:6:1: warning: skipped a rule file (groups:): {said}" in result.stderr
@@ -687,7 +682,7 @@ def test_sloths_generated_rules_beside_its_spec_are_named_as_rules_not_as_a_docu
         "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: sloth-slo-myapp\nspec:\n"
         "  groups:\n  - name: sloth-slo-sli-recordings-myapp-http-availability\n    rules: []\n"
     )
-    result = _import(run, "pyrra", operator)
+    result = run_import(run, "pyrra", operator)
     assert result.exit_code == 1
     assert f"{operator}:1:1: warning: skipped PrometheusRule: {said}" in result.stderr
 
@@ -717,7 +712,7 @@ def test_every_real_slo_file_imports_and_exports_as_valid_openslo_the_drift_chec
     offerings = []
     for fmt in ("openslo", "pyrra", "sloth"):
         for file in sorted(INTEROP.glob(f"{fmt}-*.y*ml")):
-            result = _import(run, fmt, file)
+            result = run_import(run, fmt, file)
             assert result.exit_code == (1 if file.name in REFUSED else 0), (file.name, result.output)
             for offering in yaml.safe_load(result.stdout or "{}").get("offerings", []):
                 offering["id"] = f"{offering['id']}-{len(offerings)}"[-63:].strip("-")
@@ -764,7 +759,7 @@ def test_a_radars_own_rings_of_explore_endure_and_retire_are_read_by_their_meani
     # promised the same support as the one being explored
     file = tmp_path / "radar.csv"
     file.write_text(BCGOV_RINGS)
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     tools = yaml.safe_load(result.stdout)["tools"]
     assert [(t["id"], t["category"], t["status"]) for t in tools] == [
@@ -851,7 +846,7 @@ def test_an_openslo_duration_written_in_words_is_refused_with_its_shorthand(
             "isRolling: false", f"isRolling: {rolling}"
         )
     )
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert f"{file}:24:17: error: '{duration}' is not a duration shorthand" in result.stderr
     assert f"hint: {hint}" in result.stderr

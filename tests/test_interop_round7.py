@@ -12,14 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .conftest import run_import
+
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
-
-
-def _import(run, fmt: str, *files: Path):
-    result = run("import", fmt, *files)
-    assert "Traceback" not in result.output
-    return result
 
 
 # --- OpenSLO ----------------------------------------------------------------------------------------
@@ -66,7 +62,7 @@ def test_openslo_timeslices_without_its_slices_is_refused_with_what_to_write(run
     # it was refused at the objective with no hint: "needs timeSliceTarget and timeSliceWindow"
     file = tmp_path / "slo.yaml"
     file.write_text(SLOGEN_THRESHOLD)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert (
         f"{file}:30:7: error: budgetingMethod Timeslices needs timeSliceTarget and timeSliceWindow on the objective"
@@ -80,7 +76,7 @@ def test_openslo_timeslices_without_its_slices_is_refused_with_what_to_write(run
     file.write_text(
         SLOGEN_THRESHOLD.replace("      target: 0.98\n", "      target: 0.98\n      timeSliceTarget: 0.9\n")
     )
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert "needs timeSliceWindow on the objective" in result.stderr
     file.write_text(
@@ -88,7 +84,7 @@ def test_openslo_timeslices_without_its_slices_is_refused_with_what_to_write(run
             "      target: 0.98\n", "      target: 0.98\n      timeSliceTarget: 0.9\n      timeSliceWindow: 1m\n"
         )
     )
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert (slo["budgeting"], slo["timeslice_target"], slo["timeslice_window"]) == ("timeslices", 90, "1m")
@@ -123,7 +119,7 @@ def test_openslo_without_budgeting_method_is_refused_with_what_to_write(run, tmp
     # it was "'spec' has no 'budgetingMethod'", with nothing said of what to choose
     file = tmp_path / "slo.yaml"
     file.write_text(OPENSLO_UNBUDGETED)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert f"{file}:6:3: error: the SLO has no budgetingMethod (OpenSLO v1 requires one)\n" in result.stderr
     assert (
@@ -131,7 +127,7 @@ def test_openslo_without_budgeting_method_is_refused_with_what_to_write(run, tmp
         "timeSliceTarget and timeSliceWindow on the objective to count good time slices"
     ) in result.stderr
     file.write_text(OPENSLO_UNBUDGETED.replace("  service: svc\n", "  service: svc\n  budgetingMethod: Occurrences\n"))
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert slo["measurement"] == {"error_ratio": "sum(rate(errs[{{.window}}])) / sum(rate(reqs[{{.window}}]))"}
@@ -173,7 +169,7 @@ def test_openslo_v1alpha_is_refused_with_what_v1_calls_what_it_writes(run, tmp_p
     file = tmp_path / "slo.yaml"
     file.write_text(SLOGEN_V1ALPHA)
     # (interop17: read as sloth generate reads v1alpha, which refuses its Sumo Logic queries)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 1
     assert (
         f"{file}:19:11: error: OpenSLO openslo/v1alpha SLO, read as sloth generate reads it: the good query is a "
@@ -225,7 +221,7 @@ def test_openslos_own_ratio_of_a_summed_counter_is_read_as_its_selector(run, tmp
     # of a counter, the catalog's selector is that sum over the window, the same ratio
     file = tmp_path / "slo.yaml"
     file.write_text(OPENSLO_README_RATIO)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert slo["measurement"] == {
@@ -240,7 +236,7 @@ def test_openslos_own_ratio_of_a_summed_counter_is_read_as_its_selector(run, tmp
     assert "the catalog refuses it" not in result.stderr
     # of gauges (counter: false), the sum at an instant is not a count: said as before
     file.write_text(OPENSLO_README_RATIO.replace("counter: true", "counter: false"))
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert "the good query is neither a metric selector nor PromQL with {{.window}}" in result.stderr
 
 
@@ -299,7 +295,7 @@ def test_another_vendors_own_slo_is_named_for_what_it_is_with_what_to_do(run, tm
     # DatadogSLO "not OpenSLO v1": true, and no word of whose it is or what to do with it
     nobl9 = tmp_path / "nobl9.yaml"
     nobl9.write_text(NOBL9_OWN)
-    result = _import(run, fmt, nobl9, *(INTEROP / name for name, _, _ in VENDOR_FILES))
+    result = run_import(run, fmt, nobl9, *(INTEROP / name for name, _, _ in VENDOR_FILES))
     assert result.exit_code == 1
     assert (
         f"{nobl9}:1:3: warning: skipped Project (n9/v1alpha): Nobl9's own format (what sloctl applies and prints), "
@@ -349,7 +345,7 @@ def test_a_backstage_location_gives_the_command_that_imports_the_files_it_lists(
     (repo / "docs").mkdir(parents=True)
     shutil.copy(INTEROP / "backstage-os2mo-catalog-info.yaml", repo / "catalog-info.yaml")
     monkeypatch.chdir(repo / "docs")
-    result = _import(run, "backstage", "../catalog-info.yaml")
+    result = run_import(run, "backstage", "../catalog-info.yaml")
     assert result.exit_code == 1
     assert (
         "../catalog-info.yaml:4:1: warning: skipped Location 'OS2mo-repository': a Location is not followed; "
@@ -362,7 +358,7 @@ def test_a_backstage_location_gives_the_command_that_imports_the_files_it_lists(
     (repo / ".backstage").mkdir()
     shutil.copy(INTEROP / "backstage-os2mo-component.yaml", repo / ".backstage/os2mo.yaml")
     shutil.copy(INTEROP / "backstage-os2mo-graphql-api.yaml", repo / ".backstage/graphql_api.yaml")
-    result = _import(run, "backstage", repo / ".backstage/os2mo.yaml", repo / ".backstage/graphql_api.yaml")
+    result = run_import(run, "backstage", repo / ".backstage/os2mo.yaml", repo / ".backstage/graphql_api.yaml")
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert (offering["id"], offering["owner"], offering["lifecycle"]) == ("os2mo", "emil", "ga")
@@ -403,7 +399,7 @@ def test_a_backstage_location_without_files_to_import_says_what_there_is_to_do(r
     # a Location without targets, or with URLs, gave "import the files it lists" and nothing to import
     file = tmp_path / "locations.yaml"
     file.write_text(LOCATIONS)
-    result = _import(run, "backstage", file)
+    result = run_import(run, "backstage", file)
     assert result.exit_code == 1
     assert (
         f"{file}:1:1: warning: skipped Location 'everything': a github-discovery Location finds catalog files in "
@@ -449,7 +445,7 @@ def test_a_radars_quadrants_of_no_latin_letters_stay_apart(run, tmp_path: Path) 
     # category named 平台, each tool filed under the first quadrant read
     file = tmp_path / "radar.csv"
     file.write_text(RADAR_ZH)
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     fragment = yaml.safe_load(result.stdout)
     assert fragment["categories"] == [
@@ -484,7 +480,7 @@ def test_thoughtworks_rings_in_the_languages_its_radar_is_published_in_are_read_
     # as much as the one adopted
     file = tmp_path / "radar.csv"
     file.write_text(sheet, encoding="utf-8")
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     tools = yaml.safe_load(result.stdout)["tools"]
     for (ring, meaning, status), tool in zip(statuses, tools, strict=False):
@@ -497,7 +493,7 @@ def test_a_radars_accented_names_keep_their_letters_in_ids(run, tmp_path: Path) 
     # `Técnicas` was the category 't-cnicas', `Gestão de segredos` the tool 'gest-o-de-segredos'
     file = tmp_path / "radar.csv"
     file.write_text(RADAR_PT, encoding="utf-8")
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     fragment = yaml.safe_load(result.stdout)
     assert [c["id"] for c in fragment["categories"]] == ["plataformas", "tecnicas"]
@@ -515,7 +511,7 @@ def test_a_radar_of_quadrants_named_without_latin_letters_exports_each_under_an_
     shutil.copytree(SITES / "minimal", site)
     file = tmp_path / "radar.csv"
     file.write_text(RADAR_ZH)
-    fragment = yaml.safe_load(_import(run, "techradar", file).stdout)
+    fragment = yaml.safe_load(run_import(run, "techradar", file).stdout)
     catalog = yaml.safe_load((site / "catalog.yaml").read_text())
     catalog["categories"] += fragment["categories"]
     catalog["tools"] += fragment["tools"]
@@ -546,7 +542,7 @@ def test_a_radar_of_quadrants_named_without_latin_letters_exports_each_under_an_
     # read back, the radar gives a category for each quadrant, with its tools
     again = tmp_path / "again.json"
     again.write_text(json.dumps(data))
-    back = yaml.safe_load(_import(run, "techradar", again).stdout)
+    back = yaml.safe_load(run_import(run, "techradar", again).stdout)
     assert [c["name"] for c in back["categories"]] == ["Continuous integration", "平台", "工具", "技术"]
     assert len({t["category"] for t in back["tools"]}) == 4
 
@@ -558,7 +554,7 @@ def test_a_sloth_plugin_sli_is_named_with_what_to_write_for_its_measurement(run)
     # Sloth's examples/plugin-getting-started.yml: "dropped the SLI plugin", without which plugin or
     # what the catalog needs instead
     file = INTEROP / "sloth-plugin-getting-started.yml"
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     assert (
         f"{file}:14:9: warning: dropped the SLI plugin 'getting_started_availability' (its queries are made by the "
@@ -615,7 +611,7 @@ def test_openslo_as_osko_serves_it_is_read_as_openslo_v1(run, tmp_path: Path) ->
     # openslo.com/v1 was "not read", as v2alpha's openslo.com/v2alpha was: osko's CRDs are OpenSLO v1
     file = tmp_path / "slo.yaml"
     file.write_text(OSKO_SLO)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     (slo,) = offering["slos"]
@@ -656,7 +652,7 @@ def test_the_rules_sloth_generates_for_managed_prometheus_are_named_as_generated
         "  groups:\n  - name: sloth-slo-sli-recordings-myservice-requests-availability\n    rules:\n"
         "    - record: slo:sli_error:ratio_rate5m\n      expr: vector(0)\n"
     )
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 1
     assert (
         f"{file}:1:1: warning: skipped Rules: Prometheus rules (`sloth generate` and Pyrra write them from SLOs), "

@@ -16,14 +16,10 @@ from tests.conftest import GitSite, require_component
 from tests.promhelp import INSTALL, Counter, installed, prometheus
 from tests.test_interop_round7 import SLOGEN_V1ALPHA
 
+from .conftest import run_import
+
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
-
-
-def _import(run, fmt: str, *files: Path):
-    result = run("import", fmt, *files)
-    assert "Traceback" not in result.output
-    return result
 
 
 # --- radars -----------------------------------------------------------------------------------------
@@ -37,7 +33,7 @@ def test_an_empty_row_between_a_sheets_entries_is_named_at_its_line(run, tmp_pat
         "\nname,ring,quadrant,isNew,description\nGo,Adopt,Languages,TRUE,x\n\n  \n,,,,\n"
         "Perl,Hold,Languages,FALSE,\n\n,,,,\n"
     )
-    result = _import(run, "techradar", file)
+    result = run_import(run, "techradar", file)
     assert result.exit_code == 0, result.output
     assert [tool["name"] for tool in yaml.safe_load(result.stdout)["tools"]] == ["Go", "Perl"]
     said = "warning: skipped an empty row: it has no name, ring or quadrant, so no entry is read from it"
@@ -103,7 +99,7 @@ def test_osko_s_older_api_group_is_read_and_its_datasource_named_for_what_it_is(
     # of no format; its Datasource is no misspelt DataSource but where osko sends the queries
     file = tmp_path / "osko.yaml"
     file.write_text(OSKO_OLD)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     (slo,) = offering["slos"]
@@ -216,7 +212,7 @@ GROUPED_SERIES = (
 def test_a_pyrra_grouping_is_imported_as_its_promise_for_each_group(run, tmp_path: Path) -> None:
     # 'grouping' was dropped, and the catalog measured the sum over every group: a weaker promise than
     # Pyrra's, met while one group fails; Pyrra's own example, a native histogram by service and method
-    result = _import(run, "pyrra", INTEROP / "pyrra-connect-latency.yaml")
+    result = run_import(run, "pyrra", INTEROP / "pyrra-connect-latency.yaml")
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert slo["measurement"] == {
@@ -247,7 +243,7 @@ def test_a_pyrra_grouping_is_imported_as_its_promise_for_each_group(run, tmp_pat
             '    bool_gauge:\n      metric: up{job="api"}\n      grouping: [instance]\n',
         )
     )
-    result = _import(run, "pyrra", latency, gauge)
+    result = run_import(run, "pyrra", latency, gauge)
     assert result.exit_code == 0, result.output
     first, second = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert first["measurement"]["error_ratio"] == (
@@ -263,7 +259,7 @@ def test_a_pyrra_grouping_is_imported_as_its_promise_for_each_group(run, tmp_pat
 def test_a_grouping_that_is_not_label_names_is_refused_at_its_place(run, tmp_path: Path) -> None:
     file = tmp_path / "slo.yaml"
     file.write_text(PYRRA_GROUPED.replace("        - method\n", "        - http.method\n"))
-    result = _import(run, "pyrra", file)
+    result = run_import(run, "pyrra", file)
     assert result.exit_code == 1
     assert f"{file}:16:11: error: 'grouping' is a list of label names" in result.stderr
 
@@ -275,7 +271,7 @@ def test_a_grouped_pyrra_slo_is_measured_as_its_worst_group(run, tmp_path: Path)
     require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
     file = tmp_path / "slo.yaml"
     file.write_text(PYRRA_GROUPED)
-    result = _import(run, "pyrra", file)
+    result = run_import(run, "pyrra", file)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     root = tmp_path / "repo"
@@ -365,7 +361,7 @@ def test_a_latency_quantile_under_a_bound_says_what_to_write_and_what_it_then_pr
     # requests, sound only when the bound is one of the histogram's buckets, which the file cannot say
     file = tmp_path / "slo.yaml"
     file.write_text(OPENSLO_P99)
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     (slo,) = yaml.safe_load(result.stdout)["offerings"][0]["slos"]
     assert "measurement" not in slo
@@ -379,7 +375,7 @@ def test_a_latency_quantile_under_a_bound_says_what_to_write_and_what_it_then_pr
     # a quantile for each group (by le and another label), or kept above a bound: no one share to write
     for old, new in (("by (le)", "by (le, method)"), ("op: lt", "op: gt")):
         file.write_text(OPENSLO_P99.replace(old, new))
-        result = _import(run, "openslo", file)
+        result = run_import(run, "openslo", file)
         assert result.exit_code == 0, result.output
         assert "the share of requests within the bound" not in result.stderr
         assert "the catalog measures events (errors or good, over total)" in result.stderr

@@ -12,17 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import GitSite, require_component
+from tests.conftest import GitSite, require_component, run_import
 from tests.promhelp import INSTALL, Counter, installed, prometheus
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
-
-
-def _import(run, fmt: str, *files: Path):
-    result = run("import", fmt, *files)
-    assert "Traceback" not in result.output
-    return result
 
 
 # --- check --strict --against: a failure keeps what it does not fail on ---------------------------
@@ -214,7 +208,7 @@ def test_a_time_slice_slo_whose_error_ratio_is_a_recording_rule_is_warned_of(run
 def test_ratio_timeslices_is_written_as_the_catalogs_ratio_timeslices(run) -> None:
     # OpenSLO's own example: the mean of each 1-minute slice's share; written as occurrences with a
     # comment until the catalog could promise it (tests/test_interop_round15.py)
-    result = _import(run, "openslo", INTEROP / "openslo-ratio-timeslices.yaml")
+    result = run_import(run, "openslo", INTEROP / "openslo-ratio-timeslices.yaml")
     assert result.exit_code == 0, result.output
     assert "        budgeting: ratio-timeslices\n        timeslice_window: 1m\n" in result.stdout
     assert "no catalog equivalent" not in result.stderr
@@ -227,7 +221,7 @@ def test_a_dependency_not_imported_is_said_at_the_entitys_depends_on(run) -> Non
     # 1-Platform/one-platform's feedback service: a namespaced Component (devex) owned by a Group of
     # another namespace, deprecated, depending on a Resource listed by another file of its Location;
     # the dependency left out was said at the document's first line, not where it is written
-    result = _import(run, "backstage", INTEROP / "backstage-one-platform-feedback-service.yaml")
+    result = run_import(run, "backstage", INTEROP / "backstage-one-platform-feedback-service.yaml")
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert (offering["id"], offering["owner"], offering["lifecycle"]) == (
@@ -286,11 +280,11 @@ GOSDK_INLINE = """\
 def test_a_threshold_without_a_value_is_said_as_such_not_as_none(run, tmp_path: Path) -> None:
     file = tmp_path / "v1_slo.yaml"
     file.write_text(GOSDK_INLINE)
-    week = _import(run, "openslo", file)
+    week = run_import(run, "openslo", file)
     assert week.exit_code == 0, week.output  # a calendar week, refused until the catalog had calendar-week
     assert yaml.safe_load(week.stdout)["offerings"][0]["slos"][0]["window"] == "calendar-week"
     file.write_text(GOSDK_INLINE.replace("duration: 1w", "duration: 1M"))
-    result = _import(run, "openslo", file)
+    result = run_import(run, "openslo", file)
     assert result.exit_code == 0, result.output
     slo = yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]
     assert (slo["budgeting"], slo["timeslice_target"], slo["timeslice_window"]) == ("timeslices", 95, "1m")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import require_component
+from tests.conftest import require_component, run_import
 from tests.promhelp import INSTALL, Gauge, installed, prometheus
 from tests.test_interop_round7 import SLOGEN_V1ALPHA
-from tests.test_interop_round9 import DAY, END, T0, _import, _measured, _sliced_site
+from tests.test_interop_round9 import DAY, END, T0, _measured, _sliced_site
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 SITES = Path(__file__).parent / "sites"
@@ -154,7 +154,7 @@ def test_import_sloth_reads_openslo_v1alpha_as_sloth_generate_does(run) -> None:
     # Sloth's own examples/openslo-getting-started.yml, which `sloth generate -i` reads, was refused
     # by `import sloth` as a version not read
     file = INTEROP / "sloth-openslo-getting-started.yml"
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     (slo,) = offering["slos"]
@@ -180,7 +180,7 @@ def test_import_sloth_reads_openslo_v1alpha_as_sloth_generate_does(run) -> None:
 
 def test_import_sloth_of_each_objective_of_an_openslo_v1alpha_file(run) -> None:
     file = INTEROP / "sloth-openslo-kubernetes-apiserver.yml"
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 0, result.output
     (offering,) = yaml.safe_load(result.stdout)["offerings"]
     assert [(s["id"], s["objective"]) for s in offering["slos"]] == [
@@ -193,7 +193,7 @@ def test_import_sloth_of_each_objective_of_an_openslo_v1alpha_file(run) -> None:
 def test_import_sloth_refuses_openslo_v1alpha_that_sloth_does_not_read_saying_what_it_reads(run, tmp_path) -> None:
     file = tmp_path / "slo.yaml"
     file.write_text(SLOGEN_V1ALPHA)
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 1
     assert (
         f"{file}:19:11: error: the good query is a sumologic Logs query: Sloth reads source prometheus (or "
@@ -204,7 +204,7 @@ def test_import_sloth_refuses_openslo_v1alpha_that_sloth_does_not_read_saying_wh
     )
     sliced = tmp_path / "sliced.yaml"
     sliced.write_text(promql)
-    result = _import(run, "sloth", sliced)
+    result = run_import(run, "sloth", sliced)
     assert result.exit_code == 0, result.output
     assert (
         f"{sliced}:8:20: warning: budgetingMethod Timeslices is not read by Sloth, which counts events: read as "
@@ -218,7 +218,7 @@ def test_import_sloth_refuses_a_percent_written_as_openslo_v1alphas_target(run, 
     # Sloth multiplies the target by 100: 99.9 is 9,990 %, said as "not a percentage below 100 %"
     file = tmp_path / "slo.yml"
     file.write_text((INTEROP / "sloth-openslo-getting-started.yml").read_text().replace("0.999", "99.9"))
-    result = _import(run, "sloth", file)
+    result = run_import(run, "sloth", file)
     assert result.exit_code == 1
     assert (
         f"{file}:24:15: error: target 99.9 is not a fraction below 1 (Sloth reads OpenSLO's target as 0.999 for "

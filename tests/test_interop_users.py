@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .sitefiles import tree
+
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 API_ONLY = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: payments\nspec:\n  type: openapi\n"
 
@@ -205,10 +207,6 @@ def test_a_build_elsewhere_names_every_cache_folder_it_wrote_the_releases_among_
 # --- What a release's tag renders again ---------------------------------------------------------------
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.git
 def test_tagging_the_release_renders_no_list_again_and_the_site_is_a_cold_builds(
     run, git_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -241,7 +239,7 @@ def test_tagging_the_release_renders_no_list_again_and_the_site_is_a_cold_builds
     fresh = tmp_path / "fresh"
     shutil.copytree(git_site.root, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache"))
     assert run("build", "--source", fresh).exit_code == 0
-    assert _tree(git_site.root / "public") == _tree(fresh / "public")
+    assert tree(git_site.root / "public") == tree(fresh / "public")
 
 
 # --- Sloth's own examples, as users copy them ---------------------------------------------------------

@@ -37,6 +37,7 @@ from servicebook.cli import main
 
 from .conftest import FIXED_EPOCH, SITES, golden
 from .htmlcheck import dangers
+from .sitefiles import tree
 
 CASES = Path(__file__).parent / "invalid"
 EXPECTATIONS = ("expected.txt", "expected-build.txt", "harmless")
@@ -72,10 +73,6 @@ def _materialise(case: Path, dest: Path, module: ModuleType | None) -> None:
         shutil.copyfile(item, target)
     if module is not None and hasattr(module, "make"):
         module.make(dest)
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from servicebook import routes
 from servicebook.site.changes import HistoryView
 
-from .test_build_cache import clean_build, generated_site, tree
+from .sitefiles import clean_build, generated_site, tree
 
 
 def test_a_one_page_rebuild_outside_git_asks_no_kept_page_what_it_last_changed(run, tmp_path, monkeypatch) -> None:

@@ -41,7 +41,7 @@ from servicebook.site.views import site_view
 from servicebook.site.write import Spooled
 
 from .conftest import FIXED_EPOCH, GitSite
-from .test_build_cache import clean_build, generated_site, tree
+from .sitefiles import clean_build, generated_site, tree
 
 ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
 # what every page lists of the others: rendered again whenever the catalog changes

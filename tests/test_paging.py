@@ -262,7 +262,7 @@ def test_the_site_view_and_the_lists_parts_made_from_the_last_ones_equal_those_m
     their places: after a body edit, a title edit, a page removed and back, each view and each
     list's parts equal those made from nothing. A body edit weighs the edited page's catalog row
     and the rows of the views holding it alone, and sorts no page."""
-    from .test_build_cache import generated_site
+    from .sitefiles import generated_site
 
     monkeypatch.setattr(paging, "PART_BYTES", 3000)  # several parts of a small site's lists
     monkeypatch.setattr(paging, "A_TO_Z_BYTES", 2000)

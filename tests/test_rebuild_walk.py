@@ -39,6 +39,7 @@ from servicebook.site.build import Options, build
 from servicebook.site.serve import Preview
 
 from .conftest import FIXED_EPOCH, REPO, GitSite, examples
+from .sitefiles import tree
 
 DEFAULT_SEED = 20261205
 FULL_STEPS = 10  # `make test`; `make quick` walks a tenth (at least MIN_STEPS)
@@ -67,10 +68,6 @@ def _lines(text: str, start: int) -> Iterator[tuple[int, str]]:
     for line in text[start:].splitlines(keepends=True):
         yield start, line.rstrip("\n")
         start += len(line)
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def differences(warm: dict[str, bytes], cold: dict[str, bytes]) -> str:

@@ -15,18 +15,11 @@ import pytest
 
 from servicebook.cache.releases import KEEP_OTHERS, KEEP_SECONDS, code_folder
 
-from .conftest import GitSite
-from .test_versions import _three_releases  # noqa: F401 - a fixture: three releases, made once a module
+from .conftest import GitSite, edit_and_build
 
 pytestmark = pytest.mark.git
 
 DAY = 24 * 3600
-
-
-@pytest.fixture
-def repo(tmp_path: Path, _three_releases: GitSite) -> GitSite:  # noqa: F811 - the fixture imported above
-    """Three releases (1.0, 1.1, 2.0), in a repository of the test's own."""
-    return _three_releases.copy_to(tmp_path / "site")
 
 
 def _releases(root: Path) -> Path:
@@ -42,15 +35,6 @@ def _other_servicebooks_set(root: Path, code: str, last_used: float) -> Path:
     return other
 
 
-def _edit_and_build(run, repo: GitSite, n: int = 1) -> str:
-    """A build that has something to do (a policy page changed), as after each commit; what it printed."""
-    repo.write("content/welcome.md", (repo.root / "content/welcome.md").read_text() + f"\nEdit {n}.\n")
-    repo.commit(f"Edit {n}")
-    built = run("build", "--source", repo.root)
-    assert built.exit_code == 0, built.output
-    return built.stdout
-
-
 def _codes(n: int) -> list[str]:
     return [f"{i:x}" * 16 for i in range(n) if f"{i:x}" * 16 != code_folder()]
 
@@ -60,14 +44,14 @@ def test_the_releases_an_older_servicebook_built_are_removed_once_unused_for_a_w
     has been unused for KEEP_SECONDS removes it, and keeps this servicebook's."""
     assert run("build", "--source", repo.root).exit_code == 0
     old = _other_servicebooks_set(repo.root, _codes(1)[0], time.time() - KEEP_SECONDS - DAY)
-    said = _edit_and_build(run, repo)
+    said = edit_and_build(run, repo)
     assert not old.exists()
     assert (
         f"Removed from {repo.root / '.servicebook-cache'}/releases/ the releases 1 other servicebook built, "
         "which no build uses any more"
     ) in said
     assert "removing old releases" in said  # its own phase: seconds, at 5,000 pages on a busy disk
-    assert "Removed from" not in _edit_and_build(run, repo, 2)  # once
+    assert "Removed from" not in edit_and_build(run, repo, 2)  # once
     assert sorted(p.name for p in _releases(repo.root).iterdir() if p.is_dir()) == [code_folder()]
     assert len(list((_releases(repo.root) / code_folder()).iterdir())) == 3
     assert (repo.root / "public/v/1.0/index.html").is_file()
@@ -80,7 +64,7 @@ def test_the_releases_of_a_servicebook_used_this_week_are_kept(run, repo: GitSit
     again (no thrashing)."""
     assert run("build", "--source", repo.root).exit_code == 0
     other = _other_servicebooks_set(repo.root, _codes(1)[0], time.time() - DAY)
-    _edit_and_build(run, repo)
+    edit_and_build(run, repo)
     assert other.is_dir()
     assert sorted(os.listdir(other)) == sorted(os.listdir(_releases(repo.root) / code_folder()))
 
@@ -92,7 +76,7 @@ def test_no_more_than_two_other_servicebooks_sets_are_kept_the_last_used_first(r
     codes = _codes(KEEP_OTHERS + 2)[: KEEP_OTHERS + 2]
     now = time.time()
     sets = [_other_servicebooks_set(repo.root, code, now - 60 * (n + 1)) for n, code in enumerate(codes)]
-    _edit_and_build(run, repo)
+    edit_and_build(run, repo)
     assert [s.exists() for s in sets] == [True] * KEEP_OTHERS + [False] * 2
 
 
@@ -107,11 +91,11 @@ def test_a_set_that_a_running_build_holds_is_not_removed(run, repo: GitSite) -> 
     try:
         fcntl.flock(lock, fcntl.LOCK_SH)
         os.utime(lock, (0, 0))  # and last used long ago, as far as its file says
-        _edit_and_build(run, repo, 1)
+        edit_and_build(run, repo, 1)
         assert old.is_dir()
     finally:
         os.close(lock)
-    _edit_and_build(run, repo, 2)
+    edit_and_build(run, repo, 2)
     assert not old.exists()
     assert not (_releases(repo.root) / f"{code}.lock").exists()
 
@@ -122,7 +106,7 @@ def test_a_build_marks_its_own_set_used(run, repo: GitSite) -> None:
     assert run("build", "--source", repo.root).exit_code == 0
     lock = _releases(repo.root) / f"{code_folder()}.lock"
     os.utime(lock, (0, 0))
-    _edit_and_build(run, repo)
+    edit_and_build(run, repo)
     assert time.time() - lock.stat().st_mtime < DAY
 
 
@@ -143,7 +127,7 @@ def test_what_killed_builds_and_prunes_left_is_removed_by_the_next_successful_bu
     working.mkdir()
     gone = _releases(repo.root) / f".gone-{_codes(1)[0]}.12345"
     shutil.copytree(ours, gone)
-    _edit_and_build(run, repo)
+    edit_and_build(run, repo)
     assert not left.exists()
     assert not gone.exists()
     assert working.is_dir()

@@ -19,7 +19,7 @@ from servicebook.site.build import Options, gather
 from servicebook.source.yaml import SourceText
 
 from .conftest import FIXED_EPOCH, examples
-from .test_build_cache import generated_site
+from .sitefiles import generated_site
 from .test_search_sections import _BLOCK, _TARGETS
 
 # What nh3 changes or removes, and what the allow-list must therefore refuse: each of these is

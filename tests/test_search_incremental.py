@@ -28,7 +28,7 @@ from servicebook.site.search import SearchMemory
 from servicebook.site.views import SiteView, site_view
 
 from .conftest import FIXED_EPOCH
-from .test_build_cache import clean_build, generated_site, tree
+from .sitefiles import clean_build, generated_site, tree
 
 ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH, "SERVICEBOOK_WORKERS": "1"}
 

@@ -20,7 +20,7 @@ from servicebook.site.load import BodySpool, load
 from servicebook.site.views import SiteView, site_view
 
 from .conftest import FIXED_EPOCH
-from .test_build_cache import generated_site
+from .sitefiles import generated_site
 
 _WORD = st.sampled_from(["the", "a", "Rollback", "rollback", "café", "cafe", "x" * 41, "ci", "budget", "of", "7"])
 _TEXT = st.lists(st.one_of(_WORD, st.sampled_from([" ", ", ", "-", "—"])), max_size=12).map(" ".join)

@@ -12,7 +12,7 @@ from servicebook.site.build import Options, gather
 from servicebook.source.yaml import SourceText, split_front_matter
 
 from .conftest import FIXED_EPOCH, examples
-from .test_build_cache import generated_site
+from .sitefiles import generated_site
 
 
 def _by_the_parser(html: str) -> list[tuple[str, str, str]]:

@@ -31,7 +31,7 @@ from servicebook.site.fresh import PageMemory
 from servicebook.site.templates import PageSpec
 
 from .conftest import FIXED_EPOCH
-from .test_build_cache import clean_build, generated_site, tree
+from .sitefiles import clean_build, generated_site, tree
 
 HANDBOOK = "---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md#{anchor}).\n"
 

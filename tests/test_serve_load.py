@@ -24,7 +24,7 @@ from servicebook.site.load import BodySpool, PageResult
 from servicebook.site.serve import Preview
 
 from .conftest import FIXED_EPOCH
-from .test_build_cache import clean_build, tree
+from .sitefiles import clean_build, tree
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ import servicebook
 from servicebook.cli import main
 from servicebook.site.verify import first_difference
 
-from .conftest import FIXED_EPOCH, SITES, GitSite
-from .test_versions import catalog_at
+from .conftest import FIXED_EPOCH, SITES, GitSite, catalog_at
 
 pytestmark = pytest.mark.git
 ENV = {"SOURCE_DATE_EPOCH": FIXED_EPOCH}

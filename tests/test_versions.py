@@ -25,52 +25,14 @@ from servicebook.site.links import check_links
 from servicebook.site.releases import COMPLETE
 from servicebook.source.yaml import SourceText
 
-from .conftest import FIXED_EPOCH, SITES, GitSite
+from .conftest import FIXED_EPOCH, SITES, GitSite, catalog_at
 
 pytestmark = pytest.mark.git
-
-
-def catalog_at(version: str, extra_offering: bool = False) -> str:
-    text = (SITES / "minimal/catalog.yaml").read_text().replace('version: "0.1"', f'version: "{version}"')
-    if extra_offering:
-        text = text.replace(
-            "tools:\n  - id: shared",
-            "  - id: artifacts\n    name: Artifact registry\n    summary: Stores build outputs.\n    owner: Platform Team\n"
-            '    tier: "2"\n    lifecycle: ga\n    audience: [developers]\n    request:\n      how: Ask in chat.\n'
-            "tools:\n  - id: shared",
-        )
-    return text
 
 
 def _repo(root: Path) -> GitSite:
     root.mkdir(parents=True, exist_ok=True)
     return GitSite(root)
-
-
-@pytest.fixture(scope="module")
-def _three_releases(tmp_path_factory: pytest.TempPathFactory) -> GitSite:
-    """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated)."""
-    r = _repo(tmp_path_factory.mktemp("releases") / "site")
-    shutil.copytree(SITES / "minimal/content", r.root / "content")
-    r.write("catalog.yaml", catalog_at("1.0"))
-    r.write(".gitignore", "/public/\n/.servicebook-cache/\n")
-    r.commit("First catalog")
-    r.tag("v1.0")
-    r.write("catalog.yaml", catalog_at("1.1", extra_offering=True))
-    r.commit("Add the artifact registry")
-    r.write("content/welcome.md", (r.root / "content/welcome.md").read_text() + "\nA later edit, still 1.1.\n")
-    r.commit("Clarify the welcome page")
-    r.write("catalog.yaml", catalog_at("2.0", extra_offering=True).replace("objective: 99.5", "objective: 99.9"))
-    r.commit("Raise the CI objective")
-    r.tag("v2.0", annotated=True)
-    return r
-
-
-@pytest.fixture
-def repo(tmp_path: Path, _three_releases: GitSite) -> GitSite:
-    """Three releases: 1.0 (tagged), 1.1 (version bump, adds an offering), 2.0 (tagged, annotated),
-    in a repository of the test's own (a copy of one made once per test process)."""
-    return _three_releases.copy_to(tmp_path / "site")
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,7 @@ import pytest
 
 from servicebook.site.build import Options, build
 
-from ..conftest import FIXED_EPOCH, SITES, GitSite
-from ..test_versions import catalog_at
+from ..conftest import FIXED_EPOCH, SITES, GitSite, catalog_at
 from .conftest import static_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.git]  # its releases are tags in a git repository

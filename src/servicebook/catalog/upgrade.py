@@ -107,7 +107,9 @@ def upgrade(source: SourceText, node: Node | None) -> tuple[Node | None, list[Pr
                 f"add 'format: {FORMAT_VERSION}' and write SLOs with 'objective' (percent) and 'window'",
             )
         )
-        problems = [Problem(p.location, p.message, p.hint, Severity.WARNING, p.source_line) for p in problems]
+        problems = [
+            Problem(p.location, p.message, p.hint, Severity.WARNING, p.source_line, kind=p.kind) for p in problems
+        ]
     while version < FORMAT_VERSION:
         node = STEPS[version](node)
         version += 1

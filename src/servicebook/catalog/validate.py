@@ -873,10 +873,17 @@ class _Check:
         # a member of an organisation (`organisation:`) may name other teams' records: <member>/<id>
         self.other_teams = isinstance(checked.value, model.Catalog) and checked.value.organisation is not None
 
-    def report(self, path: Path, message: str, hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
+    def report(
+        self,
+        path: Path,
+        message: str,
+        hint: str | None = None,
+        severity: Severity = Severity.ERROR,
+        kind: str | None = None,
+    ) -> None:
         loc = self.checked.at(*path)
         line = self.source.line(loc.line) if self.source else None
-        self.problems.append(Problem(loc, message, hint, severity, line))
+        self.problems.append(Problem(loc, message, hint, severity, line, kind=kind))
 
     def unique(self, items: AbcSequence[Any], path: Path, what: str) -> None:
         seen: dict[str, int] = {}
@@ -1339,6 +1346,7 @@ def _sunset(
         f"'{offering.name}' was to be retired on {sunset}",
         "retire it (lifecycle: retired), or move sunset forward and tell its users",
         Severity.WARNING,
+        kind="offering-past-sunset",
     )
     return tuple(c.problems)
 
@@ -1475,6 +1483,7 @@ def _check_tool(
                 f"the decision on '{decision.name}' was due for review on {decision.review_by}",
                 "review it, then move review_by forward (or change the decision)",
                 Severity.WARNING,
+                kind="decision-due-for-review",
             )
 
 
@@ -1595,6 +1604,7 @@ def _check_offering(
                 f"objective {slo.objective} % is unusually low",
                 "objectives are percentages: write 99.9, not the fraction 0.999",
                 Severity.WARNING,
+                kind="objective-unusually-low",
             )
         if slo.measurement is not None:
             _check_measurement(c, slo.measurement, (*at, "slos", j, "measurement"))
@@ -1636,6 +1646,7 @@ def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) ->
                     else "add the length of a slice (timeslice_window: 1m), or use budgeting: occurrences"
                 ),
                 Severity.WARNING if release else Severity.ERROR,
+                kind="timeslices-incomplete",
             )
         elif slo.timeslice_window is not None and slo.timeslice_window >= window_minutes(slo.window):
             c.report(
@@ -1654,6 +1665,7 @@ def _check_openslo_fields(c: _Check, slo: model.SLO, at: Path, release: bool) ->
                 "give the ratio as PromQL with {{.window}}, which `measure` evaluates over each slice, or "
                 "errors (good) and total (docs/measuring.md); or use budgeting: occurrences",
                 Severity.WARNING,
+                kind="timeslices-of-a-series",
             )
     for key in ("timeslice_target", "timeslice_window"):
         if key not in needed and getattr(slo, key) is not None:
@@ -1789,6 +1801,7 @@ def _check_sunset(c: _Check, offering: model.Offering, at: Path, offerings: AbcM
             "add replaced_by: (the offering to move to) or sunset: YYYY-MM-DD, or both: its page and the search "
             "tell its users where to go and by when",
             Severity.WARNING,
+            kind="deprecated-without-successor",
         )
     if offering.sunset is not None and offering.lifecycle is not model.Lifecycle.DEPRECATED:
         c.report(
@@ -1832,6 +1845,7 @@ def _check_round_the_clock(
                 "outside business hours",
                 "add 'oncall:' (who answers, and how to page them) to the support, or make it 'business-hours'",
                 Severity.WARNING,
+                kind="around-the-clock-without-oncall",
             )
 
 

@@ -6,20 +6,14 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.import_formats import finish, read_all
+from servicebook.commands.import_formats import FRAGMENT_OUTPUT, finish, read_all
 from servicebook.commands.options import ALL_WARNINGS
 from servicebook.interop.backstage import import_entities
 
 
 @click.command(name="backstage")
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=Path))
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    default=None,
-    metavar="FILE|-",
-    help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
-)
+@FRAGMENT_OUTPUT
 @ALL_WARNINGS
 def import_backstage(files: tuple[Path, ...], output: Path | None, every_warning: bool) -> None:
     """Backstage entity files as a catalog fragment (offerings, team, owners).

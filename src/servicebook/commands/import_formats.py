@@ -98,6 +98,16 @@ def _skipped(note: Problem) -> bool:
     return note.message.startswith("skipped ")
 
 
+FRAGMENT_OUTPUT = click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    metavar="FILE|-",
+    help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
+)
+"""The --output of an import that writes a catalog fragment (`finish` writes it)."""
+
+
 def finish(fragment: str, report: Report, output: Path | None, fmt: str, every_warning: bool) -> None:
     if output is not None and output == Path():  # `--output ''`: Path("") is the current folder
         raise UsageProblem("--output '' names no file: give a new file's name, or - for standard output")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from servicebook.commands.import_formats import finish, read_all
+from servicebook.commands.import_formats import FRAGMENT_OUTPUT, finish, read_all
 from servicebook.commands.options import ALL_WARNINGS
 from servicebook.git.repo import source_date_epoch
 from servicebook.interop.aoe_radar import import_folder, releases
@@ -18,13 +18,7 @@ from servicebook.interop.techradar import import_radar
 
 @click.command(name="techradar")
 @click.argument("file", type=click.Path(allow_dash=True, path_type=Path), metavar="FILE|FOLDER")
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    default=None,
-    metavar="FILE|-",
-    help="Write the fragment to this new file (never over an existing one) instead of standard output (-).",
-)
+@FRAGMENT_OUTPUT
 @ALL_WARNINGS
 def import_techradar(file: Path, output: Path | None, every_warning: bool) -> None:
     """A tech radar's JSON (Backstage or Zalando), or AOE's radar folder, as categories and tools.

@@ -500,6 +500,7 @@ def _links_left_as_text(
                 "an address cannot contain spaces",
                 f"name the target without spaces, e.g. ({'-'.join(address.split())})",
                 Severity.WARNING,
+                kind="link-with-spaces",
                 source_line=source.line(line),
             )
         )

@@ -100,6 +100,7 @@ def assemble(
                 "the organisation site shows this to readers on its Teams page; the teams should agree on one answer",
                 Severity.WARNING,
                 source.line(at.line),
+                kind="teams-disagree",
             )
         )
     pages = tuple(

@@ -203,6 +203,7 @@ def backstage_disagreements(
                         "(portals.backstage.namespace), as components, so that the references meet in Backstage",
                         Severity.WARNING,
                         at.source_line,
+                        kind="backstage-namespace-mismatch",
                     )
                 )
     return found

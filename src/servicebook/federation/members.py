@@ -416,6 +416,7 @@ def read_members(
                     "list them here as members instead",
                     Severity.WARNING,
                     source.line(at.line),
+                    kind="member-with-members",
                 )
             )
         found.append(MemberSite(member, entry, site, read.files, read.cross_refs))
@@ -427,6 +428,7 @@ def read_members(
                     f"'{ident}' is locked but not a member in catalog.yaml",
                     "run `servicebook federate update` to drop it from the lock",
                     Severity.WARNING,
+                    kind="locked-not-member",
                 )
             )
     return found, problems

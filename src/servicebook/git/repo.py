@@ -311,6 +311,7 @@ def shallow_warning(repo: Repo | None, *, building: bool, releases: bool = True)
         message,
         f"fetch the whole history and the release tags before building: {UNSHALLOW}; {UNSHALLOW_CI}",
         Severity.WARNING,
+        kind="shallow-clone",
     )
 
 

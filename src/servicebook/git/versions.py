@@ -77,6 +77,7 @@ class Note:
     message: str
     hint: str | None = None
     subject: str | None = field(default=None, compare=False)  # the tag it is about (Problem.subject)
+    kind: str | None = field(default=None, compare=False)  # what kind of note it is (Problem.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +135,19 @@ def select_releases(
                     f"moves it there (`git push -f origin {tag.name}` then moves the remote's), `git tag -d "
                     f"{tag.name}` deletes it",
                     tag.name,
+                    kind="tag-not-a-commit",
                 )
             )
             continue
         found = by_commit.get(tag.commit)
         if found is None:
             notes.append(
-                Note(f"tag {tag.name} is not on the first-parent history of the built branch; skipped", None, tag.name)
+                Note(
+                    f"tag {tag.name} is not on the first-parent history of the built branch; skipped",
+                    None,
+                    tag.name,
+                    kind="tag-off-first-parent",
+                )
             )
             continue
         if found.version is None:
@@ -151,6 +158,7 @@ def select_releases(
                     f"a release tag must be on a commit whose catalog builds: move the tag to one (`git tag -f "
                     f"{tag.name} <commit>`) or delete it",
                     tag.name,
+                    kind="tag-catalog-unreadable",
                 )
             )
             continue
@@ -181,6 +189,7 @@ def _unreleased(candidate: Candidate, version: str) -> Note:
         f"name a release's folder ({why})",
         "past commits are not changed: a later commit whose `version:` names a folder (e.g. 2026.11) is released",
         version,
+        kind="version-not-a-folder",
     )
 
 
@@ -205,6 +214,7 @@ def _one_folder_each(choices: list[Choice], notes: list[Note]) -> list[Choice]:
                 "a published release is never changed: give the catalog a version of its own (`version:` in "
                 "catalog.yaml) for a new release",
                 now.tag or choice.version,
+                kind="versions-differ-in-case",
             )
         )
     return kept
@@ -243,6 +253,7 @@ def _unmatched_tags(
                 f"the tagged commit {(tag.on or tag.commit)[:12]}",
                 (f"to publish the tagged commit, tag it {named} (`git tag {named} {tag.name}`), or " if named else "")
                 + f"set site.release_tags to a glob that matches {tag.name}",
+                kind="tag-not-matched",
             )
         )
     return notes
@@ -285,6 +296,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                         f"{option.tag}`, and on the remote), or narrow `site.release_tags` (now "
                         f"{choice.pattern!r}) so that it does not match",
                         option.tag,
+                        kind="tag-misnamed",
                     )
                 )
             continue
@@ -304,6 +316,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                     "a release tag must be on a commit whose catalog builds: move the tag to one "
                     f"(`git tag -f {option.tag} <commit>`) or delete it",
                     option.tag,
+                    kind="tag-release-failed",
                 )
             )
         elif seen_published and published is not None:
@@ -314,6 +327,7 @@ def outcome_notes(choice: Choice, published: Release | None, failed: Mapping[str
                     f"earlier, stays published as {routes.release(choice.version)} and {option.tag} is ignored",
                     "a published release is never changed: bump `version` in catalog.yaml for a new release",
                     option.tag,
+                    kind="tags-same-version",
                 )
             )
     return notes

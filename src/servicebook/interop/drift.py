@@ -68,6 +68,7 @@ def compare_folder(
                 f"more than {MAX_FILES:,} YAML files: only the first {MAX_FILES:,} were read",
                 "point --against at the folder that holds the SLOs",
                 Severity.WARNING,
+                kind="too-many-files",
             )
         )
     promised = sum(len(o.slos) for o in catalog.offerings)
@@ -96,7 +97,11 @@ def _not_compared(catalog: model.Catalog, reading: Reading) -> tuple[list[Proble
         else:
             said = problem.message.removesuffix(" (not compared)")
             message = f"{said} (not compared: {NOT_OURS})"
-            notices.append(Problem(problem.location, message, problem.hint, Severity.WARNING, problem.source_line))
+            notices.append(
+                Problem(
+                    problem.location, message, problem.hint, Severity.WARNING, problem.source_line, kind=problem.kind
+                )
+            )
     return problems, notices
 
 
@@ -122,10 +127,12 @@ class Places:
     source: SourceText
     slos: Mapping[Key, Mapping[str, SourceLocation]]  # (offering, slo) → field (or "id") → place
 
-    def problem(self, key: Key, field: str, message: str, hint: str | None, severity: Severity) -> Problem:
+    def problem(
+        self, key: Key, field: str, message: str, hint: str | None, severity: Severity, kind: str | None = None
+    ) -> Problem:
         fields = self.slos.get(key, {})
         loc = fields.get(field) or fields.get("id") or SourceLocation(self.source.path)
-        return Problem(loc, message, hint, severity, self.source.line(loc.line))
+        return Problem(loc, message, hint, severity, self.source.line(loc.line), kind=kind)
 
 
 def catalog_places(root: Path, max_bytes: int) -> Places:
@@ -206,6 +213,7 @@ def compare(
                     f"'{foreign.missing_sli.value}' ({foreign.missing_sli.location}), which no file there defines",
                     "define the SLI (its metric) beside the SLO, or add measurement: to the catalog and export again",
                     Severity.WARNING,
+                    kind="sli-not-defined",
                 )
             )
     for key in promised:
@@ -218,6 +226,7 @@ def compare(
                     f"name it there: annotation servicebook.dev/slo: {key[0]}/{key[1]} (OpenSLO, Pyrra) or label "
                     f"servicebook_slo (Sloth), or service {key[0]} and name {key[1]} (Pyrra: namespace {key[0]})",
                     Severity.WARNING,
+                    kind="slo-not-measured",
                 )
             )
     return problems, frozenset(measured - differing)
@@ -239,6 +248,7 @@ def _match(
                 "which the catalog does not have",
                 hint,
                 Severity.WARNING,
+                kind="names-unknown-slo",
             )
         )
         return None

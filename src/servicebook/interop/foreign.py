@@ -330,6 +330,7 @@ def text_not_number(
             f'write {what}: "{written.value.strip()}", quoted, as {tool}\'s examples do',
             Severity.WARNING,
             source.line(written.location.line),
+            kind="number-for-string",
         )
         reading.notes.append(caution)
         slo.cautions.append(caution)

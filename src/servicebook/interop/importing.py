@@ -237,6 +237,7 @@ def _offering_lines(item: _Offering, reading: Reading) -> list[str]:
             f"offering '{item.id}' needs {', '.join(missing)} (not in the files read)",
             None,
             Severity.WARNING,
+            kind="offering-incomplete",
         )
     )
     out.append("    slos:")

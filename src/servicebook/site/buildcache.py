@@ -701,6 +701,7 @@ class BuildCache:
                 "not used, made again",
                 "the cache is only an optimisation and safe to delete; if this happens again, check the disk",
                 Severity.WARNING,
+                kind="cache-altered",
             ),
         )
 

@@ -1459,4 +1459,5 @@ def undated_review_note(source: Path, env: Mapping[str, str], repo: Repo | None)
         "commit the site, or set SOURCE_DATE_EPOCH to the date to judge them by, e.g. SOURCE_DATE_EPOCH=$(date +%s)",
         Severity.WARNING,
         catalog.line(line),
+        kind="review-undated",
     )

@@ -769,7 +769,7 @@ def _not_a_page(rel_dir: str, name: str, entries: list[os.DirEntry[str]]) -> Pro
     taken = any(e.name == wanted + ".md" for e in entries)
     hint = f"{wanted}.md exists beside it: merge the two, or remove this one" if taken else f"rename it to {wanted}.md"
     message = f"'{name}' is not a page: only names ending in .md (lower case) become pages"
-    return Problem(SourceLocation(shown), message, hint, Severity.WARNING)
+    return Problem(SourceLocation(shown), message, hint, Severity.WARNING, kind="markdown-not-a-page")
 
 
 def _check_layouts(root: Path, problems: list[Problem]) -> None:

@@ -13,16 +13,17 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import select
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from servicebook.site import detached
+
 PREFIX = "servicebook-preview-"
 LOCK = ".lock"
 TRASH = ".trash"
-SAID_WITHIN = 10.0  # seconds a remover has to say its process id
 NO_LOCK_SECONDS = 24 * 3600  # a preview folder without its lock file this old is a killed serve's
 
 
@@ -54,45 +55,10 @@ class PreviewFolder:
 
 
 def remove_detached(base: Path) -> int | None:
-    """Start the removal of the preview `base` (its folder, its trash, its lock file) in a process
-    of its own session, which outlives this one and no one waits for (forked twice, as the write
-    stage removes a replaced site); its process id, None where there is no fork."""
-    if not hasattr(os, "fork"):  # pragma: no cover - not POSIX
-        _remove(base)
-        return None
-    read, write = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the forked processes
-        try:
-            if os.fork() == 0:  # adopted by init, so no one has to wait for it
-                os.setsid()
-                os.write(write, str(os.getpid()).encode())  # said once in a session of its own
-                let_go_of_descriptors()
-                _remove(base)
-        finally:
-            os._exit(0)
-    os.close(write)
-    said = b""
-    try:  # bounded: a remover that never says its id must not keep a stopping serve from ending
-        ready, _, _ = select.select([read], [], [], SAID_WITHIN)
-        said = os.read(read, 32) if ready else b""
-    finally:
-        os.close(read)
-        # the process between only forks and exits: waited for whatever the remover said, or it
-        # stays a zombie until this process ends (a serve, hours later)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(child, 0)
-    return int(said) if said.isdigit() else None
-
-
-def let_go_of_descriptors() -> None:
-    """In a detached remover: keep nothing its parent had open. A server's socket kept the port
-    taken for minutes; the standard output of a serve, inherited, kept a caller reading it (a
-    pipe) waiting for the remover's end, and the remover waits for the serve's lock."""
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    """Start the removal of the preview `base` (its folder, its trash, its lock file) in a detached
+    process (site/detached.py: this module run as a program); its process id, None where none
+    could be started (the removal is then left to a later serve or build's `sweep`)."""
+    return detached.start([sys.executable, "-m", __name__, str(base)])
 
 
 def _remove(base: Path) -> None:
@@ -160,3 +126,7 @@ def _dead(base: Path, uid: int, now: float | None) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+if __name__ == "__main__":  # the detached remover `remove_detached` starts
+    _remove(Path(sys.argv[1]))

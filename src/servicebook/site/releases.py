@@ -201,7 +201,8 @@ def build_releases(
     trees.hold()
     trees.current(option.commit for choice in found.choices for option in choice.options)
     problems = [
-        Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING, subject=n.subject) for n in found.notes
+        Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING, subject=n.subject, kind=n.kind)
+        for n in found.notes
     ]
     built: list[BuiltRelease] = []
     carried = Carried()  # consecutive releases share most records: each is keyed once (stamps.py)
@@ -238,7 +239,8 @@ def build_releases(
             why = {c: "; ".join(p.message.removeprefix("release ") for p in issues) for c, issues in failed.items()}
             notes = outcome_notes(choice, published.release if published else None, why)
             problems += [
-                Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING, subject=n.subject) for n in notes
+                Problem(SourceLocation("git"), n.message, n.hint, Severity.WARNING, subject=n.subject, kind=n.kind)
+                for n in notes
             ]
             if published is not None:
                 built.append(published)
@@ -345,6 +347,7 @@ def _build_release(
                     f"release cannot be built: {exc}",
                     "fix it in a new release; old releases are not rewritten",
                     severity,
+                    kind="release-not-built",
                 )
             ]
         info = BuildInfo(commit=release.commit, dirty=False, date=release.date, generator=f"servicebook {__version__}")
@@ -374,6 +377,7 @@ def _build_release(
                     f"release cannot be built ({counted(len(loaded.errors), 'error')}){detail}",
                     "fix it in a new release; old releases are not rewritten",
                     severity,
+                    kind="release-not-built",
                 )
             ]
         reuse = _Reuse(last) if last is not None else None
@@ -392,7 +396,15 @@ def _build_release(
                 into=staging,
             )
         except RenderError as exc:
-            return None, [Problem(where, f"release cannot be rendered: {exc.problems[0].message}", None, severity)]
+            return None, [
+                Problem(
+                    where,
+                    f"release cannot be rendered: {exc.problems[0].message}",
+                    None,
+                    severity,
+                    kind="release-not-rendered",
+                )
+            ]
         if reuse is not None:
             if reuse.last.more:
                 reuse.keep(files)
@@ -408,7 +420,15 @@ def _build_release(
         files.update(loaded.member_files)  # an organisation site's members' page images and attachments
         problems = check_files(files, OUTSIDE_LINKS, workers=worker_count(env or {}))
         if problems:
-            return None, [Problem(where, f"release has broken links: {problems[0].message}", None, severity)]
+            return None, [
+                Problem(
+                    where,
+                    f"release has broken links: {problems[0].message}",
+                    None,
+                    severity,
+                    kind="release-broken-links",
+                )
+            ]
     add_published_outputs(files)
     stored = last.stored if last is not None else None
     written = _store(files, target, cache_root, stored, staging, keep=last is not None and last.more)

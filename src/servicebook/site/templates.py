@@ -232,6 +232,7 @@ def blocks_left_out(site_layouts: Path) -> list[Problem]:
                     f"add {' '.join(f'{{% block {b} %}}{{% endblock %}}' for b in missing)} where it belongs, "
                     f'or extend the theme\'s: {{% extends "theme/{name}" %}}',
                     Severity.WARNING,
+                    kind="layout-without-blocks",
                 )
             )
     return problems

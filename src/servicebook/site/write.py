@@ -28,8 +28,8 @@ from typing import Any, cast
 from servicebook.cache.codec import read_json
 from servicebook.cache.folder import flat_name, flat_path
 from servicebook.errors import UsageProblem, WriteFailed
+from servicebook.site import detached
 from servicebook.site.libc import function
-from servicebook.site.previews import let_go_of_descriptors
 
 MARKER = ".servicebook-build"
 # The second line tells a site this version wrote from one an older one did: those could hold files
@@ -1415,8 +1415,8 @@ def _keep(old: Path, output: Path, spare: Path | None) -> bool:
 
 def _discard(tree: Path, output: Path) -> None:
     """Delete a replaced site without making the build wait for thousands of unlinks: it is moved
-    out of the way at once, and removed by a detached process (here, where fork is unavailable).
-    A removal cut short is finished by the next build's `recover`."""
+    out of the way at once, and removed by a detached process (site/detached.py; here, where none
+    can be started). A removal cut short is finished by the next build's `recover`."""
     trash = output.parent / f"{TRASH_PREFIX}{output.name}-{tree.name}"
     try:
         os.rename(tree, trash)
@@ -1427,19 +1427,8 @@ def _discard(tree: Path, output: Path) -> None:
 
 
 def _remove_in_background(trash: Path) -> None:
-    if not hasattr(os, "fork"):  # pragma: no cover - not POSIX
+    if not detached.remove_tree(trash):  # pragma: no cover - not POSIX
         shutil.rmtree(trash, ignore_errors=True)
-        return
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the forked processes
-        try:
-            if os.fork() == 0:  # the grandchild, adopted by init, so no one has to wait for it
-                let_go_of_descriptors()
-                os.setsid()
-                shutil.rmtree(trash, ignore_errors=True)
-        finally:
-            os._exit(0)
-    os.waitpid(child, 0)
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:

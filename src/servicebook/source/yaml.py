@@ -278,6 +278,7 @@ def _traps(source: SourceText, scanned: str, line_offset: int) -> list[Problem]:
                     f"quote the whole value if it belongs to it: {example}",
                     Severity.WARNING,
                     line,
+                    kind="yaml-comment-in-value",
                 )
             )
     return problems

@@ -1,0 +1,37 @@
+"""The sites the tests build and what their folders hold: a generated site, a build from nothing,
+each file's path (relative, with slashes) and bytes."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file below `root`, by its path relative to it, in order."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def generated_site(path: Path, pages: int) -> Path:
+    """A realistic site from the benchmark's generator (bench/generate.py)."""
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_generate", module)
+    spec.loader.exec_module(module)
+    module.generate(path, offerings=6, tools=12, pages=pages, seed=7)
+    return path
+
+
+def clean_build(run, site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The same sources built from nothing: a fresh copy, no public/, no cache."""
+    fresh = tmp_path / "fresh"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache", ".servicebook-trash-*"))
+    assert run("build", "--source", fresh).exit_code == 0
+    return tree(fresh / "public")
