@@ -1084,14 +1084,20 @@ class _State:
     # `words` as JSON, once written (`to_json`): the next state of the process that has the very
     # same list of words (an edit that brought no word in and took none out) writes it as it is
     words_json: str | None = None
+    # `sizes` as JSON without its brackets, a part for each range of words (`starts`), when known
+    # (`_Words._cut`: a range that is the last state's, of the same words, takes its part as it is)
+    sizes_parts: list[str] | None = None
 
     def to_json(self) -> str:
         """`json.dumps({"search": [blocks, words, sizes, starts, digests]}, ensure_ascii=False)`,
-        the words written once for the list (most of the state: ~100,000 words at 20,000 pages)."""
+        the words written once for the list (most of the state: ~100,000 words at 20,000 pages),
+        the sizes joined of their ranges' parts where those are known."""
         if self.words_json is None:
             self.words_json = json.dumps(self.words, ensure_ascii=False)
-        parts = [json.dumps(part, ensure_ascii=False) for part in (self.blocks, self.sizes, self.starts, self.digests)]
-        return '{"search": [' + ", ".join([parts[0], self.words_json, *parts[1:]]) + "]}"
+        # (a part is `json.dumps` of its range's sizes, less its brackets)
+        sizes = json.dumps(self.sizes) if self.sizes_parts is None else "[" + ", ".join(self.sizes_parts) + "]"
+        parts = [json.dumps(part, ensure_ascii=False) for part in (self.blocks, self.starts, self.digests)]
+        return '{"search": [' + ", ".join([parts[0], self.words_json, sizes, *parts[1:]]) + "]}"
 
     @classmethod
     def from_json(cls, text: str) -> _State:
@@ -1710,6 +1716,10 @@ class _Words:
             dirty = {bisect.bisect_right(starts, index[w]) - 1 for w in work}
         made: list[tuple[str, str]] = []  # (digest, text) of each fragment; its text "" once spilled
         makers: list[Callable[[], bytes]] = []
+        # each range's sizes as JSON (`_State.sizes_parts`): the last state's part for a range of the
+        # same words, none of them changed (so of the same sizes); made here for the others
+        old_parts = state.sizes_parts if state.sizes_parts is not None and self.spill is None else None
+        size_parts: list[str] | None = [] if old_parts is not None else None
         for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
             o = old_ranges.get(ordered[a])
             if o is not None:
@@ -1721,7 +1731,11 @@ class _Words:
                     same = ob - oa == b - a and state.words[oa:ob] == ordered[a:b] and work.isdisjoint(ordered[a:b])
                 if same:
                     made.append(self._made_text(state.digests[o], texts[state.digests[o]], makers))
+                    if size_parts is not None and old_parts is not None:
+                        size_parts.append(old_parts[o])
                     continue
+            if size_parts is not None:
+                size_parts.append(json.dumps(sizes[a:b])[1:-1])
             parts = [
                 json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
                 if w in encoded
@@ -1736,6 +1750,8 @@ class _Words:
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
         if ordered is state.words:  # (the very list: `_reordered`)
             now.words_json = state.words_json
+        if self.spill is None:  # (`serve`'s next index starts from this state: its parts kept for it)
+            now.sizes_parts = size_parts if size_parts is not None else _size_parts(sizes, starts)
         now.made = self.made if self.made is not None else []  # (`serve`'s next index compares its runs' with it)
         if self.blocks is not None:
             self.blocks.finish()
@@ -1813,6 +1829,11 @@ def _reordered(
         ordered.insert(i, w)
         sizes.insert(i, len(w) + len(encoded[w]) + 4)
     return ordered, sizes, False
+
+
+def _size_parts(sizes: list[int], starts: list[int]) -> list[str]:
+    """`sizes` as JSON without its brackets, a part for each range of words beginning at `starts`."""
+    return [json.dumps(sizes[a:b])[1:-1] for a, b in zip(starts, [*starts[1:], len(sizes)], strict=True)]
 
 
 def _starts(sizes: list[int], fragments: int) -> list[int]:
