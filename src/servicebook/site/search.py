@@ -459,6 +459,11 @@ class SearchMemory:
     # what `files` were made of: each record's key and each words fragment's digest, in order
     # (set with `files`: the next index looks again only at the chunks and fragments that differ)
     files_of: tuple[list[str], list[str]] | None = None
+    # its records, their kinds, the policy pages' record ids and the pages by them, and the site
+    # view's pages they were taken from (`_kinds_and_pages`)
+    kinds_of: (
+        tuple[list[dict[str, Any]], list[list[object]], list[int], dict[int, model.Page], tuple[model.Page, ...]] | None
+    ) = None
     # what `texts` holds, in the order of the policy pages' records: the records' kinds (which say
     # the policy pages' ids, `_policy_ids`), their pages (the site view's very tuple) and their
     # files (set with `texts`; the next index patches them where a page changed)
@@ -530,9 +535,7 @@ def index_files(
     records = search_records(
         view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed, memory=memory
     )
-    kinds = _kinds(records)  # (a policy page's record made later is one still: `_UNMADE`)
-    policy = _policy_ids(kinds, len(records))
-    pages = dict(zip(policy, view.pages, strict=True))
+    kinds, policy, pages = _kinds_and_pages(records, view, memory)
     base: IndexWords | None = None
     made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
     if made_of is not None and usable is not None and view.site.federation is None:
@@ -612,6 +615,36 @@ def index_files(
     memory.texts = texts
     memory.made_as = file
     return tuple(files)
+
+
+def _kinds_and_pages(
+    records: list[dict[str, Any]], view: SiteView, memory: SearchMemory | None
+) -> tuple[list[list[object]], list[int], dict[int, model.Page]]:
+    """The records' kinds (`_kinds`), the policy pages' record ids in the order of `view.pages`
+    (`_policy_ids`) and the pages by those ids. With a `memory` (`serve`), the last index's
+    (`SearchMemory.kinds_of`) while each record that is not the very one at its place is of the
+    same kind as that one, with the pages put right where the page is not the very object (found
+    at once: each of 20,000 records' kind read and a dict of 20,000 pages made, a rebuild);
+    `memory` is left holding these."""
+    last = memory.kinds_of if memory is not None else None
+    if memory is not None:
+        memory.kinds_of = None  # (until it holds these, below)
+    found: tuple[list[list[object]], list[int], dict[int, model.Page]] | None = None
+    if last is not None and len(last[0]) == len(records) and len(last[4]) == len(view.pages):
+        old, kinds, policy, old_pages, shown = last
+        moved = compress(range(len(records)), map(operator.is_not, records, old))
+        if all(_KIND(records[rid]) == _KIND(old[rid]) for rid in moved):
+            pages = dict(old_pages)  # (a copy at once: the last index's stands while this one is made)
+            for at in compress(range(len(policy)), map(operator.is_not, view.pages, shown)):
+                pages[policy[at]] = view.pages[at]
+            found = (kinds, policy, pages)
+    if found is None:
+        kinds = _kinds(records)  # (a policy page's record made later is one still: `_UNMADE`)
+        policy = _policy_ids(kinds, len(records))
+        found = (kinds, policy, dict(zip(policy, view.pages, strict=True)))
+    if memory is not None:
+        memory.kinds_of = (records, *found, view.pages)
+    return found
 
 
 def _text_fragments(
