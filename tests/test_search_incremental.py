@@ -837,3 +837,46 @@ def _spliced_by_lists(postings: list[int], span: tuple[int, int, int, int], came
     ids = [t[0] for t in merged]
     deltas = [b - a for a, b in itertools.pairwise([0, *ids])]
     return search._compact([n for d, t in zip(deltas, merged, strict=True) for n in (d, *t[1:])])[:-1]
+
+
+def test_an_index_of_the_process_writes_the_sizes_in_its_state_from_the_parts_of_the_last_where_their_words_are(
+    tmp_path: Path,
+) -> None:
+    """`serve`: the state kept after each index writes its words' sizes joined of a part for each
+    range of words, the last state's very part where the range is the last's with none of its
+    words changed (a one-page edit's state wrote 100,000 sizes again at 20,000 pages); its text
+    is the one written of the whole list, and each index is the one made from nothing."""
+    site = generated_site(tmp_path / "site", pages=60)
+    with Store(tmp_path / "store.sqlite") as store:
+        memory = SearchMemory()
+        search.search_files(view_of(site), store, memory=memory)
+        page = removable(site)[2]
+        edits = [
+            ("a body", lambda: page.write_text(page.read_text() + "\nA note on quokkaplatypus rotation.\n")),
+            ("the same words", lambda: page.write_text(page.read_text() + "\nA note on rotation.\n")),
+            (
+                "a page added",
+                lambda: (site / "content" / "aaa-first.md").write_text("---\ntitle: First\n---\n\nWombats.\n"),
+            ),
+            ("a page removed", lambda: remove(removable(site)[5])),
+            (
+                "a title",
+                lambda: page.write_text(
+                    re.sub(r"^title: .*$", "title: Retitled", page.read_text(), count=1, flags=re.M)
+                ),
+            ),
+        ]
+        for what, edit in edits:
+            assert memory.words is not None
+            before = memory.words.state
+            edit()
+            view = view_of(site)
+            assert search.search_files(view, store, memory=memory) == search.search_files(view), what
+            state = memory.words.state
+            assert state.sizes_parts is not None and len(state.sizes_parts) == len(state.starts), what
+            assert state.to_json() == dataclasses.replace(state, sizes_parts=None, words_json=None).to_json(), what
+            assert json.loads(state.to_json())["search"][2] == state.sizes, what
+            if what == "a body":  # the ranges that are the last's take their parts as they were
+                assert before.sizes_parts is not None
+                taken = [part for part in state.sizes_parts if any(part is old for old in before.sizes_parts)]
+                assert 0 < len(taken) < len(state.sizes_parts), what

@@ -456,6 +456,18 @@ class SearchMemory:
     policy_order: tuple[tuple[model.Page, ...], list[dict[str, Any]]] | None = None
     # its records in order, with each one's text and key (`_record_texts`), as `records` holds them
     listed: tuple[list[dict[str, Any]], list[str], list[str]] | None = None
+    # what `files` were made of: each record's key and each words fragment's digest, in order
+    # (set with `files`: the next index looks again only at the chunks and fragments that differ)
+    files_of: tuple[list[str], list[str]] | None = None
+    # its records, their kinds, the policy pages' record ids and the pages by them, and the site
+    # view's pages they were taken from (`_kinds_and_pages`)
+    kinds_of: (
+        tuple[list[dict[str, Any]], list[list[object]], list[int], dict[int, model.Page], tuple[model.Page, ...]] | None
+    ) = None
+    # what `texts` holds, in the order of the policy pages' records: the records' kinds (which say
+    # the policy pages' ids, `_policy_ids`), their pages (the site view's very tuple) and their
+    # files (set with `texts`; the next index patches them where a page changed)
+    texts_of: tuple[list[list[object]], tuple[model.Page, ...], list[Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,9 +535,7 @@ def index_files(
     records = search_records(
         view, memory.policies if memory is not None else None, headings=memory is not None, unmade=keyed, memory=memory
     )
-    kinds = _kinds(records)  # (a policy page's record made later is one still: `_UNMADE`)
-    policy = _policy_ids(kinds, len(records))
-    pages = dict(zip(policy, view.pages, strict=True))
+    kinds, policy, pages = _kinds_and_pages(records, view, memory)
     base: IndexWords | None = None
     made: list[str] | None = None  # what each record is made of (`_made_of`; "" for the others)
     if made_of is not None and usable is not None and view.site.federation is None:
@@ -533,25 +543,23 @@ def index_files(
         made = _made_of(len(records), pages, made_of, memory)
         if keyed:
             base = _Words.stored(usable)
-    written: list[str | None]
+    written: list[str | None] = []
+    all_texts: list[str] = []  # (`serve`: every record's text, each chunk's file made of them where it changed)
     if memory is not None:
         again = _texts_again(records, pages, memory)
         all_texts, keys = again if again is not None else _record_texts(records, pages, memory.records)
         memory.listed = (records, all_texts, keys)
-        written = list(all_texts)
     else:
         written, keys = _record_keys(records, pages, made, base)
     spill = _Spill() if memory is None else None  # `serve` keeps the texts for its next index
     records_files: list[Callable[[], bytes]] = []
-    for n in range(0, len(records), CHUNK):
-        chunk = written[n : n + CHUNK]
-        if None in chunk:  # records whose text was not written: written if the file is asked for
-            records_files.append(partial(_records_file_of, records, pages, n, chunk))
-        else:
-            whole = cast(list[str], chunk)
-            records_files.append(
-                spill.keep(_records_file(whole)) if spill is not None else partial(_records_file, whole)
-            )
+    if spill is not None:
+        for n in range(0, len(records), CHUNK):
+            chunk = written[n : n + CHUNK]
+            if None in chunk:  # records whose text was not written: written if the file is asked for
+                records_files.append(partial(_records_file_of, records, pages, n, chunk))
+            else:
+                records_files.append(spill.keep(_records_file(cast(list[str], chunk))))
     del written  # in a cold build, in the spill: not held while the words are made
     start = memory.words if memory is not None else base
     words = _Words(records, pages, keys, store, workers, start, spill, made, read=base is not None)
@@ -573,27 +581,109 @@ def index_files(
         }
     )
     files = [file(routes.SEARCH_INDEX, digest(manifest), partial(bytes, manifest))]
-    for n in range(0, len(records), CHUNK):
-        chunk_keys = keys[n : n + CHUNK]  # a record's key covers its text
-        path = routes.search_fragment("r", n // CHUNK)
-        known = last.get(path)
-        if known is None or known[0] != chunk_keys:
-            known = (chunk_keys, file(path, digest("\n".join(chunk_keys)), records_files[n // CHUNK]))
-        kept[path] = known
-    for n, (key, body) in enumerate(words_made.fragments):
-        path = routes.search_fragment("w", n)
-        known = last.get(path)
-        if known is None or known[0] != key:
-            known = (key, file(path, key, body))
-        kept[path] = known
+    digests = [key for key, _ in words_made.fragments]
+    carried = _kept_files(memory, last, keys, words_made.fragments, file) if memory is not None and same_kind else None
+    if carried is not None:
+        kept = carried
+    else:
+        for n in range(0, len(records), CHUNK):
+            chunk_keys = keys[n : n + CHUNK]  # a record's key covers its text
+            path = routes.search_fragment("r", n // CHUNK)
+            known = last.get(path)
+            if known is None or known[0] != chunk_keys:
+                maker = (
+                    records_files[n // CHUNK] if spill is not None else partial(_records_file, all_texts[n : n + CHUNK])
+                )
+                known = (chunk_keys, file(path, digest("\n".join(chunk_keys)), maker))
+            kept[path] = known
+        for n, (key, body) in enumerate(words_made.fragments):
+            path = routes.search_fragment("w", n)
+            known = last.get(path)
+            if known is None or known[0] != key:
+                known = (key, file(path, key, body))
+            kept[path] = known
     files += [made for _, made in kept.values()]
-    fragment = routes.search_fragment
     if memory is None:  # a file each, kept by nothing (20,000 at 20,000 pages)
         files += _text_files(pages, file)
         return tuple(files)
+    memory.files_of = None  # (until `files` is this index's too)
+    memory.files = kept
+    memory.files_of = (keys, digests)
+    texts, listed = _text_fragments(view, kinds, policy, pages, memory, last_texts, file)
+    files += listed
+    memory.words = words_made.words
+    memory.texts = texts
+    memory.made_as = file
+    return tuple(files)
+
+
+def _kinds_and_pages(
+    records: list[dict[str, Any]], view: SiteView, memory: SearchMemory | None
+) -> tuple[list[list[object]], list[int], dict[int, model.Page]]:
+    """The records' kinds (`_kinds`), the policy pages' record ids in the order of `view.pages`
+    (`_policy_ids`) and the pages by those ids. With a `memory` (`serve`), the last index's
+    (`SearchMemory.kinds_of`) while each record that is not the very one at its place is of the
+    same kind as that one, with the pages put right where the page is not the very object (found
+    at once: each of 20,000 records' kind read and a dict of 20,000 pages made, a rebuild);
+    `memory` is left holding these."""
+    last = memory.kinds_of if memory is not None else None
+    if memory is not None:
+        memory.kinds_of = None  # (until it holds these, below)
+    found: tuple[list[list[object]], list[int], dict[int, model.Page]] | None = None
+    if last is not None and len(last[0]) == len(records) and len(last[4]) == len(view.pages):
+        old, kinds, policy, old_pages, shown = last
+        moved = compress(range(len(records)), map(operator.is_not, records, old))
+        if all(_KIND(records[rid]) == _KIND(old[rid]) for rid in moved):
+            pages = dict(old_pages)  # (a copy at once: the last index's stands while this one is made)
+            for at in compress(range(len(policy)), map(operator.is_not, view.pages, shown)):
+                pages[policy[at]] = view.pages[at]
+            found = (kinds, policy, pages)
+    if found is None:
+        kinds = _kinds(records)  # (a policy page's record made later is one still: `_UNMADE`)
+        policy = _policy_ids(kinds, len(records))
+        found = (kinds, policy, dict(zip(policy, view.pages, strict=True)))
+    if memory is not None:
+        memory.kinds_of = (records, *found, view.pages)
+    return found
+
+
+def _text_fragments(
+    view: SiteView,
+    kinds: list[list[object]],
+    policy: list[int],
+    pages: dict[int, model.Page],
+    memory: SearchMemory,
+    last_texts: KeptFiles,
+    file: Callable[[str, str, Callable[[], bytes]], F],
+) -> tuple[KeptFiles, list[Any]]:
+    """`serve`: the index's text fragments, a file each policy page's record (`pages`, by its id,
+    in the order of `view.pages`; `policy`, their ids in that order), the last index's
+    (`last_texts`) where the page is the very object it was; and the files in that order. When
+    the last index's are of the records of the same kinds at the same places (`kinds`, which say
+    the policy pages' ids) and of as many pages (`SearchMemory.texts_of`), its files are taken in
+    order and put right where the page is not the one it held (pages compared by identity at
+    once, not each entry looked at: 20,000 at 20,000 pages); `last_texts` is then patched in
+    place."""
+    fragment = routes.search_fragment
     texts: KeptFiles = {}
     look: Iterable[int] = policy
-    if len(last_texts) == len(policy) and list(last_texts) == policy:
+    texts_of = memory.texts_of if last_texts else None
+    memory.texts_of = None  # (until `texts` is this index's, below)
+    listed: list[Any] | None = None
+    if texts_of is not None and texts_of[0] == kinds and len(texts_of[1]) == len(view.pages) == len(last_texts):
+        # the last text fragments in order, put right where the page is not the very object: the
+        # pages compared by identity with those the last index held, not each one's entry looked at
+        texts, listed = last_texts, texts_of[2]  # (each patched in place: `texts_of` is None meanwhile)
+        changed = list(compress(range(len(policy)), map(operator.is_not, view.pages, texts_of[1])))
+        for at in changed:
+            rid, page = policy[at], view.pages[at]
+            known = texts.get(rid)
+            if known is None or known[0] is not page:
+                known = (page, file(fragment("t", rid), page.html_sha256, partial(_text_file, page)))
+                texts[rid] = known
+            listed[at] = known[1]
+        look = ()
+    elif len(last_texts) == len(policy) and list(last_texts) == policy:
         # the last text fragments, but where the page is not the very object (found at once)
         texts = dict(last_texts)
         olds = map(_FIRST, last_texts.values())
@@ -604,13 +694,51 @@ def index_files(
         if known is None or known[0] is not page:
             known = (page, file(fragment("t", rid), page.html_sha256, partial(_text_file, page)))
         texts[rid] = known
-    files += [made for _, made in texts.values()]
-    if memory is not None:
-        memory.words = words_made.words
-        memory.files = kept
-        memory.texts = texts
-        memory.made_as = file
-    return tuple(files)
+    if listed is None:
+        listed = [made for _, made in texts.values()]
+    memory.texts_of = (kinds, view.pages, listed)
+    return texts, listed
+
+
+def _kept_files(
+    memory: SearchMemory,
+    last: KeptFiles,
+    keys: list[str],
+    fragments: list[tuple[str, Callable[[], bytes]]],
+    file: Callable[[str, str, Callable[[], bytes]], F],
+) -> KeptFiles | None:
+    """`serve`: the records and words files of the index (`index_files`' `kept`), the last
+    index's (`last`, in its order: the records files, then the words files) but for the chunks
+    of records with a key that is not the very one the last had at its place and the words
+    fragments whose digest is not the last's, each of them made again where what it is made of
+    differs. Found by comparing the keys and digests with those the last files were made of
+    (`SearchMemory.files_of`), at once, not each file's path made and its entry looked at (at
+    20,000 pages, 1,250 records files and 1,024 words files a rebuild). None when the last
+    index's files are not those of as many records and fragments."""
+    made_of = memory.files_of
+    listed = memory.listed
+    chunks = -(-len(keys) // CHUNK)
+    digests = [key for key, _ in fragments]
+    if made_of is None or listed is None or len(made_of[0]) != len(keys) or len(made_of[1]) != len(digests):
+        return None
+    if len(last) != chunks + len(digests):
+        return None
+    old_keys, old_digests = made_of
+    paths = list(last)  # (the records files' paths in order, then the words files')
+    kept = dict(last)
+    texts = listed[1]  # this index's records' texts (`index_files` set `listed` before)
+    for c in sorted({rid // CHUNK for rid in compress(range(len(keys)), map(operator.is_not, keys, old_keys))}):
+        path, n = paths[c], c * CHUNK
+        chunk_keys = keys[n : n + CHUNK]
+        if kept[path][0] != chunk_keys:
+            maker = partial(_records_file, texts[n : n + CHUNK])
+            kept[path] = (chunk_keys, file(path, digest("\n".join(chunk_keys)), maker))
+    for n in compress(range(len(digests)), map(operator.ne, digests, old_digests)):
+        path = paths[chunks + n]
+        key, body = fragments[n]
+        if kept[path][0] != key:
+            kept[path] = (key, file(path, key, body))
+    return kept
 
 
 def text_files(view: SiteView, file: Callable[[str, str, Callable[[], bytes]], F]) -> Iterator[F]:
@@ -989,14 +1117,20 @@ class _State:
     # `words` as JSON, once written (`to_json`): the next state of the process that has the very
     # same list of words (an edit that brought no word in and took none out) writes it as it is
     words_json: str | None = None
+    # `sizes` as JSON without its brackets, a part for each range of words (`starts`), when known
+    # (`_Words._cut`: a range that is the last state's, of the same words, takes its part as it is)
+    sizes_parts: list[str] | None = None
 
     def to_json(self) -> str:
         """`json.dumps({"search": [blocks, words, sizes, starts, digests]}, ensure_ascii=False)`,
-        the words written once for the list (most of the state: ~100,000 words at 20,000 pages)."""
+        the words written once for the list (most of the state: ~100,000 words at 20,000 pages),
+        the sizes joined of their ranges' parts where those are known."""
         if self.words_json is None:
             self.words_json = json.dumps(self.words, ensure_ascii=False)
-        parts = [json.dumps(part, ensure_ascii=False) for part in (self.blocks, self.sizes, self.starts, self.digests)]
-        return '{"search": [' + ", ".join([parts[0], self.words_json, *parts[1:]]) + "]}"
+        # (a part is `json.dumps` of its range's sizes, less its brackets)
+        sizes = json.dumps(self.sizes) if self.sizes_parts is None else "[" + ", ".join(self.sizes_parts) + "]"
+        parts = [json.dumps(part, ensure_ascii=False) for part in (self.blocks, self.starts, self.digests)]
+        return '{"search": [' + ", ".join([parts[0], self.words_json, sizes, *parts[1:]]) + "]}"
 
     @classmethod
     def from_json(cls, text: str) -> _State:
@@ -1615,6 +1749,10 @@ class _Words:
             dirty = {bisect.bisect_right(starts, index[w]) - 1 for w in work}
         made: list[tuple[str, str]] = []  # (digest, text) of each fragment; its text "" once spilled
         makers: list[Callable[[], bytes]] = []
+        # each range's sizes as JSON (`_State.sizes_parts`): the last state's part for a range of the
+        # same words, none of them changed (so of the same sizes); made here for the others
+        old_parts = state.sizes_parts if state.sizes_parts is not None and self.spill is None else None
+        size_parts: list[str] | None = [] if old_parts is not None else None
         for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
             o = old_ranges.get(ordered[a])
             if o is not None:
@@ -1626,7 +1764,11 @@ class _Words:
                     same = ob - oa == b - a and state.words[oa:ob] == ordered[a:b] and work.isdisjoint(ordered[a:b])
                 if same:
                     made.append(self._made_text(state.digests[o], texts[state.digests[o]], makers))
+                    if size_parts is not None and old_parts is not None:
+                        size_parts.append(old_parts[o])
                     continue
+            if size_parts is not None:
+                size_parts.append(json.dumps(sizes[a:b])[1:-1])
             parts = [
                 json.dumps(w, ensure_ascii=False) + ":" + encoded.pop(w).decode()  # each goes as written
                 if w in encoded
@@ -1641,6 +1783,8 @@ class _Words:
         now = _State(self.keys, ordered, sizes, starts, [key for key, _ in made])
         if ordered is state.words:  # (the very list: `_reordered`)
             now.words_json = state.words_json
+        if self.spill is None:  # (`serve`'s next index starts from this state: its parts kept for it)
+            now.sizes_parts = size_parts if size_parts is not None else _size_parts(sizes, starts)
         now.made = self.made if self.made is not None else []  # (`serve`'s next index compares its runs' with it)
         if self.blocks is not None:
             self.blocks.finish()
@@ -1718,6 +1862,11 @@ def _reordered(
         ordered.insert(i, w)
         sizes.insert(i, len(w) + len(encoded[w]) + 4)
     return ordered, sizes, False
+
+
+def _size_parts(sizes: list[int], starts: list[int]) -> list[str]:
+    """`sizes` as JSON without its brackets, a part for each range of words beginning at `starts`."""
+    return [json.dumps(sizes[a:b])[1:-1] for a, b in zip(starts, [*starts[1:], len(sizes)], strict=True)]
 
 
 def _starts(sizes: list[int], fragments: int) -> list[int]:
