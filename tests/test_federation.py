@@ -169,6 +169,28 @@ def test_update_locks_each_member_at_the_head_of_its_branch(run: Callable[..., R
     assert again.exit_code == 0 and "servicebook.lock unchanged" in again.output
 
 
+def test_a_git_that_copies_a_template_into_new_repositories_still_fetches_and_builds_members(
+    run: Callable[..., Result], org: Path, db: Member, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Companies hand their developers a git template (`init.templateDir` in ~/.gitconfig, or
+    GIT_TEMPLATE_DIR): hooks, and a `config` git copies into every repository `git init` makes.
+    A member's store made from it held more than `git init --bare` writes, so servicebook refused
+    its own store as altered, told the user to delete it, and refused the one the next fetch made."""
+    template = tmp_path / "company-template"
+    (template / "hooks").mkdir(parents=True)
+    (template / "config").write_text("[user]\n\tname = Company\n[core]\n\thooksPath = /etc/company-hooks\n")
+    (template / "hooks" / "post-update").write_text("#!/bin/sh\nexit 1\n")
+    monkeypatch.setenv("GIT_TEMPLATE_DIR", str(template))
+
+    update = run("federate", "update", "--source", org)
+    assert update.exit_code == 0, update.output
+    build = run("build", "--source", org, "--no-versions")
+    assert build.exit_code == 0, build.output
+    (store,) = (org / ".servicebook-cache" / "members").glob("*.git")
+    assert "Company" not in (store / "config").read_text()
+    assert not (store / "hooks").exists()
+
+
 def test_the_lock_file_is_readable_by_everyone_as_a_file_git_checks_out(
     run: Callable[..., Result], org: Path, db: Member
 ) -> None:

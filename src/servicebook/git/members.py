@@ -48,7 +48,11 @@ def _store_ready(store: Path) -> None:
     if (store / "HEAD").is_file():
         return
     store.mkdir(parents=True, exist_ok=True)
-    _must(run(store, ["init", "-q", "--bare"]), "unreachable", "cannot make the member's cache repository")
+    # Without a template (init.templateDir, GIT_TEMPLATE_DIR): a template's config and hooks would
+    # be copied in, and the store would hold more than runner.altered_store allows.
+    _must(
+        run(store, ["init", "-q", "--bare", "--template="]), "unreachable", "cannot make the member's cache repository"
+    )
 
 
 def _must(done: Done | None, reason: str, what: str) -> Done:
