@@ -420,7 +420,7 @@ def test_pages_read_back_share_each_heading_and_read_back_as_they_were_stored() 
             headings=headings,
             html_sha256=hashlib.sha256(html.encode()).hexdigest(),
         )
-        outline = (("scope", "Scope", "d1"), ("only-here", "Only here", "d2"))
+        outline = (("scope", "Scope", b"\xd1"), ("only-here", "Only here", b"\xd2"))
         return PageResult(page=made, problems=(), anchor_refs=refs, assets=(), digest=slug, sections=outline)
 
     scope, own = model.Heading(2, "Scope", "scope"), model.Heading(3, "Only here", "only-here")

@@ -114,7 +114,8 @@ def page_info(path: str, slug: str, data: bytes) -> PageInfo:
 
 
 def _sections(body: str) -> tuple[Section, ...]:
-    return tuple(Section(*s) for s in outline(body, markdown_parser().parse(body)))
+    sections = outline(body, markdown_parser().parse(body))
+    return tuple(Section(anchor, title, digest.hex()) for anchor, title, digest in sections)
 
 
 # --------------------------------------------------------------------------- the diff

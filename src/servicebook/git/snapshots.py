@@ -36,7 +36,7 @@ class PageOutline:
 
     path: str
     title: str
-    sections: tuple[tuple[str, str, str], ...]  # see markdown.outline
+    sections: tuple[tuple[str, str, bytes], ...]  # see markdown.outline
     sha256: str  # of the file's bytes
     blob: str  # git's id for those bytes
     meta: model.PageMeta | None = None  # its front matter
@@ -245,7 +245,7 @@ def unread_page(path: str, data: bytes) -> PageInfo:
 
 
 def _outline_info(outline: PageOutline) -> PageInfo:
-    sections = tuple(Section(*s) for s in outline.sections)
+    sections = tuple(Section(anchor, title, digest.hex()) for anchor, title, digest in outline.sections)
     return PageInfo(page_slug(outline.path), outline.path, outline.title, sections, outline.sha256, outline.meta)
 
 

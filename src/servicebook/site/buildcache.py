@@ -78,7 +78,7 @@ def encode_page(result: PageResult) -> tuple[str, str, str]:
         refs,
         list(result.assets),
         result.digest,
-        [part for section in result.sections for part in section],
+        [part for anchor, title, digest in result.sections for part in (anchor, title, digest.hex())],
         result.sha256,
         result.blob,
         list(result.asked),
@@ -310,18 +310,18 @@ def _anchor_refs(runs: list[Any]) -> tuple[AnchorRef, ...]:
     return tuple(found)
 
 
-def _sections(parts: list[Any]) -> tuple[tuple[str, str, str], ...]:
-    """A page's outline for the history, stored as [anchor, title, digest, …]."""
+def _sections(parts: list[Any]) -> tuple[tuple[str, str, bytes], ...]:
+    """A page's outline for the history, stored as [anchor, title, digest as hex, …]."""
     if len(parts) % 3:
         raise ValueError("a page's outline is cut short")
-    return tuple(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(str, parts[2::3]), strict=True))
+    return tuple(zip(map(str, parts[0::3]), map(str, parts[1::3]), map(bytes.fromhex, parts[2::3]), strict=True))
 
 
-def _kept_sections(parts: list[str], one: Callable[[str, str], str]) -> tuple[tuple[str, str, str], ...]:
+def _kept_sections(parts: list[str], one: Callable[[str, str], str]) -> tuple[tuple[str, str, bytes], ...]:
     """`_sections` of an entry that matched its checksum, each anchor and title as the one
     string `one` gives (BodySpool `sections`)."""
-    anchors, titles = parts[0::3], parts[1::3]
-    return tuple(zip(map(one, anchors, anchors), map(one, titles, titles), parts[2::3], strict=True))
+    anchors, titles, digests = parts[0::3], parts[1::3], map(bytes.fromhex, parts[2::3])
+    return tuple(zip(map(one, anchors, anchors), map(one, titles, titles), digests, strict=True))
 
 
 _V = TypeVar("_V")

@@ -181,7 +181,7 @@ class PageMemory:
         self.mounted: tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str], int] | None = None
         # each release's part of its last pages-by-version.json (outputs.VersionPages), made by the first build
         self.version_pages: VersionPages | None = None
-        # the cached releases its builds took as they were (releases.CheckedReleases), made by
+        # the cached releases its builds stored or took as they were (releases.CheckedReleases), made by
         # the first build that publishes one; typed `object` here, as releases.py builds on this
         # module (a type import back would make a circle of the two)
         self.releases: object = None

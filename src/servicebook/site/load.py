@@ -944,7 +944,7 @@ class PageResult:
     digest: str  # of what other pages' views see: source, front matter, headings
     # the page's outline for the history (see markdown.outline) and the ids of its bytes, so that
     # the history need not parse the page again: SHA-256, and git's blob id
-    sections: tuple[tuple[str, str, str], ...] = ()
+    sections: tuple[tuple[str, str, bytes], ...] = ()
     sha256: str = ""
     blob: str = ""
     cross_refs: tuple[CrossRef, ...] = ()  # its links to other member teams' records
@@ -1583,7 +1583,7 @@ class BodySpool:
             tools=tuple(names.setdefault(i, i) for i in meta.tools),
         )
 
-    def sections(self, sections: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+    def sections(self, sections: tuple[tuple[str, str, bytes], ...]) -> tuple[tuple[str, str, bytes], ...]:
         """A page's outline for the history (PageResult `sections`) with each anchor and title
         that another page's outline has too as one string: most pages share most of theirs
         ("Scope", "details-2"), and a site in git holds every page's outline for as long as the
@@ -1641,7 +1641,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     cross_refs: list[CrossRef] = []
     used: set[str] = set()
     slugs, assets = _Asking(universe.slugs, "p"), _Asking(universe.assets, "a")
-    outline: list[tuple[str, str, str]] | None = [] if universe.outlines else None
+    outline: list[tuple[str, str, bytes]] | None = [] if universe.outlines else None
     sections: list[tuple[str, str, str]] | None = [] if universe.search else None  # for the search index
     body_refs: list[bytes] = []
     page = _load_page(
@@ -1665,7 +1665,7 @@ def _load_one(universe: _Universe, job: tuple[str, str]) -> PageResult:
     )
     parts = page_parts(sections, page.html_sha256) if page is not None and sections is not None else b""
     seen = "" if page is None else repr((page.slug, page.source, page.meta, page.headings))
-    outlined: tuple[tuple[str, str, str], ...] = ()
+    outlined: tuple[tuple[str, str, bytes], ...] = ()
     sha256 = blob = ""
     if page is not None and outline is not None:  # what a large site would hold for nothing otherwise
         outlined = tuple(outline)
@@ -1703,7 +1703,7 @@ def _load_page(
     problems: list[Problem],
     anchor_refs: list[AnchorRef],
     used_assets: set[str],
-    outline: list[tuple[str, str, str]] | None,
+    outline: list[tuple[str, str, bytes]] | None,
     member: tuple[str, str | None] | None = None,
     organisation: str | None = None,
     cross_refs: list[CrossRef] | None = None,

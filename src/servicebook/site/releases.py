@@ -86,9 +86,10 @@ class LastMade:
 
 
 class CheckedReleases:
-    """The cached releases a long-running process (`serve`) took as they were, by their tree:
-    the next build takes each as this one left it, without `_intact`'s `stat` of each of its
-    files (11,000 at 5,000 pages), while nothing that could have changed it did:
+    """The cached releases a long-running process (`serve`) stored or took as they were, by their
+    tree: the next build takes each as this one left it, without `_intact`'s `stat` of each of
+    its files (11,000 at 5,000 pages) nor a second copy of its record, while nothing that could
+    have changed it did:
     - the release's commit and this servicebook's code: its tree's folder is named by both
       (cache.releases `code_folder`, worked out once a process), so another commit or code is another tree;
     - another servicebook process (a `build`, `check` or `verify` in the same site) or a person
@@ -117,7 +118,8 @@ class CheckedReleases:
         return kept[1] if kept[1].release == release else dataclasses.replace(kept[1], release=release)
 
     def note(self, built: BuiltRelease, witness: tuple[int, ...] | None) -> None:
-        """`built` as taken from its tree, which `witness` (read before it was checked) describes."""
+        """`built` as taken from its tree, which `witness` (read before it was checked, or as it
+        was stored: `_renamed_in`) describes."""
         if witness is None:
             self.trees.pop(built.tree, None)
         else:
@@ -173,6 +175,8 @@ class BuiltRelease:
     # path → (size, modification time, inode) of each file of `tree`, as found when it was
     # checked or written: the write stage links them without listing the tree again (None: list it)
     files: Mapping[str, list[int]] | None = None
+    # `_witness` of `tree` right after this build stored it (CheckedReleases), None otherwise
+    witness: tuple[int, ...] | None = field(default=None, compare=False)
 
     def file(self, path: str) -> Path:
         """Where the file at site path `path` of this release is in its cached tree."""
@@ -308,9 +312,12 @@ def build_release(
     # made (stamps.render_stamped `into`), not holding them all until it is stored (`_store`)
     staging = _staging(target, cache_root) if store is not None else None
     try:
-        return _build_release(
+        made, problems = _build_release(
             repo, release, target, cache_root, strict, store, env, carried, last, sources, staging, spool
         )
+        if checked is not None and made is not None:  # taken as it was stored by the next build
+            checked.note(made, made.witness)
+        return made, problems
     finally:
         if staging is not None:  # (renamed to `target` once stored)
             shutil.rmtree(staging, ignore_errors=True)
@@ -431,8 +438,8 @@ def _build_release(
             ]
     add_published_outputs(files)
     stored = last.stored if last is not None else None
-    written = _store(files, target, cache_root, stored, staging, keep=last is not None and last.more)
-    return BuiltRelease(release, target, frozenset(files), written), []
+    written, witness = _store(files, target, cache_root, stored, staging, keep=last is not None and last.more)
+    return BuiltRelease(release, target, frozenset(files), written, witness), []
 
 
 def _staging(target: Path, cache_root: Path) -> Path:
@@ -455,15 +462,15 @@ def _store(
     staging: Path | None = None,
     *,
     keep: bool = True,
-) -> dict[str, list[int]]:
+) -> tuple[dict[str, list[int]], tuple[int, ...] | None]:
     """Write the release into the cache atomically (a half-written entry is never used), flat
     (`stored_file`: one folder, not a `mkdir` per page); the identity of each file written (see
-    `_intact`). `stored` (LastMade.stored): the files the release before stored that are not
-    pages; one of this release's with the same path and bytes is linked to it while it is still
-    the file written (its identity), and `stored` becomes this release's (or, not to `keep`,
-    empty: no release is built after it). `staging`: the folder to write into (`_staging`),
-    where the files that `files` has there are already (one of them that is the stored file's
-    bytes is linked to it all the same)."""
+    `_intact`), and the tree's witness as stored (`_renamed_in`). `stored` (LastMade.stored):
+    the files the release before stored that are not pages; one of this release's with the same
+    path and bytes is linked to it while it is still the file written (its identity), and
+    `stored` becomes this release's (or, not to `keep`, empty: no release is built after it).
+    `staging`: the folder to write into (`_staging`), where the files that `files` has there are
+    already (one of them that is the stored file's bytes is linked to it all the same)."""
     given = staging is not None
     if staging is None:
         staging = _staging(target, cache_root)
@@ -495,11 +502,7 @@ def _store(
             for path in dropped:
                 os.unlink(path)  # noqa: PTH108 - plain strings, as above
         (staging / COMPLETE).write_text(json.dumps(written), "utf-8")  # renaming keeps them
-        if target.is_symlink() or target.is_file():  # (a link restored into the cache: never what it names)
-            target.unlink()
-        elif target.exists():
-            shutil.rmtree(target)
-        os.rename(staging, target)
+        witness = _renamed_in(staging, target)
     except BaseException:  # a full disk: the half-written release holds no space
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -512,7 +515,25 @@ def _store(
                 # one written into the staging folder as it was made is read where it is now
                 data = files[path] if files.file(path) is None else Path(name).read_bytes()
                 stored[path] = (name, data, identity)
-    return written
+    return written, witness
+
+
+def _renamed_in(staging: Path, target: Path) -> tuple[int, ...] | None:
+    """Rename the complete tree `staging` to `target`, in place of what is there; the tree's
+    witness (`_witness`, for CheckedReleases) as read after the rename when it is the very tree
+    written (as read in `staging`, its marker written): the same folder, of the same entries,
+    and the same marker, only the folder's change time the rename's. None when anything else
+    changed it in between."""
+    before = _witness(staging)
+    if target.is_symlink() or target.is_file():  # (a link restored into the cache: never what it names)
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)
+    os.rename(staging, target)
+    after = _witness(target)
+    if before is None or after is None or before[:3] != after[:3] or before[4:] != after[4:]:
+        return None
+    return after
 
 
 def _same_bytes(path: str, data: bytes) -> bool:
