@@ -1,0 +1,70 @@
+"""Hostile inputs of 7 Dec 2026 (sixteenth round): what servicebook hands to other systems and to
+the people who trust them, when a stranger's pull request wrote the catalog: the pull-request
+comment `diff` writes, the exports other tools load, the site's own data and links."""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+
+import pytest
+from markdown_it import MarkdownIt
+
+from servicebook.git.diff import MAX_COMMENT, MAX_ROW
+
+GITHUB_COMMENT_LIMIT = 65_536  # what GitHub's API takes in a comment's body (UTF-16 code units)
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shown(markdown: str) -> str:
+    """What a reader of the rendered comment sees (CommonMark, as GitHub and GitLab render it)."""
+    html = MarkdownIt("commonmark").render(markdown)
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.mark.git
+def test_a_change_too_large_for_a_comment_is_cut_to_one_that_posts_saying_what_is_left_out(git_site, run) -> None:
+    """GitHub refuses a comment over 65,536 characters, and the example workflow's comment step may
+    fail (a fork's token): the comment of the previous push stays, and reads as this one. A pull
+    request that lowers an SLO and adds a page of long headings (each a change of its own) made a
+    comment of 140,000 characters. It stays under the limit, counted as GitHub counts (an emoji is
+    two), the weakening first, and says how many changes of which section it leaves out."""
+    git_site.edit("objective: 99.5", "objective: 99.0")
+    page = git_site.root / "content" / "welcome.md"
+    headings = "".join(f"\n## {'🔥' * 900} {n}\n\nWords.\n" for n in range(60))
+    page.write_text(page.read_text() + f"\n## {'x' * 5000}\n\nWords.\n" + headings)
+    git_site.commit("Lower the SLO, and headings")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD")
+    assert result.exit_code == 0, result.output
+    comment = result.stdout
+    assert _utf16(comment) <= MAX_COMMENT < GITHUB_COMMENT_LIMIT
+    summary = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert summary["summary"] == {"changes": 62, "weakened": 1, "strengthened": 0, "neutral": 61}
+    rows = [line for line in comment.splitlines() if line.startswith("- ")]
+    assert rows[0].startswith("- ⚠️ **Weakens a commitment:** SLO “Pipeline availability” of “CI pipelines” lowered")
+    assert max(len(row) for row in rows) < MAX_ROW + 40  # the 5,000-character heading cut short
+    assert "x" * (MAX_ROW - 60) + "…" in comment
+    left = 62 - len(rows)
+    assert left > 0
+    assert comment.endswith(
+        f"**{left} more changes not shown (other changes: {left}): a pull-request comment holds at most "
+        f"60,000 characters. `servicebook diff --format json` lists every change.**\n"
+    )
+
+
+@pytest.mark.git
+def test_a_formula_or_an_issue_reference_in_a_name_reads_as_written_in_the_comment(git_site, run) -> None:
+    """GitHub renders `$…$` as a TeX formula (in which `%` hides the rest of it) and links `GH-12`
+    to issue 12, as it does `#12`: the names of the comment keep them as text, and link nothing."""
+    name = "CI $x$ of $$ at 5 % and 2 $, see GH-12 and gh-7 (not ugh-3)"
+    git_site.edit("  - id: ci\n    name: CI pipelines\n", f'  - id: ci\n    name: "{name}"\n')
+    git_site.commit("Rename")
+    comment = run("diff", "--source", git_site.root, "HEAD~1", "HEAD").stdout
+    (row,) = [line for line in comment.splitlines() if line.startswith("- ")]
+    assert "$" not in row
+    assert not re.search(r"(?<![0-9A-Za-z])GH-[0-9]", row, re.IGNORECASE)
+    assert _shown(row).replace("\u200b", "").strip() == f"Offering ci renamed from “CI pipelines” to “{name}”"
