@@ -68,3 +68,32 @@ def test_a_formula_or_an_issue_reference_in_a_name_reads_as_written_in_the_comme
     assert "$" not in row
     assert not re.search(r"(?<![0-9A-Za-z])GH-[0-9]", row, re.IGNORECASE)
     assert _shown(row).replace("\u200b", "").strip() == f"Offering ci renamed from “CI pipelines” to “{name}”"
+
+
+def test_a_workflow_command_in_a_catalog_is_shown_escaped_in_every_line_a_ci_log_holds(run, site_copy) -> None:
+    """GitHub's runner obeys `##[command]data` anywhere in a line of a job's log: a pull request's
+    `##[add-mask]lowered` hid a word in the rest of the log, `##[stop-commands]…` every annotation
+    after it (the action's "weakens a commitment" included), `##[error]…` made an annotation of its
+    own. Every line quoting the catalog shows its bracket as an escape; the annotations themselves
+    (`::warning …::`, which the runner reads first) and the JSON keep the text as written."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    text = text.replace("    name: Hand-rolled CI scripts\n", '    name: "##[stop-commands]tok ###[add-mask]lowered"\n')
+    text = text.replace("    since: 2026-01-01\n", "    since: 2026-01-01\n    review_by: 2026-02-01\n")
+    catalog.write_text(text)
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output
+    assert "the decision on '##\\u005bstop-commands]tok ###\\u005badd-mask]lowered' was due" in checked.output
+    built = run("build", "--source", site, "--output", site / "out")
+    assert built.exit_code == 0, built.output
+    catalog.write_text(text.replace("status: unsupported", 'status: "##[error]unsupported"'))
+    failed = run("check", "--source", site)
+    assert failed.exit_code == 1
+    assert '    status: "##\\u005berror]unsupported"' in failed.output  # the source line under the error
+    for output in (checked.output, built.output, failed.output):
+        assert "##[" not in output
+    github = run("check", "--source", site, "--format", "github").output
+    assert all(line.startswith("::") or "##[" not in line for line in github.splitlines())
+    problems = json.loads(run("check", "--source", site, "--format", "json").stdout)["problems"]
+    assert any("##[error]unsupported" in p["message"] for p in problems)
