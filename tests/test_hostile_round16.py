@@ -97,3 +97,42 @@ def test_a_workflow_command_in_a_catalog_is_shown_escaped_in_every_line_a_ci_log
     assert all(line.startswith("::") or "##[" not in line for line in github.splitlines())
     problems = json.loads(run("check", "--source", site, "--format", "json").stdout)["problems"]
     assert any("##[error]unsupported" in p["message"] for p in problems)
+
+
+MEASURED = '{"servicebook_measurements": 1, "end": "2026-03-31T00:00:00Z", "slos": [{"attainment": "0.991"}]}\n'
+
+
+@pytest.mark.git
+def test_a_measurement_snapshot_edited_or_removed_is_flagged_as_weakening_and_one_added_is_listed(
+    git_site, run
+) -> None:
+    """A snapshot records one run of `servicebook measure`, which commits it itself: it is only
+    ever added. A pull request that edited one (99.1 % made 99.95 %) made the site and `promised`
+    say a breached SLO was kept, and its diff said "No changes": a snapshot changed or removed is
+    now a weakened commitment (so `--fail-on weakened` stops it) and one added is listed."""
+    snapshot = "measurements/2026-03-31T00-00-00Z.json"
+    git_site.write(snapshot, MEASURED)
+    git_site.commit("Measurements: 2026-03-31T00-00-00Z.json")
+    git_site.write(snapshot, MEASURED.replace("0.991", "0.9995"))
+    git_site.write("measurements/2026-04-30T00-00-00Z.json", MEASURED.replace("03-31", "04-30"))
+    git_site.commit("Tidy the measurements")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json", "--fail-on", "weakened")
+    assert result.exit_code == 3
+    got = [(c["kind"], c["subject"], c["effect"]) for c in json.loads(result.stdout)["changes"]]
+    assert got == [
+        ("measurement.changed", f"measurement:{snapshot}", "weakened"),
+        ("measurement.added", "measurement:measurements/2026-04-30T00-00-00Z.json", "neutral"),
+    ]
+    comment = run("diff", "--source", git_site.root, "HEAD~1", "HEAD").stdout
+    assert (
+        f"#### Weakened commitments\n\n- ⚠️ **Weakens a commitment:** Measurement snapshot {snapshot} changed: what "
+        "was measured then now reads differently, and a broken promise can read as kept (snapshots are only ever "
+        "added)\n\n" in comment
+    )
+    assert (
+        "#### Templates and other files\n\n- Measurement snapshot measurements/2026-04-30T00-00-00Z.json added: the "
+        "site and \\`promised\\` show it as measured\n" in comment
+    )
+    (git_site.root / snapshot).unlink()  # uncommitted: the working tree is compared as a revision is
+    removed = json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)["changes"]
+    assert [(c["kind"], c["effect"]) for c in removed] == [("measurement.removed", "weakened")]

@@ -945,21 +945,42 @@ def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mappin
     return out
 
 
-FILE_KINDS = ("template", "file")  # kinds of changes to templates and other files, not to the catalog
+FILE_KINDS = ("template", "file", "measurement")  # kinds of changes to files the catalog does not name
 
 
 def is_file_change(change: Change) -> bool:
     return change.kind.split(".", 1)[0] in FILE_KINDS
 
 
+# A snapshot records one run of `servicebook measure` (the job commits it itself) and is only ever
+# added: one changed or removed rewrites what the site and `promised` say was delivered then, which
+# can make a broken promise read as kept, so it is flagged as a commitment weakened.
+_SNAPSHOT_CHANGED = {
+    "changed": "what was measured then now reads differently",
+    "removed": "what was measured then is no longer shown",
+}
+
+
 def diff_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
-    """Templates (layouts/) and other files (under content/) added, changed or removed: they
-    change what the published pages show, though not in terms the catalog can name."""
+    """Templates (layouts/), other files (under content/) and measurement snapshots (under
+    measurements/) added, changed or removed: they change what the published pages show, though
+    not in terms the catalog can name."""
     out: list[Change] = []
     for path in sorted(old.keys() | new.keys()):
         if old.get(path) == new.get(path):
             continue
         what = "added" if path not in old else "removed" if path not in new else "changed"
+        if path.startswith("measurements/"):
+            if what == "added":
+                text = f"Measurement snapshot {path} added: the site and `promised` show it as measured"
+            else:
+                text = (
+                    f"Measurement snapshot {path} {what}: {_SNAPSHOT_CHANGED[what]}, and a broken promise can read "
+                    "as kept (snapshots are only ever added)"
+                )
+            effect: Effect = "neutral" if what == "added" else "weakened"
+            out.append(Change(f"measurement.{what}", f"measurement:{path}", effect, text))
+            continue
         kind = "template" if path.startswith("layouts/") else "file"
         noun = "Template" if kind == "template" else "File"
         out.append(Change(f"{kind}.{what}", f"{kind}:{path}", "neutral", f"{noun} {path} {what}"))
@@ -1119,7 +1140,7 @@ def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
         f"**{summary_line(changes)}**",
         "",
     ]
-    files = [c for c in changes if is_file_change(c)]
+    files = [c for c in changes if is_file_change(c) and c.effect == "neutral"]
     sections = (
         ("#### Weakened commitments", [c for c in changes if c.effect == "weakened"]),
         ("#### Strengthened commitments", [c for c in ordered(changes) if c.effect == "strengthened"]),

@@ -416,11 +416,15 @@ def related(repo: Repo, a: str, b: str) -> bool:
     return done is not None and done.returncode == 0
 
 
-def tree_at(repo: Repo, commit: str, *, layouts: bool = False, links: set[str] | None = None) -> dict[str, str]:
+def tree_at(
+    repo: Repo, commit: str, *, layouts: bool = False, measurements: bool = False, links: set[str] | None = None
+) -> dict[str, str]:
     """Site-relative path → blob id of catalog.yaml and every file under content/ (and under
-    layouts/ when asked) at `commit`; the paths of those that are symbolic links are also added to
-    `links`, when given (the build refuses them: `diff` must too)."""
-    tops = (CATALOG_FILE, CONTENT_DIR, *((LAYOUTS_DIR,) if layouts else ()))
+    layouts/ and measurements/ when asked) at `commit`; the paths of those that are symbolic links
+    are also added to `links`, when given (the build refuses them: `diff` must too)."""
+    tops = [CATALOG_FILE, CONTENT_DIR]
+    tops += [LAYOUTS_DIR] if layouts else []
+    tops += [MEASUREMENTS_DIR] if measurements else []
     out = git(repo.root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *(f":(top){repo.path(t)}" for t in tops))
     files: dict[str, str] = {}
     for item in (out or "").split("\0"):
