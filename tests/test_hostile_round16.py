@@ -9,9 +9,12 @@ import json
 import re
 
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 
 from servicebook.git.diff import MAX_COMMENT, MAX_ROW
+
+from . import test_hostile_round6, test_portals
 
 GITHUB_COMMENT_LIMIT = 65_536  # what GitHub's API takes in a comment's body (UTF-16 code units)
 
@@ -136,3 +139,67 @@ def test_a_measurement_snapshot_edited_or_removed_is_flagged_as_weakening_and_on
     (git_site.root / snapshot).unlink()  # uncommitted: the working tree is compared as a revision is
     removed = json.loads(run("diff", "--source", git_site.root, "HEAD", "--format", "json").stdout)["changes"]
     assert [(c["kind"], c["effect"]) for c in removed] == [("measurement.removed", "weakened")]
+
+
+# What would make a YAML reader read another document, another key, an alias or a tag, were it
+# written as it is; and a PromQL selector that a wrapper spliced into a query would read otherwise.
+YAML_LOOKING = {
+    "offering": 'CI: "x" # y &a *a !!python/object:os.system',
+    "summary": "--- ... ? key: value - item | > % @ `",
+    "description": "First line: text\n---\nkind: Group\n...\n# not a comment\n- &anchor *anchor !!str",
+    "slo": "!!binary aGVsbG8= {a: b} [c]",
+    "sli": "Runs: started\n---\napiVersion: evil/v1\n... |\n  indented: yes",
+}
+
+
+def test_texts_that_look_like_yaml_are_read_back_as_written_from_every_export(run, site_copy) -> None:
+    """Held (sixteenth round): every export is written by a YAML emitter, never by hand, so a name,
+    a summary or an SLI holding a document marker, `: `, `#`, an anchor, an alias or a tag reads back
+    as the text it is, in as many documents as without it, and the Backstage entities still pass
+    Backstage's own schemas; a selector with a quote inside a label value stays one selector."""
+    site = site_copy("minimal")
+    catalog = (site / "catalog.yaml").read_text()
+    catalog = catalog.replace(
+        "  title: Platform services\n", "  title: Platform services\n" + test_hostile_round6.PUBLISHED_TO_BACKSTAGE
+    )
+    catalog = catalog.replace("    name: CI pipelines\n", f"    name: {json.dumps(YAML_LOOKING['offering'])}\n")
+    catalog = catalog.replace(
+        "    summary: Shared pipelines that build and test every merge request.\n",
+        f"    summary: {json.dumps(YAML_LOOKING['summary'])}\n    description: {json.dumps(YAML_LOOKING['description'])}\n",
+    )
+    catalog = catalog.replace(
+        "        name: Pipeline availability\n", f"        name: {json.dumps(YAML_LOOKING['slo'])}\n"
+    )
+    catalog = catalog.replace(
+        "        sli: Share of pipeline runs that start within 60 seconds of being queued.\n",
+        f"        sli: {json.dumps(YAML_LOOKING['sli'])}\n        measurement:\n"
+        '          errors: \'ci_runs_total{result="late\\"} or vector(1) #"}\'\n          total: ci_runs_total\n',
+    )
+    (site / "catalog.yaml").write_text(catalog)
+    assert run("check", "--source", site).exit_code == 0
+    for fmt, documents in (("openslo", 3), ("sloth", 1), ("pyrra", 1), ("backstage", 3)):
+        result = run("export", fmt, "--source", site)
+        assert result.exit_code == 0, result.output
+        docs = list(yaml.safe_load_all(result.stdout))
+        assert len(docs) == documents, fmt
+        texts = set(_strings(docs))
+        assert {YAML_LOOKING["sli"]} <= texts or fmt == "backstage", fmt
+        if fmt == "backstage":
+            assert {YAML_LOOKING["offering"], YAML_LOOKING["summary"], YAML_LOOKING["description"]} <= texts
+            for entity in docs:
+                assert [e.message for e in test_portals._validator(entity["kind"]).iter_errors(entity)] == []
+        if fmt == "sloth":
+            (spec,) = docs[0]["slos"]
+            assert spec["sli"]["events"]["error_query"] == (
+                'sum(rate(ci_runs_total{result="late\\"} or vector(1) #"}[{{.window}}]))'
+            )
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
