@@ -203,3 +203,25 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+@pytest.mark.git
+def test_promised_says_when_the_snapshots_it_quotes_differ_from_the_commit(git_site, run) -> None:
+    """`promised` names the commit whose catalog it answers from, and quotes what was measured
+    from the snapshots as the working tree has them: one edited there (or removed, or never
+    committed) made its answer quote what no commit holds, saying nothing. It says so now, on
+    standard error, naming them; the answer itself is unchanged."""
+    snapshot = "measurements/2026-05-28T00-00-00Z.json"
+    git_site.write(snapshot, MEASURED)
+    git_site.commit("Measurements")
+    clean = run("promised", "--source", git_site.root, "--at", "2026-05-29")
+    assert clean.exit_code == 0, clean.output
+    assert "note:" not in clean.stderr
+    git_site.write(snapshot, MEASURED.replace("0.991", "0.9995"))
+    edited = run("promised", "--source", git_site.root, "--at", "2026-05-29")
+    assert edited.stdout == clean.stdout
+    assert edited.stderr.endswith(
+        f"note: the measurements are read from the working tree, where {snapshot} differs from the commit it is at "
+        "(edited, removed or not committed): what was measured is what those files say now; commit them, or ask in "
+        "a clean checkout\n"
+    )

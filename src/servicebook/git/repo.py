@@ -105,6 +105,23 @@ def catalog_state(repo: Repo | None) -> tuple[str | None, bool]:
     return repo.head, bool(status.strip())
 
 
+def uncommitted_snapshots(repo: Repo | None) -> list[str]:
+    """The files under the source's measurements/ that differ from the commit HEAD is at (changed,
+    removed or never committed), named from the source; [] outside git or when none does."""
+    if repo is None:
+        return []
+    status = git(repo.root, "status", "--porcelain", "-z", "--untracked-files=all", "--", MEASUREMENTS_DIR) or ""
+    found: list[str] = []
+    fields = iter(status.split("\0"))
+    for item in fields:
+        if len(item) < 4:
+            continue
+        if item[0] in "RC":  # a rename or a copy: the next field is where it came from
+            next(fields, None)
+        found.append(item[3:].removeprefix(repo.prefix))
+    return found
+
+
 def build_info(repo: Repo | None, env: Mapping[str, str]) -> BuildInfo:
     """The commit the source is at (`repo`: None outside git), whether its sources have
     uncommitted changes, and the build date."""
