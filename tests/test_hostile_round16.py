@@ -225,3 +225,25 @@ def test_promised_says_when_the_snapshots_it_quotes_differ_from_the_commit(git_s
         "(edited, removed or not committed): what was measured is what those files say now; commit them, or ask in "
         "a clean checkout\n"
     )
+
+
+@pytest.mark.git
+def test_verify_names_the_redirects_and_headers_a_host_obeys_that_it_does_not_compare(git_site, run) -> None:
+    """`verify` leaves out the files a publishing job adds for the host (`CNAME`, `_redirects`,
+    `_headers`), and said "every file matches a rebuild" of a site whose `_redirects` served every
+    address from another server (`/* https://evil.example/:splat 200`, a rewrite on Netlify and
+    Cloudflare Pages) or whose `_headers` dropped its Content-Security-Policy. They are still not
+    differences, but named, for the auditor to read."""
+    built = run("build", "--source", git_site.root)
+    assert built.exit_code == 0, built.output
+    public = git_site.root / "public"
+    (public / "_redirects").write_text("/* https://evil.example/:splat 200\n")
+    (public / "_headers").write_text("/*\n  ! Content-Security-Policy\n")
+    result = run("verify", "--source", git_site.root, "--site", public)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "note: not compared, as a publishing job adds them: _headers, _redirects; the host obeys them (a redirect "
+        "or a rewrite can serve readers another site at the site's own addresses, a header can drop its "
+        "Content-Security-Policy): review what they say\n"
+    )
+    assert "every file matches a rebuild" in result.stdout
