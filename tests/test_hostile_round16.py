@@ -14,7 +14,9 @@ from markdown_it import MarkdownIt
 
 from servicebook.git.diff import MAX_COMMENT, MAX_ROW
 
-from . import test_hostile_round6, test_portals
+from . import test_hostile_round5, test_hostile_round6, test_hostile_round14, test_portals
+
+answering = test_hostile_round5.answering  # the fixture: a server answering the Prometheus API as told
 
 GITHUB_COMMENT_LIMIT = 65_536  # what GitHub's API takes in a comment's body (UTF-16 code units)
 
@@ -247,3 +249,18 @@ def test_verify_names_the_redirects_and_headers_a_host_obeys_that_it_does_not_co
         "Content-Security-Policy): review what they say\n"
     )
     assert "every file matches a rebuild" in result.stdout
+
+
+def test_a_workflow_command_a_prometheus_writes_into_a_reason_is_shown_escaped(run, site_copy, answering) -> None:
+    """`measure` runs in a nightly CI job and prints why an SLO was not measured, quoting what the
+    server wrote: a server (or a proxy in front of it) that answered `##[add-mask]99` hid every 99
+    in the rest of the job's log. Its bracket is shown as an escape, in the log and the snapshot."""
+    site = test_hostile_round14._measured_site(site_copy)
+    refusal = test_hostile_round14._refusal("##[add-mask]99 ##[stop-commands]tok")
+    result = run("measure", "--source", site, "--prometheus", answering(refusal, refusal), "--at", "2026-06-01T00:00Z")
+    assert result.exit_code == 3, result.output
+    reason = "query failed: Prometheus refused the query (bad_data): ##\\u005badd-mask]99 ##\\u005bstop-commands]tok"
+    assert f"  ci/availability: not measured: {reason}" in result.output.splitlines()
+    assert "##[" not in result.output
+    (snapshot,) = (site / "measurements").iterdir()
+    assert json.loads(snapshot.read_text())["slos"][0]["reason"] == reason
