@@ -264,3 +264,34 @@ def test_a_workflow_command_a_prometheus_writes_into_a_reason_is_shown_escaped(r
     assert "##[" not in result.output
     (snapshot,) = (site / "measurements").iterdir()
     assert json.loads(snapshot.read_text())["slos"][0]["reason"] == reason
+
+
+def test_an_email_address_holding_a_percent_escape_is_refused_located(run, site_copy) -> None:
+    """The page shows a contact's address as written and links it as `mailto:` + address, which
+    the mail client decodes: `platform%2Cattacker@evil.example` read as one address on the page
+    and as two recipients in the message (platform, and attacker@evil.example), `%0D%0A` as a
+    line break. Refused, located, in a contact's e-mail and in a mailto: link; a `%` that starts
+    no escape is still part of an address."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    text = catalog.read_text()
+    catalog.write_text(text.replace("email: platform@example.com", "email: user%relay@example.com"))
+    assert run("check", "--source", site).exit_code == 0
+    catalog.write_text(
+        text.replace("email: platform@example.com", "email: platform%2Cattacker@evil.example").replace(
+            "    request:\n      how: Add the pipeline template to your repository.\n",
+            "    request:\n      how: Add the pipeline template to your repository.\n"
+            "      url: mailto:platform%0D%0Abcc%3Aattacker@evil.example\n",
+        )
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(
+        line.endswith("error: 'email' 'platform%2Cattacker@evil.example' is not an e-mail address") for line in lines
+    ), result.output
+    assert (
+        "  hint: a mail client decodes a percent-escape in the address (%2C: a comma, a second recipient; %0A: a new line): write the address as it is, without one"
+        in lines
+    )
+    assert any("mailto: needs one e-mail address (a mail client decodes a percent-escape" in line for line in lines)
