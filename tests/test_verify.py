@@ -274,12 +274,14 @@ def test_files_a_host_reads_are_not_differences_but_others_are(
     repo = published[0]
     (site / "CNAME").write_text("catalog.acme.example\n")
     (site / ".nojekyll").write_text("")
-    assert cli("verify", "--source", repo.root, "--site", site).exit_code == 0
+    passed = cli("verify", "--source", repo.root, "--site", site)
+    assert passed.exit_code == 0
+    assert "note: not compared, as a publishing job adds them: .nojekyll, CNAME; the host obeys them" in passed.stderr
     (site / "offerings" / "extra.html").write_text("<p>not ours</p>\n")
     result = cli("verify", "--source", repo.root, "--site", site)
     assert result.exit_code == 1
     assert "offerings/extra.html: not produced by a rebuild" in result.output
-    assert "CNAME" not in result.output
+    assert "error: CNAME" not in result.output and "error: .nojekyll" not in result.output
 
 
 def test_a_symbolic_link_in_the_published_site_is_a_difference_and_is_not_followed(

@@ -82,11 +82,19 @@ def _escape(ch: str, tab: str) -> str:
     return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
+# GitHub's runner reads `##[name]data` anywhere in a line of a job's log as a workflow command
+# (`##[add-mask]…` hides a word in the log, `##[stop-commands]…` every later annotation, `##[error]…`
+# is an annotation of its own): a text that holds one shows its bracket as an escape.
+COMMAND_MARK = "##["
+COMMAND_MARK_SHOWN = "##\\u005b"
+
+
 def printable(text: str, tab: str = "\\t") -> str:
-    """Show control and bidi characters as escapes so the terminal shows what the file holds.
+    """Show control and bidi characters as escapes so the terminal shows what the file holds, and
+    the bracket of a workflow command's `##[` so a CI job's log does not obey it.
 
     In a quoted source line a tab is one space, so the caret stays under its column."""
-    return "".join(_escape(ch, tab) for ch in text)
+    return "".join(_escape(ch, tab) for ch in text).replace(COMMAND_MARK, COMMAND_MARK_SHOWN)
 
 
 def _clip(text: str) -> str:
@@ -101,7 +109,10 @@ def _excerpt(line: str, column: int) -> tuple[str, int]:
     """
     column = min(column, len(line))
     offset = max(0, column - MAX_SHOWN)  # every character shows as one or more: look no further
-    pieces = [_escape(ch, " ") for ch in line[offset : column + MAX_SHOWN]]
+    pieces = [
+        "\\u005b" if ch == "[" and line[max(0, i - 2) : i] == "##" else _escape(ch, " ")
+        for i, ch in enumerate(line[offset : column + MAX_SHOWN], offset)
+    ]
     at = column - offset
     start, budget = at, MAX_SHOWN // 2
     while start > 0 and len(pieces[start - 1]) <= budget:

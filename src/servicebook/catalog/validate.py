@@ -143,7 +143,10 @@ _WEEKS_OR_YEARS_RE = re.compile(r"([1-9][0-9]{0,2})([wWyY])")
 DURATION_RE = re.compile(r"([1-9][0-9]{0,3})(m|h|d)")
 CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# A `%` only where no percent-escape starts: a mail client decodes the address of a mailto: link,
+# so `a%2Cb@x` is two recipients (a and b@x) and `%0D%0A` a line break, where the page shows one.
+EMAIL_RE = re.compile(r"(?:[A-Za-z0-9._+-]|%(?![0-9A-Fa-f]{2})){1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PERCENT_ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}")
 # A URL is one token: no white space, quotes, angle brackets, backticks or backslashes.
 URL_CHARS_RE = re.compile(r"[^\s\"'<>`\\\x00-\x1f\x7f]+")
 URL_SCHEMES = ("https://", "http://", "mailto:")
@@ -235,7 +238,15 @@ def _email_hint(value: str) -> str:
     spelt = re.sub(r"\s*(?:\bat\b|\(at\)|\[at\])\s*", "@", value.strip(), count=1, flags=re.IGNORECASE)
     if spelt != value.strip() and EMAIL_RE.fullmatch(spelt):
         return f"did you mean '{shown(spelt)}'?"
+    if _PERCENT_ESCAPE_RE.search(value):
+        return PERCENT_IN_ADDRESS
     return "write one address as name@domain, e.g. platform-team@example.com"
+
+
+PERCENT_IN_ADDRESS = (
+    "a mail client decodes a percent-escape in the address (%2C: a comma, a second recipient; %0A: a new line): "
+    "write the address as it is, without one"
+)
 
 
 def shown(value: str, limit: int = 60) -> str:
@@ -257,7 +268,11 @@ def check_url(value: str) -> str | None:
         return "a link address must be one token without spaces, quotes, angle brackets or backslashes"
     lowered = value.lower()
     if lowered.startswith("mailto:"):
-        return None if EMAIL_RE.fullmatch(value[7:]) else "mailto: needs one e-mail address"
+        if EMAIL_RE.fullmatch(value[7:]):
+            return None
+        if _PERCENT_ESCAPE_RE.search(value[7:]):
+            return f"mailto: needs one e-mail address ({PERCENT_IN_ADDRESS})"
+        return "mailto: needs one e-mail address"
     if not lowered.startswith(("https://", "http://")):
         return "only https://, http:// and mailto: addresses are allowed"
     authority = value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]

@@ -13,8 +13,8 @@ from servicebook.errors import UsageProblem
 from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
-from servicebook.git.promised import not_yet_note, offerings_shown, parse_at, to_json, to_text
-from servicebook.git.repo import source_date_epoch
+from servicebook.git.promised import not_yet_note, offerings_shown, parse_at, to_json, to_text, uncommitted_note
+from servicebook.git.repo import open_repo, source_date_epoch, uncommitted_snapshots
 from servicebook.measure.promised import measured_on
 from servicebook.measure.snapshot import read_all
 
@@ -62,9 +62,10 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
         click.echo(problem.format(), err=True)
     measured = measured_on(snapshots, when)
     click.echo((to_json if fmt == "json" else to_text)(found, when, offerings, measured), nl=False)
-    note = not_yet_note(when, now)
-    if note is not None:  # on stderr: the answer on stdout (a JSON document too) stays as it is
-        click.echo(note, err=True)
+    # on stderr: the answer on stdout (a JSON document too) stays as it is
+    for note in (not_yet_note(when, now), uncommitted_note(uncommitted_snapshots(open_repo(source)))):
+        if note is not None:
+            click.echo(note, err=True)
 
 
 command = promised

@@ -45,6 +45,13 @@ def verify(source: Path, site: Path | None, versions: tuple[str, ...], allow_dir
         click.echo(f"error: {line}", err=True)
     for line in result.advice:
         click.echo(f"  hint: {line}", err=True)
+    if result.hosting:
+        click.echo(
+            f"note: not compared, as a publishing job adds them: {', '.join(result.hosting)}; the host obeys them "
+            "(a redirect or a rewrite can serve readers another site at the site's own addresses, a header can drop "
+            "its Content-Security-Policy): review what they say",
+            err=True,
+        )
     if result.differences:
         raise SystemExit(1)
     releases = f"{len(result.checked)} release(s)" + (f" ({', '.join(result.checked)})" if result.checked else "")

@@ -946,21 +946,42 @@ def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mappin
     return out
 
 
-FILE_KINDS = ("template", "file")  # kinds of changes to templates and other files, not to the catalog
+FILE_KINDS = ("template", "file", "measurement")  # kinds of changes to files the catalog does not name
 
 
 def is_file_change(change: Change) -> bool:
     return change.kind.split(".", 1)[0] in FILE_KINDS
 
 
+# A snapshot records one run of `servicebook measure` (the job commits it itself) and is only ever
+# added: one changed or removed rewrites what the site and `promised` say was delivered then, which
+# can make a broken promise read as kept, so it is flagged as a commitment weakened.
+_SNAPSHOT_CHANGED = {
+    "changed": "what was measured then now reads differently",
+    "removed": "what was measured then is no longer shown",
+}
+
+
 def diff_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
-    """Templates (layouts/) and other files (under content/) added, changed or removed: they
-    change what the published pages show, though not in terms the catalog can name."""
+    """Templates (layouts/), other files (under content/) and measurement snapshots (under
+    measurements/) added, changed or removed: they change what the published pages show, though
+    not in terms the catalog can name."""
     out: list[Change] = []
     for path in sorted(old.keys() | new.keys()):
         if old.get(path) == new.get(path):
             continue
         what = "added" if path not in old else "removed" if path not in new else "changed"
+        if path.startswith("measurements/"):
+            if what == "added":
+                text = f"Measurement snapshot {path} added: the site and `promised` show it as measured"
+            else:
+                text = (
+                    f"Measurement snapshot {path} {what}: {_SNAPSHOT_CHANGED[what]}, and a broken promise can read "
+                    "as kept (snapshots are only ever added)"
+                )
+            effect: Effect = "neutral" if what == "added" else "weakened"
+            out.append(Change(f"measurement.{what}", f"measurement:{path}", effect, text))
+            continue
         kind = "template" if path.startswith("layouts/") else "file"
         noun = "Template" if kind == "template" else "File"
         out.append(Change(f"{kind}.{what}", f"{kind}:{path}", "neutral", f"{noun} {path} {what}"))
@@ -1063,28 +1084,54 @@ def _marker(change: Change) -> tuple[str, ...]:
 
 
 # A zero-width space after the sign, as an entity: GitHub and GitLab see "@\u200bacme", which is
-# no mention, and "#\u200b123", which is no issue reference; readers see "@acme" and "#123".
+# no mention, and "#\u200b123" or "GH-\u200b123", which are no issue references; readers see
+# "@acme", "#123" and "GH-123".
 _MENTION = re.compile(r"(?<![0-9A-Za-z])@(?=[0-9A-Za-z])")
-_ISSUE = re.compile(r"#(?=[0-9])")
+_ISSUE = re.compile(r"(?<!&)#(?=[0-9])")  # `&#` starts an entity of ours: a user's & is &amp;
+_GH_ISSUE = re.compile(r"(?<![0-9A-Za-z])(GH-)(?=[0-9])", re.IGNORECASE)
 _ZWSP = "&#8203;"
 
 
 def markdown_escape(text: str) -> str:
     """Escape what Markdown (and GitHub) would otherwise interpret in user-written names, and
-    neutralise @mentions and #123 references, which would notify people when the diff is posted
-    on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays text."""
+    neutralise @mentions and #123 or GH-123 references, which would notify people when the diff is
+    posted on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays
+    text, and `$` is written as an entity, which no formula starts or ends at."""
     out = []
     for ch in text:
         if ch in "\\`*_[]<>|~":
             out.append("\\" + ch)
         elif ch == "&":
             out.append("&amp;")
+        elif ch == "$":  # GitHub renders $…$ as a TeX formula (in which a % hides the rest)
+            out.append("&#36;")
         else:
             out.append(ch)
     # a newline would end the line it is on; another control character (a terminal escape in a
     # revision name given on the command line) is shown as an escape, as a Problem shows it
     escaped = printable("".join(out).replace("\n", " "), tab="\t")
-    return _MENTION.sub("@" + _ZWSP, _ISSUE.sub("#" + _ZWSP, escaped))  # issues first: _ZWSP has a "#8"
+    return _MENTION.sub("@" + _ZWSP, _GH_ISSUE.sub(r"\1" + _ZWSP, _ISSUE.sub("#" + _ZWSP, escaped)))
+
+
+# GitHub refuses a comment longer than 65,536 characters (GitLab a note longer than 1,000,000),
+# and a job whose comment fails to post leaves the last push's comment on the pull request, which
+# reads as the change: the comment is kept under that whatever the pull request holds, the rows
+# that do not fit counted by section. Counted in UTF-16 code units, as GitHub counts; the rest is
+# room for what a workflow adds.
+MAX_COMMENT = 60_000
+MAX_ROW = 1_000  # characters of one change's text before escaping (a heading may be a page long)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ROW else text[: MAX_ROW - 1] + "…"
+
+
+def _row(change: Change) -> str:
+    return " ".join(("-", *_marker(change), markdown_escape(_cut(change.text))))
 
 
 def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
@@ -1094,21 +1141,50 @@ def to_markdown(changes: Sequence[Change], base: str, head: str) -> str:
         f"**{summary_line(changes)}**",
         "",
     ]
-    files = [c for c in changes if is_file_change(c)]
+    files = [c for c in changes if is_file_change(c) and c.effect == "neutral"]
     sections = (
         ("#### Weakened commitments", [c for c in changes if c.effect == "weakened"]),
         ("#### Strengthened commitments", [c for c in ordered(changes) if c.effect == "strengthened"]),
         ("#### Other changes", [c for c in ordered(changes) if c.effect == "neutral" and not is_file_change(c)]),
         ("#### Templates and other files", files),
     )
+    room = MAX_COMMENT - _NOTE_ROOM - sum(_units(line) + 1 for line in lines)
+    left: list[tuple[str, int]] = []  # of each section, how many rows did not fit
     for heading, listed in sections:
-        if listed:
-            lines += [heading, ""]
-            if listed is files and any(c.kind.startswith("template.") for c in files):
-                lines += ["Templates decide what every page shows, beyond the catalog: review them like code.", ""]
-            lines += [" ".join(("-", *_marker(c), markdown_escape(c.text))) for c in listed]
-            lines.append("")
+        if not listed:
+            continue
+        if left:
+            left.append((heading, len(listed)))
+            continue
+        opening = [heading, ""]
+        if listed is files and any(c.kind.startswith("template.") for c in files):
+            opening += ["Templates decide what every page shows, beyond the catalog: review them like code.", ""]
+        rows: list[str] = []
+        for n, change in enumerate(listed):
+            row = _row(change)
+            cost = _units(row) + 1 + (sum(_units(line) + 1 for line in opening) if not rows else 0)
+            if cost > room:
+                left.append((heading, len(listed) - n))
+                break
+            room -= cost
+            rows.append(row)
+        if rows:
+            lines += [*opening, *rows, ""]
+    if left:
+        lines += [_left_out(left), ""]
     return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+_NOTE_ROOM = 600  # what the note on the rows left out takes at most
+
+
+def _left_out(left: Sequence[tuple[str, int]]) -> str:
+    total = sum(count for _, count in left)
+    parts = "; ".join(f"{heading.removeprefix('#### ').lower()}: {count}" for heading, count in left)
+    return (
+        f"**{total} more change{'s' if total != 1 else ''} not shown ({parts}): a pull-request comment holds "
+        f"at most {MAX_COMMENT:,} characters. `servicebook diff --format json` lists every change.**"
+    )
 
 
 def to_markdown_failure(message: str, problems: Sequence[Problem], base: str, head: str) -> str:
@@ -1123,8 +1199,8 @@ def to_markdown_failure(message: str, problems: Sequence[Problem], base: str, he
     for p in problems[:MAX_FAILURE_PROBLEMS]:
         # a path's newline would end the list item, and what follows it be the comment's own Markdown
         where = printable(p.location.path) + (f":{p.location.line}:{p.location.column}" if p.location.line else "")
-        hint = f" ({markdown_escape(p.hint)})" if p.hint else ""
-        lines.append(f"- `{where.replace('`', '')}`: {markdown_escape(p.message)}{hint}")
+        hint = f" ({markdown_escape(_cut(p.hint))})" if p.hint else ""
+        lines.append(f"- `{_cut(where).replace('`', '')}`: {markdown_escape(_cut(p.message))}{hint}")
     if len(problems) > MAX_FAILURE_PROBLEMS:
         lines.append(f"- and {len(problems) - MAX_FAILURE_PROBLEMS} more: run `servicebook check` to see them all")
     return "\n".join(lines).rstrip("\n") + "\n"

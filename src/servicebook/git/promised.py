@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_start, effective_support, error_budget, format_minutes, format_percent
 from servicebook.catalog.validate import did_you_mean
-from servicebook.errors import UsageProblem
+from servicebook.errors import UsageProblem, printable
 from servicebook.git.in_effect import CatalogAt, Moment, Stamp, utc_minute
 from servicebook.git.versions import Release
 from servicebook.source.day_or_time import read_day_or_time
@@ -48,6 +48,24 @@ def not_yet_note(at: Moment, now: dt.datetime) -> str | None:
         f"note: {at.shown} has not come yet ({'today is' if at.time is None else 'it is now'} {today}"
         f"{', UTC' if at.time is None else ''}): this is the catalog in force now, and commits made before then may "
         f"change what {'that day holds' if at.time is None else 'was in force then'}"
+    )
+
+
+MAX_NAMED_SNAPSHOTS = 3  # of the snapshots a note names; the rest counted
+
+
+def uncommitted_note(paths: Sequence[str]) -> str | None:
+    """The measured lines come from the snapshots as the working tree has them: when some differ
+    from the commit it is at (one edited, removed or not yet committed), said, naming them, so that
+    an answer does not pass for the repository's while it quotes a file no commit holds."""
+    if not paths:
+        return None
+    named = ", ".join(printable(p) for p in paths[:MAX_NAMED_SNAPSHOTS])
+    more = f" and {len(paths) - MAX_NAMED_SNAPSHOTS} more" if len(paths) > MAX_NAMED_SNAPSHOTS else ""
+    return (
+        f"note: the measurements are read from the working tree, where {named}{more} "
+        f"{'differs' if len(paths) == 1 else 'differ'} from the commit it is at (edited, removed or not committed): "
+        "what was measured is what those files say now; commit them, or ask in a clean checkout"
     )
 
 

@@ -105,6 +105,23 @@ def catalog_state(repo: Repo | None) -> tuple[str | None, bool]:
     return repo.head, bool(status.strip())
 
 
+def uncommitted_snapshots(repo: Repo | None) -> list[str]:
+    """The files under the source's measurements/ that differ from the commit HEAD is at (changed,
+    removed or never committed), named from the source; [] outside git or when none does."""
+    if repo is None:
+        return []
+    status = git(repo.root, "status", "--porcelain", "-z", "--untracked-files=all", "--", MEASUREMENTS_DIR) or ""
+    found: list[str] = []
+    fields = iter(status.split("\0"))
+    for item in fields:
+        if len(item) < 4:
+            continue
+        if item[0] in "RC":  # a rename or a copy: the next field is where it came from
+            next(fields, None)
+        found.append(item[3:].removeprefix(repo.prefix))
+    return found
+
+
 def build_info(repo: Repo | None, env: Mapping[str, str]) -> BuildInfo:
     """The commit the source is at (`repo`: None outside git), whether its sources have
     uncommitted changes, and the build date."""
@@ -416,11 +433,15 @@ def related(repo: Repo, a: str, b: str) -> bool:
     return done is not None and done.returncode == 0
 
 
-def tree_at(repo: Repo, commit: str, *, layouts: bool = False, links: set[str] | None = None) -> dict[str, str]:
+def tree_at(
+    repo: Repo, commit: str, *, layouts: bool = False, measurements: bool = False, links: set[str] | None = None
+) -> dict[str, str]:
     """Site-relative path → blob id of catalog.yaml and every file under content/ (and under
-    layouts/ when asked) at `commit`; the paths of those that are symbolic links are also added to
-    `links`, when given (the build refuses them: `diff` must too)."""
-    tops = (CATALOG_FILE, CONTENT_DIR, *((LAYOUTS_DIR,) if layouts else ()))
+    layouts/ and measurements/ when asked) at `commit`; the paths of those that are symbolic links
+    are also added to `links`, when given (the build refuses them: `diff` must too)."""
+    tops = [CATALOG_FILE, CONTENT_DIR]
+    tops += [LAYOUTS_DIR] if layouts else []
+    tops += [MEASUREMENTS_DIR] if measurements else []
     out = git(repo.root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *(f":(top){repo.path(t)}" for t in tops))
     files: dict[str, str] = {}
     for item in (out or "").split("\0"):

@@ -180,7 +180,7 @@ def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str
     site (templates, images …) by path with their blob ids, and which of the first are symbolic
     links (left out of the first: the build refuses them)."""
     links: set[str] = set()
-    tree = tree_at(repo, commit, layouts=True, links=links)
+    tree = tree_at(repo, commit, layouts=True, measurements=True, links=links)
     read = {p: b for p, b in tree.items() if (p == CATALOG_FILE or is_page(p)) and p not in links}
     data = read_blobs(repo.root, read.values(), largest=MAX_CATALOG_BYTES)
     unread = sorted(p for p, b in read.items() if b not in data)  # listed in the tree: larger than the bound

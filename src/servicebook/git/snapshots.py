@@ -24,7 +24,7 @@ from servicebook.content.markdown import MAX_PAGE_BYTES
 from servicebook.errors import Problem, Severity, SourceLocation, UsageProblem
 from servicebook.git.blobs import Blobs
 from servicebook.git.diff import Change, PageInfo, Section, added_catalog, diff_catalogs, page_info
-from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, LAYOUTS_DIR, LAYOUTS_README
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, LAYOUTS_DIR, LAYOUTS_README, MEASUREMENTS_DIR
 from servicebook.git.runner import run
 from servicebook.source.yaml import SourceError
 from servicebook.source.yaml import decode as decode_text
@@ -282,18 +282,27 @@ def worktree_links(root: Path) -> set[str]:
 
 
 def is_other_file(path: str) -> bool:
-    """Whether `path` is a template or a file under content/ other than a policy page, which the
-    diff reports by name (hidden files, which the build skips, and layouts/README.md are not)."""
+    """Whether `path` is a template, a file under content/ other than a policy page, or a snapshot
+    of `servicebook measure`, which the diff reports by name (hidden files, which the build skips,
+    and layouts/README.md are not)."""
     if any(part.startswith(".") for part in path.split("/")) or path == LAYOUTS_README:
         return False
-    return path.startswith(LAYOUTS_DIR + "/") or (path.startswith(CONTENT_DIR + "/") and not is_page(path))
+    if path.startswith(LAYOUTS_DIR + "/") or is_snapshot_file(path):
+        return True
+    return path.startswith(CONTENT_DIR + "/") and not is_page(path)
+
+
+def is_snapshot_file(path: str) -> bool:
+    """Whether `path` is one the site and `promised` read as a snapshot (measure/snapshot.py)."""
+    folder, _, name = path.partition("/")
+    return folder == MEASUREMENTS_DIR and "/" not in name and name.endswith(".json") and not name.startswith(".")
 
 
 def worktree_other_files(root: Path) -> dict[str, str]:
     """Site-relative path → git's blob id of the templates and other files in the working tree,
     so that they compare with a revision's (symbolic links skipped: the build refuses them)."""
     paths: list[str] = []
-    for top in (LAYOUTS_DIR, CONTENT_DIR):
+    for top in (LAYOUTS_DIR, CONTENT_DIR, MEASUREMENTS_DIR):
         if not (root / top).is_dir() or (root / top).is_symlink():
             continue
         for dirpath, dirnames, filenames in os.walk(root / top):

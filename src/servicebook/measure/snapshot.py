@@ -363,6 +363,8 @@ class _Reader:
             for key, value in (("good", good), ("total", total)):
                 if entry.get(key) is not None and (value is None or value < 0):
                     self.fail((*at, key), f"'{key}' must be a count (a number, 0 or more) or null")
+            if attainment is not None and consumed is not None and objective is not None and 0 < objective < 100:
+                self.agree(at, attainment, consumed, objective, good, total)
             notes = entry.get("notes", [])
             if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
                 self.fail((*at, "notes"), "'notes' must be a list of text")
@@ -380,6 +382,27 @@ class _Reader:
             return None
         assert offering and slo and window and start and end and objective is not None
         return model.MeasuredSLO(offering, slo, objective, window, start, end, reason, **fields, timezone=timezone)
+
+    def agree(
+        self, at: Path_, attainment: float, consumed: float, objective: Decimal, good: float | None, total: float | None
+    ) -> None:
+        """`measure` works the budget out of the attainment, and the attainment out of the counts
+        (budget.py): a figure that disagrees with them was edited after it was written (99.1 %
+        made 99.95 %, the budget left as measured), and the site would show the edit."""
+        allowed = float((Decimal(100) - objective) / Decimal(100))
+        if not math.isclose(consumed, (1 - attainment) / allowed, rel_tol=1e-9, abs_tol=1e-9):
+            self.fail(
+                (*at, "attainment"),
+                f"'attainment' {attainment!r} does not agree with 'budget_consumed' {consumed!r} for an objective of "
+                f"{objective} % (the budget consumed is (1 − attainment) / (1 − objective))",
+                "a snapshot is written by `servicebook measure` and never edited; restore it from git",
+            )
+        elif good is not None and total and not math.isclose(good / total, attainment, rel_tol=1e-9, abs_tol=1e-12):
+            self.fail(
+                (*at, "attainment"),
+                f"'attainment' {attainment!r} is not good / total ({good:g} / {total:g})",
+                "a snapshot is written by `servicebook measure` and never edited; restore it from git",
+            )
 
     def text(self, data: dict[str, Any], at: Path_) -> str | None:
         value = data.get(str(at[-1]))

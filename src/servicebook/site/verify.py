@@ -65,6 +65,8 @@ class Verification:
     root: RootCheck
     differences: tuple[str, ...]
     advice: tuple[str, ...]  # what to do about the differences (empty when there are none)
+    # the files a host reads that the published copy holds (HOSTING_FILES): not compared, but named
+    hosting: tuple[str, ...] = ()
 
 
 def verify(
@@ -251,7 +253,8 @@ def _verify_site(
             folder = claim.commit != head or not (site / routes.NOT_FOUND).exists()
             hints = [hint, *hints] if folder else [*hints, hint]
         advice = (*hints, *advice)
-    return Verification(commit, checked, root_check, (*unverified, *differences), advice)
+    hosting = tuple(sorted(p for p in theirs if p in HOSTING_FILES and p not in ours))
+    return Verification(commit, checked, root_check, (*unverified, *differences), advice, hosting)
 
 
 def _release_folder_hint(site: Path, commit: str, version: str) -> str:
@@ -410,7 +413,8 @@ def _folder(path: str, folders: set[str]) -> str:
 
 
 # Files a static host reads at the top of the published folder, added by the publishing job
-# rather than by servicebook: their presence is not a difference in what the site says.
+# rather than by servicebook: their presence is not a difference in the files, but the host obeys
+# them (a redirect to another site, a header that drops the CSP), so `verify` names them.
 HOSTING_FILES = frozenset({"CNAME", ".nojekyll", "_headers", "_redirects"})
 
 
