@@ -115,6 +115,9 @@ class Reading:
 
     slos: list[ForeignSLO] = field(default_factory=list)
     services: dict[str, dict[str, str]] = field(default_factory=dict)  # OpenSLO Service name → fields
+    # OpenSLO Services no SLO read names: the note that says so, and what it said of their owner (unsaid
+    # until an offering of the fragment takes the Service by its name: importing.fragment)
+    unnamed: dict[str, tuple[Problem, list[Problem]]] = field(default_factory=dict)
     notes: list[Problem] = field(default_factory=list)  # warnings: dropped, guessed, skipped
     errors: list[Problem] = field(default_factory=list)
     # warnings, each with its document's tree: versions of known formats not read, other vendors' SLOs

@@ -948,9 +948,12 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     served = {p.slo.service for p in state.pending}
     for name, (source, at) in state.services.items():
         if state.pending and name not in served:  # a file of Services alone is "no SLO" already
-            reading.note(source, at, f"skipped Service '{name}': no SLO in the files read names it")
+            said = f"skipped Service '{name}': no SLO in the files read names it"
+            reading.note(source, at, said)
             unsaid = state.owner_notes.get(name, [])
             reading.notes[:] = [n for n in reading.notes if not any(n is u for u in unsaid)]
+            skip = next(n for n in reversed(reading.notes) if (n.location, n.message) == (at, said))
+            reading.unnamed[name] = (skip, unsaid)
     for name, sli in state.slis.items():
         if name not in named:
             reading.note(sli.source, sli.location, f"skipped SLI '{name}': no SLO in the files read names it")
