@@ -57,3 +57,54 @@ def test_a_service_no_slo_names_gives_its_owner_only_to_the_offering_of_its_name
     named = run("import", "openslo", _file(tmp_path, annotated + PAYMENTS, "annotated.yaml"))
     assert yaml.safe_load(named.stdout)["offerings"][0]["owner"] == "team-b"
     assert "took Service 'payments'" in named.stderr
+
+
+# --- OpenSLO: `op` on the objective of a ratio ----------------------------------------------------------
+
+
+def test_lt_or_lte_on_a_ratio_s_objective_is_refused_where_it_is_and_gt_reads_as_the_target(run, tmp_path) -> None:
+    # OpenSLO compares by op "only when using a thresholdMetric"; `op: lte` on a ratio was read as the
+    # catalog's objective (at least 99.5 % good), the opposite of what it says, without a word
+    for op in ("lt", "lte"):
+        text = ORDINARY.replace("    - target: 0.995\n", f"    - op: {op}\n      target: 0.995\n")
+        file = _file(tmp_path, text, f"{op}.yaml")
+        result = run("import", "openslo", file)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert (
+            f"{file}:{_place(text, 'op: ')}: error: op: {op} on the objective of an SLO whose SLI is a ratio: OpenSLO "
+            "compares an SLI by op with a value for a thresholdMetric only; the objective of a ratio is met when the "
+            f"share of good events reaches its target, and {op} would keep it under the target"
+        ) in result.stderr
+        assert "Traceback" not in result.output
+    # gt and gte say what the target says; a value (Nobl9 writes one on every objective) is compared with
+    # nothing: said dropped
+    text = ORDINARY.replace("    - target: 0.995\n", "    - op: gt\n      value: 1\n      target: 0.995\n")
+    file = _file(tmp_path, text, "gt.yaml")
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["objective"] == 99.5
+    assert f"{file}:{_place(text, 'value: ')}: warning: dropped the objective's value 1: OpenSLO compares" in (
+        result.stderr
+    )
+    assert "op: gt" not in result.stderr
+
+
+def test_check_against_fails_on_a_ratio_objective_kept_under_its_target_that_names_a_promise(run, tmp_path) -> None:
+    imported = run("import", "openslo", _file(tmp_path, ORDINARY, "o.yaml"))
+    site = _pasted(yaml.safe_load(imported.stdout)["offerings"], tmp_path)
+    # the SLI by reference, defined after the SLO: the objective is judged once both are read
+    text = (
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: availability\nspec:\n  service: web\n"
+        "  budgetingMethod: Occurrences\n  indicatorRef: good-requests\n  timeWindow:\n    - duration: 28d\n"
+        "      isRolling: true\n  objectives:\n    - op: lte\n      target: 0.995\n---\n"
+        "apiVersion: openslo/v1\nkind: SLI\nmetadata:\n  name: good-requests\nspec:\n  ratioMetric:\n"
+        "    counter: true\n    bad:\n      metricSource:\n        type: Prometheus\n        spec:\n"
+        "          query: http_requests_total{code=~\"5..\"}\n    total:\n      metricSource:\n"
+        "        type: Prometheus\n        spec:\n          query: http_requests_total\n"
+    )
+    monitoring = _monitoring(tmp_path, {"slos.yaml": text})
+    result = run("check", "--source", site, "--against", monitoring)
+    assert result.exit_code == 1, result.output
+    assert f"slos.yaml:{_place(text, 'op: ')}: error: op: lte on the objective of an SLO whose SLI is a ratio" in (
+        result.stderr
+    )

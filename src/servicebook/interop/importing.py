@@ -51,6 +51,9 @@ def read(
         readers[sloth.OPENSLO_V1ALPHA] = partial(sloth.read_openslo_v1alpha, period=sloth_period)
     read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)
+    if expect is not None:  # what finish refuses (an objective no SLO of the catalog is) fails an import
+        reading.errors += [problem for problem, _ in reading.refused]
+        reading.refused.clear()
     return reading
 
 

@@ -133,6 +133,8 @@ class _Pending:
     ref: Located | None
     source: SourceText
     threshold: tuple[str | None, str | None]  # the objective's op and value
+    written: tuple[Located | None, Located | None] = (None, None)  # the same, where they are written
+    node: Node | None = None  # the SLO's document, for the drift check to tell whose it is
 
 
 @dataclass(slots=True)
@@ -546,7 +548,15 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         _numbers_as_written(objective, source, reading, slo, api, i)
         _objective(objective, source, reading, slo, method, indicator)
         state.pending.append(
-            _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
+            _Pending(
+                slo,
+                indicator,
+                ref,
+                source,
+                (op.value if op else None, value.value if value else None),
+                (op, value),
+                root.node,
+            )
         )
         objective.dropped(reading, "not part of an objective")
         reading.slos.append(slo)
@@ -971,9 +981,46 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
                 continue
         if indicator is None:
             continue
+        if indicator.shape != "threshold" and not _ratio_objective(p, reading):
+            continue
         if p.slo.description is None:
             p.slo.description = indicator.annotations.get("sli") or indicator.description
         p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
+
+
+# `op` on a ratio's objective: OpenSLO compares an SLI with a `value` by `op` for a thresholdMetric only
+# ("Only needed when using a thresholdMetric"); a ratio's objective is met when the share of good
+# events reaches its target. gt and gte say that (gt but for the target itself); lt and lte would
+# keep the share under the target, which no objective of the catalog is.
+_AT_LEAST = frozenset({"gt", "gte"})
+
+
+def _ratio_objective(p: _Pending, reading: Reading) -> bool:
+    """Whether the objective of an SLO whose SLI is a ratio reads as the catalog's objective: an `op`
+    of lt or lte is refused where it is written (the SLO is not read); a `value`, which only a
+    threshold is compared with, is said dropped."""
+    op, value = p.written
+    if op is not None and op.value not in _AT_LEAST:
+        problem = refuse(
+            p.source,
+            op.location,
+            f"op: {op.value} on the objective of an SLO whose SLI is a ratio: OpenSLO compares an SLI by op with a "
+            "value for a thresholdMetric only; the objective of a ratio is met when the share of good events "
+            f"reaches its target, and {op.value} would keep it under the target",
+            "leave op out (or write op: gte): the target is the share of good events to reach; a ratio of bad "
+            "events is written as bad over total, with the target of the good ones",
+        ).problem
+        reading.refused.append((problem, p.node))
+        reading.slos[:] = [slo for slo in reading.slos if slo is not p.slo]
+        return False
+    if value is not None:
+        reading.note(
+            p.source,
+            value.location,
+            f"dropped the objective's value {value.value}: OpenSLO compares a value with a thresholdMetric only, and "
+            "the SLI is a ratio, whose objective is its target",
+        )
+    return True
 
 
 def _query(
