@@ -108,3 +108,89 @@ def test_check_against_fails_on_a_ratio_objective_kept_under_its_target_that_nam
     assert f"slos.yaml:{_place(text, 'op: ')}: error: op: lte on the objective of an SLO whose SLI is a ratio" in (
         result.stderr
     )
+
+
+# --- OpenSLO's draft apiVersion openslo/v2alpha1 --------------------------------------------------------
+
+# After OpenSLO's enhancements/v2alpha1.md (its DataSource, and its SLO example, which writes `indicator`
+# and a data source inline by its key); written here, not copied
+DRAFT = """apiVersion: openslo/v2alpha1
+kind: DataSource
+metadata:
+  name: prometheus-datasource
+spec:
+  description: Our Prometheus
+  prometheus:
+    url: http://prometheus.example:9090
+---
+apiVersion: openslo/v2alpha1
+kind: SLO
+metadata:
+  name: availability
+spec:
+  service: checkout
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  indicator:
+    metadata:
+      name: good-requests
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          dataSourceRef: prometheus-datasource
+          spec:
+            query: http_requests_total{job="checkout",code!~"5.."}
+        total:
+          prometheus:
+            url: http://prometheus.example:9090
+          spec:
+            query: http_requests_total{job="checkout"}
+  objectives:
+    - target: 0.999
+"""
+
+
+def test_openslo_s_draft_v2alpha1_is_read_as_v2alpha_and_each_field_it_writes_otherwise_is_said(run, tmp_path) -> None:
+    # "OpenSLO openslo/v2alpha1 SLO is not read": a file of the draft imported nothing
+    monitoring = _monitoring(tmp_path, {"slos.yaml": DRAFT})
+    file = monitoring / "slos.yaml"
+    imported = run("import", "openslo", file)
+    assert imported.exit_code == 0, imported.output
+    offerings = yaml.safe_load(imported.stdout)["offerings"]
+    assert offerings[0]["id"] == "checkout"
+    assert offerings[0]["slos"][0]["measurement"] == {
+        "good": 'http_requests_total{job="checkout",code!~"5.."}',
+        "total": 'http_requests_total{job="checkout"}',
+    }
+    draft = "openslo/v2alpha1 (OpenSLO's draft of v2alpha)"
+    assert (
+        f"{file}:7:3: warning: read 'prometheus' as the data source's type Prometheus: {draft} names an inline data "
+        "source by its key, where v2alpha writes its type (dataSourceSpec: {type: …} in a metric, spec.type in a "
+        "DataSource)"
+    ) in imported.stderr
+    total = _place(DRAFT, "        total:\n          ")
+    assert f"{file}:{total}: warning: read 'prometheus' as the data" in (
+        imported.stderr
+    )
+    indicator = _place(DRAFT, "      isRolling: true\n  ")
+    assert (
+        f"{file}:{indicator}: warning: read 'indicator' as 'sli': {draft} names it "
+        "sli, as v2alpha does (the draft's own example writes indicator, OpenSLO v1's name)"
+    ) in imported.stderr
+    assert "not read" not in imported.stderr
+    # import → build → check --against → export → re-import
+    site = _pasted(offerings, tmp_path)
+    assert run("build", "--source", site).exit_code == 0
+    checked = run("check", "--source", site, "--against", monitoring)
+    assert checked.exit_code == 0, checked.output
+    assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout
+    (tmp_path / "lowered").mkdir()
+    lowered = _monitoring(tmp_path / "lowered", {"slos.yaml": DRAFT.replace("0.999", "0.99")})
+    differs = run("check", "--source", site, "--against", lowered)
+    assert differs.exit_code == 1 and "has 99 %" in differs.stderr
+    exported = run("export", "openslo", "--source", site, "--offering", "checkout")
+    again = run("import", "openslo", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert yaml.safe_load(again.stdout)["offerings"][0]["slos"] == offerings[0]["slos"]

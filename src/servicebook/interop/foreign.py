@@ -494,11 +494,15 @@ def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
 OSKO_GROUPS = ("openslo.com/v1", "openslo.openslo/v1")
 # OpenSLO v2alpha (OpenSLO's go-sdk: VersionV2alpha), read by the OpenSLO reader with v2alpha's names
 OPENSLO_V2ALPHA = "openslo.com/v2alpha"
+# OpenSLO's draft of it (the specification's enhancements/v2alpha1.md), which some files carry: read as
+# v2alpha where the two agree, each field where the draft differs said where it is written
+OPENSLO_V2ALPHA1 = "openslo/v2alpha1"
 # the OpenSLO apiVersions read, and how a document of each is named
 _OPENSLO_READ = {
     "openslo/v1": "OpenSLO {kind}",
     **dict.fromkeys(OSKO_GROUPS, "OpenSLO {kind} ({api}, as osko serves it)"),
     OPENSLO_V2ALPHA: "OpenSLO v2alpha {kind}",
+    OPENSLO_V2ALPHA1: "OpenSLO {kind} (openslo/v2alpha1, the draft of v2alpha)",
 }
 GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
 
@@ -697,7 +701,7 @@ def _read_document(
 
 
 READ_VERSIONS = (
-    "this servicebook reads openslo/v1 and openslo.com/v2alpha, Sloth prometheus/v1 and sloth.slok.dev/v1, "
+    "this servicebook reads openslo/v1, openslo.com/v2alpha (and its draft openslo/v2alpha1), Sloth prometheus/v1 and sloth.slok.dev/v1, "
     "Pyrra pyrra.dev/v1alpha1"
 )
 # What to do with an OpenSLO version that is not read: v1alpha's files (slogen's samples, Sloth's

@@ -21,6 +21,7 @@ from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.foreign import (
     CALENDAR_PERIODS,
     OPENSLO_V2ALPHA,
+    OPENSLO_V2ALPHA1,
     OSKO_GROUPS,
     Fields,
     ForeignSLO,
@@ -95,14 +96,39 @@ class _Version:
     indicator: str
     ref: str
     services: tuple[str, ...]
+    v2: bool = False  # v2alpha's metrics, kinds and names
+    draft: bool = False  # openslo/v2alpha1, the draft: an inline data source named by its key (_draft_source)
 
 
 _V1 = _Version("indicator", "indicatorRef", ("service",))
-_V2 = _Version("sli", "sliRef", ("serviceRef", "service"))
+_V2 = _Version("sli", "sliRef", ("serviceRef", "service"), v2=True)
+# the draft writes `service` (as the go-sdk's first v2alpha did), `sli` and `sliRef`
+_V2ALPHA1 = _Version("sli", "sliRef", ("service", "serviceRef"), v2=True, draft=True)
 
 
 def _version(api: str) -> _Version:
-    return _V2 if api == OPENSLO_V2ALPHA else _V1
+    return {OPENSLO_V2ALPHA: _V2, OPENSLO_V2ALPHA1: _V2ALPHA1}.get(api, _V1)
+
+
+_DRAFT = "openslo/v2alpha1 (OpenSLO's draft of v2alpha)"
+
+
+def _draft_source(f: Fields, reading: Reading, keys: tuple[str, ...]) -> str | None:
+    """The draft's inline data source: a key that names its type (`prometheus: {…connection}`), where
+    v2alpha writes dataSourceSpec (or a DataSource's spec.type); None where there is none. Said where
+    it is: the draft and v2alpha differ there."""
+    named = [key for key in f.items if key not in keys]
+    if not named:
+        return None
+    f.used.update(named)
+    kind = "Prometheus" if named[0].casefold() == "prometheus" else named[0]
+    reading.note(
+        f.source,
+        f.at(named[0]),
+        f"read '{named[0]}' as the data source's type {kind}: {_DRAFT} names an inline data source by its key, "
+        "where v2alpha writes its type (dataSourceSpec: {type: …} in a metric, spec.type in a DataSource)",
+    )
+    return kind
 
 
 @dataclass(slots=True)
@@ -296,14 +322,15 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         _, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
         assert spec is not None
-        kind_of = spec.text("type", required=True)
-        assert kind_of is not None
-        state.data_sources[name.value] = kind_of.value
+        typed = _draft_source(spec, reading, ("description", "type", "connectionDetails")) if version.draft else None
+        kind_of = spec.text("type", required=typed is None)
+        assert kind_of is not None or typed is not None
+        state.data_sources[name.value] = kind_of.value if kind_of is not None else str(typed)
         spec.used.update(spec.items)
     elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
         return
-    elif kind.value == "BudgetAdjustment" and version is _V2:  # v2alpha's: a window the budget does not count
+    elif kind.value == "BudgetAdjustment" and version.v2:  # v2alpha's: a window the budget does not count
         reading.note(
             source,
             kind.location,
@@ -369,11 +396,11 @@ def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOS
     reading.services[name.value] = {**reading.services.get(name.value, {}), **fields}  # an owner from labels
 
 
-def _metric(f: Fields | None, version: _Version = _V1) -> _Source | None:
+def _metric(f: Fields | None, version: _Version = _V1, reading: Reading | None = None) -> _Source | None:
     if f is None:
         return None
-    if version is _V2:
-        return _metric_v2alpha(f)
+    if version.v2:
+        return _metric_v2alpha(f, reading if version.draft else None)
     misplaced = [key for key in ("metricSourceRef", "type", "spec") if key in f.items]
     if not f.has("metricSource") and misplaced:
         raise refuse(
@@ -405,9 +432,10 @@ def _metric(f: Fields | None, version: _Version = _V1) -> _Source | None:
     return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location, size)
 
 
-def _metric_v2alpha(f: Fields) -> _Source:
+def _metric_v2alpha(f: Fields, draft: Reading | None = None) -> _Source:
     """A v2alpha metric: its data source named (dataSourceRef) or written in it (dataSourceSpec, whose
-    type says Prometheus), and its spec, which holds the query as v1's metricSource's spec does."""
+    type says Prometheus; the draft's key that names it, `draft`: the reading, for openslo/v2alpha1),
+    and its spec, which holds the query as v1's metricSource's spec does."""
     if f.has("metricSource"):
         raise refuse(
             f.source,
@@ -421,6 +449,9 @@ def _metric_v2alpha(f: Fields) -> _Source:
     kind = inline.text("type") if inline is not None else None
     if inline is not None:
         inline.used.update(inline.items)  # its connection details: the catalog keeps none
+    typed = _draft_source(f, draft, ("dataSourceRef", "dataSourceSpec", "spec")) if draft is not None else None
+    if typed is not None and kind is None:  # its connection details: the catalog keeps none
+        kind = Located(typed, f.location)
     query, query_location = None, None
     spec = f.fields("spec")
     if spec is not None:
@@ -445,14 +476,14 @@ def _indicator(
         raise refuse(source, spec.location, "an SLI gives exactly one of ratioMetric and thresholdMetric")
     if threshold is not None:
         shape = "threshold"
-        found = _metric(threshold, version)
+        found = _metric(threshold, version, reading)
         if found:
             sources["threshold"] = found
     elif ratio is not None:
         counter = ratio.text("counter")
         _boolean_not_text(source, counter, "counter")
         for key in ("good", "bad", "total", "raw"):
-            found = _metric(ratio.fields(key), version)
+            found = _metric(ratio.fields(key), version, reading)
             if found is not None:
                 sources[key] = found
         raw_type = ratio.text("rawType")
@@ -484,6 +515,16 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     description = spec.text("description")
     ref = spec.text(version.ref)
     inline = spec.fields(version.indicator)
+    if version.draft and ref is None and inline is None:  # the draft's own example writes v1's names
+        for v1_name, name_of in ((_V1.indicator, version.indicator), (_V1.ref, version.ref)):
+            if spec.has(v1_name):
+                reading.note(
+                    source,
+                    spec.at(v1_name),
+                    f"read '{v1_name}' as '{name_of}': {_DRAFT} names it {name_of}, as v2alpha does (the draft's own "
+                    f"example writes {v1_name}, OpenSLO v1's name)",
+                )
+        ref, inline = spec.text(_V1.ref), spec.fields(_V1.indicator)
     indicator = None
     if inline is not None:
         inline_meta = inline.fields("metadata")
