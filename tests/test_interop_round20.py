@@ -4,6 +4,7 @@ really keep; each pushed through import → build → check --against → export
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -194,3 +195,59 @@ def test_openslo_s_draft_v2alpha1_is_read_as_v2alpha_and_each_field_it_writes_ot
     exported = run("export", "openslo", "--source", site, "--offering", "checkout")
     again = run("import", "openslo", _file(tmp_path, exported.stdout, "exported.yaml"))
     assert yaml.safe_load(again.stdout)["offerings"][0]["slos"] == offerings[0]["slos"]
+
+
+# --- AOE's radar: ring ids as its build compares them ---------------------------------------------------
+
+# After the layout of AOE radars (data/radar/<release>/<item>.md); written here, not copied
+AOE_CASES = {
+    "2024-01-15/kubernetes.md": "---\ntitle: Kubernetes\nring: Adopt\nquadrant: platforms-and-operations\n---\n\nOurs.\n",
+    "2024-07-01/kubernetes.md": "---\nring: adopt\n---\n\nEvery service runs on it.\n",
+    "2024-01-15/elm.md": "---\ntitle: Elm\nring: adopt\nquadrant: languages-and-frameworks\n---\n\nFine.\n",
+    "2024-07-01/elm.md": "---\nring: Hold\n---\n\nNo new code in Elm.\n",
+}
+
+
+def _aoe(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "data"
+    for name, text in files.items():
+        (root / "radar" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "radar" / name).write_text(text)
+    return root
+
+
+def test_an_aoe_ring_id_is_compared_as_written_as_aoe_s_build_compares_it(run, tmp_path: Path) -> None:
+    # `Adopt` then `adopt`: the since moved silently to the second release; and an item whose ring is
+    # `Hold`, which AOE's build leaves off the radar ("invalid ring": its ids are adopt … hold), was read
+    # as unsupported
+    root = _aoe(tmp_path, AOE_CASES)
+    result = run("import", "techradar", root)
+    assert result.exit_code == 0, result.output
+    tools = {t["id"]: t for t in yaml.safe_load(result.stdout)["tools"]}
+    assert list(tools) == ["kubernetes"]
+    assert (tools["kubernetes"]["status"], tools["kubernetes"]["since"]) == ("supported", "2024-07-01")
+    first = root / "radar" / "2024-01-15" / "kubernetes.md"
+    assert (
+        f"{first}:3:7: warning: guessed item 'kubernetes': since 2024-07-01, not 2024-01-15: the ring 'Adopt' of "
+        "2024-01-15 is another ring than 'adopt' to AOE's build, which compares ring ids as written (its history "
+        "shows a move)"
+    ) in result.stderr
+    elm = root / "radar" / "2024-07-01" / "elm.md"
+    assert (
+        f"{elm}:2:7: warning: skipped item 'elm': its ring 'Hold' is none of the radar's (adopt, trial, assess, "
+        "hold): AOE's build compares ring ids as written and leaves the item off the radar"
+    ) in result.stderr
+    assert "hint: write ring: hold" in result.stderr
+    # a radar's own config.json names its rings (and quadrants): those ids, as written, are the radar's
+    config = {
+        "quadrants": [{"id": "platforms-and-operations", "title": "Platforms"}],
+        "rings": [{"id": "Adopt", "title": "Adopt"}, {"id": "Hold", "title": "Hold"}],
+    }
+    (root / "config.json").write_text(json.dumps(config))
+    own = run("import", "techradar", root)
+    assert own.exit_code == 1 and own.stdout == ""  # neither is drawn: nothing to import
+    assert "skipped item 'kubernetes': its ring 'adopt' is none of the radar's (Adopt, Hold)" in own.stderr
+    assert "hint: write ring: Adopt" in own.stderr
+    assert (
+        "skipped item 'elm': its quadrant 'languages-and-frameworks' is none of the radar's (platforms-and-operations)"
+    ) in own.stderr
