@@ -4,6 +4,7 @@ really keep; each pushed through import → build → check --against → export
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 from tests.test_interop_round15 import _pasted, _place
 from tests.test_interop_round16 import _monitoring
 from tests.test_interop_round19 import ORDINARY
+from tests.test_portals import _validator
 
 INTEROP = Path(__file__).parent / "interop" / "fixtures"
 
@@ -36,9 +38,7 @@ def test_a_service_no_slo_names_gives_its_owner_only_to_the_offering_of_its_name
     plain = run("import", "openslo", file)
     assert plain.exit_code == 0, plain.output
     assert "owner" not in yaml.safe_load(plain.stdout)["offerings"][0]
-    assert f"{file}:{service}: warning: skipped Service 'payments'" in (
-        plain.stderr
-    )
+    assert f"{file}:{service}: warning: skipped Service 'payments'" in (plain.stderr)
     assert "team-b" not in plain.stderr
     taken = run("import", "openslo", "--offering", "payments", file)
     assert taken.exit_code == 0, taken.output
@@ -53,7 +53,8 @@ def test_a_service_no_slo_names_gives_its_owner_only_to_the_offering_of_its_name
     assert "skipped Service" not in taken.stderr
     # the SLO's own annotation names the offering as well as --offering does
     annotated = ORDINARY.replace(
-        "  name: availability\n", "  name: availability\n  annotations:\n    servicebook.dev/slo: payments/availability\n"
+        "  name: availability\n",
+        "  name: availability\n  annotations:\n    servicebook.dev/slo: payments/availability\n",
     )
     named = run("import", "openslo", _file(tmp_path, annotated + PAYMENTS, "annotated.yaml"))
     assert yaml.safe_load(named.stdout)["offerings"][0]["owner"] == "team-b"
@@ -100,7 +101,7 @@ def test_check_against_fails_on_a_ratio_objective_kept_under_its_target_that_nam
         "      isRolling: true\n  objectives:\n    - op: lte\n      target: 0.995\n---\n"
         "apiVersion: openslo/v1\nkind: SLI\nmetadata:\n  name: good-requests\nspec:\n  ratioMetric:\n"
         "    counter: true\n    bad:\n      metricSource:\n        type: Prometheus\n        spec:\n"
-        "          query: http_requests_total{code=~\"5..\"}\n    total:\n      metricSource:\n"
+        '          query: http_requests_total{code=~"5.."}\n    total:\n      metricSource:\n'
         "        type: Prometheus\n        spec:\n          query: http_requests_total\n"
     )
     monitoring = _monitoring(tmp_path, {"slos.yaml": text})
@@ -173,9 +174,7 @@ def test_openslo_s_draft_v2alpha1_is_read_as_v2alpha_and_each_field_it_writes_ot
         "DataSource)"
     ) in imported.stderr
     total = _place(DRAFT, "        total:\n          ")
-    assert f"{file}:{total}: warning: read 'prometheus' as the data" in (
-        imported.stderr
-    )
+    assert f"{file}:{total}: warning: read 'prometheus' as the data" in (imported.stderr)
     indicator = _place(DRAFT, "      isRolling: true\n  ")
     assert (
         f"{file}:{indicator}: warning: read 'indicator' as 'sli': {draft} names it "
@@ -251,3 +250,108 @@ def test_an_aoe_ring_id_is_compared_as_written_as_aoe_s_build_compares_it(run, t
     assert (
         "skipped item 'elm': its quadrant 'languages-and-frameworks' is none of the radar's (platforms-and-operations)"
     ) in own.stderr
+
+
+# --- Backstage: an entity's name kept under portals.backstage.names -------------------------------------
+
+ENTITIES = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: My_Service.v2
+  description: Takes payments.
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+  dependsOn: [component:Other_Thing]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata:
+  name: Other_Thing
+  title: Other thing
+spec:
+  type: database
+  owner: team-a
+"""
+
+
+def _with_fragment(site: Path, fragment: dict) -> None:
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["offerings"] += fragment["offerings"]
+    catalog["portals"] = fragment["portals"]
+    catalog["portals"]["backstage"]["owners"].append({"owner": "Platform Team", "ref": "group:default/platform"})
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+
+
+def test_a_backstage_name_that_is_no_id_comes_back_from_export_as_the_same_entity(run, site_copy, tmp_path) -> None:
+    # `My_Service.v2` was exported as my-service-v2, an entity Backstage takes for another
+    file = _file(tmp_path, ENTITIES, "catalog-info.yaml")
+    imported = run("import", "backstage", file)
+    assert imported.exit_code == 0, imported.output
+    fragment = yaml.safe_load(imported.stdout)
+    assert fragment["portals"]["backstage"]["names"] == [
+        {"offering": "my-service-v2", "name": "My_Service.v2"},
+        {"offering": "other-thing", "name": "Other_Thing"},
+    ]
+    site = site_copy("minimal")
+    _with_fragment(site, fragment)
+    assert run("check", "--source", site).exit_code == 0
+    built = run("build", "--source", site)
+    assert built.exit_code == 0, built.output
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    entities = [e for e in yaml.safe_load_all(exported.stdout) if e is not None]
+    for entity in entities:  # valid by @backstage/catalog-model's own JSON Schemas
+        assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
+    by_name = {e["metadata"]["name"]: e for e in entities}
+    assert by_name["My_Service.v2"]["spec"]["dependsOn"] == ["resource:default/Other_Thing"]
+    assert by_name["My_Service.v2"]["metadata"]["annotations"]["servicebook.dev/id"] == "my-service-v2"
+    assert by_name["Other_Thing"]["kind"] == "Resource"
+    assert "ci" in by_name and "servicebook.dev/id" not in by_name["ci"]["metadata"]["annotations"]
+    # the site publishes the same entities
+    published = (site / "public" / "portals" / "backstage" / "catalog-info.yaml").read_text()
+    assert published == exported.stdout
+    # and they come back as the same offerings, without a guess, the names kept again
+    again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    back = yaml.safe_load(again.stdout)
+    assert {o["id"] for o in back["offerings"]} == {"ci", "my-service-v2", "other-thing"}
+    assert back["portals"]["backstage"]["names"] == fragment["portals"]["backstage"]["names"]
+    assert "guessed id" not in again.stderr
+
+
+def test_portals_backstage_names_are_checked_where_they_are_written(run, site_copy) -> None:
+    site = site_copy("minimal")
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    second = {**copy.deepcopy(catalog["offerings"][0]), "id": "cd", "slos": []}
+    catalog["offerings"].append(second)
+    catalog["portals"] = {
+        "backstage": {
+            "owners": [{"owner": catalog["offerings"][0]["owner"], "ref": "group:default/platform"}],
+            "names": [
+                {"offering": "cd", "name": "CI"},
+                {"offering": "cdd", "name": "Deploys"},
+                {"offering": "cd", "name": "My Service"},
+            ],
+        }
+    }
+    text = yaml.safe_dump(catalog, sort_keys=False)
+    (site / "catalog.yaml").write_text(text)
+    result = run("check", "--source", site)
+    assert result.exit_code == 1, result.output
+    path = site / "catalog.yaml"
+    at = text.index("My Service")
+    place = f"{text.count(chr(10), 0, at) + 1}:{at - text.rfind(chr(10), 0, at)}"
+    assert (
+        f"{path}:{place}: error: 'My Service' is not a Backstage name: 1-63 letters and digits, separated by one of "
+        "'-', '_' or '.'"
+    ) in result.stderr
+    assert (
+        f"{path}:{_place(text, 'offering: cd' + chr(10) + '      name: ')}: error: 'CI' names the entity of offering "
+        "'ci' too: Backstage compares entity names without case, and would take the two for one"
+    ) in result.stderr
+    assert "'cdd'" in result.stderr and "did you mean 'cd'" in result.stderr.lower()
+    assert "'cd' is listed twice" in result.stderr

@@ -176,7 +176,8 @@ def _config(folder: Path, shown: str) -> _Config:
             ids.append(ident)
         if ident and title:
             titles[ident] = title
-    ring_ids = tuple(i for i in (text(child(r, "id")) for r in (rings.items if isinstance(rings, Sequence) else ())) if i)
+    written = (text(child(r, "id")) for r in (rings.items if isinstance(rings, Sequence) else ()))
+    ring_ids = tuple(i for i in written if i)
     return _Config(titles, tuple(ids) if isinstance(quadrants, Sequence) else None, ring_ids or AOE_RINGS)
 
 
@@ -210,9 +211,7 @@ def _drawn(item: _Item, config: _Config, report: Report) -> bool:
     return True
 
 
-def _tool(
-    item: _Item, categories: dict[str, dict[str, str]], config: _Config, report: Report
-) -> dict[str, Any] | None:
+def _tool(item: _Item, categories: dict[str, dict[str, str]], config: _Config, report: Report) -> dict[str, Any] | None:
     at = item.first
     label = f"item '{item.id}'"
     ring, quadrant = item.fields.get("ring"), item.fields.get("quadrant")

@@ -119,6 +119,7 @@ class _Context:
     resources: frozenset[str]
     tools: dict[str, model.Tool]
     owners: dict[str, str]
+    names: dict[str, str]  # the entity's name of an offering whose is not its id (portals.backstage.names)
 
 
 def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
@@ -154,6 +155,9 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
         annotations[f"{PREFIX}sunset"] = offering.sunset.isoformat()
     if offering.renamed_from:
         annotations[f"{PREFIX}renamed-from"] = ",".join(offering.renamed_from)
+    name = context.names.get(offering.id, offering.id)
+    if name != offering.id:  # the import reads the offering's id back from it
+        annotations[f"{PREFIX}id"] = offering.id
     links: list[dict[str, str]] = [
         {
             "url": routes.absolute_url(base_url, routes.offering(offering.id)),
@@ -182,7 +186,7 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
         "apiVersion": API_VERSION,
         "kind": kind,
         "metadata": {
-            "name": offering.id,
+            "name": name,
             "namespace": ns,
             "title": offering.name,
             "description": offering.summary,
@@ -200,7 +204,8 @@ def _dependency(context: _Context, dep: str) -> str:
     has when its entities are in the namespace named like the team (catalog/portals.py)."""
     if "/" in dep:
         return portals.cross_team_ref(dep)
-    return _ref("resource" if dep in context.resources else "component", context.namespace, dep)
+    kind = "resource" if dep in context.resources else "component"
+    return _ref(kind, context.namespace, context.names.get(dep, dep))
 
 
 def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
@@ -246,6 +251,7 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         frozenset(settings.resources if settings else ()),
         {t.id: t for t in catalog.tools},
         portals.owner_refs(catalog),
+        portals.entity_names(catalog),
     )
     out += [_component(context, offering) for offering in catalog.offerings]
     return out
@@ -433,17 +439,20 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
     return _Entity(kind, name, node, source, start)
 
 
-def _offering_id(name: str, report: Report, where: SourceLocation) -> str:
+def _offering_id(name: str, ours: str | None, report: Report, where: SourceLocation) -> str:
+    """The offering's id: the entity's name where it is one; servicebook's own annotation (its export of
+    an offering whose entity has another name, portals.backstage.names); else made of the name, said."""
     if ID_RE.fullmatch(name) and name not in RESERVED_IDS:
         return name
+    if ours is not None and ID_RE.fullmatch(ours) and ours not in RESERVED_IDS:
+        return ours
     guess = portals.slug(name)
     if guess in RESERVED_IDS:
         guess += "-offering"
     report.guessed(
         where,
-        f"id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs): the catalog keeps no other "
-        f"name, and `export backstage` names the entity {guess}, which Backstage takes for another entity than "
-        f"{name}: unregister {name} when the export replaces it, and write {guess} where other entities refer to it",
+        f"id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs); portals.backstage.names keeps "
+        f"the name, so `export backstage` names the entity {name}, as Backstage knows it",
     )
     return guess
 
@@ -550,7 +559,7 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
     owner = _owner(entity, ours.get("owner"), owners, report, label)
     name = text(child(meta, "title")) or entity.name
     out: dict[str, Any] = {
-        "id": _offering_id(entity.name, report, at),
+        "id": _offering_id(entity.name, ours.get("id"), report, at),
         "name": name,
         "summary": _guess(text(child(meta, "description")), name, report, at, f"{label}: summary from its title"),
         "owner": owner,
@@ -729,6 +738,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     where: dict[str, SourceLocation] = {}
     depends_at: dict[str, SourceLocation] = {}  # an offering's spec.dependsOn
     resources: list[str] = []
+    names: list[dict[str, str]] = []  # portals.backstage.names: an entity's name that is not its offering's id
     named: dict[str, str] = {}  # an entity's name, as references name it (without case) → its offering's id
     for entity in found:
         label = f"{entity.kind} '{entity.name}'"
@@ -747,6 +757,8 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             named.setdefault(entity.name.casefold(), offering["id"])
             if entity.kind == "Resource":
                 resources.append(offering["id"])
+            if entity.name != offering["id"]:
+                names.append({"offering": offering["id"], "name": entity.name})
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
             fragment["team"] = _team(entity, report, label)
         elif entity.kind == "Location":
@@ -768,11 +780,13 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         backstage["owners"] = [{"owner": k, "ref": v.ref} for k, v in owners.refs.items()]
     if resources:
         backstage["resources"] = resources
+    if names:
+        backstage["names"] = names
     if backstage:
         fragment["portals"] = {"backstage": backstage}
         report.guessed(
             where[next(iter(offerings))],
-            "portals.backstage (the owners' and resources' refs, for an export back to Backstage): "
+            "portals.backstage (the owners' refs, resources and entity names, for an export back to Backstage): "
             "`check` refuses it without site.base_url; add base_url under site:, or leave the section out",
         )
     _nothing_read(fragment, sources, report)

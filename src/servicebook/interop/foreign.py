@@ -701,8 +701,8 @@ def _read_document(
 
 
 READ_VERSIONS = (
-    "this servicebook reads openslo/v1, openslo.com/v2alpha (and its draft openslo/v2alpha1), Sloth prometheus/v1 and sloth.slok.dev/v1, "
-    "Pyrra pyrra.dev/v1alpha1"
+    "this servicebook reads openslo/v1, openslo.com/v2alpha (and its draft openslo/v2alpha1), Sloth prometheus/v1 "
+    "and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
 )
 # What to do with an OpenSLO version that is not read: v1alpha's files (slogen's samples, Sloth's
 # OpenSLO examples) say the same in other words, which v1 renamed

@@ -159,8 +159,8 @@ class _Pending:
     ref: Located | None
     source: SourceText
     threshold: tuple[str | None, str | None]  # the objective's op and value
-    written: tuple[Located | None, Located | None] = (None, None)  # the same, where they are written
-    node: Node | None = None  # the SLO's document, for the drift check to tell whose it is
+    written: tuple[Located | None, Located | None]  # the same, where they are written
+    node: Node  # the SLO's document, for the drift check to tell whose it is
 
 
 @dataclass(slots=True)
@@ -513,18 +513,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     annotations = _annotations(meta)
     display = meta.text("displayName")
     description = spec.text("description")
-    ref = spec.text(version.ref)
-    inline = spec.fields(version.indicator)
-    if version.draft and ref is None and inline is None:  # the draft's own example writes v1's names
-        for v1_name, name_of in ((_V1.indicator, version.indicator), (_V1.ref, version.ref)):
-            if spec.has(v1_name):
-                reading.note(
-                    source,
-                    spec.at(v1_name),
-                    f"read '{v1_name}' as '{name_of}': {_DRAFT} names it {name_of}, as v2alpha does (the draft's own "
-                    f"example writes {v1_name}, OpenSLO v1's name)",
-                )
-        ref, inline = spec.text(_V1.ref), spec.fields(_V1.indicator)
+    ref, inline = _indicator_of(spec, source, reading, version)
     indicator = None
     if inline is not None:
         inline_meta = inline.fields("metadata")
@@ -602,6 +591,25 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         objective.dropped(reading, "not part of an objective")
         reading.slos.append(slo)
     spec.dropped(reading, "not part of the catalog")
+
+
+def _indicator_of(
+    spec: Fields, source: SourceText, reading: Reading, version: _Version
+) -> tuple[Located | None, Fields | None]:
+    """The SLO's indicator reference and inline indicator, by the version's names; the draft's own
+    example writes v1's (indicator, indicatorRef), read as its sli and sliRef, said where they are."""
+    ref, inline = spec.text(version.ref), spec.fields(version.indicator)
+    if version.draft and ref is None and inline is None:
+        for v1_name, name_of in ((_V1.indicator, version.indicator), (_V1.ref, version.ref)):
+            if spec.has(v1_name):
+                reading.note(
+                    source,
+                    spec.at(v1_name),
+                    f"read '{v1_name}' as '{name_of}': {_DRAFT} names it {name_of}, as v2alpha does (the draft's own "
+                    f"example writes {v1_name}, OpenSLO v1's name)",
+                )
+        ref, inline = spec.text(_V1.ref), spec.fields(_V1.indicator)
+    return ref, inline
 
 
 def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting]:
