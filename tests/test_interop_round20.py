@@ -355,3 +355,52 @@ def test_portals_backstage_names_are_checked_where_they_are_written(run, site_co
     ) in result.stderr
     assert "'cdd'" in result.stderr and "did you mean 'cd'" in result.stderr.lower()
     assert "'cd' is listed twice" in result.stderr
+
+
+# --- Sloth specs a user keeps: Kuadrant's, an SLO per host -----------------------------------------------
+
+
+def test_sloth_queries_summed_by_a_label_are_measured_as_the_worst_group_as_sloth_judges_each(run, tmp_path) -> None:
+    # Kuadrant's specs sum both queries `by (request_host)`: Sloth keeps a ratio, an SLO, per host; the
+    # import wrote them as errors and total, two queries of a series per host, which `measure` refuses
+    file = INTEROP / "sloth-kuadrant-availability.yaml"
+    text = file.read_text()
+    imported = run("import", "sloth", "--period", "28d", file)
+    assert imported.exit_code == 0, imported.output
+    offerings = yaml.safe_load(imported.stdout)["offerings"]
+    slo = offerings[0]["slos"][0]
+    errors = 'sum(rate(istio_requests_total{job="ingress-metrics-proxy",response_code=~"5.*"}[{{.window}}])) by (request_host)'
+    total = 'sum(rate(istio_requests_total{job="ingress-metrics-proxy"}[{{.window}}]) )by (request_host)'
+    assert slo["measurement"] == {"error_ratio": f"max(({errors} or 0 * {total}) / {total})"}
+    assert (
+        f"{file}:12:9: warning: measured the worst of each request_host: both "
+        "queries are summed by it, so Sloth's ratio, and its SLO, hold for each group on its own"
+    ) in imported.stderr
+    # import → build → check --against → export → re-import
+    site = _pasted(offerings, tmp_path)
+    assert run("build", "--source", site).exit_code == 0
+    monitoring = _monitoring(tmp_path, {file.name: text})
+    checked = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
+    assert checked.exit_code == 0, checked.output
+    assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout
+    exported = run("export", "sloth", "--source", site, "--offering", "kuadrant")
+    assert exported.exit_code == 0, exported.output
+    again = run("import", "sloth", "--period", "28d", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    assert yaml.safe_load(again.stdout)["offerings"][0]["slos"][0]["measurement"] == slo["measurement"]
+
+
+def test_an_error_query_that_counts_a_bucket_under_its_bound_is_said_to_count_the_good_requests(run) -> None:
+    # Kuadrant's latency spec's error_query counts istio_request_duration_milliseconds_bucket{le="250"}:
+    # the requests within 250 ms, which Sloth then takes for the errors; read without a word
+    file = INTEROP / "sloth-kuadrant-latency.yaml"
+    result = run("import", "sloth", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:11:9: warning: the error query counts istio_request_duration_milliseconds_bucket under le=250: the "
+        "requests within the bound, the good ones, which Sloth takes for errors (its error ratio is then the share of "
+        "fast requests)"
+    ) in result.stderr
+    # a bucket above every bound (+Inf) counts every request: not said
+    availability = run("import", "sloth", INTEROP / "sloth-kuadrant-availability.yaml")
+    assert "the error query counts" not in availability.stderr
