@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import yaml
@@ -404,3 +405,135 @@ def test_an_error_query_that_counts_a_bucket_under_its_bound_is_said_to_count_th
     # a bucket above every bound (+Inf) counts every request: not said
     availability = run("import", "sloth", INTEROP / "sloth-kuadrant-availability.yaml")
     assert "the error query counts" not in availability.stderr
+
+
+# After Backstage's "Descriptor Format of Catalog Entities": a Domain, a System, a Component that provides
+# and consumes APIs, an API, a Resource, the team's Group, a User and a Location in one file, as a team's
+# repository keeps them; written here, not copied
+SEVERAL_KINDS = """apiVersion: backstage.io/v1alpha1
+kind: Domain
+metadata:
+  name: payments
+spec:
+  owner: group:payments-team
+---
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata:
+  name: checkout
+spec:
+  owner: payments-team
+  domain: payments
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout-api
+  namespace: shop
+  description: Takes orders and payments.
+spec:
+  type: service
+  lifecycle: production
+  owner: payments-team
+  system: checkout
+  providesApis: [checkout-rest]
+  dependsOn: [resource:checkout-db]
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: checkout-rest
+spec:
+  type: openapi
+  lifecycle: production
+  owner: payments-team
+  system: checkout
+  definition: "openapi: 3.0.0"
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata:
+  name: checkout-db
+  namespace: shop
+  description: The orders database.
+spec:
+  type: database
+  owner: group:default/payments-team
+  system: system:shop/checkout
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments-team
+  description: Takes the money.
+spec:
+  type: team
+  profile:
+    displayName: Payments
+    email: payments@example.com
+  children: []
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: jdoe
+spec:
+  memberOf: [payments-team]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: more
+spec:
+  targets: [./ledger/catalog-info.yaml]
+"""
+
+
+def test_a_file_of_several_kinds_comes_back_from_export_as_the_entities_backstage_has(run, site_copy, tmp_path) -> None:
+    # the fragment said nothing of the Group, System and namespace read: `export backstage` then wrote
+    # the offerings into a new System and Group named after the team (payments), in the default namespace,
+    # entities Backstage takes for others than checkout, payments-team and shop's
+    file = _file(tmp_path, SEVERAL_KINDS, "catalog-info.yaml")
+    imported = run("import", "backstage", file)
+    assert imported.exit_code == 0, imported.output
+    fragment = yaml.safe_load(imported.stdout)
+    backstage = fragment["portals"]["backstage"]
+    assert (backstage["group"], backstage["system"], backstage["namespace"]) == ("payments-team", "checkout", "shop")
+    assert f"{file}:26:11: warning: guessed portals.backstage.system checkout, the System the offerings are part" in (
+        imported.stderr
+    )
+    assert "metadata.namespace" not in imported.stderr
+    for kind, line in (("Domain", 1), ("System", 8), ("API", 30), ("User", 64), ("Location", 71)):
+        assert f"{file}:{line}:1: warning: skipped {kind} " in imported.stderr
+    site = site_copy("minimal")
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    catalog["team"] = fragment["team"]
+    catalog["offerings"] = fragment["offerings"]
+    catalog["portals"] = fragment["portals"]
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    shutil.rmtree(site / "content")  # its page names the minimal site's offering
+    built = run("build", "--source", site)
+    assert built.exit_code == 0, built.output
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    entities = {(e["kind"], e["metadata"]["name"]): e for e in yaml.safe_load_all(exported.stdout) if e}
+    for entity in entities.values():  # valid by @backstage/catalog-model's own JSON Schemas
+        assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
+        assert entity["metadata"]["namespace"] == "shop"
+    assert set(entities) == {
+        ("Group", "payments-team"),
+        ("System", "checkout"),
+        ("Component", "checkout-api"),
+        ("Resource", "checkout-db"),
+    }
+    api = entities[("Component", "checkout-api")]["spec"]
+    assert (api["system"], api["dependsOn"]) == ("system:shop/checkout", ["resource:shop/checkout-db"])
+    again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    back = yaml.safe_load(again.stdout)
+    assert {o["id"] for o in back["offerings"]} == {"checkout-api", "checkout-db"}
+    assert (back["portals"]["backstage"]["group"], back["portals"]["backstage"]["system"]) == (
+        "payments-team",
+        "checkout",
+    )

@@ -623,10 +623,11 @@ def test_what_another_tools_entity_says_beside_what_is_read_is_named_where_it_is
     for at, what in (
         ("10:5", "metadata.tags"),
         ("35:9", "spec.type 'service'"),
-        ("38:11", "spec.system 'artist-engagement-portal'"),
         ("5:35", "annotation buildkite.com/project-slug"),
     ):
         assert f"{file}:{at}: warning: dropped Component 'artist-lookup': {what}" in result.stderr
+    # its System is kept, for the export to put the offering there again (round 20)
+    assert f"{file}:38:11: warning: guessed portals.backstage.system artist-engagement-portal" in result.stderr
 
 
 def test_a_timeline_written_oldest_first_is_drawn_as_the_plugin_draws_it_and_said(run) -> None:

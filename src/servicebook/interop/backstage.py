@@ -614,7 +614,7 @@ def _backstages_own(section: str, key: str, value: Node) -> bool:
     return section == "metadata" and ((key == "namespace" and text(value) == "default") or key in BACKSTAGE_OWN_META)
 
 
-_META_READ = frozenset({"name", "title", "description", "annotations", "links"})
+_META_READ = frozenset({"name", "namespace", "title", "description", "annotations", "links"})  # namespace: below
 # What Backstage's catalog keeps of every entity it read (its API answers with them): not the entity's own
 BACKSTAGE_OWN_META = frozenset({"uid", "etag", "generation"})
 BACKSTAGE_OWN_ANNOTATIONS = frozenset(
@@ -625,7 +625,7 @@ BACKSTAGE_OWN_ANNOTATIONS = frozenset(
         "backstage.io/edit-url",
     }
 )
-_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn"})
+_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system"})  # system: _entities_of_the_team
 
 
 def _ref_name(ref: str) -> str:
@@ -738,6 +738,8 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     where: dict[str, SourceLocation] = {}
     depends_at: dict[str, SourceLocation] = {}  # an offering's spec.dependsOn
     resources: list[str] = []
+    team_group: _Entity | None = None  # the Group read as the team
+    read: list[_Entity] = []  # the entities read as offerings
     names: list[dict[str, str]] = []  # portals.backstage.names: an entity's name that is not its offering's id
     named: dict[str, str] = {}  # an entity's name, as references name it (without case) → its offering's id
     for entity in found:
@@ -753,6 +755,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 )
                 continue
             offerings[offering["id"]], where[offering["id"]] = offering, entity.at
+            read.append(entity)
             depends_at[offering["id"]] = location(child(child(entity.node, "spec"), "dependsOn"), entity.at)
             named.setdefault(entity.name.casefold(), offering["id"])
             if entity.kind == "Resource":
@@ -761,6 +764,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 names.append({"offering": offering["id"], "name": entity.name})
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
             fragment["team"] = _team(entity, report, label)
+            team_group = entity
         elif entity.kind == "Location":
             why, hint = _location(entity)
             report.skipped(entity.at, f"{label}: {why}", hint)
@@ -775,13 +779,13 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     _dependencies(offerings, named, depends_at, report)
     if offerings:
         fragment["offerings"] = list(offerings.values())
-    backstage: dict[str, Any] = {}
-    if owners.refs:
-        backstage["owners"] = [{"owner": k, "ref": v.ref} for k, v in owners.refs.items()]
-    if resources:
-        backstage["resources"] = resources
-    if names:
-        backstage["names"] = names
+    backstage: dict[str, Any] = {
+        "owners": [{"owner": k, "ref": v.ref} for k, v in owners.refs.items()],
+        "resources": resources,
+        "names": names,
+        **(_entities_of_the_team(read, team_group, fragment.get("team"), report) if read else {}),
+    }
+    backstage = {key: value for key, value in backstage.items() if value}
     if backstage:
         fragment["portals"] = {"backstage": backstage}
         report.guessed(
@@ -792,6 +796,60 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     _nothing_read(fragment, sources, report)
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_fragment(fragment)) if fragment else header, report
+
+
+def _entities_of_the_team(
+    read: list[_Entity], group: _Entity | None, team: dict[str, Any] | None, report: Report
+) -> dict[str, str]:
+    """portals.backstage's group, system and namespace as the entities read name them, so that `export
+    backstage` writes the entities Backstage has (the offerings in their System, owned by the Group read
+    as the team, in their namespace) rather than new ones named after the team: the System every
+    offering names (one: the catalog is one System; the others said dropped), the namespace they share."""
+    out: dict[str, str] = {}
+    if group is not None and team is not None and group.name != portals.slug(team["name"]):
+        if ID_RE.fullmatch(group.name):
+            out["group"] = group.name
+        else:
+            report.guessed(
+                group.at,
+                f"Group '{group.name}': `export backstage` names the team's Group {portals.slug(team['name'])}, "
+                "as its name is no catalog id (portals.backstage.group)",
+            )
+    systems: dict[str, tuple[str, SourceLocation]] = {}
+    for entity in read:
+        spec = child(entity.node, "spec")
+        written = text(child(spec, "system"))
+        if written is None:
+            continue
+        parsed = portals.parse_entity_ref(written)
+        system = parsed.name if isinstance(parsed, portals.EntityRef) else written
+        systems.setdefault(system.casefold(), (system, location(child(spec, "system"), entity.at)))
+        first = next(iter(systems.values()))
+        if system.casefold() != first[0].casefold():
+            report.dropped(
+                location(child(spec, "system"), entity.at),
+                f"{entity.kind} '{entity.name}': spec.system '{written}' (the catalog is one System: "
+                f"portals.backstage.system keeps {first[0]}, at {first[1]})",
+            )
+    if systems:
+        system, at = next(iter(systems.values()))
+        default = portals.slug(team["name"]) if team is not None else None
+        if ID_RE.fullmatch(system) and system != default:  # servicebook's own export names the team's
+            out["system"] = system
+            report.guessed(
+                at,
+                f"portals.backstage.system {system}, the System the offerings are part of, so that `export "
+                "backstage` puts them there",
+            )
+    spaces = [text(child(child(e.node, "metadata"), "namespace")) or "default" for e in read]
+    space = spaces[0]
+    if space != "default" and portals.BACKSTAGE_NAMESPACE_RE.fullmatch(space):
+        out["namespace"] = space
+    for entity, other in zip(read, spaces, strict=True):
+        if other != space:  # the catalog's entities are in one namespace
+            at = location(child(child(entity.node, "metadata"), "namespace"), entity.at)
+            report.dropped(at, f"{entity.kind} '{entity.name}': metadata.namespace '{other}' (the export's is {space})")
+    return out
 
 
 def _dependencies(
