@@ -537,3 +537,26 @@ def test_a_file_of_several_kinds_comes_back_from_export_as_the_entities_backstag
         "payments-team",
         "checkout",
     )
+
+
+def test_a_dependency_of_written_on_the_other_side_is_the_dependents_depends_on(run, tmp_path) -> None:
+    # a database's `dependencyOf: [component:checkout-api]` was said dropped: the relation Backstage shows
+    # on both entities was lost through import → export
+    text = SEVERAL_KINDS.replace("  dependsOn: [resource:checkout-db]\n", "").replace(
+        "  system: system:shop/checkout\n",
+        "  system: system:shop/checkout\n  dependencyOf: [component:shop/checkout-api, component:ledger]\n",
+    )
+    file = _file(tmp_path, text, "catalog-info.yaml")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    offerings = {o["id"]: o for o in yaml.safe_load(result.stdout)["offerings"]}
+    assert offerings["checkout-api"]["depends_on"] == ["checkout-db"]
+    at = _place(text, "  dependencyOf: ")
+    assert (
+        f"{file}:{at}: warning: guessed offering 'checkout-api' depends on checkout-db: Resource 'checkout-db' is a "
+        "dependencyOf it"
+    ) in result.stderr
+    assert (
+        f"{file}:{at}: warning: dropped Resource 'checkout-db': dependencyOf component:ledger (no offering read)"
+        in (result.stderr)
+    )

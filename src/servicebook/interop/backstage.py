@@ -625,7 +625,8 @@ BACKSTAGE_OWN_ANNOTATIONS = frozenset(
         "backstage.io/edit-url",
     }
 )
-_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system"})  # system: _entities_of_the_team
+# system: _entities_of_the_team; dependencyOf: _dependents
+_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system", "dependencyOf"})
 
 
 def _ref_name(ref: str) -> str:
@@ -776,6 +777,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
             report.skipped(entity.at, f"{label}: {why}")
+    _dependents(read, offerings, named, report)
     _dependencies(offerings, named, depends_at, report)
     if offerings:
         fragment["offerings"] = list(offerings.values())
@@ -850,6 +852,36 @@ def _entities_of_the_team(
             at = location(child(child(entity.node, "metadata"), "namespace"), entity.at)
             report.dropped(at, f"{entity.kind} '{entity.name}': metadata.namespace '{other}' (the export's is {space})")
     return out
+
+
+OFFERING_REFS = ("component", "resource")
+
+
+def _dependents(
+    read: list[_Entity], offerings: dict[str, dict[str, Any]], named: dict[str, str], report: Report
+) -> None:
+    """An entity's spec.dependencyOf, the other side of dependsOn (`dependencyOf: [component:checkout]` on
+    a database), as the depends_on of each offering read that it names, said where it is written: the
+    export writes the relation on that offering's dependsOn, where Backstage shows it the same. One that
+    names no offering read is said dropped."""
+    for entity in read:
+        spec = child(entity.node, "spec")
+        at = location(child(spec, "dependencyOf"), entity.at)
+        this = named[entity.name.casefold()]
+        for ref in texts(child(spec, "dependencyOf")):
+            parsed = portals.parse_entity_ref(ref)
+            dependent = None
+            if isinstance(parsed, portals.EntityRef) and (parsed.kind or "component").lower() in OFFERING_REFS:
+                dependent = named.get(parsed.name.casefold())
+            if dependent is None:
+                report.dropped(at, f"{entity.kind} '{entity.name}': dependencyOf {ref} (no offering read)")
+                continue
+            depends = offerings[dependent].setdefault("depends_on", [])
+            if this not in depends and dependent != this:
+                depends.append(this)
+                report.guessed(
+                    at, f"offering '{dependent}' depends on {this}: {entity.kind} '{entity.name}' is a dependencyOf it"
+                )
 
 
 def _dependencies(
