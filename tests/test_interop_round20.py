@@ -238,6 +238,12 @@ def test_an_aoe_ring_id_is_compared_as_written_as_aoe_s_build_compares_it(run, t
         "hold): AOE's build compares ring ids as written and leaves the item off the radar"
     ) in result.stderr
     assert "hint: write ring: hold" in result.stderr
+    # a ring no default is near: the radar's own config.json may name it, which is not beside the releases
+    (root / "radar" / "2024-07-01" / "elm.md").write_text("---\nring: avoid\n---\n")
+    avoid = run("import", "techradar", root)
+    assert "skipped item 'elm': its ring 'avoid' is none of the radar's (adopt, trial, assess, hold)" in avoid.stderr
+    assert "hint: these are AOE's default rings, as no config.json is beside the releases" in avoid.stderr
+    (root / "radar" / "2024-07-01" / "elm.md").write_text(AOE_CASES["2024-07-01/elm.md"])
     # a radar's own config.json names its rings (and quadrants): those ids, as written, are the radar's
     config = {
         "quadrants": [{"id": "platforms-and-operations", "title": "Platforms"}],

@@ -196,7 +196,12 @@ def _drawn(item: _Item, config: _Config, report: Report) -> bool:
             value[1],
             f"{label}: its {what} '{value[0]}' is none of the radar's ({', '.join(ids)}): AOE's build compares "
             f"{what} ids as written and leaves the item off the radar",
-            f"write {what}: {near}" if near else f"write one of the {what}s config.json names",
+            f"write {what}: {near}"
+            if near
+            else f"write one of the {what}s config.json names"
+            if config.quadrants is not None
+            else "these are AOE's default rings, as no config.json is beside the releases: give the folder that "
+            "holds the radar's config.json (and radar/), or write one of them",
         )
         return False
     before = [r for r in item.rings if r[0] < (item.ring_since or "") and r[1] != ring[0]]
