@@ -566,3 +566,23 @@ def test_a_dependency_of_written_on_the_other_side_is_the_dependents_depends_on(
         f"{file}:{at}: warning: dropped Resource 'checkout-db': dependencyOf component:ledger (no offering read)"
         in (result.stderr)
     )
+
+
+def test_the_users_of_the_team_s_group_are_its_contacts(run, tmp_path) -> None:
+    # a User was skipped, "servicebook has no place for it", while the catalog's team has contacts
+    text = SEVERAL_KINDS.replace(
+        "spec:\n  memberOf: [payments-team]\n",
+        "spec:\n  profile:\n    displayName: Jane Doe\n    email: jane@example.com\n  memberOf: [group:payments-team]\n",
+    ) + (
+        "---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: someone-else\n"
+        "spec:\n  memberOf: [other-team]\n"
+    )
+    file = _file(tmp_path, text, "catalog-info.yaml")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["team"]["contacts"] == [
+        {"name": "Payments", "email": "payments@example.com"},
+        {"name": "Jane Doe", "email": "jane@example.com"},
+    ]
+    assert f"{file}:64:1: warning: guessed User 'jdoe': a contact of the team, as a member of Group" in result.stderr
+    assert "skipped User 'someone-else': servicebook has no place for it" in result.stderr

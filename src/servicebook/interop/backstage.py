@@ -740,6 +740,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     depends_at: dict[str, SourceLocation] = {}  # an offering's spec.dependsOn
     resources: list[str] = []
     team_group: _Entity | None = None  # the Group read as the team
+    users: list[_Entity] = []
     read: list[_Entity] = []  # the entities read as offerings
     names: list[dict[str, str]] = []  # portals.backstage.names: an entity's name that is not its offering's id
     named: dict[str, str] = {}  # an entity's name, as references name it (without case) → its offering's id
@@ -769,6 +770,8 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         elif entity.kind == "Location":
             why, hint = _location(entity)
             report.skipped(entity.at, f"{label}: {why}", hint)
+        elif entity.kind == "User":
+            users.append(entity)  # a contact of the team where it is a member of its Group (_members)
         else:
             why = {
                 "System": "the catalog is the system",
@@ -777,6 +780,7 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
             report.skipped(entity.at, f"{label}: {why}")
+    _members(users, team_group, fragment.get("team"), report)
     _dependents(read, offerings, named, report)
     _dependencies(offerings, named, depends_at, report)
     if offerings:
@@ -852,6 +856,41 @@ def _entities_of_the_team(
             at = location(child(child(entity.node, "metadata"), "namespace"), entity.at)
             report.dropped(at, f"{entity.kind} '{entity.name}': metadata.namespace '{other}' (the export's is {space})")
     return out
+
+
+def _members(users: list[_Entity], group: _Entity | None, team: dict[str, Any] | None, report: Report) -> None:
+    """Each User that is a member of the Group read as the team (in its spec.members, or the Group in
+    the User's spec.memberOf) as a contact of the team: its profile's displayName and e-mail, said where
+    the User is; any other User is skipped, said."""
+    ours: set[str] = set()
+    if group is not None and team is not None:
+        ours = {_ref_name(m).casefold() for m in texts(child(child(group.node, "spec"), "members"))}
+    for user in users:
+        spec = child(user.node, "spec")
+        member_of = {_ref_name(g).casefold() for g in texts(child(spec, "memberOf"))}
+        if (
+            group is None
+            or team is None
+            or (user.name.casefold() not in ours and group.name.casefold() not in member_of)
+        ):
+            report.skipped(user.at, f"User '{user.name}': servicebook has no place for it")
+            continue
+        profile = child(spec, "profile")
+        contact = {
+            "name": text(child(profile, "displayName"))
+            or text(child(child(user.node, "metadata"), "title"))
+            or user.name
+        }
+        email = text(child(profile, "email"))
+        if email is not None and EMAIL_RE.fullmatch(email):
+            contact["email"] = email
+        contacts = team.setdefault("contacts", [])
+        if contact not in contacts:
+            contacts.append(contact)
+        report.guessed(user.at, f"User '{user.name}': a contact of the team, as a member of Group '{group.name}'")
+    if ours:  # the Group's members read: not said dropped
+        said = f"dropped Group '{group.name}': spec.members" if group is not None else ""
+        report.notes[:] = [n for n in report.notes if not n.message.startswith(said)]
 
 
 OFFERING_REFS = ("component", "resource")
