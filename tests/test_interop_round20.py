@@ -509,7 +509,8 @@ def test_a_file_of_several_kinds_comes_back_from_export_as_the_entities_backstag
         imported.stderr
     )
     assert "metadata.namespace" not in imported.stderr
-    for kind, line in (("Domain", 1), ("System", 8), ("API", 30), ("User", 64), ("Location", 71)):
+    assert f"{file}:64:1: warning: guessed User 'jdoe': a contact of the team" in imported.stderr
+    for kind, line in (("Domain", 1), ("System", 8), ("API", 30), ("Location", 71)):
         assert f"{file}:{line}:1: warning: skipped {kind} " in imported.stderr
     site = site_copy("minimal")
     catalog = yaml.safe_load((site / "catalog.yaml").read_text())

@@ -863,6 +863,7 @@ def _members(users: list[_Entity], group: _Entity | None, team: dict[str, Any] |
     the User's spec.memberOf) as a contact of the team: its profile's displayName and e-mail, said where
     the User is; any other User is skipped, said."""
     ours: set[str] = set()
+    taken = 0
     if group is not None and team is not None:
         ours = {_ref_name(m).casefold() for m in texts(child(child(group.node, "spec"), "members"))}
     for user in users:
@@ -888,7 +889,8 @@ def _members(users: list[_Entity], group: _Entity | None, team: dict[str, Any] |
         if contact not in contacts:
             contacts.append(contact)
         report.guessed(user.at, f"User '{user.name}': a contact of the team, as a member of Group '{group.name}'")
-    if ours:  # the Group's members read: not said dropped
+        taken += 1
+    if ours and taken:  # the Group's members read as contacts: not said dropped
         said = f"dropped Group '{group.name}': spec.members" if group is not None else ""
         report.notes[:] = [n for n in report.notes if not n.message.startswith(said)]
 
