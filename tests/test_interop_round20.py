@@ -587,3 +587,26 @@ def test_the_users_of_the_team_s_group_are_its_contacts(run, tmp_path) -> None:
     ]
     assert f"{file}:64:1: warning: guessed User 'jdoe': a contact of the team, as a member of Group" in result.stderr
     assert "skipped User 'someone-else': servicebook has no place for it" in result.stderr
+
+
+def test_an_aoe_radar_whose_config_shows_some_tags_leaves_the_other_items_off_as_its_build_does(run, tmp_path) -> None:
+    # AOE's build keeps only the items with one of config.json's `tags`, where it lists some
+    root = _aoe(
+        tmp_path,
+        {
+            "2024-01-15/kubernetes.md": "---\ntitle: Kubernetes\nring: adopt\nquadrant: tools\ntags: [backend]\n---\n",
+            "2024-01-15/elm.md": "---\ntitle: Elm\nring: hold\nquadrant: tools\ntags: [frontend]\n---\n",
+            "2024-01-15/make.md": "---\ntitle: Make\nring: adopt\nquadrant: tools\n---\n",
+        },
+    )
+    config = {"quadrants": [{"id": "tools", "title": "Tools"}], "tags": ["backend", "devops"]}
+    (root / "config.json").write_text(json.dumps(config))
+    result = run("import", "techradar", root)
+    assert result.exit_code == 0, result.output
+    assert [t["id"] for t in yaml.safe_load(result.stdout)["tools"]] == ["kubernetes"]
+    elm = root / "radar" / "2024-01-15" / "elm.md"
+    assert (
+        f"{elm}:5:7: warning: skipped item 'elm': it has none of the tags the radar's config.json shows (backend, "
+        "devops): AOE's build leaves it off the radar"
+    ) in result.stderr
+    assert "skipped item 'make': it has none of the tags" in result.stderr

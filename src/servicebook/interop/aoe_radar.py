@@ -37,6 +37,7 @@ class _Item:
     fields: dict[str, tuple[str, SourceLocation]] = field(default_factory=dict)
     ring_since: str | None = None  # the release from which it has stood in its ring
     rings: list[tuple[str, str, SourceLocation]] = field(default_factory=list)  # (release, ring, where) as written
+    tags: tuple[tuple[str, ...], SourceLocation] | None = None  # the newest release's tags, and where
     body: str | None = None
     dropped: set[str] = field(default_factory=set)
 
@@ -131,6 +132,8 @@ def _revision(source: SourceText, release: str, stem: str, found: dict[str, _Ite
                 item.dropped.add(key)
                 report.dropped(value.location, f"item '{stem}': '{key}' (not part of a tool decision)")
             continue
+        if key == "tags" and isinstance(value, Sequence):  # the newest release's, as AOE's build keeps them
+            item.tags = (tuple(t for t in (text(v) for v in value.items) if t is not None), value.location)
         if written is None or not isinstance(value, Scalar):
             if key == "tags" and key not in item.dropped:
                 item.dropped.add(key)
@@ -159,6 +162,7 @@ class _Config:
     titles: dict[str, str]  # the quadrants' titles by id
     quadrants: tuple[str, ...] | None  # the quadrants' ids; None without a config.json (not checked)
     rings: tuple[str, ...]  # the rings' ids: config.json's, else AOE's defaults
+    tags: tuple[str, ...] = ()  # config.json's tags: the radar shows only the items with one of them
 
 
 def _config(folder: Path, shown: str) -> _Config:
@@ -178,7 +182,9 @@ def _config(folder: Path, shown: str) -> _Config:
             titles[ident] = title
     written = (text(child(r, "id")) for r in (rings.items if isinstance(rings, Sequence) else ()))
     ring_ids = tuple(i for i in written if i)
-    return _Config(titles, tuple(ids) if isinstance(quadrants, Sequence) else None, ring_ids or AOE_RINGS)
+    tags = child(node, "tags")
+    shown_tags = tuple(t for t in (text(v) for v in (tags.items if isinstance(tags, Sequence) else ())) if t)
+    return _Config(titles, tuple(ids) if isinstance(quadrants, Sequence) else None, ring_ids or AOE_RINGS, shown_tags)
 
 
 def _drawn(item: _Item, config: _Config, report: Report) -> bool:
@@ -202,6 +208,14 @@ def _drawn(item: _Item, config: _Config, report: Report) -> bool:
             if config.quadrants is not None
             else "these are AOE's default rings, as no config.json is beside the releases: give the folder that "
             "holds the radar's config.json (and radar/), or write one of them",
+        )
+        return False
+    tags, tags_at = item.tags or ((), item.first)
+    if config.tags and not set(tags) & set(config.tags):
+        report.skipped(
+            tags_at,
+            f"{label}: it has none of the tags the radar's config.json shows ({', '.join(config.tags)}): AOE's build "
+            "leaves it off the radar",
         )
         return False
     before = [r for r in item.rings if r[0] < (item.ring_since or "") and r[1] != ring[0]]
