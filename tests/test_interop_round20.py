@@ -610,3 +610,30 @@ def test_an_aoe_radar_whose_config_shows_some_tags_leaves_the_other_items_off_as
         "devops): AOE's build leaves it off the radar"
     ) in result.stderr
     assert "skipped item 'make': it has none of the tags" in result.stderr
+
+
+def test_sloth_queries_summed_by_labels_before_their_argument_or_by_other_labels_are_read_as_sloth_reads_them(
+    run, tmp_path
+) -> None:
+    text = (INTEROP / "sloth-kuadrant-availability.yaml").read_text()
+    errors = 'sum(rate(istio_requests_total{job="ingress-metrics-proxy",response_code=~"5.*"}[{{.window}}])) by (request_host)'
+    total = 'sum(rate(istio_requests_total{job="ingress-metrics-proxy"}[{{.window}}]) )by (request_host)'
+    before = text.replace(errors, 'sum by (request_host) (rate(istio_requests_total{code=~"5.."}[{{.window}}]))')
+    result = run("import", "sloth", _file(tmp_path, before, "before.yaml"))
+    assert result.exit_code == 0, result.output
+    ratio = yaml.safe_load(result.stdout)["offerings"][0]["slos"][0]["measurement"]["error_ratio"]
+    assert ratio.startswith("max((sum by (request_host) (rate(") and ratio.endswith(f" / {total})")
+    # summed by another label: two queries of a series per group that `measure` cannot pair
+    other = text.replace("[{{.window}}]) )by (request_host)", "[{{.window}}]) )by (pod)")
+    said = run("import", "sloth", _file(tmp_path, other, "other.yaml"))
+    assert said.exit_code == 0, said.output
+    assert yaml.safe_load(said.stdout)["offerings"][0]["slos"][0]["measurement"]["errors"] == errors
+    assert (
+        "warning: the error query is summed by (request_host) and the total query is summed by (pod): a query "
+        "summed by labels returns a series per group, and `measure` takes one value"
+    ) in said.stderr
+    # a division of sums is no sum by labels: only the total query is summed by one
+    divided = text.replace(errors, "sum(rate(a[{{.window}}])) by (x) / sum(rate(b[{{.window}}]))")
+    plain = run("import", "sloth", _file(tmp_path, divided, "divided.yaml"))
+    assert "worst of each" not in plain.stderr
+    assert "the error query is not summed by labels and the total query is summed by (request_host)" in plain.stderr

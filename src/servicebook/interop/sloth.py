@@ -93,6 +93,10 @@ def _grouped(query: str) -> tuple[str, ...] | None:
     return labels or None
 
 
+def _summed(by: tuple[str, ...] | None) -> str:
+    return f"is summed by ({', '.join(by)})" if by else "is not summed by labels"
+
+
 def _events(events: Fields, errors: str, total: str, source: SourceText, reading: Reading) -> model.Measurement:
     """An events SLI as the catalog's measurement. An error query that counts a histogram's bucket
     under a bound (`le="250"`) counts the requests within it, the good ones: said where it is. Queries
@@ -117,8 +121,8 @@ def _events(events: Fields, errors: str, total: str, source: SourceText, reading
         reading.note(
             source,
             at,
-            f"the error query is summed by ({', '.join(by_errors or ())}) and the total query by "
-            f"({', '.join(by_total or ())}): each returns a series per group, and `measure` takes one value",
+            f"the error query {_summed(by_errors)} and the total query {_summed(by_total)}: a query summed by labels "
+            "returns a series per group, and `measure` takes one value",
             "sum both by the same labels (an SLO for each group), or by none (one for the service)",
         )
         return model.Measurement(errors=errors, total=total)
