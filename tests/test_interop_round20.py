@@ -637,3 +637,18 @@ def test_sloth_queries_summed_by_labels_before_their_argument_or_by_other_labels
     plain = run("import", "sloth", _file(tmp_path, divided, "divided.yaml"))
     assert "worst of each" not in plain.stderr
     assert "the error query is not summed by labels and the total query is summed by (request_host)" in plain.stderr
+
+
+def test_an_openslo_bad_query_that_counts_a_bucket_under_its_bound_is_said_to_count_the_good_requests(
+    run, tmp_path
+) -> None:
+    text = ORDINARY.replace("        good:\n", "        bad:\n").replace(
+        'query: http_requests_total{code!~"5.."}', 'query: http_request_duration_seconds_bucket{le="0.3"}'
+    )
+    file = _file(tmp_path, text)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:{_place(text, 'query: ')}: warning: the bad query counts http_request_duration_seconds_bucket under "
+        "le=0.3: the requests within the bound, the good ones"
+    ) in result.stderr

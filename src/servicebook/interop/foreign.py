@@ -230,6 +230,22 @@ def _problem(source: SourceText, loc: SourceLocation, message: str, hint: str | 
     return Problem(loc, message, hint, source_line=source.line(loc.line))
 
 
+# a histogram's bucket under a bound: `x_bucket{…le="250"…}`, the requests within it
+_BUCKET_UNDER = re.compile(
+    r"(?P<metric>[a-zA-Z_:][a-zA-Z0-9_:]*_bucket)\s*\{[^{}]*\ble\s*=~?\s*[\"'`](?P<le>[^\"'`]+)[\"'`]"
+)
+
+
+def bucket_under(query: str) -> tuple[str, str] | None:
+    """(the bucket's metric, its bound) where `query` counts a classic histogram's bucket under a bound
+    (`x_bucket{le="0.3"}`): the requests within it, the good ones, where a file counts errors; None
+    for any other query (one of `le="+Inf"` counts every request)."""
+    found = _BUCKET_UNDER.search(query)
+    if found is None or found["le"].strip() in ("+Inf", "Inf"):
+        return None
+    return found["metric"], found["le"]
+
+
 def refuse(source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> Refused:
     return Refused(_problem(source, loc, message, hint))
 

@@ -29,6 +29,7 @@ from servicebook.interop.foreign import (
     Located,
     Reading,
     Refused,
+    bucket_under,
     label_id,
     number_not_text,
     percent,
@@ -1193,6 +1194,15 @@ def _measurement(
     if shape in ("good", "bad"):
         _summed_counters(indicator, queries, reading)
         _not_counted(indicator, queries, reading)
+    bucket = bucket_under(queries["bad"]) if shape == "bad" else None
+    if bucket is not None:
+        bad = indicator.sources["bad"]
+        reading.note(
+            indicator.source,
+            bad.query_location or bad.location,
+            f"the bad query counts {bucket[0]} under le={bucket[1]}: the requests within the bound, the good ones",
+            "if they are the good ones, write them as good: over the same total",
+        )
     if shape == "good":
         return model.Measurement(good=queries["good"], total=queries["total"])
     if shape == "bad":

@@ -25,6 +25,7 @@ from servicebook.interop.foreign import (
     Located,
     ObjectiveRule,
     Reading,
+    bucket_under,
     number_not_text,
     objective_up_to_100,
     plain_decimal,
@@ -72,10 +73,6 @@ def _query(f: Fields, what: str, source: SourceText, reading: Reading, *keys: st
 
 # `sum(…) by (l, …)` or `sum by (l, …) (…)`: a query of a series per group (the body's brackets balanced)
 _SUM_BY = re.compile(r"\s*sum\s*(?:by\s*\((?P<a>[^()]*)\))?\s*\((?P<body>.*?)\)\s*(?:by\s*\((?P<b>[^()]*)\))?\s*", re.S)
-# a histogram's bucket under a bound: `x_bucket{…le="250"…}`, the requests within it
-_BUCKET_UNDER = re.compile(
-    r"(?P<metric>[a-zA-Z_:][a-zA-Z0-9_:]*_bucket)\s*\{[^{}]*\ble\s*=~?\s*[\"'`](?P<le>[^\"'`]+)[\"'`]"
-)
 
 
 def _grouped(query: str) -> tuple[str, ...] | None:
@@ -103,12 +100,12 @@ def _events(events: Fields, errors: str, total: str, source: SourceText, reading
     summed by the same labels (`sum(…) by (host)`) give Sloth a ratio, an SLO, for each group: the
     catalog's SLO is the worst group's error ratio, said; summed otherwise, they are said too, as
     `measure` needs one value."""
-    bucket = _BUCKET_UNDER.search(errors)
-    if bucket is not None and bucket["le"].strip() not in ("+Inf", "Inf"):
+    bucket = bucket_under(errors)
+    if bucket is not None:
         reading.note(
             source,
             events.at("error_query" if events.has("error_query") else "errorQuery"),
-            f"the error query counts {bucket['metric']} under le={bucket['le']}: the requests within the bound, "
+            f"the error query counts {bucket[0]} under le={bucket[1]}: the requests within the bound, "
             "the good ones, which Sloth takes for errors (its error ratio is then the share of fast requests)",
             "if they are the good ones, write the errors as the total minus them (or, in the catalog, measurement: "
             "good: … and total: …)",
