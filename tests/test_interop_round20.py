@@ -7,10 +7,15 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 
+from tests.conftest import GitSite, require_component
+from tests.promhelp import INSTALL, Counter, installed, prometheus
+from tests.test_interop_round9 import AT, DAY, T0
 from tests.test_interop_round15 import _pasted, _place
 from tests.test_interop_round16 import _monitoring
 from tests.test_interop_round19 import ORDINARY
@@ -652,3 +657,50 @@ def test_an_openslo_bad_query_that_counts_a_bucket_under_its_bound_is_said_to_co
         f"{file}:{_place(text, 'query: ')}: warning: the bad query counts http_request_duration_seconds_bucket under "
         "le=0.3: the requests within the bound, the good ones"
     ) in result.stderr
+
+
+# Kuadrant's requests per host over two days: host a fails 1 in 100, host b 5 in 100, host c never (no
+# series of errors at all)
+HOSTS = tuple(
+    Counter(
+        "istio_requests_total", {"job": "mesh", "request_host": host, "response_code": code}, T0, T0 + 2 * DAY, rate
+    )
+    for host, code, rate in (
+        ("a", "200", lambda t: 99),
+        ("a", "503", lambda t: 1),
+        ("b", "200", lambda t: 95),
+        ("b", "503", lambda t: 5),
+        ("c", "200", lambda t: 100),
+    )
+)
+
+
+@pytest.fixture(scope="module")
+def hosts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_component(installed(), "Prometheus (prometheus and promtool)", INSTALL)
+    with prometheus(tmp_path_factory.mktemp("prometheus"), HOSTS) as url:
+        yield url
+
+
+@pytest.mark.git
+def test_a_sloth_slo_per_host_is_measured_as_its_worst_host_on_a_real_prometheus(hosts_server, run, tmp_path) -> None:
+    text = (INTEROP / "sloth-kuadrant-availability.yaml").read_text().replace("ingress-metrics-proxy", "mesh")
+    imported = run("import", "sloth", "--period", "1d", _file(tmp_path, text, "availability.yaml"))
+    ratio = yaml.safe_load(imported.stdout)["offerings"][0]["slos"][0]["measurement"]["error_ratio"]
+    root = tmp_path / "repo"
+    shutil.copytree(Path(__file__).parent / "sites" / "minimal", root)
+    catalog = root / "catalog.yaml"
+    body = catalog.read_text()
+    old = body[body.index("    slos:\n") : body.index("    tools: [shared")]
+    slo = (
+        "    slos:\n      - id: availability\n        name: Availability\n        sli: Requests answered.\n"
+        f"        objective: 99\n        window: 1d\n        measurement:\n          error_ratio: {json.dumps(ratio)}\n"
+    )
+    catalog.write_text(body.replace(old, slo, 1))
+    site = GitSite(root)
+    site.commit("An SLO per host, as Sloth keeps it")
+    result = run("measure", "--source", root, "--prometheus", hosts_server, "--at", AT)
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads((root / "measurements" / "2026-01-02T12-00-00Z.json").read_text())["slos"]
+    # the worst host's share of errors, b's 5 %, not the 2 % of every host's requests summed
+    assert entry["attainment"] == pytest.approx(0.95, rel=1e-6)
