@@ -461,3 +461,22 @@ def test_a_members_radar_links_another_teams_alternative_on_the_organisation_sit
     (entry,) = [e for e in data["entries"] if e["id"] == "shared-pipelines"]
     assert {"title": "Alternative", "url": f"{ORG_SITE}tools/db-team/pgbouncer/"} in entry["links"]
     assert "Use instead: db-team/pgbouncer." in entry["description"]
+
+
+def test_the_organisation_build_says_a_backstage_name_kept_for_an_entity_is_one_other_teams_do_not_refer_to(
+    run: Callable[..., Result], org: Path, db: Member, app: Member
+) -> None:
+    # round 20: portals.backstage.names keeps an entity's name; the namespace hint named the wrong fix
+    app.publish_text("Export to Backstage", _backstage(app, app_catalog(app)))
+    named = _backstage(db, MEMBER.format(**db.values), namespace="db-team") + (
+        "    names:\n      - offering: postgres\n        name: Postgres_DB\n"
+    )
+    db.publish_text("Export to Backstage", named)
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    assert "but db-team exports it as component:db-team/Postgres_DB" in result.output
+    assert (
+        "db-team names its entity Postgres_DB (portals.backstage.names), and other teams' exports refer to its "
+        "offerings by id: drop that name once Backstage has the entity as postgres"
+    ) in result.output

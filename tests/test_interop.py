@@ -181,10 +181,10 @@ def test_a_calendar_window_that_does_not_begin_a_month_is_said(run, tmp_path) ->
 
 def test_versions_that_are_not_read_are_named(run, tmp_path) -> None:
     v2 = tmp_path / "v2.yaml"
-    # OpenSLO's enhancements/v2alpha1.md drafts `openslo/v2alpha1`; what the go-sdk reads as v2alpha is
-    # openslo.com/v2alpha (test_interop_round19)
-    v2.write_text("apiVersion: openslo/v2alpha1\nkind: SLO\nmetadata:\n  name: x\nspec: {}\n")
-    assert "OpenSLO openslo/v2alpha1 SLO is not read" in run("import", "openslo", v2).stderr
+    # OpenSLO has no openslo/v2: its v2alpha is openslo.com/v2alpha (test_interop_round19), drafted as
+    # openslo/v2alpha1 (test_interop_round20)
+    v2.write_text("apiVersion: openslo/v2\nkind: SLO\nmetadata:\n  name: x\nspec: {}\n")
+    assert "OpenSLO openslo/v2 SLO is not read" in run("import", "openslo", v2).stderr
     pyrra = tmp_path / "pyrra.yaml"
     pyrra.write_text("apiVersion: pyrra.dev/v1beta1\nkind: ServiceLevelObjective\nmetadata:\n  name: x\n")
     assert "ServiceLevelObjective (pyrra.dev/v1beta1) is not read" in run("import", "pyrra", pyrra).stderr
@@ -415,12 +415,12 @@ def test_an_slo_without_its_sli_measures_nothing(run, tmp_path) -> None:
 def test_an_unmeasured_promise_is_a_warning_and_fails_strict(run, tmp_path) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
-    v2 = "apiVersion: openslo/v2alpha1\nkind: SLO\nmetadata:\n  name: x\nspec:\n  service: ci\n"
+    v2 = "apiVersion: openslo/v2\nkind: SLO\nmetadata:\n  name: x\nspec:\n  service: ci\n"
     monitoring = _monitoring(tmp_path, {"new.yml": v2})
     result = run("check", "--source", site, "--against", monitoring)
     assert result.exit_code == 0
     assert "warning: nothing in" in result.stderr and "measures ci/availability" in result.stderr
-    assert "new.yml:1:1: warning: OpenSLO openslo/v2alpha1 SLO is not read" in result.stderr
+    assert "new.yml:1:1: warning: OpenSLO openslo/v2 SLO is not read" in result.stderr
     assert run("check", "--source", site, "--against", monitoring, "--strict").exit_code == 1
 
 

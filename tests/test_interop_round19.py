@@ -349,11 +349,10 @@ def test_a_backstage_name_that_is_no_id_keeps_its_words_and_says_the_entity_it_b
     file = _file(tmp_path, ENTITIES, "catalog-info.yaml")
     imported = run("import", "backstage", file)
     assert imported.exit_code == 0, imported.output
-    assert (
+    assert (  # round 20: portals.backstage.names keeps the name (test_interop_round20)
         f"{file}:1:1: warning: guessed id 'my-service-v2' from the Backstage name 'My_Service.v2' (ids are "
-        "lower-case slugs): the catalog keeps no other name, and `export backstage` names the entity "
-        "my-service-v2, which Backstage takes for another entity than My_Service.v2: unregister My_Service.v2 "
-        "when the export replaces it, and write my-service-v2 where other entities refer to it"
+        "lower-case slugs); portals.backstage.names keeps the name, so `export backstage` names the entity "
+        "My_Service.v2, as Backstage knows it"
     ) in imported.stderr
     fragment = yaml.safe_load(imported.stdout)
     root = site_copy("minimal")
@@ -369,9 +368,9 @@ def test_a_backstage_name_that_is_no_id_keeps_its_words_and_says_the_entity_it_b
     entities = [e for e in yaml.safe_load_all(exported.stdout) if e is not None]
     for entity in entities:  # valid by @backstage/catalog-model's own JSON Schemas
         assert [e.message for e in _validator(entity["kind"]).iter_errors(entity)] == []
-    mine = next(e for e in entities if e["metadata"]["name"] == "my-service-v2")
+    mine = next(e for e in entities if e["metadata"]["name"] == "My_Service.v2")
     assert mine["metadata"]["title"] == "My_Service.v2"  # the words a reader sees are kept
-    assert mine["spec"]["dependsOn"] == ["component:default/other-thing"]
+    assert mine["spec"]["dependsOn"] == ["component:default/Other_Thing"]
     again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
     assert again.exit_code == 0, again.output
     back = {o["id"]: o for o in yaml.safe_load(again.stdout)["offerings"]}

@@ -459,6 +459,18 @@ class OwnerRef:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityName:
+    offering: Annotated[str, Ref("offering")] = field(metadata=doc("An offering id.", example="my-service-v2"))
+    name: Line = field(
+        metadata=doc(
+            "The name of its Backstage entity, where it is not the id: 1-63 letters and digits separated by "
+            "'-', '_' or '.'.",
+            example="My_Service.v2",
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class BackstagePortal:
     """Publishes the catalog as Backstage entities (portals/backstage/catalog-info.yaml)."""
 
@@ -468,6 +480,13 @@ class BackstagePortal:
     resources: tuple[Annotated[str, Ref("offering")], ...] = field(
         default=(),
         metadata=doc("Offerings exported as a Resource (infrastructure); the others are Components of type service."),
+    )
+    names: tuple[EntityName, ...] = field(
+        default=(),
+        metadata=doc(
+            "Offerings whose Backstage entity has another name than the offering's id (an entity registered "
+            "before, `My_Service.v2`): the export keeps it, so Backstage sees the same entity."
+        ),
     )
     namespace: Id = field(default="default", metadata=doc("The entities' Backstage namespace."))
     group: Id | None = field(

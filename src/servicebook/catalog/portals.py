@@ -81,12 +81,19 @@ def namespace(catalog: model.Catalog) -> str:
     return settings.namespace if settings else "default"
 
 
+def entity_names(catalog: model.Catalog) -> dict[str, str]:
+    """The name of each offering's entity that is not its id (portals.backstage.names), by offering id."""
+    settings = catalog.portals.backstage if catalog.portals else None
+    return {n.offering: n.name for n in settings.names} if settings else {}
+
+
 def entity_ref(catalog: model.Catalog, offering: str) -> str:
     """The reference of offering `offering`'s entity in this catalog's Backstage export:
-    `component:<namespace>/<id>`, or `resource:` for an offering listed under `resources`."""
+    `component:<namespace>/<name>` (the offering's id, or its name under `names`), or `resource:`
+    for an offering listed under `resources`."""
     settings = catalog.portals.backstage if catalog.portals else None
     kind = "resource" if settings is not None and offering in settings.resources else "component"
-    return f"{kind}:{namespace(catalog)}/{offering}"
+    return f"{kind}:{namespace(catalog)}/{entity_names(catalog).get(offering, offering)}"
 
 
 # The Backstage namespace a member team's entities are expected in, so that another team's export

@@ -1570,6 +1570,7 @@ def _check_portals(
         _unmapped_owners(c, catalog, backstage.namespace)
         for j, resource in enumerate(backstage.resources):
             c.ref(resource, offerings, (*at, "resources", j), "offering")
+        _check_entity_names(c, catalog, backstage, offerings)
     radar = settings.techradar
     if radar is not None:
         at = ("portals", "techradar")
@@ -1591,6 +1592,35 @@ def _check_portals(
                 (*at, "rings"),
                 f"Zalando's radar draws four rings, but the statuses map to {len(rings)}: {', '.join(rings)}",
                 "map two statuses to one ring",
+            )
+
+
+def _check_entity_names(
+    c: _Check, catalog: model.Catalog, backstage: model.BackstagePortal, offerings: AbcMapping[str, model.Offering]
+) -> None:
+    """portals.backstage.names: each a known offering, listed once, with a name Backstage takes, and no
+    two offerings' entities one name (Backstage compares names without case)."""
+    at: Path = ("portals", "backstage", "names")
+    _check_unique_keys(c, [n.offering for n in backstage.names], at, "offering")
+    named = portals.entity_names(catalog)
+    taken = {o.id.casefold(): o.id for o in catalog.offerings if o.id not in named}
+    for j, entry in enumerate(backstage.names):
+        c.ref(entry.offering, offerings, (*at, j, "offering"), "offering")
+        if not portals.is_backstage_name(entry.name):
+            c.report(
+                (*at, j, "name"),
+                f"'{shown(entry.name)}' is not a Backstage name: 1-63 letters and digits, separated by one of '-', "
+                "'_' or '.'",
+                "write the name of the entity as Backstage has it",
+            )
+            continue
+        other = taken.setdefault(entry.name.casefold(), entry.offering)
+        if other != entry.offering:
+            c.report(
+                (*at, j, "name"),
+                f"'{shown(entry.name)}' names the entity of offering '{other}' too: Backstage compares entity "
+                "names without case, and would take the two for one",
+                "give each offering's entity a name of its own",
             )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from servicebook.cache.codec import decode, encode
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import CrossRef
-from servicebook.catalog.portals import cross_team_ref, entity_ref
+from servicebook.catalog.portals import cross_team_ref, entity_names, entity_ref
 from servicebook.catalog.validate import did_you_mean, shown
 from servicebook.errors import Problem, Severity
 from servicebook.routes import ORGANISATION
@@ -195,12 +195,19 @@ def backstage_disagreements(
             if ours != actual:
                 who = "the organisation site" if team == ORGANISATION else team
                 at = written[dep]
+                renamed = entity_names(theirs).get(ident)
+                hint = (
+                    f"{who} names its entity {renamed} (portals.backstage.names), and other teams' exports refer to "
+                    f"its offerings by id: drop that name once Backstage has the entity as {ident}"
+                    if renamed is not None
+                    else f"{who} should export its entities in the namespace {ours.split(':')[1].split('/')[0]} "
+                    "(portals.backstage.namespace), as components, so that the references meet in Backstage"
+                )
                 found.append(
                     Problem(
                         at.location,
                         f"{member}'s Backstage export names '{shown(dep)}' {ours}, but {who} exports it as {actual}",
-                        f"{who} should export its entities in the namespace {ours.split(':')[1].split('/')[0]} "
-                        "(portals.backstage.namespace), as components, so that the references meet in Backstage",
+                        hint,
                         Severity.WARNING,
                         at.source_line,
                         kind="backstage-namespace-mismatch",

@@ -36,6 +36,8 @@ class _Item:
     first: SourceLocation
     fields: dict[str, tuple[str, SourceLocation]] = field(default_factory=dict)
     ring_since: str | None = None  # the release from which it has stood in its ring
+    rings: list[tuple[str, str, SourceLocation]] = field(default_factory=list)  # (release, ring, where) as written
+    tags: tuple[tuple[str, ...], SourceLocation] | None = None  # the newest release's tags, and where
     body: str | None = None
     dropped: set[str] = field(default_factory=set)
 
@@ -80,9 +82,9 @@ def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
             Problem(top, f"the radar has {len(files):,} item files; the limit is {MAX_ITEM_FILES:,}")
         )
         return "", report
-    titles: dict[str, str] = {}
+    config = _Config({}, None, AOE_RINGS)
     try:
-        titles = _quadrant_titles(folder, shown)
+        config = _config(folder, shown)
     except SourceError as exc:
         report.problems += exc.problems
     for path in files:
@@ -98,7 +100,7 @@ def import_folder(folder: Path, shown: str) -> tuple[str, Report]:
     categories: dict[str, dict[str, str]] = {}
     placed: dict[str, SourceLocation] = {}
     for item in found.values():
-        tool = _tool(item, categories, titles, report)
+        tool = _tool(item, categories, config, report)
         if tool is not None:
             tools.append(tool)
             placed[tool["id"]] = item.first
@@ -130,13 +132,17 @@ def _revision(source: SourceText, release: str, stem: str, found: dict[str, _Ite
                 item.dropped.add(key)
                 report.dropped(value.location, f"item '{stem}': '{key}' (not part of a tool decision)")
             continue
+        if key == "tags" and isinstance(value, Sequence):  # the newest release's, as AOE's build keeps them
+            item.tags = (tuple(t for t in (text(v) for v in value.items) if t is not None), value.location)
         if written is None or not isinstance(value, Scalar):
             if key == "tags" and key not in item.dropped:
                 item.dropped.add(key)
                 report.dropped(value.location, f"item '{stem}': tags (a tool decision has none)")
             continue
         if key == "ring" and written != (item.fields.get("ring") or ("", start))[0]:
-            item.ring_since = release
+            item.ring_since = release  # a ring written otherwise, in case too, is another ring to AOE's build
+        if key == "ring":
+            item.rings.append((release, written, value.location))
         if key == "featured":
             continue  # how the radar draws it, not the decision
         item.fields[key] = (written, value.location)
@@ -144,31 +150,96 @@ def _revision(source: SourceText, release: str, stem: str, found: dict[str, _Ite
         item.body = body
 
 
-def _quadrant_titles(folder: Path, shown: str) -> dict[str, str]:
-    """The quadrants' titles by id, from the radar's config.json beside its releases (AOE's own, or the
-    one `export techradar --format aoe` writes); none without one."""
+# the rings of AOE's data/config.default.json, which its build takes where config.json names none
+AOE_RINGS = ("adopt", "trial", "assess", "hold")
+
+
+@dataclass(frozen=True, slots=True)
+class _Config:
+    """What the radar's config.json says of the items' quadrants and rings: the ids AOE's build draws
+    (it compares an item's with them as written, and leaves an item of another off the radar)."""
+
+    titles: dict[str, str]  # the quadrants' titles by id
+    quadrants: tuple[str, ...] | None  # the quadrants' ids; None without a config.json (not checked)
+    rings: tuple[str, ...]  # the rings' ids: config.json's, else AOE's defaults
+    tags: tuple[str, ...] = ()  # config.json's tags: the radar shows only the items with one of them
+
+
+def _config(folder: Path, shown: str) -> _Config:
+    """The radar's config.json beside its releases (AOE's own, or the one `export techradar --format
+    aoe` writes), as AOE's build merges it over its defaults (a list it gives replaces the default's)."""
     path = folder / "config.json"
     if not path.is_file():
-        return {}
+        return _Config({}, None, AOE_RINGS)
     node = parse_json(read_file(path, shown.rstrip("/") + "/config.json"))
-    quadrants = child(node, "quadrants")
-    found = {}
+    quadrants, rings = child(node, "quadrants"), child(node, "rings")
+    titles, ids = {}, []
     for quadrant in quadrants.items if isinstance(quadrants, Sequence) else ():
         ident, title = text(child(quadrant, "id")), text(child(quadrant, "title"))
+        if ident:
+            ids.append(ident)
         if ident and title:
-            found[ident] = title
-    return found
+            titles[ident] = title
+    written = (text(child(r, "id")) for r in (rings.items if isinstance(rings, Sequence) else ()))
+    ring_ids = tuple(i for i in written if i)
+    tags = child(node, "tags")
+    shown_tags = tuple(t for t in (text(v) for v in (tags.items if isinstance(tags, Sequence) else ())) if t)
+    return _Config(titles, tuple(ids) if isinstance(quadrants, Sequence) else None, ring_ids or AOE_RINGS, shown_tags)
 
 
-def _tool(
-    item: _Item, categories: dict[str, dict[str, str]], titles: dict[str, str], report: Report
-) -> dict[str, Any] | None:
+def _drawn(item: _Item, config: _Config, report: Report) -> bool:
+    """Whether AOE's build draws the item: its ring one of the radar's ring ids and its quadrant one of
+    its quadrants' (where config.json names them), each as written; else it is skipped, as the build
+    leaves it off the radar. A ring an earlier release writes in another case is said where the since
+    of the ring starts: to the build it is another ring."""
+    label = f"item '{item.id}'"
+    ring, quadrant = item.fields["ring"], item.fields["quadrant"]
+    for value, ids, what in ((ring, config.rings, "ring"), (quadrant, config.quadrants, "quadrant")):
+        if ids is None or value[0] in ids:
+            continue
+        near = next((i for i in ids if i.casefold() == value[0].strip().casefold()), None)
+        report.skipped(
+            value[1],
+            f"{label}: its {what} '{value[0]}' is none of the radar's ({', '.join(ids)}): AOE's build compares "
+            f"{what} ids as written and leaves the item off the radar",
+            f"write {what}: {near}"
+            if near
+            else f"write one of the {what}s config.json names"
+            if config.quadrants is not None
+            else "these are AOE's default rings, as no config.json is beside the releases: give the folder that "
+            "holds the radar's config.json (and radar/), or write one of them",
+        )
+        return False
+    tags, tags_at = item.tags or ((), item.first)
+    if config.tags and not set(tags) & set(config.tags):
+        report.skipped(
+            tags_at,
+            f"{label}: it has none of the tags the radar's config.json shows ({', '.join(config.tags)}): AOE's build "
+            "leaves it off the radar",
+        )
+        return False
+    before = [r for r in item.rings if r[0] < (item.ring_since or "") and r[1] != ring[0]]
+    if before and before[-1][1].casefold() == ring[0].casefold():
+        release, written, at = before[-1]
+        report.guessed(
+            at,
+            f"{label}: since {item.ring_since}, not {release}: the ring '{written}' of {release} is another ring "
+            f"than '{ring[0]}' to AOE's build, which compares ring ids as written (its history shows a move): if it "
+            f"has stood in {ring[0]} since {release}, write ring: {ring[0]} there",
+        )
+    return True
+
+
+def _tool(item: _Item, categories: dict[str, dict[str, str]], config: _Config, report: Report) -> dict[str, Any] | None:
     at = item.first
     label = f"item '{item.id}'"
     ring, quadrant = item.fields.get("ring"), item.fields.get("quadrant")
     if ring is None or quadrant is None:
         report.skipped(at, f"{label}: no release gives it a {'ring' if ring is None else 'quadrant'}")
         return None
+    if not _drawn(item, config, report):
+        return None
+    titles = config.titles
     title = item.fields.get("title", (item.id, at))[0]
     ident = item.id if ID_RE.fullmatch(item.id) and item.id not in RESERVED_IDS else portals.slug(item.id)
     if ident != item.id:

@@ -119,6 +119,7 @@ class _Context:
     resources: frozenset[str]
     tools: dict[str, model.Tool]
     owners: dict[str, str]
+    names: dict[str, str]  # the entity's name of an offering whose is not its id (portals.backstage.names)
 
 
 def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
@@ -154,6 +155,9 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
         annotations[f"{PREFIX}sunset"] = offering.sunset.isoformat()
     if offering.renamed_from:
         annotations[f"{PREFIX}renamed-from"] = ",".join(offering.renamed_from)
+    name = context.names.get(offering.id, offering.id)
+    if name != offering.id:  # the import reads the offering's id back from it
+        annotations[f"{PREFIX}id"] = offering.id
     links: list[dict[str, str]] = [
         {
             "url": routes.absolute_url(base_url, routes.offering(offering.id)),
@@ -182,7 +186,7 @@ def _component(context: _Context, offering: model.Offering) -> dict[str, Any]:
         "apiVersion": API_VERSION,
         "kind": kind,
         "metadata": {
-            "name": offering.id,
+            "name": name,
             "namespace": ns,
             "title": offering.name,
             "description": offering.summary,
@@ -200,7 +204,8 @@ def _dependency(context: _Context, dep: str) -> str:
     has when its entities are in the namespace named like the team (catalog/portals.py)."""
     if "/" in dep:
         return portals.cross_team_ref(dep)
-    return _ref("resource" if dep in context.resources else "component", context.namespace, dep)
+    kind = "resource" if dep in context.resources else "component"
+    return _ref(kind, context.namespace, context.names.get(dep, dep))
 
 
 def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
@@ -246,6 +251,7 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
         frozenset(settings.resources if settings else ()),
         {t.id: t for t in catalog.tools},
         portals.owner_refs(catalog),
+        portals.entity_names(catalog),
     )
     out += [_component(context, offering) for offering in catalog.offerings]
     return out
@@ -433,17 +439,20 @@ def _entity(node: Node | None, source: SourceText, report: Report) -> _Entity | 
     return _Entity(kind, name, node, source, start)
 
 
-def _offering_id(name: str, report: Report, where: SourceLocation) -> str:
+def _offering_id(name: str, ours: str | None, report: Report, where: SourceLocation) -> str:
+    """The offering's id: the entity's name where it is one; servicebook's own annotation (its export of
+    an offering whose entity has another name, portals.backstage.names); else made of the name, said."""
     if ID_RE.fullmatch(name) and name not in RESERVED_IDS:
         return name
+    if ours is not None and ID_RE.fullmatch(ours) and ours not in RESERVED_IDS:
+        return ours
     guess = portals.slug(name)
     if guess in RESERVED_IDS:
         guess += "-offering"
     report.guessed(
         where,
-        f"id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs): the catalog keeps no other "
-        f"name, and `export backstage` names the entity {guess}, which Backstage takes for another entity than "
-        f"{name}: unregister {name} when the export replaces it, and write {guess} where other entities refer to it",
+        f"id '{guess}' from the Backstage name '{name}' (ids are lower-case slugs); portals.backstage.names keeps "
+        f"the name, so `export backstage` names the entity {name}, as Backstage knows it",
     )
     return guess
 
@@ -550,7 +559,7 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
     owner = _owner(entity, ours.get("owner"), owners, report, label)
     name = text(child(meta, "title")) or entity.name
     out: dict[str, Any] = {
-        "id": _offering_id(entity.name, report, at),
+        "id": _offering_id(entity.name, ours.get("id"), report, at),
         "name": name,
         "summary": _guess(text(child(meta, "description")), name, report, at, f"{label}: summary from its title"),
         "owner": owner,
@@ -605,7 +614,7 @@ def _backstages_own(section: str, key: str, value: Node) -> bool:
     return section == "metadata" and ((key == "namespace" and text(value) == "default") or key in BACKSTAGE_OWN_META)
 
 
-_META_READ = frozenset({"name", "title", "description", "annotations", "links"})
+_META_READ = frozenset({"name", "namespace", "title", "description", "annotations", "links"})  # namespace: below
 # What Backstage's catalog keeps of every entity it read (its API answers with them): not the entity's own
 BACKSTAGE_OWN_META = frozenset({"uid", "etag", "generation"})
 BACKSTAGE_OWN_ANNOTATIONS = frozenset(
@@ -616,7 +625,8 @@ BACKSTAGE_OWN_ANNOTATIONS = frozenset(
         "backstage.io/edit-url",
     }
 )
-_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn"})
+# system: _entities_of_the_team; dependencyOf: _dependents
+_SPEC_READ = frozenset({"owner", "lifecycle", "dependsOn", "system", "dependencyOf"})
 
 
 def _ref_name(ref: str) -> str:
@@ -729,6 +739,10 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     where: dict[str, SourceLocation] = {}
     depends_at: dict[str, SourceLocation] = {}  # an offering's spec.dependsOn
     resources: list[str] = []
+    team_group: _Entity | None = None  # the Group read as the team
+    users: list[_Entity] = []
+    read: list[_Entity] = []  # the entities read as offerings
+    names: list[dict[str, str]] = []  # portals.backstage.names: an entity's name that is not its offering's id
     named: dict[str, str] = {}  # an entity's name, as references name it (without case) → its offering's id
     for entity in found:
         label = f"{entity.kind} '{entity.name}'"
@@ -743,15 +757,21 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 )
                 continue
             offerings[offering["id"]], where[offering["id"]] = offering, entity.at
+            read.append(entity)
             depends_at[offering["id"]] = location(child(child(entity.node, "spec"), "dependsOn"), entity.at)
             named.setdefault(entity.name.casefold(), offering["id"])
             if entity.kind == "Resource":
                 resources.append(offering["id"])
+            if entity.name != offering["id"]:
+                names.append({"offering": offering["id"], "name": entity.name})
         elif entity.kind in TEAM_KINDS and "team" not in fragment:
             fragment["team"] = _team(entity, report, label)
+            team_group = entity
         elif entity.kind == "Location":
             why, hint = _location(entity)
             report.skipped(entity.at, f"{label}: {why}", hint)
+        elif entity.kind == "User":
+            users.append(entity)  # a contact of the team where it is a member of its Group (_members)
         else:
             why = {
                 "System": "the catalog is the system",
@@ -760,24 +780,149 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
                 "servicebook has no place for it" if entity.kind in KNOWN_KINDS else "an unknown kind"
             )
             report.skipped(entity.at, f"{label}: {why}")
+    _members(users, team_group, fragment.get("team"), report)
+    _dependents(read, offerings, named, report)
     _dependencies(offerings, named, depends_at, report)
     if offerings:
         fragment["offerings"] = list(offerings.values())
-    backstage: dict[str, Any] = {}
-    if owners.refs:
-        backstage["owners"] = [{"owner": k, "ref": v.ref} for k, v in owners.refs.items()]
-    if resources:
-        backstage["resources"] = resources
+    backstage: dict[str, Any] = {
+        "owners": [{"owner": k, "ref": v.ref} for k, v in owners.refs.items()],
+        "resources": resources,
+        "names": names,
+        **(_entities_of_the_team(read, team_group, fragment.get("team"), report) if read else {}),
+    }
+    backstage = {key: value for key, value in backstage.items() if value}
     if backstage:
         fragment["portals"] = {"backstage": backstage}
         report.guessed(
             where[next(iter(offerings))],
-            "portals.backstage (the owners' and resources' refs, for an export back to Backstage): "
+            "portals.backstage (the owners' refs, resources and entity names, for an export back to Backstage): "
             "`check` refuses it without site.base_url; add base_url under site:, or leave the section out",
         )
     _nothing_read(fragment, sources, report)
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_fragment(fragment)) if fragment else header, report
+
+
+def _entities_of_the_team(
+    read: list[_Entity], group: _Entity | None, team: dict[str, Any] | None, report: Report
+) -> dict[str, str]:
+    """portals.backstage's group, system and namespace as the entities read name them, so that `export
+    backstage` writes the entities Backstage has (the offerings in their System, owned by the Group read
+    as the team, in their namespace) rather than new ones named after the team: the System every
+    offering names (one: the catalog is one System; the others said dropped), the namespace they share."""
+    out: dict[str, str] = {}
+    if group is not None and team is not None and group.name != portals.slug(team["name"]):
+        if ID_RE.fullmatch(group.name):
+            out["group"] = group.name
+        else:
+            report.guessed(
+                group.at,
+                f"Group '{group.name}': `export backstage` names the team's Group {portals.slug(team['name'])}, "
+                "as its name is no catalog id (portals.backstage.group)",
+            )
+    systems: dict[str, tuple[str, SourceLocation]] = {}
+    for entity in read:
+        spec = child(entity.node, "spec")
+        written = text(child(spec, "system"))
+        if written is None:
+            continue
+        parsed = portals.parse_entity_ref(written)
+        system = parsed.name if isinstance(parsed, portals.EntityRef) else written
+        systems.setdefault(system.casefold(), (system, location(child(spec, "system"), entity.at)))
+        first = next(iter(systems.values()))
+        if system.casefold() != first[0].casefold():
+            report.dropped(
+                location(child(spec, "system"), entity.at),
+                f"{entity.kind} '{entity.name}': spec.system '{written}' (the catalog is one System: "
+                f"portals.backstage.system keeps {first[0]}, at {first[1]})",
+            )
+    if systems:
+        system, at = next(iter(systems.values()))
+        default = portals.slug(team["name"]) if team is not None else None
+        if ID_RE.fullmatch(system) and system != default:  # servicebook's own export names the team's
+            out["system"] = system
+            report.guessed(
+                at,
+                f"portals.backstage.system {system}, the System the offerings are part of, so that `export "
+                "backstage` puts them there",
+            )
+    spaces = [text(child(child(e.node, "metadata"), "namespace")) or "default" for e in read]
+    space = spaces[0]
+    if space != "default" and portals.BACKSTAGE_NAMESPACE_RE.fullmatch(space):
+        out["namespace"] = space
+    for entity, other in zip(read, spaces, strict=True):
+        if other != space:  # the catalog's entities are in one namespace
+            at = location(child(child(entity.node, "metadata"), "namespace"), entity.at)
+            report.dropped(at, f"{entity.kind} '{entity.name}': metadata.namespace '{other}' (the export's is {space})")
+    return out
+
+
+def _members(users: list[_Entity], group: _Entity | None, team: dict[str, Any] | None, report: Report) -> None:
+    """Each User that is a member of the Group read as the team (in its spec.members, or the Group in
+    the User's spec.memberOf) as a contact of the team: its profile's displayName and e-mail, said where
+    the User is; any other User is skipped, said."""
+    ours: set[str] = set()
+    taken = 0
+    if group is not None and team is not None:
+        ours = {_ref_name(m).casefold() for m in texts(child(child(group.node, "spec"), "members"))}
+    for user in users:
+        spec = child(user.node, "spec")
+        member_of = {_ref_name(g).casefold() for g in texts(child(spec, "memberOf"))}
+        if (
+            group is None
+            or team is None
+            or (user.name.casefold() not in ours and group.name.casefold() not in member_of)
+        ):
+            report.skipped(user.at, f"User '{user.name}': servicebook has no place for it")
+            continue
+        profile = child(spec, "profile")
+        contact = {
+            "name": text(child(profile, "displayName"))
+            or text(child(child(user.node, "metadata"), "title"))
+            or user.name
+        }
+        email = text(child(profile, "email"))
+        if email is not None and EMAIL_RE.fullmatch(email):
+            contact["email"] = email
+        contacts = team.setdefault("contacts", [])
+        if contact not in contacts:
+            contacts.append(contact)
+        report.guessed(user.at, f"User '{user.name}': a contact of the team, as a member of Group '{group.name}'")
+        taken += 1
+    if ours and taken:  # the Group's members read as contacts: not said dropped
+        said = f"dropped Group '{group.name}': spec.members" if group is not None else ""
+        report.notes[:] = [n for n in report.notes if not n.message.startswith(said)]
+
+
+OFFERING_REFS = ("component", "resource")
+
+
+def _dependents(
+    read: list[_Entity], offerings: dict[str, dict[str, Any]], named: dict[str, str], report: Report
+) -> None:
+    """An entity's spec.dependencyOf, the other side of dependsOn (`dependencyOf: [component:checkout]` on
+    a database), as the depends_on of each offering read that it names, said where it is written: the
+    export writes the relation on that offering's dependsOn, where Backstage shows it the same. One that
+    names no offering read is said dropped."""
+    for entity in read:
+        spec = child(entity.node, "spec")
+        at = location(child(spec, "dependencyOf"), entity.at)
+        this = named[entity.name.casefold()]
+        for ref in texts(child(spec, "dependencyOf")):
+            parsed = portals.parse_entity_ref(ref)
+            dependent = None
+            if isinstance(parsed, portals.EntityRef) and (parsed.kind or "component").lower() in OFFERING_REFS:
+                dependent = named.get(parsed.name.casefold())
+            if dependent is None:
+                report.dropped(at, f"{entity.kind} '{entity.name}': dependencyOf {ref} (no offering read)")
+                continue
+            depends = offerings[dependent].setdefault("depends_on", [])
+            if this not in depends and dependent != this:
+                depends.append(this)
+                report.guessed(
+                    at, f"offering '{dependent}' depends on {this}: {entity.kind} '{entity.name}' is a dependencyOf it"
+                )
 
 
 def _dependencies(

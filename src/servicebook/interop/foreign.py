@@ -115,6 +115,9 @@ class Reading:
 
     slos: list[ForeignSLO] = field(default_factory=list)
     services: dict[str, dict[str, str]] = field(default_factory=dict)  # OpenSLO Service name → fields
+    # OpenSLO Services no SLO read names: the note that says so, and what it said of their owner (unsaid
+    # until an offering of the fragment takes the Service by its name: importing.fragment)
+    unnamed: dict[str, tuple[Problem, list[Problem]]] = field(default_factory=dict)
     notes: list[Problem] = field(default_factory=list)  # warnings: dropped, guessed, skipped
     errors: list[Problem] = field(default_factory=list)
     # warnings, each with its document's tree: versions of known formats not read, other vendors' SLOs
@@ -225,6 +228,22 @@ def _null(node: Node) -> bool:
 
 def _problem(source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> Problem:
     return Problem(loc, message, hint, source_line=source.line(loc.line))
+
+
+# a histogram's bucket under a bound: `x_bucket{…le="250"…}`, the requests within it
+_BUCKET_UNDER = re.compile(
+    r"(?P<metric>[a-zA-Z_:][a-zA-Z0-9_:]*_bucket)\s*\{[^{}]*\ble\s*=~?\s*[\"'`](?P<le>[^\"'`]+)[\"'`]"
+)
+
+
+def bucket_under(query: str) -> tuple[str, str] | None:
+    """(the bucket's metric, its bound) where `query` counts a classic histogram's bucket under a bound
+    (`x_bucket{le="0.3"}`): the requests within it, the good ones, where a file counts errors; None
+    for any other query (one of `le="+Inf"` counts every request)."""
+    found = _BUCKET_UNDER.search(query)
+    if found is None or found["le"].strip() in ("+Inf", "Inf"):
+        return None
+    return found["metric"], found["le"]
 
 
 def refuse(source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> Refused:
@@ -491,11 +510,15 @@ def _vendor(root: Fields, api_v: str, kind_v: str) -> tuple[str, str] | None:
 OSKO_GROUPS = ("openslo.com/v1", "openslo.openslo/v1")
 # OpenSLO v2alpha (OpenSLO's go-sdk: VersionV2alpha), read by the OpenSLO reader with v2alpha's names
 OPENSLO_V2ALPHA = "openslo.com/v2alpha"
+# OpenSLO's draft of it (the specification's enhancements/v2alpha1.md), which some files carry: read as
+# v2alpha where the two agree, each field where the draft differs said where it is written
+OPENSLO_V2ALPHA1 = "openslo/v2alpha1"
 # the OpenSLO apiVersions read, and how a document of each is named
 _OPENSLO_READ = {
     "openslo/v1": "OpenSLO {kind}",
     **dict.fromkeys(OSKO_GROUPS, "OpenSLO {kind} ({api}, as osko serves it)"),
     OPENSLO_V2ALPHA: "OpenSLO v2alpha {kind}",
+    OPENSLO_V2ALPHA1: "OpenSLO {kind} (openslo/v2alpha1, the draft of v2alpha)",
 }
 GMP_RULES = ("Rules", "ClusterRules", "GlobalRules")  # Google Cloud Managed Service for Prometheus' rule kinds
 
@@ -694,8 +717,8 @@ def _read_document(
 
 
 READ_VERSIONS = (
-    "this servicebook reads openslo/v1 and openslo.com/v2alpha, Sloth prometheus/v1 and sloth.slok.dev/v1, "
-    "Pyrra pyrra.dev/v1alpha1"
+    "this servicebook reads openslo/v1, openslo.com/v2alpha (and its draft openslo/v2alpha1), Sloth prometheus/v1 "
+    "and sloth.slok.dev/v1, Pyrra pyrra.dev/v1alpha1"
 )
 # What to do with an OpenSLO version that is not read: v1alpha's files (slogen's samples, Sloth's
 # OpenSLO examples) say the same in other words, which v1 renamed

@@ -7,6 +7,7 @@ that had to be assumed (an id made from a name, Sloth's default window) as guess
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,6 +51,9 @@ def read(
         readers[sloth.OPENSLO_V1ALPHA] = partial(sloth.read_openslo_v1alpha, period=sloth_period)
     read_files(paths, readers, reading, expect=FORMAT_NAMES[expect] if expect else None, named=named)
     openslo_read.finish(reading, state)
+    if expect is not None:  # what finish refuses (an objective no SLO of the catalog is) fails an import
+        reading.errors += [problem for problem, _ in reading.refused]
+        reading.refused.clear()
     return reading
 
 
@@ -77,6 +81,7 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
         taken.add((where, ident))
         target.slos.append((ident, slo))
         _unmatched(reading, slo, where, ident)
+    _unnamed_services(reading, offerings)
     lines = [
         "# A starting point made by `servicebook import`: check every value; the report on stderr",
         "# says what was dropped or guessed. Paste the items below (each `- id:` and what follows it)",
@@ -86,6 +91,25 @@ def fragment(reading: Reading, *, offering: str | None = None) -> str:
     for item in offerings.values():
         lines += _offering_lines(item, reading)
     return "\n".join(lines) + "\n"
+
+
+def _unnamed_services(reading: Reading, offerings: dict[str, _Offering]) -> None:
+    """An OpenSLO Service no SLO names describes the offering of its name where the fragment has one
+    (`--offering NAME`, or an SLO's servicebook.dev/slo annotation, names it): taken, said where the
+    Service is, with what its labels gave; else it is left out, its owner with it, as its note says."""
+    for name, (skip, owner_notes) in reading.unnamed.items():
+        if name not in offerings:
+            reading.services.pop(name, None)
+            continue
+        at = next(i for i, n in enumerate(reading.notes) if n is skip)
+        reading.notes[at : at + 1] = [
+            dataclasses.replace(
+                skip,
+                message=f"took Service '{name}' for the offering {name}: no SLO in the files read names it as its "
+                "service, and the fragment's offering has its name",
+            ),
+            *owner_notes,
+        ]
 
 
 def _unmatched(reading: Reading, slo: ForeignSLO, where: str, ident: str) -> None:

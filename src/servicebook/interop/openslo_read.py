@@ -21,6 +21,7 @@ from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.foreign import (
     CALENDAR_PERIODS,
     OPENSLO_V2ALPHA,
+    OPENSLO_V2ALPHA1,
     OSKO_GROUPS,
     Fields,
     ForeignSLO,
@@ -28,6 +29,7 @@ from servicebook.interop.foreign import (
     Located,
     Reading,
     Refused,
+    bucket_under,
     label_id,
     number_not_text,
     percent,
@@ -95,14 +97,39 @@ class _Version:
     indicator: str
     ref: str
     services: tuple[str, ...]
+    v2: bool = False  # v2alpha's metrics, kinds and names
+    draft: bool = False  # openslo/v2alpha1, the draft: an inline data source named by its key (_draft_source)
 
 
 _V1 = _Version("indicator", "indicatorRef", ("service",))
-_V2 = _Version("sli", "sliRef", ("serviceRef", "service"))
+_V2 = _Version("sli", "sliRef", ("serviceRef", "service"), v2=True)
+# the draft writes `service` (as the go-sdk's first v2alpha did), `sli` and `sliRef`
+_V2ALPHA1 = _Version("sli", "sliRef", ("service", "serviceRef"), v2=True, draft=True)
 
 
 def _version(api: str) -> _Version:
-    return _V2 if api == OPENSLO_V2ALPHA else _V1
+    return {OPENSLO_V2ALPHA: _V2, OPENSLO_V2ALPHA1: _V2ALPHA1}.get(api, _V1)
+
+
+_DRAFT = "openslo/v2alpha1 (OpenSLO's draft of v2alpha)"
+
+
+def _draft_source(f: Fields, reading: Reading, keys: tuple[str, ...]) -> str | None:
+    """The draft's inline data source: a key that names its type (`prometheus: {…connection}`), where
+    v2alpha writes dataSourceSpec (or a DataSource's spec.type); None where there is none. Said where
+    it is: the draft and v2alpha differ there."""
+    named = [key for key in f.items if key not in keys]
+    if not named:
+        return None
+    f.used.update(named)
+    kind = "Prometheus" if named[0].casefold() == "prometheus" else named[0]
+    reading.note(
+        f.source,
+        f.at(named[0]),
+        f"read '{named[0]}' as the data source's type {kind}: {_DRAFT} names an inline data source by its key, "
+        "where v2alpha writes its type (dataSourceSpec: {type: …} in a metric, spec.type in a DataSource)",
+    )
+    return kind
 
 
 @dataclass(slots=True)
@@ -133,6 +160,8 @@ class _Pending:
     ref: Located | None
     source: SourceText
     threshold: tuple[str | None, str | None]  # the objective's op and value
+    written: tuple[Located | None, Located | None]  # the same, where they are written
+    node: Node  # the SLO's document, for the drift check to tell whose it is
 
 
 @dataclass(slots=True)
@@ -294,14 +323,15 @@ def read(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         _, name = _metadata(root, reading)
         spec = root.fields("spec", required=True)
         assert spec is not None
-        kind_of = spec.text("type", required=True)
-        assert kind_of is not None
-        state.data_sources[name.value] = kind_of.value
+        typed = _draft_source(spec, reading, ("description", "type", "connectionDetails")) if version.draft else None
+        kind_of = spec.text("type", required=typed is None)
+        assert kind_of is not None or typed is not None
+        state.data_sources[name.value] = kind_of.value if kind_of is not None else str(typed)
         spec.used.update(spec.items)
     elif kind.value in _ALERT_KINDS:
         reading.note(source, kind.location, f"dropped the {kind.value} (alerting is not part of the catalog)")
         return
-    elif kind.value == "BudgetAdjustment" and version is _V2:  # v2alpha's: a window the budget does not count
+    elif kind.value == "BudgetAdjustment" and version.v2:  # v2alpha's: a window the budget does not count
         reading.note(
             source,
             kind.location,
@@ -367,11 +397,11 @@ def _service(root: Fields, source: SourceText, reading: Reading, state: OpenSLOS
     reading.services[name.value] = {**reading.services.get(name.value, {}), **fields}  # an owner from labels
 
 
-def _metric(f: Fields | None, version: _Version = _V1) -> _Source | None:
+def _metric(f: Fields | None, version: _Version = _V1, reading: Reading | None = None) -> _Source | None:
     if f is None:
         return None
-    if version is _V2:
-        return _metric_v2alpha(f)
+    if version.v2:
+        return _metric_v2alpha(f, reading if version.draft else None)
     misplaced = [key for key in ("metricSourceRef", "type", "spec") if key in f.items]
     if not f.has("metricSource") and misplaced:
         raise refuse(
@@ -403,9 +433,10 @@ def _metric(f: Fields | None, version: _Version = _V1) -> _Source | None:
     return _Source(kind.value if kind else None, ref.value if ref else None, query, ms.location, query_location, size)
 
 
-def _metric_v2alpha(f: Fields) -> _Source:
+def _metric_v2alpha(f: Fields, draft: Reading | None = None) -> _Source:
     """A v2alpha metric: its data source named (dataSourceRef) or written in it (dataSourceSpec, whose
-    type says Prometheus), and its spec, which holds the query as v1's metricSource's spec does."""
+    type says Prometheus; the draft's key that names it, `draft`: the reading, for openslo/v2alpha1),
+    and its spec, which holds the query as v1's metricSource's spec does."""
     if f.has("metricSource"):
         raise refuse(
             f.source,
@@ -419,6 +450,9 @@ def _metric_v2alpha(f: Fields) -> _Source:
     kind = inline.text("type") if inline is not None else None
     if inline is not None:
         inline.used.update(inline.items)  # its connection details: the catalog keeps none
+    typed = _draft_source(f, draft, ("dataSourceRef", "dataSourceSpec", "spec")) if draft is not None else None
+    if typed is not None and kind is None:  # its connection details: the catalog keeps none
+        kind = Located(typed, f.location)
     query, query_location = None, None
     spec = f.fields("spec")
     if spec is not None:
@@ -443,14 +477,14 @@ def _indicator(
         raise refuse(source, spec.location, "an SLI gives exactly one of ratioMetric and thresholdMetric")
     if threshold is not None:
         shape = "threshold"
-        found = _metric(threshold, version)
+        found = _metric(threshold, version, reading)
         if found:
             sources["threshold"] = found
     elif ratio is not None:
         counter = ratio.text("counter")
         _boolean_not_text(source, counter, "counter")
         for key in ("good", "bad", "total", "raw"):
-            found = _metric(ratio.fields(key), version)
+            found = _metric(ratio.fields(key), version, reading)
             if found is not None:
                 sources[key] = found
         raw_type = ratio.text("rawType")
@@ -480,8 +514,7 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
     annotations = _annotations(meta)
     display = meta.text("displayName")
     description = spec.text("description")
-    ref = spec.text(version.ref)
-    inline = spec.fields(version.indicator)
+    ref, inline = _indicator_of(spec, source, reading, version)
     indicator = None
     if inline is not None:
         inline_meta = inline.fields("metadata")
@@ -546,11 +579,38 @@ def _slo(root: Fields, source: SourceText, reading: Reading, state: OpenSLOState
         _numbers_as_written(objective, source, reading, slo, api, i)
         _objective(objective, source, reading, slo, method, indicator)
         state.pending.append(
-            _Pending(slo, indicator, ref, source, (op.value if op else None, value.value if value else None))
+            _Pending(
+                slo,
+                indicator,
+                ref,
+                source,
+                (op.value if op else None, value.value if value else None),
+                (op, value),
+                root.node,
+            )
         )
         objective.dropped(reading, "not part of an objective")
         reading.slos.append(slo)
     spec.dropped(reading, "not part of the catalog")
+
+
+def _indicator_of(
+    spec: Fields, source: SourceText, reading: Reading, version: _Version
+) -> tuple[Located | None, Fields | None]:
+    """The SLO's indicator reference and inline indicator, by the version's names; the draft's own
+    example writes v1's (indicator, indicatorRef), read as its sli and sliRef, said where they are."""
+    ref, inline = spec.text(version.ref), spec.fields(version.indicator)
+    if version.draft and ref is None and inline is None:
+        for v1_name, name_of in ((_V1.indicator, version.indicator), (_V1.ref, version.ref)):
+            if spec.has(v1_name):
+                reading.note(
+                    source,
+                    spec.at(v1_name),
+                    f"read '{v1_name}' as '{name_of}': {_DRAFT} names it {name_of}, as v2alpha does (the draft's own "
+                    f"example writes {v1_name}, OpenSLO v1's name)",
+                )
+        ref, inline = spec.text(_V1.ref), spec.fields(_V1.indicator)
+    return ref, inline
 
 
 def _budgeting(spec: Fields, source: SourceText) -> tuple[Located, model.Budgeting]:
@@ -948,9 +1008,12 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     served = {p.slo.service for p in state.pending}
     for name, (source, at) in state.services.items():
         if state.pending and name not in served:  # a file of Services alone is "no SLO" already
-            reading.note(source, at, f"skipped Service '{name}': no SLO in the files read names it")
+            said = f"skipped Service '{name}': no SLO in the files read names it"
+            reading.note(source, at, said)
             unsaid = state.owner_notes.get(name, [])
             reading.notes[:] = [n for n in reading.notes if not any(n is u for u in unsaid)]
+            skip = next(n for n in reversed(reading.notes) if (n.location, n.message) == (at, said))
+            reading.unnamed[name] = (skip, unsaid)
     for name, sli in state.slis.items():
         if name not in named:
             reading.note(sli.source, sli.location, f"skipped SLI '{name}': no SLO in the files read names it")
@@ -968,9 +1031,46 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
                 continue
         if indicator is None:
             continue
+        if indicator.shape != "threshold" and not _ratio_objective(p, reading):
+            continue
         if p.slo.description is None:
             p.slo.description = indicator.annotations.get("sli") or indicator.description
         p.slo.measurement = _measurement(indicator, state, reading, p.threshold)
+
+
+# `op` on a ratio's objective: OpenSLO compares an SLI with a `value` by `op` for a thresholdMetric only
+# ("Only needed when using a thresholdMetric"); a ratio's objective is met when the share of good
+# events reaches its target. gt and gte say that (gt but for the target itself); lt and lte would
+# keep the share under the target, which no objective of the catalog is.
+_AT_LEAST = frozenset({"gt", "gte"})
+
+
+def _ratio_objective(p: _Pending, reading: Reading) -> bool:
+    """Whether the objective of an SLO whose SLI is a ratio reads as the catalog's objective: an `op`
+    of lt or lte is refused where it is written (the SLO is not read); a `value`, which only a
+    threshold is compared with, is said dropped."""
+    op, value = p.written
+    if op is not None and op.value not in _AT_LEAST:
+        problem = refuse(
+            p.source,
+            op.location,
+            f"op: {op.value} on the objective of an SLO whose SLI is a ratio: OpenSLO compares an SLI by op with a "
+            "value for a thresholdMetric only; the objective of a ratio is met when the share of good events "
+            f"reaches its target, and {op.value} would keep it under the target",
+            "leave op out (or write op: gte): the target is the share of good events to reach; a ratio of bad "
+            "events is written as bad over total, with the target of the good ones",
+        ).problem
+        reading.refused.append((problem, p.node))
+        reading.slos[:] = [slo for slo in reading.slos if slo is not p.slo]
+        return False
+    if value is not None:
+        reading.note(
+            p.source,
+            value.location,
+            f"dropped the objective's value {value.value}: OpenSLO compares a value with a thresholdMetric only, and "
+            "the SLI is a ratio, whose objective is its target",
+        )
+    return True
 
 
 def _query(
@@ -1094,6 +1194,15 @@ def _measurement(
     if shape in ("good", "bad"):
         _summed_counters(indicator, queries, reading)
         _not_counted(indicator, queries, reading)
+    bucket = bucket_under(queries["bad"]) if shape == "bad" else None
+    if bucket is not None:
+        bad = indicator.sources["bad"]
+        reading.note(
+            indicator.source,
+            bad.query_location or bad.location,
+            f"the bad query counts {bucket[0]} under le={bucket[1]}: the requests within the bound, the good ones",
+            "if they are the good ones, write them as good: over the same total",
+        )
     if shape == "good":
         return model.Measurement(good=queries["good"], total=queries["total"])
     if shape == "bad":

@@ -13,6 +13,8 @@ budgeting is occurrences.
 
 from __future__ import annotations
 
+import re
+
 from servicebook.catalog import model
 from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
 from servicebook.catalog.validate import CALENDAR_WINDOWS_TEXT
@@ -23,6 +25,7 @@ from servicebook.interop.foreign import (
     Located,
     ObjectiveRule,
     Reading,
+    bucket_under,
     number_not_text,
     objective_up_to_100,
     plain_decimal,
@@ -66,6 +69,71 @@ def _query(f: Fields, what: str, source: SourceText, reading: Reading, *keys: st
             )
         return found.value
     return None
+
+
+# `sum(…) by (l, …)` or `sum by (l, …) (…)`: a query of a series per group (the body's brackets balanced)
+_SUM_BY = re.compile(r"\s*sum\s*(?:by\s*\((?P<a>[^()]*)\))?\s*\((?P<body>.*?)\)\s*(?:by\s*\((?P<b>[^()]*)\))?\s*", re.S)
+
+
+def _grouped(query: str) -> tuple[str, ...] | None:
+    """The labels a query sums by at its outermost (`sum(rate(x[5m])) by (host)`); None for one of
+    a single series (or a shape this does not tell)."""
+    found = _SUM_BY.fullmatch(query)
+    if found is None or not (found["a"] or found["b"]):
+        return None
+    depth = 0
+    for ch in found["body"]:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return None  # `sum(a) by (x) / sum(b)`: not one sum
+    labels = tuple(sorted(label.strip() for label in (found["a"] or found["b"]).split(",") if label.strip()))
+    return labels or None
+
+
+def _summed(by: tuple[str, ...] | None) -> str:
+    return f"is summed by ({', '.join(by)})" if by else "is not summed by labels"
+
+
+def _events(events: Fields, errors: str, total: str, source: SourceText, reading: Reading) -> model.Measurement:
+    """An events SLI as the catalog's measurement. An error query that counts a histogram's bucket
+    under a bound (`le="250"`) counts the requests within it, the good ones: said where it is. Queries
+    summed by the same labels (`sum(…) by (host)`) give Sloth a ratio, an SLO, for each group: the
+    catalog's SLO is the worst group's error ratio, said; summed otherwise, they are said too, as
+    `measure` needs one value."""
+    bucket = bucket_under(errors)
+    if bucket is not None:
+        reading.note(
+            source,
+            events.at("error_query" if events.has("error_query") else "errorQuery"),
+            f"the error query counts {bucket[0]} under le={bucket[1]}: the requests within the bound, "
+            "the good ones, which Sloth takes for errors (its error ratio is then the share of fast requests)",
+            "if they are the good ones, write the errors as the total minus them (or, in the catalog, measurement: "
+            "good: … and total: …)",
+        )
+    by_errors, by_total = _grouped(errors), _grouped(total)
+    if by_errors is None and by_total is None:
+        return model.Measurement(errors=errors, total=total)
+    at = events.at("total_query" if events.has("total_query") else "totalQuery")
+    if by_errors != by_total:
+        reading.note(
+            source,
+            at,
+            f"the error query {_summed(by_errors)} and the total query {_summed(by_total)}: a query summed by labels "
+            "returns a series per group, and `measure` takes one value",
+            "sum both by the same labels (an SLO for each group), or by none (one for the service)",
+        )
+        return model.Measurement(errors=errors, total=total)
+    # a group without a series of errors had none: 0, not a group left out of the worst
+    ratio = f"max(({errors.strip()} or 0 * {total.strip()}) / {total.strip()})"
+    reading.note(
+        source,
+        at,
+        f"measured the worst of each {', '.join(by_total or ())}: both queries are summed by it, so Sloth's ratio, "
+        f"and its SLO, hold for each group on its own; the catalog's SLO is the worst group's error ratio, met when "
+        f"every group meets it: {ratio}",
+        "check the query: the sum over every group would be a weaker promise, met while one group fails",
+    )
+    return model.Measurement(error_ratio=ratio)
 
 
 def read(root: Fields, source: SourceText, reading: Reading, *, period: str = DEFAULT_PERIOD) -> None:
@@ -175,7 +243,7 @@ def _slo(f: Fields, source: SourceText, reading: Reading, service: str, period: 
         total = _query(events, "total query", source, reading, "total_query", "totalQuery")
         if errors is None or total is None:
             raise refuse(source, events.location, "events needs an error query and a total query")
-        slo.measurement = model.Measurement(errors=errors, total=total)
+        slo.measurement = _events(events, errors, total, source, reading)
         events.dropped(reading, "not a Sloth events field")
     elif raw is not None:
         ratio = _query(raw, "error ratio query", source, reading, "error_ratio_query", "errorRatioQuery")
