@@ -38,6 +38,7 @@ from servicebook.git.snapshots import (
     Reader,
     is_other_file,
     is_page,
+    page_slug,
     read_catalog,
     unread_page,
     worktree_blob_id,
@@ -143,6 +144,9 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     # A page with the same bytes on both sides has no change to name: it is not parsed (at 5,000
     # pages, parsing them all was ~9 of the 10 CPU seconds of a diff that changes one line).
     same = frozenset(p for p, data in old_files.items() if is_page(p) and new_files.get(p) == data)
+    # unless it may link to a page that is gone (moved or removed): the diff names such links
+    left = [page_slug(p).encode() for p in old_files.keys() - new_files.keys() if is_page(p)]
+    same = frozenset(p for p in same if not any(name in new_files[p] for name in left))
     old = _snapshot(reader, old_files, old_other, base_name, same, absent_ok=True, links=old_links)
     # A catalog deleted at HEAD is a change (the pull request that removes it), as one added is;
     # with none on either side there is nothing to compare (a wrong --source, most likely).
