@@ -229,6 +229,19 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return meant(word, close[0]) if close else None
 
 
+def did_you_mean_id(word: str, choices: Iterable[str]) -> str | None:
+    """`did_you_mean`, or else the ids that `word` is the start or a dash-separated part of (`ci`
+    for ci-pipelines: too short for a spelling slip)."""
+    choices = list(choices)
+    close = did_you_mean(word, choices)
+    if close is not None or not word:
+        return close
+    found = [c for c in choices if c.startswith(word) or word in c.split("-")]
+    if len(found) == 1:
+        return f"did you mean '{found[0]}'?"
+    return f"did you mean one of: {', '.join(found)}?" if found else None
+
+
 def _email_hint(value: str) -> str:
     """What to write for an address that is not one: 'platform at acme.com' spelt out, as people
     write it to keep it from robots, read back as platform@acme.com."""
