@@ -503,6 +503,23 @@ def test_a_reference_to_a_renamed_page_by_its_old_name_says_its_new_one(run, sit
     assert result.output.count(hint) == 2, result.output
 
 
+def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy) -> None:
+    """The offering ci became ci-pipelines: the page's `offerings: [ci]` and `offering:ci` link
+    are told the id they most likely mean, not only a list of every id."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "  - id: ci\n    name: CI pipelines", "  - id: ci-pipelines\n    name: CI pipelines"
+        )
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    assert "error: unknown offering 'ci'" in result.output
+    assert "error: broken link: no offering 'ci'" in result.output
+    assert result.output.count("hint: did you mean 'ci-pipelines'?") == 2, result.output
+
+
 def test_a_deprecated_offering_says_where_to_go_and_when_it_ends(run, site_copy) -> None:
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"

@@ -921,7 +921,7 @@ class _Check:
         if value in left_out:
             return True
         names = sorted({*known, *left_out})
-        hint = did_you_mean(value, names) or (
+        hint = did_you_mean_id(value, names) or (
             f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
         )
         self.report(path, f"unknown {what} '{shown(value)}'", hint)
@@ -1115,7 +1115,7 @@ def _duplicate_ids(source: SourceText, records: Sequence, what: str) -> list[Pro
 
 def _unknown(value: str, known: Collection[str], what: str) -> tuple[str, str]:
     names = sorted(known)
-    hint = did_you_mean(value, names) or (
+    hint = did_you_mean_id(value, names) or (
         f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
     )
     return f"unknown {what} '{shown(value)}'", hint

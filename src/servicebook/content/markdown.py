@@ -33,7 +33,7 @@ from servicebook import routes
 from servicebook.catalog.crossrefs import CrossRef, names_another_team
 from servicebook.catalog.crossrefs import Kind as CrossKind
 from servicebook.catalog.model import TEXT_CHARS
-from servicebook.catalog.validate import check_url, did_you_mean, shown
+from servicebook.catalog.validate import check_url, did_you_mean, did_you_mean_id, shown
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to, meant
 from servicebook.source.yaml import SourceText
@@ -1068,4 +1068,4 @@ def _suggest(word: str, known: Container[str], what: str) -> str | None:
     if not isinstance(known, Collection) or isinstance(known, str):
         return None
     names = sorted(known)
-    return did_you_mean(word, names) or (f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}")
+    return did_you_mean_id(word, names) or (f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}")
