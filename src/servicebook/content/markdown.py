@@ -1068,4 +1068,5 @@ def _suggest(word: str, known: Container[str], what: str) -> str | None:
     if not isinstance(known, Collection) or isinstance(known, str):
         return None
     names = sorted(known)
-    return did_you_mean_id(word, names) or (f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}")
+    listed = f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}"
+    return did_you_mean_id(word, names) or listed
