@@ -400,6 +400,18 @@ def test_a_check_against_a_folder_says_what_it_compared(run, tmp_path) -> None:
     assert "nothing in" in result.stderr and "measures ci/availability" in result.stderr
 
 
+def test_a_check_against_one_file_compares_with_that_file(run, tmp_path) -> None:
+    """`--against slos/ci.yaml`, as a team first types it with the one file it has (`import`
+    takes files, so --against does too): compared, not refused as 'is a file'."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = _monitoring(tmp_path, {"pyrra/ci.yaml": PYRRA_CI})
+    result = run("check", "--source", site, "--against", monitoring / "pyrra" / "ci.yaml")
+    assert result.exit_code == 1, result.output
+    assert "ci/availability: the catalog's objective is 99.5 %, but Pyrra SLO 'pipelines-up'" in result.stderr
+    assert "is a file" not in result.output
+
+
 def test_an_slo_without_its_sli_measures_nothing(run, tmp_path) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
