@@ -520,6 +520,22 @@ def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy)
     assert result.output.count("hint: did you mean 'ci-pipelines'?") == 2, result.output
 
 
+def test_support_open_every_hour_of_the_week_says_nothing_of_outside_hours(run, site_copy) -> None:
+    """An offering supported Mon–Sun 00:00–24:00 with the team's on-call: its page and the home
+    page said 'on call outside those hours', of hours that have no outside."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    hours = '    days: mon-fri\n    start: "09:00"\n    end: "17:00"\n'
+    catalog.write_text(catalog.read_text().replace(hours, '    days: mon-sun\n    start: "00:00"\n    end: "24:00"\n'))
+    public = build(run, site)
+    offering = (public / "offerings" / "ci" / "index.html").read_text()
+    assert "Mon–Sun 00:00–24:00 (UTC)</span>" in offering
+    assert "outside those hours" not in offering
+    home = (public / "index.html").read_text()
+    assert "Mon–Sun 00:00–24:00 (UTC).</p>" in home
+    assert "outside those hours" not in home
+
+
 def test_a_deprecated_offering_says_where_to_go_and_when_it_ends(run, site_copy) -> None:
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"
