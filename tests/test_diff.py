@@ -463,6 +463,21 @@ def test_the_diff_comment_names_the_links_a_page_move_or_removal_breaks(git_site
 
 
 @pytest.mark.git
+def test_a_catalog_naming_a_page_by_the_name_it_was_moved_from_is_told_the_new_one(git_site, run) -> None:
+    """A pull request moves content/welcome.md and forgets the catalog's `policies: [welcome]`:
+    the diff cannot compare, and says which name the page has now (git's rename), not only
+    every page's name."""
+    git_site.git("mv", "content/welcome.md", "content/how-we-work.md")
+    git_site.commit("move the page")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "markdown")
+    assert result.exit_code == 1
+    assert (
+        "unknown policy page 'welcome' (did you mean 'how-we-work'? content/welcome.md is now "
+        "content/how-we-work.md, moved in the commits compared: name the page by its new name)"
+    ) in result.stdout
+
+
+@pytest.mark.git
 def test_policy_page_front_matter_changes_are_named(git_site, run) -> None:
     # A reviewer sees what a page's front matter now says, not only that it changed: which
     # offerings and tools it applies to, its owner and summary, its place in the list.

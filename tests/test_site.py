@@ -495,8 +495,8 @@ def test_a_reference_to_a_renamed_page_by_its_old_name_says_its_new_one(run, sit
     result = run("check", "--source", site)
     assert result.exit_code == 1
     hint = (
-        "hint: did you mean 'how-we-work'? content/welcome.md was renamed to content/how-we-work.md (its front matter "
-        "says renamed_from: [welcome]): name the page by its new name"
+        "hint: did you mean 'how-we-work'? content/welcome.md is now content/how-we-work.md, as its renamed_from says: "
+        "name the page by its new name"
     )
     assert "error: unknown policy page 'welcome'" in result.output
     assert "error: broken link: no page content/welcome.md" in result.output

@@ -242,6 +242,32 @@ def did_you_mean_id(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean one of: {', '.join(found)}?" if found else None
 
 
+# what a page's link and the catalog's `policies:` say of a page that is not there, with the name
+# written (content/markdown.py `broken link`, `_unknown` here)
+_NO_SUCH_PAGE = re.compile(
+    r"(?:unknown policy page|broken link: no page) (?:'(?P<name>[^']+)'|content/(?P<file>.+)\.md)$"
+)
+
+
+def renamed_page_hint(was: str, now: str, why: str) -> str:
+    """The hint for a reference to the page `was`, now `now` (`why`: how that is known)."""
+    return f"did you mean '{now}'? content/{was}.md is now content/{now}.md, {why}: name the page by its new name"
+
+
+def renamed_pages_hinted(problems: Iterable[Problem], hints: AbcMapping[str, str]) -> list[Problem]:
+    """`problems` with each reference to a page by a name it had before given its hint (`hints`:
+    old name → `renamed_page_hint`): the old address may still send readers on, but a reference
+    names a page as it is now."""
+    if not hints:
+        return list(problems)
+    out: list[Problem] = []
+    for problem in problems:
+        match = _NO_SUCH_PAGE.match(problem.message)
+        hint = None if match is None else hints.get(match["name"] or match["file"])
+        out.append(problem if hint is None else dataclasses.replace(problem, hint=hint))
+    return out
+
+
 def _email_hint(value: str) -> str:
     """What to write for an address that is not one: 'platform at acme.com' spelt out, as people
     write it to keep it from robots, read back as platform@acme.com."""

@@ -46,6 +46,8 @@ from servicebook.catalog.validate import (
     name_hint,
     name_shown,
     read_record,
+    renamed_page_hint,
+    renamed_pages_hinted,
     salvage_record,
     unportable,
 )
@@ -283,7 +285,8 @@ def load(
         problems = _member_pages_unjudged(problems, slugs)
     problems = _pages_unjudged_unread(problems, slugs, root)
     refused, renamed = _renamed_pages(root, pages, universe.slugs)
-    problems = [*_renamed_pages_hinted(problems, renamed), *refused]
+    hints = {was: renamed_page_hint(was, now, "as its renamed_from says") for was, now in renamed.items()}
+    problems = [*renamed_pages_hinted(problems, hints), *refused]
     pages += member_pages
     # the command line: which pages' links to headings were settled among these pages' anchors (links.py)
     kept = SettledAnchors.read(store, slugs, digests) if memo is None and not member_pages else None
@@ -328,35 +331,6 @@ def _published_pages_only(problems: Sequence[Problem], published: Sequence[str])
             continue
         names = ", ".join(published[:SHOWN_PAGES])
         hint = f"known {match['what']}: {names}" if names else f"there are no {match['what']} without errors yet"
-        out.append(dataclasses.replace(problem, hint=hint))
-    return out
-
-
-# what a page's link and the catalog's `policies:` say of a page that is not there, with the name
-# written (content/markdown.py `broken link`, validate.py `unknown policy page`)
-_NO_SUCH_PAGE = re.compile(
-    r"(?:unknown policy page|broken link: no page) (?:'(?P<name>[^']+)'|content/(?P<file>.+)\.md)$"
-)
-
-
-def _renamed_pages_hinted(problems: Sequence[Problem], renamed: Mapping[str, str]) -> list[Problem]:
-    """`problems` with each reference to a page by a name it had before (`renamed`: old name →
-    its page now, from the pages' `renamed_from`) told the page's new name: the old address still
-    sends readers on, but a reference names a page as it is now."""
-    if not renamed:
-        return list(problems)
-    out: list[Problem] = []
-    for problem in problems:
-        match = _NO_SUCH_PAGE.match(problem.message)
-        now = None if match is None else renamed.get(match["name"] or match["file"])
-        if now is None:
-            out.append(problem)
-            continue
-        was = match["name"] or match["file"]  # type: ignore[index]
-        hint = (
-            f"did you mean '{now}'? content/{was}.md was renamed to content/{now}.md "
-            f"(its front matter says renamed_from: [{was}]): name the page by its new name"
-        )
         out.append(dataclasses.replace(problem, hint=hint))
     return out
 
