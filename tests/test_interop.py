@@ -458,6 +458,19 @@ def test_sloth_is_matched_by_service_and_name_over_its_period(run, tmp_path) -> 
     assert "has 28d (Sloth's default period" in result.stderr
 
 
+def test_the_sloth_period_has_the_same_flag_in_check_import_and_export(run, tmp_path) -> None:
+    """`check --against` says to give `--sloth-period`; `import sloth` and `export sloth` called
+    it `--period` alone, so the flag the new user copied from the check's message was refused."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    spec = FIXTURES / "sloth-getting-started.yml"
+    imported = run("import", "sloth", "--sloth-period", "28d", spec)
+    assert imported.exit_code == 0, imported.output
+    assert {s["window"] for o in yaml.safe_load(imported.stdout)["offerings"] for s in o["slos"]} == {"28d"}
+    exported = run("export", "sloth", "--source", site, "--sloth-period", "30d")  # the flag taken, not refused
+    assert (exported.exit_code, "no SLO to export") == (1, exported.stderr.splitlines()[-1][len("error: ") :][:16])
+
+
 def test_pyrra_is_matched_by_namespace_and_name_as_its_import_reads_them(run, tmp_path) -> None:
     """`import pyrra` makes the namespace the offering and the name the SLO: the catalog pasted
     from that fragment is measured by the same file, with no annotation added to it."""
