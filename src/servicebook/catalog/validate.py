@@ -139,7 +139,8 @@ CALENDAR_WINDOWS = ("calendar-week", "calendar-month", "calendar-quarter", "cale
 CALENDAR_WINDOWS_TEXT = "calendar-week, calendar-month, calendar-quarter or calendar-year"
 WINDOW_RE = re.compile(r"([1-9][0-9]{0,2})d|" + "|".join(CALENDAR_WINDOWS))
 # a window written as OpenSLO or Prometheus write weeks and years: 4w, 1y (told what the catalog writes)
-_WEEKS_OR_YEARS_RE = re.compile(r"([1-9][0-9]{0,2})([wWyY])")
+# a window in weeks, years or days as OpenSLO writes it (4w, 1Y) or as people say it (4 weeks, 30 days)
+_WEEKS_OR_YEARS_RE = re.compile(r"([1-9][0-9]{0,3}) ?(w|wks?|weeks?|y|yrs?|years?|days?)", re.IGNORECASE)
 DURATION_RE = re.compile(r"([1-9][0-9]{0,3})(m|h|d)")
 CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -1735,8 +1736,12 @@ def window_hint(value: str) -> str:
     them (4w, 1Y) are days when rolling, or the calendar's; a misspelt calendar window is named."""
     match = _WEEKS_OR_YEARS_RE.fullmatch(value.strip())
     if match is not None:
-        days, word = int(match[1]) * (7 if match[2] in "wW" else 365), "week" if match[2] in "wW" else "year"
+        unit = match[2][0].lower()
+        days = int(match[1]) * {"w": 7, "y": 365, "d": 1}[unit]
         rolling = f"a rolling window is written in days: {days}d" if days <= 999 else "a rolling window is 1d to 999d"
+        if unit == "d":
+            return rolling
+        word = "week" if unit == "w" else "year"
         return f"{rolling}; a calendar {word} is calendar-{word}"
     close = _close(value.strip().lower(), CALENDAR_WINDOWS)
     if close:
