@@ -39,3 +39,13 @@ def test_a_bookmark_to_a_moved_page_lands_on_it(context_factory, moved_site, jav
     page.goto(moved_site + "policies/welcome/")
     page.wait_for_url(moved_site + "policies/guide/how-we-work/")
     assert page.locator("h1").inner_text() == "How we work"
+
+
+def test_searching_a_moved_pages_old_name_finds_it(context_factory, moved_site) -> None:
+    """A reader who knew the page as 'welcome' (its old address) finds it by that word, as an
+    offering or a tool is found by an old id."""
+    page = context_factory().new_page()
+    page.goto(moved_site + "search/?q=welcome")
+    first = page.locator("#search-results .result").first
+    first.wait_for()
+    assert first.locator(".result-title a").inner_text() == "How we work"
