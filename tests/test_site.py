@@ -518,6 +518,11 @@ def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy)
     assert "error: unknown offering 'ci'" in result.output
     assert "error: broken link: no offering 'ci'" in result.output
     assert result.output.count("hint: did you mean 'ci-pipelines'?") == 2, result.output
+    # a page named without its folder
+    (site / "content" / "security").mkdir()
+    (site / "content" / "security" / "scanning.md").write_text("---\ntitle: Scanning\n---\n\nUs.\n")
+    catalog.write_text(catalog.read_text().replace("policies: [welcome]", "policies: [welcome, scanning]"))
+    assert "hint: did you mean 'security/scanning'?" in run("check", "--source", site).output
 
 
 def test_support_open_every_hour_of_the_week_says_nothing_of_outside_hours(run, site_copy) -> None:

@@ -231,13 +231,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 
 def did_you_mean_id(word: str, choices: Iterable[str]) -> str | None:
-    """`did_you_mean`, or else the ids that `word` is the start or a dash-separated part of (`ci`
-    for ci-pipelines: too short for a spelling slip)."""
+    """`did_you_mean`, or else the ids that `word` is the start or a part of, between dashes or
+    slashes (`ci` for ci-pipelines: too short for a spelling slip; `scanning` for the page
+    security/scanning)."""
     choices = list(choices)
     close = did_you_mean(word, choices)
     if close is not None or not word:
         return close
-    found = [c for c in choices if c.startswith(word) or word in c.split("-")]
+    found = [c for c in choices if c.startswith(word) or word in re.split(r"[-/]", c)]
     if len(found) == 1:
         return f"did you mean '{found[0]}'?"
     return f"did you mean one of: {', '.join(found)}?" if found else None
