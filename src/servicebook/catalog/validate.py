@@ -241,7 +241,7 @@ def did_you_mean_id(word: str, choices: Iterable[str]) -> str | None:
     found = [c for c in choices if c.startswith(word) or word in re.split(r"[-/]", c)]
     if len(found) == 1:
         return f"did you mean '{found[0]}'?"
-    return f"did you mean one of: {', '.join(found)}?" if found else None
+    return f"did you mean one of: {', '.join(found)}?" if 1 < len(found) <= 5 else None  # (more: the list of all)
 
 
 # what a page's link and the catalog's `policies:` say of a page that is not there, with the name
