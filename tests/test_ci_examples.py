@@ -400,6 +400,21 @@ def test_pages_workflow_builds_with_the_cache_and_deploys() -> None:
     assert workflow["jobs"]["deploy"]["needs"] == "build"
 
 
+def test_the_nightly_measurement_is_published_the_same_night() -> None:
+    """The measure workflow pushes its snapshot with the job's own token, which starts no other
+    workflow: it starts the Pages workflow itself (workflow_dispatch, which that token may), or
+    the measurement waited on the site for the next push by a person."""
+    measure = load(EXAMPLES / "github" / "measure.yml")
+    pages = load(EXAMPLES / "github" / "publish-pages.yml")
+    assert "workflow_dispatch" in pages[True]
+    assert measure["permissions"]["actions"] == "write"
+    steps = measure["jobs"]["measure"]["steps"]
+    push = next(i for i, s in enumerate(steps) if "git push" in s.get("run", ""))
+    (start,) = [s for s in steps[push + 1 :] if "gh workflow run" in s.get("run", "")]
+    assert start["run"].split()[:4] == ["gh", "workflow", "run", "publish-pages.yml"]
+    assert start["env"]["GH_TOKEN"] == "${{ github.token }}"
+
+
 def test_gitlab_example_includes_the_component_with_inputs_it_declares() -> None:
     pipeline = load(GITLAB)
     (include,) = pipeline["include"]

@@ -407,8 +407,74 @@ def test_policy_page_sections_added_changed_removed_and_moves(git_site, run) -> 
     # a reviewer is told that the page's address changes with its file's name: links to it break
     assert [c["text"] for c in doc["changes"]] == [
         "Policy page “Escalation” moved from content/escalation.md to content/escalate.md (its page moves "
-        "from policies/escalation/ to policies/escalate/, and the old address is gone)"
+        "from policies/escalation/ to policies/escalate/, and the old address is gone; declaring "
+        "renamed_from: [escalation] in its front matter keeps it)"
     ]
+
+
+@pytest.mark.git
+def test_a_page_moved_with_its_old_name_declared_says_old_links_lead_on(git_site, run) -> None:
+    """A page moved and rewritten in one commit (too much for git to call it a rename) is still
+    that page moved when it declares its old name; the reviewer reads that old links lead on."""
+    (git_site.root / "content/escalation.md").write_text("---\ntitle: Escalation\n---\n\n## Who\n\nUs.\n")
+    git_site.commit("a page")
+    (git_site.root / "content/escalation.md").unlink()
+    (git_site.root / "content/ops").mkdir()
+    (git_site.root / "content/ops/escalate.md").write_text(
+        "---\ntitle: Escalation\nrenamed_from: [escalation]\n---\n\n## Who answers\n\nThe on-call engineer, "
+        "then the team lead, then the head of platform.\n"
+    )
+    git_site.commit("move and rewrite the page")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert [c["text"] for c in doc["changes"]] == [
+        "Policy page “Escalation” moved from content/escalation.md to content/ops/escalate.md (its page moves "
+        "from policies/escalation/ to policies/ops/escalate/, and the old address sends readers on)",
+        "Policy page “Escalation”: section “Who answers” added",
+        "Policy page “Escalation”: section “Who” removed",
+    ]
+    git_site.edit("renamed_from: [escalation]\n", "", "content/ops/escalate.md")
+    git_site.commit("forget the old name")
+    doc = json.loads(run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert [c["text"] for c in doc["changes"]] == [
+        "Policy page “Escalation”: its old address policies/escalation/ no longer sends readers on (links to it break)"
+    ]
+
+
+@pytest.mark.git
+def test_the_diff_comment_names_the_links_a_page_move_or_removal_breaks(git_site, run) -> None:
+    """A pull request that moves one page and removes another, while an unchanged page still
+    links to both: the comment a reviewer reads names those links, where they are, and the new
+    name to link to."""
+    (git_site.root / "content/escalation.md").write_text("---\ntitle: Escalation\n---\n\n## Who\n\nUs.\n")
+    (git_site.root / "content/faq.md").write_text(
+        "---\ntitle: FAQ\n---\n\nRead [how we work](welcome.md) first.\n\nThen [escalate](page:escalation#who).\n"
+    )
+    git_site.commit("pages")
+    git_site.git("mv", "content/welcome.md", "content/how-we-work.md")
+    git_site.edit("policies: [welcome]", "policies: [how-we-work]")
+    git_site.git("rm", "-q", "content/escalation.md")
+    git_site.commit("move one page, remove another")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert (
+        "- Policy page “FAQ” (content/faq.md) links to a page that is no longer there: line 5 (welcome.md), "
+        "line 7 (page:escalation#who); escalation was removed; link to how-we-work instead of welcome\n"
+    ) in result.stdout
+
+
+@pytest.mark.git
+def test_a_catalog_naming_a_page_by_the_name_it_was_moved_from_is_told_the_new_one(git_site, run) -> None:
+    """A pull request moves content/welcome.md and forgets the catalog's `policies: [welcome]`:
+    the diff cannot compare, and says which name the page has now (git's rename), not only
+    every page's name."""
+    git_site.git("mv", "content/welcome.md", "content/how-we-work.md")
+    git_site.commit("move the page")
+    result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "markdown")
+    assert result.exit_code == 1
+    assert (
+        "unknown policy page 'welcome' (did you mean 'how-we-work'? content/welcome.md is now "
+        "content/how-we-work.md, moved in the commits compared: name the page by its new name)"
+    ) in result.stdout
 
 
 @pytest.mark.git

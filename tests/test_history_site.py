@@ -155,7 +155,8 @@ def test_renamed_policy_page_keeps_its_history(git_site, run) -> None:
     assert [c.text for c in timeline.entries[0].changes] == [
         "Offering “CI pipelines”: policies changed from welcome to how-we-work",
         "Policy page “How we work” moved from content/welcome.md to content/how-we-work.md (its page moves from "
-        "policies/welcome/ to policies/how-we-work/, and the old address is gone)",
+        "policies/welcome/ to policies/how-we-work/, and the old address is gone; declaring renamed_from: [welcome] "
+        "in its front matter keeps it)",
     ]
     from servicebook.site.changes import history_view
 

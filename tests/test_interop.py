@@ -400,6 +400,18 @@ def test_a_check_against_a_folder_says_what_it_compared(run, tmp_path) -> None:
     assert "nothing in" in result.stderr and "measures ci/availability" in result.stderr
 
 
+def test_a_check_against_one_file_compares_with_that_file(run, tmp_path) -> None:
+    """`--against slos/ci.yaml`, as a team first types it with the one file it has (`import`
+    takes files, so --against does too): compared, not refused as 'is a file'."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    monitoring = _monitoring(tmp_path, {"pyrra/ci.yaml": PYRRA_CI})
+    result = run("check", "--source", site, "--against", monitoring / "pyrra" / "ci.yaml")
+    assert result.exit_code == 1, result.output
+    assert "ci/availability: the catalog's objective is 99.5 %, but Pyrra SLO 'pipelines-up'" in result.stderr
+    assert "is a file" not in result.output
+
+
 def test_an_slo_without_its_sli_measures_nothing(run, tmp_path) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITES / "minimal", site)
@@ -444,6 +456,19 @@ def test_sloth_is_matched_by_service_and_name_over_its_period(run, tmp_path) -> 
     result = run("check", "--source", site, "--against", monitoring, "--sloth-period", "28d")
     assert "the catalog's window is 30d, but Sloth SLO 'availability'" in result.stderr
     assert "has 28d (Sloth's default period" in result.stderr
+
+
+def test_the_sloth_period_has_the_same_flag_in_check_import_and_export(run, tmp_path) -> None:
+    """`check --against` says to give `--sloth-period`; `import sloth` and `export sloth` called
+    it `--period` alone, so the flag the new user copied from the check's message was refused."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "minimal", site)
+    spec = FIXTURES / "sloth-getting-started.yml"
+    imported = run("import", "sloth", "--sloth-period", "28d", spec)
+    assert imported.exit_code == 0, imported.output
+    assert {s["window"] for o in yaml.safe_load(imported.stdout)["offerings"] for s in o["slos"]} == {"28d"}
+    exported = run("export", "sloth", "--source", site, "--sloth-period", "30d")  # the flag taken, not refused
+    assert (exported.exit_code, "no SLO to export") == (1, exported.stderr.splitlines()[-1][len("error: ") :][:16])
 
 
 def test_pyrra_is_matched_by_namespace_and_name_as_its_import_reads_them(run, tmp_path) -> None:

@@ -229,6 +229,22 @@ def test_a_time_of_day_is_answered_with_the_catalog_in_force_at_that_time(histor
     assert "no commit changed catalog.yaml at or before 2026-03-01 10:59:59 UTC" in result.output
 
 
+def test_an_offering_asked_for_by_the_start_of_its_id_is_suggested(run, tmp_path) -> None:
+    """`--offering ci` where the offering is ci-pipelines: too short a word for a spelling slip,
+    but the start of one id (or of several, each named)."""
+    site = GitSite(tmp_path)
+    shutil.copytree(SITES / "minimal/content", site.root / "content")
+    site.write("catalog.yaml", (SITES / "minimal/catalog.yaml").read_text())
+    site.edit("  - id: ci\n    name: CI pipelines", "  - id: ci-pipelines\n    name: CI pipelines")
+    site.edit("offerings: [ci]", "offerings: [ci-pipelines]", "content/welcome.md")
+    site.edit("(offering:ci)", "(offering:ci-pipelines)", "content/welcome.md")
+    site.commit("Publish the catalog")
+    result = run("promised", "--source", site.root, "--at", "2099-01-01", "--offering", "ci")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("did you mean 'ci-pipelines'?\n"), result.stderr
+    assert "pipelines" in run("promised", "--source", site.root, "--at", "2099-01-01", "--offering", "pipelines").stderr
+
+
 def test_errors_say_what_is_wrong_and_where(history, run, tmp_path) -> None:
     site, commits = history
     cases = {

@@ -379,9 +379,12 @@ class Walk:
         target.parent.mkdir(exist_ok=True)
         source.rename(target)
         text = target.read_text()  # its links, relative to where it is
-        target.write_text(text.replace("](../", "](") if "/" in old else text.replace("](", "](../"))
+        text = text.replace("](../", "](") if "/" in old else text.replace("](", "](../")
+        # and its old address sending readers on (the page it had before that one no longer does)
+        text = re.sub(r"(?m)^renamed_from: .*\n", "", text).replace("---\n", f"---\nrenamed_from: [{old}]\n", 1)
+        target.write_text(text)
         self.pages[i] = new
-        return Step(f"{old}.md moved to {new}.md", [source, target])
+        return Step(f"{old}.md moved to {new}.md, its old address kept", [source, target])
 
     def snapshot_added(self) -> Step:
         """A new measurement snapshot, a week after the newest (as `servicebook measure` writes)."""

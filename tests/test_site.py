@@ -413,6 +413,134 @@ def test_an_old_id_keeps_its_page_and_sends_readers_to_the_new_one(run, site_cop
     assert "offerings/ci/" in sitemap and "offerings/pipelines/" not in sitemap and "tools/scripts/" not in sitemap
 
 
+def test_a_renamed_policy_page_keeps_its_old_address_sending_readers_on(run, site_copy) -> None:
+    """content/welcome.md moved to content/guide/how-we-work.md: links and bookmarks to
+    policies/welcome/ still lead to the page, without JavaScript, and the old address is no page
+    of its own for search engines."""
+    site = site_copy("minimal")
+    text = (site / "content" / "welcome.md").read_text()
+    (site / "content" / "welcome.md").unlink()
+    (site / "content" / "guide").mkdir()
+    (site / "content" / "guide" / "how-we-work.md").write_text(
+        text.replace("order: 10\n", "order: 10\nrenamed_from: [welcome]\n")
+    )
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text()
+        .replace("policies: [welcome]", "policies: [guide/how-we-work]")
+        .replace(
+            "  title: Platform services\n", "  title: Platform services\n  base_url: https://platform.example.org/\n"
+        )
+    )
+    public = build(run, site)
+    moved = (public / "policies" / "welcome" / "index.html").read_text()
+    assert '<meta http-equiv="refresh" content="0; url=../guide/how-we-work/">' in moved
+    assert (
+        'This policy page was called <code>welcome</code>; it is now <a href="../guide/how-we-work/">How we work</a>.'
+    ) in moved
+    assert (public / "policies" / "guide" / "how-we-work" / "index.html").is_file()
+    sitemap = (public / "sitemap.xml").read_text()
+    assert "policies/guide/how-we-work/" in sitemap and "policies/welcome/" not in sitemap
+
+
+@pytest.mark.parametrize(
+    ("old", "message", "hint"),
+    [
+        (
+            "escalation",
+            "'escalation' is the name of a page that is there (content/escalation.md), so it cannot be an old name "
+            "of 'welcome'",
+            "remove it from renamed_from, or remove or rename content/escalation.md",
+        ),
+        ("welcome", "'welcome' is this page's own name", "list only the names it had before"),
+        (
+            "content/old-welcome.md",
+            "'content/old-welcome.md' cannot be the name of a page",
+            "did you mean 'old-welcome'? an old name is the page's old file under content/ without .md",
+        ),
+    ],
+)
+def test_a_page_cannot_claim_a_name_that_is_not_its_old_one(run, site_copy, old, message, hint) -> None:
+    site = site_copy("minimal")
+    page = site / "content" / "welcome.md"
+    page.write_text(page.read_text().replace("order: 10\n", f"order: 10\nrenamed_from: [x, {old}]\n"))
+    (site / "content" / "escalation.md").write_text("---\ntitle: Escalation\n---\n\nUs.\n")
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    column = len("renamed_from: [x, ") + 1
+    assert f"content/welcome.md:5:{column}: error: {message}" in result.output
+    assert f"hint: {hint}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_two_pages_cannot_claim_the_same_old_name(run, site_copy) -> None:
+    site = site_copy("minimal")
+    (site / "content" / "a.md").write_text("---\ntitle: A\nrenamed_from: [old]\n---\n\nA.\n")
+    (site / "content" / "b.md").write_text("---\ntitle: B\nrenamed_from: [old]\n---\n\nB.\n")
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    assert "content/b.md:3:16: error: 'old' is an old name of both 'a' and 'b'" in result.output
+
+
+def test_a_reference_to_a_renamed_page_by_its_old_name_says_its_new_one(run, site_copy) -> None:
+    """After content/welcome.md became content/how-we-work.md, the catalog's `policies: [welcome]`
+    and a page's link to welcome.md are errors that name the page's new name."""
+    site = site_copy("minimal")
+    text = (site / "content" / "welcome.md").read_text()
+    (site / "content" / "welcome.md").unlink()
+    (site / "content" / "how-we-work.md").write_text(
+        text.replace("order: 10\n", "order: 10\nrenamed_from: [welcome]\n")
+    )
+    (site / "content" / "escalation.md").write_text("---\ntitle: Escalation\n---\n\nSee [how we work](welcome.md).\n")
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    hint = (
+        "hint: did you mean 'how-we-work'? content/welcome.md is now content/how-we-work.md, as its renamed_from says: "
+        "name the page by its new name"
+    )
+    assert "error: unknown policy page 'welcome'" in result.output
+    assert "error: broken link: no page content/welcome.md" in result.output
+    assert result.output.count(hint) == 2, result.output
+
+
+def test_an_id_written_as_the_start_of_the_real_one_is_suggested(run, site_copy) -> None:
+    """The offering ci became ci-pipelines: the page's `offerings: [ci]` and `offering:ci` link
+    are told the id they most likely mean, not only a list of every id."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "  - id: ci\n    name: CI pipelines", "  - id: ci-pipelines\n    name: CI pipelines"
+        )
+    )
+    result = run("check", "--source", site)
+    assert result.exit_code == 1
+    assert "error: unknown offering 'ci'" in result.output
+    assert "error: broken link: no offering 'ci'" in result.output
+    assert result.output.count("hint: did you mean 'ci-pipelines'?") == 2, result.output
+    # a page named without its folder
+    (site / "content" / "security").mkdir()
+    (site / "content" / "security" / "scanning.md").write_text("---\ntitle: Scanning\n---\n\nUs.\n")
+    catalog.write_text(catalog.read_text().replace("policies: [welcome]", "policies: [welcome, scanning]"))
+    assert "hint: did you mean 'security/scanning'?" in run("check", "--source", site).output
+
+
+def test_support_open_every_hour_of_the_week_says_nothing_of_outside_hours(run, site_copy) -> None:
+    """An offering supported Mon–Sun 00:00–24:00 with the team's on-call: its page and the home
+    page said 'on call outside those hours', of hours that have no outside."""
+    site = site_copy("minimal")
+    catalog = site / "catalog.yaml"
+    hours = '    days: mon-fri\n    start: "09:00"\n    end: "17:00"\n'
+    catalog.write_text(catalog.read_text().replace(hours, '    days: mon-sun\n    start: "00:00"\n    end: "24:00"\n'))
+    public = build(run, site)
+    offering = (public / "offerings" / "ci" / "index.html").read_text()
+    assert "Mon–Sun 00:00–24:00 (UTC)</span>" in offering
+    assert "outside those hours" not in offering
+    home = (public / "index.html").read_text()
+    assert "Mon–Sun 00:00–24:00 (UTC).</p>" in home
+    assert "outside those hours" not in home
+
+
 def test_a_deprecated_offering_says_where_to_go_and_when_it_ends(run, site_copy) -> None:
     site = site_copy("minimal")
     catalog = site / "catalog.yaml"

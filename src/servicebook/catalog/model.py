@@ -627,6 +627,13 @@ class PageMeta:
     tools: tuple[Annotated[str, Ref("tool")], ...] = field(
         default=(), metadata=doc("Tool decisions this policy explains.")
     )
+    renamed_from: tuple[Line, ...] = field(
+        default=(),
+        metadata=doc(
+            "Names it had before (its old file under content/ without .md); their old pages send readers here.",
+            example=["change-process"],
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

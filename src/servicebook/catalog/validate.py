@@ -139,7 +139,8 @@ CALENDAR_WINDOWS = ("calendar-week", "calendar-month", "calendar-quarter", "cale
 CALENDAR_WINDOWS_TEXT = "calendar-week, calendar-month, calendar-quarter or calendar-year"
 WINDOW_RE = re.compile(r"([1-9][0-9]{0,2})d|" + "|".join(CALENDAR_WINDOWS))
 # a window written as OpenSLO or Prometheus write weeks and years: 4w, 1y (told what the catalog writes)
-_WEEKS_OR_YEARS_RE = re.compile(r"([1-9][0-9]{0,2})([wWyY])")
+# a window in weeks, years or days as OpenSLO writes it (4w, 1Y) or as people say it (4 weeks, 30 days)
+_WEEKS_OR_YEARS_RE = re.compile(r"([1-9][0-9]{0,3}) ?(w|wks?|weeks?|y|yrs?|years?|days?)", re.IGNORECASE)
 DURATION_RE = re.compile(r"([1-9][0-9]{0,3})(m|h|d)")
 CLOCK_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -230,6 +231,46 @@ _DECIMAL_COMMA = re.compile(r"([0-9]{1,3}),([0-9]+) *%?")
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     close = _close(word, choices)
     return meant(word, close[0]) if close else None
+
+
+def did_you_mean_id(word: str, choices: Iterable[str]) -> str | None:
+    """`did_you_mean`, or else the ids that `word` is the start or a part of, between dashes or
+    slashes (`ci` for ci-pipelines: too short for a spelling slip; `scanning` for the page
+    security/scanning)."""
+    choices = list(choices)
+    close = did_you_mean(word, choices)
+    if close is not None or not word:
+        return close
+    found = [c for c in choices if c.startswith(word) or word in re.split(r"[-/]", c)]
+    if len(found) == 1:
+        return f"did you mean '{found[0]}'?"
+    return f"did you mean one of: {', '.join(found)}?" if 1 < len(found) <= 5 else None  # (more: the list of all)
+
+
+# what a page's link and the catalog's `policies:` say of a page that is not there, with the name
+# written (content/markdown.py `broken link`, `_unknown` here)
+_NO_SUCH_PAGE = re.compile(
+    r"(?:unknown policy page|broken link: no page) (?:'(?P<name>[^']+)'|content/(?P<file>.+)\.md)$"
+)
+
+
+def renamed_page_hint(was: str, now: str, why: str) -> str:
+    """The hint for a reference to the page `was`, now `now` (`why`: how that is known)."""
+    return f"did you mean '{now}'? content/{was}.md is now content/{now}.md, {why}: name the page by its new name"
+
+
+def renamed_pages_hinted(problems: Iterable[Problem], hints: AbcMapping[str, str]) -> list[Problem]:
+    """`problems` with each reference to a page by a name it had before given its hint (`hints`:
+    old name → `renamed_page_hint`): the old address may still send readers on, but a reference
+    names a page as it is now."""
+    if not hints:
+        return list(problems)
+    out: list[Problem] = []
+    for problem in problems:
+        match = _NO_SUCH_PAGE.match(problem.message)
+        hint = None if match is None else hints.get(match["name"] or match["file"])
+        out.append(problem if hint is None else dataclasses.replace(problem, hint=hint))
+    return out
 
 
 def _email_hint(value: str) -> str:
@@ -923,7 +964,7 @@ class _Check:
         if value in left_out:
             return True
         names = sorted({*known, *left_out})
-        hint = did_you_mean(value, names) or (
+        hint = did_you_mean_id(value, names) or (
             f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
         )
         self.report(path, f"unknown {what} '{shown(value)}'", hint)
@@ -1117,7 +1158,7 @@ def _duplicate_ids(source: SourceText, records: Sequence, what: str) -> list[Pro
 
 def _unknown(value: str, known: Collection[str], what: str) -> tuple[str, str]:
     names = sorted(known)
-    hint = did_you_mean(value, names) or (
+    hint = did_you_mean_id(value, names) or (
         f"known {_plural(what)}: {', '.join(names[:12])}" if names else f"there are no {_plural(what)}"
     )
     return f"unknown {what} '{shown(value)}'", hint
@@ -1741,8 +1782,12 @@ def window_hint(value: str) -> str:
     them (4w, 1Y) are days when rolling, or the calendar's; a misspelt calendar window is named."""
     match = _WEEKS_OR_YEARS_RE.fullmatch(value.strip())
     if match is not None:
-        days, word = int(match[1]) * (7 if match[2] in "wW" else 365), "week" if match[2] in "wW" else "year"
+        unit = match[2][0].lower()
+        days = int(match[1]) * {"w": 7, "y": 365, "d": 1}[unit]
         rolling = f"a rolling window is written in days: {days}d" if days <= 999 else "a rolling window is 1d to 999d"
+        if unit == "d":
+            return rolling
+        word = "week" if unit == "w" else "year"
         return f"{rolling}; a calendar {word} is calendar-{word}"
     close = _close(value.strip().lower(), CALENDAR_WINDOWS)
     if close:

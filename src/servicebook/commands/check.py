@@ -51,10 +51,11 @@ Examples:
 )
 @click.option(
     "--against",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     default=None,
-    metavar="DIR",
-    help="Also compare the SLOs with the Sloth, Pyrra and OpenSLO v1 files in DIR (docs/slo-formats.md).",
+    metavar="DIR|FILE",
+    help="Also compare the SLOs with the Sloth, Pyrra and OpenSLO v1 files in DIR, or with one such FILE "
+    "(docs/slo-formats.md).",
 )
 @click.option(
     "--sloth-period",

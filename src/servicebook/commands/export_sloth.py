@@ -18,6 +18,8 @@ from servicebook.interop import sloth_export
 @offering_option
 @click.option(
     "--period",
+    "--sloth-period",  # as `check --against` names it
+    "period",
     default=None,
     metavar="WINDOW",
     help="The rolling window of the SLOs to export (sloth generate's --default-slo-period); "

@@ -59,6 +59,8 @@ def import_command(fmt: str) -> click.Command:
     if fmt == "sloth":  # a Sloth spec has no window: sloth generate runs it with a period
         command = click.option(
             "--period",
+            "--sloth-period",  # as `check --against` names it
+            "period",
             default=sloth.DEFAULT_PERIOD,
             show_default=True,
             metavar="WINDOW",

@@ -33,7 +33,7 @@ from servicebook import routes
 from servicebook.catalog.crossrefs import CrossRef, names_another_team
 from servicebook.catalog.crossrefs import Kind as CrossKind
 from servicebook.catalog.model import TEXT_CHARS
-from servicebook.catalog.validate import check_url, did_you_mean, shown
+from servicebook.catalog.validate import check_url, did_you_mean, did_you_mean_id, shown
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to, meant
 from servicebook.source.yaml import SourceText
@@ -570,6 +570,31 @@ def _nth(text: str, char: str, n: int) -> int:
     return at
 
 
+def page_links(tokens: Sequence[Token], slug: str, line_offset: int) -> tuple[tuple[str, int, str], ...]:
+    """The links of a page's body (its `tokens`) to policy pages, `page:NAME` or a relative `.md`
+    path as `render` resolves them: each as (the page named, the line its paragraph starts on in
+    the file, the link as written), for `servicebook diff` to name the links that a page's move or
+    removal breaks."""
+    folder = posixpath.dirname(slug)
+    found: list[tuple[str, int, str]] = []
+    for token in tokens:
+        if token.type != "inline" or not token.children or not token.map:
+            continue
+        for child in token.children:
+            href = child.attrGet("href") if child.type == "link_open" else None
+            if not isinstance(href, str):
+                continue
+            path = href.partition("#")[0]
+            if path.startswith("page:"):
+                target = path[len("page:") :]
+            elif path.endswith(".md") and ":" not in path and not path.startswith("/"):
+                target = posixpath.normpath(posixpath.join(folder, path[:-3]))
+            else:
+                continue
+            found.append((target, token.map[0] + line_offset + 1, href))
+    return tuple(found)
+
+
 def outline(body: str, tokens: Sequence[Token]) -> tuple[tuple[str, str, bytes], ...]:
     """A page's sections as the history and `servicebook diff` compare them: (anchor, title,
     SHA-256 of the section's text), the text before the first heading first (anchor "") when
@@ -1046,4 +1071,5 @@ def _suggest(word: str, known: Container[str], what: str) -> str | None:
     if not isinstance(known, Collection) or isinstance(known, str):
         return None
     names = sorted(known)
-    return did_you_mean(word, names) or (f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}")
+    listed = f"known {what}: {', '.join(names[:12])}" if names else f"there are no {what}"
+    return did_you_mean_id(word, names) or listed

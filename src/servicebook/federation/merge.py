@@ -108,6 +108,7 @@ def scoped_pages(member: str, pages: Sequence[model.Page], shown: Callable[[str]
                 p.meta,
                 offerings=tuple(scoped(member, o) for o in p.meta.offerings),
                 tools=tuple(scoped(member, t) for t in p.meta.tools),
+                renamed_from=tuple(scoped(member, r) for r in p.meta.renamed_from),
             ),
         )
         for p in pages

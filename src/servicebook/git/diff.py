@@ -29,7 +29,7 @@ from servicebook.catalog.slo import (
     window_days,
 )
 from servicebook.catalog.validate import changed_span, minutes_text, parse_days, read_record
-from servicebook.content.markdown import markdown_parser, outline
+from servicebook.content.markdown import markdown_parser, outline, page_links
 from servicebook.errors import Problem, printable
 from servicebook.report import problem_dict
 from servicebook.source.yaml import SourceError, decode, parse_yaml, split_front_matter
@@ -80,6 +80,9 @@ class PageInfo:
     sections: tuple[Section, ...]
     digest: str
     meta: model.PageMeta | None = None  # its front matter, when it reads
+    # the policy pages its body links to: (the page's name, the line of the link, the link as
+    # written), for a page read from its bytes (`page_info`); () from the history's outlines
+    links: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,7 @@ def page_info(path: str, slug: str, data: bytes) -> PageInfo:
     digest = hashlib.sha256(data).hexdigest()
     try:
         source = decode(path, data)
-        front, body, _ = split_front_matter(source)
+        front, body, offset = split_front_matter(source)
         title, meta = slug, None
         if front is not None:
             checked, _problems = read_record(source, parse_yaml(source, text=front, line_offset=1), model.PageMeta, "")
@@ -110,12 +113,9 @@ def page_info(path: str, slug: str, data: bytes) -> PageInfo:
                 title, meta = checked.value.title, checked.value
     except SourceError:
         return PageInfo(slug, path, slug, (), digest)
-    return PageInfo(slug, path, title, _sections(body), digest, meta)
-
-
-def _sections(body: str) -> tuple[Section, ...]:
-    sections = outline(body, markdown_parser().parse(body))
-    return tuple(Section(anchor, title, digest.hex()) for anchor, title, digest in sections)
+    tokens = markdown_parser().parse(body)
+    sections = tuple(Section(anchor, title, sha.hex()) for anchor, title, sha in outline(body, tokens))
+    return PageInfo(slug, path, title, sections, digest, meta, page_links(tokens, slug, offset))
 
 
 # --------------------------------------------------------------------------- the diff
@@ -895,7 +895,9 @@ def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mappin
     pairs: list[tuple[PageInfo, PageInfo]] = []
     for path in list(removed):
         target = renames.get(path)
-        if target is None or target not in added:
+        if target is None or target not in added:  # a page that declares its old name is that page, moved
+            target = next((n for n in added if (m := b[n].meta) is not None and a[path].slug in m.renamed_from), None)
+        if target is None:
             target = next((n for n in added if b[n].digest == a[path].digest), None)
         if target is not None:
             removed.remove(path)
@@ -903,10 +905,16 @@ def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mappin
             pairs.append((a[path], b[target]))
             was, now = a[path].slug, b[target].slug
             # a new file name is a new address: readers' links and bookmarks to the old one break
+            kept = b[target].meta is not None and was in b[target].meta.renamed_from  # type: ignore[union-attr]
             address = (
                 ""
                 if was == now
-                else f" (its page moves from {routes.policy(was)} to {routes.policy(now)}, and the old address is gone)"
+                else f" (its page moves from {routes.policy(was)} to {routes.policy(now)}, and the old address "
+                + (
+                    "sends readers on)"
+                    if kept
+                    else f"is gone; declaring renamed_from: [{was}] in its front matter keeps it)"
+                )
             )
             out.append(
                 Change(
@@ -918,6 +926,8 @@ def diff_pages(old: Sequence[PageInfo], new: Sequence[PageInfo], renames: Mappin
                     target,
                 )
             )
+    gone = {a[path].slug: "" for path in removed} | {x.slug: y.slug for x, y in pairs if x.slug != y.slug}
+    out += _links_broken(gone, new)
     for path in removed:
         out.append(
             Change(
@@ -988,6 +998,26 @@ def diff_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
     return out
 
 
+def _links_broken(gone: Mapping[str, str], new: Sequence[PageInfo]) -> list[Change]:
+    """The links of the pages now that name a page no longer there (`gone`: its name → its new
+    name, "" for a page removed), one change per page linking: `check` refuses them, and a
+    reviewer reading the diff sees what the move or removal breaks."""
+    if not gone:
+        return []
+    there = {p.slug for p in new}
+    out: list[Change] = []
+    for page in sorted(new, key=operator.attrgetter("path")):
+        broken = [(t, line, href) for t, line, href in page.links if t in gone and t not in there]
+        if not broken:
+            continue
+        names = sorted({t for t, _, _ in broken})
+        where = ", ".join(f"line {line} ({href})" for _, line, href in broken)
+        instead = "; ".join(f"link to {gone[t]} instead of {t}" if gone[t] else f"{t} was removed" for t in names)
+        text = f"Policy page {_q(page.title)} ({page.path}) links to a page that is no longer there: {where}; {instead}"
+        out.append(Change("page.links.broken", f"page:{page.slug}", "neutral", text, ", ".join(names), None))
+    return out
+
+
 def _page(x: PageInfo, y: PageInfo) -> list[Change]:
     subject, label = f"page:{y.slug}", f"Policy page {_q(y.title)}"
     out: list[Change] = []
@@ -1018,9 +1048,10 @@ def _page(x: PageInfo, y: PageInfo) -> list[Change]:
     for s in x.sections:
         if s.anchor not in sb:
             out.append(Change("page.section.removed", subject, "neutral", f"{label}: {name(s)} removed", s.title))
+    declared = y.meta is not None and x.slug != y.slug and x.slug in y.meta.renamed_from  # said with its move
     if x.meta is not None and y.meta is not None:
-        out += _page_meta(subject, label, x.meta, y.meta)
-    if not out:
+        out += _page_meta(subject, label, x.meta, y.meta, x.slug)
+    if not out and not declared:
         out.append(Change("page.changed", subject, "neutral", f"{label}: front matter changed"))
     return out
 
@@ -1029,9 +1060,18 @@ def _noun(count: int, noun: str) -> str:
     return noun if count == 1 else noun + "s"
 
 
-def _page_meta(subject: str, label: str, x: model.PageMeta, y: model.PageMeta) -> list[Change]:
-    """What a page's front matter says differently (its title is reported with the page)."""
+def _page_meta(subject: str, label: str, x: model.PageMeta, y: model.PageMeta, was: str) -> list[Change]:
+    """What a page's front matter says differently (its title is reported with the page; the
+    old name `was`, when the page moved, is said with the move)."""
     out: list[Change] = []
+    for name in y.renamed_from:
+        if name not in x.renamed_from and name != was:
+            text = f"{label}: its old address {routes.policy(name)} now sends readers on to it"
+            out.append(Change("page.renamed_from", subject, "neutral", text, None, name))
+    for name in x.renamed_from:
+        if name not in y.renamed_from:
+            text = f"{label}: its old address {routes.policy(name)} no longer sends readers on (links to it break)"
+            out.append(Change("page.renamed_from", subject, "neutral", text, name, None))
     if x.summary != y.summary:
         out.append(Change("page.summary", subject, "neutral", f"{label}: summary changed", x.summary, y.summary))
     if x.owner != y.owner:

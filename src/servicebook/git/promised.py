@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_start, effective_support, error_budget, format_minutes, format_percent
-from servicebook.catalog.validate import did_you_mean
+from servicebook.catalog.validate import did_you_mean_id
 from servicebook.errors import UsageProblem, printable
 from servicebook.git.in_effect import CatalogAt, Moment, Stamp, utc_minute
 from servicebook.git.versions import Release
@@ -78,7 +78,7 @@ def offerings_shown(found: CatalogAt, at: Moment, offering: str | None) -> tuple
     chosen = tuple(o for o in offerings if o.id == offering)
     if not chosen:
         ids = [o.id for o in offerings]
-        hint = did_you_mean(offering, ids) or (f"offerings then: {', '.join(ids)}" if ids else "it had no offerings")
+        hint = did_you_mean_id(offering, ids) or (f"offerings then: {', '.join(ids)}" if ids else "it had no offerings")
         raise UsageProblem(
             f"--offering {offering!r}: no such offering in the catalog {at.on} (commit "
             f"{found.commit[:12]} of {utc_minute(found.date)}); {hint}"

@@ -18,6 +18,8 @@ from servicebook.catalog.validate import (
     RESERVED_IDS,
     name_hint,
     name_shown,
+    renamed_page_hint,
+    renamed_pages_hinted,
 )
 from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
 from servicebook.git.blobs import Blobs, read_blobs
@@ -38,6 +40,7 @@ from servicebook.git.snapshots import (
     Reader,
     is_other_file,
     is_page,
+    page_slug,
     read_catalog,
     unread_page,
     worktree_blob_id,
@@ -143,34 +146,43 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
     # A page with the same bytes on both sides has no change to name: it is not parsed (at 5,000
     # pages, parsing them all was ~9 of the 10 CPU seconds of a diff that changes one line).
     same = frozenset(p for p, data in old_files.items() if is_page(p) and new_files.get(p) == data)
+    # unless it may link to a page that is gone (moved or removed): the diff names such links
+    left = [page_slug(p).encode() for p in old_files.keys() - new_files.keys() if is_page(p)]
+    same = frozenset(p for p in same if not any(name in new_files[p] for name in left))
     old = _snapshot(reader, old_files, old_other, base_name, same, absent_ok=True, links=old_links)
     # A catalog deleted at HEAD is a change (the pull request that removes it), as one added is;
     # with none on either side there is nothing to compare (a wrong --source, most likely).
     neither = base_name if old.absent else None
-    if head is None or head_commit is None:
-        if (root / CATALOG_FILE).is_symlink():  # refused by the build: neither a catalog nor a removal
-            link = Problem(
-                SourceLocation(CATALOG_FILE), "symbolic links are not allowed in the source", "commit the file itself"
-            )
-            raise RevisionInvalid("the catalog in the working tree cannot be read (1 error)", (link,), None)
-        gone = not (root / CATALOG_FILE).exists()
-        new = _snapshot(
-            reader,
-            new_files,
-            new_other,
-            "working tree",
-            same,
-            absent_ok=gone and not old.absent,
-            neither=neither,
-            links=new_links - {CATALOG_FILE},  # a linked catalog: said above
+    if (head is None or head_commit is None) and (root / CATALOG_FILE).is_symlink():
+        # refused by the build: neither a catalog nor a removal
+        link = Problem(
+            SourceLocation(CATALOG_FILE), "symbolic links are not allowed in the source", "commit the file itself"
         )
-        span = [base_commit]
-    else:
-        new = _snapshot(
-            reader, new_files, new_other, head, same, absent_ok=not old.absent, neither=neither, links=new_links
-        )
-        span = [base_commit, head_commit]
+        raise RevisionInvalid("the catalog in the working tree cannot be read (1 error)", (link,), None)
+    span = [base_commit] if head is None or head_commit is None else [base_commit, head_commit]
     renames = _renames(repo, span)
+    try:
+        if head is None or head_commit is None:
+            gone = not (root / CATALOG_FILE).exists()
+            new = _snapshot(
+                reader,
+                new_files,
+                new_other,
+                "working tree",
+                same,
+                absent_ok=gone and not old.absent,
+                neither=neither,
+                links=new_links - {CATALOG_FILE},  # a linked catalog: said above
+            )
+        else:
+            new = _snapshot(
+                reader, new_files, new_other, head, same, absent_ok=not old.absent, neither=neither, links=new_links
+            )
+    except RevisionInvalid as exc:  # a reference to a page by the name these commits moved it from
+        moved = {page_slug(a): page_slug(b) for a, b in renames.items() if is_page(a) and is_page(b)}
+        hints = {a: renamed_page_hint(a, b, "moved in the commits compared") for a, b in moved.items()}
+        exc.problems = renamed_pages_hinted(exc.problems, hints)
+        raise
     changes = diff_snapshots(old, new, renames)
     return changes, base_side, Side(head or "working tree", head_commit)
 

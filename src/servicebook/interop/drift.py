@@ -53,9 +53,10 @@ def compare_folder(
     catalog: model.Catalog, root: Path, folder: Path, *, sloth_period: str, shown: Callable[[Path], str]
 ) -> Compared:
     """The drift check of `root`'s catalog against every YAML file under `folder` (at most
-    MAX_FILES of them, and a warning when there are more): what could not be read or compared,
-    and every difference `compare` finds. `shown` gives a path as the user can open it."""
-    files = list(itertools.islice(yaml_files(folder), MAX_FILES + 1))
+    MAX_FILES of them, and a warning when there are more), or against `folder` alone when it is
+    a file: what could not be read or compared, and every difference `compare` finds. `shown`
+    gives a path as the user can open it."""
+    files = [folder] if folder.is_file() else list(itertools.islice(yaml_files(folder), MAX_FILES + 1))
     reading = importing.read([(shown(path), path) for path in files[:MAX_FILES]], sloth_period=sloth_period)
     places = catalog_places(root, MAX_CATALOG_BYTES)
     refused, notices = _not_compared(catalog, reading)

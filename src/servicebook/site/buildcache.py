@@ -109,7 +109,7 @@ def _page_meta(data: dict[str, Any], spool: BodySpool | None = None) -> model.Pa
     checked field by field without a generator per field (a rebuild reads back every page)."""
     if isinstance(data, dict) and data.keys() == _PAGE_META_TYPES.keys():
         title, summary, owner, order = data["title"], data["summary"], data["owner"], data["order"]
-        offerings, tools = data["offerings"], data["tools"]
+        offerings, tools, renamed = data["offerings"], data["tools"], data["renamed_from"]
         if (
             isinstance(title, str)
             and isinstance(summary, str | None)
@@ -119,6 +119,8 @@ def _page_meta(data: dict[str, Any], spool: BodySpool | None = None) -> model.Pa
             and isinstance(tools, list)
             and _all_strings(offerings)
             and _all_strings(tools)
+            and isinstance(renamed, list)
+            and _all_strings(renamed)
         ):
             if spool is None:
                 owned, offered, used = owner, tuple(offerings), tuple(tools)
@@ -126,7 +128,15 @@ def _page_meta(data: dict[str, Any], spool: BodySpool | None = None) -> model.Pa
                 one = spool.names.setdefault
                 owned = None if owner is None else one(owner, owner)
                 offered, used = tuple(map(one, offerings, offerings)), tuple(map(one, tools, tools))
-            return model.PageMeta(title=title, summary=summary, owner=owned, order=order, offerings=offered, tools=used)
+            return model.PageMeta(
+                title=title,
+                summary=summary,
+                owner=owned,
+                order=order,
+                offerings=offered,
+                tools=used,
+                renamed_from=tuple(renamed),
+            )
     meta: model.PageMeta = decode(model.PageMeta, data)  # a field of another shape: read it the careful way
     return meta if spool is None else spool.meta(meta)
 
@@ -148,6 +158,7 @@ _PAGE_META_TYPES: dict[str, type | tuple[type, ...]] = {
     "order": int,
     "offerings": list,
     "tools": list,
+    "renamed_from": list,
 }
 
 
@@ -162,6 +173,7 @@ def _encode_meta(meta: model.PageMeta) -> dict[str, Any]:
         "order": meta.order,
         "offerings": list(meta.offerings),
         "tools": list(meta.tools),
+        "renamed_from": list(meta.renamed_from),
     }
 
 
@@ -243,6 +255,7 @@ def _kept_page(
                 order=meta["order"],
                 offerings=tuple(map(one, meta["offerings"], meta["offerings"])),
                 tools=tuple(map(one, meta["tools"], meta["tools"])),
+                renamed_from=tuple(meta["renamed_from"]),
             ),
             body="",
             text=text,

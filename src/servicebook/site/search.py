@@ -400,8 +400,9 @@ def _policy_record(p: model.Page, headings: bool = True) -> dict[str, Any]:
     }
     if headings and (found := _headings(p)):
         record["h"] = found
-    if p.meta.owner:
-        record["x"] = p.meta.owner
+    keys = [p.meta.owner, *p.meta.renamed_from] if p.meta.owner else p.meta.renamed_from  # (found by its old names too)
+    if keys:
+        record["x"] = " ".join(keys)
     return record
 
 
