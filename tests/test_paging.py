@@ -297,12 +297,15 @@ def test_a_site_view_of_the_same_catalog_is_patched_where_its_pages_changed_and_
     offerings = {o.id for o in loaded.catalog.offerings if holding & set(o.tools) or page.slug in o.policies}
     for n, site in enumerate(sites):
         made.clear()
+        last = memo.pages
         view = site_view(site, memo)
         asked = list(made)
         assert view == site_view(site), n
         if n in (1, 6):  # a body edit: the views holding the page alone
             assert {i for kind, i in asked if kind == "ToolView"} == holding, n
             assert {i for kind, i in asked if kind == "OfferingView"} == offerings, n
+            # the last pages' dicts by slug and by id put right, not copied
+            assert last is not None and memo.pages is not None and memo.pages.by_slug is last.by_slug, n
             assert view.categories != () and view.support is not None
     held = (len(memo._now), len(memo._keys_now))
     for n in range(3, 23):

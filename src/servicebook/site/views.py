@@ -302,7 +302,9 @@ def _pages_made(pages: tuple[model.Page, ...], last: PagesMade | None) -> PagesM
         if not changed:
             return dataclasses.replace(last, pages=pages)
         if all(pages[i].slug == last.pages[i].slug and pages[i].meta == last.pages[i].meta for i in changed):
-            by_slug, in_order, places = dict(last.by_slug), list(last.ordered), dict(last.places)
+            # the last one's dicts by slug and by id taken over and put right, not copied (20,000
+            # entries each): the memo that gave `last` holds it alone, and replaces it by this one
+            by_slug, in_order, places = last.by_slug, list(last.ordered), last.places
             tools = dict(last.by_tool)
             for i in changed:
                 old, new = last.pages[i], pages[i]
@@ -517,20 +519,36 @@ def _patched(
         if new_offering is not old_offering:
             memo.replace(old_offering, keys.pop(id(old_offering)), keys[id(new_offering)], new_offering)
             changed_offerings = True
-    ordered_tools = tuple(tool_views[v.tool.id] for v in was.tools) if changed_tools else was.tools
+    # (a tool's places in the lists are those of its name, status and category: the catalog's)
+    swap = {id(was.tool_by_id[t]): tool_views[t] for t in changed_tools}
     offered = tuple(offering_views) if changed_offerings else was.offerings
     return dataclasses.replace(
         was,
         site=site,
         offerings=offered,
-        tools=ordered_tools,
-        categories=_category_views(catalog, ordered_tools) if changed_tools else was.categories,
-        unsupported=_unsupported(ordered_tools) if changed_tools else was.unsupported,
+        tools=_swapped(was.tools, swap),
+        categories=tuple(
+            CategoryView(
+                c.category, tuple((value, label, _swapped(views, swap)) for value, label, views in c.by_status)
+            )
+            for c in was.categories
+        )
+        if swap
+        else was.categories,
+        unsupported=_swapped(was.unsupported, swap),
         pages=made.ordered,
         offering_by_id={v.offering.id: v for v in offered} if changed_offerings else was.offering_by_id,
         tool_by_id=tool_views if changed_tools else was.tool_by_id,
         slos_by_budget=_by_budget_left(offered) if changed_offerings else was.slos_by_budget,
     )
+
+
+def _swapped(views: tuple[ToolView, ...], swap: Mapping[int, ToolView]) -> tuple[ToolView, ...]:
+    """`views` with each view whose id `swap` holds replaced by the one it gives (the very tuple
+    when none is)."""
+    if not swap or not any(map(swap.__contains__, map(id, views))):
+        return views
+    return tuple(swap.get(id(v), v) for v in views)
 
 
 def _same_items(now: tuple[object, ...], was: tuple[object, ...]) -> bool:
