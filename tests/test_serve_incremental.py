@@ -1057,6 +1057,64 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_compares_with_the_commit_only_the_pages_it_knew_to_differ_and_those_whose_hash_changed(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The history's working-tree entry compares the pages as committed with those on disk
+    (history._page_changes): a serve rebuild at the same commit takes the paths its last build
+    found not as committed and puts them right at the paths whose hash changed (TimelineMemo
+    `worktree_differ`), instead of comparing every page's blob with the commit's (20,000 twice at
+    20,000 pages); a commit made while serving finds them all again. After each step the paths
+    are those a comparison of every page finds, and each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    for n in range(30):
+        git_site.write(f"content/note-{n:02d}.md", f"---\ntitle: Note {n}\n---\n\nNote {n}.\n")
+    git_site.commit("Thirty notes")
+    compared: list[int] = []  # each comparison of every page (its number of pages)
+    real = history._differing
+    monkeypatch.setattr(history, "_differing", lambda before, after: compared.append(len(after)) or real(before, after))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether every page is compared
+        # (the first build's tree was clean: no working-tree entry made yet)
+        ("a page edited, not committed", lambda: git_site.edit("## What we support", "## Support", page), True),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
+        (
+            "another page edited",
+            lambda: git_site.write("content/note-07.md", "---\ntitle: Seven\n---\n\nSeven.\n"),
+            False,
+        ),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.5", "objective: 99.0"), False),
+        ("a page added", lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"), False),
+        ("a page removed", (site / "content" / "note-03.md").unlink, False),
+        ("the page added removed again", (site / "content" / "paging.md").unlink, False),
+        ("a page as committed again", lambda: git_site.git("checkout", "--", "content/note-07.md"), False),
+        ("a commit while serving", lambda: git_site.commit("Edits"), True),
+        ("an edit after it", lambda: git_site.edit("## Supported", "## What we support", page), True),
+        ("and another", lambda: git_site.edit("## What we support", "## We support", page), False),
+    ]
+    try:
+        build(options)
+        for what, change, every in steps:
+            change()
+            compared.clear()
+            build(options)
+            assert bool(compared) == every, (what, compared)
+            memo = memory.timeline
+            assert memo is not None and memo.worktree_ids is not None and memo.state is not None, what
+            # (a clean tree after the commit: no working-tree entry, the last one's ids stand)
+            assert (memo.worktree_ids[1] is memo.state.pages) == (what != "a commit while serving"), what
+            if what != "a commit while serving":
+                on_disk = {p: b for p, b in memo.worktree_ids[2].items() if p != "catalog.yaml"}
+                assert memo.worktree_differ == real(memo.state.pages, on_disk), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_looks_at_the_working_tree_files_whose_hash_changed_alone_for_the_history(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
