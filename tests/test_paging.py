@@ -10,6 +10,7 @@ import json
 import posixpath
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,73 @@ def test_parts_cut_with_a_memo_of_the_last_list_are_the_parts_cut_from_nothing(f
             "offerings", items, weight, budget
         )
     assert paging.parts("offerings", olds, lambda item: 99, budget, memo) is memo.lists["offerings"][1]
+
+
+def test_a_site_view_of_the_same_catalog_is_patched_where_its_pages_changed_and_equals_one_made_from_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` keeps its last site view (ViewMemo `site`): while the catalog is the very same
+    object, a site view makes again only the tool views whose pages are not the very ones they
+    hold and the offering views holding those tools or pages, and keeps every other view, each
+    order and each count as they were. After body edits, a title edit, a page removed and back
+    and a catalog read again, each view equals one made from nothing, and the memo holds no more
+    views after twenty edits than after one."""
+    from .sitefiles import generated_site
+
+    loaded = load(generated_site(tmp_path / "site", pages=40), {"SOURCE_DATE_EPOCH": FIXED_EPOCH}).site
+    assert loaded is not None
+    pages = loaded.pages
+    edited = next(i for i, p in enumerate(pages) if p.meta.tools)
+    page = pages[edited]
+
+    again = dataclasses.replace(loaded, catalog=dataclasses.replace(loaded.catalog))  # equal, not the same
+
+    def body(n: int) -> object:
+        new = dataclasses.replace(page, text=f"Text {n}.", html_sha256=f"{n:064d}")
+        return dataclasses.replace(again, pages=(*pages[:edited], new, *pages[edited + 1 :]))
+
+    title = dataclasses.replace(page, meta=dataclasses.replace(page.meta, title="Zz, now last"))
+    sites = [
+        again,
+        body(1),
+        dataclasses.replace(again, pages=(*pages[:edited], title, *pages[edited + 1 :])),
+        dataclasses.replace(again, pages=pages[:-1]),
+        again,
+        loaded,
+        dataclasses.replace(loaded, pages=body(2).pages),  # type: ignore[attr-defined]
+    ]
+    memo = ViewMemo()
+    made: list[tuple[str, str]] = []
+
+    def spied(real: Callable[..., object]) -> Callable[..., object]:
+        def spy(self: ViewMemo, cls: type, *fields: object) -> object:
+            made.append((cls.__name__, getattr(fields[0], "id", "")))
+            return real(self, cls, *fields)
+
+        return spy
+
+    for name in ("made", "made_keyed"):  # (the views are asked of the memo by one or the other)
+        if hasattr(ViewMemo, name):
+            monkeypatch.setattr(ViewMemo, name, spied(getattr(ViewMemo, name)))
+    holding = {t for t in page.meta.tools}
+    offerings = {o.id for o in loaded.catalog.offerings if holding & set(o.tools) or page.slug in o.policies}
+    for n, site in enumerate(sites):
+        made.clear()
+        last = memo.pages
+        view = site_view(site, memo)
+        asked = list(made)
+        assert view == site_view(site), n
+        if n in (1, 6):  # a body edit: the views holding the page alone
+            assert {i for kind, i in asked if kind == "ToolView"} == holding, n
+            assert {i for kind, i in asked if kind == "OfferingView"} == offerings, n
+            # the last pages' dicts by slug and by id put right, not copied
+            assert last is not None and memo.pages is not None and memo.pages.by_slug is last.by_slug, n
+            assert view.categories != () and view.support is not None
+    held = (len(memo._now), len(memo._keys_now))
+    for n in range(3, 23):
+        site_view(body(n), memo)  # type: ignore[arg-type]
+    assert (len(memo._now), len(memo._keys_now)) == held
+    assert site_view(body(22), memo) == site_view(body(22))  # type: ignore[arg-type]
 
 
 def test_an_item_in_two_lists_is_weighed_by_each_list_s_own_weight() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable, KeysView
+from collections.abc import Callable, Iterator, KeysView
 from pathlib import Path
 
 import pytest
@@ -1095,6 +1095,64 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
 
 
 @pytest.mark.git
+def test_a_serve_rebuild_compares_with_the_commit_only_the_pages_it_knew_to_differ_and_those_whose_hash_changed(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """The history's working-tree entry compares the pages as committed with those on disk
+    (history._page_changes): a serve rebuild at the same commit takes the paths its last build
+    found not as committed and puts them right at the paths whose hash changed (TimelineMemo
+    `worktree_differ`), instead of comparing every page's blob with the commit's (20,000 twice at
+    20,000 pages); a commit made while serving finds them all again. After each step the paths
+    are those a comparison of every page finds, and each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    for n in range(30):
+        git_site.write(f"content/note-{n:02d}.md", f"---\ntitle: Note {n}\n---\n\nNote {n}.\n")
+    git_site.commit("Thirty notes")
+    compared: list[int] = []  # each comparison of every page (its number of pages)
+    real = history._differing
+    monkeypatch.setattr(history, "_differing", lambda before, after: compared.append(len(after)) or real(before, after))
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page = "content/welcome.md"
+    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether every page is compared
+        # (the first build's tree was clean: no working-tree entry made yet)
+        ("a page edited, not committed", lambda: git_site.edit("## What we support", "## Support", page), True),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
+        (
+            "another page edited",
+            lambda: git_site.write("content/note-07.md", "---\ntitle: Seven\n---\n\nSeven.\n"),
+            False,
+        ),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.5", "objective: 99.0"), False),
+        ("a page added", lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"), False),
+        ("a page removed", (site / "content" / "note-03.md").unlink, False),
+        ("the page added removed again", (site / "content" / "paging.md").unlink, False),
+        ("a page as committed again", lambda: git_site.git("checkout", "--", "content/note-07.md"), False),
+        ("a commit while serving", lambda: git_site.commit("Edits"), True),
+        ("an edit after it", lambda: git_site.edit("## Supported", "## What we support", page), True),
+        ("and another", lambda: git_site.edit("## What we support", "## We support", page), False),
+    ]
+    try:
+        build(options)
+        for what, change, every in steps:
+            change()
+            compared.clear()
+            build(options)
+            assert bool(compared) == every, (what, compared)
+            memo = memory.timeline
+            assert memo is not None and memo.worktree_ids is not None and memo.state is not None, what
+            # (a clean tree after the commit: no working-tree entry, the last one's ids stand)
+            assert (memo.worktree_ids[1] is memo.state.pages) == (what != "a commit while serving"), what
+            if what != "a commit while serving":
+                on_disk = {p: b for p, b in memo.worktree_ids[2].items() if p != "catalog.yaml"}
+                assert memo.worktree_differ == real(memo.state.pages, on_disk), what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
 def test_a_serve_rebuild_looks_at_the_working_tree_files_whose_hash_changed_alone_for_the_history(
     run, git_site, tmp_path, monkeypatch
 ) -> None:
@@ -1236,8 +1294,47 @@ def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last
             listed.clear()
             change()
             build(options)
-            assert len(listed) == (2 if again else 1), what  # the root's list is made each build
+            assert len(listed) == (1 if again else 0), what  # (the root's paths are the same: see below)
             assert (memory.mounted[1] is last) is not again, what
+            assert tree(site / "public") == clean_build(run, site, tmp_path), what
+    finally:
+        memory.close()
+
+
+@pytest.mark.git
+def test_a_serve_rebuild_takes_the_root_s_page_list_as_its_last_build_made_it_while_the_site_has_the_same_paths(
+    run, git_site, tmp_path, monkeypatch
+) -> None:
+    """pages-by-version.json lists the root site's pages beside each release's (20,000 sorted
+    paths, written out, at 20,000 pages): a serve rebuild takes the root's part as its last build
+    made it while the site's files have the very paths they had then (a page edited), and makes
+    it again when a page is added or removed. Each output is a build from nothing's."""
+    site = git_site.root
+    (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
+    git_site.commit("Ignore the output")
+    listed: list[bool] = []  # each list of pages made: whether it is the root's (a release's is of a generator)
+    real = site_outputs.version_pages
+    monkeypatch.setattr(
+        site_outputs, "version_pages", lambda paths: listed.append(not isinstance(paths, Iterator)) or real(paths)
+    )
+    memory = PageMemory()
+    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    page, added = "content/welcome.md", site / "content" / "added-page.md"
+    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether the root's list is made again
+        ("a page edited", lambda: git_site.edit("## What we support", "## Support", page), False),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
+        ("a page added", lambda: added.write_text("---\ntitle: Added\n---\n\nA page.\n"), True),
+        ("the page edited", lambda: added.write_text("---\ntitle: Added\n---\n\nThe page.\n"), False),
+        ("the page removed", added.unlink, True),
+        ("nothing", lambda: None, False),
+    ]
+    try:
+        build(options)
+        for what, change, again in steps:
+            listed.clear()
+            change()
+            build(options)
+            assert listed.count(True) == (1 if again else 0), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
@@ -2166,6 +2263,38 @@ def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_a
             assert report.work.kept["policy pages"] == len(list((site / "content").glob("*.md"))) - 1
             assert len([s for s in told if isinstance(s, PageSpec)]) <= 1, page
             assert tree(output) == clean_build(run, site, tmp_path), page
+    finally:
+        memory.close()
+
+
+def test_a_serve_rebuild_takes_over_the_kept_outputs_keys_and_paths_its_last_build_left_not_copies_of_them(
+    run, site_copy, tmp_path
+) -> None:
+    """The outputs a serve rebuild keeps in one go (fresh.KeptAnswers: their keys by path and
+    their set, 45,000 each at 20,000 pages) are the last build's dict and set, put right where
+    the edit changed an output, not copies of them; after each of `CHANGES` the output is a build
+    from nothing's."""
+    site = site_copy("example")
+    memory = PageMemory()
+    output = site / "public"
+    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
+    try:
+        build(options)
+        _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
+        build(options)
+        for n in range(2):
+            last = memory.kept.answered if memory.kept is not None else None
+            assert last is not None
+            _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nSentence {n}.\n\n")
+            build(options)
+            now = memory.kept.answered
+            assert now is not None and now.keys is last.keys and now.kept is last.kept, n
+            assert now.kept == set(now.keys), n
+            assert tree(output) == clean_build(run, site, tmp_path), n
+        for what, change in CHANGES:
+            change(site)
+            build(options)
+            assert tree(output) == clean_build(run, site, tmp_path), what
     finally:
         memory.close()
 

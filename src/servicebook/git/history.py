@@ -8,7 +8,7 @@ import datetime as dt
 import itertools
 import operator
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -142,6 +142,9 @@ class TimelineMemo:
     # (a copy), against the committed pages (the very dict, while HEAD is the same): the next
     # build looks at the paths whose hash changed alone, not at 20,000 at 20,000 pages
     worktree_ids: tuple[dict[str, str], Mapping[str, str], dict[str, str]] | None = None
+    # the paths of those ids' pages that are not the committed ones (a page edited, added or
+    # removed), put right with them: the working tree's entry compares only these with the commit
+    worktree_differ: set[str] | None = None
 
 
 def load_timeline(
@@ -401,9 +404,11 @@ def _step(
     truncated: bool,
     more: MoreChanges | None = None,
     pages: dict[str, str] | None = None,
+    differ: Set[str] | None = None,
 ) -> tuple[EntryState, int, tuple[Change, ...]]:
     """One commit (or the working tree): its state, error count and changes; advances `state`.
-    `pages`: those of `files`, when the caller has them."""
+    `pages`: those of `files`, when the caller has them; `differ`: the paths where they are not
+    the pages of `state`, when the caller knows them."""
     pages = {p: b for p, b in files.items() if is_page(p)} if pages is None else pages
     blob = files.get(CATALOG_FILE)
     same = state.slugs is not None and pages.keys() == state.pages.keys()
@@ -417,7 +422,7 @@ def _step(
             changes += reader.transition(state.last_valid, key)
         elif status == "missing" and state.last_valid is not None:
             changes.append(Change("catalog.removed", "catalog", "weakened", "catalog.yaml removed"))
-        changes += _page_changes(reader, state.pages, pages, renames)
+        changes += _page_changes(reader, state.pages, pages, renames, differ)
     if more is not None:
         now = files.get(more.path)
         if now != state.more and not truncated:
@@ -430,16 +435,29 @@ def _step(
 
 
 def _page_changes(
-    reader: Reader, before: Mapping[str, str], after: Mapping[str, str], renames: Mapping[str, str]
+    reader: Reader,
+    before: Mapping[str, str],
+    after: Mapping[str, str],
+    renames: Mapping[str, str],
+    differ: Set[str] | None = None,
 ) -> list[Change]:
     """diff_pages of the pages `before` and `after` (path → blob), read only where a path's blob
     is not the same: a page of the same bytes at the same path has the same digest, which
     diff_pages finds unchanged, and is no page added or removed (nor moved: a move is a removed
-    path and an added one); so the changes, and their order, are those of every page."""
+    path and an added one); so the changes, and their order, are those of every page. `differ`:
+    those paths (`_differing`), when the caller knows them."""
+    if differ is None:
+        differ = _differing(before, after)
     # (picked out, then sorted: each path once, so in the same order as all of them sorted)
-    old = [reader.page(p, b) for p, b in sorted((p, b) for p, b in before.items() if after.get(p) != b)]
-    new = [reader.page(p, b) for p, b in sorted((p, b) for p, b in after.items() if before.get(p) != b)]
+    old = [reader.page(p, before[p]) for p in sorted(differ) if p in before]
+    new = [reader.page(p, after[p]) for p in sorted(differ) if p in after]
     return diff_pages(old, new, renames)
+
+
+def _differing(before: Mapping[str, str], after: Mapping[str, str]) -> set[str]:
+    """The paths whose blob in `after` is not the one in `before` (a page added, removed or
+    changed)."""
+    return {p for p, b in before.items() if after.get(p) != b} | {p for p, b in after.items() if before.get(p) != b}
 
 
 def _blob(reader: Reader, blob: str | None) -> bytes | None:
@@ -474,7 +492,8 @@ def _worktree_entry(
         # that validated are those the disk cache holds, not parsed again
         ids[CATALOG_FILE] = state.files[CATALOG_FILE]
         reader.known[ids[CATALOG_FILE]] = reader.known[catalog]
-    status, errors, changes = _step(reader, state, ids, {}, False, more, pages)
+    differ = memo.worktree_differ if pages is not None and memo is not None else None
+    status, errors, changes = _step(reader, state, ids, {}, False, more, pages, differ)
     if not changes and status == "ok":  # a dirty layouts/ alone changes nothing the history shows
         return []
     return [Entry(None, "", None, "Uncommitted changes (working tree)", False, status, errors, changes)]
@@ -510,6 +529,7 @@ def _worktree_ids(
     kept, now = memo.worktree, {}
     made = memo.worktree_ids
     look: Iterable[tuple[str, str]]
+    paths: set[str] | None = None  # (the paths looked at again, when the last ids are carried)
     if made is not None and made[1] is committed:
         last, ids = made[0], dict(made[2])
         # (at once: 20,000 at 20,000 pages; most are the very strings of the last listing)
@@ -544,7 +564,28 @@ def _worktree_ids(
         reader.known[catalog[1]] = catalog[2]
     memo.worktree = now
     memo.worktree_ids = (dict(hashes), committed, dict(ids))
+    memo.worktree_differ = _differ(ids, committed, paths, memo.worktree_differ)
     return ids
+
+
+def _differ(
+    ids: Mapping[str, str], committed: Mapping[str, str], looked: set[str] | None, last: set[str] | None
+) -> set[str]:
+    """`_differing` of the `committed` pages and the working tree's (`ids` but catalog.yaml's):
+    the `last` set (taken over) put right at the paths `looked` at again, when the other ids are
+    the last build's against the same committed pages; else made of every page."""
+    if looked is None or last is None:
+        differ = _differing(committed, ids)
+        differ.discard(CATALOG_FILE)
+        if CATALOG_FILE in committed:
+            differ.add(CATALOG_FILE)
+        return differ
+    for path in looked:
+        if (ids.get(path) if path != CATALOG_FILE else None) != committed.get(path):
+            last.add(path)
+        else:
+            last.discard(path)
+    return last
 
 
 def _committed_id(reader: Reader, blob: str, memo: TimelineMemo | None) -> str:

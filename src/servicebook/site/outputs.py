@@ -191,7 +191,7 @@ def _pages_by_version(made: FromPublished) -> bytes | None:
     # a release's pages that only send readers on to the root's are not pages of that version
     elsewhere = {routes.output_path(p.url) for p in routes.release_pointers()}
     last = made.versions.made if made.versions is not None else {}
-    listed = {"": version_pages(made.files)}
+    listed = {"": _root_pages(made.files, made.versions)}
     now: dict[str, tuple[frozenset[str], str]] = {}
     for release, paths in made.releases:
         kept = last.get(release.version)
@@ -204,16 +204,33 @@ def _pages_by_version(made: FromPublished) -> bytes | None:
     return listed_by_version(listed)
 
 
+def _root_pages(files: Mapping[str, bytes], versions: VersionPages | None) -> str:
+    """The root site's part of pages-by-version.json (`version_pages` of its files); with
+    `versions` (`serve`), the last build's while the site has the very paths it had then (told
+    at once, not a sorted list of 20,000 pages made and written again each rebuild)."""
+    if versions is None:
+        return version_pages(files)
+    paths = files.paths() if isinstance(files, write.SiteFiles) else files.keys()
+    last = versions.root
+    if last is not None and paths == last[0]:
+        return last[1]
+    text = version_pages(paths)
+    versions.root = (frozenset(paths), text)
+    return text
+
+
 class VersionPages:
     """Each release's part of pages-by-version.json as a long-running process's (`serve`) last
     build made it, by the very set of the release's paths it was made of (releases.CheckedReleases
     gives a release it took as it was as the same object): a release's sorted list of thousands
-    of pages is not made again each rebuild."""
+    of pages is not made again each rebuild; and the root site's, with the paths of the files it
+    was made of."""
 
-    __slots__ = ("made",)
+    __slots__ = ("made", "root")
 
     def __init__(self) -> None:
         self.made: dict[str, tuple[frozenset[str], str]] = {}  # version → (its paths, its part)
+        self.root: tuple[frozenset[str], str] | None = None  # the root site's (its files' paths, its part)
 
 
 def _manifest(made: FromPublished) -> bytes:
