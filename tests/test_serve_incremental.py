@@ -1094,6 +1094,30 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
         memory.close()
 
 
+def _worktree_steps(git_site, page: str) -> list[tuple[str, Callable[[], object], bool]]:
+    """Changes to a site in git of thirty notes, in order, each with whether the serve rebuild after it
+    makes the history's working-tree entry afresh (every page looked at)."""
+    site = git_site.root
+    return [
+        # (the first build's tree was clean: no working-tree entry made yet)
+        ("a page edited, not committed", lambda: git_site.edit("## What we support", "## Support", page), True),
+        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
+        (
+            "another page edited",
+            lambda: git_site.write("content/note-07.md", "---\ntitle: Seven\n---\n\nSeven.\n"),
+            False,
+        ),
+        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.5", "objective: 99.0"), False),
+        ("a page added", lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"), False),
+        ("a page removed", (site / "content" / "note-03.md").unlink, False),
+        ("the page added removed again", (site / "content" / "paging.md").unlink, False),
+        ("a page as committed again", lambda: git_site.git("checkout", "--", "content/note-07.md"), False),
+        ("a commit while serving", lambda: git_site.commit("Edits"), True),
+        ("an edit after it", lambda: git_site.edit("## Supported", "## What we support", page), True),
+        ("and another", lambda: git_site.edit("## What we support", "## We support", page), False),
+    ]
+
+
 @pytest.mark.git
 def test_a_serve_rebuild_compares_with_the_commit_only_the_pages_it_knew_to_differ_and_those_whose_hash_changed(
     run, git_site, tmp_path, monkeypatch
@@ -1115,24 +1139,7 @@ def test_a_serve_rebuild_compares_with_the_commit_only_the_pages_it_knew_to_diff
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
-    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether every page is compared
-        # (the first build's tree was clean: no working-tree entry made yet)
-        ("a page edited, not committed", lambda: git_site.edit("## What we support", "## Support", page), True),
-        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
-        (
-            "another page edited",
-            lambda: git_site.write("content/note-07.md", "---\ntitle: Seven\n---\n\nSeven.\n"),
-            False,
-        ),
-        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.5", "objective: 99.0"), False),
-        ("a page added", lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"), False),
-        ("a page removed", (site / "content" / "note-03.md").unlink, False),
-        ("the page added removed again", (site / "content" / "paging.md").unlink, False),
-        ("a page as committed again", lambda: git_site.git("checkout", "--", "content/note-07.md"), False),
-        ("a commit while serving", lambda: git_site.commit("Edits"), True),
-        ("an edit after it", lambda: git_site.edit("## Supported", "## What we support", page), True),
-        ("and another", lambda: git_site.edit("## What we support", "## We support", page), False),
-    ]
+    steps = _worktree_steps(git_site, page)  # each with whether every page is compared
     try:
         build(options)
         for what, change, every in steps:
@@ -1173,24 +1180,7 @@ def test_a_serve_rebuild_looks_at_the_working_tree_files_whose_hash_changed_alon
     memory = PageMemory()
     options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
-    steps: list[tuple[str, Callable[[], object], bool]] = [  # whether every page is looked at
-        # (the first build's tree was clean: no working-tree entry made yet)
-        ("a page edited, not committed", lambda: git_site.edit("## What we support", "## Support", page), True),
-        ("edited again", lambda: git_site.edit("## Support", "## Supported", page), False),
-        (
-            "another page edited",
-            lambda: git_site.write("content/note-07.md", "---\ntitle: Seven\n---\n\nSeven.\n"),
-            False,
-        ),
-        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.5", "objective: 99.0"), False),
-        ("a page added", lambda: git_site.write("content/paging.md", "---\ntitle: Paging\n---\n\nHi.\n"), False),
-        ("a page removed", (site / "content" / "note-03.md").unlink, False),
-        ("the page added removed again", (site / "content" / "paging.md").unlink, False),
-        ("a page as committed again", lambda: git_site.git("checkout", "--", "content/note-07.md"), False),
-        ("a commit while serving", lambda: git_site.commit("Edits"), True),
-        ("an edit after it", lambda: git_site.edit("## Supported", "## What we support", page), True),
-        ("and another", lambda: git_site.edit("## What we support", "## We support", page), False),
-    ]
+    steps = _worktree_steps(git_site, page)  # each with whether every page is looked at
     try:
         build(options)
         for what, change, every in steps:
