@@ -202,6 +202,21 @@ def test_an_owner_left_unmapped_is_a_located_error_naming_it(run, site_copy) -> 
     assert "group:default/platform-team" in result.output  # the hint says what to add
 
 
+@pytest.mark.parametrize("owner", ["Ops: nights # eu", "yes", "- team", "Platform Team"])
+def test_the_owner_in_the_hint_to_map_it_reads_back_as_itself_when_pasted(run, site_copy, owner: str) -> None:
+    """The hint's `owner:` is pasted into catalog.yaml: an owner written there as it is would
+    read back as another value (`Ops: nights # eu` a mapping with a comment, `yes` true)."""
+    root = site_copy("minimal")
+    _with_portals(root, "")
+    catalog = root / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace("owner: Platform Team", f"owner: {json.dumps(owner)}"))
+    result = run("export", "backstage", "--source", root)
+    assert result.exit_code == 1, result.output
+    (hint,) = [line for line in result.output.splitlines() if "hint: add it under portals.backstage.owners" in line]
+    written = hint.partition("- owner: ")[2].rpartition(" / ref: ")[0]
+    assert yaml.safe_load(f"owner: {written}\n") == {"owner": owner}
+
+
 def test_export_without_owner_mapping_names_every_owner_to_map_where_it_is(run, site_copy) -> None:
     """A catalog that publishes no Backstage entities: the export names each owner to map at its
     line, as check does for one that does (it said which, but not where)."""
