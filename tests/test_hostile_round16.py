@@ -230,6 +230,24 @@ def test_promised_says_when_the_snapshots_it_quotes_differ_from_the_commit(git_s
 
 
 @pytest.mark.git
+def test_promised_as_json_names_the_snapshots_it_quotes_that_differ_from_the_commit(git_site, run) -> None:
+    """A tool reading `promised --format json` (an auditor's script) reads stdout alone: the note
+    on standard error never reached it. The document names those snapshots
+    (`measurements_uncommitted`), [] where every one is as committed."""
+    snapshot = "measurements/2026-05-28T00-00-00Z.json"
+    git_site.write(snapshot, MEASURED)
+    git_site.commit("Measurements")
+    args = ("promised", "--source", git_site.root, "--at", "2026-05-29", "--format", "json")
+    clean = run(*args)
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.stdout)["measurements_uncommitted"] == []
+    git_site.write(snapshot, MEASURED.replace("0.991", "0.9995"))
+    edited = run(*args)
+    assert edited.exit_code == 0, edited.output
+    assert json.loads(edited.stdout)["measurements_uncommitted"] == [snapshot]
+
+
+@pytest.mark.git
 def test_verify_names_the_redirects_and_headers_a_host_obeys_that_it_does_not_compare(git_site, run) -> None:
     """`verify` leaves out the files a publishing job adds for the host (`CNAME`, `_redirects`,
     `_headers`), and said "every file matches a rebuild" of a site whose `_redirects` served every

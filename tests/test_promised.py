@@ -113,6 +113,7 @@ def test_the_whole_day_counts_and_an_offering_can_be_asked_for_in_json(history, 
         "members": [],  # a site without member teams
         "passed_over": [],
         "dated_later": None,
+        "measurements_uncommitted": [],
         "catalog_version": "0.1",
         "release": {
             "released": True,

@@ -61,9 +61,13 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
     for problem in problems:  # a snapshot that cannot be read is named, and left out
         click.echo(problem.format(), err=True)
     measured = measured_on(snapshots, when)
-    click.echo((to_json if fmt == "json" else to_text)(found, when, offerings, measured), nl=False)
+    uncommitted = uncommitted_snapshots(open_repo(source))
+    if fmt == "json":
+        click.echo(to_json(found, when, offerings, measured, uncommitted), nl=False)
+    else:
+        click.echo(to_text(found, when, offerings, measured), nl=False)
     # on stderr: the answer on stdout (a JSON document too) stays as it is
-    for note in (not_yet_note(when, now), uncommitted_note(uncommitted_snapshots(open_repo(source)))):
+    for note in (not_yet_note(when, now), uncommitted_note(uncommitted)):
         if note is not None:
             click.echo(note, err=True)
 

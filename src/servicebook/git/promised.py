@@ -232,7 +232,15 @@ def _support_lines(support: model.Support) -> list[str]:
 # --------------------------------------------------------------------------- json
 
 
-def to_json(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], measured: Measured | None = None) -> str:
+def to_json(
+    found: CatalogAt,
+    at: Moment,
+    offerings: Sequence[model.Offering],
+    measured: Measured | None = None,
+    uncommitted: Sequence[str] = (),
+) -> str:
+    """The answer as the documented JSON document; `uncommitted`: the snapshots under
+    measurements/ that differ from the commit (uncommitted_note's, in `measurements_uncommitted`)."""
     catalog = found.catalog
     doc = {
         "servicebook_promised": PROMISED_JSON_VERSION,
@@ -251,6 +259,8 @@ def to_json(found: CatalogAt, at: Moment, offerings: Sequence[model.Offering], m
         ],
         # the text's note where the dates go backwards (_dated_later): that commit, or null
         "dated_later": None if found.dated_later is None else _stamp_dict(found.dated_later),
+        # the snapshots the measured lines were read from that no commit holds as they are (uncommitted_note)
+        "measurements_uncommitted": list(uncommitted),
         "catalog_version": catalog.version,
         "release": _standing_dict(found),
         "support": _support_dict(catalog.support),
