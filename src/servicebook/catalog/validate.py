@@ -13,7 +13,6 @@ import datetime as dt
 import enum
 import functools
 import itertools
-import json
 import re
 import types
 import typing
@@ -35,6 +34,7 @@ from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to as _close
 from servicebook.source.lookalike import meant
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
+from servicebook.source.yaml_written import flow_scalar
 
 _GLUED_KEY_RE = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?P<value>[^\s:].*)", re.DOTALL)
 
@@ -1544,19 +1544,6 @@ def _check_tool(
             )
 
 
-_PLAIN_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9._-]*(?: [A-Za-z0-9._-]+)*")
-_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-
-
-def _pasted(text: str) -> str:
-    """`text` as a hint writes it for pasting into YAML: plain where it is words YAML reads as
-    written, otherwise double-quoted (JSON's escapes are YAML's), so that an owner such as
-    `Ops: nights # eu` does not read back as a mapping or lose what follows its `#`."""
-    if _PLAIN_WORDS.fullmatch(text) and text.lower() not in _YAML_WORDS:
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
 def _unmapped_owners(c: _Check, catalog: model.Catalog, namespace: str) -> None:
     """Each offering owner without a Backstage entity reference, at the first offering it owns."""
     mapped = portals.owner_refs(catalog)
@@ -1568,7 +1555,7 @@ def _unmapped_owners(c: _Check, catalog: model.Catalog, namespace: str) -> None:
             c.report(
                 ("offerings", i, "owner"),
                 f"owner '{shown(offering.owner)}' has no Backstage entity reference (owns {', '.join(owned)})",
-                f"add it under portals.backstage.owners: - owner: {_pasted(offering.owner)} / ref: "
+                f"add it under portals.backstage.owners: - owner: {flow_scalar(offering.owner)} / ref: "
                 f"group:{namespace}/{portals.slug(offering.owner)}",
             )
 

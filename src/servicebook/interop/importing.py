@@ -8,20 +8,17 @@ that had to be assumed (an id made from a name, Sloth's default window) as guess
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-
-import yaml
 
 from servicebook.catalog import model
 from servicebook.catalog.validate import ID_RE, minutes_text
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop import openslo_read, pyrra, sloth
 from servicebook.interop.foreign import DocumentReader, ForeignSLO, Reading, label_id, read_files
-from servicebook.interop.yaml12 import NUMBER_12
+from servicebook.source.yaml_written import scalar
 
 FORMAT_NAMES = {"openslo": "OpenSLO v1 or v2alpha", "sloth": "a Sloth spec", "pyrra": "a Pyrra ServiceLevelObjective"}
 
@@ -157,60 +154,6 @@ def _ids(slo: ForeignSLO, reading: Reading, offering: str | None) -> tuple[str, 
     if ident != slo.name:
         _guess(reading, slo, f"guessed the SLO id '{ident}' from '{slo.name}'")
     return where, ident
-
-
-_PLAIN = re.compile(r"[A-Za-z0-9][^\n]*")
-_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"})
-_TEXT = "tag:yaml.org,2002:str"
-
-
-def _a_text_to_every_reader(text: str) -> bool:
-    """Whether `text`, written plainly, is a text to every YAML reader: not a number, a date, a
-    boolean or null to YAML 1.1 (PyYAML, what an editor's schema check may use) nor a number to
-    YAML 1.2's core schema. servicebook reads every value as written; the catalog's docs write such
-    a value quoted (`tier: "2"`), and so does the fragment."""
-    # PyYAML's resolver, as its loader resolves a plain scalar (types-PyYAML leaves it untyped)
-    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    return resolved == _TEXT and text.lower() not in _YAML_WORDS and NUMBER_12.match(text) is None
-
-
-def scalar(text: str, indent: int) -> str:
-    """A YAML scalar that reads back as exactly `text`, to servicebook and to any YAML reader:
-    plain when nothing in it means anything to YAML, a literal block for a query over lines (with
-    or without one final line break), otherwise double-quoted (JSON's escapes are YAML's)."""
-    if (
-        _PLAIN.fullmatch(text)
-        and text == text.strip()
-        and _a_text_to_every_reader(text)
-        and ": " not in text
-        and " #" not in text
-        and not text.endswith(":")
-        and text.isprintable()
-    ):
-        return text
-    # a block keeps one final line break (`|`, as a query written as a block in YAML ends) or none (`|-`)
-    body, block = (text[:-1], "|") if text.endswith("\n") and not text.endswith("\n\n") else (text, "|-")
-    lines = body.split("\n")
-    if (
-        (len(lines) > 1 or block == "|")
-        and body
-        and body == body.rstrip()
-        and not body.startswith((" ", "\n"))
-        and all(line == line.rstrip() for line in lines)
-        and all(ch.isprintable() for line in lines for ch in line)
-    ):
-        pad = " " * (indent + 2)
-        return block + "\n" + "\n".join(pad + line if line else "" for line in lines)
-    return '"' + "".join(_escape(ch) for ch in text) + '"'
-
-
-def _escape(ch: str) -> str:
-    if ch in '"\\':
-        return "\\" + ch
-    if ch.isprintable() or ch == " ":
-        return ch
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _number(value: Decimal) -> str:
