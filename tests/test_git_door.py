@@ -266,6 +266,9 @@ def test_a_build_asks_git_about_its_work_tree_once(tmp_path, monkeypatch, run) -
     result = run("check", "--source", top / "site")
     assert result.exit_code == 0, result.output
     assert _questions_asked(log) == once
+    result = run("promised", "--source", top / "site", "--at", "2099-01-01")  # with the snapshots' state
+    assert result.exit_code == 0 and "Version 0.2" in result.output, result.output
+    assert _questions_asked(log) == once
 
 
 @pytest.mark.git

@@ -14,7 +14,7 @@ from servicebook.federation.lock import LOCK_FILE
 from servicebook.federation.review import organisation_at
 from servicebook.git.in_effect import catalog_at
 from servicebook.git.promised import not_yet_note, offerings_shown, parse_at, to_json, to_text, uncommitted_note
-from servicebook.git.repo import open_repo, source_date_epoch, uncommitted_snapshots
+from servicebook.git.repo import source_date_epoch, uncommitted_snapshots
 from servicebook.measure.promised import measured_on
 from servicebook.measure.snapshot import read_all
 
@@ -61,7 +61,7 @@ def promised(source: Path, at: str | None, offering: str | None, fmt: str, given
     for problem in problems:  # a snapshot that cannot be read is named, and left out
         click.echo(problem.format(), err=True)
     measured = measured_on(snapshots, when)
-    uncommitted = uncommitted_snapshots(open_repo(source))
+    uncommitted = uncommitted_snapshots(found.repo)
     if fmt == "json":
         click.echo(to_json(found, when, offerings, measured, uncommitted), nl=False)
     else:

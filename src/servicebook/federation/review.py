@@ -31,7 +31,7 @@ from servicebook.git.members import (
     read_file,
     read_files,
 )
-from servicebook.git.repo import CONTENT_DIR, open_repo
+from servicebook.git.repo import CONTENT_DIR
 from servicebook.git.snapshots import is_page, page_slug, read_catalog
 
 
@@ -178,7 +178,7 @@ def organisation_at(root: Path, found: CatalogAt, at: Moment) -> CatalogAt:
             catalog_commit=found.commit,
             later=None,
             # the org's published state at that commit is a release only if the release has the lock too
-            standing=release_standing(open_repo(root), later.commit, cutoff, found.catalog.site.release_tags),
+            standing=release_standing(found.repo, later.commit, cutoff, found.catalog.site.release_tags),
         )
     # the lock at the commit in effect: no later commit before the day's end changed it
     lock = _entries(read_file(root, found.commit, f"./{LOCK_FILE}"), f"{found.commit[:12]}:{LOCK_FILE}")

@@ -43,6 +43,7 @@ class CatalogAt:
     date: dt.datetime | None
     message: str
     catalog: model.Catalog
+    repo: Repo  # the repository it was read from: the command's next questions ask it, not git again
     invalid: tuple[tuple[str, dt.datetime | None, int], ...] = ()
     standing: Standing | None = None  # None: the releases could not be read
     later: Stamp | None = None  # the newest commit by then that changed a file `also` named, if after `commit`
@@ -139,7 +140,16 @@ def catalog_at(root: Path, at: Moment, also: tuple[str, ...] = ()) -> CatalogAt:
                 None,
             )
             return CatalogAt(
-                c.commit, c.author, c.date, c.message, catalog, tuple(invalid), standing, later, dated_later=dated_later
+                c.commit,
+                c.author,
+                c.date,
+                c.message,
+                catalog,
+                repo,
+                tuple(invalid),
+                standing,
+                later,
+                dated_later=dated_later,
             )
         invalid.append((c.commit, c.date, len(errors)))
     newest = invalid[0]
