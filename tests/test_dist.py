@@ -8,6 +8,7 @@ first run. They are marked `dist`, and run once per module."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -47,7 +48,12 @@ def _run(args: list[str | Path], cwd: Path, **extra: str) -> subprocess.Complete
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """`python -m build` as `make dist` runs it: the sdist, then the wheel built from the sdist."""
     out = tmp_path_factory.mktemp("dist")
-    done = _run([sys.executable, "-P", "-m", "build", "--outdir", out, REPO], cwd=out)
+    # one build of the checkout at a time: two (two test workers, or `make dist` beside the tests)
+    # write the same src/servicebook.egg-info and fail each other
+    (REPO / "build").mkdir(exist_ok=True)
+    with open(REPO / "build" / "dist-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = _run([sys.executable, "-P", "-m", "build", "--outdir", out, REPO], cwd=out)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (wheel,) = out.glob("*.whl")
     (sdist,) = out.glob("*.tar.gz")
