@@ -3,12 +3,17 @@ each file's path (relative, with slashes) and bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from .conftest import REPO
+from servicebook.site.build import Options
+from servicebook.site.fresh import PageMemory
+
+from .conftest import FIXED_EPOCH, REPO
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -35,3 +40,14 @@ def clean_build(run, site: Path, tmp_path: Path) -> dict[str, bytes]:
     shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".servicebook-cache", ".servicebook-trash-*"))
     assert run("build", "--source", fresh).exit_code == 0
     return tree(fresh / "public")
+
+
+@contextlib.contextmanager
+def serving(source: Path, output: Path) -> Iterator[tuple[Options, PageMemory]]:
+    """The build options of a `serve` process over `source` (its output `output`, the date
+    fixed) and the memory its builds share, closed at the end, as `serve` closes it."""
+    memory = PageMemory()
+    try:
+        yield Options(source=source, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory), memory
+    finally:
+        memory.close()

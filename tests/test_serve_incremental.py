@@ -32,7 +32,7 @@ from servicebook.site.fresh import PageMemory
 from servicebook.site.templates import PageSpec
 
 from .conftest import FIXED_EPOCH
-from .sitefiles import clean_build, generated_site, tree
+from .sitefiles import clean_build, generated_site, serving, tree
 
 HANDBOOK = "---\ntitle: On-call handbook\n---\n\n## Paging\n\nSee [approvals](change-approval.md#{anchor}).\n"
 
@@ -86,16 +86,12 @@ CHANGES: list[tuple[str, Callable[[Path], None]]] = [
 @pytest.mark.slow
 def test_each_serve_rebuild_equals_a_build_from_nothing(run, site_copy, tmp_path) -> None:
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for what, change in CHANGES:
             change(site)
             build(options)
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_publishes_the_theme_s_style_sheets_and_scripts_without_minifying_them_again(
@@ -105,21 +101,17 @@ def test_a_serve_rebuild_publishes_the_theme_s_style_sheets_and_scripts_without_
     rebuild of a `serve` process: a rebuild after an edit publishes them as the first build did,
     and its output equals a build from nothing. Other bytes are minified as such."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     minified: list[str] = []
     css, js = render.minify_css, render.minify_js
     monkeypatch.setattr(render, "minify_css", lambda text: minified.append("css") or css(text))
     monkeypatch.setattr(render, "minify_js", lambda text: minified.append("js") or js(text))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         minified.clear()
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
         build(options)
         assert minified == []
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
     assert render.published_asset("x.css", b"a { color: red; }") == b"a{color: red}\n"
     assert render.published_asset("x.css", b"b { color: red; }") == b"b{color: red}\n"
     assert render.published_asset("x.js", b"// a comment\nvar a;\n") == b"var a;\n"
@@ -134,8 +126,6 @@ def test_a_serve_rebuild_without_releases_makes_no_dict_of_its_pages_by_key(
     build that builds no release (a `serve` rebuild outside git: 20,000 pages made into a dict and
     copied, for nothing). Each rebuild equals a build from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[int] = []
     real = buildcache.BuildCache._own_pages
 
@@ -145,20 +135,16 @@ def test_a_serve_rebuild_without_releases_makes_no_dict_of_its_pages_by_key(
         return pages
 
     monkeypatch.setattr(buildcache.BuildCache, "_own_pages", counted)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
         build(options)
         assert made == []
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_copy, monkeypatch) -> None:
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[tuple[str, ...]] = []
     real = pagekeys.digest
 
@@ -171,7 +157,7 @@ def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_cop
 
     monkeypatch.setattr(pagekeys, "digest", counted)
     pages = sorted(p.stem for p in (site / "content").glob("*.md"))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert len(policy_keys_made()) == len(pages)  # the first build makes every key
         made.clear()
@@ -184,8 +170,6 @@ def test_a_serve_rebuild_makes_again_only_the_keys_whose_inputs_changed(site_cop
         _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
         build(options)
         assert len(policy_keys_made()) == len(pages)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_takes_catalog_json_s_catalog_sections_from_its_memory_while_the_catalog_is_unchanged(
@@ -266,14 +250,12 @@ def test_a_serve_build_keeps_its_manifest_in_its_memory_and_records_none_in_the_
     into bytes, written into the store and read back by every rebuild; a rebuild still keeps what
     it may and equals a build from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
 
     def refused(*_: object) -> None:
         raise AssertionError("a manifest made or read back")
 
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         for what, change in CHANGES[:3]:
             change(site)
@@ -285,8 +267,6 @@ def test_a_serve_build_keeps_its_manifest_in_its_memory_and_records_none_in_the_
             assert tree(output) == clean_build(run, site, tmp_path), what
         with Store.for_site(site) as store:
             assert store.manifest(str(output)) is None
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_edit_changed(
@@ -297,8 +277,6 @@ def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_
     body edit, only the edited page among them is asked for by itself, and the output is a build
     from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     asked: list[str] = []
     real = buildcache.BuildCache.reuse
 
@@ -307,7 +285,7 @@ def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_
         return real(self, path, key)
 
     monkeypatch.setattr(buildcache.BuildCache, "reuse", spied)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         outputs = len(asked)
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
@@ -325,8 +303,6 @@ def test_a_serve_rebuild_asks_the_build_cache_output_by_output_only_for_what_an_
         _edit(site / "content" / "change-approval.md", "title: ", "title: Revised ")
         build(options)
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_takes_the_kept_files_hashes_from_its_memory_not_from_the_manifest_file(
@@ -363,41 +339,41 @@ def test_a_serve_rebuild_marks_again_only_what_its_last_build_did_not_use_and_pr
     one page, the store holds every page's entry and the edited page's last two versions, as it
     does when every build marks all it uses."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    marked: list[object] = []  # the pages' entries marked used one by one
-    real = Store._write
+    with serving(site, site / "public") as (options, memory):
+        marked: list[object] = []  # the pages' entries marked used one by one
+        real = Store._write
 
-    def spied(self: Store, sql: str, rows: list[tuple[object, ...]]) -> None:
-        if sql.startswith("INSERT OR REPLACE INTO used"):
-            marked.extend(row[0] for row in rows if str(row[0]).startswith("4.page:"))
-        real(self, sql, rows)
+        def spied(self: Store, sql: str, rows: list[tuple[object, ...]]) -> None:
+            if sql.startswith("INSERT OR REPLACE INTO used"):
+                marked.extend(row[0] for row in rows if str(row[0]).startswith("4.page:"))
+            real(self, sql, rows)
 
-    monkeypatch.setattr(Store, "_write", spied)
-    pages = len(list((site / "content").glob("*.md")))
+        monkeypatch.setattr(Store, "_write", spied)
+        pages = len(list((site / "content").glob("*.md")))
 
-    def stored() -> tuple[int, int, set[int]]:
-        """The pages' entries, and the generations of the pages' `used` rows of the last build."""
-        db = sqlite3.connect(store_file(site / ".servicebook-cache"))
-        try:
-            entries = db.execute("SELECT count(*) FROM entries WHERE key LIKE '4.page:%'").fetchone()[0]
-            (generation,) = db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()
-            names = [f"4.page:{key}" for key in memory.pages]
-            # a row counts as the build its generation says, or, under the first build of a run of
-            # `serve` rebuilds, as the last of the run (Store._chains)
-            row = db.execute("SELECT value FROM state WHERE name = 'chains'").fetchone()
-            chains = {int(first): int(through) for first, through in (p.split(":") for p in (row or ("",))[0].split())}
-            used = {
-                chains.get(g, abs(g))
-                for (g,) in db.execute(
-                    f"SELECT generation FROM used WHERE key IN ({','.join('?' * len(names))})", names
-                )
-            }
-        finally:
-            db.close()
-        return entries, int(generation), used
+        def stored() -> tuple[int, int, set[int]]:
+            """The pages' entries, and the generations of the pages' `used` rows of the last build."""
+            db = sqlite3.connect(store_file(site / ".servicebook-cache"))
+            try:
+                entries = db.execute("SELECT count(*) FROM entries WHERE key LIKE '4.page:%'").fetchone()[0]
+                (generation,) = db.execute("SELECT value FROM state WHERE name = 'generation'").fetchone()
+                names = [f"4.page:{key}" for key in memory.pages]
+                # a row counts as the build its generation says, or, under the first build of a run of
+                # `serve` rebuilds, as the last of the run (Store._chains)
+                row = db.execute("SELECT value FROM state WHERE name = 'chains'").fetchone()
+                chains = {
+                    int(first): int(through) for first, through in (p.split(":") for p in (row or ("",))[0].split())
+                }
+                used = {
+                    chains.get(g, abs(g))
+                    for (g,) in db.execute(
+                        f"SELECT generation FROM used WHERE key IN ({','.join('?' * len(names))})", names
+                    )
+                }
+            finally:
+                db.close()
+            return entries, int(generation), used
 
-    try:
         build(options)
         assert len(marked) >= pages
         for n in range(4):
@@ -408,8 +384,6 @@ def test_a_serve_rebuild_marks_again_only_what_its_last_build_did_not_use_and_pr
             entries, generation, used = stored()
             assert used == {generation}  # every page this build used: marked by this build
             assert entries == pages + 1  # and the edited page's version before this one
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_writes_no_used_row_again_for_what_its_last_build_marked_and_it_used_again(
@@ -420,8 +394,6 @@ def test_a_serve_rebuild_writes_no_used_row_again_for_what_its_last_build_marked
     one by one (~25,000 rows written again a one-page rebuild at 20,000 pages): the pages'
     rows but the edited page's are as they were; each rebuild equals a build from nothing."""
     site = generated_site(tmp_path / "site", pages=80)
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
 
     def pages_rows() -> dict[str, int]:
         db = sqlite3.connect(store_file(site / ".servicebook-cache"))
@@ -432,7 +404,7 @@ def test_a_serve_rebuild_writes_no_used_row_again_for_what_its_last_build_marked
 
     pages = len(list((site / "content").glob("*.md")))
     page = sorted((site / "content").glob("*.md"))[40]
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for n in range(3):
             before = pages_rows()
@@ -442,20 +414,16 @@ def test_a_serve_rebuild_writes_no_used_row_again_for_what_its_last_build_marked
             # but the edited page's: its last text's row put back to the last build, its new text's made
             assert len([k for k, g in before.items() if after.get(k) == g]) == pages - 1
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_checks_the_output_paths_again_only_when_they_are_not_the_last_builds(
     run, site_copy, tmp_path, monkeypatch
 ) -> None:
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     asked: list[str] = []
     real = links.safe_path
     monkeypatch.setattr(links, "safe_path", lambda path: asked.append(path) or real(path))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert len(asked) > 100
         for what, change in CHANGES[:3]:  # a body, a title: the same paths; a page added: one more
@@ -464,8 +432,6 @@ def test_a_serve_rebuild_checks_the_output_paths_again_only_when_they_are_not_th
             build(options)
             assert (len(asked) > 100) == (what == "a page added"), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_digests_every_source_for_the_lists_keys_only_when_what_they_read_changed(
@@ -475,13 +441,11 @@ def test_a_serve_rebuild_digests_every_source_for_the_lists_keys_only_when_what_
     Markdown and of what each page shows the others: a body edit takes the last build's, a
     title edit makes it again (the lists show titles), and each rebuild equals a build from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[str] = []  # the digests of every source and of every page's digest made (pagekeys._Named)
     sources, pages = pagekeys._Named.sources, pagekeys._Named.pages
     monkeypatch.setattr(pagekeys._Named, "sources", lambda named: made.append("sources") or sources(named))
     monkeypatch.setattr(pagekeys._Named, "pages", lambda named: made.append("pages") or pages(named))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert made
         for what, change in CHANGES[:2]:
@@ -490,16 +454,12 @@ def test_a_serve_rebuild_digests_every_source_for_the_lists_keys_only_when_what_
             build(options)
             assert bool(made) == (what == "a page's title"), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_what_they_show_changed(
     site_copy, monkeypatch
 ) -> None:
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     written: list[str] = []
     real = pagekeys.shown
 
@@ -508,7 +468,7 @@ def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_
         return real(value, memo)
 
     monkeypatch.setattr(pagekeys, "shown", spied)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert {"OfferingView", "ToolView"} <= set(written)
         written.clear()
@@ -522,8 +482,6 @@ def test_a_serve_rebuild_writes_the_offering_and_tool_views_out_again_only_when_
         _edit(site / "catalog.yaml", "name: CI/CD pipelines", "name: Pipelines")
         build(options)
         assert "ToolView" in written  # the catalog
-    finally:
-        memory.close()
 
 
 def _layout(root: Path) -> tuple[dict[str, bytes], list[str]]:
@@ -544,12 +502,10 @@ def test_serve_rebuilds_look_only_at_what_changed_and_leave_the_tree_a_build_fro
     if spooled:
         monkeypatch.setattr(build_stage, "SPOOL_FROM", 1)
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     listed: list[str] = []  # the folders of the spare listed (write._prune lists it, folder by folder)
     real_prune = write._prune
     monkeypatch.setattr(write, "_prune", lambda *args: listed.append(args[0]) or real_prune(*args))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for what, change in CHANGES:
             change(site)
@@ -557,8 +513,6 @@ def test_serve_rebuilds_look_only_at_what_changed_and_leave_the_tree_a_build_fro
             assert listed == [], what
             clean_build(run, site, tmp_path)
             assert _layout(site / "public") == _layout(tmp_path / "fresh" / "public"), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -584,8 +538,6 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
     diffed: list[object] = []  # catalogs compared (snapshots.diff_catalogs)
     real_diff = snapshots.diff_catalogs
     monkeypatch.setattr(snapshots, "diff_catalogs", lambda *a, **k: diffed.append(a) or real_diff(*a, **k))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     edits: list[tuple[str, Callable[[], object], list[int]]] = [
         (
             "a page edited, not committed",
@@ -604,7 +556,7 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
         ),
         ("nothing", lambda: None, []),
     ]
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert replayed == [3]
         for what, change, replays in edits:
@@ -616,8 +568,6 @@ def test_serve_in_a_git_site_reads_the_commits_once_per_head_and_each_rebuild_eq
             if what == "a page edited while the SLO is":  # the same two catalogs as the last rebuild's
                 assert diffed == [], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -636,8 +586,6 @@ def test_a_serve_rebuild_views_the_committed_history_once_per_head_and_the_worki
     viewed: list[str | None] = []  # the commit of each entry viewed (None: the working tree's)
     real = changes._entry_view
     monkeypatch.setattr(changes, "_entry_view", lambda entry, *a: viewed.append(entry.commit) or real(entry, *a))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     welcome = "content/welcome.md"
     edits: list[tuple[str, Callable[[], object], int | None]] = [  # committed entries viewed (None: all)
         # the working tree's entry comes on top: every committed entry is one place further down
@@ -660,7 +608,7 @@ def test_a_serve_rebuild_views_the_committed_history_once_per_head_and_the_worki
         ("the paging page renamed", lambda: (site / "content/paging.md").rename(site / "content/on-call.md"), None),
         ("the welcome page edited after it", lambda: git_site.edit("we run", "we operate", welcome), None),
     ]
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for what, change, committed in edits:
             change()
@@ -672,8 +620,6 @@ def test_a_serve_rebuild_views_the_committed_history_once_per_head_and_the_worki
             else:
                 assert heads == [], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -696,39 +642,37 @@ def test_a_serve_rebuild_writes_out_the_committed_history_for_the_page_keys_once
     tables: list[str | None] = []  # the entry of each subject's event written out, by commit (None: the working tree)
     real_shown = pagekeys._entry_shown
     monkeypatch.setattr(pagekeys, "_entry_shown", lambda entry: tables.append(entry.commit) or real_shown(entry))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    welcome = "content/welcome.md"
-    build(options)
-    commits = git_site.git("log", "--format=%H").split()
-    assert histories == commits  # every committed entry, once
-    shown = len(tables)  # every event of every offering and tool, once (their pages show them)
-    assert shown > len(commits) and set(tables) == set(commits)
-    ci = [None, *commits]  # the CI offering's events once its SLO is edited: the working tree's on top
-    edits: list[tuple[str, Callable[[], object], bool, list[str | None] | None]] = [
-        # (whether the committed entries are written out again, and the events written out: None, all)
-        # the working tree's entry comes on top: every committed entry's view is made again (its
-        # place on the changes pages moves), not the entries themselves
-        (
-            "a page edited, not committed",
-            lambda: git_site.edit("## What we support", "## What we offer", welcome),
-            False,
-            None,
-        ),
-        ("the same page again", lambda: git_site.edit("we offer", "we provide", welcome), False, []),
-        ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), False, ci),
-        ("the SLO edited again", lambda: git_site.edit("objective: 99.9", "objective: 99.95"), False, ci),
-        ("nothing", lambda: None, False, []),
-        (
-            "the edits committed while serve runs",
-            lambda: git_site.commit("Edit the welcome page and the SLO"),
-            True,
-            None,
-        ),
-        ("a page edited after the commit", lambda: git_site.edit("we provide", "we run", welcome), False, None),
-        ("it again", lambda: git_site.edit("we run", "we operate", welcome), False, []),
-    ]
-    try:
+    with serving(site, site / "public") as (options, _):
+        welcome = "content/welcome.md"
+        build(options)
+        commits = git_site.git("log", "--format=%H").split()
+        assert histories == commits  # every committed entry, once
+        shown = len(tables)  # every event of every offering and tool, once (their pages show them)
+        assert shown > len(commits) and set(tables) == set(commits)
+        ci = [None, *commits]  # the CI offering's events once its SLO is edited: the working tree's on top
+        edits: list[tuple[str, Callable[[], object], bool, list[str | None] | None]] = [
+            # (whether the committed entries are written out again, and the events written out: None, all)
+            # the working tree's entry comes on top: every committed entry's view is made again (its
+            # place on the changes pages moves), not the entries themselves
+            (
+                "a page edited, not committed",
+                lambda: git_site.edit("## What we support", "## What we offer", welcome),
+                False,
+                None,
+            ),
+            ("the same page again", lambda: git_site.edit("we offer", "we provide", welcome), False, []),
+            ("an SLO edited, not committed", lambda: git_site.edit("objective: 99.0", "objective: 99.9"), False, ci),
+            ("the SLO edited again", lambda: git_site.edit("objective: 99.9", "objective: 99.95"), False, ci),
+            ("nothing", lambda: None, False, []),
+            (
+                "the edits committed while serve runs",
+                lambda: git_site.commit("Edit the welcome page and the SLO"),
+                True,
+                None,
+            ),
+            ("a page edited after the commit", lambda: git_site.edit("we provide", "we run", welcome), False, None),
+            ("it again", lambda: git_site.edit("we run", "we operate", welcome), False, []),
+        ]
         for what, change, written, events in edits:
             change()
             histories.clear()
@@ -740,8 +684,6 @@ def test_a_serve_rebuild_writes_out_the_committed_history_for_the_page_keys_once
             else:
                 assert tables == events, what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def _strings(value: object) -> list[str]:
@@ -765,10 +707,8 @@ def test_serve_keeps_the_committed_historys_digest_for_its_page_keys_not_its_tex
     (site / ".gitignore").write_text("public/\n.servicebook-cache/\n")
     git_site.edit("objective: 99.5", "objective: 99.0")
     git_site.commit("Lower the CI objective")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     digests = []
-    try:
+    with serving(site, site / "public") as (options, memory):
         for edit in (
             lambda: None,
             lambda: git_site.edit("objective: 99.0", "objective: 99.9"),
@@ -782,8 +722,6 @@ def test_serve_keeps_the_committed_historys_digest_for_its_page_keys_not_its_tex
             digests.append(committed)
             assert tree(site / "public") == clean_build(run, site, tmp_path)
         assert digests[0] == digests[1] != digests[2]
-    finally:
-        memory.close()
 
 
 def _rules(git_site) -> None:
@@ -809,16 +747,12 @@ def test_serve_holds_each_title_and_anchor_of_its_pages_outlines_once(run, git_s
     _rules(git_site)
     site = git_site.root
     for output in ("public", "public-again"):  # the second reads every page back from the store
-        memory = PageMemory()
-        options = Options(source=site, output=site / output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-        try:
+        with serving(site, site / output) as (options, memory):
             build(options)
             named = [part for result in memory.pages.values() for section in result.sections for part in section[:2]]
             assert {"Scope", "scope", "Details", "details", "details-2"} <= set(named)
             assert len({id(part) for part in named}) == len(set(named))  # one string each
             assert tree(site / output) == clean_build(run, site, tmp_path / output)
-        finally:
-            memory.close()
 
 
 @pytest.mark.git
@@ -832,9 +766,7 @@ def test_serve_holds_each_section_digest_of_its_pages_outlines_as_its_32_bytes(r
     _rules(git_site)
     site = git_site.root
     for output in ("public", "public-again"):  # the second reads every page back from the store
-        memory = PageMemory()
-        options = Options(source=site, output=site / output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-        try:
+        with serving(site, site / output) as (options, memory):
             build(options)
             digests = [section[2] for result in memory.pages.values() for section in result.sections]
             assert digests and all(type(d) is bytes and len(d) == 32 for d in digests)
@@ -849,8 +781,6 @@ def test_serve_holds_each_section_digest_of_its_pages_outlines_as_its_32_bytes(r
             assert tree(site / output) == clean_build(run, site, tmp_path / output)
             assert "Scope” changed" in (site / output / "changes" / "index.html").read_text()
             git_site.edit("Scope one.", "Scope 1.", "content/rule-1.md")
-        finally:
-            memory.close()
 
 
 @pytest.mark.git
@@ -867,9 +797,7 @@ def test_serve_makes_the_history_s_page_infos_of_its_outlines_when_asked_and_kee
     read: list[str] = []
     real = snapshots.Blobs.get
     monkeypatch.setattr(snapshots.Blobs, "get", lambda self, name: read.append(name) or real(self, name))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         assert memory.timeline is not None and memory.timeline.reader is not None
         reader = memory.timeline.reader
@@ -887,8 +815,6 @@ def test_serve_makes_the_history_s_page_infos_of_its_outlines_when_asked_and_kee
             shown = tree(site / "public")
             assert "uncommitted" in shown["policies/rule-1/index.html"].decode().lower()
             assert shown == clean_build(run, site, tmp_path / f"clean-{n}")
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -905,9 +831,7 @@ def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_h
     read: list[bytes] = []
     real = history.worktree_blob_id
     monkeypatch.setattr(history, "worktree_blob_id", lambda data: read.append(data) or real(data))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         # catalog.yaml and the uncommitted page: the committed one is known by git's id, unread
         assert sorted(read) == sorted([(site / f).read_bytes() for f in ("catalog.yaml", "content/paging.md")])
@@ -915,8 +839,6 @@ def test_a_serve_rebuild_in_a_git_site_reads_only_the_working_tree_files_whose_h
         git_site.edit("Hi.", "Hello.", "content/paging.md")
         build(options)
         assert read == [(site / "content" / "paging.md").read_bytes()]
-    finally:
-        memory.close()
 
 
 def _replaced(file: Path, data: bytes) -> None:
@@ -963,10 +885,8 @@ def test_a_serve_rebuild_takes_the_release_it_stored_or_checked_and_its_links_as
     linked: list[str] = []  # the trees whose links were made
     real_links = write._known_tree_links
     monkeypatch.setattr(write, "_known_tree_links", lambda folder, *a: linked.append(folder) or real_links(folder, *a))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)  # the release built and stored
         trees = list((site / ".servicebook-cache" / "releases").glob("*/*"))
         assert len(trees) == 1 and checked == [] and linked == [str(trees[0])]
@@ -996,8 +916,6 @@ def test_a_serve_rebuild_takes_the_release_it_stored_or_checked_and_its_links_as
             build(options)  # the release as the rebuild before checked it, or stored it again
             assert checked == [] and linked == [], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1018,10 +936,8 @@ def test_a_serve_rebuild_tells_what_changed_beside_a_release_without_looking_at_
     at_once: list[bool] = []  # each write stage's: whether it told what changed by set operations
     real = write._all_known
     monkeypatch.setattr(write, "_all_known", lambda *a: at_once.append(real(*a)) or at_once[-1])
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)  # the release built and stored
         (folder,) = (site / ".servicebook-cache" / "releases").glob("*/*")
         for n in range(3):
@@ -1048,8 +964,6 @@ def test_a_serve_rebuild_tells_what_changed_beside_a_release_without_looking_at_
             assert at_once == [True], what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
             git_site.edit("\n\nAgain.\n", "\n", page)
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1067,8 +981,6 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
     named: list[str] = []
     real = history.page_slug
     monkeypatch.setattr(history, "page_slug", lambda path: named.append(path) or real(path))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     pages = len(list((site / "content").glob("*.md")))
     page = "content/welcome.md"
     steps: list[tuple[str, Callable[[], object], int]] = [  # the slugs made by the rebuild
@@ -1082,7 +994,7 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
         ),
         ("the page removed again", (site / "content" / "paging.md").unlink, 0),
     ]
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for what, change, made in steps:
             named.clear()
@@ -1090,8 +1002,6 @@ def test_the_history_names_the_pages_of_a_step_as_the_step_before_while_no_page_
             build(options)
             assert len(named) == made, what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def _worktree_steps(git_site, page: str) -> list[tuple[str, Callable[[], object], bool]]:
@@ -1136,11 +1046,9 @@ def test_a_serve_rebuild_compares_with_the_commit_only_the_pages_it_knew_to_diff
     compared: list[int] = []  # each comparison of every page (its number of pages)
     real = history._differing
     monkeypatch.setattr(history, "_differing", lambda before, after: compared.append(len(after)) or real(before, after))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
     steps = _worktree_steps(git_site, page)  # each with whether every page is compared
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         for what, change, every in steps:
             change()
@@ -1155,8 +1063,6 @@ def test_a_serve_rebuild_compares_with_the_commit_only_the_pages_it_knew_to_diff
                 on_disk = {p: b for p, b in memo.worktree_ids[2].items() if p != "catalog.yaml"}
                 assert memo.worktree_differ == real(memo.state.pages, on_disk), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1177,11 +1083,9 @@ def test_a_serve_rebuild_looks_at_the_working_tree_files_whose_hash_changed_alon
     looked: list[str] = []  # each path history.py asks whether it is a page
     real = history.is_page
     monkeypatch.setattr(history, "is_page", lambda path: looked.append(path) or real(path))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
     steps = _worktree_steps(git_site, page)  # each with whether every page is looked at
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for what, change, every in steps:
             change()
@@ -1190,8 +1094,6 @@ def test_a_serve_rebuild_looks_at_the_working_tree_files_whose_hash_changed_alon
             pages = len(list((site / "content").glob("*.md")))
             assert (len(looked) >= pages) == every, (what, len(looked))
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1255,8 +1157,6 @@ def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last
     listed: list[object] = []  # each version's list of pages made (the root's, a release's)
     real = site_outputs.version_pages
     monkeypatch.setattr(site_outputs, "version_pages", lambda paths: listed.append(paths) or real(paths))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
     trees = site / ".servicebook-cache" / "releases"
     steps: list[tuple[str, Callable[[], object], bool]] = [  # whether the release is made of again
@@ -1276,7 +1176,7 @@ def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last
         ("a page edited after it", lambda: git_site.edit("## All we", "## What we", page), False),
         ("and again after it", lambda: git_site.edit("## What we", "## All we", page), False),
     ]
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         assert memory.mounted is not None
         for what, change, again in steps:
@@ -1287,8 +1187,6 @@ def test_a_serve_rebuild_takes_the_release_paths_and_their_page_list_as_its_last
             assert len(listed) == (1 if again else 0), what  # (the root's paths are the same: see below)
             assert (memory.mounted[1] is last) is not again, what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1307,8 +1205,6 @@ def test_a_serve_rebuild_takes_the_root_s_page_list_as_its_last_build_made_it_wh
     monkeypatch.setattr(
         site_outputs, "version_pages", lambda paths: listed.append(not isinstance(paths, Iterator)) or real(paths)
     )
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page, added = "content/welcome.md", site / "content" / "added-page.md"
     steps: list[tuple[str, Callable[[], object], bool]] = [  # whether the root's list is made again
         ("a page edited", lambda: git_site.edit("## What we support", "## Support", page), False),
@@ -1318,7 +1214,7 @@ def test_a_serve_rebuild_takes_the_root_s_page_list_as_its_last_build_made_it_wh
         ("the page removed", added.unlink, True),
         ("nothing", lambda: None, False),
     ]
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for what, change, again in steps:
             listed.clear()
@@ -1326,8 +1222,6 @@ def test_a_serve_rebuild_takes_the_root_s_page_list_as_its_last_build_made_it_wh
             build(options)
             assert listed.count(True) == (1 if again else 0), what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1344,8 +1238,6 @@ def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_ch
     asked: list[object] = []
     real = build_stage.discover
     monkeypatch.setattr(build_stage, "discover", lambda *a, **k: asked.append(a) or real(*a, **k))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = "content/welcome.md"
     steps: list[tuple[str, Callable[[], object], int]] = [
         ("a page edited, not committed", lambda: git_site.edit("## What we support\n", "## Support\n", page), 0),
@@ -1353,7 +1245,7 @@ def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_ch
         ("a tag added", lambda: git_site.tag("v0.1"), 1),
         ("the edit committed", lambda: git_site.commit("Rename a heading"), 1),
     ]
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert len(asked) == 1
         for what, change, times in steps:
@@ -1362,8 +1254,6 @@ def test_a_serve_rebuild_asks_git_for_the_releases_only_when_head_or_the_tags_ch
             build(options)
             assert len(asked) == times, what
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 @pytest.mark.git
@@ -1412,9 +1302,7 @@ def test_a_serve_rebuild_gives_the_history_the_outlines_of_the_pages_that_change
         ("a page removed", (site / "content/backups.md").unlink, ["paging.md", "secrets.md", "welcome.md"]),
     ]
     compared = {"its title", "its text as it was", "a page removed"}  # (each a build from nothing)
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert sorted(path.rsplit("/", 1)[-1] for path in outlined) == every
         for what, change, given in edits:
@@ -1424,8 +1312,6 @@ def test_a_serve_rebuild_gives_the_history_the_outlines_of_the_pages_that_change
             assert sorted(path.rsplit("/", 1)[-1] for path in outlined) == given, what
             if what in compared:
                 assert tree(site / "public") == fresh(), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_cuts_again_only_the_paged_lists_and_weighs_only_the_items_that_changed(
@@ -1481,8 +1367,6 @@ def test_a_serve_rebuild_takes_the_pages_whose_key_is_unchanged_from_its_last_lo
     about (`_still`, whose answers are those of the same universe). After a page is added (another
     universe) every page is looked at again; each rebuild equals a build from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     asked: list[str] = []
     real = site_store.Remembering.get_many
 
@@ -1494,7 +1378,7 @@ def test_a_serve_rebuild_takes_the_pages_whose_key_is_unchanged_from_its_last_lo
         raise AssertionError("a kept page's links looked at again")
 
     pages = len(list((site / "content").glob("*.md")))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         monkeypatch.setattr(site_store.Remembering, "get_many", spied)
         for n in range(2):
@@ -1515,8 +1399,6 @@ def test_a_serve_rebuild_takes_the_pages_whose_key_is_unchanged_from_its_last_lo
             change(site)
             build(options)
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_makes_manifest_sha256_from_its_last_lines_with_those_of_the_files_made_again(
@@ -1561,9 +1443,7 @@ def test_a_serve_rebuild_makes_catalog_json_s_pages_from_its_last_lines_with_tho
     line of a page that is not the very object at its place (outputs.CatalogLines.page_block),
     without a look at each page's line by itself; the file is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     documented: list[str] = []
     real = site_outputs.document_page
 
@@ -1575,7 +1455,7 @@ def test_a_serve_rebuild_makes_catalog_json_s_pages_from_its_last_lines_with_tho
         raise AssertionError("every page's line looked at")
 
     monkeypatch.setattr(site_outputs, "document_page", spied)
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         for what, change in CHANGES:
             change(site)
@@ -1587,8 +1467,6 @@ def test_a_serve_rebuild_makes_catalog_json_s_pages_from_its_last_lines_with_tho
             if what == "a page's body":
                 assert documented == ["change-approval"]
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_page_is_not_the_last_builds(
@@ -1599,9 +1477,7 @@ def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_pag
     place (render._policy_specs): after a body edit, the edited page's alone; after a page is
     added, all of them. The output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[str] = []
     real = render.PageSpec
 
@@ -1612,7 +1488,7 @@ def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_pag
 
     monkeypatch.setattr(render, "PageSpec", spied)
     pages = len(list((site / "content").glob("*.md")))
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         assert len(made) == pages
         for what, change in CHANGES[:3]:
@@ -1624,8 +1500,6 @@ def test_a_serve_rebuild_makes_the_spec_of_a_policy_page_again_only_when_the_pag
             if what == "a page added":
                 assert len(made) == pages + 1
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_and_equals_a_build_from_nothing(
@@ -1639,9 +1513,7 @@ def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_an
     the output is a build from nothing's."""
     monkeypatch.setattr(build_stage, "SPOOL_FROM", 0)
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     put: list[str] = []
     looked: list[str] = []
     real_put, real_page = write.SiteFiles.put_file, pagekeys._Carried._page
@@ -1656,7 +1528,7 @@ def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_an
 
     monkeypatch.setattr(write.SiteFiles, "put_file", spied_put)
     monkeypatch.setattr(pagekeys._Carried, "_page", spied_page)
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         outputs = len(put)
         for what, change in CHANGES:
@@ -1678,8 +1550,6 @@ def test_a_serve_rebuild_of_a_spooled_site_carries_what_an_edit_did_not_touch_an
             assert 0 < len(put) < outputs / 4
             assert n == 0 or looked == ["policies/change-approval/index.html"]
         assert tree(output) == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 class _Asked(dict):  # type: ignore[type-arg]
@@ -1702,10 +1572,8 @@ def test_a_serve_rebuild_takes_the_search_index_s_policy_records_and_texts_from_
     body edit only the edited page's are looked up, not every page's; the output is a build from
     nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     pages = len(list((site / "content").glob("*.md")))
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
         build(options)  # its pages are the memory's from here on (the first build's are copies)
@@ -1722,8 +1590,6 @@ def test_a_serve_rebuild_takes_the_search_index_s_policy_records_and_texts_from_
         assert len(policies) == 1 and len(texts) == 1 and pages > 3
         assert [url for url in records if str(url).startswith("policies/")] == ["policies/change-approval/"]
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 class _Put(dict):  # type: ignore[type-arg]
@@ -1751,11 +1617,9 @@ def test_a_serve_rebuild_puts_right_the_search_records_of_the_policy_pages_that_
     (20,000 at 20,000 pages); a page added puts every page in again. Each rebuild equals a build
     from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     pages = len(list((site / "content").glob("*.md")))
     put: list[object] = []
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         for n in range(3):
             _edit(site / "content" / "change-approval.md", "\n\n", f"\n\nA sentence added, number {n}.\n\n")
@@ -1770,8 +1634,6 @@ def test_a_serve_rebuild_puts_right_the_search_records_of_the_policy_pages_that_
         CHANGES[2][1](site)  # a page added: every page at another place
         build(options)
         assert len(put) >= pages and tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_pages_put_right(
@@ -1783,8 +1645,6 @@ def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_page
     result by result again; after a page is added, renamed or removed it is gathered again. Each
     rebuild equals a build from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     gathered: list[int] = []
     real = load_stage._fold_anew
 
@@ -1793,7 +1653,7 @@ def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_page
         return real(slugs, results)
 
     monkeypatch.setattr(load_stage, "_fold_anew", counted)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert gathered
         for what, change in [
@@ -1818,8 +1678,6 @@ def test_a_serve_rebuild_gathers_its_load_from_the_last_one_with_the_edited_page
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
             if what in ("a page added", "a page renamed", "a page deleted"):
                 assert gathered, what
-    finally:
-        memory.close()
 
 
 _PATHS = st.sampled_from([f"content/page-{n}.md" for n in range(8)] + ["catalog.yaml", "layouts/base.html"])
@@ -1842,8 +1700,6 @@ def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_th
     line for every source; a page added makes every line again. Each rebuild equals a build from
     nothing, and a rebuild after no change finds nothing to do."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     lines: list[str] = []
     real = fresh.encoded
 
@@ -1856,7 +1712,7 @@ def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_th
     sources = len(
         [p for p in site.rglob("*") if p.is_file() and "public" not in p.parts and ".servicebook-cache" not in p.parts]
     )
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         for what, change in [CHANGES[0], CHANGES[1]]:
             lines.clear()
@@ -1873,8 +1729,6 @@ def test_a_serve_rebuild_s_survey_encodes_again_only_the_lines_of_the_sources_th
         assert tree(site / "public") == clean_build(run, site, tmp_path)
         report = build(options)  # nothing changed
         assert report.work is not None and report.work.unchanged
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_pages_that_changed(
@@ -1885,8 +1739,6 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
     with the very digest it had: a body edit tells it again for the edited page alone, a page
     added for every page. The output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     told: list[str] = []
     real = search_stage._made_one
 
@@ -1896,7 +1748,7 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
 
     monkeypatch.setattr(search_stage, "_made_one", counted)
     pages = len(list((site / "content").glob("*.md")))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert len(told) == pages
         for n in range(2):
@@ -1910,8 +1762,6 @@ def test_a_serve_rebuild_tells_what_the_search_records_are_made_of_only_for_the_
         build(options)
         assert len(told) == pages + 1
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 class _CountedDigests(dict[str, str]):
@@ -1935,17 +1785,15 @@ def test_a_serve_rebuild_looks_up_the_digest_of_the_pages_that_changed_alone(
     for each of 20,000 pages a rebuild); a body edit asks for the edited page's alone, a page
     added for every page. The output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    asked: list[str] = []
-    real = search_stage._made_of
+    with serving(site, site / "public") as (options, _):
+        asked: list[str] = []
+        real = search_stage._made_of
 
-    def counted(count, pages, digests, memory=None):  # type: ignore[no-untyped-def]
-        return real(count, pages, _CountedDigests(digests, asked), memory)
+        def counted(count, pages, digests, memory=None):  # type: ignore[no-untyped-def]
+            return real(count, pages, _CountedDigests(digests, asked), memory)
 
-    monkeypatch.setattr(search_stage, "_made_of", counted)
-    pages = len(list((site / "content").glob("*.md")))
-    try:
+        monkeypatch.setattr(search_stage, "_made_of", counted)
+        pages = len(list((site / "content").glob("*.md")))
         build(options)
         assert len(asked) == pages
         for n in range(2):
@@ -1959,8 +1807,6 @@ def test_a_serve_rebuild_looks_up_the_digest_of_the_pages_that_changed_alone(
         build(options)
         assert len(asked) == pages + 1
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed_alone(
@@ -1972,12 +1818,10 @@ def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed
     (20,000 at 20,000 pages); after a page is added (the addresses move) it is made again, and
     the next edit puts it right again. The output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     addressed: list[str] = []
     real = search_stage._URL
     monkeypatch.setattr(search_stage, "_URL", lambda record: addressed.append(record["u"]) or real(record))
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for n in range(2):
             addressed.clear()
@@ -1993,8 +1837,6 @@ def test_a_serve_rebuild_puts_right_the_search_texts_of_the_records_that_changed
         build(options)
         assert addressed == []
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_takes_the_ids_of_a_kept_page_linked_to_as_an_earlier_build_read_them(
@@ -2013,8 +1855,6 @@ def test_a_serve_rebuild_takes_the_ids_of_a_kept_page_linked_to_as_an_earlier_bu
     read: list[bytes] = []  # the pages whose ids (and links) were read
     real = links.read_refs
     monkeypatch.setattr(links, "read_refs", lambda data: read.append(data) or real(data))
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     steps: list[tuple[str, Callable[[], object], int]] = [  # how often the linked page's ids are read
         ("the linking page edited", lambda: _edit(page, "See [the", "Read [the"), 1),
         ("edited again", lambda: _edit(page, "Read [the", "See [the"), 0),
@@ -2022,7 +1862,7 @@ def test_a_serve_rebuild_takes_the_ids_of_a_kept_page_linked_to_as_an_earlier_bu
         ("the linking page edited after it", lambda: _edit(page, "See [the", "Read [the"), 1),
         ("and again", lambda: _edit(page, "Read [the", "See [the"), 0),
     ]
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         assert target_html.is_file()
         for what, change, times in steps:
@@ -2038,8 +1878,6 @@ def test_a_serve_rebuild_takes_the_ids_of_a_kept_page_linked_to_as_an_earlier_bu
         _edit(page, "#nowhere", "#requesting-a-restore")
         build(options)
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_looks_at_the_links_to_headings_of_the_pages_that_changed_alone(
@@ -2051,13 +1889,11 @@ def test_a_serve_rebuild_looks_at_the_links_to_headings_of_the_pages_that_change
     to a heading that is not there, added or left by a heading renamed, is reported all the
     same. Each rebuild that succeeds equals a build from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     looked: list[str] = []
     real = load_stage._SLUG
     monkeypatch.setattr(load_stage, "_SLUG", lambda page: looked.append(page.slug) or real(page))
     page, target = site / "content" / "change-approval.md", site / "content" / "backups-and-restore.md"
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for n in range(2):
             looked.clear()
@@ -2090,8 +1926,6 @@ def test_a_serve_rebuild_looks_at_the_links_to_headings_of_the_pages_that_change
             build(options)
             assert looked == [] or n == 0
             assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_keys_the_policy_pages_of_the_tools_of_the_pages_that_changed_alone(
@@ -2114,9 +1948,7 @@ def test_a_serve_rebuild_keys_the_policy_pages_of_the_tools_of_the_pages_that_ch
 
     monkeypatch.setattr(views, "_by_identity", spied)
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, site / "public") as (options, memory):
         build(options)
         for n in range(3):
             keyed.clear()
@@ -2125,8 +1957,6 @@ def test_a_serve_rebuild_keys_the_policy_pages_of_the_tools_of_the_pages_that_ch
             if n > 0:  # (the first build's pages are copies: the memory's from here on)
                 assert keyed and all("change-approval" in slugs for slugs in keyed)
             assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page_only_for_the_pages_that_changed(
@@ -2138,9 +1968,7 @@ def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page
     a body edit, the edited page's alone; after a page is added, every page's), and a title edit
     still makes the lists again. Each output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     read: dict[str, list[str]] = {"views": [], "a to z": []}
     real_shows, real_shown = pagekeys._PAGE_SHOWS, paging._PAGE_SHOWN
 
@@ -2155,7 +1983,7 @@ def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page
     monkeypatch.setattr(pagekeys, "_PAGE_SHOWS", views)
     monkeypatch.setattr(paging, "_PAGE_SHOWN", a_to_z)
     pages = len(list((site / "content").glob("*.md")))
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         assert len(read["views"]) == len(read["a to z"]) == pages
         for what, change in CHANGES[:3]:
@@ -2167,8 +1995,6 @@ def test_a_serve_rebuild_reads_what_the_views_and_the_a_to_z_list_show_of_a_page
             if what == "a page added":
                 assert len(read["views"]) == len(read["a to z"]) == pages + 1
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path_once(
@@ -2180,9 +2006,7 @@ def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path
     pages), and the output is a build from nothing's. (As when the last build's answers do not
     hold, BuildCache.reuse_again made to say so; while they do, see below.)"""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     told: list[object] = []
     handed: list[int] = []
     real_path, real_many = pagekeys._PATH, buildcache.BuildCache.reuse_many
@@ -2198,7 +2022,7 @@ def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path
     monkeypatch.setattr(pagekeys, "_PATH", path)
     monkeypatch.setattr(buildcache.BuildCache, "reuse_many", many)
     monkeypatch.setattr(buildcache.BuildCache, "reuse_again", lambda *_: False)
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         for sentence in ("A sentence added in the preview.", "Another sentence."):
             told.clear()
@@ -2208,8 +2032,6 @@ def test_a_serve_rebuild_tells_each_output_carried_with_its_last_key_by_its_path
             assert tree(output) == clean_build(run, site, tmp_path)
         assert handed and handed[0] > 10  # (the last rebuild carried most outputs)
         assert len(told) == len(set(map(id, told))) <= handed[0]
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_as_it_left_them(
@@ -2222,9 +2044,7 @@ def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_a
     read off its spec again (only the data files, whose specs are made again by every build, are
     looked at one by one), and the output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     told: list[object] = []
     real_path, real_many = pagekeys._PATH, buildcache.BuildCache.reuse_many
 
@@ -2238,7 +2058,7 @@ def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_a
             raise AssertionError(f"{len(pages)} policy pages told to the build cache one by one")
         return real_many(self, paths, keys)
 
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
         build(options)
@@ -2253,8 +2073,6 @@ def test_a_serve_rebuild_takes_the_outputs_its_last_build_kept_with_their_keys_a
             assert report.work.kept["policy pages"] == len(list((site / "content").glob("*.md"))) - 1
             assert len([s for s in told if isinstance(s, PageSpec)]) <= 1, page
             assert tree(output) == clean_build(run, site, tmp_path), page
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_takes_over_the_kept_outputs_keys_and_paths_its_last_build_left_not_copies_of_them(
@@ -2265,10 +2083,8 @@ def test_a_serve_rebuild_takes_over_the_kept_outputs_keys_and_paths_its_last_bui
     the edit changed an output, not copies of them; after each of `CHANGES` the output is a build
     from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, output) as (options, memory):
         build(options)
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
         build(options)
@@ -2285,8 +2101,6 @@ def test_a_serve_rebuild_takes_over_the_kept_outputs_keys_and_paths_its_last_bui
             change(site)
             build(options)
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_after_a_failed_one_or_a_build_of_the_command_line_tells_the_kept_outputs_again(
@@ -2298,9 +2112,7 @@ def test_a_serve_rebuild_after_a_failed_one_or_a_build_of_the_command_line_tells
     rebuild does not take them (BuildCache.reuse_again says no), tells the outputs as any rebuild
     does, and equals a build from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     taken: list[bool] = []
     handed: list[int] = []
     real_again, real_many = buildcache.BuildCache.reuse_again, buildcache.BuildCache.reuse_many
@@ -2316,7 +2128,7 @@ def test_a_serve_rebuild_after_a_failed_one_or_a_build_of_the_command_line_tells
     monkeypatch.setattr(buildcache.BuildCache, "reuse_again", again)
     monkeypatch.setattr(buildcache.BuildCache, "reuse_many", many)
     page = site / "content" / "change-approval.md"
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         _edit(page, "\n\n", "\n\nSee [support](site:support#nowhere).\n\n")
         taken.clear()
@@ -2342,8 +2154,6 @@ def test_a_serve_rebuild_after_a_failed_one_or_a_build_of_the_command_line_tells
         build(options)
         assert taken == [False]
         assert tree(output) == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_makes_the_whole_catalog_s_row_of_a_policy_page_only_for_the_pages_that_changed(
@@ -2354,14 +2164,12 @@ def test_a_serve_rebuild_makes_the_whole_catalog_s_row_of_a_policy_page_only_for
     makes the edited page's alone (`_policy_row`, counted), not a row of every page; a title
     edit shows on the catalog page, and the output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[str] = []
     real = paging._policy_row
     monkeypatch.setattr(paging, "_policy_row", lambda page: made.append(page.slug) or real(page))
     pages = len(list((site / "content").glob("*.md")))
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         assert len(made) == pages
         for edit, new in (("\n\n", "\n\nA sentence added in the preview.\n\n"), ("title: ", "title: Revised ")):
@@ -2376,8 +2184,6 @@ def test_a_serve_rebuild_makes_the_whole_catalog_s_row_of_a_policy_page_only_for
         build(options)  # a page added: every page's row made again
         assert len(made) == pages + 1
         assert tree(output) == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 class _Refusing(dict[str, str]):
@@ -2398,11 +2204,9 @@ def test_a_serve_rebuild_puts_right_the_manifest_lines_of_the_files_not_kept_wit
     page edited back to what the last good build kept (and another page edited): the lines are
     not taken on trust, and manifest.sha256 is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     page = site / "content" / "change-approval.md"
-    try:
+    with serving(site, output) as (options, memory):
         build(options)
         _edit(page, "\n\n", "\n\nA sentence added in the preview.\n\n")
         build(options)
@@ -2422,8 +2226,6 @@ def test_a_serve_rebuild_puts_right_the_manifest_lines_of_the_files_not_kept_wit
         report = build(options)
         assert report.work is not None and report.work.rendered["policy pages"] == 1
         assert tree(output) == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 class _WholeRefused(KeysView[str]):
@@ -2446,9 +2248,7 @@ def test_a_serve_rebuild_tells_the_files_not_kept_without_making_a_set_of_every_
     away; the kept links' paths are compared with the kept identities once. Each output is a
     build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     compared: list[int] = []
     real_paths = write._link_paths
 
@@ -2456,7 +2256,7 @@ def test_a_serve_rebuild_tells_the_files_not_kept_without_making_a_set_of_every_
         compared.append(1)
         return real_paths(links)  # type: ignore[arg-type]
 
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         monkeypatch.setattr(write.SiteFiles, "paths", lambda files: _WholeRefused(files._data))
         monkeypatch.setattr(write, "_link_paths", counted)
@@ -2467,8 +2267,6 @@ def test_a_serve_rebuild_tells_the_files_not_kept_without_making_a_set_of_every_
             assert report.work is not None and not report.work.unchanged
             assert compared == [1], what  # (the paths of the links that are not the kept files')
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_does_not_key_by_every_input_the_pages_keyed_by_their_own(
@@ -2478,9 +2276,7 @@ def test_a_serve_rebuild_does_not_key_by_every_input_the_pages_keyed_by_their_ow
     by every input of the site for nothing: that key (`digest(whole, path, template, title,
     section)`) is made only for a page that has no key of its own."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     made: list[tuple[str, ...]] = []
     real = pagekeys.digest
 
@@ -2488,7 +2284,7 @@ def test_a_serve_rebuild_does_not_key_by_every_input_the_pages_keyed_by_their_ow
         made.append(parts)
         return real(*parts)
 
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         monkeypatch.setattr(pagekeys, "digest", counted)
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added in the preview.\n\n")
@@ -2496,8 +2292,6 @@ def test_a_serve_rebuild_does_not_key_by_every_input_the_pages_keyed_by_their_ow
         by_every = {parts[2] for parts in made if len(parts) == 5 and parts[2].endswith(".html")}
         assert by_every & {"policy.html", "offering.html", "tool.html"} == set()
         assert tree(output) == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 class _PutInRefused(dict[str, object]):
@@ -2515,16 +2309,14 @@ def test_a_serve_rebuild_remembers_the_pages_it_carries_from_its_last_load_as_th
     20,000 pages); the pages it loads again are added to them. Each output is a build from
     nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     real_init = site_store.Remembering.__init__
 
     def refusing(self: site_store.Remembering, *args: object) -> None:
         real_init(self, *args)  # type: ignore[arg-type]
         self.loaded = _PutInRefused()  # type: ignore[assignment]
 
-    try:
+    with serving(site, output) as (options, memory):
         build(options)
         monkeypatch.setattr(site_store.Remembering, "__init__", refusing)
         for what, change in CHANGES[:2]:
@@ -2532,8 +2324,6 @@ def test_a_serve_rebuild_remembers_the_pages_it_carries_from_its_last_load_as_th
             build(options)
             assert len(memory.pages) == len(list((site / "content").glob("*.md"))), what
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_carries_its_last_load_s_pages_by_key_without_making_them_again(
@@ -2545,9 +2335,7 @@ def test_a_serve_rebuild_carries_its_last_load_s_pages_by_key_without_making_the
     them. After every kind of change the pages by key are those the load's results and keys make
     from nothing, the memory of pages holds those, and each output is a build from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     carried: list[int] = []
     real = site_store.Remembering.carry
 
@@ -2556,7 +2344,7 @@ def test_a_serve_rebuild_carries_its_last_load_s_pages_by_key_without_making_the
         real(self, found)
 
     monkeypatch.setattr(site_store.Remembering, "carry", counted)
-    try:
+    with serving(site, output) as (options, memory):
         build(options)
         for what, change in CHANGES:
             carried.clear()
@@ -2569,8 +2357,6 @@ def test_a_serve_rebuild_carries_its_last_load_s_pages_by_key_without_making_the
             if what == "a page's body":  # all but the edited page carried
                 assert carried == [len(results) - 1]
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_marks_the_pages_it_carries_used_by_the_names_its_memory_kept(
@@ -2584,9 +2370,7 @@ def test_a_serve_rebuild_marks_the_pages_it_carries_used_by_the_names_its_memory
     from servicebook.cache import store as cache_store
 
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     named: list[int] = []  # how many pages' names each carry made
     marked: list[tuple[list[str], list[str]]] = []  # (the names marked, those the store gives the keys)
     real_names, real_carry = cache_store.names, site_store.Remembering.carry
@@ -2608,7 +2392,7 @@ def test_a_serve_rebuild_marks_the_pages_it_carries_used_by_the_names_its_memory
     monkeypatch.setattr(buildcache, "entry_names", naming)
     monkeypatch.setattr(site_store.Remembering, "carry", carrying)
     pages = ["change-approval.md", "backups-and-restore.md", "change-approval.md"]
-    try:
+    with serving(site, output) as (options, memory):
         build(options)
         for n, name in enumerate(pages):
             named.clear()
@@ -2622,8 +2406,6 @@ def test_a_serve_rebuild_marks_the_pages_it_carries_used_by_the_names_its_memory
             assert all(memory.page_names[key] == real_names("page", [key])[0] for key in memory.page_names)
             assert tree(output) == clean_build(run, site, tmp_path), name
         assert len(memory.page_names) <= 2 * len(memory.pages) + site_store.PAGE_NAMES_SPARE
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build_between_stages(
@@ -2639,10 +2421,8 @@ def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build
     trims: list[int] = []
     monkeypatch.setattr(heap, "function", lambda name: trims.append if name == "malloc_trim" else None)
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, output) as (options, _):
         build(options)
         assert len(trims) > 1  # the first build's stages
         for what, change in CHANGES[:3]:
@@ -2651,8 +2431,6 @@ def test_a_serve_rebuild_gives_its_memory_back_once_at_its_end_and_a_first_build
             build(options)
             assert trims == [0], what
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
     trims.clear()
     _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence for the command line.\n\n")
     build(Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}))
@@ -2701,9 +2479,7 @@ def test_the_working_tree_entry_reads_only_the_pages_that_differ_from_the_last_c
         ("the edits committed while serve runs", lambda: git_site.commit("Edits"), None),
         ("a page edited after it", lambda: git_site.edit("Hi.", "Hello.", "content/dns.md"), {"content/dns.md"}),
     ]
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         for what, change, looked in edits:
             change()
@@ -2713,8 +2489,6 @@ def test_the_working_tree_entry_reads_only_the_pages_that_differ_from_the_last_c
                 assert set(asked) <= looked, what
                 assert looked - {"content/secrets.md"} <= set(asked), what  # (a removed page is read at its commit)
             assert tree(site / "public") == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_checks_the_catalog_s_records_again_only_when_the_catalog_or_the_pages_slugs_changed(
@@ -2728,8 +2502,6 @@ def test_a_serve_rebuild_checks_the_catalog_s_records_again_only_when_the_catalo
     them found again (a failed build's load is not its memory's). Each rebuild equals a build
     from nothing."""
     site = site_copy("example")
-    memory = PageMemory()
-    options = Options(source=site, output=site / "public", env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     checks: list[int] = []
     real = load_stage.check_catalog
 
@@ -2739,7 +2511,7 @@ def test_a_serve_rebuild_checks_the_catalog_s_records_again_only_when_the_catalo
 
     monkeypatch.setattr(load_stage, "check_catalog", counted)
     page = site / "content" / "security-scanning.md"  # an offering's `policies` names it
-    try:
+    with serving(site, site / "public") as (options, _):
         build(options)
         _edit(site / "content" / "change-approval.md", "\n\n", "\n\nA sentence added first.\n\n")
         build(options)  # (the first build's catalog was located by its YAML nodes; a rebuild's by the file)
@@ -2763,8 +2535,6 @@ def test_a_serve_rebuild_checks_the_catalog_s_records_again_only_when_the_catalo
         build(options)
         assert checks == [1]
         assert tree(site / "public") == clean_build(run, site, tmp_path)
-    finally:
-        memory.close()
 
 
 def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_records_or_pages_changed(
@@ -2780,9 +2550,7 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
     of change what the memory holds is what its files were made of, and each output is a build
     from nothing's."""
     site = site_copy("example")
-    memory = PageMemory()
     output = site / "public"
-    options = Options(source=site, output=output, env={"SOURCE_DATE_EPOCH": FIXED_EPOCH}, memory=memory)
     asked: list[str] = []  # the kinds of the index's fragments whose paths were made
     real, real_kinds = routes.search_fragment, search_stage._kinds
     kinds_read: list[int] = []
@@ -2797,7 +2565,7 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
 
     monkeypatch.setattr(routes, "search_fragment", spy)
     monkeypatch.setattr(search_stage, "_kinds", reading)
-    try:
+    with serving(site, output) as (options, memory):
         build(options)
         for what, change in CHANGES:
             asked.clear()
@@ -2821,5 +2589,3 @@ def test_a_serve_rebuild_makes_the_search_index_s_files_again_only_where_their_r
             if what == "nothing":
                 assert asked == [], what
             assert tree(output) == clean_build(run, site, tmp_path), what
-    finally:
-        memory.close()
