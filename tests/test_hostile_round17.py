@@ -5,6 +5,7 @@ into a CI job's log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from pathlib import Path
@@ -102,3 +103,79 @@ def test_a_lock_move_that_fast_forwards_says_nothing_of_a_rewrite(run, tmp_path:
     assert "member.moved" in [c["kind"] for c in json.loads(result.stdout)["changes"]]
     assert "member.rewritten" not in result.stdout
 
+
+def _snapshot(end: str, reason: str = "the server was down") -> str:
+    """A snapshot as `measure` writes it, of the minimal site's one SLO, not measured for `reason`."""
+    day = dt.datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ")
+    slo = {
+        "offering": "ci",
+        "slo": "availability",
+        "objective": "99.5",
+        "window": "30d",
+        "start": f"{day - dt.timedelta(days=30):%Y-%m-%dT%H:%M:%SZ}",
+        "end": end,
+        "shape": "error_ratio",
+        "queries": {},
+        "reason": reason,
+    }
+    snapshot = {
+        "servicebook_measurements": 1,
+        "end": end,
+        "server": "http://127.0.0.1:9090",
+        "catalog": {"commit": None, "dirty": False},
+        "generator": "servicebook 0.3.0",
+        "slos": [slo],
+        "not_defined": [],
+    }
+    return json.dumps(snapshot, indent=2) + "\n"
+
+
+def _entry(public: Path, commit: str) -> str | None:
+    """The changes page's entry of `commit` (None: the page has none)."""
+    page = (public / "changes/index.html").read_text()
+    anchor = f'id="c-{commit[:12]}"'
+    return page.split(anchor)[1].split("</section>")[0] if anchor in page else None
+
+
+@pytest.mark.git
+def test_the_sites_history_shows_a_snapshot_edited_removed_or_added_long_after_what_it_measures(
+    git_site: GitSite, run, tmp_path: Path
+) -> None:
+    """`diff` flags a measurement snapshot a pull request edited or removed, but the site's changes
+    page, where an auditor reads what happened when, listed only commits to the catalog and the
+    pages: once merged, the edit left no trace there. And a snapshot added for a window long past
+    (a March measured in May, or written by hand) read as measured in March. Each is an entry of
+    the changes page, flagged, with the commit, its date and author; a snapshot committed as
+    `measure` takes it is a routine that makes no entry."""
+    taken = "measurements/2026-05-28T00-00-00Z.json"
+    git_site.write(taken, _snapshot("2026-05-28T00:00:00Z"))
+    routine = git_site.commit("Measurements: 2026-05-28T00-00-00Z.json")
+    git_site.write(taken, _snapshot("2026-05-28T00:00:00Z", "the server was up"))
+    edited = git_site.commit("Tidy the measurements")
+    backfilled = "measurements/2026-03-31T00-00-00Z.json"
+    git_site.write(backfilled, _snapshot("2026-03-31T00:00:00Z"))
+    late = git_site.commit("Measure March")
+    (git_site.root / taken).unlink()
+    removed = git_site.commit("Drop a snapshot")
+    day = git_site.git("log", "-1", "--format=%cd", "--date=format:%Y-%m-%d", late).strip()
+    added_late = (
+        f"Measurement snapshot {backfilled} added 58 days after the end of what it measures (2026-03-31 00:00 UTC), "
+        f"on {day}: the site and `promised` show it as measured then, and a broken promise can read as kept "
+        "(`measure` commits a snapshot as it is taken)"
+    )
+    result = run("diff", "--source", git_site.root, "HEAD~2", "HEAD~1", "--format", "json", "--fail-on", "weakened")
+    assert result.exit_code == 3, result.output
+    assert [(c["kind"], c["effect"], c["text"]) for c in json.loads(result.stdout)["changes"]] == [
+        ("measurement.added", "weakened", added_late)
+    ]
+    public = tmp_path / "public"
+    built = run("build", "--source", git_site.root, "--no-versions", "--output", public)
+    assert built.exit_code == 0, built.output
+    assert _entry(public, routine) is None
+    shown = {commit: _entry(public, commit) or "" for commit in (edited, late, removed)}
+    assert f"Measurement snapshot {taken} changed: what was measured then now reads differently" in shown[edited]
+    assert html.escape(added_late, quote=False) in shown[late]
+    assert f"Measurement snapshot {taken} removed: what was measured then is no longer shown" in shown[removed]
+    assert all("1 weakens a commitment" in entry for entry in shown.values())
+    feed = (public / "changes/feed.xml").read_text()
+    assert f"Measurement snapshot {taken} removed" in feed
