@@ -297,7 +297,10 @@ def _snapshot_changes(reader: Reader, commit: Commit, prefix: str) -> list[Chang
     the history shows them as `diff` does. One added as `measure` commits it is not shown: a
     nightly job's snapshots would fill the history with entries that change no promise."""
     found: list[Change] = []
+    top = f"{prefix}{MEASUREMENTS_DIR}/"
     for status, blob, path, new in commit.raw:
+        if not (path.startswith(top) or (new is not None and new.startswith(top))):
+            continue  # (most commits' every path: the pages of a large site's first commit)
         old = path.removeprefix(prefix) if path.startswith(prefix) else None
         now = new.removeprefix(prefix) if new is not None and new.startswith(prefix) else None
         if old is not None and is_snapshot_file(old):
