@@ -179,3 +179,36 @@ def test_the_sites_history_shows_a_snapshot_edited_removed_or_added_long_after_w
     assert all("1 weakens a commitment" in entry for entry in shown.values())
     feed = (public / "changes/feed.xml").read_text()
     assert f"Measurement snapshot {taken} removed" in feed
+
+
+OUR_ONCALL = 'Page "platform-oncall" in the paging tool.'
+
+
+@pytest.mark.git
+def test_a_member_team_without_an_on_call_is_shown_without_one_not_with_the_organisations(run, tmp_path: Path) -> None:
+    """A member offering's support is its own team's, and the organisation's team-wide support
+    fills what an offering leaves out: a member team with no on-call had the organisation's. Its
+    Postgres page said "on call outside those hours" and told readers to page the platform team's
+    on-call for the database team's incidents, and `promised` and `catalog.json` said the
+    organisation's on-call answered for it. It has none, said as such."""
+    db = Member(tmp_path, "db", "Database Team")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    GitSite(org).commit("Lock the members")
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    public = org / "public"
+    page = (public / "offerings/db-team/postgres/index.html").read_text()
+    assert "no one is on call outside them" in page
+    assert "platform-oncall" not in page and "on call outside those hours" not in page
+    assert "platform-oncall" in (public / "offerings/ci/index.html").read_text()  # the organisation's own
+    document = json.loads((public / "catalog.json").read_text())
+    (postgres,) = (o for o in document["offerings"] if o["id"] == "db-team/postgres")
+    assert "oncall" not in postgres["effective_support"]
+    asked = ("promised", "--source", org, "--at", "2026-05-28", "--offering", "db-team/postgres")
+    promised = run(*asked, "--format", "json")
+    assert promised.exit_code == 0, promised.output
+    (answer,) = json.loads(promised.stdout)["offerings"]
+    assert answer["support"]["oncall"] is None
+    text = run(*asked).stdout
+    assert "#db-help" in text and "platform-oncall" not in text
+
