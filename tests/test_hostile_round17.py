@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,47 @@ def test_a_member_team_without_an_on_call_is_shown_without_one_not_with_the_orga
     text = run(*asked).stdout
     assert "#db-help" in text and "platform-oncall" not in text
 
+
+@pytest.mark.git
+@pytest.mark.parametrize(
+    "named", ["Platform Team", "PLATFORM  team", "Plаtform Team"], ids=["same", "case", "cyrillic"]
+)
+def test_a_member_team_named_like_the_organisations_own_is_labelled_with_its_member_id(
+    run, tmp_path: Path, named: str
+) -> None:
+    """Every member offering says whose it is ("Team: Database Team", on its page, in the lists
+    and in search). A member team that named itself as the organisation's team is named (its
+    catalog passes its own check) had its Postgres read "Team: Platform Team": ours, to a reader.
+    Its records carry its member id after the name, and the build says why."""
+    db = Member(tmp_path, "db", named)
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    shown = f"{named} (db-team)"
+    said = (
+        f"warning: db-team's team is named {named!r} in its catalog, like the organisation's team: its records are "
+        f"labelled {shown!r}, so that readers can tell whose promises they are"
+    )
+    assert said in result.output
+    public = org / "public"
+    page = (public / "offerings/db-team/postgres/index.html").read_text()
+    assert f"Team: {html.escape(shown)}" in re.sub(r"<[^>]+>", "", page)
+    assert "Team: Platform Team" not in re.sub(r"<[^>]+>", "", page).replace(shown, "")
+    chunks = sorted((public / "search/r").glob("*.json"), key=lambda p: int(p.stem))
+    titles = {r["t"] for chunk in chunks for r in json.loads(chunk.read_text())["records"]}
+    assert f"Postgres ({shown})" in titles and "CI pipelines" in titles
+    assert run("build", "--source", org, "--no-versions", "--strict").exit_code == 1
+
+
+@pytest.mark.git
+def test_member_teams_named_apart_keep_their_names(run, tmp_path: Path) -> None:
+    """Held: a member team named as no other keeps its name as written."""
+    db = Member(tmp_path, "db", "Platform Database Team")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert (
+        "named-alike" not in result.output
+        and "(db-team)" not in (org / "public/offerings/db-team/postgres/index.html").read_text()
+    )

@@ -13,12 +13,13 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.validate import Checked
-from servicebook.errors import Problem, Severity
+from servicebook.errors import Problem, Severity, printable
 from servicebook.federation.crossrefs import backstage_disagreements, dangling, dangling_in_organisation, records
 from servicebook.federation.lock import read_lock
 from servicebook.federation.members import Loader, check_members, read_members, shown_path
 from servicebook.federation.merge import merge, scoped_pages
 from servicebook.routes import ORGANISATION
+from servicebook.source.lookalike import looks_alike
 from servicebook.source.yaml import SourceText
 
 
@@ -89,6 +90,23 @@ def assemble(
         pages={m.member.id: m.site.pages for m in found},
     )
     index = {m.id: i for i, m in enumerate(catalog.members)}
+    written = {m.member.id: m.site.catalog.team.name for m in found}
+    for team in federation.teams:
+        if team.name != written[team.id]:
+            at = checked.at("members", index[team.id], "id")
+            problems.append(
+                Problem(
+                    at,
+                    f"{team.id}'s team is named {printable(written[team.id])!r} in its catalog, like "
+                    f"{'the organisation' if looks_alike(written[team.id], catalog.team.name) else 'another member'}"
+                    f"'s team: its records are labelled {printable(team.name)!r}, so that readers can tell whose "
+                    "promises they are",
+                    "the team should give itself a name of its own (team: name: in its catalog.yaml)",
+                    Severity.WARNING,
+                    source.line(at.line),
+                    kind="team-named-alike",
+                )
+            )
     for conflict in federation.conflicts:
         # at the entry of the first member involved (the organisation's own catalog has none)
         first = next((index[m] for m in conflict.members if m in index), None)

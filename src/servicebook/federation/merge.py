@@ -12,6 +12,7 @@ from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import alternative
 from servicebook.catalog.slo import NO_ONCALL
+from servicebook.source.lookalike import looks_alike
 
 STRONG = frozenset({model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT})
 AGAINST = frozenset({model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED})
@@ -33,6 +34,7 @@ def merge(
     tools = list(org.tools)
     categories = {c.id: c for c in org.categories}
     teams: list[model.MemberTeam] = []
+    shown = team_names(org_team or org.team.name, [(m.id, c.team.name) for m, _, c in members])
     for member, commit, catalog in members:
         for o in catalog.offerings:
             offerings.append(
@@ -62,7 +64,7 @@ def merge(
         teams.append(
             model.MemberTeam(
                 id=member.id,
-                name=catalog.team.name,
+                name=shown[member.id],
                 mission=catalog.team.mission,
                 repository=member.repository,
                 ref=member.ref,
@@ -81,6 +83,18 @@ def merge(
     )
     owners = [("", org_team or org.team.name, org)] + [(m.id, c.team.name, c) for m, _, c in members]
     return merged, model.Federation(tuple(teams), conflicts(owners))
+
+
+def team_names(own: str, members: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Member id → the name the organisation site gives its team: the one its catalog says, with
+    the member id after it where a reader could take it for the organisation's own team (`own`)
+    or another member's (lookalike.looks_alike): every member offering's page, its search result
+    and its support say "Team: <name>", and a team named like ours made its promises read as ours."""
+    names = [own, *(name for _, name in members)]
+    return {
+        ident: f"{name} ({ident})" if sum(looks_alike(name, other) for other in names) > 1 else name
+        for ident, name in members
+    }
 
 
 def _named(member: str, ident: str) -> str:
