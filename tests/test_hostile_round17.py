@@ -257,3 +257,32 @@ def test_member_teams_named_apart_keep_their_names(run, tmp_path: Path) -> None:
         "named-alike" not in result.output
         and "(db-team)" not in (org / "public/offerings/db-team/postgres/index.html").read_text()
     )
+
+
+def _text(page: Path, section: str = 'id="main"') -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text().split(section)[1]))
+
+
+@pytest.mark.git
+def test_a_member_teams_unsupported_tool_is_not_shown_as_the_organisations_decision(run, tmp_path: Path) -> None:
+    """The database team does not support the shared pipeline templates, which the organisation
+    supports. Its decision stood, without its team's name, on the organisation's "What we do not
+    support" page and on the home page's "What we do not support, or are leaving" (its Postgres
+    under "What we provide"): the organisation's readers read that the platform team had dropped
+    its own templates. Every member record in those lists carries its team's name, as the tools,
+    offerings and SLO lists already did."""
+    db = Member(tmp_path, "db", "Database Team")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    public = org / "public"
+    unsupported = _text(public / "unsupported/index.html")
+    assert "A member team's decision carries its team's name: it is that team's, not ours." in unsupported
+    assert "Shared pipeline templates (Database Team) Continuous integration Unsupported Our own reasons." in (
+        unsupported
+    )
+    home = _text(public / "index.html")
+    assert "Shared pipeline templates (Database Team) Unsupported → use Postgres" in home
+    assert "Postgres (Database Team) Generally available" in home
+    assert "CI pipelines Generally available" in home  # the organisation's own, as they were
+    assert "Hand-rolled CI scripts Unsupported" in home
