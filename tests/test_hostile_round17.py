@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from . import test_hostile_round5
+from . import test_hostile_round5, test_hostile_round16
 from .conftest import GitSite
 from .test_federation import Member, organisation
 
@@ -286,3 +286,19 @@ def test_a_member_teams_unsupported_tool_is_not_shown_as_the_organisations_decis
     assert "Postgres (Database Team) Generally available" in home
     assert "CI pipelines Generally available" in home  # the organisation's own, as they were
     assert "Hand-rolled CI scripts Unsupported" in home
+
+
+@pytest.mark.git
+def test_a_bare_address_of_an_issue_in_a_name_links_nothing_in_the_comment(git_site: GitSite, run) -> None:
+    """GitHub makes a link of a bare address (`https://…`, `www.…`) in a comment, and a link to an
+    issue or a pull request puts "mentioned this" on its timeline, as `#12` does: a name holding
+    the address of another project's issue had every push of the pull request backlink it. The
+    comment shows the address as written, and GitHub links nothing in it."""
+    name = "CI, see https://github.com/acme/app/issues/7, HTTP://x.example/pull/2 and www.example.com/a"
+    git_site.edit("  - id: ci\n    name: CI pipelines\n", f'  - id: ci\n    name: "{name}"\n')
+    git_site.commit("Rename")
+    comment = run("diff", "--source", git_site.root, "HEAD~1", "HEAD").stdout
+    (row,) = [line for line in comment.splitlines() if line.startswith("- ")]
+    assert not re.search(r"(?i)(https?://|(?<![0-9a-z])www\.)", row)
+    shown = test_hostile_round16._shown(row).replace("\u200b", "").strip()
+    assert shown == f"Offering ci renamed from “CI pipelines” to “{name}”"

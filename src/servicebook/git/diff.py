@@ -1170,13 +1170,17 @@ def _marker(change: Change) -> tuple[str, ...]:
 _MENTION = re.compile(r"(?<![0-9A-Za-z])@(?=[0-9A-Za-z])")
 _ISSUE = re.compile(r"(?<!&)#(?=[0-9])")  # `&#` starts an entity of ours: a user's & is &amp;
 _GH_ISSUE = re.compile(r"(?<![0-9A-Za-z])(GH-)(?=[0-9])", re.IGNORECASE)
+# and "https\u200b://…" or "www\u200b.…", which GitHub does not make a link of: a bare address of
+# an issue or a pull request, made a link, puts "mentioned this" on that issue's timeline, as #123 does
+_AUTOLINK = re.compile(r"(?<![0-9A-Za-z])(https?(?=://)|ftp(?=://)|www(?=\.))", re.IGNORECASE)
 _ZWSP = "&#8203;"
 
 
 def markdown_escape(text: str) -> str:
     """Escape what Markdown (and GitHub) would otherwise interpret in user-written names, and
-    neutralise @mentions and #123 or GH-123 references, which would notify people when the diff is
-    posted on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays
+    neutralise @mentions, #123 or GH-123 references and bare addresses (which GitHub makes links
+    of: one of an issue is a reference to it), which would notify people when the diff is posted
+    on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays
     text, and `$` is written as an entity, which no formula starts or ends at."""
     out = []
     for ch in text:
@@ -1191,6 +1195,7 @@ def markdown_escape(text: str) -> str:
     # a newline would end the line it is on; another control character (a terminal escape in a
     # revision name given on the command line) is shown as an escape, as a Problem shows it
     escaped = printable("".join(out).replace("\n", " "), tab="\t")
+    escaped = _AUTOLINK.sub(r"\1" + _ZWSP, escaped)
     return _MENTION.sub("@" + _ZWSP, _GH_ISSUE.sub(r"\1" + _ZWSP, _ISSUE.sub("#" + _ZWSP, escaped)))
 
 
