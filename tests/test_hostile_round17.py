@@ -15,7 +15,7 @@ import pytest
 
 from . import test_hostile_round5, test_hostile_round16
 from .conftest import GitSite
-from .test_federation import Member, organisation
+from .test_federation import MEMBER, Member, organisation
 
 answering = test_hostile_round5.answering  # the fixture: a server answering the Prometheus API as told
 
@@ -302,3 +302,25 @@ def test_a_bare_address_of_an_issue_in_a_name_links_nothing_in_the_comment(git_s
     assert not re.search(r"(?i)(https?://|(?<![0-9a-z])www\.)", row)
     shown = test_hostile_round16._shown(row).replace("\u200b", "").strip()
     assert shown == f"Offering ci renamed from “CI pipelines” to “{name}”"
+
+
+@pytest.mark.git
+def test_a_member_offering_renamed_from_an_organisation_offerings_id_sends_on_only_from_its_own_address(
+    run, tmp_path: Path
+) -> None:
+    """Held (seventeenth round): a member's old ids are its own, under its prefix. The database
+    team's Postgres "renamed from" `ci`, the organisation's CI pipelines: the organisation's page
+    stays its own, and the page that sends readers on is at offerings/db-team/ci/."""
+    db = Member(tmp_path, "db", "Database Team")
+    db.publish_text(
+        "Claim ci", MEMBER.format(**db.values).replace("    summary:", "    renamed_from: [ci]\n    summary:", 1)
+    )
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    public = org / "public"
+    assert (
+        "Shared pipelines that build and test every merge request." in (public / "offerings/ci/index.html").read_text()
+    )
+    moved = (public / "offerings/db-team/ci/index.html").read_text()
+    assert 'href="../postgres/"' in moved or "offerings/db-team/postgres/" in moved
