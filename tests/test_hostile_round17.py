@@ -324,3 +324,42 @@ def test_a_member_offering_renamed_from_an_organisation_offerings_id_sends_on_on
     )
     moved = (public / "offerings/db-team/ci/index.html").read_text()
     assert 'href="../postgres/"' in moved or "offerings/db-team/postgres/" in moved
+
+
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n"
+)
+PAGE = "---\ntitle: Backups\n---\n\n# Backups\n\n![How backups flow](diagram.png)\n"
+
+
+@pytest.mark.git
+def test_a_linked_file_that_is_a_git_lfs_pointer_is_named_not_published_as_the_image_in_silence(
+    run, tmp_path: Path, site_copy
+) -> None:
+    """Git LFS keeps a file in git as a pointer of three lines. A checkout without LFS (GitHub's
+    actions/checkout by default), a release (`git archive`) and a member team's repository as the
+    organisation fetches it hold the pointer where the image was: the site published its text as
+    the image, a broken picture, and nothing said why. The build warns, at the file, saying how to
+    get the file; the organisation's build names it in the member's file."""
+    site = site_copy("minimal")
+    (site / "content/backups.md").write_text(PAGE)
+    (site / "content/diagram.png").write_text(LFS_POINTER)
+    result = run("build", "--source", site, "--output", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    said = (
+        "content/diagram.png: warning: this is a Git LFS pointer, not the file it stands for: the site would "
+        "publish the pointer's text in its place (a broken image)"
+    )
+    assert said in result.output
+    assert run("check", "--source", site, "--strict").exit_code == 1
+    db = Member(tmp_path, "db", "Database Team")
+    db.work.write("content/backups.md", PAGE)
+    db.work.write("content/diagram.png", LFS_POINTER)
+    pointed = db.publish("Add the backups page")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    updated = run("federate", "update", "--source", org)
+    assert updated.exit_code == 0, updated.output
+    built = run("build", "--source", org, "--no-versions")
+    assert f"members/db-team@{pointed[:12]}/{said}" in built.output
