@@ -363,3 +363,27 @@ def test_a_linked_file_that_is_a_git_lfs_pointer_is_named_not_published_as_the_i
     assert updated.exit_code == 0, updated.output
     built = run("build", "--source", org, "--no-versions")
     assert f"members/db-team@{pointed[:12]}/{said}" in built.output
+
+
+@pytest.mark.git
+def test_a_member_offering_whose_owner_names_the_organisations_team_is_a_warning(run, tmp_path: Path) -> None:
+    """A member offering's `owner` is its team's own text: the database team wrote "Platform Team",
+    the organisation's team, and its Postgres read "Owner: Platform Team · Team: Database Team", as
+    if the platform team answered for it. The build warns at the member's entry (a failure under
+    `--strict`); an owner of its own team, a person, is no warning."""
+    db = Member(tmp_path, "db", "Database Team")
+    db.publish_text(
+        "Name an owner", MEMBER.format(**db.values).replace("    owner: Database Team\n", "    owner: platform team\n")
+    )
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    result = run("build", "--source", org, "--no-versions")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: db-team's offering 'postgres' names 'platform team', the organisation's team, as its owner: its "
+        "page reads as if that team answered for it"
+    ) in result.output
+    assert run("build", "--source", org, "--no-versions", "--strict").exit_code == 1
+    db.publish("Name ourselves again")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert "as its owner" not in run("build", "--source", org, "--no-versions").output
