@@ -286,9 +286,11 @@ def _replay(
 
 
 def _snapshots_only(commit: Commit, prefix: str) -> bool:
-    """Whether every file `commit` changes is under measurements/."""
+    """Whether `commit` changes files, and every one of them is under measurements/."""
     top = f"{prefix}{MEASUREMENTS_DIR}/"
-    return all(path.startswith(top) and (new is None or new.startswith(top)) for _, _, path, new in commit.raw)
+    return bool(commit.raw) and all(
+        path.startswith(top) and (new is None or new.startswith(top)) for _, _, path, new in commit.raw
+    )
 
 
 def _snapshot_changes(reader: Reader, commit: Commit, prefix: str) -> list[Change]:
