@@ -387,3 +387,27 @@ def test_a_member_offering_whose_owner_names_the_organisations_team_is_a_warning
     db.publish("Name ourselves again")
     assert run("federate", "update", "--source", org).exit_code == 0
     assert "as its owner" not in run("build", "--source", org, "--no-versions").output
+
+
+@pytest.mark.git
+def test_an_offering_that_relies_on_a_member_offering_names_its_team(run, tmp_path: Path) -> None:
+    """The organisation's CI pipelines rely on the database team's Postgres: its page said "Relies
+    on: Postgres", which reads as an offering of ours. A linked member offering carries its team's
+    name there, as in every list; a member team renaming itself renders that page again."""
+    db = Member(tmp_path, "db", "Database Team")
+    org = organisation(tmp_path, f"  - id: db-team\n    repository: {db.url}\n")
+    catalog = org / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text().replace(
+            "    tools: [shared-pipelines", "    depends_on: [db-team/postgres]\n    tools: [shared-pipelines", 1
+        )
+    )
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    ci = org / "public/offerings/ci/index.html"
+    assert "Relies on: Postgres (Database Team) ." in _text(ci)
+    db.publish("Rename the team", team="Data Platform Team")
+    assert run("federate", "update", "--source", org).exit_code == 0
+    assert run("build", "--source", org, "--no-versions").exit_code == 0
+    assert "Relies on: Postgres (Data Platform Team) ." in _text(ci)
+    assert "Postgres (Data Platform Team) Generally available" in _text(org / "public/index.html")
