@@ -1,7 +1,9 @@
 """Hostile inputs of 7 Dec 2026 (seventeenth round): another team's catalog and repository, and the
-evidence an auditor trusts. A member's history rewritten under the lock, the snapshots of
-`servicebook measure` edited or added late, and what `measure` quotes of the catalog's own queries
-into a CI job's log."""
+evidence an auditor trusts. A member team's records that read as the organisation's (its team named
+like ours, an owner of ours, our on-call filling its support, its decisions unlabelled in our lists),
+its history rewritten under the lock, a Git LFS pointer where its image was; the snapshots of
+`servicebook measure` edited or added late, what `measure` quotes of the catalog's own queries into
+a CI job's log, and a bare issue address in a name that the pull-request comment linked."""
 
 from __future__ import annotations
 
