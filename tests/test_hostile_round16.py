@@ -119,14 +119,16 @@ def test_a_measurement_snapshot_edited_or_removed_is_flagged_as_weakening_and_on
     git_site.write(snapshot, MEASURED)
     git_site.commit("Measurements: 2026-03-31T00-00-00Z.json")
     git_site.write(snapshot, MEASURED.replace("0.991", "0.9995"))
-    git_site.write("measurements/2026-04-30T00-00-00Z.json", MEASURED.replace("03-31", "04-30"))
+    # taken just before the commit, as `measure` commits it (one committed long after its end is
+    # flagged: test_hostile_round17)
+    git_site.write("measurements/2026-05-28T00-00-00Z.json", MEASURED.replace("03-31", "05-28"))
     git_site.commit("Tidy the measurements")
     result = run("diff", "--source", git_site.root, "HEAD~1", "HEAD", "--format", "json", "--fail-on", "weakened")
     assert result.exit_code == 3
     got = [(c["kind"], c["subject"], c["effect"]) for c in json.loads(result.stdout)["changes"]]
     assert got == [
         ("measurement.changed", f"measurement:{snapshot}", "weakened"),
-        ("measurement.added", "measurement:measurements/2026-04-30T00-00-00Z.json", "neutral"),
+        ("measurement.added", "measurement:measurements/2026-05-28T00-00-00Z.json", "neutral"),
     ]
     comment = run("diff", "--source", git_site.root, "HEAD~1", "HEAD").stdout
     assert (
@@ -135,7 +137,7 @@ def test_a_measurement_snapshot_edited_or_removed_is_flagged_as_weakening_and_on
         "added)\n\n" in comment
     )
     assert (
-        "#### Templates and other files\n\n- Measurement snapshot measurements/2026-04-30T00-00-00Z.json added: the "
+        "#### Templates and other files\n\n- Measurement snapshot measurements/2026-05-28T00-00-00Z.json added: the "
         "site and \\`promised\\` show it as measured\n" in comment
     )
     (git_site.root / snapshot).unlink()  # uncommitted: the working tree is compared as a revision is

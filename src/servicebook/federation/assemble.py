@@ -5,7 +5,7 @@ warnings."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +13,13 @@ from servicebook.cache.store import Store
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import CrossRef
 from servicebook.catalog.validate import Checked
-from servicebook.errors import Problem, Severity
+from servicebook.errors import Problem, Severity, printable
 from servicebook.federation.crossrefs import backstage_disagreements, dangling, dangling_in_organisation, records
 from servicebook.federation.lock import read_lock
-from servicebook.federation.members import Loader, check_members, read_members, shown_path
+from servicebook.federation.members import Loader, MemberSite, check_members, read_members, shown_path
 from servicebook.federation.merge import merge, scoped_pages
 from servicebook.routes import ORGANISATION
+from servicebook.source.lookalike import looks_alike
 from servicebook.source.yaml import SourceText
 
 
@@ -89,6 +90,24 @@ def assemble(
         pages={m.member.id: m.site.pages for m in found},
     )
     index = {m.id: i for i, m in enumerate(catalog.members)}
+    written = {m.member.id: m.site.catalog.team.name for m in found}
+    for team in federation.teams:
+        if team.name != written[team.id]:
+            at = checked.at("members", index[team.id], "id")
+            problems.append(
+                Problem(
+                    at,
+                    f"{team.id}'s team is named {printable(written[team.id])!r} in its catalog, like "
+                    f"{'the organisation' if looks_alike(written[team.id], catalog.team.name) else 'another member'}"
+                    f"'s team: its records are labelled {printable(team.name)!r}, so that readers can tell whose "
+                    "promises they are",
+                    "the team should give itself a name of its own (team: name: in its catalog.yaml)",
+                    Severity.WARNING,
+                    source.line(at.line),
+                    kind="team-named-alike",
+                )
+            )
+    problems += _owned_by_another(checked, source, catalog.team.name, found, index)
     for conflict in federation.conflicts:
         # at the entry of the first member involved (the organisation's own catalog has none)
         first = next((index[m] for m in conflict.members if m in index), None)
@@ -108,6 +127,48 @@ def assemble(
     )
     files = tuple(f for m in found for f in m.files)
     return Gathered(merged, federation, problems, pages, files, to_organisation, catalog)
+
+
+def _owned_by_another(
+    checked: Checked[model.Catalog],
+    source: SourceText,
+    own: str,
+    found: Sequence[MemberSite],
+    index: Mapping[str, int],
+) -> list[Problem]:
+    """A member offering whose `owner` names another team (the organisation's, another member's)
+    than its own: its page reads "Owner: Platform Team · Team: Database Team", and a reader takes
+    the organisation for the one who answers for it."""
+    teams = [(ORGANISATION, own), *((m.member.id, m.site.catalog.team.name) for m in found)]
+    problems = []
+    for m in found:
+        for o in m.site.catalog.offerings:
+            other = next(
+                (
+                    (ident, name)
+                    for ident, name in teams
+                    if ident != m.member.id
+                    and looks_alike(o.owner, name)
+                    and not looks_alike(o.owner, m.site.catalog.team.name)
+                ),
+                None,
+            )
+            if other is None:
+                continue
+            whose = "the organisation's team" if other[0] == ORGANISATION else f"the team of member {other[0]}"
+            at = checked.at("members", index[m.member.id], "id")
+            problems.append(
+                Problem(
+                    at,
+                    f"{m.member.id}'s offering '{o.id}' names {printable(o.owner)!r}, {whose}, as its owner: its page "
+                    "reads as if that team answered for it",
+                    f"{m.member.id} should name someone of its own team as the owner",
+                    Severity.WARNING,
+                    source.line(at.line),
+                    kind="owned-by-another-team",
+                )
+            )
+    return problems
 
 
 # What the organisation's catalog and pages report of a reference to a record that is not there

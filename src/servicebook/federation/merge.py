@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from servicebook import routes
 from servicebook.catalog import model
 from servicebook.catalog.crossrefs import alternative
+from servicebook.catalog.slo import NO_ONCALL
+from servicebook.source.lookalike import looks_alike
 
 STRONG = frozenset({model.ToolStatus.SUPPORTED, model.ToolStatus.BEST_EFFORT})
 AGAINST = frozenset({model.ToolStatus.DEPRECATED, model.ToolStatus.UNSUPPORTED})
@@ -32,6 +34,7 @@ def merge(
     tools = list(org.tools)
     categories = {c.id: c for c in org.categories}
     teams: list[model.MemberTeam] = []
+    shown = team_names(org_team or org.team.name, [(m.id, c.team.name) for m, _, c in members])
     for member, commit, catalog in members:
         for o in catalog.offerings:
             offerings.append(
@@ -61,7 +64,7 @@ def merge(
         teams.append(
             model.MemberTeam(
                 id=member.id,
-                name=catalog.team.name,
+                name=shown[member.id],
                 mission=catalog.team.mission,
                 repository=member.repository,
                 ref=member.ref,
@@ -80,6 +83,18 @@ def merge(
     )
     owners = [("", org_team or org.team.name, org)] + [(m.id, c.team.name, c) for m, _, c in members]
     return merged, model.Federation(tuple(teams), conflicts(owners))
+
+
+def team_names(own: str, members: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Member id → the name the organisation site gives its team: the one its catalog says, with
+    the member id after it where a reader could take it for the organisation's own team (`own`)
+    or another member's (lookalike.looks_alike): every member offering's page, its search result
+    and its support say "Team: <name>", and a team named like ours made its promises read as ours."""
+    names = [own, *(name for _, name in members)]
+    return {
+        ident: f"{name} ({ident})" if sum(looks_alike(name, other) for other in names) > 1 else name
+        for ident, name in members
+    }
 
 
 def _named(member: str, ident: str) -> str:
@@ -117,13 +132,15 @@ def scoped_pages(member: str, pages: Sequence[model.Page], shown: Callable[[str]
 
 def _carried(team: model.Support, own: model.SupportOverride | None) -> model.SupportOverride:
     """A member offering's support on the organisation site, where the team-wide support is the
-    organisation's: everything the member's team offers, with the offering's own overrides."""
+    organisation's: everything the member's team offers, with the offering's own overrides, and
+    nothing of the organisation's (a member team without an on-call has none, not the
+    organisation's: its offerings' pages told readers to page our on-call for its incidents)."""
     own = own or model.SupportOverride()
     return model.SupportOverride(
         hours=own.hours or team.hours,
         channels=own.channels if own.channels is not None else team.channels,
         severities=own.severities if own.severities is not None else team.severities,
-        oncall=own.oncall or team.oncall,
+        oncall=own.oncall or team.oncall or NO_ONCALL,
         escalation=own.escalation if own.escalation is not None else team.escalation,
     )
 

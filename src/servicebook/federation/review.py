@@ -27,6 +27,7 @@ from servicebook.git.members import (
     MemberCommit,
     commits_between,
     files_under,
+    is_ancestor,
     member_commit,
     read_file,
     read_files,
@@ -95,6 +96,7 @@ def _moved(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
     brought, by = _brought(root, ident, a, b)
     moved = f"Member {ident} moved from {a.commit[:12]} to {b.commit[:12]}" + brought
     head = [Change("member.moved", f"member:{ident}", "neutral", moved, a.commit, b.commit, by)]
+    head += _rewritten(root, ident, a, b)
     # its policy pages' text too: a move that only edits a page is a change readers see
     pages = [_scoped(ident, c, by) for c in diff_pages(old_pages, new_pages, {})]
     if old is None or new is None:
@@ -118,6 +120,38 @@ def _brought(root: Path, ident: str, a: Entry, b: Entry) -> tuple[str, str]:
     if more:
         named.append(f"and {more} more")
     return (f"; its commit {named[0]}" if len(found) == 1 else f"; its {len(found)} commits: " + "; ".join(named)), by
+
+
+def _rewritten(root: Path, ident: str, a: Entry, b: Entry) -> list[Change]:
+    """A move to a commit that does not descend from the one locked before (the member's history
+    rewritten, a force push that `federate update --accept-rewrite` took; or another branch
+    followed): the member's commits the lock held that it leaves, which the member's repository
+    may no longer have, so no fresh clone can show what was promised then. A commitment weakened,
+    as a measurement snapshot edited is: what the site once said it was bound to, rewritten."""
+    store = store_of(root, ident)
+    if is_ancestor(store, a.commit, b.commit):
+        return []
+    inside = "" if b.path in ("", ".") else f"{b.path.rstrip('/')}/"
+    left = commits_between(store, b.commit, a.commit, [inside + CATALOG_FILE, inside + CONTENT_DIR])
+    how = (
+        f"it now follows {b.ref} instead of {a.ref}"
+        if a.ref != b.ref or a.repository != b.repository
+        else f"its history on {b.ref} was rewritten (a force push)"
+    )
+    named = [_named(c) for c in left[:SHOWN_MEMBER_COMMITS]]
+    if len(left) > len(named):
+        named.append(f"and {len(left) - len(named)} more")
+    dropped = (
+        f"; the lock leaves {'its commit' if len(left) == 1 else f'its {len(left)} commits'} of the old history: "
+        + "; ".join(named)
+        if left
+        else ""
+    )
+    text = (
+        f"Member {ident}'s new commit {b.commit[:12]} does not descend from {a.commit[:12]}, the commit locked "
+        f"before: {how}{dropped}. What it promised at those commits may be gone from its repository"
+    )
+    return [Change("member.rewritten", f"member:{ident}", "weakened", text, a.commit, b.commit)]
 
 
 def _named(c: MemberCommit) -> str:

@@ -9,6 +9,7 @@ changes in a fixed order; `to_markdown` and `to_json` present them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import hashlib
 import json
@@ -20,6 +21,7 @@ from typing import Literal
 
 from servicebook import routes
 from servicebook.catalog import model
+from servicebook.catalog.basics import MAX_CATALOG_BYTES
 from servicebook.catalog.slo import (
     effective_support,
     error_budget,
@@ -972,25 +974,64 @@ _SNAPSHOT_CHANGED = {
 }
 
 
-def diff_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
+# A snapshot committed this long after the end of what it measures was not recorded by the run
+# that measured it (`measure` commits within minutes of its end time; a nightly job within hours)
+LATE_SNAPSHOT = dt.timedelta(days=1)
+
+
+def snapshot_change(
+    path: str, what: str, committed: dt.datetime | None = None, end: dt.datetime | None = None
+) -> Change:
+    """A measurement snapshot `what` (added, changed or removed). One changed or removed rewrites
+    what was measured; one added more than LATE_SNAPSHOT after its `end` (the end of its windows,
+    as it says), by a commit of date `committed`, says what was measured then in words written
+    later, by whoever made that commit: either can make a broken promise read as kept, so both are
+    a commitment weakened, which a reviewer and an auditor must look at."""
+    if what != "added":
+        text = (
+            f"Measurement snapshot {path} {what}: {_SNAPSHOT_CHANGED[what]}, and a broken promise can read "
+            "as kept (snapshots are only ever added)"
+        )
+        return Change(f"measurement.{what}", f"measurement:{path}", "weakened", text)
+    if committed is not None and end is not None and committed - end > LATE_SNAPSHOT:
+        days = (committed - end) // dt.timedelta(days=1)
+        text = (
+            f"Measurement snapshot {path} added {days} days after the end of what it measures "
+            f"({end:%Y-%m-%d %H:%M} UTC), on {committed:%Y-%m-%d}: the site and `promised` show it as measured "
+            "then, and a broken promise can read as kept (`measure` commits a snapshot as it is taken)"
+        )
+        return Change("measurement.added", f"measurement:{path}", "weakened", text)
+    text = f"Measurement snapshot {path} added: the site and `promised` show it as measured"
+    return Change("measurement.added", f"measurement:{path}", "neutral", text)
+
+
+def snapshot_end(data: bytes | None) -> dt.datetime | None:
+    """The `end` a snapshot's bytes say (None for anything measure/snapshot.py would not read; one
+    larger than any source is not read)."""
+    try:
+        end = json.loads(data)["end"] if data is not None and len(data) <= MAX_CATALOG_BYTES else None
+        return dt.datetime.strptime(end, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC) if isinstance(end, str) else None
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+
+
+def diff_files(
+    old: Mapping[str, str],
+    new: Mapping[str, str],
+    committed: dt.datetime | None = None,
+    ends: Mapping[str, dt.datetime | None] | None = None,
+) -> list[Change]:
     """Templates (layouts/), other files (under content/) and measurement snapshots (under
     measurements/) added, changed or removed: they change what the published pages show, though
-    not in terms the catalog can name."""
+    not in terms the catalog can name. `committed`: the date of the commit `new` is, and `ends`,
+    the end each snapshot it adds says (snapshot_change)."""
     out: list[Change] = []
     for path in sorted(old.keys() | new.keys()):
         if old.get(path) == new.get(path):
             continue
         what = "added" if path not in old else "removed" if path not in new else "changed"
         if path.startswith("measurements/"):
-            if what == "added":
-                text = f"Measurement snapshot {path} added: the site and `promised` show it as measured"
-            else:
-                text = (
-                    f"Measurement snapshot {path} {what}: {_SNAPSHOT_CHANGED[what]}, and a broken promise can read "
-                    "as kept (snapshots are only ever added)"
-                )
-            effect: Effect = "neutral" if what == "added" else "weakened"
-            out.append(Change(f"measurement.{what}", f"measurement:{path}", effect, text))
+            out.append(snapshot_change(path, what, committed, (ends or {}).get(path)))
             continue
         kind = "template" if path.startswith("layouts/") else "file"
         noun = "Template" if kind == "template" else "File"
@@ -1129,13 +1170,17 @@ def _marker(change: Change) -> tuple[str, ...]:
 _MENTION = re.compile(r"(?<![0-9A-Za-z])@(?=[0-9A-Za-z])")
 _ISSUE = re.compile(r"(?<!&)#(?=[0-9])")  # `&#` starts an entity of ours: a user's & is &amp;
 _GH_ISSUE = re.compile(r"(?<![0-9A-Za-z])(GH-)(?=[0-9])", re.IGNORECASE)
+# and "https\u200b://…" or "www\u200b.…", which GitHub does not make a link of: a bare address of
+# an issue or a pull request, made a link, puts "mentioned this" on that issue's timeline, as #123 does
+_AUTOLINK = re.compile(r"(?<![0-9A-Za-z])(https?(?=://)|ftp(?=://)|www(?=\.))", re.IGNORECASE)
 _ZWSP = "&#8203;"
 
 
 def markdown_escape(text: str) -> str:
     """Escape what Markdown (and GitHub) would otherwise interpret in user-written names, and
-    neutralise @mentions and #123 or GH-123 references, which would notify people when the diff is
-    posted on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays
+    neutralise @mentions, #123 or GH-123 references and bare addresses (which GitHub makes links
+    of: one of an issue is a reference to it), which would notify people when the diff is posted
+    on a pull request. `&` is escaped too, so that an entity in a name (`&#64;team`) stays
     text, and `$` is written as an entity, which no formula starts or ends at."""
     out = []
     for ch in text:
@@ -1150,6 +1195,7 @@ def markdown_escape(text: str) -> str:
     # a newline would end the line it is on; another control character (a terminal escape in a
     # revision name given on the command line) is shown as an escape, as a Problem shows it
     escaped = printable("".join(out).replace("\n", " "), tab="\t")
+    escaped = _AUTOLINK.sub(r"\1" + _ZWSP, escaped)
     return _MENTION.sub("@" + _ZWSP, _GH_ISSUE.sub(r"\1" + _ZWSP, _ISSUE.sub("#" + _ZWSP, escaped)))
 
 

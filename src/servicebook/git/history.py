@@ -18,9 +18,9 @@ from servicebook.cache.disk import DiskCache
 from servicebook.catalog.basics import BuildInfo
 from servicebook.catalog.records import RecordCache
 from servicebook.git.blobs import Blobs
-from servicebook.git.diff import EFFECTS, Change, diff_pages
+from servicebook.git.diff import EFFECTS, Change, diff_pages, snapshot_change, snapshot_end
 from servicebook.git.log import Commit, apply_raw, clean_text, read_log
-from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, Repo, tree_at, utc
+from servicebook.git.repo import CATALOG_FILE, CONTENT_DIR, MEASUREMENTS_DIR, Repo, tree_at, utc
 from servicebook.git.runner import run
 from servicebook.git.snapshots import (
     CatalogKey,
@@ -28,6 +28,7 @@ from servicebook.git.snapshots import (
     Reader,
     git_blob_id,
     is_page,
+    is_snapshot_file,
     page_slug,
     worktree_blob_id,
     worktree_files,
@@ -205,7 +206,8 @@ def load_timeline(
         elif memo is None and head is not None:
             entries, state = _committed(reader, repo, progress)
         else:
-            entries, state = _replay(reader, repo, read_log(repo, (more.path,) if more else ()), more, progress)
+            also = (MEASUREMENTS_DIR, more.path) if more else (MEASUREMENTS_DIR,)
+            entries, state = _replay(reader, repo, read_log(repo, also), more, progress)
             entries = _with_contributors(repo, reader.disk, entries)
             if memo is not None:
                 memo.head, memo.entries, memo.state = head, tuple(entries), dataclasses.replace(state)
@@ -275,8 +277,45 @@ def _replay(
         renames = apply_raw(state.files, c.raw, repo.prefix)
         truncated = n == 0 and repo.shallow and not c.parents
         entry = _step(reader, state, state.files, renames, truncated, more)
-        entries.append(Entry(c.commit, c.author, c.date, c.message, len(c.parents) > 1, entry[0], entry[1], entry[2]))
+        snapshots = _snapshot_changes(reader, c, repo.prefix) if not truncated else []
+        if not snapshots and _snapshots_only(c, repo.prefix):
+            continue  # `measure` committing what it measured: a routine that is no change of the site's promises
+        changes = entry[2] + tuple(snapshots)
+        entries.append(Entry(c.commit, c.author, c.date, c.message, len(c.parents) > 1, entry[0], entry[1], changes))
     return entries, state
+
+
+def _snapshots_only(commit: Commit, prefix: str) -> bool:
+    """Whether `commit` changes files, and every one of them is under measurements/."""
+    top = f"{prefix}{MEASUREMENTS_DIR}/"
+    return bool(commit.raw) and all(
+        path.startswith(top) and (new is None or new.startswith(top)) for _, _, path, new in commit.raw
+    )
+
+
+def _snapshot_changes(reader: Reader, commit: Commit, prefix: str) -> list[Change]:
+    """The measurement snapshots `commit` changes or removes, and those it adds long after the end
+    of what they measure (diff.snapshot_change): each can make a broken promise read as kept, so
+    the history shows them as `diff` does. One added as `measure` commits it is not shown: a
+    nightly job's snapshots would fill the history with entries that change no promise."""
+    found: list[Change] = []
+    top = f"{prefix}{MEASUREMENTS_DIR}/"
+    for status, blob, path, new in commit.raw:
+        if not (path.startswith(top) or (new is not None and new.startswith(top))):
+            continue  # (most commits' every path: the pages of a large site's first commit)
+        old = path.removeprefix(prefix) if path.startswith(prefix) else None
+        now = new.removeprefix(prefix) if new is not None and new.startswith(prefix) else None
+        if old is not None and is_snapshot_file(old):
+            if status in "MT":
+                found.append(snapshot_change(old, "changed"))
+            elif status in "DR":
+                found.append(snapshot_change(old, "removed"))
+        added = now if status in "RC" else old if status == "A" else None
+        if added is not None and is_snapshot_file(added) and commit.date is not None:
+            change = snapshot_change(added, "added", commit.date, snapshot_end(reader.store.get(blob)))
+            if change.effect == "weakened":
+                found.append(change)
+    return found
 
 
 TIMELINE_KEY = "timeline"  # the disk cache's entry of the last replay's end (see _committed)
@@ -299,7 +338,7 @@ def _committed(reader: Reader, repo: Repo, progress: Phases | None) -> tuple[lis
         since, entries, state = kept
     else:
         entries, state = [], _State()
-    commits = [] if since == repo.head else read_log(repo, (), since)
+    commits = [] if since == repo.head else read_log(repo, (MEASUREMENTS_DIR,), since)
     new, state = _replay(reader, repo, commits, None, progress, state)
     entries += _with_contributors(repo, reader.disk, new)
     if since != repo.head:

@@ -23,7 +23,7 @@ from servicebook.catalog.validate import (
 )
 from servicebook.errors import Problem, SourceLocation, UsageProblem, counted, printable
 from servicebook.git.blobs import Blobs, read_blobs
-from servicebook.git.diff import Change, Snapshot, diff_snapshots
+from servicebook.git.diff import Change, Snapshot, diff_snapshots, snapshot_change, snapshot_end
 from servicebook.git.repo import (
     CATALOG_FILE,
     CONTENT_DIR,
@@ -34,6 +34,7 @@ from servicebook.git.repo import (
     related,
     resolve,
     tree_at,
+    utc,
 )
 from servicebook.git.runner import git
 from servicebook.git.snapshots import (
@@ -184,7 +185,27 @@ def diff_revisions(root: Path, base: str, head: str | None) -> tuple[tuple[Chang
         exc.problems = renamed_pages_hinted(exc.problems, hints)
         raise
     changes = diff_snapshots(old, new, renames)
+    if head_commit is not None:
+        changes = _late_snapshots(repo, head_commit, changes, new_other)
     return changes, base_side, Side(head or "working tree", head_commit)
+
+
+def _late_snapshots(
+    repo: Repo, commit: str, changes: tuple[Change, ...], files: Mapping[str, str]
+) -> tuple[Change, ...]:
+    """`changes` with each measurement snapshot that `commit` (the head compared) adds said as
+    snapshot_change says it, by the date of that commit and the end the snapshot says: one
+    committed long after what it measures is flagged, as the site's history flags it."""
+    added = {c.subject.removeprefix("measurement:"): c for c in changes if c.kind == "measurement.added"}
+    stamp = git(repo.root, "log", "-1", "--format=%ct", "--end-of-options", commit) if added else None
+    when = utc(int(stamp)) if stamp is not None and stamp.strip().isdigit() and len(stamp.strip()) <= 12 else None
+    if when is None:
+        return changes
+    data = read_blobs(repo.root, [files[p] for p in added if p in files], largest=MAX_CATALOG_BYTES)
+    late = {path: snapshot_change(path, "added", when, snapshot_end(data.get(files.get(path, "")))) for path in added}
+    return tuple(
+        late.get(c.subject.removeprefix("measurement:"), c) if c.kind == "measurement.added" else c for c in changes
+    )
 
 
 def _revision_files(repo: Repo, commit: str) -> tuple[dict[str, bytes], dict[str, str], set[str]]:

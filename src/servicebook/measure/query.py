@@ -46,6 +46,7 @@ from servicebook.catalog.queries import (
     with_window,
 )
 from servicebook.catalog.slo import format_duration
+from servicebook.errors import printable
 from servicebook.measure.budget import Attainment, NotMeasurable, from_counts, from_ratio, promql_duration
 from servicebook.measure.prometheus import Prometheus, QueryFailed, Sample, Series, told
 
@@ -88,7 +89,10 @@ def measure_slo(
 ) -> Measured:
     """Measure `slo` over [start, end] (a calendar window's period begun in `timezone`, which the
     result records); the result says why when it could not be measured (a
-    QueryFailed from an unreachable server is raised, for the caller to stop asking)."""
+    QueryFailed from an unreachable server is raised, for the caller to stop asking). Its reason
+    and notes are printable (errors.printable): they quote the catalog's own queries (a metric a
+    `__name__` matcher names, a bucket's bound, a gap query), and a CI job's log obeys a workflow
+    command in them."""
     assert slo.measurement is not None
     seconds = int((end - start).total_seconds())
     window = promql_duration(seconds)
@@ -147,12 +151,12 @@ def measure_slo(
         asking[:] = ["coverage"]
         notes += _gaps(prometheus, sent, gap_query, start, end)
     except (NotMeasurable, _Refused) as exc:
-        return Measured(replace(base, reason=str(exc)), sent, shape)
+        return Measured(replace(base, reason=printable(str(exc))), sent, shape)
     except QueryFailed as exc:
         if type(exc) is not QueryFailed:
             raise
         what = f"the {asking[0]} query over the {format_duration(seconds)} window" if asking else "a query"
-        return Measured(replace(base, reason=f"query failed: {exc}{_what_to_do(exc, what)}"), sent, shape)
+        return Measured(replace(base, reason=printable(f"query failed: {exc}{_what_to_do(exc, what)}")), sent, shape)
     result = replace(
         base,
         attainment=figures.attainment,
@@ -160,7 +164,7 @@ def measure_slo(
         good=good,
         total=total,
         counted_as=counted,
-        notes=tuple(notes),
+        notes=tuple(map(printable, notes)),
     )
     return Measured(result, sent, shape)
 

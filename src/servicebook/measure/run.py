@@ -14,6 +14,7 @@ from typing import Any
 
 from servicebook.catalog import model
 from servicebook.catalog.slo import calendar_timezone
+from servicebook.errors import printable
 from servicebook.measure.budget import calendar_note, day_start, is_calendar, window_start
 from servicebook.measure.prometheus import Prometheus, QueryFailed, Unreachable
 from servicebook.measure.query import Measured, measure_slo, shape_of
@@ -137,5 +138,7 @@ def _unmeasured(
     o: model.Offering, s: model.SLO, start: dt.datetime, end: dt.datetime, timezone: str | None, reason: str
 ) -> Measured:
     assert s.measurement is not None
-    result = model.MeasuredSLO(o.id, s.id, s.objective, s.window, start, end, reason=reason, timezone=timezone)
+    result = model.MeasuredSLO(
+        o.id, s.id, s.objective, s.window, start, end, reason=printable(reason), timezone=timezone
+    )
     return Measured(result, {}, shape_of(s.measurement))

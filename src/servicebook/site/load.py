@@ -18,7 +18,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Collection, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -88,6 +88,21 @@ CATALOG_FILE = "catalog.yaml"
 CONTENT_DIR = "content"
 LAYOUTS_DIR = "layouts"
 MAX_ASSET_BYTES = 10 * 1024 * 1024
+# Git LFS keeps a file in git as a pointer of about 130 bytes (git-lfs' spec: at most 1024),
+# which a checkout without LFS, `git archive` (a release) and a member's export leave in its place
+MAX_LFS_POINTER = 1024
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def _lfs_pointer(path: Path) -> bool:
+    """Whether the file at `path` is a Git LFS pointer (not a link: its caller lstat-ed it)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(len(_LFS_POINTER)) == _LFS_POINTER
+    except OSError:
+        return False
+
+
 MAX_CONTENT_FILES = 50_000
 
 
@@ -254,26 +269,7 @@ def load(
         folded.digests,
         folded.outlines,
     )
-    for asset in sorted(used_assets):
-        why = unportable(asset.rpartition("/")[2])
-        if why is not None:  # a page links to it, so it is published as it is named
-            problems.append(
-                Problem(
-                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
-                    f"{name_shown(asset.rpartition('/')[2])} cannot be published: {why}, so no checkout of the "
-                    "site there can hold it",
-                    "rename it, and the links to it",
-                )
-            )
-        size = os.lstat(root / CONTENT_DIR / asset).st_size
-        if size > MAX_ASSET_BYTES:
-            problems.append(
-                Problem(
-                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
-                    f"file is {size:,} bytes; the limit for a published file is {MAX_ASSET_BYTES:,}",
-                    "link to it where it is hosted instead",
-                )
-            )
+    problems += _asset_problems(root, used_assets)
     # the i-th page loaded is of the i-th slug that loaded (`_fold`): when every one did, none is
     # unpublished (not a set of 20,000 slugs and each page's looked up in it, a rebuild)
     unpublished = set() if len(pages) == len(slugs) else set(slugs).difference(map(_SLUG, pages))
@@ -310,6 +306,47 @@ def load(
         tuple(cross_refs),
         store_keys,
     )
+
+
+def _asset_problems(root: Path, used: Iterable[str]) -> list[Problem]:
+    """What is wrong with the files under content/ that the pages link to (so publish as they
+    are named): a name no checkout can hold, a size past the bound, an LFS pointer in place of
+    the file."""
+    found: list[Problem] = []
+    for asset in sorted(used):
+        why = unportable(asset.rpartition("/")[2])
+        if why is not None:  # a page links to it, so it is published as it is named
+            found.append(
+                Problem(
+                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
+                    f"{name_shown(asset.rpartition('/')[2])} cannot be published: {why}, so no checkout of the "
+                    "site there can hold it",
+                    "rename it, and the links to it",
+                )
+            )
+        size = os.lstat(root / CONTENT_DIR / asset).st_size
+        if size > MAX_ASSET_BYTES:
+            found.append(
+                Problem(
+                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
+                    f"file is {size:,} bytes; the limit for a published file is {MAX_ASSET_BYTES:,}",
+                    "link to it where it is hosted instead",
+                )
+            )
+        elif size <= MAX_LFS_POINTER and _lfs_pointer(root / CONTENT_DIR / asset):
+            found.append(
+                Problem(
+                    SourceLocation(posixpath.join(CONTENT_DIR, asset)),
+                    "this is a Git LFS pointer, not the file it stands for: the site would publish the pointer's "
+                    "text in its place (a broken image)",
+                    "fetch the file (`git lfs pull`; in GitHub Actions, `lfs: true` on actions/checkout); a "
+                    "release's files, and an organisation site's members', are read as git stores them, where "
+                    "LFS keeps only the pointer: commit such a file to git itself",
+                    Severity.WARNING,
+                    kind="lfs-pointer",
+                )
+            )
+    return found
 
 
 # The hints that list the policy pages a link or a reference could have meant (content/markdown.py

@@ -60,7 +60,7 @@ from servicebook.site.measured import measured_views
 from servicebook.site.scaffold import LAYOUTS_README
 from servicebook.site.stamps import Footer
 from servicebook.site.templates import DataSpec, PageSpec, VersionContext, shows_build
-from servicebook.site.views import shown_per_page
+from servicebook.site.views import OfferingView, shown_per_page
 
 if TYPE_CHECKING:
     from servicebook.git.history import Timeline
@@ -691,7 +691,7 @@ def reuse_keys(
             return remembered(spec.path, inputs, made)
         if (of_view := _viewed(spec)) is not None:  # an offering's or a tool's page: by its view
             view, subject, ident = of_view
-            its_history, member = changed(spec.path, f"{subject}:{ident}"), team(ident)
+            its_history, member = changed(spec.path, f"{subject}:{ident}"), _teams_shown(team, view, ident)
             made = functools.partial(_view_key, own, where, its_history, view, views, member)
             return viewed_keys(spec.path, own, where, its_history, member, made)
         # a member team's page: its own member (name, mission, where and at which commit it was
@@ -743,6 +743,15 @@ def _last_changed(history: HistoryView | None) -> Callable[[str], str] | None:
         return text
 
     return last_changed
+
+
+def _teams_shown(team: Callable[[str], str], view: object, ident: str) -> str:
+    """What an offering's or a tool's page shows of the member teams (`team`, of an id): its own
+    team, and an offering's the teams of the offerings it links (offering.html labels each)."""
+    if not isinstance(view, OfferingView):
+        return team(ident)
+    linked = [*view.depends_on, *view.used_by, *((view.replaced_by,) if view.replaced_by else ())]
+    return team(ident) + "".join(team(link.id) for link in linked)
 
 
 def _view_key(

@@ -23,6 +23,13 @@ def _skeleton(word: str) -> str:
     return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
 
 
+def looks_alike(a: str, b: str) -> bool:
+    """Whether a reader could take text `a` for `b`: the same once look-alike letters, case,
+    invisible characters and runs of spaces are not told apart ('Platform team', 'PLATFORM  TEAM',
+    'Plаtform Team' with a Cyrillic 'а')."""
+    return " ".join(_skeleton(a).casefold().split()) == " ".join(_skeleton(b).casefold().split())
+
+
 def close_to(word: str, choices: Iterable[str], cutoff: float = 0.6) -> list[str]:
     """The one of `choices` most like `word`, if any is close enough (difflib, imported here: a
     mistake's hint alone needs it, and a one-page rebuild would pay for it on every run). One that
