@@ -200,3 +200,210 @@ def test_services_alike_but_for_case_are_ambiguous_and_the_exact_one_is_taken(ru
     assert "skipped Service 'Payments': no SLO in the files read names it" in upper.stderr
     assert "took Service 'payments' for the offering payments" in upper.stderr
     assert "'PAYMENTS', 'Payments', 'payments' differ only in case" in upper.stderr
+
+
+# --- Backstage: the team spelt once, its members' left-out fields said, its Group not written again ------
+
+# After Backstage's "Descriptor Format of Catalog Entities" (a team's repository: its Group, a member, its
+# System, a Component and a Resource it owns); written here, not copied
+TEAM_FILES = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout-api
+  description: Takes orders.
+spec:
+  type: service
+  lifecycle: production
+  owner: group:payments-team
+  system: checkout
+  dependsOn: [resource:checkout-db]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata:
+  name: checkout-db
+  description: The orders database.
+spec:
+  type: database
+  owner: payments-team
+  system: checkout
+---
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata:
+  name: checkout
+spec:
+  owner: payments-team
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: payments-team
+  description: Takes the money.
+spec:
+  type: team
+  profile:
+    displayName: Payments
+    email: payments@example.com
+  parent: commerce
+  children: [payments-oncall]
+  members: [jdoe]
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: jdoe
+  description: Runs the ledger.
+spec:
+  profile:
+    displayName: Jane Doe
+    email: jane@example.com
+    picture: https://example.com/jane.png
+  memberOf: [payments-team]
+"""
+
+
+def _site_of(site: Path, fragment: dict) -> Path:
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    for key in ("team", "offerings", "portals"):
+        catalog[key] = fragment[key]
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    shutil.rmtree(site / "content")  # its page names the minimal site's offering
+    return site
+
+
+def test_the_team_s_group_owns_its_offerings_by_the_team_s_name_and_is_not_written_again(
+    run, site_copy, tmp_path
+) -> None:
+    # the offerings' owner was the Group's id (payments-team) while the team was its displayName (Payments):
+    # two spellings of one team on the pages; the export then wrote the Group again, `children: []`, a second
+    # Group of that name that clashes with the one registered (or replaces its children and members)
+    file = _file(tmp_path, TEAM_FILES, "catalog-info.yaml")
+    imported = run("import", "backstage", file)
+    assert imported.exit_code == 0, imported.output
+    fragment = yaml.safe_load(imported.stdout)
+    assert fragment["team"]["name"] == "Payments"
+    assert {o["id"]: (o["owner"], o["request"]["how"]) for o in fragment["offerings"]} == {
+        "checkout-api": ("Payments", "Ask Payments."),
+        "checkout-db": ("Payments", "Ask Payments."),
+    }
+    backstage = fragment["portals"]["backstage"]
+    assert backstage["owners"] == [{"owner": "Payments", "ref": "group:payments-team"}]
+    assert backstage["existing"] == ["group", "system"]
+    assert (
+        f"{file}:9:10: warning: guessed owner 'Payments' for group:payments-team (checkout-api, checkout-db): the "
+        "team's name, as Group 'payments-team' is read as the team; portals.backstage.owners maps it to the Group"
+    ) in imported.stderr
+    assert "request.how 'Ask Payments.'" in imported.stderr and "Ask payments-team" not in imported.stderr
+    group = _place(TEAM_FILES, "---\napiVersion: backstage.io/v1alpha1\nkind: Group").split(":")[0]
+    assert f"{file}:{int(group) - 1}:1: warning: guessed portals.backstage.existing: group: Group 'payments-team'" in (
+        imported.stderr
+    )
+    assert f"{file}:10:11: warning: guessed portals.backstage.existing: system: the System" in imported.stderr
+    # import → build → export → re-import
+    site = _site_of(site_copy("minimal"), fragment)
+    built = run("build", "--source", site)
+    assert built.exit_code == 0, built.output
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    entities = {(e["kind"], e["metadata"]["name"]): e for e in yaml.safe_load_all(exported.stdout) if e}
+    assert set(entities) == {("Component", "checkout-api"), ("Resource", "checkout-db")}
+    for entity in entities.values():  # the Group and the System Backstage has, by reference
+        assert entity["spec"]["owner"] == "group:payments-team"
+        assert entity["spec"]["system"] == "system:default/checkout"
+    again = run("import", "backstage", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    assert {o["owner"] for o in yaml.safe_load(again.stdout)["offerings"]} == {"Payments"}
+
+
+def test_what_a_member_taken_as_a_contact_says_besides_is_said_once(run, tmp_path) -> None:
+    # a User's picture and description were dropped without a word (the Group's are said)
+    file = _file(tmp_path, TEAM_FILES, "catalog-info.yaml")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    assert {"name": "Jane Doe", "email": "jane@example.com"} in yaml.safe_load(result.stdout)["team"]["contacts"]
+    description = _place(TEAM_FILES, "  name: jdoe\n  description: ")
+    assert (
+        f"{file}:{description}: warning: dropped User 'jdoe': metadata.description, spec.profile.picture (a contact "
+        "of the team is a name and an e-mail)"
+    ) in result.stderr
+    assert result.stderr.count("User 'jdoe'") == 2  # taken as a contact; what it left out
+    # Backstage's own example of a team (backstage-team-a-group.yaml): each member's picture, said once each
+    group = INTEROP / "backstage-team-a-group.yaml"
+    team = run("import", "backstage", group)
+    assert f"{group}:23:14: warning: dropped User 'breanna.davison': spec.profile.picture" in team.stderr
+    assert team.stderr.count("spec.profile.picture") == 4  # the Group's and three members'
+
+
+def test_a_group_the_owners_name_as_the_team_s_name_already_names_keeps_its_id(run, tmp_path) -> None:
+    # another owner already called as the team: the Group's id stays its owner, said
+    text = TEAM_FILES.replace("  owner: payments-team\n  system: checkout\n---", "  owner: group:other/Payments\n---")
+    file = _file(tmp_path, text, "catalog-info.yaml")
+    result = run("import", "backstage", file)
+    assert result.exit_code == 0, result.output
+    owners = {o["id"]: o["owner"] for o in yaml.safe_load(result.stdout)["offerings"]}
+    assert owners == {"checkout-api": "payments-team", "checkout-db": "Payments"}
+    assert "owner 'payments-team' for Group 'payments-team', read as the team 'Payments': 'Payments' is the owner" in (
+        result.stderr
+    )
+
+
+# --- Backstage: an entity renamed, referred to by its old name --------------------------------------------
+
+OTHER_TEAM = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: deploys
+spec:
+  type: service
+  lifecycle: production
+  owner: group:delivery
+  dependsOn: [component:ci]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ci
+spec:
+  type: service
+  lifecycle: production
+  owner: group:platform
+"""
+
+
+def test_an_old_name_of_a_renamed_offering_is_that_offering_on_re_import(run, site_copy, tmp_path) -> None:
+    # the minimal site's offering renamed (renamed_from: [ci]); another team's export still names it ci, and
+    # a stale copy of the old entity is beside the new: the re-import made a second offering ci and dropped
+    # the dependency on it ("not in the import")
+    site = site_copy("minimal")
+    catalog = yaml.safe_load((site / "catalog.yaml").read_text())
+    catalog["site"]["base_url"] = "https://platform.example/"
+    offering = catalog["offerings"][0]
+    old = offering["id"]
+    offering["id"], offering["renamed_from"] = "pipelines", [old]
+    catalog["portals"] = {"backstage": {"owners": [{"owner": offering["owner"], "ref": "group:platform"}]}}
+    (site / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False))
+    page = site / "content" / "welcome.md"
+    page.write_text(
+        page.read_text().replace(f"[{old}]", "[pipelines]").replace(f"offering:{old}", "offering:pipelines")
+    )
+    exported = run("export", "backstage", "--source", site)
+    assert exported.exit_code == 0, exported.output
+    ours = _file(tmp_path, exported.stdout, "ours.yaml")
+    theirs = _file(tmp_path, OTHER_TEAM.replace("ci", old), "theirs.yaml")
+    result = run("import", "backstage", ours, theirs)
+    assert result.exit_code == 0, result.output
+    offerings = {o["id"]: o for o in yaml.safe_load(result.stdout)["offerings"]}
+    assert set(offerings) == {"pipelines", "deploys"}
+    assert offerings["deploys"]["depends_on"] == ["pipelines"]
+    assert offerings["pipelines"]["renamed_from"] == [old]
+    stale = _place(OTHER_TEAM, "---\n")
+    assert (
+        f"{theirs}:{int(stale.split(':')[0])}:1: warning: skipped Component '{old}': the old name of Component "
+        f"'pipelines' (its servicebook.dev/renamed-from, at {ours}:"
+    ) in result.stderr
+    assert f"{theirs}:9:14: warning: guessed offering 'deploys' depends on pipelines: {old} is its old name" in (
+        result.stderr
+    )
+    assert "not in the import" not in result.stderr
