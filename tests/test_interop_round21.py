@@ -407,3 +407,137 @@ def test_an_old_name_of_a_renamed_offering_is_that_offering_on_re_import(run, si
         result.stderr
     )
     assert "not in the import" not in result.stderr
+
+
+# --- A user's Sloth spec: a probe's failures, its range written after an expression ----------------------
+
+# In the shape of a user's spec found in another project's configs (Ayoralol/doc-gen configs/slo/slo.yaml,
+# licence not stated: written anew): a blackbox probe's uptime, its errors the probes equal to 0, summed over
+# `… == 0[{{.window}}]`, which Prometheus refuses ("ranges only allowed for vector selectors"); `ticker_alert`
+# as the user wrote it
+PROBE = """version: "prometheus/v1"
+service: "prober"
+labels:
+  owner: "uptime-team"
+slos:
+  - name: "uptime"
+    objective: 99
+    description: "Probes that succeed"
+    sli:
+      events:
+        error_query: sum_over_time(probe_success{job="blackbox"} == 0[{{.window}}])
+        total_query: count_over_time(probe_success{job="blackbox"}[{{.window}}])
+    alerting:
+      page_alert:
+        disabled: true
+      ticker_alert:
+        disabled: true
+"""
+
+
+def test_a_range_written_after_an_expression_is_said_at_the_import_and_refused_by_check(run, tmp_path) -> None:
+    # read without a word and accepted by `check`: the first `measure` failed at Prometheus's parser
+    file = _file(tmp_path, PROBE, "slo.yaml")
+    imported = run("import", "sloth", file)
+    assert imported.exit_code == 0, imported.output
+    errors = _place(PROBE, "error_query: ")
+    assert (
+        f"{file}:{errors}: warning: the error query writes a range over {{{{.window}}}} after an expression, not a "
+        'selector (sum_over_time(probe_success{job="blackbox"} == 0[{{.window}}]): Prometheus refuses it (ranges only '
+        "allowed for vector selectors; VictoriaMetrics' MetricsQL reads it), and `check` warns of it"
+    ) in imported.stderr
+    assert "count_over_time((… == 0)[{{.window}}:])" in imported.stderr  # summed zeros are 0: counted
+    assert "total query writes a range" not in imported.stderr
+    offerings = yaml.safe_load(imported.stdout)["offerings"]
+    site = _pasted(offerings, tmp_path)
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output  # a warning: MetricsQL, which `measure` may ask, reads it
+    assert "warning: 'errors' writes a range over {{.window}} after an expression, not a selector" in checked.stderr
+    assert run("check", "--strict", "--source", site).exit_code == 1
+    assert "hint: write the expression as a subquery, in brackets with a colon" in checked.stderr
+    # as a subquery, counted: read without a word, checked, exported and read back the same
+    fixed = PROBE.replace(
+        'sum_over_time(probe_success{job="blackbox"} == 0[{{.window}}])',
+        'count_over_time((probe_success{job="blackbox"} == 0)[{{.window}}:])',
+    )
+    again = run("import", "sloth", _file(tmp_path, fixed, "fixed.yaml"))
+    assert "writes a range" not in again.stderr
+    offerings = yaml.safe_load(again.stdout)["offerings"]
+    shutil.rmtree(site)
+    site = _pasted(offerings, tmp_path)
+    assert run("build", "--source", site).exit_code == 0
+    checked = run("check", "--source", site, "--against", _monitoring(tmp_path, {"slo.yaml": fixed}))
+    assert checked.exit_code == 0, checked.output
+    exported = run("export", "sloth", "--source", site, "--offering", "prober")
+    assert exported.exit_code == 0, exported.output
+    # a whole objective as a number: it was written `objective: !!float '99'`, a tag Sloth's reader and
+    # servicebook's own import refuse
+    assert "  objective: 99\n" in exported.stdout
+    back = run("import", "sloth", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert back.exit_code == 0, back.output
+    assert (
+        yaml.safe_load(back.stdout)["offerings"][0]["slos"][0]["measurement"] == offerings[0]["slos"][0]["measurement"]
+    )
+
+
+def test_an_openslo_query_with_a_range_after_an_expression_is_said(run, tmp_path) -> None:
+    text = ORDINARY.replace(
+        'query: http_requests_total{code!~"5.."}', "query: sum(rate(http_requests_total[5m]))[{{.window}}]"
+    )
+    file = _file(tmp_path, text)
+    result = run("import", "openslo", file)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{file}:{_place(text, 'query: ')}: warning: the good query writes a range over {{{{.window}}}} after an "
+        "expression, not a selector (sum(rate(http_requests_total[5m]))[{{.window}}])"
+    ) in result.stderr
+
+
+# --- A user's OpenSLO file kept for another tool: the Terraform provider's example -------------------------
+
+
+def test_the_openslo_terraform_provider_s_example_is_refused_for_its_window_then_read_with_its_alerting_said(
+    run, tmp_path
+) -> None:
+    # Simon-Boyer/terraform-provider-openslo's examples/main.tf (MPL-2.0), the YAML of its heredoc: a window of
+    # `duration: 30d` without isRolling (false unless written: a calendar window without a calendar), Datadog
+    # metrics, an AlertPolicy no SLO names and three inline ones
+    fixture = INTEROP / "openslo-terraform-provider-example.yaml"
+    text = fixture.read_text()
+    refused = run("import", "openslo", fixture)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    window = _place(text, "  timeWindow:\n  - ")
+    assert f"{fixture}:{window}: error: a window that is not rolling needs a calendar" in refused.stderr
+    assert "hint: write isRolling: true for a rolling window (it is false unless written)" in refused.stderr
+    # as the hint says
+    rolling = text.replace("  - duration: 30d\n", "  - duration: 30d\n    isRolling: true\n")
+    file = _file(tmp_path, rolling, "main.yaml")
+    imported = run("import", "openslo", file)
+    assert imported.exit_code == 0, imported.output
+    (offering,) = yaml.safe_load(imported.stdout)["offerings"]
+    assert (offering["id"], offering["name"], offering["summary"]) == (
+        "my-service",
+        "My Service",
+        "This service does blablabla",
+    )
+    (slo,) = offering["slos"]
+    assert (slo["objective"], slo["window"], "measurement" in slo) == (99.5, "30d", False)
+    for said in (
+        "warning: dropped the measurement: its metric is from 'datadog', and the catalog's measurement speaks "
+        "Prometheus",
+        "warning: dropped the AlertPolicy (alerting is not part of the catalog)",
+        "warning: dropped 'alertPolicies' (alerting is not part of the catalog)",
+    ):
+        assert said in imported.stderr
+    # import → build → check --against → export → re-import
+    site = _pasted([offering], tmp_path)
+    assert run("build", "--source", site).exit_code == 0
+    checked = run("check", "--source", site, "--against", _monitoring(tmp_path, {"main.yaml": rolling}))
+    assert checked.exit_code == 0, checked.output
+    assert "1 of 2 SLOs measured there as the catalog promises" in checked.stdout
+    exported = run("export", "openslo", "--source", site, "--offering", "my-service")
+    assert exported.exit_code == 0, exported.output
+    again = run("import", "openslo", _file(tmp_path, exported.stdout, "exported.yaml"))
+    assert again.exit_code == 0, again.output
+    back = yaml.safe_load(again.stdout)["offerings"][0]
+    assert (back["summary"], back["slos"][0]["objective"]) == ("This service does blablabla", 99.5)

@@ -30,7 +30,7 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.crossrefs import Named as CrossKind
 from servicebook.catalog.crossrefs import alternative, names_another_team
 from servicebook.catalog.model import Kind, Ref
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form, range_over_expression
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to as _close
 from servicebook.source.lookalike import meant
@@ -1868,6 +1868,19 @@ def _check_query_forms(c: _Check, m: model.Measurement, given: tuple[str, ...], 
             )
         else:
             forms[name] = form
+            ranged = range_over_expression(getattr(m, name)) if form is QueryForm.TEMPLATE else None
+            if ranged is not None:  # a warning: VictoriaMetrics' MetricsQL, which `measure` may ask, reads it
+                c.report(
+                    (*at, name),
+                    f"'{name}' writes a range over {WINDOW_PLACEHOLDER} after an expression, not a selector "
+                    f"({ranged}): Prometheus refuses it (ranges only allowed for vector selectors)",
+                    "write the expression as a subquery, in brackets with a colon: "
+                    f"(EXPRESSION)[{WINDOW_PLACEHOLDER}:] "
+                    f"(count_over_time((probe_success == 0)[{WINDOW_PLACEHOLDER}:]) counts the failed probes); "
+                    "VictoriaMetrics' MetricsQL reads it as written",
+                    Severity.WARNING,
+                    kind="range-over-expression",
+                )
     if len(given) == 2 and len(forms) == 2 and forms[given[0]] is not forms[given[1]]:
         c.report(
             (*at, given[0]),

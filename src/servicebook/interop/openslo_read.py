@@ -35,6 +35,7 @@ from servicebook.interop.foreign import (
     number_not_text,
     percent,
     plain_decimal,
+    range_over_expression_note,
     refuse,
     rolling_window,
     summed_text,
@@ -1159,6 +1160,9 @@ def _query(
             "the catalog refuses it",
             f"write its range as [{WINDOW_PLACEHOLDER}] in the fragment: the catalog measures over the SLO's window",
         )
+    ranged = range_over_expression_note(f"{key} query", src.query) if form_note else None
+    if ranged is not None:
+        reading.note(indicator.source, src.query_location or src.location, *ranged)
     return src.query
 
 

@@ -28,6 +28,7 @@ from servicebook.interop.foreign import (
     number_not_text,
     objective_up_to_100,
     plain_decimal,
+    range_over_expression_note,
     refuse,
     summed_text,
     under_one_percent,
@@ -68,6 +69,9 @@ def _query(f: Fields, what: str, source: SourceText, reading: Reading, *keys: st
                 f"the {what} is neither a metric selector nor PromQL with {WINDOW_PLACEHOLDER}: the catalog refuses it",
                 f"write its range as [{WINDOW_PLACEHOLDER}], as Sloth's examples do",
             )
+        ranged = range_over_expression_note(what, found.value)
+        if ranged is not None:
+            reading.note(source, found.location, *ranged)
         return found.value
     return None
 
