@@ -43,8 +43,8 @@ TOTAL = 'sum by (request_host) (increase(istio_requests_total{job="mesh"}[{{.win
 
 
 def test_an_openslo_ratio_summed_by_a_label_is_measured_as_its_worst_group(run, tmp_path: Path) -> None:
-    # the queries summed by request_host were kept as written: `measure` took the first of several series,
-    # and `check` refused a sum at one instant; Sloth's (and Pyrra's grouping) were read as the worst group
+    # the queries summed by request_host were kept as written, sums at one instant that the catalog's check
+    # refuses, their grouping unsaid; Sloth's (and Pyrra's grouping) were read as the worst group
     file = _file(tmp_path, BY_HOST)
     imported = run("import", "openslo", file)
     assert imported.exit_code == 0, imported.output
