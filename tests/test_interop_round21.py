@@ -95,6 +95,18 @@ def test_openslo_bad_queries_summed_by_labels_are_the_worst_group_and_other_labe
         "warning: the good query is summed by (request_host) and the total query is summed by (pod): a query summed "
         "by labels returns a series per group, and `measure` takes one value"
     ) in said.stderr
+    # over a fixed range (as OpenSLO's examples write `[1m]`): refused by the catalog as before, and what to write
+    # for the worst group said
+    fixed = ORDINARY.replace(
+        'query: http_requests_total{code!~"5.."}', 'query: sum(rate(http_requests_total{code!~"5.."}[1m])) by (region)'
+    ).replace("query: http_requests_total\n", "query: sum(rate(http_requests_total[1m])) by (region)\n")
+    ranged = run("import", "openslo", _file(tmp_path, fixed, "fixed.yaml"))
+    assert ranged.exit_code == 0, ranged.output
+    assert "the good query is neither a metric selector nor PromQL with {{.window}}" in ranged.stderr
+    assert (
+        "warning: both queries are summed by (region), a ratio for each group: written over {{.window}}, the "
+        "catalog's SLO is the worst group's error ratio, max(1 - (GOOD or 0 * TOTAL) / TOTAL)"
+    ) in ranged.stderr
     # the README's `sum(SELECTOR)`, summed by nothing, is its selector as before
     plain = ORDINARY.replace('query: http_requests_total{code!~"5.."}', 'query: sum(http_requests_total{code!~"5.."})')
     read = run("import", "openslo", _file(tmp_path, plain, "plain.yaml"))

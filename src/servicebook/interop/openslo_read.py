@@ -1237,7 +1237,16 @@ def _by_group(indicator: _Indicator, queries: dict[str, str], reading: Reading) 
             "sum both by the same labels (an SLO for each group), or by none (one for the service)",
         )
         return None
-    if query_form(part) is None or query_form(total) is None:
+    if query_form(part) is None or query_form(total) is None:  # over a fixed range: its own note says so
+        shape = "max((BAD or 0 * TOTAL) / TOTAL)" if key == "bad" else "max(1 - (GOOD or 0 * TOTAL) / TOTAL)"
+        reading.note(
+            indicator.source,
+            at,
+            f"both queries are summed by ({', '.join(by_total or ())}), a ratio for each group: written over "
+            f"{WINDOW_PLACEHOLDER}, the catalog's SLO is the worst group's error ratio, {shape}",
+            f"write measurement: error_ratio: {shape} in the catalog, each query over [{WINDOW_PLACEHOLDER}] (the "
+            "sum over every group would be a weaker promise, met while one group fails)",
+        )
         return None
     if key == "bad":
         ratio = worst_group(part, total)
