@@ -644,3 +644,38 @@ def test_a_pyrra_indicator_key_spelt_as_pyrra_s_api_spells_it_is_refused_with_th
         "'boolGauge' is none of them"
     ) in result.stderr
     assert "hint: write bool_gauge: as Pyrra's ServiceLevelObjective resource spells it" in result.stderr
+
+
+def test_check_warns_of_two_counts_summed_by_the_same_labels_with_the_worst_group_to_write(run, tmp_path) -> None:
+    # the import's fixed-range hint followed by hand (`[1m]` → `[{{.window}}]`): each query a series per
+    # region, which `measure` refused only when it ran ("returned 3 series, not one value")
+    good = 'sum(rate(http_requests_total{code!~"5.."}[{{.window}}])) by (region)'
+    total = "sum(rate(http_requests_total[{{.window}}])) by (region)"
+    offering = {
+        "id": "web",
+        "name": "Web",
+        "slos": [
+            {
+                "id": "availability",
+                "name": "Availability",
+                "objective": 99.5,
+                "window": "28d",
+                "measurement": {"good": good, "total": total},
+            }
+        ],
+    }
+    site = _pasted([offering], tmp_path)
+    checked = run("check", "--source", site)
+    assert checked.exit_code == 0, checked.output
+    assert (
+        "warning: 'good' and 'total' are summed by (region): a series for each group, and `measure` takes one value "
+        "of each query"
+    ) in checked.stderr
+    assert "hint: for a promise each group keeps, write error_ratio: max(1 - (GOOD or 0 * TOTAL) / TOTAL)" in (
+        checked.stderr
+    )
+    assert run("check", "--strict", "--source", site).exit_code == 1
+    # by other labels, or by none: not this warning
+    catalog = site / "catalog.yaml"
+    catalog.write_text(catalog.read_text().replace(") by (region)", ")", 1))
+    assert "summed by (region)" not in run("check", "--source", site).stderr

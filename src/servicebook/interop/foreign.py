@@ -247,25 +247,6 @@ def bucket_under(query: str) -> tuple[str, str] | None:
     return found["metric"], found["le"]
 
 
-# `sum(…) by (l, …)` or `sum by (l, …) (…)`: a query of a series per group (the body's brackets balanced)
-_SUM_BY = re.compile(r"\s*sum\s*(?:by\s*\((?P<a>[^()]*)\))?\s*\((?P<body>.*?)\)\s*(?:by\s*\((?P<b>[^()]*)\))?\s*", re.S)
-
-
-def grouped_by(query: str) -> tuple[str, ...] | None:
-    """The labels a query sums by at its outermost (`sum(rate(x[5m])) by (host)`), sorted; None for
-    one of a single series (or a shape this does not tell)."""
-    found = _SUM_BY.fullmatch(query)
-    if found is None or not (found["a"] or found["b"]):
-        return None
-    depth = 0
-    for ch in found["body"]:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return None  # `sum(a) by (x) / sum(b)`: not one sum
-    labels = tuple(sorted(label.strip() for label in (found["a"] or found["b"]).split(",") if label.strip()))
-    return labels or None
-
-
 def summed_text(by: tuple[str, ...] | None) -> str:
     """How a query is summed, as a report says it."""
     return f"is summed by ({', '.join(by)})" if by else "is not summed by labels"

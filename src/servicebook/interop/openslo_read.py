@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, grouped_by, query_form
 from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.foreign import (
     CALENDAR_PERIODS,
@@ -30,7 +30,6 @@ from servicebook.interop.foreign import (
     Reading,
     Refused,
     bucket_under,
-    grouped_by,
     label_id,
     number_not_text,
     percent,

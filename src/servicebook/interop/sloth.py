@@ -14,7 +14,7 @@ budgeting is occurrences.
 from __future__ import annotations
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, grouped_by, query_form
 from servicebook.catalog.validate import CALENDAR_WINDOWS_TEXT
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import (
@@ -24,7 +24,6 @@ from servicebook.interop.foreign import (
     ObjectiveRule,
     Reading,
     bucket_under,
-    grouped_by,
     number_not_text,
     objective_up_to_100,
     plain_decimal,
