@@ -679,3 +679,24 @@ def test_check_warns_of_two_counts_summed_by_the_same_labels_with_the_worst_grou
     catalog = site / "catalog.yaml"
     catalog.write_text(catalog.read_text().replace(") by (region)", ")", 1))
     assert "summed by (region)" not in run("check", "--source", site).stderr
+
+
+def test_an_owner_servicebook_s_own_annotation_names_keeps_its_spelling_and_both_map_to_the_group(
+    run, tmp_path
+) -> None:
+    text = TEAM_FILES.replace(
+        "  name: checkout-db\n  description: The orders database.\n",
+        "  name: checkout-db\n  description: The orders database.\n  annotations:\n"
+        "    servicebook.dev/owner: payments-team\n",
+    )
+    result = run("import", "backstage", _file(tmp_path, text, "catalog-info.yaml"))
+    assert result.exit_code == 0, result.output
+    fragment = yaml.safe_load(result.stdout)
+    assert {o["id"]: o["owner"] for o in fragment["offerings"]} == {
+        "checkout-api": "Payments",
+        "checkout-db": "payments-team",
+    }
+    assert fragment["portals"]["backstage"]["owners"] == [
+        {"owner": "payments-team", "ref": "group:payments-team"},
+        {"owner": "Payments", "ref": "group:payments-team"},
+    ]

@@ -947,7 +947,10 @@ def _owned_by_the_team(
         else n
         for n in report.notes
     ]
-    owners.refs = {(new if key == old else key): value for key, value in owners.refs.items()}
+    if any(o.get("owner") == old for o in offerings.values()):  # servicebook's own, as annotated: both map
+        owners.refs[new] = owners.refs[old]
+    else:
+        owners.refs = {(new if key == old else key): value for key, value in owners.refs.items()}
     owners.names = {entity: (new if name == old else name) for entity, name in owners.names.items()}
     report.guessed(
         owners.refs[new].at,
