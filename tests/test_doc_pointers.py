@@ -132,10 +132,12 @@ spec:
 """
 
 
-def test_backstage_import_names_owners_by_the_refs_name_as_docs_portals_says() -> None:
+def test_backstage_import_names_the_team_s_offerings_owner_as_the_team_as_docs_portals_says() -> None:
+    # interop21: the owner was the reference's name (platform-team) beside the team's (Platform Team)
     fragment, _ = backstage.import_entities([SourceText("catalog-info.yaml", GROUP_AND_COMPONENT)])
     assert "team:\n  name: Platform Team\n" in fragment
-    assert "    owner: platform-team\n" in fragment
+    assert "    owner: Platform Team\n" in fragment
+    assert "  - owner: Platform Team\n        ref: group:default/platform-team\n" in fragment
     portals = " ".join((DOCS / "portals.md").read_text().split())
-    assert "An owner is the reference's name, not the Group's display name" in portals
-    assert 'the team is "Platform Team"' in portals and "each offering's owner is `platform-team`" in portals
+    assert 'the team and the owner are both "Platform Team"' in portals
+    assert 'maps "Platform Team" to `group:default/platform-team`' in portals

@@ -690,6 +690,7 @@ def test_sloths_generated_rules_beside_its_spec_are_named_as_rules_not_as_a_docu
 # The SLO files of every round that servicebook refuses, each for its reason (tested where it is said)
 REFUSED = {
     "openslo-oslo-calendar-alerts.yaml",  # a calendar day
+    "openslo-terraform-provider-example.yaml",  # a window without isRolling or a calendar
     "openslo-oslo-composite-slo.yaml",  # a composite SLO
     "openslo-oslo-no-indicatorref-rolling-alerts.yaml",  # a rolling 1M
     "openslo-oslo-sli-threshold-cloudwatch.yaml",  # an SLI alone, no SLO

@@ -268,11 +268,15 @@ def pyrra_problems(document: dict[str, Any]) -> list[str]:
     parts = {
         "ratio": ("errors", "total"),
         "latency": ("success", "total"),
+        "latencyNative": ("total",),
         "bool_gauge": (),
     }
     for kind, shape in indicator.items():
         metrics = [shape[p]["metric"] for p in parts.get(kind, ())] if parts.get(kind) else [shape.get("metric")]
-        out += [f"{kind}: not a vector selector {m!r}" for m in metrics if not VECTOR_SELECTOR.fullmatch(str(m))]
+        # a selector with an offset is one to Prometheus' parser, as Pyrra's own example writes its metrics
+        # (examples/kubernetes/manifests/slos/slo-prometheus-query-errors-with-offset.yaml)
+        unshifted = [re.sub(r"\s+offset\s+-?[0-9][0-9a-z]*\s*$", "", str(m)) for m in metrics]
+        out += [f"{kind}: not a vector selector {m!r}" for m in unshifted if not VECTOR_SELECTOR.fullmatch(m)]
         if kind == "latency" and not re.search(r'[{,]\s*le\s*=\s*"[0-9.]+"', shape["success"]["metric"]):
             out.append("latency success metric must contain a le label matcher")
     return out

@@ -448,6 +448,13 @@ class RadarFormat(enum.Enum):
     AOE = "aoe"  # AOE's technology radar: Markdown files by release date
 
 
+class BackstageEntity(enum.Enum):
+    """The catalog's own Backstage entities beside its offerings' (docs/portals.md)."""
+
+    GROUP = "group"  # the team's Group
+    SYSTEM = "system"  # the catalog's System
+
+
 @dataclass(frozen=True, slots=True)
 class OwnerRef:
     owner: Line = field(metadata=doc("An offering's `owner`, exactly as written there.", example="Tobias Brunner"))
@@ -494,6 +501,14 @@ class BackstagePortal:
     )
     system: Id | None = field(
         default=None, metadata=doc("The name of the catalog's System entity (default: the team's name as an id).")
+    )
+    existing: tuple[BackstageEntity, ...] = field(
+        default=(),
+        metadata=doc(
+            "The team's Group (`group`) and the catalog's System (`system`) where Backstage has them from another "
+            "file: the export refers to them and writes neither (a second entity of the same name clashes with "
+            "the one registered, or replaces its members and children)."
+        ),
     )
 
 

@@ -38,6 +38,44 @@ def query_form(query: str) -> QueryForm | None:
     return QueryForm.SELECTOR
 
 
+# a range over the window (not a subquery, whose brackets hold ':'), and the token written before it
+_WINDOW_RANGE_RE = re.compile(r"\[\s*\{\{\s*\.window\s*\}\}\s*\]")
+_NAME_BEFORE_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def range_over_expression(query: str) -> str | None:
+    """Where `query` writes a range over the window after something that is no selector
+    (`probe_success == 0[{{.window}}]`, `(…)[{{.window}}]`), which Prometheus refuses ("ranges only
+    allowed for vector selectors"): the text up to the range, shortened; None where every range
+    follows a selector (a metric name or its braces)."""
+    for found in _WINDOW_RANGE_RE.finditer(query):
+        before = query[: found.start()].rstrip()
+        if before.endswith("}") or _NAME_BEFORE_RE.search(before):
+            continue
+        start = max(0, len(before) - 60)
+        return ("…" if start else "") + before[start:] + query[found.start() : found.end()]
+    return None
+
+
+# `sum(…) by (l, …)` or `sum by (l, …) (…)`: a query of a series per group (the body's brackets balanced)
+_SUM_BY = re.compile(r"\s*sum\s*(?:by\s*\((?P<a>[^()]*)\))?\s*\((?P<body>.*?)\)\s*(?:by\s*\((?P<b>[^()]*)\))?\s*", re.S)
+
+
+def grouped_by(query: str) -> tuple[str, ...] | None:
+    """The labels a query sums by at its outermost (`sum(rate(x[5m])) by (host)`), sorted; None for
+    one of a single series (or a shape this does not tell)."""
+    found = _SUM_BY.fullmatch(query)
+    if found is None or not (found["a"] or found["b"]):
+        return None
+    depth = 0
+    for ch in found["body"]:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return None  # `sum(a) by (x) / sum(b)`: not one sum
+    labels = tuple(sorted(label.strip() for label in (found["a"] or found["b"]).split(",") if label.strip()))
+    return labels or None
+
+
 def with_window(query: str, window: str) -> str:
     """A template query with its `{{.window}}` replaced by a PromQL duration (`30d`, `3600s`)."""
     return _PLACEHOLDER_RE.sub(window, query)

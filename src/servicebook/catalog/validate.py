@@ -29,7 +29,7 @@ from servicebook.catalog import model, portals
 from servicebook.catalog.crossrefs import Named as CrossKind
 from servicebook.catalog.crossrefs import alternative, names_another_team
 from servicebook.catalog.model import Kind, Ref
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, grouped_by, query_form, range_over_expression
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.source.lookalike import close_to as _close
 from servicebook.source.lookalike import meant
@@ -1855,6 +1855,21 @@ def _check_query_forms(c: _Check, m: model.Measurement, given: tuple[str, ...], 
             )
         else:
             forms[name] = form
+            ranged = range_over_expression(getattr(m, name)) if form is QueryForm.TEMPLATE else None
+            if ranged is not None:  # a warning: VictoriaMetrics' MetricsQL, which `measure` may ask, reads it
+                c.report(
+                    (*at, name),
+                    f"'{name}' writes a range over {WINDOW_PLACEHOLDER} after an expression, not a selector "
+                    f"({ranged}): Prometheus refuses it (ranges only allowed for vector selectors)",
+                    "write the expression as a subquery, in brackets with a colon: "
+                    f"(EXPRESSION)[{WINDOW_PLACEHOLDER}:] "
+                    f"(count_over_time((probe_success == 0)[{WINDOW_PLACEHOLDER}:]) counts the failed probes); "
+                    "VictoriaMetrics' MetricsQL reads it as written",
+                    Severity.WARNING,
+                    kind="range-over-expression",
+                )
+    if len(given) == 2 and len(forms) == 2 and forms[given[0]] is forms[given[1]] is QueryForm.TEMPLATE:
+        _check_grouped(c, m, given, at)
     if len(given) == 2 and len(forms) == 2 and forms[given[0]] is not forms[given[1]]:
         c.report(
             (*at, given[0]),
@@ -1862,6 +1877,26 @@ def _check_query_forms(c: _Check, m: model.Measurement, given: tuple[str, ...], 
             f"{WINDOW_PLACEHOLDER}), so their values do not divide into a share",
             "write both as selectors, or both as PromQL over {{.window}}",
         )
+
+
+def _check_grouped(c: _Check, m: model.Measurement, given: tuple[str, ...], at: Path) -> None:
+    """Two counts summed by labels (`sum(…) by (host)`) give a series per group, where `measure` takes one
+    value each: a warning, with the worst group's error ratio to write (a promise each group keeps; the
+    sum over every group is a weaker one)."""
+    part, total = (getattr(m, name) for name in given)
+    by = grouped_by(part)
+    if by is None or by != grouped_by(total):
+        return
+    shape = "max((ERRORS or 0 * TOTAL) / TOTAL)" if given[0] == "errors" else "max(1 - (GOOD or 0 * TOTAL) / TOTAL)"
+    c.report(
+        (*at, given[0]),
+        f"'{given[0]}' and 'total' are summed by ({', '.join(by)}): a series for each group, and `measure` takes one "
+        "value of each query",
+        f"for a promise each group keeps, write error_ratio: {shape} (the worst group's share); or sum over every "
+        "group, without by, a weaker promise",
+        Severity.WARNING,
+        kind="summed-by-labels",
+    )
 
 
 def _check_sunset(c: _Check, offering: model.Offering, at: Path, offerings: AbcMapping[str, model.Offering]) -> None:

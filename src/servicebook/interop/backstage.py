@@ -8,7 +8,7 @@ import posixpath
 import re
 import shlex
 from collections.abc import Sequence as Seq
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
@@ -209,8 +209,9 @@ def _dependency(context: _Context, dep: str) -> str:
 
 
 def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
-    """The catalog as Backstage entities: the team's Group, the catalog's System, then one entity
-    per offering in catalog order. Every offering owner must be in portals.backstage.owners
+    """The catalog as Backstage entities: the team's Group, the catalog's System (each unless Backstage
+    has it from another file: portals.backstage.existing), then one entity per offering in catalog
+    order. Every offering owner must be in portals.backstage.owners
     (validation reports each one that is not; `unmapped_owners` says which)."""
     ns = portals.namespace(catalog)
     group = portals.group_name(catalog)
@@ -219,6 +220,8 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
     email = next((c.email for c in team.contacts if c.email), None)
     if email:
         profile["email"] = email
+    settings = catalog.portals.backstage if catalog.portals else None
+    existing = settings.existing if settings else ()
     out: list[dict[str, Any]] = [
         {
             "apiVersion": API_VERSION,
@@ -242,7 +245,8 @@ def entities(catalog: model.Catalog, base_url: str) -> list[dict[str, Any]]:
             "spec": {"owner": _ref("group", ns, group)},
         },
     ]
-    settings = catalog.portals.backstage if catalog.portals else None
+    # the Group and System Backstage has from another file are referred to, not written again
+    out = [e for e in out if model.BackstageEntity(e["kind"].lower()) not in existing]
     context = _Context(
         catalog,
         base_url,
@@ -494,6 +498,7 @@ class _Owners:
 
     refs: dict[str, _Owner]
     names: dict[tuple[str, str, str], str]
+    ours: set[str] = field(default_factory=set)  # the offerings whose owner is servicebook's own annotation
 
 
 def _same_owner(
@@ -568,6 +573,8 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
         "lifecycle": _lifecycle(ours.get("lifecycle"), child(spec, "lifecycle"), report, at, label),
         "audience": [a for a in (ours.get("audience") or "").split(",") if a in ("business", "developers")],
     }  # fmt: skip
+    if ours.get("owner"):
+        owners.ours.add(out["id"])
     if not out["audience"]:
         out["audience"] = ["developers"]
         report.guessed(at, f"{label}: audience developers")
@@ -581,14 +588,14 @@ def _offering(entity: _Entity, report: Report, owners: _Owners) -> dict[str, Any
         out["depends_on"] = depends
     if ours.get("slos"):
         out["slos"] = _read_slos(ours["slos"], report, at, label)
-    for key, field in (("tools", "tools"), ("policies", "policies"), ("renamed-from", "renamed_from")):
+    for key, name_of in (("tools", "tools"), ("policies", "policies"), ("renamed-from", "renamed_from")):
         if ours.get(key):
-            out[field] = [v for v in ours[key].split(",") if v]
+            out[name_of] = [v for v in ours[key].split(",") if v]
     if links:
         out["links"] = links
-    for key, field in (("replaced-by", "replaced_by"), ("sunset", "sunset")):
+    for key, name_of in (("replaced-by", "replaced_by"), ("sunset", "sunset")):
         if ours.get(key):
-            out[field] = ours[key]
+            out[name_of] = ours[key]
     if ours.get("support-hours"):
         report.dropped(at, f"{label}: support hours '{ours['support-hours']}' (set them under support)")
     for key, node in items(child(meta, "annotations")):
@@ -744,10 +751,20 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     read: list[_Entity] = []  # the entities read as offerings
     names: list[dict[str, str]] = []  # portals.backstage.names: an entity's name that is not its offering's id
     named: dict[str, str] = {}  # an entity's name, as references name it (without case) → its offering's id
+    renamed = _renamed(found)
     for entity in found:
         label = f"{entity.kind} '{entity.name}'"
         if entity.kind in OFFERING_KINDS or entity.kind in TEAM_KINDS:
             _substitutions(entity.node, label, report)
+        heir = renamed.get(entity.name.casefold())
+        if entity.kind in OFFERING_KINDS and heir is not None and heir is not entity:
+            report.skipped(
+                entity.at,
+                f"{label}: the old name of {heir.kind} '{heir.name}' (its {PREFIX}renamed-from, at {heir.at}): the "
+                "same offering, renamed",
+                "drop this entity from the files Backstage reads: the export names the offering by its new name",
+            )
+            continue
         if entity.kind in OFFERING_KINDS:
             offering = _offering(entity, report, owners)
             if offering["id"] in offerings:
@@ -781,8 +798,9 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
             )
             report.skipped(entity.at, f"{label}: {why}")
     _members(users, team_group, fragment.get("team"), report)
+    _owned_by_the_team(team_group, fragment.get("team"), owners, offerings, report)
     _dependents(read, offerings, named, report)
-    _dependencies(offerings, named, depends_at, report)
+    _dependencies(offerings, named, depends_at, report, renamed)
     if offerings:
         fragment["offerings"] = list(offerings.values())
     backstage: dict[str, Any] = {
@@ -791,6 +809,9 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
         "names": names,
         **(_entities_of_the_team(read, team_group, fragment.get("team"), report) if read else {}),
     }
+    existing = _existing(found, read, team_group, report) if offerings else []
+    if existing:
+        backstage["existing"] = existing
     backstage = {key: value for key, value in backstage.items() if value}
     if backstage:
         fragment["portals"] = {"backstage": backstage}
@@ -802,6 +823,35 @@ def import_entities(sources: Seq[SourceText]) -> tuple[str, Report]:
     _nothing_read(fragment, sources, report)
     header = "# A catalog fragment from Backstage entities (servicebook import backstage): review, then merge.\n"
     return (header + dump_fragment(fragment)) if fragment else header, report
+
+
+def _existing(found: list[_Entity], read: list[_Entity], group: _Entity | None, report: Report) -> list[str]:
+    """portals.backstage.existing: the Group read as the team, and the System the offerings are part of,
+    are Backstage's from their own files, so `export backstage` refers to them and writes neither again;
+    said where each is. Not so for servicebook's own export read back (its System carries servicebook's
+    catalog-version annotation): those entities are the catalog's."""
+    for entity in found:
+        annotations = child(child(entity.node, "metadata"), "annotations")
+        if entity.kind == "System" and any(key == f"{PREFIX}catalog-version" for key, _ in items(annotations)):
+            return []
+    out = []
+    if group is not None:
+        out.append("group")
+        report.guessed(
+            group.at,
+            f"portals.backstage.existing: group: Group '{group.name}' is registered in Backstage from this file, so "
+            "`export backstage` refers to it and does not write it again (a second Group of its name clashes with "
+            "it, or replaces its members and children)",
+        )
+    system = next((e for e in read if text(child(child(e.node, "spec"), "system")) is not None), None)
+    if system is not None:
+        out.append("system")
+        report.guessed(
+            location(child(child(system.node, "spec"), "system"), system.at),
+            "portals.backstage.existing: system: the System the offerings are part of is registered in Backstage, "
+            "so `export backstage` refers to it and does not write it again",
+        )
+    return out
 
 
 def _entities_of_the_team(
@@ -858,6 +908,57 @@ def _entities_of_the_team(
     return out
 
 
+def _owned_by_the_team(
+    group: _Entity | None,
+    team: dict[str, Any] | None,
+    owners: _Owners,
+    offerings: dict[str, dict[str, Any]],
+    report: Report,
+) -> None:
+    """The offerings whose spec.owner is the Group read as the team are owned by the team as the
+    fragment names it (its displayName or title), not by the Group's id beside it: one team, one
+    spelling on every page; portals.backstage.owners maps that name to the Group's reference, so the
+    export names the same Group. An offering whose owner is servicebook's own annotation keeps it."""
+    if group is None or team is None:
+        return
+    namespace = text(child(child(group.node, "metadata"), "namespace")) or "default"
+    old = owners.names.get(("group", namespace.casefold(), group.name.casefold()))
+    new = team["name"]
+    if old is None or old == new:
+        return
+    if new in owners.refs:
+        report.guessed(
+            owners.refs[old].at,
+            f"owner '{old}' for Group '{group.name}', read as the team '{new}': '{new}' is the owner "
+            f"{owners.refs[new].ref} names too",
+        )
+        return
+    owned = [o["id"] for o in offerings.values() if o.get("owner") == old and o["id"] not in owners.ours]
+    if not owned:
+        return
+    for ident in owned:
+        offerings[ident]["owner"] = new
+        if offerings[ident]["request"]["how"] == f"Ask {old}.":  # guessed of the owner: said as guessed
+            offerings[ident]["request"]["how"] = f"Ask {new}."
+    guessed = f": request.how 'Ask {old}.'"  # the guess said of each, as the fragment now has it
+    report.notes[:] = [
+        replace(n, message=n.message.replace(guessed, f": request.how 'Ask {new}.'"))
+        if n.message.endswith(guessed)
+        else n
+        for n in report.notes
+    ]
+    if any(o.get("owner") == old for o in offerings.values()):  # servicebook's own, as annotated: both map
+        owners.refs[new] = owners.refs[old]
+    else:
+        owners.refs = {(new if key == old else key): value for key, value in owners.refs.items()}
+    owners.names = {entity: (new if name == old else name) for entity, name in owners.names.items()}
+    report.guessed(
+        owners.refs[new].at,
+        f"owner '{new}' for {owners.refs[new].ref} ({', '.join(owned)}): the team's name, as Group '{group.name}' "
+        "is read as the team; portals.backstage.owners maps it to the Group",
+    )
+
+
 def _members(users: list[_Entity], group: _Entity | None, team: dict[str, Any] | None, report: Report) -> None:
     """Each User that is a member of the Group read as the team (in its spec.members, or the Group in
     the User's spec.memberOf) as a contact of the team: its profile's displayName and e-mail, said where
@@ -889,10 +990,37 @@ def _members(users: list[_Entity], group: _Entity | None, team: dict[str, Any] |
         if contact not in contacts:
             contacts.append(contact)
         report.guessed(user.at, f"User '{user.name}': a contact of the team, as a member of Group '{group.name}'")
+        _contact_left_out(user, "email" in contact, report)
         taken += 1
     if ours and taken:  # the Group's members read as contacts: not said dropped
         said = f"dropped Group '{group.name}': spec.members" if group is not None else ""
         report.notes[:] = [n for n in report.notes if not n.message.startswith(said)]
+
+
+_USER_READ = {
+    "metadata": frozenset({"name", "title"}),
+    "spec": frozenset({"profile", "memberOf"}),
+    "spec.profile": frozenset({"displayName"}),
+}
+
+
+def _contact_left_out(user: _Entity, email: bool, report: Report) -> None:
+    """What a User taken as a contact says beside its name and e-mail (its picture, description,
+    annotations …), said once, where the first of it is written: the catalog's contact has no place
+    for it."""
+    meta, spec = child(user.node, "metadata"), child(user.node, "spec")
+    read = {**_USER_READ, "spec.profile": _USER_READ["spec.profile"] | ({"email"} if email else set())}
+    left: list[tuple[str, SourceLocation]] = []
+    for section, node in (("metadata", meta), ("spec", spec), ("spec.profile", child(spec, "profile"))):
+        for key, value in items(node):
+            if key not in read[section] and not _backstages_own(section, key, value):
+                left.append((f"{section}.{key}", value.location))
+    if left:
+        report.dropped(
+            left[0][1],
+            f"User '{user.name}': {', '.join(name for name, _ in left)} (a contact of the team is a name and an "
+            "e-mail)",
+        )
 
 
 OFFERING_REFS = ("component", "resource")
@@ -925,16 +1053,47 @@ def _dependents(
                 )
 
 
+def _renamed(found: list[_Entity]) -> dict[str, _Entity]:
+    """The old names of the entities servicebook's export annotates `servicebook.dev/renamed-from`
+    (an offering's renamed_from), without case as Backstage compares names → the entity renamed."""
+    out: dict[str, _Entity] = {}
+    for entity in found:
+        if entity.kind not in OFFERING_KINDS:
+            continue
+        annotations = dict(items(child(child(entity.node, "metadata"), "annotations")))
+        for old in (text(annotations.get(f"{PREFIX}renamed-from")) or "").split(","):
+            if old.strip() and old.strip().casefold() != entity.name.casefold():
+                out.setdefault(old.strip().casefold(), entity)
+    return out
+
+
 def _dependencies(
-    offerings: dict[str, dict[str, Any]], named: dict[str, str], depends_at: dict[str, SourceLocation], report: Report
+    offerings: dict[str, dict[str, Any]],
+    named: dict[str, str],
+    depends_at: dict[str, SourceLocation],
+    report: Report,
+    renamed: dict[str, _Entity],
 ) -> None:
     """Each offering's depends_on as the ids of the offerings read (`Component:Payments` is the
-    Component payments, as Backstage compares references); one not read is said dropped, at the
-    entity's dependsOn."""
+    Component payments, as Backstage compares references); a reference to an old name of an offering
+    read (another team's export, written before the rename) is that offering, said; one not read is
+    said dropped, at the entity's dependsOn."""
     for offering in offerings.values():
         if "depends_on" not in offering:
             continue
-        depends = list(dict.fromkeys(named.get(d.casefold(), d) for d in offering["depends_on"]))
+        depends = []
+        for written in offering["depends_on"]:
+            target = named.get(written.casefold())
+            heir = renamed.get(written.casefold())
+            if target is None and heir is not None and heir.name.casefold() in named:
+                target = named[heir.name.casefold()]
+                report.guessed(
+                    depends_at[offering["id"]],
+                    f"offering '{offering['id']}' depends on {target}: {written} is its old name ({PREFIX}renamed-from "
+                    f"of {heir.kind} '{heir.name}', at {heir.at})",
+                )
+            depends.append(target or written)
+        depends = list(dict.fromkeys(depends))
         missing = [d for d in depends if d not in offerings]
         if missing:
             report.dropped(

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from servicebook.catalog import model
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form, range_over_expression
 from servicebook.catalog.validate import MAX_PERCENT_PLACES
 from servicebook.errors import Problem, Severity, SourceLocation
 from servicebook.interop.fragment import MAX_IMPORT_BYTES, listed_objects, read_file
@@ -244,6 +245,42 @@ def bucket_under(query: str) -> tuple[str, str] | None:
     if found is None or found["le"].strip() in ("+Inf", "Inf"):
         return None
     return found["metric"], found["le"]
+
+
+def summed_text(by: tuple[str, ...] | None) -> str:
+    """How a query is summed, as a report says it."""
+    return f"is summed by ({', '.join(by)})" if by else "is not summed by labels"
+
+
+def worst_group(errors: str, total: str) -> str:
+    """The worst group's error ratio, of an error query and a total query summed by the same labels: a
+    group without a series of errors had none (0), not a group left out of the worst."""
+    return f"max(({errors.strip()} or 0 * {total.strip()}) / {total.strip()})"
+
+
+_ZEROS_SUMMED = re.compile(r"sum_over_time\s*\(.*==\s*0(?![.0-9])", re.S)
+
+
+def range_over_expression_note(what: str, query: str) -> tuple[str, str] | None:
+    """What to say of a query that writes its range over {{.window}} after an expression
+    (`sum_over_time(probe_success == 0[{{.window}}])`), which Prometheus refuses and so does the
+    catalog's check, with the subquery to write; and, where the samples summed are those equal to
+    0, that their sum is 0 whatever fails (they are to be counted); None for any other query."""
+    ranged = range_over_expression(query) if query_form(query) is QueryForm.TEMPLATE else None
+    if ranged is None:
+        return None
+    hint = f"write the expression as a subquery, in brackets with a colon: (EXPRESSION)[{WINDOW_PLACEHOLDER}:]"
+    if _ZEROS_SUMMED.search(query):
+        hint += (
+            "; and count the samples that are 0 rather than sum them (their sum is 0 however many there are): "
+            f"count_over_time((… == 0)[{WINDOW_PLACEHOLDER}:])"
+        )
+    return (
+        f"the {what} writes a range over {WINDOW_PLACEHOLDER} after an expression, not a selector ({ranged}): "
+        "Prometheus refuses it (ranges only allowed for vector selectors; VictoriaMetrics' MetricsQL reads it), and "
+        "`check` warns of it",
+        hint,
+    )
 
 
 def refuse(source: SourceText, loc: SourceLocation, message: str, hint: str | None = None) -> Refused:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, QueryForm, grouped_by, query_form
 from servicebook.errors import Problem, SourceLocation
 from servicebook.interop.foreign import (
     CALENDAR_PERIODS,
@@ -34,9 +34,12 @@ from servicebook.interop.foreign import (
     number_not_text,
     percent,
     plain_decimal,
+    range_over_expression_note,
     refuse,
     rolling_window,
+    summed_text,
     text_not_number,
+    worst_group,
 )
 from servicebook.interop.openslo import BUDGETING_METHODS, PREFIX
 from servicebook.source.yaml import Mapping, Node, Scalar, Sequence, SourceText
@@ -1001,6 +1004,42 @@ def _fraction(text: str) -> str:
     return format((Decimal(text.strip()) / 100).normalize(), "f")
 
 
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")  # RFC 1123, as OpenSLO's go-sdk checks names
+
+
+def _in_other_case(name: str, served: set[str | None], state: OpenSLOState, reading: Reading) -> str | None:
+    """A Service whose name the SLOs write in another case (`Payments`, `service: payments`) is the
+    service they name, as a reader takes it: OpenSLO names are DNS labels (RFC 1123: lower case), so
+    one of the two spellings is refused by OpenSLO's go-sdk and oslo, and no file they accept has
+    both. Taken (None: its fields go to the SLOs' service), said with the spelling to write; where
+    it is ambiguous (two Services, or two services of SLOs, alike but for case), the hint for the
+    Service's skip says why it is not taken ("" where nothing is alike)."""
+    folded = name.casefold()
+    spellings = sorted(s for s in served if s is not None and s.casefold() == folded)
+    services = sorted(s for s in state.services if s.casefold() == folded)
+    if not spellings:
+        return ""
+    valid = next((s for s in (name, *spellings) if _DNS_LABEL.fullmatch(s)), None)
+    write = f"write {valid} in both" if valid else "write both as one DNS label (lower-case letters, digits and '-')"
+    if len(spellings) > 1 or len(services) > 1:
+        alike = ", ".join(f"'{s}'" for s in sorted({*spellings, *services}))
+        return (
+            f"{alike} differ only in case: OpenSLO names are DNS labels (RFC 1123, lower case), so its go-sdk and "
+            f"oslo refuse all but one, and which this Service is stays unsaid; {write}"
+        )
+    (service,) = spellings
+    source, at = state.services[name]
+    reading.services[service] = {**reading.services.pop(name, {}), **reading.services.get(service, {})}
+    reading.note(
+        source,
+        at,
+        f"read Service '{name}' as the service '{service}' the SLOs name: the two differ only in case, and OpenSLO "
+        "names are DNS labels (RFC 1123, lower case), so its go-sdk and oslo refuse one of them",
+        write,
+    )
+    return None
+
+
 def finish(reading: Reading, state: OpenSLOState) -> None:
     """Join each SLO to its SLI (by indicatorRef across every file read) and read its measurement;
     an SLI that no SLO names is said to be passed over (the catalog has no SLI without its SLO)."""
@@ -1008,8 +1047,11 @@ def finish(reading: Reading, state: OpenSLOState) -> None:
     served = {p.slo.service for p in state.pending}
     for name, (source, at) in state.services.items():
         if state.pending and name not in served:  # a file of Services alone is "no SLO" already
+            hint = _in_other_case(name, served, state, reading)
+            if hint is None:
+                continue
             said = f"skipped Service '{name}': no SLO in the files read names it"
-            reading.note(source, at, said)
+            reading.note(source, at, said, hint or None)
             unsaid = state.owner_notes.get(name, [])
             reading.notes[:] = [n for n in reading.notes if not any(n is u for u in unsaid)]
             skip = next(n for n in reversed(reading.notes) if (n.location, n.message) == (at, said))
@@ -1117,42 +1159,106 @@ def _query(
             "the catalog refuses it",
             f"write its range as [{WINDOW_PLACEHOLDER}] in the fragment: the catalog measures over the SLO's window",
         )
+    ranged = range_over_expression_note(f"{key} query", src.query) if form_note else None
+    if ranged is not None:
+        reading.note(indicator.source, src.query_location or src.location, *ranged)
     return src.query
 
 
-_SUMMED = re.compile(r"\s*sum\s*\((?P<selector>[^()]*)\)\s*")  # `sum(selector)`: OpenSLO's README's ratio queries
+# `sum(SELECTOR)`, as OpenSLO's README writes its ratio queries, or summed by labels: `sum by (l) (SELECTOR)`,
+# `sum(SELECTOR) by (l)`
+_SUMMED = re.compile(
+    r"\s*sum\s*(?:by\s*\((?P<a>[^()]*)\))?\s*\((?P<selector>[^()]*)\)\s*(?:by\s*\((?P<b>[^()]*)\))?\s*"
+)
 
 
 def _summed_selector(indicator: _Indicator, query: str) -> str | None:
-    """The selector of a counter ratio's `sum(SELECTOR)` query, or None."""
+    """What the catalog measures for a counter ratio's `sum(SELECTOR)` query (the selector), or for
+    one summed by labels (`sum by (l) (increase(SELECTOR[{{.window}}]))`); None for any other."""
     if indicator.shape not in ("good", "bad"):
         return None
     if indicator.counter is not None and indicator.counter.value.strip().lower() in _FALSE:
         return None  # gauges: _not_counted says what they become
     match = _SUMMED.fullmatch(query)
-    if match is None or query_form(match["selector"]) is not QueryForm.SELECTOR:
+    if match is None or query_form(match["selector"]) is not QueryForm.SELECTOR or (match["a"] and match["b"]):
         return None
-    return match["selector"].strip()
+    selector = match["selector"].strip()
+    labels = ", ".join(label.strip() for label in (match["a"] or match["b"] or "").split(",") if label.strip())
+    if not labels:
+        return selector
+    return f"sum by ({labels}) (increase({selector}[{WINDOW_PLACEHOLDER}]))"
 
 
 def _summed_counters(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
     """A ratio of counters each written as `sum(SELECTOR)`, as OpenSLO's README writes its ratioMetric
     queries: a sum at one instant, which the catalog cannot evaluate over the SLO's window. Of
     counters, the catalog counts a selector as its increase over the window, summed: the same ratio,
-    so each becomes its selector, said in the report (the query's own note would refuse it)."""
+    so each becomes its selector (or, summed by labels, each group's increase over the window), said
+    in the report (the query's own note would refuse it)."""
     for key, query in queries.items():
-        selector = _summed_selector(indicator, query)
-        if selector is None:
+        counted = _summed_selector(indicator, query)
+        if counted is None:
             continue
-        queries[key] = selector
+        queries[key] = counted
         src = indicator.sources[key]
+        said = (
+            f"its selector {counted}: the catalog counts a selector as sum(increase(SELECTOR[{WINDOW_PLACEHOLDER}])), "
+            "the sum of the counter over the SLO's window"
+            if query_form(counted) is QueryForm.SELECTOR
+            else f"{counted}: the counter's increase over the SLO's window, summed for each group"
+        )
         reading.note(
             indicator.source,
             src.query_location or src.location,
-            f"guessed the {key} query as its selector {queries[key]}: the catalog counts a selector as "
-            f"sum(increase(SELECTOR[{WINDOW_PLACEHOLDER}])), the sum of the counter over the SLO's window",
+            f"guessed the {key} query as {said}",
             "check the query: a counter, summed over the window",
         )
+
+
+def _by_group(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> model.Measurement | None:
+    """A ratio whose queries are summed by the same labels (`sum by (region) (…)`): a series for each
+    group, a ratio for each, so the catalog's SLO is the worst group's error ratio, said (as for Sloth
+    and Pyrra's grouping); summed otherwise, they are said too, as `measure` takes one value. None
+    where the queries are not summed by labels (or cannot be measured: their own note says why)."""
+    key = indicator.shape
+    part, total = queries[key], queries["total"]
+    by_part, by_total = grouped_by(part), grouped_by(total)
+    if by_part is None and by_total is None:
+        return None
+    src = indicator.sources["total"]
+    at = src.query_location or src.location
+    if by_part != by_total:
+        reading.note(
+            indicator.source,
+            at,
+            f"the {key} query {summed_text(by_part)} and the total query {summed_text(by_total)}: a query summed by "
+            "labels returns a series per group, and `measure` takes one value",
+            "sum both by the same labels (an SLO for each group), or by none (one for the service)",
+        )
+        return None
+    if query_form(part) is None or query_form(total) is None:  # over a fixed range: its own note says so
+        shape = "max((BAD or 0 * TOTAL) / TOTAL)" if key == "bad" else "max(1 - (GOOD or 0 * TOTAL) / TOTAL)"
+        reading.note(
+            indicator.source,
+            at,
+            f"both queries are summed by ({', '.join(by_total or ())}), a ratio for each group: written over "
+            f"{WINDOW_PLACEHOLDER}, the catalog's SLO is the worst group's error ratio, {shape}",
+            f"write measurement: error_ratio: {shape} in the catalog, each query over [{WINDOW_PLACEHOLDER}] (the "
+            "sum over every group would be a weaker promise, met while one group fails)",
+        )
+        return None
+    if key == "bad":
+        ratio = worst_group(part, total)
+    else:  # a group without a series of good events had none: all of its events failed
+        ratio = f"max(1 - ({part.strip()} or 0 * {total.strip()}) / {total.strip()})"
+    reading.note(
+        indicator.source,
+        at,
+        f"measured the worst of each {', '.join(by_total or ())}: both queries are summed by it, a ratio for each "
+        "group; the catalog's SLO is the worst group's error ratio, met when every group meets it: " + ratio,
+        "check the query: the sum over every group (no by) would be a weaker promise, met while one group fails",
+    )
+    return model.Measurement(error_ratio=ratio)
 
 
 def _not_counted(indicator: _Indicator, queries: dict[str, str], reading: Reading) -> None:
@@ -1194,6 +1300,9 @@ def _measurement(
     if shape in ("good", "bad"):
         _summed_counters(indicator, queries, reading)
         _not_counted(indicator, queries, reading)
+        grouped = _by_group(indicator, queries, reading)
+        if grouped is not None:
+            return grouped
     bucket = bucket_under(queries["bad"]) if shape == "bad" else None
     if bucket is not None:
         bad = indicator.sources["bad"]

@@ -133,11 +133,27 @@ def _team(labels: dict[str, str], meta: Fields, service: str | None, source: Sou
     reading.note(source, at, f"guessed the offering's owner {team} from the label {TEAM}")
 
 
+# the indicator's shapes, as the resource spells them, by their key without case or '_'
+_SHAPES = {k.replace("_", "").casefold(): k for k in ("ratio", "latency", "latencyNative", "bool_gauge")}
+
+
 def _indicator(spec: Fields, source: SourceText, reading: Reading) -> model.Measurement | None:
     indicator = spec.fields("indicator", required=True)
     assert indicator is not None
-    given = [k for k in ("ratio", "latency", "latencyNative", "bool_gauge") if indicator.has(k)]
+    given = [k for k in _SHAPES.values() if indicator.has(k)]
     if len(given) != 1:
+        # `boolGauge` (Pyrra's API and UI name it so) or `latency_native`: the resource spells them otherwise,
+        # and Pyrra's webhook reads no indicator of such a key
+        near = next((k for k in indicator.items if _SHAPES.get(k.replace("_", "").casefold(), k) != k), None)
+        if near is not None and not given:
+            raise refuse(
+                source,
+                indicator.at(near),
+                "an indicator gives exactly one of ratio, latency, latencyNative, bool_gauge: "
+                f"'{near}' is none of them",
+                f"write {_SHAPES[near.replace('_', '').casefold()]}: as Pyrra's ServiceLevelObjective resource "
+                "spells it",
+            )
         raise refuse(
             source, indicator.location, "an indicator gives exactly one of ratio, latency, latencyNative, bool_gauge"
         )

@@ -5,7 +5,9 @@ for the window, one indicator whose metrics are selectors, a latency's success m
 
 Pyrra reads metric selectors, not PromQL: errors and total become a `ratio`, good and total a
 `latency` when the good selector names a histogram bucket (`le="0.3"`), a bool_gauge its
-`bool_gauge`; an SLO measured with PromQL, or with an error ratio, is left out with the reason.
+`bool_gauge`; an SLO measured with PromQL, or with an error ratio, is left out with the reason, but
+for the error ratios `import pyrra` writes of Pyrra's own indicators (grouped, or a native histogram's),
+which go back as those indicators.
 Each resource is named as `export openslo` names the SLO (a DNS label), lives in the offering's
 namespace unless one is given, and carries the annotation `servicebook.dev/slo: offering/slo`,
 which `check --against` and `import pyrra` read back, and those `export openslo` writes of the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from servicebook.catalog import model
@@ -31,6 +34,75 @@ TEAM_LABEL = "pyrra.dev/team"
 _LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)")
 TOOL = "Pyrra"
 NOT_SELECTORS = "Pyrra reads metric selectors, not PromQL (export sloth or openslo keeps it)"
+
+
+_W = re.escape("[{{.window}}]")
+_BY = r"sum by \((?P<by>[^()]*)\)"
+_SAME = r"sum by \((?P=by)\)"
+
+
+# the error ratios `import pyrra` writes of Pyrra's own indicators (interop/pyrra.py): grouped (the worst
+# group), and a native histogram's
+def _increase(name: str) -> str:
+    """A counter's increase over the window as `import pyrra` writes it, with Pyrra's offset if any."""
+    return rf"increase\((?P<{name}>.+?){_W}(?: offset (?P<{name}_offset>[^()\s]+))?\)"
+
+
+def _increase_again(name: str) -> str:
+    """The same increase as `_increase(name)` matched, written again."""
+    return rf"increase\((?P={name}){_W}(?({name}_offset) offset (?P={name}_offset))\)"
+
+
+_PYRRAS_OWN = {
+    "ratio": re.compile(
+        rf"max\(\({_BY} \({_increase('errors')}\) or 0 \* {_SAME} \({_increase('total')}\)\) "
+        rf"/ {_SAME} \({_increase_again('total')}\)\)"
+    ),
+    "latency": re.compile(rf"max\(1 - {_BY} \({_increase('success')}\) / {_SAME} \({_increase('total')}\)\)"),
+    "bool_gauge": re.compile(
+        rf"max\(1 - {_BY} \(sum_over_time\((?P<metric>.+?){_W}\)\) / {_SAME} \(count_over_time\((?P=metric){_W}\)\)\)"
+    ),
+    "latencyNative": re.compile(
+        r"(?P<max>max\()?1 - histogram_fraction\(0, (?P<latency>[0-9]+(?:\.[0-9]+)?), "
+        rf"(?:sum|{_BY}) ?\(rate\((?P<total>.+?){_W}\)\)\)(?(max)\))"
+    ),
+}
+
+
+def _duration(seconds: str) -> str:
+    """Seconds (`0.5`) as the Prometheus duration Pyrra's latency takes (`500ms`)."""
+    millis = Decimal(seconds) * 1000
+    if millis % 1000 == 0:
+        return f"{int(millis) // 1000}s"
+    return f"{format(millis.normalize(), 'f')}ms"
+
+
+def _pyrras_own(ratio: str) -> dict[str, Any] | None:
+    """Pyrra's indicator for an error ratio `import pyrra` wrote of one (a grouping's worst group, a native
+    histogram's share over its latency), so its objectives go back to Pyrra as they came; None for any
+    other."""
+    for shape, pattern in _PYRRAS_OWN.items():
+        found = pattern.fullmatch(ratio.strip())
+        if found is None:
+            continue
+        parts = found.groupdict()
+        queries = {k: parts[k] for k in ("errors", "total", "success", "metric") if parts.get(k) is not None}
+        offsets = {k: parts[f"{k}_offset"] for k in queries if parts.get(f"{k}_offset")}
+        if any(query_form(q) is not QueryForm.SELECTOR for q in queries.values()):
+            return None
+        body: dict[str, Any] = {
+            k: {"metric": selector_text(q) + (f" offset {offsets[k]}" if k in offsets else "")}
+            for k, q in queries.items()
+            if k != "metric"
+        }
+        if "metric" in queries:
+            body["metric"] = selector_text(queries["metric"])
+        if shape == "latencyNative":
+            body["latency"] = _duration(parts["latency"])
+        if parts.get("by"):
+            body["grouping"] = [label.strip() for label in parts["by"].split(",")]
+        return {shape: body}
+    return None
 
 
 def indicator(measurement: model.Measurement) -> tuple[dict[str, Any] | None, str | None]:
@@ -61,6 +133,9 @@ def indicator(measurement: model.Measurement) -> tuple[dict[str, Any] | None, st
         if not selectors(m.bool_gauge):
             return None, NOT_SELECTORS
         return {"bool_gauge": {"metric": selector_text(m.bool_gauge)}}, None
+    pyrras = _pyrras_own(m.error_ratio) if m.error_ratio is not None else None
+    if pyrras is not None:
+        return pyrras, None
     return (
         None,
         "an error_ratio, which Pyrra has no form for: it computes the ratio itself (export sloth or openslo keeps it)",

@@ -13,10 +13,8 @@ budgeting is occurrences.
 
 from __future__ import annotations
 
-import re
-
 from servicebook.catalog import model
-from servicebook.catalog.queries import WINDOW_PLACEHOLDER, query_form
+from servicebook.catalog.queries import WINDOW_PLACEHOLDER, grouped_by, query_form
 from servicebook.catalog.validate import CALENDAR_WINDOWS_TEXT
 from servicebook.errors import SourceLocation
 from servicebook.interop.foreign import (
@@ -29,8 +27,11 @@ from servicebook.interop.foreign import (
     number_not_text,
     objective_up_to_100,
     plain_decimal,
+    range_over_expression_note,
     refuse,
+    summed_text,
     under_one_percent,
+    worst_group,
 )
 from servicebook.source.yaml import Mapping, Scalar, SourceText
 
@@ -67,31 +68,11 @@ def _query(f: Fields, what: str, source: SourceText, reading: Reading, *keys: st
                 f"the {what} is neither a metric selector nor PromQL with {WINDOW_PLACEHOLDER}: the catalog refuses it",
                 f"write its range as [{WINDOW_PLACEHOLDER}], as Sloth's examples do",
             )
+        ranged = range_over_expression_note(what, found.value)
+        if ranged is not None:
+            reading.note(source, found.location, *ranged)
         return found.value
     return None
-
-
-# `sum(…) by (l, …)` or `sum by (l, …) (…)`: a query of a series per group (the body's brackets balanced)
-_SUM_BY = re.compile(r"\s*sum\s*(?:by\s*\((?P<a>[^()]*)\))?\s*\((?P<body>.*?)\)\s*(?:by\s*\((?P<b>[^()]*)\))?\s*", re.S)
-
-
-def _grouped(query: str) -> tuple[str, ...] | None:
-    """The labels a query sums by at its outermost (`sum(rate(x[5m])) by (host)`); None for one of
-    a single series (or a shape this does not tell)."""
-    found = _SUM_BY.fullmatch(query)
-    if found is None or not (found["a"] or found["b"]):
-        return None
-    depth = 0
-    for ch in found["body"]:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return None  # `sum(a) by (x) / sum(b)`: not one sum
-    labels = tuple(sorted(label.strip() for label in (found["a"] or found["b"]).split(",") if label.strip()))
-    return labels or None
-
-
-def _summed(by: tuple[str, ...] | None) -> str:
-    return f"is summed by ({', '.join(by)})" if by else "is not summed by labels"
 
 
 def _events(events: Fields, errors: str, total: str, source: SourceText, reading: Reading) -> model.Measurement:
@@ -110,7 +91,7 @@ def _events(events: Fields, errors: str, total: str, source: SourceText, reading
             "if they are the good ones, write the errors as the total minus them (or, in the catalog, measurement: "
             "good: … and total: …)",
         )
-    by_errors, by_total = _grouped(errors), _grouped(total)
+    by_errors, by_total = grouped_by(errors), grouped_by(total)
     if by_errors is None and by_total is None:
         return model.Measurement(errors=errors, total=total)
     at = events.at("total_query" if events.has("total_query") else "totalQuery")
@@ -118,13 +99,12 @@ def _events(events: Fields, errors: str, total: str, source: SourceText, reading
         reading.note(
             source,
             at,
-            f"the error query {_summed(by_errors)} and the total query {_summed(by_total)}: a query summed by labels "
-            "returns a series per group, and `measure` takes one value",
+            f"the error query {summed_text(by_errors)} and the total query {summed_text(by_total)}: a query summed by "
+            "labels returns a series per group, and `measure` takes one value",
             "sum both by the same labels (an SLO for each group), or by none (one for the service)",
         )
         return model.Measurement(errors=errors, total=total)
-    # a group without a series of errors had none: 0, not a group left out of the worst
-    ratio = f"max(({errors.strip()} or 0 * {total.strip()}) / {total.strip()})"
+    ratio = worst_group(errors, total)
     reading.note(
         source,
         at,

@@ -24,7 +24,7 @@ def quoting_yaml12_numbers(dumper: Any) -> None:
 def dump_stream(docs: Sequence[Mapping[str, Any]]) -> str:
     """A multi-document YAML stream, each document after `---`; the same documents, the same text.
     A Decimal is written as the number it is, digit for digit (an objective of 99.95, never
-    99.94999999999999)."""
+    99.94999999999999; 99 plainly, as an integer)."""
     if not docs:
         return ""
     # PyYAML's own emitter, never libyaml's: the two fold long quoted values differently, and the
@@ -38,7 +38,10 @@ def dump_stream(docs: Sequence[Mapping[str, Any]]) -> str:
         """PyYAML's, quoting what YAML 1.2 reads as a number (an offering `1e3`)."""
 
     def decimal(dumper: Any, value: Decimal) -> Any:
-        return dumper.represent_scalar("tag:yaml.org,2002:float", format(value.normalize(), "f"))
+        # a whole number (an objective of 99) is an int to every reader: tagged float, PyYAML would write
+        # it `!!float '99'`, a tag Sloth's and servicebook's own readers refuse
+        text = format(value.normalize(), "f")
+        return dumper.represent_scalar("tag:yaml.org,2002:" + ("int" if text.lstrip("-").isdigit() else "float"), text)
 
     quoting_yaml12_numbers(Dumper)
     Dumper.add_representer(Decimal, decimal)
