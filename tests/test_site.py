@@ -443,6 +443,37 @@ def test_a_renamed_policy_page_keeps_its_old_address_sending_readers_on(run, sit
     assert "policies/guide/how-we-work/" in sitemap and "policies/welcome/" not in sitemap
 
 
+def test_catalog_json_lists_a_moved_pages_old_names_as_it_lists_an_offerings(run, site_copy) -> None:
+    """A script reading catalog.json follows a page's move as it follows an offering's: both list
+    their old names under renamed_from (and a page that never moved has none, as an offering)."""
+    site = site_copy("minimal")
+    text = (site / "content" / "welcome.md").read_text()
+    (site / "content" / "welcome.md").unlink()
+    moved = text.replace("order: 10\n", "order: 10\nrenamed_from: [welcome]\n")
+    (site / "content" / "how-we-work.md").write_text(
+        moved.replace("offerings: [ci]", "offerings: [ci-pipelines]").replace(
+            "(offering:ci)", "(offering:ci-pipelines)"
+        )
+    )
+    catalog = site / "catalog.yaml"
+    catalog.write_text(
+        catalog.read_text()
+        .replace("policies: [welcome]", "policies: [how-we-work]")
+        .replace("offerings:\n  - id: ci\n", "offerings:\n  - id: ci-pipelines\n    renamed_from: [ci]\n")
+    )
+    document = json.loads((build(run, site) / "catalog.json").read_text())
+    (offering,) = document["offerings"]
+    (page,) = document["pages"]
+    assert offering["renamed_from"] == ["ci"]
+    assert page["renamed_from"] == ["welcome"]
+    assert list(page) == ["slug", "title", "summary", "source", "renamed_from", "url", "content_sha256"]
+    page_file = site / "content" / "how-we-work.md"
+    page_file.write_text(page_file.read_text().replace("renamed_from: [welcome]\n", ""))
+    catalog.write_text(catalog.read_text().replace("    renamed_from: [ci]\n", ""))
+    again = json.loads((build(run, site) / "catalog.json").read_text())
+    assert "renamed_from" not in again["offerings"][0] and "renamed_from" not in again["pages"][0]
+
+
 @pytest.mark.parametrize(
     ("old", "message", "hint"),
     [
